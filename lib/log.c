@@ -1,0 +1,79 @@
+/*
+ * log: timestamped one-line diagnostics.  Daemons point it at their log file
+ * in the state directory; tools leave it on stderr.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+static const char *log_prog = "qsafe";
+static FILE *log_out;
+static enum log_level log_min = LOG_LVL_INFO;
+
+static const char *
+log_level_name(enum log_level lvl)
+{
+	switch (lvl) {
+	case LOG_LVL_DEBUG: return "debug";
+	case LOG_LVL_INFO: return "info";
+	case LOG_LVL_WARN: return "warning";
+	case LOG_LVL_ERR: return "error";
+	}
+	return "?";
+}
+
+void
+log_init(const char *progname, FILE *out)
+{
+	log_prog = progname;
+	log_out = out;
+}
+
+void
+log_set_level(enum log_level lvl)
+{
+	log_min = lvl;
+}
+
+static void
+log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	FILE *out = log_out ? log_out : stderr;
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(out, "%s %s[%d] %s: ", ts, log_prog, (int)getpid(),
+	    log_level_name(lvl));
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
+	fflush(out);
+}
+
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lvl < log_min)
+		return;
+	va_start(ap, fmt);
+	log_vmsg(lvl, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_LVL_ERR, fmt, ap);
+	va_end(ap);
+	abort();
+}

@@ -1,0 +1,25 @@
+/*
+ * log: one-line diagnostics to stderr (or a file the daemon chose), with the
+ * program name and a level.  Secrets are never passed here.
+ */
+#ifndef QSAFE_LOG_H
+#define QSAFE_LOG_H
+
+#include <stdio.h>
+
+enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERR };
+
+void log_init(const char *progname, FILE *out);
+void log_set_level(enum log_level lvl);
+void log_msg(enum log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
+
+/* A broken invariant: log and abort. */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

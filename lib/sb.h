@@ -1,0 +1,39 @@
+/*
+ * sb: a growable string buffer.  Output of every renderer goes through it.
+ * Allocation failure is fatal (an appliance out of memory cannot recover).
+ */
+#ifndef QSAFE_SB_H
+#define QSAFE_SB_H
+
+#include <stddef.h>
+
+struct sb {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+void sb_init(struct sb *sb);
+void sb_free(struct sb *sb);
+/* Wipe the contents (secrets) before freeing. */
+void sb_free_secure(struct sb *sb);
+void sb_reset(struct sb *sb);
+void sb_add(struct sb *sb, const char *s, size_t n);
+void sb_puts(struct sb *sb, const char *s);
+void sb_putc(struct sb *sb, char c);
+void sb_printf(struct sb *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sb_indent(struct sb *sb, int n);
+/* Returns the string (always NUL-terminated, "" when empty); borrowed. */
+const char *sb_str(struct sb *sb);
+/* Hands the buffer to the caller (who frees it) and resets the sb. */
+char *sb_steal(struct sb *sb);
+
+/* Small helpers every module wants. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif
