@@ -1,0 +1,22 @@
+/*
+ * render: turning structured operational replies into Junos text.  Each area
+ * (pki, keymgr, iked, host, mgd) exports one table; the cli looks a reply's
+ * "render" name up in them.  Renderers are pure: data in, text out.
+ */
+#ifndef QSAFE_RENDER_H
+#define QSAFE_RENDER_H
+
+#include <jansson.h>
+
+#include "lib/sb.h"
+
+struct render_entry {
+	const char *name;	/* the rpc name, e.g. "show-security-pki-local-certificate" */
+	/* Appends the Junos text for data to out; 0, or -1 when data is malformed. */
+	int (*fn)(const json_t *data, struct sb *out);
+};
+
+/* Tables end with an entry whose name is NULL. */
+extern const struct render_entry pki_renderers[];
+
+#endif
