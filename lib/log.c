@@ -38,7 +38,7 @@ log_set_level(enum log_level lvl)
 	log_min = lvl;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
 	FILE *out = log_out ? log_out : stderr;
