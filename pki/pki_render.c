@@ -1,0 +1,441 @@
+/*
+ * pki_render: Junos text for the replies of the pki rpcs (pki_rpc.c), one
+ * renderer per rpc name, exported as pki_renderers[] (lib/render.h).  Pure
+ * functions of the data: no OpenSSL here, so the cli links this without it.
+ * Layouts are pki.md's: sections 2 (request outputs), 3 (local-certificate
+ * brief and detail, VERBATIM) and 4 (ca-certificate, RECONSTRUCTED from 3).
+ * Where pki.md shows nothing the text is our reconstruction and says so.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "lib/render.h"
+
+/* A string member; NULL marks the data malformed through *bad. */
+static const char *
+rd_str(const json_t *o, const char *key, bool *bad)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (s == NULL)
+		*bad = true;
+	return s ? s : "";
+}
+
+static const char *
+rd_opt(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Single-line replies (pki.md 2). */
+static int
+rd_generate_key_pair(const json_t *d, struct sb *out)
+{
+	bool bad = false;
+	const char *id = rd_str(d, "certificate-id", &bad);
+	json_t *size = json_object_get(d, "size");
+
+	if (bad || !json_is_integer(size))
+		return -1;
+	sb_printf(out, "Generated key pair %s, key size %lld bits\n", id,
+	    (long long)json_integer_value(size));
+	return 0;
+}
+
+static int
+rd_self_signed(const json_t *d, struct sb *out)
+{
+	/* Junos' wording; pki.md has no sample of it. */
+	sb_puts(out, "Self-signed certificate generated and loaded "
+	    "successfully\n");
+	return 0;
+}
+
+static void
+rd_fingerprints(const json_t *d, const char *indent, struct sb *out)
+{
+	const char *sha1 = rd_opt(d, "fingerprint-sha1");
+	const char *md5 = rd_opt(d, "fingerprint-md5");
+
+	if (sha1 != NULL)
+		sb_printf(out, "%s%s (sha1)\n", indent, sha1);
+	if (md5 != NULL)
+		sb_printf(out, "%s%s (md5)\n", indent, md5);
+}
+
+/* RECONSTRUCTED: the Junos form "Generated certificate request", PEM, fingerprints. */
+static int
+rd_certificate_request(const json_t *d, struct sb *out)
+{
+	const char *pem = rd_opt(d, "certificate-request");
+	const char *file = rd_opt(d, "filename");
+
+	if (pem == NULL && file == NULL)
+		return -1;
+	sb_puts(out, "Generated certificate request\n");
+	if (pem != NULL)
+		sb_puts(out, pem);
+	else
+		sb_printf(out, "Certificate request written to %s\n", file);
+	sb_puts(out, "Fingerprint:\n");
+	rd_fingerprints(d, "", out);
+	return 0;
+}
+
+static int
+rd_local_load(const json_t *d, struct sb *out)
+{
+	sb_puts(out, "Local certificate loaded successfully\n");
+	return 0;
+}
+
+/* pki.md 2 without the confirmation prompt (the rpc loads without asking). */
+static int
+rd_ca_load(const json_t *d, struct sb *out)
+{
+	bool bad = false;
+	const char *p = rd_str(d, "ca-profile", &bad);
+
+	if (bad)
+		return -1;
+	sb_puts(out, "Fingerprint:\n");
+	rd_fingerprints(d, " ", out);
+	sb_printf(out, "CA certificate for profile %s loaded successfully\n",
+	    p);
+	return 0;
+}
+
+static int
+rd_crl_load(const json_t *d, struct sb *out)
+{
+	bool bad = false;
+	const char *p = rd_str(d, "ca-profile", &bad);
+
+	if (bad)
+		return -1;
+	sb_printf(out, "CRL for CA profile %s loaded successfully\n", p);
+	return 0;
+}
+
+static int
+rd_ca_verify(const json_t *d, struct sb *out)
+{
+	bool bad = false;
+	const char *p = rd_str(d, "ca-profile", &bad);
+
+	if (bad)
+		return -1;
+	sb_printf(out, "CA certificate %s verified successfully\n", p);
+	return 0;
+}
+
+static int
+rd_local_verify(const json_t *d, struct sb *out)
+{
+	bool bad = false;
+	const char *id = rd_str(d, "certificate-id", &bad);
+
+	if (bad)
+		return -1;
+	sb_printf(out, "Local certificate %s verification success\n", id);
+	return 0;
+}
+
+/* Junos says nothing when a clear succeeds. */
+static int
+rd_clear(const json_t *d, struct sb *out)
+{
+	return json_is_array(json_object_get(d, "cleared")) ? 0 : -1;
+}
+
+static const struct {
+	const char *key;
+	const char *label;
+} rd_dn_labels[] = {
+	{ "organization-name", "Organization" },
+	{ "organizational-unit-name", "Organizational unit" },
+	{ "country-name", "Country" },
+	{ "state", "State" },
+	{ "locality-name", "Locality" },
+	{ "common-name", "Common name" },
+	{ "domain-component", "Domain component" },
+};
+
+static const char *
+rd_dn_label(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rd_dn_labels) / sizeof(rd_dn_labels[0]); i++)
+		if (strcmp(rd_dn_labels[i].key, key) == 0)
+			return rd_dn_labels[i].label;
+	return key;
+}
+
+/* "    Organization: juniper, Country: us, Common name: Root" */
+static void
+rd_dn(const char *title, const json_t *dn, struct sb *out)
+{
+	size_t i;
+	json_t *e;
+
+	sb_printf(out, "  %s:\n    ", title);
+	json_array_foreach(dn, i, e) {
+		sb_printf(out, "%s%s: %s", i ? ", " : "",
+		    rd_dn_label(json_string_value(json_object_get(e, "name")) ?
+		    json_string_value(json_object_get(e, "name")) : "?"),
+		    json_string_value(json_object_get(e, "value")) ?
+		    json_string_value(json_object_get(e, "value")) : "");
+	}
+	sb_putc(out, '\n');
+}
+
+/* `Alternate subject: "test@juniper.net", juniper.net, ipv4 empty, ipv6 empty` */
+static void
+rd_alt_subject(const json_t *alt, struct sb *out)
+{
+	const char *email = rd_opt(alt, "email");
+	const char *fqdn = rd_opt(alt, "domain-name");
+	const char *v4 = rd_opt(alt, "ipv4"), *v6 = rd_opt(alt, "ipv6");
+
+	sb_puts(out, "  Alternate subject: ");
+	if (email != NULL)
+		sb_printf(out, "\"%s\", ", email);
+	else
+		sb_puts(out, "email empty, ");
+	sb_printf(out, "%s, ", fqdn ? fqdn : "fqdn empty");
+	sb_printf(out, "%s, ", v4 ? v4 : "ipv4 empty");
+	sb_printf(out, "%s\n", v6 ? v6 : "ipv6 empty");
+}
+
+static void
+rd_validity(const json_t *c, struct sb *out)
+{
+	const char *nb = rd_opt(c, "not-before"), *na = rd_opt(c, "not-after");
+
+	sb_printf(out, "  Validity:\n    Not before: %s\n    Not after: %s\n",
+	    nb ? nb : "", na ? na : "");
+}
+
+static void
+rd_pubkey(const json_t *c, struct sb *out)
+{
+	const char *alg = rd_opt(c, "public-key-algorithm");
+
+	sb_printf(out, "  Public key algorithm: %s(%lld bits)\n",
+	    alg ? alg : "unknown",
+	    (long long)json_integer_value(json_object_get(c,
+	    "public-key-length")));
+}
+
+/* pki.md 3: key contents, 20 bytes a line, indented 4. */
+static void
+rd_key_contents(const char *hex, struct sb *out)
+{
+	int bytes = 0;
+
+	if (hex == NULL || *hex == '\0')
+		return;
+	sb_puts(out, "    ");
+	for (; *hex; hex++) {
+		if (*hex != ':') {
+			sb_putc(out, *hex);
+			continue;
+		}
+		if (++bytes % 20 == 0)
+			sb_puts(out, "\n    ");
+		else
+			sb_putc(out, ':');
+	}
+	sb_putc(out, '\n');
+}
+
+static void
+rd_uri_list(const char *title, const json_t *arr, struct sb *out)
+{
+	size_t i;
+	json_t *u;
+
+	if (json_array_size(arr) == 0)
+		return;
+	sb_printf(out, "  %s:\n", title);
+	json_array_foreach(arr, i, u)
+		sb_printf(out, "    %s\n", json_string_value(u) ?
+		    json_string_value(u) : "");
+}
+
+/* RECONSTRUCTED (pki.md 4): "Keyusage: CRL signing, Certificate signing" */
+static void
+rd_key_usage(const json_t *arr, struct sb *out)
+{
+	size_t i;
+	json_t *u;
+
+	if (json_array_size(arr) == 0)
+		return;
+	sb_puts(out, "  Keyusage: ");
+	json_array_foreach(arr, i, u)
+		sb_printf(out, "%s%s", i ? ", " : "", json_string_value(u) ?
+		    json_string_value(u) : "");
+	sb_putc(out, '\n');
+}
+
+/* The detail block after "Certificate identifier:" (pki.md 3). */
+static void
+rd_cert_detail(const json_t *c, bool ca, struct sb *out)
+{
+	const char *subj = rd_opt(c, "subject-string");
+
+	sb_printf(out, "  Certificate version: %lld\n",
+	    (long long)json_integer_value(json_object_get(c, "version")));
+	sb_printf(out, "  Serial number: %s\n",
+	    rd_opt(c, "serial-number") ? rd_opt(c, "serial-number") : "");
+	rd_dn("Issuer", json_object_get(c, "issuer-name"), out);
+	rd_dn("Subject", json_object_get(c, "subject-name"), out);
+	sb_printf(out, "  Subject string:\n    %s\n", subj ? subj : "");
+	rd_alt_subject(json_object_get(c, "alternate-subject"), out);
+	rd_validity(c, out);
+	rd_pubkey(c, out);
+	rd_key_contents(rd_opt(c, "key-contents"), out);
+	sb_printf(out, "  Signature algorithm: %s\n",
+	    rd_opt(c, "signature-algorithm") ?
+	    rd_opt(c, "signature-algorithm") : "");
+	rd_uri_list("Distribution CRL", json_object_get(c, "distribution-crl"),
+	    out);
+	rd_uri_list("Authority Information Access OCSP",
+	    json_object_get(c, "authority-information-access-ocsp"), out);
+	if (ca)
+		rd_key_usage(json_object_get(c, "key-usage"), out);
+	sb_puts(out, "  Fingerprint:\n");
+	rd_fingerprints(c, "    ", out);
+	if (!ca)
+		sb_puts(out, "  Auto-re-enrollment:\n"
+		    "    Status: Disabled\n"
+		    "    Next trigger time: Timer not started\n");
+}
+
+static void
+rd_cert_brief(const json_t *c, struct sb *out)
+{
+	const char *to = rd_opt(c, "issued-to"), *by = rd_opt(c, "issued-by");
+
+	sb_printf(out, "  Issued to: %s, Issued by: %s\n", to ? to : "",
+	    by ? by : "");
+	rd_validity(c, out);
+	rd_pubkey(c, out);
+}
+
+/*
+ * show security pki local-certificate / ca-certificate.  Brief: a blank
+ * line and "LSYS: root-logical-system" (Junos 25.x, pki.md 3), then one
+ * block per certificate; detail: the Junos 15.1X49 layout, which has no
+ * LSYS line.  Blocks are separated by a blank line.
+ */
+static int
+rd_show_certs(const json_t *d, bool ca, struct sb *out)
+{
+	const json_t *list = json_object_get(d, "certificates");
+	const char *style = rd_opt(d, "style");
+	bool detail = style != NULL && strcmp(style, "detail") == 0;
+	size_t i;
+	json_t *c;
+
+	if (!json_is_array(list) || style == NULL)
+		return -1;
+	json_array_foreach(list, i, c) {
+		bool bad = false;
+		const char *id = rd_str(c, "identifier", &bad);
+
+		if (bad)
+			return -1;
+		sb_putc(out, '\n');
+		if (!detail && i == 0)
+			sb_puts(out, "LSYS: root-logical-system\n");
+		if (ca)
+			sb_printf(out, "CA profile: %s\n",
+			    rd_str(c, "ca-profile", &bad));
+		sb_printf(out, "Certificate identifier: %s\n", id);
+		if (detail)
+			rd_cert_detail(c, ca, out);
+		else
+			rd_cert_brief(c, out);
+		if (!ca && !detail)
+			sb_printf(out, "  Keypair Location: %s\n",
+			    rd_opt(c, "keypair-location") ?
+			    rd_opt(c, "keypair-location") : "");
+		if (bad)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+rd_show_local(const json_t *d, struct sb *out)
+{
+	return rd_show_certs(d, false, out);
+}
+
+static int
+rd_show_ca(const json_t *d, struct sb *out)
+{
+	return rd_show_certs(d, true, out);
+}
+
+/* RECONSTRUCTED: show security pki certificate-request [detail]. */
+static int
+rd_show_request(const json_t *d, struct sb *out)
+{
+	const json_t *list = json_object_get(d, "requests");
+	const char *style = rd_opt(d, "style");
+	bool detail = style != NULL && strcmp(style, "detail") == 0;
+	size_t i;
+	json_t *r;
+
+	if (!json_is_array(list) || style == NULL)
+		return -1;
+	json_array_foreach(list, i, r) {
+		bool bad = false;
+		const char *id = rd_str(r, "identifier", &bad);
+		const char *to = rd_str(r, "issued-to", &bad);
+
+		if (bad)
+			return -1;
+		sb_printf(out, "\nCertificate identifier: %s\n", id);
+		sb_printf(out, "  Issued to: %s\n", to);
+		rd_pubkey(r, out);
+		sb_printf(out, "  Public key verification status: %s\n",
+		    json_is_true(json_object_get(r, "signature-verified")) ?
+		    "Passed" : "Failed");
+		if (!detail)
+			continue;
+		sb_printf(out, "  Subject string:\n    %s\n",
+		    rd_opt(r, "subject-string") ? rd_opt(r, "subject-string") :
+		    "");
+		rd_alt_subject(json_object_get(r, "alternate-subject"), out);
+		sb_puts(out, "  Fingerprint:\n");
+		rd_fingerprints(r, "    ", out);
+	}
+	return 0;
+}
+
+const struct render_entry pki_renderers[] = {
+	{ "request-security-pki-generate-key-pair", rd_generate_key_pair },
+	{ "request-security-pki-local-certificate-generate-self-signed",
+	    rd_self_signed },
+	{ "request-security-pki-generate-certificate-request",
+	    rd_certificate_request },
+	{ "request-security-pki-local-certificate-load", rd_local_load },
+	{ "request-security-pki-ca-certificate-load", rd_ca_load },
+	{ "request-security-pki-crl-load", rd_crl_load },
+	{ "request-security-pki-ca-certificate-verify", rd_ca_verify },
+	{ "request-security-pki-local-certificate-verify", rd_local_verify },
+	{ "clear-security-pki-local-certificate", rd_clear },
+	{ "clear-security-pki-ca-certificate", rd_clear },
+	{ "clear-security-pki-key-pair", rd_clear },
+	{ "clear-security-pki-certificate-request", rd_clear },
+	{ "show-security-pki-local-certificate", rd_show_local },
+	{ "show-security-pki-ca-certificate", rd_show_ca },
+	{ "show-security-pki-certificate-request", rd_show_request },
+	{ NULL, NULL },
+};

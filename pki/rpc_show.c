@@ -1,0 +1,126 @@
+/*
+ * rpc_show: `show security pki local-certificate | ca-certificate |
+ * certificate-request`.  Each returns {"style": "brief"|"detail",
+ * "<list>": [ {certificate description}, ... ]} with the members of
+ * pki_cert_info() plus the identifier; an unknown name is an error, an
+ * empty store an empty list (Junos then prints nothing).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pki/pki_int.h"
+
+typedef json_t *(*show_one_fn)(struct pki_store *, const char *, bool,
+    struct sb *);
+
+static json_t *
+show_local_one(struct pki_store *st, const char *id, bool detail,
+    struct sb *err)
+{
+	X509 *cert = pki_local_cert_get(st, id, err);
+	json_t *o;
+
+	if (cert == NULL)
+		return NULL;
+	o = pki_cert_info(cert, detail);
+	X509_free(cert);
+	json_object_set_new(o, "identifier", json_string(id));
+	/* pki.md 3: "Keypair Location: Keypair generated locally" */
+	json_object_set_new(o, "keypair-location", json_string(
+	    !pki_has_key(st, id) ? "Keypair not found" :
+	    pki_key_is_imported(st, id) ? "Keypair imported" :
+	    "Keypair generated locally"));
+	return o;
+}
+
+static json_t *
+show_ca_one(struct pki_store *st, const char *profile, bool detail,
+    struct sb *err)
+{
+	const struct pki_ca_profile *p = pki_store_ca_profile(st, profile);
+	X509 *cert = pki_ca_cert_get(st, profile, err);
+	json_t *o;
+
+	if (cert == NULL)
+		return NULL;
+	o = pki_cert_info(cert, detail);
+	X509_free(cert);
+	json_object_set_new(o, "ca-profile", json_string(profile));
+	json_object_set_new(o, "identifier", json_string(
+	    p != NULL && p->ca_identity != NULL ? p->ca_identity : profile));
+	return o;
+}
+
+static json_t *
+show_request_one(struct pki_store *st, const char *id, bool detail,
+    struct sb *err)
+{
+	X509_REQ *req = pki_request_get(st, id, err);
+	json_t *o;
+
+	if (req == NULL)
+		return NULL;
+	o = pki_req_info(req, detail);
+	X509_REQ_free(req);
+	json_object_set_new(o, "identifier", json_string(id));
+	return o;
+}
+
+static json_t *
+show_list(struct pki_store *st, const json_t *in, const char *key,
+    const char *kind, const char *list, show_one_fn one, struct sb *err)
+{
+	bool detail = pki_rpc_flag(in, "detail");
+	const char *name = pki_rpc_str(in, key);
+	json_t *arr = json_array(), *o;
+	char **names = NULL;
+	size_t i;
+
+	if (name != NULL) {
+		if (!pki_name_is_valid(name)) {
+			sb_printf(err, "error: invalid %s", key);
+			goto fail;
+		}
+		if ((o = one(st, name, detail, err)) == NULL)
+			goto fail;
+		json_array_append_new(arr, o);
+	} else {
+		if ((names = pki_store_list(st, kind)) == NULL) {
+			sb_puts(err, "error: cannot read the pki store");
+			goto fail;
+		}
+		for (i = 0; names[i] != NULL; i++) {
+			if ((o = one(st, names[i], detail, err)) == NULL)
+				goto fail;
+			json_array_append_new(arr, o);
+		}
+		pki_names_free(names);
+	}
+	return json_pack("{s:s, s:o}", "style", detail ? "detail" : "brief",
+	    list, arr);
+fail:
+	pki_names_free(names);
+	json_decref(arr);
+	return NULL;
+}
+
+json_t *
+pki_rpc_show_local(struct pki_store *st, const json_t *in, struct sb *err)
+{
+	return show_list(st, in, "certificate-id", PKI_KIND_CERT,
+	    "certificates", show_local_one, err);
+}
+
+json_t *
+pki_rpc_show_ca(struct pki_store *st, const json_t *in, struct sb *err)
+{
+	return show_list(st, in, "ca-profile", PKI_KIND_CA, "certificates",
+	    show_ca_one, err);
+}
+
+json_t *
+pki_rpc_show_request(struct pki_store *st, const json_t *in, struct sb *err)
+{
+	return show_list(st, in, "certificate-id", PKI_KIND_REQ, "requests",
+	    show_request_one, err);
+}
