@@ -1,0 +1,218 @@
+/*
+ * pager: ---(more)--- paging of interactive output (see pager.h).
+ *
+ * The whole reply is in memory, so the more-prompt always knows how far it
+ * is and shows ---(more N%)---.  Keys are read one at a time with the
+ * terminal in non-canonical mode; a search string is read in canonical mode
+ * so the operator can edit it.  Not a terminal (tests): the keys are read
+ * from in_fd as they come.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/pager.h"
+#include "lib/sb.h"
+
+#define PAGER_SEARCH_MAX 256
+
+struct pager {
+	const char **lines;	/* start of each line */
+	size_t *lens;		/* its length, "\n" included */
+	size_t n;
+	size_t shown;		/* lines printed so far */
+	int page;		/* lines per page */
+	int in_fd;
+	FILE *out;
+	bool is_tty;
+	struct termios saved;
+};
+
+int
+pager_term_rows(int fd)
+{
+	struct winsize ws;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) == -1 || ws.ws_row == 0)
+		return 0;
+	return ws.ws_row;
+}
+
+static void
+pager_split(struct pager *pg, const char *text)
+{
+	size_t cap = 0;
+
+	while (*text != '\0') {
+		const char *nl = strchr(text, '\n');
+		size_t len = nl ? (size_t)(nl - text) + 1 : strlen(text);
+
+		if (pg->n == cap) {
+			cap = cap ? cap * 2 : 128;
+			pg->lines = xrealloc(pg->lines, cap * sizeof(*pg->lines));
+			pg->lens = xrealloc(pg->lens, cap * sizeof(*pg->lens));
+		}
+		pg->lines[pg->n] = text;
+		pg->lens[pg->n++] = len;
+		text += len;
+	}
+}
+
+static void
+pager_emit(struct pager *pg, size_t count)
+{
+	while (count-- > 0 && pg->shown < pg->n) {
+		fwrite(pg->lines[pg->shown], 1, pg->lens[pg->shown], pg->out);
+		if (pg->lines[pg->shown][pg->lens[pg->shown] - 1] != '\n')
+			fputc('\n', pg->out);
+		pg->shown++;
+	}
+}
+
+static void
+pager_raw(struct pager *pg, bool raw)
+{
+	struct termios t;
+
+	if (!pg->is_tty)
+		return;
+	if (!raw) {
+		tcsetattr(pg->in_fd, TCSADRAIN, &pg->saved);
+		return;
+	}
+	t = pg->saved;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	tcsetattr(pg->in_fd, TCSADRAIN, &t);
+}
+
+/* One key; -1 at end of input or on error. */
+static int
+pager_key(struct pager *pg)
+{
+	unsigned char c;
+	ssize_t r;
+
+	pager_raw(pg, true);
+	r = read(pg->in_fd, &c, 1);
+	pager_raw(pg, false);
+	return r == 1 ? c : -1;
+}
+
+static void
+pager_clear(struct pager *pg)
+{
+	fputs("\r\033[K", pg->out);
+}
+
+/* Reads the search text after `/` (canonical mode, echoed). */
+static void
+pager_read_search(struct pager *pg, char *buf, size_t size)
+{
+	size_t len = 0;
+	unsigned char c;
+
+	fputs("/", pg->out);
+	fflush(pg->out);
+	while (read(pg->in_fd, &c, 1) == 1 && c != '\n' && c != '\r') {
+		if (len + 1 < size)
+			buf[len++] = (char)c;
+	}
+	buf[len] = '\0';
+}
+
+/* Index of the first line at or after from containing s, or n. */
+static size_t
+pager_find(const struct pager *pg, size_t from, const char *s)
+{
+	size_t i, slen = strlen(s);
+
+	for (i = from; i < pg->n; i++)
+		if (slen == 0 || memmem(pg->lines[i], pg->lens[i], s, slen))
+			return i;
+	return pg->n;
+}
+
+static int
+pager_loop(struct pager *pg)
+{
+	char search[PAGER_SEARCH_MAX];
+	const char *msg = NULL;
+
+	pager_emit(pg, (size_t)pg->page);
+	while (pg->shown < pg->n) {
+		int key;
+
+		if (msg != NULL)
+			fprintf(pg->out, "---(%s)---", msg);
+		else
+			fprintf(pg->out, "---(more %zu%%)---",
+			    pg->shown * 100 / pg->n);
+		fflush(pg->out);
+		msg = NULL;
+		key = pager_key(pg);
+		pager_clear(pg);
+		switch (key) {
+		case -1:
+			return -1;
+		case 'q':
+		case 'Q':
+		case 3:		/* ^C */
+			fflush(pg->out);
+			return 0;
+		case '\r':
+		case '\n':
+			pager_emit(pg, 1);
+			break;
+		case '/': {
+			size_t at;
+
+			pager_read_search(pg, search, sizeof(search));
+			pager_clear(pg);
+			at = pager_find(pg, pg->shown, search);
+			if (at == pg->n) {
+				msg = "Pattern not found";
+				break;
+			}
+			fputs("...skipping\n", pg->out);
+			pg->shown = at;
+			pager_emit(pg, (size_t)pg->page - 1);
+			break;
+		}
+		default:	/* space and anything else: a page */
+			pager_emit(pg, (size_t)pg->page);
+			break;
+		}
+	}
+	fflush(pg->out);
+	return 0;
+}
+
+int
+pager_show(const char *text, int rows, int in_fd, FILE *out)
+{
+	struct pager pg;
+	int rc;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.in_fd = in_fd;
+	pg.out = out;
+	pg.page = rows - 1;
+	pager_split(&pg, text);
+	if (rows <= 1 || pg.n <= (size_t)pg.page) {
+		fputs(text, out);
+		fflush(out);
+		rc = 0;
+		goto done;
+	}
+	pg.is_tty = isatty(in_fd) && tcgetattr(in_fd, &pg.saved) == 0;
+	rc = pager_loop(&pg);
+done:
+	free(pg.lines);
+	free(pg.lens);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * pager: Junos' ---(more N%)--- for interactive output longer than the
+ * screen.  Keys: space = next page, Enter = next line, q = quit,
+ * /text = search forward and show a page from the first line after the
+ * current one that contains text.  The more-prompt is erased after each key.
+ */
+#ifndef QSAFE_CLI_PAGER_H
+#define QSAFE_CLI_PAGER_H
+
+#include <stdio.h>
+
+/*
+ * Print text to out, stopping every rows - 1 lines (rows <= 1 or text that
+ * fits: no stops) and reading keys from in_fd (put in raw mode while waiting
+ * when it is a terminal).  Returns 0, or -1 on a read error.
+ */
+int pager_show(const char *text, int rows, int in_fd, FILE *out);
+
+/* The rows of the terminal on fd, or 0 when unknown. */
+int pager_term_rows(int fd);
+
+#endif

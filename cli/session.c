@@ -1,0 +1,387 @@
+/*
+ * session: one cli session with mgd (lib/proto_cli.h).  Sends a request,
+ * waits for its reply and prints the reply the way a Junos terminal shows
+ * it: the caret line and message of a syntax error, the output (with the
+ * data rendered and the pipes applied, paged in the shell), the question of
+ * an "ask", the notice of an "input".  Keeps the prompt state the replies
+ * describe and prints the [edit] banners (cli-behaviour.md sections 1, 6).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/pager.h"
+#include "cli/pipe.h"
+#include "lib/msg.h"
+#include "lib/proto_cli.h"
+
+static void
+session_lost(struct cli *cli)
+{
+	if (!cli->lost)
+		fprintf(stderr, "error: lost the connection to the management "
+		    "daemon\n");
+	cli->lost = true;
+}
+
+json_t *
+session_call(struct cli *cli, json_t *req)
+{
+	json_int_t id = cli->next_id++;
+	json_t *reply;
+
+	if (cli->lost)
+		return NULL;
+	json_object_set_new(req, "id", json_integer(id));
+	fflush(stdout);
+	if (msg_send(cli->fd, req) == -1) {
+		session_lost(cli);
+		return NULL;
+	}
+	for (;;) {
+		reply = msg_recv(cli->fd, -1);
+		if (reply == NULL) {
+			session_lost(cli);
+			return NULL;
+		}
+		if (msg_int(reply, "id", id) == id)
+			return reply;
+		/* A stale reply (never expected: one request at a time). */
+		json_decref(reply);
+	}
+}
+
+json_t *
+session_request(struct cli *cli, const char *op, const char *key,
+    const char *value)
+{
+	json_t *req = json_object(), *reply = NULL, *v;
+
+	json_object_set_new(req, "op", json_string(op));
+	if (key != NULL) {
+		v = json_string(value);
+		if (v == NULL) {
+			fprintf(stderr, "error: input is not valid UTF-8\n");
+			goto done;
+		}
+		json_object_set_new(req, key, v);
+	}
+	reply = session_call(cli, req);
+done:
+	json_decref(req);
+	return reply;
+}
+
+static void
+session_replace(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+void
+session_prompt_set(struct cli *cli, const json_t *p)
+{
+	struct cli_prompt *pr = &cli->prompt;
+	const char *mode = msg_str(p, "mode");
+	json_t *v;
+
+	if (!json_is_object(p))
+		return;
+	if (mode != NULL)
+		pr->is_config = strcmp(mode, "configuration") == 0;
+	if (msg_str(p, "user") != NULL)
+		session_replace(&pr->user, msg_str(p, "user"));
+	if (msg_str(p, "host") != NULL)
+		session_replace(&pr->host, msg_str(p, "host"));
+	session_replace(&pr->edit, msg_str(p, "edit"));
+	session_replace(&pr->notice, msg_str(p, "notice"));
+	/* `set cli screen-length N` (0: no paging) lasts until changed. */
+	if (json_is_integer(v = json_object_get(p, "screen-length")))
+		pr->screen_length = (long)json_integer_value(v);
+	if (json_is_integer(v = json_object_get(p, "screen-width")))
+		pr->screen_width = (long)json_integer_value(v);
+}
+
+void
+session_prompt_free(struct cli_prompt *p)
+{
+	free(p->user);
+	free(p->host);
+	free(p->edit);
+	free(p->notice);
+	p->user = p->host = p->edit = p->notice = NULL;
+}
+
+char *
+session_prompt_str(const struct cli *cli)
+{
+	const struct cli_prompt *p = &cli->prompt;
+	const char *user = p->user ? p->user : "";
+	struct sb sb;
+
+	sb_init(&sb);
+	if (p->host != NULL && p->host[0] != '\0')
+		sb_printf(&sb, "%s@%s", user, p->host);
+	else
+		sb_puts(&sb, user);
+	sb_puts(&sb, p->is_config ? "# " : "> ");
+	return sb_steal(&sb);
+}
+
+void
+session_before_prompt(const struct cli *cli, bool blank, FILE *out)
+{
+	const struct cli_prompt *p = &cli->prompt;
+
+	if (blank)
+		fputc('\n', out);
+	if (!p->is_config)
+		return;
+	if (p->notice != NULL && p->notice[0] != '\0')
+		fprintf(out, "%s\n", p->notice);
+	fprintf(out, "%s\n", p->edit ? p->edit : "[edit]");
+}
+
+/* Terminal columns taken by the first n bytes of s (UTF-8). */
+static size_t
+session_columns(const char *s, size_t n)
+{
+	size_t i, cols = 0;
+
+	for (i = 0; i < n && s[i] != '\0'; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			cols++;
+	return cols;
+}
+
+static void
+session_put_text(FILE *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	fputs(s, out);
+	if (n > 0 && s[n - 1] != '\n')
+		fputc('\n', out);
+}
+
+void
+session_print_error(struct cli *cli, const char *line, const json_t *reply,
+    FILE *out)
+{
+	const char *err = msg_str(reply, "error");
+	json_int_t caret = msg_int(reply, "caret", -1);
+	size_t pad;
+
+	if (err == NULL)
+		return;
+	if (caret >= 0 && line != NULL) {
+		pad = session_columns(line, (size_t)caret);
+		if (cli->interactive || cli->echo) {
+			char *prompt = session_prompt_str(cli);
+
+			pad += session_columns(prompt, strlen(prompt));
+			free(prompt);
+		} else {
+			fprintf(out, "%s\n", line);
+		}
+		/* "missing argument." points past the end of the line. */
+		if ((size_t)caret > strlen(line))
+			pad += (size_t)caret - strlen(line);
+		fprintf(out, "%*s^\n", (int)pad, "");
+	}
+	session_put_text(out, err);
+}
+
+int
+session_print_output(struct cli *cli, const json_t *reply, FILE *out)
+{
+	const char *output = msg_str(reply, "output");
+	const json_t *pipes = json_object_get(reply, "pipes");
+	const json_t *data = json_object_get(reply, "data");
+	struct pipe_result r;
+	struct sb text, err, final;
+	int rows, rc = -1;
+
+	sb_init(&text);
+	sb_init(&err);
+	sb_init(&final);
+	pipe_result_init(&r);
+	if (output != NULL)
+		sb_puts(&text, output);
+	if (data != NULL)
+		render_reply(msg_str(reply, "render"), data, &text);
+	if (text.len == 0 && json_array_size(pipes) == 0) {
+		rc = 0;
+		goto done;
+	}
+	if (pipe_apply(pipes, sb_str(&text), &r, &err) == -1) {
+		fputs(sb_str(&err), cli->interactive || cli->echo ? out :
+		    stderr);
+		goto done;
+	}
+	pipe_result_print(&r, &final);
+	rows = 0;
+	if (cli->interactive && !r.no_more && isatty(fileno(out)))
+		rows = cli->prompt.screen_length >= 0 ?
+		    (int)cli->prompt.screen_length :
+		    pager_term_rows(fileno(out));
+	if (rows > 1)
+		pager_show(sb_str(&final), rows, STDIN_FILENO, out);
+	else
+		session_put_text(out, sb_str(&final));
+	rc = 0;
+done:
+	pipe_result_free(&r);
+	sb_free(&text);
+	sb_free(&err);
+	sb_free(&final);
+	fflush(out);
+	return rc;
+}
+
+/* The next line typed or scripted after an ask/input; new string or NULL. */
+static char *
+session_read(struct cli *cli)
+{
+	const char *raw;
+
+	if (cli->interactive)
+		return edit_read_raw(cli);
+	raw = cli_next_raw(cli);
+	return raw ? xstrdup(raw) : NULL;
+}
+
+/* "ask": question, one line (end of input: the default), "answer". */
+static json_t *
+session_ask(struct cli *cli, const char *question)
+{
+	char *answer;
+	json_t *reply;
+	size_t n = strlen(question);
+
+	fputs(question, stdout);
+	if (n > 0 && question[n - 1] != ' ')
+		fputc(' ', stdout);
+	fflush(stdout);
+	answer = session_read(cli);
+	if (!cli->interactive && answer != NULL)
+		fputs(answer, stdout);
+	if (!cli->interactive || answer == NULL)
+		fputc('\n', stdout);
+	reply = session_request(cli, CLI_OP_ANSWER, "text", answer ? answer : "");
+	free(answer);
+	return reply;
+}
+
+/* "input": the notice, then lines up to one that is exactly ^D. */
+static json_t *
+session_input(struct cli *cli, const char *notice)
+{
+	struct sb text;
+	char *line;
+	json_t *reply;
+
+	session_put_text(stdout, notice);
+	fflush(stdout);
+	sb_init(&text);
+	while ((line = session_read(cli)) != NULL) {
+		if (strcmp(line, "^D") == 0) {
+			free(line);
+			break;
+		}
+		if (cli->echo && !cli->interactive)
+			printf("%s\n", line);
+		sb_puts(&text, line);
+		sb_putc(&text, '\n');
+		free(line);
+	}
+	reply = session_request(cli, CLI_OP_INPUT, "text", sb_str(&text));
+	sb_free_secure(&text);
+	return reply;
+}
+
+static int
+session_reply(struct cli *cli, const char *line, json_t *reply)
+{
+	FILE *errout = cli->interactive || cli->echo ? stdout : stderr;
+	json_t *next;
+	bool ok = true;
+	const char *s;
+
+	while (reply != NULL) {
+		session_prompt_set(cli, json_object_get(reply, "prompt"));
+		session_print_error(cli, line, reply, errout);
+		if (session_print_output(cli, reply, stdout) == -1)
+			ok = false;
+		if (json_is_false(json_object_get(reply, "ok")))
+			ok = false;
+		if (msg_bool(reply, "exit"))
+			cli->exiting = true;
+		fflush(errout);
+		next = NULL;
+		if ((s = msg_str(reply, "ask")) != NULL)
+			next = session_ask(cli, s);
+		else if ((s = msg_str(reply, "input")) != NULL)
+			next = session_input(cli, s);
+		else {
+			json_decref(reply);
+			break;
+		}
+		json_decref(reply);
+		reply = next;
+		if (reply == NULL)
+			ok = false;
+	}
+	fflush(stdout);
+	if (!ok)
+		cli->failed = true;
+	return ok ? 0 : -1;
+}
+
+int
+session_exec(struct cli *cli, const char *line)
+{
+	json_t *reply = session_request(cli, CLI_OP_EXEC, "line", line);
+
+	if (reply == NULL) {
+		cli->failed = true;
+		return -1;
+	}
+	return session_reply(cli, line, reply);
+}
+
+int
+session_hello(struct cli *cli, const char *user, const char *tty,
+    bool interactive)
+{
+	json_t *req, *reply;
+	int rc = -1;
+
+	req = json_pack("{s:s, s:s, s:s, s:I, s:b}", "op", CLI_OP_HELLO,
+	    "user", user, "tty", tty, "pid", (json_int_t)getpid(),
+	    "interactive", interactive);
+	if (req == NULL) {
+		fprintf(stderr, "error: user or terminal name is not UTF-8\n");
+		return -1;
+	}
+	reply = session_call(cli, req);
+	json_decref(req);
+	if (reply == NULL)
+		return -1;
+	if (json_is_false(json_object_get(reply, "ok"))) {
+		session_print_error(cli, NULL, reply, stderr);
+		session_put_text(stderr, msg_str(reply, "output") ?
+		    msg_str(reply, "output") : "");
+		goto done;
+	}
+	session_replace(&cli->prompt.user, msg_str(reply, "user") ?
+	    msg_str(reply, "user") : user);
+	session_replace(&cli->prompt.host, msg_str(reply, "host"));
+	session_prompt_set(cli, json_object_get(reply, "prompt"));
+	rc = 0;
+done:
+	json_decref(reply);
+	return rc;
+}
