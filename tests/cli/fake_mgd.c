@@ -12,6 +12,8 @@
  *   echo TEXT          output TEXT ("\n" in TEXT is a newline)
  *   lines N            output "line 1" .. "line N"
  *   data               render "fake-unknown" + data (the cli prints JSON)
+ *   keypair [bad]      render "request-security-pki-generate-key-pair" with
+ *                      good data, or data the renderer refuses
  *   ask                ask "Really? [yes,no] (no)"; answer -> "answer: X"
  *   load               input "[Type ^D at a new line to end input]";
  *                      input -> "received N lines" + "load complete"
@@ -235,6 +237,12 @@ fake_op_cmd(struct fake *f, const char *line, json_t *w, json_t *r)
 		json_object_set_new(r, "render", json_string("fake-unknown"));
 		json_object_set_new(r, "data", json_pack("{s:s, s:i}",
 		    "name", "gw1", "count", 3));
+	} else if (strcmp(w0, "keypair") == 0) {
+		json_object_set_new(r, "render", json_string(
+		    "request-security-pki-generate-key-pair"));
+		json_object_set_new(r, "data", w1 == NULL ?
+		    json_pack("{s:s, s:i}", "certificate-id", "c1", "size",
+		    2048) : json_pack("{s:s}", "certificate-id", "c1"));
 	} else if (strcmp(w0, "ask") == 0) {
 		json_object_set_new(r, "ask",
 		    json_string("Really? [yes,no] (no)"));
