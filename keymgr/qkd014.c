@@ -221,7 +221,7 @@ qkd_client_stats(const struct qkd_client *qc, struct qkd_client_stats *st)
 }
 
 static enum qkd_err
-qkd_map_curl(struct qkd_client *qc, CURLcode rc)
+qkd_map_curl(struct qkd_client *qc, CURLcode rc, bool fresh)
 {
 	switch (rc) {
 	case CURLE_WRITE_ERROR:
@@ -246,12 +246,17 @@ qkd_map_curl(struct qkd_client *qc, CURLcode rc)
 		return QKD_ERR_TLS_REJECTED;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
 		/*
 		 * TLS 1.3: the KME checks our certificate after the client
 		 * has finished its handshake, so a refusal arrives as an
-		 * alert on the first read.
+		 * alert on the first read -- or, when the KME's close
+		 * resets the connection first, as a send or receive error
+		 * on a connection made for this very request, before any
+		 * byte of HTTP came back.
 		 */
-		if (strstr(qc->errbuf, "alert") != NULL)
+		if (strstr(qc->errbuf, "alert") != NULL ||
+		    (fresh && qc->body_len == 0))
 			return QKD_ERR_TLS_REJECTED;
 		return QKD_ERR_TRANSPORT;
 	case CURLE_URL_MALFORMAT:
@@ -306,7 +311,7 @@ qkd_request(struct qkd_client *qc, const char *url, const char *post,
 	    nconn > 0)
 		qc->stats.connects += (uint64_t)nconn;
 	if (rc != CURLE_OK) {
-		code = qkd_map_curl(qc, rc);
+		code = qkd_map_curl(qc, rc, nconn > 0);
 		qkd_seterr(err, code, "%s: %s", qkd_err_str(code),
 		    qc->errbuf[0] ? qc->errbuf : curl_easy_strerror(rc));
 		return -1;
