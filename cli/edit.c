@@ -6,13 +6,15 @@
  * candidates; `?` sends "help", prints the block and re-prints the banner and
  * prompt with the typed text (cli-behaviour.md 7: no blank line before the
  * banner); space completes a unique keyword; ^C throws the line away (ISIG
- * is off while editing, so ^C is a key); ^D on an empty line is `exit`,
- * and mgd decides what exit means.  History lives in
+ * is off while editing, so ^C is a key; elsewhere SIGINT is ignored so ^C
+ * at a question only discards the typed answer and never kills the shell);
+ * ^D on an empty line is `exit`, and mgd decides what exit means.  History lives in
  * <state-dir>/history/<user>, mode 0600.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <histedit.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -313,6 +315,7 @@ edit_new(struct cli *cli)
 	el_set(ed->el, EL_BIND, "^I", "qsafe-complete", NULL);
 	el_set(ed->el, EL_BIND, " ", "qsafe-space", NULL);
 	edit_history_open(ed);
+	signal(SIGINT, SIG_IGN);
 	return ed;
 }
 

@@ -84,7 +84,8 @@ pager_raw(struct pager *pg, bool raw)
 		return;
 	}
 	t = pg->saved;
-	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	/* ^C is a key here (quit), not a signal. */
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG);
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	tcsetattr(pg->in_fd, TCSADRAIN, &t);

@@ -3,7 +3,8 @@
 # qsafe-test-$$, killed at the end, nothing else touched) against fake_mgd.
 # Checks: prompt and banner, ^C discards a line, `?` help and the re-printed
 # banner + typed text, TAB completion, the caret under the prompt, the pager
-# (space, q), the history file (0600), ^D = exit twice ends the session.
+# (space, q; screen-length 10 and 0), the history file (0600), ^D = exit
+# (twice: leave configuration mode, end the session).
 #
 # usage: tmux_test.sh CLI FAKE_MGD
 set -u
@@ -134,6 +135,21 @@ wait_last "$CF"
 pane | grep -qxF "line 47" && fail "q did not stop the pager"
 pane | grep -qF -- "---(more" && fail "more-prompt not cleared"
 
+# screen-length from the reply's prompt object: 10 rows, then 0 = no pager.
+$T send-keys -t t 'exit' Enter
+wait_last "$OP"
+$T send-keys -t t 'set cli screen-length 10' Enter
+$T send-keys -t t 'lines 50' Enter
+wait_for "---(more 18%)---"
+$T send-keys -t t 'q'
+wait_last "$OP"
+$T send-keys -t t 'set cli screen-length 0' Enter
+$T send-keys -t t 'lines 30' Enter
+wait_line "line 30"
+pane | grep -qF -- "---(more" && fail "paged with screen-length 0"
+$T send-keys -t t 'configure' Enter
+wait_last "$CF"
+
 # History: one file per user in the state dir, 0600.
 H="$D/history/$USER_NAME"
 [ -f "$H" ] || fail "no history file $H"
@@ -150,5 +166,6 @@ while $T has-session -t t 2>/dev/null && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 $T has-session -t t 2>/dev/null && fail "second ^D did not end the cli"
-[ "$(grep -c '^exec: exit$' "$D/log")" = 2 ] || fail "exit not sent twice"
+[ "$(tail -n 2 "$D/log" | grep -c '^exec: exit$')" = 2 ] ||
+	fail "^D did not send exit twice"
 echo "ok"
