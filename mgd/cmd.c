@@ -1,0 +1,215 @@
+/*
+ * cmd: reply helpers, abbreviations and pipes shared by both modes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgd/cmd.h"
+#include "schema/conf_text.h"
+
+void
+reply_out(json_t *reply, const char *text)
+{
+	json_t *o = json_object_get(reply, "output");
+	struct sb b;
+
+	sb_init(&b);
+	if (o != NULL)
+		sb_puts(&b, json_string_value(o));
+	sb_puts(&b, text);
+	json_object_set_new(reply, "output", json_string(sb_str(&b)));
+	sb_free(&b);
+}
+
+void
+reply_fail(json_t *reply, const char *text)
+{
+	json_object_set_new(reply, "ok", json_false());
+	if (text != NULL)
+		reply_out(reply, text);
+}
+
+void
+reply_syntax(json_t *reply, const char *msg, size_t caret)
+{
+	json_object_set_new(reply, "ok", json_false());
+	json_object_set_new(reply, "error", json_string(msg));
+	json_object_set_new(reply, "caret", json_integer((json_int_t)caret));
+}
+
+int
+cmd_match(const char *word, const char *const *words, size_t n)
+{
+	size_t len = strlen(word);
+	int hit = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(words[i], word) == 0)
+			return (int)i;
+		if (strncmp(words[i], word, len) == 0) {
+			if (hit >= 0)
+				hit = -2;
+			else if (hit == -1)
+				hit = (int)i;
+		}
+	}
+	return hit;
+}
+
+size_t
+cmd_pipe_start(const struct toks *tk)
+{
+	for (size_t i = 0; i < tk->n; i++)
+		if (!tk->t[i].quoted && strcmp(tk->t[i].s, "|") == 0)
+			return i;
+	return tk->n;
+}
+
+static const char *const pipe_words[] = {
+	"compare", "count", "display", "except", "find", "last", "match",
+	"no-more", "save", "trim",
+};
+
+static int
+cmd_pipe_err(json_t *reply, const struct toks *tk, size_t i, const char *msg)
+{
+	size_t caret = i < tk->n ? tk->t[i].off : tk->end;
+
+	reply_syntax(reply, msg, caret);
+	return -1;
+}
+
+int
+cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
+{
+	memset(p, 0, sizeof(*p));
+	p->compare_rollback = -1;
+	p->text = json_array();
+	while (i < tk->n) {
+		/* tk->t[i] is "|" */
+		i++;
+		if (i >= tk->n)
+			return cmd_pipe_err(reply, tk, i, "missing argument.");
+		int w = cmd_match(tk->t[i].s, pipe_words,
+		    sizeof(pipe_words) / sizeof(*pipe_words));
+		if (w == -2) {
+			struct sb m;
+			sb_init(&m);
+			sb_printf(&m, "'%s' is ambiguous.", tk->t[i].s);
+			cmd_pipe_err(reply, tk, i, sb_str(&m));
+			sb_free(&m);
+			return -1;
+		}
+		if (w < 0)
+			return cmd_pipe_err(reply, tk, i, "syntax error.");
+		const char *pw = pipe_words[w];
+		size_t arg = i + 1;
+		bool has_arg = arg < tk->n && strcmp(tk->t[arg].s, "|") != 0;
+		if (strcmp(pw, "display") == 0) {
+			static const char *const dw[] = { "set", "json", "xml" };
+			if (!has_arg)
+				return cmd_pipe_err(reply, tk, arg, "missing argument.");
+			int d = cmd_match(tk->t[arg].s, dw, 3);
+			if (d < 0)
+				return cmd_pipe_err(reply, tk, arg, "syntax error.");
+			p->display = d == 0 ? DISPLAY_SET : d == 1 ?
+			    DISPLAY_JSON : DISPLAY_XML;
+			i = arg + 1;
+			if (d == 0 && i < tk->n && strncmp("relative",
+			    tk->t[i].s, strlen(tk->t[i].s)) == 0) {
+				p->display = DISPLAY_SET_RELATIVE;
+				i++;
+			}
+		} else if (strcmp(pw, "compare") == 0) {
+			p->compare = true;
+			i = arg;
+			if (has_arg) {
+				if (strncmp("rollback", tk->t[arg].s,
+				    strlen(tk->t[arg].s)) != 0)
+					return cmd_pipe_err(reply, tk, arg,
+					    "syntax error.");
+				if (arg + 1 >= tk->n)
+					return cmd_pipe_err(reply, tk, arg + 1,
+					    "missing argument.");
+				char *end;
+				long n = strtol(tk->t[arg + 1].s, &end, 10);
+				if (*end || n < 0 || n > 49)
+					return cmd_pipe_err(reply, tk, arg + 1,
+					    "Value is not within range (0..49)");
+				p->compare_rollback = (int)n;
+				i = arg + 2;
+			}
+		} else {
+			json_t *a = json_array();
+			json_array_append_new(a, json_string(pw));
+			bool needs = strcmp(pw, "match") == 0 ||
+			    strcmp(pw, "except") == 0 || strcmp(pw, "find") == 0 ||
+			    strcmp(pw, "last") == 0 || strcmp(pw, "trim") == 0 ||
+			    strcmp(pw, "save") == 0;
+			i = arg;
+			if (needs) {
+				if (!has_arg) {
+					json_decref(a);
+					return cmd_pipe_err(reply, tk, arg,
+					    "missing argument.");
+				}
+				json_array_append_new(a, json_string(tk->t[arg].s));
+				i = arg + 1;
+			}
+			json_array_append_new(p->text, a);
+		}
+		if (i < tk->n && strcmp(tk->t[i].s, "|") != 0)
+			return cmd_pipe_err(reply, tk, i, "syntax error.");
+	}
+	return 0;
+}
+
+void
+cmd_pipes_free(struct pipes *p)
+{
+	json_decref(p->text);
+	p->text = NULL;
+}
+
+void
+cmd_pipes_reply(struct pipes *p, json_t *reply)
+{
+	if (p->text != NULL && json_array_size(p->text) > 0)
+		json_object_set(reply, "pipes", p->text);
+}
+
+void
+cmd_show_tree(struct conf *c, const struct cpath *at, const char *header,
+    const struct pipes *p, struct sb *out)
+{
+	struct cnode *n = at->n ? cpath_find(c, at) : conf_root(c);
+
+	if (n == NULL)
+		return;
+	switch (p->display) {
+	case DISPLAY_SET:
+		conf_text_set(n, out);
+		break;
+	case DISPLAY_SET_RELATIVE:
+		conf_text_set_relative(n, n, out);
+		break;
+	case DISPLAY_JSON:
+		conf_text_json(n, out);
+		break;
+	case DISPLAY_XML:
+		sb_puts(out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/qsafe/junos\">\n");
+		sb_puts(out, "    <configuration>\n");
+		conf_text_xml(n, 2, out);
+		sb_puts(out, "    </configuration>\n</rpc-reply>\n");
+		break;
+	default:
+		if (header != NULL && at->n == 0)
+			sb_puts(out, header);
+		if (at->n > 0 && n->sn->kind != SN_CONTAINER &&
+		    n->sn->kind != SN_LIST)
+			conf_text_curly_node(n, 0, out);
+		else
+			conf_text_curly(n, 0, out);
+		break;
+	}
+}

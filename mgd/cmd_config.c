@@ -1,0 +1,785 @@
+/*
+ * cmd_config: configuration-mode commands (cli-behaviour.md §1-5, 9, 12, 13).
+ * Every edit is applied to the session's candidate and written to the store
+ * before the reply says it succeeded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "mgd/cmd.h"
+#include "mgd/db.h"
+#include "schema/conf_diff.h"
+#include "schema/conf_load.h"
+#include "schema/conf_text.h"
+#include "schema/edit.h"
+
+#define LOAD_MAX_BYTES (64u * 1024 * 1024)
+
+static const char *const config_cmds[] = {
+	"activate", "annotate", "commit", "copy", "deactivate", "delete",
+	"edit", "exit", "insert", "load", "quit", "rename", "rollback", "run",
+	"save", "set", "show", "status", "top", "up",
+};
+
+static void
+config_lock_msg(struct mgd *m, struct sb *out)
+{
+	struct session *x = m->exclusive;
+	struct sb t;
+
+	sb_init(&t);
+	mgd_time(x->since, &t);
+	sb_printf(out, "error: configuration database locked by:\n"
+	    "  %s terminal %s (pid %d) on since %s\n      exclusive [edit]\n",
+	    x->user, x->tty, (int)x->pid, sb_str(&t));
+	sb_free(&t);
+}
+
+/* May s change the shared candidate? (an exclusive lock of another) */
+static bool
+config_may_edit(struct session *s, json_t *reply)
+{
+	struct mgd *m = s->mgd;
+	struct sb out;
+
+	if (s->db == SESS_PRIVATE || m->exclusive == NULL || m->exclusive == s)
+		return true;
+	sb_init(&out);
+	config_lock_msg(m, &out);
+	reply_fail(reply, sb_str(&out));
+	sb_free(&out);
+	return false;
+}
+
+static void
+config_path_error(json_t *reply, const struct toks *tk,
+    const struct path_err *err)
+{
+	size_t caret = err->at_end || err->tok >= tk->n ? tk->end :
+	    tk->t[err->tok].off;
+
+	reply_syntax(reply, err->msg.buf ? err->msg.buf : "", caret);
+}
+
+static void
+config_edit_cmd(struct session *s, const char *line, const struct toks *tk,
+    json_t *reply)
+{
+	struct conf *c = session_conf(s);
+	struct path_err err;
+	struct sb warn;
+
+	if (!config_may_edit(s, reply))
+		return;
+	sb_init(&err.msg);
+	sb_init(&warn);
+	if (edit_apply(c, &s->level, tk, 0, &err, &warn) == -1) {
+		config_path_error(reply, tk, &err);
+	} else if (candidate_journal(s, "edit", line) == -1) {
+		reply_fail(reply, "error: the edit could not be stored; it was"
+		    " not applied\n");
+		/* memory and store must agree: rebuild from the store */
+		candidate_load_from_db(s->mgd);
+	} else if (warn.len > 0) {
+		reply_out(reply, sb_str(&warn));
+	}
+	sb_free(&err.msg);
+	sb_free(&warn);
+}
+
+static void
+config_edit_level(struct session *s, const struct toks *tk, size_t end,
+    json_t *reply)
+{
+	struct path_err err;
+	struct cpath rel;
+	struct toks sub = *tk;
+	size_t pos = 1;
+
+	sub.n = end;
+	sb_init(&err.msg);
+	cpath_init(&rel);
+	if (path_parse(s->mgd->schema, cpath_snode(s->mgd->schema, &s->level),
+	    &sub, &pos, PATH_EDIT, &rel, &err) == -1) {
+		config_path_error(reply, tk, &err);
+	} else if (rel.n > 0 && rel.step[rel.n - 1].sn->kind == SN_LIST &&
+	    rel.step[rel.n - 1].val == NULL) {
+		reply_syntax(reply, "missing argument.", tk->end);
+	} else {
+		cpath_append(&s->level, &rel);
+	}
+	cpath_free(&rel);
+	sb_free(&err.msg);
+}
+
+static void
+config_up(struct session *s, int n)
+{
+	while (n-- > 0 && s->level.n > 0) {
+		/* A list entry and its keyword are one level. */
+		s->level.n--;
+		free(s->level.step[s->level.n].val);
+		/* steps that were siblings of a leaf collapse together */
+	}
+}
+
+static void
+config_leave(struct session *s, json_t *reply)
+{
+	struct mgd *m = s->mgd;
+
+	if (candidate_is_changed(m, s)) {
+		reply_out(reply, "The configuration has been changed but not"
+		    " committed\n");
+		if (s->db == SESS_SHARED) {
+			json_object_set_new(reply, "ask", json_string(
+			    "Exit with uncommitted changes? [yes,no] (yes)"));
+			s->wait = WAIT_EXIT_UNCOMMITTED;
+			return;
+		}
+		if (s->db == SESS_EXCLUSIVE)
+			reply_out(reply, "warning: Auto rollback on exiting"
+			    " 'configure exclusive'\n");
+		json_object_set_new(reply, "ask", json_string(
+		    "Discard uncommitted changes? [yes,no] (yes)"));
+		s->wait = WAIT_DISCARD;
+		return;
+	}
+	cmd_session_end(s);
+	reply_out(reply, "Exiting configuration mode\n");
+}
+
+static int
+config_commit_opts(const struct toks *tk, size_t end, struct commit_opts *o,
+    bool *and_quit, json_t *reply)
+{
+	static const char *const words[] = { "and-quit", "check", "comment",
+	    "confirmed", "synchronize" };
+
+	for (size_t i = 1; i < end; i++) {
+		int w = cmd_match(tk->t[i].s, words, 5);
+		if (w < 0) {
+			reply_syntax(reply, w == -2 ? "ambiguous." :
+			    "syntax error.", tk->t[i].off);
+			return -1;
+		}
+		switch (w) {
+		case 0: *and_quit = true; break;
+		case 1: o->check_only = true; break;
+		case 2:
+			if (i + 1 >= end) {
+				reply_syntax(reply, "missing argument.", tk->end);
+				return -1;
+			}
+			o->comment = tk->t[++i].s;
+			break;
+		case 3:
+			o->confirm_minutes = 10;
+			if (i + 1 < end && tk->t[i + 1].s[0] >= '0' &&
+			    tk->t[i + 1].s[0] <= '9') {
+				char *e;
+				long v = strtol(tk->t[i + 1].s, &e, 10);
+				if (*e || v < 1 || v > 65535) {
+					reply_syntax(reply, "Value is not within"
+					    " range (1..65535)", tk->t[i + 1].off);
+					return -1;
+				}
+				o->confirm_minutes = (int)v;
+				i++;
+			}
+			break;
+		default: break;
+		}
+	}
+	return 0;
+}
+
+static void
+config_commit(struct session *s, const struct toks *tk, size_t end,
+    json_t *reply)
+{
+	struct commit_opts o = { .client = "cli", .user = s->user };
+	bool and_quit = false;
+	struct sb out;
+
+	if (config_commit_opts(tk, end, &o, &and_quit, reply) == -1)
+		return;
+	if (!config_may_edit(s, reply))
+		return;
+	sb_init(&out);
+	if (commit_run(s->mgd, s, &o, &out) == -1) {
+		reply_fail(reply, sb_str(&out));
+	} else {
+		reply_out(reply, sb_str(&out));
+		if (and_quit && !o.check_only) {
+			cmd_session_end(s);
+			reply_out(reply, "Exiting configuration mode\n");
+		}
+	}
+	sb_free(&out);
+}
+
+/* Replaces the session's candidate with tree n (rollback, load override). */
+static int
+config_replace(struct session *s, struct conf *n)
+{
+	struct sb text;
+	int rc;
+
+	sb_init(&text);
+	conf_text_set(conf_root(n), &text);
+	{
+		/* the journal entry holds the whole new configuration */
+		struct cpath save = s->level;
+		cpath_init(&s->level);
+		rc = candidate_journal(s, "replace", sb_str(&text));
+		s->level = save;
+	}
+	sb_free(&text);
+	if (rc == -1)
+		return -1;
+	conf_touch_all(n);
+	if (s->db == SESS_PRIVATE) {
+		conf_free(s->priv);
+		s->priv = n;
+	} else {
+		conf_free(s->mgd->candidate);
+		s->mgd->candidate = n;
+	}
+	return 0;
+}
+
+static void
+config_rollback(struct session *s, const struct toks *tk, size_t end,
+    json_t *reply)
+{
+	struct mgd *m = s->mgd;
+	struct conf *n = NULL;
+
+	if (!config_may_edit(s, reply))
+		return;
+	if (end > 2) {
+		reply_syntax(reply, "syntax error.", tk->t[2].off);
+		return;
+	}
+	if (end == 2 && strcmp(tk->t[1].s, "rescue") == 0) {
+		int64_t t;
+		char *text = db_rescue_get(m->db, &t, NULL);
+		struct path_err err;
+		size_t bad;
+		if (text == NULL) {
+			reply_fail(reply, "error: rescue configuration does not"
+			    " exist\n");
+			return;
+		}
+		n = conf_new(m->schema);
+		sb_init(&err.msg);
+		edit_apply_trusted(n, NULL, text, strlen(text), &err, &bad);
+		sb_free(&err.msg);
+		free(text);
+	} else {
+		long gen = 0;
+		if (end == 2) {
+			char *e;
+			gen = strtol(tk->t[1].s, &e, 10);
+			if (*e || gen < 0 || gen > 49) {
+				reply_syntax(reply, "syntax error.", tk->t[1].off);
+				return;
+			}
+		}
+		if (gen == 0 && db_count(m->db) == 0) {
+			n = conf_new(m->schema);
+		} else {
+			n = commit_generation(m, (int)gen);
+			if (n == NULL) {
+				reply_fail(reply, "error: rollback: requested"
+				    " configuration does not exist\n");
+				return;
+			}
+		}
+	}
+	if (config_replace(s, n) == -1) {
+		conf_free(n);
+		reply_fail(reply, "error: the configuration store could not be"
+		    " written\n");
+		return;
+	}
+	reply_out(reply, "load complete\n");
+}
+
+/* Applies load text of kind (set, merge, override, replace) for s. */
+static void
+config_load_text(struct session *s, const char *kind, const char *name,
+    const char *text, size_t len, bool relative, json_t *reply)
+{
+	struct mgd *m = s->mgd;
+	struct path_err err;
+	struct sb warn, set_text, msg;
+	size_t bad = 0;
+	bool override = strcmp(kind, "override") == 0;
+	struct cpath top;
+	const struct cpath *level = relative ? &s->level : &top;
+	struct conf *target;
+	size_t *map = NULL;
+	int rc;
+
+	cpath_init(&top);
+	sb_init(&err.msg);
+	sb_init(&warn);
+	sb_init(&set_text);
+	sb_init(&msg);
+	if (conf_text_to_set(text, len, &set_text, &map, &err, &bad) == -1)
+		goto bad;
+	target = override ? conf_new(m->schema) : conf_dup(session_conf(s));
+	if (override)
+		conf_touch_all(target);
+	rc = edit_apply_text(target, level, sb_str(&set_text), set_text.len,
+	    &err, &bad, &warn);
+	if (rc == -1) {
+		conf_free(target);
+		bad = map[bad];
+		goto bad;
+	}
+	if (override) {
+		if (config_replace(s, target) == -1) {
+			conf_free(target);
+			reply_fail(reply, "error: the configuration store could"
+			    " not be written\n");
+			goto done;
+		}
+	} else {
+		conf_free(target);
+		/* Apply for real (checked above) and journal it. */
+		struct cpath save;
+		cpath_copy(&save, &s->level);
+		if (!relative) {
+			cpath_free(&s->level);
+			cpath_init(&s->level);
+		}
+		rc = candidate_journal(s, "load", sb_str(&set_text));
+		if (rc == 0)
+			edit_apply_trusted(session_conf(s), &s->level,
+			    sb_str(&set_text), set_text.len, &err, &bad);
+		cpath_free(&s->level);
+		s->level = save;
+		if (rc == -1) {
+			reply_fail(reply, "error: the configuration store could"
+			    " not be written\n");
+			goto done;
+		}
+	}
+	reply_out(reply, "load complete\n");
+	goto done;
+bad:
+	sb_printf(&msg, "%s:%zu: %s\nerror: load failed: nothing was loaded\n",
+	    name, bad, sb_str(&err.msg));
+	reply_fail(reply, sb_str(&msg));
+done:
+	free(map);
+	sb_free(&err.msg);
+	sb_free(&warn);
+	sb_free(&set_text);
+	sb_free(&msg);
+	cpath_free(&top);
+}
+
+static char *
+config_read_file(const char *path, size_t *lenp, struct sb *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct sb b;
+	char buf[65536];
+	size_t n;
+
+	if (f == NULL) {
+		sb_printf(err, "error: could not open configuration file %s: %s\n",
+		    path, strerror(errno));
+		return NULL;
+	}
+	sb_init(&b);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (b.len + n > LOAD_MAX_BYTES) {
+			sb_printf(err, "error: %s is larger than %u bytes\n",
+			    path, LOAD_MAX_BYTES);
+			sb_free(&b);
+			fclose(f);
+			return NULL;
+		}
+		sb_add(&b, buf, n);
+	}
+	fclose(f);
+	*lenp = b.len;
+	return sb_steal(&b);
+}
+
+static void
+config_load(struct session *s, const struct toks *tk, size_t end,
+    json_t *reply)
+{
+	static const char *const kinds[] = { "merge", "override", "replace",
+	    "set" };
+	bool relative = false;
+
+	if (!config_may_edit(s, reply))
+		return;
+	if (end < 2) {
+		reply_syntax(reply, "missing argument.", tk->end);
+		return;
+	}
+	int k = cmd_match(tk->t[1].s, kinds, 4);
+	if (k < 0) {
+		reply_syntax(reply, "syntax error.", tk->t[1].off);
+		return;
+	}
+	if (end < 3) {
+		reply_syntax(reply, "missing argument.", tk->end);
+		return;
+	}
+	if (end > 3 && strncmp("relative", tk->t[3].s, strlen(tk->t[3].s)) == 0)
+		relative = true;
+	else if (end > 3) {
+		reply_syntax(reply, "syntax error.", tk->t[3].off);
+		return;
+	}
+	if (strcmp(tk->t[2].s, "terminal") == 0) {
+		s->wait = WAIT_LOAD;
+		free(s->wait_arg);
+		s->wait_arg = xstrdup(relative ? "" : "");
+		free(s->wait_arg);
+		{
+			struct sb a;
+			sb_init(&a);
+			sb_printf(&a, "%s%s", kinds[k], relative ? " relative" : "");
+			s->wait_arg = sb_steal(&a);
+		}
+		json_object_set_new(reply, "input", json_string(
+		    "[Type ^D at a new line to end input]"));
+		return;
+	}
+	size_t len;
+	struct sb err;
+	sb_init(&err);
+	char *text = config_read_file(tk->t[2].s, &len, &err);
+	if (text == NULL)
+		reply_fail(reply, sb_str(&err));
+	else
+		config_load_text(s, kinds[k], tk->t[2].s, text, len, relative,
+		    reply);
+	free(text);
+	sb_free(&err);
+}
+
+void
+cmd_input(struct session *s, const char *text, json_t *reply)
+{
+	if (s->wait != WAIT_LOAD) {
+		reply_fail(reply, "error: no input was asked for\n");
+		return;
+	}
+	s->wait = WAIT_NONE;
+	char *arg = s->wait_arg;
+	s->wait_arg = NULL;
+	bool relative = strstr(arg, " relative") != NULL;
+	char *sp = strchr(arg, ' ');
+	if (sp)
+		*sp = '\0';
+	config_load_text(s, arg, "terminal", text, strlen(text), relative,
+	    reply);
+	free(arg);
+}
+
+static void
+config_save(struct session *s, const struct toks *tk, size_t end,
+    json_t *reply)
+{
+	struct sb text, tmp, msg;
+	struct pipes p = { 0 };
+	int fd;
+
+	if (end != 2) {
+		reply_syntax(reply, end < 2 ? "missing argument." : "syntax error.",
+		    end < 2 ? tk->end : tk->t[2].off);
+		return;
+	}
+	sb_init(&text);
+	sb_init(&tmp);
+	sb_init(&msg);
+	{
+		struct sb hdr;
+		sb_init(&hdr);
+		sb_puts(&hdr, "## Last changed: ");
+		mgd_time(conf_changed(session_conf(s)), &hdr);
+		sb_putc(&hdr, '\n');
+		cmd_show_tree(session_conf(s), &s->level, sb_str(&hdr), &p, &text);
+		sb_free(&hdr);
+	}
+	sb_printf(&tmp, "%s.tmpXXXXXX", tk->t[1].s);
+	fd = mkstemp(tmp.buf);
+	if (fd == -1 || write(fd, text.buf ? text.buf : "", text.len) !=
+	    (ssize_t)text.len || fsync(fd) == -1 || close(fd) == -1 ||
+	    rename(tmp.buf, tk->t[1].s) == -1) {
+		sb_printf(&msg, "error: could not write %s: %s\n", tk->t[1].s,
+		    strerror(errno));
+		if (fd != -1)
+			unlink(tmp.buf);
+		reply_fail(reply, sb_str(&msg));
+	} else {
+		size_t lines = 0;
+		for (size_t i = 0; i < text.len; i++)
+			lines += text.buf[i] == '\n';
+		sb_printf(&msg, "Wrote %zu lines of configuration to '%s'\n",
+		    lines, tk->t[1].s);
+		reply_out(reply, sb_str(&msg));
+	}
+	sb_free(&text);
+	sb_free(&tmp);
+	sb_free(&msg);
+}
+
+static void
+config_show(struct session *s, const struct toks *tk, size_t end,
+    json_t *reply)
+{
+	struct mgd *m = s->mgd;
+	struct pipes p;
+	struct cpath at, rel;
+	struct path_err err;
+	struct toks sub = *tk;
+	size_t pos = 1;
+	struct sb out;
+
+	if (cmd_pipes(tk, end, &p, reply) == -1) {
+		cmd_pipes_free(&p);
+		return;
+	}
+	sub.n = end;
+	cpath_copy(&at, &s->level);
+	cpath_init(&rel);
+	sb_init(&err.msg);
+	sb_init(&out);
+	if (path_parse(m->schema, cpath_snode(m->schema, &s->level), &sub,
+	    &pos, PATH_LOOSE, &rel, &err) == -1) {
+		config_path_error(reply, tk, &err);
+		goto done;
+	}
+	cpath_append(&at, &rel);
+	if (p.compare) {
+		struct conf *base = p.compare_rollback < 0 ? NULL :
+		    commit_generation(m, p.compare_rollback);
+		struct diff d;
+		if (p.compare_rollback >= 0 && base == NULL) {
+			reply_fail(reply, "error: rollback: requested configuration"
+			    " does not exist\n");
+			goto done;
+		}
+		conf_diff(base ? base : m->committed, session_conf(s),
+		    base == NULL && s->db != SESS_PRIVATE, &d);
+		diff_compare_text(&d, &out);
+		diff_free(&d);
+		conf_free(base);
+	} else {
+		struct sb hdr;
+		sb_init(&hdr);
+		sb_puts(&hdr, "## Last changed: ");
+		mgd_time(conf_changed(session_conf(s)), &hdr);
+		sb_putc(&hdr, '\n');
+		cmd_show_tree(session_conf(s), &at, sb_str(&hdr), &p, &out);
+		sb_free(&hdr);
+	}
+	reply_out(reply, sb_str(&out));
+	cmd_pipes_reply(&p, reply);
+done:
+	cmd_pipes_free(&p);
+	cpath_free(&at);
+	cpath_free(&rel);
+	sb_free(&err.msg);
+	sb_free(&out);
+}
+
+static void
+config_status(struct session *s, json_t *reply)
+{
+	struct sb out;
+
+	sb_init(&out);
+	sb_puts(&out, "Users currently editing the configuration:\n");
+	for (struct session *x = s->mgd->sessions; x; x = x->next) {
+		if (x->mode != SESS_CONFIG)
+			continue;
+		struct sb t, lv;
+		sb_init(&t);
+		sb_init(&lv);
+		mgd_time(x->since, &t);
+		cpath_banner(&x->level, &lv);
+		sb_printf(&out, "  %s terminal %s (pid %d) on since %s\n"
+		    "      %s%s\n", x->user, x->tty, (int)x->pid, sb_str(&t),
+		    x->db == SESS_EXCLUSIVE ? "exclusive " :
+		    x->db == SESS_PRIVATE ? "private " : "", sb_str(&lv));
+		sb_free(&t);
+		sb_free(&lv);
+	}
+	reply_out(reply, sb_str(&out));
+	sb_free(&out);
+}
+
+void
+cmd_config(struct session *s, const char *line, json_t *reply)
+{
+	struct toks tk;
+	struct sb err;
+	size_t off, end;
+	int c;
+
+	sb_init(&err);
+	if (lex_line(line, strlen(line), &tk, &err, &off) == -1) {
+		reply_syntax(reply, sb_str(&err), off);
+		sb_free(&err);
+		return;
+	}
+	sb_free(&err);
+	if (tk.n == 0)
+		goto done;
+	end = cmd_pipe_start(&tk);
+	c = cmd_match(tk.t[0].s, config_cmds,
+	    sizeof(config_cmds) / sizeof(*config_cmds));
+	if (c == -2) {
+		struct sb m;
+		sb_init(&m);
+		sb_printf(&m, "'%s' is ambiguous.", tk.t[0].s);
+		reply_syntax(reply, sb_str(&m), tk.t[0].off);
+		sb_free(&m);
+		goto done;
+	}
+	if (c == -1) {
+		reply_syntax(reply, "unknown command.", tk.t[0].off);
+		goto done;
+	}
+	const char *cmd = config_cmds[c];
+	/* Abbreviated command words are spelled out for the editor. */
+	free(tk.t[0].s);
+	tk.t[0].s = xstrdup(cmd);
+	if (strcmp(cmd, "show") != 0 && end < tk.n) {
+		reply_syntax(reply, "syntax error.", tk.t[end].off);
+		goto done;
+	}
+	if (edit_is_command(cmd)) {
+		if (strcmp(cmd, "delete") == 0 && tk.n == 1 && s->level.n == 0) {
+			if (!config_may_edit(s, reply))
+				goto done;
+			reply_out(reply, "This will delete the entire configuration\n");
+			json_object_set_new(reply, "ask", json_string(
+			    "Delete everything under this level? [yes,no] (no)"));
+			s->wait = WAIT_DELETE_ALL;
+			goto done;
+		}
+		struct sb full;
+		sb_init(&full);
+		for (size_t i = 0; i < tk.n; i++) {
+			if (i > 0)
+				sb_putc(&full, ' ');
+			lex_quote(&full, tk.t[i].s);
+		}
+		config_edit_cmd(s, sb_str(&full), &tk, reply);
+		sb_free(&full);
+	} else if (strcmp(cmd, "edit") == 0) {
+		config_edit_level(s, &tk, end, reply);
+	} else if (strcmp(cmd, "up") == 0) {
+		int n = 1;
+		if (tk.n > 1)
+			n = atoi(tk.t[1].s);
+		config_up(s, n < 1 ? 1 : n);
+	} else if (strcmp(cmd, "top") == 0) {
+		config_up(s, (int)s->level.n);
+		if (tk.n > 1) {
+			/* `top set ...`, `top show ...`: run it from the top */
+			struct sb rest;
+			sb_init(&rest);
+			sb_puts(&rest, line + tk.t[1].off);
+			cmd_config(s, sb_str(&rest), reply);
+			sb_free(&rest);
+		}
+	} else if (strcmp(cmd, "exit") == 0 || strcmp(cmd, "quit") == 0) {
+		bool all = tk.n > 1 && strncmp("configuration-mode", tk.t[1].s,
+		    strlen(tk.t[1].s)) == 0;
+		if (s->level.n > 0 && !all && strcmp(cmd, "exit") == 0)
+			config_up(s, 1);
+		else
+			config_leave(s, reply);
+	} else if (strcmp(cmd, "show") == 0) {
+		config_show(s, &tk, end, reply);
+	} else if (strcmp(cmd, "commit") == 0) {
+		config_commit(s, &tk, end, reply);
+	} else if (strcmp(cmd, "rollback") == 0) {
+		config_rollback(s, &tk, end, reply);
+	} else if (strcmp(cmd, "load") == 0) {
+		config_load(s, &tk, end, reply);
+	} else if (strcmp(cmd, "save") == 0) {
+		config_save(s, &tk, end, reply);
+	} else if (strcmp(cmd, "status") == 0) {
+		config_status(s, reply);
+	} else if (strcmp(cmd, "run") == 0) {
+		if (tk.n < 2)
+			reply_syntax(reply, "missing argument.", tk.end);
+		else
+			cmd_oper(s, line + tk.t[1].off, reply);
+	}
+done:
+	toks_free(&tk);
+}
+
+void
+cmd_answer(struct session *s, const char *text, json_t *reply)
+{
+	enum sess_wait w = s->wait;
+	bool yes;
+
+	s->wait = WAIT_NONE;
+	while (*text == ' ')
+		text++;
+	if (w == WAIT_DELETE_ALL)
+		yes = strncmp(text, "yes", 1) == 0 && *text != '\0';
+	else
+		yes = *text == '\0' || strncmp(text, "yes", strlen(text)) == 0;
+	switch (w) {
+	case WAIT_EXIT_UNCOMMITTED:
+		if (yes) {
+			cmd_session_end(s);
+			reply_out(reply, "Exiting configuration mode\n");
+		}
+		break;
+	case WAIT_DISCARD:
+		if (yes) {
+			reply_out(reply, "\nwarning: discarding uncommitted changes\n"
+			    "load complete\n");
+			cmd_session_end(s);
+			reply_out(reply, "Exiting configuration mode\n");
+		}
+		break;
+	case WAIT_DELETE_ALL:
+		if (yes) {
+			struct path_err err;
+			struct sb warn;
+			sb_init(&err.msg);
+			sb_init(&warn);
+			struct toks tk = { 0 };
+			tk.t = xcalloc(1, sizeof(*tk.t));
+			tk.t[0].s = xstrdup("delete");
+			tk.n = 1;
+			config_edit_cmd(s, "delete", &tk, reply);
+			toks_free(&tk);
+			sb_free(&err.msg);
+			sb_free(&warn);
+		}
+		break;
+	default:
+		reply_fail(reply, "error: no question was asked\n");
+		break;
+	}
+}

@@ -1,0 +1,185 @@
+/*
+ * frontend: cli sessions.  Each connection to <state>/mgd.sock is a session;
+ * requests are framed JSON (lib/proto_cli.h), one reply per request.  A
+ * session that goes away leaves nothing behind: its exclusive lock dies with
+ * it, its private candidate is dropped, the shared candidate's edits stay
+ * (they are in the store).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "lib/msg.h"
+#include "lib/proto_cli.h"
+#include "mgd/mgd.h"
+
+static void
+session_free(struct session *s)
+{
+	struct mgd *m = s->mgd;
+
+	for (struct session **pp = &m->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	cmd_session_end(s);
+	if (s->bev)
+		bufferevent_free(s->bev);
+	conf_free(s->priv);
+	sb_free(&s->priv_journal);
+	cpath_free(&s->level);
+	free(s->wait_arg);
+	free(s->user);
+	free(s->tty);
+	free(s);
+}
+
+static void
+session_hello(struct session *s, const json_t *req, json_t *reply)
+{
+	const char *user = msg_str(req, "user");
+	const char *tty = msg_str(req, "tty");
+
+	free(s->user);
+	free(s->tty);
+	s->user = xstrdup(user && *user ? user : "root");
+	s->tty = xstrdup(tty ? tty : "");
+	s->pid = (pid_t)msg_int(req, "pid", 0);
+	json_object_set_new(reply, "version", json_string(QSAFE_VERSION));
+}
+
+static void
+session_request(struct session *s, json_t *req)
+{
+	const char *op = msg_str(req, "op");
+	json_t *reply = json_object();
+
+	s->req_id = msg_int(req, "id", 0);
+	s->last_active = (int64_t)time(NULL);
+	json_object_set_new(reply, "id", json_integer(s->req_id));
+	json_object_set_new(reply, "ok", json_true());
+	if (op == NULL) {
+		reply_fail(reply, "error: request without op\n");
+	} else if (strcmp(op, CLI_OP_HELLO) == 0) {
+		session_hello(s, req, reply);
+	} else if (strcmp(op, CLI_OP_EXEC) == 0) {
+		const char *line = msg_str(req, "line");
+		if (line == NULL)
+			reply_fail(reply, "error: exec without line\n");
+		else if (s->mode == SESS_CONFIG)
+			cmd_config(s, line, reply);
+		else
+			cmd_oper(s, line, reply);
+	} else if (strcmp(op, CLI_OP_ANSWER) == 0) {
+		const char *t = msg_str(req, "text");
+		cmd_answer(s, t ? t : "", reply);
+	} else if (strcmp(op, CLI_OP_INPUT) == 0) {
+		const char *t = msg_str(req, "text");
+		cmd_input(s, t ? t : "", reply);
+	} else if (strcmp(op, CLI_OP_COMPLETE) == 0 ||
+	    strcmp(op, CLI_OP_HELP) == 0) {
+		/* Completion and help are the interactive cli's issue. */
+		json_object_set_new(reply, "matches", json_array());
+	} else {
+		reply_fail(reply, "error: unknown request\n");
+	}
+	cmd_prompt(s, reply);
+	if (msg_bev_send(s->bev, reply) == -1)
+		log_warn("session %d: reply not sent", s->id);
+	json_decref(reply);
+}
+
+static void
+session_read(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	json_t *req;
+	bool bad;
+
+	while ((req = msg_evbuf_pull(in, &bad)) != NULL) {
+		session_request(s, req);
+		json_decref(req);
+	}
+	if (bad) {
+		log_warn("session %d: malformed request, closing", s->id);
+		session_free(s);
+	}
+}
+
+static void
+session_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		session_free(s);
+}
+
+static void
+frontend_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct mgd *m = arg;
+	struct session *s;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->mgd = m;
+	s->id = ++m->next_session_id;
+	s->user = xstrdup("root");
+	s->tty = xstrdup("");
+	s->since = s->last_active = (int64_t)time(NULL);
+	cpath_init(&s->level);
+	sb_init(&s->priv_journal);
+	s->bev = bufferevent_socket_new(m->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(s->bev, session_read, NULL, session_event, s);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	s->next = m->sessions;
+	m->sessions = s;
+}
+
+int
+frontend_listen(struct mgd *m)
+{
+	struct sb path;
+
+	sb_init(&path);
+	sb_printf(&path, "%s/%s", m->state_dir, MGD_SOCKET_NAME);
+	m->listen_fd = msg_listen(sb_str(&path), 0660);
+	if (m->listen_fd == -1) {
+		log_err("cannot listen on %s: %s", sb_str(&path), strerror(errno));
+		sb_free(&path);
+		return -1;
+	}
+	evutil_make_socket_nonblocking(m->listen_fd);
+	m->listen_ev = event_new(m->base, m->listen_fd, EV_READ | EV_PERSIST,
+	    frontend_accept, m);
+	event_add(m->listen_ev, NULL);
+	sb_free(&path);
+	return 0;
+}
+
+void
+frontend_broadcast(struct mgd *m, const char *text)
+{
+	/* Delivered with each session's next reply (the cli is request/reply). */
+	log_info("broadcast: %s", text);
+	for (struct session *s = m->sessions; s; s = s->next) {
+		(void)s;
+	}
+}

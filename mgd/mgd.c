@@ -1,0 +1,229 @@
+/*
+ * mgd: main.  Opens the store, rebuilds the committed configuration and the
+ * shared candidate from it, listens for cli sessions and runs the loop.
+ *
+ *   mgd --state-dir DIR [--foreground]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "mgd/backend.h"
+#include "mgd/cmd.h"
+#include "mgd/db.h"
+#include "mgd/mgd.h"
+#include "pki/pki.h"
+#include "pki/pki_rpc.h"
+
+const char *
+mgd_hostname(struct mgd *m)
+{
+	const struct snode *sys = schema_find(m->schema, "/system");
+	const struct snode *hn = schema_find(m->schema, "/system/host-name");
+	struct cnode *n;
+
+	if (sys == NULL || hn == NULL)
+		return "qsafe";
+	n = conf_find(m->committed, conf_root(m->committed), sys, NULL);
+	n = n ? conf_find(m->committed, n, hn, NULL) : NULL;
+	return n && n->val ? n->val : "qsafe";
+}
+
+void
+cmd_prompt(struct session *s, json_t *reply)
+{
+	struct mgd *m = s->mgd;
+	json_t *p = json_object();
+
+	json_object_set_new(p, "mode", json_string(s->mode == SESS_CONFIG ?
+	    "configuration" : "operational"));
+	json_object_set_new(p, "user", json_string(s->user));
+	json_object_set_new(p, "host", json_string(mgd_hostname(m)));
+	if (s->mode == SESS_CONFIG) {
+		struct sb b;
+		sb_init(&b);
+		cpath_banner(&s->level, &b);
+		json_object_set_new(p, "edit", json_string(sb_str(&b)));
+		sb_free(&b);
+		if (m->confirm_deadline > 0) {
+			int64_t left = m->confirm_deadline - (int64_t)time(NULL);
+			int64_t min = (left + m->confirm_unit - 1) / m->confirm_unit;
+			char buf[96];
+			if (min < 1)
+				min = 1;
+			snprintf(buf, sizeof(buf), "# commit confirmed will be"
+			    " rolled back in %lld minute%s", (long long)min,
+			    min == 1 ? "" : "s");
+			json_object_set_new(p, "notice", json_string(buf));
+		}
+	}
+	json_object_set_new(reply, "prompt", p);
+}
+
+/* Routes an operational rpc to its handler. */
+void
+mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
+    json_t *reply)
+{
+	struct mgd *m = s->mgd;
+	const char *name = rpc->ref_path;	/* the rpc name */
+	struct sb err;
+
+	sb_init(&err);
+	if (strcmp(rpc->handler, "pki") == 0 && m->pki != NULL) {
+		json_t *data = pki_rpc(m->pki, name, input, &err);
+		if (data == NULL) {
+			sb_putc(&err, '\n');
+			reply_fail(reply, sb_str(&err));
+		} else {
+			json_object_set_new(reply, "render", json_string(name));
+			json_object_set_new(reply, "data", data);
+		}
+	} else {
+		sb_printf(&err, "error: the %s process is not running\n",
+		    rpc->handler);
+		reply_fail(reply, sb_str(&err));
+	}
+	sb_free(&err);
+}
+
+static void
+mgd_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct mgd *m = arg;
+
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopexit(m->base, NULL);
+}
+
+static int
+mgd_pidfile(const char *dir)
+{
+	struct sb p;
+	FILE *f;
+
+	sb_init(&p);
+	sb_printf(&p, "%s/mgd.pid", dir);
+	f = fopen(sb_str(&p), "w");
+	if (f != NULL) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	sb_free(&p);
+	return f ? 0 : -1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mgd --state-dir DIR [--log FILE]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "log", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mgd m = { 0 };
+	const char *logfile = NULL;
+	struct sb path, err;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "s:l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': m.state_dir = optarg; break;
+		case 'l': logfile = optarg; break;
+		default: usage();
+		}
+	}
+	if (m.state_dir == NULL)
+		m.state_dir = getenv("QSAFE_STATE_DIR");
+	if (m.state_dir == NULL)
+		usage();
+	if (logfile != NULL) {
+		FILE *lf = fopen(logfile, "a");
+		if (lf != NULL)
+			log_init("mgd", lf);
+	} else {
+		log_init("mgd", NULL);
+	}
+	umask(077);
+	mkdir(m.state_dir, 0700);
+	signal(SIGPIPE, SIG_IGN);
+	m.confirm_unit = 60;
+	if (getenv("QSAFE_CONFIRM_UNIT_SECONDS"))
+		m.confirm_unit = atoi(getenv("QSAFE_CONFIRM_UNIT_SECONDS"));
+	if (m.confirm_unit < 1)
+		m.confirm_unit = 60;
+	sb_init(&path);
+	sb_init(&err);
+	m.schema = schema_new(NULL);
+	if (m.schema == NULL)
+		goto done;
+	sb_printf(&path, "%s/config.db", m.state_dir);
+	m.db = db_open(sb_str(&path));
+	if (m.db == NULL)
+		goto done;
+	if (commit_load(&m) == -1) {
+		log_err("the committed configuration could not be rebuilt");
+		goto done;
+	}
+	if (candidate_load_from_db(&m) == -1)
+		log_warn("part of the candidate journal could not be replayed");
+	sb_reset(&path);
+	sb_printf(&path, "%s/pki", m.state_dir);
+	m.pki = pki_store_new(sb_str(&path), &err);
+	if (m.pki == NULL)
+		log_warn("pki store: %s", sb_str(&err));
+	m.base = event_base_new();
+	m.backend = backend_new(&m);
+	commit_confirm_restore(&m);
+	if (frontend_listen(&m) == -1)
+		goto done;
+	struct event *sigterm = evsignal_new(m.base, SIGTERM, mgd_signal, &m);
+	struct event *sigint = evsignal_new(m.base, SIGINT, mgd_signal, &m);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+	mgd_pidfile(m.state_dir);
+	log_info("ready: %zu statements committed (generation %lld)",
+	    conf_count(m.committed), (long long)m.committed_seq);
+	event_base_dispatch(m.base);
+	event_free(sigterm);
+	event_free(sigint);
+	rc = 0;
+done:
+	while (m.sessions) {
+		struct session *s = m.sessions;
+		m.sessions = s->next;
+		/* sessions are freed by the process exit; locks die with it */
+		(void)s;
+	}
+	if (m.listen_fd > 0) {
+		sb_reset(&path);
+		sb_printf(&path, "%s/mgd.sock", m.state_dir);
+		unlink(sb_str(&path));
+	}
+	sb_free(&path);
+	sb_free(&err);
+	backend_free(m.backend);
+	pki_store_free(m.pki);
+	conf_free(m.committed);
+	conf_free(m.candidate);
+	db_close(m.db);
+	schema_free(m.schema);
+	return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * mgd: the management daemon.  It owns the configuration store, serves cli
+ * sessions over <state>/mgd.sock (lib/proto_cli.h), runs commits, and routes
+ * operational commands.  One process, one libevent loop, one struct mgd.
+ */
+#ifndef QSAFE_MGD_H
+#define QSAFE_MGD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "lib/sb.h"
+#include "schema/conf.h"
+#include "schema/path.h"
+#include "schema/schema.h"
+
+struct event;
+struct event_base;
+struct bufferevent;
+struct db;
+struct backend;
+struct pki_store;
+
+enum sess_mode { SESS_OPER, SESS_CONFIG };
+enum sess_db { SESS_SHARED, SESS_PRIVATE, SESS_EXCLUSIVE };
+
+/* What a session waits for after an "ask" or "input" reply. */
+enum sess_wait {
+	WAIT_NONE,
+	WAIT_EXIT_UNCOMMITTED,	/* Exit with uncommitted changes? */
+	WAIT_DISCARD,		/* Discard uncommitted changes? (private/excl) */
+	WAIT_DELETE_ALL,	/* Delete everything under this level? */
+	WAIT_LOAD,		/* load ... terminal: the text */
+};
+
+struct session {
+	struct mgd *mgd;
+	struct bufferevent *bev;
+	struct session *next;
+	int id;
+	char *user;
+	char *tty;
+	pid_t pid;
+	int64_t since;
+	int64_t last_active;
+	enum sess_mode mode;
+	enum sess_db db;
+	struct conf *priv;		/* private candidate */
+	struct sb priv_journal;		/* private edits: "level\tline\n" */
+	struct cpath level;		/* [edit ...] */
+	enum sess_wait wait;
+	char *wait_arg;			/* load: "set|merge|override|replace" */
+	json_int_t req_id;
+};
+
+struct mgd {
+	struct event_base *base;
+	const char *state_dir;
+	struct schema *schema;
+	struct db *db;
+	struct conf *committed;		/* generation 0 */
+	struct conf *candidate;		/* the shared candidate */
+	struct session *sessions;
+	struct session *exclusive;	/* holder of `configure exclusive` */
+	int next_session_id;
+	int64_t committed_seq;
+	/* commit confirmed */
+	struct event *confirm_ev;
+	int64_t confirm_deadline;	/* 0: none pending */
+	int confirm_unit;		/* seconds per "minute" (tests: 1) */
+	struct backend *backend;
+	struct pki_store *pki;
+	struct event *listen_ev;
+	int listen_fd;
+};
+
+/* frontend.c */
+int frontend_listen(struct mgd *m);
+void frontend_broadcast(struct mgd *m, const char *text);
+
+/* cmd_config.c / cmd_oper.c: run one command line, fill the reply. */
+void cmd_config(struct session *s, const char *line, json_t *reply);
+void cmd_oper(struct session *s, const char *line, json_t *reply);
+void cmd_answer(struct session *s, const char *text, json_t *reply);
+void cmd_input(struct session *s, const char *text, json_t *reply);
+void cmd_prompt(struct session *s, json_t *reply);
+void cmd_session_end(struct session *s);
+/* Output helpers shared by the command files. */
+void reply_out(json_t *reply, const char *text);
+void reply_fail(json_t *reply, const char *text);
+void reply_syntax(json_t *reply, const char *msg, size_t caret);
+
+/* candidate.c */
+struct conf *session_conf(struct session *s);
+bool candidate_is_changed(struct mgd *m, struct session *s);
+int candidate_journal(struct session *s, const char *kind, const char *text);
+int candidate_load_from_db(struct mgd *m);
+void candidate_discard(struct session *s);
+
+/* commit.c */
+struct commit_opts {
+	bool check_only;
+	const char *comment;
+	int confirm_minutes;		/* 0: not confirmed */
+	const char *client;		/* "cli" */
+	const char *user;
+};
+/* Runs a commit of session s; output and errors go to out.  0 or -1. */
+int commit_run(struct mgd *m, struct session *s, const struct commit_opts *o,
+    struct sb *out);
+/* Builds generation n (0..49) as a new tree, or NULL. */
+struct conf *commit_generation(struct mgd *m, int n);
+/* Loads generation 0 from the store at start. */
+int commit_load(struct mgd *m);
+void commit_confirm_restore(struct mgd *m);
+/* Writes a snapshot when the delta chain is long (after the reply). */
+void commit_maybe_snapshot(struct mgd *m);
+
+/* mgd.c */
+const char *mgd_hostname(struct mgd *m);
+void mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
+    json_t *reply);
+
+/* Time formatting: "2026-11-22 08:00:00 UTC". */
+void mgd_time(int64_t t, struct sb *out);
+
+#endif

@@ -1,0 +1,520 @@
+/*
+ * conf: the configuration tree (see conf.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "schema/conf.h"
+
+struct conf {
+	const struct schema *schema;
+	struct cnode root;
+	struct cnode **htab;	/* list entries and leaf-list values */
+	size_t hsize;		/* power of two */
+	size_t hcount;
+	size_t count;
+	int64_t changed;
+};
+
+static bool
+cnode_is_hashed(const struct snode *sn)
+{
+	return sn->kind == SN_LIST || sn->kind == SN_LEAFLIST;
+}
+
+/* FNV-1a over the parent pointer, the schema node and the value. */
+static size_t
+conf_hash(const struct cnode *parent, const struct snode *sn, const char *val)
+{
+	uint64_t h = 1469598103934665603ULL;
+	uintptr_t p[2] = { (uintptr_t)parent, (uintptr_t)sn };
+	const unsigned char *b = (const unsigned char *)p;
+
+	for (size_t i = 0; i < sizeof(p); i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	for (const unsigned char *s = (const unsigned char *)val; *s; s++)
+		h = (h ^ *s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static void
+conf_hash_resize(struct conf *c)
+{
+	size_t nsize = c->hsize ? c->hsize * 2 : 1024;
+	struct cnode **nt = xcalloc(nsize, sizeof(*nt));
+
+	for (size_t i = 0; i < c->hsize; i++) {
+		struct cnode *n = c->htab[i], *next;
+		for (; n != NULL; n = next) {
+			next = n->hnext;
+			size_t h = conf_hash(n->parent, n->sn, n->val) & (nsize - 1);
+			n->hnext = nt[h];
+			nt[h] = n;
+		}
+	}
+	free(c->htab);
+	c->htab = nt;
+	c->hsize = nsize;
+}
+
+static void
+conf_hash_add(struct conf *c, struct cnode *n)
+{
+	if (c->hcount + 1 > c->hsize / 2)
+		conf_hash_resize(c);
+	size_t h = conf_hash(n->parent, n->sn, n->val) & (c->hsize - 1);
+	n->hnext = c->htab[h];
+	c->htab[h] = n;
+	c->hcount++;
+}
+
+static void
+conf_hash_del(struct conf *c, struct cnode *n)
+{
+	size_t h = conf_hash(n->parent, n->sn, n->val) & (c->hsize - 1);
+
+	for (struct cnode **pp = &c->htab[h]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == n) {
+			*pp = n->hnext;
+			c->hcount--;
+			return;
+		}
+	}
+	fatal("conf: node missing from its hash table");
+}
+
+struct conf *
+conf_new(const struct schema *s)
+{
+	struct conf *c = xcalloc(1, sizeof(*c));
+
+	c->schema = s;
+	c->root.sn = schema_root(s);
+	c->changed = (int64_t)time(NULL);
+	return c;
+}
+
+static void
+cnode_free_subtree(struct cnode *n)
+{
+	struct cnode *ch = n->first, *next;
+
+	for (; ch != NULL; ch = next) {
+		next = ch->next;
+		cnode_free_subtree(ch);
+		free(ch);
+	}
+	free(n->val);
+	free(n->annot);
+	free(n->slot);
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	cnode_free_subtree(&c->root);
+	free(c->htab);
+	free(c);
+}
+
+struct cnode *
+conf_root(struct conf *c)
+{
+	return &c->root;
+}
+
+const struct schema *
+conf_schema(const struct conf *c)
+{
+	return c->schema;
+}
+
+size_t
+conf_count(const struct conf *c)
+{
+	return c->count;
+}
+
+int64_t
+conf_changed(const struct conf *c)
+{
+	return c->changed;
+}
+
+void
+conf_set_changed(struct conf *c, int64_t t)
+{
+	c->changed = t;
+}
+
+struct cnode *
+conf_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
+    const char *val)
+{
+	if (!cnode_is_hashed(sn)) {
+		if (parent->slot == NULL || sn->parent != parent->sn)
+			return NULL;
+		return parent->slot[sn->idx];
+	}
+	if (c->hsize == 0 || val == NULL)
+		return NULL;
+	size_t h = conf_hash(parent, sn, val) & (c->hsize - 1);
+	for (struct cnode *n = c->htab[h]; n != NULL; n = n->hnext)
+		if (n->parent == parent && n->sn == sn && strcmp(n->val, val) == 0)
+			return n;
+	return NULL;
+}
+
+void
+conf_touch(struct cnode *n)
+{
+	for (; n != NULL && !(n->flags & CN_DIRTY); n = n->parent)
+		n->flags |= CN_DIRTY;
+}
+
+static void
+conf_touch_subtree(struct cnode *n)
+{
+	n->flags |= CN_DIRTY;
+	for (struct cnode *ch = n->first; ch; ch = ch->next)
+		conf_touch_subtree(ch);
+}
+
+void
+conf_touch_all(struct conf *c)
+{
+	conf_touch_subtree(&c->root);
+}
+
+static void
+conf_clean_subtree(struct cnode *n)
+{
+	if (!(n->flags & CN_DIRTY))
+		return;
+	n->flags &= ~CN_DIRTY;
+	for (struct cnode *ch = n->first; ch; ch = ch->next)
+		conf_clean_subtree(ch);
+}
+
+void
+conf_clean(struct conf *c)
+{
+	conf_clean_subtree(&c->root);
+}
+
+static void
+conf_changed_now(struct conf *c, struct cnode *n)
+{
+	conf_touch(n);
+	c->changed = (int64_t)time(NULL);
+}
+
+/* Links n into parent's children at its schema position. */
+static void
+conf_link(struct cnode *parent, struct cnode *n)
+{
+	const struct snode *psn = parent->sn;
+	struct cnode *after = NULL;
+
+	if (parent->slot == NULL)
+		parent->slot = xcalloc(psn->nchild, sizeof(*parent->slot));
+	for (size_t i = n->sn->idx + 1; i-- > 0;) {
+		if (parent->slot[i] != NULL) {
+			after = parent->slot[i];
+			break;
+		}
+	}
+	n->parent = parent;
+	n->prev = after;
+	n->next = after ? after->next : parent->first;
+	if (n->next)
+		n->next->prev = n;
+	else
+		parent->last = n;
+	if (after)
+		after->next = n;
+	else
+		parent->first = n;
+	parent->slot[n->sn->idx] = n;
+}
+
+static void
+conf_unlink(struct cnode *n)
+{
+	struct cnode *parent = n->parent;
+	unsigned idx = n->sn->idx;
+
+	if (parent->slot[idx] == n)
+		parent->slot[idx] = (n->prev && n->prev->sn == n->sn) ?
+		    n->prev : NULL;
+	if (n->prev)
+		n->prev->next = n->next;
+	else
+		parent->first = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	else
+		parent->last = n->prev;
+	n->prev = n->next = NULL;
+}
+
+static void
+conf_forget_subtree(struct conf *c, struct cnode *n)
+{
+	for (struct cnode *ch = n->first; ch; ch = ch->next)
+		conf_forget_subtree(c, ch);
+	if (cnode_is_hashed(n->sn))
+		conf_hash_del(c, n);
+	c->count--;
+}
+
+void
+conf_remove(struct conf *c, struct cnode *n)
+{
+	struct cnode *parent = n->parent;
+
+	conf_forget_subtree(c, n);
+	conf_unlink(n);
+	cnode_free_subtree(n);
+	free(n);
+	conf_changed_now(c, parent);
+}
+
+void
+conf_prune(struct conf *c, struct cnode *n)
+{
+	while (n != NULL && n != &c->root && n->first == NULL &&
+	    n->sn->kind == SN_CONTAINER && !(n->sn->flags & SNF_PRESENCE)) {
+		struct cnode *parent = n->parent;
+		conf_remove(c, n);
+		n = parent;
+	}
+}
+
+struct cnode *
+conf_add(struct conf *c, struct cnode *parent, const struct snode *sn,
+    const char *val, bool *created)
+{
+	struct cnode *n = conf_find(c, parent, sn, val);
+
+	if (created)
+		*created = false;
+	if (n != NULL) {
+		if (sn->kind == SN_LEAF)
+			conf_set_value(c, n, val);
+		return n;
+	}
+	/* A statement of one case removes those of the other cases. */
+	if (sn->ly != NULL) {
+		struct cnode *ch = parent->first, *next;
+		for (; ch != NULL; ch = next) {
+			next = ch->next;
+			if (snode_conflicts(sn, ch->sn))
+				conf_remove(c, ch);
+		}
+	}
+	n = xcalloc(1, sizeof(*n));
+	n->sn = sn;
+	n->val = val ? xstrdup(val) : NULL;
+	conf_link(parent, n);
+	if (cnode_is_hashed(sn))
+		conf_hash_add(c, n);
+	c->count++;
+	conf_changed_now(c, n);
+	if (created)
+		*created = true;
+	return n;
+}
+
+void
+conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
+{
+	struct cnode *parent = n->parent;
+
+	if (n == ref)
+		return;
+	conf_unlink(n);
+	if (before) {
+		n->next = ref;
+		n->prev = ref->prev;
+		if (ref->prev)
+			ref->prev->next = n;
+		else
+			parent->first = n;
+		ref->prev = n;
+	} else {
+		n->prev = ref;
+		n->next = ref->next;
+		if (ref->next)
+			ref->next->prev = n;
+		else
+			parent->last = n;
+		ref->next = n;
+	}
+	/* The slot remembers the last entry of the list. */
+	if (n->next == NULL || n->next->sn != n->sn)
+		parent->slot[n->sn->idx] = n;
+	conf_changed_now(c, parent);
+	conf_touch(n);
+}
+
+int
+conf_rekey(struct conf *c, struct cnode *n, const char *newkey)
+{
+	if (conf_find(c, n->parent, n->sn, newkey) != NULL)
+		return -1;
+	conf_hash_del(c, n);
+	free(n->val);
+	n->val = xstrdup(newkey);
+	conf_hash_add(c, n);
+	conf_changed_now(c, n->parent);
+	conf_touch(n);
+	return 0;
+}
+
+static struct cnode *
+conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
+    const char *val)
+{
+	struct cnode *n = xcalloc(1, sizeof(*n));
+
+	n->sn = src->sn;
+	n->val = val ? xstrdup(val) : NULL;
+	n->annot = src->annot ? xstrdup(src->annot) : NULL;
+	n->flags = src->flags;
+	n->parent = parent;
+	/* Copies arrive in order: appending keeps schema order. */
+	n->prev = parent->last;
+	if (parent->last)
+		parent->last->next = n;
+	else
+		parent->first = n;
+	parent->last = n;
+	if (parent->slot == NULL)
+		parent->slot = xcalloc(parent->sn->nchild, sizeof(*parent->slot));
+	parent->slot[n->sn->idx] = n;
+	if (cnode_is_hashed(n->sn))
+		conf_hash_add(c, n);
+	c->count++;
+	for (const struct cnode *ch = src->first; ch; ch = ch->next)
+		conf_copy_rec(c, n, ch, ch->val);
+	return n;
+}
+
+struct cnode *
+conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
+    const char *newkey)
+{
+	const char *val = newkey ? newkey : src->val;
+	struct cnode *old = conf_find(c, parent, src->sn, val);
+	struct cnode *n = xcalloc(1, sizeof(*n));
+
+	if (old != NULL)
+		conf_remove(c, old);
+	n->sn = src->sn;
+	n->val = val ? xstrdup(val) : NULL;
+	n->annot = src->annot ? xstrdup(src->annot) : NULL;
+	n->flags = src->flags;
+	conf_link(parent, n);
+	if (cnode_is_hashed(n->sn))
+		conf_hash_add(c, n);
+	c->count++;
+	for (const struct cnode *ch = src->first; ch; ch = ch->next)
+		conf_copy_rec(c, n, ch, ch->val);
+	conf_touch_subtree(n);
+	conf_changed_now(c, n);
+	return n;
+}
+
+struct conf *
+conf_dup(const struct conf *src)
+{
+	struct conf *c = conf_new(src->schema);
+
+	c->changed = src->changed;
+	c->root.annot = src->root.annot ? xstrdup(src->root.annot) : NULL;
+	for (const struct cnode *ch = src->root.first; ch; ch = ch->next)
+		conf_copy_rec(c, &c->root, ch, ch->val);
+	return c;
+}
+
+void
+conf_set_value(struct conf *c, struct cnode *n, const char *val)
+{
+	if ((n->val == NULL && val == NULL) ||
+	    (n->val != NULL && val != NULL && strcmp(n->val, val) == 0))
+		return;
+	free(n->val);
+	n->val = val ? xstrdup(val) : NULL;
+	conf_changed_now(c, n);
+}
+
+void
+conf_set_annot(struct conf *c, struct cnode *n, const char *text)
+{
+	free(n->annot);
+	n->annot = (text && *text) ? xstrdup(text) : NULL;
+	conf_changed_now(c, n);
+}
+
+void
+conf_set_inactive(struct conf *c, struct cnode *n, bool inactive)
+{
+	if (inactive)
+		n->flags |= CN_INACTIVE;
+	else
+		n->flags &= ~CN_INACTIVE;
+	conf_changed_now(c, n);
+}
+
+bool
+cnode_is_inactive(const struct cnode *n)
+{
+	for (; n != NULL; n = n->parent)
+		if (n->flags & CN_INACTIVE)
+			return true;
+	return false;
+}
+
+size_t
+conf_count_kind(struct conf *c, const struct cnode *parent,
+    const struct snode *sn)
+{
+	size_t n = 0;
+	const struct cnode *ch;
+
+	(void)c;
+	if (parent->slot == NULL || parent->slot[sn->idx] == NULL)
+		return 0;
+	for (ch = parent->slot[sn->idx]; ch && ch->sn == sn; ch = ch->prev)
+		n++;
+	return n;
+}
+
+/* Root children point at the embedded root: re-point them after a swap. */
+static void
+conf_fix_root(struct conf *c)
+{
+	for (struct cnode *ch = c->root.first; ch; ch = ch->next) {
+		if (ch->sn->kind == SN_LIST || ch->sn->kind == SN_LEAFLIST)
+			conf_hash_del(c, ch);
+		ch->parent = &c->root;
+		if (ch->sn->kind == SN_LIST || ch->sn->kind == SN_LEAFLIST)
+			conf_hash_add(c, ch);
+	}
+}
+
+void
+conf_swap(struct conf *a, struct conf *b)
+{
+	struct conf tmp = *a;
+
+	*a = *b;
+	*b = tmp;
+	conf_fix_root(a);
+	conf_fix_root(b);
+}

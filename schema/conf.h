@@ -1,0 +1,111 @@
+/*
+ * conf: a configuration tree (DESIGN.md, "Schema and the configuration tree").
+ *
+ * Children of a container or list entry are kept in schema order; entries of
+ * one list (and values of one leaf-list) in the order they were created.
+ * Every node finds its container/leaf children through a per-node slot array
+ * indexed by the schema child index, and list entries / leaf-list values
+ * through one hash table per tree, so edits and look-ups cost O(1) whatever
+ * the size of the configuration.
+ *
+ * Each edit marks the node it touched and its ancestors dirty; conf_diff()
+ * walks only dirty nodes, so a commit costs what the change costs.
+ */
+#ifndef QSAFE_CONF_H
+#define QSAFE_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/sb.h"
+#include "schema/schema.h"
+
+#define CN_INACTIVE	0x01	/* deactivated: kept, shown, not in effect */
+#define CN_DIRTY	0x02	/* this node or one below changed */
+
+/* Separates the keys of a multi-key list entry inside cnode.val. */
+#define CONF_KEY_SEP '\x1f'
+
+struct cnode {
+	const struct snode *sn;
+	/*
+	 * list entry: its key (keys joined by CONF_KEY_SEP); leaf and
+	 * leaf-list value: the value (secrets in $9$ form); container and
+	 * empty leaf: NULL.
+	 */
+	char *val;
+	char *annot;		/* `annotate` comment, or NULL */
+	uint32_t flags;
+	struct cnode *parent, *first, *last, *prev, *next;
+	struct cnode *hnext;	/* hash chain */
+	struct cnode **slot;	/* [sn->nchild]: last child of each kind */
+};
+
+struct conf;
+
+/* An empty tree; caller frees with conf_free. */
+struct conf *conf_new(const struct schema *s);
+void conf_free(struct conf *c);
+/* A deep copy (flags, dirty marks included); caller frees. */
+
+struct conf *conf_dup(const struct conf *c);
+
+/* Exchanges the contents of two trees. */
+void conf_swap(struct conf *a, struct conf *b);
+
+struct cnode *conf_root(struct conf *c);
+const struct schema *conf_schema(const struct conf *c);
+size_t conf_count(const struct conf *c);	/* nodes, root excluded */
+
+/* Child of parent of kind sn with value/key val (val ignored for containers
+ * and leaves), or NULL.  Borrowed. */
+struct cnode *conf_find(struct conf *c, const struct cnode *parent,
+    const struct snode *sn, const char *val);
+
+/*
+ * Adds a child of kind sn (or returns the existing one).  For a leaf the value
+ * is replaced.  Siblings in another case of a choice are removed, as Junos
+ * does.  When before/after is given the new list entry goes there.
+ * *created tells whether a node was made.  Never fails.
+ */
+struct cnode *conf_add(struct conf *c, struct cnode *parent,
+    const struct snode *sn, const char *val, bool *created);
+
+/* Removes n and its subtree (n may not be the root). */
+void conf_remove(struct conf *c, struct cnode *n);
+/* Removes non-presence containers left empty, from n upwards. */
+void conf_prune(struct conf *c, struct cnode *n);
+
+/* Moves list entry n before/after its sibling ref (same list). */
+void conf_move(struct conf *c, struct cnode *n, struct cnode *ref,
+    bool before);
+/* Gives list entry n a new key; fails (-1) when one exists already. */
+int conf_rekey(struct conf *c, struct cnode *n, const char *newkey);
+/* Deep-copies the subtree of src under parent (src may be in another tree);
+ * for a list entry newkey replaces its key.  Returns the copy. */
+struct cnode *conf_copy_under(struct conf *c, struct cnode *parent,
+    const struct cnode *src, const char *newkey);
+
+void conf_set_value(struct conf *c, struct cnode *n, const char *val);
+void conf_set_annot(struct conf *c, struct cnode *n, const char *text);
+void conf_set_inactive(struct conf *c, struct cnode *n, bool inactive);
+
+/* Marks n and its ancestors dirty. */
+void conf_touch(struct cnode *n);
+/* Marks every node dirty (after the whole tree was replaced). */
+void conf_touch_all(struct conf *c);
+/* Clears the dirty marks. */
+void conf_clean(struct conf *c);
+
+/* True when n or an ancestor is deactivated. */
+bool cnode_is_inactive(const struct cnode *n);
+/* Number of children of kind sn under parent. */
+size_t conf_count_kind(struct conf *c, const struct cnode *parent,
+    const struct snode *sn);
+
+/* Last modification time of the tree (for `## Last changed:`). */
+int64_t conf_changed(const struct conf *c);
+void conf_set_changed(struct conf *c, int64_t t);
+
+#endif

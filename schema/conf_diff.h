@@ -1,0 +1,51 @@
+/*
+ * conf_diff: the difference between two configuration trees, found by a
+ * linear walk of both.  With `dirty` set only nodes marked dirty in the new
+ * tree are visited, so the cost follows the size of the change.
+ *
+ * From one diff come three things: the `show | compare` text, the delta
+ * (editing commands that turn the old tree into the new one: stored as a
+ * generation, replayed, and sent to the daemons), and the list of nodes the
+ * commit-time checks must look at.
+ */
+#ifndef QSAFE_CONF_DIFF_H
+#define QSAFE_CONF_DIFF_H
+
+#include "lib/sb.h"
+#include "schema/conf.h"
+
+enum diff_kind {
+	DIFF_ADD,	/* new: a subtree that old does not have */
+	DIFF_DEL,	/* old: a subtree that new does not have */
+	DIFF_VALUE,	/* a leaf whose value changed */
+	DIFF_META,	/* inactive flag or annotation changed */
+	DIFF_ORDER,	/* new: the first entry of a list whose order changed */
+};
+
+struct diff_item {
+	enum diff_kind kind;
+	const struct cnode *old;
+	const struct cnode *new;
+};
+
+struct diff {
+	struct diff_item *v;
+	size_t n;
+};
+
+void conf_diff(struct conf *old, struct conf *new, bool dirty_only,
+    struct diff *out);
+void diff_free(struct diff *d);
+
+/* `show | compare` text (empty when there is no difference). */
+void diff_compare_text(const struct diff *d, struct sb *out);
+/* The delta as editing commands, one per line. */
+void diff_delta_text(const struct diff *d, struct sb *out);
+/*
+ * The same restricted to statements under one of the given top paths
+ * ("security ike"), and ignoring deactivated statements (what a daemon runs).
+ */
+void diff_delta_text_filtered(const struct diff *d, const char *const *prefixes,
+    size_t nprefix, struct sb *out);
+
+#endif

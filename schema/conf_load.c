@@ -1,0 +1,260 @@
+/*
+ * conf_load: curly-brace configuration text to set lines (see conf_load.h).
+ * The input is untrusted: nesting depth and word sizes are bounded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/conf_load.h"
+#include "schema/edit.h"
+#include "schema/lex.h"
+
+#define LOAD_MAX_DEPTH 64
+
+struct curly {
+	const char *p, *end;
+	size_t line;
+	struct sb *out;
+	size_t *map;
+	size_t nmap;
+	struct sb stack[LOAD_MAX_DEPTH];
+	size_t depth;
+	struct path_err *err;
+	size_t *bad_line;
+};
+
+static bool
+load_is_set_format(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if (p < end && *p == '#') {
+			while (p < end && *p != '\n')
+				p++;
+			continue;
+		}
+		break;
+	}
+	size_t n = 0;
+	while (p + n < end && p[n] != ' ' && p[n] != '\t' && p[n] != '\n' &&
+	    p[n] != '\r')
+		n++;
+	char w[16];
+	if (n == 0 || n >= sizeof(w))
+		return n == 0;
+	memcpy(w, p, n);
+	w[n] = '\0';
+	return edit_is_command(w);
+}
+
+static void
+curly_map(struct curly *c)
+{
+	c->map = xrealloc(c->map, (c->nmap + 2) * sizeof(*c->map));
+	c->map[++c->nmap] = c->line;
+}
+
+static int
+curly_fail(struct curly *c, const char *msg)
+{
+	sb_reset(&c->err->msg);
+	sb_puts(&c->err->msg, msg);
+	c->err->tok = 0;
+	*c->bad_line = c->line;
+	return -1;
+}
+
+/* Reads one word (quoted or not) into w; returns false at a delimiter. */
+static int
+curly_word(struct curly *c, struct sb *w, bool *quoted)
+{
+	*quoted = false;
+	if (*c->p == '"') {
+		*quoted = true;
+		c->p++;
+		while (c->p < c->end && *c->p != '"') {
+			if (*c->p == '\\' && c->p + 1 < c->end)
+				c->p++;
+			if (*c->p == '\n')
+				c->line++;
+			sb_putc(w, *c->p++);
+		}
+		if (c->p >= c->end)
+			return curly_fail(c, "unbalanced quotes");
+		c->p++;
+		return 0;
+	}
+	while (c->p < c->end && strchr(" \t\r\n;{}\"", *c->p) == NULL &&
+	    !(c->p[0] == '#' ) && !(c->p[0] == '/' && c->p + 1 < c->end &&
+	    c->p[1] == '*'))
+		sb_putc(w, *c->p++);
+	if (w->len > LEX_MAX_WORD)
+		return curly_fail(c, "word too long");
+	return 0;
+}
+
+static void
+curly_emit(struct curly *c, const char *cmd, struct sb *stmt)
+{
+	sb_puts(c->out, cmd);
+	for (size_t i = 0; i < c->depth; i++) {
+		sb_putc(c->out, ' ');
+		sb_add(c->out, c->stack[i].buf ? c->stack[i].buf : "",
+		    c->stack[i].len);
+	}
+	if (stmt && stmt->len > 0) {
+		sb_putc(c->out, ' ');
+		sb_add(c->out, stmt->buf, stmt->len);
+	}
+	sb_putc(c->out, '\n');
+	curly_map(c);
+}
+
+int
+conf_text_to_set(const char *text, size_t len, struct sb *out,
+    size_t **linemap, struct path_err *err, size_t *bad_line)
+{
+	struct curly c = { 0 };
+	struct sb stmt, w, annot;
+	bool inactive = false;
+	int rc = -1;
+
+	*linemap = NULL;
+	if (load_is_set_format(text, len)) {
+		size_t lines = 1;
+		sb_add(out, text, len);
+		for (size_t i = 0; i < len; i++)
+			lines += text[i] == '\n';
+		*linemap = xmalloc((lines + 2) * sizeof(size_t));
+		for (size_t i = 0; i <= lines + 1; i++)
+			(*linemap)[i] = i;
+		return 0;
+	}
+	c.p = text;
+	c.end = text + len;
+	c.line = 1;
+	c.out = out;
+	c.err = err;
+	c.bad_line = bad_line;
+	sb_init(&stmt);
+	sb_init(&w);
+	sb_init(&annot);
+	if (len >= 3 && memcmp(c.p, "\xef\xbb\xbf", 3) == 0)
+		c.p += 3;
+	while (c.p < c.end) {
+		char ch = *c.p;
+		if (ch == '\n') {
+			c.line++;
+			c.p++;
+		} else if (ch == ' ' || ch == '\t' || ch == '\r') {
+			c.p++;
+		} else if (ch == '#') {
+			while (c.p < c.end && *c.p != '\n')
+				c.p++;
+		} else if (ch == '/' && c.p + 1 < c.end && c.p[1] == '*') {
+			const char *e = c.p + 2;
+			while (e + 1 < c.end && !(e[0] == '*' && e[1] == '/'))
+				e++;
+			if (e + 1 >= c.end) {
+				curly_fail(&c, "unterminated comment");
+				goto done;
+			}
+			sb_reset(&annot);
+			const char *s = c.p + 2;
+			while (s < e && *s == ' ')
+				s++;
+			const char *t = e;
+			while (t > s && t[-1] == ' ')
+				t--;
+			sb_add(&annot, s, (size_t)(t - s));
+			for (const char *q = c.p; q < e; q++)
+				c.line += *q == '\n';
+			c.p = e + 2;
+		} else if (ch == ';' || ch == '{') {
+			if (stmt.len == 0) {
+				curly_fail(&c, "syntax error.");
+				goto done;
+			}
+			c.p++;
+			if (ch == ';') {
+				curly_emit(&c, "set", &stmt);
+			} else {
+				if (c.depth >= LOAD_MAX_DEPTH) {
+					curly_fail(&c, "nesting too deep");
+					goto done;
+				}
+				sb_init(&c.stack[c.depth]);
+				sb_add(&c.stack[c.depth], stmt.buf, stmt.len);
+				c.depth++;
+				curly_emit(&c, "set", NULL);
+			}
+			if (inactive)
+				curly_emit(&c, "deactivate", ch == ';' ? &stmt : NULL);
+			if (annot.len > 0) {
+				struct sb a;
+				sb_init(&a);
+				if (ch == ';')
+					sb_add(&a, stmt.buf, stmt.len), sb_putc(&a, ' ');
+				lex_quote(&a, sb_str(&annot));
+				curly_emit(&c, "annotate", &a);
+				sb_free(&a);
+				sb_reset(&annot);
+			}
+			inactive = false;
+			sb_reset(&stmt);
+		} else if (ch == '}') {
+			if (c.depth == 0 || stmt.len > 0) {
+				curly_fail(&c, "syntax error.");
+				goto done;
+			}
+			c.depth--;
+			sb_free(&c.stack[c.depth]);
+			c.p++;
+		} else {
+			bool quoted;
+			sb_reset(&w);
+			if (curly_word(&c, &w, &quoted) == -1)
+				goto done;
+			if (!quoted && stmt.len == 0 &&
+			    strcmp(sb_str(&w), "inactive:") == 0) {
+				inactive = true;
+				continue;
+			}
+			if (stmt.len > 0)
+				sb_putc(&stmt, ' ');
+			if (quoted) {
+				sb_putc(&stmt, '"');
+				for (const char *q = sb_str(&w); *q; q++) {
+					if (*q == '"' || *q == '\\')
+						sb_putc(&stmt, '\\');
+					sb_putc(&stmt, *q);
+				}
+				sb_putc(&stmt, '"');
+			} else {
+				sb_puts(&stmt, sb_str(&w));
+			}
+		}
+	}
+	if (c.depth > 0 || stmt.len > 0) {
+		curly_fail(&c, "unexpected end of file (missing '}' or ';')");
+		goto done;
+	}
+	rc = 0;
+done:
+	for (size_t i = 0; i < c.depth; i++)
+		sb_free(&c.stack[i]);
+	sb_free(&stmt);
+	sb_free(&w);
+	sb_free(&annot);
+	if (rc == 0)
+		*linemap = c.map;
+	else
+		free(c.map);
+	return rc;
+}

@@ -1,0 +1,356 @@
+/*
+ * conf_text: curly-brace, `display set`, JSON and XML forms of a
+ * configuration tree (cli-behaviour.md §10, §11).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/conf_text.h"
+#include "schema/lex.h"
+#include "schema/path.h"
+
+#define INDENT 4
+
+static bool
+cnode_has_secret(const struct cnode *n)
+{
+	if (n->sn->flags & SNF_SECRET)
+		return true;
+	for (const struct cnode *ch = n->first; ch; ch = ch->next)
+		if (cnode_has_secret(ch))
+			return true;
+	return false;
+}
+
+/* A container marked oneliner, or a list entry holding only its positional
+ * value, prints on one line. */
+static bool
+cnode_is_oneliner(const struct cnode *n)
+{
+	if (n->sn->kind == SN_CONTAINER)
+		return (n->sn->flags & SNF_ONELINER) != 0;
+	if (n->sn->kind == SN_LIST)
+		return n->first != NULL && n->first == n->last &&
+		    (n->first->sn->flags & SNF_POSITIONAL) &&
+		    n->first->annot == NULL && !(n->first->flags & CN_INACTIVE);
+	return false;
+}
+
+/* The words of n's subtree on one line: `inet 10.0.0.1`, `km1 optional`. */
+static void
+conf_text_words(const struct cnode *n, struct sb *out)
+{
+	for (const struct cnode *ch = n->first; ch; ch = ch->next) {
+		sb_putc(out, ' ');
+		cstep_text(ch->sn, ch->val, out);
+		if (ch->sn->kind == SN_CONTAINER || ch->sn->kind == SN_LIST)
+			conf_text_words(ch, out);
+	}
+}
+
+static void
+conf_text_prefix(const struct cnode *n, int depth, struct sb *out)
+{
+	if (n->annot != NULL) {
+		sb_indent(out, depth * INDENT);
+		sb_printf(out, "/* %s */\n", n->annot);
+	}
+	sb_indent(out, depth * INDENT);
+	if (n->flags & CN_INACTIVE)
+		sb_puts(out, "inactive: ");
+}
+
+static void
+conf_text_end_line(const struct cnode *n, struct sb *out)
+{
+	sb_putc(out, ';');
+	if (cnode_has_secret(n))
+		sb_puts(out, " ## SECRET-DATA");
+	sb_putc(out, '\n');
+}
+
+/* Prints the run of leaf-list values starting at n; returns the last one. */
+static const struct cnode *
+conf_text_leaflist(const struct cnode *n, int depth, struct sb *out)
+{
+	const struct cnode *last = n;
+	size_t count = 1;
+
+	while (last->next && last->next->sn == n->sn &&
+	    !(last->next->flags & CN_INACTIVE) && last->next->annot == NULL) {
+		last = last->next;
+		count++;
+	}
+	if (n->flags & CN_INACTIVE)
+		last = n, count = 1;
+	conf_text_prefix(n, depth, out);
+	sb_puts(out, n->sn->name);
+	if (count == 1) {
+		sb_putc(out, ' ');
+		lex_quote(out, n->val);
+		conf_text_end_line(n, out);
+		return n;
+	}
+	sb_puts(out, " [");
+	for (const struct cnode *v = n;; v = v->next) {
+		sb_putc(out, ' ');
+		lex_quote(out, v->val);
+		if (v == last)
+			break;
+	}
+	sb_puts(out, " ];\n");
+	return last;
+}
+
+void
+conf_text_curly_node(const struct cnode *n, int depth, struct sb *out)
+{
+	if (n->sn->kind == SN_LEAFLIST) {
+		conf_text_leaflist(n, depth, out);
+		return;
+	}
+	conf_text_prefix(n, depth, out);
+	cstep_text(n->sn, n->val, out);
+	if (n->sn->kind == SN_LEAF) {
+		conf_text_end_line(n, out);
+		return;
+	}
+	if (n->first == NULL) {
+		sb_puts(out, ";\n");
+		return;
+	}
+	if (cnode_is_oneliner(n)) {
+		conf_text_words(n, out);
+		conf_text_end_line(n, out);
+		return;
+	}
+	sb_puts(out, " {\n");
+	conf_text_curly(n, depth + 1, out);
+	sb_indent(out, depth * INDENT);
+	sb_puts(out, "}\n");
+}
+
+void
+conf_text_curly(const struct cnode *n, int depth, struct sb *out)
+{
+	for (const struct cnode *ch = n->first; ch; ch = ch->next) {
+		if (ch->sn->kind == SN_LEAFLIST) {
+			ch = conf_text_leaflist(ch, depth, out);
+			continue;
+		}
+		conf_text_curly_node(ch, depth, out);
+	}
+}
+
+static void
+conf_text_set_rec(const struct cnode *n, const struct cnode *base,
+    struct sb *prefix, struct sb *out)
+{
+	size_t mark = prefix->len;
+
+	if (n != base) {
+		if (prefix->len > 0)
+			sb_putc(prefix, ' ');
+		cstep_text(n->sn, n->val, prefix);
+	}
+	if (n != base && (n->first == NULL || cnode_is_oneliner(n))) {
+		sb_puts(out, "set ");
+		sb_add(out, prefix->buf, prefix->len);
+		if (n->first != NULL)
+			conf_text_words(n, out);
+		sb_putc(out, '\n');
+	} else {
+		for (const struct cnode *ch = n->first; ch; ch = ch->next)
+			conf_text_set_rec(ch, base, prefix, out);
+	}
+	if (n != base && (n->flags & CN_INACTIVE)) {
+		sb_puts(out, "deactivate ");
+		sb_add(out, prefix->buf, prefix->len);
+		sb_putc(out, '\n');
+	}
+	prefix->len = mark;
+	if (prefix->buf)
+		prefix->buf[mark] = '\0';
+}
+
+void
+conf_text_set_relative(const struct cnode *n, const struct cnode *base,
+    struct sb *out)
+{
+	struct sb prefix;
+
+	sb_init(&prefix);
+	conf_text_set_rec(n, base, &prefix, out);
+	sb_free(&prefix);
+}
+
+void
+conf_text_set(const struct cnode *n, struct sb *out)
+{
+	struct sb prefix;
+
+	sb_init(&prefix);
+	if (n->parent != NULL) {
+		/* The path above n, then n's subtree. */
+		cnode_path_text(n->parent, &prefix);
+	}
+	conf_text_set_rec(n, n->parent == NULL ? n : NULL, &prefix, out);
+	sb_free(&prefix);
+}
+
+/* JSON, Junos style: `"name" : value`, lists as arrays of objects. */
+static void
+json_str(struct sb *out, const char *s)
+{
+	sb_putc(out, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_printf(out, "\\%c", *p);
+		else if (*p < 0x20)
+			sb_printf(out, "\\u%04x", *p);
+		else
+			sb_putc(out, (char)*p);
+	}
+	sb_putc(out, '"');
+}
+
+static void json_object_body(const struct cnode *n, int depth, struct sb *out);
+
+static void
+json_value(const struct cnode *n, int depth, struct sb *out)
+{
+	if (n->sn->kind == SN_LEAF || n->sn->kind == SN_LEAFLIST) {
+		if (n->sn->flags & SNF_EMPTY)
+			sb_puts(out, "[null]");
+		else if (n->sn->flags & SNF_NUMERIC)
+			sb_puts(out, n->val);
+		else
+			json_str(out, n->val);
+		return;
+	}
+	sb_puts(out, "{\n");
+	json_object_body(n, depth + 1, out);
+	sb_indent(out, depth * INDENT);
+	sb_putc(out, '}');
+}
+
+static void
+json_object_body(const struct cnode *n, int depth, struct sb *out)
+{
+	bool first = true;
+
+	if (n->sn->kind == SN_LIST) {
+		const char *v = n->val;
+		for (size_t k = 0; k < n->sn->nkeys; k++) {
+			const char *e = strchr(v, CONF_KEY_SEP);
+			size_t len = e ? (size_t)(e - v) : strlen(v);
+			char *part = xstrndup(v, len);
+			if (!first)
+				sb_puts(out, ",\n");
+			first = false;
+			sb_indent(out, depth * INDENT);
+			json_str(out, n->sn->keys[k]->name);
+			sb_puts(out, " : ");
+			json_str(out, part);
+			free(part);
+			v = e ? e + 1 : v + len;
+		}
+	}
+	for (const struct cnode *ch = n->first; ch; ch = ch->next) {
+		if (!first)
+			sb_puts(out, ",\n");
+		first = false;
+		sb_indent(out, depth * INDENT);
+		json_str(out, ch->sn->name);
+		sb_puts(out, " : ");
+		if (ch->sn->kind == SN_LIST || ch->sn->kind == SN_LEAFLIST) {
+			const struct cnode *g = ch;
+			sb_puts(out, "[\n");
+			for (;;) {
+				sb_indent(out, depth * INDENT);
+				json_value(g, depth, out);
+				if (g->next == NULL || g->next->sn != ch->sn)
+					break;
+				sb_puts(out, ",\n");
+				g = g->next;
+			}
+			sb_putc(out, '\n');
+			sb_indent(out, depth * INDENT);
+			sb_putc(out, ']');
+			ch = g;
+			continue;
+		}
+		json_value(ch, depth, out);
+	}
+	if (!first)
+		sb_putc(out, '\n');
+}
+
+void
+conf_text_json(const struct cnode *n, struct sb *out)
+{
+	sb_puts(out, "{\n");
+	sb_indent(out, INDENT);
+	sb_puts(out, "\"configuration\" : {\n");
+	json_object_body(n, 2, out);
+	sb_indent(out, INDENT);
+	sb_puts(out, "}\n}\n");
+}
+
+static void
+xml_text(struct sb *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': sb_puts(out, "&lt;"); break;
+		case '>': sb_puts(out, "&gt;"); break;
+		case '&': sb_puts(out, "&amp;"); break;
+		default: sb_putc(out, *s);
+		}
+	}
+}
+
+void
+conf_text_xml(const struct cnode *n, int depth, struct sb *out)
+{
+	if (n->sn->kind == SN_LIST) {
+		const char *v = n->val;
+		for (size_t k = 0; k < n->sn->nkeys; k++) {
+			const char *e = strchr(v, CONF_KEY_SEP);
+			size_t len = e ? (size_t)(e - v) : strlen(v);
+			char *part = xstrndup(v, len);
+			sb_indent(out, depth * INDENT);
+			sb_printf(out, "<%s>", n->sn->keys[k]->name);
+			xml_text(out, part);
+			sb_printf(out, "</%s>\n", n->sn->keys[k]->name);
+			free(part);
+			v = e ? e + 1 : v + len;
+		}
+	}
+	for (const struct cnode *ch = n->first; ch; ch = ch->next) {
+		const char *tag = ch->sn->name;
+		sb_indent(out, depth * INDENT);
+		if (ch->flags & CN_INACTIVE)
+			sb_printf(out, "<%s inactive=\"inactive\"", tag);
+		else
+			sb_printf(out, "<%s", tag);
+		if (ch->sn->kind == SN_LEAF || ch->sn->kind == SN_LEAFLIST) {
+			if (ch->val == NULL) {
+				sb_puts(out, "/>\n");
+				continue;
+			}
+			sb_putc(out, '>');
+			xml_text(out, ch->val);
+			sb_printf(out, "</%s>\n", tag);
+			continue;
+		}
+		if (ch->first == NULL && ch->sn->kind != SN_LIST) {
+			sb_puts(out, "/>\n");
+			continue;
+		}
+		sb_puts(out, ">\n");
+		conf_text_xml(ch, depth + 1, out);
+		sb_indent(out, depth * INDENT);
+		sb_printf(out, "</%s>\n", tag);
+	}
+}

@@ -1,0 +1,24 @@
+/*
+ * conf_text: the configuration as Junos prints it: the curly-brace form of
+ * `show configuration` and the `| display set` form.
+ */
+#ifndef QSAFE_CONF_TEXT_H
+#define QSAFE_CONF_TEXT_H
+
+#include "lib/sb.h"
+#include "schema/conf.h"
+
+/* The children of n in curly-brace form, indented by depth levels. */
+void conf_text_curly(const struct cnode *n, int depth, struct sb *out);
+/* One node (and its subtree) in curly-brace form. */
+void conf_text_curly_node(const struct cnode *n, int depth, struct sb *out);
+/* `set ...` lines (and `deactivate ...` lines) for n's subtree, full paths. */
+void conf_text_set(const struct cnode *n, struct sb *out);
+/* The same, without the path above `base` (`| display set relative`). */
+void conf_text_set_relative(const struct cnode *n, const struct cnode *base,
+    struct sb *out);
+/* JSON and XML forms of n's children, Junos style. */
+void conf_text_json(const struct cnode *n, struct sb *out);
+void conf_text_xml(const struct cnode *n, int depth, struct sb *out);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * edit: the configuration-editing commands applied to a tree — set, delete,
+ * deactivate, activate, annotate, insert, rename, copy.  One code path for
+ * what an operator types, for `load set` files, for replaying the candidate
+ * journal and generation deltas from the store, and for the changes mgd sends
+ * the daemons.
+ */
+#ifndef QSAFE_EDIT_H
+#define QSAFE_EDIT_H
+
+#include "schema/conf.h"
+#include "schema/lex.h"
+#include "schema/path.h"
+
+/* True when word is one of the editing commands. */
+bool edit_is_command(const char *word);
+
+/*
+ * Applies the command in tk[pos ...] (tk[pos] is the command word) at edit
+ * level `level` (NULL: the top).  0 on success (a warning such as "warning:
+ * statement not found" may be appended to warn), -1 with err filled.
+ * On error the tree is unchanged.
+ */
+int edit_apply(struct conf *c, const struct cpath *level,
+    const struct toks *tk, size_t pos, struct path_err *err, struct sb *warn);
+
+/* Convenience: lexes and applies one line. */
+int edit_apply_line(struct conf *c, const struct cpath *level,
+    const char *line, struct path_err *err, struct sb *warn);
+
+/*
+ * Applies a text of lines (a `load set` file, a journal, a delta).  Nothing
+ * is applied unless every line is good: on the first bad line returns -1 with
+ * *bad_line (1-based) set and err filled; c is unchanged.
+ */
+int edit_apply_text(struct conf *c, const struct cpath *level,
+    const char *text, size_t len, struct path_err *err, size_t *bad_line,
+    struct sb *warn);
+
+/*
+ * Applies lines that mgd wrote itself (a stored delta, the journal) in
+ * place, without the all-or-nothing copy.  -1 on a bad line (a bug or a
+ * damaged store), with err and *bad_line filled; c may then be half-changed.
+ */
+int edit_apply_trusted(struct conf *c, const struct cpath *level,
+    const char *text, size_t len, struct path_err *err, size_t *bad_line);
+
+#endif

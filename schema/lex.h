@@ -1,0 +1,48 @@
+/*
+ * lex: splits one command line into words, the way the Junos CLI does:
+ * white space separates, double quotes group (with \" and \\ escapes), an
+ * unquoted `|` is a word of its own (pipes), `[` and `]` are words (leaf-list
+ * values).  Untrusted input: the line length, the word length and the number
+ * of words are bounded, and the bytes must be UTF-8 without control characters.
+ */
+#ifndef QSAFE_LEX_H
+#define QSAFE_LEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/sb.h"
+
+#define LEX_MAX_LINE	65536
+#define LEX_MAX_WORD	4096
+#define LEX_MAX_WORDS	1024
+
+struct tok {
+	char *s;		/* the word, quotes removed */
+	size_t off;		/* byte offset in the line (for the caret) */
+	bool quoted;
+};
+
+struct toks {
+	struct tok *t;
+	size_t n;
+	size_t end;		/* length of the line (caret for "missing") */
+};
+
+/*
+ * Fills out (caller frees with toks_free).  0, or -1 with the message in err
+ * and the byte offset of the problem in *erroff.
+ */
+int lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
+    size_t *erroff);
+void toks_free(struct toks *tk);
+
+/* True when s is valid UTF-8 with no control characters but tab. */
+bool lex_is_clean_utf8(const char *s, size_t len);
+
+/* Appends s to out, quoted as the CLI needs it (spaces, quotes, ; { } ...). */
+void lex_quote(struct sb *out, const char *s);
+/* True when lex_quote would add quotes. */
+bool lex_needs_quotes(const char *s);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * path: parsing the statement path of a configuration command (`set security
+ * ike gateway GW address 10.0.0.1`) against the schema, from the current
+ * `[edit ...]` level.  Keywords may be abbreviated to a unique prefix, list
+ * keys and values are checked against their types, secrets are turned into
+ * their $9$ form.  Errors carry the index of the offending word so the cli
+ * can put the caret under it.
+ */
+#ifndef QSAFE_PATH_H
+#define QSAFE_PATH_H
+
+#include "schema/conf.h"
+#include "schema/lex.h"
+#include "schema/schema.h"
+
+struct cstep {
+	const struct snode *sn;
+	/*
+	 * list: the key (keys joined by CONF_KEY_SEP), or NULL for "every
+	 * entry" (delete/show only); leaf: the value or NULL; leaf-list: the
+	 * value, or NULL for all values; container: NULL.
+	 */
+	char *val;
+};
+
+struct cpath {
+	struct cstep *step;
+	size_t n;
+	/* `set ... leaf-list [ a b c ]`: the values beyond step[n-1].val */
+	char **more;
+	size_t nmore;
+};
+
+enum path_mode {
+	PATH_SET,	/* values required, creates */
+	PATH_LOOSE,	/* delete, show, deactivate ...: values optional */
+	PATH_EDIT,	/* containers and list entries only */
+};
+
+struct path_err {
+	struct sb msg;		/* "syntax error.", "missing argument." ... */
+	size_t tok;		/* index of the word it is about */
+	bool at_end;		/* the caret goes at the end of the line */
+};
+
+void cpath_init(struct cpath *p);
+void cpath_free(struct cpath *p);
+void cpath_copy(struct cpath *dst, const struct cpath *src);
+void cpath_push(struct cpath *p, const struct snode *sn, const char *val);
+void cpath_append(struct cpath *dst, const struct cpath *src);
+
+/* The snode a path leads to, or the root for an empty path. */
+const struct snode *cpath_snode(const struct schema *s, const struct cpath *p);
+
+/*
+ * Parses words tk[*pos ...] up to the end or a `|`, starting in the context
+ * of the statement at `base` (a container or list snode).  Appends the steps
+ * to out and advances *pos.  0, or -1 with err filled.
+ */
+int path_parse(const struct schema *s, const struct snode *base,
+    const struct toks *tk, size_t *pos, enum path_mode mode,
+    struct cpath *out, struct path_err *err);
+
+/* Looks a path up in a tree; NULL when some step is missing. */
+struct cnode *cpath_find(struct conf *c, const struct cpath *p);
+
+/* The words of a path, as `display set` writes them (no "set"). */
+void cpath_text(const struct cpath *p, struct sb *out);
+/* The words that lead to node n, from the root. */
+void cnode_path_text(const struct cnode *n, struct sb *out);
+/* The path of node n as steps. */
+void cnode_to_cpath(const struct cnode *n, struct cpath *out);
+/* The words of one step: keyword and/or value(s). */
+void cstep_text(const struct snode *sn, const char *val, struct sb *out);
+
+/* `[edit security ike gateway GW]` for a path. */
+void cpath_banner(const struct cpath *p, struct sb *out);
+
+#endif
