@@ -1,18 +1,306 @@
 /*
- * backend: daemons taking part in the commit.
+ * backend: supervising the daemons and talking to them (see backend.h).
  *
- * Not done yet: no daemon runs under mgd so far (iked and keymgr come with
- * their own issues).  The two phases are called at the right points of every
- * commit so that adding a daemon means filling these in, not rewiring commit.
+ * mgd waits for each reply on the daemon's socket with a timeout: commits are
+ * serialised in mgd anyway, and a daemon that does not answer in time is
+ * treated as down (killed and restarted) rather than holding a commit.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "lib/sb.h"
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "lib/msg.h"
 #include "mgd/backend.h"
+#include "mgd/mgd.h"
+#include "mgd/proto_daemon.h"
+#include "schema/conf_text.h"
+#include "schema/path.h"
+
+#define BACKOFF_MIN 1
+#define BACKOFF_MAX 30
+#define HEALTHY_AFTER 60	/* seconds up that reset the back-off */
+
+struct daemon_def {
+	const char *name;
+	const char *const *subtrees;
+	size_t nsubtrees;
+};
+
+static const char *const keymgr_trees[] = { "security key-manager",
+	"security pki" };
+static const char *const iked_trees[] = { "security ike", "security ipsec",
+	"security key-manager", "security pki", "interfaces" };
+static const char *const hostd_trees[] = { "system", "interfaces",
+	"routing-options", "security zones", "security policies",
+	"security address-book" };
+
+static const struct daemon_def daemon_defs[] = {
+	{ "keymgr", keymgr_trees, 2 },
+	{ "iked", iked_trees, 5 },
+	{ "hostd", hostd_trees, 6 },
+};
+#define NDAEMONS (sizeof(daemon_defs) / sizeof(daemon_defs[0]))
+
+struct daemon {
+	const struct daemon_def *def;
+	char *path;
+	pid_t pid;
+	int fd;
+	int backoff;
+	int restarts;
+	int64_t started;
+	bool checked;		/* holds a checked change */
+	struct event *restart_ev;
+	struct backend *b;
+};
 
 struct backend {
 	struct mgd *m;
+	struct daemon d[NDAEMONS];
+	struct event *sigchld;
+	json_int_t next_id;
 };
+
+/* The program: next to mgd in an install, ../<name>/<name> in the build tree. */
+static char *
+backend_find(const char *name)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct sb p;
+
+	if (getenv("QSAFE_LIBEXEC") != NULL) {
+		sb_init(&p);
+		sb_printf(&p, "%s/%s", getenv("QSAFE_LIBEXEC"), name);
+		if (access(sb_str(&p), X_OK) == 0)
+			return sb_steal(&p);
+		sb_free(&p);
+	}
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	sb_init(&p);
+	sb_printf(&p, "%s/../%s/%s", self, name, name);
+	if (access(sb_str(&p), X_OK) == 0)
+		return sb_steal(&p);
+	sb_reset(&p);
+	sb_printf(&p, "%s/%s", self, name);
+	if (access(sb_str(&p), X_OK) == 0)
+		return sb_steal(&p);
+	sb_free(&p);
+	return NULL;
+}
+
+static void backend_start(struct daemon *d);
+
+static void
+backend_down(struct daemon *d, const char *why)
+{
+	struct timeval tv;
+
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	if (d->pid > 0) {
+		log_warn("%s (pid %d) is down: %s", d->def->name, (int)d->pid, why);
+		kill(d->pid, SIGKILL);
+	}
+	d->pid = 0;
+	d->checked = false;
+	if ((int64_t)time(NULL) - d->started >= HEALTHY_AFTER)
+		d->backoff = BACKOFF_MIN;
+	tv.tv_sec = d->backoff;
+	tv.tv_usec = 0;
+	d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : d->backoff * 2;
+	d->restarts++;
+	evtimer_add(d->restart_ev, &tv);
+}
+
+/* One request, one reply, waited for.  NULL when the daemon failed. */
+static json_t *
+backend_call(struct daemon *d, json_t *req)
+{
+	json_int_t id = ++d->b->next_id;
+	json_t *reply;
+
+	if (d->fd < 0)
+		return NULL;
+	json_object_set_new(req, "id", json_integer(id));
+	if (msg_send(d->fd, req) == -1) {
+		backend_down(d, "write failed");
+		return NULL;
+	}
+	reply = msg_recv(d->fd, DAEMON_REPLY_TIMEOUT_MS);
+	if (reply == NULL) {
+		backend_down(d, errno == ETIMEDOUT ? "no reply in time" :
+		    "connection lost");
+		return NULL;
+	}
+	if (msg_int(reply, "id", -1) != id) {
+		json_decref(reply);
+		backend_down(d, "reply out of order");
+		return NULL;
+	}
+	return reply;
+}
+
+/* The daemon's subtrees of the committed configuration as set lines. */
+static void
+backend_full_text(struct backend *b, const struct daemon_def *def,
+    struct sb *out)
+{
+	struct conf *c = b->m->committed;
+
+	for (size_t i = 0; i < def->nsubtrees; i++) {
+		struct toks tk;
+		struct path_err err;
+		struct cpath p;
+		struct sb e;
+		size_t off, pos = 0;
+		sb_init(&e);
+		if (lex_line(def->subtrees[i], strlen(def->subtrees[i]), &tk,
+		    &e, &off) == -1) {
+			sb_free(&e);
+			continue;
+		}
+		cpath_init(&p);
+		sb_init(&err.msg);
+		if (path_parse(b->m->schema, schema_root(b->m->schema), &tk, &pos,
+		    PATH_LOOSE, &p, &err) == 0) {
+			struct cnode *n = cpath_find(c, &p);
+			if (n != NULL)
+				conf_text_set(n, out);
+		}
+		sb_free(&err.msg);
+		sb_free(&e);
+		cpath_free(&p);
+		toks_free(&tk);
+	}
+}
+
+/* A new daemon gets the committed configuration of its subtrees. */
+static void
+backend_hand_config(struct daemon *d)
+{
+	struct sb text;
+	json_t *req = json_object(), *reply;
+
+	sb_init(&text);
+	backend_full_text(d->b, d->def, &text);
+	json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
+	json_object_set_new(req, "full", json_true());
+	json_object_set_new(req, "config", json_string(sb_str(&text)));
+	reply = backend_call(d, req);
+	json_decref(req);
+	sb_free(&text);
+	if (reply == NULL)
+		return;
+	if (!msg_bool(reply, "ok"))
+		log_warn("%s refuses the committed configuration; it runs"
+		    " without it", d->def->name);
+	json_decref(reply);
+	req = json_object();
+	json_object_set_new(req, "op", json_string(DAEMON_OP_APPLY));
+	json_decref(backend_call(d, req));
+	json_decref(req);
+}
+
+static void
+backend_start(struct daemon *d)
+{
+	int sv[2];
+	pid_t pid;
+	struct sb logp, fdarg;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_err("%s: socketpair: %s", d->def->name, strerror(errno));
+		return;
+	}
+	sb_init(&logp);
+	sb_init(&fdarg);
+	sb_printf(&logp, "%s/%s.log", d->b->m->state_dir, d->def->name);
+	sb_printf(&fdarg, "%d", DAEMON_MGD_FD);
+	pid = fork();
+	if (pid == 0) {
+		/* The child: the socket becomes fd 3, nothing else leaks. */
+		if (dup2(sv[1], DAEMON_MGD_FD) == -1)
+			_exit(127);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		execl(d->path, d->def->name, "--mgd-fd", sb_str(&fdarg),
+		    "--state-dir", d->b->m->state_dir, "--log", sb_str(&logp),
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	sb_free(&logp);
+	sb_free(&fdarg);
+	if (pid == -1) {
+		close(sv[0]);
+		log_err("%s: fork: %s", d->def->name, strerror(errno));
+		return;
+	}
+	d->pid = pid;
+	d->fd = sv[0];
+	d->started = (int64_t)time(NULL);
+	log_info("started %s (pid %d)", d->def->name, (int)pid);
+	backend_hand_config(d);
+}
+
+static void
+backend_restart_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->pid == 0)
+		backend_start(d);
+}
+
+static void
+backend_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct backend *b = arg;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < NDAEMONS; i++) {
+			struct daemon *d = &b->d[i];
+			if (d->pid != pid)
+				continue;
+			d->pid = -pid;	/* reaped: do not kill again */
+			d->pid = 0;
+			if (d->fd >= 0)
+				close(d->fd);
+			d->fd = -1;
+			log_warn("%s (pid %d) exited (status %d); restarting",
+			    d->def->name, (int)pid, status);
+			struct timeval tv = { d->backoff, 0 };
+			if ((int64_t)time(NULL) - d->started >= HEALTHY_AFTER)
+				tv.tv_sec = d->backoff = BACKOFF_MIN;
+			d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+			    d->backoff * 2;
+			d->restarts++;
+			evtimer_add(d->restart_ev, &tv);
+		}
+	}
+}
 
 struct backend *
 backend_new(struct mgd *m)
@@ -20,26 +308,179 @@ backend_new(struct mgd *m)
 	struct backend *b = xcalloc(1, sizeof(*b));
 
 	b->m = m;
+	b->sigchld = evsignal_new(m->base, SIGCHLD, backend_sigchld, b);
+	event_add(b->sigchld, NULL);
+	for (size_t i = 0; i < NDAEMONS; i++) {
+		struct daemon *d = &b->d[i];
+		d->def = &daemon_defs[i];
+		d->b = b;
+		d->fd = -1;
+		d->backoff = BACKOFF_MIN;
+		d->restart_ev = evtimer_new(m->base, backend_restart_cb, d);
+		if (getenv("QSAFE_NO_DAEMONS") != NULL)
+			continue;
+		d->path = backend_find(d->def->name);
+		if (d->path == NULL) {
+			log_info("%s is not built; running without it",
+			    d->def->name);
+			continue;
+		}
+		backend_start(d);
+	}
 	return b;
 }
 
 void
 backend_free(struct backend *b)
 {
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < NDAEMONS; i++) {
+		struct daemon *d = &b->d[i];
+		if (d->fd >= 0)
+			close(d->fd);	/* the daemon stops when mgd goes */
+		if (d->pid > 0) {
+			kill(d->pid, SIGTERM);
+			for (int t = 0; t < 50; t++) {
+				if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+					d->pid = 0;
+					break;
+				}
+				usleep(20000);
+			}
+			if (d->pid > 0) {
+				kill(d->pid, SIGKILL);
+				waitpid(d->pid, NULL, 0);
+			}
+		}
+		if (d->restart_ev)
+			event_free(d->restart_ev);
+		free(d->path);
+	}
+	if (b->sigchld)
+		event_free(b->sigchld);
 	free(b);
 }
 
 void
 backend_check(struct backend *b, const struct diff *d, struct verrs *errs)
 {
-	(void)b;
-	(void)d;
-	(void)errs;
+	for (size_t i = 0; i < NDAEMONS; i++) {
+		struct daemon *dm = &b->d[i];
+		struct sb text;
+		json_t *req, *reply;
+		if (dm->fd < 0)
+			continue;
+		sb_init(&text);
+		diff_delta_text_filtered(d, dm->def->subtrees,
+		    dm->def->nsubtrees, &text);
+		/* An unchanged subtree costs no message. */
+		if (text.len == 0) {
+			sb_free(&text);
+			continue;
+		}
+		req = json_object();
+		json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
+		json_object_set_new(req, "config", json_string(sb_str(&text)));
+		reply = backend_call(dm, req);
+		json_decref(req);
+		sb_free(&text);
+		if (reply == NULL)
+			continue;	/* down: it gets generation 0 on restart */
+		dm->checked = true;
+		json_t *e;
+		size_t k;
+		json_array_foreach(json_object_get(reply, "errors"), k, e)
+			verrs_add(errs, msg_str(e, "edit") ? msg_str(e, "edit") : "[edit]",
+			    msg_str(e, "stmt") ? msg_str(e, "stmt") : "",
+			    msg_str(e, "msg") ? msg_str(e, "msg") : "", false);
+		json_decref(reply);
+	}
+}
+
+static void
+backend_phase2(struct backend *b, const char *op)
+{
+	for (size_t i = 0; i < NDAEMONS; i++) {
+		struct daemon *dm = &b->d[i];
+		if (!dm->checked || dm->fd < 0)
+			continue;
+		dm->checked = false;
+		json_t *req = json_object();
+		json_object_set_new(req, "op", json_string(op));
+		json_decref(backend_call(dm, req));
+		json_decref(req);
+	}
 }
 
 void
 backend_apply(struct backend *b, const struct diff *d)
 {
-	(void)b;
 	(void)d;
+	backend_phase2(b, DAEMON_OP_APPLY);
+}
+
+void
+backend_abort(struct backend *b)
+{
+	backend_phase2(b, DAEMON_OP_ABORT);
+}
+
+json_t *
+backend_rpc(struct backend *b, const char *handler, const char *rpc,
+    const json_t *input, struct sb *err)
+{
+	for (size_t i = 0; i < NDAEMONS; i++) {
+		struct daemon *dm = &b->d[i];
+		if (strcmp(dm->def->name, handler) != 0)
+			continue;
+		if (dm->fd < 0) {
+			sb_printf(err, "error: the %s subsystem is not running",
+			    handler);
+			return NULL;
+		}
+		json_t *req = json_object();
+		json_object_set_new(req, "op", json_string(DAEMON_OP_RPC));
+		json_object_set_new(req, "name", json_string(rpc));
+		json_object_set(req, "input", (json_t *)input);
+		json_t *reply = backend_call(dm, req);
+		json_decref(req);
+		if (reply == NULL) {
+			sb_printf(err, "error: the %s subsystem is not responding",
+			    handler);
+			return NULL;
+		}
+		json_t *data = NULL;
+		if (msg_bool(reply, "ok")) {
+			data = json_object_get(reply, "data");
+			json_incref(data);
+		} else {
+			sb_puts(err, msg_str(reply, "error") ?
+			    msg_str(reply, "error") : "error: command failed");
+		}
+		json_decref(reply);
+		if (data == NULL && err->len == 0)
+			data = json_object();
+		return data;
+	}
+	sb_printf(err, "error: no subsystem answers '%s'", rpc);
+	return NULL;
+}
+
+json_t *
+backend_status(struct backend *b)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < NDAEMONS; i++) {
+		struct daemon *dm = &b->d[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(dm->def->name));
+		json_object_set_new(o, "pid", json_integer(dm->pid));
+		json_object_set_new(o, "state", json_string(dm->path == NULL ?
+		    "not built" : dm->fd >= 0 ? "running" : "restarting"));
+		json_object_set_new(o, "restarts", json_integer(dm->restarts));
+		json_array_append_new(a, o);
+	}
+	return a;
 }

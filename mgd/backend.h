@@ -1,21 +1,39 @@
 /*
- * backend: the daemons side of mgd (iked, keymgr).  Each daemon takes part in
- * the two-phase commit: check the change to its subtree, then apply it.
+ * backend: the daemons mgd starts and supervises (iked, keymgr, hostd).
+ * Each takes part in the two-phase commit for its subtrees
+ * (mgd/proto_daemon.h): check the change, then apply it.  A daemon that is
+ * down does not block a commit; when it starts again mgd hands it the whole
+ * committed configuration of its subtrees.  A daemon that dies is restarted
+ * with a back-off (1 s doubling to 30 s).
  */
 #ifndef QSAFE_BACKEND_H
 #define QSAFE_BACKEND_H
 
+#include <jansson.h>
+
+#include "lib/sb.h"
 #include "schema/conf_diff.h"
 #include "schema/validate.h"
 
 struct mgd;
 struct backend;
 
+/* Starts every daemon whose program exists. */
 struct backend *backend_new(struct mgd *m);
+/* Stops the daemons (SIGTERM, then SIGKILL) and frees. */
 void backend_free(struct backend *b);
-/* Phase one: every connected daemon checks its part; errors appended. */
+/* Phase one: every running daemon checks its part; errors appended. */
 void backend_check(struct backend *b, const struct diff *d, struct verrs *errs);
-/* Phase two: daemons apply the change (they may not refuse). */
+/* Phase two (after the store has the commit), or abort when check failed. */
 void backend_apply(struct backend *b, const struct diff *d);
+void backend_abort(struct backend *b);
+/*
+ * Forwards an operational rpc to daemon `handler`.  Returns new reply data,
+ * or NULL with an operator error line in err.
+ */
+json_t *backend_rpc(struct backend *b, const char *handler, const char *rpc,
+    const json_t *input, struct sb *err);
+/* One line per daemon: name, pid, state, restarts (for `show system processes`). */
+json_t *backend_status(struct backend *b);
 
 #endif

@@ -139,6 +139,7 @@ commit_install(struct mgd *m, struct conf *c, struct diff *d,
 	g.client = (char *)(o->client ? o->client : "cli");
 	g.comment = (char *)o->comment;
 	if (db_commit(m->db, &g, sb_str(&delta), shared, &seq) == -1) {
+		backend_abort(m->backend);
 		sb_puts(out, "error: commit failed: the configuration store"
 		    " could not be written\n");
 		sb_free(&delta);
@@ -191,10 +192,12 @@ commit_run(struct mgd *m, struct session *s, const struct commit_opts *o,
 	if (errs.n == 0)
 		backend_check(m->backend, &d, &errs);
 	if (errs.n > 0) {
+		backend_abort(m->backend);
 		verrs_text(&errs, !o->check_only, out);
 		goto done;
 	}
 	if (o->check_only) {
+		backend_abort(m->backend);
 		sb_puts(out, "configuration check succeeds\n");
 		commit_confirm_cancel(m);
 		rc = 0;

@@ -90,9 +90,15 @@ mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
 			json_object_set_new(reply, "data", data);
 		}
 	} else {
-		sb_printf(&err, "error: the %s process is not running\n",
-		    rpc->handler);
-		reply_fail(reply, sb_str(&err));
+		json_t *data = backend_rpc(m->backend, rpc->handler, name, input,
+		    &err);
+		if (data == NULL) {
+			sb_putc(&err, '\n');
+			reply_fail(reply, sb_str(&err));
+		} else {
+			json_object_set_new(reply, "render", json_string(name));
+			json_object_set_new(reply, "data", data);
+		}
 	}
 	sb_free(&err);
 }

@@ -1,0 +1,238 @@
+/*
+ * link: the daemon end of mgd's protocol (see link.h and proto_daemon.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "lib/msg.h"
+#include "mgd/link.h"
+#include "mgd/proto_daemon.h"
+#include "schema/edit.h"
+
+struct link {
+	struct event_base *base;
+	struct bufferevent *bev;
+	const struct link_ops *ops;
+	void *ctx;
+	struct schema *schema;
+	struct conf *running;
+	struct conf *pending;	/* checked, not applied yet */
+};
+
+static json_t *
+link_errors_json(const struct verrs *errs)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < errs->n; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "edit", json_string(errs->v[i].edit));
+		json_object_set_new(e, "stmt", json_string(errs->v[i].stmt));
+		json_object_set_new(e, "msg", json_string(errs->v[i].msg));
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+static void
+link_check(struct link *l, const json_t *req, json_t *reply)
+{
+	const char *text = msg_str(req, "config");
+	struct path_err err;
+	struct verrs errs = { 0 };
+	size_t bad;
+
+	conf_free(l->pending);
+	l->pending = msg_bool(req, "full") ? conf_new(l->schema) :
+	    conf_dup(l->running);
+	sb_init(&err.msg);
+	if (text != NULL && edit_apply_trusted(l->pending, NULL, text,
+	    strlen(text), &err, &bad) == -1) {
+		struct sb m;
+		sb_init(&m);
+		sb_printf(&m, "%s: the change from mgd does not apply (line %zu:"
+		    " %s)", l->ops->name, bad, sb_str(&err.msg));
+		verrs_add(&errs, "[edit]", "", sb_str(&m), false);
+		sb_free(&m);
+	} else if (l->ops->check != NULL) {
+		l->ops->check(l->ctx, l->running, l->pending, &errs);
+	}
+	sb_free(&err.msg);
+	if (errs.n > 0) {
+		json_object_set_new(reply, "ok", json_false());
+		json_object_set_new(reply, "errors", link_errors_json(&errs));
+		conf_free(l->pending);
+		l->pending = NULL;
+	}
+	verrs_free(&errs);
+}
+
+static void
+link_apply(struct link *l)
+{
+	if (l->pending == NULL)
+		return;
+	if (l->ops->apply != NULL)
+		l->ops->apply(l->ctx, l->running, l->pending);
+	conf_free(l->running);
+	l->running = l->pending;
+	l->pending = NULL;
+	conf_clean(l->running);
+}
+
+static void
+link_request(struct link *l, json_t *req)
+{
+	const char *op = msg_str(req, "op");
+	json_t *reply = json_object();
+
+	json_object_set_new(reply, "id", json_integer(msg_int(req, "id", 0)));
+	json_object_set_new(reply, "ok", json_true());
+	if (op == NULL) {
+		json_object_set_new(reply, "ok", json_false());
+	} else if (strcmp(op, DAEMON_OP_CHECK) == 0) {
+		link_check(l, req, reply);
+	} else if (strcmp(op, DAEMON_OP_APPLY) == 0) {
+		link_apply(l);
+	} else if (strcmp(op, DAEMON_OP_ABORT) == 0) {
+		conf_free(l->pending);
+		l->pending = NULL;
+	} else if (strcmp(op, DAEMON_OP_RPC) == 0) {
+		struct sb err;
+		json_t *data = NULL;
+		sb_init(&err);
+		if (l->ops->rpc != NULL)
+			data = l->ops->rpc(l->ctx, msg_str(req, "name"),
+			    json_object_get(req, "input"), &err);
+		else
+			sb_printf(&err, "error: %s answers no commands",
+			    l->ops->name);
+		if (data != NULL) {
+			json_object_set_new(reply, "data", data);
+		} else {
+			json_object_set_new(reply, "ok", json_false());
+			json_object_set_new(reply, "error", json_string(sb_str(&err)));
+		}
+		sb_free(&err);
+	} else {
+		json_object_set_new(reply, "ok", json_false());
+	}
+	msg_bev_send(l->bev, reply);
+	json_decref(reply);
+}
+
+static void
+link_read(struct bufferevent *bev, void *arg)
+{
+	struct link *l = arg;
+	json_t *req;
+	bool bad;
+
+	while ((req = msg_evbuf_pull(bufferevent_get_input(bev), &bad))) {
+		link_request(l, req);
+		json_decref(req);
+	}
+	if (bad) {
+		log_err("%s: malformed message from mgd", l->ops->name);
+		event_base_loopexit(l->base, NULL);
+	}
+}
+
+static void
+link_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct link *l = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		log_info("%s: mgd went away, stopping", l->ops->name);
+		event_base_loopexit(l->base, NULL);
+	}
+}
+
+struct link *
+link_new(struct event_base *base, int fd, const struct link_ops *ops,
+    void *ctx)
+{
+	struct link *l = xcalloc(1, sizeof(*l));
+
+	l->base = base;
+	l->ops = ops;
+	l->ctx = ctx;
+	l->schema = schema_new(NULL);
+	if (l->schema == NULL) {
+		free(l);
+		return NULL;
+	}
+	l->running = conf_new(l->schema);
+	evutil_make_socket_nonblocking(fd);
+	l->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(l->bev, link_read, NULL, link_event, l);
+	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
+	return l;
+}
+
+void
+link_free(struct link *l)
+{
+	if (l == NULL)
+		return;
+	bufferevent_free(l->bev);
+	conf_free(l->running);
+	conf_free(l->pending);
+	schema_free(l->schema);
+	free(l);
+}
+
+struct conf *
+link_running(struct link *l)
+{
+	return l->running;
+}
+
+const struct schema *
+link_schema(struct link *l)
+{
+	return l->schema;
+}
+
+int
+link_args(int argc, char **argv, const char *name, int *fd,
+    const char **state_dir)
+{
+	static const struct option opts[] = {
+		{ "mgd-fd", required_argument, NULL, 'f' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "log", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *logfile = NULL;
+	int c;
+
+	*fd = -1;
+	*state_dir = NULL;
+	while ((c = getopt_long(argc, argv, "f:s:l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': *fd = atoi(optarg); break;
+		case 's': *state_dir = optarg; break;
+		case 'l': logfile = optarg; break;
+		default:
+			fprintf(stderr, "usage: %s --mgd-fd N --state-dir D"
+			    " [--log FILE]\n", name);
+			return -1;
+		}
+	}
+	if (*fd < 0 || *state_dir == NULL) {
+		fprintf(stderr, "usage: %s --mgd-fd N --state-dir D [--log FILE]"
+		    "\n(%s is started by mgd)\n", name, name);
+		return -1;
+	}
+	log_init(name, logfile ? fopen(logfile, "a") : NULL);
+	return 0;
+}

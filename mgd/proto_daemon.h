@@ -1,0 +1,39 @@
+/*
+ * proto_daemon: the protocol between mgd and the daemons it supervises
+ * (iked, keymgr, hostd), over a socketpair that mgd hands the daemon as
+ * file descriptor 3 (`--mgd-fd 3`).  Framed by lib/msg.h; mgd asks, the
+ * daemon answers, one reply per request with the request's "id".
+ *
+ * Requests (mgd -> daemon), member "op":
+ *   "check"  config: editing commands (`set ...`, `delete ...`, `insert ...`,
+ *            `deactivate ...`) that turn the daemon's running configuration
+ *            into the candidate, restricted to the daemon's subtrees; "full":
+ *            true when they start from an empty configuration (the daemon
+ *            just started).  Reply: ok, or ok false with "errors": [{edit,
+ *            stmt, msg}] in Junos form ("[edit security ike gateway G]",
+ *            "ppk-profile P", "...").
+ *   "apply"  make the checked configuration the running one.  A daemon may
+ *            refuse in check, never in apply.
+ *   "abort"  forget the checked configuration.
+ *   "rpc"    name: an operational rpc of the daemon (qc:handler), input: its
+ *            arguments.  Reply: data (structured, rendered by the cli), or
+ *            ok false with "error": one operator line.
+ *
+ * Deactivated statements reach the daemon marked inactive; daemons act only
+ * on statements that are in effect (cnode_is_inactive()).
+ */
+#ifndef QSAFE_PROTO_DAEMON_H
+#define QSAFE_PROTO_DAEMON_H
+
+#define DAEMON_OP_CHECK "check"
+#define DAEMON_OP_APPLY "apply"
+#define DAEMON_OP_ABORT "abort"
+#define DAEMON_OP_RPC "rpc"
+
+/* The descriptor mgd gives a daemon. */
+#define DAEMON_MGD_FD 3
+
+/* How long mgd waits for a daemon's reply before treating it as down. */
+#define DAEMON_REPLY_TIMEOUT_MS 10000
+
+#endif
