@@ -36,39 +36,94 @@ cert_is_pem(const uint8_t *buf, size_t len)
 	return false;
 }
 
-#define CERT_PARSE(NAME, TYPE, PEMFN, D2IFN, WHAT)                            \
-	TYPE *NAME(const uint8_t *buf, size_t len, struct sb *err)            \
-	{                                                                     \
-		TYPE *obj = NULL;                                             \
-		if (len == 0 || len > PKI_FILE_MAX)                           \
-			goto done;                                            \
-		if (cert_is_pem(buf, len)) {                                  \
-			BIO *b = BIO_new_mem_buf(buf, (int)len);              \
-			if (b == NULL)                                        \
-				fatal("out of memory");                       \
-			obj = PEMFN(b, NULL, NULL, (void *)"");               \
-			BIO_free(b);                                          \
-		} else {                                                      \
-			const unsigned char *p = buf;                         \
-			obj = D2IFN(NULL, &p, (long)len);                     \
-			if (obj != NULL && p != buf + len) {                  \
-				TYPE##_free(obj);                             \
-				obj = NULL;                                   \
-			}                                                     \
-		}                                                             \
-	done:                                                                 \
-		ERR_clear_error();                                            \
-		if (obj == NULL)                                              \
-			sb_puts(err, "error: not " WHAT " (PEM or DER)");     \
-		return obj;                                                   \
-	}
+static BIO *
+cert_bio(const uint8_t *buf, size_t len)
+{
+	BIO *b = BIO_new_mem_buf(buf, (int)len);
 
-CERT_PARSE(pki_cert_parse, X509, PEM_read_bio_X509, d2i_X509,
-    "a certificate")
-CERT_PARSE(pki_crl_parse, X509_CRL, PEM_read_bio_X509_CRL, d2i_X509_CRL,
-    "a CRL")
-CERT_PARSE(pki_req_parse, X509_REQ, PEM_read_bio_X509_REQ, d2i_X509_REQ,
-    "a certificate request")
+	if (b == NULL)
+		fatal("out of memory");
+	return b;
+}
+
+/* DER must end exactly at the end of the buffer. */
+static bool
+cert_der_whole(const uint8_t *buf, size_t len, const unsigned char *end)
+{
+	return end == buf + len;
+}
+
+static void *
+cert_done(void *obj, const char *what, struct sb *err)
+{
+	ERR_clear_error();
+	if (obj == NULL)
+		sb_printf(err, "error: not %s (PEM or DER)", what);
+	return obj;
+}
+
+X509 *
+pki_cert_parse(const uint8_t *buf, size_t len, struct sb *err)
+{
+	const unsigned char *p = buf;
+	X509 *x = NULL;
+	BIO *b;
+
+	if (len == 0 || len > PKI_FILE_MAX)
+		return cert_done(NULL, "a certificate", err);
+	if (cert_is_pem(buf, len)) {
+		b = cert_bio(buf, len);
+		x = PEM_read_bio_X509(b, NULL, NULL, (void *)"");
+		BIO_free(b);
+	} else if ((x = d2i_X509(NULL, &p, (long)len)) != NULL &&
+	    !cert_der_whole(buf, len, p)) {
+		X509_free(x);
+		x = NULL;
+	}
+	return cert_done(x, "a certificate", err);
+}
+
+X509_CRL *
+pki_crl_parse(const uint8_t *buf, size_t len, struct sb *err)
+{
+	const unsigned char *p = buf;
+	X509_CRL *x = NULL;
+	BIO *b;
+
+	if (len == 0 || len > PKI_FILE_MAX)
+		return cert_done(NULL, "a CRL", err);
+	if (cert_is_pem(buf, len)) {
+		b = cert_bio(buf, len);
+		x = PEM_read_bio_X509_CRL(b, NULL, NULL, (void *)"");
+		BIO_free(b);
+	} else if ((x = d2i_X509_CRL(NULL, &p, (long)len)) != NULL &&
+	    !cert_der_whole(buf, len, p)) {
+		X509_CRL_free(x);
+		x = NULL;
+	}
+	return cert_done(x, "a CRL", err);
+}
+
+X509_REQ *
+pki_req_parse(const uint8_t *buf, size_t len, struct sb *err)
+{
+	const unsigned char *p = buf;
+	X509_REQ *x = NULL;
+	BIO *b;
+
+	if (len == 0 || len > PKI_FILE_MAX)
+		return cert_done(NULL, "a certificate request", err);
+	if (cert_is_pem(buf, len)) {
+		b = cert_bio(buf, len);
+		x = PEM_read_bio_X509_REQ(b, NULL, NULL, (void *)"");
+		BIO_free(b);
+	} else if ((x = d2i_X509_REQ(NULL, &p, (long)len)) != NULL &&
+	    !cert_der_whole(buf, len, p)) {
+		X509_REQ_free(x);
+		x = NULL;
+	}
+	return cert_done(x, "a certificate request", err);
+}
 
 char *
 pki_hex_colon(const uint8_t *p, size_t n)

@@ -245,7 +245,7 @@ pki_file_read(const char *path, size_t *len, struct sb *err)
 {
 	uint8_t *buf = NULL;
 	struct stat sbuf;
-	size_t got = 0;
+	size_t got = 0, cap = 0;
 	ssize_t n;
 	int fd;
 
@@ -264,10 +264,11 @@ pki_file_read(const char *path, size_t *len, struct sb *err)
 		    PKI_FILE_MAX);
 		goto done;
 	}
-	/* One byte more than the limit tells a file that grew meanwhile. */
-	buf = xmalloc(PKI_FILE_MAX + 2);
-	while (got <= PKI_FILE_MAX) {
-		n = read(fd, buf + got, PKI_FILE_MAX + 1 - got);
+	/* One byte more than the size tells a file that grew meanwhile. */
+	cap = (size_t)sbuf.st_size + 1;
+	buf = xmalloc(cap + 1);
+	while (got < cap) {
+		n = read(fd, buf + got, cap - got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -279,16 +280,15 @@ pki_file_read(const char *path, size_t *len, struct sb *err)
 			break;
 		got += (size_t)n;
 	}
-	if (got > PKI_FILE_MAX) {
-		sb_printf(err, "error: %s is larger than %d bytes", path,
-		    PKI_FILE_MAX);
+	if (got == cap) {
+		sb_printf(err, "error: %s changed while it was read", path);
 		goto fail;
 	}
 	buf[got] = '\0';
 	*len = got;
 	goto done;
 fail:
-	pki_buf_free(buf, PKI_FILE_MAX + 2);
+	pki_buf_free(buf, cap + 1);
 	buf = NULL;
 done:
 	close(fd);

@@ -177,6 +177,9 @@ START_TEST(test_crl)
 	sb_init(&err);
 	t_write_cert_pem(t_path("ca2.pem"), ca2);
 	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), &err), 0);
+	/* The root itself needs no CRL to be verified. */
+	ck_assert_msg(pki_ca_verify(t_st, "ca2", &err) == 0, "%s",
+	    sb_str(&err));
 	leaf = v_load_leaf(ca2, k2, -60, DAY);
 	ck_assert_int_eq(pki_local_verify(t_st, "gw", &err), -1);
 	ck_assert_str_eq(sb_str(&err), "error: Local certificate gw "
