@@ -8,7 +8,7 @@
  *
  * Layout under the store directory (created 0700):
  *   keys/<id>.key        private key, PKCS#8 PEM, mode 0600
- *   keys/<id>.imported   marker: the key came with `local-certificate load ... key`
+ *   keys/<id>.imported   marker: key came with `local-certificate load ... key`
  *   certs/<id>.crt       local certificate, PEM
  *   requests/<id>.csr    PKCS#10 request, PEM
  *   ca/<profile>.crt     CA certificate of a CA profile, PEM

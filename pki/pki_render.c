@@ -64,7 +64,7 @@ rd_fingerprints(const json_t *d, const char *indent, struct sb *out)
 		sb_printf(out, "%s%s (md5)\n", indent, md5);
 }
 
-/* RECONSTRUCTED: the Junos form "Generated certificate request", PEM, fingerprints. */
+/* RECONSTRUCTED: "Generated certificate request", the PEM, fingerprints. */
 static int
 rd_certificate_request(const json_t *d, struct sb *out)
 {
@@ -191,7 +191,7 @@ rd_dn(const char *title, const json_t *dn, struct sb *out)
 	sb_putc(out, '\n');
 }
 
-/* `Alternate subject: "test@juniper.net", juniper.net, ipv4 empty, ipv6 empty` */
+/* `Alternate subject: "a@b.net", b.net, ipv4 empty, ipv6 empty` (pki.md 3) */
 static void
 rd_alt_subject(const json_t *alt, struct sb *out)
 {

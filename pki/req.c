@@ -19,7 +19,7 @@
 #include "lib/log.h"
 #include "pki/pki_int.h"
 
-/* Attributes Junos accepts in `subject` (pki.md 2, local-certificate enroll). */
+/* Attributes Junos takes in `subject` (pki.md 2, local-certificate enroll). */
 static const char *const req_subject_keys[] = {
 	"DC", "CN", "OU", "O", "L", "ST", "C", NULL,
 };
