@@ -41,6 +41,7 @@ session_free(struct session *s)
 	free(s->wait_arg);
 	free(s->user);
 	free(s->tty);
+	sb_free(&s->notices);
 	free(s);
 }
 
@@ -94,6 +95,14 @@ session_request(struct session *s, json_t *req)
 		reply_fail(reply, "error: unknown request\n");
 	}
 	cmd_prompt(s, reply);
+	if (s->notices.len > 0) {
+		/* Broadcasts arrive before the command's own output. */
+		json_t *o = json_object_get(reply, "output");
+		sb_puts(&s->notices, o ? json_string_value(o) : "");
+		json_object_set_new(reply, "output", json_string(sb_str(&s->notices)));
+		sb_reset(&s->notices);
+		s->notices.len = 0;
+	}
 	if (msg_bev_send(s->bev, reply) == -1)
 		log_warn("session %d: reply not sent", s->id);
 	json_decref(reply);
@@ -146,6 +155,7 @@ frontend_accept(evutil_socket_t lfd, short what, void *arg)
 	s->since = s->last_active = (int64_t)time(NULL);
 	cpath_init(&s->level);
 	sb_init(&s->priv_journal);
+	sb_init(&s->notices);
 	s->bev = bufferevent_socket_new(m->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(s->bev, session_read, NULL, session_event, s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
@@ -177,9 +187,15 @@ frontend_listen(struct mgd *m)
 void
 frontend_broadcast(struct mgd *m, const char *text)
 {
+	struct sb when;
+
 	/* Delivered with each session's next reply (the cli is request/reply). */
 	log_info("broadcast: %s", text);
-	for (struct session *s = m->sessions; s; s = s->next) {
-		(void)s;
-	}
+	sb_init(&when);
+	mgd_time((int64_t)time(NULL), &when);
+	for (struct session *s = m->sessions; s; s = s->next)
+		sb_printf(&s->notices, "\nBroadcast Message from root@%s\n"
+		    "        (no tty) at %s...\n\n%s\n\n", mgd_hostname(m),
+		    sb_str(&when), text);
+	sb_free(&when);
 }

@@ -54,6 +54,7 @@ struct session {
 	enum sess_wait wait;
 	char *wait_arg;			/* load: "set|merge|override|replace" */
 	json_int_t req_id;
+	struct sb notices;		/* broadcasts shown with the next reply */
 };
 
 struct mgd {
