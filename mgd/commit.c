@@ -162,6 +162,7 @@ commit_install(struct mgd *m, struct conf *c, struct diff *d,
 	}
 	conf_clean(m->committed);
 	conf_set_changed(m->committed, g.time);
+	mgd_pki_sync(m);
 	backend_apply(m->backend, d);
 	sb_free(&delta);
 	return 0;

@@ -122,6 +122,8 @@ void commit_maybe_snapshot(struct mgd *m);
 
 /* mgd.c */
 const char *mgd_hostname(struct mgd *m);
+/* Hands the committed CA profiles to the pki library. */
+void mgd_pki_sync(struct mgd *m);
 void mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
     json_t *reply);
 
