@@ -15,8 +15,81 @@
 #include "schema/conf_text.h"
 
 static const char *const oper_cmds[] = {
-	"clear", "configure", "exit", "quit", "request", "show",
+	"clear", "configure", "exit", "quit", "request", "show", "set",
 };
+
+static bool oper_word(const struct toks *tk, size_t i, const char *w);
+static int oper_number(const struct toks *tk, size_t i, int lo, int hi,
+    json_t *reply);
+
+/* `set cli screen-length N | screen-width N | timestamp [disable]` */
+static void
+oper_set_cli(struct session *s, const struct toks *tk, json_t *reply)
+{
+	static const char *const words[] = { "screen-length", "screen-width",
+	    "timestamp" };
+	int w, v;
+
+	if (tk->n < 3) {
+		reply_syntax(reply, "missing argument.", tk->end);
+		return;
+	}
+	w = cmd_match(tk->t[2].s, words, 3);
+	if (w < 0) {
+		reply_syntax(reply, "syntax error.", tk->t[2].off);
+		return;
+	}
+	if (w == 2) {
+		bool off = tk->n > 3 && oper_word(tk, 3, "disable");
+		if (tk->n > (size_t)(3 + off)) {
+			reply_syntax(reply, "syntax error.", tk->t[3 + (size_t)off].off);
+			return;
+		}
+		s->timestamp = !off;
+		reply_out(reply, off ? "Disabling timestamp\n" :
+		    "Enabling timestamp\n");
+		return;
+	}
+	if ((v = oper_number(tk, 3, w == 0 ? 0 : 40, w == 0 ? 100000 : 1024,
+	    reply)) < 0)
+		return;
+	if (tk->n > 4) {
+		reply_syntax(reply, "syntax error.", tk->t[4].off);
+		return;
+	}
+	struct sb m;
+	sb_init(&m);
+	if (w == 0) {
+		s->screen_length = v;
+		sb_printf(&m, "Screen length set to %d\n", v);
+	} else {
+		s->screen_width = v;
+		sb_printf(&m, "Screen width set to %d\n", v);
+	}
+	reply_out(reply, sb_str(&m));
+	sb_free(&m);
+}
+
+static void
+oper_show_cli(struct session *s, json_t *reply)
+{
+	struct sb m;
+
+	sb_init(&m);
+	sb_puts(&m, "CLI complete-on-space set to on\n");
+	if (s->screen_length >= 0)
+		sb_printf(&m, "CLI screen-length set to %d\n", s->screen_length);
+	else
+		sb_puts(&m, "CLI screen-length set to the terminal's height\n");
+	if (s->screen_width >= 0)
+		sb_printf(&m, "CLI screen-width set to %d\n", s->screen_width);
+	else
+		sb_puts(&m, "CLI screen-width set to the terminal's width\n");
+	sb_printf(&m, "CLI terminal is '%s'\n", s->tty);
+	sb_printf(&m, "CLI timestamp %s\n", s->timestamp ? "enabled" : "disabled");
+	reply_out(reply, sb_str(&m));
+	sb_free(&m);
+}
 
 static void
 oper_commit_header(struct mgd *m, struct sb *out)
@@ -466,6 +539,10 @@ cmd_oper(struct session *s, const char *line, json_t *reply)
 		    " qsafe %s\n", mgd_hostname(s->mgd), QSAFE_VERSION);
 		reply_out(reply, sb_str(&v));
 		sb_free(&v);
+	} else if (c == 6 && oper_word(&tk, 1, "cli")) {
+		oper_set_cli(s, &tk, reply);
+	} else if (c == 5 && oper_word(&tk, 1, "cli") && end == 2) {
+		oper_show_cli(s, reply);
 	} else if (c == 4 && oper_word(&tk, 1, "system") &&
 	    oper_word(&tk, 2, "configuration") && oper_word(&tk, 3, "rescue")) {
 		oper_rescue(s, &tk, reply);

@@ -81,6 +81,21 @@ session_request(struct session *s, json_t *req)
 			cmd_config(s, line, reply);
 		else
 			cmd_oper(s, line, reply);
+		if (s->timestamp && line != NULL && *line != '\0') {
+			/* `set cli timestamp`: the time before the output */
+			char ts[64];
+			time_t now = time(NULL);
+			struct tm tm;
+			json_t *o = json_object_get(reply, "output");
+			struct sb b;
+			gmtime_r(&now, &tm);
+			strftime(ts, sizeof(ts), "%b %d %H:%M:%S\n", &tm);
+			sb_init(&b);
+			sb_puts(&b, ts);
+			sb_puts(&b, o ? json_string_value(o) : "");
+			json_object_set_new(reply, "output", json_string(sb_str(&b)));
+			sb_free(&b);
+		}
 	} else if (strcmp(op, CLI_OP_ANSWER) == 0) {
 		const char *t = msg_str(req, "text");
 		cmd_answer(s, t ? t : "", reply);
@@ -156,6 +171,8 @@ frontend_accept(evutil_socket_t lfd, short what, void *arg)
 	cpath_init(&s->level);
 	sb_init(&s->priv_journal);
 	sb_init(&s->notices);
+	s->screen_length = -1;
+	s->screen_width = -1;
 	s->bev = bufferevent_socket_new(m->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(s->bev, session_read, NULL, session_event, s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);

@@ -49,6 +49,12 @@ cmd_prompt(struct session *s, json_t *reply)
 	    "configuration" : "operational"));
 	json_object_set_new(p, "user", json_string(s->user));
 	json_object_set_new(p, "host", json_string(mgd_hostname(m)));
+	if (s->screen_length >= 0)
+		json_object_set_new(p, "screen-length",
+		    json_integer(s->screen_length));
+	if (s->screen_width >= 0)
+		json_object_set_new(p, "screen-width",
+		    json_integer(s->screen_width));
 	if (s->mode == SESS_CONFIG) {
 		struct sb b;
 		sb_init(&b);

@@ -55,6 +55,9 @@ struct session {
 	char *wait_arg;			/* load: "set|merge|override|replace" */
 	json_int_t req_id;
 	struct sb notices;		/* broadcasts shown with the next reply */
+	int screen_length;		/* `set cli screen-length`: -1 unset */
+	int screen_width;
+	bool timestamp;			/* `set cli timestamp` */
 };
 
 struct mgd {
