@@ -19,6 +19,10 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -37,6 +41,7 @@ static void
 sim_tls_info_cb(const SSL *ssl, int where, int ret)
 {
 	struct sim_kme *kme;
+	int fd, one = 1;
 
 	if (!(where & SSL_CB_HANDSHAKE_DONE))
 		return;
@@ -44,6 +49,12 @@ sim_tls_info_cb(const SSL *ssl, int where, int ret)
 	if (kme == NULL || SSL_get_ex_data(ssl, kme->sim->ssl_idx) != NULL)
 		return;
 	SSL_set_ex_data((SSL *)ssl, kme->sim->ssl_idx, kme);
+	/*
+	 * A reply leaves as several TLS records; without TCP_NODELAY the
+	 * later ones wait for the client's delayed ACK (40 ms a key).
+	 */
+	if ((fd = SSL_get_fd(ssl)) >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	kme->stats.handshakes++;
 	if (SSL_session_reused(ssl))
 		kme->stats.resumed++;

@@ -1,0 +1,58 @@
+#!/bin/sh
+# qkd_keys.sh: ETSI GS QKD 014 key throughput and latency over loopback.
+#
+#   bench/qkd_keys.sh [BUILD_DIR [COUNT]]      (default build-kme, 10000)
+#
+# Starts kme-sim on 127.0.0.1 (one KME, mutual TLS, certificates from
+# mkcerts.sh in a temporary directory) and fetches COUNT 256-bit keys
+# through the qkd014 client library (qkd-bench) on one reused connection:
+# one key per enc_keys request, GET and POST, then 16 keys per request.
+# Prints median and p99 latency per key, sustained keys/s and connections.
+# Targets: median < 2 ms per key, >= 1000 keys/s (one key per request).
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build-kme}
+count=${2:-10000}
+case $build in /*) ;; *) build=$top/$build ;; esac
+sim=$build/keymgr/kme_sim/kme-sim
+bench=$build/keymgr/kme_sim/qkd-bench
+[ -x "$sim" ] && [ -x "$bench" ] || {
+	echo "qkd_keys.sh: build $build first (ninja -C $build)" >&2; exit 2; }
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/qkd-bench.XXXXXX")
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+sh "$top/keymgr/kme_sim/mkcerts.sh" -k A -s "SAE_A SAE_B" "$dir/certs"
+mkfifo "$dir/out"
+"$sim" --cert-dir "$dir/certs" --kme A=127.0.0.1:0:SAE_A,SAE_B \
+    --stored-keys 1000000 --max-key-count 1000000 --key-rate 1000000 \
+    >"$dir/out" 2>"$dir/sim.log" &
+pid=$!
+port=
+while read -r what name addr p; do
+	[ "$what" = kme ] && port=$p
+	[ "$what" = ready ] && break
+done <"$dir/out"
+[ -n "$port" ] || { echo "qkd_keys.sh: kme-sim did not start" >&2; exit 1; }
+
+c=$dir/certs
+run() {
+	"$bench" "https://127.0.0.1:$port" "$c/ca.pem" "$c/sae-SAE_A.pem" \
+	    "$c/sae-SAE_A.key" SAE_B "$@"
+}
+echo "== kme-sim on 127.0.0.1:$port, $(nproc) CPUs, $count keys of 256 bits"
+for m in get post; do
+	echo "-- one key per request ($m)"
+	run "$count" 256 1 "$m"
+done
+echo "-- 16 keys per request (post)"
+run "$count" 256 16 post
