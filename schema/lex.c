@@ -32,6 +32,12 @@ lex_is_clean_utf8(const char *s, size_t len)
 		for (size_t k = 1; k <= n; k++)
 			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
 				return false;
+		/* RFC 3629 4: no over-long forms, surrogates or > U+10FFFF. */
+		if ((c == 0xe0 && p[i + 1] < 0xa0) ||
+		    (c == 0xed && p[i + 1] > 0x9f) ||
+		    (c == 0xf0 && p[i + 1] < 0x90) ||
+		    (c == 0xf4 && p[i + 1] > 0x8f))
+			return false;
 		i += n + 1;
 	}
 	return true;
