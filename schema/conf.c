@@ -425,8 +425,9 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 	c->count++;
 	for (const struct cnode *ch = src->first; ch; ch = ch->next)
 		conf_copy_rec(c, n, ch, ch->val);
+	/* The parent first: conf_touch stops at a node already dirty. */
+	conf_changed_now(c, parent);
 	conf_touch_subtree(n);
-	conf_changed_now(c, n);
 	return n;
 }
 
@@ -436,6 +437,9 @@ conf_dup(const struct conf *src)
 	struct conf *c = conf_new(src->schema);
 
 	c->changed = src->changed;
+	/* The root's dirty mark too: conf_clean and conf_touch stop at the
+	 * first clean/dirty node, so a dirty child needs a dirty root. */
+	c->root.flags = src->root.flags;
 	c->root.annot = src->root.annot ? xstrdup(src->root.annot) : NULL;
 	for (const struct cnode *ch = src->root.first; ch; ch = ch->next)
 		conf_copy_rec(c, &c->root, ch, ch->val);
