@@ -18,6 +18,15 @@ struct curly {
 	size_t *map;
 	size_t nmap;
 	struct sb stack[LOAD_MAX_DEPTH];
+	/*
+	 * Per open block: anything emitted inside it yet, and its own
+	 * `inactive:` and comment, written when the block closes (a bare
+	 * `set system` is refused, so a block is created by its children
+	 * and named alone only when it is empty).
+	 */
+	bool has_child[LOAD_MAX_DEPTH];
+	bool inactive[LOAD_MAX_DEPTH];
+	struct sb annot[LOAD_MAX_DEPTH];
 	size_t depth;
 	struct path_err *err;
 	size_t *bad_line;
@@ -114,6 +123,34 @@ curly_emit(struct curly *c, const char *cmd, struct sb *stmt)
 	}
 	sb_putc(c->out, '\n');
 	curly_map(c);
+	for (size_t i = 0; i < c->depth; i++)
+		c->has_child[i] = true;
+}
+
+/* Closes the innermost block: `set` it if empty, then its meta lines. */
+static void
+curly_close(struct curly *c)
+{
+	size_t d = c->depth - 1;
+	bool empty = !c->has_child[d];
+	bool inactive = c->inactive[d];
+	struct sb a = c->annot[d];
+
+	sb_init(&c->annot[d]);
+	if (empty)
+		curly_emit(c, "set", NULL);
+	if (inactive)
+		curly_emit(c, "deactivate", NULL);
+	if (a.len > 0) {
+		struct sb q;
+		sb_init(&q);
+		lex_quote(&q, sb_str(&a));
+		curly_emit(c, "annotate", &q);
+		sb_free(&q);
+	}
+	sb_free(&a);
+	c->depth--;
+	sb_free(&c->stack[c->depth]);
 }
 
 int
@@ -191,11 +228,16 @@ conf_text_to_set(const char *text, size_t len, struct sb *out,
 				}
 				sb_init(&c.stack[c.depth]);
 				sb_add(&c.stack[c.depth], stmt.buf, stmt.len);
+				c.has_child[c.depth] = false;
+				c.inactive[c.depth] = inactive;
+				sb_init(&c.annot[c.depth]);
+				sb_add(&c.annot[c.depth], annot.buf, annot.len);
 				c.depth++;
-				curly_emit(&c, "set", NULL);
+				inactive = false;
+				sb_reset(&annot);
 			}
 			if (inactive)
-				curly_emit(&c, "deactivate", ch == ';' ? &stmt : NULL);
+				curly_emit(&c, "deactivate", &stmt);
 			if (annot.len > 0) {
 				struct sb a;
 				sb_init(&a);
@@ -213,8 +255,7 @@ conf_text_to_set(const char *text, size_t len, struct sb *out,
 				curly_fail(&c, "syntax error.");
 				goto done;
 			}
-			c.depth--;
-			sb_free(&c.stack[c.depth]);
+			curly_close(&c);
 			c.p++;
 		} else {
 			bool quoted;
@@ -247,8 +288,10 @@ conf_text_to_set(const char *text, size_t len, struct sb *out,
 	}
 	rc = 0;
 done:
-	for (size_t i = 0; i < c.depth; i++)
+	for (size_t i = 0; i < c.depth; i++) {
 		sb_free(&c.stack[i]);
+		sb_free(&c.annot[i]);
+	}
 	sb_free(&stmt);
 	sb_free(&w);
 	sb_free(&annot);

@@ -189,8 +189,12 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 	if (strcmp(cmd, "set") == 0) {
 		if (edit_parse(c, level, tk, pos + 1, end, PATH_SET, &p, err) == -1)
 			goto done;
-		if (p.n == 0) {
-			edit_err(err, pos + 1, "missing argument.");
+		/* Junos: `set system` (a container that means nothing
+		 * empty) and a bare `set` want more words. */
+		const struct snode *last = p.n ? p.step[p.n - 1].sn : NULL;
+		if (p.n <= (level ? level->n : 0) || (last->kind == SN_CONTAINER &&
+		    !(last->flags & SNF_PRESENCE))) {
+			edit_err(err, end, "missing argument.");
 			err->at_end = true;
 			goto done;
 		}
