@@ -154,18 +154,20 @@ static void
 validate_ref(struct conf *c, const struct cnode *n, struct verrs *errs)
 {
 	const char *name = n->val;
+	const struct snode *ref = n->sn->ref;
 
-	if (n->sn->ref == NULL || name == NULL || cnode_is_inactive(n))
+	/* A list whose one key names an entry elsewhere (zone interfaces):
+	 * entries carry the key in val, there is no key leaf node. */
+	if (ref == NULL && n->sn->kind == SN_LIST && n->sn->nkeys == 1)
+		ref = n->sn->keys[0]->ref;
+	if (ref == NULL || name == NULL || cnode_is_inactive(n))
 		return;
-	if (n->sn->kind == SN_LIST && n->sn->nkeys == 1 &&
-	    n->sn->keys[0]->ref == NULL)
-		return;
-	if (validate_resolve(c, n->sn->ref, name) != NULL)
+	if (validate_resolve(c, ref, name) != NULL)
 		return;
 	struct sb m;
 	sb_init(&m);
 	sb_puts(&m, "Referenced ");
-	validate_list_words(n->sn->ref, &m);
+	validate_list_words(ref, &m);
 	sb_printf(&m, " '%s' is not defined", name);
 	validate_error(errs, n->parent, n, sb_str(&m), false);
 	sb_free(&m);
@@ -277,7 +279,11 @@ validate_deleted(struct conf *c, const struct cnode *o, struct verrs *errs)
 			for (size_t r = 0; r < sn->nreferrers; r++) {
 				const struct snode *chain[16];
 				size_t k = 0;
-				for (const struct snode *x = sn->referrers[r];
+				const struct snode *x0 = sn->referrers[r];
+				/* a list key: the values are the entries' keys */
+				if ((x0->flags & SNF_KEY) && x0->parent->nkeys == 1)
+					x0 = x0->parent;
+				for (const struct snode *x = x0;
 				    x && x->parent && k < 16; x = x->parent)
 					chain[k++] = x;
 				validate_referrers_walk(c, conf_root(c), chain,
