@@ -22,10 +22,8 @@
 #include <openssl/crypto.h>
 
 #include "keymgr/qkd014.h"
+#include "keymgr/qkd014_priv.h"
 #include "lib/sb.h"
-
-void qkd_seterr(struct qkd_error *err, enum qkd_err code, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
 
 struct qkd_client {
 	CURL *curl;

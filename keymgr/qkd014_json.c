@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "keymgr/qkd014.h"
+#include "keymgr/qkd014_priv.h"
 #include "lib/sb.h"
 
 static const struct {
@@ -78,10 +79,6 @@ qkd_err_is_transient(enum qkd_err code)
 		return false;
 	return qkd_err_tab[code].transient;
 }
-
-/* Shared with qkd014.c through this prototype only. */
-void qkd_seterr(struct qkd_error *err, enum qkd_err code, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
 
 void
 qkd_seterr(struct qkd_error *err, enum qkd_err code, const char *fmt, ...)

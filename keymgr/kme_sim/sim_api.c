@@ -408,7 +408,7 @@ static void
 sim_control(struct sim_kme *kme, struct evhttp_request *req, const char *op)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	char list[512];
+	char list[512], *text;
 	size_t len;
 	json_t *root;
 
@@ -447,12 +447,9 @@ sim_control(struct sim_kme *kme, struct evhttp_request *req, const char *op)
 		return;
 	}
 	/* Control replies bypass the faults. */
-	{
-		char *s = json_dumps(root, JSON_COMPACT);
-
-		sim_reply_raw(req, 200, "OK", "application/json", s, strlen(s));
-		free(s);
-	}
+	text = json_dumps(root, JSON_COMPACT);
+	sim_reply_raw(req, 200, "OK", "application/json", text, strlen(text));
+	free(text);
 	json_decref(root);
 }
 
