@@ -130,20 +130,30 @@ backend_down(struct daemon *d, const char *why)
 	evtimer_add(d->restart_ev, &tv);
 }
 
-/* One request, one reply, waited for.  NULL when the daemon failed. */
-static json_t *
-backend_call(struct daemon *d, json_t *req)
+/* Sends one request; its id, or 0 when the daemon failed. */
+static json_int_t
+backend_send(struct daemon *d, json_t *req)
 {
 	json_int_t id = ++d->b->next_id;
-	json_t *reply;
 
 	if (d->fd < 0)
-		return NULL;
+		return 0;
 	json_object_set_new(req, "id", json_integer(id));
 	if (msg_send(d->fd, req) == -1) {
 		backend_down(d, "write failed");
-		return NULL;
+		return 0;
 	}
+	return id;
+}
+
+/* Waits for the reply to request id.  NULL when the daemon failed. */
+static json_t *
+backend_wait(struct daemon *d, json_int_t id)
+{
+	json_t *reply;
+
+	if (d->fd < 0 || id == 0)
+		return NULL;
 	reply = msg_recv(d->fd, DAEMON_REPLY_TIMEOUT_MS);
 	if (reply == NULL) {
 		backend_down(d, errno == ETIMEDOUT ? "no reply in time" :
@@ -156,6 +166,13 @@ backend_call(struct daemon *d, json_t *req)
 		return NULL;
 	}
 	return reply;
+}
+
+/* One request, one reply, waited for.  NULL when the daemon failed. */
+static json_t *
+backend_call(struct daemon *d, json_t *req)
+{
+	return backend_wait(d, backend_send(d, req));
 }
 
 /* The daemon's subtrees of the committed configuration as set lines. */
@@ -365,31 +382,37 @@ backend_free(struct backend *b)
 void
 backend_check(struct backend *b, const struct diff *d, struct verrs *errs)
 {
+	json_int_t ids[NDAEMONS] = { 0 };
+
+	/* All daemons check at once; then mgd collects the answers. */
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *dm = &b->d[i];
 		struct sb text;
-		json_t *req, *reply;
 		if (dm->fd < 0)
 			continue;
 		sb_init(&text);
 		diff_delta_text_filtered(d, dm->def->subtrees,
 		    dm->def->nsubtrees, &text);
 		/* An unchanged subtree costs no message. */
-		if (text.len == 0) {
-			sb_free(&text);
-			continue;
+		if (text.len > 0) {
+			json_t *req = json_object();
+			json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
+			json_object_set_new(req, "config", json_string(sb_str(&text)));
+			ids[i] = backend_send(dm, req);
+			json_decref(req);
 		}
-		req = json_object();
-		json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
-		json_object_set_new(req, "config", json_string(sb_str(&text)));
-		reply = backend_call(dm, req);
-		json_decref(req);
 		sb_free(&text);
+	}
+	for (size_t i = 0; i < NDAEMONS; i++) {
+		struct daemon *dm = &b->d[i];
+		json_t *reply, *e;
+		size_t k;
+		if (ids[i] == 0)
+			continue;
+		reply = backend_wait(dm, ids[i]);
 		if (reply == NULL)
 			continue;	/* down: it gets generation 0 on restart */
 		dm->checked = true;
-		json_t *e;
-		size_t k;
 		json_array_foreach(json_object_get(reply, "errors"), k, e)
 			verrs_add(errs, msg_str(e, "edit") ? msg_str(e, "edit") : "[edit]",
 			    msg_str(e, "stmt") ? msg_str(e, "stmt") : "",
@@ -401,6 +424,8 @@ backend_check(struct backend *b, const struct diff *d, struct verrs *errs)
 static void
 backend_phase2(struct backend *b, const char *op)
 {
+	json_int_t ids[NDAEMONS] = { 0 };
+
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *dm = &b->d[i];
 		if (!dm->checked || dm->fd < 0)
@@ -408,9 +433,12 @@ backend_phase2(struct backend *b, const char *op)
 		dm->checked = false;
 		json_t *req = json_object();
 		json_object_set_new(req, "op", json_string(op));
-		json_decref(backend_call(dm, req));
+		ids[i] = backend_send(dm, req);
 		json_decref(req);
 	}
+	for (size_t i = 0; i < NDAEMONS; i++)
+		if (ids[i] != 0)
+			json_decref(backend_wait(&b->d[i], ids[i]));
 }
 
 void
