@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/proto_cli.h"
+#include "mgd/complete.h"
 #include "mgd/mgd.h"
 
 static void
@@ -104,8 +105,7 @@ session_request(struct session *s, json_t *req)
 		cmd_input(s, t ? t : "", reply);
 	} else if (strcmp(op, CLI_OP_COMPLETE) == 0 ||
 	    strcmp(op, CLI_OP_HELP) == 0) {
-		/* Completion and help are the interactive cli's issue. */
-		json_object_set_new(reply, "matches", json_array());
+		complete_request(s, req, strcmp(op, CLI_OP_HELP) == 0, reply);
 	} else {
 		reply_fail(reply, "error: unknown request\n");
 	}
