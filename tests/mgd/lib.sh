@@ -1,0 +1,115 @@
+# Shared helpers for the mgd tests (sourced by sh scripts).  Each test gets
+# its own state directory, starts its own mgd and stops only that process.
+# QSAFE_MGD and QSAFE_CLI name the binaries (meson passes them).
+
+: "${QSAFE_MGD:?QSAFE_MGD not set}"
+: "${QSAFE_CLI:?QSAFE_CLI not set}"
+USER=root
+QSAFE_NO_DAEMONS=1
+export USER QSAFE_NO_DAEMONS
+unset QSAFE_STATE_DIR
+
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-mgd-test.XXXXXX")
+T_MGD_PID=
+T_PIDS=
+
+t_cleanup() {
+	for p in $T_PIDS $T_MGD_PID; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -n "${T_KEEP:-}" ]; then
+		echo "state kept in $T_DIR" >&2
+	else
+		rm -rf "$T_DIR"
+	fi
+}
+trap t_cleanup EXIT
+trap 'exit 1' INT TERM
+
+t_fail() {
+	echo "FAIL: $*" >&2
+	if [ -f "$T_DIR/state/mgd.log" ]; then
+		echo "--- mgd.log (tail)" >&2
+		tail -n 20 "$T_DIR/state/mgd.log" >&2
+	fi
+	exit 1
+}
+
+# Starts mgd on $T_DIR/state; waits for its socket.
+t_start() {
+	mkdir -p "$T_DIR/state"
+	rm -f "$T_DIR/state/mgd.sock"
+	"$QSAFE_MGD" --state-dir "$T_DIR/state" --log "$T_DIR/state/mgd.log" &
+	T_MGD_PID=$!
+	i=0
+	while [ ! -S "$T_DIR/state/mgd.sock" ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ] || ! kill -0 "$T_MGD_PID" 2>/dev/null; then
+			t_fail "mgd did not start"
+		fi
+		sleep 0.05
+	done
+}
+
+# Stops mgd: t_stop [signal]
+t_stop() {
+	[ -n "$T_MGD_PID" ] || return 0
+	kill "-${1:-TERM}" "$T_MGD_PID" 2>/dev/null
+	wait "$T_MGD_PID" 2>/dev/null
+	T_MGD_PID=
+}
+
+# Runs the cli in batch mode: t_cli [cli args...] (stdin: commands)
+t_cli() {
+	"$QSAFE_CLI" --state-dir "$T_DIR/state" "$@"
+}
+
+# The committed configuration in set form.
+t_committed() {
+	t_cli -c 'show configuration | display set | no-more'
+}
+
+# Timestamps, pids and the state directory vary from run to run.
+t_normalise() {
+	sed -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [A-Z]\{3,4\}/YYYY-MM-DD HH:MM:SS UTC/g' \
+	    -e 's/(pid [0-9]*)/(pid N)/g' \
+	    -e 's/rollback in [0-9]*m[0-9]*s/rollback in NmNs/' \
+	    -e 's/\(seconds"\{0,1\}[ :=]*"\)[0-9]*"/\1N"/g' \
+	    -e "s|$T_DIR/state|@STATE@|g"
+}
+
+# An interactive session fed through a fifo: t_sess_open NAME [args]
+t_sess_open() {
+	mkfifo "$T_DIR/$1.in"
+	"$QSAFE_CLI" --state-dir "$T_DIR/state" --echo --keep-going \
+	    < "$T_DIR/$1.in" > "$T_DIR/$1.out" 2>&1 &
+	eval "T_SESS_$1=$!"
+	T_PIDS="$T_PIDS $!"
+	# keep the fifo open for writing on a descriptor of its own
+	eval "exec $2>\"\$T_DIR/\$1.in\""
+}
+
+# Waits until session output ($1.out) has pattern $2 (grep -F) at least
+# $3 times (default 1).
+t_wait_out() {
+	i=0
+	while [ "$(grep -cF -- "$2" "$T_DIR/$1.out" 2>/dev/null || :)" -lt "${3:-1}" ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			echo "--- $1.out" >&2
+			cat "$T_DIR/$1.out" >&2
+			t_fail "session $1: no '$2'"
+		fi
+		sleep 0.05
+	done
+}
+
+# Waits until session $1 (writing on descriptor $2, in configuration mode)
+# has run everything sent so far: a `run show version` round trip.
+t_barrier() {
+	n=$(grep -cF "Junos-style shell" "$T_DIR/$1.out" 2>/dev/null || :)
+	n=${n:-0}
+	eval "echo 'run show version' >&$2"
+	t_wait_out "$1" "Junos-style shell" $((n + 1))
+}

@@ -1,0 +1,320 @@
+#!/bin/sh
+# Scenario tests against a running mgd: usage scenarios.sh NAME.
+# Each scenario starts its own mgd in a temp state dir and stops only it.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+expect_eq() {	# what, expected, got
+	[ "$2" = "$3" ] || t_fail "$1: expected [$2], got [$3]"
+}
+
+expect_has() {	# what, file, fixed string
+	grep -qF -- "$3" "$2" || { cat "$2" >&2; t_fail "$1: no '$3'"; }
+}
+
+expect_hasnt() {
+	! grep -qF -- "$3" "$2" || { cat "$2" >&2; t_fail "$1: has '$3'"; }
+}
+
+# Two shared sessions: each sees the other's edits; `configure` names the
+# other user; `configure exclusive` is refused naming the holder.
+sc_sessions() {
+	t_start
+	t_sess_open A 3
+	echo configure >&3
+	t_wait_out A "Entering configuration mode"
+	echo "set system host-name from-a" >&3
+	t_barrier A 3
+	t_sess_open B 4
+	echo configure >&4
+	t_wait_out B "Entering configuration mode"
+	expect_has "B sees A" "$T_DIR/B.out" "Users currently editing the configuration:"
+	expect_has "B sees A" "$T_DIR/B.out" "The configuration has been changed but not committed"
+	echo "show system" >&4
+	t_wait_out B "host-name from-a;"
+	echo "set system domain-name b.example" >&4
+	t_barrier B 4
+	echo "show system" >&3
+	t_wait_out A "domain-name b.example;"
+	# exclusive while others edit: the lock is not free, but the shared
+	# candidate is modified: refused either way
+	t_cli -c 'configure exclusive' > "$T_DIR/x.out" 2>&1
+	expect_has "exclusive refused" "$T_DIR/x.out" "error:"
+	echo "commit" >&4
+	t_wait_out B "commit complete"
+	t_committed > "$T_DIR/c.out"
+	expect_has "committed" "$T_DIR/c.out" "set system host-name from-a"
+	expect_has "committed" "$T_DIR/c.out" "set system domain-name b.example"
+	echo "exit" >&3
+	echo "exit" >&4
+	exec 3>&- 4>&-
+	wait $T_SESS_A $T_SESS_B
+}
+
+# configure exclusive: the lock names its holder; it dies with its cli.
+sc_exclusive() {
+	t_start
+	t_sess_open A 3
+	echo "configure exclusive" >&3
+	t_wait_out A "Entering configuration mode"
+	echo "set system host-name locked" >&3
+	t_barrier A 3
+	t_cli --echo --keep-going > "$T_DIR/x.out" 2>&1 <<-EOS
+	configure exclusive
+	configure private
+	configure
+	set system host-name other
+	EOS
+	expect_has "lock error" "$T_DIR/x.out" "error: configuration database locked by:"
+	expect_has "lock holder" "$T_DIR/x.out" "  root terminal"
+	expect_has "lock holder" "$T_DIR/x.out" "exclusive [edit]"
+	# the holder's pid is named
+	expect_has "lock pid" "$T_DIR/x.out" "(pid $T_SESS_A)"
+	# kill the holder's cli: the lock and its uncommitted edits go
+	kill -9 "$T_SESS_A"
+	wait "$T_SESS_A" 2>/dev/null
+	exec 3>&-
+	i=0
+	while :; do
+		t_cli -c 'configure exclusive' > "$T_DIR/y.out" 2>&1 && break
+		i=$((i + 1))
+		[ $i -lt 100 ] || { cat "$T_DIR/y.out" >&2; t_fail "lock survived its session"; }
+		sleep 0.05
+	done
+	t_cli --echo > "$T_DIR/z.out" 2>&1 <<-EOS
+	configure exclusive
+	show | compare
+	set system host-name after
+	commit and-quit
+	EOS
+	expect_hasnt "discarded" "$T_DIR/z.out" "locked"
+	expect_eq "committed" "set system host-name after" "$(t_committed)"
+}
+
+# configure private: invisible to others, merged on commit, refused when
+# the shared candidate is modified.
+sc_private() {
+	t_start
+	echo "configure; set system host-name base; commit" | tr ';' '\n' | t_cli >/dev/null
+	t_sess_open A 3
+	echo "configure private" >&3
+	t_wait_out A "Entering configuration mode"
+	echo "set system domain-name priv.example" >&3
+	t_barrier A 3
+	t_cli --echo > "$T_DIR/s.out" 2>&1 <<-EOS
+	configure
+	show | compare
+	show system
+	set system time-zone UTC
+	commit
+	EOS
+	expect_hasnt "private edit leaked" "$T_DIR/s.out" "priv.example"
+	# a shared commit happened meanwhile; the private commit merges
+	echo "commit" >&3
+	t_wait_out A "commit complete"
+	c=$(t_committed)
+	case "$c" in
+	*"domain-name priv.example"*) ;;
+	*) t_fail "private change not committed: $c" ;;
+	esac
+	# shared candidate modified: private refused
+	echo "configure; set system host-name dirty" | tr ';' '\n' | t_cli >/dev/null 2>&1
+	t_cli -c 'configure private' > "$T_DIR/p.out" 2>&1
+	expect_has "private refused" "$T_DIR/p.out" "error: shared configuration database modified"
+	echo "exit" >&3
+	exec 3>&-
+	wait "$T_SESS_A"
+}
+
+# commit confirmed 1 (a second here) rolls back by itself; confirmed then
+# commit keeps it.
+sc_confirmed() {
+	QSAFE_CONFIRM_UNIT_SECONDS=1
+	export QSAFE_CONFIRM_UNIT_SECONDS
+	t_start
+	echo "configure; set system host-name keep; commit" | tr ';' '\n' | t_cli >/dev/null
+	t_cli --echo > "$T_DIR/a.out" 2>&1 <<-EOS
+	configure
+	set system host-name temp
+	commit confirmed 1
+	EOS
+	expect_has "confirmed" "$T_DIR/a.out" "commit confirmed will be automatically rolled back in 1 minutes unless confirmed"
+	expect_eq "pending" "set system host-name temp" "$(t_committed)"
+	sleep 2.5
+	expect_eq "rolled back" "set system host-name keep" "$(t_committed)"
+	t_cli -c 'show system commit' > "$T_DIR/h.out"
+	expect_hasnt "no pending" "$T_DIR/h.out" "commit confirmed, rollback in"
+	# confirmed, then confirmed by a plain commit: kept
+	t_cli > /dev/null 2>&1 <<-EOS
+	configure
+	set system host-name confirmed
+	commit confirmed 1
+	commit
+	EOS
+	sleep 2.5
+	expect_eq "kept" "set system host-name confirmed" "$(t_committed)"
+	# `commit check` confirms too (Junos: "commit or commit check")
+	t_cli > /dev/null 2>&1 <<-EOS
+	configure
+	set system host-name checked
+	commit confirmed 1
+	commit check
+	EOS
+	sleep 2.5
+	expect_eq "check confirms" "set system host-name checked" "$(t_committed)"
+}
+
+# A pending confirmed commit survives a restart of mgd, and still expires.
+sc_confirmed_restart() {
+	QSAFE_CONFIRM_UNIT_SECONDS=1
+	export QSAFE_CONFIRM_UNIT_SECONDS
+	t_start
+	echo "configure; set system host-name keep; commit" | tr ';' '\n' | t_cli >/dev/null
+	printf 'configure\nset system host-name temp\ncommit confirmed 3\n' | t_cli >/dev/null
+	t_stop TERM
+	t_start
+	expect_eq "still pending" "set system host-name temp" "$(t_committed)"
+	sleep 4
+	expect_eq "expired after restart" "set system host-name keep" "$(t_committed)"
+	# the same across kill -9, and expiry while mgd was down
+	printf 'configure\nset system host-name temp2\ncommit confirmed 1\n' | t_cli >/dev/null
+	t_stop KILL
+	sleep 2
+	t_start
+	sleep 1
+	expect_eq "expired while down" "set system host-name keep" "$(t_committed)"
+}
+
+# Edits survive kill -9 of mgd: the candidate as of the last acknowledged edit.
+sc_kill9_edits() {
+	t_start
+	t_cli > /dev/null 2>&1 <<-EOS
+	configure
+	set system host-name committed
+	commit
+	set system domain-name one.example
+	set security ike proposal P1 dh-group group14
+	delete system host-name
+	set security ike proposal P2 dh-group group19
+	insert security ike proposal P2 before proposal P1
+	EOS
+	t_stop KILL
+	t_start
+	t_cli --echo > "$T_DIR/a.out" 2>&1 <<-EOS
+	configure
+	show | display set
+	EOS
+	cat > "$T_DIR/want" <<-EOS
+	set system domain-name one.example
+	set security ike proposal P2 dh-group group19
+	set security ike proposal P1 dh-group group14
+	EOS
+	sed -n '/display set/,/^$/p' "$T_DIR/a.out" | sed '1d;$d' > "$T_DIR/got"
+	cmp -s "$T_DIR/want" "$T_DIR/got" || { diff -u "$T_DIR/want" "$T_DIR/got"; t_fail "candidate lost"; }
+	expect_eq "committed kept" "set system host-name committed" "$(t_committed)"
+	# a private session's edits are not the shared candidate
+	t_stop KILL
+	t_start
+	[ -f "$T_DIR/state/mgd.sock" ] || [ -S "$T_DIR/state/mgd.sock" ]
+	# the store is 0600
+	m=$(stat -c %a "$T_DIR"/state/*.db 2>/dev/null | head -n 1)
+	[ -z "$m" ] || expect_eq "db mode" "600" "$m"
+}
+
+# load set with one bad line applies nothing and names the line.
+sc_load_bad_lines() {
+	t_start
+	printf 'configure\nset system host-name base\ncommit\n' | t_cli >/dev/null
+	d=$T_DIR/state
+	printf 'set system domain-name a.example\nset system hostname x\n' > "$d/kw.set"
+	printf 'set system domain-name a.example\nset security ike proposal P lifetime-seconds 1\n' > "$d/val.set"
+	printf 'set system domain-name a.example\r\nset system bogus\r\n' > "$d/crlf.set"
+	printf '\357\273\277set system domain-name a.example\nset system bogus\n' > "$d/bom.set"
+	printf 'set system domain-name a.example\nset system host-name "b\377"\n' > "$d/utf8.set"
+	printf 'set system domain-name a.example\nset system host-name "b\n' > "$d/quote.set"
+	for f in kw val crlf bom utf8 quote; do
+		printf 'configure\nload set %s\nshow | compare\n' "$d/$f.set" |
+		    t_cli --echo --keep-going > "$T_DIR/$f.out" 2>&1
+		expect_has "$f: line named" "$T_DIR/$f.out" "$d/$f.set:2:"
+		expect_hasnt "$f: applied" "$T_DIR/$f.out" "a.example"
+	done
+	# and the same files without the bad line load
+	printf 'set system domain-name a.example\r\n' > "$d/crlf-ok.set"
+	printf '\357\273\277set system domain-name a.example\n' > "$d/bom-ok.set"
+	for f in crlf-ok bom-ok; do
+		printf 'configure\nload set %s\nshow system\nrollback\n' "$d/$f.set" |
+		    t_cli --echo > "$T_DIR/$f.out" 2>&1
+		expect_has "$f" "$T_DIR/$f.out" "domain-name a.example;"
+	done
+}
+
+# A failed commit changes nothing and keeps the candidate.
+sc_failed_commit() {
+	t_start
+	printf 'configure\nset system host-name base\ncommit\n' | t_cli >/dev/null
+	before=$(t_committed)
+	t_cli -c 'show system commit' > "$T_DIR/h1"
+	t_cli --echo --keep-going > "$T_DIR/a.out" 2>&1 <<-EOS
+	configure
+	set system host-name changed
+	set security ike gateway GW ike-policy NOPE
+	commit
+	commit and-quit
+	show | display set
+	EOS
+	expect_has "fails" "$T_DIR/a.out" "error: configuration check-out failed"
+	expect_hasnt "not committed" "$T_DIR/a.out" "commit complete"
+	expect_has "candidate kept" "$T_DIR/a.out" "set security ike gateway GW ike-policy NOPE"
+	expect_has "candidate kept" "$T_DIR/a.out" "set system host-name changed"
+	expect_eq "committed unchanged" "$before" "$(t_committed)"
+	t_cli -c 'show system commit' > "$T_DIR/h2"
+	cmp -s "$T_DIR/h1" "$T_DIR/h2" || t_fail "history changed by a failed commit"
+	# another session still sees the candidate
+	printf 'configure\nshow | compare\n' | t_cli > "$T_DIR/b.out" 2>&1
+	expect_has "other session" "$T_DIR/b.out" "ike-policy NOPE;"
+}
+
+# 51 commits: rollback 49 exists, 50 does not.
+sc_rollback_limit() {
+	t_start
+	{
+		echo configure
+		i=0
+		while [ $i -lt 51 ]; do
+			echo "set system host-name h$i"
+			echo "commit"
+			i=$((i + 1))
+		done
+		echo "rollback 49"
+		echo "show | compare"
+		echo "rollback 50"
+		echo "exit"
+		echo "yes"
+		echo "show system rollback 49"
+		echo "show system rollback 50"
+	} | t_cli --echo --keep-going > "$T_DIR/a.out" 2>&1
+	expect_eq "commits" 51 "$(grep -c '^commit complete' "$T_DIR/a.out")"
+	# generation 49 is the 2nd commit (h1); the 1st (h0) is gone
+	expect_has "rollback 49" "$T_DIR/a.out" "+    host-name h1;"
+	expect_has "rollback 49" "$T_DIR/a.out" "-    host-name h50;"
+	expect_hasnt "h0 gone" "$T_DIR/a.out" "host-name h0;"
+	n=$(t_cli -c 'show system commit' | grep -c 'by root via')
+	expect_eq "history" 50 "$n"
+	t_cli -c 'show system rollback 50' > "$T_DIR/r50" 2>&1 && t_fail "rollback 50 shown"
+	grep -q "not within range (0..49)" "$T_DIR/r50" || t_fail "rollback 50: no error"
+}
+
+case "${1:-}" in
+sessions) sc_sessions ;;
+exclusive) sc_exclusive ;;
+private) sc_private ;;
+confirmed) sc_confirmed ;;
+confirmed-restart) sc_confirmed_restart ;;
+kill9-edits) sc_kill9_edits ;;
+load-bad-lines) sc_load_bad_lines ;;
+failed-commit) sc_failed_commit ;;
+rollback-limit) sc_rollback_limit ;;
+*) echo "usage: $0 scenario" >&2; exit 2 ;;
+esac
+t_stop
+echo "ok $1"
