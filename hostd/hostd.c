@@ -1,0 +1,412 @@
+/*
+ * hostd: the host-side daemon (see hostd.h).  It takes part in the commit
+ * for `system`, `interfaces`, `routing-options` and the security zones,
+ * address book and policies, and answers the operational network commands.
+ *
+ *   hostd --mgd-fd 3 --state-dir D [--log F]      (started by mgd)
+ *
+ * Safety rule (docs/host.md): hostd changes only the network namespace it
+ * runs in, and never the machine's own one unless QSAFE_HOST_NETNS=1 is in
+ * its environment (`./qsafe start --host-netns`).  Otherwise it runs inert:
+ * it checks and answers commands but changes nothing, and says so.  The
+ * host name is set only in a UTS namespace of hostd's own.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "hostd/hostd.h"
+#include "lib/log.h"
+#include "mgd/link.h"
+#include "schema/path.h"
+
+/* The first active child named name, or NULL. */
+const struct cnode *
+host_child(const struct cnode *n, const char *name)
+{
+	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
+		if (strcmp(c->sn->name, name) == 0 && !cnode_is_inactive(c))
+			return c;
+	return NULL;
+}
+
+/* host_child along a space-separated path ("security zones"). */
+const struct cnode *
+host_path(const struct cnode *n, const char *path)
+{
+	char buf[128];
+	char *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *w = strtok_r(buf, " ", &save); w && n;
+	    w = strtok_r(NULL, " ", &save))
+		n = host_child(n, w);
+	return n;
+}
+
+/* "[edit a b c]" for n. */
+void
+host_edit(const struct cnode *n, struct sb *out)
+{
+	sb_puts(out, "[edit");
+	if (n != NULL && n->parent != NULL) {
+		sb_putc(out, ' ');
+		cnode_path_text(n, out);
+	}
+	sb_putc(out, ']');
+}
+
+/* ---- namespaces -------------------------------------------------- */
+
+static int
+host_ns_ino(const char *proc, const char *kind, ino_t *ino)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/ns/%s", proc, kind);
+	if (stat(p, &st) == -1)
+		return -1;
+	*ino = st.st_ino;
+	return 0;
+}
+
+static pid_t
+host_ppid(pid_t pid)
+{
+	char p[64], buf[512];
+	FILE *f;
+	int ppid = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(p, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL) {
+		char *rp = strrchr(buf, ')');
+		if (rp == NULL || sscanf(rp + 1, " %*c %d", &ppid) != 1)
+			ppid = 0;
+	}
+	fclose(f);
+	return ppid;
+}
+
+/*
+ * Whether this process runs in a namespace of kind of its own, not the
+ * machine's: decided by /proc/1 when it may be read; otherwise a network
+ * namespace named by `ip netns` (/run/netns) or an ancestor process in a
+ * different namespace proves it.  Unknown counts as the machine's own.
+ */
+static bool
+host_ns_is_own(const char *kind)
+{
+	ino_t self, other;
+
+	if (host_ns_ino("/proc/self", kind, &self) == -1)
+		return false;
+	if (host_ns_ino("/proc/1", kind, &other) == 0)
+		return self != other;
+	if (strcmp(kind, "net") == 0) {
+		DIR *d = opendir("/run/netns");
+		struct dirent *de;
+		bool named = false;
+		while (d && (de = readdir(d)) != NULL) {
+			char p[PATH_MAX];
+			struct stat st;
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "/run/netns/%s", de->d_name);
+			if (stat(p, &st) == 0 && st.st_ino == self)
+				named = true;
+		}
+		if (d)
+			closedir(d);
+		if (named)
+			return true;
+	}
+	for (pid_t p = getppid(); p > 1; p = host_ppid(p)) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/%d", (int)p);
+		if (host_ns_ino(proc, kind, &other) == 0 && other != self)
+			return true;
+	}
+	return false;
+}
+
+static void
+host_safety(struct hostd *h)
+{
+	const char *env = getenv("QSAFE_HOST_NETNS");
+
+	h->own_uts = host_ns_is_own("uts");
+	if (host_ns_is_own("net")) {
+		h->active = true;
+		log_info("network namespace of its own: configuration is applied");
+	} else if (env != NULL && strcmp(env, "1") == 0) {
+		h->active = true;
+		log_warn("QSAFE_HOST_NETNS=1: applying to the machine's own"
+		    " network namespace");
+	} else {
+		h->active = false;
+		h->inert_why = "hostd runs in the machine's own network namespace;"
+		    " nothing is applied (start with ./qsafe start --host-netns"
+		    " to allow it)";
+		log_warn("%s", h->inert_why);
+	}
+}
+
+/* ---- commit ------------------------------------------------------ */
+
+static void
+host_check(void *ctx, struct conf *prev, struct conf *next,
+    struct verrs *errs)
+{
+	struct hostd *h = ctx;
+	struct sb text, err;
+	size_t nerr = errs->n;
+
+	sb_init(&text);
+	sb_init(&err);
+	if (h->active) {
+		iface_check(h, next, errs);
+		route_check(h, next, errs);
+	}
+	if (zones_ruleset(next, &text, errs) == -1 || errs->n > nerr)
+		goto done;
+	if (h->active && policy_load(h, sb_str(&text), true, &err) == -1)
+		verrs_add(errs, "[edit security]", "policies",
+		    sb_str(&err), false);
+done:
+	sb_free(&text);
+	sb_free(&err);
+}
+
+static void
+host_hostname(struct hostd *h, struct conf *prev, struct conf *next)
+{
+	const struct cnode *a = host_path(conf_root(prev), "system host-name");
+	const struct cnode *b = host_path(conf_root(next), "system host-name");
+
+	if (b == NULL || (a != NULL && strcmp(a->val, b->val) == 0))
+		return;
+	if (!h->own_uts) {
+		log_info("system host-name %s not applied: hostd shares the"
+		    " machine's UTS namespace", b->val);
+		return;
+	}
+	if (sethostname(b->val, strlen(b->val)) == -1)
+		log_warn("sethostname %s: %s", b->val, strerror(errno));
+	else
+		log_info("host name set to %s", b->val);
+}
+
+static void
+host_retry_arm(struct hostd *h)
+{
+	struct timeval tv = { HOST_RETRY_SEC, 0 };
+
+	if (h->pending.n > 0 && !evtimer_pending(h->retry, NULL))
+		evtimer_add(h->retry, &tv);
+}
+
+static int
+host_item_set(struct hostd *h, const struct host_item *it, bool add)
+{
+	return it->kind == HOST_ADDR ? iface_addr_set(h, it, add) :
+	    route_set(h, it, add);
+}
+
+static void
+host_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct hostd *h = arg;
+	struct host_items left = { 0 };
+
+	for (size_t i = 0; i < h->pending.n; i++) {
+		struct host_item *it = &h->pending.v[i];
+		if (host_item_set(h, it, true) == 1)
+			items_add(&left, it->dev, it->prefix, it->via, it->kind,
+			    it->metric);
+		else
+			log_info("%s %s on %s applied", it->kind == HOST_ADDR ?
+			    "address" : "route", it->prefix, it->dev);
+	}
+	items_free(&h->pending);
+	h->pending = left;
+	host_retry_arm(h);
+}
+
+/* Removes what prev had and next has not, adds what next has new. */
+static void
+host_apply_items(struct hostd *h, struct host_items *pa, struct host_items *na)
+{
+	struct host_items keep = { 0 };
+
+	for (size_t i = 0; i < pa->n; i++)
+		if (!items_has(na, &pa->v[i]) && !items_has(&h->pending,
+		    &pa->v[i]))
+			host_item_set(h, &pa->v[i], false);
+	for (size_t i = 0; i < h->pending.n; i++) {
+		struct host_item *it = &h->pending.v[i];
+		if (items_has(na, it))
+			items_add(&keep, it->dev, it->prefix, it->via, it->kind,
+			    it->metric);
+	}
+	items_free(&h->pending);
+	h->pending = keep;
+	for (size_t i = 0; i < na->n; i++) {
+		struct host_item *it = &na->v[i];
+		if (items_has(pa, it) || items_has(&h->pending, it))
+			continue;
+		if (host_item_set(h, it, true) == 1)
+			items_add(&h->pending, it->dev, it->prefix, it->via,
+			    it->kind, it->metric);
+	}
+}
+
+/* STATE_DIR/hostd.nft: what was loaded, for the operator to read. */
+static void
+host_save_ruleset(struct hostd *h)
+{
+	struct sb p;
+	FILE *f;
+
+	sb_init(&p);
+	sb_printf(&p, "%s/hostd.nft", h->state_dir);
+	if ((f = fopen(sb_str(&p), "w")) != NULL) {
+		fputs(h->ruleset, f);
+		fclose(f);
+	}
+	sb_free(&p);
+}
+
+static void
+host_apply(void *ctx, struct conf *prev, struct conf *next)
+{
+	struct hostd *h = ctx;
+	struct host_items pa = { 0 }, na = { 0 };
+	struct sb text, err;
+
+	if (!h->active) {
+		log_info("configuration not applied: %s", h->inert_why);
+		return;
+	}
+	host_hostname(h, prev, next);
+	/* Routes go before the addresses they use, and come after them. */
+	route_items(prev, &pa);
+	iface_items(prev, &pa);
+	iface_items(next, &na);
+	route_items(next, &na);
+	host_apply_items(h, &pa, &na);
+	items_free(&pa);
+	items_free(&na);
+	host_retry_arm(h);
+
+	sb_init(&text);
+	sb_init(&err);
+	zones_ruleset(next, &text, NULL);
+	if (h->ruleset == NULL || strcmp(h->ruleset, sb_str(&text)) != 0) {
+		if (policy_load(h, sb_str(&text), false, &err) == -1) {
+			log_err("nftables ruleset not loaded: %s", sb_str(&err));
+		} else {
+			free(h->ruleset);
+			h->ruleset = sb_steal(&text);
+			host_save_ruleset(h);
+			log_info("nftables ruleset loaded");
+		}
+	}
+	sb_free(&text);
+	sb_free(&err);
+	if (h->pending.n > 0)
+		log_info("%zu addresses or routes wait for their device",
+		    h->pending.n);
+}
+
+/* ---- operational commands ---------------------------------------- */
+
+static json_t *
+host_rpc(void *ctx, const char *name, const json_t *input, struct sb *err)
+{
+	struct hostd *h = ctx;
+	json_t *data = NULL;
+
+	if (strcmp(name, "show-interfaces") == 0)
+		data = iface_show(h, input, err);
+	else if (strcmp(name, "show-route") == 0)
+		data = route_show(h, input, err);
+	else if (strcmp(name, "ping") == 0)
+		data = diag_ping(h, input, err);
+	else if (strcmp(name, "traceroute") == 0)
+		data = diag_traceroute(h, input, err);
+	else if (strcmp(name, "show-security-zones") == 0)
+		data = zones_show(h, input, err);
+	else if (strcmp(name, "show-security-policies") == 0)
+		data = policy_show(h, input, err);
+	else
+		sb_printf(err, "error: hostd has no command %s", name);
+	if (data != NULL && !h->active && json_is_object(data))
+		json_object_set_new(data, "warning", json_string(h->inert_why));
+	return data;
+}
+
+static const struct link_ops host_ops = {
+	.name = "hostd",
+	.check = host_check,
+	.apply = host_apply,
+	.rpc = host_rpc,
+};
+
+static void
+host_signal(evutil_socket_t sig, short what, void *arg)
+{
+	event_base_loopexit(arg, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hostd h = { 0 };
+	const char *state_dir;
+	int fd, rc = 1;
+
+	if (link_args(argc, argv, "hostd", &fd, &state_dir) == -1)
+		return 2;
+	h.state_dir = state_dir;
+	signal(SIGPIPE, SIG_IGN);
+	host_safety(&h);
+	if ((h.nl = nl_socket_alloc()) == NULL ||
+	    nl_connect(h.nl, NETLINK_ROUTE) < 0) {
+		log_err("cannot open a netlink socket");
+		goto done;
+	}
+	h.base = event_base_new();
+	h.retry = evtimer_new(h.base, host_retry, &h);
+	h.link = link_new(h.base, fd, &host_ops, &h);
+	if (h.link == NULL)
+		goto done;
+	struct event *term = evsignal_new(h.base, SIGTERM, host_signal, h.base);
+	event_add(term, NULL);
+	event_base_dispatch(h.base);
+	event_free(term);
+	rc = 0;
+done:
+	link_free(h.link);
+	if (h.retry)
+		event_free(h.retry);
+	if (h.base)
+		event_base_free(h.base);
+	if (h.nl)
+		nl_socket_free(h.nl);
+	items_free(&h.pending);
+	free(h.ruleset);
+	return rc;
+}

@@ -1,0 +1,115 @@
+/*
+ * hostd: the host side of the appliance.  It applies `interfaces`,
+ * `routing-options static`, `system host-name` and the security zones and
+ * policies (as an nftables ruleset) to the network namespace it runs in,
+ * and answers the operational network commands (show interfaces, show
+ * route, ping, traceroute, show security zones/policies).
+ *
+ * The modules share this header: iface.c (naming rule, addresses),
+ * route.c (static routes), zones.c (zones, host-inbound traffic, the
+ * ruleset skeleton), policy.c (policies, counters), diag.c (ping,
+ * traceroute).  docs/host.md describes the rules.
+ */
+#ifndef QSAFE_HOSTD_H
+#define QSAFE_HOSTD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "lib/sb.h"
+#include "schema/conf.h"
+#include "schema/validate.h"
+
+struct event;
+struct event_base;
+struct link;
+struct nl_sock;
+
+/* Linux IFNAMSIZ - 1: the longest device name. */
+#define HOST_IFNAME_MAX 15
+/* How often addresses and routes waiting for a device are retried. */
+#define HOST_RETRY_SEC 2
+
+/* One address or route hostd put in place (or waits to put in place). */
+struct host_item {
+	char *dev;		/* Linux device */
+	char *prefix;		/* address/len or route destination */
+	char *via;		/* route: next hops "a b" or device, or NULL */
+	int kind;		/* HOST_ADDR, HOST_ROUTE, HOST_REJECT, HOST_DISCARD */
+	uint32_t metric;
+};
+
+enum { HOST_ADDR, HOST_ROUTE, HOST_REJECT, HOST_DISCARD };
+
+struct host_items {
+	struct host_item *v;
+	size_t n;
+};
+
+struct hostd {
+	struct event_base *base;
+	struct link *link;
+	struct nl_sock *nl;
+	bool active;		/* may change this network namespace */
+	const char *inert_why;	/* why not, when !active */
+	bool own_uts;		/* may set the host name */
+	struct host_items pending;	/* waiting for a device or a route */
+	struct event *retry;
+	char *ruleset;		/* the nftables text loaded last */
+	const char *state_dir;	/* hostd.nft: a copy of it, to read */
+};
+
+/* hostd.c: configuration helpers. */
+const struct cnode *host_child(const struct cnode *n, const char *name);
+const struct cnode *host_path(const struct cnode *n, const char *path);
+void host_edit(const struct cnode *n, struct sb *out);
+
+/* iface.c: the naming rule (docs/host.md). */
+int iface_linux_name(const char *junos_unit, char *out, size_t len);
+void iface_junos_name(const char *linux, struct sb *out);
+bool iface_is_st0(const char *junos_unit);
+bool iface_exists(struct hostd *h, const char *linux);
+
+void items_add(struct host_items *s, const char *dev, const char *prefix,
+    const char *via, int kind, uint32_t metric);
+void items_free(struct host_items *s);
+bool items_has(const struct host_items *s, const struct host_item *it);
+
+/* Addresses of the configuration, as items. */
+void iface_items(struct conf *c, struct host_items *out);
+void iface_check(struct hostd *h, struct conf *next, struct verrs *errs);
+/* Adds or removes one item; 0, 1 (waits for its device), or -1. */
+int iface_addr_set(struct hostd *h, const struct host_item *it, bool add);
+json_t *iface_show(struct hostd *h, const json_t *input, struct sb *err);
+
+/* route.c */
+void route_items(struct conf *c, struct host_items *out);
+void route_check(struct hostd *h, struct conf *next, struct verrs *errs);
+int route_set(struct hostd *h, const struct host_item *it, bool add);
+json_t *route_show(struct hostd *h, const json_t *input, struct sb *err);
+
+/* zones.c: the whole ruleset text for a configuration. */
+int zones_ruleset(struct conf *c, struct sb *out, struct verrs *errs);
+json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);
+/* The zone of a Junos unit (borrowed), or NULL. */
+const char *zones_of_unit(struct conf *c, const char *unit);
+/* Appends the host-inbound services of a zone interface to arr. */
+void zones_services(const struct cnode *zone, const struct cnode *ifc,
+    json_t *arr);
+
+/* policy.c */
+/* Counter declarations to decl, the forward chain and its chains to chains. */
+void policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
+    struct verrs *errs);
+int policy_load(struct hostd *h, const char *text, bool dry_run,
+    struct sb *err);
+json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
+
+/* diag.c */
+json_t *diag_ping(struct hostd *h, const json_t *input, struct sb *err);
+json_t *diag_traceroute(struct hostd *h, const json_t *input,
+    struct sb *err);
+
+#endif

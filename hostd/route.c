@@ -1,0 +1,399 @@
+/*
+ * route: `routing-options static route` in the kernel's main table and
+ * `show route` from the main and local tables.
+ *
+ * A static route is installed with protocol "static" (RTPROT_STATIC), its
+ * next hops as gateways (an address) or devices (a unit such as st0.0,
+ * named by the rule in iface.c), several next hops as one multipath route;
+ * `reject` is an unreachable route (ICMP unreachable), `discard` a
+ * blackhole.  A route whose device is not there yet (st0.N before iked
+ * creates it) or whose gateway is not reachable yet waits and is retried.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+
+#include "hostd/hostd.h"
+#include "lib/log.h"
+#include "mgd/link.h"
+
+#define ROUTE_PREF_STATIC 5	/* Junos default preference of static */
+
+static bool
+route_is_addr(const char *s)
+{
+	unsigned char b[16];
+
+	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
+}
+
+static uint32_t
+route_u32(const struct cnode *r, const char *name, uint32_t dflt)
+{
+	const struct cnode *n = host_child(r, name);
+
+	return n && n->val ? (uint32_t)strtoul(n->val, NULL, 10) : dflt;
+}
+
+void
+route_items(struct conf *c, struct host_items *out)
+{
+	const struct cnode *st = host_path(conf_root(c),
+	    "routing-options static");
+	char dev[64];
+	struct sb via;
+
+	sb_init(&via);
+	for (const struct cnode *r = st ? st->first : NULL; r; r = r->next) {
+		if (strcmp(r->sn->name, "route") != 0 || cnode_is_inactive(r))
+			continue;
+		int kind = host_child(r, "reject") ? HOST_REJECT :
+		    host_child(r, "discard") ? HOST_DISCARD : HOST_ROUTE;
+		sb_reset(&via);
+		dev[0] = '\0';
+		for (const struct cnode *nh = r->first; nh; nh = nh->next) {
+			if (strcmp(nh->sn->name, "next-hop") != 0 ||
+			    cnode_is_inactive(nh))
+				continue;
+			if (via.len > 0)
+				sb_putc(&via, ' ');
+			sb_puts(&via, nh->val);
+			if (!route_is_addr(nh->val) && dev[0] == '\0')
+				iface_linux_name(nh->val, dev, sizeof(dev));
+		}
+		if (kind == HOST_ROUTE && via.len == 0)
+			continue;
+		items_add(out, dev, r->val, kind == HOST_ROUTE ? sb_str(&via) :
+		    NULL, kind, route_u32(r, "metric", 0));
+	}
+	sb_free(&via);
+}
+
+/* A device next hop must exist (st0 units excepted: iked makes them). */
+void
+route_check(struct hostd *h, struct conf *next, struct verrs *errs)
+{
+	const struct cnode *st = host_path(conf_root(next),
+	    "routing-options static");
+	char dev[64], stmt[128];
+	struct sb e, msg;
+
+	sb_init(&e);
+	sb_init(&msg);
+	for (const struct cnode *r = st ? st->first : NULL; r; r = r->next) {
+		for (const struct cnode *nh = r->first; nh; nh = nh->next) {
+			if (strcmp(nh->sn->name, "next-hop") != 0 ||
+			    cnode_is_inactive(nh) || route_is_addr(nh->val))
+				continue;
+			sb_reset(&msg);
+			if (iface_linux_name(nh->val, dev, sizeof(dev)) == -1)
+				sb_printf(&msg, "interface %s cannot be named"
+				    " on this host", nh->val);
+			else if (!iface_is_st0(nh->val) && !iface_exists(h, dev))
+				sb_printf(&msg, "interface %s does not exist on"
+				    " this host", dev);
+			else
+				continue;
+			sb_reset(&e);
+			host_edit(r, &e);
+			snprintf(stmt, sizeof(stmt), "next-hop %s", nh->val);
+			verrs_add(errs, sb_str(&e), stmt, sb_str(&msg), false);
+		}
+	}
+	sb_free(&e);
+	sb_free(&msg);
+}
+
+/* Adds the next hops of it to r; 1 when a device is missing. */
+static int
+route_nexthops(struct hostd *h, const struct host_item *it,
+    struct rtnl_route *r)
+{
+	char buf[256], dev[64];
+	char *save = NULL;
+	bool gw = false;
+
+	snprintf(buf, sizeof(buf), "%s", it->via);
+	for (char *w = strtok_r(buf, " ", &save); w;
+	    w = strtok_r(NULL, " ", &save)) {
+		struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+		if (route_is_addr(w)) {
+			struct nl_addr *a = NULL;
+			if (nl_addr_parse(w, AF_UNSPEC, &a) == 0) {
+				rtnl_route_nh_set_gateway(nh, a);
+				nl_addr_put(a);
+			}
+			gw = true;
+		} else {
+			struct rtnl_link *l = NULL;
+			if (iface_linux_name(w, dev, sizeof(dev)) == -1 ||
+			    rtnl_link_get_kernel(h->nl, 0, dev, &l) < 0) {
+				rtnl_route_nh_free(nh);
+				return 1;
+			}
+			rtnl_route_nh_set_ifindex(nh, rtnl_link_get_ifindex(l));
+			rtnl_link_put(l);
+		}
+		rtnl_route_add_nexthop(r, nh);
+	}
+	rtnl_route_set_scope(r, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+	return 0;
+}
+
+int
+route_set(struct hostd *h, const struct host_item *it, bool add)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct nl_addr *dst = NULL;
+	int rc = -1, err;
+
+	if (nl_addr_parse(it->prefix, AF_UNSPEC, &dst) < 0)
+		goto done;
+	rtnl_route_set_family(r, nl_addr_get_family(dst));
+	rtnl_route_set_dst(r, dst);
+	rtnl_route_set_table(r, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(r, RTPROT_STATIC);
+	rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+	if (it->metric)
+		rtnl_route_set_priority(r, it->metric);
+	if (it->kind == HOST_REJECT)
+		rtnl_route_set_type(r, RTN_UNREACHABLE);
+	else if (it->kind == HOST_DISCARD)
+		rtnl_route_set_type(r, RTN_BLACKHOLE);
+	else {
+		rtnl_route_set_type(r, RTN_UNICAST);
+		if (route_nexthops(h, it, r) == 1) {
+			rc = add ? 1 : 0;
+			goto done;
+		}
+	}
+	if (add) {
+		err = rtnl_route_add(h->nl, r, NLM_F_CREATE | NLM_F_REPLACE);
+		if (err < 0) {
+			/* e.g. the gateway is not reachable yet */
+			log_info("route %s waits: %s", it->prefix,
+			    nl_geterror(err));
+			rc = 1;
+			goto done;
+		}
+	} else if ((err = rtnl_route_delete(h->nl, r, 0)) < 0) {
+		log_debug("route %s: %s", it->prefix, nl_geterror(err));
+	}
+	log_info("%s route %s", add ? "added" : "removed", it->prefix);
+	rc = 0;
+done:
+	nl_addr_put(dst);
+	rtnl_route_put(r);
+	return rc;
+}
+
+/* ---- show route -------------------------------------------------- */
+
+/* Whether route prefix p/pl is shown for the filter f/fl (fl < 0: an address). */
+static bool
+route_match(int fam, const unsigned char *p, int pl, const unsigned char *f,
+    int fl)
+{
+	int bits = fl < 0 ? pl : fl;
+
+	if (fl >= 0 && pl < fl)
+		return false;
+	for (int i = 0; i < bits; i++) {
+		int m = 0x80 >> (i % 8);
+		if ((p[i / 8] & m) != (f[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+static void
+route_ifname(struct nl_cache *lc, int ifindex, struct sb *out)
+{
+	char name[IFNAMSIZ + 1];
+
+	if (rtnl_link_i2name(lc, ifindex, name, sizeof(name)) == NULL)
+		snprintf(name, sizeof(name), "if%d", ifindex);
+	iface_junos_name(name, out);
+}
+
+static json_t *
+route_entry(struct nl_cache *lc, struct rtnl_route *r, struct conf *run)
+{
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+	int fam = rtnl_route_get_family(r);
+	char buf[INET6_ADDRSTRLEN + 8];
+	unsigned char zero[16] = { 0 };
+	const void *bin = nl_addr_get_len(dst) ? nl_addr_get_binary_addr(dst) :
+	    zero;
+	json_t *e = json_object(), *nhs = json_array();
+	const char *proto = "Static";
+	int pref = ROUTE_PREF_STATIC;
+	struct sb s;
+
+	sb_init(&s);
+	inet_ntop(fam, bin, buf, sizeof(buf));
+	sb_printf(&s, "%s/%u", buf, nl_addr_get_prefixlen(dst));
+	json_object_set_new(e, "prefix", json_string(sb_str(&s)));
+	if (rtnl_route_get_type(r) == RTN_LOCAL) {
+		proto = "Local";
+		pref = 0;
+	} else if (rtnl_route_get_protocol(r) == RTPROT_KERNEL) {
+		proto = "Direct";
+		pref = 0;
+	} else if (rtnl_route_get_type(r) == RTN_UNREACHABLE) {
+		json_object_set_new(e, "reject", json_true());
+	} else if (rtnl_route_get_type(r) == RTN_BLACKHOLE) {
+		json_object_set_new(e, "discard", json_true());
+	}
+	if (strcmp(proto, "Static") == 0 && run != NULL) {
+		const struct cnode *st = host_path(conf_root(run),
+		    "routing-options static");
+		for (const struct cnode *c = st ? st->first : NULL; c;
+		    c = c->next)
+			if (c->val && strcmp(c->val, sb_str(&s)) == 0 &&
+			    host_child(c, "preference"))
+				pref = atoi(host_child(c, "preference")->val);
+	}
+	json_object_set_new(e, "protocol", json_string(proto));
+	json_object_set_new(e, "preference", json_integer(pref));
+	for (int i = 0; i < rtnl_route_get_nnexthops(r); i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(r, i);
+		struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
+		json_t *n = json_object();
+		sb_reset(&s);
+		route_ifname(lc, rtnl_route_nh_get_ifindex(nh), &s);
+		json_object_set_new(n, "via", json_string(sb_str(&s)));
+		if (gw != NULL) {
+			inet_ntop(fam, nl_addr_get_binary_addr(gw), buf,
+			    sizeof(buf));
+			json_object_set_new(n, "to", json_string(buf));
+		}
+		json_array_append_new(nhs, n);
+	}
+	json_object_set_new(e, "nexthops", nhs);
+	sb_free(&s);
+	return e;
+}
+
+static int
+route_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	unsigned char bx[16] = { 0 }, by[16] = { 0 };
+	const char *px = json_string_value(json_object_get(x, "prefix"));
+	const char *py = json_string_value(json_object_get(y, "prefix"));
+	char tx[64], ty[64];
+	int c;
+
+	snprintf(tx, sizeof(tx), "%s", px);
+	snprintf(ty, sizeof(ty), "%s", py);
+	*strchr(tx, '/') = '\0';
+	*strchr(ty, '/') = '\0';
+	int fam = strchr(tx, ':') ? AF_INET6 : AF_INET;
+	inet_pton(fam, tx, bx);
+	inet_pton(fam, ty, by);
+	if ((c = memcmp(bx, by, 16)) != 0)
+		return c;
+	return atoi(strchr(px, '/') + 1) - atoi(strchr(py, '/') + 1);
+}
+
+static json_t *
+route_table(const char *name, json_t *entries)
+{
+	size_t n = json_array_size(entries);
+	json_t **v = xcalloc(n ? n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(entries, i));
+	qsort(v, n, sizeof(*v), route_cmp);
+	json_array_clear(entries);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(entries, v[i]);
+	free(v);
+	return json_pack("{s:s, s:I, s:I, s:I, s:o}", "name", name,
+	    "destinations", (json_int_t)n, "routes", (json_int_t)n, "active",
+	    (json_int_t)n, "entries", entries);
+}
+
+json_t *
+route_show(struct hostd *h, const json_t *input, struct sb *err)
+{
+	const char *want = json_string_value(json_object_get(input,
+	    "destination"));
+	struct nl_cache *rc = NULL, *lc = NULL;
+	unsigned char f[16] = { 0 };
+	int ffam = 0, fl = -1;
+	json_t *out = NULL, *v4 = json_array(), *v6 = json_array();
+
+	if (want != NULL) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%s", want);
+		char *sl = strchr(buf, '/');
+		if (sl != NULL) {
+			*sl = '\0';
+			fl = atoi(sl + 1);
+		}
+		ffam = strchr(buf, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(ffam, buf, f) != 1 || fl > (ffam == AF_INET ?
+		    32 : 128)) {
+			sb_printf(err, "error: invalid destination %s", want);
+			goto done;
+		}
+	}
+	if (rtnl_route_alloc_cache(h->nl, AF_UNSPEC, 0, &rc) < 0 ||
+	    rtnl_link_alloc_cache(h->nl, AF_UNSPEC, &lc) < 0) {
+		sb_puts(err, "error: cannot read the routing table");
+		goto done;
+	}
+	for (struct nl_object *o = nl_cache_get_first(rc); o;
+	    o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+		int fam = rtnl_route_get_family(r), type = rtnl_route_get_type(r);
+		uint32_t table = rtnl_route_get_table(r);
+		struct nl_addr *dst = rtnl_route_get_dst(r);
+		unsigned char zero[16] = { 0 };
+		if ((fam != AF_INET && fam != AF_INET6) || dst == NULL)
+			continue;
+		if (!(table == RT_TABLE_MAIN || (table == RT_TABLE_LOCAL &&
+		    type == RTN_LOCAL)))
+			continue;
+		if (type == RTN_LOCAL && rtnl_route_get_nnexthops(r) > 0) {
+			char name[IFNAMSIZ + 1];
+			int ix = rtnl_route_nh_get_ifindex(
+			    rtnl_route_nexthop_n(r, 0));
+			if (rtnl_link_i2name(lc, ix, name, sizeof(name)) &&
+			    strcmp(name, "lo") == 0)
+				continue;
+		}
+		if (fam == AF_INET6 && nl_addr_get_prefixlen(dst) == 8 &&
+		    ((unsigned char *)nl_addr_get_binary_addr(dst))[0] == 0xff)
+			continue;
+		if (want != NULL && (fam != ffam || !route_match(fam,
+		    nl_addr_get_len(dst) ? nl_addr_get_binary_addr(dst) : zero,
+		    (int)nl_addr_get_prefixlen(dst), f, fl)))
+			continue;
+		json_array_append_new(fam == AF_INET ? v4 : v6,
+		    route_entry(lc, r, link_running(h->link)));
+	}
+	out = json_pack("{s:[]}", "tables");
+	if (json_array_size(v4) > 0 || want == NULL)
+		json_array_append_new(json_object_get(out, "tables"),
+		    route_table("inet.0", json_incref(v4)));
+	if (json_array_size(v6) > 0)
+		json_array_append_new(json_object_get(out, "tables"),
+		    route_table("inet6.0", json_incref(v6)));
+done:
+	json_decref(v4);
+	json_decref(v6);
+	if (rc)
+		nl_cache_free(rc);
+	if (lc)
+		nl_cache_free(lc);
+	return out;
+}
