@@ -21,9 +21,15 @@ static const struct render_entry cli_no_pki_renderers[] = { { NULL, NULL } };
 #define pki_renderers cli_no_pki_renderers
 #endif
 
+#ifndef QSAFE_HAVE_HOST_RENDER
+static const struct render_entry cli_no_host_renderers[] = { { NULL, NULL } };
+#define host_renderers cli_no_host_renderers
+#endif
+
 /* Every area's table; add keymgr_renderers, iked_renderers, ... here. */
 static const struct render_entry *const render_tables[] = {
 	pki_renderers,
+	host_renderers,
 };
 
 static const struct render_entry *
