@@ -110,12 +110,17 @@ diag_ping_line(const char *l, json_t *d)
 {
 	char a[256], b[64];
 	unsigned seq, ttl, size;
+
 	double t, mn, av, mx, md;
 	unsigned tx, rx;
 
-	if (sscanf(l, "PING %255s (%63[^)]) %u", a, b, &size) == 3) {
+	if (sscanf(l, "PING %255s (%63[^)])", a, b) == 2) {
+		/* "56(84) bytes of data", after "from SRC : " with -I */
+		const char *p = strrchr(l, '(');
+		while (p && p > l && p[-1] >= '0' && p[-1] <= '9')
+			p--;
 		json_object_set_new(d, "address", json_string(b));
-		json_object_set_new(d, "size", json_integer(size));
+		json_object_set_new(d, "size", json_integer(p ? atoi(p) : 56));
 	} else if (sscanf(l, "%u bytes from %63[^:]: icmp_seq=%u ttl=%u "
 	    "time=%lf", &size, b, &seq, &ttl, &t) == 5) {
 		json_array_append_new(json_object_get(d, "replies"), json_pack(

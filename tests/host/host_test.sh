@@ -1,0 +1,240 @@
+#!/bin/bash
+# hostd end to end, in network namespaces this test creates and removes:
+#
+#   L (198.51.100.2) --- ge-0-0-0 [ A: the appliance ] ge-0-0-1 --- R (203.0.113.2)
+#                  198.51.100.1/24                 203.0.113.1/24
+#
+# mgd runs inside A (ip netns exec) with a temporary state dir and starts
+# hostd itself.  Checks: committed addresses and routes are in A
+# (`ip -n A`), an interface missing in A is refused with its message, ping
+# L -> R passes through A only when a policy permits it, UDP 500 to A is
+# dropped (counter deny_ge_0_0_1) on a zone without `ike` and passes with
+# it, the show commands match golden/, and a rollback removes what the
+# commits added.  IPv6 is disabled in the namespaces so outputs are stable.
+# No packet leaves these namespaces.
+#
+# usage: host_test.sh MGD CLI GOLDEN_DIR        (root; else exit 77: skipped)
+set -u
+MGD=$1
+CLI=$2
+GOLDEN=$3
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: hostd tests need root (network namespaces)"
+	exit 77
+fi
+for p in ip nft ping; do
+	command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
+done
+
+NS=qsafe-t-$$
+A=$NS-a L=$NS-l R=$NS-r
+D=$(mktemp -d /tmp/qsafe-host-test-XXXXXX)
+fails=0
+
+cleanup() {
+	[ -f "$D/mgd.pid" ] && kill "$(cat "$D/mgd.pid")" 2>/dev/null
+	sleep 0.3
+	for n in $A $L $R; do ip netns del $n 2>/dev/null; done
+	rm -rf "$D"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+
+for n in $A $L $R; do
+	ip netns add $n || { echo "SKIP: cannot create network namespaces"; exit 77; }
+	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip -n $n link set lo up
+done
+ip link add ge-0-0-0 netns $A type veth peer name eth0 netns $L
+ip link add ge-0-0-1 netns $A type veth peer name eth0 netns $R
+ip netns exec $A sysctl -qw net.ipv4.ip_forward=1
+ip -n $L addr add 198.51.100.2/24 dev eth0
+ip -n $L link set eth0 up
+ip -n $L route add 203.0.113.0/24 via 198.51.100.1
+ip -n $R addr add 203.0.113.2/24 dev eth0
+ip -n $R link set eth0 up
+ip -n $R route add 198.51.100.0/24 via 203.0.113.1
+
+ip netns exec $A "$MGD" --state-dir "$D" --log "$D/mgd.log" </dev/null \
+	>/dev/null 2>&1 &
+for _ in $(seq 100); do
+	[ -S "$D/mgd.sock" ] && break
+	sleep 0.05
+done
+sleep 0.5
+
+cli() { "$CLI" --state-dir "$D" --keep-going; }
+
+# Runs show command $1 and compares with golden file $2.
+golden() {
+	local out
+	out=$("$CLI" --state-dir "$D" -c "$1" 2>&1)
+	if [ -n "${QSAFE_GOLDEN_UPDATE:-}" ]; then
+		printf '%s\n' "$out" >"$GOLDEN/$2"
+	fi
+	if [ "$out" = "$(cat "$GOLDEN/$2")" ]; then
+		ok "$1 matches golden/$2"
+	else
+		bad "$1 differs from golden/$2"
+		diff <(printf '%s\n' "$out") "$GOLDEN/$2"
+	fi
+}
+
+ping_lr() { ip netns exec $L ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1; }
+counter() {
+	ip netns exec $A nft list counter inet qsafe "$1" 2>/dev/null |
+		awk '/packets/ {print $2}'
+}
+udp500() {
+	ip netns exec $R bash -c 'echo ike >/dev/udp/203.0.113.1/500' 2>/dev/null
+	sleep 0.2
+}
+
+# 1. addresses, a static route and two zones without policies
+cli <<'SET' >"$D/out1" 2>&1
+configure
+set system host-name qsafe-test
+set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.1/24
+set interfaces ge-0/0/1 unit 0 family inet address 203.0.113.1/24
+set routing-options static route 10.20.0.0/16 next-hop 203.0.113.2
+set routing-options static route 10.30.0.0/16 discard
+set security zones security-zone trust interfaces ge-0/0/0.0 host-inbound-traffic system-services ping
+set security zones security-zone untrust interfaces ge-0/0/1.0 host-inbound-traffic system-services ping
+commit
+SET
+grep -q "commit complete" "$D/out1" && ok "commit addresses, routes, zones" ||
+	{ bad "commit addresses, routes, zones"; cat "$D/out1"; }
+ip -n $A -4 addr show dev ge-0-0-0 | grep -q "inet 198.51.100.1/24" &&
+	ok "address on ge-0-0-0" || bad "address on ge-0-0-0"
+ip -n $A -4 addr show dev ge-0-0-1 | grep -q "inet 203.0.113.1/24" &&
+	ok "address on ge-0-0-1" || bad "address on ge-0-0-1"
+ip -n $A route | grep -q "10.20.0.0/16 via 203.0.113.2 dev ge-0-0-1 proto static" &&
+	ok "static route" || bad "static route"
+ip -n $A route show type blackhole | grep -q "10.30.0.0/16" &&
+	ok "discard route" || bad "discard route"
+[ "$(ip netns exec $A hostname)" = "$(hostname)" ] &&
+	ok "host name of the machine untouched" || bad "host name changed"
+
+# 2. no policy: A does not forward; the appliance itself answers ping
+ping_lr && bad "ping L->R passes without a policy" || ok "ping L->R dropped without a policy"
+ip netns exec $L ping -n -c 1 -W 1 198.51.100.1 >/dev/null 2>&1 &&
+	ok "ping to the appliance (system-services ping)" || bad "ping to the appliance"
+
+# 3. UDP 500 to a zone without ike is dropped
+before=$(counter deny_ge_0_0_1)
+udp500
+after=$(counter deny_ge_0_0_1)
+[ "${after:-0}" -gt "${before:-0}" ] && ok "IKE dropped without system-services ike" ||
+	bad "IKE not dropped without ike ($before -> $after)"
+
+# 4. a missing interface is refused
+cli <<'SET' >"$D/out4" 2>&1
+configure
+set interfaces ge-0/0/5 unit 0 family inet address 10.5.0.1/24
+commit
+rollback 0
+SET
+grep -A2 "^\[edit interfaces ge-0/0/5\]" "$D/out4" >"$D/err4"
+printf "[edit interfaces ge-0/0/5]\n  'unit 0'\n    interface ge-0-0-5 does not exist on this host\n" |
+	cmp -s - "$D/err4" && ok "missing interface refused" ||
+	{ bad "missing interface refused"; cat "$D/out4"; }
+
+# 5. a policy trust -> untrust permits ping; ike on untrust
+cli <<'SET' >"$D/out5" 2>&1
+configure
+set security address-book global address left-net 198.51.100.0/24
+set security policies from-zone trust to-zone untrust policy t2u match source-address left-net
+set security policies from-zone trust to-zone untrust policy t2u match destination-address any
+set security policies from-zone trust to-zone untrust policy t2u match application junos-icmp-all
+set security policies from-zone trust to-zone untrust policy t2u then permit
+set security policies from-zone untrust to-zone trust policy u2t match source-address any
+set security policies from-zone untrust to-zone trust policy u2t match destination-address any
+set security policies from-zone untrust to-zone trust policy u2t match application any
+set security policies from-zone untrust to-zone trust policy u2t then deny
+set security zones security-zone untrust interfaces ge-0/0/1.0 host-inbound-traffic system-services ike
+set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.3/24
+set routing-options static route 10.40.0.0/16 next-hop 198.51.100.2
+commit
+SET
+grep -q "commit complete" "$D/out5" && ok "commit policies" ||
+	{ bad "commit policies"; cat "$D/out5"; }
+ping_lr && ok "ping L->R passes with policy t2u" || bad "ping L->R with policy t2u"
+ip netns exec $R ping -n -c 1 -W 1 198.51.100.2 >/dev/null 2>&1 &&
+	bad "ping R->L passes despite u2t deny" || ok "ping R->L denied by u2t"
+before=$(counter deny_ge_0_0_1)
+udp500
+after=$(counter deny_ge_0_0_1)
+[ "${after:-0}" -eq "${before:-0}" ] && ok "IKE accepted with system-services ike" ||
+	bad "IKE dropped with ike ($before -> $after)"
+"$CLI" --state-dir "$D" -c "show security policies hit-count" |
+	awk '$4 == "t2u" && $5 >= 1 {f=1} END {exit !f}' &&
+	ok "hit count of t2u" || bad "hit count of t2u"
+
+# 6. output shapes
+golden "show interfaces terse" interfaces-terse.out
+golden "show interfaces ge-0/0/1.0 terse" interfaces-terse-unit.out
+golden "show route" route.out
+golden "show route 10.20.1.1" route-lookup.out
+golden "show security zones" zones.out
+golden "show security zones detail" zones-detail.out
+golden "show security policies" policies.out
+golden "show security policies from-zone untrust to-zone trust detail" policies-detail.out
+out=$("$CLI" --state-dir "$D" -c "ping 203.0.113.2 count 3 rapid")
+printf '%s\n' "$out" | sed -n 2p | grep -qx '!!!' &&
+	printf '%s\n' "$out" | grep -q "^3 packets transmitted, 3 packets received, 0% packet loss" &&
+	ok "ping rapid" || { bad "ping rapid"; printf '%s\n' "$out"; }
+out=$("$CLI" --state-dir "$D" -c "ping 198.51.100.2 count 2 source 198.51.100.1")
+printf '%s\n' "$out" | head -1 | grep -qx "PING 198.51.100.2 (198.51.100.2): 56 data bytes" &&
+	printf '%s\n' "$out" | grep -q "^64 bytes from 198.51.100.2: icmp_seq=1 ttl=64 time=" &&
+	ok "ping" || { bad "ping"; printf '%s\n' "$out"; }
+if command -v traceroute >/dev/null; then
+	out=$("$CLI" --state-dir "$D" -c "traceroute 203.0.113.2")
+	printf '%s\n' "$out" | grep -q "^ 1  203.0.113.2 (203.0.113.2)  .* ms" &&
+		ok "traceroute" || { bad "traceroute"; printf '%s\n' "$out"; }
+fi
+
+# 7. rollback 1: the second commit's address, route and policies are gone
+cli <<'SET' >"$D/out7" 2>&1
+configure
+rollback 1
+commit
+SET
+grep -q "commit complete" "$D/out7" && ok "commit rollback 1" ||
+	{ bad "commit rollback 1"; cat "$D/out7"; }
+ip -n $A -4 addr show dev ge-0-0-0 | grep -q "inet 198.51.100.3/" &&
+	bad "198.51.100.3 still there after rollback" || ok "198.51.100.3 gone after rollback"
+ip -n $A -4 addr show dev ge-0-0-0 | grep -q "inet 198.51.100.1/24" &&
+	ok "198.51.100.1 kept after rollback" || bad "198.51.100.1 lost by rollback"
+ip -n $A route | grep -q "10.40.0.0/16" &&
+	bad "route 10.40/16 still there after rollback" || ok "route 10.40/16 gone after rollback"
+ip -n $A route | grep -q "10.20.0.0/16" &&
+	ok "route 10.20/16 kept after rollback" || bad "route 10.20/16 lost by rollback"
+ping_lr && bad "ping L->R passes after rollback" || ok "ping L->R dropped after rollback"
+
+# 8. deleting everything removes what hostd added
+cli <<'SET' >"$D/out8" 2>&1
+configure
+delete interfaces
+delete routing-options
+delete security
+commit
+SET
+grep -q "commit complete" "$D/out8" && ok "commit deletion" ||
+	{ bad "commit deletion"; cat "$D/out8"; }
+ip -n $A -4 addr show | grep -q "inet 198\|inet 203" &&
+	bad "addresses still there after deletion" || ok "addresses gone after deletion"
+ip -n $A route | grep -q "proto static" &&
+	bad "static routes still there after deletion" || ok "static routes gone after deletion"
+ip -n $A route show type blackhole | grep -q "10.30.0.0/16" &&
+	bad "discard route still there after deletion" || ok "discard route gone after deletion"
+
+if [ $fails -gt 0 ]; then
+	echo "--- mgd.log"
+	tail -30 "$D/mgd.log"
+	exit 1
+fi
+exit 0
