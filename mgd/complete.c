@@ -175,32 +175,86 @@ comp_placeholder(struct comp *c, const struct snode *sn)
 	sb_free(&h);
 }
 
+/* A name offered for listing and the entry it comes from. */
+struct nent {
+	char *v;
+	struct cnode *e;
+};
+
 static int
-comp_cmp_str(const void *a, const void *b)
+comp_cmp_nent(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct nent *)a)->v, ((const struct nent *)b)->v);
+}
+
+static void
+nent_swap(struct nent *a, struct nent *b)
+{
+	struct nent t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Moves the k smallest of x[0 .. n) to the front (quickselect). */
+static void
+nent_select(struct nent *x, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		/* median of three as the pivot, kept at mid */
+		if (strcmp(x[mid].v, x[lo].v) < 0)
+			nent_swap(&x[mid], &x[lo]);
+		if (strcmp(x[hi].v, x[lo].v) < 0)
+			nent_swap(&x[hi], &x[lo]);
+		if (strcmp(x[hi].v, x[mid].v) < 0)
+			nent_swap(&x[hi], &x[mid]);
+		const char *pv = x[mid].v;
+		while (i <= j) {
+			while (strcmp(x[i].v, pv) < 0)
+				i++;
+			while (strcmp(x[j].v, pv) > 0)
+				j--;
+			if (i <= j) {
+				nent_swap(&x[i], &x[j]);
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
 }
 
 /*
  * The entries of list sn under parent (key part k; earlier parts must equal
- * before), as CI_NAME items.  Only parent's children of that kind are read.
+ * before), as CI_NAME items, sorted, at most COMPLETE_MAX_NAMES and a "...".
+ * Only parent's children of that kind are read, each once.
  */
 static void
 comp_names(struct comp *c, struct cnode *parent, const struct snode *sn,
     size_t k, const char *before)
 {
 	const struct snode *dsn = snode_child(sn, "description");
-	const char *khelp = sn->keys[k]->dsc;
-	struct cnode **e = NULL, *ch;
-	char **v = NULL;
-	size_t n = 0, cap = 0, wl = strlen(c->word), blen;
+	bool owned = sn->nkeys > 1;
+	struct nent *x = NULL;
+	const char *max = NULL;
+	size_t n = 0, cap = 0, wl = strlen(c->word), blen, shown = 0;
 
 	if (parent == NULL || parent->slot == NULL || sn->parent != parent->sn)
 		return;
 	blen = before ? strlen(before) : 0;
-	for (ch = parent->slot[sn->idx]; ch && ch->sn == sn; ch = ch->prev) {
+	for (struct cnode *ch = parent->slot[sn->idx]; ch && ch->sn == sn;
+	    ch = ch->prev) {
 		const char *p = ch->val;
-		size_t len;
 		if (p == NULL)
 			continue;
 		if (k > 0) {
@@ -209,68 +263,53 @@ comp_names(struct comp *c, struct cnode *parent, const struct snode *sn,
 				continue;
 			p += blen + 1;
 		}
-		len = strcspn(p, "\x1f");
+		size_t len = owned ? strcspn(p, "\x1f") : strlen(p);
 		if (len < wl || strncmp(p, c->word, wl) != 0)
 			continue;
 		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof(*v));
-			e = xrealloc(e, cap * sizeof(*e));
+			cap = cap ? cap * 2 : 256;
+			x = xrealloc(x, cap * sizeof(*x));
 		}
-		/* single-key entries are borrowed; parts are copied */
-		v[n] = sn->nkeys > 1 ? xstrndup(p, len) : ch->val;
-		e[n] = ch;
+		/* single-key entries are borrowed; key parts are copied */
+		x[n].v = owned ? xstrndup(p, len) : ch->val;
+		x[n].e = ch;
+		if (max == NULL || strcmp(x[n].v, max) > 0)
+			max = x[n].v;
 		n++;
 	}
-	if (sn->nkeys == 1) {
-		/* sort the entries with their names */
-		struct { char *v; struct cnode *e; } *pr = xcalloc(n ? n : 1,
-		    sizeof(*pr));
-		for (size_t i = 0; i < n; i++) {
-			pr[i].v = v[i];
-			pr[i].e = e[i];
-		}
-		qsort(pr, n, sizeof(*pr), comp_cmp_str);
-		for (size_t i = 0; i < n; i++) {
-			v[i] = pr[i].v;
-			e[i] = pr[i].e;
-		}
-		free(pr);
-	} else {
-		qsort(v, n, sizeof(*v), comp_cmp_str);
-	}
-	size_t shown = 0;
-	const char *last = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (last != NULL && strcmp(last, v[i]) == 0)
-			continue;
-		last = v[i];
+	if (n > COMPLETE_MAX_NAMES + 1)
+		nent_select(x, n, COMPLETE_MAX_NAMES + 1);
+	size_t m = n < COMPLETE_MAX_NAMES + 1 ? n : COMPLETE_MAX_NAMES + 1;
+	if (m > 0)
+		qsort(x, m, sizeof(*x), comp_cmp_nent);
+	for (size_t i = 0; i < m; i++) {
+		if (i > 0 && strcmp(x[i].v, x[i - 1].v) == 0)
+			continue;	/* a key part shared by entries */
 		if (shown == COMPLETE_MAX_NAMES) {
-			/* the rest: one line; the last one keeps `common` right */
+			/* the rest: one line after the last name listed */
 			struct citem *it;
 			comp_add(c, CI_MORE, ' ', "...", "");
 			it = &c->it[c->nit - 1];
-			it->key = xstrdup(c->it[c->nit - 2].name);
-			it->key = xrealloc(it->key, strlen(it->key) + 2);
-			strcat(it->key, "\x7f");
-			if (sn->nkeys == 1)
-				c->lcp_extra = v[n - 1];
+			it->key = xmalloc(strlen(x[i - 1].v) + 2);
+			sprintf(it->key, "%s\x7f", x[i - 1].v);
+			/* `common` covers the names left out */
+			if (!owned)
+				c->lcp_extra = max;
 			break;
 		}
-		const char *h = khelp;
-		if (dsn != NULL && sn->nkeys == 1) {
-			struct cnode *d = conf_find(c->conf, e[i], dsn, NULL);
+		const char *h = sn->keys[k]->dsc;
+		if (dsn != NULL && !owned) {
+			struct cnode *d = conf_find(c->conf, x[i].e, dsn, NULL);
 			if (d != NULL && d->val != NULL)
 				h = d->val;
 		}
-		comp_add(c, CI_NAME, ' ', v[i], h);
+		comp_add(c, CI_NAME, ' ', x[i].v, h);
 		shown++;
 	}
-	if (sn->nkeys > 1)
+	if (owned)
 		for (size_t i = 0; i < n; i++)
-			free(v[i]);
-	free(v);
-	free(e);
+			free(x[i].v);
+	free(x);
 }
 
 /* The entries of the list a qc:ref names (lists under containers only). */
@@ -353,6 +392,7 @@ struct pres {
 	bool positional_done;
 	struct cpath at;	/* containers and list entries down to sn */
 	size_t nsteps;		/* statements parsed after the command */
+	const struct snode *last;	/* the last of them, or NULL */
 };
 
 static int
@@ -391,6 +431,7 @@ comp_state(struct comp *c, const struct snode *base, const struct cpath *rel,
 	size_t ctx = 0;
 
 	r->nsteps = rel->n;
+	r->last = last ? last->sn : NULL;
 	r->sn = base;
 	for (size_t i = 0; i < rel->n; i++) {
 		if (rel->step[i].sn->kind == SN_CONTAINER ||
@@ -595,8 +636,12 @@ comp_statement(struct comp *c, const struct snode *base, size_t from,
 	switch (r.st) {
 	case PS_CHILDREN:
 		comp_children(c, &r, at, pc == PC_EDIT);
+		/* edit_apply: `set` of a container that means nothing
+		 * empty wants more words */
 		enter = pc == PC_SHOW || pc == PC_DELETE || pc == PC_EDIT ||
-		    (r.nsteps > 0 && pc != PC_ARGS);
+		    (r.nsteps > 0 && pc == PC_LOOSE) || (r.nsteps > 0 &&
+		    pc == PC_SET && !(r.last->kind == SN_CONTAINER &&
+		    !(r.last->flags & SNF_PRESENCE)));
 		break;
 	case PS_KEY:
 		comp_values(c, r.sn->keys[r.key]);
@@ -822,9 +867,10 @@ comp_config(struct comp *c, size_t from)
 	else if (strcmp(cmd, "rollback") == 0) {
 		if (i == c->n)
 			comp_generations(c);
-		comp_tail(c, i, rescue, i == c->n ? 1 : 0);
-		if (i < c->n && !c->failed)
-			comp_enter(c);
+		if (i == c->n || i + 1 == c->n)
+			comp_tail(c, i, rescue, 1);
+		else
+			comp_error(c, "syntax error.", c->tk.t[i + 1].off);
 	} else if (strcmp(cmd, "save") == 0) {
 		if (i == c->n)
 			comp_add(c, CI_PLACEHOLDER, ' ', "<filename>",
@@ -1351,7 +1397,8 @@ complete_request(struct session *s, const json_t *req, bool help,
 	comp_run(&c, 0, s->mode == SESS_CONFIG);
 	if (c.failed)
 		goto done;
-	qsort(c.it, c.nit, sizeof(*c.it), comp_cmp_item);
+	if (c.nit > 0)
+		qsort(c.it, c.nit, sizeof(*c.it), comp_cmp_item);
 	/* the same name twice (entries of a multi-key list) once */
 	size_t k = 0;
 	for (size_t i = 0; i < c.nit; i++) {
@@ -1395,12 +1442,16 @@ complete_request(struct session *s, const json_t *req, bool help,
 	if (first != NULL && c.lcp_extra != NULL && !space)
 		common = comp_lcp(first, c.lcp_extra) < common ?
 		    comp_lcp(first, c.lcp_extra) : common;
-	if (first != NULL) {
+	/* a free value may be typed: TAB lists rather than pick a keyword */
+	bool free_value = false;
+	for (size_t i = 0; i < c.nit; i++)
+		free_value = free_value || c.it[i].kind == CI_PLACEHOLDER;
+	if (first != NULL && !(free_value && c.word[0] == '\0' && !space)) {
 		char *cm = xstrndup(first, common);
 		json_object_set_new(reply, "common", json_string(cm));
 		free(cm);
 	}
-	if (!space && c.nit > 0 && json_array_size(m) != 1)
+	if (!space && c.nit > 0 && (json_array_size(m) != 1 || free_value))
 		json_object_set_new(reply, "output", json_string(sb_str(&out)));
 	sb_free(&out);
 done:
