@@ -213,3 +213,81 @@ cmd_show_tree(struct conf *c, const struct cpath *at, const char *header,
 		break;
 	}
 }
+
+static void
+cmd_xml_text(struct sb *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			sb_puts(out, "&lt;");
+		else if (*s == '>')
+			sb_puts(out, "&gt;");
+		else if (*s == '&')
+			sb_puts(out, "&amp;");
+		else
+			sb_putc(out, *s);
+	}
+}
+
+static void
+cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			cmd_xml_value(tag, x, depth, out);
+		return;
+	}
+	sb_indent(out, depth * 4);
+	if (json_is_object(v)) {
+		sb_printf(out, "<%s>\n", tag);
+		json_object_foreach((json_t *)v, k, x)
+			cmd_xml_value(k, x, depth + 1, out);
+		sb_indent(out, depth * 4);
+		sb_printf(out, "</%s>\n", tag);
+		return;
+	}
+	sb_printf(out, "<%s>", tag);
+	if (json_is_string(v)) {
+		cmd_xml_text(out, json_string_value(v));
+	} else if (json_is_true(v) || json_is_false(v)) {
+		sb_puts(out, json_is_true(v) ? "true" : "false");
+	} else if (!json_is_null(v)) {
+		char *t = json_dumps(v, JSON_ENCODE_ANY);
+		sb_puts(out, t ? t : "");
+		free(t);
+	}
+	sb_printf(out, "</%s>\n", tag);
+}
+
+void
+cmd_display_data(const struct pipes *p, json_t *reply)
+{
+	json_t *data = json_object_get(reply, "data");
+	const char *render = json_string_value(json_object_get(reply, "render"));
+	struct sb out;
+
+	if (data == NULL || (p->display != DISPLAY_JSON &&
+	    p->display != DISPLAY_XML))
+		return;
+	sb_init(&out);
+	if (p->display == DISPLAY_JSON) {
+		char *t = json_dumps(data, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		sb_puts(&out, t ? t : "{}");
+		sb_putc(&out, '\n');
+		free(t);
+	} else {
+		sb_puts(&out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/"
+		    "junos/qsafe/junos\">\n");
+		cmd_xml_value(render ? render : "output", data, 1, &out);
+		sb_puts(&out, "    <cli>\n        <banner></banner>\n    </cli>\n"
+		    "</rpc-reply>\n");
+	}
+	json_object_del(reply, "render");
+	json_object_del(reply, "data");
+	reply_out(reply, sb_str(&out));
+	sb_free(&out);
+}

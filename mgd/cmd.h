@@ -40,6 +40,12 @@ void cmd_pipes_reply(struct pipes *p, json_t *reply);
 void cmd_show_tree(struct conf *c, const struct cpath *at, const char *header,
     const struct pipes *p, struct sb *out);
 
+/*
+ * `| display json|xml` of an operational reply: the structured data printed
+ * as JSON or XML instead of rendered (cli-behaviour.md §11).
+ */
+void cmd_display_data(const struct pipes *p, json_t *reply);
+
 /* Index of the first `|` word, or tk->n. */
 size_t cmd_pipe_start(const struct toks *tk);
 

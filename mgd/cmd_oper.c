@@ -496,7 +496,20 @@ oper_rpc(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 			return;
 		}
 	}
-	mgd_rpc(s, sn, input, reply);
+	struct pipes p;
+	if (cmd_pipes(tk, end, &p, reply) == -1) {
+		cmd_pipes_free(&p);
+		json_decref(input);
+		return;
+	}
+	if (p.compare) {
+		reply_syntax(reply, "syntax error.", tk->t[end].off);
+	} else {
+		mgd_rpc(s, sn, input, reply);
+		cmd_display_data(&p, reply);
+		cmd_pipes_reply(&p, reply);
+	}
+	cmd_pipes_free(&p);
 	json_decref(input);
 }
 

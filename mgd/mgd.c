@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "lib/log.h"
@@ -264,14 +265,29 @@ main(int argc, char **argv)
 	event_base_dispatch(m.base);
 	event_free(sigterm);
 	event_free(sigint);
-	rc = 0;
-done:
+	backend_free(m.backend);
+	m.backend = NULL;
+	if (m.confirm_ev)
+		event_free(m.confirm_ev);
+	if (m.listen_ev)
+		event_free(m.listen_ev);
 	while (m.sessions) {
 		struct session *s = m.sessions;
 		m.sessions = s->next;
-		/* sessions are freed by the process exit; locks die with it */
-		(void)s;
+		/* a session's own cleanup, without the socket callbacks */
+		bufferevent_free(s->bev);
+		conf_free(s->priv);
+		sb_free(&s->priv_journal);
+		sb_free(&s->notices);
+		cpath_free(&s->level);
+		free(s->wait_arg);
+		free(s->user);
+		free(s->tty);
+		free(s);
 	}
+	event_base_free(m.base);
+	rc = 0;
+done:
 	if (m.listen_fd > 0) {
 		sb_reset(&path);
 		sb_printf(&path, "%s/mgd.sock", m.state_dir);
