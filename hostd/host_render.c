@@ -319,9 +319,9 @@ hr_traceroute(const json_t *d, struct sb *out)
 				continue;
 			}
 			if (json_object_get(p, "address") != NULL)
-				sb_printf(out, " %s (%s) ", hr_str(p, "address"),
+				sb_printf(out, " %s (%s)", hr_str(p, "address"),
 				    hr_str(p, "address"));
-			sb_printf(out, " %.3f ms", json_real_value(
+			sb_printf(out, "  %.3f ms", json_real_value(
 			    json_object_get(p, "time")));
 			if (json_object_get(p, "note") != NULL)
 				sb_printf(out, " %s", hr_str(p, "note"));
