@@ -295,6 +295,29 @@ conf_prune(struct conf *c, struct cnode *n)
 	}
 }
 
+/*
+ * Removes the children of parent that sit in another case of a choice than
+ * sn.  Looks at the kinds of children present (the parent's slots), not at
+ * every child: under `security ike` that is 3 kinds, not 30,000 entries.
+ */
+static void
+conf_remove_conflicts(struct conf *c, struct cnode *parent,
+    const struct snode *sn)
+{
+	const struct snode *psn = parent->sn;
+
+	if (parent->slot == NULL)
+		return;
+	for (size_t i = 0; i < psn->nchild; i++) {
+		if (parent->slot[i] == NULL ||
+		    !snode_conflicts(sn, psn->child[i]))
+			continue;
+		/* conf_remove moves the slot to the previous entry. */
+		while (parent->slot[i] != NULL)
+			conf_remove(c, parent->slot[i]);
+	}
+}
+
 struct cnode *
 conf_add(struct conf *c, struct cnode *parent, const struct snode *sn,
     const char *val, bool *created)
@@ -309,14 +332,8 @@ conf_add(struct conf *c, struct cnode *parent, const struct snode *sn,
 		return n;
 	}
 	/* A statement of one case removes those of the other cases. */
-	if (sn->ly != NULL) {
-		struct cnode *ch = parent->first, *next;
-		for (; ch != NULL; ch = next) {
-			next = ch->next;
-			if (snode_conflicts(sn, ch->sn))
-				conf_remove(c, ch);
-		}
-	}
+	if (sn->ly != NULL)
+		conf_remove_conflicts(c, parent, sn);
 	n = xcalloc(1, sizeof(*n));
 	n->sn = sn;
 	n->val = val ? xstrdup(val) : NULL;
@@ -437,6 +454,12 @@ conf_dup(const struct conf *src)
 	struct conf *c = conf_new(src->schema);
 
 	c->changed = src->changed;
+	/* The copy needs the same table: size it once instead of growing
+	 * it through every power of two (each growth rehashes all). */
+	if (src->hsize > 0) {
+		c->htab = xcalloc(src->hsize, sizeof(*c->htab));
+		c->hsize = src->hsize;
+	}
 	/* The root's dirty mark too: conf_clean and conf_touch stop at the
 	 * first clean/dirty node, so a dirty child needs a dirty root. */
 	c->root.flags = src->root.flags;
