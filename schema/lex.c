@@ -46,7 +46,10 @@ lex_is_clean_utf8(const char *s, size_t len)
 static void
 toks_push(struct toks *tk, struct sb *w, size_t off, bool quoted)
 {
-	tk->t = xrealloc(tk->t, (tk->n + 1) * sizeof(*tk->t));
+	/* Doubles at 0, 8, 16, 32...: the capacity follows from n alone. */
+	if (tk->n == 0 || (tk->n >= 8 && (tk->n & (tk->n - 1)) == 0))
+		tk->t = xrealloc(tk->t, (tk->n ? tk->n * 2 : 8) *
+		    sizeof(*tk->t));
 	tk->t[tk->n].s = sb_steal(w);
 	tk->t[tk->n].off = off;
 	tk->t[tk->n].quoted = quoted;
@@ -140,13 +143,22 @@ fail:
 	return -1;
 }
 
+/* The bytes that make a word need quotes: space, tab and \";{}[]|#'()&<>!* */
+static const bool lex_special[256] = {
+	[' '] = true, ['\t'] = true, ['"'] = true, ['\\'] = true,
+	[';'] = true, ['{'] = true, ['}'] = true, ['['] = true, [']'] = true,
+	['|'] = true, ['#'] = true, ['\''] = true, ['('] = true, [')'] = true,
+	['&'] = true, ['<'] = true, ['>'] = true, ['!'] = true, ['*'] = true,
+};
+
 bool
 lex_needs_quotes(const char *s)
 {
 	if (*s == '\0')
 		return true;
-	for (const char *p = s; *p; p++)
-		if (strchr(" \t\"\\;{}[]|#'()&<>!*", *p) != NULL)
+	/* A table look-up per byte: `display set` asks for every word. */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (lex_special[*p])
 			return true;
 	return false;
 }

@@ -30,7 +30,10 @@ cpath_free(struct cpath *p)
 void
 cpath_push(struct cpath *p, const struct snode *sn, const char *val)
 {
-	p->step = xrealloc(p->step, (p->n + 1) * sizeof(*p->step));
+	/* Doubles at 0, 4, 8, 16...: the capacity follows from n alone. */
+	if (p->n == 0 || (p->n >= 4 && (p->n & (p->n - 1)) == 0))
+		p->step = xrealloc(p->step, (p->n ? p->n * 2 : 4) *
+		    sizeof(*p->step));
 	p->step[p->n].sn = sn;
 	p->step[p->n].val = val ? xstrdup(val) : NULL;
 	p->n++;
