@@ -21,6 +21,11 @@ static const struct render_entry cli_no_pki_renderers[] = { { NULL, NULL } };
 #define pki_renderers cli_no_pki_renderers
 #endif
 
+#ifndef QSAFE_HAVE_KEYMGR_RENDER
+static const struct render_entry cli_no_keymgr_renderers[] = { { NULL, NULL } };
+#define keymgr_renderers cli_no_keymgr_renderers
+#endif
+
 #ifndef QSAFE_HAVE_HOST_RENDER
 static const struct render_entry cli_no_host_renderers[] = { { NULL, NULL } };
 #define host_renderers cli_no_host_renderers
@@ -29,6 +34,7 @@ static const struct render_entry cli_no_host_renderers[] = { { NULL, NULL } };
 /* Every area's table; add keymgr_renderers, iked_renderers, ... here. */
 static const struct render_entry *const render_tables[] = {
 	pki_renderers,
+	keymgr_renderers,
 	host_renderers,
 };
 

@@ -30,7 +30,9 @@ struct qkd_client {
 	struct curl_slist *hdr_get;
 	struct curl_slist *hdr_post;
 	char *base_url;
-	unsigned char *cert_blob;       /* our copies, CURL_BLOB_NOCOPY */
+	unsigned char *ca_blob;         /* our copies, CURL_BLOB_NOCOPY */
+	size_t ca_blob_len;
+	unsigned char *cert_blob;
 	size_t cert_blob_len;
 	unsigned char *key_blob;
 	size_t key_blob_len;
@@ -78,7 +80,7 @@ qkd_setup_tls(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	CURLcode rc = CURLE_OK;
 
 	/* ETSI GS QKD 014 5: TLS with mutual authentication. */
-	if (cfg->ca_file == NULL) {
+	if (cfg->ca_file == NULL && cfg->ca_blob == NULL) {
 		qkd_seterr(err, QKD_ERR_ARG, "no CA file to verify the KME");
 		return -1;
 	}
@@ -86,7 +88,18 @@ qkd_setup_tls(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	rc |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	rc |= curl_easy_setopt(c, CURLOPT_SSLVERSION,
 	    (long)CURL_SSLVERSION_TLSv1_2);
-	rc |= curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
+	if (cfg->ca_blob != NULL) {
+		/* CAINFO_BLOB: libcurl 7.77 with OpenSSL. */
+		qc->ca_blob = qkd_memdup(cfg->ca_blob, cfg->ca_blob_len);
+		qc->ca_blob_len = cfg->ca_blob_len;
+		blob.data = qc->ca_blob;
+		blob.len = qc->ca_blob_len;
+		blob.flags = CURL_BLOB_NOCOPY;
+		rc |= curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		rc |= curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+	} else {
+		rc |= curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
+	}
 	/* Only the configured CA: not the system directory. */
 	rc |= curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 	if (cfg->cert_blob != NULL && cfg->key_blob != NULL) {
@@ -206,6 +219,7 @@ qkd_client_free(struct qkd_client *qc)
 		OPENSSL_cleanse(qc->key_blob, qc->key_blob_len);
 	free(qc->key_blob);
 	free(qc->cert_blob);
+	free(qc->ca_blob);
 	OPENSSL_cleanse(qc->body, qc->max_response + 1);
 	free(qc->body);
 	free(qc->base_url);

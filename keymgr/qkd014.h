@@ -84,6 +84,8 @@ bool qkd_err_is_transient(enum qkd_err code);
 struct qkd_client_config {
 	const char *base_url;   /* "https://kme-a.example.net:443" (no path) */
 	const char *ca_file;    /* PEM bundle the KME certificate must chain to */
+	const void *ca_blob;    /* or: that bundle in memory (PEM), copied */
+	size_t ca_blob_len;
 	const char *cert_file;  /* SAE client certificate (PEM) ... */
 	const char *key_file;   /* ... and its private key (PEM) */
 	const void *cert_blob;  /* or: the certificate in memory (PEM) ... */

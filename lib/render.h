@@ -18,6 +18,7 @@ struct render_entry {
 
 /* Tables end with an entry whose name is NULL. */
 extern const struct render_entry pki_renderers[];
+extern const struct render_entry keymgr_renderers[];
 extern const struct render_entry host_renderers[];
 
 #endif

@@ -1,0 +1,222 @@
+/*
+ * keymgr: what the files of the key manager daemon share (not a public
+ * interface; iked speaks proto_keymgr.h over the socket).
+ *
+ * Threads.  keymgr runs
+ *   - the main thread: the link to mgd (check, apply, operational rpcs);
+ *   - the API thread (api.c): iked's requests on <state>/keymgr.sock;
+ *   - one worker thread per quantum-key-manager profile (worker.c), which
+ *     owns the profile's ETSI GS QKD 014 client (one reused TLS connection
+ *     to its KME) and runs its queue of requests one at a time.
+ * A KME that hangs holds only its own worker: every request carries a
+ * deadline, requests that waited past it fail without reaching the KME, and
+ * nobody else waits for a worker longer than that deadline.
+ *
+ * Profiles are reference counted: the table (struct km_table) holds one
+ * reference, each queued request another, so a profile deleted by a commit
+ * lives until its last request is answered.  Counters of a profile are
+ * under its mutex.
+ */
+#ifndef QSAFE_KEYMGR_H
+#define QSAFE_KEYMGR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "keymgr/qkd014.h"
+#include "lib/sb.h"
+#include "schema/conf.h"
+#include "schema/validate.h"
+
+/* Limits and defaults. */
+#define KM_KEY_BITS_DEFAULT 256		/* RFC 8784 5: at least 256 bits */
+#define KM_TIMEOUT_S_DEFAULT 5
+#define KM_CONNECT_TIMEOUT_MS 3000
+#define KM_QUEUE_MAX 256		/* requests waiting per profile */
+#define KM_KEYS_PER_REQUEST_MAX 64	/* "count" of one API request */
+#define KM_RPC_WAIT_MS 8000		/* < DAEMON_REPLY_TIMEOUT_MS */
+#define KM_PROBE_INTERVAL_S 30		/* status probe of an idle profile */
+#define KM_STATIC_KEY_MAX 512		/* bytes of a static key */
+
+enum km_type {
+	KM_STATIC,
+	KM_QKD,
+};
+
+enum km_status {
+	KM_STATUS_UNKNOWN,
+	KM_STATUS_UP,
+	KM_STATUS_DOWN,
+};
+
+/* Extra failure reasons of keymgr beyond the client's enum qkd_err. */
+enum km_err {
+	KM_ERR_QUEUE_TIMEOUT = QKD_ERR_COUNT, /* waited past the deadline */
+	KM_ERR_BUSY,		/* queue full */
+	KM_ERR_CONFIG,		/* certificate or CA missing at apply */
+	KM_ERR_UNKNOWN_KEY_ID,	/* static profile: not the configured key-id */
+	KM_ERR_COUNT
+};
+const char *km_err_name(int code);	/* qkd_err_name() and ours */
+
+struct km_stats {
+	uint64_t received;	/* key requests from iked or the operator */
+	uint64_t to_server;	/* HTTP requests sent to the KME */
+	uint64_t to_server_failed;	/* not delivered / no answer */
+	uint64_t from_server;	/* answers received */
+	uint64_t from_server_failed;	/* answers that were errors */
+	uint64_t success;
+	uint64_t failed;
+	uint64_t keys;		/* keys handed out */
+	uint64_t by_reason[KM_ERR_COUNT];
+	int last_code;		/* 0: none */
+	time_t last_time;
+	char last_reason[QKD_REASON_MAX];
+	enum km_status status;
+	long default_key_size;	/* from the KME's Status; 0: not known */
+	long stored_key_count;	/* idem; -1: not known */
+};
+
+struct km_worker;
+
+struct km_profile {
+	int refs;		/* under the table lock */
+	char *name;
+	enum km_type type;
+	char *conf_text;	/* the profile's configuration, to compare */
+	time_t configured_at;
+	/* static */
+	char *key_id;
+	unsigned char *key;	/* wiped on free */
+	size_t key_len;
+	/* quantum-key-manager */
+	char *url;
+	char *local_sae_id;
+	char *cert_id;
+	char **cas;
+	size_t ncas;
+	char **peers;
+	size_t npeers;
+	unsigned key_bits;
+	long timeout_ms;
+	char *cert_file, *key_file;	/* from the pki store */
+	char *ca_pem;		/* the trusted CAs, PEM */
+	char *setup_error;	/* why the profile cannot run, or NULL */
+	struct km_worker *w;
+	/* counters */
+	pthread_mutex_t mu;
+	struct km_stats st;
+};
+
+/* The running profiles, in configuration order. */
+struct km_table {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* signalled when a worker ends */
+	struct km_profile **v;
+	size_t n;
+	int workers;		/* worker threads alive */
+};
+
+struct km_api;
+struct pki_store;
+
+struct keymgr {
+	struct event_base *base;
+	struct link *link;
+	const char *state_dir;
+	struct pki_store *pki;
+	struct km_table table;
+	struct km_api *api;
+	bool handed;		/* the start-up configuration was applied */
+};
+
+/* profile.c */
+void profile_check(struct keymgr *km, struct conf *prev, struct conf *next,
+    struct verrs *errs);
+void profile_apply(struct keymgr *km, struct conf *prev, struct conf *next);
+/* A new reference to profile name, or NULL.  profile_put releases one. */
+struct km_profile *profile_get(struct km_table *t, const char *name);
+void profile_put(struct km_table *t, struct km_profile *p);
+/* New references to every profile (n in *n); free with profile_put_all. */
+struct km_profile **profile_get_all(struct km_table *t, size_t *n);
+void profile_put_all(struct km_table *t, struct km_profile **v, size_t n);
+void profile_table_free(struct km_table *t);
+
+/*
+ * A request to a profile (worker.c).  Keys come back in res.keys (owned by
+ * the job; job_free wipes them).  done() runs in the worker thread (or in
+ * the caller's, for static profiles and immediate failures).
+ */
+enum km_job_kind {
+	KM_JOB_GET_KEY,		/* enc_keys: new keys for peer */
+	KM_JOB_GET_KEY_ID,	/* dec_keys: the keys with these IDs */
+	KM_JOB_STATUS,		/* status probe */
+};
+
+struct km_job {
+	enum km_job_kind kind;
+	struct km_profile *p;	/* a reference */
+	char peer[QKD_SAE_ID_MAX + 1];
+	unsigned count;
+	char **key_ids;		/* count of them, for KM_JOB_GET_KEY_ID */
+	uint64_t deadline_ms;	/* km_now_ms() clock */
+	int code;		/* 0 on success, else qkd_err / km_err */
+	char reason[QKD_REASON_MAX];
+	struct qkd_keys *keys;
+	struct km_job *next;	/* queue link */
+	void (*done)(struct km_job *j);
+	void *arg;
+};
+
+uint64_t km_now_ms(void);
+/* Starts a worker thread for quantum-key-manager profile p; 0 or -1. */
+int worker_start(struct km_table *t, struct km_profile *p);
+/*
+ * Tells p's worker to stop (it fails its queue and ends by itself once its
+ * current request returns: nobody waits for a hung KME) and drops one
+ * reference to p (the table's).
+ */
+void worker_stop_profile(struct km_table *t, struct km_profile *p);
+/*
+ * Runs j: static profiles at once, quantum ones on the worker.  j->done is
+ * always called exactly once; the caller frees j after that.
+ */
+void worker_submit(struct km_table *t, struct km_job *j);
+/* Releases j: wipes its keys, drops its profile reference. */
+void job_free(struct km_table *t, struct km_job *j);
+
+/* keystore.c: secrets in memory and in JSON. */
+/* jansson allocations are wiped when freed (keys pass through JSON). */
+void keystore_json_init(void);
+/* Lower-case hex of buf into a new json string; the temporary is wiped. */
+json_t *keystore_hex_json(const unsigned char *buf, size_t len,
+    const char *prefix);
+/* Wipes and frees s (NUL-terminated). */
+void keystore_free_str(char *s);
+/*
+ * Queues reply, framed as lib/msg.h does, on bev from a buffer that is
+ * wiped once written.  0 or -1.
+ */
+struct bufferevent;
+int keystore_handout(struct bufferevent *bev, const json_t *reply);
+
+/* Waits up to ms for every worker thread to end; true when they did. */
+bool worker_wait_all(struct km_table *t, int ms);
+
+/* api.c: iked's socket, served by a thread of its own. */
+struct km_api *api_start(struct keymgr *km, const char *path);
+/* Stops the thread; answers still owed are dropped. */
+void api_stop(struct km_api *a);
+/* Frees a stopped API (after the workers ended). */
+void api_free(struct km_api *a);
+
+/* rpc.c */
+json_t *rpc_dispatch(struct keymgr *km, const char *name,
+    const json_t *input, struct sb *err);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * keystore: where key bytes live in keymgr, and how they leave it.
+ *
+ * keymgr keeps no store of quantum keys: a key exists from the KME's reply
+ * (struct qkd_keys, wiped by qkd_keys_free) to the reply that hands it to
+ * iked or the operator, once, and is wiped on every path after that:
+ *   - the hex text is built in a buffer we wipe;
+ *   - jansson allocations are wiped when freed (keystore_json_init), so the
+ *     JSON reply tree holding the key leaves nothing behind;
+ *   - the framed reply to iked is serialised into a buffer of ours that the
+ *     socket's output buffer references (no copy) and that is wiped when
+ *     the bytes are written (keystore_handout).
+ * The static profiles' configured keys stay for the life of the profile
+ * (they are the configuration) and are wiped when it goes.
+ */
+#include <arpa/inet.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <openssl/crypto.h>
+
+#include "keymgr/keymgr.h"
+#include "lib/msg.h"
+
+static void
+keystore_json_free(void *p)
+{
+	if (p == NULL)
+		return;
+	/* glibc (and ASan) know the size of every block. */
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	free(p);
+}
+
+void
+keystore_json_init(void)
+{
+	json_set_alloc_funcs(malloc, keystore_json_free);
+}
+
+json_t *
+keystore_hex_json(const unsigned char *buf, size_t len, const char *prefix)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t plen = prefix ? strlen(prefix) : 0;
+	size_t n = plen + 2 * len + 1;
+	char *s = xmalloc(n);
+	json_t *j;
+
+	memcpy(s, prefix ? prefix : "", plen);
+	for (size_t i = 0; i < len; i++) {
+		s[plen + 2 * i] = hex[buf[i] >> 4];
+		s[plen + 2 * i + 1] = hex[buf[i] & 15];
+	}
+	s[n - 1] = '\0';
+	j = json_stringn(s, n - 1);
+	OPENSSL_cleanse(s, n);
+	free(s);
+	return j;
+}
+
+void
+keystore_free_str(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+static void
+keystore_frame_cleanup(const void *data, size_t len, void *arg)
+{
+	OPENSSL_cleanse((void *)data, len);
+	free((void *)data);
+}
+
+int
+keystore_handout(struct bufferevent *bev, const json_t *reply)
+{
+	size_t n = json_dumpb(reply, NULL, 0, JSON_COMPACT);
+	unsigned char *frame;
+	uint32_t be;
+
+	if (n == 0 || n > MSG_MAX_BODY)
+		return -1;
+	frame = xmalloc(n + 4);
+	if (json_dumpb(reply, (char *)frame + 4, n, JSON_COMPACT) != n) {
+		keystore_frame_cleanup(frame, n + 4, NULL);
+		return -1;
+	}
+	be = htonl((uint32_t)n);	/* lib/msg.h: 4-byte big-endian length */
+	memcpy(frame, &be, 4);
+	if (evbuffer_add_reference(bufferevent_get_output(bev), frame, n + 4,
+	    keystore_frame_cleanup, NULL) == -1) {
+		keystore_frame_cleanup(frame, n + 4, NULL);
+		return -1;
+	}
+	return 0;
+}

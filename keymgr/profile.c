@@ -1,0 +1,545 @@
+/*
+ * profile: the running key-manager profiles, built from the configuration
+ * (`security key-manager profiles P static | quantum-key-manager`).
+ *
+ * check() refuses what cannot work: a profile without its mandatory
+ * statements, a key of a static profile shorter than RFC 8784 wants, a KME
+ * not reached over HTTPS, a local certificate or a trusted CA profile whose
+ * certificate is not in the pki store.  The certificate checks look at the
+ * store as it is now; the configuration mgd hands over when keymgr starts was
+ * committed already, so there a missing certificate becomes the profile's
+ * status (Down, with the reason) instead of a refusal that would leave
+ * keymgr without its configuration.
+ *
+ * apply() compares each profile with the running one of the same name (its
+ * configuration text and its trusted CA certificates): an unchanged profile
+ * keeps running with its connection and counters; a new or changed one gets
+ * a new worker; a deleted one stops.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "keymgr/keymgr.h"
+#include "lib/junos9.h"
+#include "lib/log.h"
+#include "pki/pki.h"
+#include "schema/conf_text.h"
+#include "schema/path.h"
+
+/* RFC 8784 5: a PPK should have at least 256 bits of entropy. */
+#define PROFILE_STATIC_KEY_MIN 32
+
+static const struct cnode *
+profile_child(const struct cnode *n, const char *name)
+{
+	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
+		if (strcmp(c->sn->name, name) == 0 && !(c->flags & CN_INACTIVE))
+			return c;
+	return NULL;
+}
+
+static const char *
+profile_val(const struct cnode *n, const char *name)
+{
+	const struct cnode *c = profile_child(n, name);
+
+	return c ? c->val : NULL;
+}
+
+/* The values of a leaf-list, in order; a new array (strings borrowed). */
+static const char **
+profile_list(const struct cnode *n, const char *name, size_t *count)
+{
+	const char **v = NULL;
+	size_t k = 0;
+
+	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next) {
+		if (strcmp(c->sn->name, name) != 0 || (c->flags & CN_INACTIVE))
+			continue;
+		v = xrealloc(v, (k + 1) * sizeof(*v));
+		v[k++] = c->val;
+	}
+	*count = k;
+	return v;
+}
+
+static void
+profile_err(struct verrs *errs, const struct cnode *at, const char *stmt,
+    const char *msg)
+{
+	struct sb e;
+
+	if (errs == NULL)
+		return;
+	sb_init(&e);
+	sb_puts(&e, "[edit ");
+	cnode_path_text(at, &e);
+	sb_putc(&e, ']');
+	verrs_add(errs, sb_str(&e), stmt, msg, false);
+	sb_free(&e);
+}
+
+static void
+profile_missing(struct verrs *errs, const struct cnode *at, const char *stmt)
+{
+	struct sb m;
+
+	sb_init(&m);
+	sb_printf(&m, "Missing mandatory statement: '%s'", stmt);
+	profile_err(errs, at, stmt, sb_str(&m));
+	sb_free(&m);
+}
+
+static int
+profile_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The key of a static profile: the $9$ value decoded, then the hex decoded
+ * for `key hexadecimal`.  A new buffer (caller wipes), or NULL.
+ */
+static unsigned char *
+profile_static_key(const struct cnode *key, size_t *len, const char **why)
+{
+	const struct cnode *a = profile_child(key, "ascii-text");
+	const struct cnode *h = profile_child(key, "hexadecimal");
+	const struct cnode *v = a ? a : h;
+	char *plain;
+	size_t n;
+
+	if (v == NULL || v->val == NULL) {
+		*why = "missing";
+		return NULL;
+	}
+	if (junos9_is_encoded(v->val)) {
+		if ((plain = junos9_decode(v->val, &n)) == NULL) {
+			*why = "the key cannot be decoded";
+			return NULL;
+		}
+	} else {
+		plain = xstrdup(v->val);
+		n = strlen(plain);
+	}
+	if (h != NULL && a == NULL) {
+		unsigned char *b = xmalloc(n / 2 + 1);
+		size_t i;
+		for (i = 0; i + 1 < n; i += 2) {
+			int hi = profile_hexval(plain[i]);
+			int lo = profile_hexval(plain[i + 1]);
+			if (hi < 0 || lo < 0)
+				break;
+			b[i / 2] = (unsigned char)(hi << 4 | lo);
+		}
+		bool ok = i == n && n > 0;
+		OPENSSL_cleanse(plain, n);
+		free(plain);
+		if (!ok) {
+			OPENSSL_cleanse(b, n / 2 + 1);
+			free(b);
+			*why = "invalid hexadecimal key";
+			return NULL;
+		}
+		*len = n / 2;
+		return b;
+	}
+	*len = n;
+	return (unsigned char *)plain;
+}
+
+/* The trusted CA certificates as one PEM text, or NULL with why. */
+static char *
+profile_ca_pem(struct pki_store *st, char *const *cas, size_t n,
+    struct sb *why)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *out = NULL, *data;
+	long len;
+
+	for (size_t i = 0; i < n; i++) {
+		X509 *x = pki_ca_cert_get(st, cas[i], why);
+		if (x == NULL)
+			goto done;
+		PEM_write_bio_X509(bio, x);
+		X509_free(x);
+	}
+	len = BIO_get_mem_data(bio, &data);
+	if (len > 0)
+		out = xstrndup(data, (size_t)len);
+done:
+	BIO_free(bio);
+	return out;
+}
+
+static void
+profile_free(struct km_profile *p)
+{
+	if (p == NULL)
+		return;
+	free(p->name);
+	free(p->conf_text);
+	free(p->key_id);
+	if (p->key != NULL)
+		OPENSSL_cleanse(p->key, p->key_len);
+	free(p->key);
+	free(p->url);
+	free(p->local_sae_id);
+	free(p->cert_id);
+	for (size_t i = 0; i < p->ncas; i++)
+		free(p->cas[i]);
+	free(p->cas);
+	for (size_t i = 0; i < p->npeers; i++)
+		free(p->peers[i]);
+	free(p->peers);
+	free(p->cert_file);
+	free(p->key_file);
+	free(p->ca_pem);
+	free(p->setup_error);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+static char **
+profile_strv(const char **v, size_t n)
+{
+	char **out = xcalloc(n ? n : 1, sizeof(*out));
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+/* The static part: key-id and key. */
+static void
+profile_build_static(struct km_profile *p, const struct cnode *st,
+    struct verrs *errs)
+{
+	const struct cnode *kid = profile_child(st, "key-id");
+	const struct cnode *key = profile_child(st, "key");
+	const char *why = NULL;
+
+	p->type = KM_STATIC;
+	if (profile_val(kid, "ascii-text") == NULL)
+		profile_missing(errs, st, "key-id");
+	else
+		p->key_id = xstrdup(profile_val(kid, "ascii-text"));
+	if (key == NULL) {
+		profile_missing(errs, st, "key");
+		return;
+	}
+	p->key = profile_static_key(key, &p->key_len, &why);
+	if (p->key == NULL) {
+		if (strcmp(why, "missing") == 0)
+			profile_missing(errs, st, "key");
+		else
+			profile_err(errs, st, "key", why);
+	} else if (p->key_len < PROFILE_STATIC_KEY_MIN) {
+		profile_err(errs, st, "key", "The key must be at least 32"
+		    " bytes (RFC 8784 5: a PPK of 256 bits or more)");
+	}
+}
+
+/* The quantum-key-manager part; runtime: look at the pki store. */
+static void
+profile_build_qkd(struct keymgr *km, struct km_profile *p,
+    const struct cnode *q, struct verrs *errs, bool runtime)
+{
+	const char **cas, **peers;
+	const char *v;
+	struct sb why;
+
+	p->type = KM_QKD;
+	if ((v = profile_val(q, "url")) == NULL)
+		profile_missing(errs, q, "url");
+	else if (strncasecmp(v, "https://", 8) != 0)
+		profile_err(errs, q, "url", "The KME is reached over HTTPS with"
+		    " mutual TLS (ETSI GS QKD 014 5): an https:// URL is"
+		    " required");
+	p->url = v ? xstrdup(v) : NULL;
+	if ((v = profile_val(q, "local-sae-id")) == NULL)
+		profile_missing(errs, q, "local-sae-id");
+	p->local_sae_id = v ? xstrdup(v) : NULL;
+	if ((v = profile_val(q, "local-certificate-id")) == NULL)
+		profile_missing(errs, q, "local-certificate-id");
+	p->cert_id = v ? xstrdup(v) : NULL;
+	cas = profile_list(q, "trusted-cas", &p->ncas);
+	peers = profile_list(q, "peer-sae-ids", &p->npeers);
+	p->cas = profile_strv(cas, p->ncas);
+	p->peers = profile_strv(peers, p->npeers);
+	free(cas);
+	free(peers);
+	if (p->ncas == 0)
+		profile_missing(errs, q, "trusted-cas");
+	p->key_bits = KM_KEY_BITS_DEFAULT;
+	if ((v = profile_val(q, "key-size")) != NULL) {
+		p->key_bits = (unsigned)strtoul(v, NULL, 10);
+		if (p->key_bits % 8 != 0)
+			profile_err(errs, q, "key-size", "The key size must be"
+			    " a multiple of 8 bits");
+	}
+	p->timeout_ms = KM_TIMEOUT_S_DEFAULT * 1000L;
+	if ((v = profile_val(q, "timeout")) != NULL)
+		p->timeout_ms = strtol(v, NULL, 10) * 1000L;
+	if (!runtime || p->cert_id == NULL || p->ncas == 0)
+		return;
+
+	sb_init(&why);
+	if (!pki_name_is_valid(p->cert_id) ||
+	    !pki_has_local_cert(km->pki, p->cert_id) ||
+	    !pki_has_key(km->pki, p->cert_id)) {
+		sb_printf(&why, "Local certificate '%s' (with its key pair) is"
+		    " not loaded", p->cert_id);
+		profile_err(errs, q, "local-certificate-id", sb_str(&why));
+		goto done;
+	}
+	for (size_t i = 0; i < p->ncas; i++) {
+		if (pki_name_is_valid(p->cas[i]) &&
+		    pki_has_ca_cert(km->pki, p->cas[i]))
+			continue;
+		sb_printf(&why, "CA profile '%s' has no CA certificate loaded",
+		    p->cas[i]);
+		profile_err(errs, q, "trusted-cas", sb_str(&why));
+		goto done;
+	}
+	p->cert_file = pki_store_path(km->pki, "certs", p->cert_id);
+	p->key_file = pki_store_path(km->pki, "keys", p->cert_id);
+	p->ca_pem = profile_ca_pem(km->pki, p->cas, p->ncas, &why);
+	if (p->ca_pem == NULL && why.len == 0)
+		sb_puts(&why, "no trusted CA certificate");
+done:
+	if (why.len > 0 && p->setup_error == NULL)
+		p->setup_error = xstrdup(sb_str(&why));
+	sb_free(&why);
+}
+
+/*
+ * A profile from its list entry.  Errors go to errs (may be NULL); with
+ * runtime set the pki store is consulted.  Returns a new profile (refs 1).
+ */
+static struct km_profile *
+profile_build(struct keymgr *km, const struct cnode *e, struct verrs *errs,
+    bool runtime)
+{
+	struct km_profile *p = xcalloc(1, sizeof(*p));
+	const struct cnode *st = profile_child(e, "static");
+	const struct cnode *q = profile_child(e, "quantum-key-manager");
+	struct sb text;
+
+	p->refs = 1;
+	p->name = xstrdup(e->val);
+	pthread_mutex_init(&p->mu, NULL);
+	p->st.stored_key_count = -1;
+	p->configured_at = time(NULL);
+	if (st != NULL) {
+		profile_build_static(p, st, errs);
+		p->st.status = KM_STATUS_UP;
+	} else if (q != NULL) {
+		profile_build_qkd(km, p, q, errs, runtime);
+	} else {
+		profile_err(errs, e, "", "A profile needs static or"
+		    " quantum-key-manager");
+		p->setup_error = xstrdup("the profile is empty");
+	}
+	sb_init(&text);
+	conf_text_set(e, &text);
+	if (p->ca_pem != NULL)
+		sb_puts(&text, p->ca_pem);
+	p->conf_text = sb_steal(&text);
+	return p;
+}
+
+static const struct cnode *
+profile_root(struct conf *c)
+{
+	return profile_child(profile_child(conf_root(c), "security"),
+	    "key-manager");
+}
+
+void
+profile_check(struct keymgr *km, struct conf *prev, struct conf *next,
+    struct verrs *errs)
+{
+	const struct cnode *root = profile_root(next);
+
+	for (const struct cnode *e = root ? root->first : NULL; e; e = e->next) {
+		if (strcmp(e->sn->name, "profiles") != 0 || cnode_is_inactive(e))
+			continue;
+		/* The configuration handed over at start-up is committed. */
+		struct km_profile *p = profile_build(km, e, errs, km->handed);
+		profile_free(p);
+	}
+}
+
+/* The CA profiles of `security pki`, for the store (as mgd hands them). */
+static void
+profile_pki_profiles(struct keymgr *km, struct conf *c)
+{
+	const struct cnode *pki = profile_child(profile_child(conf_root(c),
+	    "security"), "pki");
+	struct pki_ca_profile *v = NULL;
+	size_t n = 0;
+
+	for (const struct cnode *p = pki ? pki->first : NULL; p; p = p->next) {
+		if (strcmp(p->sn->name, "ca-profile") != 0 || cnode_is_inactive(p))
+			continue;
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].name = p->val;
+		v[n].ca_identity = profile_val(p, "ca-identity");
+		n++;
+	}
+	if (pki_store_set_ca_profiles(km->pki, v, n) == -1)
+		log_warn("pki: the CA profiles could not be handed over");
+	free(v);
+}
+
+static struct km_profile *
+profile_take(struct km_profile **v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != NULL && strcmp(v[i]->name, name) == 0) {
+			struct km_profile *p = v[i];
+			v[i] = NULL;
+			return p;
+		}
+	return NULL;
+}
+
+void
+profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
+{
+	struct km_table *t = &km->table;
+	const struct cnode *root = profile_root(next);
+	struct km_profile **nv = NULL, **old;
+	size_t nn = 0, nold, kept = 0;
+
+	profile_pki_profiles(km, next);
+	pthread_mutex_lock(&t->mu);
+	old = t->v;
+	nold = t->n;
+	pthread_mutex_unlock(&t->mu);
+
+	for (const struct cnode *e = root ? root->first : NULL; e; e = e->next) {
+		if (strcmp(e->sn->name, "profiles") != 0 || cnode_is_inactive(e))
+			continue;
+		struct km_profile *p = profile_build(km, e, NULL, true);
+		struct km_profile *o = profile_take(old, nold, p->name);
+		if (o != NULL && strcmp(o->conf_text, p->conf_text) == 0) {
+			profile_free(p);
+			p = o;
+			kept++;
+		} else {
+			if (o != NULL)
+				worker_stop_profile(t, o);
+			if (p->type == KM_QKD && worker_start(t, p) == -1)
+				log_err("keymgr: profile %s: no worker thread",
+				    p->name);
+			log_info("profile %s %s (%s)", p->name, o ? "changed" :
+			    "added", p->type == KM_STATIC ? "static" :
+			    "quantum-key-manager");
+			if (p->setup_error != NULL)
+				log_warn("profile %s cannot run: %s", p->name,
+				    p->setup_error);
+		}
+		nv = xrealloc(nv, (nn + 1) * sizeof(*nv));
+		nv[nn++] = p;
+	}
+	pthread_mutex_lock(&t->mu);
+	t->v = nv;
+	t->n = nn;
+	pthread_mutex_unlock(&t->mu);
+	for (size_t i = 0; i < nold; i++) {
+		if (old[i] == NULL)
+			continue;
+		log_info("profile %s deleted", old[i]->name);
+		worker_stop_profile(t, old[i]);
+	}
+	free(old);
+	km->handed = true;
+	log_info("configuration applied: %zu key-manager profiles (%zu"
+	    " unchanged)", nn, kept);
+}
+
+struct km_profile *
+profile_get(struct km_table *t, const char *name)
+{
+	struct km_profile *p = NULL;
+
+	if (name == NULL)
+		return NULL;
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i]->name, name) == 0) {
+			p = t->v[i];
+			p->refs++;
+			break;
+		}
+	pthread_mutex_unlock(&t->mu);
+	return p;
+}
+
+void
+profile_put(struct km_table *t, struct km_profile *p)
+{
+	bool last;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	last = --p->refs == 0;
+	pthread_mutex_unlock(&t->mu);
+	if (last)
+		profile_free(p);
+}
+
+struct km_profile **
+profile_get_all(struct km_table *t, size_t *n)
+{
+	struct km_profile **v;
+
+	pthread_mutex_lock(&t->mu);
+	v = xcalloc(t->n ? t->n : 1, sizeof(*v));
+	for (size_t i = 0; i < t->n; i++) {
+		v[i] = t->v[i];
+		v[i]->refs++;
+	}
+	*n = t->n;
+	pthread_mutex_unlock(&t->mu);
+	return v;
+}
+
+void
+profile_put_all(struct km_table *t, struct km_profile **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		profile_put(t, v[i]);
+	free(v);
+}
+
+void
+profile_table_free(struct km_table *t)
+{
+	struct km_profile **v;
+	size_t n;
+
+	pthread_mutex_lock(&t->mu);
+	v = t->v;
+	n = t->n;
+	t->v = NULL;
+	t->n = 0;
+	pthread_mutex_unlock(&t->mu);
+	for (size_t i = 0; i < n; i++)
+		worker_stop_profile(t, v[i]);
+	free(v);
+}

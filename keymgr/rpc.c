@@ -1,0 +1,345 @@
+/*
+ * rpc: keymgr's operational commands (schema/qsafe-rpc-keymgr.yang), answered
+ * with structured data that keymgr_render.c turns into the Junos layouts of
+ * reference/junos/key-manager.md 3.
+ *
+ *   show security key-manager profiles [name P] [detail]
+ *   request security key-manager profiles get profile-keys name P
+ *       [peer-sae-id S]
+ *   clear security key-manager statistics [name P]      (qsafe; see README)
+ *
+ * `show` reads counters only and never waits for a KME.  `get profile-keys`
+ * asks the profile's worker like iked does and waits for the answer at most
+ * KM_RPC_WAIT_MS (below mgd's DAEMON_REPLY_TIMEOUT_MS), so a hung KME makes
+ * the command report FAILED instead of mgd declaring keymgr dead.  iked's
+ * socket is served by another thread and does not wait meanwhile.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "keymgr/keymgr.h"
+#include "lib/msg.h"
+
+static const char *
+rpc_type(const struct km_profile *p)
+{
+	return p->type == KM_STATIC ? "Static" : "Quantum-key-manager";
+}
+
+static const char *
+rpc_status(enum km_status s)
+{
+	switch (s) {
+	case KM_STATUS_UP: return "Active";
+	case KM_STATUS_DOWN: return "Down";
+	default: return "Unknown";
+	}
+}
+
+/* key-manager.md 3: "11.09.25 (02:36:33)", local time. */
+static json_t *
+rpc_time(time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	localtime_r(&t, &tm);
+	snprintf(buf, sizeof(buf), "%02d.%02d.%02d (%02d:%02d:%02d)",
+	    tm.tm_mday, tm.tm_mon + 1, tm.tm_year % 100, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
+	return json_string(buf);
+}
+
+static json_t *
+rpc_strv(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *
+rpc_profile(struct km_profile *p, size_t index, time_t now)
+{
+	json_t *o = json_object(), *st = json_object(), *f;
+	struct km_stats s;
+
+	pthread_mutex_lock(&p->mu);
+	s = p->st;
+	pthread_mutex_unlock(&p->mu);
+	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "index", json_integer((json_int_t)index));
+	json_object_set_new(o, "type", json_string(rpc_type(p)));
+	json_object_set_new(o, "status", json_string(rpc_status(s.status)));
+	json_object_set_new(o, "configured-at", rpc_time(p->configured_at));
+	json_object_set_new(o, "time-elapsed",
+	    json_integer((json_int_t)(now - p->configured_at)));
+	if (p->type == KM_QKD) {
+		json_object_set_new(o, "url", json_string(p->url));
+		json_object_set_new(o, "local-sae-id",
+		    json_string(p->local_sae_id));
+		json_object_set_new(o, "local-certificate-id",
+		    json_string(p->cert_id));
+		json_object_set_new(o, "trusted-cas", rpc_strv(p->cas, p->ncas));
+		json_object_set_new(o, "peer-sae-ids",
+		    rpc_strv(p->peers, p->npeers));
+		if (s.default_key_size > 0)
+			json_object_set_new(o, "default-key-size",
+			    json_integer(s.default_key_size));
+		json_object_set_new(o, "key-size", json_integer(p->key_bits));
+		if (s.stored_key_count >= 0)
+			json_object_set_new(o, "stored-key-count",
+			    json_integer(s.stored_key_count));
+		json_object_set_new(o, "keys-delivered",
+		    json_integer((json_int_t)s.keys));
+	}
+#define RPC_STAT(k, v) json_object_set_new(st, k, json_integer((json_int_t)(v)))
+	RPC_STAT("received", s.received);
+	RPC_STAT("to-server", s.to_server);
+	RPC_STAT("to-server-failed", s.to_server_failed);
+	RPC_STAT("from-server", s.from_server);
+	RPC_STAT("from-server-failed", s.from_server_failed);
+	RPC_STAT("success", s.success);
+	RPC_STAT("failed", s.failed);
+#undef RPC_STAT
+	json_object_set_new(o, "stats", st);
+	f = json_object();
+	for (int c = 1; c < KM_ERR_COUNT; c++)
+		if (s.by_reason[c] > 0)
+			json_object_set_new(f, km_err_name(c),
+			    json_integer((json_int_t)s.by_reason[c]));
+	json_object_set_new(o, "failures", f);
+	if (s.last_code != 0) {
+		json_t *e = json_object();
+		json_object_set_new(e, "reason", json_string(km_err_name(
+		    s.last_code)));
+		json_object_set_new(e, "time", rpc_time(s.last_time));
+		json_object_set_new(e, "message", json_string(s.last_reason));
+		json_object_set_new(o, "last-error", e);
+	}
+	if (p->setup_error != NULL)
+		json_object_set_new(o, "setup-error",
+		    json_string(p->setup_error));
+	return o;
+}
+
+static json_t *
+rpc_show(struct keymgr *km, const json_t *in, struct sb *err)
+{
+	const char *name = msg_str(in, "name");
+	size_t n;
+	struct km_profile **v = profile_get_all(&km->table, &n);
+	json_t *out = json_object(), *a = json_array();
+	time_t now = time(NULL);
+	bool found = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (name != NULL && strcmp(name, v[i]->name) != 0)
+			continue;
+		found = true;
+		json_array_append_new(a, rpc_profile(v[i], i + 1, now));
+	}
+	profile_put_all(&km->table, v, n);
+	json_object_set_new(out, "detail", json_boolean(msg_bool(in, "detail")));
+	json_object_set_new(out, "profiles", a);
+	if (name != NULL && !found) {
+		json_decref(out);
+		sb_printf(err, "error: key-manager profile %s not found", name);
+		return NULL;
+	}
+	return out;
+}
+
+/* The rpc's wait for a worker (main thread) and the worker's answer. */
+struct rpc_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	bool abandoned;
+	struct km_table *t;
+};
+
+static void
+rpc_wait_free(struct rpc_wait *w)
+{
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+static void
+rpc_job_done(struct km_job *j)
+{
+	struct rpc_wait *w = j->arg;
+	bool abandoned;
+
+	pthread_mutex_lock(&w->mu);
+	abandoned = w->abandoned;
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (abandoned) {	/* the operator got FAILED already */
+		job_free(w->t, j);
+		rpc_wait_free(w);
+	}
+}
+
+/* Waits for j; false when the wait ran out (j then belongs to the worker). */
+static bool
+rpc_wait_job(struct rpc_wait *w)
+{
+	struct timespec ts;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += KM_RPC_WAIT_MS / 1000;
+	ts.tv_nsec += (long)(KM_RPC_WAIT_MS % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&w->mu);
+	while (!w->done)
+		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0)
+			break;
+	done = w->done;
+	if (!done)
+		w->abandoned = true;
+	pthread_mutex_unlock(&w->mu);
+	return done;
+}
+
+static json_t *
+rpc_keys_reply(struct km_profile *p, const struct km_job *j)
+{
+	json_t *o = json_object(), *ids, *keys;
+
+	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "type", json_string(rpc_type(p)));
+	if (j == NULL || j->code != 0) {
+		struct sb e;
+		sb_init(&e);
+		if (j == NULL)
+			sb_printf(&e, "timeout: no answer from the KME within"
+			    " %d seconds", KM_RPC_WAIT_MS / 1000);
+		else
+			sb_printf(&e, "%s: %s", km_err_name(j->code), j->reason);
+		json_object_set_new(o, "status", json_string("FAILED"));
+		json_object_set_new(o, "error", json_string(sb_str(&e)));
+		sb_free(&e);
+		return o;
+	}
+	json_object_set_new(o, "status", json_string("SUCCESS"));
+	json_object_set_new(o, "key-size",
+	    json_integer((json_int_t)j->keys->keys[0].len * 8));
+	ids = json_array();
+	keys = json_array();
+	for (size_t i = 0; i < j->keys->count; i++) {
+		json_array_append_new(ids, json_string(j->keys->keys[i].key_id));
+		json_array_append_new(keys, keystore_hex_json(
+		    j->keys->keys[i].key, j->keys->keys[i].len, "0x"));
+	}
+	json_object_set_new(o, "key-ids", ids);
+	json_object_set_new(o, "keys", keys);
+	return o;
+}
+
+static json_t *
+rpc_get_keys(struct keymgr *km, const json_t *in, struct sb *err)
+{
+	const char *name = msg_str(in, "name"), *peer = msg_str(in, "peer-sae-id");
+	struct km_profile *p = profile_get(&km->table, name);
+	struct rpc_wait *w;
+	struct km_job *j;
+	json_t *out;
+
+	if (p == NULL) {
+		sb_printf(err, "error: key-manager profile %s not found",
+		    name ? name : "");
+		return NULL;
+	}
+	if (p->type == KM_QKD && peer == NULL && p->npeers == 0) {
+		sb_printf(err, "error: profile %s has no peer-sae-ids; give"
+		    " peer-sae-id", p->name);
+		profile_put(&km->table, p);
+		return NULL;
+	}
+	w = xcalloc(1, sizeof(*w));
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->t = &km->table;
+	j = xcalloc(1, sizeof(*j));
+	j->kind = KM_JOB_GET_KEY;
+	j->p = p;
+	j->count = 1;
+	snprintf(j->peer, sizeof(j->peer), "%s", peer ? peer :
+	    p->type == KM_QKD ? p->peers[0] : "");
+	j->deadline_ms = km_now_ms() + (uint64_t)p->timeout_ms;
+	j->done = rpc_job_done;
+	j->arg = w;
+	profile_get(&km->table, p->name);	/* for the reply below */
+	worker_submit(&km->table, j);
+	if (rpc_wait_job(w)) {
+		out = rpc_keys_reply(p, j);
+		job_free(&km->table, j);	/* the key is handed out: wipe */
+		rpc_wait_free(w);
+	} else {
+		out = rpc_keys_reply(p, NULL);	/* j and w: the worker's */
+	}
+	profile_put(&km->table, p);
+	return out;
+}
+
+static json_t *
+rpc_clear(struct keymgr *km, const json_t *in, struct sb *err)
+{
+	const char *name = msg_str(in, "name");
+	size_t n;
+	struct km_profile **v = profile_get_all(&km->table, &n);
+	bool found = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct km_profile *p = v[i];
+		if (name != NULL && strcmp(name, p->name) != 0)
+			continue;
+		found = true;
+		pthread_mutex_lock(&p->mu);
+		struct km_stats keep = p->st;
+		memset(&p->st, 0, sizeof(p->st));
+		p->st.status = keep.status;
+		p->st.default_key_size = keep.default_key_size;
+		p->st.stored_key_count = keep.stored_key_count;
+		pthread_mutex_unlock(&p->mu);
+	}
+	profile_put_all(&km->table, v, n);
+	if (name != NULL && !found) {
+		sb_printf(err, "error: key-manager profile %s not found", name);
+		return NULL;
+	}
+	return json_object();
+}
+
+static const struct {
+	const char *name;
+	json_t *(*fn)(struct keymgr *, const json_t *, struct sb *);
+} rpc_table[] = {
+	{ "show-security-key-manager-profiles", rpc_show },
+	{ "request-security-key-manager-profiles-get-profile-keys",
+	  rpc_get_keys },
+	{ "clear-security-key-manager-statistics", rpc_clear },
+};
+
+json_t *
+rpc_dispatch(struct keymgr *km, const char *name, const json_t *input,
+    struct sb *err)
+{
+	for (size_t i = 0; i < sizeof(rpc_table) / sizeof(rpc_table[0]); i++)
+		if (name != NULL && strcmp(name, rpc_table[i].name) == 0)
+			return rpc_table[i].fn(km, input, err);
+	sb_printf(err, "error: keymgr does not answer '%s'", name ? name : "");
+	return NULL;
+}

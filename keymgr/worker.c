@@ -1,0 +1,436 @@
+/*
+ * worker: one thread per quantum-key-manager profile, owning the profile's
+ * ETSI GS QKD 014 client (one CURL handle: one TLS connection to the KME,
+ * reused by every request) and a queue of requests.
+ *
+ * Why threads and not curl's multi interface: the client library is a
+ * blocking one-handle-per-KME design with its own timeouts; a thread per
+ * KME keeps it as it is, isolates a hung KME completely (its thread waits,
+ * nobody else does), and costs one thread per configured KME, which is a
+ * handful.  Requests to one KME are serialised, as on its one connection.
+ *
+ * Every request has a deadline (queued time + the profile's timeout).  A
+ * request still queued at its deadline fails at once with queue-timeout, so
+ * a KME that hangs costs each later request at most the timeout, not the
+ * sum of the ones before it.  An idle worker probes the KME's Status every
+ * KM_PROBE_INTERVAL_S seconds (ETSI GS QKD 014 5.1), which keeps the
+ * profile's status and default key size current and the connection warm.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "keymgr/keymgr.h"
+#include "lib/log.h"
+
+struct km_worker {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct km_job *head, *tail;
+	size_t qlen;
+	bool stop;
+	struct km_table *t;
+	struct km_profile *p;	/* a reference */
+	struct qkd_client *qc;
+	uint64_t next_probe_ms;
+};
+
+uint64_t
+km_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *
+km_err_name(int code)
+{
+	switch (code) {
+	case KM_ERR_QUEUE_TIMEOUT: return "queue-timeout";
+	case KM_ERR_BUSY: return "busy";
+	case KM_ERR_CONFIG: return "not-configured";
+	case KM_ERR_UNKNOWN_KEY_ID: return "unknown-key-id";
+	default: return qkd_err_name((enum qkd_err)code);
+	}
+}
+
+/* Failures that say nothing about the KME's health keep the status. */
+static bool
+worker_err_keeps_status(int code)
+{
+	return code == QKD_ERR_ARG || code == QKD_ERR_HTTP_400 ||
+	    code == QKD_ERR_KEY_ID_MISMATCH || code == KM_ERR_BUSY ||
+	    code == KM_ERR_UNKNOWN_KEY_ID;
+}
+
+/* Failures where no answer came from the KME. */
+static bool
+worker_err_no_answer(int code)
+{
+	return code == QKD_ERR_TLS_LOCAL || code == QKD_ERR_CONNECT ||
+	    code == QKD_ERR_TIMEOUT || code == QKD_ERR_TLS_KME_UNTRUSTED ||
+	    code == QKD_ERR_TLS_REJECTED || code == QKD_ERR_TRANSPORT;
+}
+
+/*
+ * Counts one finished job.  http: a request went to the KME; client: it
+ * was a request of iked or the operator (not a probe).
+ */
+static void
+worker_count(struct km_profile *p, const struct km_job *j, bool http,
+    bool client)
+{
+	pthread_mutex_lock(&p->mu);
+	struct km_stats *s = &p->st;
+	if (http) {
+		s->to_server++;
+		if (j->code != 0 && worker_err_no_answer(j->code)) {
+			s->to_server_failed++;
+		} else {
+			s->from_server++;
+			if (j->code != 0)
+				s->from_server_failed++;
+		}
+	}
+	if (j->code == 0) {
+		if (client) {
+			s->success++;
+			s->keys += j->keys ? j->keys->count : 0;
+		}
+		s->status = KM_STATUS_UP;
+	} else {
+		if (client)
+			s->failed++;
+		if (j->code > 0 && j->code < KM_ERR_COUNT)
+			s->by_reason[j->code]++;
+		s->last_code = j->code;
+		s->last_time = time(NULL);
+		snprintf(s->last_reason, sizeof(s->last_reason), "%s",
+		    j->reason);
+		if (!worker_err_keeps_status(j->code))
+			s->status = KM_STATUS_DOWN;
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+worker_fail(struct km_job *j, int code, const char *reason)
+{
+	j->code = code;
+	snprintf(j->reason, sizeof(j->reason), "%s", reason);
+}
+
+static int
+worker_client(struct km_worker *w, struct qkd_error *err)
+{
+	struct km_profile *p = w->p;
+	struct qkd_client_config cfg = { 0 };
+
+	if (w->qc != NULL)
+		return 0;
+	cfg.base_url = p->url;
+	cfg.ca_blob = p->ca_pem;
+	cfg.ca_blob_len = p->ca_pem ? strlen(p->ca_pem) : 0;
+	cfg.cert_file = p->cert_file;
+	cfg.key_file = p->key_file;
+	cfg.connect_timeout_ms = p->timeout_ms < KM_CONNECT_TIMEOUT_MS ?
+	    p->timeout_ms : KM_CONNECT_TIMEOUT_MS;
+	cfg.timeout_ms = p->timeout_ms;
+	w->qc = qkd_client_new(&cfg, err);
+	return w->qc ? 0 : -1;
+}
+
+/* Runs one job against the KME (worker thread, no lock held). */
+static void
+worker_run(struct km_worker *w, struct km_job *j)
+{
+	struct km_profile *p = w->p;
+	struct qkd_error err = { 0 };
+	struct qkd_status st;
+	bool client = j->kind != KM_JOB_STATUS;
+
+	if (km_now_ms() > j->deadline_ms) {
+		worker_fail(j, KM_ERR_QUEUE_TIMEOUT, "the request waited past"
+		    " its deadline behind earlier requests to a slow KME");
+		worker_count(p, j, false, client);
+		return;
+	}
+	if (p->setup_error != NULL) {
+		worker_fail(j, KM_ERR_CONFIG, p->setup_error);
+		worker_count(p, j, false, client);
+		return;
+	}
+	if (worker_client(w, &err) == -1) {
+		worker_fail(j, err.code, err.reason);
+		worker_count(p, j, false, client);
+		return;
+	}
+	switch (j->kind) {
+	case KM_JOB_GET_KEY:	/* ETSI GS QKD 014 5.2 */
+		j->keys = qkd_get_key(w->qc, j->peer, j->count, p->key_bits,
+		    QKD_METHOD_POST, &err);
+		break;
+	case KM_JOB_GET_KEY_ID:	/* ETSI GS QKD 014 5.3 */
+		j->keys = qkd_get_key_with_key_ids(w->qc, j->peer,
+		    (const char *const *)j->key_ids, j->count, p->key_bits,
+		    QKD_METHOD_POST, &err);
+		break;
+	case KM_JOB_STATUS:	/* ETSI GS QKD 014 5.1 */
+		if (qkd_get_status(w->qc, j->peer, &st, &err) == 0) {
+			pthread_mutex_lock(&p->mu);
+			p->st.default_key_size = st.key_size;
+			p->st.stored_key_count = st.stored_key_count;
+			pthread_mutex_unlock(&p->mu);
+		}
+		break;
+	}
+	if (err.code != QKD_OK)
+		worker_fail(j, err.code, err.reason);
+	if (j->code != 0 && j->kind != KM_JOB_STATUS)
+		log_warn("profile %s: %s: %s", p->name, km_err_name(j->code),
+		    j->reason);
+	worker_count(p, j, true, client);
+}
+
+static void
+worker_free(struct km_worker *w)
+{
+	struct km_table *t = w->t;
+
+	qkd_client_free(w->qc);
+	profile_put(w->t, w->p);
+	pthread_mutex_lock(&t->mu);
+	t->workers--;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct km_worker *w = arg;
+	struct km_job *j;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->stop && w->head == NULL &&
+		    km_now_ms() < w->next_probe_ms) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+		}
+		if (w->stop)
+			break;
+		j = w->head;
+		if (j != NULL) {
+			w->head = j->next;
+			if (w->head == NULL)
+				w->tail = NULL;
+			w->qlen--;
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (j != NULL) {
+			worker_run(w, j);
+			j->done(j);
+		} else if (w->p->npeers > 0) {
+			struct km_job probe = { .kind = KM_JOB_STATUS };
+			snprintf(probe.peer, sizeof(probe.peer), "%s",
+			    w->p->peers[0]);
+			probe.deadline_ms = km_now_ms() + (uint64_t)w->p->timeout_ms;
+			worker_run(w, &probe);
+		}
+		pthread_mutex_lock(&w->mu);
+		w->next_probe_ms = km_now_ms() + KM_PROBE_INTERVAL_S * 1000;
+	}
+	/* Stopped: the queue fails, then the worker goes. */
+	while ((j = w->head) != NULL) {
+		w->head = j->next;
+		pthread_mutex_unlock(&w->mu);
+		worker_fail(j, KM_ERR_CONFIG, "the profile was deleted or"
+		    " changed");
+		j->done(j);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	worker_free(w);
+	return NULL;
+}
+
+int
+worker_start(struct km_table *t, struct km_profile *p)
+{
+	struct km_worker *w = xcalloc(1, sizeof(*w));
+	pthread_attr_t attr;
+	int rc;
+
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->t = t;
+	w->p = p;
+	p->refs++;		/* not in the table yet: no one else sees p */
+	w->next_probe_ms = 0;	/* probe at once: status and key size */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&t->mu);
+	t->workers++;
+	pthread_mutex_unlock(&t->mu);
+	rc = pthread_create(&w->th, &attr, worker_main, w);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&t->mu);
+		t->workers--;
+		pthread_mutex_unlock(&t->mu);
+		p->refs--;
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return -1;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->w = w;
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+void
+worker_stop_profile(struct km_table *t, struct km_profile *p)
+{
+	struct km_worker *w;
+
+	pthread_mutex_lock(&p->mu);
+	if ((w = p->w) != NULL) {
+		p->w = NULL;
+		pthread_mutex_lock(&w->mu);
+		w->stop = true;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	profile_put(t, p);
+}
+
+/* ETSI GS QKD 014 does not apply: the configured key, every time. */
+static void
+worker_static(struct km_job *j)
+{
+	struct km_profile *p = j->p;
+	struct qkd_keys *ks;
+
+	if (j->kind == KM_JOB_GET_KEY_ID &&
+	    strcmp(j->key_ids[0], p->key_id) != 0) {
+		worker_fail(j, KM_ERR_UNKNOWN_KEY_ID, "the key ID is not the"
+		    " profile's key-id");
+		return;
+	}
+	ks = xcalloc(1, sizeof(*ks));
+	ks->count = 1;
+	ks->keys = xcalloc(1, sizeof(*ks->keys));
+	snprintf(ks->keys[0].key_id, sizeof(ks->keys[0].key_id), "%s",
+	    p->key_id);
+	ks->keys[0].key = xmalloc(p->key_len);
+	memcpy(ks->keys[0].key, p->key, p->key_len);
+	ks->keys[0].len = p->key_len;
+	j->keys = ks;
+}
+
+void
+worker_submit(struct km_table *t, struct km_job *j)
+{
+	struct km_profile *p = j->p;
+	struct km_worker *w;
+	int code = 0;
+
+	if (p->type == KM_STATIC) {
+		pthread_mutex_lock(&p->mu);
+		p->st.received++;
+		pthread_mutex_unlock(&p->mu);
+		if (j->kind == KM_JOB_GET_KEY_ID && j->count != 1)
+			worker_fail(j, QKD_ERR_ARG, "a static profile has one"
+			    " key ID");
+		else if (p->key == NULL || p->key_id == NULL)
+			worker_fail(j, KM_ERR_CONFIG, "the profile has no key");
+		else
+			worker_static(j);
+		worker_count(p, j, false, true);
+		j->done(j);
+		return;
+	}
+	/* p->mu, then w->mu: the worker cannot go while we queue. */
+	pthread_mutex_lock(&p->mu);
+	p->st.received++;
+	if ((w = p->w) == NULL) {
+		code = KM_ERR_CONFIG;
+	} else {
+		pthread_mutex_lock(&w->mu);
+		if (w->stop || w->qlen >= KM_QUEUE_MAX) {
+			code = KM_ERR_BUSY;
+		} else {
+			j->next = NULL;
+			if (w->tail != NULL)
+				w->tail->next = j;
+			else
+				w->head = j;
+			w->tail = j;
+			w->qlen++;
+			pthread_cond_signal(&w->cv);
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (code == 0)
+		return;
+	if (code == KM_ERR_BUSY)
+		worker_fail(j, code, "too many requests are waiting for this"
+		    " KME");
+	else
+		worker_fail(j, code, p->setup_error ? p->setup_error :
+		    "the profile is not running");
+	worker_count(p, j, false, true);
+	j->done(j);
+}
+
+bool
+worker_wait_all(struct km_table *t, int ms)
+{
+	struct timespec ts;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&t->mu);
+	while (t->workers > 0)
+		if (pthread_cond_timedwait(&t->cv, &t->mu, &ts) == ETIMEDOUT)
+			break;
+	done = t->workers == 0;
+	pthread_mutex_unlock(&t->mu);
+	return done;
+}
+
+void
+job_free(struct km_table *t, struct km_job *j)
+{
+	if (j == NULL)
+		return;
+	qkd_keys_free(j->keys);
+	for (size_t i = 0; j->key_ids != NULL && i < j->count; i++)
+		free(j->key_ids[i]);
+	free(j->key_ids);
+	profile_put(t, j->p);
+	OPENSSL_cleanse(j, sizeof(*j));
+	free(j);
+}
