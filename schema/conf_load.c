@@ -231,7 +231,9 @@ conf_text_to_set(const char *text, size_t len, struct sb *out,
 				c.has_child[c.depth] = false;
 				c.inactive[c.depth] = inactive;
 				sb_init(&c.annot[c.depth]);
-				sb_add(&c.annot[c.depth], annot.buf, annot.len);
+				if (annot.len > 0)
+					sb_add(&c.annot[c.depth], annot.buf,
+					    annot.len);
 				c.depth++;
 				inactive = false;
 				sb_reset(&annot);
