@@ -18,6 +18,8 @@ t_cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	grep -q "LeakSanitizer" "$T_DIR/mgd.stderr" 2>/dev/null &&
+	    grep -A3 "^Direct leak" "$T_DIR/mgd.stderr" | head -n 8 >&2
 	if [ -n "${T_KEEP:-}" ]; then
 		echo "state kept in $T_DIR" >&2
 	else
@@ -40,7 +42,8 @@ t_fail() {
 t_start() {
 	mkdir -p "$T_DIR/state"
 	rm -f "$T_DIR/state/mgd.sock"
-	"$QSAFE_MGD" --state-dir "$T_DIR/state" --log "$T_DIR/state/mgd.log" &
+	"$QSAFE_MGD" --state-dir "$T_DIR/state" --log "$T_DIR/state/mgd.log" \
+	    2>> "$T_DIR/mgd.stderr" &
 	T_MGD_PID=$!
 	i=0
 	while [ ! -S "$T_DIR/state/mgd.sock" ]; do
@@ -58,6 +61,12 @@ t_stop() {
 	kill "-${1:-TERM}" "$T_MGD_PID" 2>/dev/null
 	wait "$T_MGD_PID" 2>/dev/null
 	T_MGD_PID=
+	# under ASan/UBSan a memory error or undefined behaviour in mgd fails
+	# the test (leaks at exit are printed, not fatal)
+	if grep -q "ERROR: AddressSanitizer\|runtime error:" "$T_DIR/mgd.stderr" 2>/dev/null; then
+		head -n 40 "$T_DIR/mgd.stderr" >&2
+		t_fail "mgd: sanitizer report"
+	fi
 }
 
 # Runs the cli in batch mode: t_cli [cli args...] (stdin: commands)
