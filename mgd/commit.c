@@ -147,7 +147,7 @@ commit_install(struct mgd *m, struct conf *c, struct diff *d,
 	}
 	m->committed_seq = seq;
 	/* Bring generation 0 in memory up to date: cheap for small deltas. */
-	if (d->n > 1000) {
+	if (d->n > 1000 || delta.len > 65536) {
 		conf_free(m->committed);
 		m->committed = conf_dup(c);
 	} else {
