@@ -107,6 +107,12 @@ sb_grow(struct sb *sb, size_t extra)
 void
 sb_add(struct sb *sb, const char *s, size_t n)
 {
+	if (n == 0) {
+		/* Still a valid empty string; s may be NULL. */
+		sb_grow(sb, 0);
+		sb->buf[sb->len] = '\0';
+		return;
+	}
 	sb_grow(sb, n);
 	memcpy(sb->buf + sb->len, s, n);
 	sb->len += n;
