@@ -1,0 +1,252 @@
+#!/bin/sh
+# system.sh: keymgr through the whole appliance — mgd starts keymgr, the cli
+# configures the profiles and loads the certificates, keys come from kme-sim
+# over ETSI GS QKD 014 with mutual TLS, through iked's API (km-client) and
+# `request security key-manager profiles get profile-keys`.
+#
+#   system.sh            (QSAFE_MGD, QSAFE_CLI, KME_SIM, KM_CLIENT, MKCERTS)
+#
+# Checks: the master (enc_keys) and the slave (dec_keys) get the same key,
+# both ways; every fault of issue 4's Reliability list gives a clear status
+# in `show ... detail`, counters that move, no crash, and no stall of a
+# healthy profile while another KME hangs; commit refuses what cannot work;
+# a keymgr killed with SIGKILL comes back (mgd restarts it) with its whole
+# configuration.  127.0.0.1 only; its own temp dir; it stops only the
+# processes it started.
+set -u
+: "${QSAFE_MGD:?}" "${QSAFE_CLI:?}" "${KME_SIM:?}" "${KM_CLIENT:?}" "${MKCERTS:?}"
+export USER=root
+unset QSAFE_NO_DAEMONS QSAFE_STATE_DIR
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-keymgr-sys.XXXXXX")
+S=$T/state
+MGD_PID=
+SIM_PID=
+FAILS=0
+
+cleanup() {
+	[ -n "$MGD_PID" ] && kill -TERM "$MGD_PID" 2>/dev/null && wait "$MGD_PID" 2>/dev/null
+	[ -n "$SIM_PID" ] && kill -TERM "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	if [ "$FAILS" -ne 0 ] || [ -n "${T_KEEP:-}" ]; then
+		echo "--- keymgr.log (tail)"; tail -n 30 "$S/keymgr.log" 2>/dev/null
+	fi
+	[ -n "${T_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ok() { echo "ok - $*"; }
+cli() { "$QSAFE_CLI" --state-dir "$S" "$@"; }
+km() { "$KM_CLIENT" "$S/keymgr.sock" "$@"; }
+# A reply member: jv FILE NAME (string members of km-client's JSON line)
+jv() { sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p" "$1" | head -n 1; }
+ms() { sed -n 's/^elapsed_ms=\([0-9]*\).*/\1/p' "$1"; }
+has() {	# what file string
+	if grep -qF -- "$3" "$2"; then ok "$1"; else fail "$1: no '$3' in:"; cat "$2"; fi
+}
+conf() {	# set lines on stdin, committed
+	{ echo configure; cat; echo commit; echo exit; } | cli --keep-going >"$T/conf.out" 2>&1
+}
+fault() {	# KME fault-list
+	port=$(awk -v k="$1" '$1=="kme"&&$2==k{print $4}' "$T/sim.out")
+	curl -s --cacert "$C/ca.pem" --cert "$C/sae-SAE_B.pem" --key "$C/sae-SAE_B.key" \
+	    --data-binary "$2" "https://127.0.0.1:$port/sim/v1/faults" >/dev/null ||
+	    fail "fault $1 $2 not set"
+}
+detail() { cli -c "show security key-manager profiles name $1 detail" >"$T/$1.detail" 2>&1; }
+
+# --- the KMEs and the certificates
+C=$T/certs
+sh "$MKCERTS" -s "SAE_A SAE_B SAE_C" "$C" >/dev/null 2>&1 || { fail mkcerts; exit 1; }
+"$KME_SIM" --cert-dir "$C" --kme A=127.0.0.1:0:SAE_A,SAE_C \
+    --kme B=127.0.0.1:0:SAE_B >"$T/sim.out" 2>"$T/sim.log" &
+SIM_PID=$!
+i=0
+until grep -q '^ready' "$T/sim.out"; do
+	i=$((i + 1)); [ $i -gt 100 ] && { fail "kme-sim did not start"; exit 1; }
+	sleep 0.05
+done
+PA=$(awk '$1=="kme"&&$2=="A"{print $4}' "$T/sim.out")
+PB=$(awk '$1=="kme"&&$2=="B"{print $4}' "$T/sim.out")
+# A port nobody listens on: bind, learn, close.
+PDOWN=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 9)
+
+# --- mgd, which starts keymgr
+mkdir -p "$S"
+"$QSAFE_MGD" --state-dir "$S" --log "$S/mgd.log" &
+MGD_PID=$!
+i=0
+until [ -S "$S/mgd.sock" ] && [ -S "$S/keymgr.sock" ]; do
+	i=$((i + 1)); [ $i -gt 200 ] && { fail "mgd/keymgr did not start"; exit 1; }
+	sleep 0.05
+done
+
+conf <<EOF
+set security pki ca-profile Root-CA ca-identity Root-CA
+set security pki ca-profile Rogue-CA ca-identity Rogue-CA
+set security pki ca-profile Empty-CA ca-identity Empty-CA
+EOF
+cli -c "request security pki ca-certificate load ca-profile Root-CA filename $C/ca.pem" >/dev/null </dev/null
+cli -c "request security pki ca-certificate load ca-profile Rogue-CA filename $C/rogue-ca.pem" >/dev/null </dev/null
+for s in SAE_A SAE_B SAE_C; do
+	cli -c "request security pki local-certificate load certificate-id $s filename $C/sae-$s.pem key $C/sae-$s.key" >/dev/null
+done
+cli -c "request security pki local-certificate load certificate-id SAE_A_OLD filename $C/sae-SAE_A-expired.pem key $C/sae-SAE_A-expired.key" >"$T/load.out" 2>&1
+
+# --- commit refuses what cannot work
+P='set security key-manager profiles'
+conf <<EOF
+$P nocert quantum-key-manager url https://127.0.0.1:$PA
+$P nocert quantum-key-manager local-sae-id SAE_A
+$P nocert quantum-key-manager local-certificate-id NOPE
+$P nocert quantum-key-manager trusted-cas Root-CA
+$P noca quantum-key-manager url http://127.0.0.1:$PA
+$P noca quantum-key-manager local-sae-id SAE_A
+$P noca quantum-key-manager local-certificate-id SAE_A
+$P noca quantum-key-manager trusted-cas Empty-CA
+$P nourl quantum-key-manager local-certificate-id SAE_A
+$P short static key-id ascii-text k1
+$P short static key ascii-text tooshort
+EOF
+has "refused: certificate not loaded" "$T/conf.out" "Local certificate 'NOPE' (with its key pair) is not loaded"
+has "refused: CA profile without certificate" "$T/conf.out" "CA profile 'Empty-CA' has no CA certificate loaded"
+has "refused: http URL" "$T/conf.out" "an https:// URL is required"
+has "refused: missing url" "$T/conf.out" "Missing mandatory statement: 'url'"
+has "refused: missing local-sae-id" "$T/conf.out" "[edit security key-manager profiles nourl quantum-key-manager]"
+has "refused: short static key" "$T/conf.out" "The key must be at least 32 bytes"
+has "refused: check-out failed" "$T/conf.out" "error: configuration check-out failed"
+
+# --- the profiles
+qkd() {	# name port cert sae peer [ca]
+	cat <<EOF
+$P $1 quantum-key-manager url https://127.0.0.1:$2
+$P $1 quantum-key-manager local-sae-id $4
+$P $1 quantum-key-manager local-certificate-id $3
+$P $1 quantum-key-manager trusted-cas ${6:-Root-CA}
+$P $1 quantum-key-manager peer-sae-ids $5
+$P $1 quantum-key-manager timeout 1
+EOF
+}
+{
+	echo "rollback 0"
+	echo "$P st static key-id ascii-text test-key-id"
+	echo "$P st static key ascii-text qjwbdip139u5mcy89m28pcgowerefnqwer"
+	qkd qa "$PA" SAE_A SAE_A SAE_B
+	qkd qb "$PB" SAE_B SAE_B SAE_A
+	qkd qdown "$PDOWN" SAE_A SAE_A SAE_B
+	qkd quntrusted "$PA" SAE_A SAE_A SAE_B Rogue-CA
+	qkd qexpired "$PA" SAE_A_OLD SAE_A SAE_B
+	qkd qwrong "$PB" SAE_C SAE_C SAE_A
+} | conf
+has "profiles committed" "$T/conf.out" "commit complete"
+
+# --- master and slave get the same key, both ways (ETSI GS QKD 014 5.2/5.3)
+km get qa >"$T/a1" || fail "qa get-key: $(cat "$T/a1")"
+kid=$(jv "$T/a1" key_id); key=$(jv "$T/a1" key)
+km get-id qb "$kid" >"$T/b1" || fail "qb get-key-by-id: $(cat "$T/b1")"
+[ -n "$key" ] && [ "$(jv "$T/b1" key)" = "$key" ] && ok "SAE_A enc_keys = SAE_B dec_keys ($kid)" ||
+    fail "keys differ: $(cat "$T/a1" "$T/b1")"
+[ ${#key} -eq 64 ] && ok "256-bit key" || fail "key length ${#key}"
+km get qb >"$T/b2" || fail "qb get-key"
+km get-id qa "$(jv "$T/b2" key_id)" >"$T/a2" || fail "qa get-key-by-id"
+[ "$(jv "$T/a2" key)" = "$(jv "$T/b2" key)" ] && ok "SAE_B enc_keys = SAE_A dec_keys" ||
+    fail "keys differ (B->A)"
+cli -c 'request security key-manager profiles get profile-keys name qa' >"$T/rpc.out"
+has "get profile-keys qa" "$T/rpc.out" "  - Status: SUCCESS"
+has "get profile-keys key size" "$T/rpc.out" "  - Key-size: 256 bits"
+rkid=$(sed -n '/Key-ids:/{n;s/^    - //p}' "$T/rpc.out")
+rkey=$(sed -n '/Keys:/{n;s/^    - 0x//p}' "$T/rpc.out")
+km get-id qb "$rkid" >"$T/b3"
+[ "$(jv "$T/b3" key)" = "$rkey" ] && ok "operator's key = slave's key" || fail "rpc key differs"
+km get st >"$T/s1"
+[ "$(jv "$T/s1" key_id)" = test-key-id ] && ok "static profile: configured key-id" || fail "static: $(cat "$T/s1")"
+km get-id st test-key-id >"$T/s2" && [ "$(jv "$T/s2" key)" = "$(jv "$T/s1" key)" ] &&
+    ok "static profile: same key by ID" || fail "static by id"
+
+# --- faults (issue 4, Reliability), each: reply, detail, counters
+expect() {	# profile token what [get-id ID]
+	if [ "${4:-}" = id ]; then km get-id "$1" "$5" >"$T/f.out"; else km get "$1" >"$T/f.out"; fi
+	[ "$(jv "$T/f.out" error)" = "$2" ] && ok "$3: error $2" ||
+	    fail "$3: expected $2, got $(cat "$T/f.out")"
+	detail "$1"
+	has "$3: last error shown" "$T/$1.detail" "  Last-error: $2 at "
+	grep -q "^    $2: [1-9]" "$T/$1.detail" && ok "$3: counted" || fail "$3: not counted"
+}
+expect qdown connect "KME unreachable"
+has "unreachable: status Down" "$T/qdown.detail" "  Status: Down"
+has "unreachable: to-server-failed" "$T/qdown.detail" "    To-server-failed: "
+expect quntrusted tls-kme-untrusted "TLS: unknown CA"
+expect qexpired tls-rejected "TLS: expired certificate"
+expect qwrong http-401 "TLS: wrong SAE"
+expect qa http-400 "400 (unknown key ID)" id 00000000-0000-0000-0000-000000000000
+has "400: KME still Active" "$T/qa.detail" "  Status: Active"
+fault B unavailable
+expect qb http-503 "503"
+fault B unavailable,html
+expect qb http-503 "503 with an HTML body"
+fault B malformed
+expect qb bad-json "malformed JSON"
+fault B short
+expect qb short "short key list"
+has "short: status Down" "$T/qb.detail" "  Status: Down"
+grep -q '^    From-server-failed: [4-9]' "$T/qb.detail" && ok "from-server-failed moved" ||
+    fail "from-server-failed: $(grep From-server-failed "$T/qb.detail")"
+
+# A KME slower than the timeout; meanwhile the others answer at once.
+fault B latency=3000
+km get qb >"$T/slow.out" &
+slow=$!
+sleep 0.2
+km get qa >"$T/fast.out"; t=$(ms "$T/fast.out")
+[ "$(jv "$T/fast.out" key_id)" != "" ] && [ "$t" -lt 300 ] &&
+    ok "healthy profile answers in ${t} ms while KME B hangs" || fail "qa stalled: $(cat "$T/fast.out")"
+t0=$(date +%s%N)
+cli -c 'show security key-manager profiles' >"$T/brief.out"
+t=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$t" -lt 1000 ] && ok "show answers in ${t} ms while KME B hangs" || fail "show took $t ms"
+wait $slow
+[ "$(jv "$T/slow.out" error)" = timeout ] && ok "slow KME: timeout after $(ms "$T/slow.out") ms" ||
+    fail "slow: $(cat "$T/slow.out")"
+detail qb
+has "timeout counted" "$T/qb.detail" "    timeout: 1"
+cli -c 'request security key-manager profiles get profile-keys name qb' >"$T/rpcf.out"
+has "get profile-keys on a hung KME: FAILED" "$T/rpcf.out" "  - Status: FAILED"
+has "get profile-keys: the reason" "$T/rpcf.out" "  - Error: timeout"
+
+fault B none
+km get qb >"$T/back.out" && ok "KME B back" || fail "KME B did not come back"
+detail qb
+has "status Active again" "$T/qb.detail" "  Status: Active"
+cli -c 'clear security key-manager statistics name qb' >/dev/null
+detail qb
+has "clear statistics" "$T/qb.detail" "    Received: 0"
+cli -c 'show security key-manager profiles' >"$T/brief.out"
+has "brief: static row" "$T/brief.out" "st                Static                Active"
+has "brief: header" "$T/brief.out" "Name              Type                  Status    Received  Success  Failed"
+
+# --- keymgr killed: mgd restarts it with the whole configuration
+kpid=$(ps -o pid= -o comm= --ppid "$MGD_PID" | awk '$2=="keymgr"{print $1}')
+if [ -n "$kpid" ]; then
+	kill -9 "$kpid"
+	i=0
+	while :; do
+		npid=$(ps -o pid= -o comm= --ppid "$MGD_PID" | awk '$2=="keymgr"{print $1}')
+		[ -n "$npid" ] && [ "$npid" != "$kpid" ] && km get qa >"$T/r.out" 2>/dev/null && break
+		i=$((i + 1)); [ $i -gt 100 ] && break
+		sleep 0.1
+	done
+	[ "$(jv "$T/r.out" key_id)" != "" ] && ok "keymgr restarted (pid $kpid -> $npid), qa serves keys" ||
+	    fail "keymgr did not come back"
+	cli -c 'show security key-manager profiles' >"$T/after.out"
+	for p in st qa qb qdown quntrusted qexpired qwrong; do
+		grep -q "^$p " "$T/after.out" || fail "profile $p lost in the restart"
+	done
+	ok "no profile lost in the restart"
+else
+	fail "no keymgr child of mgd"
+fi
+
+kill -0 "$MGD_PID" 2>/dev/null && ok "mgd alive" || fail "mgd died"
+echo "$FAILS failure(s)"
+[ "$FAILS" -eq 0 ]
