@@ -19,18 +19,28 @@ export USER=root
 unset QSAFE_NO_DAEMONS QSAFE_STATE_DIR
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-keymgr-sys.XXXXXX")
+# Sanitizer builds: reports of every process go to files checked at the end.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:log_path=$T/ubsan"
 S=$T/state
 MGD_PID=
 SIM_PID=
 FAILS=0
 
 cleanup() {
+	[ -n "$T" ] || return 0
 	[ -n "$MGD_PID" ] && kill -TERM "$MGD_PID" 2>/dev/null && wait "$MGD_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill -TERM "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	sleep 0.2	# keymgr ends after mgd; let it write its reports
+	for f in "$T"/asan.* "$T"/ubsan.*; do
+		[ -f "$f" ] || continue
+		echo "FAIL: sanitizer report $f:"; head -n 40 "$f"; FAILS=$((FAILS + 1))
+	done
 	if [ "$FAILS" -ne 0 ] || [ -n "${T_KEEP:-}" ]; then
 		echo "--- keymgr.log (tail)"; tail -n 30 "$S/keymgr.log" 2>/dev/null
 	fi
 	[ -n "${T_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+	T=
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -248,5 +258,8 @@ else
 fi
 
 kill -0 "$MGD_PID" 2>/dev/null && ok "mgd alive" || fail "mgd died"
+echo "$FAILS failure(s) before shutdown"
+cleanup
+trap - EXIT
 echo "$FAILS failure(s)"
 [ "$FAILS" -eq 0 ]
