@@ -178,14 +178,41 @@ cmd_pipes_reply(struct pipes *p, json_t *reply)
 		json_object_set(reply, "pipes", p->text);
 }
 
+/*
+ * A tree holding n and the path down to it, so that JSON and XML show
+ * `show system | display json` inside "configuration" > "system".
+ */
+static struct conf *
+cmd_subtree(struct conf *c, const struct cnode *n)
+{
+	struct conf *sub = conf_new(conf_schema(c));
+	const struct cnode *chain[64];
+	struct cnode *cur = conf_root(sub);
+	size_t k = 0;
+
+	for (const struct cnode *p = n->parent; p && p->parent && k < 64;
+	    p = p->parent)
+		chain[k++] = p;
+	while (k-- > 0)
+		cur = conf_add(sub, cur, chain[k]->sn, chain[k]->val, NULL);
+	conf_copy_under(sub, cur, n, NULL);
+	return sub;
+}
+
 void
 cmd_show_tree(struct conf *c, const struct cpath *at, const char *header,
     const struct pipes *p, struct sb *out)
 {
 	struct cnode *n = at->n ? cpath_find(c, at) : conf_root(c);
+	struct conf *sub = NULL;
 
 	if (n == NULL)
 		return;
+	if (n->parent != NULL && (p->display == DISPLAY_JSON ||
+	    p->display == DISPLAY_XML)) {
+		sub = cmd_subtree(c, n);
+		n = conf_root(sub);
+	}
 	switch (p->display) {
 	case DISPLAY_SET:
 		conf_text_set(n, out);
@@ -212,6 +239,7 @@ cmd_show_tree(struct conf *c, const struct cpath *at, const char *header,
 			conf_text_curly(n, 0, out);
 		break;
 	}
+	conf_free(sub);
 }
 
 static void

@@ -31,15 +31,8 @@ static const char *const config_cmds[] = {
 static void
 config_lock_msg(struct mgd *m, struct sb *out)
 {
-	struct session *x = m->exclusive;
-	struct sb t;
-
-	sb_init(&t);
-	mgd_time(x->since, &t);
-	sb_printf(out, "error: configuration database locked by:\n"
-	    "  %s terminal %s (pid %d) on since %s\n      exclusive [edit]\n",
-	    x->user, x->tty, (int)x->pid, sb_str(&t));
-	sb_free(&t);
+	sb_puts(out, "error: configuration database locked by:\n");
+	session_who(m->exclusive, out);
 }
 
 /* May s change the shared candidate? (an exclusive lock of another) */
@@ -611,19 +604,8 @@ config_status(struct session *s, json_t *reply)
 	sb_init(&out);
 	sb_puts(&out, "Users currently editing the configuration:\n");
 	for (struct session *x = s->mgd->sessions; x; x = x->next) {
-		if (x->mode != SESS_CONFIG)
-			continue;
-		struct sb t, lv;
-		sb_init(&t);
-		sb_init(&lv);
-		mgd_time(x->since, &t);
-		cpath_banner(&x->level, &lv);
-		sb_printf(&out, "  %s terminal %s (pid %d) on since %s\n"
-		    "      %s%s\n", x->user, x->tty, (int)x->pid, sb_str(&t),
-		    x->db == SESS_EXCLUSIVE ? "exclusive " :
-		    x->db == SESS_PRIVATE ? "private " : "", sb_str(&lv));
-		sb_free(&t);
-		sb_free(&lv);
+		if (x->mode == SESS_CONFIG)
+			session_who(x, &out);
 	}
 	reply_out(reply, sb_str(&out));
 	sb_free(&out);

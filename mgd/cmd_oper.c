@@ -311,14 +311,8 @@ oper_configure(struct session *s, const struct toks *tk, json_t *reply)
 	}
 	sb_init(&out);
 	if (db == SESS_EXCLUSIVE && m->exclusive != NULL) {
-		struct session *x = m->exclusive;
-		struct sb t;
-		sb_init(&t);
-		mgd_time(x->since, &t);
-		sb_printf(&out, "error: configuration database locked by:\n"
-		    "  %s terminal %s (pid %d) on since %s\n      exclusive [edit]\n",
-		    x->user, x->tty, (int)x->pid, sb_str(&t));
-		sb_free(&t);
+		sb_puts(&out, "error: configuration database locked by:\n");
+		session_who(m->exclusive, &out);
 		reply_fail(reply, sb_str(&out));
 		sb_free(&out);
 		return;
@@ -339,17 +333,7 @@ oper_configure(struct session *s, const struct toks *tk, json_t *reply)
 		if (!others)
 			sb_puts(&out, "Users currently editing the configuration:\n");
 		others = true;
-		struct sb t, lv;
-		sb_init(&t);
-		sb_init(&lv);
-		mgd_time(x->since, &t);
-		cpath_banner(&x->level, &lv);
-		sb_printf(&out, "  %s terminal %s (pid %d) on since %s\n"
-		    "      %s%s\n", x->user, x->tty, (int)x->pid, sb_str(&t),
-		    x->db == SESS_EXCLUSIVE ? "exclusive " :
-		    x->db == SESS_PRIVATE ? "private " : "", sb_str(&lv));
-		sb_free(&t);
-		sb_free(&lv);
+		session_who(x, &out);
 	}
 	if (db == SESS_SHARED && candidate_is_changed(m, NULL))
 		sb_puts(&out, "The configuration has been changed but not committed\n");

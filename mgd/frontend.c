@@ -216,3 +216,23 @@ frontend_broadcast(struct mgd *m, const char *text)
 		    sb_str(&when), text);
 	sb_free(&when);
 }
+
+void
+session_who(const struct session *x, struct sb *out)
+{
+	struct sb t, lv;
+
+	sb_init(&t);
+	sb_init(&lv);
+	mgd_time(x->since, &t);
+	cpath_banner(&x->level, &lv);
+	sb_printf(out, "  %s", x->user);
+	/* Scripts have no terminal: Junos leaves the word out then. */
+	if (x->tty != NULL && *x->tty != '\0')
+		sb_printf(out, " terminal %s", x->tty);
+	sb_printf(out, " (pid %d) on since %s\n      %s%s\n", (int)x->pid,
+	    sb_str(&t), x->db == SESS_EXCLUSIVE ? "exclusive " :
+	    x->db == SESS_PRIVATE ? "private " : "", sb_str(&lv));
+	sb_free(&t);
+	sb_free(&lv);
+}

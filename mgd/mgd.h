@@ -84,6 +84,8 @@ struct mgd {
 /* frontend.c */
 int frontend_listen(struct mgd *m);
 void frontend_broadcast(struct mgd *m, const char *text);
+/* The Junos "user terminal tty (pid N) on since ..." lines of a session. */
+void session_who(const struct session *x, struct sb *out);
 
 /* cmd_config.c / cmd_oper.c: run one command line, fill the reply. */
 void cmd_config(struct session *s, const char *line, json_t *reply);

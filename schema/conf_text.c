@@ -165,7 +165,15 @@ conf_text_set_rec(const struct cnode *n, const struct cnode *base,
 	}
 	if (n != base && (n->flags & CN_INACTIVE)) {
 		sb_puts(out, "deactivate ");
-		sb_add(out, prefix->buf, prefix->len);
+		if (n->sn->kind == SN_LEAF && !(n->sn->flags & SNF_EMPTY)) {
+			/* A leaf is deactivated by name, not by value. */
+			sb_add(out, prefix->buf, mark);
+			if (mark > 0)
+				sb_putc(out, ' ');
+			sb_puts(out, n->sn->name);
+		} else {
+			sb_add(out, prefix->buf, prefix->len);
+		}
 		sb_putc(out, '\n');
 	}
 	prefix->len = mark;
