@@ -102,7 +102,8 @@ api_answer(struct km_job *j)
 		for (size_t i = 0; i < j->keys->count; i++) {
 			struct qkd_key *k = &j->keys->keys[i];
 			json_t *o = json_object();
-			json_object_set_new(o, "key_id", json_string(k->key_id));
+			json_object_set_new(o, "key_id",
+			    json_string(k->key_id));
 			json_object_set_new(o, "key", keystore_hex_json(k->key,
 			    k->len, NULL));
 			json_array_append_new(a, o);

@@ -100,7 +100,8 @@ kr_detail(const json_t *p, struct sb *out)
 	    el / 3600, el / 60 % 60, el % 60);
 	if (qkd) {
 		sb_printf(out, "  Url: %s\n", kr_str(p, "url"));
-		sb_printf(out, "  Local-sae-id: %s\n", kr_str(p, "local-sae-id"));
+		sb_printf(out, "  Local-sae-id: %s\n",
+		    kr_str(p, "local-sae-id"));
 		sb_printf(out, "  Local-certificate-id: %s\n",
 		    kr_str(p, "local-certificate-id"));
 		sb_puts(out, "  Trusted-cas: ");

@@ -92,7 +92,7 @@ keystore_handout(struct bufferevent *bev, const json_t *reply)
 		keystore_frame_cleanup(frame, n + 4, NULL);
 		return -1;
 	}
-	be = htonl((uint32_t)n);	/* lib/msg.h: 4-byte big-endian length */
+	be = htonl((uint32_t)n);	/* lib/msg.h: 4-byte length, BE */
 	memcpy(frame, &be, 4);
 	if (evbuffer_add_reference(bufferevent_get_output(bev), frame, n + 4,
 	    keystore_frame_cleanup, NULL) == -1) {

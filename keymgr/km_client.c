@@ -86,7 +86,8 @@ kc_bench(int fd, const char *profile, long n, const char *peer, long depth)
 		return 2;
 	while (done < n) {
 		while (next < n && next - done < depth) {
-			json_t *r = kc_req(KM_OP_GET_KEY, profile, peer, NULL, next);
+			json_t *r = kc_req(KM_OP_GET_KEY, profile, peer, NULL,
+			    next);
 			sent[next] = kc_now();
 			if (msg_send(fd, r) == -1)
 				return 2;

@@ -372,8 +372,10 @@ profile_check(struct keymgr *km, struct conf *prev, struct conf *next,
 {
 	const struct cnode *root = profile_root(next);
 
-	for (const struct cnode *e = root ? root->first : NULL; e; e = e->next) {
-		if (strcmp(e->sn->name, "profiles") != 0 || cnode_is_inactive(e))
+	for (const struct cnode *e = root ? root->first : NULL; e;
+	    e = e->next) {
+		if (strcmp(e->sn->name, "profiles") != 0 ||
+		    cnode_is_inactive(e))
 			continue;
 		/* The configuration handed over at start-up is committed. */
 		struct km_profile *p = profile_build(km, e, errs, km->handed);
@@ -391,7 +393,8 @@ profile_pki_profiles(struct keymgr *km, struct conf *c)
 	size_t n = 0;
 
 	for (const struct cnode *p = pki ? pki->first : NULL; p; p = p->next) {
-		if (strcmp(p->sn->name, "ca-profile") != 0 || cnode_is_inactive(p))
+		if (strcmp(p->sn->name, "ca-profile") != 0 ||
+		    cnode_is_inactive(p))
 			continue;
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		memset(&v[n], 0, sizeof(v[n]));
@@ -430,8 +433,10 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 	nold = t->n;
 	pthread_mutex_unlock(&t->mu);
 
-	for (const struct cnode *e = root ? root->first : NULL; e; e = e->next) {
-		if (strcmp(e->sn->name, "profiles") != 0 || cnode_is_inactive(e))
+	for (const struct cnode *e = root ? root->first : NULL; e;
+	    e = e->next) {
+		if (strcmp(e->sn->name, "profiles") != 0 ||
+		    cnode_is_inactive(e))
 			continue;
 		struct km_profile *p = profile_build(km, e, NULL, true);
 		struct km_profile *o = profile_take(old, nold, p->name);

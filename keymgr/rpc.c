@@ -84,7 +84,8 @@ rpc_profile(struct km_profile *p, size_t index, time_t now)
 		    json_string(p->local_sae_id));
 		json_object_set_new(o, "local-certificate-id",
 		    json_string(p->cert_id));
-		json_object_set_new(o, "trusted-cas", rpc_strv(p->cas, p->ncas));
+		json_object_set_new(o, "trusted-cas",
+		    rpc_strv(p->cas, p->ncas));
 		json_object_set_new(o, "peer-sae-ids",
 		    rpc_strv(p->peers, p->npeers));
 		if (s.default_key_size > 0)
@@ -144,7 +145,8 @@ rpc_show(struct keymgr *km, const json_t *in, struct sb *err)
 		json_array_append_new(a, rpc_profile(v[i], i + 1, now));
 	}
 	profile_put_all(&km->table, v, n);
-	json_object_set_new(out, "detail", json_boolean(msg_bool(in, "detail")));
+	json_object_set_new(out, "detail",
+	    json_boolean(msg_bool(in, "detail")));
 	json_object_set_new(out, "profiles", a);
 	if (name != NULL && !found) {
 		json_decref(out);
@@ -227,7 +229,8 @@ rpc_keys_reply(struct km_profile *p, const struct km_job *j)
 			sb_printf(&e, "timeout: no answer from the KME within"
 			    " %d seconds", KM_RPC_WAIT_MS / 1000);
 		else
-			sb_printf(&e, "%s: %s", km_err_name(j->code), j->reason);
+			sb_printf(&e, "%s: %s", km_err_name(j->code),
+			    j->reason);
 		json_object_set_new(o, "status", json_string("FAILED"));
 		json_object_set_new(o, "error", json_string(sb_str(&e)));
 		sb_free(&e);
@@ -239,7 +242,8 @@ rpc_keys_reply(struct km_profile *p, const struct km_job *j)
 	ids = json_array();
 	keys = json_array();
 	for (size_t i = 0; i < j->keys->count; i++) {
-		json_array_append_new(ids, json_string(j->keys->keys[i].key_id));
+		json_array_append_new(ids,
+		    json_string(j->keys->keys[i].key_id));
 		json_array_append_new(keys, keystore_hex_json(
 		    j->keys->keys[i].key, j->keys->keys[i].len, "0x"));
 	}
@@ -251,7 +255,8 @@ rpc_keys_reply(struct km_profile *p, const struct km_job *j)
 static json_t *
 rpc_get_keys(struct keymgr *km, const json_t *in, struct sb *err)
 {
-	const char *name = msg_str(in, "name"), *peer = msg_str(in, "peer-sae-id");
+	const char *name = msg_str(in, "name");
+	const char *peer = msg_str(in, "peer-sae-id");
 	struct km_profile *p = profile_get(&km->table, name);
 	struct rpc_wait *w;
 	struct km_job *j;
@@ -285,7 +290,7 @@ rpc_get_keys(struct keymgr *km, const json_t *in, struct sb *err)
 	worker_submit(&km->table, j);
 	if (rpc_wait_job(w)) {
 		out = rpc_keys_reply(p, j);
-		job_free(&km->table, j);	/* the key is handed out: wipe */
+		job_free(&km->table, j);	/* handed out: wiped */
 		rpc_wait_free(w);
 	} else {
 		out = rpc_keys_reply(p, NULL);	/* j and w: the worker's */

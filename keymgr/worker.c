@@ -246,7 +246,8 @@ worker_main(void *arg)
 			struct km_job probe = { .kind = KM_JOB_STATUS };
 			snprintf(probe.peer, sizeof(probe.peer), "%s",
 			    w->p->peers[0]);
-			probe.deadline_ms = km_now_ms() + (uint64_t)w->p->timeout_ms;
+			probe.deadline_ms = km_now_ms() +
+			    (uint64_t)w->p->timeout_ms;
 			worker_run(w, &probe);
 		}
 		pthread_mutex_lock(&w->mu);

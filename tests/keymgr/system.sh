@@ -224,6 +224,17 @@ cli -c 'request security key-manager profiles get profile-keys name qb' >"$T/rpc
 has "get profile-keys on a hung KME: FAILED" "$T/rpcf.out" "  - Status: FAILED"
 has "get profile-keys: the reason" "$T/rpcf.out" "  - Error: timeout"
 
+# A commit that replaces the hung profile does not wait for its KME.
+km get qb >/dev/null &
+slow=$!
+sleep 0.2
+t0=$(date +%s%N)
+echo "$P qb quantum-key-manager timeout 2" | conf
+t=$(( ($(date +%s%N) - t0) / 1000000 ))
+grep -q "commit complete" "$T/conf.out" && [ "$t" -lt 900 ] &&
+    ok "commit changing the hung profile takes ${t} ms" || fail "commit: $t ms: $(cat "$T/conf.out")"
+wait $slow
+
 fault B none
 km get qb >"$T/back.out" && ok "KME B back" || fail "KME B did not come back"
 detail qb
