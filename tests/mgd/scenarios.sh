@@ -66,7 +66,7 @@ sc_exclusive() {
 	set system host-name other
 	EOS
 	expect_has "lock error" "$T_DIR/x.out" "error: configuration database locked by:"
-	expect_has "lock holder" "$T_DIR/x.out" "  root terminal"
+	expect_has "lock holder" "$T_DIR/x.out" "  root (pid"
 	expect_has "lock holder" "$T_DIR/x.out" "exclusive [edit]"
 	# the holder's pid is named
 	expect_has "lock pid" "$T_DIR/x.out" "(pid $T_SESS_A)"

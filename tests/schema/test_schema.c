@@ -726,7 +726,7 @@ START_TEST(edit_activate_annotate)
 	ok(c, "deactivate system host-name");
 	t = set_text(c);
 	has(t, "deactivate security ike gateway GW\n");
-	has(t, "set system host-name gw1\ndeactivate system host-name gw1\n");
+	has(t, "set system host-name gw1\ndeactivate system host-name\n");
 	free(t);
 	t = curly_text(c);
 	has(t, "inactive: gateway GW {");
