@@ -3,9 +3,10 @@
  *
  * The whole reply is in memory, so the more-prompt always knows how far it
  * is and shows ---(more N%)---.  Keys are read one at a time with the
- * terminal in non-canonical mode; a search string is read in canonical mode
- * so the operator can edit it.  Not a terminal (tests): the keys are read
- * from in_fd as they come.
+ * terminal in non-canonical mode, the search string after `/` too: the
+ * pager echoes it itself (keys typed ahead of the `/` were read without
+ * echo, so canonical mode would not show them) and handles backspace and
+ * ^C.  Not a terminal (tests): the keys are read from in_fd as they come.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -110,20 +111,37 @@ pager_clear(struct pager *pg)
 	fputs("\r\033[K", pg->out);
 }
 
-/* Reads the search text after `/` (canonical mode, echoed). */
-static void
+/*
+ * Reads the search text after `/`, echoed; backspace takes back a character
+ * (all bytes of a UTF-8 one).  -1 when ^C cancels the search.
+ */
+static int
 pager_read_search(struct pager *pg, char *buf, size_t size)
 {
 	size_t len = 0;
-	unsigned char c;
+	int c;
 
 	fputs("/", pg->out);
 	fflush(pg->out);
-	while (read(pg->in_fd, &c, 1) == 1 && c != '\n' && c != '\r') {
-		if (len + 1 < size)
+	while ((c = pager_key(pg)) != -1 && c != '\n' && c != '\r') {
+		if (c == 3)		/* ^C */
+			return -1;
+		if (c == 0x7f || c == '\b') {
+			while (len > 0 &&
+			    ((unsigned char)buf[len - 1] & 0xc0) == 0x80)
+				len--;
+			if (len > 0) {
+				len--;
+				fputs("\b \b", pg->out);
+			}
+		} else if (c >= 0x20 && len + 1 < size) {
 			buf[len++] = (char)c;
+			fputc(c, pg->out);
+		}
+		fflush(pg->out);
 	}
 	buf[len] = '\0';
+	return 0;
 }
 
 /* Index of the first line at or after from containing s, or n. */
@@ -172,7 +190,10 @@ pager_loop(struct pager *pg)
 		case '/': {
 			size_t at;
 
-			pager_read_search(pg, search, sizeof(search));
+			if (pager_read_search(pg, search, sizeof(search)) == -1) {
+				pager_clear(pg);
+				break;
+			}
 			pager_clear(pg);
 			at = pager_find(pg, pg->shown, search);
 			if (at == pg->n) {

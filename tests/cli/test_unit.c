@@ -224,12 +224,21 @@ START_TEST(test_pager)
 	    "l9\n---(more 90%)---" CLR "l10\n");
 	free(s);
 	s = page("/l8\nq", 5, 10);
-	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/" CLR
+	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/l8" CLR
 	    "...skipping\nl8\nl9\nl10\n");
 	free(s);
 	s = page("/zz\nq", 5, 10);
-	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/" CLR
+	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/zz" CLR
 	    "---(Pattern not found)---" CLR);
+	free(s);
+	/* the search text is echoed; backspace edits it, ^C cancels it */
+	s = page("/l\xc3\xa9\x7f\x7f" "9\r", 5, 10);
+	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR
+	    "/l\xc3\xa9\b \b\b \b9" CLR "...skipping\nl9\nl10\n");
+	free(s);
+	s = page("/l9\x03q", 5, 10);
+	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/l9" CLR
+	    "---(more 40%)---" CLR);
 	free(s);
 	s = page("q", 0, 10);		/* no paging */
 	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\n");
