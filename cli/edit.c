@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "cli/cli.h"
 #include "cli/input.h"
@@ -302,13 +303,15 @@ edit_new(struct cli *cli)
 	el_set(ed->el, EL_SIGNAL, 1);
 	el_set(ed->el, EL_PROMPT, edit_prompt);
 	el_set(ed->el, EL_SETTY, "-d", "-isig", NULL);
-	el_set(ed->el, EL_ADDFN, "qsafe-interrupt", "Discard the line",
+	/* Wide names: el_set(EL_ADDFN) converts narrow ones to copies that
+	 * libedit never frees. */
+	el_wset(ed->el, EL_ADDFN, L"qsafe-interrupt", L"Discard the line",
 	    edit_fn_interrupt);
-	el_set(ed->el, EL_ADDFN, "qsafe-help", "Possible completions",
+	el_wset(ed->el, EL_ADDFN, L"qsafe-help", L"Possible completions",
 	    edit_fn_help);
-	el_set(ed->el, EL_ADDFN, "qsafe-complete", "Complete the word",
+	el_wset(ed->el, EL_ADDFN, L"qsafe-complete", L"Complete the word",
 	    edit_fn_complete);
-	el_set(ed->el, EL_ADDFN, "qsafe-space", "Complete a keyword",
+	el_wset(ed->el, EL_ADDFN, L"qsafe-space", L"Complete a keyword",
 	    edit_fn_space);
 	el_set(ed->el, EL_BIND, "^C", "qsafe-interrupt", NULL);
 	el_set(ed->el, EL_BIND, "?", "qsafe-help", NULL);
