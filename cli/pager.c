@@ -189,12 +189,12 @@ pager_loop(struct pager *pg)
 			break;
 		case '/': {
 			size_t at;
+			int rc;
 
-			if (pager_read_search(pg, search, sizeof(search)) == -1) {
-				pager_clear(pg);
-				break;
-			}
+			rc = pager_read_search(pg, search, sizeof(search));
 			pager_clear(pg);
+			if (rc == -1)
+				break;
 			at = pager_find(pg, pg->shown, search);
 			if (at == pg->n) {
 				msg = "Pattern not found";
