@@ -1,0 +1,497 @@
+#!/bin/bash
+# Interactive sessions typed into the real cli against a real mgd, the screen
+# checked after each step (cli-behaviour.md 1-3, 6-8; lib.sh has the
+# harness).  usage: tmux_test.sh SCENARIO, one of
+#   modes     prompts, configure, empty Enter, ^C, Up, ^D, quit, exit
+#   complete  TAB and space: keywords, ambiguous lists, configured names,
+#             key-manager profiles, enum values, operational commands
+#   help      `?`: the Junos layout, banner + prompt with the typed text
+#   errors    carets under the bad token, every message shape
+#   edit      edit/up/top/exit, the uncommitted-changes question
+#   commit    commit check/commit/and-quit, the host name in the prompt
+#   pager     ---(more N%)---, space, Enter, q, ^C, /search, | no-more,
+#             set cli screen-length
+set -u
+. "$(dirname "$0")/lib.sh"
+
+# Prompts, configure, ^C discarding a half-typed line, history, ^D and exit.
+sc_modes() {
+	x_start_mgd
+	x_start_cli
+	# ^C in operational mode: the line is gone, a new prompt
+	x_type "show configuration"
+	x_key C-c
+	x_tail "${OP}show configuration" "$OP"
+	x_cursor ${#OP}
+	x_run "configure"
+	x_tail "${OP}configure" "Entering configuration mode" "" "[edit]" "$CF"
+	x_cursor ${#CF}
+	# an empty Enter: blank line, banner, prompt
+	x_key Enter
+	x_tail "$CF" "" "[edit]" "$CF"
+	# ^C discards a half-typed set: nothing reaches the candidate
+	x_type "set system host-name junk"
+	x_key C-c
+	x_tail "${CF}set system host-name junk" "[edit]" "$CF"
+	x_cursor ${#CF}
+	x_run "show | compare"
+	x_tail "${CF}show | compare" "" "[edit]" "$CF"
+	x_run "show system"
+	x_tail "${CF}show system" "" "[edit]" "$CF"
+	# Up recalls the last command; ^U clears it
+	x_key Up
+	x_input "${CF}show system"
+	x_key C-u
+	x_input "$CF"
+	# ^D with no changes leaves configuration mode at once (libedit shows
+	# the ^D it read)
+	x_key C-d
+	x_tail "${CF}^D" "Exiting configuration mode" "" "$OP"
+	x_cursor ${#OP}
+	# quit and exit leave the shell
+	x_run "configure"
+	x_tail "Entering configuration mode" "" "[edit]" "$CF"
+	x_run "quit"
+	x_tail "${CF}quit" "Exiting configuration mode" "" "$OP"
+	x_run "exit"
+	x_ended
+}
+
+# TAB and space completion: keywords, ambiguous lists, configured names.
+sc_complete() {
+	x_start_mgd
+	x_batch > /dev/null <<-EOF || x_fail "setup"
+	configure
+	set security ike gateway GW-east address 192.0.2.1
+	set security ike gateway GW-west address 192.0.2.2
+	set security key-manager profiles KM-a quantum-key-manager url https://192.0.2.9
+	set security key-manager profiles KM-b quantum-key-manager url https://192.0.2.9
+	EOF
+	x_start_cli
+	# operational commands complete too
+	x_type "sh"
+	x_key Tab
+	x_input "${OP}show "
+	x_type "conf"
+	x_key Tab
+	x_input "${OP}show configuration "
+	x_key C-u
+	x_type "conf"
+	x_key Space
+	x_input "${OP}configure "
+	x_key Enter
+	x_line "Entering configuration mode"
+	x_tail "[edit]" "$CF"
+	# TAB completes a unique prefix and adds the blank
+	x_type "set sec"
+	x_key Tab
+	x_input "${CF}set security "
+	x_key C-u
+	# space completes a unique keyword prefix, word after word
+	x_type "set secu"
+	x_key Space
+	x_input "${CF}set security "
+	x_type "ik"
+	x_key Space
+	x_input "${CF}set security ike "
+	x_type "gate"
+	x_key Space
+	x_input "${CF}set security ike gateway "
+	x_key C-u
+	# space after an ambiguous prefix is just a blank
+	x_type "set security i"
+	x_key Space
+	x_input "${CF}set security i "
+	x_key C-u
+	# TAB on an ambiguous prefix lists the candidates, then the banner
+	# and the prompt with the typed text
+	x_type "set security i"
+	x_key Tab
+	x_tail "${CF}set security i" \
+	    "Possible completions:" \
+	    "> ike                  IKE configuration" \
+	    "> ipsec                IPSec configuration" \
+	    "[edit]" \
+	    "${CF}set security i"
+	x_cursor $((${#CF} + 14))
+	# ... and typing on completes from there
+	x_type "p"
+	x_key Tab
+	x_input "${CF}set security ipsec "
+	x_key C-u
+	# TAB lists the configured gateways
+	x_type "set security ike gateway "
+	x_key Tab
+	x_line "  GW-east              Name of the IKE gateway"
+	x_line "  GW-west              Name of the IKE gateway"
+	x_tail "[edit]" "${CF}set security ike gateway "
+	# their common prefix first, then the list, then a unique name
+	x_type "G"
+	x_key Tab
+	x_input "${CF}set security ike gateway GW-"
+	x_type "e"
+	x_key Tab
+	x_input "${CF}set security ike gateway GW-east "
+	x_type "addr"
+	x_key Tab
+	x_input "${CF}set security ike gateway GW-east address "
+	x_key C-u
+	# ppk-profile lists the key-manager profiles
+	x_type "set security ike gateway GW-east ppk-profile "
+	x_key Tab
+	x_follows "Possible completions:" \
+	    "  <profile-name>       Name of the key-manager profile" \
+	    "  KM-a                 Name of the key-manager profile" \
+	    "  KM-b                 Name of the key-manager profile"
+	x_tail "[edit]" "${CF}set security ike gateway GW-east ppk-profile "
+	x_help_layout
+	x_type "K"
+	x_key Tab
+	x_input "${CF}set security ike gateway GW-east ppk-profile KM-"
+	x_type "b"
+	x_key Tab
+	x_input "${CF}set security ike gateway GW-east ppk-profile KM-b "
+	x_key C-u
+	# at a deeper level the names are relative to it
+	x_run "edit security ike"
+	x_tail "" "[edit security ike]" "$CF"
+	x_type "show gateway GW-w"
+	x_key Tab
+	x_input "${CF}show gateway GW-west "
+	x_key Enter
+	x_tail "address 192.0.2.2;" "" "[edit security ike]" "$CF"
+	# an enum value
+	x_run "top"
+	x_type "set security ike proposal P1 dh-group group1"
+	x_key Tab
+	x_line "Possible completions:"
+	x_tail "[edit]" "${CF}set security ike proposal P1 dh-group group1"
+	x_type "4"
+	x_key Tab
+	x_input "${CF}set security ike proposal P1 dh-group group14 "
+	x_key C-u
+	# nothing to complete: the line stays as it was
+	x_type "set bogus"
+	x_key Tab
+	x_input "${CF}set bogus"
+	x_key C-u
+	x_key C-d
+	x_line "Exit with uncommitted changes? [yes,no] (yes) "
+	x_run "yes"
+	x_tail "Exiting configuration mode" "" "$OP"
+}
+
+# `?`: the Junos layout, the banner and the prompt with the typed text.
+sc_help() {
+	x_start_mgd
+	x_start_cli
+	# operational `?` after a word: the pipe list included
+	x_type "show configuration | "
+	x_type "?"
+	x_line "Possible completions:"
+	x_line "  count                Count occurrences"
+	x_line "  no-more              Don't paginate output"
+	x_line "  match                Show only text that matches a pattern"
+	x_tail "${OP}show configuration | "
+	x_cursor $((${#OP} + 21))
+	x_key C-u
+	x_run "configure"
+	x_tail "[edit]" "$CF"
+	x_type "set security ?"
+	x_tail "${CF}set security ?" \
+	    "Possible completions:" \
+	    "> address-book         Security address book" \
+	    "> group-vpn            Group VPN configuration" \
+	    "> ike                  IKE configuration" \
+	    "> ipsec                IPSec configuration" \
+	    "> key-manager          Define JKM managed configurations" \
+	    "> pki                  PKI service configuration" \
+	    "> policies             Configure Network Security Policies" \
+	    "> zones                Zone configuration" \
+	    "[edit]" \
+	    "${CF}set security "
+	x_cursor $((${#CF} + 13))
+	# a prefix filters; the `?` itself is not inserted
+	x_type "ik?"
+	x_tail "${CF}set security ik?" \
+	    "Possible completions:" \
+	    "> ike                  IKE configuration" \
+	    "[edit]" \
+	    "${CF}set security ik"
+	x_key C-u
+	# a complete command: <[Enter]> first, `|` last
+	x_type "show security ?"
+	x_screen | awk -v p="${CF}show security ?" '$0 == p { n = NR } END { exit !n }' ||
+	    x_fail "show security ?"
+	x_line "  <[Enter]>            Execute this command"
+	x_line "  |                    Pipe through a command"
+	x_tail "  |                    Pipe through a command" "[edit]" "${CF}show security "
+	x_key C-u
+	# a long list: marks, columns, <[Enter]> first, `|` not in set
+	x_type "set security ike gateway X ?"
+	x_follows "${CF}set security ike gateway X ?" "Possible completions:" \
+	    "  <[Enter]>            Execute this command" \
+	    "> aaa                  Use extended authentication"
+	x_line "+ address              Addresses or hostnames of peer:1 primary, upto 4 backups"
+	x_line "> dead-peer-detection  Enable dead peer detection"
+	x_line "  external-interface   External interface for IKE negotiations"
+	x_line "> ppk-profile          Postquantum preshared key (PPK) profile"
+	x_tail "  version              Negotiate using either IKE v1 or IKE v2 protocol" \
+	    "[edit]" "${CF}set security ike gateway X "
+	x_help_layout
+	x_key C-u
+	# a free value: its placeholder
+	x_type "set system host-name ?"
+	x_tail "${CF}set system host-name ?" "Possible completions:" \
+	    "  <host-name>          Hostname for this router" \
+	    "[edit]" "${CF}set system host-name "
+	x_key C-u
+	# in the middle of the line: help for the text before the cursor
+	x_type "set security ike"
+	x_key Left Left Left
+	x_type "?"
+	x_line "> ike                  IKE configuration"
+	x_line "> ipsec                IPSec configuration"
+	x_tail "[edit]" "${CF}set security ike"
+	x_cursor $((${#CF} + 13))
+	x_key C-u
+	# nothing fits
+	x_type "set bogus ?"
+	x_line "$(x_caret $((${#CF} + 4)))"
+	x_line "syntax error."
+	x_tail "[edit]" "${CF}set bogus "
+}
+
+# Errors: the caret under the bad token (prompt length + offset).
+sc_errors() {
+	x_start_mgd
+	x_start_cli
+	x_run "shoe"
+	x_tail "${OP}shoe" "$(x_caret ${#OP})" "unknown command." "$OP"
+	x_run "show interfacu"
+	x_tail "${OP}show interfacu" "$(x_caret $((${#OP} + 5)))" \
+	    "syntax error, expecting <command>." "$OP"
+	x_run "show configuration security isd"
+	x_tail "${OP}show configuration security isd" \
+	    "$(x_caret $((${#OP} + 28)))" "syntax error." "$OP"
+	x_run "show configuration | bogus"
+	x_tail "${OP}show configuration | bogus" \
+	    "$(x_caret $((${#OP} + 21)))" "syntax error." "$OP"
+	x_run "configure"
+	x_tail "[edit]" "$CF"
+	x_run "set system arrr"
+	x_tail "${CF}set system arrr" "$(x_caret $((${#CF} + 11)))" \
+	    "syntax error." "" "[edit]" "$CF"
+	x_run "set system"
+	x_tail "${CF}set system" "$(x_caret $((${#CF} + 10)))" \
+	    "missing argument." "" "[edit]" "$CF"
+	x_run "s"
+	x_tail "${CF}s" "$(x_caret ${#CF})" "'s' is ambiguous." "" "[edit]" "$CF"
+	# relative to the edit level, the caret still counts the prompt
+	x_run "edit security ike"
+	x_tail "" "[edit security ike]" "$CF"
+	x_run "set gateway G1 adress 192.0.2.1"
+	x_tail "${CF}set gateway G1 adress 192.0.2.1" \
+	    "$(x_caret $((${#CF} + 15)))" "syntax error." "" \
+	    "[edit security ike]" "$CF"
+	x_run "set proposal P1 dh-group group99"
+	x_line "$(x_caret $((${#CF} + 25)))"
+	x_tail "" "[edit security ike]" "$CF"
+	x_run "top"
+	x_run "show | compare"
+	x_tail "${CF}show | compare" "" "[edit]" "$CF"
+	x_run "exit"
+	x_tail "Exiting configuration mode" "" "$OP"
+}
+
+# edit / up / top / exit through the hierarchy: the banner follows.
+sc_edit() {
+	x_start_mgd
+	x_start_cli
+	x_run "configure"
+	x_tail "[edit]" "$CF"
+	x_run "edit security ike"
+	x_tail "${CF}edit security ike" "" "[edit security ike]" "$CF"
+	x_run "up"
+	x_tail "${CF}up" "" "[edit security]" "$CF"
+	x_run "edit ike gateway GW1"
+	x_tail "" "[edit security ike gateway GW1]" "$CF"
+	x_run "set address 192.0.2.1"
+	x_tail "${CF}set address 192.0.2.1" "" "[edit security ike gateway GW1]" "$CF"
+	x_run "up 2"
+	x_tail "${CF}up 2" "" "[edit security]" "$CF"
+	x_run "show ike"
+	x_line "    address 192.0.2.1;"
+	x_tail "" "[edit security]" "$CF"
+	x_run "top"
+	x_tail "${CF}top" "" "[edit]" "$CF"
+	x_run "edit system"
+	x_tail "" "[edit system]" "$CF"
+	# exit at a sub-level goes up one level
+	x_run "exit"
+	x_tail "${CF}exit" "" "[edit]" "$CF"
+	x_run "edit security ike gateway GW1"
+	x_tail "" "[edit security ike gateway GW1]" "$CF"
+	x_run "top"
+	x_tail "" "[edit]" "$CF"
+	# `exit` with uncommitted changes: the question; `no` stays
+	x_run "exit"
+	x_tail "${CF}exit" "The configuration has been changed but not committed" \
+	    "Exit with uncommitted changes? [yes,no] (yes) "
+	x_cursor 46
+	x_run "no"
+	x_tail "Exit with uncommitted changes? [yes,no] (yes) no" "" "[edit]" "$CF"
+	# ^D asks the same; yes leaves (the changes stay in the candidate)
+	x_key C-d
+	x_tail "${CF}^D" "The configuration has been changed but not committed" \
+	    "Exit with uncommitted changes? [yes,no] (yes) "
+	x_run "yes"
+	x_tail "Exit with uncommitted changes? [yes,no] (yes) yes" \
+	    "Exiting configuration mode" "" "$OP"
+	x_run "configure"
+	x_tail "${OP}configure" "Entering configuration mode" \
+	    "The configuration has been changed but not committed" "" \
+	    "[edit]" "$CF"
+	# `exit configuration-mode` from deep down; `quit` too
+	x_run "edit security ike"
+	x_run "exit configuration-mode"
+	x_tail "Exit with uncommitted changes? [yes,no] (yes) "
+	x_run "yes"
+	x_tail "Exiting configuration mode" "" "$OP"
+}
+
+# commit: `commit complete`, the prompt picks up the host name.
+sc_commit() {
+	x_start_mgd
+	x_start_cli
+	x_run "configure"
+	x_tail "[edit]" "$CF"
+	x_run "set system host-name gw1"
+	x_tail "" "[edit]" "$CF"
+	x_run "commit check"
+	x_tail "${CF}commit check" "configuration check succeeds" "" "[edit]" "$CF"
+	x_run "commit"
+	x_tail "${CF}commit" "commit complete" "" "[edit]" "$X_USER@gw1# "
+	x_cursor $((${#X_USER} + 6))
+	x_run "edit system"
+	x_run "set domain-name example.net"
+	x_tail "" "[edit system]" "$X_USER@gw1# "
+	x_run "commit and-quit"
+	x_tail "$X_USER@gw1# commit and-quit" "commit complete" \
+	    "Exiting configuration mode" "" "$X_USER@gw1> "
+	x_run "show configuration system"
+	x_line "host-name gw1;"
+	x_line "domain-name example.net;"
+	x_tail "$X_USER@gw1> "
+	x_run "configure"
+	# a failed commit keeps the prompt
+	x_run "set security ike gateway GW1 address 192.0.2.1"
+	x_run "commit"
+	x_line "error: commit failed: (missing mandatory statements)"
+	x_tail "" "[edit]" "$X_USER@gw1# "
+	x_run "rollback"
+	x_tail "$X_USER@gw1# rollback" "load complete" "" "[edit]" "$X_USER@gw1# "
+	x_run "exit"
+	x_tail "$X_USER@gw1# exit" "Exiting configuration mode" "" "$X_USER@gw1> "
+	x_run "exit"
+	x_ended 1
+}
+
+# The pager: ---(more N%)---, space, Enter, q, ^C, | no-more, screen-length.
+sc_pager() {
+	local i
+	x_start_mgd
+	{
+		echo "configure"
+		echo "load set terminal"
+		for i in $(seq 1 300); do
+			echo "set security address-book global address A$i 10.0.$((i / 250)).$((i % 250))/32"
+		done
+		echo "^D"
+		echo "commit"
+	} | x_batch > /dev/null || x_fail "setup"
+	# 305 lines: version-less header, security {, address-book {, 300, } }
+	x_start_cli
+	# the window's height: 29 lines a page
+	x_run "show configuration"
+	x_tail "        address A26 10.0.0.26/32;" "---(more 9%)---"
+	x_key Space
+	x_tail "        address A55 10.0.0.55/32;" "---(more 19%)---"
+	x_no_text "---(more 9%)---"
+	x_key Enter
+	x_tail "        address A55 10.0.0.55/32;" "        address A56 10.0.0.56/32;" \
+	    "---(more 19%)---"
+	x_key q
+	x_tail "        address A56 10.0.0.56/32;" "$OP"
+	x_cursor ${#OP}
+	x_no_text "---(more"
+	x_no_text "address A57 "
+	# screen-length 10: 9 lines and the more-prompt
+	x_run "set cli screen-length 10"
+	x_tail "${OP}set cli screen-length 10" "Screen length set to 10" "$OP"
+	x_run "show configuration"
+	x_tail "security {" \
+	    "    address-book global {" "        address A1 10.0.0.1/32;" \
+	    "        address A2 10.0.0.2/32;" "        address A3 10.0.0.3/32;" \
+	    "        address A4 10.0.0.4/32;" "        address A5 10.0.0.5/32;" \
+	    "        address A6 10.0.0.6/32;" "---(more 2%)---"
+	x_key Space
+	x_tail "        address A15 10.0.0.15/32;" "---(more 5%)---"
+	# ^C quits the pager like q
+	x_key C-c
+	x_tail "        address A15 10.0.0.15/32;" "$OP"
+	# a search: /A200 skips ahead; the text typed is shown and editable,
+	# even typed ahead of the `/`
+	x_run "show configuration"
+	x_tail "        address A6 10.0.0.6/32;" "---(more 2%)---"
+	x_type "/A2001"
+	x_tail "        address A6 10.0.0.6/32;" "/A2001"
+	x_key BSpace
+	x_input "/A200"
+	x_key Enter
+	x_tail "        address A207 10.0.0.207/32;" "---(more 68%)---"
+	x_follows "        address A6 10.0.0.6/32;" "...skipping" \
+	    "        address A200 10.0.0.200/32;"
+	x_no_text "/A200"
+	# not found: the message, then the same page goes on
+	x_type "/nowhere"
+	x_key Enter
+	x_tail "        address A207 10.0.0.207/32;" "---(Pattern not found)---"
+	x_key Enter
+	x_tail "        address A208 10.0.0.208/32;" "---(more 69%)---"
+	x_key q
+	x_tail "        address A208 10.0.0.208/32;" "$OP"
+	# | no-more: everything, no more-prompt
+	x_run "show configuration | no-more"
+	x_tail "        address A300 10.0.1.50/32;" "    }" "}" "$OP"
+	x_no_text "---(more"
+	# short output is not paged; pipes before the pager
+	x_run "show configuration | match A29 | count"
+	x_tail "${OP}show configuration | match A29 | count" "Count: 11 lines" "$OP"
+	x_run "show configuration | last 3"
+	x_tail "    }" "}" "$OP"
+	# in configuration mode: the banner after the pager
+	x_run "configure"
+	x_run "show security"
+	x_tail "---(more 2%)---"
+	x_key q
+	x_tail "    address A8 10.0.0.8/32;" "" "[edit]" "$CF"
+	x_run "exit"
+	x_tail "Exiting configuration mode" "" "$OP"
+	# screen-length 0: no paging at all
+	x_run "set cli screen-length 0"
+	x_run "show configuration"
+	x_tail "    }" "}" "$OP"
+	x_no_text "---(more"
+}
+
+case "${1:-}" in
+modes|complete|help|errors|edit|commit|pager)
+	"sc_$1"
+	echo "ok $1"
+	;;
+*)
+	echo "usage: $0 modes|complete|help|errors|edit|commit|pager" >&2
+	exit 2
+	;;
+esac
