@@ -25,7 +25,8 @@ struct pager {
 	size_t *lens;		/* its length, "\n" included */
 	size_t n;
 	size_t shown;		/* lines printed so far */
-	int page;		/* lines per page */
+	int page;		/* screen rows per page */
+	int width;		/* terminal columns, 0: unknown (no wrapping) */
 	int in_fd;
 	FILE *out;
 	bool is_tty;
@@ -40,6 +41,16 @@ pager_term_rows(int fd)
 	if (ioctl(fd, TIOCGWINSZ, &ws) == -1 || ws.ws_row == 0)
 		return 0;
 	return ws.ws_row;
+}
+
+int
+pager_term_cols(int fd)
+{
+	struct winsize ws;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) == -1)
+		return 0;
+	return ws.ws_col;
 }
 
 static void
@@ -62,14 +73,40 @@ pager_split(struct pager *pg, const char *text)
 	}
 }
 
-static void
-pager_emit(struct pager *pg, size_t count)
+/* The screen rows line i takes: a line wider than the terminal wraps. */
+static size_t
+pager_line_rows(const struct pager *pg, size_t i)
 {
-	while (count-- > 0 && pg->shown < pg->n) {
+	size_t j, cols = 0, w = (size_t)pg->width;
+
+	if (pg->width <= 0)
+		return 1;
+	for (j = 0; j < pg->lens[i] && pg->lines[i][j] != '\n'; j++) {
+		unsigned char c = (unsigned char)pg->lines[i][j];
+
+		if (c == '\t')
+			cols = (cols / 8 + 1) * 8;
+		else if ((c & 0xc0) != 0x80)	/* a UTF-8 character */
+			cols++;
+	}
+	return cols == 0 ? 1 : (cols + w - 1) / w;
+}
+
+/* Prints the lines that fill up to rows screen rows, at least one. */
+static void
+pager_emit(struct pager *pg, size_t rows)
+{
+	size_t used = 0, r;
+
+	while (pg->shown < pg->n) {
+		r = pager_line_rows(pg, pg->shown);
+		if (used > 0 && used + r > rows)
+			break;
 		fwrite(pg->lines[pg->shown], 1, pg->lens[pg->shown], pg->out);
 		if (pg->lines[pg->shown][pg->lens[pg->shown] - 1] != '\n')
 			fputc('\n', pg->out);
 		pg->shown++;
+		used += r;
 	}
 }
 
@@ -218,14 +255,18 @@ int
 pager_show(const char *text, int rows, int in_fd, FILE *out)
 {
 	struct pager pg;
+	size_t total = 0;
 	int rc;
 
 	memset(&pg, 0, sizeof(pg));
 	pg.in_fd = in_fd;
 	pg.out = out;
 	pg.page = rows - 1;
+	pg.width = pager_term_cols(fileno(out));
 	pager_split(&pg, text);
-	if (rows <= 1 || pg.n <= (size_t)pg.page) {
+	for (size_t i = 0; i < pg.n && total <= (size_t)pg.page; i++)
+		total += pager_line_rows(&pg, i);
+	if (rows <= 1 || total <= (size_t)pg.page) {
 		fputs(text, out);
 		fflush(out);
 		rc = 0;

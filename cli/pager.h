@@ -10,13 +10,15 @@
 #include <stdio.h>
 
 /*
- * Print text to out, stopping every rows - 1 lines (rows <= 1 or text that
- * fits: no stops) and reading keys from in_fd (put in raw mode while waiting
- * when it is a terminal).  Returns 0, or -1 on a read error.
+ * Print text to out, stopping every rows - 1 screen rows (rows <= 1 or text
+ * that fits: no stops; when out is a terminal, a line wider than it counts
+ * the rows it wraps to) and reading keys from in_fd (put in raw mode while
+ * waiting when it is a terminal).  Returns 0, or -1 on a read error.
  */
 int pager_show(const char *text, int rows, int in_fd, FILE *out);
 
-/* The rows of the terminal on fd, or 0 when unknown. */
+/* The rows / columns of the terminal on fd, or 0 when unknown. */
 int pager_term_rows(int fd);
+int pager_term_cols(int fd);
 
 #endif
