@@ -483,6 +483,16 @@ sc_pager() {
 	x_run "show configuration"
 	x_tail "    }" "}" "$OP"
 	x_no_text "---(more"
+	# lines wider than the terminal take the rows they wrap to: on a
+	# 30x12 window the first page still starts on the screen
+	x_tmux resize-window -t t -x 30 -y 12
+	x_run "set cli screen-length 12"
+	x_run "show configuration"
+	x_tail "        address A3 10.0.0.3/32" ";" "---(more 1%)---"
+	x_tmux capture-pane -p -t t | grep -qxF "security {" ||
+	    x_fail "the start of the page scrolled off the screen"
+	x_key q
+	x_tail ";" "$OP"
 }
 
 case "${1:-}" in
