@@ -13,7 +13,6 @@
  * The static profiles' configured keys stay for the life of the profile
  * (they are the configuration) and are wiped when it goes.
  */
-#include <arpa/inet.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,22 +80,14 @@ keystore_frame_cleanup(const void *data, size_t len, void *arg)
 int
 keystore_handout(struct bufferevent *bev, const json_t *reply)
 {
-	size_t n = json_dumpb(reply, NULL, 0, JSON_COMPACT);
-	unsigned char *frame;
-	uint32_t be;
+	size_t n;
+	char *frame = msg_frame_new(reply, &n);
 
-	if (n == 0 || n > MSG_MAX_BODY)
+	if (frame == NULL)
 		return -1;
-	frame = xmalloc(n + 4);
-	if (json_dumpb(reply, (char *)frame + 4, n, JSON_COMPACT) != n) {
-		keystore_frame_cleanup(frame, n + 4, NULL);
-		return -1;
-	}
-	be = htonl((uint32_t)n);	/* lib/msg.h: 4-byte length, BE */
-	memcpy(frame, &be, 4);
-	if (evbuffer_add_reference(bufferevent_get_output(bev), frame, n + 4,
+	if (evbuffer_add_reference(bufferevent_get_output(bev), frame, n,
 	    keystore_frame_cleanup, NULL) == -1) {
-		keystore_frame_cleanup(frame, n + 4, NULL);
+		keystore_frame_cleanup(frame, n, NULL);
 		return -1;
 	}
 	return 0;

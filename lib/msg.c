@@ -72,29 +72,90 @@ msg_connect(const char *path)
 	return fd;
 }
 
-static char *
-msg_encode(const json_t *body, size_t *lenp)
+static void
+msg_put32(char *p, uint32_t v)
 {
-	char *js = json_dumps(body, JSON_COMPACT);
-	size_t n;
-	char *frame;
+	p[0] = (char)(v >> 24);
+	p[1] = (char)(v >> 16);
+	p[2] = (char)(v >> 8);
+	p[3] = (char)v;
+}
 
-	if (js == NULL)
-		return NULL;
-	n = strlen(js);
-	if (n > MSG_MAX_BODY) {
-		free(js);
-		errno = EMSGSIZE;
-		return NULL;
+static uint32_t
+msg_get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Does the body have a member to send as an attachment? */
+static bool
+msg_has_attachment(const json_t *body)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)body, key, v)
+		if (json_is_string(v) && json_string_length(v) > MSG_ATTACH_MIN)
+			return true;
+	return false;
+}
+
+/*
+ * The header, the JSON and the attachments, serialised straight into one new
+ * buffer: the frame is the only serialised copy of the body (keymgr wipes it
+ * once written).
+ */
+char *
+msg_frame_new(const json_t *body, size_t *lenp)
+{
+	json_t *js = (json_t *)body, *att = NULL, *v;
+	const char *key;
+	size_t alen = 0, n, off;
+	char *frame = NULL;
+
+	if (msg_has_attachment(body)) {
+		/* A shallow copy without the big strings. */
+		js = json_object();
+		att = json_array();
+		json_object_foreach((json_t *)body, key, v) {
+			size_t l = json_string_length(v);
+			if (!json_is_string(v) || l <= MSG_ATTACH_MIN) {
+				json_object_set(js, key, v);
+				continue;
+			}
+			json_array_append_new(att, json_pack("[sI]", key,
+			    (json_int_t)l));
+			alen += l;
+		}
+		json_object_set(js, "attach", att);
 	}
-	frame = xmalloc(n + 4);
-	frame[0] = (char)(n >> 24);
-	frame[1] = (char)(n >> 16);
-	frame[2] = (char)(n >> 8);
-	frame[3] = (char)n;
-	memcpy(frame + 4, js, n);
-	free(js);
-	*lenp = n + 4;
+	n = json_dumpb(js, NULL, 0, JSON_COMPACT);
+	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
+		errno = n == 0 ? EINVAL : EMSGSIZE;
+		goto done;
+	}
+	frame = xmalloc(8 + n + alen);
+	msg_put32(frame, (uint32_t)n);
+	msg_put32(frame + 4, (uint32_t)alen);
+	json_dumpb(js, frame + 8, n, JSON_COMPACT);
+	off = 8 + n;
+	if (att != NULL) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(att, i, a) {
+			v = json_object_get(body,
+			    json_string_value(json_array_get(a, 0)));
+			memcpy(frame + off, json_string_value(v),
+			    json_string_length(v));
+			off += json_string_length(v);
+		}
+	}
+	*lenp = off;
+done:
+	if (js != body)
+		json_decref(js);
+	json_decref(att);
 	return frame;
 }
 
@@ -102,7 +163,7 @@ int
 msg_send(int fd, const json_t *body)
 {
 	size_t len, off = 0;
-	char *frame = msg_encode(body, &len);
+	char *frame = msg_frame_new(body, &len);
 
 	if (frame == NULL)
 		return -1;
@@ -150,43 +211,65 @@ msg_read_full(int fd, char *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
+/* The JSON body, then its attachments put back as string members. */
 static json_t *
-msg_decode(const char *body, size_t len)
+msg_decode(const char *body, size_t len, const char *att, size_t alen)
 {
 	json_error_t jerr;
 	json_t *m = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *list, *a;
+	size_t i, off = 0;
 
-	if (m != NULL && !json_is_object(m)) {
-		json_decref(m);
-		m = NULL;
-	}
+	if (m != NULL && !json_is_object(m))
+		goto bad;
 	if (m == NULL)
-		errno = EBADMSG;
+		goto bad;
+	list = json_object_get(m, "attach");
+	json_array_foreach(list, i, a) {
+		const char *key = json_string_value(json_array_get(a, 0));
+		json_int_t l = json_integer_value(json_array_get(a, 1));
+		json_t *sv;
+		if (key == NULL || l < 0 || (size_t)l > alen - off)
+			goto bad;
+		/* json_stringn checks the bytes are UTF-8. */
+		sv = json_stringn(att + off, (size_t)l);
+		if (sv == NULL)
+			goto bad;
+		json_object_set_new(m, key, sv);
+		off += (size_t)l;
+	}
+	if (off != alen)
+		goto bad;
+	json_object_del(m, "attach");
 	return m;
+bad:
+	json_decref(m);
+	errno = EBADMSG;
+	return NULL;
 }
 
 json_t *
 msg_recv(int fd, int timeout_ms)
 {
-	unsigned char hdr[4];
-	uint32_t n;
+	unsigned char hdr[8];
+	uint32_t n, alen;
 	char *body;
 	json_t *m;
 
-	if (msg_read_full(fd, (char *)hdr, 4, timeout_ms) == -1)
+	if (msg_read_full(fd, (char *)hdr, 8, timeout_ms) == -1)
 		return NULL;
-	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n > MSG_MAX_BODY) {
+	n = msg_get32(hdr);
+	alen = msg_get32(hdr + 4);
+	if (n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
 		errno = EMSGSIZE;
 		return NULL;
 	}
-	body = xmalloc(n);
-	if (msg_read_full(fd, body, n, timeout_ms) == -1) {
+	body = xmalloc((size_t)n + alen);
+	if (msg_read_full(fd, body, (size_t)n + alen, timeout_ms) == -1) {
 		free(body);
 		return NULL;
 	}
-	m = msg_decode(body, n);
+	m = msg_decode(body, n, body + n, alen);
 	free(body);
 	return m;
 }
@@ -195,7 +278,7 @@ int
 msg_bev_send(struct bufferevent *bev, const json_t *body)
 {
 	size_t len;
-	char *frame = msg_encode(body, &len);
+	char *frame = msg_frame_new(body, &len);
 	int r;
 
 	if (frame == NULL)
@@ -208,25 +291,27 @@ msg_bev_send(struct bufferevent *bev, const json_t *body)
 json_t *
 msg_evbuf_pull(struct evbuffer *in, bool *bad)
 {
-	unsigned char hdr[4];
-	uint32_t n;
+	unsigned char hdr[8];
+	uint32_t n, alen;
+	const char *p;
 	json_t *m;
 
 	*bad = false;
-	if (evbuffer_get_length(in) < 4)
+	if (evbuffer_get_length(in) < 8)
 		return NULL;
-	evbuffer_copyout(in, hdr, 4);
-	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n > MSG_MAX_BODY) {
+	evbuffer_copyout(in, hdr, 8);
+	n = msg_get32(hdr);
+	alen = msg_get32(hdr + 4);
+	if (n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
 		*bad = true;
 		return NULL;
 	}
-	if (evbuffer_get_length(in) < 4 + (size_t)n)
+	if (evbuffer_get_length(in) < 8 + (size_t)n + alen)
 		return NULL;
-	evbuffer_drain(in, 4);
-	m = msg_decode((const char *)evbuffer_pullup(in, n), n);
-	evbuffer_drain(in, n);
+	evbuffer_drain(in, 8);
+	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)((size_t)n + alen));
+	m = msg_decode(p, n, p + n, alen);
+	evbuffer_drain(in, (size_t)n + alen);
 	if (m == NULL)
 		*bad = true;
 	return m;

@@ -1,8 +1,15 @@
 /*
- * msg: the one framing used on every qsafe socket (DESIGN.md, IPC): a 4-byte
- * big-endian length, then a JSON object (jansson).  One request, one reply,
- * matched by the "id" member.  Bodies larger than MSG_MAX_BODY are refused in
- * both directions (a 200,000-line `load` is about 10 MB).
+ * msg: the one framing used on every qsafe socket (DESIGN.md, IPC): an 8-byte
+ * header (the JSON length and the attachment length, 4 bytes each, big
+ * endian), a JSON object (jansson), then the attachments.  One request, one
+ * reply, matched by the "id" member.
+ *
+ * Attachments keep big text out of JSON: a top-level string member longer
+ * than MSG_ATTACH_MIN (a 9 MB `display set`, a 10 MB delta) travels as raw
+ * bytes after the JSON, named in its "attach" member ([[name, length], ...]),
+ * and comes back as the same string member on the other side — escaping and
+ * parsing it as JSON cost more than everything else in those commands.
+ * Each part larger than MSG_MAX_BODY is refused in both directions.
  *
  * Two ways to use it: blocking (the cli and tests) and libevent bufferevents
  * (mgd and the daemons).
@@ -15,6 +22,7 @@
 #include <jansson.h>
 
 #define MSG_MAX_BODY (64u * 1024 * 1024)
+#define MSG_ATTACH_MIN (64u * 1024)
 
 struct bufferevent;
 struct evbuffer;
@@ -22,6 +30,13 @@ struct evbuffer;
 /* Unix-domain stream sockets.  Return an fd, or -1 with errno set. */
 int msg_listen(const char *path, int mode);
 int msg_connect(const char *path);
+
+/*
+ * One whole frame (header, JSON, attachments) in a new buffer of *lenp bytes;
+ * caller frees.  NULL with errno EMSGSIZE when a part is too large.  For
+ * senders that must control the buffer's life (keymgr wipes its key replies).
+ */
+char *msg_frame_new(const json_t *body, size_t *lenp);
 
 /* Blocking send of one message; 0 or -1. Does not steal the reference. */
 int msg_send(int fd, const json_t *body);
