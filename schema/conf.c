@@ -179,7 +179,7 @@ conf_touch(struct cnode *n)
 static void
 conf_touch_subtree(struct cnode *n)
 {
-	n->flags |= CN_DIRTY;
+	n->flags |= CN_DIRTY | CN_SHAPE;
 	for (struct cnode *ch = n->first; ch; ch = ch->next)
 		conf_touch_subtree(ch);
 }
@@ -195,7 +195,7 @@ conf_clean_subtree(struct cnode *n)
 {
 	if (!(n->flags & CN_DIRTY))
 		return;
-	n->flags &= ~CN_DIRTY;
+	n->flags &= ~(CN_DIRTY | CN_SHAPE);
 	for (struct cnode *ch = n->first; ch; ch = ch->next)
 		conf_clean_subtree(ch);
 }
@@ -211,6 +211,14 @@ conf_changed_now(struct conf *c, struct cnode *n)
 {
 	conf_touch(n);
 	c->changed = (int64_t)time(NULL);
+}
+
+/* Children lost, moved or re-keyed below n (see CN_SHAPE). */
+static void
+conf_reshaped(struct conf *c, struct cnode *n)
+{
+	conf_changed_now(c, n);
+	n->flags |= CN_SHAPE;
 }
 
 /* Links n into parent's children at its schema position. */
@@ -281,7 +289,7 @@ conf_remove(struct conf *c, struct cnode *n)
 	conf_unlink(n);
 	cnode_free_subtree(n);
 	free(n);
-	conf_changed_now(c, parent);
+	conf_reshaped(c, parent);
 }
 
 void
@@ -342,6 +350,8 @@ conf_add(struct conf *c, struct cnode *parent, const struct snode *sn,
 		conf_hash_add(c, n);
 	c->count++;
 	conf_changed_now(c, n);
+	/* It may stand where a deleted namesake stood: compare it whole. */
+	n->flags |= CN_SHAPE;
 	if (created)
 		*created = true;
 	return n;
@@ -375,7 +385,7 @@ conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 	/* The slot remembers the last entry of the list. */
 	if (n->next == NULL || n->next->sn != n->sn)
 		parent->slot[n->sn->idx] = n;
-	conf_changed_now(c, parent);
+	conf_reshaped(c, parent);
 	conf_touch(n);
 }
 
@@ -388,7 +398,7 @@ conf_rekey(struct conf *c, struct cnode *n, const char *newkey)
 	free(n->val);
 	n->val = xstrdup(newkey);
 	conf_hash_add(c, n);
-	conf_changed_now(c, n->parent);
+	conf_reshaped(c, n->parent);
 	conf_touch(n);
 	return 0;
 }

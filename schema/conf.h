@@ -23,6 +23,13 @@
 
 #define CN_INACTIVE	0x01	/* deactivated: kept, shown, not in effect */
 #define CN_DIRTY	0x02	/* this node or one below changed */
+/*
+ * Children were removed, moved or re-keyed here (or the subtree was touched
+ * wholesale).  Without it, a dirty node's children changed only by additions
+ * at the end of their kind, so conf_diff need not look for deletions or
+ * reordering among thousands of untouched siblings.  Implies CN_DIRTY.
+ */
+#define CN_SHAPE	0x04
 
 /* Separates the keys of a multi-key list entry inside cnode.val. */
 #define CONF_KEY_SEP '\x1f'

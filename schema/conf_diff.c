@@ -64,10 +64,18 @@ diff_order_changed(struct conf *oc, struct conf *nc, const struct cnode *o,
 	return false;
 }
 
+/*
+ * With dirty_only, only dirty children are compared, and deletions and
+ * reordering are looked for only where the children's shape changed
+ * (CN_SHAPE): a one-line change under 30,000 IKE entries visits their
+ * flags, not 30,000 hash look-ups in the other tree.
+ */
 static void
 diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
     const struct cnode *n, bool dirty_only, struct diff *d)
 {
+	bool all = !dirty_only || (n->flags & CN_SHAPE);
+
 	if (dirty_only && !(n->flags & CN_DIRTY))
 		return;
 	if (n->parent != NULL) {
@@ -77,18 +85,21 @@ diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
 		    !str_eq(o->annot, n->annot))
 			diff_push(d, DIFF_META, o, n);
 	}
-	for (const struct cnode *oe = o->first; oe; oe = oe->next)
-		if (conf_find(nc, n, oe->sn, oe->val) == NULL)
-			diff_push(d, DIFF_DEL, oe, NULL);
+	if (all)
+		for (const struct cnode *oe = o->first; oe; oe = oe->next)
+			if (conf_find(nc, n, oe->sn, oe->val) == NULL)
+				diff_push(d, DIFF_DEL, oe, NULL);
 	const struct snode *group = NULL;
 	for (const struct cnode *ne = n->first; ne; ne = ne->next) {
-		const struct cnode *oe = conf_find(oc, o, ne->sn, ne->val);
-		if (oe == NULL) {
-			diff_push(d, DIFF_ADD, NULL, ne);
-		} else {
-			diff_node(oc, nc, oe, ne, dirty_only, d);
+		if (!dirty_only || (ne->flags & CN_DIRTY)) {
+			const struct cnode *oe = conf_find(oc, o, ne->sn,
+			    ne->val);
+			if (oe == NULL)
+				diff_push(d, DIFF_ADD, NULL, ne);
+			else
+				diff_node(oc, nc, oe, ne, dirty_only, d);
 		}
-		if (ne->sn->kind == SN_LIST && ne->sn != group) {
+		if (all && ne->sn->kind == SN_LIST && ne->sn != group) {
 			group = ne->sn;
 			if (diff_order_changed(oc, nc, o, n, ne))
 				diff_push(d, DIFF_ORDER, NULL, ne);

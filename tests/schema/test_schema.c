@@ -1035,6 +1035,30 @@ START_TEST(diff_delta)
 		delta_replays(b, a, false);
 		conf_free(b);
 	}
+	/*
+	 * Edits after which the dirty-only diff must still see deletions and
+	 * moves (CN_SHAPE): a namesake re-created after a delete, a container
+	 * deleted and set again, a leaf-list emptied and refilled.
+	 */
+	static const char *const sequences[][3] = {
+		{ "delete security ike proposal P1",
+		  "set security ike proposal P1 dh-group group2", NULL },
+		{ "delete security ike",
+		  "set security ike proposal P7 dh-group group14", NULL },
+		{ "delete security ike policy POL proposals",
+		  "set security ike policy POL proposals P2", NULL },
+		{ "delete security ike proposal P1",
+		  "set security ike proposal P8 dh-group group2",
+		  "set security ike proposal P1 dh-group group14" },
+	};
+	for (size_t i = 0; i < sizeof(sequences) / sizeof(*sequences); i++) {
+		struct conf *b = conf_dup(a);
+		conf_clean(b);
+		for (size_t j = 0; j < 3 && sequences[i][j] != NULL; j++)
+			ok(b, sequences[i][j]);
+		delta_replays(a, b, true);
+		conf_free(b);
+	}
 	/* Reordering leaf-list values and list entries together. */
 	struct conf *b = conf_dup(a);
 	ok(b, "insert security ike proposal P2 before proposal P1");
