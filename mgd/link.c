@@ -24,7 +24,65 @@ struct link {
 	struct schema *schema;
 	struct conf *running;
 	struct conf *pending;	/* checked, not applied yet */
+	/*
+	 * A copy of running to check the next change on, so that a check
+	 * costs the change and not a copy of 200,000 lines.  After an apply
+	 * the old running tree becomes it once spare_delta (the change just
+	 * applied) is replayed on it, when the loop is idle; NULL until then
+	 * or after a full load or an abort (a copy is made then).
+	 */
+	struct conf *spare;
+	char *spare_delta;
+	bool spare_due;		/* link_spare_refresh is scheduled */
 };
+
+/* Brings l->spare level with l->running. */
+static void
+link_spare_refresh(struct link *l)
+{
+	if (l->spare != NULL && l->spare_delta != NULL) {
+		struct path_err err;
+		size_t bad;
+		sb_init(&err.msg);
+		if (edit_apply_trusted(l->spare, NULL, l->spare_delta,
+		    strlen(l->spare_delta), &err, &bad) == -1) {
+			/* It applied to the same tree a moment ago. */
+			log_err("%s: the change does not replay (line %zu: %s)",
+			    l->ops->name, bad, sb_str(&err.msg));
+			conf_free(l->spare);
+			l->spare = NULL;
+		}
+		sb_free(&err.msg);
+	}
+	free(l->spare_delta);
+	l->spare_delta = NULL;
+	if (l->spare == NULL)
+		l->spare = conf_dup(l->running);
+	conf_clean(l->spare);
+}
+
+static void
+link_spare_idle(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+
+	if (l->spare_due) {
+		l->spare_due = false;
+		link_spare_refresh(l);
+	}
+}
+
+/* After the reply to mgd has gone out: the loop runs timers after I/O. */
+static void
+link_spare_later(struct link *l)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (!l->spare_due &&
+	    event_base_once(l->base, -1, EV_TIMEOUT, link_spare_idle, l,
+	    &now) == 0)
+		l->spare_due = true;
+}
 
 static json_t *
 link_errors_json(const struct verrs *errs)
@@ -42,6 +100,17 @@ link_errors_json(const struct verrs *errs)
 }
 
 static void
+link_abort(struct link *l)
+{
+	/* pending was the spare: a new copy is made when idle. */
+	conf_free(l->pending);
+	l->pending = NULL;
+	free(l->spare_delta);
+	l->spare_delta = NULL;
+	link_spare_later(l);
+}
+
+static void
 link_check(struct link *l, const json_t *req, json_t *reply)
 {
 	const char *text = msg_str(req, "config");
@@ -50,8 +119,19 @@ link_check(struct link *l, const json_t *req, json_t *reply)
 	size_t bad;
 
 	conf_free(l->pending);
-	l->pending = msg_bool(req, "full") ? conf_new(l->schema) :
-	    conf_dup(l->running);
+	if (msg_bool(req, "full")) {
+		l->pending = conf_new(l->schema);
+	} else {
+		if (l->spare_due || l->spare == NULL) {
+			l->spare_due = false;
+			link_spare_refresh(l);
+		}
+		l->pending = l->spare;
+		l->spare = NULL;
+	}
+	free(l->spare_delta);
+	l->spare_delta = msg_bool(req, "full") || text == NULL ? NULL :
+	    xstrdup(text);
 	sb_init(&err.msg);
 	if (text != NULL && edit_apply_trusted(l->pending, NULL, text,
 	    strlen(text), &err, &bad) == -1) {
@@ -68,8 +148,7 @@ link_check(struct link *l, const json_t *req, json_t *reply)
 	if (errs.n > 0) {
 		json_object_set_new(reply, "ok", json_false());
 		json_object_set_new(reply, "errors", link_errors_json(&errs));
-		conf_free(l->pending);
-		l->pending = NULL;
+		link_abort(l);
 	}
 	verrs_free(&errs);
 }
@@ -81,11 +160,17 @@ link_apply(struct link *l)
 		return;
 	if (l->ops->apply != NULL)
 		l->ops->apply(l->ctx, l->running, l->pending);
-	conf_free(l->running);
+	conf_free(l->spare);
+	/* After a full load spare_delta is NULL: the old tree is no use. */
+	l->spare = l->spare_delta != NULL ? l->running : NULL;
+	if (l->spare == NULL)
+		conf_free(l->running);
 	l->running = l->pending;
 	l->pending = NULL;
 	conf_clean(l->running);
+	link_spare_later(l);
 }
+
 
 static void
 link_request(struct link *l, json_t *req)
@@ -102,8 +187,7 @@ link_request(struct link *l, json_t *req)
 	} else if (strcmp(op, DAEMON_OP_APPLY) == 0) {
 		link_apply(l);
 	} else if (strcmp(op, DAEMON_OP_ABORT) == 0) {
-		conf_free(l->pending);
-		l->pending = NULL;
+		link_abort(l);
 	} else if (strcmp(op, DAEMON_OP_RPC) == 0) {
 		struct sb err;
 		json_t *data = NULL;
@@ -186,6 +270,8 @@ link_free(struct link *l)
 	bufferevent_free(l->bev);
 	conf_free(l->running);
 	conf_free(l->pending);
+	conf_free(l->spare);
+	free(l->spare_delta);
 	schema_free(l->schema);
 	free(l);
 }
