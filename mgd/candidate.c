@@ -73,7 +73,7 @@ candidate_replay(struct mgd *m, struct conf *c, const char *kind,
 		while (root->first)
 			conf_remove(c, root->first);
 	}
-	rc = edit_apply_trusted(c, &lv, text, strlen(text), &err, &bad);
+	rc = edit_apply_trusted(c, &lv, text, strlen(text), &err, &bad, NULL);
 	if (rc == -1)
 		log_err("candidate: journal line %zu does not apply: %s", bad,
 		    sb_str(&err.msg));

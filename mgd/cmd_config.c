@@ -274,7 +274,7 @@ config_rollback(struct session *s, const struct toks *tk, size_t end,
 		}
 		n = conf_new(m->schema);
 		sb_init(&err.msg);
-		edit_apply_trusted(n, NULL, text, strlen(text), &err, &bad);
+		edit_apply_trusted(n, NULL, text, strlen(text), &err, &bad, NULL);
 		sb_free(&err.msg);
 		free(text);
 	} else {
@@ -330,26 +330,21 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	sb_init(&msg);
 	if (conf_text_to_set(text, len, &set_text, &map, &err, &bad) == -1)
 		goto bad;
+	/* Every line is applied once, to a copy that replaces the candidate
+	 * only when all of them were good and the journal has them. */
 	target = override ? conf_new(m->schema) : conf_dup(session_conf(s));
 	if (override)
 		conf_touch_all(target);
-	rc = edit_apply_text(target, level, sb_str(&set_text), set_text.len,
-	    &err, &bad, &warn);
-	if (rc == -1) {
+	if (edit_apply_trusted(target, level, sb_str(&set_text), set_text.len,
+	    &err, &bad, &warn) == -1) {
 		conf_free(target);
 		bad = map[bad];
 		goto bad;
 	}
 	if (override) {
-		if (config_replace(s, target) == -1) {
-			conf_free(target);
-			reply_fail(reply, "error: the configuration store could"
-			    " not be written\n");
-			goto done;
-		}
+		rc = config_replace(s, target);
 	} else {
-		conf_free(target);
-		/* Apply for real (checked above) and journal it. */
+		/* The journal names the level the lines are relative to. */
 		struct cpath save;
 		cpath_copy(&save, &s->level);
 		if (!relative) {
@@ -357,16 +352,17 @@ config_load_text(struct session *s, const char *kind, const char *name,
 			cpath_init(&s->level);
 		}
 		rc = candidate_journal(s, "load", sb_str(&set_text));
-		if (rc == 0)
-			edit_apply_trusted(session_conf(s), &s->level,
-			    sb_str(&set_text), set_text.len, &err, &bad);
 		cpath_free(&s->level);
 		s->level = save;
-		if (rc == -1) {
-			reply_fail(reply, "error: the configuration store could"
-			    " not be written\n");
-			goto done;
-		}
+		if (rc == 0)
+			conf_swap(session_conf(s), target);
+	}
+	if (!override || rc == -1)
+		conf_free(target);
+	if (rc == -1) {
+		reply_fail(reply, "error: the configuration store could not be"
+		    " written\n");
+		goto done;
 	}
 	reply_out(reply, "load complete\n");
 	goto done;

@@ -47,7 +47,7 @@ chain_base(void *arg, const char *text)
 	if (text == NULL)
 		return 0;
 	sb_init(&err.msg);
-	rc = edit_apply_trusted(a->c, NULL, text, strlen(text), &err, &bad);
+	rc = edit_apply_trusted(a->c, NULL, text, strlen(text), &err, &bad, NULL);
 	if (rc == -1)
 		log_err("commit: snapshot line %zu: %s", bad, sb_str(&err.msg));
 	sb_free(&err.msg);
@@ -155,7 +155,7 @@ commit_install(struct mgd *m, struct conf *c, struct diff *d,
 		size_t bad;
 		sb_init(&err.msg);
 		if (edit_apply_trusted(m->committed, NULL, sb_str(&delta),
-		    delta.len, &err, &bad) == -1)
+		    delta.len, &err, &bad, NULL) == -1)
 			fatal("commit: delta line %zu does not apply: %s", bad,
 			    sb_str(&err.msg));
 		sb_free(&err.msg);

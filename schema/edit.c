@@ -245,7 +245,8 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 	if (nfound == 0) {
 		if (strcmp(cmd, "delete") == 0 || strcmp(cmd, "deactivate") == 0 ||
 		    strcmp(cmd, "activate") == 0) {
-			sb_puts(warn, "warning: statement not found\n");
+			if (warn != NULL)
+				sb_puts(warn, "warning: statement not found\n");
 			rc = 0;
 		} else {
 			edit_err(err, pos + 1, "statement not found");
@@ -399,14 +400,10 @@ edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
 
 int
 edit_apply_trusted(struct conf *c, const struct cpath *level,
-    const char *text, size_t len, struct path_err *err, size_t *bad_line)
+    const char *text, size_t len, struct path_err *err, size_t *bad_line,
+    struct sb *warn)
 {
-	struct sb warn;
-	struct edit_ctx x = { c, level, err, &warn };
-	int rc;
+	struct edit_ctx x = { c, level, err, warn };
 
-	sb_init(&warn);
-	rc = edit_each_line(text, len, bad_line, edit_line_cb, &x);
-	sb_free(&warn);
-	return rc;
+	return edit_each_line(text, len, bad_line, edit_line_cb, &x);
 }

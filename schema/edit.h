@@ -38,11 +38,13 @@ int edit_apply_text(struct conf *c, const struct cpath *level,
     struct sb *warn);
 
 /*
- * Applies lines that mgd wrote itself (a stored delta, the journal) in
- * place, without the all-or-nothing copy.  -1 on a bad line (a bug or a
- * damaged store), with err and *bad_line filled; c may then be half-changed.
+ * Applies lines in place, without the all-or-nothing copy: for lines mgd
+ * wrote itself (a stored delta, the journal), or for a tree that is already
+ * a copy.  -1 on a bad line (a bug or a damaged store), with err and
+ * *bad_line filled; c may then be half-changed.  warn may be NULL.
  */
 int edit_apply_trusted(struct conf *c, const struct cpath *level,
-    const char *text, size_t len, struct path_err *err, size_t *bad_line);
+    const char *text, size_t len, struct path_err *err, size_t *bad_line,
+    struct sb *warn);
 
 #endif

@@ -1050,6 +1050,10 @@ START_TEST(diff_delta)
 		{ "delete security ike proposal P1",
 		  "set security ike proposal P8 dh-group group2",
 		  "set security ike proposal P1 dh-group group14" },
+		{ "delete security policies",
+		  "set security address-book global address h 192.0.2.1/32",
+		  "set security policies from-zone trust to-zone vpn policy p0"
+		  " then deny" },
 	};
 	for (size_t i = 0; i < sizeof(sequences) / sizeof(*sequences); i++) {
 		struct conf *b = conf_dup(a);
