@@ -380,7 +380,8 @@ backend_free(struct backend *b)
 }
 
 void
-backend_check(struct backend *b, const struct diff *d, struct verrs *errs)
+backend_check(struct backend *b, const char *delta, size_t len,
+    struct verrs *errs)
 {
 	json_int_t ids[NDAEMONS] = { 0 };
 
@@ -391,13 +392,15 @@ backend_check(struct backend *b, const struct diff *d, struct verrs *errs)
 		if (dm->fd < 0)
 			continue;
 		sb_init(&text);
-		diff_delta_text_filtered(d, dm->def->subtrees,
+		diff_delta_filter(delta, len, dm->def->subtrees,
 		    dm->def->nsubtrees, &text);
 		/* An unchanged subtree costs no message. */
 		if (text.len > 0) {
 			json_t *req = json_object();
 			json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
-			json_object_set_new(req, "config", json_string(sb_str(&text)));
+			/* mgd wrote it: valid UTF-8, no second look. */
+			json_object_set_new(req, "config",
+			    json_stringn_nocheck(text.buf, text.len));
 			ids[i] = backend_send(dm, req);
 			json_decref(req);
 		}
@@ -442,9 +445,8 @@ backend_phase2(struct backend *b, const char *op)
 }
 
 void
-backend_apply(struct backend *b, const struct diff *d)
+backend_apply(struct backend *b)
 {
-	(void)d;
 	backend_phase2(b, DAEMON_OP_APPLY);
 }
 

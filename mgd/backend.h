@@ -22,10 +22,14 @@ struct backend;
 struct backend *backend_new(struct mgd *m);
 /* Stops the daemons (SIGTERM, then SIGKILL) and frees. */
 void backend_free(struct backend *b);
-/* Phase one: every running daemon checks its part; errors appended. */
-void backend_check(struct backend *b, const struct diff *d, struct verrs *errs);
+/*
+ * Phase one: every running daemon checks its part of the delta text (the
+ * commit's change as editing commands); errors appended.
+ */
+void backend_check(struct backend *b, const char *delta, size_t len,
+    struct verrs *errs);
 /* Phase two (after the store has the commit), or abort when check failed. */
-void backend_apply(struct backend *b, const struct diff *d);
+void backend_apply(struct backend *b);
 void backend_abort(struct backend *b);
 /*
  * Forwards an operational rpc to daemon `handler`.  Returns new reply data,

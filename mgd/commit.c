@@ -126,36 +126,33 @@ commit_confirm_cancel(struct mgd *m)
 /* Makes c generation 0: the store first, then memory, then the daemons. */
 static int
 commit_install(struct mgd *m, struct conf *c, struct diff *d,
-    const struct commit_opts *o, bool shared, struct sb *out)
+    struct sb *delta, const struct commit_opts *o, bool shared,
+    struct sb *out)
 {
-	struct sb delta;
 	struct db_gen g = { 0 };
 	int64_t seq;
 
-	sb_init(&delta);
-	diff_delta_text(d, &delta);
 	g.time = (int64_t)time(NULL);
 	g.user = (char *)o->user;
 	g.client = (char *)(o->client ? o->client : "cli");
 	g.comment = (char *)o->comment;
-	if (db_commit(m->db, &g, sb_str(&delta), shared, &seq) == -1) {
+	if (db_commit(m->db, &g, sb_str(delta), shared, &seq) == -1) {
 		backend_abort(m->backend);
 		sb_puts(out, "error: commit failed: the configuration store"
 		    " could not be written\n");
-		sb_free(&delta);
 		return -1;
 	}
 	m->committed_seq = seq;
 	/* Bring generation 0 in memory up to date: cheap for small deltas. */
-	if (d->n > 1000 || delta.len > 65536) {
+	if (d->n > 1000 || delta->len > 65536) {
 		conf_free(m->committed);
 		m->committed = conf_dup(c);
 	} else {
 		struct path_err err;
 		size_t bad;
 		sb_init(&err.msg);
-		if (edit_apply_trusted(m->committed, NULL, sb_str(&delta),
-		    delta.len, &err, &bad, NULL) == -1)
+		if (edit_apply_trusted(m->committed, NULL, sb_str(delta),
+		    delta->len, &err, &bad, NULL) == -1)
 			fatal("commit: delta line %zu does not apply: %s", bad,
 			    sb_str(&err.msg));
 		sb_free(&err.msg);
@@ -163,8 +160,7 @@ commit_install(struct mgd *m, struct conf *c, struct diff *d,
 	conf_clean(m->committed);
 	conf_set_changed(m->committed, g.time);
 	mgd_pki_sync(m);
-	backend_apply(m->backend, d);
-	sb_free(&delta);
+	backend_apply(m->backend);
 	return 0;
 }
 
@@ -175,6 +171,7 @@ commit_run(struct mgd *m, struct session *s, const struct commit_opts *o,
 	bool shared = s == NULL || s->db != SESS_PRIVATE;
 	struct conf *c = shared ? m->candidate : NULL;
 	struct diff d;
+	struct sb delta;
 	struct verrs errs = { 0 };
 	int rc = -1;
 
@@ -188,10 +185,14 @@ commit_run(struct mgd *m, struct session *s, const struct commit_opts *o,
 			return -1;
 		}
 	}
+	sb_init(&delta);
 	conf_diff(m->committed, c, true, &d);
 	validate_diff(c, &d, &errs);
-	if (errs.n == 0)
-		backend_check(m->backend, &d, &errs);
+	if (errs.n == 0) {
+		/* One text of the change: the daemons' parts and the store's. */
+		diff_delta_text(&d, &delta);
+		backend_check(m->backend, sb_str(&delta), delta.len, &errs);
+	}
 	if (errs.n > 0) {
 		backend_abort(m->backend);
 		verrs_text(&errs, !o->check_only, out);
@@ -207,7 +208,7 @@ commit_run(struct mgd *m, struct session *s, const struct commit_opts *o,
 	if (o->confirm_minutes > 0)
 		sb_printf(out, "commit confirmed will be automatically rolled"
 		    " back in %d minutes unless confirmed\n", o->confirm_minutes);
-	if (commit_install(m, c, &d, o, shared, out) == -1)
+	if (commit_install(m, c, &d, &delta, o, shared, out) == -1)
 		goto done;
 	commit_confirm_cancel(m);
 	if (o->confirm_minutes > 0) {
@@ -235,6 +236,7 @@ done:
 	if (!shared)
 		conf_free(c);
 	diff_free(&d);
+	sb_free(&delta);
 	verrs_free(&errs);
 	return rc;
 }

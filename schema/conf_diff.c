@@ -325,36 +325,48 @@ diff_item_delta(const struct diff_item *it, struct sb *out)
 	}
 }
 
+/*
+ * Is the path of a delta line (the words after the command word, to the end
+ * of the line) at or under one of the prefixes, or above one (`delete
+ * security` removes `security ike` too)?
+ */
+static bool
+diff_path_concerns(const char *path, size_t len, const char *const *prefixes,
+    size_t np)
+{
+	for (size_t i = 0; i < np; i++) {
+		size_t pl = strlen(prefixes[i]);
+		if (len >= pl && memcmp(path, prefixes[i], pl) == 0 &&
+		    (len == pl || path[pl] == ' '))
+			return true;
+		if (len < pl && memcmp(prefixes[i], path, len) == 0 &&
+		    prefixes[i][len] == ' ')
+			return true;
+	}
+	return false;
+}
+
+void
+diff_delta_filter(const char *text, size_t len, const char *const *prefixes,
+    size_t nprefix, struct sb *out)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *sp = memchr(p, ' ', l);
+		if (sp != NULL && diff_path_concerns(sp + 1,
+		    (size_t)(p + l - sp - 1), prefixes, nprefix)) {
+			sb_add(out, p, l);
+			sb_putc(out, '\n');
+		}
+		p += l + (nl != NULL);
+	}
+}
+
 void
 diff_delta_text(const struct diff *d, struct sb *out)
-{
-	diff_delta_text_filtered(d, NULL, 0, out);
-}
-
-static bool
-diff_under(const struct cnode *n, const char *const *prefixes, size_t np)
-{
-	struct sb p;
-	bool hit = false;
-
-	sb_init(&p);
-	cnode_path_text(n, &p);
-	for (size_t i = 0; i < np && !hit; i++) {
-		size_t l = strlen(prefixes[i]);
-		hit = strncmp(sb_str(&p), prefixes[i], l) == 0 &&
-		    (p.len == l || p.buf[l] == ' ');
-		/* a node above the prefix (e.g. `security`) also matters */
-		if (!hit && strncmp(prefixes[i], sb_str(&p), p.len) == 0 &&
-		    prefixes[i][p.len] == ' ')
-			hit = true;
-	}
-	sb_free(&p);
-	return hit;
-}
-
-void
-diff_delta_text_filtered(const struct diff *d, const char *const *prefixes,
-    size_t nprefix, struct sb *out)
 {
 	/*
 	 * Deletions first (a re-created entry must not be deleted after), then
@@ -365,12 +377,8 @@ diff_delta_text_filtered(const struct diff *d, const char *const *prefixes,
 			const struct diff_item *it = &d->v[i];
 			int want = it->kind == DIFF_DEL ? 0 :
 			    it->kind == DIFF_ORDER ? 2 : 1;
-			if (want != pass)
-				continue;
-			if (prefixes != NULL &&
-			    !diff_under(diff_node_of(it), prefixes, nprefix))
-				continue;
-			diff_item_delta(it, out);
+			if (want == pass)
+				diff_item_delta(it, out);
 		}
 	}
 }

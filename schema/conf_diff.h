@@ -42,10 +42,11 @@ void diff_compare_text(const struct diff *d, struct sb *out);
 /* The delta as editing commands, one per line. */
 void diff_delta_text(const struct diff *d, struct sb *out);
 /*
- * The same restricted to statements under one of the given top paths
- * ("security ike"), and ignoring deactivated statements (what a daemon runs).
+ * The lines of a delta text that concern the given top paths ("security
+ * ike"): at or under one of them, or above (`delete security`).  What a
+ * daemon that owns those subtrees is sent; deactivate lines included.
  */
-void diff_delta_text_filtered(const struct diff *d, const char *const *prefixes,
-    size_t nprefix, struct sb *out);
+void diff_delta_filter(const char *text, size_t len,
+    const char *const *prefixes, size_t nprefix, struct sb *out);
 
 #endif

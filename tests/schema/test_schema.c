@@ -1078,6 +1078,39 @@ START_TEST(diff_delta)
 }
 END_TEST
 
+/* What a daemon owning `security ike` and `interfaces` is sent. */
+START_TEST(diff_filter)
+{
+	static const char *const trees[] = { "security ike", "interfaces" };
+	const char *delta =
+	    "delete security\n"
+	    "delete security ike proposal P1\n"
+	    "set security ike proposal P2 dh-group group14\n"
+	    "set security ikev2-foo x\n"
+	    "set security ipsec proposal X protocol esp\n"
+	    "deactivate security ike gateway GW\n"
+	    "annotate security ike \"a note\"\n"
+	    "insert security ike proposal P2 after proposal P3\n"
+	    "set interfaces ge-0/0/0 unit 0 family inet\n"
+	    "set system host-name h\n"
+	    "deactivate security";	/* no newline at the end */
+	struct sb out;
+
+	sb_init(&out);
+	diff_delta_filter(delta, strlen(delta), trees, 2, &out);
+	ck_assert_str_eq(sb_str(&out),
+	    "delete security\n"
+	    "delete security ike proposal P1\n"
+	    "set security ike proposal P2 dh-group group14\n"
+	    "deactivate security ike gateway GW\n"
+	    "annotate security ike \"a note\"\n"
+	    "insert security ike proposal P2 after proposal P3\n"
+	    "set interfaces ge-0/0/0 unit 0 family inet\n"
+	    "deactivate security\n");
+	sb_free(&out);
+}
+END_TEST
+
 /* ---- validation ----------------------------------------------------- */
 
 struct refcase {
@@ -1395,6 +1428,7 @@ schema_suite(void)
 	tc = tcase_create("diff");
 	tcase_add_test(tc, diff_compare);
 	tcase_add_test(tc, diff_delta);
+	tcase_add_test(tc, diff_filter);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("validate");
