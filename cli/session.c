@@ -312,6 +312,9 @@ session_reply(struct cli *cli, const char *line, json_t *reply)
 
 	while (reply != NULL) {
 		session_prompt_set(cli, json_object_get(reply, "prompt"));
+		/* Notices and the timestamp: outside the pipes and the pager. */
+		if ((s = msg_str(reply, "before")) != NULL)
+			fputs(s, stdout);
 		session_print_error(cli, line, reply, errout);
 		if (session_print_output(cli, reply, stdout) == -1)
 			ok = false;

@@ -18,6 +18,8 @@
  *
  * Reply members (any of them may be absent):
  *   ok       bool   false when the command failed (the cli's exit status)
+ *   before   string printed first, outside the pipes and the pager: broadcasts
+ *                   (automatic rollback) and the `set cli timestamp` line
  *   output   string text to print as is (ends with "\n" when not empty)
  *   error    string a syntax error message ("syntax error.", "unknown command.",
  *                   "missing argument.", "'s' is ambiguous.") printed after a

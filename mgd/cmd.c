@@ -56,6 +56,15 @@ cmd_match(const char *word, const char *const *words, size_t n)
 	return hit;
 }
 
+void
+cmd_caret_shift(json_t *reply, size_t by)
+{
+	json_t *c = json_object_get(reply, "caret");
+
+	if (json_is_integer(c))
+		json_integer_set(c, json_integer_value(c) + (json_int_t)by);
+}
+
 size_t
 cmd_pipe_start(const struct toks *tk)
 {
@@ -317,5 +326,33 @@ cmd_display_data(const struct pipes *p, json_t *reply)
 	json_object_del(reply, "render");
 	json_object_del(reply, "data");
 	reply_out(reply, sb_str(&out));
+	sb_free(&out);
+}
+
+void
+cmd_display_text(const struct pipes *p, json_t *reply)
+{
+	const char *text = json_string_value(json_object_get(reply, "output"));
+	struct sb out;
+
+	if (json_object_get(reply, "error") != NULL ||
+	    (p->display != DISPLAY_JSON && p->display != DISPLAY_XML))
+		return;
+	sb_init(&out);
+	if (p->display == DISPLAY_JSON) {
+		json_t *o = json_pack("{s:[s]}", "output", text ? text : "");
+		char *t = json_dumps(o, JSON_INDENT(4));
+		sb_puts(&out, t ? t : "{}");
+		sb_putc(&out, '\n');
+		free(t);
+		json_decref(o);
+	} else {
+		sb_puts(&out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/"
+		    "junos/qsafe/junos\">\n    <output>\n");
+		cmd_xml_text(&out, text ? text : "");
+		sb_puts(&out, "    </output>\n    <cli>\n        <banner>"
+		    "</banner>\n    </cli>\n</rpc-reply>\n");
+	}
+	json_object_set_new(reply, "output", json_string(sb_str(&out)));
 	sb_free(&out);
 }

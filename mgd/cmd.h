@@ -45,8 +45,59 @@ void cmd_show_tree(struct conf *c, const struct cpath *at, const char *header,
  * as JSON or XML instead of rendered (cli-behaviour.md §11).
  */
 void cmd_display_data(const struct pipes *p, json_t *reply);
+/*
+ * `| display json|xml` of a command that only has text: the text in an
+ * "output" member / <output> element, as Junos prints unstructured output.
+ */
+void cmd_display_text(const struct pipes *p, json_t *reply);
+
+/* A nested command (`run ...`, `top ...`) ran on the line from offset by:
+ * its caret counts from the start of the whole line. */
+void cmd_caret_shift(json_t *reply, size_t by);
 
 /* Index of the first `|` word, or tk->n. */
 size_t cmd_pipe_start(const struct toks *tk);
+
+/*
+ * mgd's own operational commands, described once (cmd_oper.c): the words,
+ * their help, what follows them (for completion and `?`) and the handler
+ * that runs them.  The schema's rpcs (qc:command) sit beside them under the
+ * same words; oper_choices() merges the two for execution and completion
+ * alike, so abbreviations mean the same thing in both.
+ */
+enum opargs { OPA_NONE, OPA_PATH, OPA_CONFIGURE, OPA_NUMBER, OPA_TIMESTAMP,
+	OPA_ROLLBACK };
+
+/* Runs a command whose arguments are tk[arg .. end) and pipes p. */
+typedef void oper_fn(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply);
+
+struct opcmd {
+	const char *name, *help;
+	const struct opcmd *sub;
+	size_t nsub;
+	enum opargs args;
+	oper_fn *fn;		/* NULL: a word that needs more words */
+	bool run;		/* executable with no argument */
+	int lo, hi;		/* OPA_NUMBER */
+	bool own_display;	/* prints `| display ...` itself (a tree) */
+};
+
+extern const struct opcmd oper_top[];
+extern const size_t oper_ntop;
+
+/* One candidate for a word: a command of mgd's, a schema node, or both. */
+struct opchoice {
+	const char *name, *help;
+	const struct opcmd *o;
+	const struct snode *sn;
+};
+
+/*
+ * The words that may follow, given the table and schema node reached so far
+ * (either may be NULL); at most max.  Returns the count.
+ */
+size_t oper_choices(const struct opcmd *tbl, size_t ntbl,
+    const struct snode *sn, struct opchoice *out, size_t max);
 
 #endif

@@ -307,6 +307,27 @@ config_rollback(struct session *s, const struct toks *tk, size_t end,
 	reply_out(reply, "load complete\n");
 }
 
+/* `up [N]` */
+static void
+config_up_cmd(struct session *s, const struct toks *tk, json_t *reply)
+{
+	long n = 1;
+
+	if (tk->n > 1) {
+		char *e;
+		n = strtol(tk->t[1].s, &e, 10);
+		if (*e != '\0' || n < 1 || n > 255) {
+			reply_syntax(reply, "syntax error.", tk->t[1].off);
+			return;
+		}
+		if (tk->n > 2) {
+			reply_syntax(reply, "syntax error.", tk->t[2].off);
+			return;
+		}
+	}
+	config_up(s, (int)n);
+}
+
 /* Applies load text of kind (set, merge, override, replace) for s. */
 static void
 config_load_text(struct session *s, const char *kind, const char *name,
@@ -643,7 +664,9 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 	/* Abbreviated command words are spelled out for the editor. */
 	free(tk.t[0].s);
 	tk.t[0].s = xstrdup(cmd);
-	if (strcmp(cmd, "show") != 0 && end < tk.n) {
+	/* `run` and `top` hand their pipes to the command they run. */
+	if (strcmp(cmd, "show") != 0 && strcmp(cmd, "run") != 0 &&
+	    strcmp(cmd, "top") != 0 && end < tk.n) {
 		reply_syntax(reply, "syntax error.", tk.t[end].off);
 		goto done;
 	}
@@ -669,19 +692,22 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 	} else if (strcmp(cmd, "edit") == 0) {
 		config_edit_level(s, &tk, end, reply);
 	} else if (strcmp(cmd, "up") == 0) {
-		int n = 1;
-		if (tk.n > 1)
-			n = atoi(tk.t[1].s);
-		config_up(s, n < 1 ? 1 : n);
-	} else if (strcmp(cmd, "top") == 0) {
+		config_up_cmd(s, &tk, reply);
+	} else if (strcmp(cmd, "top") == 0 && tk.n == 1) {
 		config_up(s, (int)s->level.n);
-		if (tk.n > 1) {
-			/* `top set ...`, `top show ...`: run it from the top */
-			struct sb rest;
-			sb_init(&rest);
-			sb_puts(&rest, line + tk.t[1].off);
-			cmd_config(s, sb_str(&rest), reply);
-			sb_free(&rest);
+	} else if (strcmp(cmd, "top") == 0) {
+		/* `top set ...`, `top show ...`: run it from the top; only a
+		 * command that moves (`top edit ...`) leaves the level. */
+		struct cpath save;
+		cpath_copy(&save, &s->level);
+		config_up(s, (int)s->level.n);
+		cmd_config(s, line + tk.t[1].off, reply);
+		cmd_caret_shift(reply, tk.t[1].off);
+		if (s->mode == SESS_CONFIG && s->level.n == 0) {
+			cpath_free(&s->level);
+			s->level = save;
+		} else {
+			cpath_free(&save);
 		}
 	} else if (strcmp(cmd, "exit") == 0 || strcmp(cmd, "quit") == 0) {
 		bool all = tk.n > 1 && strncmp("configuration-mode", tk.t[1].s,
@@ -703,10 +729,14 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 	} else if (strcmp(cmd, "status") == 0) {
 		config_status(s, reply);
 	} else if (strcmp(cmd, "run") == 0) {
-		if (tk.n < 2)
+		if (tk.n < 2) {
 			reply_syntax(reply, "missing argument.", tk.end);
-		else
+		} else if (end == 1) {
+			reply_syntax(reply, "syntax error.", tk.t[1].off);
+		} else {
 			cmd_oper(s, line + tk.t[1].off, reply);
+			cmd_caret_shift(reply, tk.t[1].off);
+		}
 	}
 done:
 	toks_free(&tk);

@@ -14,52 +14,54 @@
 #include "schema/conf_diff.h"
 #include "schema/conf_text.h"
 
-static const char *const oper_cmds[] = {
-	"clear", "configure", "exit", "quit", "request", "show", "set",
-};
-
 static bool oper_word(const struct toks *tk, size_t i, const char *w);
 static int oper_number(const struct toks *tk, size_t i, int lo, int hi,
     json_t *reply);
 
-/* `set cli screen-length N | screen-width N | timestamp [disable]` */
-static void
-oper_set_cli(struct session *s, const struct toks *tk, json_t *reply)
+/* A word after a command that takes none. */
+static bool
+oper_no_args(const struct toks *tk, size_t arg, size_t end, json_t *reply)
 {
-	static const char *const words[] = { "screen-length", "screen-width",
-	    "timestamp" };
-	int w, v;
+	if (arg >= end)
+		return true;
+	reply_syntax(reply, "syntax error.", tk->t[arg].off);
+	return false;
+}
 
-	if (tk->n < 3) {
+/* `set cli timestamp [disable]` */
+static void
+oper_set_timestamp(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
+{
+	bool off = arg < end && oper_word(tk, arg, "disable");
+
+	if (!off && arg < end) {
+		reply_syntax(reply, "syntax error.", tk->t[arg].off);
+		return;
+	}
+	if (!oper_no_args(tk, arg + off, end, reply))
+		return;
+	s->timestamp = !off;
+	reply_out(reply, off ? "Disabling timestamp\n" : "Enabling timestamp\n");
+}
+
+/* `set cli screen-length N` and `set cli screen-width N` */
+static void
+oper_set_screen(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply, bool length)
+{
+	int v;
+	struct sb m;
+
+	if (arg >= end) {
 		reply_syntax(reply, "missing argument.", tk->end);
 		return;
 	}
-	w = cmd_match(tk->t[2].s, words, 3);
-	if (w < 0) {
-		reply_syntax(reply, "syntax error.", tk->t[2].off);
+	if ((v = oper_number(tk, arg, length ? 0 : 40, length ? 100000 : 1024,
+	    reply)) < 0 || !oper_no_args(tk, arg + 1, end, reply))
 		return;
-	}
-	if (w == 2) {
-		bool off = tk->n > 3 && oper_word(tk, 3, "disable");
-		if (tk->n > (size_t)(3 + off)) {
-			reply_syntax(reply, "syntax error.", tk->t[3 + (size_t)off].off);
-			return;
-		}
-		s->timestamp = !off;
-		reply_out(reply, off ? "Disabling timestamp\n" :
-		    "Enabling timestamp\n");
-		return;
-	}
-	if ((v = oper_number(tk, 3, w == 0 ? 0 : 40, w == 0 ? 100000 : 1024,
-	    reply)) < 0)
-		return;
-	if (tk->n > 4) {
-		reply_syntax(reply, "syntax error.", tk->t[4].off);
-		return;
-	}
-	struct sb m;
 	sb_init(&m);
-	if (w == 0) {
+	if (length) {
 		s->screen_length = v;
 		sb_printf(&m, "Screen length set to %d\n", v);
 	} else {
@@ -71,10 +73,27 @@ oper_set_cli(struct session *s, const struct toks *tk, json_t *reply)
 }
 
 static void
-oper_show_cli(struct session *s, json_t *reply)
+oper_set_length(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
+{
+	oper_set_screen(s, tk, arg, end, p, reply, true);
+}
+
+static void
+oper_set_width(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
+{
+	oper_set_screen(s, tk, arg, end, p, reply, false);
+}
+
+static void
+oper_show_cli(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
 {
 	struct sb m;
 
+	if (!oper_no_args(tk, arg, end, reply))
+		return;
 	sb_init(&m);
 	sb_puts(&m, "CLI complete-on-space set to on\n");
 	if (s->screen_length >= 0)
@@ -106,20 +125,15 @@ oper_commit_header(struct mgd *m, struct sb *out)
 
 static void
 oper_show_configuration(struct session *s, const struct toks *tk,
-    size_t from, size_t end, json_t *reply)
+    size_t from, size_t end, const struct pipes *p, json_t *reply)
 {
 	struct mgd *m = s->mgd;
-	struct pipes p;
 	struct cpath at;
 	struct path_err err;
 	struct toks sub = *tk;
 	size_t pos = from;
 	struct sb out, hdr;
 
-	if (cmd_pipes(tk, end, &p, reply) == -1) {
-		cmd_pipes_free(&p);
-		return;
-	}
 	sub.n = end;
 	cpath_init(&at);
 	sb_init(&err.msg);
@@ -132,9 +146,9 @@ oper_show_configuration(struct session *s, const struct toks *tk,
 		reply_syntax(reply, sb_str(&err.msg), caret);
 		goto done;
 	}
-	if (p.compare) {
+	if (p->compare) {
 		struct conf *base = commit_generation(m,
-		    p.compare_rollback < 0 ? 1 : p.compare_rollback);
+		    p->compare_rollback < 0 ? 1 : p->compare_rollback);
 		if (base == NULL) {
 			reply_fail(reply, "error: rollback: requested"
 			    " configuration does not exist\n");
@@ -147,12 +161,10 @@ oper_show_configuration(struct session *s, const struct toks *tk,
 		conf_free(base);
 	} else {
 		oper_commit_header(m, &hdr);
-		cmd_show_tree(m->committed, &at, sb_str(&hdr), &p, &out);
+		cmd_show_tree(m->committed, &at, sb_str(&hdr), p, &out);
 	}
 	reply_out(reply, sb_str(&out));
-	cmd_pipes_reply(&p, reply);
 done:
-	cmd_pipes_free(&p);
 	cpath_free(&at);
 	sb_free(&err.msg);
 	sb_free(&out);
@@ -160,12 +172,15 @@ done:
 }
 
 static void
-oper_show_commit(struct session *s, json_t *reply)
+oper_show_commit(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
 {
 	struct mgd *m = s->mgd;
 	struct sb out;
 	int n = db_count(m->db);
 
+	if (!oper_no_args(tk, arg, end, reply))
+		return;
 	sb_init(&out);
 	if (m->confirm_deadline > 0) {
 		int64_t left = m->confirm_deadline - (int64_t)time(NULL);
@@ -224,18 +239,25 @@ oper_number(const struct toks *tk, size_t i, int lo, int hi, json_t *reply)
 
 static void
 oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
-    size_t end, json_t *reply)
+    size_t end, const struct pipes *p, json_t *reply)
 {
 	struct mgd *m = s->mgd;
-	struct pipes p;
 	int n, other = -1;
 	struct sb out;
 
+	if (i >= end) {
+		reply_syntax(reply, "missing argument.", tk->end);
+		return;
+	}
 	if ((n = oper_number(tk, i, 0, 49, reply)) < 0)
 		return;
 	if (i + 1 < end) {
 		if (strncmp("compare", tk->t[i + 1].s, strlen(tk->t[i + 1].s))) {
 			reply_syntax(reply, "syntax error.", tk->t[i + 1].off);
+			return;
+		}
+		if (i + 2 >= end) {
+			reply_syntax(reply, "missing argument.", tk->end);
 			return;
 		}
 		if ((other = oper_number(tk, i + 2, 0, 49, reply)) < 0)
@@ -244,10 +266,6 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 			reply_syntax(reply, "syntax error.", tk->t[i + 3].off);
 			return;
 		}
-	}
-	if (cmd_pipes(tk, end, &p, reply) == -1) {
-		cmd_pipes_free(&p);
-		return;
 	}
 	sb_init(&out);
 	struct conf *a = commit_generation(m, n);
@@ -270,12 +288,10 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 		sb_puts(&hdr, "## Last changed: ");
 		mgd_time(conf_changed(a), &hdr);
 		sb_putc(&hdr, '\n');
-		cmd_show_tree(a, &top, sb_str(&hdr), &p, &out);
+		cmd_show_tree(a, &top, sb_str(&hdr), p, &out);
 		reply_out(reply, sb_str(&out));
 		sb_free(&hdr);
 	}
-	cmd_pipes_reply(&p, reply);
-	cmd_pipes_free(&p);
 	conf_free(a);
 	conf_free(b);
 	sb_free(&out);
@@ -289,25 +305,23 @@ oper_word(const struct toks *tk, size_t i, const char *w)
 }
 
 static void
-oper_configure(struct session *s, const struct toks *tk, json_t *reply)
+oper_configure(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
 {
+	static const char *const kinds[] = { "private", "exclusive" };
 	struct mgd *m = s->mgd;
 	enum sess_db db = SESS_SHARED;
 	struct sb out;
 
-	if (tk->n > 2) {
-		reply_syntax(reply, "syntax error.", tk->t[2].off);
-		return;
-	}
-	if (tk->n == 2) {
-		if (oper_word(tk, 1, "private"))
-			db = SESS_PRIVATE;
-		else if (oper_word(tk, 1, "exclusive"))
-			db = SESS_EXCLUSIVE;
-		else {
-			reply_syntax(reply, "syntax error.", tk->t[1].off);
+	if (arg < end) {
+		int k = cmd_match(tk->t[arg].s, kinds, 2);
+		if (k < 0) {
+			reply_syntax(reply, "syntax error.", tk->t[arg].off);
 			return;
 		}
+		if (!oper_no_args(tk, arg + 1, end, reply))
+			return;
+		db = k == 0 ? SESS_PRIVATE : SESS_EXCLUSIVE;
 	}
 	sb_init(&out);
 	if (db == SESS_EXCLUSIVE && m->exclusive != NULL) {
@@ -376,61 +390,145 @@ cmd_session_end(struct session *s)
 }
 
 static void
-oper_rescue(struct session *s, const struct toks *tk, json_t *reply)
+oper_rescue_save(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
 {
 	struct mgd *m = s->mgd;
+	struct sb text;
 
-	if (oper_word(tk, 4, "save") && tk->n == 5) {
-		struct sb text;
-		sb_init(&text);
-		conf_text_set(conf_root(m->committed), &text);
-		if (db_rescue_save(m->db, s->user, sb_str(&text)) == -1)
-			reply_fail(reply, "error: could not save the rescue"
-			    " configuration\n");
-		sb_free(&text);
-	} else if (oper_word(tk, 4, "delete") && tk->n == 5) {
-		db_rescue_delete(m->db);
-	} else {
-		reply_syntax(reply, tk->n <= 4 ? "missing argument." :
-		    "syntax error.", tk->n <= 4 ? tk->end : tk->t[4].off);
-	}
+	if (!oper_no_args(tk, arg, end, reply))
+		return;
+	sb_init(&text);
+	conf_text_set(conf_root(m->committed), &text);
+	if (db_rescue_save(m->db, s->user, sb_str(&text)) == -1)
+		reply_fail(reply, "error: could not save the rescue"
+		    " configuration\n");
+	sb_free(&text);
 }
 
-/* Operational rpcs from the schema: parse the words and the arguments. */
 static void
-oper_rpc(struct session *s, const struct toks *tk, size_t end, json_t *reply)
+oper_rescue_delete(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
 {
-	const struct snode *sn = schema_op_root(s->mgd->schema);
-	size_t i = 0;
+	if (oper_no_args(tk, arg, end, reply))
+		db_rescue_delete(s->mgd->db);
+}
 
-	while (i < end && sn->kind == SN_CMDWORD) {
-		const struct snode *m[64];
-		const struct snode *hit = snode_child(sn, tk->t[i].s);
-		size_t n = hit ? 1 : snode_children_prefix(sn, tk->t[i].s, m, 64);
-		if (hit == NULL && n == 1)
-			hit = m[0];
-		if (hit == NULL) {
-			if (n > 1) {
-				struct sb e;
-				sb_init(&e);
-				sb_printf(&e, "'%s' is ambiguous.", tk->t[i].s);
-				reply_syntax(reply, sb_str(&e), tk->t[i].off);
-				sb_free(&e);
-			} else {
-				reply_syntax(reply, i == 0 ? "unknown command." :
-				    "syntax error, expecting <command>.",
-				    tk->t[i].off);
-			}
-			return;
-		}
-		sn = hit;
-		i++;
-	}
-	if (sn->kind != SN_RPC) {
-		reply_syntax(reply, "syntax error, expecting <command>.", tk->end);
+static void
+oper_show_version(struct session *s, const struct toks *tk, size_t arg,
+    size_t end, const struct pipes *p, json_t *reply)
+{
+	struct sb v;
+
+	if (!oper_no_args(tk, arg, end, reply))
 		return;
+	sb_init(&v);
+	sb_printf(&v, "Hostname: %s\nModel: qsafe\nJunos-style shell:"
+	    " qsafe %s\n", mgd_hostname(s->mgd), QSAFE_VERSION);
+	reply_out(reply, sb_str(&v));
+	sb_free(&v);
+}
+
+static void
+oper_exit(struct session *s, const struct toks *tk, size_t arg, size_t end,
+    const struct pipes *p, json_t *reply)
+{
+	if (oper_no_args(tk, arg, end, reply))
+		json_object_set_new(reply, "exit", json_true());
+}
+
+/* The table (cmd.h).  Junos's help texts. */
+#define OPSUB(t) .sub = (t), .nsub = (sizeof(t) / sizeof(*(t)))
+
+static const struct opcmd op_rescue[] = {
+	{ "delete", "Delete rescue configuration", .fn = oper_rescue_delete,
+	    .run = true },
+	{ "save", "Save current configuration as rescue configuration",
+	    .fn = oper_rescue_save, .run = true },
+};
+static const struct opcmd op_req_cfg[] = {
+	{ "rescue", "Request operations on rescue configuration",
+	    OPSUB(op_rescue) },
+};
+static const struct opcmd op_req_sys[] = {
+	{ "configuration", "Request operation on system configuration",
+	    OPSUB(op_req_cfg) },
+};
+static const struct opcmd op_request[] = {
+	{ "system", "System operations", OPSUB(op_req_sys) },
+};
+static const struct opcmd op_show_sys[] = {
+	{ "commit", "Show pending commit and commit history",
+	    .fn = oper_show_commit, .run = true },
+	{ "rollback", "Show rolled back configuration", .args = OPA_ROLLBACK,
+	    .fn = oper_show_rollback, .own_display = true },
+};
+static const struct opcmd op_show[] = {
+	{ "cli", "Show command-line interface settings", .fn = oper_show_cli,
+	    .run = true },
+	{ "configuration", "Show current configuration", .args = OPA_PATH,
+	    .fn = oper_show_configuration, .run = true, .own_display = true },
+	{ "system", "Show system information", OPSUB(op_show_sys) },
+	{ "version", "Show software process revision levels",
+	    .fn = oper_show_version, .run = true },
+};
+static const struct opcmd op_set_cli[] = {
+	{ "screen-length", "Set number of lines on screen",
+	    .args = OPA_NUMBER, .fn = oper_set_length, .lo = 0, .hi = 100000 },
+	{ "screen-width", "Set number of characters on a line",
+	    .args = OPA_NUMBER, .fn = oper_set_width, .lo = 40, .hi = 1024 },
+	{ "timestamp", "Timestamp CLI output", .args = OPA_TIMESTAMP,
+	    .fn = oper_set_timestamp, .run = true },
+};
+static const struct opcmd op_set[] = {
+	{ "cli", "Set CLI properties", OPSUB(op_set_cli) },
+};
+const struct opcmd oper_top[] = {
+	{ "clear", "Clear information in the system", .sub = NULL },
+	{ "configure", "Manipulate software configuration information",
+	    .args = OPA_CONFIGURE, .fn = oper_configure, .run = true },
+	{ "exit", "Exit the management session", .fn = oper_exit, .run = true },
+	{ "quit", "Exit the management session", .fn = oper_exit, .run = true },
+	{ "request", "Make system-level requests", OPSUB(op_request) },
+	{ "set", "Set CLI properties, date/time, craft interface message",
+	    OPSUB(op_set) },
+	{ "show", "Show system information", OPSUB(op_show) },
+};
+const size_t oper_ntop = sizeof(oper_top) / sizeof(*oper_top);
+
+size_t
+oper_choices(const struct opcmd *tbl, size_t ntbl, const struct snode *sn,
+    struct opchoice *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < ntbl && n < max; k++, n++) {
+		out[n].name = tbl[k].name;
+		out[n].help = tbl[k].help;
+		out[n].o = &tbl[k];
+		out[n].sn = sn ? snode_child(sn, tbl[k].name) : NULL;
 	}
+	for (size_t k = 0; sn && k < sn->nchild && n < max; k++) {
+		bool dup = false;
+		for (size_t j = 0; j < ntbl && !dup; j++)
+			dup = strcmp(tbl[j].name, sn->child[k]->name) == 0;
+		if (dup)
+			continue;
+		out[n].name = sn->child[k]->name;
+		out[n].help = sn->child[k]->dsc;
+		out[n].o = NULL;
+		out[n++].sn = sn->child[k];
+	}
+	return n;
+}
+
+/* The arguments of an rpc of the schema, then the call to its handler. */
+static void
+oper_rpc(struct session *s, const struct snode *sn, const struct toks *tk,
+    size_t i, size_t end, const struct pipes *p, json_t *reply)
+{
 	json_t *input = json_object();
+
 	while (i < end) {
 		const struct snode *arg = snode_child(sn, tk->t[i].s);
 		if (arg == NULL) {
@@ -447,8 +545,7 @@ oper_rpc(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 		}
 		if (arg == NULL) {
 			reply_syntax(reply, "syntax error.", tk->t[i].off);
-			json_decref(input);
-			return;
+			goto done;
 		}
 		i++;
 		if (arg->flags & SNF_EMPTY) {
@@ -457,16 +554,15 @@ oper_rpc(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 		}
 		if (i >= end) {
 			reply_syntax(reply, "missing argument.", tk->end);
-			json_decref(input);
-			return;
+			goto done;
 		}
 		struct sb why;
 		sb_init(&why);
-		if (schema_value_check(s->mgd->schema, arg, tk->t[i].s, &why) == -1) {
+		if (schema_value_check(s->mgd->schema, arg, tk->t[i].s,
+		    &why) == -1) {
 			reply_syntax(reply, sb_str(&why), tk->t[i].off);
 			sb_free(&why);
-			json_decref(input);
-			return;
+			goto done;
 		}
 		sb_free(&why);
 		json_object_set_new(input, arg->name, json_string(tk->t[i].s));
@@ -476,31 +572,73 @@ oper_rpc(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 		if ((sn->child[k]->flags & SNF_MANDATORY) &&
 		    !json_object_get(input, sn->child[k]->name)) {
 			reply_syntax(reply, "missing argument.", tk->end);
-			json_decref(input);
-			return;
+			goto done;
 		}
 	}
-	struct pipes p;
-	if (cmd_pipes(tk, end, &p, reply) == -1) {
-		cmd_pipes_free(&p);
-		json_decref(input);
-		return;
-	}
-	if (p.compare) {
+	if (p->compare)
 		reply_syntax(reply, "syntax error.", tk->t[end].off);
-	} else {
+	else
 		mgd_rpc(s, sn, input, reply);
-		cmd_display_data(&p, reply);
-		cmd_pipes_reply(&p, reply);
-	}
-	cmd_pipes_free(&p);
+done:
 	json_decref(input);
+}
+
+/*
+ * Walks the command words over mgd's table and the schema's rpcs together,
+ * with Junos abbreviations (a unique prefix of the choices at that point),
+ * and runs what they name.
+ */
+static void
+oper_dispatch(struct session *s, const struct toks *tk, size_t end,
+    const struct pipes *p, json_t *reply)
+{
+	const struct opcmd *tbl = oper_top;
+	size_t ntbl = oper_ntop;
+	const struct snode *sn = schema_op_root(s->mgd->schema);
+	struct opchoice ch[128];
+	const char *names[128];
+
+	for (size_t i = 0; i < end; i++) {
+		size_t n = oper_choices(tbl, ntbl, sn, ch, 128);
+		for (size_t k = 0; k < n; k++)
+			names[k] = ch[k].name;
+		int k = tk->t[i].quoted ? -1 : cmd_match(tk->t[i].s, names, n);
+		if (k == -2) {
+			struct sb e;
+			sb_init(&e);
+			sb_printf(&e, "'%s' is ambiguous.", tk->t[i].s);
+			reply_syntax(reply, sb_str(&e), tk->t[i].off);
+			sb_free(&e);
+			return;
+		}
+		if (k < 0) {
+			reply_syntax(reply, i == 0 ? "unknown command." :
+			    "syntax error, expecting <command>.", tk->t[i].off);
+			return;
+		}
+		const struct opchoice *c = &ch[k];
+		if (c->o != NULL && c->o->fn != NULL) {
+			c->o->fn(s, tk, i + 1, end, p, reply);
+			if (!c->o->own_display)
+				cmd_display_text(p, reply);
+			return;
+		}
+		if (c->sn != NULL && c->sn->kind == SN_RPC) {
+			oper_rpc(s, c->sn, tk, i + 1, end, p, reply);
+			return;
+		}
+		tbl = c->o ? c->o->sub : NULL;
+		ntbl = c->o ? c->o->nsub : 0;
+		sn = c->sn != NULL && c->sn->kind == SN_CMDWORD ? c->sn : NULL;
+	}
+	reply_syntax(reply, "syntax error, expecting <command>.", tk->end);
 }
 
 void
 cmd_oper(struct session *s, const char *line, json_t *reply)
 {
 	struct toks tk;
+	struct pipes p;
 	struct sb err;
 	size_t off, end;
 
@@ -514,38 +652,15 @@ cmd_oper(struct session *s, const char *line, json_t *reply)
 	if (tk.n == 0)
 		goto done;
 	end = cmd_pipe_start(&tk);
-	int c = cmd_match(tk.t[0].s, oper_cmds,
-	    sizeof(oper_cmds) / sizeof(*oper_cmds));
-	if (c == 1) {
-		oper_configure(s, &tk, reply);
-	} else if (c == 2 || c == 3) {
-		json_object_set_new(reply, "exit", json_true());
-	} else if (c == 5 && oper_word(&tk, 1, "configuration") &&
-	    strlen(tk.t[1].s) >= 4) {
-		oper_show_configuration(s, &tk, 2, end, reply);
-	} else if (c == 5 && oper_word(&tk, 1, "system") &&
-	    oper_word(&tk, 2, "commit") && end == 3) {
-		oper_show_commit(s, reply);
-	} else if (c == 5 && oper_word(&tk, 1, "system") &&
-	    oper_word(&tk, 2, "rollback")) {
-		oper_show_rollback(s, &tk, 3, end, reply);
-	} else if (c == 5 && oper_word(&tk, 1, "version") && end == 2) {
-		struct sb v;
-		sb_init(&v);
-		sb_printf(&v, "Hostname: %s\nModel: qsafe\nJunos-style shell:"
-		    " qsafe %s\n", mgd_hostname(s->mgd), QSAFE_VERSION);
-		reply_out(reply, sb_str(&v));
-		sb_free(&v);
-	} else if (c == 6 && oper_word(&tk, 1, "cli")) {
-		oper_set_cli(s, &tk, reply);
-	} else if (c == 5 && oper_word(&tk, 1, "cli") && end == 2) {
-		oper_show_cli(s, reply);
-	} else if (c == 4 && oper_word(&tk, 1, "system") &&
-	    oper_word(&tk, 2, "configuration") && oper_word(&tk, 3, "rescue")) {
-		oper_rescue(s, &tk, reply);
-	} else {
-		oper_rpc(s, &tk, end, reply);
+	if (cmd_pipes(&tk, end, &p, reply) == 0) {
+		/* Every command's output goes through the same pipes. */
+		oper_dispatch(s, &tk, end, &p, reply);
+		if (json_object_get(reply, "error") == NULL) {
+			cmd_display_data(&p, reply);
+			cmd_pipes_reply(&p, reply);
+		}
 	}
+	cmd_pipes_free(&p);
 done:
 	toks_free(&tk);
 }

@@ -818,6 +818,19 @@ comp_tail(struct comp *c, size_t i, const struct kwd *fixed, size_t nfixed)
 		comp_error(c, "syntax error.", c->tk.t[i + 1].off);
 }
 
+/* The <count> of `up`, as config_up_cmd reads it. */
+static bool
+comp_count_ok(struct comp *c, size_t i)
+{
+	char *e;
+	long n = strtol(c->tk.t[i].s, &e, 10);
+
+	if (*e == '\0' && n >= 1 && n <= 255)
+		return true;
+	comp_error(c, "syntax error.", c->tk.t[i].off);
+	return false;
+}
+
 static void
 comp_config(struct comp *c, size_t from)
 {
@@ -885,9 +898,8 @@ comp_config(struct comp *c, size_t from)
 		if (i == c->n)
 			comp_add(c, CI_PLACEHOLDER, ' ', "<count>",
 			    "Number of levels to move up");
-		comp_tail(c, i, NULL, 0);
-		if (i < c->n)
-			comp_enter(c);
+		if (i == c->n || comp_count_ok(c, i))
+			comp_tail(c, i == c->n ? i : i + 1, NULL, 0);
 	} else if (strcmp(cmd, "status") == 0) {
 		comp_tail(c, i, NULL, 0);
 	} else if (strcmp(cmd, "top") == 0) {
@@ -902,82 +914,6 @@ comp_config(struct comp *c, size_t from)
 }
 
 /* ----- operational mode ------------------------------------------------ */
-
-enum opargs { OPA_NONE, OPA_PATH, OPA_CONFIGURE, OPA_NUMBER, OPA_TIMESTAMP,
-	OPA_ROLLBACK };
-
-struct opcmd {
-	const char *name, *help;
-	const struct opcmd *sub;
-	size_t nsub;
-	enum opargs args;
-	bool run;		/* executable as it stands */
-	int lo, hi;		/* OPA_NUMBER */
-};
-
-#define OPSUB(t) (t), (sizeof(t) / sizeof(*(t)))
-
-static const struct opcmd op_rescue[] = {
-	{ "delete", "Delete rescue configuration", NULL, 0, OPA_NONE, true, 0, 0 },
-	{ "save", "Save current configuration as rescue configuration", NULL, 0,
-	    OPA_NONE, true, 0, 0 },
-};
-static const struct opcmd op_req_cfg[] = {
-	{ "rescue", "Request operations on rescue configuration",
-	    OPSUB(op_rescue), OPA_NONE, false, 0, 0 },
-};
-static const struct opcmd op_req_sys[] = {
-	{ "configuration", "Request operation on system configuration",
-	    OPSUB(op_req_cfg), OPA_NONE, false, 0, 0 },
-};
-static const struct opcmd op_request[] = {
-	{ "system", "System operations", OPSUB(op_req_sys), OPA_NONE, false,
-	    0, 0 },
-};
-static const struct opcmd op_show_sys[] = {
-	{ "commit", "Show pending commit and commit history", NULL, 0,
-	    OPA_NONE, true, 0, 0 },
-	{ "rollback", "Show rolled back configuration", NULL, 0, OPA_ROLLBACK,
-	    false, 0, 0 },
-};
-static const struct opcmd op_show[] = {
-	{ "cli", "Show command-line interface settings", NULL, 0, OPA_NONE,
-	    true, 0, 0 },
-	{ "configuration", "Show current configuration", NULL, 0, OPA_PATH,
-	    true, 0, 0 },
-	{ "system", "Show system information", OPSUB(op_show_sys), OPA_NONE,
-	    false, 0, 0 },
-	{ "version", "Show software process revision levels", NULL, 0,
-	    OPA_NONE, true, 0, 0 },
-};
-static const struct opcmd op_set_cli[] = {
-	{ "screen-length", "Set number of lines on screen", NULL, 0,
-	    OPA_NUMBER, false, 0, 100000 },
-	{ "screen-width", "Set number of characters on a line", NULL, 0,
-	    OPA_NUMBER, false, 40, 1024 },
-	{ "timestamp", "Timestamp CLI output", NULL, 0, OPA_TIMESTAMP, true,
-	    0, 0 },
-};
-static const struct opcmd op_set[] = {
-	{ "cli", "Set CLI properties", OPSUB(op_set_cli), OPA_NONE, false, 0,
-	    0 },
-};
-static const struct opcmd op_top[] = {
-	{ "clear", "Clear information in the system", NULL, 0, OPA_NONE, false,
-	    0, 0 },
-	{ "configure", "Manipulate software configuration information", NULL,
-	    0, OPA_CONFIGURE, true, 0, 0 },
-	{ "exit", "Exit the management session", NULL, 0, OPA_NONE, true, 0,
-	    0 },
-	{ "quit", "Exit the management session", NULL, 0, OPA_NONE, true, 0,
-	    0 },
-	{ "request", "Make system-level requests", OPSUB(op_request), OPA_NONE,
-	    false, 0, 0 },
-	{ "set", "Set CLI properties, date/time, craft interface message",
-	    OPSUB(op_set), OPA_NONE, false, 0, 0 },
-	{ "show", "Show system information", OPSUB(op_show), OPA_NONE, false,
-	    0, 0 },
-};
 
 static void
 comp_number(struct comp *c, size_t i, const char *name, int lo, int hi)
@@ -1113,34 +1049,20 @@ comp_rpc(struct comp *c, const struct snode *rpc, size_t i)
 static void
 comp_oper(struct comp *c, size_t from)
 {
-	const struct opcmd *tbl = op_top, *o = NULL;
-	size_t ntbl = sizeof(op_top) / sizeof(*op_top);
+	const struct opcmd *tbl = oper_top, *o = NULL;
+	size_t ntbl = oper_ntop;
 	const struct snode *sn = schema_op_root(c->m->schema);
 
 	for (size_t i = from;; i++) {
+		struct opchoice ch[128];
 		const char *names[128];
-		const struct opcmd *ob[128];
-		const struct snode *os[128];
-		size_t n = 0;
-		for (size_t k = 0; k < ntbl && n < 128; k++, n++) {
-			names[n] = tbl[k].name;
-			ob[n] = &tbl[k];
-			os[n] = sn ? snode_child(sn, tbl[k].name) : NULL;
-		}
-		for (size_t k = 0; sn && k < sn->nchild && n < 128; k++) {
-			bool dup = false;
-			for (size_t j = 0; j < ntbl; j++)
-				dup = dup || strcmp(tbl[j].name, sn->child[k]->name) == 0;
-			if (dup)
-				continue;
-			names[n] = sn->child[k]->name;
-			ob[n] = NULL;
-			os[n++] = sn->child[k];
-		}
+		size_t n = oper_choices(tbl, ntbl, sn, ch, 128);
+		for (size_t k = 0; k < n; k++)
+			names[k] = ch[k].name;
 		if (i == c->n) {
 			for (size_t k = 0; k < n; k++)
-				comp_add(c, CI_KEYWORD, ' ', names[k], ob[k] ?
-				    ob[k]->help : os[k]->dsc);
+				comp_add(c, CI_KEYWORD, ' ', ch[k].name,
+				    ch[k].help);
 			if (o != NULL && o->run)
 				comp_enter(c);
 			return;
@@ -1151,10 +1073,13 @@ comp_oper(struct comp *c, size_t from)
 			return;
 		if (i == from && strcmp(names[k], "show") == 0)
 			c->show = true;
-		o = ob[k];
-		sn = os[k];
-		if (o != NULL && o->args != OPA_NONE) {
-			comp_opargs(c, o, i + 1);
+		o = ch[k].o;
+		sn = ch[k].sn;
+		if (o != NULL && o->fn != NULL) {
+			if (o->args != OPA_NONE)
+				comp_opargs(c, o, i + 1);
+			else
+				comp_tail(c, i + 1, NULL, 0);
 			return;
 		}
 		if (sn != NULL && sn->kind == SN_RPC) {
@@ -1169,8 +1094,6 @@ comp_oper(struct comp *c, size_t from)
 			if (i + 1 < c->n)
 				comp_error(c, "syntax error, expecting <command>.",
 				    c->tk.t[i + 1].off);
-			else if (o != NULL && o->run)
-				comp_enter(c);
 			return;
 		}
 	}

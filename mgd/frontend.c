@@ -87,15 +87,9 @@ session_request(struct session *s, json_t *req)
 			char ts[64];
 			time_t now = time(NULL);
 			struct tm tm;
-			json_t *o = json_object_get(reply, "output");
-			struct sb b;
 			gmtime_r(&now, &tm);
 			strftime(ts, sizeof(ts), "%b %d %H:%M:%S\n", &tm);
-			sb_init(&b);
-			sb_puts(&b, ts);
-			sb_puts(&b, o ? json_string_value(o) : "");
-			json_object_set_new(reply, "output", json_string(sb_str(&b)));
-			sb_free(&b);
+			sb_puts(&s->notices, ts);
 		}
 	} else if (strcmp(op, CLI_OP_ANSWER) == 0) {
 		const char *t = msg_str(req, "text");
@@ -111,10 +105,10 @@ session_request(struct session *s, json_t *req)
 	}
 	cmd_prompt(s, reply);
 	if (s->notices.len > 0) {
-		/* Broadcasts arrive before the command's own output. */
-		json_t *o = json_object_get(reply, "output");
-		sb_puts(&s->notices, o ? json_string_value(o) : "");
-		json_object_set_new(reply, "output", json_string(sb_str(&s->notices)));
+		/* Broadcasts (and the timestamp) come before the command's
+		 * own output, outside its pipes. */
+		json_object_set_new(reply, "before",
+		    json_string(sb_str(&s->notices)));
 		sb_reset(&s->notices);
 		s->notices.len = 0;
 	}

@@ -84,6 +84,7 @@ t_normalise() {
 	sed -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [A-Z]\{3,4\}/YYYY-MM-DD HH:MM:SS UTC/g' \
 	    -e 's/(pid [0-9]*)/(pid N)/g' \
 	    -e 's/rollback in [0-9]*m[0-9]*s/rollback in NmNs/' \
+	    -e 's/^[A-Z][a-z][a-z] [0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]$/MMM DD HH:MM:SS/' \
 	    -e 's/\(seconds"\{0,1\}[ :=]*"\)[0-9]*"/\1N"/g' \
 	    -e "s|$T_DIR/state|@STATE@|g"
 }

@@ -304,7 +304,24 @@ sc_rollback_limit() {
 	grep -q "not within range (0..49)" "$T_DIR/r50" || t_fail "rollback 50: no error"
 }
 
+# `| save FILE` writes what the other pipes let through, from either mode.
+sc_pipe_save() {
+	t_start
+	printf 'configure\nset system host-name h1\ncommit comment one\n' |
+	    t_cli >/dev/null
+	t_cli -c "show system commit | match one | save $T_DIR/a.txt" \
+	    > "$T_DIR/a.out" 2>&1
+	expect_has "reported" "$T_DIR/a.out" "Wrote 1 line"
+	expect_eq "saved" "    one" "$(cat "$T_DIR/a.txt")"
+	t_cli -c "configure; run show version | save $T_DIR/b.txt" >/dev/null
+	expect_has "run saved" "$T_DIR/b.txt" "Hostname: h1"
+	t_cli -c "show system commit | save /nonexistent/dir/x" \
+	    > "$T_DIR/c.out" 2>&1 && t_fail "save to a missing directory succeeded"
+	[ -s "$T_DIR/c.out" ] || t_fail "save to a missing directory: no error"
+}
+
 case "${1:-}" in
+pipe-save) sc_pipe_save ;;
 sessions) sc_sessions ;;
 exclusive) sc_exclusive ;;
 private) sc_private ;;
