@@ -252,7 +252,7 @@ pager_loop(struct pager *pg)
 }
 
 int
-pager_show(const char *text, int rows, int in_fd, FILE *out)
+pager_show(const char *text, int rows, int cols, int in_fd, FILE *out)
 {
 	struct pager pg;
 	size_t total = 0;
@@ -262,7 +262,7 @@ pager_show(const char *text, int rows, int in_fd, FILE *out)
 	pg.in_fd = in_fd;
 	pg.out = out;
 	pg.page = rows - 1;
-	pg.width = pager_term_cols(fileno(out));
+	pg.width = cols > 0 ? cols : pager_term_cols(fileno(out));
 	pager_split(&pg, text);
 	for (size_t i = 0; i < pg.n && total <= (size_t)pg.page; i++)
 		total += pager_line_rows(&pg, i);

@@ -11,11 +11,12 @@
 
 /*
  * Print text to out, stopping every rows - 1 screen rows (rows <= 1 or text
- * that fits: no stops; when out is a terminal, a line wider than it counts
- * the rows it wraps to) and reading keys from in_fd (put in raw mode while
- * waiting when it is a terminal).  Returns 0, or -1 on a read error.
+ * that fits: no stops; a line wider than cols counts the rows it wraps to;
+ * cols 0: the terminal's width, when out is one) and reading keys from
+ * in_fd (put in raw mode while waiting when it is a terminal).  Returns 0,
+ * or -1 on a read error.
  */
-int pager_show(const char *text, int rows, int in_fd, FILE *out);
+int pager_show(const char *text, int rows, int cols, int in_fd, FILE *out);
 
 /* The rows / columns of the terminal on fd, or 0 when unknown. */
 int pager_term_rows(int fd);

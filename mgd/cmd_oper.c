@@ -57,8 +57,13 @@ oper_set_screen(struct session *s, const struct toks *tk, size_t arg,
 		reply_syntax(reply, "missing argument.", tk->end);
 		return;
 	}
-	if ((v = oper_number(tk, arg, length ? 0 : 40, length ? 100000 : 1024,
-	    reply)) < 0 || !oper_no_args(tk, arg + 1, end, reply))
+	/* Width 0 (as in Junos): no width of its own, the terminal's. */
+	if (!length && strcmp(tk->t[arg].s, "0") == 0)
+		v = 0;
+	else if ((v = oper_number(tk, arg, length ? 0 : 40,
+	    length ? 100000 : 1024, reply)) < 0)
+		return;
+	if (!oper_no_args(tk, arg + 1, end, reply))
 		return;
 	sb_init(&m);
 	if (length) {

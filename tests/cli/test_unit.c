@@ -183,9 +183,9 @@ START_TEST(test_input_file)
 }
 END_TEST
 
-/* Pages 10 lines on a 5-row screen with keys from a pipe. */
+/* Pages nlines lines ("l1", ...) with keys from a pipe, cols wide. */
 static char *
-page(const char *keys, int rows, int nlines)
+page_w(const char *keys, int rows, int cols, int nlines, const char *pad)
 {
 	struct sb text;
 	int p[2], i;
@@ -195,15 +195,21 @@ page(const char *keys, int rows, int nlines)
 
 	sb_init(&text);
 	for (i = 1; i <= nlines; i++)
-		sb_printf(&text, "l%d\n", i);
+		sb_printf(&text, "l%d%s\n", i, pad);
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(write(p[1], keys, strlen(keys)), (int)strlen(keys));
 	close(p[1]);
-	pager_show(sb_str(&text), rows, p[0], out);
+	pager_show(sb_str(&text), rows, cols, p[0], out);
 	close(p[0]);
 	fclose(out);
 	sb_free(&text);
 	return buf;
+}
+
+static char *
+page(const char *keys, int rows, int nlines)
+{
+	return page_w(keys, rows, 0, nlines, "");
 }
 
 #define CLR "\r\033[K"
@@ -242,6 +248,10 @@ START_TEST(test_pager)
 	free(s);
 	s = page("q", 0, 10);		/* no paging */
 	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\n");
+	free(s);
+	/* `set cli screen-width 10`: 12-column lines take two rows each */
+	s = page_w("q", 5, 10, 4, "xxxxxxxxxx");
+	ck_assert_str_eq(s, "l1xxxxxxxxxx\nl2xxxxxxxxxx\n---(more 50%)---" CLR);
 	free(s);
 }
 END_TEST
