@@ -83,9 +83,12 @@ const char *cli_next_raw(struct cli *cli);
 struct edit *edit_new(struct cli *cli);
 void edit_free(struct edit *ed);
 int edit_run(struct cli *cli);
-/* Read one line from the terminal outside the editor (answers, input);
- * new string without the newline, NULL at ^D on an empty line. */
-char *edit_read_raw(struct cli *cli);
+/*
+ * Read one line from the terminal outside the editor (answers, input);
+ * new string without the newline, NULL at ^D on an empty line.  With
+ * interruptible, ^C ends the read too: NULL with cli->interrupted set.
+ */
+char *edit_read_raw(struct cli *cli, bool interruptible);
 
 /* render.c */
 /* Appends the text for a "render"+"data" reply; unknown renderers and

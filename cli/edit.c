@@ -336,24 +336,48 @@ edit_free(struct edit *ed)
 	free(ed);
 }
 
-char *
-edit_read_raw(struct cli *cli)
+static volatile sig_atomic_t edit_sigint;
+
+static void
+edit_on_sigint(int sig)
 {
+	edit_sigint = 1;
+}
+
+char *
+edit_read_raw(struct cli *cli, bool interruptible)
+{
+	struct sigaction sa, old;
 	struct sb sb;
 	char c;
 	ssize_t r;
 
 	fflush(stdout);
 	sb_init(&sb);
+	edit_sigint = 0;
+	if (interruptible) {
+		/* No SA_RESTART: ^C makes the read return EINTR. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = edit_on_sigint;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old);
+	}
 	while ((r = read(STDIN_FILENO, &c, 1)) == 1 || (r == -1 &&
-	    errno == EINTR)) {
+	    errno == EINTR && !edit_sigint)) {
 		if (r == -1)
 			continue;
 		if (c == '\n')
-			return sb_steal(&sb);
+			break;
 		sb_putc(&sb, c);
 	}
-	if (sb.len > 0)
+	if (interruptible)
+		sigaction(SIGINT, &old, NULL);
+	if (edit_sigint) {
+		cli->interrupted = true;
+		sb_free_secure(&sb);
+		return NULL;
+	}
+	if (r == 1 || sb.len > 0)
 		return sb_steal(&sb);
 	sb_free(&sb);
 	return NULL;

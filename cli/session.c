@@ -246,12 +246,12 @@ done:
 
 /* The next line typed or scripted after an ask/input; new string or NULL. */
 static char *
-session_read(struct cli *cli)
+session_read(struct cli *cli, bool interruptible)
 {
 	const char *raw;
 
 	if (cli->interactive)
-		return edit_read_raw(cli);
+		return edit_read_raw(cli, interruptible);
 	raw = cli_next_raw(cli);
 	return raw ? xstrdup(raw) : NULL;
 }
@@ -268,7 +268,7 @@ session_ask(struct cli *cli, const char *question)
 	if (n > 0 && question[n - 1] != ' ')
 		fputc(' ', stdout);
 	fflush(stdout);
-	answer = session_read(cli);
+	answer = session_read(cli, false);
 	if (!cli->interactive && answer != NULL)
 		fputs(answer, stdout);
 	if (!cli->interactive || answer == NULL)
@@ -289,7 +289,8 @@ session_input(struct cli *cli, const char *notice)
 	session_put_text(stdout, notice);
 	fflush(stdout);
 	sb_init(&text);
-	while ((line = session_read(cli)) != NULL) {
+	cli->interrupted = false;
+	while ((line = session_read(cli, true)) != NULL) {
 		if (strcmp(line, "^D") == 0) {
 			free(line);
 			break;
@@ -300,7 +301,14 @@ session_input(struct cli *cli, const char *notice)
 		sb_putc(&text, '\n');
 		free(line);
 	}
-	reply = session_request(cli, CLI_OP_INPUT, "text", sb_str(&text));
+	if (cli->interrupted) {
+		/* ^C: mgd drops the load and applies nothing. */
+		fputc('\n', stdout);
+		reply = session_request(cli, CLI_OP_INPUT, "abort", "yes");
+	} else {
+		reply = session_request(cli, CLI_OP_INPUT, "text",
+		    sb_str(&text));
+	}
 	sb_free_secure(&text);
 	return reply;
 }

@@ -10,7 +10,8 @@
  *              -> host, user, version
  *   "exec"     line: one command as typed, pipes included
  *   "answer"   text: the operator's answer to the question in "ask"
- *   "input"    text: everything typed after an "input" reply, up to ^D
+ *   "input"    text: everything typed after an "input" reply, up to ^D;
+ *              or abort (any string): ^C, the load is dropped
  *   "complete" line: the text before the cursor
  *              -> matches: [words], common: longest common completion
  *   "help"     line: the text before `?`

@@ -496,6 +496,12 @@ cmd_input(struct session *s, const char *text, json_t *reply)
 	s->wait = WAIT_NONE;
 	char *arg = s->wait_arg;
 	s->wait_arg = NULL;
+	if (text == NULL) {
+		/* ^C at the input */
+		reply_fail(reply, "error: load interrupted: nothing was loaded\n");
+		free(arg);
+		return;
+	}
 	bool relative = strstr(arg, " relative") != NULL;
 	char *sp = strchr(arg, ' ');
 	if (sp)

@@ -96,7 +96,8 @@ session_request(struct session *s, json_t *req)
 		cmd_answer(s, t ? t : "", reply);
 	} else if (strcmp(op, CLI_OP_INPUT) == 0) {
 		const char *t = msg_str(req, "text");
-		cmd_input(s, t ? t : "", reply);
+		cmd_input(s, msg_str(req, "abort") != NULL ? NULL : t ? t : "",
+		    reply);
 	} else if (strcmp(op, CLI_OP_COMPLETE) == 0 ||
 	    strcmp(op, CLI_OP_HELP) == 0) {
 		complete_request(s, req, strcmp(op, CLI_OP_HELP) == 0, reply);

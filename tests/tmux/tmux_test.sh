@@ -495,13 +495,36 @@ sc_pager() {
 	x_tail ";" "$OP"
 }
 
+# load terminal: ^D ends the input, ^C drops it and loads nothing.
+sc_load() {
+	x_start_mgd
+	x_start_cli
+	x_run "configure"
+	x_run "load merge terminal"
+	x_tail "${CF}load merge terminal" "[Type ^D at a new line to end input]"
+	x_run "set system host-name dropped"
+	x_key C-c
+	x_tail "set system host-name dropped" "^C" \
+	    "error: load interrupted: nothing was loaded" "" "[edit]" "$CF"
+	x_run "show | compare"
+	x_tail "${CF}show | compare" "" "[edit]" "$CF"
+	x_run "load merge terminal"
+	x_run "set system host-name kept"
+	x_key C-d
+	x_tail "load complete" "" "[edit]" "$CF"
+	x_run "show system"
+	x_tail "${CF}show system" "host-name kept;" "" "[edit]" "$CF"
+	x_run "exit configuration-mode"
+	x_line "The configuration has been changed but not committed"
+}
+
 case "${1:-}" in
-modes|complete|help|errors|edit|commit|pager)
+modes|complete|help|errors|edit|commit|pager|load)
 	"sc_$1"
 	echo "ok $1"
 	;;
 *)
-	echo "usage: $0 modes|complete|help|errors|edit|commit|pager" >&2
+	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load" >&2
 	exit 2
 	;;
 esac
