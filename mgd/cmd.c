@@ -208,49 +208,6 @@ cmd_subtree(struct conf *c, const struct cnode *n)
 	return sub;
 }
 
-void
-cmd_show_tree(struct conf *c, const struct cpath *at, const char *header,
-    const struct pipes *p, struct sb *out)
-{
-	struct cnode *n = at->n ? cpath_find(c, at) : conf_root(c);
-	struct conf *sub = NULL;
-
-	if (n == NULL)
-		return;
-	if (n->parent != NULL && (p->display == DISPLAY_JSON ||
-	    p->display == DISPLAY_XML)) {
-		sub = cmd_subtree(c, n);
-		n = conf_root(sub);
-	}
-	switch (p->display) {
-	case DISPLAY_SET:
-		conf_text_set(n, out);
-		break;
-	case DISPLAY_SET_RELATIVE:
-		conf_text_set_relative(n, n, out);
-		break;
-	case DISPLAY_JSON:
-		conf_text_json(n, out);
-		break;
-	case DISPLAY_XML:
-		sb_puts(out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/qsafe/junos\">\n");
-		sb_puts(out, "    <configuration>\n");
-		conf_text_xml(n, 2, out);
-		sb_puts(out, "    </configuration>\n</rpc-reply>\n");
-		break;
-	default:
-		if (header != NULL && at->n == 0)
-			sb_puts(out, header);
-		if (at->n > 0 && n->sn->kind != SN_CONTAINER &&
-		    n->sn->kind != SN_LIST)
-			conf_text_curly_node(n, 0, out);
-		else
-			conf_text_curly(n, 0, out);
-		break;
-	}
-	conf_free(sub);
-}
-
 static void
 cmd_xml_text(struct sb *out, const char *s)
 {
@@ -265,6 +222,78 @@ cmd_xml_text(struct sb *out, const char *s)
 			sb_putc(out, *s);
 	}
 }
+
+void
+cmd_show_tree(struct conf *c, const struct cpath *at,
+    const struct show_stamp *st, const struct pipes *p, struct sb *out)
+{
+	struct cnode *n = at->n ? cpath_find(c, at) : conf_root(c);
+	struct conf *sub = NULL;
+	const char *kind = st && st->user ? "commit" : "changed";
+	char secs[32], names[3][32];
+	struct sb when;
+
+	if (n == NULL)
+		return;
+	if (n->parent != NULL && (p->display == DISPLAY_JSON ||
+	    p->display == DISPLAY_XML)) {
+		sub = cmd_subtree(c, n);
+		n = conf_root(sub);
+	}
+	sb_init(&when);
+	if (st != NULL)
+		mgd_time(st->time, &when);
+	snprintf(secs, sizeof(secs), "%lld", st ? (long long)st->time : 0LL);
+	snprintf(names[0], sizeof(names[0]), "junos:%s-seconds", kind);
+	snprintf(names[1], sizeof(names[1]), "junos:%s-localtime", kind);
+	snprintf(names[2], sizeof(names[2]), "junos:%s-user", kind);
+	const char *attrs[] = { st ? names[0] : NULL, secs, names[1],
+	    sb_str(&when), st && st->user ? names[2] : NULL,
+	    st ? st->user : NULL, NULL };
+	switch (p->display) {
+	case DISPLAY_SET:
+		conf_text_set(n, out);
+		break;
+	case DISPLAY_SET_RELATIVE:
+		conf_text_set_relative(n, n, out);
+		break;
+	case DISPLAY_JSON:
+		conf_text_json(n, attrs, out);
+		break;
+	case DISPLAY_XML:
+		sb_puts(out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/"
+		    "junos/qsafe/junos\">\n    <configuration");
+		for (size_t i = 0; attrs[i] != NULL && i < 6; i += 2) {
+			if (i > 0)
+				sb_puts(out, "\n                  ");
+			sb_printf(out, " %s=\"", attrs[i]);
+			cmd_xml_text(out, attrs[i + 1]);
+			sb_putc(out, '"');
+		}
+		sb_puts(out, ">\n");
+		conf_text_xml(n, 2, out);
+		sb_puts(out, "    </configuration>\n    <cli>\n        <banner>"
+		    "</banner>\n    </cli>\n</rpc-reply>\n");
+		break;
+	default:
+		if (at->n == 0 && st != NULL) {
+			sb_printf(out, "## Last %s: %s", st->user ? "commit" :
+			    "changed", sb_str(&when));
+			if (st->user != NULL)
+				sb_printf(out, " by %s", st->user);
+			sb_putc(out, '\n');
+		}
+		if (at->n > 0 && n->sn->kind != SN_CONTAINER &&
+		    n->sn->kind != SN_LIST)
+			conf_text_curly_node(n, 0, out);
+		else
+			conf_text_curly(n, 0, out);
+		break;
+	}
+	sb_free(&when);
+	conf_free(sub);
+}
+
 
 static void
 cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)

@@ -36,9 +36,20 @@ void cmd_pipes_free(struct pipes *p);
 /* Attaches the text pipes to the reply. */
 void cmd_pipes_reply(struct pipes *p, json_t *reply);
 
+/*
+ * When the configuration shown was committed (with the user) or, for a
+ * candidate or a stored generation, last changed: the `## Last commit:` /
+ * `## Last changed:` header and the junos:commit-* / junos:changed-*
+ * attributes of `| display xml|json` (cli-behaviour.md 10, 11).
+ */
+struct show_stamp {
+	int64_t time;
+	const char *user;	/* NULL: "changed" */
+};
+
 /* Renders the tree c at path for `show`: curly/set/json/xml per p. */
-void cmd_show_tree(struct conf *c, const struct cpath *at, const char *header,
-    const struct pipes *p, struct sb *out);
+void cmd_show_tree(struct conf *c, const struct cpath *at,
+    const struct show_stamp *st, const struct pipes *p, struct sb *out);
 
 /*
  * `| display json|xml` of an operational reply: the structured data printed

@@ -528,13 +528,8 @@ config_save(struct session *s, const struct toks *tk, size_t end,
 	sb_init(&tmp);
 	sb_init(&msg);
 	{
-		struct sb hdr;
-		sb_init(&hdr);
-		sb_puts(&hdr, "## Last changed: ");
-		mgd_time(conf_changed(session_conf(s)), &hdr);
-		sb_putc(&hdr, '\n');
-		cmd_show_tree(session_conf(s), &s->level, sb_str(&hdr), &p, &text);
-		sb_free(&hdr);
+		struct show_stamp st = { conf_changed(session_conf(s)), NULL };
+		cmd_show_tree(session_conf(s), &s->level, &st, &p, &text);
 	}
 	sb_printf(&tmp, "%s.tmpXXXXXX", tk->t[1].s);
 	fd = mkstemp(tmp.buf);
@@ -601,13 +596,8 @@ config_show(struct session *s, const struct toks *tk, size_t end,
 		diff_free(&d);
 		conf_free(base);
 	} else {
-		struct sb hdr;
-		sb_init(&hdr);
-		sb_puts(&hdr, "## Last changed: ");
-		mgd_time(conf_changed(session_conf(s)), &hdr);
-		sb_putc(&hdr, '\n');
-		cmd_show_tree(session_conf(s), &at, sb_str(&hdr), &p, &out);
-		sb_free(&hdr);
+		struct show_stamp st = { conf_changed(session_conf(s)), NULL };
+		cmd_show_tree(session_conf(s), &at, &st, &p, &out);
 	}
 	reply_out(reply, sb_str(&out));
 	cmd_pipes_reply(&p, reply);

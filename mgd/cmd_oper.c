@@ -116,19 +116,6 @@ oper_show_cli(struct session *s, const struct toks *tk, size_t arg,
 }
 
 static void
-oper_commit_header(struct mgd *m, struct sb *out)
-{
-	struct db_gen g;
-
-	if (db_gen_info(m->db, 0, &g) == 0) {
-		sb_puts(out, "## Last commit: ");
-		mgd_time(g.time, out);
-		sb_printf(out, " by %s\n", g.user);
-	}
-	db_gen_clear(&g);
-}
-
-static void
 oper_show_configuration(struct session *s, const struct toks *tk,
     size_t from, size_t end, const struct pipes *p, json_t *reply)
 {
@@ -137,13 +124,12 @@ oper_show_configuration(struct session *s, const struct toks *tk,
 	struct path_err err;
 	struct toks sub = *tk;
 	size_t pos = from;
-	struct sb out, hdr;
+	struct sb out;
 
 	sub.n = end;
 	cpath_init(&at);
 	sb_init(&err.msg);
 	sb_init(&out);
-	sb_init(&hdr);
 	if (path_parse(m->schema, schema_root(m->schema), &sub, &pos,
 	    PATH_LOOSE, &at, &err) == -1) {
 		size_t caret = err.at_end || err.tok >= tk->n ? tk->end :
@@ -165,15 +151,19 @@ oper_show_configuration(struct session *s, const struct toks *tk,
 		diff_free(&d);
 		conf_free(base);
 	} else {
-		oper_commit_header(m, &hdr);
-		cmd_show_tree(m->committed, &at, sb_str(&hdr), p, &out);
+		struct db_gen g;
+		struct show_stamp st = { 0 };
+		bool any = db_gen_info(m->db, 0, &g) == 0;
+		st.time = g.time;
+		st.user = g.user;
+		cmd_show_tree(m->committed, &at, any ? &st : NULL, p, &out);
+		db_gen_clear(&g);
 	}
 	reply_out(reply, sb_str(&out));
 done:
 	cpath_free(&at);
 	sb_free(&err.msg);
 	sb_free(&out);
-	sb_free(&hdr);
 }
 
 static void
@@ -287,15 +277,10 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 		reply_out(reply, sb_str(&out));
 	} else {
 		struct cpath top;
-		struct sb hdr;
+		struct show_stamp st = { conf_changed(a), NULL };
 		cpath_init(&top);
-		sb_init(&hdr);
-		sb_puts(&hdr, "## Last changed: ");
-		mgd_time(conf_changed(a), &hdr);
-		sb_putc(&hdr, '\n');
-		cmd_show_tree(a, &top, sb_str(&hdr), p, &out);
+		cmd_show_tree(a, &top, &st, p, &out);
 		reply_out(reply, sb_str(&out));
-		sb_free(&hdr);
 	}
 	conf_free(a);
 	conf_free(b);

@@ -295,11 +295,26 @@ json_object_body(const struct cnode *n, int depth, struct sb *out)
 }
 
 void
-conf_text_json(const struct cnode *n, struct sb *out)
+conf_text_json(const struct cnode *n, const char *const *attrs,
+    struct sb *out)
 {
 	sb_puts(out, "{\n");
 	sb_indent(out, INDENT);
 	sb_puts(out, "\"configuration\" : {\n");
+	if (attrs != NULL && attrs[0] != NULL) {
+		sb_indent(out, 2 * INDENT);
+		sb_puts(out, "\"@\" : {\n");
+		for (size_t i = 0; attrs[i] != NULL && attrs[i + 1] != NULL;
+		    i += 2) {
+			sb_indent(out, 3 * INDENT);
+			json_str(out, attrs[i]);
+			sb_puts(out, " : ");
+			json_str(out, attrs[i + 1]);
+			sb_puts(out, attrs[i + 2] != NULL ? ",\n" : "\n");
+		}
+		sb_indent(out, 2 * INDENT);
+		sb_puts(out, n->first != NULL ? "},\n" : "}\n");
+	}
 	json_object_body(n, 2, out);
 	sb_indent(out, INDENT);
 	sb_puts(out, "}\n}\n");
