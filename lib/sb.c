@@ -179,3 +179,18 @@ sb_steal(struct sb *sb)
 	sb_init(sb);
 	return s;
 }
+
+void
+sb_json_quote(struct sb *sb, const char *s)
+{
+	sb_putc(sb, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_printf(sb, "\\%c", *p);
+		else if (*p < 0x20)
+			sb_printf(sb, "\\u%04x", *p);
+		else
+			sb_putc(sb, (char)*p);
+	}
+	sb_putc(sb, '"');
+}

@@ -24,6 +24,8 @@ void sb_putc(struct sb *sb, char c);
 void sb_printf(struct sb *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sb_indent(struct sb *sb, int n);
+/* s as a JSON string literal, quotes included. */
+void sb_json_quote(struct sb *sb, const char *s);
 /* Returns the string (always NUL-terminated, "" when empty); borrowed. */
 const char *sb_str(struct sb *sb);
 /* Hands the buffer to the caller (who frees it) and resets the sb. */

@@ -295,38 +295,126 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 }
 
 
+/* A scalar as element text: strings as they are, numbers printed. */
+static void
+cmd_scalar_text(const json_t *v, struct sb *out)
+{
+	if (json_is_string(v)) {
+		sb_puts(out, json_string_value(v));
+	} else {
+		char *t = json_dumps(v, JSON_ENCODE_ANY);
+		sb_puts(out, t ? t : "");
+		free(t);
+	}
+}
+
+/*
+ * Operational data as Junos XML: objects are elements, arrays repeat their
+ * element, true is an empty element and false or null leave it out.
+ */
 static void
 cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
 {
 	const char *k;
 	json_t *x;
 	size_t i;
+	struct sb t;
 
 	if (json_is_array(v)) {
 		json_array_foreach(v, i, x)
 			cmd_xml_value(tag, x, depth, out);
 		return;
 	}
+	if (json_is_false(v) || json_is_null(v))
+		return;
 	sb_indent(out, depth * 4);
-	if (json_is_object(v)) {
+	if (json_is_true(v)) {
+		sb_printf(out, "<%s/>\n", tag);
+	} else if (json_is_object(v)) {
 		sb_printf(out, "<%s>\n", tag);
 		json_object_foreach((json_t *)v, k, x)
 			cmd_xml_value(k, x, depth + 1, out);
 		sb_indent(out, depth * 4);
 		sb_printf(out, "</%s>\n", tag);
+	} else {
+		sb_init(&t);
+		cmd_scalar_text(v, &t);
+		sb_printf(out, "<%s>", tag);
+		cmd_xml_text(out, sb_str(&t));
+		sb_printf(out, "</%s>\n", tag);
+		sb_free(&t);
+	}
+}
+
+static void cmd_json_element(const json_t *v, int depth, struct sb *out);
+
+/* One object of a Junos JSON list: members, or the text under "data". */
+static void
+cmd_json_object(const json_t *v, int depth, struct sb *out)
+{
+	const char *k;
+	json_t *x;
+	bool first = true;
+	struct sb t;
+
+	sb_indent(out, depth * 4);
+	sb_puts(out, "{\n");
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x) {
+			if (json_is_false(x) || json_is_null(x) ||
+			    (json_is_array(x) && json_array_size(x) == 0))
+				continue;
+			if (!first)
+				sb_puts(out, ",\n");
+			first = false;
+			sb_indent(out, (depth + 1) * 4);
+			sb_json_quote(out, k);
+			sb_puts(out, " : ");
+			cmd_json_element(x, depth + 1, out);
+		}
+	} else {
+		sb_init(&t);
+		cmd_scalar_text(v, &t);
+		sb_indent(out, (depth + 1) * 4);
+		sb_puts(out, "\"data\" : ");
+		sb_json_quote(out, sb_str(&t));
+		sb_free(&t);
+		first = false;
+	}
+	if (!first)
+		sb_putc(out, '\n');
+	sb_indent(out, depth * 4);
+	sb_putc(out, '}');
+}
+
+/*
+ * The value of an element in Junos operational JSON (cli-behaviour.md 11):
+ * always a list of objects, its brackets at the member's indent; an empty
+ * element (true) is [null].
+ */
+static void
+cmd_json_element(const json_t *v, int depth, struct sb *out)
+{
+	json_t *x;
+	size_t i;
+
+	if (json_is_true(v)) {
+		sb_puts(out, "[null]");
 		return;
 	}
-	sb_printf(out, "<%s>", tag);
-	if (json_is_string(v)) {
-		cmd_xml_text(out, json_string_value(v));
-	} else if (json_is_true(v) || json_is_false(v)) {
-		sb_puts(out, json_is_true(v) ? "true" : "false");
-	} else if (!json_is_null(v)) {
-		char *t = json_dumps(v, JSON_ENCODE_ANY);
-		sb_puts(out, t ? t : "");
-		free(t);
+	sb_puts(out, "[\n");
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			if (i > 0)
+				sb_puts(out, ",\n");
+			cmd_json_object(x, depth, out);
+		}
+	} else {
+		cmd_json_object(v, depth, out);
 	}
-	sb_printf(out, "</%s>\n", tag);
+	sb_putc(out, '\n');
+	sb_indent(out, depth * 4);
+	sb_putc(out, ']');
 }
 
 void
@@ -341,10 +429,11 @@ cmd_display_data(const struct pipes *p, json_t *reply)
 		return;
 	sb_init(&out);
 	if (p->display == DISPLAY_JSON) {
-		char *t = json_dumps(data, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-		sb_puts(&out, t ? t : "{}");
-		sb_putc(&out, '\n');
-		free(t);
+		sb_puts(&out, "{\n    ");
+		sb_json_quote(&out, render ? render : "output");
+		sb_puts(&out, " : ");
+		cmd_json_element(data, 1, &out);
+		sb_puts(&out, "\n}\n");
 	} else {
 		sb_puts(&out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/"
 		    "junos/qsafe/junos\">\n");

@@ -207,21 +207,6 @@ conf_text_set(const struct cnode *n, struct sb *out)
 }
 
 /* JSON, Junos style: `"name" : value`, lists as arrays of objects. */
-static void
-json_str(struct sb *out, const char *s)
-{
-	sb_putc(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sb_printf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			sb_printf(out, "\\u%04x", *p);
-		else
-			sb_putc(out, (char)*p);
-	}
-	sb_putc(out, '"');
-}
-
 static void json_object_body(const struct cnode *n, int depth, struct sb *out);
 
 static void
@@ -233,7 +218,7 @@ json_value(const struct cnode *n, int depth, struct sb *out)
 		else if (n->sn->flags & SNF_NUMERIC)
 			sb_puts(out, n->val);
 		else
-			json_str(out, n->val);
+			sb_json_quote(out, n->val);
 		return;
 	}
 	sb_puts(out, "{\n");
@@ -257,9 +242,9 @@ json_object_body(const struct cnode *n, int depth, struct sb *out)
 				sb_puts(out, ",\n");
 			first = false;
 			sb_indent(out, depth * INDENT);
-			json_str(out, n->sn->keys[k]->name);
+			sb_json_quote(out, n->sn->keys[k]->name);
 			sb_puts(out, " : ");
-			json_str(out, part);
+			sb_json_quote(out, part);
 			free(part);
 			v = e ? e + 1 : v + len;
 		}
@@ -269,7 +254,7 @@ json_object_body(const struct cnode *n, int depth, struct sb *out)
 			sb_puts(out, ",\n");
 		first = false;
 		sb_indent(out, depth * INDENT);
-		json_str(out, ch->sn->name);
+		sb_json_quote(out, ch->sn->name);
 		sb_puts(out, " : ");
 		if (ch->sn->kind == SN_LIST || ch->sn->kind == SN_LEAFLIST) {
 			const struct cnode *g = ch;
@@ -307,9 +292,9 @@ conf_text_json(const struct cnode *n, const char *const *attrs,
 		for (size_t i = 0; attrs[i] != NULL && attrs[i + 1] != NULL;
 		    i += 2) {
 			sb_indent(out, 3 * INDENT);
-			json_str(out, attrs[i]);
+			sb_json_quote(out, attrs[i]);
 			sb_puts(out, " : ");
-			json_str(out, attrs[i + 1]);
+			sb_json_quote(out, attrs[i + 1]);
 			sb_puts(out, attrs[i + 2] != NULL ? ",\n" : "\n");
 		}
 		sb_indent(out, 2 * INDENT);
