@@ -7,9 +7,10 @@
  * zone A to one of zone B goes through the policies `from-zone A to-zone
  * B` in order, then the global policies in order, then the default policy
  * (deny-all unless `default-policy permit-all`).  An interface in no zone
- * forwards nothing.  deny drops; reject answers with a TCP reset or an
- * ICMP port unreachable.  Each policy counts the flows it matched in the
- * named counter pol_<index>: the hit counts of `show security policies`.
+ * forwards nothing.  deny drops; reject answers TCP with a reset and UDP
+ * with an ICMP port unreachable, and drops the rest.  Each policy counts
+ * the flows it matched in the named counter pol_<index>: the hit counts of
+ * `show security policies`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,11 +216,14 @@ static void
 policy_verdict(const char *pre, const char *counter, const char *action,
     struct sb *out)
 {
+	/* Junos reject: TCP gets a reset, UDP an ICMP port unreachable, any
+	 * other protocol is dropped silently as with deny. */
 	if (strcmp(action, "reject") == 0) {
 		sb_printf(out, "\t\t%smeta l4proto tcp counter name \"%s\" reject"
 		    " with tcp reset\n", pre, counter);
-		sb_printf(out, "\t\t%scounter name \"%s\" reject with icmpx type"
-		    " port-unreachable\n", pre, counter);
+		sb_printf(out, "\t\t%smeta l4proto udp counter name \"%s\" reject"
+		    " with icmpx type port-unreachable\n", pre, counter);
+		sb_printf(out, "\t\t%scounter name \"%s\" drop\n", pre, counter);
 	} else {
 		sb_printf(out, "\t\t%scounter name \"%s\" %s\n", pre, counter,
 		    strcmp(action, "permit") == 0 ? "accept" : "drop");

@@ -232,6 +232,79 @@ ip -n $A route | grep -q "proto static" &&
 ip -n $A route show type blackhole | grep -q "10.30.0.0/16" &&
 	bad "discard route still there after deletion" || ok "discard route gone after deletion"
 
+# 9. policy order and reject
+hits() {
+	"$CLI" --state-dir "$D" -c "show security policies hit-count" |
+		awk -v n="$1" '$4 == n {print $5}'
+}
+tcp_to() { # host port: prints refused, open or timeout
+	local e
+	e=$(ip netns exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>&1)
+	case $? in
+	0) echo open ;;
+	124) echo timeout ;;
+	*) case $e in *refused*) echo refused ;; *) echo "$e" ;; esac ;;
+	esac
+}
+cli <<'SET' >"$D/out9" 2>&1
+configure
+set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.1/24
+set interfaces ge-0/0/1 unit 0 family inet address 203.0.113.1/24
+set security zones security-zone trust interfaces ge-0/0/0.0
+set security zones security-zone untrust interfaces ge-0/0/1.0
+set security policies from-zone trust to-zone untrust policy no-icmp match source-address any
+set security policies from-zone trust to-zone untrust policy no-icmp match destination-address any
+set security policies from-zone trust to-zone untrust policy no-icmp match application junos-icmp-all
+set security policies from-zone trust to-zone untrust policy no-icmp then deny
+set security policies from-zone trust to-zone untrust policy all match source-address any
+set security policies from-zone trust to-zone untrust policy all match destination-address any
+set security policies from-zone trust to-zone untrust policy all match application any
+set security policies from-zone trust to-zone untrust policy all then permit
+set security policies from-zone untrust to-zone trust policy rej match source-address any
+set security policies from-zone untrust to-zone trust policy rej match destination-address any
+set security policies from-zone untrust to-zone trust policy rej match application any
+set security policies from-zone untrust to-zone trust policy rej then reject
+commit
+SET
+grep -q "commit complete" "$D/out9" && ok "commit deny before permit, reject" ||
+	{ bad "commit deny before permit, reject"; cat "$D/out9"; }
+ping_lr && bad "ping L->R passes: permit before deny?" ||
+	ok "ping L->R denied by the earlier policy no-icmp"
+[ "$(tcp_to $L 203.0.113.2 9)" = refused ] &&
+	ok "TCP L->R permitted by the later policy all" || bad "TCP L->R not permitted"
+ping_lr
+n_deny=$(hits no-icmp) n_all=$(hits all)
+[ "${n_deny:-0}" -ge 2 ] && [ "${n_all:-0}" -ge 1 ] &&
+	ok "hit counts of no-icmp ($n_deny) and all ($n_all)" ||
+	bad "hit counts of no-icmp ($n_deny) and all ($n_all)"
+out=$(ip netns exec $R ping -n -c 1 -W 1 198.51.100.2 2>&1)
+case $out in
+*" 0 received"*Unreachable* | *Unreachable*" 0 received"*) bad "reject answered ICMP: $out" ;;
+*" 0 received"*) ok "reject drops ICMP silently" ;;
+*) bad "ping R->L through reject: $out" ;;
+esac
+n_rej=$(hits rej)
+[ "$(tcp_to $R 198.51.100.2 22)" = refused ] && ok "reject answers TCP with a reset" ||
+	bad "reject does not reset TCP"
+[ "$(hits rej)" -gt "${n_rej:-0}" ] && ok "the reset came from policy rej" ||
+	bad "policy rej did not count the TCP flow"
+if command -v python3 >/dev/null; then
+	ip netns exec $R python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect(("198.51.100.2", 9))
+s.send(b"x")
+try:
+    s.recv(1)
+except ConnectionRefusedError:
+    sys.exit(0)
+except OSError:
+    sys.exit(1)
+sys.exit(1)' && ok "reject answers UDP with ICMP port unreachable" ||
+		bad "reject does not answer UDP with port unreachable"
+fi
+
 if [ $fails -gt 0 ]; then
 	echo "--- mgd.log"
 	tail -30 "$D/mgd.log"
