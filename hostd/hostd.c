@@ -182,7 +182,7 @@ host_check(void *ctx, struct conf *prev, struct conf *next,
 	}
 	if (zones_ruleset(next, &text, errs) == -1 || errs->n > nerr)
 		goto done;
-	if (h->active && policy_load(h, sb_str(&text), true, &err) == -1)
+	if (h->active && policy_load(h, sb_str(&text), NULL, true, &err) == -1)
 		verrs_add(errs, "[edit security]", "policies",
 		    sb_str(&err), false);
 done:
@@ -315,8 +315,14 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 	sb_init(&err);
 	zones_ruleset(next, &text, NULL);
 	if (h->ruleset == NULL || strcmp(h->ruleset, sb_str(&text)) != 0) {
-		if (policy_load(h, sb_str(&text), false, &err) == -1) {
-			log_err("nftables ruleset not loaded: %s", sb_str(&err));
+		json_t *carry = policy_carry(h, prev, next);
+		int rc = policy_load(h, sb_str(&text), carry, false, &err);
+		json_decref(carry);
+		if (rc == -1) {
+			/* check ran this very transaction as a dry run */
+			log_err("COMMITTED CONFIGURATION NOT ENFORCED: the nftables"
+			    " ruleset that passed check failed to load; the"
+			    " previous ruleset stays in force: %s", sb_str(&err));
 		} else {
 			free(h->ruleset);
 			h->ruleset = sb_steal(&text);

@@ -103,8 +103,10 @@ void zones_services(const struct cnode *zone, const struct cnode *ifc,
 /* Counter declarations to decl, the forward chain and its chains to chains. */
 void policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
     struct verrs *errs);
-int policy_load(struct hostd *h, const char *text, bool dry_run,
-    struct sb *err);
+int policy_load(struct hostd *h, const char *text, const json_t *carry,
+    bool dry_run, struct sb *err);
+/* Counter values for the ruleset of next, from the one in force (prev's). */
+json_t *policy_carry(struct hostd *h, struct conf *prev, struct conf *next);
 json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* diag.c */

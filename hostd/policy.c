@@ -467,8 +467,46 @@ policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
 
 /* ---- nftables ---------------------------------------------------- */
 
+/*
+ * text with the declarations "\tcounter NAME { }" of the counters in carry
+ * (name -> [packets, bytes]) given those values, to out.
+ */
+static void
+policy_fill(const char *text, const json_t *carry, struct sb *out)
+{
+	const char *p = text, *nl;
+	char name[128];
+	int n = 0;
+
+	for (; *p; p = nl + 1) {
+		json_t *v = NULL;
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		if (carry != NULL && sscanf(p, "\tcounter %127s { }%n", name,
+		    &n) == 1 && p + n == nl)
+			v = json_object_get(carry, name);
+		if (v != NULL)
+			sb_printf(out, "\tcounter %s { packets %" JSON_INTEGER_FORMAT
+			    " bytes %" JSON_INTEGER_FORMAT " }\n", name,
+			    json_integer_value(json_array_get(v, 0)),
+			    json_integer_value(json_array_get(v, 1)));
+		else
+			sb_printf(out, "%.*s\n", (int)(nl - p), p);
+		if (*nl == '\0')
+			break;
+	}
+}
+
+/*
+ * Loads text as the one transaction "make sure the table exists, drop it,
+ * define it": an atomic replace.  Check runs the very same transaction as
+ * a dry run (the kernel validates it and throws it away), so a ruleset
+ * that passed check is the one apply loads.  carry: counter values to
+ * start from (policy_carry), or NULL.
+ */
 int
-policy_load(struct hostd *h, const char *text, bool dry_run, struct sb *err)
+policy_load(struct hostd *h, const char *text, const json_t *carry,
+    bool dry_run, struct sb *err)
 {
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	struct sb all;
@@ -481,11 +519,9 @@ policy_load(struct hostd *h, const char *text, bool dry_run, struct sb *err)
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
 	nft_ctx_set_dry_run(nft, dry_run);
-	/* One transaction: make sure the table exists, drop it, define it. */
 	sb_init(&all);
-	if (!dry_run)
-		sb_puts(&all, "add table inet qsafe\ndelete table inet qsafe\n");
-	sb_puts(&all, text);
+	sb_puts(&all, "add table inet qsafe\ndelete table inet qsafe\n");
+	policy_fill(text, carry, &all);
 	if (nft_run_cmd_from_buffer(nft, sb_str(&all)) == 0)
 		rc = 0;
 	else
@@ -496,7 +532,7 @@ policy_load(struct hostd *h, const char *text, bool dry_run, struct sb *err)
 	return rc;
 }
 
-/* name -> packets of every counter of table inet qsafe. */
+/* name -> [packets, bytes] of every counter of table inet qsafe. */
 static json_t *
 policy_counters(struct hostd *h)
 {
@@ -515,13 +551,85 @@ policy_counters(struct hostd *h)
 		json_array_foreach(arr, i, e) {
 			json_t *cn = json_object_get(e, "counter");
 			if (cn != NULL)
-				json_object_set(out, json_string_value(
-				    json_object_get(cn, "name")),
-				    json_object_get(cn, "packets"));
+				json_object_set_new(out, json_string_value(
+				    json_object_get(cn, "name")), json_pack(
+				    "[O, O]", json_object_get(cn, "packets"),
+				    json_object_get(cn, "bytes")));
 		}
 		json_decref(doc);
 	}
 	nft_ctx_free(nft);
+	return out;
+}
+
+static json_int_t
+policy_hits(const json_t *counters, const char *name)
+{
+	return json_integer_value(json_array_get(json_object_get(counters,
+	    name), 0));
+}
+
+/*
+ * "pol_<index>" -> "from<US>to<US>name" (global policies: "<US>name") for
+ * every policy of c, numbered as policy_rules() numbers them.
+ */
+static json_t *
+policy_keys(struct conf *c)
+{
+	const struct cnode *pol = host_path(conf_root(c), "security policies");
+	const struct cnode *g = host_child(pol, "global");
+	json_t *out = json_object();
+	int index = POLICY_INDEX_FIRST;
+	char cn[32];
+
+	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next) {
+		if (strcmp(p->sn->name, "policy") != 0 || cnode_is_inactive(p))
+			continue;
+		for (const struct cnode *q = p->first; q; q = q->next)
+			if (strcmp(q->sn->name, "policy") == 0 &&
+			    !cnode_is_inactive(q)) {
+				snprintf(cn, sizeof(cn), "pol_%d", index++);
+				json_object_set_new(out, cn, json_sprintf(
+				    "%s\x1f%s", p->val, q->val));
+			}
+	}
+	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next)
+		if (strcmp(q->sn->name, "policy") == 0 && !cnode_is_inactive(q)) {
+			snprintf(cn, sizeof(cn), "pol_%d", index++);
+			json_object_set_new(out, cn, json_sprintf("\x1f%s",
+			    q->val));
+		}
+	return out;
+}
+
+/*
+ * The counters of the ruleset in force, named as the ruleset of next names
+ * them, so that a replacement keeps the hit counts as Junos does: a policy
+ * that is still there keeps its count whatever its new index (the ruleset
+ * in force is prev's), the default policy and deny_<device> keep theirs.
+ */
+json_t *
+policy_carry(struct hostd *h, struct conf *prev, struct conf *next)
+{
+	json_t *live = policy_counters(h), *pk = policy_keys(prev);
+	json_t *nk = policy_keys(next), *byk = json_object(), *out = json_object();
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(nk, name, v)
+		json_object_set_new(byk, json_string_value(v), json_string(name));
+	json_object_foreach(live, name, v) {
+		const char *to = name;
+		if (strncmp(name, "pol_", 4) == 0)
+			to = json_string_value(json_object_get(byk,
+			    json_string_value(json_object_get(pk, name))));
+		if (to != NULL)
+			json_object_set(out, to, v);
+	}
+	json_decref(live);
+	json_decref(pk);
+	json_decref(nk);
+	json_decref(byk);
 	return out;
 }
 
@@ -553,8 +661,7 @@ policy_data(struct conf *c, const struct cnode *q, int index, int seq,
 	    "source-addresses", policy_list(m, "source-address"),
 	    "destination-addresses", policy_list(m, "destination-address"),
 	    "applications", policy_list(m, "application"),
-	    "action", policy_action(q), "hits",
-	    json_integer_value(json_object_get(counters, cn)));
+	    "action", policy_action(q), "hits", policy_hits(counters, cn));
 	const struct cnode *log = host_path(q, "then log");
 	if (log != NULL) {
 		json_object_set_new(d, "log", json_true());
@@ -633,8 +740,8 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 	const struct cnode *dp = host_child(pol, "default-policy");
 	json_t *out = json_pack("{s:s, s:I, s:o, s:b, s:b}", "default-policy",
 	    host_child(dp, "permit-all") ? "permit-all" : "deny-all",
-	    "default-hits", json_integer_value(json_object_get(counters,
-	    "default_policy")), "contexts", ctxs, "detail",
+	    "default-hits", policy_hits(counters, "default_policy"),
+	    "contexts", ctxs, "detail",
 	    json_is_true(json_object_get(input, "detail")), "hit-count",
 	    json_is_true(json_object_get(input, "hit-count")));
 	if (wf == NULL && wt == NULL)

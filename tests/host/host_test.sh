@@ -232,7 +232,7 @@ ip -n $A route | grep -q "proto static" &&
 ip -n $A route show type blackhole | grep -q "10.30.0.0/16" &&
 	bad "discard route still there after deletion" || ok "discard route gone after deletion"
 
-# 9. policy order and reject
+# 9. policy order, reject, hit counts kept across ruleset replacements
 hits() {
 	"$CLI" --state-dir "$D" -c "show security policies hit-count" |
 		awk -v n="$1" '$4 == n {print $5}'
@@ -304,6 +304,20 @@ except OSError:
 sys.exit(1)' && ok "reject answers UDP with ICMP port unreachable" ||
 		bad "reject does not answer UDP with port unreachable"
 fi
+# reorder (both policies change index) and touch a zone: counts stay
+cli <<'SET' >"$D/out9b" 2>&1
+configure
+insert security policies from-zone trust to-zone untrust policy all before policy no-icmp
+set security zones security-zone trust host-inbound-traffic system-services ping
+commit
+SET
+grep -q "commit complete" "$D/out9b" && ok "commit reorder" ||
+	{ bad "commit reorder"; cat "$D/out9b"; }
+[ "$(hits no-icmp)" = "$n_deny" ] && [ "$(hits all)" = "$n_all" ] &&
+	ok "hit counts kept across the ruleset replacement" ||
+	bad "hit counts not kept: no-icmp $n_deny -> $(hits no-icmp), all $n_all -> $(hits all)"
+ping_lr && ok "ping L->R passes once permit comes first" ||
+	bad "ping L->R after the reorder"
 
 if [ $fails -gt 0 ]; then
 	echo "--- mgd.log"
