@@ -148,6 +148,11 @@ host_safety(struct hostd *h)
 	const char *env = getenv("QSAFE_HOST_NETNS");
 
 	h->own_uts = host_ns_is_own("uts");
+	if (h->own_uts) {
+		char name[HOST_NAME_MAX + 1] = "";
+		if (gethostname(name, sizeof(name) - 1) == 0)
+			h->start_name = xstrdup(name);
+	}
 	if (host_ns_is_own("net")) {
 		h->active = true;
 		log_info("network namespace of its own: configuration is applied");
@@ -190,23 +195,30 @@ done:
 	sb_free(&err);
 }
 
+/*
+ * system host-name, or the name the UTS namespace had when hostd started
+ * once the statement is deleted or rolled back away.
+ */
 static void
 host_hostname(struct hostd *h, struct conf *prev, struct conf *next)
 {
 	const struct cnode *a = host_path(conf_root(prev), "system host-name");
 	const struct cnode *b = host_path(conf_root(next), "system host-name");
+	const char *want = b ? b->val : h->start_name;
 
-	if (b == NULL || (a != NULL && strcmp(a->val, b->val) == 0))
+	if ((a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    strcmp(a->val, b->val) == 0) || want == NULL)
 		return;
 	if (!h->own_uts) {
 		log_info("system host-name %s not applied: hostd shares the"
-		    " machine's UTS namespace", b->val);
+		    " machine's UTS namespace", want);
 		return;
 	}
-	if (sethostname(b->val, strlen(b->val)) == -1)
-		log_warn("sethostname %s: %s", b->val, strerror(errno));
+	if (sethostname(want, strlen(want)) == -1)
+		log_warn("sethostname %s: %s", want, strerror(errno));
 	else
-		log_info("host name set to %s", b->val);
+		log_info("host name set to %s%s", want, b ? "" :
+		    " (the name at start: no system host-name)");
 }
 
 static void
@@ -414,5 +426,6 @@ done:
 		nl_socket_free(h.nl);
 	items_free(&h.pending);
 	free(h.ruleset);
+	free(h.start_name);
 	return rc;
 }

@@ -55,6 +55,7 @@ struct hostd {
 	bool active;		/* may change this network namespace */
 	const char *inert_why;	/* why not, when !active */
 	bool own_uts;		/* may set the host name */
+	char *start_name;	/* host name at start: no system host-name */
 	struct host_items pending;	/* waiting for a device or a route */
 	struct event *retry;
 	char *ruleset;		/* the nftables text loaded last */

@@ -23,7 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: hostd tests need root (network namespaces)"
 	exit 77
 fi
-for p in ip nft ping; do
+for p in ip nft ping unshare nsenter; do
 	command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
 done
 
@@ -59,8 +59,10 @@ ip -n $R addr add 203.0.113.2/24 dev eth0
 ip -n $R link set eth0 up
 ip -n $R route add 198.51.100.0/24 via 203.0.113.1
 
-ip netns exec $A "$MGD" --state-dir "$D" --log "$D/mgd.log" </dev/null \
-	>/dev/null 2>&1 &
+# A UTS namespace of the appliance's own, as ./qsafe start gives it:
+# system host-name changes that one, never the machine's.
+ip netns exec $A unshare --uts "$MGD" --state-dir "$D" --log "$D/mgd.log" \
+	</dev/null >/dev/null 2>&1 &
 for _ in $(seq 100); do
 	[ -S "$D/mgd.sock" ] && break
 	sleep 0.05
@@ -116,8 +118,11 @@ ip -n $A route | grep -q "10.20.0.0/16 via 203.0.113.2 dev ge-0-0-1 proto static
 	ok "static route" || bad "static route"
 ip -n $A route show type blackhole | grep -q "10.30.0.0/16" &&
 	ok "discard route" || bad "discard route"
-[ "$(ip netns exec $A hostname)" = "$(hostname)" ] &&
-	ok "host name of the machine untouched" || bad "host name changed"
+MACHINE_NAME=$(hostname)
+appliance_name() { nsenter -t "$(cat "$D/mgd.pid")" --uts hostname; }
+[ "$(hostname)" = "$MACHINE_NAME" ] && [ "$(appliance_name)" = qsafe-test ] &&
+	ok "host name set in the appliance's UTS namespace only" ||
+	bad "host name: machine $(hostname), appliance $(appliance_name)"
 
 # 2. no policy: A does not forward; the appliance itself answers ping
 ping_lr && bad "ping L->R passes without a policy" || ok "ping L->R dropped without a policy"
@@ -318,6 +323,24 @@ grep -q "commit complete" "$D/out9b" && ok "commit reorder" ||
 	bad "hit counts not kept: no-icmp $n_deny -> $(hits no-icmp), all $n_all -> $(hits all)"
 ping_lr && ok "ping L->R passes once permit comes first" ||
 	bad "ping L->R after the reorder"
+
+# 10. system host-name deleted, rolled back in, rolled back out
+hostname_after() { # commands...: commit them, print the appliance's name
+	printf 'configure\n%s\ncommit\n' "$@" | cli >"$D/out10" 2>&1
+	grep -q "commit complete" "$D/out10" || cat "$D/out10" >&2
+	appliance_name
+}
+[ "$(hostname_after 'delete system host-name')" = "$MACHINE_NAME" ] &&
+	ok "deleted host-name restores the name at start" ||
+	bad "deleted host-name leaves $(appliance_name)"
+[ "$(hostname_after 'rollback 1')" = qsafe-test ] &&
+	ok "rollback restores host-name qsafe-test" ||
+	bad "rollback to qsafe-test gives $(appliance_name)"
+[ "$(hostname_after 'rollback 1')" = "$MACHINE_NAME" ] &&
+	ok "rollback to no host-name restores the name at start" ||
+	bad "rollback to no host-name leaves $(appliance_name)"
+[ "$(hostname)" = "$MACHINE_NAME" ] && ok "host name of the machine untouched" ||
+	bad "host name of the machine changed"
 
 if [ $fails -gt 0 ]; then
 	echo "--- mgd.log"
