@@ -105,6 +105,7 @@ policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
 			sb_printf(to, "%s%s", to->len ? ", " : "", x->val);
 			return 0;
 		}
+		/* IPv4 only: the schema types both ends ipv4addr, as Junos */
 		if ((x = host_child(a, "range-address")) != NULL) {
 			const struct cnode *hi = host_path(x, "to range-high");
 			sb_printf(v4, "%s%s-%s", v4->len ? ", " : "", x->val,

@@ -148,6 +148,11 @@ printf "[edit interfaces ge-0/0/5]\n  'unit 0'\n    interface ge-0-0-5 does not 
 	cmp -s - "$D/err4" && ok "missing interface refused" ||
 	{ bad "missing interface refused"; cat "$D/out4"; }
 
+# an IPv6 range-address is refused where it is typed (Junos: ipv4addr only)
+printf 'configure\nset security address-book global address r6 range-address 2001:db8::1 to 2001:db8::9\n' |
+	cli 2>&1 | grep -q "^invalid ip address: '2001:db8::1'" &&
+	ok "IPv6 range-address refused" || bad "IPv6 range-address not refused"
+
 # 5. a policy trust -> untrust permits ping; ike on untrust
 cli <<'SET' >"$D/out5" 2>&1
 configure
