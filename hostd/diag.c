@@ -4,9 +4,12 @@
  * into data that the cli renders in the Junos layout.
  *
  * mgd waits DAEMON_REPLY_TIMEOUT_MS (10 s) for a reply, so both are
- * bounded: ping ends by itself within DIAG_DEADLINE seconds (`-w`), and
- * whatever still runs after DIAG_KILL seconds is killed.  The target and
- * source are checked to be host names or addresses, never options.
+ * bounded: ping sends exactly `count` requests (`-c`, no `-w`, which would
+ * keep sending until the deadline) one interval apart and waits 1 s for
+ * the last reply, and a count that would take longer than DIAG_DEADLINE
+ * seconds is refused; whatever still runs after DIAG_KILL seconds is
+ * killed.  The target and source are checked to be host names or
+ * addresses, never options.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,7 +24,9 @@
 #include "hostd/hostd.h"
 #include "lib/log.h"
 
-#define DIAG_DEADLINE 8		/* seconds ping may run (ping -w) */
+#define DIAG_DEADLINE 8		/* seconds ping may take */
+#define DIAG_WAIT_MS 1000	/* for the last reply (ping -W) */
+#define DIAG_RAPID_MS 5		/* interval of rapid; 1000 in 6 s */
 #define DIAG_KILL 9		/* seconds before anything is killed */
 #define DIAG_OUT_MAX 65536	/* bytes of output read */
 #define DIAG_COUNT_DEFAULT 5
@@ -148,7 +153,8 @@ diag_ping(struct hostd *h, const json_t *input, struct sb *err)
 	const char *cnt = json_string_value(json_object_get(input, "count"));
 	bool rapid = json_is_true(json_object_get(input, "rapid"));
 	long count = cnt ? strtol(cnt, NULL, 10) : DIAG_COUNT_DEFAULT;
-	char c[16], w[16];
+	long ms = rapid ? DIAG_RAPID_MS : 1000;
+	char c[24], i[48];
 	char *argv[16];
 	int n = 0;
 	struct sb out;
@@ -158,19 +164,21 @@ diag_ping(struct hostd *h, const json_t *input, struct sb *err)
 		sb_puts(err, "error: invalid host or source address");
 		return NULL;
 	}
-	if (count < 1 || count > 1000)
-		count = DIAG_COUNT_DEFAULT;
+	if (count < 1 || (count - 1) * ms + DIAG_WAIT_MS > DIAG_DEADLINE *
+	    1000) {
+		sb_printf(err, "error: count %ld: ping must end within %d"
+		    " seconds; use count 1 to %ld, or rapid", count,
+		    DIAG_DEADLINE, (DIAG_DEADLINE * 1000 - DIAG_WAIT_MS) / ms + 1);
+		return NULL;
+	}
 	snprintf(c, sizeof(c), "%ld", count);
-	snprintf(w, sizeof(w), "%ld", rapid || count + 1 > DIAG_DEADLINE ?
-	    DIAG_DEADLINE : count + 1);
+	snprintf(i, sizeof(i), "%ld.%03ld", ms / 1000, ms % 1000);
 	argv[n++] = "ping";
 	argv[n++] = "-n";
 	argv[n++] = "-c";
 	argv[n++] = c;
 	argv[n++] = "-i";
-	argv[n++] = rapid ? "0.01" : "1";
-	argv[n++] = "-w";
-	argv[n++] = w;
+	argv[n++] = i;
 	argv[n++] = "-W";
 	argv[n++] = "1";
 	if (src != NULL) {

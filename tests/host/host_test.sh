@@ -201,6 +201,16 @@ out=$("$CLI" --state-dir "$D" -c "ping 198.51.100.2 count 2 source 198.51.100.1"
 printf '%s\n' "$out" | head -1 | grep -qx "PING 198.51.100.2 (198.51.100.2): 56 data bytes" &&
 	printf '%s\n' "$out" | grep -q "^64 bytes from 198.51.100.2: icmp_seq=1 ttl=64 time=" &&
 	ok "ping" || { bad "ping"; printf '%s\n' "$out"; }
+# 10.20.1.1 goes to R, which does not forward: no reply, and count 2 is 2
+out=$("$CLI" --state-dir "$D" -c "ping 10.20.1.1 count 2" 2>&1)
+printf '%s\n' "$out" | grep -q "^2 packets transmitted, 0 packets received, 100% packet loss" &&
+	ok "ping count 2 without replies sends 2" || { bad "ping count 2 without replies"; printf '%s\n' "$out"; }
+out=$("$CLI" --state-dir "$D" -c "ping 203.0.113.2 count 9" 2>&1)
+[ "$out" = "error: count 9: ping must end within 8 seconds; use count 1 to 8, or rapid" ] &&
+	ok "ping count 9 refused" || { bad "ping count 9 refused"; printf '%s\n' "$out"; }
+out=$("$CLI" --state-dir "$D" -c "ping 203.0.113.2 count 1000 rapid" 2>&1)
+printf '%s\n' "$out" | grep -q "^1000 packets transmitted, 1000 packets received" &&
+	ok "ping count 1000 rapid within the reply time" || { bad "ping count 1000 rapid"; printf '%s\n' "$out" | tail -3; }
 if command -v traceroute >/dev/null; then
 	out=$("$CLI" --state-dir "$D" -c "traceroute 203.0.113.2")
 	printf '%s\n' "$out" | grep -q "^ 1  203.0.113.2 (203.0.113.2)  .* ms" &&
