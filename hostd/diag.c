@@ -31,6 +31,7 @@
 #define DIAG_OUT_MAX 65536	/* bytes of output read */
 #define DIAG_COUNT_DEFAULT 5
 #define DIAG_HOPS 30
+#define DIAG_TRACE_LEN "40"	/* bytes per probe: Junos (FreeBSD) default */
 
 static bool
 diag_name_ok(const char *s)
@@ -278,6 +279,7 @@ diag_traceroute(struct hostd *h, const json_t *input, struct sb *err)
 	}
 	argv[n++] = "--";
 	argv[n++] = (char *)host;
+	argv[n++] = DIAG_TRACE_LEN;
 	argv[n] = NULL;
 	sb_init(&out);
 	if (diag_run(argv, &out) == -1) {

@@ -213,7 +213,8 @@ printf '%s\n' "$out" | grep -q "^1000 packets transmitted, 1000 packets received
 	ok "ping count 1000 rapid within the reply time" || { bad "ping count 1000 rapid"; printf '%s\n' "$out" | tail -3; }
 if command -v traceroute >/dev/null; then
 	out=$("$CLI" --state-dir "$D" -c "traceroute 203.0.113.2")
-	printf '%s\n' "$out" | grep -q "^ 1  203.0.113.2 (203.0.113.2)  .* ms" &&
+	printf '%s\n' "$out" | head -1 | grep -qx "traceroute to 203.0.113.2 (203.0.113.2), 30 hops max, 40 byte packets" &&
+		printf '%s\n' "$out" | grep -q "^ 1  203.0.113.2 (203.0.113.2)  .* ms" &&
 		ok "traceroute" || { bad "traceroute"; printf '%s\n' "$out"; }
 fi
 
