@@ -201,6 +201,24 @@ hr_interfaces(const json_t *d, struct sb *out)
 
 /* ---- show route -------------------------------------------------- */
 
+/* Junos route age: MM:SS, HH:MM:SS, Nd HH:MM:SS, NwNd HH:MM:SS. */
+static void
+hr_age(long long t, struct sb *out)
+{
+	long long w = t / 604800, d = t / 86400 % 7, hh = t / 3600 % 24;
+	long long mm = t / 60 % 60, ss = t % 60;
+
+	if (w > 0)
+		sb_printf(out, " %lldw%lldd %02lld:%02lld:%02lld", w, d, hh, mm,
+		    ss);
+	else if (d > 0)
+		sb_printf(out, " %lldd %02lld:%02lld:%02lld", d, hh, mm, ss);
+	else if (hh > 0)
+		sb_printf(out, " %02lld:%02lld:%02lld", hh, mm, ss);
+	else
+		sb_printf(out, " %02lld:%02lld", mm, ss);
+}
+
 static int
 hr_route(const json_t *d, struct sb *out)
 {
@@ -219,8 +237,11 @@ hr_route(const json_t *d, struct sb *out)
 		    hr_int(t, "active"));
 		sb_puts(out, "+ = Active Route, - = Last Active, * = Both\n\n");
 		json_array_foreach(json_object_get(t, "entries"), k, e) {
-			sb_printf(out, "%-18s *[%s/%lld]\n", hr_str(e, "prefix"),
+			sb_printf(out, "%-18s *[%s/%lld]", hr_str(e, "prefix"),
 			    hr_str(e, "protocol"), hr_int(e, "preference"));
+			if (json_object_get(e, "age") != NULL)
+				hr_age(hr_int(e, "age"), out);
+			sb_putc(out, '\n');
 			if (json_is_true(json_object_get(e, "reject"))) {
 				sb_printf(out, "%23sReject\n", "");
 				continue;

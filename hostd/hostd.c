@@ -233,8 +233,12 @@ host_retry_arm(struct hostd *h)
 static int
 host_item_set(struct hostd *h, const struct host_item *it, bool add)
 {
-	return it->kind == HOST_ADDR ? iface_addr_set(h, it, add) :
+	int rc = it->kind == HOST_ADDR ? iface_addr_set(h, it, add) :
 	    route_set(h, it, add);
+
+	if (rc == 0)
+		route_since(h, it, add);
+	return rc;
 }
 
 static void
@@ -399,6 +403,7 @@ main(int argc, char **argv)
 	if (link_args(argc, argv, "hostd", &fd, &state_dir) == -1)
 		return 2;
 	h.state_dir = state_dir;
+	h.since = json_object();
 	signal(SIGPIPE, SIG_IGN);
 	host_safety(&h);
 	if ((h.nl = nl_socket_alloc()) == NULL ||
@@ -427,5 +432,6 @@ done:
 	items_free(&h.pending);
 	free(h.ruleset);
 	free(h.start_name);
+	json_decref(h.since);
 	return rc;
 }

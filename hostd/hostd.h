@@ -59,6 +59,7 @@ struct hostd {
 	struct host_items pending;	/* waiting for a device or a route */
 	struct event *retry;
 	char *ruleset;		/* the nftables text loaded last */
+	json_t *since;		/* route key -> when hostd installed it */
 	const char *state_dir;	/* hostd.nft: a copy of it, to read */
 };
 
@@ -90,6 +91,8 @@ void route_items(struct conf *c, struct host_items *out);
 void route_check(struct hostd *h, struct conf *next, struct verrs *errs);
 int route_set(struct hostd *h, const struct host_item *it, bool add);
 json_t *route_show(struct hostd *h, const json_t *input, struct sb *err);
+/* Records (add) or forgets when the routes of item it were put in place. */
+void route_since(struct hostd *h, const struct host_item *it, bool add);
 
 /* zones.c: the whole ruleset text for a configuration. */
 int zones_ruleset(struct conf *c, struct sb *out, struct verrs *errs);

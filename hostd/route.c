@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
@@ -193,6 +194,75 @@ done:
 	return rc;
 }
 
+/* ---- route age --------------------------------------------------- */
+
+/*
+ * The kernel keeps no age of a route, so hostd remembers when it put its
+ * own in place (CLOCK_MONOTONIC seconds in h->since), under the key
+ * route_entry() builds: "Static P" for a static route, "Direct P dev" and
+ * "Local A/32 dev" for the routes an address brings.  Other routes are
+ * shown without an age.
+ */
+static void
+route_key(const char *proto, int fam, const void *bin, unsigned plen,
+    const char *dev, struct sb *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	unsigned char net[16] = { 0 };
+	size_t n = fam == AF_INET ? 4 : 16;
+
+	memcpy(net, bin, n);
+	for (size_t i = 0; i < n; i++)
+		if (i * 8 >= plen)
+			net[i] = 0;
+		else if (i * 8 + 8 > plen)
+			net[i] &= (unsigned char)(0xff << (8 - (plen - i * 8)));
+	inet_ntop(fam, net, buf, sizeof(buf));
+	sb_printf(out, "%s %s/%u", proto, buf, plen);
+	if (dev != NULL)
+		sb_printf(out, " %s", dev);
+}
+
+static int64_t
+route_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+void
+route_since(struct hostd *h, const struct host_item *it, bool add)
+{
+	struct nl_addr *a = NULL;
+	struct sb k;
+
+	if (nl_addr_parse(it->prefix, AF_UNSPEC, &a) < 0)
+		return;
+	int fam = nl_addr_get_family(a);
+	unsigned plen = nl_addr_get_prefixlen(a);
+	const void *bin = nl_addr_get_binary_addr(a);
+	sb_init(&k);
+	for (int i = 0; i < (it->kind == HOST_ADDR ? 2 : 1); i++) {
+		sb_reset(&k);
+		if (it->kind != HOST_ADDR)
+			route_key("Static", fam, bin, plen, NULL, &k);
+		else if (i == 0)
+			route_key("Direct", fam, bin, plen, it->dev, &k);
+		else
+			route_key("Local", fam, bin, fam == AF_INET ? 32 : 128,
+			    it->dev, &k);
+		if (!add)
+			json_object_del(h->since, sb_str(&k));
+		else if (json_object_get(h->since, sb_str(&k)) == NULL)
+			json_object_set_new(h->since, sb_str(&k),
+			    json_integer(route_now()));
+	}
+	sb_free(&k);
+	nl_addr_put(a);
+}
+
 /* ---- show route -------------------------------------------------- */
 
 /* Whether route prefix p/pl is shown for the filter f/fl (fl < 0: an address). */
@@ -223,8 +293,9 @@ route_ifname(struct nl_cache *lc, int ifindex, struct sb *out)
 }
 
 static json_t *
-route_entry(struct nl_cache *lc, struct rtnl_route *r, struct conf *run)
+route_entry(struct hostd *h, struct nl_cache *lc, struct rtnl_route *r)
 {
+	struct conf *run = link_running(h->link);
 	struct nl_addr *dst = rtnl_route_get_dst(r);
 	int fam = rtnl_route_get_family(r);
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -262,6 +333,17 @@ route_entry(struct nl_cache *lc, struct rtnl_route *r, struct conf *run)
 	}
 	json_object_set_new(e, "protocol", json_string(proto));
 	json_object_set_new(e, "preference", json_integer(pref));
+	char dev[IFNAMSIZ + 1] = "";
+	if (rtnl_route_get_nnexthops(r) > 0)
+		rtnl_link_i2name(lc, rtnl_route_nh_get_ifindex(
+		    rtnl_route_nexthop_n(r, 0)), dev, sizeof(dev));
+	sb_reset(&s);
+	route_key(proto, fam, bin, nl_addr_get_prefixlen(dst), strcmp(proto,
+	    "Static") == 0 ? NULL : dev, &s);
+	json_t *t = json_object_get(h->since, sb_str(&s));
+	if (t != NULL)
+		json_object_set_new(e, "age", json_integer(route_now() -
+		    json_integer_value(t)));
 	for (int i = 0; i < rtnl_route_get_nnexthops(r); i++) {
 		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(r, i);
 		struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
@@ -303,8 +385,9 @@ route_cmp(const void *a, const void *b)
 	return atoi(strchr(px, '/') + 1) - atoi(strchr(py, '/') + 1);
 }
 
+/* Sorted entries under the header counts of the whole table, total. */
 static json_t *
-route_table(const char *name, json_t *entries)
+route_table(const char *name, json_t *entries, json_int_t total)
 {
 	size_t n = json_array_size(entries);
 	json_t **v = xcalloc(n ? n : 1, sizeof(*v));
@@ -317,8 +400,30 @@ route_table(const char *name, json_t *entries)
 		json_array_append_new(entries, v[i]);
 	free(v);
 	return json_pack("{s:s, s:I, s:I, s:I, s:o}", "name", name,
-	    "destinations", (json_int_t)n, "routes", (json_int_t)n, "active",
-	    (json_int_t)n, "entries", entries);
+	    "destinations", total, "routes", total, "active", total,
+	    "entries", entries);
+}
+
+/* An address lookup shows the longest match only, as Junos. */
+static void
+route_longest(json_t *entries)
+{
+	long best = -1;
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(entries, i, e) {
+		long l = atol(strchr(json_string_value(json_object_get(e,
+		    "prefix")), '/') + 1);
+		if (l > best)
+			best = l;
+	}
+	for (i = json_array_size(entries); i-- > 0;) {
+		e = json_array_get(entries, i);
+		if (atol(strchr(json_string_value(json_object_get(e, "prefix")),
+		    '/') + 1) != best)
+			json_array_remove(entries, i);
+	}
 }
 
 json_t *
@@ -329,6 +434,7 @@ route_show(struct hostd *h, const json_t *input, struct sb *err)
 	struct nl_cache *rc = NULL, *lc = NULL;
 	unsigned char f[16] = { 0 };
 	int ffam = 0, fl = -1;
+	json_int_t n4 = 0, n6 = 0;
 	json_t *out = NULL, *v4 = json_array(), *v6 = json_array();
 
 	if (want != NULL) {
@@ -374,20 +480,23 @@ route_show(struct hostd *h, const json_t *input, struct sb *err)
 		if (fam == AF_INET6 && nl_addr_get_prefixlen(dst) == 8 &&
 		    ((unsigned char *)nl_addr_get_binary_addr(dst))[0] == 0xff)
 			continue;
+		*(fam == AF_INET ? &n4 : &n6) += 1;
 		if (want != NULL && (fam != ffam || !route_match(fam,
 		    nl_addr_get_len(dst) ? nl_addr_get_binary_addr(dst) : zero,
 		    (int)nl_addr_get_prefixlen(dst), f, fl)))
 			continue;
 		json_array_append_new(fam == AF_INET ? v4 : v6,
-		    route_entry(lc, r, link_running(h->link)));
+		    route_entry(h, lc, r));
 	}
+	if (want != NULL && fl < 0)
+		route_longest(ffam == AF_INET ? v4 : v6);
 	out = json_pack("{s:[]}", "tables");
 	if (json_array_size(v4) > 0 || want == NULL)
 		json_array_append_new(json_object_get(out, "tables"),
-		    route_table("inet.0", json_incref(v4)));
+		    route_table("inet.0", json_incref(v4), n4));
 	if (json_array_size(v6) > 0)
 		json_array_append_new(json_object_get(out, "tables"),
-		    route_table("inet6.0", json_incref(v6)));
+		    route_table("inet6.0", json_incref(v6), n6));
 done:
 	json_decref(v4);
 	json_decref(v6);
