@@ -94,34 +94,48 @@ hr_destination(const char *local, long long plen, struct sb *out)
 	sb_printf(out, "/%lld", plen);
 }
 
+/* A unit of `show interfaces` (not terse); blank: a blank line first. */
 static void
-hr_unit_detail(const json_t *u, struct sb *out)
+hr_unit_detail(const json_t *u, bool lo, bool blank, struct sb *out)
 {
-	json_t *a, *s;
+	json_t *a;
 	size_t i;
 
-	sb_printf(out, "\n  Logical interface %s (Index %lld)\n", hr_str(u, "name"),
-	    hr_int(u, "index"));
-	sb_printf(out, "    Flags: %s Encapsulation: ENET2\n",
-	    strcmp(hr_str(u, "admin"), "up") == 0 ? "Up" : "Down");
+	sb_printf(out, "%s  Logical interface %s (Index %lld) (SNMP ifIndex"
+	    " %lld)\n", blank ? "\n" : "", hr_str(u, "name"), hr_int(u,
+	    "index"), hr_int(u, "index"));
+	if (lo)
+		sb_puts(out, "    Flags: SNMP-Traps Encapsulation: Unspecified\n");
+	else
+		sb_printf(out, "    Flags: %sSNMP-Traps 0x4000 Encapsulation:"
+		    " ENET2\n", strcmp(hr_str(u, "admin"), "up") == 0 ? "Up " :
+		    "Down ");
 	sb_printf(out, "    Input packets : %lld\n", hr_int(u, "input-packets"));
 	sb_printf(out, "    Output packets: %lld\n", hr_int(u, "output-packets"));
 	if (json_object_get(u, "zone") != NULL) {
 		sb_printf(out, "    Security: Zone: %s\n", hr_str(u, "zone"));
 		sb_puts(out, "    Allowed host-inbound traffic :");
-		json_array_foreach(json_object_get(u, "host-inbound"), i, s)
-			sb_printf(out, " %s", json_string_value(s));
+		json_array_foreach(json_object_get(u, "host-inbound"), i, a)
+			sb_printf(out, " %s", json_string_value(a));
 		hr_eol(out);
 	}
 	if (json_array_size(json_object_get(u, "inet")) > 0) {
-		sb_printf(out, "    Protocol inet, MTU: %lld\n", hr_int(u, "mtu"));
+		if (lo)
+			sb_puts(out, "    Protocol inet, MTU: Unlimited\n");
+		else
+			sb_printf(out, "    Protocol inet, MTU: %lld\n",
+			    hr_int(u, "mtu"));
 		json_array_foreach(json_object_get(u, "inet"), i, a) {
 			sb_printf(out, "      Addresses, Flags: %s\n", i == 0 ?
 			    "Is-Preferred Is-Primary" : "Is-Preferred");
-			sb_puts(out, "        Destination: ");
-			hr_destination(hr_str(a, "local"), hr_int(a,
-			    "prefix-length"), out);
-			sb_printf(out, ", Local: %s", hr_str(a, "local"));
+			sb_puts(out, "        ");
+			if (!lo) {
+				sb_puts(out, "Destination: ");
+				hr_destination(hr_str(a, "local"), hr_int(a,
+				    "prefix-length"), out);
+				sb_puts(out, ", ");
+			}
+			sb_printf(out, "Local: %s", hr_str(a, "local"));
 			if (json_object_get(a, "broadcast") != NULL)
 				sb_printf(out, ", Broadcast: %s",
 				    hr_str(a, "broadcast"));
@@ -140,27 +154,43 @@ hr_unit_detail(const json_t *u, struct sb *out)
 	}
 }
 
+/*
+ * The physical part of `show interfaces` (not terse): Junos shows traffic
+ * rates here, which qsafe does not sample, and packet counts only for lo0.
+ */
 static void
 hr_phys_detail(const json_t *p, struct sb *out)
 {
 	bool up = strcmp(hr_str(p, "admin"), "up") == 0;
+	bool link = strcmp(hr_str(p, "link"), "up") == 0;
+	bool lo = strcmp(hr_str(p, "type"), "loopback") == 0;
 
 	sb_printf(out, "Physical interface: %s, %s, Physical link is %s\n",
 	    hr_str(p, "name"), up ? "Enabled" : "Administratively down",
-	    strcmp(hr_str(p, "link"), "up") == 0 ? "Up" : "Down");
+	    link ? "Up" : "Down");
 	if (json_object_get(p, "index") == NULL)
 		return;
 	sb_printf(out, "  Interface index: %lld, SNMP ifIndex: %lld\n",
 	    hr_int(p, "index"), hr_int(p, "index"));
-	sb_printf(out, "  Link-level type: %s, MTU: %lld\n",
-	    strcmp(hr_str(p, "type"), "ethernet") == 0 ||
-	    strcmp(hr_str(p, "type"), "veth") == 0 ? "Ethernet" :
-	    hr_str(p, "type"), hr_int(p, "mtu"));
-	if (json_object_get(p, "mac") != NULL)
+	if (lo)
+		sb_puts(out, "  Type: Loopback, MTU: Unlimited\n");
+	else
+		sb_printf(out, "  Link-level type: %s, MTU: %lld\n",
+		    strcmp(hr_str(p, "type"), "ethernet") == 0 ? "Ethernet" :
+		    "Unspecified", hr_int(p, "mtu"));
+	sb_printf(out, "  Device flags   : Present Running%s%s\n",
+	    link ? "" : " Down", lo ? " Loopback" : "");
+	sb_printf(out, "  Interface flags: %sSNMP-Traps%s\n", up ? "" : "Down ",
+	    lo ? "" : " Internal: 0x4000");
+	if (json_object_get(p, "mac") != NULL && !lo)
 		sb_printf(out, "  Current address: %s, Hardware address: %s\n",
 		    hr_str(p, "mac"), hr_str(p, "mac"));
-	sb_printf(out, "  Input packets : %lld\n", hr_int(p, "input-packets"));
-	sb_printf(out, "  Output packets: %lld\n", hr_int(p, "output-packets"));
+	if (lo) {
+		sb_printf(out, "    Input packets : %lld\n",
+		    hr_int(p, "input-packets"));
+		sb_printf(out, "    Output packets: %lld\n",
+		    hr_int(p, "output-packets"));
+	}
 }
 
 static int
@@ -189,12 +219,13 @@ hr_interfaces(const json_t *d, struct sb *out)
 				hr_terse_unit(u, out);
 			continue;
 		}
+		bool lo = strcmp(hr_str(p, "type"), "loopback") == 0;
 		if (i > 0)
 			sb_putc(out, '\n');
 		if (!logical)
 			hr_phys_detail(p, out);
 		json_array_foreach(units, k, u)
-			hr_unit_detail(u, out);
+			hr_unit_detail(u, lo, !logical || k > 0, out);
 	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <linux/if_addr.h>
+#include <linux/if_arp.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -441,8 +442,10 @@ iface_one(struct hostd *h, struct rtnl_link *l, struct nl_cache *ac,
 		    json_integer(rtnl_link_get_ifindex(l)));
 		json_object_set_new(p, "mtu",
 		    json_integer(rtnl_link_get_mtu(l)));
-		json_object_set_new(p, "type", json_string(rtnl_link_get_type(l) ?
-		    rtnl_link_get_type(l) : "ethernet"));
+		unsigned arp = rtnl_link_get_arptype(l);
+		json_object_set_new(p, "type", json_string(arp ==
+		    ARPHRD_LOOPBACK ? "loopback" : arp == ARPHRD_ETHER ?
+		    "ethernet" : "other"));
 		if (mac != NULL && nl_addr_get_len(mac) == 6)
 			json_object_set_new(p, "mac", json_string(nl_addr2str(mac,
 			    buf, sizeof(buf))));
