@@ -385,21 +385,10 @@ hr_traceroute(const json_t *d, struct sb *out)
 
 /* ---- show security zones ----------------------------------------- */
 
-static void
-hr_services(const json_t *arr, struct sb *out)
-{
-	json_t *s;
-	size_t i;
-
-	json_array_foreach(arr, i, s)
-		sb_printf(out, " %s", json_string_value(s));
-}
-
 static int
 hr_zones(const json_t *d, struct sb *out)
 {
 	json_t *zones = json_object_get(d, "zones"), *z, *f;
-	bool detail = json_is_true(json_object_get(d, "detail"));
 	size_t i, k;
 
 	if (!json_is_array(zones))
@@ -418,16 +407,8 @@ hr_zones(const json_t *d, struct sb *out)
 			sb_printf(out, "  Screen: %s\n", hr_str(z, "screen"));
 		sb_printf(out, "  Interfaces bound: %zu\n", json_array_size(ifs));
 		sb_puts(out, "  Interfaces:\n");
-		json_array_foreach(ifs, k, f) {
+		json_array_foreach(ifs, k, f)
 			sb_printf(out, "    %s\n", hr_str(f, "name"));
-			/* detail: qsafe's own line, Junos shows it per interface */
-			if (detail) {
-				sb_puts(out, "      Allowed host-inbound traffic :");
-				hr_services(json_object_get(f, "host-inbound"),
-				    out);
-				hr_eol(out);
-			}
-		}
 		sb_puts(out, "  Advanced-connection-tracking timeout: 1800\n"
 		    "  Unidirectional-session-refreshing: No\n");
 	}

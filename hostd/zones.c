@@ -181,6 +181,7 @@ zones_collect(struct conf *c, const struct cnode **v, size_t *n, size_t max)
 }
 
 #define ZONES_MAX 1024
+#define ZONES_HOST "junos-host"	/* the predefined zone of the appliance */
 
 const char *
 zones_of_unit(struct conf *c, const char *unit)
@@ -257,6 +258,7 @@ zones_show(struct hostd *h, const json_t *input, struct sb *err)
 	    "zone-name"));
 	const struct cnode *v[ZONES_MAX];
 	json_t *zones = json_array();
+	bool own_host = false;
 	size_t n;
 
 	zones_collect(run, v, &n, ZONES_MAX);
@@ -264,30 +266,31 @@ zones_show(struct hostd *h, const json_t *input, struct sb *err)
 		const char *name = v[i]->val ? v[i]->val : "management";
 		if (want != NULL && strcmp(want, name) != 0)
 			continue;
-		json_t *z = json_pack("{s:s, s:i, s:b, s:[], s:[]}", "name", name,
+		if (strcmp(name, ZONES_HOST) == 0)
+			own_host = true;
+		json_t *z = json_pack("{s:s, s:i, s:b, s:[]}", "name", name,
 		    "id", (int)(i + 6), "tcp-rst", host_child(v[i], "tcp-rst") !=
-		    NULL, "interfaces", "host-inbound");
+		    NULL, "interfaces");
 		const struct cnode *scr = host_child(v[i], "screen");
 		if (scr != NULL)
 			json_object_set_new(z, "screen", json_string(scr->val));
-		zones_services(v[i], NULL, json_object_get(z, "host-inbound"));
-		for (const struct cnode *f = v[i]->first; f; f = f->next) {
-			if (strcmp(f->sn->name, "interfaces") != 0 ||
-			    cnode_is_inactive(f))
-				continue;
-			json_t *e = json_pack("{s:s, s:[]}", "name", f->val,
-			    "host-inbound");
-			zones_services(v[i], f, json_object_get(e,
-			    "host-inbound"));
-			json_array_append_new(json_object_get(z, "interfaces"), e);
-		}
+		for (const struct cnode *f = v[i]->first; f; f = f->next)
+			if (strcmp(f->sn->name, "interfaces") == 0 &&
+			    !cnode_is_inactive(f))
+				json_array_append_new(json_object_get(z,
+				    "interfaces"), json_pack("{s:s}", "name",
+				    f->val));
 		json_array_append_new(zones, z);
 	}
+	/* the appliance itself, a zone an SRX always lists */
+	if (!own_host && (want == NULL || strcmp(want, ZONES_HOST) == 0))
+		json_array_append_new(zones, json_pack("{s:s, s:i, s:b, s:[]}",
+		    "name", ZONES_HOST, "id", 2, "tcp-rst", 0, "interfaces"));
 	if (want != NULL && json_array_size(zones) == 0) {
 		sb_printf(err, "error: zone %s not found", want);
 		json_decref(zones);
 		return NULL;
 	}
-	return json_pack("{s:o, s:b}", "zones", zones, "detail",
-	    json_is_true(json_object_get(input, "detail")));
+	/* detail adds nothing qsafe has to the reference's lines */
+	return json_pack("{s:o}", "zones", zones);
 }

@@ -201,6 +201,8 @@ golden "show route 10.20.1.1" route-lookup.out
 golden "show route 198.51.100.3" route-lookup-longest.out
 golden "show security zones" zones.out
 golden "show security zones detail" zones-detail.out
+golden "show security zones untrust" zones-untrust.out
+golden "show security zones junos-host" zones-junos-host.out
 golden "show security policies" policies.out
 golden "show security policies from-zone untrust to-zone trust detail" policies-detail.out
 out=$("$CLI" --state-dir "$D" -c "ping 203.0.113.2 count 3 rapid")
