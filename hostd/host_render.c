@@ -515,8 +515,6 @@ hr_policy_detail(const json_t *p, const char *from, const char *to,
 		sb_printf(out, "  Session log: %s%s%s\n", ci ? "at-create" : "",
 		    ci && cc ? ", " : "", cc ? "at-close" : "");
 	}
-	sb_printf(out, "  Policy statistics:\n    Policy lookups     : %20lld\n",
-	    hr_int(p, "hits"));
 }
 
 static void
@@ -580,7 +578,10 @@ hr_policies(const json_t *d, struct sb *out)
 		}
 		return 0;
 	}
-	sb_printf(out, "Default policy: %s\n", hr_str(d, "default-policy"));
+	sb_printf(out, "Default policy: %s\nDefault policy log Profile ID: 0\n"
+	    "Pre ID default policy: permit-all\n"
+	    "Default HTTP Mux policy: permit-all\n", hr_str(d,
+	    "default-policy"));
 	json_array_foreach(ctxs, i, c) {
 		sb_printf(out, "From zone: %s, To zone: %s\n", hr_str(c,
 		    "from-zone"), hr_str(c, "to-zone"));
