@@ -9,8 +9,13 @@
 # (`ip -n A`), an interface missing in A is refused with its message, ping
 # L -> R passes through A only when a policy permits it, UDP 500 to A is
 # dropped (counter deny_ge_0_0_1) on a zone without `ike` and passes with
-# it, the show commands match golden/, and a rollback removes what the
-# commits added.  IPv6 is disabled in the namespaces so outputs are stable.
+# it (and the datagram arrives), the show commands match golden/, a
+# rollback removes what the commits added and re-adds what they removed,
+# apply touches only the difference (ip monitor), policy order, reject,
+# default-policy permit-all, an interface in no zone, refusals at check,
+# hit counts across ruleset replacements, ping count and the host name
+# (in the appliance's own UTS namespace).  IPv6 is disabled in the
+# namespaces so outputs are stable.
 # No packet leaves these namespaces.
 #
 # usage: host_test.sh MGD CLI GOLDEN_DIR        (root; else exit 77: skipped)
@@ -354,7 +359,7 @@ ping_lr && ok "ping L->R passes once permit comes first" ||
 
 # 10. system host-name deleted, rolled back in, rolled back out
 hostname_after() { # commands...: commit them, print the appliance's name
-	printf 'configure\n%s\ncommit\n' "$@" | cli >"$D/out10" 2>&1
+	{ echo configure; printf '%s\n' "$@"; echo commit; } | cli >"$D/out10" 2>&1
 	grep -q "commit complete" "$D/out10" || cat "$D/out10" >&2
 	appliance_name
 }
@@ -370,7 +375,87 @@ hostname_after() { # commands...: commit them, print the appliance's name
 [ "$(hostname)" = "$MACHINE_NAME" ] && ok "host name of the machine untouched" ||
 	bad "host name of the machine changed"
 
+# 11. refused at check; default-policy permit-all; an interface in no
+# zone; IKE reaching the appliance; rollback re-adding; only the difference
+commit_out() { # commands...: commit them (or fail and discard them)
+	{ echo configure; printf '%s\n' "$@"; printf 'commit\nrollback 0\n'; } |
+		cli 2>&1 | tee -a "$D/commits"
+}
+commit_out 'set security policies from-zone trust to-zone untrust policy bad match source-address nowhere' \
+	'set security policies from-zone trust to-zone untrust policy bad match destination-address any' \
+	'set security policies from-zone trust to-zone untrust policy bad match application any' \
+	'set security policies from-zone trust to-zone untrust policy bad then permit' |
+	grep -A2 "^\[edit security policies from-zone trust to-zone untrust policy bad match\]" |
+	grep -q "address nowhere is not defined in the address book" &&
+	ok "address not in the address book refused" || bad "address not in the address book"
+commit_out 'set routing-options static route 10.60.0.0/16 next-hop ge-0/0/7.0' |
+	grep -A2 "^\[edit routing-options static route 10.60.0.0/16\]" |
+	grep -q "interface ge-0-0-7 does not exist on this host" &&
+	ok "next hop on a missing interface refused" || bad "next hop on a missing interface"
+ip -n $A route | grep -q 10.60.0.0 && bad "refused route installed" || ok "refused route not installed"
+
+commit_out 'delete security policies from-zone untrust to-zone trust' \
+	'set security policies default-policy permit-all' | grep -q "commit complete" ||
+	bad "commit default-policy permit-all"
+ip netns exec $R ping -n -c 1 -W 1 198.51.100.2 >/dev/null 2>&1 &&
+	ok "default-policy permit-all passes R->L" || bad "default-policy permit-all"
+commit_out 'delete security policies default-policy' | grep -q "commit complete"
+ip netns exec $R ping -n -c 1 -W 1 198.51.100.2 >/dev/null 2>&1 &&
+	bad "default deny-all passes R->L" || ok "default deny-all drops R->L"
+
+ping_a() { ip netns exec $R ping -n -c 1 -W 1 203.0.113.1 >/dev/null 2>&1; }
+commit_out 'set security zones security-zone untrust host-inbound-traffic system-services ping' \
+	'set security zones security-zone untrust host-inbound-traffic system-services ike' |
+	grep -q "commit complete"
+ping_a && ok "ping to the appliance on untrust" || bad "ping to the appliance on untrust"
+if command -v python3 >/dev/null; then
+	ip netns exec $A python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("203.0.113.1", 500))
+s.settimeout(4)
+print(s.recv(64).decode().strip())' >"$D/ike" 2>&1 &
+	ike_pid=$!
+	for _ in $(seq 50); do
+		ip netns exec $A ss -uln | grep -q "203.0.113.1:500 " && break
+		sleep 0.1
+	done
+	udp500
+	wait $ike_pid
+	[ "$(cat "$D/ike")" = ike ] && ok "IKE datagram reaches the appliance with ike" ||
+		bad "IKE datagram did not arrive: $(cat "$D/ike")"
+fi
+commit_out 'delete security zones security-zone untrust interfaces ge-0/0/1.0' |
+	grep -q "commit complete"
+ping_a && bad "ping to an interface in no zone passes" ||
+	ok "an interface in no zone drops traffic to the appliance"
+[ "$(tcp_to $L 203.0.113.2 9)" = timeout ] &&
+	ok "an interface in no zone forwards nothing" || bad "transit through an interface in no zone"
+
+commit_out 'set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24' \
+	'set routing-options static route 10.50.0.0/16 next-hop 198.51.100.2' |
+	grep -q "commit complete"
+ip -n $A monitor address route >"$D/monitor" 2>&1 &
+mon_pid=$!
+sleep 0.3
+commit_out 'delete interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24' \
+	'delete routing-options static route 10.50.0.0/16' | grep -q "commit complete"
+sleep 0.3
+kill $mon_pid
+wait $mon_pid 2>/dev/null
+grep -q "^Deleted.* inet 198.51.100.5/24" "$D/monitor" && grep -q "^Deleted 10.50.0.0/16" "$D/monitor" &&
+	! grep -v "^ \|198.51.100.5\|10.50.0.0" "$D/monitor" | grep -q . &&
+	ok "apply changes only the difference" ||
+	{ bad "apply changes more than the difference"; cat "$D/monitor"; }
+commit_out 'rollback 1' | grep -q "commit complete"
+ip -n $A -4 addr show dev ge-0-0-0 | grep -q "inet 198.51.100.5/24" &&
+	ip -n $A route | grep -q "10.50.0.0/16 via 198.51.100.2" &&
+	ok "rollback re-adds the removed address and route" ||
+	bad "rollback did not re-add the address and route"
+
 if [ $fails -gt 0 ]; then
+	echo "--- section 11 commits"
+	cat "$D/commits"
 	echo "--- mgd.log"
 	tail -30 "$D/mgd.log"
 	exit 1
