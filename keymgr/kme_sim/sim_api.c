@@ -361,6 +361,18 @@ sim_key_ids(struct sim_kme *kme, struct evhttp_request *req, json_t **out)
 		    kme->sim->lim.max_key_per_request);
 		return -1;
 	}
+	/* A key is handed out once: the same key_ID twice is a bad request. */
+	for (i = 1; i < json_array_size(*out); i++)
+		for (size_t k = 0; k < i; k++)
+			if (json_equal(json_array_get(*out, i),
+			    json_array_get(*out, k))) {
+				sim_reply_error(kme, req, 400, json_pack(
+				    "[{s:s}]", "duplicate_key_ID",
+				    json_string_value(json_array_get(*out,
+				    i))), "key_ID %.40s requested twice",
+				    json_string_value(json_array_get(*out, i)));
+				return -1;
+			}
 	return (long)json_array_size(*out);
 }
 

@@ -227,19 +227,20 @@ kmeh_write(char *p, size_t sz, size_t n, void *arg)
 }
 
 int
-kmeh_ctl(const struct kme_harness *h, const char *kme, const char *prefix,
-    const char *path, const char *body, char *out, size_t outlen)
+kmeh_http(const struct kme_harness *h, const char *kme, const char *prefix,
+    const char *method, const char *path, const char *body, char *out,
+    size_t outlen)
 {
 	struct kmeh_buf b = { out, 0, outlen };
-	char url[256], f[512];
+	char url[512], f[512];
 	long status = -1;
 	CURL *c;
 
 	if (outlen == 0 || (c = curl_easy_init()) == NULL)
 		return -1;
 	out[0] = '\0';
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/sim/v1/%s",
-	    kmeh_port(h, kme), path);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d%s", kmeh_port(h, kme),
+	    path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	snprintf(f, sizeof(f), "%s/ca.pem", h->certdir);
 	curl_easy_setopt(c, CURLOPT_CAINFO, f);
@@ -252,10 +253,22 @@ kmeh_ctl(const struct kme_harness *h, const char *kme, const char *prefix,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if (body != NULL)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (method != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	return (int)status;
+}
+
+int
+kmeh_ctl(const struct kme_harness *h, const char *kme, const char *prefix,
+    const char *path, const char *body, char *out, size_t outlen)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "/sim/v1/%s", path);
+	return kmeh_http(h, kme, prefix, NULL, p, body, out, outlen);
 }
 
 long

@@ -50,6 +50,14 @@ struct qkd_client *kmeh_client(const struct kme_harness *h, const char *kme,
 int kmeh_ctl(const struct kme_harness *h, const char *kme,
     const char *prefix, const char *path, const char *body, char *out,
     size_t outlen);
+/*
+ * Any request to KME `kme` as SAE prefix: method NULL is GET, or POST when
+ * body is given; path from the root ("/api/v1/keys/SAE_B/status").  The
+ * reply body into out; the HTTP status or -1.
+ */
+int kmeh_http(const struct kme_harness *h, const char *kme,
+    const char *prefix, const char *method, const char *path,
+    const char *body, char *out, size_t outlen);
 /* A counter from /sim/v1/stats, or -1. */
 long kmeh_stat(const struct kme_harness *h, const char *kme,
     const char *prefix, const char *name);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "keymgr/qkd014.h"
 #include "tests/keymgr/kme_harness.h"
@@ -230,6 +231,46 @@ START_TEST(test_bad_requests)
 	    QKD_METHOD_GET, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_ARG);
 	qkd_client_free(qa);
+}
+END_TEST
+
+/*
+ * The same key_ID twice in one dec_keys: 400 with an ETSI error object, and
+ * the key is still there for a proper request (it used to be removed from
+ * the pool twice: a use after free in kme-sim).
+ */
+START_TEST(test_dec_keys_duplicate_id)
+{
+	struct qkd_client *qa = kmeh_client(&sim, "A", "sae-SAE_A", NULL, 0);
+	struct qkd_client *qb = kmeh_client(&sim, "B", "sae-SAE_B", NULL, 0);
+	struct qkd_keys *enc, *dec;
+	struct qkd_error err;
+	char body[512], out[1024];
+	const char *id;
+	json_t *root;
+
+	enc = qkd_get_key(qa, "SAE_B", 1, 256, QKD_METHOD_POST, &err);
+	ck_assert_msg(enc != NULL, "%s", err.reason);
+	id = enc->keys[0].key_id;
+	snprintf(body, sizeof(body), "{\"key_IDs\":[{\"key_ID\":\"%s\"},"
+	    "{\"key_ID\":\"%s\"}]}", id, id);
+	ck_assert_int_eq(kmeh_http(&sim, "B", "sae-SAE_B", NULL,
+	    "/api/v1/keys/SAE_A/dec_keys", body, out, sizeof(out)), 400);
+	root = json_loads(out, 0, NULL);
+	ck_assert_msg(root != NULL, "not JSON: %s", out);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(root,
+	    "message")), "requested twice"));
+	ck_assert(json_is_array(json_object_get(root, "details")));
+	json_decref(root);
+	/* kme-sim is alive and the key was not consumed. */
+	dec = qkd_get_key_with_key_ids(qb, "SAE_A", &id, 1, 256,
+	    QKD_METHOD_POST, &err);
+	ck_assert_msg(dec != NULL, "%s", err.reason);
+	assert_same_keys(enc, dec);
+	qkd_keys_free(dec);
+	qkd_keys_free(enc);
+	qkd_client_free(qa);
+	qkd_client_free(qb);
 }
 END_TEST
 
@@ -523,6 +564,7 @@ qkd014_suite(void)
 	tcase_add_test(tc, test_mixed_default_size);
 	tcase_add_test(tc, test_once_and_401);
 	tcase_add_test(tc, test_bad_requests);
+	tcase_add_test(tc, test_dec_keys_duplicate_id);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_blob);
 	tcase_add_loop_test(tc, test_tls, 0,
