@@ -7,7 +7,7 @@
  * it queues the job here and wakes the loop (event_active from another
  * thread: libevent runs with evthread_use_pthreads).  Answers therefore
  * come in the order the KMEs answer, each with its request's id.  The reply
- * carrying keys is handed out once (keystore_handout) and the job, with its
+ * carrying keys is handed out once (msg_bev_send_wiped) and the job, with its
  * keys, wiped.
  */
 #include <errno.h>
@@ -110,7 +110,7 @@ api_answer(struct km_job *j)
 		}
 		json_object_set_new(r, "keys", a);
 	}
-	if (keystore_handout(c->bev, r) == -1)
+	if (msg_bev_send_wiped(c->bev, r) == -1)
 		log_err("api: a reply could not be queued");
 	json_decref(r);		/* wiped by the jansson free function */
 done:

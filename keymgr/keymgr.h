@@ -198,12 +198,6 @@ json_t *keystore_hex_json(const unsigned char *buf, size_t len,
     const char *prefix);
 /* Wipes and frees s (NUL-terminated). */
 void keystore_free_str(char *s);
-/*
- * Queues reply, framed as lib/msg.h does, on bev from a buffer that is
- * wiped once written.  0 or -1.
- */
-struct bufferevent;
-int keystore_handout(struct bufferevent *bev, const json_t *reply);
 
 /* Waits up to ms for every worker thread to end; true when they did. */
 bool worker_wait_all(struct km_table *t, int ms);

@@ -7,9 +7,10 @@
  *   - the hex text is built in a buffer we wipe;
  *   - jansson allocations are wiped when freed (keystore_json_init), so the
  *     JSON reply tree holding the key leaves nothing behind;
- *   - the framed reply to iked is serialised into a buffer of ours that the
- *     socket's output buffer references (no copy) and that is wiped when
- *     the bytes are written (keystore_handout).
+ *   - the framed reply, to iked (api.c) or to mgd for the operator
+ *     (rpc.c, link_reply), is serialised into a buffer that the socket's
+ *     output buffer references (no copy) and that is wiped when the bytes
+ *     are written (lib/msg.c msg_bev_send_wiped).
  * The static profiles' configured keys stay for the life of the profile
  * (they are the configuration) and are wiped when it goes.
  */
@@ -17,12 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <openssl/crypto.h>
 
 #include "keymgr/keymgr.h"
-#include "lib/msg.h"
 
 static void
 keystore_json_free(void *p)
@@ -68,27 +66,4 @@ keystore_free_str(char *s)
 		return;
 	OPENSSL_cleanse(s, strlen(s));
 	free(s);
-}
-
-static void
-keystore_frame_cleanup(const void *data, size_t len, void *arg)
-{
-	OPENSSL_cleanse((void *)data, len);
-	free((void *)data);
-}
-
-int
-keystore_handout(struct bufferevent *bev, const json_t *reply)
-{
-	size_t n;
-	char *frame = msg_frame_new(reply, &n);
-
-	if (frame == NULL)
-		return -1;
-	if (evbuffer_add_reference(bufferevent_get_output(bev), frame, n,
-	    keystore_frame_cleanup, NULL) == -1) {
-		keystore_frame_cleanup(frame, n, NULL);
-		return -1;
-	}
-	return 0;
 }

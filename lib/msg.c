@@ -13,6 +13,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <openssl/crypto.h>
 
 #include "lib/msg.h"
 #include "lib/sb.h"
@@ -286,6 +287,30 @@ msg_bev_send(struct bufferevent *bev, const json_t *body)
 	r = bufferevent_write(bev, frame, len);
 	free(frame);
 	return r;
+}
+
+static void
+msg_frame_wipe(const void *data, size_t len, void *arg)
+{
+	OPENSSL_cleanse((void *)data, len);
+	free((void *)data);
+}
+
+int
+msg_bev_send_wiped(struct bufferevent *bev, const json_t *body)
+{
+	size_t len;
+	char *frame = msg_frame_new(body, &len);
+
+	if (frame == NULL)
+		return -1;
+	/* The output buffer references the frame: no copy is left behind. */
+	if (evbuffer_add_reference(bufferevent_get_output(bev), frame, len,
+	    msg_frame_wipe, NULL) == -1) {
+		msg_frame_wipe(frame, len, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 json_t *

@@ -33,8 +33,7 @@ int msg_connect(const char *path);
 
 /*
  * One whole frame (header, JSON, attachments) in a new buffer of *lenp bytes;
- * caller frees.  NULL with errno EMSGSIZE when a part is too large.  For
- * senders that must control the buffer's life (keymgr wipes its key replies).
+ * caller frees.  NULL with errno EMSGSIZE when a part is too large.
  */
 char *msg_frame_new(const json_t *body, size_t *lenp);
 
@@ -49,6 +48,12 @@ json_t *msg_recv(int fd, int timeout_ms);
 
 /* libevent side.  Queue a message on a bufferevent; 0 or -1. */
 int msg_bev_send(struct bufferevent *bev, const json_t *body);
+/*
+ * The same for a message that carries secrets (keymgr's keys): the frame is
+ * the only serialised copy, referenced by bev's output buffer without a
+ * copy and wiped once written.  0 or -1.
+ */
+int msg_bev_send_wiped(struct bufferevent *bev, const json_t *body);
 /*
  * Take one complete message from an input evbuffer.  Returns a new reference,
  * or NULL when no complete frame is there yet (*bad stays false) or the frame
