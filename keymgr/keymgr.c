@@ -113,6 +113,9 @@ done:
 	api_stop(km.api);
 	profile_table_free(&km.table);
 	if ((ended = worker_wait_all(&km.table, 2000))) {
+		/* get profile-keys answers the workers woke us for. */
+		if (km.base != NULL)
+			event_base_loop(km.base, EVLOOP_NONBLOCK);
 		api_free(km.api);
 		pthread_cond_destroy(&km.table.cv);
 		pthread_mutex_destroy(&km.table.mu);

@@ -9,18 +9,22 @@
  *   clear security key-manager statistics [name P]      (qsafe; see README)
  *
  * `show` reads counters only and never waits for a KME.  `get profile-keys`
- * asks the profile's worker like iked does and waits for the answer at most
- * KM_RPC_WAIT_MS (below mgd's DAEMON_REPLY_TIMEOUT_MS), so a hung KME makes
- * the command report FAILED instead of mgd declaring keymgr dead.  iked's
- * socket is served by another thread and does not wait meanwhile.
+ * asks the profile's worker like iked does and answers later (link_defer):
+ * keymgr's main loop does not wait for the KME.  The answer comes at most
+ * KM_RPC_WAIT_MS later (below mgd's DAEMON_REPLY_TIMEOUT_MS), so a hung KME
+ * makes the command report FAILED instead of mgd declaring keymgr dead.
+ * iked's socket is served by another thread and does not wait either.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
+
 #include "keymgr/keymgr.h"
 #include "lib/msg.h"
+#include "mgd/link.h"
 
 static const char *
 rpc_type(const struct km_profile *p)
@@ -156,63 +160,91 @@ rpc_show(struct keymgr *km, const json_t *in, struct sb *err)
 	return out;
 }
 
-/* The rpc's wait for a worker (main thread) and the worker's answer. */
-struct rpc_wait {
+/*
+ * A get profile-keys waiting for its worker.  The main thread owns it; the
+ * worker hands the finished job over under mu and wakes the main loop.  If
+ * KM_RPC_WAIT_MS passes first, the operator gets FAILED and the worker,
+ * finding the call abandoned, frees the job and the call itself.
+ */
+struct rpc_call {
+	struct keymgr *km;
+	struct link_call *call;
+	struct km_profile *p;	/* a reference, for the reply */
+	struct event *wake;	/* the job is done: rpc_call_done */
+	struct event *timer;	/* KM_RPC_WAIT_MS: rpc_call_expire */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool done;
-	bool abandoned;
-	struct km_table *t;
+	struct km_job *job;	/* under mu: the finished job */
+	bool abandoned;		/* under mu: answered; the worker frees */
 };
 
 static void
-rpc_wait_free(struct rpc_wait *w)
+rpc_call_free(struct rpc_call *rc)
 {
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
+	pthread_mutex_destroy(&rc->mu);
+	free(rc);
 }
 
+/* The main thread lets go of rc's events and profile. */
+static void
+rpc_call_release(struct rpc_call *rc)
+{
+	event_free(rc->wake);
+	event_free(rc->timer);
+	profile_put(&rc->km->table, rc->p);
+}
+
+/* Worker thread (or the main one, for static profiles). */
 static void
 rpc_job_done(struct km_job *j)
 {
-	struct rpc_wait *w = j->arg;
+	struct rpc_call *rc = j->arg;
 	bool abandoned;
 
-	pthread_mutex_lock(&w->mu);
-	abandoned = w->abandoned;
-	w->done = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_lock(&rc->mu);
+	rc->job = j;
+	abandoned = rc->abandoned;
+	pthread_mutex_unlock(&rc->mu);
 	if (abandoned) {	/* the operator got FAILED already */
-		job_free(w->t, j);
-		rpc_wait_free(w);
+		job_free(&rc->km->table, j);
+		rpc_call_free(rc);
+		return;
 	}
+	event_active(rc->wake, EV_READ, 0);
 }
 
-/* Waits for j; false when the wait ran out (j then belongs to the worker). */
-static bool
-rpc_wait_job(struct rpc_wait *w)
-{
-	struct timespec ts;
-	bool done;
+static json_t *rpc_keys_reply(struct km_profile *p, const struct km_job *j);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += KM_RPC_WAIT_MS / 1000;
-	ts.tv_nsec += (long)(KM_RPC_WAIT_MS % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&w->mu);
-	while (!w->done)
-		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0)
-			break;
-	done = w->done;
-	if (!done)
-		w->abandoned = true;
-	pthread_mutex_unlock(&w->mu);
-	return done;
+static void
+rpc_call_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct rpc_call *rc = arg;
+	struct km_job *j;
+
+	pthread_mutex_lock(&rc->mu);
+	j = rc->job;
+	pthread_mutex_unlock(&rc->mu);
+	/* The keys leave in a frame that is wiped once written. */
+	link_reply(rc->call, rpc_keys_reply(rc->p, j), NULL, true);
+	job_free(&rc->km->table, j);	/* handed out: wiped */
+	rpc_call_release(rc);
+	rpc_call_free(rc);
+}
+
+static void
+rpc_call_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct rpc_call *rc = arg;
+	bool abandoned;
+
+	pthread_mutex_lock(&rc->mu);
+	if (rc->job == NULL)
+		rc->abandoned = true;
+	abandoned = rc->abandoned;
+	pthread_mutex_unlock(&rc->mu);
+	if (!abandoned)
+		return;		/* done just now: rpc_call_done is on its way */
+	link_reply(rc->call, rpc_keys_reply(rc->p, NULL), NULL, false);
+	rpc_call_release(rc);	/* rc itself: the worker's */
 }
 
 static json_t *
@@ -252,51 +284,51 @@ rpc_keys_reply(struct km_profile *p, const struct km_job *j)
 	return o;
 }
 
+/*
+ * Answered later (link_defer): the main loop goes on serving mgd while the
+ * worker asks the KME, and the answer is bounded by KM_RPC_WAIT_MS.
+ */
 static json_t *
 rpc_get_keys(struct keymgr *km, const json_t *in, struct sb *err)
 {
 	const char *name = msg_str(in, "name");
-	const char *peer = msg_str(in, "peer-sae-id");
+	const char *want = msg_str(in, "peer-sae-id"), *peer;
 	struct km_profile *p = profile_get(&km->table, name);
-	struct rpc_wait *w;
+	struct timeval tv = { KM_RPC_WAIT_MS / 1000,
+		(KM_RPC_WAIT_MS % 1000) * 1000 };
+	struct rpc_call *rc;
 	struct km_job *j;
-	json_t *out;
 
 	if (p == NULL) {
 		sb_printf(err, "error: key-manager profile %s not found",
 		    name ? name : "");
 		return NULL;
 	}
-	if (p->type == KM_QKD && peer == NULL && p->npeers == 0) {
+	if (p->type == KM_QKD && want == NULL && p->npeers == 0) {
 		sb_printf(err, "error: profile %s has no peer-sae-ids; give"
 		    " peer-sae-id", p->name);
 		profile_put(&km->table, p);
 		return NULL;
 	}
-	w = xcalloc(1, sizeof(*w));
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	w->t = &km->table;
+	peer = want ? want : p->type == KM_QKD ? p->peers[0] : "";
+	rc = xcalloc(1, sizeof(*rc));
+	pthread_mutex_init(&rc->mu, NULL);
+	rc->km = km;
+	rc->p = p;
+	rc->wake = event_new(km->base, -1, 0, rpc_call_done, rc);
+	rc->timer = evtimer_new(km->base, rpc_call_expire, rc);
+	rc->call = link_defer(km->link);
 	j = xcalloc(1, sizeof(*j));
 	j->kind = KM_JOB_GET_KEY;
-	j->p = p;
+	j->p = profile_get(&km->table, p->name);
 	j->count = 1;
-	snprintf(j->peer, sizeof(j->peer), "%s", peer ? peer :
-	    p->type == KM_QKD ? p->peers[0] : "");
+	snprintf(j->peer, sizeof(j->peer), "%s", peer);
 	j->deadline_ms = km_now_ms() + (uint64_t)p->timeout_ms;
 	j->done = rpc_job_done;
-	j->arg = w;
-	profile_get(&km->table, p->name);	/* for the reply below */
+	j->arg = rc;
+	evtimer_add(rc->timer, &tv);
 	worker_submit(&km->table, j);
-	if (rpc_wait_job(w)) {
-		out = rpc_keys_reply(p, j);
-		job_free(&km->table, j);	/* handed out: wiped */
-		rpc_wait_free(w);
-	} else {
-		out = rpc_keys_reply(p, NULL);	/* j and w: the worker's */
-	}
-	profile_put(&km->table, p);
-	return out;
+	return LINK_PENDING;
 }
 
 static json_t *

@@ -34,7 +34,19 @@ struct link {
 	struct conf *spare;
 	char *spare_delta;
 	bool spare_due;		/* link_spare_refresh is scheduled */
+	json_int_t rpc_id;	/* id of the rpc being called back, or -1 */
+	struct link_call *calls;	/* deferred rpcs not answered yet */
 };
+
+/* A deferred rpc (link_defer). */
+struct link_call {
+	struct link *l;		/* NULL once the link is freed */
+	json_int_t id;
+	struct link_call *next;
+};
+
+static json_t link_pending_token;
+json_t *const LINK_PENDING = &link_pending_token;
 
 /* Brings l->spare level with l->running. */
 static void
@@ -172,12 +184,99 @@ link_apply(struct link *l)
 }
 
 
+/* The reply to rpc id: data (stolen) or the error line err. */
+static void
+link_rpc_reply(struct link *l, json_int_t id, json_t *data, const char *err,
+    bool secret)
+{
+	json_t *reply = json_object();
+
+	json_object_set_new(reply, "id", json_integer(id));
+	json_object_set_new(reply, "ok", json_boolean(data != NULL));
+	if (data != NULL)
+		json_object_set_new(reply, "data", data);
+	else
+		json_object_set_new(reply, "error", json_string(err));
+	if ((secret ? msg_bev_send_wiped(l->bev, reply) :
+	    msg_bev_send(l->bev, reply)) == -1)
+		log_err("%s: a reply to mgd could not be queued", l->ops->name);
+	json_decref(reply);
+}
+
+static void
+link_rpc(struct link *l, const json_t *req)
+{
+	json_int_t id = msg_int(req, "id", 0);
+	struct sb err;
+	json_t *data = NULL;
+
+	sb_init(&err);
+	l->rpc_id = id;
+	if (l->ops->rpc != NULL)
+		data = l->ops->rpc(l->ctx, msg_str(req, "name"),
+		    json_object_get(req, "input"), &err);
+	else
+		sb_printf(&err, "error: %s answers no commands", l->ops->name);
+	if (data == LINK_PENDING) {
+		if (l->rpc_id != -1) {	/* no link_defer: a daemon bug */
+			log_err("%s: an rpc was deferred without link_defer",
+			    l->ops->name);
+			link_rpc_reply(l, id, NULL, "error: no answer", false);
+		}
+	} else {
+		link_rpc_reply(l, id, data, sb_str(&err), false);
+	}
+	l->rpc_id = -1;
+	sb_free(&err);
+}
+
+struct link_call *
+link_defer(struct link *l)
+{
+	struct link_call *c;
+
+	if (l->rpc_id == -1)
+		return NULL;	/* not inside an rpc callback */
+	c = xcalloc(1, sizeof(*c));
+	c->l = l;
+	c->id = l->rpc_id;
+	c->next = l->calls;
+	l->calls = c;
+	l->rpc_id = -1;
+	return c;
+}
+
+void
+link_reply(struct link_call *call, json_t *data, const char *err,
+    bool secret)
+{
+	struct link *l = call->l;
+
+	if (l != NULL) {
+		for (struct link_call **pp = &l->calls; *pp; pp = &(*pp)->next)
+			if (*pp == call) {
+				*pp = call->next;
+				break;
+			}
+		link_rpc_reply(l, call->id, data, err ? err : "error: failed",
+		    secret);
+	} else {
+		json_decref(data);
+	}
+	free(call);
+}
+
 static void
 link_request(struct link *l, json_t *req)
 {
 	const char *op = msg_str(req, "op");
-	json_t *reply = json_object();
+	json_t *reply;
 
+	if (op != NULL && strcmp(op, DAEMON_OP_RPC) == 0) {
+		link_rpc(l, req);
+		return;
+	}
+	reply = json_object();
 	json_object_set_new(reply, "id", json_integer(msg_int(req, "id", 0)));
 	json_object_set_new(reply, "ok", json_true());
 	if (op == NULL) {
@@ -188,23 +287,6 @@ link_request(struct link *l, json_t *req)
 		link_apply(l);
 	} else if (strcmp(op, DAEMON_OP_ABORT) == 0) {
 		link_abort(l);
-	} else if (strcmp(op, DAEMON_OP_RPC) == 0) {
-		struct sb err;
-		json_t *data = NULL;
-		sb_init(&err);
-		if (l->ops->rpc != NULL)
-			data = l->ops->rpc(l->ctx, msg_str(req, "name"),
-			    json_object_get(req, "input"), &err);
-		else
-			sb_printf(&err, "error: %s answers no commands",
-			    l->ops->name);
-		if (data != NULL) {
-			json_object_set_new(reply, "data", data);
-		} else {
-			json_object_set_new(reply, "ok", json_false());
-			json_object_set_new(reply, "error", json_string(sb_str(&err)));
-		}
-		sb_free(&err);
 	} else {
 		json_object_set_new(reply, "ok", json_false());
 	}
@@ -247,6 +329,7 @@ link_new(struct event_base *base, int fd, const struct link_ops *ops,
 	struct link *l = xcalloc(1, sizeof(*l));
 
 	l->base = base;
+	l->rpc_id = -1;
 	l->ops = ops;
 	l->ctx = ctx;
 	l->schema = schema_new(NULL);
@@ -267,6 +350,8 @@ link_free(struct link *l)
 {
 	if (l == NULL)
 		return;
+	for (struct link_call *c = l->calls; c != NULL; c = c->next)
+		c->l = NULL;	/* link_reply frees them */
 	bufferevent_free(l->bev);
 	conf_free(l->running);
 	conf_free(l->pending);

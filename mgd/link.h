@@ -6,7 +6,16 @@
  *
  *   check(next)        may refuse, with Junos-style errors
  *   apply(prev, next)  acts on the difference (conf_diff(prev, next, ...))
- *   rpc(name, input)   answers an operational command with data
+ *   rpc(name, input)   answers an operational command with data, or later
+ *
+ * An rpc that has to wait (keymgr's `get profile-keys` waits for a KME)
+ * does not hold the daemon's loop: the callback takes the request with
+ * link_defer(), returns LINK_PENDING, and answers with link_reply() when it
+ * can.  The daemon bounds that wait below mgd's DAEMON_REPLY_TIMEOUT_MS.
+ * mgd waits for each reply before it sends the next request, so there is
+ * never a second request behind a pending one; were there one, it would be
+ * answered at once and mgd, which matches replies in order by "id"
+ * (backend_wait), would take the daemon for broken.
  */
 #ifndef QSAFE_LINK_H
 #define QSAFE_LINK_H
@@ -19,6 +28,10 @@
 
 struct event_base;
 struct link;
+struct link_call;
+
+/* What an rpc callback returns after link_defer(). */
+extern json_t *const LINK_PENDING;
 
 struct link_ops {
 	const char *name;	/* "keymgr" */
@@ -42,6 +55,20 @@ void link_free(struct link *l);
 /* The running configuration; borrowed. */
 struct conf *link_running(struct link *l);
 const struct schema *link_schema(struct link *l);
+
+/*
+ * From an rpc callback: the request in progress, to be answered later by
+ * link_reply (exactly once).  The callback then returns LINK_PENDING.
+ */
+struct link_call *link_defer(struct link *l);
+/*
+ * Answers a deferred rpc with data (stolen), or when data is NULL with the
+ * operator error line err.  secret: the reply carries keys; its frame is
+ * wiped once written (msg_bev_send_wiped).  Frees call; a call whose link
+ * was freed meanwhile is just freed.
+ */
+void link_reply(struct link_call *call, json_t *data, const char *err,
+    bool secret);
 
 /*
  * Common daemon start-up: parses `--mgd-fd N --state-dir D [--log F]`,

@@ -224,6 +224,37 @@ cli -c 'request security key-manager profiles get profile-keys name qb' >"$T/rpc
 has "get profile-keys on a hung KME: FAILED" "$T/rpcf.out" "  - Status: FAILED"
 has "get profile-keys: the reason" "$T/rpcf.out" "  - Error: timeout"
 
+# get profile-keys on a KME that hangs longer than keymgr's 8 s bound is
+# answered later (link_defer): meanwhile keymgr's loop and iked's key API go
+# on, and the operator gets FAILED at 8 s, before mgd's 10 s reply timeout.
+# mgd itself waits for that reply (it serialises its daemon rpcs), so other
+# cli commands wait too: timed here for the record, not checked.
+kpid0=$(ps -o pid= -o comm= --ppid "$MGD_PID" | awk '$2=="keymgr"{print $1}')
+echo "$P qb quantum-key-manager timeout 12" | conf
+fault B latency=15000
+t0=$(date +%s%N)
+cli -c 'request security key-manager profiles get profile-keys name qb' >"$T/rpcp.out" &
+rp=$!
+sleep 0.3
+km get qa >"$T/fast.out"; t=$(ms "$T/fast.out")
+[ "$(jv "$T/fast.out" key_id)" != "" ] && [ "$t" -lt 300 ] &&
+    ok "key API answers in ${t} ms while get profile-keys waits for KME B" ||
+    fail "key API stalled during get profile-keys: $(cat "$T/fast.out")"
+t1=$(date +%s%N)
+cli -c 'show security key-manager profiles' >/dev/null
+echo "info: a show behind the pending get profile-keys took $(( ($(date +%s%N) - t1) / 1000000 )) ms (mgd waits for keymgr's reply)"
+wait $rp
+t=$(( ($(date +%s%N) - t0) / 1000000 ))
+has "deferred get profile-keys: FAILED" "$T/rpcp.out" "  - Status: FAILED"
+has "deferred get profile-keys: bounded" "$T/rpcp.out" "no answer from the KME within 8 seconds"
+[ "$t" -ge 7500 ] && [ "$t" -lt 9800 ] && ok "get profile-keys answered at ${t} ms (< mgd's 10 s)" ||
+    fail "get profile-keys answered at $t ms"
+kpid1=$(ps -o pid= -o comm= --ppid "$MGD_PID" | awk '$2=="keymgr"{print $1}')
+[ -n "$kpid0" ] && [ "$kpid0" = "$kpid1" ] && ok "keymgr not restarted by mgd" ||
+    fail "keymgr pid $kpid0 -> $kpid1"
+fault B latency=3000
+echo "$P qb quantum-key-manager timeout 1" | conf
+
 # A commit that replaces the hung profile does not wait for its KME.
 km get qb >/dev/null &
 slow=$!

@@ -1,0 +1,177 @@
+/*
+ * test_link: the daemon end of mgd's protocol (mgd/link.h) over a
+ * socketpair: an rpc answered later (link_defer, link_reply) does not hold
+ * the daemon's loop, replies carry their request's id, and a deferral
+ * without link_defer or a link freed before the answer are handled.
+ */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "lib/msg.h"
+#include "mgd/link.h"
+#include "mgd/proto_daemon.h"
+
+struct t_ctx {
+	struct link *l;
+	struct link_call *call;
+	int calls;
+};
+
+static json_t *
+t_rpc(void *arg, const char *name, const json_t *input, struct sb *err)
+{
+	struct t_ctx *t = arg;
+
+	t->calls++;
+	if (strcmp(name, "later") == 0) {
+		t->call = link_defer(t->l);
+		return LINK_PENDING;
+	}
+	if (strcmp(name, "no-defer") == 0)
+		return LINK_PENDING;	/* a daemon bug: answered with an error */
+	if (strcmp(name, "now") == 0)
+		return json_pack("{s:i}", "now", 1);
+	sb_printf(err, "error: no %s", name);
+	return NULL;
+}
+
+static const struct link_ops t_ops = { .name = "test", .rpc = t_rpc };
+
+static struct event_base *base;
+static struct t_ctx ctx;
+static int peer = -1;
+
+static void
+t_setup(void)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	base = event_base_new();
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.l = link_new(base, sv[0], &t_ops, &ctx);
+	ck_assert_ptr_nonnull(ctx.l);
+	peer = sv[1];
+}
+
+static void
+t_teardown(void)
+{
+	link_free(ctx.l);
+	event_base_free(base);
+	close(peer);
+}
+
+static void
+t_send(json_int_t id, const char *name)
+{
+	json_t *r = json_pack("{s:I,s:s,s:s}", "id", id, "op", DAEMON_OP_RPC,
+	    "name", name);
+
+	ck_assert_int_eq(msg_send(peer, r), 0);
+	json_decref(r);
+}
+
+/* Runs the daemon's loop until a reply is there; the reply. */
+static json_t *
+t_reply(void)
+{
+	struct pollfd pfd = { .fd = peer, .events = POLLIN };
+
+	for (int i = 0; i < 200; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (poll(&pfd, 1, 5) == 1)
+			return msg_recv(peer, 1000);
+	}
+	return NULL;
+}
+
+START_TEST(test_deferred)
+{
+	json_t *r;
+
+	t_send(7, "later");
+	t_send(8, "now");
+	/* The deferred rpc holds nothing: the next request is answered. */
+	r = t_reply();
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(msg_int(r, "id", 0), 8);
+	ck_assert(msg_bool(r, "ok"));
+	json_decref(r);
+	ck_assert_ptr_nonnull(ctx.call);
+	/* The answer, wiped frame and all, carries the first id. */
+	link_reply(ctx.call, json_pack("{s:s}", "key", "0x00ff"), NULL, true);
+	r = t_reply();
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(msg_int(r, "id", 0), 7);
+	ck_assert(msg_bool(r, "ok"));
+	ck_assert_str_eq(msg_str(json_object_get(r, "data"), "key"), "0x00ff");
+	json_decref(r);
+	/* A deferred error. */
+	ctx.call = NULL;
+	t_send(9, "later");
+	for (int i = 0; i < 200 && ctx.call == NULL; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_ptr_nonnull(ctx.call);
+	link_reply(ctx.call, NULL, "error: the KME did not answer", false);
+	r = t_reply();
+	ck_assert_int_eq(msg_int(r, "id", 0), 9);
+	ck_assert(!msg_bool(r, "ok"));
+	ck_assert_str_eq(msg_str(r, "error"), "error: the KME did not answer");
+	json_decref(r);
+}
+END_TEST
+
+START_TEST(test_pending_without_defer)
+{
+	json_t *r;
+
+	t_send(3, "no-defer");
+	r = t_reply();
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(msg_int(r, "id", 0), 3);
+	ck_assert(!msg_bool(r, "ok"));
+	json_decref(r);
+	/* link_defer outside an rpc callback: nothing to defer. */
+	ck_assert_ptr_null(link_defer(ctx.l));
+}
+END_TEST
+
+/* The link goes (the daemon stops) before the answer: no use after free. */
+START_TEST(test_reply_after_free)
+{
+	t_send(4, "later");
+	for (int i = 0; i < 200 && ctx.call == NULL; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_ptr_nonnull(ctx.call);
+	link_free(ctx.l);
+	ctx.l = NULL;
+	link_reply(ctx.call, json_object(), NULL, false);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("link");
+	TCase *tc = tcase_create("rpc");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, t_setup, t_teardown);
+	tcase_add_test(tc, test_deferred);
+	tcase_add_test(tc, test_pending_without_defer);
+	tcase_add_test(tc, test_reply_after_free);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
