@@ -167,7 +167,7 @@ api_wake(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static const char *
+const char *
 api_peer(const struct km_profile *p, const char *want, const char **why)
 {
 	if (p->type == KM_STATIC)
@@ -178,7 +178,7 @@ api_peer(const struct km_profile *p, const char *want, const char **why)
 		return p->npeers ? p->peers[0] : NULL;
 	}
 	if (strlen(want) == 0 || strlen(want) > QKD_SAE_ID_MAX) {
-		*why = "bad peer_sae_id";
+		*why = "not a valid peer SAE ID";
 		return NULL;
 	}
 	for (size_t i = 0; i < p->npeers; i++)

@@ -204,6 +204,13 @@ bool worker_wait_all(struct km_table *t, int ms);
 
 /* api.c: iked's socket, served by a thread of its own. */
 struct km_api *api_start(struct keymgr *km, const char *path);
+/*
+ * The peer SAE of a request to p: want if it is one of p's peer-sae-ids
+ * (or p has none), the first of them when want is NULL, "" for a static
+ * profile; NULL with the reason in *why otherwise.
+ */
+const char *api_peer(const struct km_profile *p, const char *want,
+    const char **why);
 /* Stops the thread; answers still owed are dropped. */
 void api_stop(struct km_api *a);
 /* Frees a stopped API (after the workers ended). */

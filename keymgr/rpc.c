@@ -292,7 +292,7 @@ static json_t *
 rpc_get_keys(struct keymgr *km, const json_t *in, struct sb *err)
 {
 	const char *name = msg_str(in, "name");
-	const char *want = msg_str(in, "peer-sae-id"), *peer;
+	const char *want = msg_str(in, "peer-sae-id"), *peer, *why = "";
 	struct km_profile *p = profile_get(&km->table, name);
 	struct timeval tv = { KM_RPC_WAIT_MS / 1000,
 		(KM_RPC_WAIT_MS % 1000) * 1000 };
@@ -304,13 +304,15 @@ rpc_get_keys(struct keymgr *km, const json_t *in, struct sb *err)
 		    name ? name : "");
 		return NULL;
 	}
-	if (p->type == KM_QKD && want == NULL && p->npeers == 0) {
-		sb_printf(err, "error: profile %s has no peer-sae-ids; give"
-		    " peer-sae-id", p->name);
+	/* The peer as the key API chooses it (api_peer). */
+	if ((peer = api_peer(p, want, &why)) == NULL) {
+		sb_printf(err, "error: key-manager profile %s: %s%s%s", p->name,
+		    want ? "peer-sae-id " : "", want ? want : "",
+		    want ? ": " : "");
+		sb_puts(err, why);
 		profile_put(&km->table, p);
 		return NULL;
 	}
-	peer = want ? want : p->type == KM_QKD ? p->peers[0] : "";
 	rc = xcalloc(1, sizeof(*rc));
 	pthread_mutex_init(&rc->mu, NULL);
 	rc->km = km;

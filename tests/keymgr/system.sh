@@ -169,6 +169,14 @@ rkid=$(sed -n '/Key-ids:/{n;s/^    - //p}' "$T/rpc.out")
 rkey=$(sed -n '/Keys:/{n;s/^    - 0x//p}' "$T/rpc.out")
 km get-id qb "$rkid" >"$T/b3"
 [ "$(jv "$T/b3" key)" = "$rkey" ] && ok "operator's key = slave's key" || fail "rpc key differs"
+# The peer of get profile-keys is checked as the key API checks it.
+cli -c 'request security key-manager profiles get profile-keys name qa peer-sae-id SAE_X' >"$T/rpcpeer.out" 2>&1
+has "get profile-keys: unknown peer refused" "$T/rpcpeer.out" \
+    "error: key-manager profile qa: peer-sae-id SAE_X: the peer SAE is not one of the profile's peer-sae-ids"
+km get qa SAE_X >"$T/kmpeer.out"
+has "key API: unknown peer refused" "$T/kmpeer.out" "the peer SAE is not one of the profile's peer-sae-ids"
+cli -c 'request security key-manager profiles get profile-keys name qa peer-sae-id SAE_B' >"$T/rpcpeer.out" 2>&1
+has "get profile-keys with a configured peer" "$T/rpcpeer.out" "  - Status: SUCCESS"
 km get st >"$T/s1"
 [ "$(jv "$T/s1" key_id)" = test-key-id ] && ok "static profile: configured key-id" || fail "static: $(cat "$T/s1")"
 km get-id st test-key-id >"$T/s2" && [ "$(jv "$T/s2" key)" = "$(jv "$T/s1" key)" ] &&
