@@ -40,6 +40,7 @@ struct qkd_client {
 	size_t body_len;
 	size_t max_response;
 	bool overflow;
+	long connect_timeout_ms;        /* as configured */
 	char errbuf[CURL_ERROR_SIZE];
 	struct qkd_client_stats stats;
 };
@@ -142,6 +143,7 @@ qkd_setup(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	cto = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms :
 	    QKD_CONNECT_TIMEOUT_MS_DEFAULT;
 	to = cfg->timeout_ms > 0 ? cfg->timeout_ms : QKD_TIMEOUT_MS_DEFAULT;
+	qc->connect_timeout_ms = cto;
 	rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	rc |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	rc |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
@@ -224,6 +226,18 @@ qkd_client_free(struct qkd_client *qc)
 	free(qc->body);
 	free(qc->base_url);
 	free(qc);
+}
+
+void
+qkd_client_set_timeout(struct qkd_client *qc, long timeout_ms)
+{
+	/* 0 would mean no timeout to libcurl. */
+	if (timeout_ms < 1)
+		timeout_ms = 1;
+	curl_easy_setopt(qc->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(qc->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    qc->connect_timeout_ms < timeout_ms ? qc->connect_timeout_ms :
+	    timeout_ms);
 }
 
 void

@@ -104,6 +104,13 @@ struct qkd_client *qkd_client_new(const struct qkd_client_config *cfg,
     struct qkd_error *err);
 void qkd_client_free(struct qkd_client *qc);
 
+/*
+ * The whole-request timeout of the requests that follow (the connect
+ * timeout stays as configured, or this if shorter): a caller with a
+ * deadline gives each request the time left before it.
+ */
+void qkd_client_set_timeout(struct qkd_client *qc, long timeout_ms);
+
 /* Counters since qkd_client_new(), for show commands and tests. */
 struct qkd_client_stats {
 	uint64_t requests;      /* HTTP requests attempted */

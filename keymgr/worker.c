@@ -10,9 +10,10 @@
  * handful.  Requests to one KME are serialised, as on its one connection.
  *
  * Every request has a deadline (queued time + the profile's timeout).  A
- * request still queued at its deadline fails at once with queue-timeout, so
- * a KME that hangs costs each later request at most the timeout, not the
- * sum of the ones before it.  An idle worker probes the KME's Status every
+ * request still queued at its deadline fails at once with queue-timeout,
+ * and one taken off the queue before it gets the time left as its libcurl
+ * timeout, so a KME that hangs costs each later request at most the
+ * timeout, not the sum of the ones before it.  An idle worker probes the KME's Status every
  * KM_PROBE_INTERVAL_S seconds (ETSI GS QKD 014 5.1), which keeps the
  * profile's status and default key size current and the connection warm.
  */
@@ -154,8 +155,9 @@ worker_run(struct km_worker *w, struct km_job *j)
 	struct qkd_error err = { 0 };
 	struct qkd_status st;
 	bool client = j->kind != KM_JOB_STATUS;
+	uint64_t now = km_now_ms();
 
-	if (km_now_ms() > j->deadline_ms) {
+	if (now >= j->deadline_ms) {
 		worker_fail(j, KM_ERR_QUEUE_TIMEOUT, "the request waited past"
 		    " its deadline behind earlier requests to a slow KME");
 		worker_count(p, j, false, client);
@@ -171,6 +173,8 @@ worker_run(struct km_worker *w, struct km_job *j)
 		worker_count(p, j, false, client);
 		return;
 	}
+	/* The time left, not the whole timeout: the deadline holds. */
+	qkd_client_set_timeout(w->qc, (long)(j->deadline_ms - now));
 	switch (j->kind) {
 	case KM_JOB_GET_KEY:	/* ETSI GS QKD 014 5.2 */
 		j->keys = qkd_get_key(w->qc, j->peer, j->count, p->key_bits,

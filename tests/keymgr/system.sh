@@ -273,6 +273,17 @@ t=$(( ($(date +%s%N) - t0) / 1000000 ))
 grep -q "commit complete" "$T/conf.out" && [ "$t" -lt 900 ] &&
     ok "commit changing the hung profile takes ${t} ms" || fail "commit: $t ms: $(cat "$T/conf.out")"
 wait $slow
+# A request queued behind a hung one gets the time left before its deadline
+# (2 s after it arrived), not a whole timeout of its own from when it starts.
+km get qb >"$T/q1.out" &
+q1=$!
+sleep 0.3
+km get qb >"$T/q2.out"
+wait $q1
+t=$(ms "$T/q2.out"); e=$(jv "$T/q2.out" error)
+{ [ "$e" = timeout ] || [ "$e" = queue-timeout ]; } && [ "$t" -lt 2500 ] &&
+    ok "queued request ends at its deadline: $e after $t ms" ||
+    fail "queued request: $t ms: $(cat "$T/q2.out")"
 
 fault B none
 km get qb >"$T/back.out" && ok "KME B back" || fail "KME B did not come back"
