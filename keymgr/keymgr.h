@@ -60,13 +60,20 @@ enum km_err {
 	KM_ERR_BUSY,		/* queue full */
 	KM_ERR_CONFIG,		/* certificate or CA missing at apply */
 	KM_ERR_UNKNOWN_KEY_ID,	/* static profile: not the configured key-id */
+	KM_ERR_KME_LIMIT,	/* outside the KME's Status limits (6.1) */
+	KM_ERR_SAE_MISMATCH,	/* the KME's Status names another SAE */
 	KM_ERR_COUNT
 };
 const char *km_err_name(int code);	/* qkd_err_name() and ours */
 
+/*
+ * Request stats count the requests of iked and the operator (the Junos
+ * "Request stats" of key-manager.md 3); keymgr's own Status probes are
+ * counted apart and keep their own last error.
+ */
 struct km_stats {
 	uint64_t received;	/* key requests from iked or the operator */
-	uint64_t to_server;	/* HTTP requests sent to the KME */
+	uint64_t to_server;	/* their HTTP requests sent to the KME */
 	uint64_t to_server_failed;	/* not delivered / no answer */
 	uint64_t from_server;	/* answers received */
 	uint64_t from_server_failed;	/* answers that were errors */
@@ -80,6 +87,18 @@ struct km_stats {
 	enum km_status status;
 	long default_key_size;	/* from the KME's Status; 0: not known */
 	long stored_key_count;	/* idem; -1: not known */
+	long min_key_size;	/* idem (bits); 0: not known */
+	long max_key_size;
+	long max_key_per_request;
+	/* Why the KME's Status says the profile cannot work (0: it can). */
+	int kme_code;		/* KM_ERR_KME_LIMIT or KM_ERR_SAE_MISMATCH */
+	char kme_problem[QKD_REASON_MAX];
+	/* The Status probes (ETSI GS QKD 014 5.1) of an idle worker. */
+	uint64_t probes;
+	uint64_t probes_failed;
+	int probe_code;		/* of the last failed probe; 0: none */
+	time_t probe_time;
+	char probe_reason[QKD_REASON_MAX];
 };
 
 struct km_worker;

@@ -6,7 +6,9 @@
  * The layouts there are reconstructed; what qsafe adds is appended after
  * the reference's lines so they stay as written: for quantum-key-manager
  * profiles in `detail`, the status, the keys delivered, the KME's stored
- * key count, the last error and the failures per reason.
+ * key count and limits, why the KME's Status makes the profile unusable,
+ * the last error and the failures per reason, then keymgr's own Status
+ * probes and their last error.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -63,6 +65,7 @@ kr_qkd_extra(const json_t *p, struct sb *out)
 {
 	const json_t *e = json_object_get(p, "last-error");
 	const json_t *f = json_object_get(p, "failures");
+	const json_t *lim, *pr;
 	const char *k;
 	const json_t *v;
 
@@ -71,8 +74,15 @@ kr_qkd_extra(const json_t *p, struct sb *out)
 	if (json_object_get(p, "stored-key-count"))
 		sb_printf(out, "  Stored-key-count: %lld\n",
 		    kr_int(p, "stored-key-count"));
+	if ((lim = json_object_get(p, "kme-limits")) != NULL)
+		sb_printf(out, "  KME-limits: key size %lld..%lld bits, %lld"
+		    " keys per request\n", kr_int(lim, "min-key-size"),
+		    kr_int(lim, "max-key-size"),
+		    kr_int(lim, "max-key-per-request"));
 	if (json_object_get(p, "setup-error"))
 		sb_printf(out, "  Not running: %s\n", kr_str(p, "setup-error"));
+	if (json_object_get(p, "kme-problem"))
+		sb_printf(out, "  Not usable: %s\n", kr_str(p, "kme-problem"));
 	if (e != NULL) {
 		sb_printf(out, "  Last-error: %s at %s\n", kr_str(e, "reason"),
 		    kr_str(e, "time"));
@@ -83,6 +93,15 @@ kr_qkd_extra(const json_t *p, struct sb *out)
 		json_object_foreach((json_t *)f, k, v)
 			sb_printf(out, "    %s: %lld\n", k,
 			    (long long)json_integer_value(v));
+	}
+	/* keymgr's own Status probes, apart from the request stats. */
+	if ((pr = json_object_get(p, "probes")) != NULL)
+		sb_printf(out, "  Status-probes: %lld, failed %lld\n",
+		    kr_int(pr, "sent"), kr_int(pr, "failed"));
+	if ((e = json_object_get(p, "last-probe-error")) != NULL) {
+		sb_printf(out, "  Last-probe-error: %s at %s\n",
+		    kr_str(e, "reason"), kr_str(e, "time"));
+		sb_printf(out, "    %s\n", kr_str(e, "message"));
 	}
 }
 

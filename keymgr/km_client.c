@@ -2,7 +2,8 @@
  * km-client: a client of keymgr's key API (proto_keymgr.h) for tests, labs
  * and bench/keymgr_keys.sh — what iked will do, from the command line.
  *
- *   km-client SOCK get PROFILE [PEER]          one key: prints the reply
+ *   km-client SOCK get PROFILE [PEER [COUNT]]  COUNT keys (default 1; PEER
+ *                                              "" for the profile's first)
  *   km-client SOCK get-id PROFILE KEY_ID [PEER]
  *   km-client SOCK bench PROFILE N [PEER [DEPTH]]
  *       N keys, DEPTH requests outstanding (default 1): prints the median
@@ -121,7 +122,7 @@ main(int argc, char **argv)
 	int fd, rc;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: km-client SOCK get PROFILE [PEER]\n"
+		fprintf(stderr, "usage: km-client SOCK get PROFILE [PEER [COUNT]]\n"
 		    "       km-client SOCK get-id PROFILE KEY_ID [PEER]\n"
 		    "       km-client SOCK bench PROFILE N [PEER [DEPTH]]\n");
 		return 2;
@@ -132,7 +133,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[2], "get") == 0) {
 		json_t *r = kc_req(KM_OP_GET_KEY, argv[3],
-		    argc > 4 ? argv[4] : NULL, NULL, 1);
+		    argc > 4 && *argv[4] != '\0' ? argv[4] : NULL, NULL, 1);
+		if (argc > 5)
+			json_object_set_new(r, "count",
+			    json_integer(strtol(argv[5], NULL, 10)));
 		rc = kc_one(fd, r);
 		json_decref(r);
 	} else if (strcmp(argv[2], "get-id") == 0 && argc > 4) {

@@ -101,6 +101,24 @@ rpc_profile(struct km_profile *p, size_t index, time_t now)
 			    json_integer(s.stored_key_count));
 		json_object_set_new(o, "keys-delivered",
 		    json_integer((json_int_t)s.keys));
+		if (s.max_key_size > 0)
+			json_object_set_new(o, "kme-limits", json_pack(
+			    "{s:I,s:I,s:I}", "min-key-size",
+			    (json_int_t)s.min_key_size, "max-key-size",
+			    (json_int_t)s.max_key_size, "max-key-per-request",
+			    (json_int_t)s.max_key_per_request));
+		if (s.kme_code != 0)
+			json_object_set_new(o, "kme-problem",
+			    json_string(s.kme_problem));
+		json_object_set_new(o, "probes", json_pack("{s:I,s:I}",
+		    "sent", (json_int_t)s.probes, "failed",
+		    (json_int_t)s.probes_failed));
+		if (s.probe_code != 0)
+			json_object_set_new(o, "last-probe-error", json_pack(
+			    "{s:s,s:o,s:s}", "reason",
+			    km_err_name(s.probe_code), "time",
+			    rpc_time(s.probe_time), "message",
+			    s.probe_reason));
 	}
 #define RPC_STAT(k, v) json_object_set_new(st, k, json_integer((json_int_t)(v)))
 	RPC_STAT("received", s.received);
@@ -348,10 +366,17 @@ rpc_clear(struct keymgr *km, const json_t *in, struct sb *err)
 		found = true;
 		pthread_mutex_lock(&p->mu);
 		struct km_stats keep = p->st;
+		/* The counters go; what the KME's Status said stays. */
 		memset(&p->st, 0, sizeof(p->st));
 		p->st.status = keep.status;
 		p->st.default_key_size = keep.default_key_size;
 		p->st.stored_key_count = keep.stored_key_count;
+		p->st.min_key_size = keep.min_key_size;
+		p->st.max_key_size = keep.max_key_size;
+		p->st.max_key_per_request = keep.max_key_per_request;
+		p->st.kme_code = keep.kme_code;
+		memcpy(p->st.kme_problem, keep.kme_problem,
+		    sizeof(p->st.kme_problem));
 		pthread_mutex_unlock(&p->mu);
 	}
 	profile_put_all(&km->table, v, n);

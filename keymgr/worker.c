@@ -57,6 +57,8 @@ km_err_name(int code)
 	case KM_ERR_BUSY: return "busy";
 	case KM_ERR_CONFIG: return "not-configured";
 	case KM_ERR_UNKNOWN_KEY_ID: return "unknown-key-id";
+	case KM_ERR_KME_LIMIT: return "kme-limit";
+	case KM_ERR_SAE_MISMATCH: return "sae-mismatch";
 	default: return qkd_err_name((enum qkd_err)code);
 	}
 }
@@ -67,7 +69,8 @@ worker_err_keeps_status(int code)
 {
 	return code == QKD_ERR_ARG || code == QKD_ERR_HTTP_400 ||
 	    code == QKD_ERR_KEY_ID_MISMATCH || code == KM_ERR_BUSY ||
-	    code == KM_ERR_UNKNOWN_KEY_ID;
+	    code == KM_ERR_UNKNOWN_KEY_ID || code == KM_ERR_KME_LIMIT ||
+	    code == KM_ERR_SAE_MISMATCH;
 }
 
 /* Failures where no answer came from the KME. */
@@ -80,44 +83,108 @@ worker_err_no_answer(int code)
 }
 
 /*
- * Counts one finished job.  http: a request went to the KME; client: it
- * was a request of iked or the operator (not a probe).
+ * Counts one finished job.  http: a request went to the KME.  A request of
+ * iked or the operator moves the request stats and the failures; a Status
+ * probe (KM_JOB_STATUS) its own counters.  Both set the profile's status.
  */
 static void
-worker_count(struct km_profile *p, const struct km_job *j, bool http,
-    bool client)
+worker_count(struct km_profile *p, const struct km_job *j, bool http)
 {
 	pthread_mutex_lock(&p->mu);
 	struct km_stats *s = &p->st;
-	if (http) {
-		s->to_server++;
-		if (j->code != 0 && worker_err_no_answer(j->code)) {
-			s->to_server_failed++;
-		} else {
-			s->from_server++;
-			if (j->code != 0)
-				s->from_server_failed++;
+	if (j->kind == KM_JOB_STATUS) {
+		s->probes++;
+		if (j->code != 0) {
+			s->probes_failed++;
+			s->probe_code = j->code;
+			s->probe_time = time(NULL);
+			snprintf(s->probe_reason, sizeof(s->probe_reason),
+			    "%s", j->reason);
 		}
-	}
-	if (j->code == 0) {
-		if (client) {
+	} else {
+		if (http) {
+			s->to_server++;
+			if (j->code != 0 && worker_err_no_answer(j->code)) {
+				s->to_server_failed++;
+			} else {
+				s->from_server++;
+				if (j->code != 0)
+					s->from_server_failed++;
+			}
+		}
+		if (j->code == 0) {
 			s->success++;
 			s->keys += j->keys ? j->keys->count : 0;
-		}
-		s->status = KM_STATUS_UP;
-	} else {
-		if (client)
+		} else {
 			s->failed++;
-		if (j->code > 0 && j->code < KM_ERR_COUNT)
-			s->by_reason[j->code]++;
-		s->last_code = j->code;
-		s->last_time = time(NULL);
-		snprintf(s->last_reason, sizeof(s->last_reason), "%s",
-		    j->reason);
-		if (!worker_err_keeps_status(j->code))
-			s->status = KM_STATUS_DOWN;
+			if (j->code > 0 && j->code < KM_ERR_COUNT)
+				s->by_reason[j->code]++;
+			s->last_code = j->code;
+			s->last_time = time(NULL);
+			snprintf(s->last_reason, sizeof(s->last_reason), "%s",
+			    j->reason);
+		}
+	}
+	if (j->code == 0)
+		s->status = s->kme_code ? KM_STATUS_DOWN : KM_STATUS_UP;
+	else if (!worker_err_keeps_status(j->code))
+		s->status = KM_STATUS_DOWN;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/*
+ * What the KME's Status (ETSI GS QKD 014 6.1) says about the profile, under
+ * p->mu: a key size outside [min_key_size, max_key_size], or a master SAE
+ * (who the KME takes us for, from our certificate) other than local-sae-id.
+ */
+static void
+worker_status_learn(struct km_profile *p, const struct qkd_status *st)
+{
+	struct km_stats *s = &p->st;
+
+	s->default_key_size = st->key_size;
+	s->stored_key_count = st->stored_key_count;
+	s->min_key_size = st->min_key_size;
+	s->max_key_size = st->max_key_size;
+	s->max_key_per_request = st->max_key_per_request;
+	s->kme_code = 0;
+	s->kme_problem[0] = '\0';
+	if (strcmp(st->master_sae_id, p->local_sae_id) != 0) {
+		s->kme_code = KM_ERR_SAE_MISMATCH;
+		snprintf(s->kme_problem, sizeof(s->kme_problem), "the KME"
+		    " takes this SAE for %.64s (master_SAE_ID of its Status),"
+		    " not local-sae-id %.64s", st->master_sae_id,
+		    p->local_sae_id);
+	} else if ((long)p->key_bits < st->min_key_size ||
+	    (long)p->key_bits > st->max_key_size) {
+		s->kme_code = KM_ERR_KME_LIMIT;
+		snprintf(s->kme_problem, sizeof(s->kme_problem), "key-size %u"
+		    " bits is outside the KME's %ld..%ld bits", p->key_bits,
+		    st->min_key_size, st->max_key_size);
+	}
+}
+
+/* A request the KME's Status says it would refuse: its code, or 0. */
+static int
+worker_status_refuses(struct km_profile *p, struct km_job *j)
+{
+	int code = 0;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->st.kme_code != 0) {
+		code = p->st.kme_code;
+		snprintf(j->reason, sizeof(j->reason), "%s",
+		    p->st.kme_problem);
+	} else if (p->st.max_key_per_request > 0 &&
+	    (long)j->count > p->st.max_key_per_request) {
+		code = KM_ERR_KME_LIMIT;
+		snprintf(j->reason, sizeof(j->reason), "%u keys asked; the KME"
+		    " gives at most %ld per request (max_key_per_request)",
+		    j->count, p->st.max_key_per_request);
 	}
 	pthread_mutex_unlock(&p->mu);
+	j->code = code;
+	return code;
 }
 
 static void
@@ -154,23 +221,26 @@ worker_run(struct km_worker *w, struct km_job *j)
 	struct km_profile *p = w->p;
 	struct qkd_error err = { 0 };
 	struct qkd_status st;
-	bool client = j->kind != KM_JOB_STATUS;
 	uint64_t now = km_now_ms();
 
 	if (now >= j->deadline_ms) {
 		worker_fail(j, KM_ERR_QUEUE_TIMEOUT, "the request waited past"
 		    " its deadline behind earlier requests to a slow KME");
-		worker_count(p, j, false, client);
+		worker_count(p, j, false);
 		return;
 	}
 	if (p->setup_error != NULL) {
 		worker_fail(j, KM_ERR_CONFIG, p->setup_error);
-		worker_count(p, j, false, client);
+		worker_count(p, j, false);
+		return;
+	}
+	if (j->kind != KM_JOB_STATUS && worker_status_refuses(p, j) != 0) {
+		worker_count(p, j, false);
 		return;
 	}
 	if (worker_client(w, &err) == -1) {
 		worker_fail(j, err.code, err.reason);
-		worker_count(p, j, false, client);
+		worker_count(p, j, false);
 		return;
 	}
 	/* The time left, not the whole timeout: the deadline holds. */
@@ -188,8 +258,7 @@ worker_run(struct km_worker *w, struct km_job *j)
 	case KM_JOB_STATUS:	/* ETSI GS QKD 014 5.1 */
 		if (qkd_get_status(w->qc, j->peer, &st, &err) == 0) {
 			pthread_mutex_lock(&p->mu);
-			p->st.default_key_size = st.key_size;
-			p->st.stored_key_count = st.stored_key_count;
+			worker_status_learn(p, &st);
 			pthread_mutex_unlock(&p->mu);
 		}
 		break;
@@ -199,7 +268,7 @@ worker_run(struct km_worker *w, struct km_job *j)
 	if (j->code != 0 && j->kind != KM_JOB_STATUS)
 		log_warn("profile %s: %s: %s", p->name, km_err_name(j->code),
 		    j->reason);
-	worker_count(p, j, true, client);
+	worker_count(p, j, true);
 }
 
 static void
@@ -366,7 +435,7 @@ worker_submit(struct km_table *t, struct km_job *j)
 			worker_fail(j, KM_ERR_CONFIG, "the profile has no key");
 		else
 			worker_static(j);
-		worker_count(p, j, false, true);
+		worker_count(p, j, false);
 		j->done(j);
 		return;
 	}
@@ -400,7 +469,7 @@ worker_submit(struct km_table *t, struct km_job *j)
 	else
 		worker_fail(j, code, p->setup_error ? p->setup_error :
 		    "the profile is not running");
-	worker_count(p, j, false, true);
+	worker_count(p, j, false);
 	j->done(j);
 }
 

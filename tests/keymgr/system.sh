@@ -70,7 +70,7 @@ detail() { cli -c "show security key-manager profiles name $1 detail" >"$T/$1.de
 C=$T/certs
 sh "$MKCERTS" -s "SAE_A SAE_B SAE_C" "$C" >/dev/null 2>&1 || { fail mkcerts; exit 1; }
 "$KME_SIM" --cert-dir "$C" --kme A=127.0.0.1:0:SAE_A,SAE_C \
-    --kme B=127.0.0.1:0:SAE_B >"$T/sim.out" 2>"$T/sim.log" &
+    --kme B=127.0.0.1:0:SAE_B --max-key-per-request 4 >"$T/sim.out" 2>"$T/sim.log" &
 SIM_PID=$!
 i=0
 until grep -q '^ready' "$T/sim.out"; do
@@ -148,8 +148,50 @@ EOF
 	qkd quntrusted "$PA" SAE_A SAE_A SAE_B Rogue-CA
 	qkd qexpired "$PA" SAE_A_OLD SAE_A SAE_B
 	qkd qwrong "$PB" SAE_C SAE_C SAE_A
+	qkd qbig "$PA" SAE_A SAE_A SAE_B
+	echo "$P qbig quantum-key-manager key-size 2048"
+	qkd qsae "$PA" SAE_A SAE_X SAE_B
 } | conf
 has "profiles committed" "$T/conf.out" "commit complete"
+
+# --- what the KME's Status says (ETSI GS QKD 014 6.1), from the first probe
+i=0
+until detail qsae && grep -q "Not usable" "$T/qsae.detail" && detail qbig &&
+    grep -q "Not usable" "$T/qbig.detail" && detail qdown &&
+    grep -q "Last-probe-error" "$T/qdown.detail"; do
+	i=$((i + 1)); [ $i -gt 50 ] && break
+	sleep 0.1
+done
+has "Status limits shown" "$T/qbig.detail" "  KME-limits: key size 64..1024 bits, 4 keys per request"
+has "key-size outside the KME's limits: Down" "$T/qbig.detail" "  Status: Down"
+has "key-size outside the KME's limits: why" "$T/qbig.detail" \
+    "  Not usable: key-size 2048 bits is outside the KME's 64..1024 bits"
+km get qbig >"$T/f.out"
+[ "$(jv "$T/f.out" error)" = kme-limit ] && ok "qbig: refused before the KME (kme-limit)" ||
+    fail "qbig: $(cat "$T/f.out")"
+has "local-sae-id not the KME's master_SAE_ID: Down" "$T/qsae.detail" "  Status: Down"
+has "local-sae-id not the KME's master_SAE_ID: why" "$T/qsae.detail" \
+    "  Not usable: the KME takes this SAE for SAE_A (master_SAE_ID of its Status), not local-sae-id SAE_X"
+km get qsae >"$T/f.out"
+[ "$(jv "$T/f.out" error)" = sae-mismatch ] && ok "qsae: refused (sae-mismatch)" ||
+    fail "qsae: $(cat "$T/f.out")"
+detail qsae
+has "qsae: not sent" "$T/qsae.detail" "    To-server: 0"
+has "qsae: counted" "$T/qsae.detail" "    sae-mismatch: 1"
+# The probes are keymgr's own: not in the request stats, their own last error.
+has "probe failure: not a request" "$T/qdown.detail" "    To-server: 0"
+has "probe failure: status Down" "$T/qdown.detail" "  Status: Down"
+has "probe failure: its own last error" "$T/qdown.detail" "  Last-probe-error: connect at "
+grep -q "^  Last-error:" "$T/qdown.detail" && fail "a probe set Last-error" || ok "a probe leaves Last-error alone"
+grep -q "^  Status-probes: [1-9][0-9]*, failed [1-9]" "$T/qdown.detail" && ok "probes counted apart" ||
+    fail "probes: $(grep Status-probes "$T/qdown.detail")"
+# max_key_per_request: more keys than the KME gives in one request.
+km get qa "" 5 >"$T/f.out"
+[ "$(jv "$T/f.out" error)" = kme-limit ] && ok "5 keys > max_key_per_request 4: kme-limit" ||
+    fail "count 5: $(cat "$T/f.out")"
+has "count refusal: why" "$T/f.out" "5 keys asked; the KME gives at most 4 per request"
+km get qa "" 4 >"$T/f.out" && [ "$(grep -o '"key_id"' "$T/f.out" | wc -l)" -eq 5 ] &&
+    ok "4 keys in one request" || fail "count 4: $(cat "$T/f.out")"
 
 # --- master and slave get the same key, both ways (ETSI GS QKD 014 5.2/5.3)
 km get qa >"$T/a1" || fail "qa get-key: $(cat "$T/a1")"
@@ -310,7 +352,7 @@ if [ -n "$kpid" ]; then
 	[ "$(jv "$T/r.out" key_id)" != "" ] && ok "keymgr restarted (pid $kpid -> $npid), qa serves keys" ||
 	    fail "keymgr did not come back"
 	cli -c 'show security key-manager profiles' >"$T/after.out"
-	for p in st qa qb qdown quntrusted qexpired qwrong; do
+	for p in st qa qb qdown quntrusted qexpired qwrong qbig qsae; do
 		grep -q "^$p " "$T/after.out" || fail "profile $p lost in the restart"
 	done
 	ok "no profile lost in the restart"
