@@ -230,7 +230,11 @@ sim_listen(struct sim_kme *kme)
 
 	if ((kme->http = evhttp_new(kme->sim->base)) == NULL)
 		return -1;
-	evhttp_set_allowed_methods(kme->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	/* Every method reaches sim_api_cb, which answers 405 in JSON. */
+	evhttp_set_allowed_methods(kme->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
 	evhttp_set_max_body_size(kme->http, SIM_MAX_BODY);
 	evhttp_set_max_headers_size(kme->http, SIM_MAX_HEADERS);
 	evhttp_set_timeout(kme->http, 120);

@@ -11,10 +11,14 @@
  * The caller is the SAE named by its verified client certificate; it must be
  * attached to this KME (else 401).  Errors follow ETSI GS QKD 014 5 and 6.5:
  * 400 with a message for bad requests and unknown key_IDs, 401 for an SAE
- * that may not have a key, 503 when keys cannot be delivered.
+ * that may not have a key, 503 when keys cannot be delivered; every error,
+ * also 404, 405 (with Allow) and those of the control endpoints, is an
+ * error object.  Only libevent's own refusals (a malformed request line,
+ * a body over SIM_MAX_BODY) stay its HTML.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,13 +71,34 @@ sim_reason(int code)
 	}
 }
 
+/* An ETSI GS QKD 014 6.5 error object, as it is (no faults applied). */
+static void
+sim_reply_json_error(struct evhttp_request *req, int code, json_t *details,
+    const char *msg)
+{
+	json_t *root = json_pack("{s:s}", "message", msg);
+	char *s;
+
+	if (details != NULL)
+		json_object_set_new(root, "details", details);
+	s = json_dumps(root, JSON_COMPACT);
+	sim_reply_raw(req, code, sim_reason(code), "application/json", s,
+	    strlen(s));
+	free(s);
+	json_decref(root);
+}
+
 /* ETSI GS QKD 014 6.5; with the `html` fault the page a web server sends. */
 static void
 sim_reply_error(struct sim_kme *kme, struct evhttp_request *req, int code,
     json_t *details, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+sim_reply_error(struct sim_kme *kme, struct evhttp_request *req, int code,
+    json_t *details, const char *fmt, ...)
 {
-	char msg[512], *s;
-	json_t *root;
+	char msg[512];
 	struct sb sb;
 	va_list ap;
 
@@ -93,14 +118,48 @@ sim_reply_error(struct sim_kme *kme, struct evhttp_request *req, int code,
 		json_decref(details);
 		return;
 	}
-	root = json_pack("{s:s}", "message", msg);
-	if (details != NULL)
-		json_object_set_new(root, "details", details);
-	s = json_dumps(root, JSON_COMPACT);
-	sim_reply_raw(req, code, sim_reason(code), "application/json", s,
-	    strlen(s));
-	free(s);
-	json_decref(root);
+	sim_reply_json_error(req, code, details, msg);
+}
+
+static const char *
+sim_method(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_TRACE: return "TRACE";
+	case EVHTTP_REQ_CONNECT: return "CONNECT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "?";
+	}
+}
+
+/*
+ * Is the request's method one of allow ("GET" or "GET, POST")?  If not,
+ * 405 with an Allow header (RFC 9110 15.5.6) and an error object.
+ */
+static bool
+sim_method_ok(struct evhttp_request *req, const char *allow, bool post,
+    const char *path, struct sim_kme *faulted)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char msg[256];
+
+	if (cmd == EVHTTP_REQ_GET || (post && cmd == EVHTTP_REQ_POST))
+		return true;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    allow);
+	snprintf(msg, sizeof(msg), "method %s not allowed on %.128s (%s)",
+	    sim_method(cmd), path, allow);
+	if (faulted != NULL)
+		sim_reply_error(faulted, req, 405, NULL, "%s", msg);
+	else
+		sim_reply_json_error(req, 405, NULL, msg);
+	return false;
 }
 
 /* A 200 reply; `malformed` cuts it, `huge` pads it.  Wipes the text. */
@@ -228,6 +287,53 @@ sim_status(struct sim_kme *kme, struct evhttp_request *req, const char *caller,
 	json_decref(root);
 }
 
+/*
+ * ETSI GS QKD 014 6.2: additional_slave_SAE_IDs (at most max_SAE_ID_count;
+ * this KME has no key multicast, so 0) and extension_mandatory (none is
+ * supported: each one named in the details, as in the 6.5 example).
+ */
+static int
+sim_key_request_ext(struct sim_kme *kme, struct evhttp_request *req,
+    json_t *body)
+{
+	long max = kme->sim->lim.max_sae_id_count;
+	json_t *v = json_object_get(body, "additional_slave_SAE_IDs");
+	json_t *ext = json_object_get(body, "extension_mandatory");
+	json_t *details, *e, *val;
+	const char *name;
+	size_t i;
+
+	if ((v != NULL && !json_is_array(v)) ||
+	    (ext != NULL && !json_is_array(ext))) {
+		sim_reply_error(kme, req, 400, NULL, "additional_slave_SAE_IDs"
+		    " and extension_mandatory must be arrays");
+		return -1;
+	}
+	if ((long)json_array_size(v) > max) {
+		sim_reply_error(kme, req, 400, json_pack("[{s:I}]",
+		    "max_SAE_ID_count", (json_int_t)max), "%zu "
+		    "additional_slave_SAE_IDs, more than max_SAE_ID_count %ld%s",
+		    json_array_size(v), max, max == 0 ? " (this KME has no key"
+		    " multicast)" : "");
+		return -1;
+	}
+	if (json_array_size(ext) == 0)
+		return 0;
+	details = json_array();
+	json_array_foreach(ext, i, e) {
+		char what[160];
+		json_object_foreach(e, name, val) {
+			snprintf(what, sizeof(what), "%.100s is not supported",
+			    name);
+			json_array_append_new(details, json_pack("{s:s}",
+			    "extension_mandatory_unsupported", what));
+		}
+	}
+	sim_reply_error(kme, req, 400, details, "not all extension_mandatory"
+	    " parameters are supported");
+	return -1;
+}
+
 /* ETSI GS QKD 014 6.2: number and size from the query or the body. */
 static int
 sim_key_request(struct sim_kme *kme, struct evhttp_request *req,
@@ -236,7 +342,7 @@ sim_key_request(struct sim_kme *kme, struct evhttp_request *req,
 	struct sim_limits *lim = &kme->sim->lim;
 	struct evkeyvalq q;
 	const char *query, *s;
-	json_t *body, *v, *ext;
+	json_t *body, *v;
 
 	*number = 1;
 	*size = lim->key_size;
@@ -268,15 +374,7 @@ sim_key_request(struct sim_kme *kme, struct evhttp_request *req,
 		if (v != NULL)
 			*size = json_is_integer(v) ?
 			    (long)json_integer_value(v) : -1;
-		v = json_object_get(body, "additional_slave_SAE_IDs");
-		ext = json_object_get(body, "extension_mandatory");
-		if ((json_array_size(v) > 0 &&
-		    (long)json_array_size(v) > lim->max_sae_id_count) ||
-		    json_array_size(ext) > 0) {
-			sim_reply_error(kme, req, 400, json_pack("[{s:s}]",
-			    "extension_mandatory_unsupported", "all"),
-			    "not all extension_mandatory parameters are "
-			    "supported or too many additional_slave_SAE_IDs");
+		if (sim_key_request_ext(kme, req, body) == -1) {
 			json_decref(body);
 			return -1;
 		}
@@ -425,6 +523,8 @@ sim_control(struct sim_kme *kme, struct evhttp_request *req, const char *op)
 	json_t *root;
 
 	if (strcmp(op, "stats") == 0) {
+		if (!sim_method_ok(req, "GET", false, "/sim/v1/stats", NULL))
+			return;
 		root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		    "kme", kme->name,
 		    "connections", (json_int_t)kme->stats.connections,
@@ -435,10 +535,14 @@ sim_control(struct sim_kme *kme, struct evhttp_request *req, const char *op)
 		    "errors", (json_int_t)kme->stats.errors,
 		    "pool_keys", (json_int_t)sim_pool_count(kme->sim->pool));
 	} else if (strcmp(op, "faults") == 0) {
+		if (!sim_method_ok(req, "GET, POST", true, "/sim/v1/faults",
+		    NULL))
+			return;
 		if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
 			len = evbuffer_get_length(in);
 			if (len >= sizeof(list)) {
-				evhttp_send_error(req, 400, "fault list too long");
+				sim_reply_json_error(req, 400, NULL,
+				    "fault list too long");
 				return;
 			}
 			evbuffer_copyout(in, list, len);
@@ -447,7 +551,8 @@ sim_control(struct sim_kme *kme, struct evhttp_request *req, const char *op)
 			    list[len - 1] == '\r'))
 				list[--len] = '\0';
 			if (sim_faults_parse(list, &kme->faults) == -1) {
-				evhttp_send_error(req, 400, "bad fault list");
+				sim_reply_json_error(req, 400, NULL,
+				    "bad fault list");
 				return;
 			}
 			log_info("KME %s: faults now %s", kme->name, list);
@@ -455,7 +560,8 @@ sim_control(struct sim_kme *kme, struct evhttp_request *req, const char *op)
 		sim_faults_format(&kme->faults, list, sizeof(list));
 		root = json_pack("{s:s,s:s}", "kme", kme->name, "faults", list);
 	} else {
-		evhttp_send_error(req, 404, NULL);
+		sim_reply_json_error(req, 404, NULL, "no such control resource"
+		    " (/sim/v1/stats, /sim/v1/faults)");
 		return;
 	}
 	/* Control replies bypass the faults. */
@@ -497,12 +603,14 @@ static void
 sim_api_handle(struct sim_kme *kme, struct evhttp_request *req)
 {
 	char caller[SIM_ID_MAX + 1], sae[SIM_ID_MAX * 3 + 1];
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const char *path, *op;
 	struct sim_kme *peer;
+	bool status;
 
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	if (path == NULL || sim_split_path(path, sae, sizeof(sae), &op) == -1) {
+	if (path == NULL || sim_split_path(path, sae, sizeof(sae), &op) == -1 ||
+	    (!(status = strcmp(op, "status") == 0) &&
+	    strcmp(op, "enc_keys") != 0 && strcmp(op, "dec_keys") != 0)) {
 		sim_reply_error(kme, req, 404, NULL, "no such resource");
 		return;
 	}
@@ -513,6 +621,10 @@ sim_api_handle(struct sim_kme *kme, struct evhttp_request *req)
 		    "%s", kme->name);
 		return;
 	}
+	/* ETSI GS QKD 014 5: Status is GET only, the key requests GET or POST. */
+	if (!sim_method_ok(req, status ? "GET" : "GET, POST", !status, path,
+	    kme))
+		return;
 	if (kme->faults.unavailable) {
 		sim_reply_error(kme, req, 503, NULL, "key data access error");
 		return;
@@ -522,14 +634,12 @@ sim_api_handle(struct sim_kme *kme, struct evhttp_request *req)
 		sim_reply_error(kme, req, 400, NULL, "unknown SAE %.64s", sae);
 		return;
 	}
-	if (strcmp(op, "status") == 0 && cmd == EVHTTP_REQ_GET)
+	if (status)
 		sim_status(kme, req, caller, sae, peer);
 	else if (strcmp(op, "enc_keys") == 0)
 		sim_enc_keys(kme, req, caller, sae);
-	else if (strcmp(op, "dec_keys") == 0)
-		sim_dec_keys(kme, req, caller, sae);
 	else
-		sim_reply_error(kme, req, 404, NULL, "no such resource");
+		sim_dec_keys(kme, req, caller, sae);
 }
 
 static void
@@ -584,7 +694,8 @@ sim_api_shutdown(struct sim_kme *kme)
 
 	while ((d = TAILQ_FIRST(&kme->delays)) != NULL) {
 		TAILQ_REMOVE(&kme->delays, d, entry);
-		evhttp_send_error(d->req, 503, "shutting down");
+		sim_reply_json_error(d->req, 503, NULL, "the KME is shutting"
+		    " down");
 		event_free(d->ev);
 		free(d);
 	}

@@ -274,6 +274,89 @@ START_TEST(test_dec_keys_duplicate_id)
 }
 END_TEST
 
+/* An ETSI GS QKD 014 6.5 error object whose message has want in it. */
+static json_t *
+assert_error_object(const char *body, const char *want)
+{
+	json_t *root = json_loads(body, 0, NULL);
+
+	ck_assert_msg(json_is_object(root), "not an error object: %s", body);
+	ck_assert_msg(json_is_string(json_object_get(root, "message")) &&
+	    strstr(json_string_value(json_object_get(root, "message")),
+	    want) != NULL, "no '%s' in %s", want, body);
+	return root;
+}
+
+/* Every error of kme-sim is JSON, 405 for the wrong method. */
+static const struct {
+	const char *method;     /* NULL: GET, or POST with a body */
+	const char *path;
+	const char *body;
+	int status;
+	const char *message;
+} http_vec[] = {
+	{ "PUT", "/api/v1/keys/SAE_B/enc_keys", "{}", 405, "method PUT" },
+	{ "DELETE", "/api/v1/keys/SAE_B/dec_keys", NULL, 405, "method DELETE" },
+	{ NULL, "/api/v1/keys/SAE_B/status", "{}", 405, "method POST" },
+	{ "PATCH", "/api/v1/keys/SAE_B/status", NULL, 405, "(GET)" },
+	{ NULL, "/api/v1/keys/SAE_B/nothing", NULL, 404, "no such resource" },
+	{ NULL, "/sim/v1/nothing", NULL, 404, "no such control resource" },
+	{ NULL, "/sim/v1/faults", "no-such-fault", 400, "bad fault list" },
+	{ "PUT", "/sim/v1/faults", "none", 405, "method PUT" },
+	{ "DELETE", "/sim/v1/stats", NULL, 405, "(GET)" },
+};
+
+START_TEST(test_http_errors)
+{
+	char out[1024];
+
+	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", http_vec[_i].method,
+	    http_vec[_i].path, http_vec[_i].body, out, sizeof(out)),
+	    http_vec[_i].status);
+	json_decref(assert_error_object(out, http_vec[_i].message));
+}
+END_TEST
+
+/*
+ * ETSI GS QKD 014 6.2: additional_slave_SAE_IDs beyond max_SAE_ID_count
+ * (0 here: no key multicast) and any extension_mandatory are 400, each
+ * with details that say which; extension_optional is ignored.
+ */
+START_TEST(test_key_request_extensions)
+{
+	char out[1024];
+	json_t *root, *d;
+
+	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", NULL,
+	    "/api/v1/keys/SAE_B/enc_keys",
+	    "{\"number\":1,\"additional_slave_SAE_IDs\":[\"SAE_C\"]}", out,
+	    sizeof(out)), 400);
+	root = assert_error_object(out, "1 additional_slave_SAE_IDs, more than"
+	    " max_SAE_ID_count 0");
+	d = json_array_get(json_object_get(root, "details"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(d,
+	    "max_SAE_ID_count")), 0);
+	json_decref(root);
+	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", NULL,
+	    "/api/v1/keys/SAE_B/enc_keys", "{\"extension_mandatory\":"
+	    "[{\"abc_route_type\":\"direct\"}]}", out, sizeof(out)), 400);
+	root = assert_error_object(out, "not all extension_mandatory");
+	d = json_array_get(json_object_get(root, "details"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(d,
+	    "extension_mandatory_unsupported")),
+	    "abc_route_type is not supported");
+	json_decref(root);
+	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", NULL,
+	    "/api/v1/keys/SAE_B/enc_keys", "{\"additional_slave_SAE_IDs\":"
+	    "\"SAE_C\"}", out, sizeof(out)), 400);
+	json_decref(assert_error_object(out, "must be arrays"));
+	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", NULL,
+	    "/api/v1/keys/SAE_B/enc_keys", "{\"additional_slave_SAE_IDs\":[],"
+	    "\"extension_optional\":[{\"abc_max_age\":30000}]}", out,
+	    sizeof(out)), 200);
+}
+END_TEST
+
 /* One connection and one handshake for many keys. */
 START_TEST(test_reuse)
 {
@@ -565,6 +648,9 @@ qkd014_suite(void)
 	tcase_add_test(tc, test_once_and_401);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_dec_keys_duplicate_id);
+	tcase_add_loop_test(tc, test_http_errors, 0,
+	    sizeof(http_vec) / sizeof(http_vec[0]));
+	tcase_add_test(tc, test_key_request_extensions);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_blob);
 	tcase_add_loop_test(tc, test_tls, 0,
