@@ -46,6 +46,8 @@ usage(void)
 	    "  html         HTML error bodies         short        one key too few\n"
 	    "  wrong-size   keys one byte short       huge         4 MiB replies\n"
 	    "  many         dec_keys keeps keys       once         (default)\n"
+	    "  bad-base64   keys not valid base64     close        close after"
+	    " each reply\n"
 	    "  none         clear all faults\n");
 	exit(2);
 }
@@ -106,6 +108,10 @@ sim_faults_parse(const char *list, struct sim_faults *f)
 			nf.huge = true;
 		else if (strcmp(tok, "many") == 0)
 			nf.many = true;
+		else if (strcmp(tok, "bad-base64") == 0)
+			nf.bad_base64 = true;
+		else if (strcmp(tok, "close") == 0)
+			nf.close = true;
 		else if (strcmp(tok, "once") == 0)
 			nf.many = false;
 		else if (strcmp(tok, "none") != 0)
@@ -142,6 +148,10 @@ sim_faults_format(const struct sim_faults *f, char *out, size_t outlen)
 		sb_puts(&sb, "huge,");
 	if (f->many)
 		sb_puts(&sb, "many,");
+	if (f->bad_base64)
+		sb_puts(&sb, "bad-base64,");
+	if (f->close)
+		sb_puts(&sb, "close,");
 	if (sb.len == 0)
 		sb_puts(&sb, "none,");
 	sb.buf[--sb.len] = '\0';

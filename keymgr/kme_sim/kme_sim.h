@@ -59,6 +59,8 @@ struct sim_faults {
 	bool wrong_size;                /* keys one byte short */
 	bool huge;                      /* 200 replies padded by 4 MiB */
 	bool many;                      /* dec_keys keeps keys (not once) */
+	bool bad_base64;                /* a '*' in every key's base64 */
+	bool close;                     /* Connection: close on every reply */
 };
 
 struct sim_stats {

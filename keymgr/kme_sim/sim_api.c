@@ -239,6 +239,8 @@ sim_key_container(struct sim_kme *kme, struct sim_key **keys, size_t n)
 		if (kme->faults.wrong_size && len > 1)
 			len--;
 		EVP_EncodeBlock(b64, keys[i]->key, (int)len);
+		if (kme->faults.bad_base64)
+			b64[0] = '*';
 		json_array_append_new(arr, json_pack("{s:s,s:s}", "key_ID",
 		    keys[i]->id, "key", (char *)b64));
 		OPENSSL_cleanse(b64, sizeof(b64));
@@ -662,6 +664,10 @@ sim_api_cb(struct evhttp_request *req, void *arg)
 	struct timeval tv;
 
 	kme->stats.requests++;
+	/* evhttp closes the connection once this reply is out. */
+	if (kme->faults.close)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	if (path != NULL && strncmp(path, "/sim/v1/", 8) == 0) {
 		sim_control(kme, req, path + 8);

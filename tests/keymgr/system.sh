@@ -25,12 +25,14 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:log_pa
 S=$T/state
 MGD_PID=
 SIM_PID=
+STALL_PID=
 FAILS=0
 
 cleanup() {
 	[ -n "$T" ] || return 0
 	[ -n "$MGD_PID" ] && kill -TERM "$MGD_PID" 2>/dev/null && wait "$MGD_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill -TERM "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	[ -n "$STALL_PID" ] && kill -TERM "$STALL_PID" 2>/dev/null && wait "$STALL_PID" 2>/dev/null
 	sleep 0.2	# keymgr ends after mgd; let it write its reports
 	for f in "$T"/asan.* "$T"/ubsan.*; do
 		[ -f "$f" ] || continue
@@ -81,6 +83,16 @@ PA=$(awk '$1=="kme"&&$2=="A"{print $4}' "$T/sim.out")
 PB=$(awk '$1=="kme"&&$2=="B"{print $4}' "$T/sim.out")
 # A port nobody listens on: bind, learn, close.
 PDOWN=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 9)
+# A "KME" that accepts TCP (its listen backlog does) and never says a word
+# of TLS: the handshake stalls.
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8); print(s.getsockname()[1], flush=True); time.sleep(600)' >"$T/stall.port" &
+STALL_PID=$!
+i=0
+until [ -s "$T/stall.port" ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && { fail "stall listener did not start"; exit 1; }
+	sleep 0.05
+done
+PSTALL=$(cat "$T/stall.port")
 
 # --- mgd, which starts keymgr
 mkdir -p "$S"
@@ -151,6 +163,7 @@ EOF
 	qkd qbig "$PA" SAE_A SAE_A SAE_B
 	echo "$P qbig quantum-key-manager key-size 2048"
 	qkd qsae "$PA" SAE_A SAE_X SAE_B
+	qkd qstall "$PSTALL" SAE_A SAE_A SAE_B
 } | conf
 has "profiles committed" "$T/conf.out" "commit complete"
 
@@ -233,6 +246,11 @@ expect() {	# profile token what [get-id ID]
 	has "$3: last error shown" "$T/$1.detail" "  Last-error: $2 at "
 	grep -q "^    $2: [1-9]" "$T/$1.detail" && ok "$3: counted" || fail "$3: not counted"
 }
+expect qstall timeout "TLS handshake stalls"
+has "stalled handshake: status Down" "$T/qstall.detail" "  Status: Down"
+t=$(ms "$T/f.out")
+[ "${t%.*}" -lt 1500 ] && ok "stalled handshake: answered in $t ms (timeout 1 s)" ||
+    fail "stalled handshake took $t ms"
 expect qdown connect "KME unreachable"
 has "unreachable: status Down" "$T/qdown.detail" "  Status: Down"
 has "unreachable: to-server-failed" "$T/qdown.detail" "    To-server-failed: "
@@ -250,6 +268,11 @@ expect qb bad-json "malformed JSON"
 fault B short
 expect qb short "short key list"
 has "short: status Down" "$T/qb.detail" "  Status: Down"
+fault B bad-base64
+expect qb bad-key "key not in base64"
+fault B wrong-size
+expect qb key-size "key of the wrong size"
+has "wrong size: the sizes" "$T/qb.detail" "248 bits"
 grep -q '^    From-server-failed: [4-9]' "$T/qb.detail" && ok "from-server-failed moved" ||
     fail "from-server-failed: $(grep From-server-failed "$T/qb.detail")"
 
@@ -352,7 +375,7 @@ if [ -n "$kpid" ]; then
 	[ "$(jv "$T/r.out" key_id)" != "" ] && ok "keymgr restarted (pid $kpid -> $npid), qa serves keys" ||
 	    fail "keymgr did not come back"
 	cli -c 'show security key-manager profiles' >"$T/after.out"
-	for p in st qa qb qdown quntrusted qexpired qwrong qbig qsae; do
+	for p in st qa qb qdown quntrusted qexpired qwrong qbig qsae qstall; do
 		grep -q "^$p " "$T/after.out" || fail "profile $p lost in the restart"
 	done
 	ok "no profile lost in the restart"

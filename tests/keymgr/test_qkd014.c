@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <check.h>
 #include <jansson.h>
@@ -508,6 +513,7 @@ static const struct {
 	{ "short", 3, QKD_ERR_SHORT, "2 keys of 3" },
 	{ "short", 1, QKD_ERR_SHORT, NULL },
 	{ "wrong-size", 2, QKD_ERR_KEY_SIZE, "248 bits" },
+	{ "bad-base64", 1, QKD_ERR_BAD_KEY, NULL },
 	{ "huge", 1, QKD_ERR_TOO_LARGE, NULL },
 	{ "latency=3000", 1, QKD_ERR_TIMEOUT, NULL },
 	{ "latency=50", 1, QKD_OK, NULL },
@@ -580,6 +586,147 @@ START_TEST(test_exhaust_status_and_many)
 	qkd_keys_free(d2);
 	qkd_client_free(qf);
 	qkd_client_free(qa);
+}
+END_TEST
+
+/*
+ * A KME that closes the connection after every reply: the client connects
+ * again and resumes its TLS session (kme-sim counts resumptions) instead of
+ * a full handshake with its certificates.
+ */
+START_TEST(test_session_resumption)
+{
+	struct qkd_client *qc = kmeh_client(&sim, "F", "sae-SAE_F", NULL, 0);
+	struct qkd_client_stats st;
+	struct qkd_keys *ks;
+	struct qkd_error err;
+	char out[256];
+	long r0, r1;
+	int i;
+
+	ck_assert_int_eq(kmeh_ctl(&sim, "F", "sae-SAE_F", "faults", "close",
+	    out, sizeof(out)), 200);
+	r0 = kmeh_stat(&sim, "F", "sae-SAE_F", "resumed");
+	for (i = 0; i < 3; i++) {
+		ks = qkd_get_key(qc, "SAE_B", 1, 256, QKD_METHOD_POST, &err);
+		ck_assert_msg(ks != NULL, "%s", err.reason);
+		qkd_keys_free(ks);
+	}
+	r1 = kmeh_stat(&sim, "F", "sae-SAE_F", "resumed");
+	kmeh_ctl(&sim, "F", "sae-SAE_F", "faults", "none", out, sizeof(out));
+	qkd_client_stats(qc, &st);
+	ck_assert_uint_eq(st.connects, 3);
+	/* The kmeh_stat clients are new each time: never resumed. */
+	ck_assert_int_eq(r1 - r0, 2);
+	qkd_client_free(qc);
+}
+END_TEST
+
+/*
+ * ETSI GS QKD 014 6.1 limits of a kme-sim of its own: stored_key_count
+ * goes down with each key and grows back at --key-rate up to
+ * max_key_count; max_key_per_request bounds number and key_IDs; a pair
+ * whose keys are used up gets 503.
+ */
+START_TEST(test_limits)
+{
+	static const char *const args[] = {
+		"--kme", "A=127.0.0.1:0:SAE_A",
+		"--kme", "B=127.0.0.1:0:SAE_B",
+		"--stored-keys", "10", "--max-key-count", "12",
+		"--key-rate", "5", "--max-key-per-request", "4",
+		NULL };
+	const char *ids[5] = { "a", "b", "c", "d", "e" };
+	struct kme_harness h;
+	struct qkd_client *qa, *qb;
+	struct qkd_status st;
+	struct qkd_keys *ks;
+	struct qkd_error err;
+	int i;
+
+	ck_assert_int_eq(kmeh_start(&h, certdir, args), 0);
+	qa = kmeh_client(&h, "A", "sae-SAE_A", NULL, 2000);
+	qb = kmeh_client(&h, "B", "sae-SAE_B", NULL, 2000);
+	ck_assert_int_eq(qkd_get_status(qa, "SAE_B", &st, &err), 0);
+	ck_assert_int_eq(st.stored_key_count, 10);
+	ck_assert_int_eq(st.max_key_count, 12);
+	ck_assert_int_eq(st.max_key_per_request, 4);
+	ks = qkd_get_key(qa, "SAE_B", 4, 256, QKD_METHOD_POST, &err);
+	ck_assert_msg(ks != NULL, "%s", err.reason);
+	qkd_keys_free(ks);
+	ck_assert_int_eq(qkd_get_status(qa, "SAE_B", &st, &err), 0);
+	ck_assert_msg(st.stored_key_count >= 6 && st.stored_key_count <= 7,
+	    "stored %ld after 4 of 10", st.stored_key_count);
+	/* 2 s at 5 keys/s: 16, capped at max_key_count. */
+	usleep(2000 * 1000);
+	ck_assert_int_eq(qkd_get_status(qa, "SAE_B", &st, &err), 0);
+	ck_assert_int_eq(st.stored_key_count, 12);
+	/* --max-key-per-request 4 */
+	ck_assert_ptr_null(qkd_get_key(qa, "SAE_B", 5, 256, QKD_METHOD_POST,
+	    &err));
+	ck_assert_int_eq(err.code, QKD_ERR_HTTP_400);
+	ck_assert_ptr_nonnull(strstr(err.reason, "number must be 1..4"));
+	ck_assert_ptr_null(qkd_get_key_with_key_ids(qb, "SAE_A", ids, 5, 0,
+	    QKD_METHOD_POST, &err));
+	ck_assert_int_eq(err.code, QKD_ERR_HTTP_400);
+	ck_assert_ptr_nonnull(strstr(err.reason, "need 1..4 key_IDs"));
+	/* Use up the 12; the next key is not there yet. */
+	for (i = 0; i < 3; i++) {
+		ks = qkd_get_key(qa, "SAE_B", 4, 256, QKD_METHOD_GET, &err);
+		ck_assert_msg(ks != NULL, "%d: %s", i, err.reason);
+		qkd_keys_free(ks);
+	}
+	ck_assert_ptr_null(qkd_get_key(qa, "SAE_B", 1, 256, QKD_METHOD_GET,
+	    &err));
+	ck_assert_int_eq(err.code, QKD_ERR_HTTP_503);
+	ck_assert_ptr_nonnull(strstr(err.reason, "insufficient keys"));
+	qkd_client_free(qa);
+	qkd_client_free(qb);
+	ck_assert_int_eq(kmeh_stop(&h), 0);
+}
+END_TEST
+
+/*
+ * A KME that accepts the TCP connection and never answers the TLS
+ * handshake (the listen backlog accepts for it): the client's timeout
+ * ends the request as a timeout.
+ */
+START_TEST(test_tls_handshake_stall)
+{
+	struct qkd_client_config cfg = { 0 };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t slen = sizeof(sin);
+	char url[64], ca[512], cert[512], key[512];
+	struct qkd_client *qc;
+	struct qkd_status st;
+	struct qkd_error err;
+	double t0, dt;
+	int fd;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", ntohs(sin.sin_port));
+	snprintf(ca, sizeof(ca), "%s/ca.pem", certdir);
+	snprintf(cert, sizeof(cert), "%s/sae-SAE_A.pem", certdir);
+	snprintf(key, sizeof(key), "%s/sae-SAE_A.key", certdir);
+	cfg.base_url = url;
+	cfg.ca_file = ca;
+	cfg.cert_file = cert;
+	cfg.key_file = key;
+	cfg.timeout_ms = 600;
+	qc = qkd_client_new(&cfg, &err);
+	ck_assert_ptr_nonnull(qc);
+	t0 = now_ms();
+	ck_assert_int_eq(qkd_get_status(qc, "SAE_B", &st, &err), -1);
+	dt = now_ms() - t0;
+	ck_assert_msg(err.code == QKD_ERR_TIMEOUT, "got %s (%s)",
+	    qkd_err_name(err.code), err.reason);
+	ck_assert_double_lt(dt, 1500);
+	qkd_client_free(qc);
+	close(fd);
 }
 END_TEST
 
@@ -659,6 +806,9 @@ qkd014_suite(void)
 	tcase_add_loop_test(tc, test_faults, 0,
 	    sizeof(fault_vec) / sizeof(fault_vec[0]));
 	tcase_add_test(tc, test_exhaust_status_and_many);
+	tcase_add_test(tc, test_session_resumption);
+	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_tls_handshake_stall);
 	tcase_add_test(tc, test_cmdline_faults_and_stop);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tn, test_err_names);
