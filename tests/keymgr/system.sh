@@ -128,6 +128,9 @@ $P noca quantum-key-manager local-sae-id SAE_A
 $P noca quantum-key-manager local-certificate-id SAE_A
 $P noca quantum-key-manager trusted-cas Empty-CA
 $P nourl quantum-key-manager local-certificate-id SAE_A
+$P nosae quantum-key-manager url https://127.0.0.1:$PA
+$P nosae quantum-key-manager local-certificate-id SAE_A
+$P nosae quantum-key-manager trusted-cas Root-CA
 $P short static key-id ascii-text k1
 $P short static key ascii-text tooshort
 EOF
@@ -135,7 +138,10 @@ has "refused: certificate not loaded" "$T/conf.out" "Local certificate 'NOPE' (w
 has "refused: CA profile without certificate" "$T/conf.out" "CA profile 'Empty-CA' has no CA certificate loaded"
 has "refused: http URL" "$T/conf.out" "an https:// URL is required"
 has "refused: missing url" "$T/conf.out" "Missing mandatory statement: 'url'"
-has "refused: missing local-sae-id" "$T/conf.out" "[edit security key-manager profiles nourl quantum-key-manager]"
+# The error block of profile nosae (it has a url): header, statement, message.
+grep -A2 -F "[edit security key-manager profiles nosae quantum-key-manager]" "$T/conf.out" >"$T/nosae.out"
+has "refused: missing local-sae-id" "$T/nosae.out" "Missing mandatory statement: 'local-sae-id'"
+grep -q "'url'" "$T/nosae.out" && fail "nosae: url reported missing" || ok "nosae: only local-sae-id missing"
 has "refused: short static key" "$T/conf.out" "The key must be at least 32 bytes"
 has "refused: check-out failed" "$T/conf.out" "error: configuration check-out failed"
 
