@@ -1,7 +1,7 @@
 #!/bin/sh
 # qkd_keys.sh: ETSI GS QKD 014 key throughput and latency over loopback.
 #
-#   bench/qkd_keys.sh [BUILD_DIR [COUNT]]      (default build-kme, 10000)
+#   bench/qkd_keys.sh [BUILD_DIR [COUNT]]      (default build, 10000)
 #
 # Starts kme-sim on 127.0.0.1 (one KME, mutual TLS, certificates from
 # mkcerts.sh in a temporary directory) and fetches COUNT 256-bit keys
@@ -12,7 +12,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build-kme}
+build=${1:-build}
 count=${2:-10000}
 case $build in /*) ;; *) build=$top/$build ;; esac
 sim=$build/keymgr/kme_sim/kme-sim
