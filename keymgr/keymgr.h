@@ -3,7 +3,8 @@
  * interface; iked speaks proto_keymgr.h over the socket).
  *
  * Threads.  keymgr runs
- *   - the main thread: the link to mgd (check, apply, operational rpcs);
+ *   - the main thread: the link to mgd (check, apply, operational rpcs;
+ *     get profile-keys is answered later, when its worker is done: rpc.c);
  *   - the API thread (api.c): iked's requests on <state>/keymgr.sock;
  *   - one worker thread per quantum-key-manager profile (worker.c), which
  *     owns the profile's ETSI GS QKD 014 client (one reused TLS connection
