@@ -124,8 +124,7 @@ struct km_profile {
 	size_t npeers;
 	unsigned key_bits;
 	long timeout_ms;
-	char *cert_file, *key_file;	/* from the pki store */
-	char *ca_pem;		/* the trusted CAs, PEM */
+	struct pki_tls *tls;	/* certificate, key, trusted CAs + CRLs */
 	char *setup_error;	/* why the profile cannot run, or NULL */
 	struct km_worker *w;
 	/* counters */
@@ -144,6 +143,7 @@ struct km_table {
 
 struct km_api;
 struct pki_store;
+struct pki_tls;
 
 struct keymgr {
 	struct event_base *base;
@@ -166,6 +166,11 @@ void profile_put(struct km_table *t, struct km_profile *p);
 struct km_profile **profile_get_all(struct km_table *t, size_t *n);
 void profile_put_all(struct km_table *t, struct km_profile **v, size_t n);
 void profile_table_free(struct km_table *t);
+/*
+ * qkd_client_config.ssl_ctx_fn of a quantum-key-manager profile (arg: the
+ * km_profile): its pki material into the SSL_CTX libcurl makes.
+ */
+int profile_tls_setup(void *ssl_ctx, void *arg);
 
 /*
  * A request to a profile (worker.c).  Keys come back in res.keys (owned by

@@ -21,12 +21,13 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
 
 #include "keymgr/keymgr.h"
 #include "lib/junos9.h"
 #include "lib/log.h"
 #include "pki/pki.h"
+#include "pki/pki_conf.h"
+#include "pki/pki_verify.h"
 #include "schema/conf_text.h"
 #include "schema/path.h"
 
@@ -158,30 +159,6 @@ profile_static_key(const struct cnode *key, size_t *len, const char **why)
 	return (unsigned char *)plain;
 }
 
-/* The trusted CA certificates as one PEM text, or NULL with why. */
-static char *
-profile_ca_pem(struct pki_store *st, char *const *cas, size_t n,
-    struct sb *why)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *out = NULL, *data;
-	long len;
-
-	for (size_t i = 0; i < n; i++) {
-		X509 *x = pki_ca_cert_get(st, cas[i], why);
-		if (x == NULL)
-			goto done;
-		PEM_write_bio_X509(bio, x);
-		X509_free(x);
-	}
-	len = BIO_get_mem_data(bio, &data);
-	if (len > 0)
-		out = xstrndup(data, (size_t)len);
-done:
-	BIO_free(bio);
-	return out;
-}
-
 static void
 profile_free(struct km_profile *p)
 {
@@ -202,9 +179,7 @@ profile_free(struct km_profile *p)
 	for (size_t i = 0; i < p->npeers; i++)
 		free(p->peers[i]);
 	free(p->peers);
-	free(p->cert_file);
-	free(p->key_file);
-	free(p->ca_pem);
+	pki_tls_free(p->tls);
 	free(p->setup_error);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
@@ -312,11 +287,9 @@ profile_build_qkd(struct keymgr *km, struct km_profile *p,
 		profile_err(errs, q, "trusted-cas", sb_str(&why));
 		goto done;
 	}
-	p->cert_file = pki_store_path(km->pki, "certs", p->cert_id);
-	p->key_file = pki_store_path(km->pki, "keys", p->cert_id);
-	p->ca_pem = profile_ca_pem(km->pki, p->cas, p->ncas, &why);
-	if (p->ca_pem == NULL && why.len == 0)
-		sb_puts(&why, "no trusted CA certificate");
+	/* ETSI GS QKD 014 5: mutual TLS, the KME checked as its CAs say. */
+	p->tls = pki_tls_new(km->pki, p->cert_id, (const char *const *)p->cas,
+	    p->ncas, &why);
 done:
 	if (why.len > 0 && p->setup_error == NULL)
 		p->setup_error = xstrdup(sb_str(&why));
@@ -353,8 +326,9 @@ profile_build(struct keymgr *km, const struct cnode *e, struct verrs *errs,
 	}
 	sb_init(&text);
 	conf_text_set(e, &text);
-	if (p->ca_pem != NULL)
-		sb_puts(&text, p->ca_pem);
+	/* New certificates or CRLs make a changed profile too. */
+	if (p->tls != NULL)
+		sb_printf(&text, "tls %s\n", pki_tls_digest(p->tls));
 	p->conf_text = sb_steal(&text);
 	return p;
 }
@@ -383,30 +357,6 @@ profile_check(struct keymgr *km, struct conf *prev, struct conf *next,
 	}
 }
 
-/* The CA profiles of `security pki`, for the store (as mgd hands them). */
-static void
-profile_pki_profiles(struct keymgr *km, struct conf *c)
-{
-	const struct cnode *pki = profile_child(profile_child(conf_root(c),
-	    "security"), "pki");
-	struct pki_ca_profile *v = NULL;
-	size_t n = 0;
-
-	for (const struct cnode *p = pki ? pki->first : NULL; p; p = p->next) {
-		if (strcmp(p->sn->name, "ca-profile") != 0 ||
-		    cnode_is_inactive(p))
-			continue;
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].name = p->val;
-		v[n].ca_identity = profile_val(p, "ca-identity");
-		n++;
-	}
-	if (pki_store_set_ca_profiles(km->pki, v, n) == -1)
-		log_warn("pki: the CA profiles could not be handed over");
-	free(v);
-}
-
 static struct km_profile *
 profile_take(struct km_profile **v, size_t n, const char *name)
 {
@@ -427,7 +377,8 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 	struct km_profile **nv = NULL, **old;
 	size_t nn = 0, nold, kept = 0;
 
-	profile_pki_profiles(km, next);
+	/* The CA profiles as mgd reads them (pki_conf.h). */
+	pki_conf_sync(km->pki, conf_root(next));
 	pthread_mutex_lock(&t->mu);
 	old = t->v;
 	nold = t->n;
@@ -530,6 +481,19 @@ profile_put_all(struct km_table *t, struct km_profile **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		profile_put(t, v[i]);
 	free(v);
+}
+
+int
+profile_tls_setup(void *ssl_ctx, void *arg)
+{
+	const struct km_profile *p = arg;
+
+	if (p->tls == NULL || pki_tls_ssl_ctx(p->tls, ssl_ctx) == -1) {
+		log_warn("profile %s: the TLS material could not be used",
+		    p->name);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -41,6 +41,8 @@ struct qkd_client {
 	size_t max_response;
 	bool overflow;
 	long connect_timeout_ms;        /* as configured */
+	int (*ssl_ctx_fn)(void *, void *);	/* or NULL */
+	void *ssl_ctx_arg;
 	char errbuf[CURL_ERROR_SIZE];
 	struct qkd_client_stats stats;
 };
@@ -72,6 +74,33 @@ qkd_memdup(const void *p, size_t n)
 	return q;
 }
 
+/* CURLOPT_SSL_CTX_FUNCTION: the caller's set-up of each new SSL_CTX. */
+static CURLcode
+qkd_ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *arg)
+{
+	const struct qkd_client *qc = arg;
+
+	return qc->ssl_ctx_fn(ssl_ctx, qc->ssl_ctx_arg) == 0 ? CURLE_OK :
+	    CURLE_SSL_CERTPROBLEM;
+}
+
+/* The whole TLS set-up by the caller's SSL_CTX function. */
+static CURLcode
+qkd_setup_tls_fn(struct qkd_client *qc, const struct qkd_client_config *cfg)
+{
+	CURL *c = qc->curl;
+	CURLcode rc = CURLE_OK;
+
+	qc->ssl_ctx_fn = cfg->ssl_ctx_fn;
+	qc->ssl_ctx_arg = cfg->ssl_ctx_arg;
+	/* Nothing of libcurl's own: no CA file, no system directory. */
+	rc |= curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+	rc |= curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	rc |= curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, qkd_ssl_ctx_cb);
+	rc |= curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, qc);
+	return rc;
+}
+
 static int
 qkd_setup_tls(struct qkd_client *qc, const struct qkd_client_config *cfg,
     struct qkd_error *err)
@@ -81,7 +110,8 @@ qkd_setup_tls(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	CURLcode rc = CURLE_OK;
 
 	/* ETSI GS QKD 014 5: TLS with mutual authentication. */
-	if (cfg->ca_file == NULL && cfg->ca_blob == NULL) {
+	if (cfg->ca_file == NULL && cfg->ca_blob == NULL &&
+	    cfg->ssl_ctx_fn == NULL) {
 		qkd_seterr(err, QKD_ERR_ARG, "no CA file to verify the KME");
 		return -1;
 	}
@@ -89,7 +119,9 @@ qkd_setup_tls(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	rc |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	rc |= curl_easy_setopt(c, CURLOPT_SSLVERSION,
 	    (long)CURL_SSLVERSION_TLSv1_2);
-	if (cfg->ca_blob != NULL) {
+	if (cfg->ssl_ctx_fn != NULL) {
+		rc |= qkd_setup_tls_fn(qc, cfg);
+	} else if (cfg->ca_blob != NULL) {
 		/* CAINFO_BLOB: libcurl 7.77 with OpenSSL. */
 		qc->ca_blob = qkd_memdup(cfg->ca_blob, cfg->ca_blob_len);
 		qc->ca_blob_len = cfg->ca_blob_len;
@@ -103,7 +135,9 @@ qkd_setup_tls(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	}
 	/* Only the configured CA: not the system directory. */
 	rc |= curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-	if (cfg->cert_blob != NULL && cfg->key_blob != NULL) {
+	if (cfg->ssl_ctx_fn != NULL) {
+		/* our certificate and key come with the SSL_CTX */
+	} else if (cfg->cert_blob != NULL && cfg->key_blob != NULL) {
 		qc->cert_blob = qkd_memdup(cfg->cert_blob, cfg->cert_blob_len);
 		qc->cert_blob_len = cfg->cert_blob_len;
 		qc->key_blob = qkd_memdup(cfg->key_blob, cfg->key_blob_len);

@@ -79,7 +79,8 @@ bool qkd_err_is_transient(enum qkd_err code);
 /*
  * Where the KME is and who we are.  Strings and blobs are copied by
  * qkd_client_new(); the caller may free them afterwards.  For the client
- * certificate and key give either the file paths or the PEM blobs.
+ * certificate and key give either the file paths, the PEM blobs or an
+ * SSL_CTX function.
  */
 struct qkd_client_config {
 	const char *base_url;   /* "https://kme-a.example.net:443" (no path) */
@@ -92,6 +93,15 @@ struct qkd_client_config {
 	size_t cert_blob_len;
 	const void *key_blob;   /* ... and the key (PEM); our copy of it is */
 	size_t key_blob_len;    /* wiped by qkd_client_free() */
+	/*
+	 * or: a function that sets up each SSL_CTX itself — our certificate,
+	 * key and trust store (libcurl's CURLOPT_SSL_CTX_FUNCTION, OpenSSL
+	 * backend; keymgr gives pki_tls_ssl_ctx() of the pki library).  It
+	 * returns 0, or -1 to fail the connection (QKD_ERR_TLS_LOCAL); with
+	 * it no CA, certificate or key above is needed.
+	 */
+	int (*ssl_ctx_fn)(void *ssl_ctx, void *arg);
+	void *ssl_ctx_arg;      /* borrowed; must outlive the client */
 	long connect_timeout_ms; /* 0: QKD_CONNECT_TIMEOUT_MS_DEFAULT */
 	long timeout_ms;        /* whole request; 0: QKD_TIMEOUT_MS_DEFAULT */
 	size_t max_response;    /* 0: QKD_MAX_RESPONSE_DEFAULT */

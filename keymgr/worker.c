@@ -203,10 +203,8 @@ worker_client(struct km_worker *w, struct qkd_error *err)
 	if (w->qc != NULL)
 		return 0;
 	cfg.base_url = p->url;
-	cfg.ca_blob = p->ca_pem;
-	cfg.ca_blob_len = p->ca_pem ? strlen(p->ca_pem) : 0;
-	cfg.cert_file = p->cert_file;
-	cfg.key_file = p->key_file;
+	cfg.ssl_ctx_fn = profile_tls_setup;	/* the pki material */
+	cfg.ssl_ctx_arg = p;
 	cfg.connect_timeout_ms = p->timeout_ms < KM_CONNECT_TIMEOUT_MS ?
 	    p->timeout_ms : KM_CONNECT_TIMEOUT_MS;
 	cfg.timeout_ms = p->timeout_ms;

@@ -13,6 +13,7 @@
 #include "mgd/backend.h"
 #include "mgd/db.h"
 #include "mgd/mgd.h"
+#include "pki/pki_conf.h"
 #include "schema/conf_diff.h"
 #include "schema/conf_text.h"
 #include "schema/edit.h"
@@ -188,6 +189,8 @@ commit_run(struct mgd *m, struct session *s, const struct commit_opts *o,
 	sb_init(&delta);
 	conf_diff(m->committed, c, true, &d);
 	validate_diff(c, &d, &errs);
+	/* security pki is mgd's own: the pki library refuses here. */
+	pki_conf_check(conf_root(c), &errs);
 	if (errs.n == 0) {
 		/* One text of the change: the daemons' parts and the store's. */
 		diff_delta_text(&d, &delta);

@@ -24,6 +24,7 @@
 #include "mgd/db.h"
 #include "mgd/mgd.h"
 #include "pki/pki.h"
+#include "pki/pki_conf.h"
 #include "pki/pki_rpc.h"
 
 const char *
@@ -77,51 +78,12 @@ cmd_prompt(struct session *s, json_t *reply)
 	json_object_set_new(reply, "prompt", p);
 }
 
-static const struct cnode *
-mgd_child(const struct cnode *n, const char *name)
-{
-	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
-		if (strcmp(c->sn->name, name) == 0 && !(c->flags & CN_INACTIVE))
-			return c;
-	return NULL;
-}
-
-/*
- * The pki library works with the committed CA profiles (`security pki
- * ca-profile P ...`).  Revocation is checked with a CRL only where the profile
- * asks for it (revocation-check use-crl or crl ...).
- */
+/* The pki library works with the committed CA profiles (pki_conf.h). */
 void
 mgd_pki_sync(struct mgd *m)
 {
-	const struct cnode *pki = mgd_child(mgd_child(conf_root(m->committed),
-	    "security"), "pki");
-	struct pki_ca_profile *v = NULL;
-	size_t n = 0;
-
-	if (m->pki == NULL)
-		return;
-	for (const struct cnode *p = pki ? pki->first : NULL; p; p = p->next) {
-		if (strcmp(p->sn->name, "ca-profile") != 0 || cnode_is_inactive(p))
-			continue;
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].name = p->val;
-		const struct cnode *id = mgd_child(p, "ca-identity");
-		v[n].ca_identity = id ? id->val : NULL;
-		const struct cnode *rc = mgd_child(p, "revocation-check");
-		const struct cnode *crl = mgd_child(rc, "crl");
-		v[n].revocation = (mgd_child(rc, "use-crl") || crl) ?
-		    PKI_REVOCATION_CRL : PKI_REVOCATION_DISABLE;
-		const struct cnode *url = mgd_child(crl, "url");
-		v[n].crl_url = url ? url->val : NULL;
-		const struct cnode *enr = mgd_child(mgd_child(p, "enrollment"), "url");
-		v[n].enrollment_url = enr ? enr->val : NULL;
-		n++;
-	}
-	if (pki_store_set_ca_profiles(m->pki, v, n) == -1)
-		log_warn("pki: the CA profiles could not be handed over");
-	free(v);
+	if (m->pki != NULL)
+		pki_conf_sync(m->pki, conf_root(m->committed));
 }
 
 /* Routes an operational rpc to its handler. */

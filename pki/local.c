@@ -275,21 +275,17 @@ pki_ca_cert_get(struct pki_store *st, const char *profile, struct sb *err)
 X509_CRL *
 pki_ca_crl_get(struct pki_store *st, const char *profile, struct sb *err)
 {
-	const struct pki_ca_profile *p = pki_store_ca_profile(st, profile);
 	X509_CRL *crl;
 	uint8_t *buf;
 	size_t len;
 
-	if (p != NULL && p->crl_file != NULL)
-		buf = pki_file_read(p->crl_file, &len, err);
-	else if (pki_obj_exists(st, PKI_KIND_CRL, profile))
-		buf = pki_obj_read(st, PKI_KIND_CRL, profile, &len, err);
-	else {
+	if (!pki_obj_exists(st, PKI_KIND_CRL, profile)) {
 		sb_printf(err, "error: CRL for CA profile %s not found",
 		    profile);
 		return NULL;
 	}
-	if (buf == NULL)
+	if ((buf = pki_obj_read(st, PKI_KIND_CRL, profile, &len, err)) ==
+	    NULL)
 		return NULL;
 	crl = pki_crl_parse(buf, len, err);
 	pki_buf_free(buf, len);

@@ -12,8 +12,8 @@
  *   certs/<id>.crt       local certificate, PEM
  *   requests/<id>.csr    PKCS#10 request, PEM
  *   ca/<profile>.crt     CA certificate of a CA profile, PEM
- *   crl/<profile>.crl    CRL of a CA profile, PEM
- *   tls/<id>-ca.pem      CA bundles written for libcurl (pki_tls_paths)
+ *   crl/<profile>.crl    CRL of a CA profile, PEM (`request security pki crl
+ *                        load`; Junos has no CRL file statement)
  * Every file is written atomically (temp file in the same directory, fsync,
  * rename, fsync of the directory).  Names (certificate-id, ca-profile) are
  * checked with pki_name_is_valid() before they touch a path.
@@ -42,20 +42,21 @@
 
 /* `security pki ca-profile P revocation-check ...` */
 enum pki_revocation {
-	PKI_REVOCATION_DISABLE,	/* revocation-check disable */
+	PKI_REVOCATION_DISABLE,	/* revocation-check disable (or nothing) */
 	PKI_REVOCATION_CRL,	/* revocation-check use-crl | crl { ... } */
+	PKI_REVOCATION_OCSP,	/* revocation-check use-ocsp: not supported;
+				   commit refuses it, verification fails */
 };
 
 /*
- * One CA profile as configured (`security pki ca-profile P ...`).  mgd fills
- * it from the committed configuration; pki_store_set_ca_profiles() copies it.
+ * One CA profile as configured (`security pki ca-profile P ...`).  mgd and
+ * the daemons fill it from their configuration with pki_conf_sync()
+ * (pki_conf.h); pki_store_set_ca_profiles() copies it.
  */
 struct pki_ca_profile {
 	const char *name;		/* ca-profile P */
 	const char *ca_identity;	/* ca-identity X (NULL: same as name) */
 	enum pki_revocation revocation;
-	const char *crl_file;		/* a CRL file (PEM/DER) to use instead of
-					   the store's crl/<P>.crl; NULL: store */
 	const char *crl_url;		/* crl url U (recorded; not fetched) */
 	const char *enrollment_url;	/* enrollment url U (recorded) */
 };
@@ -77,8 +78,12 @@ void pki_store_free(struct pki_store *st);
 /* The store directory; borrowed. */
 const char *pki_store_dir(const struct pki_store *st);
 
-/* Replace the configured CA profiles (copied; the caller keeps profs). */
-int pki_store_set_ca_profiles(struct pki_store *st,
+/*
+ * Replace the configured CA profiles (copied; the caller keeps profs).  A
+ * profile whose name pki_name_is_valid() refuses is left out (and logged);
+ * the others are kept.  Returns the number left out.
+ */
+size_t pki_store_set_ca_profiles(struct pki_store *st,
     const struct pki_ca_profile *profs, size_t n);
 /* A configured CA profile by name; borrowed, NULL when not configured. */
 const struct pki_ca_profile *pki_store_ca_profile(const struct pki_store *st,

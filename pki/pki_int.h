@@ -18,7 +18,6 @@
 #define PKI_KIND_REQ "requests"
 #define PKI_KIND_CA "ca"
 #define PKI_KIND_CRL "crl"
-#define PKI_KIND_TLS "tls"
 
 /*
  * store.c: files.  pki_file_read returns a new buffer of *len bytes (plus a

@@ -22,21 +22,28 @@
 #include "pki/pki.h"
 
 /*
- * A trust store holding the CA certificates of the named profiles, and the
- * CRL of each profile whose revocation-check uses CRLs; CRL checking of the
- * leaf is on when any of them does.  Profiles without a loaded CA
- * certificate are an error.  Returns a new store (caller X509_STORE_free),
- * or NULL with the reason in err.
+ * A trust store holding the CA certificates of the named profiles (all
+ * loaded CA profiles when n == 0) and the CRL of each profile whose
+ * revocation-check uses CRLs.  Revocation is decided per profile (RFC 5280
+ * 6.3): a certificate is checked against a CRL when the nearest CA profile
+ * above it in the verified chain uses CRLs — a missing CRL then fails the
+ * check ("unable to get certificate CRL") — and never when that profile has
+ * revocation-check disable, whatever the other profiles say.  Trust anchors
+ * themselves are not checked.  The store carries this on its own (SSL_CTX,
+ * X509_STORE_CTX users need nothing else).  Profiles without a loaded CA
+ * certificate, and profiles with revocation-check use-ocsp (not supported),
+ * are an error.  Returns a new store (caller X509_STORE_free), or NULL with
+ * the reason in err.
  */
 X509_STORE *pki_trust_store_new(struct pki_store *st,
     const char *const *profiles, size_t n, struct sb *err);
 
 /*
  * Verify leaf (borrowed), with untrusted intermediates chain (borrowed, may
- * be NULL), against the CA certificates of the named profiles (all loaded
- * CA profiles when n == 0).  CRLs are checked when the profile whose CA
- * issued the chain's top asks for it.  0 on success; -1 with the reason
- * ("certificate has expired", "certificate revoked", ...) in err.
+ * be NULL), against pki_trust_store_new(st, profiles, n): what iked does
+ * with a peer's CERT payloads and its ca-profile (RFC 7296 3.6, RFC 4945
+ * 3.2).  0 on success; -1 with the reason ("certificate has expired",
+ * "certificate revoked", ...) in err.
  */
 int pki_verify_cert(struct pki_store *st, const char *const *profiles,
     size_t n, X509 *leaf, STACK_OF(X509) *chain, struct sb *err);
@@ -65,26 +72,30 @@ bool pki_cert_has_identity(X509 *cert, enum pki_id_type type,
     const uint8_t *id, size_t len);
 
 /*
- * For libcurl mutual TLS (CURLOPT_SSLCERT, CURLOPT_SSLKEY, CURLOPT_CAINFO):
- * the PEM paths of local certificate cert_id, its key, and a CA bundle of
- * the named profiles written to tls/<cert_id>-ca.pem.  The strings are new;
- * free with pki_tls_paths_free().  0, or -1 with err.
+ * TLS material for mutual TLS (keymgr to the KME, ETSI GS QKD 014 5): local
+ * certificate cert_id with its key pair, and pki_trust_store_new() of the
+ * named profiles, read from st once.  The object does not refer to st, so
+ * it may be used from other threads while st changes; it is not changed
+ * after pki_tls_new().  Returns a new object (pki_tls_free), or NULL with
+ * err ("error: certificate-id c1 not found", ...).
  */
-struct pki_tls_paths {
-	char *cert;
-	char *key;
-	char *ca_bundle;
-};
-int pki_tls_paths_get(struct pki_store *st, const char *cert_id,
-    const char *const *profiles, size_t n, struct pki_tls_paths *out,
-    struct sb *err);
-void pki_tls_paths_free(struct pki_tls_paths *p);
-
+struct pki_tls;
+struct pki_tls *pki_tls_new(struct pki_store *st, const char *cert_id,
+    const char *const *profiles, size_t n, struct sb *err);
+void pki_tls_free(struct pki_tls *t);
 /*
- * In-memory alternative: load certificate cert_id and its key into ctx
- * (borrowed), check they match, trust the named profiles and require the
- * peer's certificate (SSL_VERIFY_PEER).  0, or -1 with err.
+ * Give t to ctx (borrowed): our certificate and key, the trust store, and
+ * SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT.  Safe to call from
+ * several threads at once (libcurl's CURLOPT_SSL_CTX_FUNCTION).  0, or -1.
  */
+int pki_tls_ssl_ctx(const struct pki_tls *t, SSL_CTX *ctx);
+/*
+ * SHA-256 (hex) over everything t holds: the certificate, the CA
+ * certificates and the CRLs.  Borrowed; tells whether the material changed.
+ */
+const char *pki_tls_digest(const struct pki_tls *t);
+
+/* pki_tls_new() + pki_tls_ssl_ctx() in one step.  0, or -1 with err. */
 int pki_ssl_ctx_setup(struct pki_store *st, SSL_CTX *ctx, const char *cert_id,
     const char *const *profiles, size_t n, struct sb *err);
 

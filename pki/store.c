@@ -30,7 +30,7 @@ struct pki_store {
 
 static const char *const store_kinds[] = {
 	PKI_KIND_KEY, PKI_KIND_CERT, PKI_KIND_REQ, PKI_KIND_CA, PKI_KIND_CRL,
-	PKI_KIND_TLS, NULL,
+	NULL,
 };
 
 /* File name suffix of each kind; the marker lives next to the keys. */
@@ -95,6 +95,7 @@ pki_revocation_name(enum pki_revocation r)
 	switch (r) {
 	case PKI_REVOCATION_DISABLE: return "disable";
 	case PKI_REVOCATION_CRL: return "use-crl";
+	case PKI_REVOCATION_OCSP: return "use-ocsp";
 	}
 	return "?";
 }
@@ -150,7 +151,6 @@ store_profiles_free(struct pki_store *st)
 
 		free((char *)p->name);
 		free((char *)p->ca_identity);
-		free((char *)p->crl_file);
 		free((char *)p->crl_url);
 		free((char *)p->enrollment_url);
 	}
@@ -181,31 +181,32 @@ store_dup(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-int
+size_t
 pki_store_set_ca_profiles(struct pki_store *st,
     const struct pki_ca_profile *profs, size_t n)
 {
-	size_t i;
+	size_t i, bad = 0;
 
-	for (i = 0; i < n; i++)
-		if (!pki_name_is_valid(profs[i].name)) {
-			log_err("pki: invalid ca-profile name");
-			return -1;
-		}
 	store_profiles_free(st);
-	st->profiles = xcalloc(n, sizeof(*st->profiles));
-	st->nprofiles = n;
+	st->profiles = xcalloc(n ? n : 1, sizeof(*st->profiles));
 	for (i = 0; i < n; i++) {
-		struct pki_ca_profile *p = &st->profiles[i];
+		struct pki_ca_profile *p = &st->profiles[st->nprofiles];
 
+		/* One bad name costs that profile only (the schema refuses it). */
+		if (!pki_name_is_valid(profs[i].name)) {
+			log_warn("pki: ca-profile '%s' left out: not a valid "
+			    "name", profs[i].name ? profs[i].name : "");
+			bad++;
+			continue;
+		}
 		p->name = xstrdup(profs[i].name);
 		p->ca_identity = store_dup(profs[i].ca_identity);
 		p->revocation = profs[i].revocation;
-		p->crl_file = store_dup(profs[i].crl_file);
 		p->crl_url = store_dup(profs[i].crl_url);
 		p->enrollment_url = store_dup(profs[i].enrollment_url);
+		st->nprofiles++;
 	}
-	return 0;
+	return bad;
 }
 
 const struct pki_ca_profile *

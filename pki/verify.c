@@ -5,9 +5,10 @@
  * are matched against the subject or subjectAltName (RFC 4945 3.1); local
  * certificates and keys are given to TLS (keymgr to the KME).
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <stdlib.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -31,54 +32,129 @@ verify_profiles(struct pki_store *st, const char *const *profiles, size_t n)
 	return names;
 }
 
-static bool
-verify_uses_crl(struct pki_store *st, const char *profile)
-{
-	const struct pki_ca_profile *p = pki_store_ca_profile(st, profile);
+/*
+ * What a trust store knows about revocation, kept in its ex_data so that it
+ * travels with the store into an SSL_CTX: the CA certificates of profiles
+ * that use CRLs, and those of profiles that do not.
+ */
+struct verify_rev {
+	STACK_OF(X509) *crl;
+	STACK_OF(X509) *nocrl;
+};
 
-	return p != NULL && p->revocation == PKI_REVOCATION_CRL;
+static int verify_rev_idx = -1;
+static pthread_once_t verify_rev_once = PTHREAD_ONCE_INIT;
+
+static void
+verify_rev_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	struct verify_rev *r = ptr;
+
+	if (r == NULL)
+		return;
+	sk_X509_pop_free(r->crl, X509_free);
+	sk_X509_pop_free(r->nocrl, X509_free);
+	free(r);
+}
+
+/* The ex_data index is OpenSSL's, registered once per process. */
+static void
+verify_rev_init(void)
+{
+	verify_rev_idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE,
+	    0, NULL, NULL, NULL, verify_rev_free);
+	if (verify_rev_idx < 0)
+		fatal("pki: no X509_STORE ex_data index");
+}
+
+static bool
+verify_in(STACK_OF(X509) *v, X509 *x)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(v); i++)
+		if (X509_cmp(sk_X509_value(v, i), x) == 0)
+			return true;
+	return false;
 }
 
 /*
- * The store of names' CA certificates and CRLs; *crl_any tells whether a
- * profile asked for CRL checking.  A new store, or NULL with err.
+ * Does the certificate at depth of chain want a CRL?  The nearest CA profile
+ * above it decides; a CA certificate in both kinds of profile checks CRLs.
+ * The trust anchor (top of the chain) has nothing above it.
  */
-static X509_STORE *
-verify_store(struct pki_store *st, char **names, bool *crl_any,
-    struct sb *err)
+static bool
+verify_crl_wanted(const struct verify_rev *r, STACK_OF(X509) *chain,
+    int depth)
 {
-	X509_STORE *xs = X509_STORE_new();
+	int i;
+
+	for (i = depth + 1; i < sk_X509_num(chain); i++) {
+		X509 *ca = sk_X509_value(chain, i);
+
+		if (verify_in(r->crl, ca))
+			return true;
+		if (verify_in(r->nocrl, ca))
+			return false;
+	}
+	return false;
+}
+
+/*
+ * The store's verify callback: the store checks CRLs for every certificate
+ * (X509_V_FLAG_CRL_CHECK_ALL) and this forgives a missing CRL where the
+ * certificate's profile has revocation-check disable.  Any other outcome,
+ * a revocation included, stands.
+ */
+static int
+verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	const struct verify_rev *r;
+
+	if (ok || X509_STORE_CTX_get_error(ctx) !=
+	    X509_V_ERR_UNABLE_TO_GET_CRL)
+		return ok;
+	r = X509_STORE_get_ex_data(X509_STORE_CTX_get0_store(ctx),
+	    verify_rev_idx);
+	if (r != NULL && verify_crl_wanted(r, X509_STORE_CTX_get0_chain(ctx),
+	    X509_STORE_CTX_get_error_depth(ctx)))
+		return 0;
+	X509_STORE_CTX_set_error(ctx, X509_V_OK);
+	return 1;
+}
+
+/* Adds profile name's CA certificate (and CRL) to xs and r. */
+static int
+verify_add_profile(struct pki_store *st, X509_STORE *xs,
+    struct verify_rev *r, const char *name, struct sb *err)
+{
+	const struct pki_ca_profile *p = pki_store_ca_profile(st, name);
+	enum pki_revocation rev = p ? p->revocation : PKI_REVOCATION_DISABLE;
 	X509_CRL *crl;
 	struct sb why;
 	X509 *ca;
-	size_t i;
 
-	if (xs == NULL)
-		fatal("out of memory");
-	sb_init(&why);
-	*crl_any = false;
-	for (i = 0; names[i] != NULL; i++) {
-		if ((ca = pki_ca_cert_get(st, names[i], err)) == NULL)
-			goto fail;
-		X509_STORE_add_cert(xs, ca);
-		X509_free(ca);
-		if (!verify_uses_crl(st, names[i]))
-			continue;
-		*crl_any = true;
-		/* A missing CRL fails the check later ("unable to get CRL"). */
-		sb_reset(&why);
-		if ((crl = pki_ca_crl_get(st, names[i], &why)) != NULL) {
-			X509_STORE_add_crl(xs, crl);
-			X509_CRL_free(crl);
-		}
+	if (rev == PKI_REVOCATION_OCSP) {
+		sb_printf(err, "error: ca-profile %s: revocation-check use-ocsp "
+		    "is not supported", name);
+		return -1;
 	}
-	ERR_clear_error();
+	if ((ca = pki_ca_cert_get(st, name, err)) == NULL)
+		return -1;
+	X509_STORE_add_cert(xs, ca);
+	/* The stack owns ca now. */
+	sk_X509_push(rev == PKI_REVOCATION_CRL ? r->crl : r->nocrl, ca);
+	if (rev != PKI_REVOCATION_CRL)
+		return 0;
+	/* A missing CRL fails the check later ("unable to get CRL"). */
+	sb_init(&why);
+	if ((crl = pki_ca_crl_get(st, name, &why)) != NULL) {
+		X509_STORE_add_crl(xs, crl);
+		X509_CRL_free(crl);
+	}
 	sb_free(&why);
-	return xs;
-fail:
-	sb_free(&why);
-	X509_STORE_free(xs);
-	return NULL;
+	return 0;
 }
 
 X509_STORE *
@@ -87,67 +163,55 @@ pki_trust_store_new(struct pki_store *st, const char *const *profiles,
 {
 	char **names = verify_profiles(st, profiles, n);
 	X509_STORE *xs = NULL;
-	bool crl;
+	struct verify_rev *r;
+	size_t i;
 
-	if (names == NULL) {
-		sb_puts(err, "error: cannot read the CA certificates");
+	if (names == NULL || names[0] == NULL) {
+		sb_puts(err, names == NULL ? "error: cannot read the CA "
+		    "certificates" : "error: no CA certificate loaded");
+		pki_names_free(names);
 		return NULL;
 	}
-	xs = verify_store(st, names, &crl, err);
-	if (xs != NULL && crl)
-		X509_STORE_set_flags(xs, X509_V_FLAG_CRL_CHECK);
+	pthread_once(&verify_rev_once, verify_rev_init);
+	r = xcalloc(1, sizeof(*r));
+	if ((xs = X509_STORE_new()) == NULL || (r->crl = sk_X509_new_null()) ==
+	    NULL || (r->nocrl = sk_X509_new_null()) == NULL)
+		fatal("out of memory");
+	for (i = 0; names[i] != NULL; i++)
+		if (verify_add_profile(st, xs, r, names[i], err) == -1)
+			goto fail;
+	if (sk_X509_num(r->crl) > 0)
+		X509_STORE_set_flags(xs, X509_V_FLAG_CRL_CHECK |
+		    X509_V_FLAG_CRL_CHECK_ALL);
+	X509_STORE_set_verify_cb(xs, verify_cb);
+	if (X509_STORE_set_ex_data(xs, verify_rev_idx, r) != 1)
+		fatal("out of memory");
+	ERR_clear_error();
 	pki_names_free(names);
 	return xs;
-}
-
-/* Does a CRL-checking profile's CA issue leaf or one of chain? */
-static bool
-verify_crl_needed(struct pki_store *st, char **names, X509 *leaf,
-    STACK_OF(X509) *chain)
-{
-	struct sb why;
-	bool need = false;
-	size_t i;
-	int j;
-
-	/* A trust anchor checked on its own has no CRL above it. */
-	if (X509_check_issued(leaf, leaf) == X509_V_OK &&
-	    sk_X509_num(chain) <= 0)
-		return false;
-	sb_init(&why);
-	for (i = 0; names[i] != NULL && !need; i++) {
-		X509 *ca;
-
-		if (!verify_uses_crl(st, names[i]))
-			continue;
-		if ((ca = pki_ca_cert_get(st, names[i], &why)) == NULL)
-			continue;
-		need = X509_check_issued(ca, leaf) == X509_V_OK;
-		for (j = 0; j < sk_X509_num(chain) && !need; j++)
-			need = X509_check_issued(ca, sk_X509_value(chain, j)) ==
-			    X509_V_OK;
-		X509_free(ca);
-	}
-	sb_free(&why);
-	return need;
+fail:
+	verify_rev_free(NULL, r, NULL, 0, 0, NULL);
+	X509_STORE_free(xs);
+	pki_names_free(names);
+	return NULL;
 }
 
 int
 pki_verify_cert(struct pki_store *st, const char *const *profiles, size_t n,
     X509 *leaf, STACK_OF(X509) *chain, struct sb *err)
 {
-	char **names = verify_profiles(st, profiles, n);
 	X509_STORE_CTX *ctx = NULL;
 	X509_STORE *xs = NULL;
-	bool crl;
+	struct sb why;
 	int rc = -1;
 
-	if (names == NULL || names[0] == NULL) {
-		sb_puts(err, "no CA certificate loaded");
+	sb_init(&why);
+	if ((xs = pki_trust_store_new(st, profiles, n, &why)) == NULL) {
+		/* Without the "error: " of the operator line. */
+		sb_puts(err, strncmp(sb_str(&why), "error: ", 7) == 0 ?
+		    sb_str(&why) + 7 : sb_str(&why));
 		goto done;
 	}
-	if ((xs = verify_store(st, names, &crl, err)) == NULL)
-		goto done;
 	if ((ctx = X509_STORE_CTX_new()) == NULL)
 		fatal("out of memory");
 	if (X509_STORE_CTX_init(ctx, xs, leaf, chain) != 1) {
@@ -156,8 +220,6 @@ pki_verify_cert(struct pki_store *st, const char *const *profiles, size_t n,
 	}
 	/* A self-signed trust anchor's own signature is checked too. */
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CHECK_SS_SIGNATURE);
-	if (crl && verify_crl_needed(st, names, leaf, chain))
-		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK);
 	if (X509_verify_cert(ctx) != 1) {
 		sb_puts(err, X509_verify_cert_error_string(
 		    X509_STORE_CTX_get_error(ctx)));
@@ -166,9 +228,9 @@ pki_verify_cert(struct pki_store *st, const char *const *profiles, size_t n,
 	rc = 0;
 done:
 	ERR_clear_error();
+	sb_free(&why);
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(xs);
-	pki_names_free(names);
 	return rc;
 }
 
@@ -319,98 +381,3 @@ pki_cert_has_identity(X509 *cert, enum pki_id_type type, const uint8_t *id,
 	return ok;
 }
 
-int
-pki_tls_paths_get(struct pki_store *st, const char *cert_id,
-    const char *const *profiles, size_t n, struct pki_tls_paths *out,
-    struct sb *err)
-{
-	char **names = NULL;
-	struct sb bundle, path;
-	size_t i;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	sb_init(&bundle);
-	sb_init(&path);
-	if (!pki_name_is_valid(cert_id) || !pki_has_local_cert(st, cert_id)) {
-		sb_printf(err, "error: certificate-id %s not found", cert_id);
-		goto done;
-	}
-	if (!pki_has_key(st, cert_id)) {
-		sb_printf(err, "error: key pair %s not found", cert_id);
-		goto done;
-	}
-	if ((names = verify_profiles(st, profiles, n)) == NULL)
-		goto done;
-	for (i = 0; names[i] != NULL; i++) {
-		X509 *ca = pki_ca_cert_get(st, names[i], err);
-		char *pem;
-
-		if (ca == NULL)
-			goto done;
-		pem = pki_cert_pem(ca);
-		X509_free(ca);
-		if (pem != NULL)
-			sb_puts(&bundle, pem);
-		free(pem);
-	}
-	sb_printf(&path, "%s/%s/%s-ca.pem", pki_store_dir(st), PKI_KIND_TLS,
-	    cert_id);
-	if (pki_file_write(path.buf, sb_str(&bundle), bundle.len, 0644,
-	    err) == -1)
-		goto done;
-	out->cert = pki_store_path(st, PKI_KIND_CERT, cert_id);
-	out->key = pki_store_path(st, PKI_KIND_KEY, cert_id);
-	out->ca_bundle = sb_steal(&path);
-	rc = 0;
-done:
-	pki_names_free(names);
-	sb_free(&bundle);
-	sb_free(&path);
-	return rc;
-}
-
-void
-pki_tls_paths_free(struct pki_tls_paths *p)
-{
-	if (p == NULL)
-		return;
-	free(p->cert);
-	free(p->key);
-	free(p->ca_bundle);
-	memset(p, 0, sizeof(*p));
-}
-
-int
-pki_ssl_ctx_setup(struct pki_store *st, SSL_CTX *ctx, const char *cert_id,
-    const char *const *profiles, size_t n, struct sb *err)
-{
-	EVP_PKEY *key = NULL;
-	X509_STORE *xs = NULL;
-	X509 *cert = NULL;
-	int rc = -1;
-
-	if ((cert = pki_local_cert_get(st, cert_id, err)) == NULL ||
-	    (key = pki_local_key_get(st, cert_id, err)) == NULL)
-		goto done;
-	if ((xs = pki_trust_store_new(st, profiles, n, err)) == NULL)
-		goto done;
-	if (SSL_CTX_use_certificate(ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		sb_printf(err, "error: cannot use certificate %s: %s", cert_id,
-		    pki_ssl_reason());
-		goto done;
-	}
-	SSL_CTX_set_cert_store(ctx, xs);	/* ctx owns it now */
-	xs = NULL;
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	rc = 0;
-done:
-	ERR_clear_error();
-	X509_STORE_free(xs);
-	EVP_PKEY_free(key);
-	X509_free(cert);
-	return rc;
-}

@@ -269,6 +269,7 @@ main(void)
 	srunner_add_suite(sr, pki_verify_suite());
 	srunner_add_suite(sr, pki_rpc_suite());
 	srunner_add_suite(sr, pki_render_suite());
+	srunner_add_suite(sr, pki_conf_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

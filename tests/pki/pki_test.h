@@ -54,5 +54,6 @@ Suite *pki_store_suite(void);
 Suite *pki_verify_suite(void);
 Suite *pki_rpc_suite(void);
 Suite *pki_render_suite(void);
+Suite *pki_conf_suite(void);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
@@ -231,23 +232,85 @@ START_TEST(test_crl)
 }
 END_TEST
 
-/* A CA profile pointing at a CRL file outside the store. */
-START_TEST(test_crl_file_profile)
+/*
+ * Profiles ca1 (revocation-check disable) and ca2 (use-crl, no CRL loaded)
+ * trusted together: each certificate is judged by its own profile.
+ */
+START_TEST(test_crl_mixed_profiles)
 {
-	struct pki_ca_profile p = { .name = "ca1",
-		.revocation = PKI_REVOCATION_CRL };
-	X509_CRL *rev;
+	const char *both[] = { "ca1", "ca2" };
+	EVP_PKEY *k2 = t_key_ec(), *lk = t_key_ec();
+	X509 *ca2 = t_cert(k2, "CRL-CA", NULL, NULL, -DAY, 365 * DAY, true,
+	    NULL);
+	X509 *leaf1 = t_cert(lk, "under-ca1", ca_cert, ca_key, -60, DAY,
+	    false, NULL);
+	X509 *leaf2 = t_cert(lk, "under-ca2", ca2, k2, -60, DAY, false, NULL);
+	X509 *sub = t_cert(lk, "Sub-CA", ca_cert, ca_key, -60, DAY, true,
+	    NULL);
+	X509 *leaf3 = t_cert(k2, "under-sub", sub, lk, -60, DAY, false, NULL);
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509_CRL *clean = t_crl(ca2, k2, NULL), *rev = t_crl(ca2, k2, leaf2);
+	struct sb err;
+
+	sb_init(&err);
+	t_write_cert_pem(t_path("ca2.pem"), ca2);
+	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), &err), 0);
+	ck_assert_msg(pki_verify_cert(t_st, both, 2, leaf1, NULL, &err) == 0,
+	    "%s", sb_str(&err));
+	/* A peer's intermediate below ca1 goes by ca1 too. */
+	sk_X509_push(chain, sub);
+	ck_assert_msg(pki_verify_cert(t_st, both, 2, leaf3, chain, &err) == 0,
+	    "%s", sb_str(&err));
+	ck_assert_int_eq(pki_verify_cert(t_st, both, 2, leaf2, NULL, &err),
+	    -1);
+	ck_assert_str_eq(sb_str(&err), "unable to get certificate CRL");
+	t_write_crl_pem(t_path("clean.crl"), clean);
+	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("clean.crl"), &err),
+	    0);
+	sb_reset(&err);
+	ck_assert_msg(pki_verify_cert(t_st, both, 2, leaf2, NULL, &err) == 0,
+	    "%s", sb_str(&err));
+	t_write_crl_pem(t_path("rev.crl"), rev);
+	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("rev.crl"), &err),
+	    0);
+	ck_assert_int_eq(pki_verify_cert(t_st, both, 2, leaf2, NULL, &err),
+	    -1);
+	ck_assert_str_eq(sb_str(&err), "certificate revoked");
+	sb_reset(&err);
+	ck_assert_msg(pki_verify_cert(t_st, NULL, 0, leaf1, NULL, &err) == 0,
+	    "%s", sb_str(&err));
+	sk_X509_free(chain);
+	X509_CRL_free(clean);
+	X509_CRL_free(rev);
+	X509_free(leaf1);
+	X509_free(leaf2);
+	X509_free(leaf3);
+	X509_free(sub);
+	X509_free(ca2);
+	EVP_PKEY_free(k2);
+	EVP_PKEY_free(lk);
+	sb_free(&err);
+}
+END_TEST
+
+/* use-ocsp is not supported: refused, never taken for "disable". */
+START_TEST(test_ocsp_fails_closed)
+{
+	static const struct pki_ca_profile p = { .name = "ca1",
+		.revocation = PKI_REVOCATION_OCSP };
 	X509 *leaf = v_load_leaf(ca_cert, ca_key, -60, DAY);
 	struct sb err;
 
 	sb_init(&err);
-	rev = t_crl(ca_cert, ca_key, leaf);
-	t_write_crl_pem(t_path("ext.crl"), rev);
-	p.crl_file = t_path("ext.crl");
-	ck_assert_int_eq(pki_store_set_ca_profiles(t_st, &p, 1), 0);
+	ck_assert_uint_eq(pki_store_set_ca_profiles(t_st, &p, 1), 0);
 	ck_assert_int_eq(pki_local_verify(t_st, "gw", &err), -1);
-	ck_assert_ptr_nonnull(strstr(sb_str(&err), "certificate revoked"));
-	X509_CRL_free(rev);
+	ck_assert_str_eq(sb_str(&err), "error: Local certificate gw "
+	    "verification failed: ca-profile ca1: revocation-check use-ocsp "
+	    "is not supported");
+	sb_reset(&err);
+	ck_assert_ptr_null(pki_trust_store_new(t_st, (const char *[]){ "ca1" },
+	    1, &err));
+	ck_assert_ptr_nonnull(strstr(sb_str(&err), "use-ocsp"));
 	X509_free(leaf);
 	sb_free(&err);
 }
@@ -349,38 +412,108 @@ START_TEST(test_identity)
 }
 END_TEST
 
-START_TEST(test_tls_helpers)
+/*
+ * A TLS handshake in memory (a BIO pair, no network): client ctx against a
+ * server with cert/key.  Returns the client's verify result, or -1 when the
+ * handshake failed for another reason.
+ */
+static long
+v_handshake(SSL_CTX *cctx, X509 *cert, EVP_PKEY *key)
 {
+	SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
+	SSL *c, *s;
+	BIO *cb, *sb;
+	long res = -1;
+	int i, rc_c = 0, rc_s = 0;
+
+	ck_assert_int_eq(SSL_CTX_use_certificate(sctx, cert), 1);
+	ck_assert_int_eq(SSL_CTX_use_PrivateKey(sctx, key), 1);
+	c = SSL_new(cctx);
+	s = SSL_new(sctx);
+	ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+	SSL_set_bio(c, cb, cb);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	for (i = 0; i < 20 && (rc_c != 1 || rc_s != 1); i++) {
+		if (rc_c != 1)
+			rc_c = SSL_do_handshake(c);
+		if (rc_s != 1)
+			rc_s = SSL_do_handshake(s);
+		if (rc_c <= 0 && SSL_get_error(c, rc_c) != SSL_ERROR_WANT_READ)
+			break;
+	}
+	res = SSL_get_verify_result(c);
+	if (rc_c != 1 && res == X509_V_OK)
+		res = -1;
+	ERR_clear_error();
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(sctx);
+	return res;
+}
+
+START_TEST(test_tls_material)
+{
+	const char *both[] = { "ca1", "ca2" };
 	X509 *leaf = v_load_leaf(ca_cert, ca_key, -60, DAY);
-	struct pki_tls_paths p;
+	EVP_PKEY *k2 = t_key_ec(), *sk = t_key_ec();
+	X509 *ca2 = t_cert(k2, "CRL-CA", NULL, NULL, -DAY, 365 * DAY, true,
+	    NULL);
+	X509 *kme1 = t_cert(sk, "kme1", ca_cert, ca_key, -60, DAY, false,
+	    NULL);
+	X509 *kme2 = t_cert(sk, "kme2", ca2, k2, -60, DAY, false, NULL);
+	X509_CRL *rev = t_crl(ca2, k2, kme2);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	struct pki_tls *t;
+	char d1[80];
 	struct sb err;
-	X509 *got;
 
 	sb_init(&err);
-	ck_assert_msg(pki_tls_paths_get(t_st, "gw", (const char *[]){ "ca1" },
-	    1, &p, &err) == 0, "%s", sb_str(&err));
-	ck_assert_int_eq(t_mode(p.key), 0600);
-	ck_assert_int_ne(t_mode(p.cert), -1);
-	{
-		FILE *f = fopen(p.ca_bundle, "r");
-
-		ck_assert_ptr_nonnull(f);
-		got = PEM_read_X509(f, NULL, NULL, NULL);
-		fclose(f);
-		ck_assert_int_eq(X509_cmp(got, ca_cert), 0);
-		X509_free(got);
-	}
-	pki_tls_paths_free(&p);
-	ck_assert_int_eq(pki_tls_paths_get(t_st, "none", NULL, 0, &p, &err),
-	    -1);
-	ck_assert_msg(pki_ssl_ctx_setup(t_st, ctx, "gw",
-	    (const char *[]){ "ca1" }, 1, &err) == 0, "%s", sb_str(&err));
+	t_write_cert_pem(t_path("ca2.pem"), ca2);
+	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), &err), 0);
+	ck_assert_ptr_null(pki_tls_new(t_st, "none", both, 2, &err));
+	ck_assert_str_eq(sb_str(&err), "error: certificate-id none not found");
+	sb_reset(&err);
+	ck_assert_ptr_null(pki_tls_new(t_st, "gw", (const char *[]){ "x" }, 1,
+	    &err));
+	ck_assert_str_eq(sb_str(&err), "error: CA certificate for profile x "
+	    "not found");
+	ck_assert_msg(pki_ssl_ctx_setup(t_st, ctx, "gw", both, 2, &err) == 0,
+	    "%s", sb_str(&err));
 	ck_assert_int_eq(X509_cmp(SSL_CTX_get0_certificate(ctx), leaf), 0);
 	ck_assert_int_eq(SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER,
 	    SSL_VERIFY_PEER);
+	/* ca1 has revocation disabled: no CRL needed for its KME. */
+	ck_assert_int_eq(v_handshake(ctx, kme1, sk), X509_V_OK);
+	/* ca2 uses CRLs and has none loaded. */
+	ck_assert_int_eq(v_handshake(ctx, kme2, sk),
+	    X509_V_ERR_UNABLE_TO_GET_CRL);
 	SSL_CTX_free(ctx);
+	/* The same through pki_tls, with the CRL revoking kme2. */
+	t = pki_tls_new(t_st, "gw", both, 2, &err);
+	ck_assert_ptr_nonnull(t);
+	snprintf(d1, sizeof(d1), "%s", pki_tls_digest(t));
+	ck_assert_uint_eq(strlen(d1), 64);
+	pki_tls_free(t);
+	t_write_crl_pem(t_path("rev.crl"), rev);
+	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("rev.crl"), &err),
+	    0);
+	t = pki_tls_new(t_st, "gw", both, 2, &err);
+	ck_assert_str_ne(pki_tls_digest(t), d1);
+	ctx = SSL_CTX_new(TLS_client_method());
+	ck_assert_int_eq(pki_tls_ssl_ctx(t, ctx), 0);
+	ck_assert_int_eq(v_handshake(ctx, kme2, sk), X509_V_ERR_CERT_REVOKED);
+	ck_assert_int_eq(v_handshake(ctx, kme1, sk), X509_V_OK);
+	SSL_CTX_free(ctx);
+	pki_tls_free(t);
+	X509_CRL_free(rev);
+	X509_free(kme1);
+	X509_free(kme2);
+	X509_free(ca2);
 	X509_free(leaf);
+	EVP_PKEY_free(k2);
+	EVP_PKEY_free(sk);
 	sb_free(&err);
 }
 END_TEST
@@ -400,9 +533,10 @@ pki_verify_suite(void)
 	tcase_add_loop_test(tc, test_local_verify_fail, 0,
 	    sizeof(leaf_cases) / sizeof(leaf_cases[0]));
 	tcase_add_test(tc, test_crl);
-	tcase_add_test(tc, test_crl_file_profile);
+	tcase_add_test(tc, test_crl_mixed_profiles);
+	tcase_add_test(tc, test_ocsp_fails_closed);
 	tcase_add_test(tc, test_chain_intermediate);
-	tcase_add_test(tc, test_tls_helpers);
+	tcase_add_test(tc, test_tls_material);
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(id, test_identity, 0,
 	    sizeof(id_cases) / sizeof(id_cases[0]));
