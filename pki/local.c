@@ -2,8 +2,9 @@
  * local: loading objects an operator names by file into the store —
  * `local-certificate load` (with or without its key), `ca-certificate load`,
  * `crl load` — and reading or clearing them again.  A load checks
- * everything first (parses, key type, certificate matches key, CRL signed by
- * the profile's CA) and writes last, so a failed load changes nothing.
+ * everything first (parses, validity period, key type, certificate matches
+ * key, a CA certificate is a CA, CRL signed by the profile's CA) and writes
+ * last, so a failed load changes nothing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,6 +36,39 @@ local_cert_file(const char *file, struct sb *err)
 		    file);
 	sb_free(&why);
 	return cert;
+}
+
+/* RFC 5280 4.1.2.5: a certificate outside its validity period is refused. */
+static int
+local_cert_dates(X509 *cert, const char *file, struct sb *err)
+{
+	if (X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
+		sb_printf(err, "error: the certificate in %s is not valid yet",
+		    file);
+		return -1;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
+		sb_printf(err, "error: the certificate in %s has expired",
+		    file);
+		return -1;
+	}
+	return 0;
+}
+
+/* What a certificate must be to enter the store: dated, a key we take. */
+static int
+local_cert_check(X509 *cert, const char *file, struct sb *err)
+{
+	enum pki_key_type t;
+	int bits;
+
+	if (local_cert_dates(cert, file, err) == -1)
+		return -1;
+	if (pki_key_type_of(X509_get0_pubkey(cert), &t, &bits) == -1) {
+		sb_puts(err, "error: unsupported key type in the certificate");
+		return -1;
+	}
+	return 0;
 }
 
 static EVP_PKEY *
@@ -77,9 +111,8 @@ pki_local_load(struct pki_store *st, const char *id, const char *file,
     const char *keyfile, struct sb *err)
 {
 	EVP_PKEY *key = NULL;
-	enum pki_key_type t;
 	X509 *cert = NULL;
-	int bits, rc = -1;
+	int rc = -1;
 	bool new_key = false;
 
 	if (!pki_name_is_valid(id)) {
@@ -91,12 +124,9 @@ pki_local_load(struct pki_store *st, const char *id, const char *file,
 		    id);
 		return -1;
 	}
-	if ((cert = local_cert_file(file, err)) == NULL)
+	if ((cert = local_cert_file(file, err)) == NULL ||
+	    local_cert_check(cert, file, err) == -1)
 		goto done;
-	if (pki_key_type_of(X509_get0_pubkey(cert), &t, &bits) == -1) {
-		sb_puts(err, "error: unsupported key type in the certificate");
-		goto done;
-	}
 	if (keyfile != NULL) {
 		if (pki_has_key(st, id)) {
 			sb_printf(err, "error: key pair %s already exists",
@@ -170,13 +200,21 @@ pki_ca_load(struct pki_store *st, const char *profile, const char *file,
 		    "exists", profile);
 		return -1;
 	}
-	if ((cert = local_cert_file(file, err)) == NULL)
+	if ((cert = local_cert_file(file, err)) == NULL ||
+	    local_cert_check(cert, file, err) == -1)
 		goto done;
+	/* RFC 5280 4.2.1.9: a CA certificate says so (cA TRUE). */
+	if (!(X509_get_extension_flags(cert) & EXFLAG_CA)) {
+		sb_printf(err, "error: the certificate in %s is not a CA "
+		    "certificate (basicConstraints CA:TRUE)", file);
+		goto done;
+	}
 	if (local_write_cert(st, PKI_KIND_CA, profile, cert, err) == -1)
 		goto done;
 	log_info("pki: CA certificate for profile %s loaded", profile);
 	rc = 0;
 done:
+	ERR_clear_error();
 	X509_free(cert);
 	return rc;
 }

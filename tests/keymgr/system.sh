@@ -114,7 +114,17 @@ cli -c "request security pki ca-certificate load ca-profile Rogue-CA filename $C
 for s in SAE_A SAE_B SAE_C; do
 	cli -c "request security pki local-certificate load certificate-id $s filename $C/sae-$s.pem key $C/sae-$s.key" >/dev/null
 done
+# The operator's load refuses an expired certificate; for the expired-TLS
+# case it goes into the store the way it would have aged there.
 cli -c "request security pki local-certificate load certificate-id SAE_A_OLD filename $C/sae-SAE_A-expired.pem key $C/sae-SAE_A-expired.key" >"$T/load.out" 2>&1
+has "load refuses an expired certificate" "$T/load.out" "error: the certificate in $C/sae-SAE_A-expired.pem has expired"
+cp "$C/sae-SAE_A-expired.pem" "$S/pki/certs/SAE_A_OLD.crt"
+(umask 077 && cp "$C/sae-SAE_A-expired.key" "$S/pki/keys/SAE_A_OLD.key")
+# The KME's CA again, in a profile that checks CRLs and has none.
+conf <<EOF
+set security pki ca-profile Crl-CA ca-identity Crl-CA revocation-check use-crl
+EOF
+cli -c "request security pki ca-certificate load ca-profile Crl-CA filename $C/ca.pem" >/dev/null </dev/null
 
 # --- commit refuses what cannot work
 P='set security key-manager profiles'
@@ -165,6 +175,7 @@ EOF
 	qkd qdown "$PDOWN" SAE_A SAE_A SAE_B
 	qkd quntrusted "$PA" SAE_A SAE_A SAE_B Rogue-CA
 	qkd qexpired "$PA" SAE_A_OLD SAE_A SAE_B
+	qkd qnocrl "$PA" SAE_A SAE_A SAE_B Crl-CA
 	qkd qwrong "$PB" SAE_C SAE_C SAE_A
 	qkd qbig "$PA" SAE_A SAE_A SAE_B
 	echo "$P qbig quantum-key-manager key-size 2048"
@@ -262,6 +273,8 @@ has "unreachable: status Down" "$T/qdown.detail" "  Status: Down"
 has "unreachable: to-server-failed" "$T/qdown.detail" "    To-server-failed: "
 expect quntrusted tls-kme-untrusted "TLS: unknown CA"
 expect qexpired tls-rejected "TLS: expired certificate"
+expect qnocrl tls-kme-untrusted "TLS: KME's CA uses CRLs, none loaded"
+has "TLS: no CRL: the reason" "$T/qnocrl.detail" "unable to get certificate CRL"
 expect qwrong http-401 "TLS: wrong SAE"
 expect qa http-400 "400 (unknown key ID)" id 00000000-0000-0000-0000-000000000000
 has "400: KME still Active" "$T/qa.detail" "  Status: Active"

@@ -204,6 +204,15 @@ t_write_crl_pem(const char *path, X509_CRL *crl)
 	fclose(f);
 }
 
+void
+t_store_cert(const char *kind, const char *name, X509 *cert)
+{
+	char *path = pki_store_path(t_st, kind, name);
+
+	t_write_cert_pem(path, cert);
+	free(path);
+}
+
 int
 t_mode(const char *path)
 {

@@ -40,6 +40,12 @@ void t_write_cert_pem(const char *path, X509 *cert);
 void t_write_cert_der(const char *path, X509 *cert);
 void t_write_key_pem(const char *path, EVP_PKEY *key);
 void t_write_crl_pem(const char *path, X509_CRL *crl);
+/*
+ * cert written straight into the store as object name of kind ("certs",
+ * "ca"), past the checks of a load: how the tests get expired and not yet
+ * valid certificates in, which the operator's loads refuse.
+ */
+void t_store_cert(const char *kind, const char *name, X509 *cert);
 /* Mode bits of a file, -1 when missing. */
 int t_mode(const char *path);
 /* Number of entries (without . and ..) in dir. */

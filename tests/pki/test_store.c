@@ -307,6 +307,51 @@ START_TEST(test_local_load_failures)
 }
 END_TEST
 
+/*
+ * Loads refuse a certificate outside its validity period, and a CA
+ * certificate that is not a CA; nothing is written.
+ */
+static const struct {
+	long nb, na;
+	bool ca;	/* load as CA certificate */
+	bool is_ca;	/* basicConstraints CA:TRUE */
+	const char *want;	/* after "error: the certificate in F " */
+} load_cases[] = {
+	{ -10 * 86400, -86400, false, false, "has expired" },
+	{ 86400, 10 * 86400, false, false, "is not valid yet" },
+	{ -10 * 86400, -86400, true, true, "has expired" },
+	{ 86400, 10 * 86400, true, true, "is not valid yet" },
+	{ -60, 86400, true, false,
+	    "is not a CA certificate (basicConstraints CA:TRUE)" },
+};
+
+START_TEST(test_load_refused)
+{
+	EVP_PKEY *k = t_key_ec();
+	X509 *c = t_cert(k, "x", NULL, NULL, load_cases[_i].nb,
+	    load_cases[_i].na, load_cases[_i].is_ca, NULL);
+	char want[512];
+	struct sb err;
+	int rc;
+
+	sb_init(&err);
+	t_profiles();
+	t_write_cert_pem(t_path("x.pem"), c);
+	t_write_key_pem(t_path("x.key"), k);
+	rc = load_cases[_i].ca ? pki_ca_load(t_st, "ca1", t_path("x.pem"),
+	    &err) : pki_local_load(t_st, "x", t_path("x.pem"),
+	    t_path("x.key"), &err);
+	ck_assert_int_eq(rc, -1);
+	snprintf(want, sizeof(want), "error: the certificate in %s %s",
+	    t_path("x.pem"), load_cases[_i].want);
+	ck_assert_str_eq(sb_str(&err), want);
+	assert_store_empty();
+	X509_free(c);
+	EVP_PKEY_free(k);
+	sb_free(&err);
+}
+END_TEST
+
 START_TEST(test_unsupported_key_in_cert)
 {
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
@@ -323,6 +368,12 @@ START_TEST(test_unsupported_key_in_cert)
 	t_write_key_pem(t_path("ed.key"), ed);
 	ck_assert_int_eq(pki_local_load(t_st, "ed", t_path("ed.pem"),
 	    t_path("ed.key"), &err), -1);
+	ck_assert_str_eq(sb_str(&err),
+	    "error: unsupported key type in the certificate");
+	/* The same for a CA certificate. */
+	t_profiles();
+	sb_reset(&err);
+	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("ed.pem"), &err), -1);
 	ck_assert_str_eq(sb_str(&err),
 	    "error: unsupported key type in the certificate");
 	assert_store_empty();
@@ -436,6 +487,8 @@ pki_store_suite(void)
 	tcase_add_test(tc, test_local_load_with_key);
 	tcase_add_test(tc, test_local_load_failures);
 	tcase_add_test(tc, test_unsupported_key_in_cert);
+	tcase_add_loop_test(tc, test_load_refused, 0,
+	    sizeof(load_cases) / sizeof(load_cases[0]));
 	tcase_add_test(tc, test_file_limits);
 	tcase_add_test(tc, test_ca_load_profiles);
 	tcase_add_test(tc, test_store_list_and_clear);
