@@ -128,11 +128,14 @@ struct pki_subject_args {
 int pki_local_self_signed(struct pki_store *st, const char *id,
     const struct pki_subject_args *a, struct sb *err);
 /*
- * Makes a PKCS#10 request for key pair id and keeps it in the store.  When
+ * Makes a PKCS#10 request for key pair id and keeps it in the store,
+ * replacing the one of the same id.  With file (`filename F`) the PEM is
+ * written there first: when that fails the store is left as it was.  When
  * pem is not NULL it receives the PEM text (a new string; caller frees).
  */
 int pki_request_generate(struct pki_store *st, const char *id,
-    const struct pki_subject_args *a, char **pem, struct sb *err);
+    const struct pki_subject_args *a, const char *file, char **pem,
+    struct sb *err);
 /* keyfile NULL: the certificate must match key pair id already stored. */
 int pki_local_load(struct pki_store *st, const char *id, const char *file,
     const char *keyfile, struct sb *err);

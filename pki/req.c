@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -374,7 +375,8 @@ fail:
 
 int
 pki_request_generate(struct pki_store *st, const char *id,
-    const struct pki_subject_args *a, char **pemp, struct sb *err)
+    const struct pki_subject_args *a, const char *file, char **pemp,
+    struct sb *err)
 {
 	X509_EXTENSION *san = NULL;
 	X509_NAME *dn = NULL;
@@ -395,9 +397,16 @@ pki_request_generate(struct pki_store *st, const char *id,
 		goto done;
 	}
 	BIO_get_mem_ptr(b, &m);
-	if (pki_obj_write(st, PKI_KIND_REQ, id, m->data, m->length, 0644,
+	/* The operator's file first: a failure there keeps the old request. */
+	if (file != NULL && pki_file_write(file, m->data, m->length, 0644,
 	    err) == -1)
 		goto done;
+	if (pki_obj_write(st, PKI_KIND_REQ, id, m->data, m->length, 0644,
+	    err) == -1) {
+		if (file != NULL)
+			(void)unlink(file);
+		goto done;
+	}
 	if (pemp != NULL)
 		*pemp = xstrndup(m->data, m->length);
 	log_info("pki: certificate request %s generated", id);

@@ -127,11 +127,8 @@ rpc_request(struct pki_store *st, const json_t *in, struct sb *err)
 	if ((id = rpc_name_arg(in, "certificate-id", err)) == NULL)
 		return NULL;
 	rpc_subject_args(in, &a);
-	if (pki_request_generate(st, id, &a, &pem, err) == -1)
+	if (pki_request_generate(st, id, &a, file, &pem, err) == -1)
 		return NULL;
-	if (file != NULL && pki_file_write(file, pem, strlen(pem), 0644,
-	    err) == -1)
-		goto done;
 	if ((req = pki_request_get(st, id, err)) == NULL)
 		goto done;
 	info = pki_req_info(req, true);
@@ -145,8 +142,6 @@ rpc_request(struct pki_store *st, const json_t *in, struct sb *err)
 		json_object_set_new(out, "certificate-request",
 		    json_string(pem));
 done:
-	if (out == NULL)
-		(void)pki_request_clear(st, id, err);
 	X509_REQ_free(req);
 	free(pem);
 	return out;
