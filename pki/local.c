@@ -282,9 +282,20 @@ local_get(struct pki_store *st, const char *kind, const char *name,
 	size_t len;
 	X509 *cert;
 
+	struct sb why;
+	char *path;
+
 	if ((buf = pki_obj_read(st, kind, name, &len, err)) == NULL)
 		return NULL;
-	cert = pki_cert_parse(buf, len, err);
+	sb_init(&why);
+	if ((cert = pki_cert_parse(buf, len, &why)) == NULL) {
+		/* A damaged file of the store: say which. */
+		path = pki_store_path(st, kind, name);
+		sb_printf(err, "error: %s is not a certificate (PEM or DER)",
+		    path);
+		free(path);
+	}
+	sb_free(&why);
 	pki_buf_free(buf, len);
 	return cert;
 }

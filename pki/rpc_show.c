@@ -3,7 +3,9 @@
  * certificate-request`.  Each returns {"style": "brief"|"detail",
  * "<list>": [ {certificate description}, ... ]} with the members of
  * pki_cert_info() plus the identifier; an unknown name is an error, an
- * empty store an empty list (Junos then prints nothing).
+ * empty store an empty list (Junos then prints nothing).  Listing all, an
+ * object whose file cannot be read is left out and named in "skipped":
+ * [{"identifier", "reason"}].
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +74,7 @@ show_list(struct pki_store *st, const json_t *in, const char *key,
 {
 	bool detail = pki_rpc_flag(in, "detail");
 	const char *name = pki_rpc_str(in, key);
-	json_t *arr = json_array(), *o;
+	json_t *arr = json_array(), *skipped = json_array(), *o, *out;
 	char **names = NULL;
 	size_t i;
 
@@ -90,17 +92,33 @@ show_list(struct pki_store *st, const json_t *in, const char *key,
 			goto fail;
 		}
 		for (i = 0; names[i] != NULL; i++) {
-			if ((o = one(st, names[i], detail, err)) == NULL)
-				goto fail;
-			json_array_append_new(arr, o);
+			struct sb why;
+
+			if ((o = one(st, names[i], detail, err)) != NULL) {
+				json_array_append_new(arr, o);
+				continue;
+			}
+			/* One damaged file does not hide the others. */
+			sb_init(&why);
+			sb_puts(&why, strncmp(sb_str(err), "error: ", 7) == 0 ?
+			    sb_str(err) + 7 : sb_str(err));
+			json_array_append_new(skipped, json_pack("{s:s, s:s}",
+			    "identifier", names[i], "reason", sb_str(&why)));
+			sb_free(&why);
+			sb_reset(err);
 		}
 		pki_names_free(names);
 	}
-	return json_pack("{s:s, s:o}", "style", detail ? "detail" : "brief",
+	out = json_pack("{s:s, s:o}", "style", detail ? "detail" : "brief",
 	    list, arr);
+	if (json_array_size(skipped) > 0)
+		json_object_set(out, "skipped", skipped);
+	json_decref(skipped);
+	return out;
 fail:
 	pki_names_free(names);
 	json_decref(arr);
+	json_decref(skipped);
 	return NULL;
 }
 

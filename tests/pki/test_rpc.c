@@ -4,6 +4,7 @@
  * rendered by pki_renderers[] so data and text stay in step.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/render.h"
 #include "pki/pki_int.h"
@@ -205,6 +206,29 @@ START_TEST(test_self_signed_show)
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
 	    "  Keypair Location: Keypair generated locally\n"));
 	json_decref(r);
+
+	/* A damaged file in the store is named; the others still show. */
+	{
+		char *bad = pki_store_path(t_st, PKI_KIND_CERT, "b0");
+		char want[600];
+
+		t_write(bad, "garbage", 7);
+		r = t_rpc(SHOW_LOCAL, NULL, &err);
+		ck_assert_msg(r != NULL, "%s", sb_str(&err));
+		r_text(SHOW_LOCAL, r, &txt);
+		ck_assert_ptr_nonnull(strstr(sb_str(&txt),
+		    "Certificate identifier: c1\n"));
+		snprintf(want, sizeof(want), "warning: certificate-id b0 "
+		    "skipped: %s is not a certificate (PEM or DER)\n", bad);
+		ck_assert_ptr_nonnull(strstr(sb_str(&txt), want));
+		json_decref(r);
+		/* Asked for by name it is an error, naming the file. */
+		ck_assert_ptr_null(t_rpc(SHOW_LOCAL,
+		    "{\"certificate-id\":\"b0\"}", &err));
+		ck_assert_ptr_nonnull(strstr(sb_str(&err), bad));
+		unlink(bad);
+		free(bad);
+	}
 
 	/* Self-signed and no CA: verification fails. */
 	ck_assert_ptr_null(t_rpc("request-security-pki-local-certificate-"

@@ -445,6 +445,22 @@ START_TEST(test_ca_load_profiles)
 }
 END_TEST
 
+/* One name the library cannot take costs that profile only. */
+START_TEST(test_profiles_bad_name)
+{
+	static const struct pki_ca_profile p[] = {
+		{ .name = "good-1" }, { .name = "../bad" }, { .name = "good-2" },
+	};
+
+	ck_assert_uint_eq(pki_store_set_ca_profiles(t_st, p, 3), 1);
+	ck_assert_ptr_nonnull(pki_store_ca_profile(t_st, "good-1"));
+	ck_assert_ptr_nonnull(pki_store_ca_profile(t_st, "good-2"));
+	ck_assert_ptr_null(pki_store_ca_profile(t_st, "../bad"));
+	ck_assert_uint_eq(pki_store_set_ca_profiles(t_st, NULL, 0), 0);
+	ck_assert_ptr_null(pki_store_ca_profile(t_st, "good-1"));
+}
+END_TEST
+
 START_TEST(test_store_list_and_clear)
 {
 	struct sb err;
@@ -491,6 +507,7 @@ pki_store_suite(void)
 	    sizeof(load_cases) / sizeof(load_cases[0]));
 	tcase_add_test(tc, test_file_limits);
 	tcase_add_test(tc, test_ca_load_profiles);
+	tcase_add_test(tc, test_profiles_bad_name);
 	tcase_add_test(tc, test_store_list_and_clear);
 	suite_add_tcase(s, tc);
 	return s;
