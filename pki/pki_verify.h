@@ -72,6 +72,26 @@ bool pki_cert_has_identity(X509 *cert, enum pki_id_type type,
     const uint8_t *id, size_t len);
 
 /*
+ * Junos `remote-identity distinguished-name [container C] [wildcard W]`
+ * (iked checks each one given) against cert's subject, dn being C or W:
+ *   PKI_DN_EXACT      the subject is dn (X509_NAME_cmp)
+ *   PKI_DN_CONTAINER  dn's attributes appear in the subject in dn's order,
+ *                     one after another; the subject may have more before
+ *                     or after them
+ *   PKI_DN_WILDCARD   each of dn's attributes appears in the subject, in
+ *                     any order
+ * Values compare as X509_NAME_cmp does (case and inner spaces folded); a dn
+ * that is not a distinguished name never matches.
+ */
+enum pki_dn_match {
+	PKI_DN_EXACT,
+	PKI_DN_CONTAINER,
+	PKI_DN_WILDCARD,
+};
+const char *pki_dn_match_name(enum pki_dn_match m);
+bool pki_cert_dn_matches(X509 *cert, enum pki_dn_match how, const char *dn);
+
+/*
  * TLS material for mutual TLS (keymgr to the KME, ETSI GS QKD 014 5): local
  * certificate cert_id with its key pair, and pki_trust_store_new() of the
  * named profiles, read from st once.  The object does not refer to st, so

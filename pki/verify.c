@@ -1,14 +1,12 @@
 /*
  * verify: trust decisions.  Trust stores are built from the CA certificates
  * of CA profiles (and their CRLs, RFC 5280 6.3) and handed to
- * X509_verify_cert (RFC 5280 6.1 path validation); identities of IKE peers
- * are matched against the subject or subjectAltName (RFC 4945 3.1); local
- * certificates and keys are given to TLS (keymgr to the KME).
+ * X509_verify_cert (RFC 5280 6.1 path validation), the revocation of each
+ * certificate decided by its own CA profile.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -283,101 +281,3 @@ pki_ca_verify(struct pki_store *st, const char *profile, struct sb *err)
 	X509_free(cert);
 	return rc;
 }
-
-const char *
-pki_id_type_name(enum pki_id_type t)
-{
-	switch (t) {
-	case PKI_ID_IPV4_ADDR: return "ipv4-addr";
-	case PKI_ID_FQDN: return "fqdn";
-	case PKI_ID_RFC822: return "rfc822";
-	case PKI_ID_IPV6_ADDR: return "ipv6-addr";
-	case PKI_ID_DER_DN: return "der-asn1-dn";
-	case PKI_ID_DN_TEXT: return "distinguished-name";
-	}
-	return "?";
-}
-
-static bool
-verify_san_has(X509 *cert, int gtype, const uint8_t *id, size_t len,
-    bool nocase)
-{
-	GENERAL_NAMES *gens;
-	bool found = false;
-	int i;
-
-	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	for (i = 0; i < sk_GENERAL_NAME_num(gens) && !found; i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-		const ASN1_STRING *s;
-		size_t n;
-
-		if (g->type != gtype)
-			continue;
-		/* dNSName, rfc822Name, iPAddress share the ASN1_STRING. */
-		s = g->d.ia5;
-		n = (size_t)ASN1_STRING_length(s);
-		if (n != len)
-			continue;
-		found = nocase ? strncasecmp((const char *)
-		    ASN1_STRING_get0_data(s), (const char *)id, n) == 0 :
-		    memcmp(ASN1_STRING_get0_data(s), id, n) == 0;
-	}
-	GENERAL_NAMES_free(gens);
-	return found;
-}
-
-static bool
-verify_dn_equal(X509 *cert, X509_NAME *dn)
-{
-	return dn != NULL &&
-	    X509_NAME_cmp(dn, X509_get_subject_name(cert)) == 0;
-}
-
-bool
-pki_cert_has_identity(X509 *cert, enum pki_id_type type, const uint8_t *id,
-    size_t len)
-{
-	const unsigned char *p = id;
-	X509_NAME *dn = NULL;
-	struct sb why;
-	char *text;
-	bool ok = false;
-
-	if (cert == NULL || id == NULL || len == 0)
-		return false;
-	switch (type) {
-	case PKI_ID_IPV4_ADDR:
-		return len == 4 && verify_san_has(cert, GEN_IPADD, id, 4,
-		    false);
-	case PKI_ID_IPV6_ADDR:
-		return len == 16 && verify_san_has(cert, GEN_IPADD, id, 16,
-		    false);
-	case PKI_ID_FQDN:
-		/* RFC 4945 3.1.2: compared case-insensitively. */
-		return verify_san_has(cert, GEN_DNS, id, len, true);
-	case PKI_ID_RFC822:
-		return verify_san_has(cert, GEN_EMAIL, id, len, true);
-	case PKI_ID_DER_DN:
-		/* RFC 4945 3.1.5: the DER of the subject, all of it. */
-		if (len > PKI_FILE_MAX)
-			return false;
-		dn = d2i_X509_NAME(NULL, &p, (long)len);
-		ok = dn != NULL && p == id + len && verify_dn_equal(cert, dn);
-		break;
-	case PKI_ID_DN_TEXT:
-		if (len > PKI_SUBJECT_MAX || memchr(id, '\0', len) != NULL)
-			return false;
-		text = xstrndup((const char *)id, len);
-		sb_init(&why);
-		dn = pki_dn_parse(text, true, &why);
-		ok = verify_dn_equal(cert, dn);
-		sb_free(&why);
-		free(text);
-		break;
-	}
-	X509_NAME_free(dn);
-	ERR_clear_error();
-	return ok;
-}
-

@@ -1,8 +1,9 @@
 /*
  * test_verify: CA and local certificate verification (success, unknown CA,
  * expired, not yet valid), CRL revocation through a use-crl CA profile,
- * chains with an intermediate, IKE identity matching (a table), and the
- * TLS helpers keymgr uses.
+ * chains with an intermediate, revocation per CA profile, IKE identity
+ * matching (tables: ID payloads, Junos DN container | wildcard, SANs with
+ * an embedded NUL), and the TLS material keymgr uses, through a handshake.
  */
 #include <arpa/inet.h>
 
@@ -11,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "pki/pki_int.h"
 #include "pki/pki_verify.h"
@@ -413,6 +415,87 @@ START_TEST(test_identity)
 }
 END_TEST
 
+/* Junos remote-identity distinguished-name container | wildcard. */
+static const struct {
+	enum pki_dn_match how;
+	const char *dn;
+	bool want;
+} dn_cases[] = {
+	{ PKI_DN_EXACT, "C=us, ST=ca, L=sunnyvale, O=juniper, OU=sales, CN=bob",
+	    true },
+	{ PKI_DN_EXACT, "C=us, ST=ca, L=sunnyvale, O=juniper, OU=sales",
+	    false },
+	{ PKI_DN_CONTAINER, "C=us, ST=ca, L=sunnyvale, O=juniper", true },
+	{ PKI_DN_CONTAINER, "O=juniper, OU=sales, CN=bob", true },
+	{ PKI_DN_CONTAINER, "O=JUNIPER,OU=Sales", true },
+	{ PKI_DN_CONTAINER, "C=us, ST=ca, L=sunnyvale, O=juniper, OU=sales, "
+	    "CN=bob", true },
+	{ PKI_DN_CONTAINER, "OU=sales, O=juniper", false },	/* order */
+	{ PKI_DN_CONTAINER, "C=us, O=juniper", false },		/* a gap */
+	{ PKI_DN_CONTAINER, "O=juniper, OU=marketing", false },
+	{ PKI_DN_CONTAINER, "O=juniper, OU=sales, CN=bob, CN=x", false },
+	{ PKI_DN_WILDCARD, "CN=bob, O=juniper", true },
+	{ PKI_DN_WILDCARD, "OU=sales, C=us, CN=bob", true },
+	{ PKI_DN_WILDCARD, "CN=BOB", true },
+	{ PKI_DN_WILDCARD, "CN=alice, O=juniper", false },
+	{ PKI_DN_WILDCARD, "CN=bob, CN=bob", false },	/* one CN only */
+	{ PKI_DN_WILDCARD, "DC=juniper", false },
+	{ PKI_DN_WILDCARD, "not a dn", false },
+	{ PKI_DN_CONTAINER, "", false },
+};
+
+START_TEST(test_dn_match)
+{
+	EVP_PKEY *k = t_key_ec();
+	X509 *c = t_cert(k, "x", NULL, NULL, -60, DAY, false, NULL);
+	struct sb err;
+	X509_NAME *dn;
+
+	sb_init(&err);
+	dn = pki_dn_parse("C=us, ST=ca, L=sunnyvale, O=juniper, OU=sales, "
+	    "CN=bob", true, &err);
+	ck_assert_ptr_nonnull(dn);
+	X509_set_subject_name(c, dn);
+	ck_assert(pki_cert_dn_matches(c, dn_cases[_i].how, dn_cases[_i].dn) ==
+	    dn_cases[_i].want);
+	ck_assert(!pki_cert_dn_matches(c, dn_cases[_i].how, NULL));
+	X509_NAME_free(dn);
+	X509_free(c);
+	EVP_PKEY_free(k);
+	sb_free(&err);
+}
+END_TEST
+
+/* A SAN with an embedded NUL matches only all of itself. */
+START_TEST(test_san_embedded_nul)
+{
+	static const char san[] = "gw.example.net\0a.evil";
+	static const char other[] = "gw.example.net\0b.evil";
+	EVP_PKEY *k = t_key_ec();
+	X509 *c = t_cert(k, "x", NULL, NULL, -60, DAY, false, NULL);
+	GENERAL_NAMES *gens = GENERAL_NAMES_new();
+	GENERAL_NAME *g = GENERAL_NAME_new();
+	ASN1_IA5STRING *s = ASN1_IA5STRING_new();
+
+	ck_assert_int_eq(ASN1_STRING_set(s, san, sizeof(san) - 1), 1);
+	GENERAL_NAME_set0_value(g, GEN_DNS, s);
+	sk_GENERAL_NAME_push(gens, g);
+	ck_assert_int_eq(X509_add1_ext_i2d(c, NID_subject_alt_name, gens, 0,
+	    X509V3_ADD_DEFAULT), 1);
+	GENERAL_NAMES_free(gens);
+	ck_assert(pki_cert_has_identity(c, PKI_ID_FQDN, (const uint8_t *)san,
+	    sizeof(san) - 1));
+	ck_assert(pki_cert_has_identity(c, PKI_ID_FQDN, (const uint8_t *)
+	    "GW.EXAMPLE.NET\0A.EVIL", sizeof(san) - 1));
+	ck_assert(!pki_cert_has_identity(c, PKI_ID_FQDN,
+	    (const uint8_t *)other, sizeof(other) - 1));
+	ck_assert(!pki_cert_has_identity(c, PKI_ID_FQDN,
+	    (const uint8_t *)"gw.example.net", 14));
+	X509_free(c);
+	EVP_PKEY_free(k);
+}
+END_TEST
+
 /*
  * A TLS handshake in memory (a BIO pair, no network): client ctx against a
  * server with cert/key.  Returns the client's verify result, or -1 when the
@@ -541,6 +624,9 @@ pki_verify_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(id, test_identity, 0,
 	    sizeof(id_cases) / sizeof(id_cases[0]));
+	tcase_add_loop_test(id, test_dn_match, 0,
+	    sizeof(dn_cases) / sizeof(dn_cases[0]));
+	tcase_add_test(id, test_san_embedded_nul);
 	suite_add_tcase(s, id);
 	return s;
 }
