@@ -212,16 +212,21 @@ cert_entry_utf8(const X509_NAME_ENTRY *e)
 	return out;
 }
 
-/* [{"name": "organization-name", "value": "juniper"}, ...] */
+/*
+ * {"distinguished-name": {"organization-name": "juniper", ...}} (pki.md 4),
+ * in the order of cert_dn_fields; an attribute given twice is an array.
+ */
 static json_t *
 cert_dn_json(const X509_NAME *dn)
 {
-	json_t *arr = json_array();
+	json_t *o = json_object(), *prev;
 	size_t f;
 	int i;
 
 	for (f = 0; f < sizeof(cert_dn_fields) / sizeof(cert_dn_fields[0]);
 	    f++) {
+		const char *key = cert_dn_fields[f].key;
+
 		for (i = 0; i < X509_NAME_entry_count(dn); i++) {
 			const X509_NAME_ENTRY *e = X509_NAME_get_entry(dn, i);
 			char *v;
@@ -230,12 +235,19 @@ cert_dn_json(const X509_NAME *dn)
 			    cert_dn_fields[f].nid)
 				continue;
 			v = cert_entry_utf8(e);
-			json_array_append_new(arr, json_pack("{s:s, s:s}",
-			    "name", cert_dn_fields[f].key, "value", v));
+			prev = json_object_get(o, key);
+			if (prev == NULL) {
+				json_object_set_new(o, key, json_string(v));
+			} else if (json_is_array(prev)) {
+				json_array_append_new(prev, json_string(v));
+			} else {
+				json_object_set_new(o, key, json_pack("[O, s]",
+				    prev, v));
+			}
 			free(v);
 		}
 	}
-	return arr;
+	return json_pack("{s:o}", "distinguished-name", o);
 }
 
 /* "DC=juniper, CN=local, ..." in certificate order (pki.md 3). */
@@ -336,6 +348,16 @@ cert_san_json(const GENERAL_NAMES *gens)
 	return o;
 }
 
+/* o[list] = {item: arr} (pki.md 4's *-list elements); nothing when empty. */
+static void
+cert_set_list(json_t *o, const char *list, const char *item, json_t *arr)
+{
+	if (json_array_size(arr) > 0)
+		json_object_set_new(o, list, json_pack("{s:o}", item, arr));
+	else
+		json_decref(arr);
+}
+
 /* CRL distribution points and OCSP URIs (RFC 5280 4.2.1.13, 4.2.2.1). */
 static json_t *
 cert_uris(X509 *cert)
@@ -379,8 +401,9 @@ cert_uris(X509 *cert)
 		    (size_t)ASN1_STRING_length(s)));
 	}
 	AUTHORITY_INFO_ACCESS_free(aia);
-	json_object_set_new(o, "distribution-crl", crl);
-	json_object_set_new(o, "authority-information-access-ocsp", ocsp);
+	cert_set_list(o, "distribution-crl-list", "distribution-crl", crl);
+	cert_set_list(o, "authority-information-access-ocsp-list",
+	    "authority-information-access-ocsp", ocsp);
 	return o;
 }
 
@@ -457,42 +480,58 @@ cert_set_str(json_t *o, const char *key, char *v)
 	free(v);
 }
 
+/*
+ * pki.md 4's pkid-x509-certificate-information members; brief: issued-to,
+ * issued-by, validity, public-key.
+ */
 json_t *
 pki_cert_info(X509 *cert, bool detail)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *v = json_object(), *pk = json_object();
+	const ASN1_BIT_STRING *bs;
 	char when[40];
 	GENERAL_NAMES *gens;
+	char *sha1, *md5;
 
-	cert_set_str(o, "issued-to", cert_common_name(
-	    X509_get_subject_name(cert)));
-	cert_set_str(o, "issued-by", cert_dn_oneline(
-	    X509_get_issuer_name(cert)));
+	if (!detail) {
+		cert_set_str(o, "issued-to", cert_common_name(
+		    X509_get_subject_name(cert)));
+		cert_set_str(o, "issued-by", cert_dn_oneline(
+		    X509_get_issuer_name(cert)));
+	} else {
+		json_object_set_new(o, "version",
+		    json_integer(X509_get_version(cert) + 1));
+		json_object_set_new(o, "serial-number-list", json_object());
+		cert_set_str(json_object_get(o, "serial-number-list"),
+		    "serial-number-x509", cert_serial(cert));
+		json_object_set_new(o, "issuer-name",
+		    cert_dn_json(X509_get_issuer_name(cert)));
+		json_object_set_new(o, "subject-name",
+		    cert_dn_json(X509_get_subject_name(cert)));
+		json_object_set_new(o, "subject-string-list", json_object());
+		cert_set_str(json_object_get(o, "subject-string-list"),
+		    "subject-string", cert_dn_string(
+		    X509_get_subject_name(cert)));
+		gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
+		    NULL);
+		json_object_set_new(o, "alternate-subject",
+		    cert_san_json(gens));
+		GENERAL_NAMES_free(gens);
+	}
 	if (pki_time_junos(X509_get0_notBefore(cert), when, sizeof(when)) == 0)
-		json_object_set_new(o, "not-before", json_string(when));
+		json_object_set_new(v, "not-before", json_string(when));
 	if (pki_time_junos(X509_get0_notAfter(cert), when, sizeof(when)) == 0)
-		json_object_set_new(o, "not-after", json_string(when));
-	cert_pubkey_json(o, X509_get0_pubkey(cert));
+		json_object_set_new(v, "not-after", json_string(when));
+	json_object_set_new(o, "validity", v);
+	cert_pubkey_json(pk, X509_get0_pubkey(cert));
+	json_object_set_new(o, "public-key", pk);
 	if (!detail)
 		return o;
-	json_object_set_new(o, "version",
-	    json_integer(X509_get_version(cert) + 1));
-	cert_set_str(o, "serial-number", cert_serial(cert));
-	json_object_set_new(o, "issuer-name",
-	    cert_dn_json(X509_get_issuer_name(cert)));
-	json_object_set_new(o, "subject-name",
-	    cert_dn_json(X509_get_subject_name(cert)));
-	cert_set_str(o, "subject-string", cert_dn_string(
-	    X509_get_subject_name(cert)));
-	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	json_object_set_new(o, "alternate-subject", cert_san_json(gens));
-	GENERAL_NAMES_free(gens);
-	{
-		const ASN1_BIT_STRING *bs = X509_get0_pubkey_bitstr(cert);
-
-		cert_set_str(o, "key-contents", pki_hex_colon(
-		    ASN1_STRING_get0_data(bs), (size_t)ASN1_STRING_length(bs)));
-	}
+	bs = X509_get0_pubkey_bitstr(cert);
+	json_object_set_new(o, "public-key-contents-list", json_object());
+	cert_set_str(json_object_get(o, "public-key-contents-list"),
+	    "key-contents", pki_hex_colon(ASN1_STRING_get0_data(bs),
+	    (size_t)ASN1_STRING_length(bs)));
 	json_object_set_new(o, "signature-algorithm", json_string(OBJ_nid2ln(
 	    X509_get_signature_nid(cert))));
 	{
@@ -501,9 +540,15 @@ pki_cert_info(X509 *cert, bool detail)
 		json_object_update(o, uris);
 		json_decref(uris);
 	}
-	json_object_set_new(o, "key-usage", cert_key_usage(cert));
-	cert_set_str(o, "fingerprint-sha1", pki_fingerprint(cert, "SHA1"));
-	cert_set_str(o, "fingerprint-md5", pki_fingerprint(cert, "MD5"));
+	cert_set_list(o, "key-usage-list", "key-usage", cert_key_usage(cert));
+	/* One <fingerprint>: contents and algorithms, in step. */
+	sha1 = pki_fingerprint(cert, "SHA1");
+	md5 = pki_fingerprint(cert, "MD5");
+	json_object_set_new(o, "fingerprint", json_pack("{s:[s?, s?], "
+	    "s:[s, s]}", "fingerprint-content", sha1, md5,
+	    "fingerprint-hash-algorithm", "sha1", "md5"));
+	free(sha1);
+	free(md5);
 	ERR_clear_error();
 	return o;
 }

@@ -173,20 +173,35 @@ rd_dn_label(const char *key)
 	return key;
 }
 
-/* "    Organization: juniper, Country: us, Common name: Root" */
+/*
+ * "    Organization: juniper, Country: us, Common name: Root" from
+ * {"distinguished-name": {"organization-name": "juniper", ...}}; a value
+ * may be an array (an attribute given twice).
+ */
 static void
-rd_dn(const char *title, const json_t *dn, struct sb *out)
+rd_dn(const char *title, const json_t *name, struct sb *out)
 {
+	const json_t *dn = json_object_get(name, "distinguished-name");
+	const char *key;
+	bool first = true;
+	json_t *v, *x;
 	size_t i;
-	json_t *e;
 
 	sb_printf(out, "  %s:\n    ", title);
-	json_array_foreach(dn, i, e) {
-		sb_printf(out, "%s%s: %s", i ? ", " : "",
-		    rd_dn_label(json_string_value(json_object_get(e, "name")) ?
-		    json_string_value(json_object_get(e, "name")) : "?"),
-		    json_string_value(json_object_get(e, "value")) ?
-		    json_string_value(json_object_get(e, "value")) : "");
+	json_object_foreach((json_t *)dn, key, v) {
+		if (!json_is_array(v)) {
+			sb_printf(out, "%s%s: %s", first ? "" : ", ",
+			    rd_dn_label(key), json_string_value(v) ?
+			    json_string_value(v) : "");
+			first = false;
+			continue;
+		}
+		json_array_foreach(v, i, x) {
+			sb_printf(out, "%s%s: %s", first ? "" : ", ",
+			    rd_dn_label(key), json_string_value(x) ?
+			    json_string_value(x) : "");
+			first = false;
+		}
 	}
 	sb_putc(out, '\n');
 }
@@ -212,7 +227,8 @@ rd_alt_subject(const json_t *alt, struct sb *out)
 static void
 rd_validity(const json_t *c, struct sb *out)
 {
-	const char *nb = rd_opt(c, "not-before"), *na = rd_opt(c, "not-after");
+	const json_t *v = json_object_get(c, "validity");
+	const char *nb = rd_opt(v, "not-before"), *na = rd_opt(v, "not-after");
 
 	sb_printf(out, "  Validity:\n    Not before: %s\n    Not after: %s\n",
 	    nb ? nb : "", na ? na : "");
@@ -227,6 +243,13 @@ rd_pubkey(const json_t *c, struct sb *out)
 	    alg ? alg : "unknown",
 	    (long long)json_integer_value(json_object_get(c,
 	    "public-key-length")));
+}
+
+/* A cert's {"public-key": {...}}; a request has the members itself. */
+static const json_t *
+rd_cert_pubkey(const json_t *c)
+{
+	return json_object_get(c, "public-key");
 }
 
 /* pki.md 3: key contents, 20 bytes a line, indented 4. */
@@ -249,6 +272,13 @@ rd_key_contents(const char *hex, struct sb *out)
 			sb_putc(out, ':');
 	}
 	sb_putc(out, '\n');
+}
+
+/* The item array of a *-list element: {"distribution-crl": [...]}. */
+static const json_t *
+rd_list(const json_t *c, const char *list, const char *item)
+{
+	return json_object_get(json_object_get(c, list), item);
 }
 
 static void
@@ -281,34 +311,56 @@ rd_key_usage(const json_t *arr, struct sb *out)
 	sb_putc(out, '\n');
 }
 
+/* The certificate's one <fingerprint>: contents and algorithms in step. */
+static void
+rd_cert_fingerprints(const json_t *c, struct sb *out)
+{
+	const json_t *fp = json_object_get(c, "fingerprint");
+	const json_t *content = json_object_get(fp, "fingerprint-content");
+	const json_t *alg = json_object_get(fp, "fingerprint-hash-algorithm");
+	size_t i;
+	json_t *x;
+
+	sb_puts(out, "  Fingerprint:\n");
+	json_array_foreach(content, i, x) {
+		const char *a = json_string_value(json_array_get(alg, i));
+
+		sb_printf(out, "    %s (%s)\n", json_string_value(x) ?
+		    json_string_value(x) : "", a ? a : "?");
+	}
+}
+
 /* The detail block after "Certificate identifier:" (pki.md 3). */
 static void
 rd_cert_detail(const json_t *c, bool ca, struct sb *out)
 {
-	const char *subj = rd_opt(c, "subject-string");
+	const char *subj = rd_opt(json_object_get(c, "subject-string-list"),
+	    "subject-string");
+	const char *serial = rd_opt(json_object_get(c, "serial-number-list"),
+	    "serial-number-x509");
 
 	sb_printf(out, "  Certificate version: %lld\n",
 	    (long long)json_integer_value(json_object_get(c, "version")));
-	sb_printf(out, "  Serial number: %s\n",
-	    rd_opt(c, "serial-number") ? rd_opt(c, "serial-number") : "");
+	sb_printf(out, "  Serial number: %s\n", serial ? serial : "");
 	rd_dn("Issuer", json_object_get(c, "issuer-name"), out);
 	rd_dn("Subject", json_object_get(c, "subject-name"), out);
 	sb_printf(out, "  Subject string:\n    %s\n", subj ? subj : "");
 	rd_alt_subject(json_object_get(c, "alternate-subject"), out);
 	rd_validity(c, out);
-	rd_pubkey(c, out);
-	rd_key_contents(rd_opt(c, "key-contents"), out);
+	rd_pubkey(rd_cert_pubkey(c), out);
+	rd_key_contents(rd_opt(json_object_get(c, "public-key-contents-list"),
+	    "key-contents"), out);
 	sb_printf(out, "  Signature algorithm: %s\n",
 	    rd_opt(c, "signature-algorithm") ?
 	    rd_opt(c, "signature-algorithm") : "");
-	rd_uri_list("Distribution CRL", json_object_get(c, "distribution-crl"),
-	    out);
-	rd_uri_list("Authority Information Access OCSP",
-	    json_object_get(c, "authority-information-access-ocsp"), out);
+	rd_uri_list("Distribution CRL", rd_list(c, "distribution-crl-list",
+	    "distribution-crl"), out);
+	rd_uri_list("Authority Information Access OCSP", rd_list(c,
+	    "authority-information-access-ocsp-list",
+	    "authority-information-access-ocsp"), out);
 	if (ca)
-		rd_key_usage(json_object_get(c, "key-usage"), out);
-	sb_puts(out, "  Fingerprint:\n");
-	rd_fingerprints(c, "    ", out);
+		rd_key_usage(rd_list(c, "key-usage-list", "key-usage"), out);
+	rd_cert_fingerprints(c, out);
 	if (!ca)
 		sb_puts(out, "  Auto-re-enrollment:\n"
 		    "    Status: Disabled\n"
@@ -323,7 +375,7 @@ rd_cert_brief(const json_t *c, struct sb *out)
 	sb_printf(out, "  Issued to: %s, Issued by: %s\n", to ? to : "",
 	    by ? by : "");
 	rd_validity(c, out);
-	rd_pubkey(c, out);
+	rd_pubkey(rd_cert_pubkey(c), out);
 }
 
 /* Objects a listing left out because their files are damaged (rpc_show.c). */
@@ -348,7 +400,8 @@ rd_skipped(const json_t *d, const char *what, struct sb *out)
 static int
 rd_show_certs(const json_t *d, bool ca, struct sb *out)
 {
-	const json_t *list = json_object_get(d, "certificates");
+	const json_t *list = rd_list(d, "x509-pki-certificate-info-list",
+	    "pkid-x509-certificate-information");
 	const char *style = rd_opt(d, "style");
 	bool detail = style != NULL && strcmp(style, "detail") == 0;
 	size_t i;
@@ -400,7 +453,8 @@ rd_show_ca(const json_t *d, struct sb *out)
 static int
 rd_show_request(const json_t *d, struct sb *out)
 {
-	const json_t *list = json_object_get(d, "requests");
+	const json_t *list = rd_list(d, "certificate-request-list",
+	    "certificate-request");
 	const char *style = rd_opt(d, "style");
 	bool detail = style != NULL && strcmp(style, "detail") == 0;
 	size_t i;

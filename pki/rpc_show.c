@@ -1,8 +1,10 @@
 /*
  * rpc_show: `show security pki local-certificate | ca-certificate |
- * certificate-request`.  Each returns {"style": "brief"|"detail",
- * "<list>": [ {certificate description}, ... ]} with the members of
- * pki_cert_info() plus the identifier; an unknown name is an error, an
+ * certificate-request`.  Each returns {"style": "brief"|"detail", LIST:
+ * {ITEM: [ {description}, ... ]}}: for certificates Junos' own
+ * x509-pki-certificate-info-list of pkid-x509-certificate-information
+ * (pki.md 4, the members of pki_cert_info() after the identifier), for
+ * requests certificate-request-list of certificate-request (ours); an unknown name is an error, an
  * empty store an empty list (Junos then prints nothing).  Listing all, an
  * object whose file cannot be read is left out and named in "skipped":
  * [{"identifier", "reason"}].
@@ -12,8 +14,27 @@
 
 #include "pki/pki_int.h"
 
+/* Junos' element names (pki.md 4); | display xml shows them as they are. */
+#define SHOW_CERT_LIST "x509-pki-certificate-info-list"
+#define SHOW_CERT_ITEM "pkid-x509-certificate-information"
+
 typedef json_t *(*show_one_fn)(struct pki_store *, const char *, bool,
     struct sb *);
+
+/* identifier first, as in pki.md 4, then ca-profile (CA only), the rest. */
+static json_t *
+show_info(X509 *cert, const char *identifier, const char *profile,
+    bool detail)
+{
+	json_t *o = json_pack("{s:s}", "identifier", identifier);
+	json_t *info = pki_cert_info(cert, detail);
+
+	if (profile != NULL)
+		json_object_set_new(o, "ca-profile", json_string(profile));
+	json_object_update(o, info);
+	json_decref(info);
+	return o;
+}
 
 static json_t *
 show_local_one(struct pki_store *st, const char *id, bool detail,
@@ -24,9 +45,8 @@ show_local_one(struct pki_store *st, const char *id, bool detail,
 
 	if (cert == NULL)
 		return NULL;
-	o = pki_cert_info(cert, detail);
+	o = show_info(cert, id, NULL, detail);
 	X509_free(cert);
-	json_object_set_new(o, "identifier", json_string(id));
 	/* pki.md 3: "Keypair Location: Keypair generated locally" */
 	json_object_set_new(o, "keypair-location", json_string(
 	    !pki_has_key(st, id) ? "Keypair not found" :
@@ -45,11 +65,9 @@ show_ca_one(struct pki_store *st, const char *profile, bool detail,
 
 	if (cert == NULL)
 		return NULL;
-	o = pki_cert_info(cert, detail);
+	o = show_info(cert, p != NULL && p->ca_identity != NULL ?
+	    p->ca_identity : profile, profile, detail);
 	X509_free(cert);
-	json_object_set_new(o, "ca-profile", json_string(profile));
-	json_object_set_new(o, "identifier", json_string(
-	    p != NULL && p->ca_identity != NULL ? p->ca_identity : profile));
 	return o;
 }
 
@@ -70,7 +88,8 @@ show_request_one(struct pki_store *st, const char *id, bool detail,
 
 static json_t *
 show_list(struct pki_store *st, const json_t *in, const char *key,
-    const char *kind, const char *list, show_one_fn one, struct sb *err)
+    const char *kind, const char *list, const char *item, show_one_fn one,
+    struct sb *err)
 {
 	bool detail = pki_rpc_flag(in, "detail");
 	const char *name = pki_rpc_str(in, key);
@@ -109,8 +128,9 @@ show_list(struct pki_store *st, const json_t *in, const char *key,
 		}
 		pki_names_free(names);
 	}
-	out = json_pack("{s:s, s:o}", "style", detail ? "detail" : "brief",
-	    list, arr);
+	/* pki.md 4: <x509-pki-certificate-info-list> of <pkid-...> */
+	out = json_pack("{s:s, s:{s:o}}", "style", detail ? "detail" : "brief",
+	    list, item, arr);
 	if (json_array_size(skipped) > 0)
 		json_object_set(out, "skipped", skipped);
 	json_decref(skipped);
@@ -126,19 +146,20 @@ json_t *
 pki_rpc_show_local(struct pki_store *st, const json_t *in, struct sb *err)
 {
 	return show_list(st, in, "certificate-id", PKI_KIND_CERT,
-	    "certificates", show_local_one, err);
+	    SHOW_CERT_LIST, SHOW_CERT_ITEM, show_local_one, err);
 }
 
 json_t *
 pki_rpc_show_ca(struct pki_store *st, const json_t *in, struct sb *err)
 {
-	return show_list(st, in, "ca-profile", PKI_KIND_CA, "certificates",
-	    show_ca_one, err);
+	return show_list(st, in, "ca-profile", PKI_KIND_CA, SHOW_CERT_LIST,
+	    SHOW_CERT_ITEM, show_ca_one, err);
 }
 
 json_t *
 pki_rpc_show_request(struct pki_store *st, const json_t *in, struct sb *err)
 {
-	return show_list(st, in, "certificate-id", PKI_KIND_REQ, "requests",
-	    show_request_one, err);
+	return show_list(st, in, "certificate-id", PKI_KIND_REQ,
+	    "certificate-request-list", "certificate-request", show_request_one,
+	    err);
 }

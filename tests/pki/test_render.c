@@ -52,12 +52,13 @@ static const struct {
 	  "CA certificate for profile myCA loaded successfully\n" },
 	/* pki.md 3, brief [VERBATIM] */
 	{ "show-security-pki-local-certificate",
-	  "{\"style\":\"brief\",\"certificates\":[{\"identifier\":"
-	  "\"p1-acme-cert\",\"issued-to\":\"p1.jnpr.cz\",\"issued-by\":"
-	  "\"C = US, O = Let's Encrypt, CN = R13\",\"not-before\":"
-	  "\"01- 2-2026 09:55 UTC\",\"not-after\":\"04- 2-2026 09:55 UTC\","
-	  "\"public-key-algorithm\":\"rsaEncryption\",\"public-key-length\":"
-	  "2048,\"keypair-location\":\"Keypair generated locally\"}]}",
+	  "{\"style\":\"brief\",\"x509-pki-certificate-info-list\":{\"pkid-x5"
+	  "09-certificate-information\":[{\"identifier\":\"p1-acme-cert\",\"i"
+	  "ssued-to\":\"p1.jnpr.cz\",\"issued-by\":\"C = US, O = Let's Encryp"
+	  "t, CN = R13\",\"validity\":{\"not-before\":\"01- 2-2026 09:55 UTC"
+	  "\",\"not-after\":\"04- 2-2026 09:55 UTC\"},\"public-key\":{\"publi"
+	  "c-key-algorithm\":\"rsaEncryption\",\"public-key-length\":2048},\""
+	  "keypair-location\":\"Keypair generated locally\"}]}}",
 	  "\n"
 	  "LSYS: root-logical-system\n"
 	  "Certificate identifier: p1-acme-cert\n"
@@ -69,35 +70,31 @@ static const struct {
 	  "  Keypair Location: Keypair generated locally\n" },
 	/* pki.md 3, detail [VERBATIM], the key contents cut to two lines */
 	{ "show-security-pki-local-certificate",
-	  "{\"style\":\"detail\",\"certificates\":[{\"identifier\":"
-	  "\"mynewcert\",\"version\":3,\"serial-number\":\"00043da0\","
-	  "\"issuer-name\":[{\"name\":\"organization-name\",\"value\":"
-	  "\"juniper\"},{\"name\":\"country-name\",\"value\":\"us\"},"
-	  "{\"name\":\"common-name\",\"value\":\"Root\"}],"
-	  "\"subject-name\":[{\"name\":\"organization-name\",\"value\":"
-	  "\"juniper\"},{\"name\":\"organizational-unit-name\",\"value\":"
-	  "\"marketing\"},{\"name\":\"state\",\"value\":\"california\"},"
-	  "{\"name\":\"locality-name\",\"value\":\"sunnyvale\"},"
-	  "{\"name\":\"common-name\",\"value\":\"local\"},"
-	  "{\"name\":\"domain-component\",\"value\":\"juniper\"}],"
-	  "\"subject-string\":\"DC=juniper, CN=local, OU=marketing, "
-	  "O=juniper, L=sunnyvale, ST=california, C=us\","
-	  "\"alternate-subject\":{\"email\":\"test@juniper.net\","
-	  "\"domain-name\":\"juniper.net\"},"
-	  "\"not-before\":\"04-21-2017 19:22 UTC\","
-	  "\"not-after\":\"04- 3-2018 09:13 UTC\","
-	  "\"public-key-algorithm\":\"rsaEncryption\","
-	  "\"public-key-length\":1024,\"key-contents\":"
-	  "\"30:81:89:02:81:81:00:b4:af:4d:d4:52:aa:89:16:98:ee:98:b3:e9:"
-	  "da:e3:6f:ef:09:c0:85:00:90:8f:78:48:da:5d:46:47:3c:28:3e:d0\","
-	  "\"signature-algorithm\":\"sha256WithRSAEncryption\","
-	  "\"distribution-crl\":[\"http://10.204.128.120:8080/crl-as-der/"
-	  "currentcrl-292.crl?id=292\"],"
-	  "\"authority-information-access-ocsp\":"
-	  "[\"http://10.204.128.120:8090/Root/\"],"
-	  "\"fingerprint-sha1\":\"a2:95:2f:e5:db:7b:45:42:70:3a:61:1b:5d:aa:"
-	  "63:3f:73:b5:3d:5d\",\"fingerprint-md5\":\"84:0e:ab:53:dc:aa:e1:"
-	  "4a:1a:6e:4e:ab:bc:87:af:4d\"}]}",
+	  "{\"style\":\"detail\",\"x509-pki-certificate-info-list\":{\"pkid-x"
+	  "509-certificate-information\":[{\"identifier\":\"mynewcert\",\"ver"
+	  "sion\":3,\"serial-number-list\":{\"serial-number-x509\":\"00043da0"
+	  "\"},\"issuer-name\":{\"distinguished-name\":{\"organization-name\""
+	  ":\"juniper\",\"country-name\":\"us\",\"common-name\":\"Root\"}},\""
+	  "subject-name\":{\"distinguished-name\":{\"organization-name\":\"ju"
+	  "niper\",\"organizational-unit-name\":\"marketing\",\"state\":\"cal"
+	  "ifornia\",\"locality-name\":\"sunnyvale\",\"common-name\":\"local"
+	  "\",\"domain-component\":\"juniper\"}},\"subject-string-list\":{\"s"
+	  "ubject-string\":\"DC=juniper, CN=local, OU=marketing, O=juniper, L"
+	  "=sunnyvale, ST=california, C=us\"},\"alternate-subject\":{\"email"
+	  "\":\"test@juniper.net\",\"domain-name\":\"juniper.net\"},\"validit"
+	  "y\":{\"not-before\":\"04-21-2017 19:22 UTC\",\"not-after\":\"04- 3"
+	  "-2018 09:13 UTC\"},\"public-key\":{\"public-key-algorithm\":\"rsaE"
+	  "ncryption\",\"public-key-length\":1024},\"public-key-contents-list"
+	  "\":{\"key-contents\":\"30:81:89:02:81:81:00:b4:af:4d:d4:52:aa:89:1"
+	  "6:98:ee:98:b3:e9:da:e3:6f:ef:09:c0:85:00:90:8f:78:48:da:5d:46:47:3"
+	  "c:28:3e:d0\"},\"signature-algorithm\":\"sha256WithRSAEncryption\","
+	  "\"distribution-crl-list\":{\"distribution-crl\":[\"http://10.204.1"
+	  "28.120:8080/crl-as-der/currentcrl-292.crl?id=292\"]},\"authority-i"
+	  "nformation-access-ocsp-list\":{\"authority-information-access-ocsp"
+	  "\":[\"http://10.204.128.120:8090/Root/\"]},\"fingerprint\":{\"fing"
+	  "erprint-content\":[\"a2:95:2f:e5:db:7b:45:42:70:3a:61:1b:5d:aa:63:"
+	  "3f:73:b5:3d:5d\",\"84:0e:ab:53:dc:aa:e1:4a:1a:6e:4e:ab:bc:87:af:4d"
+	  "\"],\"fingerprint-hash-algorithm\":[\"sha1\",\"md5\"]}}]}}",
 	  "\n"
 	  "Certificate identifier: mynewcert\n"
 	  "  Certificate version: 3\n"
@@ -128,12 +125,13 @@ static const struct {
 	  "    Next trigger time: Timer not started\n" },
 	/* pki.md 4, ca-certificate brief [RECONSTRUCTED] */
 	{ "show-security-pki-ca-certificate",
-	  "{\"style\":\"brief\",\"certificates\":[{\"ca-profile\":\"Root-CA\","
-	  "\"identifier\":\"Root-CA\",\"issued-to\":\"Root-CA\",\"issued-by\":"
-	  "\"C = US, O = Juniper, CN = Root-CA\",\"not-before\":"
-	  "\"01- 2-2026 09:55 UTC\",\"not-after\":\"01- 2-2036 09:55 UTC\","
-	  "\"public-key-algorithm\":\"rsaEncryption\",\"public-key-length\":"
-	  "2048}]}",
+	  "{\"style\":\"brief\",\"x509-pki-certificate-info-list\":{\"pkid-x5"
+	  "09-certificate-information\":[{\"identifier\":\"Root-CA\",\"ca-pro"
+	  "file\":\"Root-CA\",\"issued-to\":\"Root-CA\",\"issued-by\":\"C = U"
+	  "S, O = Juniper, CN = Root-CA\",\"validity\":{\"not-before\":\"01- "
+	  "2-2026 09:55 UTC\",\"not-after\":\"01- 2-2036 09:55 UTC\"},\"publi"
+	  "c-key\":{\"public-key-algorithm\":\"rsaEncryption\",\"public-key-l"
+	  "ength\":2048}}]}}",
 	  "\n"
 	  "LSYS: root-logical-system\n"
 	  "CA profile: Root-CA\n"
@@ -145,7 +143,8 @@ static const struct {
 	  "  Public key algorithm: rsaEncryption(2048 bits)\n" },
 	/* Empty lists print nothing; clears print nothing. */
 	{ "show-security-pki-local-certificate",
-	  "{\"style\":\"brief\",\"certificates\":[]}", "" },
+	  "{\"style\":\"brief\",\"x509-pki-certificate-info-list\":{\"pkid-x5"
+	  "09-certificate-information\":[]}}", "" },
 	{ "clear-security-pki-key-pair", "{\"cleared\":[\"a\"]}", "" },
 	{ "request-security-pki-crl-load", "{\"ca-profile\":\"Root-CA\"}",
 	  "CRL for CA profile Root-CA loaded successfully\n" },
@@ -159,9 +158,10 @@ static const struct {
 	  "Certificate request written to /tmp/c1.csr\n"
 	  "Fingerprint:\n0f:e6 (sha1)\nf4:07 (md5)\n" },
 	{ "show-security-pki-certificate-request",
-	  "{\"style\":\"brief\",\"requests\":[{\"identifier\":\"c1\","
-	  "\"issued-to\":\"gw\",\"public-key-algorithm\":\"ecdsaEncryption\","
-	  "\"public-key-length\":256,\"signature-verified\":true}]}",
+	  "{\"style\":\"brief\",\"certificate-request-list\":{\"certificate-r"
+	  "equest\":[{\"identifier\":\"c1\",\"issued-to\":\"gw\",\"public-key"
+	  "-algorithm\":\"ecdsaEncryption\",\"public-key-length\":256,\"signa"
+	  "ture-verified\":true}]}}",
 	  "\nCertificate identifier: c1\n  Issued to: gw\n"
 	  "  Public key algorithm: ecdsaEncryption(256 bits)\n"
 	  "  Public key verification status: Passed\n" },

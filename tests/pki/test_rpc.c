@@ -176,14 +176,27 @@ START_TEST(test_self_signed_show)
 	r = t_rpc(SHOW_LOCAL, "{\"certificate-id\":\"c1\",\"detail\":true}",
 	    &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
-	c = json_array_get(json_object_get(r, "certificates"), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(c,
-	    "subject-string")), "DC=juniper, CN=local, OU=marketing, "
-	    "O=juniper, L=sunnyvale, ST=california, C=us");
-	ck_assert_str_eq(json_string_value(json_object_get(c, "issued-to")),
-	    "local");
-	ck_assert_int_eq(json_integer_value(json_object_get(c,
-	    "public-key-length")), 1024);
+	/* Junos' XML element names (pki.md 4) for | display xml. */
+	c = json_array_get(json_object_get(json_object_get(r,
+	    "x509-pki-certificate-info-list"),
+	    "pkid-x509-certificate-information"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "identifier")),
+	    "c1");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c,
+	    "subject-string-list"), "subject-string")), "DC=juniper, CN=local, "
+	    "OU=marketing, O=juniper, L=sunnyvale, ST=california, C=us");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    json_object_get(c, "subject-name"), "distinguished-name"),
+	    "common-name")), "local");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c,
+	    "public-key"), "public-key-length")), 1024);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(
+	    json_object_get(c, "serial-number-list"), "serial-number-x509")));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(
+	    json_object_get(c, "fingerprint"), "fingerprint-hash-algorithm"),
+	    1)), "md5");
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(c, "validity"),
+	    "not-after"));
 	r_text(SHOW_LOCAL, r, &txt);
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "  Alternate subject: "
 	    "\"test@juniper.net\", juniper.net, 192.0.2.7, ipv6 empty\n"));
@@ -295,7 +308,8 @@ START_TEST(test_certificate_request)
 	json_decref(t_rpc(CSR, "{\"certificate-id\":\"c1\",\"subject\":"
 	    "\"CN=gw\",\"domain-name\":\"gw.example.net\"}", &err));
 	r = t_rpc(SHOW_REQ, "{\"detail\":true}", &err);
-	q = json_array_get(json_object_get(r, "requests"), 0);
+	q = json_array_get(json_object_get(json_object_get(r,
+	    "certificate-request-list"), "certificate-request"), 0);
 	ck_assert(json_is_true(json_object_get(q, "signature-verified")));
 	r_text(SHOW_REQ, r, &txt);
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "\nCertificate identifier: "
