@@ -59,6 +59,28 @@ pki_key_type_of(const EVP_PKEY *key, enum pki_key_type *type, int *bits)
 	return -1;
 }
 
+/*
+ * An encrypted key we cannot open without its passphrase: PKCS#8
+ * EncryptedPrivateKeyInfo (RFC 5958 3) in PEM or DER, or a traditional PEM
+ * key with "Proc-Type: 4,ENCRYPTED" (RFC 1421 4.6.1.1).
+ */
+static bool
+key_is_encrypted(const uint8_t *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	X509_SIG *sig;
+	bool der;
+
+	if (memmem(buf, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) ||
+	    memmem(buf, len, "Proc-Type: 4,ENCRYPTED", 22))
+		return true;
+	sig = d2i_X509_SIG(NULL, &p, (long)len);
+	der = sig != NULL && p == buf + len;
+	X509_SIG_free(sig);
+	ERR_clear_error();
+	return der;
+}
+
 EVP_PKEY *
 pki_key_parse(const uint8_t *buf, size_t len, struct sb *err)
 {
@@ -87,7 +109,9 @@ pki_key_parse(const uint8_t *buf, size_t len, struct sb *err)
 	}
 	ERR_clear_error();
 	if (key == NULL) {
-		sb_puts(err, "error: not a private key (PEM or DER)");
+		sb_puts(err, key_is_encrypted(buf, len) ? "error: the private "
+		    "key is encrypted (load it without a passphrase)" :
+		    "error: not a private key (PEM or DER)");
 		goto done;
 	}
 	if (pki_key_type_of(key, &t, &bits) == -1) {

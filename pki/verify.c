@@ -252,6 +252,11 @@ pki_local_verify(struct pki_store *st, const char *id, struct sb *err)
 	X509 *cert;
 	int rc;
 
+	/* Toby's "... doesn't exist" (pki.md 2). */
+	if (!pki_has_local_cert(st, id)) {
+		sb_printf(err, "error: Local certificate %s doesn't exist", id);
+		return -1;
+	}
 	if ((cert = pki_local_cert_get(st, id, err)) == NULL)
 		return -1;
 	sb_init(&why);
@@ -270,6 +275,11 @@ pki_ca_verify(struct pki_store *st, const char *profile, struct sb *err)
 	X509 *cert;
 	int rc;
 
+	if (!pki_has_ca_cert(st, profile)) {
+		sb_printf(err, "error: CA certificate %s doesn't exist",
+		    profile);
+		return -1;
+	}
 	if ((cert = pki_ca_cert_get(st, profile, err)) == NULL)
 		return -1;
 	sb_init(&why);

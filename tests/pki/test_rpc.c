@@ -87,7 +87,10 @@ static const struct {
 	{ SHOW_REQ, "{\"certificate-id\":\"c9\"}",
 	    "error: certificate request c9 not found" },
 	{ "request-security-pki-local-certificate-verify",
-	    "{\"certificate-id\":\"c9\"}", "error: certificate-id c9 not found" },
+	    "{\"certificate-id\":\"c9\"}",
+	    "error: Local certificate c9 doesn't exist" },
+	{ "request-security-pki-ca-certificate-verify",
+	    "{\"ca-profile\":\"p9\"}", "error: CA certificate p9 doesn't exist" },
 	{ "request-security-pki-ca-certificate-load", "{\"ca-profile\":\"p9\","
 	    "\"filename\":\"/nonexistent\"}",
 	    "error: ca-profile p9 is not configured" },

@@ -168,6 +168,39 @@ START_TEST(test_parse_cert_forms)
 }
 END_TEST
 
+/* A key under a passphrase is said to be encrypted: PEM (both forms), DER. */
+START_TEST(test_parse_key_encrypted)
+{
+	EVP_PKEY *k = t_key_ec();
+	BIO *pk8 = BIO_new(BIO_s_mem()), *trad = BIO_new(BIO_s_mem());
+	BIO *der = BIO_new(BIO_s_mem());
+	BIO *v[3] = { pk8, trad, der };
+	struct sb err;
+	BUF_MEM *m;
+	int i;
+
+	sb_init(&err);
+	ck_assert_int_eq(PEM_write_bio_PKCS8PrivateKey(pk8, k,
+	    EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"secret"), 1);
+	ck_assert_int_eq(PEM_write_bio_PrivateKey_traditional(trad, k,
+	    EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"secret"), 1);
+	ck_assert_int_eq(i2d_PKCS8PrivateKey_bio(der, k, EVP_aes_256_cbc(),
+	    NULL, 0, NULL, (void *)"secret"), 1);
+	for (i = 0; i < 3; i++) {
+		BIO_get_mem_ptr(v[i], &m);
+		sb_reset(&err);
+		ck_assert_ptr_null(pki_key_parse((const uint8_t *)m->data,
+		    m->length, &err));
+		ck_assert_msg(strcmp(sb_str(&err), "error: the private key is "
+		    "encrypted (load it without a passphrase)") == 0,
+		    "form %d: %s", i, sb_str(&err));
+		BIO_free(v[i]);
+	}
+	EVP_PKEY_free(k);
+	sb_free(&err);
+}
+END_TEST
+
 START_TEST(test_parse_key_forms)
 {
 	EVP_PKEY *k = t_key_rsa(1024), *got, *ed;
@@ -500,6 +533,7 @@ pki_store_suite(void)
 	tcase_add_test(tc, test_keygen_bad_name);
 	tcase_add_test(tc, test_parse_cert_forms);
 	tcase_add_test(tc, test_parse_key_forms);
+	tcase_add_test(tc, test_parse_key_encrypted);
 	tcase_add_test(tc, test_local_load_with_key);
 	tcase_add_test(tc, test_local_load_failures);
 	tcase_add_test(tc, test_unsupported_key_in_cert);

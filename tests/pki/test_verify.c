@@ -83,8 +83,8 @@ START_TEST(test_ca_verify)
 	ck_assert_msg(pki_ca_verify(t_st, "ca1", &err) == 0, "%s",
 	    sb_str(&err));
 	ck_assert_int_eq(pki_ca_verify(t_st, "ca2", &err), -1);
-	ck_assert_str_eq(sb_str(&err),
-	    "error: CA certificate for profile ca2 not found");
+	ck_assert_str_eq(sb_str(&err), "error: CA certificate ca2 doesn't "
+	    "exist");
 	sb_free(&err);
 }
 END_TEST
@@ -127,7 +127,8 @@ START_TEST(test_local_verify_ok)
 	ck_assert_int_eq(pki_verify_cert(t_st, (const char *[]){ "ca1" }, 1,
 	    leaf, NULL, &err), 0);
 	ck_assert_int_eq(pki_local_verify(t_st, "nope", &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: certificate-id nope not found");
+	ck_assert_str_eq(sb_str(&err), "error: Local certificate nope doesn't "
+	    "exist");
 	X509_free(leaf);
 	sb_free(&err);
 }
