@@ -42,7 +42,7 @@
 
 /* `security pki ca-profile P revocation-check ...` */
 enum pki_revocation {
-	PKI_REVOCATION_DISABLE,	/* revocation-check disable (or nothing) */
+	PKI_REVOCATION_DISABLE,	/* revocation-check disable, or none */
 	PKI_REVOCATION_CRL,	/* revocation-check use-crl | crl { ... } */
 	PKI_REVOCATION_OCSP,	/* revocation-check use-ocsp: not supported;
 				   commit refuses it, verification fails */

@@ -4,8 +4,9 @@
  * {ITEM: [ {description}, ... ]}}: for certificates Junos' own
  * x509-pki-certificate-info-list of pkid-x509-certificate-information
  * (pki.md 4, the members of pki_cert_info() after the identifier), for
- * requests certificate-request-list of certificate-request (ours); an unknown name is an error, an
- * empty store an empty list (Junos then prints nothing).  Listing all, an
+ * requests certificate-request-list of certificate-request (ours).  An
+ * unknown name is an error, an empty store an empty list (Junos then
+ * prints nothing).  Listing all, an
  * object whose file cannot be read is left out and named in "skipped":
  * [{"identifier", "reason"}].
  */

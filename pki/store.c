@@ -192,7 +192,7 @@ pki_store_set_ca_profiles(struct pki_store *st,
 	for (i = 0; i < n; i++) {
 		struct pki_ca_profile *p = &st->profiles[st->nprofiles];
 
-		/* One bad name costs that profile only (the schema refuses it). */
+		/* A bad name costs that profile only (the schema refuses it). */
 		if (!pki_name_is_valid(profs[i].name)) {
 			log_warn("pki: ca-profile '%s' left out: not a valid "
 			    "name", profs[i].name ? profs[i].name : "");

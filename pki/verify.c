@@ -134,8 +134,8 @@ verify_add_profile(struct pki_store *st, X509_STORE *xs,
 	X509 *ca;
 
 	if (rev == PKI_REVOCATION_OCSP) {
-		sb_printf(err, "error: ca-profile %s: revocation-check use-ocsp "
-		    "is not supported", name);
+		sb_printf(err, "error: ca-profile %s: revocation-check "
+		    "use-ocsp is not supported", name);
 		return -1;
 	}
 	if ((ca = pki_ca_cert_get(st, name, err)) == NULL)
