@@ -18,7 +18,9 @@
 #                       /dev/null, median of RUNS
 #   show version        `cli -c 'show version'`, median of RUNS
 #   completion, `?`     mgd_rtt: the "complete"/"help" request over the
-#                       protocol (see the PLACEHOLDER note below)
+#                       protocol
+#   first prompt        bench/cli_prompt.py: the interactive cli on a pty,
+#                       start to first prompt
 #
 # Times are wall clock from date +%s%N (GNU coreutils), in the shell that
 # starts the cli: process start, connect, hello, the commands, exit.
@@ -157,13 +159,9 @@ while [ $r -lt "$runs" ]; do
 done
 report "cli -c 'show version'" "$(median "$dir/ver")" ms 30
 
-# 5. Completion and `?` (issue 3), over the protocol, median of 101 requests
-# each.  PLACEHOLDER: mgd answers "complete"/"help" with an empty reply until
-# the cli issue's completion lands (mgd/frontend.c), so until then these
-# figures are the round trip of an empty answer, not of a completion.  Once
-# it answers, `mgd_rtt` reports the real cost (it prints the number of
-# matches so the output shows which case it measured); the cli's own TAB
-# path can then be timed here too.
+# 5. Completion and `?` (issue 3): mgd's "complete"/"help" answers over the
+# protocol, median of 101 requests each (mgd_rtt prints the number of
+# matches / bytes, so the output shows which case it measured).
 "$rtt" "$dir/state/mgd.sock" complete 101 \
     "set security ike gateway GW-99" >"$dir/rtt" || exit 1
 read -r ns n <"$dir/rtt"
@@ -173,3 +171,6 @@ report "completion 'set security ike gateway GW-99<TAB>' ($n matches)" \
     >"$dir/rtt" || exit 1
 read -r ns n <"$dir/rtt"
 report "help 'set security ike gateway ?' ($n bytes)" "$ns" ms 5
+
+# 6. The interactive cli's first prompt, on a pseudo-terminal (issue 3).
+python3 "$top/bench/cli_prompt.py" "$cli" "$dir/state" "$runs"
