@@ -349,7 +349,8 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	sb_init(&warn);
 	sb_init(&set_text);
 	sb_init(&msg);
-	if (conf_text_to_set(text, len, &set_text, &map, &err, &bad) == -1)
+	if (conf_text_to_set(text, len, strcmp(kind, "replace") == 0, &set_text,
+	    &map, &err, &bad) == -1)
 		goto bad;
 	/* Every line is applied once, to a copy that replaces the candidate
 	 * only when all of them were good and the journal has them. */

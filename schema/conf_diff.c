@@ -128,20 +128,29 @@ diff_node_of(const struct diff_item *it)
 	return it->new ? it->new : it->old;
 }
 
-/* Writes the `[edit ...]` header for the parent of n when it changes. */
+/*
+ * Writes the `[edit ...]` header for parent when it differs from the last
+ * one written (*last: its text).  By path, not by node: a deletion names a
+ * node of the old tree, a change one of the new.
+ */
 static void
-diff_header(const struct cnode *parent, const struct cnode **last,
-    struct sb *out)
+diff_header(const struct cnode *parent, struct sb *last, struct sb *out)
 {
-	if (*last == parent)
-		return;
-	*last = parent;
-	sb_puts(out, "[edit");
+	struct sb h;
+
+	sb_init(&h);
+	sb_puts(&h, "[edit");
 	if (parent->parent != NULL) {
-		sb_putc(out, ' ');
-		cnode_path_text(parent, out);
+		sb_putc(&h, ' ');
+		cnode_path_text(parent, &h);
 	}
-	sb_puts(out, "]\n");
+	sb_puts(&h, "]\n");
+	if (last->len != h.len || strcmp(sb_str(last), sb_str(&h)) != 0) {
+		sb_add(out, h.buf, h.len);
+		sb_reset(last);
+		sb_add(last, h.buf, h.len);
+	}
+	sb_free(&h);
 }
 
 /* The curly text of n at depth 1, each line prefixed with sign. */
@@ -173,8 +182,9 @@ diff_signed(const struct cnode *n, char sign, struct sb *out)
 void
 diff_compare_text(const struct diff *d, struct sb *out)
 {
-	const struct cnode *last = NULL;
+	struct sb last;
 
+	sb_init(&last);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diff_item *it = &d->v[i];
 		const struct cnode *n = diff_node_of(it);
@@ -213,6 +223,7 @@ diff_compare_text(const struct diff *d, struct sb *out)
 			break;
 		}
 	}
+	sb_free(&last);
 }
 
 static void

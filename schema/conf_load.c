@@ -154,12 +154,13 @@ curly_close(struct curly *c)
 }
 
 int
-conf_text_to_set(const char *text, size_t len, struct sb *out,
-    size_t **linemap, struct path_err *err, size_t *bad_line)
+conf_text_to_set(const char *text, size_t len, bool replace,
+    struct sb *out, size_t **linemap, struct path_err *err,
+    size_t *bad_line)
 {
 	struct curly c = { 0 };
 	struct sb stmt, w, annot;
-	bool inactive = false;
+	bool inactive = false, replacing = false;
 	int rc = -1;
 
 	*linemap = NULL;
@@ -220,6 +221,15 @@ conf_text_to_set(const char *text, size_t len, struct sb *out,
 			}
 			c.p++;
 			if (ch == ';') {
+				if (replacing && strchr(sb_str(&stmt), '[')) {
+					/* a leaf-list: its old values go */
+					struct sb name;
+					sb_init(&name);
+					sb_add(&name, stmt.buf,
+					    strcspn(sb_str(&stmt), " "));
+					curly_emit(&c, "delete", &name);
+					sb_free(&name);
+				}
 				curly_emit(&c, "set", &stmt);
 			} else {
 				if (c.depth >= LOAD_MAX_DEPTH) {
@@ -237,6 +247,12 @@ conf_text_to_set(const char *text, size_t len, struct sb *out,
 				c.depth++;
 				inactive = false;
 				sb_reset(&annot);
+				if (replacing) {
+					/* The block's old contents go first;
+					 * a delete creates nothing. */
+					curly_emit(&c, "delete", NULL);
+					c.has_child[c.depth - 1] = false;
+				}
 			}
 			if (inactive)
 				curly_emit(&c, "deactivate", &stmt);
@@ -251,6 +267,7 @@ conf_text_to_set(const char *text, size_t len, struct sb *out,
 				sb_reset(&annot);
 			}
 			inactive = false;
+			replacing = false;
 			sb_reset(&stmt);
 		} else if (ch == '}') {
 			if (c.depth == 0 || stmt.len > 0) {
@@ -267,6 +284,11 @@ conf_text_to_set(const char *text, size_t len, struct sb *out,
 			if (!quoted && stmt.len == 0 &&
 			    strcmp(sb_str(&w), "inactive:") == 0) {
 				inactive = true;
+				continue;
+			}
+			if (!quoted && stmt.len == 0 &&
+			    strcmp(sb_str(&w), "replace:") == 0) {
+				replacing = replace;
 				continue;
 			}
 			if (stmt.len > 0)

@@ -6,6 +6,7 @@
 #ifndef QSAFE_CONF_LOAD_H
 #define QSAFE_CONF_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/sb.h"
@@ -15,8 +16,14 @@
  * Appends the set lines for text to out.  *linemap (caller frees) gets, for
  * each output line (1-based index), the input line it came from.  0, or -1
  * with err and *bad_line (an input line) filled.
+ *
+ * With replace (`load replace`), a `replace:` tag before a block deletes
+ * what the configuration has there first (a `delete` line before the
+ * block's set lines), and before a leaf-list its old values; elsewhere the
+ * tag is read and has no effect, as Junos's `load merge` ignores it.
  */
-int conf_text_to_set(const char *text, size_t len, struct sb *out,
-    size_t **linemap, struct path_err *err, size_t *bad_line);
+int conf_text_to_set(const char *text, size_t len, bool replace,
+    struct sb *out, size_t **linemap, struct path_err *err,
+    size_t *bad_line);
 
 #endif

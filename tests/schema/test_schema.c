@@ -860,7 +860,7 @@ roundtrip_curly(struct conf *c)
 
 	sb_init(&set);
 	sb_init(&err.msg);
-	int rc = conf_text_to_set(curly, strlen(curly), &set, &map, &err,
+	int rc = conf_text_to_set(curly, strlen(curly), false, &set, &map, &err,
 	    &bad_line);
 	ck_assert_msg(rc == 0, "curly line %zu: %s\n%.300s", bad_line,
 	    sb_str(&err.msg), curly);
@@ -923,7 +923,7 @@ START_TEST(load_curly_errors)
 		size_t *map = NULL, bad_line = 0;
 		sb_init(&set);
 		sb_init(&err.msg);
-		int rc = conf_text_to_set(bad_texts[i], strlen(bad_texts[i]),
+		int rc = conf_text_to_set(bad_texts[i], strlen(bad_texts[i]), false,
 		    &set, &map, &err, &bad_line);
 		if (rc == 0) {
 			/* Unknown statements may only show up when applied. */
