@@ -30,17 +30,7 @@
 #include "mgd/link.h"
 #include "schema/path.h"
 
-/* The first active child named name, or NULL. */
-const struct cnode *
-host_child(const struct cnode *n, const char *name)
-{
-	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
-		if (strcmp(c->sn->name, name) == 0 && !cnode_is_inactive(c))
-			return c;
-	return NULL;
-}
-
-/* host_child along a space-separated path ("security zones"). */
+/* cnode_child along a space-separated path ("security zones"). */
 const struct cnode *
 host_path(const struct cnode *n, const char *path)
 {
@@ -50,7 +40,7 @@ host_path(const struct cnode *n, const char *path)
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (char *w = strtok_r(buf, " ", &save); w && n;
 	    w = strtok_r(NULL, " ", &save))
-		n = host_child(n, w);
+		n = cnode_child(n, w);
 	return n;
 }
 

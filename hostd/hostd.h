@@ -63,8 +63,6 @@ struct hostd {
 	const char *state_dir;	/* hostd.nft: a copy of it, to read */
 };
 
-/* hostd.c: configuration helpers. */
-const struct cnode *host_child(const struct cnode *n, const char *name);
 const struct cnode *host_path(const struct cnode *n, const char *path);
 void host_edit(const struct cnode *n, struct sb *out);
 

@@ -173,22 +173,22 @@ void
 iface_items(struct conf *c, struct host_items *out)
 {
 	static const char *const fams[] = { "inet", "inet6" };
-	const struct cnode *ifs = host_child(conf_root(c), "interfaces");
+	const struct cnode *ifs = cnode_child(conf_root(c), "interfaces");
 	char unit[128], dev[64];
 
 	for (const struct cnode *i = ifs ? ifs->first : NULL; i; i = i->next) {
-		if (cnode_is_inactive(i) || host_child(i, "disable"))
+		if (cnode_is_inactive(i) || cnode_child(i, "disable"))
 			continue;
 		for (const struct cnode *u = i->first; u; u = u->next) {
 			if (strcmp(u->sn->name, "unit") != 0 ||
-			    cnode_is_inactive(u) || host_child(u, "disable"))
+			    cnode_is_inactive(u) || cnode_child(u, "disable"))
 				continue;
 			snprintf(unit, sizeof(unit), "%s.%s", i->val, u->val);
 			if (iface_linux_name(unit, dev, sizeof(dev)) == -1)
 				continue;
 			for (size_t f = 0; f < 2; f++) {
-				const struct cnode *fam = host_child(
-				    host_child(u, "family"), fams[f]);
+				const struct cnode *fam = cnode_child(
+				    cnode_child(u, "family"), fams[f]);
 				for (const struct cnode *a = fam ? fam->first :
 				    NULL; a; a = a->next)
 					if (strcmp(a->sn->name, "address") == 0 &&
@@ -216,7 +216,7 @@ iface_refuse(struct verrs *errs, const struct cnode *at, const char *stmt,
 void
 iface_check(struct hostd *h, struct conf *next, struct verrs *errs)
 {
-	const struct cnode *ifs = host_child(conf_root(next), "interfaces");
+	const struct cnode *ifs = cnode_child(conf_root(next), "interfaces");
 	char unit[128], dev[64], stmt[64];
 	struct sb msg;
 

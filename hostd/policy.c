@@ -74,7 +74,7 @@ policy_app(const char *name)
 static const struct cnode *
 policy_book_find(struct conf *c, const char *kind, const char *name)
 {
-	const struct cnode *sec = host_child(conf_root(c), "security");
+	const struct cnode *sec = cnode_child(conf_root(c), "security");
 
 	for (const struct cnode *b = sec ? sec->first : NULL; b; b = b->next) {
 		if (strcmp(b->sn->name, "address-book") != 0 ||
@@ -100,13 +100,13 @@ policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
 
 	if (a != NULL) {
 		struct sb *to;
-		if ((x = host_child(a, "ip-prefix")) != NULL) {
+		if ((x = cnode_child(a, "ip-prefix")) != NULL) {
 			to = strchr(x->val, ':') ? v6 : v4;
 			sb_printf(to, "%s%s", to->len ? ", " : "", x->val);
 			return 0;
 		}
 		/* IPv4 only: the schema types both ends ipv4addr, as Junos */
-		if ((x = host_child(a, "range-address")) != NULL) {
+		if ((x = cnode_child(a, "range-address")) != NULL) {
 			const struct cnode *hi = host_path(x, "to range-high");
 			sb_printf(v4, "%s%s-%s", v4->len ? ", " : "", x->val,
 			    hi ? hi->val : x->val);
@@ -184,7 +184,7 @@ policy_side(struct conf *c, const struct cnode *match, const char *leaf,
 	if (!named)
 		s->any4 = s->any6 = true;
 	sb_printf(&stmt, "%s-excluded", leaf);
-	s->excluded = host_child(match, sb_str(&stmt)) != NULL;
+	s->excluded = cnode_child(match, sb_str(&stmt)) != NULL;
 	sb_free(&why);
 	sb_free(&stmt);
 }
@@ -234,11 +234,11 @@ policy_verdict(const char *pre, const char *counter, const char *action,
 static const char *
 policy_action(const struct cnode *p)
 {
-	const struct cnode *then = host_child(p, "then");
+	const struct cnode *then = cnode_child(p, "then");
 
-	if (host_child(then, "permit"))
+	if (cnode_child(then, "permit"))
 		return "permit";
-	if (host_child(then, "reject"))
+	if (cnode_child(then, "reject"))
 		return "reject";
 	return "deny";
 }
@@ -248,7 +248,7 @@ static void
 policy_one(struct conf *c, const struct cnode *p, const char *pre, int index,
     struct sb *decl, struct sb *out, struct verrs *errs)
 {
-	const struct cnode *match = host_child(p, "match");
+	const struct cnode *match = cnode_child(p, "match");
 	struct policy_side src = { 0 }, dst = { 0 };
 	char counter[32];
 	struct sb m;
@@ -352,7 +352,7 @@ policy_global_pre(struct conf *c, const struct cnode *p, struct sb *pre)
 {
 	static const char *const dirs[2][2] = { { "from-zone", "iifname" },
 		{ "to-zone", "oifname" } };
-	const struct cnode *match = host_child(p, "match");
+	const struct cnode *match = cnode_child(p, "match");
 	struct sb ifs;
 	bool ok = true;
 
@@ -391,7 +391,7 @@ policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
     struct verrs *errs)
 {
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
-	const struct cnode *dp = host_child(pol, "default-policy");
+	const struct cnode *dp = cnode_child(pol, "default-policy");
 	struct sb fw, all, from, to, pre;
 	int index = POLICY_INDEX_FIRST, ctx = 0;
 
@@ -437,7 +437,7 @@ policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
 				policy_one(c, q, "", index++, decl, chains, errs);
 		sb_puts(chains, "\t}\n");
 	}
-	const struct cnode *g = host_child(pol, "global");
+	const struct cnode *g = cnode_child(pol, "global");
 	sb_puts(chains, "\tchain global {\n");
 	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next) {
 		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
@@ -458,7 +458,7 @@ policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
 	sb_puts(chains, sb_str(&fw));
 	sb_printf(chains, "\t\tjump global\n"
 	    "\t\tcounter name \"default_policy\" %s\n\t}\n",
-	    host_child(dp, "permit-all") ? "accept" : "drop");
+	    cnode_child(dp, "permit-all") ? "accept" : "drop");
 	sb_free(&fw);
 	sb_free(&all);
 	sb_free(&from);
@@ -578,7 +578,7 @@ static json_t *
 policy_keys(struct conf *c)
 {
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
-	const struct cnode *g = host_child(pol, "global");
+	const struct cnode *g = cnode_child(pol, "global");
 	json_t *out = json_object();
 	int index = POLICY_INDEX_FIRST;
 	char cn[32];
@@ -653,7 +653,7 @@ static json_t *
 policy_data(struct conf *c, const struct cnode *q, int index, int seq,
     json_t *counters)
 {
-	const struct cnode *m = host_child(q, "match");
+	const struct cnode *m = cnode_child(q, "match");
 	char cn[32];
 
 	snprintf(cn, sizeof(cn), "pol_%d", index);
@@ -666,10 +666,10 @@ policy_data(struct conf *c, const struct cnode *q, int index, int seq,
 	const struct cnode *log = host_path(q, "then log");
 	if (log != NULL) {
 		json_object_set_new(d, "log", json_true());
-		json_object_set_new(d, "session-init", json_boolean(host_child(
+		json_object_set_new(d, "session-init", json_boolean(cnode_child(
 		    log, "session-init")));
 		json_object_set_new(d, "session-close", json_boolean(
-		    host_child(log, "session-close")));
+		    cnode_child(log, "session-close")));
 	}
 	/* resolved address-book entries, for detail */
 	json_t *res = json_object();
@@ -727,20 +727,20 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 		else
 			json_array_append_new(ctxs, ctx);
 	}
-	const struct cnode *g = host_child(pol, "global");
+	const struct cnode *g = cnode_child(pol, "global");
 	int seq = 1;
 	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next) {
 		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
 			continue;
 		json_t *d = policy_data(c, q, index++, seq++, counters);
-		const struct cnode *m = host_child(q, "match");
+		const struct cnode *m = cnode_child(q, "match");
 		json_object_set_new(d, "from-zones", policy_list(m, "from-zone"));
 		json_object_set_new(d, "to-zones", policy_list(m, "to-zone"));
 		json_array_append_new(glob, d);
 	}
-	const struct cnode *dp = host_child(pol, "default-policy");
+	const struct cnode *dp = cnode_child(pol, "default-policy");
 	json_t *out = json_pack("{s:s, s:I, s:o, s:b, s:b}", "default-policy",
-	    host_child(dp, "permit-all") ? "permit-all" : "deny-all",
+	    cnode_child(dp, "permit-all") ? "permit-all" : "deny-all",
 	    "default-hits", policy_hits(counters, "default_policy"),
 	    "contexts", ctxs, "detail",
 	    json_is_true(json_object_get(input, "detail")), "hit-count",

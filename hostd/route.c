@@ -37,7 +37,7 @@ route_is_addr(const char *s)
 static uint32_t
 route_u32(const struct cnode *r, const char *name, uint32_t dflt)
 {
-	const struct cnode *n = host_child(r, name);
+	const struct cnode *n = cnode_child(r, name);
 
 	return n && n->val ? (uint32_t)strtoul(n->val, NULL, 10) : dflt;
 }
@@ -54,8 +54,8 @@ route_items(struct conf *c, struct host_items *out)
 	for (const struct cnode *r = st ? st->first : NULL; r; r = r->next) {
 		if (strcmp(r->sn->name, "route") != 0 || cnode_is_inactive(r))
 			continue;
-		int kind = host_child(r, "reject") ? HOST_REJECT :
-		    host_child(r, "discard") ? HOST_DISCARD : HOST_ROUTE;
+		int kind = cnode_child(r, "reject") ? HOST_REJECT :
+		    cnode_child(r, "discard") ? HOST_DISCARD : HOST_ROUTE;
 		sb_reset(&via);
 		dev[0] = '\0';
 		for (const struct cnode *nh = r->first; nh; nh = nh->next) {
@@ -328,8 +328,8 @@ route_entry(struct hostd *h, struct nl_cache *lc, struct rtnl_route *r)
 		for (const struct cnode *c = st ? st->first : NULL; c;
 		    c = c->next)
 			if (c->val && strcmp(c->val, sb_str(&s)) == 0 &&
-			    host_child(c, "preference"))
-				pref = atoi(host_child(c, "preference")->val);
+			    cnode_child(c, "preference"))
+				pref = atoi(cnode_child(c, "preference")->val);
 	}
 	json_object_set_new(e, "protocol", json_string(proto));
 	json_object_set_new(e, "preference", json_integer(pref));

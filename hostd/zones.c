@@ -85,10 +85,10 @@ zones_ident(const char *dev, struct sb *out)
 static const struct cnode *
 zones_hit(const struct cnode *zone, const struct cnode *ifc)
 {
-	const struct cnode *h = ifc ? host_child(ifc, "host-inbound-traffic") :
+	const struct cnode *h = ifc ? cnode_child(ifc, "host-inbound-traffic") :
 	    NULL;
 
-	return h ? h : host_child(zone, "host-inbound-traffic");
+	return h ? h : cnode_child(zone, "host-inbound-traffic");
 }
 
 void
@@ -102,7 +102,7 @@ zones_services(const struct cnode *zone, const struct cnode *ifc,
 			continue;
 		struct sb n;
 		sb_init(&n);
-		sb_printf(&n, "%s%s", host_child(s, "except") ? "except " : "",
+		sb_printf(&n, "%s%s", cnode_child(s, "except") ? "except " : "",
 		    s->val);
 		json_array_append_new(arr, json_string(sb_str(&n)));
 		sb_free(&n);
@@ -145,7 +145,7 @@ zones_in_chain(const struct cnode *zone, const struct cnode *ifc,
 		    s = s->next) {
 			if (cnode_is_inactive(s) || s->val == NULL)
 				continue;
-			bool except = host_child(s, "except") != NULL;
+			bool except = cnode_child(s, "except") != NULL;
 			const char *m = zones_lookup(strcmp(s->sn->name,
 			    "protocols") == 0 ? zones_protocols_tab :
 			    zones_services_tab, s->val);
@@ -269,9 +269,9 @@ zones_show(struct hostd *h, const json_t *input, struct sb *err)
 		if (strcmp(name, ZONES_HOST) == 0)
 			own_host = true;
 		json_t *z = json_pack("{s:s, s:i, s:b, s:[]}", "name", name,
-		    "id", (int)(i + 6), "tcp-rst", host_child(v[i], "tcp-rst") !=
+		    "id", (int)(i + 6), "tcp-rst", cnode_child(v[i], "tcp-rst") !=
 		    NULL, "interfaces");
-		const struct cnode *scr = host_child(v[i], "screen");
+		const struct cnode *scr = cnode_child(v[i], "screen");
 		if (scr != NULL)
 			json_object_set_new(z, "screen", json_string(scr->val));
 		for (const struct cnode *f = v[i]->first; f; f = f->next)

@@ -22,28 +22,19 @@ struct iked {
 	const struct snode *gateway;	/* /security/ike/gateway */
 };
 
-static const struct cnode *
-iked_child(const struct cnode *n, const char *name)
-{
-	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
-		if (strcmp(c->sn->name, name) == 0 && !(c->flags & CN_INACTIVE))
-			return c;
-	return NULL;
-}
-
 /* RFC 8784 2: a PPK is negotiated only by IKEv2. */
 static void
 iked_check(void *ctx, struct conf *prev, struct conf *next,
     struct verrs *errs)
 {
-	const struct cnode *ike = iked_child(iked_child(conf_root(next),
+	const struct cnode *ike = cnode_child(cnode_child(conf_root(next),
 	    "security"), "ike");
 
 	for (const struct cnode *g = ike ? ike->first : NULL; g; g = g->next) {
 		if (strcmp(g->sn->name, "gateway") != 0 || cnode_is_inactive(g))
 			continue;
-		const struct cnode *ppk = iked_child(g, "ppk-profile");
-		const struct cnode *ver = iked_child(g, "version");
+		const struct cnode *ppk = cnode_child(g, "ppk-profile");
+		const struct cnode *ver = cnode_child(g, "version");
 		if (ppk == NULL || (ver && strcmp(ver->val, "v2-only") == 0))
 			continue;
 		struct sb edit;
@@ -61,7 +52,7 @@ iked_check(void *ctx, struct conf *prev, struct conf *next,
 static void
 iked_apply(void *ctx, struct conf *prev, struct conf *next)
 {
-	const struct cnode *ike = iked_child(iked_child(conf_root(next),
+	const struct cnode *ike = cnode_child(cnode_child(conf_root(next),
 	    "security"), "ike");
 	size_t n = 0;
 

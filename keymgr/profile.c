@@ -34,23 +34,6 @@
 /* RFC 8784 5: a PPK should have at least 256 bits of entropy. */
 #define PROFILE_STATIC_KEY_MIN 32
 
-static const struct cnode *
-profile_child(const struct cnode *n, const char *name)
-{
-	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
-		if (strcmp(c->sn->name, name) == 0 && !(c->flags & CN_INACTIVE))
-			return c;
-	return NULL;
-}
-
-static const char *
-profile_val(const struct cnode *n, const char *name)
-{
-	const struct cnode *c = profile_child(n, name);
-
-	return c ? c->val : NULL;
-}
-
 /* The values of a leaf-list, in order; a new array (strings borrowed). */
 static const char **
 profile_list(const struct cnode *n, const char *name, size_t *count)
@@ -114,8 +97,8 @@ profile_hexval(int c)
 static unsigned char *
 profile_static_key(const struct cnode *key, size_t *len, const char **why)
 {
-	const struct cnode *a = profile_child(key, "ascii-text");
-	const struct cnode *h = profile_child(key, "hexadecimal");
+	const struct cnode *a = cnode_child(key, "ascii-text");
+	const struct cnode *h = cnode_child(key, "hexadecimal");
 	const struct cnode *v = a ? a : h;
 	char *plain;
 	size_t n;
@@ -200,15 +183,15 @@ static void
 profile_build_static(struct km_profile *p, const struct cnode *st,
     struct verrs *errs)
 {
-	const struct cnode *kid = profile_child(st, "key-id");
-	const struct cnode *key = profile_child(st, "key");
+	const struct cnode *kid = cnode_child(st, "key-id");
+	const struct cnode *key = cnode_child(st, "key");
 	const char *why = NULL;
 
 	p->type = KM_STATIC;
-	if (profile_val(kid, "ascii-text") == NULL)
+	if (cnode_child_val(kid, "ascii-text") == NULL)
 		profile_missing(errs, st, "key-id");
 	else
-		p->key_id = xstrdup(profile_val(kid, "ascii-text"));
+		p->key_id = xstrdup(cnode_child_val(kid, "ascii-text"));
 	if (key == NULL) {
 		profile_missing(errs, st, "key");
 		return;
@@ -235,17 +218,17 @@ profile_build_qkd(struct keymgr *km, struct km_profile *p,
 	struct sb why;
 
 	p->type = KM_QKD;
-	if ((v = profile_val(q, "url")) == NULL)
+	if ((v = cnode_child_val(q, "url")) == NULL)
 		profile_missing(errs, q, "url");
 	else if (strncasecmp(v, "https://", 8) != 0)
 		profile_err(errs, q, "url", "The KME is reached over HTTPS with"
 		    " mutual TLS (ETSI GS QKD 014 5): an https:// URL is"
 		    " required");
 	p->url = v ? xstrdup(v) : NULL;
-	if ((v = profile_val(q, "local-sae-id")) == NULL)
+	if ((v = cnode_child_val(q, "local-sae-id")) == NULL)
 		profile_missing(errs, q, "local-sae-id");
 	p->local_sae_id = v ? xstrdup(v) : NULL;
-	if ((v = profile_val(q, "local-certificate-id")) == NULL)
+	if ((v = cnode_child_val(q, "local-certificate-id")) == NULL)
 		profile_missing(errs, q, "local-certificate-id");
 	p->cert_id = v ? xstrdup(v) : NULL;
 	cas = profile_list(q, "trusted-cas", &p->ncas);
@@ -257,14 +240,14 @@ profile_build_qkd(struct keymgr *km, struct km_profile *p,
 	if (p->ncas == 0)
 		profile_missing(errs, q, "trusted-cas");
 	p->key_bits = KM_KEY_BITS_DEFAULT;
-	if ((v = profile_val(q, "key-size")) != NULL) {
+	if ((v = cnode_child_val(q, "key-size")) != NULL) {
 		p->key_bits = (unsigned)strtoul(v, NULL, 10);
 		if (p->key_bits % 8 != 0)
 			profile_err(errs, q, "key-size", "The key size must be"
 			    " a multiple of 8 bits");
 	}
 	p->timeout_ms = KM_TIMEOUT_S_DEFAULT * 1000L;
-	if ((v = profile_val(q, "timeout")) != NULL)
+	if ((v = cnode_child_val(q, "timeout")) != NULL)
 		p->timeout_ms = strtol(v, NULL, 10) * 1000L;
 	if (!runtime || p->cert_id == NULL || p->ncas == 0)
 		return;
@@ -305,8 +288,8 @@ profile_build(struct keymgr *km, const struct cnode *e, struct verrs *errs,
     bool runtime)
 {
 	struct km_profile *p = xcalloc(1, sizeof(*p));
-	const struct cnode *st = profile_child(e, "static");
-	const struct cnode *q = profile_child(e, "quantum-key-manager");
+	const struct cnode *st = cnode_child(e, "static");
+	const struct cnode *q = cnode_child(e, "quantum-key-manager");
 	struct sb text;
 
 	p->refs = 1;
@@ -336,7 +319,7 @@ profile_build(struct keymgr *km, const struct cnode *e, struct verrs *errs,
 static const struct cnode *
 profile_root(struct conf *c)
 {
-	return profile_child(profile_child(conf_root(c), "security"),
+	return cnode_child(cnode_child(conf_root(c), "security"),
 	    "key-manager");
 }
 

@@ -10,36 +10,19 @@
 #include "schema/path.h"
 
 static const struct cnode *
-conf_child(const struct cnode *n, const char *name)
-{
-	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
-		if (strcmp(c->sn->name, name) == 0 && !(c->flags & CN_INACTIVE))
-			return c;
-	return NULL;
-}
-
-static const char *
-conf_val(const struct cnode *n, const char *name)
-{
-	const struct cnode *c = conf_child(n, name);
-
-	return c ? c->val : NULL;
-}
-
-static const struct cnode *
 conf_pki(const struct cnode *root)
 {
-	return conf_child(conf_child(root, "security"), "pki");
+	return cnode_child(cnode_child(root, "security"), "pki");
 }
 
 static enum pki_revocation
 conf_revocation(const struct cnode *rc)
 {
-	if (conf_child(rc, "use-ocsp") != NULL)
+	if (cnode_child(rc, "use-ocsp") != NULL)
 		return PKI_REVOCATION_OCSP;
-	if (conf_child(rc, "disable") != NULL)
+	if (cnode_child(rc, "disable") != NULL)
 		return PKI_REVOCATION_DISABLE;
-	if (conf_child(rc, "use-crl") != NULL || conf_child(rc, "crl") != NULL)
+	if (cnode_child(rc, "use-crl") != NULL || cnode_child(rc, "crl") != NULL)
 		return PKI_REVOCATION_CRL;
 	return PKI_REVOCATION_DISABLE;
 }
@@ -52,7 +35,7 @@ pki_conf_ca_profiles(const struct cnode *root, size_t *n)
 	size_t k = 0;
 
 	for (const struct cnode *p = pki ? pki->first : NULL; p; p = p->next) {
-		const struct cnode *rc = conf_child(p, "revocation-check");
+		const struct cnode *rc = cnode_child(p, "revocation-check");
 
 		if (strcmp(p->sn->name, "ca-profile") != 0 ||
 		    cnode_is_inactive(p))
@@ -60,11 +43,11 @@ pki_conf_ca_profiles(const struct cnode *root, size_t *n)
 		v = xrealloc(v, (k + 1) * sizeof(*v));
 		memset(&v[k], 0, sizeof(v[k]));
 		v[k].name = p->val;
-		v[k].ca_identity = conf_val(p, "ca-identity");
+		v[k].ca_identity = cnode_child_val(p, "ca-identity");
 		v[k].revocation = conf_revocation(rc);
 		/* `crl url U` is a list; its entry's value is U. */
-		v[k].crl_url = conf_val(conf_child(rc, "crl"), "url");
-		v[k].enrollment_url = conf_val(conf_child(p, "enrollment"),
+		v[k].crl_url = cnode_child_val(cnode_child(rc, "crl"), "url");
+		v[k].enrollment_url = cnode_child_val(cnode_child(p, "enrollment"),
 		    "url");
 		k++;
 	}
@@ -78,11 +61,11 @@ pki_conf_check(const struct cnode *root, struct verrs *errs)
 	const struct cnode *pki = conf_pki(root);
 
 	for (const struct cnode *p = pki ? pki->first : NULL; p; p = p->next) {
-		const struct cnode *rc = conf_child(p, "revocation-check");
+		const struct cnode *rc = cnode_child(p, "revocation-check");
 		struct sb edit;
 
 		if (strcmp(p->sn->name, "ca-profile") != 0 ||
-		    cnode_is_inactive(p) || conf_child(rc, "use-ocsp") == NULL)
+		    cnode_is_inactive(p) || cnode_child(rc, "use-ocsp") == NULL)
 			continue;
 		sb_init(&edit);
 		sb_puts(&edit, "[edit ");

@@ -508,6 +508,23 @@ conf_set_inactive(struct conf *c, struct cnode *n, bool inactive)
 	conf_changed_now(c, n);
 }
 
+const struct cnode *
+cnode_child(const struct cnode *n, const char *name)
+{
+	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
+		if (strcmp(c->sn->name, name) == 0 && !(c->flags & CN_INACTIVE))
+			return c;
+	return NULL;
+}
+
+const char *
+cnode_child_val(const struct cnode *n, const char *name)
+{
+	const struct cnode *c = cnode_child(n, name);
+
+	return c ? c->val : NULL;
+}
+
 bool
 cnode_is_inactive(const struct cnode *n)
 {

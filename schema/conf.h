@@ -107,6 +107,13 @@ void conf_clean(struct conf *c);
 
 /* True when n or an ancestor is deactivated. */
 bool cnode_is_inactive(const struct cnode *n);
+/*
+ * The first child of n named name that is not deactivated, or NULL (n may
+ * be NULL): how the daemons read the configuration they run.  Borrowed.
+ */
+const struct cnode *cnode_child(const struct cnode *n, const char *name);
+/* That child's value (key or leaf value), or NULL. */
+const char *cnode_child_val(const struct cnode *n, const char *name);
 /* Number of children of kind sn under parent. */
 size_t conf_count_kind(struct conf *c, const struct cnode *parent,
     const struct snode *sn);
