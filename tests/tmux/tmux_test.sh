@@ -221,8 +221,7 @@ sc_help() {
 	x_key C-u
 	# a complete command: <[Enter]> first, `|` last
 	x_type "show security ?"
-	x_screen | awk -v p="${CF}show security ?" '$0 == p { n = NR } END { exit !n }' ||
-	    x_fail "show security ?"
+	x_line "${CF}show security ?"
 	x_line "  <[Enter]>            Execute this command"
 	x_line "  |                    Pipe through a command"
 	x_tail "  |                    Pipe through a command" "[edit]" "${CF}show security "
