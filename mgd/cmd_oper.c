@@ -413,8 +413,10 @@ oper_show_version(struct session *s, const struct toks *tk, size_t arg,
 	if (!oper_no_args(tk, arg, end, reply))
 		return;
 	sb_init(&v);
-	sb_printf(&v, "Hostname: %s\nModel: qsafe\nJunos-style shell:"
-	    " qsafe %s\n", mgd_hostname(s->mgd), QSAFE_VERSION);
+	if (*mgd_hostname(s->mgd) != '\0')
+		sb_printf(&v, "Hostname: %s\n", mgd_hostname(s->mgd));
+	sb_printf(&v, "Model: qsafe\nJunos-style shell: qsafe %s\n",
+	    QSAFE_VERSION);
 	reply_out(reply, sb_str(&v));
 	sb_free(&v);
 }

@@ -206,8 +206,9 @@ frontend_broadcast(struct mgd *m, const char *text)
 	sb_init(&when);
 	mgd_time((int64_t)time(NULL), &when);
 	for (struct session *s = m->sessions; s; s = s->next)
-		sb_printf(&s->notices, "\nBroadcast Message from root@%s\n"
-		    "        (no tty) at %s...\n\n%s\n\n", mgd_hostname(m),
+		sb_printf(&s->notices, "\nBroadcast Message from root%s%s\n"
+		    "        (no tty) at %s...\n\n%s\n\n",
+		    *mgd_hostname(m) ? "@" : "", mgd_hostname(m),
 		    sb_str(&when), text);
 	sb_free(&when);
 }

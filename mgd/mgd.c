@@ -35,10 +35,10 @@ mgd_hostname(struct mgd *m)
 	struct cnode *n;
 
 	if (sys == NULL || hn == NULL)
-		return "qsafe";
+		return "";
 	n = conf_find(m->committed, conf_root(m->committed), sys, NULL);
 	n = n ? conf_find(m->committed, n, hn, NULL) : NULL;
-	return n && n->val ? n->val : "qsafe";
+	return n && n->val ? n->val : "";
 }
 
 void

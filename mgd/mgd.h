@@ -126,6 +126,8 @@ void commit_confirm_restore(struct mgd *m);
 void commit_maybe_snapshot(struct mgd *m);
 
 /* mgd.c */
+/* The committed system host-name, or "" (the prompt is then `root>`, as on
+ * a Junos device without one). */
 const char *mgd_hostname(struct mgd *m);
 /* Hands the committed CA profiles to the pki library. */
 void mgd_pki_sync(struct mgd *m);

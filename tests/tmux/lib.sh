@@ -26,9 +26,9 @@ X_MGD_PID=
 X_USER=$(id -un)
 X_TIMEOUT=${X_TIMEOUT:-100}	# polls of 0.05 s
 
-# The prompts as the cli prints them (host name "qsafe" until committed).
-OP="$X_USER@qsafe> "
-CF="$X_USER@qsafe# "
+# The prompts as the cli prints them (no host name until one is committed).
+OP="$X_USER> "
+CF="$X_USER# "
 
 x_tmux() {
 	tmux -L "$X_SOCK" -f /dev/null "$@"
