@@ -193,6 +193,7 @@ main(int argc, char **argv)
 	int status = 1;
 
 	log_init("cli", stderr);
+	msg_json_wipe_init();	/* a reply may hold a key it printed */
 	memset(&o, 0, sizeof(o));
 	memset(&cli, 0, sizeof(cli));
 	cli.fd = -1;

@@ -20,6 +20,7 @@
 #include <event2/thread.h>
 
 #include "keymgr/keymgr.h"
+#include "lib/msg.h"
 #include "keymgr/proto_keymgr.h"
 #include "lib/log.h"
 #include "mgd/link.h"
@@ -88,7 +89,7 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
-	keystore_json_init();
+	msg_json_wipe_init();
 	evthread_use_pthreads();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&km.table.mu, NULL);

@@ -216,8 +216,6 @@ void worker_submit(struct km_table *t, struct km_job *j);
 void job_free(struct km_table *t, struct km_job *j);
 
 /* keystore.c: secrets in memory and in JSON. */
-/* jansson allocations are wiped when freed (keys pass through JSON). */
-void keystore_json_init(void);
 /* Lower-case hex of buf into a new json string; the temporary is wiped. */
 json_t *keystore_hex_json(const unsigned char *buf, size_t len,
     const char *prefix);

@@ -5,7 +5,7 @@
  * (struct qkd_keys, wiped by qkd_keys_free) to the reply that hands it to
  * iked or the operator, once, and is wiped on every path after that:
  *   - the hex text is built in a buffer we wipe;
- *   - jansson allocations are wiped when freed (keystore_json_init), so the
+ *   - jansson allocations are wiped when freed (msg_json_wipe_init), so the
  *     JSON reply tree holding the key leaves nothing behind;
  *   - the framed reply, to iked (api.c) or to mgd for the operator
  *     (rpc.c, link_reply), is serialised into a buffer that the socket's
@@ -14,29 +14,12 @@
  * The static profiles' configured keys stay for the life of the profile
  * (they are the configuration) and are wiped when it goes.
  */
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "keymgr/keymgr.h"
-
-static void
-keystore_json_free(void *p)
-{
-	if (p == NULL)
-		return;
-	/* glibc (and ASan) know the size of every block. */
-	OPENSSL_cleanse(p, malloc_usable_size(p));
-	free(p);
-}
-
-void
-keystore_json_init(void)
-{
-	json_set_alloc_funcs(malloc, keystore_json_free);
-}
 
 json_t *
 keystore_hex_json(const unsigned char *buf, size_t len, const char *prefix)

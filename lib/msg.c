@@ -2,6 +2,7 @@
  * msg: length-prefixed JSON frames over unix sockets (see msg.h).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -173,11 +174,14 @@ msg_send(int fd, const json_t *body)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
+			OPENSSL_cleanse(frame, len);
 			free(frame);
 			return -1;
 		}
 		off += (size_t)w;
 	}
+	/* Frames may carry keys (keymgr's replies): none is left behind. */
+	OPENSSL_cleanse(frame, len);
 	free(frame);
 	return 0;
 }
@@ -267,10 +271,12 @@ msg_recv(int fd, int timeout_ms)
 	}
 	body = xmalloc((size_t)n + alen);
 	if (msg_read_full(fd, body, (size_t)n + alen, timeout_ms) == -1) {
+		OPENSSL_cleanse(body, (size_t)n + alen);
 		free(body);
 		return NULL;
 	}
 	m = msg_decode(body, n, body + n, alen);
+	OPENSSL_cleanse(body, (size_t)n + alen);
 	free(body);
 	return m;
 }
@@ -360,4 +366,20 @@ bool
 msg_bool(const json_t *m, const char *key)
 {
 	return json_is_true(json_object_get(m, key));
+}
+
+static void
+msg_json_free_wiped(void *p)
+{
+	if (p == NULL)
+		return;
+	/* glibc (and ASan) know the size of every block. */
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	free(p);
+}
+
+void
+msg_json_wipe_init(void)
+{
+	json_set_alloc_funcs(malloc, msg_json_free_wiped);
 }

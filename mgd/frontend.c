@@ -113,7 +113,9 @@ session_request(struct session *s, json_t *req)
 		sb_reset(&s->notices);
 		s->notices.len = 0;
 	}
-	if (msg_bev_send(s->bev, reply) == -1)
+	/* Replies may carry keys (get profile-keys): sent without a copy,
+	 * wiped once written. */
+	if (msg_bev_send_wiped(s->bev, reply) == -1)
 		log_warn("session %d: reply not sent", s->id);
 	json_decref(reply);
 }

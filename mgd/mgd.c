@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/msg.h"
 #include "mgd/backend.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
@@ -165,6 +166,7 @@ main(int argc, char **argv)
 	struct sb path, err;
 	int c, rc = 1;
 
+	msg_json_wipe_init();	/* replies forward keys (get profile-keys) */
 	while ((c = getopt_long(argc, argv, "s:l:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': m.state_dir = optarg; break;
