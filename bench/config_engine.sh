@@ -120,6 +120,9 @@ r=0
 while [ $r -lt "$big_runs" ]; do
 	mgd_stop
 	mgd_start
+	# an appliance that is up: its daemons have started and read their
+	# (empty) configuration before the operator types
+	sleep 1
 	timed -c "configure; load set $conf; commit"
 	echo $t >>"$dir/big"
 	r=$((r + 1))
