@@ -709,7 +709,8 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 	} else if (strcmp(cmd, "exit") == 0 || strcmp(cmd, "quit") == 0) {
 		bool all = tk.n > 1 && strncmp("configuration-mode", tk.t[1].s,
 		    strlen(tk.t[1].s)) == 0;
-		if (s->level.n > 0 && !all && strcmp(cmd, "exit") == 0)
+		/* quit is exit (Junos: "Exit from this level" for both) */
+		if (s->level.n > 0 && !all)
 			config_up(s, 1);
 		else
 			config_leave(s, reply);
