@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,19 @@ struct daemon {
 	int64_t started;
 	bool checked;		/* holds a checked change */
 	struct event *restart_ev;
+	struct event *read_ev;	/* replies to rpcs, while mgd is idle */
+	struct backend_rpc_call *calls;	/* rpcs sent, not answered yet */
 	struct backend *b;
+};
+
+/* An rpc on its way (backend_rpc_start). */
+struct backend_rpc_call {
+	struct daemon *d;
+	json_int_t id;
+	backend_rpc_cb *cb;	/* NULL: cancelled, the reply is dropped */
+	void *arg;
+	struct event *timer;
+	struct backend_rpc_call *next;
 };
 
 struct backend {
@@ -107,14 +120,50 @@ backend_find(const char *name)
 
 static void backend_start(struct daemon *d);
 
+/* Takes call off its daemon's list and answers it (when not cancelled). */
+static void
+backend_call_done(struct backend_rpc_call *c, json_t *data, const char *err)
+{
+	struct backend_rpc_call **pp = &c->d->calls;
+
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	event_free(c->timer);
+	if (c->cb != NULL)
+		c->cb(c->arg, data, err);
+	else
+		json_decref(data);
+	free(c);
+}
+
+/* The connection to d is gone: its rpcs fail, its reply reader stops. */
+static void
+backend_disconnect(struct daemon *d)
+{
+	struct sb err;
+
+	if (d->read_ev != NULL) {
+		event_free(d->read_ev);
+		d->read_ev = NULL;
+	}
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	sb_init(&err);
+	sb_printf(&err, "error: the %s subsystem is not responding",
+	    d->def->name);
+	while (d->calls != NULL)
+		backend_call_done(d->calls, NULL, sb_str(&err));
+	sb_free(&err);
+}
+
 static void
 backend_down(struct daemon *d, const char *why)
 {
 	struct timeval tv;
 
-	if (d->fd >= 0)
-		close(d->fd);
-	d->fd = -1;
+	backend_disconnect(d);
 	if (d->pid > 0) {
 		log_warn("%s (pid %d) is down: %s", d->def->name, (int)d->pid, why);
 		kill(d->pid, SIGKILL);
@@ -146,7 +195,35 @@ backend_send(struct daemon *d, json_t *req)
 	return id;
 }
 
-/* Waits for the reply to request id.  NULL when the daemon failed. */
+/*
+ * The reply of an rpc in reply: its data (stolen) or error line to the
+ * caller.  False when no call waits for that id.
+ */
+static bool
+backend_dispatch(struct daemon *d, json_t *reply)
+{
+	json_int_t id = msg_int(reply, "id", -1);
+	struct backend_rpc_call *c;
+	json_t *data = NULL;
+
+	for (c = d->calls; c != NULL && c->id != id; c = c->next)
+		;
+	if (c == NULL)
+		return false;
+	if (msg_bool(reply, "ok")) {
+		data = json_object_get(reply, "data");
+		data = data ? json_incref(data) : json_object();
+	}
+	backend_call_done(c, data, data ? NULL : msg_str(reply, "error") ?
+	    msg_str(reply, "error") : "error: command failed");
+	json_decref(reply);
+	return true;
+}
+
+/*
+ * Waits for the reply to request id; replies to rpcs that arrive first go to
+ * their callers.  NULL when the daemon failed.
+ */
 static json_t *
 backend_wait(struct daemon *d, json_int_t id)
 {
@@ -154,18 +231,54 @@ backend_wait(struct daemon *d, json_int_t id)
 
 	if (d->fd < 0 || id == 0)
 		return NULL;
+	for (;;) {
+		reply = msg_recv(d->fd, DAEMON_REPLY_TIMEOUT_MS);
+		if (reply == NULL) {
+			backend_down(d, errno == ETIMEDOUT ? "no reply in time" :
+			    "connection lost");
+			return NULL;
+		}
+		if (msg_int(reply, "id", -1) == id)
+			return reply;
+		if (!backend_dispatch(d, reply)) {
+			json_decref(reply);
+			backend_down(d, "reply out of order");
+			return NULL;
+		}
+		if (d->fd < 0)
+			return NULL;
+	}
+}
+
+/* A reply while mgd is idle: the answer to an rpc. */
+static void
+backend_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+	json_t *reply;
+
+	/* backend_wait may have read it already */
+	if (poll(&pfd, 1, 0) != 1)
+		return;
 	reply = msg_recv(d->fd, DAEMON_REPLY_TIMEOUT_MS);
 	if (reply == NULL) {
 		backend_down(d, errno == ETIMEDOUT ? "no reply in time" :
 		    "connection lost");
-		return NULL;
+		return;
 	}
-	if (msg_int(reply, "id", -1) != id) {
+	if (!backend_dispatch(d, reply)) {
 		json_decref(reply);
-		backend_down(d, "reply out of order");
-		return NULL;
+		backend_down(d, "a reply nobody asked for");
 	}
-	return reply;
+}
+
+static void
+backend_call_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct backend_rpc_call *c = arg;
+
+	backend_down(c->d, "no reply in time");	/* answers c */
 }
 
 /* One request, one reply, waited for.  NULL when the daemon failed. */
@@ -276,6 +389,9 @@ backend_start(struct daemon *d)
 	d->pid = pid;
 	d->fd = sv[0];
 	d->started = (int64_t)time(NULL);
+	d->read_ev = event_new(d->b->m->base, d->fd, EV_READ | EV_PERSIST,
+	    backend_readable, d);
+	event_add(d->read_ev, NULL);
 	log_info("started %s (pid %d)", d->def->name, (int)pid);
 	backend_hand_config(d);
 }
@@ -301,11 +417,8 @@ backend_sigchld(evutil_socket_t sig, short what, void *arg)
 			struct daemon *d = &b->d[i];
 			if (d->pid != pid)
 				continue;
-			d->pid = -pid;	/* reaped: do not kill again */
-			d->pid = 0;
-			if (d->fd >= 0)
-				close(d->fd);
-			d->fd = -1;
+			d->pid = 0;	/* reaped: do not kill again */
+			backend_disconnect(d);
 			log_warn("%s (pid %d) exited (status %d); restarting",
 			    d->def->name, (int)pid, status);
 			struct timeval tv = { d->backoff, 0 };
@@ -354,8 +467,7 @@ backend_free(struct backend *b)
 		return;
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *d = &b->d[i];
-		if (d->fd >= 0)
-			close(d->fd);	/* the daemon stops when mgd goes */
+		backend_disconnect(d);	/* the daemon stops when mgd goes */
 		if (d->pid > 0) {
 			kill(d->pid, SIGTERM);
 			for (int t = 0; t < 50; t++) {
@@ -456,10 +568,13 @@ backend_abort(struct backend *b)
 	backend_phase2(b, DAEMON_OP_ABORT);
 }
 
-json_t *
-backend_rpc(struct backend *b, const char *handler, const char *rpc,
-    const json_t *input, struct sb *err)
+struct backend_rpc_call *
+backend_rpc_start(struct backend *b, const char *handler, const char *rpc,
+    const json_t *input, backend_rpc_cb *cb, void *arg, struct sb *err)
 {
+	static const struct timeval limit = {
+	    DAEMON_REPLY_TIMEOUT_MS / 1000, 0 };
+
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *dm = &b->d[i];
 		if (strcmp(dm->def->name, handler) != 0)
@@ -473,28 +588,33 @@ backend_rpc(struct backend *b, const char *handler, const char *rpc,
 		json_object_set_new(req, "op", json_string(DAEMON_OP_RPC));
 		json_object_set_new(req, "name", json_string(rpc));
 		json_object_set(req, "input", (json_t *)input);
-		json_t *reply = backend_call(dm, req);
+		json_int_t id = backend_send(dm, req);
 		json_decref(req);
-		if (reply == NULL) {
+		if (id == 0) {
 			sb_printf(err, "error: the %s subsystem is not responding",
 			    handler);
 			return NULL;
 		}
-		json_t *data = NULL;
-		if (msg_bool(reply, "ok")) {
-			data = json_object_get(reply, "data");
-			json_incref(data);
-		} else {
-			sb_puts(err, msg_str(reply, "error") ?
-			    msg_str(reply, "error") : "error: command failed");
-		}
-		json_decref(reply);
-		if (data == NULL && err->len == 0)
-			data = json_object();
-		return data;
+		struct backend_rpc_call *c = xcalloc(1, sizeof(*c));
+		c->d = dm;
+		c->id = id;
+		c->cb = cb;
+		c->arg = arg;
+		c->timer = evtimer_new(b->m->base, backend_call_timeout, c);
+		evtimer_add(c->timer, &limit);
+		c->next = dm->calls;
+		dm->calls = c;
+		return c;
 	}
 	sb_printf(err, "error: no subsystem answers '%s'", rpc);
 	return NULL;
+}
+
+void
+backend_rpc_cancel(struct backend_rpc_call *c)
+{
+	if (c != NULL)
+		c->cb = NULL;
 }
 
 json_t *

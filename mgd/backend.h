@@ -32,11 +32,25 @@ void backend_check(struct backend *b, const char *delta, size_t len,
 void backend_apply(struct backend *b);
 void backend_abort(struct backend *b);
 /*
- * Forwards an operational rpc to daemon `handler`.  Returns new reply data,
- * or NULL with an operator error line in err.
+ * The answer to an operational rpc: new reply data (the callee owns it) or,
+ * with data NULL, an operator error line.
  */
-json_t *backend_rpc(struct backend *b, const char *handler, const char *rpc,
-    const json_t *input, struct sb *err);
+typedef void backend_rpc_cb(void *arg, json_t *data, const char *err);
+struct backend_rpc_call;
+
+/*
+ * Forwards an operational rpc to daemon `handler` and returns at once: cb
+ * gets the answer later, from mgd's loop, so other sessions go on while a
+ * daemon works (a KME that hangs, a ping).  A daemon that does not answer
+ * within DAEMON_REPLY_TIMEOUT_MS is restarted and cb gets an error.
+ * Returns the call, or NULL with an operator error line in err (cb is then
+ * never called).
+ */
+struct backend_rpc_call *backend_rpc_start(struct backend *b, const char *handler,
+    const char *rpc, const json_t *input, backend_rpc_cb *cb, void *arg,
+    struct sb *err);
+/* The caller is gone (its session ended): the answer will be dropped. */
+void backend_rpc_cancel(struct backend_rpc_call *c);
 /* One line per daemon: name, pid, state, restarts (for `show system processes`). */
 json_t *backend_status(struct backend *b);
 

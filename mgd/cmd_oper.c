@@ -570,7 +570,7 @@ oper_rpc(struct session *s, const struct snode *sn, const struct toks *tk,
 	if (p->compare)
 		reply_syntax(reply, "syntax error.", tk->t[end].off);
 	else
-		mgd_rpc(s, sn, input, reply);
+		mgd_rpc(s, sn, input, p, reply);
 done:
 	json_decref(input);
 }
@@ -647,7 +647,9 @@ cmd_oper(struct session *s, const char *line, json_t *reply)
 	if (cmd_pipes(&tk, end, &p, reply) == 0) {
 		/* Every command's output goes through the same pipes. */
 		oper_dispatch(s, &tk, end, &p, reply);
-		if (json_object_get(reply, "error") == NULL) {
+		/* (a daemon's answer gets them when it comes: mgd_rpc) */
+		if (json_object_get(reply, "error") == NULL &&
+		    s->rpc_call == NULL) {
 			cmd_display_data(&p, reply);
 			cmd_pipes_reply(&p, reply);
 		}

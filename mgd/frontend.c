@@ -21,6 +21,8 @@
 #include "lib/proto_cli.h"
 #include "mgd/complete.h"
 #include "mgd/mgd.h"
+#include "mgd/cmd.h"
+#include "mgd/backend.h"
 
 static void
 session_free(struct session *s)
@@ -34,6 +36,13 @@ session_free(struct session *s)
 		}
 	}
 	cmd_session_end(s);
+	if (s->rpc_call != NULL) {
+		/* its answer has nobody to go to */
+		backend_rpc_cancel(s->rpc_call);
+		json_decref(s->rpc_reply);
+		cmd_pipes_free(s->rpc_pipes);
+		free(s->rpc_pipes);
+	}
 	if (s->bev)
 		bufferevent_free(s->bev);
 	conf_free(s->priv);
@@ -70,7 +79,10 @@ session_request(struct session *s, json_t *req)
 	s->last_active = (int64_t)time(NULL);
 	json_object_set_new(reply, "id", json_integer(s->req_id));
 	json_object_set_new(reply, "ok", json_true());
-	if (op == NULL) {
+	if (s->rpc_call != NULL) {
+		/* the cli sends one request at a time; another is refused */
+		reply_fail(reply, "error: the previous command is still running\n");
+	} else if (op == NULL) {
 		reply_fail(reply, "error: request without op\n");
 	} else if (strcmp(op, CLI_OP_HELLO) == 0) {
 		session_hello(s, req, reply);
@@ -104,6 +116,17 @@ session_request(struct session *s, json_t *req)
 	} else {
 		reply_fail(reply, "error: unknown request\n");
 	}
+	if (s->rpc_call != NULL) {
+		/* a daemon answers later: mgd_rpc_done sends it */
+		json_decref(reply);
+		return;
+	}
+	session_reply_send(s, reply);
+}
+
+void
+session_reply_send(struct session *s, json_t *reply)
+{
 	cmd_prompt(s, reply);
 	if (s->notices.len > 0) {
 		/* Broadcasts (and the timestamp) come before the command's

@@ -88,9 +88,37 @@ mgd_pki_sync(struct mgd *m)
 }
 
 /* Routes an operational rpc to its handler. */
+/* A daemon answered s's rpc: the reply is finished and sent. */
+static void
+mgd_rpc_done(void *arg, json_t *data, const char *err)
+{
+	struct session *s = arg;
+	json_t *reply = s->rpc_reply;
+	struct pipes *p = s->rpc_pipes;
+
+	s->rpc_call = NULL;
+	s->rpc_reply = NULL;
+	s->rpc_pipes = NULL;
+	if (data != NULL) {
+		json_object_set_new(reply, "render", json_string(s->rpc_render));
+		json_object_set_new(reply, "data", data);
+		cmd_display_data(p, reply);
+		cmd_pipes_reply(p, reply);
+	} else {
+		struct sb e;
+		sb_init(&e);
+		sb_printf(&e, "%s\n", err);
+		reply_fail(reply, sb_str(&e));
+		sb_free(&e);
+	}
+	cmd_pipes_free(p);
+	free(p);
+	session_reply_send(s, reply);
+}
+
 void
 mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
-    json_t *reply)
+    const struct pipes *p, json_t *reply)
 {
 	struct mgd *m = s->mgd;
 	const char *name = rpc->ref_path;	/* the rpc name */
@@ -107,14 +135,17 @@ mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
 			json_object_set_new(reply, "data", data);
 		}
 	} else {
-		json_t *data = backend_rpc(m->backend, rpc->handler, name, input,
-		    &err);
-		if (data == NULL) {
+		s->rpc_call = backend_rpc_start(m->backend, rpc->handler, name,
+		    input, mgd_rpc_done, s, &err);
+		if (s->rpc_call == NULL) {
 			sb_putc(&err, '\n');
 			reply_fail(reply, sb_str(&err));
 		} else {
-			json_object_set_new(reply, "render", json_string(name));
-			json_object_set_new(reply, "data", data);
+			s->rpc_reply = json_incref(reply);
+			s->rpc_pipes = xmalloc(sizeof(*s->rpc_pipes));
+			*s->rpc_pipes = *p;
+			json_incref(p->text);
+			s->rpc_render = name;
 		}
 	}
 	sb_free(&err);

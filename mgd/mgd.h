@@ -22,6 +22,8 @@ struct event_base;
 struct bufferevent;
 struct db;
 struct backend;
+struct backend_rpc_call;
+struct pipes;
 struct pki_store;
 
 enum sess_mode { SESS_OPER, SESS_CONFIG };
@@ -58,6 +60,11 @@ struct session {
 	int screen_length;		/* `set cli screen-length`: -1 unset */
 	int screen_width;
 	bool timestamp;			/* `set cli timestamp` */
+	/* A daemon's rpc on its way: the reply is finished when it answers. */
+	struct backend_rpc_call *rpc_call;
+	json_t *rpc_reply;
+	struct pipes *rpc_pipes;
+	const char *rpc_render;		/* the rpc's name (schema-owned) */
 };
 
 struct mgd {
@@ -84,6 +91,8 @@ struct mgd {
 /* frontend.c */
 int frontend_listen(struct mgd *m);
 void frontend_broadcast(struct mgd *m, const char *text);
+/* Sends reply to s with the next prompt and the notices; drops it. */
+void session_reply_send(struct session *s, json_t *reply);
 /* The Junos "user terminal tty (pid N) on since ..." lines of a session. */
 void session_who(const struct session *x, struct sb *out);
 
@@ -131,8 +140,13 @@ void commit_maybe_snapshot(struct mgd *m);
 const char *mgd_hostname(struct mgd *m);
 /* Hands the committed CA profiles to the pki library. */
 void mgd_pki_sync(struct mgd *m);
+/*
+ * Runs an operational rpc for s: the pki library answers in place; a
+ * daemon's answer comes later (s->rpc_call is then set and reply, with the
+ * pipes p, is finished and sent when it arrives).
+ */
 void mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
-    json_t *reply);
+    const struct pipes *p, json_t *reply);
 
 /* Time formatting: "2026-11-22 08:00:00 UTC". */
 void mgd_time(int64_t t, struct sb *out);
