@@ -749,7 +749,7 @@ cmd_answer(struct session *s, const char *text, json_t *reply)
 	s->wait = WAIT_NONE;
 	while (*text == ' ')
 		text++;
-	if (w == WAIT_DELETE_ALL)
+	if (w == WAIT_DELETE_ALL || w == WAIT_CONFIRM_RPC)	/* (no) */
 		yes = strncmp(text, "yes", 1) == 0 && *text != '\0';
 	else
 		yes = *text == '\0' || strncmp(text, "yes", strlen(text)) == 0;
@@ -784,6 +784,15 @@ cmd_answer(struct session *s, const char *text, json_t *reply)
 			sb_free(&warn);
 		}
 		break;
+	case WAIT_CONFIRM_RPC: {
+		json_t *input = s->confirm_input;
+		struct pipes none = { 0 };
+		s->confirm_input = NULL;
+		if (yes && input != NULL)
+			mgd_rpc(s, s->confirm_rpc, input, &none, reply);
+		json_decref(input);
+		break;
+	}
 	default:
 		reply_fail(reply, "error: no question was asked\n");
 		break;

@@ -43,6 +43,7 @@ session_free(struct session *s)
 		cmd_pipes_free(s->rpc_pipes);
 		free(s->rpc_pipes);
 	}
+	json_decref(s->confirm_input);
 	if (s->bev)
 		bufferevent_free(s->bev);
 	conf_free(s->priv);

@@ -127,10 +127,21 @@ mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
 	sb_init(&err);
 	if (strcmp(rpc->handler, "pki") == 0 && m->pki != NULL) {
 		json_t *data = pki_rpc(m->pki, name, input, &err);
+		const char *q = msg_str(data, "confirm");
 		if (data == NULL) {
 			sb_putc(&err, '\n');
 			reply_fail(reply, sb_str(&err));
 		} else {
+			if (q != NULL) {
+				json_object_set_new(reply, "ask", json_string(q));
+				json_object_del(data, "confirm");
+				s->wait = WAIT_CONFIRM_RPC;
+				s->confirm_rpc = rpc;
+				json_decref(s->confirm_input);
+				s->confirm_input = json_deep_copy(input);
+				json_object_set_new(s->confirm_input, "confirmed",
+				    json_true());
+			}
 			json_object_set_new(reply, "render", json_string(name));
 			json_object_set_new(reply, "data", data);
 		}

@@ -36,6 +36,7 @@ enum sess_wait {
 	WAIT_DISCARD,		/* Discard uncommitted changes? (private/excl) */
 	WAIT_DELETE_ALL,	/* Delete everything under this level? */
 	WAIT_LOAD,		/* load ... terminal: the text */
+	WAIT_CONFIRM_RPC,	/* an rpc's own question (a CA's fingerprint) */
 };
 
 struct session {
@@ -65,6 +66,9 @@ struct session {
 	json_t *rpc_reply;
 	struct pipes *rpc_pipes;
 	const char *rpc_render;		/* the rpc's name (schema-owned) */
+	/* WAIT_CONFIRM_RPC: the rpc to run again once the operator agrees */
+	const struct snode *confirm_rpc;
+	json_t *confirm_input;
 };
 
 struct mgd {
@@ -143,7 +147,9 @@ void mgd_pki_sync(struct mgd *m);
 /*
  * Runs an operational rpc for s: the pki library answers in place; a
  * daemon's answer comes later (s->rpc_call is then set and reply, with the
- * pipes p, is finished and sent when it arrives).
+ * pipes p, is finished and sent when it arrives).  Data with a "confirm"
+ * question (pki.md 2: load this CA certificate?) is asked; a yes runs the
+ * rpc again with "confirmed" set (cmd_answer).
  */
 void mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
     const struct pipes *p, json_t *reply);

@@ -187,7 +187,7 @@ local_profile_check(struct pki_store *st, const char *profile, struct sb *err)
 
 int
 pki_ca_load(struct pki_store *st, const char *profile, const char *file,
-    struct sb *err)
+    X509 **preview, struct sb *err)
 {
 	X509 *cert = NULL;
 	int rc = -1;
@@ -207,6 +207,13 @@ pki_ca_load(struct pki_store *st, const char *profile, const char *file,
 	if (!(X509_get_extension_flags(cert) & EXFLAG_CA)) {
 		sb_printf(err, "error: the certificate in %s is not a CA "
 		    "certificate (basicConstraints CA:TRUE)", file);
+		goto done;
+	}
+	if (preview != NULL) {
+		/* checked, not stored: the operator confirms first */
+		*preview = cert;
+		cert = NULL;
+		rc = 0;
 		goto done;
 	}
 	if (local_write_cert(st, PKI_KIND_CA, profile, cert, err) == -1)

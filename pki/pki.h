@@ -139,8 +139,13 @@ int pki_request_generate(struct pki_store *st, const char *id,
 /* keyfile NULL: the certificate must match key pair id already stored. */
 int pki_local_load(struct pki_store *st, const char *id, const char *file,
     const char *keyfile, struct sb *err);
+/*
+ * With preview non-NULL nothing is stored: every check is made and
+ * *preview gets the certificate (caller frees), for the operator to
+ * confirm its fingerprint (pki.md 2) before the load proper.
+ */
 int pki_ca_load(struct pki_store *st, const char *profile, const char *file,
-    struct sb *err);
+    X509 **preview, struct sb *err);
 int pki_crl_load(struct pki_store *st, const char *profile, const char *file,
     struct sb *err);
 int pki_ca_verify(struct pki_store *st, const char *profile, struct sb *err);

@@ -90,7 +90,10 @@ rd_local_load(const json_t *d, struct sb *out)
 	return 0;
 }
 
-/* pki.md 2 without the confirmation prompt (the rpc loads without asking). */
+/*
+ * pki.md 2: the fingerprint before the question (mgd asks it), then, once
+ * confirmed and loaded, the outcome.
+ */
 static int
 rd_ca_load(const json_t *d, struct sb *out)
 {
@@ -99,10 +102,13 @@ rd_ca_load(const json_t *d, struct sb *out)
 
 	if (bad)
 		return -1;
-	sb_puts(out, "Fingerprint:\n");
-	rd_fingerprints(d, " ", out);
-	sb_printf(out, "CA certificate for profile %s loaded successfully\n",
-	    p);
+	if (!json_is_true(json_object_get(d, "loaded"))) {
+		sb_puts(out, "Fingerprint:\n");
+		rd_fingerprints(d, " ", out);
+	} else {
+		sb_printf(out, "CA certificate for profile %s loaded "
+		    "successfully\n", p);
+	}
 	return 0;
 }
 

@@ -168,16 +168,25 @@ rpc_ca_load(struct pki_store *st, const json_t *in, struct sb *err)
 	X509 *cert;
 	char *sha1, *md5;
 
+	bool confirmed = json_is_true(json_object_get(in, "confirmed"));
+
 	if ((p = rpc_name_arg(in, "ca-profile", err)) == NULL)
 		return NULL;
-	if (pki_ca_load(st, p, pki_rpc_str(in, "filename"), err) == -1)
+	/* pki.md 2: the fingerprint is shown and confirmed first. */
+	if (pki_ca_load(st, p, pki_rpc_str(in, "filename"), confirmed ? NULL :
+	    &cert, err) == -1)
 		return NULL;
-	if ((cert = pki_ca_cert_get(st, p, err)) == NULL)
+	if (confirmed && (cert = pki_ca_cert_get(st, p, err)) == NULL)
 		return NULL;
 	sha1 = pki_fingerprint(cert, "SHA1");
 	md5 = pki_fingerprint(cert, "MD5");
 	out = json_pack("{s:s, s:s, s:s}", "ca-profile", p,
 	    "fingerprint-sha1", sha1, "fingerprint-md5", md5);
+	if (confirmed)
+		json_object_set_new(out, "loaded", json_true());
+	else
+		json_object_set_new(out, "confirm", json_string("Do you want to"
+		    " load this CA certificate ? [yes,no] (no)"));
 	free(sha1);
 	free(md5);
 	X509_free(cert);
@@ -304,9 +313,10 @@ static const struct rpc_cmd pki_rpcs[] = {
 	{ "request-security-pki-local-certificate-load",
 	    { "certificate-id", "filename", "key" },
 	    { "certificate-id", "filename" }, rpc_local_load },
+	/* "confirmed": mgd's, after the operator said yes (not in the YANG) */
 	{ "request-security-pki-ca-certificate-load",
-	    { "ca-profile", "filename" }, { "ca-profile", "filename" },
-	    rpc_ca_load },
+	    { "ca-profile", "filename", "confirmed" },
+	    { "ca-profile", "filename" }, rpc_ca_load },
 	{ "request-security-pki-crl-load",
 	    { "ca-profile", "filename" }, { "ca-profile", "filename" },
 	    rpc_crl_load },

@@ -141,7 +141,7 @@ ip -n "$NS" link set et-1-1-0.1101 up
 	statements "$SAMPLES/site-to-site-qkd-kme.RECONSTRUCTED.set" /dev/stdout |
 	    sed 's|https://www.kme-a.example.net|https://127.0.0.1:9|'
 } > "$T/qkd.set"
-PRE="configure; set security pki ca-profile Root-CA ca-identity Root-CA; commit; exit; request security pki ca-certificate load ca-profile Root-CA filename $T/pki/ca.pem; request security pki local-certificate load certificate-id SAE_A_CERT filename $T/pki/sae-SAE_A.pem key $T/pki/sae-SAE_A.key"
+PRE="configure; set security pki ca-profile Root-CA ca-identity Root-CA; commit; exit; request security pki ca-certificate load ca-profile Root-CA filename $T/pki/ca.pem; yes; request security pki local-certificate load certificate-id SAE_A_CERT filename $T/pki/sae-SAE_A.pem key $T/pki/sae-SAE_A.key"
 appliance qkd "$T/qkd.set" "$NS"
 PRE=
 "$QSAFE_TOP/qsafe" stop --state-dir "$T/qkd" >/dev/null 2>&1

@@ -109,8 +109,8 @@ set security pki ca-profile Root-CA ca-identity Root-CA
 set security pki ca-profile Rogue-CA ca-identity Rogue-CA
 set security pki ca-profile Empty-CA ca-identity Empty-CA
 EOF
-cli -c "request security pki ca-certificate load ca-profile Root-CA filename $C/ca.pem" >/dev/null </dev/null
-cli -c "request security pki ca-certificate load ca-profile Rogue-CA filename $C/rogue-ca.pem" >/dev/null </dev/null
+cli -c "request security pki ca-certificate load ca-profile Root-CA filename $C/ca.pem; yes" >/dev/null </dev/null
+cli -c "request security pki ca-certificate load ca-profile Rogue-CA filename $C/rogue-ca.pem; yes" >/dev/null </dev/null
 for s in SAE_A SAE_B SAE_C; do
 	cli -c "request security pki local-certificate load certificate-id $s filename $C/sae-$s.pem key $C/sae-$s.key" >/dev/null
 done
@@ -124,7 +124,7 @@ cp "$C/sae-SAE_A-expired.pem" "$S/pki/certs/SAE_A_OLD.crt"
 conf <<EOF
 set security pki ca-profile Crl-CA ca-identity Crl-CA revocation-check use-crl
 EOF
-cli -c "request security pki ca-certificate load ca-profile Crl-CA filename $C/ca.pem" >/dev/null </dev/null
+cli -c "request security pki ca-certificate load ca-profile Crl-CA filename $C/ca.pem; yes" >/dev/null </dev/null
 
 # --- commit refuses what cannot work
 P='set security key-manager profiles'

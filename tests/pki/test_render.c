@@ -40,7 +40,8 @@ static const struct {
 	{ "request-security-pki-ca-certificate-verify",
 	  "{\"ca-profile\":\"myCA\"}",
 	  "CA certificate myCA verified successfully\n" },
-	/* pki.md 2, ca-certificate load [VERBATIM] less the prompt line */
+	/* pki.md 2, ca-certificate load [VERBATIM]: the fingerprint before
+	 * mgd's question, then the outcome once confirmed */
 	{ "request-security-pki-ca-certificate-load",
 	  "{\"ca-profile\":\"myCA\",\"fingerprint-sha1\":"
 	  "\"9a:59:d8:c3:6f:01:01:64:43:f5:ad:98:bb:9d:b6:d1:25:fe:80:2e\","
@@ -48,7 +49,10 @@ static const struct {
 	  "f9:d1\"}",
 	  "Fingerprint:\n"
 	  " 9a:59:d8:c3:6f:01:01:64:43:f5:ad:98:bb:9d:b6:d1:25:fe:80:2e (sha1)\n"
-	  " a8:82:78:85:7f:02:c5:ef:6a:33:2c:dd:be:12:f9:d1 (md5)\n"
+	  " a8:82:78:85:7f:02:c5:ef:6a:33:2c:dd:be:12:f9:d1 (md5)\n" },
+	{ "request-security-pki-ca-certificate-load",
+	  "{\"ca-profile\":\"myCA\",\"fingerprint-sha1\":\"9a:59\","
+	  "\"fingerprint-md5\":\"a8:82\",\"loaded\":true}",
 	  "CA certificate for profile myCA loaded successfully\n" },
 	/* pki.md 3, brief [VERBATIM] */
 	{ "show-security-pki-local-certificate",

@@ -347,12 +347,25 @@ START_TEST(test_ca_flow)
 	t_write_cert_der(t_path("ca.der"), ca);
 	snprintf(in, sizeof(in), "{\"ca-profile\":\"ca1\",\"filename\":"
 	    "\"%s\"}", t_path("ca.der"));
+	/* first the fingerprint and the question; nothing is loaded */
 	r = t_rpc("request-security-pki-ca-certificate-load", in, &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
 	r_text("request-security-pki-ca-certificate-load", r, &txt);
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt), " (sha1)\n"));
+	ck_assert_str_eq(json_string_value(json_object_get(r, "confirm")),
+	    "Do you want to load this CA certificate ? [yes,no] (no)");
+	ck_assert(!pki_has_ca_cert(t_st, "ca1"));
+	json_decref(r);
+	/* then, confirmed, the load */
+	snprintf(in, sizeof(in), "{\"ca-profile\":\"ca1\",\"filename\":"
+	    "\"%s\",\"confirmed\":true}", t_path("ca.der"));
+	sb_reset(&txt);
+	r = t_rpc("request-security-pki-ca-certificate-load", in, &err);
+	ck_assert_msg(r != NULL, "%s", sb_str(&err));
+	r_text("request-security-pki-ca-certificate-load", r, &txt);
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
 	    "CA certificate for profile ca1 loaded successfully\n"));
+	ck_assert(pki_has_ca_cert(t_st, "ca1"));
 	json_decref(r);
 	r = t_rpc("request-security-pki-ca-certificate-verify",
 	    "{\"ca-profile\":\"ca1\"}", &err);

@@ -371,7 +371,7 @@ START_TEST(test_load_refused)
 	t_profiles();
 	t_write_cert_pem(t_path("x.pem"), c);
 	t_write_key_pem(t_path("x.key"), k);
-	rc = load_cases[_i].ca ? pki_ca_load(t_st, "ca1", t_path("x.pem"),
+	rc = load_cases[_i].ca ? pki_ca_load(t_st, "ca1", t_path("x.pem"), NULL,
 	    &err) : pki_local_load(t_st, "x", t_path("x.pem"),
 	    t_path("x.key"), &err);
 	ck_assert_int_eq(rc, -1);
@@ -406,7 +406,7 @@ START_TEST(test_unsupported_key_in_cert)
 	/* The same for a CA certificate. */
 	t_profiles();
 	sb_reset(&err);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("ed.pem"), &err), -1);
+	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("ed.pem"), NULL, &err), -1);
 	ck_assert_str_eq(sb_str(&err),
 	    "error: unsupported key type in the certificate");
 	assert_store_empty();
@@ -453,16 +453,24 @@ START_TEST(test_ca_load_profiles)
 
 	sb_init(&err);
 	t_write_cert_pem(t_path("root.pem"), c);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), &err),
+	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err),
 	    -1);
 	ck_assert_str_eq(sb_str(&err), "error: ca-profile ca1 is not "
 	    "configured");
 	t_profiles();
 	ck_assert_ptr_nonnull(pki_store_ca_profile(t_st, "ca1"));
 	sb_reset(&err);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), &err),
+	/* the preview checks and gives the certificate, stores nothing */
+	X509 *seen = NULL;
+	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), &seen,
+	    &err), 0);
+	ck_assert_ptr_nonnull(seen);
+	ck_assert_int_eq(X509_cmp(seen, c), 0);
+	X509_free(seen);
+	ck_assert(!pki_has_ca_cert(t_st, "ca1"));
+	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err),
 	    0);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), &err),
+	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err),
 	    -1);
 	ck_assert_str_eq(sb_str(&err), "error: CA certificate for profile "
 	    "ca1 already exists");

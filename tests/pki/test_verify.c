@@ -36,7 +36,7 @@ v_setup(void)
 	ca_cert = t_cert(ca_key, "Root-CA", NULL, NULL, -DAY, 365 * DAY, true,
 	    NULL);
 	t_write_cert_pem(t_path("root.pem"), ca_cert);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), &err),
+	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err),
 	    0);
 	ck_assert_int_eq(pki_key_generate(t_st, "gw", PKI_KEY_ECDSA, 0, &err),
 	    0);
@@ -181,7 +181,7 @@ START_TEST(test_crl)
 
 	sb_init(&err);
 	t_write_cert_pem(t_path("ca2.pem"), ca2);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), &err), 0);
+	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
 	/* The root itself needs no CRL to be verified. */
 	ck_assert_msg(pki_ca_verify(t_st, "ca2", &err) == 0, "%s",
 	    sb_str(&err));
@@ -258,7 +258,7 @@ START_TEST(test_crl_mixed_profiles)
 
 	sb_init(&err);
 	t_write_cert_pem(t_path("ca2.pem"), ca2);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), &err), 0);
+	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
 	ck_assert_msg(pki_verify_cert(t_st, both, 2, leaf1, NULL, &err) == 0,
 	    "%s", sb_str(&err));
 	/* A peer's intermediate below ca1 goes by ca1 too. */
@@ -556,7 +556,7 @@ START_TEST(test_tls_material)
 
 	sb_init(&err);
 	t_write_cert_pem(t_path("ca2.pem"), ca2);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), &err), 0);
+	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
 	ck_assert_ptr_null(pki_tls_new(t_st, "none", both, 2, &err));
 	ck_assert_str_eq(sb_str(&err), "error: certificate-id none not found");
 	sb_reset(&err);
