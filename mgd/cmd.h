@@ -91,6 +91,7 @@ struct opcmd {
 	oper_fn *fn;		/* NULL: a word that needs more words */
 	bool run;		/* executable with no argument */
 	int lo, hi;		/* OPA_NUMBER */
+	bool zero_ok;		/* OPA_NUMBER: 0 too ("none of its own") */
 	bool own_display;	/* prints `| display ...` itself (a tree) */
 };
 

@@ -14,6 +14,11 @@
 #include "schema/conf_diff.h"
 #include "schema/conf_text.h"
 
+/* `set cli screen-length|screen-width` (Junos's ranges) */
+#define CLI_LENGTH_MAX 100000
+#define CLI_WIDTH_MIN 40
+#define CLI_WIDTH_MAX 1024
+
 static bool oper_word(const struct toks *tk, size_t i, const char *w);
 static int oper_number(const struct toks *tk, size_t i, int lo, int hi,
     json_t *reply);
@@ -60,8 +65,8 @@ oper_set_screen(struct session *s, const struct toks *tk, size_t arg,
 	/* Width 0 (as in Junos): no width of its own, the terminal's. */
 	if (!length && strcmp(tk->t[arg].s, "0") == 0)
 		v = 0;
-	else if ((v = oper_number(tk, arg, length ? 0 : 40,
-	    length ? 100000 : 1024, reply)) < 0)
+	else if ((v = oper_number(tk, arg, length ? 0 : CLI_WIDTH_MIN,
+	    length ? CLI_LENGTH_MAX : CLI_WIDTH_MAX, reply)) < 0)
 		return;
 	if (!oper_no_args(tk, arg + 1, end, reply))
 		return;
@@ -466,9 +471,11 @@ static const struct opcmd op_show[] = {
 };
 static const struct opcmd op_set_cli[] = {
 	{ "screen-length", "Set number of lines on screen",
-	    .args = OPA_NUMBER, .fn = oper_set_length, .lo = 0, .hi = 100000 },
+	    .args = OPA_NUMBER, .fn = oper_set_length, .lo = 0,
+	    .hi = CLI_LENGTH_MAX },
 	{ "screen-width", "Set number of characters on a line",
-	    .args = OPA_NUMBER, .fn = oper_set_width, .lo = 40, .hi = 1024 },
+	    .args = OPA_NUMBER, .fn = oper_set_width, .lo = CLI_WIDTH_MIN,
+	    .hi = CLI_WIDTH_MAX, .zero_ok = true },
 	{ "timestamp", "Timestamp CLI output", .args = OPA_TIMESTAMP,
 	    .fn = oper_set_timestamp, .run = true },
 };

@@ -916,18 +916,22 @@ comp_config(struct comp *c, size_t from)
 /* ----- operational mode ------------------------------------------------ */
 
 static void
-comp_number(struct comp *c, size_t i, const char *name, int lo, int hi)
+comp_number(struct comp *c, size_t i, const struct opcmd *o)
 {
+	int lo = o->lo, hi = o->hi;
+
 	if (i == c->n) {
 		char n[64], h[64];
-		snprintf(n, sizeof(n), "<%s>", name);
-		snprintf(h, sizeof(h), "Value (%d..%d)", lo, hi);
+		snprintf(n, sizeof(n), "<%s>", o->name);
+		snprintf(h, sizeof(h), o->zero_ok ? "Value (0, %d..%d)" :
+		    "Value (%d..%d)", lo, hi);
 		comp_add(c, CI_PLACEHOLDER, ' ', n, h);
 		return;
 	}
 	char *e;
 	long v = strtol(c->tk.t[i].s, &e, 10);
-	if (*e || v < lo || v > hi) {
+	if (*e || ((v < lo || v > hi) && !(o->zero_ok && v == 0 &&
+	    e != c->tk.t[i].s))) {
 		struct sb m;
 		sb_init(&m);
 		sb_printf(&m, "Value %s is not within range (%d..%d)",
@@ -962,7 +966,7 @@ comp_opargs(struct comp *c, const struct opcmd *o, size_t i)
 		comp_tail(c, i, conf, 2);
 		break;
 	case OPA_NUMBER:
-		comp_number(c, i, o->name, o->lo, o->hi);
+		comp_number(c, i, o);
 		break;
 	case OPA_TIMESTAMP:
 		comp_tail(c, i, ts, 1);

@@ -263,7 +263,11 @@ START_TEST(test_oper_words)
 	    "  |                    Pipe through a command\n");
 	HELP_IS(fd, "set cli screen-width ",
 	    "Possible completions:\n"
-	    "  <screen-width>       Value (40..1024)\n");
+	    "  <screen-width>       Value (0, 40..1024)\n");
+	/* 0 is accepted as execution accepts it; 30 is not */
+	HELP_IS(fd, "set cli screen-width 0 ",
+	    "Possible completions:\n"
+	    "  <[Enter]>            Execute this command\n");
 	/* an rpc of the schema: its input leaves */
 	char *h = help(fd, "show security pki local-certificate ");
 	ck_assert_msg(lines_in_order(h, "Possible completions:\n"
