@@ -99,10 +99,15 @@ curly_word(struct curly *c, struct sb *w, bool *quoted)
 		c->p++;
 		return 0;
 	}
-	while (c->p < c->end && strchr(" \t\r\n;{}\"", *c->p) == NULL &&
+	/* (strchr finds the terminator too: a NUL byte is no delimiter) */
+	while (c->p < c->end && *c->p != '\0' &&
+	    strchr(" \t\r\n;{}\"", *c->p) == NULL &&
 	    !(c->p[0] == '#' ) && !(c->p[0] == '/' && c->p + 1 < c->end &&
 	    c->p[1] == '*'))
 		sb_putc(w, *c->p++);
+	/* nothing read: a byte no statement may hold, or the loop stalls */
+	if (w->len == 0)
+		return curly_fail(c, "syntax error.");
 	if (w->len > LEX_MAX_WORD)
 		return curly_fail(c, "word too long");
 	return 0;
@@ -164,6 +169,18 @@ conf_text_to_set(const char *text, size_t len, bool replace,
 	int rc = -1;
 
 	*linemap = NULL;
+	/* A NUL byte would end a line early and apply the part before it. */
+	const char *nul = memchr(text, '\0', len);
+	if (nul != NULL) {
+		size_t line = 1;
+		for (const char *q = text; q < nul; q++)
+			line += *q == '\n';
+		sb_reset(&err->msg);
+		sb_puts(&err->msg, "invalid character (NUL byte)");
+		err->tok = 0;
+		*bad_line = line;
+		return -1;
+	}
 	if (load_is_set_format(text, len)) {
 		size_t lines = 1;
 		sb_add(out, text, len);

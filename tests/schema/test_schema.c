@@ -939,6 +939,28 @@ START_TEST(load_curly_errors)
 		sb_free(&set);
 		sb_free(&err.msg);
 	}
+	/*
+	 * A NUL byte, in either form, is refused with its line (the curly
+	 * parser used to stall on it: found by fuzz_load), never cut short.
+	 */
+	static const struct { const char *t; size_t len, line; } nul[] = {
+		{ "system {\n    host-name x;\n   \0nosuch y;\n}\n", 42, 3 },
+		{ "set system host-name a\0b\nset system domain-name d\n", 50, 1 },
+	};
+	for (size_t i = 0; i < sizeof(nul) / sizeof(*nul); i++) {
+		struct sb set;
+		struct path_err err;
+		size_t *map = NULL, bad_line = 0;
+		sb_init(&set);
+		sb_init(&err.msg);
+		ck_assert_int_eq(conf_text_to_set(nul[i].t, nul[i].len, false,
+		    &set, &map, &err, &bad_line), -1);
+		ck_assert_uint_eq(bad_line, nul[i].line);
+		ck_assert_str_eq(sb_str(&err.msg), "invalid character (NUL byte)");
+		free(map);
+		sb_free(&set);
+		sb_free(&err.msg);
+	}
 }
 END_TEST
 
