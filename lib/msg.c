@@ -230,11 +230,15 @@ msg_decode(const char *body, size_t len, const char *att, size_t alen)
 	if (m == NULL)
 		goto bad;
 	list = json_object_get(m, "attach");
+	if (list != NULL && !json_is_array(list))
+		goto bad;
 	json_array_foreach(list, i, a) {
 		const char *key = json_string_value(json_array_get(a, 0));
 		json_int_t l = json_integer_value(json_array_get(a, 1));
 		json_t *sv;
-		if (key == NULL || l < 0 || (size_t)l > alen - off)
+		/* (an attachment named "attach" would free the list we walk) */
+		if (key == NULL || strcmp(key, "attach") == 0 || l < 0 ||
+		    (size_t)l > alen - off)
 			goto bad;
 		/* json_stringn checks the bytes are UTF-8. */
 		sv = json_stringn(att + off, (size_t)l);
