@@ -1,8 +1,9 @@
 /*
  * fuzz_driver: runs a libFuzzer entry point without libFuzzer, so the
  * normal test suite exercises it: each file named on the command line is
- * fed whole, then every prefix of it (truncation), then with each byte
- * flipped in turn (a bit-flip loop, as iked's regress does).
+ * fed whole, then every prefix of it (truncation), then with bits flipped
+ * (a bit-flip loop, as iked's regress does): every bit of a seed of up to
+ * DRIVER_ALL_BITS bytes, one bit per byte of a larger one (time).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define DRIVER_MAX (256 * 1024)
+#define DRIVER_ALL_BITS 256
 
 static int
 driver_file(const char *path)
@@ -34,12 +36,18 @@ driver_file(const char *path)
 		memcpy(copy, buf, i);
 		LLVMFuzzerTestOneInput(copy, i);
 	}
+	size_t runs = 1 + n;
 	for (i = 0; i < n; i++) {
-		memcpy(copy, buf, n);
-		copy[i] ^= (uint8_t)(1u << (i % 8));
-		LLVMFuzzerTestOneInput(copy, n);
+		for (unsigned bit = 0; bit < 8; bit++) {
+			if (n > DRIVER_ALL_BITS && bit != i % 8)
+				continue;
+			memcpy(copy, buf, n);
+			copy[i] ^= (uint8_t)(1u << bit);
+			LLVMFuzzerTestOneInput(copy, n);
+			runs++;
+		}
 	}
-	printf("fuzz_driver: %s: %zu bytes, %zu runs\n", path, n, 2 * n + 1);
+	printf("fuzz_driver: %s: %zu bytes, %zu runs\n", path, n, runs);
 	free(buf);
 	free(copy);
 	return 0;
