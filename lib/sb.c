@@ -187,6 +187,12 @@ sb_json_quote(struct sb *sb, const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			sb_printf(sb, "\\%c", *p);
+		else if (*p == '\n')
+			sb_puts(sb, "\\n");
+		else if (*p == '\t')
+			sb_puts(sb, "\\t");
+		else if (*p == '\r')
+			sb_puts(sb, "\\r");
 		else if (*p < 0x20)
 			sb_printf(sb, "\\u%04x", *p);
 		else

@@ -208,6 +208,21 @@ cmd_subtree(struct conf *c, const struct cnode *n)
 	return sub;
 }
 
+/* Junos's <rpc-reply> around what | display xml prints, and its end. */
+static void
+cmd_xml_open(struct sb *out)
+{
+	sb_puts(out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/"
+	    "qsafe/junos\">\n");
+}
+
+static void
+cmd_xml_close(struct sb *out)
+{
+	sb_puts(out, "    <cli>\n        <banner></banner>\n    </cli>\n"
+	    "</rpc-reply>\n");
+}
+
 static void
 cmd_xml_text(struct sb *out, const char *s)
 {
@@ -261,8 +276,8 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 		conf_text_json(n, attrs, out);
 		break;
 	case DISPLAY_XML:
-		sb_puts(out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/"
-		    "junos/qsafe/junos\">\n    <configuration");
+		cmd_xml_open(out);
+		sb_puts(out, "    <configuration");
 		for (size_t i = 0; attrs[i] != NULL && i < 6; i += 2) {
 			if (i > 0)
 				sb_puts(out, "\n                  ");
@@ -272,8 +287,8 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 		}
 		sb_puts(out, ">\n");
 		conf_text_xml(n, 2, out);
-		sb_puts(out, "    </configuration>\n    <cli>\n        <banner>"
-		    "</banner>\n    </cli>\n</rpc-reply>\n");
+		sb_puts(out, "    </configuration>\n");
+		cmd_xml_close(out);
 		break;
 	default:
 		if (at->n == 0 && st != NULL) {
@@ -435,11 +450,9 @@ cmd_display_data(const struct pipes *p, json_t *reply)
 		cmd_json_element(data, 1, &out);
 		sb_puts(&out, "\n}\n");
 	} else {
-		sb_puts(&out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/"
-		    "junos/qsafe/junos\">\n");
+		cmd_xml_open(&out);
 		cmd_xml_value(render ? render : "output", data, 1, &out);
-		sb_puts(&out, "    <cli>\n        <banner></banner>\n    </cli>\n"
-		    "</rpc-reply>\n");
+		cmd_xml_close(&out);
 	}
 	json_object_del(reply, "render");
 	json_object_del(reply, "data");
@@ -458,18 +471,17 @@ cmd_display_text(const struct pipes *p, json_t *reply)
 		return;
 	sb_init(&out);
 	if (p->display == DISPLAY_JSON) {
-		json_t *o = json_pack("{s:[s]}", "output", text ? text : "");
-		char *t = json_dumps(o, JSON_INDENT(4));
-		sb_puts(&out, t ? t : "{}");
-		sb_putc(&out, '\n');
-		free(t);
+		json_t *o = json_string(text ? text : "");
+		sb_puts(&out, "{\n    \"output\" : ");
+		cmd_json_element(o, 1, &out);
+		sb_puts(&out, "\n}\n");
 		json_decref(o);
 	} else {
-		sb_puts(&out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/"
-		    "junos/qsafe/junos\">\n    <output>\n");
+		cmd_xml_open(&out);
+		sb_puts(&out, "    <output>\n");
 		cmd_xml_text(&out, text ? text : "");
-		sb_puts(&out, "    </output>\n    <cli>\n        <banner>"
-		    "</banner>\n    </cli>\n</rpc-reply>\n");
+		sb_puts(&out, "    </output>\n");
+		cmd_xml_close(&out);
 	}
 	json_object_set_new(reply, "output", json_string(sb_str(&out)));
 	sb_free(&out);
