@@ -40,6 +40,7 @@ cleanup() {
 	done
 	if [ "$FAILS" -ne 0 ] || [ -n "${T_KEEP:-}" ]; then
 		echo "--- keymgr.log (tail)"; tail -n 30 "$S/keymgr.log" 2>/dev/null
+		[ -f "$T/fails" ] && { echo "--- the failures"; cat "$T/fails"; }
 	fi
 	[ -n "${T_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 	T=
@@ -47,7 +48,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+# Each failure is also kept for the summary at the end: meson's log of a
+# failed test shows only its last lines.
+fail() { echo "FAIL: $*"; echo "FAIL: $*" >>"$T/fails"; FAILS=$((FAILS + 1)); }
 ok() { echo "ok - $*"; }
 cli() { "$QSAFE_CLI" --state-dir "$S" "$@"; }
 km() { "$KM_CLIENT" "$S/keymgr.sock" "$@"; }
@@ -185,11 +188,15 @@ EOF
 has "profiles committed" "$T/conf.out" "commit complete"
 
 # --- what the KME's Status says (ETSI GS QKD 014 6.1), from the first probe
+# Every profile's first probe is awaited, qstall's too: a request queued
+# behind that probe (which stalls for the whole timeout) would time out in
+# the queue, not in its own handshake as the check below expects.
 i=0
 until detail qsae && grep -q "Not usable" "$T/qsae.detail" && detail qbig &&
     grep -q "Not usable" "$T/qbig.detail" && detail qdown &&
-    grep -q "Last-probe-error" "$T/qdown.detail"; do
-	i=$((i + 1)); [ $i -gt 50 ] && break
+    grep -q "Last-probe-error" "$T/qdown.detail" && detail qstall &&
+    grep -q "Last-probe-error" "$T/qstall.detail"; do
+	i=$((i + 1)); [ $i -gt 80 ] && break
 	sleep 0.1
 done
 has "Status limits shown" "$T/qbig.detail" "  KME-limits: key size 64..1024 bits, 4 keys per request"
