@@ -140,6 +140,18 @@ while [ $r -lt "$runs" ]; do
 done
 report "one-line set + commit" "$(median "$dir/small")" ms 50
 
+# 2b. Every 10th commit stores generation 0 whole (commit_snapshot), just
+# after its reply: the cost shows in the command that follows it.  Commits
+# up to the next multiple of 10, then times the command after it.
+g=$(( 1 + runs ))
+while [ $((g % 10)) -ne 0 ]; do
+	g=$((g + 1))
+	timed -c "configure; set security ike proposal IKE-P-$g lifetime-seconds $((3600 + g)); commit"
+done
+timed -c "show version"
+awk -v ns="$t" 'BEGIN { printf "the command after a snapshot commit (1 in 10):" \
+    " %.1f ms (no target of its own)\n", ns / 1e6 }'
+
 # 3. show configuration | display set.
 : >"$dir/show"
 r=0

@@ -99,17 +99,27 @@ commit_load(struct mgd *m)
 	return 0;
 }
 
-void
-commit_maybe_snapshot(struct mgd *m)
+/*
+ * Every DB_SNAPSHOT_EVERY commits generation 0 is stored whole, and what
+ * no kept generation (0..49) needs any more is deleted: the store stays
+ * bounded, and building a generation (start, rollback N) replays at most
+ * that many deltas.  Run from the loop just after a commit's reply.
+ */
+static void
+commit_snapshot(evutil_socket_t fd, short what, void *arg)
 {
+	struct mgd *m = arg;
 	struct sb t;
 
-	if (db_since_snapshot(m->db) < 10)
+	if (db_since_snapshot(m->db) < DB_SNAPSHOT_EVERY)
 		return;
 	sb_init(&t);
 	conf_text_set(conf_root(m->committed), &t);
 	if (db_snapshot(m->db, m->committed_seq, sb_str(&t)) == 0)
 		db_prune(m->db);
+	else
+		log_warn("commit: snapshot of generation %lld not stored",
+		    (long long)m->committed_seq);
 	sb_free(&t);
 }
 
@@ -162,6 +172,11 @@ commit_install(struct mgd *m, struct conf *c, struct diff *d,
 	conf_set_changed(m->committed, g.time);
 	mgd_pki_sync(m);
 	backend_apply(m->backend);
+	if (m->snapshot_ev == NULL)
+		m->snapshot_ev = evtimer_new(m->base, commit_snapshot, m);
+	/* A timer, not event_active: the loop writes the reply first. */
+	static const struct timeval now = { 0, 0 };
+	evtimer_add(m->snapshot_ev, &now);
 	return 0;
 }
 

@@ -12,9 +12,6 @@
 #include "lib/log.h"
 #include "mgd/db.h"
 
-/* How many deltas may follow a snapshot before mgd writes a new one. */
-#define DB_SNAPSHOT_EVERY 10
-
 struct db {
 	sqlite3 *h;
 };

@@ -15,6 +15,8 @@
 #include "lib/sb.h"
 
 #define DB_GENERATIONS 50	/* rollback 0..49 */
+/* How many deltas may follow a snapshot before mgd writes a new one. */
+#define DB_SNAPSHOT_EVERY 10
 
 struct db;
 

@@ -275,6 +275,8 @@ main(int argc, char **argv)
 	m.backend = NULL;
 	if (m.confirm_ev)
 		event_free(m.confirm_ev);
+	if (m.snapshot_ev)
+		event_free(m.snapshot_ev);
 	if (m.listen_ev)
 		event_free(m.listen_ev);
 	while (m.sessions) {

@@ -84,6 +84,7 @@ struct mgd {
 	int64_t committed_seq;
 	/* commit confirmed */
 	struct event *confirm_ev;
+	struct event *snapshot_ev;	/* commit_snapshot, after a commit */
 	int64_t confirm_deadline;	/* 0: none pending */
 	int confirm_unit;		/* seconds per "minute" (tests: 1) */
 	struct backend *backend;
@@ -135,8 +136,6 @@ struct conf *commit_generation(struct mgd *m, int n);
 /* Loads generation 0 from the store at start. */
 int commit_load(struct mgd *m);
 void commit_confirm_restore(struct mgd *m);
-/* Writes a snapshot when the delta chain is long (after the reply). */
-void commit_maybe_snapshot(struct mgd *m);
 
 /* mgd.c */
 /* The committed system host-name, or "" (the prompt is then `root>`, as on

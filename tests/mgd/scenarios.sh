@@ -302,6 +302,26 @@ sc_rollback_limit() {
 	expect_eq "history" 50 "$n"
 	t_cli -c 'show system rollback 50' > "$T_DIR/r50" 2>&1 && t_fail "rollback 50 shown"
 	grep -q "not within range (0..49)" "$T_DIR/r50" || t_fail "rollback 50: no error"
+	# The store keeps what rollback 0..49 needs, not every commit ever
+	# made: a snapshot every 10 commits, older generations pruned.
+	{
+		echo configure
+		i=51
+		while [ $i -lt 120 ]; do
+			echo "set system host-name h$i"
+			echo "commit"
+			i=$((i + 1))
+		done
+	} | t_cli --keep-going > /dev/null 2>&1
+	rows=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM generation").fetchone()[0])' "$T_DIR/state/config.db")
+	[ "$rows" -ge 50 ] && [ "$rows" -le 60 ] ||
+	    t_fail "the store holds $rows generations (50..60 expected)"
+	# ... and a restart rebuilds generation 0 and 49 from it
+	t_stop TERM
+	t_start
+	expect_eq "generation 0 after restart" "set system host-name h119" "$(t_committed)"
+	t_cli -c 'show system rollback 49' > "$T_DIR/r49" 2>&1
+	expect_has "rollback 49 after restart" "$T_DIR/r49" "host-name h70;"
 }
 
 # `| save FILE` writes what the other pipes let through, from either mode.
