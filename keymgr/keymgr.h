@@ -219,8 +219,6 @@ void job_free(struct km_table *t, struct km_job *j);
 /* Lower-case hex of buf into a new json string; the temporary is wiped. */
 json_t *keystore_hex_json(const unsigned char *buf, size_t len,
     const char *prefix);
-/* Wipes and frees s (NUL-terminated). */
-void keystore_free_str(char *s);
 
 /* Waits up to ms for every worker thread to end; true when they did. */
 bool worker_wait_all(struct km_table *t, int ms);

@@ -41,12 +41,3 @@ keystore_hex_json(const unsigned char *buf, size_t len, const char *prefix)
 	free(s);
 	return j;
 }
-
-void
-keystore_free_str(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}

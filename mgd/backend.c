@@ -616,21 +616,3 @@ backend_rpc_cancel(struct backend_rpc_call *c)
 	if (c != NULL)
 		c->cb = NULL;
 }
-
-json_t *
-backend_status(struct backend *b)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < NDAEMONS; i++) {
-		struct daemon *dm = &b->d[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "name", json_string(dm->def->name));
-		json_object_set_new(o, "pid", json_integer(dm->pid));
-		json_object_set_new(o, "state", json_string(dm->path == NULL ?
-		    "not built" : dm->fd >= 0 ? "running" : "restarting"));
-		json_object_set_new(o, "restarts", json_integer(dm->restarts));
-		json_array_append_new(a, o);
-	}
-	return a;
-}

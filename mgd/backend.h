@@ -51,7 +51,5 @@ struct backend_rpc_call *backend_rpc_start(struct backend *b, const char *handle
     struct sb *err);
 /* The caller is gone (its session ended): the answer will be dropped. */
 void backend_rpc_cancel(struct backend_rpc_call *c);
-/* One line per daemon: name, pid, state, restarts (for `show system processes`). */
-json_t *backend_status(struct backend *b);
 
 #endif

@@ -367,12 +367,6 @@ link_running(struct link *l)
 	return l->running;
 }
 
-const struct schema *
-link_schema(struct link *l)
-{
-	return l->schema;
-}
-
 int
 link_args(int argc, char **argv, const char *name, int *fd,
     const char **state_dir)

@@ -54,7 +54,6 @@ struct link *link_new(struct event_base *base, int fd,
 void link_free(struct link *l);
 /* The running configuration; borrowed. */
 struct conf *link_running(struct link *l);
-const struct schema *link_schema(struct link *l);
 
 /*
  * From an rpc callback: the request in progress, to be answered later by

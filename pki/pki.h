@@ -75,8 +75,6 @@ struct pki_store;
  */
 struct pki_store *pki_store_new(const char *dir, struct sb *err);
 void pki_store_free(struct pki_store *st);
-/* The store directory; borrowed. */
-const char *pki_store_dir(const struct pki_store *st);
 
 /*
  * Replace the configured CA profiles (copied; the caller keeps profs).  A
@@ -94,7 +92,6 @@ bool pki_name_is_valid(const char *name);
 
 /* Name functions for logs and replies (DESIGN.md conventions 8). */
 const char *pki_key_type_name(enum pki_key_type t);
-const char *pki_revocation_name(enum pki_revocation r);
 
 /*
  * Parsers for untrusted bytes (files an operator names, fuzz input).  PEM or

@@ -24,7 +24,4 @@
 json_t *pki_rpc(struct pki_store *st, const char *rpc_name,
     const json_t *input, struct sb *err);
 
-/* Is rpc_name one of ours? */
-bool pki_rpc_is_known(const char *rpc_name);
-
 #endif

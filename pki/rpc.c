@@ -352,12 +352,6 @@ rpc_find(const char *name)
 	return NULL;
 }
 
-bool
-pki_rpc_is_known(const char *rpc_name)
-{
-	return rpc_find(rpc_name) != NULL;
-}
-
 static bool
 rpc_allowed(const struct rpc_cmd *c, const char *key)
 {

@@ -90,17 +90,6 @@ pki_key_type_name(enum pki_key_type t)
 }
 
 const char *
-pki_revocation_name(enum pki_revocation r)
-{
-	switch (r) {
-	case PKI_REVOCATION_DISABLE: return "disable";
-	case PKI_REVOCATION_CRL: return "use-crl";
-	case PKI_REVOCATION_OCSP: return "use-ocsp";
-	}
-	return "?";
-}
-
-const char *
 pki_ssl_reason(void)
 {
 	unsigned long e = ERR_peek_last_error();
@@ -167,12 +156,6 @@ pki_store_free(struct pki_store *st)
 	store_profiles_free(st);
 	free(st->dir);
 	free(st);
-}
-
-const char *
-pki_store_dir(const struct pki_store *st)
-{
-	return st->dir;
 }
 
 static char *
