@@ -1,9 +1,11 @@
 /*
  * backend: supervising the daemons and talking to them (see backend.h).
  *
- * mgd waits for each reply on the daemon's socket with a timeout: commits are
- * serialised in mgd anyway, and a daemon that does not answer in time is
- * treated as down (killed and restarted) rather than holding a commit.
+ * Every request but a new daemon's first configuration is answered from
+ * mgd's loop: rpcs and the commit phases are calls (struct backend_rpc_call),
+ * each with a timer; a daemon that does not answer one in time is treated
+ * as down (killed and restarted) rather than holding a commit.  Only a
+ * daemon's start waits on its socket (backend_wait), with the same limit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,14 +69,24 @@ struct daemon {
 	struct backend *b;
 };
 
-/* An rpc on its way (backend_rpc_start). */
+/* A request on its way: an rpc (backend_rpc_start) or a commit phase's. */
 struct backend_rpc_call {
 	struct daemon *d;
 	json_int_t id;
 	backend_rpc_cb *cb;	/* NULL: cancelled, the reply is dropped */
 	void *arg;
+	bool whole;		/* cb gets the whole reply, not its data */
 	struct event *timer;
 	struct backend_rpc_call *next;
+};
+
+/* The commit phase on its way (check or apply): who hears when it ends. */
+struct backend_phase {
+	int waiting;		/* calls not answered yet (+1 while sending) */
+	struct verrs *errs;	/* check: the daemons' errors go here */
+	backend_done_cb *done;	/* NULL: no phase */
+	void *arg;
+	struct event *ev;	/* done runs from the loop, never nested */
 };
 
 struct backend {
@@ -82,6 +94,7 @@ struct backend {
 	struct daemon d[NDAEMONS];
 	struct event *sigchld;
 	json_int_t next_id;
+	struct backend_phase phase;
 };
 
 /* The program: next to mgd in an install, ../<name>/<name> in the build tree. */
@@ -119,6 +132,7 @@ backend_find(const char *name)
 }
 
 static void backend_start(struct daemon *d);
+static void backend_phase_fire(evutil_socket_t fd, short what, void *arg);
 
 /* Takes call off its daemon's list and answers it (when not cancelled). */
 static void
@@ -210,7 +224,9 @@ backend_dispatch(struct daemon *d, json_t *reply)
 		;
 	if (c == NULL)
 		return false;
-	if (msg_bool(reply, "ok")) {
+	if (c->whole) {
+		data = json_incref(reply);
+	} else if (msg_bool(reply, "ok")) {
 		data = json_object_get(reply, "data");
 		data = data ? json_incref(data) : json_object();
 	}
@@ -401,6 +417,13 @@ backend_restart_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 
+	/* A commit on its way has not reached the store yet: the daemon
+	 * starts after it, with the configuration it made. */
+	if (d->b->m->commit != NULL) {
+		static const struct timeval again = { 0, 100000 };
+		evtimer_add(d->restart_ev, &again);
+		return;
+	}
 	if (d->pid == 0)
 		backend_start(d);
 }
@@ -438,6 +461,7 @@ backend_new(struct mgd *m)
 	struct backend *b = xcalloc(1, sizeof(*b));
 
 	b->m = m;
+	b->phase.ev = evtimer_new(m->base, backend_phase_fire, b);
 	b->sigchld = evsignal_new(m->base, SIGCHLD, backend_sigchld, b);
 	event_add(b->sigchld, NULL);
 	for (size_t i = 0; i < NDAEMONS; i++) {
@@ -465,6 +489,7 @@ backend_free(struct backend *b)
 {
 	if (b == NULL)
 		return;
+	b->phase.done = NULL;	/* mgd is stopping: nobody to tell */
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *d = &b->d[i];
 		backend_disconnect(d);	/* the daemon stops when mgd goes */
@@ -488,16 +513,101 @@ backend_free(struct backend *b)
 	}
 	if (b->sigchld)
 		event_free(b->sigchld);
+	if (b->phase.ev)
+		event_free(b->phase.ev);
 	free(b);
 }
 
-void
-backend_check(struct backend *b, const char *delta, size_t len,
-    struct verrs *errs)
+/*
+ * Sends req to d as a call: cb gets the answer from the loop (the whole
+ * reply when whole), or an error line when d goes down or does not answer
+ * within DAEMON_REPLY_TIMEOUT_MS (d is then restarted).  NULL when it could
+ * not be sent (cb is then never called).
+ */
+static struct backend_rpc_call *
+backend_call_start(struct daemon *dm, json_t *req, backend_rpc_cb *cb,
+    void *arg, bool whole)
 {
-	json_int_t ids[NDAEMONS] = { 0 };
+	static const struct timeval limit = {
+	    DAEMON_REPLY_TIMEOUT_MS / 1000, 0 };
+	json_int_t id = backend_send(dm, req);
+	struct backend_rpc_call *c;
 
-	/* All daemons check at once; then mgd collects the answers. */
+	if (id == 0)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->d = dm;
+	c->id = id;
+	c->cb = cb;
+	c->arg = arg;
+	c->whole = whole;
+	c->timer = evtimer_new(dm->b->m->base, backend_call_timeout, c);
+	evtimer_add(c->timer, &limit);
+	c->next = dm->calls;
+	dm->calls = c;
+	return c;
+}
+
+/* Every call of the phase is answered: its owner hears it, from the loop. */
+static void
+backend_phase_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct backend *b = arg;
+	backend_done_cb *done = b->phase.done;
+
+	b->phase.done = NULL;
+	b->phase.errs = NULL;
+	if (done != NULL)
+		done(b->phase.arg);
+}
+
+static void
+backend_phase_answered(struct backend *b)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (--b->phase.waiting == 0)
+		evtimer_add(b->phase.ev, &now);
+}
+
+static void
+backend_phase_begin(struct backend *b, struct verrs *errs,
+    backend_done_cb *done, void *arg)
+{
+	b->phase.waiting = 1;	/* held until every request is sent */
+	b->phase.errs = errs;
+	b->phase.done = done;
+	b->phase.arg = arg;
+}
+
+/* A daemon's answer to check; a daemon that went down counts as answered:
+ * it gets generation 0 when it starts again. */
+static void
+backend_check_answered(void *arg, json_t *reply, const char *err)
+{
+	struct daemon *dm = arg;
+	struct backend *b = dm->b;
+	json_t *e;
+	size_t k;
+
+	if (reply != NULL) {
+		dm->checked = true;
+		json_array_foreach(json_object_get(reply, "errors"), k, e)
+			verrs_add(b->phase.errs, msg_str(e, "edit") ?
+			    msg_str(e, "edit") : "[edit]",
+			    msg_str(e, "stmt") ? msg_str(e, "stmt") : "",
+			    msg_str(e, "msg") ? msg_str(e, "msg") : "", false);
+		json_decref(reply);
+	}
+	backend_phase_answered(b);
+}
+
+void
+backend_check_start(struct backend *b, const char *delta, size_t len,
+    struct verrs *errs, backend_done_cb *done, void *arg)
+{
+	backend_phase_begin(b, errs, done, arg);
+	/* All daemons check at once; each answer is collected as it comes. */
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *dm = &b->d[i];
 		struct sb text;
@@ -513,34 +623,29 @@ backend_check(struct backend *b, const char *delta, size_t len,
 			/* mgd wrote it: valid UTF-8, no second look. */
 			json_object_set_new(req, "config",
 			    json_stringn_nocheck(text.buf, text.len));
-			ids[i] = backend_send(dm, req);
+			if (backend_call_start(dm, req, backend_check_answered,
+			    dm, true) != NULL)
+				b->phase.waiting++;
 			json_decref(req);
 		}
 		sb_free(&text);
 	}
-	for (size_t i = 0; i < NDAEMONS; i++) {
-		struct daemon *dm = &b->d[i];
-		json_t *reply, *e;
-		size_t k;
-		if (ids[i] == 0)
-			continue;
-		reply = backend_wait(dm, ids[i]);
-		if (reply == NULL)
-			continue;	/* down: it gets generation 0 on restart */
-		dm->checked = true;
-		json_array_foreach(json_object_get(reply, "errors"), k, e)
-			verrs_add(errs, msg_str(e, "edit") ? msg_str(e, "edit") : "[edit]",
-			    msg_str(e, "stmt") ? msg_str(e, "stmt") : "",
-			    msg_str(e, "msg") ? msg_str(e, "msg") : "", false);
-		json_decref(reply);
-	}
+	backend_phase_answered(b);
 }
 
 static void
-backend_phase2(struct backend *b, const char *op)
+backend_apply_answered(void *arg, json_t *reply, const char *err)
 {
-	json_int_t ids[NDAEMONS] = { 0 };
+	struct daemon *dm = arg;
 
+	json_decref(reply);
+	backend_phase_answered(dm->b);
+}
+
+/* Phase two to every daemon that holds a checked change. */
+static void
+backend_phase2(struct backend *b, const char *op, bool awaited)
+{
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *dm = &b->d[i];
 		if (!dm->checked || dm->fd < 0)
@@ -548,33 +653,34 @@ backend_phase2(struct backend *b, const char *op)
 		dm->checked = false;
 		json_t *req = json_object();
 		json_object_set_new(req, "op", json_string(op));
-		ids[i] = backend_send(dm, req);
+		if (backend_call_start(dm, req, awaited ?
+		    backend_apply_answered : NULL, dm, true) != NULL &&
+		    awaited)
+			b->phase.waiting++;
 		json_decref(req);
 	}
-	for (size_t i = 0; i < NDAEMONS; i++)
-		if (ids[i] != 0)
-			json_decref(backend_wait(&b->d[i], ids[i]));
 }
 
 void
-backend_apply(struct backend *b)
+backend_apply_start(struct backend *b, backend_done_cb *done, void *arg)
 {
-	backend_phase2(b, DAEMON_OP_APPLY);
+	backend_phase_begin(b, NULL, done, arg);
+	backend_phase2(b, DAEMON_OP_APPLY, true);
+	backend_phase_answered(b);
 }
 
 void
 backend_abort(struct backend *b)
 {
-	backend_phase2(b, DAEMON_OP_ABORT);
+	/* The answers are not waited for: the stream keeps the order, so a
+	 * daemon has dropped its change before it sees the next check. */
+	backend_phase2(b, DAEMON_OP_ABORT, false);
 }
 
 struct backend_rpc_call *
 backend_rpc_start(struct backend *b, const char *handler, const char *rpc,
     const json_t *input, backend_rpc_cb *cb, void *arg, struct sb *err)
 {
-	static const struct timeval limit = {
-	    DAEMON_REPLY_TIMEOUT_MS / 1000, 0 };
-
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *dm = &b->d[i];
 		if (strcmp(dm->def->name, handler) != 0)
@@ -588,22 +694,12 @@ backend_rpc_start(struct backend *b, const char *handler, const char *rpc,
 		json_object_set_new(req, "op", json_string(DAEMON_OP_RPC));
 		json_object_set_new(req, "name", json_string(rpc));
 		json_object_set(req, "input", (json_t *)input);
-		json_int_t id = backend_send(dm, req);
+		struct backend_rpc_call *c = backend_call_start(dm, req, cb, arg,
+		    false);
 		json_decref(req);
-		if (id == 0) {
+		if (c == NULL)
 			sb_printf(err, "error: the %s subsystem is not responding",
 			    handler);
-			return NULL;
-		}
-		struct backend_rpc_call *c = xcalloc(1, sizeof(*c));
-		c->d = dm;
-		c->id = id;
-		c->cb = cb;
-		c->arg = arg;
-		c->timer = evtimer_new(b->m->base, backend_call_timeout, c);
-		evtimer_add(c->timer, &limit);
-		c->next = dm->calls;
-		dm->calls = c;
 		return c;
 	}
 	sb_printf(err, "error: no subsystem answers '%s'", rpc);

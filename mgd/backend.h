@@ -22,14 +22,21 @@ struct backend;
 struct backend *backend_new(struct mgd *m);
 /* Stops the daemons (SIGTERM, then SIGKILL) and frees. */
 void backend_free(struct backend *b);
+/* A commit phase has ended: every daemon asked has answered (or is down). */
+typedef void backend_done_cb(void *arg);
 /*
- * Phase one: every running daemon checks its part of the delta text (the
- * commit's change as editing commands); errors appended.
+ * Phase one, without waiting: every running daemon checks its part of the
+ * delta text (the commit's change as editing commands); their errors are
+ * appended to errs, and done(arg) runs from mgd's loop once all have
+ * answered.  A daemon that goes down meanwhile counts as answered: it gets
+ * generation 0 when it starts again (which waits for the commit).
  */
-void backend_check(struct backend *b, const char *delta, size_t len,
-    struct verrs *errs);
-/* Phase two (after the store has the commit), or abort when check failed. */
-void backend_apply(struct backend *b);
+void backend_check_start(struct backend *b, const char *delta, size_t len,
+    struct verrs *errs, backend_done_cb *done, void *arg);
+/* Phase two, after the store has the commit: done runs once every daemon
+ * that checked has applied. */
+void backend_apply_start(struct backend *b, backend_done_cb *done, void *arg);
+/* Check failed or was only a check: the daemons drop the change. */
 void backend_abort(struct backend *b);
 /*
  * The answer to an operational rpc: new reply data (the callee owns it) or,

@@ -194,29 +194,43 @@ config_commit_opts(const struct toks *tk, size_t end, struct commit_opts *o,
 	return 0;
 }
 
+/* The session's commit has ended: its reply is finished and sent. */
+static void
+config_commit_done(struct mgd *m, struct session *s, int rc, const char *out)
+{
+	json_t *reply;
+
+	if (s == NULL)
+		return;		/* the session has gone */
+	reply = s->later;
+	s->later = NULL;
+	if (rc == -1) {
+		reply_fail(reply, out);
+	} else {
+		reply_out(reply, out);
+		if (s->commit_and_quit) {
+			cmd_session_end(s);
+			reply_out(reply, "Exiting configuration mode\n");
+		}
+	}
+	session_reply_send(s, reply);
+}
+
 static void
 config_commit(struct session *s, const struct toks *tk, size_t end,
     json_t *reply)
 {
 	struct commit_opts o = { .client = "cli", .user = s->user };
 	bool and_quit = false;
-	struct sb out;
 
 	if (config_commit_opts(tk, end, &o, &and_quit, reply) == -1)
 		return;
 	if (!config_may_edit(s, reply))
 		return;
-	sb_init(&out);
-	if (commit_run(s->mgd, s, &o, &out) == -1) {
-		reply_fail(reply, sb_str(&out));
-	} else {
-		reply_out(reply, sb_str(&out));
-		if (and_quit && !o.check_only) {
-			cmd_session_end(s);
-			reply_out(reply, "Exiting configuration mode\n");
-		}
-	}
-	sb_free(&out);
+	/* The reply goes when the commit ends (config_commit_done). */
+	s->later = json_incref(reply);
+	s->commit_and_quit = and_quit && !o.check_only;
+	commit_start(s->mgd, s, &o, config_commit_done);
 }
 
 /* Replaces the session's candidate with tree n (rollback, load override). */

@@ -134,36 +134,104 @@ commit_confirm_cancel(struct mgd *m)
 	db_meta_set(m->db, "confirm_deadline", NULL);
 }
 
-/* Makes c generation 0: the store first, then memory, then the daemons. */
-static int
-commit_install(struct mgd *m, struct conf *c, struct diff *d,
-    struct sb *delta, const struct commit_opts *o, bool shared,
-    struct sb *out)
+/*
+ * A commit on its way.  It goes in steps from mgd's loop, so that other
+ * sessions' commands are answered while the daemons check and apply:
+ * commit_start (validation, the delta) -> the daemons' check ->
+ * commit_checked (the store, generation 0 in memory) -> the daemons'
+ * apply -> commit_end.
+ */
+struct commit_job {
+	struct mgd *m;
+	struct session *s;	/* NULL: mgd's own, or the session has gone */
+	commit_done_cb *done;
+	bool check_only;
+	int confirm_minutes;
+	char *comment, *client, *user;
+	bool shared;
+	struct conf *c;		/* the tree to commit (owned when private) */
+	struct diff d;
+	struct sb delta;
+	struct verrs errs;
+	struct sb out;
+	int rc;
+	struct event *ev;	/* steps that have no daemon to wait for */
+};
+
+static void
+commit_job_free(struct commit_job *j)
 {
+	if (!j->shared)
+		conf_free(j->c);
+	diff_free(&j->d);
+	sb_free(&j->delta);
+	verrs_free(&j->errs);
+	sb_free(&j->out);
+	event_free(j->ev);
+	free(j->comment);
+	free(j->client);
+	free(j->user);
+	free(j);
+}
+
+/* The last step: the session hears, then the requests held back run. */
+static void
+commit_end(void *arg)
+{
+	struct commit_job *j = arg;
+	struct mgd *m = j->m;
+
+	m->commit = NULL;
+	j->done(m, j->s, j->rc, sb_str(&j->out));
+	commit_job_free(j);
+	frontend_resume(m);
+}
+
+static void
+commit_end_cb(evutil_socket_t fd, short what, void *arg)
+{
+	commit_end(arg);
+}
+
+/* Ends j from the loop (never from inside commit_start). */
+static void
+commit_end_soon(struct commit_job *j, int rc)
+{
+	static const struct timeval now = { 0, 0 };
+
+	j->rc = rc;
+	evtimer_add(j->ev, &now);
+}
+
+/* Makes c generation 0: the store first, then memory. */
+static int
+commit_install(struct commit_job *j)
+{
+	struct mgd *m = j->m;
 	struct db_gen g = { 0 };
 	int64_t seq;
 
 	g.time = (int64_t)time(NULL);
-	g.user = (char *)o->user;
-	g.client = (char *)(o->client ? o->client : "cli");
-	g.comment = (char *)o->comment;
-	if (db_commit(m->db, &g, sb_str(delta), shared, &seq) == -1) {
+	g.user = j->user;
+	g.client = j->client;
+	g.comment = j->comment;
+	if (db_commit(m->db, &g, sb_str(&j->delta), j->shared, &seq) == -1) {
 		backend_abort(m->backend);
-		sb_puts(out, "error: commit failed: the configuration store"
+		sb_puts(&j->out, "error: commit failed: the configuration store"
 		    " could not be written\n");
 		return -1;
 	}
 	m->committed_seq = seq;
 	/* Bring generation 0 in memory up to date: cheap for small deltas. */
-	if (d->n > 1000 || delta->len > 65536) {
+	if (j->d.n > 1000 || j->delta.len > 65536) {
 		conf_free(m->committed);
-		m->committed = conf_dup(c);
+		m->committed = conf_dup(j->c);
 	} else {
 		struct path_err err;
 		size_t bad;
 		sb_init(&err.msg);
-		if (edit_apply_trusted(m->committed, NULL, sb_str(delta),
-		    delta->len, &err, &bad, NULL) == -1)
+		if (edit_apply_trusted(m->committed, NULL, sb_str(&j->delta),
+		    j->delta.len, &err, &bad, NULL) == -1)
 			fatal("commit: delta line %zu does not apply: %s", bad,
 			    sb_str(&err.msg));
 		sb_free(&err.msg);
@@ -171,7 +239,6 @@ commit_install(struct mgd *m, struct conf *c, struct diff *d,
 	conf_clean(m->committed);
 	conf_set_changed(m->committed, g.time);
 	mgd_pki_sync(m);
-	backend_apply(m->backend);
 	if (m->snapshot_ev == NULL)
 		m->snapshot_ev = evtimer_new(m->base, commit_snapshot, m);
 	/* A timer, not event_active: the loop writes the reply first. */
@@ -180,83 +247,140 @@ commit_install(struct mgd *m, struct conf *c, struct diff *d,
 	return 0;
 }
 
-int
-commit_run(struct mgd *m, struct session *s, const struct commit_opts *o,
-    struct sb *out)
+/* Every daemon has checked (or is down): refuse, or make it generation 0. */
+static void
+commit_checked(void *arg)
 {
-	bool shared = s == NULL || s->db != SESS_PRIVATE;
-	struct conf *c = shared ? m->candidate : NULL;
-	struct diff d;
-	struct sb delta;
-	struct verrs errs = { 0 };
-	int rc = -1;
+	struct commit_job *j = arg;
+	struct mgd *m = j->m;
+	struct session *s = j->s;
 
-	if (!shared) {
-		/* Junos merges private changes into the newest commit. */
-		c = conf_dup(m->committed);
-		if (candidate_replay_private(m, s, c) == -1) {
-			sb_puts(out, "error: private changes conflict with the"
-			    " committed configuration\n");
-			conf_free(c);
-			return -1;
-		}
-	}
-	sb_init(&delta);
-	conf_diff(m->committed, c, true, &d);
-	validate_diff(c, &d, &errs);
-	/* security pki is mgd's own: the pki library refuses here. */
-	pki_conf_check(conf_root(c), &errs);
-	if (errs.n == 0) {
-		/* One text of the change: the daemons' parts and the store's. */
-		diff_delta_text(&d, &delta);
-		backend_check(m->backend, sb_str(&delta), delta.len, &errs);
-	}
-	if (errs.n > 0) {
+	if (j->errs.n > 0) {
 		backend_abort(m->backend);
-		verrs_text(&errs, !o->check_only, out);
-		goto done;
+		verrs_text(&j->errs, !j->check_only, &j->out);
+		commit_end(j);
+		return;
 	}
-	if (o->check_only) {
+	if (j->check_only) {
 		backend_abort(m->backend);
-		sb_puts(out, "configuration check succeeds\n");
+		sb_puts(&j->out, "configuration check succeeds\n");
 		commit_confirm_cancel(m);
-		rc = 0;
-		goto done;
+		j->rc = 0;
+		commit_end(j);
+		return;
 	}
-	if (o->confirm_minutes > 0)
-		sb_printf(out, "commit confirmed will be automatically rolled"
-		    " back in %d minutes unless confirmed\n", o->confirm_minutes);
-	if (commit_install(m, c, &d, &delta, o, shared, out) == -1)
-		goto done;
+	if (j->confirm_minutes > 0)
+		sb_printf(&j->out, "commit confirmed will be automatically rolled"
+		    " back in %d minutes unless confirmed\n", j->confirm_minutes);
+	if (commit_install(j) == -1) {
+		commit_end(j);
+		return;
+	}
 	commit_confirm_cancel(m);
-	if (o->confirm_minutes > 0) {
-		struct timeval tv = { (time_t)o->confirm_minutes * m->confirm_unit, 0 };
+	if (j->confirm_minutes > 0) {
+		struct timeval tv = { (time_t)j->confirm_minutes *
+		    m->confirm_unit, 0 };
 		char buf[32];
 		m->confirm_deadline = (int64_t)time(NULL) + tv.tv_sec;
 		snprintf(buf, sizeof(buf), "%lld", (long long)m->confirm_deadline);
 		db_meta_set(m->db, "confirm_deadline", buf);
 		event_add(m->confirm_ev, &tv);
 	}
-	if (shared) {
+	if (j->shared) {
 		conf_clean(m->candidate);
 	} else {
 		/* The private session starts again from the new commit; the
 		 * shared candidate is rebuilt on it. */
-		sb_reset(&s->priv_journal);
-		s->priv_journal.len = 0;
-		conf_free(s->priv);
-		s->priv = conf_dup(m->committed);
+		if (s != NULL) {
+			sb_reset(&s->priv_journal);
+			s->priv_journal.len = 0;
+			conf_free(s->priv);
+			s->priv = conf_dup(m->committed);
+		}
 		candidate_load_from_db(m);
 	}
-	sb_puts(out, "commit complete\n");
-	rc = 0;
-done:
-	if (!shared)
-		conf_free(c);
-	diff_free(&d);
-	sb_free(&delta);
-	verrs_free(&errs);
-	return rc;
+	sb_puts(&j->out, "commit complete\n");
+	j->rc = 0;
+	/* The answer waits for the daemons to apply: what the operator
+	 * sees next (an address, a tunnel) is in place. */
+	backend_apply_start(m->backend, commit_end, j);
+}
+
+void
+commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
+    commit_done_cb *done)
+{
+	struct commit_job *j = xcalloc(1, sizeof(*j));
+
+	j->m = m;
+	j->s = s;
+	j->done = done;
+	j->check_only = o->check_only;
+	j->confirm_minutes = o->confirm_minutes;
+	j->comment = o->comment ? xstrdup(o->comment) : NULL;
+	j->client = xstrdup(o->client ? o->client : "cli");
+	j->user = xstrdup(o->user ? o->user : "root");
+	j->shared = s == NULL || s->db != SESS_PRIVATE;
+	j->rc = -1;
+	j->ev = evtimer_new(m->base, commit_end_cb, j);
+	sb_init(&j->delta);
+	sb_init(&j->out);
+	m->commit = j;
+	if (j->shared) {
+		j->c = m->candidate;
+	} else {
+		/* Junos merges private changes into the newest commit. */
+		j->c = conf_dup(m->committed);
+		if (candidate_replay_private(m, s, j->c) == -1) {
+			sb_puts(&j->out, "error: private changes conflict with"
+			    " the committed configuration\n");
+			commit_end_soon(j, -1);
+			return;
+		}
+	}
+	conf_diff(m->committed, j->c, true, &j->d);
+	validate_diff(j->c, &j->d, &j->errs);
+	/* security pki is mgd's own: the pki library refuses here. */
+	pki_conf_check(conf_root(j->c), &j->errs);
+	if (j->errs.n > 0) {
+		verrs_text(&j->errs, !j->check_only, &j->out);
+		commit_end_soon(j, -1);
+		return;
+	}
+	/* One text of the change: the daemons' parts and the store's. */
+	diff_delta_text(&j->d, &j->delta);
+	backend_check_start(m->backend, sb_str(&j->delta), j->delta.len,
+	    &j->errs, commit_checked, j);
+}
+
+void
+commit_session_gone(struct mgd *m, struct session *s)
+{
+	if (m->commit != NULL && m->commit->s == s)
+		m->commit->s = NULL;
+}
+
+void
+commit_drop(struct mgd *m)
+{
+	if (m->commit != NULL)
+		commit_job_free(m->commit);
+	m->commit = NULL;
+}
+
+/* The automatic rollback has ended: the shared candidate's edits are put
+ * back on top of it. */
+static void
+commit_confirm_rolled_back(struct mgd *m, struct session *s, int rc,
+    const char *out)
+{
+	if (rc == -1)
+		log_err("commit confirmed: automatic rollback failed: %s", out);
+	else
+		frontend_broadcast(m, "Commit was not confirmed; automatic"
+		    " rollback complete.");
+	candidate_load_from_db(m);
+	log_info("commit confirmed: rolled back to the previous generation");
 }
 
 /* commit confirmed was not confirmed in time: back to rollback 1. */
@@ -264,31 +388,27 @@ static void
 commit_confirm_expired(evutil_socket_t fd, short what, void *arg)
 {
 	struct mgd *m = arg;
-	struct conf *prev = commit_generation(m, 1);
+	struct conf *prev;
 	struct commit_opts o = { .comment = "automatic rollback",
 	    .client = "other", .user = "root" };
-	struct sb out;
 
+	if (m->commit != NULL) {
+		/* after the commit on its way (which may confirm it) */
+		static const struct timeval again = { 0, 100000 };
+		event_add(m->confirm_ev, &again);
+		return;
+	}
 	m->confirm_deadline = 0;
 	db_meta_set(m->db, "confirm_deadline", NULL);
+	prev = commit_generation(m, 1);
 	if (prev == NULL) {
 		log_err("commit confirmed: generation 1 is not available");
 		return;
 	}
-	/* The shared candidate's edits are kept on top of the rollback. */
 	conf_free(m->candidate);
 	m->candidate = prev;
 	conf_touch_all(m->candidate);
-	sb_init(&out);
-	if (commit_run(m, NULL, &o, &out) == -1)
-		log_err("commit confirmed: automatic rollback failed: %s",
-		    sb_str(&out));
-	else
-		frontend_broadcast(m, "Commit was not confirmed; automatic"
-		    " rollback complete.");
-	sb_free(&out);
-	candidate_load_from_db(m);
-	log_info("commit confirmed: rolled back to the previous generation");
+	commit_start(m, NULL, &o, commit_confirm_rolled_back);
 }
 
 void

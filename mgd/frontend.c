@@ -4,6 +4,11 @@
  * session that goes away leaves nothing behind: its exclusive lock dies with
  * it, its private candidate is dropped, the shared candidate's edits stay
  * (they are in the store).
+ *
+ * While a commit is on its way (m->commit), requests that could change the
+ * candidate or start another commit wait in their session (s->parked, the
+ * rest stays in the socket buffer) until it ends; completion, help and
+ * operational show, ping and traceroute are answered meanwhile.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,10 +44,12 @@ session_free(struct session *s)
 	if (s->rpc_call != NULL) {
 		/* its answer has nobody to go to */
 		backend_rpc_cancel(s->rpc_call);
-		json_decref(s->rpc_reply);
 		cmd_pipes_free(s->rpc_pipes);
 		free(s->rpc_pipes);
 	}
+	commit_session_gone(m, s);
+	json_decref(s->later);
+	json_decref(s->parked);
 	json_decref(s->confirm_input);
 	if (s->bev)
 		bufferevent_free(s->bev);
@@ -80,7 +87,7 @@ session_request(struct session *s, json_t *req)
 	s->last_active = (int64_t)time(NULL);
 	json_object_set_new(reply, "id", json_integer(s->req_id));
 	json_object_set_new(reply, "ok", json_true());
-	if (s->rpc_call != NULL) {
+	if (s->later != NULL) {
 		/* the cli sends one request at a time; another is refused */
 		reply_fail(reply, "error: the previous command is still running\n");
 	} else if (op == NULL) {
@@ -117,12 +124,47 @@ session_request(struct session *s, json_t *req)
 	} else {
 		reply_fail(reply, "error: unknown request\n");
 	}
-	if (s->rpc_call != NULL) {
-		/* a daemon answers later: mgd_rpc_done sends it */
+	if (s->later != NULL) {
+		/* a daemon answers later: mgd_rpc_done or the commit's end
+		 * sends it */
 		json_decref(reply);
 		return;
 	}
 	session_reply_send(s, reply);
+}
+
+/* Is line an operational command that only reads (show, ping, traceroute)? */
+static bool
+oper_reads_only(const char *line)
+{
+	static const char *const words[] = { "show", "ping", "traceroute" };
+	size_t n;
+
+	line += strspn(line, " \t");
+	n = strcspn(line, " \t|");
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (strncmp(line, words[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* Does req wait for the commit on its way? */
+static bool
+frontend_must_wait(const struct session *s, const json_t *req)
+{
+	const char *op = msg_str(req, "op");
+
+	if (s->mgd->commit == NULL || op == NULL)
+		return false;
+	if (strcmp(op, CLI_OP_HELLO) == 0 || strcmp(op, CLI_OP_COMPLETE) == 0 ||
+	    strcmp(op, CLI_OP_HELP) == 0)
+		return false;
+	if (strcmp(op, CLI_OP_EXEC) == 0 && s->mode == SESS_OPER &&
+	    s->later == NULL && msg_str(req, "line") != NULL)
+		return !oper_reads_only(msg_str(req, "line"));
+	return true;
 }
 
 void
@@ -150,15 +192,37 @@ session_read(struct bufferevent *bev, void *arg)
 	struct session *s = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	json_t *req;
-	bool bad;
+	bool bad = false;
 
-	while ((req = msg_evbuf_pull(in, &bad)) != NULL) {
+	while (s->parked == NULL && (req = msg_evbuf_pull(in, &bad)) != NULL) {
+		if (frontend_must_wait(s, req)) {
+			s->parked = req;	/* frontend_resume runs it */
+			break;
+		}
 		session_request(s, req);
 		json_decref(req);
 	}
 	if (bad) {
 		log_warn("session %d: malformed request, closing", s->id);
 		session_free(s);
+	}
+}
+
+void
+frontend_resume(struct mgd *m)
+{
+	struct session *s, *next;
+
+	/* Stops when one of them starts a commit of its own. */
+	for (s = m->sessions; s != NULL && m->commit == NULL; s = next) {
+		json_t *req = s->parked;
+		next = s->next;
+		if (req == NULL)
+			continue;
+		s->parked = NULL;
+		session_request(s, req);
+		json_decref(req);
+		session_read(s->bev, s);	/* what came meanwhile */
 	}
 }
 

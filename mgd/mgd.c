@@ -93,11 +93,11 @@ static void
 mgd_rpc_done(void *arg, json_t *data, const char *err)
 {
 	struct session *s = arg;
-	json_t *reply = s->rpc_reply;
+	json_t *reply = s->later;
 	struct pipes *p = s->rpc_pipes;
 
 	s->rpc_call = NULL;
-	s->rpc_reply = NULL;
+	s->later = NULL;
 	s->rpc_pipes = NULL;
 	if (data != NULL) {
 		json_object_set_new(reply, "render", json_string(s->rpc_render));
@@ -152,7 +152,7 @@ mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
 			sb_putc(&err, '\n');
 			reply_fail(reply, sb_str(&err));
 		} else {
-			s->rpc_reply = json_incref(reply);
+			s->later = json_incref(reply);
 			s->rpc_pipes = xmalloc(sizeof(*s->rpc_pipes));
 			*s->rpc_pipes = *p;
 			json_incref(p->text);
@@ -273,6 +273,7 @@ main(int argc, char **argv)
 	event_free(sigint);
 	backend_free(m.backend);
 	m.backend = NULL;
+	commit_drop(&m);
 	if (m.confirm_ev)
 		event_free(m.confirm_ev);
 	if (m.snapshot_ev)
@@ -284,6 +285,12 @@ main(int argc, char **argv)
 		m.sessions = s->next;
 		/* a session's own cleanup, without the socket callbacks */
 		bufferevent_free(s->bev);
+		json_decref(s->later);
+		json_decref(s->parked);
+		if (s->rpc_pipes != NULL) {
+			cmd_pipes_free(s->rpc_pipes);
+			free(s->rpc_pipes);
+		}
 		conf_free(s->priv);
 		sb_free(&s->priv_journal);
 		sb_free(&s->notices);

@@ -23,6 +23,7 @@ struct bufferevent;
 struct db;
 struct backend;
 struct backend_rpc_call;
+struct commit_job;
 struct pipes;
 struct pki_store;
 
@@ -61,10 +62,14 @@ struct session {
 	int screen_length;		/* `set cli screen-length`: -1 unset */
 	int screen_width;
 	bool timestamp;			/* `set cli timestamp` */
-	/* A daemon's rpc on its way: the reply is finished when it answers. */
-	struct backend_rpc_call *rpc_call;
-	json_t *rpc_reply;
+	/* A reply finished later, when a daemon's rpc or the session's commit
+	 * is answered; the session takes no other request meanwhile. */
+	json_t *later;
+	struct backend_rpc_call *rpc_call;	/* the rpc on its way */
 	struct pipes *rpc_pipes;
+	bool commit_and_quit;		/* `commit and-quit` on its way */
+	/* A request that waits for another session's commit to end. */
+	json_t *parked;
 	const char *rpc_render;		/* the rpc's name (schema-owned) */
 	/* WAIT_CONFIRM_RPC: the rpc to run again once the operator agrees */
 	const struct snode *confirm_rpc;
@@ -85,6 +90,7 @@ struct mgd {
 	/* commit confirmed */
 	struct event *confirm_ev;
 	struct event *snapshot_ev;	/* commit_snapshot, after a commit */
+	struct commit_job *commit;	/* the commit on its way, or NULL */
 	int64_t confirm_deadline;	/* 0: none pending */
 	int confirm_unit;		/* seconds per "minute" (tests: 1) */
 	struct backend *backend;
@@ -98,6 +104,8 @@ int frontend_listen(struct mgd *m);
 void frontend_broadcast(struct mgd *m, const char *text);
 /* Sends reply to s with the next prompt and the notices; drops it. */
 void session_reply_send(struct session *s, json_t *reply);
+/* The commit has ended: the requests it held back run, in session order. */
+void frontend_resume(struct mgd *m);
 /* The Junos "user terminal tty (pid N) on since ..." lines of a session. */
 void session_who(const struct session *x, struct sb *out);
 
@@ -128,9 +136,24 @@ struct commit_opts {
 	const char *client;		/* "cli" */
 	const char *user;
 };
-/* Runs a commit of session s; output and errors go to out.  0 or -1. */
-int commit_run(struct mgd *m, struct session *s, const struct commit_opts *o,
-    struct sb *out);
+/*
+ * A commit has ended: rc 0 or -1, out its output or errors.  s is the
+ * session that asked, or NULL (mgd's own commit, or the session has gone).
+ */
+typedef void commit_done_cb(struct mgd *m, struct session *s, int rc,
+    const char *out);
+/*
+ * Starts a commit of session s (NULL: of the shared candidate, by mgd) and
+ * returns at once; done runs from the loop when it has ended.  One commit
+ * at a time: m->commit is set until then, and the frontend holds back the
+ * requests that could change the candidate (frontend_must_wait).
+ */
+void commit_start(struct mgd *m, struct session *s,
+    const struct commit_opts *o, commit_done_cb *done);
+/* s is going away: its commit goes on, and its answer is dropped. */
+void commit_session_gone(struct mgd *m, struct session *s);
+/* mgd is stopping: a commit on its way is dropped where it is. */
+void commit_drop(struct mgd *m);
 /* Builds generation n (0..49) as a new tree, or NULL. */
 struct conf *commit_generation(struct mgd *m, int n);
 /* Loads generation 0 from the store at start. */

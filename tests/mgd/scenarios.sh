@@ -324,6 +324,49 @@ sc_rollback_limit() {
 	expect_has "rollback 49 after restart" "$T_DIR/r49" "host-name h70;"
 }
 
+# While the daemons check a commit, mgd goes on: another session's show is
+# answered and its `configure` waits for the commit's end, then runs.  iked
+# (a child of this test's mgd) is stopped with SIGSTOP to hold the check.
+sc_commit_waits() {
+	unset QSAFE_NO_DAEMONS	# hostd is inert outside a namespace of its own
+	t_start
+	iked=$(ps -o pid= -o comm= --ppid "$T_MGD_PID" | awk '$2=="iked"{print $1}')
+	[ -n "$iked" ] || t_fail "no iked child of mgd"
+	T_PIDS="$T_PIDS $iked"	# killed (SIGKILL ends a stopped process too)
+	printf 'configure\nset security ike proposal P1 lifetime-seconds 3600\ncommit\n' |
+	    t_cli > "$T_DIR/first.out" 2>&1
+	expect_has "first commit" "$T_DIR/first.out" "commit complete"
+	kill -STOP "$iked"
+	t_sess_open A 3
+	echo configure >&3
+	echo "set security ike proposal P2 lifetime-seconds 600" >&3
+	echo commit >&3
+	t_wait_out A "set security ike proposal P2"
+	sleep 0.5
+	expect_hasnt "no commit while iked checks" "$T_DIR/A.out" "commit complete"
+	# (mgd waits up to 10 s for a daemon; the show must not)
+	timeout 5 "$QSAFE_CLI" --state-dir "$T_DIR/state" -c 'show system commit' \
+	    > "$T_DIR/b.out" 2>&1 || t_fail "show waited for the commit"
+	expect_eq "show: the history before the commit" 1 \
+	    "$(grep -c 'by root via cli' "$T_DIR/b.out")"
+	printf 'configure\nset system host-name after\ncommit\n' |
+	    t_cli > "$T_DIR/c.out" 2>&1 &
+	c=$!
+	sleep 0.5
+	kill -0 "$c" 2>/dev/null || { cat "$T_DIR/c.out" >&2;
+	    t_fail "configure did not wait for the commit on its way"; }
+	kill -CONT "$iked"
+	t_wait_out A "commit complete"
+	wait "$c"
+	expect_has "the waiting session's commit" "$T_DIR/c.out" "commit complete"
+	t_committed > "$T_DIR/conf.out"
+	expect_has "committed" "$T_DIR/conf.out" "set security ike proposal P2 lifetime-seconds 600"
+	expect_has "committed" "$T_DIR/conf.out" "set system host-name after"
+	echo exit >&3
+	exec 3>&-
+	wait $T_SESS_A
+}
+
 # `| save FILE` writes what the other pipes let through, from either mode.
 sc_pipe_save() {
 	t_start
@@ -351,6 +394,7 @@ kill9-edits) sc_kill9_edits ;;
 load-bad-lines) sc_load_bad_lines ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
+commit-waits) sc_commit_waits ;;
 *) echo "usage: $0 scenario" >&2; exit 2 ;;
 esac
 t_stop
