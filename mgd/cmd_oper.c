@@ -367,10 +367,11 @@ cmd_session_end(struct session *s)
 
 	if (s->mode != SESS_CONFIG)
 		return;
-	if (s->db == SESS_EXCLUSIVE && candidate_is_changed(m, s)) {
-		/* `configure exclusive` rolls its changes back on exit. */
+	/* `configure exclusive` rolls its changes back on exit; a session
+	 * that goes while its commit is on its way leaves them to it. */
+	if (s->db == SESS_EXCLUSIVE && candidate_is_changed(m, s) &&
+	    !commit_takes_exclusive_changes(m, s))
 		candidate_discard(s);
-	}
 	if (m->exclusive == s)
 		m->exclusive = NULL;
 	conf_free(s->priv);

@@ -155,6 +155,9 @@ struct commit_job {
 	struct verrs errs;
 	struct sb out;
 	int rc;
+	/* Its `configure exclusive` session has gone: a refused commit
+	 * rolls the changes back, as that session's exit would have. */
+	bool discard_if_refused;
 	struct event *ev;	/* steps that have no daemon to wait for */
 };
 
@@ -183,6 +186,11 @@ commit_end(void *arg)
 
 	m->commit = NULL;
 	j->done(m, j->s, j->rc, sb_str(&j->out));
+	if (j->rc == -1 && j->discard_if_refused) {
+		db_journal_clear(m->db);
+		conf_free(m->candidate);	/* j->c: not used after this */
+		m->candidate = conf_dup(m->committed);
+	}
 	commit_job_free(j);
 	frontend_resume(m);
 }
@@ -351,6 +359,15 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 	diff_delta_text(&j->d, &j->delta);
 	backend_check_start(m->backend, sb_str(&j->delta), j->delta.len,
 	    &j->errs, commit_checked, j);
+}
+
+bool
+commit_takes_exclusive_changes(struct mgd *m, struct session *s)
+{
+	if (m->commit == NULL || m->commit->s != s)
+		return false;
+	m->commit->discard_if_refused = true;
+	return true;
 }
 
 void

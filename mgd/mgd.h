@@ -150,6 +150,12 @@ typedef void commit_done_cb(struct mgd *m, struct session *s, int rc,
  */
 void commit_start(struct mgd *m, struct session *s,
     const struct commit_opts *o, commit_done_cb *done);
+/*
+ * s leaves `configure exclusive` with changes while its commit is on its
+ * way: the commit takes them (refused, they are rolled back then).  False
+ * when s has no commit on its way.
+ */
+bool commit_takes_exclusive_changes(struct mgd *m, struct session *s);
 /* s is going away: its commit goes on, and its answer is dropped. */
 void commit_session_gone(struct mgd *m, struct session *s);
 /* mgd is stopping: a commit on its way is dropped where it is. */

@@ -367,6 +367,54 @@ sc_commit_waits() {
 	wait $T_SESS_A
 }
 
+# A `configure exclusive` session that goes while its commit waits for the
+# daemons: the commit goes on; committed, the changes stay; refused (iked
+# refuses a PPK without IKEv2), they are rolled back as its exit would.
+sc_commit_session_gone() {
+	unset QSAFE_NO_DAEMONS
+	t_start
+	iked=$(ps -o pid= -o comm= --ppid "$T_MGD_PID" | awk '$2=="iked"{print $1}')
+	[ -n "$iked" ] || t_fail "no iked child of mgd"
+	T_PIDS="$T_PIDS $iked"
+	P='set security ike'
+	for try in committed refused; do
+		if [ $try = committed ]; then
+			edits="$P proposal P1 lifetime-seconds 3600"
+		else
+			edits="set interfaces ge-0/0/0 unit 0 family inet address 192.0.2.2/24
+set security key-manager profiles KP static key-id ascii-text k1
+set security key-manager profiles KP static key ascii-text qjwbdip139u5mcy89m28pcgowerefnqwer
+$P policy IP proposal-set standard
+$P policy IP pre-shared-key ascii-text secret123
+$P gateway G ike-policy IP
+$P gateway G address 192.0.2.1
+$P gateway G external-interface ge-0/0/0.0
+$P gateway G ppk-profile KP"
+		fi
+		kill -STOP "$iked"
+		printf 'configure exclusive\n%s\ncommit\n' "$edits" > "$T_DIR/x.in"
+		"$QSAFE_CLI" --state-dir "$T_DIR/state" --echo < "$T_DIR/x.in" \
+		    > "$T_DIR/x.out" 2>&1 &
+		x=$!	# the cli itself
+		t_wait_out x "commit"
+		sleep 0.3
+		expect_hasnt "$try: no answer while iked is stopped" "$T_DIR/x.out" "check-out failed"
+		kill "$x"
+		wait "$x" 2>/dev/null
+		kill -CONT "$iked"
+		# (configure waits for the commit's end)
+		printf 'configure\nshow | compare\n' | t_cli > "$T_DIR/cmp.out" 2>&1
+		t_committed > "$T_DIR/conf.out"
+		if [ $try = committed ]; then
+			expect_has "gone: committed" "$T_DIR/conf.out" "$P proposal P1 lifetime-seconds 3600"
+			expect_hasnt "gone, committed: nothing left" "$T_DIR/cmp.out" "+"
+		else
+			expect_hasnt "gone: refused" "$T_DIR/conf.out" "gateway G"
+			expect_hasnt "gone, refused: rolled back" "$T_DIR/cmp.out" "gateway G"
+		fi
+	done
+}
+
 # `| save FILE` writes what the other pipes let through, from either mode.
 sc_pipe_save() {
 	t_start
@@ -395,6 +443,7 @@ load-bad-lines) sc_load_bad_lines ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
 commit-waits) sc_commit_waits ;;
+commit-session-gone) sc_commit_session_gone ;;
 *) echo "usage: $0 scenario" >&2; exit 2 ;;
 esac
 t_stop
