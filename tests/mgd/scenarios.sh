@@ -274,17 +274,22 @@ sc_failed_commit() {
 	expect_has "other session" "$T_DIR/b.out" "ike-policy NOPE;"
 }
 
+# Commits host names hFROM .. h(TO-1), one commit each: host_commits FROM TO
+host_commits() {
+	i=$1
+	while [ $i -lt $2 ]; do
+		echo "set system host-name h$i"
+		echo "commit"
+		i=$((i + 1))
+	done
+}
+
 # 51 commits: rollback 49 exists, 50 does not.
 sc_rollback_limit() {
 	t_start
 	{
 		echo configure
-		i=0
-		while [ $i -lt 51 ]; do
-			echo "set system host-name h$i"
-			echo "commit"
-			i=$((i + 1))
-		done
+		host_commits 0 51
 		echo "rollback 49"
 		echo "show | compare"
 		echo "rollback 50"
@@ -304,15 +309,7 @@ sc_rollback_limit() {
 	grep -q "not within range (0..49)" "$T_DIR/r50" || t_fail "rollback 50: no error"
 	# The store keeps what rollback 0..49 needs, not every commit ever
 	# made: a snapshot every 10 commits, older generations pruned.
-	{
-		echo configure
-		i=51
-		while [ $i -lt 120 ]; do
-			echo "set system host-name h$i"
-			echo "commit"
-			i=$((i + 1))
-		done
-	} | t_cli --keep-going > /dev/null 2>&1
+	{ echo configure; host_commits 51 120; } | t_cli --keep-going > /dev/null 2>&1
 	rows=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM generation").fetchone()[0])' "$T_DIR/state/config.db")
 	[ "$rows" -ge 50 ] && [ "$rows" -le 60 ] ||
 	    t_fail "the store holds $rows generations (50..60 expected)"
