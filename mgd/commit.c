@@ -158,6 +158,7 @@ struct commit_job {
 	/* Its `configure exclusive` session has gone: a refused commit
 	 * rolls the changes back, as that session's exit would have. */
 	bool discard_if_refused;
+	bool installed;		/* it is generation 0 */
 	struct event *ev;	/* steps that have no daemon to wait for */
 };
 
@@ -190,6 +191,13 @@ commit_end(void *arg)
 		db_journal_clear(m->db);
 		conf_free(m->candidate);	/* j->c: not used after this */
 		m->candidate = conf_dup(m->committed);
+	}
+	if (j->installed) {
+		static const struct timeval now = { 0, 0 };
+		if (m->snapshot_ev == NULL)
+			m->snapshot_ev = evtimer_new(m->base, commit_snapshot, m);
+		/* A timer, not event_active: the loop writes the reply first. */
+		evtimer_add(m->snapshot_ev, &now);
 	}
 	commit_job_free(j);
 	frontend_resume(m);
@@ -247,11 +255,7 @@ commit_install(struct commit_job *j)
 	conf_clean(m->committed);
 	conf_set_changed(m->committed, g.time);
 	mgd_pki_sync(m);
-	if (m->snapshot_ev == NULL)
-		m->snapshot_ev = evtimer_new(m->base, commit_snapshot, m);
-	/* A timer, not event_active: the loop writes the reply first. */
-	static const struct timeval now = { 0, 0 };
-	evtimer_add(m->snapshot_ev, &now);
+	j->installed = true;
 	return 0;
 }
 
