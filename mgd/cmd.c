@@ -233,6 +233,8 @@ cmd_xml_text(struct sb *out, const char *s)
 			sb_puts(out, "&gt;");
 		else if (*s == '&')
 			sb_puts(out, "&amp;");
+		else if (*s == '"')
+			sb_puts(out, "&quot;");
 		else
 			sb_putc(out, *s);
 	}
@@ -325,7 +327,8 @@ cmd_scalar_text(const json_t *v, struct sb *out)
 
 /*
  * Operational data as Junos XML: objects are elements, arrays repeat their
- * element, true is an empty element and false or null leave it out.
+ * element, true is an empty element and false or null leave it out.  An
+ * object's member "@" holds the element's attributes (xmlns, junos:style).
  */
 static void
 cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
@@ -346,9 +349,17 @@ cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
 	if (json_is_true(v)) {
 		sb_printf(out, "<%s/>\n", tag);
 	} else if (json_is_object(v)) {
-		sb_printf(out, "<%s>\n", tag);
+		sb_printf(out, "<%s", tag);
+		json_object_foreach(json_object_get(v, "@"), k, x) {
+			sb_printf(out, " %s=\"", k);
+			cmd_xml_text(out, json_string_value(x) ?
+			    json_string_value(x) : "");
+			sb_putc(out, '"');
+		}
+		sb_puts(out, ">\n");
 		json_object_foreach((json_t *)v, k, x)
-			cmd_xml_value(k, x, depth + 1, out);
+			if (strcmp(k, "@") != 0)
+				cmd_xml_value(k, x, depth + 1, out);
 		sb_indent(out, depth * 4);
 		sb_printf(out, "</%s>\n", tag);
 	} else {
@@ -363,6 +374,29 @@ cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
 
 static void cmd_json_element(const json_t *v, int depth, struct sb *out);
 
+/* The attributes of an element (member "@"), as Junos writes them in JSON:
+ * "attributes" : {"xmlns" : "..."} on one line. */
+static void
+cmd_json_attributes(const json_t *attrs, int depth, struct sb *out)
+{
+	const char *k;
+	json_t *x;
+	bool first = true;
+
+	sb_indent(out, depth * 4);
+	sb_puts(out, "\"attributes\" : {");
+	json_object_foreach((json_t *)attrs, k, x) {
+		if (!first)
+			sb_puts(out, ", ");
+		first = false;
+		sb_json_quote(out, k);
+		sb_puts(out, " : ");
+		sb_json_quote(out, json_string_value(x) ? json_string_value(x) :
+		    "");
+	}
+	sb_putc(out, '}');
+}
+
 /* One object of a Junos JSON list: members, or the text under "data". */
 static void
 cmd_json_object(const json_t *v, int depth, struct sb *out)
@@ -375,8 +409,14 @@ cmd_json_object(const json_t *v, int depth, struct sb *out)
 	sb_indent(out, depth * 4);
 	sb_puts(out, "{\n");
 	if (json_is_object(v)) {
+		if (json_object_size(json_object_get(v, "@")) > 0) {
+			cmd_json_attributes(json_object_get(v, "@"), depth + 1,
+			    out);
+			first = false;
+		}
 		json_object_foreach((json_t *)v, k, x) {
-			if (json_is_false(x) || json_is_null(x) ||
+			if (strcmp(k, "@") == 0 || json_is_false(x) ||
+			    json_is_null(x) ||
 			    (json_is_array(x) && json_array_size(x) == 0))
 				continue;
 			if (!first)
@@ -442,6 +482,17 @@ cmd_display_data(const struct pipes *p, json_t *reply)
 	if (data == NULL || (p->display != DISPLAY_JSON &&
 	    p->display != DISPLAY_XML))
 		return;
+	/* Data that is one element with its own namespace is Junos's reply
+	 * element itself (pki: x509-pki-certificate-info-list); other data
+	 * goes under an element named after the rpc. */
+	if (json_object_size(data) == 1) {
+		const char *k = json_object_iter_key(json_object_iter(data));
+		json_t *v = json_object_get(data, k);
+		if (json_object_get(json_object_get(v, "@"), "xmlns") != NULL) {
+			render = k;
+			data = v;
+		}
+	}
 	sb_init(&out);
 	if (p->display == DISPLAY_JSON) {
 		sb_puts(&out, "{\n    ");

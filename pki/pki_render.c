@@ -386,15 +386,25 @@ rd_cert_brief(const json_t *c, struct sb *out)
 
 /* Objects a listing left out because their files are damaged (rpc_show.c). */
 static void
-rd_skipped(const json_t *d, const char *what, struct sb *out)
+rd_skipped(const json_t *listing, const char *what, struct sb *out)
 {
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(d, "skipped"), i, e)
+	json_array_foreach(json_object_get(listing, "skipped"), i, e)
 		sb_printf(out, "warning: %s %s skipped: %s\n", what,
 		    rd_opt(e, "identifier") ? rd_opt(e, "identifier") : "?",
 		    rd_opt(e, "reason") ? rd_opt(e, "reason") : "");
+}
+
+/* An item of a listing: junos:style="detail" (rpc_show.c), else brief. */
+static bool
+rd_is_detail(const json_t *item)
+{
+	const char *style = json_string_value(json_object_get(
+	    json_object_get(item, "@"), "junos:style"));
+
+	return style != NULL && strcmp(style, "detail") == 0;
 }
 
 /*
@@ -406,18 +416,19 @@ rd_skipped(const json_t *d, const char *what, struct sb *out)
 static int
 rd_show_certs(const json_t *d, bool ca, struct sb *out)
 {
-	const json_t *list = rd_list(d, "x509-pki-certificate-info-list",
+	const json_t *listing = json_object_get(d,
+	    "x509-pki-certificate-info-list");
+	const json_t *list = json_object_get(listing,
 	    "pkid-x509-certificate-information");
-	const char *style = rd_opt(d, "style");
-	bool detail = style != NULL && strcmp(style, "detail") == 0;
 	size_t i;
 	json_t *c;
 
-	if (!json_is_array(list) || style == NULL)
+	if (!json_is_array(list))
 		return -1;
 	json_array_foreach(list, i, c) {
 		bool bad = false;
 		const char *id = rd_str(c, "identifier", &bad);
+		bool detail = rd_is_detail(c);
 
 		if (bad)
 			return -1;
@@ -439,7 +450,7 @@ rd_show_certs(const json_t *d, bool ca, struct sb *out)
 		if (bad)
 			return -1;
 	}
-	rd_skipped(d, ca ? "ca-profile" : "certificate-id", out);
+	rd_skipped(listing, ca ? "ca-profile" : "certificate-id", out);
 	return 0;
 }
 
@@ -459,17 +470,16 @@ rd_show_ca(const json_t *d, struct sb *out)
 static int
 rd_show_request(const json_t *d, struct sb *out)
 {
-	const json_t *list = rd_list(d, "certificate-request-list",
-	    "certificate-request");
-	const char *style = rd_opt(d, "style");
-	bool detail = style != NULL && strcmp(style, "detail") == 0;
+	const json_t *listing = json_object_get(d, "certificate-request-list");
+	const json_t *list = json_object_get(listing, "certificate-request");
 	size_t i;
 	json_t *r;
 
-	if (!json_is_array(list) || style == NULL)
+	if (!json_is_array(list))
 		return -1;
 	json_array_foreach(list, i, r) {
 		bool bad = false;
+		bool detail = rd_is_detail(r);
 		const char *id = rd_str(r, "identifier", &bad);
 		const char *to = rd_str(r, "issued-to", &bad);
 
@@ -490,7 +500,7 @@ rd_show_request(const json_t *d, struct sb *out)
 		sb_puts(out, "  Fingerprint:\n");
 		rd_fingerprints(r, "    ", out);
 	}
-	rd_skipped(d, "certificate-id", out);
+	rd_skipped(listing, "certificate-id", out);
 	return 0;
 }
 

@@ -1,13 +1,14 @@
 /*
  * rpc_show: `show security pki local-certificate | ca-certificate |
- * certificate-request`.  Each returns {"style": "brief"|"detail", LIST:
- * {ITEM: [ {description}, ... ]}}: for certificates Junos' own
- * x509-pki-certificate-info-list of pkid-x509-certificate-information
- * (pki.md 4, the members of pki_cert_info() after the identifier), for
- * requests certificate-request-list of certificate-request (ours).  An
- * unknown name is an error, an empty store an empty list (Junos then
- * prints nothing).  Listing all, an
- * object whose file cannot be read is left out and named in "skipped":
+ * certificate-request`.  Each returns Junos's reply element itself, as
+ * `| display xml` shows it (pki.md 4): {LIST: {"@": {"xmlns": ...}, ITEM:
+ * [ {"@": {"junos:style": "brief"|"detail"}, description}, ... ]}}; for
+ * certificates x509-pki-certificate-info-list of
+ * pkid-x509-certificate-information (the members of pki_cert_info() after
+ * the identifier), for requests certificate-request-list of
+ * certificate-request (ours).  An unknown name is an error, an empty store
+ * an empty list (Junos then prints nothing).  Listing all, an object whose
+ * file cannot be read is left out and named in the list's "skipped":
  * [{"identifier", "reason"}].
  */
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 /* Junos' element names (pki.md 4); | display xml shows them as they are. */
 #define SHOW_CERT_LIST "x509-pki-certificate-info-list"
+#define PKI_XMLNS "http://xml.juniper.net/junos/qsafe/junos-pki"
 #define SHOW_CERT_ITEM "pkid-x509-certificate-information"
 
 typedef json_t *(*show_one_fn)(struct pki_store *, const char *, bool,
@@ -87,6 +89,14 @@ show_request_one(struct pki_store *st, const char *id, bool detail,
 	return o;
 }
 
+/* Junos marks each item with its style: <pkid-... junos:style="detail">. */
+static void
+show_style(json_t *o, bool detail)
+{
+	json_object_set_new(o, "@", json_pack("{s:s}", "junos:style",
+	    detail ? "detail" : "brief"));
+}
+
 static json_t *
 show_list(struct pki_store *st, const json_t *in, const char *key,
     const char *kind, const char *list, const char *item, show_one_fn one,
@@ -105,6 +115,7 @@ show_list(struct pki_store *st, const json_t *in, const char *key,
 		}
 		if ((o = one(st, name, detail, err)) == NULL)
 			goto fail;
+		show_style(o, detail);
 		json_array_append_new(arr, o);
 	} else {
 		if ((names = pki_store_list(st, kind)) == NULL) {
@@ -115,6 +126,7 @@ show_list(struct pki_store *st, const json_t *in, const char *key,
 			struct sb why;
 
 			if ((o = one(st, names[i], detail, err)) != NULL) {
+				show_style(o, detail);
 				json_array_append_new(arr, o);
 				continue;
 			}
@@ -129,11 +141,11 @@ show_list(struct pki_store *st, const json_t *in, const char *key,
 		}
 		pki_names_free(names);
 	}
-	/* pki.md 4: <x509-pki-certificate-info-list> of <pkid-...> */
-	out = json_pack("{s:s, s:{s:o}}", "style", detail ? "detail" : "brief",
-	    list, item, arr);
+	/* pki.md 4: <x509-pki-certificate-info-list xmlns=...> of <pkid-...> */
+	out = json_pack("{s:{s:{s:s}, s:o}}", list, "@", "xmlns", PKI_XMLNS,
+	    item, arr);
 	if (json_array_size(skipped) > 0)
-		json_object_set(out, "skipped", skipped);
+		json_object_set(json_object_get(out, list), "skipped", skipped);
 	json_decref(skipped);
 	return out;
 fail:

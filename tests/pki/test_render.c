@@ -56,7 +56,7 @@ static const struct {
 	  "CA certificate for profile myCA loaded successfully\n" },
 	/* pki.md 3, brief [VERBATIM] */
 	{ "show-security-pki-local-certificate",
-	  "{\"style\":\"brief\",\"x509-pki-certificate-info-list\":{\"pkid-x5"
+	  "{\"x509-pki-certificate-info-list\":{\"pkid-x5"
 	  "09-certificate-information\":[{\"identifier\":\"p1-acme-cert\",\"i"
 	  "ssued-to\":\"p1.jnpr.cz\",\"issued-by\":\"C = US, O = Let's Encryp"
 	  "t, CN = R13\",\"validity\":{\"not-before\":\"01- 2-2026 09:55 UTC"
@@ -74,8 +74,9 @@ static const struct {
 	  "  Keypair Location: Keypair generated locally\n" },
 	/* pki.md 3, detail [VERBATIM], the key contents cut to two lines */
 	{ "show-security-pki-local-certificate",
-	  "{\"style\":\"detail\",\"x509-pki-certificate-info-list\":{\"pkid-x"
-	  "509-certificate-information\":[{\"identifier\":\"mynewcert\",\"ver"
+	  "{\"x509-pki-certificate-info-list\":{\"pkid-x"
+	  "509-certificate-information\":[{\"@\":{\"junos:style\":\"detail\"},"
+	  "\"identifier\":\"mynewcert\",\"ver"
 	  "sion\":3,\"serial-number-list\":{\"serial-number-x509\":\"00043da0"
 	  "\"},\"issuer-name\":{\"distinguished-name\":{\"organization-name\""
 	  ":\"juniper\",\"country-name\":\"us\",\"common-name\":\"Root\"}},\""
@@ -129,7 +130,7 @@ static const struct {
 	  "    Next trigger time: Timer not started\n" },
 	/* pki.md 4, ca-certificate brief [RECONSTRUCTED] */
 	{ "show-security-pki-ca-certificate",
-	  "{\"style\":\"brief\",\"x509-pki-certificate-info-list\":{\"pkid-x5"
+	  "{\"x509-pki-certificate-info-list\":{\"pkid-x5"
 	  "09-certificate-information\":[{\"identifier\":\"Root-CA\",\"ca-pro"
 	  "file\":\"Root-CA\",\"issued-to\":\"Root-CA\",\"issued-by\":\"C = U"
 	  "S, O = Juniper, CN = Root-CA\",\"validity\":{\"not-before\":\"01- "
@@ -147,7 +148,7 @@ static const struct {
 	  "  Public key algorithm: rsaEncryption(2048 bits)\n" },
 	/* Empty lists print nothing; clears print nothing. */
 	{ "show-security-pki-local-certificate",
-	  "{\"style\":\"brief\",\"x509-pki-certificate-info-list\":{\"pkid-x5"
+	  "{\"x509-pki-certificate-info-list\":{\"pkid-x5"
 	  "09-certificate-information\":[]}}", "" },
 	{ "clear-security-pki-key-pair", "{\"cleared\":[\"a\"]}", "" },
 	{ "request-security-pki-crl-load", "{\"ca-profile\":\"Root-CA\"}",
@@ -162,7 +163,7 @@ static const struct {
 	  "Certificate request written to /tmp/c1.csr\n"
 	  "Fingerprint:\n0f:e6 (sha1)\nf4:07 (md5)\n" },
 	{ "show-security-pki-certificate-request",
-	  "{\"style\":\"brief\",\"certificate-request-list\":{\"certificate-r"
+	  "{\"certificate-request-list\":{\"certificate-r"
 	  "equest\":[{\"identifier\":\"c1\",\"issued-to\":\"gw\",\"public-key"
 	  "-algorithm\":\"ecdsaEncryption\",\"public-key-length\":256,\"signa"
 	  "ture-verified\":true}]}}",

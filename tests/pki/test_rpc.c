@@ -185,6 +185,13 @@ START_TEST(test_self_signed_show)
 	    "pkid-x509-certificate-information"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(c, "identifier")),
 	    "c1");
+	/* <x509-pki-certificate-info-list xmlns="...junos-pki"> of
+	 * <pkid-x509-certificate-information junos:style="detail"> */
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c,
+	    "@"), "junos:style")), "detail");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    json_object_get(r, "x509-pki-certificate-info-list"), "@"),
+	    "xmlns")), "http://xml.juniper.net/junos/qsafe/junos-pki");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c,
 	    "subject-string-list"), "subject-string")), "DC=juniper, CN=local, "
 	    "OU=marketing, O=juniper, L=sunnyvale, ST=california, C=us");
