@@ -269,6 +269,10 @@ msg_recv(int fd, int timeout_ms)
 		return NULL;
 	n = msg_get32(hdr);
 	alen = msg_get32(hdr + 4);
+	if (n == 0) {
+		errno = EBADMSG;
+		return NULL;
+	}
 	if (n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
 		errno = EMSGSIZE;
 		return NULL;
@@ -337,7 +341,9 @@ msg_evbuf_pull(struct evbuffer *in, bool *bad)
 	evbuffer_copyout(in, hdr, 8);
 	n = msg_get32(hdr);
 	alen = msg_get32(hdr + 4);
-	if (n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
+	/* A frame without its JSON is malformed (found by fuzz_msg: the
+	 * empty pull-up was a null pointer). */
+	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
 		*bad = true;
 		return NULL;
 	}
