@@ -412,6 +412,53 @@ $P gateway G ppk-profile KP"
 	done
 }
 
+# Four sessions commit 15 times each while a fifth reads the history and a
+# private session commits: every commit lands, one after another.
+sc_commit_concurrent() {
+	unset QSAFE_NO_DAEMONS
+	t_start
+	# (configure private is refused while the shared candidate has
+	# changes: it is entered before the others start)
+	t_sess_open P 3
+	echo "configure private" >&3
+	echo "set system host-name priv" >&3
+	t_barrier P 3
+	pids=
+	for w in 1 2 3 4; do
+		(
+			i=1
+			while [ $i -le 15 ]; do
+				printf 'configure\nset security ike proposal W%s-%s lifetime-seconds 600\ncommit\nexit\n' \
+				    $w $i | t_cli >> "$T_DIR/w$w.out" 2>&1
+				i=$((i + 1))
+			done
+		) &
+		pids="$pids $!"
+	done
+	(
+		i=0
+		while [ $i -lt 30 ]; do
+			t_cli -c 'show system commit | count' >> "$T_DIR/shows.out" 2>&1
+			i=$((i + 1))
+		done
+	) &
+	pids="$pids $!"
+	echo commit >&3
+	wait $pids
+	t_wait_out P "commit complete"
+	echo exit >&3
+	exec 3>&-
+	wait $T_SESS_P
+	expect_eq "every commit completes" 60 \
+	    "$(cat "$T_DIR"/w?.out | grep -c '^commit complete')"
+	expect_eq "every show answers" 30 "$(grep -c '^Count: ' "$T_DIR/shows.out")"
+	t_cli -c 'show configuration security ike | display set | count' > "$T_DIR/n.out"
+	expect_has "every proposal committed" "$T_DIR/n.out" "Count: 60 lines"
+	expect_has "and the host name" "$(t_committed > "$T_DIR/c.out"; echo "$T_DIR/c.out")" \
+	    "set system host-name priv"
+	kill -0 "$T_MGD_PID" || t_fail "mgd died"
+}
+
 # `| save FILE` writes what the other pipes let through, from either mode.
 sc_pipe_save() {
 	t_start
@@ -441,6 +488,7 @@ failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
 commit-waits) sc_commit_waits ;;
 commit-session-gone) sc_commit_session_gone ;;
+commit-concurrent) sc_commit_concurrent ;;
 *) echo "usage: $0 scenario" >&2; exit 2 ;;
 esac
 t_stop
