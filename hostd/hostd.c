@@ -132,17 +132,54 @@ host_ns_is_own(const char *kind)
 	return false;
 }
 
+/*
+ * The name the UTS namespace had before qsafe named it, given back when
+ * system host-name goes.  A restarted hostd finds the configured name in
+ * place, so the first one is kept in STATE_DIR/hostd-uts-name as "INODE
+ * NAME" for the namespace of that inode.
+ */
+static void
+host_start_name(struct hostd *h)
+{
+	char name[HOST_NAME_MAX + 1] = "", saved[HOST_NAME_MAX + 1];
+	unsigned long long ino_saved;
+	ino_t ino;
+	struct sb p, tmp;
+	FILE *f;
+
+	if (host_ns_ino("/proc/self", "uts", &ino) == -1 ||
+	    gethostname(name, sizeof(name) - 1) == -1)
+		return;
+	sb_init(&p);
+	sb_init(&tmp);
+	sb_printf(&p, "%s/hostd-uts-name", h->state_dir);
+	if ((f = fopen(sb_str(&p), "r")) != NULL) {
+		if (fscanf(f, "%llu %64s", &ino_saved, saved) == 2 &&
+		    (ino_t)ino_saved == ino)
+			h->start_name = xstrdup(saved);
+		fclose(f);
+	}
+	if (h->start_name == NULL) {
+		h->start_name = xstrdup(name);
+		sb_printf(&tmp, "%s.tmp", sb_str(&p));
+		if ((f = fopen(sb_str(&tmp), "w")) != NULL) {
+			fprintf(f, "%llu %s\n", (unsigned long long)ino, name);
+			if (fclose(f) != 0 || rename(sb_str(&tmp), sb_str(&p)) != 0)
+				log_warn("%s not written", sb_str(&p));
+		}
+	}
+	sb_free(&p);
+	sb_free(&tmp);
+}
+
 static void
 host_safety(struct hostd *h)
 {
 	const char *env = getenv("QSAFE_HOST_NETNS");
 
 	h->own_uts = host_ns_is_own("uts");
-	if (h->own_uts) {
-		char name[HOST_NAME_MAX + 1] = "";
-		if (gethostname(name, sizeof(name) - 1) == 0)
-			h->start_name = xstrdup(name);
-	}
+	if (h->own_uts)
+		host_start_name(h);
 	if (host_ns_is_own("net")) {
 		h->active = true;
 		log_info("network namespace of its own: configuration is applied");
@@ -321,7 +358,7 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 	sb_init(&err);
 	zones_ruleset(next, &text, NULL);
 	if (h->ruleset == NULL || strcmp(h->ruleset, sb_str(&text)) != 0) {
-		json_t *carry = policy_carry(h, prev, next);
+		json_t *carry = policy_carry(h, next);
 		int rc = policy_load(h, sb_str(&text), carry, false, &err);
 		json_decref(carry);
 		if (rc == -1) {
@@ -333,6 +370,7 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 			free(h->ruleset);
 			h->ruleset = sb_steal(&text);
 			host_save_ruleset(h);
+			policy_loaded(h, next);
 			log_info("nftables ruleset loaded");
 		}
 	}
@@ -394,6 +432,7 @@ main(int argc, char **argv)
 		return 2;
 	h.state_dir = state_dir;
 	h.since = json_object();
+	policy_restore(&h);
 	signal(SIGPIPE, SIG_IGN);
 	host_safety(&h);
 	if ((h.nl = nl_socket_alloc()) == NULL ||
@@ -423,5 +462,6 @@ done:
 	free(h.ruleset);
 	free(h.start_name);
 	json_decref(h.since);
+	json_decref(h.policy_keys);
 	return rc;
 }

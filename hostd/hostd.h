@@ -59,6 +59,10 @@ struct hostd {
 	struct host_items pending;	/* waiting for a device or a route */
 	struct event *retry;
 	char *ruleset;		/* the nftables text loaded last */
+	/* counter name -> policy key of the ruleset in force (policy_carry);
+	 * kept in STATE_DIR/hostd-policies.json for a restarted hostd, as the
+	 * kernel keeps the table and its counters */
+	json_t *policy_keys;
 	json_t *since;		/* route key -> when hostd installed it */
 	const char *state_dir;	/* hostd.nft: a copy of it, to read */
 };
@@ -107,8 +111,12 @@ void policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
     struct verrs *errs);
 int policy_load(struct hostd *h, const char *text, const json_t *carry,
     bool dry_run, struct sb *err);
-/* Counter values for the ruleset of next, from the one in force (prev's). */
-json_t *policy_carry(struct hostd *h, struct conf *prev, struct conf *next);
+/* Counter values for the ruleset of next, from the one in force. */
+json_t *policy_carry(struct hostd *h, struct conf *next);
+/* next's ruleset is now in force: its counter names are remembered. */
+void policy_loaded(struct hostd *h, struct conf *next);
+/* At start: the counter names of the ruleset a previous hostd loaded. */
+void policy_restore(struct hostd *h);
 json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* diag.c */

@@ -606,13 +606,14 @@ policy_keys(struct conf *c)
 /*
  * The counters of the ruleset in force, named as the ruleset of next names
  * them, so that a replacement keeps the hit counts as Junos does: a policy
- * that is still there keeps its count whatever its new index (the ruleset
- * in force is prev's), the default policy and deny_<device> keep theirs.
+ * that is still there keeps its count whatever its new index, the default
+ * policy and deny_<device> keep theirs.  The names of the ruleset in force
+ * are h->policy_keys: after a restart of hostd, the previous hostd's.
  */
 json_t *
-policy_carry(struct hostd *h, struct conf *prev, struct conf *next)
+policy_carry(struct hostd *h, struct conf *next)
 {
-	json_t *live = policy_counters(h), *pk = policy_keys(prev);
+	json_t *live = policy_counters(h), *pk = h->policy_keys;
 	json_t *nk = policy_keys(next), *byk = json_object(), *out = json_object();
 	const char *name;
 	json_t *v;
@@ -628,10 +629,53 @@ policy_carry(struct hostd *h, struct conf *prev, struct conf *next)
 			json_object_set(out, to, v);
 	}
 	json_decref(live);
-	json_decref(pk);
 	json_decref(nk);
 	json_decref(byk);
 	return out;
+}
+
+static void
+policy_keys_path(struct hostd *h, struct sb *p)
+{
+	sb_printf(p, "%s/hostd-policies.json", h->state_dir);
+}
+
+void
+policy_loaded(struct hostd *h, struct conf *next)
+{
+	struct sb p, tmp;
+
+	json_decref(h->policy_keys);
+	h->policy_keys = policy_keys(next);
+	sb_init(&p);
+	sb_init(&tmp);
+	policy_keys_path(h, &p);
+	sb_printf(&tmp, "%s.tmp", sb_str(&p));
+	/* written whole, then renamed: a restart reads one or the other */
+	if (json_dump_file(h->policy_keys, sb_str(&tmp), JSON_COMPACT) != 0 ||
+	    rename(sb_str(&tmp), sb_str(&p)) != 0)
+		log_warn("%s not written: hit counts restart from 0 if hostd"
+		    " restarts", sb_str(&p));
+	sb_free(&p);
+	sb_free(&tmp);
+}
+
+void
+policy_restore(struct hostd *h)
+{
+	struct sb p;
+	json_error_t jerr;
+
+	sb_init(&p);
+	policy_keys_path(h, &p);
+	h->policy_keys = json_load_file(sb_str(&p), 0, &jerr);
+	if (h->policy_keys != NULL && !json_is_object(h->policy_keys)) {
+		json_decref(h->policy_keys);
+		h->policy_keys = NULL;
+	}
+	if (h->policy_keys == NULL)
+		h->policy_keys = json_object();
+	sb_free(&p);
 }
 
 /* ---- show security policies -------------------------------------- */

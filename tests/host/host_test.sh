@@ -356,6 +356,26 @@ grep -q "commit complete" "$D/out9b" && ok "commit reorder" ||
 	bad "hit counts not kept: no-icmp $n_deny -> $(hits no-icmp), all $n_all -> $(hits all)"
 ping_lr && ok "ping L->R passes once permit comes first" ||
 	bad "ping L->R after the reorder"
+# hostd killed: mgd restarts it, and the counts of the table in force
+# (the kernel keeps it) are carried into the ruleset it loads again
+n_deny=$(hits no-icmp) n_all=$(hits all)
+hpid=$(ps -o pid= -o comm= --ppid "$(cat "$D/mgd.pid")" | awk '$2=="hostd"{print $1}')
+loads=$(grep -c "nftables ruleset loaded" "$D/hostd.log")
+if [ -n "$hpid" ]; then
+	kill -9 "$hpid"
+	for _ in $(seq 100); do
+		[ "$(grep -c "nftables ruleset loaded" "$D/hostd.log")" -gt "$loads" ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c "nftables ruleset loaded" "$D/hostd.log")" -gt "$loads" ] &&
+		ok "hostd restarted and loaded its ruleset again" ||
+		bad "hostd did not load its ruleset after the restart"
+	[ "$(hits no-icmp)" = "$n_deny" ] && [ "$(hits all)" = "$n_all" ] &&
+		ok "hit counts kept across a restart of hostd ($n_deny, $n_all)" ||
+		bad "hit counts after a restart of hostd: no-icmp $n_deny -> $(hits no-icmp), all $n_all -> $(hits all)"
+else
+	bad "no hostd child of mgd"
+fi
 
 # 10. system host-name deleted, rolled back in, rolled back out
 hostname_after() { # commands...: commit them, print the appliance's name
