@@ -7,8 +7,8 @@
  *
  * While a commit is on its way (m->commit), requests that could change the
  * candidate or start another commit wait in their session (s->parked, the
- * rest stays in the socket buffer) until it ends; completion, help and
- * operational show, ping and traceroute are answered meanwhile.
+ * rest stays in the socket buffer) until it ends; completion, help, show,
+ * status, ping and traceroute are answered meanwhile.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -133,21 +133,43 @@ session_request(struct session *s, json_t *req)
 	session_reply_send(s, reply);
 }
 
-/* Is line an operational command that only reads (show, ping, traceroute)? */
+/* Is the first word of line a prefix of one of words (NULL-terminated)? */
 static bool
-oper_reads_only(const char *line)
+first_word_is(const char *line, const char *const *words)
 {
-	static const char *const words[] = { "show", "ping", "traceroute" };
 	size_t n;
 
 	line += strspn(line, " \t");
 	n = strcspn(line, " \t|");
 	if (n == 0)
 		return false;
-	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (strncmp(line, words[i], n) == 0)
+	for (; *words != NULL; words++)
+		if (strncmp(line, *words, n) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Does line only read?  Operational show, ping and traceroute; in
+ * configuration mode show, status and `run` of those.  (They read the
+ * trees between two steps of a commit, never in the middle of one.)
+ */
+static bool
+line_reads_only(const char *line, enum sess_mode mode)
+{
+	static const char *const oper[] = { "show", "ping", "traceroute", NULL };
+	static const char *const config[] = { "show", "status", NULL };
+	static const char *const run[] = { "run", NULL };
+
+	if (mode == SESS_OPER)
+		return first_word_is(line, oper);
+	if (first_word_is(line, config))
+		return true;
+	if (!first_word_is(line, run))
+		return false;
+	line += strspn(line, " \t");
+	line += strcspn(line, " \t");
+	return first_word_is(line, oper);
 }
 
 /* Does req wait for the commit on its way? */
@@ -161,9 +183,9 @@ frontend_must_wait(const struct session *s, const json_t *req)
 	if (strcmp(op, CLI_OP_HELLO) == 0 || strcmp(op, CLI_OP_COMPLETE) == 0 ||
 	    strcmp(op, CLI_OP_HELP) == 0)
 		return false;
-	if (strcmp(op, CLI_OP_EXEC) == 0 && s->mode == SESS_OPER &&
-	    s->later == NULL && msg_str(req, "line") != NULL)
-		return !oper_reads_only(msg_str(req, "line"));
+	if (strcmp(op, CLI_OP_EXEC) == 0 && s->later == NULL &&
+	    msg_str(req, "line") != NULL)
+		return !line_reads_only(msg_str(req, "line"), s->mode);
 	return true;
 }
 

@@ -333,6 +333,9 @@ sc_commit_waits() {
 	printf 'configure\nset security ike proposal P1 lifetime-seconds 3600\ncommit\n' |
 	    t_cli > "$T_DIR/first.out" 2>&1
 	expect_has "first commit" "$T_DIR/first.out" "commit complete"
+	t_sess_open B 4
+	echo configure >&4
+	t_wait_out B "Entering configuration mode"
 	kill -STOP "$iked"
 	t_sess_open A 3
 	echo configure >&3
@@ -346,6 +349,11 @@ sc_commit_waits() {
 	    > "$T_DIR/b.out" 2>&1 || t_fail "show waited for the commit"
 	expect_eq "show: the history before the commit" 1 \
 	    "$(grep -c 'by root via cli' "$T_DIR/b.out")"
+	# in configuration mode, show and status answer too
+	echo "show security ike" >&4
+	t_wait_out B "lifetime-seconds 3600;"
+	echo "status" >&4
+	t_wait_out B "Users currently editing the configuration:"
 	printf 'configure\nset system host-name after\ncommit\n' |
 	    t_cli > "$T_DIR/c.out" 2>&1 &
 	c=$!
@@ -360,8 +368,9 @@ sc_commit_waits() {
 	expect_has "committed" "$T_DIR/conf.out" "set security ike proposal P2 lifetime-seconds 600"
 	expect_has "committed" "$T_DIR/conf.out" "set system host-name after"
 	echo exit >&3
-	exec 3>&-
-	wait $T_SESS_A
+	echo exit >&4
+	exec 3>&- 4>&-
+	wait $T_SESS_A $T_SESS_B
 }
 
 # A `configure exclusive` session that goes while its commit waits for the
