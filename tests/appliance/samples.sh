@@ -42,10 +42,10 @@ statements() {
 	grep '^[a-z]' "$1" | sed -e "s/<SNIP>/$SECRET/g" \
 	    -e "s/\"\\\$9\\\$\.\.\.\"/\"$SECRET\"/g" > "$2"
 }
-mask() {
-	sed -E 's/(pre-shared-key (ascii-text|hexadecimal)|static (key|key-id) (ascii-text|hexadecimal)) .*/\1 SECRET/' "$1" |
-	    sort
+mask_secrets() {
+	sed -E 's/(pre-shared-key (ascii-text|hexadecimal)|static (key|key-id) (ascii-text|hexadecimal)) .*/\1 SECRET/' "$1"
 }
+mask() { mask_secrets "$1" | sort; }
 
 # appliance NAME SAMPLE [NETNS]: a fresh appliance; loads, commits and
 # compares SAMPLE (a file of set lines).
@@ -87,6 +87,17 @@ appliance() {
 	else
 		diff "$T/$1.want" "$T/$1.got"
 		fail "$1: display set differs from the file"
+	fi
+	# A file that is a device's own display set comes back in its order.
+	if [ -n "${IN_ORDER:-}" ]; then
+		grep -v '^set system host-name ' "$T/$1.shown" | mask_secrets /dev/stdin \
+		    > "$T/$1.got-order"
+		if mask_secrets "$2" | cmp -s - "$T/$1.got-order"; then
+			ok "$1: in the device's order"
+		else
+			mask_secrets "$2" | diff - "$T/$1.got-order"
+			fail "$1: display set is not in the device's order"
+		fi
 	fi
 	grep -q '## SECRET-DATA' "$T/$1.out" && fail "$1: a secret in the commit output"
 	secret='(pre-shared-key|static key) (ascii-text|hexadecimal) '
@@ -155,7 +166,9 @@ for f in srx4700-203-quantum-static.VERBATIM pki-cert-vpn.RECONSTRUCTED \
 	pki-cert-vpn) echo "set interfaces ge-0/0/0 unit 0 family inet" ;;
 	group-vpnv2-member) echo "set interfaces ge-0/0/1 unit 0 family inet" ;;
 	esac >> "$T/$n.set"
-	appliance "$n" "$T/$n.set" "$NS"
+	order=
+	case $f in *.VERBATIM) order=1 ;; esac
+	IN_ORDER=$order appliance "$n" "$T/$n.set" "$NS"
 	"$QSAFE_TOP/qsafe" stop --state-dir "$T/$n" >/dev/null 2>&1
 done
 
