@@ -31,17 +31,48 @@ verrs_free(struct verrs *e)
 	memset(e, 0, sizeof(*e));
 }
 
+static int
+verr_cmp(const void *a, const void *b)
+{
+	const struct verr *x = *(const struct verr *const *)a;
+	const struct verr *y = *(const struct verr *const *)b;
+	int c = strcmp(x->edit, y->edit);
+
+	if (c == 0)
+		c = strcmp(x->stmt, y->stmt);
+	if (c == 0)
+		c = strcmp(x->msg, y->msg);
+	/* equal ones by position: the first of them is the one printed */
+	return c != 0 ? c : (x < y ? -1 : x > y);
+}
+
 void
 verrs_text(const struct verrs *e, bool is_commit, struct sb *out)
 {
 	bool all_missing = e->n > 0;
+	const struct verr **by = xcalloc(e->n ? e->n : 1, sizeof(*by));
+	bool *dup = xcalloc(e->n ? e->n : 1, sizeof(*dup));
 
+	/* One problem found twice (a reference checked from both of its
+	 * ends) is printed once. */
+	for (size_t i = 0; i < e->n; i++)
+		by[i] = &e->v[i];
+	qsort(by, e->n, sizeof(*by), verr_cmp);
+	for (size_t i = 1; i < e->n; i++)
+		if (strcmp(by[i]->edit, by[i - 1]->edit) == 0 &&
+		    strcmp(by[i]->stmt, by[i - 1]->stmt) == 0 &&
+		    strcmp(by[i]->msg, by[i - 1]->msg) == 0)
+			dup[by[i] - e->v] = true;
 	for (size_t i = 0; i < e->n; i++) {
+		if (dup[i])
+			continue;
 		sb_printf(out, "%s\n  '%s'\n    %s\n", e->v[i].edit,
 		    e->v[i].stmt, e->v[i].msg);
 		if (!e->v[i].missing)
 			all_missing = false;
 	}
+	free(by);
+	free(dup);
 	if (all_missing)
 		sb_printf(out, "error: %s: (missing mandatory statements)\n",
 		    is_commit ? "commit failed" : "configuration check-out failed");
