@@ -571,11 +571,16 @@ schema_type_error(const struct lysc_type *t, const char *value,
 			}
 		}
 		LY_ARRAY_FOR(st->patterns, u) {
-			if (st->patterns[u]->emsg != NULL) {
-				sb_printf(err, "%s: '%s'", st->patterns[u]->emsg,
-				    value);
-				return;
-			}
+			const char *emsg = st->patterns[u]->emsg;
+			const char *at = emsg ? strstr(emsg, "'%s'") : NULL;
+			if (emsg == NULL)
+				continue;
+			if (at != NULL)	/* its own layout: "... in '%s'." */
+				sb_printf(err, "%.*s'%s'%s", (int)(at - emsg),
+				    emsg, value, at + 4);
+			else
+				sb_printf(err, "%s: '%s'", emsg, value);
+			return;
 		}
 		sb_printf(err, "invalid value: '%s'", value);
 		return;
