@@ -288,7 +288,7 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 			sb_putc(out, '"');
 		}
 		sb_puts(out, ">\n");
-		conf_text_xml(n, 2, out);
+		conf_text_xml(n, 3, out);	/* Junos indents it 12 (cli-behaviour.md 11) */
 		sb_puts(out, "    </configuration>\n");
 		cmd_xml_close(out);
 		break;

@@ -120,6 +120,15 @@ oper_show_cli(struct session *s, const struct toks *tk, size_t arg,
 	sb_free(&m);
 }
 
+/* In operational mode a configuration in braces ends with an empty line
+ * before the prompt (cli-behaviour.md 3, VERBATIM). */
+static void
+oper_conf_end(const struct pipes *p, struct sb *out)
+{
+	if (p->display == DISPLAY_TEXT && out->len > 0)
+		sb_putc(out, '\n');
+}
+
 static void
 oper_show_configuration(struct session *s, const struct toks *tk,
     size_t from, size_t end, const struct pipes *p, json_t *reply)
@@ -162,6 +171,7 @@ oper_show_configuration(struct session *s, const struct toks *tk,
 		st.time = g.time;
 		st.user = g.user;
 		cmd_show_tree(m->committed, &at, any ? &st : NULL, p, &out);
+		oper_conf_end(p, &out);
 		db_gen_clear(&g);
 	}
 	reply_out(reply, sb_str(&out));
@@ -285,6 +295,7 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 		struct show_stamp st = { conf_changed(a), NULL };
 		cpath_init(&top);
 		cmd_show_tree(a, &top, &st, p, &out);
+		oper_conf_end(p, &out);
 		reply_out(reply, sb_str(&out));
 	}
 	conf_free(a);
@@ -631,7 +642,9 @@ oper_dispatch(struct session *s, const struct toks *tk, size_t end,
 		ntbl = c->o ? c->o->nsub : 0;
 		sn = c->sn != NULL && c->sn->kind == SN_CMDWORD ? c->sn : NULL;
 	}
-	reply_syntax(reply, "syntax error, expecting <command>.", tk->end);
+	/* under the pipe when one follows, else at the end of the line */
+	reply_syntax(reply, "syntax error, expecting <command>.",
+	    end < tk->n ? tk->t[end].off : tk->end);
 }
 
 void

@@ -409,13 +409,14 @@ sc_pager() {
 		echo "^D"
 		echo "commit"
 	} | x_batch > /dev/null || x_fail "setup"
-	# 305 lines: version-less header, security {, address-book {, 300, } }
+	# 306 lines: version-less header, security {, address-book {, 300, } },
+	# and the empty line of operational mode
 	x_start_cli
 	# the window's height: 29 lines a page
 	x_run "show configuration"
 	x_tail "        address A26 10.0.0.26/32;" "---(more 9%)---"
 	x_key Space
-	x_tail "        address A55 10.0.0.55/32;" "---(more 19%)---"
+	x_tail "        address A55 10.0.0.55/32;" "---(more 18%)---"
 	x_no_text "---(more 9%)---"
 	x_key Enter
 	x_tail "        address A55 10.0.0.55/32;" "        address A56 10.0.0.56/32;" \
@@ -457,18 +458,18 @@ sc_pager() {
 	x_key Enter
 	x_tail "        address A207 10.0.0.207/32;" "---(Pattern not found)---"
 	x_key Enter
-	x_tail "        address A208 10.0.0.208/32;" "---(more 69%)---"
+	x_tail "        address A208 10.0.0.208/32;" "---(more 68%)---"
 	x_key q
 	x_tail "        address A208 10.0.0.208/32;" "$OP"
 	# | no-more: everything, no more-prompt
 	x_run "show configuration | no-more"
-	x_tail "        address A300 10.0.1.50/32;" "    }" "}" "$OP"
+	x_tail "        address A300 10.0.1.50/32;" "    }" "}" "" "$OP"
 	x_no_text "---(more"
 	# short output is not paged; pipes before the pager
 	x_run "show configuration | match A29 | count"
 	x_tail "${OP}show configuration | match A29 | count" "Count: 11 lines" "$OP"
 	x_run "show configuration | last 3"
-	x_tail "    }" "}" "$OP"
+	x_tail "    }" "}" "" "$OP"
 	# in configuration mode: the banner after the pager
 	x_run "configure"
 	x_run "show security"
@@ -480,7 +481,7 @@ sc_pager() {
 	# screen-length 0: no paging at all
 	x_run "set cli screen-length 0"
 	x_run "show configuration"
-	x_tail "    }" "}" "$OP"
+	x_tail "    }" "}" "" "$OP"
 	x_no_text "---(more"
 	# lines wider than the terminal take the rows they wrap to: on a
 	# 30x12 window the first page still starts on the screen
