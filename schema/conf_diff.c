@@ -138,6 +138,10 @@ diff_header(const struct cnode *parent, struct sb *last, struct sb *out)
 {
 	struct sb h;
 
+	/* a flat parent (family) is no level of its own: its keyword comes
+	 * with the lines (conf_text_curly_entry) */
+	if (parent->parent != NULL && conf_text_is_flat(parent))
+		parent = parent->parent;
 	sb_init(&h);
 	sb_puts(&h, "[edit");
 	if (parent->parent != NULL) {
@@ -167,7 +171,7 @@ diff_signed(const struct cnode *n, char sign, struct sb *out)
 		cstep_text(n->sn, n->val, &t);
 		sb_puts(&t, ";\n");
 	} else {
-		conf_text_curly_node(n, 1, &t);
+		conf_text_curly_entry(n, 1, &t);
 	}
 	for (p = sb_str(&t); *p;) {
 		const char *nl = strchr(p, '\n');

@@ -22,18 +22,34 @@ cnode_has_secret(const struct cnode *n)
 	return false;
 }
 
-/* A container marked oneliner, or a list entry holding only its positional
- * value, prints on one line. */
+/*
+ * Prints on one line: a container marked oneliner, a list entry holding
+ * only its positional value, and an entry of a list marked oneliner that
+ * holds one leaf (`route 10.0.0.0/8 next-hop 192.0.2.1;`).
+ */
 static bool
 cnode_is_oneliner(const struct cnode *n)
 {
+	const struct cnode *ch = n->first;
+
 	if (n->sn->kind == SN_CONTAINER)
 		return (n->sn->flags & SNF_ONELINER) != 0;
-	if (n->sn->kind == SN_LIST)
-		return n->first != NULL && n->first == n->last &&
-		    (n->first->sn->flags & SNF_POSITIONAL) &&
-		    n->first->annot == NULL && !(n->first->flags & CN_INACTIVE);
-	return false;
+	if (n->sn->kind != SN_LIST || ch == NULL || ch != n->last ||
+	    ch->annot != NULL || (ch->flags & CN_INACTIVE))
+		return false;
+	if (ch->sn->flags & SNF_POSITIONAL)
+		return true;
+	return (n->sn->flags & SNF_ONELINER) && !(ch->sn->flags & SNF_SECRET) &&
+	    (ch->sn->kind == SN_LEAF || ch->sn->kind == SN_LEAFLIST);
+}
+
+/* A container marked flat (family) with children, shown as its children
+ * with its keyword before each: `family inet { ... }`. */
+static bool
+cnode_is_flat(const struct cnode *n)
+{
+	return n->sn->kind == SN_CONTAINER && (n->sn->flags & SNF_FLAT) &&
+	    n->first != NULL && n->annot == NULL && !(n->flags & CN_INACTIVE);
 }
 
 /* The words of n's subtree on one line: `inet 10.0.0.1`, `km1 optional`. */
@@ -102,14 +118,29 @@ conf_text_leaflist(const struct cnode *n, int depth, struct sb *out)
 	return last;
 }
 
-void
-conf_text_curly_node(const struct cnode *n, int depth, struct sb *out)
+/* n as a statement of a block; lead: the keyword of its flat parent. */
+static void
+conf_text_node(const struct cnode *n, int depth, const char *lead,
+    struct sb *out)
 {
 	if (n->sn->kind == SN_LEAFLIST) {
 		conf_text_leaflist(n, depth, out);
 		return;
 	}
+	if (cnode_is_flat(n)) {
+		for (const struct cnode *ch = n->first; ch; ch = ch->next) {
+			if (ch->sn->kind == SN_LEAFLIST)
+				ch = conf_text_leaflist(ch, depth, out);
+			else
+				conf_text_node(ch, depth, n->sn->name, out);
+		}
+		return;
+	}
 	conf_text_prefix(n, depth, out);
+	if (lead != NULL) {
+		sb_puts(out, lead);
+		sb_putc(out, ' ');
+	}
 	cstep_text(n->sn, n->val, out);
 	if (n->sn->kind == SN_LEAF) {
 		conf_text_end_line(n, out);
@@ -131,6 +162,25 @@ conf_text_curly_node(const struct cnode *n, int depth, struct sb *out)
 }
 
 void
+conf_text_curly_node(const struct cnode *n, int depth, struct sb *out)
+{
+	conf_text_node(n, depth, NULL, out);
+}
+
+void
+conf_text_curly_entry(const struct cnode *n, int depth, struct sb *out)
+{
+	conf_text_node(n, depth, n->parent != NULL &&
+	    cnode_is_flat(n->parent) ? n->parent->sn->name : NULL, out);
+}
+
+bool
+conf_text_is_flat(const struct cnode *n)
+{
+	return cnode_is_flat(n);
+}
+
+void
 conf_text_curly(const struct cnode *n, int depth, struct sb *out)
 {
 	for (const struct cnode *ch = n->first; ch; ch = ch->next) {
@@ -138,7 +188,7 @@ conf_text_curly(const struct cnode *n, int depth, struct sb *out)
 			ch = conf_text_leaflist(ch, depth, out);
 			continue;
 		}
-		conf_text_curly_node(ch, depth, out);
+		conf_text_node(ch, depth, NULL, out);
 	}
 }
 

@@ -12,6 +12,11 @@
 void conf_text_curly(const struct cnode *n, int depth, struct sb *out);
 /* One node (and its subtree) in curly-brace form. */
 void conf_text_curly_node(const struct cnode *n, int depth, struct sb *out);
+/* n as a line of its parent's block, where a flat parent (family) shows
+ * its keyword before it: `family inet { ... }` (for show | compare). */
+void conf_text_curly_entry(const struct cnode *n, int depth, struct sb *out);
+/* Is n shown as its children (a flat container with children)? */
+bool conf_text_is_flat(const struct cnode *n);
 /* `set ...` lines (and `deactivate ...` lines) for n's subtree, full paths. */
 void conf_text_set(const struct cnode *n, struct sb *out);
 /* The same, without the path above `base` (`| display set relative`). */

@@ -80,6 +80,8 @@ schema_read_exts(struct snode *sn, const struct lysc_ext_instance *exts)
 			sn->flags |= SNF_POSITIONAL;
 		else if (schema_is_qc_ext(e, "oneliner"))
 			sn->flags |= SNF_ONELINER;
+		else if (schema_is_qc_ext(e, "flat"))
+			sn->flags |= SNF_FLAT;
 		else if (schema_is_qc_ext(e, "secret"))
 			sn->flags |= SNF_SECRET;
 		else if (schema_is_qc_ext(e, "ref"))

@@ -36,6 +36,7 @@ enum snode_kind {
 #define SNF_EMPTY	0x0080	/* leaf of type empty: a bare keyword */
 #define SNF_KEY		0x0100	/* leaf: a key of its list */
 #define SNF_NUMERIC	0x0200	/* leaf: an integer type (for json) */
+#define SNF_FLAT	0x0400	/* container: shown as its children (family) */
 
 struct lysc_node;
 
