@@ -69,7 +69,9 @@ char *session_prompt_str(const struct cli *cli);
 /* The lines above a prompt: blank line (after a config-mode command, or on
  * entering config mode), notice, [edit] banner. */
 void session_before_prompt(const struct cli *cli, bool blank, FILE *out);
-void session_print_error(struct cli *cli, const char *line,
+/* The error of reply with its caret under line, as typed after the prompt
+ * shown (NULL: the current one). */
+void session_print_error(struct cli *cli, const char *line, const char *shown,
     const json_t *reply, FILE *out);
 /* Output + rendered data through the pipes, paged in the shell; 0 or -1
  * (a pipe failed: its message was printed). */

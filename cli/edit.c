@@ -129,8 +129,12 @@ edit_fn_help(EditLine *el, int ch)
 		rc = CC_EOF;
 		goto done;
 	}
-	session_prompt_set(ed->cli, json_object_get(reply, "prompt"));
-	session_print_error(ed->cli, text, reply, stdout);
+	{
+		char *shown = session_prompt_str(ed->cli);
+		session_prompt_set(ed->cli, json_object_get(reply, "prompt"));
+		session_print_error(ed->cli, text, shown, reply, stdout);
+		free(shown);
+	}
 	if (msg_str(reply, "output") != NULL)
 		fputs(msg_str(reply, "output"), stdout);
 	json_decref(reply);

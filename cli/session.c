@@ -167,8 +167,8 @@ session_put_text(FILE *out, const char *s)
 }
 
 void
-session_print_error(struct cli *cli, const char *line, const json_t *reply,
-    FILE *out)
+session_print_error(struct cli *cli, const char *line, const char *shown,
+    const json_t *reply, FILE *out)
 {
 	const char *err = msg_str(reply, "error");
 	json_int_t caret = msg_int(reply, "caret", -1);
@@ -179,9 +179,13 @@ session_print_error(struct cli *cli, const char *line, const json_t *reply,
 	if (caret >= 0 && line != NULL) {
 		pad = session_columns(line, (size_t)caret);
 		if (cli->interactive || cli->echo) {
-			char *prompt = session_prompt_str(cli);
+			/* the prompt the line was typed after, not the one the
+			 * reply brings (another session may have renamed the
+			 * host meanwhile) */
+			char *prompt = shown ? NULL : session_prompt_str(cli);
+			const char *p = shown ? shown : prompt;
 
-			pad += session_columns(prompt, strlen(prompt));
+			pad += session_columns(p, strlen(p));
 			free(prompt);
 		} else {
 			fprintf(out, "%s\n", line);
@@ -320,13 +324,14 @@ session_reply(struct cli *cli, const char *line, json_t *reply)
 	json_t *next;
 	bool ok = true;
 	const char *s;
+	char *shown = session_prompt_str(cli);
 
 	while (reply != NULL) {
 		session_prompt_set(cli, json_object_get(reply, "prompt"));
 		/* Notices and the timestamp: outside the pipes and the pager. */
 		if ((s = msg_str(reply, "before")) != NULL)
 			fputs(s, stdout);
-		session_print_error(cli, line, reply, errout);
+		session_print_error(cli, line, shown, reply, errout);
 		if (session_print_output(cli, reply, stdout) == -1)
 			ok = false;
 		if (json_is_false(json_object_get(reply, "ok")))
@@ -349,6 +354,7 @@ session_reply(struct cli *cli, const char *line, json_t *reply)
 			ok = false;
 	}
 	fflush(stdout);
+	free(shown);
 	if (!ok)
 		cli->failed = true;
 	return ok ? 0 : -1;
@@ -385,7 +391,7 @@ session_hello(struct cli *cli, const char *user, const char *tty,
 	if (reply == NULL)
 		return -1;
 	if (json_is_false(json_object_get(reply, "ok"))) {
-		session_print_error(cli, NULL, reply, stderr);
+		session_print_error(cli, NULL, NULL, reply, stderr);
 		session_put_text(stderr, msg_str(reply, "output") ?
 		    msg_str(reply, "output") : "");
 		goto done;

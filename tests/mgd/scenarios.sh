@@ -468,6 +468,25 @@ sc_commit_concurrent() {
 	kill -0 "$T_MGD_PID" || t_fail "mgd died"
 }
 
+# The caret counts from the prompt the line was typed after, even when the
+# reply brings a new one (another session committed a host name meanwhile).
+sc_caret_prompt() {
+	t_start
+	t_sess_open A 3
+	echo configure >&3
+	t_wait_out A "Entering configuration mode"
+	printf 'configure\nset system host-name qs1\ncommit\n' | t_cli > /dev/null
+	echo "show nosuch" >&3
+	t_wait_out A "syntax error."
+	# "root# show nosuch": the caret under the n, 6 + 5 columns in
+	expect_eq "caret after root# " "           ^" \
+	    "$(grep -A1 -F 'root# show nosuch' "$T_DIR/A.out" | tail -n 1)"
+	echo exit >&3
+	exec 3>&-
+	wait $T_SESS_A
+	expect_has "and the new prompt after it" "$T_DIR/A.out" "root@qs1# exit"
+}
+
 # `| save FILE` writes what the other pipes let through, from either mode.
 sc_pipe_save() {
 	t_start
@@ -498,6 +517,7 @@ rollback-limit) sc_rollback_limit ;;
 commit-waits) sc_commit_waits ;;
 commit-session-gone) sc_commit_session_gone ;;
 commit-concurrent) sc_commit_concurrent ;;
+caret-prompt) sc_caret_prompt ;;
 *) echo "usage: $0 scenario" >&2; exit 2 ;;
 esac
 t_stop
