@@ -342,6 +342,72 @@ config_up_cmd(struct session *s, const struct toks *tk, json_t *reply)
 	config_up(s, (int)n);
 }
 
+#define LOAD_ERRORS_MAX 20	/* bad lines named before the load gives up */
+
+/* Line n (1-based) of text, without its end of line; NULL when there is
+ * none.  *len gets its length. */
+static const char *
+load_line(const char *text, size_t len, size_t n, size_t *l)
+{
+	const char *p = text, *end = text + len;
+
+	while (--n > 0 && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return NULL;
+		p = nl + 1;
+	}
+	if (p >= end && n > 0)
+		return NULL;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	if (*l > 0 && p[*l - 1] == '\r')
+		(*l)--;
+	return p;
+}
+
+/*
+ * One bad line of a load: `NAME:LINE:(COL) syntax error: TOKEN`, the
+ * Junos form (cli-behaviour.md 13), or `NAME:LINE:(COL) MESSAGE`.  The
+ * column is given for set files, whose lines are the ones applied; a
+ * curly file's line has no column of the statement it was read into.
+ */
+static void
+load_error(struct sb *out, const char *name, const char *set_line,
+    size_t set_len, bool set_format, size_t file_line,
+    struct path_err *err)
+{
+	struct toks tk;
+	struct sb e;
+	size_t off, col = 0;
+	const char *token = NULL;
+	const char *msg = sb_str(&err->msg);
+
+	sb_init(&e);
+	/* (a byte-order mark is no column) */
+	if (set_len >= 3 && memcmp(set_line, "\xef\xbb\xbf", 3) == 0) {
+		set_line += 3;
+		set_len -= 3;
+	}
+	if (lex_line(set_line, set_len, &tk, &e, &off) == 0) {
+		if (!err->at_end && err->tok < tk.n) {
+			token = tk.t[err->tok].s;
+			col = tk.t[err->tok].off + 1;
+		} else {
+			col = set_len + 1;
+		}
+	}
+	sb_printf(out, "%s:%zu:", name, file_line);
+	if (set_format && col > 0)
+		sb_printf(out, "(%zu)", col);
+	if (token != NULL && strcmp(msg, "syntax error.") == 0)
+		sb_printf(out, " syntax error: %s\n", token);
+	else
+		sb_printf(out, " %s\n", msg);
+	toks_free(&tk);
+	sb_free(&e);
+}
+
 /* Applies load text of kind (set, merge, override, replace) for s. */
 static void
 config_load_text(struct session *s, const char *kind, const char *name,
@@ -371,11 +437,39 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	target = override ? conf_new(m->schema) : conf_dup(session_conf(s));
 	if (override)
 		conf_touch_all(target);
-	if (edit_apply_trusted(target, level, sb_str(&set_text), set_text.len,
-	    &err, &bad, &warn) == -1) {
-		conf_free(target);
-		bad = map[bad];
-		goto bad;
+	{
+		/* Every bad line is named (up to LOAD_ERRORS_MAX), then the
+		 * copy is thrown away: nothing is applied. */
+		bool set_format = set_text.len == len &&
+		    memcmp(sb_str(&set_text), text, len) == 0;
+		const char *p = sb_str(&set_text), *end = p + set_text.len;
+		size_t base = 0, nbad = 0;
+		while (p < end && edit_apply_trusted(target, level, p,
+		    (size_t)(end - p), &err, &bad, &warn) == -1) {
+			size_t l = 0;
+			const char *line = load_line(sb_str(&set_text),
+			    set_text.len, base + bad, &l);
+			if (line != NULL)
+				load_error(&msg, name, line, l, set_format,
+				    map[base + bad], &err);
+			if (++nbad == LOAD_ERRORS_MAX)
+				break;
+			/* on after the bad line */
+			for (size_t k = 0; k < bad && p < end; k++) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				p = nl ? nl + 1 : end;
+			}
+			base += bad;
+			sb_reset(&err.msg);
+			err.tok = 0;
+			err.at_end = false;
+		}
+		if (nbad > 0) {
+			conf_free(target);
+			sb_puts(&msg, "error: load failed: nothing was loaded\n");
+			reply_fail(reply, sb_str(&msg));
+			goto done;
+		}
 	}
 	if (override) {
 		rc = config_replace(s, target);

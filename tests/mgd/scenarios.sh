@@ -238,6 +238,15 @@ sc_load_bad_lines() {
 		expect_has "$f: line named" "$T_DIR/$f.out" "$d/$f.set:2:"
 		expect_hasnt "$f: applied" "$T_DIR/$f.out" "a.example"
 	done
+	# every bad line is named, with its column and token; none applied
+	printf 'set system domain-name a.example\nset security ike proposal P dh-group group99\nset bogus thing\n  set security ike proposal P lifetime-seconds 5\n' > "$d/many.set"
+	printf 'configure\nload set %s\nshow | compare\n' "$d/many.set" |
+	    t_cli --echo --keep-going > "$T_DIR/many.out" 2>&1
+	expect_has "many: the token" "$T_DIR/many.out" "$d/many.set:2:(38) syntax error: group99"
+	expect_has "many: the next line too" "$T_DIR/many.out" "$d/many.set:3:(5) syntax error: bogus"
+	expect_has "many: a range, indented" "$T_DIR/many.out" \
+	    "$d/many.set:4:(48) Value 5 is not within range (180..86400)"
+	expect_hasnt "many: applied" "$T_DIR/many.out" "a.example"
 	# and the same files without the bad line load
 	printf 'set system domain-name a.example\r\n' > "$d/crlf-ok.set"
 	printf '\357\273\277set system domain-name a.example\n' > "$d/bom-ok.set"
