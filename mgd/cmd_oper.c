@@ -338,7 +338,19 @@ oper_configure(struct session *s, const struct toks *tk, size_t arg,
 		return;
 	}
 	if (db != SESS_SHARED && candidate_is_changed(m, NULL)) {
-		reply_fail(reply, "error: shared configuration database modified\n");
+		/* and who is editing it, if anyone (cli-behaviour.md 2) */
+		bool header = false;
+		sb_puts(&out, "error: shared configuration database modified\n");
+		for (struct session *x = m->sessions; x; x = x->next) {
+			if (x == s || x->mode != SESS_CONFIG)
+				continue;
+			if (!header)
+				sb_puts(&out, "Users currently editing the"
+				    " configuration:\n");
+			header = true;
+			session_who(x, &out);
+		}
+		reply_fail(reply, sb_str(&out));
 		sb_free(&out);
 		return;
 	}

@@ -210,7 +210,7 @@ diff_compare_text(const struct diff *d, struct sb *out)
 			diff_header(n->parent, &last, out);
 			if ((it->old->flags & CN_INACTIVE) !=
 			    (it->new->flags & CN_INACTIVE)) {
-				sb_printf(out, "! %s: ",
+				sb_printf(out, "!    %s: ",
 				    (it->new->flags & CN_INACTIVE) ?
 				    "inactive" : "active");
 				cstep_text(n->sn, n->val, out);

@@ -121,6 +121,8 @@ sc_private() {
 	echo "configure; set system host-name dirty" | tr ';' '\n' | t_cli >/dev/null 2>&1
 	t_cli -c 'configure private' > "$T_DIR/p.out" 2>&1
 	expect_has "private refused" "$T_DIR/p.out" "error: shared configuration database modified"
+	expect_has "private refused: who edits" "$T_DIR/p.out" "Users currently editing the configuration:"
+	expect_has "private refused: the private session" "$T_DIR/p.out" "      private [edit]"
 	echo "exit" >&3
 	exec 3>&-
 	wait "$T_SESS_A"
