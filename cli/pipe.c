@@ -180,7 +180,10 @@ pipe_one(const json_t *words, const char *text, struct pipe_result *r,
 		sb_printf(out, "Count: %zu lines\n", n);
 		rc = 0;
 	} else if (strcmp(name, "last") == 0) {
-		if ((rc = pipe_number(arg, name, &num, err)) == 0)
+		num = INT_MAX;	/* no number: all of it */
+		if (arg == NULL || (rc = pipe_number(arg, name, &num, err)) == 0)
+			rc = 0;
+		if (rc == 0)
 			for (i = n > (size_t)num ? n - (size_t)num : 0; i < n;
 			    i++)
 				pipe_put_line(out, &v[i]);

@@ -153,10 +153,14 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 			json_array_append_new(a, json_string(pw));
 			bool needs = strcmp(pw, "match") == 0 ||
 			    strcmp(pw, "except") == 0 || strcmp(pw, "find") == 0 ||
-			    strcmp(pw, "last") == 0 || strcmp(pw, "trim") == 0 ||
-			    strcmp(pw, "save") == 0;
+			    strcmp(pw, "trim") == 0 || strcmp(pw, "save") == 0;
+			/* `| last` alone: all of it (its number is optional) */
+			bool may = strcmp(pw, "last") == 0;
 			i = arg;
-			if (needs) {
+			if (may && has_arg) {
+				json_array_append_new(a, json_string(tk->t[arg].s));
+				i = arg + 1;
+			} else if (needs) {
 				if (!has_arg) {
 					json_decref(a);
 					return cmd_pipe_err(reply, tk, arg,

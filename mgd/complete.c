@@ -1189,12 +1189,16 @@ comp_pipes(struct comp *c, size_t i)
 				i++;
 			}
 		} else if (pipe_tab[k].arg != NULL) {
+			bool optional = strcmp(names[k], "last") == 0;
 			if (i == c->n) {
+				if (optional)
+					comp_enter(c);
 				comp_add(c, CI_PLACEHOLDER, ' ', pipe_tab[k].arg,
 				    pipe_tab[k].arghelp);
 				return;
 			}
-			i++;
+			if (!optional || strcmp(c->tk.t[i].s, "|") != 0)
+				i++;
 		}
 		if (i == c->n) {
 			comp_enter(c);

@@ -218,9 +218,13 @@ diff_compare_text(const struct diff *d, struct sb *out)
 			}
 			if (!str_eq(it->old->annot, it->new->annot)) {
 				if (it->old->annot)
-					sb_printf(out, "-     /* %s */\n", it->old->annot);
+					sb_printf(out, "-    /* %s */\n", it->old->annot);
 				if (it->new->annot)
-					sb_printf(out, "+     /* %s */\n", it->new->annot);
+					sb_printf(out, "+    /* %s */\n", it->new->annot);
+				/* the statement it is about, unchanged */
+				sb_puts(out, "     ");
+				cstep_text(n->sn, n->val, out);
+				sb_puts(out, n->first != NULL ? " { ... }\n" : ";\n");
 			}
 			break;
 		case DIFF_ORDER:

@@ -308,6 +308,25 @@ START_TEST(test_oper_pipes)
 	    "Possible completions:\n"
 	    "  <[Enter]>            Execute this command\n"
 	    "  |                    Pipe through a command\n");
+	/* raw/xpf-vsrx24.4-config-display-reference.md 2.5: the number is
+	 * optional */
+	HELP_IS(fd, "show configuration | last ",
+	    "Possible completions:\n"
+	    "  <[Enter]>            Execute this command\n"
+	    "  <lines>              Number of lines from end of output to display\n"
+	    "  |                    Pipe through a command\n");
+	HELP_IS(fd, "show configuration | last | ",
+	    "Possible completions:\n"
+	    "  compare              Compare configuration changes with prior version\n"
+	    "  count                Count occurrences\n"
+	    "  display              Show additional kinds of information\n"
+	    "  except               Show only text that does not match a pattern\n"
+	    "  find                 Search for first occurrence of pattern\n"
+	    "  last                 Display end of output only\n"
+	    "  match                Show only text that matches a pattern\n"
+	    "  no-more              Don't paginate output\n"
+	    "  save                 Save output text to file\n"
+	    "  trim                 Trim specified number of columns from start of line\n");
 	COMPLETE_IS(fd, "show configuration | di", false, "display|display");
 	HELP_IS(fd, "show configuration | bogus ",
 	    "error@21: syntax error.");
