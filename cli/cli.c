@@ -163,10 +163,19 @@ cli_batch(struct cli *cli)
 	const char *line;
 	bool blank = false, was_config;
 
-	while ((line = input_next_command(cli->in)) != NULL) {
-		char *cmd = xstrdup(line);
+	while ((line = cli->echo ? input_next_line(cli->in) :
+	    input_next_command(cli->in)) != NULL) {
+		char *cmd;
 		int rc;
 
+		if (*line == '\0') {
+			/* --echo shows an empty Enter as the shell does: the
+			 * prompt again, after [edit] in configuration mode */
+			cli_echo_prompt(cli, blank, "");
+			blank = cli->prompt.is_config;
+			continue;
+		}
+		cmd = xstrdup(line);
 		if (cli->echo)
 			cli_echo_prompt(cli, blank, cmd);
 		was_config = cli->prompt.is_config;

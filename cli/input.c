@@ -122,6 +122,20 @@ input_next_raw(struct input *in)
 }
 
 const char *
+input_next_line(struct input *in)
+{
+	const char *raw;
+
+	while ((raw = input_next_raw(in)) != NULL) {
+		free(in->cur);
+		in->cur = input_trim(raw, strlen(raw));
+		if (in->cur[0] != '#')
+			return in->cur;
+	}
+	return NULL;
+}
+
+const char *
 input_next_command(struct input *in)
 {
 	const char *raw;

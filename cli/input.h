@@ -22,6 +22,8 @@ void input_free(struct input *in);
 /* The next command (trimmed, never blank or a comment), or NULL at the end.
  * Borrowed until the next call. */
 const char *input_next_command(struct input *in);
+/* The same, but an empty line is returned too (as ""): --echo shows it. */
+const char *input_next_line(struct input *in);
 /* The next line as it is (without its newline), or NULL at the end. */
 const char *input_next_raw(struct input *in);
 

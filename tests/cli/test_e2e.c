@@ -495,9 +495,10 @@ START_TEST(test_file_and_stdin)
 	ck_assert_str_eq(r.out, "one\ntwo\n");
 	run_free(&r);
 
+	/* --echo: comments are skipped, an empty line is an empty Enter */
 	cli_run(&r, script, NULL, "--echo", NULL);
-	assert_out(&r, "%U@fake> echo one\none\n%U@fake> echo two\ntwo\n"
-	    "%U@fake> \n");
+	assert_out(&r, "%U@fake> \n%U@fake> echo one\none\n%U@fake> echo two\n"
+	    "two\n%U@fake> \n");
 	run_free(&r);
 
 	cli_run(&r, NULL, NULL, "-f", "/nonexistent/file", NULL);
