@@ -26,6 +26,7 @@
 #include <netlink/socket.h>
 
 #include "hostd/hostd.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "mgd/link.h"
 #include "schema/path.h"
@@ -144,14 +145,15 @@ host_start_name(struct hostd *h)
 	char name[HOST_NAME_MAX + 1] = "", saved[HOST_NAME_MAX + 1];
 	unsigned long long ino_saved;
 	ino_t ino;
-	struct sb p, tmp;
+	struct sb p, line, err;
 	FILE *f;
 
 	if (host_ns_ino("/proc/self", "uts", &ino) == -1 ||
 	    gethostname(name, sizeof(name) - 1) == -1)
 		return;
 	sb_init(&p);
-	sb_init(&tmp);
+	sb_init(&line);
+	sb_init(&err);
 	sb_printf(&p, "%s/hostd-uts-name", h->state_dir);
 	if ((f = fopen(sb_str(&p), "r")) != NULL) {
 		if (fscanf(f, "%llu %64s", &ino_saved, saved) == 2 &&
@@ -161,15 +163,14 @@ host_start_name(struct hostd *h)
 	}
 	if (h->start_name == NULL) {
 		h->start_name = xstrdup(name);
-		sb_printf(&tmp, "%s.tmp", sb_str(&p));
-		if ((f = fopen(sb_str(&tmp), "w")) != NULL) {
-			fprintf(f, "%llu %s\n", (unsigned long long)ino, name);
-			if (fclose(f) != 0 || rename(sb_str(&tmp), sb_str(&p)) != 0)
-				log_warn("%s not written", sb_str(&p));
-		}
+		sb_printf(&line, "%llu %s\n", (unsigned long long)ino, name);
+		if (file_write_atomic(sb_str(&p), line.buf, line.len, 0600,
+		    &err) == -1)
+			log_warn("%s", sb_str(&err));
 	}
 	sb_free(&p);
-	sb_free(&tmp);
+	sb_free(&line);
+	sb_free(&err);
 }
 
 static void

@@ -19,6 +19,7 @@
 #include <nftables/libnftables.h>
 
 #include "hostd/hostd.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "mgd/link.h"
 
@@ -643,21 +644,23 @@ policy_keys_path(struct hostd *h, struct sb *p)
 void
 policy_loaded(struct hostd *h, struct conf *next)
 {
-	struct sb p, tmp;
+	struct sb p, err;
+	char *text;
 
 	json_decref(h->policy_keys);
 	h->policy_keys = policy_keys(next);
 	sb_init(&p);
-	sb_init(&tmp);
+	sb_init(&err);
 	policy_keys_path(h, &p);
-	sb_printf(&tmp, "%s.tmp", sb_str(&p));
-	/* written whole, then renamed: a restart reads one or the other */
-	if (json_dump_file(h->policy_keys, sb_str(&tmp), JSON_COMPACT) != 0 ||
-	    rename(sb_str(&tmp), sb_str(&p)) != 0)
-		log_warn("%s not written: hit counts restart from 0 if hostd"
-		    " restarts", sb_str(&p));
+	text = json_dumps(h->policy_keys, JSON_COMPACT);
+	/* a restart reads the old map or the new one, never a part */
+	if (text == NULL || file_write_atomic(sb_str(&p), text, strlen(text),
+	    0600, &err) == -1)
+		log_warn("%s; hit counts restart from 0 if hostd restarts",
+		    text ? sb_str(&err) : "policy keys not written");
+	free(text);
 	sb_free(&p);
-	sb_free(&tmp);
+	sb_free(&err);
 }
 
 void

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "lib/log.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
@@ -624,9 +625,8 @@ static void
 config_save(struct session *s, const struct toks *tk, size_t end,
     json_t *reply)
 {
-	struct sb text, tmp, msg;
+	struct sb text, werr, msg;
 	struct pipes p = { 0 };
-	int fd;
 
 	if (end != 2) {
 		reply_syntax(reply, end < 2 ? "missing argument." : "syntax error.",
@@ -634,21 +634,16 @@ config_save(struct session *s, const struct toks *tk, size_t end,
 		return;
 	}
 	sb_init(&text);
-	sb_init(&tmp);
+	sb_init(&werr);
 	sb_init(&msg);
 	{
 		struct show_stamp st = { conf_changed(session_conf(s)), NULL };
 		cmd_show_tree(session_conf(s), &s->level, &st, &p, &text);
 	}
-	sb_printf(&tmp, "%s.tmpXXXXXX", tk->t[1].s);
-	fd = mkstemp(tmp.buf);
-	if (fd == -1 || write(fd, text.buf ? text.buf : "", text.len) !=
-	    (ssize_t)text.len || fsync(fd) == -1 || close(fd) == -1 ||
-	    rename(tmp.buf, tk->t[1].s) == -1) {
+	if (file_write_atomic(tk->t[1].s, text.buf ? text.buf : "", text.len,
+	    0600, &werr) == -1) {
 		sb_printf(&msg, "error: could not write %s: %s\n", tk->t[1].s,
 		    strerror(errno));
-		if (fd != -1)
-			unlink(tmp.buf);
 		reply_fail(reply, sb_str(&msg));
 	} else {
 		size_t lines = 0;
@@ -659,7 +654,7 @@ config_save(struct session *s, const struct toks *tk, size_t end,
 		reply_out(reply, sb_str(&msg));
 	}
 	sb_free(&text);
-	sb_free(&tmp);
+	sb_free(&werr);
 	sb_free(&msg);
 }
 

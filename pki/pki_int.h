@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
+#include "lib/file.h"
 #include "pki/pki.h"
 
 /* Kinds of objects: subdirectory and file suffix. */
@@ -26,9 +27,6 @@
  */
 uint8_t *pki_file_read(const char *path, size_t *len, struct sb *err);
 void pki_buf_free(uint8_t *buf, size_t len);
-/* Atomic write: temp file in the same directory, fsync, rename. */
-int pki_file_write(const char *path, const void *buf, size_t len, mode_t mode,
-    struct sb *err);
 int pki_obj_write(struct pki_store *st, const char *kind, const char *name,
     const void *buf, size_t len, mode_t mode, struct sb *err);
 uint8_t *pki_obj_read(struct pki_store *st, const char *kind,

@@ -398,7 +398,7 @@ pki_request_generate(struct pki_store *st, const char *id,
 	}
 	BIO_get_mem_ptr(b, &m);
 	/* The operator's file first: a failure there keeps the old request. */
-	if (file != NULL && pki_file_write(file, m->data, m->length, 0644,
+	if (file != NULL && file_write_atomic(file, m->data, m->length, 0644,
 	    err) == -1)
 		goto done;
 	if (pki_obj_write(st, PKI_KIND_REQ, id, m->data, m->length, 0644,

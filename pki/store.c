@@ -279,83 +279,6 @@ done:
 	return buf;
 }
 
-static int
-store_write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void
-store_fsync_dir(const char *path)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	int fd;
-
-	if (slash != NULL)
-		*slash = '\0';
-	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-int
-pki_file_write(const char *path, const void *buf, size_t len, mode_t mode,
-    struct sb *err)
-{
-	struct sb tmp;
-	int fd = -1, rc = -1;
-
-	sb_init(&tmp);
-	sb_printf(&tmp, "%s.tmpXXXXXX", path);
-	fd = mkostemp(tmp.buf, O_CLOEXEC);
-	if (fd == -1) {
-		sb_printf(err, "error: cannot create a file next to %s: %s",
-		    path, strerror(errno));
-		goto done;
-	}
-	if (fchmod(fd, mode) == -1 || store_write_all(fd, buf, len) == -1 ||
-	    fsync(fd) == -1) {
-		sb_printf(err, "error: cannot write %s: %s", path,
-		    strerror(errno));
-		goto done;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		sb_printf(err, "error: cannot write %s: %s", path,
-		    strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp.buf, path) == -1) {
-		sb_printf(err, "error: cannot rename to %s: %s", path,
-		    strerror(errno));
-		goto done;
-	}
-	store_fsync_dir(path);
-	rc = 0;
-done:
-	if (fd != -1)
-		close(fd);
-	if (rc == -1 && tmp.buf != NULL)
-		(void)unlink(tmp.buf);
-	sb_free(&tmp);
-	return rc;
-}
-
 int
 pki_obj_write(struct pki_store *st, const char *kind, const char *name,
     const void *buf, size_t len, mode_t mode, struct sb *err)
@@ -368,7 +291,7 @@ pki_obj_write(struct pki_store *st, const char *kind, const char *name,
 		return -1;
 	}
 	path = pki_store_path(st, kind, name);
-	rc = pki_file_write(path, buf, len, mode, err);
+	rc = file_write_atomic(path, buf, len, mode, err);
 	free(path);
 	return rc;
 }
@@ -418,7 +341,7 @@ pki_obj_remove(struct pki_store *st, const char *kind, const char *name)
 	path = pki_store_path(st, kind, name);
 	rc = unlink(path);
 	if (rc == 0)
-		store_fsync_dir(path);
+		file_fsync_dir(path);
 	free(path);
 	return rc;
 }

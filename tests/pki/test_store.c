@@ -430,13 +430,13 @@ START_TEST(test_file_limits)
 	ck_assert_ptr_null(pki_file_read(t_dir, &len, &err));
 	/* Writing into a missing directory fails cleanly. */
 	sb_reset(&err);
-	ck_assert_int_eq(pki_file_write(t_path("nodir/x"), "a", 1, 0600,
+	ck_assert_int_eq(file_write_atomic(t_path("nodir/x"), "a", 1, 0600,
 	    &err), -1);
 	ck_assert_ptr_nonnull(strstr(sb_str(&err), "cannot create"));
 	/* An atomic replace leaves exactly one file. */
-	ck_assert_int_eq(pki_file_write(t_path("f"), "one", 3, 0640, &err),
+	ck_assert_int_eq(file_write_atomic(t_path("f"), "one", 3, 0640, &err),
 	    0);
-	ck_assert_int_eq(pki_file_write(t_path("f"), "two", 3, 0600, &err),
+	ck_assert_int_eq(file_write_atomic(t_path("f"), "two", 3, 0600, &err),
 	    0);
 	ck_assert_int_eq(t_mode(t_path("f")), 0600);
 	ck_assert_int_eq(t_count(t_dir), 3);	/* pki, big, f: no temp */
