@@ -133,20 +133,20 @@ session_request(struct session *s, json_t *req)
 	session_reply_send(s, reply);
 }
 
-/* Is the first word of line a prefix of one of words (NULL-terminated)? */
+/* Does the first word of line name one of words (cmd_match's rule)? */
 static bool
-first_word_is(const char *line, const char *const *words)
+first_word_is(const char *line, const char *const *words, size_t n)
 {
-	size_t n;
+	char word[32];
+	size_t len;
 
 	line += strspn(line, " \t");
-	n = strcspn(line, " \t|");
-	if (n == 0)
+	len = strcspn(line, " \t|");
+	if (len == 0 || len >= sizeof(word))
 		return false;
-	for (; *words != NULL; words++)
-		if (strncmp(line, *words, n) == 0)
-			return true;
-	return false;
+	memcpy(word, line, len);
+	word[len] = '\0';
+	return cmd_match(word, words, n) >= 0;
 }
 
 /*
@@ -157,19 +157,19 @@ first_word_is(const char *line, const char *const *words)
 static bool
 line_reads_only(const char *line, enum sess_mode mode)
 {
-	static const char *const oper[] = { "show", "ping", "traceroute", NULL };
-	static const char *const config[] = { "show", "status", NULL };
-	static const char *const run[] = { "run", NULL };
+	static const char *const oper[] = { "show", "ping", "traceroute" };
+	static const char *const config[] = { "show", "status" };
+	static const char *const run[] = { "run" };
 
 	if (mode == SESS_OPER)
-		return first_word_is(line, oper);
-	if (first_word_is(line, config))
+		return first_word_is(line, oper, 3);
+	if (first_word_is(line, config, 2))
 		return true;
-	if (!first_word_is(line, run))
+	if (!first_word_is(line, run, 1))
 		return false;
 	line += strspn(line, " \t");
 	line += strcspn(line, " \t");
-	return first_word_is(line, oper);
+	return first_word_is(line, oper, 3);
 }
 
 /* Does req wait for the commit on its way? */

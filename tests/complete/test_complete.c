@@ -280,22 +280,25 @@ START_TEST(test_oper_words)
 }
 END_TEST
 
+/* The answer to `... | ?` (cli-behaviour.md 7). */
+#define PIPE_LIST \
+	"Possible completions:\n" \
+	"  compare              Compare configuration changes with prior version\n" \
+	"  count                Count occurrences\n" \
+	"  display              Show additional kinds of information\n" \
+	"  except               Show only text that does not match a pattern\n" \
+	"  find                 Search for first occurrence of pattern\n" \
+	"  last                 Display end of output only\n" \
+	"  match                Show only text that matches a pattern\n" \
+	"  no-more              Don't paginate output\n" \
+	"  save                 Save output text to file\n" \
+	"  trim                 Trim specified number of columns from start of line\n"
+
 START_TEST(test_oper_pipes)
 {
 	int fd = sess_open(false);
 
-	HELP_IS(fd, "show configuration | ",
-	    "Possible completions:\n"
-	    "  compare              Compare configuration changes with prior version\n"
-	    "  count                Count occurrences\n"
-	    "  display              Show additional kinds of information\n"
-	    "  except               Show only text that does not match a pattern\n"
-	    "  find                 Search for first occurrence of pattern\n"
-	    "  last                 Display end of output only\n"
-	    "  match                Show only text that matches a pattern\n"
-	    "  no-more              Don't paginate output\n"
-	    "  save                 Save output text to file\n"
-	    "  trim                 Trim specified number of columns from start of line\n");
+	HELP_IS(fd, "show configuration | ", PIPE_LIST);
 	HELP_IS(fd, "sh conf | display set ",
 	    "Possible completions:\n"
 	    "  <[Enter]>            Execute this command\n"
@@ -315,18 +318,7 @@ START_TEST(test_oper_pipes)
 	    "  <[Enter]>            Execute this command\n"
 	    "  <lines>              Number of lines from end of output to display\n"
 	    "  |                    Pipe through a command\n");
-	HELP_IS(fd, "show configuration | last | ",
-	    "Possible completions:\n"
-	    "  compare              Compare configuration changes with prior version\n"
-	    "  count                Count occurrences\n"
-	    "  display              Show additional kinds of information\n"
-	    "  except               Show only text that does not match a pattern\n"
-	    "  find                 Search for first occurrence of pattern\n"
-	    "  last                 Display end of output only\n"
-	    "  match                Show only text that matches a pattern\n"
-	    "  no-more              Don't paginate output\n"
-	    "  save                 Save output text to file\n"
-	    "  trim                 Trim specified number of columns from start of line\n");
+	HELP_IS(fd, "show configuration | last | ", PIPE_LIST);
 	COMPLETE_IS(fd, "show configuration | di", false, "display|display");
 	HELP_IS(fd, "show configuration | bogus ",
 	    "error@21: syntax error.");
