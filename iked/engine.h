@@ -1,0 +1,167 @@
+/*
+ * engine: the IKEv2 engine (RFC 7296) as iked.c and the tests drive it.
+ * It knows peers and VPNs as plain structs (iked/conf.c turns the Junos
+ * configuration into them), speaks through an io struct (the daemon's UDP
+ * sockets, or a fake transport in tests), installs Child SAs through a
+ * dataplane (dp.h), and asks a key source for PPKs (RFC 8784).  It never
+ * reads the configuration tree, a socket or a file itself, so two engines
+ * can negotiate with each other inside one test process.
+ *
+ * Threads: everything runs on the event_base given to eng_new.
+ */
+#ifndef QSAFE_IKE_ENGINE_H
+#define QSAFE_IKE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <jansson.h>
+
+#include "iked/dp.h"
+
+struct event_base;
+
+#define ENG_NAME_MAX 33			/* Junos names: 1..32 characters */
+#define ENG_PROPOSALS_MAX 8		/* proposals named by one policy */
+#define ENG_TS_MAX 4
+#define ENG_PSK_MAX 255
+#define ENG_ID_MAX 255
+
+/* One IKE or ESP proposal, IANA numbers (ikev2.h). */
+struct eng_proposal {
+	uint16_t encr, encr_bits;	/* ENCR_*, key bits (0: fixed) */
+	uint16_t integ;			/* AUTH_*; AUTH_NONE with AEAD */
+	uint16_t prf;			/* PRF_*; IKE only */
+	uint16_t dh;			/* IKE: the group; ESP: PFS group or 0 */
+	uint8_t auth_method;		/* IKE: AUTH_SHARED_KEY_MIC, ... */
+	uint32_t lifetime_s;		/* 0: default */
+	uint32_t lifetime_kb;		/* ESP only; 0: unlimited */
+};
+
+struct eng_id {
+	uint8_t type;			/* ID_*; 0: default (our address) */
+	size_t len;
+	uint8_t data[ENG_ID_MAX];
+	/* distinguished-name container/wildcard matching (pki) */
+	char *dn_container, *dn_wildcard;
+};
+
+enum eng_dpd { ENG_DPD_OFF, ENG_DPD_OPTIMIZED, ENG_DPD_PROBE_IDLE, ENG_DPD_ALWAYS };
+
+/* One `security ike gateway` with its policy and proposals. */
+struct eng_peer {
+	char name[ENG_NAME_MAX];
+	char policy[ENG_NAME_MAX];
+	struct sockaddr_storage remote;	/* port 0 = 500; AF_UNSPEC: dynamic */
+	struct sockaddr_storage local;	/* local-address; AF_UNSPEC: any */
+	char external_if[24];		/* external-interface, for show */
+	size_t nprop;
+	struct eng_proposal prop[ENG_PROPOSALS_MAX];
+	size_t psk_len;			/* 0: certificates */
+	uint8_t psk[ENG_PSK_MAX];	/* wiped when the peer goes */
+	char local_cert[ENG_NAME_MAX];	/* pki local certificate id */
+	char ca_profile[ENG_NAME_MAX];
+	struct eng_id local_id, remote_id;
+	uint32_t reauth_frequency;	/* rekeys between reauths; 0: never */
+	enum eng_dpd dpd;
+	uint32_t dpd_interval, dpd_threshold;
+	uint32_t nat_keepalive;		/* seconds; 0: default 20 */
+	bool no_nat_traversal;
+	bool fragmentation;		/* RFC 7383; default on */
+	uint16_t fragment_size;		/* 0: 576 */
+	char ppk_profile[ENG_NAME_MAX];	/* "": no RFC 8784 */
+	bool ppk_optional;
+};
+
+enum eng_establish { ENG_ON_TRAFFIC, ENG_IMMEDIATELY, ENG_RESPONDER_ONLY };
+
+/* One traffic selector range. */
+struct eng_ts {
+	struct dp_addr start, end;
+	uint8_t ipproto;
+	uint16_t sport, eport;
+};
+
+/* One `security ipsec vpn` (IKE-keyed; manual SAs do not reach the engine). */
+struct eng_vpn {
+	char name[ENG_NAME_MAX];
+	char gateway[ENG_NAME_MAX];	/* the eng_peer it uses */
+	char policy[ENG_NAME_MAX];	/* ipsec policy, for show */
+	uint32_t tunnel_id;		/* Junos tunnel index, 500001.. */
+	char bind_if[16];		/* "st0.0"; "": policy-based */
+	size_t nprop;
+	struct eng_proposal prop[ENG_PROPOSALS_MAX];
+	size_t nts_local, nts_remote;	/* 0: 0.0.0.0/0 (route-based) */
+	struct eng_ts ts_local[ENG_TS_MAX], ts_remote[ENG_TS_MAX];
+	enum eng_establish establish;
+	enum dp_df df;
+	bool copy_dscp;
+	uint32_t replay_window;		/* 0 with no_anti_replay */
+	bool no_anti_replay;
+};
+
+/* The transport: the daemon's sockets or a test's fake wire. */
+struct eng_io {
+	/*
+	 * Sends one IKE message from local to remote.  A remote port of
+	 * 4500 means NAT-T: the io adds the non-ESP marker (RFC 3948 2.2).
+	 */
+	int (*send)(void *ctx, const uint8_t *p, size_t len,
+	    const struct sockaddr *local, const struct sockaddr *remote);
+};
+
+/*
+ * Where PPKs come from (RFC 8784): keymgr's key API
+ * (keymgr/proto_keymgr.h) in the daemon, a table in tests.  Answers may
+ * come later: done(cb_ctx, ...) is called exactly once, on the loop, with
+ * the key (borrowed for the call; the engine copies and later wipes it),
+ * or with key NULL and a reason ("unknown-key-id", "timeout", ...).
+ */
+typedef void (*eng_ppk_done)(void *cb_ctx, const char *key_id,
+    const uint8_t *key, size_t key_len, const char *error);
+struct eng_keysrc {
+	/* Initiator: a fresh key of the profile (and its ID). */
+	void (*get_key)(void *ctx, const char *profile, eng_ppk_done done,
+	    void *cb_ctx);
+	/* Responder: the key the peer named. */
+	void (*get_key_by_id)(void *ctx, const char *profile,
+	    const char *key_id, eng_ppk_done done, void *cb_ctx);
+};
+
+struct ike_engine;
+
+/* borrowed: io, keysrc and dp must outlive the engine. */
+struct ike_engine *eng_new(struct event_base *base,
+    const struct eng_io *io, void *io_ctx,
+    const struct eng_keysrc *keys, void *keys_ctx,
+    const struct dp_ops *dp_ops, struct dp *dp);
+void eng_free(struct ike_engine *e);		/* deletes every SA */
+
+/*
+ * Configuration.  Setting a peer or VPN that exists replaces it: an
+ * unchanged one keeps its SAs; a changed one renegotiates only its own.
+ * Deleting one deletes its SAs (with a Delete to the peer).
+ */
+int eng_peer_set(struct ike_engine *e, const struct eng_peer *p);
+void eng_peer_del(struct ike_engine *e, const char *name);
+int eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v);
+void eng_vpn_del(struct ike_engine *e, const char *name);
+
+/* One UDP datagram (non-ESP marker removed) from remote to local. */
+void eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
+    const struct sockaddr *remote, const struct sockaddr *local);
+/* The dataplane saw traffic for a VPN without SA (dp_events.acquire). */
+void eng_acquire(struct ike_engine *e, uint32_t tunnel_id);
+/* A Child SA's lifetime ran out in the dataplane (dp_events.expire). */
+void eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard);
+
+/*
+ * Operational commands: reply data in the shape iked's renderers read
+ * (see iked/ike_render.c), or NULL with an operator error in err.
+ */
+json_t *eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
+    char *err, size_t errlen);
+
+#endif
