@@ -35,6 +35,10 @@ struct encr_alg {
 	size_t block;			/* padding unit */
 	size_t icv_len;			/* AEAD tag; 0 for CBC */
 	bool aead;
+	/* Added with the implementation: the other names of the same thing. */
+	const char *esp_name;		/* Junos ESP column: "aes-cbc-256" */
+	const char *evp;		/* OpenSSL cipher: "AES-256-CBC" */
+	const char *xfrm;		/* Linux: "cbc(aes)", "rfc4106(gcm(aes))" */
 };
 
 struct integ_alg {
@@ -42,6 +46,9 @@ struct integ_alg {
 	const char *name;		/* "hmac-sha256-128" */
 	size_t key_len;
 	size_t out_len;			/* truncated ICV */
+	const char *esp_name;		/* Junos ESP column: "sha256" */
+	const char *evp;		/* OpenSSL digest: "SHA2-256" */
+	const char *xfrm;		/* Linux: "hmac(sha256)" */
 };
 
 struct prf_alg {
@@ -49,6 +56,7 @@ struct prf_alg {
 	const char *name;		/* "hmac-sha256" */
 	size_t key_len;			/* preferred key length = output length */
 	size_t out_len;
+	const char *evp;		/* OpenSSL digest: "SHA2-256" */
 };
 
 /* NULL when this build does not do it.  keybits 0: the default/only one. */

@@ -233,7 +233,7 @@ auth_start(struct ike_sa *sa)
 }
 
 /* Responder: answer with one notify in SK (2.21.2) and drop the SA. */
-static void
+static int
 auth_refuse(struct ike_sa *sa, uint16_t type, const char *why)
 {
 	struct xmsg m;
@@ -245,6 +245,7 @@ auth_refuse(struct ike_sa *sa, uint16_t type, const char *why)
 	pld_add_notify(&m.b, PROTO_NONE, NULL, 0, type, NULL, 0);
 	xchg_finish(sa, &m, XW_NONE);
 	sa_free(sa);
+	return -1;
 }
 
 /* Responder: the first Child SA; 0, or the notify that refuses it. */
@@ -296,7 +297,7 @@ auth_child(struct ike_sa *sa, const struct ike_msg *msg,
 }
 
 /* Responder, with the PPK answer if one was asked for. */
-static void
+static int
 auth_process(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	struct ike_nego *n = sa->n;
@@ -363,10 +364,11 @@ auth_process(struct ike_sa *sa, const struct ike_msg *msg)
 		    0);
 	if (xchg_finish(sa, &m, XW_NONE) == -1) {
 		sa_free(sa);
-		return;
+		return -1;
 	}
 	auth_established(sa);
 	sa_nego_free(sa);
+	return 0;
 }
 
 void
@@ -377,15 +379,17 @@ auth_request(struct ike_sa *sa, const struct ike_msg *msg)
 	if (sa->state != IKE_ST_INIT_DONE)
 		return;
 	if ((msg->present & PLD_BIT(PLD_IDI)) == 0 ||
-	    (msg->present & PLD_BIT(PLD_AUTH)) == 0)
-		return auth_refuse(sa, N_AUTHENTICATION_FAILED, "no IDi/AUTH");
+	    (msg->present & PLD_BIT(PLD_AUTH)) == 0) {
+		(void)auth_refuse(sa, N_AUTHENTICATION_FAILED, "no IDi/AUTH");
+		return;
+	}
 	pid = pld_notify_find(msg, N_PPK_IDENTITY);
 	if (sa->n->use_ppk && pid != NULL) {
 		char id[ENG_ID_MAX + 1];
 		/* RFC 8784 3: only PPK_ID_FIXED, as strongSwan. */
 		if (pid->data.len < 2 || pid->data.len > ENG_ID_MAX ||
 		    pid->data.p[0] != PPK_ID_FIXED) {
-			auth_process(sa, msg);
+			(void)auth_process(sa, msg);
 			return;
 		}
 		memcpy(id, pid->data.p + 1, pid->data.len - 1);
@@ -401,7 +405,7 @@ auth_request(struct ike_sa *sa, const struct ike_msg *msg)
 		auth_ppk_ready(sa);
 		return;
 	}
-	auth_process(sa, msg);
+	(void)auth_process(sa, msg);
 }
 
 void
@@ -425,7 +429,7 @@ auth_ppk_ready(struct ike_sa *sa)
 		sa_free(sa);
 		return;
 	}
-	auth_process(sa, &msg);
+	(void)auth_process(sa, &msg);
 }
 
 /* Initiator: the first Child SA from the answer. */

@@ -1,0 +1,293 @@
+/*
+ * dh: the Diffie-Hellman groups of IKEv2 through OpenSSL's EVP_PKEY.
+ *
+ *   MODP 14/15/16   RFC 3526 primes, OpenSSL's "modp_2048/3072/4096"
+ *                   (not the RFC 7919 ffdhe groups).  KE data and g^ir are
+ *                   big-endian, zero-padded to the prime's length
+ *                   (RFC 7296 3.4, 2.14).
+ *   ECP 19/20/21    RFC 5903: KE data is x | y without the 0x04 point
+ *                   format octet; g^ir is the x coordinate.
+ *   Curve25519      RFC 8031: the 32-octet u coordinate both ways; an
+ *                   all-zero shared secret is refused (RFC 8031 2.3).
+ *
+ * A peer's value is checked before use: its length, 1 < y < p-1 for MODP
+ * (RFC 7296 5, RFC 6989 2.1), the point on the curve for ECP (RFC 6989
+ * 2.3), and OpenSSL's own public key check.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/dh.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include "iked/crypto.h"
+#include "iked/ikev2.h"
+
+struct dh {
+	uint16_t group;
+	EVP_PKEY *key;
+};
+
+static bool
+dh_is_modp(uint16_t group)
+{
+	return group == MODP_2048 || group == MODP_3072 || group == MODP_4096;
+}
+
+/* The OpenSSL algorithm and group name of an IKE group. */
+static int
+dh_names(uint16_t group, const char **alg, const char **name)
+{
+	switch (group) {
+	case MODP_2048:
+		*alg = "DH", *name = "modp_2048";
+		return 0;
+	case MODP_3072:
+		*alg = "DH", *name = "modp_3072";
+		return 0;
+	case MODP_4096:
+		*alg = "DH", *name = "modp_4096";
+		return 0;
+	case ECP_256:
+		*alg = "EC", *name = "P-256";
+		return 0;
+	case ECP_384:
+		*alg = "EC", *name = "P-384";
+		return 0;
+	case ECP_521:
+		*alg = "EC", *name = "P-521";
+		return 0;
+	case CURVE25519:
+		*alg = "X25519", *name = NULL;
+		return 0;
+	}
+	return -1;
+}
+
+struct dh *
+dh_new(uint16_t group)
+{
+	const char *alg, *name;
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM params[2];
+	struct dh *dh = NULL;
+
+	if (dh_names(group, &alg, &name) == -1)
+		return NULL;
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL);
+	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0)
+		goto done;
+	if (name != NULL) {
+		params[0] = OSSL_PARAM_construct_utf8_string(
+		    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if (EVP_PKEY_CTX_set_params(ctx, params) <= 0)
+			goto done;
+	}
+	dh = calloc(1, sizeof(*dh));
+	if (dh == NULL)
+		goto done;
+	dh->group = group;
+	if (EVP_PKEY_generate(ctx, &dh->key) <= 0) {
+		free(dh);
+		dh = NULL;
+	}
+done:
+	EVP_PKEY_CTX_free(ctx);
+	return dh;
+}
+
+/* The private value goes with the key: OpenSSL clears it when freed. */
+void
+dh_free(struct dh *dh)
+{
+	if (dh == NULL)
+		return;
+	EVP_PKEY_free(dh->key);
+	OPENSSL_cleanse(dh, sizeof(*dh));
+	free(dh);
+}
+
+uint16_t
+dh_group(const struct dh *dh)
+{
+	return dh->group;
+}
+
+int
+dh_public(const struct dh *dh, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t want = crypto_dh_len(dh->group), n = 0;
+	uint8_t pt[1 + 2 * 66];
+	BIGNUM *y = NULL;
+	int rc = -1;
+
+	if (want == 0 || cap < want)
+		return -1;
+	switch (dh->group) {
+	case MODP_2048:
+	case MODP_3072:
+	case MODP_4096:
+		if (!EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_PUB_KEY, &y))
+			return -1;
+		if (BN_bn2binpad(y, out, (int)want) != (int)want)
+			goto done;
+		break;
+	case CURVE25519:
+		n = want;
+		if (!EVP_PKEY_get_raw_public_key(dh->key, out, &n) ||
+		    n != want)
+			return -1;
+		break;
+	default:
+		/* RFC 5903 7: x | y, without the uncompressed point's 0x04. */
+		if (!EVP_PKEY_get_octet_string_param(dh->key,
+		    OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n) ||
+		    n != want + 1 || pt[0] != 0x04)
+			return -1;
+		memcpy(out, pt + 1, want);
+		break;
+	}
+	*len = want;
+	rc = 0;
+done:
+	BN_free(y);
+	return rc;
+}
+
+/* The peer's MODP public value as a key of our group, or NULL. */
+static EVP_PKEY *
+dh_peer_modp(const struct dh *dh, const uint8_t *peer, size_t plen)
+{
+	BIGNUM *y = NULL, *p = NULL, *pm1 = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *key = NULL;
+	const char *alg, *name;
+
+	if (dh_names(dh->group, &alg, &name) == -1)
+		return NULL;
+	y = BN_bin2bn(peer, (int)plen, NULL);
+	if (y == NULL ||
+	    !EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_FFC_P, &p))
+		goto done;
+	/* RFC 6989 2.1: 1 < y < p-1. */
+	pm1 = BN_dup(p);
+	if (pm1 == NULL || !BN_sub_word(pm1, 1))
+		goto done;
+	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, pm1) >= 0)
+		goto done;
+	bld = OSSL_PARAM_BLD_new();
+	if (bld == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+	    name, 0) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
+		goto done;
+	params = OSSL_PARAM_BLD_to_param(bld);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL);
+	if (params == NULL || ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		key = NULL;
+done:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(pm1);
+	BN_free(p);
+	BN_free(y);
+	return key;
+}
+
+/* The peer's ECP point (x | y) as a key of our curve, or NULL. */
+static EVP_PKEY *
+dh_peer_ecp(const struct dh *dh, const uint8_t *peer, size_t plen)
+{
+	uint8_t pt[1 + 2 * 66];
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *key = NULL;
+	const char *alg, *name;
+
+	if (dh_names(dh->group, &alg, &name) == -1 || plen + 1 > sizeof(pt))
+		return NULL;
+	pt[0] = 0x04;
+	memcpy(pt + 1, peer, plen);
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    pt, plen + 1);
+	params[2] = OSSL_PARAM_construct_end();
+	/* Decoding the point checks that it is on the curve. */
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL);
+	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		key = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return key;
+}
+
+int
+dh_shared(struct dh *dh, const uint8_t *peer, size_t plen, uint8_t *out,
+    size_t cap, size_t *len)
+{
+	size_t want = crypto_dh_len(dh->group), n = 0, i;
+	EVP_PKEY_CTX *ctx = NULL, *chk = NULL;
+	EVP_PKEY *pk = NULL;
+	uint8_t acc = 0;
+	int rc = -1;
+
+	/* RFC 7296 3.4: the KE data is exactly the group's length. */
+	if (want == 0 || plen != want || peer == NULL)
+		return -1;
+	switch (dh->group) {
+	case MODP_2048:
+	case MODP_3072:
+	case MODP_4096:
+		pk = dh_peer_modp(dh, peer, plen);
+		break;
+	case CURVE25519:
+		pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer,
+		    plen);
+		break;
+	default:
+		pk = dh_peer_ecp(dh, peer, plen);
+		break;
+	}
+	if (pk == NULL)
+		goto done;
+	if (dh->group != CURVE25519) {
+		chk = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+		if (chk == NULL || EVP_PKEY_public_check(chk) != 1)
+			goto done;
+	}
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL);
+	if (ctx == NULL || EVP_PKEY_derive_init(ctx) <= 0)
+		goto done;
+	/* RFC 7296 2.14: g^ir keeps its leading zeros. */
+	if (dh_is_modp(dh->group) && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
+		goto done;
+	if (EVP_PKEY_derive_set_peer(ctx, pk) <= 0 ||
+	    EVP_PKEY_derive(ctx, NULL, &n) <= 0)
+		goto done;
+	if (n > cap || EVP_PKEY_derive(ctx, out, &n) <= 0)
+		goto done;
+	for (i = 0; i < n; i++)
+		acc |= out[i];
+	if (acc == 0) {		/* RFC 8031 2.3 (and no use anywhere) */
+		OPENSSL_cleanse(out, n);
+		goto done;
+	}
+	*len = n;
+	rc = 0;
+done:
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_CTX_free(chk);
+	EVP_PKEY_free(pk);
+	return rc;
+}
