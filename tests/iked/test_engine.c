@@ -68,6 +68,14 @@ mock_find(const struct dp *dp, bool inbound)
 	return NULL;
 }
 
+/* The key source of one side (see keys_get_by_id). */
+struct keys {
+	struct event_base *base;
+	bool have, defer;
+	uint8_t key[32];
+	int asked;
+};
+
 /* The fake wire between the two engines. */
 struct pkt {
 	struct pkt *next;
@@ -89,7 +97,11 @@ struct wire {
 	struct pkt *head, **tail;
 	struct ike_engine *eng[2];
 	struct dp dp[2];
+	struct keys keys[2];
 	struct end end[2];
+	/* A behind a NAT: its datagrams leave as nat_addr, ports + 40000 */
+	bool nat;
+	struct sockaddr_in nat_addr;
 	struct sockaddr_in addr[2];
 	int sent;			/* datagrams sent so far */
 	int drop_at, dup_at;		/* 1-based; 0: none */
@@ -130,12 +142,25 @@ wire_send(void *ctx, const uint8_t *p, size_t len,
 	const struct sockaddr_in *dst = (const struct sockaddr_in *)remote;
 	int to = 1 - me->side;
 
+	struct sockaddr_in d = *dst;
+
 	ck_assert_int_eq(remote->sa_family, AF_INET);
-	ck_assert_int_eq(dst->sin_addr.s_addr, w->addr[to].sin_addr.s_addr);
 	if (local != NULL)
 		from.sin_port = ((const struct sockaddr_in *)local)->sin_port;
 	else
 		from.sin_port = dst->sin_port;
+	if (w->nat && me->side == 0) {
+		/* the NAT rewrites A's source */
+		from.sin_addr = w->nat_addr.sin_addr;
+		from.sin_port = htons(ntohs(from.sin_port) + 40000);
+	} else if (w->nat && me->side == 1) {
+		/* and maps the answers back */
+		ck_assert_int_eq(d.sin_addr.s_addr, w->nat_addr.sin_addr.s_addr);
+		d.sin_addr = w->addr[0].sin_addr;
+		d.sin_port = htons(ntohs(d.sin_port) - 40000);
+	}
+	dst = &d;
+	ck_assert_int_eq(dst->sin_addr.s_addr, w->addr[to].sin_addr.s_addr);
 	w->sent++;
 	if (w->nlog < WIRE_LOG_MAX)
 		w->log[w->nlog++] = pkt_new(to, p, len, &from, dst);
@@ -167,25 +192,60 @@ wire_deliver(evutil_socket_t fd, short what, void *arg)
 
 static const struct eng_io wire_io = { .send = wire_send };
 
-/* The PPK table: one key, "ppk-lab-1". */
-static const uint8_t ppk_key[32] = { 0x11, 0x22, 0x33, 0x44, 5, 6, 7, 8,
-	9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-	27, 28, 29, 30, 31, 32 };
+/*
+ * The key source of one side: one PPK, "ppk-lab-1" (or none), answered at
+ * once or, with defer, later from the loop as a KME over HTTPS would.
+ */
+
+struct later {
+	eng_ppk_done done;
+	void *cb_ctx;
+	struct keys *k;
+	char id[64];
+};
 
 static void
-keys_get(void *ctx, const char *profile, eng_ppk_done done, void *cb_ctx)
+keys_answer(struct keys *k, const char *id, eng_ppk_done done, void *cb_ctx)
 {
-	done(cb_ctx, "ppk-lab-1", ppk_key, sizeof(ppk_key), NULL);
+	if (k->have && strcmp(id, "ppk-lab-1") == 0)
+		done(cb_ctx, id, k->key, sizeof(k->key), NULL);
+	else
+		done(cb_ctx, id, NULL, 0, "unknown-key-id");
+}
+
+static void
+keys_later(evutil_socket_t fd, short what, void *arg)
+{
+	struct later *l = arg;
+
+	keys_answer(l->k, l->id, l->done, l->cb_ctx);
+	free(l);
 }
 
 static void
 keys_get_by_id(void *ctx, const char *profile, const char *key_id,
     eng_ppk_done done, void *cb_ctx)
 {
-	if (strcmp(key_id, "ppk-lab-1") == 0)
-		done(cb_ctx, key_id, ppk_key, sizeof(ppk_key), NULL);
-	else
-		done(cb_ctx, key_id, NULL, 0, "unknown-key-id");
+	struct keys *k = ctx;
+	struct timeval tv = { 0, 1000 };
+
+	k->asked++;
+	if (!k->defer) {
+		keys_answer(k, key_id, done, cb_ctx);
+		return;
+	}
+	struct later *l = calloc(1, sizeof(*l));
+	l->done = done;
+	l->cb_ctx = cb_ctx;
+	l->k = k;
+	snprintf(l->id, sizeof(l->id), "%s", key_id);
+	event_base_once(k->base, -1, EV_TIMEOUT, keys_later, l, &tv);
+}
+
+static void
+keys_get(void *ctx, const char *profile, eng_ppk_done done, void *cb_ctx)
+{
+	keys_get_by_id(ctx, profile, "ppk-lab-1", done, cb_ctx);
 }
 
 static const struct eng_keysrc keysrc = {
@@ -250,11 +310,15 @@ wire_new(void)
 	w->tail = &w->head;
 	addr4(&w->addr[0], "10.0.0.1", 500);
 	addr4(&w->addr[1], "10.0.0.2", 500);
+	addr4(&w->nat_addr, "192.0.2.7", 0);
 	for (int i = 0; i < 2; i++) {
 		w->end[i].w = w;
 		w->end[i].side = i;
+		w->keys[i].base = w->base;
+		w->keys[i].have = true;
+		memset(w->keys[i].key, 0x5a, sizeof(w->keys[i].key));
 		w->eng[i] = eng_new(w->base, &wire_io, &w->end[i], &keysrc,
-		    NULL, &mock_ops, &w->dp[i]);
+		    &w->keys[i], &mock_ops, &w->dp[i]);
 		ck_assert_ptr_nonnull(w->eng[i]);
 	}
 	return w;
@@ -654,6 +718,163 @@ START_TEST(garbage_changes_nothing)
 }
 END_TEST
 
+START_TEST(nat_traversal)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	w->nat = true;
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	pb.remote.ss_family = AF_UNSPEC;	/* dynamic: behind a NAT */
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	assert_mirror(w);
+	/* RFC 7296 2.23: IKE_AUTH already on 4500 */
+	ck_assert_uint_eq(ntohs(w->log[2]->dst.sin_port), 4500);
+	ck_assert_uint_eq(ntohs(w->log[3]->dst.sin_port), 4500);
+	/* RFC 3948: ESP in UDP, B towards the NAT's mapped port. */
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_uint_eq(w->dp[0].sa[i].encap_sport, 4500);
+		ck_assert_uint_eq(w->dp[0].sa[i].encap_dport, 4500);
+		ck_assert_uint_eq(w->dp[1].sa[i].encap_sport, 4500);
+		ck_assert_uint_eq(w->dp[1].sa[i].encap_dport, 44500);
+		ck_assert_uint_eq(w->dp[1].sa[i].remote.u.v4.s_addr,
+		    w->nat_addr.sin_addr.s_addr);
+	}
+	wire_free(w);
+}
+END_TEST
+
+START_TEST(no_nat_no_encap)
+{
+	struct wire *w = wire_up(0, 0);
+
+	ck_assert_uint_eq(ntohs(w->log[2]->dst.sin_port), 500);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_uint_eq(w->dp[0].sa[i].encap_sport, 0);
+		ck_assert_uint_eq(w->dp[1].sa[i].encap_dport, 0);
+	}
+	wire_free(w);
+}
+END_TEST
+
+/* PPK configuration of both sides: "" none, "m" mandatory, "o" optional. */
+static struct wire *
+wire_ppk(const char *a, const char *b, bool b_has_key)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	if (a[0]) {
+		snprintf(pa.ppk_profile, sizeof(pa.ppk_profile), "qkd");
+		pa.ppk_optional = a[0] == 'o';
+	}
+	if (b[0]) {
+		snprintf(pb.ppk_profile, sizeof(pb.ppk_profile), "qkd");
+		pb.ppk_optional = b[0] == 'o';
+	}
+	w->keys[1].have = b_has_key;
+	w->keys[1].defer = true;
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	return w;
+}
+
+START_TEST(ppk_mandatory)
+{
+	struct wire *w = wire_ppk("m", "m", true);
+
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert_int_eq(w->keys[0].asked, 1);
+	ck_assert_int_eq(w->keys[1].asked, 1);	/* answered later */
+	ck_assert_uint_eq(pst(w, 0).ppk_used, 1);
+	ck_assert_uint_eq(pst(w, 1).ppk_used, 1);
+	assert_mirror(w);
+	wire_free(w);
+}
+END_TEST
+
+START_TEST(ppk_differs)
+{
+	/* The same PPK_ID but another key: SK_pi' differ, AUTH fails. */
+	struct wire *w = wire_ppk("m", "m", true);
+
+	w->keys[1].key[0] ^= 1;
+	ck_assert(wire_run(w, a_auth_failed, 5));
+	ck_assert_uint_eq(pst(w, 1).auth_failed, 1);
+	ck_assert_int_eq(w->dp[0].adds + w->dp[1].adds, 0);
+	wire_free(w);
+}
+END_TEST
+
+START_TEST(ppk_unknown_id_optional)
+{
+	/* RFC 8784 3: the responder lacks the key; NO_PPK_AUTH carries it. */
+	struct wire *w = wire_ppk("o", "o", false);
+
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert_int_eq(w->keys[1].asked, 1);
+	ck_assert_uint_eq(pst(w, 0).ppk_used, 0);
+	ck_assert_uint_eq(pst(w, 1).ppk_used, 0);
+	assert_mirror(w);
+	wire_free(w);
+}
+END_TEST
+
+START_TEST(ppk_unknown_id_mandatory)
+{
+	struct wire *w = wire_ppk("o", "m", false);
+
+	ck_assert(wire_run(w, a_auth_failed, 5));
+	ck_assert_uint_eq(pst(w, 1).auth_failed, 1);
+	ck_assert_int_eq(w->dp[0].adds + w->dp[1].adds, 0);
+	wire_free(w);
+}
+END_TEST
+
+START_TEST(ppk_required_by_responder)
+{
+	struct wire *w = wire_ppk("", "m", true);
+
+	ck_assert(wire_run(w, a_auth_failed, 5));
+	ck_assert_uint_eq(pst(w, 1).auth_failed, 1);
+	ck_assert_int_eq(w->keys[1].asked, 0);
+	wire_free(w);
+}
+END_TEST
+
+START_TEST(ppk_required_by_initiator)
+{
+	/* No USE_PPK back: the initiator gives up after IKE_SA_INIT. */
+	struct wire *w = wire_ppk("m", "", true);
+
+	ck_assert(wire_run(w, a_auth_failed, 5));
+	ck_assert_int_eq(w->sent, 2);
+	ck_assert_int_eq(w->keys[0].asked, 0);
+	wire_free(w);
+}
+END_TEST
+
+START_TEST(ppk_optional_peer_without)
+{
+	struct wire *w = wire_ppk("o", "", true);
+
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert_int_eq(w->keys[0].asked, 0);
+	ck_assert_uint_eq(pst(w, 0).ppk_used, 0);
+	assert_mirror(w);
+	wire_free(w);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -674,6 +895,15 @@ engine_suite(void)
 	tcase_add_test(tc, delete_from_responder);
 	tcase_add_test(tc, delete_child);
 	tcase_add_test(tc, garbage_changes_nothing);
+	tcase_add_test(tc, nat_traversal);
+	tcase_add_test(tc, no_nat_no_encap);
+	tcase_add_test(tc, ppk_mandatory);
+	tcase_add_test(tc, ppk_differs);
+	tcase_add_test(tc, ppk_unknown_id_optional);
+	tcase_add_test(tc, ppk_unknown_id_mandatory);
+	tcase_add_test(tc, ppk_required_by_responder);
+	tcase_add_test(tc, ppk_required_by_initiator);
+	tcase_add_test(tc, ppk_optional_peer_without);
 	suite_add_tcase(s, tc);
 	return s;
 }
