@@ -569,6 +569,5 @@ json_t *
 eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
     char *err, size_t errlen)
 {
-	snprintf(err, errlen, "%s: not available yet", name);
-	return NULL;
+	return rpc_run(e, name, input, err, errlen);
 }

@@ -875,6 +875,74 @@ START_TEST(ppk_optional_peer_without)
 }
 END_TEST
 
+START_TEST(rpc_show_and_clear)
+{
+	struct wire *w = wire_up(0, 0);
+	char err[128];
+	json_t *in = json_object();
+	json_t *a = eng_rpc(w->eng[0], "show-security-ike-security-associations",
+	    in, err, sizeof(err));
+	json_t *b = eng_rpc(w->eng[1], "show-security-ike-security-associations",
+	    in, err, sizeof(err));
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	json_t *la = json_object_get(json_object_get(a,
+	    "ike-security-associations-information"),
+	    "ike-security-associations");
+	json_t *lb = json_object_get(json_object_get(b,
+	    "ike-security-associations-information"),
+	    "ike-security-associations");
+	ck_assert_int_eq(json_array_size(la), 1);
+	ck_assert_int_eq(json_array_size(lb), 1);
+	json_t *sa = json_array_get(la, 0), *sb = json_array_get(lb, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(sa, "ike-sa-state")),
+	    "UP");
+	ck_assert_str_eq(json_string_value(json_object_get(sa,
+	    "ike-sa-remote-address")), "10.0.0.2");
+	/* Both sides name the IKE SA by the same SPI pair. */
+	ck_assert_str_eq(json_string_value(json_object_get(sa,
+	    "ike-sa-initiator-cookie")), json_string_value(json_object_get(sb,
+	    "ike-sa-initiator-cookie")));
+	ck_assert_str_eq(json_string_value(json_object_get(sa,
+	    "ike-sa-responder-cookie")), json_string_value(json_object_get(sb,
+	    "ike-sa-responder-cookie")));
+	json_decref(a);
+	json_decref(b);
+
+	json_t *ip = eng_rpc(w->eng[1], "show-security-ipsec-security-associations",
+	    in, err, sizeof(err));
+	ck_assert_ptr_nonnull(ip);
+	json_t *info = json_object_get(ip,
+	    "ipsec-security-associations-information");
+	ck_assert_int_eq(json_integer_value(json_object_get(info,
+	    "total-ipsec-sas")), 2);
+	json_t *esp = json_array_get(json_object_get(json_array_get(
+	    json_object_get(info, "ipsec-security-associations-block"), 0),
+	    "ipsec-security-associations"), 0);
+	char spi[12];
+	snprintf(spi, sizeof(spi), "0x%08x", mock_find(&w->dp[1], true)->spi);
+	ck_assert_str_eq(json_string_value(json_object_get(esp, "sa-spi")), spi);
+	ck_assert_str_eq(json_string_value(json_object_get(esp,
+	    "sa-hmac-algorithm")), "None");
+	json_decref(ip);
+
+	/* An unknown peer is an error; clearing all brings both down. */
+	json_t *bad = json_pack("{s:s}", "peer-address", "192.0.2.99");
+	ck_assert_ptr_null(eng_rpc(w->eng[0],
+	    "clear-security-ike-security-associations", bad, err, sizeof(err)));
+	json_decref(bad);
+	json_t *ok = eng_rpc(w->eng[0], "clear-security-ike-security-associations",
+	    in, err, sizeof(err));
+	ck_assert_ptr_nonnull(ok);
+	json_decref(ok);
+	ck_assert(wire_run(w, none_left, 3));
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 0);
+	json_decref(in);
+	wire_free(w);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -904,6 +972,7 @@ engine_suite(void)
 	tcase_add_test(tc, ppk_required_by_responder);
 	tcase_add_test(tc, ppk_required_by_initiator);
 	tcase_add_test(tc, ppk_optional_peer_without);
+	tcase_add_test(tc, rpc_show_and_clear);
 	suite_add_tcase(s, tc);
 	return s;
 }
