@@ -527,6 +527,29 @@ START_TEST(test_build_sk)
 }
 END_TEST
 
+/* The names logs print, the same as strongSwan's where it has one. */
+START_TEST(test_names)
+{
+	ck_assert_str_eq(ikev2_exchange_name(IKE_AUTH), "IKE_AUTH");
+	ck_assert_str_eq(ikev2_exchange_name(99), "UNKNOWN");
+	ck_assert_str_eq(ikev2_payload_name(PLD_SKF), "SKF");
+	ck_assert_str_eq(ikev2_payload_name(PLD_IDI), "IDi");
+	ck_assert_str_eq(ikev2_notify_name(N_NO_PPK_AUTH), "NO_PPK_AUTH");
+	ck_assert_str_eq(ikev2_notify_name(N_INVALID_SYNTAX),
+	    "INVALID_SYNTAX");
+	ck_assert_str_eq(ikev2_notify_name(1234), "UNKNOWN");
+	ck_assert_str_eq(ikev2_xform_type_name(XF_DH), "DH");
+	ck_assert_str_eq(ikev2_xform_name(XF_DH, CURVE25519), "CURVE_25519");
+	ck_assert_str_eq(ikev2_xform_name(XF_INTEG, AUTH_HMAC_SHA2_256_128),
+	    "HMAC_SHA2_256_128");
+	ck_assert_str_eq(ikev2_xform_name(XF_ESN, ESN_NO), "NO_EXT_SEQ");
+	ck_assert_str_eq(ikev2_xform_name(9, 1), "UNKNOWN");
+	ck_assert_str_eq(ikev2_id_type_name(ID_FQDN), "ID_FQDN");
+	ck_assert_str_eq(ikev2_auth_method_name(AUTH_SHARED_KEY_MIC),
+	    "SHARED_KEY_MIC");
+}
+END_TEST
+
 Suite *rules_suite(void);
 
 int
@@ -549,6 +572,7 @@ main(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_build_sk);
+	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_add_suite(sr, rules_suite());
