@@ -47,8 +47,7 @@
 struct dp_tun {
 	char name[IFNAMSIZ];
 	int fd;
-	unsigned refs;			/* SAs bound to it */
-	bool dead;			/* closed; freed at dp close */
+	unsigned refs;			/* SAs bound to it; kept at 0 */
 	uint32_t tunnel_id;
 	struct dp_usa *out;		/* the outbound SA, or NULL */
 	_Atomic bool want_acquire;	/* tx: traffic with no SA */
@@ -88,7 +87,7 @@ struct dp {
 	pthread_rwlock_t lock;		/* table, devices, gone */
 	uint64_t seed_x, seed_m;	/* the hash's random key */
 	struct dp_usa *bucket[2][DP_NBUCKET];	/* [inbound] */
-	struct dp_tun *tuns, *graveyard;
+	struct dp_tun *tuns;
 	struct dp_stats gone, cleared;	/* removed SAs; global at clear */
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;

@@ -147,7 +147,7 @@ dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
 	if (esp_decap(u->esp, b) != ESP_OK)
 		return;				/* counted by esp */
 	if (!dp_ts_ok(esp_sa_conf(u->esp), b->base + b->off) ||
-	    u->tun == NULL || u->tun->dead) {
+	    u->tun == NULL) {
 		dp_ctr_inc(&dp->rx_discarded);
 		return;
 	}
@@ -228,13 +228,13 @@ static void
 dp_tx_batch(struct dp *dp, struct dp_tun *t, int n)
 {
 	struct dp_batch *x = &dp->txb;
-	struct dp_usa *u = t->dead ? NULL : t->out;
+	struct dp_usa *u = t->out;
 	int first = 0, k = 0;
 
 	if (u == NULL) {
 		for (int i = 0; i < n; i++)
 			dp_ctr_inc(&dp->tx_discarded);
-		if (!t->dead && !atomic_exchange(&t->want_acquire, true))
+		if (!atomic_exchange(&t->want_acquire, true))
 			dp_wake(dp);
 		return;
 	}
@@ -261,10 +261,8 @@ dp_tx_tun(struct dp *dp, struct dp_tun *t)
 	ssize_t r;
 	int n;
 
-	pthread_rwlock_rdlock(&dp->lock);	/* t->fd stays t's meanwhile */
+	pthread_rwlock_rdlock(&dp->lock);
 	for (;;) {
-		if (t->dead)
-			break;
 		for (n = 0; n < DP_BATCH; n++) {
 			x->b[n] = (struct esp_buf){ x->buf[n], DP_BUF_LEN,
 			    ESP_HEADROOM, 0 };

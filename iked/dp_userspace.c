@@ -88,26 +88,17 @@ dp_tun_get(struct dp *dp, const char *name, uint32_t tunnel_id)
 }
 
 /*
- * Caller holds the write lock.  The last SA gone, the device goes: its
- * struct waits for dp close, as tx may still hold it from epoll_wait.
+ * Caller holds the write lock.  The device stays when its last SA goes:
+ * st0.N is an interface of the configuration whose addresses and routes
+ * hostd keeps on it, and a rekey or a changed key must not take them
+ * away; traffic into it meanwhile is dropped (counted) and asks for an
+ * SA (acquire).  Devices go at dp close.
  */
 static void
 dp_tun_put(struct dp *dp, struct dp_tun *t)
 {
-	if (t == NULL || --t->refs > 0)
-		return;
-	for (struct dp_tun **pp = &dp->tuns; *pp; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	epoll_ctl(dp->epoll_tx, EPOLL_CTL_DEL, t->fd, NULL);
-	close(t->fd);
-	t->fd = -1;
-	t->dead = true;
-	t->next = dp->graveyard;
-	dp->graveyard = t;
-	log_info("dataplane: %s removed", t->name);
+	if (t != NULL && t->refs > 0)
+		t->refs--;
 }
 
 static int
@@ -450,10 +441,6 @@ dp_us_close(struct dp *dp)
 	for (struct dp_tun *t = dp->tuns, *n; t; t = n) {
 		n = t->next;
 		close(t->fd);
-		free(t);
-	}
-	for (struct dp_tun *t = dp->graveyard, *n; t; t = n) {
-		n = t->next;
 		free(t);
 	}
 	for (size_t i = 0; i < dp->nike; i++)

@@ -239,9 +239,14 @@ manual_each(struct conf *c, void (*fn)(const struct cnode *, size_t,
 {
 	const struct cnode *ipsec = cnode_child(cnode_child(conf_root(c),
 	    "security"), "ipsec");
-	const char *w = ipsec ? cnode_child_val(ipsec,
-	    "anti-replay-window-size") : NULL;
-	uint32_t window = w ? (uint32_t)strtoul(w, NULL, 10) : 64;
+	/*
+	 * RFC 4303 3.3.3 / 3.4.3: a manual SA's sender counter starts at 1
+	 * again whenever the peer restarts or its key is changed, and there
+	 * is no IKE to make a new SA; a window would drop all its traffic
+	 * as replays until the counter passed the old one.  So manual SAs
+	 * run without anti-replay (the receiver's choice, 3.4.3).
+	 */
+	uint32_t window = 0;
 	size_t ordinal = 0;
 
 	for (const struct cnode *v = ipsec ? ipsec->first : NULL; v;
