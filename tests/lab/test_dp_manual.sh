@@ -20,42 +20,8 @@ ok() { echo "ok - $*"; }
 KEY=000102030405060708090a0b0c0d0e0f10111213	# aes-128-gcm: 16 + 4 salt
 BADKEY=ff0102030405060708090a0b0c0d0e0f10111213
 
-A=$(lab_netns a) && B=$(lab_netns b) && HA=$(lab_netns ha) &&
-    HB=$(lab_netns hb) || exit 1
-lab_link "$A" ge-0-0-0 - "$B" ge-0-0-0 - || exit 1
-lab_link "$A" ge-0-0-1 - "$HA" eth0 198.51.100.2/26 || exit 1
-lab_link "$B" ge-0-0-1 - "$HB" eth0 198.51.100.66/26 || exit 1
-lab_route "$HA" default 198.51.100.1 2>/dev/null
-lab_route "$HB" default 198.51.100.65 2>/dev/null
-lab_forward "$A" && lab_forward "$B" || exit 1
-
-# conf ME PEER MYNET PEERNET ST0 KEY: one appliance's set lines.
-conf() {
-	cat <<END
-set interfaces ge-0/0/0 unit 0 family inet address $1/24
-set interfaces ge-0/0/1 unit 0 family inet address $3
-set interfaces st0 unit 0 family inet address $5
-set routing-options static route $4 next-hop st0.0
-set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services all
-set security zones security-zone trust interfaces ge-0/0/1.0 host-inbound-traffic system-services all
-set security zones security-zone vpn interfaces st0.0 host-inbound-traffic system-services all
-set security policies default-policy permit-all
-set security ipsec vpn v1 bind-interface st0.0
-set security ipsec vpn v1 manual gateway $2
-set security ipsec vpn v1 manual protocol esp
-set security ipsec vpn v1 manual spi 4242
-set security ipsec vpn v1 manual encryption algorithm aes-128-gcm
-set security ipsec vpn v1 manual encryption key hexadecimal $6
-END
-}
-conf 192.0.2.1 192.0.2.2 198.51.100.1/26 198.51.100.64/26 \
-    203.0.113.1/30 $KEY >"$LAB_DIR/a.set"
-conf 192.0.2.2 192.0.2.1 198.51.100.65/26 198.51.100.0/26 \
-    203.0.113.2/30 $KEY >"$LAB_DIR/b.set"
-
-qs_start "$A" "$LAB_DIR/A" && qs_start "$B" "$LAB_DIR/B" || exit 1
-qs_load "$LAB_DIR/A" "$LAB_DIR/a.set" && qs_load "$LAB_DIR/B" "$LAB_DIR/b.set" ||
-    { fail "the manual SA configurations do not commit"; exit 1; }
+. "$(dirname "$0")/dp_lab.sh"
+dp_lab_up "$KEY" || { fail "the lab did not come up"; exit 1; }
 
 # A configuration check: an unusable manual SA is refused at commit.
 out=$(qs_cli "$LAB_DIR/A" "configure; set security ipsec vpn v1 manual encryption key hexadecimal 0011; commit" 2>&1)
