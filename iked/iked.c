@@ -12,6 +12,8 @@
 
 #include <event2/event.h>
 
+#include "iked/dp_show.h"
+#include "iked/manual.h"
 #include "lib/log.h"
 #include "mgd/link.h"
 #include "schema/path.h"
@@ -20,6 +22,9 @@ struct iked {
 	struct event_base *base;
 	struct link *link;
 	const struct snode *gateway;	/* /security/ike/gateway */
+	const struct dp_ops *dp_ops;	/* the ESP dataplane, manual SAs */
+	struct dp *dp;
+	struct manual *manual;
 };
 
 /* RFC 8784 2: a PPK is negotiated only by IKEv2. */
@@ -47,6 +52,7 @@ iked_check(void *ctx, struct conf *prev, struct conf *next,
 		    false);
 		sb_free(&edit);
 	}
+	manual_check(next, errs);
 }
 
 static void
@@ -59,12 +65,27 @@ iked_apply(void *ctx, struct conf *prev, struct conf *next)
 	for (const struct cnode *g = ike ? ike->first : NULL; g; g = g->next)
 		n += strcmp(g->sn->name, "gateway") == 0;
 	log_info("configuration applied: %zu IKE gateways", n);
+	manual_apply(((struct iked *)ctx)->manual, next);
+}
+
+static json_t *
+iked_rpc(void *ctx, const char *name, const json_t *input, struct sb *err)
+{
+	struct iked *ik = ctx;
+	bool handled;
+	json_t *r = dp_show_rpc(ik->dp_ops, ik->dp, name, input, err,
+	    &handled);
+
+	if (!handled)
+		sb_printf(err, "error: %s is not supported yet", name);
+	return r;
 }
 
 static const struct link_ops iked_ops = {
 	.name = "iked",
 	.check = iked_check,
 	.apply = iked_apply,
+	.rpc = iked_rpc,
 };
 
 static void
@@ -84,6 +105,9 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	ik.base = event_base_new();
+	ik.dp_ops = &dp_userspace_ops;
+	ik.dp = ik.dp_ops->open(ik.base, NULL, &ik);
+	ik.manual = manual_new(ik.dp_ops, ik.dp);
 	ik.link = link_new(ik.base, fd, &iked_ops, &ik);
 	if (ik.link == NULL)
 		return 1;
@@ -92,6 +116,8 @@ main(int argc, char **argv)
 	event_base_dispatch(ik.base);
 	event_free(term);
 	link_free(ik.link);
+	manual_free(ik.manual);
+	ik.dp_ops->close(ik.dp);
 	event_base_free(ik.base);
 	return 0;
 }
