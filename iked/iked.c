@@ -1,8 +1,9 @@
 /*
- * iked: the IKEv2 daemon.  So far it takes part in the commit: it keeps the
- * running `security ike` / `security ipsec` configuration from mgd and
- * refuses what IKE cannot run (RFC 8784 PPK needs IKEv2).  Negotiation, the
- * SAs and the ESP dataplane come with the iked issue, built on this.
+ * iked: the IKEv2 daemon.  It takes part in the commit: it keeps the
+ * running `security ike` / `security ipsec` configuration from mgd,
+ * refuses what it cannot run (conf.h) and turns each applied change into
+ * engine calls for what changed.  Until the engine is linked those calls
+ * are logged.
  *
  *   iked --mgd-fd 3 --state-dir D [--log F]      (started by mgd)
  */
@@ -14,51 +15,66 @@
 
 #include "lib/log.h"
 #include "mgd/link.h"
-#include "schema/path.h"
+#include "iked/conf.h"
 
 struct iked {
 	struct event_base *base;
 	struct link *link;
-	const struct snode *gateway;	/* /security/ike/gateway */
+	const char *state_dir;
+	struct iconf_ids ids;		/* tunnel IDs, persisted */
+	struct iconf *running;		/* what the engine was given */
 };
 
-/* RFC 8784 2: a PPK is negotiated only by IKEv2. */
 static void
 iked_check(void *ctx, struct conf *prev, struct conf *next,
     struct verrs *errs)
 {
-	const struct cnode *ike = cnode_child(cnode_child(conf_root(next),
-	    "security"), "ike");
-
-	for (const struct cnode *g = ike ? ike->first : NULL; g; g = g->next) {
-		if (strcmp(g->sn->name, "gateway") != 0 || cnode_is_inactive(g))
-			continue;
-		const struct cnode *ppk = cnode_child(g, "ppk-profile");
-		const struct cnode *ver = cnode_child(g, "version");
-		if (ppk == NULL || (ver && strcmp(ver->val, "v2-only") == 0))
-			continue;
-		struct sb edit;
-		sb_init(&edit);
-		sb_puts(&edit, "[edit ");
-		cnode_path_text(g, &edit);
-		sb_putc(&edit, ']');
-		verrs_add(errs, sb_str(&edit), "ppk-profile",
-		    "PPK profile is supported only with IKEv2 (version v2-only)",
-		    false);
-		sb_free(&edit);
-	}
+	iconf_free(iconf_new(next, NULL, errs));
 }
 
 static void
+iked_peer_set(void *ctx, const struct eng_peer *p)
+{
+	log_info("gateway %s: set (%zu IKE proposals)", p->name, p->nprop);
+}
+
+static void
+iked_peer_del(void *ctx, const char *name)
+{
+	log_info("gateway %s: deleted", name);
+}
+
+static void
+iked_vpn_set(void *ctx, const struct eng_vpn *v)
+{
+	log_info("vpn %s: set (tunnel %u, gateway %s)", v->name, v->tunnel_id,
+	    v->gateway);
+}
+
+static void
+iked_vpn_del(void *ctx, const char *name)
+{
+	log_info("vpn %s: deleted", name);
+}
+
+static const struct iconf_diff_ops iked_diff_ops = {
+	iked_peer_set, iked_peer_del, iked_vpn_set, iked_vpn_del,
+};
+
+/* Apply must not fail: what the check passed runs. */
+static void
 iked_apply(void *ctx, struct conf *prev, struct conf *next)
 {
-	const struct cnode *ike = cnode_child(cnode_child(conf_root(next),
-	    "security"), "ike");
-	size_t n = 0;
+	struct iked *ik = ctx;
+	struct iconf *ic = iconf_new(next, &ik->ids, NULL);
+	size_t n = iconf_diff(ik->running, ic, &iked_diff_ops, ik);
 
-	for (const struct cnode *g = ike ? ike->first : NULL; g; g = g->next)
-		n += strcmp(g->sn->name, "gateway") == 0;
-	log_info("configuration applied: %zu IKE gateways", n);
+	iconf_ids_keep(&ik->ids, ic);
+	iconf_ids_save(&ik->ids, ik->state_dir);
+	iconf_free(ik->running);
+	ik->running = ic;
+	log_info("configuration applied: %zu IKE gateways, %zu VPNs, %zu"
+	    " changed", ic->npeer, ic->nvpn, n);
 }
 
 static const struct link_ops iked_ops = {
@@ -82,6 +98,8 @@ main(int argc, char **argv)
 
 	if (link_args(argc, argv, "iked", &fd, &state_dir) == -1)
 		return 2;
+	ik.state_dir = state_dir;
+	iconf_ids_load(&ik.ids, state_dir);
 	signal(SIGPIPE, SIG_IGN);
 	ik.base = event_base_new();
 	ik.link = link_new(ik.base, fd, &iked_ops, &ik);
@@ -92,6 +110,8 @@ main(int argc, char **argv)
 	event_base_dispatch(ik.base);
 	event_free(term);
 	link_free(ik.link);
+	iconf_free(ik.running);
+	iconf_ids_free(&ik.ids);
 	event_base_free(ik.base);
 	return 0;
 }
