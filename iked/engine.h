@@ -164,4 +164,37 @@ void eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard);
 json_t *eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
     char *err, size_t errlen);
 
+/*
+ * Counters, for show and tests (added by the engine; eng_rpc renders them
+ * too).  Engine-wide: what arrived and what was refused before reaching an
+ * exchange.
+ */
+struct eng_stats {
+	uint64_t in_packets;
+	uint64_t in_malformed;		/* undecodable, bad rules */
+	uint64_t in_unknown_spi;	/* no IKE SA of ours */
+	uint64_t in_bad_msgid;		/* outside the window, stale, replayed */
+	uint64_t in_integrity;		/* SK payload did not verify */
+	uint64_t in_dup_answered;	/* a repeated request got the cached answer */
+	uint64_t out_packets;
+	uint64_t out_retransmits;
+	uint64_t ike_established, child_installed, child_deleted;
+};
+void eng_stats_get(const struct ike_engine *e, struct eng_stats *out);
+
+/* Per gateway. */
+struct eng_peer_stats {
+	uint64_t established;		/* IKE SAs that came up */
+	uint64_t no_proposal;		/* NO_PROPOSAL_CHOSEN, either side */
+	uint64_t auth_failed;		/* AUTHENTICATION_FAILED, either side */
+	uint64_t ts_unacceptable;
+	uint64_t unreachable;		/* retransmissions ran out */
+	uint64_t invalid_ke;		/* INVALID_KE_PAYLOAD sent or taken */
+	uint32_t ike_sas, ike_up;	/* IKE SAs now, established ones */
+	uint32_t child_sas;		/* Child SAs installed now */
+};
+/* 0, or -1 when there is no such gateway. */
+int eng_peer_stats_get(const struct ike_engine *e, const char *gw,
+    struct eng_peer_stats *out);
+
 #endif

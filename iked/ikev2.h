@@ -160,7 +160,7 @@ enum ike_ts_type {
 };
 
 /* RFC 7296 3.10.1: notify message types */
-enum ike_notify {
+enum ike_notify_type {
 	/* errors (< 16384) */
 	N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
 	N_INVALID_IKE_SPI = 4,

@@ -34,6 +34,8 @@
 #define IKE_CERTREQ_MAX 8
 #define IKE_VENDOR_MAX 8
 #define IKE_SPI_MAX 8			/* IKE SPIs are 8 octets, ESP/AH 4 */
+#define IKE_NONCE_MIN 16		/* RFC 7296 3.9 */
+#define IKE_NONCE_MAX 256
 
 /* A run of bytes inside a packet (or a decrypted buffer); borrowed. */
 struct ike_blob {
@@ -92,7 +94,7 @@ struct ike_auth {
 
 struct ike_notify {
 	uint8_t proto;
-	uint16_t type;			/* enum ike_notify */
+	uint16_t type;			/* enum ike_notify_type */
 	struct ike_blob spi;
 	struct ike_blob data;
 };
@@ -138,6 +140,7 @@ struct ike_msg {
 	struct ike_hdr hdr;
 	struct ike_blob raw;		/* the whole message, header included */
 	uint64_t present;		/* PLD_BIT() of each payload seen */
+	uint64_t clear;			/* those seen outside SK (pld_decode) */
 	bool has_sk;
 	struct ike_sk sk;
 	/* The first critical payload this build does not know (0: none). */
@@ -159,9 +162,18 @@ struct ike_msg {
 };
 
 /*
- * Reads the header and the clear payloads of p[0..len).  0, or -1 with
- * *notify set to what a responder answers (N_INVALID_SYNTAX,
- * N_INVALID_MAJOR_VERSION, ...) or 0 when the packet is dropped silently.
+ * Reads the header and the clear payloads of p[0..len) (on port 4500 the
+ * non-ESP marker already removed).  0, or -1 with *notify set to what a
+ * responder answers (N_INVALID_SYNTAX, N_INVALID_MAJOR_VERSION, ...) or 0
+ * when the packet is dropped silently (shorter than a header, header length
+ * not the datagram's, zero initiator SPI).  The engine still never answers
+ * a response, and sends INVALID_SYNTAX only protected (RFC 7296 2.21,
+ * 3.10.1).  An unknown payload with the critical bit is not an error here:
+ * it is recorded in msg->unknown_critical and pld_check_rules() refuses it
+ * with N_UNSUPPORTED_CRITICAL_PAYLOAD (RFC 7296 2.5), so the engine can
+ * still decrypt and answer.  A transform with an attribute this build does
+ * not know is left out of its proposal (RFC 7296 3.3.6: "unacceptable"),
+ * and so are traffic selectors of unknown types.
  * The header alone can be read with pld_decode_hdr() (e.g. to find the SA).
  */
 int pld_decode_hdr(const uint8_t *p, size_t len, struct ike_hdr *hdr);
@@ -190,6 +202,8 @@ struct pld_build {
 	size_t next_off;		/* where the last payload's "next" byte is */
 	size_t len_off;			/* the IKE header's length field; SIZE_MAX: none */
 	int err;
+	uint8_t first;			/* the first payload's type (PLD_NONE: none) */
+	size_t sk_off;			/* the SK/SKF header; SIZE_MAX: none yet */
 };
 
 /* Starts a message with its header (hdr->length is filled at the end). */
@@ -216,12 +230,22 @@ void pld_add_ts(struct pld_build *b, uint8_t pld_type,
 void pld_add_cert(struct pld_build *b, uint8_t pld_type, uint8_t enc,
     const uint8_t *data, size_t len);
 void pld_add_vendor(struct pld_build *b, const uint8_t *data, size_t len);
+/* Any payload from its body octets (CP, EAP, or one this file lacks). */
+void pld_add_raw(struct pld_build *b, uint8_t pld_type, const uint8_t *body,
+    size_t len);
 /*
  * Reserves an SK payload's generic header and returns its offset: the
- * engine then appends IV | ciphertext | ICV (crypto.h sk_seal) and calls
- * pld_build_end.
+ * engine then appends IV | ciphertext | ICV (crypto.h sk_seal), sets
+ * b->len to the message length sk_seal returned, and calls pld_build_end.
+ * Nothing can be added after it (RFC 7296 3.14: SK is the last payload).
  */
 size_t pld_add_sk_header(struct pld_build *b, uint8_t first_inner);
+/*
+ * RFC 7383 2.5: the same for one fragment (SKF): first_inner is sent in
+ * fragment 1 only (0 in the others), num is 1..total.
+ */
+size_t pld_add_skf_header(struct pld_build *b, uint8_t first_inner,
+    uint16_t num, uint16_t total);
 /* Fills the lengths; the message length, or -1 (too long, b->err). */
 long pld_build_end(struct pld_build *b);
 

@@ -1,0 +1,180 @@
+/*
+ * child: Child SAs (RFC 7296 1.3, 2.17).  A Child SA is a pair of ESP SAs
+ * under one IKE SA: inbound with the SPI we chose, outbound with the
+ * peer's.  KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) is split by crypto.h into
+ * the initiator-to-responder keys and back; here each side picks its own
+ * direction, fills a dp_sa and hands it to the dataplane, and wipes the
+ * copy.  When the Child SA goes, both directions leave the dataplane.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <openssl/crypto.h>
+
+#include "iked/eng_int.h"
+#include "lib/log.h"
+#include "lib/sb.h"
+
+struct child_sa *
+child_new(struct ike_sa *sa, struct eng_vpnc *vpn)
+{
+	struct child_sa *c = xcalloc(1, sizeof(*c));
+
+	c->vpn = vpn;
+	c->created = time(NULL);
+	c->next = sa->child;
+	sa->child = c;
+	return c;
+}
+
+struct child_sa *
+child_find_in(struct ike_sa *sa, uint32_t spi_in)
+{
+	struct child_sa *c = sa->child;
+
+	while (c != NULL && c->spi_in != spi_in)
+		c = c->next;
+	return c;
+}
+
+struct child_sa *
+child_find_out(struct ike_sa *sa, uint32_t spi_out)
+{
+	struct child_sa *c = sa->child;
+
+	while (c != NULL && c->spi_out != spi_out)
+		c = c->next;
+	return c;
+}
+
+static bool
+spi_in_use(struct ike_engine *e, uint32_t spi)
+{
+	for (size_t i = 0; i < e->nbuckets; i++)
+		for (struct ike_sa *sa = e->tab[i]; sa; sa = sa->hnext)
+			if (child_find_in(sa, spi) != NULL ||
+			    (sa->n != NULL && sa->n->child_spi == spi))
+				return true;
+	return false;
+}
+
+/* An inbound ESP SPI of ours: random, not reserved (RFC 4303 2.1). */
+uint32_t
+child_spi_alloc(struct ike_engine *e)
+{
+	uint32_t spi;
+
+	do {
+		if (crypto_random((uint8_t *)&spi, sizeof(spi)) == -1)
+			return 0;
+	} while (spi < 256 || spi_in_use(e, spi));
+	return spi;
+}
+
+static void
+child_fill(const struct ike_sa *sa, const struct child_sa *c,
+    struct dp_sa *d, bool inbound)
+{
+	const struct eng_vpn *v = &c->vpn->v;
+
+	memset(d, 0, sizeof(*d));
+	d->spi = inbound ? c->spi_in : c->spi_out;
+	d->inbound = inbound;
+	d->tunnel_id = v->tunnel_id;
+	snprintf(d->ifname, sizeof(d->ifname), "%s", v->bind_if);
+	eng_addr_to_dp(&sa->local, &d->local);
+	eng_addr_to_dp(&sa->remote, &d->remote);
+	if (sa->natt) {
+		/* RFC 3948: ESP in UDP between the IKE SA's ports. */
+		d->encap_sport = eng_port((const struct sockaddr *)&sa->local);
+		d->encap_dport = eng_port((const struct sockaddr *)&sa->remote);
+		if (d->encap_sport == 0)
+			d->encap_sport = IKE_NATT_PORT;
+	}
+	d->encr = c->suite.encr;
+	d->integ = c->suite.integ;
+	d->esn = c->suite.esn;
+	d->replay_window = v->no_anti_replay ? 0 :
+	    (v->replay_window ? v->replay_window : 64);
+	d->nsel_local = d->nsel_remote = 1;
+	d->sel_local[0] = c->sel_local;
+	d->sel_remote[0] = c->sel_remote;
+	if (c->prop.lifetime_kb != 0) {
+		d->hard_bytes = (uint64_t)c->prop.lifetime_kb * 1024;
+		d->soft_bytes = d->hard_bytes / 10 * 9;
+	}
+	d->df = v->df;
+	d->copy_dscp = v->copy_dscp;
+}
+
+int
+child_install(struct ike_sa *sa, struct child_sa *c,
+    const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
+    const uint8_t *nr, size_t nrlen)
+{
+	struct ike_engine *e = sa->e;
+	struct child_keys ck;
+	struct dp_sa in, out;
+	int rc = -1;
+
+	memset(&ck, 0, sizeof(ck));
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	if (child_keys_derive(&ck, &sa->keys, &c->suite, shared, shlen, ni,
+	    nilen, nr, nrlen) == -1) {
+		log_warn("ike %s: Child SA key derivation failed",
+		    sa->gw->p.name);
+		goto done;
+	}
+	child_fill(sa, c, &in, true);
+	child_fill(sa, c, &out, false);
+	/* RFC 7296 2.17: the first keys protect initiator -> responder. */
+	const uint8_t *ie = sa->initiator ? ck.er : ck.ei;
+	const uint8_t *ia = sa->initiator ? ck.ar : ck.ai;
+	const uint8_t *oe = sa->initiator ? ck.ei : ck.er;
+	const uint8_t *oa = sa->initiator ? ck.ai : ck.ar;
+	memcpy(in.enc_key, ie, ck.e_len);
+	memcpy(in.auth_key, ia, ck.a_len);
+	memcpy(out.enc_key, oe, ck.e_len);
+	memcpy(out.auth_key, oa, ck.a_len);
+
+	if (e->dp_ops->sa_add(e->dp, &in) == -1)
+		goto done;
+	if (e->dp_ops->sa_add(e->dp, &out) == -1) {
+		e->dp_ops->sa_del(e->dp, in.spi, true);
+		goto done;
+	}
+	c->in_dp = true;
+	e->st.child_installed++;
+	log_info("ipsec vpn %s: Child SA up, SPIs in %08x out %08x%s",
+	    c->vpn->v.name, c->spi_in, c->spi_out,
+	    sa->natt ? " (UDP encapsulated)" : "");
+	rc = 0;
+done:
+	child_keys_wipe(&ck);
+	OPENSSL_cleanse(&in, sizeof(in));
+	OPENSSL_cleanse(&out, sizeof(out));
+	return rc;
+}
+
+void
+child_free(struct ike_sa *sa, struct child_sa *c)
+{
+	struct ike_engine *e = sa->e;
+	struct child_sa **pp = &sa->child;
+
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->next;
+	if (*pp == NULL)
+		return;
+	*pp = c->next;
+	if (c->in_dp) {
+		e->dp_ops->sa_del(e->dp, c->spi_in, true);
+		e->dp_ops->sa_del(e->dp, c->spi_out, false);
+		e->st.child_deleted++;
+		log_info("ipsec vpn %s: Child SA %08x/%08x deleted",
+		    c->vpn->v.name, c->spi_in, c->spi_out);
+	}
+	free(c);
+}

@@ -1,0 +1,301 @@
+/*
+ * eng_int: what the engine's own files share and nothing outside iked's
+ * engine sees: the IKE SA and Child SA structs, the SA table, the message
+ * ID / retransmission state, and the entry points of each exchange file.
+ *
+ *   sa.c             the SA table (keyed by our SPI, SipHash with a secret
+ *                    seed), sa_state() (the one writer of IKE SA states)
+ *   child.c          Child SAs: keys, dataplane install and removal
+ *   xchg.c           message IDs, request in flight, retransmission, the
+ *                    cached response, building/sealing/opening messages
+ *   proposal.c       SA payloads from eng_proposal lists, choosing
+ *   ts.c             traffic selectors and narrowing (RFC 7296 2.9)
+ *   ike_sa_init.c    IKE_SA_INIT, both roles
+ *   ike_auth.c       IKE_AUTH with PSK and RFC 8784 PPK, both roles
+ *   informational.c  Delete, liveness
+ *   engine.c         eng_* (engine.h), input dispatch
+ */
+#ifndef QSAFE_IKE_ENG_INT_H
+#define QSAFE_IKE_ENG_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "iked/crypto.h"
+#include "iked/engine.h"
+#include "iked/pld.h"
+
+struct event;
+
+/* RFC 7296 2.1: retransmission of a request with no answer. */
+#define ENG_RETRANS_BASE_MS 500		/* first timeout, doubled each try */
+#define ENG_RETRANS_TRIES 5		/* sends before the peer is unreachable */
+#define ENG_NONCE_LEN 32		/* RFC 7296 2.10: >= half the PRF key */
+#define ENG_SA_BUCKETS_MIN 64		/* the table doubles from there */
+#define ENG_RETRY_S 10			/* a failed "immediately" VPN retries */
+#define ENG_COOKIE_THRESHOLD 256	/* half-open SAs before cookies, 2.6 */
+
+struct eng_gw {
+	struct eng_gw *next;
+	struct eng_peer p;
+	struct eng_peer_stats st;	/* counters only; counts filled on get */
+};
+
+struct eng_vpnc {
+	struct eng_vpnc *next;
+	struct eng_vpn v;
+	time_t retry_at;		/* ENG_IMMEDIATELY: next attempt */
+};
+
+/* RFC 7296 2.1, 2.2: one request out at a time (window 1). */
+struct xchg {
+	uint32_t next_id;		/* ID of our next request */
+	uint32_t peer_next;		/* ID of the peer's next request */
+	uint8_t *req;			/* our request in flight, as sent */
+	size_t req_len;
+	uint32_t req_id;
+	uint8_t req_exch;
+	bool busy;
+	int tries;
+	struct event *ev;		/* retransmission timer */
+	uint8_t *resp;			/* our last answer */
+	size_t resp_len;
+	uint32_t resp_id;		/* the request it answered */
+	uint8_t what;			/* XW_*: what the request in flight is */
+	uint8_t pending;		/* XW_* bits waiting for the window */
+};
+#define XW_NONE 0
+#define XW_SA_INIT 1
+#define XW_AUTH 2
+#define XW_DELETE_IKE 4
+#define XW_DELETE_CHILD 8
+#define XW_LIVENESS 16
+
+enum ike_state {
+	IKE_ST_NEW,
+	IKE_ST_INIT_SENT,		/* I: IKE_SA_INIT request out */
+	IKE_ST_INIT_DONE,		/* R: IKE_SA_INIT answered (half-open) */
+	IKE_ST_AUTH_WAIT,		/* waiting for the key source (PPK) */
+	IKE_ST_AUTH_SENT,		/* I: IKE_AUTH request out */
+	IKE_ST_ESTABLISHED,
+	IKE_ST_DELETING,		/* Delete sent, waiting for its answer */
+	IKE_ST_DEAD,			/* being freed */
+};
+
+/* What IKE_SA_INIT and IKE_AUTH need, freed once the SA is up. */
+struct ike_nego {
+	struct dh *dh;
+	uint8_t ni[CRYPTO_NONCE_MAX], nr[CRYPTO_NONCE_MAX];
+	size_t nilen, nrlen;
+	uint8_t *msg1, *msg2;		/* the IKE_SA_INIT request / response */
+	size_t msg1_len, msg2_len;
+	uint8_t cookie[64];		/* RFC 7296 2.6: to echo */
+	size_t cookie_len;
+	int ke_retries;			/* INVALID_KE_PAYLOAD answers taken */
+	struct eng_vpnc *vpn;		/* I: the VPN the first Child is for */
+	uint32_t child_spi;		/* I: our inbound SPI in IKE_AUTH */
+	/* RFC 8784 */
+	bool use_ppk;			/* both sent USE_PPK */
+	bool have_ppk;
+	uint8_t ppk[CRYPTO_KEY_MAX * 2];
+	size_t ppk_len;
+	char ppk_id[ENG_ID_MAX + 1];
+	struct ike_keys noppk;		/* SK_* before mixing */
+	char ppk_err[48];
+	uint8_t *held;			/* R: the IKE_AUTH request held */
+	size_t held_len;
+};
+
+struct child_sa {
+	struct child_sa *next;
+	struct eng_vpnc *vpn;
+	uint32_t spi_in, spi_out;	/* host order */
+	struct eng_proposal prop;
+	struct ike_suite suite;
+	struct dp_sel sel_local, sel_remote;
+	bool in_dp;			/* both directions installed */
+	time_t created;
+};
+
+struct ike_sa {
+	struct ike_sa *hnext;		/* chain by our SPI */
+	struct ike_sa *pnext;		/* R: chain by the peer's SPI */
+	struct ike_engine *e;
+	struct eng_gw *gw;
+	uint64_t ispi, rspi;
+	bool initiator;
+	bool natt;			/* floated to 4500 (RFC 7296 2.23) */
+	bool nat_local, nat_remote;	/* which side is behind a NAT */
+	bool ppk_used;
+	enum ike_state state;
+	struct sockaddr_storage local, remote;
+	struct eng_proposal prop;	/* chosen */
+	struct ike_suite suite;
+	struct ike_keys keys;
+	struct ike_nego *n;		/* during negotiation only */
+	struct xchg x;
+	struct child_sa *child;
+	time_t created;
+	time_t last_in;			/* the peer last spoke */
+	uint32_t del_spi;		/* XW_DELETE_CHILD: our inbound SPI */
+};
+
+struct ike_engine {
+	struct event_base *base;
+	const struct eng_io *io;
+	void *io_ctx;
+	const struct eng_keysrc *keys;
+	void *keys_ctx;
+	const struct dp_ops *dp_ops;
+	struct dp *dp;
+	struct eng_gw *gws;
+	struct eng_vpnc *vpns;
+	/* the SA table (sa.c) */
+	struct ike_sa **tab, **ptab;
+	size_t nbuckets, nsa, half_open;
+	uint8_t seed[16];		/* SipHash key, random per engine */
+	uint8_t cookie_secret[32];	/* RFC 7296 2.6 */
+	struct ppk_wait *waits;		/* outstanding key source requests */
+	struct event *tick;		/* ENG_IMMEDIATELY retries */
+	struct eng_stats st;
+	/* scratch, one message at a time */
+	uint8_t out[IKE_MSG_MAX];	/* a message being sent */
+	uint8_t pout[IKE_MSG_MAX];	/* its plaintext SK chain */
+	uint8_t in[IKE_MSG_MAX];	/* the decrypted chain of one arrival */
+};
+
+/* sa.c */
+int sa_table_init(struct ike_engine *e);
+void sa_table_free(struct ike_engine *e);
+struct ike_sa *sa_new(struct ike_engine *e, struct eng_gw *gw,
+    bool initiator, uint64_t peer_spi);
+struct ike_sa *sa_find(struct ike_engine *e, uint64_t our_spi);
+struct ike_sa *sa_find_peer(struct ike_engine *e, uint64_t peer_spi,
+    const struct sockaddr *remote);
+/* Frees sa (its Child SAs leave the dataplane); no message is sent. */
+void sa_free(struct ike_sa *sa);
+void sa_state(struct ike_sa *sa, enum ike_state st);
+const char *sa_state_name(enum ike_state st);
+uint64_t sa_our_spi(const struct ike_sa *sa);
+void sa_nego_free(struct ike_sa *sa);
+
+/* child.c */
+struct child_sa *child_new(struct ike_sa *sa, struct eng_vpnc *vpn);
+struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
+struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
+uint32_t child_spi_alloc(struct ike_engine *e);
+/* Derives KEYMAT (RFC 7296 2.17) and installs both directions. */
+int child_install(struct ike_sa *sa, struct child_sa *c,
+    const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
+    const uint8_t *nr, size_t nrlen);
+void child_free(struct ike_sa *sa, struct child_sa *c);
+
+/* xchg.c */
+struct xmsg {
+	struct pld_build b;
+	uint8_t exch;
+	bool response;
+	uint32_t msgid;
+};
+void xchg_begin(struct ike_sa *sa, struct xmsg *m, uint8_t exch,
+    bool response);
+/* Seals (outside IKE_SA_INIT), sends, and keeps: a request for
+ * retransmission, a response for a repeated request.  0 / -1. */
+int xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what);
+void xchg_stop(struct ike_sa *sa);
+void xchg_free(struct ike_sa *sa);
+/*
+ * RFC 7296 2.2: whether an arriving (integrity-checked) message goes on to
+ * dispatch: 1 yes, 0 no (a repeated request was answered from the cache,
+ * or the ID is outside the window and it was counted).
+ */
+int xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h);
+/* Opens the SK payload of msg into e->in and decodes it. */
+int xchg_open(struct ike_sa *sa, struct ike_msg *msg, uint16_t *notify);
+/* The peer answered our request in flight. */
+void xchg_answered(struct ike_sa *sa);
+void xchg_kick(struct ike_sa *sa);
+int eng_send(struct ike_engine *e, const uint8_t *p, size_t len,
+    const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote);
+
+/* proposal.c */
+void prop_build(const struct eng_proposal *p, size_t n, uint8_t proto,
+    const uint8_t *spi, size_t spi_len, bool with_dh,
+    struct ike_sa_pld *out);
+/* RFC 7296 2.7: the first peer proposal one of ours accepts.  -1: none. */
+int prop_choose(const struct eng_proposal *ours, size_t n,
+    const struct ike_sa_pld *peer, uint8_t proto, bool with_dh,
+    struct eng_proposal *chosen, const struct ike_prop **which);
+int prop_suite(const struct eng_proposal *p, bool ike,
+    struct ike_suite *s);
+
+/* ts.c */
+void ts_ours(const struct eng_ts *ts, size_t n, int family,
+    struct ike_ts_pld *out);
+int ts_narrow(const struct ike_ts_pld *peer, const struct eng_ts *ours,
+    size_t n, int family, struct ike_ts_pld *out);
+bool ts_is_subset(const struct ike_ts_pld *got,
+    const struct ike_ts_pld *asked);
+void ts_to_sel(const struct ike_ts *t, struct dp_sel *sel);
+
+/* ike_sa_init.c */
+int sa_init_start(struct ike_engine *e, struct eng_gw *gw,
+    struct eng_vpnc *vpn);
+void sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
+    const struct sockaddr *remote, const struct sockaddr *local);
+void sa_init_response(struct ike_sa *sa, const struct ike_msg *msg);
+
+/* natd.c: RFC 7296 2.23 NAT detection; RFC 7296 2.6 cookies */
+void natd_add(struct ike_sa *sa, struct pld_build *b);
+void natd_check(struct ike_sa *sa, const struct ike_msg *msg);
+/* 0: go on; 1: answered with a cookie or dropped. */
+int cookie_check(struct ike_engine *e, const struct ike_msg *msg,
+    const struct sockaddr *remote);
+
+/* ppk.c: RFC 8784 keys from the key source, always resumed from the loop */
+struct ppk_wait;
+/* key_id NULL: the initiator's fresh key.  0, or -1 (no key source). */
+int ppk_fetch(struct ike_sa *sa, const char *key_id);
+void ppk_waits_free(struct ike_engine *e);
+
+/* ike_auth.c */
+void auth_start(struct ike_sa *sa);
+void auth_request(struct ike_sa *sa, const struct ike_msg *msg);
+void auth_response(struct ike_sa *sa, const struct ike_msg *msg);
+/* The key source answered (n->have_ppk or n->ppk_err set). */
+void auth_ppk_ready(struct ike_sa *sa);
+void auth_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data,
+    size_t *len);
+
+/* informational.c */
+void info_request(struct ike_sa *sa, const struct ike_msg *msg);
+void info_response(struct ike_sa *sa, const struct ike_msg *msg);
+/* Sends a Delete of the IKE SA; the SA goes when it is answered. */
+void info_delete_ike(struct ike_sa *sa);
+void info_delete_child(struct ike_sa *sa, struct child_sa *c);
+void info_send_pending(struct ike_sa *sa);
+
+/* engine.c */
+struct eng_gw *eng_gw_find(struct ike_engine *e, const char *name);
+struct eng_gw *eng_gw_match(struct ike_engine *e,
+    const struct sockaddr *remote, const struct sockaddr *local);
+struct eng_vpnc *eng_vpn_for_gw(struct ike_engine *e,
+    const struct eng_gw *gw);
+/* An unauthenticated answer with one notify, outside any SA (2.21.1). */
+void eng_notify_clear(struct ike_engine *e, const struct ike_hdr *h,
+    uint16_t type, const uint8_t *data, size_t len,
+    const struct sockaddr *remote, const struct sockaddr *local);
+/* Decodes and opens a message kept by the engine (a held request). */
+int eng_decode(struct ike_sa *sa, const uint8_t *p, size_t len,
+    struct ike_msg *msg);
+bool eng_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
+uint16_t eng_port(const struct sockaddr *a);
+void eng_set_port(struct sockaddr_storage *a, uint16_t port);
+void eng_addr_to_dp(const struct sockaddr_storage *ss, struct dp_addr *d);
+const char *eng_addr_str(const struct sockaddr_storage *ss, char *buf,
+    size_t len);
+
+#endif

@@ -1,0 +1,570 @@
+/*
+ * engine: the eng_* entry points (engine.h) and the path of an arriving
+ * datagram: decode the header and clear payloads, find the IKE SA by our
+ * SPI, open the SK payload (integrity first), check the message ID (a
+ * repeated request is answered from the cache there), check the payload
+ * rules of the exchange, and dispatch to the exchange's file.  Anything
+ * refused on the way is counted in e->st and changes nothing.
+ *
+ * The configuration (gateways and VPNs) is kept as given; a VPN set to
+ * establish immediately is started here and retried every ENG_RETRY_S
+ * while it has no Child SA.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "iked/eng_int.h"
+#include "lib/log.h"
+#include "lib/sb.h"
+
+bool
+eng_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a == NULL || b == NULL || a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return false;
+}
+
+uint16_t
+eng_port(const struct sockaddr *a)
+{
+	if (a->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)a)->sin_port);
+	if (a->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	return 0;
+}
+
+void
+eng_set_port(struct sockaddr_storage *a, uint16_t port)
+{
+	if (a->ss_family == AF_INET)
+		((struct sockaddr_in *)a)->sin_port = htons(port);
+	else if (a->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
+}
+
+void
+eng_addr_to_dp(const struct sockaddr_storage *ss, struct dp_addr *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->family = ss->ss_family;
+	if (ss->ss_family == AF_INET)
+		d->u.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+	else if (ss->ss_family == AF_INET6)
+		d->u.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+const char *
+eng_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    a, sizeof(a));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
+	snprintf(buf, len, "%s:%u", a,
+	    eng_port((const struct sockaddr *)ss));
+	return buf;
+}
+
+static void
+ss_copy(struct sockaddr_storage *ss, const struct sockaddr *sa)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (sa == NULL)
+		return;
+	memcpy(ss, sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+}
+
+struct eng_gw *
+eng_gw_find(struct ike_engine *e, const char *name)
+{
+	struct eng_gw *gw = e->gws;
+
+	while (gw != NULL && strcmp(gw->p.name, name) != 0)
+		gw = gw->next;
+	return gw;
+}
+
+struct eng_gw *
+eng_gw_match(struct ike_engine *e, const struct sockaddr *remote,
+    const struct sockaddr *local)
+{
+	struct eng_gw *dyn = NULL;
+
+	for (struct eng_gw *gw = e->gws; gw != NULL; gw = gw->next) {
+		if (gw->p.local.ss_family != AF_UNSPEC && local != NULL &&
+		    !eng_addr_equal((const struct sockaddr *)&gw->p.local,
+		    local))
+			continue;
+		if (gw->p.remote.ss_family == AF_UNSPEC) {
+			if (dyn == NULL)
+				dyn = gw;
+		} else if (eng_addr_equal((const struct sockaddr *)
+		    &gw->p.remote, remote)) {
+			return gw;
+		}
+	}
+	return dyn;
+}
+
+struct eng_vpnc *
+eng_vpn_for_gw(struct ike_engine *e, const struct eng_gw *gw)
+{
+	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
+		if (strcmp(v->v.gateway, gw->p.name) == 0)
+			return v;
+	return NULL;
+}
+
+void
+eng_notify_clear(struct ike_engine *e, const struct ike_hdr *h,
+    uint16_t type, const uint8_t *data, size_t len,
+    const struct sockaddr *remote, const struct sockaddr *local)
+{
+	struct ike_hdr rh = {
+		.ispi = h->ispi,
+		.version = IKEV2_VERSION,
+		.exchange = h->exchange,
+		.flags = IKE_FLAG_RESPONSE,
+		.msgid = h->msgid,
+	};
+	struct sockaddr_storage l, r;
+	struct pld_build b;
+	long n;
+
+	pld_build_init(&b, e->out, sizeof(e->out), &rh);
+	pld_add_notify(&b, PROTO_NONE, NULL, 0, type, data, len);
+	if ((n = pld_build_end(&b)) < 0)
+		return;
+	ss_copy(&l, local);
+	ss_copy(&r, remote);
+	eng_send(e, e->out, (size_t)n, &l, &r);
+}
+
+int
+eng_decode(struct ike_sa *sa, const uint8_t *p, size_t len,
+    struct ike_msg *msg)
+{
+	uint16_t notify;
+
+	if (pld_decode(p, len, msg, &notify) == -1)
+		return -1;
+	return xchg_open(sa, msg, &notify);
+}
+
+/* A request that broke the payload rules: answered in SK (2.21.2). */
+static void
+eng_refuse(struct ike_sa *sa, const struct ike_msg *msg, uint16_t notify)
+{
+	struct xmsg m;
+	uint8_t t = msg->unknown_critical;
+
+	if (msg->hdr.flags & IKE_FLAG_RESPONSE || notify == 0)
+		return;
+	xchg_begin(sa, &m, msg->hdr.exchange, true);
+	if (notify == N_UNSUPPORTED_CRITICAL_PAYLOAD)
+		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, notify, &t, 1);
+	else
+		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, notify, NULL, 0);
+	xchg_finish(sa, &m, XW_NONE);
+	if (sa->state != IKE_ST_ESTABLISHED && sa->state != IKE_ST_DELETING)
+		sa_free(sa);
+}
+
+static void
+eng_dispatch(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	bool resp = (msg->hdr.flags & IKE_FLAG_RESPONSE) != 0;
+
+	switch (msg->hdr.exchange) {
+	case IKE_SA_INIT:
+		if (resp)
+			sa_init_response(sa, msg);
+		break;
+	case IKE_AUTH:
+		if (resp)
+			auth_response(sa, msg);
+		else
+			auth_request(sa, msg);
+		break;
+	case INFORMATIONAL:
+		if (resp)
+			info_response(sa, msg);
+		else
+			info_request(sa, msg);
+		break;
+	case CREATE_CHILD_SA:
+		/* RFC 7296 1.3: not done yet; say so rather than be silent. */
+		if (!resp)
+			eng_refuse(sa, msg, N_NO_ADDITIONAL_SAS);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
+    const struct sockaddr *remote, const struct sockaddr *local)
+{
+	struct ike_msg msg;
+	struct ike_sa *sa;
+	uint16_t notify = 0;
+	bool resp, we_init;
+
+	e->st.in_packets++;
+	if (remote == NULL || len > IKE_MSG_MAX ||
+	    pld_decode(p, len, &msg, &notify) == -1) {
+		e->st.in_malformed++;
+		return;
+	}
+	resp = (msg.hdr.flags & IKE_FLAG_RESPONSE) != 0;
+	if (msg.hdr.exchange == IKE_SA_INIT && !resp) {
+		if (pld_check_rules(&msg, &notify) == -1) {
+			e->st.in_malformed++;
+			return;
+		}
+		sa_init_request(e, &msg, remote, local);
+		return;
+	}
+	/* The I flag says who began the IKE SA, so whose SPI is ours. */
+	we_init = (msg.hdr.flags & IKE_FLAG_INITIATOR) == 0;
+	sa = sa_find(e, we_init ? msg.hdr.ispi : msg.hdr.rspi);
+	if (sa == NULL || sa->initiator != we_init ||
+	    !eng_addr_equal((const struct sockaddr *)&sa->remote, remote) ||
+	    (msg.hdr.exchange != IKE_SA_INIT && sa->rspi != msg.hdr.rspi)) {
+		e->st.in_unknown_spi++;
+		return;
+	}
+	if (msg.hdr.exchange != IKE_SA_INIT) {
+		if (xchg_open(sa, &msg, &notify) == -1) {
+			if (!msg.has_sk)
+				e->st.in_malformed++;
+			return;
+		}
+	} else if (msg.has_sk) {
+		e->st.in_malformed++;
+		return;
+	}
+	if (!xchg_check_in(sa, &msg.hdr))
+		return;
+	sa->last_in = time(NULL);
+	if (sa->natt && msg.hdr.exchange != IKE_SA_INIT) {
+		/* RFC 7296 2.23: answer where it came from. */
+		ss_copy(&sa->remote, remote);
+		if (local != NULL)
+			ss_copy(&sa->local, local);
+	}
+	if (pld_check_rules(&msg, &notify) == -1) {
+		e->st.in_malformed++;
+		eng_refuse(sa, &msg, notify);
+		if (resp && sa->state != IKE_ST_ESTABLISHED)
+			sa_free(sa);
+		return;
+	}
+	eng_dispatch(sa, &msg);
+}
+
+/* Every IKE SA, in an order that survives freeing the current one. */
+#define SA_EACH(e, sa, nx, i) \
+	for (size_t i = 0; i < (e)->nbuckets; i++) \
+		for (struct ike_sa *sa = (e)->tab[i], *nx; \
+		    sa != NULL && ((nx = sa->hnext), 1); sa = nx)
+
+static bool
+vpn_busy(struct ike_engine *e, const struct eng_vpnc *v)
+{
+	SA_EACH(e, sa, nx, i) {
+		if (sa->n != NULL && sa->n->vpn == v)
+			return true;
+		for (struct child_sa *c = sa->child; c; c = c->next)
+			if (c->vpn == v)
+				return true;
+	}
+	return false;
+}
+
+static void
+vpn_start(struct ike_engine *e, struct eng_vpnc *v)
+{
+	struct eng_gw *gw = eng_gw_find(e, v->v.gateway);
+
+	v->retry_at = time(NULL) + ENG_RETRY_S;
+	if (gw == NULL || vpn_busy(e, v))
+		return;
+	sa_init_start(e, gw, v);
+}
+
+/* Starts the VPNs that should be up and are not (ENG_IMMEDIATELY). */
+static void
+eng_kick(struct ike_engine *e)
+{
+	time_t now = time(NULL);
+
+	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
+		if (v->v.establish == ENG_IMMEDIATELY && now >= v->retry_at)
+			vpn_start(e, v);
+}
+
+static void
+eng_tick(evutil_socket_t fd, short what, void *arg)
+{
+	eng_kick(arg);
+}
+
+struct ike_engine *
+eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
+    const struct eng_keysrc *keys, void *keys_ctx,
+    const struct dp_ops *dp_ops, struct dp *dp)
+{
+	struct ike_engine *e = xcalloc(1, sizeof(*e));
+	struct timeval tv = { .tv_sec = ENG_RETRY_S };
+
+	e->base = base;
+	e->io = io;
+	e->io_ctx = io_ctx;
+	e->keys = keys;
+	e->keys_ctx = keys_ctx;
+	e->dp_ops = dp_ops;
+	e->dp = dp;
+	if (sa_table_init(e) == -1 ||
+	    crypto_random(e->cookie_secret, sizeof(e->cookie_secret)) == -1) {
+		eng_free(e);
+		return NULL;
+	}
+	e->tick = event_new(base, -1, EV_PERSIST, eng_tick, e);
+	event_add(e->tick, &tv);
+	return e;
+}
+
+/* Sends a Delete without waiting for its answer, and frees the SA. */
+static void
+sa_drop(struct ike_sa *sa)
+{
+	if (sa->state == IKE_ST_ESTABLISHED && !sa->x.busy) {
+		struct xmsg m;
+		while (sa->child != NULL)
+			child_free(sa, sa->child);
+		xchg_begin(sa, &m, INFORMATIONAL, false);
+		pld_add_delete(&m.b, PROTO_IKE, 0, NULL, 0);
+		xchg_finish(sa, &m, XW_DELETE_IKE);
+	}
+	sa_free(sa);
+}
+
+void
+eng_free(struct ike_engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->tab != NULL) {
+		SA_EACH(e, sa, nx, i)
+			sa_drop(sa);
+		sa_table_free(e);
+	}
+	ppk_waits_free(e);
+	if (e->tick != NULL)
+		event_free(e->tick);
+	while (e->gws != NULL) {
+		struct eng_gw *gw = e->gws;
+		e->gws = gw->next;
+		OPENSSL_cleanse(gw, sizeof(*gw));
+		free(gw);
+	}
+	while (e->vpns != NULL) {
+		struct eng_vpnc *v = e->vpns;
+		e->vpns = v->next;
+		free(v);
+	}
+	OPENSSL_cleanse(e->pout, sizeof(e->pout));
+	OPENSSL_cleanse(e->in, sizeof(e->in));
+	free(e);
+}
+
+static void
+gw_drop_sas(struct ike_engine *e, const struct eng_gw *gw)
+{
+	SA_EACH(e, sa, nx, i)
+		if (sa->gw == gw)
+			sa_drop(sa);
+}
+
+static void
+vpn_drop_sas(struct ike_engine *e, const struct eng_vpnc *v)
+{
+	SA_EACH(e, sa, nx, i) {
+		if (sa->n != NULL && sa->n->vpn == v) {
+			sa_free(sa);
+			continue;
+		}
+		for (struct child_sa *c = sa->child, *cn; c; c = cn) {
+			cn = c->next;
+			if (c->vpn == v)
+				info_delete_child(sa, c);
+		}
+	}
+}
+
+int
+eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
+{
+	struct eng_gw *gw;
+
+	if (p->name[0] == '\0' || p->nprop == 0 ||
+	    p->nprop > ENG_PROPOSALS_MAX || p->psk_len > ENG_PSK_MAX)
+		return -1;
+	gw = eng_gw_find(e, p->name);
+	if (gw != NULL) {
+		if (memcmp(&gw->p, p, sizeof(*p)) == 0)
+			return 0;		/* unchanged: keeps its SAs */
+		gw_drop_sas(e, gw);
+		OPENSSL_cleanse(&gw->p, sizeof(gw->p));
+	} else {
+		gw = xcalloc(1, sizeof(*gw));
+		gw->next = e->gws;
+		e->gws = gw;
+	}
+	gw->p = *p;
+	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
+		if (strcmp(v->v.gateway, p->name) == 0)
+			v->retry_at = 0;
+	eng_kick(e);
+	return 0;
+}
+
+void
+eng_peer_del(struct ike_engine *e, const char *name)
+{
+	struct eng_gw **pp = &e->gws, *gw;
+
+	while (*pp != NULL && strcmp((*pp)->p.name, name) != 0)
+		pp = &(*pp)->next;
+	if ((gw = *pp) == NULL)
+		return;
+	gw_drop_sas(e, gw);
+	*pp = gw->next;
+	OPENSSL_cleanse(gw, sizeof(*gw));
+	free(gw);
+}
+
+int
+eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
+{
+	struct eng_vpnc *vc = e->vpns;
+
+	if (v->name[0] == '\0' || v->nprop == 0 ||
+	    v->nprop > ENG_PROPOSALS_MAX || v->nts_local > ENG_TS_MAX ||
+	    v->nts_remote > ENG_TS_MAX)
+		return -1;
+	while (vc != NULL && strcmp(vc->v.name, v->name) != 0)
+		vc = vc->next;
+	if (vc != NULL) {
+		if (memcmp(&vc->v, v, sizeof(*v)) == 0)
+			return 0;
+		vpn_drop_sas(e, vc);
+	} else {
+		vc = xcalloc(1, sizeof(*vc));
+		vc->next = e->vpns;
+		e->vpns = vc;
+	}
+	vc->v = *v;
+	vc->retry_at = 0;
+	eng_kick(e);
+	return 0;
+}
+
+void
+eng_vpn_del(struct ike_engine *e, const char *name)
+{
+	struct eng_vpnc **pp = &e->vpns, *vc;
+
+	while (*pp != NULL && strcmp((*pp)->v.name, name) != 0)
+		pp = &(*pp)->next;
+	if ((vc = *pp) == NULL)
+		return;
+	vpn_drop_sas(e, vc);
+	*pp = vc->next;
+	free(vc);
+}
+
+void
+eng_acquire(struct ike_engine *e, uint32_t tunnel_id)
+{
+	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
+		if (v->v.tunnel_id == tunnel_id &&
+		    v->v.establish != ENG_RESPONDER_ONLY)
+			vpn_start(e, v);
+}
+
+void
+eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard)
+{
+	SA_EACH(e, sa, nx, i) {
+		struct child_sa *c = inbound ? child_find_in(sa, spi) :
+		    child_find_out(sa, spi);
+		if (c == NULL)
+			continue;
+		if (hard) {
+			info_delete_child(sa, c);
+		} else {
+			/* CREATE_CHILD_SA rekeying is not done yet. */
+			log_info("ipsec vpn %s: soft lifetime of %08x reached",
+			    c->vpn->v.name, spi);
+		}
+		return;
+	}
+}
+
+void
+eng_stats_get(const struct ike_engine *e, struct eng_stats *out)
+{
+	*out = e->st;
+}
+
+int
+eng_peer_stats_get(const struct ike_engine *e, const char *name,
+    struct eng_peer_stats *out)
+{
+	const struct eng_gw *gw = e->gws;
+
+	while (gw != NULL && strcmp(gw->p.name, name) != 0)
+		gw = gw->next;
+	if (gw == NULL)
+		return -1;
+	*out = gw->st;
+	out->ike_sas = out->ike_up = out->child_sas = 0;
+	SA_EACH(e, sa, nx, i) {
+		if (sa->gw != gw)
+			continue;
+		out->ike_sas++;
+		if (sa->state == IKE_ST_ESTABLISHED)
+			out->ike_up++;
+		for (const struct child_sa *c = sa->child; c; c = c->next)
+			out->child_sas += c->in_dp;
+	}
+	return 0;
+}
+
+json_t *
+eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
+    char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: not available yet", name);
+	return NULL;
+}

@@ -1,0 +1,300 @@
+/*
+ * sa: the IKE SA table and the IKE SA state machine.
+ *
+ * The table is keyed by OUR SPI (which we draw at random), hashed with
+ * SipHash-2-4 under a per-engine random seed; a second chain keys
+ * responder SAs by the peer's SPI so that a repeated IKE_SA_INIT request
+ * finds its half-open SA (RFC 7296 2.1) — that SPI the peer chooses, so an
+ * unseeded hash would let it pile SAs into one bucket.  The table doubles
+ * when it holds twice as many SAs as buckets.
+ *
+ * sa_state() is the only writer of sa->state: it checks the transition
+ * against a static table, keeps the half-open count (SAs a responder has
+ * answered but not yet authenticated; cookies key off it), and logs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "iked/eng_int.h"
+#include "lib/log.h"
+#include "lib/sb.h"
+
+static const char *const state_names[] = {
+	[IKE_ST_NEW] = "new",
+	[IKE_ST_INIT_SENT] = "init-sent",
+	[IKE_ST_INIT_DONE] = "init-done",
+	[IKE_ST_AUTH_WAIT] = "auth-wait",
+	[IKE_ST_AUTH_SENT] = "auth-sent",
+	[IKE_ST_ESTABLISHED] = "established",
+	[IKE_ST_DELETING] = "deleting",
+	[IKE_ST_DEAD] = "dead",
+};
+
+#define ST(s) (1u << (s))
+/* Which states each state may go to. */
+static const unsigned allowed[] = {
+	[IKE_ST_NEW] = ST(IKE_ST_INIT_SENT) | ST(IKE_ST_INIT_DONE) |
+	    ST(IKE_ST_DEAD),
+	[IKE_ST_INIT_SENT] = ST(IKE_ST_INIT_SENT) | ST(IKE_ST_AUTH_WAIT) |
+	    ST(IKE_ST_AUTH_SENT) | ST(IKE_ST_DEAD),
+	[IKE_ST_INIT_DONE] = ST(IKE_ST_AUTH_WAIT) | ST(IKE_ST_ESTABLISHED) |
+	    ST(IKE_ST_DEAD),
+	[IKE_ST_AUTH_WAIT] = ST(IKE_ST_AUTH_SENT) | ST(IKE_ST_ESTABLISHED) |
+	    ST(IKE_ST_DEAD),
+	[IKE_ST_AUTH_SENT] = ST(IKE_ST_ESTABLISHED) | ST(IKE_ST_DEAD),
+	[IKE_ST_ESTABLISHED] = ST(IKE_ST_DELETING) | ST(IKE_ST_DEAD),
+	[IKE_ST_DELETING] = ST(IKE_ST_DEAD),
+	[IKE_ST_DEAD] = 0,
+};
+
+const char *
+sa_state_name(enum ike_state st)
+{
+	if ((size_t)st >= sizeof(state_names) / sizeof(state_names[0]))
+		return "UNKNOWN";
+	return state_names[st];
+}
+
+static bool
+is_half_open(const struct ike_sa *sa)
+{
+	return !sa->initiator && (sa->state == IKE_ST_INIT_DONE ||
+	    sa->state == IKE_ST_AUTH_WAIT);
+}
+
+void
+sa_state(struct ike_sa *sa, enum ike_state st)
+{
+	if ((allowed[sa->state] & ST(st)) == 0)
+		fatal("ike sa %016llx: state %s -> %s not allowed",
+		    (unsigned long long)sa_our_spi(sa),
+		    sa_state_name(sa->state), sa_state_name(st));
+	bool was = is_half_open(sa);
+	log_debug("ike sa %016llx (%s): %s -> %s",
+	    (unsigned long long)sa_our_spi(sa), sa->gw->p.name,
+	    sa_state_name(sa->state), sa_state_name(st));
+	sa->state = st;
+	bool now = is_half_open(sa);
+	if (was && !now)
+		sa->e->half_open--;
+	else if (!was && now)
+		sa->e->half_open++;
+}
+
+uint64_t
+sa_our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->ispi : sa->rspi;
+}
+
+/* SipHash-2-4 of one 64-bit word (Aumasson, Bernstein 2012). */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do { \
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+} while (0)
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static uint64_t
+sa_hash(const struct ike_engine *e, uint64_t m)
+{
+	uint64_t k0 = le64(e->seed), k1 = le64(e->seed + 8);
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = k1 ^ 0x7465646279746573ULL;
+	uint64_t b = (uint64_t)8 << 56;
+
+	v3 ^= m;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= m;
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+int
+sa_table_init(struct ike_engine *e)
+{
+	if (crypto_random(e->seed, sizeof(e->seed)) == -1)
+		return -1;
+	e->nbuckets = ENG_SA_BUCKETS_MIN;
+	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
+	e->ptab = xcalloc(e->nbuckets, sizeof(*e->ptab));
+	return 0;
+}
+
+void
+sa_table_free(struct ike_engine *e)
+{
+	for (size_t i = 0; i < e->nbuckets; i++)
+		while (e->tab[i] != NULL)
+			sa_free(e->tab[i]);
+	free(e->tab);
+	free(e->ptab);
+	e->tab = e->ptab = NULL;
+}
+
+static void
+sa_link(struct ike_engine *e, struct ike_sa *sa)
+{
+	size_t mask = e->nbuckets - 1;
+	size_t h = sa_hash(e, sa_our_spi(sa)) & mask;
+
+	sa->hnext = e->tab[h];
+	e->tab[h] = sa;
+	if (!sa->initiator) {
+		h = sa_hash(e, sa->ispi) & mask;
+		sa->pnext = e->ptab[h];
+		e->ptab[h] = sa;
+	}
+}
+
+static void
+sa_grow(struct ike_engine *e)
+{
+	struct ike_sa **old = e->tab;
+	size_t n = e->nbuckets;
+
+	e->nbuckets = n * 2;
+	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
+	free(e->ptab);
+	e->ptab = xcalloc(e->nbuckets, sizeof(*e->ptab));
+	for (size_t i = 0; i < n; i++) {
+		struct ike_sa *sa = old[i], *nx;
+		for (; sa != NULL; sa = nx) {
+			nx = sa->hnext;
+			sa_link(e, sa);
+		}
+	}
+	free(old);
+}
+
+struct ike_sa *
+sa_find(struct ike_engine *e, uint64_t our_spi)
+{
+	struct ike_sa *sa = e->tab[sa_hash(e, our_spi) & (e->nbuckets - 1)];
+
+	while (sa != NULL && sa_our_spi(sa) != our_spi)
+		sa = sa->hnext;
+	return sa;
+}
+
+struct ike_sa *
+sa_find_peer(struct ike_engine *e, uint64_t peer_spi,
+    const struct sockaddr *remote)
+{
+	struct ike_sa *sa = e->ptab[sa_hash(e, peer_spi) & (e->nbuckets - 1)];
+
+	for (; sa != NULL; sa = sa->pnext)
+		if (sa->ispi == peer_spi &&
+		    eng_addr_equal((const struct sockaddr *)&sa->remote, remote))
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *
+sa_new(struct ike_engine *e, struct eng_gw *gw, bool initiator,
+    uint64_t peer_spi)
+{
+	struct ike_sa *sa;
+	uint64_t spi;
+
+	/* Our SPI: random, non-zero, unique here (RFC 7296 2.6). */
+	do {
+		if (crypto_random((uint8_t *)&spi, sizeof(spi)) == -1)
+			return NULL;
+	} while (spi == 0 || sa_find(e, spi) != NULL);
+
+	if (e->nsa + 1 > e->nbuckets * 2)
+		sa_grow(e);
+	sa = xcalloc(1, sizeof(*sa));
+	sa->e = e;
+	sa->gw = gw;
+	sa->initiator = initiator;
+	sa->ispi = initiator ? spi : peer_spi;
+	sa->rspi = initiator ? 0 : spi;
+	sa->n = xcalloc(1, sizeof(*sa->n));
+	sa->created = sa->last_in = time(NULL);
+	sa_link(e, sa);
+	e->nsa++;
+	return sa;
+}
+
+void
+sa_nego_free(struct ike_sa *sa)
+{
+	struct ike_nego *n = sa->n;
+
+	if (n == NULL)
+		return;
+	dh_free(n->dh);
+	free(n->msg1);
+	free(n->msg2);
+	free(n->held);
+	ike_keys_wipe(&n->noppk);
+	OPENSSL_cleanse(n, sizeof(*n));
+	free(n);
+	sa->n = NULL;
+}
+
+static void
+sa_unlink(struct ike_engine *e, struct ike_sa *sa)
+{
+	size_t mask = e->nbuckets - 1;
+	struct ike_sa **pp = &e->tab[sa_hash(e, sa_our_spi(sa)) & mask];
+
+	while (*pp != NULL && *pp != sa)
+		pp = &(*pp)->hnext;
+	if (*pp == sa)
+		*pp = sa->hnext;
+	if (!sa->initiator) {
+		pp = &e->ptab[sa_hash(e, sa->ispi) & mask];
+		while (*pp != NULL && *pp != sa)
+			pp = &(*pp)->pnext;
+		if (*pp == sa)
+			*pp = sa->pnext;
+	}
+}
+
+void
+sa_free(struct ike_sa *sa)
+{
+	struct ike_engine *e;
+
+	if (sa == NULL)
+		return;
+	e = sa->e;
+	if (sa->state != IKE_ST_DEAD)
+		sa_state(sa, IKE_ST_DEAD);
+	while (sa->child != NULL)
+		child_free(sa, sa->child);
+	xchg_free(sa);
+	sa_nego_free(sa);
+	sa_unlink(e, sa);
+	e->nsa--;
+	ike_keys_wipe(&sa->keys);
+	free(sa);
+}

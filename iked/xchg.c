@@ -1,0 +1,245 @@
+/*
+ * xchg: message IDs, retransmission and the response cache of one IKE SA
+ * (RFC 7296 2.1, 2.2), and the building, sealing and opening of messages.
+ *
+ * Window size 1: at most one request of ours is in flight.  It is kept as
+ * sent and resent with a doubling timeout (ENG_RETRANS_BASE_MS, then x2)
+ * until ENG_RETRANS_TRIES sends are unanswered; then the peer is
+ * unreachable and the IKE SA goes (with its Child SAs).  Our last response
+ * is kept too: the peer repeating a request gets it again, byte for byte,
+ * and nothing is processed twice.  A response whose ID is not the one of
+ * our request in flight, and a request that is neither the next one nor
+ * the last one, is counted and dropped.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "iked/eng_int.h"
+#include "lib/log.h"
+#include "lib/sb.h"
+
+int
+eng_send(struct ike_engine *e, const uint8_t *p, size_t len,
+    const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	const struct sockaddr *l = local->ss_family == AF_UNSPEC ? NULL :
+	    (const struct sockaddr *)local;
+
+	e->st.out_packets++;
+	return e->io->send(e->io_ctx, p, len, l,
+	    (const struct sockaddr *)remote);
+}
+
+void
+xchg_begin(struct ike_sa *sa, struct xmsg *m, uint8_t exch, bool response)
+{
+	struct ike_engine *e = sa->e;
+
+	m->exch = exch;
+	m->response = response;
+	m->msgid = response ? sa->x.peer_next - 1 : sa->x.next_id;
+	if (exch == IKE_SA_INIT) {
+		struct ike_hdr h = {
+			.ispi = sa->ispi,
+			.rspi = sa->rspi,
+			.version = IKEV2_VERSION,
+			.exchange = exch,
+			.flags = (sa->initiator ? IKE_FLAG_INITIATOR : 0) |
+			    (response ? IKE_FLAG_RESPONSE : 0),
+			.msgid = m->msgid,
+		};
+		pld_build_init(&m->b, e->out, sizeof(e->out), &h);
+	} else {
+		pld_build_init_inner(&m->b, e->pout, sizeof(e->pout));
+	}
+}
+
+static void
+xchg_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct ike_sa *sa = arg;
+	struct ike_engine *e = sa->e;
+	char ab[64];
+
+	if (!sa->x.busy)
+		return;
+	if (sa->x.tries >= ENG_RETRANS_TRIES) {
+		/* RFC 7296 2.4: no answer at all, the peer is gone. */
+		log_warn("ike %s: peer %s unreachable, %s not answered after "
+		    "%d tries", sa->gw->p.name,
+		    eng_addr_str(&sa->remote, ab, sizeof(ab)),
+		    ikev2_exchange_name(sa->x.req_exch), sa->x.tries);
+		sa->gw->st.unreachable++;
+		sa_free(sa);
+		return;
+	}
+	struct timeval tv = {
+		.tv_sec = (ENG_RETRANS_BASE_MS << sa->x.tries) / 1000,
+		.tv_usec = ((ENG_RETRANS_BASE_MS << sa->x.tries) % 1000) * 1000,
+	};
+	sa->x.tries++;
+	e->st.out_retransmits++;
+	eng_send(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
+	evtimer_add(sa->x.ev, &tv);
+}
+
+int
+xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
+{
+	struct ike_engine *e = sa->e;
+	size_t len;
+
+	if (m->exch == IKE_SA_INIT) {
+		long l = pld_build_end(&m->b);
+		if (l < 0)
+			return -1;
+		len = (size_t)l;
+	} else {
+		long plen = pld_build_end(&m->b);
+		if (plen < 0)
+			return -1;
+		struct ike_hdr h = {
+			.ispi = sa->ispi,
+			.rspi = sa->rspi,
+			.version = IKEV2_VERSION,
+			.exchange = m->exch,
+			.flags = (sa->initiator ? IKE_FLAG_INITIATOR : 0) |
+			    (m->response ? IKE_FLAG_RESPONSE : 0),
+			.msgid = m->msgid,
+		};
+		struct pld_build ob;
+		pld_build_init(&ob, e->out, sizeof(e->out), &h);
+		size_t off = pld_add_sk_header(&ob, pld_build_first(&m->b));
+		if (ob.err != 0 || sk_seal(&sa->keys, sa->initiator, e->out,
+		    sizeof(e->out), off, e->pout, (size_t)plen, &len) == -1) {
+			log_warn("ike %s: cannot seal %s", sa->gw->p.name,
+			    ikev2_exchange_name(m->exch));
+			return -1;
+		}
+		ob.len = len;
+		if (pld_build_end(&ob) != (long)len)
+			return -1;
+	}
+
+	uint8_t *copy = xmalloc(len);
+	memcpy(copy, e->out, len);
+	if (m->response) {
+		free(sa->x.resp);
+		sa->x.resp = copy;
+		sa->x.resp_len = len;
+		sa->x.resp_id = m->msgid;
+	} else {
+		xchg_stop(sa);
+		sa->x.req = copy;
+		sa->x.req_len = len;
+		sa->x.req_id = m->msgid;
+		sa->x.req_exch = m->exch;
+		sa->x.busy = true;
+		sa->x.what = what;
+		sa->x.tries = 1;
+		sa->x.next_id = m->msgid + 1;
+		if (sa->x.ev == NULL)
+			sa->x.ev = evtimer_new(e->base, xchg_timer, sa);
+		struct timeval tv = {
+			.tv_sec = ENG_RETRANS_BASE_MS / 1000,
+			.tv_usec = (ENG_RETRANS_BASE_MS % 1000) * 1000,
+		};
+		evtimer_add(sa->x.ev, &tv);
+	}
+	eng_send(e, copy, len, &sa->local, &sa->remote);
+	return 0;
+}
+
+/* Forgets the request in flight (answered, or to be rebuilt). */
+void
+xchg_stop(struct ike_sa *sa)
+{
+	if (sa->x.ev != NULL)
+		evtimer_del(sa->x.ev);
+	free(sa->x.req);
+	sa->x.req = NULL;
+	sa->x.req_len = 0;
+	sa->x.busy = false;
+	sa->x.what = XW_NONE;
+}
+
+void
+xchg_answered(struct ike_sa *sa)
+{
+	xchg_stop(sa);
+}
+
+/* Sends what waited for the window (RFC 7296 2.3). */
+void
+xchg_kick(struct ike_sa *sa)
+{
+	if (!sa->x.busy && sa->x.pending != 0)
+		info_send_pending(sa);
+}
+
+void
+xchg_free(struct ike_sa *sa)
+{
+	xchg_stop(sa);
+	if (sa->x.ev != NULL)
+		event_free(sa->x.ev);
+	sa->x.ev = NULL;
+	free(sa->x.resp);
+	sa->x.resp = NULL;
+}
+
+int
+xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h)
+{
+	struct ike_engine *e = sa->e;
+
+	if (h->flags & IKE_FLAG_RESPONSE) {
+		if (!sa->x.busy || h->msgid != sa->x.req_id ||
+		    h->exchange != sa->x.req_exch) {
+			e->st.in_bad_msgid++;
+			return 0;
+		}
+		return 1;
+	}
+	if (h->msgid == sa->x.peer_next) {
+		sa->x.peer_next++;
+		return 1;
+	}
+	if (h->msgid + 1 == sa->x.peer_next) {
+		/* RFC 7296 2.1: a retransmitted request gets our answer. */
+		if (sa->x.resp != NULL && sa->x.resp_id == h->msgid) {
+			e->st.in_dup_answered++;
+			eng_send(e, sa->x.resp, sa->x.resp_len, &sa->local,
+			    &sa->remote);
+		}
+		/* else: still being answered (key source), ignore */
+		return 0;
+	}
+	e->st.in_bad_msgid++;
+	return 0;
+}
+
+int
+xchg_open(struct ike_sa *sa, struct ike_msg *msg, uint16_t *notify)
+{
+	struct ike_engine *e = sa->e;
+	size_t plen;
+	bool from_init = (msg->hdr.flags & IKE_FLAG_INITIATOR) != 0;
+
+	*notify = 0;
+	if (!msg->has_sk || sa->keys.prf == NULL || msg->sk.frag)
+		return -1;
+	if (sk_open(&sa->keys, from_init, msg->raw.p, msg->raw.len,
+	    msg->sk.off, e->in, sizeof(e->in), &plen) == -1) {
+		e->st.in_integrity++;
+		return -1;
+	}
+	if (pld_decode_inner(msg, msg->sk.first, e->in, plen, notify) == -1) {
+		e->st.in_malformed++;
+		return -1;
+	}
+	return 0;
+}
