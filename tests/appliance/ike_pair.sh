@@ -1,0 +1,131 @@
+#!/bin/sh
+# Two appliances negotiate IKEv2 with each other: each runs in a network
+# namespace of this test's (ikd-a-PID, ikd-b-PID) on one end of a veth pair
+# named ge-0-0-0 on both sides, is started as an operator starts one
+# (./qsafe start --netns) and configured through the cli from a set file —
+# a PSK gateway and a route-based VPN on st0.0 with establish-tunnels
+# immediately.  The IKE SA must come up on both within the deadline (iked's
+# log, until `show security ike security-associations` is there); then the
+# check must refuse an IKEv1 gateway with iked's message.
+#
+#   ike_pair.sh   (QSAFE_TOP: the checkout; QSAFE_BUILD_DIR: the build)
+set -u
+: "${QSAFE_TOP:?}" "${QSAFE_BUILD_DIR:?}"
+export QSAFE_BUILD_DIR
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ikd-pair.XXXXXX")
+NA=ikd-a-$$
+NB=ikd-b-$$
+fails=0
+started=
+
+cleanup() {
+	for d in $started; do
+		"$QSAFE_TOP/qsafe" stop --state-dir "$d" >/dev/null 2>&1
+	done
+	ip netns del "$NA" 2>/dev/null
+	ip netns del "$NB" 2>/dev/null
+	if [ -n "${IKD_KEEP_LOGS:-}" ]; then cp "$T"/a/iked.log "$IKD_KEEP_LOGS.a"; cp "$T"/b/iked.log "$IKD_KEEP_LOGS.b"; fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok - $*"; }
+cli() { "$QSAFE_TOP/qsafe" cli --state-dir "$1" -c "$2"; }
+
+# wait_for SECONDS FILE PATTERN: polls until PATTERN is in FILE.
+wait_for() {
+	end=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		grep -q "$3" "$2" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+ip netns add "$NA" && ip netns add "$NB" ||
+    { echo "SKIP: cannot create network namespaces"; exit 77; }
+ip -n "$NA" link set lo up
+ip -n "$NB" link set lo up
+ip -n "$NA" link add ge-0-0-0 type veth peer name ge-0-0-0 netns "$NB" ||
+    { echo "SKIP: no veth"; exit 77; }
+ip -n "$NA" link set ge-0-0-0 up
+ip -n "$NB" link set ge-0-0-0 up
+
+# side NAME OUR_ADDR PEER_ADDR: the set file of one appliance.
+side() {
+	cat <<EOF
+set system host-name $1
+set interfaces ge-0/0/0 unit 0 family inet address $2/24
+set interfaces st0 unit 0 family inet
+set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ike
+set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ping
+set security zones security-zone vpn interfaces st0.0
+set security ike proposal IKE_P authentication-method pre-shared-keys
+set security ike proposal IKE_P dh-group group14
+set security ike proposal IKE_P authentication-algorithm sha-256
+set security ike proposal IKE_P encryption-algorithm aes-256-cbc
+set security ike proposal IKE_P lifetime-seconds 28800
+set security ike policy IKE_POL proposals IKE_P
+set security ike policy IKE_POL pre-shared-key ascii-text "ikd-lab-pre-shared-key-0123"
+set security ike gateway GW ike-policy IKE_POL
+set security ike gateway GW address $3
+set security ike gateway GW external-interface ge-0/0/0.0
+set security ike gateway GW version v2-only
+set security ipsec proposal ESP_P protocol esp
+set security ipsec proposal ESP_P encryption-algorithm aes-256-gcm
+set security ipsec policy ESP_POL perfect-forward-secrecy keys group14
+set security ipsec policy ESP_POL proposals ESP_P
+set security ipsec vpn VPN bind-interface st0.0
+set security ipsec vpn VPN ike gateway GW
+set security ipsec vpn VPN ike ipsec-policy ESP_POL
+set security ipsec vpn VPN establish-tunnels immediately
+EOF
+}
+
+for s in a b; do
+	d=$T/$s
+	mkdir -m 0700 "$d"
+	ns=$NA; me=192.0.2.1; peer=192.0.2.2
+	[ $s = b ] && { ns=$NB; me=192.0.2.2; peer=192.0.2.1; }
+	"$QSAFE_TOP/qsafe" start --state-dir "$d" --netns "$ns" ||
+	    { fail "$s: the appliance did not start"; continue; }
+	started="$started $d"
+	side "ikd-$s" $me $peer > "$T/$s.set"
+	cli "$d" "configure; load set $T/$s.set; commit" > "$T/$s.out" 2>&1
+	if grep -q "commit complete" "$T/$s.out"; then
+		ok "$s: the VPN configuration commits"
+	else
+		cat "$T/$s.out"
+		fail "$s: load set + commit"
+	fi
+done
+
+# Both ends: an IKE SA established with the other (the engine logs it).
+for s in a b; do
+	if wait_for 30 "$T/$s/iked.log" "IKE SA .* established"; then
+		ok "$s: IKE SA up with its peer"
+	else
+		tail -20 "$T/$s/iked.log"
+		fail "$s: no IKE SA within 30 s"
+	fi
+done
+grep -q "vpn VPN: set (tunnel 500001, gateway GW)" "$T/a/iked.log" ||
+    fail "a: VPN not given to the engine as tunnel 500001"
+
+# The check refuses IKEv1 with iked's message; nothing changes.
+cli "$T/a" "configure; delete security ike gateway GW version; commit" \
+    > "$T/v1.out" 2>&1
+if grep -q "IKEv1 is not supported yet" "$T/v1.out" &&
+    ! grep -q "commit complete" "$T/v1.out"; then
+	ok "a: an IKEv1 gateway is refused at commit"
+else
+	cat "$T/v1.out"
+	fail "a: IKEv1 not refused"
+fi
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
