@@ -116,6 +116,43 @@ done
 grep -q "vpn VPN: set (tunnel 500001, gateway GW)" "$T/a/iked.log" ||
     fail "a: VPN not given to the engine as tunnel 500001"
 
+# iked after binding its ports: CAP_NET_ADMIN and CAP_NET_RAW only (bits
+# 12 and 13), and no new privileges.
+pid=$(sed -n 's/.* iked\[\([0-9]*\)\] .*/\1/p' "$T/a/iked.log" | tail -1)
+if [ -n "$pid" ] && grep -q "^CapEff:[[:space:]]*0000000000003000$" \
+    "/proc/$pid/status" && grep -q "^NoNewPrivs:[[:space:]]*1$" \
+    "/proc/$pid/status"; then
+	ok "a: iked runs with CAP_NET_ADMIN and CAP_NET_RAW only, no new privileges"
+else
+	grep -E "^(CapEff|CapBnd|NoNewPrivs)" "/proc/$pid/status" 2>&1
+	fail "a: iked's capabilities"
+fi
+
+# A commit that does not touch IKE reaches the engine as nothing.
+cli "$T/a" "configure; set system domain-name ikd.example; commit" \
+    > "$T/dn.out" 2>&1
+n=$(grep -c "gateway GW: set" "$T/a/iked.log")
+[ "$n" -eq 1 ] && ok "a: an unrelated commit changes nothing in the engine" ||
+    fail "a: gateway GW set $n times"
+
+# RFC 8784 through keymgr: the same static PPK on both sides; the changed
+# gateway renegotiates and its new IKE SA uses the PPK that iked got from
+# keymgr's socket.
+KM="set security key-manager profiles KP static"
+for s in a b; do
+	cli "$T/$s" "configure; $KM key-id ascii-text ikd-ppk-1; $KM key ascii-text ikd-post-quantum-preshared-key-0123456789; set security ike gateway GW ppk-profile KP; commit" \
+	    > "$T/$s.ppk" 2>&1
+	grep -q "commit complete" "$T/$s.ppk" || { cat "$T/$s.ppk"; fail "$s: PPK commit"; }
+done
+for s in a b; do
+	if wait_for 30 "$T/$s/iked.log" "IKE SA .* established .*(PPK used)"; then
+		ok "$s: IKE SA up with the PPK from keymgr"
+	else
+		tail -20 "$T/$s/iked.log"
+		fail "$s: no IKE SA with PPK within 30 s"
+	fi
+done
+
 # The check refuses IKEv1 with iked's message; nothing changes.
 cli "$T/a" "configure; delete security ike gateway GW version; commit" \
     > "$T/v1.out" 2>&1
