@@ -32,6 +32,7 @@ struct net_sock {
 
 struct net {
 	struct event_base *base;
+	uint16_t natt_port;
 	net_input_fn input;
 	void *ctx;
 	struct net_sock s[NET_NSOCK];
@@ -151,6 +152,7 @@ net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_port,
 	struct net *n = xcalloc(1, sizeof(*n));
 
 	n->base = base;
+	n->natt_port = natt_port ? natt_port : IKE_NATT_PORT;
 	n->input = input;
 	n->ctx = ctx;
 	for (int i = 0; i < NET_NSOCK; i++) {
@@ -229,7 +231,8 @@ net_send(void *ctx, const uint8_t *p, size_t len,
 	struct net *n = ctx;
 	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
 	bool natt = net_port(remote) == IKE_NATT_PORT ||
-	    (local != NULL && net_port(local) == IKE_NATT_PORT);
+	    net_port(remote) == n->natt_port ||
+	    (local != NULL && net_port(local) == n->natt_port);
 	int v6 = remote->sa_family == AF_INET6;
 	const struct net_sock *s = &n->s[(v6 ? NET_V6_IKE : NET_V4_IKE) +
 	    (natt ? 1 : 0)];
