@@ -31,11 +31,17 @@ static const struct render_entry cli_no_host_renderers[] = { { NULL, NULL } };
 #define host_renderers cli_no_host_renderers
 #endif
 
-/* Every area's table; add keymgr_renderers, iked_renderers, ... here. */
+#ifndef QSAFE_HAVE_IKE_RENDER
+static const struct render_entry cli_no_iked_renderers[] = { { NULL, NULL } };
+#define iked_renderers cli_no_iked_renderers
+#endif
+
+/* Every area's table. */
 static const struct render_entry *const render_tables[] = {
 	pki_renderers,
 	keymgr_renderers,
 	host_renderers,
+	iked_renderers,
 };
 
 static const struct render_entry *

@@ -140,6 +140,7 @@ struct ike_sa {
 	time_t created;
 	time_t last_in;			/* the peer last spoke */
 	uint32_t del_spi;		/* XW_DELETE_CHILD: our inbound SPI */
+	uint32_t index;			/* for show: 1.. */
 };
 
 struct ike_engine {
@@ -160,6 +161,7 @@ struct ike_engine {
 	struct ppk_wait *waits;		/* outstanding key source requests */
 	struct event *tick;		/* ENG_IMMEDIATELY retries */
 	struct eng_stats st;
+	uint32_t next_index;		/* IKE SA index for show */
 	/* scratch, one message at a time */
 	uint8_t out[IKE_MSG_MAX];	/* a message being sent */
 	uint8_t pout[IKE_MSG_MAX];	/* its plaintext SK chain */
@@ -277,6 +279,10 @@ void info_response(struct ike_sa *sa, const struct ike_msg *msg);
 void info_delete_ike(struct ike_sa *sa);
 void info_delete_child(struct ike_sa *sa, struct child_sa *c);
 void info_send_pending(struct ike_sa *sa);
+
+/* eng_rpc.c */
+json_t *rpc_run(struct ike_engine *e, const char *name, const json_t *in,
+    char *err, size_t errlen);
 
 /* engine.c */
 struct eng_gw *eng_gw_find(struct ike_engine *e, const char *name);

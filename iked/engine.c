@@ -238,6 +238,10 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 	if (msg.hdr.exchange == IKE_SA_INIT && !resp) {
 		if (pld_check_rules(&msg, &notify) == -1) {
 			e->st.in_malformed++;
+			/* RFC 7296 2.5: say which critical payload we lack. */
+			if (notify == N_UNSUPPORTED_CRITICAL_PAYLOAD)
+				eng_notify_clear(e, &msg.hdr, notify,
+				    &msg.unknown_critical, 1, remote, local);
 			return;
 		}
 		sa_init_request(e, &msg, remote, local);
@@ -565,6 +569,5 @@ json_t *
 eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
     char *err, size_t errlen)
 {
-	snprintf(err, errlen, "%s: not available yet", name);
-	return NULL;
+	return rpc_run(e, name, input, err, errlen);
 }

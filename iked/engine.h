@@ -185,6 +185,7 @@ void eng_stats_get(const struct ike_engine *e, struct eng_stats *out);
 /* Per gateway. */
 struct eng_peer_stats {
 	uint64_t established;		/* IKE SAs that came up */
+	uint64_t ppk_used;		/* of those, with an RFC 8784 PPK */
 	uint64_t no_proposal;		/* NO_PROPOSAL_CHOSEN, either side */
 	uint64_t auth_failed;		/* AUTHENTICATION_FAILED, either side */
 	uint64_t ts_unacceptable;

@@ -120,6 +120,7 @@ auth_established(struct ike_sa *sa)
 
 	sa_state(sa, IKE_ST_ESTABLISHED);
 	sa->gw->st.established++;
+	sa->gw->st.ppk_used += sa->ppk_used;
 	sa->e->st.ike_established++;
 	log_info("ike %s: IKE SA %016llx/%016llx established with %s%s%s",
 	    sa->gw->p.name, (unsigned long long)sa->ispi,

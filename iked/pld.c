@@ -140,6 +140,13 @@ pld_is_single(uint8_t type)
 static int
 pld_parse_one(struct ike_msg *msg, uint8_t type, struct rd *body)
 {
+	union {
+		struct ike_notify n;
+		struct ike_delete d;
+		struct ike_cert c;
+		struct ike_blob v;
+	} u;
+
 	if (pld_is_single(type) && (msg->present & PLD_BIT(type)))
 		return -1;
 	switch (type) {
@@ -168,25 +175,36 @@ pld_parse_one(struct ike_msg *msg, uint8_t type, struct rd *body)
 	case PLD_EAP:
 		return 0;		/* not spoken here; the rules refuse it */
 	case PLD_NOTIFY:
-		if (msg->nnotify == IKE_NOTIFY_MAX)
+		/* the arrays grow only by a whole, well-formed entry */
+		if (msg->nnotify == IKE_NOTIFY_MAX ||
+		    pld_parse_notify(body, &u.n) == -1)
 			return -1;
-		return pld_parse_notify(body, &msg->notify[msg->nnotify++]);
+		msg->notify[msg->nnotify++] = u.n;
+		return 0;
 	case PLD_DELETE:
-		if (msg->ndelete == IKE_DELETE_MAX)
+		if (msg->ndelete == IKE_DELETE_MAX ||
+		    pld_parse_delete(body, &u.d) == -1)
 			return -1;
-		return pld_parse_delete(body, &msg->del[msg->ndelete++]);
+		msg->del[msg->ndelete++] = u.d;
+		return 0;
 	case PLD_CERT:
-		if (msg->ncert == IKE_CERT_MAX)
+		if (msg->ncert == IKE_CERT_MAX ||
+		    pld_parse_cert(body, &u.c) == -1)
 			return -1;
-		return pld_parse_cert(body, &msg->cert[msg->ncert++]);
+		msg->cert[msg->ncert++] = u.c;
+		return 0;
 	case PLD_CERTREQ:
-		if (msg->ncertreq == IKE_CERTREQ_MAX)
+		if (msg->ncertreq == IKE_CERTREQ_MAX ||
+		    pld_parse_cert(body, &u.c) == -1)
 			return -1;
-		return pld_parse_cert(body, &msg->certreq[msg->ncertreq++]);
+		msg->certreq[msg->ncertreq++] = u.c;
+		return 0;
 	case PLD_VENDOR:
-		if (msg->nvendor == IKE_VENDOR_MAX)
+		if (msg->nvendor == IKE_VENDOR_MAX ||
+		    pld_parse_blob(body, &u.v) == -1)
 			return -1;
-		return pld_parse_blob(body, &msg->vendor[msg->nvendor++]);
+		msg->vendor[msg->nvendor++] = u.v;
+		return 0;
 	default:
 		return -1;
 	}
@@ -321,10 +339,12 @@ pld_decode_inner(struct ike_msg *msg, uint8_t first, const uint8_t *p,
 
 	*notify = 0;
 	rd_init(&r, p, len);
-	if (pld_chain(msg, first, &r, true) == -1) {
+	if (!msg->has_sk || msg->decrypted ||
+	    pld_chain(msg, first, &r, true) == -1) {
 		*notify = N_INVALID_SYNTAX;
 		return -1;
 	}
+	msg->decrypted = true;
 	return 0;
 }
 

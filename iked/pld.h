@@ -142,6 +142,7 @@ struct ike_msg {
 	uint64_t present;		/* PLD_BIT() of each payload seen */
 	uint64_t clear;			/* those seen outside SK (pld_decode) */
 	bool has_sk;
+	bool decrypted;			/* pld_decode_inner() read SK's chain */
 	struct ike_sk sk;
 	/* The first critical payload this build does not know (0: none). */
 	uint8_t unknown_critical;
@@ -179,7 +180,10 @@ struct ike_msg {
 int pld_decode_hdr(const uint8_t *p, size_t len, struct ike_hdr *hdr);
 int pld_decode(const uint8_t *p, size_t len, struct ike_msg *msg,
     uint16_t *notify);
-/* Reads the decrypted chain that starts with payload type first. */
+/*
+ * Reads the decrypted chain that starts with payload type first, once per
+ * message with SK (msg->decrypted); on -1 the msg is not to be used.
+ */
 int pld_decode_inner(struct ike_msg *msg, uint8_t first, const uint8_t *p,
     size_t len, uint16_t *notify);
 /*

@@ -175,8 +175,9 @@ pld_check_rules(const struct ike_msg *msg, uint16_t *notify)
 	if ((t = pld_rules_find(msg)) == NULL)
 		return -1;
 	if (t->sk) {
-		/* 3.14: unprotected, it cannot be answered: dropped */
-		if (!msg->has_sk)
+		/* 3.14: unprotected, it cannot be answered: dropped; and
+		 * until decrypted nothing can be said of its payloads */
+		if (!msg->has_sk || !msg->decrypted)
 			return -1;
 		if ((msg->clear & ~(B(PLD_SK) | B(PLD_SKF))) != 0) {
 			*notify = N_INVALID_SYNTAX;

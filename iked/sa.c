@@ -237,6 +237,9 @@ sa_new(struct ike_engine *e, struct eng_gw *gw, bool initiator,
 	sa->ispi = initiator ? spi : peer_spi;
 	sa->rspi = initiator ? 0 : spi;
 	sa->n = xcalloc(1, sizeof(*sa->n));
+	sa->index = ++e->next_index;
+	if (sa->index == 0)
+		sa->index = ++e->next_index;
 	sa->created = sa->last_in = time(NULL);
 	sa_link(e, sa);
 	e->nsa++;

@@ -20,5 +20,6 @@ struct render_entry {
 extern const struct render_entry pki_renderers[];
 extern const struct render_entry keymgr_renderers[];
 extern const struct render_entry host_renderers[];
+extern const struct render_entry iked_renderers[];
 
 #endif

@@ -561,6 +561,18 @@ oper_rpc(struct session *s, const struct snode *sn, const struct toks *tk,
 		}
 		if (arg == NULL && sn->positional &&
 		    !json_object_get(input, sn->positional->name)) {
+			/* typed like any other argument (`show security ike
+			 * security-associations <peer-address>`) */
+			struct sb why;
+			sb_init(&why);
+			if (schema_value_check(s->mgd->schema, sn->positional,
+			    tk->t[i].s, &why) == -1) {
+				reply_syntax(reply, sb_str(&why),
+				    tk->t[i].off);
+				sb_free(&why);
+				goto done;
+			}
+			sb_free(&why);
 			json_object_set_new(input, sn->positional->name,
 			    json_string(tk->t[i].s));
 			i++;

@@ -272,6 +272,38 @@ START_TEST(dh_agree)
 }
 END_TEST
 
+/*
+ * RFC 7296 2.14: g^ir keeps its leading zero octets.  About one secret in
+ * 256 starts with one: draw private values until one does.
+ */
+START_TEST(dh_modp_leading_zero)
+{
+	struct dh *a, *b = dh_new(MODP_2048);
+	uint8_t pa[256], pb[256], sa[256], sb[256];
+	size_t la, lb, na = 0, nb = 0;
+	int tries;
+
+	ck_assert_int_eq(dh_public(b, pb, sizeof(pb), &lb), 0);
+	for (tries = 0; tries < 5000; tries++) {
+		a = dh_new(MODP_2048);
+		ck_assert_int_eq(dh_shared(a, pb, lb, sa, sizeof(sa), &na), 0);
+		ck_assert_uint_eq(na, 256);
+		if (sa[0] == 0) {
+			ck_assert_int_eq(dh_public(a, pa, sizeof(pa), &la), 0);
+			ck_assert_int_eq(dh_shared(b, pa, la, sb, sizeof(sb),
+			    &nb), 0);
+			dh_free(a);
+			break;
+		}
+		dh_free(a);
+	}
+	ck_assert_int_lt(tries, 5000);
+	ck_assert_uint_eq(nb, 256);
+	ck_assert_mem_eq(sa, sb, 256);
+	dh_free(b);
+}
+END_TEST
+
 /* 0, 1, p-1, p and 2^n-1 are refused (RFC 6989 2.1). */
 START_TEST(dh_modp_bad)
 {
@@ -352,6 +384,7 @@ main(void)
 	tcase_add_test(tc, ppk_kat);
 	tcase_add_test(tc, tables);
 	tcase_add_loop_test(tc, dh_agree, 0, sizeof(dh_groups) / sizeof(dh_groups[0]));
+	tcase_add_test(tc, dh_modp_leading_zero);
 	tcase_add_loop_test(tc, dh_modp_bad, 0, 3);
 	tcase_add_loop_test(tc, dh_ecp_bad, 0, 3);
 	tcase_add_test(tc, dh_x25519_bad);
