@@ -5,7 +5,8 @@
  * Tunnel IDs: a VPN gets 500001 + the lowest number no other VPN holds
  * when it first appears, and keeps it while it exists, whatever is added
  * or deleted around it; the map is persisted in <state>/iked-tunnels
- * ("name id" lines) so a restarted iked gives the same IDs.
+ * ("name id" lines) so a restarted iked gives the same IDs.  Manual VPNs
+ * (manual.c) number themselves by position; their IDs are reserved first.
  *
  * Traffic selectors: `traffic-selector T local-ip/remote-ip` (up to
  * ENG_TS_MAX, all in the one Child SA: RFC 7296 2.9, where Junos
@@ -186,11 +187,6 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", vn->val);
 	snprintf(v->gateway, sizeof(v->gateway), "%s", gw ? gw : "");
-	if (cnode_child(vn, "manual") != NULL) {
-		iconf_err(x, vn, "manual", "Manual security associations are"
-		    " not supported by iked yet");
-		return -1;
-	}
 	if (ike == NULL || gw == NULL)
 		return -1;	/* validate.c: the mandatory gateway */
 	if (pol == NULL) {
@@ -243,14 +239,53 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	return rc;
 }
 
+/*
+ * Manual VPNs (manual.c, not the engine's) hold 500001 + their position
+ * among the VPNs: an IKE VPN whose ID one of them now holds gets a new one.
+ */
+static void
+vpn_reserve_manual(struct iconf_ctx *x, struct iconf_ids *ids)
+{
+	uint32_t pos = 0;
+
+	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
+	    vn = vn->next) {
+		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn))
+			continue;
+		uint32_t id = ICONF_TUNNEL_BASE + pos++;
+		if (cnode_child(vn, "manual") == NULL)
+			continue;
+		for (size_t i = 0; i < ids->n; i++)
+			if (ids->id[i] == id || strcmp(ids->name[i],
+			    vn->val) == 0)
+				ids->id[i] = 0;	/* dropped by keep, reused never */
+		ids->name = xrealloc(ids->name, (ids->n + 1) *
+		    sizeof(*ids->name));
+		ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(*ids->id));
+		snprintf(ids->name[ids->n], ENG_NAME_MAX, "%s", vn->val);
+		ids->id[ids->n++] = id;
+	}
+	/* the IKE VPNs that lost their ID */
+	size_t k = 0;
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->id[i] != 0) {
+			memmove(ids->name[k], ids->name[i], ENG_NAME_MAX);
+			ids->id[k++] = ids->id[i];
+		}
+	ids->n = k;
+}
+
 void
 iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 {
+	if (ids != NULL)
+		vpn_reserve_manual(x, ids);
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	    vn = vn->next) {
 		struct eng_vpn v;
-		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn))
-			continue;
+		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn) ||
+		    cnode_child(vn, "manual") != NULL)
+			continue;	/* manual SAs: manual.c */
 		if (vpn_one(x, vn, &v, ids) == -1)
 			continue;
 		ic->vpn = xrealloc(ic->vpn, (ic->nvpn + 1) * sizeof(v));

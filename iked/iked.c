@@ -8,7 +8,8 @@
  *           rpc:   eng_rpc (show / clear of IKE and IPsec SAs)
  *   net     UDP 500 / 4500 (net.h) <-> eng_input / eng_io.send
  *   keysrc  PPKs from keymgr (keysrc.h) for RFC 8784
- *   dp      the userspace dataplane when this build has it, else dp_log
+ *   dp      the userspace dataplane when it can run, else dp_log;
+ *           manual SAs (manual.h) go to it directly
  *   engine  engine.h, on the one event loop
  *
  * After binding its ports iked keeps only CAP_NET_ADMIN and CAP_NET_RAW
@@ -24,8 +25,10 @@
 #include <event2/event.h>
 
 #include "iked/conf.h"
+#include "iked/dp_show.h"
 #include "iked/dp_log.h"
 #include "iked/keysrc.h"
+#include "iked/manual.h"
 #include "iked/net.h"
 #include "keymgr/proto_keymgr.h"
 #include "lib/log.h"
@@ -43,6 +46,7 @@ struct iked {
 	const struct dp_ops *dp_ops;
 	struct dp *dp;
 	struct ike_engine *eng;
+	struct manual *manual;		/* manual SAs, straight to the dp */
 };
 
 static void
@@ -50,6 +54,7 @@ iked_check(void *ctx, struct conf *prev, struct conf *next,
     struct verrs *errs)
 {
 	iconf_free(iconf_new(next, NULL, errs));
+	manual_check(next, errs);
 }
 
 static void
@@ -109,6 +114,7 @@ iked_apply(void *ctx, struct conf *prev, struct conf *next)
 	iconf_ids_save(&ik->ids, ik->state_dir);
 	iconf_free(ik->running);
 	ik->running = ic;
+	manual_apply(ik->manual, next);
 	log_info("configuration applied: %zu IKE gateways, %zu VPNs, %zu"
 	    " changed", ic->npeer, ic->nvpn, n);
 }
@@ -118,8 +124,16 @@ iked_rpc(void *ctx, const char *name, const json_t *input, struct sb *err)
 {
 	struct iked *ik = ctx;
 	char e[256] = "";
-	json_t *data = eng_rpc(ik->eng, name, input, e, sizeof(e));
+	json_t *data;
+	bool handled;
 
+	/* the dataplane's counters; clearing them goes through the engine */
+	if (strcmp(name, "show-security-ipsec-statistics") == 0) {
+		data = dp_show_rpc(ik->dp_ops, ik->dp, name, input, err,
+		    &handled);
+		return data;
+	}
+	data = eng_rpc(ik->eng, name, input, e, sizeof(e));
 	if (data == NULL)
 		sb_puts(err, e[0] ? e : "error: iked could not answer");
 	return data;
@@ -172,16 +186,14 @@ static const struct dp_events iked_dp_events = {
 };
 
 /*
- * The dataplane: the userspace one when this build has it and it can run
- * here, else dp_log.  UDP 4500 goes to it when it takes the socket.
+ * The dataplane: the userspace one when it can run here (TUN devices),
+ * else dp_log.  UDP 4500 goes to it when it takes the socket.
  */
 static void
 iked_dp_open(struct iked *ik)
 {
-#ifdef IKED_HAVE_DP_USERSPACE
 	ik->dp_ops = &dp_userspace_ops;
 	ik->dp = ik->dp_ops->open(ik->base, &iked_dp_events, ik);
-#endif
 	if (ik->dp == NULL) {
 		ik->dp_ops = &dp_log_ops;
 		ik->dp = ik->dp_ops->open(ik->base, &iked_dp_events, ik);
@@ -230,6 +242,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	log_info("listening on %d UDP sockets", net_nsockets(ik.net));
+	ik.manual = manual_new(ik.dp_ops, ik.dp);
 	if ((ik.link = link_new(ik.base, fd, &iked_ops, &ik)) == NULL)
 		goto done;
 	term = evsignal_new(ik.base, SIGTERM, iked_signal, ik.base);
@@ -245,6 +258,7 @@ done:
 		event_free(intr);
 	link_free(ik.link);
 	eng_free(ik.eng);		/* Deletes to the peers, SAs out */
+	manual_free(ik.manual);
 	keysrc_free(ik.keys);
 	if (ik.dp != NULL)
 		ik.dp_ops->close(ik.dp);

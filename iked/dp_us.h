@@ -1,0 +1,122 @@
+/*
+ * dp_us: what dp_userspace.c (devices, sockets, install, statistics) and
+ * dp_us_path.c (the packet threads) share.
+ *
+ * The userspace ESP dataplane runs in iked, for kernels without
+ * ESP states.  A TUN device per st0.N (route-based VPNs: what the kernel
+ * routes into st0.N leaves through that tunnel's outbound SA), raw ESP
+ * sockets (IP protocol 50, IPv4 and IPv6) and, once iked hands it over,
+ * the UDP 4500 socket for ESP in UDP (RFC 3948).
+ *
+ * Threads.  Two packet threads of their own, one per core here:
+ *   tx  reads the TUN devices (epoll), encapsulates, sendmmsg()s;
+ *   rx  recvmmsg()s the ESP sockets, decapsulates, writes to the TUN.
+ * An SA direction is used by one thread only (outbound SAs by tx, inbound
+ * by rx), so its cipher context, sequence counter and replay window need
+ * no lock.  The SA table (a hash on the SPI with a random seed, O(1)) and
+ * the devices are guarded by one read-mostly rwlock: a packet thread
+ * takes it for reading once per batch (at most DP_BATCH packets), the
+ * event loop for writing to link or unlink an SA.  Readers never wait
+ * for each other; a writer waits at most one batch, and the lock prefers
+ * writers so that traffic cannot starve an install.  Counters are per SA
+ * with one writer each (esp.c); clear keeps a baseline instead of writing
+ * to them.  The packet threads never log and never call back: acquire
+ * and IKE packets reach the loop through an eventfd; lifetimes are
+ * checked by a timer on the loop.
+ */
+#ifndef QSAFE_DP_US_H
+#define QSAFE_DP_US_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+
+#include "iked/dp.h"
+#include "iked/esp.h"
+
+#define DP_NBUCKET 4096			/* power of two */
+#define DP_BATCH 32
+#define DP_BUF_LEN (65536 + ESP_HEADROOM + ESP_TAILROOM)
+#define DP_TUN_MTU 1420			/* 1500 less the largest overhead */
+#define DP_IKE_QUEUE 64
+
+struct dp_tun {
+	char name[IFNAMSIZ];
+	int fd;
+	unsigned refs;			/* SAs bound to it; kept at 0 */
+	uint32_t tunnel_id;
+	struct dp_usa *out;		/* the outbound SA, or NULL */
+	_Atomic bool want_acquire;	/* tx: traffic with no SA */
+	struct dp_tun *next;
+};
+
+struct dp_usa {
+	struct esp_sa *esp;
+	uint32_t spi;
+	bool inbound, soft_sent, hard_sent;
+	struct dp_tun *tun;
+	struct sockaddr_storage peer;	/* outbound: where ESP goes */
+	socklen_t peerlen;
+	int sock;			/* outbound: raw4, raw6 or encap */
+	struct dp_stats base;		/* at the last clear */
+	struct dp_usa *hnext;
+};
+
+struct dp_ike {
+	uint8_t *p;
+	size_t len;
+	struct sockaddr_storage from;
+};
+
+struct dp_batch {
+	uint8_t *buf[DP_BATCH];
+	struct esp_buf b[DP_BATCH];
+	struct mmsghdr msg[DP_BATCH];
+	struct iovec iov[DP_BATCH];
+	struct sockaddr_storage addr[DP_BATCH];
+};
+
+struct dp {
+	struct event_base *base;
+	const struct dp_events *ev;
+	void *ctx;
+	pthread_rwlock_t lock;		/* table, devices, gone */
+	uint64_t seed_x, seed_m;	/* the hash's random key */
+	struct dp_usa *bucket[2][DP_NBUCKET];	/* [inbound] */
+	struct dp_tun *tuns;
+	struct dp_stats gone, cleared;	/* removed SAs; global at clear */
+	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
+	_Atomic uint64_t tx_discarded;
+	int raw4, raw6, encap, ctl;	/* ctl: ioctl socket */
+	int epoll_rx, epoll_tx, stop_fd, wake_fd;
+	pthread_t rx, tx;
+	bool rx_started, tx_started;
+	pthread_mutex_t qlock;		/* ike queue */
+	struct dp_ike ike[DP_IKE_QUEUE];
+	size_t nike;
+	struct event *wake_ev, *life_ev;
+	struct dp_batch rxb, txb;
+};
+
+struct dp_fire {
+	uint32_t spi;
+	bool in, hard;
+};
+
+void dp_ctr_inc(_Atomic uint64_t *c);
+size_t dp_hash(const struct dp *dp, uint32_t spi);
+/* The SA of spi in one direction, or NULL; caller holds dp->lock. */
+struct dp_usa *dp_find(struct dp *dp, uint32_t spi, bool inbound);
+/* Any thread: has the loop run dp_wake_cb. */
+void dp_wake(struct dp *dp);
+void dp_batch_init(struct dp_batch *x, size_t i, size_t off);
+void *dp_rx_main(void *arg);
+void *dp_tx_main(void *arg);
+void dp_wake_cb(evutil_socket_t fd, short what, void *arg);
+void dp_life_cb(evutil_socket_t fd, short what, void *arg);
+
+#endif

@@ -1,0 +1,369 @@
+/*
+ * dp_us_path: the packet threads of the userspace dataplane (dp_us.h
+ * says how they share the SA table), and the loop's callbacks that carry
+ * what they found to iked: acquire, IKE packets, lifetimes */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "iked/dp_us.h"
+#include "lib/log.h"
+
+void
+dp_ctr_inc(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c,
+	    memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+size_t
+dp_hash(const struct dp *dp, uint32_t spi)
+{
+	uint64_t h = (spi ^ dp->seed_x) * dp->seed_m;
+	return (size_t)(h >> 40) & (DP_NBUCKET - 1);
+}
+
+/* Caller holds the lock. */
+struct dp_usa *
+dp_find(struct dp *dp, uint32_t spi, bool inbound)
+{
+	struct dp_usa *u = dp->bucket[inbound][dp_hash(dp, spi)];
+
+	while (u && u->spi != spi)
+		u = u->hnext;
+	return u;
+}
+
+void
+dp_wake(struct dp *dp)
+{
+	uint64_t one = 1;
+
+	if (write(dp->wake_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the loop will wake anyway */
+	}
+}
+
+/* rx: a UDP 4500 datagram that is IKE (RFC 3948 2.2 non-ESP marker). */
+static void
+dp_ike_queue(struct dp *dp, const uint8_t *p, size_t len,
+    const struct sockaddr_storage *from)
+{
+	uint8_t *copy;
+
+	pthread_mutex_lock(&dp->qlock);
+	if (dp->nike < DP_IKE_QUEUE && (copy = malloc(len)) != NULL) {
+		memcpy(copy, p, len);
+		dp->ike[dp->nike].p = copy;
+		dp->ike[dp->nike].len = len;
+		dp->ike[dp->nike].from = *from;
+		dp->nike++;
+	} else
+		dp_ctr_inc(&dp->rx_discarded);
+	pthread_mutex_unlock(&dp->qlock);
+	dp_wake(dp);
+}
+
+/* RFC 4303 3.4.4.1 (the SA's selectors) on the inner addresses. */
+static bool
+dp_sel_ok(const struct dp_sel *sel, size_t n, const uint8_t *addr, int v)
+{
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		const struct dp_sel *s = &sel[i];
+		if (v == 4 && s->start.family == AF_INET &&
+		    memcmp(addr, &s->start.u.v4, 4) >= 0 &&
+		    memcmp(addr, &s->end.u.v4, 4) <= 0)
+			return true;
+		if (v == 6 && s->start.family == AF_INET6 &&
+		    memcmp(addr, &s->start.u.v6, 16) >= 0 &&
+		    memcmp(addr, &s->end.u.v6, 16) <= 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+dp_ts_ok(const struct dp_sa *c, const uint8_t *p)
+{
+	int v = p[0] >> 4;
+	const uint8_t *src = v == 4 ? p + 12 : p + 8;
+	const uint8_t *dst = v == 4 ? p + 16 : p + 24;
+
+	return dp_sel_ok(c->sel_remote, c->nsel_remote, src, v) &&
+	    dp_sel_ok(c->sel_local, c->nsel_local, dst, v);
+}
+
+/* rx: one datagram of sock, as it arrived; under the read lock. */
+static void
+dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
+    const struct sockaddr_storage *from)
+{
+	uint8_t *p = b->base + b->off;
+	uint32_t spi;
+	struct dp_usa *u;
+
+	if (sock == dp->raw4) {		/* the IPv4 header comes along */
+		size_t ihl = b->len ? (size_t)(p[0] & 0x0f) * 4 : 0;
+		if (ihl < 20 || ihl > b->len) {
+			dp_ctr_inc(&dp->rx_bad_header);
+			return;
+		}
+		b->off += ihl;
+		b->len -= ihl;
+		p += ihl;
+	} else if (sock == dp->encap) {
+		if (b->len == 1 && p[0] == 0xff)	/* NAT keepalive */
+			return;
+		if (b->len >= 4 && memcmp(p, "\0\0\0\0", 4) == 0) {
+			dp_ike_queue(dp, p + 4, b->len - 4, from);
+			return;
+		}
+	}
+	if (esp_peek_spi(p, b->len, &spi) == -1) {
+		dp_ctr_inc(&dp->rx_bad_header);
+		return;
+	}
+	if ((u = dp_find(dp, spi, true)) == NULL) {
+		dp_ctr_inc(&dp->rx_invalid_spi);	/* RFC 4303 3.4.2 */
+		return;
+	}
+	if (esp_decap(u->esp, b) != ESP_OK)
+		return;				/* counted by esp */
+	if (!dp_ts_ok(esp_sa_conf(u->esp), b->base + b->off) ||
+	    u->tun == NULL) {
+		dp_ctr_inc(&dp->rx_discarded);
+		return;
+	}
+	if (write(u->tun->fd, b->base + b->off, b->len) < 0)
+		dp_ctr_inc(&dp->rx_discarded);
+}
+
+void
+dp_batch_init(struct dp_batch *x, size_t i, size_t off)
+{
+	x->b[i] = (struct esp_buf){ x->buf[i], DP_BUF_LEN, off, 0 };
+	x->iov[i].iov_base = x->buf[i] + off;
+	x->iov[i].iov_len = DP_BUF_LEN - off - ESP_TAILROOM;
+	memset(&x->msg[i].msg_hdr, 0, sizeof(x->msg[i].msg_hdr));
+	x->msg[i].msg_hdr.msg_iov = &x->iov[i];
+	x->msg[i].msg_hdr.msg_iovlen = 1;
+	x->msg[i].msg_hdr.msg_name = &x->addr[i];
+	x->msg[i].msg_hdr.msg_namelen = sizeof(x->addr[i]);
+}
+
+static void
+dp_rx_sock(struct dp *dp, int sock)
+{
+	struct dp_batch *x = &dp->rxb;
+	int n;
+
+	for (;;) {
+		for (size_t i = 0; i < DP_BATCH; i++)
+			dp_batch_init(x, i, 0);
+		n = recvmmsg(sock, x->msg, DP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		pthread_rwlock_rdlock(&dp->lock);
+		for (int i = 0; i < n; i++) {
+			x->b[i].len = x->msg[i].msg_len;
+			dp_rx_one(dp, sock, &x->b[i], &x->addr[i]);
+		}
+		pthread_rwlock_unlock(&dp->lock);
+		if (n < DP_BATCH)
+			return;
+	}
+}
+
+void *
+dp_rx_main(void *arg)
+{
+	struct dp *dp = arg;
+	struct epoll_event evs[8];
+
+	for (;;) {
+		int n = epoll_wait(dp->epoll_rx, evs, 8, -1);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == dp->stop_fd)
+				return NULL;
+			dp_rx_sock(dp, evs[i].data.fd);
+		}
+	}
+}
+
+/* tx: sends x->msg[0..n) on sock; what the kernel refuses is counted. */
+static void
+dp_tx_flush(struct dp *dp, int sock, struct mmsghdr *m, int n)
+{
+	int done = 0, r;
+
+	while (done < n) {
+		r = sendmmsg(sock, m + done, (unsigned)(n - done), 0);
+		if (r <= 0) {		/* skip the packet that failed */
+			dp_ctr_inc(&dp->tx_discarded);
+			done++;
+		} else
+			done += r;
+	}
+}
+
+/* tx: the packets read from t; under the read lock. */
+static void
+dp_tx_batch(struct dp *dp, struct dp_tun *t, int n)
+{
+	struct dp_batch *x = &dp->txb;
+	struct dp_usa *u = t->out;
+	int first = 0, k = 0;
+
+	if (u == NULL) {
+		for (int i = 0; i < n; i++)
+			dp_ctr_inc(&dp->tx_discarded);
+		if (!atomic_exchange(&t->want_acquire, true))
+			dp_wake(dp);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (esp_encap(u->esp, &x->b[i]) != ESP_OK)
+			continue;		/* counted by esp */
+		x->iov[k].iov_base = x->b[i].base + x->b[i].off;
+		x->iov[k].iov_len = x->b[i].len;
+		memset(&x->msg[k].msg_hdr, 0, sizeof(x->msg[k].msg_hdr));
+		x->msg[k].msg_hdr.msg_iov = &x->iov[k];
+		x->msg[k].msg_hdr.msg_iovlen = 1;
+		x->msg[k].msg_hdr.msg_name = &u->peer;
+		x->msg[k].msg_hdr.msg_namelen = u->peerlen;
+		k++;
+	}
+	if (k > first)
+		dp_tx_flush(dp, u->sock, x->msg, k);
+}
+
+static void
+dp_tx_tun(struct dp *dp, struct dp_tun *t)
+{
+	struct dp_batch *x = &dp->txb;
+	ssize_t r;
+	int n;
+
+	pthread_rwlock_rdlock(&dp->lock);
+	for (;;) {
+		for (n = 0; n < DP_BATCH; n++) {
+			x->b[n] = (struct esp_buf){ x->buf[n], DP_BUF_LEN,
+			    ESP_HEADROOM, 0 };
+			r = read(t->fd, x->buf[n] + ESP_HEADROOM,
+			    DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM);
+			if (r <= 0)
+				break;
+			x->b[n].len = (size_t)r;
+		}
+		if (n > 0)
+			dp_tx_batch(dp, t, n);
+		if (n < DP_BATCH)
+			break;
+	}
+	pthread_rwlock_unlock(&dp->lock);
+}
+
+void *
+dp_tx_main(void *arg)
+{
+	struct dp *dp = arg;
+	struct epoll_event evs[16];
+
+	for (;;) {
+		int n = epoll_wait(dp->epoll_tx, evs, 16, -1);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == NULL)
+				return NULL;
+			dp_tx_tun(dp, evs[i].data.ptr);
+		}
+	}
+}
+
+/* The loop: acquire requests, IKE packets from the packet threads. */
+void
+dp_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dp *dp = arg;
+	uint64_t v;
+	struct dp_ike q[DP_IKE_QUEUE];
+	size_t nq;
+	uint32_t acq[64];
+	size_t nacq = 0;
+
+	if (read(fd, &v, sizeof(v)) < 0) {
+		/* spurious */
+	}
+	pthread_mutex_lock(&dp->qlock);
+	nq = dp->nike;
+	memcpy(q, dp->ike, nq * sizeof(q[0]));
+	dp->nike = 0;
+	pthread_mutex_unlock(&dp->qlock);
+	pthread_rwlock_rdlock(&dp->lock);
+	for (struct dp_tun *t = dp->tuns; t && nacq < 64; t = t->next)
+		if (atomic_exchange(&t->want_acquire, false))
+			acq[nacq++] = t->tunnel_id;
+	pthread_rwlock_unlock(&dp->lock);
+	for (size_t i = 0; i < nacq; i++)
+		if (dp->ev && dp->ev->acquire)
+			dp->ev->acquire(dp->ctx, acq[i]);
+	for (size_t i = 0; i < nq; i++) {
+		if (dp->ev && dp->ev->ike_packet)
+			dp->ev->ike_packet(dp->ctx, q[i].p, q[i].len,
+			    (struct sockaddr *)&q[i].from, NULL);
+		free(q[i].p);
+	}
+}
+
+/* The loop, every second: byte and packet lifetimes (RFC 4301 4.4.2.1). */
+void
+dp_life_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dp *dp = arg;
+	struct dp_fire fire[64];
+	size_t nf = 0;
+
+	pthread_rwlock_wrlock(&dp->lock);
+	for (size_t d = 0; d < 2; d++)
+		for (size_t i = 0; i < DP_NBUCKET; i++)
+			for (struct dp_usa *u = dp->bucket[d][i]; u;
+			    u = u->hnext) {
+				const struct dp_sa *c = esp_sa_conf(u->esp);
+				uint64_t by, pk;
+				esp_sa_usage(u->esp, &by, &pk);
+				bool soft = (c->soft_bytes && by >= c->soft_bytes) ||
+				    (c->soft_packets && pk >= c->soft_packets);
+				bool hard = (c->hard_bytes && by >= c->hard_bytes) ||
+				    (c->hard_packets && pk >= c->hard_packets);
+				if (nf < 64 && hard && !u->hard_sent) {
+					u->hard_sent = u->soft_sent = true;
+					fire[nf++] = (struct dp_fire){ u->spi,
+					    u->inbound, true };
+				} else if (nf < 64 && soft && !u->soft_sent) {
+					u->soft_sent = true;
+					fire[nf++] = (struct dp_fire){ u->spi,
+					    u->inbound, false };
+				}
+			}
+	pthread_rwlock_unlock(&dp->lock);
+	for (size_t i = 0; i < nf; i++)
+		if (dp->ev && dp->ev->expire)
+			dp->ev->expire(dp->ctx, fire[i].spi, fire[i].in,
+			    fire[i].hard);
+}
