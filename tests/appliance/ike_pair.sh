@@ -5,7 +5,8 @@
 # (./qsafe start --netns) and configured through the cli from a set file —
 # a PSK gateway and a route-based VPN on st0.0 with establish-tunnels
 # immediately.  The IKE SA must come up on both within the deadline, as
-# `show security ike security-associations` shows it; iked keeps only the
+# `show security ike security-associations` shows it, and a ping crosses
+# the negotiated Child SA (userspace ESP on st0.0); iked keeps only the
 # capabilities it needs; an unrelated commit changes nothing in the engine;
 # a static PPK from keymgr is used by both ends once configured; the check
 # refuses an IKEv1 gateway with iked's message.
@@ -57,15 +58,15 @@ ip -n "$NA" link add ge-0-0-0 type veth peer name ge-0-0-0 netns "$NB" ||
 ip -n "$NA" link set ge-0-0-0 up
 ip -n "$NB" link set ge-0-0-0 up
 
-# side NAME OUR_ADDR PEER_ADDR: the set file of one appliance.
+# side NAME OUR_ADDR PEER_ADDR ST0_ADDR: the set file of one appliance.
 side() {
 	cat <<EOF
 set system host-name $1
 set interfaces ge-0/0/0 unit 0 family inet address $2/24
-set interfaces st0 unit 0 family inet
+set interfaces st0 unit 0 family inet address $4/30
 set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ike
 set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ping
-set security zones security-zone vpn interfaces st0.0
+set security zones security-zone vpn interfaces st0.0 host-inbound-traffic system-services ping
 set security ike proposal IKE_P authentication-method pre-shared-keys
 set security ike proposal IKE_P dh-group group14
 set security ike proposal IKE_P authentication-algorithm sha-256
@@ -91,12 +92,12 @@ EOF
 for s in a b; do
 	d=$T/$s
 	mkdir -m 0700 "$d"
-	ns=$NA; me=192.0.2.1; peer=192.0.2.2
-	[ $s = b ] && { ns=$NB; me=192.0.2.2; peer=192.0.2.1; }
+	ns=$NA; me=192.0.2.1; peer=192.0.2.2; tun=10.99.0.1
+	[ $s = b ] && { ns=$NB; me=192.0.2.2; peer=192.0.2.1; tun=10.99.0.2; }
 	"$QSAFE_TOP/qsafe" start --state-dir "$d" --netns "$ns" ||
 	    { fail "$s: the appliance did not start"; continue; }
 	started="$started $d"
-	side "ikd-$s" $me $peer > "$T/$s.set"
+	side "ikd-$s" $me $peer $tun > "$T/$s.set"
 	cli "$d" "configure; load set $T/$s.set; commit" > "$T/$s.out" 2>&1
 	if grep -q "commit complete" "$T/$s.out"; then
 		ok "$s: the VPN configuration commits"
@@ -140,6 +141,18 @@ for s in a b; do
 done
 grep -q "vpn VPN: set (tunnel 500001, gateway GW)" "$T/a/iked.log" ||
     fail "a: VPN not given to the engine as tunnel 500001"
+
+# ESP through the negotiated Child SA: a ping from A's st0.0 address to B's.
+pinged() { ip netns exec "$NA" ping -c 1 -W 1 -q 10.99.0.2 >/dev/null 2>&1; }
+end=$(($(date +%s) + 20))
+until pinged || [ "$(date +%s)" -ge "$end" ]; do sleep 0.3; done
+if pinged; then
+	ok "a pings b's st0.0 address through the negotiated tunnel"
+else
+	ip -n "$NB" addr show st0.0; ip -n "$NB" route; cli "$T/b" "show security ipsec statistics"
+	cli "$T/a" "show security ipsec statistics"
+	fail "no ping through the negotiated tunnel"
+fi
 
 # iked after binding its ports: CAP_NET_ADMIN and CAP_NET_RAW only (bits
 # 12 and 13), and no new privileges.
