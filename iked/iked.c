@@ -1,84 +1,149 @@
 /*
- * iked: the IKEv2 daemon.  So far it takes part in the commit: it keeps the
- * running `security ike` / `security ipsec` configuration from mgd and
- * refuses what IKE cannot run (RFC 8784 PPK needs IKEv2).  Negotiation, the
- * SAs and the ESP dataplane come with the iked issue, built on this.
+ * iked: the IKEv2 daemon.  mgd starts it and hands it the committed
+ * `security ike`, `security ipsec`, `security key-manager`, `security pki`
+ * and `interfaces` configuration (mgd/link.h).  It wires:
+ *
+ *   link    check: refuses what iked cannot run (conf.h)
+ *           apply: the difference as eng_peer_set/del, eng_vpn_set/del
+ *           rpc:   eng_rpc (show / clear of IKE and IPsec SAs)
+ *   net     UDP 500 / 4500 (net.h) <-> eng_input / eng_io.send
+ *   keysrc  PPKs from keymgr (keysrc.h) for RFC 8784
+ *   dp      the userspace dataplane when it can run, else dp_log;
+ *           manual SAs (manual.h) go to it directly
+ *   engine  engine.h, on the one event loop
+ *
+ * After binding its ports iked keeps only CAP_NET_ADMIN and CAP_NET_RAW
+ * (for the dataplane) and sets PR_SET_NO_NEW_PRIVS (net_confine).
  *
  *   iked --mgd-fd 3 --state-dir D [--log F]      (started by mgd)
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <event2/event.h>
 
+#include "iked/conf.h"
 #include "iked/dp_show.h"
+#include "iked/dp_log.h"
+#include "iked/keysrc.h"
 #include "iked/manual.h"
+#include "iked/net.h"
+#include "keymgr/proto_keymgr.h"
 #include "lib/log.h"
+#include "lib/msg.h"
 #include "mgd/link.h"
-#include "schema/path.h"
 
 struct iked {
 	struct event_base *base;
 	struct link *link;
-	const struct snode *gateway;	/* /security/ike/gateway */
-	const struct dp_ops *dp_ops;	/* the ESP dataplane, manual SAs */
+	const char *state_dir;
+	struct iconf_ids ids;		/* tunnel IDs, persisted */
+	struct iconf *running;		/* what the engine was given */
+	struct net *net;
+	struct keysrc *keys;
+	const struct dp_ops *dp_ops;
 	struct dp *dp;
-	struct manual *manual;
+	struct ike_engine *eng;
+	struct manual *manual;		/* manual SAs, straight to the dp */
 };
 
-/* RFC 8784 2: a PPK is negotiated only by IKEv2. */
 static void
 iked_check(void *ctx, struct conf *prev, struct conf *next,
     struct verrs *errs)
 {
-	const struct cnode *ike = cnode_child(cnode_child(conf_root(next),
-	    "security"), "ike");
-
-	for (const struct cnode *g = ike ? ike->first : NULL; g; g = g->next) {
-		if (strcmp(g->sn->name, "gateway") != 0 || cnode_is_inactive(g))
-			continue;
-		const struct cnode *ppk = cnode_child(g, "ppk-profile");
-		const struct cnode *ver = cnode_child(g, "version");
-		if (ppk == NULL || (ver && strcmp(ver->val, "v2-only") == 0))
-			continue;
-		struct sb edit;
-		sb_init(&edit);
-		sb_puts(&edit, "[edit ");
-		cnode_path_text(g, &edit);
-		sb_putc(&edit, ']');
-		verrs_add(errs, sb_str(&edit), "ppk-profile",
-		    "PPK profile is supported only with IKEv2 (version v2-only)",
-		    false);
-		sb_free(&edit);
-	}
+	iconf_free(iconf_new(next, NULL, errs));
 	manual_check(next, errs);
 }
 
 static void
+iked_peer_set(void *ctx, const struct eng_peer *p)
+{
+	struct iked *ik = ctx;
+
+	if (eng_peer_set(ik->eng, p) == -1)
+		log_err("gateway %s: the engine refused it", p->name);
+	else
+		log_info("gateway %s: set", p->name);
+}
+
+static void
+iked_peer_del(void *ctx, const char *name)
+{
+	struct iked *ik = ctx;
+
+	eng_peer_del(ik->eng, name);
+	log_info("gateway %s: deleted", name);
+}
+
+static void
+iked_vpn_set(void *ctx, const struct eng_vpn *v)
+{
+	struct iked *ik = ctx;
+
+	if (eng_vpn_set(ik->eng, v) == -1)
+		log_err("vpn %s: the engine refused it", v->name);
+	else
+		log_info("vpn %s: set (tunnel %u, gateway %s)", v->name,
+		    v->tunnel_id, v->gateway);
+}
+
+static void
+iked_vpn_del(void *ctx, const char *name)
+{
+	struct iked *ik = ctx;
+
+	eng_vpn_del(ik->eng, name);
+	log_info("vpn %s: deleted", name);
+}
+
+static const struct iconf_diff_ops iked_diff_ops = {
+	iked_peer_set, iked_peer_del, iked_vpn_set, iked_vpn_del,
+};
+
+/* Apply must not fail: what the check passed runs. */
+static void
 iked_apply(void *ctx, struct conf *prev, struct conf *next)
 {
-	const struct cnode *ike = cnode_child(cnode_child(conf_root(next),
-	    "security"), "ike");
-	size_t n = 0;
+	struct iked *ik = ctx;
+	struct verrs errs = { 0 };
+	struct iconf *ic = iconf_new(next, &ik->ids, &errs);
+	size_t n = iconf_diff(ik->running, ic, &iked_diff_ops, ik);
 
-	for (const struct cnode *g = ike ? ike->first : NULL; g; g = g->next)
-		n += strcmp(g->sn->name, "gateway") == 0;
-	log_info("configuration applied: %zu IKE gateways", n);
-	manual_apply(((struct iked *)ctx)->manual, next);
+	/* only a configuration committed before this iked can hold these */
+	for (size_t i = 0; i < errs.n; i++)
+		log_warn("not run: %s %s: %s", errs.v[i].edit, errs.v[i].stmt,
+		    errs.v[i].msg);
+	verrs_free(&errs);
+
+	iconf_ids_keep(&ik->ids, ic);
+	iconf_ids_save(&ik->ids, ik->state_dir);
+	iconf_free(ik->running);
+	ik->running = ic;
+	manual_apply(ik->manual, next);
+	log_info("configuration applied: %zu IKE gateways, %zu VPNs, %zu"
+	    " changed", ic->npeer, ic->nvpn, n);
 }
 
 static json_t *
 iked_rpc(void *ctx, const char *name, const json_t *input, struct sb *err)
 {
 	struct iked *ik = ctx;
+	char e[256] = "";
+	json_t *data;
 	bool handled;
-	json_t *r = dp_show_rpc(ik->dp_ops, ik->dp, name, input, err,
-	    &handled);
 
-	if (!handled)
-		sb_printf(err, "error: %s is not supported yet", name);
-	return r;
+	/* the dataplane's counters; clearing them goes through the engine */
+	if (strcmp(name, "show-security-ipsec-statistics") == 0) {
+		data = dp_show_rpc(ik->dp_ops, ik->dp, name, input, err,
+		    &handled);
+		return data;
+	}
+	data = eng_rpc(ik->eng, name, input, e, sizeof(e));
+	if (data == NULL)
+		sb_puts(err, e[0] ? e : "error: iked could not answer");
+	return data;
 }
 
 static const struct link_ops iked_ops = {
@@ -87,6 +152,67 @@ static const struct link_ops iked_ops = {
 	.apply = iked_apply,
 	.rpc = iked_rpc,
 };
+
+/* The sockets and the dataplane hand IKE messages to the engine. */
+static void
+iked_input(void *ctx, const uint8_t *p, size_t len,
+    const struct sockaddr *remote, const struct sockaddr *local)
+{
+	struct iked *ik = ctx;
+
+	eng_input(ik->eng, p, len, remote, local);
+}
+
+static void
+iked_dp_expire(void *ctx, uint32_t spi, bool inbound, bool hard)
+{
+	struct iked *ik = ctx;
+
+	eng_expire(ik->eng, spi, inbound, hard);
+}
+
+static void
+iked_dp_acquire(void *ctx, uint32_t tunnel_id)
+{
+	struct iked *ik = ctx;
+
+	eng_acquire(ik->eng, tunnel_id);
+}
+
+static void
+iked_dp_ike(void *ctx, const uint8_t *p, size_t len,
+    const struct sockaddr *from, const struct sockaddr *to)
+{
+	iked_input(ctx, p, len, from, to);
+}
+
+static const struct dp_events iked_dp_events = {
+	.expire = iked_dp_expire,
+	.acquire = iked_dp_acquire,
+	.ike_packet = iked_dp_ike,
+};
+
+/*
+ * The dataplane: the userspace one when it can run here (TUN devices),
+ * else dp_log.  UDP 4500 goes to it when it takes the socket.
+ */
+static void
+iked_dp_open(struct iked *ik)
+{
+	ik->dp_ops = &dp_userspace_ops;
+	ik->dp = ik->dp_ops->open(ik->base, &iked_dp_events, ik);
+	if (ik->dp == NULL) {
+		ik->dp_ops = &dp_log_ops;
+		ik->dp = ik->dp_ops->open(ik->base, &iked_dp_events, ik);
+	}
+	log_info("dataplane: %s", ik->dp_ops->name);
+	for (int f = 0; f < 2; f++) {
+		int fam = f == 0 ? AF_INET : AF_INET6;
+		int fd = net_encap_fd(ik->net, fam);
+		if (fd != -1 && ik->dp_ops->set_encap_socket(ik->dp, fd) == 0)
+			net_handover(ik->net, fam);
+	}
+}
 
 static void
 iked_signal(evutil_socket_t sig, short what, void *arg)
@@ -98,26 +224,55 @@ int
 main(int argc, char **argv)
 {
 	struct iked ik = { 0 };
-	const char *state_dir;
-	int fd;
+	struct event *term = NULL, *intr = NULL;
+	struct sb sock;
+	int fd, rc = 1;
 
-	if (link_args(argc, argv, "iked", &fd, &state_dir) == -1)
+	if (link_args(argc, argv, "iked", &fd, &ik.state_dir) == -1)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	msg_json_wipe_init();		/* replies from keymgr carry PPKs */
+	sb_init(&sock);
+	sb_printf(&sock, "%s/%s", ik.state_dir, KEYMGR_SOCKET_NAME);
+	iconf_ids_load(&ik.ids, ik.state_dir);
 	ik.base = event_base_new();
-	ik.dp_ops = &dp_userspace_ops;
-	ik.dp = ik.dp_ops->open(ik.base, NULL, &ik);
+	ik.net = net_new(ik.base, 0, 0, iked_input, &ik);
+	iked_dp_open(&ik);
+	if (net_confine() == -1)
+		log_warn("running with the capabilities it was started with");
+	ik.keys = keysrc_new(ik.base, sb_str(&sock));
+	ik.eng = eng_new(ik.base, &net_io, ik.net, &keysrc_ops, ik.keys,
+	    ik.dp_ops, ik.dp);
+	if (ik.eng == NULL) {
+		log_err("the IKE engine could not start");
+		goto done;
+	}
+	log_info("listening on %d UDP sockets", net_nsockets(ik.net));
 	ik.manual = manual_new(ik.dp_ops, ik.dp);
-	ik.link = link_new(ik.base, fd, &iked_ops, &ik);
-	if (ik.link == NULL)
-		return 1;
-	struct event *term = evsignal_new(ik.base, SIGTERM, iked_signal, ik.base);
+	if ((ik.link = link_new(ik.base, fd, &iked_ops, &ik)) == NULL)
+		goto done;
+	term = evsignal_new(ik.base, SIGTERM, iked_signal, ik.base);
+	intr = evsignal_new(ik.base, SIGINT, iked_signal, ik.base);
 	event_add(term, NULL);
+	event_add(intr, NULL);
 	event_base_dispatch(ik.base);
-	event_free(term);
+	rc = 0;
+done:
+	if (term)
+		event_free(term);
+	if (intr)
+		event_free(intr);
 	link_free(ik.link);
+	eng_free(ik.eng);		/* Deletes to the peers, SAs out */
 	manual_free(ik.manual);
-	ik.dp_ops->close(ik.dp);
+	keysrc_free(ik.keys);
+	if (ik.dp != NULL)
+		ik.dp_ops->close(ik.dp);
+	net_free(ik.net);
+	iconf_free(ik.running);
+	iconf_ids_free(&ik.ids);
+	sb_free(&sock);
 	event_base_free(ik.base);
-	return 0;
+	return rc;
 }

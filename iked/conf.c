@@ -1,0 +1,571 @@
+/*
+ * conf: `security ike gateway G` with its policy and proposals as one
+ * eng_peer, the check that refuses what iked cannot run, and the
+ * difference between two configurations as engine calls (conf.h).
+ *
+ * Refused, each at its statement: IKEv1 (`version` v1-only, Junos's
+ * default: iked speaks IKEv2 only so far), a gateway without `address`
+ * or `dynamic`, an address given as a host name, a policy without
+ * pre-shared-key or local certificate (or without the one its proposals'
+ * authentication method needs), a seeded pre-shared key, a trusted CA
+ * group, aaa / advpn / tcp-encap-profile, and (conf_prop.c) algorithms
+ * crypto.h does not do.  RFC 8784 2: a PPK profile needs IKEv2.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "iked/conf.h"
+#include "iked/ikev2.h"
+#include "lib/junos9.h"
+#include "lib/log.h"
+
+size_t
+iconf_list(const struct cnode *n, const char *name, const char **out,
+    size_t max)
+{
+	size_t k = 0;
+
+	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next) {
+		if (strcmp(c->sn->name, name) != 0 || (c->flags & CN_INACTIVE))
+			continue;
+		if (k < max)
+			out[k] = c->val;
+		k++;
+	}
+	return k;
+}
+
+/* The list entry kind/name under root, active, or NULL. */
+static const struct cnode *
+conf_entry(const struct cnode *root, const char *kind, const char *name)
+{
+	for (const struct cnode *c = root ? root->first : NULL; c; c = c->next)
+		if (strcmp(c->sn->name, kind) == 0 && !cnode_is_inactive(c) &&
+		    name != NULL && strcmp(c->val, name) == 0)
+			return c;
+	return NULL;
+}
+
+static int
+conf_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The pre-shared key of a policy into p->psk: the $9$ value decoded, then
+ * the hex decoded for `hexadecimal`.  The plain copy is wiped.  NULL, or
+ * why it cannot be used.
+ */
+static const char *
+conf_psk(const struct cnode *k, struct eng_peer *p)
+{
+	const char *a = cnode_child_val(k, "ascii-text");
+	const char *h = cnode_child_val(k, "hexadecimal");
+	const char *v = a ? a : h;
+	const char *why = NULL;
+	size_t n;
+	char *plain;
+
+	if (v == NULL)
+		return "Missing mandatory statement: 'ascii-text' or"
+		    " 'hexadecimal'";
+	if (junos9_is_encoded(v)) {
+		if ((plain = junos9_decode(v, &n)) == NULL)
+			return "The key cannot be decoded";
+	} else {
+		plain = xstrdup(v);
+		n = strlen(plain);
+	}
+	if (a != NULL) {
+		if (n == 0 || n > ENG_PSK_MAX)
+			why = "The key must be 1 to 255 bytes";
+		else
+			memcpy(p->psk, plain, n);
+		p->psk_len = why ? 0 : n;
+	} else {
+		size_t i;
+		for (i = 0; i + 1 < n; i += 2) {
+			int hi = conf_hexval(plain[i]), lo = conf_hexval(plain[i + 1]);
+			if (hi < 0 || lo < 0)
+				break;
+			p->psk[i / 2] = (uint8_t)(hi << 4 | lo);
+		}
+		if (i != n || n == 0)
+			why = "invalid hexadecimal key";
+		p->psk_len = why ? 0 : n / 2;
+	}
+	OPENSSL_cleanse(plain, n);
+	free(plain);
+	return why;
+}
+
+/* An IP address literal into ss (port 0); -1 when it is not one. */
+static int
+conf_addr(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	char buf[64];
+	char *slash;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * The first address of `interfaces IFD unit U family inet|inet6` for an
+ * external-interface "IFD.U", of the remote's family when it has one.
+ */
+static void
+conf_ifaddr(struct iconf_ctx *x, const char *ifu, int family,
+    struct sockaddr_storage *out)
+{
+	char ifd[24];
+	const char *dot = strrchr(ifu, '.');
+	const struct cnode *unit;
+
+	memset(out, 0, sizeof(*out));
+	if (dot == NULL || (size_t)(dot - ifu) >= sizeof(ifd))
+		return;
+	memcpy(ifd, ifu, (size_t)(dot - ifu));
+	ifd[dot - ifu] = '\0';
+	unit = conf_entry(conf_entry(x->interfaces, "interface", ifd), "unit",
+	    dot + 1);
+	for (int f = 0; f < 2; f++) {
+		const char *fam = f == 0 ? "inet" : "inet6";
+		if (family == (f == 0 ? AF_INET6 : AF_INET))
+			continue;
+		const struct cnode *fn = cnode_child(cnode_child(unit,
+		    "family"), fam);
+		for (const struct cnode *a = fn ? fn->first : NULL; a;
+		    a = a->next)
+			if (strcmp(a->sn->name, "address") == 0 &&
+			    !cnode_is_inactive(a) && conf_addr(a->val, out) == 0)
+				return;
+	}
+}
+
+/* RFC 7296 3.5: one identity from local-identity / remote-identity. */
+static void
+conf_id(const struct cnode *idn, struct eng_id *id)
+{
+	static const struct {
+		const char *kind, *leaf;
+		uint8_t type;
+	} kinds[] = {
+		{ "inet", "identity-ipv4", ID_IPV4_ADDR },
+		{ "inet6", "identity-ipv6", ID_IPV6_ADDR },
+		{ "hostname", "identity-hostname", ID_FQDN },
+		{ "user-at-hostname", "identity-user", ID_RFC822_ADDR },
+		{ "key-id", "string-key-id", ID_KEY_ID },
+	};
+	const struct cnode *dn = cnode_child(idn, "distinguished-name");
+
+	memset(id, 0, sizeof(*id));
+	if (dn != NULL) {
+		/* the DN of the certificate, matched as pki says */
+		id->type = ID_DER_ASN1_DN;
+		const char *c = cnode_child_val(dn, "container");
+		const char *w = cnode_child_val(dn, "wildcard");
+		id->dn_container = c ? xstrdup(c) : NULL;
+		id->dn_wildcard = w ? xstrdup(w) : NULL;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *v = cnode_child_val(cnode_child(idn, kinds[i].kind),
+		    kinds[i].leaf);
+		if (v == NULL)
+			continue;
+		id->type = kinds[i].type;
+		if (id->type == ID_IPV4_ADDR || id->type == ID_IPV6_ADDR) {
+			struct sockaddr_storage ss;
+			conf_addr(v, &ss);
+			id->len = id->type == ID_IPV4_ADDR ? 4 : 16;
+			memcpy(id->data, id->type == ID_IPV4_ADDR ?
+			    (void *)&((struct sockaddr_in *)&ss)->sin_addr :
+			    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+			    id->len);
+		} else {
+			id->len = strnlen(v, ENG_ID_MAX);
+			memcpy(id->data, v, id->len);
+		}
+		return;
+	}
+}
+
+/* The dynamic peer's identity: `dynamic hostname H` and friends. */
+static void
+conf_dynamic_id(const struct cnode *dyn, struct eng_id *id)
+{
+	static const struct {
+		const char *leaf;
+		uint8_t type;
+	} kinds[] = {
+		{ "inet", ID_IPV4_ADDR }, { "inet6", ID_IPV6_ADDR },
+		{ "hostname", ID_FQDN }, { "user-at-hostname", ID_RFC822_ADDR },
+	};
+
+	if (cnode_child(dyn, "distinguished-name") != NULL) {
+		conf_id(dyn, id);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *v = cnode_child_val(dyn, kinds[i].leaf);
+		struct sockaddr_storage ss;
+		if (v == NULL)
+			continue;
+		id->type = kinds[i].type;
+		if (kinds[i].type == ID_IPV4_ADDR || kinds[i].type == ID_IPV6_ADDR) {
+			conf_addr(v, &ss);
+			id->len = kinds[i].type == ID_IPV4_ADDR ? 4 : 16;
+			memcpy(id->data, kinds[i].type == ID_IPV4_ADDR ?
+			    (void *)&((struct sockaddr_in *)&ss)->sin_addr :
+			    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+			    id->len);
+		} else {
+			id->len = strnlen(v, ENG_ID_MAX);
+			memcpy(id->data, v, id->len);
+		}
+	}
+}
+
+/* The policy's credentials and proposals; 0 / -1. */
+static int
+conf_policy(struct iconf_ctx *x, const struct cnode *pol,
+    struct eng_peer *p)
+{
+	const struct cnode *psk = cnode_child(pol, "pre-shared-key");
+	const struct cnode *cert = cnode_child(pol, "certificate");
+	const char *lc = cnode_child_val(cert, "local-certificate");
+	const struct cnode *tca = cnode_child(cert, "trusted-ca");
+	const char *why, *rf;
+	int rc = 0;
+
+	snprintf(p->policy, sizeof(p->policy), "%s", pol->val);
+	if (cnode_child(pol, "seeded-pre-shared-key") != NULL) {
+		iconf_err(x, pol, "seeded-pre-shared-key", "A seeded"
+		    " pre-shared key is not supported by iked");
+		rc = -1;
+	}
+	if (psk != NULL && (why = conf_psk(psk, p)) != NULL) {
+		iconf_err(x, pol, "pre-shared-key", "%s", why);
+		rc = -1;
+	}
+	if (psk == NULL && lc == NULL) {
+		iconf_err(x, pol, "pre-shared-key", "Missing mandatory"
+		    " statement: 'pre-shared-key' or 'certificate"
+		    " local-certificate'");
+		rc = -1;
+	}
+	if (lc != NULL)
+		snprintf(p->local_cert, sizeof(p->local_cert), "%s", lc);
+	if (cnode_child_val(tca, "trusted-ca-group") != NULL) {
+		iconf_err(x, cert, "trusted-ca", "A trusted CA group is not"
+		    " supported by iked: name a ca-profile");
+		rc = -1;
+	} else if (cnode_child_val(tca, "ca-profile") != NULL) {
+		snprintf(p->ca_profile, sizeof(p->ca_profile), "%s",
+		    cnode_child_val(tca, "ca-profile"));
+	}
+	if ((rf = cnode_child_val(pol, "reauth-frequency")) != NULL)
+		p->reauth_frequency = (uint32_t)strtoul(rf, NULL, 10);
+	if (iconf_ike_proposals(x, pol, psk ? AUTH_SHARED_KEY_MIC :
+	    AUTH_RSA_SIG, p->prop, &p->nprop) == -1)
+		return -1;
+	for (size_t i = 0; i < p->nprop; i++) {
+		bool want_psk = p->prop[i].auth_method == AUTH_SHARED_KEY_MIC;
+		if (want_psk && psk == NULL) {
+			iconf_err(x, pol, "pre-shared-key", "Missing mandatory"
+			    " statement: 'pre-shared-key' (the proposals use"
+			    " pre-shared-keys)");
+			return -1;
+		}
+		if (!want_psk && lc == NULL) {
+			iconf_err(x, pol, "certificate", "Missing mandatory"
+			    " statement: 'certificate local-certificate' (the"
+			    " proposals use signatures)");
+			return -1;
+		}
+	}
+	return rc;
+}
+
+/* The parts of a gateway iked cannot run yet. */
+static int
+conf_gateway_unsupported(struct iconf_ctx *x, const struct cnode *g)
+{
+	static const char *const stmts[] = { "aaa", "advpn",
+	    "tcp-encap-profile" };
+	const char *ver = cnode_child_val(g, "version");
+	int rc = 0;
+
+	if (ver == NULL || strcmp(ver, "v2-only") != 0) {
+		iconf_err(x, g, ver ? "version v1-only" : "version", "IKEv1 is"
+		    " not supported yet: iked speaks IKEv2 (version v2-only)");
+		rc = -1;
+	}
+	/* RFC 8784 2: a PPK is negotiated only by IKEv2. */
+	if (cnode_child(g, "ppk-profile") != NULL &&
+	    (ver == NULL || strcmp(ver, "v2-only") != 0)) {
+		iconf_err(x, g, "ppk-profile", "PPK profile is supported only"
+		    " with IKEv2 (version v2-only)");
+		rc = -1;
+	}
+	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
+		if (cnode_child(g, stmts[i]) != NULL) {
+			iconf_err(x, g, stmts[i], "This statement is not"
+			    " supported by iked yet");
+			rc = -1;
+		}
+	return rc;
+}
+
+static void
+conf_gateway_knobs(const struct cnode *g, struct eng_peer *p)
+{
+	const struct cnode *dpd = cnode_child(g, "dead-peer-detection");
+	const struct cnode *frag = cnode_child(g, "fragmentation");
+	const struct cnode *ppk = cnode_child(g, "ppk-profile");
+	const char *v;
+
+	if (dpd != NULL) {
+		p->dpd = cnode_child(dpd, "always-send") ? ENG_DPD_ALWAYS :
+		    cnode_child(dpd, "probe-idle-tunnel") ? ENG_DPD_PROBE_IDLE :
+		    ENG_DPD_OPTIMIZED;
+		v = cnode_child_val(dpd, "interval");
+		p->dpd_interval = v ? (uint32_t)strtoul(v, NULL, 10) : 10;
+		v = cnode_child_val(dpd, "threshold");
+		p->dpd_threshold = v ? (uint32_t)strtoul(v, NULL, 10) : 5;
+	}
+	if ((v = cnode_child_val(g, "nat-keepalive")) != NULL)
+		p->nat_keepalive = (uint32_t)strtoul(v, NULL, 10);
+	p->no_nat_traversal = cnode_child(g, "no-nat-traversal") != NULL;
+	/* RFC 7383: on unless disabled */
+	p->fragmentation = cnode_child(frag, "disable") == NULL;
+	if ((v = cnode_child_val(frag, "size")) != NULL)
+		p->fragment_size = (uint16_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(ppk, "profile-name")) != NULL)
+		snprintf(p->ppk_profile, sizeof(p->ppk_profile), "%s", v);
+	p->ppk_optional = cnode_child(ppk, "optional") != NULL;
+}
+
+/* One gateway as an eng_peer; 0 / -1 (errors in x). */
+static int
+conf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
+{
+	const char *addrs[5];
+	size_t na = iconf_list(g, "address", addrs, 5);
+	const struct cnode *dyn = cnode_child(g, "dynamic");
+	const char *v;
+	int rc = conf_gateway_unsupported(x, g);
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", g->val);
+	const struct cnode *pol = conf_entry(x->ike, "policy",
+	    cnode_child_val(g, "ike-policy"));
+	if (pol == NULL || conf_policy(x, pol, p) == -1)
+		rc = -1;	/* a dangling ike-policy: validate.c says so */
+	if (na > 0) {
+		/* the primary; the backups are not tried yet */
+		if (conf_addr(addrs[0], &p->remote) == -1) {
+			char st[300];
+			snprintf(st, sizeof(st), "address %s", addrs[0]);
+			iconf_err(x, g, st, "A peer named by host name is not"
+			    " supported yet: give its IP address");
+			rc = -1;
+		}
+	} else if (dyn != NULL) {
+		conf_dynamic_id(dyn, &p->remote_id);
+	} else {
+		iconf_err(x, g, "address", "Missing mandatory statement:"
+		    " 'address' or 'dynamic'");
+		rc = -1;
+	}
+	if ((v = cnode_child_val(g, "local-address")) != NULL)
+		conf_addr(v, &p->local);
+	if ((v = cnode_child_val(g, "external-interface")) != NULL) {
+		snprintf(p->external_if, sizeof(p->external_if), "%s", v);
+		if (p->local.ss_family == AF_UNSPEC)
+			conf_ifaddr(x, v, p->remote.ss_family, &p->local);
+	}
+	if (cnode_child(g, "local-identity") != NULL)
+		conf_id(cnode_child(g, "local-identity"), &p->local_id);
+	if (cnode_child(g, "remote-identity") != NULL) {
+		free(p->remote_id.dn_container);
+		free(p->remote_id.dn_wildcard);
+		conf_id(cnode_child(g, "remote-identity"), &p->remote_id);
+	}
+	conf_gateway_knobs(g, p);
+	return rc;
+}
+
+static const struct eng_peer *conf_peer_find(const struct iconf *ic,
+    const char *name);
+
+struct iconf *
+iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
+{
+	struct iconf *ic = xcalloc(1, sizeof(*ic));
+	const struct cnode *sec = cnode_child(conf_root(c), "security");
+	struct iconf_ctx x = {
+		.c = c,
+		.ike = cnode_child(sec, "ike"),
+		.ipsec = cnode_child(sec, "ipsec"),
+		.interfaces = cnode_child(conf_root(c), "interfaces"),
+		.errs = errs,
+	};
+
+	for (const struct cnode *g = x.ike ? x.ike->first : NULL; g;
+	    g = g->next) {
+		if (strcmp(g->sn->name, "gateway") != 0 || cnode_is_inactive(g))
+			continue;
+		struct eng_peer p;
+		if (conf_gateway(&x, g, &p) == -1) {
+			/* not run: apply only sees checked configurations */
+			OPENSSL_cleanse(p.psk, sizeof(p.psk));
+			free(p.remote_id.dn_container);
+			free(p.remote_id.dn_wildcard);
+			free(p.local_id.dn_container);
+			free(p.local_id.dn_wildcard);
+			continue;
+		}
+		ic->peer = xrealloc(ic->peer, (ic->npeer + 1) * sizeof(p));
+		ic->peer[ic->npeer++] = p;
+		OPENSSL_cleanse(p.psk, sizeof(p.psk));
+	}
+	iconf_vpns(&x, ic, ids);
+	/* A VPN whose gateway does not run (deactivated) does not run. */
+	size_t k = 0;
+	for (size_t i = 0; i < ic->nvpn; i++)
+		if (conf_peer_find(ic, ic->vpn[i].gateway) != NULL)
+			ic->vpn[k++] = ic->vpn[i];
+	ic->nvpn = k;
+	return ic;
+}
+
+static void
+conf_id_free(struct eng_id *id)
+{
+	free(id->dn_container);
+	free(id->dn_wildcard);
+}
+
+void
+iconf_free(struct iconf *ic)
+{
+	if (ic == NULL)
+		return;
+	for (size_t i = 0; i < ic->npeer; i++) {
+		conf_id_free(&ic->peer[i].local_id);
+		conf_id_free(&ic->peer[i].remote_id);
+	}
+	if (ic->peer != NULL)
+		OPENSSL_cleanse(ic->peer, ic->npeer * sizeof(*ic->peer));
+	free(ic->peer);
+	free(ic->vpn);
+	free(ic);
+}
+
+static bool
+conf_str_eq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Both built by conf_gateway from zeroed structs: compare the bytes. */
+static bool
+conf_peer_eq(const struct eng_peer *a, const struct eng_peer *b)
+{
+	struct eng_peer x = *a, y = *b;
+	bool eq;
+
+	if (!conf_str_eq(a->local_id.dn_container, b->local_id.dn_container) ||
+	    !conf_str_eq(a->local_id.dn_wildcard, b->local_id.dn_wildcard) ||
+	    !conf_str_eq(a->remote_id.dn_container,
+	    b->remote_id.dn_container) ||
+	    !conf_str_eq(a->remote_id.dn_wildcard, b->remote_id.dn_wildcard))
+		return false;
+	x.local_id.dn_container = x.local_id.dn_wildcard = NULL;
+	x.remote_id.dn_container = x.remote_id.dn_wildcard = NULL;
+	y.local_id.dn_container = y.local_id.dn_wildcard = NULL;
+	y.remote_id.dn_container = y.remote_id.dn_wildcard = NULL;
+	eq = memcmp(&x, &y, sizeof(x)) == 0;
+	OPENSSL_cleanse(&x, sizeof(x));
+	OPENSSL_cleanse(&y, sizeof(y));
+	return eq;
+}
+
+static const struct eng_peer *
+conf_peer_find(const struct iconf *ic, const char *name)
+{
+	for (size_t i = 0; ic != NULL && i < ic->npeer; i++)
+		if (strcmp(ic->peer[i].name, name) == 0)
+			return &ic->peer[i];
+	return NULL;
+}
+
+static const struct eng_vpn *
+conf_vpn_find(const struct iconf *ic, const char *name)
+{
+	for (size_t i = 0; ic != NULL && i < ic->nvpn; i++)
+		if (strcmp(ic->vpn[i].name, name) == 0)
+			return &ic->vpn[i];
+	return NULL;
+}
+
+size_t
+iconf_diff(const struct iconf *old, const struct iconf *new,
+    const struct iconf_diff_ops *ops, void *ctx)
+{
+	size_t calls = 0;
+
+	for (size_t i = 0; old != NULL && i < old->nvpn; i++)
+		if (conf_vpn_find(new, old->vpn[i].name) == NULL) {
+			ops->vpn_del(ctx, old->vpn[i].name);
+			calls++;
+		}
+	for (size_t i = 0; old != NULL && i < old->npeer; i++)
+		if (conf_peer_find(new, old->peer[i].name) == NULL) {
+			ops->peer_del(ctx, old->peer[i].name);
+			calls++;
+		}
+	for (size_t i = 0; i < new->npeer; i++) {
+		const struct eng_peer *o = conf_peer_find(old, new->peer[i].name);
+		if (o == NULL || !conf_peer_eq(o, &new->peer[i])) {
+			ops->peer_set(ctx, &new->peer[i]);
+			calls++;
+		}
+	}
+	for (size_t i = 0; i < new->nvpn; i++) {
+		const struct eng_vpn *o = conf_vpn_find(old, new->vpn[i].name);
+		if (o == NULL || memcmp(o, &new->vpn[i], sizeof(*o)) != 0) {
+			ops->vpn_set(ctx, &new->vpn[i]);
+			calls++;
+		}
+	}
+	return calls;
+}

@@ -1,0 +1,103 @@
+/*
+ * iconf: the running `security ike` / `security ipsec` configuration as
+ * the engine takes it (engine.h): one eng_peer per `ike gateway` (its
+ * policy and proposals folded in) and one eng_vpn per IKE-keyed `ipsec
+ * vpn`.  The functions are named iconf_ because schema/conf.h owns conf_.
+ *
+ *   iconf_new      the tree -> structs; with errs, every statement iked
+ *                  cannot run is named there in Junos's words (check)
+ *   iconf_diff     what changed between two of them, as set/delete calls
+ *                  (apply: the engine renegotiates only those)
+ *   iconf_ids      the tunnel IDs: 500001 + a number each VPN keeps for
+ *                  its life, persisted in <state>/iked-tunnels
+ *
+ * Mapping decisions (Junos -> IKEv2 numbers, proposal sets, defaults) are
+ * in conf_prop.c, where the tables are.
+ */
+#ifndef QSAFE_IKED_CONF_H
+#define QSAFE_IKED_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iked/engine.h"
+#include "schema/conf.h"
+#include "schema/validate.h"
+
+#define ICONF_TUNNEL_BASE 500001u	/* Junos's first tunnel index */
+#define ICONF_IDS_FILE "iked-tunnels"
+
+/* The tunnel IDs of the VPNs: name -> ID, stable across commits. */
+struct iconf_ids {
+	char (*name)[ENG_NAME_MAX];
+	uint32_t *id;
+	size_t n;
+};
+
+struct iconf {
+	struct eng_peer *peer;
+	size_t npeer;
+	struct eng_vpn *vpn;
+	size_t nvpn;
+};
+
+/*
+ * The engine's view of the configuration c.  errs (may be NULL) gets an
+ * error for each statement iked cannot run; ids (may be NULL: tunnel IDs
+ * 0) gives each VPN its ID and learns new ones.  Never NULL; caller frees.
+ */
+struct iconf *iconf_new(struct conf *c, struct iconf_ids *ids,
+    struct verrs *errs);
+void iconf_free(struct iconf *ic);		/* wipes the PSKs */
+
+/* What iconf_diff reports; name borrowed for the call. */
+struct iconf_diff_ops {
+	void (*peer_set)(void *ctx, const struct eng_peer *p);
+	void (*peer_del)(void *ctx, const char *name);
+	void (*vpn_set)(void *ctx, const struct eng_vpn *v);
+	void (*vpn_del)(void *ctx, const char *name);
+};
+
+/*
+ * Calls ops for what differs from old (NULL: nothing ran) to new: VPNs
+ * first deleted, then peers deleted, then peers set, then VPNs set, so
+ * a VPN never names a missing peer.  Returns the number of calls.
+ */
+size_t iconf_diff(const struct iconf *old, const struct iconf *new,
+    const struct iconf_diff_ops *ops, void *ctx);
+
+/* Tunnel IDs: load from / save to dir/ICONF_IDS_FILE.  0 / -1 (logged). */
+int iconf_ids_load(struct iconf_ids *ids, const char *dir);
+int iconf_ids_save(const struct iconf_ids *ids, const char *dir);
+/* name's ID, a new one (the lowest free) when it has none. */
+uint32_t iconf_ids_get(struct iconf_ids *ids, const char *name);
+/* Forgets every name not among the VPNs of ic. */
+void iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic);
+void iconf_ids_free(struct iconf_ids *ids);
+
+/* conf_prop.c: proposals, for conf.c and conf_vpn.c. */
+struct iconf_ctx {
+	struct conf *c;
+	const struct cnode *ike, *ipsec, *interfaces;
+	struct verrs *errs;
+};
+void iconf_err(struct iconf_ctx *x, const struct cnode *at,
+    const char *stmt, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The IKE proposals of a policy; *n of them.  0 / -1 (errors given). */
+int iconf_ike_proposals(struct iconf_ctx *x, const struct cnode *policy,
+    uint8_t auth_method, struct eng_proposal *out, size_t *n);
+/* The ESP proposals of an ipsec policy, with its PFS group. */
+int iconf_esp_proposals(struct iconf_ctx *x, const struct cnode *policy,
+    struct eng_proposal *out, size_t *n);
+/* A DH group name ("group14") as its IANA number; 0 when unknown. */
+uint16_t iconf_dh_group(const char *name);
+
+/* conf_vpn.c */
+void iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids);
+/* conf.c: a leaf-list's values in order (borrowed); *n. */
+size_t iconf_list(const struct cnode *n, const char *name,
+    const char **out, size_t max);
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * net: the UDP 500 / 4500 sockets of iked; see net.h.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include <event2/event.h>
+
+#include "iked/ikev2.h"
+#include "iked/net.h"
+#include "lib/log.h"
+#include "lib/sb.h"
+
+enum { NET_V4_IKE, NET_V4_NATT, NET_V6_IKE, NET_V6_NATT, NET_NSOCK };
+
+struct net_sock {
+	struct net *n;
+	int fd;
+	int family;
+	uint16_t port;
+	bool natt;
+	struct event *ev;		/* NULL: not read by us */
+};
+
+struct net {
+	struct event_base *base;
+	uint16_t natt_port;
+	net_input_fn input;
+	void *ctx;
+	struct net_sock s[NET_NSOCK];
+	uint8_t buf[NET_DGRAM_MAX + 1];
+};
+
+static int
+net_bind(int family, uint16_t port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int fd, on = 1;
+
+	if ((fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	/*
+	 * Another privileged listener on one address of the port (a test's,
+	 * a diagnostic's) may bind beside our wildcard and takes what is
+	 * addressed to it; below 1024 only privileged processes can.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sl = sizeof(*sin);
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sl = sizeof(*sin6);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* The address the datagram came to, from its PKTINFO. */
+static void
+net_local(const struct net_sock *s, struct msghdr *mh,
+    struct sockaddr_storage *local)
+{
+	memset(local, 0, sizeof(*local));
+	local->ss_family = (sa_family_t)s->family;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			((struct sockaddr_in *)local)->sin_addr = pi.ipi_addr;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			((struct sockaddr_in6 *)local)->sin6_addr = pi.ipi6_addr;
+		}
+	}
+	if (s->family == AF_INET)
+		((struct sockaddr_in *)local)->sin_port = htons(s->port);
+	else
+		((struct sockaddr_in6 *)local)->sin6_port = htons(s->port);
+}
+
+static void
+net_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_sock *s = arg;
+	struct net *n = s->n;
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct sockaddr_storage remote, local;
+	struct iovec iov = { n->buf, sizeof(n->buf) };
+	struct msghdr mh;
+	ssize_t r;
+
+	/* a bounded number per wake-up, so one socket cannot starve the loop */
+	for (int i = 0; i < 64; i++) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &remote;
+		mh.msg_namelen = sizeof(remote);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf.b;
+		mh.msg_controllen = sizeof(cbuf.b);
+		if ((r = recvmsg(fd, &mh, 0)) == -1)
+			return;
+		if ((size_t)r > NET_DGRAM_MAX || (mh.msg_flags & MSG_TRUNC))
+			continue;
+		const uint8_t *p = n->buf;
+		size_t len = (size_t)r;
+		if (s->natt) {
+			/* RFC 3948 2.3: a NAT-keepalive */
+			if (len == 1 && p[0] == 0xff)
+				continue;
+			/* RFC 3948 2.2: ESP has a non-zero SPI here */
+			if (len < IKE_NON_ESP_MARKER_LEN ||
+			    memcmp(p, "\0\0\0\0", IKE_NON_ESP_MARKER_LEN) != 0)
+				continue;
+			p += IKE_NON_ESP_MARKER_LEN;
+			len -= IKE_NON_ESP_MARKER_LEN;
+		}
+		if (len < IKE_HDR_LEN)
+			continue;
+		net_local(s, &mh, &local);
+		n->input(n->ctx, p, len, (struct sockaddr *)&remote,
+		    (struct sockaddr *)&local);
+	}
+}
+
+struct net *
+net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_port,
+    net_input_fn input, void *ctx)
+{
+	struct net *n = xcalloc(1, sizeof(*n));
+
+	n->base = base;
+	n->natt_port = natt_port ? natt_port : IKE_NATT_PORT;
+	n->input = input;
+	n->ctx = ctx;
+	for (int i = 0; i < NET_NSOCK; i++) {
+		struct net_sock *s = &n->s[i];
+		s->n = n;
+		s->family = i < NET_V6_IKE ? AF_INET : AF_INET6;
+		s->natt = i == NET_V4_NATT || i == NET_V6_NATT;
+		s->port = s->natt ? (natt_port ? natt_port : IKE_NATT_PORT) :
+		    (ike_port ? ike_port : IKE_PORT);
+		if ((s->fd = net_bind(s->family, s->port)) == -1) {
+			log_warn("UDP port %u (%s): %s: no IKE there", s->port,
+			    s->family == AF_INET ? "IPv4" : "IPv6",
+			    strerror(errno));
+			continue;
+		}
+		s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, net_read, s);
+		event_add(s->ev, NULL);
+	}
+	return n;
+}
+
+void
+net_free(struct net *n)
+{
+	if (n == NULL)
+		return;
+	for (int i = 0; i < NET_NSOCK; i++) {
+		if (n->s[i].ev != NULL)
+			event_free(n->s[i].ev);
+		if (n->s[i].fd != -1)
+			close(n->s[i].fd);
+	}
+	free(n);
+}
+
+int
+net_nsockets(const struct net *n)
+{
+	int k = 0;
+
+	for (int i = 0; i < NET_NSOCK; i++)
+		k += n->s[i].fd != -1;
+	return k;
+}
+
+int
+net_encap_fd(const struct net *n, int family)
+{
+	return n->s[family == AF_INET ? NET_V4_NATT : NET_V6_NATT].fd;
+}
+
+void
+net_handover(struct net *n, int family)
+{
+	struct net_sock *s = &n->s[family == AF_INET ? NET_V4_NATT :
+	    NET_V6_NATT];
+
+	if (s->ev != NULL)
+		event_free(s->ev);
+	s->ev = NULL;
+}
+
+static uint16_t
+net_port(const struct sockaddr *sa)
+{
+	return ntohs(sa->sa_family == AF_INET ?
+	    ((const struct sockaddr_in *)sa)->sin_port :
+	    ((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
+/* eng_io.send: one IKE message from local to remote. */
+static int
+net_send(void *ctx, const uint8_t *p, size_t len,
+    const struct sockaddr *local, const struct sockaddr *remote)
+{
+	struct net *n = ctx;
+	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
+	bool natt = net_port(remote) == IKE_NATT_PORT ||
+	    net_port(remote) == n->natt_port ||
+	    (local != NULL && net_port(local) == n->natt_port);
+	int v6 = remote->sa_family == AF_INET6;
+	const struct net_sock *s = &n->s[(v6 ? NET_V6_IKE : NET_V4_IKE) +
+	    (natt ? 1 : 0)];
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov[2] = {
+		{ (void *)marker, sizeof(marker) },	/* RFC 3948 2.2 */
+		{ (void *)p, len },
+	};
+	struct msghdr mh = {
+		.msg_name = (void *)remote,
+		.msg_namelen = v6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in),
+		.msg_iov = natt ? iov : iov + 1,
+		.msg_iovlen = natt ? 2 : 1,
+	};
+
+	if (s->fd == -1 || (remote->sa_family != AF_INET && !v6))
+		return -1;
+	memset(&cbuf, 0, sizeof(cbuf));
+	if (local != NULL && local->sa_family == remote->sa_family) {
+		struct cmsghdr *c;
+		mh.msg_control = cbuf.b;
+		if (!v6) {
+			struct in_pktinfo pi = { 0 };
+			pi.ipi_spec_dst =
+			    ((const struct sockaddr_in *)local)->sin_addr;
+			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		} else {
+			struct in6_pktinfo pi = { 0 };
+			pi.ipi6_addr =
+			    ((const struct sockaddr_in6 *)local)->sin6_addr;
+			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = IPPROTO_IPV6;
+			c->cmsg_type = IPV6_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		}
+	}
+	if (sendmsg(s->fd, &mh, 0) == -1) {
+		log_warn("send to port %u: %s", net_port(remote),
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+const struct eng_io net_io = { .send = net_send };
+
+int
+net_confine(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	/* the bounding set first, while CAP_SETPCAP is still held */
+	for (int c = 0; c <= CAP_LAST_CAP; c++)
+		if (c != CAP_NET_ADMIN && c != CAP_NET_RAW)
+			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	d[0].effective = d[0].permitted = 1u << CAP_NET_ADMIN |
+	    1u << CAP_NET_RAW;
+	if (syscall(SYS_capset, &h, d) == -1) {
+		log_err("capset: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		log_err("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
