@@ -42,6 +42,7 @@
 #define KM_KEYS_PER_REQUEST_MAX 64	/* "count" of one API request */
 #define KM_RPC_WAIT_MS 8000		/* < DAEMON_REPLY_TIMEOUT_MS */
 #define KM_PROBE_INTERVAL_S 30		/* status probe of an idle profile */
+#define KM_PROBE_RETRY_MIN_S 5		/* after a failed probe, doubling */
 #define KM_RECHECK_GAP_MS 1000		/* probes brought forward: at most 1/s */
 #define KM_STATIC_KEY_MAX 512		/* bytes of a static key */
 

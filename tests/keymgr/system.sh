@@ -424,6 +424,30 @@ fault B none
 km get qb >"$T/back.out" && ok "KME B back" || fail "KME B did not come back"
 detail qb
 has "status Active again" "$T/qb.detail" "  Status: Active"
+# A KME out of reach when its profile starts and reachable a moment later
+# (as when hostd applies the address to it just after keymgr started the
+# profile, in the same commit): the failed probe is retried within seconds,
+# and the profile turns Active without waiting for a request.
+fault B unavailable
+qkd qlate "$PB" SAE_B SAE_B SAE_A | conf
+i=0
+until detail qlate && grep -q "Last-probe-error" "$T/qlate.detail"; do
+	i=$((i + 1)); [ $i -gt 50 ] && break
+	sleep 0.1
+done
+has "KME unavailable at start: Down" "$T/qlate.detail" "  Status: Down"
+fault B none
+t0=$(date +%s%N)
+i=0
+until detail qlate && grep -q "  Status: Active" "$T/qlate.detail"; do
+	i=$((i + 1)); [ $i -gt 100 ] && break
+	sleep 0.1
+done
+t=$(( ($(date +%s%N) - t0) / 1000000 ))
+grep -q "  Status: Active" "$T/qlate.detail" && [ "$t" -lt 8000 ] &&
+    ok "a failed probe is retried: Active ${t} ms after the KME came back" ||
+    fail "failed probe not retried within 8 s: $(grep -E 'Status|probe' "$T/qlate.detail")"
+has "Active from the probe, not a request" "$T/qlate.detail" "    Received: 0"
 cli -c 'clear security key-manager statistics name qb' >/dev/null
 detail qb
 has "clear statistics" "$T/qb.detail" "    Received: 0"
