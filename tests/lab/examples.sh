@@ -129,7 +129,7 @@ ex_kmes() {
 	sh "$LAB_TOP/keymgr/kme_sim/mkcerts.sh" -k "KME-A KME-B" -s "${saes# }" \
 	    -a "$EX_KME_A $EX_KME_B" "$EX_CERTS" >/dev/null 2>&1 ||
 	    { lab_say "mkcerts.sh failed"; return 1; }
-	lab_spawn "$LAB_DIR/kme-sim.log" ip netns exec "$EX_CORE" \
+	lab_spawn "$LAB_DIR/kme-sim.log" setsid ip netns exec "$EX_CORE" \
 	    "$EX_BUILD/keymgr/kme_sim/kme-sim" --cert-dir "$EX_CERTS" \
 	    --kme "KME-A=$EX_KME_A:443:$a" --kme "KME-B=$EX_KME_B:443:$b"
 	lab_poll 10 grep -q '^ready' "$LAB_DIR/kme-sim.log" ||
