@@ -42,6 +42,8 @@
 #define KM_KEYS_PER_REQUEST_MAX 64	/* "count" of one API request */
 #define KM_RPC_WAIT_MS 8000		/* < DAEMON_REPLY_TIMEOUT_MS */
 #define KM_PROBE_INTERVAL_S 30		/* status probe of an idle profile */
+#define KM_PROBE_RETRY_MIN_S 5		/* after a failed probe, doubling */
+#define KM_RECHECK_GAP_MS 1000		/* probes brought forward: at most 1/s */
 #define KM_STATIC_KEY_MAX 512		/* bytes of a static key */
 
 enum km_type {
@@ -60,7 +62,8 @@ enum km_err {
 	KM_ERR_QUEUE_TIMEOUT = QKD_ERR_COUNT, /* waited past the deadline */
 	KM_ERR_BUSY,		/* queue full */
 	KM_ERR_CONFIG,		/* certificate or CA missing at apply */
-	KM_ERR_UNKNOWN_KEY_ID,	/* static profile: not the configured key-id */
+	KM_ERR_UNKNOWN_KEY_ID,	/* the peer's key ID: not the static key-id,
+				   or refused by the KME (dec_keys 400/401) */
 	KM_ERR_KME_LIMIT,	/* outside the KME's Status limits (6.1) */
 	KM_ERR_SAE_MISMATCH,	/* the KME's Status names another SAE */
 	KM_ERR_COUNT

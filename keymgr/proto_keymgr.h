@@ -42,7 +42,11 @@
  *   error    string  a stable token: "bad-request", "unknown-profile", a
  *                    qkd_err_name() ("timeout", "connect", "http-503",
  *                    "short", ...) or keymgr's own ("queue-timeout",
- *                    "busy", "not-configured", "unknown-key-id")
+ *                    "busy", "not-configured", "unknown-key-id");
+ *                    "unknown-key-id": a get-key-by-id whose key_id is
+ *                    not the static key-id, or that the KME refused (ETSI
+ *                    GS QKD 014 400/401: unknown, used, another pair's):
+ *                    that negotiation fails, the profile stays up
  *   message  string  one sentence for the log (never key bytes)
  *
  * Timing: a request is answered within the profile's timeout (`timeout`,

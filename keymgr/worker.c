@@ -15,7 +15,17 @@
  * timeout, so a KME that hangs costs each later request at most the
  * timeout, not the sum of the ones before it.  An idle worker probes the KME's Status every
  * KM_PROBE_INTERVAL_S seconds (ETSI GS QKD 014 5.1), which keeps the
- * profile's status and default key size current and the connection warm.
+ * profile's status and default key size current and the connection warm;
+ * after a failed probe sooner (worker_schedule).
+ *
+ * The key ID of a Get key with key IDs (dec_keys, 5.3) comes from the peer
+ * (its PPK_ID, RFC 8784 3).  A KME that refuses it (400 or 401: unknown,
+ * already used, or another pair's key) fails that request only, as
+ * unknown-key-id: a hostile peer must not take a healthy profile out of
+ * service.  Since a 401 can also mean that the KME refuses us, such a
+ * refusal brings the next Status probe forward (at most one per
+ * KM_RECHECK_GAP_MS): the probe, which names no key, says whether the KME
+ * still serves this SAE and sets the status.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +48,9 @@ struct km_worker {
 	struct km_profile *p;	/* a reference */
 	struct qkd_client *qc;
 	uint64_t next_probe_ms;
+	uint64_t last_probe_ms;	/* when the last Status probe ran */
+	bool recheck;		/* a refused key ID asks for an early probe */
+	unsigned retry_s;	/* after failed probes: the gap to the next */
 };
 
 uint64_t
@@ -71,6 +84,18 @@ worker_err_keeps_status(int code)
 	    code == QKD_ERR_KEY_ID_MISMATCH || code == KM_ERR_BUSY ||
 	    code == KM_ERR_UNKNOWN_KEY_ID || code == KM_ERR_KME_LIMIT ||
 	    code == KM_ERR_SAE_MISMATCH;
+}
+
+/*
+ * A dec_keys refusal (ETSI GS QKD 014 5.3; 4 lists an unknown key_ID as a
+ * 400, and 401 answers a key of another SAE pair) is the peer's key ID
+ * being refused, not the KME failing: the request's own failure.
+ */
+static bool
+worker_key_id_refused(const struct km_job *j, int code)
+{
+	return j->kind == KM_JOB_GET_KEY_ID && (code == QKD_ERR_HTTP_400 ||
+	    code == QKD_ERR_HTTP_401);
 }
 
 /* Failures where no answer came from the KME. */
@@ -261,12 +286,61 @@ worker_run(struct km_worker *w, struct km_job *j)
 		}
 		break;
 	}
-	if (err.code != QKD_OK)
+	if (err.code != QKD_OK && worker_key_id_refused(j, err.code)) {
+		snprintf(j->reason, sizeof(j->reason), "the KME refused key ID"
+		    " %.64s: %.160s", j->key_ids[0], err.reason);
+		j->code = KM_ERR_UNKNOWN_KEY_ID;
+		pthread_mutex_lock(&w->mu);
+		w->recheck = true;
+		pthread_mutex_unlock(&w->mu);
+	} else if (err.code != QKD_OK)
 		worker_fail(j, err.code, err.reason);
 	if (j->code != 0 && j->kind != KM_JOB_STATUS)
 		log_warn("profile %s: %s: %s", p->name, km_err_name(j->code),
 		    j->reason);
 	worker_count(p, j, true);
+}
+
+/*
+ * When the next Status probe is due (under w->mu).  An idle profile is
+ * probed every KM_PROBE_INTERVAL_S.  One whose probe failed is probed
+ * sooner, KM_PROBE_RETRY_MIN_S after it and doubling up to that interval,
+ * so a KME that comes within reach (back after an outage, or the address
+ * to it applied by hostd just after keymgr started the profile) is seen
+ * within seconds.  After a refused key ID: once idle, at most one per
+ * KM_RECHECK_GAP_MS.
+ */
+static void
+worker_schedule(struct km_worker *w)
+{
+	if (w->recheck)
+		w->next_probe_ms = w->last_probe_ms + KM_RECHECK_GAP_MS;
+	else if (w->retry_s > 0)
+		w->next_probe_ms = w->last_probe_ms +
+		    (uint64_t)w->retry_s * 1000;
+	else
+		w->next_probe_ms = km_now_ms() + KM_PROBE_INTERVAL_S * 1000;
+}
+
+/* The worker's Status probe of its KME (ETSI GS QKD 014 5.1). */
+static void
+worker_probe(struct km_worker *w)
+{
+	struct km_job probe = { .kind = KM_JOB_STATUS };
+
+	snprintf(probe.peer, sizeof(probe.peer), "%s", w->p->peers[0]);
+	probe.deadline_ms = km_now_ms() + (uint64_t)w->p->timeout_ms;
+	worker_run(w, &probe);
+	pthread_mutex_lock(&w->mu);
+	w->last_probe_ms = km_now_ms();
+	w->recheck = false;
+	if (probe.code == 0)
+		w->retry_s = 0;
+	else if (w->retry_s == 0)
+		w->retry_s = KM_PROBE_RETRY_MIN_S;
+	else if ((w->retry_s *= 2) > KM_PROBE_INTERVAL_S)
+		w->retry_s = KM_PROBE_INTERVAL_S;
+	pthread_mutex_unlock(&w->mu);
 }
 
 static void
@@ -314,15 +388,10 @@ worker_main(void *arg)
 			worker_run(w, j);
 			j->done(j);
 		} else if (w->p->npeers > 0) {
-			struct km_job probe = { .kind = KM_JOB_STATUS };
-			snprintf(probe.peer, sizeof(probe.peer), "%s",
-			    w->p->peers[0]);
-			probe.deadline_ms = km_now_ms() +
-			    (uint64_t)w->p->timeout_ms;
-			worker_run(w, &probe);
+			worker_probe(w);
 		}
 		pthread_mutex_lock(&w->mu);
-		w->next_probe_ms = km_now_ms() + KM_PROBE_INTERVAL_S * 1000;
+		worker_schedule(w);
 	}
 	/* Stopped: the queue fails, then the worker goes. */
 	while ((j = w->head) != NULL) {

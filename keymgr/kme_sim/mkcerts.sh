@@ -1,13 +1,14 @@
 #!/bin/sh
 # mkcerts.sh: test PKI for kme-sim and ETSI GS QKD 014 clients (labs, tests).
 #
-#   mkcerts.sh [-k "KME..."] [-s "SAE..."] DIR
+#   mkcerts.sh [-k "KME..."] [-s "SAE..."] [-a "ADDR..."] DIR
 #
 # Creates in DIR (made if missing; private keys mode 0600, EC P-256):
 #   ca.pem ca.key                 the test CA
 #   kme-NAME.pem kme-NAME.key     KME server certificate per KME (default A B),
 #                                 SAN IP:127.0.0.1, IP:::1, DNS:localhost,
-#                                 DNS:kme-NAME
+#                                 DNS:kme-NAME, and IP:ADDR for each -a
+#                                 address (a lab's KMEs on veth links)
 #   sae-ID.pem sae-ID.key         SAE client certificate per SAE, CN = SAE ID
 #                                 (default SAE_A SAE_B SAE_C)
 #   sae-ID-expired.pem/.key       for the first SAE: same CN, expired in 2021
@@ -17,15 +18,21 @@ set -eu
 
 kmes="A B"
 saes="SAE_A SAE_B SAE_C"
-while getopts k:s: opt; do
+addrs=""
+while getopts a:k:s: opt; do
 	case $opt in
+	a) addrs=$OPTARG ;;
 	k) kmes=$OPTARG ;;
 	s) saes=$OPTARG ;;
-	*) echo "usage: $0 [-k KMEs] [-s SAEs] DIR" >&2; exit 2 ;;
+	*) echo "usage: $0 [-k KMEs] [-s SAEs] [-a ADDRs] DIR" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { echo "usage: $0 [-k KMEs] [-s SAEs] DIR" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [-k KMEs] [-s SAEs] [-a ADDRs] DIR" >&2; exit 2; }
+san_extra=""
+for a in $addrs; do
+	san_extra="$san_extra,IP:$a"
+done
 dir=$1
 mkdir -p "$dir"
 umask 077
@@ -64,8 +71,8 @@ printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedK
 
 mkca ca "qsafe test CA"
 for k in $kmes; do
-	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,DNS:kme-%s\n' \
-	    "$k" >"$tmp/server-$k.ext"
+	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,DNS:kme-%s%s\n' \
+	    "$k" "$san_extra" >"$tmp/server-$k.ext"
 	issue ca "kme-$k" "kme-$k" "$tmp/server-$k.ext"
 done
 for s in $saes; do
