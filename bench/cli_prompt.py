@@ -43,11 +43,15 @@ def one(cli, state):
             os.write(fd, b"\x04")
         except OSError:
             pass
-        time.sleep(0.05)
-        try:
-            os.read(fd, 4096)
-        except OSError:
-            pass
+        # drain what the cli wrote, never blocking: a cli that has not
+        # seen the ^D yet writes nothing, and a blocking read would wait
+        # for it forever (the 20 tries bound the loop, then kill)
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                os.read(fd, 4096)
+            except OSError:
+                pass
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             break
     else:

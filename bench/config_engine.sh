@@ -25,6 +25,8 @@
 # Times are wall clock from date +%s%N (GNU coreutils), in the shell that
 # starts the cli: process start, connect, hello, the commands, exit.
 # Environment: BIG_RUNS (default 1), KEEP=1 keeps the state directory.
+# Every step stops the bench when it fails, saying which and why
+# (bench/lib.sh); a figure is printed only after its step succeeded.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +44,10 @@ for p in "$mgd" "$cli" "$gen" "$rtt"; do
 	    "(ninja -C $build): no $p" >&2; exit 2; }
 done
 
+. "$top/bench/lib.sh"
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-bench.XXXXXX")
+bench_name=config_engine.sh bench_tmp=$dir
 pid=
 mgd_stop() {
 	if [ -n "$pid" ]; then
@@ -86,7 +91,7 @@ now() { date +%s%N; }
 timed() {
 	s=$(now)
 	"$cli" --state-dir "$dir/state" "$@" >"$dir/out" 2>&1 || {
-		echo "config_engine.sh: cli $* failed:" >&2
+		echo "config_engine.sh: step 'cli $*' failed:" >&2
 		cat "$dir/out" >&2
 		exit 1
 	}
@@ -109,7 +114,8 @@ report() {
 }
 
 conf=$dir/gen.set
-"$gen" "$gateways" >"$conf"
+step "generate $gateways gateways" "$gen" "$gateways"
+mv "$dir/step.out" "$conf"
 lines=$(wc -l <"$conf" | tr -d ' ')
 echo "config_engine.sh: $gateways gateways, $lines lines," \
     "$(nproc) cpus, $(uname -r)"
@@ -119,10 +125,9 @@ echo "config_engine.sh: $gateways gateways, $lines lines," \
 r=0
 while [ $r -lt "$big_runs" ]; do
 	mgd_stop
+	# an appliance that is up: mgd opens its socket once its daemons
+	# have started and read their (empty) configuration (backend_new)
 	mgd_start
-	# an appliance that is up: its daemons have started and read their
-	# (empty) configuration before the operator types
-	sleep 1
 	timed -c "configure; load set $conf; commit"
 	echo $t >>"$dir/big"
 	r=$((r + 1))
@@ -177,15 +182,20 @@ report "cli -c 'show version'" "$(median "$dir/ver")" ms 30
 # 5. Completion and `?` (issue 3): mgd's "complete"/"help" answers over the
 # protocol, median of 101 requests each (mgd_rtt prints the number of
 # matches / bytes, so the output shows which case it measured).
-"$rtt" "$dir/state/mgd.sock" complete 101 \
-    "set security ike gateway GW-99" >"$dir/rtt" || exit 1
-read -r ns n <"$dir/rtt"
+step "completion over the protocol" "$rtt" "$dir/state/mgd.sock" \
+    complete 101 "set security ike gateway GW-99"
+read -r ns n <"$dir/step.out"
+[ "$n" -gt 0 ] || bench_fail "completion over the protocol" \
+    "no match for GW-99 (fewer than 100 gateways?)"
 report "completion 'set security ike gateway GW-99<TAB>' ($n matches)" \
     "$ns" ms 5
-"$rtt" "$dir/state/mgd.sock" help 101 "set security ike gateway " \
-    >"$dir/rtt" || exit 1
-read -r ns n <"$dir/rtt"
+step "help over the protocol" "$rtt" "$dir/state/mgd.sock" help 101 \
+    "set security ike gateway "
+read -r ns n <"$dir/step.out"
+[ "$n" -gt 0 ] || bench_fail "help over the protocol" "an empty answer"
 report "help 'set security ike gateway ?' ($n bytes)" "$ns" ms 5
 
 # 6. The interactive cli's first prompt, on a pseudo-terminal (issue 3).
-python3 "$top/bench/cli_prompt.py" "$cli" "$dir/state" "$runs"
+step "the interactive cli's first prompt" \
+    python3 "$top/bench/cli_prompt.py" "$cli" "$dir/state" "$runs"
+cat "$dir/step.out"

@@ -213,9 +213,11 @@ host_check(void *ctx, struct conf *prev, struct conf *next,
 		iface_check(h, next, errs);
 		route_check(h, next, errs);
 	}
-	if (zones_ruleset(next, &text, errs) == -1 || errs->n > nerr)
+	if (zones_ruleset(next, h->table, &text, errs) == -1 ||
+	    errs->n > nerr)
 		goto done;
-	if (h->active && policy_load(h, sb_str(&text), NULL, true, &err) == -1)
+	if (h->active && text.len > 0 &&
+	    policy_load(h, sb_str(&text), NULL, true, &err) == -1)
 		verrs_add(errs, "[edit security]", "policies",
 		    sb_str(&err), false);
 done:
@@ -317,7 +319,10 @@ host_apply_items(struct hostd *h, struct host_items *pa, struct host_items *na)
 	}
 }
 
-/* STATE_DIR/hostd.nft: what was loaded, for the operator to read. */
+/*
+ * STATE_DIR/hostd.nft: what was loaded, for the operator to read; no file
+ * when there is no table.
+ */
 static void
 host_save_ruleset(struct hostd *h)
 {
@@ -326,11 +331,48 @@ host_save_ruleset(struct hostd *h)
 
 	sb_init(&p);
 	sb_printf(&p, "%s/hostd.nft", h->state_dir);
-	if ((f = fopen(sb_str(&p), "w")) != NULL) {
+	if (h->ruleset == NULL)
+		unlink(sb_str(&p));
+	else if ((f = fopen(sb_str(&p), "w")) != NULL) {
 		fputs(h->ruleset, f);
 		fclose(f);
 	}
 	sb_free(&p);
+}
+
+/*
+ * Puts text (zones_ruleset of next) in force: replaces the appliance's
+ * table, or removes it when text is empty (no zone, no policy).
+ */
+static void
+host_ruleset_set(struct hostd *h, struct conf *next, struct sb *text)
+{
+	bool remove = text->len == 0;
+	json_t *carry = remove ? NULL : policy_carry(h, next);
+	struct sb err;
+
+	sb_init(&err);
+	if (policy_load(h, sb_str(text), carry, false, &err) == -1) {
+		/* check ran this very transaction as a dry run */
+		log_err("COMMITTED CONFIGURATION NOT ENFORCED: the nftables"
+		    " ruleset that passed check failed to %s; the previous"
+		    " ruleset stays in force: %s", remove ? "be removed" :
+		    "load", sb_str(&err));
+	} else {
+		free(h->ruleset);
+		h->ruleset = remove ? NULL : sb_steal(text);
+		h->table_known = true;
+		host_save_ruleset(h);
+		policy_loaded(h, next);
+		if (remove)
+			log_info("no zone or policy configured: no nftables"
+			    " table (inet %s)", h->table);
+		else
+			log_info("nftables ruleset loaded (table inet %s)",
+			    h->table);
+	}
+	json_decref(carry);
+	sb_free(&err);
 }
 
 static void
@@ -338,7 +380,7 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 {
 	struct hostd *h = ctx;
 	struct host_items pa = { 0 }, na = { 0 };
-	struct sb text, err;
+	struct sb text;
 
 	if (!h->active) {
 		log_info("configuration not applied: %s", h->inert_why);
@@ -355,28 +397,13 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 	items_free(&na);
 	host_retry_arm(h);
 
+	/* The first apply also settles a table a killed hostd left. */
 	sb_init(&text);
-	sb_init(&err);
-	zones_ruleset(next, &text, NULL);
-	if (h->ruleset == NULL || strcmp(h->ruleset, sb_str(&text)) != 0) {
-		json_t *carry = policy_carry(h, next);
-		int rc = policy_load(h, sb_str(&text), carry, false, &err);
-		json_decref(carry);
-		if (rc == -1) {
-			/* check ran this very transaction as a dry run */
-			log_err("COMMITTED CONFIGURATION NOT ENFORCED: the nftables"
-			    " ruleset that passed check failed to load; the"
-			    " previous ruleset stays in force: %s", sb_str(&err));
-		} else {
-			free(h->ruleset);
-			h->ruleset = sb_steal(&text);
-			host_save_ruleset(h);
-			policy_loaded(h, next);
-			log_info("nftables ruleset loaded");
-		}
-	}
+	zones_ruleset(next, h->table, &text, NULL);
+	if (!h->table_known || strcmp(h->ruleset ? h->ruleset : "",
+	    sb_str(&text)) != 0)
+		host_ruleset_set(h, next, &text);
 	sb_free(&text);
-	sb_free(&err);
 	if (h->pending.n > 0)
 		log_info("%zu addresses or routes wait for their device",
 		    h->pending.n);
@@ -416,10 +443,58 @@ static const struct link_ops host_ops = {
 	.rpc = host_rpc,
 };
 
+/* SIGTERM: the appliance stops (mgd sends it at its own stop). */
 static void
 host_signal(evutil_socket_t sig, short what, void *arg)
 {
-	event_base_loopexit(arg, NULL);
+	struct hostd *h = arg;
+
+	h->stopping = true;
+	event_base_loopexit(h->base, NULL);
+}
+
+/*
+ * The nftables table of this appliance: qsafe_ and the FNV-1a hash of its
+ * state directory's real path, so that appliances sharing a network
+ * namespace each have their own and a restarted hostd finds its own.
+ */
+static void
+host_table_name(struct hostd *h)
+{
+	char real[PATH_MAX];
+	const char *p = realpath(h->state_dir, real) ? real : h->state_dir;
+	uint32_t x = 2166136261u;
+
+	for (; *p; p++)
+		x = (x ^ (uint8_t)*p) * 16777619u;
+	snprintf(h->table, sizeof(h->table), "qsafe_%08x", x);
+}
+
+/*
+ * At the appliance's stop hostd removes what it added to the namespace's
+ * firewall: its table (addresses and routes go with the namespace, or
+ * stay as configured).  When mgd goes away without a stop (a crash), the
+ * table stays in force: the host is not left open, and the next hostd of
+ * this state directory takes it over.
+ */
+static void
+host_stop(struct hostd *h)
+{
+	struct sb err;
+
+	if (!h->active || !h->stopping || (h->table_known && h->ruleset == NULL))
+		return;
+	sb_init(&err);
+	if (policy_load(h, "", NULL, false, &err) == -1) {
+		log_err("table inet %s not removed: %s", h->table, sb_str(&err));
+	} else {
+		free(h->ruleset);
+		h->ruleset = NULL;
+		host_save_ruleset(h);
+		policy_forget(h);
+		log_info("stopping: nftables table inet %s removed", h->table);
+	}
+	sb_free(&err);
 }
 
 int
@@ -432,6 +507,7 @@ main(int argc, char **argv)
 	if (link_args(argc, argv, "hostd", &fd, &state_dir) == -1)
 		return 2;
 	h.state_dir = state_dir;
+	host_table_name(&h);
 	h.since = json_object();
 	policy_restore(&h);
 	signal(SIGPIPE, SIG_IGN);
@@ -446,10 +522,11 @@ main(int argc, char **argv)
 	h.link = link_new(h.base, fd, &host_ops, &h);
 	if (h.link == NULL)
 		goto done;
-	struct event *term = evsignal_new(h.base, SIGTERM, host_signal, h.base);
+	struct event *term = evsignal_new(h.base, SIGTERM, host_signal, &h);
 	event_add(term, NULL);
 	event_base_dispatch(h.base);
 	event_free(term);
+	host_stop(&h);
 	rc = 0;
 done:
 	link_free(h.link);

@@ -65,6 +65,10 @@ struct hostd {
 	json_t *policy_keys;
 	json_t *since;		/* route key -> when hostd installed it */
 	const char *state_dir;	/* hostd.nft: a copy of it, to read */
+	/* the nftables table of this appliance: qsafe_<hash of state_dir> */
+	char table[32];
+	bool table_known;	/* whether h->ruleset is what the kernel has */
+	bool stopping;		/* SIGTERM: the appliance stops */
 };
 
 const struct cnode *host_path(const struct cnode *n, const char *path);
@@ -96,8 +100,11 @@ json_t *route_show(struct hostd *h, const json_t *input, struct sb *err);
 /* Records (add) or forgets when the routes of item it were put in place. */
 void route_since(struct hostd *h, const struct host_item *it, bool add);
 
-/* zones.c: the whole ruleset text for a configuration. */
-int zones_ruleset(struct conf *c, struct sb *out, struct verrs *errs);
+/* zones.c: the whole ruleset text for a configuration: the table named
+ * table, or nothing when c has no zone and no policy (zones_wanted). */
+bool zones_wanted(struct conf *c);
+int zones_ruleset(struct conf *c, const char *table, struct sb *out,
+    struct verrs *errs);
 json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);
 /* The zone of a Junos unit (borrowed), or NULL. */
 const char *zones_of_unit(struct conf *c, const char *unit);
@@ -109,6 +116,7 @@ void zones_services(const struct cnode *zone, const struct cnode *ifc,
 /* Counter declarations to decl, the forward chain and its chains to chains. */
 void policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
     struct verrs *errs);
+/* Replaces h->table with text; an empty text removes the table. */
 int policy_load(struct hostd *h, const char *text, const json_t *carry,
     bool dry_run, struct sb *err);
 /* Counter values for the ruleset of next, from the one in force. */
@@ -117,6 +125,8 @@ json_t *policy_carry(struct hostd *h, struct conf *next);
 void policy_loaded(struct hostd *h, struct conf *next);
 /* At start: the counter names of the ruleset a previous hostd loaded. */
 void policy_restore(struct hostd *h);
+/* The table is gone: its counter names are forgotten. */
+void policy_forget(struct hostd *h);
 json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* diag.c */

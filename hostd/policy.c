@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nftables/libnftables.h>
 
@@ -522,7 +523,9 @@ policy_load(struct hostd *h, const char *text, const json_t *carry,
 	nft_ctx_buffer_error(nft);
 	nft_ctx_set_dry_run(nft, dry_run);
 	sb_init(&all);
-	sb_puts(&all, "add table inet qsafe\ndelete table inet qsafe\n");
+	/* whether the table exists or not: add, then delete it */
+	sb_printf(&all, "add table inet %s\ndelete table inet %s\n", h->table,
+	    h->table);
 	policy_fill(text, carry, &all);
 	if (nft_run_cmd_from_buffer(nft, sb_str(&all)) == 0)
 		rc = 0;
@@ -534,12 +537,13 @@ policy_load(struct hostd *h, const char *text, const json_t *carry,
 	return rc;
 }
 
-/* name -> [packets, bytes] of every counter of table inet qsafe. */
+/* name -> [packets, bytes] of every counter of the appliance's table. */
 static json_t *
 policy_counters(struct hostd *h)
 {
 	struct nft_ctx *nft;
 	json_t *out = json_object(), *doc, *arr, *e;
+	struct sb cmd;
 	size_t i;
 
 	if (!h->active || (nft = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
@@ -547,7 +551,9 @@ policy_counters(struct hostd *h)
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
 	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
-	if (nft_run_cmd_from_buffer(nft, "list counters table inet qsafe") == 0 &&
+	sb_init(&cmd);
+	sb_printf(&cmd, "list counters table inet %s", h->table);
+	if (nft_run_cmd_from_buffer(nft, sb_str(&cmd)) == 0 &&
 	    (doc = json_loads(nft_ctx_get_output_buffer(nft), 0, NULL)) != NULL) {
 		arr = json_object_get(doc, "nftables");
 		json_array_foreach(arr, i, e) {
@@ -561,6 +567,7 @@ policy_counters(struct hostd *h)
 		json_decref(doc);
 	}
 	nft_ctx_free(nft);
+	sb_free(&cmd);
 	return out;
 }
 
@@ -661,6 +668,19 @@ policy_loaded(struct hostd *h, struct conf *next)
 	free(text);
 	sb_free(&p);
 	sb_free(&err);
+}
+
+void
+policy_forget(struct hostd *h)
+{
+	struct sb p;
+
+	json_decref(h->policy_keys);
+	h->policy_keys = json_object();
+	sb_init(&p);
+	policy_keys_path(h, &p);
+	unlink(sb_str(&p));
+	sb_free(&p);
 }
 
 void

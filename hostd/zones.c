@@ -1,9 +1,12 @@
 /*
  * zones: security zones as nftables rules, and `show security zones`.
  *
- * The whole ruleset is one table, `inet qsafe`, written as text and loaded
- * by policy_load() in one transaction (add, delete, define: an atomic
- * replace).  The input chain decides what reaches the appliance itself:
+ * The whole ruleset is one table, `inet qsafe_<hash of the state
+ * directory>` (one per appliance, so two that share a namespace do not
+ * replace each other's), written as text and loaded by policy_load() in one
+ * transaction (add, delete, define: an atomic replace).  There is no table
+ * until a zone or a policy is configured: an appliance does not firewall
+ * its host before the operator asks it to (docs/host.md).  The input chain decides what reaches the appliance itself:
  * loopback and replies to its own traffic pass, IPv6 neighbour discovery
  * passes, a zone interface jumps to its chain of host-inbound services
  * (interface-level host-inbound-traffic replaces the zone's, as in Junos)
@@ -198,14 +201,36 @@ zones_of_unit(struct conf *c, const char *unit)
 	return NULL;
 }
 
+/* Has n a child in effect? */
+static bool
+zones_any(const struct cnode *n)
+{
+	for (const struct cnode *x = n ? n->first : NULL; x; x = x->next)
+		if (!cnode_is_inactive(x))
+			return true;
+	return false;
+}
+
+bool
+zones_wanted(struct conf *c)
+{
+	const struct cnode *sec = host_path(conf_root(c), "security");
+
+	return zones_any(cnode_child(sec, "zones")) ||
+	    zones_any(cnode_child(sec, "policies"));
+}
+
 int
-zones_ruleset(struct conf *c, struct sb *out, struct verrs *errs)
+zones_ruleset(struct conf *c, const char *table, struct sb *out,
+    struct verrs *errs)
 {
 	const struct cnode *v[ZONES_MAX];
 	struct sb decl, in, chains, id;
 	char dev[64];
 	size_t n;
 
+	if (!zones_wanted(c))
+		return 0;	/* no table */
 	sb_init(&decl);
 	sb_init(&in);
 	sb_init(&chains);
@@ -225,7 +250,7 @@ zones_ruleset(struct conf *c, struct sb *out, struct verrs *errs)
 		}
 	}
 	policy_rules(c, &decl, &chains, errs);
-	sb_puts(out, "table inet qsafe {\n");
+	sb_printf(out, "table inet %s {\n", table);
 	sb_puts(out, "\tcounter deny_unzoned { }\n");
 	sb_puts(out, sb_str(&decl));
 	sb_puts(out, "\tchain input {\n"

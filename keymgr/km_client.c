@@ -7,7 +7,8 @@
  *   km-client SOCK get-id PROFILE KEY_ID [PEER]
  *   km-client SOCK bench PROFILE N [PEER [DEPTH]]
  *       N keys, DEPTH requests outstanding (default 1): prints the median
- *       and p99 latency per request and keys/s.
+ *       and p99 latency per request and keys/s of the requests that got a
+ *       key, and how many failed (exit status 1 when any did).
  *
  * Every reply line is the reply JSON, followed by "elapsed_ms=T" on a line
  * of its own (tests time requests with it).  Exit status 0 when the reply
@@ -75,45 +76,61 @@ kc_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * N requests, depth outstanding.  The figures are those of the requests
+ * that got a key: a failed request is counted beside them, never in a
+ * latency or a rate (issue 15).  Exit status 1 when any failed.
+ */
 static int
 kc_bench(int fd, const char *profile, long n, const char *peer, long depth)
 {
 	double *lat = calloc((size_t)n, sizeof(*lat));
 	double *sent = calloc((size_t)n, sizeof(*sent));
-	long next = 0, done = 0, bad = 0;
-	double t0 = kc_now();
+	long next = 0, done = 0, good = 0, bad = 0;
+	double t0 = kc_now(), total;
+	int rc = 2;
 
 	if (lat == NULL || sent == NULL)
-		return 2;
+		goto done;
 	while (done < n) {
 		while (next < n && next - done < depth) {
 			json_t *r = kc_req(KM_OP_GET_KEY, profile, peer, NULL,
 			    next);
 			sent[next] = kc_now();
-			if (msg_send(fd, r) == -1)
-				return 2;
+			int sr = msg_send(fd, r);
 			json_decref(r);
+			if (sr == -1)
+				goto done;
 			next++;
 		}
 		json_t *rep = msg_recv(fd, 60000);
 		if (rep == NULL)
-			return 2;
+			goto done;
 		json_int_t id = json_integer_value(json_object_get(rep, "id"));
-		if (id >= 0 && id < n)
-			lat[done] = kc_now() - sent[id];
-		if (!json_is_true(json_object_get(rep, "ok")))
+		if (json_is_true(json_object_get(rep, "ok")) && id >= 0 &&
+		    id < n)
+			lat[good++] = kc_now() - sent[id];
+		else
 			bad++;
 		json_decref(rep);
 		done++;
 	}
-	double total = kc_now() - t0;
-	qsort(lat, (size_t)n, sizeof(*lat), kc_cmp);
+	total = kc_now() - t0;
+	if (good == 0) {
+		printf("keys=0 failed=%ld depth=%ld (no figures: every request"
+		    " failed)\n", bad, depth);
+		rc = 1;
+		goto done;
+	}
+	qsort(lat, (size_t)good, sizeof(*lat), kc_cmp);
 	printf("keys=%ld failed=%ld depth=%ld median_ms=%.3f p99_ms=%.3f"
-	    " keys_per_s=%.0f\n", n, bad, depth, lat[n / 2],
-	    lat[(size_t)((double)n * 0.99)], (double)n / (total / 1e3));
+	    " keys_per_s=%.0f\n", good, bad, depth, lat[good / 2],
+	    lat[(size_t)((double)good * 0.99)], (double)good / (total / 1e3));
+	rc = bad ? 1 : 0;
+done:
 	free(lat);
 	free(sent);
-	return bad ? 1 : 0;
+	return rc;
 }
 
 int

@@ -24,6 +24,7 @@
 
 #include "keymgr/keymgr.h"
 #include "lib/msg.h"
+#include "lib/render.h"
 #include "mgd/link.h"
 
 static const char *
@@ -283,6 +284,8 @@ rpc_keys_reply(struct km_profile *p, const struct km_job *j)
 			    j->reason);
 		json_object_set_new(o, "status", json_string("FAILED"));
 		json_object_set_new(o, "error", json_string(sb_str(&e)));
+		/* the command fails: cli -c exits non-zero */
+		json_object_set_new(o, RPC_DATA_FAILED, json_true());
 		sb_free(&e);
 		return o;
 	}

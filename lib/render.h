@@ -10,6 +10,14 @@
 
 #include "lib/sb.h"
 
+/*
+ * An rpc's data (a daemon's or the pki library's) that reports a failure
+ * carries this member, true: keymgr's `get profile-keys` answering
+ * `Status: FAILED`.  The data is rendered as usual; mgd takes the member out
+ * and answers the cli with ok false, so `cli -c` exits non-zero (README).
+ */
+#define RPC_DATA_FAILED "command-failed"
+
 struct render_entry {
 	const char *name;	/* the rpc name, e.g. "show-security-pki-local-certificate" */
 	/* Appends the Junos text for data to out; 0, or -1 when data is malformed. */

@@ -492,7 +492,9 @@ backend_free(struct backend *b)
 	b->phase.done = NULL;	/* mgd is stopping: nobody to tell */
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *d = &b->d[i];
-		backend_disconnect(d);	/* the daemon stops when mgd goes */
+		/* SIGTERM while the link is still up: the daemon tells a stop
+		 * (hostd removes its nftables table) from mgd vanishing (its
+		 * link closes: the daemon exits and keeps what it enforces) */
 		if (d->pid > 0) {
 			kill(d->pid, SIGTERM);
 			for (int t = 0; t < 50; t++) {
@@ -507,6 +509,7 @@ backend_free(struct backend *b)
 				waitpid(d->pid, NULL, 0);
 			}
 		}
+		backend_disconnect(d);
 		if (d->restart_ev)
 			event_free(d->restart_ev);
 		free(d->path);

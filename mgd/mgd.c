@@ -20,6 +20,7 @@
 
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/render.h"
 #include "mgd/backend.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
@@ -87,7 +88,21 @@ mgd_pki_sync(struct mgd *m)
 		pki_conf_sync(m->pki, conf_root(m->committed));
 }
 
-/* Routes an operational rpc to its handler. */
+/*
+ * The rpc's data goes into reply for the renderer.  Data that reports a
+ * failure (RPC_DATA_FAILED, lib/render.h) is rendered too, and the command
+ * fails: the cli's exit status says so.
+ */
+static void
+mgd_rpc_data(json_t *reply, const char *render, json_t *data)
+{
+	if (json_is_true(json_object_get(data, RPC_DATA_FAILED)))
+		json_object_set_new(reply, "ok", json_false());
+	json_object_del(data, RPC_DATA_FAILED);
+	json_object_set_new(reply, "render", json_string(render));
+	json_object_set_new(reply, "data", data);
+}
+
 /* A daemon answered s's rpc: the reply is finished and sent. */
 static void
 mgd_rpc_done(void *arg, json_t *data, const char *err)
@@ -100,8 +115,7 @@ mgd_rpc_done(void *arg, json_t *data, const char *err)
 	s->later = NULL;
 	s->rpc_pipes = NULL;
 	if (data != NULL) {
-		json_object_set_new(reply, "render", json_string(s->rpc_render));
-		json_object_set_new(reply, "data", data);
+		mgd_rpc_data(reply, s->rpc_render, data);
 		cmd_display_data(p, reply);
 		cmd_pipes_reply(p, reply);
 	} else {
@@ -142,8 +156,7 @@ mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
 				json_object_set_new(s->confirm_input, "confirmed",
 				    json_true());
 			}
-			json_object_set_new(reply, "render", json_string(name));
-			json_object_set_new(reply, "data", data);
+			mgd_rpc_data(reply, name, data);
 		}
 	} else {
 		s->rpc_call = backend_rpc_start(m->backend, rpc->handler, name,

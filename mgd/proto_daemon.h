@@ -17,7 +17,10 @@
  *   "abort"  forget the checked configuration.
  *   "rpc"    name: an operational rpc of the daemon (qc:handler), input: its
  *            arguments.  Reply: data (structured, rendered by the cli), or
- *            ok false with "error": one operator line.
+ *            ok false with "error": one operator line.  Data that reports
+ *            a failure (a KME that did not give a key) has the member
+ *            RPC_DATA_FAILED (lib/render.h) true: it is rendered, and the
+ *            command fails (ok false to the cli).
  *
  * Deactivated statements reach the daemon marked inactive; daemons act only
  * on statements that are in effect (cnode_is_inactive()).

@@ -98,8 +98,10 @@ golden() {
 }
 
 ping_lr() { ip netns exec $L ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1; }
+# the appliance's table: the first line of the ruleset hostd loaded
+table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
 counter() {
-	ip netns exec $A nft list counter inet qsafe "$1" 2>/dev/null |
+	ip netns exec $A nft list counter inet "$(table)" "$1" 2>/dev/null |
 		awk '/packets/ {print $2}'
 }
 udp500() {

@@ -242,7 +242,14 @@ km get qb >"$T/b2" || fail "qb get-key"
 km get-id qa "$(jv "$T/b2" key_id)" >"$T/a2" || fail "qa get-key-by-id"
 [ "$(jv "$T/a2" key)" = "$(jv "$T/b2" key)" ] && ok "SAE_B enc_keys = SAE_A dec_keys" ||
     fail "keys differ (B->A)"
+# exits: a script learns from the exit status whether it got a key (README)
+exits() {	# what want(0|fail) rc
+	if [ "$2" = 0 ] && [ "$3" -eq 0 ]; then ok "$1: exit 0"
+	elif [ "$2" = fail ] && [ "$3" -ne 0 ]; then ok "$1: exit $3"
+	else fail "$1: exit status $3"; fi
+}
 cli -c 'request security key-manager profiles get profile-keys name qa' >"$T/rpc.out"
+exits "get profile-keys qa" 0 $?
 has "get profile-keys qa" "$T/rpc.out" "  - Status: SUCCESS"
 has "get profile-keys key size" "$T/rpc.out" "  - Key-size: 256 bits"
 rkid=$(sed -n '/Key-ids:/{n;s/^    - //p}' "$T/rpc.out")
@@ -279,6 +286,15 @@ t=$(ms "$T/f.out")
 expect qdown connect "KME unreachable"
 has "unreachable: status Down" "$T/qdown.detail" "  Status: Down"
 has "unreachable: to-server-failed" "$T/qdown.detail" "    To-server-failed: "
+# The KME is down: the answer says FAILED, and so does the exit status,
+# whatever the output is piped through.
+cli -c 'request security key-manager profiles get profile-keys name qdown' >"$T/rpcd.out" 2>&1
+exits "get profile-keys, KME down" fail $?
+has "get profile-keys, KME down: FAILED" "$T/rpcd.out" "  - Status: FAILED"
+cli -c 'request security key-manager profiles get profile-keys name qdown | display json' >"$T/rpcdj.out" 2>&1
+exits "get profile-keys, KME down, | display json" fail $?
+grep -q "command-failed" "$T/rpcdj.out" && fail "the failure flag shows in display json" ||
+    ok "the failure flag stays out of display json"
 expect quntrusted tls-kme-untrusted "TLS: unknown CA"
 expect qexpired tls-rejected "TLS: expired certificate"
 expect qnocrl tls-kme-untrusted "TLS: KME's CA uses CRLs, none loaded"
@@ -348,6 +364,7 @@ wait $slow
 detail qb
 has "timeout counted" "$T/qb.detail" "    timeout: 1"
 cli -c 'request security key-manager profiles get profile-keys name qb' >"$T/rpcf.out"
+exits "get profile-keys on a hung KME" fail $?
 has "get profile-keys on a hung KME: FAILED" "$T/rpcf.out" "  - Status: FAILED"
 has "get profile-keys: the reason" "$T/rpcf.out" "  - Error: timeout"
 
@@ -384,6 +401,7 @@ t=$(( ($(date +%s%N) - t1) / 1000000 ))
 [ "$t" -lt 1000 ] && ok "show system commit answers in ${t} ms meanwhile" ||
     fail "show system commit during get profile-keys: $t ms"
 wait $rp
+exits "deferred get profile-keys, FAILED" fail $?
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
 has "deferred get profile-keys: FAILED" "$T/rpcp.out" "  - Status: FAILED"
 has "deferred get profile-keys: bounded" "$T/rpcp.out" "no answer from the KME within 8 seconds"
