@@ -251,74 +251,6 @@ host_hostname(struct hostd *h, struct conf *prev, struct conf *next)
 		    " (the name at start: no system host-name)");
 }
 
-static void
-host_retry_arm(struct hostd *h)
-{
-	struct timeval tv = { HOST_RETRY_SEC, 0 };
-
-	if (h->pending.n > 0 && !evtimer_pending(h->retry, NULL))
-		evtimer_add(h->retry, &tv);
-}
-
-static int
-host_item_set(struct hostd *h, const struct host_item *it, bool add)
-{
-	int rc = it->kind == HOST_ADDR ? iface_addr_set(h, it, add) :
-	    route_set(h, it, add);
-
-	if (rc == 0)
-		route_since(h, it, add);
-	return rc;
-}
-
-static void
-host_retry(evutil_socket_t fd, short what, void *arg)
-{
-	struct hostd *h = arg;
-	struct host_items left = { 0 };
-
-	for (size_t i = 0; i < h->pending.n; i++) {
-		struct host_item *it = &h->pending.v[i];
-		if (host_item_set(h, it, true) == 1)
-			items_add(&left, it->dev, it->prefix, it->via, it->kind,
-			    it->metric);
-		else
-			log_info("%s %s on %s applied", it->kind == HOST_ADDR ?
-			    "address" : "route", it->prefix, it->dev);
-	}
-	items_free(&h->pending);
-	h->pending = left;
-	host_retry_arm(h);
-}
-
-/* Removes what prev had and next has not, adds what next has new. */
-static void
-host_apply_items(struct hostd *h, struct host_items *pa, struct host_items *na)
-{
-	struct host_items keep = { 0 };
-
-	for (size_t i = 0; i < pa->n; i++)
-		if (!items_has(na, &pa->v[i]) && !items_has(&h->pending,
-		    &pa->v[i]))
-			host_item_set(h, &pa->v[i], false);
-	for (size_t i = 0; i < h->pending.n; i++) {
-		struct host_item *it = &h->pending.v[i];
-		if (items_has(na, it))
-			items_add(&keep, it->dev, it->prefix, it->via, it->kind,
-			    it->metric);
-	}
-	items_free(&h->pending);
-	h->pending = keep;
-	for (size_t i = 0; i < na->n; i++) {
-		struct host_item *it = &na->v[i];
-		if (items_has(pa, it) || items_has(&h->pending, it))
-			continue;
-		if (host_item_set(h, it, true) == 1)
-			items_add(&h->pending, it->dev, it->prefix, it->via,
-			    it->kind, it->metric);
-	}
-}
-
 /*
  * STATE_DIR/hostd.nft: what was loaded, for the operator to read; no file
  * when there is no table.
@@ -392,10 +324,9 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 	iface_items(prev, &pa);
 	iface_items(next, &na);
 	route_items(next, &na);
-	host_apply_items(h, &pa, &na);
+	pending_apply(h, &pa, &na);
 	items_free(&pa);
 	items_free(&na);
-	host_retry_arm(h);
 
 	/* The first apply also settles a table a killed hostd left. */
 	sb_init(&text);
@@ -405,7 +336,8 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 		host_ruleset_set(h, next, &text);
 	sb_free(&text);
 	if (h->pending.n > 0)
-		log_info("%zu addresses or routes wait for their device",
+		log_info("%zu addresses or routes wait for their device or"
+		    " next hop",
 		    h->pending.n);
 }
 
@@ -518,7 +450,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	h.base = event_base_new();
-	h.retry = evtimer_new(h.base, host_retry, &h);
+	if (h.active && pending_start(&h) == -1)
+		goto done;
 	h.link = link_new(h.base, fd, &host_ops, &h);
 	if (h.link == NULL)
 		goto done;
@@ -530,8 +463,7 @@ main(int argc, char **argv)
 	rc = 0;
 done:
 	link_free(h.link);
-	if (h.retry)
-		event_free(h.retry);
+	pending_stop(&h);
 	if (h.base)
 		event_base_free(h.base);
 	if (h.nl)

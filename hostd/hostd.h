@@ -6,7 +6,8 @@
  * route, ping, traceroute, show security zones/policies).
  *
  * The modules share this header: iface.c (naming rule, addresses),
- * route.c (static routes), zones.c (zones, host-inbound traffic, the
+ * route.c (static routes), pending.c (what waits for a device, and the
+ * kernel's link notifications that end the wait), zones.c (zones, host-inbound traffic, the
  * ruleset skeleton), policy.c (policies, counters), diag.c (ping,
  * traceroute).  docs/host.md describes the rules.
  */
@@ -29,9 +30,6 @@ struct nl_sock;
 
 /* Linux IFNAMSIZ - 1: the longest device name. */
 #define HOST_IFNAME_MAX 15
-/* How often addresses and routes waiting for a device are retried. */
-#define HOST_RETRY_SEC 2
-
 /* One address or route hostd put in place (or waits to put in place). */
 struct host_item {
 	char *dev;		/* Linux device */
@@ -57,7 +55,14 @@ struct hostd {
 	bool own_uts;		/* may set the host name */
 	char *start_name;	/* host name at start: no system host-name */
 	struct host_items pending;	/* waiting for a device or a route */
-	struct event *retry;
+	struct nl_sock *nlev;	/* link and address notifications */
+	struct event *nlev_ev;	/* its socket in the loop */
+	struct event *sync;	/* one pass after a burst of notifications */
+	json_t *appeared;	/* devices new or changed since that pass */
+	json_t *up;		/* devices seen up: a `down` is a change */
+	json_t *downed;		/* set down by someone: their items wait */
+	bool reachable;		/* an address or a device came up */
+	bool resync;		/* something went: check what is in place */
 	char *ruleset;		/* the nftables text loaded last */
 	/* counter name -> policy key of the ruleset in force (policy_carry);
 	 * kept in STATE_DIR/hostd-policies.json for a restarted hostd, as the
@@ -78,7 +83,6 @@ void host_edit(const struct cnode *n, struct sb *out);
 int iface_linux_name(const char *junos_unit, char *out, size_t len);
 void iface_junos_name(const char *linux, struct sb *out);
 bool iface_is_st0(const char *junos_unit);
-bool iface_exists(struct hostd *h, const char *linux);
 
 void items_add(struct host_items *s, const char *dev, const char *prefix,
     const char *via, int kind, uint32_t metric);
@@ -87,6 +91,7 @@ bool items_has(const struct host_items *s, const struct host_item *it);
 
 /* Addresses of the configuration, as items. */
 void iface_items(struct conf *c, struct host_items *out);
+/* Refuses units whose Linux name cannot exist (absent devices wait). */
 void iface_check(struct hostd *h, struct conf *next, struct verrs *errs);
 /* Adds or removes one item; 0, 1 (waits for its device), or -1. */
 int iface_addr_set(struct hostd *h, const struct host_item *it, bool add);
@@ -99,6 +104,19 @@ int route_set(struct hostd *h, const struct host_item *it, bool add);
 json_t *route_show(struct hostd *h, const json_t *input, struct sb *err);
 /* Records (add) or forgets when the routes of item it were put in place. */
 void route_since(struct hostd *h, const struct host_item *it, bool add);
+
+/*
+ * pending.c: applies the addresses and routes of a change (what waits for
+ * its device or next hop stays in h->pending), and from then on follows
+ * the kernel's link and address notifications: a waiting item is put in
+ * place when its device appears, and what was in place waits again when
+ * its device goes.  0 or -1 (no notification socket).
+ */
+int pending_start(struct hostd *h);
+void pending_stop(struct hostd *h);
+/* Removes what prev had and next has not, adds what next has new. */
+void pending_apply(struct hostd *h, struct host_items *prev,
+    struct host_items *next);
 
 /* zones.c: the whole ruleset text for a configuration: the table named
  * table, or nothing when c has no zone and no policy (zones_wanted). */

@@ -7,8 +7,10 @@
  * (`reth0`, `fxp0`, ...) are the same in Linux.  Unit 0 is the device
  * itself; unit N > 0 is the Linux device `<device>.N` (a VLAN device the
  * operator creates; hostd does not create devices).  `st0.N` is the TUN
- * device named `st0.N` that iked creates: its addresses wait until it
- * appears.  Names longer than 15 characters cannot exist in Linux.
+ * device named `st0.N` that iked creates.  A unit whose device is not
+ * there commits, as on Junos (a line card not installed): its addresses
+ * wait until the device appears (pending.c).  Names longer than 15
+ * characters cannot exist in Linux and are refused.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -115,17 +117,6 @@ iface_junos_name(const char *linux, struct sb *out)
 	sb_printf(out, "%s.%s", dev, unit);
 }
 
-bool
-iface_exists(struct hostd *h, const char *linux)
-{
-	struct rtnl_link *l = NULL;
-
-	if (rtnl_link_get_kernel(h->nl, 0, linux, &l) < 0)
-		return false;
-	rtnl_link_put(l);
-	return true;
-}
-
 /* ---- items ------------------------------------------------------- */
 
 void
@@ -212,7 +203,11 @@ iface_refuse(struct verrs *errs, const struct cnode *at, const char *stmt,
 	sb_free(&e);
 }
 
-/* Every unit in effect needs its Linux device (st0 units excepted). */
+/*
+ * Every unit in effect needs a Linux name.  Its device need not be there:
+ * a Junos device takes configuration for a port that is not installed and
+ * applies it when the port appears, and so does hostd (pending.c).
+ */
 void
 iface_check(struct hostd *h, struct conf *next, struct verrs *errs)
 {
@@ -235,10 +230,6 @@ iface_check(struct hostd *h, struct conf *next, struct verrs *errs)
 				sb_printf(&msg, "interface %s: its Linux name is"
 				    " longer than %d characters", unit,
 				    HOST_IFNAME_MAX);
-				iface_refuse(errs, i, stmt, sb_str(&msg));
-			} else if (!iface_is_st0(unit) && !iface_exists(h, dev)) {
-				sb_printf(&msg, "interface %s does not exist on"
-				    " this host", dev);
 				iface_refuse(errs, i, stmt, sb_str(&msg));
 			}
 		}

@@ -6,8 +6,9 @@
  * next hops as gateways (an address) or devices (a unit such as st0.0,
  * named by the rule in iface.c), several next hops as one multipath route;
  * `reject` is an unreachable route (ICMP unreachable), `discard` a
- * blackhole.  A route whose device is not there yet (st0.N before iked
- * creates it) or whose gateway is not reachable yet waits and is retried.
+ * blackhole.  A route whose device is not there (st0.N before iked
+ * creates it, a port not installed) or whose gateway is not reachable yet
+ * waits for it (pending.c).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -76,7 +77,10 @@ route_items(struct conf *c, struct host_items *out)
 	sb_free(&via);
 }
 
-/* A device next hop must exist (st0 units excepted: iked makes them). */
+/*
+ * A device next hop must have a Linux name; the device need not be there
+ * (the route waits for it, pending.c).
+ */
 void
 route_check(struct hostd *h, struct conf *next, struct verrs *errs)
 {
@@ -93,14 +97,10 @@ route_check(struct hostd *h, struct conf *next, struct verrs *errs)
 			    cnode_is_inactive(nh) || route_is_addr(nh->val))
 				continue;
 			sb_reset(&msg);
-			if (iface_linux_name(nh->val, dev, sizeof(dev)) == -1)
-				sb_printf(&msg, "interface %s cannot be named"
-				    " on this host", nh->val);
-			else if (!iface_is_st0(nh->val) && !iface_exists(h, dev))
-				sb_printf(&msg, "interface %s does not exist on"
-				    " this host", dev);
-			else
+			if (iface_linux_name(nh->val, dev, sizeof(dev)) == 0)
 				continue;
+			sb_printf(&msg, "interface %s cannot be named on this"
+			    " host", nh->val);
 			sb_reset(&e);
 			host_edit(r, &e);
 			snprintf(stmt, sizeof(stmt), "next-hop %s", nh->val);

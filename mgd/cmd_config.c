@@ -539,12 +539,37 @@ config_read_file(const char *path, size_t *lenp, struct sb *err)
 	return sb_steal(&b);
 }
 
+/* `load factory-default`: the candidate becomes the factory default. */
+static void
+config_factory(struct session *s, const struct toks *tk, size_t end,
+    json_t *reply)
+{
+	struct conf *n;
+
+	if (end > 2) {
+		reply_syntax(reply, "syntax error.", tk->t[2].off);
+		return;
+	}
+	if ((n = commit_factory(s->mgd)) == NULL) {
+		reply_fail(reply, "error: the factory-default configuration could"
+		    " not be built\n");
+		return;
+	}
+	if (config_replace(s, n) == -1) {
+		conf_free(n);
+		reply_fail(reply, "error: the configuration store could not be"
+		    " written\n");
+		return;
+	}
+	reply_out(reply, "warning: activating factory configuration\n");
+}
+
 static void
 config_load(struct session *s, const struct toks *tk, size_t end,
     json_t *reply)
 {
 	static const char *const kinds[] = { "merge", "override", "replace",
-	    "set" };
+	    "set", "factory-default" };
 	bool relative = false;
 
 	if (!config_may_edit(s, reply))
@@ -553,9 +578,13 @@ config_load(struct session *s, const struct toks *tk, size_t end,
 		reply_syntax(reply, "missing argument.", tk->end);
 		return;
 	}
-	int k = cmd_match(tk->t[1].s, kinds, 4);
+	int k = cmd_match(tk->t[1].s, kinds, 5);
 	if (k < 0) {
 		reply_syntax(reply, "syntax error.", tk->t[1].off);
+		return;
+	}
+	if (k == 4) {
+		config_factory(s, tk, end, reply);
 		return;
 	}
 	if (end < 3) {

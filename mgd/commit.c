@@ -83,9 +83,52 @@ commit_generation(struct mgd *m, int n)
 	return c;
 }
 
+/*
+ * The factory-default configuration, set lines (docs/architecture.md,
+ * "Factory default").  Of what a Junos SRX ships with, nothing applies
+ * here without surprising the host: its trust and untrust zones and their
+ * policies would firewall the namespace (an interface in no zone passes
+ * nothing), DHCP on the ports and its name servers would change the host,
+ * and qsafe runs no ssh, netconf or web-management service of its own.
+ * So it holds no statement; it is a generation all the same, the first, so
+ * that rollback 1 after the operator's first commit returns to it, and
+ * `load factory-default` puts it in the candidate, as on Junos.
+ */
+static const char commit_factory_text[] = "";
+
+struct conf *
+commit_factory(struct mgd *m)
+{
+	struct chain_arg a = { conf_new(m->schema) };
+
+	if (chain_base(&a, commit_factory_text) == -1) {
+		conf_free(a.c);
+		return NULL;
+	}
+	return a.c;
+}
+
+/* A fresh store: the factory default is committed as generation 1. */
+static int
+commit_factory_store(struct mgd *m)
+{
+	char user[] = "root", client[] = "other";
+	struct db_gen g = { .time = (int64_t)time(NULL), .user = user,
+	    .client = client };
+	int64_t seq;
+
+	if (db_commit(m->db, &g, commit_factory_text, false, &seq) == -1)
+		return -1;
+	log_info("factory-default configuration committed (generation %lld)",
+	    (long long)seq);
+	return 0;
+}
+
 int
 commit_load(struct mgd *m)
 {
+	if (db_head(m->db) == 0 && commit_factory_store(m) == -1)
+		return -1;
 	m->committed_seq = db_head(m->db);
 	m->committed = commit_build(m, m->committed_seq);
 	if (m->committed == NULL)

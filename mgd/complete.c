@@ -763,6 +763,8 @@ static void
 comp_load(struct comp *c, size_t i)
 {
 	static const struct kwd kinds[] = {
+		{ "factory-default", "Override existing configuration with"
+		    " factory default" },
 		{ "merge", "Merge contents with existing configuration" },
 		{ "override", "Override existing configuration" },
 		{ "replace", "Replace configuration data" },
@@ -771,13 +773,22 @@ comp_load(struct comp *c, size_t i)
 	static const struct kwd rel[] = {
 		{ "relative", "Load configuration relative to current edit path" },
 	};
+	int k;
 
 	if (i == c->n) {
-		comp_kwds(c, kinds, 4);
+		comp_kwds(c, kinds, 5);
 		return;
 	}
-	if (comp_kwd_match(c, i, kinds, 4, "syntax error.") < 0)
+	if ((k = comp_kwd_match(c, i, kinds, 5, "syntax error.")) < 0)
 		return;
+	if (k == 0) {
+		/* load factory-default takes nothing more */
+		if (++i == c->n)
+			comp_enter(c);
+		else
+			comp_error(c, "syntax error.", c->tk.t[i].off);
+		return;
+	}
 	if (++i == c->n) {
 		comp_add(c, CI_PLACEHOLDER, ' ', "<filename>",
 		    "Filename (URL, local, remote, or floppy)");

@@ -162,8 +162,11 @@ void commit_session_gone(struct mgd *m, struct session *s);
 void commit_drop(struct mgd *m);
 /* Builds generation n (0..49) as a new tree, or NULL. */
 struct conf *commit_generation(struct mgd *m, int n);
-/* Loads generation 0 from the store at start. */
+/* Loads generation 0 from the store at start; a fresh store first gets
+ * the factory default as its first generation. */
 int commit_load(struct mgd *m);
+/* The factory-default configuration as a new tree, or NULL. */
+struct conf *commit_factory(struct mgd *m);
 void commit_confirm_restore(struct mgd *m);
 
 /* mgd.c */

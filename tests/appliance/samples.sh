@@ -3,9 +3,11 @@
 # operator starts one (./qsafe start, with mgd, iked, keymgr and hostd):
 # each loads with `load set`, commits, prints the file's statements back with
 # `show configuration | display set` (secrets in $9$ form) and `rollback 1`
-# gives the previous configuration back.  The first appliance gets its own
-# namespace from ./qsafe, with the ports it creates; the others run in a
-# namespace of this test's with the interfaces their sample names.
+# gives the previous configuration back, and the first generation is the
+# factory default.  The first two appliances get their own namespace from
+# ./qsafe, with the ports it creates (the VERBATIM SRX4700 sample names
+# et-1/1/0 units that are not there: they commit and wait); the others run
+# in a namespace of this test's with the interfaces their sample names.
 #
 #   samples.sh   (QSAFE_TOP: the checkout; QSAFE_BUILD_DIR: the build;
 #                 SAMPLES: the sample-configs folder; MKCERTS)
@@ -66,6 +68,21 @@ appliance() {
 	fi
 	cli "$d" "configure; set system host-name before; commit" >/dev/null ||
 	    fail "$1: first commit"
+	# The first generation is the factory default (no statement): rollback
+	# 1 after the operator's first commit goes back to it.
+	if [ -z "${PRE:-}" ]; then
+		cli "$d" "show system commit | last 1" > "$T/$1.gens" 2>&1
+		cli "$d" "configure; rollback 1; show | compare; rollback 0" \
+		    > "$T/$1.factory" 2>&1
+		if grep -Eq '^1 +[0-9-]+ [0-9:]+ UTC by root via other$' \
+		    "$T/$1.gens" && grep -q '^-        host-name before;' \
+		    "$T/$1.factory" && ! grep -q error "$T/$1.factory"; then
+			ok "$1: rollback 1 after the first commit: the factory default"
+		else
+			cat "$T/$1.gens" "$T/$1.factory"
+			fail "$1: rollback 1 after the first commit"
+		fi
+	fi
 	cli "$d" "show configuration | display set" > "$T/$1.before"
 	cli "$d" "configure; load set $2; commit comment \"$1\"" \
 	    > "$T/$1.out" 2>&1
@@ -131,7 +148,40 @@ CHECK=port_has_address appliance ppk "$T/ppk.set"
 [ -z "$ns" ] || ! ip netns list | grep -qw "^$ns" ||
     fail "ppk: stop left the appliance's namespace $ns"
 
-# 2. The others, in a namespace of this test with the interfaces they name
+# 2. The VERBATIM SRX4700 sample on a plain appliance, as a lab replays a
+# real device's set file: ./qsafe's namespace has only ge-0/0/0..3, so its
+# et-1/1/0 units are not there.  It commits, comes back line for line, the
+# absent interface is not shown, and its addresses and routes wait.
+absent_waits() {
+	ns=$(cat "$T/$1/netns" 2>/dev/null)
+	if cli "$T/$1" "show interfaces terse" | grep -q '^et-1/1/0'; then
+		fail "$1: show interfaces lists the absent et-1/1/0"
+	else
+		ok "$1: show interfaces does not list the absent et-1/1/0"
+	fi
+	if [ -n "$ns" ] && ! ip -n "$ns" route | grep -q '^10\.[12]\.0\.0/16' &&
+	    grep -q "addresses or routes wait" "$T/$1/hostd.log"; then
+		ok "$1: addresses and routes of absent interfaces wait"
+	else
+		fail "$1: addresses or routes of absent interfaces"
+	fi
+	# load factory-default makes the candidate the factory default (no
+	# statement); rollback 0 discards it
+	cli "$T/$1" "configure; load factory-default; show | display set; rollback 0" \
+	    > "$T/$1.fd" 2>&1
+	if grep -q "^warning: activating factory configuration" "$T/$1.fd" &&
+	    ! grep -q "^set \|error" "$T/$1.fd"; then
+		ok "$1: load factory-default"
+	else
+		cat "$T/$1.fd"
+		fail "$1: load factory-default"
+	fi
+}
+statements "$SAMPLES/srx4700-203-quantum-static.VERBATIM.set" "$T/plain.set"
+CHECK=absent_waits IN_ORDER=1 appliance plain "$T/plain.set"
+"$QSAFE_TOP/qsafe" stop --state-dir "$T/plain" >/dev/null 2>&1
+
+# 3. The others, in a namespace of this test with the interfaces they name
 # (no 8021q here: a veth stands in for the VLAN device et-1-1-0.1103).
 ip netns add "$NS" || { echo "SKIP: cannot create network namespaces"; exit 77; }
 ip -n "$NS" link set lo up

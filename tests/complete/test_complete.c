@@ -383,6 +383,16 @@ START_TEST(test_config_empty)
 	COMPLETE_IS(fd, "set sec", false, "security|security");
 	COMPLETE_IS(fd, "set sec", true, "security|security");
 	COMPLETE_IS(fd, "set s", false, "security system|s");
+	HELP_IS(fd, "load ",
+	    "Possible completions:\n"
+	    "  factory-default      Override existing configuration with factory default\n"
+	    "  merge                Merge contents with existing configuration\n"
+	    "  override             Override existing configuration\n"
+	    "  replace              Replace configuration data\n"
+	    "  set                  Execute set of commands on existing configuration\n");
+	HELP_IS(fd, "load factory-default ",
+	    "Possible completions:\n"
+	    "  <[Enter]>            Execute this command\n");
 	close(fd);
 }
 END_TEST

@@ -1,0 +1,216 @@
+#!/bin/bash
+# Configuration for interfaces that are not there, as on a Junos device
+# whose line card is not installed: it commits, `show interfaces` does not
+# list the interface, and hostd applies its addresses, zone membership and
+# routes when the device appears and withdraws them when it goes.
+#
+#   P (198.51.100.10) eth0 --- et-1-1-0.1101 [ A: the appliance ] et-1-1-0.1103 --- abs-q0
+#                              198.51.100.1/24                    203.0.113.1/24
+#
+# The test creates both devices in A only after the commit (veth pairs named
+# like Junos ports: `et-1/1/0` unit 1101 is the Linux device et-1-1-0.1101),
+# deletes and re-creates them, sets one down and up, and polls the kernel
+# with a deadline for each change.  mgd runs in A (ip netns exec, a UTS
+# namespace of its own) with a temporary state directory and starts hostd.
+# Namespaces abs-<pid>-a and abs-<pid>-p are the test's own and removed at
+# exit; no packet leaves them.
+#
+# usage: absent_test.sh MGD CLI        (root; else exit 77: skipped)
+set -u
+MGD=$1
+CLI=$2
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root (network namespaces)"
+	exit 77
+fi
+for p in ip ping unshare; do
+	command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
+done
+
+NS=abs-$$
+A=$NS-a P=$NS-p
+D=$(mktemp -d /tmp/qsafe-abs-XXXXXX)
+fails=0
+mgd_pid=
+
+cleanup() {
+	if [ -n "$mgd_pid" ]; then
+		kill "$mgd_pid" 2>/dev/null
+		for _ in $(seq 50); do
+			kill -0 "$mgd_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	ip netns del $A 2>/dev/null
+	ip netns del $P 2>/dev/null
+	rm -rf "$D"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+cli() { "$CLI" --state-dir "$D" --keep-going; }
+
+# within SECONDS CMD...: whether CMD succeeds before the deadline.
+within() {
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+has_addr() { ip -n $A addr show dev "$1" 2>/dev/null | grep -q "inet6\? $2 "; }
+no_addr() { ! ip -n $A addr show 2>/dev/null | grep -q "inet6\? $1 "; }
+has_route() { ip -n $A route show "$1" 2>/dev/null | grep -q "$2"; }
+no_route() { ! ip -n $A route show "$1" 2>/dev/null | grep -q .; }
+ping_a() { ip netns exec $P ping -n -c 1 -W 1 198.51.100.1 >/dev/null 2>&1; }
+
+for n in $A $P; do
+	ip netns add $n || { echo "SKIP: cannot create network namespaces"; exit 77; }
+	ip -n $n link set lo up
+done
+
+ip netns exec $A unshare --uts "$MGD" --state-dir "$D" --log "$D/mgd.log" \
+	</dev/null >/dev/null 2>&1 &
+mgd_pid=$!
+within 10 test -S "$D/mgd.sock" || { bad "mgd did not start"; exit 1; }
+within 10 grep -q "configuration is applied" "$D/hostd.log" ||
+	{ bad "hostd did not start in its namespace"; exit 1; }
+
+# 1. configuration for interfaces that are not there commits
+cli <<'SET' >"$D/out1" 2>&1
+configure
+set interfaces et-1/1/0 vlan-tagging
+set interfaces et-1/1/0 unit 1101 vlan-id 1101
+set interfaces et-1/1/0 unit 1101 family inet address 198.51.100.1/24
+set interfaces et-1/1/0 unit 1101 family inet6 address 2001:db8:1::1/64
+set interfaces et-1/1/0 unit 1103 vlan-id 1103
+set interfaces et-1/1/0 unit 1103 family inet address 203.0.113.1/24
+set routing-options static route 10.1.0.0/16 next-hop 198.51.100.10
+set routing-options static route 10.3.0.0/16 next-hop et-1/1/0.1103
+set security zones security-zone left interfaces et-1/1/0.1101 host-inbound-traffic system-services ping
+commit
+SET
+grep -q "commit complete" "$D/out1" && ok "configuration for absent interfaces commits" ||
+	{ bad "configuration for absent interfaces commits"; cat "$D/out1"; }
+out=$("$CLI" --state-dir "$D" -c "show interfaces terse" 2>&1)
+printf '%s\n' "$out" | grep -q "^et-1/1/0" &&
+	bad "show interfaces lists the absent et-1/1/0" ||
+	ok "show interfaces does not list the absent et-1/1/0"
+out=$("$CLI" --state-dir "$D" -c "show interfaces et-1/1/0.1101" 2>&1)
+[ "$out" = "error: device et-1/1/0.1101 not found" ] &&
+	ok "show interfaces et-1/1/0.1101: not found" ||
+	bad "show interfaces et-1/1/0.1101: $out"
+no_route 10.1.0.0/16 && no_route 10.3.0.0/16 &&
+	ok "routes through absent interfaces wait" || bad "a route through an absent interface is installed"
+
+# 2. the devices appear: addresses, routes and zone membership follow
+ip link add et-1-1-0.1101 netns $A type veth peer name eth0 netns $P
+ip -n $P addr add 198.51.100.10/24 dev eth0
+ip -n $P link set eth0 up
+within 5 has_addr et-1-1-0.1101 198.51.100.1/24 &&
+	ok "address applied when et-1-1-0.1101 appears" || bad "no address on et-1-1-0.1101"
+within 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
+	ok "IPv6 address applied when et-1-1-0.1101 appears" || bad "no IPv6 address on et-1-1-0.1101"
+within 5 has_route 10.1.0.0/16 "via 198.51.100.10 dev et-1-1-0.1101 proto static" &&
+	ok "route whose next hop is behind et-1-1-0.1101 applied" ||
+	bad "route 10.1.0.0/16 not applied: $(ip -n $A route)"
+within 5 ping_a && ok "ping to the appliance on et-1/1/0.1101 (zone left, ping)" ||
+	bad "ping to the appliance on et-1/1/0.1101"
+out=$("$CLI" --state-dir "$D" -c "show interfaces et-1/1/0.1101 terse" 2>&1)
+printf '%s\n' "$out" | grep -q "^et-1/1/0.1101 .*inet *198.51.100.1/24" &&
+	ok "show interfaces lists et-1/1/0.1101 once it is there" ||
+	{ bad "show interfaces et-1/1/0.1101 once it is there"; printf '%s\n' "$out"; }
+no_route 10.3.0.0/16 && ok "route through et-1/1/0.1103 still waits" ||
+	bad "route through the absent et-1/1/0.1103 installed"
+ip link add et-1-1-0.1103 netns $A type veth peer name abs-q0 netns $A
+ip -n $A link set abs-q0 up
+within 5 has_route 10.3.0.0/16 "dev et-1-1-0.1103 proto static" &&
+	ok "route through et-1/1/0.1103 applied when it appears" ||
+	bad "route 10.3.0.0/16 not applied: $(ip -n $A route)"
+has_addr et-1-1-0.1103 203.0.113.1/24 && ok "address on et-1-1-0.1103" ||
+	bad "no address on et-1-1-0.1103"
+
+# 3. a device set down loses its routes and IPv6 addresses; they come back
+# when it comes up, and hostd does not undo the down
+ip -n $A link set et-1-1-0.1103 down
+within 5 no_route 10.3.0.0/16 || bad "route 10.3.0.0/16 kept on a down device"
+ip -n $A link set et-1-1-0.1101 down
+within 5 no_addr 2001:db8:1::1/64 || bad "IPv6 address kept on a down device"
+ip -n $A link set et-1-1-0.1103 up
+within 5 has_route 10.3.0.0/16 "dev et-1-1-0.1103 proto static" &&
+	ok "route back when et-1-1-0.1103 comes up again" || bad "route 10.3.0.0/16 not back after up"
+! ip -n $A -o link show et-1-1-0.1101 | grep -q "[<,]UP[,>]" &&
+	ok "hostd leaves et-1-1-0.1101 down" || bad "hostd brought et-1-1-0.1101 up"
+ip -n $A link set et-1-1-0.1101 up
+within 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
+	ok "IPv6 address back when et-1-1-0.1101 comes up again" || bad "IPv6 address not back after up"
+within 5 has_route 10.1.0.0/16 "via 198.51.100.10" ||
+	bad "route 10.1.0.0/16 not back after up"
+
+# 4. the device goes: what was on it goes; it comes back: all of it again
+ip -n $A link del et-1-1-0.1101
+within 5 no_route 10.1.0.0/16 && ok "route through et-1-1-0.1101 gone with it" ||
+	bad "route 10.1.0.0/16 stays without et-1-1-0.1101"
+"$CLI" --state-dir "$D" -c "show route 10.1.0.0/16" 2>&1 | grep -q "10.1.0.0/16" &&
+	bad "show route shows 10.1.0.0/16 without its interface" ||
+	ok "show route: no 10.1.0.0/16 without its interface"
+ip link add et-1-1-0.1101 netns $A type veth peer name eth0 netns $P
+ip -n $P addr add 198.51.100.10/24 dev eth0
+ip -n $P link set eth0 up
+within 5 has_addr et-1-1-0.1101 198.51.100.1/24 &&
+	within 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
+	ok "addresses applied again when et-1-1-0.1101 comes back" ||
+	bad "addresses not applied again on the new et-1-1-0.1101"
+within 5 has_route 10.1.0.0/16 "via 198.51.100.10 dev et-1-1-0.1101" &&
+	ok "route applied again when et-1-1-0.1101 comes back" ||
+	bad "route 10.1.0.0/16 not applied again: $(ip -n $A route)"
+within 5 ping_a && ok "zone membership holds for the new et-1-1-0.1101" ||
+	bad "ping to the appliance on the new et-1-1-0.1101"
+
+# 5. configuration deleted while the device is away: nothing when it returns
+ip -n $A link del et-1-1-0.1103
+within 5 no_route 10.3.0.0/16 || bad "route 10.3.0.0/16 stays without et-1-1-0.1103"
+cli <<'SET' >"$D/out5" 2>&1
+configure
+delete interfaces et-1/1/0 unit 1103
+delete routing-options static route 10.3.0.0/16
+commit
+SET
+grep -q "commit complete" "$D/out5" || { bad "commit deletion"; cat "$D/out5"; }
+ip link add et-1-1-0.1103 netns $A type veth peer name abs-q0 netns $A
+ip -n $A link set et-1-1-0.1103 up
+# a later change is seen (the pass that follows the device's appearance
+# has run) before the absence of the old address and route is asserted
+ip -n $A link add ge-0-0-9 type veth peer name abs-probe
+cli <<'SET' >"$D/out5b" 2>&1
+configure
+set interfaces ge-0/0/9 unit 0 family inet address 192.0.2.1/24
+commit
+SET
+within 5 has_addr ge-0-0-9 192.0.2.1/24 ||
+	{ bad "probe address not applied"; cat "$D/out5b"; }
+no_addr 203.0.113.1/24 && no_route 10.3.0.0/16 &&
+	ok "deleted configuration is not applied when its device returns" ||
+	bad "deleted configuration applied on et-1-1-0.1103"
+
+# 6. a name Linux cannot have is still refused at commit
+cli <<'SET' >"$D/out6" 2>&1
+configure
+set interfaces xe-1/2/3:1 unit 10000 family inet address 10.9.0.1/24
+commit
+rollback 0
+SET
+grep -q "interface xe-1/2/3:1.10000: its Linux name is longer than 15 characters" "$D/out6" &&
+	ok "a unit whose Linux name would be too long is refused" ||
+	{ bad "too long a name not refused"; cat "$D/out6"; }
+
+if [ $fails -gt 0 ]; then
+	echo "--- hostd.log"
+	tail -40 "$D/hostd.log"
+	exit 1
+fi
+exit 0
