@@ -89,11 +89,6 @@ rpc_reply(const char *elem, const char *style, json_t *body)
 	return json_pack("{s:o}", elem, o);
 }
 
-#define SA_EACH(e, sa, nx, i) \
-	for (size_t i = 0; i < (e)->nbuckets; i++) \
-		for (struct ike_sa *sa = (e)->tab[i], *nx; \
-		    sa != NULL && ((nx = sa->hnext), 1); sa = nx)
-
 static json_t *
 rpc_show_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
     size_t errlen)
