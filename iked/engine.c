@@ -542,6 +542,7 @@ eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard)
 			    c->vpn->v.name, spi);
 			info_delete_child(sa, c);
 		} else if (!c->rekeyed && !c->deleting) {
+			c->soft_at = eng_now(e);	/* retried from the timers */
 			/* RFC 7296 2.8: soft expiry rekeys. */
 			log_info("ipsec vpn %s: soft lifetime of %08x reached, "
 			    "rekeying", c->vpn->v.name, spi);

@@ -61,6 +61,8 @@ life_ike_start(struct ike_sa *sa)
 	sa->created = now;
 	sa->soft_at = now + life_soft(life, sa->initiator);
 	sa->hard_at = now + life;
+	sa->ka_at = now + (sa->gw->p.nat_keepalive ? sa->gw->p.nat_keepalive :
+	    ENG_NATKA_DEFAULT);
 }
 
 void
