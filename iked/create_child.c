@@ -23,7 +23,7 @@
  * our IKE SA rekey, an IKE SA rekey during our Child SA exchange, and a
  * rekey of a Child SA we are deleting get TEMPORARY_FAILURE (2.25); so
  * does anything asked of an IKE SA that a rekey replaced.  We retry
- * after TEMPORARY_FAILURE at a random delay (life.c).
+ * after TEMPORARY_FAILURE at a random delay (rk_error, then life.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -703,10 +703,12 @@ rk_error(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg,
 		}
 		break;
 	case N_TEMPORARY_FAILURE:
-		/* 2.25: try again after a random delay. */
+		/* 2.25: try again after a random delay; the IKE SA's
+		 * initiator in the first half of the range, the responder
+		 * in the second, so two refused requests do not meet again. */
 		crypto_random(&r, 1);
-		time_t at = eng_now(sa->e) + ENG_TEMPFAIL_MIN_S +
-		    r % (ENG_TEMPFAIL_MAX_S - ENG_TEMPFAIL_MIN_S + 1);
+		time_t at = eng_now(sa->e) + (sa->initiator ?
+		    ENG_TEMPFAIL_MIN_S + r % 2 : ENG_TEMPFAIL_MAX_S - 1 + r % 2);
 		if (old != NULL)
 			old->retry_at = at;
 		else if (rk->kind == RK_IKE_REKEY)

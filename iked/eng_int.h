@@ -46,7 +46,7 @@ struct event;
 #define ENG_NATKA_DEFAULT 20		/* Junos nat-keepalive, RFC 3948 4 */
 #define ENG_DEL_MAX 16			/* Child SA SPIs in one Delete */
 #define ENG_TEMPFAIL_MIN_S 2		/* RFC 7296 2.25: retry after ... */
-#define ENG_TEMPFAIL_MAX_S 6		/* ... a random delay in between */
+#define ENG_TEMPFAIL_MAX_S 6		/* ... a random delay (2 s wide) */
 #define ENG_EVENTS_MAX 4		/* tunnel events kept per VPN, for show */
 
 struct eng_gw {
@@ -202,6 +202,8 @@ struct ike_sa {
 	/* life.c */
 	time_t soft_at, hard_at;	/* IKE SA lifetime, soft with jitter */
 	time_t retry_at;		/* TEMPORARY_FAILURE: rekey again then */
+	uint64_t in_bytes, out_bytes;	/* IKE messages of this SA, for show */
+	uint64_t in_pkts, out_pkts;
 	time_t ka_at;			/* next NAT keepalive (RFC 3948 4) */
 	time_t dpd_at;			/* next DPD check */
 	uint32_t dpd_sent;		/* liveness checks unanswered */
@@ -387,6 +389,20 @@ void life_authenticated(struct ike_sa *sa, const struct ike_msg *msg);
 void eng_event_add(struct ike_engine *e, struct eng_vpnc *v,
     const char *what);
 /* eng_rpc.c */
+struct rpc_filter {
+	const char *peer;		/* "peer-address" or NULL */
+	const char *vpn;		/* "vpn-name" or NULL */
+	long index;			/* -1: any */
+	bool detail, brief;
+};
+json_t *rpc_reply(const char *elem, const char *style, json_t *body);
+const char *rpc_ip_str(const struct sockaddr_storage *ss, char *buf,
+    size_t len);
+bool rpc_sa_matches(const struct ike_sa *sa, const struct rpc_filter *f);
+bool rpc_child_matches(const struct child_sa *c, const struct rpc_filter *f);
+/* eng_rpc_detail.c: the `detail` forms (never NULL) */
+json_t *rpc_ike_detail(struct ike_engine *e, const struct rpc_filter *f);
+json_t *rpc_ipsec_detail(struct ike_engine *e, const struct rpc_filter *f);
 json_t *rpc_run(struct ike_engine *e, const char *name, const json_t *in,
     char *err, size_t errlen);
 

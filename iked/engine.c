@@ -270,6 +270,8 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 	if (!xchg_check_in(sa, &msg.hdr))
 		return;
 	sa->last_in = eng_now(e);
+	sa->in_pkts++;
+	sa->in_bytes += len;
 	sa->dpd_sent = 0;
 	/* No local-address configured: the one the peer reached us on. */
 	if (sa->local.ss_family == AF_UNSPEC && local != NULL)

@@ -142,6 +142,8 @@ xchg_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	sa->x.tries++;
 	e->st.out_retransmits++;
+	sa->out_pkts++;
+	sa->out_bytes += sa->x.req_len;
 	eng_send(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
 	xchg_arm(sa);
 }
@@ -205,6 +207,8 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 			sa->x.ev = evtimer_new(e->base, xchg_timer, sa);
 		xchg_arm(sa);
 	}
+	sa->out_pkts++;
+	sa->out_bytes += len;
 	eng_send(e, copy, len, &sa->local, &sa->remote);
 	return 0;
 }

@@ -283,7 +283,7 @@ START_TEST(temporary_failure_then_retry)
 	ck_assert_uint_eq(pst(w, 0).ike_rekeys, 0);
 	ck_assert_uint_eq(pst(w, 1).child_rekeys, 0);
 	/* ... and both try again a few seconds later, one after the other. */
-	for (int i = 0; i < 8 && !both_rekeyed(w); i++) {
+	for (int i = 0; i < 12 && !both_rekeyed(w); i++) {
 		wire_advance(w, 1);
 		wire_run(w, quiet, 2);
 	}
@@ -435,6 +435,8 @@ render_ok(json_t *data, const char *rpc, const char **want)
 			break;
 	ck_assert_ptr_nonnull(r->name);
 	ck_assert_int_eq(r->fn(data, &out), 0);
+	if (getenv("RKY_SHOW") != NULL)
+		fputs(out.buf, stdout);
 	for (; *want != NULL; want++)
 		if (strstr(out.buf, *want) == NULL)
 			ck_abort_msg("no \"%s\" in:\n%s", *want, out.buf);
