@@ -228,3 +228,62 @@ child_free(struct ike_sa *sa, struct child_sa *c)
 	}
 	free(c);
 }
+
+/* One VPN's answer to the peer's SA and TS payloads; 0 or the notify. */
+static uint16_t
+child_vpn_try(struct ike_sa *sa, const struct ike_msg *msg,
+    const struct eng_vpnc *v, struct eng_proposal *chosen,
+    const struct ike_prop **which, struct ike_ts_pld *tsi,
+    struct ike_ts_pld *tsr)
+{
+	int fam = sa->remote.ss_family;
+
+	if (prop_choose(v->v.prop, v->v.nprop, &msg->sa, PROTO_ESP, true,
+	    chosen, which) == -1)
+		return N_NO_PROPOSAL_CHOSEN;
+	/* TSi is the initiator's side: our remote (RFC 7296 2.9). */
+	if (ts_narrow(&msg->tsi, v->v.ts_remote, v->v.nts_remote, fam,
+	    tsi) == -1 || ts_narrow(&msg->tsr, v->v.ts_local, v->v.nts_local,
+	    fam, tsr) == -1)
+		return N_TS_UNACCEPTABLE;
+	return 0;
+}
+
+uint16_t
+child_vpn_choose(struct ike_sa *sa, const struct ike_msg *msg,
+    struct eng_vpnc **vpn, struct eng_proposal *chosen,
+    const struct ike_prop **which, struct ike_ts_pld *tsi,
+    struct ike_ts_pld *tsr)
+{
+	uint16_t err = N_NO_PROPOSAL_CHOSEN, e2;
+
+	memset(chosen, 0, sizeof(*chosen));
+	if (*vpn != NULL) {
+		err = child_vpn_try(sa, msg, *vpn, chosen, which, tsi, tsr);
+	} else {
+		for (struct eng_vpnc *v = sa->e->vpns; v != NULL; v = v->next) {
+			if (strcmp(v->v.gateway, sa->gw->p.name) != 0)
+				continue;
+			e2 = child_vpn_try(sa, msg, v, chosen, which, tsi, tsr);
+			if (e2 == 0) {
+				*vpn = v;
+				return 0;
+			}
+			/* TS_UNACCEPTABLE says more than a proposal miss */
+			if (*vpn == NULL || e2 == N_TS_UNACCEPTABLE)
+				err = e2;
+			if (*vpn == NULL)
+				*vpn = v;
+		}
+		if (*vpn == NULL)
+			return N_NO_PROPOSAL_CHOSEN;
+	}
+	if (err == N_NO_PROPOSAL_CHOSEN)
+		sa->gw->st.no_proposal++;
+	else if (err == N_TS_UNACCEPTABLE)
+		sa->gw->st.ts_unacceptable++;
+	if (err != 0)
+		log_info("ipsec vpn %s: Child SA refused: %s", (*vpn)->v.name,
+		    ikev2_notify_name(err));
+	return err;
+}

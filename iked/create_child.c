@@ -427,7 +427,7 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	const struct ike_notify *rn = pld_notify_find(msg, N_REKEY_SA);
 	struct child_sa *old = NULL, *c;
-	struct eng_vpnc *vpn;
+	struct eng_vpnc *vpn = NULL;
 	const struct ike_prop *which;
 	struct eng_proposal chosen;
 	struct ike_ts_pld tsi, tsr;
@@ -436,7 +436,6 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 	uint8_t spi[4];
 	size_t kelen = 0, shlen = 0;
 	struct dh *dh = NULL;
-	int fam = sa->remote.ss_family;
 	struct xmsg m;
 
 	if (sa->rk != NULL && sa->rk->kind == RK_IKE_REKEY &&
@@ -457,33 +456,25 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 			return;
 		}
 		vpn = old->vpn;
-	} else if ((vpn = eng_vpn_for_gw(sa->e, sa->gw)) == NULL) {
-		cc_refuse(sa, N_NO_PROPOSAL_CHOSEN, 0);
+	}
+	/* RFC 7296 2.9: a new one is for whichever VPN takes its TS. */
+	uint16_t err = child_vpn_choose(sa, msg, &vpn, &chosen, &which, &tsi,
+	    &tsr);
+	if (err == 0 && chosen.dh != DH_NONE &&
+	    ((msg->present & PLD_BIT(PLD_KE)) == 0 ||
+	    msg->ke.group != chosen.dh)) {
+		sa->gw->st.invalid_ke++;
+		err = N_INVALID_KE_PAYLOAD;		/* 1.3 */
+	}
+	if (err != 0) {
+		if (vpn != NULL) {
+			vpn->nego++;
+			vpn->nego_fail++;
+		}
+		cc_refuse(sa, err, chosen.dh);
 		return;
 	}
 	vpn->nego++;
-	if (prop_choose(vpn->v.prop, vpn->v.nprop, &msg->sa, PROTO_ESP, true,
-	    &chosen, &which) == -1) {
-		vpn->nego_fail++;
-		sa->gw->st.no_proposal++;
-		cc_refuse(sa, N_NO_PROPOSAL_CHOSEN, 0);
-		return;
-	}
-	if (chosen.dh != DH_NONE && ((msg->present & PLD_BIT(PLD_KE)) == 0 ||
-	    msg->ke.group != chosen.dh)) {
-		vpn->nego_fail++;
-		sa->gw->st.invalid_ke++;
-		cc_refuse(sa, N_INVALID_KE_PAYLOAD, chosen.dh);	/* 1.3 */
-		return;
-	}
-	if (ts_narrow(&msg->tsi, vpn->v.ts_remote, vpn->v.nts_remote, fam,
-	    &tsi) == -1 || ts_narrow(&msg->tsr, vpn->v.ts_local,
-	    vpn->v.nts_local, fam, &tsr) == -1) {
-		vpn->nego_fail++;
-		sa->gw->st.ts_unacceptable++;
-		cc_refuse(sa, N_TS_UNACCEPTABLE, 0);
-		return;
-	}
 	if (crypto_random(nr, sizeof(nr)) == -1)
 		goto fail;
 	if (chosen.dh != DH_NONE && ((dh = dh_new(chosen.dh)) == NULL ||

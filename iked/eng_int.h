@@ -273,6 +273,15 @@ int child_install_role(struct ike_sa *sa, struct child_sa *c,
     bool initiator, const uint8_t *shared, size_t shlen,
     const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen);
 void child_free(struct ike_sa *sa, struct child_sa *c);
+/*
+ * Responder of CREATE_CHILD_SA: with *vpn set (a rekey), whether that VPN
+ * takes the peer's SA and TS payloads; with *vpn NULL, the first VPN of
+ * the gateway that does (RFC 7296 2.9).  0, or the notify to answer.
+ */
+uint16_t child_vpn_choose(struct ike_sa *sa, const struct ike_msg *msg,
+    struct eng_vpnc **vpn, struct eng_proposal *chosen,
+    const struct ike_prop **which, struct ike_ts_pld *tsi,
+    struct ike_ts_pld *tsr);
 
 /* xchg.c */
 struct xmsg {

@@ -313,6 +313,18 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 	v->retry_at = eng_now(e) + ENG_RETRY_S;
 	if (gw == NULL || vpn_busy(e, v))
 		return;
+	/* RFC 7296 1.3.1: an IKE SA with the gateway takes a new Child SA. */
+	SA_EACH(e, sa, nx, i) {
+		if (sa->gw != gw || sa->rekeyed)
+			continue;
+		if (sa->state == IKE_ST_ESTABLISHED) {
+			rekey_new_child(sa, v);	/* busy: the next retry */
+			return;
+		}
+		if (sa->initiator && sa->state != IKE_ST_NEW &&
+		    sa->state != IKE_ST_DELETING)
+			return;		/* one coming up: the next retry */
+	}
 	sa_init_start(e, gw, v);
 }
 

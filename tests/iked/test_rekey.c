@@ -423,6 +423,50 @@ START_TEST(restart_initial_contact)
 }
 END_TEST
 
+static bool
+two_children(struct wire *w)
+{
+	return w->head == NULL && w->dp[0].n == 4 && w->dp[1].n == 4;
+}
+
+START_TEST(second_vpn_new_child)
+{
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb, va2, vb2;
+
+	/* B knows vpn2 (AES-GCM-256, st0.1) and vpn1; the IKE SA up with
+	 * vpn1 carries vpn2's Child SA in a CREATE_CHILD_SA (1.3.1), and B
+	 * picks vpn2 by what A proposes. */
+	conf_pair(&pa, &pb, &va, &vb);
+	vpn_conf(&va2, 0);
+	vpn_conf(&vb2, 1);
+	for (int i = 0; i < 2; i++) {
+		struct eng_vpn *v = i ? &vb2 : &va2;
+		snprintf(v->name, sizeof(v->name), "vpn2");
+		snprintf(v->bind_if, sizeof(v->bind_if), "st0.1");
+		v->tunnel_id = 500002;
+		v->prop[0].encr_bits = 256;
+	}
+	struct wire *w = wire_new();
+	ck_assert_int_eq(eng_vpn_set(w->eng[1], &vb2), 0);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert_int_eq(eng_vpn_set(w->eng[0], &va2), 0);
+	ck_assert(wire_run(w, two_children, 5));
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 1).child_sas, 2);
+	for (size_t i = 0; i < 4; i++) {
+		const struct dp_sa *d = &w->dp[1].sa[i];
+		ck_assert_str_eq(d->ifname, d->tunnel_id == 500002 ? "st0.1" :
+		    "st0.0");
+		ck_assert_uint_eq(d->encr->keybits, d->tunnel_id == 500002 ?
+		    256 : 128);
+	}
+	wire_free(w);
+}
+END_TEST
+
 static void
 render_ok(json_t *data, const char *rpc, const char **want)
 {
@@ -496,6 +540,7 @@ rekey_suite(void)
 	tcase_add_test(tc, nat_keepalive);
 	tcase_add_test(tc, reauth_frequency_fresh_ppk);
 	tcase_add_test(tc, restart_initial_contact);
+	tcase_add_test(tc, second_vpn_new_child);
 	tcase_add_test(tc, detail_shows_render);
 	suite_add_tcase(s, tc);
 	return s;
