@@ -58,6 +58,12 @@ child_rekeyed(struct wire *w)
 	    w->dp[0].dels >= 2 && w->dp[1].dels >= 2;
 }
 
+static bool
+child_gone_both(struct wire *w)
+{
+	return w->head == NULL && w->dp[0].n == 0 && w->dp[1].n == 0;
+}
+
 static void
 assert_replaced(const struct wire *w, const struct dp_sa *old_out,
     const struct dp_sa *old_in)
@@ -91,6 +97,27 @@ START_TEST(child_rekey_by_lifetime)
 	wire_advance(w, 200);
 	ck_assert(wire_run(w, quiet, 2));
 	ck_assert_int_eq(w->dp[0].adds, 4);
+	wire_free(w);
+}
+END_TEST
+
+START_TEST(child_hard_lifetime)
+{
+	struct wire *w = wire_up(0, 0);
+
+	/* A's clock jumps past the hard lifetime before any rekey could
+	 * run: the Child SA is deleted on both sides, none replaces it,
+	 * and the IKE SA stays. */
+	w->now += 3601;
+	eng_timers_run(w->eng[0]);
+	/* the outbound at once; the inbound waits for B's answer */
+	ck_assert_int_eq(w->dp[0].n, 1);
+	ck_assert(mock_find(&w->dp[0], true) != NULL);
+	ck_assert(wire_run(w, child_gone_both, 3));
+	ck_assert_int_eq(w->dp[0].adds, 2);
+	ck_assert_int_eq(w->dp[1].adds, 2);
+	ck_assert_uint_eq(pst(w, 0).ike_up, 1);
+	ck_assert_uint_eq(pst(w, 1).ike_up, 1);
 	wire_free(w);
 }
 END_TEST
@@ -530,6 +557,7 @@ rekey_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, child_rekey_by_lifetime);
+	tcase_add_test(tc, child_hard_lifetime);
 	tcase_add_test(tc, child_rekey_pfs);
 	tcase_add_test(tc, child_rekey_pfs_mismatch);
 	tcase_add_test(tc, ike_rekey_then_child_rekey);
