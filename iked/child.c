@@ -22,10 +22,41 @@ child_new(struct ike_sa *sa, struct eng_vpnc *vpn)
 	struct child_sa *c = xcalloc(1, sizeof(*c));
 
 	c->vpn = vpn;
-	c->created = time(NULL);
+	c->created = eng_now(sa->e);
 	c->next = sa->child;
 	sa->child = c;
 	return c;
+}
+
+static void
+child_unlink(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_sa **pp = &sa->child;
+
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->next;
+	if (*pp != NULL)
+		*pp = c->next;
+}
+
+void
+child_move(struct ike_sa *from, struct ike_sa *to, struct child_sa *c)
+{
+	child_unlink(from, c);
+	c->next = to->child;
+	to->child = c;
+}
+
+/* RFC 7296 2.8: the new outbound SA carries traffic from now on. */
+void
+child_out_remove(struct ike_sa *sa, struct child_sa *c)
+{
+	struct ike_engine *e = sa->e;
+
+	if (!c->in_dp || c->out_gone)
+		return;
+	e->dp_ops->sa_del(e->dp, c->spi_out, false);
+	c->out_gone = true;
 }
 
 struct child_sa *
@@ -54,7 +85,8 @@ spi_in_use(struct ike_engine *e, uint32_t spi)
 	for (size_t i = 0; i < e->nbuckets; i++)
 		for (struct ike_sa *sa = e->tab[i]; sa; sa = sa->hnext)
 			if (child_find_in(sa, spi) != NULL ||
-			    (sa->n != NULL && sa->n->child_spi == spi))
+			    (sa->n != NULL && sa->n->child_spi == spi) ||
+			    (sa->rk != NULL && sa->rk->spi_in == spi))
 				return true;
 	return false;
 }
@@ -113,6 +145,19 @@ child_install(struct ike_sa *sa, struct child_sa *c,
     const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
     const uint8_t *nr, size_t nrlen)
 {
+	return child_install_role(sa, c, sa->initiator, shared, shlen, ni,
+	    nilen, nr, nrlen);
+}
+
+/*
+ * RFC 7296 2.17: "initiator" is the initiator of the exchange that made
+ * the Child SA (IKE_AUTH: of the IKE SA; CREATE_CHILD_SA: of that one).
+ */
+int
+child_install_role(struct ike_sa *sa, struct child_sa *c, bool initiator,
+    const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
+    const uint8_t *nr, size_t nrlen)
+{
 	struct ike_engine *e = sa->e;
 	struct child_keys ck;
 	struct dp_sa in, out;
@@ -130,10 +175,10 @@ child_install(struct ike_sa *sa, struct child_sa *c,
 	child_fill(sa, c, &in, true);
 	child_fill(sa, c, &out, false);
 	/* RFC 7296 2.17: the first keys protect initiator -> responder. */
-	const uint8_t *ie = sa->initiator ? ck.er : ck.ei;
-	const uint8_t *ia = sa->initiator ? ck.ar : ck.ai;
-	const uint8_t *oe = sa->initiator ? ck.ei : ck.er;
-	const uint8_t *oa = sa->initiator ? ck.ai : ck.ar;
+	const uint8_t *ie = initiator ? ck.er : ck.ei;
+	const uint8_t *ia = initiator ? ck.ar : ck.ai;
+	const uint8_t *oe = initiator ? ck.ei : ck.er;
+	const uint8_t *oa = initiator ? ck.ai : ck.ar;
 	memcpy(in.enc_key, ie, ck.e_len);
 	memcpy(in.auth_key, ia, ck.a_len);
 	memcpy(out.enc_key, oe, ck.e_len);
@@ -146,7 +191,10 @@ child_install(struct ike_sa *sa, struct child_sa *c,
 		goto done;
 	}
 	c->in_dp = true;
+	c->pfs = shlen != 0;
 	e->st.child_installed++;
+	sa->child_created++;
+	life_child_start(sa, c);
 	log_info("ipsec vpn %s: Child SA up, SPIs in %08x out %08x%s",
 	    c->vpn->v.name, c->spi_in, c->spi_out,
 	    sa->natt ? " (UDP encapsulated)" : "");
@@ -171,10 +219,71 @@ child_free(struct ike_sa *sa, struct child_sa *c)
 	*pp = c->next;
 	if (c->in_dp) {
 		e->dp_ops->sa_del(e->dp, c->spi_in, true);
-		e->dp_ops->sa_del(e->dp, c->spi_out, false);
+		if (!c->out_gone)
+			e->dp_ops->sa_del(e->dp, c->spi_out, false);
 		e->st.child_deleted++;
+		sa->child_deleted++;
 		log_info("ipsec vpn %s: Child SA %08x/%08x deleted",
 		    c->vpn->v.name, c->spi_in, c->spi_out);
 	}
 	free(c);
+}
+
+/* One VPN's answer to the peer's SA and TS payloads; 0 or the notify. */
+static uint16_t
+child_vpn_try(struct ike_sa *sa, const struct ike_msg *msg,
+    const struct eng_vpnc *v, struct eng_proposal *chosen,
+    const struct ike_prop **which, struct ike_ts_pld *tsi,
+    struct ike_ts_pld *tsr)
+{
+	int fam = sa->remote.ss_family;
+
+	if (prop_choose(v->v.prop, v->v.nprop, &msg->sa, PROTO_ESP, true,
+	    chosen, which) == -1)
+		return N_NO_PROPOSAL_CHOSEN;
+	/* TSi is the initiator's side: our remote (RFC 7296 2.9). */
+	if (ts_narrow(&msg->tsi, v->v.ts_remote, v->v.nts_remote, fam,
+	    tsi) == -1 || ts_narrow(&msg->tsr, v->v.ts_local, v->v.nts_local,
+	    fam, tsr) == -1)
+		return N_TS_UNACCEPTABLE;
+	return 0;
+}
+
+uint16_t
+child_vpn_choose(struct ike_sa *sa, const struct ike_msg *msg,
+    struct eng_vpnc **vpn, struct eng_proposal *chosen,
+    const struct ike_prop **which, struct ike_ts_pld *tsi,
+    struct ike_ts_pld *tsr)
+{
+	uint16_t err = N_NO_PROPOSAL_CHOSEN, e2;
+
+	memset(chosen, 0, sizeof(*chosen));
+	if (*vpn != NULL) {
+		err = child_vpn_try(sa, msg, *vpn, chosen, which, tsi, tsr);
+	} else {
+		for (struct eng_vpnc *v = sa->e->vpns; v != NULL; v = v->next) {
+			if (strcmp(v->v.gateway, sa->gw->p.name) != 0)
+				continue;
+			e2 = child_vpn_try(sa, msg, v, chosen, which, tsi, tsr);
+			if (e2 == 0) {
+				*vpn = v;
+				return 0;
+			}
+			/* TS_UNACCEPTABLE says more than a proposal miss */
+			if (*vpn == NULL || e2 == N_TS_UNACCEPTABLE)
+				err = e2;
+			if (*vpn == NULL)
+				*vpn = v;
+		}
+		if (*vpn == NULL)
+			return N_NO_PROPOSAL_CHOSEN;
+	}
+	if (err == N_NO_PROPOSAL_CHOSEN)
+		sa->gw->st.no_proposal++;
+	else if (err == N_TS_UNACCEPTABLE)
+		sa->gw->st.ts_unacceptable++;
+	if (err != 0)
+		log_info("ipsec vpn %s: Child SA refused: %s", (*vpn)->v.name,
+		    ikev2_notify_name(err));
+	return err;
 }

@@ -227,3 +227,14 @@ crypto_random(uint8_t *out, size_t n)
 		return -1;
 	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
 }
+
+int
+crypto_hash(enum crypto_hash_alg alg, const uint8_t *p, size_t len,
+    uint8_t *out)
+{
+	const char *name = alg == CRYPTO_SHA1 ? "SHA1" : "SHA2-256";
+	size_t olen = 0;
+
+	return EVP_Q_digest(NULL, name, NULL, p, len, out, &olen) == 1 ?
+	    0 : -1;
+}

@@ -85,6 +85,17 @@ int crypto_prfplus(const struct prf_alg *prf, const uint8_t *key,
 /* n random octets (nonces, SPIs, IVs). */
 int crypto_random(uint8_t *out, size_t n);
 
+/*
+ * A plain hash of p[0..len) into out (CRYPTO_SHA1: 20 octets, the NAT
+ * detection hashes of RFC 7296 2.23; CRYPTO_SHA256: 32, the cookie of
+ * 2.6).  0 / -1.
+ */
+enum crypto_hash_alg { CRYPTO_SHA1, CRYPTO_SHA256 };
+#define CRYPTO_SHA1_LEN 20
+#define CRYPTO_SHA256_LEN 32
+int crypto_hash(enum crypto_hash_alg alg, const uint8_t *p, size_t len,
+    uint8_t *out);
+
 /* Diffie-Hellman: a fresh private value for group; the caller frees. */
 struct dh;
 struct dh *dh_new(uint16_t group);

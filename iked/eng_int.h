@@ -13,6 +13,11 @@
  *   ike_sa_init.c    IKE_SA_INIT, both roles
  *   ike_auth.c       IKE_AUTH with PSK and RFC 8784 PPK, both roles
  *   informational.c  Delete, liveness
+ *   create_child.c   CREATE_CHILD_SA: new Child SA, Child SA and IKE SA
+ *                    rekeys, collisions (RFC 7296 1.3, 2.8, 2.18, 2.25)
+ *   life.c           the engine's clock and timers: lifetimes and soft
+ *                    expiry, reauthentication, DPD, NAT keepalives,
+ *                    INITIAL_CONTACT
  *   engine.c         eng_* (engine.h), input dispatch
  */
 #ifndef QSAFE_IKE_ENG_INT_H
@@ -36,6 +41,13 @@ struct event;
 #define ENG_SA_BUCKETS_MIN 64		/* the table doubles from there */
 #define ENG_RETRY_S 10			/* a failed "immediately" VPN retries */
 #define ENG_COOKIE_THRESHOLD 256	/* half-open SAs before cookies, 2.6 */
+#define ENG_IKE_LIFE_DEFAULT 28800	/* Junos ike proposal lifetime-seconds */
+#define ENG_ESP_LIFE_DEFAULT 3600	/* Junos ipsec proposal lifetime-seconds */
+#define ENG_NATKA_DEFAULT 20		/* Junos nat-keepalive, RFC 3948 4 */
+#define ENG_DEL_MAX 16			/* Child SA SPIs in one Delete */
+#define ENG_TEMPFAIL_MIN_S 2		/* RFC 7296 2.25: retry after ... */
+#define ENG_TEMPFAIL_MAX_S 6		/* ... a random delay (2 s wide) */
+#define ENG_EVENTS_MAX 4		/* tunnel events kept per VPN, for show */
 
 struct eng_gw {
 	struct eng_gw *next;
@@ -43,10 +55,19 @@ struct eng_gw {
 	struct eng_peer_stats st;	/* counters only; counts filled on get */
 };
 
+/* One line of `sa-ipsec-tunnel-events` (show ... detail). */
+struct eng_event {
+	time_t when;			/* the last time it happened */
+	const char *what;		/* static text */
+	uint32_t times;
+};
+
 struct eng_vpnc {
 	struct eng_vpnc *next;
 	struct eng_vpn v;
 	time_t retry_at;		/* ENG_IMMEDIATELY: next attempt */
+	uint32_t nego, nego_fail;	/* Child SA negotiations, failed ones */
+	struct eng_event ev[ENG_EVENTS_MAX];	/* newest first */
 };
 
 /* RFC 7296 2.1, 2.2: one request out at a time (window 1). */
@@ -72,6 +93,7 @@ struct xchg {
 #define XW_DELETE_IKE 4
 #define XW_DELETE_CHILD 8
 #define XW_LIVENESS 16
+#define XW_CREATE 32			/* CREATE_CHILD_SA (sa->rk) */
 
 enum ike_state {
 	IKE_ST_NEW,
@@ -81,6 +103,7 @@ enum ike_state {
 	IKE_ST_AUTH_SENT,		/* I: IKE_AUTH request out */
 	IKE_ST_ESTABLISHED,
 	IKE_ST_DELETING,		/* Delete sent, waiting for its answer */
+	/* a NEW SA becomes ESTABLISHED directly by an IKE SA rekey (2.18) */
 	IKE_ST_DEAD,			/* being freed */
 };
 
@@ -106,6 +129,27 @@ struct ike_nego {
 	char ppk_err[48];
 	uint8_t *held;			/* R: the IKE_AUTH request held */
 	size_t held_len;
+	uint64_t reauth_of;		/* I: our SPI of the IKE SA replaced */
+};
+
+/* A CREATE_CHILD_SA exchange we started (create_child.c). */
+enum rk_kind { RK_CHILD_NEW = 1, RK_CHILD_REKEY, RK_IKE_REKEY };
+struct rekey {
+	enum rk_kind kind;
+	struct eng_vpnc *vpn;		/* Child SAs: the VPN */
+	uint32_t old_spi;		/* RK_CHILD_REKEY: old inbound SPI */
+	uint32_t spi_in;		/* Child SAs: the new inbound SPI */
+	uint64_t new_ike;		/* RK_IKE_REKEY: our SPI of the new SA */
+	uint16_t group;			/* KE sent (PFS / IKE): group; 0 none */
+	struct dh *dh;
+	uint8_t ni[ENG_NONCE_LEN];
+	int ke_retries;
+	/* RFC 7296 2.8.1, 2.8.2: the peer rekeyed the same SA meanwhile */
+	bool collided;
+	uint8_t peer_min[CRYPTO_NONCE_MAX];	/* lowest nonce of its exchange */
+	size_t peer_min_len;
+	uint32_t coll_spi;		/* the Child SA made answering it */
+	uint64_t coll_ike;		/* our SPI of the IKE SA made so */
 };
 
 struct child_sa {
@@ -116,7 +160,13 @@ struct child_sa {
 	struct ike_suite suite;
 	struct dp_sel sel_local, sel_remote;
 	bool in_dp;			/* both directions installed */
+	bool out_gone;			/* outbound removed, inbound kept */
+	bool deleting;			/* our Delete of it is on its way */
+	bool rekeyed;			/* replaced by a rekey (2.8) */
+	bool pfs;			/* keyed with a fresh D-H (g^ir) */
 	time_t created;
+	time_t soft_at, hard_at;	/* lifetime-seconds, soft with jitter */
+	time_t retry_at;		/* TEMPORARY_FAILURE: rekey again then */
 };
 
 struct ike_sa {
@@ -139,8 +189,28 @@ struct ike_sa {
 	struct child_sa *child;
 	time_t created;
 	time_t last_in;			/* the peer last spoke */
-	uint32_t del_spi;		/* XW_DELETE_CHILD: our inbound SPI */
+	uint32_t del_spis[ENG_DEL_MAX];	/* XW_DELETE_CHILD: our inbound */
+	size_t ndel;			/* SPIs waiting for the window */
+	uint32_t del_sent[ENG_DEL_MAX];	/* those in the Delete in flight */
+	size_t ndel_sent;
 	uint32_t index;			/* for show: 1.. */
+	/* create_child.c */
+	struct rekey *rk;		/* our CREATE_CHILD_SA, if any */
+	bool rekeyed;			/* replaced by a new IKE SA (2.18) */
+	uint32_t rekeys;		/* IKE SA rekeys since authentication */
+	uint32_t child_created, child_deleted, child_negos;	/* for show */
+	/* life.c */
+	time_t soft_at, hard_at;	/* IKE SA lifetime, soft with jitter */
+	time_t retry_at;		/* TEMPORARY_FAILURE: rekey again then */
+	uint64_t in_bytes, out_bytes;	/* IKE messages of this SA, for show */
+	uint64_t in_pkts, out_pkts;
+	time_t ka_at;			/* next NAT keepalive (RFC 3948 4) */
+	time_t dpd_at;			/* next DPD check */
+	uint32_t dpd_sent;		/* liveness checks unanswered */
+	uint64_t dpd_in, dpd_out;	/* ESP packets at the last check */
+	uint8_t peer_id_type;		/* the authenticated peer ID */
+	size_t peer_id_len;
+	uint8_t peer_id[ENG_ID_MAX];
 };
 
 struct ike_engine {
@@ -159,7 +229,9 @@ struct ike_engine {
 	uint8_t seed[16];		/* SipHash key, random per engine */
 	uint8_t cookie_secret[32];	/* RFC 7296 2.6 */
 	struct ppk_wait *waits;		/* outstanding key source requests */
-	struct event *tick;		/* ENG_IMMEDIATELY retries */
+	struct event *tick;		/* life.c: timers, once a second */
+	time_t (*clock)(void *);	/* eng_clock_set; NULL: time() */
+	void *clock_ctx;
 	struct eng_stats st;
 	uint32_t next_index;		/* IKE SA index for show */
 	/* scratch, one message at a time */
@@ -185,6 +257,10 @@ void sa_nego_free(struct ike_sa *sa);
 
 /* child.c */
 struct child_sa *child_new(struct ike_sa *sa, struct eng_vpnc *vpn);
+/* Moves c from one IKE SA to another (IKE SA rekey, 2.18). */
+void child_move(struct ike_sa *from, struct ike_sa *to, struct child_sa *c);
+/* The outbound SA of c leaves the dataplane; its inbound stays. */
+void child_out_remove(struct ike_sa *sa, struct child_sa *c);
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 uint32_t child_spi_alloc(struct ike_engine *e);
@@ -192,7 +268,20 @@ uint32_t child_spi_alloc(struct ike_engine *e);
 int child_install(struct ike_sa *sa, struct child_sa *c,
     const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
     const uint8_t *nr, size_t nrlen);
+/* The same, for a CREATE_CHILD_SA whose initiator (2.17) we were or not. */
+int child_install_role(struct ike_sa *sa, struct child_sa *c,
+    bool initiator, const uint8_t *shared, size_t shlen,
+    const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen);
 void child_free(struct ike_sa *sa, struct child_sa *c);
+/*
+ * Responder of CREATE_CHILD_SA: with *vpn set (a rekey), whether that VPN
+ * takes the peer's SA and TS payloads; with *vpn NULL, the first VPN of
+ * the gateway that does (RFC 7296 2.9).  0, or the notify to answer.
+ */
+uint16_t child_vpn_choose(struct ike_sa *sa, const struct ike_msg *msg,
+    struct eng_vpnc **vpn, struct eng_proposal *chosen,
+    const struct ike_prop **which, struct ike_ts_pld *tsi,
+    struct ike_ts_pld *tsr);
 
 /* xchg.c */
 struct xmsg {
@@ -244,7 +333,8 @@ bool ts_is_subset(const struct ike_ts_pld *got,
 void ts_to_sel(const struct ike_ts *t, struct dp_sel *sel);
 
 /* ike_sa_init.c */
-int sa_init_start(struct ike_engine *e, struct eng_gw *gw,
+/* The new IKE SA (IKE_SA_INIT sent), or NULL. */
+struct ike_sa *sa_init_start(struct ike_engine *e, struct eng_gw *gw,
     struct eng_vpnc *vpn);
 void sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
     const struct sockaddr *remote, const struct sockaddr *local);
@@ -279,12 +369,58 @@ void info_response(struct ike_sa *sa, const struct ike_msg *msg);
 void info_delete_ike(struct ike_sa *sa);
 void info_delete_child(struct ike_sa *sa, struct child_sa *c);
 void info_send_pending(struct ike_sa *sa);
+/* An empty INFORMATIONAL request (RFC 7296 1.4): DPD. */
+void info_liveness(struct ike_sa *sa);
 
+/* create_child.c */
+/* Starts (or queues behind the request in flight) a CREATE_CHILD_SA. */
+int rekey_child(struct ike_sa *sa, struct child_sa *c);
+int rekey_new_child(struct ike_sa *sa, struct eng_vpnc *vpn);
+int rekey_ike(struct ike_sa *sa);
+/* Sends the queued CREATE_CHILD_SA request (XW_CREATE). */
+void create_child_send(struct ike_sa *sa);
+void create_child_request(struct ike_sa *sa, const struct ike_msg *msg);
+void create_child_response(struct ike_sa *sa, const struct ike_msg *msg);
+void rekey_free(struct rekey *rk);
+
+/* life.c */
+time_t eng_now(const struct ike_engine *e);
+/* The soft and hard expiry of a new IKE or Child SA (lifetime seconds). */
+void life_ike_start(struct ike_sa *sa);
+void life_child_start(struct ike_sa *sa, struct child_sa *c);
+/* Runs every timer that is due (the tick, and eng_timers_run). */
+void life_run(struct ike_engine *e);
+/* ike_auth.c hooks: whether to send INITIAL_CONTACT (RFC 7296 2.4); an
+ * IKE SA is authenticated (peer ID, INITIAL_CONTACT, reauth done). */
+bool life_first_contact(const struct ike_sa *sa);
+void life_authenticated(struct ike_sa *sa, const struct ike_msg *msg);
+/* A tunnel event for show ... detail. */
+void eng_event_add(struct ike_engine *e, struct eng_vpnc *v,
+    const char *what);
 /* eng_rpc.c */
+struct rpc_filter {
+	const char *peer;		/* "peer-address" or NULL */
+	const char *vpn;		/* "vpn-name" or NULL */
+	long index;			/* -1: any */
+	bool detail, brief;
+};
+json_t *rpc_reply(const char *elem, const char *style, json_t *body);
+const char *rpc_ip_str(const struct sockaddr_storage *ss, char *buf,
+    size_t len);
+bool rpc_sa_matches(const struct ike_sa *sa, const struct rpc_filter *f);
+bool rpc_child_matches(const struct child_sa *c, const struct rpc_filter *f);
+/* eng_rpc_detail.c: the `detail` forms (never NULL) */
+json_t *rpc_ike_detail(struct ike_engine *e, const struct rpc_filter *f);
+json_t *rpc_ipsec_detail(struct ike_engine *e, const struct rpc_filter *f);
 json_t *rpc_run(struct ike_engine *e, const char *name, const json_t *in,
     char *err, size_t errlen);
 
 /* engine.c */
+/* Every IKE SA, in an order that survives freeing the current one. */
+#define SA_EACH(e, sa, nx, i) \
+	for (size_t i = 0; i < (e)->nbuckets; i++) \
+		for (struct ike_sa *sa = (e)->tab[i], *nx; \
+		    sa != NULL && ((nx = sa->hnext), 1); sa = nx)
 struct eng_gw *eng_gw_find(struct ike_engine *e, const char *name);
 struct eng_gw *eng_gw_match(struct ike_engine *e,
     const struct sockaddr *remote, const struct sockaddr *local);

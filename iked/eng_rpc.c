@@ -5,10 +5,10 @@
  * table; each handler filters by the input members mgd passes
  * ("peer-address", "index", "brief", "detail").
  *
- * Done: the brief forms of show security ike / ipsec security-
- * associations, show security ike active-peer, and the clear commands
- * (which send Deletes, RFC 7296 1.4.1).  The detail forms are refused
- * with an error line for now.
+ * The brief forms of show security ike / ipsec security-associations,
+ * show security ike active-peer, and the clear commands (which send
+ * Deletes, RFC 7296 1.4.1) are here; the detail forms in
+ * eng_rpc_detail.c.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -19,12 +19,6 @@
 
 #define IKE_XMLNS "http://xml.juniper.net/junos/qsafe/junos-kmd"
 #define ESP_LIFETIME_DEFAULT 3600	/* Junos ipsec proposal default */
-
-struct rpc_filter {
-	const char *peer;		/* "peer-address" or NULL */
-	long index;			/* -1: any */
-	bool detail, brief;
-};
 
 static void
 rpc_filter_get(const json_t *in, struct rpc_filter *f)
@@ -37,6 +31,8 @@ rpc_filter_get(const json_t *in, struct rpc_filter *f)
 		return;
 	if ((v = json_object_get(in, "peer-address")) && json_is_string(v))
 		f->peer = json_string_value(v);
+	if ((v = json_object_get(in, "vpn-name")) && json_is_string(v))
+		f->vpn = json_string_value(v);
 	if ((v = json_object_get(in, "index")) && json_is_string(v))
 		f->index = strtol(json_string_value(v), NULL, 10);
 	else if (v != NULL && json_is_integer(v))
@@ -50,8 +46,8 @@ rpc_filter_get(const json_t *in, struct rpc_filter *f)
 		f->detail = false;
 }
 
-static const char *
-ip_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+const char *
+rpc_ip_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	const void *a = ss->ss_family == AF_INET6 ?
 	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
@@ -62,20 +58,20 @@ ip_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 	return inet_ntop(ss->ss_family, a, buf, (socklen_t)len) ? buf : "?";
 }
 
-static bool
-sa_matches(const struct ike_sa *sa, const struct rpc_filter *f)
+bool
+rpc_sa_matches(const struct ike_sa *sa, const struct rpc_filter *f)
 {
 	char ab[INET6_ADDRSTRLEN];
 
 	if (f->index >= 0 && (long)sa->index != f->index)
 		return false;
 	if (f->peer != NULL &&
-	    strcmp(ip_str(&sa->remote, ab, sizeof(ab)), f->peer) != 0)
+	    strcmp(rpc_ip_str(&sa->remote, ab, sizeof(ab)), f->peer) != 0)
 		return false;
 	return true;
 }
 
-static json_t *
+json_t *
 rpc_reply(const char *elem, const char *style, json_t *body)
 {
 	json_t *at = json_pack("{s:s}", "xmlns", IKE_XMLNS);
@@ -89,11 +85,6 @@ rpc_reply(const char *elem, const char *style, json_t *body)
 	return json_pack("{s:o}", elem, o);
 }
 
-#define SA_EACH(e, sa, nx, i) \
-	for (size_t i = 0; i < (e)->nbuckets; i++) \
-		for (struct ike_sa *sa = (e)->tab[i], *nx; \
-		    sa != NULL && ((nx = sa->hnext), 1); sa = nx)
-
 static json_t *
 rpc_show_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
     size_t errlen)
@@ -103,12 +94,10 @@ rpc_show_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
 
 	if (f->detail) {
 		json_decref(list);
-		snprintf(err, errlen, "error: the detail form is not "
-		    "available yet");
-		return NULL;
+		return rpc_ike_detail(e, f);
 	}
 	SA_EACH(e, sa, nx, i) {
-		if (!sa_matches(sa, f))
+		if (!rpc_sa_matches(sa, f))
 			continue;
 		snprintf(ci, sizeof(ci), "%016llx",
 		    (unsigned long long)sa->ispi);
@@ -116,7 +105,8 @@ rpc_show_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
 		    (unsigned long long)sa->rspi);
 		json_array_append_new(list, json_pack(
 		    "{s:s, s:I, s:s, s:s, s:s, s:s}",
-		    "ike-sa-remote-address", ip_str(&sa->remote, ab, sizeof(ab)),
+		    "ike-sa-remote-address",
+		    rpc_ip_str(&sa->remote, ab, sizeof(ab)),
 		    "ike-sa-index", (json_int_t)sa->index,
 		    "ike-sa-state",
 		    sa->state == IKE_ST_ESTABLISHED ? "UP" : "DOWN",
@@ -136,10 +126,10 @@ rpc_active_peer(struct ike_engine *e, const struct rpc_filter *f,
 	char ab[INET6_ADDRSTRLEN];
 
 	SA_EACH(e, sa, nx, i) {
-		if (sa->state != IKE_ST_ESTABLISHED || !sa_matches(sa, f))
+		if (sa->state != IKE_ST_ESTABLISHED || !rpc_sa_matches(sa, f))
 			continue;
 		/* The peer's ID is not kept yet: its address, the default. */
-		ip_str(&sa->remote, ab, sizeof(ab));
+		rpc_ip_str(&sa->remote, ab, sizeof(ab));
 		json_array_append_new(list, json_pack(
 		    "{s:s, s:I, s:s, s:s, s:s}",
 		    "ike-sa-remote-address", ab,
@@ -151,6 +141,16 @@ rpc_active_peer(struct ike_engine *e, const struct rpc_filter *f,
 	}
 	return rpc_reply("ike-active-peers-information", NULL,
 	    json_pack("{s:o}", "ike-active-peers", list));
+}
+
+bool
+rpc_child_matches(const struct child_sa *c, const struct rpc_filter *f)
+{
+	if (!c->in_dp || c->deleting)
+		return false;
+	if (f->index >= 0 && (long)c->vpn->v.tunnel_id != f->index)
+		return false;
+	return f->vpn == NULL || strcmp(c->vpn->v.name, f->vpn) == 0;
 }
 
 static json_t *
@@ -177,7 +177,7 @@ rpc_esp_sa(const struct ike_sa *sa, const struct child_sa *c, bool in,
 	    "sa-tunnel-index", (json_int_t)c->vpn->v.tunnel_id,
 	    "sa-spi", spi,
 	    "sa-aux-spi", 0,
-	    "sa-remote-gateway", ip_str(&sa->remote, ab, sizeof(ab)),
+	    "sa-remote-gateway", rpc_ip_str(&sa->remote, ab, sizeof(ab)),
 	    "sa-port", (json_int_t)eng_port((struct sockaddr *)&sa->remote),
 	    "sa-vpn-monitoring-state", "-",
 	    "sa-protocol", "ESP:",
@@ -196,18 +196,15 @@ rpc_show_ipsec(struct ike_engine *e, const struct rpc_filter *f,
 {
 	json_t *blocks = json_array();
 	json_int_t tunnels = 0, sas = 0;
-	time_t now = time(NULL);
+	time_t now = eng_now(e);
 
 	if (f->detail) {
 		json_decref(blocks);
-		snprintf(err, errlen, "error: the detail form is not "
-		    "available yet");
-		return NULL;
+		return rpc_ipsec_detail(e, f);
 	}
 	SA_EACH(e, sa, nx, i) {
 		for (const struct child_sa *c = sa->child; c; c = c->next) {
-			if (!c->in_dp || (f->index >= 0 &&
-			    (long)c->vpn->v.tunnel_id != f->index))
+			if (!rpc_child_matches(c, f))
 				continue;
 			json_t *l = json_array();
 			json_array_append_new(l, rpc_esp_sa(sa, c, true, now));
@@ -232,7 +229,7 @@ rpc_clear_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
 	int n = 0;
 
 	SA_EACH(e, sa, nx, i) {
-		if (!sa_matches(sa, f) || sa->state == IKE_ST_DELETING)
+		if (!rpc_sa_matches(sa, f) || sa->state == IKE_ST_DELETING)
 			continue;
 		info_delete_ike(sa);
 		n++;
@@ -251,7 +248,7 @@ rpc_clear_ipsec(struct ike_engine *e, const struct rpc_filter *f,
 	int n = 0;
 
 	SA_EACH(e, sa, nx, i) {
-		if (f->peer != NULL && !sa_matches(sa, &(struct rpc_filter){
+		if (f->peer != NULL && !rpc_sa_matches(sa, &(struct rpc_filter){
 		    .peer = f->peer, .index = -1 }))
 			continue;
 		for (struct child_sa *c = sa->child, *cn; c; c = cn) {

@@ -210,9 +210,10 @@ eng_dispatch(struct ike_sa *sa, const struct ike_msg *msg)
 			info_request(sa, msg);
 		break;
 	case CREATE_CHILD_SA:
-		/* RFC 7296 1.3: not done yet; say so rather than be silent. */
-		if (!resp)
-			eng_refuse(sa, msg, N_NO_ADDITIONAL_SAS);
+		if (resp)
+			create_child_response(sa, msg);
+		else
+			create_child_request(sa, msg);
 		break;
 	default:
 		break;
@@ -268,7 +269,10 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 	}
 	if (!xchg_check_in(sa, &msg.hdr))
 		return;
-	sa->last_in = time(NULL);
+	sa->last_in = eng_now(e);
+	sa->in_pkts++;
+	sa->in_bytes += len;
+	sa->dpd_sent = 0;
 	/* No local-address configured: the one the peer reached us on. */
 	if (sa->local.ss_family == AF_UNSPEC && local != NULL)
 		ss_copy(&sa->local, local);
@@ -288,12 +292,6 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 	eng_dispatch(sa, &msg);
 }
 
-/* Every IKE SA, in an order that survives freeing the current one. */
-#define SA_EACH(e, sa, nx, i) \
-	for (size_t i = 0; i < (e)->nbuckets; i++) \
-		for (struct ike_sa *sa = (e)->tab[i], *nx; \
-		    sa != NULL && ((nx = sa->hnext), 1); sa = nx)
-
 static bool
 vpn_busy(struct ike_engine *e, const struct eng_vpnc *v)
 {
@@ -312,9 +310,21 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 {
 	struct eng_gw *gw = eng_gw_find(e, v->v.gateway);
 
-	v->retry_at = time(NULL) + ENG_RETRY_S;
+	v->retry_at = eng_now(e) + ENG_RETRY_S;
 	if (gw == NULL || vpn_busy(e, v))
 		return;
+	/* RFC 7296 1.3.1: an IKE SA with the gateway takes a new Child SA. */
+	SA_EACH(e, sa, nx, i) {
+		if (sa->gw != gw || sa->rekeyed)
+			continue;
+		if (sa->state == IKE_ST_ESTABLISHED) {
+			rekey_new_child(sa, v);	/* busy: the next retry */
+			return;
+		}
+		if (sa->initiator && sa->state != IKE_ST_NEW &&
+		    sa->state != IKE_ST_DELETING)
+			return;		/* one coming up: the next retry */
+	}
 	sa_init_start(e, gw, v);
 }
 
@@ -322,7 +332,7 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 static void
 eng_kick(struct ike_engine *e)
 {
-	time_t now = time(NULL);
+	time_t now = eng_now(e);
 
 	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
 		if (v->v.establish == ENG_IMMEDIATELY && now >= v->retry_at)
@@ -332,7 +342,21 @@ eng_kick(struct ike_engine *e)
 static void
 eng_tick(evutil_socket_t fd, short what, void *arg)
 {
-	eng_kick(arg);
+	eng_timers_run(arg);
+}
+
+void
+eng_timers_run(struct ike_engine *e)
+{
+	life_run(e);
+	eng_kick(e);
+}
+
+void
+eng_clock_set(struct ike_engine *e, time_t (*now)(void *ctx), void *ctx)
+{
+	e->clock = now;
+	e->clock_ctx = ctx;
 }
 
 struct ike_engine *
@@ -341,7 +365,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
     const struct dp_ops *dp_ops, struct dp *dp)
 {
 	struct ike_engine *e = xcalloc(1, sizeof(*e));
-	struct timeval tv = { .tv_sec = ENG_RETRY_S };
+	struct timeval tv = { .tv_sec = 1 };
 
 	e->base = base;
 	e->io = io;
@@ -528,11 +552,15 @@ eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard)
 		if (c == NULL)
 			continue;
 		if (hard) {
-			info_delete_child(sa, c);
-		} else {
-			/* CREATE_CHILD_SA rekeying is not done yet. */
-			log_info("ipsec vpn %s: soft lifetime of %08x reached",
+			log_info("ipsec vpn %s: hard lifetime of %08x reached",
 			    c->vpn->v.name, spi);
+			info_delete_child(sa, c);
+		} else if (!c->rekeyed && !c->deleting) {
+			c->soft_at = eng_now(e);	/* retried from the timers */
+			/* RFC 7296 2.8: soft expiry rekeys. */
+			log_info("ipsec vpn %s: soft lifetime of %08x reached, "
+			    "rekeying", c->vpn->v.name, spi);
+			rekey_child(sa, c);
 		}
 		return;
 	}

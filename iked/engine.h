@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -110,6 +111,14 @@ struct eng_io {
 	 */
 	int (*send)(void *ctx, const uint8_t *p, size_t len,
 	    const struct sockaddr *local, const struct sockaddr *remote);
+	/*
+	 * RFC 3948 4: one NAT-keepalive datagram, the single octet 0xFF
+	 * WITHOUT a non-ESP marker, from local (port 4500) to remote (the
+	 * peer's NAT-T port).  Sent every nat-keepalive seconds while we
+	 * are behind a NAT.  NULL: keepalives are not sent.
+	 */
+	int (*send_keepalive)(void *ctx, const struct sockaddr *local,
+	    const struct sockaddr *remote);
 };
 
 /*
@@ -154,8 +163,22 @@ void eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
     const struct sockaddr *remote, const struct sockaddr *local);
 /* The dataplane saw traffic for a VPN without SA (dp_events.acquire). */
 void eng_acquire(struct ike_engine *e, uint32_t tunnel_id);
-/* A Child SA's lifetime ran out in the dataplane (dp_events.expire). */
+/*
+ * A Child SA's lifetime ran out in the dataplane (dp_events.expire):
+ * soft rekeys it (CREATE_CHILD_SA), hard deletes it.
+ */
 void eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard);
+
+/*
+ * Timers.  The engine looks at its clock once a second (lifetimes with
+ * jittered soft expiry, reauthentication, dead peer detection, NAT
+ * keepalives, retries of `immediately` VPNs).  The clock is time() unless
+ * set here (tests advance their own); eng_timers_run runs what is due
+ * now, without waiting for the next second.
+ */
+void eng_clock_set(struct ike_engine *e, time_t (*now)(void *ctx),
+    void *ctx);
+void eng_timers_run(struct ike_engine *e);
 
 /*
  * Operational commands: reply data in the shape iked's renderers read
@@ -191,6 +214,10 @@ struct eng_peer_stats {
 	uint64_t ts_unacceptable;
 	uint64_t unreachable;		/* retransmissions ran out */
 	uint64_t invalid_ke;		/* INVALID_KE_PAYLOAD sent or taken */
+	uint64_t dpd_dead;		/* of unreachable: declared dead by DPD */
+	uint64_t ike_rekeys, child_rekeys;	/* CREATE_CHILD_SA rekeys done */
+	uint64_t reauths;		/* reauthentications started */
+	uint64_t keepalives;		/* NAT keepalives sent (RFC 3948 4) */
 	uint32_t ike_sas, ike_up;	/* IKE SAs now, established ones */
 	uint32_t child_sas;		/* Child SAs installed now */
 };

@@ -181,7 +181,9 @@ auth_send(struct ike_sa *sa)
 
 	xchg_begin(sa, &m, IKE_AUTH, false);
 	pld_add_id(&m.b, PLD_IDI, idt, idd, idlen);
-	pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	if (life_first_contact(sa))	/* RFC 7296 2.4 */
+		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_INITIAL_CONTACT,
+		    NULL, 0);
 	if (gw->p.remote_id.type != 0)
 		pld_add_id(&m.b, PLD_IDR, gw->p.remote_id.type,
 		    gw->p.remote_id.data, gw->p.remote_id.len);
@@ -368,6 +370,7 @@ auth_process(struct ike_sa *sa, const struct ike_msg *msg)
 		return -1;
 	}
 	auth_established(sa);
+	life_authenticated(sa, msg);
 	sa_nego_free(sa);
 	return 0;
 }
@@ -523,6 +526,7 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 	}
 	auth_established(sa);
 	auth_child_done(sa, msg);
+	life_authenticated(sa, msg);
 	sa_nego_free(sa);
 	xchg_kick(sa);
 }

@@ -75,16 +75,16 @@ sa_init_send(struct ike_sa *sa, uint16_t group)
 	return 0;
 }
 
-int
+struct ike_sa *
 sa_init_start(struct ike_engine *e, struct eng_gw *gw, struct eng_vpnc *vpn)
 {
 	struct ike_sa *sa;
 
 	if (gw->p.nprop == 0 || gw->p.remote.ss_family == AF_UNSPEC)
-		return -1;
+		return NULL;
 	sa = sa_new(e, gw, true, 0);
 	if (sa == NULL)
-		return -1;
+		return NULL;
 	sa->remote = gw->p.remote;
 	if (eng_port((struct sockaddr *)&sa->remote) == 0)
 		eng_set_port(&sa->remote, IKE_PORT);
@@ -97,11 +97,11 @@ sa_init_start(struct ike_engine *e, struct eng_gw *gw, struct eng_vpnc *vpn)
 	if (crypto_random(sa->n->ni, sa->n->nilen) == -1 ||
 	    sa_init_send(sa, gw->p.prop[0].dh) == -1) {
 		sa_free(sa);
-		return -1;
+		return NULL;
 	}
 	log_info("ike %s: initiating IKE SA %016llx", gw->p.name,
 	    (unsigned long long)sa->ispi);
-	return 0;
+	return sa;
 }
 
 static bool

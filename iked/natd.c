@@ -14,28 +14,18 @@
  * SAs the responder answers an IKE_SA_INIT without a valid cookie with
  * N(COOKIE) = SHA-256(Ni | IPi | SPIi | secret) and keeps no state.
  *
- * The two digests are the only ones iked needs outside crypto.c's PRFs;
- * natd_digest is the one EVP call outside crypto.c (to move there).
+ * The two digests are crypto.h's crypto_hash (no EVP call here).
  */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "iked/eng_int.h"
 #include "lib/log.h"
 
-#define NATD_LEN 20			/* SHA-1 */
-#define COOKIE_LEN 32			/* SHA-256 */
-
-static int
-natd_digest(const char *alg, const uint8_t *p, size_t len, uint8_t *out)
-{
-	size_t olen = 0;
-
-	return EVP_Q_digest(NULL, alg, NULL, p, len, out, &olen) ? 0 : -1;
-}
+#define NATD_LEN CRYPTO_SHA1_LEN
+#define COOKIE_LEN CRYPTO_SHA256_LEN
 
 /* ip | port of ss into p; the number of octets. */
 static size_t
@@ -81,7 +71,7 @@ natd_hash(const struct ike_sa *sa, uint64_t rspi,
 	put64(buf, sa->ispi);
 	put64(buf + 8, rspi);
 	n = 16 + addr_octets(ss, buf + 16, IKE_PORT);
-	return natd_digest("SHA1", buf, n, out);
+	return crypto_hash(CRYPTO_SHA1, buf, n, out);
 }
 
 void
@@ -156,7 +146,7 @@ cookie_make(struct ike_engine *e, const struct ike_msg *msg,
 	n += 8;
 	memcpy(buf + n, e->cookie_secret, sizeof(e->cookie_secret));
 	n += sizeof(e->cookie_secret);
-	return natd_digest("SHA256", buf, n, out);
+	return crypto_hash(CRYPTO_SHA256, buf, n, out);
 }
 
 int

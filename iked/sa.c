@@ -37,7 +37,7 @@ static const char *const state_names[] = {
 /* Which states each state may go to. */
 static const unsigned allowed[] = {
 	[IKE_ST_NEW] = ST(IKE_ST_INIT_SENT) | ST(IKE_ST_INIT_DONE) |
-	    ST(IKE_ST_DEAD),
+	    ST(IKE_ST_ESTABLISHED) | ST(IKE_ST_DEAD),	/* 2.18 rekey */
 	[IKE_ST_INIT_SENT] = ST(IKE_ST_INIT_SENT) | ST(IKE_ST_AUTH_WAIT) |
 	    ST(IKE_ST_AUTH_SENT) | ST(IKE_ST_DEAD),
 	[IKE_ST_INIT_DONE] = ST(IKE_ST_AUTH_WAIT) | ST(IKE_ST_ESTABLISHED) |
@@ -240,7 +240,7 @@ sa_new(struct ike_engine *e, struct eng_gw *gw, bool initiator,
 	sa->index = ++e->next_index;
 	if (sa->index == 0)
 		sa->index = ++e->next_index;
-	sa->created = sa->last_in = time(NULL);
+	sa->created = sa->last_in = eng_now(e);
 	sa_link(e, sa);
 	e->nsa++;
 	return sa;
@@ -296,6 +296,8 @@ sa_free(struct ike_sa *sa)
 		child_free(sa, sa->child);
 	xchg_free(sa);
 	sa_nego_free(sa);
+	rekey_free(sa->rk);
+	sa->rk = NULL;
 	sa_unlink(e, sa);
 	e->nsa--;
 	ike_keys_wipe(&sa->keys);

@@ -10,6 +10,11 @@
  * and nothing is processed twice.  A response whose ID is not the one of
  * our request in flight, and a request that is neither the next one nor
  * the last one, is counted and dropped.
+ *
+ * A liveness check of dead peer detection is resent on its own schedule
+ * instead: every dpd interval, and the peer is dead after dpd threshold
+ * sends with no answer (Junos `dead-peer-detection interval N threshold
+ * M`); its SAs go and an `immediately` VPN is renegotiated.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -57,33 +62,90 @@ xchg_begin(struct ike_sa *sa, struct xmsg *m, uint8_t exch, bool response)
 	}
 }
 
+static bool
+xchg_is_dpd(const struct ike_sa *sa)
+{
+	return sa->x.what == XW_LIVENESS && sa->gw->p.dpd != ENG_DPD_OFF;
+}
+
+/* The wait after send number tries (1..), in milliseconds. */
+static unsigned
+xchg_rto_ms(const struct ike_sa *sa, int tries)
+{
+	if (xchg_is_dpd(sa))
+		return (sa->gw->p.dpd_interval ? sa->gw->p.dpd_interval : 10) *
+		    1000u;
+	return (unsigned)ENG_RETRANS_BASE_MS << (tries - 1);
+}
+
+static int
+xchg_tries_max(const struct ike_sa *sa)
+{
+	if (xchg_is_dpd(sa))
+		return sa->gw->p.dpd_threshold ? (int)sa->gw->p.dpd_threshold :
+		    5;
+	return ENG_RETRANS_TRIES;
+}
+
+static void
+xchg_arm(struct ike_sa *sa)
+{
+	unsigned ms = xchg_rto_ms(sa, sa->x.tries);
+	struct timeval tv = {
+		.tv_sec = ms / 1000,
+		.tv_usec = (ms % 1000) * 1000,
+	};
+
+	evtimer_add(sa->x.ev, &tv);
+}
+
+/* The peer answered nothing: it is gone (RFC 7296 2.4). */
+static void
+xchg_peer_dead(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->e;
+	char ab[64];
+
+	if (xchg_is_dpd(sa)) {
+		log_warn("ike %s: peer %s dead: %d liveness checks "
+		    "unanswered (DPD)", sa->gw->p.name,
+		    eng_addr_str(&sa->remote, ab, sizeof(ab)), sa->x.tries);
+		sa->gw->st.dpd_dead++;
+	} else {
+		log_warn("ike %s: peer %s unreachable, %s not answered after "
+		    "%d tries", sa->gw->p.name,
+		    eng_addr_str(&sa->remote, ab, sizeof(ab)),
+		    ikev2_exchange_name(sa->x.req_exch), sa->x.tries);
+	}
+	sa->gw->st.unreachable++;
+	/* `establish-tunnels immediately`: renegotiate at the next tick. */
+	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
+		if (strcmp(v->v.gateway, sa->gw->p.name) == 0) {
+			v->retry_at = 0;
+			if (sa->state == IKE_ST_ESTABLISHED)
+				eng_event_add(e, v, "Peer is dead (DPD)");
+		}
+	sa_free(sa);
+}
+
 static void
 xchg_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct ike_sa *sa = arg;
 	struct ike_engine *e = sa->e;
-	char ab[64];
 
 	if (!sa->x.busy)
 		return;
-	if (sa->x.tries >= ENG_RETRANS_TRIES) {
-		/* RFC 7296 2.4: no answer at all, the peer is gone. */
-		log_warn("ike %s: peer %s unreachable, %s not answered after "
-		    "%d tries", sa->gw->p.name,
-		    eng_addr_str(&sa->remote, ab, sizeof(ab)),
-		    ikev2_exchange_name(sa->x.req_exch), sa->x.tries);
-		sa->gw->st.unreachable++;
-		sa_free(sa);
+	if (sa->x.tries >= xchg_tries_max(sa)) {
+		xchg_peer_dead(sa);
 		return;
 	}
-	struct timeval tv = {
-		.tv_sec = (ENG_RETRANS_BASE_MS << sa->x.tries) / 1000,
-		.tv_usec = ((ENG_RETRANS_BASE_MS << sa->x.tries) % 1000) * 1000,
-	};
 	sa->x.tries++;
 	e->st.out_retransmits++;
+	sa->out_pkts++;
+	sa->out_bytes += sa->x.req_len;
 	eng_send(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
-	evtimer_add(sa->x.ev, &tv);
+	xchg_arm(sa);
 }
 
 int
@@ -143,12 +205,10 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 		sa->x.next_id = m->msgid + 1;
 		if (sa->x.ev == NULL)
 			sa->x.ev = evtimer_new(e->base, xchg_timer, sa);
-		struct timeval tv = {
-			.tv_sec = ENG_RETRANS_BASE_MS / 1000,
-			.tv_usec = (ENG_RETRANS_BASE_MS % 1000) * 1000,
-		};
-		evtimer_add(sa->x.ev, &tv);
+		xchg_arm(sa);
 	}
+	sa->out_pkts++;
+	sa->out_bytes += len;
 	eng_send(e, copy, len, &sa->local, &sa->remote);
 	return 0;
 }
@@ -176,7 +236,8 @@ xchg_answered(struct ike_sa *sa)
 void
 xchg_kick(struct ike_sa *sa)
 {
-	if (!sa->x.busy && sa->x.pending != 0)
+	if (!sa->x.busy && sa->x.pending != 0 &&
+	    (sa->state == IKE_ST_ESTABLISHED || sa->state == IKE_ST_DELETING))
 		info_send_pending(sa);
 }
 
