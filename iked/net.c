@@ -229,16 +229,14 @@ net_port(const struct sockaddr *sa)
 	    ((const struct sockaddr_in6 *)sa)->sin6_port);
 }
 
-/* eng_io.send: one IKE message from local to remote. */
+/*
+ * Sends iov on the socket of remote's family (the NAT-T one when natt),
+ * from local's address when it is given (PKTINFO).  0 / -1 (logged).
+ */
 static int
-net_send(void *ctx, const uint8_t *p, size_t len,
+net_sendv(struct net *n, bool natt, struct iovec *iov, size_t iovcnt,
     const struct sockaddr *local, const struct sockaddr *remote)
 {
-	struct net *n = ctx;
-	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
-	bool natt = net_port(remote) == IKE_NATT_PORT ||
-	    net_port(remote) == n->natt_port ||
-	    (local != NULL && net_port(local) == n->natt_port);
 	int v6 = remote->sa_family == AF_INET6;
 	const struct net_sock *s = &n->s[(v6 ? NET_V6_IKE : NET_V4_IKE) +
 	    (natt ? 1 : 0)];
@@ -246,16 +244,12 @@ net_send(void *ctx, const uint8_t *p, size_t len,
 		struct cmsghdr align;
 		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} cbuf;
-	struct iovec iov[2] = {
-		{ (void *)marker, sizeof(marker) },	/* RFC 3948 2.2 */
-		{ (void *)p, len },
-	};
 	struct msghdr mh = {
 		.msg_name = (void *)remote,
 		.msg_namelen = v6 ? sizeof(struct sockaddr_in6) :
 		    sizeof(struct sockaddr_in),
-		.msg_iov = natt ? iov : iov + 1,
-		.msg_iovlen = natt ? 2 : 1,
+		.msg_iov = iov,
+		.msg_iovlen = iovcnt,
 	};
 
 	if (s->fd == -1 || (remote->sa_family != AF_INET && !v6))
@@ -294,7 +288,40 @@ net_send(void *ctx, const uint8_t *p, size_t len,
 	return 0;
 }
 
-const struct eng_io net_io = { .send = net_send };
+/* eng_io.send: one IKE message from local to remote. */
+static int
+net_send(void *ctx, const uint8_t *p, size_t len,
+    const struct sockaddr *local, const struct sockaddr *remote)
+{
+	struct net *n = ctx;
+	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
+	bool natt = net_port(remote) == IKE_NATT_PORT ||
+	    net_port(remote) == n->natt_port ||
+	    (local != NULL && net_port(local) == n->natt_port);
+	struct iovec iov[2] = {
+		{ (void *)marker, sizeof(marker) },	/* RFC 3948 2.2 */
+		{ (void *)p, len },
+	};
+
+	return natt ? net_sendv(n, true, iov, 2, local, remote) :
+	    net_sendv(n, false, iov + 1, 1, local, remote);
+}
+
+/* eng_io.send_keepalive: RFC 3948 4, one 0xFF octet, no marker. */
+static int
+net_send_keepalive(void *ctx, const struct sockaddr *local,
+    const struct sockaddr *remote)
+{
+	static const uint8_t keepalive = 0xff;
+	struct iovec iov = { (void *)&keepalive, 1 };
+
+	return net_sendv(ctx, true, &iov, 1, local, remote);
+}
+
+const struct eng_io net_io = {
+	.send = net_send,
+	.send_keepalive = net_send_keepalive,
+};
 
 int
 net_confine(void)
