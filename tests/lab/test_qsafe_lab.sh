@@ -3,8 +3,8 @@
 # `lab` opens reads an empty stdin and ends), with the lab's directory and
 # namespace prefix of this test's own (QSAFE_LAB_DIR, QSAFE_LAB_NAME):
 #
-# 1. lab starts example 2 and says where things are; until the IKEv2
-#    engine lands it says "tunnel not up yet" and still succeeds;
+# 1. lab starts example 2, says where things are, and that the tunnel is
+#    up (IKE SA UP on SRX-A, a QKD key as the PPK);
 # 2. what it made runs: SRX-A's and SRX-B's appliances with their set files
 #    committed (host names, key-manager profiles Active through KME-A and
 #    KME-B), the hosts reach their gateways, `lab status` answers;
@@ -43,8 +43,9 @@ ip netns add "$DECOY" || { echo "SKIP: cannot create namespaces"; exit 77; }
 qs lab </dev/null >"$T/start.out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && ok "lab starts (exit 0)" || { cat "$T/start.out"; bad "lab exit $rc"; }
-grep -q "tunnel not up yet" "$T/start.out" && ok "it says: tunnel not up yet" ||
-    bad "no 'tunnel not up yet' in: $(cat "$T/start.out")"
+grep -q "tunnel up: SRX-A's IKE SA is UP" "$T/start.out" &&
+    ok "the tunnel is up when the CLI opens" ||
+    bad "no 'tunnel up' in: $(cat "$T/start.out")"
 grep -q "SRX-A's CLI" "$T/start.out" && ok "it opens SRX-A's CLI" || bad "no CLI opened"
 n=$(ours | grep -vc -- "-decoy$")
 [ "$n" -eq 5 ] && ok "five namespaces: $(ours | grep -v -- -decoy$ | tr '\n' ' ')" ||
@@ -61,7 +62,7 @@ ip netns exec "$QSAFE_LAB_NAME-host-a" ping -c 1 -W 2 192.0.2.1 >/dev/null 2>&1 
     ok "host-a reaches SRX-A" || bad "host-a does not reach SRX-A"
 ip netns exec "$QSAFE_LAB_NAME-host-b" ping -c 1 -W 2 192.0.2.129 >/dev/null 2>&1 &&
     ok "host-b reaches SRX-B" || bad "host-b does not reach SRX-B"
-qs lab status >"$T/status.out" 2>&1 && grep -q "tunnel: not up yet" "$T/status.out" &&
+qs lab status >"$T/status.out" 2>&1 && grep -q "tunnel: up" "$T/status.out" &&
     ok "lab status" || bad "status: $(cat "$T/status.out")"
 
 # the processes it made: kme-sim, the two mgd and their daemons
