@@ -339,7 +339,8 @@ dp_life_cb(evutil_socket_t fd, short what, void *arg)
 	struct dp_fire fire[64];
 	size_t nf = 0;
 
-	pthread_rwlock_wrlock(&dp->lock);
+	/* reading is enough: only this thread writes soft_sent, hard_sent */
+	pthread_rwlock_rdlock(&dp->lock);
 	for (size_t d = 0; d < 2; d++)
 		for (size_t i = 0; i < DP_NBUCKET; i++)
 			for (struct dp_usa *u = dp->bucket[d][i]; u;

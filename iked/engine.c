@@ -269,6 +269,9 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 	if (!xchg_check_in(sa, &msg.hdr))
 		return;
 	sa->last_in = time(NULL);
+	/* No local-address configured: the one the peer reached us on. */
+	if (sa->local.ss_family == AF_UNSPEC && local != NULL)
+		ss_copy(&sa->local, local);
 	if (sa->natt && msg.hdr.exchange != IKE_SA_INIT) {
 		/* RFC 7296 2.23: answer where it came from. */
 		ss_copy(&sa->remote, remote);

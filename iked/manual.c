@@ -20,7 +20,7 @@
 
 #define MANUAL_TUNNEL_BASE 500001	/* Junos tunnel indexes */
 
-/* Junos names -> IANA transforms; what they are is crypto.h's table. */
+/* Junos's manual-SA algorithm names and the IANA transforms they are. */
 static const struct {
 	const char *name;
 	uint16_t id, bits;

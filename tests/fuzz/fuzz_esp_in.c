@@ -15,17 +15,13 @@
 #include "iked/esp.h"
 #include "iked/ikev2.h"
 
+/* The algorithms, as crypto.h describes them. */
+#define GCM128 crypto_encr(ENCR_AES_GCM_16, 128)
+#define CBC128 crypto_encr(ENCR_AES_CBC, 128)
+#define SHA256 crypto_integ(AUTH_HMAC_SHA2_256_128)
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct encr_alg gcm128 = { ENCR_AES_GCM_16, 128,
-	"aes-128-gcm", 20, 4, 8, 4, 16, true,
-	NULL, NULL, NULL };
-static const struct encr_alg cbc128 = { ENCR_AES_CBC, 128, "aes-128-cbc",
-	16, 0, 16, 16, 0, false,
-	NULL, NULL, NULL };
-static const struct integ_alg sha256 = { AUTH_HMAC_SHA2_256_128,
-	"hmac-sha-256-128", 32, 16,
-	NULL, NULL, NULL };
 
 static struct esp_sa *
 fuzz_sa(const struct encr_alg *e, const struct integ_alg *i, bool esn,
@@ -57,10 +53,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t spi;
 
 	if (sas[0] == NULL) {
-		sas[0] = fuzz_sa(&gcm128, NULL, false, 64);
-		sas[1] = fuzz_sa(&gcm128, NULL, true, 1024);
-		sas[2] = fuzz_sa(&cbc128, &sha256, false, 64);
-		sas[3] = fuzz_sa(&cbc128, &sha256, true, 0);
+		sas[0] = fuzz_sa(GCM128, NULL, false, 64);
+		sas[1] = fuzz_sa(GCM128, NULL, true, 1024);
+		sas[2] = fuzz_sa(CBC128, SHA256, false, 64);
+		sas[3] = fuzz_sa(CBC128, SHA256, true, 0);
 	}
 	if (size < 1 || size - 1 > 65536)
 		return 0;

@@ -16,6 +16,11 @@
 #include "iked/esp.h"
 #include "iked/ikev2.h"
 
+/* The algorithms, as crypto.h describes them. */
+#define GCM128 crypto_encr(ENCR_AES_GCM_16, 128)
+#define CBC128 crypto_encr(ENCR_AES_CBC, 128)
+#define SHA256 crypto_integ(AUTH_HMAC_SHA2_256_128)
+
 /* esp_kat_gen.py's output */
 static const uint8_t kat_inner[] = {
 	0x45, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x01, 0xf7, 0xcd,
@@ -55,33 +60,6 @@ static const uint8_t kat_cbc_badpad[] = {
 	0x27, 0x3c, 0x89, 0xcd, 0x14, 0xf6, 0xa4, 0xfc, 0x88, 0xaf, 0xfd, 0xc7,
 };
 
-static const struct encr_alg gcm128 = { ENCR_AES_GCM_16, 128,
-	"aes-128-gcm", 20, 4, 8, 4, 16, true,
-	NULL, NULL, NULL };
-static const struct encr_alg gcm256 = { ENCR_AES_GCM_16, 256,
-	"aes-256-gcm", 36, 4, 8, 4, 16, true,
-	NULL, NULL, NULL };
-static const struct encr_alg chacha = { ENCR_CHACHA20_POLY1305, 256,
-	"chacha20-poly1305", 36, 4, 8, 4, 16, true,
-	NULL, NULL, NULL };
-static const struct encr_alg cbc128 = { ENCR_AES_CBC, 128, "aes-128-cbc",
-	16, 0, 16, 16, 0, false,
-	NULL, NULL, NULL };
-static const struct encr_alg cbc256 = { ENCR_AES_CBC, 256, "aes-256-cbc",
-	32, 0, 16, 16, 0, false,
-	NULL, NULL, NULL };
-static const struct integ_alg sha1 = { AUTH_HMAC_SHA1_96, "hmac-sha1-96",
-	20, 12,
-	NULL, NULL, NULL };
-static const struct integ_alg sha256 = { AUTH_HMAC_SHA2_256_128,
-	"hmac-sha-256-128", 32, 16,
-	NULL, NULL, NULL };
-static const struct integ_alg sha384 = { AUTH_HMAC_SHA2_384_192,
-	"hmac-sha-384", 48, 24,
-	NULL, NULL, NULL };
-static const struct integ_alg sha512 = { AUTH_HMAC_SHA2_512_256,
-	"hmac-sha-512", 64, 32,
-	NULL, NULL, NULL };
 
 #define BUFLEN 4096
 
@@ -160,7 +138,7 @@ pkt_copy(struct pkt *q, const struct pkt *p)
 
 START_TEST(kat_gcm_encap)
 {
-	struct esp_sa *out = sa_new(&gcm128, NULL, false, 0, false);
+	struct esp_sa *out = sa_new(GCM128, NULL, false, 0, false);
 	struct pkt p;
 
 	pkt_wire(&p, kat_inner, sizeof(kat_inner));
@@ -175,7 +153,7 @@ END_TEST
 
 START_TEST(kat_gcm_decap)
 {
-	struct esp_sa *in = sa_new(&gcm128, NULL, true, 64, false);
+	struct esp_sa *in = sa_new(GCM128, NULL, true, 64, false);
 	struct pkt p;
 	struct dp_stats st = { 0 };
 
@@ -193,8 +171,8 @@ END_TEST
 /* RFC 4106 5: with ESN the AAD is SPI | seq_hi | seq_lo. */
 START_TEST(kat_esn_aad)
 {
-	struct esp_sa *out = sa_new(&gcm128, NULL, false, 0, true);
-	struct esp_sa *in = sa_new(&gcm128, NULL, true, 64, true);
+	struct esp_sa *out = sa_new(GCM128, NULL, false, 0, true);
+	struct esp_sa *in = sa_new(GCM128, NULL, true, 64, true);
 	struct pkt p;
 
 	esp_sa_set_seq(out, 0x100000004ULL);
@@ -219,7 +197,7 @@ END_TEST
 
 START_TEST(kat_cbc_decap)
 {
-	struct esp_sa *in = sa_new(&cbc128, &sha256, true, 64, false);
+	struct esp_sa *in = sa_new(CBC128, SHA256, true, 64, false);
 	struct pkt p;
 	struct dp_stats st = { 0 };
 
@@ -236,14 +214,34 @@ START_TEST(kat_cbc_decap)
 }
 END_TEST
 
+/* The ESP suites as IANA numbers, resolved through crypto.h. */
 static const struct {
+	uint16_t encr, bits, integ;
+} suite_ids[] = {
+	{ ENCR_AES_GCM_16, 128, AUTH_NONE },
+	{ ENCR_AES_GCM_16, 256, AUTH_NONE },
+	{ ENCR_CHACHA20_POLY1305, 0, AUTH_NONE },
+	{ ENCR_AES_CBC, 128, AUTH_HMAC_SHA1_96 },
+	{ ENCR_AES_CBC, 128, AUTH_HMAC_SHA2_256_128 },
+	{ ENCR_AES_CBC, 256, AUTH_HMAC_SHA2_384_192 },
+	{ ENCR_AES_CBC, 256, AUTH_HMAC_SHA2_512_256 },
+};
+#define NSUITES (sizeof(suite_ids) / sizeof(suite_ids[0]))
+
+static struct {
 	const struct encr_alg *e;
 	const struct integ_alg *i;
-} suites[] = {
-	{ &gcm128, NULL }, { &gcm256, NULL }, { &chacha, NULL },
-	{ &cbc128, &sha1 }, { &cbc128, &sha256 }, { &cbc256, &sha384 },
-	{ &cbc256, &sha512 },
-};
+} suites[NSUITES];
+
+static void
+suites_init(void)
+{
+	for (size_t k = 0; k < NSUITES; k++) {
+		suites[k].e = crypto_encr(suite_ids[k].encr, suite_ids[k].bits);
+		suites[k].i = suite_ids[k].integ == AUTH_NONE ? NULL :
+		    crypto_integ(suite_ids[k].integ);
+	}
+}
 
 /* Every suite, IPv4 and IPv6 inside, many lengths (all paddings). */
 START_TEST(roundtrip)
@@ -275,8 +273,8 @@ END_TEST
 /* RFC 4303 3.4.3 with a window of 64. */
 START_TEST(replay_window)
 {
-	struct esp_sa *out = sa_new(&gcm128, NULL, false, 0, false);
-	struct esp_sa *in = sa_new(&gcm128, NULL, true, 64, false);
+	struct esp_sa *out = sa_new(GCM128, NULL, false, 0, false);
+	struct esp_sa *in = sa_new(GCM128, NULL, true, 64, false);
 	static struct pkt sent[101];
 	struct pkt p;
 	struct dp_stats st = { 0 };
@@ -307,8 +305,8 @@ END_TEST
 /* A forged packet far to the right must not move the window. */
 START_TEST(replay_forged_no_move)
 {
-	struct esp_sa *out = sa_new(&gcm128, NULL, false, 0, false);
-	struct esp_sa *in = sa_new(&gcm128, NULL, true, 64, false);
+	struct esp_sa *out = sa_new(GCM128, NULL, false, 0, false);
+	struct esp_sa *in = sa_new(GCM128, NULL, true, 64, false);
 	struct pkt a, b;
 
 	pkt_inner(&a, 4, 60, 0);
@@ -327,9 +325,9 @@ END_TEST
 /* ESN: sender and receiver across 2^32; without ESN the counter stops. */
 START_TEST(esn_wrap)
 {
-	struct esp_sa *out = sa_new(&cbc128, &sha256, false, 0, true);
-	struct esp_sa *in = sa_new(&cbc128, &sha256, true, 64, true);
-	struct esp_sa *o32 = sa_new(&gcm128, NULL, false, 0, false);
+	struct esp_sa *out = sa_new(CBC128, SHA256, false, 0, true);
+	struct esp_sa *in = sa_new(CBC128, SHA256, true, 64, true);
+	struct esp_sa *o32 = sa_new(GCM128, NULL, false, 0, false);
 	struct pkt p;
 
 	esp_sa_set_seq(out, 0xfffffffdULL);
@@ -416,16 +414,18 @@ END_TEST
 
 START_TEST(refuses_bad_sa)
 {
+	/* an integrity algorithm ESP does not implement */
+	static const struct integ_alg md5 = { .id = AUTH_HMAC_MD5_96,
+		.name = "hmac-md5-96", .key_len = 16, .out_len = 12 };
+	const struct encr_alg *cbc = CBC128;
+	const struct encr_alg *gcm = GCM128;
 	struct dp_sa sa;
-	static const struct integ_alg md5 = { AUTH_HMAC_MD5_96, "hmac-md5-96",
-		16, 12,
-	NULL, NULL, NULL };
 
-	sa_fill(&sa, &cbc128, NULL, false, 0, false);	/* CBC, no integrity */
+	sa_fill(&sa, cbc, NULL, false, 0, false);	/* CBC, no integrity */
 	ck_assert_ptr_null(esp_sa_new(&sa));
-	sa_fill(&sa, &cbc128, &md5, false, 0, false);
+	sa_fill(&sa, cbc, &md5, false, 0, false);
 	ck_assert_ptr_null(esp_sa_new(&sa));
-	sa_fill(&sa, &gcm128, NULL, true, ESP_REPLAY_MAX + 1, false);
+	sa_fill(&sa, gcm, NULL, true, ESP_REPLAY_MAX + 1, false);
 	ck_assert_ptr_null(esp_sa_new(&sa));
 }
 END_TEST
@@ -437,7 +437,9 @@ main(void)
 	TCase *tc = tcase_create("esp");
 	SRunner *sr;
 	int failed;
-	int n = (int)(sizeof(suites) / sizeof(suites[0]));
+	int n = (int)NSUITES;
+
+	suites_init();
 
 	tcase_add_test(tc, kat_gcm_encap);
 	tcase_add_test(tc, kat_gcm_decap);

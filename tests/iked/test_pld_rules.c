@@ -41,7 +41,8 @@ rules(uint8_t exchange, uint8_t flags, const struct pt_pld *clear,
 	struct ike_msg m;
 	size_t len, plen = 0;
 
-	memcpy(all, clear, nclear * sizeof(*clear));
+	if (nclear > 0)
+		memcpy(all, clear, nclear * sizeof(*clear));
 	if (inner != NULL)
 		all[nclear++] = SK;
 	len = pt_msg(msgbuf, sizeof(msgbuf), exchange, flags, all, nclear);

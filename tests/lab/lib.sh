@@ -135,6 +135,38 @@ lab_forward() {
 	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1
 }
 
+# lab_topo: the two-gateway lab most tests want, in namespaces of this run
+#   ha 10.1.0.2 -- 10.1.0.1 [gwa] 192.0.2.1 ==== 192.0.2.2 [gwb] 10.2.0.1 -- 10.2.0.2 hb
+# (interfaces: eth0 on the hosts, eth1 to the host and eth0 to the other
+# gateway on the gateways; gateways forward, hosts route via them, nothing
+# routes a host subnet over the outer link).  Sets LAB_HA LAB_GA LAB_GB
+# LAB_HB to the namespaces' names.  Call it in the main shell.
+lab_topo() {
+	LAB_HA=$(lab_netns ha) && LAB_GA=$(lab_netns gwa) &&
+	LAB_GB=$(lab_netns gwb) && LAB_HB=$(lab_netns hb) &&
+	lab_link "$LAB_HA" eth0 10.1.0.2/24 "$LAB_GA" eth1 10.1.0.1/24 &&
+	lab_link "$LAB_GA" eth0 192.0.2.1/24 "$LAB_GB" eth0 192.0.2.2/24 &&
+	lab_link "$LAB_GB" eth1 10.2.0.1/24 "$LAB_HB" eth0 10.2.0.2/24 &&
+	lab_route "$LAB_HA" default 10.1.0.1 &&
+	lab_route "$LAB_HB" default 10.2.0.1 &&
+	lab_forward "$LAB_GA" && lab_forward "$LAB_GB"
+}
+
+# lab_cpu_ticks PID: utime + stime of PID so far, in clock ticks
+# (/proc/PID/stat fields 14 and 15; `getconf CLK_TCK` per second).
+lab_cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat") || return 1
+	stat=${stat##*) }
+	set -- $stat
+	echo $((${12} + ${13}))
+}
+
+# lab_rss_kb PID: resident memory of PID in KiB (VmRSS).
+lab_rss_kb() {
+	awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+}
+
 # lab_spawn LOG CMD...: starts CMD in the background (stdout and stderr to
 # LOG), records its PID for cleanup and leaves it in $LAB_PID.  Run it in
 # the main shell (not in $(...)), or the PID is lost to it.
@@ -174,18 +206,21 @@ swan_plugins() {
 	echo "${out# }"
 }
 
-# swan_start NS DIR [log=LEVEL] [threads=N] [conf=LINES]: charon in NS,
-# its state in DIR (strongswan.conf, charon.pid, charon.vici, charon.log);
-# returns once its vici socket answers (10 s deadline).  log= is the level
-# of the ike/cfg/chd/knl groups (default 1; -1 for a bench); conf= adds
-# lines inside charon { }.
+# swan_start NS DIR [log=LEVEL] [groups="enc=1 net=1"] [threads=N]
+# [conf=LINES]: charon in NS, its state in DIR (strongswan.conf, charon.pid,
+# charon.vici, charon.log); returns once its vici socket answers (10 s
+# deadline).  log= is the default log level (1; 0 or -1 for a bench) for
+# all groups but enc, net, asn and lib (0); groups= sets levels per group
+# (enc=1 logs each message's payloads, net=1 each packet); conf= adds lines
+# inside charon { }.
 swan_start() {
-	local ns=$1 dir=$2 log=1 threads=32 conf= opt
+	local ns=$1 dir=$2 log=1 threads=32 conf= groups= opt
 	shift 2
 	for opt; do
 		case $opt in
 		log=*) log=${opt#log=} ;;
 		threads=*) threads=${opt#threads=} ;;
+		groups=*) groups=${opt#groups=} ;;
 		conf=*) conf=${opt#conf=} ;;
 		*) lab_say "swan_start: unknown option $opt"; return 1 ;;
 		esac
@@ -193,6 +228,8 @@ swan_start() {
 	[ -x "$LAB_CHARON" ] || { lab_say "no $LAB_CHARON (strongswan-charon)"; return 1; }
 	mkdir -p "$dir" && chmod 700 "$dir" || return 1
 	dir=$(cd "$dir" && pwd)
+	# the later of two settings wins: the defaults, then the caller's
+	groups="enc=0 net=0 asn=0 lib=0 $groups"
 	cat >"$dir/strongswan.conf" <<-EOF
 	# written by tests/lab/lib.sh swan_start
 	charon {
@@ -205,10 +242,7 @@ swan_start() {
 				time_format = %T
 				flush_line = yes
 				default = $log
-				enc = 0
-				net = 0
-				asn = 0
-				lib = 0
+				$(printf '%s\n' $groups | sed 's/=/ = /')
 			}
 		}
 		syslog {

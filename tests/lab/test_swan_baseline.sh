@@ -30,13 +30,8 @@ check() {
 	if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
-HA=$(lab_netns ha) GA=$(lab_netns gwa) GB=$(lab_netns gwb) HB=$(lab_netns hb) ||
-    { echo "Bail out! namespaces"; exit 1; }
-lab_link "$HA" eth0 10.1.0.2/24 "$GA" eth1 10.1.0.1/24 &&
-lab_link "$GA" eth0 192.0.2.1/24 "$GB" eth0 192.0.2.2/24 &&
-lab_link "$GB" eth1 10.2.0.1/24 "$HB" eth0 10.2.0.2/24 &&
-lab_route "$HA" default 10.1.0.1 && lab_route "$HB" default 10.2.0.1 &&
-lab_forward "$GA" && lab_forward "$GB" || { echo "Bail out! links"; exit 1; }
+lab_topo || { echo "Bail out! namespaces and links"; exit 1; }
+HA=$LAB_HA GA=$LAB_GA GB=$LAB_GB
 
 A=$LAB_DIR/gwa B=$LAB_DIR/gwb
 swan_start "$GA" "$A" && swan_start "$GB" "$B" ||

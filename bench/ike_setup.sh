@@ -1,0 +1,145 @@
+#!/bin/bash
+# ike_setup.sh: IKE SA + CHILD SA setups per second, responder CPU per setup
+# and memory per tunnel, initiator and responder in two namespaces of the
+# lab (tests/lab/lib.sh), both daemons on this machine's cores.
+#
+#   bench/ike_setup.sh [-n N] [-j INFLIGHT] [--ppk] [--timeout S]
+#                                           (root; default N=1000, 16)
+#
+# Every tunnel: PSK, IKE AES-CBC-256/HMAC-SHA2-256/Curve25519, one CHILD SA
+# AES-GCM-128 (ESP in UDP: kernel-libipsec), its own initiator identity
+# (tN@lab) and its own initiator-side traffic selector, 10.200.x.y/32 (an
+# address on the initiator's "lan0", one end of a veth as this kernel has no
+# dummy: kernel-libipsec refuses a CHILD SA without a local address inside
+# its local selector) to 10.100.0.0/16
+# (10.100.0.1 on the responder's lan0) — N gateways' worth of configuration
+# on the initiator, one connection with `remote id = %any` on the responder.
+#
+# Figures, per pair of sides (initiator -> responder):
+#   setups/s        N / (last CHILD SA up - first initiate), wall clock; the
+#                   count is checked with the responder's `swanctl
+#                   --list-sas` afterwards (the source of truth)
+#   resp CPU/setup  responder utime+stime (/proc/PID/stat) over the run / N
+#   resp KiB/tun    responder VmRSS after - before / N
+#   init KiB/tun    the same on the initiator
+# A side is a set of functions SIDE_resp_start, SIDE_init_start,
+# SIDE_init_fire and SIDE_pid; only `swan` (strongSwan) exists today.  The
+# qsafe columns (qsafe⇄qsafe, strongSwan→qsafe) print n/a until iked
+# negotiates and its functions are written here.
+#
+# charon here: routes off (install_routes = no: setups, not forwarding, are
+# measured) and dos_protection = no: with its defaults 16 initiations in
+# flight from one address pass cookie_threshold_ip (3) and block_threshold
+# (5 half-open SAs per peer address), the responder answers COOKIE or drops,
+# and some initiators wait 4 s for a retransmit.  A qsafe responder is to be
+# measured with its cookie threshold above the flight size too.
+#
+# Stops at the first failing step and says which; prints figures only for
+# runs that completed.
+set -u
+[ "$(id -u)" = 0 ] || { echo "ike_setup: needs root (network namespaces)" >&2; exit 1; }
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lab/lib.sh"
+
+N=1000 INFLIGHT=16 PPK=0 TIMEOUT=120
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) N=$2; shift 2 ;;
+	-j) INFLIGHT=$2; shift 2 ;;
+	--ppk) PPK=1; shift ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	esac
+done
+[ "$N" -ge 1 ] && [ "$N" -le 60000 ] || { echo "ike_setup: 1 <= N <= 60000" >&2; exit 2; }
+
+die() { echo "ike_setup: FAILED at: $*" >&2; exit 1; }
+PSK=bench-psk-0123456789abcdef
+PPK_HEX=0x5afe1ab5000000000000000000000000000000000000000000000000000000ff
+ppk_opts() {
+	[ "$PPK" = 1 ] && echo "ppk_id=ppk-bench ppk=$PPK_HEX ppk_required=yes"
+}
+# tunnel I's initiator side: 10.200.x.y/32
+ts_of() { echo "10.200.$(($1 / 250)).$(($1 % 250 + 1))"; }
+lan() { # NS: lan0 (a veth; no dummy here), up, with the addresses read from stdin
+	ip -n "$1" link add lan0 type veth peer name lan1 &&
+	    ip -n "$1" link set lan0 up &&
+	sed 's/^/addr add /; s/$/ dev lan0/' | ip -n "$1" -batch -
+}
+
+# ---- strongSwan ------------------------------------------------------------
+SWAN_CONF="install_routes = no
+	dos_protection = no"
+swan_resp_start() { # NS DIR ADDR
+	echo 10.100.0.1/16 | lan "$1" || return 1
+	swan_start "$1" "$2" log=${BENCH_LOG:-0} groups="${BENCH_GROUPS:-}" conf="$SWAN_CONF" || return 1
+	swan_conf_psk name=r local="$3" lid="$3" rid=%any psk="$PSK" \
+	    lts=10.100.0.0/16 rts=10.200.0.0/16 $(ppk_opts) >"$2/swanctl.conf" &&
+	swan_load "$2" "$2/swanctl.conf"
+}
+swan_init_start() { # NS DIR ADDR PEER N
+	local i
+	for i in $(seq "$5"); do echo "$(ts_of "$i")/32"; done | lan "$1" || return 1
+	swan_start "$1" "$2" log=${BENCH_LOG:-0} groups="${BENCH_GROUPS:-}" conf="$SWAN_CONF" || return 1
+	for i in $(seq "$5"); do
+		swan_conf_psk name="t$i" local="$3" remote="$4" lid="t$i@lab" \
+		    rid="$4" psk="$PSK" lts="$(ts_of "$i")/32" \
+		    rts=10.100.0.0/16 $(ppk_opts)
+	done >"$2/swanctl.conf"
+	swan_load "$2" "$2/swanctl.conf"
+}
+swan_init_fire() { # DIR N INFLIGHT -> "up=.. failed=.. first_us=.. last_us=.."
+	python3 "$top/bench/vici_initiate.py" "$1/charon.vici" t "$2" "$3" "$TIMEOUT"
+}
+swan_resp_count() { # DIR -> CHILD SAs INSTALLED
+	swan_count "$1" INSTALLED
+}
+swan_pid() { cat "$1/.pid"; }
+
+# ---- one run ---------------------------------------------------------------
+# run INIT RESP: sets R_RATE R_CPU R_RKB R_IKB, or fails saying where.
+hz=$(getconf CLK_TCK)
+run() {
+	local ini=$1 rsp=$2 I R ipid rpid rt0 rt1 rr0 rr1 ir0 ir1 out up first last n
+	lab_init bench
+	lab_topo || die "$ini->$rsp: namespaces"
+	I=$LAB_DIR/init R=$LAB_DIR/resp
+	${rsp}_resp_start "$LAB_GB" "$R" 192.0.2.2 || die "$ini->$rsp: responder start"
+	${ini}_init_start "$LAB_GA" "$I" 192.0.2.1 192.0.2.2 "$N" ||
+	    die "$ini->$rsp: initiator start with $N connections"
+	rpid=$(${rsp}_pid "$R") ipid=$(${ini}_pid "$I")
+	rt0=$(lab_cpu_ticks "$rpid") rr0=$(lab_rss_kb "$rpid") ir0=$(lab_rss_kb "$ipid")
+	out=$(${ini}_init_fire "$I" "$N" "$INFLIGHT") ||
+	    die "$ini->$rsp: initiating $N tunnels ($out)"
+	rt1=$(lab_cpu_ticks "$rpid") rr1=$(lab_rss_kb "$rpid") ir1=$(lab_rss_kb "$ipid")
+	if [ -n "${BENCH_DEBUG:-}" ]; then
+		ip netns exec "$LAB_GA" nstat -az 'Udp*Errors' 'Udp*Datagrams' >&2
+		ip netns exec "$LAB_GB" nstat -az 'Udp*Errors' 'Udp*Datagrams' >&2
+	fi
+	n=$(${rsp}_resp_count "$R")
+	[ "$n" -eq "$N" ] || die "$ini->$rsp: responder lists $n CHILD SAs INSTALLED, not $N"
+	first=${out#*first_us=} first=${first%% *}
+	last=${out#*last_us=}
+	R_RATE=$(awk -v n="$N" -v us=$((last - first)) 'BEGIN {printf "%.0f", n / (us / 1e6)}')
+	R_CPU=$(awk -v t=$((rt1 - rt0)) -v hz="$hz" -v n="$N" 'BEGIN {printf "%.3f", t / hz * 1000 / n}')
+	R_RKB=$(awk -v d=$((rr1 - rr0)) -v n="$N" 'BEGIN {printf "%.1f", d / n}')
+	R_IKB=$(awk -v d=$((ir1 - ir0)) -v n="$N" 'BEGIN {printf "%.1f", d / n}')
+	R_SECS=$(awk -v us=$((last - first)) 'BEGIN {printf "%.2f", us / 1e6}')
+	lab_cleanup
+}
+
+run swan swan
+S_RATE=$R_RATE S_CPU=$R_CPU S_RKB=$R_RKB S_IKB=$R_IKB S_SECS=$R_SECS
+
+ppk=no
+[ "$PPK" = 1 ] && ppk=yes
+echo "IKE setup: $N tunnels, $INFLIGHT in flight, PSK AES-CBC-256/HMAC-SHA2-256/Curve25519 + CHILD AES-GCM-128, PPK $ppk"
+echo "strongSwan⇄strongSwan: $N up in $S_SECS s"
+echo
+# ratio: qsafe / strongSwan for rates, strongSwan / qsafe for costs (higher
+# is better for qsafe in every row); n/a until qsafe runs.
+printf '%-22s %14s %14s %14s %8s\n' figure "swan⇄swan" "qsafe⇄qsafe" "swan→qsafe" ratio
+printf '%-22s %14s %14s %14s %8s\n' "setups/s" "$S_RATE" n/a n/a n/a
+printf '%-22s %14s %14s %14s %8s\n' "resp CPU ms/setup" "$S_CPU" n/a n/a n/a
+printf '%-22s %14s %14s %14s %8s\n' "resp KiB/tunnel" "$S_RKB" n/a n/a n/a
+printf '%-22s %14s %14s %14s %8s\n' "init KiB/tunnel" "$S_IKB" n/a n/a n/a
