@@ -4,9 +4,12 @@
  *
  * A policy names its proposals (`proposals [ P1 P2 ]`, in that order of
  * preference) or one of Junos's proposal sets (`proposal-set standard`),
- * expanded below as Junos documents them ("policy (Security IKE)" and
- * "policy (Security IPsec)", proposal-set option; the suiteb sets follow
- * RFC 6379, which Junos cites).  A proposal of a set that this build's
+ * expanded below into the proposals Junos names for them (pre-g2-aes128-
+ * sha, g2-esp-3des-sha, ...).  "policy (Security IKE)" and "policy
+ * (Security IPsec)" list the sets; the expansions were not in the stored
+ * pages and are written from Junos's documentation as known, to be checked
+ * on a device.  suiteb-gcm-* follow RFC 6379; prime-* are the same suites
+ * with AES-GCM for IKE.  A proposal of a set that this build's
  * crypto (crypto.h) does not do is left out; a set left empty, or a named
  * proposal with an algorithm crypto.h does not do, is refused in check.
  *

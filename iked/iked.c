@@ -107,8 +107,15 @@ static void
 iked_apply(void *ctx, struct conf *prev, struct conf *next)
 {
 	struct iked *ik = ctx;
-	struct iconf *ic = iconf_new(next, &ik->ids, NULL);
+	struct verrs errs = { 0 };
+	struct iconf *ic = iconf_new(next, &ik->ids, &errs);
 	size_t n = iconf_diff(ik->running, ic, &iked_diff_ops, ik);
+
+	/* only a configuration committed before this iked can hold these */
+	for (size_t i = 0; i < errs.n; i++)
+		log_warn("not run: %s %s: %s", errs.v[i].edit, errs.v[i].stmt,
+		    errs.v[i].msg);
+	verrs_free(&errs);
 
 	iconf_ids_keep(&ik->ids, ic);
 	iconf_ids_save(&ik->ids, ik->state_dir);

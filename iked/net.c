@@ -49,6 +49,12 @@ net_bind(int family, uint16_t port)
 	if ((fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return -1;
+	/*
+	 * Another privileged listener on one address of the port (a test's,
+	 * a diagnostic's) may bind beside our wildcard and takes what is
+	 * addressed to it; below 1024 only privileged processes can.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 		sin->sin_family = AF_INET;

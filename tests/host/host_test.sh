@@ -432,6 +432,7 @@ if command -v python3 >/dev/null; then
 	ip netns exec $A python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # beside the 0.0.0.0:500 of iked
 s.bind(("203.0.113.1", 500))
 s.settimeout(4)
 print(s.recv(64).decode().strip())' >"$D/ike" 2>&1 &
