@@ -23,9 +23,9 @@
 #   resp KiB/tun    responder VmRSS after - before / N
 #   init KiB/tun    the same on the initiator
 # A side is a set of functions SIDE_resp_start, SIDE_init_start,
-# SIDE_init_fire and SIDE_pid; only `swan` (strongSwan) exists today.  The
-# qsafe columns (qsafe⇄qsafe, strongSwan→qsafe) print n/a until iked
-# negotiates and its functions are written here.
+# SIDE_init_fire and SIDE_pid (responders: SIDE_resp_start, SIDE_resp_count,
+# SIDE_pid): `swan` (strongSwan) both ways, `qs` (qsafe) as responder; the
+# qsafe⇄qsafe column prints n/a (see the ratio comment below).
 #
 # charon here: routes off (install_routes = no: setups, not forwarding, are
 # measured) and dos_protection = no: with its defaults 16 initiations in
@@ -96,6 +96,51 @@ swan_resp_count() { # DIR -> CHILD SAs INSTALLED
 }
 swan_pid() { cat "$1/.pid"; }
 
+# ---- qsafe -----------------------------------------------------------------
+# An appliance as an operator runs one (./qsafe start --netns, a set file
+# through the cli); the lab's eth0 becomes ge-0-0-0, the Junos name.  One
+# gateway for the initiators' address and one route-based VPN whose
+# proxy-identity covers every initiator's /32 (RFC 7296 2.9 narrowing).
+qs_resp_start() { # NS DIR ADDR
+	echo 10.100.0.1/16 | lan "$1" || return 1
+	ip -n "$1" link set eth0 down && ip -n "$1" link set eth0 name ge-0-0-0 &&
+	    ip -n "$1" link set ge-0-0-0 up || return 1
+	qs_start "$1" "$2" || return 1
+	cat >"$2.set" <<-END
+	set interfaces ge-0/0/0 unit 0 family inet address $3/24
+	set interfaces st0 unit 0 family inet address 169.254.88.1/30
+	set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services all
+	set security zones security-zone vpn interfaces st0.0 host-inbound-traffic system-services all
+	set security policies default-policy permit-all
+	set security ike proposal P authentication-method pre-shared-keys
+	set security ike proposal P dh-group group31
+	set security ike proposal P authentication-algorithm sha-256
+	set security ike proposal P encryption-algorithm aes-256-cbc
+	set security ike policy POL proposals P
+	set security ike policy POL pre-shared-key ascii-text "$PSK"
+	set security ike gateway G ike-policy POL
+	set security ike gateway G address 192.0.2.1
+	set security ike gateway G external-interface ge-0/0/0.0
+	set security ike gateway G version v2-only
+	set security ipsec proposal E protocol esp
+	set security ipsec proposal E encryption-algorithm aes-128-gcm
+	set security ipsec policy EP proposals E
+	set security ipsec vpn V bind-interface st0.0
+	set security ipsec vpn V ike gateway G
+	set security ipsec vpn V ike ipsec-policy EP
+	set security ipsec vpn V ike proxy-identity local 10.100.0.0/16
+	set security ipsec vpn V ike proxy-identity remote 10.200.0.0/16
+	END
+	qs_load "$2" "$2.set"
+}
+qs_resp_count() { # DIR -> inbound Child SAs shown
+	qs_cli "$1" "show security ipsec security-associations" 2>/dev/null |
+	    grep -c '^ *<'
+}
+qs_pid() { # DIR -> iked's PID (from its log)
+	sed -n 's/.* iked\[\([0-9]*\)\] .*/\1/p' "$1/iked.log" | tail -1
+}
+
 # ---- one run ---------------------------------------------------------------
 # run INIT RESP: sets R_RATE R_CPU R_RKB R_IKB, or fails saying where.
 hz=$(getconf CLK_TCK)
@@ -130,16 +175,22 @@ run() {
 
 run swan swan
 S_RATE=$R_RATE S_CPU=$R_CPU S_RKB=$R_RKB S_IKB=$R_IKB S_SECS=$R_SECS
+run swan qs
+Q_RATE=$R_RATE Q_CPU=$R_CPU Q_RKB=$R_RKB Q_IKB=$R_IKB Q_SECS=$R_SECS
 
 ppk=no
 [ "$PPK" = 1 ] && ppk=yes
 echo "IKE setup: $N tunnels, $INFLIGHT in flight, PSK AES-CBC-256/HMAC-SHA2-256/Curve25519 + CHILD AES-GCM-128, PPK $ppk"
-echo "strongSwan⇄strongSwan: $N up in $S_SECS s"
+echo "strongSwan⇄strongSwan: $N up in $S_SECS s; strongSwan→qsafe: $N up in $Q_SECS s"
 echo
-# ratio: qsafe / strongSwan for rates, strongSwan / qsafe for costs (higher
-# is better for qsafe in every row); n/a until qsafe runs.
+# ratio: swan→qsafe against swan⇄swan (the same initiator), qsafe /
+# strongSwan for rates, strongSwan / qsafe for costs: higher is better for
+# qsafe in every row.  qsafe⇄qsafe is n/a: a qsafe initiator of N tunnels
+# to one peer address needs N gateways told apart by identity at the
+# responder, which iked's one-gateway-per-address lookup cannot do yet.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 printf '%-22s %14s %14s %14s %8s\n' figure "swan⇄swan" "qsafe⇄qsafe" "swan→qsafe" ratio
-printf '%-22s %14s %14s %14s %8s\n' "setups/s" "$S_RATE" n/a n/a n/a
-printf '%-22s %14s %14s %14s %8s\n' "resp CPU ms/setup" "$S_CPU" n/a n/a n/a
-printf '%-22s %14s %14s %14s %8s\n' "resp KiB/tunnel" "$S_RKB" n/a n/a n/a
-printf '%-22s %14s %14s %14s %8s\n' "init KiB/tunnel" "$S_IKB" n/a n/a n/a
+printf '%-22s %14s %14s %14s %8s\n' "setups/s" "$S_RATE" n/a "$Q_RATE" "$(ratio "$Q_RATE" "$S_RATE")"
+printf '%-22s %14s %14s %14s %8s\n' "resp CPU ms/setup" "$S_CPU" n/a "$Q_CPU" "$(ratio "$S_CPU" "$Q_CPU")"
+printf '%-22s %14s %14s %14s %8s\n' "resp KiB/tunnel" "$S_RKB" n/a "$Q_RKB" "$(ratio "$S_RKB" "$Q_RKB")"
+printf '%-22s %14s %14s %14s %8s\n' "init KiB/tunnel" "$S_IKB" n/a "$Q_IKB" "(same initiator)"

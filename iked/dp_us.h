@@ -61,7 +61,7 @@ struct dp_usa {
 	struct dp_tun *tun;
 	struct sockaddr_storage peer;	/* outbound: where ESP goes */
 	socklen_t peerlen;
-	int sock;			/* outbound: raw4, raw6 or encap */
+	int sock;			/* outbound: raw4, raw6, encap4 or encap6 */
 	struct dp_stats base;		/* at the last clear */
 	struct dp_usa *hnext;
 };
@@ -91,7 +91,8 @@ struct dp {
 	struct dp_stats gone, cleared;	/* removed SAs; global at clear */
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;
-	int raw4, raw6, encap, ctl;	/* ctl: ioctl socket */
+	int raw4, raw6, ctl;		/* ctl: ioctl socket */
+	int encap4, encap6;		/* UDP 4500 (RFC 3948), per family */
 	int epoll_rx, epoll_tx, stop_fd, wake_fd;
 	pthread_t rx, tx;
 	bool rx_started, tx_started;

@@ -128,7 +128,7 @@ dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
 		b->off += ihl;
 		b->len -= ihl;
 		p += ihl;
-	} else if (sock == dp->encap) {
+	} else if (sock == dp->encap4 || sock == dp->encap6) {
 		if (b->len == 1 && p[0] == 0xff)	/* NAT keepalive */
 			return;
 		if (b->len >= 4 && memcmp(p, "\0\0\0\0", 4) == 0) {

@@ -111,14 +111,14 @@ dp_peer(struct dp *dp, const struct dp_sa *sa, struct dp_usa *u)
 		s->sin_addr = sa->remote.u.v4;
 		s->sin_port = htons(sa->encap_dport);
 		u->peerlen = sizeof(*s);
-		u->sock = sa->encap_dport ? dp->encap : dp->raw4;
+		u->sock = sa->encap_dport ? dp->encap4 : dp->raw4;
 	} else if (sa->remote.family == AF_INET6) {
 		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&u->peer;
 		s->sin6_family = AF_INET6;
 		s->sin6_addr = sa->remote.u.v6;
 		s->sin6_port = htons(sa->encap_dport);
 		u->peerlen = sizeof(*s);
-		u->sock = sa->encap_dport ? dp->encap : dp->raw6;
+		u->sock = sa->encap_dport ? dp->encap6 : dp->raw6;
 	} else
 		return -1;
 	return u->sock >= 0 ? 0 : -1;
@@ -306,17 +306,28 @@ dp_us_stats_clear(struct dp *dp)
 	pthread_rwlock_unlock(&dp->lock);
 }
 
+/*
+ * One UDP 4500 socket per address family: iked hands over its IPv4 and
+ * its IPv6 one, and each must keep a reader (an IKE_AUTH answer on the
+ * IPv4 socket went unread while only the last one handed over was kept).
+ */
 static int
 dp_us_set_encap_socket(struct dp *dp, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	int family = 0, *slot;
+	socklen_t len = sizeof(family);
 
-	if (dp->encap >= 0)
-		epoll_ctl(dp->epoll_rx, EPOLL_CTL_DEL, dp->encap, NULL);
-	dp->encap = fd;
-	if (fd >= 0 && epoll_ctl(dp->epoll_rx, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family,
+	    &len) < 0 || (family != AF_INET && family != AF_INET6))
+		return -1;
+	slot = family == AF_INET ? &dp->encap4 : &dp->encap6;
+	if (*slot >= 0)
+		epoll_ctl(dp->epoll_rx, EPOLL_CTL_DEL, *slot, NULL);
+	*slot = fd;
+	if (epoll_ctl(dp->epoll_rx, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		log_err("dataplane: UDP 4500 socket: %s", strerror(errno));
-		dp->encap = -1;
+		*slot = -1;
 		return -1;
 	}
 	return 0;
@@ -363,7 +374,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	dp->base = base;
 	dp->ev = ev;
 	dp->ctx = ctx;
-	dp->raw4 = dp->raw6 = dp->encap = dp->ctl = dp->stop_fd = -1;
+	dp->raw4 = dp->raw6 = dp->encap4 = dp->encap6 = dp->ctl = dp->stop_fd = -1;
 	dp->epoll_rx = dp->epoll_tx = dp->wake_fd = -1;
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr,

@@ -452,6 +452,7 @@ START_TEST(test_config_values)
 	    "  group20              Diffie-Hellman Group 20\n"
 	    "  group21              Diffie-Hellman Group 21\n"
 	    "  group24              Diffie-Hellman Group 24\n"
+	    "  group31              Diffie-Hellman Group 31\n"
 	    "  group5               Diffie-Hellman Group 5\n");
 	COMPLETE_IS(fd, "set security ike proposal p dh-group group2", false,
 	    "group2 group20 group21 group24|group2");
