@@ -90,7 +90,6 @@ bool iface_is_st0(const char *junos_unit);
 void items_add(struct host_items *s, const char *dev, const char *prefix,
     const char *via, int kind, uint32_t metric);
 void items_free(struct host_items *s);
-bool items_has(const struct host_items *s, const struct host_item *it);
 
 /* Addresses of the configuration, as items. */
 void iface_items(struct conf *c, struct host_items *out);
