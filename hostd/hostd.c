@@ -29,6 +29,7 @@
 #include "lib/file.h"
 #include "lib/log.h"
 #include "mgd/link.h"
+#include "schema/conf_diff.h"
 #include "schema/path.h"
 
 /* cnode_child along a space-separated path ("security zones"). */
@@ -199,29 +200,97 @@ host_safety(struct hostd *h)
 
 /* ---- commit ------------------------------------------------------ */
 
+/*
+ * Whether the change from prev to next touches what the ruleset is made
+ * of (security zones, policies, address books): the diff walks only the
+ * nodes the change marked, so a commit elsewhere costs no ruleset.
+ */
+static bool
+host_fw_touched(struct conf *prev, struct conf *next)
+{
+	struct diff d = { 0 };
+	bool hit = false;
+
+	conf_diff(prev, next, true, &d);
+	for (size_t i = 0; i < d.n && !hit; i++) {
+		const struct cnode *n = d.v[i].new ? d.v[i].new : d.v[i].old;
+		const struct cnode *top = n, *below = NULL;
+		while (top->parent != NULL && top->parent->parent != NULL) {
+			below = top;
+			top = top->parent;
+		}
+		if (top->parent == NULL || strcmp(top->sn->name, "security") != 0)
+			continue;
+		hit = below == NULL || strcmp(below->sn->name, "zones") == 0 ||
+		    strcmp(below->sn->name, "policies") == 0 ||
+		    strcmp(below->sn->name, "address-book") == 0;
+	}
+	diff_free(&d);
+	return hit;
+}
+
+static void
+host_next_clear(struct hostd *h)
+{
+	nftm_free(h->next_model);
+	h->next_model = NULL;
+	h->next_conf = NULL;
+	free(h->next_txn);
+	h->next_txn = NULL;
+}
+
+/*
+ * The model of next and the transaction that puts it in force: the
+ * difference from the model in force, or the whole table when the kernel's
+ * is not known yet (the first apply) or there is none.  0, or -1 when
+ * nothing needs to change.
+ */
+static int
+host_next(struct hostd *h, struct conf *prev, struct conf *next,
+    struct verrs *errs)
+{
+	struct sb txn;
+
+	host_next_clear(h);
+	if (h->table_known && !host_fw_touched(prev, next))
+		return -1;
+	h->next_model = zones_model(next, errs);
+	h->next_conf = next;
+	sb_init(&txn);
+	h->next_full = !h->table_known || h->model == NULL ||
+	    h->next_model == NULL;
+	if (!h->next_full)
+		nftm_delta(h->model, h->next_model, h->table, &txn);
+	else if (h->table_known && h->model == NULL && h->next_model == NULL)
+		;	/* no table, none wanted */
+	else
+		nftm_text(h->next_model, h->table, NULL, &txn);
+	h->next_txn = sb_steal(&txn);
+	return 0;
+}
+
 static void
 host_check(void *ctx, struct conf *prev, struct conf *next,
     struct verrs *errs)
 {
 	struct hostd *h = ctx;
-	struct sb text, err;
+	struct sb err;
 	size_t nerr = errs->n;
 
-	sb_init(&text);
 	sb_init(&err);
 	if (h->active) {
 		iface_check(h, next, errs);
 		route_check(h, next, errs);
 	}
-	if (zones_ruleset(next, h->table, &text, errs) == -1 ||
-	    errs->n > nerr)
+	if (host_next(h, prev, next, errs) == -1 || errs->n > nerr)
 		goto done;
-	if (h->active && text.len > 0 &&
-	    policy_load(h, sb_str(&text), NULL, true, &err) == -1)
+	if (h->active && h->next_txn[0] != '\0' &&
+	    policy_load(h, h->next_txn, true, &err) == -1)
 		verrs_add(errs, "[edit security]", "policies",
 		    sb_str(&err), false);
 done:
-	sb_free(&text);
+	if (errs->n > nerr)
+		host_next_clear(h);
 	sb_free(&err);
 }
 
@@ -252,59 +321,78 @@ host_hostname(struct hostd *h, struct conf *prev, struct conf *next)
 }
 
 /*
- * STATE_DIR/hostd.nft: what was loaded, for the operator to read; no file
- * when there is no table.
+ * STATE_DIR/hostd.nft: the table in force, for the operator to read; no
+ * file when there is no table.
  */
 static void
 host_save_ruleset(struct hostd *h)
 {
-	struct sb p;
+	struct sb p, text;
 	FILE *f;
 
 	sb_init(&p);
+	sb_init(&text);
 	sb_printf(&p, "%s/hostd.nft", h->state_dir);
-	if (h->ruleset == NULL)
+	if (h->model == NULL) {
 		unlink(sb_str(&p));
-	else if ((f = fopen(sb_str(&p), "w")) != NULL) {
-		fputs(h->ruleset, f);
+	} else if ((f = fopen(sb_str(&p), "w")) != NULL) {
+		nftm_text(h->model, h->table, NULL, &text);
+		/* the first line names the table */
+		fputs(strstr(sb_str(&text), "table inet "), f);
 		fclose(f);
 	}
 	sb_free(&p);
+	sb_free(&text);
 }
 
 /*
- * Puts text (zones_ruleset of next) in force: replaces the appliance's
- * table, or removes it when text is empty (no zone, no policy).
+ * Puts the model check built in force: the transaction from the model in
+ * force, or the whole table (the counters of a table a previous hostd
+ * left carry their counts: their names are stable), or no table.
  */
 static void
-host_ruleset_set(struct hostd *h, struct conf *next, struct sb *text)
+host_ruleset_set(struct hostd *h)
 {
-	bool remove = text->len == 0;
-	json_t *carry = remove ? NULL : policy_carry(h, next);
-	struct sb err;
+	bool remove = h->next_model == NULL;
+	struct sb err, full;
+	const char *txn = h->next_txn;
 
 	sb_init(&err);
-	if (policy_load(h, sb_str(text), carry, false, &err) == -1) {
+	sb_init(&full);
+	if (!h->table_known && !remove) {
+		json_t *carry = policy_counters(h);
+		nftm_text(h->next_model, h->table, carry, &full);
+		json_decref(carry);
+		txn = sb_str(&full);
+	}
+	if (txn[0] != '\0' && policy_load(h, txn, false, &err) == -1) {
 		/* check ran this very transaction as a dry run */
 		log_err("COMMITTED CONFIGURATION NOT ENFORCED: the nftables"
 		    " ruleset that passed check failed to %s; the previous"
 		    " ruleset stays in force: %s", remove ? "be removed" :
 		    "load", sb_str(&err));
+		/* what the kernel has is not known: the next apply loads all */
+		h->table_known = false;
 	} else {
-		free(h->ruleset);
-		h->ruleset = remove ? NULL : sb_steal(text);
+		bool was = h->model != NULL || !h->table_known;
+		nftm_free(h->model);
+		h->model = h->next_model;
+		h->next_model = NULL;
 		h->table_known = true;
 		host_save_ruleset(h);
-		policy_loaded(h, next);
-		if (remove)
+		if (remove && was)
 			log_info("no zone or policy configured: no nftables"
 			    " table (inet %s)", h->table);
-		else
+		else if (!remove && h->next_full)
 			log_info("nftables ruleset loaded (table inet %s)",
 			    h->table);
+		else if (!remove)
+			log_info("nftables ruleset updated (table inet %s)",
+			    h->table);
 	}
-	json_decref(carry);
+	host_next_clear(h);
 	sb_free(&err);
+	sb_free(&full);
 }
 
 static void
@@ -312,10 +400,10 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 {
 	struct hostd *h = ctx;
 	struct host_items pa = { 0 }, na = { 0 };
-	struct sb text;
 
 	if (!h->active) {
 		log_info("configuration not applied: %s", h->inert_why);
+		host_next_clear(h);
 		return;
 	}
 	host_hostname(h, prev, next);
@@ -329,12 +417,8 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 	items_free(&na);
 
 	/* The first apply also settles a table a killed hostd left. */
-	sb_init(&text);
-	zones_ruleset(next, h->table, &text, NULL);
-	if (!h->table_known || strcmp(h->ruleset ? h->ruleset : "",
-	    sb_str(&text)) != 0)
-		host_ruleset_set(h, next, &text);
-	sb_free(&text);
+	if (h->next_conf == next || host_next(h, prev, next, NULL) == 0)
+		host_ruleset_set(h);
 	if (h->pending.n > 0)
 		log_info("%zu addresses or routes wait for their device or"
 		    " next hop",
@@ -414,19 +498,23 @@ host_stop(struct hostd *h)
 {
 	struct sb err;
 
-	if (!h->active || !h->stopping || (h->table_known && h->ruleset == NULL))
+	struct sb txn;
+
+	if (!h->active || !h->stopping || (h->table_known && h->model == NULL))
 		return;
 	sb_init(&err);
-	if (policy_load(h, "", NULL, false, &err) == -1) {
+	sb_init(&txn);
+	nftm_text(NULL, h->table, NULL, &txn);
+	if (policy_load(h, sb_str(&txn), false, &err) == -1) {
 		log_err("table inet %s not removed: %s", h->table, sb_str(&err));
 	} else {
-		free(h->ruleset);
-		h->ruleset = NULL;
+		nftm_free(h->model);
+		h->model = NULL;
 		host_save_ruleset(h);
-		policy_forget(h);
 		log_info("stopping: nftables table inet %s removed", h->table);
 	}
 	sb_free(&err);
+	sb_free(&txn);
 }
 
 int
@@ -441,7 +529,6 @@ main(int argc, char **argv)
 	h.state_dir = state_dir;
 	host_table_name(&h);
 	h.since = json_object();
-	policy_restore(&h);
 	signal(SIGPIPE, SIG_IGN);
 	host_safety(&h);
 	if ((h.nl = nl_socket_alloc()) == NULL ||
@@ -469,9 +556,9 @@ done:
 	if (h.nl)
 		nl_socket_free(h.nl);
 	items_free(&h.pending);
-	free(h.ruleset);
+	nftm_free(h.model);
+	host_next_clear(&h);
 	free(h.start_name);
 	json_decref(h.since);
-	json_decref(h.policy_keys);
 	return rc;
 }

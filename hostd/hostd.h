@@ -8,8 +8,8 @@
  * The modules share this header: iface.c (naming rule, addresses),
  * route.c (static routes), pending.c (what waits for a device, and the
  * kernel's link notifications that end the wait), zones.c (zones, host-inbound traffic, the
- * ruleset skeleton), policy.c (policies, counters), diag.c (ping,
- * traceroute).  docs/host.md describes the rules.
+ * ruleset skeleton), policy.c (policies, counters), nftm.c (the ruleset as
+ * a model, loaded whole or as the difference), diag.c (ping, traceroute).  docs/host.md describes the rules.
  */
 #ifndef QSAFE_HOSTD_H
 #define QSAFE_HOSTD_H
@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "hostd/nftm.h"
 #include "lib/sb.h"
 #include "schema/conf.h"
 #include "schema/validate.h"
@@ -63,16 +64,18 @@ struct hostd {
 	json_t *downed;		/* set down by someone: their items wait */
 	bool reachable;		/* an address or a device came up */
 	bool resync;		/* something went: check what is in place */
-	char *ruleset;		/* the nftables text loaded last */
-	/* counter name -> policy key of the ruleset in force (policy_carry);
-	 * kept in STATE_DIR/hostd-policies.json for a restarted hostd, as the
-	 * kernel keeps the table and its counters */
-	json_t *policy_keys;
+	/* the model of the table in force (NULL: no table); what check
+	 * built for the commit in progress, and its transaction */
+	struct nftm *model;
+	struct nftm *next_model;
+	struct conf *next_conf;	/* the tree next_model was built from */
+	char *next_txn;
+	bool next_full;		/* next_txn loads the whole table */
 	json_t *since;		/* route key -> when hostd installed it */
 	const char *state_dir;	/* hostd.nft: a copy of it, to read */
 	/* the nftables table of this appliance: qsafe_<hash of state_dir> */
 	char table[32];
-	bool table_known;	/* whether h->ruleset is what the kernel has */
+	bool table_known;	/* whether h->model is what the kernel has */
 	bool stopping;		/* SIGTERM: the appliance stops */
 };
 
@@ -87,7 +90,6 @@ bool iface_is_st0(const char *junos_unit);
 void items_add(struct host_items *s, const char *dev, const char *prefix,
     const char *via, int kind, uint32_t metric);
 void items_free(struct host_items *s);
-bool items_has(const struct host_items *s, const struct host_item *it);
 
 /* Addresses of the configuration, as items. */
 void iface_items(struct conf *c, struct host_items *out);
@@ -118,11 +120,11 @@ void pending_stop(struct hostd *h);
 void pending_apply(struct hostd *h, struct host_items *prev,
     struct host_items *next);
 
-/* zones.c: the whole ruleset text for a configuration: the table named
- * table, or nothing when c has no zone and no policy (zones_wanted). */
+/* zones.c: the model of the table for a configuration (nftm.h), or NULL
+ * when c has no zone and no policy (zones_wanted): no table. */
 bool zones_wanted(struct conf *c);
-int zones_ruleset(struct conf *c, const char *table, struct sb *out,
-    struct verrs *errs);
+struct nftm *zones_model(struct conf *c, struct verrs *errs);
+const char *zones_name(const struct cnode *zone);
 json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);
 /* The zone of a Junos unit (borrowed), or NULL. */
 const char *zones_of_unit(struct conf *c, const char *unit);
@@ -131,20 +133,15 @@ void zones_services(const struct cnode *zone, const struct cnode *ifc,
     json_t *arr);
 
 /* policy.c */
-/* Counter declarations to decl, the forward chain and its chains to chains. */
-void policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
-    struct verrs *errs);
-/* Replaces h->table with text; an empty text removes the table. */
-int policy_load(struct hostd *h, const char *text, const json_t *carry,
-    bool dry_run, struct sb *err);
-/* Counter values for the ruleset of next, from the one in force. */
-json_t *policy_carry(struct hostd *h, struct conf *next);
-/* next's ruleset is now in force: its counter names are remembered. */
-void policy_loaded(struct hostd *h, struct conf *next);
-/* At start: the counter names of the ruleset a previous hostd loaded. */
-void policy_restore(struct hostd *h);
-/* The table is gone: its counter names are forgotten. */
-void policy_forget(struct hostd *h);
+/* The policies and the forward chain, into m (zones_model calls it). */
+void policy_model(struct conf *c, struct nftm *m, struct verrs *errs);
+/* The counter of policy name in context ctx ("from<US>to", "" global). */
+void policy_counter_name(const char *ctx, const char *name, struct sb *out);
+/* Runs an nftables transaction (nftm_text, nftm_delta); 0 or -1. */
+int policy_load(struct hostd *h, const char *text, bool dry_run,
+    struct sb *err);
+/* name -> [packets, bytes] of every counter of the table in force. */
+json_t *policy_counters(struct hostd *h);
 json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* diag.c */

@@ -145,20 +145,6 @@ items_free(struct host_items *s)
 	s->n = 0;
 }
 
-bool
-items_has(const struct host_items *s, const struct host_item *it)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		const struct host_item *o = &s->v[i];
-		if (o->kind == it->kind && o->metric == it->metric &&
-		    strcmp(o->dev, it->dev) == 0 &&
-		    strcmp(o->prefix, it->prefix) == 0 &&
-		    strcmp(o->via ? o->via : "", it->via ? it->via : "") == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Every address of every unit in effect. */
 void
 iface_items(struct conf *c, struct host_items *out)

@@ -60,31 +60,72 @@ pending_item_set(struct hostd *h, const struct host_item *it, bool add)
 	return rc;
 }
 
+static void pending_id(const struct host_item *it, struct sb *out);
+
+/* The identities (pending_id) of the items of s, as a hash set. */
+static json_t *
+pending_index(const struct host_items *s)
+{
+	json_t *set = json_object();
+	struct sb id;
+
+	sb_init(&id);
+	for (size_t i = 0; i < s->n; i++) {
+		sb_reset(&id);
+		pending_id(&s->v[i], &id);
+		json_object_set_new(set, sb_str(&id), json_true());
+	}
+	sb_free(&id);
+	return set;
+}
+
+static bool
+pending_in(const json_t *set, const struct host_item *it, struct sb *id)
+{
+	sb_reset(id);
+	pending_id(it, id);
+	return json_object_get(set, sb_str(id)) != NULL;
+}
+
+/*
+ * Linear in the items of both configurations: each list is indexed once
+ * (at 10,000 routes, comparing every item with every other cost seconds).
+ */
 void
 pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 {
 	struct host_items keep = { 0 };
+	json_t *ia = pending_index(pa), *in = pending_index(na);
+	json_t *ip = pending_index(&h->pending);
+	struct sb id;
 
+	sb_init(&id);
 	for (size_t i = 0; i < pa->n; i++)
-		if (!items_has(na, &pa->v[i]) && !items_has(&h->pending,
-		    &pa->v[i]))
+		if (!pending_in(in, &pa->v[i], &id) &&
+		    !pending_in(ip, &pa->v[i], &id))
 			pending_item_set(h, &pa->v[i], false);
 	for (size_t i = 0; i < h->pending.n; i++) {
 		struct host_item *it = &h->pending.v[i];
-		if (items_has(na, it))
+		if (pending_in(in, it, &id))
 			items_add(&keep, it->dev, it->prefix, it->via, it->kind,
 			    it->metric);
 	}
 	items_free(&h->pending);
 	h->pending = keep;
+	json_decref(ip);
+	ip = pending_index(&h->pending);
 	for (size_t i = 0; i < na->n; i++) {
 		struct host_item *it = &na->v[i];
-		if (items_has(pa, it) || items_has(&h->pending, it))
+		if (pending_in(ia, it, &id) || pending_in(ip, it, &id))
 			continue;
 		if (pending_item_set(h, it, true) == 1)
 			items_add(&h->pending, it->dev, it->prefix, it->via,
 			    it->kind, it->metric);
 	}
+	json_decref(ia);
+	json_decref(in);
+	json_decref(ip);
+	sb_free(&id);
 }
 
 /* ---- what the kernel has ----------------------------------------- */

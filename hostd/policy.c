@@ -9,7 +9,8 @@
  * (deny-all unless `default-policy permit-all`).  An interface in no zone
  * forwards nothing.  deny drops; reject answers TCP with a reset and UDP
  * with an ICMP port unreachable, and drops the rest.  Each policy counts
- * the flows it matched in the named counter pol_<index>: the hit counts of
+ * the flows it matched in the named counter pol_<hash of from, to, name>
+ * (kept whatever its place, as Junos keeps a policy's count): the hit counts of
  * `show security policies`.
  */
 #include <stdio.h>
@@ -76,16 +77,20 @@ policy_app(const char *name)
 static const struct cnode *
 policy_book_find(struct conf *c, const char *kind, const char *name)
 {
-	const struct cnode *sec = cnode_child(conf_root(c), "security");
+	struct cnode *sec = (struct cnode *)cnode_child(conf_root(c),
+	    "security");
+	const struct snode *sn;
+	const struct cnode *a;
 
 	for (const struct cnode *b = sec ? sec->first : NULL; b; b = b->next) {
 		if (strcmp(b->sn->name, "address-book") != 0 ||
-		    cnode_is_inactive(b))
+		    cnode_is_inactive(b) ||
+		    (sn = snode_child(b->sn, kind)) == NULL)
 			continue;
-		for (const struct cnode *a = b->first; a; a = a->next)
-			if (strcmp(a->sn->name, kind) == 0 && a->val &&
-			    strcmp(a->val, name) == 0 && !cnode_is_inactive(a))
-				return a;
+		/* the tree's hash table: a policy costs O(1) per address */
+		a = conf_find(c, b, sn, name);
+		if (a != NULL && !cnode_is_inactive(a))
+			return a;
 	}
 	return NULL;
 }
@@ -135,10 +140,14 @@ policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
 
 /* ---- rules ------------------------------------------------------- */
 
+/*
+ * One side (source or destination) of a policy for one family: the
+ * matches any of which selects a packet ("" for any address), or none.
+ */
 struct policy_side {
 	bool any4, any6;	/* matches every address of the family */
-	struct sb v4, v6;
 	bool excluded;
+	struct sb sets4, sets6;	/* names of address sets, ' '-separated */
 };
 
 static void
@@ -155,9 +164,56 @@ policy_error(struct verrs *errs, const struct cnode *at, const char *stmt,
 	sb_free(&e);
 }
 
+/*
+ * The named sets ab4_<hash> / ab6_<hash> of address-book entry name (an
+ * address, or an address-set flattened): an address that changes is an
+ * element change of its set, whatever the number of policies using it.
+ * Appends the names of the non-empty ones to the side.  -1 with why.
+ */
+static int
+policy_book_sets(struct conf *c, struct nftm *m, const char *name,
+    struct policy_side *s, struct sb *why)
+{
+	struct sb v[2], set;
+	int rc = 0;
+
+	sb_init(&set);
+	for (int f = 0; f < 2; f++) {
+		nftm_name(f ? "ab6_" : "ab4_", name, &set);
+		if (!nftm_has_set(m, sb_str(&set)))
+			break;
+		if (nftm_set_size(m, sb_str(&set)) > 0)
+			sb_printf(f ? &s->sets6 : &s->sets4, "%s ", sb_str(&set));
+		if (f == 1)
+			goto done;
+	}
+	sb_init(&v[0]);
+	sb_init(&v[1]);
+	if ((rc = policy_addr(c, name, 0, &v[0], &v[1], why)) == 0) {
+		for (int f = 0; f < 2; f++) {
+			nftm_name(f ? "ab6_" : "ab4_", name, &set);
+			nftm_set(m, sb_str(&set), f ? "type ipv6_addr; flags"
+			    " interval; auto-merge" : "type ipv4_addr; flags"
+			    " interval; auto-merge", true);
+			char *save = NULL;
+			for (char *e = v[f].len ? strtok_r(v[f].buf, ", ",
+			    &save) : NULL; e; e = strtok_r(NULL, ", ", &save))
+				nftm_elem(m, sb_str(&set), e, NULL);
+			if (v[f].len > 0)
+				sb_printf(f ? &s->sets6 : &s->sets4, "%s ",
+				    sb_str(&set));
+		}
+	}
+	sb_free(&v[0]);
+	sb_free(&v[1]);
+done:
+	sb_free(&set);
+	return rc;
+}
+
 static void
-policy_side(struct conf *c, const struct cnode *match, const char *leaf,
-    struct policy_side *s, struct verrs *errs)
+policy_side(struct conf *c, struct nftm *m, const struct cnode *match,
+    const char *leaf, struct policy_side *s, struct verrs *errs)
 {
 	struct sb why, stmt;
 	bool named = false;
@@ -176,7 +232,7 @@ policy_side(struct conf *c, const struct cnode *match, const char *leaf,
 			s->any4 = true;
 		else if (strcmp(a->val, "any-ipv6") == 0)
 			s->any6 = true;
-		else if (policy_addr(c, a->val, 0, &s->v4, &s->v6, &why) == -1) {
+		else if (policy_book_sets(c, m, a->val, s, &why) == -1) {
 			sb_reset(&stmt);
 			sb_printf(&stmt, "%s %s", leaf, a->val);
 			policy_error(errs, match, sb_str(&stmt), sb_str(&why));
@@ -185,34 +241,42 @@ policy_side(struct conf *c, const struct cnode *match, const char *leaf,
 	}
 	if (!named)
 		s->any4 = s->any6 = true;
+	sb_reset(&stmt);
 	sb_printf(&stmt, "%s-excluded", leaf);
 	s->excluded = cnode_child(match, sb_str(&stmt)) != NULL;
 	sb_free(&why);
 	sb_free(&stmt);
 }
 
-/* The match of one side for one family ("ip saddr { ... } "), or false. */
-static bool
-policy_side_text(const struct policy_side *s, bool v6, const char *dir,
+/*
+ * The alternatives of one side for one family, one a line ("ip saddr
+ * @ab4_... "), any of which matches: none when nothing can.  Excluded
+ * addresses are one alternative, in none of the sets.
+ */
+static void
+policy_side_alts(const struct policy_side *s, bool v6, const char *dir,
     struct sb *out)
 {
 	bool any = v6 ? s->any6 : s->any4;
-	const struct sb *set = v6 ? &s->v6 : &s->v4;
+	const char *sets = (v6 ? &s->sets6 : &s->sets4)->buf;
+	const char *ip = v6 ? "ip6" : "ip", *e;
 
+	sets = sets ? sets : "";
 	if (s->excluded) {
 		if (any)
-			return false;
-		if (set->len > 0)
-			sb_printf(out, "%s %s != { %s } ", v6 ? "ip6" : "ip", dir,
-			    set->buf);
-		return true;
+			return;
+		for (; (e = strchr(sets, ' ')) != NULL; sets = e + 1)
+			sb_printf(out, "%s %s != @%.*s ", ip, dir,
+			    (int)(e - sets), sets);
+		sb_putc(out, '\n');
+		return;
 	}
-	if (any)
-		return true;
-	if (set->len == 0)
-		return false;
-	sb_printf(out, "%s %s { %s } ", v6 ? "ip6" : "ip", dir, set->buf);
-	return true;
+	if (any) {
+		sb_putc(out, '\n');
+		return;
+	}
+	for (; (e = strchr(sets, ' ')) != NULL; sets = e + 1)
+		sb_printf(out, "%s %s @%.*s \n", ip, dir, (int)(e - sets), sets);
 }
 
 static void
@@ -245,274 +309,316 @@ policy_action(const struct cnode *p)
 	return "deny";
 }
 
-/* One policy: a rule per family and application.  pre: zone matches. */
+/* A rule per application of policy p after the address matches pre. */
 static void
-policy_one(struct conf *c, const struct cnode *p, const char *pre, int index,
-    struct sb *decl, struct sb *out, struct verrs *errs)
+policy_apps_rules(const struct cnode *p, const struct cnode *match,
+    const char *pre, const char *counter, struct verrs *errs, struct sb *out)
+{
+	struct sb m;
+	bool apps = false;
+
+	sb_init(&m);
+	for (const struct cnode *a = match ? match->first : NULL; a;
+	    a = a->next) {
+		if (strcmp(a->sn->name, "application") != 0 ||
+		    cnode_is_inactive(a))
+			continue;
+		const char *am = policy_app(a->val);
+		char stmt[96];
+		apps = true;
+		if (am == NULL) {
+			snprintf(stmt, sizeof(stmt), "application %s", a->val);
+			if (errs != NULL)
+				policy_error(errs, match, stmt,
+				    "application is not defined (known:"
+				    " any and the junos-* in docs/host.md)");
+			continue;
+		}
+		char buf[256];
+		char *save = NULL;
+		snprintf(buf, sizeof(buf), "%s", am);
+		if (buf[0] == '\0')
+			policy_verdict(pre, counter, policy_action(p), out);
+		for (char *r = strtok_r(buf, ";", &save); r;
+		    r = strtok_r(NULL, ";", &save)) {
+			sb_reset(&m);
+			sb_printf(&m, "%s%s ", pre, r);
+			policy_verdict(sb_str(&m), counter, policy_action(p),
+			    out);
+		}
+	}
+	if (!apps)
+		policy_verdict(pre, counter, policy_action(p), out);
+	sb_free(&m);
+}
+
+/* The rules of one policy, with its counter pol_<hash of its key>. */
+static void
+policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
+    const char *counter, struct sb *out, struct verrs *errs)
 {
 	const struct cnode *match = cnode_child(p, "match");
 	struct policy_side src = { 0 }, dst = { 0 };
-	char counter[32];
-	struct sb m;
+	struct sb sa, da, pre;
 
-	snprintf(counter, sizeof(counter), "pol_%d", index);
-	sb_printf(decl, "\tcounter %s { }\n", counter);
-	sb_init(&m);
-	sb_init(&src.v4);
-	sb_init(&src.v6);
-	sb_init(&dst.v4);
-	sb_init(&dst.v6);
-	policy_side(c, match, "source-address", &src, errs);
-	policy_side(c, match, "destination-address", &dst, errs);
+	sb_init(&sa);
+	sb_init(&da);
+	sb_init(&pre);
+	sb_init(&src.sets4);
+	sb_init(&src.sets6);
+	sb_init(&dst.sets4);
+	sb_init(&dst.sets6);
+	policy_side(c, m, match, "source-address", &src, errs);
+	policy_side(c, m, match, "destination-address", &dst, errs);
 	bool anyaddr = src.any4 && src.any6 && dst.any4 && dst.any6 &&
 	    !src.excluded && !dst.excluded;
 	for (int fam = 0; fam < (anyaddr ? 1 : 2); fam++) {
-		sb_reset(&m);
-		sb_puts(&m, pre);
-		if (!anyaddr)
-			sb_puts(&m, fam ? "meta nfproto ipv6 " :
-			    "meta nfproto ipv4 ");
-		if (!policy_side_text(&src, fam, "saddr", &m) ||
-		    !policy_side_text(&dst, fam, "daddr", &m))
-			continue;
-		size_t base = m.len;
-		bool apps = false;
-		for (const struct cnode *a = match ? match->first : NULL; a;
-		    a = a->next) {
-			if (strcmp(a->sn->name, "application") != 0 ||
-			    cnode_is_inactive(a))
-				continue;
-			const char *am = policy_app(a->val);
-			char stmt[96];
-			apps = true;
-			if (am == NULL) {
-				snprintf(stmt, sizeof(stmt), "application %s",
-				    a->val);
-				if (fam == 0)
-					policy_error(errs, match, stmt,
-					    "application is not defined (known:"
-					    " any and the junos-* in docs/host.md)");
-				continue;
+		sb_reset(&sa);
+		sb_reset(&da);
+		policy_side_alts(&src, fam, "saddr", &sa);
+		policy_side_alts(&dst, fam, "daddr", &da);
+		for (const char *s = sb_str(&sa), *se; (se = strchr(s, '\n'));
+		    s = se + 1)
+			for (const char *d = sb_str(&da), *de; (de = strchr(d,
+			    '\n')); d = de + 1) {
+				sb_reset(&pre);
+				if (!anyaddr)
+					sb_puts(&pre, fam ? "meta nfproto ipv6 " :
+					    "meta nfproto ipv4 ");
+				sb_printf(&pre, "%.*s%.*s", (int)(se - s), s,
+				    (int)(de - d), d);
+				policy_apps_rules(p, match, sb_str(&pre), counter,
+				    fam == 0 && s == sa.buf && d == da.buf ? errs :
+				    NULL, out);
 			}
-			char buf[256];
-			char *save = NULL;
-			snprintf(buf, sizeof(buf), "%s", am);
-			if (buf[0] == '\0')
-				policy_verdict(sb_str(&m), counter,
-				    policy_action(p), out);
-			for (char *r = strtok_r(buf, ";", &save); r;
-			    r = strtok_r(NULL, ";", &save)) {
-				m.len = base;
-				m.buf[base] = '\0';
-				sb_printf(&m, "%s ", r);
-				policy_verdict(sb_str(&m), counter,
-				    policy_action(p), out);
-				m.len = base;
-				m.buf[base] = '\0';
-			}
-		}
-		if (!apps)
-			policy_verdict(sb_str(&m), counter, policy_action(p), out);
 	}
-	sb_free(&m);
-	sb_free(&src.v4);
-	sb_free(&src.v6);
-	sb_free(&dst.v4);
-	sb_free(&dst.v6);
+	sb_free(&sa);
+	sb_free(&da);
+	sb_free(&pre);
+	sb_free(&src.sets4);
+	sb_free(&src.sets6);
+	sb_free(&dst.sets4);
+	sb_free(&dst.sets6);
 }
 
-/* `"a", "b"` for the devices of zone (the names of zone entries). */
-static size_t
-policy_zone_ifs(struct conf *c, const char *zone, struct sb *out)
+/* The zone entry named zone (a security-zone, or "management"), or NULL. */
+static const struct cnode *
+policy_zone(struct conf *c, const char *zone)
 {
 	const struct cnode *zs = host_path(conf_root(c), "security zones");
-	const struct cnode *z = NULL;
-	char dev[64];
-	size_t n = 0;
 
 	if (strcmp(zone, "management") == 0)
-		z = host_path(zs, "functional-zone management");
-	for (const struct cnode *e = zs ? zs->first : NULL; e && !z;
-	    e = e->next)
+		return host_path(zs, "functional-zone management");
+	for (const struct cnode *e = zs ? zs->first : NULL; e; e = e->next)
 		if (strcmp(e->sn->name, "security-zone") == 0 &&
 		    !cnode_is_inactive(e) && strcmp(e->val, zone) == 0)
-			z = e;
-	for (const struct cnode *f = z ? z->first : NULL; f; f = f->next) {
-		if (strcmp(f->sn->name, "interfaces") != 0 ||
-		    cnode_is_inactive(f) ||
-		    iface_linux_name(f->val, dev, sizeof(dev)) == -1)
-			continue;
-		sb_printf(out, "%s\"%s\"", n ? ", " : "", dev);
-		n++;
-	}
-	return n;
+			return e;
+	return NULL;
 }
 
-/* Global policies: from-zone / to-zone lists become interface matches. */
-static bool
-policy_global_pre(struct conf *c, const struct cnode *p, struct sb *pre)
+/* The policy key "from<US>to<US>name" (global: "<US>name") -> names. */
+void
+policy_counter_name(const char *ctx, const char *name, struct sb *out)
 {
+	struct sb key;
+
+	sb_init(&key);
+	sb_printf(&key, "%s\x1f%s", ctx, name);
+	nftm_name("pol_", sb_str(&key), out);
+	sb_free(&key);
+}
+
+/* Declares the policy's counter and chain p_<hash>; its name to chain. */
+static void
+policy_chain(struct conf *c, struct nftm *m, const char *ctx,
+    const struct cnode *q, struct sb *chain, struct verrs *errs)
+{
+	struct sb counter, rules;
+
+	sb_init(&counter);
+	sb_init(&rules);
+	policy_counter_name(ctx, q->val, &counter);
+	nftm_counter(m, sb_str(&counter));
+	sb_reset(chain);
+	sb_printf(chain, "p_%s", sb_str(&counter) + 4);
+	nftm_chain(m, sb_str(chain), NULL);
+	policy_one(c, m, q, sb_str(&counter), &rules, errs);
+	nftm_rules(m, sb_str(chain), sb_str(&rules));
+	sb_free(&counter);
+	sb_free(&rules);
+}
+
+/*
+ * A context from-zone A to-zone B: the interfaces of A jump to chain
+ * f_<A> (map fwd_from), whose map to_<A> sends the interfaces of B to the
+ * context's chain ctx_<hash>, a jump per policy in order.  So an interface
+ * that joins a zone is an element add, and a policy that changes is its
+ * own chain refilled.
+ */
+static void
+policy_context(struct conf *c, struct nftm *m, const struct cnode *p,
+    struct verrs *errs)
+{
+	char zf[64], zt[64];
+	const char *sep = strchr(p->val, CONF_KEY_SEP);
+	const struct cnode *from, *to;
+	struct sb f, tomap, ctx, chain, rules, key;
+	char dev[64];
+
+	snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - p->val : 0), p->val);
+	snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
+	sb_init(&f);
+	sb_init(&tomap);
+	sb_init(&ctx);
+	sb_init(&chain);
+	sb_init(&rules);
+	sb_init(&key);
+	nftm_name("ctx_", p->val, &ctx);
+	nftm_chain(m, sb_str(&ctx), NULL);
+	for (const struct cnode *q = p->first; q; q = q->next)
+		if (strcmp(q->sn->name, "policy") == 0 && !cnode_is_inactive(q)) {
+			policy_chain(c, m, p->val, q, &chain, errs);
+			sb_printf(&rules, "jump %s\n", sb_str(&chain));
+		}
+	nftm_rules(m, sb_str(&ctx), sb_str(&rules));
+	from = policy_zone(c, zf);
+	to = policy_zone(c, zt);
+	if (from == NULL || to == NULL)
+		goto done;
+	nftm_name("f_", zf, &f);
+	nftm_name("to_", zf, &tomap);
+	if (nftm_chain(m, sb_str(&f), NULL)) {
+		nftm_set(m, sb_str(&tomap), "type ifname : verdict", false);
+		sb_reset(&rules);
+		sb_printf(&rules, "oifname vmap @%s\n", sb_str(&tomap));
+		nftm_rules(m, sb_str(&f), sb_str(&rules));
+		sb_reset(&rules);
+		sb_printf(&rules, "jump %s", sb_str(&f));
+		for (const struct cnode *x = from->first; x; x = x->next) {
+			if (strcmp(x->sn->name, "interfaces") != 0 ||
+			    cnode_is_inactive(x) ||
+			    iface_linux_name(x->val, dev, sizeof(dev)) == -1)
+				continue;
+			sb_reset(&key);
+			sb_printf(&key, "\"%s\"", dev);
+			nftm_elem(m, "fwd_from", sb_str(&key), sb_str(&rules));
+		}
+	}
+	sb_reset(&rules);
+	sb_printf(&rules, "jump %s", sb_str(&ctx));
+	for (const struct cnode *x = to->first; x; x = x->next) {
+		if (strcmp(x->sn->name, "interfaces") != 0 ||
+		    cnode_is_inactive(x) ||
+		    iface_linux_name(x->val, dev, sizeof(dev)) == -1)
+			continue;
+		sb_reset(&key);
+		sb_printf(&key, "\"%s\"", dev);
+		nftm_elem(m, sb_str(&tomap), sb_str(&key), sb_str(&rules));
+	}
+done:
+	sb_free(&f);
+	sb_free(&tomap);
+	sb_free(&ctx);
+	sb_free(&chain);
+	sb_free(&rules);
+	sb_free(&key);
+}
+
+/*
+ * A global policy: a rule per pair of its from-zone and to-zone (a zone
+ * as its set zif_<hash>; any: no match) jumping to the policy's chain.
+ */
+static void
+policy_global(struct conf *c, struct nftm *m, const struct cnode *q,
+    struct sb *out, struct verrs *errs)
+{
+	const struct cnode *match = cnode_child(q, "match");
+	struct sb side[2], chain, zn;
 	static const char *const dirs[2][2] = { { "from-zone", "iifname" },
 		{ "to-zone", "oifname" } };
-	const struct cnode *match = cnode_child(p, "match");
-	struct sb ifs;
-	bool ok = true;
 
-	sb_init(&ifs);
-	for (int d = 0; d < 2 && ok; d++) {
-		bool named = false;
-		sb_reset(&ifs);
+	sb_init(&chain);
+	sb_init(&zn);
+	policy_chain(c, m, "", q, &chain, errs);
+	for (int d = 0; d < 2; d++) {
+		bool any = true;
+		sb_init(&side[d]);
 		for (const struct cnode *z = match ? match->first : NULL; z;
 		    z = z->next) {
 			if (strcmp(z->sn->name, dirs[d][0]) != 0 ||
 			    cnode_is_inactive(z))
 				continue;
 			if (strcmp(z->val, "any") == 0) {
-				named = false;
+				any = true;
 				break;
 			}
-			named = true;
-			struct sb one;
-			sb_init(&one);
-			if (policy_zone_ifs(c, z->val, &one) > 0)
-				sb_printf(&ifs, "%s%s", ifs.len ? ", " : "",
-				    sb_str(&one));
-			sb_free(&one);
+			any = false;
+			nftm_name("zif_", z->val, &zn);
+			/* a zone that is not there matches nothing */
+			if (nftm_has_set(m, sb_str(&zn)))
+				sb_printf(&side[d], "%s @%s \n", dirs[d][1],
+				    sb_str(&zn));
 		}
-		if (named && ifs.len == 0)
-			ok = false;
-		else if (named)
-			sb_printf(pre, "%s { %s } ", dirs[d][1], sb_str(&ifs));
+		if (any) {
+			sb_reset(&side[d]);
+			sb_putc(&side[d], '\n');
+		}
 	}
-	sb_free(&ifs);
-	return ok;
+	for (const char *s = sb_str(&side[0]), *se; (se = strchr(s, '\n'));
+	    s = se + 1)
+		for (const char *d = sb_str(&side[1]), *de; (de = strchr(d,
+		    '\n')); d = de + 1)
+			sb_printf(out, "%.*s%.*sjump %s\n", (int)(se - s), s,
+			    (int)(de - d), d, sb_str(&chain));
+	sb_free(&side[0]);
+	sb_free(&side[1]);
+	sb_free(&chain);
+	sb_free(&zn);
 }
 
 void
-policy_rules(struct conf *c, struct sb *decl, struct sb *chains,
-    struct verrs *errs)
+policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 {
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
 	const struct cnode *dp = cnode_child(pol, "default-policy");
-	struct sb fw, all, from, to, pre;
-	int index = POLICY_INDEX_FIRST, ctx = 0;
-
-	sb_init(&fw);
-	sb_init(&all);
-	sb_init(&from);
-	sb_init(&to);
-	sb_init(&pre);
-	/* every zone interface */
-	const struct cnode *zs = host_path(conf_root(c), "security zones");
-	for (const struct cnode *z = zs ? zs->first : NULL; z; z = z->next)
-		if (strcmp(z->sn->name, "security-zone") == 0 &&
-		    !cnode_is_inactive(z)) {
-			sb_reset(&from);
-			if (policy_zone_ifs(c, z->val, &from) > 0)
-				sb_printf(&all, "%s%s", all.len ? ", " : "",
-				    sb_str(&from));
-		}
-	if (all.len == 0)
-		sb_puts(&fw, "\t\tdrop\n");
-	else
-		sb_printf(&fw, "\t\tiifname != { %s } drop\n"
-		    "\t\toifname != { %s } drop\n", all.buf, all.buf);
-	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next) {
-		if (strcmp(p->sn->name, "policy") != 0 || cnode_is_inactive(p))
-			continue;
-		char zf[64], zt[64];
-		const char *sep = strchr(p->val, CONF_KEY_SEP);
-		snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - p->val : 0),
-		    p->val);
-		snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
-		sb_reset(&from);
-		sb_reset(&to);
-		bool live = policy_zone_ifs(c, zf, &from) > 0 &&
-		    policy_zone_ifs(c, zt, &to) > 0;
-		if (live)
-			sb_printf(&fw, "\t\tiifname { %s } oifname { %s } jump"
-			    " ctx_%d\n", from.buf, to.buf, ctx);
-		sb_printf(chains, "\tchain ctx_%d {\n", ctx++);
-		for (const struct cnode *q = p->first; q; q = q->next)
-			if (strcmp(q->sn->name, "policy") == 0 &&
-			    !cnode_is_inactive(q))
-				policy_one(c, q, "", index++, decl, chains, errs);
-		sb_puts(chains, "\t}\n");
-	}
 	const struct cnode *g = cnode_child(pol, "global");
-	sb_puts(chains, "\tchain global {\n");
-	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next) {
-		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
-			continue;
-		sb_reset(&pre);
-		if (policy_global_pre(c, q, &pre))
-			policy_one(c, q, sb_str(&pre), index, decl, chains, errs);
-		else
-			sb_printf(decl, "\tcounter pol_%d { }\n", index);
-		index++;
-	}
-	sb_puts(chains, "\t}\n");
-	sb_puts(decl, "\tcounter default_policy { }\n");
-	sb_puts(chains, "\tchain forward {\n"
-	    "\t\ttype filter hook forward priority filter; policy drop;\n"
-	    "\t\tct state established,related accept\n"
-	    "\t\tct state invalid drop\n");
-	sb_puts(chains, sb_str(&fw));
-	sb_printf(chains, "\t\tjump global\n"
-	    "\t\tcounter name \"default_policy\" %s\n\t}\n",
+	struct sb rules;
+
+	sb_init(&rules);
+	nftm_set(m, "fwd_from", "type ifname : verdict", false);
+	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next)
+		if (strcmp(p->sn->name, "policy") == 0 && !cnode_is_inactive(p))
+			policy_context(c, m, p, errs);
+	nftm_chain(m, "global", NULL);
+	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next)
+		if (strcmp(q->sn->name, "policy") == 0 && !cnode_is_inactive(q))
+			policy_global(c, m, q, &rules, errs);
+	nftm_rules(m, "global", sb_str(&rules));
+	nftm_counter(m, "default_policy");
+	sb_reset(&rules);
+	sb_printf(&rules, "ct state established,related accept\n"
+	    "ct state invalid drop\n"
+	    "iifname != @zoned drop\n"
+	    "oifname != @zoned drop\n"
+	    "iifname vmap @fwd_from\n"
+	    "jump global\n"
+	    "counter name \"default_policy\" %s\n",
 	    cnode_child(dp, "permit-all") ? "accept" : "drop");
-	sb_free(&fw);
-	sb_free(&all);
-	sb_free(&from);
-	sb_free(&to);
-	sb_free(&pre);
+	nftm_rules(m, "forward", sb_str(&rules));
+	sb_free(&rules);
 }
 
 /* ---- nftables ---------------------------------------------------- */
 
 /*
- * text with the declarations "\tcounter NAME { }" of the counters in carry
- * (name -> [packets, bytes]) given those values, to out.
- */
-static void
-policy_fill(const char *text, const json_t *carry, struct sb *out)
-{
-	const char *p = text, *nl;
-	char name[128];
-	int n = 0;
-
-	for (; *p; p = nl + 1) {
-		json_t *v = NULL;
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p);
-		if (carry != NULL && sscanf(p, "\tcounter %127s { }%n", name,
-		    &n) == 1 && p + n == nl)
-			v = json_object_get(carry, name);
-		if (v != NULL)
-			sb_printf(out, "\tcounter %s { packets %" JSON_INTEGER_FORMAT
-			    " bytes %" JSON_INTEGER_FORMAT " }\n", name,
-			    json_integer_value(json_array_get(v, 0)),
-			    json_integer_value(json_array_get(v, 1)));
-		else
-			sb_printf(out, "%.*s\n", (int)(nl - p), p);
-		if (*nl == '\0')
-			break;
-	}
-}
-
-/*
- * Loads text as the one transaction "make sure the table exists, drop it,
- * define it": an atomic replace.  Check runs the very same transaction as
- * a dry run (the kernel validates it and throws it away), so a ruleset
- * that passed check is the one apply loads.  carry: counter values to
- * start from (policy_carry), or NULL.
+ * Runs text (nftm_text or nftm_delta) as one transaction.  Check runs the
+ * very same transaction as a dry run (the kernel validates it and throws
+ * it away), so a ruleset that passed check is the one apply loads.
  */
 int
-policy_load(struct hostd *h, const char *text, const json_t *carry,
-    bool dry_run, struct sb *err)
+policy_load(struct hostd *h, const char *text, bool dry_run, struct sb *err)
 {
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	struct sb all;
 	int rc = -1;
 
 	if (nft == NULL) {
@@ -522,23 +628,17 @@ policy_load(struct hostd *h, const char *text, const json_t *carry,
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
 	nft_ctx_set_dry_run(nft, dry_run);
-	sb_init(&all);
-	/* whether the table exists or not: add, then delete it */
-	sb_printf(&all, "add table inet %s\ndelete table inet %s\n", h->table,
-	    h->table);
-	policy_fill(text, carry, &all);
-	if (nft_run_cmd_from_buffer(nft, sb_str(&all)) == 0)
+	if (nft_run_cmd_from_buffer(nft, text) == 0)
 		rc = 0;
 	else
 		sb_printf(err, "nftables refused the ruleset: %s",
 		    nft_ctx_get_error_buffer(nft));
 	nft_ctx_free(nft);
-	sb_free(&all);
 	return rc;
 }
 
 /* name -> [packets, bytes] of every counter of the appliance's table. */
-static json_t *
+json_t *
 policy_counters(struct hostd *h)
 {
 	struct nft_ctx *nft;
@@ -578,129 +678,6 @@ policy_hits(const json_t *counters, const char *name)
 	    name), 0));
 }
 
-/*
- * "pol_<index>" -> "from<US>to<US>name" (global policies: "<US>name") for
- * every policy of c, numbered as policy_rules() numbers them.
- */
-static json_t *
-policy_keys(struct conf *c)
-{
-	const struct cnode *pol = host_path(conf_root(c), "security policies");
-	const struct cnode *g = cnode_child(pol, "global");
-	json_t *out = json_object();
-	int index = POLICY_INDEX_FIRST;
-	char cn[32];
-
-	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next) {
-		if (strcmp(p->sn->name, "policy") != 0 || cnode_is_inactive(p))
-			continue;
-		for (const struct cnode *q = p->first; q; q = q->next)
-			if (strcmp(q->sn->name, "policy") == 0 &&
-			    !cnode_is_inactive(q)) {
-				snprintf(cn, sizeof(cn), "pol_%d", index++);
-				json_object_set_new(out, cn, json_sprintf(
-				    "%s\x1f%s", p->val, q->val));
-			}
-	}
-	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next)
-		if (strcmp(q->sn->name, "policy") == 0 && !cnode_is_inactive(q)) {
-			snprintf(cn, sizeof(cn), "pol_%d", index++);
-			json_object_set_new(out, cn, json_sprintf("\x1f%s",
-			    q->val));
-		}
-	return out;
-}
-
-/*
- * The counters of the ruleset in force, named as the ruleset of next names
- * them, so that a replacement keeps the hit counts as Junos does: a policy
- * that is still there keeps its count whatever its new index, the default
- * policy and deny_<device> keep theirs.  The names of the ruleset in force
- * are h->policy_keys: after a restart of hostd, the previous hostd's.
- */
-json_t *
-policy_carry(struct hostd *h, struct conf *next)
-{
-	json_t *live = policy_counters(h), *pk = h->policy_keys;
-	json_t *nk = policy_keys(next), *byk = json_object(), *out = json_object();
-	const char *name;
-	json_t *v;
-
-	json_object_foreach(nk, name, v)
-		json_object_set_new(byk, json_string_value(v), json_string(name));
-	json_object_foreach(live, name, v) {
-		const char *to = name;
-		if (strncmp(name, "pol_", 4) == 0)
-			to = json_string_value(json_object_get(byk,
-			    json_string_value(json_object_get(pk, name))));
-		if (to != NULL)
-			json_object_set(out, to, v);
-	}
-	json_decref(live);
-	json_decref(nk);
-	json_decref(byk);
-	return out;
-}
-
-static void
-policy_keys_path(struct hostd *h, struct sb *p)
-{
-	sb_printf(p, "%s/hostd-policies.json", h->state_dir);
-}
-
-void
-policy_loaded(struct hostd *h, struct conf *next)
-{
-	struct sb p, err;
-	char *text;
-
-	json_decref(h->policy_keys);
-	h->policy_keys = policy_keys(next);
-	sb_init(&p);
-	sb_init(&err);
-	policy_keys_path(h, &p);
-	text = json_dumps(h->policy_keys, JSON_COMPACT);
-	/* a restart reads the old map or the new one, never a part */
-	if (text == NULL || file_write_atomic(sb_str(&p), text, strlen(text),
-	    0600, &err) == -1)
-		log_warn("%s; hit counts restart from 0 if hostd restarts",
-		    text ? sb_str(&err) : "policy keys not written");
-	free(text);
-	sb_free(&p);
-	sb_free(&err);
-}
-
-void
-policy_forget(struct hostd *h)
-{
-	struct sb p;
-
-	json_decref(h->policy_keys);
-	h->policy_keys = json_object();
-	sb_init(&p);
-	policy_keys_path(h, &p);
-	unlink(sb_str(&p));
-	sb_free(&p);
-}
-
-void
-policy_restore(struct hostd *h)
-{
-	struct sb p;
-	json_error_t jerr;
-
-	sb_init(&p);
-	policy_keys_path(h, &p);
-	h->policy_keys = json_load_file(sb_str(&p), 0, &jerr);
-	if (h->policy_keys != NULL && !json_is_object(h->policy_keys)) {
-		json_decref(h->policy_keys);
-		h->policy_keys = NULL;
-	}
-	if (h->policy_keys == NULL)
-		h->policy_keys = json_object();
-	sb_free(&p);
-}
-
 /* ---- show security policies -------------------------------------- */
 
 static json_t *
@@ -717,13 +694,15 @@ policy_list(const struct cnode *p, const char *leaf)
 }
 
 static json_t *
-policy_data(struct conf *c, const struct cnode *q, int index, int seq,
-    json_t *counters)
+policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
+    int seq, json_t *counters)
 {
 	const struct cnode *m = cnode_child(q, "match");
-	char cn[32];
+	struct sb cnb;
 
-	snprintf(cn, sizeof(cn), "pol_%d", index);
+	sb_init(&cnb);
+	policy_counter_name(ctx, q->val, &cnb);
+	const char *cn = sb_str(&cnb);
 	json_t *d = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:I}",
 	    "name", q->val, "index", index, "sequence", seq,
 	    "source-addresses", policy_list(m, "source-address"),
@@ -758,6 +737,7 @@ policy_data(struct conf *c, const struct cnode *q, int index, int seq,
 		sb_free(&why);
 	}
 	json_object_set_new(d, "resolved", res);
+	sb_free(&cnb);
 	return d;
 }
 
@@ -784,8 +764,8 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 			if (strcmp(q->sn->name, "policy") == 0 &&
 			    !cnode_is_inactive(q))
 				json_array_append_new(json_object_get(ctx,
-				    "policies"), policy_data(c, q, index++, seq++,
-				    counters));
+				    "policies"), policy_data(c, p->val, q, index++,
+				    seq++, counters));
 		const char *f = json_string_value(json_object_get(ctx,
 		    "from-zone"));
 		if ((wf && strcmp(wf, f) != 0) || (wt && strcmp(wt,
@@ -799,7 +779,7 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next) {
 		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
 			continue;
-		json_t *d = policy_data(c, q, index++, seq++, counters);
+		json_t *d = policy_data(c, "", q, index++, seq++, counters);
 		const struct cnode *m = cnode_child(q, "match");
 		json_object_set_new(d, "from-zones", policy_list(m, "from-zone"));
 		json_object_set_new(d, "to-zones", policy_list(m, "to-zone"));

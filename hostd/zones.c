@@ -3,14 +3,17 @@
  *
  * The whole ruleset is one table, `inet qsafe_<hash of the state
  * directory>` (one per appliance, so two that share a namespace do not
- * replace each other's), written as text and loaded by policy_load() in one
- * transaction (add, delete, define: an atomic replace).  There is no table
+ * replace each other's), built as a model (nftm.c) and loaded whole the
+ * first time, then changed by the difference between models.  Rules do
+ * not grow with the number of interfaces: zone membership is the map
+ * zone_in (device -> jump to its zone's chain), so an interface that joins
+ * a zone is a few element adds.  There is no table
  * until a zone or a policy is configured: an appliance does not firewall
  * its host before the operator asks it to (docs/host.md).  The input chain decides what reaches the appliance itself:
  * loopback and replies to its own traffic pass, IPv6 neighbour discovery
- * passes, a zone interface jumps to its chain of host-inbound services
- * (interface-level host-inbound-traffic replaces the zone's, as in Junos)
- * ending in the counter deny_<device>, and an interface in no zone passes
+ * passes, a zone interface jumps to its zone's chain of host-inbound
+ * services (interface-level host-inbound-traffic replaces the zone's, as
+ * in Junos: a chain of its own) ending in the counter deny_<device>, and an interface in no zone passes
  * nothing.  Transit traffic is policy.c's forward chain.
  */
 #include <stdio.h>
@@ -75,15 +78,6 @@ static const struct zones_svc zones_protocols_tab[] = {
 	{ NULL, NULL },
 };
 
-/* The device name as an nftables identifier: [A-Za-z0-9_]. */
-static void
-zones_ident(const char *dev, struct sb *out)
-{
-	for (const char *p = dev; *p; p++)
-		sb_putc(out, (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') ? *p : '_');
-}
-
 /* The zone-level or interface-level host-inbound-traffic in effect. */
 static const struct cnode *
 zones_hit(const struct cnode *zone, const struct cnode *ifc)
@@ -130,19 +124,19 @@ zones_emit(const char *match, const char *verdict, struct sb *out)
 	snprintf(buf, sizeof(buf), "%s", match);
 	for (char *r = strtok_r(buf, ";", &save); r;
 	    r = strtok_r(NULL, ";", &save))
-		sb_printf(out, "\t\t%s %s\n", r, verdict);
+		sb_printf(out, "%s %s\n", r, verdict);
 }
 
-/* The chain of one zone interface: excepted services first, then the rest. */
+/*
+ * The rules of a host-inbound chain: excepted services first, then the
+ * rest, ending in the drop counted per interface (deny_<device>, through
+ * the map deny_ctr).
+ */
 static void
-zones_in_chain(const struct cnode *zone, const struct cnode *ifc,
-    const char *id, struct sb *decl, struct sb *chains)
+zones_in_rules(const struct cnode *hit, struct sb *out)
 {
-	const struct cnode *hit = zones_hit(zone, ifc);
 	bool all = false;
 
-	sb_printf(decl, "\tcounter deny_%s { }\n", id);
-	sb_printf(chains, "\tchain in_%s {\n", id);
 	for (int pass = 0; pass < 2; pass++) {
 		for (const struct cnode *s = hit ? hit->first : NULL; s;
 		    s = s->next) {
@@ -157,13 +151,12 @@ zones_in_chain(const struct cnode *zone, const struct cnode *ifc,
 			if (strcmp(m, "accept-all") == 0)
 				all = !except;
 			else
-				zones_emit(m, except ? "drop" : "accept",
-				    chains);
+				zones_emit(m, except ? "drop" : "accept", out);
 		}
 	}
 	if (all)
-		sb_puts(chains, "\t\taccept\n");
-	sb_printf(chains, "\t\tcounter name \"deny_%s\" drop\n\t}\n", id);
+		sb_puts(out, "accept\n");
+	sb_puts(out, "counter name iifname map @deny_ctr drop\n");
 }
 
 /* Every zone entry: security-zone list entries and the management zone. */
@@ -220,57 +213,113 @@ zones_wanted(struct conf *c)
 	    zones_any(cnode_child(sec, "policies"));
 }
 
-int
-zones_ruleset(struct conf *c, const char *table, struct sb *out,
-    struct verrs *errs)
+const char *
+zones_name(const struct cnode *zone)
+{
+	return zone->val ? zone->val : "management";
+}
+
+/*
+ * One zone: its set of interfaces zif_<hash>, its chain of host-inbound
+ * services z_<hash>, and per interface the elements that put it in the
+ * zone (zone_in, deny_ctr, zoned) with its counter deny_<device>.  An
+ * interface with host-inbound-traffic of its own has a chain i_<device>.
+ */
+static void
+zones_model_zone(struct nftm *m, const struct cnode *z, struct sb *rules)
+{
+	struct sb zn, id, key, val;
+	char dev[64];
+	bool sz = z->val != NULL;	/* a security-zone, not management */
+
+	sb_init(&zn);
+	sb_init(&id);
+	sb_init(&key);
+	sb_init(&val);
+	nftm_name("zif_", zones_name(z), &zn);
+	nftm_set(m, sb_str(&zn), "type ifname", false);
+	nftm_name("z_", zones_name(z), &id);
+	nftm_chain(m, sb_str(&id), NULL);
+	sb_reset(rules);
+	zones_in_rules(cnode_child(z, "host-inbound-traffic"), rules);
+	nftm_rules(m, sb_str(&id), sb_str(rules));
+	for (const struct cnode *f = z->first; f; f = f->next) {
+		if (strcmp(f->sn->name, "interfaces") != 0 ||
+		    cnode_is_inactive(f) ||
+		    iface_linux_name(f->val, dev, sizeof(dev)) == -1)
+			continue;
+		sb_reset(&key);
+		sb_printf(&key, "\"%s\"", dev);
+		nftm_elem(m, sb_str(&zn), sb_str(&key), NULL);
+		sb_reset(&val);
+		if (cnode_child(f, "host-inbound-traffic") != NULL) {
+			sb_puts(&val, "i_");
+			nftm_ident(dev, &val);
+			if (nftm_chain(m, sb_str(&val), NULL)) {
+				sb_reset(rules);
+				zones_in_rules(zones_hit(z, f), rules);
+				nftm_rules(m, sb_str(&val), sb_str(rules));
+			}
+		} else {
+			sb_puts(&val, sb_str(&id));
+		}
+		sb_reset(rules);
+		sb_printf(rules, "jump %s", sb_str(&val));
+		/* an interface is in one zone: the first one that names it */
+		if (!nftm_elem(m, "zone_in", sb_str(&key), sb_str(rules)))
+			continue;
+		sb_reset(&val);
+		sb_puts(&val, "deny_");
+		nftm_ident(dev, &val);
+		nftm_counter(m, sb_str(&val));
+		sb_reset(rules);
+		sb_printf(rules, "\"%s\"", sb_str(&val));
+		nftm_elem(m, "deny_ctr", sb_str(&key), sb_str(rules));
+		if (sz)
+			nftm_elem(m, "zoned", sb_str(&key), NULL);
+	}
+	sb_free(&zn);
+	sb_free(&id);
+	sb_free(&key);
+	sb_free(&val);
+}
+
+struct nftm *
+zones_model(struct conf *c, struct verrs *errs)
 {
 	const struct cnode *v[ZONES_MAX];
-	struct sb decl, in, chains, id;
-	char dev[64];
+	struct nftm *m;
+	struct sb rules;
 	size_t n;
 
 	if (!zones_wanted(c))
-		return 0;	/* no table */
-	sb_init(&decl);
-	sb_init(&in);
-	sb_init(&chains);
-	sb_init(&id);
+		return NULL;	/* no table */
+	m = nftm_new();
+	sb_init(&rules);
+	nftm_counter(m, "deny_unzoned");
+	nftm_set(m, "zone_in", "type ifname : verdict", false);
+	nftm_set(m, "deny_ctr", "type ifname : counter", false);
+	nftm_set(m, "zoned", "type ifname", false);
+	/* the base chains first: the kernel runs them by priority anyway */
+	nftm_chain(m, "input", "type filter hook input priority filter;"
+	    " policy drop;");
+	nftm_rules(m, "input", "iifname \"lo\" accept\n"
+	    "ct state established,related accept\n"
+	    "ct state invalid drop\n"
+	    "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert,"
+	    " nd-router-solicit, nd-router-advert } accept\n"
+	    "iifname vmap @zone_in\n"
+	    "counter name \"deny_unzoned\" drop\n");
+	nftm_chain(m, "forward", "type filter hook forward priority filter;"
+	    " policy drop;");
+	nftm_chain(m, "output", "type filter hook output priority filter;"
+	    " policy accept;");
 	zones_collect(c, v, &n, ZONES_MAX);
-	for (size_t i = 0; i < n; i++) {
-		for (const struct cnode *f = v[i]->first; f; f = f->next) {
-			if (strcmp(f->sn->name, "interfaces") != 0 ||
-			    cnode_is_inactive(f) ||
-			    iface_linux_name(f->val, dev, sizeof(dev)) == -1)
-				continue;
-			sb_reset(&id);
-			zones_ident(dev, &id);
-			sb_printf(&in, "\t\tiifname \"%s\" jump in_%s\n", dev,
-			    sb_str(&id));
-			zones_in_chain(v[i], f, sb_str(&id), &decl, &chains);
-		}
-	}
-	policy_rules(c, &decl, &chains, errs);
-	sb_printf(out, "table inet %s {\n", table);
-	sb_puts(out, "\tcounter deny_unzoned { }\n");
-	sb_puts(out, sb_str(&decl));
-	sb_puts(out, "\tchain input {\n"
-	    "\t\ttype filter hook input priority filter; policy drop;\n"
-	    "\t\tiifname \"lo\" accept\n"
-	    "\t\tct state established,related accept\n"
-	    "\t\tct state invalid drop\n"
-	    "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert,"
-	    " nd-router-solicit, nd-router-advert } accept\n");
-	sb_puts(out, sb_str(&in));
-	sb_puts(out, "\t\tcounter name \"deny_unzoned\" drop\n\t}\n");
-	sb_puts(out, sb_str(&chains));
-	sb_puts(out, "\tchain output {\n"
-	    "\t\ttype filter hook output priority filter; policy accept;\n"
-	    "\t}\n}\n");
-	sb_free(&decl);
-	sb_free(&in);
-	sb_free(&chains);
-	sb_free(&id);
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		zones_model_zone(m, v[i], &rules);
+	policy_model(c, m, errs);
+	sb_free(&rules);
+	return m;
 }
 
 /* ---- show security zones ----------------------------------------- */

@@ -1,0 +1,183 @@
+#!/bin/sh
+# config_shapes.sh: commit cost by configuration shape (issue 13 section 1).
+#
+#   bench/config_shapes.sh [BUILD_DIR [LINES [RUNS [SHAPES]]]]
+#                  (default ./build, 200000, 5, "vpn zones firewall")
+#
+# Builds nothing: run `ninja -C BUILD_DIR` first.  For each shape of
+# bench/gen_shapes (route-based VPNs with their st0 units in a zone and a
+# route each; thousands of VLAN units in zones with addresses and routes;
+# an address book with a policy per address) it starts a fresh mgd on a
+# temporary state directory and prints, each beside its target:
+#
+#   load set + commit     `cli -c 'configure; load set F; commit'`, once
+#   one-line changes      `cli -c 'configure; set ...; commit'`, median of
+#                         RUNS, one figure per kind of change, named by the
+#                         daemon that owns the line (hostd: zone services,
+#                         zone membership, a route, a policy, an address;
+#                         iked: a proposal)
+#   display set           `cli -c 'show configuration | display set'`,
+#                         median of RUNS
+#
+# As root, mgd runs in a network namespace the script creates and removes
+# ($BENCH_NS, default qsafe-bench-PID), so hostd applies what it is given:
+# the nftables ruleset, and its wait for the (absent) devices; otherwise
+# hostd runs inert and the script says so.  Times are wall clock around
+# each cli process (date +%s%N).  KEEP=1 keeps the state directory.
+# Every step stops the bench when it fails (bench/lib.sh).
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build}
+lines=${2:-200000}
+runs=${3:-5}
+shapes=${4:-vpn zones firewall}
+case $build in /*) ;; *) build=$top/$build ;; esac
+mgd=$build/mgd/mgd
+cli=$build/cli/cli
+gen=$build/bench/gen_shapes
+for p in "$mgd" "$cli" "$gen"; do
+	[ -x "$p" ] || { echo "config_shapes.sh: build $build first" \
+	    "(ninja -C $build): no $p" >&2; exit 2; }
+done
+
+. "$top/bench/lib.sh"
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-shapes.XXXXXX")
+bench_name=config_shapes.sh bench_tmp=$dir
+ns=
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+	ns=${BENCH_NS:-qsafe-bench-$$}
+fi
+pid=
+mgd_stop() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		pid=
+	fi
+}
+cleanup() {
+	mgd_stop
+	[ -z "$ns" ] || ip netns del "$ns" 2>/dev/null || true
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "state kept in $dir" >&2
+	else
+		rm -rf "$dir"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -n "$ns" ]; then
+	step "create namespace $ns" ip netns add "$ns"
+	step "loopback up in $ns" ip -n "$ns" link set lo up
+fi
+
+# mgd_start: a fresh mgd (in $ns when there is one) on an empty state dir.
+mgd_start() {
+	rm -rf "$dir/state"
+	mkdir -m 0700 "$dir/state"
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$mgd" --state-dir "$dir/state" \
+		    --log "$dir/mgd.log" &
+	else
+		"$mgd" --state-dir "$dir/state" --log "$dir/mgd.log" &
+	fi
+	pid=$!
+	wait_for "mgd start (see $dir/mgd.log)" 10 test -S "$dir/state/mgd.sock"
+}
+
+now() { date +%s%N; }
+
+# timed CMD...: the cli with the arguments, output to $dir/out; $t is the
+# elapsed nanoseconds.  A failed cli, or a commit that does not complete,
+# stops the bench.
+timed() {
+	s=$(now)
+	"$cli" --state-dir "$dir/state" "$@" >"$dir/out" 2>&1 || {
+		echo "config_shapes.sh: step 'cli $*' failed:" >&2
+		tail -n 20 "$dir/out" >&2
+		exit 1
+	}
+	e=$(now)
+	t=$((e - s))
+	case $* in
+	*commit*) grep -q "commit complete" "$dir/out" || {
+		echo "config_shapes.sh: step 'cli $*' did not commit:" >&2
+		tail -n 20 "$dir/out" >&2
+		exit 1
+	} ;;
+	esac
+}
+
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+	    if (NR % 2) print v[(NR + 1) / 2];
+	    else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+report() {
+	awk -v l="$1" -v ns="$2" -v u="$3" -v tg="$4" 'BEGIN {
+	    if (u == "s") printf "%s: %.2f s (target < %s s)\n", l, ns / 1e9, tg;
+	    else printf "%s: %.1f ms (target < %s ms)\n", l, ns / 1e6, tg }'
+}
+
+# change LABEL TEMPLATE: RUNS small commits.  TEMPLATE is the commands,
+# where $i is the run number (1, 2, ...) and $svc a system-service that
+# differs each run, so that every run changes something.
+change() {
+	: >"$dir/small"
+	i=1
+	while [ $i -le "$runs" ]; do
+		svc=$(echo ping ssh http https ntp snmp tftp dns telnet ftp |
+		    cut -d' ' -f$(( (i - 1) % 10 + 1 )))
+		eval "cmds=\"$2\""
+		timed -c "configure; $cmds; commit"
+		echo $t >>"$dir/small"
+		i=$((i + 1))
+	done
+	report "  $1" "$(median "$dir/small")" ms 50
+}
+
+how="hostd inert (not root)"
+[ -z "$ns" ] || how="hostd applies (namespace $ns)"
+echo "config_shapes.sh: $lines lines a shape, $(nproc) cpus, $(uname -r), $how"
+for shape in $shapes; do
+	conf=$dir/$shape.set
+	step "generate shape $shape" "$gen" "$shape" "$lines"
+	mv "$dir/step.out" "$conf"
+	n=$(wc -l <"$conf" | tr -d ' ')
+	mgd_stop
+	mgd_start
+	echo "shape $shape ($n lines):"
+	timed -c "configure; load set $conf; commit"
+	report "  load set + commit" "$t" s 1
+	case $shape in
+	vpn)
+		change "hostd: zone services" 'set security zones security-zone vpn host-inbound-traffic system-services $svc'
+		change "hostd: st0 unit into a zone" 'set interfaces st0 unit 1600$i family inet; set security zones security-zone vpn interfaces st0.1600$i'
+		change "hostd: static route" 'set routing-options static route 192.0.2.$i/32 next-hop st0.1'
+		change "iked: ike proposal" 'set security ike proposal IKE-P-$i lifetime-seconds 360$i'
+		;;
+	zones)
+		change "hostd: interface into a zone" 'set interfaces ge-0/1/$i unit 0 family inet; set security zones security-zone z1 interfaces ge-0/1/$i.0'
+		change "hostd: zone services" 'set security zones security-zone z$((i % 8)) host-inbound-traffic system-services $svc'
+		change "hostd: address" 'set interfaces ge-0/0/2 unit $i family inet address 10.254.$i.1/24'
+		;;
+	firewall)
+		change "hostd: policy match" 'set security policies from-zone trust to-zone untrust policy P-$i match application junos-ssh'
+		change "hostd: address-book address" 'set security address-book global address A-$i 10.200.$i.0/24'
+		change "hostd: new policy" 'set security policies from-zone untrust to-zone trust policy N-$i match source-address any; set security policies from-zone untrust to-zone trust policy N-$i match destination-address any; set security policies from-zone untrust to-zone trust policy N-$i match application any; set security policies from-zone untrust to-zone trust policy N-$i then permit'
+		;;
+	esac
+	: >"$dir/show"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		timed -c "show configuration | display set"
+		echo $t >>"$dir/show"
+		r=$((r + 1))
+	done
+	report "  show configuration | display set ($(wc -l <"$dir/out" |
+	    tr -d ' ') lines)" "$(median "$dir/show")" s 0.25
+done

@@ -1,0 +1,358 @@
+/*
+ * nftm: the appliance's nftables table as a model (counters, sets and maps
+ * with their elements, chains with their rules), built from a configuration
+ * by zones.c and policy.c, and the two texts hostd loads from it:
+ *
+ *   nftm_text    the whole table, for the first load (add, delete, define:
+ *                an atomic replace), with counter values carried over
+ *   nftm_delta   the transaction from the model in force to the next one:
+ *                element adds and deletes, the chains whose rules changed
+ *                flushed and refilled, new objects added, old ones deleted
+ *
+ * So a commit that adds an interface to a zone loads a few element adds,
+ * not the table.  Named objects are kept (a counter keeps its count, a
+ * chain its place) unless the next model has them no more.  An interval
+ * set (addresses) that changed is flushed and refilled as a whole, because
+ * the kernel merges adjacent intervals and an element delete must name an
+ * interval as the kernel holds it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostd/nftm.h"
+#include "lib/log.h"
+
+struct nftm_chain {
+	char *hook;		/* "type filter hook ...; policy drop;" or NULL */
+	struct sb body;		/* rules, one a line */
+};
+
+struct nftm {
+	json_t *counters;	/* name -> null, in order of creation */
+	json_t *sets;		/* name -> {decl, interval, elems {key: val}} */
+	json_t *chains;		/* name -> index into chain */
+	struct nftm_chain *chain;
+	size_t nchain, cap;
+};
+
+struct nftm *
+nftm_new(void)
+{
+	struct nftm *m = xcalloc(1, sizeof(*m));
+
+	m->counters = json_object();
+	m->sets = json_object();
+	m->chains = json_object();
+	return m;
+}
+
+void
+nftm_free(struct nftm *m)
+{
+	if (m == NULL)
+		return;
+	json_decref(m->counters);
+	json_decref(m->sets);
+	json_decref(m->chains);
+	for (size_t i = 0; i < m->nchain; i++) {
+		free(m->chain[i].hook);
+		sb_free(&m->chain[i].body);
+	}
+	free(m->chain);
+	free(m);
+}
+
+void
+nftm_counter(struct nftm *m, const char *name)
+{
+	json_object_set_new(m->counters, name, json_null());
+}
+
+bool
+nftm_has_set(const struct nftm *m, const char *name)
+{
+	return json_object_get(m->sets, name) != NULL;
+}
+
+void
+nftm_set(struct nftm *m, const char *name, const char *decl, bool interval)
+{
+	if (nftm_has_set(m, name))
+		return;
+	json_object_set_new(m->sets, name, json_pack("{s:s, s:b, s:{}}",
+	    "decl", decl, "interval", interval, "elems"));
+}
+
+size_t
+nftm_set_size(const struct nftm *m, const char *name)
+{
+	return json_object_size(json_object_get(json_object_get(m->sets, name),
+	    "elems"));
+}
+
+bool
+nftm_elem(struct nftm *m, const char *set, const char *key, const char *val)
+{
+	json_t *e = json_object_get(json_object_get(m->sets, set), "elems");
+
+	if (e == NULL || json_object_get(e, key) != NULL)
+		return false;	/* the first one wins: a key is unique */
+	json_object_set_new(e, key, json_string(val ? val : ""));
+	return true;
+}
+
+static struct nftm_chain *
+nftm_chain_get(const struct nftm *m, const char *name)
+{
+	json_t *i = json_object_get(m->chains, name);
+
+	return i ? &m->chain[json_integer_value(i)] : NULL;
+}
+
+bool
+nftm_chain(struct nftm *m, const char *name, const char *hook)
+{
+	struct nftm_chain *c;
+
+	if (nftm_chain_get(m, name) != NULL)
+		return false;
+	if (m->nchain == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->chain = xrealloc(m->chain, m->cap * sizeof(*m->chain));
+	}
+	c = &m->chain[m->nchain];
+	c->hook = hook ? xstrdup(hook) : NULL;
+	sb_init(&c->body);
+	json_object_set_new(m->chains, name, json_integer((json_int_t)m->nchain));
+	m->nchain++;
+	return true;
+}
+
+void
+nftm_rules(struct nftm *m, const char *chain, const char *text)
+{
+	struct nftm_chain *c = nftm_chain_get(m, chain);
+	const char *p = text, *nl;
+
+	if (c == NULL)
+		return;
+	for (; *p; p = *nl ? nl + 1 : nl) {
+		while (*p == '\t' || *p == ' ')
+			p++;
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		if (nl > p)
+			sb_printf(&c->body, "%.*s\n", (int)(nl - p), p);
+	}
+}
+
+/* ---- texts ------------------------------------------------------- */
+
+/* "k1 : v1, k2, ..." of the elements e (all, or those not in / other in o). */
+static size_t
+nftm_elems(const json_t *e, const json_t *o, struct sb *out)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)e, k, v) {
+		const char *val = json_string_value(v);
+		json_t *ov = o ? json_object_get(o, k) : NULL;
+		if (ov != NULL && strcmp(json_string_value(ov), val) == 0)
+			continue;
+		sb_printf(out, "%s%s%s%s", n++ ? ", " : "", k, *val ? " : " : "",
+		    val);
+	}
+	return n;
+}
+
+void
+nftm_text(const struct nftm *m, const char *table, const json_t *carry,
+    struct sb *out)
+{
+	const char *name;
+	json_t *v;
+
+	/* whether the table exists or not: add, then delete it */
+	sb_printf(out, "add table inet %s\ndelete table inet %s\n", table,
+	    table);
+	if (m == NULL)
+		return;
+	sb_printf(out, "table inet %s {\n", table);
+	json_object_foreach(m->counters, name, v) {
+		json_t *c = carry ? json_object_get(carry, name) : NULL;
+		if (c != NULL)
+			sb_printf(out, "\tcounter %s { packets %" JSON_INTEGER_FORMAT
+			    " bytes %" JSON_INTEGER_FORMAT " }\n", name,
+			    json_integer_value(json_array_get(c, 0)),
+			    json_integer_value(json_array_get(c, 1)));
+		else
+			sb_printf(out, "\tcounter %s { }\n", name);
+	}
+	json_object_foreach(m->sets, name, v) {
+		const char *decl = json_string_value(json_object_get(v, "decl"));
+		sb_printf(out, "\t%s %s { %s; ", strchr(decl, ':') ? "map" : "set",
+		    name, decl);
+		size_t mark = out->len;
+		sb_puts(out, "elements = { ");
+		if (nftm_elems(json_object_get(v, "elems"), NULL, out) > 0) {
+			sb_puts(out, " }; }\n");
+		} else {
+			out->len = mark;
+			out->buf[mark] = '\0';
+			sb_puts(out, "}\n");
+		}
+	}
+	json_object_foreach(m->chains, name, v) {
+		const struct nftm_chain *c = &m->chain[json_integer_value(v)];
+		const char *p = sb_str((struct sb *)&c->body), *nl;
+		sb_printf(out, "\tchain %s {\n", name);
+		if (c->hook)
+			sb_printf(out, "\t\t%s\n", c->hook);
+		for (; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			sb_printf(out, "\t\t%.*s\n", (int)(nl - p), p);
+		}
+		sb_puts(out, "\t}\n");
+	}
+	sb_puts(out, "}\n");
+}
+
+static void
+nftm_chain_rules(const char *table, const char *name,
+    const struct nftm_chain *c, struct sb *out)
+{
+	const char *p = sb_str((struct sb *)&c->body), *nl;
+
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		sb_printf(out, "add rule inet %s %s %.*s\n", table, name,
+		    (int)(nl - p), p);
+	}
+}
+
+void
+nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
+    struct sb *out)
+{
+	struct sb fill, drop;
+	const char *name;
+	json_t *v;
+
+	sb_init(&fill);
+	sb_init(&drop);
+	/* new objects first: what the rules and elements refer to */
+	json_object_foreach(b->chains, name, v)
+		if (nftm_chain_get(a, name) == NULL) {
+			const struct nftm_chain *c = &b->chain[
+			    json_integer_value(v)];
+			sb_printf(out, "add chain inet %s %s%s%s%s\n", table, name,
+			    c->hook ? " { " : "", c->hook ? c->hook : "",
+			    c->hook ? " }" : "");
+		}
+	json_object_foreach(b->counters, name, v)
+		if (json_object_get(a->counters, name) == NULL)
+			sb_printf(out, "add counter inet %s %s\n", table, name);
+	json_object_foreach(b->sets, name, v) {
+		json_t *ao = json_object_get(a->sets, name);
+		json_t *be = json_object_get(v, "elems"), *ae;
+		const char *decl = json_string_value(json_object_get(v, "decl"));
+		if (ao == NULL)
+			sb_printf(out, "add %s inet %s %s { %s; }\n",
+			    strchr(decl, ':') ? "map" : "set", table, name, decl);
+		ae = ao ? json_object_get(ao, "elems") : NULL;
+		if (ae != NULL && json_is_true(json_object_get(v, "interval"))) {
+			if (json_equal(ae, be))
+				continue;
+			sb_printf(out, "flush set inet %s %s\n", table, name);
+			ae = NULL;
+		} else if (ae != NULL) {
+			/* keys gone, or mapped to something else now */
+			struct sb del;
+			const char *k;
+			json_t *av, *bv;
+			size_t n = 0;
+			sb_init(&del);
+			json_object_foreach(ae, k, av) {
+				bv = json_object_get(be, k);
+				if (bv == NULL || !json_equal(av, bv))
+					sb_printf(&del, "%s%s", n++ ? ", " : "", k);
+			}
+			if (n > 0)
+				sb_printf(out, "delete element inet %s %s { %s }\n",
+				    table, name, sb_str(&del));
+			sb_free(&del);
+		}
+		size_t mark = fill.len;
+		sb_printf(&fill, "add element inet %s %s { ", table, name);
+		if (nftm_elems(be, ae, &fill) > 0) {
+			sb_puts(&fill, " }\n");
+		} else {
+			fill.len = mark;
+			fill.buf[mark] = '\0';
+		}
+	}
+	/* chains whose rules changed: emptied, then filled again */
+	json_object_foreach(b->chains, name, v) {
+		const struct nftm_chain *c = &b->chain[json_integer_value(v)];
+		const struct nftm_chain *o = nftm_chain_get(a, name);
+		if (o != NULL && strcmp(sb_str((struct sb *)&o->body),
+		    sb_str((struct sb *)&c->body)) == 0)
+			continue;
+		if (o != NULL)
+			sb_printf(out, "flush chain inet %s %s\n", table, name);
+		nftm_chain_rules(table, name, c, &fill);
+	}
+	/* what the next model has no more: emptied now, deleted last */
+	json_object_foreach(a->chains, name, v)
+		if (nftm_chain_get(b, name) == NULL) {
+			sb_printf(out, "flush chain inet %s %s\n", table, name);
+			sb_printf(&drop, "delete chain inet %s %s\n", table, name);
+		}
+	json_object_foreach(a->sets, name, v)
+		if (json_object_get(b->sets, name) == NULL) {
+			const char *decl = json_string_value(json_object_get(v,
+			    "decl"));
+			sb_printf(out, "flush %s inet %s %s\n", strchr(decl, ':') ?
+			    "map" : "set", table, name);
+			sb_printf(&drop, "delete %s inet %s %s\n", strchr(decl,
+			    ':') ? "map" : "set", table, name);
+		}
+	json_object_foreach(a->counters, name, v)
+		if (json_object_get(b->counters, name) == NULL)
+			sb_printf(&drop, "delete counter inet %s %s\n", table,
+			    name);
+	sb_puts(out, sb_str(&fill));
+	sb_puts(out, sb_str(&drop));
+	sb_free(&fill);
+	sb_free(&drop);
+}
+
+/* ---- names ------------------------------------------------------- */
+
+/* FNV-1a, 64 bits: stable names for configuration keys. */
+static uint64_t
+nftm_hash(const char *s)
+{
+	uint64_t x = 14695981039346656037ull;
+
+	for (; *s; s++)
+		x = (x ^ (uint8_t)*s) * 1099511628211ull;
+	return x;
+}
+
+void
+nftm_ident(const char *s, struct sb *out)
+{
+	for (const char *p = s; *p; p++)
+		sb_putc(out, (*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+		    *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '_');
+}
+
+void
+nftm_name(const char *prefix, const char *key, struct sb *out)
+{
+	sb_reset(out);
+	sb_printf(out, "%s%016llx", prefix, (unsigned long long)nftm_hash(key));
+}

@@ -1,0 +1,57 @@
+/*
+ * nftm: a model of the appliance's nftables table (nftm.c).  zones.c and
+ * policy.c build one from a configuration; hostd keeps the one in force
+ * and loads either the whole table (nftm_text) or the transaction from the
+ * model in force to the next (nftm_delta).
+ */
+#ifndef QSAFE_HOSTD_NFTM_H
+#define QSAFE_HOSTD_NFTM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "lib/sb.h"
+
+struct nftm;
+
+/* An empty model; caller frees with nftm_free (NULL is a no-op). */
+struct nftm *nftm_new(void);
+void nftm_free(struct nftm *m);
+
+/* Declares a named counter. */
+void nftm_counter(struct nftm *m, const char *name);
+/* Declares a set or map: decl "type ifname : verdict" (a ':' makes it a
+ * map); interval: a set of prefixes and ranges.  Once per name. */
+void nftm_set(struct nftm *m, const char *name, const char *decl,
+    bool interval);
+bool nftm_has_set(const struct nftm *m, const char *name);
+size_t nftm_set_size(const struct nftm *m, const char *name);
+/* Adds key (nftables syntax: "\"ge-0-0-1\"") mapped to val (NULL in a set);
+ * false when the set has the key already (the first one stays). */
+bool nftm_elem(struct nftm *m, const char *set, const char *key,
+    const char *val);
+/* Declares a chain (hook: its base chain statement, or NULL); false when
+ * it exists. */
+bool nftm_chain(struct nftm *m, const char *name, const char *hook);
+/* Appends the rules of text, one a line, to chain. */
+void nftm_rules(struct nftm *m, const char *chain, const char *text);
+
+/*
+ * The whole table as one transaction: "add table; delete table; table {...}"
+ * (m NULL: only removes the table).  carry: counter name -> [packets,
+ * bytes] to start counters from, or NULL.
+ */
+void nftm_text(const struct nftm *m, const char *table, const json_t *carry,
+    struct sb *out);
+/* The commands that turn table a (in force) into b; empty when equal. */
+void nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
+    struct sb *out);
+
+/* s with every character outside [A-Za-z0-9] as '_'. */
+void nftm_ident(const char *s, struct sb *out);
+/* prefix and a 64-bit hash of key: a stable object name (replaces out). */
+void nftm_name(const char *prefix, const char *key, struct sb *out);
+
+#endif
