@@ -117,8 +117,8 @@ START_TEST(test_net_marker_and_source)
 	ck_assert_int_eq(bind(u, (struct sockaddr *)&src, sizeof(src)), 0);
 	to = t_sin("127.0.0.3", natt);
 	sendto(u, "\xff", 1, 0, (struct sockaddr *)&to, sizeof(to));
-	sendto(u, "\x01\x02\x03\x04 esp payload of no interest ..", 36, 0,
-	    (struct sockaddr *)&to, sizeof(to));
+	static const char esp[] = "\x01\x02\x03\x04 esp payload of no interest";
+	sendto(u, esp, sizeof(esp) - 1, 0, (struct sockaddr *)&to, sizeof(to));
 	sendto(u, "\0\0\0\0short", 9, 0, (struct sockaddr *)&to, sizeof(to));
 	to = t_sin("127.0.0.3", ike);
 	sendto(u, msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to));
