@@ -83,6 +83,10 @@ for x in $sets; do
 	IFS=: read -r set esp sn qn <<<"$x"
 	name=s${set//-/}
 	iop_swan_load "$name" esp="$esp" || bad "$set: strongSwan loads"
+	# The IKE SA of the previous step belongs to a strongSwan connection
+	# that is gone: a Child SA asked for on it is matched against that
+	# connection's proposals.  A fresh IKE SA is matched against this one.
+	iop_show "clear security ike security-associations" >/dev/null
 	iop_qs_load set="$set" || bad "$set: qsafe commits"
 	check "qsafe→swan proposal-set $set: strongSwan's Child SA is ESP:$sn" \
 	    lab_poll 15 eval "swan_ctl \"\$B\" --list-sas --ike $name 2>/dev/null |
