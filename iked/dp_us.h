@@ -36,17 +36,23 @@
 #include <event2/event.h>
 
 #include "iked/dp.h"
+#include "iked/dp_gso.h"
 #include "iked/esp.h"
 
 #define DP_NBUCKET 4096			/* power of two */
 #define DP_BATCH 32
 #define DP_BUF_LEN (65536 + ESP_HEADROOM + ESP_TAILROOM)
+/* tx: the MTU-sized packets of up to DP_NSEG super-packet segments */
+#define DP_NSEG 256
+#define DP_SEG_LEN 4096
+#define DP_SEG_ROOM (DP_SEG_LEN - ESP_HEADROOM - ESP_TAILROOM)
 #define DP_TUN_MTU 1420			/* 1500 less the largest overhead */
 #define DP_IKE_QUEUE 64
 
 struct dp_tun {
 	char name[IFNAMSIZ];
 	int fd;
+	bool vnet;			/* IFF_VNET_HDR: dp_gso.h */
 	unsigned refs;			/* SAs bound to it; kept at 0 */
 	uint32_t tunnel_id;
 	struct dp_usa *out;		/* the outbound SA, or NULL */
@@ -80,6 +86,18 @@ struct dp_batch {
 	struct sockaddr_storage addr[DP_BATCH];
 };
 
+/* tx: one read buffer, the packets it is cut into, ready to send. */
+struct dp_txq {
+	uint8_t *in;			/* DP_BUF_LEN */
+	uint8_t *seg[DP_NSEG];		/* DP_SEG_LEN each */
+	uint8_t *data[DP_NSEG];		/* seg[i] + ESP_HEADROOM */
+	size_t seglen[DP_NSEG];
+	struct esp_buf b[DP_NSEG];
+	struct mmsghdr msg[DP_NSEG];
+	struct iovec iov[DP_NSEG];
+	size_t n;
+};
+
 struct dp {
 	struct event_base *base;
 	const struct dp_events *ev;
@@ -92,6 +110,7 @@ struct dp {
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;
 	int raw4, raw6, encap, ctl;	/* ctl: ioctl socket */
+	bool offload;			/* vnet TUN devices (dp_gso.h) */
 	int epoll_rx, epoll_tx, stop_fd, wake_fd;
 	pthread_t rx, tx;
 	bool rx_started, tx_started;
@@ -99,7 +118,10 @@ struct dp {
 	struct dp_ike ike[DP_IKE_QUEUE];
 	size_t nike;
 	struct event *wake_ev, *life_ev;
-	struct dp_batch rxb, txb;
+	struct dp_batch rxb;
+	struct dp_txq txq;
+	struct dp_gro gro;		/* rx: dp_gso.h */
+	struct dp_tun *gro_tun;		/* rx: where gro goes; NULL: empty */
 };
 
 struct dp_fire {

@@ -110,6 +110,51 @@ dp_ts_ok(const struct dp_sa *c, const uint8_t *p)
 	    dp_sel_ok(c->sel_local, c->nsel_local, dst, v);
 }
 
+/* rx: the TCP segments merged so far go to their TUN device. */
+static void
+dp_rx_gro_flush(struct dp *dp)
+{
+	size_t n = dp_gro_finish(&dp->gro);
+
+	if (n > 0 && write(dp->gro_tun->fd, dp->gro.buf, n) < 0)
+		dp_ctr_inc(&dp->rx_discarded);
+	dp->gro_tun = NULL;
+}
+
+/*
+ * rx: a decrypted inner packet in b for t.  A vnet device takes the
+ * consecutive segments of one TCP flow as one super-packet (dp_gso.h);
+ * anything else is written at once, behind an empty virtio_net_hdr in
+ * the room the ESP header left.
+ */
+static void
+dp_rx_deliver(struct dp *dp, struct dp_tun *t, struct esp_buf *b)
+{
+	uint8_t *p = b->base + b->off;
+
+	if (t->vnet) {
+		if (dp->gro_tun == t && dp_gro_add(&dp->gro, p, b->len))
+			return;
+		if (dp->gro_tun != NULL)
+			dp_rx_gro_flush(dp);
+		if (dp_gro_add(&dp->gro, p, b->len)) {
+			dp->gro_tun = t;
+			return;
+		}
+		if (b->off < DP_VNET_LEN) {
+			dp_ctr_inc(&dp->rx_discarded);
+			return;
+		}
+		p -= DP_VNET_LEN;
+		memset(p, 0, DP_VNET_LEN);
+		if (write(t->fd, p, b->len + DP_VNET_LEN) < 0)
+			dp_ctr_inc(&dp->rx_discarded);
+		return;
+	}
+	if (write(t->fd, p, b->len) < 0)
+		dp_ctr_inc(&dp->rx_discarded);
+}
+
 /* rx: one datagram of sock, as it arrived; under the read lock. */
 static void
 dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
@@ -151,8 +196,7 @@ dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
 		dp_ctr_inc(&dp->rx_discarded);
 		return;
 	}
-	if (write(u->tun->fd, b->base + b->off, b->len) < 0)
-		dp_ctr_inc(&dp->rx_discarded);
+	dp_rx_deliver(dp, u->tun, b);
 }
 
 void
@@ -185,6 +229,8 @@ dp_rx_sock(struct dp *dp, int sock)
 			x->b[i].len = x->msg[i].msg_len;
 			dp_rx_one(dp, sock, &x->b[i], &x->addr[i]);
 		}
+		if (dp->gro_tun != NULL)
+			dp_rx_gro_flush(dp);
 		pthread_rwlock_unlock(&dp->lock);
 		if (n < DP_BATCH)
 			return;
@@ -207,11 +253,12 @@ dp_rx_main(void *arg)
 	}
 }
 
-/* tx: sends x->msg[0..n) on sock; what the kernel refuses is counted. */
+/* tx: sends m[0..n) on sock; what the kernel refuses is counted. */
 static void
-dp_tx_flush(struct dp *dp, int sock, struct mmsghdr *m, int n)
+dp_tx_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n)
 {
-	int done = 0, r;
+	size_t done = 0;
+	int r;
 
 	while (done < n) {
 		r = sendmmsg(sock, m + done, (unsigned)(n - done), 0);
@@ -219,64 +266,125 @@ dp_tx_flush(struct dp *dp, int sock, struct mmsghdr *m, int n)
 			dp_ctr_inc(&dp->tx_discarded);
 			done++;
 		} else
-			done += r;
+			done += (size_t)r;
 	}
 }
 
-/* tx: the packets read from t; under the read lock. */
 static void
-dp_tx_batch(struct dp *dp, struct dp_tun *t, int n)
+dp_tx_msg(struct dp_txq *q, size_t k, const struct esp_buf *b,
+    struct dp_usa *u)
 {
-	struct dp_batch *x = &dp->txb;
-	struct dp_usa *u = t->out;
-	int first = 0, k = 0;
+	q->iov[k].iov_base = b->base + b->off;
+	q->iov[k].iov_len = b->len;
+	memset(&q->msg[k].msg_hdr, 0, sizeof(q->msg[k].msg_hdr));
+	q->msg[k].msg_hdr.msg_iov = &q->iov[k];
+	q->msg[k].msg_hdr.msg_iovlen = 1;
+	q->msg[k].msg_hdr.msg_name = &u->peer;
+	q->msg[k].msg_hdr.msg_namelen = u->peerlen;
+}
 
+/* tx: no outbound SA for t: n packets dropped, iked asked for one. */
+static void
+dp_tx_nosa(struct dp *dp, struct dp_tun *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dp_ctr_inc(&dp->tx_discarded);
+	if (!atomic_exchange(&t->want_acquire, true))
+		dp_wake(dp);
+}
+
+/* tx: the queued packets of t encrypted and sent; under the read lock. */
+static void
+dp_tx_flush(struct dp *dp, struct dp_tun *t)
+{
+	struct dp_txq *q = &dp->txq;
+	struct dp_usa *u = t->out;
+	size_t k = 0;
+
+	if (q->n == 0)
+		return;
 	if (u == NULL) {
-		for (int i = 0; i < n; i++)
-			dp_ctr_inc(&dp->tx_discarded);
-		if (!atomic_exchange(&t->want_acquire, true))
-			dp_wake(dp);
+		dp_tx_nosa(dp, t, q->n);
+		q->n = 0;
 		return;
 	}
-	for (int i = 0; i < n; i++) {
-		if (esp_encap(u->esp, &x->b[i]) != ESP_OK)
+	for (size_t i = 0; i < q->n; i++) {
+		q->b[i] = (struct esp_buf){ q->seg[i], DP_SEG_LEN,
+		    ESP_HEADROOM, q->seglen[i] };
+		if (esp_encap(u->esp, &q->b[i]) != ESP_OK)
 			continue;		/* counted by esp */
-		x->iov[k].iov_base = x->b[i].base + x->b[i].off;
-		x->iov[k].iov_len = x->b[i].len;
-		memset(&x->msg[k].msg_hdr, 0, sizeof(x->msg[k].msg_hdr));
-		x->msg[k].msg_hdr.msg_iov = &x->iov[k];
-		x->msg[k].msg_hdr.msg_iovlen = 1;
-		x->msg[k].msg_hdr.msg_name = &u->peer;
-		x->msg[k].msg_hdr.msg_namelen = u->peerlen;
-		k++;
+		dp_tx_msg(q, k++, &q->b[i], u);
 	}
-	if (k > first)
-		dp_tx_flush(dp, u->sock, x->msg, k);
+	q->n = 0;
+	dp_tx_send(dp, u->sock, q->msg, k);
 }
 
+/* tx: one packet too large for a segment buffer, from q->in itself. */
+static void
+dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
+{
+	struct dp_txq *q = &dp->txq;
+	struct esp_buf b = { q->in, DP_BUF_LEN, ESP_HEADROOM, len };
+
+	dp_tx_flush(dp, t);
+	if (t->out == NULL) {
+		dp_tx_nosa(dp, t, 1);
+		return;
+	}
+	if (esp_encap(t->out->esp, &b) != ESP_OK)
+		return;
+	dp_tx_msg(q, 0, &b, t->out);
+	dp_tx_send(dp, t->out->sock, q->msg, 1);
+}
+
+/*
+ * tx: up to DP_BATCH reads from t (a vnet device's super-packets cut
+ * into MTU-sized packets, dp_gso.h), then one sendmmsg.  epoll is level
+ * triggered: what is left is read on the next round, after other devices.
+ */
 static void
 dp_tx_tun(struct dp *dp, struct dp_tun *t)
 {
-	struct dp_batch *x = &dp->txb;
+	struct dp_txq *q = &dp->txq;
+	size_t vl = t->vnet ? DP_VNET_LEN : 0, len = 0, n;
+	uint8_t *in = q->in + ESP_HEADROOM - vl;
+	struct virtio_net_hdr vh;
 	ssize_t r;
-	int n;
 
 	pthread_rwlock_rdlock(&dp->lock);
-	for (;;) {
-		for (n = 0; n < DP_BATCH; n++) {
-			x->b[n] = (struct esp_buf){ x->buf[n], DP_BUF_LEN,
-			    ESP_HEADROOM, 0 };
-			r = read(t->fd, x->buf[n] + ESP_HEADROOM,
-			    DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM);
-			if (r <= 0)
-				break;
-			x->b[n].len = (size_t)r;
-		}
-		if (n > 0)
-			dp_tx_batch(dp, t, n);
-		if (n < DP_BATCH)
+	for (int reads = 0; reads < DP_BATCH; reads++) {
+		r = read(t->fd, in, DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM);
+		if (r < 0)
 			break;
+		memset(&vh, 0, sizeof(vh));
+		if ((size_t)r <= vl)
+			n = 0;
+		else {
+			memcpy(&vh, in, vl);
+			len = (size_t)r - vl;
+			n = dp_gso_count(&vh, in + vl, len);
+		}
+		if (n == 0) {
+			dp_ctr_inc(&dp->tx_discarded);
+			continue;
+		}
+		if (vh.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+		    len > DP_SEG_ROOM) {
+			if (dp_gso_csum(&vh, in + vl, len) == 0)
+				dp_tx_large(dp, t, len);
+			else
+				dp_ctr_inc(&dp->tx_discarded);
+			continue;
+		}
+		if (q->n + n > DP_NSEG)
+			dp_tx_flush(dp, t);
+		n = dp_gso_split(&vh, in + vl, len, q->data + q->n,
+		    DP_SEG_ROOM, q->seglen + q->n, DP_NSEG - q->n);
+		if (n == 0)
+			dp_ctr_inc(&dp->tx_discarded);
+		q->n += n;
 	}
+	dp_tx_flush(dp, t);
 	pthread_rwlock_unlock(&dp->lock);
 }
 

@@ -24,9 +24,13 @@
 #include "iked/dp_us.h"
 #include "lib/log.h"
 
-/* A TUN device named exactly name (hostd waits for it), up, its MTU set. */
+/*
+ * A TUN device named exactly name (hostd waits for it), up, its MTU set;
+ * with dp->offload a vnet device (IFF_VNET_HDR, TSO and checksum
+ * offloads: dp_gso.h), *vnet says so.
+ */
 static int
-dp_tun_open(struct dp *dp, const char *name)
+dp_tun_open(struct dp *dp, const char *name, bool *vnet)
 {
 	struct ifreq ifr = { 0 };
 	int fd;
@@ -35,13 +39,18 @@ dp_tun_open(struct dp *dp, const char *name)
 		log_err("dataplane: /dev/net/tun: %s", strerror(errno));
 		return -1;
 	}
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (dp->offload ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		log_err("dataplane: TUN %s: %s", name, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	/* dp_gso.h: TCP super-packets in, checksums left to us */
+	*vnet = dp->offload;
+	if (*vnet && ioctl(fd, TUNSETOFFLOAD,
+	    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN) < 0)
+		log_warn("dataplane: %s offloads: %s", name, strerror(errno));
 	ifr.ifr_mtu = DP_TUN_MTU;
 	if (ioctl(dp->ctl, SIOCSIFMTU, &ifr) < 0)
 		log_warn("dataplane: %s mtu: %s", name, strerror(errno));
@@ -70,7 +79,7 @@ dp_tun_get(struct dp *dp, const char *name, uint32_t tunnel_id)
 		return NULL;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->tunnel_id = tunnel_id;
-	if ((t->fd = dp_tun_open(dp, name)) < 0) {
+	if ((t->fd = dp_tun_open(dp, name, &t->vnet)) < 0) {
 		free(t);
 		return NULL;
 	}
@@ -375,10 +384,20 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	    RAND_bytes((uint8_t *)&dp->seed_m, sizeof(dp->seed_m)) != 1)
 		goto fail;
 	dp->seed_m |= 1;		/* odd: the multiplication is a bijection */
+	/* QSAFE_DP_OFFLOAD=0: plain TUN devices (to measure the difference) */
+	const char *off = getenv("QSAFE_DP_OFFLOAD");
+	dp->offload = off == NULL || strcmp(off, "0") != 0;
 	for (size_t i = 0; i < DP_BATCH; i++)
-		if ((dp->rxb.buf[i] = malloc(DP_BUF_LEN)) == NULL ||
-		    (dp->txb.buf[i] = malloc(DP_BUF_LEN)) == NULL)
+		if ((dp->rxb.buf[i] = malloc(DP_BUF_LEN)) == NULL)
 			goto fail;
+	for (size_t i = 0; i < DP_NSEG; i++) {
+		if ((dp->txq.seg[i] = malloc(DP_SEG_LEN)) == NULL)
+			goto fail;
+		dp->txq.data[i] = dp->txq.seg[i] + ESP_HEADROOM;
+	}
+	if ((dp->txq.in = malloc(DP_BUF_LEN)) == NULL ||
+	    (dp->gro.buf = malloc(DP_VNET_LEN + DP_GRO_MAX)) == NULL)
+		goto fail;
 	dp->epoll_rx = epoll_create1(EPOLL_CLOEXEC);
 	dp->epoll_tx = epoll_create1(EPOLL_CLOEXEC);
 	dp->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -454,14 +473,23 @@ dp_us_close(struct dp *dp)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	/* plaintext went through these */
 	for (size_t i = 0; i < DP_BATCH; i++) {
 		if (dp->rxb.buf[i])
 			OPENSSL_cleanse(dp->rxb.buf[i], DP_BUF_LEN);
-		if (dp->txb.buf[i])
-			OPENSSL_cleanse(dp->txb.buf[i], DP_BUF_LEN);
 		free(dp->rxb.buf[i]);
-		free(dp->txb.buf[i]);
 	}
+	for (size_t i = 0; i < DP_NSEG; i++) {
+		if (dp->txq.seg[i])
+			OPENSSL_cleanse(dp->txq.seg[i], DP_SEG_LEN);
+		free(dp->txq.seg[i]);
+	}
+	if (dp->txq.in)
+		OPENSSL_cleanse(dp->txq.in, DP_BUF_LEN);
+	if (dp->gro.buf)
+		OPENSSL_cleanse(dp->gro.buf, DP_VNET_LEN + DP_GRO_MAX);
+	free(dp->txq.in);
+	free(dp->gro.buf);
 	pthread_rwlock_destroy(&dp->lock);
 	pthread_mutex_destroy(&dp->qlock);
 	free(dp);
