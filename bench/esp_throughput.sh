@@ -2,10 +2,15 @@
 # esp_throughput.sh: the userspace ESP dataplane's speed in the manual-SA
 # lab (tests/lab/dp_lab.sh, AES-GCM-128): iperf3 TCP host to host through
 # the tunnel against the bare veth between the two appliances, and the
-# ping round trip of both.  Prints only figures of steps that succeeded;
-# any failed step fails the run (exit 1).  Root.
+# ping round trip of both; then, in the same run, the same shape of lab
+# with strongSwan (charon, kernel-libipsec: ESP in UDP 4500, AES-GCM-128,
+# PSK) on the gateways, printed side by side with the ratio
+# qsafe/strongSwan.  Prints only figures of steps that succeeded; any
+# failed step fails the run (exit 1).  Root.
 #
 #   bench/esp_throughput.sh [SECONDS]     (QSAFE_BUILD_DIR: the build)
+#   QSAFE_DP_OFFLOAD=0: iked's TUN devices without offloads (dp_gso.h)
+#   BENCH_SWAN=0: no strongSwan part
 set -u
 SECS=${1:-5}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +19,7 @@ export QSAFE_TOP=$TOP QSAFE_BUILD_DIR=${QSAFE_BUILD_DIR:-$TOP/build}
 command -v iperf3 >/dev/null || { echo "esp_throughput: no iperf3" >&2; exit 1; }
 . "$TOP/tests/lab/lib.sh"
 . "$TOP/tests/lab/dp_lab.sh"
-lab_init dpb
+lab_init dp2b
 die() { echo "esp_throughput: FAILED: $*" >&2; exit 1; }
 
 dp_lab_up 000102030405060708090a0b0c0d0e0f10111213 || die "lab"
@@ -46,11 +51,50 @@ tun=$(iperf "$HB" "$HA" 198.51.100.66) || die "iperf3 through the tunnel"
 rtt_bare=$(rtt "$A" 192.0.2.2) || die "ping over the bare veth"
 rtt_tun=$(rtt "$HA" 198.51.100.66) || die "ping through the tunnel"
 stats=$(qs_cli "$LAB_DIR/A" "show security ipsec statistics") || die "statistics"
+qs_stop "$LAB_DIR/A"; qs_stop "$LAB_DIR/B"	# their CPU back for the next part
 
-echo "userspace ESP dataplane, manual SA aes-128-gcm, iperf3 TCP ${SECS}s"
+# strongSwan, kernel-libipsec, in four namespaces of the same shape.
+swan_lab() {
+	SA=$(lab_netns sa) && SB=$(lab_netns sb) && SHA=$(lab_netns sha) &&
+	    SHB=$(lab_netns shb) || return 1
+	lab_link "$SHA" eth0 198.51.100.2/26 "$SA" eth1 198.51.100.1/26 &&
+	lab_link "$SA" eth0 192.0.2.1/24 "$SB" eth0 192.0.2.2/24 &&
+	lab_link "$SB" eth1 198.51.100.65/26 "$SHB" eth0 198.51.100.66/26 &&
+	lab_route "$SHA" default 198.51.100.1 &&
+	lab_route "$SHB" default 198.51.100.65 &&
+	lab_forward "$SA" && lab_forward "$SB" || return 1
+	swan_start "$SA" "$LAB_DIR/sa" log=-1 &&
+	    swan_start "$SB" "$LAB_DIR/sb" log=-1 || return 1
+	swan_conf_psk name=b local=192.0.2.1 remote=192.0.2.2 \
+	    lts=198.51.100.0/26 rts=198.51.100.64/26 psk=bench-psk-0123456789 \
+	    >"$LAB_DIR/sa.conf" &&
+	swan_conf_psk name=b local=192.0.2.2 remote=192.0.2.1 \
+	    lts=198.51.100.64/26 rts=198.51.100.0/26 psk=bench-psk-0123456789 \
+	    >"$LAB_DIR/sb.conf" &&
+	swan_load "$LAB_DIR/sa" "$LAB_DIR/sa.conf" &&
+	swan_load "$LAB_DIR/sb" "$LAB_DIR/sb.conf" || return 1
+	swan_initiate "$LAB_DIR/sa" b
+	swan_wait_sa "$LAB_DIR/sa" b INSTALLED 15
+}
+swan=
+if [ "${BENCH_SWAN:-1}" != 0 ]; then
+	swan_lab || die "the strongSwan lab"
+	swan_through() { ip netns exec "$SHA" ping -c 1 -W 1 -q 198.51.100.66 >/dev/null 2>&1; }
+	lab_poll 20 swan_through || die "no ping through strongSwan's tunnel"
+	swan=$(iperf "$SHB" "$SHA" 198.51.100.66) || die "iperf3 through strongSwan"
+	rtt_swan=$(rtt "$SHA" 198.51.100.66) || die "ping through strongSwan"
+fi
+
+echo "userspace ESP dataplane, manual SA aes-128-gcm, iperf3 TCP ${SECS}s," \
+    "TUN offloads ${QSAFE_DP_OFFLOAD:-1}"
 printf '  bare veth:            %8s Mbit/s\n' "$bare"
 printf '  through the tunnel:   %8s Mbit/s\n' "$tun"
 awk -v t="$tun" -v b="$bare" 'BEGIN { printf "  tunnel / bare:        %8.3f\n", t / b }'
 printf '  ping RTT bare:        %8s us\n' "$rtt_bare"
 printf '  ping RTT tunnel:      %8s us (+%d us)\n' "$rtt_tun" $((rtt_tun - rtt_bare))
+if [ -n "$swan" ]; then
+	printf '  strongSwan tunnel:    %8s Mbit/s (kernel-libipsec, ESP in UDP)\n' "$swan"
+	awk -v t="$tun" -v s="$swan" 'BEGIN { printf "  qsafe / strongSwan:   %8.2f\n", t / s }'
+	printf '  ping RTT strongSwan:  %8s us (+%d us)\n' "$rtt_swan" $((rtt_swan - rtt_bare))
+fi
 printf '%s\n' "$stats" | grep -E "Encrypted|Decrypted|failures|Discarded"
