@@ -68,6 +68,8 @@ struct dp_usa {
 	struct sockaddr_storage peer;	/* outbound: where ESP goes */
 	socklen_t peerlen;
 	int sock;			/* outbound: raw4, raw6 or encap */
+	size_t outer;			/* outbound: IP (+ UDP) header octets */
+	_Atomic uint32_t pmtu;		/* outbound: route MTU; 0 unknown */
 	struct dp_stats base;		/* at the last clear */
 	struct dp_usa *hnext;
 };
@@ -95,6 +97,10 @@ struct dp_txq {
 	struct esp_buf b[DP_NSEG];
 	struct mmsghdr msg[DP_NSEG];
 	struct iovec iov[DP_NSEG];
+	union {				/* copy-outer-dscp: IP_TOS, IPV6_TCLASS */
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(int))];
+	} ctl[DP_NSEG];
 	size_t n;
 };
 
@@ -111,6 +117,9 @@ struct dp {
 	_Atomic uint64_t tx_discarded;
 	int raw4, raw6, encap, ctl;	/* ctl: ioctl socket */
 	bool offload;			/* vnet TUN devices (dp_gso.h) */
+	int icmp4, icmp6;		/* dp_us_out.c: too-big messages */
+	int df_raw4, df_raw6;		/* their DF mode: 0 clear, 1 set */
+	uint64_t icmp_last;		/* tx: ms of the last ICMP sent */
 	int epoll_rx, epoll_tx, stop_fd, wake_fd;
 	pthread_t rx, tx;
 	bool rx_started, tx_started;
@@ -139,6 +148,16 @@ void dp_batch_init(struct dp_batch *x, size_t i, size_t off);
 void *dp_rx_main(void *arg);
 void *dp_tx_main(void *arg);
 void dp_wake_cb(evutil_socket_t fd, short what, void *arg);
+
+/* dp_us_out.c: the outer header's DF and DSCP, path MTU, ICMP too big. */
+uint32_t dp_pmtu_query(const struct sockaddr_storage *peer, socklen_t len);
+bool dp_out_df(const struct dp_sa *c, const uint8_t *inner);
+int dp_out_tos(const uint8_t *inner);
+void dp_sock_df(struct dp *dp, int sock, bool df);
+void dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len,
+    size_t mtu);
+int dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
+    size_t len, bool *df, int *tos);
 void dp_life_cb(evutil_socket_t fd, short what, void *arg);
 
 #endif

@@ -270,17 +270,40 @@ dp_tx_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n)
 	}
 }
 
+/* tx: message k of the queue: b to u's peer, tos (-1: none) attached. */
 static void
 dp_tx_msg(struct dp_txq *q, size_t k, const struct esp_buf *b,
-    struct dp_usa *u)
+    struct dp_usa *u, int tos)
 {
+	struct msghdr *h = &q->msg[k].msg_hdr;
+
 	q->iov[k].iov_base = b->base + b->off;
 	q->iov[k].iov_len = b->len;
-	memset(&q->msg[k].msg_hdr, 0, sizeof(q->msg[k].msg_hdr));
-	q->msg[k].msg_hdr.msg_iov = &q->iov[k];
-	q->msg[k].msg_hdr.msg_iovlen = 1;
-	q->msg[k].msg_hdr.msg_name = &u->peer;
-	q->msg[k].msg_hdr.msg_namelen = u->peerlen;
+	memset(h, 0, sizeof(*h));
+	h->msg_iov = &q->iov[k];
+	h->msg_iovlen = 1;
+	h->msg_name = &u->peer;
+	h->msg_namelen = u->peerlen;
+	if (tos >= 0) {
+		struct cmsghdr *c = &q->ctl[k].h;
+		bool v6 = u->peer.ss_family == AF_INET6;
+		c->cmsg_level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+		c->cmsg_type = v6 ? IPV6_TCLASS : IP_TOS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &tos, sizeof(int));
+		h->msg_control = q->ctl[k].b;
+		h->msg_controllen = sizeof(q->ctl[k].b);
+	}
+}
+
+/* tx: m[0..n) with the outer DF bit df (dp_us_out.c). */
+static void
+dp_tx_run(struct dp *dp, int sock, bool df, struct mmsghdr *m, size_t n)
+{
+	if (n == 0)
+		return;
+	dp_sock_df(dp, sock, df);
+	dp_tx_send(dp, sock, m, n);
 }
 
 /* tx: no outbound SA for t: n packets dropped, iked asked for one. */
@@ -308,15 +331,27 @@ dp_tx_flush(struct dp *dp, struct dp_tun *t)
 		q->n = 0;
 		return;
 	}
+	size_t run = 0;
+	bool rundf = false, df;
+	int tos;
+
 	for (size_t i = 0; i < q->n; i++) {
+		if (dp_out_check(dp, u, q->data[i], q->seglen[i], &df,
+		    &tos) == -1)
+			continue;		/* counted: err_mtu */
 		q->b[i] = (struct esp_buf){ q->seg[i], DP_SEG_LEN,
 		    ESP_HEADROOM, q->seglen[i] };
 		if (esp_encap(u->esp, &q->b[i]) != ESP_OK)
 			continue;		/* counted by esp */
-		dp_tx_msg(q, k++, &q->b[i], u);
+		if (k > run && df != rundf) {
+			dp_tx_run(dp, u->sock, rundf, q->msg + run, k - run);
+			run = k;
+		}
+		rundf = df;
+		dp_tx_msg(q, k++, &q->b[i], u, tos);
 	}
 	q->n = 0;
-	dp_tx_send(dp, u->sock, q->msg, k);
+	dp_tx_run(dp, u->sock, rundf, q->msg + run, k - run);
 }
 
 /* tx: one packet too large for a segment buffer, from q->in itself. */
@@ -325,16 +360,19 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
 {
 	struct dp_txq *q = &dp->txq;
 	struct esp_buf b = { q->in, DP_BUF_LEN, ESP_HEADROOM, len };
+	bool df;
+	int tos;
 
 	dp_tx_flush(dp, t);
 	if (t->out == NULL) {
 		dp_tx_nosa(dp, t, 1);
 		return;
 	}
-	if (esp_encap(t->out->esp, &b) != ESP_OK)
+	if (dp_out_check(dp, t->out, q->in + ESP_HEADROOM, len, &df,
+	    &tos) == -1 || esp_encap(t->out->esp, &b) != ESP_OK)
 		return;
-	dp_tx_msg(q, 0, &b, t->out);
-	dp_tx_send(dp, t->out->sock, q->msg, 1);
+	dp_tx_msg(q, 0, &b, t->out, tos);
+	dp_tx_run(dp, t->out->sock, df, q->msg, 1);
 }
 
 /*
@@ -455,6 +493,9 @@ dp_life_cb(evutil_socket_t fd, short what, void *arg)
 			    u = u->hnext) {
 				const struct dp_sa *c = esp_sa_conf(u->esp);
 				uint64_t by, pk;
+				if (!u->inbound)	/* dp_us_out.c */
+					atomic_store(&u->pmtu, dp_pmtu_query(
+					    &u->peer, u->peerlen));
 				esp_sa_usage(u->esp, &by, &pk);
 				bool soft = (c->soft_bytes && by >= c->soft_bytes) ||
 				    (c->soft_packets && pk >= c->soft_packets);

@@ -130,6 +130,9 @@ dp_peer(struct dp *dp, const struct dp_sa *sa, struct dp_usa *u)
 		u->sock = sa->encap_dport ? dp->encap : dp->raw6;
 	} else
 		return -1;
+	u->outer = (sa->remote.family == AF_INET ? 20 : 40) +
+	    (sa->encap_dport ? 8 : 0);
+	atomic_store(&u->pmtu, dp_pmtu_query(&u->peer, u->peerlen));
 	return u->sock >= 0 ? 0 : -1;
 }
 
@@ -373,6 +376,8 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	dp->ev = ev;
 	dp->ctx = ctx;
 	dp->raw4 = dp->raw6 = dp->encap = dp->ctl = dp->stop_fd = -1;
+	dp->icmp4 = dp->icmp6 = -1;
+	dp->df_raw4 = dp->df_raw6 = 0;	/* dp_raw_socket: DF clear */
 	dp->epoll_rx = dp->epoll_tx = dp->wake_fd = -1;
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr,
@@ -416,6 +421,22 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	}
 	if ((dp->raw6 = dp_raw_socket(dp, AF_INET6)) < 0)
 		log_warn("dataplane: no IPv6 ESP socket: %s", strerror(errno));
+	/* dp_us_out.c: fragmentation needed / packet too big, sent only */
+	dp->icmp4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    IPPROTO_ICMP);
+	dp->icmp6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    IPPROTO_ICMPV6);
+	if (dp->icmp4 < 0 || dp->icmp6 < 0)
+		log_warn("dataplane: no ICMP socket: senders of packets too "
+		    "big for the path are not told");
+	else {
+		/* nothing to read on them */
+		int zero = 0;
+		setsockopt(dp->icmp4, SOL_SOCKET, SO_RCVBUF, &zero,
+		    sizeof(zero));
+		setsockopt(dp->icmp6, SOL_SOCKET, SO_RCVBUF, &zero,
+		    sizeof(zero));
+	}
 	dp->wake_ev = event_new(base, dp->wake_fd, EV_READ | EV_PERSIST,
 	    dp_wake_cb, dp);
 	dp->life_ev = event_new(base, -1, EV_PERSIST, dp_life_cb, dp);
@@ -468,7 +489,8 @@ dp_us_close(struct dp *dp)
 		event_free(dp->wake_ev);
 	if (dp->life_ev)
 		event_free(dp->life_ev);
-	int fds[] = { dp->raw4, dp->raw6, dp->ctl, dp->epoll_rx,
+	int fds[] = { dp->raw4, dp->raw6, dp->icmp4, dp->icmp6, dp->ctl,
+		dp->epoll_rx,
 		dp->epoll_tx, dp->stop_fd, dp->wake_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
