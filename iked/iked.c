@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "iked/dp_show.h"
+#include "iked/dp_xfrm.h"
 #include "iked/manual.h"
 #include "lib/log.h"
 #include "mgd/link.h"
@@ -105,8 +106,8 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	ik.base = event_base_new();
-	ik.dp_ops = &dp_userspace_ops;
-	ik.dp = ik.dp_ops->open(ik.base, NULL, &ik);
+	/* QSAFE_DP: userspace (default) | xfrm | auto, iked/dp_xfrm.h */
+	ik.dp = dp_open_auto(ik.base, NULL, &ik, &ik.dp_ops);
 	ik.manual = manual_new(ik.dp_ops, ik.dp);
 	ik.link = link_new(ik.base, fd, &iked_ops, &ik);
 	if (ik.link == NULL)
