@@ -11,9 +11,12 @@
  * Threads.  Two packet threads of their own, one per core here:
  *   tx  reads the TUN devices (epoll), encapsulates, sendmmsg()s;
  *   rx  recvmmsg()s the ESP sockets, decapsulates, writes to the TUN.
- * An SA direction is used by one thread only (outbound SAs by tx, inbound
- * by rx), so its cipher context, sequence counter and replay window need
- * no lock.  The SA table (a hash on the SPI with a random seed, O(1)) and
+ * The tx side (its queue, the outbound SAs) is under txlock, which the
+ * tx thread holds while it works; after writing to a device, rx sends
+ * what came back into it meanwhile if it gets txlock without waiting
+ * (one thread wakeup less per round trip).  So an SA direction is used
+ * by one thread at a time (inbound SAs by rx only), and its cipher
+ * context, sequence counter and replay window need no lock of their own.  The SA table (a hash on the SPI with a random seed, O(1)) and
  * the devices are guarded by one read-mostly rwlock: a packet thread
  * takes it for reading once per batch (at most DP_BATCH packets), the
  * event loop for writing to link or unlink an SA.  Readers never wait
@@ -131,6 +134,8 @@ struct dp {
 	struct dp_txq txq;
 	struct dp_gro gro;		/* rx: dp_gso.h */
 	struct dp_tun *gro_tun;		/* rx: where gro goes; NULL: empty */
+	struct dp_tun *rx_last;		/* rx: written to in this batch */
+	pthread_mutex_t txlock;		/* the tx side: txq, outbound SAs */
 };
 
 struct dp_fire {

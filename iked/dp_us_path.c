@@ -16,7 +16,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <event2/event.h>
 #include <openssl/rand.h>
@@ -132,6 +134,7 @@ dp_rx_deliver(struct dp *dp, struct dp_tun *t, struct esp_buf *b)
 {
 	uint8_t *p = b->base + b->off;
 
+	dp->rx_last = t;
 	if (t->vnet) {
 		if (dp->gro_tun == t && dp_gro_add(&dp->gro, p, b->len))
 			return;
@@ -212,6 +215,9 @@ dp_batch_init(struct dp_batch *x, size_t i, size_t off)
 	x->msg[i].msg_hdr.msg_namelen = sizeof(x->addr[i]);
 }
 
+static void dp_tx_tun_try(struct dp *dp, struct dp_tun *t);
+static void dp_thread_latency(void);
+
 static void
 dp_rx_sock(struct dp *dp, int sock)
 {
@@ -232,6 +238,10 @@ dp_rx_sock(struct dp *dp, int sock)
 		if (dp->gro_tun != NULL)
 			dp_rx_gro_flush(dp);
 		pthread_rwlock_unlock(&dp->lock);
+		if (dp->rx_last != NULL) {
+			dp_tx_tun_try(dp, dp->rx_last);
+			dp->rx_last = NULL;
+		}
 		if (n < DP_BATCH)
 			return;
 	}
@@ -243,6 +253,7 @@ dp_rx_main(void *arg)
 	struct dp *dp = arg;
 	struct epoll_event evs[8];
 
+	dp_thread_latency();
 	for (;;) {
 		int n = epoll_wait(dp->epoll_rx, evs, 8, -1);
 		for (int i = 0; i < n; i++) {
@@ -381,7 +392,7 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
  * triggered: what is left is read on the next round, after other devices.
  */
 static void
-dp_tx_tun(struct dp *dp, struct dp_tun *t)
+dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 {
 	struct dp_txq *q = &dp->txq;
 	size_t vl = t->vnet ? DP_VNET_LEN : 0, len = 0, n;
@@ -426,12 +437,59 @@ dp_tx_tun(struct dp *dp, struct dp_tun *t)
 	pthread_rwlock_unlock(&dp->lock);
 }
 
+/* The tx thread's way in: the tx side is its but for dp_tx_tun_try. */
+static void
+dp_tx_tun(struct dp *dp, struct dp_tun *t)
+{
+	pthread_mutex_lock(&dp->txlock);
+	dp_tx_tun_locked(dp, t);
+	pthread_mutex_unlock(&dp->txlock);
+}
+
+/*
+ * rx, after writing to t: what the kernel routed back into t meanwhile
+ * (a reply from the host behind it, put in t's queue within that very
+ * write) is sent from here unless the tx thread is at work, which saves
+ * one thread wakeup per round trip.
+ */
+static void
+dp_tx_tun_try(struct dp *dp, struct dp_tun *t)
+{
+	if (pthread_mutex_trylock(&dp->txlock) != 0)
+		return;
+	dp_tx_tun_locked(dp, t);
+	pthread_mutex_unlock(&dp->txlock);
+}
+
+/*
+ * A packet thread's scheduling hint: a short slice (EEVDF's custom
+ * slice, Linux 6.12: sched_attr.sched_runtime for SCHED_OTHER) lets it
+ * preempt on wakeup instead of queueing behind a busy task: latency
+ * without more CPU.  Older kernels ignore it or refuse; either is fine.
+ */
+static void
+dp_thread_latency(void)
+{
+	struct {
+		uint32_t size, policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} attr = { .size = 48, .policy = SCHED_OTHER, .runtime = 100000 };
+
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0) {
+		/* not this kernel */
+	}
+}
+
 void *
 dp_tx_main(void *arg)
 {
 	struct dp *dp = arg;
 	struct epoll_event evs[16];
 
+	dp_thread_latency();
 	for (;;) {
 		int n = epoll_wait(dp->epoll_tx, evs, 16, -1);
 		for (int i = 0; i < n; i++) {

@@ -385,6 +385,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	pthread_rwlock_init(&dp->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&dp->qlock, NULL);
+	pthread_mutex_init(&dp->txlock, NULL);
 	if (RAND_bytes((uint8_t *)&dp->seed_x, sizeof(dp->seed_x)) != 1 ||
 	    RAND_bytes((uint8_t *)&dp->seed_m, sizeof(dp->seed_m)) != 1)
 		goto fail;
@@ -514,6 +515,7 @@ dp_us_close(struct dp *dp)
 	free(dp->gro.buf);
 	pthread_rwlock_destroy(&dp->lock);
 	pthread_mutex_destroy(&dp->qlock);
+	pthread_mutex_destroy(&dp->txlock);
 	free(dp);
 }
 
