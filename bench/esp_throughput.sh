@@ -11,6 +11,10 @@
 #   bench/esp_throughput.sh [SECONDS]     (QSAFE_BUILD_DIR: the build)
 #   QSAFE_DP_OFFLOAD=0: iked's TUN devices without offloads (dp_gso.h)
 #   BENCH_SWAN=0: no strongSwan part
+#   BENCH_SAS=N: after the first figures, N-1 more manual VPNs (st0.1 ..,
+#     their own SPIs and keys) committed on both appliances, and the same
+#     transfer through st0.0 again: N SAs installed each way (default 1000;
+#     1: skip)
 set -u
 SECS=${1:-5}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +55,34 @@ tun=$(iperf "$HB" "$HA" 198.51.100.66) || die "iperf3 through the tunnel"
 rtt_bare=$(rtt "$A" 192.0.2.2) || die "ping over the bare veth"
 rtt_tun=$(rtt "$HA" 198.51.100.66) || die "ping through the tunnel"
 stats=$(qs_cli "$LAB_DIR/A" "show security ipsec statistics") || die "statistics"
+
+# N SAs: the per-packet lookup is a hash (O(1)); the transfer through one
+# of them must not slow down.
+SAS=${BENCH_SAS:-1000}
+many=
+if [ "$SAS" -gt 1 ]; then
+	for i in $(seq 1 $((SAS - 1))); do
+		v=v$((i + 1))
+		printf '%s\n' "set interfaces st0 unit $i family inet" \
+		    "set security ipsec vpn $v bind-interface st0.$i" \
+		    "set security ipsec vpn $v manual gateway GW" \
+		    "set security ipsec vpn $v manual protocol esp" \
+		    "set security ipsec vpn $v manual spi $((10000 + i))" \
+		    "set security ipsec vpn $v manual encryption algorithm aes-128-gcm" \
+		    "set security ipsec vpn $v manual encryption key hexadecimal $(printf %040x $i)"
+	done >"$LAB_DIR/many.set"
+	sed s/GW/192.0.2.2/ "$LAB_DIR/many.set" >"$LAB_DIR/many-a.set"
+	sed s/GW/192.0.2.1/ "$LAB_DIR/many.set" >"$LAB_DIR/many-b.set"
+	t0=$(lab_now_us)
+	qs_load "$LAB_DIR/A" "$LAB_DIR/many-a.set" &&
+	    qs_load "$LAB_DIR/B" "$LAB_DIR/many-b.set" || die "$SAS VPNs do not commit"
+	devs() { [ "$(ip -n "$1" -o link show | grep -c ' st0\.')" -ge "$SAS" ]; }
+	lab_poll 60 devs "$A" && lab_poll 60 devs "$B" || die "$SAS st0 devices"
+	lab_poll 20 through || die "no ping through st0.0 with $SAS SAs"
+	t1=$(lab_now_us)
+	many=$(iperf "$HB" "$HA" 198.51.100.66) || die "iperf3 with $SAS SAs"
+	rtt_many=$(rtt "$HA" 198.51.100.66) || die "ping with $SAS SAs"
+fi
 qs_stop "$LAB_DIR/A"; qs_stop "$LAB_DIR/B"	# their CPU back for the next part
 
 # strongSwan, kernel-libipsec, in four namespaces of the same shape.
@@ -92,6 +124,13 @@ printf '  through the tunnel:   %8s Mbit/s\n' "$tun"
 awk -v t="$tun" -v b="$bare" 'BEGIN { printf "  tunnel / bare:        %8.3f\n", t / b }'
 printf '  ping RTT bare:        %8s us\n' "$rtt_bare"
 printf '  ping RTT tunnel:      %8s us (+%d us)\n' "$rtt_tun" $((rtt_tun - rtt_bare))
+if [ -n "$many" ]; then
+	printf '  with %d SAs each way: %7s Mbit/s (installed on both in %d ms)\n' \
+	    "$SAS" "$many" $(((t1 - t0) / 1000))
+	awk -v m="$many" -v t="$tun" -v n="$SAS" \
+	    'BEGIN { printf "  %d SAs / 1 SA:       %8.2f\n", n, m / t }'
+	printf '  ping RTT, %d SAs:   %8s us\n' "$SAS" "$rtt_many"
+fi
 if [ -n "$swan" ]; then
 	printf '  strongSwan tunnel:    %8s Mbit/s (kernel-libipsec, ESP in UDP)\n' "$swan"
 	awk -v t="$tun" -v s="$swan" 'BEGIN { printf "  qsafe / strongSwan:   %8.2f\n", t / s }'

@@ -535,13 +535,34 @@ dp_wake_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* The loop, every second: byte and packet lifetimes (RFC 4301 4.4.2.1). */
+/*
+ * The path MTU of u's peer, asked of the kernel once per peer and tick
+ * (*last: the peer asked last, *mtu its answer): a thousand SAs to one
+ * gateway cost one query.
+ */
+static void
+dp_pmtu_refresh(struct dp_usa *u, const struct dp_usa **last, uint32_t *mtu)
+{
+	if (*last == NULL || (*last)->peerlen != u->peerlen ||
+	    memcmp(&(*last)->peer, &u->peer, u->peerlen) != 0) {
+		*mtu = dp_pmtu_query(&u->peer, u->peerlen);
+		*last = u;
+	}
+	atomic_store_explicit(&u->pmtu, *mtu, memory_order_relaxed);
+}
+
+/*
+ * The loop, every second: byte and packet lifetimes (RFC 4301 4.4.2.1),
+ * and the outbound SAs' path MTU.
+ */
 void
 dp_life_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dp *dp = arg;
 	struct dp_fire fire[64];
 	size_t nf = 0;
+	const struct dp_usa *last = NULL;
+	uint32_t mtu = 0;
 
 	/* reading is enough: only this thread writes soft_sent, hard_sent */
 	pthread_rwlock_rdlock(&dp->lock);
@@ -552,8 +573,7 @@ dp_life_cb(evutil_socket_t fd, short what, void *arg)
 				const struct dp_sa *c = esp_sa_conf(u->esp);
 				uint64_t by, pk;
 				if (!u->inbound)	/* dp_us_out.c */
-					atomic_store(&u->pmtu, dp_pmtu_query(
-					    &u->peer, u->peerlen));
+					dp_pmtu_refresh(u, &last, &mtu);
 				esp_sa_usage(u->esp, &by, &pk);
 				bool soft = (c->soft_bytes && by >= c->soft_bytes) ||
 				    (c->soft_packets && pk >= c->soft_packets);
