@@ -357,3 +357,43 @@ dp_gro_finish(struct dp_gro *g)
 	g->closed = false;
 	return DP_VNET_LEN + len;
 }
+
+size_t
+dp_ip4_fragment(const uint8_t *p, size_t len, size_t max, uint8_t *const *out,
+    size_t cap, size_t *outlen, size_t nout)
+{
+	size_t ih, data, chunk, off, n = 0;
+	uint16_t fo;
+
+	if (len < 20 || (p[0] >> 4) != 4)
+		return 0;
+	ih = (size_t)(p[0] & 0x0f) * 4;
+	fo = get16(p + 6);
+	if (ih < 20 || ih > len || (fo & 0x4000) || max > cap)
+		return 0;			/* DF: not ours to cut */
+	/* RFC 791 3.2: every piece but the last carries 8n octets of data */
+	if (max < ih + 8)
+		return 0;
+	chunk = (max - ih) & ~(size_t)7;
+	data = len - ih;
+	for (off = 0; off < data; off += chunk, n++) {
+		size_t dl = data - off < chunk ? data - off : chunk;
+		uint8_t *q;
+		if (n == nout)
+			return 0;
+		q = out[n];
+		/* options are copied to every piece: fine for the options a
+		 * tunnelled host sends (RFC 791 3.1, copied flag aside) */
+		memcpy(q, p, ih);
+		memcpy(q + ih, p + ih + off, dl);
+		put16(q + 2, (uint16_t)(ih + dl));
+		/* offsets add to the packet's own (it may be a fragment) */
+		uint16_t f = (uint16_t)((fo & 0x1fff) + off / 8);
+		if (off + dl < data || (fo & 0x2000))
+			f |= 0x2000;		/* MF */
+		put16(q + 6, f);
+		dp_ip4_csum(q, ih);
+		outlen[n] = ih + dl;
+	}
+	return n;
+}

@@ -63,6 +63,15 @@ bool dp_gro_eligible(const uint8_t *p, size_t len);
  */
 size_t dp_gro_finish(struct dp_gro *g);
 
+/*
+ * RFC 791 3.2: the IPv4 packet p (DF clear) cut into fragments of at most
+ * max octets each, written at out[i] (room: cap each), lengths in
+ * outlen[i].  The number of fragments, or 0: DF set, malformed, or more
+ * than nout would be needed.
+ */
+size_t dp_ip4_fragment(const uint8_t *p, size_t len, size_t max,
+    uint8_t *const *out, size_t cap, size_t *outlen, size_t nout);
+
 /* RFC 1071: the folded one's complement sum of p, added to sum. */
 uint32_t dp_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t dp_csum_fold(uint32_t sum);

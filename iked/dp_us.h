@@ -49,6 +49,9 @@
 #define DP_NSEG 256
 #define DP_SEG_LEN 4096
 #define DP_SEG_ROOM (DP_SEG_LEN - ESP_HEADROOM - ESP_TAILROOM)
+/* tx: inner fragments (df-bit set, dp_us_out.c), messages in all */
+#define DP_NFRAG 64
+#define DP_NMSG (DP_NSEG + DP_NFRAG)
 #define DP_TUN_MTU 1420			/* 1500 less the largest overhead */
 #define DP_IKE_QUEUE 64
 
@@ -98,13 +101,24 @@ struct dp_txq {
 	uint8_t *data[DP_NSEG];		/* seg[i] + ESP_HEADROOM */
 	size_t seglen[DP_NSEG];
 	struct esp_buf b[DP_NSEG];
-	struct mmsghdr msg[DP_NSEG];
-	struct iovec iov[DP_NSEG];
+	uint8_t *frag[DP_NFRAG];		/* DP_SEG_LEN each */
+	uint8_t *fdata[DP_NFRAG];	/* frag[i] + ESP_HEADROOM */
+	size_t fraglen[DP_NFRAG];
+	struct esp_buf fb[DP_NFRAG];
+	size_t nfrag;
+	struct mmsghdr msg[DP_NMSG];
+	struct iovec iov[DP_NMSG];
 	union {				/* copy-outer-dscp: IP_TOS, IPV6_TCLASS */
 		struct cmsghdr h;
 		uint8_t b[CMSG_SPACE(sizeof(int))];
-	} ctl[DP_NSEG];
+	} ctl[DP_NMSG];
 	size_t n;
+};
+
+/* tx: the messages of one flush, sent in runs of one outer DF value. */
+struct dp_txrun {
+	size_t k, run;			/* messages; the run's first */
+	bool df;
 };
 
 struct dp {
@@ -162,7 +176,7 @@ void dp_sock_df(struct dp *dp, int sock, bool df);
 void dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len,
     size_t mtu);
 int dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
-    size_t len, bool *df, int *tos);
+    size_t len, bool *df, int *tos, size_t *fit);
 void dp_life_cb(evutil_socket_t fd, short what, void *arg);
 
 #endif

@@ -28,7 +28,9 @@
  *                            ICMP fragmentation-needed (RFC 1191) or
  *                            ICMPv6 packet-too-big (RFC 8201) with the
  *                            largest inner size that fits, at most one per
- *                            DP_ICMP_GAP_MS.
+ *                            DP_ICMP_GAP_MS.  An inner IPv4 packet
+ *                            without DF is cut into fragments that fit
+ *                            instead (RFC 791 3.2), each its own ESP packet.
  */
 #include <errno.h>
 #include <string.h>
@@ -186,11 +188,14 @@ dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len, size_t mtu)
 
 /*
  * The outer options of one inner packet for u, and whether it fits the
- * path: -1 (dropped, counted, the sender told) or 0 with *df, *tos set.
+ * path: 0 (it does; *df, *tos set), 1 (an IPv4 packet without DF that
+ * the outer DF forbids: to be cut into fragments of at most *fit octets
+ * first, RFC 791 3.2, as Junos pre-fragments), or -1 (dropped, counted,
+ * the sender told).
  */
 int
 dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
-    size_t len, bool *df, int *tos)
+    size_t len, bool *df, int *tos, size_t *fit)
 {
 	const struct dp_sa *c = esp_sa_conf(u->esp);
 	uint32_t pmtu = atomic_load_explicit(&u->pmtu, memory_order_relaxed);
@@ -200,11 +205,10 @@ dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
 	if (!*df || pmtu == 0 ||
 	    u->outer + len + esp_sa_overhead(u->esp, len) <= pmtu)
 		return 0;
+	*fit = pmtu > u->outer ? esp_sa_max_inner(u->esp, pmtu - u->outer) : 0;
+	if ((inner[0] >> 4) == 4 && !(inner[6] & 0x40) && *fit >= 28)
+		return 1;
 	esp_sa_drop(u->esp, ESP_TOO_BIG);
-	/* an inner IPv4 packet that may be fragmented: nobody to tell */
-	if ((inner[0] >> 4) == 6 || (inner[6] & 0x40))
-		dp_icmp_too_big(dp, inner, len,
-		    pmtu > u->outer ? esp_sa_max_inner(u->esp,
-		    pmtu - u->outer) : 0);
+	dp_icmp_too_big(dp, inner, len, *fit);
 	return -1;
 }

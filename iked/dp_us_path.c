@@ -327,13 +327,69 @@ dp_tx_nosa(struct dp *dp, struct dp_tun *t, size_t n)
 		dp_wake(dp);
 }
 
+/* tx: the pending messages of r sent; the message arrays free again. */
+static void
+dp_tx_drain(struct dp *dp, struct dp_usa *u, struct dp_txrun *r)
+{
+	dp_tx_run(dp, u->sock, r->df, dp->txq.msg + r->run, r->k - r->run);
+	r->k = r->run = 0;
+}
+
+/* tx: the ESP packet b as the next message, a new run if DF changes. */
+static void
+dp_tx_emit(struct dp *dp, struct dp_usa *u, const struct esp_buf *b,
+    bool df, int tos, struct dp_txrun *r)
+{
+	if (r->k == DP_NMSG)
+		dp_tx_drain(dp, u, r);
+	if (r->k > r->run && df != r->df) {
+		dp_tx_run(dp, u->sock, r->df, dp->txq.msg + r->run,
+		    r->k - r->run);
+		r->run = r->k;
+	}
+	r->df = df;
+	dp_tx_msg(&dp->txq, r->k++, b, u, tos);
+}
+
+/* tx: inner (DF clear) in fragments that fit the path (dp_us_out.c). */
+static void
+dp_tx_frag(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
+    size_t len, size_t fit, int tos, struct dp_txrun *r)
+{
+	struct dp_txq *q = &dp->txq;
+	size_t n;
+
+	n = dp_ip4_fragment(inner, len, fit, q->fdata + q->nfrag,
+	    DP_SEG_ROOM, q->fraglen + q->nfrag, DP_NFRAG - q->nfrag);
+	if (n == 0 && q->nfrag > 0) {	/* no buffers left: send, retry */
+		dp_tx_drain(dp, u, r);
+		q->nfrag = 0;
+		n = dp_ip4_fragment(inner, len, fit, q->fdata, DP_SEG_ROOM,
+		    q->fraglen, DP_NFRAG);
+	}
+	if (n == 0) {
+		esp_sa_drop(u->esp, ESP_TOO_BIG);
+		return;
+	}
+	for (size_t j = q->nfrag; j < q->nfrag + n; j++) {
+		q->fb[j] = (struct esp_buf){ q->frag[j], DP_SEG_LEN,
+		    ESP_HEADROOM, q->fraglen[j] };
+		if (esp_encap(u->esp, &q->fb[j]) == ESP_OK)
+			dp_tx_emit(dp, u, &q->fb[j], true, tos, r);
+	}
+	q->nfrag += n;
+}
+
 /* tx: the queued packets of t encrypted and sent; under the read lock. */
 static void
 dp_tx_flush(struct dp *dp, struct dp_tun *t)
 {
 	struct dp_txq *q = &dp->txq;
 	struct dp_usa *u = t->out;
-	size_t k = 0;
+	struct dp_txrun r = { 0 };
+	size_t fit;
+	bool df;
+	int tos, fits;
 
 	if (q->n == 0)
 		return;
@@ -342,27 +398,25 @@ dp_tx_flush(struct dp *dp, struct dp_tun *t)
 		q->n = 0;
 		return;
 	}
-	size_t run = 0;
-	bool rundf = false, df;
-	int tos;
-
+	q->nfrag = 0;
 	for (size_t i = 0; i < q->n; i++) {
-		if (dp_out_check(dp, u, q->data[i], q->seglen[i], &df,
-		    &tos) == -1)
+		fits = dp_out_check(dp, u, q->data[i], q->seglen[i], &df, &tos,
+		    &fit);
+		if (fits == -1)
 			continue;		/* counted: err_mtu */
+		if (fits == 1) {
+			dp_tx_frag(dp, u, q->data[i], q->seglen[i], fit, tos,
+			    &r);
+			continue;
+		}
 		q->b[i] = (struct esp_buf){ q->seg[i], DP_SEG_LEN,
 		    ESP_HEADROOM, q->seglen[i] };
 		if (esp_encap(u->esp, &q->b[i]) != ESP_OK)
 			continue;		/* counted by esp */
-		if (k > run && df != rundf) {
-			dp_tx_run(dp, u->sock, rundf, q->msg + run, k - run);
-			run = k;
-		}
-		rundf = df;
-		dp_tx_msg(q, k++, &q->b[i], u, tos);
+		dp_tx_emit(dp, u, &q->b[i], df, tos, &r);
 	}
 	q->n = 0;
-	dp_tx_run(dp, u->sock, rundf, q->msg + run, k - run);
+	dp_tx_drain(dp, u, &r);
 }
 
 /* tx: one packet too large for a segment buffer, from q->in itself. */
@@ -371,19 +425,23 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
 {
 	struct dp_txq *q = &dp->txq;
 	struct esp_buf b = { q->in, DP_BUF_LEN, ESP_HEADROOM, len };
+	struct dp_txrun r = { 0 };
+	size_t fit;
 	bool df;
-	int tos;
+	int tos, fits;
 
 	dp_tx_flush(dp, t);
 	if (t->out == NULL) {
 		dp_tx_nosa(dp, t, 1);
 		return;
 	}
-	if (dp_out_check(dp, t->out, q->in + ESP_HEADROOM, len, &df,
-	    &tos) == -1 || esp_encap(t->out->esp, &b) != ESP_OK)
-		return;
-	dp_tx_msg(q, 0, &b, t->out, tos);
-	dp_tx_run(dp, t->out->sock, df, q->msg, 1);
+	fits = dp_out_check(dp, t->out, q->in + ESP_HEADROOM, len, &df, &tos,
+	    &fit);
+	if (fits == 1)
+		dp_tx_frag(dp, t->out, q->in + ESP_HEADROOM, len, fit, tos, &r);
+	else if (fits == 0 && esp_encap(t->out->esp, &b) == ESP_OK)
+		dp_tx_emit(dp, t->out, &b, df, tos, &r);
+	dp_tx_drain(dp, t->out, &r);
 }
 
 /*

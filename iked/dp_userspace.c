@@ -401,6 +401,11 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 			goto fail;
 		dp->txq.data[i] = dp->txq.seg[i] + ESP_HEADROOM;
 	}
+	for (size_t i = 0; i < DP_NFRAG; i++) {
+		if ((dp->txq.frag[i] = malloc(DP_SEG_LEN)) == NULL)
+			goto fail;
+		dp->txq.fdata[i] = dp->txq.frag[i] + ESP_HEADROOM;
+	}
 	if ((dp->txq.in = malloc(DP_BUF_LEN)) == NULL ||
 	    (dp->gro.buf = malloc(DP_VNET_LEN + DP_GRO_MAX)) == NULL)
 		goto fail;
@@ -506,6 +511,11 @@ dp_us_close(struct dp *dp)
 		if (dp->txq.seg[i])
 			OPENSSL_cleanse(dp->txq.seg[i], DP_SEG_LEN);
 		free(dp->txq.seg[i]);
+	}
+	for (size_t i = 0; i < DP_NFRAG; i++) {
+		if (dp->txq.frag[i])
+			OPENSSL_cleanse(dp->txq.frag[i], DP_SEG_LEN);
+		free(dp->txq.frag[i]);
 	}
 	if (dp->txq.in)
 		OPENSSL_cleanse(dp->txq.in, DP_BUF_LEN);

@@ -309,6 +309,54 @@ START_TEST(split_refuses)
 }
 END_TEST
 
+/* RFC 791 3.2: fragments that reassemble to the packet; DF refused. */
+START_TEST(fragment4)
+{
+	uint8_t p[1400], re[1400];
+	size_t n, got = 0;
+
+	memset(p, 0, 20);
+	p[0] = 0x45;
+	p[2] = 1400 >> 8;
+	p[3] = 1400 & 0xff;
+	p[4] = 0x77;
+	p[8] = 64;
+	p[9] = 17;
+	for (size_t i = 20; i < sizeof(p); i++)
+		p[i] = (uint8_t)(i * 13);
+	n = dp_ip4_fragment(p, sizeof(p), 600, seg, 2048, seglen, NSEG);
+	ck_assert_uint_eq(n, 3);	/* 576 + 576 + 228 octets of data */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *q = seg[i];
+		size_t off = (size_t)((q[6] & 0x1f) << 8 | q[7]) * 8;
+		ck_assert_uint_le(seglen[i], 600);
+		ck_assert_uint_eq((size_t)(q[2] << 8 | q[3]), seglen[i]);
+		ck_assert(ip4_ok(q));
+		ck_assert_uint_eq(q[4], 0x77);	/* one ID */
+		ck_assert_uint_eq((q[6] & 0x20) != 0, i + 1 < n);	/* MF */
+		ck_assert_uint_eq(off, got);
+		memcpy(re + 20 + off, q + 20, seglen[i] - 20);
+		got += seglen[i] - 20;
+	}
+	ck_assert_uint_eq(got, sizeof(p) - 20);
+	ck_assert(memcmp(re + 20, p + 20, got) == 0);
+	/* a fragment's fragments keep its offset and MF */
+	p[6] = 0x20;
+	p[7] = 10;
+	ck_assert_uint_eq(dp_ip4_fragment(p, sizeof(p), 600, seg, 2048,
+	    seglen, NSEG), 3);
+	ck_assert_uint_eq(seg[0][7], 10);
+	ck_assert(seg[2][6] & 0x20);
+	p[6] = 0x40;			/* DF: not cut */
+	p[7] = 0;
+	ck_assert_uint_eq(dp_ip4_fragment(p, sizeof(p), 600, seg, 2048,
+	    seglen, NSEG), 0);
+	p[6] = 0;			/* more pieces than room */
+	ck_assert_uint_eq(dp_ip4_fragment(p, sizeof(p), 100, seg, 2048,
+	    seglen, NSEG), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -323,6 +371,7 @@ main(void)
 	tcase_add_test(tc, merge_refuses);
 	tcase_add_test(tc, csum_partial);
 	tcase_add_test(tc, split_refuses);
+	tcase_add_test(tc, fragment4);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

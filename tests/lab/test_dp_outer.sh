@@ -8,7 +8,8 @@
 #                           tunnel MTU"), and the host is told by ICMP
 #                           fragmentation-needed with the inner MTU that
 #                           fits (1246 for AES-GCM over IPv4); a smaller
-#                           ping passes;
+#                           ping passes, and so does the big one without
+#                           DF (cut into inner fragments before ESP);
 #   df-bit copy             DF from the inner header: the same size passes
 #                           without DF, is refused with it;
 #   copy-outer-dscp         B sees ESP with DSCP EF only once it is on;
@@ -83,6 +84,13 @@ d1=$(mtu_drops)
 ip netns exec "$HA" ip route flush cache 2>/dev/null
 ip netns exec "$HA" ping -c 1 -W 2 -M do -s 1200 -q 198.51.100.66 >/dev/null 2>&1 &&
     ok "df-bit set: a ping that fits passes" || fail "df-bit set: 1228 octets do not pass"
+# without DF inside, A cuts the inner packet instead (RFC 791), each piece
+# its own ESP packet with DF: it passes, nothing more is counted
+d1=$(mtu_drops)
+big dont | grep -q "1 received" && ok "df-bit set: a non-DF big ping passes, fragmented inside" ||
+    fail "df-bit set: a non-DF big ping did not pass"
+d2=$(mtu_drops)
+[ "$d2" = "$d1" ] && ok "no drop counted for it" || fail "counted: $d1 -> $d2"
 
 # 3. df-bit copy: the inner DF decides
 setvpn "set security ipsec vpn v1 df-bit copy" || fail "df-bit copy: no SA"
