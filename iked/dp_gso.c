@@ -52,30 +52,54 @@ put32(uint8_t *p, uint32_t v)
  * of the network-order one, and it is stored back in native order too,
  * so the bytes come out right.  Only the last piece may have odd length.
  */
+/* One's complement addition of 64-bit words: the carry goes around. */
+static inline uint64_t
+dp_add1c(uint64_t a, uint64_t b)
+{
+	uint64_t r = a + b;
+
+	return r + (r < b);
+}
+
 uint32_t
 dp_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint64_t s = sum;
-	uint32_t w;
+	uint64_t s = sum, w[4], t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+	uint32_t x;
 	uint16_t h;
 
-	for (; len >= 4; p += 4, len -= 4) {
-		memcpy(&w, p, 4);
-		s += w;
+	/* four sums side by side: no carry chain from one word to the next */
+	for (; len >= 32; p += 32, len -= 32) {
+		memcpy(w, p, 32);
+		t0 = dp_add1c(t0, w[0]);
+		t1 = dp_add1c(t1, w[1]);
+		t2 = dp_add1c(t2, w[2]);
+		t3 = dp_add1c(t3, w[3]);
+	}
+	s = dp_add1c(dp_add1c(s, t0), dp_add1c(dp_add1c(t1, t2), t3));
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(w, p, 8);
+		s = dp_add1c(s, w[0]);
+	}
+	if (len >= 4) {
+		memcpy(&x, p, 4);
+		s = dp_add1c(s, x);
+		p += 4;
+		len -= 4;
 	}
 	if (len >= 2) {
 		memcpy(&h, p, 2);
-		s += h;
+		s = dp_add1c(s, h);
 		p += 2;
 		len -= 2;
 	}
 	if (len) {
 		uint8_t last[2] = { p[0], 0 };
 		memcpy(&h, last, 2);
-		s += h;
+		s = dp_add1c(s, h);
 	}
-	while (s >> 32)
-		s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);	/* 64 -> 33 -> 32 bits */
+	s = (s & 0xffffffff) + (s >> 32);
 	return (uint32_t)s;
 }
 
