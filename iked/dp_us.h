@@ -92,7 +92,15 @@ struct dp_batch {
 	struct mmsghdr msg[DP_BATCH];
 	struct iovec iov[DP_BATCH];
 	struct sockaddr_storage addr[DP_BATCH];
+	union {				/* UDP_GRO: the segment size */
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(int))];
+	} ctl[DP_BATCH];
 };
+
+/* UDP GSO (dp_us_out.c): at most this many ESP packets per send. */
+#define DP_GSO_SEGS 64
+#define DP_GSO_BYTES 65000
 
 /* tx: one read buffer, the packets it is cut into, ready to send. */
 struct dp_txq {
@@ -113,6 +121,14 @@ struct dp_txq {
 		uint8_t b[CMSG_SPACE(sizeof(int))];
 	} ctl[DP_NMSG];
 	size_t n;
+	/* ESP in UDP: runs of equal-sized packets as one UDP GSO send */
+	struct mmsghdr gmsg[DP_NMSG];
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(uint16_t)) +
+		    CMSG_SPACE(sizeof(int))];
+	} gctl[DP_NMSG];
+	size_t gfirst[DP_NMSG];
 };
 
 /* tx: the messages of one flush, sent in runs of one outer DF value. */
@@ -136,6 +152,8 @@ struct dp {
 	bool offload;			/* vnet TUN devices (dp_gso.h) */
 	int icmp4, icmp6;		/* dp_us_out.c: too-big messages */
 	int df_raw4, df_raw6;		/* their DF mode: 0 clear, 1 set */
+	bool udp_gso;			/* tx: UDP_SEGMENT on encap works */
+	bool udp_gro;			/* rx: UDP_GRO on encap is on */
 	uint64_t icmp_last;		/* tx: ms of the last ICMP sent */
 	int epoll_rx, epoll_tx, stop_fd, wake_fd;
 	pthread_t rx, tx;
@@ -177,6 +195,10 @@ void dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len,
     size_t mtu);
 int dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
     size_t len, bool *df, int *tos, size_t *fit);
+/* ESP in UDP: m[0..n) sent with UDP GSO where it applies (tx thread). */
+void dp_udp_send(struct dp *dp, struct mmsghdr *m, size_t n);
+/* rx: the UDP_GRO segment size of a received message; 0: none. */
+size_t dp_udp_gro_size(const struct msghdr *h);
 void dp_life_cb(evutil_socket_t fd, short what, void *arg);
 
 #endif

@@ -31,12 +31,21 @@
  *                            DP_ICMP_GAP_MS.  An inner IPv4 packet
  *                            without DF is cut into fragments that fit
  *                            instead (RFC 791 3.2), each its own ESP packet.
+ *   UDP GSO and GRO          ESP in UDP: consecutive ESP packets of one
+ *                            size (the segments of one TCP burst) leave
+ *                            as one UDP_SEGMENT send, the kernel cutting
+ *                            them into datagrams as late as it can; the
+ *                            socket reads with UDP_GRO, datagrams of one
+ *                            size from one peer arriving as one, cut here.
+ *                            A kernel or device that refuses UDP GSO turns
+ *                            it off for good, the packets resent one each.
  */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/udp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -211,4 +220,110 @@ dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
 	esp_sa_drop(u->esp, ESP_TOO_BIG);
 	dp_icmp_too_big(dp, inner, len, *fit);
 	return -1;
+}
+
+/* How many of m[0..n) form one UDP GSO send: one size, the last shorter. */
+static size_t
+dp_udp_group(const struct mmsghdr *m, size_t n)
+{
+	const struct msghdr *h0 = &m[0].msg_hdr;
+	size_t seg = h0->msg_iov[0].iov_len, total = seg, k;
+
+	for (k = 1; k < n && k < DP_GSO_SEGS; k++) {
+		const struct msghdr *h = &m[k].msg_hdr;
+		size_t len = h->msg_iov[0].iov_len;
+		if (len > seg || total + len > DP_GSO_BYTES ||
+		    h->msg_controllen != h0->msg_controllen ||
+		    (h->msg_controllen && memcmp(CMSG_DATA((struct cmsghdr *)
+		    h->msg_control), CMSG_DATA((struct cmsghdr *)
+		    h0->msg_control), sizeof(int)) != 0))
+			break;
+		total += len;
+		if (len < seg) {	/* a shorter one ends the run */
+			k++;
+			break;
+		}
+	}
+	return k;
+}
+
+/* gmsg i: m[0..k) as one datagram list, UDP_SEGMENT (RFC-less: Linux). */
+static void
+dp_udp_gmsg(struct dp_txq *q, size_t i, const struct mmsghdr *m, size_t k)
+{
+	struct msghdr *g = &q->gmsg[i].msg_hdr;
+	struct cmsghdr *c;
+	uint16_t seg = (uint16_t)m[0].msg_hdr.msg_iov[0].iov_len;
+
+	*g = m[0].msg_hdr;
+	if (k == 1)
+		return;
+	g->msg_iovlen = k;		/* the iovs of m[0..k) are consecutive */
+	memset(q->gctl[i].b, 0, sizeof(q->gctl[i].b));
+	g->msg_control = q->gctl[i].b;
+	c = &q->gctl[i].h;
+	c->cmsg_level = IPPROTO_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	g->msg_controllen = CMSG_SPACE(sizeof(seg));
+	if (m[0].msg_hdr.msg_controllen) {	/* the TOS of the run */
+		struct cmsghdr *t = CMSG_NXTHDR(g, c);
+		memcpy(t, m[0].msg_hdr.msg_control, CMSG_LEN(sizeof(int)));
+		g->msg_controllen += CMSG_SPACE(sizeof(int));
+	}
+}
+
+void
+dp_udp_send(struct dp *dp, struct mmsghdr *m, size_t n)
+{
+	struct dp_txq *q = &dp->txq;
+	size_t ng = 0, done = 0, k;
+	int r;
+
+	if (!dp->udp_gso) {
+		for (; done < n; done += r > 0 ? (size_t)r : 1)
+			if ((r = sendmmsg(dp->encap, m + done,
+			    (unsigned)(n - done), 0)) <= 0)
+				dp_ctr_inc(&dp->tx_discarded);
+		return;
+	}
+	for (size_t i = 0; i < n; i += k, ng++) {
+		k = dp_udp_group(m + i, n - i);
+		q->gfirst[ng] = i;
+		dp_udp_gmsg(q, ng, m + i, k);
+	}
+	q->gfirst[ng] = n;
+	while (done < ng) {
+		r = sendmmsg(dp->encap, q->gmsg + done, (unsigned)(ng - done),
+		    0);
+		if (r > 0) {
+			done += (size_t)r;
+			continue;
+		}
+		/* EIO / EINVAL: no UDP GSO on this path; one each from here */
+		if (q->gmsg[done].msg_hdr.msg_iovlen > 1 &&
+		    (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
+			dp->udp_gso = false;
+			dp_udp_send(dp, m + q->gfirst[done],
+			    n - q->gfirst[done]);
+			return;
+		}
+		dp_ctr_inc(&dp->tx_discarded);
+		done++;
+	}
+}
+
+size_t
+dp_udp_gro_size(const struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)h); c;
+	    c = CMSG_NXTHDR((struct msghdr *)h, c))
+		if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int v;
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	return 0;
 }

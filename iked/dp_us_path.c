@@ -213,6 +213,8 @@ dp_batch_init(struct dp_batch *x, size_t i, size_t off)
 	x->msg[i].msg_hdr.msg_iovlen = 1;
 	x->msg[i].msg_hdr.msg_name = &x->addr[i];
 	x->msg[i].msg_hdr.msg_namelen = sizeof(x->addr[i]);
+	x->msg[i].msg_hdr.msg_control = x->ctl[i].b;
+	x->msg[i].msg_hdr.msg_controllen = sizeof(x->ctl[i].b);
 }
 
 static void dp_tx_tun_try(struct dp *dp, struct dp_tun *t);
@@ -232,8 +234,21 @@ dp_rx_sock(struct dp *dp, int sock)
 			return;
 		pthread_rwlock_rdlock(&dp->lock);
 		for (int i = 0; i < n; i++) {
+			size_t seg = sock == dp->encap ?
+			    dp_udp_gro_size(&x->msg[i].msg_hdr) : 0;
 			x->b[i].len = x->msg[i].msg_len;
-			dp_rx_one(dp, sock, &x->b[i], &x->addr[i]);
+			if (seg == 0 || x->b[i].len <= seg) {
+				dp_rx_one(dp, sock, &x->b[i], &x->addr[i]);
+				continue;
+			}
+			/* UDP_GRO: datagrams of seg octets, the last shorter */
+			for (size_t off = 0; off < x->msg[i].msg_len;
+			    off += seg) {
+				size_t left = x->msg[i].msg_len - off;
+				struct esp_buf b = { x->buf[i], DP_BUF_LEN,
+				    off, left < seg ? left : seg };
+				dp_rx_one(dp, sock, &b, &x->addr[i]);
+			}
 		}
 		if (dp->gro_tun != NULL)
 			dp_rx_gro_flush(dp);
@@ -313,6 +328,10 @@ dp_tx_run(struct dp *dp, int sock, bool df, struct mmsghdr *m, size_t n)
 {
 	if (n == 0)
 		return;
+	if (sock == dp->encap) {
+		dp_udp_send(dp, m, n);	/* dp_us_out.c: UDP GSO */
+		return;
+	}
 	dp_sock_df(dp, sock, df);
 	dp_tx_send(dp, sock, m, n);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <linux/if_tun.h>
+#include <linux/udp.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -331,6 +332,11 @@ dp_us_set_encap_socket(struct dp *dp, int fd)
 		dp->encap = -1;
 		return -1;
 	}
+	/* dp_us_out.c: UDP GSO out, UDP GRO in, where the kernel has them */
+	int one = 1;
+	dp->udp_gso = fd >= 0;
+	dp->udp_gro = fd >= 0 && setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one,
+	    sizeof(one)) == 0;
 	return 0;
 }
 

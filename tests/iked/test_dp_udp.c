@@ -142,11 +142,20 @@ START_TEST(tx_udp)
 	mk_sa(&k, 0x1000, true, 1);	/* the peer's view of our out SA */
 	dec = esp_sa_new(&k);
 	inet_pton(AF_INET, "10.9.0.2", &to.sin_addr);
+	/* all at once (one sendmmsg): the tx thread finds a batch in st0.77 */
+	static uint8_t all[N][PLEN];
+	struct mmsghdr mm[N];
+	struct iovec iv[N];
+	memset(mm, 0, sizeof(mm));
 	for (int i = 0; i < N; i++) {
-		memset(msg, i, sizeof(msg));
-		ck_assert_int_eq(sendto(app, msg, sizeof(msg), 0,
-		    (struct sockaddr *)&to, sizeof(to)), PLEN);
+		memset(all[i], i, PLEN);
+		iv[i] = (struct iovec){ all[i], PLEN };
+		mm[i].msg_hdr.msg_iov = &iv[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &to;
+		mm[i].msg_hdr.msg_namelen = sizeof(to);
 	}
+	ck_assert_int_eq(sendmmsg(app, mm, N, 0), N);
 	for (int i = 0; i < N; i++) {
 		ssize_t n = recv_poll(peer, buf + 64, sizeof(buf) - 64);
 		struct esp_buf b = { buf, sizeof(buf), 64, (size_t)n };
