@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "iked/dp_xfrm.h"
+#include "iked/esp.h"
 #include "iked/ikev2.h"
 #include "lib/log.h"
 
@@ -311,6 +312,19 @@ dp_xfrm_state(const struct dp_sa *sa)
 	    (unsigned)sa->integ->out_len * 8,
 	    (const char *)sa->auth_key) < 0)
 		goto done;
+	/*
+	 * ESN, or a window past the legacy 32 bits: the kernel wants
+	 * XFRMA_REPLAY_ESN_VAL (as strongSwan sends it); an outbound SA gets
+	 * the legacy size.  Not exercised here (no ESP states).
+	 */
+	if (sa->esn || sa->replay_window > 32) {
+		unsigned w = sa->replay_window > 32 ? sa->replay_window : 32;
+		unsigned bmp[ESP_REPLAY_MAX / 32] = { 0 };
+		if (xfrmnl_sa_set_replay_window(x, 0) < 0 ||
+		    xfrmnl_sa_set_replay_state_esn(x, 0, 0, 0, 0, w,
+		    (w + 31) / 32, bmp) < 0)
+			goto done;
+	}
 	if (sa->encap_dport && xfrmnl_sa_set_encap_tmpl(x, UDP_ENCAP_ESPINUDP,
 	    sa->encap_sport, sa->encap_dport, NULL) < 0)
 		goto done;
