@@ -11,9 +11,12 @@
  * Threads.  Two packet threads of their own, one per core here:
  *   tx  reads the TUN devices (epoll), encapsulates, sendmmsg()s;
  *   rx  recvmmsg()s the ESP sockets, decapsulates, writes to the TUN.
- * An SA direction is used by one thread only (outbound SAs by tx, inbound
- * by rx), so its cipher context, sequence counter and replay window need
- * no lock.  The SA table (a hash on the SPI with a random seed, O(1)) and
+ * The tx side (its queue, the outbound SAs) is under txlock, which the
+ * tx thread holds while it works; after writing to a device, rx sends
+ * what came back into it meanwhile if it gets txlock without waiting
+ * (one thread wakeup less per round trip).  So an SA direction is used
+ * by one thread at a time (inbound SAs by rx only), and its cipher
+ * context, sequence counter and replay window need no lock of their own.  The SA table (a hash on the SPI with a random seed, O(1)) and
  * the devices are guarded by one read-mostly rwlock: a packet thread
  * takes it for reading once per batch (at most DP_BATCH packets), the
  * event loop for writing to link or unlink an SA.  Readers never wait
@@ -36,17 +39,26 @@
 #include <event2/event.h>
 
 #include "iked/dp.h"
+#include "iked/dp_gso.h"
 #include "iked/esp.h"
 
 #define DP_NBUCKET 4096			/* power of two */
 #define DP_BATCH 32
 #define DP_BUF_LEN (65536 + ESP_HEADROOM + ESP_TAILROOM)
+/* tx: the MTU-sized packets of up to DP_NSEG super-packet segments */
+#define DP_NSEG 256
+#define DP_SEG_LEN 4096
+#define DP_SEG_ROOM (DP_SEG_LEN - ESP_HEADROOM - ESP_TAILROOM)
+/* tx: inner fragments (df-bit set, dp_us_out.c), messages in all */
+#define DP_NFRAG 64
+#define DP_NMSG (DP_NSEG + DP_NFRAG)
 #define DP_TUN_MTU 1420			/* 1500 less the largest overhead */
 #define DP_IKE_QUEUE 64
 
 struct dp_tun {
 	char name[IFNAMSIZ];
 	int fd;
+	bool vnet;			/* IFF_VNET_HDR: dp_gso.h */
 	unsigned refs;			/* SAs bound to it; kept at 0 */
 	uint32_t tunnel_id;
 	struct dp_usa *out;		/* the outbound SA, or NULL */
@@ -62,6 +74,8 @@ struct dp_usa {
 	struct sockaddr_storage peer;	/* outbound: where ESP goes */
 	socklen_t peerlen;
 	int sock;			/* outbound: raw4, raw6, encap4 or encap6 */
+	size_t outer;			/* outbound: IP (+ UDP) header octets */
+	_Atomic uint32_t pmtu;		/* outbound: route MTU; 0 unknown */
 	struct dp_stats base;		/* at the last clear */
 	struct dp_usa *hnext;
 };
@@ -78,6 +92,49 @@ struct dp_batch {
 	struct mmsghdr msg[DP_BATCH];
 	struct iovec iov[DP_BATCH];
 	struct sockaddr_storage addr[DP_BATCH];
+	union {				/* UDP_GRO: the segment size */
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(int))];
+	} ctl[DP_BATCH];
+};
+
+/* UDP GSO (dp_us_out.c): at most this many ESP packets per send. */
+#define DP_GSO_SEGS 64
+#define DP_GSO_BYTES 65000
+
+/* tx: one read buffer, the packets it is cut into, ready to send. */
+struct dp_txq {
+	uint8_t *in;			/* DP_BUF_LEN */
+	uint8_t *seg[DP_NSEG];		/* DP_SEG_LEN each */
+	uint8_t *data[DP_NSEG];		/* seg[i] + ESP_HEADROOM */
+	size_t seglen[DP_NSEG];
+	struct esp_buf b[DP_NSEG];
+	uint8_t *frag[DP_NFRAG];		/* DP_SEG_LEN each */
+	uint8_t *fdata[DP_NFRAG];	/* frag[i] + ESP_HEADROOM */
+	size_t fraglen[DP_NFRAG];
+	struct esp_buf fb[DP_NFRAG];
+	size_t nfrag;
+	struct mmsghdr msg[DP_NMSG];
+	struct iovec iov[DP_NMSG];
+	union {				/* copy-outer-dscp: IP_TOS, IPV6_TCLASS */
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(int))];
+	} ctl[DP_NMSG];
+	size_t n;
+	/* ESP in UDP: runs of equal-sized packets as one UDP GSO send */
+	struct mmsghdr gmsg[DP_NMSG];
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(uint16_t)) +
+		    CMSG_SPACE(sizeof(int))];
+	} gctl[DP_NMSG];
+	size_t gfirst[DP_NMSG];
+};
+
+/* tx: the messages of one flush, sent in runs of one outer DF value. */
+struct dp_txrun {
+	size_t k, run;			/* messages; the run's first */
+	bool df;
 };
 
 struct dp {
@@ -93,6 +150,12 @@ struct dp {
 	_Atomic uint64_t tx_discarded;
 	int raw4, raw6, ctl;		/* ctl: ioctl socket */
 	int encap4, encap6;		/* UDP 4500 (RFC 3948), per family */
+	bool offload;			/* vnet TUN devices (dp_gso.h) */
+	int icmp4, icmp6;		/* dp_us_out.c: too-big messages */
+	int df_raw4, df_raw6;		/* their DF mode: 0 clear, 1 set */
+	bool udp_gso;			/* tx: UDP_SEGMENT on encap works */
+	bool udp_gro;			/* rx: UDP_GRO on encap is on */
+	uint64_t icmp_last;		/* tx: ms of the last ICMP sent */
 	int epoll_rx, epoll_tx, stop_fd, wake_fd;
 	pthread_t rx, tx;
 	bool rx_started, tx_started;
@@ -100,7 +163,12 @@ struct dp {
 	struct dp_ike ike[DP_IKE_QUEUE];
 	size_t nike;
 	struct event *wake_ev, *life_ev;
-	struct dp_batch rxb, txb;
+	struct dp_batch rxb;
+	struct dp_txq txq;
+	struct dp_gro gro;		/* rx: dp_gso.h */
+	struct dp_tun *gro_tun;		/* rx: where gro goes; NULL: empty */
+	struct dp_tun *rx_last;		/* rx: written to in this batch */
+	pthread_mutex_t txlock;		/* the tx side: txq, outbound SAs */
 };
 
 struct dp_fire {
@@ -118,6 +186,22 @@ void dp_batch_init(struct dp_batch *x, size_t i, size_t off);
 void *dp_rx_main(void *arg);
 void *dp_tx_main(void *arg);
 void dp_wake_cb(evutil_socket_t fd, short what, void *arg);
+
+/* dp_us_out.c: the outer header's DF and DSCP, path MTU, ICMP too big. */
+uint32_t dp_pmtu_query(const struct sockaddr_storage *peer, socklen_t len);
+bool dp_out_df(const struct dp_sa *c, const uint8_t *inner);
+int dp_out_tos(const uint8_t *inner);
+void dp_sock_df(struct dp *dp, int sock, bool df);
+void dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len,
+    size_t mtu);
+int dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
+    size_t len, bool *df, int *tos, size_t *fit);
+/* ESP in UDP: m[0..n) sent with UDP GSO where it applies (tx thread). */
+void dp_udp_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n);
+/* Whether sock is one of the UDP 4500 sockets iked handed over. */
+bool dp_is_encap(const struct dp *dp, int sock);
+/* rx: the UDP_GRO segment size of a received message; 0: none. */
+size_t dp_udp_gro_size(const struct msghdr *h);
 void dp_life_cb(evutil_socket_t fd, short what, void *arg);
 
 #endif

@@ -16,7 +16,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <event2/event.h>
 #include <openssl/rand.h>
@@ -110,6 +112,52 @@ dp_ts_ok(const struct dp_sa *c, const uint8_t *p)
 	    dp_sel_ok(c->sel_local, c->nsel_local, dst, v);
 }
 
+/* rx: the TCP segments merged so far go to their TUN device. */
+static void
+dp_rx_gro_flush(struct dp *dp)
+{
+	size_t n = dp_gro_finish(&dp->gro);
+
+	if (n > 0 && write(dp->gro_tun->fd, dp->gro.buf, n) < 0)
+		dp_ctr_inc(&dp->rx_discarded);
+	dp->gro_tun = NULL;
+}
+
+/*
+ * rx: a decrypted inner packet in b for t.  A vnet device takes the
+ * consecutive segments of one TCP flow as one super-packet (dp_gso.h);
+ * anything else is written at once, behind an empty virtio_net_hdr in
+ * the room the ESP header left.
+ */
+static void
+dp_rx_deliver(struct dp *dp, struct dp_tun *t, struct esp_buf *b)
+{
+	uint8_t *p = b->base + b->off;
+
+	dp->rx_last = t;
+	if (t->vnet) {
+		if (dp->gro_tun == t && dp_gro_add(&dp->gro, p, b->len))
+			return;
+		if (dp->gro_tun != NULL)
+			dp_rx_gro_flush(dp);
+		if (dp_gro_add(&dp->gro, p, b->len)) {
+			dp->gro_tun = t;
+			return;
+		}
+		if (b->off < DP_VNET_LEN) {
+			dp_ctr_inc(&dp->rx_discarded);
+			return;
+		}
+		p -= DP_VNET_LEN;
+		memset(p, 0, DP_VNET_LEN);
+		if (write(t->fd, p, b->len + DP_VNET_LEN) < 0)
+			dp_ctr_inc(&dp->rx_discarded);
+		return;
+	}
+	if (write(t->fd, p, b->len) < 0)
+		dp_ctr_inc(&dp->rx_discarded);
+}
+
 /* rx: one datagram of sock, as it arrived; under the read lock. */
 static void
 dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
@@ -151,8 +199,7 @@ dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
 		dp_ctr_inc(&dp->rx_discarded);
 		return;
 	}
-	if (write(u->tun->fd, b->base + b->off, b->len) < 0)
-		dp_ctr_inc(&dp->rx_discarded);
+	dp_rx_deliver(dp, u->tun, b);
 }
 
 void
@@ -166,7 +213,12 @@ dp_batch_init(struct dp_batch *x, size_t i, size_t off)
 	x->msg[i].msg_hdr.msg_iovlen = 1;
 	x->msg[i].msg_hdr.msg_name = &x->addr[i];
 	x->msg[i].msg_hdr.msg_namelen = sizeof(x->addr[i]);
+	x->msg[i].msg_hdr.msg_control = x->ctl[i].b;
+	x->msg[i].msg_hdr.msg_controllen = sizeof(x->ctl[i].b);
 }
+
+static void dp_tx_tun_try(struct dp *dp, struct dp_tun *t);
+static void dp_thread_latency(void);
 
 static void
 dp_rx_sock(struct dp *dp, int sock)
@@ -182,10 +234,29 @@ dp_rx_sock(struct dp *dp, int sock)
 			return;
 		pthread_rwlock_rdlock(&dp->lock);
 		for (int i = 0; i < n; i++) {
+			size_t seg = dp_is_encap(dp, sock) ?
+			    dp_udp_gro_size(&x->msg[i].msg_hdr) : 0;
 			x->b[i].len = x->msg[i].msg_len;
-			dp_rx_one(dp, sock, &x->b[i], &x->addr[i]);
+			if (seg == 0 || x->b[i].len <= seg) {
+				dp_rx_one(dp, sock, &x->b[i], &x->addr[i]);
+				continue;
+			}
+			/* UDP_GRO: datagrams of seg octets, the last shorter */
+			for (size_t off = 0; off < x->msg[i].msg_len;
+			    off += seg) {
+				size_t left = x->msg[i].msg_len - off;
+				struct esp_buf b = { x->buf[i], DP_BUF_LEN,
+				    off, left < seg ? left : seg };
+				dp_rx_one(dp, sock, &b, &x->addr[i]);
+			}
 		}
+		if (dp->gro_tun != NULL)
+			dp_rx_gro_flush(dp);
 		pthread_rwlock_unlock(&dp->lock);
+		if (dp->rx_last != NULL) {
+			dp_tx_tun_try(dp, dp->rx_last);
+			dp->rx_last = NULL;
+		}
 		if (n < DP_BATCH)
 			return;
 	}
@@ -197,6 +268,7 @@ dp_rx_main(void *arg)
 	struct dp *dp = arg;
 	struct epoll_event evs[8];
 
+	dp_thread_latency();
 	for (;;) {
 		int n = epoll_wait(dp->epoll_rx, evs, 8, -1);
 		for (int i = 0; i < n; i++) {
@@ -207,11 +279,12 @@ dp_rx_main(void *arg)
 	}
 }
 
-/* tx: sends x->msg[0..n) on sock; what the kernel refuses is counted. */
+/* tx: sends m[0..n) on sock; what the kernel refuses is counted. */
 static void
-dp_tx_flush(struct dp *dp, int sock, struct mmsghdr *m, int n)
+dp_tx_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n)
 {
-	int done = 0, r;
+	size_t done = 0;
+	int r;
 
 	while (done < n) {
 		r = sendmmsg(sock, m + done, (unsigned)(n - done), 0);
@@ -219,65 +292,272 @@ dp_tx_flush(struct dp *dp, int sock, struct mmsghdr *m, int n)
 			dp_ctr_inc(&dp->tx_discarded);
 			done++;
 		} else
-			done += r;
+			done += (size_t)r;
 	}
 }
 
-/* tx: the packets read from t; under the read lock. */
+/* tx: message k of the queue: b to u's peer, tos (-1: none) attached. */
 static void
-dp_tx_batch(struct dp *dp, struct dp_tun *t, int n)
+dp_tx_msg(struct dp_txq *q, size_t k, const struct esp_buf *b,
+    struct dp_usa *u, int tos)
 {
-	struct dp_batch *x = &dp->txb;
-	struct dp_usa *u = t->out;
-	int first = 0, k = 0;
+	struct msghdr *h = &q->msg[k].msg_hdr;
 
-	if (u == NULL) {
-		for (int i = 0; i < n; i++)
-			dp_ctr_inc(&dp->tx_discarded);
-		if (!atomic_exchange(&t->want_acquire, true))
-			dp_wake(dp);
+	q->iov[k].iov_base = b->base + b->off;
+	q->iov[k].iov_len = b->len;
+	memset(h, 0, sizeof(*h));
+	h->msg_iov = &q->iov[k];
+	h->msg_iovlen = 1;
+	h->msg_name = &u->peer;
+	h->msg_namelen = u->peerlen;
+	if (tos >= 0) {
+		struct cmsghdr *c = &q->ctl[k].h;
+		bool v6 = u->peer.ss_family == AF_INET6;
+		c->cmsg_level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+		c->cmsg_type = v6 ? IPV6_TCLASS : IP_TOS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &tos, sizeof(int));
+		h->msg_control = q->ctl[k].b;
+		h->msg_controllen = sizeof(q->ctl[k].b);
+	}
+}
+
+/* tx: m[0..n) with the outer DF bit df (dp_us_out.c). */
+static void
+dp_tx_run(struct dp *dp, int sock, bool df, struct mmsghdr *m, size_t n)
+{
+	if (n == 0)
+		return;
+	if (dp_is_encap(dp, sock)) {
+		dp_udp_send(dp, sock, m, n);	/* dp_us_out.c: UDP GSO */
 		return;
 	}
-	for (int i = 0; i < n; i++) {
-		if (esp_encap(u->esp, &x->b[i]) != ESP_OK)
-			continue;		/* counted by esp */
-		x->iov[k].iov_base = x->b[i].base + x->b[i].off;
-		x->iov[k].iov_len = x->b[i].len;
-		memset(&x->msg[k].msg_hdr, 0, sizeof(x->msg[k].msg_hdr));
-		x->msg[k].msg_hdr.msg_iov = &x->iov[k];
-		x->msg[k].msg_hdr.msg_iovlen = 1;
-		x->msg[k].msg_hdr.msg_name = &u->peer;
-		x->msg[k].msg_hdr.msg_namelen = u->peerlen;
-		k++;
-	}
-	if (k > first)
-		dp_tx_flush(dp, u->sock, x->msg, k);
+	dp_sock_df(dp, sock, df);
+	dp_tx_send(dp, sock, m, n);
 }
 
+/* tx: no outbound SA for t: n packets dropped, iked asked for one. */
+static void
+dp_tx_nosa(struct dp *dp, struct dp_tun *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dp_ctr_inc(&dp->tx_discarded);
+	if (!atomic_exchange(&t->want_acquire, true))
+		dp_wake(dp);
+}
+
+/* tx: the pending messages of r sent; the message arrays free again. */
+static void
+dp_tx_drain(struct dp *dp, struct dp_usa *u, struct dp_txrun *r)
+{
+	dp_tx_run(dp, u->sock, r->df, dp->txq.msg + r->run, r->k - r->run);
+	r->k = r->run = 0;
+}
+
+/* tx: the ESP packet b as the next message, a new run if DF changes. */
+static void
+dp_tx_emit(struct dp *dp, struct dp_usa *u, const struct esp_buf *b,
+    bool df, int tos, struct dp_txrun *r)
+{
+	if (r->k == DP_NMSG)
+		dp_tx_drain(dp, u, r);
+	if (r->k > r->run && df != r->df) {
+		dp_tx_run(dp, u->sock, r->df, dp->txq.msg + r->run,
+		    r->k - r->run);
+		r->run = r->k;
+	}
+	r->df = df;
+	dp_tx_msg(&dp->txq, r->k++, b, u, tos);
+}
+
+/* tx: inner (DF clear) in fragments that fit the path (dp_us_out.c). */
+static void
+dp_tx_frag(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
+    size_t len, size_t fit, int tos, struct dp_txrun *r)
+{
+	struct dp_txq *q = &dp->txq;
+	size_t n;
+
+	n = dp_ip4_fragment(inner, len, fit, q->fdata + q->nfrag,
+	    DP_SEG_ROOM, q->fraglen + q->nfrag, DP_NFRAG - q->nfrag);
+	if (n == 0 && q->nfrag > 0) {	/* no buffers left: send, retry */
+		dp_tx_drain(dp, u, r);
+		q->nfrag = 0;
+		n = dp_ip4_fragment(inner, len, fit, q->fdata, DP_SEG_ROOM,
+		    q->fraglen, DP_NFRAG);
+	}
+	if (n == 0) {
+		esp_sa_drop(u->esp, ESP_TOO_BIG);
+		return;
+	}
+	for (size_t j = q->nfrag; j < q->nfrag + n; j++) {
+		q->fb[j] = (struct esp_buf){ q->frag[j], DP_SEG_LEN,
+		    ESP_HEADROOM, q->fraglen[j] };
+		if (esp_encap(u->esp, &q->fb[j]) == ESP_OK)
+			dp_tx_emit(dp, u, &q->fb[j], true, tos, r);
+	}
+	q->nfrag += n;
+}
+
+/* tx: the queued packets of t encrypted and sent; under the read lock. */
+static void
+dp_tx_flush(struct dp *dp, struct dp_tun *t)
+{
+	struct dp_txq *q = &dp->txq;
+	struct dp_usa *u = t->out;
+	struct dp_txrun r = { 0 };
+	size_t fit;
+	bool df;
+	int tos, fits;
+
+	if (q->n == 0)
+		return;
+	if (u == NULL) {
+		dp_tx_nosa(dp, t, q->n);
+		q->n = 0;
+		return;
+	}
+	q->nfrag = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		fits = dp_out_check(dp, u, q->data[i], q->seglen[i], &df, &tos,
+		    &fit);
+		if (fits == -1)
+			continue;		/* counted: err_mtu */
+		if (fits == 1) {
+			dp_tx_frag(dp, u, q->data[i], q->seglen[i], fit, tos,
+			    &r);
+			continue;
+		}
+		q->b[i] = (struct esp_buf){ q->seg[i], DP_SEG_LEN,
+		    ESP_HEADROOM, q->seglen[i] };
+		if (esp_encap(u->esp, &q->b[i]) != ESP_OK)
+			continue;		/* counted by esp */
+		dp_tx_emit(dp, u, &q->b[i], df, tos, &r);
+	}
+	q->n = 0;
+	dp_tx_drain(dp, u, &r);
+}
+
+/* tx: one packet too large for a segment buffer, from q->in itself. */
+static void
+dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
+{
+	struct dp_txq *q = &dp->txq;
+	struct esp_buf b = { q->in, DP_BUF_LEN, ESP_HEADROOM, len };
+	struct dp_txrun r = { 0 };
+	size_t fit;
+	bool df;
+	int tos, fits;
+
+	dp_tx_flush(dp, t);
+	if (t->out == NULL) {
+		dp_tx_nosa(dp, t, 1);
+		return;
+	}
+	fits = dp_out_check(dp, t->out, q->in + ESP_HEADROOM, len, &df, &tos,
+	    &fit);
+	if (fits == 1)
+		dp_tx_frag(dp, t->out, q->in + ESP_HEADROOM, len, fit, tos, &r);
+	else if (fits == 0 && esp_encap(t->out->esp, &b) == ESP_OK)
+		dp_tx_emit(dp, t->out, &b, df, tos, &r);
+	dp_tx_drain(dp, t->out, &r);
+}
+
+/*
+ * tx: up to DP_BATCH reads from t (a vnet device's super-packets cut
+ * into MTU-sized packets, dp_gso.h), then one sendmmsg.  epoll is level
+ * triggered: what is left is read on the next round, after other devices.
+ */
+static void
+dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
+{
+	struct dp_txq *q = &dp->txq;
+	size_t vl = t->vnet ? DP_VNET_LEN : 0, len = 0, n;
+	uint8_t *in = q->in + ESP_HEADROOM - vl;
+	struct virtio_net_hdr vh;
+	ssize_t r;
+
+	pthread_rwlock_rdlock(&dp->lock);
+	for (int reads = 0; reads < DP_BATCH; reads++) {
+		r = read(t->fd, in, DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM);
+		if (r < 0)
+			break;
+		memset(&vh, 0, sizeof(vh));
+		if ((size_t)r <= vl)
+			n = 0;
+		else {
+			memcpy(&vh, in, vl);
+			len = (size_t)r - vl;
+			n = dp_gso_count(&vh, in + vl, len);
+		}
+		if (n == 0) {
+			dp_ctr_inc(&dp->tx_discarded);
+			continue;
+		}
+		if (vh.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+		    len > DP_SEG_ROOM) {
+			if (dp_gso_csum(&vh, in + vl, len) == 0)
+				dp_tx_large(dp, t, len);
+			else
+				dp_ctr_inc(&dp->tx_discarded);
+			continue;
+		}
+		if (q->n + n > DP_NSEG)
+			dp_tx_flush(dp, t);
+		n = dp_gso_split(&vh, in + vl, len, q->data + q->n,
+		    DP_SEG_ROOM, q->seglen + q->n, DP_NSEG - q->n);
+		if (n == 0)
+			dp_ctr_inc(&dp->tx_discarded);
+		q->n += n;
+	}
+	dp_tx_flush(dp, t);
+	pthread_rwlock_unlock(&dp->lock);
+}
+
+/* The tx thread's way in: the tx side is its but for dp_tx_tun_try. */
 static void
 dp_tx_tun(struct dp *dp, struct dp_tun *t)
 {
-	struct dp_batch *x = &dp->txb;
-	ssize_t r;
-	int n;
+	pthread_mutex_lock(&dp->txlock);
+	dp_tx_tun_locked(dp, t);
+	pthread_mutex_unlock(&dp->txlock);
+}
 
-	pthread_rwlock_rdlock(&dp->lock);
-	for (;;) {
-		for (n = 0; n < DP_BATCH; n++) {
-			x->b[n] = (struct esp_buf){ x->buf[n], DP_BUF_LEN,
-			    ESP_HEADROOM, 0 };
-			r = read(t->fd, x->buf[n] + ESP_HEADROOM,
-			    DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM);
-			if (r <= 0)
-				break;
-			x->b[n].len = (size_t)r;
-		}
-		if (n > 0)
-			dp_tx_batch(dp, t, n);
-		if (n < DP_BATCH)
-			break;
+/*
+ * rx, after writing to t: what the kernel routed back into t meanwhile
+ * (a reply from the host behind it, put in t's queue within that very
+ * write) is sent from here unless the tx thread is at work, which saves
+ * one thread wakeup per round trip.
+ */
+static void
+dp_tx_tun_try(struct dp *dp, struct dp_tun *t)
+{
+	if (pthread_mutex_trylock(&dp->txlock) != 0)
+		return;
+	dp_tx_tun_locked(dp, t);
+	pthread_mutex_unlock(&dp->txlock);
+}
+
+/*
+ * A packet thread's scheduling hint: a short slice (EEVDF's custom
+ * slice, Linux 6.12: sched_attr.sched_runtime for SCHED_OTHER) lets it
+ * preempt on wakeup instead of queueing behind a busy task: latency
+ * without more CPU.  Older kernels ignore it or refuse; either is fine.
+ */
+static void
+dp_thread_latency(void)
+{
+	struct {
+		uint32_t size, policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} attr = { .size = 48, .policy = SCHED_OTHER, .runtime = 100000 };
+
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0) {
+		/* not this kernel */
 	}
-	pthread_rwlock_unlock(&dp->lock);
 }
 
 void *
@@ -286,6 +566,7 @@ dp_tx_main(void *arg)
 	struct dp *dp = arg;
 	struct epoll_event evs[16];
 
+	dp_thread_latency();
 	for (;;) {
 		int n = epoll_wait(dp->epoll_tx, evs, 16, -1);
 		for (int i = 0; i < n; i++) {
@@ -331,13 +612,34 @@ dp_wake_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* The loop, every second: byte and packet lifetimes (RFC 4301 4.4.2.1). */
+/*
+ * The path MTU of u's peer, asked of the kernel once per peer and tick
+ * (*last: the peer asked last, *mtu its answer): a thousand SAs to one
+ * gateway cost one query.
+ */
+static void
+dp_pmtu_refresh(struct dp_usa *u, const struct dp_usa **last, uint32_t *mtu)
+{
+	if (*last == NULL || (*last)->peerlen != u->peerlen ||
+	    memcmp(&(*last)->peer, &u->peer, u->peerlen) != 0) {
+		*mtu = dp_pmtu_query(&u->peer, u->peerlen);
+		*last = u;
+	}
+	atomic_store_explicit(&u->pmtu, *mtu, memory_order_relaxed);
+}
+
+/*
+ * The loop, every second: byte and packet lifetimes (RFC 4301 4.4.2.1),
+ * and the outbound SAs' path MTU.
+ */
 void
 dp_life_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dp *dp = arg;
 	struct dp_fire fire[64];
 	size_t nf = 0;
+	const struct dp_usa *last = NULL;
+	uint32_t mtu = 0;
 
 	/* reading is enough: only this thread writes soft_sent, hard_sent */
 	pthread_rwlock_rdlock(&dp->lock);
@@ -347,6 +649,8 @@ dp_life_cb(evutil_socket_t fd, short what, void *arg)
 			    u = u->hnext) {
 				const struct dp_sa *c = esp_sa_conf(u->esp);
 				uint64_t by, pk;
+				if (!u->inbound)	/* dp_us_out.c */
+					dp_pmtu_refresh(u, &last, &mtu);
 				esp_sa_usage(u->esp, &by, &pk);
 				bool soft = (c->soft_bytes && by >= c->soft_bytes) ||
 				    (c->soft_packets && pk >= c->soft_packets);

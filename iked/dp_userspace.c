@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <linux/if_tun.h>
+#include <linux/udp.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -24,9 +25,13 @@
 #include "iked/dp_us.h"
 #include "lib/log.h"
 
-/* A TUN device named exactly name (hostd waits for it), up, its MTU set. */
+/*
+ * A TUN device named exactly name (hostd waits for it), up, its MTU set;
+ * with dp->offload a vnet device (IFF_VNET_HDR, TSO and checksum
+ * offloads: dp_gso.h), *vnet says so.
+ */
 static int
-dp_tun_open(struct dp *dp, const char *name)
+dp_tun_open(struct dp *dp, const char *name, bool *vnet)
 {
 	struct ifreq ifr = { 0 };
 	int fd;
@@ -35,13 +40,18 @@ dp_tun_open(struct dp *dp, const char *name)
 		log_err("dataplane: /dev/net/tun: %s", strerror(errno));
 		return -1;
 	}
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (dp->offload ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		log_err("dataplane: TUN %s: %s", name, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	/* dp_gso.h: TCP super-packets in, checksums left to us */
+	*vnet = dp->offload;
+	if (*vnet && ioctl(fd, TUNSETOFFLOAD,
+	    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN) < 0)
+		log_warn("dataplane: %s offloads: %s", name, strerror(errno));
 	ifr.ifr_mtu = DP_TUN_MTU;
 	if (ioctl(dp->ctl, SIOCSIFMTU, &ifr) < 0)
 		log_warn("dataplane: %s mtu: %s", name, strerror(errno));
@@ -70,7 +80,7 @@ dp_tun_get(struct dp *dp, const char *name, uint32_t tunnel_id)
 		return NULL;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->tunnel_id = tunnel_id;
-	if ((t->fd = dp_tun_open(dp, name)) < 0) {
+	if ((t->fd = dp_tun_open(dp, name, &t->vnet)) < 0) {
 		free(t);
 		return NULL;
 	}
@@ -121,6 +131,9 @@ dp_peer(struct dp *dp, const struct dp_sa *sa, struct dp_usa *u)
 		u->sock = sa->encap_dport ? dp->encap6 : dp->raw6;
 	} else
 		return -1;
+	u->outer = (sa->remote.family == AF_INET ? 20 : 40) +
+	    (sa->encap_dport ? 8 : 0);
+	atomic_store(&u->pmtu, dp_pmtu_query(&u->peer, u->peerlen));
 	return u->sock >= 0 ? 0 : -1;
 }
 
@@ -330,6 +343,11 @@ dp_us_set_encap_socket(struct dp *dp, int fd)
 		*slot = -1;
 		return -1;
 	}
+	/* dp_us_out.c: UDP GSO out, UDP GRO in, where the kernel has them */
+	int one = 1;
+	dp->udp_gso = true;
+	dp->udp_gro = setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one,
+	    sizeof(one)) == 0;
 	return 0;
 }
 
@@ -375,6 +393,8 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	dp->ev = ev;
 	dp->ctx = ctx;
 	dp->raw4 = dp->raw6 = dp->encap4 = dp->encap6 = dp->ctl = dp->stop_fd = -1;
+	dp->icmp4 = dp->icmp6 = -1;
+	dp->df_raw4 = dp->df_raw6 = 0;	/* dp_raw_socket: DF clear */
 	dp->epoll_rx = dp->epoll_tx = dp->wake_fd = -1;
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr,
@@ -382,14 +402,30 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	pthread_rwlock_init(&dp->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&dp->qlock, NULL);
+	pthread_mutex_init(&dp->txlock, NULL);
 	if (RAND_bytes((uint8_t *)&dp->seed_x, sizeof(dp->seed_x)) != 1 ||
 	    RAND_bytes((uint8_t *)&dp->seed_m, sizeof(dp->seed_m)) != 1)
 		goto fail;
 	dp->seed_m |= 1;		/* odd: the multiplication is a bijection */
+	/* QSAFE_DP_OFFLOAD=0: plain TUN devices (to measure the difference) */
+	const char *off = getenv("QSAFE_DP_OFFLOAD");
+	dp->offload = off == NULL || strcmp(off, "0") != 0;
 	for (size_t i = 0; i < DP_BATCH; i++)
-		if ((dp->rxb.buf[i] = malloc(DP_BUF_LEN)) == NULL ||
-		    (dp->txb.buf[i] = malloc(DP_BUF_LEN)) == NULL)
+		if ((dp->rxb.buf[i] = malloc(DP_BUF_LEN)) == NULL)
 			goto fail;
+	for (size_t i = 0; i < DP_NSEG; i++) {
+		if ((dp->txq.seg[i] = malloc(DP_SEG_LEN)) == NULL)
+			goto fail;
+		dp->txq.data[i] = dp->txq.seg[i] + ESP_HEADROOM;
+	}
+	for (size_t i = 0; i < DP_NFRAG; i++) {
+		if ((dp->txq.frag[i] = malloc(DP_SEG_LEN)) == NULL)
+			goto fail;
+		dp->txq.fdata[i] = dp->txq.frag[i] + ESP_HEADROOM;
+	}
+	if ((dp->txq.in = malloc(DP_BUF_LEN)) == NULL ||
+	    (dp->gro.buf = malloc(DP_VNET_LEN + DP_GRO_MAX)) == NULL)
+		goto fail;
 	dp->epoll_rx = epoll_create1(EPOLL_CLOEXEC);
 	dp->epoll_tx = epoll_create1(EPOLL_CLOEXEC);
 	dp->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -408,6 +444,22 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	}
 	if ((dp->raw6 = dp_raw_socket(dp, AF_INET6)) < 0)
 		log_warn("dataplane: no IPv6 ESP socket: %s", strerror(errno));
+	/* dp_us_out.c: fragmentation needed / packet too big, sent only */
+	dp->icmp4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    IPPROTO_ICMP);
+	dp->icmp6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    IPPROTO_ICMPV6);
+	if (dp->icmp4 < 0 || dp->icmp6 < 0)
+		log_warn("dataplane: no ICMP socket: senders of packets too "
+		    "big for the path are not told");
+	else {
+		/* nothing to read on them */
+		int zero = 0;
+		setsockopt(dp->icmp4, SOL_SOCKET, SO_RCVBUF, &zero,
+		    sizeof(zero));
+		setsockopt(dp->icmp6, SOL_SOCKET, SO_RCVBUF, &zero,
+		    sizeof(zero));
+	}
 	dp->wake_ev = event_new(base, dp->wake_fd, EV_READ | EV_PERSIST,
 	    dp_wake_cb, dp);
 	dp->life_ev = event_new(base, -1, EV_PERSIST, dp_life_cb, dp);
@@ -460,21 +512,37 @@ dp_us_close(struct dp *dp)
 		event_free(dp->wake_ev);
 	if (dp->life_ev)
 		event_free(dp->life_ev);
-	int fds[] = { dp->raw4, dp->raw6, dp->ctl, dp->epoll_rx,
+	int fds[] = { dp->raw4, dp->raw6, dp->icmp4, dp->icmp6, dp->ctl,
+		dp->epoll_rx,
 		dp->epoll_tx, dp->stop_fd, dp->wake_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	/* plaintext went through these */
 	for (size_t i = 0; i < DP_BATCH; i++) {
 		if (dp->rxb.buf[i])
 			OPENSSL_cleanse(dp->rxb.buf[i], DP_BUF_LEN);
-		if (dp->txb.buf[i])
-			OPENSSL_cleanse(dp->txb.buf[i], DP_BUF_LEN);
 		free(dp->rxb.buf[i]);
-		free(dp->txb.buf[i]);
 	}
+	for (size_t i = 0; i < DP_NSEG; i++) {
+		if (dp->txq.seg[i])
+			OPENSSL_cleanse(dp->txq.seg[i], DP_SEG_LEN);
+		free(dp->txq.seg[i]);
+	}
+	for (size_t i = 0; i < DP_NFRAG; i++) {
+		if (dp->txq.frag[i])
+			OPENSSL_cleanse(dp->txq.frag[i], DP_SEG_LEN);
+		free(dp->txq.frag[i]);
+	}
+	if (dp->txq.in)
+		OPENSSL_cleanse(dp->txq.in, DP_BUF_LEN);
+	if (dp->gro.buf)
+		OPENSSL_cleanse(dp->gro.buf, DP_VNET_LEN + DP_GRO_MAX);
+	free(dp->txq.in);
+	free(dp->gro.buf);
 	pthread_rwlock_destroy(&dp->lock);
 	pthread_mutex_destroy(&dp->qlock);
+	pthread_mutex_destroy(&dp->txlock);
 	free(dp);
 }
 

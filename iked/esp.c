@@ -26,6 +26,7 @@ enum esp_mode { ESP_MODE_AEAD, ESP_MODE_CBC };
 struct esp_ctr {
 	_Atomic uint64_t bytes, packets;
 	_Atomic uint64_t auth, decrypt, replay, header, trailer, discarded;
+	_Atomic uint64_t mtu;
 };
 
 struct esp_sa {
@@ -67,6 +68,7 @@ esp_result_name(enum esp_result r)
 		[ESP_SEQ_EXHAUSTED] = "sequence number exhausted",
 		[ESP_DUMMY] = "dummy packet", [ESP_NO_ROOM] = "no room",
 		[ESP_EXPIRED] = "lifetime expired",
+		[ESP_TOO_BIG] = "exceeds the path MTU",
 	};
 	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r] ?
 	    names[r] : "unknown";
@@ -466,6 +468,9 @@ esp_drop(struct esp_sa *e, enum esp_result r)
 	case ESP_BAD_TRAILER:
 		ctr_add(&e->ctr.trailer, 1);
 		break;
+	case ESP_TOO_BIG:
+		ctr_add(&e->ctr.mtu, 1);
+		break;
 	default:
 		ctr_add(&e->ctr.discarded, 1);
 		break;
@@ -550,6 +555,31 @@ esp_decap(struct esp_sa *e, struct esp_buf *b)
 }
 
 void
+esp_sa_drop(struct esp_sa *e, enum esp_result r)
+{
+	esp_drop(e, r);
+}
+
+size_t
+esp_sa_overhead(const struct esp_sa *e, size_t len)
+{
+	size_t pad = (e->block - (len + 2) % e->block) % e->block;
+
+	return ESP_HDR_LEN + e->iv_len + pad + 2 + e->icv_len;
+}
+
+size_t
+esp_sa_max_inner(const struct esp_sa *e, size_t room)
+{
+	size_t fixed = ESP_HDR_LEN + e->iv_len + e->icv_len;
+
+	if (room < fixed + e->block)
+		return 0;
+	/* payload, padding and the two trailer octets fill whole blocks */
+	return (room - fixed) / e->block * e->block - 2;
+}
+
+void
 esp_sa_stats(const struct esp_sa *e, struct dp_stats *out)
 {
 	uint64_t bytes = ctr_get(&e->ctr.bytes);
@@ -568,6 +598,7 @@ esp_sa_stats(const struct esp_sa *e, struct dp_stats *out)
 	out->err_bad_header += ctr_get(&e->ctr.header);
 	out->err_bad_trailer += ctr_get(&e->ctr.trailer);
 	out->discarded += ctr_get(&e->ctr.discarded);
+	out->err_mtu += ctr_get(&e->ctr.mtu);
 }
 
 void

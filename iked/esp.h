@@ -52,6 +52,7 @@ enum esp_result {
 	ESP_DUMMY,		/* next header 59: discarded silently */
 	ESP_NO_ROOM,		/* the buffer lacks head- or tailroom */
 	ESP_EXPIRED,		/* hard lifetime reached */
+	ESP_TOO_BIG,		/* with the outer DF, over the path MTU */
 };
 const char *esp_result_name(enum esp_result r);
 
@@ -80,6 +81,16 @@ enum esp_result esp_encap(struct esp_sa *e, struct esp_buf *b);
  * inner packet is left in b.  Counts the packet or its drop reason.
  */
 enum esp_result esp_decap(struct esp_sa *e, struct esp_buf *b);
+
+/* Counts a drop the backend decided on (ESP_TOO_BIG: err_mtu). */
+void esp_sa_drop(struct esp_sa *e, enum esp_result r);
+/*
+ * RFC 4303 2: the octets ESP adds to an inner packet of len octets (SPI,
+ * sequence number, IV, padding, pad length, next header, ICV), and the
+ * largest inner packet that fits in room octets of ESP.
+ */
+size_t esp_sa_overhead(const struct esp_sa *e, size_t len);
+size_t esp_sa_max_inner(const struct esp_sa *e, size_t room);
 
 /* Adds this SA's counters to out. */
 void esp_sa_stats(const struct esp_sa *e, struct dp_stats *out);

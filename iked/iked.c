@@ -27,6 +27,7 @@
 #include "iked/conf.h"
 #include "iked/dp_show.h"
 #include "iked/dp_log.h"
+#include "iked/dp_xfrm.h"
 #include "iked/keysrc.h"
 #include "iked/manual.h"
 #include "iked/net.h"
@@ -199,8 +200,8 @@ static const struct dp_events iked_dp_events = {
 static void
 iked_dp_open(struct iked *ik)
 {
-	ik->dp_ops = &dp_userspace_ops;
-	ik->dp = ik->dp_ops->open(ik->base, &iked_dp_events, ik);
+	/* QSAFE_DP: userspace (default) | xfrm | auto, iked/dp_xfrm.h */
+	ik->dp = dp_open_auto(ik->base, &iked_dp_events, ik, &ik->dp_ops);
 	if (ik->dp == NULL) {
 		ik->dp_ops = &dp_log_ops;
 		ik->dp = ik->dp_ops->open(ik->base, &iked_dp_events, ik);

@@ -272,6 +272,34 @@ START_TEST(roundtrip)
 }
 END_TEST
 
+/*
+ * What the dataplane's path-MTU check relies on (dp_us_out.c): the
+ * overhead is what encapsulation really adds, and the largest inner size
+ * for a room fits it while one block more does not.
+ */
+START_TEST(overhead)
+{
+	struct esp_sa *out = sa_new(suites[_i].e, suites[_i].i, false, 0,
+	    false);
+	struct pkt p;
+
+	for (size_t len = 40; len < 1500; len += 13) {
+		pkt_inner(&p, 4, len, 1);
+		ck_assert_int_eq(esp_encap(out, &p.b), ESP_OK);
+		ck_assert_uint_eq(p.b.len, len + esp_sa_overhead(out, len));
+	}
+	for (size_t room = 1000; room < 1500; room += 7) {
+		size_t m = esp_sa_max_inner(out, room);
+		ck_assert_uint_le(m + esp_sa_overhead(out, m), room);
+		ck_assert_uint_gt(m + 16 + esp_sa_overhead(out, m + 16),
+		    room);
+		for (size_t x = m + 1; x < m + 16; x++)
+			ck_assert_uint_gt(x + esp_sa_overhead(out, x), room);
+	}
+	esp_sa_free(out);
+}
+END_TEST
+
 /* RFC 4303 3.4.3 with a window of 64. */
 START_TEST(replay_window)
 {
@@ -444,6 +472,7 @@ main(void)
 	tcase_add_test(tc, kat_esn_aad);
 	tcase_add_test(tc, kat_cbc_decap);
 	tcase_add_loop_test(tc, roundtrip, 0, n);
+	tcase_add_loop_test(tc, overhead, 0, n);
 	tcase_add_test(tc, replay_window);
 	tcase_add_test(tc, replay_forged_no_move);
 	tcase_add_test(tc, esn_wrap);

@@ -1,0 +1,225 @@
+/*
+ * test_xfrm: the xfrm backend (iked/dp_xfrm.c) in a network namespace of
+ * the test's own (unshare(CLONE_NEWNET): it goes when the test exits),
+ * checked with iproute2 (`ip xfrm`), a second implementation of the same
+ * netlink, as the witness.  Root only (77 otherwise).
+ *
+ * The development kernel here has XFRM policies but no ESP states, so:
+ *   - open's probe must agree with what `ip xfrm state add` can do;
+ *   - policies of a Child SA are installed as ip sees them (OUT for an
+ *     outbound SA; IN and FWD for an inbound one; per selector pair, with
+ *     the ESP tunnel template and reqid) and removed again;
+ *   - sa_add of a kernel without ESP fails cleanly and leaves nothing;
+ *     where the kernel has ESP, the state and policies appear and go.
+ */
+#include <check.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+
+#include "iked/dp_xfrm.h"
+#include "iked/ikev2.h"
+
+static bool kernel_esp;		/* iproute2 could add an ESP state */
+
+/* The output of cmd (at most 8 KB), for assertions. */
+static char *
+run(const char *cmd)
+{
+	static char out[8192];
+	FILE *f = popen(cmd, "r");
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	return out;
+}
+
+static size_t
+count(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+sel4(struct dp_sel *s, const char *lo, const char *hi)
+{
+	memset(s, 0, sizeof(*s));
+	s->start.family = s->end.family = AF_INET;
+	inet_pton(AF_INET, lo, &s->start.u.v4);
+	inet_pton(AF_INET, hi, &s->end.u.v4);
+	s->eport = 65535;
+}
+
+static void
+mk_sa(struct dp_sa *sa, uint32_t spi, bool inbound)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->spi = spi;
+	sa->inbound = inbound;
+	sa->tunnel_id = 500001;
+	sa->local.family = sa->remote.family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.1", &sa->local.u.v4);
+	inet_pton(AF_INET, "192.0.2.2", &sa->remote.u.v4);
+	sa->encr = crypto_encr(ENCR_AES_GCM_16, 128);
+	for (size_t i = 0; i < 20; i++)
+		sa->enc_key[i] = (uint8_t)i;
+	sa->replay_window = inbound ? 32 : 0;
+	sa->nsel_local = 2;
+	sel4(&sa->sel_local[0], "10.1.0.0", "10.1.0.255");
+	sel4(&sa->sel_local[1], "10.3.0.7", "10.3.0.7");
+	sa->nsel_remote = 1;
+	sel4(&sa->sel_remote[0], "10.2.0.0", "10.2.255.255");
+}
+
+START_TEST(probe_agrees)
+{
+	struct dp *dp = dp_xfrm_ops.open(NULL, NULL, NULL);
+
+	ck_assert_msg((dp != NULL) == kernel_esp,
+	    "open %s, but ip xfrm could%s add an ESP state",
+	    dp ? "succeeded" : "refused", kernel_esp ? "" : " not");
+	if (dp)
+		dp_xfrm_ops.close(dp);
+}
+END_TEST
+
+START_TEST(policies)
+{
+	struct dp *dp = dp_xfrm_new(NULL, NULL, NULL, false);
+	struct dp_sa out, in;
+	const char *s;
+
+	ck_assert_ptr_nonnull(dp);
+	mk_sa(&out, 0x1001, false);
+	mk_sa(&in, 0x2002, true);
+	ck_assert_int_eq(dp_xfrm_policies_add(dp, &out), 0);
+	ck_assert_int_eq(dp_xfrm_policies_add(dp, &in), 0);
+	s = run("ip xfrm policy 2>&1");
+	ck_assert_uint_eq(count(s, "dir out"), 2);
+	ck_assert_uint_eq(count(s, "dir in"), 2);
+	ck_assert_uint_eq(count(s, "dir fwd"), 2);
+	ck_assert_msg(strstr(s, "src 10.1.0.0/24 dst 10.2.0.0/16") &&
+	    strstr(s, "src 10.3.0.7/32 dst 10.2.0.0/16") &&
+	    strstr(s, "src 10.2.0.0/16 dst 10.3.0.7/32"), "%s", s);
+	ck_assert_uint_eq(count(s, "tmpl src 192.0.2.1 dst 192.0.2.2"), 2);
+	ck_assert_uint_eq(count(s, "tmpl src 192.0.2.2 dst 192.0.2.1"), 4);
+	ck_assert_uint_eq(count(s, "proto esp reqid 500001 mode tunnel"), 6);
+	/* twice: the kernel refuses, the first ones stay */
+	ck_assert_int_eq(dp_xfrm_policies_add(dp, &out), -1);
+	ck_assert_uint_eq(count(run("ip xfrm policy"), "dir out"), 2);
+	ck_assert_int_eq(dp_xfrm_policies_del(dp, &out), 0);
+	ck_assert_int_eq(dp_xfrm_policies_del(dp, &in), 0);
+	ck_assert_str_eq(run("ip xfrm policy"), "");
+	dp_xfrm_ops.close(dp);
+}
+END_TEST
+
+/* A range that is no prefix: refused, and nothing half-installed. */
+START_TEST(policy_not_prefix)
+{
+	struct dp *dp = dp_xfrm_new(NULL, NULL, NULL, false);
+	struct dp_sa out;
+
+	mk_sa(&out, 0x1001, false);
+	sel4(&out.sel_local[1], "10.3.0.7", "10.3.0.9");
+	ck_assert_int_eq(dp_xfrm_policies_add(dp, &out), -1);
+	ck_assert_str_eq(run("ip xfrm policy"), "");
+	dp_xfrm_ops.close(dp);
+}
+END_TEST
+
+START_TEST(sa_add_del)
+{
+	struct dp *dp = dp_xfrm_new(NULL, NULL, NULL, false);
+	struct dp_sa out;
+	struct dp_stats st;
+
+	mk_sa(&out, 0x1001, false);
+	if (!kernel_esp) {
+		/* the kernel's refusal is an error, the add atomic */
+		ck_assert_int_eq(dp_xfrm_ops.sa_add(dp, &out), -1);
+		ck_assert_str_eq(run("ip xfrm state"), "");
+		ck_assert_str_eq(run("ip xfrm policy"), "");
+		ck_assert_int_eq(dp_xfrm_ops.sa_stats(dp, 0x1001, false, &st),
+		    -1);
+		ck_assert_int_eq(dp_xfrm_ops.sa_del(dp, 0x1001, false), -1);
+	} else {
+		ck_assert_int_eq(dp_xfrm_ops.sa_add(dp, &out), 0);
+		ck_assert_ptr_nonnull(strstr(run("ip xfrm state"),
+		    "spi 0x00001001 reqid 500001 mode tunnel"));
+		ck_assert_uint_eq(count(run("ip xfrm policy"), "dir out"), 2);
+		ck_assert_int_eq(dp_xfrm_ops.sa_stats(dp, 0x1001, false, &st),
+		    0);
+		ck_assert_int_eq(dp_xfrm_ops.sa_del(dp, 0x1001, false), 0);
+		ck_assert_str_eq(run("ip xfrm state"), "");
+		ck_assert_str_eq(run("ip xfrm policy"), "");
+	}
+	dp_xfrm_ops.close(dp);
+}
+END_TEST
+
+/* QSAFE_DP=xfrm on a kernel without ESP: the userspace backend runs. */
+START_TEST(auto_falls_back)
+{
+	struct event_base *base = event_base_new();
+	const struct dp_ops *ops = NULL;
+	struct dp *dp;
+
+	setenv("QSAFE_DP", "xfrm", 1);
+	dp = dp_open_auto(base, NULL, NULL, &ops);
+	ck_assert_ptr_nonnull(dp);
+	ck_assert_ptr_eq(ops, kernel_esp ? &dp_xfrm_ops : &dp_userspace_ops);
+	ops->close(dp);
+	unsetenv("QSAFE_DP");
+	dp = dp_open_auto(base, NULL, NULL, &ops);	/* the default */
+	ck_assert_ptr_eq(ops, &dp_userspace_ops);
+	ops->close(dp);
+	event_base_free(base);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("xfrm");
+	TCase *tc = tcase_create("xfrm");
+	SRunner *sr;
+	int nf;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
+		printf("SKIP: needs root (a network namespace)\n");
+		return 77;
+	}
+	if (system("ip link set lo up") != 0)
+		return 1;
+	kernel_esp = system("ip xfrm state add src 127.0.0.1 dst 127.0.0.1 "
+	    "proto esp spi 0x101 mode tunnel aead 'rfc4106(gcm(aes))' "
+	    "0x0102030405060708090a0b0c0d0e0f1011121314 128 2>/dev/null") == 0;
+	if (kernel_esp && system("ip xfrm state flush") != 0)
+		return 1;
+	printf("this kernel %s ESP states\n", kernel_esp ? "holds" : "has no");
+	tcase_add_test(tc, probe_agrees);
+	tcase_add_test(tc, policies);
+	tcase_add_test(tc, policy_not_prefix);
+	tcase_add_test(tc, sa_add_del);
+	tcase_add_test(tc, auto_falls_back);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
