@@ -153,6 +153,7 @@ struct ike_sa {
 	bool nat_local, nat_remote;	/* which side is behind a NAT */
 	bool ppk_used;
 	bool frag_ok;			/* RFC 7383 2.3: both announced it */
+	uint8_t auth_method;		/* ours: AUTH_SHARED_KEY_MIC, AUTH_ECDSA_256, ... */
 	struct frag_rx *frx;		/* a fragmented message coming in */
 	enum ike_state state;
 	struct sockaddr_storage local, remote;

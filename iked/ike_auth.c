@@ -170,6 +170,8 @@ auth_established(struct ike_sa *sa)
 	char ab[64];
 
 	sa_state(sa, IKE_ST_ESTABLISHED);
+	sa->auth_method = cert_is_used(sa) ? sa->n->sig_method :
+	    AUTH_SHARED_KEY_MIC;
 	sa->gw->st.established++;
 	sa->gw->st.ppk_used += sa->ppk_used;
 	sa->e->st.ike_established++;

@@ -28,6 +28,7 @@
 #include "iked/ca.h"
 #include "iked/engine.h"
 #include "iked/ikev2.h"
+#include "iked/pld.h"
 #include "lib/msg.h"
 #include "lib/sb.h"
 #include "pki/pki.h"
@@ -508,6 +509,37 @@ assert_up(struct wire *w)
 	ck_assert_uint_ge(signer_local_count(w->sig[1]), 1);
 }
 
+/*
+ * What IKE_SA_INIT said, in the clear: both announce fragmentation and
+ * their RFC 7427 hashes; the responder's CERTREQ names the root of its
+ * ca-profile by the SHA-1 of its SubjectPublicKeyInfo (RFC 7296 3.7).
+ */
+static void
+assert_sa_init(struct wire *w, const struct lab *l)
+{
+	uint8_t want[SIG_SHA1_LEN];
+	const struct ike_notify *nt;
+	struct ike_msg m;
+	uint16_t notify;
+
+	ck_assert_int_eq(sig_spki_sha1(l->root, want), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_uint_eq(w->log[i]->p[18], IKE_SA_INIT);
+		ck_assert_int_eq(pld_decode(w->log[i]->p, w->log[i]->len, &m,
+		    &notify), 0);
+		ck_assert_ptr_nonnull(pld_notify_find(&m,
+		    N_IKEV2_FRAGMENTATION_SUPPORTED));
+		nt = pld_notify_find(&m, N_SIGNATURE_HASH_ALGORITHMS);
+		ck_assert_ptr_nonnull(nt);
+		ck_assert_uint_eq(sig_hashes_parse(nt->data.p, nt->data.len),
+		    sig_hashes_ours());
+		ck_assert_uint_eq(m.ncertreq, i);	/* the responder's */
+	}
+	ck_assert_uint_eq(m.certreq[0].enc, CERT_X509_SIGNATURE);
+	ck_assert_uint_eq(m.certreq[0].data.len, SIG_SHA1_LEN);
+	ck_assert_mem_eq(m.certreq[0].data.p, want, SIG_SHA1_LEN);
+}
+
 START_TEST(rsa_fragmented)
 {
 	struct eng_peer pa, pb;
@@ -522,6 +554,7 @@ START_TEST(rsa_fragmented)
 	ck_assert_uint_eq(est(w, 0).in_reassembled, 1);
 	ck_assert_uint_eq(est(w, 1).in_reassembled, 1);
 	ck_assert_uint_eq(est(w, 1).in_frag_dropped, 0);
+	assert_sa_init(w, &l);
 	wire_free(w);
 	lab_free(&l);
 }
@@ -593,6 +626,27 @@ START_TEST(wrong_ca)
 	ck_assert_int_eq(w->dp[0].n + w->dp[1].n, 0);
 	X509_free(other);
 	EVP_PKEY_free(k);
+	wire_free(w);
+	lab_free(&l);
+}
+END_TEST
+
+/* The signer of side _i has no key: that side cannot authenticate. */
+START_TEST(signer_without_key)
+{
+	struct eng_peer pa, pb;
+	struct lab l;
+	struct wire *w = wire_lab(&l, KT_EC256, KT_EC256, &pa, &pb);
+	struct sb err;
+
+	sb_init(&err);
+	ck_assert_int_eq(pki_key_clear(w->st[_i], "me", &err), 0);
+	sb_free(&err);
+	wire_conf(w, &pa, &pb);
+	ck_assert(wire_run(w, auth_failed, 10));
+	ck_assert_uint_eq(pst(w, 1).ike_up, 0);
+	ck_assert_uint_eq(signer_local_count(w->sig[_i]), 1);
+	ck_assert_int_eq(w->dp[0].n + w->dp[1].n, 0);
 	wire_free(w);
 	lab_free(&l);
 }
@@ -1047,6 +1101,7 @@ certs_suite(void)
 	tcase_add_test(tc, rsa_pss);
 	tcase_add_test(tc, ecdsa_and_pss);
 	tcase_add_test(tc, wrong_ca);
+	tcase_add_loop_test(tc, signer_without_key, 0, 2);
 	tcase_add_test(tc, identity_not_in_cert);
 	tcase_add_test(tc, identity_ip_in_cert);
 	tcase_add_loop_test(tc, dn_match, 0,
