@@ -399,7 +399,8 @@ cert_sign(struct ike_sa *sa, const uint8_t *octets, size_t olen)
 	w->ev = event_new(e->base, -1, 0, sig_resume, w);
 	w->next = e->sig_waits;
 	e->sig_waits = w;
-	sa_state(sa, IKE_ST_AUTH_WAIT);
+	if (sa->state != IKE_ST_AUTH_WAIT)	/* after a PPK, already */
+		sa_state(sa, IKE_ST_AUTH_WAIT);
 	e->signer->sign(e->signer_ctx, sa->gw->p.local_cert, alg.scheme,
 	    alg.hash, octets, olen, sig_done, w);
 	return 0;

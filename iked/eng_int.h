@@ -378,7 +378,10 @@ struct eng_vpnc *eng_vpn_for_gw(struct ike_engine *e,
 void eng_notify_clear(struct ike_engine *e, const struct ike_hdr *h,
     uint16_t type, const uint8_t *data, size_t len,
     const struct sockaddr *remote, const struct sockaddr *local);
-/* Keeps msg's decrypted payloads in sa->n (a request held for later). */
+/*
+ * Keeps msg's decrypted payloads (e->in) in sa->n: a request held for
+ * later.  Once per negotiation: a request already held stays as it is.
+ */
 void eng_hold(struct ike_sa *sa, const struct ike_msg *msg);
 /* Decodes the held request again into msg.  0 / -1. */
 int eng_decode_held(struct ike_sa *sa, struct ike_msg *msg);

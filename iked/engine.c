@@ -163,7 +163,8 @@ eng_hold(struct ike_sa *sa, const struct ike_msg *msg)
 	struct ike_nego *n = sa->n;
 	struct ike_engine *e = sa->e;
 
-	free(n->held);
+	if (n->held != NULL)
+		return;		/* msg is the held one, decoded again */
 	n->held = xmalloc(e->in_len ? e->in_len : 1);
 	memcpy(n->held, e->in, e->in_len);
 	n->held_len = e->in_len;

@@ -314,6 +314,31 @@ lab_free(struct lab *l)
 	EVP_PKEY_free(l->root_key);
 }
 
+/* The key source: one PPK, "ppk-lab-1", answered at once. */
+static void
+keys_get_by_id(void *ctx, const char *profile, const char *key_id,
+    eng_ppk_done done, void *cb_ctx)
+{
+	uint8_t key[32];
+
+	memset(key, 0x5a, sizeof(key));
+	if (strcmp(key_id, "ppk-lab-1") == 0)
+		done(cb_ctx, key_id, key, sizeof(key), NULL);
+	else
+		done(cb_ctx, key_id, NULL, 0, "unknown-key-id");
+}
+
+static void
+keys_get(void *ctx, const char *profile, eng_ppk_done done, void *cb_ctx)
+{
+	keys_get_by_id(ctx, profile, "ppk-lab-1", done, cb_ctx);
+}
+
+static const struct eng_keysrc keysrc = {
+	.get_key = keys_get,
+	.get_key_by_id = keys_get_by_id,
+};
+
 struct wire *
 wire_new(struct lab *l)
 {
@@ -344,8 +369,8 @@ wire_new(struct lab *l)
 		pki_store_set_ca_profiles(w->st[i], profiles,
 		    sizeof(profiles) / sizeof(profiles[0]));
 		store_ca(w, i, "lab-ca", l->root);
-		w->eng[i] = eng_new(w->base, &wire_io, &w->end[i], NULL, NULL,
-		    &mock_ops, &w->dp[i]);
+		w->eng[i] = eng_new(w->base, &wire_io, &w->end[i], &keysrc,
+		    NULL, &mock_ops, &w->dp[i]);
 		ck_assert_ptr_nonnull(w->eng[i]);
 		w->sig[i] = signer_local_new(w->base, w->st[i]);
 		eng_set_certs(w->eng[i], w->st[i], signer_local_ops(),

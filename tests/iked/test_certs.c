@@ -139,6 +139,27 @@ START_TEST(ecdsa_and_pss)
 }
 END_TEST
 
+/*
+ * RFC 8784 with certificates: both mix the PPK, then sign (the responder
+ * holds the request twice: for the key source, then for the signer).
+ */
+START_TEST(ppk_with_certs)
+{
+	struct eng_peer pa, pb;
+	struct lab l;
+	struct wire *w = wire_lab(&l, KT_EC256, KT_RSA, &pa, &pb);
+
+	snprintf(pa.ppk_profile, sizeof(pa.ppk_profile), "ppk");
+	snprintf(pb.ppk_profile, sizeof(pb.ppk_profile), "ppk");
+	wire_conf(w, &pa, &pb);
+	assert_up(w);
+	ck_assert_uint_eq(pst(w, 0).ppk_used, 1);
+	ck_assert_uint_eq(pst(w, 1).ppk_used, 1);
+	wire_free(w);
+	lab_free(&l);
+}
+END_TEST
+
 /* B trusts another CA: A's chain does not verify there. */
 START_TEST(wrong_ca)
 {
@@ -530,6 +551,7 @@ certs_suite(void)
 	tcase_add_test(tc, ecdsa256_unfragmented);
 	tcase_add_test(tc, rsa_pss);
 	tcase_add_test(tc, ecdsa_and_pss);
+	tcase_add_test(tc, ppk_with_certs);
 	tcase_add_test(tc, wrong_ca);
 	tcase_add_loop_test(tc, signer_without_key, 0, 2);
 	tcase_add_test(tc, identity_not_in_cert);
