@@ -548,6 +548,8 @@ auth_ppk_ready(struct ike_sa *sa)
 	}
 	struct ike_msg msg;
 	if (eng_decode_held(sa, &msg) == -1) {
+		log_warn("ike %s: the held IKE_AUTH request does not decode",
+		    sa->gw->p.name);
 		sa_free(sa);
 		return;
 	}
@@ -568,6 +570,8 @@ auth_sig_ready(struct ike_sa *sa)
 		return;
 	}
 	if (eng_decode_held(sa, &msg) == -1) {
+		log_warn("ike %s: the held IKE_AUTH request does not decode",
+		    sa->gw->p.name);
 		sa_free(sa);
 		return;
 	}

@@ -11,6 +11,7 @@
  * are CN=gw-a / CN=gw-b, OU=vpn, O=qsafe, C=US with the address as SAN.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -31,9 +32,27 @@
 static void
 assert_up(struct wire *w)
 {
-	ck_assert_msg(wire_run(w, both_up, 10), "not up: A auth_failed %lu, "
-	    "B auth_failed %lu", (unsigned long)pst(w, 0).auth_failed,
-	    (unsigned long)pst(w, 1).auth_failed);
+	if (!wire_run(w, both_up, 10)) {
+		for (int i = 0; i < 2; i++) {
+			struct eng_stats e = est(w, i);
+			fprintf(stderr, "side %d: auth_failed %lu ike_sas %u "
+			    "in %lu frags %lu dropped %lu reassembled %lu "
+			    "integrity %lu bad_msgid %lu malformed %lu "
+			    "out %lu frags %lu retransmits %lu\n", i,
+			    (unsigned long)pst(w, i).auth_failed,
+			    pst(w, i).ike_sas, (unsigned long)e.in_packets,
+			    (unsigned long)e.in_frags,
+			    (unsigned long)e.in_frag_dropped,
+			    (unsigned long)e.in_reassembled,
+			    (unsigned long)e.in_integrity,
+			    (unsigned long)e.in_bad_msgid,
+			    (unsigned long)e.in_malformed,
+			    (unsigned long)e.out_packets,
+			    (unsigned long)e.out_frags,
+			    (unsigned long)e.out_retransmits);
+		}
+		ck_abort_msg("the IKE SA did not come up");
+	}
 	ck_assert_uint_eq(pst(w, 0).auth_failed, 0);
 	ck_assert_uint_eq(pst(w, 1).auth_failed, 0);
 	/* Each side's AUTH came from its signer. */
