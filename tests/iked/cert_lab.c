@@ -77,6 +77,11 @@ wire_send(void *ctx, const uint8_t *p, size_t len,
 		w->log[w->nlog++] = pkt_new(to, p, len, &from, dst);
 	if (w->sent == w->drop_at)
 		return 0;
+	if (w->drop_b_frag && me->side == 1 && len > 28 &&
+	    p[16] == PLD_SKF) {
+		w->drop_b_frag = false;
+		return 0;
+	}
 	wire_queue(w, pkt_new(to, p, len, &from, dst));
 	return 0;
 }

@@ -55,7 +55,8 @@ struct wire {
 	struct pki_store *st[2];
 	char dir[2][64];
 	struct signer_local *sig[2];
-	int sent, drop_at;
+	int sent, drop_at;		/* drop_at: 1-based datagram; 0 none */
+	bool drop_b_frag;		/* drop B's first SKF datagram once */
 	size_t nlog;
 	struct pkt *log[WIRE_LOG_MAX];
 };

@@ -128,6 +128,48 @@ START_TEST(ecdsa256_unfragmented)
 }
 END_TEST
 
+/* B does not do RFC 7383: the same messages go whole. */
+START_TEST(peer_without_fragmentation)
+{
+	struct eng_peer pa, pb;
+	struct lab l;
+	struct wire *w = wire_lab(&l, KT_RSA, KT_RSA, &pa, &pb);
+
+	pb.fragmentation = false;
+	wire_conf(w, &pa, &pb);
+	assert_up(w);
+	ck_assert_uint_eq(est(w, 0).out_frags, 0);
+	ck_assert_uint_eq(est(w, 1).out_frags, 0);
+	ck_assert_int_eq(w->sent, 4);
+	ck_assert_uint_gt(w->log[2]->len, 576);
+	wire_free(w);
+	lab_free(&l);
+}
+END_TEST
+
+/*
+ * The first fragment of B's IKE_AUTH answer is lost: A resends its
+ * request, and B its whole cached answer (RFC 7383 2.6.3).
+ */
+START_TEST(lost_answer_fragment)
+{
+	struct eng_peer pa, pb;
+	struct lab l;
+	struct wire *w = wire_lab(&l, KT_RSA, KT_RSA, &pa, &pb);
+
+	w->drop_b_frag = true;
+	wire_conf(w, &pa, &pb);
+	assert_up(w);
+	ck_assert(!w->drop_b_frag);
+	ck_assert_uint_ge(est(w, 0).out_retransmits, 1);
+	ck_assert_uint_ge(est(w, 1).in_dup_answered, 1);
+	ck_assert_uint_eq(est(w, 0).in_reassembled, 1);
+	ck_assert_uint_eq(est(w, 1).in_reassembled, 1);
+	wire_free(w);
+	lab_free(&l);
+}
+END_TEST
+
 /* A signs RSASSA-PSS, B PKCS#1 v1.5; each verifies the other's. */
 START_TEST(rsa_pss)
 {
@@ -568,6 +610,8 @@ certs_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, rsa_fragmented);
 	tcase_add_test(tc, ecdsa256_unfragmented);
+	tcase_add_test(tc, peer_without_fragmentation);
+	tcase_add_test(tc, lost_answer_fragment);
 	tcase_add_test(tc, rsa_pss);
 	tcase_add_test(tc, ecdsa_and_pss);
 	tcase_add_test(tc, ppk_with_certs);
