@@ -42,6 +42,7 @@ struct event;
 #define ENG_RETRY_S 10			/* a failed "immediately" VPN retries */
 #define ENG_COOKIE_THRESHOLD 256	/* half-open SAs before cookies, 2.6 */
 #define ENG_FRAG_SIZE 576		/* RFC 7383 2.5.1: IPv4 default */
+#define ENG_FRAG_SIZE6 1280		/* and IPv6's */
 #define ENG_FRAG_MIN 256		/* a configured size below is raised */
 #define ENG_FRAG_MAX 128		/* fragments of one message we accept */
 #define ENG_FRAG_TIMEOUT_S 30		/* a reassembly not finished is dropped */

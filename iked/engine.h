@@ -70,7 +70,7 @@ struct eng_peer {
 	uint32_t nat_keepalive;		/* seconds; 0: default 20 */
 	bool no_nat_traversal;
 	bool fragmentation;		/* RFC 7383; default on */
-	uint16_t fragment_size;		/* 0: 576 (IP datagram octets) */
+	uint16_t fragment_size;		/* IP datagram; 0: 576 (IPv4), 1280 (IPv6) */
 	bool rsa_pss;			/* certificates: RSA signs RSASSA-PSS */
 	char ppk_profile[ENG_NAME_MAX];	/* "": no RFC 8784 */
 	bool ppk_optional;

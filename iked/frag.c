@@ -3,11 +3,12 @@
  *
  * Out: when both sides announced IKEV2_FRAGMENTATION_SUPPORTED in
  * IKE_SA_INIT (2.3) and an encrypted message would not fit the fragment
- * size (the IP datagram: default 576 octets, ENG_FRAG_SIZE, 2.5.1), its
- * plaintext payload chain is cut into pieces, each sealed in its own SKF
- * payload (2.5) with the same message ID; only fragment 1 names the first
- * inner payload.  The fragments are kept back to back, each an IKE message
- * with its own length, and a retransmission sends them all (2.6.3).
+ * size (the IP datagram: by default 576 octets over IPv4, 1280 over
+ * IPv6, 2.5.1), its plaintext payload chain is cut into pieces, each
+ * sealed in its own SKF payload (2.5) with the same message ID; only
+ * fragment 1 names the first inner payload.  The fragments are kept back
+ * to back, each an IKE message with its own length, and a retransmission
+ * sends them all (2.6.3).
  *
  * In: each fragment's integrity is checked before it is kept (2.6.2);
  * fragments are kept per IKE SA for one message ID at a time, at most
@@ -87,9 +88,10 @@ frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
 static size_t
 frag_msg_max(const struct ike_sa *sa)
 {
+	bool v6 = sa->remote.ss_family == AF_INET6;
 	size_t size = sa->gw->p.fragment_size ? sa->gw->p.fragment_size :
-	    ENG_FRAG_SIZE;
-	size_t ip = sa->remote.ss_family == AF_INET6 ? 40 : 20;
+	    v6 ? ENG_FRAG_SIZE6 : ENG_FRAG_SIZE;
+	size_t ip = v6 ? 40 : 20;
 
 	if (size < ENG_FRAG_MIN)
 		size = ENG_FRAG_MIN;
