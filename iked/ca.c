@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -152,6 +154,24 @@ ca_main(int fd, struct pki_store *st)
 	return errno == 0 ? 0 : 1;
 }
 
+/*
+ * The ca process needs no capability: it reads keys/ as their owner
+ * (root, 0600) and writes only to its socket.  All are dropped, the
+ * bounding set too, and no exec can give them back.
+ */
+static void
+ca_confine(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	for (int c = 0; c <= CAP_LAST_CAP; c++)
+		(void)prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (syscall(SYS_capset, &h, d) == -1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		log_warn("ca: keeps its capabilities: %s", strerror(errno));
+}
+
 pid_t
 ca_spawn(const char *store_dir, int *fd)
 {
@@ -187,6 +207,7 @@ ca_spawn(const char *store_dir, int *fd)
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		sb_init(&err);
 		st = pki_store_new(store_dir, &err);
+		ca_confine();
 		if (st == NULL)
 			log_warn("ca: %s", sb_str(&err));
 		else
