@@ -287,8 +287,15 @@ iked_privsep_prepare(struct iked *ik, gid_t *gid)
 	} else {
 		iconf_ids_load(&ik->ids, own);
 	}
-	if (getuid() != 0)
-		return 0;		/* not started as root: nothing to drop */
+	/*
+	 * Not yet: after the drop the dataplane cannot open /dev/net/tun for
+	 * a new st0 unit (0600 on some hosts), and paths under a state
+	 * directory whose ancestors the account cannot search (keymgr's
+	 * socket, pki/) fail.  Needs a tun broker and relative paths from a
+	 * chdir(state_dir); until then the network process stays uid 0.
+	 */
+	if (getuid() != 0 || getenv("QSAFE_IKED_PRIVSEP") == NULL)
+		return 0;
 	if (privsep_iked_ids(&uid, gid) == -1) {
 		log_err("no account %s: the network process stays root and"
 		    " could read the private keys", PRIVSEP_IKED_USER);
