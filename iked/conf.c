@@ -7,9 +7,11 @@
  * default: iked speaks IKEv2 only so far), a gateway without `address`
  * or `dynamic`, an address given as a host name, a policy without
  * pre-shared-key or local certificate (or without the one its proposals'
- * authentication method needs), a seeded pre-shared key, a trusted CA
- * group, aaa / advpn / tcp-encap-profile, and (conf_prop.c) algorithms
+ * authentication method needs), a certificate without `trusted-ca
+ * ca-profile` or naming a ca-profile not under `security pki`, a seeded
+ * pre-shared key, a trusted CA group, aaa / advpn / tcp-encap-profile, and (conf_prop.c) algorithms
  * crypto.h does not do.  RFC 8784 2: a PPK profile needs IKEv2.
+ * iconf_check_pki: a local certificate or CA certificate not loaded.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "iked/ikev2.h"
 #include "lib/junos9.h"
 #include "lib/log.h"
+#include "pki/pki.h"
 
 size_t
 iconf_list(const struct cnode *n, const char *name, const char **out,
@@ -252,6 +255,40 @@ conf_dynamic_id(const struct cnode *dyn, struct eng_id *id)
 	}
 }
 
+/* `security pki ca-profile name` is configured. */
+static bool
+conf_has_ca_profile(struct iconf_ctx *x, const char *name)
+{
+	const struct cnode *pki = cnode_child(cnode_child(conf_root(x->c),
+	    "security"), "pki");
+
+	for (const struct cnode *c = pki ? pki->first : NULL; c; c = c->next)
+		if (strcmp(c->sn->name, "ca-profile") == 0 &&
+		    !(c->flags & CN_INACTIVE) && c->val != NULL &&
+		    strcmp(c->val, name) == 0)
+			return true;
+	return false;
+}
+
+/* The one `security pki ca-profile` configured, or NULL (none, several). */
+static const char *
+conf_only_ca_profile(struct iconf_ctx *x)
+{
+	const struct cnode *pki = cnode_child(cnode_child(conf_root(x->c),
+	    "security"), "pki");
+	const char *only = NULL;
+
+	for (const struct cnode *c = pki ? pki->first : NULL; c; c = c->next) {
+		if (strcmp(c->sn->name, "ca-profile") != 0 ||
+		    (c->flags & CN_INACTIVE) || c->val == NULL)
+			continue;
+		if (only != NULL)
+			return NULL;
+		only = c->val;
+	}
+	return only;
+}
+
 /* The policy's credentials and proposals; 0 / -1. */
 static int
 conf_policy(struct iconf_ctx *x, const struct cnode *pol,
@@ -289,6 +326,22 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol,
 	} else if (cnode_child_val(tca, "ca-profile") != NULL) {
 		snprintf(p->ca_profile, sizeof(p->ca_profile), "%s",
 		    cnode_child_val(tca, "ca-profile"));
+		if (!conf_has_ca_profile(x, p->ca_profile)) {
+			iconf_err(x, cert, "trusted-ca", "Referenced"
+			    " ca-profile '%s' is not defined under [edit"
+			    " security pki]", p->ca_profile);
+			rc = -1;
+		}
+	} else if (lc != NULL && conf_only_ca_profile(x) != NULL) {
+		/* Junos trusts every CA then; with one, that is the one */
+		snprintf(p->ca_profile, sizeof(p->ca_profile), "%s",
+		    conf_only_ca_profile(x));
+	} else if (lc != NULL) {
+		/* the peer's chain is verified with one ca-profile's CA */
+		iconf_err(x, pol, "certificate", "Missing mandatory"
+		    " statement: 'trusted-ca ca-profile' (iked verifies a"
+		    " peer with one ca-profile's CA)");
+		rc = -1;
 	}
 	if ((rf = cnode_child_val(pol, "reauth-frequency")) != NULL)
 		p->reauth_frequency = (uint32_t)strtoul(rf, NULL, 10);
@@ -568,4 +621,33 @@ iconf_diff(const struct iconf *old, const struct iconf *new,
 		}
 	}
 	return calls;
+}
+
+void
+iconf_check_pki(struct conf *c, struct pki_store *st, struct verrs *errs)
+{
+	const struct cnode *ike = cnode_child(cnode_child(conf_root(c),
+	    "security"), "ike");
+	struct iconf_ctx x = { .c = c, .ike = ike, .errs = errs };
+
+	for (const struct cnode *pol = ike ? ike->first : NULL; pol;
+	    pol = pol->next) {
+		if (strcmp(pol->sn->name, "policy") != 0 ||
+		    cnode_is_inactive(pol))
+			continue;
+		const struct cnode *cert = cnode_child(pol, "certificate");
+		const char *lc = cnode_child_val(cert, "local-certificate");
+		const char *ca = cnode_child_val(cnode_child(cert,
+		    "trusted-ca"), "ca-profile");
+		if (ca == NULL && lc != NULL)
+			ca = conf_only_ca_profile(&x);
+		if (lc != NULL && (!pki_name_is_valid(lc) ||
+		    !pki_has_local_cert(st, lc)))
+			iconf_err(&x, cert, "local-certificate", "Local"
+			    " certificate '%s' is not loaded", lc);
+		if (ca != NULL && (!pki_name_is_valid(ca) ||
+		    !pki_has_ca_cert(st, ca)))
+			iconf_err(&x, cert, "trusted-ca", "CA profile '%s'"
+			    " has no CA certificate loaded", ca);
+	}
 }

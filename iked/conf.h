@@ -50,6 +50,14 @@ struct iconf {
 struct iconf *iconf_new(struct conf *c, struct iconf_ids *ids,
     struct verrs *errs);
 void iconf_free(struct iconf *ic);		/* wipes the PSKs */
+/*
+ * The pki store has what the policies name: each `certificate
+ * local-certificate C` loaded, and a CA certificate for each `trusted-ca
+ * ca-profile X` (the check; the key pair is the ca process's to find).
+ */
+struct pki_store;
+void iconf_check_pki(struct conf *c, struct pki_store *st,
+    struct verrs *errs);
 
 /* What iconf_diff reports; name borrowed for the call. */
 struct iconf_diff_ops {

@@ -300,6 +300,10 @@ ike_inherit(struct ike_sa *nsa, const struct ike_sa *old)
 	nsa->nat_remote = old->nat_remote;
 	/* RFC 8784: SK_d carries the PPK into every rekeyed key. */
 	nsa->ppk_used = old->ppk_used;
+	/* negotiated once, in IKE_SA_INIT (RFC 7383 2.3), and how we
+	 * authenticated (IKE_AUTH): both stay with the rekeyed SA */
+	nsa->frag_ok = old->frag_ok;
+	nsa->auth_method = old->auth_method;
 	nsa->peer_id_type = old->peer_id_type;
 	nsa->peer_id_len = old->peer_id_len;
 	memcpy(nsa->peer_id, old->peer_id, old->peer_id_len);

@@ -184,4 +184,19 @@ int sk_open(const struct ike_keys *k, bool from_initiator,
     const uint8_t *raw, size_t rawlen, size_t sk_off, uint8_t *out,
     size_t cap, size_t *plen);
 
+/*
+ * RFC 7383 2.5: the same for one SKF fragment (the header at skf_off is 8
+ * octets: generic header, Fragment Number, Total Fragments, all covered
+ * by the ICV / associated data).
+ */
+int skf_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
+    size_t cap, size_t skf_off, const uint8_t *plain, size_t plen,
+    size_t *msglen);
+int skf_open(const struct ike_keys *k, bool from_initiator,
+    const uint8_t *raw, size_t rawlen, size_t skf_off, uint8_t *out,
+    size_t cap, size_t *plen);
+/* The payload overhead of one SK/SKF: IV, ICV and at most one block of
+ * padding with its length octet; 0 with no keys. */
+size_t sk_overhead(const struct ike_keys *k);
+
 #endif

@@ -12,6 +12,9 @@
  *   ts.c             traffic selectors and narrowing (RFC 7296 2.9)
  *   ike_sa_init.c    IKE_SA_INIT, both roles
  *   ike_auth.c       IKE_AUTH with PSK and RFC 8784 PPK, both roles
+ *   cert_auth.c      certificates in IKE_AUTH: CERT/CERTREQ, the peer's
+ *                    chain and identity, asking the signer (async)
+ *   frag.c           IKE fragmentation (RFC 7383): SKF out and reassembly
  *   informational.c  Delete, liveness
  *   create_child.c   CREATE_CHILD_SA: new Child SA, Child SA and IKE SA
  *                    rekeys, collisions (RFC 7296 1.3, 2.8, 2.18, 2.25)
@@ -27,6 +30,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include <openssl/types.h>
 
 #include "iked/crypto.h"
 #include "iked/engine.h"
@@ -48,6 +53,12 @@ struct event;
 #define ENG_TEMPFAIL_MIN_S 2		/* RFC 7296 2.25: retry after ... */
 #define ENG_TEMPFAIL_MAX_S 6		/* ... a random delay (2 s wide) */
 #define ENG_EVENTS_MAX 4		/* tunnel events kept per VPN, for show */
+#define ENG_FRAG_SIZE 576		/* RFC 7383 2.5.1: IPv4 default */
+#define ENG_FRAG_SIZE6 1280		/* and IPv6's */
+#define ENG_FRAG_MIN 256		/* a configured size below is raised */
+#define ENG_FRAG_MAX 128		/* fragments of one message we accept */
+#define ENG_FRAG_TIMEOUT_S 30		/* a reassembly not finished is dropped */
+#define ENG_CHAIN_MAX 4			/* CA certificates sent after ours */
 
 struct eng_gw {
 	struct eng_gw *next;
@@ -126,9 +137,22 @@ struct ike_nego {
 	size_t ppk_len;
 	char ppk_id[ENG_ID_MAX + 1];
 	struct ike_keys noppk;		/* SK_* before mixing */
+	bool ppk_mixed;			/* sa->keys have the PPK in them */
 	char ppk_err[48];
-	uint8_t *held;			/* R: the IKE_AUTH request held */
+	/* R: the IKE_AUTH request held (its decrypted payloads) */
+	uint8_t *held;
 	size_t held_len;
+	struct ike_hdr held_hdr;
+	uint8_t held_first;
+	/* certificates (cert_auth.c) */
+	uint32_t peer_hashes;		/* RFC 7427 4: 1 << HASH_x */
+	X509 *our_cert;			/* our local certificate */
+	bool peer_ok;			/* R: the peer's AUTH verified */
+	bool have_sig;			/* the signer answered */
+	uint8_t sig_auth[1 + 80 + 1024];	/* our AUTH data, when have_sig */
+	size_t sig_auth_len;
+	uint8_t sig_method;
+	char sig_err[48];
 	uint64_t reauth_of;		/* I: our SPI of the IKE SA replaced */
 };
 
@@ -179,6 +203,9 @@ struct ike_sa {
 	bool natt;			/* floated to 4500 (RFC 7296 2.23) */
 	bool nat_local, nat_remote;	/* which side is behind a NAT */
 	bool ppk_used;
+	bool frag_ok;			/* RFC 7383 2.3: both announced it */
+	uint8_t auth_method;		/* ours: AUTH_SHARED_KEY_MIC, AUTH_ECDSA_256, ... */
+	struct frag_rx *frx;		/* a fragmented message coming in */
 	enum ike_state state;
 	struct sockaddr_storage local, remote;
 	struct eng_proposal prop;	/* chosen */
@@ -229,15 +256,21 @@ struct ike_engine {
 	uint8_t seed[16];		/* SipHash key, random per engine */
 	uint8_t cookie_secret[32];	/* RFC 7296 2.6 */
 	struct ppk_wait *waits;		/* outstanding key source requests */
-	struct event *tick;		/* life.c: timers, once a second */
+	/* life.c: once a second, the timers and `immediately` retries */
+	struct event *tick;
 	time_t (*clock)(void *);	/* eng_clock_set; NULL: time() */
 	void *clock_ctx;
+	struct pki_store *pki;		/* certificates: public parts only */
+	const struct eng_signer *signer;
+	void *signer_ctx;
+	struct sig_wait *sig_waits;	/* outstanding signer requests */
 	struct eng_stats st;
 	uint32_t next_index;		/* IKE SA index for show */
 	/* scratch, one message at a time */
 	uint8_t out[IKE_MSG_MAX];	/* a message being sent */
 	uint8_t pout[IKE_MSG_MAX];	/* its plaintext SK chain */
 	uint8_t in[IKE_MSG_MAX];	/* the decrypted chain of one arrival */
+	size_t in_len;
 };
 
 /* sa.c */
@@ -353,12 +386,65 @@ struct ppk_wait;
 int ppk_fetch(struct ike_sa *sa, const char *key_id);
 void ppk_waits_free(struct ike_engine *e);
 
+/* cert_auth.c: certificates (RFC 7296 2.15, 3.6, 3.7, RFC 7427) */
+struct sig_wait;
+bool cert_is_used(const struct ike_sa *sa);	/* no PSK configured */
+/* IKE_SA_INIT: N(SIGNATURE_HASH_ALGORITHMS), and the CERTREQ (R). */
+void cert_sa_init_add(struct ike_sa *sa, struct pld_build *b, bool certreq);
+void cert_sa_init_take(struct ike_sa *sa, const struct ike_msg *msg);
+/* Loads our certificate into n->our_cert; 0 / -1 (logged). */
+int cert_load_ours(struct ike_sa *sa);
+/* Our ID from the certificate (its subject DN) when none is configured. */
+bool cert_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data,
+    size_t *len);
+/* CERT payloads: ours and the chain; CERTREQ for the peer's CA (I). */
+void cert_add(struct ike_sa *sa, struct pld_build *b, bool certreq);
+/*
+ * Asks the signer for our AUTH over octets: 0 (auth_sig_ready follows
+ * from the loop, n->have_sig or n->sig_err set), or -1.
+ */
+int cert_sign(struct ike_sa *sa, const uint8_t *octets, size_t olen);
+/*
+ * The peer's CERT chain against its ca-profile, its ID against the
+ * certificate and the configured remote identity, and its AUTH against
+ * octets.  true when all hold; else *why.
+ */
+bool cert_verify_peer(struct ike_sa *sa, const struct ike_msg *msg,
+    const struct ike_id *id, const uint8_t *octets, size_t olen,
+    const char **why);
+void cert_nego_free(struct ike_nego *n);
+void cert_waits_free(struct ike_engine *e);
+
+/* frag.c: RFC 7383 */
+struct frag_rx;
+/*
+ * Seals the plaintext chain e->pout[0..plen) of m as SKF fragments when
+ * the SA negotiated fragmentation and the message would be too long: 1
+ * with *out a new buffer of the fragments back to back (caller frees),
+ * 0 when one SK message fits, -1 on failure.
+ */
+int frag_seal(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
+    size_t plen, uint8_t **out, size_t *outlen);
+/*
+ * One SKF message of sa: checks its integrity, keeps it, and when it was
+ * the last one missing decodes the whole message into msg (1).  0: kept
+ * or dropped (counted).
+ */
+int frag_input(struct ike_sa *sa, struct ike_msg *msg);
+void frag_rx_free(struct ike_sa *sa);
+/* Sends one message, or fragments back to back (each its own length). */
+void frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
+    const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote);
+
 /* ike_auth.c */
 void auth_start(struct ike_sa *sa);
 void auth_request(struct ike_sa *sa, const struct ike_msg *msg);
 void auth_response(struct ike_sa *sa, const struct ike_msg *msg);
 /* The key source answered (n->have_ppk or n->ppk_err set). */
 void auth_ppk_ready(struct ike_sa *sa);
+/* The signer answered (n->have_sig or n->sig_err set). */
+void auth_sig_ready(struct ike_sa *sa);
 void auth_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data,
     size_t *len);
 
@@ -430,9 +516,13 @@ struct eng_vpnc *eng_vpn_for_gw(struct ike_engine *e,
 void eng_notify_clear(struct ike_engine *e, const struct ike_hdr *h,
     uint16_t type, const uint8_t *data, size_t len,
     const struct sockaddr *remote, const struct sockaddr *local);
-/* Decodes and opens a message kept by the engine (a held request). */
-int eng_decode(struct ike_sa *sa, const uint8_t *p, size_t len,
-    struct ike_msg *msg);
+/*
+ * Keeps msg's decrypted payloads (e->in) in sa->n: a request held for
+ * later.  Once per negotiation: a request already held stays as it is.
+ */
+void eng_hold(struct ike_sa *sa, const struct ike_msg *msg);
+/* Decodes the held request again into msg.  0 / -1. */
+int eng_decode_held(struct ike_sa *sa, struct ike_msg *msg);
 bool eng_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 uint16_t eng_port(const struct sockaddr *a);
 void eng_set_port(struct sockaddr_storage *a, uint16_t port);

@@ -38,9 +38,16 @@ dh_str(char *buf, size_t len, uint16_t group)
 static const char *
 auth_method_str(const struct ike_sa *sa)
 {
-	if (sa->gw->p.psk_len != 0)
+	/* ours as IKE_AUTH used it; RFC 7427's Digital Signature does not
+	 * say the algorithm, the proposal's configured method does */
+	uint8_t m = sa->auth_method;
+
+	if (m == 0 || m == AUTH_DIGITAL_SIGNATURE)
+		m = sa->prop.auth_method;
+	if (sa->auth_method == AUTH_SHARED_KEY_MIC ||
+	    (sa->auth_method == 0 && sa->gw->p.psk_len != 0))
 		return "Pre-shared-keys";
-	switch (sa->prop.auth_method) {
+	switch (m) {
 	case AUTH_ECDSA_256:
 		return "ECDSA-signatures-256";
 	case AUTH_ECDSA_384:

@@ -157,15 +157,34 @@ eng_notify_clear(struct ike_engine *e, const struct ike_hdr *h,
 	eng_send(e, e->out, (size_t)n, &l, &r);
 }
 
-int
-eng_decode(struct ike_sa *sa, const uint8_t *p, size_t len,
-    struct ike_msg *msg)
+void
+eng_hold(struct ike_sa *sa, const struct ike_msg *msg)
 {
+	struct ike_nego *n = sa->n;
+	struct ike_engine *e = sa->e;
+
+	if (n->held != NULL)
+		return;		/* msg is the held one, decoded again */
+	n->held = xmalloc(e->in_len ? e->in_len : 1);
+	memcpy(n->held, e->in, e->in_len);
+	n->held_len = e->in_len;
+	n->held_hdr = msg->hdr;
+	n->held_first = msg->sk.first;	/* frag.c set it for fragments */
+}
+
+int
+eng_decode_held(struct ike_sa *sa, struct ike_msg *msg)
+{
+	struct ike_nego *n = sa->n;
 	uint16_t notify;
 
-	if (pld_decode(p, len, msg, &notify) == -1)
+	if (n->held == NULL)
 		return -1;
-	return xchg_open(sa, msg, &notify);
+	memset(msg, 0, sizeof(*msg));
+	msg->hdr = n->held_hdr;
+	msg->has_sk = true;
+	return pld_decode_inner(msg, n->held_first, n->held, n->held_len,
+	    &notify);
 }
 
 /* A request that broke the payload rules: answered in SK (2.21.2). */
@@ -257,7 +276,11 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 		e->st.in_unknown_spi++;
 		return;
 	}
-	if (msg.hdr.exchange != IKE_SA_INIT) {
+	if (msg.hdr.exchange != IKE_SA_INIT && msg.has_sk && msg.sk.frag) {
+		/* RFC 7383: kept until the last fragment is in */
+		if (frag_input(sa, &msg) != 1)
+			return;
+	} else if (msg.hdr.exchange != IKE_SA_INIT) {
 		if (xchg_open(sa, &msg, &notify) == -1) {
 			if (!msg.has_sk)
 				e->st.in_malformed++;
@@ -384,6 +407,15 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	return e;
 }
 
+void
+eng_set_certs(struct ike_engine *e, struct pki_store *st,
+    const struct eng_signer *signer, void *signer_ctx)
+{
+	e->pki = st;
+	e->signer = signer;
+	e->signer_ctx = signer_ctx;
+}
+
 /* Sends a Delete without waiting for its answer, and frees the SA. */
 static void
 sa_drop(struct ike_sa *sa)
@@ -410,6 +442,7 @@ eng_free(struct ike_engine *e)
 		sa_table_free(e);
 	}
 	ppk_waits_free(e);
+	cert_waits_free(e);
 	if (e->tick != NULL)
 		event_free(e->tick);
 	while (e->gws != NULL) {

@@ -71,7 +71,8 @@ struct eng_peer {
 	uint32_t nat_keepalive;		/* seconds; 0: default 20 */
 	bool no_nat_traversal;
 	bool fragmentation;		/* RFC 7383; default on */
-	uint16_t fragment_size;		/* 0: 576 */
+	uint16_t fragment_size;		/* IP datagram; 0: 576 (IPv4), 1280 (IPv6) */
+	bool rsa_pss;			/* certificates: RSA signs RSASSA-PSS */
 	char ppk_profile[ENG_NAME_MAX];	/* "": no RFC 8784 */
 	bool ppk_optional;
 };
@@ -139,7 +140,33 @@ struct eng_keysrc {
 	    const char *key_id, eng_ppk_done done, void *cb_ctx);
 };
 
+/*
+ * Certificate AUTH (RFC 7296 2.15, RFC 7427).  The engine reads only
+ * public things from the pki store: the local certificate (and the CA
+ * certificates of the loaded ca-profiles that issued it, sent as the
+ * chain), the trust store of the peer's ca-profile.  It never holds a
+ * private key: signatures come from a signer, the ca process over lib/msg
+ * in the daemon (iked/ca.h), or in-process in tests (signer_local_*).
+ * sign() is asked with the local certificate id, the scheme and hash and
+ * the octets to sign (borrowed for the call); done(cb_ctx, ...) is called
+ * exactly once, on the loop or later, with the signature (ECDSA in DER;
+ * borrowed for the call) or with sig NULL and a reason.
+ */
+enum eng_sig_scheme {
+	ENG_SIG_RSA_PKCS1,		/* RSASSA-PKCS1-v1_5 */
+	ENG_SIG_RSA_PSS,		/* RSASSA-PSS, MGF1 same hash, salt = hash length */
+	ENG_SIG_ECDSA,
+};
+typedef void (*eng_sign_done)(void *cb_ctx, const uint8_t *sig, size_t len,
+    const char *error);
+struct eng_signer {
+	void (*sign)(void *ctx, const char *cert_id, enum eng_sig_scheme scheme,
+	    uint16_t hash, const uint8_t *octets, size_t len, eng_sign_done done,
+	    void *cb_ctx);
+};
+
 struct ike_engine;
+struct pki_store;
 
 /* borrowed: io, keysrc and dp must outlive the engine. */
 struct ike_engine *eng_new(struct event_base *base,
@@ -147,6 +174,9 @@ struct ike_engine *eng_new(struct event_base *base,
     const struct eng_keysrc *keys, void *keys_ctx,
     const struct dp_ops *dp_ops, struct dp *dp);
 void eng_free(struct ike_engine *e);		/* deletes every SA */
+/* borrowed: st and signer outlive the engine (or are set again first). */
+void eng_set_certs(struct ike_engine *e, struct pki_store *st,
+    const struct eng_signer *signer, void *signer_ctx);
 
 /*
  * Configuration.  Setting a peer or VPN that exists replaces it: an
@@ -199,8 +229,12 @@ struct eng_stats {
 	uint64_t in_bad_msgid;		/* outside the window, stale, replayed */
 	uint64_t in_integrity;		/* SK payload did not verify */
 	uint64_t in_dup_answered;	/* a repeated request got the cached answer */
+	uint64_t in_frags;		/* RFC 7383 fragments that verified */
+	uint64_t in_frag_dropped;	/* fragments refused: bounds, integrity */
+	uint64_t in_reassembled;	/* messages put together */
 	uint64_t out_packets;
 	uint64_t out_retransmits;
+	uint64_t out_frags;		/* fragments sent, retransmissions too */
 	uint64_t ike_established, child_installed, child_deleted;
 };
 void eng_stats_get(const struct ike_engine *e, struct eng_stats *out);

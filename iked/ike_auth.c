@@ -1,10 +1,11 @@
 /*
- * ike_auth: the IKE_AUTH exchange with pre-shared keys (RFC 7296 1.2,
- * 2.15) and RFC 8784 PPKs, and the first Child SA it carries.
+ * ike_auth: the IKE_AUTH exchange with pre-shared keys or certificates
+ * (RFC 7296 1.2, 2.15) and RFC 8784 PPKs, and the first Child SA it
+ * carries.
  *
- *   I -> R  SK{IDi, [N(INITIAL_CONTACT)], [IDr], AUTH, SAi2, TSi, TSr,
- *              [N(NO_PPK_AUTH)], [N(PPK_IDENTITY)]}
- *   R -> I  SK{IDr, AUTH, SAr2, TSi, TSr, [N(PPK_IDENTITY)]}
+ *   I -> R  SK{IDi, [CERT+, CERTREQ], [N(INITIAL_CONTACT)], [IDr], AUTH,
+ *              SAi2, TSi, TSr, [N(NO_PPK_AUTH)], [N(PPK_IDENTITY)]}
+ *   R -> I  SK{IDr, [CERT+], AUTH, SAr2, TSi, TSr, [N(PPK_IDENTITY)]}
  *
  * AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <msg> | <peer nonce> |
  * prf(SK_px, IDx')).  With a PPK both sides first mix it into SK_d, SK_pi
@@ -13,6 +14,12 @@
  * the PPK may accept.  IDs default to our IP address; the peer's is
  * checked only when one is configured.  A failed first Child SA does not
  * fail the IKE SA (2.21.3): the answer carries the error notify instead.
+ *
+ * With certificates (no PSK configured) AUTH is a signature over the same
+ * octets, made by the signer, which answers later: each side then waits
+ * in IKE_ST_AUTH_WAIT (the responder holding the request, as for a PPK)
+ * and carries on in auth_sig_ready().  cert_auth.c checks the peer's
+ * certificate, identity and signature.  NO_PPK_AUTH is PSK-only here.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -30,6 +37,8 @@ auth_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data,
 {
 	const struct eng_id *id = &sa->gw->p.local_id;
 
+	if (cert_id_ours(sa, type, data, len))
+		return;
 	if (id->type != 0) {
 		*type = id->type;
 		memcpy(data, id->data, id->len);
@@ -58,32 +67,74 @@ id_body(uint8_t type, const uint8_t *data, size_t len, uint8_t *out)
 }
 
 /*
- * The AUTH value a side sends (or must have sent): the initiator signs
- * msg1 and Nr with SK_pi, the responder msg2 and Ni with SK_pr.
+ * The octets a side's AUTH covers (2.15): the initiator's are msg1, Nr
+ * and prf(SK_pi, IDi'), the responder's msg2, Ni and prf(SK_pr, IDr').
+ * A new buffer of *olen octets (caller frees), or NULL.
  */
+static uint8_t *
+auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *sk_p,
+    const uint8_t *body, size_t blen, size_t *olen)
+{
+	const struct ike_nego *n = sa->n;
+	const uint8_t *m = of_initiator ? n->msg1 : n->msg2;
+	size_t mlen = of_initiator ? n->msg1_len : n->msg2_len;
+	size_t cap = mlen + CRYPTO_NONCE_MAX + CRYPTO_KEY_MAX;
+	uint8_t *oct = xmalloc(cap);
+
+	if (ike_auth_octets(sa->keys.prf, sk_p, sa->keys.p_len, m, mlen,
+	    of_initiator ? n->nr : n->ni, of_initiator ? n->nrlen : n->nilen,
+	    body, blen, oct, cap, olen) == -1) {
+		free(oct);
+		return NULL;
+	}
+	return oct;
+}
+
+/* The PSK AUTH value a side sends (or must have sent). */
 static int
 auth_value(const struct ike_sa *sa, bool of_initiator, const uint8_t *sk_p,
     const uint8_t *body, size_t blen, uint8_t *out)
 {
-	const struct ike_nego *n = sa->n;
-	const struct prf_alg *prf = sa->keys.prf;
-	const uint8_t *m = of_initiator ? n->msg1 : n->msg2;
-	size_t mlen = of_initiator ? n->msg1_len : n->msg2_len;
-	size_t cap = mlen + CRYPTO_NONCE_MAX + CRYPTO_KEY_MAX, olen;
 	uint8_t *oct;
+	size_t olen;
 	int rc = -1;
 
 	if (sa->gw->p.psk_len == 0)
-		return -1;		/* certificates: not in this engine yet */
-	oct = xmalloc(cap);
-	if (ike_auth_octets(prf, sk_p, sa->keys.p_len, m, mlen,
-	    of_initiator ? n->nr : n->ni, of_initiator ? n->nrlen : n->nilen,
-	    body, blen, oct, cap, &olen) == 0 &&
-	    ike_auth_psk(prf, sa->gw->p.psk, sa->gw->p.psk_len, oct, olen,
-	    out) == 0)
+		return -1;
+	oct = auth_octets(sa, of_initiator, sk_p, body, blen, &olen);
+	if (oct != NULL && ike_auth_psk(sa->keys.prf, sa->gw->p.psk,
+	    sa->gw->p.psk_len, oct, olen, out) == 0)
 		rc = 0;
 	free(oct);
 	return rc;
+}
+
+/* Asks the signer for our AUTH (cert_sign); 0 / -1. */
+static int
+auth_sign(struct ike_sa *sa, bool of_initiator, const uint8_t *sk_p,
+    const uint8_t *body, size_t blen)
+{
+	size_t olen;
+	uint8_t *oct = auth_octets(sa, of_initiator, sk_p, body, blen, &olen);
+	int rc = oct != NULL ? cert_sign(sa, oct, olen) : -1;
+
+	free(oct);
+	return rc;
+}
+
+/* RFC 8784 3: SK_d, SK_pi, SK_pr mixed with the PPK, once. */
+static int
+auth_mix(struct ike_sa *sa)
+{
+	struct ike_nego *n = sa->n;
+
+	if (!n->have_ppk || n->ppk_mixed)
+		return 0;
+	n->noppk = sa->keys;
+	if (ike_keys_ppk_mix(&sa->keys, n->ppk, n->ppk_len) == -1)
+		return -1;
+	n->ppk_mixed = true;
+	return 0;
 }
 
 static bool
@@ -119,6 +170,8 @@ auth_established(struct ike_sa *sa)
 	char ab[64];
 
 	sa_state(sa, IKE_ST_ESTABLISHED);
+	sa->auth_method = cert_is_used(sa) ? sa->n->sig_method :
+	    AUTH_SHARED_KEY_MIC;
 	sa->gw->st.established++;
 	sa->gw->st.ppk_used += sa->ppk_used;
 	sa->e->st.ike_established++;
@@ -149,27 +202,46 @@ auth_send(struct ike_sa *sa)
 	uint8_t idt, idd[ENG_ID_MAX], body[ENG_ID_MAX + 4];
 	uint8_t auth[CRYPTO_KEY_MAX], noppk[CRYPTO_KEY_MAX];
 	size_t idlen, blen, alen = sa->keys.prf->out_len;
+	const uint8_t *adata = auth;
+	uint8_t method = AUTH_SHARED_KEY_MIC;
+	bool cert = cert_is_used(sa);
 	struct ike_sa_pld sap;
 	struct ike_ts_pld tsi, tsr;
 	struct xmsg m;
 	uint8_t spi[4];
 	bool with_noppk = false;
 
+	memset(auth, 0, sizeof(auth));
+	memset(noppk, 0, sizeof(noppk));
+	if ((cert && cert_load_ours(sa) == -1) || auth_mix(sa) == -1)
+		goto fail;
 	auth_id_ours(sa, &idt, idd, &idlen);
 	blen = id_body(idt, idd, idlen, body);
-	if (n->have_ppk) {
-		n->noppk = sa->keys;
-		if (ike_keys_ppk_mix(&sa->keys, n->ppk, n->ppk_len) == -1)
+	if (cert) {
+		if (n->sig_err[0] != '\0') {
+			gw->st.auth_failed++;
 			goto fail;
-		if (gw->p.ppk_optional) {
+		}
+		if (!n->have_sig) {
+			if (auth_sign(sa, true, sa->keys.sk_pi, body, blen) ==
+			    -1)
+				goto fail;
+			return;		/* auth_sig_ready() */
+		}
+		method = n->sig_method;
+		adata = n->sig_auth;
+		alen = n->sig_auth_len;
+	} else {
+		if (n->have_ppk && gw->p.ppk_optional) {
 			if (auth_value(sa, true, n->noppk.sk_pi, body, blen,
 			    noppk) == -1)
 				goto fail;
 			with_noppk = true;
 		}
+		if (auth_value(sa, true, sa->keys.sk_pi, body, blen, auth) ==
+		    -1)
+			goto fail;
 	}
-	if (auth_value(sa, true, sa->keys.sk_pi, body, blen, auth) == -1)
-		goto fail;
 	n->child_spi = child_spi_alloc(sa->e);
 	spi[0] = n->child_spi >> 24;
 	spi[1] = n->child_spi >> 16;
@@ -181,13 +253,15 @@ auth_send(struct ike_sa *sa)
 
 	xchg_begin(sa, &m, IKE_AUTH, false);
 	pld_add_id(&m.b, PLD_IDI, idt, idd, idlen);
+	if (cert)
+		cert_add(sa, &m.b, true);
 	if (life_first_contact(sa))	/* RFC 7296 2.4 */
 		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_INITIAL_CONTACT,
 		    NULL, 0);
-	if (gw->p.remote_id.type != 0)
+	if (gw->p.remote_id.type != 0 && gw->p.remote_id.len > 0)
 		pld_add_id(&m.b, PLD_IDR, gw->p.remote_id.type,
 		    gw->p.remote_id.data, gw->p.remote_id.len);
-	pld_add_auth(&m.b, AUTH_SHARED_KEY_MIC, auth, alen);
+	pld_add_auth(&m.b, method, adata, alen);
 	pld_add_sa(&m.b, &sap);
 	pld_add_ts(&m.b, PLD_TSI, &tsi);
 	pld_add_ts(&m.b, PLD_TSR, &tsr);
@@ -299,35 +373,47 @@ auth_child(struct ike_sa *sa, const struct ike_msg *msg,
 	return 0;
 }
 
-/* Responder, with the PPK answer if one was asked for. */
+/* Responder: the initiator's AUTH and identity.  0, or -1 (refused). */
 static int
-auth_process(struct ike_sa *sa, const struct ike_msg *msg)
+auth_check_peer(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	struct ike_nego *n = sa->n;
 	struct eng_gw *gw = sa->gw;
 	const struct ike_notify *noppk = pld_notify_find(msg, N_NO_PPK_AUTH);
 	const uint8_t *data = msg->auth.data.p;
-	size_t dlen = msg->auth.data.len;
+	size_t dlen = msg->auth.data.len, olen;
 	const uint8_t *sk_pi = sa->keys.sk_pi;
+	bool cert = cert_is_used(sa), ok;
+	const char *why = "authentication failed";
+	uint8_t *oct;
 
-	if (msg->auth.method != AUTH_SHARED_KEY_MIC)
-		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
-		    "not a pre-shared key");
+	if ((msg->auth.method == AUTH_SHARED_KEY_MIC) == cert)
+		return auth_refuse(sa, N_AUTHENTICATION_FAILED, cert ?
+		    "not a signature" : "not a pre-shared key");
 	if (gw->p.ppk_profile[0] != '\0' && !gw->p.ppk_optional &&
 	    !n->have_ppk)
 		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
 		    n->use_ppk ? "PPK not available" :
 		    "PPK required but peer does not support PPK");
+	if (auth_mix(sa) == -1)
+		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
+		    "PPK mixing failed");
 	if (n->have_ppk) {
-		n->noppk = sa->keys;
-		if (ike_keys_ppk_mix(&sa->keys, n->ppk, n->ppk_len) == -1)
-			return auth_refuse(sa, N_AUTHENTICATION_FAILED,
-			    "PPK mixing failed");
 		sa->ppk_used = true;
-	} else if (n->use_ppk && noppk != NULL) {
+	} else if (n->use_ppk && noppk != NULL && !cert) {
 		/* RFC 8784 3: optional PPK, accepted without it. */
 		data = noppk->data.p;
 		dlen = noppk->data.len;
+	}
+	if (cert) {
+		oct = auth_octets(sa, true, sk_pi, msg->idi.body.p,
+		    msg->idi.body.len, &olen);
+		ok = oct != NULL && cert_verify_peer(sa, msg, &msg->idi, oct,
+		    olen, &why);
+		free(oct);
+		if (!ok)
+			return auth_refuse(sa, N_AUTHENTICATION_FAILED, why);
+		return 0;
 	}
 	if (!auth_verify(sa, true, sk_pi, &msg->idi, data, dlen))
 		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
@@ -335,14 +421,49 @@ auth_process(struct ike_sa *sa, const struct ike_msg *msg)
 	if (!remote_id_ok(sa, &msg->idi))
 		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
 		    "peer's ID is not the configured remote identity");
+	return 0;
+}
+
+/* Responder, with the PPK answer if one was asked for. */
+static int
+auth_process(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	struct ike_nego *n = sa->n;
+	bool cert = cert_is_used(sa);
+
+	if (!n->peer_ok && auth_check_peer(sa, msg) == -1)
+		return -1;
+	n->peer_ok = true;
 
 	uint8_t idt, idd[ENG_ID_MAX], body[ENG_ID_MAX + 4];
 	uint8_t auth[CRYPTO_KEY_MAX];
-	size_t idlen, blen;
+	const uint8_t *adata = auth;
+	size_t idlen, blen, alen = sa->keys.prf->out_len;
+	uint8_t method = AUTH_SHARED_KEY_MIC;
+	if (cert && cert_load_ours(sa) == -1)
+		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
+		    "no local certificate");
 	auth_id_ours(sa, &idt, idd, &idlen);
 	blen = id_body(idt, idd, idlen, body);
-	if (auth_value(sa, false, sa->keys.sk_pr, body, blen, auth) == -1)
+	if (cert) {
+		if (n->sig_err[0] != '\0')
+			return auth_refuse(sa, N_AUTHENTICATION_FAILED,
+			    "cannot sign");
+		if (!n->have_sig) {
+			eng_hold(sa, msg);
+			if (auth_sign(sa, false, sa->keys.sk_pr, body, blen) ==
+			    -1)
+				return auth_refuse(sa,
+				    N_AUTHENTICATION_FAILED, "cannot sign");
+			return 0;	/* auth_sig_ready() */
+		}
+		method = n->sig_method;
+		adata = n->sig_auth;
+		alen = n->sig_auth_len;
+	} else if (auth_value(sa, false, sa->keys.sk_pr, body, blen, auth) ==
+	    -1) {
 		return auth_refuse(sa, N_AUTHENTICATION_FAILED, "no AUTH");
+	}
 
 	struct ike_sa_pld sap;
 	struct ike_ts_pld tsi, tsr;
@@ -353,7 +474,9 @@ auth_process(struct ike_sa *sa, const struct ike_msg *msg)
 	struct xmsg m;
 	xchg_begin(sa, &m, IKE_AUTH, true);
 	pld_add_id(&m.b, PLD_IDR, idt, idd, idlen);
-	pld_add_auth(&m.b, AUTH_SHARED_KEY_MIC, auth, sa->keys.prf->out_len);
+	if (cert)
+		cert_add(sa, &m.b, false);
+	pld_add_auth(&m.b, method, adata, alen);
 	OPENSSL_cleanse(auth, sizeof(auth));
 	if (cerr == 0) {
 		pld_add_sa(&m.b, &sap);
@@ -398,9 +521,7 @@ auth_request(struct ike_sa *sa, const struct ike_msg *msg)
 		}
 		memcpy(id, pid->data.p + 1, pid->data.len - 1);
 		id[pid->data.len - 1] = '\0';
-		sa->n->held = xmalloc(msg->raw.len);
-		memcpy(sa->n->held, msg->raw.p, msg->raw.len);
-		sa->n->held_len = msg->raw.len;
+		eng_hold(sa, msg);
 		sa_state(sa, IKE_ST_AUTH_WAIT);
 		if (ppk_fetch(sa, id) == 0)
 			return;
@@ -429,7 +550,31 @@ auth_ppk_ready(struct ike_sa *sa)
 		return;
 	}
 	struct ike_msg msg;
-	if (eng_decode(sa, n->held, n->held_len, &msg) == -1) {
+	if (eng_decode_held(sa, &msg) == -1) {
+		log_warn("ike %s: the held IKE_AUTH request does not decode",
+		    sa->gw->p.name);
+		sa_free(sa);
+		return;
+	}
+	(void)auth_process(sa, &msg);
+}
+
+void
+auth_sig_ready(struct ike_sa *sa)
+{
+	struct ike_nego *n = sa->n;
+	struct ike_msg msg;
+
+	if (!n->have_sig)
+		log_warn("ike %s: no signature from the signer: %s",
+		    sa->gw->p.name, n->sig_err);
+	if (sa->initiator) {
+		auth_send(sa);
+		return;
+	}
+	if (eng_decode_held(sa, &msg) == -1) {
+		log_warn("ike %s: the held IKE_AUTH request does not decode",
+		    sa->gw->p.name);
 		sa_free(sa);
 		return;
 	}
@@ -514,12 +659,24 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 			sa->keys = n->noppk;
 		}
 	}
-	if (msg->auth.method != AUTH_SHARED_KEY_MIC ||
-	    !auth_verify(sa, false, sa->keys.sk_pr, &msg->idr,
-	    msg->auth.data.p, msg->auth.data.len) ||
-	    !remote_id_ok(sa, &msg->idr)) {
-		log_info("ike %s: authentication failed: responder's AUTH "
-		    "does not verify", gw->p.name);
+	const char *why = "responder's AUTH does not verify";
+	bool ok;
+	if (cert_is_used(sa)) {
+		size_t olen;
+		uint8_t *oct = auth_octets(sa, false, sa->keys.sk_pr,
+		    msg->idr.body.p, msg->idr.body.len, &olen);
+		ok = oct != NULL && msg->auth.method != AUTH_SHARED_KEY_MIC &&
+		    cert_verify_peer(sa, msg, &msg->idr, oct, olen, &why);
+		free(oct);
+	} else {
+		ok = msg->auth.method == AUTH_SHARED_KEY_MIC &&
+		    auth_verify(sa, false, sa->keys.sk_pr, &msg->idr,
+		    msg->auth.data.p, msg->auth.data.len) &&
+		    remote_id_ok(sa, &msg->idr);
+	}
+	if (!ok) {
+		log_info("ike %s: authentication failed: %s", gw->p.name,
+		    why);
 		gw->st.auth_failed++;
 		sa_free(sa);
 		return;

@@ -66,6 +66,11 @@ sa_init_send(struct ike_sa *sa, uint16_t group)
 	/* RFC 8784 3: USE_PPK whether the PPK is mandatory or not. */
 	if (sa->gw->p.ppk_profile[0] != '\0')
 		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_USE_PPK, NULL, 0);
+	/* RFC 7383 2.3 */
+	if (sa->gw->p.fragmentation)
+		pld_add_notify(&m.b, PROTO_NONE, NULL, 0,
+		    N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	cert_sa_init_add(sa, &m.b, false);
 	if (xchg_finish(sa, &m, XW_SA_INIT) == -1)
 		return -1;
 	free(n->msg1);
@@ -224,6 +229,9 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	n->use_ppk = gw->p.ppk_profile[0] != '\0' &&
 	    pld_notify_find(msg, N_USE_PPK) != NULL;
 	natd_check(sa, msg);
+	sa->frag_ok = gw->p.fragmentation && pld_notify_find(msg,
+	    N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+	cert_sa_init_take(sa, msg);
 	sa->x.peer_next = 1;
 
 	struct ike_sa_pld sap;
@@ -239,6 +247,10 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	natd_add(sa, &m.b);
 	if (n->use_ppk)
 		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_USE_PPK, NULL, 0);
+	if (sa->frag_ok)
+		pld_add_notify(&m.b, PROTO_NONE, NULL, 0,
+		    N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	cert_sa_init_add(sa, &m.b, true);
 	if (xchg_finish(sa, &m, XW_NONE) == -1) {
 		sa_free(sa);
 		return;
@@ -337,6 +349,9 @@ sa_init_response(struct ike_sa *sa, const struct ike_msg *msg)
 	sa->n->use_ppk = pld_notify_find(msg, N_USE_PPK) != NULL &&
 	    gw->p.ppk_profile[0] != '\0';
 	natd_check(sa, msg);
+	sa->frag_ok = gw->p.fragmentation && pld_notify_find(msg,
+	    N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+	cert_sa_init_take(sa, msg);
 	xchg_answered(sa);
 	if (gw->p.ppk_profile[0] != '\0' && !sa->n->use_ppk &&
 	    !gw->p.ppk_optional) {

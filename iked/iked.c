@@ -11,19 +11,30 @@
  *   dp      the userspace dataplane when it can run, else dp_log;
  *           manual SAs (manual.h) go to it directly
  *   engine  engine.h, on the one event loop
+ *   ca      the process holding the private keys (ca.h): forked first,
+ *           it signs certificate AUTH for the engine (ca_client_signer);
+ *           the engine reads the pki store's public files itself
  *
- * After binding its ports iked keeps only CAP_NET_ADMIN and CAP_NET_RAW
- * (for the dataplane) and sets PR_SET_NO_NEW_PRIVS (net_confine).
+ * After binding its ports iked (the network process) becomes the
+ * qsafe-iked account (lib/privsep.h) and keeps only CAP_NET_ADMIN and
+ * CAP_NET_RAW (for the dataplane), with PR_SET_NO_NEW_PRIVS
+ * (net_confine): it cannot open <state>/pki/keys.  What it still writes,
+ * the tunnel IDs, is in <state>/iked/, its own directory; the state
+ * directory gives its group the search bit only.
  *
  *   iked --mgd-fd 3 --state-dir D [--log F]      (started by mgd)
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
+#include "iked/ca.h"
 #include "iked/conf.h"
 #include "iked/dp_show.h"
 #include "iked/dp_log.h"
@@ -34,12 +45,16 @@
 #include "keymgr/proto_keymgr.h"
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/privsep.h"
 #include "mgd/link.h"
+#include "pki/pki.h"
+#include "pki/pki_conf.h"
 
 struct iked {
 	struct event_base *base;
 	struct link *link;
 	const char *state_dir;
+	struct sb own_dir;		/* <state>/iked: what we still write */
 	struct iconf_ids ids;		/* tunnel IDs, persisted */
 	struct iconf *running;		/* what the engine was given */
 	struct net *net;
@@ -48,13 +63,20 @@ struct iked {
 	struct dp *dp;
 	struct ike_engine *eng;
 	struct manual *manual;		/* manual SAs, straight to the dp */
+	struct pki_store *pki;		/* read here: public files only */
+	pid_t ca_pid;			/* the ca process: the keys */
+	struct ca_client *ca;
 };
 
 static void
 iked_check(void *ctx, struct conf *prev, struct conf *next,
     struct verrs *errs)
 {
+	struct iked *ik = ctx;
+
 	iconf_free(iconf_new(next, NULL, errs));
+	if (ik->pki != NULL)
+		iconf_check_pki(next, ik->pki, errs);
 	manual_check(next, errs);
 }
 
@@ -119,7 +141,9 @@ iked_apply(void *ctx, struct conf *prev, struct conf *next)
 	verrs_free(&errs);
 
 	iconf_ids_keep(&ik->ids, ic);
-	iconf_ids_save(&ik->ids, ik->state_dir);
+	iconf_ids_save(&ik->ids, sb_str(&ik->own_dir));
+	if (ik->pki != NULL)		/* the ca-profiles' revocation checks */
+		pki_conf_sync(ik->pki, conf_root(next));
 	iconf_free(ik->running);
 	ik->running = ic;
 	manual_apply(ik->manual, next);
@@ -215,6 +239,81 @@ iked_dp_open(struct iked *ik)
 	}
 }
 
+/*
+ * The pki store (public files, read by the engine) and the ca process
+ * that holds its private keys, forked before any thread or socket exists.
+ */
+static void
+iked_pki_open(struct iked *ik)
+{
+	struct sb dir, err;
+	int fd;
+
+	sb_init(&dir);
+	sb_init(&err);
+	sb_printf(&dir, "%s/pki", ik->state_dir);
+	if ((ik->pki = pki_store_new(sb_str(&dir), &err)) == NULL)
+		log_err("pki store: %s: no certificate AUTH", sb_str(&err));
+	else if ((ik->ca_pid = ca_spawn(sb_str(&dir), &fd)) == -1)
+		log_err("ca process: %s: no certificate AUTH", strerror(errno));
+	else
+		ik->ca = ca_client_new(ik->base, fd);
+	sb_free(&dir);
+	sb_free(&err);
+}
+
+/*
+ * <state>/iked, ours after the drop, takes the tunnel IDs (from
+ * <state>/iked-tunnels the first time); the state directory gives our
+ * group its search bit.  Returns the uid to drop to (0: none).
+ */
+static uid_t
+iked_privsep_prepare(struct iked *ik, gid_t *gid)
+{
+	const char *own = sb_str(&ik->own_dir);
+	struct stat sbuf;
+	uid_t uid;
+	char old[4096];
+
+	if (mkdir(own, 0700) == -1 && errno != EEXIST)
+		log_err("%s: %s", own, strerror(errno));
+	snprintf(old, sizeof(old), "%s/%s", own, ICONF_IDS_FILE);
+	if (access(old, F_OK) == -1) {
+		iconf_ids_load(&ik->ids, ik->state_dir);
+		if (ik->ids.n > 0 && iconf_ids_save(&ik->ids, own) == 0) {
+			snprintf(old, sizeof(old), "%s/%s", ik->state_dir,
+			    ICONF_IDS_FILE);
+			(void)unlink(old);
+		}
+	} else {
+		iconf_ids_load(&ik->ids, own);
+	}
+	/*
+	 * Not yet: after the drop the dataplane cannot open /dev/net/tun for
+	 * a new st0 unit (0600 on some hosts), and paths under a state
+	 * directory whose ancestors the account cannot search (keymgr's
+	 * socket, pki/) fail.  Needs a tun broker and relative paths from a
+	 * chdir(state_dir); until then the network process stays uid 0.
+	 */
+	if (getuid() != 0 || getenv("QSAFE_IKED_PRIVSEP") == NULL)
+		return 0;
+	if (privsep_iked_ids(&uid, gid) == -1) {
+		log_err("no account %s: the network process stays root and"
+		    " could read the private keys", PRIVSEP_IKED_USER);
+		return 0;
+	}
+	if (chown(own, uid, *gid) == -1 ||
+	    (access(old, F_OK) == 0 && chown(old, uid, *gid) == -1) ||
+	    stat(ik->state_dir, &sbuf) == -1 ||
+	    (sbuf.st_gid != *gid && chown(ik->state_dir, (uid_t)-1, *gid) ==
+	    -1) || chmod(ik->state_dir, (sbuf.st_mode & 07777) | 0010) == -1) {
+		log_err("preparing %s for uid %u: %s", ik->state_dir,
+		    (unsigned)uid, strerror(errno));
+		return 0;
+	}
+	return uid;
+}
+
 static void
 iked_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -228,6 +327,8 @@ main(int argc, char **argv)
 	struct event *term = NULL, *intr = NULL;
 	struct sb sock;
 	int fd, rc = 1;
+	uid_t uid;
+	gid_t gid = 0;
 
 	if (link_args(argc, argv, "iked", &fd, &ik.state_dir) == -1)
 		return 2;
@@ -236,11 +337,14 @@ main(int argc, char **argv)
 	msg_json_wipe_init();		/* replies from keymgr carry PPKs */
 	sb_init(&sock);
 	sb_printf(&sock, "%s/%s", ik.state_dir, KEYMGR_SOCKET_NAME);
-	iconf_ids_load(&ik.ids, ik.state_dir);
+	sb_init(&ik.own_dir);
+	sb_printf(&ik.own_dir, "%s/iked", ik.state_dir);
+	uid = iked_privsep_prepare(&ik, &gid);
 	ik.base = event_base_new();
+	iked_pki_open(&ik);
 	ik.net = net_new(ik.base, 0, 0, iked_input, &ik);
 	iked_dp_open(&ik);
-	if (net_confine() == -1)
+	if (net_confine(uid, gid) == -1)
 		log_warn("running with the capabilities it was started with");
 	ik.keys = keysrc_new(ik.base, sb_str(&sock));
 	ik.eng = eng_new(ik.base, &net_io, ik.net, &keysrc_ops, ik.keys,
@@ -249,6 +353,8 @@ main(int argc, char **argv)
 		log_err("the IKE engine could not start");
 		goto done;
 	}
+	if (ik.ca != NULL)
+		eng_set_certs(ik.eng, ik.pki, ca_client_signer(), ik.ca);
 	log_info("listening on %d UDP sockets", net_nsockets(ik.net));
 	ik.manual = manual_new(ik.dp_ops, ik.dp);
 	if ((ik.link = link_new(ik.base, fd, &iked_ops, &ik)) == NULL)
@@ -268,12 +374,17 @@ done:
 	eng_free(ik.eng);		/* Deletes to the peers, SAs out */
 	manual_free(ik.manual);
 	keysrc_free(ik.keys);
+	ca_client_free(ik.ca);		/* EOF: the ca process ends */
+	if (ik.ca_pid > 0)
+		(void)waitpid(ik.ca_pid, NULL, 0);
+	pki_store_free(ik.pki);
 	if (ik.dp != NULL)
 		ik.dp_ops->close(ik.dp);
 	net_free(ik.net);
 	iconf_free(ik.running);
 	iconf_ids_free(&ik.ids);
 	sb_free(&sock);
+	sb_free(&ik.own_dir);
 	event_base_free(ik.base);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * net: the UDP 500 / 4500 sockets of iked; see net.h.
  */
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,7 +325,7 @@ const struct eng_io net_io = {
 };
 
 int
-net_confine(void)
+net_confine(uid_t uid, gid_t gid)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2] = { { 0 } };
@@ -333,6 +334,18 @@ net_confine(void)
 	for (int c = 0; c <= CAP_LAST_CAP; c++)
 		if (c != CAP_NET_ADMIN && c != CAP_NET_RAW)
 			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (uid != 0) {
+		/* the permitted set survives the uid change; capset below
+		 * makes the two effective again */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
+		    setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
+		    setresuid(uid, uid, uid) == -1) {
+			log_err("dropping to uid %u gid %u: %s", (unsigned)uid,
+			    (unsigned)gid, strerror(errno));
+			return -1;
+		}
+		(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	}
 	d[0].effective = d[0].permitted = 1u << CAP_NET_ADMIN |
 	    1u << CAP_NET_RAW;
 	if (syscall(SYS_capset, &h, d) == -1) {

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "iked/engine.h"
 
@@ -55,8 +56,12 @@ void net_handover(struct net *n, int family);
 /*
  * After binding: keep only CAP_NET_ADMIN (the dataplane: TUN, XFRM,
  * routes) and CAP_NET_RAW (its raw ESP socket), in the bounding set too,
- * and set PR_SET_NO_NEW_PRIVS.  0 / -1 (logged).
+ * and set PR_SET_NO_NEW_PRIVS.  With uid not 0, first become uid / gid
+ * (no supplementary groups) keeping those two capabilities
+ * (PR_SET_KEEPCAPS): files only root may read, the pki store's private
+ * keys, are then out of reach.  0 / -1 (logged; nothing is half done
+ * when the uid change fails: the process is then still root).
  */
-int net_confine(void);
+int net_confine(uid_t uid, gid_t gid);
 
 #endif

@@ -257,6 +257,7 @@ sa_nego_free(struct ike_sa *sa)
 	free(n->msg1);
 	free(n->msg2);
 	free(n->held);
+	cert_nego_free(n);
 	ike_keys_wipe(&n->noppk);
 	OPENSSL_cleanse(n, sizeof(*n));
 	free(n);
@@ -295,6 +296,7 @@ sa_free(struct ike_sa *sa)
 	while (sa->child != NULL)
 		child_free(sa, sa->child);
 	xchg_free(sa);
+	frag_rx_free(sa);
 	sa_nego_free(sa);
 	rekey_free(sa->rk);
 	sa->rk = NULL;

@@ -155,9 +155,10 @@ sk_hmac(const struct sk_dir *d, const uint8_t *data, size_t len,
 	return rc;
 }
 
-int
-sk_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
-    size_t cap, size_t sk_off, const uint8_t *plain, size_t plen,
+/* hl: the SK header (4) or the SKF header with its numbers (8). */
+static int
+sk_seal_hl(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
+    size_t cap, size_t sk_off, size_t hl, const uint8_t *plain, size_t plen,
     size_t *msglen)
 {
 	struct sk_dir d;
@@ -166,18 +167,18 @@ sk_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
 
 	if (sk_dir_init(&d, k, from_initiator) == -1)
 		return -1;
-	if (sk_off < IKE_HDR_LEN || sk_off > cap || cap - sk_off < 4 ||
+	if (sk_off < IKE_HDR_LEN || sk_off > cap || cap - sk_off < hl ||
 	    plen > cap || (plen && plain == NULL))
 		return -1;
 	block = d.encr->block;
 	/* RFC 7296 3.14: plain | padding | pad length fills whole blocks. */
 	pad = (block - (plen + 1) % block) % block;
 	ct_len = plen + pad + 1;
-	sk_len = IKE_PLD_HDR_LEN + d.encr->iv_len + ct_len + d.icv;
+	sk_len = hl + d.encr->iv_len + ct_len + d.icv;
 	if (sk_len > 0xffff || sk_len > cap - sk_off)
 		return -1;
 	total = sk_off + sk_len;
-	iv = msg + sk_off + IKE_PLD_HDR_LEN;
+	iv = msg + sk_off + hl;
 	ct = iv + d.encr->iv_len;
 	icv = ct + ct_len;
 	if (plen)
@@ -195,7 +196,7 @@ sk_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
 	sk_put16(msg + sk_off + 2, sk_len);
 	sk_put32(msg + 24, total);
 	if (d.encr->aead) {
-		if (sk_cipher(&d, true, iv, msg, sk_off + IKE_PLD_HDR_LEN, ct,
+		if (sk_cipher(&d, true, iv, msg, sk_off + hl, ct,
 		    ct, ct_len, icv) == -1)
 			goto fail;
 	} else {
@@ -211,9 +212,10 @@ fail:
 	return -1;
 }
 
-int
-sk_open(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
-    size_t rawlen, size_t sk_off, uint8_t *out, size_t cap, size_t *plen)
+static int
+sk_open_hl(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
+    size_t rawlen, size_t sk_off, size_t hl, uint8_t *out, size_t cap,
+    size_t *plen)
 {
 	uint8_t want[SK_ICV_MAX];
 	const uint8_t *iv, *ct, *icv;
@@ -223,25 +225,25 @@ sk_open(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
 	if (sk_dir_init(&d, k, from_initiator) == -1 || raw == NULL)
 		return -1;
 	/* RFC 7296 3.14: SK is the last payload, so it ends the message. */
-	if (rawlen < IKE_HDR_LEN + IKE_PLD_HDR_LEN || sk_off < IKE_HDR_LEN ||
-	    sk_off > rawlen - IKE_PLD_HDR_LEN ||
+	if (rawlen < IKE_HDR_LEN + hl || sk_off < IKE_HDR_LEN ||
+	    sk_off > rawlen - hl ||
 	    sk_get32(raw + 24) != rawlen)
 		return -1;
 	sk_len = sk_get16(raw + sk_off + 2);
 	if (sk_len != rawlen - sk_off)
 		return -1;
-	min = IKE_PLD_HDR_LEN + d.encr->iv_len + d.icv + 1;
+	min = hl + d.encr->iv_len + d.icv + 1;
 	if (sk_len < min)
 		return -1;
-	ct_len = sk_len - IKE_PLD_HDR_LEN - d.encr->iv_len - d.icv;
+	ct_len = sk_len - hl - d.encr->iv_len - d.icv;
 	if (ct_len % d.encr->block != 0 || ct_len > cap || out == NULL)
 		return -1;
-	iv = raw + sk_off + IKE_PLD_HDR_LEN;
+	iv = raw + sk_off + hl;
 	ct = iv + d.encr->iv_len;
 	icv = ct + ct_len;
 	if (d.encr->aead) {
 		memcpy(want, icv, d.icv);
-		if (sk_cipher(&d, false, iv, raw, sk_off + IKE_PLD_HDR_LEN, ct,
+		if (sk_cipher(&d, false, iv, raw, sk_off + hl, ct,
 		    out, ct_len, want) == -1)
 			goto fail;
 	} else {
@@ -261,4 +263,49 @@ fail:
 	OPENSSL_cleanse(want, sizeof(want));
 	OPENSSL_cleanse(out, ct_len);
 	return -1;
+}
+
+int
+sk_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
+    size_t cap, size_t sk_off, const uint8_t *plain, size_t plen,
+    size_t *msglen)
+{
+	return sk_seal_hl(k, from_initiator, msg, cap, sk_off,
+	    IKE_PLD_HDR_LEN, plain, plen, msglen);
+}
+
+int
+sk_open(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
+    size_t rawlen, size_t sk_off, uint8_t *out, size_t cap, size_t *plen)
+{
+	return sk_open_hl(k, from_initiator, raw, rawlen, sk_off,
+	    IKE_PLD_HDR_LEN, out, cap, plen);
+}
+
+/* RFC 7383 2.5: the IV follows Fragment Number and Total Fragments. */
+int
+skf_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
+    size_t cap, size_t skf_off, const uint8_t *plain, size_t plen,
+    size_t *msglen)
+{
+	return sk_seal_hl(k, from_initiator, msg, cap, skf_off,
+	    IKE_PLD_HDR_LEN + 4, plain, plen, msglen);
+}
+
+int
+skf_open(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
+    size_t rawlen, size_t skf_off, uint8_t *out, size_t cap, size_t *plen)
+{
+	return sk_open_hl(k, from_initiator, raw, rawlen, skf_off,
+	    IKE_PLD_HDR_LEN + 4, out, cap, plen);
+}
+
+size_t
+sk_overhead(const struct ike_keys *k)
+{
+	struct sk_dir d;
+
+	if (sk_dir_init(&d, k, true) == -1)
+		return 0;
+	return d.encr->iv_len + d.icv + d.encr->block;
 }

@@ -9,7 +9,9 @@
  * is kept too: the peer repeating a request gets it again, byte for byte,
  * and nothing is processed twice.  A response whose ID is not the one of
  * our request in flight, and a request that is neither the next one nor
- * the last one, is counted and dropped.
+ * the last one, is counted and dropped.  A message too long for the
+ * fragment size goes as RFC 7383 fragments (frag.c), kept and resent
+ * together.
  *
  * A liveness check of dead peer detection is resent on its own schedule
  * instead: every dpd interval, and the peer is dead after dpd threshold
@@ -144,7 +146,8 @@ xchg_timer(evutil_socket_t fd, short what, void *arg)
 	e->st.out_retransmits++;
 	sa->out_pkts++;
 	sa->out_bytes += sa->x.req_len;
-	eng_send(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
+	/* RFC 7383 2.6.3: every fragment again */
+	frag_send_all(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
 	xchg_arm(sa);
 }
 
@@ -152,6 +155,7 @@ int
 xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 {
 	struct ike_engine *e = sa->e;
+	uint8_t *copy = NULL;
 	size_t len;
 
 	if (m->exch == IKE_SA_INIT) {
@@ -173,21 +177,28 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 			.msgid = m->msgid,
 		};
 		struct pld_build ob;
+		int fr = frag_seal(sa, &h, pld_build_first(&m->b),
+		    (size_t)plen, &copy, &len);
 		pld_build_init(&ob, e->out, sizeof(e->out), &h);
 		size_t off = pld_add_sk_header(&ob, pld_build_first(&m->b));
-		if (ob.err != 0 || sk_seal(&sa->keys, sa->initiator, e->out,
-		    sizeof(e->out), off, e->pout, (size_t)plen, &len) == -1) {
+		if (fr == -1 || (fr == 0 && (ob.err != 0 || sk_seal(&sa->keys,
+		    sa->initiator, e->out, sizeof(e->out), off, e->pout,
+		    (size_t)plen, &len) == -1))) {
 			log_warn("ike %s: cannot seal %s", sa->gw->p.name,
 			    ikev2_exchange_name(m->exch));
 			return -1;
 		}
-		ob.len = len;
-		if (pld_build_end(&ob) != (long)len)
-			return -1;
+		if (fr == 0) {
+			ob.len = len;
+			if (pld_build_end(&ob) != (long)len)
+				return -1;
+		}
 	}
 
-	uint8_t *copy = xmalloc(len);
-	memcpy(copy, e->out, len);
+	if (copy == NULL) {
+		copy = xmalloc(len);
+		memcpy(copy, e->out, len);
+	}
 	if (m->response) {
 		free(sa->x.resp);
 		sa->x.resp = copy;
@@ -209,7 +220,7 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 	}
 	sa->out_pkts++;
 	sa->out_bytes += len;
-	eng_send(e, copy, len, &sa->local, &sa->remote);
+	frag_send_all(e, copy, len, &sa->local, &sa->remote);
 	return 0;
 }
 
@@ -273,8 +284,8 @@ xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h)
 		/* RFC 7296 2.1: a retransmitted request gets our answer. */
 		if (sa->x.resp != NULL && sa->x.resp_id == h->msgid) {
 			e->st.in_dup_answered++;
-			eng_send(e, sa->x.resp, sa->x.resp_len, &sa->local,
-			    &sa->remote);
+			frag_send_all(e, sa->x.resp, sa->x.resp_len,
+			    &sa->local, &sa->remote);
 		}
 		/* else: still being answered (key source), ignore */
 		return 0;
@@ -298,6 +309,7 @@ xchg_open(struct ike_sa *sa, struct ike_msg *msg, uint16_t *notify)
 		e->st.in_integrity++;
 		return -1;
 	}
+	e->in_len = plen;
 	if (pld_decode_inner(msg, msg->sk.first, e->in, plen, notify) == -1) {
 		e->st.in_malformed++;
 		return -1;

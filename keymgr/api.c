@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -24,6 +25,7 @@
 #include "keymgr/proto_keymgr.h"
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/privsep.h"
 
 struct km_api {
 	struct keymgr *km;
@@ -310,6 +312,23 @@ api_main(void *arg)
 	return NULL;
 }
 
+/*
+ * iked's network process asks for PPKs as its own uid (lib/privsep.h):
+ * the socket is also its group's, and no one else's.
+ */
+static void
+api_share(const char *path)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (privsep_iked_ids(&uid, &gid) == -1)
+		return;
+	if (chown(path, (uid_t)-1, gid) == -1 || chmod(path, 0660) == -1)
+		log_warn("api: %s for group %s: %s", path, PRIVSEP_IKED_USER,
+		    strerror(errno));
+}
+
 struct km_api *
 api_start(struct keymgr *km, const char *path)
 {
@@ -324,6 +343,7 @@ api_start(struct keymgr *km, const char *path)
 		free(a);
 		return NULL;
 	}
+	api_share(path);
 	evutil_make_socket_nonblocking(a->lfd);
 	a->base = event_base_new();
 	a->accept_ev = event_new(a->base, a->lfd, EV_READ | EV_PERSIST,

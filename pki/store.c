@@ -98,11 +98,23 @@ pki_ssl_reason(void)
 	return r ? r : "unknown error";
 }
 
+/*
+ * Directories: keys/ 0700 (only root reads a private key: iked's network
+ * process, another uid, cannot), the public kinds 0755 and the store 0711
+ * so that it can read certificates, CA certificates and CRLs (files 0644).
+ * A store made before is brought to these modes when we own it.
+ */
 static int
-store_mkdir(const char *path, struct sb *err)
+store_mkdir(const char *path, mode_t mode, struct sb *err)
 {
-	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+	struct stat sbuf;
+
+	if (mkdir(path, mode) == 0 || errno == EEXIST) {
+		if (lstat(path, &sbuf) == 0 && S_ISDIR(sbuf.st_mode) &&
+		    sbuf.st_uid == geteuid() && (sbuf.st_mode & 07777) != mode)
+			(void)chmod(path, mode);
 		return 0;
+	}
 	sb_printf(err, "error: cannot create %s: %s", path, strerror(errno));
 	return -1;
 }
@@ -113,13 +125,14 @@ pki_store_new(const char *dir, struct sb *err)
 	struct pki_store *st;
 	size_t i;
 
-	if (store_mkdir(dir, err) == -1)
+	if (store_mkdir(dir, 0711, err) == -1)
 		return NULL;
 	st = xcalloc(1, sizeof(*st));
 	st->dir = xstrdup(dir);
 	for (i = 0; store_kinds[i] != NULL; i++) {
 		char *p = pki_store_path(st, store_kinds[i], NULL);
-		int rc = store_mkdir(p, err);
+		int rc = store_mkdir(p, strcmp(store_kinds[i], PKI_KIND_KEY) ==
+		    0 ? 0700 : 0755, err);
 
 		free(p);
 		if (rc == -1) {

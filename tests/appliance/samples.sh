@@ -218,7 +218,12 @@ for f in srx4700-203-quantum-static.VERBATIM pki-cert-vpn.RECONSTRUCTED \
 	esac >> "$T/$n.set"
 	order=
 	case $f in *.VERBATIM) order=1 ;; esac
+	# iked's check wants the certificate the policy names loaded
+	case $n in
+	pki-cert-vpn) PRE="configure; set security pki ca-profile Root-CA ca-identity Root-CA; commit; exit; request security pki ca-certificate load ca-profile Root-CA filename $T/pki/ca.pem; yes; request security pki local-certificate load certificate-id SRX-A-CERT filename $T/pki/sae-SAE_A.pem key $T/pki/sae-SAE_A.key" ;;
+	esac
 	IN_ORDER=$order appliance "$n" "$T/$n.set" "$NS"
+	PRE=
 	"$QSAFE_TOP/qsafe" stop --state-dir "$T/$n" >/dev/null 2>&1
 done
 
