@@ -113,10 +113,30 @@ remote_id_ok(const struct ike_sa *sa, const struct ike_id *id)
 	    memcmp(id->data.p, want->data, want->len) == 0;
 }
 
+/*
+ * The PPK's identity for the log (a key ID is no secret, RFC 8784 3; with
+ * a QKD profile it tells which KME key this IKE SA used): printable ASCII,
+ * anything else as '?', since the responder's came from the peer.
+ */
+static const char *
+auth_ppk_id_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	size_t i;
+
+	if (sa->n == NULL || len == 0)
+		return "?";
+	for (i = 0; i + 1 < len && sa->n->ppk_id[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)sa->n->ppk_id[i];
+		buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 static void
 auth_established(struct ike_sa *sa)
 {
-	char ab[64];
+	char ab[64], pid[ENG_ID_MAX + 1];
 
 	sa_state(sa, IKE_ST_ESTABLISHED);
 	sa->gw->st.established++;
@@ -126,7 +146,8 @@ auth_established(struct ike_sa *sa)
 	    sa->gw->p.name, (unsigned long long)sa->ispi,
 	    (unsigned long long)sa->rspi,
 	    eng_addr_str(&sa->remote, ab, sizeof(ab)),
-	    sa->ppk_used ? " (PPK " : "", sa->ppk_used ? "used)" : "");
+	    sa->ppk_used ? " (PPK used), PPK_ID " : "",
+	    sa->ppk_used ? auth_ppk_id_str(sa, pid, sizeof(pid)) : "");
 }
 
 /* RFC 7296 2.23: from IKE_AUTH on, a NATed SA speaks on port 4500. */
