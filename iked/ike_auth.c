@@ -256,15 +256,33 @@ auth_start(struct ike_sa *sa)
 	auth_send(sa);
 }
 
+/*
+ * An IKE_AUTH that failed: logged, counted when it is an authentication
+ * failure, and kept as the gateway's last reason (show security ipsec
+ * inactive-tunnels says why a tunnel is not up).
+ */
+static void
+auth_failed(struct ike_sa *sa, bool auth, const char *why)
+{
+	struct eng_gw *gw = sa->gw;
+
+	log_info("ike %s: %s", gw->p.name, why);
+	if (auth)
+		gw->st.auth_failed++;
+	snprintf(gw->down_why, sizeof(gw->down_why), "%s", why);
+	gw->down_at = eng_now(sa->e);
+}
+
 /* Responder: answer with one notify in SK (2.21.2) and drop the SA. */
 static int
 auth_refuse(struct ike_sa *sa, uint16_t type, const char *why)
 {
 	struct xmsg m;
 
-	log_info("ike %s: IKE_AUTH refused: %s", sa->gw->p.name, why);
-	if (type == N_AUTHENTICATION_FAILED)
-		sa->gw->st.auth_failed++;
+	char line[96];
+
+	snprintf(line, sizeof(line), "IKE_AUTH refused: %s", why);
+	auth_failed(sa, type == N_AUTHENTICATION_FAILED, line);
 	xchg_begin(sa, &m, IKE_AUTH, true);
 	pld_add_notify(&m.b, PROTO_NONE, NULL, 0, type, NULL, 0);
 	xchg_finish(sa, &m, XW_NONE);
@@ -437,12 +455,14 @@ void
 auth_ppk_ready(struct ike_sa *sa)
 {
 	struct ike_nego *n = sa->n;
+	char line[96];
 
-	if (!n->have_ppk)
-		log_info("ike %s: no PPK: %s", sa->gw->p.name, n->ppk_err);
+	snprintf(line, sizeof(line), "no PPK: %s", n->ppk_err);
+	if (!n->have_ppk && (!sa->initiator || sa->gw->p.ppk_optional))
+		log_info("ike %s: %s", sa->gw->p.name, line);
 	if (sa->initiator) {
 		if (!n->have_ppk && !sa->gw->p.ppk_optional) {
-			sa->gw->st.auth_failed++;
+			auth_failed(sa, true, line);
 			sa_free(sa);
 			return;
 		}
@@ -516,9 +536,11 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 	    (msg->present & PLD_BIT(PLD_IDR)) == 0) {
 		const struct ike_notify *nt = msg->nnotify ? &msg->notify[0] :
 		    NULL;
-		log_info("ike %s: authentication failed: peer answered %s",
-		    gw->p.name, nt ? ikev2_notify_name(nt->type) : "nothing");
-		gw->st.auth_failed++;
+		char line[96];
+		snprintf(line, sizeof(line), "authentication failed: peer "
+		    "answered %s", nt ? ikev2_notify_name(nt->type) :
+		    "nothing");
+		auth_failed(sa, true, line);
 		sa_free(sa);
 		return;
 	}
@@ -526,8 +548,7 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 		if (pld_notify_find(msg, N_PPK_IDENTITY) != NULL) {
 			sa->ppk_used = true;
 		} else if (!gw->p.ppk_optional) {
-			log_info("ike %s: peer did not use the PPK", gw->p.name);
-			gw->st.auth_failed++;
+			auth_failed(sa, true, "peer did not use the PPK");
 			sa_free(sa);
 			return;
 		} else {
@@ -539,9 +560,8 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 	    !auth_verify(sa, false, sa->keys.sk_pr, &msg->idr,
 	    msg->auth.data.p, msg->auth.data.len) ||
 	    !remote_id_ok(sa, &msg->idr)) {
-		log_info("ike %s: authentication failed: responder's AUTH "
-		    "does not verify", gw->p.name);
-		gw->st.auth_failed++;
+		auth_failed(sa, true, "authentication failed: responder's "
+		    "AUTH does not verify");
 		sa_free(sa);
 		return;
 	}

@@ -15,8 +15,8 @@
 #    `PPK-profile: km_profile_1 Optional: Yes` and `Quantum Secured: No`,
 #    and passes traffic.
 #
-# Not yet: a show command carrying the failure reason (only iked's log
-# does; the IPsec SA detail's Fail# and tunnel events need an SA).
+# In cases 1 and 2 `show security ipsec inactive-tunnels` says why the
+# tunnel is down (the gateway's last failed IKE_AUTH).
 #
 # usage: test_ppk_mismatch.sh [1|2|3...]   (root; else exit 77: skipped)
 set -u
@@ -32,6 +32,13 @@ cli() {		# G CMD
 }
 logs() {	# G RE: G's iked log has a line matching RE
 	grep -qE "$2" "$LAB_DIR/$1/iked.log"
+}
+inactive_why() {	# G: the down reason of G's inactive tunnel
+	cli "$1" "show security ipsec inactive-tunnels" |
+	    awk '$1 ~ /^[0-9]+$/ { $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); print; exit }'
+}
+inactive() {	# G RE: G's inactive tunnel is down for a reason matching RE
+	inactive_why "$1" | grep -qE "$2"
 }
 no_sa() {	# G: no IKE SA UP
 	! ex_ike_up "$1" 1
@@ -62,6 +69,12 @@ case1() {
 		tail -8 "$LAB_DIR/srx-a/iked.log" "$LAB_DIR/srx-b/iked.log"
 		bad "mandatory PPK vs none: no refusal with its reason in the logs"
 	fi
+	if lab_poll 10 inactive srx-a "PPK"; then
+		ok "mandatory PPK vs none: show security ipsec inactive-tunnels says why: $(inactive_why srx-a)"
+	else
+		cli srx-a "show security ipsec inactive-tunnels"
+		bad "mandatory PPK vs none: no reason in show security ipsec inactive-tunnels"
+	fi
 	# a few more tries in both directions, then still nothing
 	if no_sa srx-a && no_sa srx-b && ! lab_poll 5 ex_ike_up srx-a 1; then
 		ok "mandatory PPK vs none: no IKE SA on either side"
@@ -79,6 +92,12 @@ case2() {
 	else
 		tail -8 "$LAB_DIR/srx-a/iked.log" "$LAB_DIR/srx-b/iked.log"
 		bad "different PPKs: no AUTHENTICATION_FAILED in the logs"
+	fi
+	if lab_poll 10 inactive srx-b "AUTHENTICATION_FAILED|does not verify"; then
+		ok "different PPKs: show security ipsec inactive-tunnels says why: $(inactive_why srx-b)"
+	else
+		cli srx-b "show security ipsec inactive-tunnels"
+		bad "different PPKs: no reason in show security ipsec inactive-tunnels"
 	fi
 	if no_sa srx-a && no_sa srx-b && ! lab_poll 5 ex_ike_up srx-b 1; then
 		ok "different PPKs: no IKE SA on either side"

@@ -10,9 +10,9 @@
 #    passes through it;
 # 2. a KME stopped mid-run (kme-sim, KME-A and KME-B) fails only new
 #    negotiations, cleanly: the tunnel that is up keeps passing traffic;
-#    a negotiation started then fails, iked says why ("no PPK") and the
-#    key-manager statistics count the failure with its reason; iked still
-#    answers;
+#    a negotiation started then fails, iked says why ("no PPK") in its
+#    log and in `show security ipsec inactive-tunnels`, and the key-manager
+#    statistics count the failure with its reason; iked still answers;
 # 3. once the KME is back, a new negotiation succeeds with a fresh key and
 #    traffic passes again.
 #
@@ -115,6 +115,13 @@ if lab_poll 10 said_why; then
 else
 	tail -n +"$la" "$LAB_DIR/srx-a/iked.log"
 	bad "iked's log does not say why the negotiation failed"
+fi
+down=$(cli srx-a "show security ipsec inactive-tunnels")
+if printf '%s\n' "$down" | grep -q 'no PPK: '; then
+	ok "show security ipsec inactive-tunnels says why: $(printf '%s\n' "$down" | grep -o 'no PPK: .*')"
+else
+	printf '%s\n' "$down"
+	bad "show security ipsec inactive-tunnels does not say why"
 fi
 if ! ex_ike_up srx-a 1 && cli srx-a "show security ike security-associations" |
     grep -q 'Index'; then
