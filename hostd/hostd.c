@@ -174,6 +174,34 @@ host_start_name(struct hostd *h)
 	sb_free(&err);
 }
 
+/*
+ * A gateway routes between its interfaces (the zones' forward chain, not
+ * the kernel's default, decides what passes), so hostd turns IPv4 and
+ * IPv6 forwarding on in the namespace it owns; never in the machine's own.
+ */
+static void
+host_forwarding(void)
+{
+	static const char *const knobs[] = {
+		"/proc/sys/net/ipv4/ip_forward",
+		"/proc/sys/net/ipv6/conf/all/forwarding",
+	};
+
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(*knobs); i++) {
+		FILE *f = fopen(knobs[i], "w");
+
+		if (f == NULL) {
+			if (errno != ENOENT)	/* no IPv6: nothing to do */
+				log_warn("%s: %s", knobs[i], strerror(errno));
+			continue;
+		}
+		if (fputs("1\n", f) == EOF)
+			log_warn("%s: %s", knobs[i], strerror(errno));
+		if (fclose(f) == EOF)
+			log_warn("%s: %s", knobs[i], strerror(errno));
+	}
+}
+
 static void
 host_safety(struct hostd *h)
 {
@@ -185,6 +213,7 @@ host_safety(struct hostd *h)
 	if (host_ns_is_own("net")) {
 		h->active = true;
 		log_info("network namespace of its own: configuration is applied");
+		host_forwarding();
 	} else if (env != NULL && strcmp(env, "1") == 0) {
 		h->active = true;
 		log_warn("QSAFE_HOST_NETNS=1: applying to the machine's own"

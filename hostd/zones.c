@@ -29,8 +29,14 @@ struct zones_svc {
 	const char *match;
 };
 
+/*
+ * ike: IKE (UDP 500, 4500 with NAT-T, RFC 3948) and the ESP of the tunnels
+ * it sets up (IP protocol 50, RFC 4303), as Junos lets in both with
+ * `system-services ike`; without ESP the userspace dataplane's raw socket,
+ * which reads after the input hook, never sees a tunnel's packets.
+ */
 static const struct zones_svc zones_services_tab[] = {
-	{ "ike", "udp dport { 500, 4500 }" },
+	{ "ike", "udp dport { 500, 4500 };meta l4proto esp" },
 	{ "ping", "icmp type echo-request;icmpv6 type echo-request" },
 	{ "traceroute", "udp dport 33434-33523;icmp type echo-request" },
 	{ "ssh", "tcp dport 22" },

@@ -64,6 +64,9 @@ struct eng_gw {
 	struct eng_gw *next;
 	struct eng_peer p;
 	struct eng_peer_stats st;	/* counters only; counts filled on get */
+	char down_why[96];		/* the last failed IKE_AUTH, for show
+					 * security ipsec inactive-tunnels */
+	time_t down_at;
 };
 
 /* One line of `sa-ipsec-tunnel-events` (show ... detail). */

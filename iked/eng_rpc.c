@@ -267,6 +267,60 @@ rpc_clear_ipsec(struct ike_engine *e, const struct rpc_filter *f,
 	return json_object();
 }
 
+/* Has any IKE SA an installed Child SA of v? */
+static bool
+rpc_vpn_up(struct ike_engine *e, const struct eng_vpnc *v)
+{
+	SA_EACH(e, sa, nx, i) {
+		for (const struct child_sa *c = sa->child; c; c = c->next)
+			if (c->vpn == v)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * show security ipsec inactive-tunnels: the VPNs with no Child SA, their
+ * negotiation counts and why they are down (the gateway's last failed
+ * IKE_AUTH, ike_auth.c), or that none was tried yet.
+ */
+static json_t *
+rpc_inactive(struct ike_engine *e, const struct rpc_filter *f, char *err,
+    size_t errlen)
+{
+	json_t *list = json_array();
+	json_int_t total = 0, immediately = 0;
+	char ab[INET6_ADDRSTRLEN];
+
+	for (const struct eng_vpnc *v = e->vpns; v != NULL; v = v->next) {
+		const struct eng_gw *gw = eng_gw_find(e, v->v.gateway);
+		const char *why = "Not negotiated yet";
+
+		if (rpc_vpn_up(e, v))
+			continue;
+		total++;
+		immediately += v->v.establish == ENG_IMMEDIATELY;
+		if (gw != NULL && gw->down_why[0] != '\0')
+			why = gw->down_why;
+		else if (v->nego_fail > 0)
+			why = "IPsec SA negotiation failed";
+		json_array_append_new(list, json_pack(
+		    "{s:I, s:I, s:I, s:I, s:s, s:s}",
+		    "sa-tunnel-index", (json_int_t)v->v.tunnel_id,
+		    "sa-port", (json_int_t)IKE_PORT,
+		    "sa-nego-num", (json_int_t)v->nego,
+		    "sa-nego-fail", (json_int_t)v->nego_fail,
+		    "sa-remote-gateway", gw == NULL ||
+		    gw->p.remote.ss_family == AF_UNSPEC ? "dynamic" :
+		    rpc_ip_str(&gw->p.remote, ab, sizeof(ab)),
+		    "sa-tunnel-down-reason", why));
+	}
+	return rpc_reply("ipsec-unestablished-tunnel-information", NULL,
+	    json_pack("{s:I, s:I, s:o}", "total-inactive-tunnels", total,
+	    "total-inactive-tunnels-immediately", immediately,
+	    "ipsec-unestablished-tunnels", list));
+}
+
 static json_t *
 rpc_clear_stats(struct ike_engine *e, const struct rpc_filter *f,
     char *err, size_t errlen)
@@ -284,6 +338,7 @@ static const struct {
 	{ "show-security-ike-security-associations", rpc_show_ike },
 	{ "show-security-ike-active-peer", rpc_active_peer },
 	{ "show-security-ipsec-security-associations", rpc_show_ipsec },
+	{ "show-security-ipsec-inactive-tunnels", rpc_inactive },
 	{ "clear-security-ike-security-associations", rpc_clear_ike },
 	{ "clear-security-ipsec-security-associations", rpc_clear_ipsec },
 	{ "clear-security-ipsec-statistics", rpc_clear_stats },

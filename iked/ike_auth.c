@@ -164,10 +164,30 @@ remote_id_ok(const struct ike_sa *sa, const struct ike_id *id)
 	    memcmp(id->data.p, want->data, want->len) == 0;
 }
 
+/*
+ * The PPK's identity for the log (a key ID is no secret, RFC 8784 3; with
+ * a QKD profile it tells which KME key this IKE SA used): printable ASCII,
+ * anything else as '?', since the responder's came from the peer.
+ */
+static const char *
+auth_ppk_id_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	size_t i;
+
+	if (sa->n == NULL || len == 0)
+		return "?";
+	for (i = 0; i + 1 < len && sa->n->ppk_id[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)sa->n->ppk_id[i];
+		buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 static void
 auth_established(struct ike_sa *sa)
 {
-	char ab[64];
+	char ab[64], pid[ENG_ID_MAX + 1];
 
 	sa_state(sa, IKE_ST_ESTABLISHED);
 	sa->auth_method = cert_is_used(sa) ? sa->n->sig_method :
@@ -179,7 +199,8 @@ auth_established(struct ike_sa *sa)
 	    sa->gw->p.name, (unsigned long long)sa->ispi,
 	    (unsigned long long)sa->rspi,
 	    eng_addr_str(&sa->remote, ab, sizeof(ab)),
-	    sa->ppk_used ? " (PPK " : "", sa->ppk_used ? "used)" : "");
+	    sa->ppk_used ? " (PPK used), PPK_ID " : "",
+	    sa->ppk_used ? auth_ppk_id_str(sa, pid, sizeof(pid)) : "");
 }
 
 /* RFC 7296 2.23: from IKE_AUTH on, a NATed SA speaks on port 4500. */
@@ -309,15 +330,33 @@ auth_start(struct ike_sa *sa)
 	auth_send(sa);
 }
 
+/*
+ * An IKE_AUTH that failed: logged, counted when it is an authentication
+ * failure, and kept as the gateway's last reason (show security ipsec
+ * inactive-tunnels says why a tunnel is not up).
+ */
+static void
+auth_failed(struct ike_sa *sa, bool auth, const char *why)
+{
+	struct eng_gw *gw = sa->gw;
+
+	log_info("ike %s: %s", gw->p.name, why);
+	if (auth)
+		gw->st.auth_failed++;
+	snprintf(gw->down_why, sizeof(gw->down_why), "%s", why);
+	gw->down_at = eng_now(sa->e);
+}
+
 /* Responder: answer with one notify in SK (2.21.2) and drop the SA. */
 static int
 auth_refuse(struct ike_sa *sa, uint16_t type, const char *why)
 {
 	struct xmsg m;
 
-	log_info("ike %s: IKE_AUTH refused: %s", sa->gw->p.name, why);
-	if (type == N_AUTHENTICATION_FAILED)
-		sa->gw->st.auth_failed++;
+	char line[96];
+
+	snprintf(line, sizeof(line), "IKE_AUTH refused: %s", why);
+	auth_failed(sa, type == N_AUTHENTICATION_FAILED, line);
 	xchg_begin(sa, &m, IKE_AUTH, true);
 	pld_add_notify(&m.b, PROTO_NONE, NULL, 0, type, NULL, 0);
 	xchg_finish(sa, &m, XW_NONE);
@@ -537,12 +576,14 @@ void
 auth_ppk_ready(struct ike_sa *sa)
 {
 	struct ike_nego *n = sa->n;
+	char line[96];
 
-	if (!n->have_ppk)
-		log_info("ike %s: no PPK: %s", sa->gw->p.name, n->ppk_err);
+	snprintf(line, sizeof(line), "no PPK: %s", n->ppk_err);
+	if (!n->have_ppk && (!sa->initiator || sa->gw->p.ppk_optional))
+		log_info("ike %s: %s", sa->gw->p.name, line);
 	if (sa->initiator) {
 		if (!n->have_ppk && !sa->gw->p.ppk_optional) {
-			sa->gw->st.auth_failed++;
+			auth_failed(sa, true, line);
 			sa_free(sa);
 			return;
 		}
@@ -640,9 +681,11 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 	    (msg->present & PLD_BIT(PLD_IDR)) == 0) {
 		const struct ike_notify *nt = msg->nnotify ? &msg->notify[0] :
 		    NULL;
-		log_info("ike %s: authentication failed: peer answered %s",
-		    gw->p.name, nt ? ikev2_notify_name(nt->type) : "nothing");
-		gw->st.auth_failed++;
+		char line[96];
+		snprintf(line, sizeof(line), "authentication failed: peer "
+		    "answered %s", nt ? ikev2_notify_name(nt->type) :
+		    "nothing");
+		auth_failed(sa, true, line);
 		sa_free(sa);
 		return;
 	}
@@ -650,8 +693,7 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 		if (pld_notify_find(msg, N_PPK_IDENTITY) != NULL) {
 			sa->ppk_used = true;
 		} else if (!gw->p.ppk_optional) {
-			log_info("ike %s: peer did not use the PPK", gw->p.name);
-			gw->st.auth_failed++;
+			auth_failed(sa, true, "peer did not use the PPK");
 			sa_free(sa);
 			return;
 		} else {
@@ -675,9 +717,9 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 		    remote_id_ok(sa, &msg->idr);
 	}
 	if (!ok) {
-		log_info("ike %s: authentication failed: %s", gw->p.name,
-		    why);
-		gw->st.auth_failed++;
+		char line[96];
+		snprintf(line, sizeof(line), "authentication failed: %s", why);
+		auth_failed(sa, true, line);
 		sa_free(sa);
 		return;
 	}

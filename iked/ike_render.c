@@ -101,6 +101,16 @@
  *        "ike-xauth-username": "not available",
  *        "ike-xauth-user-assigned-ip": "0.0.0.0" } ]
  *
+ * show-security-ipsec-inactive-tunnels (RECONSTRUCTED layout: Junos's
+ * totals and column titles, without its Flag column):
+ *   "ipsec-unestablished-tunnel-information" (no style):
+ *     "total-inactive-tunnels": 1,
+ *     "total-inactive-tunnels-immediately": 1,
+ *     "ipsec-unestablished-tunnels": [ { "sa-tunnel-index": 500001,
+ *        "sa-port": 500, "sa-nego-num": 0, "sa-nego-fail": 2,
+ *        "sa-remote-gateway": "198.51.100.2",   ("dynamic": AutoVPN hub)
+ *        "sa-tunnel-down-reason": "no PPK: connect" } ]
+ *
  * show-security-ipsec-security-associations (section 3 / 4):
  *   "ipsec-security-associations-information", style "brief":
  *     "total-active-tunnels": 1,
@@ -694,6 +704,42 @@ ir_show_ipsec_stats(const json_t *data, struct sb *out)
 	return bad ? -1 : 0;
 }
 
+/* RECONSTRUCTED: no capture of it; Junos's titles, our widths. */
+static int
+ir_show_inactive(const json_t *data, struct sb *out)
+{
+	const json_t *root = ir_root(data,
+	    "ipsec-unestablished-tunnel-information");
+	const json_t *l = json_object_get(root, "ipsec-unestablished-tunnels");
+	bool bad = false;
+
+	if (!json_is_array(l))
+		return -1;
+	ir_fmt(out, root, "  Total inactive tunnels: {total-inactive-tunnels}\n"
+	    "  Total inactive tunnels with establish immediately: "
+	    "{total-inactive-tunnels-immediately}\n", &bad);
+	if (json_array_size(l) > 0)
+		sb_puts(out, "  ID      Port  Nego#  Fail#  Gateway          "
+		    "Tunnel Down Reason\n");
+	for (size_t i = 0; i < json_array_size(l); i++) {
+		const json_t *t = json_array_get(l, i);
+		size_t start = out->len;
+
+		ir_fmt(out, t, "  {sa-tunnel-index}", &bad);
+		ir_pad(out, start, 10);
+		ir_fmt(out, t, "{sa-port}", &bad);
+		ir_pad(out, start, 16);
+		ir_fmt(out, t, "{sa-nego-num}", &bad);
+		ir_pad(out, start, 23);
+		ir_fmt(out, t, "{sa-nego-fail}", &bad);
+		ir_pad(out, start, 30);
+		ir_fmt(out, t, "{sa-remote-gateway}", &bad);
+		ir_pad(out, start, 47);
+		ir_fmt(out, t, "{sa-tunnel-down-reason}\n", &bad);
+	}
+	return bad ? -1 : 0;
+}
+
 /* Junos says nothing when a clear succeeds. */
 static int
 ir_clear(const json_t *data, struct sb *out)
@@ -705,6 +751,7 @@ const struct render_entry iked_renderers[] = {
 	{ "show-security-ike-security-associations", ir_show_ike_sa },
 	{ "show-security-ike-active-peer", ir_show_active_peer },
 	{ "show-security-ipsec-security-associations", ir_show_ipsec_sa },
+	{ "show-security-ipsec-inactive-tunnels", ir_show_inactive },
 	{ "show-security-ipsec-statistics", ir_show_ipsec_stats },
 	{ "clear-security-ike-security-associations", ir_clear },
 	{ "clear-security-ipsec-security-associations", ir_clear },

@@ -237,6 +237,8 @@ api_request(struct api_conn *c, json_t *req)
 	j->kind = by_id ? KM_JOB_GET_KEY_ID : KM_JOB_GET_KEY;
 	j->p = p;
 	snprintf(j->peer, sizeof(j->peer), "%s", peer);
+	j->any_peer = by_id && p->type == KM_QKD && p->npeers > 1 &&
+	    msg_str(req, "peer_sae_id") == NULL;
 	j->count = (unsigned)count;
 	if (by_id) {
 		j->key_ids = xcalloc(1, sizeof(*j->key_ids));

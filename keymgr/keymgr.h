@@ -190,6 +190,9 @@ struct km_job {
 	enum km_job_kind kind;
 	struct km_profile *p;	/* a reference */
 	char peer[QKD_SAE_ID_MAX + 1];
+	bool any_peer;		/* get-key-by-id naming no peer SAE: try each
+				 * of p's peer-sae-ids, peer set to the one
+				 * whose key it was (worker_get_by_id) */
 	unsigned count;
 	char **key_ids;		/* count of them, for KM_JOB_GET_KEY_ID */
 	uint64_t deadline_ms;	/* km_now_ms() clock */

@@ -237,6 +237,51 @@ worker_client(struct km_worker *w, struct qkd_error *err)
 	return w->qc ? 0 : -1;
 }
 
+/*
+ * Get key with key IDs (ETSI GS QKD 014 5.3) names the master SAE, the
+ * peer that asked for the key.  A responder whose profile lists several
+ * peer-sae-ids (an AutoVPN hub answering its spokes) is not told which
+ * one: the PPK_ID is the KME's key_ID and nothing else (RFC 8784 3).  The
+ * KME knows the pair each key_ID belongs to and refuses it for any other
+ * (400/401), so without a peer named the SAEs are asked in the order of
+ * peer-sae-ids and the first that the KME accepts is the peer; j->peer
+ * says which.  A failure other than a refusal (the KME down, a timeout)
+ * ends the search at once.  At most npeers requests, all within the job's
+ * deadline.
+ */
+static void
+worker_get_by_id(struct km_worker *w, struct km_job *j,
+    struct qkd_error *err)
+{
+	struct km_profile *p = w->p;
+	size_t n = j->any_peer ? p->npeers : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *peer = j->any_peer ? p->peers[i] : j->peer;
+
+		if (i > 0) {
+			uint64_t now = km_now_ms();
+			if (now >= j->deadline_ms)
+				break;
+			qkd_client_set_timeout(w->qc,
+			    (long)(j->deadline_ms - now));
+			*err = (struct qkd_error){ 0 };
+		}
+		j->keys = qkd_get_key_with_key_ids(w->qc, peer,
+		    (const char *const *)j->key_ids, j->count, p->key_bits,
+		    QKD_METHOD_POST, err);
+		if (j->keys != NULL) {
+			snprintf(j->peer, sizeof(j->peer), "%s", peer);
+			if (j->any_peer)
+				log_info("profile %s: key ID %.64s is %s's",
+				    p->name, j->key_ids[0], peer);
+			return;
+		}
+		if (!worker_key_id_refused(j, err->code))
+			return;
+	}
+}
+
 /* Runs one job against the KME (worker thread, no lock held). */
 static void
 worker_run(struct km_worker *w, struct km_job *j)
@@ -274,9 +319,7 @@ worker_run(struct km_worker *w, struct km_job *j)
 		    QKD_METHOD_POST, &err);
 		break;
 	case KM_JOB_GET_KEY_ID:	/* ETSI GS QKD 014 5.3 */
-		j->keys = qkd_get_key_with_key_ids(w->qc, j->peer,
-		    (const char *const *)j->key_ids, j->count, p->key_bits,
-		    QKD_METHOD_POST, &err);
+		worker_get_by_id(w, j, &err);
 		break;
 	case KM_JOB_STATUS:	/* ETSI GS QKD 014 5.1 */
 		if (qkd_get_status(w->qc, j->peer, &st, &err) == 0) {

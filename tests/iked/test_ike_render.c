@@ -32,6 +32,8 @@ static const struct {
 	/* 2: two SAs of the Toby XML, with ADVPN members we do not show */
 	{ "show-security-ike-security-associations", "ike-detail-toby" },
 	{ "show-security-ike-active-peer", "active-peer" },
+	/* RECONSTRUCTED: the reason a tunnel is down, a hub's gateway */
+	{ "show-security-ipsec-inactive-tunnels", "ipsec-inactive" },
 	/* 3: cSRX form */
 	{ "show-security-ipsec-security-associations", "ipsec-brief-csrx" },
 	/* 3 with the Toby data: no 0x, no total-ipsec-sas, Life sec/kb */
@@ -220,7 +222,7 @@ START_TEST(test_every_rpc)
 	}
 	for (e = iked_renderers; e->name != NULL; e++)
 		k++;
-	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(n, 8);
 	ck_assert_uint_eq(k, n);
 	free(text);
 }

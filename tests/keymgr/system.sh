@@ -176,6 +176,9 @@ EOF
 	qkd qa "$PA" SAE_A SAE_A SAE_B
 	qkd qb "$PB" SAE_B SAE_B SAE_A
 	qkd qac "$PA" SAE_A SAE_A SAE_C
+	# a hub's profile: two peers, the right one second
+	qkd qbhub "$PB" SAE_B SAE_B SAE_C
+	echo "$P qbhub quantum-key-manager peer-sae-ids SAE_A"
 	qkd qdown "$PDOWN" SAE_A SAE_A SAE_B
 	qkd quntrusted "$PA" SAE_A SAE_A SAE_B Rogue-CA
 	qkd qexpired "$PA" SAE_A_OLD SAE_A SAE_B
@@ -242,6 +245,18 @@ km get qb >"$T/b2" || fail "qb get-key"
 km get-id qa "$(jv "$T/b2" key_id)" >"$T/a2" || fail "qa get-key-by-id"
 [ "$(jv "$T/a2" key)" = "$(jv "$T/b2" key)" ] && ok "SAE_B enc_keys = SAE_A dec_keys" ||
     fail "keys differ (B->A)"
+# A responder told no peer SAE, with several peer-sae-ids (an AutoVPN hub):
+# keymgr asks its KME under each; SAE_C's is refused, SAE_A's is the key.
+km get qa >"$T/a5" || fail "qa get-key: $(cat "$T/a5")"
+km get-id qbhub "$(jv "$T/a5" key_id)" >"$T/h5"
+[ "$(jv "$T/h5" key)" = "$(jv "$T/a5" key)" ] && [ "$(jv "$T/h5" peer_sae_id)" = SAE_A ] &&
+    ok "two peer-sae-ids: the key is found under the second, SAE_A" ||
+    fail "two peer-sae-ids: $(cat "$T/h5")"
+km get qac >"$T/a6" || fail "qac get-key: $(cat "$T/a6")"
+km get-id qbhub "$(jv "$T/a6" key_id)" >"$T/h6"
+[ "$(jv "$T/h6" error)" = unknown-key-id ] &&
+    ok "two peer-sae-ids: a key of no pair of ours is refused (unknown-key-id)" ||
+    fail "two peer-sae-ids, a stranger's key: $(cat "$T/h6")"
 # exits: a script learns from the exit status whether it got a key (README)
 exits() {	# what want(0|fail) rc
 	if [ "$2" = 0 ] && [ "$3" -eq 0 ]; then ok "$1: exit 0"

@@ -129,11 +129,27 @@ ex_kmes() {
 	sh "$LAB_TOP/keymgr/kme_sim/mkcerts.sh" -k "KME-A KME-B" -s "${saes# }" \
 	    -a "$EX_KME_A $EX_KME_B" "$EX_CERTS" >/dev/null 2>&1 ||
 	    { lab_say "mkcerts.sh failed"; return 1; }
+	EX_KME_ARGS="--kme KME-A=$EX_KME_A:443:$a --kme KME-B=$EX_KME_B:443:$b"
+	ex_kme_start
+}
+
+# ex_kme_start: kme-sim (KME-A and KME-B) in the core namespace, its PID in
+# EX_KME_PID; again after ex_kme_stop, as a KME that comes back (a new key
+# pool: keys handed out before are gone, as after a real KME's restart).
+# Main shell only (lab_spawn).
+ex_kme_start() {
+	# shellcheck disable=SC2086
 	lab_spawn "$LAB_DIR/kme-sim.log" setsid ip netns exec "$EX_CORE" \
 	    "$EX_BUILD/keymgr/kme_sim/kme-sim" --cert-dir "$EX_CERTS" \
-	    --kme "KME-A=$EX_KME_A:443:$a" --kme "KME-B=$EX_KME_B:443:$b"
+	    $EX_KME_ARGS
+	EX_KME_PID=$LAB_PID
 	lab_poll 10 grep -q '^ready' "$LAB_DIR/kme-sim.log" ||
 	    { lab_say "kme-sim did not start"; cat "$LAB_DIR/kme-sim.log" >&2; return 1; }
+}
+
+# ex_kme_stop: both KMEs gone (kme-sim stopped by its PID).
+ex_kme_stop() {
+	lab_kill "$EX_KME_PID"
 }
 
 # ex_pki G: what the QKD set files need before their commit, as the
@@ -171,6 +187,36 @@ ex_build() {
 	for g in $EX_GWS; do
 		ex_gateway "$g" || return 1
 	done
+}
+
+# ex_ike_up G N: true when G shows N IKE SAs UP with distinct peers.
+ex_ike_up() {
+	[ "$(qs_cli "$LAB_DIR/$1" "show security ike security-associations" \
+	    2>/dev/null | awk '$2 == "UP" { print $NF }' | sort -u | wc -l)" \
+	    -ge "$2" ]
+}
+
+# ex_ipsec_up G: true when G has an inbound and an outbound IPsec SA.
+ex_ipsec_up() {
+	local out
+	out=$(qs_cli "$LAB_DIR/$1" "show security ipsec security-associations" \
+	    2>/dev/null)
+	printf '%s\n' "$out" | grep -q '^ *<[0-9]' &&
+	    printf '%s\n' "$out" | grep -q '^ *>[0-9]'
+}
+
+# ex_km_stat G FIELD: FIELD (Received, Success, Failed...) of G's
+# km_profile_1 in `show security key-manager profiles detail`.
+ex_km_stat() {
+	qs_cli "$LAB_DIR/$1" "show security key-manager profiles name km_profile_1 detail" \
+	    2>/dev/null | awk -v f="$2:" '$1 == f { print $2; exit }'
+}
+
+# ex_ppk_ids G: the PPK_IDs of the IKE SAs G established, oldest first
+# (iked's log: "established with A (PPK used), PPK_ID K").
+ex_ppk_ids() {
+	sed -n 's/.* established with .* (PPK used), PPK_ID \(.*\)$/\1/p' \
+	    "$LAB_DIR/$1/iked.log" 2>/dev/null
 }
 
 # ex_km_active G: true when G's km_profile_1 is Active (its KME answered).

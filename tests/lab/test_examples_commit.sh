@@ -14,8 +14,8 @@
 #    is the key the responder's keymgr fetches by its ID from the other KME
 #    (iked's get-key-by-id, dec_keys): what RFC 8784's PPK exchange will do.
 #
-# Not yet: the IKE and IPsec SAs and pings host to host through the tunnels
-# (the IKEv2 engine has not landed); test_examples_tunnels will add them.
+# The IKE and IPsec SAs and pings host to host through the tunnels:
+# test_examples_tunnels.sh.
 #
 # usage: test_examples_commit.sh [N...]   (root; else exit 77: skipped)
 set -u

@@ -1,0 +1,119 @@
+#!/bin/bash
+# The four worked examples of the Junos quantum-safe documentation as
+# tunnels: example N (examples/README.md) built by examples.sh on
+# appliances in namespaces of this test's own (tag qnt), then
+#
+# 1. every gateway shows its IKE SAs UP (the hub one per spoke) and an
+#    inbound and an outbound IPsec SA;
+# 2. every gateway's details say the tunnel is quantum-safe: `PPK-profile:
+#    km_profile_1 Optional: No` in `show security ike security-associations
+#    detail`, `Quantum Secured: Yes` (and never No) in `show security ipsec
+#    security-associations detail`;
+# 3. the hosts ping each other through every tunnel (site to site; hub to
+#    each spoke and back), which only ESP through st0.0 can carry: nothing
+#    routes the LANs over the WAN;
+#    Not yet for the AutoVPN examples 3 and 4 (reported as TODO, not
+#    counted): the userspace dataplane keeps one outbound SA per st0 device
+#    (the newest), so the hub's one point-to-point st0.0 cannot send to two
+#    spokes, and iked installs no route for a VPN's remote traffic
+#    selectors (Junos's auto route insertion), so nothing routes the LANs
+#    into st0.0 there.
+# 4. each gateway's key-manager profile answered the negotiations:
+#    Success moved (>= one per tunnel) with no failure, in `show security
+#    key-manager profiles detail`.
+#
+# usage: test_examples_tunnels.sh N   (root; else exit 77: skipped)
+set -u
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/examples.sh"
+
+fails=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+pings() {	# NS ADDR
+	ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
+}
+host_addr() {	# G: the address of the host behind G
+	set -- $(ex_var EX_HOST "$1")
+	echo "${2%/*}"
+}
+show() {	# G CMD
+	qs_cli "$LAB_DIR/$1" "$2" 2>&1
+}
+
+n=${1:?usage: test_examples_tunnels.sh N}
+lab_init qnt
+t0=$(lab_now_us)
+ex_build "$n" || { bad "ex$n: built and committed (see above)"; exit 1; }
+set -- $EX_GWS
+if [ $# -eq 3 ]; then	# AutoVPN: the hub has one tunnel per spoke
+	hub=$1
+	pairs="$1:$2 $1:$3"
+else
+	hub=
+	pairs="$1:$2"
+fi
+
+for g in $EX_GWS; do
+	want=1
+	[ "$g" = "$hub" ] && want=2
+	if lab_poll 40 ex_ike_up "$g" "$want" && lab_poll 10 ex_ipsec_up "$g"; then
+		ok "ex$n $g: $want IKE SA(s) UP and its IPsec SAs ($((($(lab_now_us) - t0) / 1000)) ms after the build began)"
+	else
+		show "$g" "show security ike security-associations; show security ipsec security-associations"
+		tail -20 "$LAB_DIR/$g/iked.log"
+		bad "ex$n $g: IKE/IPsec SAs not UP"
+	fi
+done
+
+for g in $EX_GWS; do
+	ike=$(show "$g" "show security ike security-associations detail")
+	ipsec=$(show "$g" "show security ipsec security-associations detail")
+	if printf '%s\n' "$ike" | grep -q 'PPK-profile: km_profile_1 Optional: No' &&
+	    ! printf '%s\n' "$ike" | grep -q 'PPK-profile: .* Optional: Yes'; then
+		ok "ex$n $g: PPK-profile: km_profile_1 Optional: No"
+	else
+		printf '%s\n' "$ike"
+		bad "ex$n $g: no 'PPK-profile: km_profile_1 Optional: No'"
+	fi
+	if printf '%s\n' "$ipsec" | grep -q 'Quantum Secured: Yes' &&
+	    ! printf '%s\n' "$ipsec" | grep -q 'Quantum Secured: No'; then
+		ok "ex$n $g: Quantum Secured: Yes"
+	else
+		printf '%s\n' "$ipsec"
+		bad "ex$n $g: not Quantum Secured: Yes"
+	fi
+done
+
+for p in $pairs; do
+	a=${p%:*} b=${p#*:}
+	for dir in "$a $b" "$b $a"; do
+		set -- $dir
+		from=$(ex_var EX_HOSTNS "$1")
+		to=$(host_addr "$2")
+		if lab_poll 10 pings "$from" "$to"; then
+			ok "ex$n the host behind $1 pings the host behind $2 ($to) through the tunnel"
+		elif [ -n "$hub" ]; then
+			# not counted: known, see the header
+			echo "not ok - ex$n the host behind $1 does not reach $to # TODO AutoVPN dataplane"
+		else
+			bad "ex$n the host behind $1 does not reach $to"
+		fi
+	done
+done
+
+for g in $EX_GWS; do
+	want=1
+	[ "$g" = "$hub" ] && want=2
+	s=$(ex_km_stat "$g" Success) f=$(ex_km_stat "$g" Failed)
+	if [ "${s:-0}" -ge "$want" ] && [ "${f:-1}" -eq 0 ]; then
+		ok "ex$n $g: key-manager km_profile_1 Success $s, Failed $f"
+	else
+		show "$g" "show security key-manager profiles detail"
+		bad "ex$n $g: key-manager statistics Success ${s:-?} (want >= $want), Failed ${f:-?}"
+	fi
+done
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
