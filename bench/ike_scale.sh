@@ -1,0 +1,174 @@
+#!/bin/bash
+# ike_scale.sh: iked at N tunnels — two qsafe appliances in namespaces of
+# this run (tests/lab/lib.sh), configured through the cli as an operator
+# would: N route-based VPNs with `establish-tunnels immediately` on the
+# initiator, the same N gateways on the responder.
+#
+#   bench/ike_scale.sh BUILD_DIR [N]        (root; default N=1000)
+#
+# Each tunnel has a gateway of its own on both sides, the Junos way: the
+# initiator holds N addresses (100.65.x.y/32 on its ge-0/0/0, one
+# `local-address` per gateway), the responder a gateway per initiator
+# address (100.65.0.0/16 routed to the initiator, so its neighbour table
+# holds one entry).  All VPNs bind st0.0.  PSK, IKE AES-CBC-256 /
+# HMAC-SHA2-256 / ECP-256 (group19: the schema has no
+# group31), Child SA AES-GCM-128 without PFS:
+# the proposals of bench/ike_setup.sh.  The responder's half-open
+# thresholds are raised to N so that the initiator's burst (N IKE_SA_INIT
+# at commit) is measured, not cookies.
+#
+# Figures (each printed only after its step succeeded):
+#   setups/s           N / (all N UP on the responder - commit on the
+#                      initiator), wall clock, through the cli
+#   resp CPU ms/setup  responder iked utime+stime over that time / N
+#   resp KiB/tunnel    responder iked VmRSS with N up - before / N (its
+#                      configuration loaded before)
+#   init KiB/tunnel    initiator iked VmRSS with N up - iked's at start / N
+#                      (includes the N gateways' and VPNs' configuration)
+#   show s             `show security ike security-associations` through
+#                      the cli at N (responder), end to end
+#   show|count s       the same with `| count`
+#   commit ms          initiator: a commit adding one gateway and VPN, end
+#                      to end through the cli; "others unchanged" compares
+#                      every IKE SA's index and SPIs before and after
+#
+# Stops at the first failing step (bench/lib.sh) and says which.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"	# bench/check.sh runs sh
+set -u
+[ "$(id -u)" = 0 ] || { echo "ike_scale: needs root (network namespaces)" >&2; exit 1; }
+top=$(cd "$(dirname "$0")/.." && pwd)
+export QSAFE_BUILD_DIR=${1:?usage: ike_scale.sh BUILD_DIR [N]}
+N=${2:-1000}
+[ "$N" -ge 1 ] && [ "$N" -le 16000 ] || { echo "ike_scale: 1 <= N <= 16000" >&2; exit 2; }
+. "$top/tests/lab/lib.sh"
+. "$top/bench/lib.sh"
+bench_name=ike_scale
+lab_init isc
+bench_tmp=$LAB_DIR
+I=$LAB_DIR/ini R=$LAB_DIR/rsp
+UPTIME=$((60 + N / 20))		# seconds allowed for N tunnels
+
+addr_of() { echo "100.65.$(($1 / 250)).$(($1 % 250 + 1))"; }
+
+# common NAME ADDR: what both appliances share.
+common() {
+	cat <<EOF
+set system host-name $1
+set interfaces ge-0/0/0 unit 0 family inet address $2/24
+set interfaces st0 unit 0 family inet address 10.99.0.${2##*.}/24
+set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ike
+set security zones security-zone vpn interfaces st0.0
+set security ike proposal P authentication-method pre-shared-keys
+set security ike proposal P dh-group group19
+set security ike proposal P authentication-algorithm sha-256
+set security ike proposal P encryption-algorithm aes-256-cbc
+set security ike policy POL proposals P
+set security ike policy POL pre-shared-key ascii-text "isc-bench-psk-0123456789"
+set security ipsec proposal EP protocol esp
+set security ipsec proposal EP encryption-algorithm aes-128-gcm
+set security ipsec policy EPOL proposals EP
+EOF
+}
+
+# tunnel SIDE I: gateway gI and VPN vI of one side.
+tunnel() {
+	local a
+	a=$(addr_of "$2")
+	if [ "$1" = ini ]; then
+		echo "set security ike gateway g$2 address 100.64.0.1"
+		echo "set security ike gateway g$2 local-address $a"
+	else
+		echo "set security ike gateway g$2 address $a"
+		echo "set security ike gateway g$2 local-address 100.64.0.1"
+	fi
+	cat <<EOF
+set security ike gateway g$2 ike-policy POL
+set security ike gateway g$2 external-interface ge-0/0/0.0
+set security ike gateway g$2 version v2-only
+set security ipsec vpn v$2 bind-interface st0.0
+set security ipsec vpn v$2 ike gateway g$2
+set security ipsec vpn v$2 ike ipsec-policy EPOL
+EOF
+	if [ "$1" = ini ]; then
+		echo "set security ipsec vpn v$2 establish-tunnels immediately"
+	else
+		echo "set security ipsec vpn v$2 establish-tunnels responder-only"
+	fi
+}
+
+iked_pid() { # DIR: the iked mgd started last
+	sed -n 's/.*started iked (pid \([0-9]*\)).*/\1/p' "$1/mgd.log" | tail -n 1
+}
+ups() { # DIR: IKE SAs UP, as the operator counts them
+	qs_cli "$1" "show security ike security-associations | match UP | count" |
+	    sed -n 's/^Count: \([0-9]*\) lines$/\1/p'
+}
+all_up() { [ "$(ups "$1")" = "$2" ]; }
+iked_ready() { [ -n "$(iked_pid "$1")" ] && grep -q "listening\|engine" "$1/iked.log" 2>/dev/null; }
+ms_since() { echo $((($(lab_now_us) - $1) / 1000)); }
+# sas DIR: index and both SPIs of every IKE SA, sorted.
+sas() {
+	qs_cli "$1" "show security ike security-associations" |
+	    awk '$2 == "UP" {print $1, $3, $4}' | sort
+}
+
+A=$(lab_netns ini) && B=$(lab_netns rsp) || bench_fail namespaces "cannot create"
+step link lab_link "$A" ge-0-0-0 - "$B" ge-0-0-0 -
+for i in $(seq "$((N + 1))"); do echo "addr add $(addr_of "$i")/32 dev ge-0-0-0"; done >"$LAB_DIR/addrs"
+step "initiator addresses" ip -n "$A" -batch "$LAB_DIR/addrs"
+step "route to the initiator" ip -n "$B" route add 100.65.0.0/16 via 100.64.0.2 onlink dev ge-0-0-0
+
+{ common isc-rsp 100.64.0.1
+  for i in $(seq "$((N + 1))"); do tunnel rsp "$i"; done
+  echo "set security ike session half-open max-count 10000"
+  echo "set security ike session half-open thresholds send-cookie session-count 10000"
+} >"$LAB_DIR/rsp.set"
+{ common isc-ini 100.64.0.2
+  for i in $(seq "$N"); do tunnel ini "$i"; done
+} >"$LAB_DIR/ini.set"
+tunnel ini "$((N + 1))" >"$LAB_DIR/one.set"
+
+step "responder start" qs_start "$B" "$R"
+step "initiator start" qs_start "$A" "$I"
+wait_for "responder iked" 30 iked_ready "$R"
+wait_for "initiator iked" 30 iked_ready "$I"
+step "responder commit" qs_load "$R" "$LAB_DIR/rsp.set"
+rpid=$(iked_pid "$R") ipid=$(iked_pid "$I")
+rr0=$(lab_rss_kb "$rpid") ir0=$(lab_rss_kb "$ipid")
+rt0=$(lab_cpu_ticks "$rpid")
+t0=$(lab_now_us)
+step "initiator commit" qs_load "$I" "$LAB_DIR/ini.set"
+wait_for "$N tunnels UP on the responder" "$UPTIME" all_up "$R" "$N"
+ms=$(ms_since "$t0")
+rt1=$(lab_cpu_ticks "$rpid")
+wait_for "$N tunnels UP on the initiator" 30 all_up "$I" "$N"
+rr1=$(lab_rss_kb "$rpid") ir1=$(lab_rss_kb "$ipid")
+[ "$(iked_pid "$R")" = "$rpid" ] && [ "$(iked_pid "$I")" = "$ipid" ] ||
+    bench_fail "tunnels" "iked restarted during the run"
+hz=$(getconf CLK_TCK)
+echo "IKE at scale: $N tunnels, PSK AES-CBC-256/HMAC-SHA2-256/ECP-256 + CHILD AES-GCM-128, qsafe⇄qsafe"
+awk -v n="$N" -v ms="$ms" 'BEGIN {printf "setups/s %.0f (%d up in %.2f s, commit included)\n", n / (ms / 1000), n, ms / 1000}'
+awk -v t=$((rt1 - rt0)) -v hz="$hz" -v n="$N" 'BEGIN {printf "resp CPU ms/setup %.3f\n", t / hz * 1000 / n}'
+awk -v d=$((rr1 - rr0)) -v n="$N" 'BEGIN {printf "resp KiB/tunnel %.1f\n", d / n}'
+awk -v d=$((ir1 - ir0)) -v n="$N" 'BEGIN {printf "init KiB/tunnel %.1f (with its configuration)\n", d / n}'
+
+t0=$(lab_now_us)
+step "show" qs_cli "$R" "show security ike security-associations"
+ms=$(ms_since "$t0")
+lines=$(grep -c ' UP ' "$bench_tmp/step.out")
+[ "$lines" = "$N" ] || bench_fail show "$lines UP lines, not $N"
+echo "show s $(awk -v ms="$ms" 'BEGIN {printf "%.3f", ms / 1000}') ($N SAs)"
+t0=$(lab_now_us)
+step_has "show | count" "Count:" qs_cli "$R" "show security ike security-associations | count"
+echo "show|count s $(awk -v ms=$(ms_since "$t0") 'BEGIN {printf "%.3f", ms / 1000}')"
+
+step "SAs before" sas "$I"
+cp "$bench_tmp/step.out" "$LAB_DIR/before"
+t0=$(lab_now_us)
+step "commit of one more VPN" qs_load "$I" "$LAB_DIR/one.set"
+ms=$(ms_since "$t0")
+wait_for "the new tunnel UP" 30 all_up "$I" "$((N + 1))"
+step "SAs after" sas "$I"
+missing=$(comm -23 "$LAB_DIR/before" "$bench_tmp/step.out" | wc -l)
+[ "$missing" = 0 ] || bench_fail "commit of one more VPN" "$missing other IKE SAs changed"
+echo "commit ms $ms (one VPN added to $N up; others unchanged: $N of $N)"
