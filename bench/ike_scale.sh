@@ -48,8 +48,6 @@ bench_tmp=$LAB_DIR
 I=$LAB_DIR/ini R=$LAB_DIR/rsp
 UPTIME=$((60 + N / 20))		# seconds allowed for N tunnels
 
-addr_of() { echo "100.65.$(($1 / 250)).$(($1 % 250 + 1))"; }
-
 # common NAME ADDR: what both appliances share.
 common() {
 	cat <<EOF
@@ -70,30 +68,29 @@ set security ipsec policy EPOL proposals EP
 EOF
 }
 
-# tunnel SIDE I: gateway gI and VPN vI of one side.
-tunnel() {
-	local a
-	a=$(addr_of "$2")
-	if [ "$1" = ini ]; then
-		echo "set security ike gateway g$2 address 100.64.0.1"
-		echo "set security ike gateway g$2 local-address $a"
-	else
-		echo "set security ike gateway g$2 address $a"
-		echo "set security ike gateway g$2 local-address 100.64.0.1"
-	fi
-	cat <<EOF
-set security ike gateway g$2 ike-policy POL
-set security ike gateway g$2 external-interface ge-0/0/0.0
-set security ike gateway g$2 version v2-only
-set security ipsec vpn v$2 bind-interface st0.0
-set security ipsec vpn v$2 ike gateway g$2
-set security ipsec vpn v$2 ike ipsec-policy EPOL
-EOF
-	if [ "$1" = ini ]; then
-		echo "set security ipsec vpn v$2 establish-tunnels immediately"
-	else
-		echo "set security ipsec vpn v$2 establish-tunnels responder-only"
-	fi
+# tunnels SIDE FIRST LAST: gateway gI and VPN vI of one side for each I
+# (awk: bash takes minutes for 10,000); tunnel I's initiator address is
+# 100.65.(I/250).(I%250+1).
+tunnels() {
+	awk -v side="$1" -v first="$2" -v last="$3" 'BEGIN {
+	for (i = first; i <= last; i++) {
+		a = sprintf("100.65.%d.%d", int(i / 250), i % 250 + 1)
+		g = "set security ike gateway g" i
+		v = "set security ipsec vpn v" i
+		print g " address " (side == "ini" ? "100.64.0.1" : a)
+		print g " local-address " (side == "ini" ? a : "100.64.0.1")
+		print g " ike-policy POL"
+		print g " external-interface ge-0/0/0.0"
+		print g " version v2-only"
+		print v " bind-interface st0.0"
+		print v " ike gateway g" i
+		print v " ike ipsec-policy EPOL"
+		print v " establish-tunnels " (side == "ini" ? "immediately" : "responder-only")
+	}
+	if (side == "addrs")
+		for (i = first; i <= last; i++)
+			printf "addr add 100.65.%d.%d/32 dev ge-0-0-0\n", int(i / 250), i % 250 + 1
+	}'
 }
 
 iked_pid() { # DIR: the iked mgd started last
@@ -114,19 +111,19 @@ sas() {
 
 A=$(lab_netns ini) && B=$(lab_netns rsp) || bench_fail namespaces "cannot create"
 step link lab_link "$A" ge-0-0-0 - "$B" ge-0-0-0 -
-for i in $(seq "$((N + 1))"); do echo "addr add $(addr_of "$i")/32 dev ge-0-0-0"; done >"$LAB_DIR/addrs"
+tunnels addrs 1 "$((N + 1))" | grep '^addr' >"$LAB_DIR/addrs"
 step "initiator addresses" ip -n "$A" -batch "$LAB_DIR/addrs"
 step "route to the initiator" ip -n "$B" route add 100.65.0.0/16 via 100.64.0.2 onlink dev ge-0-0-0
 
 { common isc-rsp 100.64.0.1
-  for i in $(seq "$((N + 1))"); do tunnel rsp "$i"; done
+  tunnels rsp 1 "$((N + 1))"
   echo "set security ike session half-open max-count 10000"
   echo "set security ike session half-open thresholds send-cookie session-count 10000"
 } >"$LAB_DIR/rsp.set"
 { common isc-ini 100.64.0.2
-  for i in $(seq "$N"); do tunnel ini "$i"; done
+  tunnels ini 1 "$N"
 } >"$LAB_DIR/ini.set"
-tunnel ini "$((N + 1))" >"$LAB_DIR/one.set"
+tunnels ini "$((N + 1))" "$((N + 1))" >"$LAB_DIR/one.set"
 
 step "responder start" qs_start "$B" "$R"
 step "initiator start" qs_start "$A" "$I"
