@@ -22,6 +22,8 @@ child_new(struct ike_sa *sa, struct eng_vpnc *vpn)
 	struct child_sa *c = xcalloc(1, sizeof(*c));
 
 	c->vpn = vpn;
+	if (vpn != NULL)
+		vpn->nchild++;
 	c->created = eng_now(sa->e);
 	c->next = sa->child;
 	sa->child = c;
@@ -226,6 +228,8 @@ child_free(struct ike_sa *sa, struct child_sa *c)
 		log_info("ipsec vpn %s: Child SA %08x/%08x deleted",
 		    c->vpn->v.name, c->spi_in, c->spi_out);
 	}
+	if (c->vpn != NULL)
+		c->vpn->nchild--;
 	free(c);
 }
 

@@ -426,6 +426,30 @@ static int conf_name_cmp(const void *a, const void *b);
 static const struct eng_peer *conf_peer_find(const struct iconf *ic,
     const char *name);
 
+/* `security ike session half-open` (RFC 7296 2.6 cookies, the bounds). */
+static void
+conf_half_open(const struct cnode *ike, struct eng_limits *l)
+{
+	const struct cnode *h = cnode_child(cnode_child(ike, "session"),
+	    "half-open");
+	const struct cnode *t = cnode_child(h, "thresholds");
+	const struct cnode *r = cnode_child(t, "reduce-timeout");
+	const char *v;
+
+	memset(l, 0, sizeof(*l));	/* 0: the engine's defaults */
+	if ((v = cnode_child_val(h, "max-count")) != NULL)
+		l->half_open_max = (uint32_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(h, "timeout")) != NULL)
+		l->half_open_timeout = (uint32_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(cnode_child(t, "send-cookie"),
+	    "session-count")) != NULL)
+		l->cookie_threshold = (uint32_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(r, "session-count")) != NULL)
+		l->reduce_threshold = (uint32_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(r, "timeout")) != NULL)
+		l->reduce_timeout = (uint32_t)strtoul(v, NULL, 10);
+}
+
 struct iconf *
 iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 {
@@ -457,6 +481,7 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 		ic->peer[ic->npeer++] = p;
 		OPENSSL_cleanse(p.psk, sizeof(p.psk));
 	}
+	conf_half_open(x.ike, &ic->lim);
 	iconf_vpns(&x, ic, ids);
 	if (ic->npeer > 1)
 		qsort(ic->peer, ic->npeer, sizeof(*ic->peer), conf_name_cmp);

@@ -40,6 +40,7 @@ struct iconf {
 	size_t npeer;
 	struct eng_vpn *vpn;
 	size_t nvpn;
+	struct eng_limits lim;		/* security ike session half-open */
 };
 
 /*

@@ -41,6 +41,8 @@ struct event;
 #define ENG_SA_BUCKETS_MIN 64		/* the table doubles from there */
 #define ENG_RETRY_S 10			/* a failed "immediately" VPN retries */
 #define ENG_COOKIE_THRESHOLD 256	/* half-open SAs before cookies, 2.6 */
+#define ENG_HALF_OPEN_MAX 2048		/* half-open SAs in all */
+#define ENG_HALF_OPEN_TIMEOUT 60	/* s: Junos session half-open timeout */
 #define ENG_IKE_LIFE_DEFAULT 28800	/* Junos ike proposal lifetime-seconds */
 #define ENG_ESP_LIFE_DEFAULT 3600	/* Junos ipsec proposal lifetime-seconds */
 #define ENG_NATKA_DEFAULT 20		/* Junos nat-keepalive, RFC 3948 4 */
@@ -66,6 +68,7 @@ struct eng_vpnc {
 	struct eng_vpnc *next;
 	struct eng_vpn v;
 	time_t retry_at;		/* ENG_IMMEDIATELY: next attempt */
+	uint32_t nchild;		/* Child SAs of it (child_new/free) */
 	uint32_t nego, nego_fail;	/* Child SA negotiations, failed ones */
 	struct eng_event ev[ENG_EVENTS_MAX];	/* newest first */
 };
@@ -228,6 +231,7 @@ struct ike_engine {
 	size_t nbuckets, nsa, half_open;
 	uint8_t seed[16];		/* SipHash key, random per engine */
 	uint8_t cookie_secret[32];	/* RFC 7296 2.6 */
+	struct eng_limits lim;		/* eng_limits_set, defaults filled */
 	struct ppk_wait *waits;		/* outstanding key source requests */
 	struct event *tick;		/* life.c: timers, once a second */
 	time_t (*clock)(void *);	/* eng_clock_set; NULL: time() */

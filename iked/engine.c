@@ -292,9 +292,12 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 	eng_dispatch(sa, &msg);
 }
 
+/* Whether v has a Child SA or one on its way (an up VPN: O(1)). */
 static bool
 vpn_busy(struct ike_engine *e, const struct eng_vpnc *v)
 {
+	if (v->nchild > 0)
+		return true;
 	SA_EACH(e, sa, nx, i) {
 		if (sa->n != NULL && sa->n->vpn == v)
 			return true;
@@ -379,6 +382,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 		eng_free(e);
 		return NULL;
 	}
+	eng_limits_set(e, NULL);
 	e->tick = event_new(base, -1, EV_PERSIST, eng_tick, e);
 	event_add(e->tick, &tv);
 	return e;
@@ -450,6 +454,23 @@ vpn_drop_sas(struct ike_engine *e, const struct eng_vpnc *v)
 				info_delete_child(sa, c);
 		}
 	}
+}
+
+void
+eng_limits_set(struct ike_engine *e, const struct eng_limits *l)
+{
+	static const struct eng_limits none;
+
+	if (l == NULL)
+		l = &none;
+	e->lim.half_open_max = l->half_open_max ? l->half_open_max :
+	    ENG_HALF_OPEN_MAX;
+	e->lim.cookie_threshold = l->cookie_threshold ? l->cookie_threshold :
+	    ENG_COOKIE_THRESHOLD;
+	e->lim.half_open_timeout = l->half_open_timeout ?
+	    l->half_open_timeout : ENG_HALF_OPEN_TIMEOUT;
+	e->lim.reduce_threshold = l->reduce_timeout ? l->reduce_threshold : 0;
+	e->lim.reduce_timeout = l->reduce_threshold ? l->reduce_timeout : 0;
 }
 
 int

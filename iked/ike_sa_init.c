@@ -175,6 +175,14 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	}
 	if (cookie_check(e, msg, remote) != 0)
 		return;
+	if (e->half_open >= e->lim.half_open_max) {
+		/* Junos half-open max-count; the peer retransmits */
+		if (e->st.in_half_open_full++ == 0)
+			log_warn("ike: %zu half-open IKE SAs: IKE_SA_INIT "
+			    "dropped until some complete or time out",
+			    e->half_open);
+		return;
+	}
 	if (prop_choose(gw->p.prop, gw->p.nprop, &msg->sa, PROTO_IKE, true,
 	    &chosen, &which) == -1) {
 		log_info("ike %s: no proposal chosen for IKE SA", gw->p.name);

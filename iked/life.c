@@ -224,9 +224,29 @@ life_children(struct ike_sa *sa, time_t now)
 }
 
 /* One IKE SA's timers; the SA may be gone afterwards. */
+/* Junos session half-open timeout, reduced when many are half-open. */
+static time_t
+life_half_open_timeout(const struct ike_engine *e)
+{
+	if (e->lim.reduce_threshold != 0 &&
+	    e->half_open >= e->lim.reduce_threshold)
+		return e->lim.reduce_timeout;
+	return e->lim.half_open_timeout;
+}
+
 static void
 life_sa(struct ike_sa *sa, time_t now)
 {
+	if (!sa->initiator && (sa->state == IKE_ST_INIT_DONE ||
+	    sa->state == IKE_ST_AUTH_WAIT) &&
+	    now - sa->created >= life_half_open_timeout(sa->e)) {
+		/* Junos session half-open timeout: no IKE_AUTH came */
+		log_debug("ike %s: half-open IKE SA %016llx timed out",
+		    sa->gw->p.name, (unsigned long long)sa_our_spi(sa));
+		sa->e->st.half_open_expired++;
+		sa_free(sa);
+		return;
+	}
 	if (sa->state != IKE_ST_ESTABLISHED)
 		return;
 	if (sa->hard_at == 0)
