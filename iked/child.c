@@ -265,9 +265,8 @@ child_vpn_choose(struct ike_sa *sa, const struct ike_msg *msg,
 	if (*vpn != NULL) {
 		err = child_vpn_try(sa, msg, *vpn, chosen, which, tsi, tsr);
 	} else {
-		for (struct eng_vpnc *v = sa->e->vpns; v != NULL; v = v->next) {
-			if (strcmp(v->v.gateway, sa->gw->p.name) != 0)
-				continue;
+		for (struct eng_vpnc *v = eng_vpn_first(sa->e, sa->gw->p.name);
+		    v != NULL; v = eng_vpn_next(v)) {
 			e2 = child_vpn_try(sa, msg, v, chosen, which, tsi, tsr);
 			if (e2 == 0) {
 				*vpn = v;

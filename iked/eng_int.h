@@ -53,6 +53,7 @@ struct event;
 
 struct eng_gw {
 	struct eng_gw *next;
+	struct eng_gw *hnext;		/* eng_index.c: chain by name */
 	struct eng_peer p;
 	struct eng_peer_stats st;	/* counters only; counts filled on get */
 };
@@ -66,6 +67,8 @@ struct eng_event {
 
 struct eng_vpnc {
 	struct eng_vpnc *next;
+	struct eng_vpnc *hnext;		/* eng_index.c: chain by name */
+	struct eng_vpnc *gnext;		/* ... by the gateway's name */
 	struct eng_vpn v;
 	time_t retry_at;		/* ENG_IMMEDIATELY: next attempt */
 	uint32_t nchild;		/* Child SAs of it (child_new/free) */
@@ -226,6 +229,10 @@ struct ike_engine {
 	struct dp *dp;
 	struct eng_gw *gws;
 	struct eng_vpnc *vpns;
+	/* their index by name (eng_index.c) */
+	struct eng_gw **gw_tab;
+	struct eng_vpnc **vpn_tab, **vpn_gtab;
+	size_t ix_nb, ngws, nvpns;
 	/* the SA table (sa.c) */
 	struct ike_sa **tab, **ptab;
 	size_t nbuckets, nsa, half_open;
@@ -419,13 +426,25 @@ json_t *rpc_ipsec_detail(struct ike_engine *e, const struct rpc_filter *f);
 json_t *rpc_run(struct ike_engine *e, const char *name, const json_t *in,
     char *err, size_t errlen);
 
+/* eng_index.c: gateways and VPNs by name; the lists e->gws, e->vpns
+ * are changed only through ix_*_add / ix_*_del. */
+void ix_gw_add(struct ike_engine *e, struct eng_gw *gw);
+void ix_gw_del(struct ike_engine *e, struct eng_gw *gw);
+void ix_vpn_add(struct ike_engine *e, struct eng_vpnc *v);
+void ix_vpn_del(struct ike_engine *e, struct eng_vpnc *v);
+void ix_free(struct ike_engine *e);
+struct eng_gw *eng_gw_find(struct ike_engine *e, const char *name);
+struct eng_vpnc *eng_vpn_find(struct ike_engine *e, const char *name);
+/* The VPNs that name gateway gw, newest first: first, then next. */
+struct eng_vpnc *eng_vpn_first(struct ike_engine *e, const char *gw);
+struct eng_vpnc *eng_vpn_next(const struct eng_vpnc *v);
+
 /* engine.c */
 /* Every IKE SA, in an order that survives freeing the current one. */
 #define SA_EACH(e, sa, nx, i) \
 	for (size_t i = 0; i < (e)->nbuckets; i++) \
 		for (struct ike_sa *sa = (e)->tab[i], *nx; \
 		    sa != NULL && ((nx = sa->hnext), 1); sa = nx)
-struct eng_gw *eng_gw_find(struct ike_engine *e, const char *name);
 struct eng_gw *eng_gw_match(struct ike_engine *e,
     const struct sockaddr *remote, const struct sockaddr *local);
 struct eng_vpnc *eng_vpn_for_gw(struct ike_engine *e,

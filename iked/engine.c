@@ -92,16 +92,6 @@ ss_copy(struct sockaddr_storage *ss, const struct sockaddr *sa)
 }
 
 struct eng_gw *
-eng_gw_find(struct ike_engine *e, const char *name)
-{
-	struct eng_gw *gw = e->gws;
-
-	while (gw != NULL && strcmp(gw->p.name, name) != 0)
-		gw = gw->next;
-	return gw;
-}
-
-struct eng_gw *
 eng_gw_match(struct ike_engine *e, const struct sockaddr *remote,
     const struct sockaddr *local)
 {
@@ -126,10 +116,7 @@ eng_gw_match(struct ike_engine *e, const struct sockaddr *remote,
 struct eng_vpnc *
 eng_vpn_for_gw(struct ike_engine *e, const struct eng_gw *gw)
 {
-	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
-		if (strcmp(v->v.gateway, gw->p.name) == 0)
-			return v;
-	return NULL;
+	return eng_vpn_first(e, gw->p.name);
 }
 
 void
@@ -331,15 +318,22 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 	sa_init_start(e, gw, v);
 }
 
-/* Starts the VPNs that should be up and are not (ENG_IMMEDIATELY). */
+/* Starts v if it should be up and is not (ENG_IMMEDIATELY). */
+static void
+vpn_kick(struct ike_engine *e, struct eng_vpnc *v, time_t now)
+{
+	if (v->v.establish == ENG_IMMEDIATELY && now >= v->retry_at)
+		vpn_start(e, v);
+}
+
+/* Starts the VPNs that should be up and are not. */
 static void
 eng_kick(struct ike_engine *e)
 {
 	time_t now = eng_now(e);
 
 	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
-		if (v->v.establish == ENG_IMMEDIATELY && now >= v->retry_at)
-			vpn_start(e, v);
+		vpn_kick(e, v, now);
 }
 
 static void
@@ -427,6 +421,7 @@ eng_free(struct ike_engine *e)
 		e->vpns = v->next;
 		free(v);
 	}
+	ix_free(e);
 	OPENSSL_cleanse(e->pout, sizeof(e->pout));
 	OPENSSL_cleanse(e->in, sizeof(e->in));
 	free(e);
@@ -487,30 +482,30 @@ eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 			return 0;		/* unchanged: keeps its SAs */
 		gw_drop_sas(e, gw);
 		OPENSSL_cleanse(&gw->p, sizeof(gw->p));
+		gw->p = *p;
 	} else {
 		gw = xcalloc(1, sizeof(*gw));
-		gw->next = e->gws;
-		e->gws = gw;
+		gw->p = *p;
+		ix_gw_add(e, gw);
 	}
-	gw->p = *p;
-	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
-		if (strcmp(v->v.gateway, p->name) == 0)
-			v->retry_at = 0;
-	eng_kick(e);
+	/* its VPNs only: a commit at N gateways is not N walks of all */
+	for (struct eng_vpnc *v = eng_vpn_first(e, p->name); v != NULL;
+	    v = eng_vpn_next(v)) {
+		v->retry_at = 0;
+		vpn_kick(e, v, eng_now(e));
+	}
 	return 0;
 }
 
 void
 eng_peer_del(struct ike_engine *e, const char *name)
 {
-	struct eng_gw **pp = &e->gws, *gw;
+	struct eng_gw *gw = eng_gw_find(e, name);
 
-	while (*pp != NULL && strcmp((*pp)->p.name, name) != 0)
-		pp = &(*pp)->next;
-	if ((gw = *pp) == NULL)
+	if (gw == NULL)
 		return;
 	gw_drop_sas(e, gw);
-	*pp = gw->next;
+	ix_gw_del(e, gw);
 	OPENSSL_cleanse(gw, sizeof(*gw));
 	free(gw);
 }
@@ -518,40 +513,42 @@ eng_peer_del(struct ike_engine *e, const char *name)
 int
 eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
 {
-	struct eng_vpnc *vc = e->vpns;
+	struct eng_vpnc *vc;
 
 	if (v->name[0] == '\0' || v->nprop == 0 ||
 	    v->nprop > ENG_PROPOSALS_MAX || v->nts_local > ENG_TS_MAX ||
 	    v->nts_remote > ENG_TS_MAX)
 		return -1;
-	while (vc != NULL && strcmp(vc->v.name, v->name) != 0)
-		vc = vc->next;
+	vc = eng_vpn_find(e, v->name);
 	if (vc != NULL) {
 		if (memcmp(&vc->v, v, sizeof(*v)) == 0)
 			return 0;
 		vpn_drop_sas(e, vc);
+		if (strcmp(vc->v.gateway, v->gateway) != 0) {
+			ix_vpn_del(e, vc);	/* indexed by its gateway */
+			vc->v = *v;
+			ix_vpn_add(e, vc);
+		}
+		vc->v = *v;
 	} else {
 		vc = xcalloc(1, sizeof(*vc));
-		vc->next = e->vpns;
-		e->vpns = vc;
+		vc->v = *v;
+		ix_vpn_add(e, vc);
 	}
-	vc->v = *v;
 	vc->retry_at = 0;
-	eng_kick(e);
+	vpn_kick(e, vc, eng_now(e));	/* only it: the others did not change */
 	return 0;
 }
 
 void
 eng_vpn_del(struct ike_engine *e, const char *name)
 {
-	struct eng_vpnc **pp = &e->vpns, *vc;
+	struct eng_vpnc *vc = eng_vpn_find(e, name);
 
-	while (*pp != NULL && strcmp((*pp)->v.name, name) != 0)
-		pp = &(*pp)->next;
-	if ((vc = *pp) == NULL)
+	if (vc == NULL)
 		return;
 	vpn_drop_sas(e, vc);
-	*pp = vc->next;
+	ix_vpn_del(e, vc);
 	free(vc);
 }
 

@@ -32,6 +32,7 @@ static const struct {
 	/* 2: two SAs of the Toby XML, with ADVPN members we do not show */
 	{ "show-security-ike-security-associations", "ike-detail-toby" },
 	{ "show-security-ike-active-peer", "active-peer" },
+	{ "show-security-ike-stats", "ike-stats" },
 	/* 3: cSRX form */
 	{ "show-security-ipsec-security-associations", "ipsec-brief-csrx" },
 	/* 3 with the Toby data: no 0x, no total-ipsec-sas, Life sec/kb */
@@ -157,6 +158,8 @@ static const struct {
 	  "usp-ipsec-total-statistics-information/esp-statistics",
 	  "esp-decrypted-packets", NULL },
 	{ "show-security-ipsec-statistics", NULL, NULL, NULL, "[]" },
+	{ "show-security-ike-stats", "ike-stats", "ike-stats-information",
+	  "ike-cookies-sent", NULL },
 	{ "clear-security-ike-security-associations", NULL, NULL, NULL,
 	  "\"cleared\"" },
 };
@@ -220,7 +223,7 @@ START_TEST(test_every_rpc)
 	}
 	for (e = iked_renderers; e->name != NULL; e++)
 		k++;
-	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(n, 8);
 	ck_assert_uint_eq(k, n);
 	free(text);
 }
