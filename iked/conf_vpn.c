@@ -195,12 +195,16 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 		return -1;
 	}
 	snprintf(v->policy, sizeof(v->policy), "%s", pol);
-	for (const struct cnode *p = x->ipsec ? x->ipsec->first : NULL; p;
-	    p = p->next)
+	/* policies come before the VPNs (schema order): stop at the first
+	 * VPN, or each of N VPNs walks the N others */
+	for (const struct cnode *p = x->ipsec ? x->ipsec->first : NULL; p &&
+	    strcmp(p->sn->name, "vpn") != 0; p = p->next)
 		if (strcmp(p->sn->name, "policy") == 0 &&
-		    !cnode_is_inactive(p) && strcmp(p->val, pol) == 0 &&
-		    iconf_esp_proposals(x, p, v->prop, &v->nprop) == -1)
-			rc = -1;
+		    !cnode_is_inactive(p) && strcmp(p->val, pol) == 0) {
+			if (iconf_esp_proposals(x, p, v->prop, &v->nprop) == -1)
+				rc = -1;
+			break;
+		}
 	if (bind != NULL) {
 		if (strncmp(bind, "st0.", 4) != 0 ||
 		    strlen(bind) >= sizeof(v->bind_if)) {
