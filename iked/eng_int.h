@@ -54,6 +54,7 @@ struct event;
 struct eng_gw {
 	struct eng_gw *next;
 	struct eng_gw *hnext;		/* eng_index.c: chain by name */
+	uint32_t nsas;			/* IKE SAs with it (sa_new/sa_free) */
 	struct eng_peer p;
 	struct eng_peer_stats st;	/* counters only; counts filled on get */
 };

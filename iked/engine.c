@@ -301,7 +301,15 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 	struct eng_gw *gw = eng_gw_find(e, v->v.gateway);
 
 	v->retry_at = eng_now(e) + ENG_RETRY_S;
-	if (gw == NULL || vpn_busy(e, v))
+	if (gw == NULL)
+		return;
+	/* no SA with its gateway: nothing to wait for or to reuse (a
+	 * commit of N new VPNs is not N walks of the SA table) */
+	if (gw->nsas == 0 && v->nchild == 0) {
+		sa_init_start(e, gw, v);
+		return;
+	}
+	if (vpn_busy(e, v))
 		return;
 	/* RFC 7296 1.3.1: an IKE SA with the gateway takes a new Child SA. */
 	SA_EACH(e, sa, nx, i) {

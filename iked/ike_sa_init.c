@@ -290,6 +290,8 @@ sa_init_errors(struct ike_sa *sa, const struct ike_msg *msg)
 	    nt->data.len <= sizeof(sa->n->cookie) &&
 	    sa->n->ke_retries++ < SA_INIT_RETRIES_MAX) {
 		/* RFC 7296 2.6: repeat the request with the cookie. */
+		log_info("ike %s: the responder asks for a COOKIE; "
+		    "IKE_SA_INIT again with it", gw->p.name);
 		memcpy(sa->n->cookie, nt->data.p, nt->data.len);
 		sa->n->cookie_len = nt->data.len;
 		if (sa_init_send(sa, dh_group(sa->n->dh)) == -1)

@@ -233,6 +233,8 @@ sa_new(struct ike_engine *e, struct eng_gw *gw, bool initiator,
 	sa = xcalloc(1, sizeof(*sa));
 	sa->e = e;
 	sa->gw = gw;
+	if (gw != NULL)
+		gw->nsas++;
 	sa->initiator = initiator;
 	sa->ispi = initiator ? spi : peer_spi;
 	sa->rspi = initiator ? 0 : spi;
@@ -300,6 +302,8 @@ sa_free(struct ike_sa *sa)
 	sa->rk = NULL;
 	sa_unlink(e, sa);
 	e->nsa--;
+	if (sa->gw != NULL)
+		sa->gw->nsas--;
 	ike_keys_wipe(&sa->keys);
 	free(sa);
 }
