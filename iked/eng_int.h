@@ -49,6 +49,7 @@ struct event;
 #define ENG_DEL_MAX 16			/* Child SA SPIs in one Delete */
 #define ENG_TEMPFAIL_MIN_S 2		/* RFC 7296 2.25: retry after ... */
 #define ENG_TEMPFAIL_MAX_S 6		/* ... a random delay (2 s wide) */
+#define ENG_KICK_BATCH 128		/* VPN starts per turn of the loop */
 #define ENG_EVENTS_MAX 4		/* tunnel events kept per VPN, for show */
 
 struct eng_gw {
@@ -242,6 +243,7 @@ struct ike_engine {
 	struct eng_limits lim;		/* eng_limits_set, defaults filled */
 	struct ppk_wait *waits;		/* outstanding key source requests */
 	struct event *tick;		/* life.c: timers, once a second */
+	struct event *kick_ev;		/* engine.c: VPNs to start, batched */
 	time_t (*clock)(void *);	/* eng_clock_set; NULL: time() */
 	void *clock_ctx;
 	struct eng_stats st;

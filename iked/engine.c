@@ -326,22 +326,42 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 	sa_init_start(e, gw, v);
 }
 
-/* Starts v if it should be up and is not (ENG_IMMEDIATELY). */
-static void
-vpn_kick(struct ike_engine *e, struct eng_vpnc *v, time_t now)
-{
-	if (v->v.establish == ENG_IMMEDIATELY && now >= v->retry_at)
-		vpn_start(e, v);
-}
-
-/* Starts the VPNs that should be up and are not. */
+/*
+ * Starts the VPNs that should be up and are not (ENG_IMMEDIATELY), at
+ * most ENG_KICK_BATCH in one turn of the loop: a commit of 10,000 such
+ * VPNs returns at once, and packets and mgd's requests are served
+ * between the batches of IKE_SA_INIT that follow it.
+ */
 static void
 eng_kick(struct ike_engine *e)
 {
 	time_t now = eng_now(e);
+	size_t n = 0;
 
-	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
-		vpn_kick(e, v, now);
+	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next) {
+		if (v->v.establish != ENG_IMMEDIATELY || now < v->retry_at)
+			continue;
+		if (n++ == ENG_KICK_BATCH) {
+			event_active(e->kick_ev, 0, 0);	/* the rest: next turn */
+			return;
+		}
+		vpn_start(e, v);
+	}
+}
+
+static void
+eng_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	eng_kick(arg);
+}
+
+/* v is to start now if it should be up: from the loop, not the caller. */
+static void
+vpn_kick(struct ike_engine *e, struct eng_vpnc *v)
+{
+	v->retry_at = 0;
+	if (v->v.establish == ENG_IMMEDIATELY)
+		event_active(e->kick_ev, 0, 0);
 }
 
 static void
@@ -386,6 +406,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	}
 	eng_limits_set(e, NULL);
 	e->tick = event_new(base, -1, EV_PERSIST, eng_tick, e);
+	e->kick_ev = event_new(base, -1, 0, eng_kick_cb, e);
 	event_add(e->tick, &tv);
 	return e;
 }
@@ -418,6 +439,8 @@ eng_free(struct ike_engine *e)
 	ppk_waits_free(e);
 	if (e->tick != NULL)
 		event_free(e->tick);
+	if (e->kick_ev != NULL)
+		event_free(e->kick_ev);
 	while (e->gws != NULL) {
 		struct eng_gw *gw = e->gws;
 		e->gws = gw->next;
@@ -498,10 +521,8 @@ eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 	}
 	/* its VPNs only: a commit at N gateways is not N walks of all */
 	for (struct eng_vpnc *v = eng_vpn_first(e, p->name); v != NULL;
-	    v = eng_vpn_next(v)) {
-		v->retry_at = 0;
-		vpn_kick(e, v, eng_now(e));
-	}
+	    v = eng_vpn_next(v))
+		vpn_kick(e, v);
 	return 0;
 }
 
@@ -543,8 +564,7 @@ eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
 		vc->v = *v;
 		ix_vpn_add(e, vc);
 	}
-	vc->retry_at = 0;
-	vpn_kick(e, vc, eng_now(e));	/* only it: the others did not change */
+	vpn_kick(e, vc);	/* only it: the others did not change */
 	return 0;
 }
 

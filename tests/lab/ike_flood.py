@@ -3,9 +3,9 @@
 count and time, to one responder address (run it inside a namespace the
 test created).
 
-  ike_flood.py spoofed DST SRC COUNT SOCKETS   IKE_SA_INIT from SOCKETS
-        source ports of SRC (COUNT in all, fresh SPIs), never answering:
-        a spoofed flood.  Then the first 20 again, byte for byte (replays).
+  ike_flood.py spoofed DST SRC COUNT SOCKETS [SECS]   IKE_SA_INIT from
+        SOCKETS source ports of SRC (COUNT in all, fresh SPIs, spread over
+        SECS seconds if given), never answering: a spoofed flood.  Then the first 20 again, byte for byte (replays).
         Prints "sent=N replayed=N cookies=N answers=N" (COOKIE notifies
         and IKE_SA_INIT answers that came back within 2 s).
   ike_flood.py cookies DST SRC COUNT            COUNT IKE_SA_INIT, each from
@@ -53,14 +53,16 @@ def payload(nxt, body):
     return struct.pack("!BxH", nxt, 4 + len(body)) + body
 
 
-def sa_init(spi, cookie=None):
-    """An IKE_SA_INIT request (RFC 7296 1.2), with COOKIE first if given."""
+def sa_init(spi, cookie=None, nonce=None):
+    """An IKE_SA_INIT request (RFC 7296 1.2), with COOKIE first if given
+    (then with the nonce of the first request: 2.6 computes the cookie over
+    Ni)."""
     chain = []
     if cookie is not None:
         chain.append((41, struct.pack("!BBH", 0, 0, N_COOKIE) + cookie))
     chain.append((33, sa_payload()))
     chain.append((34, struct.pack("!HH", 19, 0) + P256_G))
-    chain.append((40, os.urandom(32)))
+    chain.append((40, nonce if nonce is not None else os.urandom(32)))
     body = b""
     for i, (_, b) in enumerate(chain):
         nxt = chain[i + 1][0] if i + 1 < len(chain) else 0
@@ -112,8 +114,9 @@ def drain(socks, secs):
     return cookies, answers
 
 
-def spoofed(dst, src, count, nsock):
+def spoofed(dst, src, count, nsock, secs):
     socks = sockets(src, nsock)
+    start = time.monotonic()
     first = []
     cookies = answers = 0
     for i in range(count):
@@ -125,7 +128,8 @@ def spoofed(dst, src, count, nsock):
         except BlockingIOError:
             pass
         if i % 200 == 199:  # bounded rate: about 20,000 a second at most
-            c, a = drain(socks, 0.01)
+            due = start + secs * (i + 1) / count - time.monotonic()
+            c, a = drain(socks, max(0.01, due))
             cookies += c
             answers += a
     for s, p in first:
@@ -138,8 +142,9 @@ def spoofed(dst, src, count, nsock):
 def with_cookies(dst, src, count):
     socks = sockets(src, count)
     spis = [os.urandom(8) for _ in socks]
-    for s, spi in zip(socks, spis):
-        s.sendto(sa_init(spi), (dst, IKE_PORT))
+    nonces = [os.urandom(32) for _ in socks]
+    for s, spi, ni in zip(socks, spis, nonces):
+        s.sendto(sa_init(spi, None, ni), (dst, IKE_PORT))
     cookies = answered = 0
     pending = {}
     end = time.monotonic() + 3
@@ -152,7 +157,7 @@ def with_cookies(dst, src, count):
             if c is not None and i not in pending:
                 cookies += 1
                 pending[i] = True
-                s.sendto(sa_init(spis[i], c), (dst, IKE_PORT))
+                s.sendto(sa_init(spis[i], c, nonces[i]), (dst, IKE_PORT))
             elif c is None:
                 answered += 1
     print("sent=%d cookies=%d answered=%d silent=%d" %
@@ -162,7 +167,9 @@ def with_cookies(dst, src, count):
 def junk(dst, src, count):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((src, 0))
-    for _ in range(count):
+    for i in range(count):
+        if i % 20 == 19:
+            time.sleep(0.002)   # paced: counted, not lost in a buffer
         n = 1 + os.urandom(1)[0] % 200
         s.sendto(os.urandom(n), (dst, IKE_PORT))
         p = sa_init(os.urandom(8))
@@ -184,7 +191,8 @@ def forge(dst, src, spii, spir, count):
 
 def main(argv):
     if len(argv) >= 6 and argv[1] == "spoofed":
-        spoofed(argv[2], argv[3], int(argv[4]), int(argv[5]))
+        spoofed(argv[2], argv[3], int(argv[4]), int(argv[5]),
+                float(argv[6]) if len(argv) > 6 else 0)
     elif len(argv) >= 5 and argv[1] == "cookies":
         with_cookies(argv[2], argv[3], int(argv[4]))
     elif len(argv) >= 5 and argv[1] == "junk":
