@@ -6,7 +6,10 @@
  *
  * Chained hash tables over FNV-1a of the name; the names are the
  * operator's (configuration), never a peer's, so no secret seed is needed
- * here (the SA table, keyed by SPIs a peer sees, has one: sa.c).  The
+ * there.  Gateways are also found by their remote address, which every
+ * IKE_SA_INIT names (the peer picks it: SipHash under the engine's seed,
+ * sa_hash), and the `dynamic` ones are a list of their own: an
+ * IKE_SA_INIT from anywhere costs no walk of every gateway.  The
  * tables double when there are more entries than buckets.  The lists
  * e->gws and e->vpns stay: they are what the timers and shows walk.
  * A chain keeps insertion order newest first, as the lists do, so "the
@@ -20,6 +23,36 @@
 #include "lib/sb.h"
 
 #define IX_BUCKETS_MIN 64
+
+/* Remote address of a gateway or an arrival, under the secret seed. */
+static size_t
+ix_addr_hash(const struct ike_engine *e, const struct sockaddr *a,
+    size_t nb)
+{
+	uint64_t hi = 0, lo = 0;
+
+	if (a->sa_family == AF_INET) {
+		lo = ((const struct sockaddr_in *)a)->sin_addr.s_addr;
+	} else if (a->sa_family == AF_INET6) {
+		const uint8_t *p = ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
+		memcpy(&hi, p, 8);
+		memcpy(&lo, p + 8, 8);
+	}
+	return (size_t)(sa_hash(e, lo ^ sa_hash(e, hi ^ a->sa_family)) &
+	    (nb - 1));
+}
+
+/* Puts gw at the head of its address chain (or of the dynamic list). */
+static void
+ix_gw_addr_add(struct ike_engine *e, struct eng_gw *gw)
+{
+	struct eng_gw **head = gw->p.remote.ss_family == AF_UNSPEC ?
+	    &e->gw_dyn : &e->gw_atab[ix_addr_hash(e,
+	    (const struct sockaddr *)&gw->p.remote, e->ix_nb)];
+
+	gw->anext = *head;
+	*head = gw;
+}
 
 static size_t
 ix_hash(const char *name, size_t nb)
@@ -38,10 +71,13 @@ static void
 ix_rebuild(struct ike_engine *e, size_t nb)
 {
 	free(e->gw_tab);
+	free(e->gw_atab);
 	free(e->vpn_tab);
 	free(e->vpn_gtab);
 	e->ix_nb = nb;
 	e->gw_tab = xcalloc(nb, sizeof(*e->gw_tab));
+	e->gw_atab = xcalloc(nb, sizeof(*e->gw_atab));
+	e->gw_dyn = NULL;
 	e->vpn_tab = xcalloc(nb, sizeof(*e->vpn_tab));
 	e->vpn_gtab = xcalloc(nb, sizeof(*e->vpn_gtab));
 	/* The lists are newest first: insert oldest first to keep that. */
@@ -62,6 +98,7 @@ ix_rebuild(struct ike_engine *e, size_t nb)
 		size_t b = ix_hash(g->p.name, nb);
 		g->hnext = e->gw_tab[b];
 		e->gw_tab[b] = g;
+		ix_gw_addr_add(e, g);
 	}
 	for (size_t i = n; i-- > ng;) {
 		struct eng_vpnc *v = all[i];
@@ -90,9 +127,11 @@ void
 ix_free(struct ike_engine *e)
 {
 	free(e->gw_tab);
+	free(e->gw_atab);
 	free(e->vpn_tab);
 	free(e->vpn_gtab);
-	e->gw_tab = NULL;
+	e->gw_tab = e->gw_atab = NULL;
+	e->gw_dyn = NULL;
 	e->vpn_tab = e->vpn_gtab = NULL;
 	e->ix_nb = 0;
 }
@@ -112,6 +151,7 @@ ix_gw_add(struct ike_engine *e, struct eng_gw *gw)
 	b = ix_hash(gw->p.name, e->ix_nb);
 	gw->hnext = e->gw_tab[b];
 	e->gw_tab[b] = gw;
+	ix_gw_addr_add(e, gw);
 }
 
 void
@@ -130,6 +170,37 @@ ix_gw_del(struct ike_engine *e, struct eng_gw *gw)
 		pp = &(*pp)->hnext;
 	if (*pp != NULL)
 		*pp = gw->hnext;
+	pp = gw->p.remote.ss_family == AF_UNSPEC ? &e->gw_dyn :
+	    &e->gw_atab[ix_addr_hash(e, (const struct sockaddr *)&gw->p.remote,
+	    e->ix_nb)];
+	while (*pp != NULL && *pp != gw)
+		pp = &(*pp)->anext;
+	if (*pp != NULL)
+		*pp = gw->anext;
+}
+
+static bool
+ix_local_ok(const struct eng_gw *gw, const struct sockaddr *local)
+{
+	return gw->p.local.ss_family == AF_UNSPEC || local == NULL ||
+	    eng_addr_equal((const struct sockaddr *)&gw->p.local, local);
+}
+
+struct eng_gw *
+eng_gw_match(struct ike_engine *e, const struct sockaddr *remote,
+    const struct sockaddr *local)
+{
+	if (e->ix_nb == 0 || remote == NULL)
+		return NULL;
+	for (struct eng_gw *g = e->gw_atab[ix_addr_hash(e, remote, e->ix_nb)];
+	    g != NULL; g = g->anext)
+		if (ix_local_ok(g, local) && eng_addr_equal((const struct
+		    sockaddr *)&g->p.remote, remote))
+			return g;
+	for (struct eng_gw *g = e->gw_dyn; g != NULL; g = g->anext)
+		if (ix_local_ok(g, local))
+			return g;
+	return NULL;
 }
 
 struct eng_gw *

@@ -55,6 +55,8 @@ struct event;
 struct eng_gw {
 	struct eng_gw *next;
 	struct eng_gw *hnext;		/* eng_index.c: chain by name */
+	struct eng_gw *anext;		/* ... by remote address (dynamic:
+					   the list of dynamic ones) */
 	uint32_t nsas;			/* IKE SAs with it (sa_new/sa_free) */
 	struct eng_peer p;
 	struct eng_peer_stats st;	/* counters only; counts filled on get */
@@ -232,7 +234,7 @@ struct ike_engine {
 	struct eng_gw *gws;
 	struct eng_vpnc *vpns;
 	/* their index by name (eng_index.c) */
-	struct eng_gw **gw_tab;
+	struct eng_gw **gw_tab, **gw_atab, *gw_dyn;
 	struct eng_vpnc **vpn_tab, **vpn_gtab;
 	size_t ix_nb, ngws, nvpns;
 	/* the SA table (sa.c) */
@@ -244,6 +246,8 @@ struct ike_engine {
 	struct ppk_wait *waits;		/* outstanding key source requests */
 	struct event *tick;		/* life.c: timers, once a second */
 	struct event *kick_ev;		/* engine.c: VPNs to start, batched */
+	uint32_t *spiset;		/* child.c: inbound SPIs handed out */
+	size_t spiset_cap, spiset_n;
 	time_t (*clock)(void *);	/* eng_clock_set; NULL: time() */
 	void *clock_ctx;
 	struct eng_stats st;
@@ -268,6 +272,8 @@ void sa_state(struct ike_sa *sa, enum ike_state st);
 const char *sa_state_name(enum ike_state st);
 uint64_t sa_our_spi(const struct ike_sa *sa);
 void sa_nego_free(struct ike_sa *sa);
+/* SipHash-2-4 of m under the engine's secret seed: for what a peer picks. */
+uint64_t sa_hash(const struct ike_engine *e, uint64_t m);
 
 /* child.c */
 struct child_sa *child_new(struct ike_sa *sa, struct eng_vpnc *vpn);
@@ -278,6 +284,7 @@ void child_out_remove(struct ike_sa *sa, struct child_sa *c);
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 uint32_t child_spi_alloc(struct ike_engine *e);
+void child_spiset_free(struct ike_engine *e);
 /* Derives KEYMAT (RFC 7296 2.17) and installs both directions. */
 int child_install(struct ike_sa *sa, struct child_sa *c,
     const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
@@ -437,6 +444,10 @@ void ix_vpn_add(struct ike_engine *e, struct eng_vpnc *v);
 void ix_vpn_del(struct ike_engine *e, struct eng_vpnc *v);
 void ix_free(struct ike_engine *e);
 struct eng_gw *eng_gw_find(struct ike_engine *e, const char *name);
+/* The first gateway (newest first) for an IKE_SA_INIT from remote to
+ * local: by its address, else the first `dynamic` one.  NULL: none. */
+struct eng_gw *eng_gw_match(struct ike_engine *e,
+    const struct sockaddr *remote, const struct sockaddr *local);
 struct eng_vpnc *eng_vpn_find(struct ike_engine *e, const char *name);
 /* The VPNs that name gateway gw, newest first: first, then next. */
 struct eng_vpnc *eng_vpn_first(struct ike_engine *e, const char *gw);
@@ -448,8 +459,6 @@ struct eng_vpnc *eng_vpn_next(const struct eng_vpnc *v);
 	for (size_t i = 0; i < (e)->nbuckets; i++) \
 		for (struct ike_sa *sa = (e)->tab[i], *nx; \
 		    sa != NULL && ((nx = sa->hnext), 1); sa = nx)
-struct eng_gw *eng_gw_match(struct ike_engine *e,
-    const struct sockaddr *remote, const struct sockaddr *local);
 struct eng_vpnc *eng_vpn_for_gw(struct ike_engine *e,
     const struct eng_gw *gw);
 /* An unauthenticated answer with one notify, outside any SA (2.21.1). */

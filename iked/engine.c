@@ -91,28 +91,6 @@ ss_copy(struct sockaddr_storage *ss, const struct sockaddr *sa)
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 }
 
-struct eng_gw *
-eng_gw_match(struct ike_engine *e, const struct sockaddr *remote,
-    const struct sockaddr *local)
-{
-	struct eng_gw *dyn = NULL;
-
-	for (struct eng_gw *gw = e->gws; gw != NULL; gw = gw->next) {
-		if (gw->p.local.ss_family != AF_UNSPEC && local != NULL &&
-		    !eng_addr_equal((const struct sockaddr *)&gw->p.local,
-		    local))
-			continue;
-		if (gw->p.remote.ss_family == AF_UNSPEC) {
-			if (dyn == NULL)
-				dyn = gw;
-		} else if (eng_addr_equal((const struct sockaddr *)
-		    &gw->p.remote, remote)) {
-			return gw;
-		}
-	}
-	return dyn;
-}
-
 struct eng_vpnc *
 eng_vpn_for_gw(struct ike_engine *e, const struct eng_gw *gw)
 {
@@ -437,6 +415,7 @@ eng_free(struct ike_engine *e)
 		sa_table_free(e);
 	}
 	ppk_waits_free(e);
+	child_spiset_free(e);
 	if (e->tick != NULL)
 		event_free(e->tick);
 	if (e->kick_ev != NULL)
@@ -512,8 +491,10 @@ eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 		if (memcmp(&gw->p, p, sizeof(*p)) == 0)
 			return 0;		/* unchanged: keeps its SAs */
 		gw_drop_sas(e, gw);
+		ix_gw_del(e, gw);	/* indexed by its address too */
 		OPENSSL_cleanse(&gw->p, sizeof(gw->p));
 		gw->p = *p;
+		ix_gw_add(e, gw);
 	} else {
 		gw = xcalloc(1, sizeof(*gw));
 		gw->p = *p;

@@ -302,6 +302,8 @@ life_first_contact(const struct ike_sa *sa)
 {
 	struct ike_engine *e = sa->e;
 
+	if (sa->gw->nsas <= 1)
+		return true;		/* no other: no walk of every SA */
 	SA_EACH(e, o, nx, i)
 		if (o != sa && o->gw == sa->gw &&
 		    (o->state == IKE_ST_ESTABLISHED ||
@@ -336,8 +338,9 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 			info_delete_ike(old);
 		}
 	}
-	if (sa->initiator || pld_notify_find(msg, N_INITIAL_CONTACT) == NULL)
-		return;
+	if (sa->initiator || pld_notify_find(msg, N_INITIAL_CONTACT) == NULL ||
+	    sa->gw->nsas <= 1)
+		return;		/* nothing else with the gateway to go */
 	/* RFC 7296 2.4: the peer restarted; what we had with it is stale. */
 	n = life_spis(e, &spis);
 	for (size_t i = 0; i < n; i++) {

@@ -109,7 +109,7 @@ le64(const uint8_t *p)
 	return v;
 }
 
-static uint64_t
+uint64_t
 sa_hash(const struct ike_engine *e, uint64_t m)
 {
 	uint64_t k0 = le64(e->seed), k1 = le64(e->seed + 8);
