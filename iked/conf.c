@@ -482,6 +482,7 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 		OPENSSL_cleanse(p.psk, sizeof(p.psk));
 	}
 	conf_half_open(x.ike, &ic->lim);
+	x.replay_window = cnode_child_val(x.ipsec, "anti-replay-window-size");
 	iconf_vpns(&x, ic, ids);
 	if (ic->npeer > 1)
 		qsort(ic->peer, ic->npeer, sizeof(*ic->peer), conf_name_cmp);

@@ -81,6 +81,9 @@ void iconf_ids_free(struct iconf_ids *ids);
 struct iconf_ctx {
 	struct conf *c;
 	const struct cnode *ike, *ipsec, *interfaces;
+	/* `security ipsec anti-replay-window-size`, looked up once: the
+	 * ipsec node has a child per VPN */
+	const char *replay_window;
 	struct verrs *errs;
 };
 void iconf_err(struct iconf_ctx *x, const struct cnode *at,

@@ -236,7 +236,7 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	v->copy_dscp = cnode_child(vn, "copy-outer-dscp") != NULL;
 	v->no_anti_replay = cnode_child(ike, "no-anti-replay") != NULL;
 	if ((s = cnode_child_val(ike, "anti-replay-window-size")) == NULL)
-		s = cnode_child_val(x->ipsec, "anti-replay-window-size");
+		s = x->replay_window;
 	v->replay_window = v->no_anti_replay ? 0 : s ?
 	    (uint32_t)strtoul(s, NULL, 10) : VPN_REPLAY_DEFAULT;
 	v->tunnel_id = ids ? iconf_ids_get(ids, v->name) : 0;

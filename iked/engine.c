@@ -305,6 +305,18 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 }
 
 /*
+ * A timer of zero, not event_active: libevent runs events activated from
+ * a callback in the same pass, before it looks at the sockets again.
+ */
+static void
+eng_kick_soon(struct ike_engine *e)
+{
+	static const struct timeval now = { 0, 0 };
+
+	event_add(e->kick_ev, &now);
+}
+
+/*
  * Starts the VPNs that should be up and are not (ENG_IMMEDIATELY), at
  * most ENG_KICK_BATCH in one turn of the loop: a commit of 10,000 such
  * VPNs returns at once, and packets and mgd's requests are served
@@ -320,7 +332,7 @@ eng_kick(struct ike_engine *e)
 		if (v->v.establish != ENG_IMMEDIATELY || now < v->retry_at)
 			continue;
 		if (n++ == ENG_KICK_BATCH) {
-			event_active(e->kick_ev, 0, 0);	/* the rest: next turn */
+			eng_kick_soon(e);	/* the rest: next turn */
 			return;
 		}
 		vpn_start(e, v);
@@ -339,7 +351,7 @@ vpn_kick(struct ike_engine *e, struct eng_vpnc *v)
 {
 	v->retry_at = 0;
 	if (v->v.establish == ENG_IMMEDIATELY)
-		event_active(e->kick_ev, 0, 0);
+		eng_kick_soon(e);
 }
 
 static void
@@ -384,7 +396,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	}
 	eng_limits_set(e, NULL);
 	e->tick = event_new(base, -1, EV_PERSIST, eng_tick, e);
-	e->kick_ev = event_new(base, -1, 0, eng_kick_cb, e);
+	e->kick_ev = evtimer_new(base, eng_kick_cb, e);
 	event_add(e->tick, &tv);
 	return e;
 }
