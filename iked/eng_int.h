@@ -50,6 +50,7 @@ struct event;
 #define ENG_TEMPFAIL_MIN_S 2		/* RFC 7296 2.25: retry after ... */
 #define ENG_TEMPFAIL_MAX_S 6		/* ... a random delay (2 s wide) */
 #define ENG_KICK_BATCH 128		/* VPN starts per turn of the loop */
+#define ENG_INIT_FLIGHT 64		/* our IKE_SA_INIT/IKE_AUTH in flight */
 #define ENG_EVENTS_MAX 4		/* tunnel events kept per VPN, for show */
 
 struct eng_gw {
@@ -240,6 +241,7 @@ struct ike_engine {
 	/* the SA table (sa.c) */
 	struct ike_sa **tab, **ptab;
 	size_t nbuckets, nsa, half_open;
+	size_t init_flight;		/* I: SAs in init-sent .. auth-sent */
 	uint8_t seed[16];		/* SipHash key, random per engine */
 	uint8_t cookie_secret[32];	/* RFC 7296 2.6 */
 	struct eng_limits lim;		/* eng_limits_set, defaults filled */
@@ -272,6 +274,8 @@ void sa_state(struct ike_sa *sa, enum ike_state st);
 const char *sa_state_name(enum ike_state st);
 uint64_t sa_our_spi(const struct ike_sa *sa);
 void sa_nego_free(struct ike_sa *sa);
+/* engine.c: start the VPNs that should be up from the loop, soon. */
+void eng_kick_soon(struct ike_engine *e);
 /* SipHash-2-4 of m under the engine's secret seed: for what a peer picks. */
 uint64_t sa_hash(const struct ike_engine *e, uint64_t m);
 

@@ -308,7 +308,7 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
  * A timer of zero, not event_active: libevent runs events activated from
  * a callback in the same pass, before it looks at the sockets again.
  */
-static void
+void
 eng_kick_soon(struct ike_engine *e)
 {
 	static const struct timeval now = { 0, 0 };
@@ -320,7 +320,11 @@ eng_kick_soon(struct ike_engine *e)
  * Starts the VPNs that should be up and are not (ENG_IMMEDIATELY), at
  * most ENG_KICK_BATCH in one turn of the loop: a commit of 10,000 such
  * VPNs returns at once, and packets and mgd's requests are served
- * between the batches of IKE_SA_INIT that follow it.
+ * between the batches of IKE_SA_INIT that follow it.  No more than
+ * ENG_INIT_FLIGHT of our negotiations at a time (as strongSwan's
+ * init_limit_half_open): 10,000 IKE_SA_INIT at once overflow the
+ * responder's socket and wait for retransmissions; sa_state() kicks
+ * again when half of them are done.
  */
 static void
 eng_kick(struct ike_engine *e)
@@ -331,6 +335,8 @@ eng_kick(struct ike_engine *e)
 	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next) {
 		if (v->v.establish != ENG_IMMEDIATELY || now < v->retry_at)
 			continue;
+		if (e->init_flight >= ENG_INIT_FLIGHT)
+			return;		/* sa_state() or the tick: later */
 		if (n++ == ENG_KICK_BATCH) {
 			eng_kick_soon(e);	/* the rest: next turn */
 			return;

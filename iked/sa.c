@@ -65,6 +65,14 @@ is_half_open(const struct ike_sa *sa)
 	    sa->state == IKE_ST_AUTH_WAIT);
 }
 
+/* Ours, negotiating: what ENG_INIT_FLIGHT bounds. */
+static bool
+is_in_flight(const struct ike_sa *sa)
+{
+	return sa->initiator && (sa->state == IKE_ST_INIT_SENT ||
+	    sa->state == IKE_ST_AUTH_WAIT || sa->state == IKE_ST_AUTH_SENT);
+}
+
 void
 sa_state(struct ike_sa *sa, enum ike_state st)
 {
@@ -72,7 +80,7 @@ sa_state(struct ike_sa *sa, enum ike_state st)
 		fatal("ike sa %016llx: state %s -> %s not allowed",
 		    (unsigned long long)sa_our_spi(sa),
 		    sa_state_name(sa->state), sa_state_name(st));
-	bool was = is_half_open(sa);
+	bool was = is_half_open(sa), flew = is_in_flight(sa);
 	log_debug("ike sa %016llx (%s): %s -> %s",
 	    (unsigned long long)sa_our_spi(sa), sa->gw->p.name,
 	    sa_state_name(sa->state), sa_state_name(st));
@@ -82,6 +90,13 @@ sa_state(struct ike_sa *sa, enum ike_state st)
 		sa->e->half_open--;
 	else if (!was && now)
 		sa->e->half_open++;
+	if (flew && !is_in_flight(sa)) {
+		/* room again for the VPNs waiting to start */
+		if (sa->e->init_flight-- == ENG_INIT_FLIGHT / 2)
+			eng_kick_soon(sa->e);
+	} else if (!flew && is_in_flight(sa)) {
+		sa->e->init_flight++;
+	}
 }
 
 uint64_t
