@@ -154,28 +154,31 @@ awk -v t=$((rt1 - rt0)) -v hz="$hz" -v n="$N" 'BEGIN {printf "resp CPU ms/setup 
 awk -v d=$((rr1 - rr0)) -v n="$N" 'BEGIN {printf "resp KiB/tunnel %.1f\n", d / n}'
 awk -v d=$((ir1 - ir0)) -v n="$N" 'BEGIN {printf "init KiB/tunnel %.1f (with its configuration)\n", d / n}'
 
-t0=$(lab_now_us)
-step_has "show version" "Hostname" cli "$R" "show version"
-echo "cli floor s $(awk -v ms=$(ms_since "$t0") 'BEGIN {printf "%.3f", ms / 1000}') (show version: the cli's start and mgd's answer here)"
 # three of each, the median printed (this machine is shared: one run of
 # a command can wait for a core for a second)
-timed3() { # WHAT TEXT CMD...: step_has three times; the ms of each, sorted
-	local what=$1 text=$2 t
+# timed3 WHAT TEXT CMD...: step_has three times (in this shell: a failed
+# step stops the bench); T3 = the ms of each, sorted
+timed3() {
+	local what=$1 text=$2 t ms=""
 	shift 2
 	for _ in 1 2 3; do
 		t=$(lab_now_us)
 		step_has "$what" "$text" "$@"
-		ms_since "$t"
-	done | sort -n | tr '\n' ' '
+		ms="$ms $(ms_since "$t")"
+	done
+	T3=$(printf '%s\n' $ms | sort -n | tr '\n' ' ')
 }
 secs() { awk -v ms="$1" 'BEGIN {printf "%.3f", ms / 1000}'; }
-set -- $(timed3 "show version" "Hostname" cli "$R" "show version")
+timed3 "show version" "Hostname" cli "$R" "show version"
+set -- $T3
 echo "cli floor s $(secs "$2") (show version, median of 3: the cli's start and mgd's answer here)"
-set -- $(timed3 "show" "UP" cli "$R" "show security ike security-associations")
+timed3 "show" "UP" cli "$R" "show security ike security-associations"
+set -- $T3
 lines=$(grep -c ' UP ' "$bench_tmp/step.out")
 [ "$lines" = "$N" ] || bench_fail show "$lines UP lines, not $N"
 echo "show s $(secs "$2") (median of 3, $(secs "$1")..$(secs "$3"); $N SAs)"
-set -- $(timed3 "show | count" "Count:" cli "$R" "show security ike security-associations | count")
+timed3 "show | count" "Count:" cli "$R" "show security ike security-associations | count"
+set -- $T3
 echo "show|count s $(secs "$2") (median of 3, $(secs "$1")..$(secs "$3"))"
 
 step "SAs before" sas "$I"
