@@ -22,6 +22,8 @@ child_new(struct ike_sa *sa, struct eng_vpnc *vpn)
 	struct child_sa *c = xcalloc(1, sizeof(*c));
 
 	c->vpn = vpn;
+	if (vpn != NULL)
+		vpn->nchild++;
 	c->created = eng_now(sa->e);
 	c->next = sa->child;
 	sa->child = c;
@@ -91,16 +93,99 @@ spi_in_use(struct ike_engine *e, uint32_t spi)
 	return false;
 }
 
+/*
+ * Every inbound SPI handed out, as a set (open addressing; 0 is empty, no
+ * SPI is below 256): one that is not in it is free, so allocating costs no
+ * walk of every SA (it did, O(N) per Child SA).  Entries are never removed
+ * one by one (an SPI passes from a negotiation to a rekey to a Child SA);
+ * when the set is half full it is rebuilt from the SPIs in use, which
+ * drops the stale ones: amortized O(1).
+ */
+#define SPISET_MIN 64
+
+static size_t
+spiset_slot(uint32_t spi, size_t cap)
+{
+	return (size_t)((spi * 0x9E3779B97F4A7C15ULL) >> 32) & (cap - 1);
+}
+
+static bool
+spiset_has(const struct ike_engine *e, uint32_t spi)
+{
+	if (e->spiset_cap == 0)
+		return false;
+	for (size_t i = spiset_slot(spi, e->spiset_cap);; i = (i + 1) &
+	    (e->spiset_cap - 1)) {
+		if (e->spiset[i] == spi)
+			return true;
+		if (e->spiset[i] == 0)
+			return false;
+	}
+}
+
+static void
+spiset_put(struct ike_engine *e, uint32_t spi)
+{
+	size_t i = spiset_slot(spi, e->spiset_cap);
+
+	while (e->spiset[i] != 0 && e->spiset[i] != spi)
+		i = (i + 1) & (e->spiset_cap - 1);
+	if (e->spiset[i] == 0) {
+		e->spiset[i] = spi;
+		e->spiset_n++;
+	}
+}
+
+/* The SPIs in use now, in a set room enough for as many again. */
+static void
+spiset_rebuild(struct ike_engine *e)
+{
+	size_t used = 0, cap = SPISET_MIN;
+
+	SA_EACH(e, sa, nx, i) {
+		for (struct child_sa *c = sa->child; c; c = c->next)
+			used++;
+		used += 2;		/* a negotiation's, a rekey's */
+	}
+	while (cap < 4 * used)
+		cap *= 2;
+	free(e->spiset);
+	e->spiset = xcalloc(cap, sizeof(*e->spiset));
+	e->spiset_cap = cap;
+	e->spiset_n = 0;
+	SA_EACH(e, sa, nx, i) {
+		for (struct child_sa *c = sa->child; c; c = c->next)
+			if (c->spi_in != 0)
+				spiset_put(e, c->spi_in);
+		if (sa->n != NULL && sa->n->child_spi != 0)
+			spiset_put(e, sa->n->child_spi);
+		if (sa->rk != NULL && sa->rk->spi_in != 0)
+			spiset_put(e, sa->rk->spi_in);
+	}
+}
+
+void
+child_spiset_free(struct ike_engine *e)
+{
+	free(e->spiset);
+	e->spiset = NULL;
+	e->spiset_cap = e->spiset_n = 0;
+}
+
 /* An inbound ESP SPI of ours: random, not reserved (RFC 4303 2.1). */
 uint32_t
 child_spi_alloc(struct ike_engine *e)
 {
 	uint32_t spi;
 
+	if (e->spiset_cap == 0 || 2 * (e->spiset_n + 1) > e->spiset_cap)
+		spiset_rebuild(e);
 	do {
 		if (crypto_random((uint8_t *)&spi, sizeof(spi)) == -1)
 			return 0;
-	} while (spi < 256 || spi_in_use(e, spi));
+		/* in the set: in use, or stale (then free to take again) */
+	} while (spi < 256 || (spiset_has(e, spi) && spi_in_use(e, spi)));
+	spiset_put(e, spi);
 	return spi;
 }
 
@@ -226,6 +311,8 @@ child_free(struct ike_sa *sa, struct child_sa *c)
 		log_info("ipsec vpn %s: Child SA %08x/%08x deleted",
 		    c->vpn->v.name, c->spi_in, c->spi_out);
 	}
+	if (c->vpn != NULL)
+		c->vpn->nchild--;
 	free(c);
 }
 
@@ -261,9 +348,8 @@ child_vpn_choose(struct ike_sa *sa, const struct ike_msg *msg,
 	if (*vpn != NULL) {
 		err = child_vpn_try(sa, msg, *vpn, chosen, which, tsi, tsr);
 	} else {
-		for (struct eng_vpnc *v = sa->e->vpns; v != NULL; v = v->next) {
-			if (strcmp(v->v.gateway, sa->gw->p.name) != 0)
-				continue;
+		for (struct eng_vpnc *v = eng_vpn_first(sa->e, sa->gw->p.name);
+		    v != NULL; v = eng_vpn_next(v)) {
 			e2 = child_vpn_try(sa, msg, v, chosen, which, tsi, tsr);
 			if (e2 == 0) {
 				*vpn = v;

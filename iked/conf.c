@@ -475,8 +475,33 @@ conf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 	return rc;
 }
 
+static int conf_name_cmp(const void *a, const void *b);
 static const struct eng_peer *conf_peer_find(const struct iconf *ic,
     const char *name);
+
+/* `security ike session half-open` (RFC 7296 2.6 cookies, the bounds). */
+static void
+conf_half_open(const struct cnode *ike, struct eng_limits *l)
+{
+	const struct cnode *h = cnode_child(cnode_child(ike, "session"),
+	    "half-open");
+	const struct cnode *t = cnode_child(h, "thresholds");
+	const struct cnode *r = cnode_child(t, "reduce-timeout");
+	const char *v;
+
+	memset(l, 0, sizeof(*l));	/* 0: the engine's defaults */
+	if ((v = cnode_child_val(h, "max-count")) != NULL)
+		l->half_open_max = (uint32_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(h, "timeout")) != NULL)
+		l->half_open_timeout = (uint32_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(cnode_child(t, "send-cookie"),
+	    "session-count")) != NULL)
+		l->cookie_threshold = (uint32_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(r, "session-count")) != NULL)
+		l->reduce_threshold = (uint32_t)strtoul(v, NULL, 10);
+	if ((v = cnode_child_val(r, "timeout")) != NULL)
+		l->reduce_timeout = (uint32_t)strtoul(v, NULL, 10);
+}
 
 struct iconf *
 iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
@@ -509,7 +534,13 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 		ic->peer[ic->npeer++] = p;
 		OPENSSL_cleanse(p.psk, sizeof(p.psk));
 	}
+	conf_half_open(x.ike, &ic->lim);
+	x.replay_window = cnode_child_val(x.ipsec, "anti-replay-window-size");
 	iconf_vpns(&x, ic, ids);
+	if (ic->npeer > 1)
+		qsort(ic->peer, ic->npeer, sizeof(*ic->peer), conf_name_cmp);
+	if (ic->nvpn > 1)
+		qsort(ic->vpn, ic->nvpn, sizeof(*ic->vpn), conf_name_cmp);
 	/* A VPN whose gateway does not run (deactivated) does not run. */
 	size_t k = 0;
 	for (size_t i = 0; i < ic->nvpn; i++)
@@ -572,22 +603,33 @@ conf_peer_eq(const struct eng_peer *a, const struct eng_peer *b)
 	return eq;
 }
 
+/*
+ * Peers and VPNs are sorted by name (iconf_new): a commit at 10,000
+ * tunnels finds each in O(log n), not by a walk of all of them.  The name
+ * is the first member of both structs.
+ */
+static int
+conf_name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 static const struct eng_peer *
 conf_peer_find(const struct iconf *ic, const char *name)
 {
-	for (size_t i = 0; ic != NULL && i < ic->npeer; i++)
-		if (strcmp(ic->peer[i].name, name) == 0)
-			return &ic->peer[i];
-	return NULL;
+	if (ic == NULL || ic->npeer == 0)
+		return NULL;
+	return bsearch(name, ic->peer, ic->npeer, sizeof(*ic->peer),
+	    conf_name_cmp);
 }
 
 static const struct eng_vpn *
 conf_vpn_find(const struct iconf *ic, const char *name)
 {
-	for (size_t i = 0; ic != NULL && i < ic->nvpn; i++)
-		if (strcmp(ic->vpn[i].name, name) == 0)
-			return &ic->vpn[i];
-	return NULL;
+	if (ic == NULL || ic->nvpn == 0)
+		return NULL;
+	return bsearch(name, ic->vpn, ic->nvpn, sizeof(*ic->vpn),
+	    conf_name_cmp);
 }
 
 size_t

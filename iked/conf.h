@@ -40,6 +40,7 @@ struct iconf {
 	size_t npeer;
 	struct eng_vpn *vpn;
 	size_t nvpn;
+	struct eng_limits lim;		/* security ike session half-open */
 };
 
 /*
@@ -88,6 +89,9 @@ void iconf_ids_free(struct iconf_ids *ids);
 struct iconf_ctx {
 	struct conf *c;
 	const struct cnode *ike, *ipsec, *interfaces;
+	/* `security ipsec anti-replay-window-size`, looked up once: the
+	 * ipsec node has a child per VPN */
+	const char *replay_window;
 	struct verrs *errs;
 };
 void iconf_err(struct iconf_ctx *x, const struct cnode *at,

@@ -195,12 +195,16 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 		return -1;
 	}
 	snprintf(v->policy, sizeof(v->policy), "%s", pol);
-	for (const struct cnode *p = x->ipsec ? x->ipsec->first : NULL; p;
-	    p = p->next)
+	/* policies come before the VPNs (schema order): stop at the first
+	 * VPN, or each of N VPNs walks the N others */
+	for (const struct cnode *p = x->ipsec ? x->ipsec->first : NULL; p &&
+	    strcmp(p->sn->name, "vpn") != 0; p = p->next)
 		if (strcmp(p->sn->name, "policy") == 0 &&
-		    !cnode_is_inactive(p) && strcmp(p->val, pol) == 0 &&
-		    iconf_esp_proposals(x, p, v->prop, &v->nprop) == -1)
-			rc = -1;
+		    !cnode_is_inactive(p) && strcmp(p->val, pol) == 0) {
+			if (iconf_esp_proposals(x, p, v->prop, &v->nprop) == -1)
+				rc = -1;
+			break;
+		}
 	if (bind != NULL) {
 		if (strncmp(bind, "st0.", 4) != 0 ||
 		    strlen(bind) >= sizeof(v->bind_if)) {
@@ -232,12 +236,14 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	v->copy_dscp = cnode_child(vn, "copy-outer-dscp") != NULL;
 	v->no_anti_replay = cnode_child(ike, "no-anti-replay") != NULL;
 	if ((s = cnode_child_val(ike, "anti-replay-window-size")) == NULL)
-		s = cnode_child_val(x->ipsec, "anti-replay-window-size");
+		s = x->replay_window;
 	v->replay_window = v->no_anti_replay ? 0 : s ?
 	    (uint32_t)strtoul(s, NULL, 10) : VPN_REPLAY_DEFAULT;
 	v->tunnel_id = ids ? iconf_ids_get(ids, v->name) : 0;
 	return rc;
 }
+
+static void ids_sort(struct iconf_ids *ids);
 
 /*
  * Manual VPNs (manual.c, not the engine's) hold 500001 + their position
@@ -273,6 +279,7 @@ vpn_reserve_manual(struct iconf_ctx *x, struct iconf_ids *ids)
 			ids->id[k++] = ids->id[i];
 		}
 	ids->n = k;
+	ids_sort(ids);
 }
 
 void
@@ -293,40 +300,104 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 	}
 }
 
+/*
+ * The IDs are kept sorted by VPN name, so that a commit at 10,000 VPNs
+ * finds each in O(log n); only a VPN seen for the first time costs a walk
+ * (for the lowest free ID).
+ */
+static int
+ids_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The position of name in ids, or where it goes (*found false). */
+static size_t
+ids_pos(const struct iconf_ids *ids, const char *name, bool *found)
+{
+	size_t lo = 0, hi = ids->n;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ids->name[mid], name);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Sorts ids by name (after appending out of order); the IDs follow. */
+static void
+ids_sort(struct iconf_ids *ids)
+{
+	struct {
+		char name[ENG_NAME_MAX];
+		uint32_t id;
+	} *t;
+
+	if (ids->n < 2)
+		return;
+	t = xcalloc(ids->n, sizeof(*t));
+	for (size_t i = 0; i < ids->n; i++) {
+		memcpy(t[i].name, ids->name[i], ENG_NAME_MAX);
+		t[i].id = ids->id[i];
+	}
+	qsort(t, ids->n, sizeof(*t), ids_cmp);
+	for (size_t i = 0; i < ids->n; i++) {
+		memcpy(ids->name[i], t[i].name, ENG_NAME_MAX);
+		ids->id[i] = t[i].id;
+	}
+	free(t);
+}
+
 uint32_t
 iconf_ids_get(struct iconf_ids *ids, const char *name)
 {
-	uint32_t id = ICONF_TUNNEL_BASE;
-	bool taken;
+	bool found;
+	size_t at = ids_pos(ids, name, &found), k;
+	uint8_t *used;
+	uint32_t id;
 
+	if (found)
+		return ids->id[at];
+	/* the lowest ID free: one of the first n + 1 */
+	used = xcalloc(ids->n + 1, 1);
 	for (size_t i = 0; i < ids->n; i++)
-		if (strcmp(ids->name[i], name) == 0)
-			return ids->id[i];
-	do {
-		taken = false;
-		for (size_t i = 0; i < ids->n && !taken; i++)
-			if (ids->id[i] == id) {
-				taken = true;
-				id++;
-			}
-	} while (taken);
+		if (ids->id[i] >= ICONF_TUNNEL_BASE &&
+		    ids->id[i] - ICONF_TUNNEL_BASE <= ids->n)
+			used[ids->id[i] - ICONF_TUNNEL_BASE] = 1;
+	for (k = 0; used[k]; k++)
+		;
+	free(used);
+	id = ICONF_TUNNEL_BASE + (uint32_t)k;
 	ids->name = xrealloc(ids->name, (ids->n + 1) * sizeof(*ids->name));
 	ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(*ids->id));
-	snprintf(ids->name[ids->n], ENG_NAME_MAX, "%s", name);
-	ids->id[ids->n++] = id;
+	memmove(ids->name[at + 1], ids->name[at],
+	    (ids->n - at) * sizeof(*ids->name));
+	memmove(&ids->id[at + 1], &ids->id[at], (ids->n - at) *
+	    sizeof(*ids->id));
+	snprintf(ids->name[at], ENG_NAME_MAX, "%s", name);
+	ids->id[at] = id;
+	ids->n++;
 	return id;
 }
 
+/* ic->vpn is sorted by name (iconf_new). */
 void
 iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < ids->n; i++) {
-		bool live = false;
-		for (size_t j = 0; j < ic->nvpn && !live; j++)
-			live = strcmp(ic->vpn[j].name, ids->name[i]) == 0;
-		if (!live)
+		if (ic->nvpn == 0 || bsearch(ids->name[i], ic->vpn, ic->nvpn,
+		    sizeof(*ic->vpn), ids_cmp) == NULL)
 			continue;
 		memmove(ids->name[k], ids->name[i], ENG_NAME_MAX);
 		ids->id[k++] = ids->id[i];
@@ -367,6 +438,7 @@ iconf_ids_load(struct iconf_ids *ids, const char *dir)
 		ids->id[ids->n++] = (uint32_t)id;
 	}
 	fclose(f);
+	ids_sort(ids);
 	return 0;
 }
 

@@ -46,12 +46,16 @@ struct event;
 #define ENG_SA_BUCKETS_MIN 64		/* the table doubles from there */
 #define ENG_RETRY_S 10			/* a failed "immediately" VPN retries */
 #define ENG_COOKIE_THRESHOLD 256	/* half-open SAs before cookies, 2.6 */
+#define ENG_HALF_OPEN_MAX 2048		/* half-open SAs in all */
+#define ENG_HALF_OPEN_TIMEOUT 60	/* s: Junos session half-open timeout */
 #define ENG_IKE_LIFE_DEFAULT 28800	/* Junos ike proposal lifetime-seconds */
 #define ENG_ESP_LIFE_DEFAULT 3600	/* Junos ipsec proposal lifetime-seconds */
 #define ENG_NATKA_DEFAULT 20		/* Junos nat-keepalive, RFC 3948 4 */
 #define ENG_DEL_MAX 16			/* Child SA SPIs in one Delete */
 #define ENG_TEMPFAIL_MIN_S 2		/* RFC 7296 2.25: retry after ... */
 #define ENG_TEMPFAIL_MAX_S 6		/* ... a random delay (2 s wide) */
+#define ENG_KICK_BATCH 128		/* VPN starts per turn of the loop */
+#define ENG_INIT_FLIGHT 64		/* our IKE_SA_INIT/IKE_AUTH in flight */
 #define ENG_EVENTS_MAX 4		/* tunnel events kept per VPN, for show */
 #define ENG_FRAG_SIZE 576		/* RFC 7383 2.5.1: IPv4 default */
 #define ENG_FRAG_SIZE6 1280		/* and IPv6's */
@@ -62,6 +66,10 @@ struct event;
 
 struct eng_gw {
 	struct eng_gw *next;
+	struct eng_gw *hnext;		/* eng_index.c: chain by name */
+	struct eng_gw *anext;		/* ... by remote address (dynamic:
+					   the list of dynamic ones) */
+	uint32_t nsas;			/* IKE SAs with it (sa_new/sa_free) */
 	struct eng_peer p;
 	struct eng_peer_stats st;	/* counters only; counts filled on get */
 	char down_why[96];		/* the last failed IKE_AUTH, for show
@@ -78,8 +86,11 @@ struct eng_event {
 
 struct eng_vpnc {
 	struct eng_vpnc *next;
+	struct eng_vpnc *hnext;		/* eng_index.c: chain by name */
+	struct eng_vpnc *gnext;		/* ... by the gateway's name */
 	struct eng_vpn v;
 	time_t retry_at;		/* ENG_IMMEDIATELY: next attempt */
+	uint32_t nchild;		/* Child SAs of it (child_new/free) */
 	uint32_t nego, nego_fail;	/* Child SA negotiations, failed ones */
 	struct eng_event ev[ENG_EVENTS_MAX];	/* newest first */
 };
@@ -253,14 +264,23 @@ struct ike_engine {
 	struct dp *dp;
 	struct eng_gw *gws;
 	struct eng_vpnc *vpns;
+	/* their index by name (eng_index.c) */
+	struct eng_gw **gw_tab, **gw_atab, *gw_dyn;
+	struct eng_vpnc **vpn_tab, **vpn_gtab;
+	size_t ix_nb, ngws, nvpns;
 	/* the SA table (sa.c) */
 	struct ike_sa **tab, **ptab;
 	size_t nbuckets, nsa, half_open;
+	size_t init_flight;		/* I: SAs in init-sent .. auth-sent */
 	uint8_t seed[16];		/* SipHash key, random per engine */
 	uint8_t cookie_secret[32];	/* RFC 7296 2.6 */
+	struct eng_limits lim;		/* eng_limits_set, defaults filled */
 	struct ppk_wait *waits;		/* outstanding key source requests */
 	/* life.c: once a second, the timers and `immediately` retries */
 	struct event *tick;
+	struct event *kick_ev;		/* engine.c: VPNs to start, batched */
+	uint32_t *spiset;		/* child.c: inbound SPIs handed out */
+	size_t spiset_cap, spiset_n;
 	time_t (*clock)(void *);	/* eng_clock_set; NULL: time() */
 	void *clock_ctx;
 	struct pki_store *pki;		/* certificates: public parts only */
@@ -290,6 +310,10 @@ void sa_state(struct ike_sa *sa, enum ike_state st);
 const char *sa_state_name(enum ike_state st);
 uint64_t sa_our_spi(const struct ike_sa *sa);
 void sa_nego_free(struct ike_sa *sa);
+/* engine.c: start the VPNs that should be up from the loop, soon. */
+void eng_kick_soon(struct ike_engine *e);
+/* SipHash-2-4 of m under the engine's secret seed: for what a peer picks. */
+uint64_t sa_hash(const struct ike_engine *e, uint64_t m);
 
 /* child.c */
 struct child_sa *child_new(struct ike_sa *sa, struct eng_vpnc *vpn);
@@ -300,6 +324,7 @@ void child_out_remove(struct ike_sa *sa, struct child_sa *c);
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 uint32_t child_spi_alloc(struct ike_engine *e);
+void child_spiset_free(struct ike_engine *e);
 /* Derives KEYMAT (RFC 7296 2.17) and installs both directions. */
 int child_install(struct ike_sa *sa, struct child_sa *c,
     const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
@@ -504,15 +529,29 @@ json_t *rpc_ipsec_detail(struct ike_engine *e, const struct rpc_filter *f);
 json_t *rpc_run(struct ike_engine *e, const char *name, const json_t *in,
     char *err, size_t errlen);
 
+/* eng_index.c: gateways and VPNs by name; the lists e->gws, e->vpns
+ * are changed only through ix_*_add / ix_*_del. */
+void ix_gw_add(struct ike_engine *e, struct eng_gw *gw);
+void ix_gw_del(struct ike_engine *e, struct eng_gw *gw);
+void ix_vpn_add(struct ike_engine *e, struct eng_vpnc *v);
+void ix_vpn_del(struct ike_engine *e, struct eng_vpnc *v);
+void ix_free(struct ike_engine *e);
+struct eng_gw *eng_gw_find(struct ike_engine *e, const char *name);
+/* The first gateway (newest first) for an IKE_SA_INIT from remote to
+ * local: by its address, else the first `dynamic` one.  NULL: none. */
+struct eng_gw *eng_gw_match(struct ike_engine *e,
+    const struct sockaddr *remote, const struct sockaddr *local);
+struct eng_vpnc *eng_vpn_find(struct ike_engine *e, const char *name);
+/* The VPNs that name gateway gw, newest first: first, then next. */
+struct eng_vpnc *eng_vpn_first(struct ike_engine *e, const char *gw);
+struct eng_vpnc *eng_vpn_next(const struct eng_vpnc *v);
+
 /* engine.c */
 /* Every IKE SA, in an order that survives freeing the current one. */
 #define SA_EACH(e, sa, nx, i) \
 	for (size_t i = 0; i < (e)->nbuckets; i++) \
 		for (struct ike_sa *sa = (e)->tab[i], *nx; \
 		    sa != NULL && ((nx = sa->hnext), 1); sa = nx)
-struct eng_gw *eng_gw_find(struct ike_engine *e, const char *name);
-struct eng_gw *eng_gw_match(struct ike_engine *e,
-    const struct sockaddr *remote, const struct sockaddr *local);
 struct eng_vpnc *eng_vpn_for_gw(struct ike_engine *e,
     const struct eng_gw *gw);
 /* An unauthenticated answer with one notify, outside any SA (2.21.1). */

@@ -330,11 +330,51 @@ rpc_clear_stats(struct ike_engine *e, const struct rpc_filter *f,
 	return json_object();
 }
 
+/*
+ * `show security ike stats`: what arrived and what was refused before it
+ * reached an exchange (eng_stats), and the half-open SAs (RFC 7296 2.6).
+ * Member names are ours (qsafe): no capture of Junos's reply.
+ */
+static json_t *
+rpc_ike_stats(struct ike_engine *e, const struct rpc_filter *f,
+    char *err, size_t errlen)
+{
+	const struct eng_stats *s = &e->st;
+	json_t *o = json_object();
+	const struct {
+		const char *name;
+		uint64_t v;
+	} rows[] = {
+		{ "ike-input-packets", s->in_packets },
+		{ "ike-output-packets", s->out_packets },
+		{ "ike-retransmits", s->out_retransmits },
+		{ "ike-malformed", s->in_malformed },
+		{ "ike-unknown-spi", s->in_unknown_spi },
+		{ "ike-bad-message-id", s->in_bad_msgid },
+		{ "ike-integrity-failures", s->in_integrity },
+		{ "ike-duplicates-answered", s->in_dup_answered },
+		{ "ike-cookies-sent", s->cookies_sent },
+		{ "ike-half-open", e->half_open },
+		{ "ike-half-open-dropped", s->in_half_open_full },
+		{ "ike-half-open-expired", s->half_open_expired },
+		{ "ike-sas", e->nsa },
+		{ "ike-sas-established", s->ike_established },
+		{ "ipsec-sas-installed", s->child_installed },
+		{ "ipsec-sas-deleted", s->child_deleted },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		json_object_set_new(o, rows[i].name,
+		    json_integer((json_int_t)rows[i].v));
+	return rpc_reply("ike-stats-information", NULL, o);
+}
+
 static const struct {
 	const char *name;
 	json_t *(*run)(struct ike_engine *, const struct rpc_filter *, char *,
 	    size_t);
 } rpc_table[] = {
+	{ "show-security-ike-stats", rpc_ike_stats },
 	{ "show-security-ike-security-associations", rpc_show_ike },
 	{ "show-security-ike-active-peer", rpc_active_peer },
 	{ "show-security-ipsec-security-associations", rpc_show_ipsec },

@@ -91,45 +91,10 @@ ss_copy(struct sockaddr_storage *ss, const struct sockaddr *sa)
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 }
 
-struct eng_gw *
-eng_gw_find(struct ike_engine *e, const char *name)
-{
-	struct eng_gw *gw = e->gws;
-
-	while (gw != NULL && strcmp(gw->p.name, name) != 0)
-		gw = gw->next;
-	return gw;
-}
-
-struct eng_gw *
-eng_gw_match(struct ike_engine *e, const struct sockaddr *remote,
-    const struct sockaddr *local)
-{
-	struct eng_gw *dyn = NULL;
-
-	for (struct eng_gw *gw = e->gws; gw != NULL; gw = gw->next) {
-		if (gw->p.local.ss_family != AF_UNSPEC && local != NULL &&
-		    !eng_addr_equal((const struct sockaddr *)&gw->p.local,
-		    local))
-			continue;
-		if (gw->p.remote.ss_family == AF_UNSPEC) {
-			if (dyn == NULL)
-				dyn = gw;
-		} else if (eng_addr_equal((const struct sockaddr *)
-		    &gw->p.remote, remote)) {
-			return gw;
-		}
-	}
-	return dyn;
-}
-
 struct eng_vpnc *
 eng_vpn_for_gw(struct ike_engine *e, const struct eng_gw *gw)
 {
-	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
-		if (strcmp(v->v.gateway, gw->p.name) == 0)
-			return v;
-	return NULL;
+	return eng_vpn_first(e, gw->p.name);
 }
 
 void
@@ -315,9 +280,12 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 	eng_dispatch(sa, &msg);
 }
 
+/* Whether v has a Child SA or one on its way (an up VPN: O(1)). */
 static bool
 vpn_busy(struct ike_engine *e, const struct eng_vpnc *v)
 {
+	if (v->nchild > 0)
+		return true;
 	SA_EACH(e, sa, nx, i) {
 		if (sa->n != NULL && sa->n->vpn == v)
 			return true;
@@ -334,7 +302,15 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 	struct eng_gw *gw = eng_gw_find(e, v->v.gateway);
 
 	v->retry_at = eng_now(e) + ENG_RETRY_S;
-	if (gw == NULL || vpn_busy(e, v))
+	if (gw == NULL)
+		return;
+	/* no SA with its gateway: nothing to wait for or to reuse (a
+	 * commit of N new VPNs is not N walks of the SA table) */
+	if (gw->nsas == 0 && v->nchild == 0) {
+		sa_init_start(e, gw, v);
+		return;
+	}
+	if (vpn_busy(e, v))
 		return;
 	/* RFC 7296 1.3.1: an IKE SA with the gateway takes a new Child SA. */
 	SA_EACH(e, sa, nx, i) {
@@ -351,15 +327,60 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 	sa_init_start(e, gw, v);
 }
 
-/* Starts the VPNs that should be up and are not (ENG_IMMEDIATELY). */
+/*
+ * A timer of zero, not event_active: libevent runs events activated from
+ * a callback in the same pass, before it looks at the sockets again.
+ */
+void
+eng_kick_soon(struct ike_engine *e)
+{
+	static const struct timeval now = { 0, 0 };
+
+	event_add(e->kick_ev, &now);
+}
+
+/*
+ * Starts the VPNs that should be up and are not (ENG_IMMEDIATELY), at
+ * most ENG_KICK_BATCH in one turn of the loop: a commit of 10,000 such
+ * VPNs returns at once, and packets and mgd's requests are served
+ * between the batches of IKE_SA_INIT that follow it.  No more than
+ * ENG_INIT_FLIGHT of our negotiations at a time (as strongSwan's
+ * init_limit_half_open): 10,000 IKE_SA_INIT at once overflow the
+ * responder's socket and wait for retransmissions; sa_state() kicks
+ * again when half of them are done.
+ */
 static void
 eng_kick(struct ike_engine *e)
 {
 	time_t now = eng_now(e);
+	size_t n = 0;
 
-	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
-		if (v->v.establish == ENG_IMMEDIATELY && now >= v->retry_at)
-			vpn_start(e, v);
+	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next) {
+		if (v->v.establish != ENG_IMMEDIATELY || now < v->retry_at)
+			continue;
+		if (e->init_flight >= ENG_INIT_FLIGHT)
+			return;		/* sa_state() or the tick: later */
+		if (n++ == ENG_KICK_BATCH) {
+			eng_kick_soon(e);	/* the rest: next turn */
+			return;
+		}
+		vpn_start(e, v);
+	}
+}
+
+static void
+eng_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	eng_kick(arg);
+}
+
+/* v is to start now if it should be up: from the loop, not the caller. */
+static void
+vpn_kick(struct ike_engine *e, struct eng_vpnc *v)
+{
+	v->retry_at = 0;
+	if (v->v.establish == ENG_IMMEDIATELY)
+		eng_kick_soon(e);
 }
 
 static void
@@ -402,7 +423,9 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 		eng_free(e);
 		return NULL;
 	}
+	eng_limits_set(e, NULL);
 	e->tick = event_new(base, -1, EV_PERSIST, eng_tick, e);
+	e->kick_ev = evtimer_new(base, eng_kick_cb, e);
 	event_add(e->tick, &tv);
 	return e;
 }
@@ -443,8 +466,11 @@ eng_free(struct ike_engine *e)
 	}
 	ppk_waits_free(e);
 	cert_waits_free(e);
+	child_spiset_free(e);
 	if (e->tick != NULL)
 		event_free(e->tick);
+	if (e->kick_ev != NULL)
+		event_free(e->kick_ev);
 	while (e->gws != NULL) {
 		struct eng_gw *gw = e->gws;
 		e->gws = gw->next;
@@ -456,6 +482,7 @@ eng_free(struct ike_engine *e)
 		e->vpns = v->next;
 		free(v);
 	}
+	ix_free(e);
 	OPENSSL_cleanse(e->pout, sizeof(e->pout));
 	OPENSSL_cleanse(e->in, sizeof(e->in));
 	free(e);
@@ -485,6 +512,23 @@ vpn_drop_sas(struct ike_engine *e, const struct eng_vpnc *v)
 	}
 }
 
+void
+eng_limits_set(struct ike_engine *e, const struct eng_limits *l)
+{
+	static const struct eng_limits none;
+
+	if (l == NULL)
+		l = &none;
+	e->lim.half_open_max = l->half_open_max ? l->half_open_max :
+	    ENG_HALF_OPEN_MAX;
+	e->lim.cookie_threshold = l->cookie_threshold ? l->cookie_threshold :
+	    ENG_COOKIE_THRESHOLD;
+	e->lim.half_open_timeout = l->half_open_timeout ?
+	    l->half_open_timeout : ENG_HALF_OPEN_TIMEOUT;
+	e->lim.reduce_threshold = l->reduce_timeout ? l->reduce_threshold : 0;
+	e->lim.reduce_timeout = l->reduce_threshold ? l->reduce_timeout : 0;
+}
+
 int
 eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 {
@@ -498,31 +542,31 @@ eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 		if (memcmp(&gw->p, p, sizeof(*p)) == 0)
 			return 0;		/* unchanged: keeps its SAs */
 		gw_drop_sas(e, gw);
+		ix_gw_del(e, gw);	/* indexed by its address too */
 		OPENSSL_cleanse(&gw->p, sizeof(gw->p));
+		gw->p = *p;
+		ix_gw_add(e, gw);
 	} else {
 		gw = xcalloc(1, sizeof(*gw));
-		gw->next = e->gws;
-		e->gws = gw;
+		gw->p = *p;
+		ix_gw_add(e, gw);
 	}
-	gw->p = *p;
-	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
-		if (strcmp(v->v.gateway, p->name) == 0)
-			v->retry_at = 0;
-	eng_kick(e);
+	/* its VPNs only: a commit at N gateways is not N walks of all */
+	for (struct eng_vpnc *v = eng_vpn_first(e, p->name); v != NULL;
+	    v = eng_vpn_next(v))
+		vpn_kick(e, v);
 	return 0;
 }
 
 void
 eng_peer_del(struct ike_engine *e, const char *name)
 {
-	struct eng_gw **pp = &e->gws, *gw;
+	struct eng_gw *gw = eng_gw_find(e, name);
 
-	while (*pp != NULL && strcmp((*pp)->p.name, name) != 0)
-		pp = &(*pp)->next;
-	if ((gw = *pp) == NULL)
+	if (gw == NULL)
 		return;
 	gw_drop_sas(e, gw);
-	*pp = gw->next;
+	ix_gw_del(e, gw);
 	OPENSSL_cleanse(gw, sizeof(*gw));
 	free(gw);
 }
@@ -530,40 +574,41 @@ eng_peer_del(struct ike_engine *e, const char *name)
 int
 eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
 {
-	struct eng_vpnc *vc = e->vpns;
+	struct eng_vpnc *vc;
 
 	if (v->name[0] == '\0' || v->nprop == 0 ||
 	    v->nprop > ENG_PROPOSALS_MAX || v->nts_local > ENG_TS_MAX ||
 	    v->nts_remote > ENG_TS_MAX)
 		return -1;
-	while (vc != NULL && strcmp(vc->v.name, v->name) != 0)
-		vc = vc->next;
+	vc = eng_vpn_find(e, v->name);
 	if (vc != NULL) {
 		if (memcmp(&vc->v, v, sizeof(*v)) == 0)
 			return 0;
 		vpn_drop_sas(e, vc);
+		if (strcmp(vc->v.gateway, v->gateway) != 0) {
+			ix_vpn_del(e, vc);	/* indexed by its gateway */
+			vc->v = *v;
+			ix_vpn_add(e, vc);
+		}
+		vc->v = *v;
 	} else {
 		vc = xcalloc(1, sizeof(*vc));
-		vc->next = e->vpns;
-		e->vpns = vc;
+		vc->v = *v;
+		ix_vpn_add(e, vc);
 	}
-	vc->v = *v;
-	vc->retry_at = 0;
-	eng_kick(e);
+	vpn_kick(e, vc);	/* only it: the others did not change */
 	return 0;
 }
 
 void
 eng_vpn_del(struct ike_engine *e, const char *name)
 {
-	struct eng_vpnc **pp = &e->vpns, *vc;
+	struct eng_vpnc *vc = eng_vpn_find(e, name);
 
-	while (*pp != NULL && strcmp((*pp)->v.name, name) != 0)
-		pp = &(*pp)->next;
-	if ((vc = *pp) == NULL)
+	if (vc == NULL)
 		return;
 	vpn_drop_sas(e, vc);
-	*pp = vc->next;
+	ix_vpn_del(e, vc);
 	free(vc);
 }
 

@@ -188,6 +188,23 @@ void eng_peer_del(struct ike_engine *e, const char *name);
 int eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v);
 void eng_vpn_del(struct ike_engine *e, const char *name);
 
+/*
+ * RFC 7296 2.6, Junos `security ike session half-open`: the responder's IKE
+ * SAs answered but not yet authenticated.  From cookie_threshold of them
+ * on, IKE_SA_INIT needs a COOKIE; beyond max, new ones are dropped (and
+ * counted); one goes after timeout seconds (reduce_timeout when there
+ * are reduce_threshold or more).  Zero members: the defaults
+ * (ENG_COOKIE_THRESHOLD, ENG_HALF_OPEN_MAX, ENG_HALF_OPEN_TIMEOUT).
+ */
+struct eng_limits {
+	uint32_t half_open_max;		/* max-count */
+	uint32_t cookie_threshold;	/* thresholds send-cookie session-count */
+	uint32_t half_open_timeout;	/* timeout, seconds */
+	uint32_t reduce_threshold;	/* thresholds reduce-timeout: from */
+	uint32_t reduce_timeout;	/* this many on, this timeout; 0 off */
+};
+void eng_limits_set(struct ike_engine *e, const struct eng_limits *l);
+
 /* One UDP datagram (non-ESP marker removed) from remote to local. */
 void eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
     const struct sockaddr *remote, const struct sockaddr *local);
@@ -232,6 +249,9 @@ struct eng_stats {
 	uint64_t in_frags;		/* RFC 7383 fragments that verified */
 	uint64_t in_frag_dropped;	/* fragments refused: bounds, integrity */
 	uint64_t in_reassembled;	/* messages put together */
+	uint64_t in_half_open_full;	/* IKE_SA_INIT dropped: max-count */
+	uint64_t cookies_sent;		/* RFC 7296 2.6 COOKIE asked for */
+	uint64_t half_open_expired;	/* half-open SAs gone at the timeout */
 	uint64_t out_packets;
 	uint64_t out_retransmits;
 	uint64_t out_frags;		/* fragments sent, retransmissions too */

@@ -111,6 +111,15 @@
  *        "sa-remote-gateway": "198.51.100.2",   ("dynamic": AutoVPN hub)
  *        "sa-tunnel-down-reason": "no PPK: connect" } ]
  *
+ * show-security-ike-stats (qsafe layout and names; Junos's command):
+ *   "ike-stats-information" (no style): integers, in this order:
+ *     "ike-input-packets", "ike-output-packets", "ike-retransmits",
+ *     "ike-malformed", "ike-unknown-spi", "ike-bad-message-id",
+ *     "ike-integrity-failures", "ike-duplicates-answered",
+ *     "ike-cookies-sent", "ike-half-open", "ike-half-open-dropped",
+ *     "ike-half-open-expired", "ike-sas", "ike-sas-established",
+ *     "ipsec-sas-installed", "ipsec-sas-deleted"
+ *
  * show-security-ipsec-security-associations (section 3 / 4):
  *   "ipsec-security-associations-information", style "brief":
  *     "total-active-tunnels": 1,
@@ -740,6 +749,41 @@ ir_show_inactive(const json_t *data, struct sb *out)
 	return bad ? -1 : 0;
 }
 
+/* qsafe's layout (no capture): one counter a line, last digit in 35. */
+static int
+ir_show_ike_stats(const json_t *data, struct sb *out)
+{
+	static const struct {
+		const char *label, *key;
+	} rows[] = {
+		{ "  Input packets:", "ike-input-packets" },
+		{ "  Output packets:", "ike-output-packets" },
+		{ "  Retransmissions:", "ike-retransmits" },
+		{ "  Malformed:", "ike-malformed" },
+		{ "  Unknown SPI:", "ike-unknown-spi" },
+		{ "  Bad message ID:", "ike-bad-message-id" },
+		{ "  Integrity failures:", "ike-integrity-failures" },
+		{ "  Repeats answered:", "ike-duplicates-answered" },
+		{ "  Cookies sent:", "ike-cookies-sent" },
+		{ "  Half-open now:", "ike-half-open" },
+		{ "  Half-open dropped:", "ike-half-open-dropped" },
+		{ "  Half-open timed out:", "ike-half-open-expired" },
+		{ "  IKE SAs now:", "ike-sas" },
+		{ "  IKE SAs established:", "ike-sas-established" },
+		{ "  IPsec SAs installed:", "ipsec-sas-installed" },
+		{ "  IPsec SAs deleted:", "ipsec-sas-deleted" },
+	};
+	const json_t *root = ir_root(data, "ike-stats-information");
+	bool bad = false;
+
+	if (root == NULL)
+		return -1;
+	sb_puts(out, "IKE statistics:\n");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ir_count(out, rows[i].label, root, rows[i].key, 35, &bad);
+	return bad ? -1 : 0;
+}
+
 /* Junos says nothing when a clear succeeds. */
 static int
 ir_clear(const json_t *data, struct sb *out)
@@ -750,6 +794,7 @@ ir_clear(const json_t *data, struct sb *out)
 const struct render_entry iked_renderers[] = {
 	{ "show-security-ike-security-associations", ir_show_ike_sa },
 	{ "show-security-ike-active-peer", ir_show_active_peer },
+	{ "show-security-ike-stats", ir_show_ike_stats },
 	{ "show-security-ipsec-security-associations", ir_show_ipsec_sa },
 	{ "show-security-ipsec-inactive-tunnels", ir_show_inactive },
 	{ "show-security-ipsec-statistics", ir_show_ipsec_stats },

@@ -180,6 +180,14 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	}
 	if (cookie_check(e, msg, remote) != 0)
 		return;
+	if (e->half_open >= e->lim.half_open_max) {
+		/* Junos half-open max-count; the peer retransmits */
+		if (e->st.in_half_open_full++ == 0)
+			log_warn("ike: %zu half-open IKE SAs: IKE_SA_INIT "
+			    "dropped until some complete or time out",
+			    e->half_open);
+		return;
+	}
 	if (prop_choose(gw->p.prop, gw->p.nprop, &msg->sa, PROTO_IKE, true,
 	    &chosen, &which) == -1) {
 		log_info("ike %s: no proposal chosen for IKE SA", gw->p.name);
@@ -294,6 +302,8 @@ sa_init_errors(struct ike_sa *sa, const struct ike_msg *msg)
 	    nt->data.len <= sizeof(sa->n->cookie) &&
 	    sa->n->ke_retries++ < SA_INIT_RETRIES_MAX) {
 		/* RFC 7296 2.6: repeat the request with the cookie. */
+		log_info("ike %s: the responder asks for a COOKIE; "
+		    "IKE_SA_INIT again with it", gw->p.name);
 		memcpy(sa->n->cookie, nt->data.p, nt->data.len);
 		sa->n->cookie_len = nt->data.len;
 		if (sa_init_send(sa, dh_group(sa->n->dh)) == -1)

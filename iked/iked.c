@@ -134,6 +134,8 @@ iked_apply(void *ctx, struct conf *prev, struct conf *next)
 	struct iconf *ic = iconf_new(next, &ik->ids, &errs);
 	size_t n = iconf_diff(ik->running, ic, &iked_diff_ops, ik);
 
+	eng_limits_set(ik->eng, &ic->lim);
+
 	/* only a configuration committed before this iked can hold these */
 	for (size_t i = 0; i < errs.n; i++)
 		log_warn("not run: %s %s: %s", errs.v[i].edit, errs.v[i].stmt,

@@ -224,9 +224,29 @@ life_children(struct ike_sa *sa, time_t now)
 }
 
 /* One IKE SA's timers; the SA may be gone afterwards. */
+/* Junos session half-open timeout, reduced when many are half-open. */
+static time_t
+life_half_open_timeout(const struct ike_engine *e)
+{
+	if (e->lim.reduce_threshold != 0 &&
+	    e->half_open >= e->lim.reduce_threshold)
+		return e->lim.reduce_timeout;
+	return e->lim.half_open_timeout;
+}
+
 static void
 life_sa(struct ike_sa *sa, time_t now)
 {
+	if (!sa->initiator && (sa->state == IKE_ST_INIT_DONE ||
+	    sa->state == IKE_ST_AUTH_WAIT) &&
+	    now - sa->created >= life_half_open_timeout(sa->e)) {
+		/* Junos session half-open timeout: no IKE_AUTH came */
+		log_debug("ike %s: half-open IKE SA %016llx timed out",
+		    sa->gw->p.name, (unsigned long long)sa_our_spi(sa));
+		sa->e->st.half_open_expired++;
+		sa_free(sa);
+		return;
+	}
 	if (sa->state != IKE_ST_ESTABLISHED)
 		return;
 	if (sa->hard_at == 0)
@@ -282,6 +302,8 @@ life_first_contact(const struct ike_sa *sa)
 {
 	struct ike_engine *e = sa->e;
 
+	if (sa->gw->nsas <= 1)
+		return true;		/* no other: no walk of every SA */
 	SA_EACH(e, o, nx, i)
 		if (o != sa && o->gw == sa->gw &&
 		    (o->state == IKE_ST_ESTABLISHED ||
@@ -316,8 +338,9 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 			info_delete_ike(old);
 		}
 	}
-	if (sa->initiator || pld_notify_find(msg, N_INITIAL_CONTACT) == NULL)
-		return;
+	if (sa->initiator || pld_notify_find(msg, N_INITIAL_CONTACT) == NULL ||
+	    sa->gw->nsas <= 1)
+		return;		/* nothing else with the gateway to go */
 	/* RFC 7296 2.4: the peer restarted; what we had with it is stale. */
 	n = life_spis(e, &spis);
 	for (size_t i = 0; i < n; i++) {

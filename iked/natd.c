@@ -156,7 +156,7 @@ cookie_check(struct ike_engine *e, const struct ike_msg *msg,
 	uint8_t want[COOKIE_LEN];
 	const struct ike_notify *n;
 
-	if (e->half_open < ENG_COOKIE_THRESHOLD)
+	if (e->half_open < e->lim.cookie_threshold)
 		return 0;
 	if (cookie_make(e, msg, remote, want) == -1)
 		return 1;
@@ -164,6 +164,7 @@ cookie_check(struct ike_engine *e, const struct ike_msg *msg,
 	if (n != NULL && n->data.len == COOKIE_LEN &&
 	    CRYPTO_memcmp(n->data.p, want, COOKIE_LEN) == 0)
 		return 0;
+	e->st.cookies_sent++;
 	eng_notify_clear(e, &msg->hdr, N_COOKIE, want, sizeof(want), remote,
 	    NULL);
 	return 1;

@@ -65,6 +65,14 @@ is_half_open(const struct ike_sa *sa)
 	    sa->state == IKE_ST_AUTH_WAIT);
 }
 
+/* Ours, negotiating: what ENG_INIT_FLIGHT bounds. */
+static bool
+is_in_flight(const struct ike_sa *sa)
+{
+	return sa->initiator && (sa->state == IKE_ST_INIT_SENT ||
+	    sa->state == IKE_ST_AUTH_WAIT || sa->state == IKE_ST_AUTH_SENT);
+}
+
 void
 sa_state(struct ike_sa *sa, enum ike_state st)
 {
@@ -72,7 +80,7 @@ sa_state(struct ike_sa *sa, enum ike_state st)
 		fatal("ike sa %016llx: state %s -> %s not allowed",
 		    (unsigned long long)sa_our_spi(sa),
 		    sa_state_name(sa->state), sa_state_name(st));
-	bool was = is_half_open(sa);
+	bool was = is_half_open(sa), flew = is_in_flight(sa);
 	log_debug("ike sa %016llx (%s): %s -> %s",
 	    (unsigned long long)sa_our_spi(sa), sa->gw->p.name,
 	    sa_state_name(sa->state), sa_state_name(st));
@@ -82,6 +90,13 @@ sa_state(struct ike_sa *sa, enum ike_state st)
 		sa->e->half_open--;
 	else if (!was && now)
 		sa->e->half_open++;
+	if (flew && !is_in_flight(sa)) {
+		/* room again for the VPNs waiting to start */
+		if (sa->e->init_flight-- == ENG_INIT_FLIGHT / 2)
+			eng_kick_soon(sa->e);
+	} else if (!flew && is_in_flight(sa)) {
+		sa->e->init_flight++;
+	}
 }
 
 uint64_t
@@ -109,7 +124,7 @@ le64(const uint8_t *p)
 	return v;
 }
 
-static uint64_t
+uint64_t
 sa_hash(const struct ike_engine *e, uint64_t m)
 {
 	uint64_t k0 = le64(e->seed), k1 = le64(e->seed + 8);
@@ -233,6 +248,8 @@ sa_new(struct ike_engine *e, struct eng_gw *gw, bool initiator,
 	sa = xcalloc(1, sizeof(*sa));
 	sa->e = e;
 	sa->gw = gw;
+	if (gw != NULL)
+		gw->nsas++;
 	sa->initiator = initiator;
 	sa->ispi = initiator ? spi : peer_spi;
 	sa->rspi = initiator ? 0 : spi;
@@ -302,6 +319,8 @@ sa_free(struct ike_sa *sa)
 	sa->rk = NULL;
 	sa_unlink(e, sa);
 	e->nsa--;
+	if (sa->gw != NULL)
+		sa->gw->nsas--;
 	ike_keys_wipe(&sa->keys);
 	free(sa);
 }

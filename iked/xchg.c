@@ -121,12 +121,12 @@ xchg_peer_dead(struct ike_sa *sa)
 	}
 	sa->gw->st.unreachable++;
 	/* `establish-tunnels immediately`: renegotiate at the next tick. */
-	for (struct eng_vpnc *v = e->vpns; v != NULL; v = v->next)
-		if (strcmp(v->v.gateway, sa->gw->p.name) == 0) {
-			v->retry_at = 0;
-			if (sa->state == IKE_ST_ESTABLISHED)
-				eng_event_add(e, v, "Peer is dead (DPD)");
-		}
+	for (struct eng_vpnc *v = eng_vpn_first(e, sa->gw->p.name); v != NULL;
+	    v = eng_vpn_next(v)) {
+		v->retry_at = 0;
+		if (sa->state == IKE_ST_ESTABLISHED)
+			eng_event_add(e, v, "Peer is dead (DPD)");
+	}
 	sa_free(sa);
 }
 

@@ -34,6 +34,7 @@ static const struct {
 	{ "show-security-ike-active-peer", "active-peer" },
 	/* RECONSTRUCTED: the reason a tunnel is down, a hub's gateway */
 	{ "show-security-ipsec-inactive-tunnels", "ipsec-inactive" },
+	{ "show-security-ike-stats", "ike-stats" },
 	/* 3: cSRX form */
 	{ "show-security-ipsec-security-associations", "ipsec-brief-csrx" },
 	/* 3 with the Toby data: no 0x, no total-ipsec-sas, Life sec/kb */
@@ -159,6 +160,8 @@ static const struct {
 	  "usp-ipsec-total-statistics-information/esp-statistics",
 	  "esp-decrypted-packets", NULL },
 	{ "show-security-ipsec-statistics", NULL, NULL, NULL, "[]" },
+	{ "show-security-ike-stats", "ike-stats", "ike-stats-information",
+	  "ike-cookies-sent", NULL },
 	{ "clear-security-ike-security-associations", NULL, NULL, NULL,
 	  "\"cleared\"" },
 };
