@@ -225,7 +225,7 @@ START_TEST(test_every_rpc)
 	}
 	for (e = iked_renderers; e->name != NULL; e++)
 		k++;
-	ck_assert_uint_eq(n, 8);
+	ck_assert_uint_eq(n, 9);
 	ck_assert_uint_eq(k, n);
 	free(text);
 }
