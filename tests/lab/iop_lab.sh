@@ -64,9 +64,14 @@ iop_base() {
 #   start=    immediately (establish-tunnels immediately: qsafe initiates)
 #             | responder (Junos's default, on-traffic: qsafe waits for
 #             strongSwan while no traffic enters st0.0)
+#   ikelife= esplife=  lifetime-seconds of the IKE / ESP proposal (with
+#             QSAFE_LIFETIME_DIVISOR in iked's environment, shorter)
+#   dpd=I/T   dead-peer-detection always-send interval I threshold T
+#   gw=       the gateway's address (192.0.2.2)
 iop_qs_vpn() {
 	local dh=group31 enc=aes-256-cbc auth=sha-256 psk=$IOP_PSK esp=aes-128-gcm
 	local set= pfs= ppk=no ppkkey=$IOP_PPK start=immediately opt
+	local ikelife= esplife= dpd= gw=192.0.2.2
 	for opt; do
 		case $opt in
 		dh=*) dh=${opt#*=} ;;
@@ -79,6 +84,10 @@ iop_qs_vpn() {
 		ppk=*) ppk=${opt#*=} ;;
 		ppkkey=*) ppkkey=${opt#*=} ;;
 		start=*) start=${opt#*=} ;;
+		ikelife=*) ikelife=${opt#*=} ;;
+		esplife=*) esplife=${opt#*=} ;;
+		dpd=*) dpd=${opt#*=} ;;
+		gw=*) gw=${opt#*=} ;;
 		*) lab_say "iop_qs_vpn: unknown $opt"; return 1 ;;
 		esac
 	done
@@ -94,7 +103,7 @@ iop_qs_vpn() {
 	$I policy IKE_POL proposals IKE_P
 	$I policy IKE_POL pre-shared-key ascii-text "$psk"
 	$I gateway G ike-policy IKE_POL
-	$I gateway G address 192.0.2.2
+	$I gateway G address $gw
 	$I gateway G external-interface ge-0/0/0.0
 	$I gateway G version v2-only
 	$P vpn V bind-interface st0.0
@@ -109,6 +118,14 @@ iop_qs_vpn() {
 		echo "$P proposal ESP_P protocol esp"
 		echo "$P proposal ESP_P encryption-algorithm $esp"
 		echo "$P policy ESP_POL proposals ESP_P"
+		[ -z "$esplife" ] ||
+		    echo "$P proposal ESP_P lifetime-seconds $esplife"
+	fi
+	[ -z "$ikelife" ] || echo "$I proposal IKE_P lifetime-seconds $ikelife"
+	if [ -n "$dpd" ]; then
+		echo "$I gateway G dead-peer-detection always-send"
+		echo "$I gateway G dead-peer-detection interval ${dpd%/*}"
+		echo "$I gateway G dead-peer-detection threshold ${dpd#*/}"
 	fi
 	[ -z "$pfs" ] || echo "$P policy ESP_POL perfect-forward-secrecy keys $pfs"
 	[ "$start" = immediately ] &&
