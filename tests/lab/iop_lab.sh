@@ -109,10 +109,11 @@ iop_base() {
 #   dpd=I/T   dead-peer-detection always-send interval I threshold T
 #   gw=       the gateway's address (192.0.2.2)
 #   natka=    the gateway's nat-keepalive seconds (Junos: 20)
+#   reauth=N  the IKE policy's reauth-frequency
 iop_qs_vpn() {
 	local dh=group31 enc=aes-256-cbc auth=sha-256 psk=$IOP_PSK esp=aes-128-gcm
 	local set= pfs= ppk=no ppkkey=$IOP_PPK start=immediately opt
-	local ikelife= esplife= dpd= gw=192.0.2.2 natka=
+	local ikelife= esplife= dpd= gw=192.0.2.2 natka= reauth=
 	for opt; do
 		case $opt in
 		dh=*) dh=${opt#*=} ;;
@@ -130,6 +131,7 @@ iop_qs_vpn() {
 		dpd=*) dpd=${opt#*=} ;;
 		gw=*) gw=${opt#*=} ;;
 		natka=*) natka=${opt#*=} ;;
+		reauth=*) reauth=${opt#*=} ;;
 		*) lab_say "iop_qs_vpn: unknown $opt"; return 1 ;;
 		esac
 	done
@@ -165,6 +167,7 @@ iop_qs_vpn() {
 	fi
 	[ -z "$ikelife" ] || echo "$I proposal IKE_P lifetime-seconds $ikelife"
 	[ -z "$natka" ] || echo "$I gateway G nat-keepalive $natka"
+	[ -z "$reauth" ] || echo "$I policy IKE_POL reauth-frequency $reauth"
 	if [ -n "$dpd" ]; then
 		echo "$I gateway G dead-peer-detection always-send"
 		echo "$I gateway G dead-peer-detection interval ${dpd%/*}"
