@@ -79,10 +79,17 @@ sets="suiteb-gcm-128:aes128gcm16-ecp256:AES_GCM_16-128:aes-gcm-128
 suiteb-gcm-256:aes256gcm16-ecp384:AES_GCM_16-256:aes-gcm-256
 prime-128:aes128gcm16-ecp256:AES_GCM_16-128:aes-gcm-128
 prime-256:aes256gcm16-ecp384:AES_GCM_16-256:aes-gcm-256"
+# Each round ends the previous round's IKE SA once strongSwan has the new
+# connection: qsafe asks for the new Child SA by CREATE_CHILD_SA on an IKE
+# SA it has, and strongSwan answers from the connection that IKE SA was
+# made for (NO_PROPOSAL_CHOSEN if it is the previous round's).
+prev=rgroup31
 for x in $sets; do
 	IFS=: read -r set esp sn qn <<<"$x"
 	name=s${set//-/}
 	iop_swan_load "$name" esp="$esp" || bad "$set: strongSwan loads"
+	swan_terminate "$B" "$prev"
+	prev=$name
 	iop_qs_load set="$set" || bad "$set: qsafe commits"
 	check "qsafe→swan proposal-set $set: strongSwan's Child SA is ESP:$sn" \
 	    lab_poll 15 eval "swan_ctl \"\$B\" --list-sas --ike $name 2>/dev/null |
