@@ -287,6 +287,7 @@ struct ike_engine {
 	const struct eng_signer *signer;
 	void *signer_ctx;
 	struct sig_wait *sig_waits;	/* outstanding signer requests */
+	uint32_t life_div;		/* eng_life_div_set; 1: real time */
 	struct eng_stats st;
 	uint32_t next_index;		/* IKE SA index for show */
 	/* scratch, one message at a time */
@@ -501,6 +502,9 @@ void rekey_free(struct rekey *rk);
 time_t eng_now(const struct ike_engine *e);
 /* The soft and hard expiry of a new IKE or Child SA (lifetime seconds). */
 void life_ike_start(struct ike_sa *sa);
+/* A lifetime in seconds as the timers run it: life (dflt when 0) over
+ * the engine's eng_life_div_set, at least 2 s. */
+uint32_t life_secs(const struct ike_engine *e, uint32_t life, uint32_t dflt);
 void life_child_start(struct ike_sa *sa, struct child_sa *c);
 /* Runs every timer that is due (the tick, and eng_timers_run). */
 void life_run(struct ike_engine *e);

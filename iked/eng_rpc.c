@@ -159,8 +159,8 @@ rpc_esp_sa(const struct ike_sa *sa, const struct child_sa *c, bool in,
 {
 	char spi[12], enc[40], hard[24], size[24], ab[INET6_ADDRSTRLEN];
 	const struct encr_alg *ea = c->suite.encr;
-	uint32_t life = c->prop.lifetime_s ? c->prop.lifetime_s :
-	    ESP_LIFETIME_DEFAULT;
+	uint32_t life = life_secs(sa->e, c->prop.lifetime_s,
+	    ESP_LIFETIME_DEFAULT);
 	long left = (long)life - (long)(now - c->created);
 
 	snprintf(spi, sizeof(spi), "0x%08x", in ? c->spi_in : c->spi_out);

@@ -87,8 +87,8 @@ static const char *
 reauth_str(const struct ike_sa *sa, time_t now, char *buf, size_t len)
 {
 	uint32_t n = sa->gw->p.reauth_frequency;
-	uint32_t life = sa->prop.lifetime_s ? sa->prop.lifetime_s :
-	    ENG_IKE_LIFE_DEFAULT;
+	uint32_t life = life_secs(sa->e, sa->prop.lifetime_s,
+	    ENG_IKE_LIFE_DEFAULT);
 	time_t at;
 
 	if (n == 0 || sa->soft_at == 0)

@@ -403,6 +403,12 @@ eng_clock_set(struct ike_engine *e, time_t (*now)(void *ctx), void *ctx)
 	e->clock_ctx = ctx;
 }
 
+void
+eng_life_div_set(struct ike_engine *e, uint32_t div)
+{
+	e->life_div = div != 0 ? div : 1;
+}
+
 struct ike_engine *
 eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
     const struct eng_keysrc *keys, void *keys_ctx,
@@ -418,6 +424,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	e->keys_ctx = keys_ctx;
 	e->dp_ops = dp_ops;
 	e->dp = dp;
+	e->life_div = 1;
 	if (sa_table_init(e) == -1 ||
 	    crypto_random(e->cookie_secret, sizeof(e->cookie_secret)) == -1) {
 		eng_free(e);

@@ -228,6 +228,15 @@ void eng_clock_set(struct ike_engine *e, time_t (*now)(void *ctx),
 void eng_timers_run(struct ike_engine *e);
 
 /*
+ * Test only: every lifetime-seconds (IKE and ESP, configured or default)
+ * runs div times faster, so a lab test sees Junos's shortest lifetime
+ * (180 s) rekey in seconds.  iked sets it once at start from
+ * QSAFE_LIFETIME_DIVISOR (docs/architecture.md); 1 (the default) is
+ * real time.  Byte lifetimes are not touched.
+ */
+void eng_life_div_set(struct ike_engine *e, uint32_t div);
+
+/*
  * Operational commands: reply data in the shape iked's renderers read
  * (see iked/ike_render.c), or NULL with an operator error in err.
  */

@@ -316,6 +316,30 @@ iked_privsep_prepare(struct iked *ik, gid_t *gid)
 	return uid;
 }
 
+/*
+ * QSAFE_LIFETIME_DIVISOR=N (test only, docs/architecture.md): lifetimes
+ * run N times faster, so a lab test can watch qsafe initiate rekeys.  Read
+ * once here and logged whenever it is set.
+ */
+static void
+iked_life_div(struct ike_engine *eng)
+{
+	const char *v = getenv("QSAFE_LIFETIME_DIVISOR");
+	unsigned long div;
+	char *end;
+
+	if (v == NULL)
+		return;
+	div = strtoul(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || div < 1 || div > 3600) {
+		log_warn("QSAFE_LIFETIME_DIVISOR=%s: not 1..3600, ignored", v);
+		return;
+	}
+	eng_life_div_set(eng, (uint32_t)div);
+	log_warn("QSAFE_LIFETIME_DIVISOR=%lu: lifetimes run %lu times "
+	    "faster than configured (test only)", div, div);
+}
+
 static void
 iked_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -357,6 +381,7 @@ main(int argc, char **argv)
 	}
 	if (ik.ca != NULL)
 		eng_set_certs(ik.eng, ik.pki, ca_client_signer(), ik.ca);
+	iked_life_div(ik.eng);
 	log_info("listening on %d UDP sockets", net_nsockets(ik.net));
 	ik.manual = manual_new(ik.dp_ops, ik.dp);
 	if ((ik.link = link_new(ik.base, fd, &iked_ops, &ik)) == NULL)

@@ -51,11 +51,19 @@ life_soft(uint32_t life, bool first)
 	return (time_t)((uint64_t)life * pct / 100);
 }
 
+uint32_t
+life_secs(const struct ike_engine *e, uint32_t life, uint32_t dflt)
+{
+	uint32_t s = (life != 0 ? life : dflt) / e->life_div;
+
+	return s > 2 ? s : 2;
+}
+
 void
 life_ike_start(struct ike_sa *sa)
 {
-	uint32_t life = sa->prop.lifetime_s ? sa->prop.lifetime_s :
-	    ENG_IKE_LIFE_DEFAULT;
+	uint32_t life = life_secs(sa->e, sa->prop.lifetime_s,
+	    ENG_IKE_LIFE_DEFAULT);
 	time_t now = eng_now(sa->e);
 
 	sa->created = now;
@@ -68,8 +76,8 @@ life_ike_start(struct ike_sa *sa)
 void
 life_child_start(struct ike_sa *sa, struct child_sa *c)
 {
-	uint32_t life = c->prop.lifetime_s ? c->prop.lifetime_s :
-	    ENG_ESP_LIFE_DEFAULT;
+	uint32_t life = life_secs(sa->e, c->prop.lifetime_s,
+	    ENG_ESP_LIFE_DEFAULT);
 	time_t now = eng_now(sa->e);
 
 	c->created = now;

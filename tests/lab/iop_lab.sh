@@ -34,11 +34,49 @@ iop_up() {
 	swan_start "$IOP_NB" "$IOP_B" "$@"
 }
 
-# iop_base: the appliance's interfaces, zones and route into st0.0.
+# iop_up_nat [swan_start options]: iop_up with a NAT between A and B
+#
+#   [A: qsafe] ge-0/0/0 172.16.9.2 -- in 172.16.9.1 [N] out 192.0.2.254
+#       ==== eth0 192.0.2.2 [B: strongSwan]
+#
+# N forwards and masquerades what leaves by out (nftables, table ip
+# io2nat, the UDP source ports mapped into 20000-29999 so the NAT shows in
+# the ports as well as the address); A routes 192.0.2.0/24 via N.  Sets
+# what iop_up sets and IOP_NN (N's namespace).
+iop_up_nat() {
+	IOP_NA=$(lab_netns a) && IOP_NB=$(lab_netns b) && IOP_NN=$(lab_netns n) &&
+	    IOP_HA=$(lab_netns ha) && IOP_HB=$(lab_netns hb) || return 1
+	lab_link "$IOP_NA" ge-0-0-0 - "$IOP_NN" in 172.16.9.1/24 &&
+	    lab_link "$IOP_NN" out 192.0.2.254/24 "$IOP_NB" eth0 192.0.2.2/24 &&
+	    lab_link "$IOP_NA" ge-0-0-1 - "$IOP_HA" eth0 10.1.0.2/24 &&
+	    lab_link "$IOP_NB" eth1 10.2.0.1/24 "$IOP_HB" eth0 10.2.0.2/24 ||
+	    return 1
+	lab_route "$IOP_HA" default 10.1.0.1 && lab_route "$IOP_HB" default 10.2.0.1 &&
+	    lab_forward "$IOP_NA" && lab_forward "$IOP_NB" &&
+	    lab_forward "$IOP_NN" || return 1
+	ip netns exec "$IOP_NN" nft -f - <<-END || return 1
+	table ip io2nat {
+		chain post {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "out" meta l4proto udp masquerade to :20000-29999
+			oifname "out" masquerade
+		}
+	}
+	END
+	IOP_A=$LAB_DIR/A IOP_B=$LAB_DIR/B
+	IOP_A_WAN=172.16.9.2/24 IOP_A_NEXTHOP=172.16.9.1 iop_base >"$LAB_DIR/base.set"
+	qs_start "$IOP_NA" "$IOP_A" && qs_load "$IOP_A" "$LAB_DIR/base.set" ||
+	    return 1
+	swan_start "$IOP_NB" "$IOP_B" "$@"
+}
+
+# iop_base: the appliance's interfaces, zones and route into st0.0;
+# ge-0/0/0 has $IOP_A_WAN (192.0.2.1/24) and, with $IOP_A_NEXTHOP, a
+# route to 192.0.2.0/24 through it.
 iop_base() {
 	cat <<-END
 	set system host-name iop-a
-	set interfaces ge-0/0/0 unit 0 family inet address 192.0.2.1/24
+	set interfaces ge-0/0/0 unit 0 family inet address ${IOP_A_WAN:-192.0.2.1/24}
 	set interfaces ge-0/0/1 unit 0 family inet address 10.1.0.1/24
 	set interfaces st0 unit 0 family inet address 169.254.77.1/30
 	set routing-options static route 10.2.0.0/24 next-hop st0.0
@@ -47,6 +85,8 @@ iop_base() {
 	set security zones security-zone vpn interfaces st0.0 host-inbound-traffic system-services all
 	set security policies default-policy permit-all
 	END
+	[ -z "${IOP_A_NEXTHOP:-}" ] ||
+	    echo "set routing-options static route 192.0.2.0/24 next-hop $IOP_A_NEXTHOP"
 }
 
 # iop_qs_vpn key=value...: prints the set lines of gateway G / VPN V on the
@@ -64,9 +104,16 @@ iop_base() {
 #   start=    immediately (establish-tunnels immediately: qsafe initiates)
 #             | responder (Junos's default, on-traffic: qsafe waits for
 #             strongSwan while no traffic enters st0.0)
+#   ikelife= esplife=  lifetime-seconds of the IKE / ESP proposal (with
+#             QSAFE_LIFETIME_DIVISOR in iked's environment, shorter)
+#   dpd=I/T   dead-peer-detection always-send interval I threshold T
+#   gw=       the gateway's address (192.0.2.2)
+#   natka=    the gateway's nat-keepalive seconds (Junos: 20)
+#   reauth=N  the IKE policy's reauth-frequency
 iop_qs_vpn() {
 	local dh=group31 enc=aes-256-cbc auth=sha-256 psk=$IOP_PSK esp=aes-128-gcm
 	local set= pfs= ppk=no ppkkey=$IOP_PPK start=immediately opt
+	local ikelife= esplife= dpd= gw=192.0.2.2 natka= reauth=
 	for opt; do
 		case $opt in
 		dh=*) dh=${opt#*=} ;;
@@ -79,6 +126,12 @@ iop_qs_vpn() {
 		ppk=*) ppk=${opt#*=} ;;
 		ppkkey=*) ppkkey=${opt#*=} ;;
 		start=*) start=${opt#*=} ;;
+		ikelife=*) ikelife=${opt#*=} ;;
+		esplife=*) esplife=${opt#*=} ;;
+		dpd=*) dpd=${opt#*=} ;;
+		gw=*) gw=${opt#*=} ;;
+		natka=*) natka=${opt#*=} ;;
+		reauth=*) reauth=${opt#*=} ;;
 		*) lab_say "iop_qs_vpn: unknown $opt"; return 1 ;;
 		esac
 	done
@@ -94,7 +147,7 @@ iop_qs_vpn() {
 	$I policy IKE_POL proposals IKE_P
 	$I policy IKE_POL pre-shared-key ascii-text "$psk"
 	$I gateway G ike-policy IKE_POL
-	$I gateway G address 192.0.2.2
+	$I gateway G address $gw
 	$I gateway G external-interface ge-0/0/0.0
 	$I gateway G version v2-only
 	$P vpn V bind-interface st0.0
@@ -109,6 +162,16 @@ iop_qs_vpn() {
 		echo "$P proposal ESP_P protocol esp"
 		echo "$P proposal ESP_P encryption-algorithm $esp"
 		echo "$P policy ESP_POL proposals ESP_P"
+		[ -z "$esplife" ] ||
+		    echo "$P proposal ESP_P lifetime-seconds $esplife"
+	fi
+	[ -z "$ikelife" ] || echo "$I proposal IKE_P lifetime-seconds $ikelife"
+	[ -z "$natka" ] || echo "$I gateway G nat-keepalive $natka"
+	[ -z "$reauth" ] || echo "$I policy IKE_POL reauth-frequency $reauth"
+	if [ -n "$dpd" ]; then
+		echo "$I gateway G dead-peer-detection always-send"
+		echo "$I gateway G dead-peer-detection interval ${dpd%/*}"
+		echo "$I gateway G dead-peer-detection threshold ${dpd#*/}"
 	fi
 	[ -z "$pfs" ] || echo "$P policy ESP_POL perfect-forward-secrecy keys $pfs"
 	[ "$start" = immediately ] &&

@@ -316,10 +316,11 @@ swan_load() {
 #   ppk_id= ppk= ppk_required=yes|no   RFC 8784 (ppk: 0x<hex> or text)
 #   start=    none|trap|start (start_action; default none)
 #   extra=    more lines for the connection's section
+#   cextra=   more lines for the child's section (rekey_time = 8s ...)
 swan_conf_psk() {
 	local name= local=%any remote=%any lid= rid= psk= ike=aes256-sha256-x25519
 	local esp=aes128gcm16 lts=dynamic rts=dynamic ppk_id= ppk= ppk_req=
-	local start=none extra= opt
+	local start=none extra= cextra= opt
 	for opt; do
 		case $opt in
 		name=*) name=${opt#*=} ;;
@@ -337,6 +338,7 @@ swan_conf_psk() {
 		ppk_required=*) ppk_req=${opt#*=} ;;
 		start=*) start=${opt#*=} ;;
 		extra=*) extra=${opt#*=} ;;
+		cextra=*) cextra=${opt#*=} ;;
 		*) lab_say "swan_conf_psk: unknown $opt"; return 1 ;;
 		esac
 	done
@@ -353,8 +355,9 @@ swan_conf_psk() {
 	    "    remote {" "      auth = psk" "      id = $rid" "    }" \
 	    "    children {" "      $name {" "        esp_proposals = $esp" \
 	    "        local_ts = $lts" "        remote_ts = $rts" \
-	    "        start_action = $start" "      }" "    }" "  }" "}" \
-	    "secrets {" "  ike-$name {"
+	    "        start_action = $start"
+	[ -z "$cextra" ] || echo "        $cextra"
+	printf '%s\n' "      }" "    }" "  }" "}" "secrets {" "  ike-$name {"
 	[ "$lid" = %any ] || echo "    id-l = $lid"
 	[ "$rid" = %any ] || echo "    id-r = $rid"
 	echo "    secret = \"$psk\""
