@@ -115,15 +115,25 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 		size_t arg = i + 1;
 		bool has_arg = arg < tk->n && strcmp(tk->t[arg].s, "|") != 0;
 		if (strcmp(pw, "display") == 0) {
-			static const char *const dw[] = { "set", "json", "xml" };
+			static const char *const dw[] = { "set", "json", "xml",
+			    "inheritance" };
 			if (!has_arg)
 				return cmd_pipe_err(reply, tk, arg, "missing argument.");
-			int d = cmd_match(tk->t[arg].s, dw, 3);
+			int d = cmd_match(tk->t[arg].s, dw, 4);
 			if (d < 0)
 				return cmd_pipe_err(reply, tk, arg, "syntax error.");
+			i = arg + 1;
+			if (d == 3) {
+				p->inherit = true;
+				if (i < tk->n && strncmp("no-comments",
+				    tk->t[i].s, strlen(tk->t[i].s)) == 0) {
+					p->no_comments = true;
+					i++;
+				}
+				continue;
+			}
 			p->display = d == 0 ? DISPLAY_SET : d == 1 ?
 			    DISPLAY_JSON : DISPLAY_XML;
-			i = arg + 1;
 			if (d == 0 && i < tk->n && strncmp("relative",
 			    tk->t[i].s, strlen(tk->t[i].s)) == 0) {
 				p->display = DISPLAY_SET_RELATIVE;

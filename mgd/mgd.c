@@ -38,8 +38,8 @@ mgd_hostname(struct mgd *m)
 
 	if (sys == NULL || hn == NULL)
 		return "";
-	n = conf_find(m->committed, conf_root(m->committed), sys, NULL);
-	n = n ? conf_find(m->committed, n, hn, NULL) : NULL;
+	n = conf_find(mgd_running(m), conf_root(mgd_running(m)), sys, NULL);
+	n = n ? conf_find(mgd_running(m), n, hn, NULL) : NULL;
 	return n && n->val ? n->val : "";
 }
 
@@ -85,7 +85,7 @@ void
 mgd_pki_sync(struct mgd *m)
 {
 	if (m->pki != NULL)
-		pki_conf_sync(m->pki, conf_root(m->committed));
+		pki_conf_sync(m->pki, conf_root(mgd_running(m)));
 }
 
 /*
@@ -261,6 +261,7 @@ main(int argc, char **argv)
 		log_err("the committed configuration could not be rebuilt");
 		goto done;
 	}
+	candidate_groups_start(&m, m.committed);
 	if (candidate_load_from_db(&m) == -1)
 		log_warn("part of the candidate journal could not be replayed");
 	sb_reset(&path);
@@ -325,6 +326,8 @@ done:
 	sb_free(&err);
 	backend_free(m.backend);
 	pki_store_free(m.pki);
+	grp_free(m.xcandidate);
+	grp_free(m.xcommitted);
 	conf_free(m.committed);
 	conf_free(m.candidate);
 	db_close(m.db);

@@ -64,9 +64,31 @@ conf_text_words(const struct cnode *n, struct sb *out)
 	}
 }
 
+/* `| display inheritance`: where an inherited statement came from. */
+static void
+conf_text_inherited(const struct cnode *n, int depth, struct sb *out)
+{
+	sb_indent(out, depth * INDENT);
+	sb_puts(out, "##\n");
+	sb_indent(out, depth * INDENT);
+	sb_puts(out, "## '");
+	if (n->val != NULL && n->sn->kind != SN_LIST)
+		sb_puts(out, n->val);
+	else if (n->val != NULL)
+		for (const char *v = n->val; *v; v++)
+			sb_putc(out, *v == CONF_KEY_SEP ? ' ' : *v);
+	else
+		sb_puts(out, n->sn->name);
+	sb_printf(out, "' was inherited from group '%s'\n", n->from);
+	sb_indent(out, depth * INDENT);
+	sb_puts(out, "##\n");
+}
+
 static void
 conf_text_prefix(const struct cnode *n, int depth, struct sb *out)
 {
+	if (n->from != NULL)
+		conf_text_inherited(n, depth, out);
 	if (n->annot != NULL) {
 		sb_indent(out, depth * INDENT);
 		sb_printf(out, "/* %s */\n", n->annot);
