@@ -200,8 +200,8 @@ grp_child_snode(const struct snode *sn, const struct snode *msn)
  * order.  Inactive ones are not inherited.
  */
 static void
-grp_matches(struct gsync *y, const struct cnode *s, const char *g,
-    const struct snode *msn, const char *val, struct gsrcs *out)
+grp_matches_all(struct gsync *y, const struct cnode *s, const char *g,
+    const struct snode *msn, const char *val, bool all, struct gsrcs *out)
 {
 	const struct snode *sn = grp_child_snode(s->sn, msn);
 	const struct cnode *c, *first;
@@ -209,16 +209,23 @@ grp_matches(struct gsync *y, const struct cnode *s, const char *g,
 	if (sn == NULL)
 		return;
 	c = conf_find(y->src, s, sn, val);
-	if (c != NULL && !(c->flags & CN_INACTIVE))
+	if (c != NULL && (all || !(c->flags & CN_INACTIVE)))
 		gsrcs_push(out, c, g);
 	if (sn->kind != SN_LIST || s->slot == NULL || s->slot[sn->idx] == NULL)
 		return;
 	for (first = s->slot[sn->idx]; first->prev && first->prev->sn == sn;)
 		first = first->prev;
 	for (c = first; c != NULL && c->sn == sn; c = c->next)
-		if (!(c->flags & CN_INACTIVE) && grp_is_wild(c) &&
+		if ((all || !(c->flags & CN_INACTIVE)) && grp_is_wild(c) &&
 		    grp_key_match(c->val, val))
 			gsrcs_push(out, c, g);
+}
+
+static void
+grp_matches(struct gsync *y, const struct cnode *s, const char *g,
+    const struct snode *msn, const char *val, struct gsrcs *out)
+{
+	grp_matches_all(y, s, g, msn, val, false, out);
 }
 
 /* The active entry of group name in the source tree, or NULL. */
@@ -429,29 +436,96 @@ grp_place(struct gsync *y, struct cnode *xn, const struct gsrc *s,
 	xc->flags |= CN_GMARK;
 }
 
-/* The typed list entries keep their order in the expanded tree. */
-static void
-grp_order(struct gsync *y, struct cnode *xn, const struct cnode *l)
+/*
+ * A leaf-list is inherited whole: the values of the first source that has
+ * any, in its order.  c is the first value of a run; returns its last.
+ */
+static const struct cnode *
+grp_place_values(struct gsync *y, struct cnode *xn, const struct gsrc *s,
+    const struct cnode *c)
 {
-	struct conf *x = y->g->x;
-	struct cnode *prev = NULL;
+	const struct snode *msn = c->sn->main;
+	const struct cnode *last = c;
+	struct cnode *xc, *prev = NULL;
+	bool taken = false;
 
-	for (const struct cnode *c = l->first; c; c = c->next) {
-		struct cnode *xc;
-		if (c->sn->kind != SN_LIST)
-			continue;
-		xc = conf_find(x, xn, c->sn, c->val);
-		if (xc == NULL)
-			continue;
-		if (prev != NULL && prev->sn == xc->sn && xc->prev != prev)
-			conf_move(x, xc, prev, false);
-		prev = xc;
+	while (last->next != NULL && last->next->sn == c->sn)
+		last = last->next;
+	if (xn->slot != NULL)
+		for (xc = xn->slot[msn->idx]; xc != NULL && xc->sn == msn;
+		    xc = xc->prev)
+			if (xc->flags & CN_GMARK)
+				taken = true;
+	if (taken)
+		return last;
+	for (const struct cnode *v = c;; v = v->next) {
+		if (s->g == NULL || !(v->flags & CN_INACTIVE)) {
+			grp_place(y, xn, s, v);
+			xc = conf_find(y->g->x, xn, msn, v->val);
+			if (xc != NULL && prev != NULL && xc->prev != prev)
+				conf_move(y->g->x, xc, prev, false);
+			if (xc != NULL)
+				prev = xc;
+		}
+		if (v == last)
+			break;
 	}
+	return last;
 }
 
+/* The dirty nodes of P's children at the place of xc. */
+static void
+grp_dirty_below(struct gsync *y, const struct gsrcs *P,
+    const struct cnode *xc, struct gsrcs *out)
+{
+	size_t from = out->n;
+
+	for (size_t i = 0; i < P->n; i++)
+		grp_matches_all(y, P->v[i].n, P->v[i].g, xc->sn, xc->val,
+		    true, out);
+	for (size_t i = from; i < out->n;)
+		if (!(out->v[i].n->flags & CN_DIRTY))
+			out->v[i] = out->v[--out->n];
+		else
+			i++;
+}
+
+/*
+ * List entries stand in the order of their sources: the typed ones in
+ * their order, then those the groups add.  Called with the marks of this
+ * pass still on xn's children; clears them on the entries.
+ */
+static void
+grp_order(struct gsync *y, struct cnode *xn, const struct gsrcs *S)
+{
+	struct conf *x = y->g->x;
+	struct cnode **prev = xcalloc(xn->sn->nchild, sizeof(*prev));
+
+	for (size_t i = 0; i < S->n; i++) {
+		for (const struct cnode *c = S->v[i].n->first; c; c = c->next) {
+			struct cnode *xc;
+			if (c->sn->kind != SN_LIST)
+				continue;
+			xc = conf_find(x, xn, c->sn->main, c->val);
+			if (xc == NULL || !(xc->flags & CN_GMARK))
+				continue;	/* none, or placed already */
+			xc->flags &= ~CN_GMARK;
+			unsigned k = xc->sn->idx;
+			if (prev[k] != NULL && xc->prev != prev[k])
+				conf_move(x, xc, prev[k], false);
+			prev[k] = xc;
+		}
+	}
+	free(prev);
+}
+
+/*
+ * P: the dirty nodes of every group at the place of xn, applied here or
+ * not: a group applied further down reaches places below through them.
+ */
 static void
 grp_sync_node(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
-    bool force, int depth)
+    const struct gsrcs *P, bool force, int depth)
 {
 	struct conf *x = y->g->x;
 	const struct cnode *l = S->n > 0 && S->v[0].g == NULL ? S->v[0].n :
@@ -460,28 +534,46 @@ grp_sync_node(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 
 	if (depth > 64)
 		return;
+	/* Other groups apply here: everything below may inherit anew. */
+	if (grp_apply_changed(l))
+		force = true;
 	for (size_t i = 0; i < S->n; i++) {
 		const struct gsrc *s = &S->v[i];
 		for (const struct cnode *c = s->n->first; c; c = c->next) {
 			if (c->sn->flags & (SNF_APPLY | SNF_GROUPS))
 				continue;
+			if (c->sn->kind == SN_LEAFLIST) {
+				c = grp_place_values(y, xn, s, c);
+				continue;
+			}
 			if (s->g != NULL &&
 			    ((c->flags & CN_INACTIVE) || grp_is_wild(c)))
 				continue;
 			grp_place(y, xn, s, c);
 		}
 	}
+	bool added = false;
 	for (xc = xn->first; xc != NULL; xc = next) {
 		next = xc->next;
 		if (!(xc->flags & CN_GMARK))
 			conf_remove(x, xc);
-		else
-			xc->flags &= ~CN_GMARK;
+		else if (xc->flags & CN_GNEW)
+			added = true;
 	}
-	if (l != NULL && (l->flags & CN_SHAPE))
-		grp_order(y, xn, l);
+	if (added || (l != NULL && (l->flags & CN_SHAPE)))
+		grp_order(y, xn, S);
+	for (xc = xn->first; xc != NULL; xc = xc->next)
+		xc->flags &= ~CN_GMARK;
+	/* A source lost children: a place below may have lost a source,
+	 * which its remaining (clean) sources do not tell. */
+	for (size_t i = 0; i < S->n && !force; i++)
+		if (S->v[i].n->flags & CN_SHAPE)
+			force = true;
+	for (size_t i = 0; i < P->n && !force; i++)
+		if (P->v[i].n->flags & CN_SHAPE)
+			force = true;
 	for (xc = xn->first; xc != NULL; xc = xc->next) {
-		struct gsrcs cs = { 0 };
+		struct gsrcs cs = { 0 }, cp = { 0 };
 		const struct cnode *lc = NULL;
 		bool f = force || (xc->flags & CN_GNEW), dirty = false;
 
@@ -490,13 +582,14 @@ grp_sync_node(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 			continue;
 		if (l != NULL)
 			lc = conf_find(y->src, l, xc->sn, xc->val);
-		f = f || grp_apply_changed(lc);
 		grp_sources(y, xc, lc, S, &cs);
 		for (size_t i = 0; i < cs.n && !dirty; i++)
 			dirty = (cs.v[i].n->flags & CN_DIRTY) != 0;
-		if (f || dirty)
-			grp_sync_node(y, xc, &cs, f, depth + 1);
+		grp_dirty_below(y, P, xc, &cp);
+		if (f || dirty || cp.n > 0)
+			grp_sync_node(y, xc, &cs, &cp, f, depth + 1);
 		free(cs.v);
+		free(cp.v);
 	}
 }
 
@@ -524,7 +617,7 @@ grp_sync(struct grp *g, struct conf *src, bool full, struct verrs *errs)
 	struct gsync y = { g, src,
 	    grp_groups_snode(conf_schema(src))->nokw_list, errs,
 	    grp_groups_node(src) };
-	struct gsrcs S = { 0 };
+	struct gsrcs S = { 0 }, P = { 0 };
 	char *sig = grp_signature(&y);
 
 	if (g->sig == NULL || strcmp(g->sig, sig) != 0)
@@ -532,10 +625,15 @@ grp_sync(struct grp *g, struct conf *src, bool full, struct verrs *errs)
 	free(g->sig);
 	g->sig = sig;
 	grp_sources(&y, conf_root(g->x), conf_root(src), NULL, &S);
+	for (const struct cnode *c = y.groups ? y.groups->first : NULL; c;
+	    c = c->next)
+		if (c->flags & CN_DIRTY)
+			gsrcs_push(&P, c, c->val);
 	if (full || (conf_root(src)->flags & CN_DIRTY))
-		grp_sync_node(&y, conf_root(g->x), &S, full, 0);
+		grp_sync_node(&y, conf_root(g->x), &S, &P, full, 0);
 	conf_set_changed(g->x, conf_changed(src));
 	free(S.v);
+	free(P.v);
 }
 
 void
