@@ -14,7 +14,7 @@
 static bool
 cnode_has_secret(const struct cnode *n)
 {
-	if (n->sn->flags & SNF_SECRET)
+	if (n->sn->flags & (SNF_SECRET | SNF_SECRETDATA))
 		return true;
 	for (const struct cnode *ch = n->first; ch; ch = ch->next)
 		if (cnode_has_secret(ch))
@@ -39,7 +39,8 @@ cnode_is_oneliner(const struct cnode *n)
 		return false;
 	if (ch->sn->flags & SNF_POSITIONAL)
 		return true;
-	return (n->sn->flags & SNF_ONELINER) && !(ch->sn->flags & SNF_SECRET) &&
+	return (n->sn->flags & SNF_ONELINER) &&
+	    !(ch->sn->flags & (SNF_SECRET | SNF_SECRETDATA)) &&
 	    (ch->sn->kind == SN_LEAF || ch->sn->kind == SN_LEAFLIST);
 }
 

@@ -442,10 +442,20 @@ cstep_text(const struct snode *sn, const char *val, struct sb *out)
 				sb_putc(out, ' ');
 		}
 		if (val != NULL) {
-			if (sn->flags & SNF_SECRET)
+			if (sn->flags & SNF_SECRET) {
 				sb_printf(out, "\"%s\"", val);
-			else
+			} else if (sn->flags & SNF_SECRETDATA) {
+				/* always quoted, as Junos shows it */
+				sb_putc(out, '"');
+				for (const char *q = val; *q; q++) {
+					if (*q == '"' || *q == '\\')
+						sb_putc(out, '\\');
+					sb_putc(out, *q);
+				}
+				sb_putc(out, '"');
+			} else {
 				lex_quote(out, val);
+			}
 		}
 		return;
 	default:

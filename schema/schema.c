@@ -84,6 +84,8 @@ schema_read_exts(struct snode *sn, const struct lysc_ext_instance *exts)
 			sn->flags |= SNF_FLAT;
 		else if (schema_is_qc_ext(e, "secret"))
 			sn->flags |= SNF_SECRET;
+		else if (schema_is_qc_ext(e, "secret-data"))
+			sn->flags |= SNF_SECRETDATA;
 		else if (schema_is_qc_ext(e, "ref"))
 			sn->ref_path = e->argument;
 		else if (schema_is_qc_ext(e, "command"))

@@ -39,7 +39,8 @@ enum snode_kind {
 #define SNF_FLAT	0x0400	/* container: shown as its children (family) */
 #define SNF_INGROUP	0x0800	/* under `groups NAME`: wildcards <..> allowed */
 #define SNF_APPLY	0x1000	/* apply-groups, apply-groups-except */
-#define SNF_GROUPS	0x2000	/* the `groups` list */
+#define SNF_GROUPS	0x2000	/* the `groups` container */
+#define SNF_SECRETDATA	0x4000	/* leaf: quoted, `## SECRET-DATA`, as typed */
 
 struct lysc_node;
 
