@@ -46,6 +46,7 @@ struct gsync {
 	const struct snode *groups_sn;	/* the list of groups */
 	struct verrs *errs;
 	const struct cnode *groups;	/* src's `groups`, or NULL */
+	bool incr;	/* placing one statement: every sibling is placed */
 };
 
 struct grp *
@@ -388,7 +389,8 @@ grp_sources(struct gsync *y, const struct cnode *xn, const struct cnode *l,
 /* Would a statement of kind msn under xn remove one already placed (the
  * other case of a choice)? */
 static bool
-grp_conflicts(const struct cnode *xn, const struct snode *msn)
+grp_conflicts(struct gsync *y, const struct cnode *xn,
+    const struct snode *msn)
 {
 	const struct snode *psn = xn->sn;
 
@@ -396,7 +398,7 @@ grp_conflicts(const struct cnode *xn, const struct snode *msn)
 		return false;
 	for (size_t i = 0; i < psn->nchild; i++) {
 		const struct cnode *o = xn->slot[i];
-		if (o != NULL && (o->flags & CN_GMARK) &&
+		if (o != NULL && (y->incr || (o->flags & CN_GMARK)) &&
 		    snode_conflicts(msn, psn->child[i]))
 			return true;
 	}
@@ -416,7 +418,7 @@ grp_place(struct gsync *y, struct cnode *xn, const struct gsrc *s,
 	if (xc != NULL && (xc->flags & CN_GMARK))
 		return;
 	if (xc == NULL || !(xc->flags & CN_GMARK)) {
-		if (s->g != NULL && grp_conflicts(xn, msn))
+		if (s->g != NULL && grp_conflicts(y, xn, msn))
 			return;
 	}
 	if (xc == NULL) {
@@ -523,6 +525,177 @@ grp_order(struct gsync *y, struct cnode *xn, const struct gsrcs *S)
  * P: the dirty nodes of every group at the place of xn, applied here or
  * not: a group applied further down reaches places below through them.
  */
+static void grp_sync_node(struct gsync *y, struct cnode *xn,
+    const struct gsrcs *S, const struct gsrcs *P, bool force, int depth);
+
+/* Goes down to expanded child xc of a place whose typed node is l. */
+static void
+grp_descend(struct gsync *y, struct cnode *xc, const struct cnode *l,
+    const struct gsrcs *S, const struct gsrcs *P, bool f, int depth)
+{
+	struct gsrcs cs = { 0 }, cp = { 0 };
+	const struct cnode *lc = NULL;
+	bool dirty = false;
+
+	if (xc->sn->kind != SN_CONTAINER && xc->sn->kind != SN_LIST)
+		return;
+	if (l != NULL)
+		lc = conf_find(y->src, l, xc->sn, xc->val);
+	grp_sources(y, xc, lc, S, &cs);
+	for (size_t i = 0; i < cs.n && !dirty; i++)
+		dirty = (cs.v[i].n->flags & CN_DIRTY) != 0;
+	grp_dirty_below(y, P, xc, &cp);
+	if (f || dirty || cp.n > 0)
+		grp_sync_node(y, xc, &cs, &cp, f, depth + 1);
+	free(cs.v);
+	free(cp.v);
+}
+
+/* Statement (msn, val) under xn again from S: the first source that has
+ * it gives it; none, it goes.  Returns it, or NULL. */
+static struct cnode *
+grp_replace_one(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
+    const struct snode *msn, const char *val)
+{
+	struct conf *x = y->g->x;
+	struct cnode *xc;
+
+	for (size_t i = 0; i < S->n; i++) {
+		const struct snode *sn = grp_child_snode(S->v[i].n->sn, msn);
+		const struct cnode *c;
+		if (sn == NULL)
+			continue;
+		c = conf_find(y->src, S->v[i].n, sn, val);
+		if (c == NULL || (S->v[i].g != NULL &&
+		    ((c->flags & CN_INACTIVE) || grp_is_wild(c))))
+			continue;
+		grp_place(y, xn, &S->v[i], c);
+		xc = conf_find(x, xn, msn, val);
+		if (xc != NULL && (xc->flags & CN_GMARK)) {
+			xc->flags &= ~CN_GMARK;
+			return xc;
+		}
+		return NULL;	/* the other case of a choice is there */
+	}
+	xc = conf_find(x, xn, msn, val);
+	if (xc != NULL)
+		conf_remove(x, xc);
+	return NULL;
+}
+
+/* A leaf-list of kind msn under xn again, whole, from S. */
+static void
+grp_replace_values(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
+    const struct snode *msn)
+{
+	struct conf *x = y->g->x;
+
+	while (xn->slot != NULL && xn->slot[msn->idx] != NULL)
+		conf_remove(x, xn->slot[msn->idx]);
+	for (size_t i = 0; i < S->n; i++) {
+		const struct snode *sn = grp_child_snode(S->v[i].n->sn, msn);
+		const struct cnode *first, *c;
+		if (sn == NULL || S->v[i].n->slot == NULL ||
+		    S->v[i].n->slot[sn->idx] == NULL)
+			continue;
+		for (first = S->v[i].n->slot[sn->idx]; first->prev &&
+		    first->prev->sn == sn;)
+			first = first->prev;
+		grp_place_values(y, xn, &S->v[i], first);
+		for (c = xn->slot ? xn->slot[msn->idx] : NULL;
+		    c != NULL && c->sn == msn; c = c->prev)
+			((struct cnode *)c)->flags &= ~(CN_GMARK | CN_GNEW);
+		if (xn->slot[msn->idx] != NULL)
+			return;
+	}
+}
+
+static void
+grp_rec_add(struct cnode ***rec, size_t *n, struct cnode *xc)
+{
+	if (xc->flags & CN_GMARK)
+		return;
+	if (xc->sn->kind != SN_CONTAINER && xc->sn->kind != SN_LIST) {
+		xc->flags &= ~CN_GNEW;
+		return;
+	}
+	xc->flags |= CN_GMARK;
+	*rec = xrealloc(*rec, (*n + 1) * sizeof(**rec));
+	(*rec)[(*n)++] = xc;
+}
+
+/*
+ * A place none of whose sources lost a child and whose groups are the
+ * same: only the dirty children of its sources (and the places a dirty
+ * wildcard entry matches) are looked at, so a change costs itself and not
+ * its thousands of siblings.
+ */
+static void
+grp_sync_dirty(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
+    const struct gsrcs *P, int depth)
+{
+	struct conf *x = y->g->x;
+	const struct cnode *l = S->n > 0 && S->v[0].g == NULL ? S->v[0].n :
+	    NULL;
+	struct cnode **rec = NULL, *xc;
+	size_t nrec = 0;
+	bool reorder = false;
+
+	for (size_t pass = 0; pass < 2; pass++) {
+		const struct gsrcs *A = pass == 0 ? S : P;
+		for (size_t i = 0; i < A->n; i++) {
+			const struct gsrc *s = &A->v[i];
+			for (const struct cnode *c = s->n->first; c;
+			    c = c->next) {
+				const struct snode *msn = c->sn->main;
+				if (!(c->flags & CN_DIRTY) ||
+				    (c->sn->flags & (SNF_APPLY | SNF_GROUPS)))
+					continue;
+				if (c->sn->kind == SN_LEAFLIST) {
+					if (pass == 0)
+						grp_replace_values(y, xn, S, msn);
+					while (c->next && c->next->sn == c->sn)
+						c = c->next;
+					continue;
+				}
+				if (s->g != NULL && grp_is_wild(c)) {
+					struct cnode *k = xn->slot ?
+					    xn->slot[msn->idx] : NULL;
+					for (; k != NULL && k->sn == msn;
+					    k = k->prev)
+						if (grp_key_match(c->val, k->val))
+							grp_rec_add(&rec, &nrec, k);
+					continue;
+				}
+				xc = pass == 0 ? grp_replace_one(y, xn, S, msn,
+				    c->val) : conf_find(x, xn, msn, c->val);
+				if (xc == NULL)
+					continue;
+				if ((xc->flags & CN_GNEW) && xc->from == NULL &&
+				    xc->prev != NULL && xc->prev->sn == xc->sn &&
+				    xc->prev->from != NULL)
+					reorder = true;
+				grp_rec_add(&rec, &nrec, xc);
+			}
+		}
+	}
+	if (reorder) {
+		for (xc = xn->first; xc != NULL; xc = xc->next)
+			xc->flags |= CN_GMARK;
+		grp_order(y, xn, S);
+		for (xc = xn->first; xc != NULL; xc = xc->next)
+			xc->flags &= ~CN_GMARK;
+	}
+	for (size_t i = 0; i < nrec; i++)
+		rec[i]->flags &= ~CN_GMARK;
+	for (size_t i = 0; i < nrec; i++) {
+		bool f = (rec[i]->flags & CN_GNEW) != 0;
+		rec[i]->flags &= ~CN_GNEW;
+		grp_descend(y, rec[i], l, S, P, f, depth);
+	}
+	free(rec);
+}
+
 static void
 grp_sync_node(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
     const struct gsrcs *P, bool force, int depth)
@@ -537,6 +710,19 @@ grp_sync_node(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 	/* Other groups apply here: everything below may inherit anew. */
 	if (grp_apply_changed(l))
 		force = true;
+	/* A source lost children: a place below may have lost a source,
+	 * which its remaining (clean) sources do not tell. */
+	for (size_t i = 0; i < S->n && !force; i++)
+		if (S->v[i].n->flags & CN_SHAPE)
+			force = true;
+	for (size_t i = 0; i < P->n && !force; i++)
+		if (P->v[i].n->flags & CN_SHAPE)
+			force = true;
+	if (!force) {
+		grp_sync_dirty(y, xn, S, P, depth);
+		return;
+	}
+	y->incr = false;
 	for (size_t i = 0; i < S->n; i++) {
 		const struct gsrc *s = &S->v[i];
 		for (const struct cnode *c = s->n->first; c; c = c->next) {
@@ -564,32 +750,11 @@ grp_sync_node(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 		grp_order(y, xn, S);
 	for (xc = xn->first; xc != NULL; xc = xc->next)
 		xc->flags &= ~CN_GMARK;
-	/* A source lost children: a place below may have lost a source,
-	 * which its remaining (clean) sources do not tell. */
-	for (size_t i = 0; i < S->n && !force; i++)
-		if (S->v[i].n->flags & CN_SHAPE)
-			force = true;
-	for (size_t i = 0; i < P->n && !force; i++)
-		if (P->v[i].n->flags & CN_SHAPE)
-			force = true;
 	for (xc = xn->first; xc != NULL; xc = xc->next) {
-		struct gsrcs cs = { 0 }, cp = { 0 };
-		const struct cnode *lc = NULL;
-		bool f = force || (xc->flags & CN_GNEW), dirty = false;
+		bool f = force || (xc->flags & CN_GNEW);
 
 		xc->flags &= ~CN_GNEW;
-		if (xc->sn->kind != SN_CONTAINER && xc->sn->kind != SN_LIST)
-			continue;
-		if (l != NULL)
-			lc = conf_find(y->src, l, xc->sn, xc->val);
-		grp_sources(y, xc, lc, S, &cs);
-		for (size_t i = 0; i < cs.n && !dirty; i++)
-			dirty = (cs.v[i].n->flags & CN_DIRTY) != 0;
-		grp_dirty_below(y, P, xc, &cp);
-		if (f || dirty || cp.n > 0)
-			grp_sync_node(y, xc, &cs, &cp, f, depth + 1);
-		free(cs.v);
-		free(cp.v);
+		grp_descend(y, xc, l, S, P, f, depth);
 	}
 }
 
@@ -616,7 +781,7 @@ grp_sync(struct grp *g, struct conf *src, bool full, struct verrs *errs)
 {
 	struct gsync y = { g, src,
 	    grp_groups_snode(conf_schema(src))->nokw_list, errs,
-	    grp_groups_node(src) };
+	    grp_groups_node(src), false };
 	struct gsrcs S = { 0 }, P = { 0 };
 	char *sig = grp_signature(&y);
 

@@ -156,6 +156,15 @@ static const char *const edits[] = {
 	"set security ike apply-groups G",
 	"delete security ike apply-groups",
 	"insert security ike gateway GW2 before gateway GW10",
+	"set security ike gateway GW2 address 192.0.2.22",
+	"set groups H security ike gateway <*> address 192.0.2.201",
+	"set groups G security ike gateway <GW1*> dead-peer-detection interval 21",
+	"deactivate groups G security ike gateway <*> version",
+	"activate groups G security ike gateway <*> version",
+	"set groups G security ike gateway GW9 version v1-only",
+	"set groups G security ike gateway <*> version v1-only",
+	"set groups H security ike proposal P1 dh-group group19",
+	"set security ike proposal P1 lifetime-seconds 600",
 };
 
 START_TEST(incremental)
