@@ -889,9 +889,18 @@ comp_config(struct comp *c, size_t from)
 	else if (strcmp(cmd, "load") == 0)
 		comp_load(c, i);
 	else if (strcmp(cmd, "rollback") == 0) {
+		/* `rescue` only when there is one; `|` last (cli-behaviour.md 12) */
+		int64_t t;
+		char *who = NULL, *text = db_rescue_get(c->m->db, &t, &who);
+		size_t nrescue = text != NULL;
+		free(text);
+		free(who);
+		c->show = true;
 		if (i == c->n)
 			comp_generations(c);
-		if (i == c->n || i + 1 == c->n)
+		if (i == c->n)
+			comp_tail(c, i, rescue, nrescue);
+		else if (i + 1 == c->n)
 			comp_tail(c, i, rescue, 1);
 		else
 			comp_error(c, "syntax error.", c->tk.t[i + 1].off);

@@ -370,13 +370,32 @@ START_TEST(test_config_empty)
 	    "  status               Show users currently editing configuration\n"
 	    "  top                  Exit to top level of configuration\n"
 	    "  up                   Exit one level of configuration\n");
+	/* rollback ?: no rescue line without a rescue configuration, and
+	 * the pipe line last (cli-behaviour.md 12) */
+	{
+		char *h = help(fd, "rollback ");
+		ck_assert_msg(strstr(h, "rescue") == NULL, "%s", h);
+		ck_assert_msg(strstr(h, "  <[Enter]>            Execute this"
+		    " command\n") == h + strlen("Possible completions:\n"), "%s", h);
+		size_t hl = strlen(h), pl = strlen("  |                    Pipe"
+		    " through a command\n");
+		ck_assert_msg(hl > pl && strcmp(h + hl - pl, "  |                 "
+		    "   Pipe through a command\n") == 0, "%s", h);
+		free(h);
+	}
+	/* groups, apply-groups and version at the top, as Junos lists them
+	 * (cli-behaviour.md 7) */
 	HELP_IS(fd, "set ",
 	    "Possible completions:\n"
+	    "+ apply-groups         Groups from which to inherit configuration data\n"
+	    "+ apply-groups-except  Don't inherit configuration data from these groups\n"
 	    "> chassis              Chassis configuration\n"
+	    "> groups               Configuration groups\n"
 	    "> interfaces           Interface configuration\n"
 	    "> routing-options      Protocol-independent routing option configuration\n"
 	    "> security             Security configuration\n"
-	    "> system               System parameters\n");
+	    "> system               System parameters\n"
+	    "  version              Software version information\n");
 	HELP_IS(fd, "set sec",
 	    "Possible completions:\n"
 	    "> security             Security configuration\n");
