@@ -233,9 +233,10 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 		    pager_term_rows(fileno(out));
 	if (rows > 1)
 		/* `set cli screen-width N`: the width lines wrap at. */
-		pager_show(sb_str(&final), rows,
+		pager_show_hold(sb_str(&final), rows,
 		    cli->prompt.screen_width > 0 ?
-		    (int)cli->prompt.screen_width : 0, STDIN_FILENO, out);
+		    (int)cli->prompt.screen_width : 0, STDIN_FILENO, out,
+		    r.hold);
 	else
 		session_put_text(out, sb_str(&final));
 	rc = 0;

@@ -75,8 +75,8 @@ cmd_pipe_start(const struct toks *tk)
 }
 
 static const char *const pipe_words[] = {
-	"compare", "count", "display", "except", "find", "last", "match",
-	"no-more", "save", "trim",
+	"append", "compare", "count", "display", "except", "find", "hold",
+	"last", "match", "no-more", "save", "suppress-zeros", "tee", "trim",
 };
 
 static int
@@ -163,7 +163,8 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 			json_array_append_new(a, json_string(pw));
 			bool needs = strcmp(pw, "match") == 0 ||
 			    strcmp(pw, "except") == 0 || strcmp(pw, "find") == 0 ||
-			    strcmp(pw, "trim") == 0 || strcmp(pw, "save") == 0;
+			    strcmp(pw, "trim") == 0 || strcmp(pw, "save") == 0 ||
+			    strcmp(pw, "append") == 0 || strcmp(pw, "tee") == 0;
 			/* `| last` alone: all of it (its number is optional) */
 			bool may = strcmp(pw, "last") == 0;
 			i = arg;

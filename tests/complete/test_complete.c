@@ -281,17 +281,22 @@ START_TEST(test_oper_words)
 END_TEST
 
 /* The answer to `... | ?` (cli-behaviour.md 7). */
+/* cli-behaviour.md 7, the VERBATIM `show configuration | ?` of vSRX 24.4 */
 #define PIPE_LIST \
 	"Possible completions:\n" \
+	"  append               Append output text to file\n" \
 	"  compare              Compare configuration changes with prior version\n" \
 	"  count                Count occurrences\n" \
 	"  display              Show additional kinds of information\n" \
 	"  except               Show only text that does not match a pattern\n" \
 	"  find                 Search for first occurrence of pattern\n" \
+	"  hold                 Hold text without exiting the --More-- prompt\n" \
 	"  last                 Display end of output only\n" \
 	"  match                Show only text that matches a pattern\n" \
 	"  no-more              Don't paginate output\n" \
 	"  save                 Save output text to file\n" \
+	"  suppress-zeros       Suppresses lines with zero values\n" \
+	"  tee                  Write to standard output and file\n" \
 	"  trim                 Trim specified number of columns from start of line\n"
 
 START_TEST(test_oper_pipes)
@@ -494,6 +499,7 @@ START_TEST(test_config_show_edit)
 
 	HELP_IS(fd, "show | display ",
 	    "Possible completions:\n"
+	    "  inheritance          Show inherited configuration data and source group\n"
 	    "  json                 Show output in JSON format\n"
 	    "  set                  Show 'set' commands that create configuration\n"
 	    "  xml                  Show output as XML tags\n");
