@@ -319,7 +319,7 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 		    n->sn->kind != SN_LIST)
 			conf_text_curly_node(n, 0, out);
 		else
-			conf_text_curly(n, 0, out);
+			conf_text_curly_show(n, 0, out);
 		break;
 	}
 	sb_free(&when);

@@ -141,10 +141,14 @@ conf_text_leaflist(const struct cnode *n, int depth, struct sb *out)
 	return last;
 }
 
-/* n as a statement of a block; lead: the keyword of its flat parent. */
+static void conf_text_block(const struct cnode *n, int depth, bool warn,
+    struct sb *out);
+
+/* n as a statement of a block; lead: the keyword of its flat parent;
+ * warn: blocks say which mandatory statements they lack (`show`). */
 static void
 conf_text_node(const struct cnode *n, int depth, const char *lead,
-    struct sb *out)
+    bool warn, struct sb *out)
 {
 	if (n->sn->kind == SN_LEAFLIST) {
 		conf_text_leaflist(n, depth, out);
@@ -155,7 +159,8 @@ conf_text_node(const struct cnode *n, int depth, const char *lead,
 			if (ch->sn->kind == SN_LEAFLIST)
 				ch = conf_text_leaflist(ch, depth, out);
 			else
-				conf_text_node(ch, depth, n->sn->name, out);
+				conf_text_node(ch, depth, n->sn->name, warn,
+				    out);
 		}
 		return;
 	}
@@ -179,7 +184,7 @@ conf_text_node(const struct cnode *n, int depth, const char *lead,
 		return;
 	}
 	sb_puts(out, " {\n");
-	conf_text_curly(n, depth + 1, out);
+	conf_text_block(n, depth + 1, warn, out);
 	sb_indent(out, depth * INDENT);
 	sb_puts(out, "}\n");
 }
@@ -187,14 +192,14 @@ conf_text_node(const struct cnode *n, int depth, const char *lead,
 void
 conf_text_curly_node(const struct cnode *n, int depth, struct sb *out)
 {
-	conf_text_node(n, depth, NULL, out);
+	conf_text_node(n, depth, NULL, false, out);
 }
 
 void
 conf_text_curly_entry(const struct cnode *n, int depth, struct sb *out)
 {
 	conf_text_node(n, depth, n->parent != NULL &&
-	    cnode_is_flat(n->parent) ? n->parent->sn->name : NULL, out);
+	    cnode_is_flat(n->parent) ? n->parent->sn->name : NULL, false, out);
 }
 
 bool
@@ -203,16 +208,58 @@ conf_text_is_flat(const struct cnode *n)
 	return cnode_is_flat(n);
 }
 
-void
-conf_text_curly(const struct cnode *n, int depth, struct sb *out)
+/*
+ * cli-behaviour.md 5: a block that lacks a mandatory statement says so,
+ * `## Warning: missing mandatory statement(s): 'x'`, first in the block.
+ */
+static void
+conf_text_missing(const struct cnode *n, int depth, struct sb *out)
 {
+	const struct snode *sn = n->sn;
+	bool any = false;
+
+	if (n->parent == NULL || cnode_is_oneliner(n))
+		return;
+	for (size_t i = 0; i < sn->nchild; i++) {
+		const struct snode *c = sn->child[i];
+		if (!(c->flags & SNF_MANDATORY) || c->kind != SN_LEAF ||
+		    (n->slot != NULL && n->slot[i] != NULL))
+			continue;
+		if (!any) {
+			sb_indent(out, depth * INDENT);
+			sb_puts(out, "## Warning: missing mandatory statement(s):");
+		}
+		sb_printf(out, "%s '%s'", any ? "," : "", c->name);
+		any = true;
+	}
+	if (any)
+		sb_putc(out, '\n');
+}
+
+static void
+conf_text_block(const struct cnode *n, int depth, bool warn, struct sb *out)
+{
+	if (warn)
+		conf_text_missing(n, depth, out);
 	for (const struct cnode *ch = n->first; ch; ch = ch->next) {
 		if (ch->sn->kind == SN_LEAFLIST) {
 			ch = conf_text_leaflist(ch, depth, out);
 			continue;
 		}
-		conf_text_node(ch, depth, NULL, out);
+		conf_text_node(ch, depth, NULL, warn, out);
 	}
+}
+
+void
+conf_text_curly(const struct cnode *n, int depth, struct sb *out)
+{
+	conf_text_block(n, depth, false, out);
+}
+
+void
+conf_text_curly_show(const struct cnode *n, int depth, struct sb *out)
+{
+	conf_text_block(n, depth, true, out);
 }
 
 static void
