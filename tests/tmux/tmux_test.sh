@@ -201,6 +201,8 @@ sc_help() {
 	x_tail "${CF}set security ?" \
 	    "Possible completions:" \
 	    "> address-book         Security address book" \
+	    "+ apply-groups         Groups from which to inherit configuration data" \
+	    "+ apply-groups-except  Don't inherit configuration data from these groups" \
 	    "> group-vpn            Group VPN configuration" \
 	    "> ike                  IKE configuration" \
 	    "> ipsec                IPSec configuration" \
@@ -514,6 +516,11 @@ sc_load() {
 	x_tail "load complete" "" "[edit]" "$CF"
 	x_run "show system"
 	x_tail "${CF}show system" "host-name kept;" "" "[edit]" "$CF"
+	# another session's `configure` lists this terminal with its idle
+	# time (cli-behaviour.md 2)
+	out=$(x_batch -c "configure")
+	printf '%s\n' "$out" | grep -qE "^  root terminal .* on since .*, idle [0-9]{2}:[0-9]{2}:[0-9]{2}\$" ||
+	    x_fail "configure lists no idle time: $out"
 	x_run "exit configuration-mode"
 	x_line "The configuration has been changed but not committed"
 }
