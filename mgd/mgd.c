@@ -75,6 +75,12 @@ cmd_prompt(struct session *s, json_t *reply)
 			    " rolled back in %lld minute%s", (long long)min,
 			    min == 1 ? "" : "s");
 			json_object_set_new(p, "notice", json_string(buf));
+			/* the cli counts down from these at each prompt it
+			 * prints, without asking (cli-behaviour.md 4) */
+			json_object_set_new(p, "confirm-left",
+			    json_integer(left > 0 ? left : 0));
+			json_object_set_new(p, "confirm-unit",
+			    json_integer(m->confirm_unit));
 		}
 	}
 	json_object_set_new(reply, "prompt", p);

@@ -525,13 +525,37 @@ sc_load() {
 	x_line "The configuration has been changed but not committed"
 }
 
+# commit confirmed: every prompt says the minutes left now, counted by the
+# cli between replies (an empty Enter asks mgd nothing).  A "minute" is 2 s.
+x_enter_shows() {
+	x_key Enter
+	x_screen | tail -n 3 | grep -qxF -- "$1"
+}
+
+sc_confirm() {
+	QSAFE_CONFIRM_UNIT_SECONDS=2
+	export QSAFE_CONFIRM_UNIT_SECONDS
+	x_start_mgd
+	x_start_cli
+	x_run "configure"
+	x_run "set system host-name gw1"
+	x_run "commit confirmed 3"
+	x_line "# commit confirmed will be rolled back in 3 minutes"
+	X_TIMEOUT=200 x_poll x_enter_shows \
+	    "# commit confirmed will be rolled back in 1 minute" ||
+	    x_fail "the countdown did not go down at the prompt"
+	x_key C-u
+	x_run "commit"
+	x_tail "commit complete" "" "[edit]" "$X_USER@gw1# "
+}
+
 case "${1:-}" in
-modes|complete|help|errors|edit|commit|pager|load)
+modes|complete|help|errors|edit|commit|pager|load|confirm)
 	"sc_$1"
 	echo "ok $1"
 	;;
 *)
-	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load" >&2
+	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load|confirm" >&2
 	exit 2
 	;;
 esac
