@@ -24,7 +24,10 @@
 #
 # Times are wall clock from date +%s%N (GNU coreutils), in the shell that
 # starts the cli: process start, connect, hello, the commands, exit.
-# Environment: BIG_RUNS (default 1), KEEP=1 keeps the state directory.
+# Environment: BIG_RUNS (default 1), KEEP=1 keeps the state directory,
+# BENCH_GROUPS=1: every gateway inherits from one configuration group (issue 14),
+# and one more figure: a one-line change of that group, which reaches every
+# gateway, + commit (target < 0.5 s).
 # Every step stops the bench when it fails, saying which and why
 # (bench/lib.sh); a figure is printed only after its step succeeded.
 set -eu
@@ -116,6 +119,10 @@ report() {
 conf=$dir/gen.set
 step "generate $gateways gateways" "$gen" "$gateways"
 mv "$dir/step.out" "$conf"
+if [ "${BENCH_GROUPS:-0}" = 1 ]; then
+	echo "set groups gw-common security ike gateway <GW-*> dead-peer-detection interval 10" >>"$conf"
+	echo "set apply-groups gw-common" >>"$conf"
+fi
 lines=$(wc -l <"$conf" | tr -d ' ')
 echo "config_engine.sh: $gateways gateways, $lines lines," \
     "$(nproc) cpus, $(uname -r)"
@@ -144,6 +151,19 @@ while [ $r -lt "$runs" ]; do
 	r=$((r + 1))
 done
 report "one-line set + commit" "$(median "$dir/small")" ms 50
+
+# 2a. With GROUPS=1: one line of the group, inherited by every gateway.
+if [ "${BENCH_GROUPS:-0}" = 1 ]; then
+	: >"$dir/group"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		timed -c "configure; set groups gw-common security ike gateway <GW-*> dead-peer-detection interval $((11 + r)); commit"
+		echo $t >>"$dir/group"
+		r=$((r + 1))
+	done
+	report "one-line group change reaching $gateways gateways + commit" \
+	    "$(median "$dir/group")" s 0.5
+fi
 
 # 2b. Every 10th commit stores generation 0 whole (commit_snapshot), just
 # after its reply: the cost shows in the command that follows it.  Commits

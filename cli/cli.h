@@ -33,6 +33,10 @@ struct cli_prompt {
 	char *host;
 	char *edit;		/* "[edit security ike]", config mode only */
 	char *notice;		/* "# commit confirmed will be ..." or NULL */
+	/* commit confirmed pending: when it rolls back (CLOCK_MONOTONIC
+	 * seconds; 0: none) and the seconds of its "minute" */
+	double confirm_at;
+	long confirm_unit;
 	long screen_length;	/* -1: not set (terminal size); 0: no paging */
 	long screen_width;	/* -1: not set */
 };

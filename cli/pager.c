@@ -30,6 +30,7 @@ struct pager {
 	int in_fd;
 	FILE *out;
 	bool is_tty;
+	bool hold;		/* `| hold`: stays at the prompt at the end */
 	struct termios saved;
 };
 
@@ -200,7 +201,7 @@ pager_loop(struct pager *pg)
 	const char *msg = NULL;
 
 	pager_emit(pg, (size_t)pg->page);
-	while (pg->shown < pg->n) {
+	while (pg->shown < pg->n || pg->hold) {
 		int key;
 
 		if (msg != NULL)
@@ -222,7 +223,8 @@ pager_loop(struct pager *pg)
 			return 0;
 		case '\r':
 		case '\n':
-			pager_emit(pg, 1);
+			if (pg->shown < pg->n)
+				pager_emit(pg, 1);
 			break;
 		case '/': {
 			size_t at;
@@ -243,7 +245,8 @@ pager_loop(struct pager *pg)
 			break;
 		}
 		default:	/* space and anything else: a page */
-			pager_emit(pg, (size_t)pg->page);
+			if (pg->shown < pg->n)
+				pager_emit(pg, (size_t)pg->page);
 			break;
 		}
 	}
@@ -254,6 +257,13 @@ pager_loop(struct pager *pg)
 int
 pager_show(const char *text, int rows, int cols, int in_fd, FILE *out)
 {
+	return pager_show_hold(text, rows, cols, in_fd, out, false);
+}
+
+int
+pager_show_hold(const char *text, int rows, int cols, int in_fd, FILE *out,
+    bool hold)
+{
 	struct pager pg;
 	size_t total = 0;
 	int rc;
@@ -262,11 +272,12 @@ pager_show(const char *text, int rows, int cols, int in_fd, FILE *out)
 	pg.in_fd = in_fd;
 	pg.out = out;
 	pg.page = rows - 1;
+	pg.hold = hold;
 	pg.width = cols > 0 ? cols : pager_term_cols(fileno(out));
 	pager_split(&pg, text);
 	for (size_t i = 0; i < pg.n && total <= (size_t)pg.page; i++)
 		total += pager_line_rows(&pg, i);
-	if (rows <= 1 || total <= (size_t)pg.page) {
+	if (rows <= 1 || (total <= (size_t)pg.page && !hold)) {
 		fputs(text, out);
 		fflush(out);
 		rc = 0;

@@ -7,6 +7,7 @@
 #ifndef QSAFE_CLI_PAGER_H
 #define QSAFE_CLI_PAGER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /*
@@ -17,6 +18,10 @@
  * or -1 on a read error.
  */
 int pager_show(const char *text, int rows, int cols, int in_fd, FILE *out);
+/* The same; with hold (`| hold`) the pager stays at its prompt at the end
+ * of the text until q. */
+int pager_show_hold(const char *text, int rows, int cols, int in_fd,
+    FILE *out, bool hold);
 
 /* The rows / columns of the terminal on fd, or 0 when unknown. */
 int pager_term_rows(int fd);

@@ -27,6 +27,7 @@ pipe_result_init(struct pipe_result *r)
 	sb_init(&r->text);
 	sb_init(&r->notes);
 	r->no_more = false;
+	r->hold = false;
 }
 
 void
@@ -129,17 +130,18 @@ pipe_regex(const char *name, const char *re, const struct pipe_line *v,
 	return 0;
 }
 
+/* save (mode "w"), append ("a"); tee writes and passes the text on. */
 static int
-pipe_save(const char *file, const struct pipe_line *v, size_t n,
-    const char *text, struct sb *out, struct sb *err)
+pipe_save(const char *name, const char *file, const char *mode,
+    size_t n, const char *text, struct sb *out, struct sb *err)
 {
 	FILE *fp;
 
 	if (file == NULL) {
-		sb_puts(err, "error: 'save' needs a file name\n");
+		sb_printf(err, "error: '%s' needs a file name\n", name);
 		return -1;
 	}
-	fp = fopen(file, "w");
+	fp = fopen(file, mode);
 	if (fp == NULL) {
 		sb_printf(err, "error: could not open '%s': %s\n", file,
 		    strerror(errno));
@@ -151,8 +153,26 @@ pipe_save(const char *file, const struct pipe_line *v, size_t n,
 		    strerror(errno));
 		return -1;
 	}
-	sb_printf(out, "Wrote %zu lines of output to '%s'\n", n, file);
+	if (strcmp(name, "tee") == 0)
+		sb_puts(out, text);
+	else
+		sb_printf(out, "Wrote %zu lines of output to '%s'\n", n, file);
 	return 0;
+}
+
+/* A line whose numbers are all zero (and that has one): suppress-zeros. */
+static bool
+pipe_is_zeros(const struct pipe_line *l)
+{
+	bool digit = false;
+
+	for (size_t i = 0; i < l->len; i++) {
+		if (l->s[i] >= '1' && l->s[i] <= '9')
+			return false;
+		if (l->s[i] == '0')
+			digit = true;
+	}
+	return digit;
 }
 
 /* One pipe: from text to out. */
@@ -195,9 +215,22 @@ pipe_one(const json_t *words, const char *text, struct pipe_result *r,
 				sb_add(out, v[i].s + cut, v[i].len - cut);
 				sb_putc(out, '\n');
 			}
-	} else if (strcmp(name, "save") == 0) {
-		rc = pipe_save(arg, v, n, text, out, err);
+	} else if (strcmp(name, "save") == 0 || strcmp(name, "append") == 0) {
+		rc = pipe_save(name, arg, name[0] == 's' ? "w" : "a", n, text,
+		    out, err);
 		r->no_more = true;
+	} else if (strcmp(name, "tee") == 0) {
+		rc = pipe_save(name, arg, "w", n, text, out, err);
+	} else if (strcmp(name, "suppress-zeros") == 0) {
+		for (i = 0; i < n; i++)
+			if (!pipe_is_zeros(&v[i]))
+				pipe_put_line(out, &v[i]);
+		rc = 0;
+	} else if (strcmp(name, "hold") == 0) {
+		/* the pager does not quit at the end of the text */
+		sb_puts(out, text);
+		r->hold = true;
+		rc = 0;
 	} else if (strcmp(name, "no-more") == 0) {
 		sb_puts(out, text);
 		r->no_more = true;

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -80,6 +81,15 @@ session_replace(char **dst, const char *src)
 	*dst = src ? xstrdup(src) : NULL;
 }
 
+static double
+session_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void
 session_prompt_set(struct cli *cli, const json_t *p)
 {
@@ -97,6 +107,14 @@ session_prompt_set(struct cli *cli, const json_t *p)
 		session_replace(&pr->host, msg_str(p, "host"));
 	session_replace(&pr->edit, msg_str(p, "edit"));
 	session_replace(&pr->notice, msg_str(p, "notice"));
+	pr->confirm_at = 0;
+	if (json_is_integer(v = json_object_get(p, "confirm-left"))) {
+		json_t *u = json_object_get(p, "confirm-unit");
+		pr->confirm_unit = json_is_integer(u) &&
+		    json_integer_value(u) > 0 ? (long)json_integer_value(u) : 60;
+		pr->confirm_at = session_now() +
+		    (double)json_integer_value(v);
+	}
 	/* `set cli screen-length N` (0: no paging) lasts until changed. */
 	if (json_is_integer(v = json_object_get(p, "screen-length")))
 		pr->screen_length = (long)json_integer_value(v);
@@ -139,8 +157,21 @@ session_before_prompt(const struct cli *cli, bool blank, FILE *out)
 		fputc('\n', out);
 	if (!p->is_config)
 		return;
-	if (p->notice != NULL && p->notice[0] != '\0')
+	if (p->confirm_at > 0) {
+		/* the minutes left now, at every prompt; none once the
+		 * rollback is due (its broadcast comes with the next reply) */
+		double left = p->confirm_at - session_now();
+		if (left > 0) {
+			long min = (long)((left + (double)p->confirm_unit - 1) /
+			    (double)p->confirm_unit);
+			if (min < 1)
+				min = 1;
+			fprintf(out, "# commit confirmed will be rolled back in"
+			    " %ld minute%s\n", min, min == 1 ? "" : "s");
+		}
+	} else if (p->notice != NULL && p->notice[0] != '\0') {
 		fprintf(out, "%s\n", p->notice);
+	}
 	fprintf(out, "%s\n", p->edit ? p->edit : "[edit]");
 }
 
@@ -233,9 +264,10 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 		    pager_term_rows(fileno(out));
 	if (rows > 1)
 		/* `set cli screen-width N`: the width lines wrap at. */
-		pager_show(sb_str(&final), rows,
+		pager_show_hold(sb_str(&final), rows,
 		    cli->prompt.screen_width > 0 ?
-		    (int)cli->prompt.screen_width : 0, STDIN_FILENO, out);
+		    (int)cli->prompt.screen_width : 0, STDIN_FILENO, out,
+		    r.hold);
 	else
 		session_put_text(out, sb_str(&final));
 	rc = 0;

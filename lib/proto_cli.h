@@ -40,7 +40,10 @@
  *   prompt   object the state the next prompt shows:
  *                   mode "operational" | "configuration", user, host,
  *                   edit "[edit security ike]" (configuration mode),
- *                   notice "# commit confirmed will be rolled back in 5 minutes"
+ *                   notice "# commit confirmed will be rolled back in 5 minutes",
+ *                   confirm-left, confirm-unit: a pending commit confirmed's
+ *                   seconds left and seconds per minute; the cli counts the
+ *                   minutes down itself at each prompt it prints
  *   exit     bool   the session ends (exit/quit in operational mode)
  */
 #ifndef QSAFE_PROTO_CLI_H

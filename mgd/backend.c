@@ -309,7 +309,7 @@ static void
 backend_full_text(struct backend *b, const struct daemon_def *def,
     struct sb *out)
 {
-	struct conf *c = b->m->committed;
+	struct conf *c = mgd_running(b->m);
 
 	for (size_t i = 0; i < def->nsubtrees; i++) {
 		struct toks tk;

@@ -116,11 +116,58 @@ candidate_replay_cb(void *arg, const char *kind, const char *level,
 	return candidate_replay(a->m, a->c, kind, level, text);
 }
 
+struct conf *
+mgd_running(struct mgd *m)
+{
+	return m->xcommitted ? grp_tree(m->xcommitted) : m->committed;
+}
+
+void
+candidate_groups_start(struct mgd *m, struct conf *c)
+{
+	if (m->xcommitted != NULL || (!grp_in_use(c) &&
+	    !grp_in_use(m->committed)))
+		return;
+	m->xcommitted = grp_new(m->schema);
+	grp_sync(m->xcommitted, m->committed, true, NULL);
+	conf_clean(grp_tree(m->xcommitted));
+	log_info("configuration groups in use: expanded %zu statements",
+	    conf_count(grp_tree(m->xcommitted)));
+}
+
+struct conf *
+candidate_expanded(struct mgd *m, struct conf *c, struct grp **owned,
+    struct verrs *errs)
+{
+	struct grp *g;
+
+	candidate_groups_start(m, c);
+	if (m->xcommitted == NULL)
+		return NULL;
+	if (owned != NULL) {
+		g = *owned = grp_dup(m->xcommitted);
+	} else {
+		if (m->xcandidate == NULL)
+			m->xcandidate = grp_dup(m->xcommitted);
+		g = m->xcandidate;
+	}
+	grp_sync(g, c, false, errs);
+	return grp_tree(g);
+}
+
+void
+candidate_replaced(struct mgd *m)
+{
+	grp_free(m->xcandidate);
+	m->xcandidate = NULL;
+}
+
 int
 candidate_load_from_db(struct mgd *m)
 {
 	struct replay_arg a;
 
+	candidate_replaced(m);
 	conf_free(m->candidate);
 	m->candidate = conf_dup(m->committed);
 	a.m = m;
@@ -169,4 +216,5 @@ candidate_discard(struct session *s)
 	db_journal_clear(m->db);
 	conf_free(m->candidate);
 	m->candidate = conf_dup(m->committed);
+	candidate_replaced(m);
 }

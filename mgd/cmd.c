@@ -75,8 +75,8 @@ cmd_pipe_start(const struct toks *tk)
 }
 
 static const char *const pipe_words[] = {
-	"compare", "count", "display", "except", "find", "last", "match",
-	"no-more", "save", "trim",
+	"append", "compare", "count", "display", "except", "find", "hold",
+	"last", "match", "no-more", "save", "suppress-zeros", "tee", "trim",
 };
 
 static int
@@ -115,15 +115,25 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 		size_t arg = i + 1;
 		bool has_arg = arg < tk->n && strcmp(tk->t[arg].s, "|") != 0;
 		if (strcmp(pw, "display") == 0) {
-			static const char *const dw[] = { "set", "json", "xml" };
+			static const char *const dw[] = { "set", "json", "xml",
+			    "inheritance" };
 			if (!has_arg)
 				return cmd_pipe_err(reply, tk, arg, "missing argument.");
-			int d = cmd_match(tk->t[arg].s, dw, 3);
+			int d = cmd_match(tk->t[arg].s, dw, 4);
 			if (d < 0)
 				return cmd_pipe_err(reply, tk, arg, "syntax error.");
+			i = arg + 1;
+			if (d == 3) {
+				p->inherit = true;
+				if (i < tk->n && strncmp("no-comments",
+				    tk->t[i].s, strlen(tk->t[i].s)) == 0) {
+					p->no_comments = true;
+					i++;
+				}
+				continue;
+			}
 			p->display = d == 0 ? DISPLAY_SET : d == 1 ?
 			    DISPLAY_JSON : DISPLAY_XML;
-			i = arg + 1;
 			if (d == 0 && i < tk->n && strncmp("relative",
 			    tk->t[i].s, strlen(tk->t[i].s)) == 0) {
 				p->display = DISPLAY_SET_RELATIVE;
@@ -153,7 +163,8 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 			json_array_append_new(a, json_string(pw));
 			bool needs = strcmp(pw, "match") == 0 ||
 			    strcmp(pw, "except") == 0 || strcmp(pw, "find") == 0 ||
-			    strcmp(pw, "trim") == 0 || strcmp(pw, "save") == 0;
+			    strcmp(pw, "trim") == 0 || strcmp(pw, "save") == 0 ||
+			    strcmp(pw, "append") == 0 || strcmp(pw, "tee") == 0;
 			/* `| last` alone: all of it (its number is optional) */
 			bool may = strcmp(pw, "last") == 0;
 			i = arg;
@@ -308,7 +319,7 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 		    n->sn->kind != SN_LIST)
 			conf_text_curly_node(n, 0, out);
 		else
-			conf_text_curly(n, 0, out);
+			conf_text_curly_show(n, 0, out);
 		break;
 	}
 	sb_free(&when);

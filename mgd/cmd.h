@@ -15,6 +15,8 @@ enum display { DISPLAY_TEXT, DISPLAY_SET, DISPLAY_SET_RELATIVE, DISPLAY_JSON,
 
 struct pipes {
 	enum display display;
+	bool inherit;		/* | display inheritance: the expanded tree */
+	bool no_comments;	/* ... no-comments: without the ## lines */
 	bool compare;		/* | compare [rollback N] */
 	int compare_rollback;	/* -1: against the committed configuration */
 	json_t *text;		/* the pipes the cli applies */

@@ -260,6 +260,7 @@ config_replace(struct session *s, struct conf *n)
 	} else {
 		conf_free(s->mgd->candidate);
 		s->mgd->candidate = n;
+		candidate_replaced(s->mgd);
 	}
 	return 0;
 }
@@ -730,7 +731,15 @@ config_show(struct session *s, const struct toks *tk, size_t end,
 		conf_free(base);
 	} else {
 		struct show_stamp st = { conf_changed(session_conf(s)), NULL };
-		cmd_show_tree(session_conf(s), &at, &st, &p, &out);
+		struct grp *own = NULL;
+		struct conf *c = session_conf(s), *x = NULL;
+		if (p.inherit)
+			x = candidate_expanded(m, c, s->db == SESS_PRIVATE ?
+			    &own : NULL, NULL);
+		cmd_show_tree(x ? x : c, &at, &st, &p, &out);
+		if (p.no_comments)
+			grp_strip_comments(&out);
+		grp_free(own);
 	}
 	reply_out(reply, sb_str(&out));
 	cmd_pipes_reply(&p, reply);

@@ -170,7 +170,10 @@ oper_show_configuration(struct session *s, const struct toks *tk,
 		bool any = db_gen_info(m->db, 0, &g) == 0;
 		st.time = g.time;
 		st.user = g.user;
-		cmd_show_tree(m->committed, &at, any ? &st : NULL, p, &out);
+		cmd_show_tree(p->inherit ? mgd_running(m) : m->committed, &at,
+		    any ? &st : NULL, p, &out);
+		if (p->no_comments)
+			grp_strip_comments(&out);
 		oper_conf_end(p, &out);
 		db_gen_clear(&g);
 	}

@@ -195,6 +195,12 @@ struct commit_job {
 	struct conf *c;		/* the tree to commit (owned when private) */
 	struct diff d;
 	struct sb delta;
+	/* With groups: the expanded trees' diff and delta (what validation
+	 * and the daemons see); xown: a private session's expanded tree. */
+	struct conf *x;
+	struct grp *xown;
+	struct diff xd;
+	struct sb xdelta;
 	struct verrs errs;
 	struct sb out;
 	int rc;
@@ -212,6 +218,9 @@ commit_job_free(struct commit_job *j)
 		conf_free(j->c);
 	diff_free(&j->d);
 	sb_free(&j->delta);
+	diff_free(&j->xd);
+	sb_free(&j->xdelta);
+	grp_free(j->xown);
 	verrs_free(&j->errs);
 	sb_free(&j->out);
 	event_free(j->ev);
@@ -234,6 +243,7 @@ commit_end(void *arg)
 		db_journal_clear(m->db);
 		conf_free(m->candidate);	/* j->c: not used after this */
 		m->candidate = conf_dup(m->committed);
+		candidate_replaced(m);
 	}
 	if (j->installed) {
 		static const struct timeval now = { 0, 0 };
@@ -295,6 +305,12 @@ commit_install(struct commit_job *j)
 			    sb_str(&err.msg));
 		sb_free(&err.msg);
 	}
+	if (m->xcommitted != NULL) {
+		/* The expanded generation 0 follows, as far as the change
+		 * reaches (the dirty marks the delta left). */
+		grp_sync(m->xcommitted, m->committed, false, NULL);
+		conf_clean(grp_tree(m->xcommitted));
+	}
 	conf_clean(m->committed);
 	conf_set_changed(m->committed, g.time);
 	mgd_pki_sync(m);
@@ -343,6 +359,8 @@ commit_checked(void *arg)
 	}
 	if (j->shared) {
 		conf_clean(m->candidate);
+		if (m->xcandidate != NULL)
+			conf_clean(grp_tree(m->xcandidate));
 	} else {
 		/* The private session starts again from the new commit; the
 		 * shared candidate is rebuilt on it. */
@@ -379,6 +397,7 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 	j->rc = -1;
 	j->ev = evtimer_new(m->base, commit_end_cb, j);
 	sb_init(&j->delta);
+	sb_init(&j->xdelta);
 	sb_init(&j->out);
 	m->commit = j;
 	if (j->shared) {
@@ -394,9 +413,17 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 		}
 	}
 	conf_diff(m->committed, j->c, true, &j->d);
-	validate_diff(j->c, &j->d, &j->errs);
+	j->x = candidate_expanded(m, j->c, j->shared ? NULL : &j->xown,
+	    &j->errs);
+	if (j->x != NULL) {
+		/* Groups: what is checked and run is the expanded tree. */
+		conf_diff(grp_tree(m->xcommitted), j->x, true, &j->xd);
+		validate_diff(j->x, &j->xd, &j->errs);
+	} else {
+		validate_diff(j->c, &j->d, &j->errs);
+	}
 	/* security pki is mgd's own: the pki library refuses here. */
-	pki_conf_check(conf_root(j->c), &j->errs);
+	pki_conf_check(conf_root(j->x ? j->x : j->c), &j->errs);
 	if (j->errs.n > 0) {
 		verrs_text(&j->errs, !j->check_only, &j->out);
 		commit_end_soon(j, -1);
@@ -404,6 +431,12 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 	}
 	/* One text of the change: the daemons' parts and the store's. */
 	diff_delta_text(&j->d, &j->delta);
+	if (j->x != NULL) {
+		diff_delta_text(&j->xd, &j->xdelta);
+		backend_check_start(m->backend, sb_str(&j->xdelta),
+		    j->xdelta.len, &j->errs, commit_checked, j);
+		return;
+	}
 	backend_check_start(m->backend, sb_str(&j->delta), j->delta.len,
 	    &j->errs, commit_checked, j);
 }
@@ -471,6 +504,7 @@ commit_confirm_expired(evutil_socket_t fd, short what, void *arg)
 	}
 	conf_free(m->candidate);
 	m->candidate = prev;
+	candidate_replaced(m);
 	conf_touch_all(m->candidate);
 	commit_start(m, NULL, &o, commit_confirm_rolled_back);
 }

@@ -889,9 +889,18 @@ comp_config(struct comp *c, size_t from)
 	else if (strcmp(cmd, "load") == 0)
 		comp_load(c, i);
 	else if (strcmp(cmd, "rollback") == 0) {
+		/* `rescue` only when there is one; `|` last (cli-behaviour.md 12) */
+		int64_t t;
+		char *who = NULL, *text = db_rescue_get(c->m->db, &t, &who);
+		size_t nrescue = text != NULL;
+		free(text);
+		free(who);
+		c->show = true;
 		if (i == c->n)
 			comp_generations(c);
-		if (i == c->n || i + 1 == c->n)
+		if (i == c->n)
+			comp_tail(c, i, rescue, nrescue);
+		else if (i + 1 == c->n)
 			comp_tail(c, i, rescue, 1);
 		else
 			comp_error(c, "syntax error.", c->tk.t[i + 1].off);
@@ -1120,6 +1129,8 @@ comp_oper(struct comp *c, size_t from)
 static const struct {
 	const char *name, *help, *arg, *arghelp;
 } pipe_tab[] = {
+	{ "append", "Append output text to file", "<filename>",
+	    "Output file name (or URL)" },
 	{ "compare", "Compare configuration changes with prior version", NULL, NULL },
 	{ "count", "Count occurrences", NULL, NULL },
 	{ "display", "Show additional kinds of information", NULL, NULL },
@@ -1127,12 +1138,17 @@ static const struct {
 	    "<pattern>", "Pattern to avoid" },
 	{ "find", "Search for first occurrence of pattern", "<pattern>",
 	    "Pattern to search for" },
+	{ "hold", "Hold text without exiting the --More-- prompt", NULL,
+	    NULL },
 	{ "last", "Display end of output only", "<lines>",
 	    "Number of lines from end of output to display" },
 	{ "match", "Show only text that matches a pattern", "<pattern>",
 	    "Pattern to match against" },
 	{ "no-more", "Don't paginate output", NULL, NULL },
 	{ "save", "Save output text to file", "<filename>",
+	    "Output file name (or URL)" },
+	{ "suppress-zeros", "Suppresses lines with zero values", NULL, NULL },
+	{ "tee", "Write to standard output and file", "<filename>",
 	    "Output file name (or URL)" },
 	{ "trim", "Trim specified number of columns from start of line",
 	    "<columns>", "Number of columns to trim" },
@@ -1143,12 +1159,16 @@ static void
 comp_pipes(struct comp *c, size_t i)
 {
 	static const struct kwd disp[] = {
+		{ "inheritance", "Show inherited configuration data and source group" },
 		{ "json", "Show output in JSON format" },
 		{ "set", "Show 'set' commands that create configuration" },
 		{ "xml", "Show output as XML tags" },
 	};
 	static const struct kwd rel[] = {
 		{ "relative", "Show 'set' commands relative to the current edit path" },
+	};
+	static const struct kwd noc[] = {
+		{ "no-comments", "Don't display comments" },
 	};
 	static const struct kwd rb[] = {
 		{ "rollback", "Index of rollback configuration file (0..49)" },
@@ -1172,18 +1192,20 @@ comp_pipes(struct comp *c, size_t i)
 		i++;
 		if (strcmp(names[k], "display") == 0) {
 			if (i == c->n) {
-				comp_kwds(c, disp, 3);
+				comp_kwds(c, disp, 4);
 				return;
 			}
-			int d = comp_kwd_match(c, i, disp, 3, "syntax error.");
+			int d = comp_kwd_match(c, i, disp, 4, "syntax error.");
 			if (d < 0)
 				return;
 			i++;
-			if (d == 1 && i == c->n)
-				comp_kwds(c, rel, 1);
-			else if (d == 1 && !c->tk.t[i].quoted &&
+			/* set [relative], inheritance [no-comments] */
+			const struct kwd *opt = d == 2 ? rel : d == 0 ? noc : NULL;
+			if (opt != NULL && i == c->n)
+				comp_kwds(c, opt, 1);
+			else if (opt != NULL && !c->tk.t[i].quoted &&
 			    strcmp(c->tk.t[i].s, "|") != 0) {
-				if (comp_kwd_match(c, i, rel, 1, "syntax error.") < 0)
+				if (comp_kwd_match(c, i, opt, 1, "syntax error.") < 0)
 					return;
 				i++;
 			}

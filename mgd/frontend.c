@@ -338,9 +338,19 @@ session_who(const struct session *x, struct sb *out)
 	/* Scripts have no terminal: Junos leaves the word out then. */
 	if (x->tty != NULL && *x->tty != '\0')
 		sb_printf(out, " terminal %s", x->tty);
-	sb_printf(out, " (pid %d) on since %s\n      %s%s\n", (int)x->pid,
-	    sb_str(&t), x->db == SESS_EXCLUSIVE ? "exclusive " :
-	    x->db == SESS_PRIVATE ? "private " : "", sb_str(&lv));
+	sb_printf(out, " (pid %d) on since %s", (int)x->pid, sb_str(&t));
+	/* cli-behaviour.md 2: a terminal's idle time since its last command */
+	if (x->tty != NULL && *x->tty != '\0') {
+		int64_t idle = (int64_t)time(NULL) - x->last_active;
+		if (idle < 0)
+			idle = 0;
+		sb_printf(out, ", idle %02lld:%02lld:%02lld",
+		    (long long)(idle / 3600), (long long)(idle / 60 % 60),
+		    (long long)(idle % 60));
+	}
+	sb_printf(out, "\n      %s%s\n", x->db == SESS_EXCLUSIVE ?
+	    "exclusive " : x->db == SESS_PRIVATE ? "private " : "",
+	    sb_str(&lv));
 	sb_free(&t);
 	sb_free(&lv);
 }

@@ -38,8 +38,8 @@ mgd_hostname(struct mgd *m)
 
 	if (sys == NULL || hn == NULL)
 		return "";
-	n = conf_find(m->committed, conf_root(m->committed), sys, NULL);
-	n = n ? conf_find(m->committed, n, hn, NULL) : NULL;
+	n = conf_find(mgd_running(m), conf_root(mgd_running(m)), sys, NULL);
+	n = n ? conf_find(mgd_running(m), n, hn, NULL) : NULL;
 	return n && n->val ? n->val : "";
 }
 
@@ -75,6 +75,12 @@ cmd_prompt(struct session *s, json_t *reply)
 			    " rolled back in %lld minute%s", (long long)min,
 			    min == 1 ? "" : "s");
 			json_object_set_new(p, "notice", json_string(buf));
+			/* the cli counts down from these at each prompt it
+			 * prints, without asking (cli-behaviour.md 4) */
+			json_object_set_new(p, "confirm-left",
+			    json_integer(left > 0 ? left : 0));
+			json_object_set_new(p, "confirm-unit",
+			    json_integer(m->confirm_unit));
 		}
 	}
 	json_object_set_new(reply, "prompt", p);
@@ -85,7 +91,7 @@ void
 mgd_pki_sync(struct mgd *m)
 {
 	if (m->pki != NULL)
-		pki_conf_sync(m->pki, conf_root(m->committed));
+		pki_conf_sync(m->pki, conf_root(mgd_running(m)));
 }
 
 /*
@@ -261,6 +267,7 @@ main(int argc, char **argv)
 		log_err("the committed configuration could not be rebuilt");
 		goto done;
 	}
+	candidate_groups_start(&m, m.committed);
 	if (candidate_load_from_db(&m) == -1)
 		log_warn("part of the candidate journal could not be replayed");
 	sb_reset(&path);
@@ -325,6 +332,8 @@ done:
 	sb_free(&err);
 	backend_free(m.backend);
 	pki_store_free(m.pki);
+	grp_free(m.xcandidate);
+	grp_free(m.xcommitted);
 	conf_free(m.committed);
 	conf_free(m.candidate);
 	db_close(m.db);

@@ -14,6 +14,7 @@
 
 #include "lib/sb.h"
 #include "schema/conf.h"
+#include "schema/group.h"
 #include "schema/path.h"
 #include "schema/schema.h"
 
@@ -83,6 +84,14 @@ struct mgd {
 	struct db *db;
 	struct conf *committed;		/* generation 0 */
 	struct conf *candidate;		/* the shared candidate */
+	/*
+	 * Configuration groups (schema/group.h): generation 0 expanded, made
+	 * when a configuration first defines a group (NULL until then: the
+	 * daemons run generation 0 as typed), and the shared candidate's
+	 * expanded tree, made when first needed.
+	 */
+	struct grp *xcommitted;
+	struct grp *xcandidate;
 	struct session *sessions;
 	struct session *exclusive;	/* holder of `configure exclusive` */
 	int next_session_id;
@@ -127,6 +136,19 @@ bool candidate_is_changed(struct mgd *m, struct session *s);
 int candidate_journal(struct session *s, const char *kind, const char *text);
 int candidate_load_from_db(struct mgd *m);
 void candidate_discard(struct session *s);
+/* The configuration the daemons run: generation 0, expanded. Borrowed. */
+struct conf *mgd_running(struct mgd *m);
+/* Makes the expanded generation 0 when a configuration defines groups. */
+void candidate_groups_start(struct mgd *m, struct conf *c);
+/*
+ * The expanded form of c (the shared candidate, or a tree of a private
+ * session when *owned is given: then a new struct grp the caller frees).
+ * NULL when no configuration ever defined a group.  errs may be NULL.
+ */
+struct conf *candidate_expanded(struct mgd *m, struct conf *c,
+    struct grp **owned, struct verrs *errs);
+/* The shared candidate was replaced: its expanded tree goes. */
+void candidate_replaced(struct mgd *m);
 
 /* commit.c */
 struct commit_opts {

@@ -195,6 +195,11 @@ rd_dn(const char *title, const json_t *name, struct sb *out)
 
 	sb_printf(out, "  %s:\n    ", title);
 	json_object_foreach((json_t *)dn, key, v) {
+		/* pki.md 3: Junos's Subject line has no Country (the
+		 * Subject string has it); the Issuer line has. */
+		if (strcmp(title, "Subject") == 0 &&
+		    strcmp(key, "country-name") == 0)
+			continue;
 		if (!json_is_array(v)) {
 			sb_printf(out, "%s%s: %s", first ? "" : ", ",
 			    rd_dn_label(key), json_string_value(v) ?

@@ -108,6 +108,7 @@ cnode_free_subtree(struct cnode *n)
 	}
 	free(n->val);
 	free(n->annot);
+	free(n->from);
 	free(n->slot);
 }
 
@@ -412,6 +413,7 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
 	n->sn = src->sn;
 	n->val = val ? xstrdup(val) : NULL;
 	n->annot = src->annot ? xstrdup(src->annot) : NULL;
+	n->from = src->from ? xstrdup(src->from) : NULL;
 	n->flags = src->flags;
 	n->parent = parent;
 	/* Copies arrive in order: appending keeps schema order. */
@@ -506,6 +508,16 @@ conf_set_inactive(struct conf *c, struct cnode *n, bool inactive)
 	else
 		n->flags &= ~CN_INACTIVE;
 	conf_changed_now(c, n);
+}
+
+void
+conf_set_from(struct cnode *n, const char *group)
+{
+	if ((n->from == NULL && group == NULL) ||
+	    (n->from != NULL && group != NULL && strcmp(n->from, group) == 0))
+		return;
+	free(n->from);
+	n->from = group ? xstrdup(group) : NULL;
 }
 
 const struct cnode *

@@ -30,6 +30,9 @@
  * reordering among thousands of untouched siblings.  Implies CN_DIRTY.
  */
 #define CN_SHAPE	0x04
+/* Marks used while an expanded tree is brought up to date (group.c). */
+#define CN_GMARK	0x08
+#define CN_GNEW		0x10
 
 /* Separates the keys of a multi-key list entry inside cnode.val. */
 #define CONF_KEY_SEP '\x1f'
@@ -43,6 +46,8 @@ struct cnode {
 	 */
 	char *val;
 	char *annot;		/* `annotate` comment, or NULL */
+	/* expanded trees (group.h): the group it was inherited from, or NULL */
+	char *from;
 	uint32_t flags;
 	struct cnode *parent, *first, *last, *prev, *next;
 	struct cnode *hnext;	/* hash chain */
@@ -97,6 +102,8 @@ struct cnode *conf_copy_under(struct conf *c, struct cnode *parent,
 void conf_set_value(struct conf *c, struct cnode *n, const char *val);
 void conf_set_annot(struct conf *c, struct cnode *n, const char *text);
 void conf_set_inactive(struct conf *c, struct cnode *n, bool inactive);
+/* Records the group n was inherited from (NULL: none); not a change. */
+void conf_set_from(struct cnode *n, const char *group);
 
 /* Marks n and its ancestors dirty. */
 void conf_touch(struct cnode *n);

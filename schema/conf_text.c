@@ -14,7 +14,7 @@
 static bool
 cnode_has_secret(const struct cnode *n)
 {
-	if (n->sn->flags & SNF_SECRET)
+	if (n->sn->flags & (SNF_SECRET | SNF_SECRETDATA))
 		return true;
 	for (const struct cnode *ch = n->first; ch; ch = ch->next)
 		if (cnode_has_secret(ch))
@@ -39,7 +39,8 @@ cnode_is_oneliner(const struct cnode *n)
 		return false;
 	if (ch->sn->flags & SNF_POSITIONAL)
 		return true;
-	return (n->sn->flags & SNF_ONELINER) && !(ch->sn->flags & SNF_SECRET) &&
+	return (n->sn->flags & SNF_ONELINER) &&
+	    !(ch->sn->flags & (SNF_SECRET | SNF_SECRETDATA)) &&
 	    (ch->sn->kind == SN_LEAF || ch->sn->kind == SN_LEAFLIST);
 }
 
@@ -64,9 +65,31 @@ conf_text_words(const struct cnode *n, struct sb *out)
 	}
 }
 
+/* `| display inheritance`: where an inherited statement came from. */
+static void
+conf_text_inherited(const struct cnode *n, int depth, struct sb *out)
+{
+	sb_indent(out, depth * INDENT);
+	sb_puts(out, "##\n");
+	sb_indent(out, depth * INDENT);
+	sb_puts(out, "## '");
+	if (n->val != NULL && n->sn->kind != SN_LIST)
+		sb_puts(out, n->val);
+	else if (n->val != NULL)
+		for (const char *v = n->val; *v; v++)
+			sb_putc(out, *v == CONF_KEY_SEP ? ' ' : *v);
+	else
+		sb_puts(out, n->sn->name);
+	sb_printf(out, "' was inherited from group '%s'\n", n->from);
+	sb_indent(out, depth * INDENT);
+	sb_puts(out, "##\n");
+}
+
 static void
 conf_text_prefix(const struct cnode *n, int depth, struct sb *out)
 {
+	if (n->from != NULL)
+		conf_text_inherited(n, depth, out);
 	if (n->annot != NULL) {
 		sb_indent(out, depth * INDENT);
 		sb_printf(out, "/* %s */\n", n->annot);
@@ -118,10 +141,14 @@ conf_text_leaflist(const struct cnode *n, int depth, struct sb *out)
 	return last;
 }
 
-/* n as a statement of a block; lead: the keyword of its flat parent. */
+static void conf_text_block(const struct cnode *n, int depth, bool warn,
+    struct sb *out);
+
+/* n as a statement of a block; lead: the keyword of its flat parent;
+ * warn: blocks say which mandatory statements they lack (`show`). */
 static void
 conf_text_node(const struct cnode *n, int depth, const char *lead,
-    struct sb *out)
+    bool warn, struct sb *out)
 {
 	if (n->sn->kind == SN_LEAFLIST) {
 		conf_text_leaflist(n, depth, out);
@@ -132,7 +159,8 @@ conf_text_node(const struct cnode *n, int depth, const char *lead,
 			if (ch->sn->kind == SN_LEAFLIST)
 				ch = conf_text_leaflist(ch, depth, out);
 			else
-				conf_text_node(ch, depth, n->sn->name, out);
+				conf_text_node(ch, depth, n->sn->name, warn,
+				    out);
 		}
 		return;
 	}
@@ -156,7 +184,7 @@ conf_text_node(const struct cnode *n, int depth, const char *lead,
 		return;
 	}
 	sb_puts(out, " {\n");
-	conf_text_curly(n, depth + 1, out);
+	conf_text_block(n, depth + 1, warn, out);
 	sb_indent(out, depth * INDENT);
 	sb_puts(out, "}\n");
 }
@@ -164,14 +192,14 @@ conf_text_node(const struct cnode *n, int depth, const char *lead,
 void
 conf_text_curly_node(const struct cnode *n, int depth, struct sb *out)
 {
-	conf_text_node(n, depth, NULL, out);
+	conf_text_node(n, depth, NULL, false, out);
 }
 
 void
 conf_text_curly_entry(const struct cnode *n, int depth, struct sb *out)
 {
 	conf_text_node(n, depth, n->parent != NULL &&
-	    cnode_is_flat(n->parent) ? n->parent->sn->name : NULL, out);
+	    cnode_is_flat(n->parent) ? n->parent->sn->name : NULL, false, out);
 }
 
 bool
@@ -180,16 +208,58 @@ conf_text_is_flat(const struct cnode *n)
 	return cnode_is_flat(n);
 }
 
-void
-conf_text_curly(const struct cnode *n, int depth, struct sb *out)
+/*
+ * cli-behaviour.md 5: a block that lacks a mandatory statement says so,
+ * `## Warning: missing mandatory statement(s): 'x'`, first in the block.
+ */
+static void
+conf_text_missing(const struct cnode *n, int depth, struct sb *out)
 {
+	const struct snode *sn = n->sn;
+	bool any = false;
+
+	if (n->parent == NULL || cnode_is_oneliner(n))
+		return;
+	for (size_t i = 0; i < sn->nchild; i++) {
+		const struct snode *c = sn->child[i];
+		if (!(c->flags & SNF_MANDATORY) || c->kind != SN_LEAF ||
+		    (n->slot != NULL && n->slot[i] != NULL))
+			continue;
+		if (!any) {
+			sb_indent(out, depth * INDENT);
+			sb_puts(out, "## Warning: missing mandatory statement(s):");
+		}
+		sb_printf(out, "%s '%s'", any ? "," : "", c->name);
+		any = true;
+	}
+	if (any)
+		sb_putc(out, '\n');
+}
+
+static void
+conf_text_block(const struct cnode *n, int depth, bool warn, struct sb *out)
+{
+	if (warn)
+		conf_text_missing(n, depth, out);
 	for (const struct cnode *ch = n->first; ch; ch = ch->next) {
 		if (ch->sn->kind == SN_LEAFLIST) {
 			ch = conf_text_leaflist(ch, depth, out);
 			continue;
 		}
-		conf_text_node(ch, depth, NULL, out);
+		conf_text_node(ch, depth, NULL, warn, out);
 	}
+}
+
+void
+conf_text_curly(const struct cnode *n, int depth, struct sb *out)
+{
+	conf_text_block(n, depth, false, out);
+}
+
+void
+conf_text_curly_show(const struct cnode *n, int depth, struct sb *out)
+{
+	conf_text_block(n, depth, true, out);
 }
 
 static void

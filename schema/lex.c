@@ -154,8 +154,14 @@ static const bool lex_special[256] = {
 bool
 lex_needs_quotes(const char *s)
 {
+	size_t len = strlen(s);
+
 	if (*s == '\0')
 		return true;
+	/* A group's wildcard name is printed bare: `<ge-*>`. */
+	if (len >= 3 && s[0] == '<' && s[len - 1] == '>' &&
+	    strcspn(s, " \t\"\\;{}[]|#'") == len)
+		return false;
 	/* A table look-up per byte: `display set` asks for every word. */
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (lex_special[*p])

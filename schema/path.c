@@ -107,8 +107,14 @@ path_value(const struct schema *s, const struct snode *leaf, const char *v,
     size_t tok, struct path_err *err)
 {
 	const char *ev[128];
-	size_t ne = schema_enum_values(leaf, ev, 128);
+	size_t ne;
+	size_t vlen = strlen(v);
 
+	/* A wildcard name in a group: `<*>`, `<ge-*>` (fnmatch patterns). */
+	if ((leaf->flags & SNF_INGROUP) && vlen >= 3 && v[0] == '<' &&
+	    v[vlen - 1] == '>')
+		return xstrdup(v);
+	ne = schema_enum_values(leaf, ev, 128);
 	if (ne > 0) {
 		const char *hit = NULL;
 		size_t nhit = 0;
@@ -436,10 +442,20 @@ cstep_text(const struct snode *sn, const char *val, struct sb *out)
 				sb_putc(out, ' ');
 		}
 		if (val != NULL) {
-			if (sn->flags & SNF_SECRET)
+			if (sn->flags & SNF_SECRET) {
 				sb_printf(out, "\"%s\"", val);
-			else
+			} else if (sn->flags & SNF_SECRETDATA) {
+				/* always quoted, as Junos shows it */
+				sb_putc(out, '"');
+				for (const char *q = val; *q; q++) {
+					if (*q == '"' || *q == '\\')
+						sb_putc(out, '\\');
+					sb_putc(out, *q);
+				}
+				sb_putc(out, '"');
+			} else {
 				lex_quote(out, val);
+			}
 		}
 		return;
 	default:

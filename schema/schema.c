@@ -84,6 +84,8 @@ schema_read_exts(struct snode *sn, const struct lysc_ext_instance *exts)
 			sn->flags |= SNF_FLAT;
 		else if (schema_is_qc_ext(e, "secret"))
 			sn->flags |= SNF_SECRET;
+		else if (schema_is_qc_ext(e, "secret-data"))
+			sn->flags |= SNF_SECRETDATA;
 		else if (schema_is_qc_ext(e, "ref"))
 			sn->ref_path = e->argument;
 		else if (schema_is_qc_ext(e, "command"))
@@ -234,6 +236,124 @@ schema_add_rpc(struct schema *s, const struct lysc_node_action *rpc)
 	schema_build(sn, lysc_node_child(&rpc->input.node));
 }
 
+/*
+ * Configuration groups (docs/architecture.md, "Configuration groups").
+ * Statements no YANG module holds: `version`, `groups NAME` (a copy of the
+ * whole hierarchy, where wildcard names are allowed and nothing is checked
+ * for references or mandatory statements: a group is checked where it is
+ * inherited), and `apply-groups` / `apply-groups-except` in every block.
+ */
+static struct snode *
+schema_synth(const char *name, const char *dsc, enum snode_kind kind,
+    uint32_t flags)
+{
+	struct snode *sn = schema_arena_node();
+
+	sn->name = name;
+	sn->dsc = dsc;
+	sn->kind = kind;
+	sn->flags = flags;
+	sn->main = sn;
+	return sn;
+}
+
+/* Puts c first among parent's children. */
+static void
+snode_prepend_child(struct snode *parent, struct snode *c)
+{
+	snode_add_child(parent, c);
+	memmove(parent->child + 1, parent->child,
+	    (parent->nchild - 1) * sizeof(*parent->child));
+	parent->child[0] = c;
+	for (size_t i = 0; i < parent->nchild; i++)
+		parent->child[i]->idx = (unsigned)i;
+}
+
+static bool
+schema_takes_apply(const struct snode *sn)
+{
+	return (sn->kind == SN_CONTAINER || sn->kind == SN_LIST) &&
+	    !(sn->flags & (SNF_ONELINER | SNF_FLAT));
+}
+
+static void
+schema_add_apply(struct snode *sn)
+{
+	sn->main = sn;
+	for (size_t i = 0; i < sn->nchild; i++)
+		schema_add_apply(sn->child[i]);
+	if (!schema_takes_apply(sn))
+		return;
+	snode_prepend_child(sn, schema_synth("apply-groups-except",
+	    "Don't inherit configuration data from these groups",
+	    SN_LEAFLIST, SNF_APPLY));
+	snode_prepend_child(sn, schema_synth("apply-groups",
+	    "Groups from which to inherit configuration data", SN_LEAFLIST,
+	    SNF_APPLY));
+}
+
+/* A copy of src under parent for a group: same shape, no checks. */
+static struct snode *
+schema_copy_group(struct snode *parent, const struct snode *src)
+{
+	struct snode *sn = schema_arena_node();
+
+	*sn = *src;
+	sn->flags = (src->flags & ~SNF_MANDATORY) | SNF_INGROUP;
+	sn->main = src;
+	sn->child = NULL;
+	sn->nchild = 0;
+	sn->keys = NULL;
+	sn->nkeys = 0;
+	sn->positional = sn->nokw_list = NULL;
+	sn->ref_path = NULL;
+	sn->ref = NULL;
+	sn->referrers = NULL;
+	sn->nreferrers = 0;
+	sn->max_elements = 0;
+	snode_add_child(parent, sn);
+	for (size_t i = 0; i < src->nchild; i++) {
+		struct snode *c = schema_copy_group(sn, src->child[i]);
+		if (c->flags & SNF_KEY) {
+			sn->keys = xrealloc(sn->keys,
+			    (sn->nkeys + 1) * sizeof(*sn->keys));
+			sn->keys[sn->nkeys++] = c;
+		}
+		if (src->positional == src->child[i])
+			sn->positional = c;
+		if (src->nokw_list == src->child[i])
+			sn->nokw_list = c;
+	}
+	return sn;
+}
+
+static void
+schema_add_groups(struct schema *s)
+{
+	struct snode *root = &s->root, *groups, *list, *key;
+	size_t ntop;
+
+	schema_add_apply(root);
+	ntop = root->nchild;
+	/* `groups { NAME { ... } }`, as `interfaces { ge-0/0/0 { ... } }` */
+	groups = schema_synth("groups", "Configuration groups", SN_CONTAINER,
+	    SNF_GROUPS);
+	list = schema_synth("group", "Group name", SN_LIST, SNF_NOKEYWORD);
+	key = schema_synth("name", "Group name", SN_LEAF, SNF_KEY);
+	snode_add_child(list, key);
+	list->keys = xcalloc(1, sizeof(*list->keys));
+	list->keys[0] = key;
+	list->nkeys = 1;
+	for (size_t i = 0; i < ntop; i++)
+		if (!(root->child[i]->flags & SNF_APPLY))
+			schema_copy_group(list, root->child[i]);
+	snode_add_child(groups, list);
+	groups->nokw_list = list;
+	snode_prepend_child(root, groups);
+	snode_prepend_child(root, schema_synth("version",
+	    "Software version information", SN_LEAF, 0));
+}
+
 static int
 schema_resolve_refs(struct schema *s, struct snode *sn)
 {
@@ -337,6 +457,7 @@ schema_new(const char *dir)
 		    r = (const struct lysc_node_action *)r->next)
 			schema_add_rpc(s, r);
 	}
+	schema_add_groups(s);
 	if (schema_resolve_refs(s, &s->root) == -1)
 		goto fail;
 	for (size_t i = 0; i < nrpc; i++)

@@ -37,6 +37,10 @@ enum snode_kind {
 #define SNF_KEY		0x0100	/* leaf: a key of its list */
 #define SNF_NUMERIC	0x0200	/* leaf: an integer type (for json) */
 #define SNF_FLAT	0x0400	/* container: shown as its children (family) */
+#define SNF_INGROUP	0x0800	/* under `groups NAME`: wildcards <..> allowed */
+#define SNF_APPLY	0x1000	/* apply-groups, apply-groups-except */
+#define SNF_GROUPS	0x2000	/* the `groups` container */
+#define SNF_SECRETDATA	0x4000	/* leaf: quoted, `## SECRET-DATA`, as typed */
 
 struct lysc_node;
 
@@ -54,6 +58,12 @@ struct snode {
 	size_t nkeys;
 	struct snode *positional;	/* container: its positional leaf */
 	struct snode *nokw_list;	/* container: its qc:nokeyword list */
+	/*
+	 * The statement of the configuration this one stands for: itself,
+	 * or for a statement under `groups NAME`, the one outside groups
+	 * that it is inherited into (schema/group.h).
+	 */
+	const struct snode *main;
 	const char *ref_path;		/* qc:ref argument, or NULL */
 	struct snode *ref;		/* the list it names */
 	struct snode **referrers;	/* lists: leaves whose qc:ref names it */

@@ -99,10 +99,20 @@ validate_error(struct verrs *errs, const struct cnode *parent,
 
 	sb_init(&e);
 	sb_init(&s);
+	const char *from = n != NULL && n->from != NULL ? n->from :
+	    parent != NULL ? parent->from : NULL;
+	struct sb m;
+
+	sb_init(&m);
 	validate_edit_of(parent, &e);
 	if (n != NULL)
 		cstep_text(n->sn, n->val, &s);
-	verrs_add(errs, sb_str(&e), sb_str(&s), msg, missing);
+	/* Inherited: the place, and the group it came from. */
+	sb_puts(&m, msg);
+	if (from != NULL)
+		sb_printf(&m, " (inherited from group '%s')", from);
+	verrs_add(errs, sb_str(&e), sb_str(&s), sb_str(&m), missing);
+	sb_free(&m);
 	sb_free(&e);
 	sb_free(&s);
 }

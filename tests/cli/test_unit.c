@@ -71,6 +71,11 @@ static const struct pipe_case pipe_cases[] = {
 	{ "[[\"last\",\"0\"]]", "a\nb\n", 0, "" },
 	{ "[[\"trim\",\"4\"]]", "abcdef\nab\n", 0, "ef\n\n" },
 	{ "[[\"no-more\"]]", "a\n", 0, "a\n" },
+	/* suppress-zeros drops lines whose numbers are all zero */
+	{ "[[\"suppress-zeros\"]]", "Bytes: 0\nPackets: 12\nName: x\n"
+	  "Errors 0 0 0\nDrops 0 10\n", 0,
+	  "Packets: 12\nName: x\nDrops 0 10\n" },
+	{ "[[\"hold\"]]", "a\nb\n", 0, "a\nb\n" },
 	/* chains, left to right */
 	{ "[[\"match\",\"i\"],[\"except\",\"ipsec\"],[\"count\"]]", NULL, 0,
 	  "Count: 3 lines\n" },
@@ -132,6 +137,24 @@ START_TEST(test_pipe_save)
 	pipe_result_free(&r);
 	sb_free(&err);
 	json_decref(pipes);
+	/* append adds to the file; tee writes it and passes the text on */
+	snprintf(pj, sizeof(pj), "[[\"match\",\"st0\"],[\"append\",\"%s\"]]",
+	    path);
+	snprintf(buf, sizeof(buf), "Wrote 1 lines of output to '%s'\n", path);
+	ck_assert_str_eq(run(pj, text5, &rc), buf);
+	fp = fopen(path, "r");
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	ck_assert_str_eq(buf, "ike gateway gw1\nike proposal p1\n"
+	    "interfaces st0\n");
+	snprintf(pj, sizeof(pj), "[[\"tee\",\"%s\"],[\"count\"]]", path);
+	ck_assert_str_eq(run(pj, text5, &rc), "Count: 5 lines\n");
+	fp = fopen(path, "r");
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	ck_assert_str_eq(buf, text5);
 	unlink(path);
 	rmdir(dir);
 }
@@ -221,6 +244,22 @@ START_TEST(test_pager)
 	s = page("", 5, 3);		/* fits: no prompt */
 	ck_assert_str_eq(s, "l1\nl2\nl3\n");
 	free(s);
+	{
+		/* | hold: the prompt stays at the end until q */
+		int p[2];
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+		ck_assert_int_eq(pipe(p), 0);
+		ck_assert_int_eq(write(p[1], " q", 2), 2);
+		close(p[1]);
+		pager_show_hold("l1\nl2\n", 5, 0, p[0], out, true);
+		close(p[0]);
+		fclose(out);
+		ck_assert_str_eq(buf, "l1\nl2\n---(more 100%)---" CLR
+		    "---(more 100%)---" CLR);
+		free(buf);
+	}
 	s = page("q", 5, 10);
 	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR);
 	free(s);

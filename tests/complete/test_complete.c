@@ -281,17 +281,22 @@ START_TEST(test_oper_words)
 END_TEST
 
 /* The answer to `... | ?` (cli-behaviour.md 7). */
+/* cli-behaviour.md 7, the VERBATIM `show configuration | ?` of vSRX 24.4 */
 #define PIPE_LIST \
 	"Possible completions:\n" \
+	"  append               Append output text to file\n" \
 	"  compare              Compare configuration changes with prior version\n" \
 	"  count                Count occurrences\n" \
 	"  display              Show additional kinds of information\n" \
 	"  except               Show only text that does not match a pattern\n" \
 	"  find                 Search for first occurrence of pattern\n" \
+	"  hold                 Hold text without exiting the --More-- prompt\n" \
 	"  last                 Display end of output only\n" \
 	"  match                Show only text that matches a pattern\n" \
 	"  no-more              Don't paginate output\n" \
 	"  save                 Save output text to file\n" \
+	"  suppress-zeros       Suppresses lines with zero values\n" \
+	"  tee                  Write to standard output and file\n" \
 	"  trim                 Trim specified number of columns from start of line\n"
 
 START_TEST(test_oper_pipes)
@@ -370,13 +375,32 @@ START_TEST(test_config_empty)
 	    "  status               Show users currently editing configuration\n"
 	    "  top                  Exit to top level of configuration\n"
 	    "  up                   Exit one level of configuration\n");
+	/* rollback ?: no rescue line without a rescue configuration, and
+	 * the pipe line last (cli-behaviour.md 12) */
+	{
+		char *h = help(fd, "rollback ");
+		ck_assert_msg(strstr(h, "rescue") == NULL, "%s", h);
+		ck_assert_msg(strstr(h, "  <[Enter]>            Execute this"
+		    " command\n") == h + strlen("Possible completions:\n"), "%s", h);
+		size_t hl = strlen(h), pl = strlen("  |                    Pipe"
+		    " through a command\n");
+		ck_assert_msg(hl > pl && strcmp(h + hl - pl, "  |                 "
+		    "   Pipe through a command\n") == 0, "%s", h);
+		free(h);
+	}
+	/* groups, apply-groups and version at the top, as Junos lists them
+	 * (cli-behaviour.md 7) */
 	HELP_IS(fd, "set ",
 	    "Possible completions:\n"
+	    "+ apply-groups         Groups from which to inherit configuration data\n"
+	    "+ apply-groups-except  Don't inherit configuration data from these groups\n"
 	    "> chassis              Chassis configuration\n"
+	    "> groups               Configuration groups\n"
 	    "> interfaces           Interface configuration\n"
 	    "> routing-options      Protocol-independent routing option configuration\n"
 	    "> security             Security configuration\n"
-	    "> system               System parameters\n");
+	    "> system               System parameters\n"
+	    "  version              Software version information\n");
 	HELP_IS(fd, "set sec",
 	    "Possible completions:\n"
 	    "> security             Security configuration\n");
@@ -476,6 +500,7 @@ START_TEST(test_config_show_edit)
 
 	HELP_IS(fd, "show | display ",
 	    "Possible completions:\n"
+	    "  inheritance          Show inherited configuration data and source group\n"
 	    "  json                 Show output in JSON format\n"
 	    "  set                  Show 'set' commands that create configuration\n"
 	    "  xml                  Show output as XML tags\n");

@@ -201,6 +201,8 @@ sc_help() {
 	x_tail "${CF}set security ?" \
 	    "Possible completions:" \
 	    "> address-book         Security address book" \
+	    "+ apply-groups         Groups from which to inherit configuration data" \
+	    "+ apply-groups-except  Don't inherit configuration data from these groups" \
 	    "> group-vpn            Group VPN configuration" \
 	    "> ike                  IKE configuration" \
 	    "> ipsec                IPSec configuration" \
@@ -514,17 +516,46 @@ sc_load() {
 	x_tail "load complete" "" "[edit]" "$CF"
 	x_run "show system"
 	x_tail "${CF}show system" "host-name kept;" "" "[edit]" "$CF"
+	# another session's `configure` lists this terminal with its idle
+	# time (cli-behaviour.md 2)
+	out=$(x_batch -c "configure")
+	printf '%s\n' "$out" | grep -qE "^  root terminal .* on since .*, idle [0-9]{2}:[0-9]{2}:[0-9]{2}\$" ||
+	    x_fail "configure lists no idle time: $out"
 	x_run "exit configuration-mode"
 	x_line "The configuration has been changed but not committed"
 }
 
+# commit confirmed: every prompt says the minutes left now, counted by the
+# cli between replies (an empty Enter asks mgd nothing).  A "minute" is 2 s.
+x_enter_shows() {
+	x_key Enter
+	x_screen | tail -n 3 | grep -qxF -- "$1"
+}
+
+sc_confirm() {
+	QSAFE_CONFIRM_UNIT_SECONDS=2
+	export QSAFE_CONFIRM_UNIT_SECONDS
+	x_start_mgd
+	x_start_cli
+	x_run "configure"
+	x_run "set system host-name gw1"
+	x_run "commit confirmed 3"
+	x_line "# commit confirmed will be rolled back in 3 minutes"
+	X_TIMEOUT=200 x_poll x_enter_shows \
+	    "# commit confirmed will be rolled back in 1 minute" ||
+	    x_fail "the countdown did not go down at the prompt"
+	x_key C-u
+	x_run "commit"
+	x_tail "commit complete" "" "[edit]" "$X_USER@gw1# "
+}
+
 case "${1:-}" in
-modes|complete|help|errors|edit|commit|pager|load)
+modes|complete|help|errors|edit|commit|pager|load|confirm)
 	"sc_$1"
 	echo "ok $1"
 	;;
 *)
-	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load" >&2
+	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load|confirm" >&2
 	exit 2
 	;;
 esac

@@ -1,0 +1,828 @@
+/*
+ * group: the expanded configuration, kept up to date from the typed one
+ * (see group.h and docs/architecture.md, "Configuration groups").
+ *
+ * Inheritance as Junos documents it: at each place, the statements typed
+ * there win; then the groups named by `apply-groups` at that place, the
+ * first listed first; then those applied higher up, nearer ones first.
+ * `apply-groups-except` stops the inheritance of the named groups from
+ * above.  A list entry of a group whose name is a wildcard (`<*>`,
+ * `<ge-*>`: fnmatch patterns between angle brackets) adds to the entries
+ * that match it and creates none.  Inactive groups and inactive statements
+ * inside a group are not inherited.
+ *
+ * Each place of the expanded tree has its sources: the typed node there
+ * and the nodes of the groups that reach it.  A place is looked at again
+ * only when one of its sources is dirty, when it was just created, or when
+ * the groups applied at it changed; elsewhere it is as it was.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "schema/group.h"
+#include "schema/path.h"
+
+struct grp {
+	struct conf *x;
+	char *sig;		/* the groups at the last sync: names, states */
+};
+
+/* One source of a place: a typed node (g NULL) or a group's node. */
+struct gsrc {
+	const struct cnode *n;
+	const char *g;
+};
+
+struct gsrcs {
+	struct gsrc *v;
+	size_t n, cap;
+};
+
+struct gsync {
+	struct grp *g;
+	struct conf *src;
+	const struct snode *groups_sn;	/* the list of groups */
+	struct verrs *errs;
+	const struct cnode *groups;	/* src's `groups`, or NULL */
+	bool incr;	/* placing one statement: every sibling is placed */
+};
+
+struct grp *
+grp_new(const struct schema *s)
+{
+	struct grp *g = xcalloc(1, sizeof(*g));
+
+	g->x = conf_new(s);
+	return g;
+}
+
+struct grp *
+grp_dup(const struct grp *g)
+{
+	struct grp *d = xcalloc(1, sizeof(*d));
+
+	d->x = conf_dup(g->x);
+	d->sig = g->sig ? xstrdup(g->sig) : NULL;
+	return d;
+}
+
+void
+grp_free(struct grp *g)
+{
+	if (g == NULL)
+		return;
+	conf_free(g->x);
+	free(g->sig);
+	free(g);
+}
+
+struct conf *
+grp_tree(struct grp *g)
+{
+	return g->x;
+}
+
+/* The `groups` container of the schema. */
+static const struct snode *
+grp_groups_snode(const struct schema *s)
+{
+	const struct snode *root = schema_root(s);
+
+	for (size_t i = 0; i < root->nchild; i++)
+		if (root->child[i]->flags & SNF_GROUPS)
+			return root->child[i];
+	fatal("group: the schema has no groups statement");
+	return NULL;
+}
+
+/* src's `groups` node, or NULL. */
+static const struct cnode *
+grp_groups_node(struct conf *src)
+{
+	const struct cnode *root = conf_root(src);
+	const struct snode *gsn = grp_groups_snode(conf_schema(src));
+
+	return root->slot != NULL ? root->slot[gsn->idx] : NULL;
+}
+
+bool
+grp_in_use(struct conf *src)
+{
+	const struct cnode *g = grp_groups_node(src);
+
+	return g != NULL && g->first != NULL;
+}
+
+static void
+gsrcs_push(struct gsrcs *a, const struct cnode *n, const char *g)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 8;
+		a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+	}
+	a->v[a->n].n = n;
+	a->v[a->n].g = g;
+	a->n++;
+}
+
+/* A wildcard: `<...>`, length given. */
+static bool
+grp_is_wild_word(const char *w, size_t len)
+{
+	return len >= 3 && w[0] == '<' && w[len - 1] == '>';
+}
+
+/* Does a group's list entry key name wildcards? */
+static bool
+grp_is_wild(const struct cnode *n)
+{
+	const char *p = n->val;
+
+	if (n->sn->kind != SN_LIST || p == NULL)
+		return false;
+	for (;;) {
+		const char *e = strchr(p, CONF_KEY_SEP);
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (grp_is_wild_word(p, len))
+			return true;
+		if (e == NULL)
+			return false;
+		p = e + 1;
+	}
+}
+
+/* Does the key pat (with wildcards) match key?  Keys of several words are
+ * matched word by word. */
+static bool
+grp_key_match(const char *pat, const char *key)
+{
+	for (;;) {
+		const char *pe = strchr(pat, CONF_KEY_SEP);
+		const char *ke = strchr(key, CONF_KEY_SEP);
+		size_t plen = pe ? (size_t)(pe - pat) : strlen(pat);
+		size_t klen = ke ? (size_t)(ke - key) : strlen(key);
+		if (grp_is_wild_word(pat, plen)) {
+			char *p = xstrndup(pat + 1, plen - 2);
+			char *k = xstrndup(key, klen);
+			int r = fnmatch(p, k, 0);
+			free(p);
+			free(k);
+			if (r != 0)
+				return false;
+		} else if (plen != klen || strncmp(pat, key, plen) != 0) {
+			return false;
+		}
+		if ((pe == NULL) != (ke == NULL))
+			return false;
+		if (pe == NULL)
+			return true;
+		pat = pe + 1;
+		key = ke + 1;
+	}
+}
+
+/* The child statement of a source node's schema that stands for msn. */
+static const struct snode *
+grp_child_snode(const struct snode *sn, const struct snode *msn)
+{
+	if (sn == msn->parent)
+		return msn;
+	for (size_t i = 0; i < sn->nchild; i++)
+		if (sn->child[i]->main == msn)
+			return sn->child[i];
+	return NULL;
+}
+
+/*
+ * The children of group node s that stand at the place (msn, val): the
+ * entry named val first, then the wildcard entries that match, in their
+ * order.  Inactive ones are not inherited.
+ */
+static void
+grp_matches_all(struct gsync *y, const struct cnode *s, const char *g,
+    const struct snode *msn, const char *val, bool all, struct gsrcs *out)
+{
+	const struct snode *sn = grp_child_snode(s->sn, msn);
+	const struct cnode *c, *first;
+
+	if (sn == NULL)
+		return;
+	c = conf_find(y->src, s, sn, val);
+	if (c != NULL && (all || !(c->flags & CN_INACTIVE)))
+		gsrcs_push(out, c, g);
+	if (sn->kind != SN_LIST || s->slot == NULL || s->slot[sn->idx] == NULL)
+		return;
+	for (first = s->slot[sn->idx]; first->prev && first->prev->sn == sn;)
+		first = first->prev;
+	for (c = first; c != NULL && c->sn == sn; c = c->next)
+		if ((all || !(c->flags & CN_INACTIVE)) && grp_is_wild(c) &&
+		    grp_key_match(c->val, val))
+			gsrcs_push(out, c, g);
+}
+
+static void
+grp_matches(struct gsync *y, const struct cnode *s, const char *g,
+    const struct snode *msn, const char *val, struct gsrcs *out)
+{
+	grp_matches_all(y, s, g, msn, val, false, out);
+}
+
+/* The active entry of group name in the source tree, or NULL. */
+static const struct cnode *
+grp_find_group(struct gsync *y, const char *name)
+{
+	const struct cnode *n;
+
+	if (y->groups == NULL || (y->groups->flags & CN_INACTIVE))
+		return NULL;
+	n = conf_find(y->src, y->groups, y->groups_sn, name);
+	return n != NULL && !(n->flags & CN_INACTIVE) ? n : NULL;
+}
+
+static void
+grp_undefined(struct gsync *y, const struct cnode *xn, const char *name)
+{
+	struct sb e, st, m;
+
+	if (y->errs == NULL)
+		return;
+	sb_init(&e);
+	sb_init(&st);
+	sb_init(&m);
+	sb_puts(&e, "[edit");
+	if (xn->parent != NULL) {
+		sb_putc(&e, ' ');
+		cnode_path_text(xn, &e);
+	}
+	sb_putc(&e, ']');
+	sb_printf(&st, "apply-groups %s", name);
+	sb_printf(&m, "group '%s' is not defined", name);
+	verrs_add(y->errs, sb_str(&e), sb_str(&st), sb_str(&m), false);
+	sb_free(&e);
+	sb_free(&st);
+	sb_free(&m);
+}
+
+/*
+ * The nodes of group gnode at the place of expanded node xn: the group's
+ * path to it, each step matching by name or wildcard.
+ */
+static void
+grp_reach(struct gsync *y, const struct cnode *gnode, const char *g,
+    const struct cnode *xn, struct gsrcs *out)
+{
+	const struct cnode *path[64];
+	size_t depth = 0;
+	struct gsrcs cur = { 0 }, next = { 0 };
+
+	for (const struct cnode *n = xn; n->parent != NULL && depth < 64;
+	    n = n->parent)
+		path[depth++] = n;
+	gsrcs_push(&cur, gnode, g);
+	while (depth-- > 0 && cur.n > 0) {
+		next.n = 0;
+		for (size_t i = 0; i < cur.n; i++)
+			grp_matches(y, cur.v[i].n, g, path[depth]->sn,
+			    path[depth]->val, &next);
+		struct gsrcs t = cur;
+		cur = next;
+		next = t;
+	}
+	for (size_t i = 0; i < cur.n; i++)
+		gsrcs_push(out, cur.v[i].n, g);
+	free(cur.v);
+	free(next.v);
+}
+
+/*
+ * The first apply-groups or apply-groups-except node under typed node l
+ * (they stand together, first in a block, after `groups` at the top), or
+ * NULL.
+ */
+static const struct cnode *
+grp_apply_first(const struct cnode *l)
+{
+	const struct snode *sn;
+
+	if (l == NULL || l->slot == NULL)
+		return NULL;
+	for (size_t i = 0; i < l->sn->nchild; i++) {
+		sn = l->sn->child[i];
+		if (!(sn->flags & SNF_APPLY))
+			continue;
+		if (l->slot[i] == NULL)
+			continue;
+		const struct cnode *c = l->slot[i];
+		while (c->prev != NULL && (c->prev->sn->flags & SNF_APPLY))
+			c = c->prev;
+		return c;
+	}
+	return NULL;
+}
+
+/* Is name listed in the apply-groups-except of local node l? */
+static bool
+grp_excepted(const struct cnode *l, const char *name)
+{
+	for (const struct cnode *c = grp_apply_first(l); c; c = c->next) {
+		if (!(c->sn->flags & SNF_APPLY))
+			break;
+		if (strcmp(c->sn->name, "apply-groups-except") == 0 &&
+		    !(c->flags & CN_INACTIVE) && strcmp(c->val, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Did the apply-groups of local node l change? */
+static bool
+grp_apply_changed(const struct cnode *l)
+{
+	if (l == NULL)
+		return false;
+	if (l->flags & CN_SHAPE)
+		return true;
+	for (const struct cnode *c = grp_apply_first(l); c; c = c->next) {
+		if (!(c->sn->flags & SNF_APPLY))
+			break;
+		if (c->flags & CN_DIRTY)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The sources of expanded node xn: its typed node l (or NULL), the groups
+ * applied at l, then those of the parent's sources pn that reach it.
+ */
+static void
+grp_sources(struct gsync *y, const struct cnode *xn, const struct cnode *l,
+    const struct gsrcs *pn, struct gsrcs *out)
+{
+	if (l != NULL)
+		gsrcs_push(out, l, NULL);
+	for (const struct cnode *c = grp_apply_first(l); c; c = c->next) {
+		const struct cnode *gn;
+		if (!(c->sn->flags & SNF_APPLY))
+			break;
+		if (strcmp(c->sn->name, "apply-groups") != 0 ||
+		    (c->flags & CN_INACTIVE))
+			continue;
+		gn = grp_find_group(y, c->val);
+		if (gn == NULL) {
+			if (y->groups == NULL || conf_find(y->src, y->groups,
+			    y->groups_sn, c->val) == NULL)
+				grp_undefined(y, xn, c->val);
+			continue;
+		}
+		grp_reach(y, gn, gn->val, xn, out);
+	}
+	for (size_t i = 0; pn != NULL && i < pn->n; i++) {
+		if (pn->v[i].g == NULL || grp_excepted(l, pn->v[i].g))
+			continue;
+		grp_matches(y, pn->v[i].n, pn->v[i].g, xn->sn, xn->val, out);
+	}
+}
+
+/* Would a statement of kind msn under xn remove one already placed (the
+ * other case of a choice)? */
+static bool
+grp_conflicts(struct gsync *y, const struct cnode *xn,
+    const struct snode *msn)
+{
+	const struct snode *psn = xn->sn;
+
+	if (xn->slot == NULL || msn->ly == NULL)
+		return false;
+	for (size_t i = 0; i < psn->nchild; i++) {
+		const struct cnode *o = xn->slot[i];
+		if (o != NULL && (y->incr || (o->flags & CN_GMARK)) &&
+		    snode_conflicts(msn, psn->child[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Places c of source s under xn (first source wins); marks it. */
+static void
+grp_place(struct gsync *y, struct cnode *xn, const struct gsrc *s,
+    const struct cnode *c)
+{
+	struct conf *x = y->g->x;
+	const struct snode *msn = c->sn->main;
+	struct cnode *xc = conf_find(x, xn, msn, c->val);
+	bool inactive;
+
+	if (xc != NULL && (xc->flags & CN_GMARK))
+		return;
+	if (xc == NULL || !(xc->flags & CN_GMARK)) {
+		if (s->g != NULL && grp_conflicts(y, xn, msn))
+			return;
+	}
+	if (xc == NULL) {
+		xc = conf_add(x, xn, msn, c->val, NULL);
+		xc->flags |= CN_GNEW;
+	} else if (msn->kind == SN_LEAF) {
+		conf_set_value(x, xc, c->val);
+	}
+	inactive = s->g == NULL && (c->flags & CN_INACTIVE);
+	if (((xc->flags & CN_INACTIVE) != 0) != inactive)
+		conf_set_inactive(x, xc, inactive);
+	const char *annot = s->g == NULL ? c->annot : NULL;
+	if ((xc->annot == NULL) != (annot == NULL) ||
+	    (annot != NULL && strcmp(xc->annot, annot) != 0))
+		conf_set_annot(x, xc, annot);
+	conf_set_from(xc, s->g);
+	xc->flags |= CN_GMARK;
+}
+
+/*
+ * A leaf-list is inherited whole: the values of the first source that has
+ * any, in its order.  c is the first value of a run; returns its last.
+ */
+static const struct cnode *
+grp_place_values(struct gsync *y, struct cnode *xn, const struct gsrc *s,
+    const struct cnode *c)
+{
+	const struct snode *msn = c->sn->main;
+	const struct cnode *last = c;
+	struct cnode *xc, *prev = NULL;
+	bool taken = false;
+
+	while (last->next != NULL && last->next->sn == c->sn)
+		last = last->next;
+	if (xn->slot != NULL)
+		for (xc = xn->slot[msn->idx]; xc != NULL && xc->sn == msn;
+		    xc = xc->prev)
+			if (xc->flags & CN_GMARK)
+				taken = true;
+	if (taken)
+		return last;
+	for (const struct cnode *v = c;; v = v->next) {
+		if (s->g == NULL || !(v->flags & CN_INACTIVE)) {
+			grp_place(y, xn, s, v);
+			xc = conf_find(y->g->x, xn, msn, v->val);
+			if (xc != NULL && prev != NULL && xc->prev != prev)
+				conf_move(y->g->x, xc, prev, false);
+			if (xc != NULL)
+				prev = xc;
+		}
+		if (v == last)
+			break;
+	}
+	return last;
+}
+
+/* The dirty nodes of P's children at the place of xc. */
+static void
+grp_dirty_below(struct gsync *y, const struct gsrcs *P,
+    const struct cnode *xc, struct gsrcs *out)
+{
+	size_t from = out->n;
+
+	for (size_t i = 0; i < P->n; i++)
+		grp_matches_all(y, P->v[i].n, P->v[i].g, xc->sn, xc->val,
+		    true, out);
+	for (size_t i = from; i < out->n;)
+		if (!(out->v[i].n->flags & CN_DIRTY))
+			out->v[i] = out->v[--out->n];
+		else
+			i++;
+}
+
+/*
+ * List entries stand in the order of their sources: the typed ones in
+ * their order, then those the groups add.  Called with the marks of this
+ * pass still on xn's children; clears them on the entries.
+ */
+static void
+grp_order(struct gsync *y, struct cnode *xn, const struct gsrcs *S)
+{
+	struct conf *x = y->g->x;
+	struct cnode **prev = xcalloc(xn->sn->nchild, sizeof(*prev));
+
+	for (size_t i = 0; i < S->n; i++) {
+		for (const struct cnode *c = S->v[i].n->first; c; c = c->next) {
+			struct cnode *xc;
+			if (c->sn->kind != SN_LIST)
+				continue;
+			xc = conf_find(x, xn, c->sn->main, c->val);
+			if (xc == NULL || !(xc->flags & CN_GMARK))
+				continue;	/* none, or placed already */
+			xc->flags &= ~CN_GMARK;
+			unsigned k = xc->sn->idx;
+			if (prev[k] != NULL && xc->prev != prev[k])
+				conf_move(x, xc, prev[k], false);
+			prev[k] = xc;
+		}
+	}
+	free(prev);
+}
+
+/*
+ * P: the dirty nodes of every group at the place of xn, applied here or
+ * not: a group applied further down reaches places below through them.
+ */
+static void grp_sync_node(struct gsync *y, struct cnode *xn,
+    const struct gsrcs *S, const struct gsrcs *P, bool force, int depth);
+
+/* Goes down to expanded child xc of a place whose typed node is l. */
+static void
+grp_descend(struct gsync *y, struct cnode *xc, const struct cnode *l,
+    const struct gsrcs *S, const struct gsrcs *P, bool f, int depth)
+{
+	struct gsrcs cs = { 0 }, cp = { 0 };
+	const struct cnode *lc = NULL;
+	bool dirty = false;
+
+	if (xc->sn->kind != SN_CONTAINER && xc->sn->kind != SN_LIST)
+		return;
+	if (l != NULL)
+		lc = conf_find(y->src, l, xc->sn, xc->val);
+	grp_sources(y, xc, lc, S, &cs);
+	for (size_t i = 0; i < cs.n && !dirty; i++)
+		dirty = (cs.v[i].n->flags & CN_DIRTY) != 0;
+	grp_dirty_below(y, P, xc, &cp);
+	if (f || dirty || cp.n > 0)
+		grp_sync_node(y, xc, &cs, &cp, f, depth + 1);
+	free(cs.v);
+	free(cp.v);
+}
+
+/* Statement (msn, val) under xn again from S: the first source that has
+ * it gives it; none, it goes.  Returns it, or NULL. */
+static struct cnode *
+grp_replace_one(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
+    const struct snode *msn, const char *val)
+{
+	struct conf *x = y->g->x;
+	struct cnode *xc;
+
+	for (size_t i = 0; i < S->n; i++) {
+		const struct snode *sn = grp_child_snode(S->v[i].n->sn, msn);
+		const struct cnode *c;
+		if (sn == NULL)
+			continue;
+		c = conf_find(y->src, S->v[i].n, sn, val);
+		if (c == NULL || (S->v[i].g != NULL &&
+		    ((c->flags & CN_INACTIVE) || grp_is_wild(c))))
+			continue;
+		grp_place(y, xn, &S->v[i], c);
+		xc = conf_find(x, xn, msn, val);
+		if (xc != NULL && (xc->flags & CN_GMARK)) {
+			xc->flags &= ~CN_GMARK;
+			return xc;
+		}
+		return NULL;	/* the other case of a choice is there */
+	}
+	xc = conf_find(x, xn, msn, val);
+	if (xc != NULL)
+		conf_remove(x, xc);
+	return NULL;
+}
+
+/* A leaf-list of kind msn under xn again, whole, from S. */
+static void
+grp_replace_values(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
+    const struct snode *msn)
+{
+	struct conf *x = y->g->x;
+
+	while (xn->slot != NULL && xn->slot[msn->idx] != NULL)
+		conf_remove(x, xn->slot[msn->idx]);
+	for (size_t i = 0; i < S->n; i++) {
+		const struct snode *sn = grp_child_snode(S->v[i].n->sn, msn);
+		const struct cnode *first, *c;
+		if (sn == NULL || S->v[i].n->slot == NULL ||
+		    S->v[i].n->slot[sn->idx] == NULL)
+			continue;
+		for (first = S->v[i].n->slot[sn->idx]; first->prev &&
+		    first->prev->sn == sn;)
+			first = first->prev;
+		grp_place_values(y, xn, &S->v[i], first);
+		for (c = xn->slot ? xn->slot[msn->idx] : NULL;
+		    c != NULL && c->sn == msn; c = c->prev)
+			((struct cnode *)c)->flags &= ~(CN_GMARK | CN_GNEW);
+		if (xn->slot[msn->idx] != NULL)
+			return;
+	}
+}
+
+static void
+grp_rec_add(struct cnode ***rec, size_t *n, struct cnode *xc)
+{
+	if (xc->flags & CN_GMARK)
+		return;
+	if (xc->sn->kind != SN_CONTAINER && xc->sn->kind != SN_LIST) {
+		xc->flags &= ~CN_GNEW;
+		return;
+	}
+	xc->flags |= CN_GMARK;
+	*rec = xrealloc(*rec, (*n + 1) * sizeof(**rec));
+	(*rec)[(*n)++] = xc;
+}
+
+/*
+ * A place none of whose sources lost a child and whose groups are the
+ * same: only the dirty children of its sources (and the places a dirty
+ * wildcard entry matches) are looked at, so a change costs itself and not
+ * its thousands of siblings.
+ */
+static void
+grp_sync_dirty(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
+    const struct gsrcs *P, int depth)
+{
+	struct conf *x = y->g->x;
+	const struct cnode *l = S->n > 0 && S->v[0].g == NULL ? S->v[0].n :
+	    NULL;
+	struct cnode **rec = NULL, *xc;
+	size_t nrec = 0;
+	bool reorder = false;
+
+	for (size_t pass = 0; pass < 2; pass++) {
+		const struct gsrcs *A = pass == 0 ? S : P;
+		for (size_t i = 0; i < A->n; i++) {
+			const struct gsrc *s = &A->v[i];
+			for (const struct cnode *c = s->n->first; c;
+			    c = c->next) {
+				const struct snode *msn = c->sn->main;
+				if (!(c->flags & CN_DIRTY) ||
+				    (c->sn->flags & (SNF_APPLY | SNF_GROUPS)))
+					continue;
+				if (c->sn->kind == SN_LEAFLIST) {
+					if (pass == 0)
+						grp_replace_values(y, xn, S, msn);
+					while (c->next && c->next->sn == c->sn)
+						c = c->next;
+					continue;
+				}
+				if (s->g != NULL && grp_is_wild(c)) {
+					struct cnode *k = xn->slot ?
+					    xn->slot[msn->idx] : NULL;
+					for (; k != NULL && k->sn == msn;
+					    k = k->prev)
+						if (grp_key_match(c->val, k->val))
+							grp_rec_add(&rec, &nrec, k);
+					continue;
+				}
+				xc = pass == 0 ? grp_replace_one(y, xn, S, msn,
+				    c->val) : conf_find(x, xn, msn, c->val);
+				if (xc == NULL)
+					continue;
+				if ((xc->flags & CN_GNEW) && xc->from == NULL &&
+				    xc->prev != NULL && xc->prev->sn == xc->sn &&
+				    xc->prev->from != NULL)
+					reorder = true;
+				grp_rec_add(&rec, &nrec, xc);
+			}
+		}
+	}
+	if (reorder) {
+		for (xc = xn->first; xc != NULL; xc = xc->next)
+			xc->flags |= CN_GMARK;
+		grp_order(y, xn, S);
+		for (xc = xn->first; xc != NULL; xc = xc->next)
+			xc->flags &= ~CN_GMARK;
+	}
+	for (size_t i = 0; i < nrec; i++)
+		rec[i]->flags &= ~CN_GMARK;
+	for (size_t i = 0; i < nrec; i++) {
+		bool f = (rec[i]->flags & CN_GNEW) != 0;
+		rec[i]->flags &= ~CN_GNEW;
+		grp_descend(y, rec[i], l, S, P, f, depth);
+	}
+	free(rec);
+}
+
+static void
+grp_sync_node(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
+    const struct gsrcs *P, bool force, int depth)
+{
+	struct conf *x = y->g->x;
+	const struct cnode *l = S->n > 0 && S->v[0].g == NULL ? S->v[0].n :
+	    NULL;
+	struct cnode *xc, *next;
+
+	if (depth > 64)
+		return;
+	/* Other groups apply here: everything below may inherit anew. */
+	if (grp_apply_changed(l))
+		force = true;
+	/* A source lost children: a place below may have lost a source,
+	 * which its remaining (clean) sources do not tell. */
+	for (size_t i = 0; i < S->n && !force; i++)
+		if (S->v[i].n->flags & CN_SHAPE)
+			force = true;
+	for (size_t i = 0; i < P->n && !force; i++)
+		if (P->v[i].n->flags & CN_SHAPE)
+			force = true;
+	if (!force) {
+		grp_sync_dirty(y, xn, S, P, depth);
+		return;
+	}
+	y->incr = false;
+	for (size_t i = 0; i < S->n; i++) {
+		const struct gsrc *s = &S->v[i];
+		for (const struct cnode *c = s->n->first; c; c = c->next) {
+			if (c->sn->flags & (SNF_APPLY | SNF_GROUPS))
+				continue;
+			if (c->sn->kind == SN_LEAFLIST) {
+				c = grp_place_values(y, xn, s, c);
+				continue;
+			}
+			if (s->g != NULL &&
+			    ((c->flags & CN_INACTIVE) || grp_is_wild(c)))
+				continue;
+			grp_place(y, xn, s, c);
+		}
+	}
+	bool added = false;
+	for (xc = xn->first; xc != NULL; xc = next) {
+		next = xc->next;
+		if (!(xc->flags & CN_GMARK))
+			conf_remove(x, xc);
+		else if (xc->flags & CN_GNEW)
+			added = true;
+	}
+	if (added || (l != NULL && (l->flags & CN_SHAPE)))
+		grp_order(y, xn, S);
+	for (xc = xn->first; xc != NULL; xc = xc->next)
+		xc->flags &= ~CN_GMARK;
+	for (xc = xn->first; xc != NULL; xc = xc->next) {
+		bool f = force || (xc->flags & CN_GNEW);
+
+		xc->flags &= ~CN_GNEW;
+		grp_descend(y, xc, l, S, P, f, depth);
+	}
+}
+
+/* The groups as a string: a change to it means everything is redone. */
+static char *
+grp_signature(struct gsync *y)
+{
+	const struct cnode *c;
+	struct sb sig;
+
+	sb_init(&sig);
+	if (y->groups == NULL)
+		return sb_steal(&sig);
+	if (y->groups->flags & CN_INACTIVE)
+		sb_putc(&sig, '-');
+	for (c = y->groups->first; c != NULL; c = c->next)
+		sb_printf(&sig, "%s%c", c->val,
+		    (c->flags & CN_INACTIVE) ? '-' : '+');
+	return sb_steal(&sig);
+}
+
+void
+grp_sync(struct grp *g, struct conf *src, bool full, struct verrs *errs)
+{
+	struct gsync y = { g, src,
+	    grp_groups_snode(conf_schema(src))->nokw_list, errs,
+	    grp_groups_node(src), false };
+	struct gsrcs S = { 0 }, P = { 0 };
+	char *sig = grp_signature(&y);
+
+	if (g->sig == NULL || strcmp(g->sig, sig) != 0)
+		full = true;
+	free(g->sig);
+	g->sig = sig;
+	grp_sources(&y, conf_root(g->x), conf_root(src), NULL, &S);
+	for (const struct cnode *c = y.groups ? y.groups->first : NULL; c;
+	    c = c->next)
+		if (c->flags & CN_DIRTY)
+			gsrcs_push(&P, c, c->val);
+	if (full || (conf_root(src)->flags & CN_DIRTY))
+		grp_sync_node(&y, conf_root(g->x), &S, &P, full, 0);
+	conf_set_changed(g->x, conf_changed(src));
+	free(S.v);
+	free(P.v);
+}
+
+void
+grp_strip_comments(struct sb *text)
+{
+	size_t r = 0, w = 0;
+
+	while (r < text->len) {
+		const char *line = text->buf + r;
+		const char *nl = memchr(line, '\n', text->len - r);
+		size_t len = nl ? (size_t)(nl - line) + 1 : text->len - r;
+		size_t i = 0;
+		while (i < len && line[i] == ' ')
+			i++;
+		bool drop = (len - i >= 2 && strncmp(line + i, "##\n", 3) == 0) ||
+		    (len - i > 4 && strncmp(line + i, "## '", 4) == 0 &&
+		    memmem(line, len, "' was inherited from group '", 28));
+		if (!drop) {
+			memmove(text->buf + w, line, len);
+			w += len;
+		}
+		r += len;
+	}
+	text->len = w;
+	if (text->buf != NULL)
+		text->buf[w] = '\0';
+}
