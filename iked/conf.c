@@ -21,6 +21,7 @@
 
 #include "iked/conf.h"
 #include "iked/ikev2.h"
+#include "lib/hex.h"
 #include "lib/junos9.h"
 #include "lib/log.h"
 #include "pki/pki.h"
@@ -50,18 +51,6 @@ conf_entry(const struct cnode *root, const char *kind, const char *name)
 		    name != NULL && strcmp(c->val, name) == 0)
 			return c;
 	return NULL;
-}
-
-static int
-conf_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -96,16 +85,11 @@ conf_psk(const struct cnode *k, struct eng_peer *p)
 			memcpy(p->psk, plain, n);
 		p->psk_len = why ? 0 : n;
 	} else {
-		size_t i;
-		for (i = 0; i + 1 < n; i += 2) {
-			int hi = conf_hexval(plain[i]), lo = conf_hexval(plain[i + 1]);
-			if (hi < 0 || lo < 0)
-				break;
-			p->psk[i / 2] = (uint8_t)(hi << 4 | lo);
-		}
-		if (i != n || n == 0)
+		size_t len;
+		if (n == 0 || hex_decode(plain, n, p->psk, sizeof(p->psk),
+		    &len) == -1)
 			why = "invalid hexadecimal key";
-		p->psk_len = why ? 0 : n / 2;
+		p->psk_len = why ? 0 : len;
 	}
 	OPENSSL_cleanse(plain, n);
 	free(plain);

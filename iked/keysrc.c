@@ -15,6 +15,7 @@
 
 #include "iked/keysrc.h"
 #include "keymgr/proto_keymgr.h"
+#include "lib/hex.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/sb.h"
@@ -90,16 +91,6 @@ ks_drop(struct keysrc *k, const char *error)
 	ks_fail_all(k, error);
 }
 
-static int
-ks_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* One reply from keymgr. */
 static void
 ks_reply(struct keysrc *k, const json_t *rep)
@@ -109,7 +100,7 @@ ks_reply(struct keysrc *k, const json_t *rep)
 	const char *kid = msg_str(rep, "key_id");
 	uint8_t key[KEYSRC_KEY_MAX];
 	struct ks_req *r;
-	size_t n, i;
+	size_t n, i, klen;
 
 	for (r = k->reqs; r != NULL && r->id != id; r = r->next)
 		;
@@ -135,18 +126,9 @@ ks_reply(struct keysrc *k, const json_t *rep)
 		return;
 	}
 	n = hex ? strlen(hex) : 0;
-	if (kid == NULL || n == 0 || n % 2 != 0 || n / 2 > sizeof(key)) {
-		ks_finish(r, NULL, NULL, 0, "bad-reply");
-		return;
-	}
-	for (i = 0; i < n; i += 2) {
-		int hi = ks_hexval(hex[i]), lo = ks_hexval(hex[i + 1]);
-		if (hi < 0 || lo < 0)
-			break;
-		key[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	if (i == n)
-		ks_finish(r, kid, key, n / 2, NULL);
+	if (kid != NULL && n > 0 &&
+	    hex_decode(hex, n, key, sizeof(key), &klen) == 0)
+		ks_finish(r, kid, key, klen, NULL);
 	else
 		ks_finish(r, NULL, NULL, 0, "bad-reply");
 	OPENSSL_cleanse(key, sizeof(key));

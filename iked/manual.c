@@ -13,6 +13,7 @@
 
 #include "iked/ikev2.h"
 #include "iked/manual.h"
+#include "lib/hex.h"
 #include "lib/junos9.h"
 #include "lib/log.h"
 #include "lib/sb.h"
@@ -82,31 +83,6 @@ manual_tunnel_id(size_t ordinal)
 	return MANUAL_TUNNEL_BASE + (uint32_t)ordinal;
 }
 
-static int
-manual_hex(const char *s, size_t n, uint8_t *out, size_t cap, size_t *len)
-{
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n; i += 2) {
-		unsigned v = 0;
-		for (size_t j = 0; j < 2; j++) {
-			char c = s[i + j];
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				v |= (unsigned)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				v |= (unsigned)(c - 'A' + 10);
-			else
-				return -1;
-		}
-		out[i / 2] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return 0;
-}
-
 /*
  * The key of `key ascii-text|hexadecimal` under parent into out; its
  * length in *len.  -1 with a message in *why.
@@ -137,7 +113,7 @@ manual_key(const struct cnode *parent, uint8_t *out, size_t cap,
 	else
 		n = strlen(plain);
 	if (hex)
-		rc = manual_hex(plain, n, out, cap, len);
+		rc = hex_decode(plain, n, out, cap, len);
 	else if (n <= cap) {
 		memcpy(out, plain, n);
 		*len = n;
