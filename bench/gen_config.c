@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 #define GEN_MAX_GATEWAYS 1000000
-#define GEN_NEXT 4		/* external interfaces ge-0/0/0..3 */
+#define GEN_NEXT 4 /* external interfaces ge-0/0/0..3 */
 
 static void
 gen_header(void)
@@ -24,24 +24,28 @@ gen_header(void)
 	printf("set system host-name bench-gw\n");
 	for (int e = 0; e < GEN_NEXT; e++) {
 		printf("set interfaces ge-0/0/%d unit 0 family inet address "
-		    "198.51.%d.1/24\n", e, 100 + e);
+		       "198.51.%d.1/24\n",
+		    e, 100 + e);
 		printf("set security zones security-zone untrust interfaces "
-		    "ge-0/0/%d.0 host-inbound-traffic system-services ike\n", e);
+		       "ge-0/0/%d.0 host-inbound-traffic system-services ike\n",
+		    e);
 	}
-	printf("set security zones security-zone trust interfaces ge-0/0/%d.0\n",
+	printf(
+	    "set security zones security-zone trust interfaces ge-0/0/%d.0\n",
 	    GEN_NEXT);
 	printf("set interfaces ge-0/0/%d unit 0 family inet address "
-	    "10.255.0.1/24\n", GEN_NEXT);
+	       "10.255.0.1/24\n",
+	    GEN_NEXT);
 	printf("set routing-options static route 0.0.0.0/0 next-hop "
-	    "198.51.100.254\n");
+	       "198.51.100.254\n");
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "t2u match source-address any\n");
+	       "t2u match source-address any\n");
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "t2u match destination-address any\n");
+	       "t2u match destination-address any\n");
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "t2u match application any\n");
+	       "t2u match application any\n");
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "t2u then permit\n");
+	       "t2u then permit\n");
 }
 
 /* 20 lines. */
@@ -54,40 +58,52 @@ gen_gateway(long i)
 	printf("set interfaces st0 unit %ld family inet\n", i);
 
 	printf("set security ike proposal IKE-P-%ld authentication-method "
-	    "pre-shared-keys\n", i);
+	       "pre-shared-keys\n",
+	    i);
 	printf("set security ike proposal IKE-P-%ld dh-group group14\n", i);
 	printf("set security ike proposal IKE-P-%ld authentication-algorithm "
-	    "sha-256\n", i);
+	       "sha-256\n",
+	    i);
 	printf("set security ike proposal IKE-P-%ld encryption-algorithm "
-	    "aes-256-cbc\n", i);
+	       "aes-256-cbc\n",
+	    i);
 
-	printf("set security ike policy IKE-POL-%ld proposals IKE-P-%ld\n", i, i);
+	printf(
+	    "set security ike policy IKE-POL-%ld proposals IKE-P-%ld\n", i, i);
 	printf("set security ike policy IKE-POL-%ld pre-shared-key ascii-text "
-	    "\"psk-%ld-secret\"\n", i, i);
+	       "\"psk-%ld-secret\"\n",
+	    i, i);
 
-	printf("set security ike gateway GW-%ld ike-policy IKE-POL-%ld\n", i, i);
-	printf("set security ike gateway GW-%ld address 10.%ld.%ld.%ld\n", i, b, c,
-	    d);
-	printf("set security ike gateway GW-%ld external-interface ge-0/0/%ld.0\n",
+	printf(
+	    "set security ike gateway GW-%ld ike-policy IKE-POL-%ld\n", i, i);
+	printf("set security ike gateway GW-%ld address 10.%ld.%ld.%ld\n", i, b,
+	    c, d);
+	printf(
+	    "set security ike gateway GW-%ld external-interface ge-0/0/%ld.0\n",
 	    i, i % GEN_NEXT);
 	printf("set security ike gateway GW-%ld version v2-only\n", i);
 	printf("set security ike gateway GW-%ld ppk-profile KM-%ld\n", i, i);
 
 	printf("set security key-manager profiles KM-%ld static key-id "
-	    "ascii-text key-id-%ld\n", i, i);
+	       "ascii-text key-id-%ld\n",
+	    i, i);
 	printf("set security key-manager profiles KM-%ld static key ascii-text "
-	    "ppk%08ldqjwbdip139u5mcy89m28pcgow\n", i, i);
+	       "ppk%08ldqjwbdip139u5mcy89m28pcgow\n",
+	    i, i);
 
 	printf("set security ipsec proposal IPSEC-P-%ld protocol esp\n", i);
 	printf("set security ipsec proposal IPSEC-P-%ld encryption-algorithm "
-	    "aes-256-gcm\n", i);
+	       "aes-256-gcm\n",
+	    i);
 
-	printf("set security ipsec policy IPSEC-POL-%ld proposals IPSEC-P-%ld\n",
+	printf(
+	    "set security ipsec policy IPSEC-POL-%ld proposals IPSEC-P-%ld\n",
 	    i, i);
 
 	printf("set security ipsec vpn VPN-%ld bind-interface st0.%ld\n", i, i);
 	printf("set security ipsec vpn VPN-%ld ike gateway GW-%ld\n", i, i);
-	printf("set security ipsec vpn VPN-%ld ike ipsec-policy IPSEC-POL-%ld\n",
+	printf(
+	    "set security ipsec vpn VPN-%ld ike ipsec-policy IPSEC-POL-%ld\n",
 	    i, i);
 }
 

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #define GEN_MAX_LINES 10000000L
-#define GEN_VLANS 4094		/* units per port in shape zones */
+#define GEN_VLANS 4094 /* units per port in shape zones */
 #define GEN_ZONES 8
 
 /* Interfaces, zones and a policy every shape has: 12 lines. */
@@ -35,26 +35,26 @@ gen_base(void)
 {
 	printf("set system host-name bench-shapes\n");
 	printf("set interfaces ge-0/0/0 unit 0 family inet address "
-	    "198.51.100.1/24\n");
+	       "198.51.100.1/24\n");
 	printf("set interfaces ge-0/0/1 unit 0 family inet address "
-	    "10.255.0.1/24\n");
+	       "10.255.0.1/24\n");
 	printf("set security zones security-zone untrust interfaces ge-0/0/0.0 "
-	    "host-inbound-traffic system-services ike\n");
+	       "host-inbound-traffic system-services ike\n");
 	printf("set security zones security-zone trust interfaces ge-0/0/1.0 "
-	    "host-inbound-traffic system-services ping\n");
+	       "host-inbound-traffic system-services ping\n");
 	printf("set routing-options static route 0.0.0.0/0 next-hop "
-	    "198.51.100.254\n");
+	       "198.51.100.254\n");
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "t2u match source-address any\n");
+	       "t2u match source-address any\n");
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "t2u match destination-address any\n");
+	       "t2u match destination-address any\n");
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "t2u match application any\n");
+	       "t2u match application any\n");
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "t2u then permit\n");
+	       "t2u then permit\n");
 	printf("set security policies default-policy deny-all\n");
 	printf("set security zones security-zone vpn host-inbound-traffic "
-	    "system-services ike\n");
+	       "system-services ike\n");
 }
 
 /* The gateway of bench/gen_config (20 lines) + zone and route (2). */
@@ -66,36 +66,49 @@ gen_vpn(long i)
 	printf("set interfaces st0 unit %ld family inet\n", i);
 	printf("set security zones security-zone vpn interfaces st0.%ld\n", i);
 	printf("set routing-options static route 172.%ld.%ld.0/24 next-hop "
-	    "st0.%ld\n", 16 + (i / 256) % 16, i % 256, i);
+	       "st0.%ld\n",
+	    16 + (i / 256) % 16, i % 256, i);
 	printf("set security ike proposal IKE-P-%ld authentication-method "
-	    "pre-shared-keys\n", i);
+	       "pre-shared-keys\n",
+	    i);
 	printf("set security ike proposal IKE-P-%ld dh-group group14\n", i);
 	printf("set security ike proposal IKE-P-%ld authentication-algorithm "
-	    "sha-256\n", i);
+	       "sha-256\n",
+	    i);
 	printf("set security ike proposal IKE-P-%ld encryption-algorithm "
-	    "aes-256-cbc\n", i);
-	printf("set security ike policy IKE-POL-%ld proposals IKE-P-%ld\n", i, i);
+	       "aes-256-cbc\n",
+	    i);
+	printf(
+	    "set security ike policy IKE-POL-%ld proposals IKE-P-%ld\n", i, i);
 	printf("set security ike policy IKE-POL-%ld pre-shared-key ascii-text "
-	    "\"psk-%ld-secret\"\n", i, i);
-	printf("set security ike gateway GW-%ld ike-policy IKE-POL-%ld\n", i, i);
-	printf("set security ike gateway GW-%ld address 10.%ld.%ld.%ld\n", i, b, c,
-	    d);
-	printf("set security ike gateway GW-%ld external-interface ge-0/0/0.0\n",
+	       "\"psk-%ld-secret\"\n",
+	    i, i);
+	printf(
+	    "set security ike gateway GW-%ld ike-policy IKE-POL-%ld\n", i, i);
+	printf("set security ike gateway GW-%ld address 10.%ld.%ld.%ld\n", i, b,
+	    c, d);
+	printf(
+	    "set security ike gateway GW-%ld external-interface ge-0/0/0.0\n",
 	    i);
 	printf("set security ike gateway GW-%ld version v2-only\n", i);
 	printf("set security ike gateway GW-%ld ppk-profile KM-%ld\n", i, i);
 	printf("set security key-manager profiles KM-%ld static key-id "
-	    "ascii-text key-id-%ld\n", i, i);
+	       "ascii-text key-id-%ld\n",
+	    i, i);
 	printf("set security key-manager profiles KM-%ld static key ascii-text "
-	    "ppk%08ldqjwbdip139u5mcy89m28pcgow\n", i, i);
+	       "ppk%08ldqjwbdip139u5mcy89m28pcgow\n",
+	    i, i);
 	printf("set security ipsec proposal IPSEC-P-%ld protocol esp\n", i);
 	printf("set security ipsec proposal IPSEC-P-%ld encryption-algorithm "
-	    "aes-256-gcm\n", i);
-	printf("set security ipsec policy IPSEC-POL-%ld proposals IPSEC-P-%ld\n",
+	       "aes-256-gcm\n",
+	    i);
+	printf(
+	    "set security ipsec policy IPSEC-POL-%ld proposals IPSEC-P-%ld\n",
 	    i, i);
 	printf("set security ipsec vpn VPN-%ld bind-interface st0.%ld\n", i, i);
 	printf("set security ipsec vpn VPN-%ld ike gateway GW-%ld\n", i, i);
-	printf("set security ipsec vpn VPN-%ld ike ipsec-policy IPSEC-POL-%ld\n",
+	printf(
+	    "set security ipsec vpn VPN-%ld ike ipsec-policy IPSEC-POL-%ld\n",
 	    i, i);
 }
 
@@ -109,26 +122,34 @@ gen_zone_unit(long i)
 	printf("set interfaces ge-0/0/%ld unit %ld vlan-id %ld\n", port, unit,
 	    unit);
 	printf("set interfaces ge-0/0/%ld unit %ld family inet address "
-	    "10.%ld.%ld.%ld/30\n", port, unit, a, b, c + 1);
-	printf("set security zones security-zone z%ld interfaces ge-0/0/%ld.%ld\n",
+	       "10.%ld.%ld.%ld/30\n",
+	    port, unit, a, b, c + 1);
+	printf(
+	    "set security zones security-zone z%ld interfaces ge-0/0/%ld.%ld\n",
 	    i % GEN_ZONES, port, unit);
 	printf("set routing-options static route 100.%ld.%ld.%ld/30 next-hop "
-	    "10.%ld.%ld.%ld\n", 64 + (i / 16384) % 64, b, c, a, b, c + 2);
+	       "10.%ld.%ld.%ld\n",
+	    64 + (i / 16384) % 64, b, c, a, b, c + 2);
 }
 
 static void
 gen_firewall(long i)
 {
-	printf("set security address-book global address A-%ld 10.%ld.%ld.0/24\n",
+	printf(
+	    "set security address-book global address A-%ld 10.%ld.%ld.0/24\n",
 	    i, 1 + (i / 256) % 250, i % 256);
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "P-%ld match source-address A-%ld\n", i, i);
+	       "P-%ld match source-address A-%ld\n",
+	    i, i);
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "P-%ld match destination-address any\n", i);
+	       "P-%ld match destination-address any\n",
+	    i);
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "P-%ld match application junos-https\n", i);
+	       "P-%ld match application junos-https\n",
+	    i);
 	printf("set security policies from-zone trust to-zone untrust policy "
-	    "P-%ld then permit\n", i);
+	       "P-%ld then permit\n",
+	    i);
 }
 
 int
@@ -151,8 +172,10 @@ main(int argc, char **argv)
 			break;
 	if (argc != 3 || s == sizeof(shapes) / sizeof(shapes[0]) ||
 	    lines < 100 || lines > GEN_MAX_LINES) {
-		fprintf(stderr, "usage: gen_shapes vpn|zones|firewall LINES"
-		    "  (100..%ld)\n", GEN_MAX_LINES);
+		fprintf(stderr,
+		    "usage: gen_shapes vpn|zones|firewall LINES"
+		    "  (100..%ld)\n",
+		    GEN_MAX_LINES);
 		return 2;
 	}
 	gen_base();

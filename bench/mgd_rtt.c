@@ -86,9 +86,8 @@ main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	req = json_pack("{s:s, s:s, s:s, s:I, s:b}", "op", CLI_OP_HELLO,
-	    "user", "bench", "tty", "", "pid", (json_int_t)getpid(),
-	    "interactive", 0);
+	req = json_pack("{s:s, s:s, s:s, s:I, s:b}", "op", CLI_OP_HELLO, "user",
+	    "bench", "tty", "", "pid", (json_int_t)getpid(), "interactive", 0);
 	reply = rtt_call(fd, req);
 	json_decref(req);
 	json_decref(reply);

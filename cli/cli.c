@@ -37,8 +37,8 @@
 
 struct cli_opts {
 	const char *state_dir;
-	const char *command;	/* -c */
-	const char *file;	/* -f */
+	const char *command; /* -c */
+	const char *file;    /* -f */
 	bool echo;
 	bool keep_going;
 };
@@ -106,14 +106,20 @@ cli_connect(struct cli *cli)
 	if (cli->fd != -1)
 		rc = 0;
 	else if (errno == ENOENT)
-		fprintf(stderr, "error: the management daemon is not running "
-		    "(no socket at %s)\n", path);
+		fprintf(stderr,
+		    "error: the management daemon is not running "
+		    "(no socket at %s)\n",
+		    path);
 	else if (errno == ECONNREFUSED)
-		fprintf(stderr, "error: the management daemon is not running "
-		    "(nothing listening at %s)\n", path);
+		fprintf(stderr,
+		    "error: the management daemon is not running "
+		    "(nothing listening at %s)\n",
+		    path);
 	else
-		fprintf(stderr, "error: cannot reach the management daemon at "
-		    "%s: %s\n", path, strerror(errno));
+		fprintf(stderr,
+		    "error: cannot reach the management daemon at "
+		    "%s: %s\n",
+		    path, strerror(errno));
 	free(path);
 	return rc;
 }
@@ -163,8 +169,8 @@ cli_batch(struct cli *cli)
 	const char *line;
 	bool blank = false, was_config;
 
-	while ((line = cli->echo ? input_next_line(cli->in) :
-	    input_next_command(cli->in)) != NULL) {
+	while ((line = cli->echo ? input_next_line(cli->in)
+				 : input_next_command(cli->in)) != NULL) {
 		char *cmd;
 		int rc;
 
@@ -202,7 +208,7 @@ main(int argc, char **argv)
 	int status = 1;
 
 	log_init("cli", stderr);
-	msg_json_wipe_init();	/* a reply may hold a key it printed */
+	msg_json_wipe_init(); /* a reply may hold a key it printed */
 	memset(&o, 0, sizeof(o));
 	memset(&cli, 0, sizeof(cli));
 	cli.fd = -1;
@@ -224,7 +230,7 @@ main(int argc, char **argv)
 		goto done;
 	cli.interactive = shell;
 	if (session_hello(&cli, cli_user(), cli_tty(),
-	    shell && isatty(STDOUT_FILENO)) == -1)
+		shell && isatty(STDOUT_FILENO)) == -1)
 		goto done;
 	if (shell) {
 		cli.echo = false;

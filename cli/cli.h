@@ -31,40 +31,40 @@ struct cli_prompt {
 	bool is_config;
 	char *user;
 	char *host;
-	char *edit;		/* "[edit security ike]", config mode only */
-	char *notice;		/* "# commit confirmed will be ..." or NULL */
+	char *edit;   /* "[edit security ike]", config mode only */
+	char *notice; /* "# commit confirmed will be ..." or NULL */
 	/* commit confirmed pending: when it rolls back (CLOCK_MONOTONIC
 	 * seconds; 0: none) and the seconds of its "minute" */
 	double confirm_at;
 	long confirm_unit;
-	long screen_length;	/* -1: not set (terminal size); 0: no paging */
-	long screen_width;	/* -1: not set */
+	long screen_length; /* -1: not set (terminal size); 0: no paging */
+	long screen_width;  /* -1: not set */
 };
 
 struct cli {
 	const char *state_dir;
-	int fd;			/* connection to mgd */
+	int fd; /* connection to mgd */
 	json_int_t next_id;
-	bool interactive;	/* the libedit shell */
-	bool echo;		/* --echo: print prompts and commands */
-	bool keep_going;	/* --keep-going: do not stop at a failure */
-	bool failed;		/* some command replied ok false */
-	bool exiting;		/* mgd said the session ends */
-	bool lost;		/* the connection to mgd broke */
-	bool interrupted;	/* ^C pressed in the line editor */
+	bool interactive; /* the libedit shell */
+	bool echo;	  /* --echo: print prompts and commands */
+	bool keep_going;  /* --keep-going: do not stop at a failure */
+	bool failed;	  /* some command replied ok false */
+	bool exiting;	  /* mgd said the session ends */
+	bool lost;	  /* the connection to mgd broke */
+	bool interrupted; /* ^C pressed in the line editor */
 	struct cli_prompt prompt;
-	struct input *in;	/* batch source (NULL in the shell) */
-	struct edit *ed;	/* the shell (NULL in batch) */
+	struct input *in; /* batch source (NULL in the shell) */
+	struct edit *ed;  /* the shell (NULL in batch) */
 };
 
 /* session.c */
 /* Send req (its "id" is set here; req is not stolen) and wait for the reply;
  * NULL when the connection broke (cli->lost is then set). */
 json_t *session_call(struct cli *cli, json_t *req);
-json_t *session_request(struct cli *cli, const char *op, const char *key,
-    const char *value);
-int session_hello(struct cli *cli, const char *user, const char *tty,
-    bool interactive);
+json_t *session_request(
+    struct cli *cli, const char *op, const char *key, const char *value);
+int session_hello(
+    struct cli *cli, const char *user, const char *tty, bool interactive);
 int session_exec(struct cli *cli, const char *line);
 void session_prompt_set(struct cli *cli, const json_t *p);
 void session_prompt_free(struct cli_prompt *p);

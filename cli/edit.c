@@ -8,8 +8,8 @@
  * banner); space completes a unique keyword; ^C throws the line away (ISIG
  * is off while editing, so ^C is a key; elsewhere SIGINT is ignored so ^C
  * at a question only discards the typed answer and never kills the shell);
- * ^D on an empty line is `exit`, and mgd decides what exit means.  History lives in
- * <state-dir>/history/<user>, mode 0600.
+ * ^D on an empty line is `exit`, and mgd decides what exit means.  History
+ * lives in <state-dir>/history/<user>, mode 0600.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +27,7 @@
 #include "lib/proto_cli.h"
 
 #define EDIT_HISTORY_SIZE 1000
-#define EDIT_MAX_EOF 3		/* ^D that mgd does not end: give up after */
+#define EDIT_MAX_EOF 3 /* ^D that mgd does not end: give up after */
 
 struct edit {
 	struct cli *cli;
@@ -178,8 +178,8 @@ edit_fn_complete(EditLine *el, int ch)
 	if (edit_insert_rest(el, word, msg_str(reply, "common"))) {
 		if (n == 1)
 			el_insertstr(el, " ");
-	} else if (n == 1 && edit_streq(word,
-	    json_string_value(json_array_get(matches, 0)))) {
+	} else if (n == 1 &&
+	    edit_streq(word, json_string_value(json_array_get(matches, 0)))) {
 		el_insertstr(el, " ");
 	} else if (n > 1 || msg_str(reply, "output") != NULL) {
 		fputs("\n", stdout);
@@ -188,8 +188,9 @@ edit_fn_complete(EditLine *el, int ch)
 		else {
 			fputs("Possible completions:\n", stdout);
 			for (i = 0; i < n; i++)
-				printf("  %s\n", edit_str(json_string_value(
-				    json_array_get(matches, i))));
+				printf("  %s\n",
+				    edit_str(json_string_value(
+					json_array_get(matches, i))));
 		}
 		session_before_prompt(ed->cli, false, stdout);
 		fflush(stdout);
@@ -219,8 +220,8 @@ edit_fn_space(EditLine *el, int ch)
 	if (li->cursor != li->lastchar || word[0] == '\0' ||
 	    edit_in_quotes(text) || strchr(word, '"') != NULL)
 		goto done;
-	req = json_pack("{s:s, s:s, s:b}", "op", CLI_OP_COMPLETE, "line",
-	    text, "space", 1);
+	req = json_pack(
+	    "{s:s, s:s, s:b}", "op", CLI_OP_COMPLETE, "line", text, "space", 1);
 	if (req == NULL)
 		goto done;
 	reply = session_call(ed->cli, req);
@@ -262,7 +263,7 @@ edit_history_open(struct edit *ed)
 		abort();
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		free(ed->hist_path);
-		ed->hist_path = NULL;	/* no history file, still a shell */
+		ed->hist_path = NULL; /* no history file, still a shell */
 	} else {
 		history(ed->hist, &ev, H_LOAD, ed->hist_path);
 	}
@@ -366,8 +367,8 @@ edit_read_raw(struct cli *cli, bool interruptible)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, &old);
 	}
-	while ((r = read(STDIN_FILENO, &c, 1)) == 1 || (r == -1 &&
-	    errno == EINTR && !edit_sigint)) {
+	while ((r = read(STDIN_FILENO, &c, 1)) == 1 ||
+	    (r == -1 && errno == EINTR && !edit_sigint)) {
 		if (r == -1)
 			continue;
 		if (c == '\n')

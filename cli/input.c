@@ -9,20 +9,20 @@
 #include "lib/sb.h"
 
 struct input {
-	char **items;		/* -c: the split pieces */
+	char **items; /* -c: the split pieces */
 	size_t nitems;
 	size_t next;
-	FILE *fp;		/* -f / stdin */
-	char *line;		/* getline buffer */
+	FILE *fp;   /* -f / stdin */
+	char *line; /* getline buffer */
 	size_t linecap;
-	char *cur;		/* the last command, trimmed */
+	char *cur; /* the last command, trimmed */
 };
 
 static bool
 input_is_blank(int c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-	    c == '\f' || c == '\v';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+	    c == '\v';
 }
 
 char *

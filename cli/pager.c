@@ -21,16 +21,16 @@
 #define PAGER_SEARCH_MAX 256
 
 struct pager {
-	const char **lines;	/* start of each line */
-	size_t *lens;		/* its length, "\n" included */
+	const char **lines; /* start of each line */
+	size_t *lens;	    /* its length, "\n" included */
 	size_t n;
-	size_t shown;		/* lines printed so far */
-	int page;		/* screen rows per page */
-	int width;		/* terminal columns, 0: unknown (no wrapping) */
+	size_t shown; /* lines printed so far */
+	int page;     /* screen rows per page */
+	int width;    /* terminal columns, 0: unknown (no wrapping) */
 	int in_fd;
 	FILE *out;
 	bool is_tty;
-	bool hold;		/* `| hold`: stays at the prompt at the end */
+	bool hold; /* `| hold`: stays at the prompt at the end */
 	struct termios saved;
 };
 
@@ -65,7 +65,8 @@ pager_split(struct pager *pg, const char *text)
 
 		if (pg->n == cap) {
 			cap = cap ? cap * 2 : 128;
-			pg->lines = xrealloc(pg->lines, cap * sizeof(*pg->lines));
+			pg->lines =
+			    xrealloc(pg->lines, cap * sizeof(*pg->lines));
 			pg->lens = xrealloc(pg->lens, cap * sizeof(*pg->lens));
 		}
 		pg->lines[pg->n] = text;
@@ -87,7 +88,7 @@ pager_line_rows(const struct pager *pg, size_t i)
 
 		if (c == '\t')
 			cols = (cols / 8 + 1) * 8;
-		else if ((c & 0xc0) != 0x80)	/* a UTF-8 character */
+		else if ((c & 0xc0) != 0x80) /* a UTF-8 character */
 			cols++;
 	}
 	return cols == 0 ? 1 : (cols + w - 1) / w;
@@ -162,7 +163,7 @@ pager_read_search(struct pager *pg, char *buf, size_t size)
 	fputs("/", pg->out);
 	fflush(pg->out);
 	while ((c = pager_key(pg)) != -1 && c != '\n' && c != '\r') {
-		if (c == 3)		/* ^C */
+		if (c == 3) /* ^C */
 			return -1;
 		if (c == 0x7f || c == '\b') {
 			while (len > 0 &&
@@ -214,13 +215,10 @@ pager_loop(struct pager *pg)
 		key = pager_key(pg);
 		pager_clear(pg);
 		switch (key) {
-		case -1:
-			return -1;
+		case -1: return -1;
 		case 'q':
 		case 'Q':
-		case 3:		/* ^C */
-			fflush(pg->out);
-			return 0;
+		case 3: /* ^C */ fflush(pg->out); return 0;
 		case '\r':
 		case '\n':
 			if (pg->shown < pg->n)
@@ -244,7 +242,7 @@ pager_loop(struct pager *pg)
 			pager_emit(pg, (size_t)pg->page - 1);
 			break;
 		}
-		default:	/* space and anything else: a page */
+		default: /* space and anything else: a page */
 			if (pg->shown < pg->n)
 				pager_emit(pg, (size_t)pg->page);
 			break;
@@ -261,8 +259,8 @@ pager_show(const char *text, int rows, int cols, int in_fd, FILE *out)
 }
 
 int
-pager_show_hold(const char *text, int rows, int cols, int in_fd, FILE *out,
-    bool hold)
+pager_show_hold(
+    const char *text, int rows, int cols, int in_fd, FILE *out, bool hold)
 {
 	struct pager pg;
 	size_t total = 0;

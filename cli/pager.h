@@ -20,8 +20,8 @@
 int pager_show(const char *text, int rows, int cols, int in_fd, FILE *out);
 /* The same; with hold (`| hold`) the pager stays at its prompt at the end
  * of the text until q. */
-int pager_show_hold(const char *text, int rows, int cols, int in_fd,
-    FILE *out, bool hold);
+int pager_show_hold(
+    const char *text, int rows, int cols, int in_fd, FILE *out, bool hold);
 
 /* The rows / columns of the terminal on fd, or 0 when unknown. */
 int pager_term_rows(int fd);

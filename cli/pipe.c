@@ -80,7 +80,8 @@ pipe_number(const char *w, const char *name, long *n, struct sb *err)
 	*n = strtol(w, &end, 10);
 	if (errno != 0 || *w == '\0' || *end != '\0' || *n < 0 ||
 	    *n > INT_MAX) {
-		sb_printf(err, "error: invalid number '%s' for '%s'\n", w, name);
+		sb_printf(
+		    err, "error: invalid number '%s' for '%s'\n", w, name);
 		return -1;
 	}
 	return 0;
@@ -89,8 +90,8 @@ pipe_number(const char *w, const char *name, long *n, struct sb *err)
 /* match (keep = true), except (keep = false), find (from_first = true). */
 static int
 pipe_regex(const char *name, const char *re, const struct pipe_line *v,
-    size_t n, bool keep, bool from_first, struct pipe_result *r,
-    struct sb *out, struct sb *err)
+    size_t n, bool keep, bool from_first, struct pipe_result *r, struct sb *out,
+    struct sb *err)
 {
 	regex_t rx;
 	size_t i;
@@ -132,8 +133,8 @@ pipe_regex(const char *name, const char *re, const struct pipe_line *v,
 
 /* save (mode "w"), append ("a"); tee writes and passes the text on. */
 static int
-pipe_save(const char *name, const char *file, const char *mode,
-    size_t n, const char *text, struct sb *out, struct sb *err)
+pipe_save(const char *name, const char *file, const char *mode, size_t n,
+    const char *text, struct sb *out, struct sb *err)
 {
 	FILE *fp;
 
@@ -194,30 +195,32 @@ pipe_one(const json_t *words, const char *text, struct pipe_result *r,
 	v = pipe_lines(text, &n);
 	if (strcmp(name, "match") == 0 || strcmp(name, "except") == 0 ||
 	    strcmp(name, "find") == 0) {
-		rc = pipe_regex(name, arg, v, n, name[0] == 'm',
-		    name[0] == 'f', r, out, err);
+		rc = pipe_regex(name, arg, v, n, name[0] == 'm', name[0] == 'f',
+		    r, out, err);
 	} else if (strcmp(name, "count") == 0) {
 		sb_printf(out, "Count: %zu lines\n", n);
 		rc = 0;
 	} else if (strcmp(name, "last") == 0) {
-		num = INT_MAX;	/* no number: all of it */
-		if (arg == NULL || (rc = pipe_number(arg, name, &num, err)) == 0)
+		num = INT_MAX; /* no number: all of it */
+		if (arg == NULL ||
+		    (rc = pipe_number(arg, name, &num, err)) == 0)
 			rc = 0;
 		if (rc == 0)
 			for (i = n > (size_t)num ? n - (size_t)num : 0; i < n;
-			    i++)
+			     i++)
 				pipe_put_line(out, &v[i]);
 	} else if (strcmp(name, "trim") == 0) {
 		if ((rc = pipe_number(arg, name, &num, err)) == 0)
 			for (i = 0; i < n; i++) {
-				size_t cut = v[i].len < (size_t)num ?
-				    v[i].len : (size_t)num;
+				size_t cut = v[i].len < (size_t)num
+				    ? v[i].len
+				    : (size_t)num;
 				sb_add(out, v[i].s + cut, v[i].len - cut);
 				sb_putc(out, '\n');
 			}
 	} else if (strcmp(name, "save") == 0 || strcmp(name, "append") == 0) {
-		rc = pipe_save(name, arg, name[0] == 's' ? "w" : "a", n, text,
-		    out, err);
+		rc = pipe_save(
+		    name, arg, name[0] == 's' ? "w" : "a", n, text, out, err);
 		r->no_more = true;
 	} else if (strcmp(name, "tee") == 0) {
 		rc = pipe_save(name, arg, "w", n, text, out, err);
@@ -255,7 +258,7 @@ pipe_apply(const json_t *pipes, const char *text, struct pipe_result *r,
 	for (i = 0; i < json_array_size(pipes); i++) {
 		sb_init(&out);
 		if (pipe_one(json_array_get(pipes, i), sb_str(&r->text), r,
-		    &out, err) == -1) {
+			&out, err) == -1) {
 			sb_free(&out);
 			sb_reset(&r->text);
 			sb_reset(&r->notes);

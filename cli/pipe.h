@@ -14,10 +14,10 @@
 #include "lib/sb.h"
 
 struct pipe_result {
-	struct sb text;		/* the output after the pipes */
-	struct sb notes;	/* lines printed after it ("Pattern not found") */
-	bool no_more;		/* `| no-more` or `| save`: never page */
-	bool hold;		/* `| hold`: the pager waits at the end */
+	struct sb text;	 /* the output after the pipes */
+	struct sb notes; /* lines printed after it ("Pattern not found") */
+	bool no_more;	 /* `| no-more` or `| save`: never page */
+	bool hold;	 /* `| hold`: the pager waits at the end */
 };
 
 void pipe_result_init(struct pipe_result *r);

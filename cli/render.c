@@ -60,8 +60,8 @@ render_find(const char *name)
 static void
 render_json(const json_t *data, struct sb *out)
 {
-	char *js = json_dumps(data, JSON_INDENT(4) | JSON_ENCODE_ANY |
-	    JSON_PRESERVE_ORDER);
+	char *js = json_dumps(
+	    data, JSON_INDENT(4) | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 
 	if (js != NULL) {
 		sb_puts(out, js);

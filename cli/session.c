@@ -21,7 +21,8 @@ static void
 session_lost(struct cli *cli)
 {
 	if (!cli->lost)
-		fprintf(stderr, "error: lost the connection to the management "
+		fprintf(stderr,
+		    "error: lost the connection to the management "
 		    "daemon\n");
 	cli->lost = true;
 }
@@ -54,8 +55,8 @@ session_call(struct cli *cli, json_t *req)
 }
 
 json_t *
-session_request(struct cli *cli, const char *op, const char *key,
-    const char *value)
+session_request(
+    struct cli *cli, const char *op, const char *key, const char *value)
 {
 	json_t *req = json_object(), *reply = NULL, *v;
 
@@ -110,10 +111,11 @@ session_prompt_set(struct cli *cli, const json_t *p)
 	pr->confirm_at = 0;
 	if (json_is_integer(v = json_object_get(p, "confirm-left"))) {
 		json_t *u = json_object_get(p, "confirm-unit");
-		pr->confirm_unit = json_is_integer(u) &&
-		    json_integer_value(u) > 0 ? (long)json_integer_value(u) : 60;
-		pr->confirm_at = session_now() +
-		    (double)json_integer_value(v);
+		pr->confirm_unit =
+		    json_is_integer(u) && json_integer_value(u) > 0
+		    ? (long)json_integer_value(u)
+		    : 60;
+		pr->confirm_at = session_now() + (double)json_integer_value(v);
 	}
 	/* `set cli screen-length N` (0: no paging) lasts until changed. */
 	if (json_is_integer(v = json_object_get(p, "screen-length")))
@@ -166,8 +168,10 @@ session_before_prompt(const struct cli *cli, bool blank, FILE *out)
 			    (double)p->confirm_unit);
 			if (min < 1)
 				min = 1;
-			fprintf(out, "# commit confirmed will be rolled back in"
-			    " %ld minute%s\n", min, min == 1 ? "" : "s");
+			fprintf(out,
+			    "# commit confirmed will be rolled back in"
+			    " %ld minute%s\n",
+			    min, min == 1 ? "" : "s");
 		}
 	} else if (p->notice != NULL && p->notice[0] != '\0') {
 		fprintf(out, "%s\n", p->notice);
@@ -252,22 +256,22 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 		goto done;
 	}
 	if (pipe_apply(pipes, sb_str(&text), &r, &err) == -1) {
-		fputs(sb_str(&err), cli->interactive || cli->echo ? out :
-		    stderr);
+		fputs(
+		    sb_str(&err), cli->interactive || cli->echo ? out : stderr);
 		goto done;
 	}
 	pipe_result_print(&r, &final);
 	rows = 0;
 	if (cli->interactive && !r.no_more && isatty(fileno(out)))
-		rows = cli->prompt.screen_length >= 0 ?
-		    (int)cli->prompt.screen_length :
-		    pager_term_rows(fileno(out));
+		rows = cli->prompt.screen_length >= 0
+		    ? (int)cli->prompt.screen_length
+		    : pager_term_rows(fileno(out));
 	if (rows > 1)
 		/* `set cli screen-width N`: the width lines wrap at. */
 		pager_show_hold(sb_str(&final), rows,
-		    cli->prompt.screen_width > 0 ?
-		    (int)cli->prompt.screen_width : 0, STDIN_FILENO, out,
-		    r.hold);
+		    cli->prompt.screen_width > 0 ? (int)cli->prompt.screen_width
+						 : 0,
+		    STDIN_FILENO, out, r.hold);
 	else
 		session_put_text(out, sb_str(&final));
 	rc = 0;
@@ -309,7 +313,8 @@ session_ask(struct cli *cli, const char *question)
 		fputs(answer, stdout);
 	if (!cli->interactive || answer == NULL)
 		fputc('\n', stdout);
-	reply = session_request(cli, CLI_OP_ANSWER, "text", answer ? answer : "");
+	reply =
+	    session_request(cli, CLI_OP_ANSWER, "text", answer ? answer : "");
 	free(answer);
 	return reply;
 }
@@ -342,8 +347,8 @@ session_input(struct cli *cli, const char *notice)
 		fputc('\n', stdout);
 		reply = session_request(cli, CLI_OP_INPUT, "abort", "yes");
 	} else {
-		reply = session_request(cli, CLI_OP_INPUT, "text",
-		    sb_str(&text));
+		reply =
+		    session_request(cli, CLI_OP_INPUT, "text", sb_str(&text));
 	}
 	sb_free_secure(&text);
 	return reply;
@@ -360,7 +365,8 @@ session_reply(struct cli *cli, const char *line, json_t *reply)
 
 	while (reply != NULL) {
 		session_prompt_set(cli, json_object_get(reply, "prompt"));
-		/* Notices and the timestamp: outside the pipes and the pager. */
+		/* Notices and the timestamp: outside the pipes and the pager.
+		 */
 		if ((s = msg_str(reply, "before")) != NULL)
 			fputs(s, stdout);
 		session_print_error(cli, line, shown, reply, errout);
@@ -405,15 +411,15 @@ session_exec(struct cli *cli, const char *line)
 }
 
 int
-session_hello(struct cli *cli, const char *user, const char *tty,
-    bool interactive)
+session_hello(
+    struct cli *cli, const char *user, const char *tty, bool interactive)
 {
 	json_t *req, *reply;
 	int rc = -1;
 
-	req = json_pack("{s:s, s:s, s:s, s:I, s:b}", "op", CLI_OP_HELLO,
-	    "user", user, "tty", tty, "pid", (json_int_t)getpid(),
-	    "interactive", interactive);
+	req = json_pack("{s:s, s:s, s:s, s:I, s:b}", "op", CLI_OP_HELLO, "user",
+	    user, "tty", tty, "pid", (json_int_t)getpid(), "interactive",
+	    interactive);
 	if (req == NULL) {
 		fprintf(stderr, "error: user or terminal name is not UTF-8\n");
 		return -1;
@@ -424,12 +430,12 @@ session_hello(struct cli *cli, const char *user, const char *tty,
 		return -1;
 	if (json_is_false(json_object_get(reply, "ok"))) {
 		session_print_error(cli, NULL, NULL, reply, stderr);
-		session_put_text(stderr, msg_str(reply, "output") ?
-		    msg_str(reply, "output") : "");
+		session_put_text(stderr,
+		    msg_str(reply, "output") ? msg_str(reply, "output") : "");
 		goto done;
 	}
-	session_replace(&cli->prompt.user, msg_str(reply, "user") ?
-	    msg_str(reply, "user") : user);
+	session_replace(&cli->prompt.user,
+	    msg_str(reply, "user") ? msg_str(reply, "user") : user);
 	session_replace(&cli->prompt.host, msg_str(reply, "host"));
 	session_prompt_set(cli, json_object_get(reply, "prompt"));
 	rc = 0;

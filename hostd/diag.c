@@ -24,14 +24,14 @@
 #include "hostd/hostd.h"
 #include "lib/log.h"
 
-#define DIAG_DEADLINE 8		/* seconds ping may take */
-#define DIAG_WAIT_MS 1000	/* for the last reply (ping -W) */
-#define DIAG_RAPID_MS 5		/* interval of rapid; 1000 in 6 s */
-#define DIAG_KILL 9		/* seconds before anything is killed */
-#define DIAG_OUT_MAX 65536	/* bytes of output read */
+#define DIAG_DEADLINE 8	   /* seconds ping may take */
+#define DIAG_WAIT_MS 1000  /* for the last reply (ping -W) */
+#define DIAG_RAPID_MS 5	   /* interval of rapid; 1000 in 6 s */
+#define DIAG_KILL 9	   /* seconds before anything is killed */
+#define DIAG_OUT_MAX 65536 /* bytes of output read */
 #define DIAG_COUNT_DEFAULT 5
 #define DIAG_HOPS 30
-#define DIAG_TRACE_LEN "40"	/* bytes per probe: Junos (FreeBSD) default */
+#define DIAG_TRACE_LEN "40" /* bytes per probe: Junos (FreeBSD) default */
 
 static bool
 diag_name_ok(const char *s)
@@ -39,8 +39,9 @@ diag_name_ok(const char *s)
 	size_t n = s ? strlen(s) : 0;
 
 	return n > 0 && n <= 253 && s[0] != '-' &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.:-_%") == n;
+	    strspn(s,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789.:-_%") == n;
 }
 
 static int64_t
@@ -127,22 +128,25 @@ diag_ping_line(const char *l, json_t *d)
 			p--;
 		json_object_set_new(d, "address", json_string(b));
 		json_object_set_new(d, "size", json_integer(p ? atoi(p) : 56));
-	} else if (sscanf(l, "%u bytes from %63[^:]: icmp_seq=%u ttl=%u "
-	    "time=%lf", &size, b, &seq, &ttl, &t) == 5) {
-		json_array_append_new(json_object_get(d, "replies"), json_pack(
-		    "{s:i, s:s, s:i, s:i, s:f}", "bytes", size, "from", b,
-		    "sequence", seq, "ttl", ttl, "time", t));
-	} else if (sscanf(l, "%u packets transmitted, %u received", &tx,
-	    &rx) == 2) {
+	} else if (sscanf(l,
+		       "%u bytes from %63[^:]: icmp_seq=%u ttl=%u "
+		       "time=%lf",
+		       &size, b, &seq, &ttl, &t) == 5) {
+		json_array_append_new(json_object_get(d, "replies"),
+		    json_pack("{s:i, s:s, s:i, s:i, s:f}", "bytes", size,
+			"from", b, "sequence", seq, "ttl", ttl, "time", t));
+	} else if (sscanf(l, "%u packets transmitted, %u received", &tx, &rx) ==
+	    2) {
 		json_object_set_new(d, "transmitted", json_integer(tx));
 		json_object_set_new(d, "received", json_integer(rx));
-	} else if (sscanf(l, "rtt min/avg/max/mdev = %lf/%lf/%lf/%lf", &mn,
-	    &av, &mx, &md) == 4) {
-		json_object_set_new(d, "rtt", json_pack("{s:f, s:f, s:f, s:f}",
-		    "min", mn, "avg", av, "max", mx, "stddev", md));
+	} else if (sscanf(l, "rtt min/avg/max/mdev = %lf/%lf/%lf/%lf", &mn, &av,
+		       &mx, &md) == 4) {
+		json_object_set_new(d, "rtt",
+		    json_pack("{s:f, s:f, s:f, s:f}", "min", mn, "avg", av,
+			"max", mx, "stddev", md));
 	} else if (strncmp(l, "From ", 5) == 0) {
-		json_array_append_new(json_object_get(d, "errors"),
-		    json_string(l));
+		json_array_append_new(
+		    json_object_get(d, "errors"), json_string(l));
 	}
 }
 
@@ -165,11 +169,13 @@ diag_ping(struct hostd *h, const json_t *input, struct sb *err)
 		sb_puts(err, "error: invalid host or source address");
 		return NULL;
 	}
-	if (count < 1 || (count - 1) * ms + DIAG_WAIT_MS > DIAG_DEADLINE *
-	    1000) {
-		sb_printf(err, "error: count %ld: ping must end within %d"
-		    " seconds; use count 1 to %ld, or rapid", count,
-		    DIAG_DEADLINE, (DIAG_DEADLINE * 1000 - DIAG_WAIT_MS) / ms + 1);
+	if (count < 1 ||
+	    (count - 1) * ms + DIAG_WAIT_MS > DIAG_DEADLINE * 1000) {
+		sb_printf(err,
+		    "error: count %ld: ping must end within %d"
+		    " seconds; use count 1 to %ld, or rapid",
+		    count, DIAG_DEADLINE,
+		    (DIAG_DEADLINE * 1000 - DIAG_WAIT_MS) / ms + 1);
 		return NULL;
 	}
 	snprintf(c, sizeof(c), "%ld", count);
@@ -198,7 +204,7 @@ diag_ping(struct hostd *h, const json_t *input, struct sb *err)
 	    rapid, "replies", "errors", "transmitted", 0, "received", 0);
 	char *save = NULL;
 	for (char *l = strtok_r(out.buf ? out.buf : "", "\n", &save); l;
-	    l = strtok_r(NULL, "\n", &save))
+	     l = strtok_r(NULL, "\n", &save))
 		diag_ping_line(l, d);
 	if (json_object_get(d, "address") == NULL) {
 		diag_first_line(out.buf ? out.buf : "ping failed", err);
@@ -225,20 +231,22 @@ diag_hop(char *l)
 	}
 	while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
 		if (strcmp(tok, "*") == 0) {
-			json_array_append_new(probes, json_pack("{s:b}", "timeout",
-			    1));
+			json_array_append_new(
+			    probes, json_pack("{s:b}", "timeout", 1));
 		} else if (tok[0] == '!') {
-			json_t *last = json_array_get(probes,
-			    json_array_size(probes) - 1);
+			json_t *last =
+			    json_array_get(probes, json_array_size(probes) - 1);
 			if (last != NULL)
-				json_object_set_new(last, "note", json_string(tok));
+				json_object_set_new(
+				    last, "note", json_string(tok));
 		} else if (strchr(tok, '.') || strchr(tok, ':')) {
 			char *next = save ? save + strspn(save, " ") : NULL;
 			if (next && strncmp(next, "ms", 2) == 0) {
-				json_t *p = json_pack("{s:f}", "time", atof(tok));
+				json_t *p =
+				    json_pack("{s:f}", "time", atof(tok));
 				if (addr)
-					json_object_set_new(p, "address",
-					    json_string(addr));
+					json_object_set_new(
+					    p, "address", json_string(addr));
 				addr = NULL;
 				json_array_append_new(probes, p);
 			} else {
@@ -288,18 +296,19 @@ diag_traceroute(struct hostd *h, const json_t *input, struct sb *err)
 	}
 	char *save = NULL;
 	for (char *l = strtok_r(out.buf ? out.buf : "", "\n", &save); l;
-	    l = strtok_r(NULL, "\n", &save)) {
+	     l = strtok_r(NULL, "\n", &save)) {
 		char a[256], b[64];
 		unsigned hops, size;
 		if (sscanf(l, "traceroute to %255s (%63[^)]), %u hops max, %u",
-		    a, b, &hops, &size) == 4) {
-			d = json_pack("{s:s, s:s, s:i, s:i, s:[]}", "host", host,
-			    "address", b, "max-hops", hops, "size", size, "hops");
+			a, b, &hops, &size) == 4) {
+			d = json_pack("{s:s, s:s, s:i, s:i, s:[]}", "host",
+			    host, "address", b, "max-hops", hops, "size", size,
+			    "hops");
 		} else if (d != NULL) {
 			json_t *hop = diag_hop(l);
 			if (hop != NULL)
-				json_array_append_new(json_object_get(d, "hops"),
-				    hop);
+				json_array_append_new(
+				    json_object_get(d, "hops"), hop);
 		}
 	}
 	if (d == NULL)

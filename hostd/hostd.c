@@ -41,7 +41,7 @@ host_path(const struct cnode *n, const char *path)
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (char *w = strtok_r(buf, " ", &save); w && n;
-	    w = strtok_r(NULL, " ", &save))
+	     w = strtok_r(NULL, " ", &save))
 		n = cnode_child(n, w);
 	return n;
 }
@@ -165,8 +165,8 @@ host_start_name(struct hostd *h)
 	if (h->start_name == NULL) {
 		h->start_name = xstrdup(name);
 		sb_printf(&line, "%llu %s\n", (unsigned long long)ino, name);
-		if (file_write_atomic(sb_str(&p), line.buf, line.len, 0600,
-		    &err) == -1)
+		if (file_write_atomic(
+			sb_str(&p), line.buf, line.len, 0600, &err) == -1)
 			log_warn("%s", sb_str(&err));
 	}
 	sb_free(&p);
@@ -191,7 +191,7 @@ host_forwarding(void)
 		FILE *f = fopen(knobs[i], "w");
 
 		if (f == NULL) {
-			if (errno != ENOENT)	/* no IPv6: nothing to do */
+			if (errno != ENOENT) /* no IPv6: nothing to do */
 				log_warn("%s: %s", knobs[i], strerror(errno));
 			continue;
 		}
@@ -212,15 +212,17 @@ host_safety(struct hostd *h)
 		host_start_name(h);
 	if (host_ns_is_own("net")) {
 		h->active = true;
-		log_info("network namespace of its own: configuration is applied");
+		log_info(
+		    "network namespace of its own: configuration is applied");
 		host_forwarding();
 	} else if (env != NULL && strcmp(env, "1") == 0) {
 		h->active = true;
 		log_warn("QSAFE_HOST_NETNS=1: applying to the machine's own"
-		    " network namespace");
+			 " network namespace");
 	} else {
 		h->active = false;
-		h->inert_why = "hostd runs in the machine's own network namespace;"
+		h->inert_why =
+		    "hostd runs in the machine's own network namespace;"
 		    " nothing is applied (start with ./qsafe start --host-netns"
 		    " to allow it)";
 		log_warn("%s", h->inert_why);
@@ -248,7 +250,8 @@ host_fw_touched(struct conf *prev, struct conf *next)
 			below = top;
 			top = top->parent;
 		}
-		if (top->parent == NULL || strcmp(top->sn->name, "security") != 0)
+		if (top->parent == NULL ||
+		    strcmp(top->sn->name, "security") != 0)
 			continue;
 		hit = below == NULL || strcmp(below->sn->name, "zones") == 0 ||
 		    strcmp(below->sn->name, "policies") == 0 ||
@@ -275,8 +278,8 @@ host_next_clear(struct hostd *h)
  * nothing needs to change.
  */
 static int
-host_next(struct hostd *h, struct conf *prev, struct conf *next,
-    struct verrs *errs)
+host_next(
+    struct hostd *h, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	struct sb txn;
 
@@ -286,12 +289,12 @@ host_next(struct hostd *h, struct conf *prev, struct conf *next,
 	h->next_model = zones_model(next, errs);
 	h->next_conf = next;
 	sb_init(&txn);
-	h->next_full = !h->table_known || h->model == NULL ||
-	    h->next_model == NULL;
+	h->next_full =
+	    !h->table_known || h->model == NULL || h->next_model == NULL;
 	if (!h->next_full)
 		nftm_delta(h->model, h->next_model, h->table, &txn);
 	else if (h->table_known && h->model == NULL && h->next_model == NULL)
-		;	/* no table, none wanted */
+		; /* no table, none wanted */
 	else
 		nftm_text(h->next_model, h->table, NULL, &txn);
 	h->next_txn = sb_steal(&txn);
@@ -299,8 +302,7 @@ host_next(struct hostd *h, struct conf *prev, struct conf *next,
 }
 
 static void
-host_check(void *ctx, struct conf *prev, struct conf *next,
-    struct verrs *errs)
+host_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	struct hostd *h = ctx;
 	struct sb err;
@@ -315,8 +317,8 @@ host_check(void *ctx, struct conf *prev, struct conf *next,
 		goto done;
 	if (h->active && h->next_txn[0] != '\0' &&
 	    policy_load(h, h->next_txn, true, &err) == -1)
-		verrs_add(errs, "[edit security]", "policies",
-		    sb_str(&err), false);
+		verrs_add(
+		    errs, "[edit security]", "policies", sb_str(&err), false);
 done:
 	if (errs->n > nerr)
 		host_next_clear(h);
@@ -334,19 +336,21 @@ host_hostname(struct hostd *h, struct conf *prev, struct conf *next)
 	const struct cnode *b = host_path(conf_root(next), "system host-name");
 	const char *want = b ? b->val : h->start_name;
 
-	if ((a == NULL && b == NULL) || (a != NULL && b != NULL &&
-	    strcmp(a->val, b->val) == 0) || want == NULL)
+	if ((a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a->val, b->val) == 0) ||
+	    want == NULL)
 		return;
 	if (!h->own_uts) {
 		log_info("system host-name %s not applied: hostd shares the"
-		    " machine's UTS namespace", want);
+			 " machine's UTS namespace",
+		    want);
 		return;
 	}
 	if (sethostname(want, strlen(want)) == -1)
 		log_warn("sethostname %s: %s", want, strerror(errno));
 	else
-		log_info("host name set to %s%s", want, b ? "" :
-		    " (the name at start: no system host-name)");
+		log_info("host name set to %s%s", want,
+		    b ? "" : " (the name at start: no system host-name)");
 }
 
 /*
@@ -397,9 +401,9 @@ host_ruleset_set(struct hostd *h)
 	if (txn[0] != '\0' && policy_load(h, txn, false, &err) == -1) {
 		/* check ran this very transaction as a dry run */
 		log_err("COMMITTED CONFIGURATION NOT ENFORCED: the nftables"
-		    " ruleset that passed check failed to %s; the previous"
-		    " ruleset stays in force: %s", remove ? "be removed" :
-		    "load", sb_str(&err));
+			" ruleset that passed check failed to %s; the previous"
+			" ruleset stays in force: %s",
+		    remove ? "be removed" : "load", sb_str(&err));
 		/* what the kernel has is not known: the next apply loads all */
 		h->table_known = false;
 	} else {
@@ -411,7 +415,8 @@ host_ruleset_set(struct hostd *h)
 		host_save_ruleset(h);
 		if (remove && was)
 			log_info("no zone or policy configured: no nftables"
-			    " table (inet %s)", h->table);
+				 " table (inet %s)",
+			    h->table);
 		else if (!remove && h->next_full)
 			log_info("nftables ruleset loaded (table inet %s)",
 			    h->table);
@@ -450,7 +455,7 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 		host_ruleset_set(h);
 	if (h->pending.n > 0)
 		log_info("%zu addresses or routes wait for their device or"
-		    " next hop",
+			 " next hop",
 		    h->pending.n);
 }
 
@@ -535,7 +540,8 @@ host_stop(struct hostd *h)
 	sb_init(&txn);
 	nftm_text(NULL, h->table, NULL, &txn);
 	if (policy_load(h, sb_str(&txn), false, &err) == -1) {
-		log_err("table inet %s not removed: %s", h->table, sb_str(&err));
+		log_err(
+		    "table inet %s not removed: %s", h->table, sb_str(&err));
 	} else {
 		nftm_free(h->model);
 		h->model = NULL;

@@ -7,9 +7,10 @@
  *
  * The modules share this header: iface.c (naming rule, addresses),
  * route.c (static routes), pending.c (what waits for a device, and the
- * kernel's link notifications that end the wait), zones.c (zones, host-inbound traffic, the
- * ruleset skeleton), policy.c (policies, counters), nftm.c (the ruleset as
- * a model, loaded whole or as the difference), diag.c (ping, traceroute).  docs/host.md describes the rules.
+ * kernel's link notifications that end the wait), zones.c (zones, host-inbound
+ * traffic, the ruleset skeleton), policy.c (policies, counters), nftm.c (the
+ * ruleset as a model, loaded whole or as the difference), diag.c (ping,
+ * traceroute).  docs/host.md describes the rules.
  */
 #ifndef QSAFE_HOSTD_H
 #define QSAFE_HOSTD_H
@@ -33,10 +34,10 @@ struct nl_sock;
 #define HOST_IFNAME_MAX 15
 /* One address or route hostd put in place (or waits to put in place). */
 struct host_item {
-	char *dev;		/* Linux device */
-	char *prefix;		/* address/len or route destination */
-	char *via;		/* route: next hops "a b" or device, or NULL */
-	int kind;		/* HOST_ADDR, HOST_ROUTE, HOST_REJECT, HOST_DISCARD */
+	char *dev;    /* Linux device */
+	char *prefix; /* address/len or route destination */
+	char *via;    /* route: next hops "a b" or device, or NULL */
+	int kind;     /* HOST_ADDR, HOST_ROUTE, HOST_REJECT, HOST_DISCARD */
 	uint32_t metric;
 };
 
@@ -51,32 +52,32 @@ struct hostd {
 	struct event_base *base;
 	struct link *link;
 	struct nl_sock *nl;
-	bool active;		/* may change this network namespace */
-	const char *inert_why;	/* why not, when !active */
-	bool own_uts;		/* may set the host name */
-	char *start_name;	/* host name at start: no system host-name */
-	struct host_items pending;	/* waiting for a device or a route */
-	struct nl_sock *nlev;	/* link and address notifications */
-	struct event *nlev_ev;	/* its socket in the loop */
-	struct event *sync;	/* one pass after a burst of notifications */
-	json_t *appeared;	/* devices new or changed since that pass */
-	json_t *up;		/* devices seen up: a `down` is a change */
-	json_t *downed;		/* set down by someone: their items wait */
-	bool reachable;		/* an address or a device came up */
-	bool resync;		/* something went: check what is in place */
+	bool active;		   /* may change this network namespace */
+	const char *inert_why;	   /* why not, when !active */
+	bool own_uts;		   /* may set the host name */
+	char *start_name;	   /* host name at start: no system host-name */
+	struct host_items pending; /* waiting for a device or a route */
+	struct nl_sock *nlev;	   /* link and address notifications */
+	struct event *nlev_ev;	   /* its socket in the loop */
+	struct event *sync;	   /* one pass after a burst of notifications */
+	json_t *appeared;	   /* devices new or changed since that pass */
+	json_t *up;		   /* devices seen up: a `down` is a change */
+	json_t *downed;		   /* set down by someone: their items wait */
+	bool reachable;		   /* an address or a device came up */
+	bool resync;		   /* something went: check what is in place */
 	/* the model of the table in force (NULL: no table); what check
 	 * built for the commit in progress, and its transaction */
 	struct nftm *model;
 	struct nftm *next_model;
-	struct conf *next_conf;	/* the tree next_model was built from */
+	struct conf *next_conf; /* the tree next_model was built from */
 	char *next_txn;
-	bool next_full;		/* next_txn loads the whole table */
-	json_t *since;		/* route key -> when hostd installed it */
-	const char *state_dir;	/* hostd.nft: a copy of it, to read */
+	bool next_full;	       /* next_txn loads the whole table */
+	json_t *since;	       /* route key -> when hostd installed it */
+	const char *state_dir; /* hostd.nft: a copy of it, to read */
 	/* the nftables table of this appliance: qsafe_<hash of state_dir> */
 	char table[32];
-	bool table_known;	/* whether h->model is what the kernel has */
-	bool stopping;		/* SIGTERM: the appliance stops */
+	bool table_known; /* whether h->model is what the kernel has */
+	bool stopping;	  /* SIGTERM: the appliance stops */
 };
 
 const struct cnode *host_path(const struct cnode *n, const char *path);
@@ -117,8 +118,8 @@ void route_since(struct hostd *h, const struct host_item *it, bool add);
 int pending_start(struct hostd *h);
 void pending_stop(struct hostd *h);
 /* Removes what prev had and next has not, adds what next has new. */
-void pending_apply(struct hostd *h, struct host_items *prev,
-    struct host_items *next);
+void pending_apply(
+    struct hostd *h, struct host_items *prev, struct host_items *next);
 
 /* zones.c: the model of the table for a configuration (nftm.h), or NULL
  * when c has no zone and no policy (zones_wanted): no table. */
@@ -129,8 +130,8 @@ json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);
 /* The zone of a Junos unit (borrowed), or NULL. */
 const char *zones_of_unit(struct conf *c, const char *unit);
 /* Appends the host-inbound services of a zone interface to arr. */
-void zones_services(const struct cnode *zone, const struct cnode *ifc,
-    json_t *arr);
+void zones_services(
+    const struct cnode *zone, const struct cnode *ifc, json_t *arr);
 
 /* policy.c */
 /* The policies and the forward chain, into m (zones_model calls it). */
@@ -138,15 +139,14 @@ void policy_model(struct conf *c, struct nftm *m, struct verrs *errs);
 /* The counter of policy name in context ctx ("from<US>to", "" global). */
 void policy_counter_name(const char *ctx, const char *name, struct sb *out);
 /* Runs an nftables transaction (nftm_text, nftm_delta); 0 or -1. */
-int policy_load(struct hostd *h, const char *text, bool dry_run,
-    struct sb *err);
+int policy_load(
+    struct hostd *h, const char *text, bool dry_run, struct sb *err);
 /* name -> [packets, bytes] of every counter of the table in force. */
 json_t *policy_counters(struct hostd *h);
 json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* diag.c */
 json_t *diag_ping(struct hostd *h, const json_t *input, struct sb *err);
-json_t *diag_traceroute(struct hostd *h, const json_t *input,
-    struct sb *err);
+json_t *diag_traceroute(struct hostd *h, const json_t *input, struct sb *err);
 
 #endif

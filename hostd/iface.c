@@ -51,7 +51,8 @@ iface_linux_name(const char *unit, char *out, size_t len)
 		return -1;
 	if (iface_is_st0(unit)) {
 		w = snprintf(out, len, "%s", unit);
-		return w < 0 || (size_t)w >= len || w > HOST_IFNAME_MAX ? -1 : 0;
+		return w < 0 || (size_t)w >= len || w > HOST_IFNAME_MAX ? -1
+									: 0;
 	}
 	memcpy(dev, unit, n);
 	dev[n] = '\0';
@@ -83,8 +84,8 @@ iface_junos_name(const char *linux, struct sb *out)
 		sb_puts(out, linux);
 		return;
 	}
-	if (dot != NULL && dot[1] != '\0' && strspn(dot + 1, "0123456789") ==
-	    strlen(dot + 1))
+	if (dot != NULL && dot[1] != '\0' &&
+	    strspn(dot + 1, "0123456789") == strlen(dot + 1))
 		unit = dot + 1;
 	else
 		n = strlen(linux);
@@ -166,12 +167,14 @@ iface_items(struct conf *c, struct host_items *out)
 			for (size_t f = 0; f < 2; f++) {
 				const struct cnode *fam = cnode_child(
 				    cnode_child(u, "family"), fams[f]);
-				for (const struct cnode *a = fam ? fam->first :
-				    NULL; a; a = a->next)
-					if (strcmp(a->sn->name, "address") == 0 &&
+				for (const struct cnode *a = fam ? fam->first
+								 : NULL;
+				     a; a = a->next)
+					if (strcmp(a->sn->name, "address") ==
+						0 &&
 					    !cnode_is_inactive(a))
-						items_add(out, dev, a->val, NULL,
-						    HOST_ADDR, 0);
+						items_add(out, dev, a->val,
+						    NULL, HOST_ADDR, 0);
 			}
 		}
 	}
@@ -213,9 +216,10 @@ iface_check(struct hostd *h, struct conf *next, struct verrs *errs)
 			snprintf(stmt, sizeof(stmt), "unit %s", u->val);
 			sb_reset(&msg);
 			if (iface_linux_name(unit, dev, sizeof(dev)) == -1) {
-				sb_printf(&msg, "interface %s: its Linux name is"
-				    " longer than %d characters", unit,
-				    HOST_IFNAME_MAX);
+				sb_printf(&msg,
+				    "interface %s: its Linux name is"
+				    " longer than %d characters",
+				    unit, HOST_IFNAME_MAX);
 				iface_refuse(errs, i, stmt, sb_str(&msg));
 			}
 		}
@@ -270,8 +274,9 @@ iface_addr_set(struct hostd *h, const struct host_item *it, bool add)
 	}
 	err = add ? rtnl_addr_add(h->nl, a, 0) : rtnl_addr_delete(h->nl, a, 0);
 	if (err == 0 || (add && err == -NLE_EXIST) ||
-	    (!add && (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND ||
-	    err == -NLE_NODEV))) {
+	    (!add &&
+		(err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND ||
+		    err == -NLE_NODEV))) {
 		log_info("%s address %s on %s", add ? "added" : "removed",
 		    it->prefix, it->dev);
 		rc = 0;
@@ -296,10 +301,9 @@ iface_phys(json_t *list, const char *name)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(list, i, p)
-		if (strcmp(json_string_value(json_object_get(p, "name")),
-		    name) == 0)
-			return p;
+	json_array_foreach(list, i,
+	    p) if (strcmp(json_string_value(json_object_get(p, "name")),
+		       name) == 0) return p;
 	p = json_pack("{s:s, s:s, s:s, s:[]}", "name", name, "admin", "up",
 	    "link", "up", "units");
 	json_array_append_new(list, p);
@@ -312,7 +316,7 @@ iface_addrs(struct nl_cache *ac, int ifindex, json_t *unit)
 	char buf[INET6_ADDRSTRLEN + 8];
 
 	for (struct nl_object *o = nl_cache_get_first(ac); o;
-	    o = nl_cache_get_next(o)) {
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
 		struct nl_addr *loc = rtnl_addr_get_local(a);
 		struct nl_addr *bc = rtnl_addr_get_broadcast(a);
@@ -325,12 +329,13 @@ iface_addrs(struct nl_cache *ac, int ifindex, json_t *unit)
 		json_object_set_new(e, "prefix-length",
 		    json_integer(rtnl_addr_get_prefixlen(a)));
 		if (bc != NULL) {
-			inet_ntop(fam, nl_addr_get_binary_addr(bc), buf,
-			    sizeof(buf));
+			inet_ntop(
+			    fam, nl_addr_get_binary_addr(bc), buf, sizeof(buf));
 			json_object_set_new(e, "broadcast", json_string(buf));
 		}
-		json_array_append_new(json_object_get(unit, fam == AF_INET ?
-		    "inet" : "inet6"), e);
+		json_array_append_new(
+		    json_object_get(unit, fam == AF_INET ? "inet" : "inet6"),
+		    e);
 	}
 }
 
@@ -365,28 +370,29 @@ iface_unit(struct hostd *h, struct rtnl_link *l, struct nl_cache *ac,
 	struct conf *run = link_running(h->link);
 	unsigned flags = rtnl_link_get_flags(l);
 	json_t *u = json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:I, s:[], s:[]}",
-	    "name", jname, "index", rtnl_link_get_ifindex(l),
-	    "admin", flags & IFF_UP ? "up" : "down",
-	    "link", flags & IFF_RUNNING ? "up" : "down",
-	    "mtu", (int)rtnl_link_get_mtu(l),
-	    "input-packets", (json_int_t)rtnl_link_get_stat(l,
-	    RTNL_LINK_RX_PACKETS),
-	    "output-packets", (json_int_t)rtnl_link_get_stat(l,
-	    RTNL_LINK_TX_PACKETS), "inet", "inet6");
+	    "name", jname, "index", rtnl_link_get_ifindex(l), "admin",
+	    flags & IFF_UP ? "up" : "down", "link",
+	    flags & IFF_RUNNING ? "up" : "down", "mtu",
+	    (int)rtnl_link_get_mtu(l), "input-packets",
+	    (json_int_t)rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS),
+	    "output-packets",
+	    (json_int_t)rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS), "inet",
+	    "inet6");
 	const char *zone = run ? zones_of_unit(run, jname) : NULL;
 
 	if (zone != NULL) {
 		json_object_set_new(u, "zone", json_string(zone));
 		json_t *svc = json_array();
-		const struct cnode *zs = host_path(conf_root(run),
-		    "security zones");
+		const struct cnode *zs =
+		    host_path(conf_root(run), "security zones");
 		for (const struct cnode *z = zs ? zs->first : NULL; z;
-		    z = z->next)
+		     z = z->next)
 			if (z->val && strcmp(z->val, zone) == 0)
 				for (const struct cnode *i = z->first; i;
-				    i = i->next)
+				     i = i->next)
 					if (strcmp(i->sn->name, "interfaces") ==
-					    0 && strcmp(i->val, jname) == 0)
+						0 &&
+					    strcmp(i->val, jname) == 0)
 						zones_services(z, i, svc);
 		json_object_set_new(u, "host-inbound", svc);
 	}
@@ -395,8 +401,8 @@ iface_unit(struct hostd *h, struct rtnl_link *l, struct nl_cache *ac,
 }
 
 static void
-iface_one(struct hostd *h, struct rtnl_link *l, struct nl_cache *ac,
-    json_t *list)
+iface_one(
+    struct hostd *h, struct rtnl_link *l, struct nl_cache *ac, json_t *list)
 {
 	const char *name = rtnl_link_get_name(l);
 	struct nl_addr *mac = rtnl_link_get_addr(l);
@@ -411,25 +417,28 @@ iface_one(struct hostd *h, struct rtnl_link *l, struct nl_cache *ac,
 	if (!iface_is_st0(name) && strchr(name, '.') == NULL) {
 		unsigned flags = rtnl_link_get_flags(l);
 		json_object_set_new(p, "linux", json_string(name));
-		json_object_set_new(p, "admin", json_string(flags & IFF_UP ?
-		    "up" : "down"));
-		json_object_set_new(p, "link", json_string(flags & IFF_RUNNING ?
-		    "up" : "down"));
-		json_object_set_new(p, "index",
-		    json_integer(rtnl_link_get_ifindex(l)));
-		json_object_set_new(p, "mtu",
-		    json_integer(rtnl_link_get_mtu(l)));
+		json_object_set_new(
+		    p, "admin", json_string(flags & IFF_UP ? "up" : "down"));
+		json_object_set_new(p, "link",
+		    json_string(flags & IFF_RUNNING ? "up" : "down"));
+		json_object_set_new(
+		    p, "index", json_integer(rtnl_link_get_ifindex(l)));
+		json_object_set_new(
+		    p, "mtu", json_integer(rtnl_link_get_mtu(l)));
 		unsigned arp = rtnl_link_get_arptype(l);
-		json_object_set_new(p, "type", json_string(arp ==
-		    ARPHRD_LOOPBACK ? "loopback" : arp == ARPHRD_ETHER ?
-		    "ethernet" : "other"));
+		json_object_set_new(p, "type",
+		    json_string(arp == ARPHRD_LOOPBACK ? "loopback"
+			    : arp == ARPHRD_ETHER      ? "ethernet"
+						       : "other"));
 		if (mac != NULL && nl_addr_get_len(mac) == 6)
-			json_object_set_new(p, "mac", json_string(nl_addr2str(mac,
-			    buf, sizeof(buf))));
-		json_object_set_new(p, "input-packets", json_integer((json_int_t)
-		    rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS)));
-		json_object_set_new(p, "output-packets", json_integer((json_int_t)
-		    rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS)));
+			json_object_set_new(p, "mac",
+			    json_string(nl_addr2str(mac, buf, sizeof(buf))));
+		json_object_set_new(p, "input-packets",
+		    json_integer((json_int_t)rtnl_link_get_stat(
+			l, RTNL_LINK_RX_PACKETS)));
+		json_object_set_new(p, "output-packets",
+		    json_integer((json_int_t)rtnl_link_get_stat(
+			l, RTNL_LINK_TX_PACKETS)));
 	}
 	iface_unit(h, l, ac, sb_str(&j), p);
 	sb_free(&j);
@@ -438,8 +447,8 @@ iface_one(struct hostd *h, struct rtnl_link *l, struct nl_cache *ac,
 json_t *
 iface_show(struct hostd *h, const json_t *input, struct sb *err)
 {
-	const char *want = json_string_value(json_object_get(input,
-	    "interface-name"));
+	const char *want =
+	    json_string_value(json_object_get(input, "interface-name"));
 	struct nl_cache *lc = NULL, *ac = NULL;
 	json_t *list = json_array(), *out = NULL;
 	size_t i;
@@ -451,34 +460,36 @@ iface_show(struct hostd *h, const json_t *input, struct sb *err)
 		goto done;
 	}
 	for (struct nl_object *o = nl_cache_get_first(lc); o;
-	    o = nl_cache_get_next(o))
+	     o = nl_cache_get_next(o))
 		iface_one(h, (struct rtnl_link *)o, ac, list);
 	iface_sort(list);
-	json_array_foreach(list, i, p)
-		iface_sort(json_object_get(p, "units"));
-	out = json_pack("{s:b}", "terse", json_is_true(json_object_get(input,
-	    "terse")));
+	json_array_foreach(list, i, p) iface_sort(json_object_get(p, "units"));
+	out = json_pack(
+	    "{s:b}", "terse", json_is_true(json_object_get(input, "terse")));
 	if (want != NULL) {
 		json_t *keep = json_array();
-		json_array_foreach(list, i, p) {
-			const char *pn = json_string_value(json_object_get(p,
-			    "name"));
+		json_array_foreach(list, i, p)
+		{
+			const char *pn =
+			    json_string_value(json_object_get(p, "name"));
 			json_t *units = json_object_get(p, "units"), *u;
 			size_t k;
 			if (strcmp(pn, want) == 0) {
 				json_array_append(keep, p);
 				continue;
 			}
-			json_array_foreach(units, k, u)
-				if (strcmp(json_string_value(json_object_get(u,
-				    "name")), want) == 0) {
-					json_object_set_new(out, "logical",
-					    json_true());
-					json_t *c = json_deep_copy(p);
-					json_object_set_new(c, "units",
-					    json_pack("[O]", u));
-					json_array_append_new(keep, c);
-				}
+			json_array_foreach(units, k,
+			    u) if (strcmp(json_string_value(json_object_get(u,
+					      "name")),
+				       want) == 0)
+			{
+				json_object_set_new(
+				    out, "logical", json_true());
+				json_t *c = json_deep_copy(p);
+				json_object_set_new(
+				    c, "units", json_pack("[O]", u));
+				json_array_append_new(keep, c);
+			}
 		}
 		json_decref(list);
 		list = keep;

@@ -23,14 +23,14 @@
 #include "lib/log.h"
 
 struct nftm_chain {
-	char *hook;		/* "type filter hook ...; policy drop;" or NULL */
-	struct sb body;		/* rules, one a line */
+	char *hook;	/* "type filter hook ...; policy drop;" or NULL */
+	struct sb body; /* rules, one a line */
 };
 
 struct nftm {
-	json_t *counters;	/* name -> null, in order of creation */
-	json_t *sets;		/* name -> {decl, interval, elems {key: val}} */
-	json_t *chains;		/* name -> index into chain */
+	json_t *counters; /* name -> null, in order of creation */
+	json_t *sets;	  /* name -> {decl, interval, elems {key: val}} */
+	json_t *chains;	  /* name -> index into chain */
 	struct nftm_chain *chain;
 	size_t nchain, cap;
 };
@@ -79,15 +79,16 @@ nftm_set(struct nftm *m, const char *name, const char *decl, bool interval)
 {
 	if (nftm_has_set(m, name))
 		return;
-	json_object_set_new(m->sets, name, json_pack("{s:s, s:b, s:{}}",
-	    "decl", decl, "interval", interval, "elems"));
+	json_object_set_new(m->sets, name,
+	    json_pack("{s:s, s:b, s:{}}", "decl", decl, "interval", interval,
+		"elems"));
 }
 
 size_t
 nftm_set_size(const struct nftm *m, const char *name)
 {
-	return json_object_size(json_object_get(json_object_get(m->sets, name),
-	    "elems"));
+	return json_object_size(
+	    json_object_get(json_object_get(m->sets, name), "elems"));
 }
 
 bool
@@ -96,7 +97,7 @@ nftm_elem(struct nftm *m, const char *set, const char *key, const char *val)
 	json_t *e = json_object_get(json_object_get(m->sets, set), "elems");
 
 	if (e == NULL || json_object_get(e, key) != NULL)
-		return false;	/* the first one wins: a key is unique */
+		return false; /* the first one wins: a key is unique */
 	json_object_set_new(e, key, json_string(val ? val : ""));
 	return true;
 }
@@ -123,7 +124,8 @@ nftm_chain(struct nftm *m, const char *name, const char *hook)
 	c = &m->chain[m->nchain];
 	c->hook = hook ? xstrdup(hook) : NULL;
 	sb_init(&c->body);
-	json_object_set_new(m->chains, name, json_integer((json_int_t)m->nchain));
+	json_object_set_new(
+	    m->chains, name, json_integer((json_int_t)m->nchain));
 	m->nchain++;
 	return true;
 }
@@ -156,13 +158,14 @@ nftm_elems(const json_t *e, const json_t *o, struct sb *out)
 	json_t *v;
 	size_t n = 0;
 
-	json_object_foreach((json_t *)e, k, v) {
+	json_object_foreach((json_t *)e, k, v)
+	{
 		const char *val = json_string_value(v);
 		json_t *ov = o ? json_object_get(o, k) : NULL;
 		if (ov != NULL && strcmp(json_string_value(ov), val) == 0)
 			continue;
-		sb_printf(out, "%s%s%s%s", n++ ? ", " : "", k, *val ? " : " : "",
-		    val);
+		sb_printf(out, "%s%s%s%s", n++ ? ", " : "", k,
+		    *val ? " : " : "", val);
 	}
 	return n;
 }
@@ -175,25 +178,29 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 	json_t *v;
 
 	/* whether the table exists or not: add, then delete it */
-	sb_printf(out, "add table inet %s\ndelete table inet %s\n", table,
-	    table);
+	sb_printf(
+	    out, "add table inet %s\ndelete table inet %s\n", table, table);
 	if (m == NULL)
 		return;
 	sb_printf(out, "table inet %s {\n", table);
-	json_object_foreach(m->counters, name, v) {
+	json_object_foreach(m->counters, name, v)
+	{
 		json_t *c = carry ? json_object_get(carry, name) : NULL;
 		if (c != NULL)
-			sb_printf(out, "\tcounter %s { packets %" JSON_INTEGER_FORMAT
-			    " bytes %" JSON_INTEGER_FORMAT " }\n", name,
-			    json_integer_value(json_array_get(c, 0)),
+			sb_printf(out,
+			    "\tcounter %s { packets %" JSON_INTEGER_FORMAT
+			    " bytes %" JSON_INTEGER_FORMAT " }\n",
+			    name, json_integer_value(json_array_get(c, 0)),
 			    json_integer_value(json_array_get(c, 1)));
 		else
 			sb_printf(out, "\tcounter %s { }\n", name);
 	}
-	json_object_foreach(m->sets, name, v) {
-		const char *decl = json_string_value(json_object_get(v, "decl"));
-		sb_printf(out, "\t%s %s { %s; ", strchr(decl, ':') ? "map" : "set",
-		    name, decl);
+	json_object_foreach(m->sets, name, v)
+	{
+		const char *decl =
+		    json_string_value(json_object_get(v, "decl"));
+		sb_printf(out, "\t%s %s { %s; ",
+		    strchr(decl, ':') ? "map" : "set", name, decl);
 		size_t mark = out->len;
 		sb_puts(out, "elements = { ");
 		if (nftm_elems(json_object_get(v, "elems"), NULL, out) > 0) {
@@ -204,7 +211,8 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 			sb_puts(out, "}\n");
 		}
 	}
-	json_object_foreach(m->chains, name, v) {
+	json_object_foreach(m->chains, name, v)
+	{
 		const struct nftm_chain *c = &m->chain[json_integer_value(v)];
 		const char *p = sb_str((struct sb *)&c->body), *nl;
 		sb_printf(out, "\tchain %s {\n", name);
@@ -243,26 +251,30 @@ nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
 	sb_init(&fill);
 	sb_init(&drop);
 	/* new objects first: what the rules and elements refer to */
-	json_object_foreach(b->chains, name, v)
-		if (nftm_chain_get(a, name) == NULL) {
-			const struct nftm_chain *c = &b->chain[
-			    json_integer_value(v)];
-			sb_printf(out, "add chain inet %s %s%s%s%s\n", table, name,
-			    c->hook ? " { " : "", c->hook ? c->hook : "",
-			    c->hook ? " }" : "");
-		}
-	json_object_foreach(b->counters, name, v)
-		if (json_object_get(a->counters, name) == NULL)
-			sb_printf(out, "add counter inet %s %s\n", table, name);
-	json_object_foreach(b->sets, name, v) {
+	json_object_foreach(
+	    b->chains, name, v) if (nftm_chain_get(a, name) == NULL)
+	{
+		const struct nftm_chain *c = &b->chain[json_integer_value(v)];
+		sb_printf(out, "add chain inet %s %s%s%s%s\n", table, name,
+		    c->hook ? " { " : "", c->hook ? c->hook : "",
+		    c->hook ? " }" : "");
+	}
+	json_object_foreach(b->counters, name,
+	    v) if (json_object_get(a->counters, name) == NULL)
+	    sb_printf(out, "add counter inet %s %s\n", table, name);
+	json_object_foreach(b->sets, name, v)
+	{
 		json_t *ao = json_object_get(a->sets, name);
 		json_t *be = json_object_get(v, "elems"), *ae;
-		const char *decl = json_string_value(json_object_get(v, "decl"));
+		const char *decl =
+		    json_string_value(json_object_get(v, "decl"));
 		if (ao == NULL)
 			sb_printf(out, "add %s inet %s %s { %s; }\n",
-			    strchr(decl, ':') ? "map" : "set", table, name, decl);
+			    strchr(decl, ':') ? "map" : "set", table, name,
+			    decl);
 		ae = ao ? json_object_get(ao, "elems") : NULL;
-		if (ae != NULL && json_is_true(json_object_get(v, "interval"))) {
+		if (ae != NULL &&
+		    json_is_true(json_object_get(v, "interval"))) {
 			if (json_equal(ae, be))
 				continue;
 			sb_printf(out, "flush set inet %s %s\n", table, name);
@@ -274,14 +286,17 @@ nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
 			json_t *av, *bv;
 			size_t n = 0;
 			sb_init(&del);
-			json_object_foreach(ae, k, av) {
+			json_object_foreach(ae, k, av)
+			{
 				bv = json_object_get(be, k);
 				if (bv == NULL || !json_equal(av, bv))
-					sb_printf(&del, "%s%s", n++ ? ", " : "", k);
+					sb_printf(
+					    &del, "%s%s", n++ ? ", " : "", k);
 			}
 			if (n > 0)
-				sb_printf(out, "delete element inet %s %s { %s }\n",
-				    table, name, sb_str(&del));
+				sb_printf(out,
+				    "delete element inet %s %s { %s }\n", table,
+				    name, sb_str(&del));
 			sb_free(&del);
 		}
 		size_t mark = fill.len;
@@ -294,35 +309,38 @@ nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
 		}
 	}
 	/* chains whose rules changed: emptied, then filled again */
-	json_object_foreach(b->chains, name, v) {
+	json_object_foreach(b->chains, name, v)
+	{
 		const struct nftm_chain *c = &b->chain[json_integer_value(v)];
 		const struct nftm_chain *o = nftm_chain_get(a, name);
-		if (o != NULL && strcmp(sb_str((struct sb *)&o->body),
-		    sb_str((struct sb *)&c->body)) == 0)
+		if (o != NULL &&
+		    strcmp(sb_str((struct sb *)&o->body),
+			sb_str((struct sb *)&c->body)) == 0)
 			continue;
 		if (o != NULL)
 			sb_printf(out, "flush chain inet %s %s\n", table, name);
 		nftm_chain_rules(table, name, c, &fill);
 	}
 	/* what the next model has no more: emptied now, deleted last */
-	json_object_foreach(a->chains, name, v)
-		if (nftm_chain_get(b, name) == NULL) {
-			sb_printf(out, "flush chain inet %s %s\n", table, name);
-			sb_printf(&drop, "delete chain inet %s %s\n", table, name);
-		}
-	json_object_foreach(a->sets, name, v)
-		if (json_object_get(b->sets, name) == NULL) {
-			const char *decl = json_string_value(json_object_get(v,
-			    "decl"));
-			sb_printf(out, "flush %s inet %s %s\n", strchr(decl, ':') ?
-			    "map" : "set", table, name);
-			sb_printf(&drop, "delete %s inet %s %s\n", strchr(decl,
-			    ':') ? "map" : "set", table, name);
-		}
-	json_object_foreach(a->counters, name, v)
-		if (json_object_get(b->counters, name) == NULL)
-			sb_printf(&drop, "delete counter inet %s %s\n", table,
-			    name);
+	json_object_foreach(
+	    a->chains, name, v) if (nftm_chain_get(b, name) == NULL)
+	{
+		sb_printf(out, "flush chain inet %s %s\n", table, name);
+		sb_printf(&drop, "delete chain inet %s %s\n", table, name);
+	}
+	json_object_foreach(
+	    a->sets, name, v) if (json_object_get(b->sets, name) == NULL)
+	{
+		const char *decl =
+		    json_string_value(json_object_get(v, "decl"));
+		sb_printf(out, "flush %s inet %s %s\n",
+		    strchr(decl, ':') ? "map" : "set", table, name);
+		sb_printf(&drop, "delete %s inet %s %s\n",
+		    strchr(decl, ':') ? "map" : "set", table, name);
+	}
+	json_object_foreach(a->counters, name,
+	    v) if (json_object_get(b->counters, name) == NULL)
+	    sb_printf(&drop, "delete counter inet %s %s\n", table, name);
 	sb_puts(out, sb_str(&fill));
 	sb_puts(out, sb_str(&drop));
 	sb_free(&fill);
@@ -346,8 +364,11 @@ void
 nftm_ident(const char *s, struct sb *out)
 {
 	for (const char *p = s; *p; p++)
-		sb_putc(out, (*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
-		    *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '_');
+		sb_putc(out,
+		    (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9')
+			? *p
+			: '_');
 }
 
 void

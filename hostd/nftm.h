@@ -24,14 +24,14 @@ void nftm_free(struct nftm *m);
 void nftm_counter(struct nftm *m, const char *name);
 /* Declares a set or map: decl "type ifname : verdict" (a ':' makes it a
  * map); interval: a set of prefixes and ranges.  Once per name. */
-void nftm_set(struct nftm *m, const char *name, const char *decl,
-    bool interval);
+void nftm_set(
+    struct nftm *m, const char *name, const char *decl, bool interval);
 bool nftm_has_set(const struct nftm *m, const char *name);
 size_t nftm_set_size(const struct nftm *m, const char *name);
 /* Adds key (nftables syntax: "\"ge-0-0-1\"") mapped to val (NULL in a set);
  * false when the set has the key already (the first one stays). */
-bool nftm_elem(struct nftm *m, const char *set, const char *key,
-    const char *val);
+bool nftm_elem(
+    struct nftm *m, const char *set, const char *key, const char *val);
 /* Declares a chain (hook: its base chain statement, or NULL); false when
  * it exists. */
 bool nftm_chain(struct nftm *m, const char *name, const char *hook);

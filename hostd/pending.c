@@ -52,8 +52,8 @@
 static int
 pending_item_set(struct hostd *h, const struct host_item *it, bool add)
 {
-	int rc = it->kind == HOST_ADDR ? iface_addr_set(h, it, add) :
-	    route_set(h, it, add);
+	int rc = it->kind == HOST_ADDR ? iface_addr_set(h, it, add)
+				       : route_set(h, it, add);
 
 	if (rc == 0)
 		route_since(h, it, add);
@@ -153,8 +153,9 @@ pending_key(const struct host_item *it, struct sb *out)
 		sb_printf(out, "A %s ", it->dev);
 	else
 		sb_puts(out, "R ");
-	pending_canon(nl_addr_get_family(a), nl_addr_get_len(a) ?
-	    nl_addr_get_binary_addr(a) : NULL, nl_addr_get_prefixlen(a), out);
+	pending_canon(nl_addr_get_family(a),
+	    nl_addr_get_len(a) ? nl_addr_get_binary_addr(a) : NULL,
+	    nl_addr_get_prefixlen(a), out);
 	nl_addr_put(a);
 	return 0;
 }
@@ -184,28 +185,30 @@ pending_have(struct hostd *h, json_t *have, json_t *devs)
 	    rtnl_addr_alloc_cache(h->nl, &ac) < 0 ||
 	    rtnl_route_alloc_cache(h->nl, AF_UNSPEC, 0, &rc) < 0) {
 		log_warn("cannot read the kernel's interfaces, addresses and"
-		    " routes");
+			 " routes");
 		goto done;
 	}
 	for (struct nl_object *o = nl_cache_get_first(lc); o;
-	    o = nl_cache_get_next(o))
-		json_object_set_new(devs, rtnl_link_get_name((struct rtnl_link *)
-		    o), json_true());
+	     o = nl_cache_get_next(o))
+		json_object_set_new(devs,
+		    rtnl_link_get_name((struct rtnl_link *)o), json_true());
 	for (struct nl_object *o = nl_cache_get_first(ac); o;
-	    o = nl_cache_get_next(o)) {
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
 		struct nl_addr *loc = rtnl_addr_get_local(a);
-		if (loc == NULL || rtnl_link_i2name(lc, rtnl_addr_get_ifindex(a),
-		    name, sizeof(name)) == NULL)
+		if (loc == NULL ||
+		    rtnl_link_i2name(lc, rtnl_addr_get_ifindex(a), name,
+			sizeof(name)) == NULL)
 			continue;
 		sb_reset(&k);
 		sb_printf(&k, "A %s ", name);
-		pending_canon(rtnl_addr_get_family(a), nl_addr_get_binary_addr(
-		    loc), rtnl_addr_get_prefixlen(a), &k);
+		pending_canon(rtnl_addr_get_family(a),
+		    nl_addr_get_binary_addr(loc), rtnl_addr_get_prefixlen(a),
+		    &k);
 		json_object_set_new(have, sb_str(&k), json_true());
 	}
 	for (struct nl_object *o = nl_cache_get_first(rc); o;
-	    o = nl_cache_get_next(o)) {
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_route *r = (struct rtnl_route *)o;
 		struct nl_addr *dst = rtnl_route_get_dst(r);
 		if (dst == NULL || rtnl_route_get_table(r) != RT_TABLE_MAIN ||
@@ -213,8 +216,8 @@ pending_have(struct hostd *h, json_t *have, json_t *devs)
 			continue;
 		sb_reset(&k);
 		sb_puts(&k, "R ");
-		pending_canon(rtnl_route_get_family(r), nl_addr_get_len(dst) ?
-		    nl_addr_get_binary_addr(dst) : NULL,
+		pending_canon(rtnl_route_get_family(r),
+		    nl_addr_get_len(dst) ? nl_addr_get_binary_addr(dst) : NULL,
 		    nl_addr_get_prefixlen(dst), &k);
 		json_object_set_new(have, sb_str(&k), json_true());
 	}
@@ -270,8 +273,9 @@ pending_withdraw(struct hostd *h)
 		items_add(&h->pending, it->dev, it->prefix, it->via, it->kind,
 		    it->metric);
 		log_info("%s %s%s%s is gone from the kernel: it waits for its"
-		    " %s", it->kind == HOST_ADDR ? "address" : "route",
-		    it->prefix, it->dev[0] ? " on " : "", it->dev,
+			 " %s",
+		    it->kind == HOST_ADDR ? "address" : "route", it->prefix,
+		    it->dev[0] ? " on " : "", it->dev,
 		    it->dev[0] ? "device" : "next hop");
 	}
 done:
@@ -299,10 +303,11 @@ pending_retry(struct hostd *h, json_t *devs)
 			int rc = 1;
 			if ((it->kind == HOST_ADDR) != (pass == 0))
 				continue;
-			if (it->dev[0] == '\0' ? reachable :
-			    json_object_get(devs ? devs : h->appeared,
-			    it->dev) != NULL && json_object_get(h->downed,
-			    it->dev) == NULL)
+			if (it->dev[0] == '\0'
+				? reachable
+				: json_object_get(devs ? devs : h->appeared,
+				      it->dev) != NULL &&
+				    json_object_get(h->downed, it->dev) == NULL)
 				rc = pending_item_set(h, it, true);
 			if (rc == 1) {
 				items_add(&left, it->dev, it->prefix, it->via,
@@ -310,9 +315,10 @@ pending_retry(struct hostd *h, json_t *devs)
 				continue;
 			}
 			if (rc == 0) {
-				log_info("%s %s%s%s applied", it->kind ==
-				    HOST_ADDR ? "address" : "route", it->prefix,
-				    it->dev[0] ? " on " : "", it->dev);
+				log_info("%s %s%s%s applied",
+				    it->kind == HOST_ADDR ? "address" : "route",
+				    it->prefix, it->dev[0] ? " on " : "",
+				    it->dev);
 				/* a route may go through the new address */
 				reachable = true;
 			}
@@ -388,11 +394,8 @@ pending_msg(struct nl_msg *msg, void *arg)
 		pending_link(h, name, nh->nlmsg_type == RTM_NEWLINK,
 		    (ifi->ifi_flags & IFF_UP) != 0);
 		break;
-	case RTM_NEWADDR:
-		h->reachable = true;
-		break;
-	default:
-		return NL_SKIP;
+	case RTM_NEWADDR: h->reachable = true; break;
+	default: return NL_SKIP;
 	}
 	event_active(h->sync, 0, 0);
 	return NL_OK;
@@ -412,7 +415,8 @@ pending_read(evutil_socket_t fd, short what, void *arg)
 	if (n < 0 && n != -NLE_AGAIN) {
 		/* ENOBUFS: notifications were lost; look at everything */
 		log_info("link notifications: %s: checking every address and"
-		    " route", nl_geterror(n));
+			 " route",
+		    nl_geterror(n));
 		h->resync = true;
 		event_active(h->sync, 0, 0);
 	}
@@ -427,11 +431,11 @@ pending_seed(struct hostd *h)
 	if (rtnl_link_alloc_cache(h->nl, AF_UNSPEC, &lc) < 0)
 		return;
 	for (struct nl_object *o = nl_cache_get_first(lc); o;
-	    o = nl_cache_get_next(o)) {
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
 		if (rtnl_link_get_flags(l) & IFF_UP)
-			json_object_set_new(h->up, rtnl_link_get_name(l),
-			    json_true());
+			json_object_set_new(
+			    h->up, rtnl_link_get_name(l), json_true());
 	}
 	nl_cache_free(lc);
 }
@@ -448,7 +452,7 @@ pending_start(struct hostd *h)
 	nl_socket_modify_cb(h->nlev, NL_CB_VALID, NL_CB_CUSTOM, pending_msg, h);
 	if (nl_connect(h->nlev, NETLINK_ROUTE) < 0 ||
 	    nl_socket_add_memberships(h->nlev, RTNLGRP_LINK,
-	    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0) < 0 ||
+		RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0) < 0 ||
 	    nl_socket_set_nonblocking(h->nlev) < 0)
 		goto fail;
 	if (nl_socket_set_buffer_size(h->nlev, PENDING_RCVBUF, 0) < 0)

@@ -25,8 +25,8 @@
 #include "lib/log.h"
 #include "mgd/link.h"
 
-#define POLICY_INDEX_FIRST 4	/* 1..3: the default policies, as on an SRX */
-#define POLICY_SET_DEPTH 8	/* nesting of address sets */
+#define POLICY_INDEX_FIRST 4 /* 1..3: the default policies, as on an SRX */
+#define POLICY_SET_DEPTH 8   /* nesting of address sets */
 
 /* Junos predefined applications -> nftables matches; ';' separates rules. */
 static const struct {
@@ -77,8 +77,8 @@ policy_app(const char *name)
 static const struct cnode *
 policy_book_find(struct conf *c, const char *kind, const char *name)
 {
-	struct cnode *sec = (struct cnode *)cnode_child(conf_root(c),
-	    "security");
+	struct cnode *sec =
+	    (struct cnode *)cnode_child(conf_root(c), "security");
 	const struct snode *sn;
 	const struct cnode *a;
 
@@ -119,19 +119,23 @@ policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
 			    hi ? hi->val : x->val);
 			return 0;
 		}
-		sb_printf(why, "address %s: only ip-prefix and range-address"
-		    " addresses can be applied", name);
+		sb_printf(why,
+		    "address %s: only ip-prefix and range-address"
+		    " addresses can be applied",
+		    name);
 		return -1;
 	}
 	a = policy_book_find(c, "address-set", name);
 	if (a == NULL || depth >= POLICY_SET_DEPTH) {
-		sb_printf(why, a ? "address-set %s nests too deeply" :
-		    "address %s is not defined in the address book", name);
+		sb_printf(why,
+		    a ? "address-set %s nests too deeply"
+		      : "address %s is not defined in the address book",
+		    name);
 		return -1;
 	}
 	for (x = a->first; x; x = x->next)
 		if ((strcmp(x->sn->name, "address") == 0 ||
-		    strcmp(x->sn->name, "address-set") == 0) &&
+			strcmp(x->sn->name, "address-set") == 0) &&
 		    !cnode_is_inactive(x) &&
 		    policy_addr(c, x->val, depth + 1, v4, v6, why) == -1)
 			return -1;
@@ -145,9 +149,9 @@ policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
  * matches any of which selects a packet ("" for any address), or none.
  */
 struct policy_side {
-	bool any4, any6;	/* matches every address of the family */
+	bool any4, any6; /* matches every address of the family */
 	bool excluded;
-	struct sb sets4, sets6;	/* names of address sets, ' '-separated */
+	struct sb sets4, sets6; /* names of address sets, ' '-separated */
 };
 
 static void
@@ -183,7 +187,8 @@ policy_book_sets(struct conf *c, struct nftm *m, const char *name,
 		if (!nftm_has_set(m, sb_str(&set)))
 			break;
 		if (nftm_set_size(m, sb_str(&set)) > 0)
-			sb_printf(f ? &s->sets6 : &s->sets4, "%s ", sb_str(&set));
+			sb_printf(
+			    f ? &s->sets6 : &s->sets4, "%s ", sb_str(&set));
 		if (f == 1)
 			goto done;
 	}
@@ -192,12 +197,17 @@ policy_book_sets(struct conf *c, struct nftm *m, const char *name,
 	if ((rc = policy_addr(c, name, 0, &v[0], &v[1], why)) == 0) {
 		for (int f = 0; f < 2; f++) {
 			nftm_name(f ? "ab6_" : "ab4_", name, &set);
-			nftm_set(m, sb_str(&set), f ? "type ipv6_addr; flags"
-			    " interval; auto-merge" : "type ipv4_addr; flags"
-			    " interval; auto-merge", true);
+			nftm_set(m, sb_str(&set),
+			    f ? "type ipv6_addr; flags"
+				" interval; auto-merge"
+			      : "type ipv4_addr; flags"
+				" interval; auto-merge",
+			    true);
 			char *save = NULL;
-			for (char *e = v[f].len ? strtok_r(v[f].buf, ", ",
-			    &save) : NULL; e; e = strtok_r(NULL, ", ", &save))
+			for (char *e = v[f].len
+				 ? strtok_r(v[f].buf, ", ", &save)
+				 : NULL;
+			     e; e = strtok_r(NULL, ", ", &save))
 				nftm_elem(m, sb_str(&set), e, NULL);
 			if (v[f].len > 0)
 				sb_printf(f ? &s->sets6 : &s->sets4, "%s ",
@@ -222,7 +232,7 @@ policy_side(struct conf *c, struct nftm *m, const struct cnode *match,
 	sb_init(&stmt);
 	s->any4 = s->any6 = false;
 	for (const struct cnode *a = match ? match->first : NULL; a;
-	    a = a->next) {
+	     a = a->next) {
 		if (strcmp(a->sn->name, leaf) != 0 || cnode_is_inactive(a))
 			continue;
 		named = true;
@@ -254,8 +264,8 @@ policy_side(struct conf *c, struct nftm *m, const struct cnode *match,
  * addresses are one alternative, in none of the sets.
  */
 static void
-policy_side_alts(const struct policy_side *s, bool v6, const char *dir,
-    struct sb *out)
+policy_side_alts(
+    const struct policy_side *s, bool v6, const char *dir, struct sb *out)
 {
 	bool any = v6 ? s->any6 : s->any4;
 	const char *sets = (v6 ? &s->sets6 : &s->sets4)->buf;
@@ -276,21 +286,27 @@ policy_side_alts(const struct policy_side *s, bool v6, const char *dir,
 		return;
 	}
 	for (; (e = strchr(sets, ' ')) != NULL; sets = e + 1)
-		sb_printf(out, "%s %s @%.*s \n", ip, dir, (int)(e - sets), sets);
+		sb_printf(
+		    out, "%s %s @%.*s \n", ip, dir, (int)(e - sets), sets);
 }
 
 static void
-policy_verdict(const char *pre, const char *counter, const char *action,
-    struct sb *out)
+policy_verdict(
+    const char *pre, const char *counter, const char *action, struct sb *out)
 {
 	/* Junos reject: TCP gets a reset, UDP an ICMP port unreachable, any
 	 * other protocol is dropped silently as with deny. */
 	if (strcmp(action, "reject") == 0) {
-		sb_printf(out, "\t\t%smeta l4proto tcp counter name \"%s\" reject"
-		    " with tcp reset\n", pre, counter);
-		sb_printf(out, "\t\t%smeta l4proto udp counter name \"%s\" reject"
-		    " with icmpx type port-unreachable\n", pre, counter);
-		sb_printf(out, "\t\t%scounter name \"%s\" drop\n", pre, counter);
+		sb_printf(out,
+		    "\t\t%smeta l4proto tcp counter name \"%s\" reject"
+		    " with tcp reset\n",
+		    pre, counter);
+		sb_printf(out,
+		    "\t\t%smeta l4proto udp counter name \"%s\" reject"
+		    " with icmpx type port-unreachable\n",
+		    pre, counter);
+		sb_printf(
+		    out, "\t\t%scounter name \"%s\" drop\n", pre, counter);
 	} else {
 		sb_printf(out, "\t\t%scounter name \"%s\" %s\n", pre, counter,
 		    strcmp(action, "permit") == 0 ? "accept" : "drop");
@@ -319,7 +335,7 @@ policy_apps_rules(const struct cnode *p, const struct cnode *match,
 
 	sb_init(&m);
 	for (const struct cnode *a = match ? match->first : NULL; a;
-	    a = a->next) {
+	     a = a->next) {
 		if (strcmp(a->sn->name, "application") != 0 ||
 		    cnode_is_inactive(a))
 			continue;
@@ -340,11 +356,11 @@ policy_apps_rules(const struct cnode *p, const struct cnode *match,
 		if (buf[0] == '\0')
 			policy_verdict(pre, counter, policy_action(p), out);
 		for (char *r = strtok_r(buf, ";", &save); r;
-		    r = strtok_r(NULL, ";", &save)) {
+		     r = strtok_r(NULL, ";", &save)) {
 			sb_reset(&m);
 			sb_printf(&m, "%s%s ", pre, r);
-			policy_verdict(sb_str(&m), counter, policy_action(p),
-			    out);
+			policy_verdict(
+			    sb_str(&m), counter, policy_action(p), out);
 		}
 	}
 	if (!apps)
@@ -378,18 +394,22 @@ policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
 		policy_side_alts(&src, fam, "saddr", &sa);
 		policy_side_alts(&dst, fam, "daddr", &da);
 		for (const char *s = sb_str(&sa), *se; (se = strchr(s, '\n'));
-		    s = se + 1)
-			for (const char *d = sb_str(&da), *de; (de = strchr(d,
-			    '\n')); d = de + 1) {
+		     s = se + 1)
+			for (const char *d = sb_str(&da), *de;
+			     (de = strchr(d, '\n')); d = de + 1) {
 				sb_reset(&pre);
 				if (!anyaddr)
-					sb_puts(&pre, fam ? "meta nfproto ipv6 " :
-					    "meta nfproto ipv4 ");
+					sb_puts(&pre,
+					    fam ? "meta nfproto ipv6 "
+						: "meta nfproto ipv4 ");
 				sb_printf(&pre, "%.*s%.*s", (int)(se - s), s,
 				    (int)(de - d), d);
-				policy_apps_rules(p, match, sb_str(&pre), counter,
-				    fam == 0 && s == sa.buf && d == da.buf ? errs :
-				    NULL, out);
+				policy_apps_rules(p, match, sb_str(&pre),
+				    counter,
+				    fam == 0 && s == sa.buf && d == da.buf
+					? errs
+					: NULL,
+				    out);
 			}
 	}
 	sb_free(&sa);
@@ -456,8 +476,8 @@ policy_chain(struct conf *c, struct nftm *m, const char *ctx,
  * own chain refilled.
  */
 static void
-policy_context(struct conf *c, struct nftm *m, const struct cnode *p,
-    struct verrs *errs)
+policy_context(
+    struct conf *c, struct nftm *m, const struct cnode *p, struct verrs *errs)
 {
 	char zf[64], zt[64];
 	const char *sep = strchr(p->val, CONF_KEY_SEP);
@@ -476,7 +496,8 @@ policy_context(struct conf *c, struct nftm *m, const struct cnode *p,
 	nftm_name("ctx_", p->val, &ctx);
 	nftm_chain(m, sb_str(&ctx), NULL);
 	for (const struct cnode *q = p->first; q; q = q->next)
-		if (strcmp(q->sn->name, "policy") == 0 && !cnode_is_inactive(q)) {
+		if (strcmp(q->sn->name, "policy") == 0 &&
+		    !cnode_is_inactive(q)) {
 			policy_chain(c, m, p->val, q, &chain, errs);
 			sb_printf(&rules, "jump %s\n", sb_str(&chain));
 		}
@@ -544,7 +565,7 @@ policy_global(struct conf *c, struct nftm *m, const struct cnode *q,
 		bool any = true;
 		sb_init(&side[d]);
 		for (const struct cnode *z = match ? match->first : NULL; z;
-		    z = z->next) {
+		     z = z->next) {
 			if (strcmp(z->sn->name, dirs[d][0]) != 0 ||
 			    cnode_is_inactive(z))
 				continue;
@@ -565,9 +586,9 @@ policy_global(struct conf *c, struct nftm *m, const struct cnode *q,
 		}
 	}
 	for (const char *s = sb_str(&side[0]), *se; (se = strchr(s, '\n'));
-	    s = se + 1)
-		for (const char *d = sb_str(&side[1]), *de; (de = strchr(d,
-		    '\n')); d = de + 1)
+	     s = se + 1)
+		for (const char *d = sb_str(&side[1]), *de;
+		     (de = strchr(d, '\n')); d = de + 1)
 			sb_printf(out, "%.*s%.*sjump %s\n", (int)(se - s), s,
 			    (int)(de - d), d, sb_str(&chain));
 	sb_free(&side[0]);
@@ -596,7 +617,8 @@ policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 	nftm_rules(m, "global", sb_str(&rules));
 	nftm_counter(m, "default_policy");
 	sb_reset(&rules);
-	sb_printf(&rules, "ct state established,related accept\n"
+	sb_printf(&rules,
+	    "ct state established,related accept\n"
 	    "ct state invalid drop\n"
 	    "iifname != @zoned drop\n"
 	    "oifname != @zoned drop\n"
@@ -654,15 +676,19 @@ policy_counters(struct hostd *h)
 	sb_init(&cmd);
 	sb_printf(&cmd, "list counters table inet %s", h->table);
 	if (nft_run_cmd_from_buffer(nft, sb_str(&cmd)) == 0 &&
-	    (doc = json_loads(nft_ctx_get_output_buffer(nft), 0, NULL)) != NULL) {
+	    (doc = json_loads(nft_ctx_get_output_buffer(nft), 0, NULL)) !=
+		NULL) {
 		arr = json_object_get(doc, "nftables");
-		json_array_foreach(arr, i, e) {
+		json_array_foreach(arr, i, e)
+		{
 			json_t *cn = json_object_get(e, "counter");
 			if (cn != NULL)
-				json_object_set_new(out, json_string_value(
-				    json_object_get(cn, "name")), json_pack(
-				    "[O, O]", json_object_get(cn, "packets"),
-				    json_object_get(cn, "bytes")));
+				json_object_set_new(out,
+				    json_string_value(
+					json_object_get(cn, "name")),
+				    json_pack("[O, O]",
+					json_object_get(cn, "packets"),
+					json_object_get(cn, "bytes")));
 		}
 		json_decref(doc);
 	}
@@ -674,8 +700,8 @@ policy_counters(struct hostd *h)
 static json_int_t
 policy_hits(const json_t *counters, const char *name)
 {
-	return json_integer_value(json_array_get(json_object_get(counters,
-	    name), 0));
+	return json_integer_value(
+	    json_array_get(json_object_get(counters, name), 0));
 }
 
 /* ---- show security policies -------------------------------------- */
@@ -704,34 +730,34 @@ policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
 	policy_counter_name(ctx, q->val, &cnb);
 	const char *cn = sb_str(&cnb);
 	json_t *d = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:I}",
-	    "name", q->val, "index", index, "sequence", seq,
-	    "source-addresses", policy_list(m, "source-address"),
-	    "destination-addresses", policy_list(m, "destination-address"),
-	    "applications", policy_list(m, "application"),
-	    "action", policy_action(q), "hits", policy_hits(counters, cn));
+	    "name", q->val, "index", index, "sequence", seq, "source-addresses",
+	    policy_list(m, "source-address"), "destination-addresses",
+	    policy_list(m, "destination-address"), "applications",
+	    policy_list(m, "application"), "action", policy_action(q), "hits",
+	    policy_hits(counters, cn));
 	const struct cnode *log = host_path(q, "then log");
 	if (log != NULL) {
 		json_object_set_new(d, "log", json_true());
-		json_object_set_new(d, "session-init", json_boolean(cnode_child(
-		    log, "session-init")));
-		json_object_set_new(d, "session-close", json_boolean(
-		    cnode_child(log, "session-close")));
+		json_object_set_new(d, "session-init",
+		    json_boolean(cnode_child(log, "session-init")));
+		json_object_set_new(d, "session-close",
+		    json_boolean(cnode_child(log, "session-close")));
 	}
 	/* resolved address-book entries, for detail */
 	json_t *res = json_object();
 	for (const struct cnode *a = m ? m->first : NULL; a; a = a->next) {
 		struct sb v4, v6, why;
 		if ((strcmp(a->sn->name, "source-address") != 0 &&
-		    strcmp(a->sn->name, "destination-address") != 0) ||
+			strcmp(a->sn->name, "destination-address") != 0) ||
 		    strncmp(a->val, "any", 3) == 0)
 			continue;
 		sb_init(&v4);
 		sb_init(&v6);
 		sb_init(&why);
 		if (policy_addr(c, a->val, 0, &v4, &v6, &why) == 0)
-			json_object_set_new(res, a->val, json_sprintf("%s%s%s",
-			    sb_str(&v4), v4.len && v6.len ? ", " : "",
-			    sb_str(&v6)));
+			json_object_set_new(res, a->val,
+			    json_sprintf("%s%s%s", sb_str(&v4),
+				v4.len && v6.len ? ", " : "", sb_str(&v6)));
 		sb_free(&v4);
 		sb_free(&v6);
 		sb_free(&why);
@@ -756,20 +782,24 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 		if (strcmp(p->sn->name, "policy") != 0 || cnode_is_inactive(p))
 			continue;
 		const char *sep = strchr(p->val, CONF_KEY_SEP);
-		json_t *ctx = json_pack("{s:s%, s:s, s:[]}", "from-zone", p->val,
-		    (size_t)(sep ? sep - p->val : 0), "to-zone", sep ? sep + 1 :
-		    "", "policies");
+		json_t *ctx = json_pack("{s:s%, s:s, s:[]}", "from-zone",
+		    p->val, (size_t)(sep ? sep - p->val : 0), "to-zone",
+		    sep ? sep + 1 : "", "policies");
 		int seq = 1;
 		for (const struct cnode *q = p->first; q; q = q->next)
 			if (strcmp(q->sn->name, "policy") == 0 &&
 			    !cnode_is_inactive(q))
-				json_array_append_new(json_object_get(ctx,
-				    "policies"), policy_data(c, p->val, q, index++,
-				    seq++, counters));
-		const char *f = json_string_value(json_object_get(ctx,
-		    "from-zone"));
-		if ((wf && strcmp(wf, f) != 0) || (wt && strcmp(wt,
-		    json_string_value(json_object_get(ctx, "to-zone"))) != 0))
+				json_array_append_new(
+				    json_object_get(ctx, "policies"),
+				    policy_data(c, p->val, q, index++, seq++,
+					counters));
+		const char *f =
+		    json_string_value(json_object_get(ctx, "from-zone"));
+		if ((wf && strcmp(wf, f) != 0) ||
+		    (wt &&
+			strcmp(wt,
+			    json_string_value(
+				json_object_get(ctx, "to-zone"))) != 0))
 			json_decref(ctx);
 		else
 			json_array_append_new(ctxs, ctx);
@@ -781,17 +811,17 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 			continue;
 		json_t *d = policy_data(c, "", q, index++, seq++, counters);
 		const struct cnode *m = cnode_child(q, "match");
-		json_object_set_new(d, "from-zones", policy_list(m, "from-zone"));
+		json_object_set_new(
+		    d, "from-zones", policy_list(m, "from-zone"));
 		json_object_set_new(d, "to-zones", policy_list(m, "to-zone"));
 		json_array_append_new(glob, d);
 	}
 	const struct cnode *dp = cnode_child(pol, "default-policy");
 	json_t *out = json_pack("{s:s, s:I, s:o, s:b, s:b}", "default-policy",
 	    cnode_child(dp, "permit-all") ? "permit-all" : "deny-all",
-	    "default-hits", policy_hits(counters, "default_policy"),
-	    "contexts", ctxs, "detail",
-	    json_is_true(json_object_get(input, "detail")), "hit-count",
-	    json_is_true(json_object_get(input, "hit-count")));
+	    "default-hits", policy_hits(counters, "default_policy"), "contexts",
+	    ctxs, "detail", json_is_true(json_object_get(input, "detail")),
+	    "hit-count", json_is_true(json_object_get(input, "hit-count")));
 	if (wf == NULL && wt == NULL)
 		json_object_set_new(out, "global", glob);
 	else

@@ -25,7 +25,7 @@
 #include "lib/log.h"
 #include "mgd/link.h"
 
-#define ROUTE_PREF_STATIC 5	/* Junos default preference of static */
+#define ROUTE_PREF_STATIC 5 /* Junos default preference of static */
 
 static bool
 route_is_addr(const char *s)
@@ -46,8 +46,8 @@ route_u32(const struct cnode *r, const char *name, uint32_t dflt)
 void
 route_items(struct conf *c, struct host_items *out)
 {
-	const struct cnode *st = host_path(conf_root(c),
-	    "routing-options static");
+	const struct cnode *st =
+	    host_path(conf_root(c), "routing-options static");
 	char dev[64];
 	struct sb via;
 
@@ -55,8 +55,9 @@ route_items(struct conf *c, struct host_items *out)
 	for (const struct cnode *r = st ? st->first : NULL; r; r = r->next) {
 		if (strcmp(r->sn->name, "route") != 0 || cnode_is_inactive(r))
 			continue;
-		int kind = cnode_child(r, "reject") ? HOST_REJECT :
-		    cnode_child(r, "discard") ? HOST_DISCARD : HOST_ROUTE;
+		int kind = cnode_child(r, "reject") ? HOST_REJECT
+		    : cnode_child(r, "discard")	    ? HOST_DISCARD
+						    : HOST_ROUTE;
 		sb_reset(&via);
 		dev[0] = '\0';
 		for (const struct cnode *nh = r->first; nh; nh = nh->next) {
@@ -71,8 +72,9 @@ route_items(struct conf *c, struct host_items *out)
 		}
 		if (kind == HOST_ROUTE && via.len == 0)
 			continue;
-		items_add(out, dev, r->val, kind == HOST_ROUTE ? sb_str(&via) :
-		    NULL, kind, route_u32(r, "metric", 0));
+		items_add(out, dev, r->val,
+		    kind == HOST_ROUTE ? sb_str(&via) : NULL, kind,
+		    route_u32(r, "metric", 0));
 	}
 	sb_free(&via);
 }
@@ -84,8 +86,8 @@ route_items(struct conf *c, struct host_items *out)
 void
 route_check(struct hostd *h, struct conf *next, struct verrs *errs)
 {
-	const struct cnode *st = host_path(conf_root(next),
-	    "routing-options static");
+	const struct cnode *st =
+	    host_path(conf_root(next), "routing-options static");
 	char dev[64], stmt[128];
 	struct sb e, msg;
 
@@ -99,8 +101,10 @@ route_check(struct hostd *h, struct conf *next, struct verrs *errs)
 			sb_reset(&msg);
 			if (iface_linux_name(nh->val, dev, sizeof(dev)) == 0)
 				continue;
-			sb_printf(&msg, "interface %s cannot be named on this"
-			    " host", nh->val);
+			sb_printf(&msg,
+			    "interface %s cannot be named on this"
+			    " host",
+			    nh->val);
 			sb_reset(&e);
 			host_edit(r, &e);
 			snprintf(stmt, sizeof(stmt), "next-hop %s", nh->val);
@@ -113,8 +117,8 @@ route_check(struct hostd *h, struct conf *next, struct verrs *errs)
 
 /* Adds the next hops of it to r; 1 when a device is missing. */
 static int
-route_nexthops(struct hostd *h, const struct host_item *it,
-    struct rtnl_route *r)
+route_nexthops(
+    struct hostd *h, const struct host_item *it, struct rtnl_route *r)
 {
 	char buf[256], dev[64];
 	char *save = NULL;
@@ -122,7 +126,7 @@ route_nexthops(struct hostd *h, const struct host_item *it,
 
 	snprintf(buf, sizeof(buf), "%s", it->via);
 	for (char *w = strtok_r(buf, " ", &save); w;
-	    w = strtok_r(NULL, " ", &save)) {
+	     w = strtok_r(NULL, " ", &save)) {
 		struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
 		if (route_is_addr(w)) {
 			struct nl_addr *a = NULL;
@@ -178,8 +182,8 @@ route_set(struct hostd *h, const struct host_item *it, bool add)
 		err = rtnl_route_add(h->nl, r, NLM_F_CREATE | NLM_F_REPLACE);
 		if (err < 0) {
 			/* e.g. the gateway is not reachable yet */
-			log_info("route %s waits: %s", it->prefix,
-			    nl_geterror(err));
+			log_info(
+			    "route %s waits: %s", it->prefix, nl_geterror(err));
 			rc = 1;
 			goto done;
 		}
@@ -256,8 +260,8 @@ route_since(struct hostd *h, const struct host_item *it, bool add)
 		if (!add)
 			json_object_del(h->since, sb_str(&k));
 		else if (json_object_get(h->since, sb_str(&k)) == NULL)
-			json_object_set_new(h->since, sb_str(&k),
-			    json_integer(route_now()));
+			json_object_set_new(
+			    h->since, sb_str(&k), json_integer(route_now()));
 	}
 	sb_free(&k);
 	nl_addr_put(a);
@@ -265,10 +269,11 @@ route_since(struct hostd *h, const struct host_item *it, bool add)
 
 /* ---- show route -------------------------------------------------- */
 
-/* Whether route prefix p/pl is shown for the filter f/fl (fl < 0: an address). */
+/* Whether route prefix p/pl is shown for the filter f/fl (fl < 0: an address).
+ */
 static bool
-route_match(int fam, const unsigned char *p, int pl, const unsigned char *f,
-    int fl)
+route_match(
+    int fam, const unsigned char *p, int pl, const unsigned char *f, int fl)
 {
 	int bits = fl < 0 ? pl : fl;
 
@@ -300,8 +305,8 @@ route_entry(struct hostd *h, struct nl_cache *lc, struct rtnl_route *r)
 	int fam = rtnl_route_get_family(r);
 	char buf[INET6_ADDRSTRLEN + 8];
 	unsigned char zero[16] = { 0 };
-	const void *bin = nl_addr_get_len(dst) ? nl_addr_get_binary_addr(dst) :
-	    zero;
+	const void *bin =
+	    nl_addr_get_len(dst) ? nl_addr_get_binary_addr(dst) : zero;
 	json_t *e = json_object(), *nhs = json_array();
 	const char *proto = "Static";
 	int pref = ROUTE_PREF_STATIC;
@@ -323,10 +328,10 @@ route_entry(struct hostd *h, struct nl_cache *lc, struct rtnl_route *r)
 		json_object_set_new(e, "discard", json_true());
 	}
 	if (strcmp(proto, "Static") == 0 && run != NULL) {
-		const struct cnode *st = host_path(conf_root(run),
-		    "routing-options static");
+		const struct cnode *st =
+		    host_path(conf_root(run), "routing-options static");
 		for (const struct cnode *c = st ? st->first : NULL; c;
-		    c = c->next)
+		     c = c->next)
 			if (c->val && strcmp(c->val, sb_str(&s)) == 0 &&
 			    cnode_child(c, "preference"))
 				pref = atoi(cnode_child(c, "preference")->val);
@@ -335,15 +340,16 @@ route_entry(struct hostd *h, struct nl_cache *lc, struct rtnl_route *r)
 	json_object_set_new(e, "preference", json_integer(pref));
 	char dev[IFNAMSIZ + 1] = "";
 	if (rtnl_route_get_nnexthops(r) > 0)
-		rtnl_link_i2name(lc, rtnl_route_nh_get_ifindex(
-		    rtnl_route_nexthop_n(r, 0)), dev, sizeof(dev));
+		rtnl_link_i2name(lc,
+		    rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(r, 0)), dev,
+		    sizeof(dev));
 	sb_reset(&s);
-	route_key(proto, fam, bin, nl_addr_get_prefixlen(dst), strcmp(proto,
-	    "Static") == 0 ? NULL : dev, &s);
+	route_key(proto, fam, bin, nl_addr_get_prefixlen(dst),
+	    strcmp(proto, "Static") == 0 ? NULL : dev, &s);
 	json_t *t = json_object_get(h->since, sb_str(&s));
 	if (t != NULL)
-		json_object_set_new(e, "age", json_integer(route_now() -
-		    json_integer_value(t)));
+		json_object_set_new(e, "age",
+		    json_integer(route_now() - json_integer_value(t)));
 	for (int i = 0; i < rtnl_route_get_nnexthops(r); i++) {
 		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(r, i);
 		struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
@@ -352,8 +358,8 @@ route_entry(struct hostd *h, struct nl_cache *lc, struct rtnl_route *r)
 		route_ifname(lc, rtnl_route_nh_get_ifindex(nh), &s);
 		json_object_set_new(n, "via", json_string(sb_str(&s)));
 		if (gw != NULL) {
-			inet_ntop(fam, nl_addr_get_binary_addr(gw), buf,
-			    sizeof(buf));
+			inet_ntop(
+			    fam, nl_addr_get_binary_addr(gw), buf, sizeof(buf));
 			json_object_set_new(n, "to", json_string(buf));
 		}
 		json_array_append_new(nhs, n);
@@ -400,8 +406,8 @@ route_table(const char *name, json_t *entries, json_int_t total)
 		json_array_append_new(entries, v[i]);
 	free(v);
 	return json_pack("{s:s, s:I, s:I, s:I, s:o}", "name", name,
-	    "destinations", total, "routes", total, "active", total,
-	    "entries", entries);
+	    "destinations", total, "routes", total, "active", total, "entries",
+	    entries);
 }
 
 /* An address lookup shows the longest match only, as Junos. */
@@ -412,16 +418,20 @@ route_longest(json_t *entries)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(entries, i, e) {
-		long l = atol(strchr(json_string_value(json_object_get(e,
-		    "prefix")), '/') + 1);
+	json_array_foreach(entries, i, e)
+	{
+		long l =
+		    atol(strchr(json_string_value(json_object_get(e, "prefix")),
+			     '/') +
+			1);
 		if (l > best)
 			best = l;
 	}
 	for (i = json_array_size(entries); i-- > 0;) {
 		e = json_array_get(entries, i);
 		if (atol(strchr(json_string_value(json_object_get(e, "prefix")),
-		    '/') + 1) != best)
+			     '/') +
+			1) != best)
 			json_array_remove(entries, i);
 	}
 }
@@ -429,8 +439,8 @@ route_longest(json_t *entries)
 json_t *
 route_show(struct hostd *h, const json_t *input, struct sb *err)
 {
-	const char *want = json_string_value(json_object_get(input,
-	    "destination"));
+	const char *want =
+	    json_string_value(json_object_get(input, "destination"));
 	struct nl_cache *rc = NULL, *lc = NULL;
 	unsigned char f[16] = { 0 };
 	int ffam = 0, fl = -1;
@@ -446,8 +456,8 @@ route_show(struct hostd *h, const json_t *input, struct sb *err)
 			fl = atoi(sl + 1);
 		}
 		ffam = strchr(buf, ':') ? AF_INET6 : AF_INET;
-		if (inet_pton(ffam, buf, f) != 1 || fl > (ffam == AF_INET ?
-		    32 : 128)) {
+		if (inet_pton(ffam, buf, f) != 1 ||
+		    fl > (ffam == AF_INET ? 32 : 128)) {
 			sb_printf(err, "error: invalid destination %s", want);
 			goto done;
 		}
@@ -458,16 +468,17 @@ route_show(struct hostd *h, const json_t *input, struct sb *err)
 		goto done;
 	}
 	for (struct nl_object *o = nl_cache_get_first(rc); o;
-	    o = nl_cache_get_next(o)) {
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_route *r = (struct rtnl_route *)o;
-		int fam = rtnl_route_get_family(r), type = rtnl_route_get_type(r);
+		int fam = rtnl_route_get_family(r),
+		    type = rtnl_route_get_type(r);
 		uint32_t table = rtnl_route_get_table(r);
 		struct nl_addr *dst = rtnl_route_get_dst(r);
 		unsigned char zero[16] = { 0 };
 		if ((fam != AF_INET && fam != AF_INET6) || dst == NULL)
 			continue;
-		if (!(table == RT_TABLE_MAIN || (table == RT_TABLE_LOCAL &&
-		    type == RTN_LOCAL)))
+		if (!(table == RT_TABLE_MAIN ||
+			(table == RT_TABLE_LOCAL && type == RTN_LOCAL)))
 			continue;
 		if (type == RTN_LOCAL && rtnl_route_get_nnexthops(r) > 0) {
 			char name[IFNAMSIZ + 1];
@@ -481,12 +492,15 @@ route_show(struct hostd *h, const json_t *input, struct sb *err)
 		    ((unsigned char *)nl_addr_get_binary_addr(dst))[0] == 0xff)
 			continue;
 		*(fam == AF_INET ? &n4 : &n6) += 1;
-		if (want != NULL && (fam != ffam || !route_match(fam,
-		    nl_addr_get_len(dst) ? nl_addr_get_binary_addr(dst) : zero,
-		    (int)nl_addr_get_prefixlen(dst), f, fl)))
+		if (want != NULL &&
+		    (fam != ffam ||
+			!route_match(fam,
+			    nl_addr_get_len(dst) ? nl_addr_get_binary_addr(dst)
+						 : zero,
+			    (int)nl_addr_get_prefixlen(dst), f, fl)))
 			continue;
-		json_array_append_new(fam == AF_INET ? v4 : v6,
-		    route_entry(h, lc, r));
+		json_array_append_new(
+		    fam == AF_INET ? v4 : v6, route_entry(h, lc, r));
 	}
 	if (want != NULL && fl < 0)
 		route_longest(ffam == AF_INET ? v4 : v6);

@@ -9,12 +9,13 @@
  * zone_in (device -> jump to its zone's chain), so an interface that joins
  * a zone is a few element adds.  There is no table
  * until a zone or a policy is configured: an appliance does not firewall
- * its host before the operator asks it to (docs/host.md).  The input chain decides what reaches the appliance itself:
- * loopback and replies to its own traffic pass, IPv6 neighbour discovery
- * passes, a zone interface jumps to its zone's chain of host-inbound
- * services (interface-level host-inbound-traffic replaces the zone's, as
- * in Junos: a chain of its own) ending in the counter deny_<device>, and an interface in no zone passes
- * nothing.  Transit traffic is policy.c's forward chain.
+ * its host before the operator asks it to (docs/host.md).  The input chain
+ * decides what reaches the appliance itself: loopback and replies to its own
+ * traffic pass, IPv6 neighbour discovery passes, a zone interface jumps to its
+ * zone's chain of host-inbound services (interface-level host-inbound-traffic
+ * replaces the zone's, as in Junos: a chain of its own) ending in the counter
+ * deny_<device>, and an interface in no zone passes nothing.  Transit traffic
+ * is policy.c's forward chain.
  */
 #include <stdio.h>
 #include <string.h>
@@ -79,7 +80,8 @@ static const struct zones_svc zones_protocols_tab[] = {
 	{ "ldp", "meta l4proto { tcp, udp } th dport 646" },
 	{ "rsvp", "meta l4proto 46" },
 	{ "vrrp", "meta l4proto 112" },
-	{ "router-discovery", "icmp type { router-advertisement, "
+	{ "router-discovery",
+	    "icmp type { router-advertisement, "
 	    "router-solicitation }" },
 	{ NULL, NULL },
 };
@@ -88,15 +90,14 @@ static const struct zones_svc zones_protocols_tab[] = {
 static const struct cnode *
 zones_hit(const struct cnode *zone, const struct cnode *ifc)
 {
-	const struct cnode *h = ifc ? cnode_child(ifc, "host-inbound-traffic") :
-	    NULL;
+	const struct cnode *h =
+	    ifc ? cnode_child(ifc, "host-inbound-traffic") : NULL;
 
 	return h ? h : cnode_child(zone, "host-inbound-traffic");
 }
 
 void
-zones_services(const struct cnode *zone, const struct cnode *ifc,
-    json_t *arr)
+zones_services(const struct cnode *zone, const struct cnode *ifc, json_t *arr)
 {
 	const struct cnode *hit = zones_hit(zone, ifc);
 
@@ -129,7 +130,7 @@ zones_emit(const char *match, const char *verdict, struct sb *out)
 
 	snprintf(buf, sizeof(buf), "%s", match);
 	for (char *r = strtok_r(buf, ";", &save); r;
-	    r = strtok_r(NULL, ";", &save))
+	     r = strtok_r(NULL, ";", &save))
 		sb_printf(out, "%s %s\n", r, verdict);
 }
 
@@ -145,13 +146,15 @@ zones_in_rules(const struct cnode *hit, struct sb *out)
 
 	for (int pass = 0; pass < 2; pass++) {
 		for (const struct cnode *s = hit ? hit->first : NULL; s;
-		    s = s->next) {
+		     s = s->next) {
 			if (cnode_is_inactive(s) || s->val == NULL)
 				continue;
 			bool except = cnode_child(s, "except") != NULL;
-			const char *m = zones_lookup(strcmp(s->sn->name,
-			    "protocols") == 0 ? zones_protocols_tab :
-			    zones_services_tab, s->val);
+			const char *m =
+			    zones_lookup(strcmp(s->sn->name, "protocols") == 0
+				    ? zones_protocols_tab
+				    : zones_services_tab,
+				s->val);
 			if (m == NULL || except != (pass == 0))
 				continue;
 			if (strcmp(m, "accept-all") == 0)
@@ -174,7 +177,7 @@ zones_collect(struct conf *c, const struct cnode **v, size_t *n, size_t max)
 
 	*n = 0;
 	for (const struct cnode *z = zs ? zs->first : NULL; z && *n < max;
-	    z = z->next)
+	     z = z->next)
 		if (strcmp(z->sn->name, "security-zone") == 0 &&
 		    !cnode_is_inactive(z))
 			v[(*n)++] = z;
@@ -183,7 +186,7 @@ zones_collect(struct conf *c, const struct cnode **v, size_t *n, size_t max)
 }
 
 #define ZONES_MAX 1024
-#define ZONES_HOST "junos-host"	/* the predefined zone of the appliance */
+#define ZONES_HOST "junos-host" /* the predefined zone of the appliance */
 
 const char *
 zones_of_unit(struct conf *c, const char *unit)
@@ -236,7 +239,7 @@ zones_model_zone(struct nftm *m, const struct cnode *z, struct sb *rules)
 {
 	struct sb zn, id, key, val;
 	char dev[64];
-	bool sz = z->val != NULL;	/* a security-zone, not management */
+	bool sz = z->val != NULL; /* a security-zone, not management */
 
 	sb_init(&zn);
 	sb_init(&id);
@@ -299,7 +302,7 @@ zones_model(struct conf *c, struct verrs *errs)
 	size_t n;
 
 	if (!zones_wanted(c))
-		return NULL;	/* no table */
+		return NULL; /* no table */
 	m = nftm_new();
 	sb_init(&rules);
 	nftm_counter(m, "deny_unzoned");
@@ -307,18 +310,22 @@ zones_model(struct conf *c, struct verrs *errs)
 	nftm_set(m, "deny_ctr", "type ifname : counter", false);
 	nftm_set(m, "zoned", "type ifname", false);
 	/* the base chains first: the kernel runs them by priority anyway */
-	nftm_chain(m, "input", "type filter hook input priority filter;"
+	nftm_chain(m, "input",
+	    "type filter hook input priority filter;"
 	    " policy drop;");
-	nftm_rules(m, "input", "iifname \"lo\" accept\n"
+	nftm_rules(m, "input",
+	    "iifname \"lo\" accept\n"
 	    "ct state established,related accept\n"
 	    "ct state invalid drop\n"
 	    "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert,"
 	    " nd-router-solicit, nd-router-advert } accept\n"
 	    "iifname vmap @zone_in\n"
 	    "counter name \"deny_unzoned\" drop\n");
-	nftm_chain(m, "forward", "type filter hook forward priority filter;"
+	nftm_chain(m, "forward",
+	    "type filter hook forward priority filter;"
 	    " policy drop;");
-	nftm_chain(m, "output", "type filter hook output priority filter;"
+	nftm_chain(m, "output",
+	    "type filter hook output priority filter;"
 	    " policy accept;");
 	zones_collect(c, v, &n, ZONES_MAX);
 	for (size_t i = 0; i < n; i++)
@@ -334,8 +341,8 @@ json_t *
 zones_show(struct hostd *h, const json_t *input, struct sb *err)
 {
 	struct conf *run = link_running(h->link);
-	const char *want = json_string_value(json_object_get(input,
-	    "zone-name"));
+	const char *want =
+	    json_string_value(json_object_get(input, "zone-name"));
 	const struct cnode *v[ZONES_MAX];
 	json_t *zones = json_array();
 	bool own_host = false;
@@ -349,23 +356,24 @@ zones_show(struct hostd *h, const json_t *input, struct sb *err)
 		if (strcmp(name, ZONES_HOST) == 0)
 			own_host = true;
 		json_t *z = json_pack("{s:s, s:i, s:b, s:[]}", "name", name,
-		    "id", (int)(i + 6), "tcp-rst", cnode_child(v[i], "tcp-rst") !=
-		    NULL, "interfaces");
+		    "id", (int)(i + 6), "tcp-rst",
+		    cnode_child(v[i], "tcp-rst") != NULL, "interfaces");
 		const struct cnode *scr = cnode_child(v[i], "screen");
 		if (scr != NULL)
 			json_object_set_new(z, "screen", json_string(scr->val));
 		for (const struct cnode *f = v[i]->first; f; f = f->next)
 			if (strcmp(f->sn->name, "interfaces") == 0 &&
 			    !cnode_is_inactive(f))
-				json_array_append_new(json_object_get(z,
-				    "interfaces"), json_pack("{s:s}", "name",
-				    f->val));
+				json_array_append_new(
+				    json_object_get(z, "interfaces"),
+				    json_pack("{s:s}", "name", f->val));
 		json_array_append_new(zones, z);
 	}
 	/* the appliance itself, a zone an SRX always lists */
 	if (!own_host && (want == NULL || strcmp(want, ZONES_HOST) == 0))
-		json_array_append_new(zones, json_pack("{s:s, s:i, s:b, s:[]}",
-		    "name", ZONES_HOST, "id", 2, "tcp-rst", 0, "interfaces"));
+		json_array_append_new(zones,
+		    json_pack("{s:s, s:i, s:b, s:[]}", "name", ZONES_HOST, "id",
+			2, "tcp-rst", 0, "interfaces"));
 	if (want != NULL && json_array_size(zones) == 0) {
 		sb_printf(err, "error: zone %s not found", want);
 		json_decref(zones);

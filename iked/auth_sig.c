@@ -31,11 +31,11 @@
 #include "iked/ikev2.h"
 
 struct sig_hash {
-	uint16_t id;			/* HASH_* */
-	const char *md;			/* OpenSSL digest name */
-	int nid;			/* the digest's NID */
+	uint16_t id;	/* HASH_* */
+	const char *md; /* OpenSSL digest name */
+	int nid;	/* the digest's NID */
 	size_t len;
-	uint8_t rsa_oid, ec_oid, h_oid;	/* the last octet of each OID */
+	uint8_t rsa_oid, ec_oid, h_oid; /* the last octet of each OID */
 };
 
 /* RFC 7427 4 / RFC 8017 A.2.4 / RFC 5758 3.2 / RFC 5754 2 */
@@ -48,20 +48,104 @@ static const struct sig_hash sig_hashes[] = {
 
 /* RFC 7427 A.1 and A.3: the last OID octet is the hash's (rsa_oid, ec_oid). */
 static const uint8_t algid_rsa[] = {
-	0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
-	0x01, 0x00, 0x05, 0x00,
+	0x30,
+	0x0d,
+	0x06,
+	0x09,
+	0x2a,
+	0x86,
+	0x48,
+	0x86,
+	0xf7,
+	0x0d,
+	0x01,
+	0x01,
+	0x00,
+	0x05,
+	0x00,
 };
 static const uint8_t algid_ecdsa[] = {
-	0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x00,
+	0x30,
+	0x0a,
+	0x06,
+	0x08,
+	0x2a,
+	0x86,
+	0x48,
+	0xce,
+	0x3d,
+	0x04,
+	0x03,
+	0x00,
 };
 /* RFC 7427 A.4.3 with the hash at 29 and 59 and the salt length at 66. */
 static const uint8_t algid_pss[] = {
-	0x30, 0x41, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
-	0x01, 0x0a, 0x30, 0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60,
-	0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x00, 0x05, 0x00, 0xa1,
-	0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
-	0x01, 0x01, 0x08, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-	0x65, 0x03, 0x04, 0x02, 0x00, 0x05, 0x00, 0xa2, 0x03, 0x02, 0x01,
+	0x30,
+	0x41,
+	0x06,
+	0x09,
+	0x2a,
+	0x86,
+	0x48,
+	0x86,
+	0xf7,
+	0x0d,
+	0x01,
+	0x01,
+	0x0a,
+	0x30,
+	0x34,
+	0xa0,
+	0x0f,
+	0x30,
+	0x0d,
+	0x06,
+	0x09,
+	0x60,
+	0x86,
+	0x48,
+	0x01,
+	0x65,
+	0x03,
+	0x04,
+	0x02,
+	0x00,
+	0x05,
+	0x00,
+	0xa1,
+	0x1c,
+	0x30,
+	0x1a,
+	0x06,
+	0x09,
+	0x2a,
+	0x86,
+	0x48,
+	0x86,
+	0xf7,
+	0x0d,
+	0x01,
+	0x01,
+	0x08,
+	0x30,
+	0x0d,
+	0x06,
+	0x09,
+	0x60,
+	0x86,
+	0x48,
+	0x01,
+	0x65,
+	0x03,
+	0x04,
+	0x02,
+	0x00,
+	0x05,
+	0x00,
+	0xa2,
+	0x03,
+	0x02,
+	0x01,
 	0x00,
 };
 
@@ -87,12 +171,9 @@ const char *
 sig_scheme_name(enum eng_sig_scheme s)
 {
 	switch (s) {
-	case ENG_SIG_RSA_PKCS1:
-		return "rsa-pkcs1";
-	case ENG_SIG_RSA_PSS:
-		return "rsa-pss";
-	case ENG_SIG_ECDSA:
-		return "ecdsa";
+	case ENG_SIG_RSA_PKCS1: return "rsa-pkcs1";
+	case ENG_SIG_RSA_PSS: return "rsa-pss";
+	case ENG_SIG_ECDSA: return "ecdsa";
 	}
 	return "?";
 }
@@ -107,12 +188,14 @@ size_t
 sig_hashes_notify(uint8_t *out, size_t cap)
 {
 	static const uint16_t ours[] = {
-		HASH_SHA2_256, HASH_SHA2_384, HASH_SHA2_512,
+		HASH_SHA2_256,
+		HASH_SHA2_384,
+		HASH_SHA2_512,
 	};
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]) &&
-	    n + 2 <= cap; i++) {
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]) && n + 2 <= cap;
+	     i++) {
 		out[n++] = (uint8_t)(ours[i] >> 8);
 		out[n++] = (uint8_t)ours[i];
 	}
@@ -170,14 +253,15 @@ sig_choose(X509 *ours, bool pss, uint32_t peer_hashes, struct sig_alg *out)
 	if (common != 0) {
 		/* RFC 7427 4: a hash the peer said it supports. */
 		if ((common & 1u << want) == 0)
-			for (want = HASH_SHA2_256; want <= HASH_SHA2_512; want++)
+			for (want = HASH_SHA2_256; want <= HASH_SHA2_512;
+			     want++)
 				if (common & 1u << want)
 					break;
 		out->method = AUTH_DIGITAL_SIGNATURE;
 		out->hash = want;
-		out->scheme = ec ? ENG_SIG_ECDSA :
-		    pss || EVP_PKEY_is_a(k, "RSA-PSS") ? ENG_SIG_RSA_PSS :
-		    ENG_SIG_RSA_PKCS1;
+		out->scheme = ec			 ? ENG_SIG_ECDSA
+		    : pss || EVP_PKEY_is_a(k, "RSA-PSS") ? ENG_SIG_RSA_PSS
+							 : ENG_SIG_RSA_PKCS1;
 		return 0;
 	}
 	if (ec) {
@@ -187,7 +271,7 @@ sig_choose(X509 *ours, bool pss, uint32_t peer_hashes, struct sig_alg *out)
 		return 0;
 	}
 	if (pss || EVP_PKEY_is_a(k, "RSA-PSS"))
-		return -1;		/* PSS only exists through RFC 7427 */
+		return -1; /* PSS only exists through RFC 7427 */
 	out->method = AUTH_RSA_SIG;
 	out->hash = HASH_SHA1;
 	out->scheme = ENG_SIG_RSA_PKCS1;
@@ -213,7 +297,7 @@ sig_algid(const struct sig_alg *a, uint8_t *out)
 	case ENG_SIG_RSA_PSS:
 		memcpy(out, algid_pss, sizeof(algid_pss));
 		out[29] = out[59] = h->h_oid;
-		out[66] = (uint8_t)h->len;	/* salt: the digest's length */
+		out[66] = (uint8_t)h->len; /* salt: the digest's length */
 		return sizeof(algid_pss);
 	}
 	return 0;
@@ -229,8 +313,7 @@ sig_auth_data(X509 *ours, const struct sig_alg *a, const uint8_t *sig,
 	uint8_t m;
 
 	if (a->method == AUTH_DIGITAL_SIGNATURE) {
-		if ((alen = sig_algid(a, algid)) == 0 ||
-		    1 + alen + slen > cap)
+		if ((alen = sig_algid(a, algid)) == 0 || 1 + alen + slen > cap)
 			return -1;
 		out[0] = (uint8_t)alen;
 		memcpy(out + 1, algid, alen);
@@ -268,20 +351,20 @@ sig_auth_data(X509 *ours, const struct sig_alg *a, const uint8_t *sig,
 
 /* One EVP signature check; salt >= 0 only for PSS. */
 static bool
-sig_evp_verify(EVP_PKEY *pub, enum eng_sig_scheme sch,
-    const struct sig_hash *h, int salt, const uint8_t *sig, size_t slen,
-    const uint8_t *oct, size_t olen)
+sig_evp_verify(EVP_PKEY *pub, enum eng_sig_scheme sch, const struct sig_hash *h,
+    int salt, const uint8_t *sig, size_t slen, const uint8_t *oct, size_t olen)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pc = NULL;
 	bool ok = false;
 
 	if (c != NULL &&
-	    EVP_DigestVerifyInit_ex(c, &pc, h->md, NULL, NULL, pub, NULL) == 1 &&
+	    EVP_DigestVerifyInit_ex(c, &pc, h->md, NULL, NULL, pub, NULL) ==
+		1 &&
 	    (sch != ENG_SIG_RSA_PSS ||
-	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1 &&
-	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pc, h->md, NULL) == 1 &&
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, salt) == 1)) &&
+		(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1 &&
+		    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pc, h->md, NULL) == 1 &&
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, salt) == 1)) &&
 	    EVP_DigestVerify(c, sig, slen, oct, olen) == 1)
 		ok = true;
 	EVP_MD_CTX_free(c);
@@ -296,7 +379,7 @@ sig_algor_hash(const X509_ALGOR *al)
 	const ASN1_OBJECT *obj;
 
 	if (al == NULL)
-		return sig_hash_find(HASH_SHA1);	/* the DEFAULT */
+		return sig_hash_find(HASH_SHA1); /* the DEFAULT */
 	X509_ALGOR_get0(&obj, NULL, NULL, al);
 	return sig_hash_by_nid(OBJ_obj2nid(obj));
 }
@@ -326,16 +409,16 @@ sig_pss_params(const void *pval, int ptype, int *salt)
 		X509_ALGOR_get0(&mobj, &mtype, &mval, pp->maskGenAlgorithm);
 		if (OBJ_obj2nid(mobj) == NID_mgf1 && mtype == V_ASN1_SEQUENCE) {
 			p = ASN1_STRING_get0_data(mval);
-			mgfh = d2i_X509_ALGOR(NULL, &p,
-			    ASN1_STRING_length(mval));
+			mgfh =
+			    d2i_X509_ALGOR(NULL, &p, ASN1_STRING_length(mval));
 			if (mgfh != NULL)
 				mh = sig_algor_hash(mgfh);
 		}
 	} else {
 		mh = sig_hash_find(HASH_SHA1);
 	}
-	if (h != mh || *salt < 0 || *salt > 512 || (pp->trailerField &&
-	    ASN1_INTEGER_get(pp->trailerField) != 1))
+	if (h != mh || *salt < 0 || *salt > 512 ||
+	    (pp->trailerField && ASN1_INTEGER_get(pp->trailerField) != 1))
 		h = NULL;
 	X509_ALGOR_free(mgfh);
 	RSA_PSS_PARAMS_free(pp);
@@ -383,14 +466,13 @@ sig_verify_7427(EVP_PKEY *pub, const uint8_t *data, size_t len,
 	if (h == NULL || (sig_hashes_ours() & 1u << h->id) == 0)
 		goto done;
 	*why = "signature key does not match the certificate's";
-	if (sch == ENG_SIG_ECDSA ? !EVP_PKEY_is_a(pub, "EC") :
-	    !EVP_PKEY_is_a(pub, "RSA") &&
-	    !(sch == ENG_SIG_RSA_PSS && EVP_PKEY_is_a(pub, "RSA-PSS")))
+	if (sch == ENG_SIG_ECDSA ? !EVP_PKEY_is_a(pub, "EC")
+				 : !EVP_PKEY_is_a(pub, "RSA") &&
+		    !(sch == ENG_SIG_RSA_PSS && EVP_PKEY_is_a(pub, "RSA-PSS")))
 		goto done;
 	*why = "signature does not verify";
 	p = data + 1 + data[0];
-	ok = sig_evp_verify(pub, sch, h, salt, p, len - 1 - data[0], oct,
-	    olen);
+	ok = sig_evp_verify(pub, sch, h, salt, p, len - 1 - data[0], oct, olen);
 done:
 	X509_ALGOR_free(al);
 	ERR_clear_error();
@@ -399,8 +481,8 @@ done:
 
 /* RFC 4754 7: r | s to the DER EVP verifies. */
 static bool
-sig_verify_4754(EVP_PKEY *pub, uint8_t method, const uint8_t *data,
-    size_t len, const uint8_t *oct, size_t olen, const char **why)
+sig_verify_4754(EVP_PKEY *pub, uint8_t method, const uint8_t *data, size_t len,
+    const uint8_t *oct, size_t olen, const char **why)
 {
 	uint8_t m, der[2 * 66 + 16], *dp = der;
 	uint16_t hash;
@@ -451,8 +533,8 @@ sig_verify(X509 *peer, uint8_t method, const uint8_t *data, size_t len,
 	case AUTH_ECDSA_256:
 	case AUTH_ECDSA_384:
 	case AUTH_ECDSA_521:
-		return sig_verify_4754(pub, method, data, len, octets, olen,
-		    why);
+		return sig_verify_4754(
+		    pub, method, data, len, octets, olen, why);
 	case AUTH_RSA_SIG:
 		*why = "signature key does not match the certificate's";
 		if (!EVP_PKEY_is_a(pub, "RSA"))
@@ -468,8 +550,7 @@ sig_verify(X509 *peer, uint8_t method, const uint8_t *data, size_t len,
 
 int
 sig_sign(EVP_PKEY *key, enum eng_sig_scheme scheme, uint16_t hash,
-    const uint8_t *octets, size_t olen, uint8_t *sig, size_t cap,
-    size_t *slen)
+    const uint8_t *octets, size_t olen, uint8_t *sig, size_t cap, size_t *slen)
 {
 	const struct sig_hash *h = sig_hash_find(hash);
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -484,8 +565,8 @@ sig_sign(EVP_PKEY *key, enum eng_sig_scheme scheme, uint16_t hash,
 		goto done;
 	if (scheme == ENG_SIG_RSA_PSS &&
 	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pc, h->md, NULL) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, (int)h->len) != 1))
+		EVP_PKEY_CTX_set_rsa_mgf1_md_name(pc, h->md, NULL) != 1 ||
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, (int)h->len) != 1))
 		goto done;
 	if (EVP_DigestSign(c, NULL, &n, octets, olen) != 1 || n > cap)
 		goto done;
@@ -507,8 +588,9 @@ sig_spki_sha1(X509 *ca, uint8_t out[SIG_SHA1_LEN])
 	int dl, rc = -1;
 
 	dl = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(ca), &der);
-	if (dl > 0 && EVP_Digest(der, (size_t)dl, out, &n, EVP_sha1(), NULL) ==
-	    1 && n == SIG_SHA1_LEN)
+	if (dl > 0 &&
+	    EVP_Digest(der, (size_t)dl, out, &n, EVP_sha1(), NULL) == 1 &&
+	    n == SIG_SHA1_LEN)
 		rc = 0;
 	OPENSSL_free(der);
 	return rc;

@@ -19,16 +19,16 @@
 
 #include "iked/engine.h"
 
-#define SIG_MAX 1024			/* RSA 8192 bits; ECDSA DER is less */
-#define SIG_ALGID_MAX 80		/* the longest AlgorithmIdentifier */
+#define SIG_MAX 1024	 /* RSA 8192 bits; ECDSA DER is less */
+#define SIG_ALGID_MAX 80 /* the longest AlgorithmIdentifier */
 #define SIG_AUTH_MAX (1 + SIG_ALGID_MAX + SIG_MAX)
-#define SIG_SHA1_LEN 20			/* CERTREQ: SHA-1 of a CA's SPKI */
+#define SIG_SHA1_LEN 20 /* CERTREQ: SHA-1 of a CA's SPKI */
 
 /* How a side signs (or signed) its AUTH. */
 struct sig_alg {
-	uint8_t method;			/* AUTH_RSA_SIG, AUTH_ECDSA_*, AUTH_DIGITAL_SIGNATURE */
+	uint8_t method; /* AUTH_RSA_SIG, AUTH_ECDSA_*, AUTH_DIGITAL_SIGNATURE */
 	enum eng_sig_scheme scheme;
-	uint16_t hash;			/* HASH_* (RFC 7427 4) */
+	uint16_t hash; /* HASH_* (RFC 7427 4) */
 };
 
 /* Bit (1 << HASH_x) set of the hashes we announce and accept (RFC 7427 4). */
@@ -45,8 +45,7 @@ uint32_t sig_hashes_parse(const uint8_t *p, size_t len);
  * -1: no way (an RSA-PSS wish toward a peer without RFC 7427, a key type
  * we do not sign with).
  */
-int sig_choose(X509 *ours, bool pss, uint32_t peer_hashes,
-    struct sig_alg *out);
+int sig_choose(X509 *ours, bool pss, uint32_t peer_hashes, struct sig_alg *out);
 
 /*
  * The AUTH payload data for signature sig (as sig_sign made it: ECDSA in
@@ -65,8 +64,7 @@ bool sig_verify(X509 *peer, uint8_t method, const uint8_t *data, size_t len,
 
 /* The private-key operation: sig (ECDSA: DER) of octets.  0 / -1. */
 int sig_sign(EVP_PKEY *key, enum eng_sig_scheme scheme, uint16_t hash,
-    const uint8_t *octets, size_t olen, uint8_t *sig, size_t cap,
-    size_t *slen);
+    const uint8_t *octets, size_t olen, uint8_t *sig, size_t cap, size_t *slen);
 
 /* RFC 7296 3.7: SHA-1 of the certificate's SubjectPublicKeyInfo. */
 int sig_spki_sha1(X509 *ca, uint8_t out[SIG_SHA1_LEN]);

@@ -33,7 +33,9 @@ int
 ca_scheme_parse(const char *name, enum eng_sig_scheme *out)
 {
 	static const enum eng_sig_scheme all[] = {
-		ENG_SIG_RSA_PKCS1, ENG_SIG_RSA_PSS, ENG_SIG_ECDSA,
+		ENG_SIG_RSA_PKCS1,
+		ENG_SIG_RSA_PSS,
+		ENG_SIG_ECDSA,
 	};
 
 	for (size_t i = 0; name != NULL && i < 3; i++)
@@ -109,13 +111,13 @@ ca_sign(struct pki_store *st, const json_t *req, json_t *rep)
 		why = "bad certificate-id";
 	else if (ca_scheme_parse(msg_str(req, "scheme"), &scheme) == -1)
 		why = "bad scheme";
-	else if ((oct = ca_unhex(msg_str(req, "octets"), CA_OCTETS_MAX,
-	    &olen)) == NULL)
+	else if ((oct = ca_unhex(
+		      msg_str(req, "octets"), CA_OCTETS_MAX, &olen)) == NULL)
 		why = "bad octets";
 	else if ((key = pki_local_key_get(st, cert, &err)) == NULL)
 		why = "no such key pair";
 	else if (sig_sign(key, scheme, (uint16_t)msg_int(req, "hash", 0), oct,
-	    olen, sig, sizeof(sig), &slen) == -1)
+		     olen, sig, sizeof(sig), &slen) == -1)
 		why = "cannot sign with this key";
 	if (why == NULL) {
 		char *hex = ca_hex(sig, slen);
@@ -142,8 +144,8 @@ ca_main(int fd, struct pki_store *st)
 		if (op != NULL && strcmp(op, "sign") == 0)
 			ca_sign(st, req, rep);
 		else
-			json_object_set_new(rep, "error",
-			    json_string("unknown op"));
+			json_object_set_new(
+			    rep, "error", json_string("unknown op"));
 		json_decref(req);
 		if (msg_send(fd, rep) == -1) {
 			json_decref(rep);
@@ -202,7 +204,7 @@ ca_spawn(const char *store_dir, int *fd)
 		}
 		if (close_range(4, ~0U, 0) == -1)
 			for (long i = 4, max = sysconf(_SC_OPEN_MAX); i < max;
-			    i++)
+			     i++)
 				(void)close((int)i);
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		sb_init(&err);
@@ -275,8 +277,9 @@ ca_answer(struct ca_client *c, const json_t *rep)
 	if (sig != NULL)
 		r->done(r->cb_ctx, sig, len, NULL);
 	else
-		r->done(r->cb_ctx, NULL, 0, msg_str(rep, "error") ?
-		    msg_str(rep, "error") : "bad answer from the ca process");
+		r->done(r->cb_ctx, NULL, 0,
+		    msg_str(rep, "error") ? msg_str(rep, "error")
+					  : "bad answer from the ca process");
 	free(sig);
 	free(r);
 }
@@ -349,8 +352,8 @@ ca_client_sign(void *ctx, const char *cert_id, enum eng_sig_scheme scheme,
 	char *hex;
 
 	if (c->dead || len > CA_OCTETS_MAX) {
-		done(cb_ctx, NULL, 0, c->dead ? "ca process gone" :
-		    "too much to sign");
+		done(cb_ctx, NULL, 0,
+		    c->dead ? "ca process gone" : "too much to sign");
 		return;
 	}
 	r = xcalloc(1, sizeof(*r));
@@ -358,9 +361,9 @@ ca_client_sign(void *ctx, const char *cert_id, enum eng_sig_scheme scheme,
 	r->done = done;
 	r->cb_ctx = cb_ctx;
 	hex = ca_hex(octets, len);
-	m = json_pack("{sI ss ss ss si ss}", "id", r->id, "op", "sign",
-	    "cert", cert_id, "scheme", sig_scheme_name(scheme), "hash",
-	    (int)hash, "octets", hex);
+	m = json_pack("{sI ss ss ss si ss}", "id", r->id, "op", "sign", "cert",
+	    cert_id, "scheme", sig_scheme_name(scheme), "hash", (int)hash,
+	    "octets", hex);
 	free(hex);
 	if (m == NULL || msg_bev_send(c->bev, m) == -1) {
 		json_decref(m);

@@ -29,7 +29,7 @@
 
 #include "iked/engine.h"
 
-#define CA_OCTETS_MAX (2 * 65536)	/* msg1 + nonce + prf, with room */
+#define CA_OCTETS_MAX (2 * 65536) /* msg1 + nonce + prf, with room */
 
 struct event_base;
 struct pki_store;
@@ -55,8 +55,8 @@ const struct eng_signer *ca_client_signer(void);
 
 /* In-process (tests): signs with the keys of st, answers from the loop. */
 struct signer_local;
-struct signer_local *signer_local_new(struct event_base *base,
-    struct pki_store *st);
+struct signer_local *signer_local_new(
+    struct event_base *base, struct pki_store *st);
 void signer_local_free(struct signer_local *s);
 const struct eng_signer *signer_local_ops(void);
 /* Requests answered so far (tests check the signer was asked). */

@@ -90,8 +90,8 @@ cert_sa_init_add(struct ike_sa *sa, struct pld_build *b, bool certreq)
 	if (!cert_is_used(sa))
 		return;
 	n = sig_hashes_notify(hashes, sizeof(hashes));
-	pld_add_notify(b, PROTO_NONE, NULL, 0, N_SIGNATURE_HASH_ALGORITHMS,
-	    hashes, n);
+	pld_add_notify(
+	    b, PROTO_NONE, NULL, 0, N_SIGNATURE_HASH_ALGORITHMS, hashes, n);
 	if (certreq)
 		cert_req_add(sa, b);
 }
@@ -115,13 +115,13 @@ cert_load_ours(struct ike_sa *sa)
 	if (n->our_cert != NULL)
 		return 0;
 	if (sa->e->pki == NULL) {
-		log_warn("ike %s: certificates without a pki store",
-		    sa->gw->p.name);
+		log_warn(
+		    "ike %s: certificates without a pki store", sa->gw->p.name);
 		return -1;
 	}
 	sb_init(&err);
-	n->our_cert = pki_local_cert_get(sa->e->pki, sa->gw->p.local_cert,
-	    &err);
+	n->our_cert =
+	    pki_local_cert_get(sa->e->pki, sa->gw->p.local_cert, &err);
 	if (n->our_cert == NULL)
 		log_warn("ike %s: local certificate %s: %s", sa->gw->p.name,
 		    sa->gw->p.local_cert, sb_str(&err));
@@ -130,8 +130,7 @@ cert_load_ours(struct ike_sa *sa)
 }
 
 bool
-cert_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data,
-    size_t *len)
+cert_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data, size_t *len)
 {
 	unsigned char *der = NULL;
 	int dl;
@@ -219,31 +218,32 @@ cert_id_type(uint8_t t, enum pki_id_type *out)
 	case ID_FQDN:
 	case ID_RFC822_ADDR:
 	case ID_IPV6_ADDR:
-	case ID_DER_ASN1_DN:
-		*out = (enum pki_id_type)t;
-		return true;
+	case ID_DER_ASN1_DN: *out = (enum pki_id_type)t; return true;
 	}
 	return false;
 }
 
 /* The configured remote identity against the peer's ID and certificate. */
 static bool
-cert_remote_id_ok(const struct eng_id *want, const struct ike_id *id,
-    X509 *leaf)
+cert_remote_id_ok(
+    const struct eng_id *want, const struct ike_id *id, X509 *leaf)
 {
 	if (want->dn_container != NULL || want->dn_wildcard != NULL)
 		return id->type == ID_DER_ASN1_DN &&
-		    (want->dn_container == NULL || pki_cert_dn_matches(leaf,
-		    PKI_DN_CONTAINER, want->dn_container)) &&
-		    (want->dn_wildcard == NULL || pki_cert_dn_matches(leaf,
-		    PKI_DN_WILDCARD, want->dn_wildcard));
+		    (want->dn_container == NULL ||
+			pki_cert_dn_matches(
+			    leaf, PKI_DN_CONTAINER, want->dn_container)) &&
+		    (want->dn_wildcard == NULL ||
+			pki_cert_dn_matches(
+			    leaf, PKI_DN_WILDCARD, want->dn_wildcard));
 	if (want->type == 0)
 		return true;
 	if (want->type == ID_DER_ASN1_DN && id->type == ID_DER_ASN1_DN)
 		/* the same subject, however each side encoded it */
-		return pki_cert_has_identity(leaf, PKI_ID_DER_DN, want->data,
-		    want->len) || pki_cert_has_identity(leaf, PKI_ID_DN_TEXT,
-		    want->data, want->len);
+		return pki_cert_has_identity(
+			   leaf, PKI_ID_DER_DN, want->data, want->len) ||
+		    pki_cert_has_identity(
+			leaf, PKI_ID_DN_TEXT, want->data, want->len);
 	return id->type == want->type && id->data.len == want->len &&
 	    memcmp(id->data.p, want->data, want->len) == 0;
 }
@@ -345,7 +345,7 @@ sig_resume(evutil_socket_t fd, short what, void *arg)
 		snprintf(n->sig_err, sizeof(n->sig_err), "%s",
 		    w->err[0] ? w->err : "no signature");
 	else if (sig_auth_data(n->our_cert, &w->alg, w->sig, w->len,
-	    n->sig_auth, sizeof(n->sig_auth), &n->sig_auth_len) == -1)
+		     n->sig_auth, sizeof(n->sig_auth), &n->sig_auth_len) == -1)
 		snprintf(n->sig_err, sizeof(n->sig_err), "unusable signature");
 	else {
 		n->have_sig = true;
@@ -360,7 +360,7 @@ sig_done(void *cb_ctx, const uint8_t *sig, size_t len, const char *error)
 {
 	struct sig_wait *w = cb_ctx;
 
-	if (w->e == NULL) {		/* the engine is gone */
+	if (w->e == NULL) { /* the engine is gone */
 		sig_wait_free(w);
 		return;
 	}
@@ -386,10 +386,11 @@ cert_sign(struct ike_sa *sa, const uint8_t *octets, size_t olen)
 
 	if (e->signer == NULL || cert_load_ours(sa) == -1)
 		return -1;
-	if (sig_choose(sa->n->our_cert, sa->gw->p.rsa_pss,
-	    sa->n->peer_hashes, &alg) == -1) {
+	if (sig_choose(sa->n->our_cert, sa->gw->p.rsa_pss, sa->n->peer_hashes,
+		&alg) == -1) {
 		log_warn("ike %s: no signature scheme for certificate %s with "
-		    "this peer", sa->gw->p.name, sa->gw->p.local_cert);
+			 "this peer",
+		    sa->gw->p.name, sa->gw->p.local_cert);
 		return -1;
 	}
 	w = xcalloc(1, sizeof(*w));
@@ -399,7 +400,7 @@ cert_sign(struct ike_sa *sa, const uint8_t *octets, size_t olen)
 	w->ev = event_new(e->base, -1, 0, sig_resume, w);
 	w->next = e->sig_waits;
 	e->sig_waits = w;
-	if (sa->state != IKE_ST_AUTH_WAIT)	/* after a PPK, already */
+	if (sa->state != IKE_ST_AUTH_WAIT) /* after a PPK, already */
 		sa_state(sa, IKE_ST_AUTH_WAIT);
 	e->signer->sign(e->signer_ctx, sa->gw->p.local_cert, alg.scheme,
 	    alg.hash, octets, olen, sig_done, w);
@@ -414,7 +415,7 @@ cert_waits_free(struct ike_engine *e)
 	for (w = e->sig_waits; w != NULL; w = nx) {
 		nx = w->next;
 		if (w->answered) {
-			sig_wait_free(w);	/* nobody calls it again */
+			sig_wait_free(w); /* nobody calls it again */
 		} else {
 			event_free(w->ev);
 			w->ev = NULL;

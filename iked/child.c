@@ -114,8 +114,8 @@ spiset_has(const struct ike_engine *e, uint32_t spi)
 {
 	if (e->spiset_cap == 0)
 		return false;
-	for (size_t i = spiset_slot(spi, e->spiset_cap);; i = (i + 1) &
-	    (e->spiset_cap - 1)) {
+	for (size_t i = spiset_slot(spi, e->spiset_cap);;
+	     i = (i + 1) & (e->spiset_cap - 1)) {
 		if (e->spiset[i] == spi)
 			return true;
 		if (e->spiset[i] == 0)
@@ -142,10 +142,11 @@ spiset_rebuild(struct ike_engine *e)
 {
 	size_t used = 0, cap = SPISET_MIN;
 
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		for (struct child_sa *c = sa->child; c; c = c->next)
 			used++;
-		used += 2;		/* a negotiation's, a rekey's */
+		used += 2; /* a negotiation's, a rekey's */
 	}
 	while (cap < 4 * used)
 		cap *= 2;
@@ -153,7 +154,8 @@ spiset_rebuild(struct ike_engine *e)
 	e->spiset = xcalloc(cap, sizeof(*e->spiset));
 	e->spiset_cap = cap;
 	e->spiset_n = 0;
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		for (struct child_sa *c = sa->child; c; c = c->next)
 			if (c->spi_in != 0)
 				spiset_put(e, c->spi_in);
@@ -190,8 +192,8 @@ child_spi_alloc(struct ike_engine *e)
 }
 
 static void
-child_fill(const struct ike_sa *sa, const struct child_sa *c,
-    struct dp_sa *d, bool inbound)
+child_fill(const struct ike_sa *sa, const struct child_sa *c, struct dp_sa *d,
+    bool inbound)
 {
 	const struct eng_vpn *v = &c->vpn->v;
 
@@ -212,8 +214,8 @@ child_fill(const struct ike_sa *sa, const struct child_sa *c,
 	d->encr = c->suite.encr;
 	d->integ = c->suite.integ;
 	d->esn = c->suite.esn;
-	d->replay_window = v->no_anti_replay ? 0 :
-	    (v->replay_window ? v->replay_window : 64);
+	d->replay_window =
+	    v->no_anti_replay ? 0 : (v->replay_window ? v->replay_window : 64);
 	d->nsel_local = d->nsel_remote = 1;
 	d->sel_local[0] = c->sel_local;
 	d->sel_remote[0] = c->sel_remote;
@@ -226,12 +228,12 @@ child_fill(const struct ike_sa *sa, const struct child_sa *c,
 }
 
 int
-child_install(struct ike_sa *sa, struct child_sa *c,
-    const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
-    const uint8_t *nr, size_t nrlen)
+child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *shared,
+    size_t shlen, const uint8_t *ni, size_t nilen, const uint8_t *nr,
+    size_t nrlen)
 {
-	return child_install_role(sa, c, sa->initiator, shared, shlen, ni,
-	    nilen, nr, nrlen);
+	return child_install_role(
+	    sa, c, sa->initiator, shared, shlen, ni, nilen, nr, nrlen);
 }
 
 /*
@@ -252,9 +254,9 @@ child_install_role(struct ike_sa *sa, struct child_sa *c, bool initiator,
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
 	if (child_keys_derive(&ck, &sa->keys, &c->suite, shared, shlen, ni,
-	    nilen, nr, nrlen) == -1) {
-		log_warn("ike %s: Child SA key derivation failed",
-		    sa->gw->p.name);
+		nilen, nr, nrlen) == -1) {
+		log_warn(
+		    "ike %s: Child SA key derivation failed", sa->gw->p.name);
 		goto done;
 	}
 	child_fill(sa, c, &in, true);
@@ -326,12 +328,12 @@ child_vpn_try(struct ike_sa *sa, const struct ike_msg *msg,
 	int fam = sa->remote.ss_family;
 
 	if (prop_choose(v->v.prop, v->v.nprop, &msg->sa, PROTO_ESP, true,
-	    chosen, which) == -1)
+		chosen, which) == -1)
 		return N_NO_PROPOSAL_CHOSEN;
 	/* TSi is the initiator's side: our remote (RFC 7296 2.9). */
-	if (ts_narrow(&msg->tsi, v->v.ts_remote, v->v.nts_remote, fam,
-	    tsi) == -1 || ts_narrow(&msg->tsr, v->v.ts_local, v->v.nts_local,
-	    fam, tsr) == -1)
+	if (ts_narrow(&msg->tsi, v->v.ts_remote, v->v.nts_remote, fam, tsi) ==
+		-1 ||
+	    ts_narrow(&msg->tsr, v->v.ts_local, v->v.nts_local, fam, tsr) == -1)
 		return N_TS_UNACCEPTABLE;
 	return 0;
 }
@@ -349,7 +351,7 @@ child_vpn_choose(struct ike_sa *sa, const struct ike_msg *msg,
 		err = child_vpn_try(sa, msg, *vpn, chosen, which, tsi, tsr);
 	} else {
 		for (struct eng_vpnc *v = eng_vpn_first(sa->e, sa->gw->p.name);
-		    v != NULL; v = eng_vpn_next(v)) {
+		     v != NULL; v = eng_vpn_next(v)) {
 			e2 = child_vpn_try(sa, msg, v, chosen, which, tsi, tsr);
 			if (e2 == 0) {
 				*vpn = v;

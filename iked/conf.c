@@ -9,9 +9,10 @@
  * pre-shared-key or local certificate (or without the one its proposals'
  * authentication method needs), a certificate without `trusted-ca
  * ca-profile` or naming a ca-profile not under `security pki`, a seeded
- * pre-shared key, a trusted CA group, aaa / advpn / tcp-encap-profile, and (conf_prop.c) algorithms
- * crypto.h does not do.  RFC 8784 2: a PPK profile needs IKEv2.
- * iconf_check_pki: a local certificate or CA certificate not loaded.
+ * pre-shared key, a trusted CA group, aaa / advpn / tcp-encap-profile, and
+ * (conf_prop.c) algorithms crypto.h does not do.  RFC 8784 2: a PPK profile
+ * needs IKEv2. iconf_check_pki: a local certificate or CA certificate not
+ * loaded.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -27,8 +28,8 @@
 #include "pki/pki.h"
 
 size_t
-iconf_list(const struct cnode *n, const char *name, const char **out,
-    size_t max)
+iconf_list(
+    const struct cnode *n, const char *name, const char **out, size_t max)
 {
 	size_t k = 0;
 
@@ -70,7 +71,7 @@ conf_psk(const struct cnode *k, struct eng_peer *p)
 
 	if (v == NULL)
 		return "Missing mandatory statement: 'ascii-text' or"
-		    " 'hexadecimal'";
+		       " 'hexadecimal'";
 	if (junos9_is_encoded(v)) {
 		if ((plain = junos9_decode(v, &n)) == NULL)
 			return "The key cannot be decoded";
@@ -86,8 +87,8 @@ conf_psk(const struct cnode *k, struct eng_peer *p)
 		p->psk_len = why ? 0 : n;
 	} else {
 		size_t len;
-		if (n == 0 || hex_decode(plain, n, p->psk, sizeof(p->psk),
-		    &len) == -1)
+		if (n == 0 ||
+		    hex_decode(plain, n, p->psk, sizeof(p->psk), &len) == -1)
 			why = "invalid hexadecimal key";
 		p->psk_len = why ? 0 : len;
 	}
@@ -139,18 +140,19 @@ conf_ifaddr(struct iconf_ctx *x, const char *ifu, int family,
 		return;
 	memcpy(ifd, ifu, (size_t)(dot - ifu));
 	ifd[dot - ifu] = '\0';
-	unit = conf_entry(conf_entry(x->interfaces, "interface", ifd), "unit",
-	    dot + 1);
+	unit = conf_entry(
+	    conf_entry(x->interfaces, "interface", ifd), "unit", dot + 1);
 	for (int f = 0; f < 2; f++) {
 		const char *fam = f == 0 ? "inet" : "inet6";
 		if (family == (f == 0 ? AF_INET6 : AF_INET))
 			continue;
-		const struct cnode *fn = cnode_child(cnode_child(unit,
-		    "family"), fam);
+		const struct cnode *fn =
+		    cnode_child(cnode_child(unit, "family"), fam);
 		for (const struct cnode *a = fn ? fn->first : NULL; a;
-		    a = a->next)
+		     a = a->next)
 			if (strcmp(a->sn->name, "address") == 0 &&
-			    !cnode_is_inactive(a) && conf_addr(a->val, out) == 0)
+			    !cnode_is_inactive(a) &&
+			    conf_addr(a->val, out) == 0)
 				return;
 	}
 }
@@ -182,8 +184,8 @@ conf_id(const struct cnode *idn, struct eng_id *id)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const char *v = cnode_child_val(cnode_child(idn, kinds[i].kind),
-		    kinds[i].leaf);
+		const char *v = cnode_child_val(
+		    cnode_child(idn, kinds[i].kind), kinds[i].leaf);
 		if (v == NULL)
 			continue;
 		id->type = kinds[i].type;
@@ -191,9 +193,11 @@ conf_id(const struct cnode *idn, struct eng_id *id)
 			struct sockaddr_storage ss;
 			conf_addr(v, &ss);
 			id->len = id->type == ID_IPV4_ADDR ? 4 : 16;
-			memcpy(id->data, id->type == ID_IPV4_ADDR ?
-			    (void *)&((struct sockaddr_in *)&ss)->sin_addr :
-			    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+			memcpy(id->data,
+			    id->type == ID_IPV4_ADDR
+				? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+				: (void *)&((struct sockaddr_in6 *)&ss)
+				      ->sin6_addr,
 			    id->len);
 		} else {
 			id->len = strnlen(v, ENG_ID_MAX);
@@ -211,8 +215,10 @@ conf_dynamic_id(const struct cnode *dyn, struct eng_id *id)
 		const char *leaf;
 		uint8_t type;
 	} kinds[] = {
-		{ "inet", ID_IPV4_ADDR }, { "inet6", ID_IPV6_ADDR },
-		{ "hostname", ID_FQDN }, { "user-at-hostname", ID_RFC822_ADDR },
+		{ "inet", ID_IPV4_ADDR },
+		{ "inet6", ID_IPV6_ADDR },
+		{ "hostname", ID_FQDN },
+		{ "user-at-hostname", ID_RFC822_ADDR },
 	};
 
 	if (cnode_child(dyn, "distinguished-name") != NULL) {
@@ -225,12 +231,15 @@ conf_dynamic_id(const struct cnode *dyn, struct eng_id *id)
 		if (v == NULL)
 			continue;
 		id->type = kinds[i].type;
-		if (kinds[i].type == ID_IPV4_ADDR || kinds[i].type == ID_IPV6_ADDR) {
+		if (kinds[i].type == ID_IPV4_ADDR ||
+		    kinds[i].type == ID_IPV6_ADDR) {
 			conf_addr(v, &ss);
 			id->len = kinds[i].type == ID_IPV4_ADDR ? 4 : 16;
-			memcpy(id->data, kinds[i].type == ID_IPV4_ADDR ?
-			    (void *)&((struct sockaddr_in *)&ss)->sin_addr :
-			    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+			memcpy(id->data,
+			    kinds[i].type == ID_IPV4_ADDR
+				? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+				: (void *)&((struct sockaddr_in6 *)&ss)
+				      ->sin6_addr,
 			    id->len);
 		} else {
 			id->len = strnlen(v, ENG_ID_MAX);
@@ -243,8 +252,8 @@ conf_dynamic_id(const struct cnode *dyn, struct eng_id *id)
 static bool
 conf_has_ca_profile(struct iconf_ctx *x, const char *name)
 {
-	const struct cnode *pki = cnode_child(cnode_child(conf_root(x->c),
-	    "security"), "pki");
+	const struct cnode *pki =
+	    cnode_child(cnode_child(conf_root(x->c), "security"), "pki");
 
 	for (const struct cnode *c = pki ? pki->first : NULL; c; c = c->next)
 		if (strcmp(c->sn->name, "ca-profile") == 0 &&
@@ -258,8 +267,8 @@ conf_has_ca_profile(struct iconf_ctx *x, const char *name)
 static const char *
 conf_only_ca_profile(struct iconf_ctx *x)
 {
-	const struct cnode *pki = cnode_child(cnode_child(conf_root(x->c),
-	    "security"), "pki");
+	const struct cnode *pki =
+	    cnode_child(cnode_child(conf_root(x->c), "security"), "pki");
 	const char *only = NULL;
 
 	for (const struct cnode *c = pki ? pki->first : NULL; c; c = c->next) {
@@ -275,8 +284,7 @@ conf_only_ca_profile(struct iconf_ctx *x)
 
 /* The policy's credentials and proposals; 0 / -1. */
 static int
-conf_policy(struct iconf_ctx *x, const struct cnode *pol,
-    struct eng_peer *p)
+conf_policy(struct iconf_ctx *x, const struct cnode *pol, struct eng_peer *p)
 {
 	const struct cnode *psk = cnode_child(pol, "pre-shared-key");
 	const struct cnode *cert = cnode_child(pol, "certificate");
@@ -287,7 +295,8 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol,
 
 	snprintf(p->policy, sizeof(p->policy), "%s", pol->val);
 	if (cnode_child(pol, "seeded-pre-shared-key") != NULL) {
-		iconf_err(x, pol, "seeded-pre-shared-key", "A seeded"
+		iconf_err(x, pol, "seeded-pre-shared-key",
+		    "A seeded"
 		    " pre-shared key is not supported by iked");
 		rc = -1;
 	}
@@ -296,7 +305,8 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol,
 		rc = -1;
 	}
 	if (psk == NULL && lc == NULL) {
-		iconf_err(x, pol, "pre-shared-key", "Missing mandatory"
+		iconf_err(x, pol, "pre-shared-key",
+		    "Missing mandatory"
 		    " statement: 'pre-shared-key' or 'certificate"
 		    " local-certificate'");
 		rc = -1;
@@ -304,16 +314,19 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol,
 	if (lc != NULL)
 		snprintf(p->local_cert, sizeof(p->local_cert), "%s", lc);
 	if (cnode_child_val(tca, "trusted-ca-group") != NULL) {
-		iconf_err(x, cert, "trusted-ca", "A trusted CA group is not"
+		iconf_err(x, cert, "trusted-ca",
+		    "A trusted CA group is not"
 		    " supported by iked: name a ca-profile");
 		rc = -1;
 	} else if (cnode_child_val(tca, "ca-profile") != NULL) {
 		snprintf(p->ca_profile, sizeof(p->ca_profile), "%s",
 		    cnode_child_val(tca, "ca-profile"));
 		if (!conf_has_ca_profile(x, p->ca_profile)) {
-			iconf_err(x, cert, "trusted-ca", "Referenced"
+			iconf_err(x, cert, "trusted-ca",
+			    "Referenced"
 			    " ca-profile '%s' is not defined under [edit"
-			    " security pki]", p->ca_profile);
+			    " security pki]",
+			    p->ca_profile);
 			rc = -1;
 		}
 	} else if (lc != NULL && conf_only_ca_profile(x) != NULL) {
@@ -322,26 +335,30 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol,
 		    conf_only_ca_profile(x));
 	} else if (lc != NULL) {
 		/* the peer's chain is verified with one ca-profile's CA */
-		iconf_err(x, pol, "certificate", "Missing mandatory"
+		iconf_err(x, pol, "certificate",
+		    "Missing mandatory"
 		    " statement: 'trusted-ca ca-profile' (iked verifies a"
 		    " peer with one ca-profile's CA)");
 		rc = -1;
 	}
 	if ((rf = cnode_child_val(pol, "reauth-frequency")) != NULL)
 		p->reauth_frequency = (uint32_t)strtoul(rf, NULL, 10);
-	if (iconf_ike_proposals(x, pol, psk ? AUTH_SHARED_KEY_MIC :
-	    AUTH_RSA_SIG, p->prop, &p->nprop) == -1)
+	if (iconf_ike_proposals(x, pol,
+		psk ? AUTH_SHARED_KEY_MIC : AUTH_RSA_SIG, p->prop,
+		&p->nprop) == -1)
 		return -1;
 	for (size_t i = 0; i < p->nprop; i++) {
 		bool want_psk = p->prop[i].auth_method == AUTH_SHARED_KEY_MIC;
 		if (want_psk && psk == NULL) {
-			iconf_err(x, pol, "pre-shared-key", "Missing mandatory"
+			iconf_err(x, pol, "pre-shared-key",
+			    "Missing mandatory"
 			    " statement: 'pre-shared-key' (the proposals use"
 			    " pre-shared-keys)");
 			return -1;
 		}
 		if (!want_psk && lc == NULL) {
-			iconf_err(x, pol, "certificate", "Missing mandatory"
+			iconf_err(x, pol, "certificate",
+			    "Missing mandatory"
 			    " statement: 'certificate local-certificate' (the"
 			    " proposals use signatures)");
 			return -1;
@@ -355,25 +372,28 @@ static int
 conf_gateway_unsupported(struct iconf_ctx *x, const struct cnode *g)
 {
 	static const char *const stmts[] = { "aaa", "advpn",
-	    "tcp-encap-profile" };
+		"tcp-encap-profile" };
 	const char *ver = cnode_child_val(g, "version");
 	int rc = 0;
 
 	if (ver == NULL || strcmp(ver, "v2-only") != 0) {
-		iconf_err(x, g, ver ? "version v1-only" : "version", "IKEv1 is"
+		iconf_err(x, g, ver ? "version v1-only" : "version",
+		    "IKEv1 is"
 		    " not supported yet: iked speaks IKEv2 (version v2-only)");
 		rc = -1;
 	}
 	/* RFC 8784 2: a PPK is negotiated only by IKEv2. */
 	if (cnode_child(g, "ppk-profile") != NULL &&
 	    (ver == NULL || strcmp(ver, "v2-only") != 0)) {
-		iconf_err(x, g, "ppk-profile", "PPK profile is supported only"
+		iconf_err(x, g, "ppk-profile",
+		    "PPK profile is supported only"
 		    " with IKEv2 (version v2-only)");
 		rc = -1;
 	}
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
 		if (cnode_child(g, stmts[i]) != NULL) {
-			iconf_err(x, g, stmts[i], "This statement is not"
+			iconf_err(x, g, stmts[i],
+			    "This statement is not"
 			    " supported by iked yet");
 			rc = -1;
 		}
@@ -389,9 +409,9 @@ conf_gateway_knobs(const struct cnode *g, struct eng_peer *p)
 	const char *v;
 
 	if (dpd != NULL) {
-		p->dpd = cnode_child(dpd, "always-send") ? ENG_DPD_ALWAYS :
-		    cnode_child(dpd, "probe-idle-tunnel") ? ENG_DPD_PROBE_IDLE :
-		    ENG_DPD_OPTIMIZED;
+		p->dpd = cnode_child(dpd, "always-send")    ? ENG_DPD_ALWAYS
+		    : cnode_child(dpd, "probe-idle-tunnel") ? ENG_DPD_PROBE_IDLE
+							    : ENG_DPD_OPTIMIZED;
 		v = cnode_child_val(dpd, "interval");
 		p->dpd_interval = v ? (uint32_t)strtoul(v, NULL, 10) : 10;
 		v = cnode_child_val(dpd, "threshold");
@@ -421,23 +441,25 @@ conf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", g->val);
-	const struct cnode *pol = conf_entry(x->ike, "policy",
-	    cnode_child_val(g, "ike-policy"));
+	const struct cnode *pol =
+	    conf_entry(x->ike, "policy", cnode_child_val(g, "ike-policy"));
 	if (pol == NULL || conf_policy(x, pol, p) == -1)
-		rc = -1;	/* a dangling ike-policy: validate.c says so */
+		rc = -1; /* a dangling ike-policy: validate.c says so */
 	if (na > 0) {
 		/* the primary; the backups are not tried yet */
 		if (conf_addr(addrs[0], &p->remote) == -1) {
 			char st[300];
 			snprintf(st, sizeof(st), "address %s", addrs[0]);
-			iconf_err(x, g, st, "A peer named by host name is not"
+			iconf_err(x, g, st,
+			    "A peer named by host name is not"
 			    " supported yet: give its IP address");
 			rc = -1;
 		}
 	} else if (dyn != NULL) {
 		conf_dynamic_id(dyn, &p->remote_id);
 	} else {
-		iconf_err(x, g, "address", "Missing mandatory statement:"
+		iconf_err(x, g, "address",
+		    "Missing mandatory statement:"
 		    " 'address' or 'dynamic'");
 		rc = -1;
 	}
@@ -460,26 +482,26 @@ conf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 }
 
 static int conf_name_cmp(const void *a, const void *b);
-static const struct eng_peer *conf_peer_find(const struct iconf *ic,
-    const char *name);
+static const struct eng_peer *conf_peer_find(
+    const struct iconf *ic, const char *name);
 
 /* `security ike session half-open` (RFC 7296 2.6 cookies, the bounds). */
 static void
 conf_half_open(const struct cnode *ike, struct eng_limits *l)
 {
-	const struct cnode *h = cnode_child(cnode_child(ike, "session"),
-	    "half-open");
+	const struct cnode *h =
+	    cnode_child(cnode_child(ike, "session"), "half-open");
 	const struct cnode *t = cnode_child(h, "thresholds");
 	const struct cnode *r = cnode_child(t, "reduce-timeout");
 	const char *v;
 
-	memset(l, 0, sizeof(*l));	/* 0: the engine's defaults */
+	memset(l, 0, sizeof(*l)); /* 0: the engine's defaults */
 	if ((v = cnode_child_val(h, "max-count")) != NULL)
 		l->half_open_max = (uint32_t)strtoul(v, NULL, 10);
 	if ((v = cnode_child_val(h, "timeout")) != NULL)
 		l->half_open_timeout = (uint32_t)strtoul(v, NULL, 10);
-	if ((v = cnode_child_val(cnode_child(t, "send-cookie"),
-	    "session-count")) != NULL)
+	if ((v = cnode_child_val(
+		 cnode_child(t, "send-cookie"), "session-count")) != NULL)
 		l->cookie_threshold = (uint32_t)strtoul(v, NULL, 10);
 	if ((v = cnode_child_val(r, "session-count")) != NULL)
 		l->reduce_threshold = (uint32_t)strtoul(v, NULL, 10);
@@ -501,7 +523,7 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 	};
 
 	for (const struct cnode *g = x.ike ? x.ike->first : NULL; g;
-	    g = g->next) {
+	     g = g->next) {
 		if (strcmp(g->sn->name, "gateway") != 0 || cnode_is_inactive(g))
 			continue;
 		struct eng_peer p;
@@ -573,8 +595,8 @@ conf_peer_eq(const struct eng_peer *a, const struct eng_peer *b)
 
 	if (!conf_str_eq(a->local_id.dn_container, b->local_id.dn_container) ||
 	    !conf_str_eq(a->local_id.dn_wildcard, b->local_id.dn_wildcard) ||
-	    !conf_str_eq(a->remote_id.dn_container,
-	    b->remote_id.dn_container) ||
+	    !conf_str_eq(
+		a->remote_id.dn_container, b->remote_id.dn_container) ||
 	    !conf_str_eq(a->remote_id.dn_wildcard, b->remote_id.dn_wildcard))
 		return false;
 	x.local_id.dn_container = x.local_id.dn_wildcard = NULL;
@@ -603,8 +625,8 @@ conf_peer_find(const struct iconf *ic, const char *name)
 {
 	if (ic == NULL || ic->npeer == 0)
 		return NULL;
-	return bsearch(name, ic->peer, ic->npeer, sizeof(*ic->peer),
-	    conf_name_cmp);
+	return bsearch(
+	    name, ic->peer, ic->npeer, sizeof(*ic->peer), conf_name_cmp);
 }
 
 static const struct eng_vpn *
@@ -612,8 +634,8 @@ conf_vpn_find(const struct iconf *ic, const char *name)
 {
 	if (ic == NULL || ic->nvpn == 0)
 		return NULL;
-	return bsearch(name, ic->vpn, ic->nvpn, sizeof(*ic->vpn),
-	    conf_name_cmp);
+	return bsearch(
+	    name, ic->vpn, ic->nvpn, sizeof(*ic->vpn), conf_name_cmp);
 }
 
 size_t
@@ -633,7 +655,8 @@ iconf_diff(const struct iconf *old, const struct iconf *new,
 			calls++;
 		}
 	for (size_t i = 0; i < new->npeer; i++) {
-		const struct eng_peer *o = conf_peer_find(old, new->peer[i].name);
+		const struct eng_peer *o =
+		    conf_peer_find(old, new->peer[i].name);
 		if (o == NULL || !conf_peer_eq(o, &new->peer[i])) {
 			ops->peer_set(ctx, &new->peer[i]);
 			calls++;
@@ -652,28 +675,32 @@ iconf_diff(const struct iconf *old, const struct iconf *new,
 void
 iconf_check_pki(struct conf *c, struct pki_store *st, struct verrs *errs)
 {
-	const struct cnode *ike = cnode_child(cnode_child(conf_root(c),
-	    "security"), "ike");
+	const struct cnode *ike =
+	    cnode_child(cnode_child(conf_root(c), "security"), "ike");
 	struct iconf_ctx x = { .c = c, .ike = ike, .errs = errs };
 
 	for (const struct cnode *pol = ike ? ike->first : NULL; pol;
-	    pol = pol->next) {
+	     pol = pol->next) {
 		if (strcmp(pol->sn->name, "policy") != 0 ||
 		    cnode_is_inactive(pol))
 			continue;
 		const struct cnode *cert = cnode_child(pol, "certificate");
 		const char *lc = cnode_child_val(cert, "local-certificate");
-		const char *ca = cnode_child_val(cnode_child(cert,
-		    "trusted-ca"), "ca-profile");
+		const char *ca = cnode_child_val(
+		    cnode_child(cert, "trusted-ca"), "ca-profile");
 		if (ca == NULL && lc != NULL)
 			ca = conf_only_ca_profile(&x);
-		if (lc != NULL && (!pki_name_is_valid(lc) ||
-		    !pki_has_local_cert(st, lc)))
-			iconf_err(&x, cert, "local-certificate", "Local"
-			    " certificate '%s' is not loaded", lc);
-		if (ca != NULL && (!pki_name_is_valid(ca) ||
-		    !pki_has_ca_cert(st, ca)))
-			iconf_err(&x, cert, "trusted-ca", "CA profile '%s'"
-			    " has no CA certificate loaded", ca);
+		if (lc != NULL &&
+		    (!pki_name_is_valid(lc) || !pki_has_local_cert(st, lc)))
+			iconf_err(&x, cert, "local-certificate",
+			    "Local"
+			    " certificate '%s' is not loaded",
+			    lc);
+		if (ca != NULL &&
+		    (!pki_name_is_valid(ca) || !pki_has_ca_cert(st, ca)))
+			iconf_err(&x, cert, "trusted-ca",
+			    "CA profile '%s'"
+			    " has no CA certificate loaded",
+			    ca);
 	}
 }

@@ -25,7 +25,7 @@
 #include "schema/conf.h"
 #include "schema/validate.h"
 
-#define ICONF_TUNNEL_BASE 500001u	/* Junos's first tunnel index */
+#define ICONF_TUNNEL_BASE 500001u /* Junos's first tunnel index */
 #define ICONF_IDS_FILE "iked-tunnels"
 
 /* The tunnel IDs of the VPNs: name -> ID, stable across commits. */
@@ -40,7 +40,7 @@ struct iconf {
 	size_t npeer;
 	struct eng_vpn *vpn;
 	size_t nvpn;
-	struct eng_limits lim;		/* security ike session half-open */
+	struct eng_limits lim; /* security ike session half-open */
 };
 
 /*
@@ -48,17 +48,16 @@ struct iconf {
  * error for each statement iked cannot run; ids (may be NULL: tunnel IDs
  * 0) gives each VPN its ID and learns new ones.  Never NULL; caller frees.
  */
-struct iconf *iconf_new(struct conf *c, struct iconf_ids *ids,
-    struct verrs *errs);
-void iconf_free(struct iconf *ic);		/* wipes the PSKs */
+struct iconf *iconf_new(
+    struct conf *c, struct iconf_ids *ids, struct verrs *errs);
+void iconf_free(struct iconf *ic); /* wipes the PSKs */
 /*
  * The pki store has what the policies name: each `certificate
  * local-certificate C` loaded, and a CA certificate for each `trusted-ca
  * ca-profile X` (the check; the key pair is the ca process's to find).
  */
 struct pki_store;
-void iconf_check_pki(struct conf *c, struct pki_store *st,
-    struct verrs *errs);
+void iconf_check_pki(struct conf *c, struct pki_store *st, struct verrs *errs);
 
 /* What iconf_diff reports; name borrowed for the call. */
 struct iconf_diff_ops {
@@ -94,9 +93,8 @@ struct iconf_ctx {
 	const char *replay_window;
 	struct verrs *errs;
 };
-void iconf_err(struct iconf_ctx *x, const struct cnode *at,
-    const char *stmt, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void iconf_err(struct iconf_ctx *x, const struct cnode *at, const char *stmt,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The IKE proposals of a policy; *n of them.  0 / -1 (errors given). */
 int iconf_ike_proposals(struct iconf_ctx *x, const struct cnode *policy,
     uint8_t auth_method, struct eng_proposal *out, size_t *n);
@@ -109,7 +107,7 @@ uint16_t iconf_dh_group(const char *name);
 /* conf_vpn.c */
 void iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids);
 /* conf.c: a leaf-list's values in order (borrowed); *n. */
-size_t iconf_list(const struct cnode *n, const char *name,
-    const char **out, size_t max);
+size_t iconf_list(
+    const struct cnode *n, const char *name, const char **out, size_t max);
 
 #endif

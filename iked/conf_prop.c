@@ -32,9 +32,9 @@
 #include "iked/ikev2.h"
 #include "schema/path.h"
 
-#define ENCR_DES_IANA 2			/* RFC 7296 3.3.2: ENCR_DES */
-#define MODP_768_IANA 1			/* RFC 7296 3.3.2: DH group 1 */
-#define XF_UNSUPPORTED 0xffff		/* no IANA number */
+#define ENCR_DES_IANA 2	      /* RFC 7296 3.3.2: ENCR_DES */
+#define MODP_768_IANA 1	      /* RFC 7296 3.3.2: DH group 1 */
+#define XF_UNSUPPORTED 0xffff /* no IANA number */
 #define IKE_LIFETIME_DEFAULT 28800
 #define ESP_LIFETIME_DEFAULT 3600
 
@@ -54,7 +54,7 @@ static const struct prop_encr prop_encrs[] = {
 	{ "aes-128-gcm", ENCR_AES_GCM_16, 128, true },
 	{ "aes-192-gcm", ENCR_AES_GCM_16, 192, true },
 	{ "aes-256-gcm", ENCR_AES_GCM_16, 256, true },
-	{ "chacha20-poly1305", ENCR_CHACHA20_POLY1305, 0, true },	/* RFC 7634 */
+	{ "chacha20-poly1305", ENCR_CHACHA20_POLY1305, 0, true }, /* RFC 7634 */
 };
 
 /* IKE `authentication-algorithm`: the PRF and the integrity transform. */
@@ -66,7 +66,7 @@ struct prop_hash {
 static const struct prop_hash prop_ike_hashes[] = {
 	{ "md5", PRF_HMAC_MD5, AUTH_HMAC_MD5_96 },
 	{ "sha1", PRF_HMAC_SHA1, AUTH_HMAC_SHA1_96 },
-	{ "sha-256", PRF_HMAC_SHA2_256, AUTH_HMAC_SHA2_256_128 },	/* RFC 4868 */
+	{ "sha-256", PRF_HMAC_SHA2_256, AUTH_HMAC_SHA2_256_128 }, /* RFC 4868 */
 	{ "sha-384", PRF_HMAC_SHA2_384, AUTH_HMAC_SHA2_384_192 },
 	{ "sha-512", PRF_HMAC_SHA2_512, AUTH_HMAC_SHA2_512_256 },
 };
@@ -88,10 +88,10 @@ static const struct {
 	{ "pre-shared-keys", AUTH_SHARED_KEY_MIC },
 	{ "rsa-signatures", AUTH_RSA_SIG },
 	{ "dsa-signatures", AUTH_DSS_SIG },
-	{ "ecdsa-signatures-256", AUTH_ECDSA_256 },	/* RFC 4754 */
+	{ "ecdsa-signatures-256", AUTH_ECDSA_256 }, /* RFC 4754 */
 	{ "ecdsa-signatures-384", AUTH_ECDSA_384 },
 	{ "ecdsa-signatures-521", AUTH_ECDSA_521 },
-	{ "certificates", AUTH_DIGITAL_SIGNATURE },	/* RFC 7427 */
+	{ "certificates", AUTH_DIGITAL_SIGNATURE }, /* RFC 7427 */
 	{ "digital-signature", AUTH_DIGITAL_SIGNATURE },
 };
 
@@ -102,9 +102,9 @@ static const struct {
  */
 struct prop_set_entry {
 	const char *name;
-	const char *encr, *hash;	/* Junos names, IKE or ESP tables */
+	const char *encr, *hash; /* Junos names, IKE or ESP tables */
 	uint16_t dh;
-	uint8_t sig;			/* the set's signature method; 0: policy's */
+	uint8_t sig; /* the set's signature method; 0: policy's */
 };
 
 struct prop_set {
@@ -115,24 +115,24 @@ struct prop_set {
 static const struct prop_set prop_sets[] = {
 	{ "basic",
 	    { { "pre-g1-des-sha", "des-cbc", "sha1", MODP_768_IANA, 0 },
-	      { "pre-g1-des-md5", "des-cbc", "md5", MODP_768_IANA, 0 } },
+		{ "pre-g1-des-md5", "des-cbc", "md5", MODP_768_IANA, 0 } },
 	    { { "nopfs-esp-des-sha", "des-cbc", "hmac-sha1-96", 0, 0 },
-	      { "nopfs-esp-des-md5", "des-cbc", "hmac-md5-96", 0, 0 } } },
+		{ "nopfs-esp-des-md5", "des-cbc", "hmac-md5-96", 0, 0 } } },
 	{ "compatible",
 	    { { "pre-g2-3des-sha", "3des-cbc", "sha1", MODP_1024, 0 },
-	      { "pre-g2-3des-md5", "3des-cbc", "md5", MODP_1024, 0 },
-	      { "pre-g2-des-sha", "des-cbc", "sha1", MODP_1024, 0 },
-	      { "pre-g2-des-md5", "des-cbc", "md5", MODP_1024, 0 } },
+		{ "pre-g2-3des-md5", "3des-cbc", "md5", MODP_1024, 0 },
+		{ "pre-g2-des-sha", "des-cbc", "sha1", MODP_1024, 0 },
+		{ "pre-g2-des-md5", "des-cbc", "md5", MODP_1024, 0 } },
 	    { { "nopfs-esp-3des-sha", "3des-cbc", "hmac-sha1-96", 0, 0 },
-	      { "nopfs-esp-3des-md5", "3des-cbc", "hmac-md5-96", 0, 0 },
-	      { "nopfs-esp-des-sha", "des-cbc", "hmac-sha1-96", 0, 0 },
-	      { "nopfs-esp-des-md5", "des-cbc", "hmac-md5-96", 0, 0 } } },
+		{ "nopfs-esp-3des-md5", "3des-cbc", "hmac-md5-96", 0, 0 },
+		{ "nopfs-esp-des-sha", "des-cbc", "hmac-sha1-96", 0, 0 },
+		{ "nopfs-esp-des-md5", "des-cbc", "hmac-md5-96", 0, 0 } } },
 	{ "standard",
 	    { { "pre-g2-aes128-sha", "aes-128-cbc", "sha1", MODP_1024, 0 },
-	      { "pre-g2-3des-sha", "3des-cbc", "sha1", MODP_1024, 0 } },
+		{ "pre-g2-3des-sha", "3des-cbc", "sha1", MODP_1024, 0 } },
 	    { { "g2-esp-3des-sha", "3des-cbc", "hmac-sha1-96", MODP_1024, 0 },
-	      { "g2-esp-aes128-sha", "aes-128-cbc", "hmac-sha1-96",
-		MODP_1024, 0 } } },
+		{ "g2-esp-aes128-sha", "aes-128-cbc", "hmac-sha1-96", MODP_1024,
+		    0 } } },
 	/* RFC 6379 2 and 3: IKEv2 with AES-CBC, ESP with AES-GCM-16 */
 	{ "suiteb-gcm-128",
 	    { { "suiteb-gcm-128", "aes-128-cbc", "sha-256", ECP_256,
@@ -204,10 +204,12 @@ prop_hash_find(const struct prop_hash *t, size_t n, const char *name)
 	return NULL;
 }
 
-#define PROP_IKE_HASH(name) prop_hash_find(prop_ike_hashes, \
-    sizeof(prop_ike_hashes) / sizeof(prop_ike_hashes[0]), (name))
-#define PROP_ESP_HASH(name) prop_hash_find(prop_esp_hashes, \
-    sizeof(prop_esp_hashes) / sizeof(prop_esp_hashes[0]), (name))
+#define PROP_IKE_HASH(name) \
+	prop_hash_find(prop_ike_hashes, \
+	    sizeof(prop_ike_hashes) / sizeof(prop_ike_hashes[0]), (name))
+#define PROP_ESP_HASH(name) \
+	prop_hash_find(prop_esp_hashes, \
+	    sizeof(prop_esp_hashes) / sizeof(prop_esp_hashes[0]), (name))
 
 /*
  * Why p cannot run here (a static string), or NULL when crypto.h does
@@ -231,8 +233,7 @@ prop_unsupported(const struct eng_proposal *p, bool ike)
 
 /* Fills p from the names; false when a name is unknown. */
 static bool
-prop_fill(struct eng_proposal *p, const char *encr, const char *hash,
-    bool ike)
+prop_fill(struct eng_proposal *p, const char *encr, const char *hash, bool ike)
 {
 	const struct prop_encr *e = prop_encr_find(encr);
 	const struct prop_hash *h = NULL;
@@ -241,8 +242,8 @@ prop_fill(struct eng_proposal *p, const char *encr, const char *hash,
 		return false;
 	p->encr = e->id;
 	p->encr_bits = e->bits;
-	if (hash != NULL && (h = ike ? PROP_IKE_HASH(hash) :
-	    PROP_ESP_HASH(hash)) == NULL)
+	if (hash != NULL &&
+	    (h = ike ? PROP_IKE_HASH(hash) : PROP_ESP_HASH(hash)) == NULL)
 		return false;
 	if (ike) {
 		if (h == NULL)
@@ -268,9 +269,8 @@ prop_set_find(const char *name)
 
 /* The supported proposals of a set; an error when none is. */
 static int
-prop_from_set(struct iconf_ctx *x, const struct cnode *policy,
-    const char *set, bool ike, uint8_t auth_method,
-    struct eng_proposal *out, size_t *n)
+prop_from_set(struct iconf_ctx *x, const struct cnode *policy, const char *set,
+    bool ike, uint8_t auth_method, struct eng_proposal *out, size_t *n)
 {
 	const struct prop_set *s = prop_set_find(set);
 	const char *first_why = NULL, *first_name = NULL;
@@ -286,10 +286,13 @@ prop_from_set(struct iconf_ctx *x, const struct cnode *policy,
 		if (!prop_fill(&p, pe->encr, pe->hash, ike))
 			continue;
 		p.dh = pe->dh;
-		p.lifetime_s = ike ? IKE_LIFETIME_DEFAULT : ESP_LIFETIME_DEFAULT;
+		p.lifetime_s =
+		    ike ? IKE_LIFETIME_DEFAULT : ESP_LIFETIME_DEFAULT;
 		if (ike)
-			p.auth_method = auth_method == AUTH_SHARED_KEY_MIC ||
-			    pe->sig == 0 ? auth_method : pe->sig;
+			p.auth_method =
+			    auth_method == AUTH_SHARED_KEY_MIC || pe->sig == 0
+			    ? auth_method
+			    : pe->sig;
 		if ((why = prop_unsupported(&p, ike)) != NULL) {
 			if (first_why == NULL) {
 				first_why = why;
@@ -306,15 +309,16 @@ prop_from_set(struct iconf_ctx *x, const struct cnode *policy,
 	snprintf(st, sizeof(st), "proposal-set %s", set);
 	iconf_err(x, policy, st,
 	    "No proposal of the set can run here (%s: its %s is not"
-	    " supported)", first_name ? first_name : set,
+	    " supported)",
+	    first_name ? first_name : set,
 	    first_why ? first_why : "definition");
 	return -1;
 }
 
 /* One `security ike proposal P`; 0 / -1. */
 static int
-prop_ike_one(struct iconf_ctx *x, const struct cnode *pn,
-    uint8_t auth_method, struct eng_proposal *p)
+prop_ike_one(struct iconf_ctx *x, const struct cnode *pn, uint8_t auth_method,
+    struct eng_proposal *p)
 {
 	const char *am = cnode_child_val(pn, "authentication-method");
 	const char *enc = cnode_child_val(pn, "encryption-algorithm");
@@ -328,20 +332,21 @@ prop_ike_one(struct iconf_ctx *x, const struct cnode *pn,
 	if (!prop_fill(p, enc ? enc : "aes-128-cbc", hash, true))
 		return -1;
 	p->dh = dh ? iconf_dh_group(dh) : MODP_2048;
-	p->lifetime_s = lt ? (uint32_t)strtoul(lt, NULL, 10) :
-	    IKE_LIFETIME_DEFAULT;
+	p->lifetime_s =
+	    lt ? (uint32_t)strtoul(lt, NULL, 10) : IKE_LIFETIME_DEFAULT;
 	p->auth_method = auth_method;
-	for (size_t i = 0; am != NULL && i < sizeof(prop_auth_methods) /
-	    sizeof(prop_auth_methods[0]); i++)
+	for (size_t i = 0; am != NULL &&
+	     i < sizeof(prop_auth_methods) / sizeof(prop_auth_methods[0]);
+	     i++)
 		if (strcmp(prop_auth_methods[i].name, am) == 0)
 			p->auth_method = prop_auth_methods[i].method;
 	if ((why = prop_unsupported(p, true)) != NULL) {
-		const char *v = strcmp(why, "dh-group") == 0 ? dh :
-		    strcmp(why, "encryption-algorithm") == 0 ? enc : hash;
+		const char *v = strcmp(why, "dh-group") == 0   ? dh
+		    : strcmp(why, "encryption-algorithm") == 0 ? enc
+							       : hash;
 		char st[96];
 		snprintf(st, sizeof(st), "%s %s", why, v ? v : "(default)");
-		iconf_err(x, pn, st,
-		    "This algorithm is not supported by iked");
+		iconf_err(x, pn, st, "This algorithm is not supported by iked");
 		rc = -1;
 	}
 	return rc;
@@ -355,33 +360,38 @@ prop_policy(struct iconf_ctx *x, const struct cnode *policy, bool ike,
 	const struct cnode *root = ike ? x->ike : x->ipsec;
 	const char *names[ENG_PROPOSALS_MAX + 1];
 	const char *set = cnode_child_val(policy, "proposal-set");
-	size_t k = iconf_list(policy, "proposals", names, ENG_PROPOSALS_MAX + 1);
+	size_t k =
+	    iconf_list(policy, "proposals", names, ENG_PROPOSALS_MAX + 1);
 	int rc = 0;
 
 	*n = 0;
 	if (k > 0 && set != NULL) {
-		iconf_err(x, policy, "proposal-set", "proposal-set and"
+		iconf_err(x, policy, "proposal-set",
+		    "proposal-set and"
 		    " proposals cannot both be configured");
 		return -1;
 	}
 	if (set != NULL)
 		return prop_from_set(x, policy, set, ike, auth_method, out, n);
 	if (k == 0) {
-		iconf_err(x, policy, "proposals", "Missing mandatory statement:"
+		iconf_err(x, policy, "proposals",
+		    "Missing mandatory statement:"
 		    " 'proposals' (or 'proposal-set')");
 		return -1;
 	}
 	if (k > ENG_PROPOSALS_MAX) {
-		iconf_err(x, policy, "proposals", "At most %d proposals are"
-		    " supported", ENG_PROPOSALS_MAX);
+		iconf_err(x, policy, "proposals",
+		    "At most %d proposals are"
+		    " supported",
+		    ENG_PROPOSALS_MAX);
 		return -1;
 	}
 	for (size_t i = 0; i < k; i++) {
 		const struct cnode *pn = NULL;
 		/* proposals come before policies (schema order): stop
 		 * there, or each of N gateways walks the N others */
-		for (const struct cnode *c = root ? root->first : NULL; c &&
-		    strcmp(c->sn->name, "policy") != 0; c = c->next)
+		for (const struct cnode *c = root ? root->first : NULL;
+		     c && strcmp(c->sn->name, "policy") != 0; c = c->next)
 			if (strcmp(c->sn->name, "proposal") == 0 &&
 			    !cnode_is_inactive(c) &&
 			    strcmp(c->val, names[i]) == 0) {
@@ -389,7 +399,7 @@ prop_policy(struct iconf_ctx *x, const struct cnode *policy, bool ike,
 				break;
 			}
 		if (pn == NULL)
-			return -1;	/* validate.c names the dangling reference */
+			return -1; /* validate.c names the dangling reference */
 		if (ike) {
 			if (prop_ike_one(x, pn, auth_method, &out[*n]) == 0)
 				(*n)++;
@@ -399,7 +409,8 @@ prop_policy(struct iconf_ctx *x, const struct cnode *policy, bool ike,
 		}
 		const char *proto = cnode_child_val(pn, "protocol");
 		const char *enc = cnode_child_val(pn, "encryption-algorithm");
-		const char *hash = cnode_child_val(pn, "authentication-algorithm");
+		const char *hash =
+		    cnode_child_val(pn, "authentication-algorithm");
 		const char *lt = cnode_child_val(pn, "lifetime-seconds");
 		const char *kb = cnode_child_val(pn, "lifetime-kilobytes");
 		struct eng_proposal *p = &out[*n];
@@ -408,16 +419,15 @@ prop_policy(struct iconf_ctx *x, const struct cnode *policy, bool ike,
 		char st[96];
 		if (proto != NULL && strcmp(proto, "esp") != 0) {
 			snprintf(st, sizeof(st), "protocol %s", proto);
-			iconf_err(x, pn, st,
-			    "Only ESP is supported by iked");
+			iconf_err(x, pn, st, "Only ESP is supported by iked");
 			rc = -1;
 			continue;
 		}
 		if (enc == NULL)
 			enc = hash != NULL ? "aes-128-cbc" : "aes-128-gcm";
 		prop_fill(p, enc, hash, false);
-		p->lifetime_s = lt ? (uint32_t)strtoul(lt, NULL, 10) :
-		    ESP_LIFETIME_DEFAULT;
+		p->lifetime_s =
+		    lt ? (uint32_t)strtoul(lt, NULL, 10) : ESP_LIFETIME_DEFAULT;
 		p->lifetime_kb = kb ? (uint32_t)strtoul(kb, NULL, 10) : 0;
 		if (p->integ == XF_UNSUPPORTED ||
 		    (why = prop_unsupported(p, false)) != NULL) {
@@ -449,8 +459,8 @@ int
 iconf_esp_proposals(struct iconf_ctx *x, const struct cnode *policy,
     struct eng_proposal *out, size_t *n)
 {
-	const char *pfs = cnode_child_val(cnode_child(policy,
-	    "perfect-forward-secrecy"), "keys");
+	const char *pfs = cnode_child_val(
+	    cnode_child(policy, "perfect-forward-secrecy"), "keys");
 	uint16_t g = iconf_dh_group(pfs);
 
 	if (prop_policy(x, policy, false, 0, out, n) == -1)
@@ -458,8 +468,8 @@ iconf_esp_proposals(struct iconf_ctx *x, const struct cnode *policy,
 	if (pfs != NULL && crypto_dh_len(g) == 0) {
 		char st[64];
 		snprintf(st, sizeof(st), "keys %s", pfs);
-		iconf_err(x, cnode_child(policy, "perfect-forward-secrecy"),
-		    st, "This Diffie-Hellman group is not"
+		iconf_err(x, cnode_child(policy, "perfect-forward-secrecy"), st,
+		    "This Diffie-Hellman group is not"
 		    " supported by iked");
 		return -1;
 	}

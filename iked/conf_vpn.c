@@ -61,8 +61,9 @@ vpn_prefix(const char *s, struct dp_addr *start, struct dp_addr *end)
 	b = (uint8_t *)&end->u;
 	for (size_t i = 0; i < bytes; i++) {
 		size_t lo = i * 8;
-		uint8_t mask = len >= lo + 8 ? 0xff : len <= lo ? 0 :
-		    (uint8_t)(0xff << (8 - (len - lo)));
+		uint8_t mask = len >= lo + 8 ? 0xff
+		    : len <= lo		     ? 0
+				: (uint8_t)(0xff << (8 - (len - lo)));
 		a[i] &= mask;
 		b[i] = (uint8_t)(a[i] | (uint8_t)~mask);
 	}
@@ -105,22 +106,27 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 		    cnode_is_inactive(t))
 			continue;
 		if (pid != NULL) {
-			iconf_err(x, vn, "traffic-selector", "traffic-selector"
+			iconf_err(x, vn, "traffic-selector",
+			    "traffic-selector"
 			    " and proxy-identity cannot both be configured");
 			return -1;
 		}
 		if (v->nts_local == ENG_TS_MAX) {
-			iconf_err(x, t, "", "At most %d traffic selectors per"
-			    " VPN are supported", ENG_TS_MAX);
+			iconf_err(x, t, "",
+			    "At most %d traffic selectors per"
+			    " VPN are supported",
+			    ENG_TS_MAX);
 			return -1;
 		}
 		struct eng_ts *l = &v->ts_local[v->nts_local];
 		struct eng_ts *r = &v->ts_remote[v->nts_remote];
 		const char *proto = cnode_child_val(t, "protocol");
 		if (vpn_prefix(cnode_child_val(t, "local-ip"), &l->start,
-		    &l->end) == -1 || vpn_prefix(cnode_child_val(t,
-		    "remote-ip"), &r->start, &r->end) == -1) {
-			iconf_err(x, t, "local-ip", "Missing mandatory"
+			&l->end) == -1 ||
+		    vpn_prefix(cnode_child_val(t, "remote-ip"), &r->start,
+			&r->end) == -1) {
+			iconf_err(x, t, "local-ip",
+			    "Missing mandatory"
 			    " statement: 'local-ip' and 'remote-ip'");
 			rc = -1;
 			continue;
@@ -131,14 +137,15 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 			if (*end != '\0' || p > 255) {
 				char st[64];
 				snprintf(st, sizeof(st), "protocol %s", proto);
-				iconf_err(x, t, st, "Give the protocol by"
+				iconf_err(x, t, st,
+				    "Give the protocol by"
 				    " number");
 				rc = -1;
 			}
 			l->ipproto = r->ipproto = (uint8_t)p;
 		}
-		vpn_ports(cnode_child_val(t, "source-port"), &l->sport,
-		    &l->eport);
+		vpn_ports(
+		    cnode_child_val(t, "source-port"), &l->sport, &l->eport);
 		vpn_ports(cnode_child_val(t, "destination-port"), &r->sport,
 		    &r->eport);
 		v->nts_local++;
@@ -151,21 +158,24 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 		if (svc != NULL && strcmp(svc, "any") != 0) {
 			char st[64];
 			snprintf(st, sizeof(st), "service %s", svc);
-			iconf_err(x, pid, st, "Only service any is supported"
+			iconf_err(x, pid, st,
+			    "Only service any is supported"
 			    " by iked");
 			rc = -1;
 		}
 		v->nts_local = v->nts_remote = 1;
-		if (lo == NULL || vpn_prefix(lo, &v->ts_local[0].start,
-		    &v->ts_local[0].end) == -1)
-			vpn_any(&v->ts_local[0], re && strchr(re, ':') ?
-			    AF_INET6 : AF_INET);
+		if (lo == NULL ||
+		    vpn_prefix(
+			lo, &v->ts_local[0].start, &v->ts_local[0].end) == -1)
+			vpn_any(&v->ts_local[0],
+			    re && strchr(re, ':') ? AF_INET6 : AF_INET);
 		else
 			v->ts_local[0].eport = 65535;
-		if (re == NULL || vpn_prefix(re, &v->ts_remote[0].start,
-		    &v->ts_remote[0].end) == -1)
-			vpn_any(&v->ts_remote[0], lo && strchr(lo, ':') ?
-			    AF_INET6 : AF_INET);
+		if (re == NULL ||
+		    vpn_prefix(
+			re, &v->ts_remote[0].start, &v->ts_remote[0].end) == -1)
+			vpn_any(&v->ts_remote[0],
+			    lo && strchr(lo, ':') ? AF_INET6 : AF_INET);
 		else
 			v->ts_remote[0].eport = 65535;
 	}
@@ -188,17 +198,18 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	snprintf(v->name, sizeof(v->name), "%s", vn->val);
 	snprintf(v->gateway, sizeof(v->gateway), "%s", gw ? gw : "");
 	if (ike == NULL || gw == NULL)
-		return -1;	/* validate.c: the mandatory gateway */
+		return -1; /* validate.c: the mandatory gateway */
 	if (pol == NULL) {
-		iconf_err(x, ike, "ipsec-policy", "Missing mandatory"
+		iconf_err(x, ike, "ipsec-policy",
+		    "Missing mandatory"
 		    " statement: 'ipsec-policy'");
 		return -1;
 	}
 	snprintf(v->policy, sizeof(v->policy), "%s", pol);
 	/* policies come before the VPNs (schema order): stop at the first
 	 * VPN, or each of N VPNs walks the N others */
-	for (const struct cnode *p = x->ipsec ? x->ipsec->first : NULL; p &&
-	    strcmp(p->sn->name, "vpn") != 0; p = p->next)
+	for (const struct cnode *p = x->ipsec ? x->ipsec->first : NULL;
+	     p && strcmp(p->sn->name, "vpn") != 0; p = p->next)
 		if (strcmp(p->sn->name, "policy") == 0 &&
 		    !cnode_is_inactive(p) && strcmp(p->val, pol) == 0) {
 			if (iconf_esp_proposals(x, p, v->prop, &v->nprop) == -1)
@@ -210,7 +221,8 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 		    strlen(bind) >= sizeof(v->bind_if)) {
 			char st[64];
 			snprintf(st, sizeof(st), "bind-interface %s", bind);
-			iconf_err(x, vn, st, "A route-based VPN binds an st0"
+			iconf_err(x, vn, st,
+			    "A route-based VPN binds an st0"
 			    " unit");
 			rc = -1;
 		} else {
@@ -218,27 +230,32 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 		}
 	}
 	for (const char *const *k = (const char *const[]){ "vpn-monitor",
-	    "udp-encapsulate", NULL }; *k != NULL; k++)
+		 "udp-encapsulate", NULL };
+	     *k != NULL; k++)
 		if (cnode_child(vn, *k) != NULL) {
-			iconf_err(x, vn, *k, "This statement is not supported"
+			iconf_err(x, vn, *k,
+			    "This statement is not supported"
 			    " by iked yet");
 			rc = -1;
 		}
 	if (vpn_selectors(x, vn, ike, v) == -1)
 		rc = -1;
 	s = cnode_child_val(vn, "establish-tunnels");
-	v->establish = s == NULL || strcmp(s, "on-traffic") == 0 ?
-	    ENG_ON_TRAFFIC : strcmp(s, "immediately") == 0 ? ENG_IMMEDIATELY :
-	    ENG_RESPONDER_ONLY;
+	v->establish = s == NULL || strcmp(s, "on-traffic") == 0
+	    ? ENG_ON_TRAFFIC
+	    : strcmp(s, "immediately") == 0 ? ENG_IMMEDIATELY
+					    : ENG_RESPONDER_ONLY;
 	s = cnode_child_val(vn, "df-bit");
-	v->df = s == NULL || strcmp(s, "clear") == 0 ? DP_DF_CLEAR :
-	    strcmp(s, "set") == 0 ? DP_DF_SET : DP_DF_COPY;
+	v->df = s == NULL || strcmp(s, "clear") == 0 ? DP_DF_CLEAR
+	    : strcmp(s, "set") == 0		     ? DP_DF_SET
+						     : DP_DF_COPY;
 	v->copy_dscp = cnode_child(vn, "copy-outer-dscp") != NULL;
 	v->no_anti_replay = cnode_child(ike, "no-anti-replay") != NULL;
 	if ((s = cnode_child_val(ike, "anti-replay-window-size")) == NULL)
 		s = x->replay_window;
-	v->replay_window = v->no_anti_replay ? 0 : s ?
-	    (uint32_t)strtoul(s, NULL, 10) : VPN_REPLAY_DEFAULT;
+	v->replay_window = v->no_anti_replay ? 0
+	    : s				     ? (uint32_t)strtoul(s, NULL, 10)
+					     : VPN_REPLAY_DEFAULT;
 	v->tunnel_id = ids ? iconf_ids_get(ids, v->name) : 0;
 	return rc;
 }
@@ -255,18 +272,19 @@ vpn_reserve_manual(struct iconf_ctx *x, struct iconf_ids *ids)
 	uint32_t pos = 0;
 
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
-	    vn = vn->next) {
+	     vn = vn->next) {
 		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn))
 			continue;
 		uint32_t id = ICONF_TUNNEL_BASE + pos++;
 		if (cnode_child(vn, "manual") == NULL)
 			continue;
 		for (size_t i = 0; i < ids->n; i++)
-			if (ids->id[i] == id || strcmp(ids->name[i],
-			    vn->val) == 0)
-				ids->id[i] = 0;	/* dropped by keep, reused never */
-		ids->name = xrealloc(ids->name, (ids->n + 1) *
-		    sizeof(*ids->name));
+			if (ids->id[i] == id ||
+			    strcmp(ids->name[i], vn->val) == 0)
+				ids->id[i] =
+				    0; /* dropped by keep, reused never */
+		ids->name =
+		    xrealloc(ids->name, (ids->n + 1) * sizeof(*ids->name));
 		ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(*ids->id));
 		snprintf(ids->name[ids->n], ENG_NAME_MAX, "%s", vn->val);
 		ids->id[ids->n++] = id;
@@ -288,11 +306,11 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 	if (ids != NULL)
 		vpn_reserve_manual(x, ids);
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
-	    vn = vn->next) {
+	     vn = vn->next) {
 		struct eng_vpn v;
 		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn) ||
 		    cnode_child(vn, "manual") != NULL)
-			continue;	/* manual SAs: manual.c */
+			continue; /* manual SAs: manual.c */
 		if (vpn_one(x, vn, &v, ids) == -1)
 			continue;
 		ic->vpn = xrealloc(ic->vpn, (ic->nvpn + 1) * sizeof(v));
@@ -340,7 +358,7 @@ ids_sort(struct iconf_ids *ids)
 	struct {
 		char name[ENG_NAME_MAX];
 		uint32_t id;
-	} *t;
+	} * t;
 
 	if (ids->n < 2)
 		return;
@@ -381,8 +399,8 @@ iconf_ids_get(struct iconf_ids *ids, const char *name)
 	ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(*ids->id));
 	memmove(ids->name[at + 1], ids->name[at],
 	    (ids->n - at) * sizeof(*ids->name));
-	memmove(&ids->id[at + 1], &ids->id[at], (ids->n - at) *
-	    sizeof(*ids->id));
+	memmove(
+	    &ids->id[at + 1], &ids->id[at], (ids->n - at) * sizeof(*ids->id));
 	snprintf(ids->name[at], ENG_NAME_MAX, "%s", name);
 	ids->id[at] = id;
 	ids->n++;
@@ -396,8 +414,9 @@ iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic)
 	size_t k = 0;
 
 	for (size_t i = 0; i < ids->n; i++) {
-		if (ic->nvpn == 0 || bsearch(ids->name[i], ic->vpn, ic->nvpn,
-		    sizeof(*ic->vpn), ids_cmp) == NULL)
+		if (ic->nvpn == 0 ||
+		    bsearch(ids->name[i], ic->vpn, ic->nvpn, sizeof(*ic->vpn),
+			ids_cmp) == NULL)
 			continue;
 		memmove(ids->name[k], ids->name[i], ENG_NAME_MAX);
 		ids->id[k++] = ids->id[i];
@@ -431,8 +450,8 @@ iconf_ids_load(struct iconf_ids *ids, const char *dir)
 		if (sscanf(line, "%32s %lu", name, &id) != 2 ||
 		    id < ICONF_TUNNEL_BASE || id > UINT32_MAX)
 			continue;
-		ids->name = xrealloc(ids->name, (ids->n + 1) *
-		    sizeof(*ids->name));
+		ids->name =
+		    xrealloc(ids->name, (ids->n + 1) * sizeof(*ids->name));
 		ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(*ids->id));
 		snprintf(ids->name[ids->n], ENG_NAME_MAX, "%s", name);
 		ids->id[ids->n++] = (uint32_t)id;
@@ -454,8 +473,8 @@ iconf_ids_save(const struct iconf_ids *ids, const char *dir)
 	sb_printf(&path, "%s/%s", dir, ICONF_IDS_FILE);
 	for (size_t i = 0; i < ids->n; i++)
 		sb_printf(&text, "%s %u\n", ids->name[i], ids->id[i]);
-	rc = file_write_atomic(sb_str(&path), sb_str(&text), text.len, 0600,
-	    &err);
+	rc = file_write_atomic(
+	    sb_str(&path), sb_str(&text), text.len, 0600, &err);
 	if (rc == -1)
 		log_err("tunnel IDs: %s", sb_str(&err));
 	sb_free(&path);

@@ -34,7 +34,7 @@
 #include "lib/log.h"
 #include "lib/sb.h"
 
-#define CC_KE_RETRIES 2			/* INVALID_KE_PAYLOAD answers taken */
+#define CC_KE_RETRIES 2 /* INVALID_KE_PAYLOAD answers taken */
 
 static uint32_t
 get32(const uint8_t *p)
@@ -78,8 +78,8 @@ nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 
 /* The lower of an exchange's two nonces, into out. */
 static size_t
-nonce_min(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
-    uint8_t *out)
+nonce_min(
+    const uint8_t *a, size_t al, const uint8_t *b, size_t bl, uint8_t *out)
 {
 	if (nonce_cmp(a, al, b, bl) <= 0) {
 		memcpy(out, a, al);
@@ -214,8 +214,9 @@ create_child_send(struct ike_sa *sa)
 	}
 	dh_free(rk->dh);
 	rk->dh = NULL;
-	if (rk->group != 0 && ((rk->dh = dh_new(rk->group)) == NULL ||
-	    dh_public(rk->dh, ke, sizeof(ke), &kelen) == -1)) {
+	if (rk->group != 0 &&
+	    ((rk->dh = dh_new(rk->group)) == NULL ||
+		dh_public(rk->dh, ke, sizeof(ke), &kelen) == -1)) {
 		log_warn("ike %s: D-H group %u unavailable", sa->gw->p.name,
 		    rk->group);
 		rekey_drop(sa);
@@ -230,8 +231,8 @@ create_child_send(struct ike_sa *sa)
 		const struct eng_vpn *v = &rk->vpn->v;
 		if (rk->kind == RK_CHILD_REKEY) {
 			put32(spi, rk->old_spi);
-			pld_add_notify(&m.b, PROTO_ESP, spi, 4, N_REKEY_SA,
-			    NULL, 0);
+			pld_add_notify(
+			    &m.b, PROTO_ESP, spi, 4, N_REKEY_SA, NULL, 0);
 		}
 		put32(spi, rk->spi_in);
 		prop_build(v->prop, v->nprop, PROTO_ESP, spi, 4, true, &sap);
@@ -244,8 +245,8 @@ create_child_send(struct ike_sa *sa)
 	if (rk->kind != RK_IKE_REKEY) {
 		const struct eng_vpn *v = &rk->vpn->v;
 		ts_ours(v->ts_local, v->nts_local, sa->remote.ss_family, &tsi);
-		ts_ours(v->ts_remote, v->nts_remote, sa->remote.ss_family,
-		    &tsr);
+		ts_ours(
+		    v->ts_remote, v->nts_remote, sa->remote.ss_family, &tsr);
 		pld_add_ts(&m.b, PLD_TSI, &tsi);
 		pld_add_ts(&m.b, PLD_TSR, &tsr);
 	}
@@ -285,8 +286,8 @@ rk_collide(struct ike_sa *sa, const struct ike_msg *msg, const uint8_t *nr,
 	struct rekey *rk = sa->rk;
 
 	rk->collided = true;
-	rk->peer_min_len = nonce_min(msg->nonce.p, msg->nonce.len, nr, nrlen,
-	    rk->peer_min);
+	rk->peer_min_len =
+	    nonce_min(msg->nonce.p, msg->nonce.len, nr, nrlen, rk->peer_min);
 }
 
 /* Copies what an IKE SA rekey keeps (2.18) into the new SA. */
@@ -342,10 +343,10 @@ ike_rekey_keys(struct ike_sa *old, struct ike_sa *nsa,
 	nsa->prop = *chosen;
 	if (prop_suite(chosen, true, &nsa->suite) == -1 ||
 	    dh_shared(dh, peer_ke->data.p, peer_ke->data.len, shared,
-	    sizeof(shared), &shlen) == -1 ||
+		sizeof(shared), &shlen) == -1 ||
 	    ike_keys_derive(&nsa->keys, &nsa->suite, shared, shlen, ni, nilen,
-	    nr, nrlen, nsa->ispi, nsa->rspi, old->keys.prf, old->keys.sk_d,
-	    old->keys.d_len) == -1)
+		nr, nrlen, nsa->ispi, nsa->rspi, old->keys.prf, old->keys.sk_d,
+		old->keys.d_len) == -1)
 		goto done;
 	ike_inherit(nsa, old);
 	sa_nego_free(nsa);
@@ -375,11 +376,12 @@ ike_rekey_request(struct ike_sa *sa, const struct ike_msg *msg)
 
 	if (sa->rk != NULL && sa->rk->kind != RK_IKE_REKEY &&
 	    sa->x.what == XW_CREATE) {
-		cc_refuse(sa, N_TEMPORARY_FAILURE, 0);	/* 2.25.2 */
+		cc_refuse(sa, N_TEMPORARY_FAILURE, 0); /* 2.25.2 */
 		return;
 	}
 	if (prop_choose(sa->gw->p.prop, sa->gw->p.nprop, &msg->sa, PROTO_IKE,
-	    true, &chosen, &which) == -1 || which->spi_len != 8) {
+		true, &chosen, &which) == -1 ||
+	    which->spi_len != 8) {
 		sa->gw->st.no_proposal++;
 		cc_refuse(sa, N_NO_PROPOSAL_CHOSEN, 0);
 		return;
@@ -395,7 +397,7 @@ ike_rekey_request(struct ike_sa *sa, const struct ike_msg *msg)
 	    crypto_random(nr, sizeof(nr)) == -1 ||
 	    dh_public(dh, ke, sizeof(ke), &kelen) == -1 ||
 	    ike_rekey_keys(sa, nsa, &chosen, dh, &msg->ke, msg->nonce.p,
-	    msg->nonce.len, nr, sizeof(nr)) == -1) {
+		msg->nonce.len, nr, sizeof(nr)) == -1) {
 		dh_free(dh);
 		sa_free(nsa);
 		cc_refuse(sa, N_NO_PROPOSAL_CHOSEN, 0);
@@ -408,7 +410,7 @@ ike_rekey_request(struct ike_sa *sa, const struct ike_msg *msg)
 		rk_collide(sa, msg, nr, sizeof(nr));
 		sa->rk->coll_ike = nsa->rspi;
 	} else {
-		rekey_drop(sa);		/* a queued request of ours: moot */
+		rekey_drop(sa); /* a queued request of ours: moot */
 		ike_move_children(sa, nsa);
 	}
 	put64(spi, nsa->rspi);
@@ -444,7 +446,7 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 
 	if (sa->rk != NULL && sa->rk->kind == RK_IKE_REKEY &&
 	    sa->x.what == XW_CREATE) {
-		cc_refuse(sa, N_TEMPORARY_FAILURE, 0);	/* 2.25.2 */
+		cc_refuse(sa, N_TEMPORARY_FAILURE, 0); /* 2.25.2 */
 		return;
 	}
 	if (rn != NULL) {
@@ -452,7 +454,7 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 		if (rn->proto == PROTO_ESP && rn->spi.len == 4)
 			old = child_find_out(sa, get32(rn->spi.p));
 		if (old == NULL || !old->in_dp) {
-			cc_refuse(sa, N_CHILD_SA_NOT_FOUND, 0);	/* 2.25.1 */
+			cc_refuse(sa, N_CHILD_SA_NOT_FOUND, 0); /* 2.25.1 */
 			return;
 		}
 		if (old->deleting) {
@@ -462,13 +464,13 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 		vpn = old->vpn;
 	}
 	/* RFC 7296 2.9: a new one is for whichever VPN takes its TS. */
-	uint16_t err = child_vpn_choose(sa, msg, &vpn, &chosen, &which, &tsi,
-	    &tsr);
+	uint16_t err =
+	    child_vpn_choose(sa, msg, &vpn, &chosen, &which, &tsi, &tsr);
 	if (err == 0 && chosen.dh != DH_NONE &&
 	    ((msg->present & PLD_BIT(PLD_KE)) == 0 ||
-	    msg->ke.group != chosen.dh)) {
+		msg->ke.group != chosen.dh)) {
 		sa->gw->st.invalid_ke++;
-		err = N_INVALID_KE_PAYLOAD;		/* 1.3 */
+		err = N_INVALID_KE_PAYLOAD; /* 1.3 */
 	}
 	if (err != 0) {
 		if (vpn != NULL) {
@@ -481,10 +483,11 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 	vpn->nego++;
 	if (crypto_random(nr, sizeof(nr)) == -1)
 		goto fail;
-	if (chosen.dh != DH_NONE && ((dh = dh_new(chosen.dh)) == NULL ||
-	    dh_public(dh, ke, sizeof(ke), &kelen) == -1 ||
-	    dh_shared(dh, msg->ke.data.p, msg->ke.data.len, shared,
-	    sizeof(shared), &shlen) == -1))
+	if (chosen.dh != DH_NONE &&
+	    ((dh = dh_new(chosen.dh)) == NULL ||
+		dh_public(dh, ke, sizeof(ke), &kelen) == -1 ||
+		dh_shared(dh, msg->ke.data.p, msg->ke.data.len, shared,
+		    sizeof(shared), &shlen) == -1))
 		goto fail;
 	c = child_new(sa, vpn);
 	c->prop = chosen;
@@ -494,20 +497,20 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 	ts_to_sel(&tsi.ts[0], &c->sel_remote);
 	if (c->spi_in == 0 || prop_suite(&chosen, false, &c->suite) == -1 ||
 	    child_install_role(sa, c, false, shared, shlen, msg->nonce.p,
-	    msg->nonce.len, nr, sizeof(nr)) == -1) {
+		msg->nonce.len, nr, sizeof(nr)) == -1) {
 		child_free(sa, c);
 		goto fail;
 	}
 	if (old != NULL) {
 		if (rk_in_flight(sa, RK_CHILD_REKEY) &&
 		    sa->rk->old_spi == old->spi_in) {
-			rk_collide(sa, msg, nr, sizeof(nr));	/* 2.8.1 */
+			rk_collide(sa, msg, nr, sizeof(nr)); /* 2.8.1 */
 			sa->rk->coll_spi = c->spi_in;
 		} else if (sa->rk != NULL && sa->rk->kind == RK_CHILD_REKEY &&
 		    sa->rk->old_spi == old->spi_in) {
-			rekey_drop(sa);		/* ours was not sent yet */
+			rekey_drop(sa); /* ours was not sent yet */
 		}
-		old->rekeyed = true;		/* the peer deletes it */
+		old->rekeyed = true; /* the peer deletes it */
 		sa->gw->st.child_rekeys++;
 		eng_event_add(sa->e, vpn, "IPsec SA rekey succeeds");
 	} else {
@@ -564,30 +567,31 @@ ike_rekey_done(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg)
 	size_t lolen;
 
 	if (nsa == NULL || nsa->state != IKE_ST_NEW || rk->dh == NULL ||
-	    msg->sa.nprop != 1 || prop_choose(sa->gw->p.prop,
-	    sa->gw->p.nprop, &msg->sa, PROTO_IKE, true, &chosen, &which) == -1 ||
+	    msg->sa.nprop != 1 ||
+	    prop_choose(sa->gw->p.prop, sa->gw->p.nprop, &msg->sa, PROTO_IKE,
+		true, &chosen, &which) == -1 ||
 	    which->spi_len != 8 || get64(which->spi) == 0 ||
 	    (msg->present & PLD_BIT(PLD_KE)) == 0 ||
 	    msg->ke.group != rk->group) {
-		log_info("ike %s: IKE SA rekey answer unacceptable",
-		    sa->gw->p.name);
+		log_info(
+		    "ike %s: IKE SA rekey answer unacceptable", sa->gw->p.name);
 		goto fail;
 	}
 	nsa->rspi = get64(which->spi);
 	if (ike_rekey_keys(sa, nsa, &chosen, rk->dh, &msg->ke, rk->ni,
-	    sizeof(rk->ni), msg->nonce.p, msg->nonce.len) == -1)
+		sizeof(rk->ni), msg->nonce.p, msg->nonce.len) == -1)
 		goto fail;
-	log_info("ike %s: IKE SA %016llx rekeyed: now %016llx",
-	    sa->gw->p.name, (unsigned long long)sa_our_spi(sa),
-	    (unsigned long long)nsa->ispi);
-	lolen = nonce_min(rk->ni, sizeof(rk->ni), msg->nonce.p, msg->nonce.len,
-	    lo);
-	if (rk->collided && nonce_cmp(lo, lolen, rk->peer_min,
-	    rk->peer_min_len) < 0) {
+	log_info("ike %s: IKE SA %016llx rekeyed: now %016llx", sa->gw->p.name,
+	    (unsigned long long)sa_our_spi(sa), (unsigned long long)nsa->ispi);
+	lolen =
+	    nonce_min(rk->ni, sizeof(rk->ni), msg->nonce.p, msg->nonce.len, lo);
+	if (rk->collided &&
+	    nonce_cmp(lo, lolen, rk->peer_min, rk->peer_min_len) < 0) {
 		/* 2.8.2: ours holds the lowest nonce: redundant, we delete
 		 * it; the peer, creator of the survivor, deletes the old. */
 		log_info("ike %s: simultaneous IKE SA rekey: ours is "
-		    "redundant", sa->gw->p.name);
+			 "redundant",
+		    sa->gw->p.name);
 		if ((coll = sa_find(sa->e, rk->coll_ike)) != NULL)
 			ike_move_children(sa, coll);
 		sa->rekeyed = true;
@@ -600,7 +604,7 @@ ike_rekey_done(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg)
 fail:
 	sa_free(nsa);
 	if (rk->collided && (coll = sa_find(sa->e, rk->coll_ike)) != NULL)
-		ike_move_children(sa, coll);	/* the peer's one stays */
+		ike_move_children(sa, coll); /* the peer's one stays */
 }
 
 /* Initiator: the new Child SA; for a rekey, the old one goes. */
@@ -618,18 +622,21 @@ child_done(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg)
 	if (rk->kind == RK_CHILD_REKEY)
 		old = child_find_in(sa, rk->old_spi);
 	ts_ours(vpn->v.ts_local, vpn->v.nts_local, sa->remote.ss_family, &tsi);
-	ts_ours(vpn->v.ts_remote, vpn->v.nts_remote, sa->remote.ss_family,
-	    &tsr);
-	if (msg->sa.nprop != 1 || prop_choose(vpn->v.prop, vpn->v.nprop,
-	    &msg->sa, PROTO_ESP, true, &chosen, &which) == -1 ||
+	ts_ours(
+	    vpn->v.ts_remote, vpn->v.nts_remote, sa->remote.ss_family, &tsr);
+	if (msg->sa.nprop != 1 ||
+	    prop_choose(vpn->v.prop, vpn->v.nprop, &msg->sa, PROTO_ESP, true,
+		&chosen, &which) == -1 ||
 	    (msg->present & PLD_BIT(PLD_TSI)) == 0 ||
 	    !ts_is_subset(&msg->tsi, &tsi) || !ts_is_subset(&msg->tsr, &tsr) ||
-	    chosen.dh != rk->group || (chosen.dh != DH_NONE &&
-	    ((msg->present & PLD_BIT(PLD_KE)) == 0 ||
-	    msg->ke.group != chosen.dh || dh_shared(rk->dh, msg->ke.data.p,
-	    msg->ke.data.len, shared, sizeof(shared), &shlen) == -1))) {
-		log_info("ipsec vpn %s: peer's Child SA unacceptable",
-		    vpn->v.name);
+	    chosen.dh != rk->group ||
+	    (chosen.dh != DH_NONE &&
+		((msg->present & PLD_BIT(PLD_KE)) == 0 ||
+		    msg->ke.group != chosen.dh ||
+		    dh_shared(rk->dh, msg->ke.data.p, msg->ke.data.len, shared,
+			sizeof(shared), &shlen) == -1))) {
+		log_info(
+		    "ipsec vpn %s: peer's Child SA unacceptable", vpn->v.name);
 		vpn->nego_fail++;
 		sa->gw->st.no_proposal++;
 		goto done;
@@ -642,7 +649,7 @@ child_done(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg)
 	ts_to_sel(&msg->tsr.ts[0], &c->sel_remote);
 	if (prop_suite(&chosen, false, &c->suite) == -1 ||
 	    child_install_role(sa, c, true, shared, shlen, rk->ni,
-	    sizeof(rk->ni), msg->nonce.p, msg->nonce.len) == -1) {
+		sizeof(rk->ni), msg->nonce.p, msg->nonce.len) == -1) {
 		child_free(sa, c);
 		vpn->nego_fail++;
 		goto done;
@@ -653,13 +660,14 @@ child_done(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg)
 	}
 	sa->gw->st.child_rekeys++;
 	eng_event_add(sa->e, vpn, "IPsec SA rekey succeeds");
-	lolen = nonce_min(rk->ni, sizeof(rk->ni), msg->nonce.p, msg->nonce.len,
-	    lo);
-	if (rk->collided && nonce_cmp(lo, lolen, rk->peer_min,
-	    rk->peer_min_len) < 0) {
+	lolen =
+	    nonce_min(rk->ni, sizeof(rk->ni), msg->nonce.p, msg->nonce.len, lo);
+	if (rk->collided &&
+	    nonce_cmp(lo, lolen, rk->peer_min, rk->peer_min_len) < 0) {
 		/* 2.8.1: ours is redundant; the peer deletes the old one. */
 		log_info("ipsec vpn %s: simultaneous rekey: Child SA %08x is "
-		    "redundant", vpn->v.name, c->spi_in);
+			 "redundant",
+		    vpn->v.name, c->spi_in);
 		c->rekeyed = true;
 		info_delete_child(sa, c);
 		goto done;
@@ -674,24 +682,24 @@ done:
 
 /* An error answer: 1 when it was handled by sending again. */
 static int
-rk_error(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg,
-    uint16_t t)
+rk_error(
+    struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg, uint16_t t)
 {
 	const struct ike_notify *nt = pld_notify_find(msg, t);
-	struct child_sa *old = rk->kind == RK_CHILD_REKEY ?
-	    child_find_in(sa, rk->old_spi) : NULL;
+	struct child_sa *old =
+	    rk->kind == RK_CHILD_REKEY ? child_find_in(sa, rk->old_spi) : NULL;
 	uint8_t r = 0;
 
-	log_info("ike %s: CREATE_CHILD_SA refused by peer: %s",
-	    sa->gw->p.name, ikev2_notify_name(t));
+	log_info("ike %s: CREATE_CHILD_SA refused by peer: %s", sa->gw->p.name,
+	    ikev2_notify_name(t));
 	if (rk->vpn != NULL)
 		rk->vpn->nego_fail++;
 	switch (t) {
 	case N_INVALID_KE_PAYLOAD:
 		sa->gw->st.invalid_ke++;
 		if (nt->data.len == 2 && rk->ke_retries++ < CC_KE_RETRIES) {
-			rk->group = (uint16_t)(nt->data.p[0] << 8 |
-			    nt->data.p[1]);
+			rk->group =
+			    (uint16_t)(nt->data.p[0] << 8 | nt->data.p[1]);
 			sa->rk = rk;
 			create_child_send(sa);
 			return 1;
@@ -702,8 +710,9 @@ rk_error(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg,
 		 * initiator in the first half of the range, the responder
 		 * in the second, so two refused requests do not meet again. */
 		crypto_random(&r, 1);
-		time_t at = eng_now(sa->e) + (sa->initiator ?
-		    ENG_TEMPFAIL_MIN_S + r % 2 : ENG_TEMPFAIL_MAX_S - 1 + r % 2);
+		time_t at = eng_now(sa->e) +
+		    (sa->initiator ? ENG_TEMPFAIL_MIN_S + r % 2
+				   : ENG_TEMPFAIL_MAX_S - 1 + r % 2);
 		if (old != NULL)
 			old->retry_at = at;
 		else if (rk->kind == RK_IKE_REKEY)
@@ -711,16 +720,11 @@ rk_error(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg,
 		break;
 	case N_CHILD_SA_NOT_FOUND:
 		if (old != NULL)
-			child_free(sa, old);	/* 2.25.1: gone there */
+			child_free(sa, old); /* 2.25.1: gone there */
 		break;
-	case N_NO_PROPOSAL_CHOSEN:
-		sa->gw->st.no_proposal++;
-		break;
-	case N_TS_UNACCEPTABLE:
-		sa->gw->st.ts_unacceptable++;
-		break;
-	default:
-		break;
+	case N_NO_PROPOSAL_CHOSEN: sa->gw->st.no_proposal++; break;
+	case N_TS_UNACCEPTABLE: sa->gw->st.ts_unacceptable++; break;
+	default: break;
 	}
 	/* A collision we lost anyway: the peer's new IKE SA stays. */
 	if (rk->collided && rk->kind == RK_IKE_REKEY) {
@@ -747,7 +751,7 @@ create_child_response(struct ike_sa *sa, const struct ike_msg *msg)
 		if (t > IKE_NOTIFY_ERROR_MAX)
 			continue;
 		if (rk_error(sa, rk, msg, t) == 1)
-			return;			/* sent again: rk is back */
+			return; /* sent again: rk is back */
 		rekey_free(rk);
 		xchg_kick(sa);
 		return;
@@ -760,7 +764,7 @@ create_child_response(struct ike_sa *sa, const struct ike_msg *msg)
 		return;
 	}
 	if (rk->kind == RK_IKE_REKEY) {
-		ike_rekey_done(sa, rk, msg);	/* may send a Delete */
+		ike_rekey_done(sa, rk, msg); /* may send a Delete */
 		rekey_free(rk);
 		return;
 	}

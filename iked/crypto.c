@@ -37,8 +37,8 @@ static const struct encr_alg encr_table[] = {
 	    "aes-gcm-192", "AES-192-GCM", "rfc4106(gcm(aes))" },
 	{ ENCR_AES_GCM_16, 256, "aes256-gcm", 36, 4, 8, 4, 16, true,
 	    "aes-gcm-256", "AES-256-GCM", "rfc4106(gcm(aes))" },
-	{ ENCR_CHACHA20_POLY1305, 0, "chacha20-poly1305", 36, 4, 8, 4, 16,
-	    true, "chacha20-poly1305", "ChaCha20-Poly1305",
+	{ ENCR_CHACHA20_POLY1305, 0, "chacha20-poly1305", 36, 4, 8, 4, 16, true,
+	    "chacha20-poly1305", "ChaCha20-Poly1305",
 	    "rfc7539esp(chacha20,poly1305)" },
 };
 
@@ -138,8 +138,8 @@ crypto_hmac_new(const char *digest, const uint8_t *key, size_t klen)
 	EVP_MAC_free(mac);
 	if (ctx == NULL)
 		return NULL;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)digest, 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if (!EVP_MAC_init(ctx, klen ? key : none, klen, params)) {
 		EVP_MAC_CTX_free(ctx);
@@ -229,12 +229,11 @@ crypto_random(uint8_t *out, size_t n)
 }
 
 int
-crypto_hash(enum crypto_hash_alg alg, const uint8_t *p, size_t len,
-    uint8_t *out)
+crypto_hash(
+    enum crypto_hash_alg alg, const uint8_t *p, size_t len, uint8_t *out)
 {
 	const char *name = alg == CRYPTO_SHA1 ? "SHA1" : "SHA2-256";
 	size_t olen = 0;
 
-	return EVP_Q_digest(NULL, name, NULL, p, len, out, &olen) == 1 ?
-	    0 : -1;
+	return EVP_Q_digest(NULL, name, NULL, p, len, out, &olen) == 1 ? 0 : -1;
 }

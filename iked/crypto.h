@@ -20,43 +20,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CRYPTO_KEY_MAX 64		/* the longest SK_* (PRF SHA-512) */
-#define CRYPTO_DH_MAX 512		/* MODP 4096 public value */
-#define CRYPTO_NONCE_MIN 16		/* RFC 7296 2.10 */
+#define CRYPTO_KEY_MAX 64   /* the longest SK_* (PRF SHA-512) */
+#define CRYPTO_DH_MAX 512   /* MODP 4096 public value */
+#define CRYPTO_NONCE_MIN 16 /* RFC 7296 2.10 */
 #define CRYPTO_NONCE_MAX 256
 
 struct encr_alg {
-	uint16_t id;			/* enum ike_encr */
-	uint16_t keybits;		/* the key length it was asked with */
-	const char *name;		/* Junos: "aes256-cbc", "aes-gcm-128", ... */
-	size_t key_len;			/* octets, salt included for AEADs */
-	size_t salt_len;		/* AEAD: RFC 5282 / 4106 salt; else 0 */
-	size_t iv_len;			/* on the wire */
-	size_t block;			/* padding unit */
-	size_t icv_len;			/* AEAD tag; 0 for CBC */
+	uint16_t id;	  /* enum ike_encr */
+	uint16_t keybits; /* the key length it was asked with */
+	const char *name; /* Junos: "aes256-cbc", "aes-gcm-128", ... */
+	size_t key_len;	  /* octets, salt included for AEADs */
+	size_t salt_len;  /* AEAD: RFC 5282 / 4106 salt; else 0 */
+	size_t iv_len;	  /* on the wire */
+	size_t block;	  /* padding unit */
+	size_t icv_len;	  /* AEAD tag; 0 for CBC */
 	bool aead;
 	/* Added with the implementation: the other names of the same thing. */
-	const char *esp_name;		/* Junos ESP column: "aes-cbc-256" */
-	const char *evp;		/* OpenSSL cipher: "AES-256-CBC" */
-	const char *xfrm;		/* Linux: "cbc(aes)", "rfc4106(gcm(aes))" */
+	const char *esp_name; /* Junos ESP column: "aes-cbc-256" */
+	const char *evp;      /* OpenSSL cipher: "AES-256-CBC" */
+	const char *xfrm;     /* Linux: "cbc(aes)", "rfc4106(gcm(aes))" */
 };
 
 struct integ_alg {
-	uint16_t id;			/* enum ike_integ */
-	const char *name;		/* "hmac-sha256-128" */
+	uint16_t id;	  /* enum ike_integ */
+	const char *name; /* "hmac-sha256-128" */
 	size_t key_len;
-	size_t out_len;			/* truncated ICV */
-	const char *esp_name;		/* Junos ESP column: "sha256" */
-	const char *evp;		/* OpenSSL digest: "SHA2-256" */
-	const char *xfrm;		/* Linux: "hmac(sha256)" */
+	size_t out_len;	      /* truncated ICV */
+	const char *esp_name; /* Junos ESP column: "sha256" */
+	const char *evp;      /* OpenSSL digest: "SHA2-256" */
+	const char *xfrm;     /* Linux: "hmac(sha256)" */
 };
 
 struct prf_alg {
-	uint16_t id;			/* enum ike_prf */
-	const char *name;		/* "hmac-sha256" */
-	size_t key_len;			/* preferred key length = output length */
+	uint16_t id;	  /* enum ike_prf */
+	const char *name; /* "hmac-sha256" */
+	size_t key_len;	  /* preferred key length = output length */
 	size_t out_len;
-	const char *evp;		/* OpenSSL digest: "SHA2-256" */
+	const char *evp; /* OpenSSL digest: "SHA2-256" */
 };
 
 /* NULL when this build does not do it.  keybits 0: the default/only one. */
@@ -69,19 +69,18 @@ size_t crypto_dh_len(uint16_t group);
 /* What an IKE SA or Child SA negotiated. */
 struct ike_suite {
 	const struct encr_alg *encr;
-	const struct integ_alg *integ;	/* NULL with an AEAD */
-	const struct prf_alg *prf;	/* NULL for a Child SA */
-	uint16_t dh;			/* 0: none (Child SA without PFS) */
+	const struct integ_alg *integ; /* NULL with an AEAD */
+	const struct prf_alg *prf;     /* NULL for a Child SA */
+	uint16_t dh;		       /* 0: none (Child SA without PFS) */
 	bool esn;
 };
 
 /* prf(key, data) into out (prf->out_len octets).  0 / -1. */
-int crypto_prf_run(const struct prf_alg *prf, const uint8_t *key,
-    size_t klen, const uint8_t *data, size_t dlen, uint8_t *out);
+int crypto_prf_run(const struct prf_alg *prf, const uint8_t *key, size_t klen,
+    const uint8_t *data, size_t dlen, uint8_t *out);
 /* prf+(key, seed) (RFC 7296 2.13), outlen octets (<= 255 blocks). */
-int crypto_prfplus(const struct prf_alg *prf, const uint8_t *key,
-    size_t klen, const uint8_t *seed, size_t slen, uint8_t *out,
-    size_t outlen);
+int crypto_prfplus(const struct prf_alg *prf, const uint8_t *key, size_t klen,
+    const uint8_t *seed, size_t slen, uint8_t *out, size_t outlen);
 /* n random octets (nonces, SPIs, IVs). */
 int crypto_random(uint8_t *out, size_t n);
 
@@ -93,19 +92,19 @@ int crypto_random(uint8_t *out, size_t n);
 enum crypto_hash_alg { CRYPTO_SHA1, CRYPTO_SHA256 };
 #define CRYPTO_SHA1_LEN 20
 #define CRYPTO_SHA256_LEN 32
-int crypto_hash(enum crypto_hash_alg alg, const uint8_t *p, size_t len,
-    uint8_t *out);
+int crypto_hash(
+    enum crypto_hash_alg alg, const uint8_t *p, size_t len, uint8_t *out);
 
 /* Diffie-Hellman: a fresh private value for group; the caller frees. */
 struct dh;
 struct dh *dh_new(uint16_t group);
-void dh_free(struct dh *dh);			/* wipes */
+void dh_free(struct dh *dh); /* wipes */
 uint16_t dh_group(const struct dh *dh);
 /* Our public value as IKE sends it in KE (RFC 7296 3.4, RFC 5903, 8031). */
 int dh_public(const struct dh *dh, uint8_t *out, size_t cap, size_t *len);
 /* g^ir from the peer's KE data; -1 if it is malformed. */
-int dh_shared(struct dh *dh, const uint8_t *peer, size_t plen,
-    uint8_t *out, size_t cap, size_t *len);
+int dh_shared(struct dh *dh, const uint8_t *peer, size_t plen, uint8_t *out,
+    size_t cap, size_t *len);
 
 /* The keys of one IKE SA (RFC 7296 2.14). */
 struct ike_keys {
@@ -127,9 +126,8 @@ void ike_keys_wipe(struct ike_keys *k);
  * SA).  SPIs in host order.
  */
 int ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
-    const uint8_t *shared, size_t shlen,
-    const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
-    uint64_t spii, uint64_t spir,
+    const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
+    const uint8_t *nr, size_t nrlen, uint64_t spii, uint64_t spir,
     const struct prf_alg *old_prf, const uint8_t *old_sk_d, size_t old_len);
 
 /* RFC 8784 3: SK_d, SK_pi, SK_pr := prf+(PPK, SK_x), lengths unchanged. */
@@ -155,12 +153,12 @@ void child_keys_wipe(struct child_keys *ck);
  * Writes into out (cap); *len.  0 / -1.
  */
 int ike_auth_octets(const struct prf_alg *prf, const uint8_t *sk_p,
-    size_t sk_p_len, const uint8_t *msg1, size_t msg1_len,
-    const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body,
-    size_t id_len, uint8_t *out, size_t cap, size_t *len);
+    size_t sk_p_len, const uint8_t *msg1, size_t msg1_len, const uint8_t *nonce,
+    size_t nonce_len, const uint8_t *id_body, size_t id_len, uint8_t *out,
+    size_t cap, size_t *len);
 /* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), octets); out: prf->out_len. */
-int ike_auth_psk(const struct prf_alg *prf, const uint8_t *psk,
-    size_t psklen, const uint8_t *octets, size_t olen, uint8_t *out);
+int ike_auth_psk(const struct prf_alg *prf, const uint8_t *psk, size_t psklen,
+    const uint8_t *octets, size_t olen, uint8_t *out);
 /* Constant-time comparison of two AUTH values; true when equal. */
 bool ike_auth_equal(const uint8_t *a, const uint8_t *b, size_t len);
 
@@ -180,9 +178,8 @@ int sk_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
  * *plen: the plaintext without padding.  -1 on any failure (integrity,
  * padding, lengths) without saying which (no oracle).
  */
-int sk_open(const struct ike_keys *k, bool from_initiator,
-    const uint8_t *raw, size_t rawlen, size_t sk_off, uint8_t *out,
-    size_t cap, size_t *plen);
+int sk_open(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
+    size_t rawlen, size_t sk_off, uint8_t *out, size_t cap, size_t *plen);
 
 /*
  * RFC 7383 2.5: the same for one SKF fragment (the header at skf_off is 8
@@ -192,9 +189,8 @@ int sk_open(const struct ike_keys *k, bool from_initiator,
 int skf_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
     size_t cap, size_t skf_off, const uint8_t *plain, size_t plen,
     size_t *msglen);
-int skf_open(const struct ike_keys *k, bool from_initiator,
-    const uint8_t *raw, size_t rawlen, size_t skf_off, uint8_t *out,
-    size_t cap, size_t *plen);
+int skf_open(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
+    size_t rawlen, size_t skf_off, uint8_t *out, size_t cap, size_t *plen);
 /* The payload overhead of one SK/SKF: IV, ICV and at most one block of
  * padding with its length octet; 0 with no keys. */
 size_t sk_overhead(const struct ike_keys *k);

@@ -16,7 +16,7 @@
  * frees it with EVP_MAC_CTX_free (OpenSSL wipes the key).  NULL on error.
  * EVP_MAC_init(ctx, NULL, 0, NULL) starts a new MAC with the same key.
  */
-EVP_MAC_CTX *crypto_hmac_new(const char *digest, const uint8_t *key,
-    size_t klen);
+EVP_MAC_CTX *crypto_hmac_new(
+    const char *digest, const uint8_t *key, size_t klen);
 
 #endif

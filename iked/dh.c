@@ -44,27 +44,13 @@ static int
 dh_names(uint16_t group, const char **alg, const char **name)
 {
 	switch (group) {
-	case MODP_2048:
-		*alg = "DH", *name = "modp_2048";
-		return 0;
-	case MODP_3072:
-		*alg = "DH", *name = "modp_3072";
-		return 0;
-	case MODP_4096:
-		*alg = "DH", *name = "modp_4096";
-		return 0;
-	case ECP_256:
-		*alg = "EC", *name = "P-256";
-		return 0;
-	case ECP_384:
-		*alg = "EC", *name = "P-384";
-		return 0;
-	case ECP_521:
-		*alg = "EC", *name = "P-521";
-		return 0;
-	case CURVE25519:
-		*alg = "X25519", *name = NULL;
-		return 0;
+	case MODP_2048: *alg = "DH", *name = "modp_2048"; return 0;
+	case MODP_3072: *alg = "DH", *name = "modp_3072"; return 0;
+	case MODP_4096: *alg = "DH", *name = "modp_4096"; return 0;
+	case ECP_256: *alg = "EC", *name = "P-256"; return 0;
+	case ECP_384: *alg = "EC", *name = "P-384"; return 0;
+	case ECP_521: *alg = "EC", *name = "P-521"; return 0;
+	case CURVE25519: *alg = "X25519", *name = NULL; return 0;
 	}
 	return -1;
 }
@@ -133,21 +119,21 @@ dh_public(const struct dh *dh, uint8_t *out, size_t cap, size_t *len)
 	case MODP_2048:
 	case MODP_3072:
 	case MODP_4096:
-		if (!EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_PUB_KEY, &y))
+		if (!EVP_PKEY_get_bn_param(
+			dh->key, OSSL_PKEY_PARAM_PUB_KEY, &y))
 			return -1;
 		if (BN_bn2binpad(y, out, (int)want) != (int)want)
 			goto done;
 		break;
 	case CURVE25519:
 		n = want;
-		if (!EVP_PKEY_get_raw_public_key(dh->key, out, &n) ||
-		    n != want)
+		if (!EVP_PKEY_get_raw_public_key(dh->key, out, &n) || n != want)
 			return -1;
 		break;
 	default:
 		/* RFC 5903 7: x | y, without the uncompressed point's 0x04. */
-		if (!EVP_PKEY_get_octet_string_param(dh->key,
-		    OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n) ||
+		if (!EVP_PKEY_get_octet_string_param(
+			dh->key, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n) ||
 		    n != want + 1 || pt[0] != 0x04)
 			return -1;
 		memcpy(out, pt + 1, want);
@@ -185,8 +171,8 @@ dh_peer_modp(const struct dh *dh, const uint8_t *peer, size_t plen)
 		goto done;
 	bld = OSSL_PARAM_BLD_new();
 	if (bld == NULL ||
-	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    name, 0) ||
+	    !OSSL_PARAM_BLD_push_utf8_string(
+		bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
 		goto done;
 	params = OSSL_PARAM_BLD_to_param(bld);
@@ -220,8 +206,8 @@ dh_peer_ecp(const struct dh *dh, const uint8_t *peer, size_t plen)
 	memcpy(pt + 1, peer, plen);
 	params[0] = OSSL_PARAM_construct_utf8_string(
 	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-	    pt, plen + 1);
+	params[1] = OSSL_PARAM_construct_octet_string(
+	    OSSL_PKEY_PARAM_PUB_KEY, pt, plen + 1);
 	params[2] = OSSL_PARAM_construct_end();
 	/* Decoding the point checks that it is on the curve. */
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL);
@@ -248,16 +234,12 @@ dh_shared(struct dh *dh, const uint8_t *peer, size_t plen, uint8_t *out,
 	switch (dh->group) {
 	case MODP_2048:
 	case MODP_3072:
-	case MODP_4096:
-		pk = dh_peer_modp(dh, peer, plen);
-		break;
+	case MODP_4096: pk = dh_peer_modp(dh, peer, plen); break;
 	case CURVE25519:
-		pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer,
-		    plen);
+		pk = EVP_PKEY_new_raw_public_key(
+		    EVP_PKEY_X25519, NULL, peer, plen);
 		break;
-	default:
-		pk = dh_peer_ecp(dh, peer, plen);
-		break;
+	default: pk = dh_peer_ecp(dh, peer, plen); break;
 	}
 	if (pk == NULL)
 		goto done;
@@ -279,7 +261,7 @@ dh_shared(struct dh *dh, const uint8_t *peer, size_t plen, uint8_t *out,
 		goto done;
 	for (i = 0; i < n; i++)
 		acc |= out[i];
-	if (acc == 0) {		/* RFC 8031 2.3 (and no use anywhere) */
+	if (acc == 0) { /* RFC 8031 2.3 (and no use anywhere) */
 		OPENSSL_cleanse(out, n);
 		goto done;
 	}

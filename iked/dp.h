@@ -24,7 +24,7 @@
 struct event_base;
 
 struct dp_addr {
-	sa_family_t family;		/* AF_INET / AF_INET6 */
+	sa_family_t family; /* AF_INET / AF_INET6 */
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;
@@ -34,30 +34,30 @@ struct dp_addr {
 /* One traffic selector: an address range, a protocol, a port range. */
 struct dp_sel {
 	struct dp_addr start, end;
-	uint8_t ipproto;		/* 0: any */
-	uint16_t sport, eport;		/* 0..65535: any */
+	uint8_t ipproto;       /* 0: any */
+	uint16_t sport, eport; /* 0..65535: any */
 };
 
 enum dp_df { DP_DF_COPY, DP_DF_CLEAR, DP_DF_SET };
 
 /* One direction of a Child SA, as installed. */
 struct dp_sa {
-	uint32_t spi;			/* host order; inbound: ours */
+	uint32_t spi; /* host order; inbound: ours */
 	bool inbound;
-	uint32_t tunnel_id;		/* Junos's tunnel index (500001..) */
-	char ifname[16];		/* bind-interface "st0.N"; "" policy-based */
-	struct dp_addr local, remote;	/* outer addresses */
+	uint32_t tunnel_id; /* Junos's tunnel index (500001..) */
+	char ifname[16];    /* bind-interface "st0.N"; "" policy-based */
+	struct dp_addr local, remote; /* outer addresses */
 	/* RFC 3948: ESP in UDP between these ports; 0: raw ESP (proto 50) */
 	uint16_t encap_sport, encap_dport;
-	const struct encr_alg *encr;	/* keys as crypto.h sizes them */
-	const struct integ_alg *integ;	/* NULL with an AEAD */
-	uint8_t enc_key[CRYPTO_KEY_MAX];	/* salt included for AEADs */
+	const struct encr_alg *encr;	 /* keys as crypto.h sizes them */
+	const struct integ_alg *integ;	 /* NULL with an AEAD */
+	uint8_t enc_key[CRYPTO_KEY_MAX]; /* salt included for AEADs */
 	uint8_t auth_key[CRYPTO_KEY_MAX];
 	bool esn;
-	uint32_t replay_window;		/* packets; 0: no anti-replay */
+	uint32_t replay_window; /* packets; 0: no anti-replay */
 	size_t nsel_local, nsel_remote;
 	struct dp_sel sel_local[4], sel_remote[4];
-	uint64_t soft_bytes, hard_bytes;	/* 0: unlimited */
+	uint64_t soft_bytes, hard_bytes; /* 0: unlimited */
 	uint64_t soft_packets, hard_packets;
 	enum dp_df df;
 	bool copy_dscp;
@@ -65,17 +65,17 @@ struct dp_sa {
 
 /* Counters of one SA, or of all (show security ipsec statistics). */
 struct dp_stats {
-	uint64_t enc_bytes, enc_packets;	/* outbound, after ESP */
-	uint64_t dec_bytes, dec_packets;	/* inbound, after ESP */
-	uint64_t err_auth;		/* ESP authentication failures */
-	uint64_t err_decrypt;		/* ESP decryption failures */
+	uint64_t enc_bytes, enc_packets; /* outbound, after ESP */
+	uint64_t dec_bytes, dec_packets; /* inbound, after ESP */
+	uint64_t err_auth;		 /* ESP authentication failures */
+	uint64_t err_decrypt;		 /* ESP decryption failures */
 	uint64_t err_replay;
 	uint64_t err_bad_header;
 	uint64_t err_bad_trailer;
 	uint64_t err_invalid_spi;
-	uint64_t err_ts;		/* TS check fail */
-	uint64_t err_mtu;		/* exceeds tunnel MTU */
-	uint64_t discarded;		/* every other drop */
+	uint64_t err_ts;    /* TS check fail */
+	uint64_t err_mtu;   /* exceeds tunnel MTU */
+	uint64_t discarded; /* every other drop */
 };
 
 struct dp_events {
@@ -94,16 +94,16 @@ struct dp_events {
 struct dp;
 
 struct dp_ops {
-	const char *name;		/* "userspace", "xfrm", "mock" */
+	const char *name; /* "userspace", "xfrm", "mock" */
 	/* NULL with a logged reason when the backend cannot run here. */
-	struct dp *(*open)(struct event_base *base,
-	    const struct dp_events *ev, void *ctx);
+	struct dp *(*open)(
+	    struct event_base *base, const struct dp_events *ev, void *ctx);
 	void (*close)(struct dp *dp);
 	/* 0, or -1 (logged). Install is atomic: a failed add leaves nothing. */
 	int (*sa_add)(struct dp *dp, const struct dp_sa *sa);
 	int (*sa_del)(struct dp *dp, uint32_t spi, bool inbound);
-	int (*sa_stats)(struct dp *dp, uint32_t spi, bool inbound,
-	    struct dp_stats *out);
+	int (*sa_stats)(
+	    struct dp *dp, uint32_t spi, bool inbound, struct dp_stats *out);
 	/* tunnel_id 0: the sum over every SA, removed ones included. */
 	int (*stats)(struct dp *dp, uint32_t tunnel_id, struct dp_stats *out);
 	void (*stats_clear)(struct dp *dp);

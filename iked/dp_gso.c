@@ -98,7 +98,7 @@ dp_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 		memcpy(&h, last, 2);
 		s = dp_add1c(s, h);
 	}
-	s = (s & 0xffffffff) + (s >> 32);	/* 64 -> 33 -> 32 bits */
+	s = (s & 0xffffffff) + (s >> 32); /* 64 -> 33 -> 32 bits */
 	s = (s & 0xffffffff) + (s >> 32);
 	return (uint32_t)s;
 }
@@ -145,8 +145,8 @@ dp_tcp_csum(uint8_t *ip, size_t iphl, size_t len)
 	uint16_t c;
 
 	t[16] = t[17] = 0;
-	c = (uint16_t)~dp_csum_fold(dp_csum_add(dp_pseudo(ip, len - iphl),
-	    t, len - iphl));
+	c = (uint16_t)~dp_csum_fold(
+	    dp_csum_add(dp_pseudo(ip, len - iphl), t, len - iphl));
 	memcpy(t + 16, &c, 2);
 }
 
@@ -164,7 +164,7 @@ dp_tcp_layout(const uint8_t *p, size_t len, size_t *iphl, size_t *hlen)
 	if ((p[0] >> 4) == 4) {
 		ih = (size_t)(p[0] & 0x0f) * 4;
 		if (ih < 20 || p[9] != IPPROTO_TCP_ ||
-		    (get16(p + 6) & 0x3fff) != 0)	/* MF, offset */
+		    (get16(p + 6) & 0x3fff) != 0) /* MF, offset */
 			return -1;
 	} else if ((p[0] >> 4) == 6) {
 		ih = 40;
@@ -261,7 +261,7 @@ dp_gso_split(const struct virtio_net_hdr *vh, uint8_t *p, size_t len,
 		if (i > 0)
 			t[13] &= (uint8_t)~TCP_CWR;
 		if (i + 1 < n)
-			t[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+			t[13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		dp_tcp_csum(q, iphl, hlen + plen);
 		seglen[i] = hlen + plen;
 	}
@@ -288,8 +288,8 @@ dp_gro_eligible(const uint8_t *p, size_t len)
 	 * own one verifies, as the kernel's GRO does, so that a segment the
 	 * sender damaged is still dropped by the receiver.
 	 */
-	return dp_csum_fold(dp_csum_add(dp_pseudo(p, len - iphl), p + iphl,
-	    len - iphl)) == 0xffff;
+	return dp_csum_fold(dp_csum_add(
+		   dp_pseudo(p, len - iphl), p + iphl, len - iphl)) == 0xffff;
 }
 
 /* Whether q (the first segment) and p belong to one flow, one burst. */
@@ -330,11 +330,11 @@ dp_gro_add(struct dp_gro *g, const uint8_t *p, size_t len)
 		g->closed = (p[iphl + 13] & TCP_PSH) != 0;
 		return true;
 	}
-	if ((q[0] >> 4) != (p[0] >> 4) || iphl != g->iphl ||
-	    hlen != g->hlen || plen > g->mss ||
-	    g->len + plen > DP_GRO_MAX || !dp_gro_same(g, q, p) ||
-	    get32(p + iphl + 4) != get32(q + iphl + 4) +
-	    (uint32_t)(g->len - g->hlen))
+	if ((q[0] >> 4) != (p[0] >> 4) || iphl != g->iphl || hlen != g->hlen ||
+	    plen > g->mss || g->len + plen > DP_GRO_MAX ||
+	    !dp_gro_same(g, q, p) ||
+	    get32(p + iphl + 4) !=
+		get32(q + iphl + 4) + (uint32_t)(g->len - g->hlen))
 		return false;
 	memcpy(q + g->len, p + hlen, plen);
 	g->len += plen;
@@ -394,7 +394,7 @@ dp_ip4_fragment(const uint8_t *p, size_t len, size_t max, uint8_t *const *out,
 	ih = (size_t)(p[0] & 0x0f) * 4;
 	fo = get16(p + 6);
 	if (ih < 20 || ih > len || (fo & 0x4000) || max > cap)
-		return 0;			/* DF: not ours to cut */
+		return 0; /* DF: not ours to cut */
 	/* RFC 791 3.2: every piece but the last carries 8n octets of data */
 	if (max < ih + 8)
 		return 0;
@@ -414,7 +414,7 @@ dp_ip4_fragment(const uint8_t *p, size_t len, size_t max, uint8_t *const *out,
 		/* offsets add to the packet's own (it may be a fragment) */
 		uint16_t f = (uint16_t)((fo & 0x1fff) + off / 8);
 		if (off + dl < data || (fo & 0x2000))
-			f |= 0x2000;		/* MF */
+			f |= 0x2000; /* MF */
 		put16(q + 6, f);
 		dp_ip4_csum(q, ih);
 		outlen[n] = ih + dl;

@@ -25,11 +25,11 @@
 #include <linux/virtio_net.h>
 
 #define DP_VNET_LEN sizeof(struct virtio_net_hdr)
-#define DP_GRO_MAX 65535		/* IPv4 total length; IPv6 payload */
+#define DP_GRO_MAX 65535 /* IPv4 total length; IPv6 payload */
 
 /* The number of packets dp_gso_split makes of p (0: malformed). */
-size_t dp_gso_count(const struct virtio_net_hdr *vh, const uint8_t *p,
-    size_t len);
+size_t dp_gso_count(
+    const struct virtio_net_hdr *vh, const uint8_t *p, size_t len);
 
 /*
  * tx: the packet p[0..len) read after vh becomes nseg packets, written at
@@ -45,12 +45,12 @@ int dp_gso_csum(const struct virtio_net_hdr *vh, uint8_t *p, size_t len);
 
 /* rx: the TCP segments merged so far (a buffer of DP_GRO_MAX + room). */
 struct dp_gro {
-	uint8_t *buf;			/* DP_VNET_LEN room, then the packet */
-	size_t len;			/* of the packet */
-	size_t iphl, hlen;		/* IP header; IP + TCP headers */
-	size_t mss;			/* payload of every segment but the last */
-	size_t n;			/* segments in; 0: empty */
-	bool closed;			/* a short or PSH segment ended it */
+	uint8_t *buf;	   /* DP_VNET_LEN room, then the packet */
+	size_t len;	   /* of the packet */
+	size_t iphl, hlen; /* IP header; IP + TCP headers */
+	size_t mss;	   /* payload of every segment but the last */
+	size_t n;	   /* segments in; 0: empty */
+	bool closed;	   /* a short or PSH segment ended it */
 };
 
 /* Adds p to g if it continues g's flow (true); false: flush g first. */

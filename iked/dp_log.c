@@ -13,14 +13,14 @@
 #include "lib/sb.h"
 
 struct dp {
-	size_t nsa;			/* SAs "installed" now */
+	size_t nsa; /* SAs "installed" now */
 };
 
 static struct dp *
 dpl_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 {
 	log_warn("dataplane: none available; Child SAs are only logged (no"
-	    " ESP traffic)");
+		 " ESP traffic)");
 	return xcalloc(1, sizeof(struct dp));
 }
 
@@ -40,8 +40,9 @@ dpl_sa_add(struct dp *dp, const struct dp_sa *sa)
 	dp->nsa++;
 	/* never the keys */
 	log_info("dataplane(log): add %s SA spi 0x%08x tunnel %u %s %s -> %s"
-	    " %s", sa->inbound ? "inbound" : "outbound", sa->spi,
-	    sa->tunnel_id, sa->ifname[0] ? sa->ifname : "-", l, r,
+		 " %s",
+	    sa->inbound ? "inbound" : "outbound", sa->spi, sa->tunnel_id,
+	    sa->ifname[0] ? sa->ifname : "-", l, r,
 	    sa->encr && sa->encr->name ? sa->encr->name : "?");
 	return 0;
 }
@@ -57,8 +58,7 @@ dpl_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 }
 
 static int
-dpl_sa_stats(struct dp *dp, uint32_t spi, bool inbound,
-    struct dp_stats *out)
+dpl_sa_stats(struct dp *dp, uint32_t spi, bool inbound, struct dp_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	return 0;

@@ -12,8 +12,8 @@
 static json_t *
 dp_int(uint64_t v)
 {
-	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX :
-	    (json_int_t)v);
+	return json_integer(
+	    v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
 }
 
 json_t *
@@ -24,10 +24,10 @@ dp_show_statistics(const struct dp_stats *s)
 
 	json_object_set_new(esp, "esp-encrypted-bytes", dp_int(s->enc_bytes));
 	json_object_set_new(esp, "esp-decrypted-bytes", dp_int(s->dec_bytes));
-	json_object_set_new(esp, "esp-encrypted-packets",
-	    dp_int(s->enc_packets));
-	json_object_set_new(esp, "esp-decrypted-packets",
-	    dp_int(s->dec_packets));
+	json_object_set_new(
+	    esp, "esp-encrypted-packets", dp_int(s->enc_packets));
+	json_object_set_new(
+	    esp, "esp-decrypted-packets", dp_int(s->dec_packets));
 	/* no AH here: its counters stay at zero */
 	json_object_set_new(ah, "ah-input-bytes", dp_int(0));
 	json_object_set_new(ah, "ah-output-bytes", dp_int(0));
@@ -35,10 +35,10 @@ dp_show_statistics(const struct dp_stats *s)
 	json_object_set_new(ah, "ah-output-packets", dp_int(0));
 	json_object_set_new(err, "ah-authentication-failures", dp_int(0));
 	json_object_set_new(err, "replay-errors", dp_int(s->err_replay));
-	json_object_set_new(err, "esp-authentication-failures",
-	    dp_int(s->err_auth));
-	json_object_set_new(err, "esp-decryption-failures",
-	    dp_int(s->err_decrypt));
+	json_object_set_new(
+	    err, "esp-authentication-failures", dp_int(s->err_auth));
+	json_object_set_new(
+	    err, "esp-decryption-failures", dp_int(s->err_decrypt));
 	json_object_set_new(err, "bad-headers", dp_int(s->err_bad_header));
 	json_object_set_new(err, "bad-trailers", dp_int(s->err_bad_trailer));
 	json_object_set_new(err, "invalid-spi", dp_int(s->err_invalid_spi));
@@ -49,8 +49,8 @@ dp_show_statistics(const struct dp_stats *s)
 	json_object_set_new(top, "ah-statistics", ah);
 	json_object_set_new(top, "error-statistics", err);
 	json_t *data = json_object();
-	json_object_set_new(data, "usp-ipsec-total-statistics-information",
-	    top);
+	json_object_set_new(
+	    data, "usp-ipsec-total-statistics-information", top);
 	return data;
 }
 

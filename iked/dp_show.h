@@ -21,7 +21,7 @@ json_t *dp_show_statistics(const struct dp_stats *s);
  * the backend; NULL with an operator line in err (no dataplane, or an
  * rpc it does not answer: then *handled is false).
  */
-json_t *dp_show_rpc(const struct dp_ops *ops, struct dp *dp,
-    const char *name, const json_t *input, struct sb *err, bool *handled);
+json_t *dp_show_rpc(const struct dp_ops *ops, struct dp *dp, const char *name,
+    const json_t *input, struct sb *err, bool *handled);
 
 #endif

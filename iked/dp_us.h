@@ -16,16 +16,16 @@
  * what came back into it meanwhile if it gets txlock without waiting
  * (one thread wakeup less per round trip).  So an SA direction is used
  * by one thread at a time (inbound SAs by rx only), and its cipher
- * context, sequence counter and replay window need no lock of their own.  The SA table (a hash on the SPI with a random seed, O(1)) and
- * the devices are guarded by one read-mostly rwlock: a packet thread
- * takes it for reading once per batch (at most DP_BATCH packets), the
- * event loop for writing to link or unlink an SA.  Readers never wait
- * for each other; a writer waits at most one batch, and the lock prefers
- * writers so that traffic cannot starve an install.  Counters are per SA
- * with one writer each (esp.c); clear keeps a baseline instead of writing
- * to them.  The packet threads never log and never call back: acquire
- * and IKE packets reach the loop through an eventfd; lifetimes are
- * checked by a timer on the loop.
+ * context, sequence counter and replay window need no lock of their own.  The
+ * SA table (a hash on the SPI with a random seed, O(1)) and the devices are
+ * guarded by one read-mostly rwlock: a packet thread takes it for reading once
+ * per batch (at most DP_BATCH packets), the event loop for writing to link or
+ * unlink an SA.  Readers never wait for each other; a writer waits at most one
+ * batch, and the lock prefers writers so that traffic cannot starve an install.
+ * Counters are per SA with one writer each (esp.c); clear keeps a baseline
+ * instead of writing to them.  The packet threads never log and never call
+ * back: acquire and IKE packets reach the loop through an eventfd; lifetimes
+ * are checked by a timer on the loop.
  */
 #ifndef QSAFE_DP_US_H
 #define QSAFE_DP_US_H
@@ -42,7 +42,7 @@
 #include "iked/dp_gso.h"
 #include "iked/esp.h"
 
-#define DP_NBUCKET 4096			/* power of two */
+#define DP_NBUCKET 4096 /* power of two */
 #define DP_BATCH 32
 #define DP_BUF_LEN (65536 + ESP_HEADROOM + ESP_TAILROOM)
 /* tx: the MTU-sized packets of up to DP_NSEG super-packet segments */
@@ -52,17 +52,17 @@
 /* tx: inner fragments (df-bit set, dp_us_out.c), messages in all */
 #define DP_NFRAG 64
 #define DP_NMSG (DP_NSEG + DP_NFRAG)
-#define DP_TUN_MTU 1420			/* 1500 less the largest overhead */
+#define DP_TUN_MTU 1420 /* 1500 less the largest overhead */
 #define DP_IKE_QUEUE 64
 
 struct dp_tun {
 	char name[IFNAMSIZ];
 	int fd;
-	bool vnet;			/* IFF_VNET_HDR: dp_gso.h */
-	unsigned refs;			/* SAs bound to it; kept at 0 */
+	bool vnet;     /* IFF_VNET_HDR: dp_gso.h */
+	unsigned refs; /* SAs bound to it; kept at 0 */
 	uint32_t tunnel_id;
-	struct dp_usa *out;		/* the outbound SA, or NULL */
-	_Atomic bool want_acquire;	/* tx: traffic with no SA */
+	struct dp_usa *out;	   /* the outbound SA, or NULL */
+	_Atomic bool want_acquire; /* tx: traffic with no SA */
 	struct dp_tun *next;
 };
 
@@ -71,12 +71,12 @@ struct dp_usa {
 	uint32_t spi;
 	bool inbound, soft_sent, hard_sent;
 	struct dp_tun *tun;
-	struct sockaddr_storage peer;	/* outbound: where ESP goes */
+	struct sockaddr_storage peer; /* outbound: where ESP goes */
 	socklen_t peerlen;
-	int sock;			/* outbound: raw4, raw6, encap4 or encap6 */
-	size_t outer;			/* outbound: IP (+ UDP) header octets */
-	_Atomic uint32_t pmtu;		/* outbound: route MTU; 0 unknown */
-	struct dp_stats base;		/* at the last clear */
+	int sock;	       /* outbound: raw4, raw6, encap4 or encap6 */
+	size_t outer;	       /* outbound: IP (+ UDP) header octets */
+	_Atomic uint32_t pmtu; /* outbound: route MTU; 0 unknown */
+	struct dp_stats base;  /* at the last clear */
 	struct dp_usa *hnext;
 };
 
@@ -92,7 +92,7 @@ struct dp_batch {
 	struct mmsghdr msg[DP_BATCH];
 	struct iovec iov[DP_BATCH];
 	struct sockaddr_storage addr[DP_BATCH];
-	union {				/* UDP_GRO: the segment size */
+	union { /* UDP_GRO: the segment size */
 		struct cmsghdr h;
 		uint8_t b[CMSG_SPACE(sizeof(int))];
 	} ctl[DP_BATCH];
@@ -104,19 +104,19 @@ struct dp_batch {
 
 /* tx: one read buffer, the packets it is cut into, ready to send. */
 struct dp_txq {
-	uint8_t *in;			/* DP_BUF_LEN */
-	uint8_t *seg[DP_NSEG];		/* DP_SEG_LEN each */
-	uint8_t *data[DP_NSEG];		/* seg[i] + ESP_HEADROOM */
+	uint8_t *in;		/* DP_BUF_LEN */
+	uint8_t *seg[DP_NSEG];	/* DP_SEG_LEN each */
+	uint8_t *data[DP_NSEG]; /* seg[i] + ESP_HEADROOM */
 	size_t seglen[DP_NSEG];
 	struct esp_buf b[DP_NSEG];
-	uint8_t *frag[DP_NFRAG];		/* DP_SEG_LEN each */
-	uint8_t *fdata[DP_NFRAG];	/* frag[i] + ESP_HEADROOM */
+	uint8_t *frag[DP_NFRAG];  /* DP_SEG_LEN each */
+	uint8_t *fdata[DP_NFRAG]; /* frag[i] + ESP_HEADROOM */
 	size_t fraglen[DP_NFRAG];
 	struct esp_buf fb[DP_NFRAG];
 	size_t nfrag;
 	struct mmsghdr msg[DP_NMSG];
 	struct iovec iov[DP_NMSG];
-	union {				/* copy-outer-dscp: IP_TOS, IPV6_TCLASS */
+	union { /* copy-outer-dscp: IP_TOS, IPV6_TCLASS */
 		struct cmsghdr h;
 		uint8_t b[CMSG_SPACE(sizeof(int))];
 	} ctl[DP_NMSG];
@@ -125,15 +125,15 @@ struct dp_txq {
 	struct mmsghdr gmsg[DP_NMSG];
 	union {
 		struct cmsghdr h;
-		uint8_t b[CMSG_SPACE(sizeof(uint16_t)) +
-		    CMSG_SPACE(sizeof(int))];
+		uint8_t
+		    b[CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int))];
 	} gctl[DP_NMSG];
 	size_t gfirst[DP_NMSG];
 };
 
 /* tx: the messages of one flush, sent in runs of one outer DF value. */
 struct dp_txrun {
-	size_t k, run;			/* messages; the run's first */
+	size_t k, run; /* messages; the run's first */
 	bool df;
 };
 
@@ -141,34 +141,34 @@ struct dp {
 	struct event_base *base;
 	const struct dp_events *ev;
 	void *ctx;
-	pthread_rwlock_t lock;		/* table, devices, gone */
-	uint64_t seed_x, seed_m;	/* the hash's random key */
-	struct dp_usa *bucket[2][DP_NBUCKET];	/* [inbound] */
+	pthread_rwlock_t lock;		      /* table, devices, gone */
+	uint64_t seed_x, seed_m;	      /* the hash's random key */
+	struct dp_usa *bucket[2][DP_NBUCKET]; /* [inbound] */
 	struct dp_tun *tuns;
-	struct dp_stats gone, cleared;	/* removed SAs; global at clear */
+	struct dp_stats gone, cleared; /* removed SAs; global at clear */
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;
-	int raw4, raw6, ctl;		/* ctl: ioctl socket */
-	int encap4, encap6;		/* UDP 4500 (RFC 3948), per family */
-	bool offload;			/* vnet TUN devices (dp_gso.h) */
-	int icmp4, icmp6;		/* dp_us_out.c: too-big messages */
-	int df_raw4, df_raw6;		/* their DF mode: 0 clear, 1 set */
-	bool udp_gso;			/* tx: UDP_SEGMENT on encap works */
-	bool udp_gro;			/* rx: UDP_GRO on encap is on */
-	uint64_t icmp_last;		/* tx: ms of the last ICMP sent */
+	int raw4, raw6, ctl;  /* ctl: ioctl socket */
+	int encap4, encap6;   /* UDP 4500 (RFC 3948), per family */
+	bool offload;	      /* vnet TUN devices (dp_gso.h) */
+	int icmp4, icmp6;     /* dp_us_out.c: too-big messages */
+	int df_raw4, df_raw6; /* their DF mode: 0 clear, 1 set */
+	bool udp_gso;	      /* tx: UDP_SEGMENT on encap works */
+	bool udp_gro;	      /* rx: UDP_GRO on encap is on */
+	uint64_t icmp_last;   /* tx: ms of the last ICMP sent */
 	int epoll_rx, epoll_tx, stop_fd, wake_fd;
 	pthread_t rx, tx;
 	bool rx_started, tx_started;
-	pthread_mutex_t qlock;		/* ike queue */
+	pthread_mutex_t qlock; /* ike queue */
 	struct dp_ike ike[DP_IKE_QUEUE];
 	size_t nike;
 	struct event *wake_ev, *life_ev;
 	struct dp_batch rxb;
 	struct dp_txq txq;
-	struct dp_gro gro;		/* rx: dp_gso.h */
-	struct dp_tun *gro_tun;		/* rx: where gro goes; NULL: empty */
-	struct dp_tun *rx_last;		/* rx: written to in this batch */
-	pthread_mutex_t txlock;		/* the tx side: txq, outbound SAs */
+	struct dp_gro gro;	/* rx: dp_gso.h */
+	struct dp_tun *gro_tun; /* rx: where gro goes; NULL: empty */
+	struct dp_tun *rx_last; /* rx: written to in this batch */
+	pthread_mutex_t txlock; /* the tx side: txq, outbound SAs */
 };
 
 struct dp_fire {
@@ -192,8 +192,8 @@ uint32_t dp_pmtu_query(const struct sockaddr_storage *peer, socklen_t len);
 bool dp_out_df(const struct dp_sa *c, const uint8_t *inner);
 int dp_out_tos(const uint8_t *inner);
 void dp_sock_df(struct dp *dp, int sock, bool df);
-void dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len,
-    size_t mtu);
+void dp_icmp_too_big(
+    struct dp *dp, const uint8_t *inner, size_t len, size_t mtu);
 int dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
     size_t len, bool *df, int *tos, size_t *fit);
 /* ESP in UDP: m[0..n) sent with UDP GSO where it applies (tx thread). */

@@ -52,8 +52,8 @@
 #include "iked/dp_us.h"
 
 #define DP_ICMP_GAP_MS 10
-#define DP_ICMP_QUOTE 548		/* RFC 1812 4.3.2.3: 576 in all */
-#define DP_ICMP6_QUOTE 1232		/* RFC 4443 2.4 (c): 1280 in all */
+#define DP_ICMP_QUOTE 548   /* RFC 1812 4.3.2.3: 576 in all */
+#define DP_ICMP6_QUOTE 1232 /* RFC 4443 2.4 (c): 1280 in all */
 
 uint32_t
 dp_pmtu_query(const struct sockaddr_storage *peer, socklen_t len)
@@ -71,7 +71,7 @@ dp_pmtu_query(const struct sockaddr_storage *peer, socklen_t len)
 		return 0;
 	if (connect(fd, (struct sockaddr *)&to, len) < 0 ||
 	    getsockopt(fd, to.ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-	    to.ss_family == AF_INET ? IP_MTU : IPV6_MTU, &mtu, &ml) < 0)
+		to.ss_family == AF_INET ? IP_MTU : IPV6_MTU, &mtu, &ml) < 0)
 		mtu = 0;
 	close(fd);
 	return mtu > 0 ? (uint32_t)mtu : 0;
@@ -81,12 +81,9 @@ bool
 dp_out_df(const struct dp_sa *c, const uint8_t *inner)
 {
 	switch (c->df) {
-	case DP_DF_SET:
-		return true;
-	case DP_DF_CLEAR:
-		return false;
-	default:
-		return (inner[0] >> 4) == 6 || (inner[6] & 0x40) != 0;
+	case DP_DF_SET: return true;
+	case DP_DF_CLEAR: return false;
+	default: return (inner[0] >> 4) == 6 || (inner[6] & 0x40) != 0;
 	}
 }
 
@@ -107,17 +104,17 @@ dp_sock_df(struct dp *dp, int sock, bool df)
 	int want = df ? 1 : 0, mode;
 
 	if (dp_is_encap(dp, sock) || *state == want)
-		return;			/* iked's socket keeps its mode */
+		return; /* iked's socket keeps its mode */
 	if (sock == dp->raw6) {
 		mode = df ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_DONT;
 		if (setsockopt(sock, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode,
-		    sizeof(mode)) == 0)
+			sizeof(mode)) == 0)
 			*state = want;
 		return;
 	}
 	mode = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
-	if (setsockopt(sock, IPPROTO_IP, IP_MTU_DISCOVER, &mode,
-	    sizeof(mode)) == 0)
+	if (setsockopt(
+		sock, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode)) == 0)
 		*state = want;
 }
 
@@ -178,7 +175,7 @@ dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len, size_t mtu)
 	} else {
 		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&to;
 		q = len < DP_ICMP6_QUOTE ? len : DP_ICMP6_QUOTE;
-		m[0] = 2;		/* the kernel sums ICMPv6 */
+		m[0] = 2; /* the kernel sums ICMPv6 */
 		m[4] = (uint8_t)(mtu >> 24);
 		m[5] = (uint8_t)(mtu >> 16);
 		m[6] = (uint8_t)(mtu >> 8);
@@ -189,8 +186,8 @@ dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len, size_t mtu)
 		memcpy(&s->sin6_addr, inner + 8, 16);
 		fd = dp->icmp6;
 	}
-	if (fd >= 0 && sendto(fd, m, ml, 0, (struct sockaddr *)&to,
-	    sizeof(to)) < 0) {
+	if (fd >= 0 &&
+	    sendto(fd, m, ml, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		/* counted already as err_mtu; nothing more to do */
 	}
 }
@@ -203,8 +200,8 @@ dp_icmp_too_big(struct dp *dp, const uint8_t *inner, size_t len, size_t mtu)
  * the sender told).
  */
 int
-dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
-    size_t len, bool *df, int *tos, size_t *fit)
+dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner, size_t len,
+    bool *df, int *tos, size_t *fit)
 {
 	const struct dp_sa *c = esp_sa_conf(u->esp);
 	uint32_t pmtu = atomic_load_explicit(&u->pmtu, memory_order_relaxed);
@@ -234,12 +231,13 @@ dp_udp_group(const struct mmsghdr *m, size_t n)
 		size_t len = h->msg_iov[0].iov_len;
 		if (len > seg || total + len > DP_GSO_BYTES ||
 		    h->msg_controllen != h0->msg_controllen ||
-		    (h->msg_controllen && memcmp(CMSG_DATA((struct cmsghdr *)
-		    h->msg_control), CMSG_DATA((struct cmsghdr *)
-		    h0->msg_control), sizeof(int)) != 0))
+		    (h->msg_controllen &&
+			memcmp(CMSG_DATA((struct cmsghdr *)h->msg_control),
+			    CMSG_DATA((struct cmsghdr *)h0->msg_control),
+			    sizeof(int)) != 0))
 			break;
 		total += len;
-		if (len < seg) {	/* a shorter one ends the run */
+		if (len < seg) { /* a shorter one ends the run */
 			k++;
 			break;
 		}
@@ -258,7 +256,7 @@ dp_udp_gmsg(struct dp_txq *q, size_t i, const struct mmsghdr *m, size_t k)
 	*g = m[0].msg_hdr;
 	if (k == 1)
 		return;
-	g->msg_iovlen = k;		/* the iovs of m[0..k) are consecutive */
+	g->msg_iovlen = k; /* the iovs of m[0..k) are consecutive */
 	memset(q->gctl[i].b, 0, sizeof(q->gctl[i].b));
 	g->msg_control = q->gctl[i].b;
 	c = &q->gctl[i].h;
@@ -267,7 +265,7 @@ dp_udp_gmsg(struct dp_txq *q, size_t i, const struct mmsghdr *m, size_t k)
 	c->cmsg_len = CMSG_LEN(sizeof(seg));
 	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
 	g->msg_controllen = CMSG_SPACE(sizeof(seg));
-	if (m[0].msg_hdr.msg_controllen) {	/* the TOS of the run */
+	if (m[0].msg_hdr.msg_controllen) { /* the TOS of the run */
 		struct cmsghdr *t = CMSG_NXTHDR(g, c);
 		memcpy(t, m[0].msg_hdr.msg_control, CMSG_LEN(sizeof(int)));
 		g->msg_controllen += CMSG_SPACE(sizeof(int));
@@ -288,9 +286,9 @@ dp_udp_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n)
 	int r;
 
 	if (!dp->udp_gso) {
-		for (; done < n; done += r > 0 ? (size_t)r : 1)
-			if ((r = sendmmsg(sock, m + done,
-			    (unsigned)(n - done), 0)) <= 0)
+		for (; done<n; done += r> 0 ? (size_t)r : 1)
+			if ((r = sendmmsg(
+				 sock, m + done, (unsigned)(n - done), 0)) <= 0)
 				dp_ctr_inc(&dp->tx_discarded);
 		return;
 	}
@@ -301,8 +299,7 @@ dp_udp_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n)
 	}
 	q->gfirst[ng] = n;
 	while (done < ng) {
-		r = sendmmsg(sock, q->gmsg + done, (unsigned)(ng - done),
-		    0);
+		r = sendmmsg(sock, q->gmsg + done, (unsigned)(ng - done), 0);
 		if (r > 0) {
 			done += (size_t)r;
 			continue;
@@ -311,8 +308,8 @@ dp_udp_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n)
 		if (q->gmsg[done].msg_hdr.msg_iovlen > 1 &&
 		    (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
 			dp->udp_gso = false;
-			dp_udp_send(dp, sock, m + q->gfirst[done],
-			    n - q->gfirst[done]);
+			dp_udp_send(
+			    dp, sock, m + q->gfirst[done], n - q->gfirst[done]);
 			return;
 		}
 		dp_ctr_inc(&dp->tx_discarded);
@@ -324,7 +321,7 @@ size_t
 dp_udp_gro_size(const struct msghdr *h)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)h); c;
-	    c = CMSG_NXTHDR((struct msghdr *)h, c))
+	     c = CMSG_NXTHDR((struct msghdr *)h, c))
 		if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
 			int v;

@@ -29,8 +29,9 @@
 void
 dp_ctr_inc(_Atomic uint64_t *c)
 {
-	atomic_store_explicit(c, atomic_load_explicit(c,
-	    memory_order_relaxed) + 1, memory_order_relaxed);
+	atomic_store_explicit(c,
+	    atomic_load_explicit(c, memory_order_relaxed) + 1,
+	    memory_order_relaxed);
 }
 
 size_t
@@ -167,7 +168,7 @@ dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
 	uint32_t spi;
 	struct dp_usa *u;
 
-	if (sock == dp->raw4) {		/* the IPv4 header comes along */
+	if (sock == dp->raw4) { /* the IPv4 header comes along */
 		size_t ihl = b->len ? (size_t)(p[0] & 0x0f) * 4 : 0;
 		if (ihl < 20 || ihl > b->len) {
 			dp_ctr_inc(&dp->rx_bad_header);
@@ -177,7 +178,7 @@ dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
 		b->len -= ihl;
 		p += ihl;
 	} else if (sock == dp->encap4 || sock == dp->encap6) {
-		if (b->len == 1 && p[0] == 0xff)	/* NAT keepalive */
+		if (b->len == 1 && p[0] == 0xff) /* NAT keepalive */
 			return;
 		if (b->len >= 4 && memcmp(p, "\0\0\0\0", 4) == 0) {
 			dp_ike_queue(dp, p + 4, b->len - 4, from);
@@ -189,11 +190,11 @@ dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
 		return;
 	}
 	if ((u = dp_find(dp, spi, true)) == NULL) {
-		dp_ctr_inc(&dp->rx_invalid_spi);	/* RFC 4303 3.4.2 */
+		dp_ctr_inc(&dp->rx_invalid_spi); /* RFC 4303 3.4.2 */
 		return;
 	}
 	if (esp_decap(u->esp, b) != ESP_OK)
-		return;				/* counted by esp */
+		return; /* counted by esp */
 	if (!dp_ts_ok(esp_sa_conf(u->esp), b->base + b->off) ||
 	    u->tun == NULL) {
 		dp_ctr_inc(&dp->rx_discarded);
@@ -234,8 +235,9 @@ dp_rx_sock(struct dp *dp, int sock)
 			return;
 		pthread_rwlock_rdlock(&dp->lock);
 		for (int i = 0; i < n; i++) {
-			size_t seg = dp_is_encap(dp, sock) ?
-			    dp_udp_gro_size(&x->msg[i].msg_hdr) : 0;
+			size_t seg = dp_is_encap(dp, sock)
+			    ? dp_udp_gro_size(&x->msg[i].msg_hdr)
+			    : 0;
 			x->b[i].len = x->msg[i].msg_len;
 			if (seg == 0 || x->b[i].len <= seg) {
 				dp_rx_one(dp, sock, &x->b[i], &x->addr[i]);
@@ -243,10 +245,10 @@ dp_rx_sock(struct dp *dp, int sock)
 			}
 			/* UDP_GRO: datagrams of seg octets, the last shorter */
 			for (size_t off = 0; off < x->msg[i].msg_len;
-			    off += seg) {
+			     off += seg) {
 				size_t left = x->msg[i].msg_len - off;
-				struct esp_buf b = { x->buf[i], DP_BUF_LEN,
-				    off, left < seg ? left : seg };
+				struct esp_buf b = { x->buf[i], DP_BUF_LEN, off,
+					left < seg ? left : seg };
 				dp_rx_one(dp, sock, &b, &x->addr[i]);
 			}
 		}
@@ -288,7 +290,7 @@ dp_tx_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n)
 
 	while (done < n) {
 		r = sendmmsg(sock, m + done, (unsigned)(n - done), 0);
-		if (r <= 0) {		/* skip the packet that failed */
+		if (r <= 0) { /* skip the packet that failed */
 			dp_ctr_inc(&dp->tx_discarded);
 			done++;
 		} else
@@ -298,8 +300,8 @@ dp_tx_send(struct dp *dp, int sock, struct mmsghdr *m, size_t n)
 
 /* tx: message k of the queue: b to u's peer, tos (-1: none) attached. */
 static void
-dp_tx_msg(struct dp_txq *q, size_t k, const struct esp_buf *b,
-    struct dp_usa *u, int tos)
+dp_tx_msg(struct dp_txq *q, size_t k, const struct esp_buf *b, struct dp_usa *u,
+    int tos)
 {
 	struct msghdr *h = &q->msg[k].msg_hdr;
 
@@ -329,7 +331,7 @@ dp_tx_run(struct dp *dp, int sock, bool df, struct mmsghdr *m, size_t n)
 	if (n == 0)
 		return;
 	if (dp_is_encap(dp, sock)) {
-		dp_udp_send(dp, sock, m, n);	/* dp_us_out.c: UDP GSO */
+		dp_udp_send(dp, sock, m, n); /* dp_us_out.c: UDP GSO */
 		return;
 	}
 	dp_sock_df(dp, sock, df);
@@ -356,14 +358,14 @@ dp_tx_drain(struct dp *dp, struct dp_usa *u, struct dp_txrun *r)
 
 /* tx: the ESP packet b as the next message, a new run if DF changes. */
 static void
-dp_tx_emit(struct dp *dp, struct dp_usa *u, const struct esp_buf *b,
-    bool df, int tos, struct dp_txrun *r)
+dp_tx_emit(struct dp *dp, struct dp_usa *u, const struct esp_buf *b, bool df,
+    int tos, struct dp_txrun *r)
 {
 	if (r->k == DP_NMSG)
 		dp_tx_drain(dp, u, r);
 	if (r->k > r->run && df != r->df) {
-		dp_tx_run(dp, u->sock, r->df, dp->txq.msg + r->run,
-		    r->k - r->run);
+		dp_tx_run(
+		    dp, u->sock, r->df, dp->txq.msg + r->run, r->k - r->run);
 		r->run = r->k;
 	}
 	r->df = df;
@@ -372,15 +374,15 @@ dp_tx_emit(struct dp *dp, struct dp_usa *u, const struct esp_buf *b,
 
 /* tx: inner (DF clear) in fragments that fit the path (dp_us_out.c). */
 static void
-dp_tx_frag(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
-    size_t len, size_t fit, int tos, struct dp_txrun *r)
+dp_tx_frag(struct dp *dp, struct dp_usa *u, const uint8_t *inner, size_t len,
+    size_t fit, int tos, struct dp_txrun *r)
 {
 	struct dp_txq *q = &dp->txq;
 	size_t n;
 
-	n = dp_ip4_fragment(inner, len, fit, q->fdata + q->nfrag,
-	    DP_SEG_ROOM, q->fraglen + q->nfrag, DP_NFRAG - q->nfrag);
-	if (n == 0 && q->nfrag > 0) {	/* no buffers left: send, retry */
+	n = dp_ip4_fragment(inner, len, fit, q->fdata + q->nfrag, DP_SEG_ROOM,
+	    q->fraglen + q->nfrag, DP_NFRAG - q->nfrag);
+	if (n == 0 && q->nfrag > 0) { /* no buffers left: send, retry */
 		dp_tx_drain(dp, u, r);
 		q->nfrag = 0;
 		n = dp_ip4_fragment(inner, len, fit, q->fdata, DP_SEG_ROOM,
@@ -392,7 +394,7 @@ dp_tx_frag(struct dp *dp, struct dp_usa *u, const uint8_t *inner,
 	}
 	for (size_t j = q->nfrag; j < q->nfrag + n; j++) {
 		q->fb[j] = (struct esp_buf){ q->frag[j], DP_SEG_LEN,
-		    ESP_HEADROOM, q->fraglen[j] };
+			ESP_HEADROOM, q->fraglen[j] };
 		if (esp_encap(u->esp, &q->fb[j]) == ESP_OK)
 			dp_tx_emit(dp, u, &q->fb[j], true, tos, r);
 	}
@@ -419,19 +421,19 @@ dp_tx_flush(struct dp *dp, struct dp_tun *t)
 	}
 	q->nfrag = 0;
 	for (size_t i = 0; i < q->n; i++) {
-		fits = dp_out_check(dp, u, q->data[i], q->seglen[i], &df, &tos,
-		    &fit);
+		fits = dp_out_check(
+		    dp, u, q->data[i], q->seglen[i], &df, &tos, &fit);
 		if (fits == -1)
-			continue;		/* counted: err_mtu */
+			continue; /* counted: err_mtu */
 		if (fits == 1) {
-			dp_tx_frag(dp, u, q->data[i], q->seglen[i], fit, tos,
-			    &r);
+			dp_tx_frag(
+			    dp, u, q->data[i], q->seglen[i], fit, tos, &r);
 			continue;
 		}
-		q->b[i] = (struct esp_buf){ q->seg[i], DP_SEG_LEN,
-		    ESP_HEADROOM, q->seglen[i] };
+		q->b[i] = (struct esp_buf){ q->seg[i], DP_SEG_LEN, ESP_HEADROOM,
+			q->seglen[i] };
 		if (esp_encap(u->esp, &q->b[i]) != ESP_OK)
-			continue;		/* counted by esp */
+			continue; /* counted by esp */
 		dp_tx_emit(dp, u, &q->b[i], df, tos, &r);
 	}
 	q->n = 0;
@@ -454,8 +456,8 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
 		dp_tx_nosa(dp, t, 1);
 		return;
 	}
-	fits = dp_out_check(dp, t->out, q->in + ESP_HEADROOM, len, &df, &tos,
-	    &fit);
+	fits = dp_out_check(
+	    dp, t->out, q->in + ESP_HEADROOM, len, &df, &tos, &fit);
 	if (fits == 1)
 		dp_tx_frag(dp, t->out, q->in + ESP_HEADROOM, len, fit, tos, &r);
 	else if (fits == 0 && esp_encap(t->out->esp, &b) == ESP_OK)
@@ -504,8 +506,8 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 		}
 		if (q->n + n > DP_NSEG)
 			dp_tx_flush(dp, t);
-		n = dp_gso_split(&vh, in + vl, len, q->data + q->n,
-		    DP_SEG_ROOM, q->seglen + q->n, DP_NSEG - q->n);
+		n = dp_gso_split(&vh, in + vl, len, q->data + q->n, DP_SEG_ROOM,
+		    q->seglen + q->n, DP_NSEG - q->n);
 		if (n == 0)
 			dp_ctr_inc(&dp->tx_discarded);
 		q->n += n;
@@ -646,29 +648,31 @@ dp_life_cb(evutil_socket_t fd, short what, void *arg)
 	for (size_t d = 0; d < 2; d++)
 		for (size_t i = 0; i < DP_NBUCKET; i++)
 			for (struct dp_usa *u = dp->bucket[d][i]; u;
-			    u = u->hnext) {
+			     u = u->hnext) {
 				const struct dp_sa *c = esp_sa_conf(u->esp);
 				uint64_t by, pk;
-				if (!u->inbound)	/* dp_us_out.c */
+				if (!u->inbound) /* dp_us_out.c */
 					dp_pmtu_refresh(u, &last, &mtu);
 				esp_sa_usage(u->esp, &by, &pk);
-				bool soft = (c->soft_bytes && by >= c->soft_bytes) ||
+				bool soft =
+				    (c->soft_bytes && by >= c->soft_bytes) ||
 				    (c->soft_packets && pk >= c->soft_packets);
-				bool hard = (c->hard_bytes && by >= c->hard_bytes) ||
+				bool hard =
+				    (c->hard_bytes && by >= c->hard_bytes) ||
 				    (c->hard_packets && pk >= c->hard_packets);
 				if (nf < 64 && hard && !u->hard_sent) {
 					u->hard_sent = u->soft_sent = true;
 					fire[nf++] = (struct dp_fire){ u->spi,
-					    u->inbound, true };
+						u->inbound, true };
 				} else if (nf < 64 && soft && !u->soft_sent) {
 					u->soft_sent = true;
 					fire[nf++] = (struct dp_fire){ u->spi,
-					    u->inbound, false };
+						u->inbound, false };
 				}
 			}
 	pthread_rwlock_unlock(&dp->lock);
 	for (size_t i = 0; i < nf; i++)
 		if (dp->ev && dp->ev->expire)
-			dp->ev->expire(dp->ctx, fire[i].spi, fire[i].in,
-			    fire[i].hard);
+			dp->ev->expire(
+			    dp->ctx, fire[i].spi, fire[i].in, fire[i].hard);
 }

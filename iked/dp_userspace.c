@@ -49,8 +49,9 @@ dp_tun_open(struct dp *dp, const char *name, bool *vnet)
 	}
 	/* dp_gso.h: TCP super-packets in, checksums left to us */
 	*vnet = dp->offload;
-	if (*vnet && ioctl(fd, TUNSETOFFLOAD,
-	    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN) < 0)
+	if (*vnet &&
+	    ioctl(fd, TUNSETOFFLOAD,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN) < 0)
 		log_warn("dataplane: %s offloads: %s", name, strerror(errno));
 	ifr.ifr_mtu = DP_TUN_MTU;
 	if (ioctl(dp->ctl, SIOCSIFMTU, &ifr) < 0)
@@ -58,8 +59,7 @@ dp_tun_open(struct dp *dp, const char *name, bool *vnet)
 	if (ioctl(dp->ctl, SIOCGIFFLAGS, &ifr) == 0) {
 		ifr.ifr_flags |= IFF_UP;
 		if (ioctl(dp->ctl, SIOCSIFFLAGS, &ifr) < 0)
-			log_warn("dataplane: %s up: %s", name,
-			    strerror(errno));
+			log_warn("dataplane: %s up: %s", name, strerror(errno));
 	}
 	return fd;
 }
@@ -148,8 +148,8 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 	u->spi = sa->spi;
 	u->inbound = sa->inbound;
 	if (!sa->inbound && dp_peer(dp, sa, u) == -1) {
-		log_err("dataplane: SA %08x: no socket for its peer%s",
-		    sa->spi, sa->encap_dport ? " (no UDP 4500 socket)" : "");
+		log_err("dataplane: SA %08x: no socket for its peer%s", sa->spi,
+		    sa->encap_dport ? " (no UDP 4500 socket)" : "");
 		goto done;
 	}
 	if ((u->esp = esp_sa_new(sa)) == NULL)
@@ -249,8 +249,7 @@ dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 }
 
 static int
-dp_us_sa_stats(struct dp *dp, uint32_t spi, bool inbound,
-    struct dp_stats *out)
+dp_us_sa_stats(struct dp *dp, uint32_t spi, bool inbound, struct dp_stats *out)
 {
 	struct dp_usa *u;
 
@@ -288,9 +287,9 @@ dp_us_stats(struct dp *dp, uint32_t tunnel_id, struct dp_stats *out)
 	for (size_t d = 0; d < 2; d++)
 		for (size_t i = 0; i < DP_NBUCKET; i++)
 			for (struct dp_usa *u = dp->bucket[d][i]; u;
-			    u = u->hnext)
-				if (tunnel_id == 0 || tunnel_id ==
-				    esp_sa_conf(u->esp)->tunnel_id)
+			     u = u->hnext)
+				if (tunnel_id == 0 ||
+				    tunnel_id == esp_sa_conf(u->esp)->tunnel_id)
 					dp_usa_stats(u, out);
 	if (tunnel_id == 0) {
 		dp_stats_add(out, &dp->gone);
@@ -310,7 +309,7 @@ dp_us_stats_clear(struct dp *dp)
 	for (size_t d = 0; d < 2; d++)
 		for (size_t i = 0; i < DP_NBUCKET; i++)
 			for (struct dp_usa *u = dp->bucket[d][i]; u;
-			    u = u->hnext) {
+			     u = u->hnext) {
 				memset(&u->base, 0, sizeof(u->base));
 				esp_sa_stats(u->esp, &u->base);
 			}
@@ -331,8 +330,9 @@ dp_us_set_encap_socket(struct dp *dp, int fd)
 	int family = 0, *slot;
 	socklen_t len = sizeof(family);
 
-	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family,
-	    &len) < 0 || (family != AF_INET && family != AF_INET6))
+	if (fd < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0 ||
+	    (family != AF_INET && family != AF_INET6))
 		return -1;
 	slot = family == AF_INET ? &dp->encap4 : &dp->encap6;
 	if (*slot >= 0)
@@ -346,16 +346,16 @@ dp_us_set_encap_socket(struct dp *dp, int fd)
 	/* dp_us_out.c: UDP GSO out, UDP GRO in, where the kernel has them */
 	int one = 1;
 	dp->udp_gso = true;
-	dp->udp_gro = setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one,
-	    sizeof(one)) == 0;
+	dp->udp_gro =
+	    setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 	return 0;
 }
 
 static int
 dp_raw_socket(struct dp *dp, int family)
 {
-	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    IPPROTO_ESP);
+	int fd = socket(
+	    family, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ESP);
 	int off = family == AF_INET ? IP_PMTUDISC_DONT : IPV6_PMTUDISC_DONT;
 	int buf = 4 << 20;
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -366,8 +366,8 @@ dp_raw_socket(struct dp *dp, int family)
 	if (family == AF_INET)
 		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &off, sizeof(off));
 	else
-		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &off,
-		    sizeof(off));
+		setsockopt(
+		    fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &off, sizeof(off));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	if (epoll_ctl(dp->epoll_rx, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -392,13 +392,14 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	dp->base = base;
 	dp->ev = ev;
 	dp->ctx = ctx;
-	dp->raw4 = dp->raw6 = dp->encap4 = dp->encap6 = dp->ctl = dp->stop_fd = -1;
+	dp->raw4 = dp->raw6 = dp->encap4 = dp->encap6 = dp->ctl = dp->stop_fd =
+	    -1;
 	dp->icmp4 = dp->icmp6 = -1;
-	dp->df_raw4 = dp->df_raw6 = 0;	/* dp_raw_socket: DF clear */
+	dp->df_raw4 = dp->df_raw6 = 0; /* dp_raw_socket: DF clear */
 	dp->epoll_rx = dp->epoll_tx = dp->wake_fd = -1;
 	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr,
-	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlockattr_setkind_np(
+	    &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&dp->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&dp->qlock, NULL);
@@ -406,7 +407,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	if (RAND_bytes((uint8_t *)&dp->seed_x, sizeof(dp->seed_x)) != 1 ||
 	    RAND_bytes((uint8_t *)&dp->seed_m, sizeof(dp->seed_m)) != 1)
 		goto fail;
-	dp->seed_m |= 1;		/* odd: the multiplication is a bijection */
+	dp->seed_m |= 1; /* odd: the multiplication is a bijection */
 	/* QSAFE_DP_OFFLOAD=0: plain TUN devices (to measure the difference) */
 	const char *off = getenv("QSAFE_DP_OFFLOAD");
 	dp->offload = off == NULL || strcmp(off, "0") != 0;
@@ -445,23 +446,23 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	if ((dp->raw6 = dp_raw_socket(dp, AF_INET6)) < 0)
 		log_warn("dataplane: no IPv6 ESP socket: %s", strerror(errno));
 	/* dp_us_out.c: fragmentation needed / packet too big, sent only */
-	dp->icmp4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    IPPROTO_ICMP);
-	dp->icmp6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    IPPROTO_ICMPV6);
+	dp->icmp4 = socket(
+	    AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMP);
+	dp->icmp6 = socket(
+	    AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
 	if (dp->icmp4 < 0 || dp->icmp6 < 0)
 		log_warn("dataplane: no ICMP socket: senders of packets too "
-		    "big for the path are not told");
+			 "big for the path are not told");
 	else {
 		/* nothing to read on them */
 		int zero = 0;
-		setsockopt(dp->icmp4, SOL_SOCKET, SO_RCVBUF, &zero,
-		    sizeof(zero));
-		setsockopt(dp->icmp6, SOL_SOCKET, SO_RCVBUF, &zero,
-		    sizeof(zero));
+		setsockopt(
+		    dp->icmp4, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero));
+		setsockopt(
+		    dp->icmp6, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero));
 	}
-	dp->wake_ev = event_new(base, dp->wake_fd, EV_READ | EV_PERSIST,
-	    dp_wake_cb, dp);
+	dp->wake_ev =
+	    event_new(base, dp->wake_fd, EV_READ | EV_PERSIST, dp_wake_cb, dp);
 	dp->life_ev = event_new(base, -1, EV_PERSIST, dp_life_cb, dp);
 	if (dp->wake_ev == NULL || dp->life_ev == NULL ||
 	    event_add(dp->wake_ev, NULL) || event_add(dp->life_ev, &sec))
@@ -513,8 +514,7 @@ dp_us_close(struct dp *dp)
 	if (dp->life_ev)
 		event_free(dp->life_ev);
 	int fds[] = { dp->raw4, dp->raw6, dp->icmp4, dp->icmp6, dp->ctl,
-		dp->epoll_rx,
-		dp->epoll_tx, dp->stop_fd, dp->wake_fd };
+		dp->epoll_rx, dp->epoll_tx, dp->stop_fd, dp->wake_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -31,12 +31,12 @@
 #include "iked/ikev2.h"
 #include "lib/log.h"
 
-#define DP_XFRM_PROBE_SPI 255		/* RFC 4303 2.1: reserved */
+#define DP_XFRM_PROBE_SPI 255 /* RFC 4303 2.1: reserved */
 #define DP_XFRM_PRIO 1000
 
 struct dp_xsa {
-	struct dp_sa conf;		/* keys wiped */
-	struct dp_stats base;		/* at the last clear */
+	struct dp_sa conf;    /* keys wiped */
+	struct dp_stats base; /* at the last clear */
 	struct dp_xsa *next;
 };
 
@@ -44,8 +44,8 @@ struct dp {
 	struct event_base *base;
 	const struct dp_events *ev;
 	void *ctx;
-	struct nl_sock *sk;		/* requests */
-	struct nl_sock *mon;		/* expire, acquire */
+	struct nl_sock *sk;  /* requests */
+	struct nl_sock *mon; /* expire, acquire */
 	struct event *mon_ev, *encap_ev;
 	int encap;
 	struct dp_xsa *sas;
@@ -64,10 +64,12 @@ dp_xfrm_addr(const struct dp_addr *a)
 static int
 dp_xfrm_prefix(const struct dp_sel *s, unsigned *plen)
 {
-	const uint8_t *a = s->start.family == AF_INET ?
-	    (const uint8_t *)&s->start.u.v4 : s->start.u.v6.s6_addr;
-	const uint8_t *b = s->start.family == AF_INET ?
-	    (const uint8_t *)&s->end.u.v4 : s->end.u.v6.s6_addr;
+	const uint8_t *a = s->start.family == AF_INET
+	    ? (const uint8_t *)&s->start.u.v4
+	    : s->start.u.v6.s6_addr;
+	const uint8_t *b = s->start.family == AF_INET
+	    ? (const uint8_t *)&s->end.u.v4
+	    : s->end.u.v6.s6_addr;
 	size_t n = s->start.family == AF_INET ? 32 : 128;
 	bool same = true;
 
@@ -99,8 +101,8 @@ dp_xfrm_any(struct dp_sel *s, sa_family_t family)
 }
 
 static int
-dp_xfrm_sel(struct xfrmnl_sel *x, const struct dp_sel *src,
-    const struct dp_sel *dst)
+dp_xfrm_sel(
+    struct xfrmnl_sel *x, const struct dp_sel *src, const struct dp_sel *dst)
 {
 	unsigned ps, pd;
 	struct nl_addr *s, *d;
@@ -159,8 +161,8 @@ dp_xfrm_sp(const struct dp_sa *sa, const struct dp_sel *src,
 	const struct dp_addr *td = sa->inbound ? &sa->local : &sa->remote;
 	struct nl_addr *s = dp_xfrm_addr(ts), *d = dp_xfrm_addr(td);
 
-	if (sp == NULL || sel == NULL || t == NULL || l == NULL ||
-	    s == NULL || d == NULL || dp_xfrm_sel(sel, src, dst) == -1) {
+	if (sp == NULL || sel == NULL || t == NULL || l == NULL || s == NULL ||
+	    d == NULL || dp_xfrm_sel(sel, src, dst) == -1) {
 		if (sp)
 			xfrmnl_sp_put(sp);
 		if (t)
@@ -222,21 +224,21 @@ dp_xfrm_policies(struct dp *dp, const struct dp_sa *sa, bool add)
 	for (size_t i = 0; i < nl; i++)
 		for (size_t j = 0; j < nr; j++)
 			for (size_t k = 0; k < 2 && dirs[k] >= 0; k++) {
-				const struct dp_sel *src = sa->inbound ?
-				    &rs[j] : &ls[i];
-				const struct dp_sel *dst = sa->inbound ?
-				    &ls[i] : &rs[j];
+				const struct dp_sel *src =
+				    sa->inbound ? &rs[j] : &ls[i];
+				const struct dp_sel *dst =
+				    sa->inbound ? &ls[i] : &rs[j];
 				struct xfrmnl_sp *sp;
 				if (src->start.family != dst->start.family)
-					continue;	/* no such traffic */
-				if ((sp = dp_xfrm_sp(sa, src, dst,
-				    dirs[k])) == NULL) {
+					continue; /* no such traffic */
+				if ((sp = dp_xfrm_sp(sa, src, dst, dirs[k])) ==
+				    NULL) {
 					err = -NLE_INVAL;
 					goto out;
 				}
 				err = add ? xfrmnl_sp_add(dp->sk, sp,
-				    NLM_F_CREATE | NLM_F_EXCL) :
-				    xfrmnl_sp_delete(dp->sk, sp, 0);
+						NLM_F_CREATE | NLM_F_EXCL)
+					  : xfrmnl_sp_delete(dp->sk, sp, 0);
 				xfrmnl_sp_put(sp);
 				if (err < 0 && add)
 					goto out;
@@ -245,8 +247,8 @@ dp_xfrm_policies(struct dp *dp, const struct dp_sa *sa, bool add)
 out:
 	if (err < 0 && add) {
 		log_err("dataplane xfrm: SA %08x: policy: %s", sa->spi,
-		    err == -NLE_INVAL ? "a selector is not an address prefix" :
-		    nl_geterror(err));
+		    err == -NLE_INVAL ? "a selector is not an address prefix"
+				      : nl_geterror(err));
 		if (done > 0)
 			dp_xfrm_policies(dp, sa, false);
 		return -1;
@@ -274,15 +276,15 @@ dp_xfrm_state(const struct dp_sa *sa)
 	const struct dp_addr *src = sa->inbound ? &sa->remote : &sa->local;
 	const struct dp_addr *dst = sa->inbound ? &sa->local : &sa->remote;
 	struct nl_addr *s = dp_xfrm_addr(src), *d = dp_xfrm_addr(dst);
-	struct xfrmnl_ltime_cfg *l = dp_xfrm_life(sa->soft_bytes,
-	    sa->hard_bytes, sa->soft_packets, sa->hard_packets);
+	struct xfrmnl_ltime_cfg *l = dp_xfrm_life(
+	    sa->soft_bytes, sa->hard_bytes, sa->soft_packets, sa->hard_packets);
 	const struct encr_alg *e = sa->encr;
 	unsigned flags = 0;
 	int rc = -1;
 
 	if (x == NULL || s == NULL || d == NULL || l == NULL || e == NULL ||
-	    e->xfrm == NULL || (!e->aead && (sa->integ == NULL ||
-	    sa->integ->xfrm == NULL)))
+	    e->xfrm == NULL ||
+	    (!e->aead && (sa->integ == NULL || sa->integ->xfrm == NULL)))
 		goto done;
 	if (sa->esn)
 		flags |= XFRM_STATE_ESN;
@@ -294,23 +296,26 @@ dp_xfrm_state(const struct dp_sa *sa)
 	    xfrmnl_sa_set_proto(x, IPPROTO_ESP) < 0 ||
 	    xfrmnl_sa_set_mode(x, XFRM_MODE_TUNNEL) < 0 ||
 	    xfrmnl_sa_set_reqid(x, sa->tunnel_id) < 0 ||
-	    xfrmnl_sa_set_replay_window(x, sa->esn ? 0 :
-	    (sa->replay_window > 32 ? 32 : sa->replay_window)) < 0 ||
+	    xfrmnl_sa_set_replay_window(x,
+		sa->esn
+		    ? 0
+		    : (sa->replay_window > 32 ? 32 : sa->replay_window)) < 0 ||
 	    xfrmnl_sa_set_flags(x, flags) < 0 ||
 	    xfrmnl_sa_set_lifetime_cfg(x, l) < 0)
 		goto done;
 	if (e->aead) {
 		/* RFC 4106 8.1: the key with its salt; the ICV in bits */
 		if (xfrmnl_sa_set_aead_params(x, e->xfrm,
-		    (unsigned)e->key_len * 8, (unsigned)e->icv_len * 8,
-		    (const char *)sa->enc_key) < 0)
+			(unsigned)e->key_len * 8, (unsigned)e->icv_len * 8,
+			(const char *)sa->enc_key) < 0)
 			goto done;
 	} else if (xfrmnl_sa_set_crypto_params(x, e->xfrm,
-	    (unsigned)e->key_len * 8, (const char *)sa->enc_key) < 0 ||
+		       (unsigned)e->key_len * 8,
+		       (const char *)sa->enc_key) < 0 ||
 	    xfrmnl_sa_set_auth_params(x, sa->integ->xfrm,
-	    (unsigned)sa->integ->key_len * 8,
-	    (unsigned)sa->integ->out_len * 8,
-	    (const char *)sa->auth_key) < 0)
+		(unsigned)sa->integ->key_len * 8,
+		(unsigned)sa->integ->out_len * 8,
+		(const char *)sa->auth_key) < 0)
 		goto done;
 	/*
 	 * ESN, or a window past the legacy 32 bits: the kernel wants
@@ -321,12 +326,13 @@ dp_xfrm_state(const struct dp_sa *sa)
 		unsigned w = sa->replay_window > 32 ? sa->replay_window : 32;
 		unsigned bmp[ESP_REPLAY_MAX / 32] = { 0 };
 		if (xfrmnl_sa_set_replay_window(x, 0) < 0 ||
-		    xfrmnl_sa_set_replay_state_esn(x, 0, 0, 0, 0, w,
-		    (w + 31) / 32, bmp) < 0)
+		    xfrmnl_sa_set_replay_state_esn(
+			x, 0, 0, 0, 0, w, (w + 31) / 32, bmp) < 0)
 			goto done;
 	}
-	if (sa->encap_dport && xfrmnl_sa_set_encap_tmpl(x, UDP_ENCAP_ESPINUDP,
-	    sa->encap_sport, sa->encap_dport, NULL) < 0)
+	if (sa->encap_dport &&
+	    xfrmnl_sa_set_encap_tmpl(x, UDP_ENCAP_ESPINUDP, sa->encap_sport,
+		sa->encap_dport, NULL) < 0)
 		goto done;
 	rc = 0;
 done:
@@ -345,8 +351,8 @@ done:
 static int
 dp_xfrm_get(struct dp *dp, const struct dp_sa *sa, struct xfrmnl_sa **out)
 {
-	struct nl_addr *d = dp_xfrm_addr(sa->inbound ? &sa->local :
-	    &sa->remote);
+	struct nl_addr *d =
+	    dp_xfrm_addr(sa->inbound ? &sa->local : &sa->remote);
 	int err;
 
 	if (d == NULL)
@@ -360,8 +366,8 @@ static int
 dp_xfrm_state_del(struct dp *dp, const struct dp_sa *sa)
 {
 	struct xfrmnl_sa *x = xfrmnl_sa_alloc();
-	struct nl_addr *d = dp_xfrm_addr(sa->inbound ? &sa->local :
-	    &sa->remote);
+	struct nl_addr *d =
+	    dp_xfrm_addr(sa->inbound ? &sa->local : &sa->remote);
 	int err = -NLE_NOMEM;
 
 	if (x && d) {
@@ -400,9 +406,9 @@ dp_xfrm_shared(struct dp *dp, const struct dp_sa *sa)
 		    x->conf.nsel_local == sa->nsel_local &&
 		    x->conf.nsel_remote == sa->nsel_remote &&
 		    memcmp(x->conf.sel_local, sa->sel_local,
-		    sizeof(sa->sel_local)) == 0 &&
+			sizeof(sa->sel_local)) == 0 &&
 		    memcmp(x->conf.sel_remote, sa->sel_remote,
-		    sizeof(sa->sel_remote)) == 0)
+			sizeof(sa->sel_remote)) == 0)
 			return true;
 	return false;
 }
@@ -415,8 +421,8 @@ dp_xfrm_sa_add(struct dp *dp, const struct dp_sa *sa)
 	int err;
 
 	if (dp_xfrm_find(dp, sa->spi, sa->inbound, NULL) != NULL) {
-		log_err("dataplane xfrm: SA %08x is already installed",
-		    sa->spi);
+		log_err(
+		    "dataplane xfrm: SA %08x is already installed", sa->spi);
 		return -1;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -434,7 +440,8 @@ dp_xfrm_sa_add(struct dp *dp, const struct dp_sa *sa)
 	xfrmnl_sa_put(x);
 	if (err < 0) {
 		log_err("dataplane xfrm: SA %08x %s: the kernel refused the "
-		    "state: %s", sa->spi, sa->inbound ? "inbound" : "outbound",
+			"state: %s",
+		    sa->spi, sa->inbound ? "inbound" : "outbound",
 		    nl_geterror(err));
 		free(r);
 		return -1;
@@ -504,8 +511,8 @@ dp_xfrm_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 }
 
 static int
-dp_xfrm_sa_stats(struct dp *dp, uint32_t spi, bool inbound,
-    struct dp_stats *out)
+dp_xfrm_sa_stats(
+    struct dp *dp, uint32_t spi, bool inbound, struct dp_stats *out)
 {
 	struct dp_xsa *r = dp_xfrm_find(dp, spi, inbound, NULL);
 
@@ -565,8 +572,8 @@ dp_xfrm_mon_msg(struct nl_msg *msg, void *arg)
 	} else if (h->nlmsg_type == XFRM_MSG_ACQUIRE &&
 	    len >= sizeof(struct xfrm_user_acquire)) {
 		/* the template (reqid: the tunnel) follows as XFRMA_TMPL */
-		struct nlattr *t = nlmsg_find_attr(h,
-		    sizeof(struct xfrm_user_acquire), XFRMA_TMPL);
+		struct nlattr *t = nlmsg_find_attr(
+		    h, sizeof(struct xfrm_user_acquire), XFRMA_TMPL);
 		const struct xfrm_user_tmpl *ut;
 		if (t == NULL || nla_len(t) < (int)sizeof(*ut))
 			return NL_OK;
@@ -598,10 +605,10 @@ dp_xfrm_encap_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t n;
 
 	(void)what;
-	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-	    (struct sockaddr *)&from, &fl);
+	n = recvfrom(
+	    fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 	if (n < 4 || memcmp(buf, "\0\0\0\0", 4) != 0)
-		return;			/* keepalives; ESP is the kernel's */
+		return; /* keepalives; ESP is the kernel's */
 	if (dp->ev && dp->ev->ike_packet)
 		dp->ev->ike_packet(dp->ctx, buf + 4, (size_t)n - 4,
 		    (struct sockaddr *)&from, NULL);
@@ -624,8 +631,8 @@ dp_xfrm_set_encap_socket(struct dp *dp, int fd)
 		log_err("dataplane xfrm: UDP_ENCAP: %s", strerror(errno));
 		return -1;
 	}
-	dp->encap_ev = event_new(dp->base, fd, EV_READ | EV_PERSIST,
-	    dp_xfrm_encap_cb, dp);
+	dp->encap_ev =
+	    event_new(dp->base, fd, EV_READ | EV_PERSIST, dp_xfrm_encap_cb, dp);
 	if (dp->encap_ev == NULL || event_add(dp->encap_ev, NULL) < 0)
 		return -1;
 	return 0;
@@ -647,7 +654,8 @@ dp_xfrm_probe(struct dp *dp)
 	xfrmnl_sa_put(x);
 	if (err < 0) {
 		log_info("dataplane xfrm: the kernel holds no ESP state "
-		    "(rfc4106(gcm(aes))): %s", nl_geterror(err));
+			 "(rfc4106(gcm(aes))): %s",
+		    nl_geterror(err));
 		return -1;
 	}
 	dp_xfrm_state_del(dp, &sa);
@@ -657,8 +665,8 @@ dp_xfrm_probe(struct dp *dp)
 static void dp_xfrm_close(struct dp *dp);
 
 struct dp *
-dp_xfrm_new(struct event_base *base, const struct dp_events *ev, void *ctx,
-    bool probe)
+dp_xfrm_new(
+    struct event_base *base, const struct dp_events *ev, void *ctx, bool probe)
 {
 	struct dp *dp;
 	int err;
@@ -678,11 +686,11 @@ dp_xfrm_new(struct event_base *base, const struct dp_events *ev, void *ctx,
 		goto fail;
 	}
 	nl_socket_disable_seq_check(dp->mon);
-	nl_socket_modify_cb(dp->mon, NL_CB_VALID, NL_CB_CUSTOM,
-	    dp_xfrm_mon_msg, dp);
+	nl_socket_modify_cb(
+	    dp->mon, NL_CB_VALID, NL_CB_CUSTOM, dp_xfrm_mon_msg, dp);
 	nl_socket_set_nonblocking(dp->mon);
-	if (nl_socket_add_memberships(dp->mon, XFRMNLGRP_EXPIRE,
-	    XFRMNLGRP_ACQUIRE, 0) < 0)
+	if (nl_socket_add_memberships(
+		dp->mon, XFRMNLGRP_EXPIRE, XFRMNLGRP_ACQUIRE, 0) < 0)
 		log_warn("dataplane xfrm: no expire/acquire notifications");
 	if (probe && dp_xfrm_probe(dp) == -1)
 		goto fail;
@@ -738,14 +746,14 @@ const struct dp_ops dp_xfrm_ops = {
 };
 
 struct dp *
-dp_open_auto(struct event_base *base, const struct dp_events *ev,
-    void *ctx, const struct dp_ops **ops)
+dp_open_auto(struct event_base *base, const struct dp_events *ev, void *ctx,
+    const struct dp_ops **ops)
 {
 	const char *want = getenv("QSAFE_DP");
 	struct dp *dp;
 
-	if (want != NULL && (strcmp(want, "xfrm") == 0 ||
-	    strcmp(want, "auto") == 0)) {
+	if (want != NULL &&
+	    (strcmp(want, "xfrm") == 0 || strcmp(want, "auto") == 0)) {
 		if ((dp = dp_xfrm_ops.open(base, ev, ctx)) != NULL) {
 			*ops = &dp_xfrm_ops;
 			return dp;

@@ -32,8 +32,8 @@
 #include "iked/dp.h"
 
 /* open without (probe false) or with the ESP probe; NULL, logged. */
-struct dp *dp_xfrm_new(struct event_base *base, const struct dp_events *ev,
-    void *ctx, bool probe);
+struct dp *dp_xfrm_new(
+    struct event_base *base, const struct dp_events *ev, void *ctx, bool probe);
 /* 0 when the kernel holds an ESP state; -1, its error logged. */
 int dp_xfrm_probe(struct dp *dp);
 /*

@@ -26,29 +26,30 @@
 
 /* Remote address of a gateway or an arrival, under the secret seed. */
 static size_t
-ix_addr_hash(const struct ike_engine *e, const struct sockaddr *a,
-    size_t nb)
+ix_addr_hash(const struct ike_engine *e, const struct sockaddr *a, size_t nb)
 {
 	uint64_t hi = 0, lo = 0;
 
 	if (a->sa_family == AF_INET) {
 		lo = ((const struct sockaddr_in *)a)->sin_addr.s_addr;
 	} else if (a->sa_family == AF_INET6) {
-		const uint8_t *p = ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
+		const uint8_t *p =
+		    ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
 		memcpy(&hi, p, 8);
 		memcpy(&lo, p + 8, 8);
 	}
-	return (size_t)(sa_hash(e, lo ^ sa_hash(e, hi ^ a->sa_family)) &
-	    (nb - 1));
+	return (
+	    size_t)(sa_hash(e, lo ^ sa_hash(e, hi ^ a->sa_family)) & (nb - 1));
 }
 
 /* Puts gw at the head of its address chain (or of the dynamic list). */
 static void
 ix_gw_addr_add(struct ike_engine *e, struct eng_gw *gw)
 {
-	struct eng_gw **head = gw->p.remote.ss_family == AF_UNSPEC ?
-	    &e->gw_dyn : &e->gw_atab[ix_addr_hash(e,
-	    (const struct sockaddr *)&gw->p.remote, e->ix_nb)];
+	struct eng_gw **head = gw->p.remote.ss_family == AF_UNSPEC
+	    ? &e->gw_dyn
+	    : &e->gw_atab[ix_addr_hash(
+		  e, (const struct sockaddr *)&gw->p.remote, e->ix_nb)];
 
 	gw->anext = *head;
 	*head = gw;
@@ -57,7 +58,7 @@ ix_gw_addr_add(struct ike_engine *e, struct eng_gw *gw)
 static size_t
 ix_hash(const char *name, size_t nb)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a, 64 bits */
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, 64 bits */
 
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		h ^= *p;
@@ -145,7 +146,7 @@ ix_gw_add(struct ike_engine *e, struct eng_gw *gw)
 	e->gws = gw;
 	e->ngws++;
 	if (e->ix_nb == 0 || e->ngws > e->ix_nb) {
-		ix_grow(e);		/* rebuilt with gw in it */
+		ix_grow(e); /* rebuilt with gw in it */
 		return;
 	}
 	b = ix_hash(gw->p.name, e->ix_nb);
@@ -170,9 +171,10 @@ ix_gw_del(struct ike_engine *e, struct eng_gw *gw)
 		pp = &(*pp)->hnext;
 	if (*pp != NULL)
 		*pp = gw->hnext;
-	pp = gw->p.remote.ss_family == AF_UNSPEC ? &e->gw_dyn :
-	    &e->gw_atab[ix_addr_hash(e, (const struct sockaddr *)&gw->p.remote,
-	    e->ix_nb)];
+	pp = gw->p.remote.ss_family == AF_UNSPEC
+	    ? &e->gw_dyn
+	    : &e->gw_atab[ix_addr_hash(
+		  e, (const struct sockaddr *)&gw->p.remote, e->ix_nb)];
 	while (*pp != NULL && *pp != gw)
 		pp = &(*pp)->anext;
 	if (*pp != NULL)
@@ -193,9 +195,10 @@ eng_gw_match(struct ike_engine *e, const struct sockaddr *remote,
 	if (e->ix_nb == 0 || remote == NULL)
 		return NULL;
 	for (struct eng_gw *g = e->gw_atab[ix_addr_hash(e, remote, e->ix_nb)];
-	    g != NULL; g = g->anext)
-		if (ix_local_ok(g, local) && eng_addr_equal((const struct
-		    sockaddr *)&g->p.remote, remote))
+	     g != NULL; g = g->anext)
+		if (ix_local_ok(g, local) &&
+		    eng_addr_equal(
+			(const struct sockaddr *)&g->p.remote, remote))
 			return g;
 	for (struct eng_gw *g = e->gw_dyn; g != NULL; g = g->anext)
 		if (ix_local_ok(g, local))
@@ -209,7 +212,7 @@ eng_gw_find(struct ike_engine *e, const char *name)
 	if (e->ix_nb == 0)
 		return NULL;
 	for (struct eng_gw *g = e->gw_tab[ix_hash(name, e->ix_nb)]; g != NULL;
-	    g = g->hnext)
+	     g = g->hnext)
 		if (strcmp(g->p.name, name) == 0)
 			return g;
 	return NULL;
@@ -265,7 +268,7 @@ eng_vpn_find(struct ike_engine *e, const char *name)
 	if (e->ix_nb == 0)
 		return NULL;
 	for (struct eng_vpnc *v = e->vpn_tab[ix_hash(name, e->ix_nb)];
-	    v != NULL; v = v->hnext)
+	     v != NULL; v = v->hnext)
 		if (strcmp(v->v.name, name) == 0)
 			return v;
 	return NULL;

@@ -18,7 +18,7 @@
 #include "lib/log.h"
 
 #define IKE_XMLNS "http://xml.juniper.net/junos/qsafe/junos-kmd"
-#define ESP_LIFETIME_DEFAULT 3600	/* Junos ipsec proposal default */
+#define ESP_LIFETIME_DEFAULT 3600 /* Junos ipsec proposal default */
 
 static void
 rpc_filter_get(const json_t *in, struct rpc_filter *f)
@@ -49,9 +49,9 @@ rpc_filter_get(const json_t *in, struct rpc_filter *f)
 const char *
 rpc_ip_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	const void *a = ss->ss_family == AF_INET6 ?
-	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
-	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+	const void *a = ss->ss_family == AF_INET6
+	    ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+	    : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
 
 	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
 		return "0.0.0.0";
@@ -86,8 +86,8 @@ rpc_reply(const char *elem, const char *style, json_t *body)
 }
 
 static json_t *
-rpc_show_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
-    size_t errlen)
+rpc_show_ike(
+    struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	json_t *list = json_array();
 	char ab[INET6_ADDRSTRLEN], ci[17], cr[17];
@@ -96,48 +96,47 @@ rpc_show_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
 		json_decref(list);
 		return rpc_ike_detail(e, f);
 	}
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		if (!rpc_sa_matches(sa, f))
 			continue;
-		snprintf(ci, sizeof(ci), "%016llx",
-		    (unsigned long long)sa->ispi);
-		snprintf(cr, sizeof(cr), "%016llx",
-		    (unsigned long long)sa->rspi);
-		json_array_append_new(list, json_pack(
-		    "{s:s, s:I, s:s, s:s, s:s, s:s}",
-		    "ike-sa-remote-address",
-		    rpc_ip_str(&sa->remote, ab, sizeof(ab)),
-		    "ike-sa-index", (json_int_t)sa->index,
-		    "ike-sa-state",
-		    sa->state == IKE_ST_ESTABLISHED ? "UP" : "DOWN",
-		    "ike-sa-initiator-cookie", ci,
-		    "ike-sa-responder-cookie", cr,
-		    "ike-sa-exchange-type", "IKEv2"));
+		snprintf(
+		    ci, sizeof(ci), "%016llx", (unsigned long long)sa->ispi);
+		snprintf(
+		    cr, sizeof(cr), "%016llx", (unsigned long long)sa->rspi);
+		json_array_append_new(list,
+		    json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}",
+			"ike-sa-remote-address",
+			rpc_ip_str(&sa->remote, ab, sizeof(ab)), "ike-sa-index",
+			(json_int_t)sa->index, "ike-sa-state",
+			sa->state == IKE_ST_ESTABLISHED ? "UP" : "DOWN",
+			"ike-sa-initiator-cookie", ci,
+			"ike-sa-responder-cookie", cr, "ike-sa-exchange-type",
+			"IKEv2"));
 	}
 	return rpc_reply("ike-security-associations-information", "brief",
 	    json_pack("{s:o}", "ike-security-associations", list));
 }
 
 static json_t *
-rpc_active_peer(struct ike_engine *e, const struct rpc_filter *f,
-    char *err, size_t errlen)
+rpc_active_peer(
+    struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	json_t *list = json_array();
 	char ab[INET6_ADDRSTRLEN];
 
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		if (sa->state != IKE_ST_ESTABLISHED || !rpc_sa_matches(sa, f))
 			continue;
 		/* The peer's ID is not kept yet: its address, the default. */
 		rpc_ip_str(&sa->remote, ab, sizeof(ab));
-		json_array_append_new(list, json_pack(
-		    "{s:s, s:I, s:s, s:s, s:s}",
-		    "ike-sa-remote-address", ab,
-		    "ike-sa-remote-port",
-		    (json_int_t)eng_port((struct sockaddr *)&sa->remote),
-		    "ike-ike-id", ab,
-		    "ike-xauth-username", "not available",
-		    "ike-xauth-user-assigned-ip", "0.0.0.0"));
+		json_array_append_new(list,
+		    json_pack("{s:s, s:I, s:s, s:s, s:s}",
+			"ike-sa-remote-address", ab, "ike-sa-remote-port",
+			(json_int_t)eng_port((struct sockaddr *)&sa->remote),
+			"ike-ike-id", ab, "ike-xauth-username", "not available",
+			"ike-xauth-user-assigned-ip", "0.0.0.0"));
 	}
 	return rpc_reply("ike-active-peers-information", NULL,
 	    json_pack("{s:o}", "ike-active-peers", list));
@@ -154,45 +153,42 @@ rpc_child_matches(const struct child_sa *c, const struct rpc_filter *f)
 }
 
 static json_t *
-rpc_esp_sa(const struct ike_sa *sa, const struct child_sa *c, bool in,
-    time_t now)
+rpc_esp_sa(
+    const struct ike_sa *sa, const struct child_sa *c, bool in, time_t now)
 {
 	char spi[12], enc[40], hard[24], size[24], ab[INET6_ADDRSTRLEN];
 	const struct encr_alg *ea = c->suite.encr;
-	uint32_t life = life_secs(sa->e, c->prop.lifetime_s,
-	    ESP_LIFETIME_DEFAULT);
+	uint32_t life =
+	    life_secs(sa->e, c->prop.lifetime_s, ESP_LIFETIME_DEFAULT);
 	long left = (long)life - (long)(now - c->created);
 
 	snprintf(spi, sizeof(spi), "0x%08x", in ? c->spi_in : c->spi_out);
-	snprintf(enc, sizeof(enc), "%s/", ea->esp_name ? ea->esp_name :
-	    ea->name);
+	snprintf(
+	    enc, sizeof(enc), "%s/", ea->esp_name ? ea->esp_name : ea->name);
 	snprintf(hard, sizeof(hard), "%ld/", left > 0 ? left : 0);
 	if (c->prop.lifetime_kb)
 		snprintf(size, sizeof(size), "%u", c->prop.lifetime_kb);
 	else
 		snprintf(size, sizeof(size), " unlim");
 	return json_pack("{s:s, s:I, s:s, s:i, s:s, s:I, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:s}",
-	    "sa-direction", in ? "<" : ">",
-	    "sa-tunnel-index", (json_int_t)c->vpn->v.tunnel_id,
-	    "sa-spi", spi,
-	    "sa-aux-spi", 0,
+			 "s:s, s:s, s:s, s:s}",
+	    "sa-direction", in ? "<" : ">", "sa-tunnel-index",
+	    (json_int_t)c->vpn->v.tunnel_id, "sa-spi", spi, "sa-aux-spi", 0,
 	    "sa-remote-gateway", rpc_ip_str(&sa->remote, ab, sizeof(ab)),
 	    "sa-port", (json_int_t)eng_port((struct sockaddr *)&sa->remote),
-	    "sa-vpn-monitoring-state", "-",
-	    "sa-protocol", "ESP:",
-	    "sa-esp-encryption-algorithm", enc,
-	    "sa-hmac-algorithm", c->suite.integ == NULL ? "None" :
-	    (c->suite.integ->esp_name ? c->suite.integ->esp_name :
-	    c->suite.integ->name),
-	    "sa-hard-lifetime", hard,
-	    "sa-lifesize-remaining", size,
+	    "sa-vpn-monitoring-state", "-", "sa-protocol",
+	    "ESP:", "sa-esp-encryption-algorithm", enc, "sa-hmac-algorithm",
+	    c->suite.integ == NULL
+		? "None"
+		: (c->suite.integ->esp_name ? c->suite.integ->esp_name
+					    : c->suite.integ->name),
+	    "sa-hard-lifetime", hard, "sa-lifesize-remaining", size,
 	    "sa-virtual-system", "root");
 }
 
 static json_t *
-rpc_show_ipsec(struct ike_engine *e, const struct rpc_filter *f,
-    char *err, size_t errlen)
+rpc_show_ipsec(
+    struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	json_t *blocks = json_array();
 	json_int_t tunnels = 0, sas = 0;
@@ -202,33 +198,35 @@ rpc_show_ipsec(struct ike_engine *e, const struct rpc_filter *f,
 		json_decref(blocks);
 		return rpc_ipsec_detail(e, f);
 	}
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		for (const struct child_sa *c = sa->child; c; c = c->next) {
 			if (!rpc_child_matches(c, f))
 				continue;
 			json_t *l = json_array();
 			json_array_append_new(l, rpc_esp_sa(sa, c, true, now));
 			json_array_append_new(l, rpc_esp_sa(sa, c, false, now));
-			json_array_append_new(blocks, json_pack("{s:s, s:o}",
-			    "sa-block-state", "up",
-			    "ipsec-security-associations", l));
+			json_array_append_new(blocks,
+			    json_pack("{s:s, s:o}", "sa-block-state", "up",
+				"ipsec-security-associations", l));
 			tunnels++;
 			sas += 2;
 		}
 	}
 	return rpc_reply("ipsec-security-associations-information", "brief",
 	    json_pack("{s:I, s:I, s:o}", "total-active-tunnels", tunnels,
-	    "total-ipsec-sas", sas,
-	    "ipsec-security-associations-block", blocks));
+		"total-ipsec-sas", sas, "ipsec-security-associations-block",
+		blocks));
 }
 
 static json_t *
-rpc_clear_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
-    size_t errlen)
+rpc_clear_ike(
+    struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	int n = 0;
 
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		if (!rpc_sa_matches(sa, f) || sa->state == IKE_ST_DELETING)
 			continue;
 		info_delete_ike(sa);
@@ -242,14 +240,16 @@ rpc_clear_ike(struct ike_engine *e, const struct rpc_filter *f, char *err,
 }
 
 static json_t *
-rpc_clear_ipsec(struct ike_engine *e, const struct rpc_filter *f,
-    char *err, size_t errlen)
+rpc_clear_ipsec(
+    struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	int n = 0;
 
-	SA_EACH(e, sa, nx, i) {
-		if (f->peer != NULL && !rpc_sa_matches(sa, &(struct rpc_filter){
-		    .peer = f->peer, .index = -1 }))
+	SA_EACH(e, sa, nx, i)
+	{
+		if (f->peer != NULL &&
+		    !rpc_sa_matches(sa,
+			&(struct rpc_filter){ .peer = f->peer, .index = -1 }))
 			continue;
 		for (struct child_sa *c = sa->child, *cn; c; c = cn) {
 			cn = c->next;
@@ -271,7 +271,8 @@ rpc_clear_ipsec(struct ike_engine *e, const struct rpc_filter *f,
 static bool
 rpc_vpn_up(struct ike_engine *e, const struct eng_vpnc *v)
 {
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		for (const struct child_sa *c = sa->child; c; c = c->next)
 			if (c->vpn == v)
 				return true;
@@ -285,8 +286,8 @@ rpc_vpn_up(struct ike_engine *e, const struct eng_vpnc *v)
  * IKE_AUTH, ike_auth.c), or that none was tried yet.
  */
 static json_t *
-rpc_inactive(struct ike_engine *e, const struct rpc_filter *f, char *err,
-    size_t errlen)
+rpc_inactive(
+    struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	json_t *list = json_array();
 	json_int_t total = 0, immediately = 0;
@@ -304,26 +305,26 @@ rpc_inactive(struct ike_engine *e, const struct rpc_filter *f, char *err,
 			why = gw->down_why;
 		else if (v->nego_fail > 0)
 			why = "IPsec SA negotiation failed";
-		json_array_append_new(list, json_pack(
-		    "{s:I, s:I, s:I, s:I, s:s, s:s}",
-		    "sa-tunnel-index", (json_int_t)v->v.tunnel_id,
-		    "sa-port", (json_int_t)IKE_PORT,
-		    "sa-nego-num", (json_int_t)v->nego,
-		    "sa-nego-fail", (json_int_t)v->nego_fail,
-		    "sa-remote-gateway", gw == NULL ||
-		    gw->p.remote.ss_family == AF_UNSPEC ? "dynamic" :
-		    rpc_ip_str(&gw->p.remote, ab, sizeof(ab)),
-		    "sa-tunnel-down-reason", why));
+		json_array_append_new(list,
+		    json_pack("{s:I, s:I, s:I, s:I, s:s, s:s}",
+			"sa-tunnel-index", (json_int_t)v->v.tunnel_id,
+			"sa-port", (json_int_t)IKE_PORT, "sa-nego-num",
+			(json_int_t)v->nego, "sa-nego-fail",
+			(json_int_t)v->nego_fail, "sa-remote-gateway",
+			gw == NULL || gw->p.remote.ss_family == AF_UNSPEC
+			    ? "dynamic"
+			    : rpc_ip_str(&gw->p.remote, ab, sizeof(ab)),
+			"sa-tunnel-down-reason", why));
 	}
 	return rpc_reply("ipsec-unestablished-tunnel-information", NULL,
 	    json_pack("{s:I, s:I, s:o}", "total-inactive-tunnels", total,
-	    "total-inactive-tunnels-immediately", immediately,
-	    "ipsec-unestablished-tunnels", list));
+		"total-inactive-tunnels-immediately", immediately,
+		"ipsec-unestablished-tunnels", list));
 }
 
 static json_t *
-rpc_clear_stats(struct ike_engine *e, const struct rpc_filter *f,
-    char *err, size_t errlen)
+rpc_clear_stats(
+    struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	if (e->dp_ops->stats_clear != NULL)
 		e->dp_ops->stats_clear(e->dp);
@@ -336,8 +337,8 @@ rpc_clear_stats(struct ike_engine *e, const struct rpc_filter *f,
  * Member names are ours (qsafe): no capture of Junos's reply.
  */
 static json_t *
-rpc_ike_stats(struct ike_engine *e, const struct rpc_filter *f,
-    char *err, size_t errlen)
+rpc_ike_stats(
+    struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	const struct eng_stats *s = &e->st;
 	json_t *o = json_object();
@@ -364,15 +365,15 @@ rpc_ike_stats(struct ike_engine *e, const struct rpc_filter *f,
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		json_object_set_new(o, rows[i].name,
-		    json_integer((json_int_t)rows[i].v));
+		json_object_set_new(
+		    o, rows[i].name, json_integer((json_int_t)rows[i].v));
 	return rpc_reply("ike-stats-information", NULL, o);
 }
 
 static const struct {
 	const char *name;
-	json_t *(*run)(struct ike_engine *, const struct rpc_filter *, char *,
-	    size_t);
+	json_t *(*run)(
+	    struct ike_engine *, const struct rpc_filter *, char *, size_t);
 } rpc_table[] = {
 	{ "show-security-ike-stats", rpc_ike_stats },
 	{ "show-security-ike-security-associations", rpc_show_ike },
@@ -394,7 +395,7 @@ rpc_run(struct ike_engine *e, const char *name, const json_t *in, char *err,
 	for (size_t i = 0; i < sizeof(rpc_table) / sizeof(rpc_table[0]); i++)
 		if (strcmp(rpc_table[i].name, name) == 0)
 			return rpc_table[i].run(e, &f, err, errlen);
-	snprintf(err, errlen, "error: %s is not answered by the IKE engine",
-	    name);
+	snprintf(
+	    err, errlen, "error: %s is not answered by the IKE engine", name);
 	return NULL;
 }

@@ -48,12 +48,9 @@ auth_method_str(const struct ike_sa *sa)
 	    (sa->auth_method == 0 && sa->gw->p.psk_len != 0))
 		return "Pre-shared-keys";
 	switch (m) {
-	case AUTH_ECDSA_256:
-		return "ECDSA-signatures-256";
-	case AUTH_ECDSA_384:
-		return "ECDSA-signatures-384";
-	default:
-		return "RSA-signatures";
+	case AUTH_ECDSA_256: return "ECDSA-signatures-256";
+	case AUTH_ECDSA_384: return "ECDSA-signatures-384";
+	default: return "RSA-signatures";
 	}
 }
 
@@ -71,8 +68,9 @@ peer_id_str(const struct ike_sa *sa, char *buf, size_t len)
 		if (n >= len)
 			n = len - 1;
 		for (size_t i = 0; i < n; i++)
-			buf[i] = sa->peer_id[i] >= 0x20 &&
-			    sa->peer_id[i] < 0x7f ? (char)sa->peer_id[i] : '?';
+			buf[i] = sa->peer_id[i] >= 0x20 && sa->peer_id[i] < 0x7f
+			    ? (char)sa->peer_id[i]
+			    : '?';
 		buf[n] = '\0';
 		return buf;
 	}
@@ -87,8 +85,8 @@ static const char *
 reauth_str(const struct ike_sa *sa, time_t now, char *buf, size_t len)
 {
 	uint32_t n = sa->gw->p.reauth_frequency;
-	uint32_t life = life_secs(sa->e, sa->prop.lifetime_s,
-	    ENG_IKE_LIFE_DEFAULT);
+	uint32_t life =
+	    life_secs(sa->e, sa->prop.lifetime_s, ENG_IKE_LIFE_DEFAULT);
 	time_t at;
 
 	if (n == 0 || sa->soft_at == 0)
@@ -109,58 +107,57 @@ ike_detail_sa(const struct ike_sa *sa, time_t now)
 	snprintf(ci, sizeof(ci), "%016llx", (unsigned long long)sa->ispi);
 	snprintf(cr, sizeof(cr), "%016llx", (unsigned long long)sa->rspi);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, "
-	    "s:s, s:s, s:s, s:I, s:s}",
+		      "s:s, s:s, s:s, s:I, s:s}",
 	    "ike-sa-role", sa->initiator ? "initiator" : "responder",
 	    "ike-sa-state", sa->state == IKE_ST_ESTABLISHED ? "UP" : "DOWN",
-	    "ike-sa-initiator-cookie", ci,
-	    "ike-sa-responder-cookie", cr,
-	    "ike-sa-exchange-type", "IKEv2",
-	    "ike-sa-authentication-method", auth_method_str(sa),
-	    "ike-sa-remote-address", rpc_ip_str(&sa->remote, ra, sizeof(ra)),
-	    "ike-sa-remote-port",
+	    "ike-sa-initiator-cookie", ci, "ike-sa-responder-cookie", cr,
+	    "ike-sa-exchange-type", "IKEv2", "ike-sa-authentication-method",
+	    auth_method_str(sa), "ike-sa-remote-address",
+	    rpc_ip_str(&sa->remote, ra, sizeof(ra)), "ike-sa-remote-port",
 	    (json_int_t)eng_port((const struct sockaddr *)&sa->remote),
 	    "ike-sa-local-address", rpc_ip_str(&sa->local, la, sizeof(la)),
 	    "ike-sa-local-port",
-	    (json_int_t)(eng_port((const struct sockaddr *)&sa->local) ?
-	    eng_port((const struct sockaddr *)&sa->local) : IKE_PORT),
-	    "ike-sa-lifetime", sa->hard_at ? expires(life, sizeof(life),
-	    sa->hard_at, now) : "Not established",
-	    "ike-sa-reauthlifetime", reauth_str(sa, now, reauth,
-	    sizeof(reauth)),
-	    "ike-sa-ike-frag", p->fragmentation ? "Enabled" : "Disabled",
-	    "ike-sa-frag-size",
+	    (json_int_t)(eng_port((const struct sockaddr *)&sa->local)
+		    ? eng_port((const struct sockaddr *)&sa->local)
+		    : IKE_PORT),
+	    "ike-sa-lifetime",
+	    sa->hard_at ? expires(life, sizeof(life), sa->hard_at, now)
+			: "Not established",
+	    "ike-sa-reauthlifetime",
+	    reauth_str(sa, now, reauth, sizeof(reauth)), "ike-sa-ike-frag",
+	    p->fragmentation ? "Enabled" : "Disabled", "ike-sa-frag-size",
 	    (json_int_t)(p->fragment_size ? p->fragment_size : 576),
 	    "ike-sa-remote-client-info", "Unknown Client");
-	json_object_set_new(o, "ike-xauth-user-info", json_pack(
-	    "{s:s, s:b, s:s}", "ike-ike-id", peer_id_str(sa, pid, sizeof(pid)),
-	    "ike-xauth-username", 1, "ike-xauth-user-assigned-ip", "0.0.0.0"));
+	json_object_set_new(o, "ike-xauth-user-info",
+	    json_pack("{s:s, s:b, s:s}", "ike-ike-id",
+		peer_id_str(sa, pid, sizeof(pid)), "ike-xauth-username", 1,
+		"ike-xauth-user-assigned-ip", "0.0.0.0"));
 	if (p->ppk_profile[0] != '\0') {
-		json_object_set_new(o, "ike-sa-ppk-profile",
-		    json_string(p->ppk_profile));
+		json_object_set_new(
+		    o, "ike-sa-ppk-profile", json_string(p->ppk_profile));
 		json_object_set_new(o, "ike-sa-ppk-optional",
 		    json_string(p->ppk_optional ? "Yes" : "No"));
 	}
-	json_object_set_new(o, "ike-sa-algorithms", json_pack(
-	    "{s:s, s:s, s:s, s:s}",
-	    "ike-sa-authentication-algorithm",
-	    sa->suite.integ ? sa->suite.integ->name : "-",
-	    "ike-sa-encryption-algorithm",
-	    sa->suite.encr ? sa->suite.encr->name : "-",
-	    "ike-sa-prf-algorithm", sa->suite.prf ? sa->suite.prf->name : "-",
-	    "ike-sa-dhgroup", dh_str(dh, sizeof(dh), sa->prop.dh)));
-	json_object_set_new(o, "ike-sa-traffic-statistics", json_pack(
-	    "{s:I, s:I, s:I, s:I, s:i, s:i}",
-	    "ike-sa-input-bytes", (json_int_t)sa->in_bytes,
-	    "ike-sa-output-bytes", (json_int_t)sa->out_bytes,
-	    "ike-sa-input-packets", (json_int_t)sa->in_pkts,
-	    "ike-sa-output-packets", (json_int_t)sa->out_pkts,
-	    "ike-sa-input-frag-packets", 0,
-	    "ike-sa-output-frag-packets", 0));
-	json_object_set_new(o, "ike-sa-misc", json_pack("{s:I, s:I, s:i}",
-	    "ike-sa-num-ipsec-sas-created", (json_int_t)sa->child_created,
-	    "ike-sa-num-ipsec-sas-deleted", (json_int_t)sa->child_deleted,
-	    "ike-sa-num-phase2-negotiations",
-	    sa->rk != NULL && sa->x.what == XW_CREATE ? 1 : 0));
+	json_object_set_new(o, "ike-sa-algorithms",
+	    json_pack("{s:s, s:s, s:s, s:s}", "ike-sa-authentication-algorithm",
+		sa->suite.integ ? sa->suite.integ->name : "-",
+		"ike-sa-encryption-algorithm",
+		sa->suite.encr ? sa->suite.encr->name : "-",
+		"ike-sa-prf-algorithm",
+		sa->suite.prf ? sa->suite.prf->name : "-", "ike-sa-dhgroup",
+		dh_str(dh, sizeof(dh), sa->prop.dh)));
+	json_object_set_new(o, "ike-sa-traffic-statistics",
+	    json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "ike-sa-input-bytes",
+		(json_int_t)sa->in_bytes, "ike-sa-output-bytes",
+		(json_int_t)sa->out_bytes, "ike-sa-input-packets",
+		(json_int_t)sa->in_pkts, "ike-sa-output-packets",
+		(json_int_t)sa->out_pkts, "ike-sa-input-frag-packets", 0,
+		"ike-sa-output-frag-packets", 0));
+	json_object_set_new(o, "ike-sa-misc",
+	    json_pack("{s:I, s:I, s:i}", "ike-sa-num-ipsec-sas-created",
+		(json_int_t)sa->child_created, "ike-sa-num-ipsec-sas-deleted",
+		(json_int_t)sa->child_deleted, "ike-sa-num-phase2-negotiations",
+		sa->rk != NULL && sa->x.what == XW_CREATE ? 1 : 0));
 	return o;
 }
 
@@ -171,16 +168,16 @@ rpc_ike_detail(struct ike_engine *e, const struct rpc_filter *f)
 	char ab[INET6_ADDRSTRLEN];
 	time_t now = eng_now(e);
 
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		/* an IKE SA rekey's new SA before the answer: not yet */
 		if (!rpc_sa_matches(sa, f) || sa->state == IKE_ST_NEW)
 			continue;
-		json_array_append_new(list, json_pack("{s:s, s:I, s:s, s:o}",
-		    "ike-sa-remote-address",
-		    rpc_ip_str(&sa->remote, ab, sizeof(ab)),
-		    "ike-sa-index", (json_int_t)sa->index,
-		    "ike-gw-name", sa->gw->p.name,
-		    "ike-security-associations", ike_detail_sa(sa, now)));
+		json_array_append_new(list,
+		    json_pack("{s:s, s:I, s:s, s:o}", "ike-sa-remote-address",
+			rpc_ip_str(&sa->remote, ab, sizeof(ab)), "ike-sa-index",
+			(json_int_t)sa->index, "ike-gw-name", sa->gw->p.name,
+			"ike-security-associations", ike_detail_sa(sa, now)));
 	}
 	return rpc_reply("ike-security-associations-information", "detail",
 	    json_pack("{s:o}", "ike-security-associations-block", list));
@@ -220,41 +217,41 @@ esp_detail(struct ike_engine *e, const struct ike_sa *sa,
 		snprintf(size, sizeof(size), " Unlimited");
 	} else {
 		uint64_t used = 0;
-		if (e->dp_ops->sa_stats != NULL && e->dp_ops->sa_stats(e->dp,
-		    in ? c->spi_in : c->spi_out, in, &st) == 0)
+		if (e->dp_ops->sa_stats != NULL &&
+		    e->dp_ops->sa_stats(
+			e->dp, in ? c->spi_in : c->spi_out, in, &st) == 0)
 			used = (in ? st.dec_bytes : st.enc_bytes) / 1024;
 		snprintf(size, sizeof(size), " %llu kilobytes",
-		    (unsigned long long)(used < c->prop.lifetime_kb ?
-		    c->prop.lifetime_kb - used : 0));
+		    (unsigned long long)(used < c->prop.lifetime_kb
+			    ? c->prop.lifetime_kb - used
+			    : 0));
 	}
-	snprintf(enc, sizeof(enc), "%s (%u bits)", ea->aead ? "aes-gcm" :
-	    "aes-cbc", (unsigned)(ea->keybits ? ea->keybits :
-	    (ea->key_len - ea->salt_len) * 8));
+	snprintf(enc, sizeof(enc), "%s (%u bits)",
+	    ea->aead ? "aes-gcm" : "aes-cbc",
+	    (unsigned)(ea->keybits ? ea->keybits
+				   : (ea->key_len - ea->salt_len) * 8));
 	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:s}",
-	    "sa-direction", in ? "inbound" : "outbound",
-	    "sa-spi", spi, "sa-aux-spi", 0,
-	    "sa-vpn-monitoring-state", "-",
-	    "sa-hard-lifetime", expires(hard, sizeof(hard), c->hard_at, now),
-	    "sa-lifesize-remaining", size,
-	    "sa-soft-lifetime", expires(soft, sizeof(soft), c->soft_at, now),
-	    "sa-mode", "Tunnel(0 0)", "sa-type", "dynamic",
-	    "sa-state", "installed", "sa-protocol", "ESP",
-	    "sa-authentication-algorithm", c->suite.integ ?
-	    c->suite.integ->name : ea->name,
-	    "sa-encryption-algorithm", enc,
-	    "sa-anti-replay-service", v->no_anti_replay ? "disabled" :
-	    "counter-based enabled");
+		      "s:s, s:s, s:s, s:s}",
+	    "sa-direction", in ? "inbound" : "outbound", "sa-spi", spi,
+	    "sa-aux-spi", 0, "sa-vpn-monitoring-state", "-", "sa-hard-lifetime",
+	    expires(hard, sizeof(hard), c->hard_at, now),
+	    "sa-lifesize-remaining", size, "sa-soft-lifetime",
+	    expires(soft, sizeof(soft), c->soft_at, now), "sa-mode",
+	    "Tunnel(0 0)", "sa-type", "dynamic", "sa-state", "installed",
+	    "sa-protocol", "ESP", "sa-authentication-algorithm",
+	    c->suite.integ ? c->suite.integ->name : ea->name,
+	    "sa-encryption-algorithm", enc, "sa-anti-replay-service",
+	    v->no_anti_replay ? "disabled" : "counter-based enabled");
 	if (!v->no_anti_replay)
 		json_object_set_new(o, "sa-replay-window-size",
 		    json_integer(v->replay_window ? v->replay_window : 64));
 	json_object_set_new(o, "sa-extended-seq-number",
 	    json_string(c->suite.esn ? "Enabled" : "Disabled"));
 	if (v->establish != ENG_RESPONDER_ONLY)
-		json_object_set_new(o, "sa-tunnel-establishment", json_string(
-		    v->establish == ENG_IMMEDIATELY ?
-		    "establish-tunnels-immediately" :
-		    "establish-tunnels-on-traffic"));
+		json_object_set_new(o, "sa-tunnel-establishment",
+		    json_string(v->establish == ENG_IMMEDIATELY
+			    ? "establish-tunnels-immediately"
+			    : "establish-tunnels-on-traffic"));
 	json_object_set_new(o, "sa-ike-index", json_integer(sa->index));
 	return o;
 }
@@ -270,10 +267,11 @@ events(const struct eng_vpnc *vc)
 		time_t t = vc->ev[i].when;
 		localtime_r(&t, &tm);
 		strftime(tb, sizeof(tb), "%a %b %d %Y %H:%M:%S", &tm);
-		json_array_append_new(l, json_pack("{s:s, s:s, s:I}",
-		    "sa-tunnel-event-time", tb,
-		    "sa-tunnel-event", vc->ev[i].what,
-		    "sa-tunnel-event-num-times", (json_int_t)vc->ev[i].times));
+		json_array_append_new(l,
+		    json_pack("{s:s, s:s, s:I}", "sa-tunnel-event-time", tb,
+			"sa-tunnel-event", vc->ev[i].what,
+			"sa-tunnel-event-num-times",
+			(json_int_t)vc->ev[i].times));
 	}
 	return l;
 }
@@ -289,39 +287,38 @@ ipsec_block(struct ike_engine *e, const struct ike_sa *sa,
 	json_t *b, *df, *l;
 
 	b = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:I, s:s}",
-	    "sa-block-state", "up",
-	    "sa-tunnel-index", (json_int_t)v->tunnel_id,
-	    "sa-virtual-system", "root",
-	    "sa-vpn-name", v->name,
+		      "s:s, s:s, s:I, s:s}",
+	    "sa-block-state", "up", "sa-tunnel-index", (json_int_t)v->tunnel_id,
+	    "sa-virtual-system", "root", "sa-vpn-name", v->name,
 	    "sa-local-gateway", rpc_ip_str(&sa->local, la, sizeof(la)),
 	    "sa-remote-gateway", rpc_ip_str(&sa->remote, ra, sizeof(ra)),
 	    "sa-local-identity", sel_str(&c->sel_local, li, sizeof(li)),
 	    "sa-remote-identity", sel_str(&c->sel_remote, ri, sizeof(ri)),
-	    "sa-ike-version", "IKEv2",
-	    "sa-is-quantum-secured", sa->ppk_used ? "Yes" : "No",
-	    "sa-pfs-group", dh_str(dh, sizeof(dh), group),
-	    "sa-packet-encapsulation-protocol", sa->natt ? "UDP" : "None",
-	    "sa-packet-encapsulation-destination-port", (json_int_t)(sa->natt ?
-	    eng_port((const struct sockaddr *)&sa->remote) : 0),
+	    "sa-ike-version", "IKEv2", "sa-is-quantum-secured",
+	    sa->ppk_used ? "Yes" : "No", "sa-pfs-group",
+	    dh_str(dh, sizeof(dh), group), "sa-packet-encapsulation-protocol",
+	    sa->natt ? "UDP" : "None",
+	    "sa-packet-encapsulation-destination-port",
+	    (json_int_t)(sa->natt
+		    ? eng_port((const struct sockaddr *)&sa->remote)
+		    : 0),
 	    "sa-passive-mode-tunneling", "Disabled");
 	df = json_pack("{s:s, s:s, s:s}", "sa-df-bit", df_str(v->df),
 	    "sa-copy-outer-dscp", v->copy_dscp ? "Enabled" : "Disabled",
 	    "sa-bind-interface", v->bind_if);
 	if (v->policy[0] != '\0')
-		json_object_set_new(df, "sa-policy-name",
-		    json_string(v->policy));
+		json_object_set_new(
+		    df, "sa-policy-name", json_string(v->policy));
 	json_object_set_new(b, "sa-df-bit-policy-name", df);
-	json_object_set_new(b, "sa-dev-info", json_pack(
-	    "{s:I, s:I, s:I, s:i, s:s}",
-	    "sa-port", (json_int_t)eng_port((const struct sockaddr *)
-	    &sa->remote),
-	    "sa-nego-num", (json_int_t)c->vpn->nego,
-	    "sa-nego-fail", (json_int_t)c->vpn->nego_fail,
-	    "sa-del-num", 0, "sa-flag", "0"));
+	json_object_set_new(b, "sa-dev-info",
+	    json_pack("{s:I, s:I, s:I, s:i, s:s}", "sa-port",
+		(json_int_t)eng_port((const struct sockaddr *)&sa->remote),
+		"sa-nego-num", (json_int_t)c->vpn->nego, "sa-nego-fail",
+		(json_int_t)c->vpn->nego_fail, "sa-del-num", 0, "sa-flag",
+		"0"));
 	if (c->vpn->ev[0].what != NULL)
-		json_object_set_new(b, "sa-ipsec-tunnel-events",
-		    events(c->vpn));
+		json_object_set_new(
+		    b, "sa-ipsec-tunnel-events", events(c->vpn));
 	l = json_array();
 	json_array_append_new(l, esp_detail(e, sa, c, true, now));
 	json_array_append_new(l, esp_detail(e, sa, c, false, now));
@@ -336,10 +333,10 @@ rpc_ipsec_detail(struct ike_engine *e, const struct rpc_filter *f)
 	time_t now = eng_now(e);
 
 	SA_EACH(e, sa, nx, i)
-		for (const struct child_sa *c = sa->child; c; c = c->next)
-			if (rpc_child_matches(c, f))
-				json_array_append_new(blocks,
-				    ipsec_block(e, sa, c, now));
+	for (const struct child_sa *c = sa->child; c; c = c->next)
+		if (rpc_child_matches(c, f))
+			json_array_append_new(
+			    blocks, ipsec_block(e, sa, c, now));
 	return rpc_reply("ipsec-security-associations-information", "detail",
 	    json_pack("{s:o}", "ipsec-security-associations-block", blocks));
 }

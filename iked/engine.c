@@ -31,7 +31,8 @@ eng_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 	if (a->sa_family == AF_INET6)
 		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+			   &((const struct sockaddr_in6 *)b)->sin6_addr,
+			   16) == 0;
 	return false;
 }
 
@@ -75,9 +76,9 @@ eng_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 		    a, sizeof(a));
 	else if (ss->ss_family == AF_INET6)
 		inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
-	snprintf(buf, len, "%s:%u", a,
-	    eng_port((const struct sockaddr *)ss));
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr, a,
+		    sizeof(a));
+	snprintf(buf, len, "%s:%u", a, eng_port((const struct sockaddr *)ss));
 	return buf;
 }
 
@@ -87,8 +88,9 @@ ss_copy(struct sockaddr_storage *ss, const struct sockaddr *sa)
 	memset(ss, 0, sizeof(*ss));
 	if (sa == NULL)
 		return;
-	memcpy(ss, sa, sa->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	memcpy(ss, sa,
+	    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+				      : sizeof(struct sockaddr_in));
 }
 
 struct eng_vpnc *
@@ -98,9 +100,9 @@ eng_vpn_for_gw(struct ike_engine *e, const struct eng_gw *gw)
 }
 
 void
-eng_notify_clear(struct ike_engine *e, const struct ike_hdr *h,
-    uint16_t type, const uint8_t *data, size_t len,
-    const struct sockaddr *remote, const struct sockaddr *local)
+eng_notify_clear(struct ike_engine *e, const struct ike_hdr *h, uint16_t type,
+    const uint8_t *data, size_t len, const struct sockaddr *remote,
+    const struct sockaddr *local)
 {
 	struct ike_hdr rh = {
 		.ispi = h->ispi,
@@ -129,12 +131,12 @@ eng_hold(struct ike_sa *sa, const struct ike_msg *msg)
 	struct ike_engine *e = sa->e;
 
 	if (n->held != NULL)
-		return;		/* msg is the held one, decoded again */
+		return; /* msg is the held one, decoded again */
 	n->held = xmalloc(e->in_len ? e->in_len : 1);
 	memcpy(n->held, e->in, e->in_len);
 	n->held_len = e->in_len;
 	n->held_hdr = msg->hdr;
-	n->held_first = msg->sk.first;	/* frag.c set it for fragments */
+	n->held_first = msg->sk.first; /* frag.c set it for fragments */
 }
 
 int
@@ -148,8 +150,8 @@ eng_decode_held(struct ike_sa *sa, struct ike_msg *msg)
 	memset(msg, 0, sizeof(*msg));
 	msg->hdr = n->held_hdr;
 	msg->has_sk = true;
-	return pld_decode_inner(msg, n->held_first, n->held, n->held_len,
-	    &notify);
+	return pld_decode_inner(
+	    msg, n->held_first, n->held, n->held_len, &notify);
 }
 
 /* A request that broke the payload rules: answered in SK (2.21.2). */
@@ -199,8 +201,7 @@ eng_dispatch(struct ike_sa *sa, const struct ike_msg *msg)
 		else
 			create_child_request(sa, msg);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -286,7 +287,8 @@ vpn_busy(struct ike_engine *e, const struct eng_vpnc *v)
 {
 	if (v->nchild > 0)
 		return true;
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		if (sa->n != NULL && sa->n->vpn == v)
 			return true;
 		for (struct child_sa *c = sa->child; c; c = c->next)
@@ -313,16 +315,17 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 	if (vpn_busy(e, v))
 		return;
 	/* RFC 7296 1.3.1: an IKE SA with the gateway takes a new Child SA. */
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		if (sa->gw != gw || sa->rekeyed)
 			continue;
 		if (sa->state == IKE_ST_ESTABLISHED) {
-			rekey_new_child(sa, v);	/* busy: the next retry */
+			rekey_new_child(sa, v); /* busy: the next retry */
 			return;
 		}
 		if (sa->initiator && sa->state != IKE_ST_NEW &&
 		    sa->state != IKE_ST_DELETING)
-			return;		/* one coming up: the next retry */
+			return; /* one coming up: the next retry */
 	}
 	sa_init_start(e, gw, v);
 }
@@ -359,9 +362,9 @@ eng_kick(struct ike_engine *e)
 		if (v->v.establish != ENG_IMMEDIATELY || now < v->retry_at)
 			continue;
 		if (e->init_flight >= ENG_INIT_FLIGHT)
-			return;		/* sa_state() or the tick: later */
+			return; /* sa_state() or the tick: later */
 		if (n++ == ENG_KICK_BATCH) {
-			eng_kick_soon(e);	/* the rest: next turn */
+			eng_kick_soon(e); /* the rest: next turn */
 			return;
 		}
 		vpn_start(e, v);
@@ -411,8 +414,8 @@ eng_life_div_set(struct ike_engine *e, uint32_t div)
 
 struct ike_engine *
 eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
-    const struct eng_keysrc *keys, void *keys_ctx,
-    const struct dp_ops *dp_ops, struct dp *dp)
+    const struct eng_keysrc *keys, void *keys_ctx, const struct dp_ops *dp_ops,
+    struct dp *dp)
 {
 	struct ike_engine *e = xcalloc(1, sizeof(*e));
 	struct timeval tv = { .tv_sec = 1 };
@@ -468,7 +471,7 @@ eng_free(struct ike_engine *e)
 		return;
 	if (e->tab != NULL) {
 		SA_EACH(e, sa, nx, i)
-			sa_drop(sa);
+		sa_drop(sa);
 		sa_table_free(e);
 	}
 	ppk_waits_free(e);
@@ -499,14 +502,15 @@ static void
 gw_drop_sas(struct ike_engine *e, const struct eng_gw *gw)
 {
 	SA_EACH(e, sa, nx, i)
-		if (sa->gw == gw)
-			sa_drop(sa);
+	if (sa->gw == gw)
+		sa_drop(sa);
 }
 
 static void
 vpn_drop_sas(struct ike_engine *e, const struct eng_vpnc *v)
 {
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		if (sa->n != NULL && sa->n->vpn == v) {
 			sa_free(sa);
 			continue;
@@ -526,12 +530,12 @@ eng_limits_set(struct ike_engine *e, const struct eng_limits *l)
 
 	if (l == NULL)
 		l = &none;
-	e->lim.half_open_max = l->half_open_max ? l->half_open_max :
-	    ENG_HALF_OPEN_MAX;
-	e->lim.cookie_threshold = l->cookie_threshold ? l->cookie_threshold :
-	    ENG_COOKIE_THRESHOLD;
-	e->lim.half_open_timeout = l->half_open_timeout ?
-	    l->half_open_timeout : ENG_HALF_OPEN_TIMEOUT;
+	e->lim.half_open_max =
+	    l->half_open_max ? l->half_open_max : ENG_HALF_OPEN_MAX;
+	e->lim.cookie_threshold =
+	    l->cookie_threshold ? l->cookie_threshold : ENG_COOKIE_THRESHOLD;
+	e->lim.half_open_timeout =
+	    l->half_open_timeout ? l->half_open_timeout : ENG_HALF_OPEN_TIMEOUT;
 	e->lim.reduce_threshold = l->reduce_timeout ? l->reduce_threshold : 0;
 	e->lim.reduce_timeout = l->reduce_threshold ? l->reduce_timeout : 0;
 }
@@ -547,9 +551,9 @@ eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 	gw = eng_gw_find(e, p->name);
 	if (gw != NULL) {
 		if (memcmp(&gw->p, p, sizeof(*p)) == 0)
-			return 0;		/* unchanged: keeps its SAs */
+			return 0; /* unchanged: keeps its SAs */
 		gw_drop_sas(e, gw);
-		ix_gw_del(e, gw);	/* indexed by its address too */
+		ix_gw_del(e, gw); /* indexed by its address too */
 		OPENSSL_cleanse(&gw->p, sizeof(gw->p));
 		gw->p = *p;
 		ix_gw_add(e, gw);
@@ -560,7 +564,7 @@ eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 	}
 	/* its VPNs only: a commit at N gateways is not N walks of all */
 	for (struct eng_vpnc *v = eng_vpn_first(e, p->name); v != NULL;
-	    v = eng_vpn_next(v))
+	     v = eng_vpn_next(v))
 		vpn_kick(e, v);
 	return 0;
 }
@@ -593,7 +597,7 @@ eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
 			return 0;
 		vpn_drop_sas(e, vc);
 		if (strcmp(vc->v.gateway, v->gateway) != 0) {
-			ix_vpn_del(e, vc);	/* indexed by its gateway */
+			ix_vpn_del(e, vc); /* indexed by its gateway */
 			vc->v = *v;
 			ix_vpn_add(e, vc);
 		}
@@ -603,7 +607,7 @@ eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
 		vc->v = *v;
 		ix_vpn_add(e, vc);
 	}
-	vpn_kick(e, vc);	/* only it: the others did not change */
+	vpn_kick(e, vc); /* only it: the others did not change */
 	return 0;
 }
 
@@ -631,9 +635,10 @@ eng_acquire(struct ike_engine *e, uint32_t tunnel_id)
 void
 eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard)
 {
-	SA_EACH(e, sa, nx, i) {
-		struct child_sa *c = inbound ? child_find_in(sa, spi) :
-		    child_find_out(sa, spi);
+	SA_EACH(e, sa, nx, i)
+	{
+		struct child_sa *c =
+		    inbound ? child_find_in(sa, spi) : child_find_out(sa, spi);
 		if (c == NULL)
 			continue;
 		if (hard) {
@@ -641,10 +646,11 @@ eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard)
 			    c->vpn->v.name, spi);
 			info_delete_child(sa, c);
 		} else if (!c->rekeyed && !c->deleting) {
-			c->soft_at = eng_now(e);	/* retried from the timers */
+			c->soft_at = eng_now(e); /* retried from the timers */
 			/* RFC 7296 2.8: soft expiry rekeys. */
 			log_info("ipsec vpn %s: soft lifetime of %08x reached, "
-			    "rekeying", c->vpn->v.name, spi);
+				 "rekeying",
+			    c->vpn->v.name, spi);
 			rekey_child(sa, c);
 		}
 		return;
@@ -658,8 +664,8 @@ eng_stats_get(const struct ike_engine *e, struct eng_stats *out)
 }
 
 int
-eng_peer_stats_get(const struct ike_engine *e, const char *name,
-    struct eng_peer_stats *out)
+eng_peer_stats_get(
+    const struct ike_engine *e, const char *name, struct eng_peer_stats *out)
 {
 	const struct eng_gw *gw = e->gws;
 
@@ -669,7 +675,8 @@ eng_peer_stats_get(const struct ike_engine *e, const char *name,
 		return -1;
 	*out = gw->st;
 	out->ike_sas = out->ike_up = out->child_sas = 0;
-	SA_EACH(e, sa, nx, i) {
+	SA_EACH(e, sa, nx, i)
+	{
 		if (sa->gw != gw)
 			continue;
 		out->ike_sas++;
@@ -682,8 +689,8 @@ eng_peer_stats_get(const struct ike_engine *e, const char *name,
 }
 
 json_t *
-eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
-    char *err, size_t errlen)
+eng_rpc(struct ike_engine *e, const char *name, const json_t *input, char *err,
+    size_t errlen)
 {
 	return rpc_run(e, name, input, err, errlen);
 }

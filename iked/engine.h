@@ -24,56 +24,61 @@
 
 struct event_base;
 
-#define ENG_NAME_MAX 33			/* Junos names: 1..32 characters */
-#define ENG_PROPOSALS_MAX 8		/* proposals named by one policy */
+#define ENG_NAME_MAX 33	    /* Junos names: 1..32 characters */
+#define ENG_PROPOSALS_MAX 8 /* proposals named by one policy */
 #define ENG_TS_MAX 4
 #define ENG_PSK_MAX 255
 #define ENG_ID_MAX 255
 
 /* One IKE or ESP proposal, IANA numbers (ikev2.h). */
 struct eng_proposal {
-	uint16_t encr, encr_bits;	/* ENCR_*, key bits (0: fixed) */
-	uint16_t integ;			/* AUTH_*; AUTH_NONE with AEAD */
-	uint16_t prf;			/* PRF_*; IKE only */
-	uint16_t dh;			/* IKE: the group; ESP: PFS group or 0 */
-	uint8_t auth_method;		/* IKE: AUTH_SHARED_KEY_MIC, ... */
-	uint32_t lifetime_s;		/* 0: default */
-	uint32_t lifetime_kb;		/* ESP only; 0: unlimited */
+	uint16_t encr, encr_bits; /* ENCR_*, key bits (0: fixed) */
+	uint16_t integ;		  /* AUTH_*; AUTH_NONE with AEAD */
+	uint16_t prf;		  /* PRF_*; IKE only */
+	uint16_t dh;		  /* IKE: the group; ESP: PFS group or 0 */
+	uint8_t auth_method;	  /* IKE: AUTH_SHARED_KEY_MIC, ... */
+	uint32_t lifetime_s;	  /* 0: default */
+	uint32_t lifetime_kb;	  /* ESP only; 0: unlimited */
 };
 
 struct eng_id {
-	uint8_t type;			/* ID_*; 0: default (our address) */
+	uint8_t type; /* ID_*; 0: default (our address) */
 	size_t len;
 	uint8_t data[ENG_ID_MAX];
 	/* distinguished-name container/wildcard matching (pki) */
 	char *dn_container, *dn_wildcard;
 };
 
-enum eng_dpd { ENG_DPD_OFF, ENG_DPD_OPTIMIZED, ENG_DPD_PROBE_IDLE, ENG_DPD_ALWAYS };
+enum eng_dpd {
+	ENG_DPD_OFF,
+	ENG_DPD_OPTIMIZED,
+	ENG_DPD_PROBE_IDLE,
+	ENG_DPD_ALWAYS
+};
 
 /* One `security ike gateway` with its policy and proposals. */
 struct eng_peer {
 	char name[ENG_NAME_MAX];
 	char policy[ENG_NAME_MAX];
-	struct sockaddr_storage remote;	/* port 0 = 500; AF_UNSPEC: dynamic */
+	struct sockaddr_storage remote; /* port 0 = 500; AF_UNSPEC: dynamic */
 	struct sockaddr_storage local;	/* local-address; AF_UNSPEC: any */
 	char external_if[24];		/* external-interface, for show */
 	size_t nprop;
 	struct eng_proposal prop[ENG_PROPOSALS_MAX];
-	size_t psk_len;			/* 0: certificates */
-	uint8_t psk[ENG_PSK_MAX];	/* wiped when the peer goes */
-	char local_cert[ENG_NAME_MAX];	/* pki local certificate id */
+	size_t psk_len;		       /* 0: certificates */
+	uint8_t psk[ENG_PSK_MAX];      /* wiped when the peer goes */
+	char local_cert[ENG_NAME_MAX]; /* pki local certificate id */
 	char ca_profile[ENG_NAME_MAX];
 	struct eng_id local_id, remote_id;
-	uint32_t reauth_frequency;	/* rekeys between reauths; 0: never */
+	uint32_t reauth_frequency; /* rekeys between reauths; 0: never */
 	enum eng_dpd dpd;
 	uint32_t dpd_interval, dpd_threshold;
-	uint32_t nat_keepalive;		/* seconds; 0: default 20 */
+	uint32_t nat_keepalive; /* seconds; 0: default 20 */
 	bool no_nat_traversal;
-	bool fragmentation;		/* RFC 7383; default on */
-	uint16_t fragment_size;		/* IP datagram; 0: 576 (IPv4), 1280 (IPv6) */
-	bool rsa_pss;			/* certificates: RSA signs RSASSA-PSS */
-	char ppk_profile[ENG_NAME_MAX];	/* "": no RFC 8784 */
+	bool fragmentation;	/* RFC 7383; default on */
+	uint16_t fragment_size; /* IP datagram; 0: 576 (IPv4), 1280 (IPv6) */
+	bool rsa_pss;		/* certificates: RSA signs RSASSA-PSS */
+	char ppk_profile[ENG_NAME_MAX]; /* "": no RFC 8784 */
 	bool ppk_optional;
 };
 
@@ -89,18 +94,18 @@ struct eng_ts {
 /* One `security ipsec vpn` (IKE-keyed; manual SAs do not reach the engine). */
 struct eng_vpn {
 	char name[ENG_NAME_MAX];
-	char gateway[ENG_NAME_MAX];	/* the eng_peer it uses */
-	char policy[ENG_NAME_MAX];	/* ipsec policy, for show */
-	uint32_t tunnel_id;		/* Junos tunnel index, 500001.. */
-	char bind_if[16];		/* "st0.0"; "": policy-based */
+	char gateway[ENG_NAME_MAX]; /* the eng_peer it uses */
+	char policy[ENG_NAME_MAX];  /* ipsec policy, for show */
+	uint32_t tunnel_id;	    /* Junos tunnel index, 500001.. */
+	char bind_if[16];	    /* "st0.0"; "": policy-based */
 	size_t nprop;
 	struct eng_proposal prop[ENG_PROPOSALS_MAX];
-	size_t nts_local, nts_remote;	/* 0: 0.0.0.0/0 (route-based) */
+	size_t nts_local, nts_remote; /* 0: 0.0.0.0/0 (route-based) */
 	struct eng_ts ts_local[ENG_TS_MAX], ts_remote[ENG_TS_MAX];
 	enum eng_establish establish;
 	enum dp_df df;
 	bool copy_dscp;
-	uint32_t replay_window;		/* 0 with no_anti_replay */
+	uint32_t replay_window; /* 0 with no_anti_replay */
 	bool no_anti_replay;
 };
 
@@ -133,8 +138,8 @@ typedef void (*eng_ppk_done)(void *cb_ctx, const char *key_id,
     const uint8_t *key, size_t key_len, const char *error);
 struct eng_keysrc {
 	/* Initiator: a fresh key of the profile (and its ID). */
-	void (*get_key)(void *ctx, const char *profile, eng_ppk_done done,
-	    void *cb_ctx);
+	void (*get_key)(
+	    void *ctx, const char *profile, eng_ppk_done done, void *cb_ctx);
 	/* Responder: the key the peer named. */
 	void (*get_key_by_id)(void *ctx, const char *profile,
 	    const char *key_id, eng_ppk_done done, void *cb_ctx);
@@ -153,27 +158,26 @@ struct eng_keysrc {
  * borrowed for the call) or with sig NULL and a reason.
  */
 enum eng_sig_scheme {
-	ENG_SIG_RSA_PKCS1,		/* RSASSA-PKCS1-v1_5 */
-	ENG_SIG_RSA_PSS,		/* RSASSA-PSS, MGF1 same hash, salt = hash length */
+	ENG_SIG_RSA_PKCS1, /* RSASSA-PKCS1-v1_5 */
+	ENG_SIG_RSA_PSS,   /* RSASSA-PSS, MGF1 same hash, salt = hash length */
 	ENG_SIG_ECDSA,
 };
-typedef void (*eng_sign_done)(void *cb_ctx, const uint8_t *sig, size_t len,
-    const char *error);
+typedef void (*eng_sign_done)(
+    void *cb_ctx, const uint8_t *sig, size_t len, const char *error);
 struct eng_signer {
 	void (*sign)(void *ctx, const char *cert_id, enum eng_sig_scheme scheme,
-	    uint16_t hash, const uint8_t *octets, size_t len, eng_sign_done done,
-	    void *cb_ctx);
+	    uint16_t hash, const uint8_t *octets, size_t len,
+	    eng_sign_done done, void *cb_ctx);
 };
 
 struct ike_engine;
 struct pki_store;
 
 /* borrowed: io, keysrc and dp must outlive the engine. */
-struct ike_engine *eng_new(struct event_base *base,
-    const struct eng_io *io, void *io_ctx,
-    const struct eng_keysrc *keys, void *keys_ctx,
+struct ike_engine *eng_new(struct event_base *base, const struct eng_io *io,
+    void *io_ctx, const struct eng_keysrc *keys, void *keys_ctx,
     const struct dp_ops *dp_ops, struct dp *dp);
-void eng_free(struct ike_engine *e);		/* deletes every SA */
+void eng_free(struct ike_engine *e); /* deletes every SA */
 /* borrowed: st and signer outlive the engine (or are set again first). */
 void eng_set_certs(struct ike_engine *e, struct pki_store *st,
     const struct eng_signer *signer, void *signer_ctx);
@@ -197,11 +201,11 @@ void eng_vpn_del(struct ike_engine *e, const char *name);
  * (ENG_COOKIE_THRESHOLD, ENG_HALF_OPEN_MAX, ENG_HALF_OPEN_TIMEOUT).
  */
 struct eng_limits {
-	uint32_t half_open_max;		/* max-count */
-	uint32_t cookie_threshold;	/* thresholds send-cookie session-count */
-	uint32_t half_open_timeout;	/* timeout, seconds */
-	uint32_t reduce_threshold;	/* thresholds reduce-timeout: from */
-	uint32_t reduce_timeout;	/* this many on, this timeout; 0 off */
+	uint32_t half_open_max;	    /* max-count */
+	uint32_t cookie_threshold;  /* thresholds send-cookie session-count */
+	uint32_t half_open_timeout; /* timeout, seconds */
+	uint32_t reduce_threshold;  /* thresholds reduce-timeout: from */
+	uint32_t reduce_timeout;    /* this many on, this timeout; 0 off */
 };
 void eng_limits_set(struct ike_engine *e, const struct eng_limits *l);
 
@@ -223,8 +227,7 @@ void eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard);
  * set here (tests advance their own); eng_timers_run runs what is due
  * now, without waiting for the next second.
  */
-void eng_clock_set(struct ike_engine *e, time_t (*now)(void *ctx),
-    void *ctx);
+void eng_clock_set(struct ike_engine *e, time_t (*now)(void *ctx), void *ctx);
 void eng_timers_run(struct ike_engine *e);
 
 /*
@@ -250,42 +253,42 @@ json_t *eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
  */
 struct eng_stats {
 	uint64_t in_packets;
-	uint64_t in_malformed;		/* undecodable, bad rules */
-	uint64_t in_unknown_spi;	/* no IKE SA of ours */
-	uint64_t in_bad_msgid;		/* outside the window, stale, replayed */
-	uint64_t in_integrity;		/* SK payload did not verify */
-	uint64_t in_dup_answered;	/* a repeated request got the cached answer */
-	uint64_t in_frags;		/* RFC 7383 fragments that verified */
-	uint64_t in_frag_dropped;	/* fragments refused: bounds, integrity */
-	uint64_t in_reassembled;	/* messages put together */
-	uint64_t in_half_open_full;	/* IKE_SA_INIT dropped: max-count */
-	uint64_t cookies_sent;		/* RFC 7296 2.6 COOKIE asked for */
-	uint64_t half_open_expired;	/* half-open SAs gone at the timeout */
+	uint64_t in_malformed;	  /* undecodable, bad rules */
+	uint64_t in_unknown_spi;  /* no IKE SA of ours */
+	uint64_t in_bad_msgid;	  /* outside the window, stale, replayed */
+	uint64_t in_integrity;	  /* SK payload did not verify */
+	uint64_t in_dup_answered; /* a repeated request got the cached answer */
+	uint64_t in_frags;	  /* RFC 7383 fragments that verified */
+	uint64_t in_frag_dropped; /* fragments refused: bounds, integrity */
+	uint64_t in_reassembled;  /* messages put together */
+	uint64_t in_half_open_full; /* IKE_SA_INIT dropped: max-count */
+	uint64_t cookies_sent;	    /* RFC 7296 2.6 COOKIE asked for */
+	uint64_t half_open_expired; /* half-open SAs gone at the timeout */
 	uint64_t out_packets;
 	uint64_t out_retransmits;
-	uint64_t out_frags;		/* fragments sent, retransmissions too */
+	uint64_t out_frags; /* fragments sent, retransmissions too */
 	uint64_t ike_established, child_installed, child_deleted;
 };
 void eng_stats_get(const struct ike_engine *e, struct eng_stats *out);
 
 /* Per gateway. */
 struct eng_peer_stats {
-	uint64_t established;		/* IKE SAs that came up */
-	uint64_t ppk_used;		/* of those, with an RFC 8784 PPK */
-	uint64_t no_proposal;		/* NO_PROPOSAL_CHOSEN, either side */
-	uint64_t auth_failed;		/* AUTHENTICATION_FAILED, either side */
+	uint64_t established; /* IKE SAs that came up */
+	uint64_t ppk_used;    /* of those, with an RFC 8784 PPK */
+	uint64_t no_proposal; /* NO_PROPOSAL_CHOSEN, either side */
+	uint64_t auth_failed; /* AUTHENTICATION_FAILED, either side */
 	uint64_t ts_unacceptable;
-	uint64_t unreachable;		/* retransmissions ran out */
-	uint64_t invalid_ke;		/* INVALID_KE_PAYLOAD sent or taken */
-	uint64_t dpd_dead;		/* of unreachable: declared dead by DPD */
-	uint64_t ike_rekeys, child_rekeys;	/* CREATE_CHILD_SA rekeys done */
-	uint64_t reauths;		/* reauthentications started */
-	uint64_t keepalives;		/* NAT keepalives sent (RFC 3948 4) */
-	uint32_t ike_sas, ike_up;	/* IKE SAs now, established ones */
-	uint32_t child_sas;		/* Child SAs installed now */
+	uint64_t unreachable; /* retransmissions ran out */
+	uint64_t invalid_ke;  /* INVALID_KE_PAYLOAD sent or taken */
+	uint64_t dpd_dead;    /* of unreachable: declared dead by DPD */
+	uint64_t ike_rekeys, child_rekeys; /* CREATE_CHILD_SA rekeys done */
+	uint64_t reauths;		   /* reauthentications started */
+	uint64_t keepalives;	  /* NAT keepalives sent (RFC 3948 4) */
+	uint32_t ike_sas, ike_up; /* IKE SAs now, established ones */
+	uint32_t child_sas;	  /* Child SAs installed now */
 };
 /* 0, or -1 when there is no such gateway. */
-int eng_peer_stats_get(const struct ike_engine *e, const char *gw,
-    struct eng_peer_stats *out);
+int eng_peer_stats_get(
+    const struct ike_engine *e, const char *gw, struct eng_peer_stats *out);
 
 #endif

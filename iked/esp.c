@@ -30,16 +30,16 @@ struct esp_ctr {
 };
 
 struct esp_sa {
-	struct dp_sa conf;		/* keys wiped */
+	struct dp_sa conf; /* keys wiped */
 	enum esp_mode mode;
 	size_t iv_len, block, icv_len, salt_len;
 	uint8_t salt[4];
 	EVP_CIPHER_CTX *cipher;
-	EVP_MAC_CTX *mac;		/* CBC only */
-	uint64_t seq;			/* out: last sent; in: highest seen */
-	uint32_t window;		/* in: packets; 0 = no anti-replay */
-	uint32_t nbits;			/* bitmap size, a power of two >= 64 */
-	uint64_t *bitmap;		/* bit (s mod nbits) for seq s */
+	EVP_MAC_CTX *mac; /* CBC only */
+	uint64_t seq;	  /* out: last sent; in: highest seen */
+	uint32_t window;  /* in: packets; 0 = no anti-replay */
+	uint32_t nbits;	  /* bitmap size, a power of two >= 64 */
+	uint64_t *bitmap; /* bit (s mod nbits) for seq s */
 	struct esp_ctr ctr;
 };
 
@@ -47,8 +47,9 @@ struct esp_sa {
 static inline void
 ctr_add(_Atomic uint64_t *c, uint64_t n)
 {
-	atomic_store_explicit(c, atomic_load_explicit(c,
-	    memory_order_relaxed) + n, memory_order_relaxed);
+	atomic_store_explicit(c,
+	    atomic_load_explicit(c, memory_order_relaxed) + n,
+	    memory_order_relaxed);
 }
 
 static inline uint64_t
@@ -61,17 +62,21 @@ const char *
 esp_result_name(enum esp_result r)
 {
 	static const char *const names[] = {
-		[ESP_OK] = "ok", [ESP_BAD_HEADER] = "bad header",
+		[ESP_OK] = "ok",
+		[ESP_BAD_HEADER] = "bad header",
 		[ESP_BAD_TRAILER] = "bad trailer",
 		[ESP_AUTH] = "authentication failure",
-		[ESP_DECRYPT] = "decryption failure", [ESP_REPLAY] = "replay",
+		[ESP_DECRYPT] = "decryption failure",
+		[ESP_REPLAY] = "replay",
 		[ESP_SEQ_EXHAUSTED] = "sequence number exhausted",
-		[ESP_DUMMY] = "dummy packet", [ESP_NO_ROOM] = "no room",
+		[ESP_DUMMY] = "dummy packet",
+		[ESP_NO_ROOM] = "no room",
 		[ESP_EXPIRED] = "lifetime expired",
 		[ESP_TOO_BIG] = "exceeds the path MTU",
 	};
-	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r] ?
-	    names[r] : "unknown";
+	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r]
+	    ? names[r]
+	    : "unknown";
 }
 
 static const EVP_CIPHER *
@@ -79,15 +84,18 @@ esp_cipher(const struct encr_alg *a, size_t klen)
 {
 	switch (a->id) {
 	case ENCR_AES_GCM_16:
-		return klen == 16 ? EVP_aes_128_gcm() : klen == 24 ?
-		    EVP_aes_192_gcm() : klen == 32 ? EVP_aes_256_gcm() : NULL;
+		return klen == 16 ? EVP_aes_128_gcm()
+		    : klen == 24  ? EVP_aes_192_gcm()
+		    : klen == 32  ? EVP_aes_256_gcm()
+				  : NULL;
 	case ENCR_CHACHA20_POLY1305:
 		return klen == 32 ? EVP_chacha20_poly1305() : NULL;
 	case ENCR_AES_CBC:
-		return klen == 16 ? EVP_aes_128_cbc() : klen == 24 ?
-		    EVP_aes_192_cbc() : klen == 32 ? EVP_aes_256_cbc() : NULL;
-	default:
-		return NULL;
+		return klen == 16 ? EVP_aes_128_cbc()
+		    : klen == 24  ? EVP_aes_192_cbc()
+		    : klen == 32  ? EVP_aes_256_cbc()
+				  : NULL;
+	default: return NULL;
 	}
 }
 
@@ -95,16 +103,11 @@ static const char *
 esp_digest(const struct integ_alg *a)
 {
 	switch (a->id) {
-	case AUTH_HMAC_SHA1_96:
-		return "SHA1";
-	case AUTH_HMAC_SHA2_256_128:
-		return "SHA256";
-	case AUTH_HMAC_SHA2_384_192:
-		return "SHA384";
-	case AUTH_HMAC_SHA2_512_256:
-		return "SHA512";
-	default:
-		return NULL;
+	case AUTH_HMAC_SHA1_96: return "SHA1";
+	case AUTH_HMAC_SHA2_256_128: return "SHA256";
+	case AUTH_HMAC_SHA2_384_192: return "SHA384";
+	case AUTH_HMAC_SHA2_512_256: return "SHA512";
+	default: return NULL;
 	}
 }
 
@@ -124,26 +127,26 @@ esp_sa_keys(struct esp_sa *e, const struct dp_sa *sa)
 		return -1;
 	memcpy(e->salt, sa->enc_key + klen, e->salt_len);
 	if (e->mode == ESP_MODE_AEAD) {
-		e->iv_len = 8;		/* RFC 4106 3.1, RFC 7634 2 */
-		e->block = 4;		/* RFC 4106 3.2 */
+		e->iv_len = 8; /* RFC 4106 3.1, RFC 7634 2 */
+		e->block = 4;  /* RFC 4106 3.2 */
 		e->icv_len = 16;
 	} else {
 		if (sa->integ == NULL || esp_digest(sa->integ) == NULL ||
 		    sa->integ->out_len > ESP_ICV_MAX ||
 		    sa->integ->key_len > CRYPTO_KEY_MAX)
 			return -1;
-		e->iv_len = 16;		/* RFC 3602 2.1 */
+		e->iv_len = 16; /* RFC 3602 2.1 */
 		e->block = 16;
 		e->icv_len = sa->integ->out_len;
 	}
 	if ((e->cipher = EVP_CIPHER_CTX_new()) == NULL)
 		return -1;
 	if (sa->inbound) {
-		if (EVP_DecryptInit_ex(e->cipher, c, NULL, sa->enc_key,
-		    NULL) != 1)
+		if (EVP_DecryptInit_ex(e->cipher, c, NULL, sa->enc_key, NULL) !=
+		    1)
 			return -1;
-	} else if (EVP_EncryptInit_ex(e->cipher, c, NULL, sa->enc_key,
-	    NULL) != 1)
+	} else if (EVP_EncryptInit_ex(e->cipher, c, NULL, sa->enc_key, NULL) !=
+	    1)
 		return -1;
 	if (e->mode == ESP_MODE_CBC) {
 		EVP_CIPHER_CTX_set_padding(e->cipher, 0);
@@ -157,8 +160,9 @@ esp_sa_keys(struct esp_sa *e, const struct dp_sa *sa)
 			return -1;
 		e->mac = EVP_MAC_CTX_new(mac);
 		EVP_MAC_free(mac);
-		if (e->mac == NULL || EVP_MAC_init(e->mac, sa->auth_key,
-		    sa->integ->key_len, p) != 1)
+		if (e->mac == NULL ||
+		    EVP_MAC_init(e->mac, sa->auth_key, sa->integ->key_len, p) !=
+			1)
 			return -1;
 	}
 	return 0;
@@ -204,7 +208,7 @@ esp_sa_free(struct esp_sa *e)
 {
 	if (e == NULL)
 		return;
-	EVP_CIPHER_CTX_free(e->cipher);	/* wipes the key schedule */
+	EVP_CIPHER_CTX_free(e->cipher); /* wipes the key schedule */
 	EVP_MAC_CTX_free(e->mac);
 	free(e->bitmap);
 	OPENSSL_cleanse(e, sizeof(*e));
@@ -244,8 +248,7 @@ esp_peek_spi(const uint8_t *p, size_t len, uint32_t *spi)
 
 /* RFC 4106 5 / RFC 4303 2.2.1: SPI | [seq_hi |] seq_lo */
 static size_t
-esp_aad(const struct esp_sa *e, const uint8_t *hdr, uint64_t seq,
-    uint8_t *aad)
+esp_aad(const struct esp_sa *e, const uint8_t *hdr, uint64_t seq, uint8_t *aad)
 {
 	memcpy(aad, hdr, 4);
 	if (!e->conf.esn) {
@@ -259,8 +262,8 @@ esp_aad(const struct esp_sa *e, const uint8_t *hdr, uint64_t seq,
 
 /* AEAD over hdr..: the nonce is salt | IV (RFC 4106 4). */
 static int
-esp_aead(struct esp_sa *e, bool enc, uint8_t *hdr, uint64_t seq,
-    uint8_t *data, size_t dlen, uint8_t *tag)
+esp_aead(struct esp_sa *e, bool enc, uint8_t *hdr, uint64_t seq, uint8_t *data,
+    size_t dlen, uint8_t *tag)
 {
 	uint8_t nonce[12], aad[12];
 	size_t alen = esp_aad(e, hdr, seq, aad);
@@ -269,30 +272,30 @@ esp_aead(struct esp_sa *e, bool enc, uint8_t *hdr, uint64_t seq,
 	memcpy(nonce, e->salt, 4);
 	memcpy(nonce + 4, hdr + ESP_HDR_LEN, 8);
 	if (enc) {
-		ok = EVP_EncryptInit_ex(e->cipher, NULL, NULL, NULL,
-		    nonce) == 1 &&
-		    EVP_EncryptUpdate(e->cipher, NULL, &n, aad,
-		    (int)alen) == 1 &&
-		    EVP_EncryptUpdate(e->cipher, data, &n, data,
-		    (int)dlen) == 1 &&
+		ok = EVP_EncryptInit_ex(e->cipher, NULL, NULL, NULL, nonce) ==
+			1 &&
+		    EVP_EncryptUpdate(e->cipher, NULL, &n, aad, (int)alen) ==
+			1 &&
+		    EVP_EncryptUpdate(e->cipher, data, &n, data, (int)dlen) ==
+			1 &&
 		    EVP_EncryptFinal_ex(e->cipher, data + dlen, &n) == 1 &&
 		    EVP_CIPHER_CTX_ctrl(e->cipher, EVP_CTRL_AEAD_GET_TAG,
-		    (int)e->icv_len, tag) == 1;
+			(int)e->icv_len, tag) == 1;
 		return ok ? 0 : -1;
 	}
 	ok = EVP_DecryptInit_ex(e->cipher, NULL, NULL, NULL, nonce) == 1 &&
 	    EVP_DecryptUpdate(e->cipher, NULL, &n, aad, (int)alen) == 1 &&
 	    EVP_DecryptUpdate(e->cipher, data, &n, data, (int)dlen) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(e->cipher, EVP_CTRL_AEAD_SET_TAG,
-	    (int)e->icv_len, tag) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(
+		e->cipher, EVP_CTRL_AEAD_SET_TAG, (int)e->icv_len, tag) == 1 &&
 	    EVP_DecryptFinal_ex(e->cipher, data + dlen, &n) == 1;
 	return ok ? 0 : -1;
 }
 
 /* RFC 4303 2.8 / 3.3.4: the ICV over SPI .. trailer, then seq_hi (ESN). */
 static int
-esp_hmac(struct esp_sa *e, const uint8_t *p, size_t len, uint64_t seq,
-    uint8_t *icv)
+esp_hmac(
+    struct esp_sa *e, const uint8_t *p, size_t len, uint64_t seq, uint8_t *icv)
 {
 	uint8_t full[EVP_MAX_MD_SIZE], hi[4];
 	size_t n;
@@ -313,18 +316,22 @@ esp_hmac(struct esp_sa *e, const uint8_t *p, size_t len, uint64_t seq,
 }
 
 static int
-esp_cbc(struct esp_sa *e, bool enc, const uint8_t *iv, uint8_t *data,
-    size_t dlen)
+esp_cbc(
+    struct esp_sa *e, bool enc, const uint8_t *iv, uint8_t *data, size_t dlen)
 {
 	int n;
 
 	if (enc)
-		return EVP_EncryptInit_ex(e->cipher, NULL, NULL, NULL,
-		    iv) == 1 && EVP_EncryptUpdate(e->cipher, data, &n, data,
-		    (int)dlen) == 1 ? 0 : -1;
+		return EVP_EncryptInit_ex(e->cipher, NULL, NULL, NULL, iv) ==
+			    1 &&
+			EVP_EncryptUpdate(
+			    e->cipher, data, &n, data, (int)dlen) == 1
+		    ? 0
+		    : -1;
 	return EVP_DecryptInit_ex(e->cipher, NULL, NULL, NULL, iv) == 1 &&
-	    EVP_DecryptUpdate(e->cipher, data, &n, data, (int)dlen) == 1 ?
-	    0 : -1;
+		EVP_DecryptUpdate(e->cipher, data, &n, data, (int)dlen) == 1
+	    ? 0
+	    : -1;
 }
 
 static enum esp_result esp_drop(struct esp_sa *e, enum esp_result r);
@@ -349,9 +356,10 @@ esp_encap(struct esp_sa *e, struct esp_buf *b)
 	/* RFC 4303 3.3.3: a counter never cycles; with ESN at 2^64 */
 	if ((!e->conf.esn && e->seq >= UINT32_MAX) || e->seq == UINT64_MAX)
 		return esp_drop(e, ESP_SEQ_EXHAUSTED);
-	if ((e->conf.hard_packets && ctr_get(&e->ctr.packets) >=
-	    e->conf.hard_packets) || (e->conf.hard_bytes &&
-	    ctr_get(&e->ctr.bytes) >= e->conf.hard_bytes))
+	if ((e->conf.hard_packets &&
+		ctr_get(&e->ctr.packets) >= e->conf.hard_packets) ||
+	    (e->conf.hard_bytes &&
+		ctr_get(&e->ctr.bytes) >= e->conf.hard_bytes))
 		return esp_drop(e, ESP_EXPIRED);
 	e->seq++;
 	hdr = inner - hlen;
@@ -359,7 +367,7 @@ esp_encap(struct esp_sa *e, struct esp_buf *b)
 	put32(hdr, e->conf.spi);
 	put32(hdr + 4, (uint32_t)e->seq);
 	tr = inner + b->len;
-	for (size_t i = 0; i < pad; i++)	/* RFC 4303 2.4: 1, 2, 3, ... */
+	for (size_t i = 0; i < pad; i++) /* RFC 4303 2.4: 1, 2, 3, ... */
 		tr[i] = (uint8_t)(i + 1);
 	tr[pad] = (uint8_t)pad;
 	tr[pad + 1] = nh;
@@ -369,8 +377,8 @@ esp_encap(struct esp_sa *e, struct esp_buf *b)
 		uint64_t s = e->seq;
 		for (int i = 7; i >= 0; i--, s >>= 8)
 			iv[i] = (uint8_t)s;
-		if (esp_aead(e, true, hdr, e->seq, inner, clen,
-		    inner + clen) == -1)
+		if (esp_aead(e, true, hdr, e->seq, inner, clen, inner + clen) ==
+		    -1)
 			return esp_drop(e, ESP_DECRYPT);
 	} else {
 		/* RFC 3602 2.1: an unpredictable IV */
@@ -403,7 +411,7 @@ esp_seq_infer(const struct esp_sa *e, uint32_t lo)
 			return (uint64_t)th << 32 | lo;
 		return (uint64_t)(th + 1) << 32 | lo;
 	}
-	if (lo >= tl - w + 1 && th > 0)	/* tl - w + 1 wrapped */
+	if (lo >= tl - w + 1 && th > 0) /* tl - w + 1 wrapped */
 		return (uint64_t)(th - 1) << 32 | lo;
 	return (uint64_t)th << 32 | lo;
 }
@@ -415,7 +423,7 @@ esp_replay_check(const struct esp_sa *e, uint64_t seq)
 	if (e->window == 0)
 		return 0;
 	if (seq == 0 && !e->conf.esn)
-		return -1;	/* the first packet has sequence number 1 */
+		return -1; /* the first packet has sequence number 1 */
 	if (seq > e->seq)
 		return 0;
 	if (e->seq - seq >= e->window)
@@ -438,7 +446,8 @@ esp_replay_update(struct esp_sa *e, uint64_t seq)
 			else
 				for (uint64_t s = e->seq + 1; s < seq; s++) {
 					bit = s & (e->nbits - 1);
-					e->bitmap[bit / 64] &= ~(1ULL << (bit % 64));
+					e->bitmap[bit / 64] &=
+					    ~(1ULL << (bit % 64));
 				}
 		}
 		e->seq = seq;
@@ -453,27 +462,13 @@ static enum esp_result
 esp_drop(struct esp_sa *e, enum esp_result r)
 {
 	switch (r) {
-	case ESP_AUTH:
-		ctr_add(&e->ctr.auth, 1);
-		break;
-	case ESP_DECRYPT:
-		ctr_add(&e->ctr.decrypt, 1);
-		break;
-	case ESP_REPLAY:
-		ctr_add(&e->ctr.replay, 1);
-		break;
-	case ESP_BAD_HEADER:
-		ctr_add(&e->ctr.header, 1);
-		break;
-	case ESP_BAD_TRAILER:
-		ctr_add(&e->ctr.trailer, 1);
-		break;
-	case ESP_TOO_BIG:
-		ctr_add(&e->ctr.mtu, 1);
-		break;
-	default:
-		ctr_add(&e->ctr.discarded, 1);
-		break;
+	case ESP_AUTH: ctr_add(&e->ctr.auth, 1); break;
+	case ESP_DECRYPT: ctr_add(&e->ctr.decrypt, 1); break;
+	case ESP_REPLAY: ctr_add(&e->ctr.replay, 1); break;
+	case ESP_BAD_HEADER: ctr_add(&e->ctr.header, 1); break;
+	case ESP_BAD_TRAILER: ctr_add(&e->ctr.trailer, 1); break;
+	case ESP_TOO_BIG: ctr_add(&e->ctr.mtu, 1); break;
+	default: ctr_add(&e->ctr.discarded, 1); break;
 	}
 	return r;
 }
@@ -492,7 +487,7 @@ esp_trailer(const uint8_t *p, size_t plen, size_t *inner_len)
 	if ((size_t)padlen + 2 > plen)
 		return ESP_BAD_TRAILER;
 	n = plen - 2 - padlen;
-	for (size_t i = 0; i < padlen; i++)	/* RFC 4303 2.4 */
+	for (size_t i = 0; i < padlen; i++) /* RFC 4303 2.4 */
 		if (p[n + i] != (uint8_t)(i + 1))
 			return ESP_BAD_TRAILER;
 	if (nh == ESP_NH_NONE)
@@ -501,7 +496,7 @@ esp_trailer(const uint8_t *p, size_t plen, size_t *inner_len)
 		if (n < 20 || (p[0] >> 4) != 4 || (p[0] & 0x0f) < 5 ||
 		    ((size_t)p[2] << 8 | p[3]) > n)
 			return ESP_BAD_HEADER;
-		n = (size_t)p[2] << 8 | p[3];	/* drop TFC padding */
+		n = (size_t)p[2] << 8 | p[3]; /* drop TFC padding */
 	} else if (nh == ESP_NH_IPV6) {
 		if (n < 40 || (p[0] >> 4) != 6 ||
 		    ((size_t)p[4] << 8 | p[5]) + 40 > n)
@@ -521,20 +516,19 @@ esp_decap(struct esp_sa *e, struct esp_buf *b)
 	uint64_t seq;
 	enum esp_result r;
 
-	if (b->len < hlen + e->icv_len + e->block ||
-	    b->off > b->cap || b->len > b->cap - b->off)
+	if (b->len < hlen + e->icv_len + e->block || b->off > b->cap ||
+	    b->len > b->cap - b->off)
 		return esp_drop(e, ESP_BAD_HEADER);
 	clen = b->len - hlen - e->icv_len;
 	if (clen % e->block != 0)
-		return esp_drop(e, e->mode == ESP_MODE_CBC ? ESP_DECRYPT :
-		    ESP_BAD_TRAILER);
+		return esp_drop(
+		    e, e->mode == ESP_MODE_CBC ? ESP_DECRYPT : ESP_BAD_TRAILER);
 	data = hdr + hlen;
 	seq = esp_seq_infer(e, get32(hdr + 4));
-	if (esp_replay_check(e, seq) == -1)	/* RFC 4303 3.4.3 */
+	if (esp_replay_check(e, seq) == -1) /* RFC 4303 3.4.3 */
 		return esp_drop(e, ESP_REPLAY);
 	if (e->mode == ESP_MODE_AEAD) {
-		if (esp_aead(e, false, hdr, seq, data, clen,
-		    data + clen) == -1)
+		if (esp_aead(e, false, hdr, seq, data, clen, data + clen) == -1)
 			return esp_drop(e, ESP_AUTH);
 	} else {
 		/* RFC 4303 3.4.4: the ICV first, then decryption */

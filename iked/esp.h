@@ -23,16 +23,16 @@
 
 #include "iked/dp.h"
 
-#define ESP_HDR_LEN 8			/* SPI, sequence number */
+#define ESP_HDR_LEN 8 /* SPI, sequence number */
 #define ESP_IV_MAX 16
-#define ESP_ICV_MAX 32			/* HMAC-SHA-512-256 */
+#define ESP_ICV_MAX 32 /* HMAC-SHA-512-256 */
 #define ESP_HEADROOM (ESP_HDR_LEN + ESP_IV_MAX)
 /* padding (block - 1), pad length, next header, ICV */
 #define ESP_TAILROOM (15 + 2 + ESP_ICV_MAX)
-#define ESP_REPLAY_MAX 8192		/* anti-replay-window-size 64..8192 */
+#define ESP_REPLAY_MAX 8192 /* anti-replay-window-size 64..8192 */
 #define ESP_NH_IPV4 4
 #define ESP_NH_IPV6 41
-#define ESP_NH_NONE 59			/* RFC 4303 2.6: a dummy packet */
+#define ESP_NH_NONE 59 /* RFC 4303 2.6: a dummy packet */
 
 struct esp_buf {
 	uint8_t *base;
@@ -43,16 +43,16 @@ struct esp_buf {
 /* What became of a packet; every value but ESP_OK is a drop reason. */
 enum esp_result {
 	ESP_OK,
-	ESP_BAD_HEADER,		/* too short, or not IPv4/IPv6 inside */
-	ESP_BAD_TRAILER,	/* padding, pad length or next header */
-	ESP_AUTH,		/* ICV mismatch (AEAD tag or HMAC) */
-	ESP_DECRYPT,		/* the cipher failed, or a CBC length */
-	ESP_REPLAY,		/* RFC 4303 3.4.3 */
-	ESP_SEQ_EXHAUSTED,	/* RFC 4303 3.3.3: the counter would cycle */
-	ESP_DUMMY,		/* next header 59: discarded silently */
-	ESP_NO_ROOM,		/* the buffer lacks head- or tailroom */
-	ESP_EXPIRED,		/* hard lifetime reached */
-	ESP_TOO_BIG,		/* with the outer DF, over the path MTU */
+	ESP_BAD_HEADER,	   /* too short, or not IPv4/IPv6 inside */
+	ESP_BAD_TRAILER,   /* padding, pad length or next header */
+	ESP_AUTH,	   /* ICV mismatch (AEAD tag or HMAC) */
+	ESP_DECRYPT,	   /* the cipher failed, or a CBC length */
+	ESP_REPLAY,	   /* RFC 4303 3.4.3 */
+	ESP_SEQ_EXHAUSTED, /* RFC 4303 3.3.3: the counter would cycle */
+	ESP_DUMMY,	   /* next header 59: discarded silently */
+	ESP_NO_ROOM,	   /* the buffer lacks head- or tailroom */
+	ESP_EXPIRED,	   /* hard lifetime reached */
+	ESP_TOO_BIG,	   /* with the outer DF, over the path MTU */
 };
 const char *esp_result_name(enum esp_result r);
 
@@ -64,8 +64,8 @@ struct esp_sa;
  * not ones ESP here knows or the keys do not fit them.
  */
 struct esp_sa *esp_sa_new(const struct dp_sa *sa);
-void esp_sa_free(struct esp_sa *e);		/* wipes; NULL is a no-op */
-const struct dp_sa *esp_sa_conf(const struct esp_sa *e);	/* keys wiped */
+void esp_sa_free(struct esp_sa *e); /* wipes; NULL is a no-op */
+const struct dp_sa *esp_sa_conf(const struct esp_sa *e); /* keys wiped */
 
 /* RFC 4303 2: the SPI of an ESP packet; -1 when it is shorter than 8. */
 int esp_peek_spi(const uint8_t *p, size_t len, uint32_t *spi);
@@ -95,8 +95,7 @@ size_t esp_sa_max_inner(const struct esp_sa *e, size_t room);
 /* Adds this SA's counters to out. */
 void esp_sa_stats(const struct esp_sa *e, struct dp_stats *out);
 /* Bytes and packets carried so far (for lifetimes). */
-void esp_sa_usage(const struct esp_sa *e, uint64_t *bytes,
-    uint64_t *packets);
+void esp_sa_usage(const struct esp_sa *e, uint64_t *bytes, uint64_t *packets);
 /* The next outbound sequence number / the highest seen inbound. */
 uint64_t esp_sa_seq(const struct esp_sa *e);
 /* For tests and ESN: starts the counter (outbound) or window top at seq. */

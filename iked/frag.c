@@ -36,7 +36,7 @@ struct frag_rx {
 	uint8_t first;
 	size_t bytes;
 	time_t started;
-	uint8_t *piece[ENG_FRAG_MAX + 1];	/* 1..total */
+	uint8_t *piece[ENG_FRAG_MAX + 1]; /* 1..total */
 	size_t plen[ENG_FRAG_MAX + 1];
 };
 
@@ -65,8 +65,7 @@ frag_get32(const uint8_t *p)
 
 void
 frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
-    const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote)
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
 {
 	size_t off = 0, mlen;
 
@@ -89,8 +88,9 @@ static size_t
 frag_msg_max(const struct ike_sa *sa)
 {
 	bool v6 = sa->remote.ss_family == AF_INET6;
-	size_t size = sa->gw->p.fragment_size ? sa->gw->p.fragment_size :
-	    v6 ? ENG_FRAG_SIZE6 : ENG_FRAG_SIZE;
+	size_t size = sa->gw->p.fragment_size ? sa->gw->p.fragment_size
+	    : v6			      ? ENG_FRAG_SIZE6
+					      : ENG_FRAG_SIZE;
 	size_t ip = v6 ? 40 : 20;
 
 	if (size < ENG_FRAG_MIN)
@@ -124,11 +124,12 @@ frag_seal(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
 		size_t at;
 
 		pld_build_init(&ob, e->out, sizeof(e->out), h);
-		at = pld_add_skf_header(&ob, i == 1 ? first : 0, (uint16_t)i,
-		    (uint16_t)total);
-		if (ob.err != 0 || skf_seal(&sa->keys, sa->initiator, e->out,
-		    sizeof(e->out), at, e->pout + (i - 1) * chunk, n, &len) ==
-		    -1 || len > max)
+		at = pld_add_skf_header(
+		    &ob, i == 1 ? first : 0, (uint16_t)i, (uint16_t)total);
+		if (ob.err != 0 ||
+		    skf_seal(&sa->keys, sa->initiator, e->out, sizeof(e->out),
+			at, e->pout + (i - 1) * chunk, n, &len) == -1 ||
+		    len > max)
 			goto fail;
 		ob.len = len;
 		if (pld_build_end(&ob) != (long)len)
@@ -214,8 +215,8 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 	}
 	/* RFC 7383 2.6.2: nothing is kept before its ICV verified. */
 	if (skf_open(&sa->keys, (msg->hdr.flags & IKE_FLAG_INITIATOR) != 0,
-	    msg->raw.p, msg->raw.len, sk->off, e->in, sizeof(e->in),
-	    &plen) == -1) {
+		msg->raw.p, msg->raw.len, sk->off, e->in, sizeof(e->in),
+		&plen) == -1) {
 		e->st.in_integrity++;
 		frag_drop(e);
 		return 0;
@@ -224,9 +225,10 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 	if (!frag_id_ok(sa, msg))
 		return 0;
 	rx = sa->frx;
-	if (rx != NULL && (rx->msgid != msg->hdr.msgid ||
-	    rx->response != resp || now - rx->started > ENG_FRAG_TIMEOUT_S ||
-	    sk->frag_total > rx->total)) {
+	if (rx != NULL &&
+	    (rx->msgid != msg->hdr.msgid || rx->response != resp ||
+		now - rx->started > ENG_FRAG_TIMEOUT_S ||
+		sk->frag_total > rx->total)) {
 		e->st.in_frag_dropped += rx->have;
 		frag_rx_free(sa);
 		rx = NULL;
@@ -243,7 +245,7 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 		rx->started = now;
 	}
 	if (rx->piece[sk->frag_num] != NULL)
-		return 0;		/* a repeated fragment */
+		return 0; /* a repeated fragment */
 	if (plen > IKE_MSG_MAX - rx->bytes ||
 	    (sk->frag_num == 1 && sk->first == PLD_NONE)) {
 		e->st.in_frag_dropped += rx->have + 1;

@@ -32,8 +32,7 @@
 #include "lib/sb.h"
 
 void
-auth_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data,
-    size_t *len)
+auth_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data, size_t *len)
 {
 	const struct eng_id *id = &sa->gw->p.local_id;
 
@@ -45,13 +44,13 @@ auth_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data,
 		*len = id->len;
 	} else if (sa->local.ss_family == AF_INET6) {
 		*type = ID_IPV6_ADDR;
-		memcpy(data, &((const struct sockaddr_in6 *)&sa->local)->
-		    sin6_addr, 16);
+		memcpy(data,
+		    &((const struct sockaddr_in6 *)&sa->local)->sin6_addr, 16);
 		*len = 16;
 	} else {
 		*type = ID_IPV4_ADDR;
-		memcpy(data, &((const struct sockaddr_in *)&sa->local)->
-		    sin_addr, 4);
+		memcpy(data,
+		    &((const struct sockaddr_in *)&sa->local)->sin_addr, 4);
 		*len = 4;
 	}
 }
@@ -82,8 +81,9 @@ auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *sk_p,
 	uint8_t *oct = xmalloc(cap);
 
 	if (ike_auth_octets(sa->keys.prf, sk_p, sa->keys.p_len, m, mlen,
-	    of_initiator ? n->nr : n->ni, of_initiator ? n->nrlen : n->nilen,
-	    body, blen, oct, cap, olen) == -1) {
+		of_initiator ? n->nr : n->ni,
+		of_initiator ? n->nrlen : n->nilen, body, blen, oct, cap,
+		olen) == -1) {
 		free(oct);
 		return NULL;
 	}
@@ -102,8 +102,9 @@ auth_value(const struct ike_sa *sa, bool of_initiator, const uint8_t *sk_p,
 	if (sa->gw->p.psk_len == 0)
 		return -1;
 	oct = auth_octets(sa, of_initiator, sk_p, body, blen, &olen);
-	if (oct != NULL && ike_auth_psk(sa->keys.prf, sa->gw->p.psk,
-	    sa->gw->p.psk_len, oct, olen, out) == 0)
+	if (oct != NULL &&
+	    ike_auth_psk(sa->keys.prf, sa->gw->p.psk, sa->gw->p.psk_len, oct,
+		olen, out) == 0)
 		rc = 0;
 	free(oct);
 	return rc;
@@ -145,8 +146,8 @@ auth_verify(const struct ike_sa *sa, bool of_initiator, const uint8_t *sk_p,
 	bool ok;
 
 	if (len != sa->keys.prf->out_len ||
-	    auth_value(sa, of_initiator, sk_p, id->body.p, id->body.len,
-	    want) == -1)
+	    auth_value(
+		sa, of_initiator, sk_p, id->body.p, id->body.len, want) == -1)
 		return false;
 	ok = ike_auth_equal(want, data, len);
 	OPENSSL_cleanse(want, sizeof(want));
@@ -190,8 +191,8 @@ auth_established(struct ike_sa *sa)
 	char ab[64], pid[ENG_ID_MAX + 1];
 
 	sa_state(sa, IKE_ST_ESTABLISHED);
-	sa->auth_method = cert_is_used(sa) ? sa->n->sig_method :
-	    AUTH_SHARED_KEY_MIC;
+	sa->auth_method =
+	    cert_is_used(sa) ? sa->n->sig_method : AUTH_SHARED_KEY_MIC;
 	sa->gw->st.established++;
 	sa->gw->st.ppk_used += sa->ppk_used;
 	sa->e->st.ike_established++;
@@ -247,7 +248,7 @@ auth_send(struct ike_sa *sa)
 			if (auth_sign(sa, true, sa->keys.sk_pi, body, blen) ==
 			    -1)
 				goto fail;
-			return;		/* auth_sig_ready() */
+			return; /* auth_sig_ready() */
 		}
 		method = n->sig_method;
 		adata = n->sig_auth;
@@ -255,7 +256,7 @@ auth_send(struct ike_sa *sa)
 	} else {
 		if (n->have_ppk && gw->p.ppk_optional) {
 			if (auth_value(sa, true, n->noppk.sk_pi, body, blen,
-			    noppk) == -1)
+				noppk) == -1)
 				goto fail;
 			with_noppk = true;
 		}
@@ -276,9 +277,9 @@ auth_send(struct ike_sa *sa)
 	pld_add_id(&m.b, PLD_IDI, idt, idd, idlen);
 	if (cert)
 		cert_add(sa, &m.b, true);
-	if (life_first_contact(sa))	/* RFC 7296 2.4 */
-		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_INITIAL_CONTACT,
-		    NULL, 0);
+	if (life_first_contact(sa)) /* RFC 7296 2.4 */
+		pld_add_notify(
+		    &m.b, PROTO_NONE, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	if (gw->p.remote_id.type != 0 && gw->p.remote_id.len > 0)
 		pld_add_id(&m.b, PLD_IDR, gw->p.remote_id.type,
 		    gw->p.remote_id.data, gw->p.remote_id.len);
@@ -287,15 +288,15 @@ auth_send(struct ike_sa *sa)
 	pld_add_ts(&m.b, PLD_TSI, &tsi);
 	pld_add_ts(&m.b, PLD_TSR, &tsr);
 	if (with_noppk)
-		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_NO_PPK_AUTH, noppk,
-		    alen);
+		pld_add_notify(
+		    &m.b, PROTO_NONE, NULL, 0, N_NO_PPK_AUTH, noppk, alen);
 	if (n->have_ppk) {
 		uint8_t pid[ENG_ID_MAX + 1];
 		size_t plen = strlen(n->ppk_id);
-		pid[0] = PPK_ID_FIXED;		/* RFC 8784 3 */
+		pid[0] = PPK_ID_FIXED; /* RFC 8784 3 */
 		memcpy(pid + 1, n->ppk_id, plen);
-		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_PPK_IDENTITY, pid,
-		    plen + 1);
+		pld_add_notify(
+		    &m.b, PROTO_NONE, NULL, 0, N_PPK_IDENTITY, pid, plen + 1);
 	}
 	OPENSSL_cleanse(auth, sizeof(auth));
 	OPENSSL_cleanse(noppk, sizeof(noppk));
@@ -322,8 +323,8 @@ auth_start(struct ike_sa *sa)
 		sa_state(sa, IKE_ST_AUTH_WAIT);
 		if (ppk_fetch(sa, NULL) == 0)
 			return;
-		snprintf(sa->n->ppk_err, sizeof(sa->n->ppk_err),
-		    "no key source");
+		snprintf(
+		    sa->n->ppk_err, sizeof(sa->n->ppk_err), "no key source");
 		auth_ppk_ready(sa);
 		return;
 	}
@@ -366,8 +367,8 @@ auth_refuse(struct ike_sa *sa, uint16_t type, const char *why)
 
 /* Responder: the first Child SA; 0, or the notify that refuses it. */
 static uint16_t
-auth_child(struct ike_sa *sa, const struct ike_msg *msg,
-    struct ike_sa_pld *sap, struct ike_ts_pld *tsi, struct ike_ts_pld *tsr)
+auth_child(struct ike_sa *sa, const struct ike_msg *msg, struct ike_sa_pld *sap,
+    struct ike_ts_pld *tsi, struct ike_ts_pld *tsr)
 {
 	struct eng_vpnc *vpn = eng_vpn_for_gw(sa->e, sa->gw);
 	const struct ike_prop *which;
@@ -378,15 +379,16 @@ auth_child(struct ike_sa *sa, const struct ike_msg *msg,
 	if (vpn == NULL)
 		return N_NO_PROPOSAL_CHOSEN;
 	if (prop_choose(vpn->v.prop, vpn->v.nprop, &msg->sa, PROTO_ESP, false,
-	    &chosen, &which) == -1) {
+		&chosen, &which) == -1) {
 		log_info("ipsec vpn %s: no proposal chosen", vpn->v.name);
 		sa->gw->st.no_proposal++;
 		return N_NO_PROPOSAL_CHOSEN;
 	}
 	/* TSi is the initiator's side, our remote (RFC 7296 2.9). */
 	if (ts_narrow(&msg->tsi, vpn->v.ts_remote, vpn->v.nts_remote, fam,
-	    tsi) == -1 || ts_narrow(&msg->tsr, vpn->v.ts_local,
-	    vpn->v.nts_local, fam, tsr) == -1) {
+		tsi) == -1 ||
+	    ts_narrow(&msg->tsr, vpn->v.ts_local, vpn->v.nts_local, fam, tsr) ==
+		-1) {
 		log_info("ipsec vpn %s: traffic selectors unacceptable",
 		    vpn->v.name);
 		sa->gw->st.ts_unacceptable++;
@@ -401,12 +403,12 @@ auth_child(struct ike_sa *sa, const struct ike_msg *msg,
 	ts_to_sel(&tsi->ts[0], &c->sel_remote);
 	if (prop_suite(&chosen, false, &c->suite) == -1 ||
 	    child_install(sa, c, NULL, 0, sa->n->ni, sa->n->nilen, sa->n->nr,
-	    sa->n->nrlen) == -1) {
+		sa->n->nrlen) == -1) {
 		child_free(sa, c);
 		return N_NO_PROPOSAL_CHOSEN;
 	}
 	uint8_t spi[4] = { c->spi_in >> 24, c->spi_in >> 16, c->spi_in >> 8,
-	    c->spi_in };
+		c->spi_in };
 	prop_build(&chosen, 1, PROTO_ESP, spi, 4, false, sap);
 	sap->prop[0].num = which->num;
 	return 0;
@@ -427,16 +429,15 @@ auth_check_peer(struct ike_sa *sa, const struct ike_msg *msg)
 	uint8_t *oct;
 
 	if ((msg->auth.method == AUTH_SHARED_KEY_MIC) == cert)
-		return auth_refuse(sa, N_AUTHENTICATION_FAILED, cert ?
-		    "not a signature" : "not a pre-shared key");
-	if (gw->p.ppk_profile[0] != '\0' && !gw->p.ppk_optional &&
-	    !n->have_ppk)
 		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
-		    n->use_ppk ? "PPK not available" :
-		    "PPK required but peer does not support PPK");
+		    cert ? "not a signature" : "not a pre-shared key");
+	if (gw->p.ppk_profile[0] != '\0' && !gw->p.ppk_optional && !n->have_ppk)
+		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
+		    n->use_ppk ? "PPK not available"
+			       : "PPK required but peer does not support PPK");
 	if (auth_mix(sa) == -1)
-		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
-		    "PPK mixing failed");
+		return auth_refuse(
+		    sa, N_AUTHENTICATION_FAILED, "PPK mixing failed");
 	if (n->have_ppk) {
 		sa->ppk_used = true;
 	} else if (n->use_ppk && noppk != NULL && !cert) {
@@ -445,18 +446,18 @@ auth_check_peer(struct ike_sa *sa, const struct ike_msg *msg)
 		dlen = noppk->data.len;
 	}
 	if (cert) {
-		oct = auth_octets(sa, true, sk_pi, msg->idi.body.p,
-		    msg->idi.body.len, &olen);
-		ok = oct != NULL && cert_verify_peer(sa, msg, &msg->idi, oct,
-		    olen, &why);
+		oct = auth_octets(
+		    sa, true, sk_pi, msg->idi.body.p, msg->idi.body.len, &olen);
+		ok = oct != NULL &&
+		    cert_verify_peer(sa, msg, &msg->idi, oct, olen, &why);
 		free(oct);
 		if (!ok)
 			return auth_refuse(sa, N_AUTHENTICATION_FAILED, why);
 		return 0;
 	}
 	if (!auth_verify(sa, true, sk_pi, &msg->idi, data, dlen))
-		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
-		    "authentication failed");
+		return auth_refuse(
+		    sa, N_AUTHENTICATION_FAILED, "authentication failed");
 	if (!remote_id_ok(sa, &msg->idi))
 		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
 		    "peer's ID is not the configured remote identity");
@@ -480,21 +481,21 @@ auth_process(struct ike_sa *sa, const struct ike_msg *msg)
 	size_t idlen, blen, alen = sa->keys.prf->out_len;
 	uint8_t method = AUTH_SHARED_KEY_MIC;
 	if (cert && cert_load_ours(sa) == -1)
-		return auth_refuse(sa, N_AUTHENTICATION_FAILED,
-		    "no local certificate");
+		return auth_refuse(
+		    sa, N_AUTHENTICATION_FAILED, "no local certificate");
 	auth_id_ours(sa, &idt, idd, &idlen);
 	blen = id_body(idt, idd, idlen, body);
 	if (cert) {
 		if (n->sig_err[0] != '\0')
-			return auth_refuse(sa, N_AUTHENTICATION_FAILED,
-			    "cannot sign");
+			return auth_refuse(
+			    sa, N_AUTHENTICATION_FAILED, "cannot sign");
 		if (!n->have_sig) {
 			eng_hold(sa, msg);
 			if (auth_sign(sa, false, sa->keys.sk_pr, body, blen) ==
 			    -1)
-				return auth_refuse(sa,
-				    N_AUTHENTICATION_FAILED, "cannot sign");
-			return 0;	/* auth_sig_ready() */
+				return auth_refuse(
+				    sa, N_AUTHENTICATION_FAILED, "cannot sign");
+			return 0; /* auth_sig_ready() */
 		}
 		method = n->sig_method;
 		adata = n->sig_auth;
@@ -525,8 +526,8 @@ auth_process(struct ike_sa *sa, const struct ike_msg *msg)
 		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, cerr, NULL, 0);
 	}
 	if (sa->ppk_used)
-		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_PPK_IDENTITY, NULL,
-		    0);
+		pld_add_notify(
+		    &m.b, PROTO_NONE, NULL, 0, N_PPK_IDENTITY, NULL, 0);
 	if (xchg_finish(sa, &m, XW_NONE) == -1) {
 		sa_free(sa);
 		return -1;
@@ -564,8 +565,8 @@ auth_request(struct ike_sa *sa, const struct ike_msg *msg)
 		sa_state(sa, IKE_ST_AUTH_WAIT);
 		if (ppk_fetch(sa, id) == 0)
 			return;
-		snprintf(sa->n->ppk_err, sizeof(sa->n->ppk_err),
-		    "no key source");
+		snprintf(
+		    sa->n->ppk_err, sizeof(sa->n->ppk_err), "no key source");
 		auth_ppk_ready(sa);
 		return;
 	}
@@ -645,13 +646,14 @@ auth_child_done(struct ike_sa *sa, const struct ike_msg *msg)
 		return;
 	}
 	ts_ours(vpn->v.ts_local, vpn->v.nts_local, sa->remote.ss_family, &tsi);
-	ts_ours(vpn->v.ts_remote, vpn->v.nts_remote, sa->remote.ss_family,
-	    &tsr);
-	if (msg->sa.nprop != 1 || prop_choose(vpn->v.prop, vpn->v.nprop,
-	    &msg->sa, PROTO_ESP, false, &chosen, &which) == -1 ||
+	ts_ours(
+	    vpn->v.ts_remote, vpn->v.nts_remote, sa->remote.ss_family, &tsr);
+	if (msg->sa.nprop != 1 ||
+	    prop_choose(vpn->v.prop, vpn->v.nprop, &msg->sa, PROTO_ESP, false,
+		&chosen, &which) == -1 ||
 	    !ts_is_subset(&msg->tsi, &tsi) || !ts_is_subset(&msg->tsr, &tsr)) {
-		log_info("ipsec vpn %s: peer's Child SA unacceptable",
-		    vpn->v.name);
+		log_info(
+		    "ipsec vpn %s: peer's Child SA unacceptable", vpn->v.name);
 		sa->gw->st.no_proposal++;
 		return;
 	}
@@ -664,7 +666,7 @@ auth_child_done(struct ike_sa *sa, const struct ike_msg *msg)
 	ts_to_sel(&msg->tsr.ts[0], &c->sel_remote);
 	if (prop_suite(&chosen, false, &c->suite) == -1 ||
 	    child_install(sa, c, NULL, 0, sa->n->ni, sa->n->nilen, sa->n->nr,
-	    sa->n->nrlen) == -1)
+		sa->n->nrlen) == -1)
 		child_free(sa, c);
 }
 
@@ -679,12 +681,13 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 	xchg_answered(sa);
 	if ((msg->present & PLD_BIT(PLD_AUTH)) == 0 ||
 	    (msg->present & PLD_BIT(PLD_IDR)) == 0) {
-		const struct ike_notify *nt = msg->nnotify ? &msg->notify[0] :
-		    NULL;
+		const struct ike_notify *nt =
+		    msg->nnotify ? &msg->notify[0] : NULL;
 		char line[96];
-		snprintf(line, sizeof(line), "authentication failed: peer "
-		    "answered %s", nt ? ikev2_notify_name(nt->type) :
-		    "nothing");
+		snprintf(line, sizeof(line),
+		    "authentication failed: peer "
+		    "answered %s",
+		    nt ? ikev2_notify_name(nt->type) : "nothing");
 		auth_failed(sa, true, line);
 		sa_free(sa);
 		return;
@@ -713,7 +716,7 @@ auth_response(struct ike_sa *sa, const struct ike_msg *msg)
 	} else {
 		ok = msg->auth.method == AUTH_SHARED_KEY_MIC &&
 		    auth_verify(sa, false, sa->keys.sk_pr, &msg->idr,
-		    msg->auth.data.p, msg->auth.data.len) &&
+			msg->auth.data.p, msg->auth.data.len) &&
 		    remote_id_ok(sa, &msg->idr);
 	}
 	if (!ok) {

@@ -55,12 +55,11 @@
  *          "ike-sa-initiator-cookie": "...", "ike-sa-responder-cookie": "...",
  *          "ike-sa-exchange-type": "IKEv2",
  *          "ike-sa-authentication-method": "Pre-shared-keys",
- *                                   (or "RSA-signatures", "ECDSA-signatures-256",
- *                                    "ECDSA-signatures-384")
- *          "ike-sa-remote-address": "192.168.3.2", "ike-sa-remote-port": 500,
- *          "ike-sa-local-address": "192.168.3.1", "ike-sa-local-port": 500,
- *          "ike-sa-lifetime": "Expires in 28495 seconds",
- *          "ike-sa-reauthlifetime": "Disabled",   (or "Expires in N seconds")
+ *                                   (or "RSA-signatures",
+ * "ECDSA-signatures-256", "ECDSA-signatures-384") "ike-sa-remote-address":
+ * "192.168.3.2", "ike-sa-remote-port": 500, "ike-sa-local-address":
+ * "192.168.3.1", "ike-sa-local-port": 500, "ike-sa-lifetime": "Expires in 28495
+ * seconds", "ike-sa-reauthlifetime": "Disabled",   (or "Expires in N seconds")
  *          "ike-sa-ike-frag": "Enabled",          ("Enabled" | "Disabled")
  *          "ike-sa-frag-size": 576,
  *          "ike-sa-remote-client-info": "Unknown Client",
@@ -239,7 +238,7 @@ ir_scalar(struct sb *out, const json_t *v, bool caps)
 		sb_puts(out, json_string_value(v));
 	else if (json_is_integer(v))
 		sb_printf(out, "%lld", (long long)json_integer_value(v));
-	else if (!json_is_true(v))	/* true: an empty element */
+	else if (!json_is_true(v)) /* true: an empty element */
 		return false;
 	if (caps && out->len > mark && out->buf[mark] >= 'a' &&
 	    out->buf[mark] <= 'z')
@@ -275,8 +274,9 @@ ir_span(struct sb *out, const json_t *o, const char *p, const char *end)
 			if (!ir_span(out, o, p + 1, q))
 				ir_truncate(out, mark);
 			p = q + 1;
-		} else if (*p == '{' && (q = memchr(p, '}', (size_t)(end -
-		    p))) && q - p - 1 < IR_KEY_MAX) {
+		} else if (*p == '{' &&
+		    (q = memchr(p, '}', (size_t)(end - p))) &&
+		    q - p - 1 < IR_KEY_MAX) {
 			bool caps = p[1] == '^';
 			size_t n = (size_t)(q - p - 1) - caps;
 
@@ -343,8 +343,8 @@ ir_root(const json_t *data, const char *name)
 static bool
 ir_is_detail(const json_t *root)
 {
-	const char *s = json_string_value(json_object_get(json_object_get(root,
-	    "@"), "junos:style"));
+	const char *s = json_string_value(
+	    json_object_get(json_object_get(root, "@"), "junos:style"));
 
 	return s != NULL && strcmp(s, "detail") == 0;
 }
@@ -370,10 +370,12 @@ ir_ike_brief(const json_t *root, struct sb *out)
 		const char *key;
 		size_t col;
 	} cols[] = {
-		{ "ike-sa-index", 0 }, { "ike-sa-state", 8 },
+		{ "ike-sa-index", 0 },
+		{ "ike-sa-state", 8 },
 		{ "ike-sa-initiator-cookie", 15 },
 		{ "ike-sa-responder-cookie", 33 },
-		{ "ike-sa-exchange-type", 51 }, { "ike-sa-remote-address", 66 },
+		{ "ike-sa-exchange-type", 51 },
+		{ "ike-sa-remote-address", 66 },
 	};
 	const json_t *l = json_object_get(root, "ike-security-associations");
 	bool bad = false;
@@ -383,7 +385,8 @@ ir_ike_brief(const json_t *root, struct sb *out)
 		return -1;
 	if (json_array_size(l) == 0)
 		return 0;
-	sb_puts(out, "Index   State  Initiator cookie  Responder cookie  Mode"
+	sb_puts(out,
+	    "Index   State  Initiator cookie  Responder cookie  Mode"
 	    "           Remote Address\n");
 	for (i = 0; i < json_array_size(l); i++) {
 		const json_t *sa = json_array_get(l, i);
@@ -392,8 +395,8 @@ ir_ike_brief(const json_t *root, struct sb *out)
 		for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 			if (c > 0)
 				ir_pad(out, start, cols[c].col);
-			if (!ir_scalar(out, json_object_get(sa, cols[c].key),
-			    false))
+			if (!ir_scalar(
+				out, json_object_get(sa, cols[c].key), false))
 				bad = true;
 		}
 		sb_putc(out, '\n');
@@ -407,16 +410,19 @@ ir_ike_detail_one(const json_t *b, struct sb *out, bool *bad)
 {
 	const json_t *sa = json_object_get(b, "ike-security-associations");
 	const json_t *ts = json_object_get(sa, "ike-sa-traffic-statistics");
-	const json_t *p2 = json_object_get(json_object_get(sa,
-	    "ike-sa-phase2-information"), "ike-sa-num-phase2-negotiations");
+	const json_t *p2 =
+	    json_object_get(json_object_get(sa, "ike-sa-phase2-information"),
+		"ike-sa-num-phase2-negotiations");
 	size_t i;
 
 	if (!json_is_object(sa) || !json_is_object(ts)) {
 		*bad = true;
 		return;
 	}
-	ir_fmt(out, b, "IKE peer {ike-sa-remote-address}, Index {ike-sa-index}, "
-	    "Gateway Name: {ike-gw-name}\n", bad);
+	ir_fmt(out, b,
+	    "IKE peer {ike-sa-remote-address}, Index {ike-sa-index}, "
+	    "Gateway Name: {ike-gw-name}\n",
+	    bad);
 	ir_fmt(out, sa,
 	    "  Role: {^ike-sa-role}, State: {ike-sa-state}\n"
 	    "  Initiator cookie: {ike-sa-initiator-cookie}, "
@@ -428,24 +434,30 @@ ir_ike_detail_one(const json_t *b, struct sb *out, bool *bad)
 	    "  Lifetime: {ike-sa-lifetime}\n"
 	    "  Reauth Lifetime: {ike-sa-reauthlifetime}\n"
 	    "  IKE Fragmentation: {ike-sa-ike-frag}, Size: {ike-sa-frag-size}\n"
-	    "  Remote Access Client Info: {ike-sa-remote-client-info}\n", bad);
+	    "  Remote Access Client Info: {ike-sa-remote-client-info}\n",
+	    bad);
 	ir_fmt(out, json_object_get(sa, "ike-xauth-user-info"),
 	    "  Peer ike-id: {ike-ike-id}\n"
-	    "  AAA assigned IP: {ike-xauth-user-assigned-ip}\n", bad);
-	ir_fmt(out, sa, "[  PPK-profile: {ike-sa-ppk-profile} "
-	    "Optional: {ike-sa-ppk-optional}\n]", bad);
+	    "  AAA assigned IP: {ike-xauth-user-assigned-ip}\n",
+	    bad);
+	ir_fmt(out, sa,
+	    "[  PPK-profile: {ike-sa-ppk-profile} "
+	    "Optional: {ike-sa-ppk-optional}\n]",
+	    bad);
 	ir_fmt(out, json_object_get(sa, "ike-sa-algorithms"),
 	    "  Algorithms:\n"
 	    "   Authentication        : {ike-sa-authentication-algorithm}\n"
 	    "   Encryption            : {ike-sa-encryption-algorithm}\n"
 	    "   Pseudo random function: {ike-sa-prf-algorithm}\n"
-	    "   Diffie-Hellman group  : {ike-sa-dhgroup}\n", bad);
+	    "   Diffie-Hellman group  : {ike-sa-dhgroup}\n",
+	    bad);
 	sb_puts(out, "  Traffic statistics:\n");
 	ir_count(out, "   Input  bytes  :", ts, "ike-sa-input-bytes", 39, bad);
 	ir_count(out, "   Output bytes  :", ts, "ike-sa-output-bytes", 39, bad);
-	ir_count(out, "   Input  packets:", ts, "ike-sa-input-packets", 39, bad);
-	ir_count(out, "   Output packets:", ts, "ike-sa-output-packets", 39,
-	    bad);
+	ir_count(
+	    out, "   Input  packets:", ts, "ike-sa-input-packets", 39, bad);
+	ir_count(
+	    out, "   Output packets:", ts, "ike-sa-output-packets", 39, bad);
 	ir_count(out, "   Input  fragmentated packets:", ts,
 	    "ike-sa-input-frag-packets", 39, bad);
 	ir_count(out, "   Output fragmentated packets:", ts,
@@ -454,7 +466,8 @@ ir_ike_detail_one(const json_t *b, struct sb *out, bool *bad)
 	    "  IPSec security associations: {ike-sa-num-ipsec-sas-created} "
 	    "created, {ike-sa-num-ipsec-sas-deleted} deleted\n"
 	    "  Phase 2 negotiations in progress: "
-	    "{ike-sa-num-phase2-negotiations}\n", bad);
+	    "{ike-sa-num-phase2-negotiations}\n",
+	    bad);
 	for (i = 0; i < ir_count_of(p2); i++) {
 		if (i == 0)
 			sb_putc(out, '\n');
@@ -465,15 +478,16 @@ ir_ike_detail_one(const json_t *b, struct sb *out, bool *bad)
 		    "Remote: {ike-sa-remote-address}:{ike-sa-remote-port}\n"
 		    "    Local identity: {ike-sa-local-id}\n"
 		    "    Remote identity: {ike-sa-remote-id}\n"
-		    "    Flags: {ike-sa-flags}\n", bad);
+		    "    Flags: {ike-sa-flags}\n",
+		    bad);
 	}
 }
 
 static int
 ir_show_ike_sa(const json_t *data, struct sb *out)
 {
-	const json_t *root = ir_root(data,
-	    "ike-security-associations-information");
+	const json_t *root =
+	    ir_root(data, "ike-security-associations-information");
 	const json_t *l;
 	bool bad = false;
 	size_t i;
@@ -506,7 +520,8 @@ ir_show_active_peer(const json_t *data, struct sb *out)
 		return -1;
 	if (json_array_size(l) == 0)
 		return 0;
-	sb_puts(out, "Remote Address                      Port     Peer IKE-ID"
+	sb_puts(out,
+	    "Remote Address                      Port     Peer IKE-ID"
 	    "                          AAA username                         "
 	    "Assigned IP\n");
 	for (i = 0; i < json_array_size(l); i++) {
@@ -538,8 +553,10 @@ ir_ipsec_brief_row(const json_t *sa, struct sb *out, bool *bad)
 
 	ir_fmt(out, sa, "  {sa-direction}{sa-tunnel-index}", bad);
 	ir_pad(out, start, 10);
-	ir_fmt(out, sa, "{sa-protocol}{sa-esp-encryption-algorithm}"
-	    "{sa-hmac-algorithm}", bad);
+	ir_fmt(out, sa,
+	    "{sa-protocol}{sa-esp-encryption-algorithm}"
+	    "{sa-hmac-algorithm}",
+	    bad);
 	ir_pad(out, start, 26);
 	ir_fmt(out, sa, "{sa-spi}", bad);
 	ir_pad(out, start, 35);
@@ -557,29 +574,30 @@ ir_ipsec_brief_row(const json_t *sa, struct sb *out, bool *bad)
 static int
 ir_ipsec_brief(const json_t *root, struct sb *out)
 {
-	const json_t *bl = json_object_get(root,
-	    "ipsec-security-associations-block");
+	const json_t *bl =
+	    json_object_get(root, "ipsec-security-associations-block");
 	bool bad = false;
 	size_t i, j, nsa = 0;
 
 	if (!json_is_array(bl))
 		return -1;
 	for (i = 0; i < json_array_size(bl); i++)
-		nsa += ir_count_of(json_object_get(json_array_get(bl, i),
-		    "ipsec-security-associations"));
-	ir_fmt(out, root, "  Total active tunnels: {total-active-tunnels}",
-	    &bad);
+		nsa += ir_count_of(json_object_get(
+		    json_array_get(bl, i), "ipsec-security-associations"));
+	ir_fmt(
+	    out, root, "  Total active tunnels: {total-active-tunnels}", &bad);
 	sb_puts(out, "     Total IPsec sas: ");
 	if (!ir_scalar(out, json_object_get(root, "total-ipsec-sas"), false))
 		sb_printf(out, "%zu", nsa);
 	sb_putc(out, '\n');
 	if (nsa == 0)
 		return bad ? -1 : 0;
-	sb_puts(out, "  ID      Algorithm       SPI      Life:sec/kb  Mon lsys "
+	sb_puts(out,
+	    "  ID      Algorithm       SPI      Life:sec/kb  Mon lsys "
 	    "Port  Gateway\n");
 	for (i = 0; i < json_array_size(bl); i++) {
-		const json_t *l = json_object_get(json_array_get(bl, i),
-		    "ipsec-security-associations");
+		const json_t *l = json_object_get(
+		    json_array_get(bl, i), "ipsec-security-associations");
 
 		for (j = 0; j < ir_count_of(l); j++)
 			ir_ipsec_brief_row(ir_item(l, j), out, &bad);
@@ -592,7 +610,8 @@ static void
 ir_ipsec_detail_sa(const json_t *sa, struct sb *out, bool *bad)
 {
 	ir_fmt(out, sa,
-	    "  Direction: {sa-direction}, SPI: {sa-spi}, AUX-SPI: {sa-aux-spi}\n"
+	    "  Direction: {sa-direction}, SPI: {sa-spi}, AUX-SPI: "
+	    "{sa-aux-spi}\n"
 	    "                              , VPN Monitoring: "
 	    "{sa-vpn-monitoring-state}\n"
 	    "    Hard lifetime: {sa-hard-lifetime}\n"
@@ -606,7 +625,8 @@ ir_ipsec_detail_sa(const json_t *sa, struct sb *out, bool *bad)
 	    "[, Replay window size: {sa-replay-window-size}]\n"
 	    "[    Extended-Sequence-Number: {sa-extended-seq-number}\n]"
 	    "[    tunnel-establishment: {sa-tunnel-establishment}\n]"
-	    "[    IKE SA Index: {sa-ike-index}\n]", bad);
+	    "[    IKE SA Index: {sa-ike-index}\n]",
+	    bad);
 }
 
 /* Section 4: one tunnel, after a blank line (25.2R1 prints one first). */
@@ -631,24 +651,30 @@ ir_ipsec_detail_one(const json_t *b, struct sb *out, bool *bad)
 	    "[  PFS group: {sa-pfs-group}, "
 	    "Packet Encapsulation: {sa-packet-encapsulation-protocol}, "
 	    "Dest port: {sa-packet-encapsulation-destination-port}\n]"
-	    "[  Passive mode tunneling: {sa-passive-mode-tunneling}\n]", bad);
+	    "[  Passive mode tunneling: {sa-passive-mode-tunneling}\n]",
+	    bad);
 	ir_fmt(out, json_object_get(b, "sa-df-bit-policy-name"),
 	    "  DF-bit: {sa-df-bit}, Copy-Outer-DSCP: {sa-copy-outer-dscp}, "
 	    "Bind-interface: {sa-bind-interface}"
-	    "[, Policy-name: {sa-policy-name}]\n", bad);
+	    "[, Policy-name: {sa-policy-name}]\n",
+	    bad);
 	/* The space after the flag is Junos's (25.2R1). */
 	ir_fmt(out, json_object_get(b, "sa-dev-info"),
 	    "  Port: {sa-port}, Nego#: {sa-nego-num}, Fail#: {sa-nego-fail}, "
-	    "Def-Del#: {sa-del-num} Flag: {sa-flag} \n", bad);
+	    "Def-Del#: {sa-del-num} Flag: {sa-flag} \n",
+	    bad);
 	if (ev != NULL)
 		sb_puts(out, "  Tunnel events:\n");
 	for (i = 0; i < ir_count_of(ev); i++)
-		ir_fmt(out, ir_item(ev, i), "    {sa-tunnel-event-time}: "
+		ir_fmt(out, ir_item(ev, i),
+		    "    {sa-tunnel-event-time}: "
 		    "{sa-tunnel-event} ({sa-tunnel-event-num-times} times)\n",
 		    bad);
-	ir_fmt(out, b, "[  Location: FPC {sa-fpc}, PIC {sa-pic}\n]"
+	ir_fmt(out, b,
+	    "[  Location: FPC {sa-fpc}, PIC {sa-pic}\n]"
 	    "[  Anchorship: Thread {sa-anchor-thread}\n]"
-	    "[  Distribution-Profile: {sa-distribution-profile}\n]", bad);
+	    "[  Distribution-Profile: {sa-distribution-profile}\n]",
+	    bad);
 	for (i = 0; i < ir_count_of(l); i++)
 		ir_ipsec_detail_sa(ir_item(l, i), out, bad);
 }
@@ -656,8 +682,8 @@ ir_ipsec_detail_one(const json_t *b, struct sb *out, bool *bad)
 static int
 ir_show_ipsec_sa(const json_t *data, struct sb *out)
 {
-	const json_t *root = ir_root(data,
-	    "ipsec-security-associations-information");
+	const json_t *root =
+	    ir_root(data, "ipsec-security-associations-information");
 	const json_t *bl;
 	bool bad = false;
 	size_t i;
@@ -678,8 +704,8 @@ ir_show_ipsec_sa(const json_t *data, struct sb *out)
 static int
 ir_show_ipsec_stats(const json_t *data, struct sb *out)
 {
-	const json_t *root = ir_root(data,
-	    "usp-ipsec-total-statistics-information");
+	const json_t *root =
+	    ir_root(data, "usp-ipsec-total-statistics-information");
 	const json_t *esp = json_object_get(root, "esp-statistics");
 	const json_t *ah = json_object_get(root, "ah-statistics");
 	bool bad = false;
@@ -687,10 +713,10 @@ ir_show_ipsec_stats(const json_t *data, struct sb *out)
 	if (root == NULL || !json_is_object(esp) || !json_is_object(ah))
 		return -1;
 	sb_puts(out, "\nESP Statistics:\n");
-	ir_count(out, "  Encrypted bytes:", esp, "esp-encrypted-bytes", 35,
-	    &bad);
-	ir_count(out, "  Decrypted bytes:", esp, "esp-decrypted-bytes", 35,
-	    &bad);
+	ir_count(
+	    out, "  Encrypted bytes:", esp, "esp-encrypted-bytes", 35, &bad);
+	ir_count(
+	    out, "  Decrypted bytes:", esp, "esp-decrypted-bytes", 35, &bad);
 	ir_count(out, "  Encrypted packets:", esp, "esp-encrypted-packets", 35,
 	    &bad);
 	ir_count(out, "  Decrypted packets:", esp, "esp-decrypted-packets", 35,
@@ -709,7 +735,8 @@ ir_show_ipsec_stats(const json_t *data, struct sb *out)
 	    "  Bad headers: {bad-headers}, Bad trailers: {bad-trailers}\n"
 	    "[  Invalid SPI: {invalid-spi}, TS check fail: {ts-check-fail}\n]"
 	    "[  Exceeds tunnel MTU: {exceeds-tunnel-mtu}\n]"
-	    "[  Discarded: {discarded}\n]", &bad);
+	    "[  Discarded: {discarded}\n]",
+	    &bad);
 	return bad ? -1 : 0;
 }
 
@@ -717,18 +744,21 @@ ir_show_ipsec_stats(const json_t *data, struct sb *out)
 static int
 ir_show_inactive(const json_t *data, struct sb *out)
 {
-	const json_t *root = ir_root(data,
-	    "ipsec-unestablished-tunnel-information");
+	const json_t *root =
+	    ir_root(data, "ipsec-unestablished-tunnel-information");
 	const json_t *l = json_object_get(root, "ipsec-unestablished-tunnels");
 	bool bad = false;
 
 	if (!json_is_array(l))
 		return -1;
-	ir_fmt(out, root, "  Total inactive tunnels: {total-inactive-tunnels}\n"
+	ir_fmt(out, root,
+	    "  Total inactive tunnels: {total-inactive-tunnels}\n"
 	    "  Total inactive tunnels with establish immediately: "
-	    "{total-inactive-tunnels-immediately}\n", &bad);
+	    "{total-inactive-tunnels-immediately}\n",
+	    &bad);
 	if (json_array_size(l) > 0)
-		sb_puts(out, "  ID      Port  Nego#  Fail#  Gateway          "
+		sb_puts(out,
+		    "  ID      Port  Nego#  Fail#  Gateway          "
 		    "Tunnel Down Reason\n");
 	for (size_t i = 0; i < json_array_size(l); i++) {
 		const json_t *t = json_array_get(l, i);

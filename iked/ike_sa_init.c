@@ -23,7 +23,7 @@
 #include "lib/log.h"
 #include "lib/sb.h"
 
-#define SA_INIT_RETRIES_MAX 3		/* INVALID_KE / COOKIE answers taken */
+#define SA_INIT_RETRIES_MAX 3 /* INVALID_KE / COOKIE answers taken */
 
 static uint8_t *
 dup_bytes(const uint8_t *p, size_t len)
@@ -46,8 +46,8 @@ sa_init_send(struct ike_sa *sa, uint16_t group)
 	dh_free(n->dh);
 	n->dh = dh_new(group);
 	if (n->dh == NULL || dh_public(n->dh, ke, sizeof(ke), &kelen) == -1) {
-		log_warn("ike %s: D-H group %u unavailable", sa->gw->p.name,
-		    group);
+		log_warn(
+		    "ike %s: D-H group %u unavailable", sa->gw->p.name, group);
 		return -1;
 	}
 	xchg_stop(sa);
@@ -57,8 +57,8 @@ sa_init_send(struct ike_sa *sa, uint16_t group)
 	if (n->cookie_len)
 		pld_add_notify(&m.b, PROTO_NONE, NULL, 0, N_COOKIE, n->cookie,
 		    n->cookie_len);
-	prop_build(sa->gw->p.prop, sa->gw->p.nprop, PROTO_IKE, NULL, 0, true,
-	    &sap);
+	prop_build(
+	    sa->gw->p.prop, sa->gw->p.nprop, PROTO_IKE, NULL, 0, true, &sap);
 	pld_add_sa(&m.b, &sap);
 	pld_add_ke(&m.b, group, ke, kelen);
 	pld_add_nonce(&m.b, n->ni, n->nilen);
@@ -127,11 +127,12 @@ sa_init_keys(struct ike_sa *sa, const struct ike_ke *ke)
 
 	if (prop_suite(&sa->prop, true, &sa->suite) == -1)
 		goto done;
-	if (dh_shared(n->dh, ke->data.p, ke->data.len, shared,
-	    sizeof(shared), &shlen) == -1)
+	if (dh_shared(n->dh, ke->data.p, ke->data.len, shared, sizeof(shared),
+		&shlen) == -1)
 		goto done;
 	if (ike_keys_derive(&sa->keys, &sa->suite, shared, shlen, n->ni,
-	    n->nilen, n->nr, n->nrlen, sa->ispi, sa->rspi, NULL, NULL, 0) == -1)
+		n->nilen, n->nr, n->nrlen, sa->ispi, sa->rspi, NULL, NULL,
+		0) == -1)
 		goto done;
 	rc = 0;
 done:
@@ -151,7 +152,8 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	struct xmsg m;
 	char ab[64];
 
-	if (h->rspi != 0 || h->msgid != 0 || (h->flags & IKE_FLAG_INITIATOR) == 0) {
+	if (h->rspi != 0 || h->msgid != 0 ||
+	    (h->flags & IKE_FLAG_INITIATOR) == 0) {
 		e->st.in_malformed++;
 		return;
 	}
@@ -171,8 +173,9 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	gw = eng_gw_match(e, remote, local);
 	if (gw == NULL) {
 		struct sockaddr_storage ss;
-		memcpy(&ss, remote, remote->sa_family == AF_INET6 ?
-		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		memcpy(&ss, remote,
+		    remote->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						  : sizeof(struct sockaddr_in));
 		log_info("ike: IKE_SA_INIT from %s: no gateway configured",
 		    eng_addr_str(&ss, ab, sizeof(ab)));
 		e->st.in_unknown_spi++;
@@ -184,20 +187,21 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 		/* Junos half-open max-count; the peer retransmits */
 		if (e->st.in_half_open_full++ == 0)
 			log_warn("ike: %zu half-open IKE SAs: IKE_SA_INIT "
-			    "dropped until some complete or time out",
+				 "dropped until some complete or time out",
 			    e->half_open);
 		return;
 	}
 	if (prop_choose(gw->p.prop, gw->p.nprop, &msg->sa, PROTO_IKE, true,
-	    &chosen, &which) == -1) {
+		&chosen, &which) == -1) {
 		log_info("ike %s: no proposal chosen for IKE SA", gw->p.name);
 		gw->st.no_proposal++;
-		eng_notify_clear(e, h, N_NO_PROPOSAL_CHOSEN, NULL, 0, remote,
-		    local);
+		eng_notify_clear(
+		    e, h, N_NO_PROPOSAL_CHOSEN, NULL, 0, remote, local);
 		return;
 	}
 	if ((msg->present & PLD_BIT(PLD_KE)) == 0 || !nonce_ok(msg)) {
-		eng_notify_clear(e, h, N_INVALID_SYNTAX, NULL, 0, remote, local);
+		eng_notify_clear(
+		    e, h, N_INVALID_SYNTAX, NULL, 0, remote, local);
 		return;
 	}
 	if (msg->ke.group != chosen.dh) {
@@ -206,19 +210,21 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 		log_info("ike %s: peer's KE is group %u, asking for %u",
 		    gw->p.name, msg->ke.group, chosen.dh);
 		gw->st.invalid_ke++;
-		eng_notify_clear(e, h, N_INVALID_KE_PAYLOAD, g, sizeof(g),
-		    remote, local);
+		eng_notify_clear(
+		    e, h, N_INVALID_KE_PAYLOAD, g, sizeof(g), remote, local);
 		return;
 	}
 
 	sa = sa_new(e, gw, false, h->ispi);
 	if (sa == NULL)
 		return;
-	memcpy(&sa->remote, remote, remote->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	memcpy(&sa->remote, remote,
+	    remote->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					  : sizeof(struct sockaddr_in));
 	if (local != NULL)
-		memcpy(&sa->local, local, local->sa_family == AF_INET6 ?
-		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		memcpy(&sa->local, local,
+		    local->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in));
 	sa->prop = chosen;
 	struct ike_nego *n = sa->n;
 	n->nilen = msg->nonce.len;
@@ -229,7 +235,8 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	    sa_init_keys(sa, &msg->ke) == -1) {
 		log_info("ike %s: IKE_SA_INIT refused: bad KE", gw->p.name);
 		sa_free(sa);
-		eng_notify_clear(e, h, N_INVALID_SYNTAX, NULL, 0, remote, local);
+		eng_notify_clear(
+		    e, h, N_INVALID_SYNTAX, NULL, 0, remote, local);
 		return;
 	}
 	n->msg1 = dup_bytes(msg->raw.p, msg->raw.len);
@@ -237,8 +244,8 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	n->use_ppk = gw->p.ppk_profile[0] != '\0' &&
 	    pld_notify_find(msg, N_USE_PPK) != NULL;
 	natd_check(sa, msg);
-	sa->frag_ok = gw->p.fragmentation && pld_notify_find(msg,
-	    N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+	sa->frag_ok = gw->p.fragmentation &&
+	    pld_notify_find(msg, N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
 	cert_sa_init_take(sa, msg);
 	sa->x.peer_next = 1;
 
@@ -291,7 +298,8 @@ sa_init_errors(struct ike_sa *sa, const struct ike_msg *msg)
 		if (group_offered(gw, g) && g != dh_group(sa->n->dh) &&
 		    sa->n->ke_retries++ < SA_INIT_RETRIES_MAX) {
 			log_info("ike %s: responder wants D-H group %u, "
-			    "retrying", gw->p.name, g);
+				 "retrying",
+			    gw->p.name, g);
 			if (sa_init_send(sa, g) == -1)
 				sa_free(sa);
 			return 1;
@@ -303,7 +311,8 @@ sa_init_errors(struct ike_sa *sa, const struct ike_msg *msg)
 	    sa->n->ke_retries++ < SA_INIT_RETRIES_MAX) {
 		/* RFC 7296 2.6: repeat the request with the cookie. */
 		log_info("ike %s: the responder asks for a COOKIE; "
-		    "IKE_SA_INIT again with it", gw->p.name);
+			 "IKE_SA_INIT again with it",
+		    gw->p.name);
 		memcpy(sa->n->cookie, nt->data.p, nt->data.len);
 		sa->n->cookie_len = nt->data.len;
 		if (sa_init_send(sa, dh_group(sa->n->dh)) == -1)
@@ -338,9 +347,10 @@ sa_init_response(struct ike_sa *sa, const struct ike_msg *msg)
 	if (msg->hdr.rspi == 0 || msg->sa.nprop != 1 ||
 	    (msg->present & PLD_BIT(PLD_KE)) == 0 || !nonce_ok(msg) ||
 	    prop_choose(gw->p.prop, gw->p.nprop, &msg->sa, PROTO_IKE, true,
-	    &chosen, &which) == -1 || msg->ke.group != dh_group(sa->n->dh)) {
-		log_info("ike %s: IKE_SA_INIT response unacceptable",
-		    gw->p.name);
+		&chosen, &which) == -1 ||
+	    msg->ke.group != dh_group(sa->n->dh)) {
+		log_info(
+		    "ike %s: IKE_SA_INIT response unacceptable", gw->p.name);
 		gw->st.no_proposal++;
 		sa_free(sa);
 		return;
@@ -359,8 +369,8 @@ sa_init_response(struct ike_sa *sa, const struct ike_msg *msg)
 	sa->n->use_ppk = pld_notify_find(msg, N_USE_PPK) != NULL &&
 	    gw->p.ppk_profile[0] != '\0';
 	natd_check(sa, msg);
-	sa->frag_ok = gw->p.fragmentation && pld_notify_find(msg,
-	    N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+	sa->frag_ok = gw->p.fragmentation &&
+	    pld_notify_find(msg, N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
 	cert_sa_init_take(sa, msg);
 	xchg_answered(sa);
 	if (gw->p.ppk_profile[0] != '\0' && !sa->n->use_ppk &&

@@ -54,23 +54,22 @@ struct iked {
 	struct event_base *base;
 	struct link *link;
 	const char *state_dir;
-	struct sb own_dir;		/* <state>/iked: what we still write */
-	struct iconf_ids ids;		/* tunnel IDs, persisted */
-	struct iconf *running;		/* what the engine was given */
+	struct sb own_dir;     /* <state>/iked: what we still write */
+	struct iconf_ids ids;  /* tunnel IDs, persisted */
+	struct iconf *running; /* what the engine was given */
 	struct net *net;
 	struct keysrc *keys;
 	const struct dp_ops *dp_ops;
 	struct dp *dp;
 	struct ike_engine *eng;
-	struct manual *manual;		/* manual SAs, straight to the dp */
-	struct pki_store *pki;		/* read here: public files only */
-	pid_t ca_pid;			/* the ca process: the keys */
+	struct manual *manual; /* manual SAs, straight to the dp */
+	struct pki_store *pki; /* read here: public files only */
+	pid_t ca_pid;	       /* the ca process: the keys */
 	struct ca_client *ca;
 };
 
 static void
-iked_check(void *ctx, struct conf *prev, struct conf *next,
-    struct verrs *errs)
+iked_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	struct iked *ik = ctx;
 
@@ -122,7 +121,10 @@ iked_vpn_del(void *ctx, const char *name)
 }
 
 static const struct iconf_diff_ops iked_diff_ops = {
-	iked_peer_set, iked_peer_del, iked_vpn_set, iked_vpn_del,
+	iked_peer_set,
+	iked_peer_del,
+	iked_vpn_set,
+	iked_vpn_del,
 };
 
 /* Apply must not fail: what the check passed runs. */
@@ -144,13 +146,14 @@ iked_apply(void *ctx, struct conf *prev, struct conf *next)
 
 	iconf_ids_keep(&ik->ids, ic);
 	iconf_ids_save(&ik->ids, sb_str(&ik->own_dir));
-	if (ik->pki != NULL)		/* the ca-profiles' revocation checks */
+	if (ik->pki != NULL) /* the ca-profiles' revocation checks */
 		pki_conf_sync(ik->pki, conf_root(next));
 	iconf_free(ik->running);
 	ik->running = ic;
 	manual_apply(ik->manual, next);
 	log_info("configuration applied: %zu IKE gateways, %zu VPNs, %zu"
-	    " changed", ic->npeer, ic->nvpn, n);
+		 " changed",
+	    ic->npeer, ic->nvpn, n);
 }
 
 static json_t *
@@ -163,8 +166,8 @@ iked_rpc(void *ctx, const char *name, const json_t *input, struct sb *err)
 
 	/* the dataplane's counters; clearing them goes through the engine */
 	if (strcmp(name, "show-security-ipsec-statistics") == 0) {
-		data = dp_show_rpc(ik->dp_ops, ik->dp, name, input, err,
-		    &handled);
+		data =
+		    dp_show_rpc(ik->dp_ops, ik->dp, name, input, err, &handled);
 		return data;
 	}
 	data = eng_rpc(ik->eng, name, input, e, sizeof(e));
@@ -301,14 +304,16 @@ iked_privsep_prepare(struct iked *ik, gid_t *gid)
 		return 0;
 	if (privsep_iked_ids(&uid, gid) == -1) {
 		log_err("no account %s: the network process stays root and"
-		    " could read the private keys", PRIVSEP_IKED_USER);
+			" could read the private keys",
+		    PRIVSEP_IKED_USER);
 		return 0;
 	}
 	if (chown(own, uid, *gid) == -1 ||
 	    (access(old, F_OK) == 0 && chown(old, uid, *gid) == -1) ||
 	    stat(ik->state_dir, &sbuf) == -1 ||
-	    (sbuf.st_gid != *gid && chown(ik->state_dir, (uid_t)-1, *gid) ==
-	    -1) || chmod(ik->state_dir, (sbuf.st_mode & 07777) | 0010) == -1) {
+	    (sbuf.st_gid != *gid &&
+		chown(ik->state_dir, (uid_t)-1, *gid) == -1) ||
+	    chmod(ik->state_dir, (sbuf.st_mode & 07777) | 0010) == -1) {
 		log_err("preparing %s for uid %u: %s", ik->state_dir,
 		    (unsigned)uid, strerror(errno));
 		return 0;
@@ -337,7 +342,8 @@ iked_life_div(struct ike_engine *eng)
 	}
 	eng_life_div_set(eng, (uint32_t)div);
 	log_warn("QSAFE_LIFETIME_DIVISOR=%lu: lifetimes run %lu times "
-	    "faster than configured (test only)", div, div);
+		 "faster than configured (test only)",
+	    div, div);
 }
 
 static void
@@ -360,7 +366,7 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
-	msg_json_wipe_init();		/* replies from keymgr carry PPKs */
+	msg_json_wipe_init(); /* replies from keymgr carry PPKs */
 	sb_init(&sock);
 	sb_printf(&sock, "%s/%s", ik.state_dir, KEYMGR_SOCKET_NAME);
 	sb_init(&ik.own_dir);
@@ -373,8 +379,8 @@ main(int argc, char **argv)
 	if (net_confine(uid, gid) == -1)
 		log_warn("running with the capabilities it was started with");
 	ik.keys = keysrc_new(ik.base, sb_str(&sock));
-	ik.eng = eng_new(ik.base, &net_io, ik.net, &keysrc_ops, ik.keys,
-	    ik.dp_ops, ik.dp);
+	ik.eng = eng_new(
+	    ik.base, &net_io, ik.net, &keysrc_ops, ik.keys, ik.dp_ops, ik.dp);
 	if (ik.eng == NULL) {
 		log_err("the IKE engine could not start");
 		goto done;
@@ -398,10 +404,10 @@ done:
 	if (intr)
 		event_free(intr);
 	link_free(ik.link);
-	eng_free(ik.eng);		/* Deletes to the peers, SAs out */
+	eng_free(ik.eng); /* Deletes to the peers, SAs out */
 	manual_free(ik.manual);
 	keysrc_free(ik.keys);
-	ca_client_free(ik.ca);		/* EOF: the ca process ends */
+	ca_client_free(ik.ca); /* EOF: the ca process ends */
 	if (ik.ca_pid > 0)
 		(void)waitpid(ik.ca_pid, NULL, 0);
 	pki_store_free(ik.pki);

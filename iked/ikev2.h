@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define IKEV2_VERSION 0x20		/* major 2, minor 0 */
+#define IKEV2_VERSION 0x20 /* major 2, minor 0 */
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
 #define IKE_HDR_LEN 28
@@ -52,7 +52,7 @@ enum ike_payload {
 	PLD_SK = 46,
 	PLD_CP = 47,
 	PLD_EAP = 48,
-	PLD_SKF = 53,			/* RFC 7383 2.5 */
+	PLD_SKF = 53, /* RFC 7383 2.5 */
 };
 #define IKE_PLD_CRITICAL 0x80
 
@@ -69,10 +69,10 @@ enum ike_xform_type {
 	XF_ENCR = 1,
 	XF_PRF = 2,
 	XF_INTEG = 3,
-	XF_DH = 4,			/* "Key Exchange Method" since RFC 9370 */
+	XF_DH = 4, /* "Key Exchange Method" since RFC 9370 */
 	XF_ESN = 5,
 };
-#define IKE_ATTR_KEY_LENGTH 14		/* RFC 7296 3.3.5, TV format */
+#define IKE_ATTR_KEY_LENGTH 14 /* RFC 7296 3.3.5, TV format */
 
 /* Transform type 1 */
 enum ike_encr {
@@ -196,9 +196,9 @@ enum ike_notify_type {
 	N_MULTIPLE_AUTH_SUPPORTED = 16404,
 	N_REDIRECT_SUPPORTED = 16406,
 	N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED = 16420,
-	N_IKEV2_FRAGMENTATION_SUPPORTED = 16430,	/* RFC 7383 2.3 */
-	N_SIGNATURE_HASH_ALGORITHMS = 16431,		/* RFC 7427 4 */
-	N_USE_PPK = 16435,				/* RFC 8784 3 */
+	N_IKEV2_FRAGMENTATION_SUPPORTED = 16430, /* RFC 7383 2.3 */
+	N_SIGNATURE_HASH_ALGORITHMS = 16431,	 /* RFC 7427 4 */
+	N_USE_PPK = 16435,			 /* RFC 8784 3 */
 	N_PPK_IDENTITY = 16436,
 	N_NO_PPK_AUTH = 16437,
 	N_CHILDLESS_IKEV2_SUPPORTED = 16418,

@@ -93,7 +93,8 @@ static const struct ikev2_name notify_names[] = {
 	{ N_MULTIPLE_AUTH_SUPPORTED, "MULTIPLE_AUTH_SUPPORTED" },
 	{ N_REDIRECT_SUPPORTED, "REDIRECT_SUPPORTED" },
 	{ N_CHILDLESS_IKEV2_SUPPORTED, "CHILDLESS_IKEV2_SUPPORTED" },
-	{ N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED, "IKEV2_MESSAGE_ID_SYNC_SUPPORTED" },
+	{ N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED,
+	    "IKEV2_MESSAGE_ID_SYNC_SUPPORTED" },
 	{ N_IKEV2_FRAGMENTATION_SUPPORTED, "IKEV2_FRAGMENTATION_SUPPORTED" },
 	{ N_SIGNATURE_HASH_ALGORITHMS, "SIGNATURE_HASH_ALGORITHMS" },
 	{ N_USE_PPK, "USE_PPK" },
@@ -199,8 +200,8 @@ ikev2_notify_name(unsigned v)
 const char *
 ikev2_xform_type_name(unsigned v)
 {
-	return ikev2_name_find(xform_type_names, NAMES_LEN(xform_type_names),
-	    v);
+	return ikev2_name_find(
+	    xform_type_names, NAMES_LEN(xform_type_names), v);
 }
 
 const char *
@@ -213,12 +214,10 @@ ikev2_xform_name(unsigned t, unsigned id)
 		return ikev2_name_find(prf_names, NAMES_LEN(prf_names), id);
 	case XF_INTEG:
 		return ikev2_name_find(integ_names, NAMES_LEN(integ_names), id);
-	case XF_DH:
-		return ikev2_name_find(dh_names, NAMES_LEN(dh_names), id);
+	case XF_DH: return ikev2_name_find(dh_names, NAMES_LEN(dh_names), id);
 	case XF_ESN:
 		return ikev2_name_find(esn_names, NAMES_LEN(esn_names), id);
-	default:
-		return "UNKNOWN";
+	default: return "UNKNOWN";
 	}
 }
 
@@ -231,6 +230,6 @@ ikev2_id_type_name(unsigned v)
 const char *
 ikev2_auth_method_name(unsigned v)
 {
-	return ikev2_name_find(auth_method_names, NAMES_LEN(auth_method_names),
-	    v);
+	return ikev2_name_find(
+	    auth_method_names, NAMES_LEN(auth_method_names), v);
 }

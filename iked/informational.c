@@ -39,12 +39,12 @@ info_delete_ike(struct ike_sa *sa)
 	if (sa->state == IKE_ST_DELETING)
 		return;
 	if (sa->state != IKE_ST_ESTABLISHED) {
-		sa_free(sa);		/* nothing the peer could delete yet */
+		sa_free(sa); /* nothing the peer could delete yet */
 		return;
 	}
 	while (sa->child != NULL)
 		child_free(sa, sa->child);
-	sa->x.pending = XW_DELETE_IKE;	/* nothing else matters now */
+	sa->x.pending = XW_DELETE_IKE; /* nothing else matters now */
 	sa_state(sa, IKE_ST_DELETING);
 	if (!sa->x.busy)
 		info_send_pending(sa);
@@ -57,7 +57,7 @@ info_delete_child(struct ike_sa *sa, struct child_sa *c)
 		return;
 	if (sa->state != IKE_ST_ESTABLISHED ||
 	    sa->ndel >= sizeof(sa->del_spis) / sizeof(sa->del_spis[0])) {
-		child_free(sa, c);	/* nobody to tell, or no room: now */
+		child_free(sa, c); /* nobody to tell, or no room: now */
 		return;
 	}
 	c->deleting = true;
@@ -104,8 +104,8 @@ info_send_pending(struct ike_sa *sa)
 		uint8_t spi[ENG_DEL_MAX][4];
 		for (size_t i = 0; i < sa->ndel; i++)
 			put32(spi[i], sa->del_spis[i]);
-		pld_add_delete(&m.b, PROTO_ESP, 4, &spi[0][0],
-		    (uint16_t)sa->ndel);
+		pld_add_delete(
+		    &m.b, PROTO_ESP, 4, &spi[0][0], (uint16_t)sa->ndel);
 		memcpy(sa->del_sent, sa->del_spis, sizeof(sa->del_sent));
 		sa->ndel_sent = sa->ndel;
 		sa->ndel = 0;
@@ -134,8 +134,8 @@ info_request(struct ike_sa *sa, const struct ike_msg *msg)
 			continue;
 		for (size_t j = 0; j < d->nspi; j++) {
 			/* The peer names its inbound SPI: our outbound. */
-			struct child_sa *c = child_find_out(sa,
-			    spi32(d->spis.p + j * 4));
+			struct child_sa *c =
+			    child_find_out(sa, spi32(d->spis.p + j * 4));
 			if (c == NULL)
 				continue;
 			if (nspi < sizeof(spis) / sizeof(spis[0]))
@@ -162,8 +162,8 @@ info_response(struct ike_sa *sa, const struct ike_msg *msg)
 	xchg_answered(sa);
 	sa->dpd_sent = 0;
 	if (what == XW_DELETE_IKE) {
-		log_info("ike %s: IKE SA %016llx deleted",
-		    sa->gw->p.name, (unsigned long long)sa_our_spi(sa));
+		log_info("ike %s: IKE SA %016llx deleted", sa->gw->p.name,
+		    (unsigned long long)sa_our_spi(sa));
 		sa_free(sa);
 		return;
 	}

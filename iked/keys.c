@@ -76,15 +76,16 @@ ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
 	ike_keys_wipe(k);
 	if (s == NULL || s->prf == NULL || s->encr == NULL ||
 	    (!s->encr->aead && s->integ == NULL) || shared == NULL ||
-	    shlen == 0 || shlen > CRYPTO_DH_MAX || !keys_nonces_ok(nilen, nrlen))
+	    shlen == 0 || shlen > CRYPTO_DH_MAX ||
+	    !keys_nonces_ok(nilen, nrlen))
 		return -1;
 	prf = s->prf;
 	if (old_sk_d == NULL) {
 		/* RFC 7296 2.14: SKEYSEED = prf(Ni | Nr, g^ir) */
 		memcpy(buf, ni, nilen);
 		memcpy(buf + nilen, nr, nrlen);
-		if (crypto_prf_run(prf, buf, nilen + nrlen, shared, shlen,
-		    skeyseed) == -1)
+		if (crypto_prf_run(
+			prf, buf, nilen + nrlen, shared, shlen, skeyseed) == -1)
 			goto done;
 	} else {
 		/*
@@ -97,7 +98,7 @@ ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
 		memcpy(buf + shlen, ni, nilen);
 		memcpy(buf + shlen + nilen, nr, nrlen);
 		if (crypto_prf_run(old_prf, old_sk_d, old_len, buf,
-		    shlen + nilen + nrlen, skeyseed) == -1)
+			shlen + nilen + nrlen, skeyseed) == -1)
 			goto done;
 	}
 	k->prf = prf;
@@ -115,8 +116,8 @@ ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
 	keys_put64(buf + nilen + nrlen, spii);
 	keys_put64(buf + nilen + nrlen + 8, spir);
 	if (crypto_prfplus(prf, skeyseed,
-	    old_sk_d != NULL ? old_prf->out_len : prf->out_len, buf,
-	    nilen + nrlen + 16, stream, total) == -1)
+		old_sk_d != NULL ? old_prf->out_len : prf->out_len, buf,
+		nilen + nrlen + 16, stream, total) == -1)
 		goto done;
 	p = stream;
 	keys_take(&p, k->sk_d, k->d_len);
@@ -179,7 +180,8 @@ child_keys_derive(struct child_keys *ck, const struct ike_keys *k,
 
 	child_keys_wipe(ck);
 	if (k == NULL || k->prf == NULL || child == NULL ||
-	    child->encr == NULL || (!child->encr->aead && child->integ == NULL) ||
+	    child->encr == NULL ||
+	    (!child->encr->aead && child->integ == NULL) ||
 	    shlen > CRYPTO_DH_MAX || (shlen && shared == NULL) ||
 	    !keys_nonces_ok(nilen, nrlen))
 		return -1;
@@ -196,8 +198,8 @@ child_keys_derive(struct child_keys *ck, const struct ike_keys *k,
 	memcpy(seed + slen, ni, nilen);
 	memcpy(seed + slen + nilen, nr, nrlen);
 	slen += nilen + nrlen;
-	if (crypto_prfplus(k->prf, k->sk_d, k->d_len, seed, slen, stream,
-	    total) == -1)
+	if (crypto_prfplus(
+		k->prf, k->sk_d, k->d_len, seed, slen, stream, total) == -1)
 		goto done;
 	/* encr_i | integ_i | encr_r | integ_r, salts with their keys */
 	p = stream;
@@ -219,10 +221,10 @@ done:
  * MACedIDForI, MACedIDForI = prf(SK_pi, IDi'); the responder's likewise.
  */
 int
-ike_auth_octets(const struct prf_alg *prf, const uint8_t *sk_p,
-    size_t sk_p_len, const uint8_t *msg1, size_t msg1_len,
-    const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body,
-    size_t id_len, uint8_t *out, size_t cap, size_t *len)
+ike_auth_octets(const struct prf_alg *prf, const uint8_t *sk_p, size_t sk_p_len,
+    const uint8_t *msg1, size_t msg1_len, const uint8_t *nonce,
+    size_t nonce_len, const uint8_t *id_body, size_t id_len, uint8_t *out,
+    size_t cap, size_t *len)
 {
 	size_t need;
 
@@ -235,13 +237,14 @@ ike_auth_octets(const struct prf_alg *prf, const uint8_t *sk_p,
 	memcpy(out, msg1, msg1_len);
 	memcpy(out + msg1_len, nonce, nonce_len);
 	if (crypto_prf_run(prf, sk_p, sk_p_len, id_body, id_len,
-	    out + msg1_len + nonce_len) == -1)
+		out + msg1_len + nonce_len) == -1)
 		return -1;
 	*len = need;
 	return 0;
 }
 
-/* RFC 7296 2.15: AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <octets>) */
+/* RFC 7296 2.15: AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <octets>)
+ */
 int
 ike_auth_psk(const struct prf_alg *prf, const uint8_t *psk, size_t psklen,
     const uint8_t *octets, size_t olen, uint8_t *out)
@@ -252,7 +255,7 @@ ike_auth_psk(const struct prf_alg *prf, const uint8_t *psk, size_t psklen,
 	if (prf == NULL || psk == NULL || psklen == 0 || octets == NULL)
 		return -1;
 	if (crypto_prf_run(prf, psk, psklen, (const uint8_t *)ike_key_pad,
-	    sizeof(ike_key_pad) - 1, pad) == -1)
+		sizeof(ike_key_pad) - 1, pad) == -1)
 		goto done;
 	rc = crypto_prf_run(prf, pad, prf->out_len, octets, olen, out);
 done:

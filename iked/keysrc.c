@@ -25,15 +25,15 @@ struct ks_req {
 	json_int_t id;
 	eng_ppk_done done;
 	void *cb_ctx;
-	struct event *timer;		/* the timeout, or the deferred error */
-	const char *error;		/* static: the answer when it fires */
+	struct event *timer; /* the timeout, or the deferred error */
+	const char *error;   /* static: the answer when it fires */
 	struct ks_req *next;
 };
 
 struct keysrc {
 	struct event_base *base;
 	char *sock;
-	struct bufferevent *bev;	/* NULL: not connected */
+	struct bufferevent *bev; /* NULL: not connected */
 	json_int_t next_id;
 	struct ks_req *reqs;
 };
@@ -50,8 +50,8 @@ ks_unlink(struct keysrc *k, struct ks_req *r)
 
 /* Answers r (once) and frees it. */
 static void
-ks_finish(struct ks_req *r, const char *key_id, const uint8_t *key,
-    size_t len, const char *error)
+ks_finish(struct ks_req *r, const char *key_id, const uint8_t *key, size_t len,
+    const char *error)
 {
 	ks_unlink(r->k, r);
 	event_free(r->timer);
@@ -105,21 +105,22 @@ ks_reply(struct keysrc *k, const json_t *rep)
 	for (r = k->reqs; r != NULL && r->id != id; r = r->next)
 		;
 	if (r == NULL) {
-		log_warn("keymgr: a reply to no request (id %lld)",
-		    (long long)id);
+		log_warn(
+		    "keymgr: a reply to no request (id %lld)", (long long)id);
 		return;
 	}
 	if (!msg_bool(rep, "ok")) {
 		const char *e = msg_str(rep, "error");
 		log_warn("keymgr: request %lld: %s: %s", (long long)id,
-		    e ? e : "?", msg_str(rep, "message") ?
-		    msg_str(rep, "message") : "");
+		    e ? e : "?",
+		    msg_str(rep, "message") ? msg_str(rep, "message") : "");
 		/* keymgr's stable token; a static copy for the engine */
 		static const char *const tokens[] = { "unknown-profile",
-		    "unknown-key-id", "timeout", "queue-timeout", "busy",
-		    "not-configured", "bad-request", "connect" };
+			"unknown-key-id", "timeout", "queue-timeout", "busy",
+			"not-configured", "bad-request", "connect" };
 		const char *tok = "keymgr-error";
-		for (i = 0; e != NULL && i < sizeof(tokens) / sizeof(*tokens); i++)
+		for (i = 0; e != NULL && i < sizeof(tokens) / sizeof(*tokens);
+		     i++)
 			if (strcmp(e, tokens[i]) == 0)
 				tok = tokens[i];
 		ks_finish(r, NULL, NULL, 0, tok);
@@ -141,8 +142,8 @@ ks_read(struct bufferevent *bev, void *arg)
 	json_t *rep;
 	bool bad = false;
 
-	while ((rep = msg_evbuf_pull(bufferevent_get_input(bev), &bad)) !=
-	    NULL) {
+	while (
+	    (rep = msg_evbuf_pull(bufferevent_get_input(bev), &bad)) != NULL) {
 		ks_reply(k, rep);
 		json_decref(rep);
 		if (k->bev == NULL)
@@ -191,7 +192,7 @@ ks_request(struct keysrc *k, const char *op, const char *profile,
 {
 	struct ks_req *r = xcalloc(1, sizeof(*r));
 	struct timeval tv = { KEYSRC_TIMEOUT_MS / 1000,
-	    (KEYSRC_TIMEOUT_MS % 1000) * 1000 };
+		(KEYSRC_TIMEOUT_MS % 1000) * 1000 };
 	json_t *req;
 
 	r->k = k;
@@ -208,8 +209,8 @@ ks_request(struct keysrc *k, const char *op, const char *profile,
 		evtimer_add(r->timer, &tv);
 		return;
 	}
-	req = json_pack("{s:I,s:s,s:s}", "id", r->id, "op", op,
-	    "profile", profile);
+	req = json_pack(
+	    "{s:I,s:s,s:s}", "id", r->id, "op", op, "profile", profile);
 	if (key_id != NULL)
 		json_object_set_new(req, "key_id", json_string(key_id));
 	evtimer_add(r->timer, &tv);

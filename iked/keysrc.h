@@ -18,7 +18,7 @@
 #include "iked/engine.h"
 
 #define KEYSRC_TIMEOUT_MS 8000
-#define KEYSRC_KEY_MAX 1024		/* octets: an 8192-bit key */
+#define KEYSRC_KEY_MAX 1024 /* octets: an 8192-bit key */
 
 struct keysrc;
 

@@ -62,22 +62,23 @@ life_secs(const struct ike_engine *e, uint32_t life, uint32_t dflt)
 void
 life_ike_start(struct ike_sa *sa)
 {
-	uint32_t life = life_secs(sa->e, sa->prop.lifetime_s,
-	    ENG_IKE_LIFE_DEFAULT);
+	uint32_t life =
+	    life_secs(sa->e, sa->prop.lifetime_s, ENG_IKE_LIFE_DEFAULT);
 	time_t now = eng_now(sa->e);
 
 	sa->created = now;
 	sa->soft_at = now + life_soft(life, sa->initiator);
 	sa->hard_at = now + life;
-	sa->ka_at = now + (sa->gw->p.nat_keepalive ? sa->gw->p.nat_keepalive :
-	    ENG_NATKA_DEFAULT);
+	sa->ka_at = now +
+	    (sa->gw->p.nat_keepalive ? sa->gw->p.nat_keepalive
+				     : ENG_NATKA_DEFAULT);
 }
 
 void
 life_child_start(struct ike_sa *sa, struct child_sa *c)
 {
-	uint32_t life = life_secs(sa->e, c->prop.lifetime_s,
-	    ENG_ESP_LIFE_DEFAULT);
+	uint32_t life =
+	    life_secs(sa->e, c->prop.lifetime_s, ENG_ESP_LIFE_DEFAULT);
 	time_t now = eng_now(sa->e);
 
 	c->created = now;
@@ -118,15 +119,16 @@ life_reauth(struct ike_sa *sa)
 	struct ike_sa *nsa;
 
 	if (v == NULL || (nsa = sa_init_start(sa->e, sa->gw, v)) == NULL) {
-		rekey_ike(sa);		/* cannot: rekey instead */
+		rekey_ike(sa); /* cannot: rekey instead */
 		return;
 	}
 	log_info("ike %s: reauthenticating IKE SA %016llx (reauth-frequency "
-	    "%u)", sa->gw->p.name, (unsigned long long)sa_our_spi(sa),
+		 "%u)",
+	    sa->gw->p.name, (unsigned long long)sa_our_spi(sa),
 	    sa->gw->p.reauth_frequency);
 	nsa->n->reauth_of = sa_our_spi(sa);
 	sa->gw->st.reauths++;
-	sa->rekeyed = true;		/* no rekey of the one being replaced */
+	sa->rekeyed = true; /* no rekey of the one being replaced */
 }
 
 /* Sums the dataplane counters of sa's Child SAs: inbound, outbound. */
@@ -168,18 +170,14 @@ life_dpd(struct ike_sa *sa, time_t now)
 		return;
 	life_traffic(sa, &in, &out);
 	if (in != sa->dpd_in) {
-		sa->last_in = now;	/* ESP from the peer: it lives */
+		sa->last_in = now; /* ESP from the peer: it lives */
 		sa->dpd_in = in;
 	}
 	bool idle = now - sa->last_in >= (time_t)ival;
 	switch (p->dpd) {
-	case ENG_DPD_ALWAYS:
-		send = true;
-		break;
-	case ENG_DPD_PROBE_IDLE:
-		send = idle;
-		break;
-	default:			/* optimized: we sent, nothing back */
+	case ENG_DPD_ALWAYS: send = true; break;
+	case ENG_DPD_PROBE_IDLE: send = idle; break;
+	default: /* optimized: we sent, nothing back */
 		send = idle && out != sa->dpd_out;
 		break;
 	}
@@ -195,8 +193,8 @@ static void
 life_keepalive(struct ike_sa *sa, time_t now)
 {
 	struct ike_engine *e = sa->e;
-	uint32_t ival = sa->gw->p.nat_keepalive ? sa->gw->p.nat_keepalive :
-	    ENG_NATKA_DEFAULT;
+	uint32_t ival = sa->gw->p.nat_keepalive ? sa->gw->p.nat_keepalive
+						: ENG_NATKA_DEFAULT;
 
 	if (!sa->nat_local || e->io->send_keepalive == NULL)
 		return;
@@ -206,8 +204,10 @@ life_keepalive(struct ike_sa *sa, time_t now)
 		return;
 	sa->ka_at = now + ival;
 	sa->gw->st.keepalives++;
-	e->io->send_keepalive(e->io_ctx, sa->local.ss_family == AF_UNSPEC ?
-	    NULL : (const struct sockaddr *)&sa->local,
+	e->io->send_keepalive(e->io_ctx,
+	    sa->local.ss_family == AF_UNSPEC
+		? NULL
+		: (const struct sockaddr *)&sa->local,
 	    (const struct sockaddr *)&sa->remote);
 }
 
@@ -220,9 +220,10 @@ life_children(struct ike_sa *sa, time_t now)
 			continue;
 		if (now >= c->hard_at) {
 			log_info("ipsec vpn %s: Child SA %08x hard lifetime "
-			    "expired", c->vpn->v.name, c->spi_in);
+				 "expired",
+			    c->vpn->v.name, c->spi_in);
 			info_delete_child(sa, c);
-			cn = sa->child;		/* the list changed */
+			cn = sa->child; /* the list changed */
 			continue;
 		}
 		if (!c->rekeyed && now >= c->soft_at && now >= c->retry_at &&
@@ -245,8 +246,8 @@ life_half_open_timeout(const struct ike_engine *e)
 static void
 life_sa(struct ike_sa *sa, time_t now)
 {
-	if (!sa->initiator && (sa->state == IKE_ST_INIT_DONE ||
-	    sa->state == IKE_ST_AUTH_WAIT) &&
+	if (!sa->initiator &&
+	    (sa->state == IKE_ST_INIT_DONE || sa->state == IKE_ST_AUTH_WAIT) &&
 	    now - sa->created >= life_half_open_timeout(sa->e)) {
 		/* Junos session half-open timeout: no IKE_AUTH came */
 		log_debug("ike %s: half-open IKE SA %016llx timed out",
@@ -285,8 +286,8 @@ life_spis(struct ike_engine *e, uint64_t **out)
 
 	*out = xcalloc(e->nsa ? e->nsa : 1, sizeof(**out));
 	SA_EACH(e, sa, nx, i)
-		if (n < e->nsa)
-			(*out)[n++] = sa_our_spi(sa);
+	if (n < e->nsa)
+		(*out)[n++] = sa_our_spi(sa);
 	return n;
 }
 
@@ -311,12 +312,11 @@ life_first_contact(const struct ike_sa *sa)
 	struct ike_engine *e = sa->e;
 
 	if (sa->gw->nsas <= 1)
-		return true;		/* no other: no walk of every SA */
+		return true; /* no other: no walk of every SA */
 	SA_EACH(e, o, nx, i)
-		if (o != sa && o->gw == sa->gw &&
-		    (o->state == IKE_ST_ESTABLISHED ||
-		    o->state == IKE_ST_DELETING))
-			return false;
+	if (o != sa && o->gw == sa->gw &&
+	    (o->state == IKE_ST_ESTABLISHED || o->state == IKE_ST_DELETING))
+		return false;
 	return true;
 }
 
@@ -330,8 +330,9 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 	size_t n;
 
 	sa->peer_id_type = id->type;
-	sa->peer_id_len = id->data.len < sizeof(sa->peer_id) ?
-	    id->data.len : sizeof(sa->peer_id);
+	sa->peer_id_len = id->data.len < sizeof(sa->peer_id)
+	    ? id->data.len
+	    : sizeof(sa->peer_id);
 	memcpy(sa->peer_id, id->data.p, sa->peer_id_len);
 	life_ike_start(sa);
 	if (v == NULL)
@@ -342,13 +343,14 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 		struct ike_sa *old = sa_find(e, sa->n->reauth_of);
 		if (old != NULL && old != sa) {
 			log_info("ike %s: reauthenticated, IKE SA %016llx goes",
-			    sa->gw->p.name, (unsigned long long)sa->n->reauth_of);
+			    sa->gw->p.name,
+			    (unsigned long long)sa->n->reauth_of);
 			info_delete_ike(old);
 		}
 	}
 	if (sa->initiator || pld_notify_find(msg, N_INITIAL_CONTACT) == NULL ||
 	    sa->gw->nsas <= 1)
-		return;		/* nothing else with the gateway to go */
+		return; /* nothing else with the gateway to go */
 	/* RFC 7296 2.4: the peer restarted; what we had with it is stale. */
 	n = life_spis(e, &spis);
 	for (size_t i = 0; i < n; i++) {
@@ -360,7 +362,8 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 		    o->state != IKE_ST_ESTABLISHED)
 			continue;
 		log_info("ike %s: INITIAL_CONTACT: IKE SA %016llx is stale, "
-		    "deleted", sa->gw->p.name, (unsigned long long)spis[i]);
+			 "deleted",
+		    sa->gw->p.name, (unsigned long long)spis[i]);
 		sa_free(o);
 	}
 	free(spis);

@@ -19,7 +19,7 @@
 #include "lib/sb.h"
 #include "schema/path.h"
 
-#define MANUAL_TUNNEL_BASE 500001	/* Junos tunnel indexes */
+#define MANUAL_TUNNEL_BASE 500001 /* Junos tunnel indexes */
 
 /* Junos names -> IANA transforms; what they are is crypto.h's table. */
 static const struct {
@@ -53,17 +53,17 @@ struct manual_vpn {
 struct manual {
 	const struct dp_ops *ops;
 	struct dp *dp;
-	struct manual_vpn *vpns;	/* installed */
+	struct manual_vpn *vpns; /* installed */
 };
 
 static const struct encr_alg *
 manual_encr_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(manual_encr) / sizeof(manual_encr[0]);
-	    i++)
+	     i++)
 		if (strcmp(manual_encr[i].name, name) == 0)
-			return crypto_encr(manual_encr[i].id,
-			    manual_encr[i].bits);
+			return crypto_encr(
+			    manual_encr[i].id, manual_encr[i].bits);
 	return NULL;
 }
 
@@ -71,7 +71,7 @@ static const struct integ_alg *
 manual_integ_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(manual_integ) / sizeof(manual_integ[0]);
-	    i++)
+	     i++)
 		if (strcmp(manual_integ[i].name, name) == 0)
 			return crypto_integ(manual_integ[i].id);
 	return NULL;
@@ -88,8 +88,8 @@ manual_tunnel_id(size_t ordinal)
  * length in *len.  -1 with a message in *why.
  */
 static int
-manual_key(const struct cnode *parent, uint8_t *out, size_t cap,
-    size_t *len, const char **why)
+manual_key(const struct cnode *parent, uint8_t *out, size_t cap, size_t *len,
+    const char **why)
 {
 	const struct cnode *key = cnode_child(parent, "key");
 	const char *v;
@@ -130,8 +130,7 @@ manual_key(const struct cnode *parent, uint8_t *out, size_t cap,
  */
 static int
 manual_build(const struct cnode *vpn, size_t ordinal, uint32_t window,
-    struct dp_sa *in, struct dp_sa *out, const char **stmt,
-    const char **why)
+    struct dp_sa *in, struct dp_sa *out, const char **stmt, const char **why)
 {
 	const struct cnode *m = cnode_child(vpn, "manual");
 	const struct cnode *enc = cnode_child(m, "encryption");
@@ -159,8 +158,8 @@ manual_build(const struct cnode *vpn, size_t ordinal, uint32_t window,
 		return -1;
 	}
 	*stmt = "protocol";
-	*why = proto ? "Only protocol esp is supported for manual SA" :
-	    "Missing mandatory statement: 'protocol'";
+	*why = proto ? "Only protocol esp is supported for manual SA"
+		     : "Missing mandatory statement: 'protocol'";
 	if (proto == NULL || strcmp(proto, "esp") != 0)
 		return -1;
 	*stmt = "spi";
@@ -175,12 +174,12 @@ manual_build(const struct cnode *vpn, size_t ordinal, uint32_t window,
 		return -1;
 	snprintf(out->ifname, sizeof(out->ifname), "%s", bind);
 	*stmt = "encryption";
-	*why = ea ? "Encryption algorithm is not supported for manual SA" :
-	    "Missing mandatory statement: 'encryption algorithm'";
+	*why = ea ? "Encryption algorithm is not supported for manual SA"
+		  : "Missing mandatory statement: 'encryption algorithm'";
 	if (ea == NULL || (out->encr = manual_encr_find(ea)) == NULL)
 		return -1;
-	if (manual_key(enc, out->enc_key, sizeof(out->enc_key), &klen,
-	    why) == -1)
+	if (manual_key(enc, out->enc_key, sizeof(out->enc_key), &klen, why) ==
+	    -1)
 		return -1;
 	*why = "Encryption key length does not match the algorithm";
 	if (klen != out->encr->key_len)
@@ -188,40 +187,42 @@ manual_build(const struct cnode *vpn, size_t ordinal, uint32_t window,
 	*stmt = "authentication";
 	if (out->encr->aead) {
 		*why = "Authentication is part of the AEAD algorithm; "
-		    "remove authentication";
+		       "remove authentication";
 		if (auth != NULL)
 			return -1;
 	} else {
 		*why = aa ? "Authentication algorithm is not supported for "
-		    "manual SA" : "Missing mandatory statement: "
-		    "'authentication algorithm'";
+			    "manual SA"
+			  : "Missing mandatory statement: "
+			    "'authentication algorithm'";
 		if (aa == NULL || (out->integ = manual_integ_find(aa)) == NULL)
 			return -1;
 		if (manual_key(auth, out->auth_key, sizeof(out->auth_key),
-		    &klen, why) == -1)
+			&klen, why) == -1)
 			return -1;
 		*why = "Authentication key length does not match the "
-		    "algorithm";
+		       "algorithm";
 		if (klen != out->integ->key_len)
 			return -1;
 	}
 	out->tunnel_id = manual_tunnel_id(ordinal);
 	out->replay_window = window;
-	out->df = df == NULL || strcmp(df, "clear") == 0 ? DP_DF_CLEAR :
-	    strcmp(df, "set") == 0 ? DP_DF_SET : DP_DF_COPY;
+	out->df = df == NULL || strcmp(df, "clear") == 0 ? DP_DF_CLEAR
+	    : strcmp(df, "set") == 0			 ? DP_DF_SET
+							 : DP_DF_COPY;
 	out->copy_dscp = cnode_child(vpn, "copy-outer-dscp") != NULL;
 	memcpy(in, out, sizeof(*in));
-	in->inbound = true;		/* Junos: one SPI, both directions */
+	in->inbound = true; /* Junos: one SPI, both directions */
 	return 0;
 }
 
 /* Calls fn for every active manual VPN of c, in configuration order. */
 static void
-manual_each(struct conf *c, void (*fn)(const struct cnode *, size_t,
-    uint32_t, void *), void *arg)
+manual_each(struct conf *c,
+    void (*fn)(const struct cnode *, size_t, uint32_t, void *), void *arg)
 {
-	const struct cnode *ipsec = cnode_child(cnode_child(conf_root(c),
-	    "security"), "ipsec");
+	const struct cnode *ipsec =
+	    cnode_child(cnode_child(conf_root(c), "security"), "ipsec");
 	/*
 	 * RFC 4303 3.3.3 / 3.4.3: a manual SA's sender counter starts at 1
 	 * again whenever the peer restarts or its key is changed, and there
@@ -233,7 +234,7 @@ manual_each(struct conf *c, void (*fn)(const struct cnode *, size_t,
 	size_t ordinal = 0;
 
 	for (const struct cnode *v = ipsec ? ipsec->first : NULL; v;
-	    v = v->next) {
+	     v = v->next) {
 		if (strcmp(v->sn->name, "vpn") != 0 || cnode_is_inactive(v))
 			continue;
 		if (cnode_child(v, "manual") != NULL)
@@ -249,8 +250,8 @@ struct manual_chk {
 };
 
 static void
-manual_check_one(const struct cnode *v, size_t ordinal, uint32_t window,
-    void *arg)
+manual_check_one(
+    const struct cnode *v, size_t ordinal, uint32_t window, void *arg)
 {
 	struct manual_chk *k = arg;
 	struct dp_sa in, out;
@@ -326,8 +327,8 @@ struct manual_want {
 };
 
 static void
-manual_want_one(const struct cnode *v, size_t ordinal, uint32_t window,
-    void *arg)
+manual_want_one(
+    const struct cnode *v, size_t ordinal, uint32_t window, void *arg)
 {
 	struct manual_want *w = arg;
 	struct manual_vpn *mv = calloc(1, sizeof(*mv));
@@ -336,8 +337,8 @@ manual_want_one(const struct cnode *v, size_t ordinal, uint32_t window,
 	if (mv == NULL)
 		return;
 	snprintf(mv->name, sizeof(mv->name), "%s", v->val);
-	if (manual_build(v, ordinal, window, &mv->in, &mv->out, &stmt,
-	    &why) == -1) {
+	if (manual_build(v, ordinal, window, &mv->in, &mv->out, &stmt, &why) ==
+	    -1) {
 		log_err("vpn %s: %s (not installed)", v->val, why);
 		OPENSSL_cleanse(mv, sizeof(*mv));
 		free(mv);

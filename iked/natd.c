@@ -115,15 +115,15 @@ natd_check(struct ike_sa *sa, const struct ike_msg *msg)
 		}
 	}
 	if (!seen_src || !seen_dst)
-		return;			/* the peer does not do NAT-T */
+		return; /* the peer does not do NAT-T */
 	sa->nat_remote = !src_ok;
 	sa->nat_local = !dst_ok;
 	sa->natt = sa->nat_remote || sa->nat_local;
 	if (sa->natt)
 		log_info("ike %s: NAT detected (%s%s), using UDP 4500",
 		    sa->gw->p.name, sa->nat_local ? "local" : "",
-		    sa->nat_remote ? (sa->nat_local ? ", remote" : "remote") :
-		    "");
+		    sa->nat_remote ? (sa->nat_local ? ", remote" : "remote")
+				   : "");
 }
 
 static int
@@ -135,8 +135,9 @@ cookie_make(struct ike_engine *e, const struct ike_msg *msg,
 	size_t n = 0;
 
 	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, remote, remote->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	memcpy(&ss, remote,
+	    remote->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					  : sizeof(struct sockaddr_in));
 	if (msg->nonce.len > CRYPTO_NONCE_MAX)
 		return -1;
 	memcpy(buf, msg->nonce.p, msg->nonce.len);
@@ -165,7 +166,7 @@ cookie_check(struct ike_engine *e, const struct ike_msg *msg,
 	    CRYPTO_memcmp(n->data.p, want, COOKIE_LEN) == 0)
 		return 0;
 	e->st.cookies_sent++;
-	eng_notify_clear(e, &msg->hdr, N_COOKIE, want, sizeof(want), remote,
-	    NULL);
+	eng_notify_clear(
+	    e, &msg->hdr, N_COOKIE, want, sizeof(want), remote, NULL);
 	return 1;
 }

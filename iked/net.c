@@ -28,7 +28,7 @@ struct net_sock {
 	int family;
 	uint16_t port;
 	bool natt;
-	struct event *ev;		/* NULL: not read by us */
+	struct event *ev; /* NULL: not read by us */
 };
 
 struct net {
@@ -47,8 +47,8 @@ net_bind(int family, uint16_t port)
 	socklen_t sl;
 	int fd, on = 1;
 
-	if ((fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
+	if ((fd = socket(
+		 family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	/*
 	 * Another privileged listener on one address of the port (a test's,
@@ -81,8 +81,8 @@ net_bind(int family, uint16_t port)
 
 /* The address the datagram came to, from its PKTINFO. */
 static void
-net_local(const struct net_sock *s, struct msghdr *mh,
-    struct sockaddr_storage *local)
+net_local(
+    const struct net_sock *s, struct msghdr *mh, struct sockaddr_storage *local)
 {
 	memset(local, 0, sizeof(*local));
 	local->ss_family = (sa_family_t)s->family;
@@ -95,7 +95,8 @@ net_local(const struct net_sock *s, struct msghdr *mh,
 		    c->cmsg_type == IPV6_PKTINFO) {
 			struct in6_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			((struct sockaddr_in6 *)local)->sin6_addr = pi.ipi6_addr;
+			((struct sockaddr_in6 *)local)->sin6_addr =
+			    pi.ipi6_addr;
 		}
 	}
 	if (s->family == AF_INET)
@@ -167,15 +168,16 @@ net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_port,
 		s->n = n;
 		s->family = i < NET_V6_IKE ? AF_INET : AF_INET6;
 		s->natt = i == NET_V4_NATT || i == NET_V6_NATT;
-		s->port = s->natt ? (natt_port ? natt_port : IKE_NATT_PORT) :
-		    (ike_port ? ike_port : IKE_PORT);
+		s->port = s->natt ? (natt_port ? natt_port : IKE_NATT_PORT)
+				  : (ike_port ? ike_port : IKE_PORT);
 		if ((s->fd = net_bind(s->family, s->port)) == -1) {
 			log_warn("UDP port %u (%s): %s: no IKE there", s->port,
 			    s->family == AF_INET ? "IPv4" : "IPv6",
 			    strerror(errno));
 			continue;
 		}
-		s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, net_read, s);
+		s->ev =
+		    event_new(base, s->fd, EV_READ | EV_PERSIST, net_read, s);
 		event_add(s->ev, NULL);
 	}
 	return n;
@@ -214,8 +216,8 @@ net_encap_fd(const struct net *n, int family)
 void
 net_handover(struct net *n, int family)
 {
-	struct net_sock *s = &n->s[family == AF_INET ? NET_V4_NATT :
-	    NET_V6_NATT];
+	struct net_sock *s =
+	    &n->s[family == AF_INET ? NET_V4_NATT : NET_V6_NATT];
 
 	if (s->ev != NULL)
 		event_free(s->ev);
@@ -225,9 +227,9 @@ net_handover(struct net *n, int family)
 static uint16_t
 net_port(const struct sockaddr *sa)
 {
-	return ntohs(sa->sa_family == AF_INET ?
-	    ((const struct sockaddr_in *)sa)->sin_port :
-	    ((const struct sockaddr_in6 *)sa)->sin6_port);
+	return ntohs(sa->sa_family == AF_INET
+		? ((const struct sockaddr_in *)sa)->sin_port
+		: ((const struct sockaddr_in6 *)sa)->sin6_port);
 }
 
 /*
@@ -239,16 +241,16 @@ net_sendv(struct net *n, bool natt, struct iovec *iov, size_t iovcnt,
     const struct sockaddr *local, const struct sockaddr *remote)
 {
 	int v6 = remote->sa_family == AF_INET6;
-	const struct net_sock *s = &n->s[(v6 ? NET_V6_IKE : NET_V4_IKE) +
-	    (natt ? 1 : 0)];
+	const struct net_sock *s =
+	    &n->s[(v6 ? NET_V6_IKE : NET_V4_IKE) + (natt ? 1 : 0)];
 	union {
 		struct cmsghdr align;
 		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} cbuf;
 	struct msghdr mh = {
 		.msg_name = (void *)remote,
-		.msg_namelen = v6 ? sizeof(struct sockaddr_in6) :
-		    sizeof(struct sockaddr_in),
+		.msg_namelen = v6 ? sizeof(struct sockaddr_in6)
+				  : sizeof(struct sockaddr_in),
 		.msg_iov = iov,
 		.msg_iovlen = iovcnt,
 	};
@@ -282,8 +284,8 @@ net_sendv(struct net *n, bool natt, struct iovec *iov, size_t iovcnt,
 		}
 	}
 	if (sendmsg(s->fd, &mh, 0) == -1) {
-		log_warn("send to port %u: %s", net_port(remote),
-		    strerror(errno));
+		log_warn(
+		    "send to port %u: %s", net_port(remote), strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -291,8 +293,8 @@ net_sendv(struct net *n, bool natt, struct iovec *iov, size_t iovcnt,
 
 /* eng_io.send: one IKE message from local to remote. */
 static int
-net_send(void *ctx, const uint8_t *p, size_t len,
-    const struct sockaddr *local, const struct sockaddr *remote)
+net_send(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *local,
+    const struct sockaddr *remote)
 {
 	struct net *n = ctx;
 	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
@@ -300,18 +302,18 @@ net_send(void *ctx, const uint8_t *p, size_t len,
 	    net_port(remote) == n->natt_port ||
 	    (local != NULL && net_port(local) == n->natt_port);
 	struct iovec iov[2] = {
-		{ (void *)marker, sizeof(marker) },	/* RFC 3948 2.2 */
+		{ (void *)marker, sizeof(marker) }, /* RFC 3948 2.2 */
 		{ (void *)p, len },
 	};
 
-	return natt ? net_sendv(n, true, iov, 2, local, remote) :
-	    net_sendv(n, false, iov + 1, 1, local, remote);
+	return natt ? net_sendv(n, true, iov, 2, local, remote)
+		    : net_sendv(n, false, iov + 1, 1, local, remote);
 }
 
 /* eng_io.send_keepalive: RFC 3948 4, one 0xFF octet, no marker. */
 static int
-net_send_keepalive(void *ctx, const struct sockaddr *local,
-    const struct sockaddr *remote)
+net_send_keepalive(
+    void *ctx, const struct sockaddr *local, const struct sockaddr *remote)
 {
 	static const uint8_t keepalive = 0xff;
 	struct iovec iov = { (void *)&keepalive, 1 };
@@ -338,7 +340,8 @@ net_confine(uid_t uid, gid_t gid)
 		/* the permitted set survives the uid change; capset below
 		 * makes the two effective again */
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
-		    setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
+		    setgroups(0, NULL) == -1 ||
+		    setresgid(gid, gid, gid) == -1 ||
 		    setresuid(uid, uid, uid) == -1) {
 			log_err("dropping to uid %u gid %u: %s", (unsigned)uid,
 			    (unsigned)gid, strerror(errno));
@@ -346,8 +349,8 @@ net_confine(uid_t uid, gid_t gid)
 		}
 		(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	}
-	d[0].effective = d[0].permitted = 1u << CAP_NET_ADMIN |
-	    1u << CAP_NET_RAW;
+	d[0].effective = d[0].permitted =
+	    1u << CAP_NET_ADMIN | 1u << CAP_NET_RAW;
 	if (syscall(SYS_capset, &h, d) == -1) {
 		log_err("capset: %s", strerror(errno));
 		return -1;

@@ -12,8 +12,9 @@
  * bounded buffer of NET_DGRAM_MAX octets; a larger one is dropped.
  *
  * Sending (the eng_io): a remote port of 4500 (or the NAT-T port net was
- * given) means NAT-T: the 4500 socket, the marker prepended.  The source address is the local one the
- * engine gives (IP_PKTINFO), so replies come from where requests went.
+ * given) means NAT-T: the 4500 socket, the marker prepended.  The source
+ * address is the local one the engine gives (IP_PKTINFO), so replies come from
+ * where requests went.
  */
 #ifndef QSAFE_IKED_NET_H
 #define QSAFE_IKED_NET_H

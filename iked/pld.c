@@ -107,8 +107,7 @@ pld_parse_delete(struct rd *r, struct ike_delete *d)
 		if (d->spi_len != 4 || d->nspi == 0)
 			return -1;
 		break;
-	default:
-		return -1;
+	default: return -1;
 	}
 	d->spis.len = (size_t)d->nspi * d->spi_len;
 	if (rd_bytes(r, d->spis.len, &d->spis.p) == -1 || rd_left(r) != 0)
@@ -128,11 +127,17 @@ static bool
 pld_is_single(uint8_t type)
 {
 	switch (type) {
-	case PLD_SA: case PLD_KE: case PLD_IDI: case PLD_IDR: case PLD_AUTH:
-	case PLD_NONCE: case PLD_TSI: case PLD_TSR: case PLD_CP: case PLD_EAP:
-		return true;
-	default:
-		return false;
+	case PLD_SA:
+	case PLD_KE:
+	case PLD_IDI:
+	case PLD_IDR:
+	case PLD_AUTH:
+	case PLD_NONCE:
+	case PLD_TSI:
+	case PLD_TSR:
+	case PLD_CP:
+	case PLD_EAP: return true;
+	default: return false;
 	}
 }
 
@@ -150,30 +155,21 @@ pld_parse_one(struct ike_msg *msg, uint8_t type, struct rd *body)
 	if (pld_is_single(type) && (msg->present & PLD_BIT(type)))
 		return -1;
 	switch (type) {
-	case PLD_SA:
-		return pld_parse_sa(body, &msg->sa);
-	case PLD_KE:
-		return pld_parse_ke(body, &msg->ke);
-	case PLD_IDI:
-		return pld_parse_id(body, &msg->idi);
-	case PLD_IDR:
-		return pld_parse_id(body, &msg->idr);
-	case PLD_AUTH:
-		return pld_parse_auth(body, &msg->auth);
+	case PLD_SA: return pld_parse_sa(body, &msg->sa);
+	case PLD_KE: return pld_parse_ke(body, &msg->ke);
+	case PLD_IDI: return pld_parse_id(body, &msg->idi);
+	case PLD_IDR: return pld_parse_id(body, &msg->idr);
+	case PLD_AUTH: return pld_parse_auth(body, &msg->auth);
 	case PLD_NONCE:
 		/* RFC 7296 3.9: 16..256 octets */
 		if (rd_left(body) < IKE_NONCE_MIN ||
 		    rd_left(body) > IKE_NONCE_MAX)
 			return -1;
 		return pld_parse_blob(body, &msg->nonce);
-	case PLD_TSI:
-		return pld_parse_ts(body, &msg->tsi);
-	case PLD_TSR:
-		return pld_parse_ts(body, &msg->tsr);
-	case PLD_CP:
-		return pld_parse_blob(body, &msg->cp);
-	case PLD_EAP:
-		return 0;		/* not spoken here; the rules refuse it */
+	case PLD_TSI: return pld_parse_ts(body, &msg->tsi);
+	case PLD_TSR: return pld_parse_ts(body, &msg->tsr);
+	case PLD_CP: return pld_parse_blob(body, &msg->cp);
+	case PLD_EAP: return 0; /* not spoken here; the rules refuse it */
 	case PLD_NOTIFY:
 		/* the arrays grow only by a whole, well-formed entry */
 		if (msg->nnotify == IKE_NOTIFY_MAX ||
@@ -205,8 +201,7 @@ pld_parse_one(struct ike_msg *msg, uint8_t type, struct rd *body)
 			return -1;
 		msg->vendor[msg->nvendor++] = u.v;
 		return 0;
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -303,8 +298,7 @@ pld_chain(struct ike_msg *msg, uint8_t type, struct rd *r, bool inner)
 }
 
 int
-pld_decode(const uint8_t *p, size_t len, struct ike_msg *msg,
-    uint16_t *notify)
+pld_decode(const uint8_t *p, size_t len, struct ike_msg *msg, uint16_t *notify)
 {
 	struct rd r;
 

@@ -10,7 +10,7 @@
 
 #include "iked/pld_int.h"
 
-#define PLD_LEN_MAX 65535		/* a 16-bit payload length */
+#define PLD_LEN_MAX 65535 /* a 16-bit payload length */
 
 /* Room for n more octets at b->len, or NULL (and b->err). */
 static uint8_t *
@@ -89,9 +89,9 @@ pld_begin(struct pld_build *b, uint8_t type)
 	size_t start = b->len;
 
 	if (b->err == 0 && b->sk_off != SIZE_MAX)
-		b->err = -1;		/* 3.14: SK is the last payload */
+		b->err = -1; /* 3.14: SK is the last payload */
 	pld_put8(b, PLD_NONE);
-	pld_put8(b, 0);			/* not critical, reserved */
+	pld_put8(b, 0); /* not critical, reserved */
 	pld_put16(b, 0);
 	if (b->err != 0)
 		return SIZE_MAX;
@@ -111,8 +111,8 @@ pld_finish(struct pld_build *b, size_t start)
 }
 
 void
-pld_build_init(struct pld_build *b, uint8_t *buf, size_t cap,
-    const struct ike_hdr *hdr)
+pld_build_init(
+    struct pld_build *b, uint8_t *buf, size_t cap, const struct ike_hdr *hdr)
 {
 	memset(b, 0, sizeof(*b));
 	b->buf = buf;
@@ -209,8 +209,7 @@ pld_add_sa(struct pld_build *b, const struct ike_sa_pld *sa)
 
 /* RFC 7296 3.4 */
 void
-pld_add_ke(struct pld_build *b, uint16_t group, const uint8_t *data,
-    size_t len)
+pld_add_ke(struct pld_build *b, uint16_t group, const uint8_t *data, size_t len)
 {
 	size_t start = pld_begin(b, PLD_KE);
 
@@ -248,8 +247,8 @@ pld_add_id(struct pld_build *b, uint8_t pld_type, uint8_t id_type,
 
 /* RFC 7296 3.8 */
 void
-pld_add_auth(struct pld_build *b, uint8_t method, const uint8_t *data,
-    size_t len)
+pld_add_auth(
+    struct pld_build *b, uint8_t method, const uint8_t *data, size_t len)
 {
 	size_t start = pld_begin(b, PLD_AUTH);
 
@@ -296,8 +295,7 @@ pld_add_delete(struct pld_build *b, uint8_t proto, uint8_t spi_len,
 
 /* RFC 7296 3.13, 3.13.1 */
 void
-pld_add_ts(struct pld_build *b, uint8_t pld_type,
-    const struct ike_ts_pld *ts)
+pld_add_ts(struct pld_build *b, uint8_t pld_type, const struct ike_ts_pld *ts)
 {
 	size_t start, alen;
 	uint8_t i;
@@ -358,13 +356,13 @@ pld_add_vendor(struct pld_build *b, const uint8_t *data, size_t len)
 }
 
 void
-pld_add_raw(struct pld_build *b, uint8_t pld_type, const uint8_t *body,
-    size_t len)
+pld_add_raw(
+    struct pld_build *b, uint8_t pld_type, const uint8_t *body, size_t len)
 {
 	size_t start;
 
 	if (pld_type == PLD_SK || pld_type == PLD_SKF) {
-		b->err = -1;		/* pld_add_sk_header */
+		b->err = -1; /* pld_add_sk_header */
 		return;
 	}
 	start = pld_begin(b, pld_type);
@@ -394,8 +392,8 @@ pld_add_sk_header(struct pld_build *b, uint8_t first_inner)
 
 /* RFC 7383 2.5 */
 size_t
-pld_add_skf_header(struct pld_build *b, uint8_t first_inner, uint16_t num,
-    uint16_t total)
+pld_add_skf_header(
+    struct pld_build *b, uint8_t first_inner, uint16_t num, uint16_t total)
 {
 	size_t start;
 
@@ -416,7 +414,7 @@ pld_build_end(struct pld_build *b)
 		b->err = -1;
 	if (b->err == 0 && b->sk_off != SIZE_MAX) {
 		if (b->len - b->sk_off <= IKE_PLD_HDR_LEN)
-			b->err = -1;	/* nothing sealed after the header */
+			b->err = -1; /* nothing sealed after the header */
 		else
 			pld_set16(b, b->sk_off + 2, b->len - b->sk_off);
 	}

@@ -13,7 +13,7 @@
 
 #include "iked/pld.h"
 
-#define PLD_ANY 255			/* bounded by the decoder's limits */
+#define PLD_ANY 255 /* bounded by the decoder's limits */
 
 struct pld_rule {
 	uint8_t type;
@@ -23,9 +23,9 @@ struct pld_rule {
 struct pld_rules {
 	uint8_t exchange;
 	bool response;
-	bool sk;			/* everything but SK inside SK */
-	uint64_t together[2];		/* each set: all or none */
-	uint64_t or_notify;		/* none of these: a notify must be there */
+	bool sk;	      /* everything but SK inside SK */
+	uint64_t together[2]; /* each set: all or none */
+	uint64_t or_notify;   /* none of these: a notify must be there */
 	const struct pld_rule *rule;
 	size_t nrule;
 };
@@ -35,50 +35,78 @@ struct pld_rules {
 
 /* RFC 7296 1.2, 2.6: SA KEi Ni [N(COOKIE)] */
 static const struct pld_rule init_req[] = {
-	{ PLD_SA, 1, 1 }, { PLD_KE, 1, 1 }, { PLD_NONCE, 1, 1 },
-	{ PLD_NOTIFY, 0, PLD_ANY }, { PLD_VENDOR, 0, PLD_ANY },
+	{ PLD_SA, 1, 1 },
+	{ PLD_KE, 1, 1 },
+	{ PLD_NONCE, 1, 1 },
+	{ PLD_NOTIFY, 0, PLD_ANY },
+	{ PLD_VENDOR, 0, PLD_ANY },
 };
 /* SA KEr Nr [CERTREQ], or only N(COOKIE / INVALID_KE_PAYLOAD / error) */
 static const struct pld_rule init_resp[] = {
-	{ PLD_SA, 0, 1 }, { PLD_KE, 0, 1 }, { PLD_NONCE, 0, 1 },
+	{ PLD_SA, 0, 1 },
+	{ PLD_KE, 0, 1 },
+	{ PLD_NONCE, 0, 1 },
 	{ PLD_CERTREQ, 0, PLD_ANY },
-	{ PLD_NOTIFY, 0, PLD_ANY }, { PLD_VENDOR, 0, PLD_ANY },
+	{ PLD_NOTIFY, 0, PLD_ANY },
+	{ PLD_VENDOR, 0, PLD_ANY },
 };
 /* RFC 7296 1.2: IDi [CERT] [CERTREQ] [IDr] AUTH [CP] SAi2 TSi TSr */
 static const struct pld_rule auth_req[] = {
-	{ PLD_IDI, 1, 1 }, { PLD_CERT, 0, PLD_ANY },
-	{ PLD_CERTREQ, 0, PLD_ANY }, { PLD_IDR, 0, 1 }, { PLD_AUTH, 1, 1 },
-	{ PLD_CP, 0, 1 }, { PLD_SA, 0, 1 }, { PLD_TSI, 0, 1 },
+	{ PLD_IDI, 1, 1 },
+	{ PLD_CERT, 0, PLD_ANY },
+	{ PLD_CERTREQ, 0, PLD_ANY },
+	{ PLD_IDR, 0, 1 },
+	{ PLD_AUTH, 1, 1 },
+	{ PLD_CP, 0, 1 },
+	{ PLD_SA, 0, 1 },
+	{ PLD_TSI, 0, 1 },
 	{ PLD_TSR, 0, 1 },
-	{ PLD_NOTIFY, 0, PLD_ANY }, { PLD_VENDOR, 0, PLD_ANY },
+	{ PLD_NOTIFY, 0, PLD_ANY },
+	{ PLD_VENDOR, 0, PLD_ANY },
 };
 /* IDr [CERT] AUTH [CP] SAr2 TSi TSr, or only N(AUTHENTICATION_FAILED) */
 static const struct pld_rule auth_resp[] = {
-	{ PLD_IDR, 0, 1 }, { PLD_CERT, 0, PLD_ANY }, { PLD_AUTH, 0, 1 },
-	{ PLD_CP, 0, 1 }, { PLD_SA, 0, 1 }, { PLD_TSI, 0, 1 },
+	{ PLD_IDR, 0, 1 },
+	{ PLD_CERT, 0, PLD_ANY },
+	{ PLD_AUTH, 0, 1 },
+	{ PLD_CP, 0, 1 },
+	{ PLD_SA, 0, 1 },
+	{ PLD_TSI, 0, 1 },
 	{ PLD_TSR, 0, 1 },
-	{ PLD_NOTIFY, 0, PLD_ANY }, { PLD_VENDOR, 0, PLD_ANY },
+	{ PLD_NOTIFY, 0, PLD_ANY },
+	{ PLD_VENDOR, 0, PLD_ANY },
 };
 /* RFC 7296 1.3: SA Ni [KEi] [TSi TSr] (no TS: IKE SA rekey) */
 static const struct pld_rule child_req[] = {
-	{ PLD_SA, 1, 1 }, { PLD_NONCE, 1, 1 }, { PLD_KE, 0, 1 },
-	{ PLD_TSI, 0, 1 }, { PLD_TSR, 0, 1 },
-	{ PLD_NOTIFY, 0, PLD_ANY }, { PLD_VENDOR, 0, PLD_ANY },
+	{ PLD_SA, 1, 1 },
+	{ PLD_NONCE, 1, 1 },
+	{ PLD_KE, 0, 1 },
+	{ PLD_TSI, 0, 1 },
+	{ PLD_TSR, 0, 1 },
+	{ PLD_NOTIFY, 0, PLD_ANY },
+	{ PLD_VENDOR, 0, PLD_ANY },
 };
 static const struct pld_rule child_resp[] = {
-	{ PLD_SA, 0, 1 }, { PLD_NONCE, 0, 1 }, { PLD_KE, 0, 1 },
-	{ PLD_TSI, 0, 1 }, { PLD_TSR, 0, 1 },
-	{ PLD_NOTIFY, 0, PLD_ANY }, { PLD_VENDOR, 0, PLD_ANY },
+	{ PLD_SA, 0, 1 },
+	{ PLD_NONCE, 0, 1 },
+	{ PLD_KE, 0, 1 },
+	{ PLD_TSI, 0, 1 },
+	{ PLD_TSR, 0, 1 },
+	{ PLD_NOTIFY, 0, PLD_ANY },
+	{ PLD_VENDOR, 0, PLD_ANY },
 };
 /* RFC 7296 1.4: [N] [D] [CP], possibly empty (liveness check) */
 static const struct pld_rule info[] = {
-	{ PLD_NOTIFY, 0, PLD_ANY }, { PLD_DELETE, 0, PLD_ANY },
-	{ PLD_CP, 0, 1 }, { PLD_VENDOR, 0, PLD_ANY },
+	{ PLD_NOTIFY, 0, PLD_ANY },
+	{ PLD_DELETE, 0, PLD_ANY },
+	{ PLD_CP, 0, 1 },
+	{ PLD_VENDOR, 0, PLD_ANY },
 };
 /* RFC 9242 3, RFC 9370 2.2.2: [KE] [N] */
 static const struct pld_rule intermediate[] = {
 	{ PLD_KE, 0, 1 },
-	{ PLD_NOTIFY, 0, PLD_ANY }, { PLD_VENDOR, 0, PLD_ANY },
+	{ PLD_NOTIFY, 0, PLD_ANY },
+	{ PLD_VENDOR, 0, PLD_ANY },
 };
 
 #define SA_TS (B(PLD_SA) | B(PLD_TSI) | B(PLD_TSR))
@@ -86,9 +114,8 @@ static const struct pld_rule intermediate[] = {
 
 static const struct pld_rules pld_table[] = {
 	{ IKE_SA_INIT, false, false, { 0, 0 }, 0, RULES(init_req) },
-	{ IKE_SA_INIT, true, false,
-	    { B(PLD_SA) | B(PLD_KE) | B(PLD_NONCE), 0 }, B(PLD_SA),
-	    RULES(init_resp) },
+	{ IKE_SA_INIT, true, false, { B(PLD_SA) | B(PLD_KE) | B(PLD_NONCE), 0 },
+	    B(PLD_SA), RULES(init_resp) },
 	{ IKE_AUTH, false, true, { SA_TS, 0 }, 0, RULES(auth_req) },
 	{ IKE_AUTH, true, true, { B(PLD_IDR) | B(PLD_AUTH), SA_TS },
 	    B(PLD_AUTH), RULES(auth_resp) },
@@ -105,18 +132,12 @@ static unsigned
 pld_count(const struct ike_msg *msg, uint8_t type)
 {
 	switch (type) {
-	case PLD_NOTIFY:
-		return msg->nnotify;
-	case PLD_DELETE:
-		return msg->ndelete;
-	case PLD_CERT:
-		return msg->ncert;
-	case PLD_CERTREQ:
-		return msg->ncertreq;
-	case PLD_VENDOR:
-		return msg->nvendor;
-	default:
-		return (msg->present & PLD_BIT(type)) != 0;
+	case PLD_NOTIFY: return msg->nnotify;
+	case PLD_DELETE: return msg->ndelete;
+	case PLD_CERT: return msg->ncert;
+	case PLD_CERTREQ: return msg->ncertreq;
+	case PLD_VENDOR: return msg->nvendor;
+	default: return (msg->present & PLD_BIT(type)) != 0;
 	}
 }
 

@@ -34,7 +34,7 @@ pld_parse_attrs(struct rd *r, struct ike_xform *xf, bool *ok)
 			continue;
 		}
 		if (xf->keylen != 0 || v == 0)
-			return -1;	/* twice, or a zero key length */
+			return -1; /* twice, or a zero key length */
 		xf->keylen = v;
 	}
 	return 0;
@@ -150,12 +150,11 @@ pld_parse_sel(struct rd *r, struct ike_ts *ts, bool *keep)
 			return -1;
 		alen = 16;
 		break;
-	default:
-		*keep = false;
-		return 0;
+	default: *keep = false; return 0;
 	}
 	*keep = true;
-	if (rd_u16(&body, &ts->sport) == -1 || rd_u16(&body, &ts->eport) == -1 ||
+	if (rd_u16(&body, &ts->sport) == -1 ||
+	    rd_u16(&body, &ts->eport) == -1 ||
 	    rd_copy(&body, ts->start, alen) == -1 ||
 	    rd_copy(&body, ts->end, alen) == -1)
 		return -1;

@@ -81,12 +81,12 @@ ppk_resume(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-ppk_done(void *cb_ctx, const char *key_id, const uint8_t *key,
-    size_t key_len, const char *error)
+ppk_done(void *cb_ctx, const char *key_id, const uint8_t *key, size_t key_len,
+    const char *error)
 {
 	struct ppk_wait *w = cb_ctx;
 
-	if (w->e == NULL) {		/* the engine is gone */
+	if (w->e == NULL) { /* the engine is gone */
 		ppk_wait_free(w);
 		return;
 	}
@@ -120,11 +120,11 @@ ppk_fetch(struct ike_sa *sa, const char *key_id)
 	w->next = e->waits;
 	e->waits = w;
 	if (key_id == NULL)
-		e->keys->get_key(e->keys_ctx, sa->gw->p.ppk_profile, ppk_done,
-		    w);
+		e->keys->get_key(
+		    e->keys_ctx, sa->gw->p.ppk_profile, ppk_done, w);
 	else
-		e->keys->get_key_by_id(e->keys_ctx, sa->gw->p.ppk_profile,
-		    key_id, ppk_done, w);
+		e->keys->get_key_by_id(
+		    e->keys_ctx, sa->gw->p.ppk_profile, key_id, ppk_done, w);
 	return 0;
 }
 
@@ -136,7 +136,7 @@ ppk_waits_free(struct ike_engine *e)
 	for (w = e->waits; w != NULL; w = nx) {
 		nx = w->next;
 		if (w->answered) {
-			ppk_wait_free(w);	/* nobody calls it again */
+			ppk_wait_free(w); /* nobody calls it again */
 		} else {
 			event_free(w->ev);
 			w->ev = NULL;

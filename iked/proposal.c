@@ -29,8 +29,7 @@ add_xf(struct ike_prop *p, uint8_t type, uint16_t id, uint16_t keylen)
 
 void
 prop_build(const struct eng_proposal *props, size_t n, uint8_t proto,
-    const uint8_t *spi, size_t spi_len, bool with_dh,
-    struct ike_sa_pld *out)
+    const uint8_t *spi, size_t spi_len, bool with_dh, struct ike_sa_pld *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n && i < IKE_PROP_MAX; i++) {
@@ -157,7 +156,7 @@ prop_suite(const struct eng_proposal *p, bool ike, struct ike_suite *s)
 		if (s->integ == NULL)
 			return -1;
 	} else if (!s->encr->aead) {
-		return -1;		/* RFC 7296 3.3.3: CBC needs integrity */
+		return -1; /* RFC 7296 3.3.3: CBC needs integrity */
 	}
 	if (ike) {
 		s->prf = crypto_prf(p->prf);

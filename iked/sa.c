@@ -37,13 +37,13 @@ static const char *const state_names[] = {
 /* Which states each state may go to. */
 static const unsigned allowed[] = {
 	[IKE_ST_NEW] = ST(IKE_ST_INIT_SENT) | ST(IKE_ST_INIT_DONE) |
-	    ST(IKE_ST_ESTABLISHED) | ST(IKE_ST_DEAD),	/* 2.18 rekey */
+	    ST(IKE_ST_ESTABLISHED) | ST(IKE_ST_DEAD), /* 2.18 rekey */
 	[IKE_ST_INIT_SENT] = ST(IKE_ST_INIT_SENT) | ST(IKE_ST_AUTH_WAIT) |
 	    ST(IKE_ST_AUTH_SENT) | ST(IKE_ST_DEAD),
-	[IKE_ST_INIT_DONE] = ST(IKE_ST_AUTH_WAIT) | ST(IKE_ST_ESTABLISHED) |
-	    ST(IKE_ST_DEAD),
-	[IKE_ST_AUTH_WAIT] = ST(IKE_ST_AUTH_SENT) | ST(IKE_ST_ESTABLISHED) |
-	    ST(IKE_ST_DEAD),
+	[IKE_ST_INIT_DONE] =
+	    ST(IKE_ST_AUTH_WAIT) | ST(IKE_ST_ESTABLISHED) | ST(IKE_ST_DEAD),
+	[IKE_ST_AUTH_WAIT] =
+	    ST(IKE_ST_AUTH_SENT) | ST(IKE_ST_ESTABLISHED) | ST(IKE_ST_DEAD),
 	[IKE_ST_AUTH_SENT] = ST(IKE_ST_ESTABLISHED) | ST(IKE_ST_DEAD),
 	[IKE_ST_ESTABLISHED] = ST(IKE_ST_DELETING) | ST(IKE_ST_DEAD),
 	[IKE_ST_DELETING] = ST(IKE_ST_DEAD),
@@ -61,16 +61,17 @@ sa_state_name(enum ike_state st)
 static bool
 is_half_open(const struct ike_sa *sa)
 {
-	return !sa->initiator && (sa->state == IKE_ST_INIT_DONE ||
-	    sa->state == IKE_ST_AUTH_WAIT);
+	return !sa->initiator &&
+	    (sa->state == IKE_ST_INIT_DONE || sa->state == IKE_ST_AUTH_WAIT);
 }
 
 /* Ours, negotiating: what ENG_INIT_FLIGHT bounds. */
 static bool
 is_in_flight(const struct ike_sa *sa)
 {
-	return sa->initiator && (sa->state == IKE_ST_INIT_SENT ||
-	    sa->state == IKE_ST_AUTH_WAIT || sa->state == IKE_ST_AUTH_SENT);
+	return sa->initiator &&
+	    (sa->state == IKE_ST_INIT_SENT || sa->state == IKE_ST_AUTH_WAIT ||
+		sa->state == IKE_ST_AUTH_SENT);
 }
 
 void
@@ -107,12 +108,23 @@ sa_our_spi(const struct ike_sa *sa)
 
 /* SipHash-2-4 of one 64-bit word (Aumasson, Bernstein 2012). */
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do { \
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-} while (0)
+#define SIPROUND \
+	do { \
+		v0 += v1; \
+		v1 = ROTL(v1, 13); \
+		v1 ^= v0; \
+		v0 = ROTL(v0, 32); \
+		v2 += v3; \
+		v3 = ROTL(v3, 16); \
+		v3 ^= v2; \
+		v0 += v3; \
+		v3 = ROTL(v3, 21); \
+		v3 ^= v0; \
+		v2 += v1; \
+		v1 = ROTL(v1, 17); \
+		v1 ^= v2; \
+		v2 = ROTL(v2, 32); \
+	} while (0)
 
 static uint64_t
 le64(const uint8_t *p)
@@ -218,21 +230,22 @@ sa_find(struct ike_engine *e, uint64_t our_spi)
 }
 
 struct ike_sa *
-sa_find_peer(struct ike_engine *e, uint64_t peer_spi,
-    const struct sockaddr *remote)
+sa_find_peer(
+    struct ike_engine *e, uint64_t peer_spi, const struct sockaddr *remote)
 {
 	struct ike_sa *sa = e->ptab[sa_hash(e, peer_spi) & (e->nbuckets - 1)];
 
 	for (; sa != NULL; sa = sa->pnext)
 		if (sa->ispi == peer_spi &&
-		    eng_addr_equal((const struct sockaddr *)&sa->remote, remote))
+		    eng_addr_equal(
+			(const struct sockaddr *)&sa->remote, remote))
 			return sa;
 	return NULL;
 }
 
 struct ike_sa *
-sa_new(struct ike_engine *e, struct eng_gw *gw, bool initiator,
-    uint64_t peer_spi)
+sa_new(
+    struct ike_engine *e, struct eng_gw *gw, bool initiator, uint64_t peer_spi)
 {
 	struct ike_sa *sa;
 	uint64_t spi;

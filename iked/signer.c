@@ -86,7 +86,7 @@ signer_sign(void *ctx, const char *cert_id, enum eng_sig_scheme scheme,
 	if (key == NULL)
 		a->err = "no such key pair";
 	else if (sig_sign(key, scheme, hash, octets, len, a->sig,
-	    sizeof(a->sig), &a->len) == -1)
+		     sizeof(a->sig), &a->len) == -1)
 		a->err = "cannot sign with this key";
 	EVP_PKEY_free(key);
 	sb_free(&err);

@@ -22,7 +22,7 @@
 #include "iked/crypto_int.h"
 #include "iked/ikev2.h"
 
-#define SK_NONCE_LEN 12			/* RFC 5282 4, RFC 7634 2 */
+#define SK_NONCE_LEN 12 /* RFC 5282 4, RFC 7634 2 */
 #define SK_ICV_MAX 32
 
 /* Where one direction's keys are and how long its ICV is. */
@@ -115,14 +115,16 @@ sk_cipher(const struct sk_dir *d, bool enc, const uint8_t *iv,
 		goto done;
 	if (len && !EVP_CipherUpdate(ctx, out, &n, in, (int)len))
 		goto done;
-	if (e->aead && !enc && !EVP_CIPHER_CTX_ctrl(ctx,
-	    EVP_CTRL_AEAD_SET_TAG, (int)e->icv_len, tag))
+	if (e->aead && !enc &&
+	    !EVP_CIPHER_CTX_ctrl(
+		ctx, EVP_CTRL_AEAD_SET_TAG, (int)e->icv_len, tag))
 		goto done;
 	/* For an AEAD being opened, this is where the tag is checked. */
 	if (!EVP_CipherFinal_ex(ctx, out + len, &n) || n != 0)
 		goto done;
-	if (e->aead && enc && !EVP_CIPHER_CTX_ctrl(ctx,
-	    EVP_CTRL_AEAD_GET_TAG, (int)e->icv_len, tag))
+	if (e->aead && enc &&
+	    !EVP_CIPHER_CTX_ctrl(
+		ctx, EVP_CTRL_AEAD_GET_TAG, (int)e->icv_len, tag))
 		goto done;
 	rc = 0;
 done:
@@ -134,8 +136,7 @@ done:
 
 /* The truncated HMAC of data[0..len) into icv (d->icv octets). */
 static int
-sk_hmac(const struct sk_dir *d, const uint8_t *data, size_t len,
-    uint8_t *icv)
+sk_hmac(const struct sk_dir *d, const uint8_t *data, size_t len, uint8_t *icv)
 {
 	uint8_t full[EVP_MAX_MD_SIZE];
 	EVP_MAC_CTX *ctx;
@@ -196,11 +197,12 @@ sk_seal_hl(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
 	sk_put16(msg + sk_off + 2, sk_len);
 	sk_put32(msg + 24, total);
 	if (d.encr->aead) {
-		if (sk_cipher(&d, true, iv, msg, sk_off + hl, ct,
-		    ct, ct_len, icv) == -1)
+		if (sk_cipher(&d, true, iv, msg, sk_off + hl, ct, ct, ct_len,
+			icv) == -1)
 			goto fail;
 	} else {
-		if (sk_cipher(&d, true, iv, NULL, 0, ct, ct, ct_len, NULL) == -1 ||
+		if (sk_cipher(&d, true, iv, NULL, 0, ct, ct, ct_len, NULL) ==
+			-1 ||
 		    sk_hmac(&d, msg, total - d.icv, icv) == -1)
 			goto fail;
 	}
@@ -226,8 +228,7 @@ sk_open_hl(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
 		return -1;
 	/* RFC 7296 3.14: SK is the last payload, so it ends the message. */
 	if (rawlen < IKE_HDR_LEN + hl || sk_off < IKE_HDR_LEN ||
-	    sk_off > rawlen - hl ||
-	    sk_get32(raw + 24) != rawlen)
+	    sk_off > rawlen - hl || sk_get32(raw + 24) != rawlen)
 		return -1;
 	sk_len = sk_get16(raw + sk_off + 2);
 	if (sk_len != rawlen - sk_off)
@@ -243,14 +244,15 @@ sk_open_hl(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
 	icv = ct + ct_len;
 	if (d.encr->aead) {
 		memcpy(want, icv, d.icv);
-		if (sk_cipher(&d, false, iv, raw, sk_off + hl, ct,
-		    out, ct_len, want) == -1)
+		if (sk_cipher(&d, false, iv, raw, sk_off + hl, ct, out, ct_len,
+			want) == -1)
 			goto fail;
 	} else {
 		if (sk_hmac(&d, raw, rawlen - d.icv, want) == -1 ||
 		    CRYPTO_memcmp(want, icv, d.icv) != 0)
 			goto fail;
-		if (sk_cipher(&d, false, iv, NULL, 0, ct, out, ct_len, NULL) == -1)
+		if (sk_cipher(&d, false, iv, NULL, 0, ct, out, ct_len, NULL) ==
+		    -1)
 			goto fail;
 	}
 	pad = out[ct_len - 1];
@@ -266,12 +268,11 @@ fail:
 }
 
 int
-sk_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg,
-    size_t cap, size_t sk_off, const uint8_t *plain, size_t plen,
-    size_t *msglen)
+sk_seal(const struct ike_keys *k, bool from_initiator, uint8_t *msg, size_t cap,
+    size_t sk_off, const uint8_t *plain, size_t plen, size_t *msglen)
 {
-	return sk_seal_hl(k, from_initiator, msg, cap, sk_off,
-	    IKE_PLD_HDR_LEN, plain, plen, msglen);
+	return sk_seal_hl(k, from_initiator, msg, cap, sk_off, IKE_PLD_HDR_LEN,
+	    plain, plen, msglen);
 }
 
 int

@@ -29,14 +29,13 @@ addr_octets(const struct dp_addr *a, uint8_t *out)
 }
 
 void
-ts_ours(const struct eng_ts *ts, size_t n, int family,
-    struct ike_ts_pld *out)
+ts_ours(const struct eng_ts *ts, size_t n, int family, struct ike_ts_pld *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (n == 0) {
 		struct ike_ts *t = &out->ts[out->nts++];
-		t->type = family == AF_INET6 ? TS_IPV6_ADDR_RANGE :
-		    TS_IPV4_ADDR_RANGE;
+		t->type = family == AF_INET6 ? TS_IPV6_ADDR_RANGE
+					     : TS_IPV4_ADDR_RANGE;
 		t->ipproto = 0;
 		t->sport = 0;
 		t->eport = 65535;
@@ -46,8 +45,8 @@ ts_ours(const struct eng_ts *ts, size_t n, int family,
 	}
 	for (size_t i = 0; i < n && i < IKE_TS_MAX; i++) {
 		struct ike_ts *t = &out->ts[out->nts++];
-		t->type = ts[i].start.family == AF_INET6 ? TS_IPV6_ADDR_RANGE :
-		    TS_IPV4_ADDR_RANGE;
+		t->type = ts[i].start.family == AF_INET6 ? TS_IPV6_ADDR_RANGE
+							 : TS_IPV4_ADDR_RANGE;
 		t->ipproto = ts[i].ipproto;
 		t->sport = ts[i].sport;
 		t->eport = ts[i].eport;
@@ -70,8 +69,7 @@ min_of(const uint8_t *a, const uint8_t *b, size_t n)
 
 /* a ∩ b into out; false when empty. */
 static bool
-ts_intersect(const struct ike_ts *a, const struct ike_ts *b,
-    struct ike_ts *out)
+ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
 {
 	size_t n = alen(a->type);
 
@@ -93,8 +91,8 @@ ts_intersect(const struct ike_ts *a, const struct ike_ts *b,
 }
 
 int
-ts_narrow(const struct ike_ts_pld *peer, const struct eng_ts *ours,
-    size_t n, int family, struct ike_ts_pld *out)
+ts_narrow(const struct ike_ts_pld *peer, const struct eng_ts *ours, size_t n,
+    int family, struct ike_ts_pld *out)
 {
 	struct ike_ts_pld mine;
 
@@ -102,8 +100,8 @@ ts_narrow(const struct ike_ts_pld *peer, const struct eng_ts *ours,
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < peer->nts; i++)
 		for (size_t j = 0; j < mine.nts && out->nts < IKE_TS_MAX; j++)
-			if (ts_intersect(&peer->ts[i], &mine.ts[j],
-			    &out->ts[out->nts]))
+			if (ts_intersect(
+				&peer->ts[i], &mine.ts[j], &out->ts[out->nts]))
 				out->nts++;
 	return out->nts > 0 ? 0 : -1;
 }

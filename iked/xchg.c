@@ -29,15 +29,15 @@
 
 int
 eng_send(struct ike_engine *e, const uint8_t *p, size_t len,
-    const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote)
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
 {
-	const struct sockaddr *l = local->ss_family == AF_UNSPEC ? NULL :
-	    (const struct sockaddr *)local;
+	const struct sockaddr *l = local->ss_family == AF_UNSPEC
+	    ? NULL
+	    : (const struct sockaddr *)local;
 
 	e->st.out_packets++;
-	return e->io->send(e->io_ctx, p, len, l,
-	    (const struct sockaddr *)remote);
+	return e->io->send(
+	    e->io_ctx, p, len, l, (const struct sockaddr *)remote);
 }
 
 void
@@ -84,8 +84,8 @@ static int
 xchg_tries_max(const struct ike_sa *sa)
 {
 	if (xchg_is_dpd(sa))
-		return sa->gw->p.dpd_threshold ? (int)sa->gw->p.dpd_threshold :
-		    5;
+		return sa->gw->p.dpd_threshold ? (int)sa->gw->p.dpd_threshold
+					       : 5;
 	return ENG_RETRANS_TRIES;
 }
 
@@ -110,19 +110,20 @@ xchg_peer_dead(struct ike_sa *sa)
 
 	if (xchg_is_dpd(sa)) {
 		log_warn("ike %s: peer %s dead: %d liveness checks "
-		    "unanswered (DPD)", sa->gw->p.name,
-		    eng_addr_str(&sa->remote, ab, sizeof(ab)), sa->x.tries);
+			 "unanswered (DPD)",
+		    sa->gw->p.name, eng_addr_str(&sa->remote, ab, sizeof(ab)),
+		    sa->x.tries);
 		sa->gw->st.dpd_dead++;
 	} else {
 		log_warn("ike %s: peer %s unreachable, %s not answered after "
-		    "%d tries", sa->gw->p.name,
-		    eng_addr_str(&sa->remote, ab, sizeof(ab)),
+			 "%d tries",
+		    sa->gw->p.name, eng_addr_str(&sa->remote, ab, sizeof(ab)),
 		    ikev2_exchange_name(sa->x.req_exch), sa->x.tries);
 	}
 	sa->gw->st.unreachable++;
 	/* `establish-tunnels immediately`: renegotiate at the next tick. */
 	for (struct eng_vpnc *v = eng_vpn_first(e, sa->gw->p.name); v != NULL;
-	    v = eng_vpn_next(v)) {
+	     v = eng_vpn_next(v)) {
 		v->retry_at = 0;
 		if (sa->state == IKE_ST_ESTABLISHED)
 			eng_event_add(e, v, "Peer is dead (DPD)");
@@ -177,13 +178,16 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 			.msgid = m->msgid,
 		};
 		struct pld_build ob;
-		int fr = frag_seal(sa, &h, pld_build_first(&m->b),
-		    (size_t)plen, &copy, &len);
+		int fr = frag_seal(
+		    sa, &h, pld_build_first(&m->b), (size_t)plen, &copy, &len);
 		pld_build_init(&ob, e->out, sizeof(e->out), &h);
 		size_t off = pld_add_sk_header(&ob, pld_build_first(&m->b));
-		if (fr == -1 || (fr == 0 && (ob.err != 0 || sk_seal(&sa->keys,
-		    sa->initiator, e->out, sizeof(e->out), off, e->pout,
-		    (size_t)plen, &len) == -1))) {
+		if (fr == -1 ||
+		    (fr == 0 &&
+			(ob.err != 0 ||
+			    sk_seal(&sa->keys, sa->initiator, e->out,
+				sizeof(e->out), off, e->pout, (size_t)plen,
+				&len) == -1))) {
 			log_warn("ike %s: cannot seal %s", sa->gw->p.name,
 			    ikev2_exchange_name(m->exch));
 			return -1;
@@ -284,8 +288,8 @@ xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h)
 		/* RFC 7296 2.1: a retransmitted request gets our answer. */
 		if (sa->x.resp != NULL && sa->x.resp_id == h->msgid) {
 			e->st.in_dup_answered++;
-			frag_send_all(e, sa->x.resp, sa->x.resp_len,
-			    &sa->local, &sa->remote);
+			frag_send_all(e, sa->x.resp, sa->x.resp_len, &sa->local,
+			    &sa->remote);
 		}
 		/* else: still being answered (key source), ignore */
 		return 0;
@@ -304,8 +308,8 @@ xchg_open(struct ike_sa *sa, struct ike_msg *msg, uint16_t *notify)
 	*notify = 0;
 	if (!msg->has_sk || sa->keys.prf == NULL || msg->sk.frag)
 		return -1;
-	if (sk_open(&sa->keys, from_init, msg->raw.p, msg->raw.len,
-	    msg->sk.off, e->in, sizeof(e->in), &plen) == -1) {
+	if (sk_open(&sa->keys, from_init, msg->raw.p, msg->raw.len, msg->sk.off,
+		e->in, sizeof(e->in), &plen) == -1) {
 		e->st.in_integrity++;
 		return -1;
 	}

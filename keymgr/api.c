@@ -36,8 +36,8 @@ struct km_api {
 	struct event *accept_ev;
 	struct event *wake;
 	pthread_mutex_t mu;
-	struct km_job *done_head;	/* answered by workers, under mu */
-	bool stopped;			/* under mu: drop answers */
+	struct km_job *done_head; /* answered by workers, under mu */
+	bool stopped;		  /* under mu: drop answers */
 };
 
 struct api_conn {
@@ -47,7 +47,7 @@ struct api_conn {
 	bool closed;
 };
 
-struct api_req {		/* job->arg */
+struct api_req { /* job->arg */
 	struct api_conn *c;
 	json_t *id;
 	unsigned count;
@@ -61,8 +61,8 @@ api_conn_release(struct api_conn *c)
 }
 
 static void
-api_send_error(struct api_conn *c, json_t *id, const char *code,
-    const char *msg)
+api_send_error(
+    struct api_conn *c, json_t *id, const char *code, const char *msg)
 {
 	json_t *r = json_object();
 
@@ -94,27 +94,28 @@ api_answer(struct km_job *j)
 	json_object_set_new(r, "profile", json_string(j->p->name));
 	if (j->p->type == KM_QKD)
 		json_object_set_new(r, "peer_sae_id", json_string(j->peer));
-	json_object_set_new(r, "key_size",
-	    json_integer((json_int_t)j->keys->keys[0].len * 8));
+	json_object_set_new(
+	    r, "key_size", json_integer((json_int_t)j->keys->keys[0].len * 8));
 	json_object_set_new(r, "key_id", json_string(j->keys->keys[0].key_id));
-	json_object_set_new(r, "key", keystore_hex_json(j->keys->keys[0].key,
-	    j->keys->keys[0].len, NULL));
+	json_object_set_new(r, "key",
+	    keystore_hex_json(
+		j->keys->keys[0].key, j->keys->keys[0].len, NULL));
 	if (j->keys->count > 1) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < j->keys->count; i++) {
 			struct qkd_key *k = &j->keys->keys[i];
 			json_t *o = json_object();
-			json_object_set_new(o, "key_id",
-			    json_string(k->key_id));
-			json_object_set_new(o, "key", keystore_hex_json(k->key,
-			    k->len, NULL));
+			json_object_set_new(
+			    o, "key_id", json_string(k->key_id));
+			json_object_set_new(
+			    o, "key", keystore_hex_json(k->key, k->len, NULL));
 			json_array_append_new(a, o);
 		}
 		json_object_set_new(r, "keys", a);
 	}
 	if (msg_bev_send_wiped(c->bev, r) == -1)
 		log_err("api: a reply could not be queued");
-	json_decref(r);		/* wiped by the jansson free function */
+	json_decref(r); /* wiped by the jansson free function */
 done:
 	c->inflight--;
 	json_decref(rq->id);
@@ -157,7 +158,7 @@ api_wake(evutil_socket_t fd, short what, void *arg)
 	j = a->done_head;
 	a->done_head = NULL;
 	pthread_mutex_unlock(&a->mu);
-	while (j != NULL) {	/* oldest first */
+	while (j != NULL) { /* oldest first */
 		struct km_job *n = j->next;
 		j->next = rev;
 		rev = j;
@@ -206,19 +207,20 @@ api_request(struct api_conn *c, json_t *req)
 	struct api_req *rq;
 	bool by_id;
 
-	if (op == NULL || (strcmp(op, KM_OP_GET_KEY) != 0 &&
-	    strcmp(op, KM_OP_GET_KEY_BY_ID) != 0)) {
+	if (op == NULL ||
+	    (strcmp(op, KM_OP_GET_KEY) != 0 &&
+		strcmp(op, KM_OP_GET_KEY_BY_ID) != 0)) {
 		api_send_error(c, id, "bad-request", "unknown op");
 		return;
 	}
 	by_id = strcmp(op, KM_OP_GET_KEY_BY_ID) == 0;
 	if ((p = profile_get(&a->km->table, msg_str(req, "profile"))) == NULL) {
-		api_send_error(c, id, "unknown-profile",
-		    "no such key-manager profile");
+		api_send_error(
+		    c, id, "unknown-profile", "no such key-manager profile");
 		return;
 	}
-	if (by_id && (kid == NULL || *kid == '\0' ||
-	    strlen(kid) > QKD_KEY_ID_MAX)) {
+	if (by_id &&
+	    (kid == NULL || *kid == '\0' || strlen(kid) > QKD_KEY_ID_MAX)) {
 		api_send_error(c, id, "bad-request", "bad key_id");
 		profile_put(&a->km->table, p);
 		return;
@@ -228,8 +230,8 @@ api_request(struct api_conn *c, json_t *req)
 	if (count < 1 || count > KM_KEYS_PER_REQUEST_MAX ||
 	    (p->type == KM_STATIC && count != 1) ||
 	    (peer = api_peer(p, msg_str(req, "peer_sae_id"), &why)) == NULL) {
-		api_send_error(c, id, "bad-request", count == 1 ? why :
-		    "bad count");
+		api_send_error(
+		    c, id, "bad-request", count == 1 ? why : "bad count");
 		profile_put(&a->km->table, p);
 		return;
 	}
@@ -244,8 +246,9 @@ api_request(struct api_conn *c, json_t *req)
 		j->key_ids = xcalloc(1, sizeof(*j->key_ids));
 		j->key_ids[0] = xstrdup(kid);
 	}
-	j->deadline_ms = km_now_ms() + (uint64_t)(p->timeout_ms > 0 ?
-	    p->timeout_ms : KM_TIMEOUT_S_DEFAULT * 1000);
+	j->deadline_ms = km_now_ms() +
+	    (uint64_t)(p->timeout_ms > 0 ? p->timeout_ms
+					 : KM_TIMEOUT_S_DEFAULT * 1000);
 	rq = xcalloc(1, sizeof(*rq));
 	rq->c = c;
 	rq->id = json_incref(id ? id : json_null());
@@ -348,8 +351,8 @@ api_start(struct keymgr *km, const char *path)
 	api_share(path);
 	evutil_make_socket_nonblocking(a->lfd);
 	a->base = event_base_new();
-	a->accept_ev = event_new(a->base, a->lfd, EV_READ | EV_PERSIST,
-	    api_accept, a);
+	a->accept_ev =
+	    event_new(a->base, a->lfd, EV_READ | EV_PERSIST, api_accept, a);
 	a->wake = event_new(a->base, -1, 0, api_wake, a);
 	event_add(a->accept_ev, NULL);
 	if (pthread_create(&a->th, NULL, api_main, a) != 0) {

@@ -27,8 +27,8 @@
 #include "pki/pki.h"
 
 static void
-keymgr_check(void *ctx, struct conf *prev, struct conf *next,
-    struct verrs *errs)
+keymgr_check(
+    void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	profile_check(ctx, prev, next, errs);
 }

@@ -35,16 +35,16 @@
 #include "schema/validate.h"
 
 /* Limits and defaults. */
-#define KM_KEY_BITS_DEFAULT 256		/* RFC 8784 5: at least 256 bits */
+#define KM_KEY_BITS_DEFAULT 256 /* RFC 8784 5: at least 256 bits */
 #define KM_TIMEOUT_S_DEFAULT 5
 #define KM_CONNECT_TIMEOUT_MS 3000
-#define KM_QUEUE_MAX 256		/* requests waiting per profile */
-#define KM_KEYS_PER_REQUEST_MAX 64	/* "count" of one API request */
-#define KM_RPC_WAIT_MS 8000		/* < DAEMON_REPLY_TIMEOUT_MS */
-#define KM_PROBE_INTERVAL_S 30		/* status probe of an idle profile */
-#define KM_PROBE_RETRY_MIN_S 5		/* after a failed probe, doubling */
-#define KM_RECHECK_GAP_MS 1000		/* probes brought forward: at most 1/s */
-#define KM_STATIC_KEY_MAX 512		/* bytes of a static key */
+#define KM_QUEUE_MAX 256	   /* requests waiting per profile */
+#define KM_KEYS_PER_REQUEST_MAX 64 /* "count" of one API request */
+#define KM_RPC_WAIT_MS 8000	   /* < DAEMON_REPLY_TIMEOUT_MS */
+#define KM_PROBE_INTERVAL_S 30	   /* status probe of an idle profile */
+#define KM_PROBE_RETRY_MIN_S 5	   /* after a failed probe, doubling */
+#define KM_RECHECK_GAP_MS 1000	   /* probes brought forward: at most 1/s */
+#define KM_STATIC_KEY_MAX 512	   /* bytes of a static key */
 
 enum km_type {
 	KM_STATIC,
@@ -60,15 +60,15 @@ enum km_status {
 /* Extra failure reasons of keymgr beyond the client's enum qkd_err. */
 enum km_err {
 	KM_ERR_QUEUE_TIMEOUT = QKD_ERR_COUNT, /* waited past the deadline */
-	KM_ERR_BUSY,		/* queue full */
-	KM_ERR_CONFIG,		/* certificate or CA missing at apply */
-	KM_ERR_UNKNOWN_KEY_ID,	/* the peer's key ID: not the static key-id,
-				   or refused by the KME (dec_keys 400/401) */
-	KM_ERR_KME_LIMIT,	/* outside the KME's Status limits (6.1) */
-	KM_ERR_SAE_MISMATCH,	/* the KME's Status names another SAE */
+	KM_ERR_BUSY,			      /* queue full */
+	KM_ERR_CONFIG,	       /* certificate or CA missing at apply */
+	KM_ERR_UNKNOWN_KEY_ID, /* the peer's key ID: not the static key-id,
+				  or refused by the KME (dec_keys 400/401) */
+	KM_ERR_KME_LIMIT,      /* outside the KME's Status limits (6.1) */
+	KM_ERR_SAE_MISMATCH,   /* the KME's Status names another SAE */
 	KM_ERR_COUNT
 };
-const char *km_err_name(int code);	/* qkd_err_name() and ours */
+const char *km_err_name(int code); /* qkd_err_name() and ours */
 
 /*
  * Request stats count the requests of iked and the operator (the Junos
@@ -76,31 +76,31 @@ const char *km_err_name(int code);	/* qkd_err_name() and ours */
  * counted apart and keep their own last error.
  */
 struct km_stats {
-	uint64_t received;	/* key requests from iked or the operator */
-	uint64_t to_server;	/* their HTTP requests sent to the KME */
-	uint64_t to_server_failed;	/* not delivered / no answer */
-	uint64_t from_server;	/* answers received */
-	uint64_t from_server_failed;	/* answers that were errors */
+	uint64_t received;	   /* key requests from iked or the operator */
+	uint64_t to_server;	   /* their HTTP requests sent to the KME */
+	uint64_t to_server_failed; /* not delivered / no answer */
+	uint64_t from_server;	   /* answers received */
+	uint64_t from_server_failed; /* answers that were errors */
 	uint64_t success;
 	uint64_t failed;
-	uint64_t keys;		/* keys handed out */
+	uint64_t keys; /* keys handed out */
 	uint64_t by_reason[KM_ERR_COUNT];
-	int last_code;		/* 0: none */
+	int last_code; /* 0: none */
 	time_t last_time;
 	char last_reason[QKD_REASON_MAX];
 	enum km_status status;
-	long default_key_size;	/* from the KME's Status; 0: not known */
-	long stored_key_count;	/* idem; -1: not known */
-	long min_key_size;	/* idem (bits); 0: not known */
+	long default_key_size; /* from the KME's Status; 0: not known */
+	long stored_key_count; /* idem; -1: not known */
+	long min_key_size;     /* idem (bits); 0: not known */
 	long max_key_size;
 	long max_key_per_request;
 	/* Why the KME's Status says the profile cannot work (0: it can). */
-	int kme_code;		/* KM_ERR_KME_LIMIT or KM_ERR_SAE_MISMATCH */
+	int kme_code; /* KM_ERR_KME_LIMIT or KM_ERR_SAE_MISMATCH */
 	char kme_problem[QKD_REASON_MAX];
 	/* The Status probes (ETSI GS QKD 014 5.1) of an idle worker. */
 	uint64_t probes;
 	uint64_t probes_failed;
-	int probe_code;		/* of the last failed probe; 0: none */
+	int probe_code; /* of the last failed probe; 0: none */
 	time_t probe_time;
 	char probe_reason[QKD_REASON_MAX];
 };
@@ -108,14 +108,14 @@ struct km_stats {
 struct km_worker;
 
 struct km_profile {
-	int refs;		/* under the table lock */
+	int refs; /* under the table lock */
 	char *name;
 	enum km_type type;
-	char *conf_text;	/* the profile's configuration, to compare */
+	char *conf_text; /* the profile's configuration, to compare */
 	time_t configured_at;
 	/* static */
 	char *key_id;
-	unsigned char *key;	/* wiped on free */
+	unsigned char *key; /* wiped on free */
 	size_t key_len;
 	/* quantum-key-manager */
 	char *url;
@@ -127,8 +127,8 @@ struct km_profile {
 	size_t npeers;
 	unsigned key_bits;
 	long timeout_ms;
-	struct pki_tls *tls;	/* certificate, key, trusted CAs + CRLs */
-	char *setup_error;	/* why the profile cannot run, or NULL */
+	struct pki_tls *tls; /* certificate, key, trusted CAs + CRLs */
+	char *setup_error;   /* why the profile cannot run, or NULL */
 	struct km_worker *w;
 	/* counters */
 	pthread_mutex_t mu;
@@ -138,10 +138,10 @@ struct km_profile {
 /* The running profiles, in configuration order. */
 struct km_table {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;	/* signalled when a worker ends */
+	pthread_cond_t cv; /* signalled when a worker ends */
 	struct km_profile **v;
 	size_t n;
-	int workers;		/* worker threads alive */
+	int workers; /* worker threads alive */
 };
 
 struct km_api;
@@ -155,7 +155,7 @@ struct keymgr {
 	struct pki_store *pki;
 	struct km_table table;
 	struct km_api *api;
-	bool handed;		/* the start-up configuration was applied */
+	bool handed; /* the start-up configuration was applied */
 };
 
 /* profile.c */
@@ -181,25 +181,25 @@ int profile_tls_setup(void *ssl_ctx, void *arg);
  * the caller's, for static profiles and immediate failures).
  */
 enum km_job_kind {
-	KM_JOB_GET_KEY,		/* enc_keys: new keys for peer */
-	KM_JOB_GET_KEY_ID,	/* dec_keys: the keys with these IDs */
-	KM_JOB_STATUS,		/* status probe */
+	KM_JOB_GET_KEY,	   /* enc_keys: new keys for peer */
+	KM_JOB_GET_KEY_ID, /* dec_keys: the keys with these IDs */
+	KM_JOB_STATUS,	   /* status probe */
 };
 
 struct km_job {
 	enum km_job_kind kind;
-	struct km_profile *p;	/* a reference */
+	struct km_profile *p; /* a reference */
 	char peer[QKD_SAE_ID_MAX + 1];
-	bool any_peer;		/* get-key-by-id naming no peer SAE: try each
-				 * of p's peer-sae-ids, peer set to the one
-				 * whose key it was (worker_get_by_id) */
+	bool any_peer; /* get-key-by-id naming no peer SAE: try each
+			* of p's peer-sae-ids, peer set to the one
+			* whose key it was (worker_get_by_id) */
 	unsigned count;
-	char **key_ids;		/* count of them, for KM_JOB_GET_KEY_ID */
-	uint64_t deadline_ms;	/* km_now_ms() clock */
-	int code;		/* 0 on success, else qkd_err / km_err */
+	char **key_ids;	      /* count of them, for KM_JOB_GET_KEY_ID */
+	uint64_t deadline_ms; /* km_now_ms() clock */
+	int code;	      /* 0 on success, else qkd_err / km_err */
 	char reason[QKD_REASON_MAX];
 	struct qkd_keys *keys;
-	struct km_job *next;	/* queue link */
+	struct km_job *next; /* queue link */
 	void (*done)(struct km_job *j);
 	void *arg;
 };
@@ -223,8 +223,8 @@ void job_free(struct km_table *t, struct km_job *j);
 
 /* keystore.c: secrets in memory and in JSON. */
 /* Lower-case hex of buf into a new json string; the temporary is wiped. */
-json_t *keystore_hex_json(const unsigned char *buf, size_t len,
-    const char *prefix);
+json_t *keystore_hex_json(
+    const unsigned char *buf, size_t len, const char *prefix);
 
 /* Waits up to ms for every worker thread to end; true when they did. */
 bool worker_wait_all(struct km_table *t, int ms);
@@ -236,15 +236,15 @@ struct km_api *api_start(struct keymgr *km, const char *path);
  * (or p has none), the first of them when want is NULL, "" for a static
  * profile; NULL with the reason in *why otherwise.
  */
-const char *api_peer(const struct km_profile *p, const char *want,
-    const char **why);
+const char *api_peer(
+    const struct km_profile *p, const char *want, const char **why);
 /* Stops the thread; answers still owed are dropped. */
 void api_stop(struct km_api *a);
 /* Frees a stopped API (after the workers ended). */
 void api_free(struct km_api *a);
 
 /* rpc.c */
-json_t *rpc_dispatch(struct keymgr *km, const char *name,
-    const json_t *input, struct sb *err);
+json_t *rpc_dispatch(
+    struct keymgr *km, const char *name, const json_t *input, struct sb *err);
 
 #endif

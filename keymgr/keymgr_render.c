@@ -37,9 +37,8 @@ kr_list(const json_t *a, struct sb *out)
 	const json_t *v;
 
 	sb_puts(out, "[");
-	json_array_foreach(a, i, v)
-		sb_printf(out, " %s", json_string_value(v) ?
-		    json_string_value(v) : "");
+	json_array_foreach(a, i, v) sb_printf(
+	    out, " %s", json_string_value(v) ? json_string_value(v) : "");
 	sb_puts(out, " ]");
 }
 
@@ -51,7 +50,8 @@ kr_brief(const json_t *profiles, struct sb *out)
 
 	sb_printf(out, "%-17s %-21s %-9s %-9s %-8s %s\n", "Name", "Type",
 	    "Status", "Received", "Success", "Failed");
-	json_array_foreach(profiles, i, p) {
+	json_array_foreach(profiles, i, p)
+	{
 		const json_t *st = json_object_get(p, "stats");
 		sb_printf(out, "%-17s %-21s %-9s %-9lld %-8lld %lld\n",
 		    kr_str(p, "name"), kr_str(p, "type"), kr_str(p, "status"),
@@ -75,9 +75,10 @@ kr_qkd_extra(const json_t *p, struct sb *out)
 		sb_printf(out, "  Stored-key-count: %lld\n",
 		    kr_int(p, "stored-key-count"));
 	if ((lim = json_object_get(p, "kme-limits")) != NULL)
-		sb_printf(out, "  KME-limits: key size %lld..%lld bits, %lld"
-		    " keys per request\n", kr_int(lim, "min-key-size"),
-		    kr_int(lim, "max-key-size"),
+		sb_printf(out,
+		    "  KME-limits: key size %lld..%lld bits, %lld"
+		    " keys per request\n",
+		    kr_int(lim, "min-key-size"), kr_int(lim, "max-key-size"),
 		    kr_int(lim, "max-key-per-request"));
 	if (json_object_get(p, "setup-error"))
 		sb_printf(out, "  Not running: %s\n", kr_str(p, "setup-error"));
@@ -90,9 +91,8 @@ kr_qkd_extra(const json_t *p, struct sb *out)
 	}
 	if (json_object_size(f) > 0) {
 		sb_puts(out, "  Failures:\n");
-		json_object_foreach((json_t *)f, k, v)
-			sb_printf(out, "    %s: %lld\n", k,
-			    (long long)json_integer_value(v));
+		json_object_foreach((json_t *)f, k, v) sb_printf(
+		    out, "    %s: %lld\n", k, (long long)json_integer_value(v));
 	}
 	/* keymgr's own Status probes, apart from the request stats. */
 	if ((pr = json_object_get(p, "probes")) != NULL)
@@ -119,8 +119,8 @@ kr_detail(const json_t *p, struct sb *out)
 	    el / 3600, el / 60 % 60, el % 60);
 	if (qkd) {
 		sb_printf(out, "  Url: %s\n", kr_str(p, "url"));
-		sb_printf(out, "  Local-sae-id: %s\n",
-		    kr_str(p, "local-sae-id"));
+		sb_printf(
+		    out, "  Local-sae-id: %s\n", kr_str(p, "local-sae-id"));
 		sb_printf(out, "  Local-certificate-id: %s\n",
 		    kr_str(p, "local-certificate-id"));
 		sb_puts(out, "  Trusted-cas: ");
@@ -161,7 +161,8 @@ kr_show(const json_t *data, struct sb *out)
 		kr_brief(profiles, out);
 		return 0;
 	}
-	json_array_foreach(profiles, i, p) {
+	json_array_foreach(profiles, i, p)
+	{
 		if (i > 0)
 			sb_putc(out, '\n');
 		kr_detail(p, out);
@@ -190,13 +191,11 @@ kr_get_keys(const json_t *data, struct sb *out)
 	sb_printf(out, "  - Key-size: %lld bits\n", kr_int(data, "key-size"));
 	sb_printf(out, "  - Key-count: %zu\n", json_array_size(keys));
 	sb_puts(out, "  - Key-ids:\n");
-	json_array_foreach(ids, i, v)
-		sb_printf(out, "    - %s\n", json_string_value(v) ?
-		    json_string_value(v) : "");
+	json_array_foreach(ids, i, v) sb_printf(out, "    - %s\n",
+	    json_string_value(v) ? json_string_value(v) : "");
 	sb_puts(out, "  - Keys:\n");
-	json_array_foreach(keys, i, v)
-		sb_printf(out, "    - %s\n", json_string_value(v) ?
-		    json_string_value(v) : "");
+	json_array_foreach(keys, i, v) sb_printf(out, "    - %s\n",
+	    json_string_value(v) ? json_string_value(v) : "");
 	return 0;
 }
 
@@ -209,7 +208,7 @@ kr_clear(const json_t *data, struct sb *out)
 const struct render_entry keymgr_renderers[] = {
 	{ "show-security-key-manager-profiles", kr_show },
 	{ "request-security-key-manager-profiles-get-profile-keys",
-	  kr_get_keys },
+	    kr_get_keys },
 	{ "clear-security-key-manager-statistics", kr_clear },
 	{ NULL, NULL },
 };

@@ -33,8 +33,8 @@ kc_now(void)
 }
 
 static json_t *
-kc_req(const char *op, const char *profile, const char *peer,
-    const char *kid, json_int_t id)
+kc_req(const char *op, const char *profile, const char *peer, const char *kid,
+    json_int_t id)
 {
 	json_t *r = json_object();
 
@@ -94,8 +94,8 @@ kc_bench(int fd, const char *profile, long n, const char *peer, long depth)
 		goto done;
 	while (done < n) {
 		while (next < n && next - done < depth) {
-			json_t *r = kc_req(KM_OP_GET_KEY, profile, peer, NULL,
-			    next);
+			json_t *r =
+			    kc_req(KM_OP_GET_KEY, profile, peer, NULL, next);
 			sent[next] = kc_now();
 			int sr = msg_send(fd, r);
 			json_decref(r);
@@ -118,14 +118,16 @@ kc_bench(int fd, const char *profile, long n, const char *peer, long depth)
 	total = kc_now() - t0;
 	if (good == 0) {
 		printf("keys=0 failed=%ld depth=%ld (no figures: every request"
-		    " failed)\n", bad, depth);
+		       " failed)\n",
+		    bad, depth);
 		rc = 1;
 		goto done;
 	}
 	qsort(lat, (size_t)good, sizeof(*lat), kc_cmp);
 	printf("keys=%ld failed=%ld depth=%ld median_ms=%.3f p99_ms=%.3f"
-	    " keys_per_s=%.0f\n", good, bad, depth, lat[good / 2],
-	    lat[(size_t)((double)good * 0.99)], (double)good / (total / 1e3));
+	       " keys_per_s=%.0f\n",
+	    good, bad, depth, lat[good / 2], lat[(size_t)((double)good * 0.99)],
+	    (double)good / (total / 1e3));
 	rc = bad ? 1 : 0;
 done:
 	free(lat);
@@ -139,7 +141,8 @@ main(int argc, char **argv)
 	int fd, rc;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: km-client SOCK get PROFILE [PEER [COUNT]]\n"
+		fprintf(stderr,
+		    "usage: km-client SOCK get PROFILE [PEER [COUNT]]\n"
 		    "       km-client SOCK get-id PROFILE KEY_ID [PEER]\n"
 		    "       km-client SOCK bench PROFILE N [PEER [DEPTH]]\n");
 		return 2;
@@ -164,7 +167,8 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[2], "bench") == 0 && argc > 4) {
 		long n = strtol(argv[4], NULL, 10);
 		rc = n > 0 ? kc_bench(fd, argv[3], n, argc > 5 ? argv[5] : NULL,
-		    argc > 6 ? strtol(argv[6], NULL, 10) : 1) : 2;
+				 argc > 6 ? strtol(argv[6], NULL, 10) : 1)
+			   : 2;
 	} else {
 		rc = 2;
 	}

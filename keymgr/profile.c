@@ -180,8 +180,8 @@ profile_strv(const char **v, size_t n)
 
 /* The static part: key-id and key. */
 static void
-profile_build_static(struct km_profile *p, const struct cnode *st,
-    struct verrs *errs)
+profile_build_static(
+    struct km_profile *p, const struct cnode *st, struct verrs *errs)
 {
 	const struct cnode *kid = cnode_child(st, "key-id");
 	const struct cnode *key = cnode_child(st, "key");
@@ -203,7 +203,8 @@ profile_build_static(struct km_profile *p, const struct cnode *st,
 		else
 			profile_err(errs, st, "key", why);
 	} else if (p->key_len < PROFILE_STATIC_KEY_MIN) {
-		profile_err(errs, st, "key", "The key must be at least 32"
+		profile_err(errs, st, "key",
+		    "The key must be at least 32"
 		    " bytes (RFC 8784 5: a PPK of 256 bits or more)");
 	}
 }
@@ -221,7 +222,8 @@ profile_build_qkd(struct keymgr *km, struct km_profile *p,
 	if ((v = cnode_child_val(q, "url")) == NULL)
 		profile_missing(errs, q, "url");
 	else if (strncasecmp(v, "https://", 8) != 0)
-		profile_err(errs, q, "url", "The KME is reached over HTTPS with"
+		profile_err(errs, q, "url",
+		    "The KME is reached over HTTPS with"
 		    " mutual TLS (ETSI GS QKD 014 5): an https:// URL is"
 		    " required");
 	p->url = v ? xstrdup(v) : NULL;
@@ -243,7 +245,8 @@ profile_build_qkd(struct keymgr *km, struct km_profile *p,
 	if ((v = cnode_child_val(q, "key-size")) != NULL) {
 		p->key_bits = (unsigned)strtoul(v, NULL, 10);
 		if (p->key_bits % 8 != 0)
-			profile_err(errs, q, "key-size", "The key size must be"
+			profile_err(errs, q, "key-size",
+			    "The key size must be"
 			    " a multiple of 8 bits");
 	}
 	p->timeout_ms = KM_TIMEOUT_S_DEFAULT * 1000L;
@@ -256,8 +259,10 @@ profile_build_qkd(struct keymgr *km, struct km_profile *p,
 	if (!pki_name_is_valid(p->cert_id) ||
 	    !pki_has_local_cert(km->pki, p->cert_id) ||
 	    !pki_has_key(km->pki, p->cert_id)) {
-		sb_printf(&why, "Local certificate '%s' (with its key pair) is"
-		    " not loaded", p->cert_id);
+		sb_printf(&why,
+		    "Local certificate '%s' (with its key pair) is"
+		    " not loaded",
+		    p->cert_id);
 		profile_err(errs, q, "local-certificate-id", sb_str(&why));
 		goto done;
 	}
@@ -271,8 +276,8 @@ profile_build_qkd(struct keymgr *km, struct km_profile *p,
 		goto done;
 	}
 	/* ETSI GS QKD 014 5: mutual TLS, the KME checked as its CAs say. */
-	p->tls = pki_tls_new(km->pki, p->cert_id, (const char *const *)p->cas,
-	    p->ncas, &why);
+	p->tls = pki_tls_new(
+	    km->pki, p->cert_id, (const char *const *)p->cas, p->ncas, &why);
 done:
 	if (why.len > 0 && p->setup_error == NULL)
 		p->setup_error = xstrdup(sb_str(&why));
@@ -284,8 +289,8 @@ done:
  * runtime set the pki store is consulted.  Returns a new profile (refs 1).
  */
 static struct km_profile *
-profile_build(struct keymgr *km, const struct cnode *e, struct verrs *errs,
-    bool runtime)
+profile_build(
+    struct keymgr *km, const struct cnode *e, struct verrs *errs, bool runtime)
 {
 	struct km_profile *p = xcalloc(1, sizeof(*p));
 	const struct cnode *st = cnode_child(e, "static");
@@ -303,7 +308,8 @@ profile_build(struct keymgr *km, const struct cnode *e, struct verrs *errs,
 	} else if (q != NULL) {
 		profile_build_qkd(km, p, q, errs, runtime);
 	} else {
-		profile_err(errs, e, "", "A profile needs static or"
+		profile_err(errs, e, "",
+		    "A profile needs static or"
 		    " quantum-key-manager");
 		p->setup_error = xstrdup("the profile is empty");
 	}
@@ -319,18 +325,18 @@ profile_build(struct keymgr *km, const struct cnode *e, struct verrs *errs,
 static const struct cnode *
 profile_root(struct conf *c)
 {
-	return cnode_child(cnode_child(conf_root(c), "security"),
-	    "key-manager");
+	return cnode_child(
+	    cnode_child(conf_root(c), "security"), "key-manager");
 }
 
 void
-profile_check(struct keymgr *km, struct conf *prev, struct conf *next,
-    struct verrs *errs)
+profile_check(
+    struct keymgr *km, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	const struct cnode *root = profile_root(next);
 
 	for (const struct cnode *e = root ? root->first : NULL; e;
-	    e = e->next) {
+	     e = e->next) {
 		if (strcmp(e->sn->name, "profiles") != 0 ||
 		    cnode_is_inactive(e))
 			continue;
@@ -368,7 +374,7 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 	pthread_mutex_unlock(&t->mu);
 
 	for (const struct cnode *e = root ? root->first : NULL; e;
-	    e = e->next) {
+	     e = e->next) {
 		if (strcmp(e->sn->name, "profiles") != 0 ||
 		    cnode_is_inactive(e))
 			continue;
@@ -384,9 +390,10 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 			if (p->type == KM_QKD && worker_start(t, p) == -1)
 				log_err("keymgr: profile %s: no worker thread",
 				    p->name);
-			log_info("profile %s %s (%s)", p->name, o ? "changed" :
-			    "added", p->type == KM_STATIC ? "static" :
-			    "quantum-key-manager");
+			log_info("profile %s %s (%s)", p->name,
+			    o ? "changed" : "added",
+			    p->type == KM_STATIC ? "static"
+						 : "quantum-key-manager");
 			if (p->setup_error != NULL)
 				log_warn("profile %s cannot run: %s", p->name,
 				    p->setup_error);
@@ -407,7 +414,8 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 	free(old);
 	km->handed = true;
 	log_info("configuration applied: %zu key-manager profiles (%zu"
-	    " unchanged)", nn, kept);
+		 " unchanged)",
+	    nn, kept);
 }
 
 struct km_profile *
@@ -472,8 +480,8 @@ profile_tls_setup(void *ssl_ctx, void *arg)
 	const struct km_profile *p = arg;
 
 	if (p->tls == NULL || pki_tls_ssl_ctx(p->tls, ssl_ctx) == -1) {
-		log_warn("profile %s: the TLS material could not be used",
-		    p->name);
+		log_warn(
+		    "profile %s: the TLS material could not be used", p->name);
 		return -1;
 	}
 	return 0;

@@ -30,18 +30,18 @@ struct qkd_client {
 	struct curl_slist *hdr_get;
 	struct curl_slist *hdr_post;
 	char *base_url;
-	unsigned char *ca_blob;         /* our copies, CURL_BLOB_NOCOPY */
+	unsigned char *ca_blob; /* our copies, CURL_BLOB_NOCOPY */
 	size_t ca_blob_len;
 	unsigned char *cert_blob;
 	size_t cert_blob_len;
 	unsigned char *key_blob;
 	size_t key_blob_len;
-	char *body;                     /* reply body, max_response + 1 bytes */
+	char *body; /* reply body, max_response + 1 bytes */
 	size_t body_len;
 	size_t max_response;
 	bool overflow;
-	long connect_timeout_ms;        /* as configured */
-	int (*ssl_ctx_fn)(void *, void *);	/* or NULL */
+	long connect_timeout_ms;	   /* as configured */
+	int (*ssl_ctx_fn)(void *, void *); /* or NULL */
 	void *ssl_ctx_arg;
 	char errbuf[CURL_ERROR_SIZE];
 	struct qkd_client_stats stats;
@@ -58,7 +58,7 @@ qkd_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 		return 0;
 	if (n > qc->max_response - qc->body_len) {
 		qc->overflow = true;
-		return 0;               /* CURLE_WRITE_ERROR */
+		return 0; /* CURLE_WRITE_ERROR */
 	}
 	memcpy(qc->body + qc->body_len, ptr, n);
 	qc->body_len += n;
@@ -80,8 +80,9 @@ qkd_ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *arg)
 {
 	const struct qkd_client *qc = arg;
 
-	return qc->ssl_ctx_fn(ssl_ctx, qc->ssl_ctx_arg) == 0 ? CURLE_OK :
-	    CURLE_SSL_CERTPROBLEM;
+	return qc->ssl_ctx_fn(ssl_ctx, qc->ssl_ctx_arg) == 0
+	    ? CURLE_OK
+	    : CURLE_SSL_CERTPROBLEM;
 }
 
 /* The whole TLS set-up by the caller's SSL_CTX function. */
@@ -117,8 +118,8 @@ qkd_setup_tls(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	}
 	rc |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	rc |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	rc |= curl_easy_setopt(c, CURLOPT_SSLVERSION,
-	    (long)CURL_SSLVERSION_TLSv1_2);
+	rc |= curl_easy_setopt(
+	    c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (cfg->ssl_ctx_fn != NULL) {
 		rc |= qkd_setup_tls_fn(qc, cfg);
 	} else if (cfg->ca_blob != NULL) {
@@ -159,7 +160,8 @@ qkd_setup_tls(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	rc |= curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
 	rc |= curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
 	if (rc != CURLE_OK) {
-		qkd_seterr(err, QKD_ERR_TLS_LOCAL, "libcurl refused a TLS "
+		qkd_seterr(err, QKD_ERR_TLS_LOCAL,
+		    "libcurl refused a TLS "
 		    "option (is it built with OpenSSL?)");
 		return -1;
 	}
@@ -174,26 +176,26 @@ qkd_setup(struct qkd_client *qc, const struct qkd_client_config *cfg,
 	CURLcode rc = CURLE_OK;
 	long cto, to;
 
-	cto = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms :
-	    QKD_CONNECT_TIMEOUT_MS_DEFAULT;
+	cto = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
+					  : QKD_CONNECT_TIMEOUT_MS_DEFAULT;
 	to = cfg->timeout_ms > 0 ? cfg->timeout_ms : QKD_TIMEOUT_MS_DEFAULT;
 	qc->connect_timeout_ms = cto;
 	rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	rc |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
-	    (long)CURL_HTTP_VERSION_1_1);
+	rc |= curl_easy_setopt(
+	    c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cto);
 	rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, to);
 	rc |= curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
 	rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	rc |= curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)qc->max_response);
+	rc |= curl_easy_setopt(
+	    c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)qc->max_response);
 	rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, qkd_write_cb);
 	rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, qc);
 	rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, qc->errbuf);
-	rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, "qsafe-keymgr/"
-	    QSAFE_VERSION);
+	rc |= curl_easy_setopt(
+	    c, CURLOPT_USERAGENT, "qsafe-keymgr/" QSAFE_VERSION);
 	if (rc != CURLE_OK) {
 		qkd_seterr(err, QKD_ERR_ARG, "libcurl refused an option");
 		return -1;
@@ -212,8 +214,10 @@ qkd_client_new(const struct qkd_client_config *cfg, struct qkd_error *err)
 	if (cfg == NULL || cfg->base_url == NULL ||
 	    strncasecmp(cfg->base_url, "https://", 8) != 0 ||
 	    cfg->max_response > QKD_MAX_RESPONSE_LIMIT) {
-		qkd_seterr(err, QKD_ERR_ARG, "KME URL must be https:// and "
-		    "the reply cap at most %u bytes", QKD_MAX_RESPONSE_LIMIT);
+		qkd_seterr(err, QKD_ERR_ARG,
+		    "KME URL must be https:// and "
+		    "the reply cap at most %u bytes",
+		    QKD_MAX_RESPONSE_LIMIT);
 		return NULL;
 	}
 	qc = xcalloc(1, sizeof(*qc));
@@ -221,14 +225,14 @@ qkd_client_new(const struct qkd_client_config *cfg, struct qkd_error *err)
 	n = strlen(qc->base_url);
 	while (n > 8 && qc->base_url[n - 1] == '/')
 		qc->base_url[--n] = '\0';
-	qc->max_response = cfg->max_response ? cfg->max_response :
-	    QKD_MAX_RESPONSE_DEFAULT;
+	qc->max_response =
+	    cfg->max_response ? cfg->max_response : QKD_MAX_RESPONSE_DEFAULT;
 	qc->body = xmalloc(qc->max_response + 1);
 	qc->hdr_get = curl_slist_append(NULL, "Accept: application/json");
 	qc->hdr_post = curl_slist_append(NULL, "Accept: application/json");
 	if (qc->hdr_post != NULL)
-		qc->hdr_post = curl_slist_append(qc->hdr_post,
-		    "Content-Type: application/json");
+		qc->hdr_post = curl_slist_append(
+		    qc->hdr_post, "Content-Type: application/json");
 	if ((qc->curl = curl_easy_init()) == NULL || qc->hdr_get == NULL ||
 	    qc->hdr_post == NULL) {
 		qkd_seterr(err, QKD_ERR_ARG, "libcurl initialisation failed");
@@ -270,8 +274,8 @@ qkd_client_set_timeout(struct qkd_client *qc, long timeout_ms)
 		timeout_ms = 1;
 	curl_easy_setopt(qc->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(qc->curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    qc->connect_timeout_ms < timeout_ms ? qc->connect_timeout_ms :
-	    timeout_ms);
+	    qc->connect_timeout_ms < timeout_ms ? qc->connect_timeout_ms
+						: timeout_ms);
 }
 
 void
@@ -286,24 +290,18 @@ qkd_map_curl(struct qkd_client *qc, CURLcode rc, bool fresh)
 	switch (rc) {
 	case CURLE_WRITE_ERROR:
 		return qc->overflow ? QKD_ERR_TOO_LARGE : QKD_ERR_TRANSPORT;
-	case CURLE_FILESIZE_EXCEEDED:
-		return QKD_ERR_TOO_LARGE;
-	case CURLE_OPERATION_TIMEDOUT:
-		return QKD_ERR_TIMEOUT;
+	case CURLE_FILESIZE_EXCEEDED: return QKD_ERR_TOO_LARGE;
+	case CURLE_OPERATION_TIMEDOUT: return QKD_ERR_TIMEOUT;
 	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-		return QKD_ERR_CONNECT;
-	case CURLE_PEER_FAILED_VERIFICATION:
-		return QKD_ERR_TLS_KME_UNTRUSTED;
+	case CURLE_COULDNT_CONNECT: return QKD_ERR_CONNECT;
+	case CURLE_PEER_FAILED_VERIFICATION: return QKD_ERR_TLS_KME_UNTRUSTED;
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ENGINE_NOTFOUND:
 	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_ENGINE_INITFAILED:
-		return QKD_ERR_TLS_LOCAL;
-	case CURLE_SSL_CONNECT_ERROR:
-		return QKD_ERR_TLS_REJECTED;
+	case CURLE_SSL_ENGINE_INITFAILED: return QKD_ERR_TLS_LOCAL;
+	case CURLE_SSL_CONNECT_ERROR: return QKD_ERR_TLS_REJECTED;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
@@ -320,10 +318,8 @@ qkd_map_curl(struct qkd_client *qc, CURLcode rc, bool fresh)
 			return QKD_ERR_TLS_REJECTED;
 		return QKD_ERR_TRANSPORT;
 	case CURLE_URL_MALFORMAT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-		return QKD_ERR_ARG;
-	default:
-		return QKD_ERR_TRANSPORT;
+	case CURLE_UNSUPPORTED_PROTOCOL: return QKD_ERR_ARG;
+	default: return QKD_ERR_TRANSPORT;
 	}
 }
 
@@ -408,7 +404,8 @@ qkd_url(struct qkd_client *qc, const char *sae_id, const char *op,
 		if (sae_id[i] <= 0x20 || sae_id[i] >= 0x7f)
 			break;
 	if (n == 0 || n > QKD_SAE_ID_MAX || i != n) {
-		qkd_seterr(err, QKD_ERR_ARG, "SAE ID empty, too long or not "
+		qkd_seterr(err, QKD_ERR_ARG,
+		    "SAE ID empty, too long or not "
 		    "printable");
 		return NULL;
 	}
@@ -471,9 +468,10 @@ qkd_get_key(struct qkd_client *qc, const char *slave_sae_id, unsigned number,
 	qkd_begin(err);
 	if (number == 0 || number > QKD_MAX_KEYS_PER_CALL ||
 	    size_bits % 8 != 0 || size_bits > QKD_MAX_KEY_BITS) {
-		qkd_seterr(err, QKD_ERR_ARG, "number must be 1..%d and size a "
-		    "multiple of 8 up to %d", QKD_MAX_KEYS_PER_CALL,
-		    QKD_MAX_KEY_BITS);
+		qkd_seterr(err, QKD_ERR_ARG,
+		    "number must be 1..%d and size a "
+		    "multiple of 8 up to %d",
+		    QKD_MAX_KEYS_PER_CALL, QKD_MAX_KEY_BITS);
 		goto done;
 	}
 	if (method == QKD_METHOD_GET) {
@@ -488,8 +486,8 @@ qkd_get_key(struct qkd_client *qc, const char *slave_sae_id, unsigned number,
 		/* ETSI GS QKD 014 6.2: Key request */
 		req = json_pack("{s:i}", "number", (json_int_t)number);
 		if (size_bits != 0)
-			json_object_set_new(req, "size",
-			    json_integer(size_bits));
+			json_object_set_new(
+			    req, "size", json_integer(size_bits));
 		post = json_dumps(req, JSON_COMPACT);
 		json_decref(req);
 		url = qkd_url(qc, slave_sae_id, "enc_keys", NULL, err);
@@ -520,8 +518,10 @@ qkd_match_ids(struct qkd_keys *ks, const char *const *ids, size_t n,
 			if (strcmp(ks->keys[j].key_id, ids[i]) == 0)
 				break;
 		if (j == ks->count) {
-			qkd_seterr(err, QKD_ERR_KEY_ID_MISMATCH, "reply lacks "
-			    "key_ID %s", ids[i]);
+			qkd_seterr(err, QKD_ERR_KEY_ID_MISMATCH,
+			    "reply lacks "
+			    "key_ID %s",
+			    ids[i]);
 			return -1;
 		}
 		if (j != i) {
@@ -544,8 +544,8 @@ qkd_key_ids_body(const char *const *ids, size_t n)
 	/* ETSI GS QKD 014 6.4: Key IDs */
 	arr = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s}", "key_ID",
-		    ids[i]));
+		json_array_append_new(
+		    arr, json_pack("{s:s}", "key_ID", ids[i]));
 	req = json_pack("{s:o}", "key_IDs", arr);
 	s = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
@@ -570,14 +570,18 @@ qkd_check_ids(const char *const *ids, size_t n, enum qkd_method method,
 			if (ids[i][k] <= 0x20 || ids[i][k] >= 0x7f)
 				break;
 		if (len == 0 || len > QKD_KEY_ID_MAX || k != len) {
-			qkd_seterr(err, QKD_ERR_ARG, "key ID %zu empty, too "
-			    "long or not printable", i);
+			qkd_seterr(err, QKD_ERR_ARG,
+			    "key ID %zu empty, too "
+			    "long or not printable",
+			    i);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(ids[i], ids[j]) == 0) {
-				qkd_seterr(err, QKD_ERR_ARG, "key ID %s given "
-				    "twice", ids[i]);
+				qkd_seterr(err, QKD_ERR_ARG,
+				    "key ID %s given "
+				    "twice",
+				    ids[i]);
 				return -1;
 			}
 	}

@@ -30,10 +30,10 @@
 #define QKD_MAX_RESPONSE_LIMIT (16u * 1024 * 1024)
 #define QKD_CONNECT_TIMEOUT_MS_DEFAULT 3000
 #define QKD_TIMEOUT_MS_DEFAULT 5000
-#define QKD_MAX_KEYS_PER_CALL 1024   /* number= / key_IDs we ever ask for */
-#define QKD_MAX_KEY_BITS 65536       /* size= we ever ask for or accept */
-#define QKD_KEY_ID_MAX 128           /* key_ID length (a UUID is 36) */
-#define QKD_SAE_ID_MAX 256           /* SAE/KME ID length in URLs and replies */
+#define QKD_MAX_KEYS_PER_CALL 1024 /* number= / key_IDs we ever ask for */
+#define QKD_MAX_KEY_BITS 65536	   /* size= we ever ask for or accept */
+#define QKD_KEY_ID_MAX 128	   /* key_ID length (a UUID is 36) */
+#define QKD_SAE_ID_MAX 256	   /* SAE/KME ID length in URLs and replies */
 #define QKD_REASON_MAX 256
 
 /*
@@ -42,31 +42,31 @@
  */
 enum qkd_err {
 	QKD_OK = 0,
-	QKD_ERR_ARG,            /* caller passed something unusable */
-	QKD_ERR_TLS_LOCAL,      /* our cert/key/CA file or blob is unusable */
-	QKD_ERR_CONNECT,        /* TCP connect or name resolution failed */
-	QKD_ERR_TIMEOUT,        /* connect or total request timeout */
+	QKD_ERR_ARG,	   /* caller passed something unusable */
+	QKD_ERR_TLS_LOCAL, /* our cert/key/CA file or blob is unusable */
+	QKD_ERR_CONNECT,   /* TCP connect or name resolution failed */
+	QKD_ERR_TIMEOUT,   /* connect or total request timeout */
 	QKD_ERR_TLS_KME_UNTRUSTED, /* KME certificate failed verification */
-	QKD_ERR_TLS_REJECTED,   /* handshake failed, e.g. KME refused our cert */
-	QKD_ERR_TRANSPORT,      /* other send/receive failure */
-	QKD_ERR_TOO_LARGE,      /* reply body over the configured cap */
-	QKD_ERR_HTTP_400,       /* ETSI GS QKD 014 5: bad request */
-	QKD_ERR_HTTP_401,       /* ETSI GS QKD 014 5: unauthorized (SAE) */
-	QKD_ERR_HTTP_503,       /* ETSI GS QKD 014 5: error of server */
-	QKD_ERR_HTTP_OTHER,     /* any other non-200 status */
-	QKD_ERR_BAD_JSON,       /* a 200 reply that is not JSON */
-	QKD_ERR_BAD_REPLY,      /* JSON, but wrong members or types */
-	QKD_ERR_BAD_KEY,        /* key is not strict standard base64 */
-	QKD_ERR_KEY_SIZE,       /* key of another size than asked */
-	QKD_ERR_SHORT,          /* fewer keys than asked */
+	QKD_ERR_TLS_REJECTED, /* handshake failed, e.g. KME refused our cert */
+	QKD_ERR_TRANSPORT,    /* other send/receive failure */
+	QKD_ERR_TOO_LARGE,    /* reply body over the configured cap */
+	QKD_ERR_HTTP_400,     /* ETSI GS QKD 014 5: bad request */
+	QKD_ERR_HTTP_401,     /* ETSI GS QKD 014 5: unauthorized (SAE) */
+	QKD_ERR_HTTP_503,     /* ETSI GS QKD 014 5: error of server */
+	QKD_ERR_HTTP_OTHER,   /* any other non-200 status */
+	QKD_ERR_BAD_JSON,     /* a 200 reply that is not JSON */
+	QKD_ERR_BAD_REPLY,    /* JSON, but wrong members or types */
+	QKD_ERR_BAD_KEY,      /* key is not strict standard base64 */
+	QKD_ERR_KEY_SIZE,     /* key of another size than asked */
+	QKD_ERR_SHORT,	      /* fewer keys than asked */
 	QKD_ERR_KEY_ID_MISMATCH, /* dec_keys answered other key_IDs */
 	QKD_ERR_COUNT
 };
 
 struct qkd_error {
 	enum qkd_err code;
-	long http_status;               /* 0 when no HTTP reply came */
-	char reason[QKD_REASON_MAX];    /* human sentence, may quote the KME */
+	long http_status;	     /* 0 when no HTTP reply came */
+	char reason[QKD_REASON_MAX]; /* human sentence, may quote the KME */
 };
 
 /* "http-503", "timeout", ...: a stable token; "?" for out-of-range values. */
@@ -83,16 +83,16 @@ bool qkd_err_is_transient(enum qkd_err code);
  * SSL_CTX function.
  */
 struct qkd_client_config {
-	const char *base_url;   /* "https://kme-a.example.net:443" (no path) */
-	const char *ca_file;    /* PEM bundle the KME certificate must chain to */
-	const void *ca_blob;    /* or: that bundle in memory (PEM), copied */
+	const char *base_url; /* "https://kme-a.example.net:443" (no path) */
+	const char *ca_file;  /* PEM bundle the KME certificate must chain to */
+	const void *ca_blob;  /* or: that bundle in memory (PEM), copied */
 	size_t ca_blob_len;
-	const char *cert_file;  /* SAE client certificate (PEM) ... */
-	const char *key_file;   /* ... and its private key (PEM) */
-	const void *cert_blob;  /* or: the certificate in memory (PEM) ... */
+	const char *cert_file; /* SAE client certificate (PEM) ... */
+	const char *key_file;  /* ... and its private key (PEM) */
+	const void *cert_blob; /* or: the certificate in memory (PEM) ... */
 	size_t cert_blob_len;
-	const void *key_blob;   /* ... and the key (PEM); our copy of it is */
-	size_t key_blob_len;    /* wiped by qkd_client_free() */
+	const void *key_blob; /* ... and the key (PEM); our copy of it is */
+	size_t key_blob_len;  /* wiped by qkd_client_free() */
 	/*
 	 * or: a function that sets up each SSL_CTX itself — our certificate,
 	 * key and trust store (libcurl's CURLOPT_SSL_CTX_FUNCTION, OpenSSL
@@ -101,17 +101,17 @@ struct qkd_client_config {
 	 * it no CA, certificate or key above is needed.
 	 */
 	int (*ssl_ctx_fn)(void *ssl_ctx, void *arg);
-	void *ssl_ctx_arg;      /* borrowed; must outlive the client */
+	void *ssl_ctx_arg;	 /* borrowed; must outlive the client */
 	long connect_timeout_ms; /* 0: QKD_CONNECT_TIMEOUT_MS_DEFAULT */
-	long timeout_ms;        /* whole request; 0: QKD_TIMEOUT_MS_DEFAULT */
-	size_t max_response;    /* 0: QKD_MAX_RESPONSE_DEFAULT */
+	long timeout_ms;	 /* whole request; 0: QKD_TIMEOUT_MS_DEFAULT */
+	size_t max_response;	 /* 0: QKD_MAX_RESPONSE_DEFAULT */
 };
 
 struct qkd_client;
 
 /* A new client, or NULL with *err filled.  No connection is made yet. */
-struct qkd_client *qkd_client_new(const struct qkd_client_config *cfg,
-    struct qkd_error *err);
+struct qkd_client *qkd_client_new(
+    const struct qkd_client_config *cfg, struct qkd_error *err);
 void qkd_client_free(struct qkd_client *qc);
 
 /*
@@ -123,10 +123,10 @@ void qkd_client_set_timeout(struct qkd_client *qc, long timeout_ms);
 
 /* Counters since qkd_client_new(), for show commands and tests. */
 struct qkd_client_stats {
-	uint64_t requests;      /* HTTP requests attempted */
-	uint64_t connects;      /* new TCP+TLS connections (CURLINFO_NUM_CONNECTS) */
-	uint64_t failures;      /* calls that returned an error */
-	uint64_t keys;          /* keys returned to the caller */
+	uint64_t requests; /* HTTP requests attempted */
+	uint64_t connects; /* new TCP+TLS connections (CURLINFO_NUM_CONNECTS) */
+	uint64_t failures; /* calls that returned an error */
+	uint64_t keys;	   /* keys returned to the caller */
 };
 void qkd_client_stats(const struct qkd_client *qc, struct qkd_client_stats *st);
 
@@ -136,19 +136,19 @@ struct qkd_status {
 	char target_kme_id[QKD_SAE_ID_MAX + 1];
 	char master_sae_id[QKD_SAE_ID_MAX + 1];
 	char slave_sae_id[QKD_SAE_ID_MAX + 1];
-	long key_size;          /* default key size, bits */
+	long key_size; /* default key size, bits */
 	long stored_key_count;
 	long max_key_count;
 	long max_key_per_request;
-	long max_key_size;      /* bits */
-	long min_key_size;      /* bits */
-	long max_sae_id_count;  /* 0: key multicast not supported */
+	long max_key_size;     /* bits */
+	long min_key_size;     /* bits */
+	long max_sae_id_count; /* 0: key multicast not supported */
 };
 
 /* One key; key_id is a copy of the KME's key_ID (a UUID in practice). */
 struct qkd_key {
 	char key_id[QKD_KEY_ID_MAX + 1];
-	unsigned char *key;     /* len bytes, wiped by qkd_keys_free() */
+	unsigned char *key; /* len bytes, wiped by qkd_keys_free() */
 	size_t len;
 };
 
@@ -162,8 +162,8 @@ struct qkd_keys {
 void qkd_keys_free(struct qkd_keys *ks);
 
 enum qkd_method {
-	QKD_METHOD_GET,         /* query-string form */
-	QKD_METHOD_POST,        /* JSON body form */
+	QKD_METHOD_GET,	 /* query-string form */
+	QKD_METHOD_POST, /* JSON body form */
 };
 
 /*
@@ -203,8 +203,8 @@ struct qkd_keys *qkd_get_key_with_key_ids(struct qkd_client *qc,
  */
 struct qkd_keys *qkd_parse_keys(const char *body, size_t len, size_t number,
     unsigned size_bits, struct qkd_error *err);
-int qkd_parse_status(const char *body, size_t len, struct qkd_status *st,
-    struct qkd_error *err);
+int qkd_parse_status(
+    const char *body, size_t len, struct qkd_status *st, struct qkd_error *err);
 /*
  * ETSI GS QKD 014 6.5 error object: writes "message; details" (or a note
  * that the body was not JSON) into out, always NUL-terminated.
@@ -215,7 +215,7 @@ void qkd_parse_error(const char *body, size_t len, char *out, size_t outlen);
  * Strict standard base64 (RFC 4648 4, padded): decodes into out (room for
  * outmax bytes); returns the decoded length or -1.
  */
-long qkd_b64_decode(const char *in, size_t inlen, unsigned char *out,
-    size_t outmax);
+long qkd_b64_decode(
+    const char *in, size_t inlen, unsigned char *out, size_t outmax);
 
 #endif

@@ -45,7 +45,8 @@ static const struct {
 	[QKD_ERR_HTTP_401] = { "http-401", "SAE not authorized (HTTP 401)",
 	    false },
 	[QKD_ERR_HTTP_503] = { "http-503", "KME error (HTTP 503)", true },
-	[QKD_ERR_HTTP_OTHER] = { "http-other", "unexpected HTTP status", false },
+	[QKD_ERR_HTTP_OTHER] = { "http-other", "unexpected HTTP status",
+	    false },
 	[QKD_ERR_BAD_JSON] = { "bad-json", "KME reply is not JSON", false },
 	[QKD_ERR_BAD_REPLY] = { "bad-reply", "KME reply has wrong members",
 	    false },
@@ -183,8 +184,8 @@ static void
 qkd_wipe_json_string(json_t *s)
 {
 	if (json_is_string(s))
-		OPENSSL_cleanse((char *)json_string_value(s),
-		    json_string_length(s));
+		OPENSSL_cleanse(
+		    (char *)json_string_value(s), json_string_length(s));
 }
 
 static void
@@ -197,7 +198,7 @@ qkd_wipe_keys_tree(json_t *root)
 	if (!json_is_array(arr))
 		return;
 	json_array_foreach(arr, i, ent)
-		qkd_wipe_json_string(json_object_get(ent, "key"));
+	    qkd_wipe_json_string(json_object_get(ent, "key"));
 }
 
 static json_t *
@@ -208,12 +209,15 @@ qkd_load(const char *body, size_t len, struct qkd_error *err)
 
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		qkd_seterr(err, QKD_ERR_BAD_JSON, "reply is not JSON: %s "
-		    "(offset %d)", jerr.text, jerr.position);
+		qkd_seterr(err, QKD_ERR_BAD_JSON,
+		    "reply is not JSON: %s "
+		    "(offset %d)",
+		    jerr.text, jerr.position);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
-		qkd_seterr(err, QKD_ERR_BAD_REPLY, "reply is not a JSON object");
+		qkd_seterr(
+		    err, QKD_ERR_BAD_REPLY, "reply is not a JSON object");
 		json_decref(root);
 		return NULL;
 	}
@@ -231,42 +235,53 @@ qkd_parse_one_key(json_t *ent, size_t idx, size_t want_len, struct qkd_key *k,
 	long n;
 
 	if (!json_is_object(ent)) {
-		qkd_seterr(err, QKD_ERR_BAD_REPLY, "keys[%zu] is not an object",
-		    idx);
+		qkd_seterr(
+		    err, QKD_ERR_BAD_REPLY, "keys[%zu] is not an object", idx);
 		return -1;
 	}
 	jid = json_object_get(ent, "key_ID");
 	jkey = json_object_get(ent, "key");
-	if (!json_is_string(jid) || !qkd_is_id(json_string_value(jid),
-	    json_string_length(jid), QKD_KEY_ID_MAX)) {
-		qkd_seterr(err, QKD_ERR_BAD_REPLY, "keys[%zu].key_ID missing, "
-		    "not a string or not a printable ID", idx);
+	if (!json_is_string(jid) ||
+	    !qkd_is_id(json_string_value(jid), json_string_length(jid),
+		QKD_KEY_ID_MAX)) {
+		qkd_seterr(err, QKD_ERR_BAD_REPLY,
+		    "keys[%zu].key_ID missing, "
+		    "not a string or not a printable ID",
+		    idx);
 		return -1;
 	}
 	if (!json_is_string(jkey)) {
-		qkd_seterr(err, QKD_ERR_BAD_REPLY, "keys[%zu].key missing or "
-		    "not a string", idx);
+		qkd_seterr(err, QKD_ERR_BAD_REPLY,
+		    "keys[%zu].key missing or "
+		    "not a string",
+		    idx);
 		return -1;
 	}
 	b64 = json_string_value(jkey);
 	b64len = json_string_length(jkey);
 	maxlen = (QKD_MAX_KEY_BITS / 8 + 2) / 3 * 4;
 	if (b64len > maxlen) {
-		qkd_seterr(err, QKD_ERR_KEY_SIZE, "keys[%zu].key longer than "
-		    "%d bits", idx, QKD_MAX_KEY_BITS);
+		qkd_seterr(err, QKD_ERR_KEY_SIZE,
+		    "keys[%zu].key longer than "
+		    "%d bits",
+		    idx, QKD_MAX_KEY_BITS);
 		return -1;
 	}
 	k->key = xmalloc(b64len / 4 * 3 + 1);
 	n = qkd_b64_decode(b64, b64len, k->key, b64len / 4 * 3);
 	if (n < 0) {
-		qkd_seterr(err, QKD_ERR_BAD_KEY, "keys[%zu].key is not strict "
-		    "base64", idx);
+		qkd_seterr(err, QKD_ERR_BAD_KEY,
+		    "keys[%zu].key is not strict "
+		    "base64",
+		    idx);
 		return -1;
 	}
 	k->len = (size_t)n;
 	if (k->len == 0 || (want_len != 0 && k->len != want_len)) {
-		qkd_seterr(err, QKD_ERR_KEY_SIZE, "keys[%zu] has %zu bits, "
-		    "expected %zu", idx, k->len * 8, want_len * 8);
+		qkd_seterr(err, QKD_ERR_KEY_SIZE,
+		    "keys[%zu] has %zu bits, "
+		    "expected %zu",
+		    idx, k->len * 8, want_len * 8);
 		return -1;
 	}
 	memcpy(k->key_id, json_string_value(jid), json_string_length(jid));
@@ -275,8 +290,8 @@ qkd_parse_one_key(json_t *ent, size_t idx, size_t want_len, struct qkd_key *k,
 }
 
 struct qkd_keys *
-qkd_parse_keys(const char *body, size_t len, size_t number,
-    unsigned size_bits, struct qkd_error *err)
+qkd_parse_keys(const char *body, size_t len, size_t number, unsigned size_bits,
+    struct qkd_error *err)
 {
 	struct qkd_keys *ks = NULL;
 	json_t *root, *arr;
@@ -301,8 +316,10 @@ qkd_parse_keys(const char *body, size_t len, size_t number,
 		goto done;
 	}
 	if ((number != 0 && n > number) || n > QKD_MAX_KEYS_PER_CALL) {
-		qkd_seterr(err, QKD_ERR_BAD_REPLY, "KME returned %zu keys, "
-		    "asked for %zu", n, number);
+		qkd_seterr(err, QKD_ERR_BAD_REPLY,
+		    "KME returned %zu keys, "
+		    "asked for %zu",
+		    n, number);
 		goto done;
 	}
 	ks = xcalloc(1, sizeof(*ks));
@@ -311,7 +328,7 @@ qkd_parse_keys(const char *body, size_t len, size_t number,
 	for (i = 0; i < n; i++) {
 		ks->count = i + 1;
 		if (qkd_parse_one_key(json_array_get(arr, i), i, want_len,
-		    &ks->keys[i], err) == -1) {
+			&ks->keys[i], err) == -1) {
 			qkd_keys_free(ks);
 			ks = NULL;
 			goto done;
@@ -333,10 +350,12 @@ qkd_get_str(json_t *root, const char *name, char *out, size_t outsz,
 	json_t *v = json_object_get(root, name);
 
 	if (!json_is_string(v) || json_string_length(v) >= outsz ||
-	    !qkd_is_id(json_string_value(v), json_string_length(v),
-	    outsz - 1)) {
-		qkd_seterr(err, QKD_ERR_BAD_REPLY, "status %s missing or not "
-		    "a printable string", name);
+	    !qkd_is_id(
+		json_string_value(v), json_string_length(v), outsz - 1)) {
+		qkd_seterr(err, QKD_ERR_BAD_REPLY,
+		    "status %s missing or not "
+		    "a printable string",
+		    name);
 		return -1;
 	}
 	memcpy(out, json_string_value(v), json_string_length(v) + 1);
@@ -350,8 +369,10 @@ qkd_get_int(json_t *root, const char *name, long *out, struct qkd_error *err)
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > LONG_MAX) {
-		qkd_seterr(err, QKD_ERR_BAD_REPLY, "status %s missing or not "
-		    "a non-negative integer", name);
+		qkd_seterr(err, QKD_ERR_BAD_REPLY,
+		    "status %s missing or not "
+		    "a non-negative integer",
+		    name);
 		return -1;
 	}
 	*out = (long)json_integer_value(v);
@@ -360,8 +381,8 @@ qkd_get_int(json_t *root, const char *name, long *out, struct qkd_error *err)
 
 /* ETSI GS QKD 014 6.1 */
 int
-qkd_parse_status(const char *body, size_t len, struct qkd_status *st,
-    struct qkd_error *err)
+qkd_parse_status(
+    const char *body, size_t len, struct qkd_status *st, struct qkd_error *err)
 {
 	json_t *root;
 	int ret = -1;
@@ -370,26 +391,27 @@ qkd_parse_status(const char *body, size_t len, struct qkd_status *st,
 	if ((root = qkd_load(body, len, err)) == NULL)
 		return -1;
 	if (qkd_get_str(root, "source_KME_ID", st->source_kme_id,
-	    sizeof(st->source_kme_id), err) == -1 ||
+		sizeof(st->source_kme_id), err) == -1 ||
 	    qkd_get_str(root, "target_KME_ID", st->target_kme_id,
-	    sizeof(st->target_kme_id), err) == -1 ||
+		sizeof(st->target_kme_id), err) == -1 ||
 	    qkd_get_str(root, "master_SAE_ID", st->master_sae_id,
-	    sizeof(st->master_sae_id), err) == -1 ||
+		sizeof(st->master_sae_id), err) == -1 ||
 	    qkd_get_str(root, "slave_SAE_ID", st->slave_sae_id,
-	    sizeof(st->slave_sae_id), err) == -1 ||
+		sizeof(st->slave_sae_id), err) == -1 ||
 	    qkd_get_int(root, "key_size", &st->key_size, err) == -1 ||
-	    qkd_get_int(root, "stored_key_count", &st->stored_key_count,
-	    err) == -1 ||
+	    qkd_get_int(root, "stored_key_count", &st->stored_key_count, err) ==
+		-1 ||
 	    qkd_get_int(root, "max_key_count", &st->max_key_count, err) == -1 ||
 	    qkd_get_int(root, "max_key_per_request", &st->max_key_per_request,
-	    err) == -1 ||
+		err) == -1 ||
 	    qkd_get_int(root, "max_key_size", &st->max_key_size, err) == -1 ||
 	    qkd_get_int(root, "min_key_size", &st->min_key_size, err) == -1 ||
-	    qkd_get_int(root, "max_SAE_ID_count", &st->max_sae_id_count,
-	    err) == -1)
+	    qkd_get_int(root, "max_SAE_ID_count", &st->max_sae_id_count, err) ==
+		-1)
 		goto done;
 	if (st->min_key_size > st->max_key_size || st->key_size == 0) {
-		qkd_seterr(err, QKD_ERR_BAD_REPLY, "status key sizes "
+		qkd_seterr(err, QKD_ERR_BAD_REPLY,
+		    "status key sizes "
 		    "inconsistent (min %ld, default %ld, max %ld)",
 		    st->min_key_size, st->key_size, st->max_key_size);
 		goto done;
@@ -429,8 +451,10 @@ qkd_parse_error(const char *body, size_t len, char *out, size_t outlen)
 	root = json_loadb(body, len, 0, NULL);
 	msg = json_object_get(root, "message");
 	if (!json_is_string(msg)) {
-		snprintf(out, outlen, "no ETSI error object (%s body, %zu "
-		    "bytes)", root == NULL ? "non-JSON" : "JSON", len);
+		snprintf(out, outlen,
+		    "no ETSI error object (%s body, %zu "
+		    "bytes)",
+		    root == NULL ? "non-JSON" : "JSON", len);
 		json_decref(root);
 		return;
 	}

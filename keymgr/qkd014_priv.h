@@ -7,7 +7,7 @@
 #include "keymgr/qkd014.h"
 
 /* Fill *err (may be NULL): code and a printf-formatted reason. */
-void qkd_seterr(struct qkd_error *err, enum qkd_err code, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+void qkd_seterr(struct qkd_error *err, enum qkd_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

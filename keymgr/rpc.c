@@ -52,8 +52,8 @@ rpc_time(time_t t)
 
 	localtime_r(&t, &tm);
 	snprintf(buf, sizeof(buf), "%02d.%02d.%02d (%02d:%02d:%02d)",
-	    tm.tm_mday, tm.tm_mon + 1, tm.tm_year % 100, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	    tm.tm_mday, tm.tm_mon + 1, tm.tm_year % 100, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
 	return json_string(buf);
 }
 
@@ -85,14 +85,14 @@ rpc_profile(struct km_profile *p, size_t index, time_t now)
 	    json_integer((json_int_t)(now - p->configured_at)));
 	if (p->type == KM_QKD) {
 		json_object_set_new(o, "url", json_string(p->url));
-		json_object_set_new(o, "local-sae-id",
-		    json_string(p->local_sae_id));
-		json_object_set_new(o, "local-certificate-id",
-		    json_string(p->cert_id));
-		json_object_set_new(o, "trusted-cas",
-		    rpc_strv(p->cas, p->ncas));
-		json_object_set_new(o, "peer-sae-ids",
-		    rpc_strv(p->peers, p->npeers));
+		json_object_set_new(
+		    o, "local-sae-id", json_string(p->local_sae_id));
+		json_object_set_new(
+		    o, "local-certificate-id", json_string(p->cert_id));
+		json_object_set_new(
+		    o, "trusted-cas", rpc_strv(p->cas, p->ncas));
+		json_object_set_new(
+		    o, "peer-sae-ids", rpc_strv(p->peers, p->npeers));
 		if (s.default_key_size > 0)
 			json_object_set_new(o, "default-key-size",
 			    json_integer(s.default_key_size));
@@ -100,26 +100,27 @@ rpc_profile(struct km_profile *p, size_t index, time_t now)
 		if (s.stored_key_count >= 0)
 			json_object_set_new(o, "stored-key-count",
 			    json_integer(s.stored_key_count));
-		json_object_set_new(o, "keys-delivered",
-		    json_integer((json_int_t)s.keys));
+		json_object_set_new(
+		    o, "keys-delivered", json_integer((json_int_t)s.keys));
 		if (s.max_key_size > 0)
-			json_object_set_new(o, "kme-limits", json_pack(
-			    "{s:I,s:I,s:I}", "min-key-size",
-			    (json_int_t)s.min_key_size, "max-key-size",
-			    (json_int_t)s.max_key_size, "max-key-per-request",
-			    (json_int_t)s.max_key_per_request));
+			json_object_set_new(o, "kme-limits",
+			    json_pack("{s:I,s:I,s:I}", "min-key-size",
+				(json_int_t)s.min_key_size, "max-key-size",
+				(json_int_t)s.max_key_size,
+				"max-key-per-request",
+				(json_int_t)s.max_key_per_request));
 		if (s.kme_code != 0)
-			json_object_set_new(o, "kme-problem",
-			    json_string(s.kme_problem));
-		json_object_set_new(o, "probes", json_pack("{s:I,s:I}",
-		    "sent", (json_int_t)s.probes, "failed",
-		    (json_int_t)s.probes_failed));
+			json_object_set_new(
+			    o, "kme-problem", json_string(s.kme_problem));
+		json_object_set_new(o, "probes",
+		    json_pack("{s:I,s:I}", "sent", (json_int_t)s.probes,
+			"failed", (json_int_t)s.probes_failed));
 		if (s.probe_code != 0)
-			json_object_set_new(o, "last-probe-error", json_pack(
-			    "{s:s,s:o,s:s}", "reason",
-			    km_err_name(s.probe_code), "time",
-			    rpc_time(s.probe_time), "message",
-			    s.probe_reason));
+			json_object_set_new(o, "last-probe-error",
+			    json_pack("{s:s,s:o,s:s}", "reason",
+				km_err_name(s.probe_code), "time",
+				rpc_time(s.probe_time), "message",
+				s.probe_reason));
 	}
 #define RPC_STAT(k, v) json_object_set_new(st, k, json_integer((json_int_t)(v)))
 	RPC_STAT("received", s.received);
@@ -139,15 +140,15 @@ rpc_profile(struct km_profile *p, size_t index, time_t now)
 	json_object_set_new(o, "failures", f);
 	if (s.last_code != 0) {
 		json_t *e = json_object();
-		json_object_set_new(e, "reason", json_string(km_err_name(
-		    s.last_code)));
+		json_object_set_new(
+		    e, "reason", json_string(km_err_name(s.last_code)));
 		json_object_set_new(e, "time", rpc_time(s.last_time));
 		json_object_set_new(e, "message", json_string(s.last_reason));
 		json_object_set_new(o, "last-error", e);
 	}
 	if (p->setup_error != NULL)
-		json_object_set_new(o, "setup-error",
-		    json_string(p->setup_error));
+		json_object_set_new(
+		    o, "setup-error", json_string(p->setup_error));
 	return o;
 }
 
@@ -168,8 +169,8 @@ rpc_show(struct keymgr *km, const json_t *in, struct sb *err)
 		json_array_append_new(a, rpc_profile(v[i], i + 1, now));
 	}
 	profile_put_all(&km->table, v, n);
-	json_object_set_new(out, "detail",
-	    json_boolean(msg_bool(in, "detail")));
+	json_object_set_new(
+	    out, "detail", json_boolean(msg_bool(in, "detail")));
 	json_object_set_new(out, "profiles", a);
 	if (name != NULL && !found) {
 		json_decref(out);
@@ -188,12 +189,12 @@ rpc_show(struct keymgr *km, const json_t *in, struct sb *err)
 struct rpc_call {
 	struct keymgr *km;
 	struct link_call *call;
-	struct km_profile *p;	/* a reference, for the reply */
-	struct event *wake;	/* the job is done: rpc_call_done */
-	struct event *timer;	/* KM_RPC_WAIT_MS: rpc_call_expire */
+	struct km_profile *p; /* a reference, for the reply */
+	struct event *wake;   /* the job is done: rpc_call_done */
+	struct event *timer;  /* KM_RPC_WAIT_MS: rpc_call_expire */
 	pthread_mutex_t mu;
-	struct km_job *job;	/* under mu: the finished job */
-	bool abandoned;		/* under mu: answered; the worker frees */
+	struct km_job *job; /* under mu: the finished job */
+	bool abandoned;	    /* under mu: answered; the worker frees */
 };
 
 static void
@@ -223,7 +224,7 @@ rpc_job_done(struct km_job *j)
 	rc->job = j;
 	abandoned = rc->abandoned;
 	pthread_mutex_unlock(&rc->mu);
-	if (abandoned) {	/* the operator got FAILED already */
+	if (abandoned) { /* the operator got FAILED already */
 		job_free(&rc->km->table, j);
 		rpc_call_free(rc);
 		return;
@@ -244,7 +245,7 @@ rpc_call_done(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&rc->mu);
 	/* The keys leave in a frame that is wiped once written. */
 	link_reply(rc->call, rpc_keys_reply(rc->p, j), NULL, true);
-	job_free(&rc->km->table, j);	/* handed out: wiped */
+	job_free(&rc->km->table, j); /* handed out: wiped */
 	rpc_call_release(rc);
 	rpc_call_free(rc);
 }
@@ -261,9 +262,9 @@ rpc_call_expire(evutil_socket_t fd, short what, void *arg)
 	abandoned = rc->abandoned;
 	pthread_mutex_unlock(&rc->mu);
 	if (!abandoned)
-		return;		/* done just now: rpc_call_done is on its way */
+		return; /* done just now: rpc_call_done is on its way */
 	link_reply(rc->call, rpc_keys_reply(rc->p, NULL), NULL, false);
-	rpc_call_release(rc);	/* rc itself: the worker's */
+	rpc_call_release(rc); /* rc itself: the worker's */
 }
 
 static json_t *
@@ -277,11 +278,13 @@ rpc_keys_reply(struct km_profile *p, const struct km_job *j)
 		struct sb e;
 		sb_init(&e);
 		if (j == NULL)
-			sb_printf(&e, "timeout: no answer from the KME within"
-			    " %d seconds", KM_RPC_WAIT_MS / 1000);
+			sb_printf(&e,
+			    "timeout: no answer from the KME within"
+			    " %d seconds",
+			    KM_RPC_WAIT_MS / 1000);
 		else
-			sb_printf(&e, "%s: %s", km_err_name(j->code),
-			    j->reason);
+			sb_printf(
+			    &e, "%s: %s", km_err_name(j->code), j->reason);
 		json_object_set_new(o, "status", json_string("FAILED"));
 		json_object_set_new(o, "error", json_string(sb_str(&e)));
 		/* the command fails: cli -c exits non-zero */
@@ -290,15 +293,16 @@ rpc_keys_reply(struct km_profile *p, const struct km_job *j)
 		return o;
 	}
 	json_object_set_new(o, "status", json_string("SUCCESS"));
-	json_object_set_new(o, "key-size",
-	    json_integer((json_int_t)j->keys->keys[0].len * 8));
+	json_object_set_new(
+	    o, "key-size", json_integer((json_int_t)j->keys->keys[0].len * 8));
 	ids = json_array();
 	keys = json_array();
 	for (size_t i = 0; i < j->keys->count; i++) {
-		json_array_append_new(ids,
-		    json_string(j->keys->keys[i].key_id));
-		json_array_append_new(keys, keystore_hex_json(
-		    j->keys->keys[i].key, j->keys->keys[i].len, "0x"));
+		json_array_append_new(
+		    ids, json_string(j->keys->keys[i].key_id));
+		json_array_append_new(keys,
+		    keystore_hex_json(
+			j->keys->keys[i].key, j->keys->keys[i].len, "0x"));
 	}
 	json_object_set_new(o, "key-ids", ids);
 	json_object_set_new(o, "keys", keys);
@@ -396,13 +400,13 @@ static const struct {
 } rpc_table[] = {
 	{ "show-security-key-manager-profiles", rpc_show },
 	{ "request-security-key-manager-profiles-get-profile-keys",
-	  rpc_get_keys },
+	    rpc_get_keys },
 	{ "clear-security-key-manager-statistics", rpc_clear },
 };
 
 json_t *
-rpc_dispatch(struct keymgr *km, const char *name, const json_t *input,
-    struct sb *err)
+rpc_dispatch(
+    struct keymgr *km, const char *name, const json_t *input, struct sb *err)
 {
 	for (size_t i = 0; i < sizeof(rpc_table) / sizeof(rpc_table[0]); i++)
 		if (name != NULL && strcmp(name, rpc_table[i].name) == 0)

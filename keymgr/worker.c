@@ -13,9 +13,9 @@
  * request still queued at its deadline fails at once with queue-timeout,
  * and one taken off the queue before it gets the time left as its libcurl
  * timeout, so a KME that hangs costs each later request at most the
- * timeout, not the sum of the ones before it.  An idle worker probes the KME's Status every
- * KM_PROBE_INTERVAL_S seconds (ETSI GS QKD 014 5.1), which keeps the
- * profile's status and default key size current and the connection warm;
+ * timeout, not the sum of the ones before it.  An idle worker probes the KME's
+ * Status every KM_PROBE_INTERVAL_S seconds (ETSI GS QKD 014 5.1), which keeps
+ * the profile's status and default key size current and the connection warm;
  * after a failed probe sooner (worker_schedule).
  *
  * The key ID of a Get key with key IDs (dec_keys, 5.3) comes from the peer
@@ -45,10 +45,10 @@ struct km_worker {
 	size_t qlen;
 	bool stop;
 	struct km_table *t;
-	struct km_profile *p;	/* a reference */
+	struct km_profile *p; /* a reference */
 	struct qkd_client *qc;
 	uint64_t next_probe_ms;
-	uint64_t last_probe_ms;	/* when the last Status probe ran */
+	uint64_t last_probe_ms; /* when the last Status probe ran */
 	bool recheck;		/* a refused key ID asks for an early probe */
 	unsigned retry_s;	/* after failed probes: the gap to the next */
 };
@@ -94,8 +94,8 @@ worker_err_keeps_status(int code)
 static bool
 worker_key_id_refused(const struct km_job *j, int code)
 {
-	return j->kind == KM_JOB_GET_KEY_ID && (code == QKD_ERR_HTTP_400 ||
-	    code == QKD_ERR_HTTP_401);
+	return j->kind == KM_JOB_GET_KEY_ID &&
+	    (code == QKD_ERR_HTTP_400 || code == QKD_ERR_HTTP_401);
 }
 
 /* Failures where no answer came from the KME. */
@@ -123,8 +123,8 @@ worker_count(struct km_profile *p, const struct km_job *j, bool http)
 			s->probes_failed++;
 			s->probe_code = j->code;
 			s->probe_time = time(NULL);
-			snprintf(s->probe_reason, sizeof(s->probe_reason),
-			    "%s", j->reason);
+			snprintf(s->probe_reason, sizeof(s->probe_reason), "%s",
+			    j->reason);
 		}
 	} else {
 		if (http) {
@@ -176,16 +176,18 @@ worker_status_learn(struct km_profile *p, const struct qkd_status *st)
 	s->kme_problem[0] = '\0';
 	if (strcmp(st->master_sae_id, p->local_sae_id) != 0) {
 		s->kme_code = KM_ERR_SAE_MISMATCH;
-		snprintf(s->kme_problem, sizeof(s->kme_problem), "the KME"
+		snprintf(s->kme_problem, sizeof(s->kme_problem),
+		    "the KME"
 		    " takes this SAE for %.64s (master_SAE_ID of its Status),"
-		    " not local-sae-id %.64s", st->master_sae_id,
-		    p->local_sae_id);
+		    " not local-sae-id %.64s",
+		    st->master_sae_id, p->local_sae_id);
 	} else if ((long)p->key_bits < st->min_key_size ||
 	    (long)p->key_bits > st->max_key_size) {
 		s->kme_code = KM_ERR_KME_LIMIT;
-		snprintf(s->kme_problem, sizeof(s->kme_problem), "key-size %u"
-		    " bits is outside the KME's %ld..%ld bits", p->key_bits,
-		    st->min_key_size, st->max_key_size);
+		snprintf(s->kme_problem, sizeof(s->kme_problem),
+		    "key-size %u"
+		    " bits is outside the KME's %ld..%ld bits",
+		    p->key_bits, st->min_key_size, st->max_key_size);
 	}
 }
 
@@ -198,12 +200,12 @@ worker_status_refuses(struct km_profile *p, struct km_job *j)
 	pthread_mutex_lock(&p->mu);
 	if (p->st.kme_code != 0) {
 		code = p->st.kme_code;
-		snprintf(j->reason, sizeof(j->reason), "%s",
-		    p->st.kme_problem);
+		snprintf(j->reason, sizeof(j->reason), "%s", p->st.kme_problem);
 	} else if (p->st.max_key_per_request > 0 &&
 	    (long)j->count > p->st.max_key_per_request) {
 		code = KM_ERR_KME_LIMIT;
-		snprintf(j->reason, sizeof(j->reason), "%u keys asked; the KME"
+		snprintf(j->reason, sizeof(j->reason),
+		    "%u keys asked; the KME"
 		    " gives at most %ld per request (max_key_per_request)",
 		    j->count, p->st.max_key_per_request);
 	}
@@ -228,10 +230,11 @@ worker_client(struct km_worker *w, struct qkd_error *err)
 	if (w->qc != NULL)
 		return 0;
 	cfg.base_url = p->url;
-	cfg.ssl_ctx_fn = profile_tls_setup;	/* the pki material */
+	cfg.ssl_ctx_fn = profile_tls_setup; /* the pki material */
 	cfg.ssl_ctx_arg = p;
-	cfg.connect_timeout_ms = p->timeout_ms < KM_CONNECT_TIMEOUT_MS ?
-	    p->timeout_ms : KM_CONNECT_TIMEOUT_MS;
+	cfg.connect_timeout_ms = p->timeout_ms < KM_CONNECT_TIMEOUT_MS
+	    ? p->timeout_ms
+	    : KM_CONNECT_TIMEOUT_MS;
 	cfg.timeout_ms = p->timeout_ms;
 	w->qc = qkd_client_new(&cfg, err);
 	return w->qc ? 0 : -1;
@@ -250,8 +253,7 @@ worker_client(struct km_worker *w, struct qkd_error *err)
  * deadline.
  */
 static void
-worker_get_by_id(struct km_worker *w, struct km_job *j,
-    struct qkd_error *err)
+worker_get_by_id(struct km_worker *w, struct km_job *j, struct qkd_error *err)
 {
 	struct km_profile *p = w->p;
 	size_t n = j->any_peer ? p->npeers : 1;
@@ -263,8 +265,8 @@ worker_get_by_id(struct km_worker *w, struct km_job *j,
 			uint64_t now = km_now_ms();
 			if (now >= j->deadline_ms)
 				break;
-			qkd_client_set_timeout(w->qc,
-			    (long)(j->deadline_ms - now));
+			qkd_client_set_timeout(
+			    w->qc, (long)(j->deadline_ms - now));
 			*err = (struct qkd_error){ 0 };
 		}
 		j->keys = qkd_get_key_with_key_ids(w->qc, peer,
@@ -292,7 +294,8 @@ worker_run(struct km_worker *w, struct km_job *j)
 	uint64_t now = km_now_ms();
 
 	if (now >= j->deadline_ms) {
-		worker_fail(j, KM_ERR_QUEUE_TIMEOUT, "the request waited past"
+		worker_fail(j, KM_ERR_QUEUE_TIMEOUT,
+		    "the request waited past"
 		    " its deadline behind earlier requests to a slow KME");
 		worker_count(p, j, false);
 		return;
@@ -314,14 +317,14 @@ worker_run(struct km_worker *w, struct km_job *j)
 	/* The time left, not the whole timeout: the deadline holds. */
 	qkd_client_set_timeout(w->qc, (long)(j->deadline_ms - now));
 	switch (j->kind) {
-	case KM_JOB_GET_KEY:	/* ETSI GS QKD 014 5.2 */
+	case KM_JOB_GET_KEY: /* ETSI GS QKD 014 5.2 */
 		j->keys = qkd_get_key(w->qc, j->peer, j->count, p->key_bits,
 		    QKD_METHOD_POST, &err);
 		break;
-	case KM_JOB_GET_KEY_ID:	/* ETSI GS QKD 014 5.3 */
+	case KM_JOB_GET_KEY_ID: /* ETSI GS QKD 014 5.3 */
 		worker_get_by_id(w, j, &err);
 		break;
-	case KM_JOB_STATUS:	/* ETSI GS QKD 014 5.1 */
+	case KM_JOB_STATUS: /* ETSI GS QKD 014 5.1 */
 		if (qkd_get_status(w->qc, j->peer, &st, &err) == 0) {
 			pthread_mutex_lock(&p->mu);
 			worker_status_learn(p, &st);
@@ -330,8 +333,10 @@ worker_run(struct km_worker *w, struct km_job *j)
 		break;
 	}
 	if (err.code != QKD_OK && worker_key_id_refused(j, err.code)) {
-		snprintf(j->reason, sizeof(j->reason), "the KME refused key ID"
-		    " %.64s: %.160s", j->key_ids[0], err.reason);
+		snprintf(j->reason, sizeof(j->reason),
+		    "the KME refused key ID"
+		    " %.64s: %.160s",
+		    j->key_ids[0], err.reason);
 		j->code = KM_ERR_UNKNOWN_KEY_ID;
 		pthread_mutex_lock(&w->mu);
 		w->recheck = true;
@@ -359,8 +364,8 @@ worker_schedule(struct km_worker *w)
 	if (w->recheck)
 		w->next_probe_ms = w->last_probe_ms + KM_RECHECK_GAP_MS;
 	else if (w->retry_s > 0)
-		w->next_probe_ms = w->last_probe_ms +
-		    (uint64_t)w->retry_s * 1000;
+		w->next_probe_ms =
+		    w->last_probe_ms + (uint64_t)w->retry_s * 1000;
 	else
 		w->next_probe_ms = km_now_ms() + KM_PROBE_INTERVAL_S * 1000;
 }
@@ -440,7 +445,8 @@ worker_main(void *arg)
 	while ((j = w->head) != NULL) {
 		w->head = j->next;
 		pthread_mutex_unlock(&w->mu);
-		worker_fail(j, KM_ERR_CONFIG, "the profile was deleted or"
+		worker_fail(j, KM_ERR_CONFIG,
+		    "the profile was deleted or"
 		    " changed");
 		j->done(j);
 		pthread_mutex_lock(&w->mu);
@@ -461,8 +467,8 @@ worker_start(struct km_table *t, struct km_profile *p)
 	pthread_cond_init(&w->cv, NULL);
 	w->t = t;
 	w->p = p;
-	p->refs++;		/* not in the table yet: no one else sees p */
-	w->next_probe_ms = 0;	/* probe at once: status and key size */
+	p->refs++;	      /* not in the table yet: no one else sees p */
+	w->next_probe_ms = 0; /* probe at once: status and key size */
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&t->mu);
@@ -512,15 +518,16 @@ worker_static(struct km_job *j)
 
 	if (j->kind == KM_JOB_GET_KEY_ID &&
 	    strcmp(j->key_ids[0], p->key_id) != 0) {
-		worker_fail(j, KM_ERR_UNKNOWN_KEY_ID, "the key ID is not the"
+		worker_fail(j, KM_ERR_UNKNOWN_KEY_ID,
+		    "the key ID is not the"
 		    " profile's key-id");
 		return;
 	}
 	ks = xcalloc(1, sizeof(*ks));
 	ks->count = 1;
 	ks->keys = xcalloc(1, sizeof(*ks->keys));
-	snprintf(ks->keys[0].key_id, sizeof(ks->keys[0].key_id), "%s",
-	    p->key_id);
+	snprintf(
+	    ks->keys[0].key_id, sizeof(ks->keys[0].key_id), "%s", p->key_id);
 	ks->keys[0].key = xmalloc(p->key_len);
 	memcpy(ks->keys[0].key, p->key, p->key_len);
 	ks->keys[0].len = p->key_len;
@@ -539,7 +546,8 @@ worker_submit(struct km_table *t, struct km_job *j)
 		p->st.received++;
 		pthread_mutex_unlock(&p->mu);
 		if (j->kind == KM_JOB_GET_KEY_ID && j->count != 1)
-			worker_fail(j, QKD_ERR_ARG, "a static profile has one"
+			worker_fail(j, QKD_ERR_ARG,
+			    "a static profile has one"
 			    " key ID");
 		else if (p->key == NULL || p->key_id == NULL)
 			worker_fail(j, KM_ERR_CONFIG, "the profile has no key");
@@ -574,11 +582,13 @@ worker_submit(struct km_table *t, struct km_job *j)
 	if (code == 0)
 		return;
 	if (code == KM_ERR_BUSY)
-		worker_fail(j, code, "too many requests are waiting for this"
+		worker_fail(j, code,
+		    "too many requests are waiting for this"
 		    " KME");
 	else
-		worker_fail(j, code, p->setup_error ? p->setup_error :
-		    "the profile is not running");
+		worker_fail(j, code,
+		    p->setup_error ? p->setup_error
+				   : "the profile is not running");
 	worker_count(p, j, false);
 	j->done(j);
 }

@@ -46,8 +46,8 @@ file_fsync_dir(const char *path)
 }
 
 int
-file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
-    struct sb *err)
+file_write_atomic(
+    const char *path, const void *buf, size_t len, mode_t mode, struct sb *err)
 {
 	struct sb tmp;
 	int fd = -1, rc = -1, saved = 0;
@@ -64,15 +64,15 @@ file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 	if (fchmod(fd, mode) == -1 || file_write_all(fd, buf, len) == -1 ||
 	    fsync(fd) == -1) {
 		saved = errno;
-		sb_printf(err, "error: cannot write %s: %s", path,
-		    strerror(errno));
+		sb_printf(
+		    err, "error: cannot write %s: %s", path, strerror(errno));
 		goto done;
 	}
 	if (close(fd) == -1) {
 		saved = errno;
 		fd = -1;
-		sb_printf(err, "error: cannot write %s: %s", path,
-		    strerror(errno));
+		sb_printf(
+		    err, "error: cannot write %s: %s", path, strerror(errno));
 		goto done;
 	}
 	fd = -1;
@@ -88,7 +88,8 @@ done:
 	if (fd != -1)
 		close(fd);
 	if (rc == -1)
-		(void)unlink(tmp.buf);	/* (a name mkostemp never made: ENOENT) */
+		(void)unlink(
+		    tmp.buf); /* (a name mkostemp never made: ENOENT) */
 	sb_free(&tmp);
 	if (rc == -1)
 		errno = saved;

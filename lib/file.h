@@ -15,8 +15,8 @@
  * the old file or the new one, never a part.  -1 with an operator error
  * line in err and errno kept; nothing is left behind.
  */
-int file_write_atomic(const char *path, const void *buf, size_t len,
-    mode_t mode, struct sb *err);
+int file_write_atomic(
+    const char *path, const void *buf, size_t len, mode_t mode, struct sb *err);
 /* fsync of the directory holding path (after a rename or an unlink). */
 void file_fsync_dir(const char *path);
 

@@ -14,7 +14,6 @@
  * octets written.  0, or -1 for an odd length, a non-hex character or
  * more than cap octets (out may then hold a prefix: the caller wipes it).
  */
-int hex_decode(const char *s, size_t n, uint8_t *out, size_t cap,
-    size_t *len);
+int hex_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *len);
 
 #endif

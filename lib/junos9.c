@@ -29,7 +29,7 @@
 #define JUNOS9_NROWS 7
 #define JUNOS9_GROUP_MAX 4
 /* Longest well-formed encoding: magic, salt, 3 padding, <= 4 per byte. */
-#define JUNOS9_ENC_MAX                                                         \
+#define JUNOS9_ENC_MAX \
 	(JUNOS9_MAGIC_LEN + 1 + 3 + JUNOS9_GROUP_MAX * JUNOS9_PLAIN_MAX)
 
 /* The four families, one after the other. */
@@ -39,7 +39,7 @@ static const char junos9_alpha[JUNOS9_NALPHA + 1] = "QzF3n6/9CAtpu0O"
 						    "iHkq.mPf5T";
 
 /* Index in junos9_alpha where each family ends (exclusive). */
-static const int junos9_family_end[4] = {15, 35, 55, 65};
+static const int junos9_family_end[4] = { 15, 35, 55, 65 };
 
 struct junos9_row {
 	int n;
@@ -108,7 +108,7 @@ junos9_enc_len(size_t head, size_t len)
 
 	for (i = 0; i < JUNOS9_NROWS && i < len; i++)
 		n += (size_t)junos9_weights[i].n *
-		     ((len - i + JUNOS9_NROWS - 1) / JUNOS9_NROWS);
+		    ((len - i + JUNOS9_NROWS - 1) / JUNOS9_NROWS);
 	return n;
 }
 

@@ -20,6 +20,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 
 /* A broken invariant: log and abort. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

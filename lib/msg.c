@@ -97,9 +97,8 @@ msg_has_attachment(const json_t *body)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)body, key, v)
-		if (json_is_string(v) && json_string_length(v) > MSG_ATTACH_MIN)
-			return true;
+	json_object_foreach((json_t *)body, key, v) if (json_is_string(v) &&
+	    json_string_length(v) > MSG_ATTACH_MIN) return true;
 	return false;
 }
 
@@ -120,14 +119,15 @@ msg_frame_new(const json_t *body, size_t *lenp)
 		/* A shallow copy without the big strings. */
 		js = json_object();
 		att = json_array();
-		json_object_foreach((json_t *)body, key, v) {
+		json_object_foreach((json_t *)body, key, v)
+		{
 			size_t l = json_string_length(v);
 			if (!json_is_string(v) || l <= MSG_ATTACH_MIN) {
 				json_object_set(js, key, v);
 				continue;
 			}
-			json_array_append_new(att, json_pack("[sI]", key,
-			    (json_int_t)l));
+			json_array_append_new(
+			    att, json_pack("[sI]", key, (json_int_t)l));
 			alen += l;
 		}
 		json_object_set(js, "attach", att);
@@ -145,9 +145,10 @@ msg_frame_new(const json_t *body, size_t *lenp)
 	if (att != NULL) {
 		size_t i;
 		json_t *a;
-		json_array_foreach(att, i, a) {
-			v = json_object_get(body,
-			    json_string_value(json_array_get(a, 0)));
+		json_array_foreach(att, i, a)
+		{
+			v = json_object_get(
+			    body, json_string_value(json_array_get(a, 0)));
 			memcpy(frame + off, json_string_value(v),
 			    json_string_length(v));
 			off += json_string_length(v);
@@ -232,7 +233,8 @@ msg_decode(const char *body, size_t len, const char *att, size_t alen)
 	list = json_object_get(m, "attach");
 	if (list != NULL && !json_is_array(list))
 		goto bad;
-	json_array_foreach(list, i, a) {
+	json_array_foreach(list, i, a)
+	{
 		const char *key = json_string_value(json_array_get(a, 0));
 		json_int_t l = json_integer_value(json_array_get(a, 1));
 		json_t *sv;
@@ -320,7 +322,7 @@ msg_bev_send_wiped(struct bufferevent *bev, const json_t *body)
 		return -1;
 	/* The output buffer references the frame: no copy is left behind. */
 	if (evbuffer_add_reference(bufferevent_get_output(bev), frame, len,
-	    msg_frame_wipe, NULL) == -1) {
+		msg_frame_wipe, NULL) == -1) {
 		msg_frame_wipe(frame, len, NULL);
 		return -1;
 	}

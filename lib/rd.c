@@ -92,8 +92,8 @@ rd_u32(struct rd *r, uint32_t *v)
 
 	if (rd_bytes(r, 4, &p) == -1)
 		return -1;
-	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+	    p[3];
 	return 0;
 }
 

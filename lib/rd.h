@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 struct rd {
-	const uint8_t *p;		/* next unread byte (borrowed) */
-	size_t left;			/* bytes after p that may be read */
+	const uint8_t *p; /* next unread byte (borrowed) */
+	size_t left;	  /* bytes after p that may be read */
 };
 
 void rd_init(struct rd *r, const uint8_t *p, size_t len);

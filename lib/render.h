@@ -19,8 +19,10 @@
 #define RPC_DATA_FAILED "command-failed"
 
 struct render_entry {
-	const char *name;	/* the rpc name, e.g. "show-security-pki-local-certificate" */
-	/* Appends the Junos text for data to out; 0, or -1 when data is malformed. */
+	const char *
+	    name; /* the rpc name, e.g. "show-security-pki-local-certificate" */
+	/* Appends the Junos text for data to out; 0, or -1 when data is
+	 * malformed. */
 	int (*fn)(const json_t *data, struct sb *out);
 };
 

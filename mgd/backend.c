@@ -31,7 +31,7 @@
 
 #define BACKOFF_MIN 1
 #define BACKOFF_MAX 30
-#define HEALTHY_AFTER 60	/* seconds up that reset the back-off */
+#define HEALTHY_AFTER 60 /* seconds up that reset the back-off */
 
 struct daemon_def {
 	const char *name;
@@ -62,10 +62,10 @@ struct daemon {
 	int backoff;
 	int restarts;
 	int64_t started;
-	bool checked;		/* holds a checked change */
+	bool checked; /* holds a checked change */
 	struct event *restart_ev;
-	struct event *read_ev;	/* replies to rpcs, while mgd is idle */
-	struct backend_rpc_call *calls;	/* rpcs sent, not answered yet */
+	struct event *read_ev;		/* replies to rpcs, while mgd is idle */
+	struct backend_rpc_call *calls; /* rpcs sent, not answered yet */
 	struct backend *b;
 };
 
@@ -73,20 +73,20 @@ struct daemon {
 struct backend_rpc_call {
 	struct daemon *d;
 	json_int_t id;
-	backend_rpc_cb *cb;	/* NULL: cancelled, the reply is dropped */
+	backend_rpc_cb *cb; /* NULL: cancelled, the reply is dropped */
 	void *arg;
-	bool whole;		/* cb gets the whole reply, not its data */
+	bool whole; /* cb gets the whole reply, not its data */
 	struct event *timer;
 	struct backend_rpc_call *next;
 };
 
 /* The commit phase on its way (check or apply): who hears when it ends. */
 struct backend_phase {
-	int waiting;		/* calls not answered yet (+1 while sending) */
-	struct verrs *errs;	/* check: the daemons' errors go here */
-	backend_done_cb *done;	/* NULL: no phase */
+	int waiting;	       /* calls not answered yet (+1 while sending) */
+	struct verrs *errs;    /* check: the daemons' errors go here */
+	backend_done_cb *done; /* NULL: no phase */
 	void *arg;
-	struct event *ev;	/* done runs from the loop, never nested */
+	struct event *ev; /* done runs from the loop, never nested */
 };
 
 struct backend {
@@ -97,7 +97,8 @@ struct backend {
 	struct backend_phase phase;
 };
 
-/* The program: next to mgd in an install, ../<name>/<name> in the build tree. */
+/* The program: next to mgd in an install, ../<name>/<name> in the build tree.
+ */
 static char *
 backend_find(const char *name)
 {
@@ -165,8 +166,8 @@ backend_disconnect(struct daemon *d)
 		close(d->fd);
 	d->fd = -1;
 	sb_init(&err);
-	sb_printf(&err, "error: the %s subsystem is not responding",
-	    d->def->name);
+	sb_printf(
+	    &err, "error: the %s subsystem is not responding", d->def->name);
 	while (d->calls != NULL)
 		backend_call_done(d->calls, NULL, sb_str(&err));
 	sb_free(&err);
@@ -179,7 +180,8 @@ backend_down(struct daemon *d, const char *why)
 
 	backend_disconnect(d);
 	if (d->pid > 0) {
-		log_warn("%s (pid %d) is down: %s", d->def->name, (int)d->pid, why);
+		log_warn(
+		    "%s (pid %d) is down: %s", d->def->name, (int)d->pid, why);
 		kill(d->pid, SIGKILL);
 	}
 	d->pid = 0;
@@ -188,7 +190,8 @@ backend_down(struct daemon *d, const char *why)
 		d->backoff = BACKOFF_MIN;
 	tv.tv_sec = d->backoff;
 	tv.tv_usec = 0;
-	d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : d->backoff * 2;
+	d->backoff =
+	    d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : d->backoff * 2;
 	d->restarts++;
 	evtimer_add(d->restart_ev, &tv);
 }
@@ -230,8 +233,10 @@ backend_dispatch(struct daemon *d, json_t *reply)
 		data = json_object_get(reply, "data");
 		data = data ? json_incref(data) : json_object();
 	}
-	backend_call_done(c, data, data ? NULL : msg_str(reply, "error") ?
-	    msg_str(reply, "error") : "error: command failed");
+	backend_call_done(c, data,
+	    data			  ? NULL
+		: msg_str(reply, "error") ? msg_str(reply, "error")
+					  : "error: command failed");
 	json_decref(reply);
 	return true;
 }
@@ -250,8 +255,9 @@ backend_wait(struct daemon *d, json_int_t id)
 	for (;;) {
 		reply = msg_recv(d->fd, DAEMON_REPLY_TIMEOUT_MS);
 		if (reply == NULL) {
-			backend_down(d, errno == ETIMEDOUT ? "no reply in time" :
-			    "connection lost");
+			backend_down(d,
+			    errno == ETIMEDOUT ? "no reply in time"
+					       : "connection lost");
 			return NULL;
 		}
 		if (msg_int(reply, "id", -1) == id)
@@ -279,8 +285,9 @@ backend_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	reply = msg_recv(d->fd, DAEMON_REPLY_TIMEOUT_MS);
 	if (reply == NULL) {
-		backend_down(d, errno == ETIMEDOUT ? "no reply in time" :
-		    "connection lost");
+		backend_down(d,
+		    errno == ETIMEDOUT ? "no reply in time"
+				       : "connection lost");
 		return;
 	}
 	if (!backend_dispatch(d, reply)) {
@@ -294,7 +301,7 @@ backend_call_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct backend_rpc_call *c = arg;
 
-	backend_down(c->d, "no reply in time");	/* answers c */
+	backend_down(c->d, "no reply in time"); /* answers c */
 }
 
 /* One request, one reply, waited for.  NULL when the daemon failed. */
@@ -306,8 +313,8 @@ backend_call(struct daemon *d, json_t *req)
 
 /* The daemon's subtrees of the committed configuration as set lines. */
 static void
-backend_full_text(struct backend *b, const struct daemon_def *def,
-    struct sb *out)
+backend_full_text(
+    struct backend *b, const struct daemon_def *def, struct sb *out)
 {
 	struct conf *c = mgd_running(b->m);
 
@@ -319,14 +326,14 @@ backend_full_text(struct backend *b, const struct daemon_def *def,
 		size_t off, pos = 0;
 		sb_init(&e);
 		if (lex_line(def->subtrees[i], strlen(def->subtrees[i]), &tk,
-		    &e, &off) == -1) {
+			&e, &off) == -1) {
 			sb_free(&e);
 			continue;
 		}
 		cpath_init(&p);
 		sb_init(&err.msg);
-		if (path_parse(b->m->schema, schema_root(b->m->schema), &tk, &pos,
-		    PATH_LOOSE, &p, &err) == 0) {
+		if (path_parse(b->m->schema, schema_root(b->m->schema), &tk,
+			&pos, PATH_LOOSE, &p, &err) == 0) {
 			struct cnode *n = cpath_find(c, &p);
 			if (n != NULL)
 				conf_text_set(n, out);
@@ -357,7 +364,8 @@ backend_hand_config(struct daemon *d)
 		return;
 	if (!msg_bool(reply, "ok"))
 		log_warn("%s refuses the committed configuration; it runs"
-		    " without it", d->def->name);
+			 " without it",
+		    d->def->name);
 	json_decref(reply);
 	req = json_object();
 	json_object_set_new(req, "op", json_string(DAEMON_OP_APPLY));
@@ -405,8 +413,8 @@ backend_start(struct daemon *d)
 	d->pid = pid;
 	d->fd = sv[0];
 	d->started = (int64_t)time(NULL);
-	d->read_ev = event_new(d->b->m->base, d->fd, EV_READ | EV_PERSIST,
-	    backend_readable, d);
+	d->read_ev = event_new(
+	    d->b->m->base, d->fd, EV_READ | EV_PERSIST, backend_readable, d);
 	event_add(d->read_ev, NULL);
 	log_info("started %s (pid %d)", d->def->name, (int)pid);
 	backend_hand_config(d);
@@ -440,15 +448,16 @@ backend_sigchld(evutil_socket_t sig, short what, void *arg)
 			struct daemon *d = &b->d[i];
 			if (d->pid != pid)
 				continue;
-			d->pid = 0;	/* reaped: do not kill again */
+			d->pid = 0; /* reaped: do not kill again */
 			backend_disconnect(d);
 			log_warn("%s (pid %d) exited (status %d); restarting",
 			    d->def->name, (int)pid, status);
 			struct timeval tv = { d->backoff, 0 };
 			if ((int64_t)time(NULL) - d->started >= HEALTHY_AFTER)
 				tv.tv_sec = d->backoff = BACKOFF_MIN;
-			d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
-			    d->backoff * 2;
+			d->backoff = d->backoff * 2 > BACKOFF_MAX
+			    ? BACKOFF_MAX
+			    : d->backoff * 2;
 			d->restarts++;
 			evtimer_add(d->restart_ev, &tv);
 		}
@@ -489,7 +498,7 @@ backend_free(struct backend *b)
 {
 	if (b == NULL)
 		return;
-	b->phase.done = NULL;	/* mgd is stopping: nobody to tell */
+	b->phase.done = NULL; /* mgd is stopping: nobody to tell */
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *d = &b->d[i];
 		/* SIGTERM while the link is still up: the daemon tells a stop
@@ -528,11 +537,11 @@ backend_free(struct backend *b)
  * not be sent (cb is then never called).
  */
 static struct backend_rpc_call *
-backend_call_start(struct daemon *dm, json_t *req, backend_rpc_cb *cb,
-    void *arg, bool whole)
+backend_call_start(
+    struct daemon *dm, json_t *req, backend_rpc_cb *cb, void *arg, bool whole)
 {
-	static const struct timeval limit = {
-	    DAEMON_REPLY_TIMEOUT_MS / 1000, 0 };
+	static const struct timeval limit = { DAEMON_REPLY_TIMEOUT_MS / 1000,
+		0 };
 	json_int_t id = backend_send(dm, req);
 	struct backend_rpc_call *c;
 
@@ -574,10 +583,10 @@ backend_phase_answered(struct backend *b)
 }
 
 static void
-backend_phase_begin(struct backend *b, struct verrs *errs,
-    backend_done_cb *done, void *arg)
+backend_phase_begin(
+    struct backend *b, struct verrs *errs, backend_done_cb *done, void *arg)
 {
-	b->phase.waiting = 1;	/* held until every request is sent */
+	b->phase.waiting = 1; /* held until every request is sent */
 	b->phase.errs = errs;
 	b->phase.done = done;
 	b->phase.arg = arg;
@@ -596,10 +605,10 @@ backend_check_answered(void *arg, json_t *reply, const char *err)
 	if (reply != NULL) {
 		dm->checked = true;
 		json_array_foreach(json_object_get(reply, "errors"), k, e)
-			verrs_add(b->phase.errs, msg_str(e, "edit") ?
-			    msg_str(e, "edit") : "[edit]",
-			    msg_str(e, "stmt") ? msg_str(e, "stmt") : "",
-			    msg_str(e, "msg") ? msg_str(e, "msg") : "", false);
+		    verrs_add(b->phase.errs,
+			msg_str(e, "edit") ? msg_str(e, "edit") : "[edit]",
+			msg_str(e, "stmt") ? msg_str(e, "stmt") : "",
+			msg_str(e, "msg") ? msg_str(e, "msg") : "", false);
 		json_decref(reply);
 	}
 	backend_phase_answered(b);
@@ -617,17 +626,18 @@ backend_check_start(struct backend *b, const char *delta, size_t len,
 		if (dm->fd < 0)
 			continue;
 		sb_init(&text);
-		diff_delta_filter(delta, len, dm->def->subtrees,
-		    dm->def->nsubtrees, &text);
+		diff_delta_filter(
+		    delta, len, dm->def->subtrees, dm->def->nsubtrees, &text);
 		/* An unchanged subtree costs no message. */
 		if (text.len > 0) {
 			json_t *req = json_object();
-			json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
+			json_object_set_new(
+			    req, "op", json_string(DAEMON_OP_CHECK));
 			/* mgd wrote it: valid UTF-8, no second look. */
 			json_object_set_new(req, "config",
 			    json_stringn_nocheck(text.buf, text.len));
 			if (backend_call_start(dm, req, backend_check_answered,
-			    dm, true) != NULL)
+				dm, true) != NULL)
 				b->phase.waiting++;
 			json_decref(req);
 		}
@@ -656,8 +666,9 @@ backend_phase2(struct backend *b, const char *op, bool awaited)
 		dm->checked = false;
 		json_t *req = json_object();
 		json_object_set_new(req, "op", json_string(op));
-		if (backend_call_start(dm, req, awaited ?
-		    backend_apply_answered : NULL, dm, true) != NULL &&
+		if (backend_call_start(dm, req,
+			awaited ? backend_apply_answered : NULL, dm,
+			true) != NULL &&
 		    awaited)
 			b->phase.waiting++;
 		json_decref(req);
@@ -697,11 +708,12 @@ backend_rpc_start(struct backend *b, const char *handler, const char *rpc,
 		json_object_set_new(req, "op", json_string(DAEMON_OP_RPC));
 		json_object_set_new(req, "name", json_string(rpc));
 		json_object_set(req, "input", (json_t *)input);
-		struct backend_rpc_call *c = backend_call_start(dm, req, cb, arg,
-		    false);
+		struct backend_rpc_call *c =
+		    backend_call_start(dm, req, cb, arg, false);
 		json_decref(req);
 		if (c == NULL)
-			sb_printf(err, "error: the %s subsystem is not responding",
+			sb_printf(err,
+			    "error: the %s subsystem is not responding",
 			    handler);
 		return c;
 	}

@@ -53,9 +53,9 @@ struct backend_rpc_call;
  * Returns the call, or NULL with an operator error line in err (cb is then
  * never called).
  */
-struct backend_rpc_call *backend_rpc_start(struct backend *b, const char *handler,
-    const char *rpc, const json_t *input, backend_rpc_cb *cb, void *arg,
-    struct sb *err);
+struct backend_rpc_call *backend_rpc_start(struct backend *b,
+    const char *handler, const char *rpc, const json_t *input,
+    backend_rpc_cb *cb, void *arg, struct sb *err);
 /* The caller is gone (its session ended): the answer will be dropped. */
 void backend_rpc_cancel(struct backend_rpc_call *c);
 

@@ -47,8 +47,8 @@ candidate_level(struct mgd *m, const char *words, struct cpath *out)
 	sb_init(&err.msg);
 	if (lex_line(words, strlen(words), &tk, &err.msg, &off) == -1)
 		goto done;
-	rc = path_parse(m->schema, schema_root(m->schema), &tk, &pos,
-	    PATH_EDIT, out, &err);
+	rc = path_parse(
+	    m->schema, schema_root(m->schema), &tk, &pos, PATH_EDIT, out, &err);
 	toks_free(&tk);
 done:
 	sb_free(&err.msg);
@@ -108,8 +108,8 @@ struct replay_arg {
 };
 
 static int
-candidate_replay_cb(void *arg, const char *kind, const char *level,
-    const char *text)
+candidate_replay_cb(
+    void *arg, const char *kind, const char *level, const char *text)
 {
 	struct replay_arg *a = arg;
 
@@ -125,8 +125,8 @@ mgd_running(struct mgd *m)
 void
 candidate_groups_start(struct mgd *m, struct conf *c)
 {
-	if (m->xcommitted != NULL || (!grp_in_use(c) &&
-	    !grp_in_use(m->committed)))
+	if (m->xcommitted != NULL ||
+	    (!grp_in_use(c) && !grp_in_use(m->committed)))
 		return;
 	m->xcommitted = grp_new(m->schema);
 	grp_sync(m->xcommitted, m->committed, true, NULL);
@@ -136,8 +136,8 @@ candidate_groups_start(struct mgd *m, struct conf *c)
 }
 
 struct conf *
-candidate_expanded(struct mgd *m, struct conf *c, struct grp **owned,
-    struct verrs *errs)
+candidate_expanded(
+    struct mgd *m, struct conf *c, struct grp **owned, struct verrs *errs)
 {
 	struct grp *g;
 

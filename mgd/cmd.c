@@ -75,8 +75,20 @@ cmd_pipe_start(const struct toks *tk)
 }
 
 static const char *const pipe_words[] = {
-	"append", "compare", "count", "display", "except", "find", "hold",
-	"last", "match", "no-more", "save", "suppress-zeros", "tee", "trim",
+	"append",
+	"compare",
+	"count",
+	"display",
+	"except",
+	"find",
+	"hold",
+	"last",
+	"match",
+	"no-more",
+	"save",
+	"suppress-zeros",
+	"tee",
+	"trim",
 };
 
 static int
@@ -116,26 +128,31 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 		bool has_arg = arg < tk->n && strcmp(tk->t[arg].s, "|") != 0;
 		if (strcmp(pw, "display") == 0) {
 			static const char *const dw[] = { "set", "json", "xml",
-			    "inheritance" };
+				"inheritance" };
 			if (!has_arg)
-				return cmd_pipe_err(reply, tk, arg, "missing argument.");
+				return cmd_pipe_err(
+				    reply, tk, arg, "missing argument.");
 			int d = cmd_match(tk->t[arg].s, dw, 4);
 			if (d < 0)
-				return cmd_pipe_err(reply, tk, arg, "syntax error.");
+				return cmd_pipe_err(
+				    reply, tk, arg, "syntax error.");
 			i = arg + 1;
 			if (d == 3) {
 				p->inherit = true;
-				if (i < tk->n && strncmp("no-comments",
-				    tk->t[i].s, strlen(tk->t[i].s)) == 0) {
+				if (i < tk->n &&
+				    strncmp("no-comments", tk->t[i].s,
+					strlen(tk->t[i].s)) == 0) {
 					p->no_comments = true;
 					i++;
 				}
 				continue;
 			}
-			p->display = d == 0 ? DISPLAY_SET : d == 1 ?
-			    DISPLAY_JSON : DISPLAY_XML;
-			if (d == 0 && i < tk->n && strncmp("relative",
-			    tk->t[i].s, strlen(tk->t[i].s)) == 0) {
+			p->display = d == 0 ? DISPLAY_SET
+			    : d == 1	    ? DISPLAY_JSON
+					    : DISPLAY_XML;
+			if (d == 0 && i < tk->n &&
+			    strncmp("relative", tk->t[i].s,
+				strlen(tk->t[i].s)) == 0) {
 				p->display = DISPLAY_SET_RELATIVE;
 				i++;
 			}
@@ -144,9 +161,9 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 			i = arg;
 			if (has_arg) {
 				if (strncmp("rollback", tk->t[arg].s,
-				    strlen(tk->t[arg].s)) != 0)
-					return cmd_pipe_err(reply, tk, arg,
-					    "syntax error.");
+					strlen(tk->t[arg].s)) != 0)
+					return cmd_pipe_err(
+					    reply, tk, arg, "syntax error.");
 				if (arg + 1 >= tk->n)
 					return cmd_pipe_err(reply, tk, arg + 1,
 					    "missing argument.");
@@ -154,7 +171,8 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 				long n = strtol(tk->t[arg + 1].s, &end, 10);
 				if (*end || n < 0 || n > 49)
 					return cmd_pipe_err(reply, tk, arg + 1,
-					    "Value is not within range (0..49)");
+					    "Value is not within range "
+					    "(0..49)");
 				p->compare_rollback = (int)n;
 				i = arg + 2;
 			}
@@ -162,14 +180,17 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 			json_t *a = json_array();
 			json_array_append_new(a, json_string(pw));
 			bool needs = strcmp(pw, "match") == 0 ||
-			    strcmp(pw, "except") == 0 || strcmp(pw, "find") == 0 ||
-			    strcmp(pw, "trim") == 0 || strcmp(pw, "save") == 0 ||
+			    strcmp(pw, "except") == 0 ||
+			    strcmp(pw, "find") == 0 ||
+			    strcmp(pw, "trim") == 0 ||
+			    strcmp(pw, "save") == 0 ||
 			    strcmp(pw, "append") == 0 || strcmp(pw, "tee") == 0;
 			/* `| last` alone: all of it (its number is optional) */
 			bool may = strcmp(pw, "last") == 0;
 			i = arg;
 			if (may && has_arg) {
-				json_array_append_new(a, json_string(tk->t[arg].s));
+				json_array_append_new(
+				    a, json_string(tk->t[arg].s));
 				i = arg + 1;
 			} else if (needs) {
 				if (!has_arg) {
@@ -177,7 +198,8 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 					return cmd_pipe_err(reply, tk, arg,
 					    "missing argument.");
 				}
-				json_array_append_new(a, json_string(tk->t[arg].s));
+				json_array_append_new(
+				    a, json_string(tk->t[arg].s));
 				i = arg + 1;
 			}
 			json_array_append_new(p->text, a);
@@ -215,7 +237,7 @@ cmd_subtree(struct conf *c, const struct cnode *n)
 	size_t k = 0;
 
 	for (const struct cnode *p = n->parent; p && p->parent && k < 64;
-	    p = p->parent)
+	     p = p->parent)
 		chain[k++] = p;
 	while (k-- > 0)
 		cur = conf_add(sub, cur, chain[k]->sn, chain[k]->val, NULL);
@@ -227,14 +249,16 @@ cmd_subtree(struct conf *c, const struct cnode *n)
 static void
 cmd_xml_open(struct sb *out)
 {
-	sb_puts(out, "<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/"
+	sb_puts(out,
+	    "<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/"
 	    "qsafe/junos\">\n");
 }
 
 static void
 cmd_xml_close(struct sb *out)
 {
-	sb_puts(out, "    <cli>\n        <banner></banner>\n    </cli>\n"
+	sb_puts(out,
+	    "    <cli>\n        <banner></banner>\n    </cli>\n"
 	    "</rpc-reply>\n");
 }
 
@@ -267,8 +291,8 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 
 	if (n == NULL)
 		return;
-	if (n->parent != NULL && (p->display == DISPLAY_JSON ||
-	    p->display == DISPLAY_XML)) {
+	if (n->parent != NULL &&
+	    (p->display == DISPLAY_JSON || p->display == DISPLAY_XML)) {
 		sub = cmd_subtree(c, n);
 		n = conf_root(sub);
 	}
@@ -280,18 +304,12 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 	snprintf(names[1], sizeof(names[1]), "junos:%s-localtime", kind);
 	snprintf(names[2], sizeof(names[2]), "junos:%s-user", kind);
 	const char *attrs[] = { st ? names[0] : NULL, secs, names[1],
-	    sb_str(&when), st && st->user ? names[2] : NULL,
-	    st ? st->user : NULL, NULL };
+		sb_str(&when), st && st->user ? names[2] : NULL,
+		st ? st->user : NULL, NULL };
 	switch (p->display) {
-	case DISPLAY_SET:
-		conf_text_set(n, out);
-		break;
-	case DISPLAY_SET_RELATIVE:
-		conf_text_set_relative(n, n, out);
-		break;
-	case DISPLAY_JSON:
-		conf_text_json(n, attrs, out);
-		break;
+	case DISPLAY_SET: conf_text_set(n, out); break;
+	case DISPLAY_SET_RELATIVE: conf_text_set_relative(n, n, out); break;
+	case DISPLAY_JSON: conf_text_json(n, attrs, out); break;
 	case DISPLAY_XML:
 		cmd_xml_open(out);
 		sb_puts(out, "    <configuration");
@@ -303,14 +321,15 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 			sb_putc(out, '"');
 		}
 		sb_puts(out, ">\n");
-		conf_text_xml(n, 3, out);	/* Junos indents it 12 (cli-behaviour.md 11) */
+		conf_text_xml(
+		    n, 3, out); /* Junos indents it 12 (cli-behaviour.md 11) */
 		sb_puts(out, "    </configuration>\n");
 		cmd_xml_close(out);
 		break;
 	default:
 		if (at->n == 0 && st != NULL) {
-			sb_printf(out, "## Last %s: %s", st->user ? "commit" :
-			    "changed", sb_str(&when));
+			sb_printf(out, "## Last %s: %s",
+			    st->user ? "commit" : "changed", sb_str(&when));
 			if (st->user != NULL)
 				sb_printf(out, " by %s", st->user);
 			sb_putc(out, '\n');
@@ -325,7 +344,6 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 	sb_free(&when);
 	conf_free(sub);
 }
-
 
 /* A scalar as element text: strings as they are, numbers printed. */
 static void
@@ -354,8 +372,7 @@ cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
 	struct sb t;
 
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, x)
-			cmd_xml_value(tag, x, depth, out);
+		json_array_foreach(v, i, x) cmd_xml_value(tag, x, depth, out);
 		return;
 	}
 	if (json_is_false(v) || json_is_null(v))
@@ -365,16 +382,16 @@ cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
 		sb_printf(out, "<%s/>\n", tag);
 	} else if (json_is_object(v)) {
 		sb_printf(out, "<%s", tag);
-		json_object_foreach(json_object_get(v, "@"), k, x) {
+		json_object_foreach(json_object_get(v, "@"), k, x)
+		{
 			sb_printf(out, " %s=\"", k);
-			cmd_xml_text(out, json_string_value(x) ?
-			    json_string_value(x) : "");
+			cmd_xml_text(out,
+			    json_string_value(x) ? json_string_value(x) : "");
 			sb_putc(out, '"');
 		}
 		sb_puts(out, ">\n");
-		json_object_foreach((json_t *)v, k, x)
-			if (strcmp(k, "@") != 0)
-				cmd_xml_value(k, x, depth + 1, out);
+		json_object_foreach((json_t *)v, k, x) if (strcmp(k, "@") != 0)
+		    cmd_xml_value(k, x, depth + 1, out);
 		sb_indent(out, depth * 4);
 		sb_printf(out, "</%s>\n", tag);
 	} else {
@@ -400,14 +417,15 @@ cmd_json_attributes(const json_t *attrs, int depth, struct sb *out)
 
 	sb_indent(out, depth * 4);
 	sb_puts(out, "\"attributes\" : {");
-	json_object_foreach((json_t *)attrs, k, x) {
+	json_object_foreach((json_t *)attrs, k, x)
+	{
 		if (!first)
 			sb_puts(out, ", ");
 		first = false;
 		sb_json_quote(out, k);
 		sb_puts(out, " : ");
-		sb_json_quote(out, json_string_value(x) ? json_string_value(x) :
-		    "");
+		sb_json_quote(
+		    out, json_string_value(x) ? json_string_value(x) : "");
 	}
 	sb_putc(out, '}');
 }
@@ -425,11 +443,12 @@ cmd_json_object(const json_t *v, int depth, struct sb *out)
 	sb_puts(out, "{\n");
 	if (json_is_object(v)) {
 		if (json_object_size(json_object_get(v, "@")) > 0) {
-			cmd_json_attributes(json_object_get(v, "@"), depth + 1,
-			    out);
+			cmd_json_attributes(
+			    json_object_get(v, "@"), depth + 1, out);
 			first = false;
 		}
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach((json_t *)v, k, x)
+		{
 			if (strcmp(k, "@") == 0 || json_is_false(x) ||
 			    json_is_null(x) ||
 			    (json_is_array(x) && json_array_size(x) == 0))
@@ -474,7 +493,8 @@ cmd_json_element(const json_t *v, int depth, struct sb *out)
 	}
 	sb_puts(out, "[\n");
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, x) {
+		json_array_foreach(v, i, x)
+		{
 			if (i > 0)
 				sb_puts(out, ",\n");
 			cmd_json_object(x, depth, out);
@@ -491,11 +511,12 @@ void
 cmd_display_data(const struct pipes *p, json_t *reply)
 {
 	json_t *data = json_object_get(reply, "data");
-	const char *render = json_string_value(json_object_get(reply, "render"));
+	const char *render =
+	    json_string_value(json_object_get(reply, "render"));
 	struct sb out;
 
-	if (data == NULL || (p->display != DISPLAY_JSON &&
-	    p->display != DISPLAY_XML))
+	if (data == NULL ||
+	    (p->display != DISPLAY_JSON && p->display != DISPLAY_XML))
 		return;
 	/* Data that is one element with its own namespace is Junos's reply
 	 * element itself (pki: x509-pki-certificate-info-list); other data

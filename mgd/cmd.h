@@ -10,16 +10,21 @@
 #include "mgd/mgd.h"
 #include "schema/lex.h"
 
-enum display { DISPLAY_TEXT, DISPLAY_SET, DISPLAY_SET_RELATIVE, DISPLAY_JSON,
-	DISPLAY_XML };
+enum display {
+	DISPLAY_TEXT,
+	DISPLAY_SET,
+	DISPLAY_SET_RELATIVE,
+	DISPLAY_JSON,
+	DISPLAY_XML
+};
 
 struct pipes {
 	enum display display;
-	bool inherit;		/* | display inheritance: the expanded tree */
-	bool no_comments;	/* ... no-comments: without the ## lines */
-	bool compare;		/* | compare [rollback N] */
-	int compare_rollback;	/* -1: against the committed configuration */
-	json_t *text;		/* the pipes the cli applies */
+	bool inherit;	      /* | display inheritance: the expanded tree */
+	bool no_comments;     /* ... no-comments: without the ## lines */
+	bool compare;	      /* | compare [rollback N] */
+	int compare_rollback; /* -1: against the committed configuration */
+	json_t *text;	      /* the pipes the cli applies */
 };
 
 /*
@@ -32,8 +37,8 @@ int cmd_match(const char *word, const char *const *words, size_t n);
  * Parses the pipes from tk[from] (a `|`) to the end.  0, or -1 with the
  * syntax error set in reply.
  */
-int cmd_pipes(const struct toks *tk, size_t from, struct pipes *p,
-    json_t *reply);
+int cmd_pipes(
+    const struct toks *tk, size_t from, struct pipes *p, json_t *reply);
 void cmd_pipes_free(struct pipes *p);
 /* Attaches the text pipes to the reply. */
 void cmd_pipes_reply(struct pipes *p, json_t *reply);
@@ -46,7 +51,7 @@ void cmd_pipes_reply(struct pipes *p, json_t *reply);
  */
 struct show_stamp {
 	int64_t time;
-	const char *user;	/* NULL: "changed" */
+	const char *user; /* NULL: "changed" */
 };
 
 /* Renders the tree c at path for `show`: curly/set/json/xml per p. */
@@ -78,8 +83,14 @@ size_t cmd_pipe_start(const struct toks *tk);
  * same words; oper_choices() merges the two for execution and completion
  * alike, so abbreviations mean the same thing in both.
  */
-enum opargs { OPA_NONE, OPA_PATH, OPA_CONFIGURE, OPA_NUMBER, OPA_TIMESTAMP,
-	OPA_ROLLBACK };
+enum opargs {
+	OPA_NONE,
+	OPA_PATH,
+	OPA_CONFIGURE,
+	OPA_NUMBER,
+	OPA_TIMESTAMP,
+	OPA_ROLLBACK
+};
 
 /* Runs a command whose arguments are tk[arg .. end) and pipes p. */
 typedef void oper_fn(struct session *s, const struct toks *tk, size_t arg,
@@ -90,11 +101,11 @@ struct opcmd {
 	const struct opcmd *sub;
 	size_t nsub;
 	enum opargs args;
-	oper_fn *fn;		/* NULL: a word that needs more words */
-	bool run;		/* executable with no argument */
-	int lo, hi;		/* OPA_NUMBER */
-	bool zero_ok;		/* OPA_NUMBER: 0 too ("none of its own") */
-	bool own_display;	/* prints `| display ...` itself (a tree) */
+	oper_fn *fn;	  /* NULL: a word that needs more words */
+	bool run;	  /* executable with no argument */
+	int lo, hi;	  /* OPA_NUMBER */
+	bool zero_ok;	  /* OPA_NUMBER: 0 too ("none of its own") */
+	bool own_display; /* prints `| display ...` itself (a tree) */
 };
 
 extern const struct opcmd oper_top[];

@@ -24,9 +24,26 @@
 #define LOAD_MAX_BYTES (64u * 1024 * 1024)
 
 static const char *const config_cmds[] = {
-	"activate", "annotate", "commit", "copy", "deactivate", "delete",
-	"edit", "exit", "insert", "load", "quit", "rename", "rollback", "run",
-	"save", "set", "show", "status", "top", "up",
+	"activate",
+	"annotate",
+	"commit",
+	"copy",
+	"deactivate",
+	"delete",
+	"edit",
+	"exit",
+	"insert",
+	"load",
+	"quit",
+	"rename",
+	"rollback",
+	"run",
+	"save",
+	"set",
+	"show",
+	"status",
+	"top",
+	"up",
 };
 
 static void
@@ -53,18 +70,18 @@ config_may_edit(struct session *s, json_t *reply)
 }
 
 static void
-config_path_error(json_t *reply, const struct toks *tk,
-    const struct path_err *err)
+config_path_error(
+    json_t *reply, const struct toks *tk, const struct path_err *err)
 {
-	size_t caret = err->at_end || err->tok >= tk->n ? tk->end :
-	    tk->t[err->tok].off;
+	size_t caret =
+	    err->at_end || err->tok >= tk->n ? tk->end : tk->t[err->tok].off;
 
 	reply_syntax(reply, err->msg.buf ? err->msg.buf : "", caret);
 }
 
 static void
-config_edit_cmd(struct session *s, const char *line, const struct toks *tk,
-    json_t *reply)
+config_edit_cmd(
+    struct session *s, const char *line, const struct toks *tk, json_t *reply)
 {
 	struct conf *c = session_conf(s);
 	struct path_err err;
@@ -77,7 +94,8 @@ config_edit_cmd(struct session *s, const char *line, const struct toks *tk,
 	if (edit_apply(c, &s->level, tk, 0, &err, &warn) == -1) {
 		config_path_error(reply, tk, &err);
 	} else if (candidate_journal(s, "edit", line) == -1) {
-		reply_fail(reply, "error: the edit could not be stored; it was"
+		reply_fail(reply,
+		    "error: the edit could not be stored; it was"
 		    " not applied\n");
 		/* memory and store must agree: rebuild from the store */
 		candidate_load_from_db(s->mgd);
@@ -89,8 +107,8 @@ config_edit_cmd(struct session *s, const char *line, const struct toks *tk,
 }
 
 static void
-config_edit_level(struct session *s, const struct toks *tk, size_t end,
-    json_t *reply)
+config_edit_level(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply)
 {
 	struct path_err err;
 	struct cpath rel;
@@ -101,7 +119,7 @@ config_edit_level(struct session *s, const struct toks *tk, size_t end,
 	sb_init(&err.msg);
 	cpath_init(&rel);
 	if (path_parse(s->mgd->schema, cpath_snode(s->mgd->schema, &s->level),
-	    &sub, &pos, PATH_EDIT, &rel, &err) == -1) {
+		&sub, &pos, PATH_EDIT, &rel, &err) == -1) {
 		config_path_error(reply, tk, &err);
 	} else if (rel.n > 0 && rel.step[rel.n - 1].sn->kind == SN_LIST &&
 	    rel.step[rel.n - 1].val == NULL) {
@@ -130,19 +148,22 @@ config_leave(struct session *s, json_t *reply)
 	struct mgd *m = s->mgd;
 
 	if (candidate_is_changed(m, s)) {
-		reply_out(reply, "The configuration has been changed but not"
+		reply_out(reply,
+		    "The configuration has been changed but not"
 		    " committed\n");
 		if (s->db == SESS_SHARED) {
-			json_object_set_new(reply, "ask", json_string(
-			    "Exit with uncommitted changes? [yes,no] (yes)"));
+			json_object_set_new(reply, "ask",
+			    json_string("Exit with uncommitted changes? "
+					"[yes,no] (yes)"));
 			s->wait = WAIT_EXIT_UNCOMMITTED;
 			return;
 		}
 		if (s->db == SESS_EXCLUSIVE)
-			reply_out(reply, "warning: Auto rollback on exiting"
+			reply_out(reply,
+			    "warning: Auto rollback on exiting"
 			    " 'configure exclusive'\n");
-		json_object_set_new(reply, "ask", json_string(
-		    "Discard uncommitted changes? [yes,no] (yes)"));
+		json_object_set_new(reply, "ask",
+		    json_string("Discard uncommitted changes? [yes,no] (yes)"));
 		s->wait = WAIT_DISCARD;
 		return;
 	}
@@ -155,13 +176,14 @@ config_commit_opts(const struct toks *tk, size_t end, struct commit_opts *o,
     bool *and_quit, json_t *reply)
 {
 	static const char *const words[] = { "and-quit", "check", "comment",
-	    "confirmed", "synchronize" };
+		"confirmed", "synchronize" };
 
 	for (size_t i = 1; i < end; i++) {
 		int w = cmd_match(tk->t[i].s, words, 5);
 		if (w < 0) {
-			reply_syntax(reply, w == -2 ? "ambiguous." :
-			    "syntax error.", tk->t[i].off);
+			reply_syntax(reply,
+			    w == -2 ? "ambiguous." : "syntax error.",
+			    tk->t[i].off);
 			return -1;
 		}
 		switch (w) {
@@ -169,7 +191,8 @@ config_commit_opts(const struct toks *tk, size_t end, struct commit_opts *o,
 		case 1: o->check_only = true; break;
 		case 2:
 			if (i + 1 >= end) {
-				reply_syntax(reply, "missing argument.", tk->end);
+				reply_syntax(
+				    reply, "missing argument.", tk->end);
 				return -1;
 			}
 			o->comment = tk->t[++i].s;
@@ -181,8 +204,10 @@ config_commit_opts(const struct toks *tk, size_t end, struct commit_opts *o,
 				char *e;
 				long v = strtol(tk->t[i + 1].s, &e, 10);
 				if (*e || v < 1 || v > 65535) {
-					reply_syntax(reply, "Value is not within"
-					    " range (1..65535)", tk->t[i + 1].off);
+					reply_syntax(reply,
+					    "Value is not within"
+					    " range (1..65535)",
+					    tk->t[i + 1].off);
 					return -1;
 				}
 				o->confirm_minutes = (int)v;
@@ -202,7 +227,7 @@ config_commit_done(struct mgd *m, struct session *s, int rc, const char *out)
 	json_t *reply;
 
 	if (s == NULL)
-		return;		/* the session has gone */
+		return; /* the session has gone */
 	reply = s->later;
 	s->later = NULL;
 	if (rc == -1) {
@@ -218,8 +243,8 @@ config_commit_done(struct mgd *m, struct session *s, int rc, const char *out)
 }
 
 static void
-config_commit(struct session *s, const struct toks *tk, size_t end,
-    json_t *reply)
+config_commit(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply)
 {
 	struct commit_opts o = { .client = "cli", .user = s->user };
 	bool and_quit = false;
@@ -266,8 +291,8 @@ config_replace(struct session *s, struct conf *n)
 }
 
 static void
-config_rollback(struct session *s, const struct toks *tk, size_t end,
-    json_t *reply)
+config_rollback(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply)
 {
 	struct mgd *m = s->mgd;
 	struct conf *n = NULL;
@@ -284,13 +309,15 @@ config_rollback(struct session *s, const struct toks *tk, size_t end,
 		struct path_err err;
 		size_t bad;
 		if (text == NULL) {
-			reply_fail(reply, "error: rescue configuration does not"
+			reply_fail(reply,
+			    "error: rescue configuration does not"
 			    " exist\n");
 			return;
 		}
 		n = conf_new(m->schema);
 		sb_init(&err.msg);
-		edit_apply_trusted(n, NULL, text, strlen(text), &err, &bad, NULL);
+		edit_apply_trusted(
+		    n, NULL, text, strlen(text), &err, &bad, NULL);
 		sb_free(&err.msg);
 		free(text);
 	} else {
@@ -299,7 +326,8 @@ config_rollback(struct session *s, const struct toks *tk, size_t end,
 			char *e;
 			gen = strtol(tk->t[1].s, &e, 10);
 			if (*e || gen < 0 || gen > 49) {
-				reply_syntax(reply, "syntax error.", tk->t[1].off);
+				reply_syntax(
+				    reply, "syntax error.", tk->t[1].off);
 				return;
 			}
 		}
@@ -308,7 +336,8 @@ config_rollback(struct session *s, const struct toks *tk, size_t end,
 		} else {
 			n = commit_generation(m, (int)gen);
 			if (n == NULL) {
-				reply_fail(reply, "error: rollback: requested"
+				reply_fail(reply,
+				    "error: rollback: requested"
 				    " configuration does not exist\n");
 				return;
 			}
@@ -316,7 +345,8 @@ config_rollback(struct session *s, const struct toks *tk, size_t end,
 	}
 	if (config_replace(s, n) == -1) {
 		conf_free(n);
-		reply_fail(reply, "error: the configuration store could not be"
+		reply_fail(reply,
+		    "error: the configuration store could not be"
 		    " written\n");
 		return;
 	}
@@ -344,7 +374,7 @@ config_up_cmd(struct session *s, const struct toks *tk, json_t *reply)
 	config_up(s, (int)n);
 }
 
-#define LOAD_ERRORS_MAX 20	/* bad lines named before the load gives up */
+#define LOAD_ERRORS_MAX 20 /* bad lines named before the load gives up */
 
 /* Line n (1-based) of text, without its end of line; NULL when there is
  * none.  *len gets its length. */
@@ -376,8 +406,7 @@ load_line(const char *text, size_t len, size_t n, size_t *l)
  */
 static void
 load_error(struct sb *out, const char *name, const char *set_line,
-    size_t set_len, bool set_format, size_t file_line,
-    struct path_err *err)
+    size_t set_len, bool set_format, size_t file_line, struct path_err *err)
 {
 	struct toks tk;
 	struct sb e;
@@ -432,7 +461,7 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	sb_init(&set_text);
 	sb_init(&msg);
 	if (conf_text_to_set(text, len, strcmp(kind, "replace") == 0, &set_text,
-	    &map, &err, &bad) == -1)
+		&map, &err, &bad) == -1)
 		goto bad;
 	/* Every line is applied once, to a copy that replaces the candidate
 	 * only when all of them were good and the journal has them. */
@@ -446,11 +475,12 @@ config_load_text(struct session *s, const char *kind, const char *name,
 		    memcmp(sb_str(&set_text), text, len) == 0;
 		const char *p = sb_str(&set_text), *end = p + set_text.len;
 		size_t base = 0, nbad = 0;
-		while (p < end && edit_apply_trusted(target, level, p,
-		    (size_t)(end - p), &err, &bad, &warn) == -1) {
+		while (p < end &&
+		    edit_apply_trusted(target, level, p, (size_t)(end - p),
+			&err, &bad, &warn) == -1) {
 			size_t l = 0;
-			const char *line = load_line(sb_str(&set_text),
-			    set_text.len, base + bad, &l);
+			const char *line = load_line(
+			    sb_str(&set_text), set_text.len, base + bad, &l);
 			if (line != NULL)
 				load_error(&msg, name, line, l, set_format,
 				    map[base + bad], &err);
@@ -458,7 +488,8 @@ config_load_text(struct session *s, const char *kind, const char *name,
 				break;
 			/* on after the bad line */
 			for (size_t k = 0; k < bad && p < end; k++) {
-				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				const char *nl =
+				    memchr(p, '\n', (size_t)(end - p));
 				p = nl ? nl + 1 : end;
 			}
 			base += bad;
@@ -468,7 +499,8 @@ config_load_text(struct session *s, const char *kind, const char *name,
 		}
 		if (nbad > 0) {
 			conf_free(target);
-			sb_puts(&msg, "error: load failed: nothing was loaded\n");
+			sb_puts(
+			    &msg, "error: load failed: nothing was loaded\n");
 			reply_fail(reply, sb_str(&msg));
 			goto done;
 		}
@@ -492,7 +524,8 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	if (!override || rc == -1)
 		conf_free(target);
 	if (rc == -1) {
-		reply_fail(reply, "error: the configuration store could not be"
+		reply_fail(reply,
+		    "error: the configuration store could not be"
 		    " written\n");
 		goto done;
 	}
@@ -520,8 +553,9 @@ config_read_file(const char *path, size_t *lenp, struct sb *err)
 	size_t n;
 
 	if (f == NULL) {
-		sb_printf(err, "error: could not open configuration file %s: %s\n",
-		    path, strerror(errno));
+		sb_printf(err,
+		    "error: could not open configuration file %s: %s\n", path,
+		    strerror(errno));
 		return NULL;
 	}
 	sb_init(&b);
@@ -542,8 +576,8 @@ config_read_file(const char *path, size_t *lenp, struct sb *err)
 
 /* `load factory-default`: the candidate becomes the factory default. */
 static void
-config_factory(struct session *s, const struct toks *tk, size_t end,
-    json_t *reply)
+config_factory(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply)
 {
 	struct conf *n;
 
@@ -552,13 +586,15 @@ config_factory(struct session *s, const struct toks *tk, size_t end,
 		return;
 	}
 	if ((n = commit_factory(s->mgd)) == NULL) {
-		reply_fail(reply, "error: the factory-default configuration could"
+		reply_fail(reply,
+		    "error: the factory-default configuration could"
 		    " not be built\n");
 		return;
 	}
 	if (config_replace(s, n) == -1) {
 		conf_free(n);
-		reply_fail(reply, "error: the configuration store could not be"
+		reply_fail(reply,
+		    "error: the configuration store could not be"
 		    " written\n");
 		return;
 	}
@@ -566,11 +602,10 @@ config_factory(struct session *s, const struct toks *tk, size_t end,
 }
 
 static void
-config_load(struct session *s, const struct toks *tk, size_t end,
-    json_t *reply)
+config_load(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 {
 	static const char *const kinds[] = { "merge", "override", "replace",
-	    "set", "factory-default" };
+		"set", "factory-default" };
 	bool relative = false;
 
 	if (!config_may_edit(s, reply))
@@ -606,11 +641,12 @@ config_load(struct session *s, const struct toks *tk, size_t end,
 		{
 			struct sb a;
 			sb_init(&a);
-			sb_printf(&a, "%s%s", kinds[k], relative ? " relative" : "");
+			sb_printf(
+			    &a, "%s%s", kinds[k], relative ? " relative" : "");
 			s->wait_arg = sb_steal(&a);
 		}
-		json_object_set_new(reply, "input", json_string(
-		    "[Type ^D at a new line to end input]"));
+		json_object_set_new(reply, "input",
+		    json_string("[Type ^D at a new line to end input]"));
 		return;
 	}
 	size_t len;
@@ -620,8 +656,8 @@ config_load(struct session *s, const struct toks *tk, size_t end,
 	if (text == NULL)
 		reply_fail(reply, sb_str(&err));
 	else
-		config_load_text(s, kinds[k], tk->t[2].s, text, len, relative,
-		    reply);
+		config_load_text(
+		    s, kinds[k], tk->t[2].s, text, len, relative, reply);
 	free(text);
 	sb_free(&err);
 }
@@ -638,7 +674,8 @@ cmd_input(struct session *s, const char *text, json_t *reply)
 	s->wait_arg = NULL;
 	if (text == NULL) {
 		/* ^C at the input */
-		reply_fail(reply, "error: load interrupted: nothing was loaded\n");
+		reply_fail(
+		    reply, "error: load interrupted: nothing was loaded\n");
 		free(arg);
 		return;
 	}
@@ -646,20 +683,20 @@ cmd_input(struct session *s, const char *text, json_t *reply)
 	char *sp = strchr(arg, ' ');
 	if (sp)
 		*sp = '\0';
-	config_load_text(s, arg, "terminal", text, strlen(text), relative,
-	    reply);
+	config_load_text(
+	    s, arg, "terminal", text, strlen(text), relative, reply);
 	free(arg);
 }
 
 static void
-config_save(struct session *s, const struct toks *tk, size_t end,
-    json_t *reply)
+config_save(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 {
 	struct sb text, werr, msg;
 	struct pipes p = { 0 };
 
 	if (end != 2) {
-		reply_syntax(reply, end < 2 ? "missing argument." : "syntax error.",
+		reply_syntax(reply,
+		    end < 2 ? "missing argument." : "syntax error.",
 		    end < 2 ? tk->end : tk->t[2].off);
 		return;
 	}
@@ -671,7 +708,7 @@ config_save(struct session *s, const struct toks *tk, size_t end,
 		cmd_show_tree(session_conf(s), &s->level, &st, &p, &text);
 	}
 	if (file_write_atomic(tk->t[1].s, text.buf ? text.buf : "", text.len,
-	    0600, &werr) == -1) {
+		0600, &werr) == -1) {
 		sb_printf(&msg, "error: could not write %s: %s\n", tk->t[1].s,
 		    strerror(errno));
 		reply_fail(reply, sb_str(&msg));
@@ -689,8 +726,7 @@ config_save(struct session *s, const struct toks *tk, size_t end,
 }
 
 static void
-config_show(struct session *s, const struct toks *tk, size_t end,
-    json_t *reply)
+config_show(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 {
 	struct mgd *m = s->mgd;
 	struct pipes p;
@@ -709,18 +745,20 @@ config_show(struct session *s, const struct toks *tk, size_t end,
 	cpath_init(&rel);
 	sb_init(&err.msg);
 	sb_init(&out);
-	if (path_parse(m->schema, cpath_snode(m->schema, &s->level), &sub,
-	    &pos, PATH_LOOSE, &rel, &err) == -1) {
+	if (path_parse(m->schema, cpath_snode(m->schema, &s->level), &sub, &pos,
+		PATH_LOOSE, &rel, &err) == -1) {
 		config_path_error(reply, tk, &err);
 		goto done;
 	}
 	cpath_append(&at, &rel);
 	if (p.compare) {
-		struct conf *base = p.compare_rollback < 0 ? NULL :
-		    commit_generation(m, p.compare_rollback);
+		struct conf *base = p.compare_rollback < 0
+		    ? NULL
+		    : commit_generation(m, p.compare_rollback);
 		struct diff d;
 		if (p.compare_rollback >= 0 && base == NULL) {
-			reply_fail(reply, "error: rollback: requested configuration"
+			reply_fail(reply,
+			    "error: rollback: requested configuration"
 			    " does not exist\n");
 			goto done;
 		}
@@ -734,8 +772,8 @@ config_show(struct session *s, const struct toks *tk, size_t end,
 		struct grp *own = NULL;
 		struct conf *c = session_conf(s), *x = NULL;
 		if (p.inherit)
-			x = candidate_expanded(m, c, s->db == SESS_PRIVATE ?
-			    &own : NULL, NULL);
+			x = candidate_expanded(
+			    m, c, s->db == SESS_PRIVATE ? &own : NULL, NULL);
 		cmd_show_tree(x ? x : c, &at, &st, &p, &out);
 		if (p.no_comments)
 			grp_strip_comments(&out);
@@ -784,8 +822,8 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 	if (tk.n == 0)
 		goto done;
 	end = cmd_pipe_start(&tk);
-	c = cmd_match(tk.t[0].s, config_cmds,
-	    sizeof(config_cmds) / sizeof(*config_cmds));
+	c = cmd_match(
+	    tk.t[0].s, config_cmds, sizeof(config_cmds) / sizeof(*config_cmds));
 	if (c == -2) {
 		struct sb m;
 		sb_init(&m);
@@ -809,12 +847,15 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 		goto done;
 	}
 	if (edit_is_command(cmd)) {
-		if (strcmp(cmd, "delete") == 0 && tk.n == 1 && s->level.n == 0) {
+		if (strcmp(cmd, "delete") == 0 && tk.n == 1 &&
+		    s->level.n == 0) {
 			if (!config_may_edit(s, reply))
 				goto done;
-			reply_out(reply, "This will delete the entire configuration\n");
-			json_object_set_new(reply, "ask", json_string(
-			    "Delete everything under this level? [yes,no] (no)"));
+			reply_out(reply,
+			    "This will delete the entire configuration\n");
+			json_object_set_new(reply, "ask",
+			    json_string("Delete everything under this level? "
+					"[yes,no] (no)"));
 			s->wait = WAIT_DELETE_ALL;
 			goto done;
 		}
@@ -848,8 +889,9 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 			cpath_free(&save);
 		}
 	} else if (strcmp(cmd, "exit") == 0 || strcmp(cmd, "quit") == 0) {
-		bool all = tk.n > 1 && strncmp("configuration-mode", tk.t[1].s,
-		    strlen(tk.t[1].s)) == 0;
+		bool all = tk.n > 1 &&
+		    strncmp("configuration-mode", tk.t[1].s,
+			strlen(tk.t[1].s)) == 0;
 		/* quit is exit (Junos: "Exit from this level" for both) */
 		if (s->level.n > 0 && !all)
 			config_up(s, 1);
@@ -890,7 +932,7 @@ cmd_answer(struct session *s, const char *text, json_t *reply)
 	s->wait = WAIT_NONE;
 	while (*text == ' ')
 		text++;
-	if (w == WAIT_DELETE_ALL || w == WAIT_CONFIRM_RPC)	/* (no) */
+	if (w == WAIT_DELETE_ALL || w == WAIT_CONFIRM_RPC) /* (no) */
 		yes = strncmp(text, "yes", 1) == 0 && *text != '\0';
 	else
 		yes = *text == '\0' || strncmp(text, "yes", strlen(text)) == 0;
@@ -903,7 +945,8 @@ cmd_answer(struct session *s, const char *text, json_t *reply)
 		break;
 	case WAIT_DISCARD:
 		if (yes) {
-			reply_out(reply, "\nwarning: discarding uncommitted changes\n"
+			reply_out(reply,
+			    "\nwarning: discarding uncommitted changes\n"
 			    "load complete\n");
 			cmd_session_end(s);
 			reply_out(reply, "Exiting configuration mode\n");
@@ -934,8 +977,6 @@ cmd_answer(struct session *s, const char *text, json_t *reply)
 		json_decref(input);
 		break;
 	}
-	default:
-		reply_fail(reply, "error: no question was asked\n");
-		break;
+	default: reply_fail(reply, "error: no question was asked\n"); break;
 	}
 }

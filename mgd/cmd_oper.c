@@ -20,8 +20,8 @@
 #define CLI_WIDTH_MAX 1024
 
 static bool oper_word(const struct toks *tk, size_t i, const char *w);
-static int oper_number(const struct toks *tk, size_t i, int lo, int hi,
-    json_t *reply);
+static int oper_number(
+    const struct toks *tk, size_t i, int lo, int hi, json_t *reply);
 
 /* A word after a command that takes none. */
 static bool
@@ -47,7 +47,8 @@ oper_set_timestamp(struct session *s, const struct toks *tk, size_t arg,
 	if (!oper_no_args(tk, arg + off, end, reply))
 		return;
 	s->timestamp = !off;
-	reply_out(reply, off ? "Disabling timestamp\n" : "Enabling timestamp\n");
+	reply_out(
+	    reply, off ? "Disabling timestamp\n" : "Enabling timestamp\n");
 }
 
 /* `set cli screen-length N` and `set cli screen-width N` */
@@ -66,7 +67,7 @@ oper_set_screen(struct session *s, const struct toks *tk, size_t arg,
 	if (!length && strcmp(tk->t[arg].s, "0") == 0)
 		v = 0;
 	else if ((v = oper_number(tk, arg, length ? 0 : CLI_WIDTH_MIN,
-	    length ? CLI_LENGTH_MAX : CLI_WIDTH_MAX, reply)) < 0)
+		      length ? CLI_LENGTH_MAX : CLI_WIDTH_MAX, reply)) < 0)
 		return;
 	if (!oper_no_args(tk, arg + 1, end, reply))
 		return;
@@ -90,15 +91,15 @@ oper_set_length(struct session *s, const struct toks *tk, size_t arg,
 }
 
 static void
-oper_set_width(struct session *s, const struct toks *tk, size_t arg,
-    size_t end, const struct pipes *p, json_t *reply)
+oper_set_width(struct session *s, const struct toks *tk, size_t arg, size_t end,
+    const struct pipes *p, json_t *reply)
 {
 	oper_set_screen(s, tk, arg, end, p, reply, false);
 }
 
 static void
-oper_show_cli(struct session *s, const struct toks *tk, size_t arg,
-    size_t end, const struct pipes *p, json_t *reply)
+oper_show_cli(struct session *s, const struct toks *tk, size_t arg, size_t end,
+    const struct pipes *p, json_t *reply)
 {
 	struct sb m;
 
@@ -107,7 +108,8 @@ oper_show_cli(struct session *s, const struct toks *tk, size_t arg,
 	sb_init(&m);
 	sb_puts(&m, "CLI complete-on-space set to on\n");
 	if (s->screen_length >= 0)
-		sb_printf(&m, "CLI screen-length set to %d\n", s->screen_length);
+		sb_printf(
+		    &m, "CLI screen-length set to %d\n", s->screen_length);
 	else
 		sb_puts(&m, "CLI screen-length set to the terminal's height\n");
 	if (s->screen_width >= 0)
@@ -115,7 +117,8 @@ oper_show_cli(struct session *s, const struct toks *tk, size_t arg,
 	else
 		sb_puts(&m, "CLI screen-width set to the terminal's width\n");
 	sb_printf(&m, "CLI terminal is '%s'\n", s->tty);
-	sb_printf(&m, "CLI timestamp %s\n", s->timestamp ? "enabled" : "disabled");
+	sb_printf(
+	    &m, "CLI timestamp %s\n", s->timestamp ? "enabled" : "disabled");
 	reply_out(reply, sb_str(&m));
 	sb_free(&m);
 }
@@ -130,8 +133,8 @@ oper_conf_end(const struct pipes *p, struct sb *out)
 }
 
 static void
-oper_show_configuration(struct session *s, const struct toks *tk,
-    size_t from, size_t end, const struct pipes *p, json_t *reply)
+oper_show_configuration(struct session *s, const struct toks *tk, size_t from,
+    size_t end, const struct pipes *p, json_t *reply)
 {
 	struct mgd *m = s->mgd;
 	struct cpath at;
@@ -145,17 +148,19 @@ oper_show_configuration(struct session *s, const struct toks *tk,
 	sb_init(&err.msg);
 	sb_init(&out);
 	if (path_parse(m->schema, schema_root(m->schema), &sub, &pos,
-	    PATH_LOOSE, &at, &err) == -1) {
-		size_t caret = err.at_end || err.tok >= tk->n ? tk->end :
-		    tk->t[err.tok].off;
+		PATH_LOOSE, &at, &err) == -1) {
+		size_t caret = err.at_end || err.tok >= tk->n
+		    ? tk->end
+		    : tk->t[err.tok].off;
 		reply_syntax(reply, sb_str(&err.msg), caret);
 		goto done;
 	}
 	if (p->compare) {
-		struct conf *base = commit_generation(m,
-		    p->compare_rollback < 0 ? 1 : p->compare_rollback);
+		struct conf *base = commit_generation(
+		    m, p->compare_rollback < 0 ? 1 : p->compare_rollback);
 		if (base == NULL) {
-			reply_fail(reply, "error: rollback: requested"
+			reply_fail(reply,
+			    "error: rollback: requested"
 			    " configuration does not exist\n");
 			goto done;
 		}
@@ -265,7 +270,8 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 	if ((n = oper_number(tk, i, 0, 49, reply)) < 0)
 		return;
 	if (i + 1 < end) {
-		if (strncmp("compare", tk->t[i + 1].s, strlen(tk->t[i + 1].s))) {
+		if (strncmp(
+			"compare", tk->t[i + 1].s, strlen(tk->t[i + 1].s))) {
 			reply_syntax(reply, "syntax error.", tk->t[i + 1].off);
 			return;
 		}
@@ -284,7 +290,8 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 	struct conf *a = commit_generation(m, n);
 	struct conf *b = other >= 0 ? commit_generation(m, other) : NULL;
 	if (a == NULL || (other >= 0 && b == NULL)) {
-		reply_fail(reply, "error: rollback: requested configuration"
+		reply_fail(reply,
+		    "error: rollback: requested configuration"
 		    " does not exist\n");
 	} else if (b != NULL) {
 		struct diff d;
@@ -314,8 +321,8 @@ oper_word(const struct toks *tk, size_t i, const char *w)
 }
 
 static void
-oper_configure(struct session *s, const struct toks *tk, size_t arg,
-    size_t end, const struct pipes *p, json_t *reply)
+oper_configure(struct session *s, const struct toks *tk, size_t arg, size_t end,
+    const struct pipes *p, json_t *reply)
 {
 	static const char *const kinds[] = { "private", "exclusive" };
 	struct mgd *m = s->mgd;
@@ -343,12 +350,14 @@ oper_configure(struct session *s, const struct toks *tk, size_t arg,
 	if (db != SESS_SHARED && candidate_is_changed(m, NULL)) {
 		/* and who is editing it, if anyone (cli-behaviour.md 2) */
 		bool header = false;
-		sb_puts(&out, "error: shared configuration database modified\n");
+		sb_puts(
+		    &out, "error: shared configuration database modified\n");
 		for (struct session *x = m->sessions; x; x = x->next) {
 			if (x == s || x->mode != SESS_CONFIG)
 				continue;
 			if (!header)
-				sb_puts(&out, "Users currently editing the"
+				sb_puts(&out,
+				    "Users currently editing the"
 				    " configuration:\n");
 			header = true;
 			session_who(x, &out);
@@ -358,7 +367,8 @@ oper_configure(struct session *s, const struct toks *tk, size_t arg,
 		return;
 	}
 	if (db != SESS_SHARED)
-		sb_puts(&out, "warning: uncommitted changes will be discarded on exit\n");
+		sb_puts(&out,
+		    "warning: uncommitted changes will be discarded on exit\n");
 	sb_puts(&out, "Entering configuration mode\n");
 	/* Who else is editing, as Junos tells. */
 	bool others = false;
@@ -366,12 +376,14 @@ oper_configure(struct session *s, const struct toks *tk, size_t arg,
 		if (x == s || x->mode != SESS_CONFIG)
 			continue;
 		if (!others)
-			sb_puts(&out, "Users currently editing the configuration:\n");
+			sb_puts(&out,
+			    "Users currently editing the configuration:\n");
 		others = true;
 		session_who(x, &out);
 	}
 	if (db == SESS_SHARED && candidate_is_changed(m, NULL))
-		sb_puts(&out, "The configuration has been changed but not committed\n");
+		sb_puts(&out,
+		    "The configuration has been changed but not committed\n");
 	s->mode = SESS_CONFIG;
 	s->db = db;
 	s->since = (int64_t)time(NULL);
@@ -423,7 +435,8 @@ oper_rescue_save(struct session *s, const struct toks *tk, size_t arg,
 	sb_init(&text);
 	conf_text_set(conf_root(m->committed), &text);
 	if (db_rescue_save(m->db, s->user, sb_str(&text)) == -1)
-		reply_fail(reply, "error: could not save the rescue"
+		reply_fail(reply,
+		    "error: could not save the rescue"
 		    " configuration\n");
 	sb_free(&text);
 }
@@ -447,8 +460,8 @@ oper_show_version(struct session *s, const struct toks *tk, size_t arg,
 	sb_init(&v);
 	if (*mgd_hostname(s->mgd) != '\0')
 		sb_printf(&v, "Hostname: %s\n", mgd_hostname(s->mgd));
-	sb_printf(&v, "Model: qsafe\nJunos-style shell: qsafe %s\n",
-	    QSAFE_VERSION);
+	sb_printf(
+	    &v, "Model: qsafe\nJunos-style shell: qsafe %s\n", QSAFE_VERSION);
 	reply_out(reply, sb_str(&v));
 	sb_free(&v);
 }
@@ -497,9 +510,8 @@ static const struct opcmd op_show[] = {
 	    .fn = oper_show_version, .run = true },
 };
 static const struct opcmd op_set_cli[] = {
-	{ "screen-length", "Set number of lines on screen",
-	    .args = OPA_NUMBER, .fn = oper_set_length, .lo = 0,
-	    .hi = CLI_LENGTH_MAX },
+	{ "screen-length", "Set number of lines on screen", .args = OPA_NUMBER,
+	    .fn = oper_set_length, .lo = 0, .hi = CLI_LENGTH_MAX },
 	{ "screen-width", "Set number of characters on a line",
 	    .args = OPA_NUMBER, .fn = oper_set_width, .lo = CLI_WIDTH_MIN,
 	    .hi = CLI_WIDTH_MAX, .zero_ok = true },
@@ -569,9 +581,8 @@ oper_rpc(struct session *s, const struct snode *sn, const struct toks *tk,
 			struct sb why;
 			sb_init(&why);
 			if (schema_value_check(s->mgd->schema, sn->positional,
-			    tk->t[i].s, &why) == -1) {
-				reply_syntax(reply, sb_str(&why),
-				    tk->t[i].off);
+				tk->t[i].s, &why) == -1) {
+				reply_syntax(reply, sb_str(&why), tk->t[i].off);
 				sb_free(&why);
 				goto done;
 			}
@@ -596,8 +607,8 @@ oper_rpc(struct session *s, const struct snode *sn, const struct toks *tk,
 		}
 		struct sb why;
 		sb_init(&why);
-		if (schema_value_check(s->mgd->schema, arg, tk->t[i].s,
-		    &why) == -1) {
+		if (schema_value_check(s->mgd->schema, arg, tk->t[i].s, &why) ==
+		    -1) {
 			reply_syntax(reply, sb_str(&why), tk->t[i].off);
 			sb_free(&why);
 			goto done;
@@ -650,8 +661,10 @@ oper_dispatch(struct session *s, const struct toks *tk, size_t end,
 			return;
 		}
 		if (k < 0) {
-			reply_syntax(reply, i == 0 ? "unknown command." :
-			    "syntax error, expecting <command>.", tk->t[i].off);
+			reply_syntax(reply,
+			    i == 0 ? "unknown command."
+				   : "syntax error, expecting <command>.",
+			    tk->t[i].off);
 			return;
 		}
 		const struct opchoice *c = &ch[k];

@@ -48,7 +48,8 @@ chain_base(void *arg, const char *text)
 	if (text == NULL)
 		return 0;
 	sb_init(&err.msg);
-	rc = edit_apply_trusted(a->c, NULL, text, strlen(text), &err, &bad, NULL);
+	rc = edit_apply_trusted(
+	    a->c, NULL, text, strlen(text), &err, &bad, NULL);
 	if (rc == -1)
 		log_err("commit: snapshot line %zu: %s", bad, sb_str(&err.msg));
 	sb_free(&err.msg);
@@ -60,7 +61,8 @@ commit_build(struct mgd *m, int64_t seq)
 {
 	struct chain_arg a = { conf_new(m->schema) };
 
-	if (seq > 0 && db_gen_chain(m->db, seq, chain_base, chain_base, &a) == -1) {
+	if (seq > 0 &&
+	    db_gen_chain(m->db, seq, chain_base, chain_base, &a) == -1) {
 		conf_free(a.c);
 		return NULL;
 	}
@@ -113,8 +115,9 @@ static int
 commit_factory_store(struct mgd *m)
 {
 	char user[] = "root", client[] = "other";
-	struct db_gen g = { .time = (int64_t)time(NULL), .user = user,
-	    .client = client };
+	struct db_gen g = {
+		.time = (int64_t)time(NULL), .user = user, .client = client
+	};
 	int64_t seq;
 
 	if (db_commit(m->db, &g, commit_factory_text, false, &seq) == -1)
@@ -186,13 +189,13 @@ commit_confirm_cancel(struct mgd *m)
  */
 struct commit_job {
 	struct mgd *m;
-	struct session *s;	/* NULL: mgd's own, or the session has gone */
+	struct session *s; /* NULL: mgd's own, or the session has gone */
 	commit_done_cb *done;
 	bool check_only;
 	int confirm_minutes;
 	char *comment, *client, *user;
 	bool shared;
-	struct conf *c;		/* the tree to commit (owned when private) */
+	struct conf *c; /* the tree to commit (owned when private) */
 	struct diff d;
 	struct sb delta;
 	/* With groups: the expanded trees' diff and delta (what validation
@@ -207,8 +210,8 @@ struct commit_job {
 	/* Its `configure exclusive` session has gone: a refused commit
 	 * rolls the changes back, as that session's exit would have. */
 	bool discard_if_refused;
-	bool installed;		/* it is generation 0 */
-	struct event *ev;	/* steps that have no daemon to wait for */
+	bool installed;	  /* it is generation 0 */
+	struct event *ev; /* steps that have no daemon to wait for */
 };
 
 static void
@@ -241,15 +244,17 @@ commit_end(void *arg)
 	j->done(m, j->s, j->rc, sb_str(&j->out));
 	if (j->rc == -1 && j->discard_if_refused) {
 		db_journal_clear(m->db);
-		conf_free(m->candidate);	/* j->c: not used after this */
+		conf_free(m->candidate); /* j->c: not used after this */
 		m->candidate = conf_dup(m->committed);
 		candidate_replaced(m);
 	}
 	if (j->installed) {
 		static const struct timeval now = { 0, 0 };
 		if (m->snapshot_ev == NULL)
-			m->snapshot_ev = evtimer_new(m->base, commit_snapshot, m);
-		/* A timer, not event_active: the loop writes the reply first. */
+			m->snapshot_ev =
+			    evtimer_new(m->base, commit_snapshot, m);
+		/* A timer, not event_active: the loop writes the reply first.
+		 */
 		evtimer_add(m->snapshot_ev, &now);
 	}
 	commit_job_free(j);
@@ -286,7 +291,8 @@ commit_install(struct commit_job *j)
 	g.comment = j->comment;
 	if (db_commit(m->db, &g, sb_str(&j->delta), j->shared, &seq) == -1) {
 		backend_abort(m->backend);
-		sb_puts(&j->out, "error: commit failed: the configuration store"
+		sb_puts(&j->out,
+		    "error: commit failed: the configuration store"
 		    " could not be written\n");
 		return -1;
 	}
@@ -300,7 +306,7 @@ commit_install(struct commit_job *j)
 		size_t bad;
 		sb_init(&err.msg);
 		if (edit_apply_trusted(m->committed, NULL, sb_str(&j->delta),
-		    j->delta.len, &err, &bad, NULL) == -1)
+			j->delta.len, &err, &bad, NULL) == -1)
 			fatal("commit: delta line %zu does not apply: %s", bad,
 			    sb_str(&err.msg));
 		sb_free(&err.msg);
@@ -341,19 +347,23 @@ commit_checked(void *arg)
 		return;
 	}
 	if (j->confirm_minutes > 0)
-		sb_printf(&j->out, "commit confirmed will be automatically rolled"
-		    " back in %d minutes unless confirmed\n", j->confirm_minutes);
+		sb_printf(&j->out,
+		    "commit confirmed will be automatically rolled"
+		    " back in %d minutes unless confirmed\n",
+		    j->confirm_minutes);
 	if (commit_install(j) == -1) {
 		commit_end(j);
 		return;
 	}
 	commit_confirm_cancel(m);
 	if (j->confirm_minutes > 0) {
-		struct timeval tv = { (time_t)j->confirm_minutes *
-		    m->confirm_unit, 0 };
+		struct timeval tv = {
+			(time_t)j->confirm_minutes * m->confirm_unit, 0
+		};
 		char buf[32];
 		m->confirm_deadline = (int64_t)time(NULL) + tv.tv_sec;
-		snprintf(buf, sizeof(buf), "%lld", (long long)m->confirm_deadline);
+		snprintf(
+		    buf, sizeof(buf), "%lld", (long long)m->confirm_deadline);
 		db_meta_set(m->db, "confirm_deadline", buf);
 		event_add(m->confirm_ev, &tv);
 	}
@@ -406,15 +416,16 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 		/* Junos merges private changes into the newest commit. */
 		j->c = conf_dup(m->committed);
 		if (candidate_replay_private(m, s, j->c) == -1) {
-			sb_puts(&j->out, "error: private changes conflict with"
+			sb_puts(&j->out,
+			    "error: private changes conflict with"
 			    " the committed configuration\n");
 			commit_end_soon(j, -1);
 			return;
 		}
 	}
 	conf_diff(m->committed, j->c, true, &j->d);
-	j->x = candidate_expanded(m, j->c, j->shared ? NULL : &j->xown,
-	    &j->errs);
+	j->x =
+	    candidate_expanded(m, j->c, j->shared ? NULL : &j->xown, &j->errs);
 	if (j->x != NULL) {
 		/* Groups: what is checked and run is the expanded tree. */
 		conf_diff(grp_tree(m->xcommitted), j->x, true, &j->xd);
@@ -468,13 +479,14 @@ commit_drop(struct mgd *m)
 /* The automatic rollback has ended: the shared candidate's edits are put
  * back on top of it. */
 static void
-commit_confirm_rolled_back(struct mgd *m, struct session *s, int rc,
-    const char *out)
+commit_confirm_rolled_back(
+    struct mgd *m, struct session *s, int rc, const char *out)
 {
 	if (rc == -1)
 		log_err("commit confirmed: automatic rollback failed: %s", out);
 	else
-		frontend_broadcast(m, "Commit was not confirmed; automatic"
+		frontend_broadcast(m,
+		    "Commit was not confirmed; automatic"
 		    " rollback complete.");
 	candidate_load_from_db(m);
 	log_info("commit confirmed: rolled back to the previous generation");
@@ -487,7 +499,8 @@ commit_confirm_expired(evutil_socket_t fd, short what, void *arg)
 	struct mgd *m = arg;
 	struct conf *prev;
 	struct commit_opts o = { .comment = "automatic rollback",
-	    .client = "other", .user = "root" };
+		.client = "other",
+		.user = "root" };
 
 	if (m->commit != NULL) {
 		/* after the commit on its way (which may confirm it) */
@@ -521,7 +534,9 @@ commit_confirm_restore(struct mgd *m)
 	m->confirm_deadline = strtoll(v, NULL, 10);
 	free(v);
 	/* mgd was down: the rollback is still owed. */
-	struct timeval tv = { m->confirm_deadline > now ?
-	    (time_t)(m->confirm_deadline - now) : 0, 0 };
+	struct timeval tv = { m->confirm_deadline > now
+		    ? (time_t)(m->confirm_deadline - now)
+		    : 0,
+		0 };
 	event_add(m->confirm_ev, &tv);
 }

@@ -22,31 +22,38 @@
 #include "mgd/complete.h"
 #include "mgd/db.h"
 
-enum ci_kind { CI_ENTER, CI_KEYWORD, CI_NAME, CI_VALUE, CI_PLACEHOLDER,
-	CI_MORE, CI_PIPE };
+enum ci_kind {
+	CI_ENTER,
+	CI_KEYWORD,
+	CI_NAME,
+	CI_VALUE,
+	CI_PLACEHOLDER,
+	CI_MORE,
+	CI_PIPE
+};
 
 struct citem {
 	enum ci_kind kind;
-	char mark;		/* '>' container/list, '+' leaf-list, ' ' */
+	char mark; /* '>' container/list, '+' leaf-list, ' ' */
 	char *name;
 	char *help;
-	char *key;		/* sort key when not the name, or NULL */
+	char *key; /* sort key when not the name, or NULL */
 };
 
 struct comp {
 	struct session *s;
 	struct mgd *m;
 	struct toks tk;
-	size_t n;		/* complete words: tk.t[0 .. n) */
-	const char *word;	/* the word being typed, "" after a blank */
-	struct conf *conf;	/* where existing names come from */
+	size_t n;	   /* complete words: tk.t[0 .. n) */
+	const char *word;  /* the word being typed, "" after a blank */
+	struct conf *conf; /* where existing names come from */
 	const struct cpath *level;
 	struct citem *it;
 	size_t nit;
-	const char *lcp_extra;	/* a name left out by the cap (for common) */
-	bool pipe_ok;		/* a `|` item was offered */
-	bool show;		/* the command takes pipes */
-	bool failed;		/* the reply carries a syntax error */
+	const char *lcp_extra; /* a name left out by the cap (for common) */
+	bool pipe_ok;	       /* a `|` item was offered */
+	bool show;	       /* the command takes pipes */
+	bool failed;	       /* the reply carries a syntax error */
 	json_t *reply;
 };
 
@@ -253,7 +260,7 @@ comp_names(struct comp *c, struct cnode *parent, const struct snode *sn,
 		return;
 	blen = before ? strlen(before) : 0;
 	for (struct cnode *ch = parent->slot[sn->idx]; ch && ch->sn == sn;
-	    ch = ch->prev) {
+	     ch = ch->prev) {
 		const char *p = ch->val;
 		if (p == NULL)
 			continue;
@@ -284,7 +291,7 @@ comp_names(struct comp *c, struct cnode *parent, const struct snode *sn,
 		qsort(x, m, sizeof(*x), comp_cmp_nent);
 	for (size_t i = 0; i < m; i++) {
 		if (i > 0 && strcmp(x[i].v, x[i - 1].v) == 0)
-			continue;	/* a key part shared by entries */
+			continue; /* a key part shared by entries */
 		if (shown == COMPLETE_MAX_NAMES) {
 			/* the rest: one line after the last name listed */
 			struct citem *it;
@@ -320,7 +327,8 @@ comp_ref_names(struct comp *c, const struct snode *list)
 	size_t n = 0;
 	struct cnode *at = conf_root(c->conf);
 
-	for (const struct snode *p = list->parent; p && p->parent; p = p->parent) {
+	for (const struct snode *p = list->parent; p && p->parent;
+	     p = p->parent) {
 		if (p->kind != SN_CONTAINER || n == 32)
 			return;
 		up[n++] = p;
@@ -339,7 +347,8 @@ comp_values(struct comp *c, const struct snode *sn)
 
 	if (ne > 0) {
 		for (size_t i = 0; i < ne && i < 128; i++)
-			comp_add(c, CI_VALUE, ' ', ev[i], comp_enum_help(sn, i));
+			comp_add(
+			    c, CI_VALUE, ' ', ev[i], comp_enum_help(sn, i));
 		return;
 	}
 	if (sn->flags & SNF_EMPTY)
@@ -378,26 +387,25 @@ comp_generations(struct comp *c)
 
 /* ----- configuration statements ---------------------------------------- */
 
-enum pstate { PS_CHILDREN, PS_VALUE, PS_KEY, PS_KEYWORD, PS_BRACKET,
-	PS_DONE };
+enum pstate { PS_CHILDREN, PS_VALUE, PS_KEY, PS_KEYWORD, PS_BRACKET, PS_DONE };
 
 /* What the configuration command does with its path (for <[Enter]>). */
 enum pcmd { PC_SET, PC_LOOSE, PC_DELETE, PC_SHOW, PC_EDIT, PC_ARGS };
 
 struct pres {
 	enum pstate st;
-	const struct snode *sn;	/* children of / value of / keys of */
+	const struct snode *sn; /* children of / value of / keys of */
 	size_t key;		/* PS_KEY, PS_KEYWORD: which key */
 	char *before;		/* PS_KEY k > 0: the earlier keys, joined */
 	bool positional_done;
-	struct cpath at;	/* containers and list entries down to sn */
-	size_t nsteps;		/* statements parsed after the command */
-	const struct snode *last;	/* the last of them, or NULL */
+	struct cpath at;	  /* containers and list entries down to sn */
+	size_t nsteps;		  /* statements parsed after the command */
+	const struct snode *last; /* the last of them, or NULL */
 };
 
 static int
-comp_parse_try(struct comp *c, const struct snode *base, size_t from,
-    size_t to, enum path_mode mode, struct cpath *rel, struct path_err *err)
+comp_parse_try(struct comp *c, const struct snode *base, size_t from, size_t to,
+    enum path_mode mode, struct cpath *rel, struct path_err *err)
 {
 	struct toks sub = c->tk;
 	size_t pos = from;
@@ -447,8 +455,10 @@ comp_state(struct comp *c, const struct snode *base, const struct cpath *rel,
 		return;
 	}
 	comp_at(c, rel, rel->n, r);
-	if (last && last->val == NULL && (last->sn->kind == SN_LEAFLIST ||
-	    (last->sn->kind == SN_LEAF && !(last->sn->flags & SNF_EMPTY)))) {
+	if (last && last->val == NULL &&
+	    (last->sn->kind == SN_LEAFLIST ||
+		(last->sn->kind == SN_LEAF &&
+		    !(last->sn->flags & SNF_EMPTY)))) {
 		r->st = PS_VALUE;
 		r->sn = last->sn;
 		return;
@@ -488,8 +498,8 @@ comp_keykw_list(const struct snode *ctx, const char *w)
  * between the keys of a key-keywords list.  0 with r filled, or -1.
  */
 static int
-comp_partial(struct comp *c, const struct snode *base, size_t from,
-    size_t to, struct pres *r)
+comp_partial(struct comp *c, const struct snode *base, size_t from, size_t to,
+    struct pres *r)
 {
 	struct cpath rel;
 	struct path_err err;
@@ -502,7 +512,8 @@ comp_partial(struct comp *c, const struct snode *base, size_t from,
 			continue;
 		if (strcmp(t->s, "]") == 0)
 			break;
-		if (comp_parse_try(c, base, from, b, PATH_LOOSE, &rel, &err) == 0 &&
+		if (comp_parse_try(c, base, from, b, PATH_LOOSE, &rel, &err) ==
+			0 &&
 		    rel.n > 0 && rel.step[rel.n - 1].sn->kind == SN_LEAFLIST &&
 		    rel.step[rel.n - 1].val == NULL) {
 			comp_state(c, base, &rel, b, r);
@@ -514,15 +525,16 @@ comp_partial(struct comp *c, const struct snode *base, size_t from,
 	}
 	for (size_t d = 1; d <= 5 && d <= to - from; d++) {
 		const struct snode *list;
-		if (comp_parse_try(c, base, from, to - d, PATH_LOOSE, &rel,
-		    &err) == -1) {
+		if (comp_parse_try(
+			c, base, from, to - d, PATH_LOOSE, &rel, &err) == -1) {
 			cpath_free(&rel);
 			continue;
 		}
 		comp_state(c, base, &rel, to - d, r);
 		cpath_free(&rel);
-		list = r->st == PS_CHILDREN ? comp_keykw_list(r->sn,
-		    c->tk.t[to - d].s) : NULL;
+		list = r->st == PS_CHILDREN
+		    ? comp_keykw_list(r->sn, c->tk.t[to - d].s)
+		    : NULL;
 		if (list == NULL || (d - 1) / 2 >= list->nkeys) {
 			cpath_free(&r->at);
 			continue;
@@ -563,8 +575,8 @@ comp_parse(struct comp *c, const struct snode *base, size_t from, size_t to,
 	rc = comp_parse_try(c, base, from, to, mode, &rel, &err);
 	cpath_free(&rel);
 	if (rc == -1 && !err.at_end) {
-		size_t caret = err.tok < c->tk.n ? c->tk.t[err.tok].off :
-		    c->tk.end;
+		size_t caret =
+		    err.tok < c->tk.n ? c->tk.t[err.tok].off : c->tk.end;
 		comp_error(c, sb_str(&err.msg), caret);
 		goto done;
 	}
@@ -575,16 +587,15 @@ comp_parse(struct comp *c, const struct snode *base, size_t from, size_t to,
 	if (rc == -1 && err.at_end)
 		rc = comp_partial(c, base, from, to, r);
 	else if (rc == -1)
-		comp_error(c, sb_str(&err.msg), err.tok < c->tk.n ?
-		    c->tk.t[err.tok].off : c->tk.end);
+		comp_error(c, sb_str(&err.msg),
+		    err.tok < c->tk.n ? c->tk.t[err.tok].off : c->tk.end);
 done:
 	sb_free(&err.msg);
 	return rc;
 }
 
 static void
-comp_children(struct comp *c, const struct pres *r, struct cnode *at,
-    bool edit)
+comp_children(struct comp *c, const struct pres *r, struct cnode *at, bool edit)
 {
 	const struct snode *sn = r->sn;
 
@@ -616,13 +627,16 @@ comp_children(struct comp *c, const struct pres *r, struct cnode *at,
 
 /* The statement path of a configuration command, from word `from`. */
 static void
-comp_statement(struct comp *c, const struct snode *base, size_t from,
-    enum pcmd pc)
+comp_statement(
+    struct comp *c, const struct snode *base, size_t from, enum pcmd pc)
 {
 	static const enum path_mode modes[] = {
-		[PC_SET] = PATH_SET, [PC_LOOSE] = PATH_LOOSE,
-		[PC_DELETE] = PATH_LOOSE, [PC_SHOW] = PATH_LOOSE,
-		[PC_EDIT] = PATH_EDIT, [PC_ARGS] = PATH_LOOSE,
+		[PC_SET] = PATH_SET,
+		[PC_LOOSE] = PATH_LOOSE,
+		[PC_DELETE] = PATH_LOOSE,
+		[PC_SHOW] = PATH_LOOSE,
+		[PC_EDIT] = PATH_EDIT,
+		[PC_ARGS] = PATH_LOOSE,
 	};
 	struct pres r;
 	struct cnode *at;
@@ -639,9 +653,10 @@ comp_statement(struct comp *c, const struct snode *base, size_t from,
 		/* edit_apply: `set` of a container that means nothing
 		 * empty wants more words */
 		enter = pc == PC_SHOW || pc == PC_DELETE || pc == PC_EDIT ||
-		    (r.nsteps > 0 && pc == PC_LOOSE) || (r.nsteps > 0 &&
-		    pc == PC_SET && !(r.last->kind == SN_CONTAINER &&
-		    !(r.last->flags & SNF_PRESENCE)));
+		    (r.nsteps > 0 && pc == PC_LOOSE) ||
+		    (r.nsteps > 0 && pc == PC_SET &&
+			!(r.last->kind == SN_CONTAINER &&
+			    !(r.last->flags & SNF_PRESENCE)));
 		break;
 	case PS_KEY:
 		comp_values(c, r.sn->keys[r.key]);
@@ -662,9 +677,7 @@ comp_statement(struct comp *c, const struct snode *base, size_t from,
 		comp_values(c, r.sn);
 		comp_add(c, CI_VALUE, ' ', "]", "Close a set of values");
 		break;
-	case PS_DONE:
-		enter = pc != PC_ARGS;
-		break;
+	case PS_DONE: enter = pc != PC_ARGS; break;
 	}
 	if (enter)
 		comp_enter(c);
@@ -714,8 +727,8 @@ comp_kwds(struct comp *c, const struct kwd *k, size_t n)
 }
 
 static int
-comp_kwd_match(struct comp *c, size_t i, const struct kwd *k, size_t n,
-    const char *none)
+comp_kwd_match(
+    struct comp *c, size_t i, const struct kwd *k, size_t n, const char *none)
 {
 	const char *names[16];
 
@@ -729,7 +742,8 @@ comp_commit(struct comp *c, size_t i)
 {
 	static const struct kwd w[] = {
 		{ "and-quit", "Quit configuration mode if commit succeeds" },
-		{ "check", "Check correctness of syntax; do not apply changes" },
+		{ "check",
+		    "Check correctness of syntax; do not apply changes" },
 		{ "comment", "Message to accompany commit" },
 		{ "confirmed", "Automatically rollback if not confirmed" },
 		{ "synchronize", "Synchronize commit on both Routing Engines" },
@@ -763,7 +777,8 @@ static void
 comp_load(struct comp *c, size_t i)
 {
 	static const struct kwd kinds[] = {
-		{ "factory-default", "Override existing configuration with"
+		{ "factory-default",
+		    "Override existing configuration with"
 		    " factory default" },
 		{ "merge", "Merge contents with existing configuration" },
 		{ "override", "Override existing configuration" },
@@ -771,7 +786,8 @@ comp_load(struct comp *c, size_t i)
 		{ "set", "Execute set of commands on existing configuration" },
 	};
 	static const struct kwd rel[] = {
-		{ "relative", "Load configuration relative to current edit path" },
+		{ "relative",
+		    "Load configuration relative to current edit path" },
 	};
 	int k;
 
@@ -863,8 +879,8 @@ comp_config(struct comp *c, size_t from)
 	}
 	for (size_t i = 0; i < NCONFIG_CMDS; i++)
 		names[i] = config_cmds[i].name;
-	if ((k = comp_match(c, from, names, NCONFIG_CMDS,
-	    "unknown command.")) < 0)
+	if ((k = comp_match(c, from, names, NCONFIG_CMDS, "unknown command.")) <
+	    0)
 		return;
 	const char *cmd = names[k];
 	const struct snode *base = cpath_snode(sch, c->level);
@@ -873,8 +889,7 @@ comp_config(struct comp *c, size_t from)
 		comp_statement(c, base, i, PC_SET);
 	else if (strcmp(cmd, "delete") == 0)
 		comp_statement(c, base, i, PC_DELETE);
-	else if (strcmp(cmd, "activate") == 0 ||
-	    strcmp(cmd, "deactivate") == 0)
+	else if (strcmp(cmd, "activate") == 0 || strcmp(cmd, "deactivate") == 0)
 		comp_statement(c, base, i, PC_LOOSE);
 	else if (strcmp(cmd, "annotate") == 0 || strcmp(cmd, "insert") == 0 ||
 	    strcmp(cmd, "rename") == 0 || strcmp(cmd, "copy") == 0)
@@ -889,7 +904,8 @@ comp_config(struct comp *c, size_t from)
 	else if (strcmp(cmd, "load") == 0)
 		comp_load(c, i);
 	else if (strcmp(cmd, "rollback") == 0) {
-		/* `rescue` only when there is one; `|` last (cli-behaviour.md 12) */
+		/* `rescue` only when there is one; `|` last (cli-behaviour.md
+		 * 12) */
 		int64_t t;
 		char *who = NULL, *text = db_rescue_get(c->m->db, &t, &who);
 		size_t nrescue = text != NULL;
@@ -943,15 +959,17 @@ comp_number(struct comp *c, size_t i, const struct opcmd *o)
 	if (i == c->n) {
 		char n[64], h[64];
 		snprintf(n, sizeof(n), "<%s>", o->name);
-		snprintf(h, sizeof(h), o->zero_ok ? "Value (0, %d..%d)" :
-		    "Value (%d..%d)", lo, hi);
+		snprintf(h, sizeof(h),
+		    o->zero_ok ? "Value (0, %d..%d)" : "Value (%d..%d)", lo,
+		    hi);
 		comp_add(c, CI_PLACEHOLDER, ' ', n, h);
 		return;
 	}
 	char *e;
 	long v = strtol(c->tk.t[i].s, &e, 10);
-	if (*e || ((v < lo || v > hi) && !(o->zero_ok && v == 0 &&
-	    e != c->tk.t[i].s))) {
+	if (*e ||
+	    ((v < lo || v > hi) &&
+		!(o->zero_ok && v == 0 && e != c->tk.t[i].s))) {
 		struct sb m;
 		sb_init(&m);
 		sb_printf(&m, "Value %s is not within range (%d..%d)",
@@ -967,7 +985,8 @@ static void
 comp_opargs(struct comp *c, const struct opcmd *o, size_t i)
 {
 	static const struct kwd conf[] = {
-		{ "exclusive", "Obtain exclusive lock (other users cannot make changes)" },
+		{ "exclusive",
+		    "Obtain exclusive lock (other users cannot make changes)" },
 		{ "private", "Work in private database (merged at commit)" },
 	};
 	static const struct kwd ts[] = {
@@ -982,15 +1001,9 @@ comp_opargs(struct comp *c, const struct opcmd *o, size_t i)
 		c->conf = c->m->committed;
 		comp_statement(c, schema_root(c->m->schema), i, PC_SHOW);
 		break;
-	case OPA_CONFIGURE:
-		comp_tail(c, i, conf, 2);
-		break;
-	case OPA_NUMBER:
-		comp_number(c, i, o);
-		break;
-	case OPA_TIMESTAMP:
-		comp_tail(c, i, ts, 1);
-		break;
+	case OPA_CONFIGURE: comp_tail(c, i, conf, 2); break;
+	case OPA_NUMBER: comp_number(c, i, o); break;
+	case OPA_TIMESTAMP: comp_tail(c, i, ts, 1); break;
 	case OPA_ROLLBACK:
 		if (i == c->n) {
 			comp_generations(c);
@@ -1008,8 +1021,7 @@ comp_opargs(struct comp *c, const struct opcmd *o, size_t i)
 		else
 			comp_tail(c, i + 3, NULL, 0);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -1046,8 +1058,8 @@ comp_rpc(struct comp *c, const struct snode *rpc, size_t i)
 		}
 		struct sb why;
 		sb_init(&why);
-		if (schema_value_check(c->m->schema, arg, c->tk.t[i].s,
-		    &why) == -1)
+		if (schema_value_check(c->m->schema, arg, c->tk.t[i].s, &why) ==
+		    -1)
 			comp_error(c, sb_str(&why), c->tk.t[i].off);
 		sb_free(&why);
 		if (c->failed)
@@ -1085,14 +1097,15 @@ comp_oper(struct comp *c, size_t from)
 			names[k] = ch[k].name;
 		if (i == c->n) {
 			for (size_t k = 0; k < n; k++)
-				comp_add(c, CI_KEYWORD, ' ', ch[k].name,
-				    ch[k].help);
+				comp_add(
+				    c, CI_KEYWORD, ' ', ch[k].name, ch[k].help);
 			if (o != NULL && o->run)
 				comp_enter(c);
 			return;
 		}
-		int k = comp_match(c, i, names, n, i == from ?
-		    "unknown command." : "syntax error, expecting <command>.");
+		int k = comp_match(c, i, names, n,
+		    i == from ? "unknown command."
+			      : "syntax error, expecting <command>.");
 		if (k < 0)
 			return;
 		if (i == from && strcmp(names[k], "show") == 0)
@@ -1116,7 +1129,8 @@ comp_oper(struct comp *c, size_t from)
 			sn = NULL;
 		if (ntbl == 0 && sn == NULL) {
 			if (i + 1 < c->n)
-				comp_error(c, "syntax error, expecting <command>.",
+				comp_error(c,
+				    "syntax error, expecting <command>.",
 				    c->tk.t[i + 1].off);
 			return;
 		}
@@ -1131,15 +1145,15 @@ static const struct {
 } pipe_tab[] = {
 	{ "append", "Append output text to file", "<filename>",
 	    "Output file name (or URL)" },
-	{ "compare", "Compare configuration changes with prior version", NULL, NULL },
+	{ "compare", "Compare configuration changes with prior version", NULL,
+	    NULL },
 	{ "count", "Count occurrences", NULL, NULL },
 	{ "display", "Show additional kinds of information", NULL, NULL },
-	{ "except", "Show only text that does not match a pattern",
-	    "<pattern>", "Pattern to avoid" },
+	{ "except", "Show only text that does not match a pattern", "<pattern>",
+	    "Pattern to avoid" },
 	{ "find", "Search for first occurrence of pattern", "<pattern>",
 	    "Pattern to search for" },
-	{ "hold", "Hold text without exiting the --More-- prompt", NULL,
-	    NULL },
+	{ "hold", "Hold text without exiting the --More-- prompt", NULL, NULL },
 	{ "last", "Display end of output only", "<lines>",
 	    "Number of lines from end of output to display" },
 	{ "match", "Show only text that matches a pattern", "<pattern>",
@@ -1159,13 +1173,15 @@ static void
 comp_pipes(struct comp *c, size_t i)
 {
 	static const struct kwd disp[] = {
-		{ "inheritance", "Show inherited configuration data and source group" },
+		{ "inheritance",
+		    "Show inherited configuration data and source group" },
 		{ "json", "Show output in JSON format" },
 		{ "set", "Show 'set' commands that create configuration" },
 		{ "xml", "Show output as XML tags" },
 	};
 	static const struct kwd rel[] = {
-		{ "relative", "Show 'set' commands relative to the current edit path" },
+		{ "relative",
+		    "Show 'set' commands relative to the current edit path" },
 	};
 	static const struct kwd noc[] = {
 		{ "no-comments", "Don't display comments" },
@@ -1200,12 +1216,15 @@ comp_pipes(struct comp *c, size_t i)
 				return;
 			i++;
 			/* set [relative], inheritance [no-comments] */
-			const struct kwd *opt = d == 2 ? rel : d == 0 ? noc : NULL;
+			const struct kwd *opt = d == 2 ? rel
+			    : d == 0		       ? noc
+						       : NULL;
 			if (opt != NULL && i == c->n)
 				comp_kwds(c, opt, 1);
 			else if (opt != NULL && !c->tk.t[i].quoted &&
 			    strcmp(c->tk.t[i].s, "|") != 0) {
-				if (comp_kwd_match(c, i, opt, 1, "syntax error.") < 0)
+				if (comp_kwd_match(
+					c, i, opt, 1, "syntax error.") < 0)
 					return;
 				i++;
 			}
@@ -1213,7 +1232,8 @@ comp_pipes(struct comp *c, size_t i)
 			if (i == c->n)
 				comp_kwds(c, rb, 1);
 			else if (strcmp(c->tk.t[i].s, "|") != 0) {
-				if (comp_kwd_match(c, i, rb, 1, "syntax error.") < 0)
+				if (comp_kwd_match(
+					c, i, rb, 1, "syntax error.") < 0)
 					return;
 				if (++i == c->n) {
 					comp_generations(c);
@@ -1226,8 +1246,8 @@ comp_pipes(struct comp *c, size_t i)
 			if (i == c->n) {
 				if (optional)
 					comp_enter(c);
-				comp_add(c, CI_PLACEHOLDER, ' ', pipe_tab[k].arg,
-				    pipe_tab[k].arghelp);
+				comp_add(c, CI_PLACEHOLDER, ' ',
+				    pipe_tab[k].arg, pipe_tab[k].arghelp);
 				return;
 			}
 			if (!optional || strcmp(c->tk.t[i].s, "|") != 0)
@@ -1324,8 +1344,7 @@ comp_lcp(const char *a, const char *b)
 }
 
 void
-complete_request(struct session *s, const json_t *req, bool help,
-    json_t *reply)
+complete_request(struct session *s, const json_t *req, bool help, json_t *reply)
 {
 	const char *line = msg_str(req, "line");
 	bool space = msg_bool(req, "space");
@@ -1347,11 +1366,13 @@ complete_request(struct session *s, const json_t *req, bool help,
 	c.n = c.tk.n;
 	c.word = "";
 	size_t len = strlen(line);
-	if (c.n > 0 && len > 0 && line[len - 1] != ' ' && line[len - 1] != '\t') {
+	if (c.n > 0 && len > 0 && line[len - 1] != ' ' &&
+	    line[len - 1] != '\t') {
 		const struct tok *t = &c.tk.t[c.n - 1];
 		/* `|`, `[`, `]` typed last are whole words already */
-		if (t->quoted || (strcmp(t->s, "|") && strcmp(t->s, "[") &&
-		    strcmp(t->s, "]"))) {
+		if (t->quoted ||
+		    (strcmp(t->s, "|") && strcmp(t->s, "[") &&
+			strcmp(t->s, "]"))) {
 			c.word = t->s;
 			c.n--;
 		}
@@ -1389,8 +1410,8 @@ complete_request(struct session *s, const json_t *req, bool help,
 	size_t common = 0;
 	for (size_t i = 0; i < c.nit; i++) {
 		const struct citem *it = &c.it[i];
-		if (it->kind != CI_KEYWORD && (space || (it->kind != CI_NAME &&
-		    it->kind != CI_VALUE)))
+		if (it->kind != CI_KEYWORD &&
+		    (space || (it->kind != CI_NAME && it->kind != CI_VALUE)))
 			continue;
 		if (strcmp(it->name, "[") == 0 || strcmp(it->name, "]") == 0)
 			continue;
@@ -1399,13 +1420,15 @@ complete_request(struct session *s, const json_t *req, bool help,
 			first = it->name;
 			common = strlen(first);
 		} else {
-			common = comp_lcp(first, it->name) < common ?
-			    comp_lcp(first, it->name) : common;
+			common = comp_lcp(first, it->name) < common
+			    ? comp_lcp(first, it->name)
+			    : common;
 		}
 	}
 	if (first != NULL && c.lcp_extra != NULL && !space)
-		common = comp_lcp(first, c.lcp_extra) < common ?
-		    comp_lcp(first, c.lcp_extra) : common;
+		common = comp_lcp(first, c.lcp_extra) < common
+		    ? comp_lcp(first, c.lcp_extra)
+		    : common;
 	/* a free value may be typed: TAB lists rather than pick a keyword */
 	bool free_value = false;
 	for (size_t i = 0; i < c.nit; i++)

@@ -22,7 +22,7 @@
  * asks for keywords only.  A word that matches nothing gives the caret
  * error of exec ("error", "caret").
  */
-void complete_request(struct session *s, const json_t *req, bool help,
-    json_t *reply);
+void complete_request(
+    struct session *s, const json_t *req, bool help, json_t *reply);
 
 #endif

@@ -59,8 +59,10 @@ db_open(const char *path)
 	}
 	fchmod(fd, 0600);
 	close(fd);
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db->h,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
 		log_err("db: cannot open %s: %s", path, sqlite3_errmsg(db->h));
 		db_close(db);
 		return NULL;
@@ -108,11 +110,11 @@ db_step_done(struct db *db, sqlite3_stmt *st)
 }
 
 int
-db_journal_add(struct db *db, const char *kind, const char *level,
-    const char *text)
+db_journal_add(
+    struct db *db, const char *kind, const char *level, const char *text)
 {
-	sqlite3_stmt *st = db_prep(db,
-	    "INSERT INTO journal(kind, level, text) VALUES (?, ?, ?)");
+	sqlite3_stmt *st = db_prep(
+	    db, "INSERT INTO journal(kind, level, text) VALUES (?, ?, ?)");
 
 	if (st == NULL)
 		return -1;
@@ -129,19 +131,19 @@ db_journal_clear(struct db *db)
 }
 
 int
-db_journal_each(struct db *db, int (*fn)(void *, const char *, const char *,
-    const char *), void *arg)
+db_journal_each(struct db *db,
+    int (*fn)(void *, const char *, const char *, const char *), void *arg)
 {
-	sqlite3_stmt *st = db_prep(db,
-	    "SELECT kind, level, text FROM journal ORDER BY id");
+	sqlite3_stmt *st =
+	    db_prep(db, "SELECT kind, level, text FROM journal ORDER BY id");
 	int rc = 0;
 
 	if (st == NULL)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2)) == -1) {
+			(const char *)sqlite3_column_text(st, 1),
+			(const char *)sqlite3_column_text(st, 2)) == -1) {
 			rc = -1;
 			break;
 		}
@@ -158,7 +160,8 @@ db_commit(struct db *db, const struct db_gen *g, const char *delta,
 
 	if (db_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	st = db_prep(db, "INSERT INTO generation(time, user, client, comment,"
+	st = db_prep(db,
+	    "INSERT INTO generation(time, user, client, comment,"
 	    " delta) VALUES (?, ?, ?, ?, ?)");
 	if (st == NULL)
 		goto fail;
@@ -184,8 +187,8 @@ fail:
 int
 db_snapshot(struct db *db, int64_t seq, const char *text)
 {
-	sqlite3_stmt *st = db_prep(db,
-	    "UPDATE generation SET snapshot = ? WHERE seq = ?");
+	sqlite3_stmt *st =
+	    db_prep(db, "UPDATE generation SET snapshot = ? WHERE seq = ?");
 
 	if (st == NULL)
 		return -1;
@@ -229,8 +232,10 @@ int
 db_since_snapshot(struct db *db)
 {
 	int64_t head = db_head(db);
-	int64_t snap = db_int(db, "SELECT max(seq) FROM generation WHERE"
-	    " snapshot IS NOT NULL", 0, 0);
+	int64_t snap = db_int(db,
+	    "SELECT max(seq) FROM generation WHERE"
+	    " snapshot IS NOT NULL",
+	    0, 0);
 
 	return (int)(head - snap);
 }
@@ -240,8 +245,10 @@ db_prune(struct db *db)
 {
 	int64_t oldest = db_head(db) - (DB_GENERATIONS - 1);
 	/* The newest snapshot at or before the oldest kept generation. */
-	int64_t base = db_int(db, "SELECT max(seq) FROM generation WHERE"
-	    " snapshot IS NOT NULL AND seq <= ?", oldest, 0);
+	int64_t base = db_int(db,
+	    "SELECT max(seq) FROM generation WHERE"
+	    " snapshot IS NOT NULL AND seq <= ?",
+	    oldest, 0);
 	sqlite3_stmt *st;
 
 	if (base <= 0)
@@ -270,7 +277,8 @@ db_gen_info(struct db *db, int n, struct db_gen *out)
 	memset(out, 0, sizeof(*out));
 	if (n < 0 || n >= DB_GENERATIONS)
 		return -1;
-	st = db_prep(db, "SELECT seq, time, user, client, comment FROM"
+	st = db_prep(db,
+	    "SELECT seq, time, user, client, comment FROM"
 	    " generation ORDER BY seq DESC LIMIT 1 OFFSET ?");
 	if (st == NULL)
 		return -1;
@@ -300,34 +308,40 @@ int
 db_gen_chain(struct db *db, int64_t seq, int (*base)(void *, const char *),
     int (*delta)(void *, const char *), void *arg)
 {
-	int64_t snap = db_int(db, "SELECT max(seq) FROM generation WHERE"
-	    " snapshot IS NOT NULL AND seq <= ?", seq, 0);
+	int64_t snap = db_int(db,
+	    "SELECT max(seq) FROM generation WHERE"
+	    " snapshot IS NOT NULL AND seq <= ?",
+	    seq, 0);
 	sqlite3_stmt *st;
 	int rc = 0;
 
 	if (snap > 0) {
-		st = db_prep(db, "SELECT snapshot FROM generation WHERE seq = ?");
+		st = db_prep(
+		    db, "SELECT snapshot FROM generation WHERE seq = ?");
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, snap);
 		if (sqlite3_step(st) != SQLITE_ROW)
 			rc = -1;
 		else
-			rc = base(arg, (const char *)sqlite3_column_text(st, 0));
+			rc =
+			    base(arg, (const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 		if (rc == -1)
 			return -1;
 	} else if (base(arg, NULL) == -1) {
 		return -1;
 	}
-	st = db_prep(db, "SELECT delta FROM generation WHERE seq > ? AND"
+	st = db_prep(db,
+	    "SELECT delta FROM generation WHERE seq > ? AND"
 	    " seq <= ? ORDER BY seq");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, snap);
 	sqlite3_bind_int64(st, 2, seq);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (delta(arg, (const char *)sqlite3_column_text(st, 0)) == -1) {
+		if (delta(arg, (const char *)sqlite3_column_text(st, 0)) ==
+		    -1) {
 			rc = -1;
 			break;
 		}
@@ -339,7 +353,8 @@ db_gen_chain(struct db *db, int64_t seq, int (*base)(void *, const char *),
 int
 db_rescue_save(struct db *db, const char *user, const char *text)
 {
-	sqlite3_stmt *st = db_prep(db, "INSERT OR REPLACE INTO rescue(id, time,"
+	sqlite3_stmt *st = db_prep(db,
+	    "INSERT OR REPLACE INTO rescue(id, time,"
 	    " user, text) VALUES (1, strftime('%s','now'), ?, ?)");
 
 	if (st == NULL)
@@ -376,9 +391,9 @@ db_rescue_get(struct db *db, int64_t *time, char **user)
 int
 db_meta_set(struct db *db, const char *key, const char *value)
 {
-	sqlite3_stmt *st = db_prep(db, value ?
-	    "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)" :
-	    "DELETE FROM meta WHERE key = ?");
+	sqlite3_stmt *st = db_prep(db,
+	    value ? "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"
+		  : "DELETE FROM meta WHERE key = ?");
 
 	if (st == NULL)
 		return -1;

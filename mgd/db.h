@@ -14,7 +14,7 @@
 
 #include "lib/sb.h"
 
-#define DB_GENERATIONS 50	/* rollback 0..49 */
+#define DB_GENERATIONS 50 /* rollback 0..49 */
 /* How many deltas may follow a snapshot before mgd writes a new one. */
 #define DB_SNAPSHOT_EVERY 10
 
@@ -32,13 +32,14 @@ struct db *db_open(const char *path);
 void db_close(struct db *db);
 
 /* Appends one candidate edit (edit level words and the command line). */
-int db_journal_add(struct db *db, const char *kind, const char *level,
-    const char *text);
+int db_journal_add(
+    struct db *db, const char *kind, const char *level, const char *text);
 /* Drops the journal (the candidate is the committed configuration again). */
 int db_journal_clear(struct db *db);
 /* Calls fn for each journal entry in order; stops at the first -1. */
-int db_journal_each(struct db *db, int (*fn)(void *arg, const char *kind,
-    const char *level, const char *text), void *arg);
+int db_journal_each(struct db *db,
+    int (*fn)(void *arg, const char *kind, const char *level, const char *text),
+    void *arg);
 
 /*
  * Records a commit: a new generation with its delta (and the shared

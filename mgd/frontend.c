@@ -89,7 +89,8 @@ session_request(struct session *s, json_t *req)
 	json_object_set_new(reply, "ok", json_true());
 	if (s->later != NULL) {
 		/* the cli sends one request at a time; another is refused */
-		reply_fail(reply, "error: the previous command is still running\n");
+		reply_fail(
+		    reply, "error: the previous command is still running\n");
 	} else if (op == NULL) {
 		reply_fail(reply, "error: request without op\n");
 	} else if (strcmp(op, CLI_OP_HELLO) == 0) {
@@ -116,7 +117,10 @@ session_request(struct session *s, json_t *req)
 		cmd_answer(s, t ? t : "", reply);
 	} else if (strcmp(op, CLI_OP_INPUT) == 0) {
 		const char *t = msg_str(req, "text");
-		cmd_input(s, msg_str(req, "abort") != NULL ? NULL : t ? t : "",
+		cmd_input(s,
+		    msg_str(req, "abort") != NULL ? NULL
+			: t			  ? t
+						  : "",
 		    reply);
 	} else if (strcmp(op, CLI_OP_COMPLETE) == 0 ||
 	    strcmp(op, CLI_OP_HELP) == 0) {
@@ -196,8 +200,8 @@ session_reply_send(struct session *s, json_t *reply)
 	if (s->notices.len > 0) {
 		/* Broadcasts (and the timestamp) come before the command's
 		 * own output, outside its pipes. */
-		json_object_set_new(reply, "before",
-		    json_string(sb_str(&s->notices)));
+		json_object_set_new(
+		    reply, "before", json_string(sb_str(&s->notices)));
 		sb_reset(&s->notices);
 		s->notices.len = 0;
 	}
@@ -218,7 +222,7 @@ session_read(struct bufferevent *bev, void *arg)
 
 	while (s->parked == NULL && (req = msg_evbuf_pull(in, &bad)) != NULL) {
 		if (frontend_must_wait(s, req)) {
-			s->parked = req;	/* frontend_resume runs it */
+			s->parked = req; /* frontend_resume runs it */
 			break;
 		}
 		session_request(s, req);
@@ -244,7 +248,7 @@ frontend_resume(struct mgd *m)
 		s->parked = NULL;
 		session_request(s, req);
 		json_decref(req);
-		session_read(s->bev, s);	/* what came meanwhile */
+		session_read(s->bev, s); /* what came meanwhile */
 	}
 }
 
@@ -296,13 +300,14 @@ frontend_listen(struct mgd *m)
 	sb_printf(&path, "%s/%s", m->state_dir, MGD_SOCKET_NAME);
 	m->listen_fd = msg_listen(sb_str(&path), 0660);
 	if (m->listen_fd == -1) {
-		log_err("cannot listen on %s: %s", sb_str(&path), strerror(errno));
+		log_err(
+		    "cannot listen on %s: %s", sb_str(&path), strerror(errno));
 		sb_free(&path);
 		return -1;
 	}
 	evutil_make_socket_nonblocking(m->listen_fd);
-	m->listen_ev = event_new(m->base, m->listen_fd, EV_READ | EV_PERSIST,
-	    frontend_accept, m);
+	m->listen_ev = event_new(
+	    m->base, m->listen_fd, EV_READ | EV_PERSIST, frontend_accept, m);
 	event_add(m->listen_ev, NULL);
 	sb_free(&path);
 	return 0;
@@ -313,15 +318,17 @@ frontend_broadcast(struct mgd *m, const char *text)
 {
 	struct sb when;
 
-	/* Delivered with each session's next reply (the cli is request/reply). */
+	/* Delivered with each session's next reply (the cli is request/reply).
+	 */
 	log_info("broadcast: %s", text);
 	sb_init(&when);
 	mgd_time((int64_t)time(NULL), &when);
 	for (struct session *s = m->sessions; s; s = s->next)
-		sb_printf(&s->notices, "\nBroadcast Message from root%s%s\n"
+		sb_printf(&s->notices,
+		    "\nBroadcast Message from root%s%s\n"
 		    "        (no tty) at %s...\n\n%s\n\n",
-		    *mgd_hostname(m) ? "@" : "", mgd_hostname(m),
-		    sb_str(&when), text);
+		    *mgd_hostname(m) ? "@" : "", mgd_hostname(m), sb_str(&when),
+		    text);
 	sb_free(&when);
 }
 
@@ -348,8 +355,10 @@ session_who(const struct session *x, struct sb *out)
 		    (long long)(idle / 3600), (long long)(idle / 60 % 60),
 		    (long long)(idle % 60));
 	}
-	sb_printf(out, "\n      %s%s\n", x->db == SESS_EXCLUSIVE ?
-	    "exclusive " : x->db == SESS_PRIVATE ? "private " : "",
+	sb_printf(out, "\n      %s%s\n",
+	    x->db == SESS_EXCLUSIVE	? "exclusive "
+		: x->db == SESS_PRIVATE ? "private "
+					: "",
 	    sb_str(&lv));
 	sb_free(&t);
 	sb_free(&lv);

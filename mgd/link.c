@@ -23,7 +23,7 @@ struct link {
 	void *ctx;
 	struct schema *schema;
 	struct conf *running;
-	struct conf *pending;	/* checked, not applied yet */
+	struct conf *pending; /* checked, not applied yet */
 	/*
 	 * A copy of running to check the next change on, so that a check
 	 * costs the change and not a copy of 200,000 lines.  After an apply
@@ -33,14 +33,14 @@ struct link {
 	 */
 	struct conf *spare;
 	char *spare_delta;
-	bool spare_due;		/* link_spare_refresh is scheduled */
-	json_int_t rpc_id;	/* id of the rpc being called back, or -1 */
-	struct link_call *calls;	/* deferred rpcs not answered yet */
+	bool spare_due;		 /* link_spare_refresh is scheduled */
+	json_int_t rpc_id;	 /* id of the rpc being called back, or -1 */
+	struct link_call *calls; /* deferred rpcs not answered yet */
 };
 
 /* A deferred rpc (link_defer). */
 struct link_call {
-	struct link *l;		/* NULL once the link is freed */
+	struct link *l; /* NULL once the link is freed */
 	json_int_t id;
 	struct link_call *next;
 };
@@ -57,7 +57,7 @@ link_spare_refresh(struct link *l)
 		size_t bad;
 		sb_init(&err.msg);
 		if (edit_apply_trusted(l->spare, NULL, l->spare_delta,
-		    strlen(l->spare_delta), &err, &bad, NULL) == -1) {
+			strlen(l->spare_delta), &err, &bad, NULL) == -1) {
 			/* It applied to the same tree a moment ago. */
 			log_err("%s: the change does not replay (line %zu: %s)",
 			    l->ops->name, bad, sb_str(&err.msg));
@@ -91,8 +91,8 @@ link_spare_later(struct link *l)
 	static const struct timeval now = { 0, 0 };
 
 	if (!l->spare_due &&
-	    event_base_once(l->base, -1, EV_TIMEOUT, link_spare_idle, l,
-	    &now) == 0)
+	    event_base_once(
+		l->base, -1, EV_TIMEOUT, link_spare_idle, l, &now) == 0)
 		l->spare_due = true;
 }
 
@@ -142,15 +142,18 @@ link_check(struct link *l, const json_t *req, json_t *reply)
 		l->spare = NULL;
 	}
 	free(l->spare_delta);
-	l->spare_delta = msg_bool(req, "full") || text == NULL ? NULL :
-	    xstrdup(text);
+	l->spare_delta =
+	    msg_bool(req, "full") || text == NULL ? NULL : xstrdup(text);
 	sb_init(&err.msg);
-	if (text != NULL && edit_apply_trusted(l->pending, NULL, text,
-	    strlen(text), &err, &bad, NULL) == -1) {
+	if (text != NULL &&
+	    edit_apply_trusted(
+		l->pending, NULL, text, strlen(text), &err, &bad, NULL) == -1) {
 		struct sb m;
 		sb_init(&m);
-		sb_printf(&m, "%s: the change from mgd does not apply (line %zu:"
-		    " %s)", l->ops->name, bad, sb_str(&err.msg));
+		sb_printf(&m,
+		    "%s: the change from mgd does not apply (line %zu:"
+		    " %s)",
+		    l->ops->name, bad, sb_str(&err.msg));
 		verrs_add(&errs, "[edit]", "", sb_str(&m), false);
 		sb_free(&m);
 	} else if (l->ops->check != NULL) {
@@ -183,11 +186,10 @@ link_apply(struct link *l)
 	link_spare_later(l);
 }
 
-
 /* The reply to rpc id: data (stolen) or the error line err. */
 static void
-link_rpc_reply(struct link *l, json_int_t id, json_t *data, const char *err,
-    bool secret)
+link_rpc_reply(
+    struct link *l, json_int_t id, json_t *data, const char *err, bool secret)
 {
 	json_t *reply = json_object();
 
@@ -197,8 +199,8 @@ link_rpc_reply(struct link *l, json_int_t id, json_t *data, const char *err,
 		json_object_set_new(reply, "data", data);
 	else
 		json_object_set_new(reply, "error", json_string(err));
-	if ((secret ? msg_bev_send_wiped(l->bev, reply) :
-	    msg_bev_send(l->bev, reply)) == -1)
+	if ((secret ? msg_bev_send_wiped(l->bev, reply)
+		    : msg_bev_send(l->bev, reply)) == -1)
 		log_err("%s: a reply to mgd could not be queued", l->ops->name);
 	json_decref(reply);
 }
@@ -218,7 +220,7 @@ link_rpc(struct link *l, const json_t *req)
 	else
 		sb_printf(&err, "error: %s answers no commands", l->ops->name);
 	if (data == LINK_PENDING) {
-		if (l->rpc_id != -1) {	/* no link_defer: a daemon bug */
+		if (l->rpc_id != -1) { /* no link_defer: a daemon bug */
 			log_err("%s: an rpc was deferred without link_defer",
 			    l->ops->name);
 			link_rpc_reply(l, id, NULL, "error: no answer", false);
@@ -236,7 +238,7 @@ link_defer(struct link *l)
 	struct link_call *c;
 
 	if (l->rpc_id == -1)
-		return NULL;	/* not inside an rpc callback */
+		return NULL; /* not inside an rpc callback */
 	c = xcalloc(1, sizeof(*c));
 	c->l = l;
 	c->id = l->rpc_id;
@@ -247,8 +249,7 @@ link_defer(struct link *l)
 }
 
 void
-link_reply(struct link_call *call, json_t *data, const char *err,
-    bool secret)
+link_reply(struct link_call *call, json_t *data, const char *err, bool secret)
 {
 	struct link *l = call->l;
 
@@ -258,8 +259,8 @@ link_reply(struct link_call *call, json_t *data, const char *err,
 				*pp = call->next;
 				break;
 			}
-		link_rpc_reply(l, call->id, data, err ? err : "error: failed",
-		    secret);
+		link_rpc_reply(
+		    l, call->id, data, err ? err : "error: failed", secret);
 	} else {
 		json_decref(data);
 	}
@@ -323,8 +324,7 @@ link_event(struct bufferevent *bev, short what, void *arg)
 }
 
 struct link *
-link_new(struct event_base *base, int fd, const struct link_ops *ops,
-    void *ctx)
+link_new(struct event_base *base, int fd, const struct link_ops *ops, void *ctx)
 {
 	struct link *l = xcalloc(1, sizeof(*l));
 
@@ -351,7 +351,7 @@ link_free(struct link *l)
 	if (l == NULL)
 		return;
 	for (struct link_call *c = l->calls; c != NULL; c = c->next)
-		c->l = NULL;	/* link_reply frees them */
+		c->l = NULL; /* link_reply frees them */
 	bufferevent_free(l->bev);
 	conf_free(l->running);
 	conf_free(l->pending);
@@ -368,8 +368,8 @@ link_running(struct link *l)
 }
 
 int
-link_args(int argc, char **argv, const char *name, int *fd,
-    const char **state_dir)
+link_args(
+    int argc, char **argv, const char *name, int *fd, const char **state_dir)
 {
 	static const struct option opts[] = {
 		{ "mgd-fd", required_argument, NULL, 'f' },
@@ -388,14 +388,18 @@ link_args(int argc, char **argv, const char *name, int *fd,
 		case 's': *state_dir = optarg; break;
 		case 'l': logfile = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s --mgd-fd N --state-dir D"
-			    " [--log FILE]\n", name);
+			fprintf(stderr,
+			    "usage: %s --mgd-fd N --state-dir D"
+			    " [--log FILE]\n",
+			    name);
 			return -1;
 		}
 	}
 	if (*fd < 0 || *state_dir == NULL) {
-		fprintf(stderr, "usage: %s --mgd-fd N --state-dir D [--log FILE]"
-		    "\n(%s is started by mgd)\n", name, name);
+		fprintf(stderr,
+		    "usage: %s --mgd-fd N --state-dir D [--log FILE]"
+		    "\n(%s is started by mgd)\n",
+		    name, name);
 		return -1;
 	}
 	log_init(name, logfile ? fopen(logfile, "a") : NULL);

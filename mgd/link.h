@@ -34,23 +34,23 @@ struct link_call;
 extern json_t *const LINK_PENDING;
 
 struct link_ops {
-	const char *name;	/* "keymgr" */
+	const char *name; /* "keymgr" */
 	/* Appends errors for next; must not change anything. */
 	void (*check)(void *ctx, struct conf *prev, struct conf *next,
 	    struct verrs *errs);
 	/* Makes next run; prev is what ran before (both borrowed). */
 	void (*apply)(void *ctx, struct conf *prev, struct conf *next);
 	/* New reply data, or NULL with an operator error line in err. */
-	json_t *(*rpc)(void *ctx, const char *name, const json_t *input,
-	    struct sb *err);
+	json_t *(*rpc)(
+	    void *ctx, const char *name, const json_t *input, struct sb *err);
 };
 
 /*
  * Reads requests from fd on base.  Returns a new link (link_free), or NULL.
  * When mgd goes away the link stops the loop (a daemon lives with its mgd).
  */
-struct link *link_new(struct event_base *base, int fd,
-    const struct link_ops *ops, void *ctx);
+struct link *link_new(
+    struct event_base *base, int fd, const struct link_ops *ops, void *ctx);
 void link_free(struct link *l);
 /* The running configuration; borrowed. */
 struct conf *link_running(struct link *l);
@@ -66,14 +66,14 @@ struct link_call *link_defer(struct link *l);
  * wiped once written (msg_bev_send_wiped).  Frees call; a call whose link
  * was freed meanwhile is just freed.
  */
-void link_reply(struct link_call *call, json_t *data, const char *err,
-    bool secret);
+void link_reply(
+    struct link_call *call, json_t *data, const char *err, bool secret);
 
 /*
  * Common daemon start-up: parses `--mgd-fd N --state-dir D [--log F]`,
  * sets up logging; fills *fd and *state_dir.  0 or -1 (usage printed).
  */
-int link_args(int argc, char **argv, const char *name, int *fd,
-    const char **state_dir);
+int link_args(
+    int argc, char **argv, const char *name, int *fd, const char **state_dir);
 
 #endif

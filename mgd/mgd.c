@@ -49,16 +49,17 @@ cmd_prompt(struct session *s, json_t *reply)
 	struct mgd *m = s->mgd;
 	json_t *p = json_object();
 
-	json_object_set_new(p, "mode", json_string(s->mode == SESS_CONFIG ?
-	    "configuration" : "operational"));
+	json_object_set_new(p, "mode",
+	    json_string(
+		s->mode == SESS_CONFIG ? "configuration" : "operational"));
 	json_object_set_new(p, "user", json_string(s->user));
 	json_object_set_new(p, "host", json_string(mgd_hostname(m)));
 	if (s->screen_length >= 0)
-		json_object_set_new(p, "screen-length",
-		    json_integer(s->screen_length));
+		json_object_set_new(
+		    p, "screen-length", json_integer(s->screen_length));
 	if (s->screen_width >= 0)
-		json_object_set_new(p, "screen-width",
-		    json_integer(s->screen_width));
+		json_object_set_new(
+		    p, "screen-width", json_integer(s->screen_width));
 	if (s->mode == SESS_CONFIG) {
 		struct sb b;
 		sb_init(&b);
@@ -66,21 +67,24 @@ cmd_prompt(struct session *s, json_t *reply)
 		json_object_set_new(p, "edit", json_string(sb_str(&b)));
 		sb_free(&b);
 		if (m->confirm_deadline > 0) {
-			int64_t left = m->confirm_deadline - (int64_t)time(NULL);
-			int64_t min = (left + m->confirm_unit - 1) / m->confirm_unit;
+			int64_t left =
+			    m->confirm_deadline - (int64_t)time(NULL);
+			int64_t min =
+			    (left + m->confirm_unit - 1) / m->confirm_unit;
 			char buf[96];
 			if (min < 1)
 				min = 1;
-			snprintf(buf, sizeof(buf), "# commit confirmed will be"
-			    " rolled back in %lld minute%s", (long long)min,
-			    min == 1 ? "" : "s");
+			snprintf(buf, sizeof(buf),
+			    "# commit confirmed will be"
+			    " rolled back in %lld minute%s",
+			    (long long)min, min == 1 ? "" : "s");
 			json_object_set_new(p, "notice", json_string(buf));
 			/* the cli counts down from these at each prompt it
 			 * prints, without asking (cli-behaviour.md 4) */
 			json_object_set_new(p, "confirm-left",
 			    json_integer(left > 0 ? left : 0));
-			json_object_set_new(p, "confirm-unit",
-			    json_integer(m->confirm_unit));
+			json_object_set_new(
+			    p, "confirm-unit", json_integer(m->confirm_unit));
 		}
 	}
 	json_object_set_new(reply, "prompt", p);
@@ -141,7 +145,7 @@ mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
     const struct pipes *p, json_t *reply)
 {
 	struct mgd *m = s->mgd;
-	const char *name = rpc->ref_path;	/* the rpc name */
+	const char *name = rpc->ref_path; /* the rpc name */
 	struct sb err;
 
 	sb_init(&err);
@@ -153,14 +157,15 @@ mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
 			reply_fail(reply, sb_str(&err));
 		} else {
 			if (q != NULL) {
-				json_object_set_new(reply, "ask", json_string(q));
+				json_object_set_new(
+				    reply, "ask", json_string(q));
 				json_object_del(data, "confirm");
 				s->wait = WAIT_CONFIRM_RPC;
 				s->confirm_rpc = rpc;
 				json_decref(s->confirm_input);
 				s->confirm_input = json_deep_copy(input);
-				json_object_set_new(s->confirm_input, "confirmed",
-				    json_true());
+				json_object_set_new(
+				    s->confirm_input, "confirmed", json_true());
 			}
 			mgd_rpc_data(reply, name, data);
 		}
@@ -227,7 +232,7 @@ main(int argc, char **argv)
 	struct sb path, err;
 	int c, rc = 1;
 
-	msg_json_wipe_init();	/* replies forward keys (get profile-keys) */
+	msg_json_wipe_init(); /* replies forward keys (get profile-keys) */
 	while ((c = getopt_long(argc, argv, "s:l:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': m.state_dir = optarg; break;

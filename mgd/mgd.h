@@ -34,11 +34,11 @@ enum sess_db { SESS_SHARED, SESS_PRIVATE, SESS_EXCLUSIVE };
 /* What a session waits for after an "ask" or "input" reply. */
 enum sess_wait {
 	WAIT_NONE,
-	WAIT_EXIT_UNCOMMITTED,	/* Exit with uncommitted changes? */
-	WAIT_DISCARD,		/* Discard uncommitted changes? (private/excl) */
-	WAIT_DELETE_ALL,	/* Delete everything under this level? */
-	WAIT_LOAD,		/* load ... terminal: the text */
-	WAIT_CONFIRM_RPC,	/* an rpc's own question (a CA's fingerprint) */
+	WAIT_EXIT_UNCOMMITTED, /* Exit with uncommitted changes? */
+	WAIT_DISCARD,	       /* Discard uncommitted changes? (private/excl) */
+	WAIT_DELETE_ALL,       /* Delete everything under this level? */
+	WAIT_LOAD,	       /* load ... terminal: the text */
+	WAIT_CONFIRM_RPC,      /* an rpc's own question (a CA's fingerprint) */
 };
 
 struct session {
@@ -53,25 +53,25 @@ struct session {
 	int64_t last_active;
 	enum sess_mode mode;
 	enum sess_db db;
-	struct conf *priv;		/* private candidate */
-	struct sb priv_journal;		/* private edits: "level\tline\n" */
-	struct cpath level;		/* [edit ...] */
+	struct conf *priv;	/* private candidate */
+	struct sb priv_journal; /* private edits: "level\tline\n" */
+	struct cpath level;	/* [edit ...] */
 	enum sess_wait wait;
-	char *wait_arg;			/* load: "set|merge|override|replace" */
+	char *wait_arg; /* load: "set|merge|override|replace" */
 	json_int_t req_id;
-	struct sb notices;		/* broadcasts shown with the next reply */
-	int screen_length;		/* `set cli screen-length`: -1 unset */
+	struct sb notices; /* broadcasts shown with the next reply */
+	int screen_length; /* `set cli screen-length`: -1 unset */
 	int screen_width;
-	bool timestamp;			/* `set cli timestamp` */
+	bool timestamp; /* `set cli timestamp` */
 	/* A reply finished later, when a daemon's rpc or the session's commit
 	 * is answered; the session takes no other request meanwhile. */
 	json_t *later;
-	struct backend_rpc_call *rpc_call;	/* the rpc on its way */
+	struct backend_rpc_call *rpc_call; /* the rpc on its way */
 	struct pipes *rpc_pipes;
-	bool commit_and_quit;		/* `commit and-quit` on its way */
+	bool commit_and_quit; /* `commit and-quit` on its way */
 	/* A request that waits for another session's commit to end. */
 	json_t *parked;
-	const char *rpc_render;		/* the rpc's name (schema-owned) */
+	const char *rpc_render; /* the rpc's name (schema-owned) */
 	/* WAIT_CONFIRM_RPC: the rpc to run again once the operator agrees */
 	const struct snode *confirm_rpc;
 	json_t *confirm_input;
@@ -82,8 +82,8 @@ struct mgd {
 	const char *state_dir;
 	struct schema *schema;
 	struct db *db;
-	struct conf *committed;		/* generation 0 */
-	struct conf *candidate;		/* the shared candidate */
+	struct conf *committed; /* generation 0 */
+	struct conf *candidate; /* the shared candidate */
 	/*
 	 * Configuration groups (schema/group.h): generation 0 expanded, made
 	 * when a configuration first defines a group (NULL until then: the
@@ -93,15 +93,15 @@ struct mgd {
 	struct grp *xcommitted;
 	struct grp *xcandidate;
 	struct session *sessions;
-	struct session *exclusive;	/* holder of `configure exclusive` */
+	struct session *exclusive; /* holder of `configure exclusive` */
 	int next_session_id;
 	int64_t committed_seq;
 	/* commit confirmed */
 	struct event *confirm_ev;
-	struct event *snapshot_ev;	/* commit_snapshot, after a commit */
-	struct commit_job *commit;	/* the commit on its way, or NULL */
-	int64_t confirm_deadline;	/* 0: none pending */
-	int confirm_unit;		/* seconds per "minute" (tests: 1) */
+	struct event *snapshot_ev; /* commit_snapshot, after a commit */
+	struct commit_job *commit; /* the commit on its way, or NULL */
+	int64_t confirm_deadline;  /* 0: none pending */
+	int confirm_unit;	   /* seconds per "minute" (tests: 1) */
 	struct backend *backend;
 	struct pki_store *pki;
 	struct event *listen_ev;
@@ -145,8 +145,8 @@ void candidate_groups_start(struct mgd *m, struct conf *c);
  * session when *owned is given: then a new struct grp the caller frees).
  * NULL when no configuration ever defined a group.  errs may be NULL.
  */
-struct conf *candidate_expanded(struct mgd *m, struct conf *c,
-    struct grp **owned, struct verrs *errs);
+struct conf *candidate_expanded(
+    struct mgd *m, struct conf *c, struct grp **owned, struct verrs *errs);
 /* The shared candidate was replaced: its expanded tree goes. */
 void candidate_replaced(struct mgd *m);
 
@@ -154,24 +154,24 @@ void candidate_replaced(struct mgd *m);
 struct commit_opts {
 	bool check_only;
 	const char *comment;
-	int confirm_minutes;		/* 0: not confirmed */
-	const char *client;		/* "cli" */
+	int confirm_minutes; /* 0: not confirmed */
+	const char *client;  /* "cli" */
 	const char *user;
 };
 /*
  * A commit has ended: rc 0 or -1, out its output or errors.  s is the
  * session that asked, or NULL (mgd's own commit, or the session has gone).
  */
-typedef void commit_done_cb(struct mgd *m, struct session *s, int rc,
-    const char *out);
+typedef void commit_done_cb(
+    struct mgd *m, struct session *s, int rc, const char *out);
 /*
  * Starts a commit of session s (NULL: of the shared candidate, by mgd) and
  * returns at once; done runs from the loop when it has ended.  One commit
  * at a time: m->commit is set until then, and the frontend holds back the
  * requests that could change the candidate (frontend_must_wait).
  */
-void commit_start(struct mgd *m, struct session *s,
-    const struct commit_opts *o, commit_done_cb *done);
+void commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
+    commit_done_cb *done);
 /*
  * s leaves `configure exclusive` with changes while its commit is on its
  * way: the commit takes them (refused, they are rolled back then).  False

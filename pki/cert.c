@@ -224,7 +224,7 @@ cert_dn_json(const X509_NAME *dn)
 	int i;
 
 	for (f = 0; f < sizeof(cert_dn_fields) / sizeof(cert_dn_fields[0]);
-	    f++) {
+	     f++) {
 		const char *key = cert_dn_fields[f].key;
 
 		for (i = 0; i < X509_NAME_entry_count(dn); i++) {
@@ -241,8 +241,8 @@ cert_dn_json(const X509_NAME *dn)
 			} else if (json_is_array(prev)) {
 				json_array_append_new(prev, json_string(v));
 			} else {
-				json_object_set_new(o, key, json_pack("[O, s]",
-				    prev, v));
+				json_object_set_new(
+				    o, key, json_pack("[O, s]", prev, v));
 			}
 			free(v);
 		}
@@ -328,8 +328,8 @@ cert_san_json(const GENERAL_NAMES *gens)
 			s = g->d.iPAddress;
 			if (ASN1_STRING_length(s) == 4) {
 				key = "ipv4";
-				inet_ntop(AF_INET, ASN1_STRING_get0_data(s),
-				    ip, sizeof(ip));
+				inet_ntop(AF_INET, ASN1_STRING_get0_data(s), ip,
+				    sizeof(ip));
 			} else if (ASN1_STRING_length(s) == 16) {
 				key = "ipv6";
 				inet_ntop(AF_INET6, ASN1_STRING_get0_data(s),
@@ -338,8 +338,7 @@ cert_san_json(const GENERAL_NAMES *gens)
 			if (key != NULL)
 				v = xstrdup(ip);
 			break;
-		default:
-			break;
+		default: break;
 		}
 		if (key != NULL && json_object_get(o, key) == NULL)
 			json_object_set_new(o, key, json_string(v));
@@ -363,7 +362,7 @@ static json_t *
 cert_uris(X509 *cert)
 {
 	json_t *o = json_object(), *crl = json_array(), *ocsp = json_array();
-	STACK_OF(DIST_POINT) *dps;
+	STACK_OF(DIST_POINT) * dps;
 	AUTHORITY_INFO_ACCESS *aia;
 	int i, j;
 
@@ -381,9 +380,9 @@ cert_uris(X509 *cert)
 
 			if (g->type != GEN_URI)
 				continue;
-			json_array_append_new(crl, json_stringn(
-			    (const char *)ASN1_STRING_get0_data(s),
-			    (size_t)ASN1_STRING_length(s)));
+			json_array_append_new(crl,
+			    json_stringn((const char *)ASN1_STRING_get0_data(s),
+				(size_t)ASN1_STRING_length(s)));
 		}
 	}
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
@@ -396,9 +395,9 @@ cert_uris(X509 *cert)
 		    ad->location->type != GEN_URI)
 			continue;
 		s = ad->location->d.uniformResourceIdentifier;
-		json_array_append_new(ocsp, json_stringn(
-		    (const char *)ASN1_STRING_get0_data(s),
-		    (size_t)ASN1_STRING_length(s)));
+		json_array_append_new(ocsp,
+		    json_stringn((const char *)ASN1_STRING_get0_data(s),
+			(size_t)ASN1_STRING_length(s)));
 	}
 	AUTHORITY_INFO_ACCESS_free(aia);
 	cert_set_list(o, "distribution-crl-list", "distribution-crl", crl);
@@ -444,7 +443,7 @@ cert_pubkey_json(json_t *o, EVP_PKEY *pk)
 	if (pk != NULL && EVP_PKEY_is_a(pk, "RSA"))
 		alg = "rsaEncryption";
 	else if (pk != NULL && EVP_PKEY_is_a(pk, "EC"))
-		alg = "ecdsaEncryption";	/* Junos spelling */
+		alg = "ecdsaEncryption"; /* Junos spelling */
 	else if (pk != NULL)
 		alg = OBJ_nid2ln(EVP_PKEY_get_base_id(pk));
 	json_object_set_new(o, "public-key-algorithm", json_string(alg));
@@ -466,8 +465,9 @@ cert_serial(X509 *cert)
 	for (i = n; i < 8 || (i % 2) != 0; i++)
 		sb_putc(&s, '0');
 	for (i = 0; i < n; i++)
-		sb_putc(&s, (char)(hex[i] >= 'A' && hex[i] <= 'F' ?
-		    hex[i] - 'A' + 'a' : hex[i]));
+		sb_putc(&s,
+		    (char)(hex[i] >= 'A' && hex[i] <= 'F' ? hex[i] - 'A' + 'a'
+							  : hex[i]));
 	OPENSSL_free(hex);
 	BN_free(bn);
 	return sb_steal(&s);
@@ -494,28 +494,27 @@ pki_cert_info(X509 *cert, bool detail)
 	char *sha1, *md5;
 
 	if (!detail) {
-		cert_set_str(o, "issued-to", cert_common_name(
-		    X509_get_subject_name(cert)));
-		cert_set_str(o, "issued-by", cert_dn_oneline(
-		    X509_get_issuer_name(cert)));
+		cert_set_str(o, "issued-to",
+		    cert_common_name(X509_get_subject_name(cert)));
+		cert_set_str(o, "issued-by",
+		    cert_dn_oneline(X509_get_issuer_name(cert)));
 	} else {
-		json_object_set_new(o, "version",
-		    json_integer(X509_get_version(cert) + 1));
+		json_object_set_new(
+		    o, "version", json_integer(X509_get_version(cert) + 1));
 		json_object_set_new(o, "serial-number-list", json_object());
 		cert_set_str(json_object_get(o, "serial-number-list"),
 		    "serial-number-x509", cert_serial(cert));
-		json_object_set_new(o, "issuer-name",
-		    cert_dn_json(X509_get_issuer_name(cert)));
+		json_object_set_new(
+		    o, "issuer-name", cert_dn_json(X509_get_issuer_name(cert)));
 		json_object_set_new(o, "subject-name",
 		    cert_dn_json(X509_get_subject_name(cert)));
 		json_object_set_new(o, "subject-string-list", json_object());
 		cert_set_str(json_object_get(o, "subject-string-list"),
-		    "subject-string", cert_dn_string(
-		    X509_get_subject_name(cert)));
-		gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
-		    NULL);
-		json_object_set_new(o, "alternate-subject",
-		    cert_san_json(gens));
+		    "subject-string",
+		    cert_dn_string(X509_get_subject_name(cert)));
+		gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+		json_object_set_new(
+		    o, "alternate-subject", cert_san_json(gens));
 		GENERAL_NAMES_free(gens);
 	}
 	if (pki_time_junos(X509_get0_notBefore(cert), when, sizeof(when)) == 0)
@@ -530,10 +529,11 @@ pki_cert_info(X509 *cert, bool detail)
 	bs = X509_get0_pubkey_bitstr(cert);
 	json_object_set_new(o, "public-key-contents-list", json_object());
 	cert_set_str(json_object_get(o, "public-key-contents-list"),
-	    "key-contents", pki_hex_colon(ASN1_STRING_get0_data(bs),
-	    (size_t)ASN1_STRING_length(bs)));
-	json_object_set_new(o, "signature-algorithm", json_string(OBJ_nid2ln(
-	    X509_get_signature_nid(cert))));
+	    "key-contents",
+	    pki_hex_colon(
+		ASN1_STRING_get0_data(bs), (size_t)ASN1_STRING_length(bs)));
+	json_object_set_new(o, "signature-algorithm",
+	    json_string(OBJ_nid2ln(X509_get_signature_nid(cert))));
 	{
 		json_t *uris = cert_uris(cert);
 
@@ -544,9 +544,11 @@ pki_cert_info(X509 *cert, bool detail)
 	/* One <fingerprint>: contents and algorithms, in step. */
 	sha1 = pki_fingerprint(cert, "SHA1");
 	md5 = pki_fingerprint(cert, "MD5");
-	json_object_set_new(o, "fingerprint", json_pack("{s:[s?, s?], "
-	    "s:[s, s]}", "fingerprint-content", sha1, md5,
-	    "fingerprint-hash-algorithm", "sha1", "md5"));
+	json_object_set_new(o, "fingerprint",
+	    json_pack("{s:[s?, s?], "
+		      "s:[s, s]}",
+		"fingerprint-content", sha1, md5, "fingerprint-hash-algorithm",
+		"sha1", "md5"));
 	free(sha1);
 	free(md5);
 	ERR_clear_error();
@@ -557,28 +559,28 @@ json_t *
 pki_req_info(X509_REQ *req, bool detail)
 {
 	json_t *o = json_object();
-	STACK_OF(X509_EXTENSION) *exts;
+	STACK_OF(X509_EXTENSION) * exts;
 	EVP_PKEY *pk = X509_REQ_get0_pubkey(req);
 	unsigned char *der = NULL;
 	int n;
 
-	cert_set_str(o, "issued-to", cert_common_name(
-	    X509_REQ_get_subject_name(req)));
+	cert_set_str(
+	    o, "issued-to", cert_common_name(X509_REQ_get_subject_name(req)));
 	cert_pubkey_json(o, pk);
 	json_object_set_new(o, "signature-verified",
 	    json_boolean(pk != NULL && X509_REQ_verify(req, pk) == 1));
 	if (!detail)
 		goto done;
-	cert_set_str(o, "subject-string", cert_dn_string(
-	    X509_REQ_get_subject_name(req)));
+	cert_set_str(o, "subject-string",
+	    cert_dn_string(X509_REQ_get_subject_name(req)));
 	exts = X509_REQ_get_extensions(req);
 	{
 		int i = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1);
-		GENERAL_NAMES *gens = i < 0 ? NULL :
-		    X509V3_EXT_d2i(X509v3_get_ext(exts, i));
+		GENERAL_NAMES *gens =
+		    i < 0 ? NULL : X509V3_EXT_d2i(X509v3_get_ext(exts, i));
 
-		json_object_set_new(o, "alternate-subject",
-		    cert_san_json(gens));
+		json_object_set_new(
+		    o, "alternate-subject", cert_san_json(gens));
 		GENERAL_NAMES_free(gens);
 	}
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);

@@ -22,7 +22,8 @@ conf_revocation(const struct cnode *rc)
 		return PKI_REVOCATION_OCSP;
 	if (cnode_child(rc, "disable") != NULL)
 		return PKI_REVOCATION_DISABLE;
-	if (cnode_child(rc, "use-crl") != NULL || cnode_child(rc, "crl") != NULL)
+	if (cnode_child(rc, "use-crl") != NULL ||
+	    cnode_child(rc, "crl") != NULL)
 		return PKI_REVOCATION_CRL;
 	return PKI_REVOCATION_DISABLE;
 }
@@ -47,8 +48,8 @@ pki_conf_ca_profiles(const struct cnode *root, size_t *n)
 		v[k].revocation = conf_revocation(rc);
 		/* `crl url U` is a list; its entry's value is U. */
 		v[k].crl_url = cnode_child_val(cnode_child(rc, "crl"), "url");
-		v[k].enrollment_url = cnode_child_val(cnode_child(p, "enrollment"),
-		    "url");
+		v[k].enrollment_url =
+		    cnode_child_val(cnode_child(p, "enrollment"), "url");
 		k++;
 	}
 	*n = k;
@@ -71,9 +72,11 @@ pki_conf_check(const struct cnode *root, struct verrs *errs)
 		sb_puts(&edit, "[edit ");
 		cnode_path_text(rc, &edit);
 		sb_putc(&edit, ']');
-		verrs_add(errs, sb_str(&edit), "use-ocsp", "OCSP is not "
+		verrs_add(errs, sb_str(&edit), "use-ocsp",
+		    "OCSP is not "
 		    "supported: use revocation-check use-crl (with `request "
-		    "security pki crl load`) or disable", false);
+		    "security pki crl load`) or disable",
+		    false);
 		sb_free(&edit);
 	}
 }

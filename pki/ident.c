@@ -61,8 +61,7 @@ ident_casecmp_eq(const uint8_t *a, const uint8_t *b, size_t n)
 }
 
 static bool
-ident_san_has(X509 *cert, int gtype, const uint8_t *id, size_t len,
-    bool nocase)
+ident_san_has(X509 *cert, int gtype, const uint8_t *id, size_t len, bool nocase)
 {
 	GENERAL_NAMES *gens;
 	bool found = false;
@@ -79,8 +78,9 @@ ident_san_has(X509 *cert, int gtype, const uint8_t *id, size_t len,
 		s = g->d.ia5;
 		if ((size_t)ASN1_STRING_length(s) != len)
 			continue;
-		found = nocase ? ident_casecmp_eq(ASN1_STRING_get0_data(s), id,
-		    len) : memcmp(ASN1_STRING_get0_data(s), id, len) == 0;
+		found = nocase
+		    ? ident_casecmp_eq(ASN1_STRING_get0_data(s), id, len)
+		    : memcmp(ASN1_STRING_get0_data(s), id, len) == 0;
 	}
 	GENERAL_NAMES_free(gens);
 	return found;
@@ -112,7 +112,7 @@ ident_entry_eq(const X509_NAME_ENTRY *a, const X509_NAME_ENTRY *b)
 	bool eq;
 
 	if (OBJ_cmp(X509_NAME_ENTRY_get_object(a),
-	    X509_NAME_ENTRY_get_object(b)) != 0)
+		X509_NAME_ENTRY_get_object(b)) != 0)
 		return false;
 	if ((x = X509_NAME_new()) == NULL || (y = X509_NAME_new()) == NULL)
 		fatal("out of memory");
@@ -133,7 +133,7 @@ ident_dn_container(const X509_NAME *have, const X509_NAME *want)
 	for (at = 0; at + nw <= nh; at++) {
 		for (j = 0; j < nw; j++)
 			if (!ident_entry_eq(X509_NAME_get_entry(have, at + j),
-			    X509_NAME_get_entry(want, j)))
+				X509_NAME_get_entry(want, j)))
 				break;
 		if (j == nw)
 			return true;
@@ -153,8 +153,9 @@ ident_dn_wildcard(const X509_NAME *have, const X509_NAME *want)
 	for (j = 0; j < nw && ok; j++) {
 		ok = false;
 		for (i = 0; i < nh && !ok; i++) {
-			if (used[i] || !ident_entry_eq(X509_NAME_get_entry(have,
-			    i), X509_NAME_get_entry(want, j)))
+			if (used[i] ||
+			    !ident_entry_eq(X509_NAME_get_entry(have, i),
+				X509_NAME_get_entry(want, j)))
 				continue;
 			used[i] = ok = true;
 		}
@@ -176,15 +177,9 @@ pki_cert_dn_matches(X509 *cert, enum pki_dn_match how, const char *dn)
 		return false;
 	subj = X509_get_subject_name(cert);
 	switch (how) {
-	case PKI_DN_EXACT:
-		ok = X509_NAME_cmp(want, subj) == 0;
-		break;
-	case PKI_DN_CONTAINER:
-		ok = ident_dn_container(subj, want);
-		break;
-	case PKI_DN_WILDCARD:
-		ok = ident_dn_wildcard(subj, want);
-		break;
+	case PKI_DN_EXACT: ok = X509_NAME_cmp(want, subj) == 0; break;
+	case PKI_DN_CONTAINER: ok = ident_dn_container(subj, want); break;
+	case PKI_DN_WILDCARD: ok = ident_dn_wildcard(subj, want); break;
 	}
 	X509_NAME_free(want);
 	ERR_clear_error();
@@ -192,8 +187,8 @@ pki_cert_dn_matches(X509 *cert, enum pki_dn_match how, const char *dn)
 }
 
 bool
-pki_cert_has_identity(X509 *cert, enum pki_id_type type, const uint8_t *id,
-    size_t len)
+pki_cert_has_identity(
+    X509 *cert, enum pki_id_type type, const uint8_t *id, size_t len)
 {
 	const unsigned char *p = id;
 	X509_NAME *dn = NULL;
@@ -205,8 +200,8 @@ pki_cert_has_identity(X509 *cert, enum pki_id_type type, const uint8_t *id,
 	case PKI_ID_IPV4_ADDR:
 		return len == 4 && ident_san_has(cert, GEN_IPADD, id, 4, false);
 	case PKI_ID_IPV6_ADDR:
-		return len == 16 && ident_san_has(cert, GEN_IPADD, id, 16,
-		    false);
+		return len == 16 &&
+		    ident_san_has(cert, GEN_IPADD, id, 16, false);
 	case PKI_ID_FQDN:
 		/* RFC 4945 3.1.2: compared case-insensitively. */
 		return ident_san_has(cert, GEN_DNS, id, len, true);

@@ -41,8 +41,8 @@ pki_key_type_of(const EVP_PKEY *key, enum pki_key_type *type, int *bits)
 	}
 	if (EVP_PKEY_is_a(key, "EC")) {
 		if (EVP_PKEY_get_utf8_string_param(key,
-		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-		    NULL) != 1)
+			OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+			NULL) != 1)
 			return -1;
 		*type = PKI_KEY_ECDSA;
 		/* FIPS 186-4 D.1.2.3 / D.1.2.4 */
@@ -109,9 +109,11 @@ pki_key_parse(const uint8_t *buf, size_t len, struct sb *err)
 	}
 	ERR_clear_error();
 	if (key == NULL) {
-		sb_puts(err, key_is_encrypted(buf, len) ? "error: the private "
-		    "key is encrypted (load it without a passphrase)" :
-		    "error: not a private key (PEM or DER)");
+		sb_puts(err,
+		    key_is_encrypted(buf, len)
+			? "error: the private "
+			  "key is encrypted (load it without a passphrase)"
+			: "error: not a private key (PEM or DER)");
 		goto done;
 	}
 	if (pki_key_type_of(key, &t, &bits) == -1) {
@@ -125,8 +127,8 @@ done:
 }
 
 int
-pki_key_store(struct pki_store *st, const char *id, EVP_PKEY *key,
-    struct sb *err)
+pki_key_store(
+    struct pki_store *st, const char *id, EVP_PKEY *key, struct sb *err)
 {
 	size_t len = 0;
 	char *pem;
@@ -147,13 +149,13 @@ key_generate(enum pki_key_type type, int bits)
 {
 	if (type == PKI_KEY_RSA)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-	return EVP_PKEY_Q_keygen(NULL, NULL, "EC",
-	    bits == 384 ? "P-384" : "P-256");
+	return EVP_PKEY_Q_keygen(
+	    NULL, NULL, "EC", bits == 384 ? "P-384" : "P-256");
 }
 
 int
-pki_key_generate(struct pki_store *st, const char *id,
-    enum pki_key_type type, int bits, struct sb *err)
+pki_key_generate(struct pki_store *st, const char *id, enum pki_key_type type,
+    int bits, struct sb *err)
 {
 	EVP_PKEY *key = NULL;
 	int rc = -1;
@@ -164,8 +166,8 @@ pki_key_generate(struct pki_store *st, const char *id,
 	}
 	if (bits == 0)
 		bits = type == PKI_KEY_RSA ? 2048 : 256;
-	if (!key_size_ok(type == PKI_KEY_RSA ? key_rsa_sizes : key_ec_sizes,
-	    bits)) {
+	if (!key_size_ok(
+		type == PKI_KEY_RSA ? key_rsa_sizes : key_ec_sizes, bits)) {
 		sb_printf(err, "error: key size %d is not supported for %s",
 		    bits, pki_key_type_name(type));
 		return -1;
@@ -176,8 +178,8 @@ pki_key_generate(struct pki_store *st, const char *id,
 	}
 	key = key_generate(type, bits);
 	if (key == NULL) {
-		sb_printf(err, "error: key generation failed: %s",
-		    pki_ssl_reason());
+		sb_printf(
+		    err, "error: key generation failed: %s", pki_ssl_reason());
 		goto done;
 	}
 	if (pki_key_store(st, id, key, err) == -1)

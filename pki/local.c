@@ -32,8 +32,8 @@ local_cert_file(const char *file, struct sb *err)
 	cert = pki_cert_parse(buf, len, &why);
 	pki_buf_free(buf, len);
 	if (cert == NULL)
-		sb_printf(err, "error: %s is not a certificate (PEM or DER)",
-		    file);
+		sb_printf(
+		    err, "error: %s is not a certificate (PEM or DER)", file);
 	sb_free(&why);
 	return cert;
 }
@@ -43,13 +43,13 @@ static int
 local_cert_dates(X509 *cert, const char *file, struct sb *err)
 {
 	if (X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
-		sb_printf(err, "error: the certificate in %s is not valid yet",
-		    file);
+		sb_printf(
+		    err, "error: the certificate in %s is not valid yet", file);
 		return -1;
 	}
 	if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
-		sb_printf(err, "error: the certificate in %s has expired",
-		    file);
+		sb_printf(
+		    err, "error: the certificate in %s has expired", file);
 		return -1;
 	}
 	return 0;
@@ -120,8 +120,8 @@ pki_local_load(struct pki_store *st, const char *id, const char *file,
 		return -1;
 	}
 	if (pki_has_local_cert(st, id)) {
-		sb_printf(err, "error: local certificate %s already exists",
-		    id);
+		sb_printf(
+		    err, "error: local certificate %s already exists", id);
 		return -1;
 	}
 	if ((cert = local_cert_file(file, err)) == NULL ||
@@ -129,8 +129,7 @@ pki_local_load(struct pki_store *st, const char *id, const char *file,
 		goto done;
 	if (keyfile != NULL) {
 		if (pki_has_key(st, id)) {
-			sb_printf(err, "error: key pair %s already exists",
-			    id);
+			sb_printf(err, "error: key pair %s already exists", id);
 			goto done;
 		}
 		key = local_key_file(keyfile, err);
@@ -141,15 +140,16 @@ pki_local_load(struct pki_store *st, const char *id, const char *file,
 		goto done;
 	/* RFC 5280 4.1.2.7: the certificate carries our public key. */
 	if (X509_check_private_key(cert, key) != 1) {
-		sb_puts(err, "error: the certificate does not match the key "
+		sb_puts(err,
+		    "error: the certificate does not match the key "
 		    "pair");
 		goto done;
 	}
 	if (new_key) {
 		if (pki_key_store(st, id, key, err) == -1)
 			goto done;
-		if (pki_obj_write(st, PKI_KIND_IMPORTED, id, "", 0, 0600,
-		    err) == -1) {
+		if (pki_obj_write(
+			st, PKI_KIND_IMPORTED, id, "", 0, 0600, err) == -1) {
 			(void)pki_obj_remove(st, PKI_KIND_KEY, id);
 			goto done;
 		}
@@ -178,8 +178,8 @@ local_profile_check(struct pki_store *st, const char *profile, struct sb *err)
 		return -1;
 	}
 	if (pki_store_ca_profile(st, profile) == NULL) {
-		sb_printf(err, "error: ca-profile %s is not configured",
-		    profile);
+		sb_printf(
+		    err, "error: ca-profile %s is not configured", profile);
 		return -1;
 	}
 	return 0;
@@ -196,8 +196,10 @@ pki_ca_load(struct pki_store *st, const char *profile, const char *file,
 		return -1;
 	/* Toby's `... already exists` (pki.md 2). */
 	if (pki_has_ca_cert(st, profile)) {
-		sb_printf(err, "error: CA certificate for profile %s already "
-		    "exists", profile);
+		sb_printf(err,
+		    "error: CA certificate for profile %s already "
+		    "exists",
+		    profile);
 		return -1;
 	}
 	if ((cert = local_cert_file(file, err)) == NULL ||
@@ -205,8 +207,10 @@ pki_ca_load(struct pki_store *st, const char *profile, const char *file,
 		goto done;
 	/* RFC 5280 4.2.1.9: a CA certificate says so (cA TRUE). */
 	if (!(X509_get_extension_flags(cert) & EXFLAG_CA)) {
-		sb_printf(err, "error: the certificate in %s is not a CA "
-		    "certificate (basicConstraints CA:TRUE)", file);
+		sb_printf(err,
+		    "error: the certificate in %s is not a CA "
+		    "certificate (basicConstraints CA:TRUE)",
+		    file);
 		goto done;
 	}
 	if (preview != NULL) {
@@ -227,8 +231,8 @@ done:
 }
 
 int
-pki_crl_load(struct pki_store *st, const char *profile, const char *file,
-    struct sb *err)
+pki_crl_load(
+    struct pki_store *st, const char *profile, const char *file, struct sb *err)
 {
 	X509_CRL *crl = NULL;
 	X509 *ca = NULL;
@@ -253,11 +257,13 @@ pki_crl_load(struct pki_store *st, const char *profile, const char *file,
 		goto done;
 	}
 	/* RFC 5280 6.3.3 (f): the CRL is signed by the CA. */
-	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
-	    X509_get_subject_name(ca)) != 0 ||
+	if (X509_NAME_cmp(
+		X509_CRL_get_issuer(crl), X509_get_subject_name(ca)) != 0 ||
 	    X509_CRL_verify(crl, X509_get0_pubkey(ca)) != 1) {
-		sb_printf(err, "error: the CRL is not signed by the CA of "
-		    "profile %s", profile);
+		sb_printf(err,
+		    "error: the CRL is not signed by the CA of "
+		    "profile %s",
+		    profile);
 		goto done;
 	}
 	if ((b = BIO_new(BIO_s_mem())) == NULL)
@@ -267,8 +273,8 @@ pki_crl_load(struct pki_store *st, const char *profile, const char *file,
 		goto done;
 	}
 	BIO_get_mem_ptr(b, &m);
-	if (pki_obj_write(st, PKI_KIND_CRL, profile, m->data, m->length, 0644,
-	    err) == -1)
+	if (pki_obj_write(
+		st, PKI_KIND_CRL, profile, m->data, m->length, 0644, err) == -1)
 		goto done;
 	log_info("pki: CRL for CA profile %s loaded", profile);
 	rc = 0;
@@ -282,8 +288,8 @@ done:
 }
 
 static X509 *
-local_get(struct pki_store *st, const char *kind, const char *name,
-    struct sb *err)
+local_get(
+    struct pki_store *st, const char *kind, const char *name, struct sb *err)
 {
 	uint8_t *buf;
 	size_t len;
@@ -298,8 +304,8 @@ local_get(struct pki_store *st, const char *kind, const char *name,
 	if ((cert = pki_cert_parse(buf, len, &why)) == NULL) {
 		/* A damaged file of the store: say which. */
 		path = pki_store_path(st, kind, name);
-		sb_printf(err, "error: %s is not a certificate (PEM or DER)",
-		    path);
+		sb_printf(
+		    err, "error: %s is not a certificate (PEM or DER)", path);
 		free(path);
 	}
 	sb_free(&why);
@@ -336,12 +342,11 @@ pki_ca_crl_get(struct pki_store *st, const char *profile, struct sb *err)
 	size_t len;
 
 	if (!pki_obj_exists(st, PKI_KIND_CRL, profile)) {
-		sb_printf(err, "error: CRL for CA profile %s not found",
-		    profile);
+		sb_printf(
+		    err, "error: CRL for CA profile %s not found", profile);
 		return NULL;
 	}
-	if ((buf = pki_obj_read(st, PKI_KIND_CRL, profile, &len, err)) ==
-	    NULL)
+	if ((buf = pki_obj_read(st, PKI_KIND_CRL, profile, &len, err)) == NULL)
 		return NULL;
 	crl = pki_crl_parse(buf, len, err);
 	pki_buf_free(buf, len);
@@ -361,8 +366,8 @@ pki_local_clear(struct pki_store *st, const char *id, struct sb *err)
 	}
 	/* Junos: the certificate goes with its request and key pair. */
 	if (pki_obj_remove(st, PKI_KIND_CERT, id) == -1) {
-		sb_printf(err, "error: cannot remove %s: %s", id,
-		    strerror(errno));
+		sb_printf(
+		    err, "error: cannot remove %s: %s", id, strerror(errno));
 		return -1;
 	}
 	(void)pki_obj_remove(st, PKI_KIND_REQ, id);

@@ -34,15 +34,15 @@
 #include "lib/sb.h"
 
 /* Limits. */
-#define PKI_NAME_MAX 32			/* certificate-id, ca-profile */
-#define PKI_FILE_MAX (1024 * 1024)	/* any certificate, key, CRL file */
-#define PKI_SUBJECT_MAX 1024		/* `subject "..."` string */
-#define PKI_SUBJECT_RDN_MAX 16		/* attributes in a subject */
+#define PKI_NAME_MAX 32		   /* certificate-id, ca-profile */
+#define PKI_FILE_MAX (1024 * 1024) /* any certificate, key, CRL file */
+#define PKI_SUBJECT_MAX 1024	   /* `subject "..."` string */
+#define PKI_SUBJECT_RDN_MAX 16	   /* attributes in a subject */
 #define PKI_SELF_SIGNED_DAYS (5 * 365)
 
 /* `security pki ca-profile P revocation-check ...` */
 enum pki_revocation {
-	PKI_REVOCATION_DISABLE,	/* revocation-check disable, or none */
+	PKI_REVOCATION_DISABLE, /* revocation-check disable, or none */
 	PKI_REVOCATION_CRL,	/* revocation-check use-crl | crl { ... } */
 	PKI_REVOCATION_OCSP,	/* revocation-check use-ocsp: not supported;
 				   commit refuses it, verification fails */
@@ -54,11 +54,11 @@ enum pki_revocation {
  * (pki_conf.h); pki_store_set_ca_profiles() copies it.
  */
 struct pki_ca_profile {
-	const char *name;		/* ca-profile P */
-	const char *ca_identity;	/* ca-identity X (NULL: same as name) */
+	const char *name;	 /* ca-profile P */
+	const char *ca_identity; /* ca-identity X (NULL: same as name) */
 	enum pki_revocation revocation;
-	const char *crl_url;		/* crl url U (recorded; not fetched) */
-	const char *enrollment_url;	/* enrollment url U (recorded) */
+	const char *crl_url;	    /* crl url U (recorded; not fetched) */
+	const char *enrollment_url; /* enrollment url U (recorded) */
 };
 
 /* Key pair types (`generate-key-pair type rsa|ecdsa`). */
@@ -81,11 +81,11 @@ void pki_store_free(struct pki_store *st);
  * profile whose name pki_name_is_valid() refuses is left out (and logged);
  * the others are kept.  Returns the number left out.
  */
-size_t pki_store_set_ca_profiles(struct pki_store *st,
-    const struct pki_ca_profile *profs, size_t n);
+size_t pki_store_set_ca_profiles(
+    struct pki_store *st, const struct pki_ca_profile *profs, size_t n);
 /* A configured CA profile by name; borrowed, NULL when not configured. */
-const struct pki_ca_profile *pki_store_ca_profile(const struct pki_store *st,
-    const char *name);
+const struct pki_ca_profile *pki_store_ca_profile(
+    const struct pki_store *st, const char *name);
 
 /* 1..PKI_NAME_MAX of [A-Za-z0-9._-], starting with a letter or digit. */
 bool pki_name_is_valid(const char *name);
@@ -117,10 +117,10 @@ int pki_key_generate(struct pki_store *st, const char *id,
 
 /* Subject, SAN and the rest of a new certificate or request. */
 struct pki_subject_args {
-	const char *subject;	/* "DC=..,CN=..,OU=..,O=..,L=..,ST=..,C=.." */
-	const char *domain_name;	/* SAN dNSName */
-	const char *ip_address;	/* SAN iPAddress (v4 or v6) */
-	const char *email;	/* SAN rfc822Name */
+	const char *subject;	 /* "DC=..,CN=..,OU=..,O=..,L=..,ST=..,C=.." */
+	const char *domain_name; /* SAN dNSName */
+	const char *ip_address;	 /* SAN iPAddress (v4 or v6) */
+	const char *email;	 /* SAN rfc822Name */
 };
 int pki_local_self_signed(struct pki_store *st, const char *id,
     const struct pki_subject_args *a, struct sb *err);
@@ -159,14 +159,13 @@ int pki_request_clear(struct pki_store *st, const char *id, struct sb *err);
  * EVP_PKEY_free, ...), or NULL with "error: ... not found" in err.
  */
 X509 *pki_local_cert_get(struct pki_store *st, const char *id, struct sb *err);
-EVP_PKEY *pki_local_key_get(struct pki_store *st, const char *id,
-    struct sb *err);
-X509 *pki_ca_cert_get(struct pki_store *st, const char *profile,
-    struct sb *err);
-X509_CRL *pki_ca_crl_get(struct pki_store *st, const char *profile,
-    struct sb *err);
-X509_REQ *pki_request_get(struct pki_store *st, const char *id,
-    struct sb *err);
+EVP_PKEY *pki_local_key_get(
+    struct pki_store *st, const char *id, struct sb *err);
+X509 *pki_ca_cert_get(
+    struct pki_store *st, const char *profile, struct sb *err);
+X509_CRL *pki_ca_crl_get(
+    struct pki_store *st, const char *profile, struct sb *err);
+X509_REQ *pki_request_get(struct pki_store *st, const char *id, struct sb *err);
 bool pki_has_local_cert(struct pki_store *st, const char *id);
 bool pki_has_key(struct pki_store *st, const char *id);
 bool pki_has_ca_cert(struct pki_store *st, const char *profile);
@@ -181,7 +180,7 @@ char **pki_store_list(struct pki_store *st, const char *kind);
 void pki_names_free(char **names);
 
 /* Path of an object in the store: a new string; caller frees. */
-char *pki_store_path(const struct pki_store *st, const char *kind,
-    const char *name);
+char *pki_store_path(
+    const struct pki_store *st, const char *kind, const char *name);
 
 #endif

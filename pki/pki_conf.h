@@ -19,8 +19,8 @@
  * `crl` block: CRL, use-ocsp: OCSP, disable or nothing: disable; the first
  * `crl url`; `enrollment url`.  NULL when there are none.
  */
-struct pki_ca_profile *pki_conf_ca_profiles(const struct cnode *root,
-    size_t *n);
+struct pki_ca_profile *pki_conf_ca_profiles(
+    const struct cnode *root, size_t *n);
 
 /*
  * Commit check: what the library cannot do is refused where it is written

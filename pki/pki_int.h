@@ -14,7 +14,7 @@
 
 /* Kinds of objects: subdirectory and file suffix. */
 #define PKI_KIND_KEY "keys"
-#define PKI_KIND_IMPORTED "imported"	/* marker next to a key */
+#define PKI_KIND_IMPORTED "imported" /* marker next to a key */
 #define PKI_KIND_CERT "certs"
 #define PKI_KIND_REQ "requests"
 #define PKI_KIND_CA "ca"
@@ -29,8 +29,8 @@ uint8_t *pki_file_read(const char *path, size_t *len, struct sb *err);
 void pki_buf_free(uint8_t *buf, size_t len);
 int pki_obj_write(struct pki_store *st, const char *kind, const char *name,
     const void *buf, size_t len, mode_t mode, struct sb *err);
-uint8_t *pki_obj_read(struct pki_store *st, const char *kind,
-    const char *name, size_t *len, struct sb *err);
+uint8_t *pki_obj_read(struct pki_store *st, const char *kind, const char *name,
+    size_t *len, struct sb *err);
 bool pki_obj_exists(struct pki_store *st, const char *kind, const char *name);
 /* Unlink; 0 when removed, -1 (errno) otherwise. */
 int pki_obj_remove(struct pki_store *st, const char *kind, const char *name);
@@ -40,8 +40,8 @@ char *pki_cert_pem(X509 *cert);
 char *pki_key_pem(EVP_PKEY *key, size_t *len);
 
 /* key.c */
-int pki_key_store(struct pki_store *st, const char *id, EVP_PKEY *key,
-    struct sb *err);
+int pki_key_store(
+    struct pki_store *st, const char *id, EVP_PKEY *key, struct sb *err);
 
 /* cert.c: description of a certificate as the JSON the renderers take. */
 json_t *pki_cert_info(X509 *cert, bool detail);
@@ -61,11 +61,10 @@ X509_NAME *pki_dn_parse(const char *s, bool any, struct sb *err);
 /* rpc.c: input leaves (borrowed), and the show handlers of rpc_show.c. */
 const char *pki_rpc_str(const json_t *in, const char *key);
 bool pki_rpc_flag(const json_t *in, const char *key);
-json_t *pki_rpc_show_local(struct pki_store *st, const json_t *in,
-    struct sb *err);
-json_t *pki_rpc_show_ca(struct pki_store *st, const json_t *in,
-    struct sb *err);
-json_t *pki_rpc_show_request(struct pki_store *st, const json_t *in,
-    struct sb *err);
+json_t *pki_rpc_show_local(
+    struct pki_store *st, const json_t *in, struct sb *err);
+json_t *pki_rpc_show_ca(struct pki_store *st, const json_t *in, struct sb *err);
+json_t *pki_rpc_show_request(
+    struct pki_store *st, const json_t *in, struct sb *err);
 
 #endif

@@ -47,7 +47,8 @@ static int
 rd_self_signed(const json_t *d, struct sb *out)
 {
 	/* Junos' wording; pki.md has no sample of it. */
-	sb_puts(out, "Self-signed certificate generated and loaded "
+	sb_puts(out,
+	    "Self-signed certificate generated and loaded "
 	    "successfully\n");
 	return 0;
 }
@@ -106,8 +107,10 @@ rd_ca_load(const json_t *d, struct sb *out)
 		sb_puts(out, "Fingerprint:\n");
 		rd_fingerprints(d, " ", out);
 	} else {
-		sb_printf(out, "CA certificate for profile %s loaded "
-		    "successfully\n", p);
+		sb_printf(out,
+		    "CA certificate for profile %s loaded "
+		    "successfully\n",
+		    p);
 	}
 	return 0;
 }
@@ -194,7 +197,8 @@ rd_dn(const char *title, const json_t *name, struct sb *out)
 	size_t i;
 
 	sb_printf(out, "  %s:\n    ", title);
-	json_object_foreach((json_t *)dn, key, v) {
+	json_object_foreach((json_t *)dn, key, v)
+	{
 		/* pki.md 3: Junos's Subject line has no Country (the
 		 * Subject string has it); the Issuer line has. */
 		if (strcmp(title, "Subject") == 0 &&
@@ -202,15 +206,16 @@ rd_dn(const char *title, const json_t *name, struct sb *out)
 			continue;
 		if (!json_is_array(v)) {
 			sb_printf(out, "%s%s: %s", first ? "" : ", ",
-			    rd_dn_label(key), json_string_value(v) ?
-			    json_string_value(v) : "");
+			    rd_dn_label(key),
+			    json_string_value(v) ? json_string_value(v) : "");
 			first = false;
 			continue;
 		}
-		json_array_foreach(v, i, x) {
+		json_array_foreach(v, i, x)
+		{
 			sb_printf(out, "%s%s: %s", first ? "" : ", ",
-			    rd_dn_label(key), json_string_value(x) ?
-			    json_string_value(x) : "");
+			    rd_dn_label(key),
+			    json_string_value(x) ? json_string_value(x) : "");
 			first = false;
 		}
 	}
@@ -252,8 +257,8 @@ rd_pubkey(const json_t *c, struct sb *out)
 
 	sb_printf(out, "  Public key algorithm: %s(%lld bits)\n",
 	    alg ? alg : "unknown",
-	    (long long)json_integer_value(json_object_get(c,
-	    "public-key-length")));
+	    (long long)json_integer_value(
+		json_object_get(c, "public-key-length")));
 }
 
 /* A cert's {"public-key": {...}}; a request has the members itself. */
@@ -301,9 +306,8 @@ rd_uri_list(const char *title, const json_t *arr, struct sb *out)
 	if (json_array_size(arr) == 0)
 		return;
 	sb_printf(out, "  %s:\n", title);
-	json_array_foreach(arr, i, u)
-		sb_printf(out, "    %s\n", json_string_value(u) ?
-		    json_string_value(u) : "");
+	json_array_foreach(arr, i, u) sb_printf(
+	    out, "    %s\n", json_string_value(u) ? json_string_value(u) : "");
 }
 
 /* RECONSTRUCTED (pki.md 4): "Keyusage: CRL signing, Certificate signing" */
@@ -316,9 +320,8 @@ rd_key_usage(const json_t *arr, struct sb *out)
 	if (json_array_size(arr) == 0)
 		return;
 	sb_puts(out, "  Keyusage: ");
-	json_array_foreach(arr, i, u)
-		sb_printf(out, "%s%s", i ? ", " : "", json_string_value(u) ?
-		    json_string_value(u) : "");
+	json_array_foreach(arr, i, u) sb_printf(out, "%s%s", i ? ", " : "",
+	    json_string_value(u) ? json_string_value(u) : "");
 	sb_putc(out, '\n');
 }
 
@@ -333,11 +336,13 @@ rd_cert_fingerprints(const json_t *c, struct sb *out)
 	json_t *x;
 
 	sb_puts(out, "  Fingerprint:\n");
-	json_array_foreach(content, i, x) {
+	json_array_foreach(content, i, x)
+	{
 		const char *a = json_string_value(json_array_get(alg, i));
 
-		sb_printf(out, "    %s (%s)\n", json_string_value(x) ?
-		    json_string_value(x) : "", a ? a : "?");
+		sb_printf(out, "    %s (%s)\n",
+		    json_string_value(x) ? json_string_value(x) : "",
+		    a ? a : "?");
 	}
 }
 
@@ -345,10 +350,10 @@ rd_cert_fingerprints(const json_t *c, struct sb *out)
 static void
 rd_cert_detail(const json_t *c, bool ca, struct sb *out)
 {
-	const char *subj = rd_opt(json_object_get(c, "subject-string-list"),
-	    "subject-string");
-	const char *serial = rd_opt(json_object_get(c, "serial-number-list"),
-	    "serial-number-x509");
+	const char *subj =
+	    rd_opt(json_object_get(c, "subject-string-list"), "subject-string");
+	const char *serial = rd_opt(
+	    json_object_get(c, "serial-number-list"), "serial-number-x509");
 
 	sb_printf(out, "  Certificate version: %lld\n",
 	    (long long)json_integer_value(json_object_get(c, "version")));
@@ -360,20 +365,23 @@ rd_cert_detail(const json_t *c, bool ca, struct sb *out)
 	rd_validity(c, out);
 	rd_pubkey(rd_cert_pubkey(c), out);
 	rd_key_contents(rd_opt(json_object_get(c, "public-key-contents-list"),
-	    "key-contents"), out);
+			    "key-contents"),
+	    out);
 	sb_printf(out, "  Signature algorithm: %s\n",
-	    rd_opt(c, "signature-algorithm") ?
-	    rd_opt(c, "signature-algorithm") : "");
-	rd_uri_list("Distribution CRL", rd_list(c, "distribution-crl-list",
-	    "distribution-crl"), out);
-	rd_uri_list("Authority Information Access OCSP", rd_list(c,
-	    "authority-information-access-ocsp-list",
-	    "authority-information-access-ocsp"), out);
+	    rd_opt(c, "signature-algorithm") ? rd_opt(c, "signature-algorithm")
+					     : "");
+	rd_uri_list("Distribution CRL",
+	    rd_list(c, "distribution-crl-list", "distribution-crl"), out);
+	rd_uri_list("Authority Information Access OCSP",
+	    rd_list(c, "authority-information-access-ocsp-list",
+		"authority-information-access-ocsp"),
+	    out);
 	if (ca)
 		rd_key_usage(rd_list(c, "key-usage-list", "key-usage"), out);
 	rd_cert_fingerprints(c, out);
 	if (!ca)
-		sb_puts(out, "  Auto-re-enrollment:\n"
+		sb_puts(out,
+		    "  Auto-re-enrollment:\n"
 		    "    Status: Disabled\n"
 		    "    Next trigger time: Timer not started\n");
 }
@@ -397,17 +405,17 @@ rd_skipped(const json_t *listing, const char *what, struct sb *out)
 	json_t *e;
 
 	json_array_foreach(json_object_get(listing, "skipped"), i, e)
-		sb_printf(out, "warning: %s %s skipped: %s\n", what,
-		    rd_opt(e, "identifier") ? rd_opt(e, "identifier") : "?",
-		    rd_opt(e, "reason") ? rd_opt(e, "reason") : "");
+	    sb_printf(out, "warning: %s %s skipped: %s\n", what,
+		rd_opt(e, "identifier") ? rd_opt(e, "identifier") : "?",
+		rd_opt(e, "reason") ? rd_opt(e, "reason") : "");
 }
 
 /* An item of a listing: junos:style="detail" (rpc_show.c), else brief. */
 static bool
 rd_is_detail(const json_t *item)
 {
-	const char *style = json_string_value(json_object_get(
-	    json_object_get(item, "@"), "junos:style"));
+	const char *style = json_string_value(
+	    json_object_get(json_object_get(item, "@"), "junos:style"));
 
 	return style != NULL && strcmp(style, "detail") == 0;
 }
@@ -421,16 +429,17 @@ rd_is_detail(const json_t *item)
 static int
 rd_show_certs(const json_t *d, bool ca, struct sb *out)
 {
-	const json_t *listing = json_object_get(d,
-	    "x509-pki-certificate-info-list");
-	const json_t *list = json_object_get(listing,
-	    "pkid-x509-certificate-information");
+	const json_t *listing =
+	    json_object_get(d, "x509-pki-certificate-info-list");
+	const json_t *list =
+	    json_object_get(listing, "pkid-x509-certificate-information");
 	size_t i;
 	json_t *c;
 
 	if (!json_is_array(list))
 		return -1;
-	json_array_foreach(list, i, c) {
+	json_array_foreach(list, i, c)
+	{
 		bool bad = false;
 		const char *id = rd_str(c, "identifier", &bad);
 		bool detail = rd_is_detail(c);
@@ -450,8 +459,9 @@ rd_show_certs(const json_t *d, bool ca, struct sb *out)
 			rd_cert_brief(c, out);
 		if (!ca && !detail)
 			sb_printf(out, "  Keypair Location: %s\n",
-			    rd_opt(c, "keypair-location") ?
-			    rd_opt(c, "keypair-location") : "");
+			    rd_opt(c, "keypair-location")
+				? rd_opt(c, "keypair-location")
+				: "");
 		if (bad)
 			return -1;
 	}
@@ -482,7 +492,8 @@ rd_show_request(const json_t *d, struct sb *out)
 
 	if (!json_is_array(list))
 		return -1;
-	json_array_foreach(list, i, r) {
+	json_array_foreach(list, i, r)
+	{
 		bool bad = false;
 		bool detail = rd_is_detail(r);
 		const char *id = rd_str(r, "identifier", &bad);
@@ -494,13 +505,14 @@ rd_show_request(const json_t *d, struct sb *out)
 		sb_printf(out, "  Issued to: %s\n", to);
 		rd_pubkey(r, out);
 		sb_printf(out, "  Public key verification status: %s\n",
-		    json_is_true(json_object_get(r, "signature-verified")) ?
-		    "Passed" : "Failed");
+		    json_is_true(json_object_get(r, "signature-verified"))
+			? "Passed"
+			: "Failed");
 		if (!detail)
 			continue;
 		sb_printf(out, "  Subject string:\n    %s\n",
-		    rd_opt(r, "subject-string") ? rd_opt(r, "subject-string") :
-		    "");
+		    rd_opt(r, "subject-string") ? rd_opt(r, "subject-string")
+						: "");
 		rd_alt_subject(json_object_get(r, "alternate-subject"), out);
 		sb_puts(out, "  Fingerprint:\n");
 		rd_fingerprints(r, "    ", out);

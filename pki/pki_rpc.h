@@ -21,7 +21,7 @@
  * data (caller json_decref), or NULL with one operator error line in err
  * ("error: certificate-id c1 not found").
  */
-json_t *pki_rpc(struct pki_store *st, const char *rpc_name,
-    const json_t *input, struct sb *err);
+json_t *pki_rpc(struct pki_store *st, const char *rpc_name, const json_t *input,
+    struct sb *err);
 
 #endif

@@ -45,8 +45,8 @@ X509_STORE *pki_trust_store_new(struct pki_store *st,
  * 3.2).  0 on success; -1 with the reason ("certificate has expired",
  * "certificate revoked", ...) in err.
  */
-int pki_verify_cert(struct pki_store *st, const char *const *profiles,
-    size_t n, X509 *leaf, STACK_OF(X509) *chain, struct sb *err);
+int pki_verify_cert(struct pki_store *st, const char *const *profiles, size_t n,
+    X509 *leaf, STACK_OF(X509) * chain, struct sb *err);
 
 /*
  * IKE identification types (RFC 7296 3.5), id/len being the ID payload's
@@ -68,8 +68,8 @@ enum pki_id_type {
 	PKI_ID_DN_TEXT = 256,
 };
 const char *pki_id_type_name(enum pki_id_type t);
-bool pki_cert_has_identity(X509 *cert, enum pki_id_type type,
-    const uint8_t *id, size_t len);
+bool pki_cert_has_identity(
+    X509 *cert, enum pki_id_type type, const uint8_t *id, size_t len);
 
 /*
  * Junos `remote-identity distinguished-name [container C] [wildcard W]`

@@ -22,7 +22,14 @@
 
 /* Attributes Junos takes in `subject` (pki.md 2, local-certificate enroll). */
 static const char *const req_subject_keys[] = {
-	"DC", "CN", "OU", "O", "L", "ST", "C", NULL,
+	"DC",
+	"CN",
+	"OU",
+	"O",
+	"L",
+	"ST",
+	"C",
+	NULL,
 };
 
 static bool
@@ -60,8 +67,8 @@ req_add_rdn(X509_NAME *dn, struct sb *part, bool any, struct sb *err)
 	req_trim(part);
 	eq = strchr(sb_str(part), '=');
 	if (eq == NULL || eq == part->buf || eq[1] == '\0') {
-		sb_printf(err, "error: invalid subject attribute '%s'",
-		    sb_str(part));
+		sb_printf(
+		    err, "error: invalid subject attribute '%s'", sb_str(part));
 		return -1;
 	}
 	*eq = '\0';
@@ -72,7 +79,7 @@ req_add_rdn(X509_NAME *dn, struct sb *part, bool any, struct sb *err)
 		return -1;
 	}
 	if (X509_NAME_add_entry_by_txt(dn, part->buf, MBSTRING_UTF8,
-	    (const unsigned char *)eq + 1, -1, -1, 0) != 1) {
+		(const unsigned char *)eq + 1, -1, -1, 0) != 1) {
 		ERR_clear_error();
 		sb_printf(err, "error: invalid value for subject attribute %s",
 		    part->buf);
@@ -181,8 +188,8 @@ req_san(const struct pki_subject_args *a, bool *none, struct sb *err)
 			    a->domain_name);
 			goto done;
 		}
-		req_add_gen(gens, GEN_DNS, a->domain_name,
-		    strlen(a->domain_name));
+		req_add_gen(
+		    gens, GEN_DNS, a->domain_name, strlen(a->domain_name));
 	}
 	if (a->ip_address != NULL) {
 		if (inet_pton(AF_INET, a->ip_address, ip) == 1)
@@ -211,8 +218,9 @@ static const EVP_MD *
 req_digest(EVP_PKEY *key)
 {
 	/* RFC 5480 4: SHA-384 goes with P-384. */
-	return EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == 384 ?
-	    EVP_sha384() : EVP_sha256();
+	return EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == 384
+	    ? EVP_sha384()
+	    : EVP_sha256();
 }
 
 static int
@@ -240,29 +248,29 @@ req_self_signed(EVP_PKEY *key, X509_NAME *dn, X509_EXTENSION *san)
 
 	if (cert == NULL || RAND_bytes(serial, sizeof(serial)) != 1)
 		goto fail;
-	serial[0] &= 0x7f;	/* RFC 5280 4.1.2.2: positive */
+	serial[0] &= 0x7f; /* RFC 5280 4.1.2.2: positive */
 	serial[0] |= 0x40;
 	bn = BN_bin2bn(serial, sizeof(serial), NULL);
-	if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert))
-	    == NULL)
+	if (bn == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) == NULL)
 		goto fail;
 	if (X509_set_version(cert, X509_VERSION_3) != 1 ||
 	    X509_gmtime_adj(X509_getm_notBefore(cert), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(cert), PKI_SELF_SIGNED_DAYS,
-	    0, NULL) == NULL ||
+	    X509_time_adj_ex(X509_getm_notAfter(cert), PKI_SELF_SIGNED_DAYS, 0,
+		NULL) == NULL ||
 	    X509_set_subject_name(cert, dn) != 1 ||
 	    X509_set_issuer_name(cert, dn) != 1 ||
 	    X509_set_pubkey(cert, key) != 1)
 		goto fail;
 	X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
 	/* Fixed strings only (RFC 5280 4.2.1.9, 4.2.1.3, 4.2.1.2). */
-	if (req_add_conf_ext(cert, &ctx, NID_basic_constraints,
-	    "critical,CA:FALSE") == -1 ||
-	    req_add_conf_ext(cert, &ctx, NID_key_usage, ec ?
-	    "critical,digitalSignature" :
-	    "critical,digitalSignature,keyEncipherment") == -1 ||
-	    req_add_conf_ext(cert, &ctx, NID_subject_key_identifier,
-	    "hash") == -1)
+	if (req_add_conf_ext(
+		cert, &ctx, NID_basic_constraints, "critical,CA:FALSE") == -1 ||
+	    req_add_conf_ext(cert, &ctx, NID_key_usage,
+		ec ? "critical,digitalSignature"
+		   : "critical,digitalSignature,keyEncipherment") == -1 ||
+	    req_add_conf_ext(cert, &ctx, NID_subject_key_identifier, "hash") ==
+		-1)
 		goto fail;
 	if (san != NULL && X509_add_ext(cert, san, -1) != 1)
 		goto fail;
@@ -319,8 +327,8 @@ pki_local_self_signed(struct pki_store *st, const char *id,
 	int rc = -1;
 
 	if (pki_name_is_valid(id) && pki_has_local_cert(st, id)) {
-		sb_printf(err, "error: local certificate %s already exists",
-		    id);
+		sb_printf(
+		    err, "error: local certificate %s already exists", id);
 		return -1;
 	}
 	if ((key = req_prepare(st, id, a, &dn, &san, err)) == NULL)
@@ -331,8 +339,8 @@ pki_local_self_signed(struct pki_store *st, const char *id,
 		    pki_ssl_reason());
 		goto done;
 	}
-	if (pki_obj_write(st, PKI_KIND_CERT, id, pem, strlen(pem), 0644,
-	    err) == -1)
+	if (pki_obj_write(st, PKI_KIND_CERT, id, pem, strlen(pem), 0644, err) ==
+	    -1)
 		goto done;
 	log_info("pki: self-signed certificate %s generated", id);
 	rc = 0;
@@ -398,11 +406,11 @@ pki_request_generate(struct pki_store *st, const char *id,
 	}
 	BIO_get_mem_ptr(b, &m);
 	/* The operator's file first: a failure there keeps the old request. */
-	if (file != NULL && file_write_atomic(file, m->data, m->length, 0644,
-	    err) == -1)
+	if (file != NULL &&
+	    file_write_atomic(file, m->data, m->length, 0644, err) == -1)
 		goto done;
-	if (pki_obj_write(st, PKI_KIND_REQ, id, m->data, m->length, 0644,
-	    err) == -1) {
+	if (pki_obj_write(
+		st, PKI_KIND_REQ, id, m->data, m->length, 0644, err) == -1) {
 		if (file != NULL)
 			(void)unlink(file);
 		goto done;

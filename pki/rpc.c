@@ -17,7 +17,7 @@
 
 struct rpc_cmd {
 	const char *name;
-	const char *args[RPC_ARGS_MAX];	/* allowed input leaves */
+	const char *args[RPC_ARGS_MAX]; /* allowed input leaves */
 	const char *mandatory[RPC_ARGS_MAX];
 	json_t *(*fn)(struct pki_store *, const json_t *, struct sb *);
 };
@@ -44,9 +44,10 @@ rpc_name_arg(const json_t *in, const char *key, struct sb *err)
 	const char *v = pki_rpc_str(in, key);
 
 	if (v == NULL || !pki_name_is_valid(v)) {
-		sb_printf(err, "error: invalid %s: 1 to %d letters, digits, "
-		    "'.', '_' or '-', starting with a letter or digit", key,
-		    PKI_NAME_MAX);
+		sb_printf(err,
+		    "error: invalid %s: 1 to %d letters, digits, "
+		    "'.', '_' or '-', starting with a letter or digit",
+		    key, PKI_NAME_MAX);
 		return NULL;
 	}
 	return v;
@@ -75,8 +76,8 @@ rpc_generate_key_pair(struct pki_store *st, const json_t *in, struct sb *err)
 
 		errno = 0;
 		bits = strtol(json_string_value(size), &end, 10);
-		if (errno != 0 || *end != '\0' || end ==
-		    json_string_value(size))
+		if (errno != 0 || *end != '\0' ||
+		    end == json_string_value(size))
 			bits = -1;
 	} else if (size != NULL)
 		bits = -1;
@@ -139,8 +140,8 @@ rpc_request(struct pki_store *st, const json_t *in, struct sb *err)
 	if (file != NULL)
 		json_object_set_new(out, "filename", json_string(file));
 	else
-		json_object_set_new(out, "certificate-request",
-		    json_string(pem));
+		json_object_set_new(
+		    out, "certificate-request", json_string(pem));
 done:
 	X509_REQ_free(req);
 	free(pem);
@@ -155,7 +156,7 @@ rpc_local_load(struct pki_store *st, const json_t *in, struct sb *err)
 	if ((id = rpc_name_arg(in, "certificate-id", err)) == NULL)
 		return NULL;
 	if (pki_local_load(st, id, pki_rpc_str(in, "filename"),
-	    pki_rpc_str(in, "key"), err) == -1)
+		pki_rpc_str(in, "key"), err) == -1)
 		return NULL;
 	return json_pack("{s:s}", "certificate-id", id);
 }
@@ -173,20 +174,21 @@ rpc_ca_load(struct pki_store *st, const json_t *in, struct sb *err)
 	if ((p = rpc_name_arg(in, "ca-profile", err)) == NULL)
 		return NULL;
 	/* pki.md 2: the fingerprint is shown and confirmed first. */
-	if (pki_ca_load(st, p, pki_rpc_str(in, "filename"), confirmed ? NULL :
-	    &cert, err) == -1)
+	if (pki_ca_load(st, p, pki_rpc_str(in, "filename"),
+		confirmed ? NULL : &cert, err) == -1)
 		return NULL;
 	if (confirmed && (cert = pki_ca_cert_get(st, p, err)) == NULL)
 		return NULL;
 	sha1 = pki_fingerprint(cert, "SHA1");
 	md5 = pki_fingerprint(cert, "MD5");
-	out = json_pack("{s:s, s:s, s:s}", "ca-profile", p,
-	    "fingerprint-sha1", sha1, "fingerprint-md5", md5);
+	out = json_pack("{s:s, s:s, s:s}", "ca-profile", p, "fingerprint-sha1",
+	    sha1, "fingerprint-md5", md5);
 	if (confirmed)
 		json_object_set_new(out, "loaded", json_true());
 	else
-		json_object_set_new(out, "confirm", json_string("Do you want to"
-		    " load this CA certificate ? [yes,no] (no)"));
+		json_object_set_new(out, "confirm",
+		    json_string("Do you want to"
+				" load this CA certificate ? [yes,no] (no)"));
 	free(sha1);
 	free(md5);
 	X509_free(cert);
@@ -235,8 +237,8 @@ rpc_local_verify(struct pki_store *st, const json_t *in, struct sb *err)
  */
 static json_t *
 rpc_clear(struct pki_store *st, const json_t *in, const char *key,
-    const char *kind, int (*fn)(struct pki_store *, const char *,
-    struct sb *), struct sb *err)
+    const char *kind, int (*fn)(struct pki_store *, const char *, struct sb *),
+    struct sb *err)
 {
 	json_t *cleared = json_array();
 	char **names = NULL;
@@ -274,8 +276,8 @@ fail:
 static json_t *
 rpc_clear_local(struct pki_store *st, const json_t *in, struct sb *err)
 {
-	return rpc_clear(st, in, "certificate-id", PKI_KIND_CERT,
-	    pki_local_clear, err);
+	return rpc_clear(
+	    st, in, "certificate-id", PKI_KIND_CERT, pki_local_clear, err);
 }
 
 static json_t *
@@ -287,15 +289,15 @@ rpc_clear_ca(struct pki_store *st, const json_t *in, struct sb *err)
 static json_t *
 rpc_clear_key(struct pki_store *st, const json_t *in, struct sb *err)
 {
-	return rpc_clear(st, in, "certificate-id", PKI_KIND_KEY, pki_key_clear,
-	    err);
+	return rpc_clear(
+	    st, in, "certificate-id", PKI_KIND_KEY, pki_key_clear, err);
 }
 
 static json_t *
 rpc_clear_request(struct pki_store *st, const json_t *in, struct sb *err)
 {
-	return rpc_clear(st, in, "certificate-id", PKI_KIND_REQ,
-	    pki_request_clear, err);
+	return rpc_clear(
+	    st, in, "certificate-id", PKI_KIND_REQ, pki_request_clear, err);
 }
 
 #define SUBJ "subject", "domain-name", "ip-address", "email"
@@ -317,25 +319,24 @@ static const struct rpc_cmd pki_rpcs[] = {
 	{ "request-security-pki-ca-certificate-load",
 	    { "ca-profile", "filename", "confirmed" },
 	    { "ca-profile", "filename" }, rpc_ca_load },
-	{ "request-security-pki-crl-load",
-	    { "ca-profile", "filename" }, { "ca-profile", "filename" },
-	    rpc_crl_load },
-	{ "request-security-pki-ca-certificate-verify",
-	    { "ca-profile" }, { "ca-profile" }, rpc_ca_verify },
-	{ "request-security-pki-local-certificate-verify",
-	    { "certificate-id" }, { "certificate-id" }, rpc_local_verify },
-	{ "clear-security-pki-local-certificate",
-	    { "certificate-id", "all" }, { NULL }, rpc_clear_local },
-	{ "clear-security-pki-ca-certificate",
-	    { "ca-profile", "all" }, { NULL }, rpc_clear_ca },
-	{ "clear-security-pki-key-pair",
-	    { "certificate-id", "all" }, { NULL }, rpc_clear_key },
-	{ "clear-security-pki-certificate-request",
-	    { "certificate-id", "all" }, { NULL }, rpc_clear_request },
-	{ "show-security-pki-local-certificate",
-	    { "certificate-id", "detail" }, { NULL }, pki_rpc_show_local },
-	{ "show-security-pki-ca-certificate",
-	    { "ca-profile", "detail" }, { NULL }, pki_rpc_show_ca },
+	{ "request-security-pki-crl-load", { "ca-profile", "filename" },
+	    { "ca-profile", "filename" }, rpc_crl_load },
+	{ "request-security-pki-ca-certificate-verify", { "ca-profile" },
+	    { "ca-profile" }, rpc_ca_verify },
+	{ "request-security-pki-local-certificate-verify", { "certificate-id" },
+	    { "certificate-id" }, rpc_local_verify },
+	{ "clear-security-pki-local-certificate", { "certificate-id", "all" },
+	    { NULL }, rpc_clear_local },
+	{ "clear-security-pki-ca-certificate", { "ca-profile", "all" },
+	    { NULL }, rpc_clear_ca },
+	{ "clear-security-pki-key-pair", { "certificate-id", "all" }, { NULL },
+	    rpc_clear_key },
+	{ "clear-security-pki-certificate-request", { "certificate-id", "all" },
+	    { NULL }, rpc_clear_request },
+	{ "show-security-pki-local-certificate", { "certificate-id", "detail" },
+	    { NULL }, pki_rpc_show_local },
+	{ "show-security-pki-ca-certificate", { "ca-profile", "detail" },
+	    { NULL }, pki_rpc_show_ca },
 	{ "show-security-pki-certificate-request",
 	    { "certificate-id", "detail" }, { NULL }, pki_rpc_show_request },
 	{ NULL, { NULL }, { NULL }, NULL },
@@ -375,10 +376,13 @@ rpc_check_input(const struct rpc_cmd *c, const json_t *in, struct sb *err)
 		sb_puts(err, "error: syntax error");
 		return -1;
 	}
-	json_object_foreach((json_t *)in, key, v) {
+	json_object_foreach((json_t *)in, key, v)
+	{
 		if (!rpc_allowed(c, key)) {
-			sb_printf(err, "error: syntax error, unexpected "
-			    "argument %s", key);
+			sb_printf(err,
+			    "error: syntax error, unexpected "
+			    "argument %s",
+			    key);
 			return -1;
 		}
 		if (!json_is_string(v) && !json_is_boolean(v) &&
@@ -387,8 +391,8 @@ rpc_check_input(const struct rpc_cmd *c, const json_t *in, struct sb *err)
 			sb_printf(err, "error: invalid value for %s", key);
 			return -1;
 		}
-		if (json_is_string(v) && json_string_length(v) >
-		    PKI_SUBJECT_MAX * 4) {
+		if (json_is_string(v) &&
+		    json_string_length(v) > PKI_SUBJECT_MAX * 4) {
 			sb_printf(err, "error: value of %s is too long", key);
 			return -1;
 		}
@@ -418,8 +422,8 @@ pki_rpc(struct pki_store *st, const char *rpc_name, const json_t *input,
 	}
 	if (input == NULL)
 		input = empty = json_object();
-	out = rpc_check_input(c, input, err) == 0 ? c->fn(st, input, err) :
-	    NULL;
+	out =
+	    rpc_check_input(c, input, err) == 0 ? c->fn(st, input, err) : NULL;
 	json_decref(empty);
 	return out;
 }

@@ -21,13 +21,12 @@
 #define PKI_XMLNS "http://xml.juniper.net/junos/qsafe/junos-pki"
 #define SHOW_CERT_ITEM "pkid-x509-certificate-information"
 
-typedef json_t *(*show_one_fn)(struct pki_store *, const char *, bool,
-    struct sb *);
+typedef json_t *(*show_one_fn)(
+    struct pki_store *, const char *, bool, struct sb *);
 
 /* identifier first, as in pki.md 4, then ca-profile (CA only), the rest. */
 static json_t *
-show_info(X509 *cert, const char *identifier, const char *profile,
-    bool detail)
+show_info(X509 *cert, const char *identifier, const char *profile, bool detail)
 {
 	json_t *o = json_pack("{s:s}", "identifier", identifier);
 	json_t *info = pki_cert_info(cert, detail);
@@ -40,8 +39,8 @@ show_info(X509 *cert, const char *identifier, const char *profile,
 }
 
 static json_t *
-show_local_one(struct pki_store *st, const char *id, bool detail,
-    struct sb *err)
+show_local_one(
+    struct pki_store *st, const char *id, bool detail, struct sb *err)
 {
 	X509 *cert = pki_local_cert_get(st, id, err);
 	json_t *o;
@@ -51,16 +50,17 @@ show_local_one(struct pki_store *st, const char *id, bool detail,
 	o = show_info(cert, id, NULL, detail);
 	X509_free(cert);
 	/* pki.md 3: "Keypair Location: Keypair generated locally" */
-	json_object_set_new(o, "keypair-location", json_string(
-	    !pki_has_key(st, id) ? "Keypair not found" :
-	    pki_key_is_imported(st, id) ? "Keypair imported" :
-	    "Keypair generated locally"));
+	json_object_set_new(o, "keypair-location",
+	    json_string(!pki_has_key(st, id) ? "Keypair not found"
+		    : pki_key_is_imported(st, id)
+		    ? "Keypair imported"
+		    : "Keypair generated locally"));
 	return o;
 }
 
 static json_t *
-show_ca_one(struct pki_store *st, const char *profile, bool detail,
-    struct sb *err)
+show_ca_one(
+    struct pki_store *st, const char *profile, bool detail, struct sb *err)
 {
 	const struct pki_ca_profile *p = pki_store_ca_profile(st, profile);
 	X509 *cert = pki_ca_cert_get(st, profile, err);
@@ -68,15 +68,16 @@ show_ca_one(struct pki_store *st, const char *profile, bool detail,
 
 	if (cert == NULL)
 		return NULL;
-	o = show_info(cert, p != NULL && p->ca_identity != NULL ?
-	    p->ca_identity : profile, profile, detail);
+	o = show_info(cert,
+	    p != NULL && p->ca_identity != NULL ? p->ca_identity : profile,
+	    profile, detail);
 	X509_free(cert);
 	return o;
 }
 
 static json_t *
-show_request_one(struct pki_store *st, const char *id, bool detail,
-    struct sb *err)
+show_request_one(
+    struct pki_store *st, const char *id, bool detail, struct sb *err)
 {
 	X509_REQ *req = pki_request_get(st, id, err);
 	json_t *o;
@@ -93,8 +94,8 @@ show_request_one(struct pki_store *st, const char *id, bool detail,
 static void
 show_style(json_t *o, bool detail)
 {
-	json_object_set_new(o, "@", json_pack("{s:s}", "junos:style",
-	    detail ? "detail" : "brief"));
+	json_object_set_new(o, "@",
+	    json_pack("{s:s}", "junos:style", detail ? "detail" : "brief"));
 }
 
 static json_t *
@@ -132,18 +133,21 @@ show_list(struct pki_store *st, const json_t *in, const char *key,
 			}
 			/* One damaged file does not hide the others. */
 			sb_init(&why);
-			sb_puts(&why, strncmp(sb_str(err), "error: ", 7) == 0 ?
-			    sb_str(err) + 7 : sb_str(err));
-			json_array_append_new(skipped, json_pack("{s:s, s:s}",
-			    "identifier", names[i], "reason", sb_str(&why)));
+			sb_puts(&why,
+			    strncmp(sb_str(err), "error: ", 7) == 0
+				? sb_str(err) + 7
+				: sb_str(err));
+			json_array_append_new(skipped,
+			    json_pack("{s:s, s:s}", "identifier", names[i],
+				"reason", sb_str(&why)));
 			sb_free(&why);
 			sb_reset(err);
 		}
 		pki_names_free(names);
 	}
 	/* pki.md 4: <x509-pki-certificate-info-list xmlns=...> of <pkid-...> */
-	out = json_pack("{s:{s:{s:s}, s:o}}", list, "@", "xmlns", PKI_XMLNS,
-	    item, arr);
+	out = json_pack(
+	    "{s:{s:{s:s}, s:o}}", list, "@", "xmlns", PKI_XMLNS, item, arr);
 	if (json_array_size(skipped) > 0)
 		json_object_set(json_object_get(out, list), "skipped", skipped);
 	json_decref(skipped);

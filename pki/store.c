@@ -29,7 +29,11 @@ struct pki_store {
 };
 
 static const char *const store_kinds[] = {
-	PKI_KIND_KEY, PKI_KIND_CERT, PKI_KIND_REQ, PKI_KIND_CA, PKI_KIND_CRL,
+	PKI_KIND_KEY,
+	PKI_KIND_CERT,
+	PKI_KIND_REQ,
+	PKI_KIND_CA,
+	PKI_KIND_CRL,
 	NULL,
 };
 
@@ -131,8 +135,9 @@ pki_store_new(const char *dir, struct sb *err)
 	st->dir = xstrdup(dir);
 	for (i = 0; store_kinds[i] != NULL; i++) {
 		char *p = pki_store_path(st, store_kinds[i], NULL);
-		int rc = store_mkdir(p, strcmp(store_kinds[i], PKI_KIND_KEY) ==
-		    0 ? 0700 : 0755, err);
+		int rc = store_mkdir(p,
+		    strcmp(store_kinds[i], PKI_KIND_KEY) == 0 ? 0700 : 0755,
+		    err);
 
 		free(p);
 		if (rc == -1) {
@@ -178,8 +183,8 @@ store_dup(const char *s)
 }
 
 size_t
-pki_store_set_ca_profiles(struct pki_store *st,
-    const struct pki_ca_profile *profs, size_t n)
+pki_store_set_ca_profiles(
+    struct pki_store *st, const struct pki_ca_profile *profs, size_t n)
 {
 	size_t i, bad = 0;
 
@@ -188,10 +193,12 @@ pki_store_set_ca_profiles(struct pki_store *st,
 	for (i = 0; i < n; i++) {
 		struct pki_ca_profile *p = &st->profiles[st->nprofiles];
 
-		/* A bad name costs that profile only (the schema refuses it). */
+		/* A bad name costs that profile only (the schema refuses it).
+		 */
 		if (!pki_name_is_valid(profs[i].name)) {
 			log_warn("pki: ca-profile '%s' left out: not a valid "
-			    "name", profs[i].name ? profs[i].name : "");
+				 "name",
+			    profs[i].name ? profs[i].name : "");
 			bad++;
 			continue;
 		}
@@ -248,8 +255,8 @@ pki_file_read(const char *path, size_t *len, struct sb *err)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1) {
-		sb_printf(err, "error: cannot open %s: %s", path,
-		    strerror(errno));
+		sb_printf(
+		    err, "error: cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &sbuf) == -1 || !S_ISREG(sbuf.st_mode)) {

@@ -20,7 +20,7 @@ struct pki_tls {
 	X509 *cert;
 	EVP_PKEY *key;
 	X509_STORE *trust;
-	char digest[2 * 32 + 1];	/* SHA-256, hex */
+	char digest[2 * 32 + 1]; /* SHA-256, hex */
 };
 
 /* The digest of the certificate, each CA certificate and each CRL. */
@@ -43,8 +43,8 @@ tls_digest(struct pki_tls *t)
 		X509 *x = X509_OBJECT_get0_X509(o);
 
 		if ((x != NULL && X509_digest(x, EVP_sha256(), fp, &fn) == 1) ||
-		    (crl != NULL && X509_CRL_digest(crl, EVP_sha256(), fp,
-		    &fn) == 1))
+		    (crl != NULL &&
+			X509_CRL_digest(crl, EVP_sha256(), fp, &fn) == 1))
 			EVP_DigestUpdate(c, fp, fn);
 	}
 	EVP_DigestFinal_ex(c, md, &n);
@@ -65,8 +65,10 @@ pki_tls_new(struct pki_store *st, const char *cert_id,
 		goto fail;
 	/* RFC 5280 4.1.2.7: the certificate carries our public key. */
 	if (X509_check_private_key(t->cert, t->key) != 1) {
-		sb_printf(err, "error: certificate %s does not match its key "
-		    "pair", cert_id);
+		sb_printf(err,
+		    "error: certificate %s does not match its key "
+		    "pair",
+		    cert_id);
 		goto fail;
 	}
 	tls_digest(t);
@@ -100,8 +102,8 @@ pki_tls_ssl_ctx(const struct pki_tls *t, SSL_CTX *ctx)
 	    SSL_CTX_check_private_key(ctx) != 1)
 		goto done;
 	SSL_CTX_set1_cert_store(ctx, t->trust);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify(
+	    ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	rc = 0;
 done:
 	ERR_clear_error();

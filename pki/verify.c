@@ -36,16 +36,16 @@ verify_profiles(struct pki_store *st, const char *const *profiles, size_t n)
  * that use CRLs, and those of profiles that do not.
  */
 struct verify_rev {
-	STACK_OF(X509) *crl;
-	STACK_OF(X509) *nocrl;
+	STACK_OF(X509) * crl;
+	STACK_OF(X509) * nocrl;
 };
 
 static int verify_rev_idx = -1;
 static pthread_once_t verify_rev_once = PTHREAD_ONCE_INIT;
 
 static void
-verify_rev_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
-    long argl, void *argp)
+verify_rev_free(
+    void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
 	struct verify_rev *r = ptr;
 
@@ -60,14 +60,14 @@ verify_rev_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 static void
 verify_rev_init(void)
 {
-	verify_rev_idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE,
-	    0, NULL, NULL, NULL, verify_rev_free);
+	verify_rev_idx = CRYPTO_get_ex_new_index(
+	    CRYPTO_EX_INDEX_X509_STORE, 0, NULL, NULL, NULL, verify_rev_free);
 	if (verify_rev_idx < 0)
 		fatal("pki: no X509_STORE ex_data index");
 }
 
 static bool
-verify_in(STACK_OF(X509) *v, X509 *x)
+verify_in(STACK_OF(X509) * v, X509 *x)
 {
 	int i;
 
@@ -83,8 +83,7 @@ verify_in(STACK_OF(X509) *v, X509 *x)
  * The trust anchor (top of the chain) has nothing above it.
  */
 static bool
-verify_crl_wanted(const struct verify_rev *r, STACK_OF(X509) *chain,
-    int depth)
+verify_crl_wanted(const struct verify_rev *r, STACK_OF(X509) * chain, int depth)
 {
 	int i;
 
@@ -110,13 +109,13 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 {
 	const struct verify_rev *r;
 
-	if (ok || X509_STORE_CTX_get_error(ctx) !=
-	    X509_V_ERR_UNABLE_TO_GET_CRL)
+	if (ok || X509_STORE_CTX_get_error(ctx) != X509_V_ERR_UNABLE_TO_GET_CRL)
 		return ok;
-	r = X509_STORE_get_ex_data(X509_STORE_CTX_get0_store(ctx),
-	    verify_rev_idx);
-	if (r != NULL && verify_crl_wanted(r, X509_STORE_CTX_get0_chain(ctx),
-	    X509_STORE_CTX_get_error_depth(ctx)))
+	r = X509_STORE_get_ex_data(
+	    X509_STORE_CTX_get0_store(ctx), verify_rev_idx);
+	if (r != NULL &&
+	    verify_crl_wanted(r, X509_STORE_CTX_get0_chain(ctx),
+		X509_STORE_CTX_get_error_depth(ctx)))
 		return 0;
 	X509_STORE_CTX_set_error(ctx, X509_V_OK);
 	return 1;
@@ -124,8 +123,8 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 
 /* Adds profile name's CA certificate (and CRL) to xs and r. */
 static int
-verify_add_profile(struct pki_store *st, X509_STORE *xs,
-    struct verify_rev *r, const char *name, struct sb *err)
+verify_add_profile(struct pki_store *st, X509_STORE *xs, struct verify_rev *r,
+    const char *name, struct sb *err)
 {
 	const struct pki_ca_profile *p = pki_store_ca_profile(st, name);
 	enum pki_revocation rev = p ? p->revocation : PKI_REVOCATION_DISABLE;
@@ -134,8 +133,10 @@ verify_add_profile(struct pki_store *st, X509_STORE *xs,
 	X509 *ca;
 
 	if (rev == PKI_REVOCATION_OCSP) {
-		sb_printf(err, "error: ca-profile %s: revocation-check "
-		    "use-ocsp is not supported", name);
+		sb_printf(err,
+		    "error: ca-profile %s: revocation-check "
+		    "use-ocsp is not supported",
+		    name);
 		return -1;
 	}
 	if ((ca = pki_ca_cert_get(st, name, err)) == NULL)
@@ -156,8 +157,8 @@ verify_add_profile(struct pki_store *st, X509_STORE *xs,
 }
 
 X509_STORE *
-pki_trust_store_new(struct pki_store *st, const char *const *profiles,
-    size_t n, struct sb *err)
+pki_trust_store_new(
+    struct pki_store *st, const char *const *profiles, size_t n, struct sb *err)
 {
 	char **names = verify_profiles(st, profiles, n);
 	X509_STORE *xs = NULL;
@@ -165,22 +166,25 @@ pki_trust_store_new(struct pki_store *st, const char *const *profiles,
 	size_t i;
 
 	if (names == NULL || names[0] == NULL) {
-		sb_puts(err, names == NULL ? "error: cannot read the CA "
-		    "certificates" : "error: no CA certificate loaded");
+		sb_puts(err,
+		    names == NULL ? "error: cannot read the CA "
+				    "certificates"
+				  : "error: no CA certificate loaded");
 		pki_names_free(names);
 		return NULL;
 	}
 	pthread_once(&verify_rev_once, verify_rev_init);
 	r = xcalloc(1, sizeof(*r));
-	if ((xs = X509_STORE_new()) == NULL || (r->crl = sk_X509_new_null()) ==
-	    NULL || (r->nocrl = sk_X509_new_null()) == NULL)
+	if ((xs = X509_STORE_new()) == NULL ||
+	    (r->crl = sk_X509_new_null()) == NULL ||
+	    (r->nocrl = sk_X509_new_null()) == NULL)
 		fatal("out of memory");
 	for (i = 0; names[i] != NULL; i++)
 		if (verify_add_profile(st, xs, r, names[i], err) == -1)
 			goto fail;
 	if (sk_X509_num(r->crl) > 0)
-		X509_STORE_set_flags(xs, X509_V_FLAG_CRL_CHECK |
-		    X509_V_FLAG_CRL_CHECK_ALL);
+		X509_STORE_set_flags(
+		    xs, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 	X509_STORE_set_verify_cb(xs, verify_cb);
 	if (X509_STORE_set_ex_data(xs, verify_rev_idx, r) != 1)
 		fatal("out of memory");
@@ -196,7 +200,7 @@ fail:
 
 int
 pki_verify_cert(struct pki_store *st, const char *const *profiles, size_t n,
-    X509 *leaf, STACK_OF(X509) *chain, struct sb *err)
+    X509 *leaf, STACK_OF(X509) * chain, struct sb *err)
 {
 	X509_STORE_CTX *ctx = NULL;
 	X509_STORE *xs = NULL;
@@ -206,8 +210,9 @@ pki_verify_cert(struct pki_store *st, const char *const *profiles, size_t n,
 	sb_init(&why);
 	if ((xs = pki_trust_store_new(st, profiles, n, &why)) == NULL) {
 		/* Without the "error: " of the operator line. */
-		sb_puts(err, strncmp(sb_str(&why), "error: ", 7) == 0 ?
-		    sb_str(&why) + 7 : sb_str(&why));
+		sb_puts(err,
+		    strncmp(sb_str(&why), "error: ", 7) == 0 ? sb_str(&why) + 7
+							     : sb_str(&why));
 		goto done;
 	}
 	if ((ctx = X509_STORE_CTX_new()) == NULL)
@@ -219,8 +224,9 @@ pki_verify_cert(struct pki_store *st, const char *const *profiles, size_t n,
 	/* A self-signed trust anchor's own signature is checked too. */
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CHECK_SS_SIGNATURE);
 	if (X509_verify_cert(ctx) != 1) {
-		sb_puts(err, X509_verify_cert_error_string(
-		    X509_STORE_CTX_get_error(ctx)));
+		sb_puts(err,
+		    X509_verify_cert_error_string(
+			X509_STORE_CTX_get_error(ctx)));
 		goto done;
 	}
 	rc = 0;
@@ -234,11 +240,11 @@ done:
 
 /* Toby's verify outcomes (pki.md 2): "... is not valid yet". */
 static void
-verify_fail(const char *what, const char *name, const char *why,
-    struct sb *err)
+verify_fail(const char *what, const char *name, const char *why, struct sb *err)
 {
-	if (strcmp(why, X509_verify_cert_error_string(
-	    X509_V_ERR_CERT_NOT_YET_VALID)) == 0)
+	if (strcmp(why,
+		X509_verify_cert_error_string(X509_V_ERR_CERT_NOT_YET_VALID)) ==
+	    0)
 		sb_printf(err, "error: %s %s is not valid yet", what, name);
 	else
 		sb_printf(err, "error: %s %s verification failed: %s", what,
@@ -276,8 +282,8 @@ pki_ca_verify(struct pki_store *st, const char *profile, struct sb *err)
 	int rc;
 
 	if (!pki_has_ca_cert(st, profile)) {
-		sb_printf(err, "error: CA certificate %s doesn't exist",
-		    profile);
+		sb_printf(
+		    err, "error: CA certificate %s doesn't exist", profile);
 		return -1;
 	}
 	if ((cert = pki_ca_cert_get(st, profile, err)) == NULL)

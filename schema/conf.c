@@ -11,8 +11,8 @@
 struct conf {
 	const struct schema *schema;
 	struct cnode root;
-	struct cnode **htab;	/* list entries and leaf-list values */
-	size_t hsize;		/* power of two */
+	struct cnode **htab; /* list entries and leaf-list values */
+	size_t hsize;	     /* power of two */
 	size_t hcount;
 	size_t count;
 	int64_t changed;
@@ -49,7 +49,8 @@ conf_hash_resize(struct conf *c)
 		struct cnode *n = c->htab[i], *next;
 		for (; n != NULL; n = next) {
 			next = n->hnext;
-			size_t h = conf_hash(n->parent, n->sn, n->val) & (nsize - 1);
+			size_t h =
+			    conf_hash(n->parent, n->sn, n->val) & (nsize - 1);
 			n->hnext = nt[h];
 			nt[h] = n;
 		}
@@ -165,7 +166,8 @@ conf_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
 		return NULL;
 	size_t h = conf_hash(parent, sn, val) & (c->hsize - 1);
 	for (struct cnode *n = c->htab[h]; n != NULL; n = n->hnext)
-		if (n->parent == parent && n->sn == sn && strcmp(n->val, val) == 0)
+		if (n->parent == parent && n->sn == sn &&
+		    strcmp(n->val, val) == 0)
 			return n;
 	return NULL;
 }
@@ -258,8 +260,8 @@ conf_unlink(struct cnode *n)
 	unsigned idx = n->sn->idx;
 
 	if (parent->slot[idx] == n)
-		parent->slot[idx] = (n->prev && n->prev->sn == n->sn) ?
-		    n->prev : NULL;
+		parent->slot[idx] =
+		    (n->prev && n->prev->sn == n->sn) ? n->prev : NULL;
 	if (n->prev)
 		n->prev->next = n->next;
 	else
@@ -310,8 +312,8 @@ conf_prune(struct conf *c, struct cnode *n)
  * every child: under `security ike` that is 3 kinds, not 30,000 entries.
  */
 static void
-conf_remove_conflicts(struct conf *c, struct cnode *parent,
-    const struct snode *sn)
+conf_remove_conflicts(
+    struct conf *c, struct cnode *parent, const struct snode *sn)
 {
 	const struct snode *psn = parent->sn;
 
@@ -424,7 +426,8 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
 		parent->first = n;
 	parent->last = n;
 	if (parent->slot == NULL)
-		parent->slot = xcalloc(parent->sn->nchild, sizeof(*parent->slot));
+		parent->slot =
+		    xcalloc(parent->sn->nchild, sizeof(*parent->slot));
 	parent->slot[n->sn->idx] = n;
 	if (cnode_is_hashed(n->sn))
 		conf_hash_add(c, n);
@@ -547,8 +550,8 @@ cnode_is_inactive(const struct cnode *n)
 }
 
 size_t
-conf_count_kind(struct conf *c, const struct cnode *parent,
-    const struct snode *sn)
+conf_count_kind(
+    struct conf *c, const struct cnode *parent, const struct snode *sn)
 {
 	size_t n = 0;
 	const struct cnode *ch;

@@ -21,18 +21,18 @@
 #include "lib/sb.h"
 #include "schema/schema.h"
 
-#define CN_INACTIVE	0x01	/* deactivated: kept, shown, not in effect */
-#define CN_DIRTY	0x02	/* this node or one below changed */
+#define CN_INACTIVE 0x01 /* deactivated: kept, shown, not in effect */
+#define CN_DIRTY 0x02	 /* this node or one below changed */
 /*
  * Children were removed, moved or re-keyed here (or the subtree was touched
  * wholesale).  Without it, a dirty node's children changed only by additions
  * at the end of their kind, so conf_diff need not look for deletions or
  * reordering among thousands of untouched siblings.  Implies CN_DIRTY.
  */
-#define CN_SHAPE	0x04
+#define CN_SHAPE 0x04
 /* Marks used while an expanded tree is brought up to date (group.c). */
-#define CN_GMARK	0x08
-#define CN_GNEW		0x10
+#define CN_GMARK 0x08
+#define CN_GNEW 0x10
 
 /* Separates the keys of a multi-key list entry inside cnode.val. */
 #define CONF_KEY_SEP '\x1f'
@@ -45,13 +45,13 @@ struct cnode {
 	 * empty leaf: NULL.
 	 */
 	char *val;
-	char *annot;		/* `annotate` comment, or NULL */
+	char *annot; /* `annotate` comment, or NULL */
 	/* expanded trees (group.h): the group it was inherited from, or NULL */
 	char *from;
 	uint32_t flags;
 	struct cnode *parent, *first, *last, *prev, *next;
-	struct cnode *hnext;	/* hash chain */
-	struct cnode **slot;	/* [sn->nchild]: last child of each kind */
+	struct cnode *hnext; /* hash chain */
+	struct cnode **slot; /* [sn->nchild]: last child of each kind */
 };
 
 struct conf;
@@ -68,7 +68,7 @@ void conf_swap(struct conf *a, struct conf *b);
 
 struct cnode *conf_root(struct conf *c);
 const struct schema *conf_schema(const struct conf *c);
-size_t conf_count(const struct conf *c);	/* nodes, root excluded */
+size_t conf_count(const struct conf *c); /* nodes, root excluded */
 
 /* Child of parent of kind sn with value/key val (val ignored for containers
  * and leaves), or NULL.  Borrowed. */
@@ -90,8 +90,7 @@ void conf_remove(struct conf *c, struct cnode *n);
 void conf_prune(struct conf *c, struct cnode *n);
 
 /* Moves list entry n before/after its sibling ref (same list). */
-void conf_move(struct conf *c, struct cnode *n, struct cnode *ref,
-    bool before);
+void conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before);
 /* Gives list entry n a new key; fails (-1) when one exists already. */
 int conf_rekey(struct conf *c, struct cnode *n, const char *newkey);
 /* Deep-copies the subtree of src under parent (src may be in another tree);
@@ -122,8 +121,8 @@ const struct cnode *cnode_child(const struct cnode *n, const char *name);
 /* That child's value (key or leaf value), or NULL. */
 const char *cnode_child_val(const struct cnode *n, const char *name);
 /* Number of children of kind sn under parent. */
-size_t conf_count_kind(struct conf *c, const struct cnode *parent,
-    const struct snode *sn);
+size_t conf_count_kind(
+    struct conf *c, const struct cnode *parent, const struct snode *sn);
 
 /* Last modification time of the tree (for `## Last changed:`). */
 int64_t conf_changed(const struct conf *c);

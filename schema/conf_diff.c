@@ -49,7 +49,8 @@ diff_order_changed(struct conf *oc, struct conf *nc, const struct cnode *o,
 	for (; oe && oe->sn == sn; oe = oe->next) {
 		if (conf_find(nc, n, sn, oe->val) == NULL)
 			continue;
-		while (ne && ne->sn == sn && conf_find(oc, o, sn, ne->val) == NULL) {
+		while (ne && ne->sn == sn &&
+		    conf_find(oc, o, sn, ne->val) == NULL) {
 			/* A new entry before a surviving old one: moved. */
 			return true;
 		}
@@ -92,8 +93,8 @@ diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
 	const struct snode *group = NULL;
 	for (const struct cnode *ne = n->first; ne; ne = ne->next) {
 		if (!dirty_only || (ne->flags & CN_DIRTY)) {
-			const struct cnode *oe = conf_find(oc, o, ne->sn,
-			    ne->val);
+			const struct cnode *oe =
+			    conf_find(oc, o, ne->sn, ne->val);
 			if (oe == NULL)
 				diff_push(d, DIFF_ADD, NULL, ne);
 			else
@@ -108,8 +109,7 @@ diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
 }
 
 void
-conf_diff(struct conf *old, struct conf *new, bool dirty_only,
-    struct diff *out)
+conf_diff(struct conf *old, struct conf *new, bool dirty_only, struct diff *out)
 {
 	memset(out, 0, sizeof(*out));
 	diff_node(old, new, conf_root(old), conf_root(new), dirty_only, out);
@@ -209,26 +209,28 @@ diff_compare_text(const struct diff *d, struct sb *out)
 		case DIFF_META:
 			diff_header(n->parent, &last, out);
 			if ((it->old->flags & CN_INACTIVE) !=
-			    (it->new->flags & CN_INACTIVE)) {
+			    (it->new->flags &CN_INACTIVE)) {
 				sb_printf(out, "!    %s: ",
-				    (it->new->flags & CN_INACTIVE) ?
-				    "inactive" : "active");
+				    (it->new->flags &CN_INACTIVE) ? "inactive"
+								  : "active");
 				cstep_text(n->sn, n->val, out);
 				sb_puts(out, " { ... }\n");
 			}
 			if (!str_eq(it->old->annot, it->new->annot)) {
 				if (it->old->annot)
-					sb_printf(out, "-    /* %s */\n", it->old->annot);
+					sb_printf(out, "-    /* %s */\n",
+					    it->old->annot);
 				if (it->new->annot)
-					sb_printf(out, "+    /* %s */\n", it->new->annot);
+					sb_printf(out, "+    /* %s */\n",
+					    it->new->annot);
 				/* the statement it is about, unchanged */
 				sb_puts(out, "     ");
 				cstep_text(n->sn, n->val, out);
-				sb_puts(out, n->first != NULL ? " { ... }\n" : ";\n");
+				sb_puts(out,
+				    n->first != NULL ? " { ... }\n" : ";\n");
 			}
 			break;
-		case DIFF_ORDER:
-			break;
+		case DIFF_ORDER: break;
 		}
 	}
 	sb_free(&last);
@@ -292,7 +294,8 @@ diff_add_lines(const struct cnode *n, struct sb *out)
 		struct sb a;
 		sb_init(&a);
 		diff_meta_lines(m, true, &a);
-		/* keep only annotate lines: deactivate came from conf_text_set */
+		/* keep only annotate lines: deactivate came from conf_text_set
+		 */
 		for (const char *p = sb_str(&a); *p;) {
 			const char *nl = strchr(p, '\n');
 			size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
@@ -308,21 +311,20 @@ static void
 diff_item_delta(const struct diff_item *it, struct sb *out)
 {
 	switch (it->kind) {
-	case DIFF_ADD:
-		diff_add_lines(it->new, out);
-		break;
-	case DIFF_DEL:
-		diff_delete_line(it->old, out);
-		break;
+	case DIFF_ADD: diff_add_lines(it->new, out); break;
+	case DIFF_DEL: diff_delete_line(it->old, out); break;
 	case DIFF_VALUE:
 		sb_puts(out, "set ");
 		cnode_path_text(it->new, out);
 		sb_putc(out, '\n');
 		break;
 	case DIFF_META:
-		if ((it->old->flags & CN_INACTIVE) != (it->new->flags & CN_INACTIVE))
-			diff_path_line((it->new->flags & CN_INACTIVE) ?
-			    "deactivate" : "activate", it->new, out);
+		if ((it->old->flags & CN_INACTIVE) !=
+		    (it->new->flags &CN_INACTIVE))
+			diff_path_line((it->new->flags &CN_INACTIVE)
+				? "deactivate"
+				: "activate",
+			    it->new, out);
 		if (!str_eq(it->old->annot, it->new->annot)) {
 			sb_puts(out, "annotate ");
 			cnode_path_text(it->new, out);
@@ -333,7 +335,7 @@ diff_item_delta(const struct diff_item *it, struct sb *out)
 		break;
 	case DIFF_ORDER:
 		for (const struct cnode *e = it->new->next;
-		    e && e->sn == it->new->sn; e = e->next) {
+		     e && e->sn == it->new->sn; e = e->next) {
 			sb_puts(out, "insert ");
 			cnode_path_text(e, out);
 			sb_puts(out, " after ");
@@ -350,8 +352,8 @@ diff_item_delta(const struct diff_item *it, struct sb *out)
  * security` removes `security ike` too)?
  */
 static bool
-diff_path_concerns(const char *path, size_t len, const char *const *prefixes,
-    size_t np)
+diff_path_concerns(
+    const char *path, size_t len, const char *const *prefixes, size_t np)
 {
 	for (size_t i = 0; i < np; i++) {
 		size_t pl = strlen(prefixes[i]);
@@ -375,8 +377,9 @@ diff_delta_filter(const char *text, size_t len, const char *const *prefixes,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		const char *sp = memchr(p, ' ', l);
-		if (sp != NULL && diff_path_concerns(sp + 1,
-		    (size_t)(p + l - sp - 1), prefixes, nprefix)) {
+		if (sp != NULL &&
+		    diff_path_concerns(
+			sp + 1, (size_t)(p + l - sp - 1), prefixes, nprefix)) {
 			sb_add(out, p, l);
 			sb_putc(out, '\n');
 		}
@@ -394,8 +397,9 @@ diff_delta_text(const struct diff *d, struct sb *out)
 	for (int pass = 0; pass < 3; pass++) {
 		for (size_t i = 0; i < d->n; i++) {
 			const struct diff_item *it = &d->v[i];
-			int want = it->kind == DIFF_DEL ? 0 :
-			    it->kind == DIFF_ORDER ? 2 : 1;
+			int want = it->kind == DIFF_DEL ? 0
+			    : it->kind == DIFF_ORDER	? 2
+							: 1;
 			if (want == pass)
 				diff_item_delta(it, out);
 		}

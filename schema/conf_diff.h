@@ -15,11 +15,11 @@
 #include "schema/conf.h"
 
 enum diff_kind {
-	DIFF_ADD,	/* new: a subtree that old does not have */
-	DIFF_DEL,	/* old: a subtree that new does not have */
-	DIFF_VALUE,	/* a leaf whose value changed */
-	DIFF_META,	/* inactive flag or annotation changed */
-	DIFF_ORDER,	/* new: the first entry of a list whose order changed */
+	DIFF_ADD,   /* new: a subtree that old does not have */
+	DIFF_DEL,   /* old: a subtree that new does not have */
+	DIFF_VALUE, /* a leaf whose value changed */
+	DIFF_META,  /* inactive flag or annotation changed */
+	DIFF_ORDER, /* new: the first entry of a list whose order changed */
 };
 
 struct diff_item {
@@ -33,8 +33,8 @@ struct diff {
 	size_t n;
 };
 
-void conf_diff(struct conf *old, struct conf *new, bool dirty_only,
-    struct diff *out);
+void conf_diff(
+    struct conf *old, struct conf *new, bool dirty_only, struct diff *out);
 void diff_free(struct diff *d);
 
 /* `show | compare` text (empty when there is no difference). */

@@ -40,8 +40,8 @@ load_is_set_format(const char *text, size_t len)
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	while (p < end) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
-		    *p == '\n'))
+		while (p < end &&
+		    (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
 			p++;
 		if (p < end && *p == '#') {
 			while (p < end && *p != '\n')
@@ -101,9 +101,8 @@ curly_word(struct curly *c, struct sb *w, bool *quoted)
 	}
 	/* (strchr finds the terminator too: a NUL byte is no delimiter) */
 	while (c->p < c->end && *c->p != '\0' &&
-	    strchr(" \t\r\n;{}\"", *c->p) == NULL &&
-	    !(c->p[0] == '#' ) && !(c->p[0] == '/' && c->p + 1 < c->end &&
-	    c->p[1] == '*'))
+	    strchr(" \t\r\n;{}\"", *c->p) == NULL && !(c->p[0] == '#') &&
+	    !(c->p[0] == '/' && c->p + 1 < c->end && c->p[1] == '*'))
 		sb_putc(w, *c->p++);
 	/* nothing read: a byte no statement may hold, or the loop stalls */
 	if (w->len == 0)
@@ -159,9 +158,8 @@ curly_close(struct curly *c)
 }
 
 int
-conf_text_to_set(const char *text, size_t len, bool replace,
-    struct sb *out, size_t **linemap, struct path_err *err,
-    size_t *bad_line)
+conf_text_to_set(const char *text, size_t len, bool replace, struct sb *out,
+    size_t **linemap, struct path_err *err, size_t *bad_line)
 {
 	struct curly c = { 0 };
 	struct sb stmt, w, annot;
@@ -277,7 +275,8 @@ conf_text_to_set(const char *text, size_t len, bool replace,
 				struct sb a;
 				sb_init(&a);
 				if (ch == ';')
-					sb_add(&a, stmt.buf, stmt.len), sb_putc(&a, ' ');
+					sb_add(&a, stmt.buf, stmt.len),
+					    sb_putc(&a, ' ');
 				lex_quote(&a, sb_str(&annot));
 				curly_emit(&c, "annotate", &a);
 				sb_free(&a);

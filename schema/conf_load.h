@@ -22,8 +22,7 @@
  * block's set lines), and before a leaf-list its old values; elsewhere the
  * tag is read and has no effect, as Junos's `load merge` ignores it.
  */
-int conf_text_to_set(const char *text, size_t len, bool replace,
-    struct sb *out, size_t **linemap, struct path_err *err,
-    size_t *bad_line);
+int conf_text_to_set(const char *text, size_t len, bool replace, struct sb *out,
+    size_t **linemap, struct path_err *err, size_t *bad_line);
 
 #endif

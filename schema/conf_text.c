@@ -141,14 +141,14 @@ conf_text_leaflist(const struct cnode *n, int depth, struct sb *out)
 	return last;
 }
 
-static void conf_text_block(const struct cnode *n, int depth, bool warn,
-    struct sb *out);
+static void conf_text_block(
+    const struct cnode *n, int depth, bool warn, struct sb *out);
 
 /* n as a statement of a block; lead: the keyword of its flat parent;
  * warn: blocks say which mandatory statements they lack (`show`). */
 static void
-conf_text_node(const struct cnode *n, int depth, const char *lead,
-    bool warn, struct sb *out)
+conf_text_node(const struct cnode *n, int depth, const char *lead, bool warn,
+    struct sb *out)
 {
 	if (n->sn->kind == SN_LEAFLIST) {
 		conf_text_leaflist(n, depth, out);
@@ -159,8 +159,8 @@ conf_text_node(const struct cnode *n, int depth, const char *lead,
 			if (ch->sn->kind == SN_LEAFLIST)
 				ch = conf_text_leaflist(ch, depth, out);
 			else
-				conf_text_node(ch, depth, n->sn->name, warn,
-				    out);
+				conf_text_node(
+				    ch, depth, n->sn->name, warn, out);
 		}
 		return;
 	}
@@ -198,8 +198,10 @@ conf_text_curly_node(const struct cnode *n, int depth, struct sb *out)
 void
 conf_text_curly_entry(const struct cnode *n, int depth, struct sb *out)
 {
-	conf_text_node(n, depth, n->parent != NULL &&
-	    cnode_is_flat(n->parent) ? n->parent->sn->name : NULL, false, out);
+	conf_text_node(n, depth,
+	    n->parent != NULL && cnode_is_flat(n->parent) ? n->parent->sn->name
+							  : NULL,
+	    false, out);
 }
 
 bool
@@ -227,7 +229,8 @@ conf_text_missing(const struct cnode *n, int depth, struct sb *out)
 			continue;
 		if (!any) {
 			sb_indent(out, depth * INDENT);
-			sb_puts(out, "## Warning: missing mandatory statement(s):");
+			sb_puts(
+			    out, "## Warning: missing mandatory statement(s):");
 		}
 		sb_printf(out, "%s '%s'", any ? "," : "", c->name);
 		any = true;
@@ -302,8 +305,8 @@ conf_text_set_rec(const struct cnode *n, const struct cnode *base,
 }
 
 void
-conf_text_set_relative(const struct cnode *n, const struct cnode *base,
-    struct sb *out)
+conf_text_set_relative(
+    const struct cnode *n, const struct cnode *base, struct sb *out)
 {
 	struct sb prefix;
 
@@ -400,8 +403,7 @@ json_object_body(const struct cnode *n, int depth, struct sb *out)
 }
 
 void
-conf_text_json(const struct cnode *n, const char *const *attrs,
-    struct sb *out)
+conf_text_json(const struct cnode *n, const char *const *attrs, struct sb *out)
 {
 	sb_puts(out, "{\n");
 	sb_indent(out, INDENT);
@@ -410,7 +412,7 @@ conf_text_json(const struct cnode *n, const char *const *attrs,
 		sb_indent(out, 2 * INDENT);
 		sb_puts(out, "\"@\" : {\n");
 		for (size_t i = 0; attrs[i] != NULL && attrs[i + 1] != NULL;
-		    i += 2) {
+		     i += 2) {
 			sb_indent(out, 3 * INDENT);
 			sb_json_quote(out, attrs[i]);
 			sb_puts(out, " : ");

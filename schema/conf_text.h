@@ -23,13 +23,13 @@ bool conf_text_is_flat(const struct cnode *n);
 /* `set ...` lines (and `deactivate ...` lines) for n's subtree, full paths. */
 void conf_text_set(const struct cnode *n, struct sb *out);
 /* The same, without the path above `base` (`| display set relative`). */
-void conf_text_set_relative(const struct cnode *n, const struct cnode *base,
-    struct sb *out);
+void conf_text_set_relative(
+    const struct cnode *n, const struct cnode *base, struct sb *out);
 /* JSON and XML forms of n's children, Junos style. */
 /* attrs: name, value pairs for the "@" member (Junos's junos:commit-*
  * attributes), NULL-terminated; NULL for none. */
-void conf_text_json(const struct cnode *n, const char *const *attrs,
-    struct sb *out);
+void conf_text_json(
+    const struct cnode *n, const char *const *attrs, struct sb *out);
 void conf_text_xml(const struct cnode *n, int depth, struct sb *out);
 
 #endif

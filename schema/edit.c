@@ -7,14 +7,21 @@
 #include "schema/edit.h"
 
 static const char *const edit_commands[] = {
-	"set", "delete", "deactivate", "activate", "annotate", "insert",
-	"rename", "copy",
+	"set",
+	"delete",
+	"deactivate",
+	"activate",
+	"annotate",
+	"insert",
+	"rename",
+	"copy",
 };
 
 bool
 edit_is_command(const char *word)
 {
-	for (size_t i = 0; i < sizeof(edit_commands) / sizeof(*edit_commands); i++)
+	for (size_t i = 0; i < sizeof(edit_commands) / sizeof(*edit_commands);
+	     i++)
 		if (strcmp(edit_commands[i], word) == 0)
 			return true;
 	return false;
@@ -23,8 +30,8 @@ edit_is_command(const char *word)
 static const struct snode *
 edit_level_snode(struct conf *c, const struct cpath *level)
 {
-	return level ? cpath_snode(conf_schema(c), level) :
-	    schema_root(conf_schema(c));
+	return level ? cpath_snode(conf_schema(c), level)
+		     : schema_root(conf_schema(c));
 }
 
 /* Creates every step of p; returns the last node. */
@@ -62,8 +69,9 @@ edit_find(struct conf *c, const struct cpath *p, struct cnode ***outp)
 		const struct cstep *st = &p->step[i];
 		while (st->sn->parent != n->sn && n->parent != NULL)
 			n = n->parent;
-		bool multi = (st->sn->kind == SN_LIST ||
-		    st->sn->kind == SN_LEAFLIST) && st->val == NULL;
+		bool multi =
+		    (st->sn->kind == SN_LIST || st->sn->kind == SN_LEAFLIST) &&
+		    st->val == NULL;
 		if (multi && i == p->n - 1) {
 			for (struct cnode *ch = n->first; ch; ch = ch->next) {
 				if (ch->sn != st->sn)
@@ -79,7 +87,8 @@ edit_find(struct conf *c, const struct cpath *p, struct cnode ***outp)
 			*outp = NULL;
 			return 0;
 		}
-		/* `delete ... lifetime-seconds 3600` must name the value set. */
+		/* `delete ... lifetime-seconds 3600` must name the value set.
+		 */
 		if (st->sn->kind == SN_LEAF && st->val != NULL &&
 		    next->val != NULL && strcmp(next->val, st->val) != 0 &&
 		    !(st->sn->flags & SNF_SECRET)) {
@@ -111,12 +120,13 @@ edit_err(struct path_err *err, size_t tok, const char *msg)
 
 /* Index of the last unquoted word w in tk after pos, or 0. */
 static size_t
-edit_find_word(const struct toks *tk, size_t pos, const char *w1,
-    const char *w2)
+edit_find_word(
+    const struct toks *tk, size_t pos, const char *w1, const char *w2)
 {
 	for (size_t i = tk->n; i-- > pos + 1;)
-		if (!tk->t[i].quoted && (strcmp(tk->t[i].s, w1) == 0 ||
-		    (w2 && strcmp(tk->t[i].s, w2) == 0)))
+		if (!tk->t[i].quoted &&
+		    (strcmp(tk->t[i].s, w1) == 0 ||
+			(w2 && strcmp(tk->t[i].s, w2) == 0)))
 			return i;
 	return 0;
 }
@@ -134,7 +144,7 @@ edit_parse(struct conf *c, const struct cpath *level, const struct toks *tk,
 	if (level)
 		cpath_append(out, level);
 	if (path_parse(conf_schema(c), edit_level_snode(c, level), &sub, &pos,
-	    mode, out, err) == -1)
+		mode, out, err) == -1)
 		return -1;
 	if (pos < to) {
 		edit_err(err, pos, "syntax error.");
@@ -160,7 +170,7 @@ edit_sibling_key(struct conf *c, const struct cnode *n, const struct toks *tk,
 		return -1;
 	}
 	if (path_parse(conf_schema(c), n->parent->sn, &sub, &pos, PATH_SET,
-	    &rel, err) == -1)
+		&rel, err) == -1)
 		goto fail;
 	if (pos < to || rel.n != 1 || rel.step[0].sn != n->sn) {
 		edit_err(err, from, "syntax error.");
@@ -187,13 +197,15 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 
 	cpath_init(&p);
 	if (strcmp(cmd, "set") == 0) {
-		if (edit_parse(c, level, tk, pos + 1, end, PATH_SET, &p, err) == -1)
+		if (edit_parse(c, level, tk, pos + 1, end, PATH_SET, &p, err) ==
+		    -1)
 			goto done;
 		/* Junos: `set system` (a container that means nothing
 		 * empty) and a bare `set` want more words. */
 		const struct snode *last = p.n ? p.step[p.n - 1].sn : NULL;
-		if (p.n <= (level ? level->n : 0) || (last->kind == SN_CONTAINER &&
-		    !(last->flags & SNF_PRESENCE))) {
+		if (p.n <= (level ? level->n : 0) ||
+		    (last->kind == SN_CONTAINER &&
+			!(last->flags & SNF_PRESENCE))) {
 			edit_err(err, end, "missing argument.");
 			err->at_end = true;
 			goto done;
@@ -208,7 +220,7 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 			err->at_end = true;
 			goto done;
 		}
-		end--;	/* the comment */
+		end--; /* the comment */
 	}
 	size_t kw = 0;
 	if (strcmp(cmd, "insert") == 0)
@@ -216,13 +228,14 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 	else if (strcmp(cmd, "rename") == 0 || strcmp(cmd, "copy") == 0)
 		kw = edit_find_word(tk, pos, "to", NULL);
 	if ((strcmp(cmd, "insert") == 0 || strcmp(cmd, "rename") == 0 ||
-	    strcmp(cmd, "copy") == 0) && kw == 0) {
+		strcmp(cmd, "copy") == 0) &&
+	    kw == 0) {
 		edit_err(err, end, "missing argument.");
 		err->at_end = true;
 		goto done;
 	}
 	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, PATH_LOOSE, &p,
-	    err) == -1)
+		err) == -1)
 		goto done;
 	if (p.n == 0 && strcmp(cmd, "delete") != 0) {
 		edit_err(err, pos + 1, "missing argument.");
@@ -231,8 +244,8 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 	}
 	if (p.n == 0) {
 		/* `delete` at a level: everything below it. */
-		struct cnode *base = level && level->n ? cpath_find(c, level) :
-		    conf_root(c);
+		struct cnode *base =
+		    level && level->n ? cpath_find(c, level) : conf_root(c);
 		if (base != NULL)
 			while (base->first)
 				conf_remove(c, base->first);
@@ -243,7 +256,8 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 	}
 	nfound = edit_find(c, &p, &found);
 	if (nfound == 0) {
-		if (strcmp(cmd, "delete") == 0 || strcmp(cmd, "deactivate") == 0 ||
+		if (strcmp(cmd, "delete") == 0 ||
+		    strcmp(cmd, "deactivate") == 0 ||
 		    strcmp(cmd, "activate") == 0) {
 			if (warn != NULL)
 				sb_puts(warn, "warning: statement not found\n");
@@ -260,7 +274,8 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 			conf_prune(c, parent);
 		}
 		rc = 0;
-	} else if (strcmp(cmd, "deactivate") == 0 || strcmp(cmd, "activate") == 0) {
+	} else if (strcmp(cmd, "deactivate") == 0 ||
+	    strcmp(cmd, "activate") == 0) {
 		for (size_t i = 0; i < nfound; i++)
 			conf_set_inactive(c, found[i], cmd[0] == 'd');
 		rc = 0;
@@ -272,7 +287,8 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 		struct cnode *n = found[0];
 		char *key = NULL;
 		if (nfound != 1 || n->sn->kind != SN_LIST) {
-			edit_err(err, pos + 1, "statement must name one list entry");
+			edit_err(
+			    err, pos + 1, "statement must name one list entry");
 			goto done;
 		}
 		if (edit_sibling_key(c, n, tk, kw + 1, tk->n, &key, err) == -1)
@@ -287,12 +303,14 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 			}
 		} else if (strcmp(cmd, "rename") == 0) {
 			if (conf_rekey(c, n, key) == -1)
-				edit_err(err, kw + 1, "statement already exists");
+				edit_err(
+				    err, kw + 1, "statement already exists");
 			else
 				rc = 0;
 		} else {
 			if (conf_find(c, n->parent, n->sn, key) != NULL)
-				edit_err(err, kw + 1, "statement already exists");
+				edit_err(
+				    err, kw + 1, "statement already exists");
 			else {
 				conf_copy_under(c, n->parent, n, key);
 				rc = 0;
@@ -332,7 +350,8 @@ edit_apply_line(struct conf *c, const struct cpath *level, const char *line,
 	return rc;
 }
 
-/* Calls fn for each command line of text (comments, blanks, CR, BOM skipped). */
+/* Calls fn for each command line of text (comments, blanks, CR, BOM skipped).
+ */
 static int
 edit_each_line(const char *text, size_t len, size_t *lineno,
     int (*fn)(void *arg, const char *line), void *arg)
@@ -399,9 +418,8 @@ edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
 }
 
 int
-edit_apply_trusted(struct conf *c, const struct cpath *level,
-    const char *text, size_t len, struct path_err *err, size_t *bad_line,
-    struct sb *warn)
+edit_apply_trusted(struct conf *c, const struct cpath *level, const char *text,
+    size_t len, struct path_err *err, size_t *bad_line, struct sb *warn)
 {
 	struct edit_ctx x = { c, level, err, warn };
 

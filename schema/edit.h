@@ -21,21 +21,20 @@ bool edit_is_command(const char *word);
  * statement not found" may be appended to warn), -1 with err filled.
  * On error the tree is unchanged.
  */
-int edit_apply(struct conf *c, const struct cpath *level,
-    const struct toks *tk, size_t pos, struct path_err *err, struct sb *warn);
+int edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
+    size_t pos, struct path_err *err, struct sb *warn);
 
 /* Convenience: lexes and applies one line. */
-int edit_apply_line(struct conf *c, const struct cpath *level,
-    const char *line, struct path_err *err, struct sb *warn);
+int edit_apply_line(struct conf *c, const struct cpath *level, const char *line,
+    struct path_err *err, struct sb *warn);
 
 /*
  * Applies a text of lines (a `load set` file, a journal, a delta).  Nothing
  * is applied unless every line is good: on the first bad line returns -1 with
  * *bad_line (1-based) set and err filled; c is unchanged.
  */
-int edit_apply_text(struct conf *c, const struct cpath *level,
-    const char *text, size_t len, struct path_err *err, size_t *bad_line,
-    struct sb *warn);
+int edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
+    size_t len, struct path_err *err, size_t *bad_line, struct sb *warn);
 
 /*
  * Applies lines in place, without the all-or-nothing copy: for lines mgd

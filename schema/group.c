@@ -26,7 +26,7 @@
 
 struct grp {
 	struct conf *x;
-	char *sig;		/* the groups at the last sync: names, states */
+	char *sig; /* the groups at the last sync: names, states */
 };
 
 /* One source of a place: a typed node (g NULL) or a group's node. */
@@ -43,10 +43,10 @@ struct gsrcs {
 struct gsync {
 	struct grp *g;
 	struct conf *src;
-	const struct snode *groups_sn;	/* the list of groups */
+	const struct snode *groups_sn; /* the list of groups */
 	struct verrs *errs;
-	const struct cnode *groups;	/* src's `groups`, or NULL */
-	bool incr;	/* placing one statement: every sibling is placed */
+	const struct cnode *groups; /* src's `groups`, or NULL */
+	bool incr; /* placing one statement: every sibling is placed */
 };
 
 struct grp *
@@ -278,7 +278,7 @@ grp_reach(struct gsync *y, const struct cnode *gnode, const char *g,
 	struct gsrcs cur = { 0 }, next = { 0 };
 
 	for (const struct cnode *n = xn; n->parent != NULL && depth < 64;
-	    n = n->parent)
+	     n = n->parent)
 		path[depth++] = n;
 	gsrcs_push(&cur, gnode, g);
 	while (depth-- > 0 && cur.n > 0) {
@@ -372,8 +372,9 @@ grp_sources(struct gsync *y, const struct cnode *xn, const struct cnode *l,
 			continue;
 		gn = grp_find_group(y, c->val);
 		if (gn == NULL) {
-			if (y->groups == NULL || conf_find(y->src, y->groups,
-			    y->groups_sn, c->val) == NULL)
+			if (y->groups == NULL ||
+			    conf_find(y->src, y->groups, y->groups_sn,
+				c->val) == NULL)
 				grp_undefined(y, xn, c->val);
 			continue;
 		}
@@ -389,8 +390,7 @@ grp_sources(struct gsync *y, const struct cnode *xn, const struct cnode *l,
 /* Would a statement of kind msn under xn remove one already placed (the
  * other case of a choice)? */
 static bool
-grp_conflicts(struct gsync *y, const struct cnode *xn,
-    const struct snode *msn)
+grp_conflicts(struct gsync *y, const struct cnode *xn, const struct snode *msn)
 {
 	const struct snode *psn = xn->sn;
 
@@ -455,7 +455,7 @@ grp_place_values(struct gsync *y, struct cnode *xn, const struct gsrc *s,
 		last = last->next;
 	if (xn->slot != NULL)
 		for (xc = xn->slot[msn->idx]; xc != NULL && xc->sn == msn;
-		    xc = xc->prev)
+		     xc = xc->prev)
 			if (xc->flags & CN_GMARK)
 				taken = true;
 	if (taken)
@@ -477,14 +477,14 @@ grp_place_values(struct gsync *y, struct cnode *xn, const struct gsrc *s,
 
 /* The dirty nodes of P's children at the place of xc. */
 static void
-grp_dirty_below(struct gsync *y, const struct gsrcs *P,
-    const struct cnode *xc, struct gsrcs *out)
+grp_dirty_below(struct gsync *y, const struct gsrcs *P, const struct cnode *xc,
+    struct gsrcs *out)
 {
 	size_t from = out->n;
 
 	for (size_t i = 0; i < P->n; i++)
-		grp_matches_all(y, P->v[i].n, P->v[i].g, xc->sn, xc->val,
-		    true, out);
+		grp_matches_all(
+		    y, P->v[i].n, P->v[i].g, xc->sn, xc->val, true, out);
 	for (size_t i = from; i < out->n;)
 		if (!(out->v[i].n->flags & CN_DIRTY))
 			out->v[i] = out->v[--out->n];
@@ -510,7 +510,7 @@ grp_order(struct gsync *y, struct cnode *xn, const struct gsrcs *S)
 				continue;
 			xc = conf_find(x, xn, c->sn->main, c->val);
 			if (xc == NULL || !(xc->flags & CN_GMARK))
-				continue;	/* none, or placed already */
+				continue; /* none, or placed already */
 			xc->flags &= ~CN_GMARK;
 			unsigned k = xc->sn->idx;
 			if (prev[k] != NULL && xc->prev != prev[k])
@@ -566,8 +566,9 @@ grp_replace_one(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 		if (sn == NULL)
 			continue;
 		c = conf_find(y->src, S->v[i].n, sn, val);
-		if (c == NULL || (S->v[i].g != NULL &&
-		    ((c->flags & CN_INACTIVE) || grp_is_wild(c))))
+		if (c == NULL ||
+		    (S->v[i].g != NULL &&
+			((c->flags & CN_INACTIVE) || grp_is_wild(c))))
 			continue;
 		grp_place(y, xn, &S->v[i], c);
 		xc = conf_find(x, xn, msn, val);
@@ -575,7 +576,7 @@ grp_replace_one(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 			xc->flags &= ~CN_GMARK;
 			return xc;
 		}
-		return NULL;	/* the other case of a choice is there */
+		return NULL; /* the other case of a choice is there */
 	}
 	xc = conf_find(x, xn, msn, val);
 	if (xc != NULL)
@@ -598,12 +599,12 @@ grp_replace_values(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 		if (sn == NULL || S->v[i].n->slot == NULL ||
 		    S->v[i].n->slot[sn->idx] == NULL)
 			continue;
-		for (first = S->v[i].n->slot[sn->idx]; first->prev &&
-		    first->prev->sn == sn;)
+		for (first = S->v[i].n->slot[sn->idx];
+		     first->prev && first->prev->sn == sn;)
 			first = first->prev;
 		grp_place_values(y, xn, &S->v[i], first);
 		for (c = xn->slot ? xn->slot[msn->idx] : NULL;
-		    c != NULL && c->sn == msn; c = c->prev)
+		     c != NULL && c->sn == msn; c = c->prev)
 			((struct cnode *)c)->flags &= ~(CN_GMARK | CN_GNEW);
 		if (xn->slot[msn->idx] != NULL)
 			return;
@@ -635,8 +636,8 @@ grp_sync_dirty(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
     const struct gsrcs *P, int depth)
 {
 	struct conf *x = y->g->x;
-	const struct cnode *l = S->n > 0 && S->v[0].g == NULL ? S->v[0].n :
-	    NULL;
+	const struct cnode *l =
+	    S->n > 0 && S->v[0].g == NULL ? S->v[0].n : NULL;
 	struct cnode **rec = NULL, *xc;
 	size_t nrec = 0;
 	bool reorder = false;
@@ -646,33 +647,39 @@ grp_sync_dirty(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 		for (size_t i = 0; i < A->n; i++) {
 			const struct gsrc *s = &A->v[i];
 			for (const struct cnode *c = s->n->first; c;
-			    c = c->next) {
+			     c = c->next) {
 				const struct snode *msn = c->sn->main;
 				if (!(c->flags & CN_DIRTY) ||
 				    (c->sn->flags & (SNF_APPLY | SNF_GROUPS)))
 					continue;
 				if (c->sn->kind == SN_LEAFLIST) {
 					if (pass == 0)
-						grp_replace_values(y, xn, S, msn);
+						grp_replace_values(
+						    y, xn, S, msn);
 					while (c->next && c->next->sn == c->sn)
 						c = c->next;
 					continue;
 				}
 				if (s->g != NULL && grp_is_wild(c)) {
-					struct cnode *k = xn->slot ?
-					    xn->slot[msn->idx] : NULL;
+					struct cnode *k = xn->slot
+					    ? xn->slot[msn->idx]
+					    : NULL;
 					for (; k != NULL && k->sn == msn;
-					    k = k->prev)
-						if (grp_key_match(c->val, k->val))
-							grp_rec_add(&rec, &nrec, k);
+					     k = k->prev)
+						if (grp_key_match(
+							c->val, k->val))
+							grp_rec_add(
+							    &rec, &nrec, k);
 					continue;
 				}
-				xc = pass == 0 ? grp_replace_one(y, xn, S, msn,
-				    c->val) : conf_find(x, xn, msn, c->val);
+				xc = pass == 0
+				    ? grp_replace_one(y, xn, S, msn, c->val)
+				    : conf_find(x, xn, msn, c->val);
 				if (xc == NULL)
 					continue;
 				if ((xc->flags & CN_GNEW) && xc->from == NULL &&
-				    xc->prev != NULL && xc->prev->sn == xc->sn &&
+				    xc->prev != NULL &&
+				    xc->prev->sn == xc->sn &&
 				    xc->prev->from != NULL)
 					reorder = true;
 				grp_rec_add(&rec, &nrec, xc);
@@ -701,8 +708,8 @@ grp_sync_node(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
     const struct gsrcs *P, bool force, int depth)
 {
 	struct conf *x = y->g->x;
-	const struct cnode *l = S->n > 0 && S->v[0].g == NULL ? S->v[0].n :
-	    NULL;
+	const struct cnode *l =
+	    S->n > 0 && S->v[0].g == NULL ? S->v[0].n : NULL;
 	struct cnode *xc, *next;
 
 	if (depth > 64)
@@ -771,8 +778,8 @@ grp_signature(struct gsync *y)
 	if (y->groups->flags & CN_INACTIVE)
 		sb_putc(&sig, '-');
 	for (c = y->groups->first; c != NULL; c = c->next)
-		sb_printf(&sig, "%s%c", c->val,
-		    (c->flags & CN_INACTIVE) ? '-' : '+');
+		sb_printf(
+		    &sig, "%s%c", c->val, (c->flags & CN_INACTIVE) ? '-' : '+');
 	return sb_steal(&sig);
 }
 
@@ -780,8 +787,8 @@ void
 grp_sync(struct grp *g, struct conf *src, bool full, struct verrs *errs)
 {
 	struct gsync y = { g, src,
-	    grp_groups_snode(conf_schema(src))->nokw_list, errs,
-	    grp_groups_node(src), false };
+		grp_groups_snode(conf_schema(src))->nokw_list, errs,
+		grp_groups_node(src), false };
 	struct gsrcs S = { 0 }, P = { 0 };
 	char *sig = grp_signature(&y);
 
@@ -791,7 +798,7 @@ grp_sync(struct grp *g, struct conf *src, bool full, struct verrs *errs)
 	g->sig = sig;
 	grp_sources(&y, conf_root(g->x), conf_root(src), NULL, &S);
 	for (const struct cnode *c = y.groups ? y.groups->first : NULL; c;
-	    c = c->next)
+	     c = c->next)
 		if (c->flags & CN_DIRTY)
 			gsrcs_push(&P, c, c->val);
 	if (full || (conf_root(src)->flags & CN_DIRTY))
@@ -813,9 +820,10 @@ grp_strip_comments(struct sb *text)
 		size_t i = 0;
 		while (i < len && line[i] == ' ')
 			i++;
-		bool drop = (len - i >= 2 && strncmp(line + i, "##\n", 3) == 0) ||
+		bool drop =
+		    (len - i >= 2 && strncmp(line + i, "##\n", 3) == 0) ||
 		    (len - i > 4 && strncmp(line + i, "## '", 4) == 0 &&
-		    memmem(line, len, "' was inherited from group '", 28));
+			memmem(line, len, "' was inherited from group '", 28));
 		if (!drop) {
 			memmove(text->buf + w, line, len);
 			w += len;

@@ -48,8 +48,8 @@ toks_push(struct toks *tk, struct sb *w, size_t off, bool quoted)
 {
 	/* Doubles at 0, 8, 16, 32...: the capacity follows from n alone. */
 	if (tk->n == 0 || (tk->n >= 8 && (tk->n & (tk->n - 1)) == 0))
-		tk->t = xrealloc(tk->t, (tk->n ? tk->n * 2 : 8) *
-		    sizeof(*tk->t));
+		tk->t =
+		    xrealloc(tk->t, (tk->n ? tk->n * 2 : 8) * sizeof(*tk->t));
 	tk->t[tk->n].s = sb_steal(w);
 	tk->t[tk->n].off = off;
 	tk->t[tk->n].quoted = quoted;
@@ -77,7 +77,8 @@ lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
 	out->end = len;
 	*erroff = 0;
 	if (len > LEX_MAX_LINE) {
-		sb_printf(err, "line too long (more than %d bytes)", LEX_MAX_LINE);
+		sb_printf(
+		    err, "line too long (more than %d bytes)", LEX_MAX_LINE);
 		return -1;
 	}
 	if (!lex_is_clean_utf8(line, len)) {
@@ -92,7 +93,8 @@ lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
 			continue;
 		}
 		if (out->n >= LEX_MAX_WORDS) {
-			sb_printf(err, "too many words (more than %d)", LEX_MAX_WORDS);
+			sb_printf(err, "too many words (more than %d)",
+			    LEX_MAX_WORDS);
 			*erroff = i;
 			goto fail;
 		}
@@ -121,7 +123,7 @@ lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
 					*erroff = start;
 					goto fail;
 				}
-				i++;	/* the closing quote */
+				i++; /* the closing quote */
 				continue;
 			}
 			sb_putc(&w, line[i]);
@@ -145,10 +147,25 @@ fail:
 
 /* The bytes that make a word need quotes: space, tab and \";{}[]|#'()&<>!* */
 static const bool lex_special[256] = {
-	[' '] = true, ['\t'] = true, ['"'] = true, ['\\'] = true,
-	[';'] = true, ['{'] = true, ['}'] = true, ['['] = true, [']'] = true,
-	['|'] = true, ['#'] = true, ['\''] = true, ['('] = true, [')'] = true,
-	['&'] = true, ['<'] = true, ['>'] = true, ['!'] = true, ['*'] = true,
+	[' '] = true,
+	['\t'] = true,
+	['"'] = true,
+	['\\'] = true,
+	[';'] = true,
+	['{'] = true,
+	['}'] = true,
+	['['] = true,
+	[']'] = true,
+	['|'] = true,
+	['#'] = true,
+	['\''] = true,
+	['('] = true,
+	[')'] = true,
+	['&'] = true,
+	['<'] = true,
+	['>'] = true,
+	['!'] = true,
+	['*'] = true,
 };
 
 bool

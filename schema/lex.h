@@ -13,20 +13,20 @@
 
 #include "lib/sb.h"
 
-#define LEX_MAX_LINE	65536
-#define LEX_MAX_WORD	4096
-#define LEX_MAX_WORDS	1024
+#define LEX_MAX_LINE 65536
+#define LEX_MAX_WORD 4096
+#define LEX_MAX_WORDS 1024
 
 struct tok {
-	char *s;		/* the word, quotes removed */
-	size_t off;		/* byte offset in the line (for the caret) */
+	char *s;    /* the word, quotes removed */
+	size_t off; /* byte offset in the line (for the caret) */
 	bool quoted;
 };
 
 struct toks {
 	struct tok *t;
 	size_t n;
-	size_t end;		/* length of the line (caret for "missing") */
+	size_t end; /* length of the line (caret for "missing") */
 };
 
 /*

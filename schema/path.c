@@ -32,8 +32,8 @@ cpath_push(struct cpath *p, const struct snode *sn, const char *val)
 {
 	/* Doubles at 0, 4, 8, 16...: the capacity follows from n alone. */
 	if (p->n == 0 || (p->n >= 4 && (p->n & (p->n - 1)) == 0))
-		p->step = xrealloc(p->step, (p->n ? p->n * 2 : 4) *
-		    sizeof(*p->step));
+		p->step =
+		    xrealloc(p->step, (p->n ? p->n * 2 : 4) * sizeof(*p->step));
 	p->step[p->n].sn = sn;
 	p->step[p->n].val = val ? xstrdup(val) : NULL;
 	p->n++;
@@ -45,7 +45,8 @@ cpath_append(struct cpath *dst, const struct cpath *src)
 	for (size_t i = 0; i < src->n; i++)
 		cpath_push(dst, src->step[i].sn, src->step[i].val);
 	for (size_t i = 0; i < src->nmore; i++) {
-		dst->more = xrealloc(dst->more, (dst->nmore + 1) * sizeof(char *));
+		dst->more =
+		    xrealloc(dst->more, (dst->nmore + 1) * sizeof(char *));
 		dst->more[dst->nmore++] = xstrdup(src->more[i]);
 	}
 }
@@ -141,7 +142,8 @@ path_value(const struct schema *s, const struct snode *leaf, const char *v,
 		if (strncmp(v, "$9$", 3) == 0) {
 			plain = junos9_decode(v, &plen);
 			if (plain == NULL) {
-				path_error(err, tok, "invalid value: not a valid $9$ secret");
+				path_error(err, tok,
+				    "invalid value: not a valid $9$ secret");
 				return NULL;
 			}
 			out = xstrdup(v);
@@ -187,7 +189,8 @@ path_keys(const struct schema *s, const struct snode *list,
 	sb_init(&key);
 	for (size_t k = 0; k < list->nkeys; k++) {
 		const struct snode *kl = list->keys[k];
-		if ((list->flags & SNF_KEYKEYWORDS) && !(k == 0 && first_keyword_done)) {
+		if ((list->flags & SNF_KEYKEYWORDS) &&
+		    !(k == 0 && first_keyword_done)) {
 			if (*pos >= tk->n || strcmp(tk->t[*pos].s, "|") == 0) {
 				path_missing(err, *pos);
 				goto fail;
@@ -232,8 +235,8 @@ path_at_end(const struct toks *tk, size_t pos)
 
 int
 path_parse(const struct schema *s, const struct snode *ctx,
-    const struct toks *tk, size_t *pos, enum path_mode mode,
-    struct cpath *out, struct path_err *err)
+    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
+    struct path_err *err)
 {
 	bool positional_done = false;
 
@@ -322,7 +325,8 @@ path_parse(const struct schema *s, const struct snode *ctx,
 				return 0;
 			}
 			{
-				char *v = path_value(s, c, tk->t[*pos].s, *pos, err);
+				char *v =
+				    path_value(s, c, tk->t[*pos].s, *pos, err);
 				if (v == NULL)
 					return -1;
 				cpath_push(out, c, v);
@@ -343,20 +347,22 @@ path_parse(const struct schema *s, const struct snode *ctx,
 				cpath_push(out, c, NULL);
 				return 0;
 			}
-			if (strcmp(tk->t[*pos].s, "[") == 0 && !tk->t[*pos].quoted) {
+			if (strcmp(tk->t[*pos].s, "[") == 0 &&
+			    !tk->t[*pos].quoted) {
 				size_t first = out->n;
 				(*pos)++;
 				while (!path_at_end(tk, *pos) &&
 				    strcmp(tk->t[*pos].s, "]") != 0) {
-					char *v = path_value(s, c, tk->t[*pos].s,
-					    *pos, err);
+					char *v = path_value(
+					    s, c, tk->t[*pos].s, *pos, err);
 					if (v == NULL)
 						return -1;
 					if (out->n == first) {
 						cpath_push(out, c, v);
 					} else {
 						out->more = xrealloc(out->more,
-						    (out->nmore + 1) * sizeof(char *));
+						    (out->nmore + 1) *
+							sizeof(char *));
 						out->more[out->nmore++] = v;
 						v = NULL;
 					}
@@ -367,12 +373,15 @@ path_parse(const struct schema *s, const struct snode *ctx,
 					path_missing(err, *pos);
 					return -1;
 				}
-				(*pos)++;	/* ] */
-				return path_at_end(tk, *pos) ? 0 :
-				    (path_error(err, *pos, "syntax error."), -1);
+				(*pos)++; /* ] */
+				return path_at_end(tk, *pos)
+				    ? 0
+				    : (path_error(err, *pos, "syntax error."),
+					  -1);
 			}
 			{
-				char *v = path_value(s, c, tk->t[*pos].s, *pos, err);
+				char *v =
+				    path_value(s, c, tk->t[*pos].s, *pos, err);
 				if (v == NULL)
 					return -1;
 				cpath_push(out, c, v);
@@ -380,9 +389,7 @@ path_parse(const struct schema *s, const struct snode *ctx,
 				(*pos)++;
 			}
 			break;
-		default:
-			path_error(err, *pos - 1, "syntax error.");
-			return -1;
+		default: path_error(err, *pos - 1, "syntax error."); return -1;
 		}
 	}
 	return 0;
@@ -458,9 +465,7 @@ cstep_text(const struct snode *sn, const char *val, struct sb *out)
 			}
 		}
 		return;
-	default:
-		sb_puts(out, sn->name);
-		return;
+	default: sb_puts(out, sn->name); return;
 	}
 }
 

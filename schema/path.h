@@ -32,15 +32,15 @@ struct cpath {
 };
 
 enum path_mode {
-	PATH_SET,	/* values required, creates */
-	PATH_LOOSE,	/* delete, show, deactivate ...: values optional */
-	PATH_EDIT,	/* containers and list entries only */
+	PATH_SET,   /* values required, creates */
+	PATH_LOOSE, /* delete, show, deactivate ...: values optional */
+	PATH_EDIT,  /* containers and list entries only */
 };
 
 struct path_err {
-	struct sb msg;		/* "syntax error.", "missing argument." ... */
-	size_t tok;		/* index of the word it is about */
-	bool at_end;		/* the caret goes at the end of the line */
+	struct sb msg; /* "syntax error.", "missing argument." ... */
+	size_t tok;    /* index of the word it is about */
+	bool at_end;   /* the caret goes at the end of the line */
 };
 
 void cpath_init(struct cpath *p);
@@ -58,8 +58,8 @@ const struct snode *cpath_snode(const struct schema *s, const struct cpath *p);
  * to out and advances *pos.  0, or -1 with err filled.
  */
 int path_parse(const struct schema *s, const struct snode *base,
-    const struct toks *tk, size_t *pos, enum path_mode mode,
-    struct cpath *out, struct path_err *err);
+    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
+    struct path_err *err);
 
 /* Looks a path up in a tree; NULL when some step is missing. */
 struct cnode *cpath_find(struct conf *c, const struct cpath *p);

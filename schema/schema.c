@@ -16,7 +16,10 @@
 
 /* Top-level statements in the order Junos shows them. */
 static const char *const schema_conf_modules[] = {
-	"qsafe-system", "qsafe-chassis", "qsafe-security", "qsafe-interfaces",
+	"qsafe-system",
+	"qsafe-chassis",
+	"qsafe-security",
+	"qsafe-interfaces",
 	"qsafe-routing-options",
 };
 
@@ -51,8 +54,8 @@ schema_arena_node(void)
 static void
 snode_add_child(struct snode *parent, struct snode *c)
 {
-	parent->child = xrealloc(parent->child,
-	    (parent->nchild + 1) * sizeof(*parent->child));
+	parent->child = xrealloc(
+	    parent->child, (parent->nchild + 1) * sizeof(*parent->child));
 	c->idx = (unsigned)parent->nchild;
 	c->parent = parent;
 	parent->child[parent->nchild++] = c;
@@ -70,7 +73,8 @@ schema_read_exts(struct snode *sn, const struct lysc_ext_instance *exts)
 {
 	LY_ARRAY_COUNT_TYPE u;
 
-	LY_ARRAY_FOR(exts, u) {
+	LY_ARRAY_FOR(exts, u)
+	{
 		const struct lysc_ext_instance *e = &exts[u];
 		if (schema_is_qc_ext(e, "nokeyword"))
 			sn->flags |= SNF_NOKEYWORD;
@@ -99,12 +103,15 @@ static bool
 schema_type_is_numeric(const struct lysc_type *t)
 {
 	switch (t->basetype) {
-	case LY_TYPE_UINT8: case LY_TYPE_UINT16: case LY_TYPE_UINT32:
-	case LY_TYPE_UINT64: case LY_TYPE_INT8: case LY_TYPE_INT16:
-	case LY_TYPE_INT32: case LY_TYPE_INT64:
-		return true;
-	default:
-		return false;
+	case LY_TYPE_UINT8:
+	case LY_TYPE_UINT16:
+	case LY_TYPE_UINT32:
+	case LY_TYPE_UINT64:
+	case LY_TYPE_INT8:
+	case LY_TYPE_INT16:
+	case LY_TYPE_INT32:
+	case LY_TYPE_INT64: return true;
+	default: return false;
 	}
 }
 
@@ -119,8 +126,8 @@ schema_build_one(struct snode *parent, const struct lysc_node *n)
 		schema_build(parent, lysc_node_child(n));
 		return;
 	}
-	if (!(n->nodetype & (LYS_CONTAINER | LYS_LIST | LYS_LEAF |
-	    LYS_LEAFLIST)))
+	if (!(n->nodetype &
+		(LYS_CONTAINER | LYS_LIST | LYS_LEAF | LYS_LEAFLIST)))
 		return;
 	sn = schema_arena_node();
 	sn->name = n->name;
@@ -138,7 +145,8 @@ schema_build_one(struct snode *parent, const struct lysc_node *n)
 		sn->max_elements = ((const struct lysc_node_list *)n)->max;
 		break;
 	case LYS_LEAF: {
-		const struct lysc_type *t = ((const struct lysc_node_leaf *)n)->type;
+		const struct lysc_type *t =
+		    ((const struct lysc_node_leaf *)n)->type;
 		sn->kind = SN_LEAF;
 		if (t->basetype == LY_TYPE_EMPTY)
 			sn->flags |= SNF_EMPTY;
@@ -153,7 +161,8 @@ schema_build_one(struct snode *parent, const struct lysc_node *n)
 	case LYS_LEAFLIST:
 		sn->kind = SN_LEAFLIST;
 		sn->max_elements = ((const struct lysc_node_leaflist *)n)->max;
-		if (schema_type_is_numeric(((const struct lysc_node_leaflist *)n)->type))
+		if (schema_type_is_numeric(
+			((const struct lysc_node_leaflist *)n)->type))
 			sn->flags |= SNF_NUMERIC;
 		break;
 	}
@@ -166,8 +175,8 @@ schema_build_one(struct snode *parent, const struct lysc_node *n)
 		for (size_t i = 0; i < sn->nchild; i++) {
 			if (!(sn->child[i]->flags & SNF_KEY))
 				continue;
-			sn->keys = xrealloc(sn->keys,
-			    (sn->nkeys + 1) * sizeof(*sn->keys));
+			sn->keys = xrealloc(
+			    sn->keys, (sn->nkeys + 1) * sizeof(*sn->keys));
 			sn->keys[sn->nkeys++] = sn->child[i];
 		}
 	}
@@ -196,7 +205,8 @@ schema_op_word(struct snode *parent, const char *word, size_t len)
 	char *name = xstrndup(word, len);
 	w->name = name;
 	w->dsc = "";
-	for (size_t i = 0; i < sizeof(schema_word_help) / sizeof(schema_word_help[0]); i++)
+	for (size_t i = 0;
+	     i < sizeof(schema_word_help) / sizeof(schema_word_help[0]); i++)
 		if (strcmp(schema_word_help[i].word, name) == 0)
 			w->dsc = schema_word_help[i].help;
 	w->kind = SN_CMDWORD;
@@ -230,7 +240,7 @@ schema_add_rpc(struct schema *s, const struct lysc_node_action *rpc)
 	sn->ly = &rpc->node;
 	sn->command = tmp.command;
 	sn->handler = tmp.handler ? tmp.handler : "mgd";
-	sn->ref_path = rpc->name;	/* rpcs: the rpc name, for routing */
+	sn->ref_path = rpc->name; /* rpcs: the rpc name, for routing */
 	if (rpc->dsc)
 		sn->dsc = rpc->dsc;
 	schema_build(sn, lysc_node_child(&rpc->input.node));
@@ -244,8 +254,8 @@ schema_add_rpc(struct schema *s, const struct lysc_node_action *rpc)
  * inherited), and `apply-groups` / `apply-groups-except` in every block.
  */
 static struct snode *
-schema_synth(const char *name, const char *dsc, enum snode_kind kind,
-    uint32_t flags)
+schema_synth(
+    const char *name, const char *dsc, enum snode_kind kind, uint32_t flags)
 {
 	struct snode *sn = schema_arena_node();
 
@@ -284,12 +294,14 @@ schema_add_apply(struct snode *sn)
 		schema_add_apply(sn->child[i]);
 	if (!schema_takes_apply(sn))
 		return;
-	snode_prepend_child(sn, schema_synth("apply-groups-except",
-	    "Don't inherit configuration data from these groups",
-	    SN_LEAFLIST, SNF_APPLY));
-	snode_prepend_child(sn, schema_synth("apply-groups",
-	    "Groups from which to inherit configuration data", SN_LEAFLIST,
-	    SNF_APPLY));
+	snode_prepend_child(sn,
+	    schema_synth("apply-groups-except",
+		"Don't inherit configuration data from these groups",
+		SN_LEAFLIST, SNF_APPLY));
+	snode_prepend_child(sn,
+	    schema_synth("apply-groups",
+		"Groups from which to inherit configuration data", SN_LEAFLIST,
+		SNF_APPLY));
 }
 
 /* A copy of src under parent for a group: same shape, no checks. */
@@ -315,8 +327,8 @@ schema_copy_group(struct snode *parent, const struct snode *src)
 	for (size_t i = 0; i < src->nchild; i++) {
 		struct snode *c = schema_copy_group(sn, src->child[i]);
 		if (c->flags & SNF_KEY) {
-			sn->keys = xrealloc(sn->keys,
-			    (sn->nkeys + 1) * sizeof(*sn->keys));
+			sn->keys = xrealloc(
+			    sn->keys, (sn->nkeys + 1) * sizeof(*sn->keys));
 			sn->keys[sn->nkeys++] = c;
 		}
 		if (src->positional == src->child[i])
@@ -336,8 +348,8 @@ schema_add_groups(struct schema *s)
 	schema_add_apply(root);
 	ntop = root->nchild;
 	/* `groups { NAME { ... } }`, as `interfaces { ge-0/0/0 { ... } }` */
-	groups = schema_synth("groups", "Configuration groups", SN_CONTAINER,
-	    SNF_GROUPS);
+	groups = schema_synth(
+	    "groups", "Configuration groups", SN_CONTAINER, SNF_GROUPS);
 	list = schema_synth("group", "Group name", SN_LIST, SNF_NOKEYWORD);
 	key = schema_synth("name", "Group name", SN_LEAF, SNF_KEY);
 	snode_add_child(list, key);
@@ -350,8 +362,9 @@ schema_add_groups(struct schema *s)
 	snode_add_child(groups, list);
 	groups->nokw_list = list;
 	snode_prepend_child(root, groups);
-	snode_prepend_child(root, schema_synth("version",
-	    "Software version information", SN_LEAF, 0));
+	snode_prepend_child(root,
+	    schema_synth(
+		"version", "Software version information", SN_LEAF, 0));
 }
 
 static int
@@ -423,8 +436,9 @@ schema_new(const char *dir)
 	if (dir == NULL)
 		dir = QSAFE_SCHEMA_DIR;
 	ly_log_options(0);
-	if (ly_ctx_new(dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD,
-	    &s->ctx) != LY_SUCCESS) {
+	if (ly_ctx_new(dir,
+		LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD,
+		&s->ctx) != LY_SUCCESS) {
 		log_err("schema: cannot create a libyang context for %s", dir);
 		goto fail;
 	}
@@ -434,9 +448,11 @@ schema_new(const char *dir)
 	s->op_root.name = "";
 	s->op_root.dsc = "";
 	s->op_root.kind = SN_CMDWORD;
-	for (size_t i = 0; i < sizeof(schema_conf_modules) / sizeof(schema_conf_modules[0]); i++) {
-		const struct lys_module *m = ly_ctx_load_module(s->ctx,
-		    schema_conf_modules[i], NULL, NULL);
+	for (size_t i = 0;
+	     i < sizeof(schema_conf_modules) / sizeof(schema_conf_modules[0]);
+	     i++) {
+		const struct lys_module *m = ly_ctx_load_module(
+		    s->ctx, schema_conf_modules[i], NULL, NULL);
 		if (m == NULL) {
 			log_err("schema: cannot load %s from %s: %s",
 			    schema_conf_modules[i], dir, ly_errmsg(s->ctx));
@@ -446,15 +462,15 @@ schema_new(const char *dir)
 	}
 	nrpc = schema_rpc_modules(dir, &rpcmods);
 	for (size_t i = 0; i < nrpc; i++) {
-		const struct lys_module *m = ly_ctx_load_module(s->ctx,
-		    rpcmods[i], NULL, NULL);
+		const struct lys_module *m =
+		    ly_ctx_load_module(s->ctx, rpcmods[i], NULL, NULL);
 		if (m == NULL) {
 			log_err("schema: cannot load %s: %s", rpcmods[i],
 			    ly_errmsg(s->ctx));
 			goto fail;
 		}
 		for (const struct lysc_node_action *r = m->compiled->rpcs; r;
-		    r = (const struct lysc_node_action *)r->next)
+		     r = (const struct lysc_node_action *)r->next)
 			schema_add_rpc(s, r);
 	}
 	schema_add_groups(s);
@@ -520,7 +536,7 @@ snode_child(const struct snode *sn, const char *name)
 		const struct snode *c = sn->child[i];
 		if ((c->flags & (SNF_KEY | SNF_POSITIONAL)) ||
 		    (c->kind == SN_LIST && (c->flags & SNF_NOKEYWORD) &&
-		    !(c->flags & SNF_KEYKEYWORDS)))
+			!(c->flags & SNF_KEYKEYWORDS)))
 			continue;
 		if (c->kind == SN_LIST && (c->flags & SNF_KEYKEYWORDS)) {
 			if (strcmp(c->keys[0]->name, name) == 0)
@@ -620,7 +636,8 @@ schema_enum_values(const struct snode *sn, const char **out, size_t max)
 	if (t == NULL || t->basetype != LY_TYPE_ENUM)
 		return 0;
 	e = (const struct lysc_type_enum *)t;
-	LY_ARRAY_FOR(e->enums, u) {
+	LY_ARRAY_FOR(e->enums, u)
+	{
 		if (n < max)
 			out[n] = e->enums[u].name;
 		n++;
@@ -633,7 +650,8 @@ schema_range_text(const struct lysc_range *r, bool is_signed, struct sb *out)
 {
 	LY_ARRAY_COUNT_TYPE u;
 
-	LY_ARRAY_FOR(r->parts, u) {
+	LY_ARRAY_FOR(r->parts, u)
+	{
 		if (u > 0)
 			sb_puts(out, " | ");
 		if (is_signed)
@@ -653,11 +671,11 @@ schema_type_is_signed(const struct lysc_type *t)
 
 /* The Junos-style reason a value does not fit type t. */
 static void
-schema_type_error(const struct lysc_type *t, const char *value,
-    struct sb *err)
+schema_type_error(const struct lysc_type *t, const char *value, struct sb *err)
 {
 	if (schema_type_is_numeric(t)) {
-		const struct lysc_range *r = ((const struct lysc_type_num *)t)->range;
+		const struct lysc_range *r =
+		    ((const struct lysc_type_num *)t)->range;
 		char *end;
 		errno = 0;
 		if (value[0] == '-' && !schema_type_is_signed(t))
@@ -677,28 +695,32 @@ schema_type_error(const struct lysc_type *t, const char *value,
 		return;
 	}
 	if (t->basetype == LY_TYPE_STRING) {
-		const struct lysc_type_str *st = (const struct lysc_type_str *)t;
+		const struct lysc_type_str *st =
+		    (const struct lysc_type_str *)t;
 		LY_ARRAY_COUNT_TYPE u;
 		if (st->length != NULL) {
 			size_t len = strlen(value);
 			bool ok = false;
 			LY_ARRAY_FOR(st->length->parts, u)
-				if (len >= st->length->parts[u].min_u64 &&
-				    len <= st->length->parts[u].max_u64)
-					ok = true;
+			if (len >= st->length->parts[u].min_u64 &&
+			    len <= st->length->parts[u].max_u64)
+				ok = true;
 			if (!ok) {
-				sb_printf(err, "Length of '%s' is not within range (", value);
+				sb_printf(err,
+				    "Length of '%s' is not within range (",
+				    value);
 				schema_range_text(st->length, false, err);
 				sb_putc(err, ')');
 				return;
 			}
 		}
-		LY_ARRAY_FOR(st->patterns, u) {
+		LY_ARRAY_FOR(st->patterns, u)
+		{
 			const char *emsg = st->patterns[u]->emsg;
 			const char *at = emsg ? strstr(emsg, "'%s'") : NULL;
 			if (emsg == NULL)
 				continue;
-			if (at != NULL)	/* its own layout: "... in '%s'." */
+			if (at != NULL) /* its own layout: "... in '%s'." */
 				sb_printf(err, "%.*s'%s'%s", (int)(at - emsg),
 				    emsg, value, at + 4);
 			else
@@ -709,10 +731,12 @@ schema_type_error(const struct lysc_type *t, const char *value,
 		return;
 	}
 	if (t->basetype == LY_TYPE_UNION) {
-		const struct lysc_type_union *un = (const struct lysc_type_union *)t;
+		const struct lysc_type_union *un =
+		    (const struct lysc_type_union *)t;
 		LY_ARRAY_COUNT_TYPE u;
 		/* The first member's reason is the most helpful one. */
-		LY_ARRAY_FOR(un->types, u) {
+		LY_ARRAY_FOR(un->types, u)
+		{
 			schema_type_error(un->types[u], value, err);
 			return;
 		}
@@ -740,22 +764,24 @@ schema_value_surely_valid(const struct lysc_type *t, const char *value)
 		len++;
 	}
 	if (t->basetype == LY_TYPE_ENUM) {
-		const struct lysc_type_enum *e = (const struct lysc_type_enum *)t;
+		const struct lysc_type_enum *e =
+		    (const struct lysc_type_enum *)t;
 		LY_ARRAY_FOR(e->enums, u)
-			if (strcmp(e->enums[u].name, value) == 0)
-				return true;
+		if (strcmp(e->enums[u].name, value) == 0)
+			return true;
 		return false;
 	}
 	if (t->basetype == LY_TYPE_STRING) {
-		const struct lysc_type_str *st = (const struct lysc_type_str *)t;
+		const struct lysc_type_str *st =
+		    (const struct lysc_type_str *)t;
 		if (LY_ARRAY_COUNT(st->patterns) > 0)
 			return false;
 		if (st->length == NULL)
 			return true;
 		LY_ARRAY_FOR(st->length->parts, u)
-			if (len >= st->length->parts[u].min_u64 &&
-			    len <= st->length->parts[u].max_u64)
-				return true;
+		if (len >= st->length->parts[u].min_u64 &&
+		    len <= st->length->parts[u].max_u64)
+			return true;
 		return false;
 	}
 	return false;
@@ -773,8 +799,8 @@ schema_value_check(const struct schema *s, const struct snode *sn,
 		return 0;
 	if (schema_value_surely_valid(t, value))
 		return 0;
-	if (lyd_value_validate(s->ctx, sn->ly, value, strlen(value), NULL,
-	    NULL, NULL) == LY_SUCCESS)
+	if (lyd_value_validate(s->ctx, sn->ly, value, strlen(value), NULL, NULL,
+		NULL) == LY_SUCCESS)
 		return 0;
 	schema_type_error(t, value, err);
 	return -1;
@@ -784,12 +810,15 @@ static const char *
 schema_type_word(const struct lysc_type *t)
 {
 	switch (t->basetype) {
-	case LY_TYPE_UINT8: case LY_TYPE_UINT16: case LY_TYPE_UINT32:
-	case LY_TYPE_UINT64: case LY_TYPE_INT8: case LY_TYPE_INT16:
-	case LY_TYPE_INT32: case LY_TYPE_INT64:
-		return "number";
-	default:
-		return NULL;
+	case LY_TYPE_UINT8:
+	case LY_TYPE_UINT16:
+	case LY_TYPE_UINT32:
+	case LY_TYPE_UINT64:
+	case LY_TYPE_INT8:
+	case LY_TYPE_INT16:
+	case LY_TYPE_INT32:
+	case LY_TYPE_INT64: return "number";
+	default: return NULL;
 	}
 }
 
@@ -820,14 +849,15 @@ snode_conflicts(const struct snode *a, const struct snode *b)
 
 	if (a->parent != b->parent || a == b || a->ly == NULL || b->ly == NULL)
 		return false;
-	stop = a->parent->ly;	/* NULL at the top */
+	stop = a->parent->ly; /* NULL at the top */
 	for (pa = a->ly->parent; pa != NULL && pa != stop; pa = pa->parent) {
 		if (pa->nodetype != LYS_CASE)
 			continue;
 		/* Is b under the same choice but another case? */
 		for (pb = b->ly->parent; pb != NULL && pb != stop;
-		    pb = pb->parent) {
-			if (pb->nodetype == LYS_CASE && pb->parent == pa->parent)
+		     pb = pb->parent) {
+			if (pb->nodetype == LYS_CASE &&
+			    pb->parent == pa->parent)
 				return pb != pa;
 		}
 	}

@@ -22,56 +22,56 @@ enum snode_kind {
 	SN_LIST,
 	SN_LEAF,
 	SN_LEAFLIST,
-	SN_RPC,			/* an operational command; children = input */
-	SN_CMDWORD,		/* an intermediate operational command word */
+	SN_RPC,	    /* an operational command; children = input */
+	SN_CMDWORD, /* an intermediate operational command word */
 };
 
-#define SNF_NOKEYWORD	0x0001	/* list: entries typed by key alone */
-#define SNF_KEYKEYWORDS	0x0002	/* list: keys typed as `key value` */
-#define SNF_POSITIONAL	0x0004	/* leaf: value typed after the parent */
-#define SNF_ONELINER	0x0008	/* container: one line in curly form */
-#define SNF_SECRET	0x0010	/* leaf: $9$ */
-#define SNF_PRESENCE	0x0020	/* container: presence */
-#define SNF_MANDATORY	0x0040	/* leaf: mandatory when the parent exists */
-#define SNF_EMPTY	0x0080	/* leaf of type empty: a bare keyword */
-#define SNF_KEY		0x0100	/* leaf: a key of its list */
-#define SNF_NUMERIC	0x0200	/* leaf: an integer type (for json) */
-#define SNF_FLAT	0x0400	/* container: shown as its children (family) */
-#define SNF_INGROUP	0x0800	/* under `groups NAME`: wildcards <..> allowed */
-#define SNF_APPLY	0x1000	/* apply-groups, apply-groups-except */
-#define SNF_GROUPS	0x2000	/* the `groups` container */
-#define SNF_SECRETDATA	0x4000	/* leaf: quoted, `## SECRET-DATA`, as typed */
+#define SNF_NOKEYWORD 0x0001   /* list: entries typed by key alone */
+#define SNF_KEYKEYWORDS 0x0002 /* list: keys typed as `key value` */
+#define SNF_POSITIONAL 0x0004  /* leaf: value typed after the parent */
+#define SNF_ONELINER 0x0008    /* container: one line in curly form */
+#define SNF_SECRET 0x0010      /* leaf: $9$ */
+#define SNF_PRESENCE 0x0020    /* container: presence */
+#define SNF_MANDATORY 0x0040   /* leaf: mandatory when the parent exists */
+#define SNF_EMPTY 0x0080       /* leaf of type empty: a bare keyword */
+#define SNF_KEY 0x0100	       /* leaf: a key of its list */
+#define SNF_NUMERIC 0x0200     /* leaf: an integer type (for json) */
+#define SNF_FLAT 0x0400	       /* container: shown as its children (family) */
+#define SNF_INGROUP 0x0800     /* under `groups NAME`: wildcards <..> allowed */
+#define SNF_APPLY 0x1000       /* apply-groups, apply-groups-except */
+#define SNF_GROUPS 0x2000      /* the `groups` container */
+#define SNF_SECRETDATA 0x4000  /* leaf: quoted, `## SECRET-DATA`, as typed */
 
 struct lysc_node;
 
 struct snode {
 	const char *name;
-	const char *dsc;		/* help text, may be "" */
+	const char *dsc; /* help text, may be "" */
 	enum snode_kind kind;
 	uint32_t flags;
-	const struct lysc_node *ly;	/* the libyang node (leafs: type) */
+	const struct lysc_node *ly; /* the libyang node (leafs: type) */
 	struct snode *parent;
-	struct snode **child;		/* data children, schema order */
+	struct snode **child; /* data children, schema order */
 	size_t nchild;
-	unsigned idx;			/* position among the parent's children */
-	struct snode **keys;		/* list keys, in key order */
+	unsigned idx;	     /* position among the parent's children */
+	struct snode **keys; /* list keys, in key order */
 	size_t nkeys;
-	struct snode *positional;	/* container: its positional leaf */
-	struct snode *nokw_list;	/* container: its qc:nokeyword list */
+	struct snode *positional; /* container: its positional leaf */
+	struct snode *nokw_list;  /* container: its qc:nokeyword list */
 	/*
 	 * The statement of the configuration this one stands for: itself,
 	 * or for a statement under `groups NAME`, the one outside groups
 	 * that it is inherited into (schema/group.h).
 	 */
 	const struct snode *main;
-	const char *ref_path;		/* qc:ref argument, or NULL */
-	struct snode *ref;		/* the list it names */
-	struct snode **referrers;	/* lists: leaves whose qc:ref names it */
+	const char *ref_path;	  /* qc:ref argument, or NULL */
+	struct snode *ref;	  /* the list it names */
+	struct snode **referrers; /* lists: leaves whose qc:ref names it */
 	size_t nreferrers;
-	uint32_t max_elements;		/* 0: unbounded */
+	uint32_t max_elements; /* 0: unbounded */
 	/* rpc only */
-	const char *command;		/* qc:command words */
-	const char *handler;		/* qc:handler */
+	const char *command; /* qc:command words */
+	const char *handler; /* qc:handler */
 };
 
 struct schema;
@@ -104,7 +104,8 @@ const struct snode *schema_find(const struct schema *s, const char *path);
 int schema_value_check(const struct schema *s, const struct snode *sn,
     const char *value, struct sb *err);
 
-/* "<value>" help for a leaf: type and range, e.g. "<lifetime-seconds>" + text. */
+/* "<value>" help for a leaf: type and range, e.g. "<lifetime-seconds>" + text.
+ */
 void schema_value_help(const struct snode *sn, struct sb *out);
 
 /* Enumeration names of a leaf, or 0; fills out[] (borrowed). */

@@ -8,8 +8,8 @@
 #include "schema/validate.h"
 
 void
-verrs_add(struct verrs *e, const char *edit, const char *stmt,
-    const char *msg, bool missing)
+verrs_add(struct verrs *e, const char *edit, const char *stmt, const char *msg,
+    bool missing)
 {
 	e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
 	e->v[e->n].edit = xstrdup(edit);
@@ -75,7 +75,8 @@ verrs_text(const struct verrs *e, bool is_commit, struct sb *out)
 	free(dup);
 	if (all_missing)
 		sb_printf(out, "error: %s: (missing mandatory statements)\n",
-		    is_commit ? "commit failed" : "configuration check-out failed");
+		    is_commit ? "commit failed"
+			      : "configuration check-out failed");
 	else
 		sb_puts(out, "error: configuration check-out failed\n");
 }
@@ -99,8 +100,9 @@ validate_error(struct verrs *errs, const struct cnode *parent,
 
 	sb_init(&e);
 	sb_init(&s);
-	const char *from = n != NULL && n->from != NULL ? n->from :
-	    parent != NULL ? parent->from : NULL;
+	const char *from = n != NULL && n->from != NULL ? n->from
+	    : parent != NULL				? parent->from
+							: NULL;
 	struct sb m;
 
 	sb_init(&m);
@@ -129,7 +131,7 @@ validate_resolve(struct conf *c, const struct snode *target, const char *name)
 	const char *inner = name;
 
 	for (const struct snode *sn = target; sn && sn->parent && n < 16;
-	    sn = sn->parent)
+	     sn = sn->parent)
 		chain[n++] = sn;
 	for (size_t i = n; i-- > 0 && cur;) {
 		const struct snode *sn = chain[i];
@@ -177,12 +179,13 @@ validate_list_words(const struct snode *list, struct sb *out)
 	size_t n = 0;
 
 	for (const struct snode *sn = list; sn && sn->parent && n < 16;
-	    sn = sn->parent)
+	     sn = sn->parent)
 		chain[n++] = sn;
 	bool first = true;
 
 	for (size_t i = n; i-- > 0;) {
-		if (i == n - 1 && n > 1 && strcmp(chain[i]->name, "security") == 0)
+		if (i == n - 1 && n > 1 &&
+		    strcmp(chain[i]->name, "security") == 0)
 			continue;
 		if (!first)
 			sb_putc(out, ' ');
@@ -252,8 +255,8 @@ validate_max(struct conf *c, const struct cnode *n, struct verrs *errs)
 		return;
 	struct sb m;
 	sb_init(&m);
-	sb_printf(&m, "Number of elements exceeds limit of %u",
-	    sn->max_elements);
+	sb_printf(
+	    &m, "Number of elements exceeds limit of %u", sn->max_elements);
 	validate_error(errs, n->parent, n, sb_str(&m), false);
 	sb_free(&m);
 }
@@ -280,8 +283,9 @@ validate_referrers_walk(struct conf *c, const struct cnode *cur,
 
 	if (i == 0) {
 		/* the referring leaf, leaf-list or list */
-		for (const struct cnode *ch = cur->slot ? cur->slot[sn->idx] : NULL;
-		    ch && ch->sn == sn; ch = ch->prev) {
+		for (const struct cnode *ch = cur->slot ? cur->slot[sn->idx]
+							: NULL;
+		     ch && ch->sn == sn; ch = ch->prev) {
 			if (ch->val == NULL || strcmp(ch->val, name) != 0 ||
 			    cnode_is_inactive(ch))
 				continue;
@@ -298,8 +302,9 @@ validate_referrers_walk(struct conf *c, const struct cnode *cur,
 	if (cur->slot == NULL)
 		return;
 	for (const struct cnode *ch = cur->slot[sn->idx]; ch && ch->sn == sn;
-	    ch = ch->prev) {
-		validate_referrers_walk(c, ch, chain, i - 1, name, deleted, errs);
+	     ch = ch->prev) {
+		validate_referrers_walk(
+		    c, ch, chain, i - 1, name, deleted, errs);
 		if (sn->kind != SN_LIST)
 			break;
 	}
@@ -321,11 +326,13 @@ validate_deleted(struct conf *c, const struct cnode *o, struct verrs *errs)
 				const struct snode *chain[16];
 				size_t k = 0;
 				const struct snode *x0 = sn->referrers[r];
-				/* a list key: the values are the entries' keys */
-				if ((x0->flags & SNF_KEY) && x0->parent->nkeys == 1)
+				/* a list key: the values are the entries' keys
+				 */
+				if ((x0->flags & SNF_KEY) &&
+				    x0->parent->nkeys == 1)
 					x0 = x0->parent;
 				for (const struct snode *x = x0;
-				    x && x->parent && k < 16; x = x->parent)
+				     x && x->parent && k < 16; x = x->parent)
 					chain[k++] = x;
 				validate_referrers_walk(c, conf_root(c), chain,
 				    k - 1, sb_str(&name), o, errs);
@@ -343,12 +350,8 @@ validate_diff(struct conf *c, const struct diff *d, struct verrs *errs)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diff_item *it = &d->v[i];
 		switch (it->kind) {
-		case DIFF_ADD:
-			validate_subtree(c, it->new, errs);
-			break;
-		case DIFF_VALUE:
-			validate_ref(c, it->new, errs);
-			break;
+		case DIFF_ADD: validate_subtree(c, it->new, errs); break;
+		case DIFF_VALUE: validate_ref(c, it->new, errs); break;
 		case DIFF_META:
 			/* (de)activation changes what references resolve to */
 			validate_subtree(c, it->new, errs);
@@ -367,8 +370,7 @@ validate_diff(struct conf *c, const struct diff *d, struct verrs *errs)
 			validate_deleted(c, it->old, errs);
 			break;
 		}
-		case DIFF_ORDER:
-			break;
+		case DIFF_ORDER: break;
 		}
 	}
 }

@@ -11,10 +11,10 @@
 #include "schema/conf_diff.h"
 
 struct verr {
-	char *edit;	/* "[edit security ike gateway GW]" */
-	char *stmt;	/* "ike-policy P" */
-	char *msg;	/* "Referenced ike policy 'P' is not defined" */
-	bool missing;	/* a missing mandatory statement */
+	char *edit;   /* "[edit security ike gateway GW]" */
+	char *stmt;   /* "ike-policy P" */
+	char *msg;    /* "Referenced ike policy 'P' is not defined" */
+	bool missing; /* a missing mandatory statement */
 };
 
 struct verrs {
@@ -30,7 +30,8 @@ void validate_all(struct conf *c, struct verrs *errs);
 void verrs_add(struct verrs *e, const char *edit, const char *stmt,
     const char *msg, bool missing);
 /* The Junos error block; final line `error: configuration check-out failed`
- * (commit_word "commit" and missing statements: `error: commit failed: ...`). */
+ * (commit_word "commit" and missing statements: `error: commit failed: ...`).
+ */
 void verrs_text(const struct verrs *e, bool is_commit, struct sb *out);
 void verrs_free(struct verrs *e);
 

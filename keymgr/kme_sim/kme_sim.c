@@ -37,14 +37,21 @@ usage(void)
 	fprintf(stderr,
 	    "usage: kme-sim --cert-dir DIR [--ca FILE]\n"
 	    "         --kme NAME=ADDR:PORT:SAE[,SAE...] [--kme ...]\n"
-	    "         [--fault NAME:LIST] [--key-size BITS] [--min-key-size BITS]\n"
+	    "         [--fault NAME:LIST] [--key-size BITS] [--min-key-size "
+	    "BITS]\n"
 	    "         [--max-key-size BITS] [--max-key-per-request N]\n"
-	    "         [--max-key-count N] [--stored-keys N] [--key-rate N] [-v]\n"
-	    "fault LIST, comma-separated (also POST /sim/v1/faults at run time):\n"
-	    "  latency=MS   delay every API reply     unavailable  every call 503\n"
-	    "  exhaust      no keys stored (503)      malformed    broken JSON\n"
-	    "  html         HTML error bodies         short        one key too few\n"
-	    "  wrong-size   keys one byte short       huge         4 MiB replies\n"
+	    "         [--max-key-count N] [--stored-keys N] [--key-rate N] "
+	    "[-v]\n"
+	    "fault LIST, comma-separated (also POST /sim/v1/faults at run "
+	    "time):\n"
+	    "  latency=MS   delay every API reply     unavailable  every call "
+	    "503\n"
+	    "  exhaust      no keys stored (503)      malformed    broken "
+	    "JSON\n"
+	    "  html         HTML error bodies         short        one key too "
+	    "few\n"
+	    "  wrong-size   keys one byte short       huge         4 MiB "
+	    "replies\n"
 	    "  many         dec_keys keeps keys       once         (default)\n"
 	    "  bad-base64   keys not valid base64     close        close after"
 	    " each reply\n"
@@ -85,7 +92,7 @@ sim_faults_parse(const char *list, struct sim_faults *f)
 	memset(&nf, 0, sizeof(nf));
 	copy = xstrdup(list);
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (strncmp(tok, "latency=", 8) == 0) {
 			v = strtol(tok + 8, NULL, 10);
 			if (v < 0 || v > 600000)
@@ -198,7 +205,7 @@ sim_parse_kme(struct sim *sim, const char *arg)
 	snprintf(kme->name, sizeof(kme->name), "%s", copy);
 	snprintf(kme->addr, sizeof(kme->addr), "%s", addr);
 	for (tok = strtok_r(saes, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (kme->nsaes == SIM_MAX_SAES || strlen(tok) > SIM_ID_MAX ||
 		    sim_kme_of_sae(sim, tok) != NULL)
 			goto done;
@@ -226,8 +233,8 @@ sim_parse_fault(struct sim *sim, const char *arg)
 	for (i = 0; i < sim->nkmes; i++)
 		if (strlen(sim->kmes[i].name) == (size_t)(colon - arg) &&
 		    strncmp(sim->kmes[i].name, arg, (size_t)(colon - arg)) == 0)
-			return sim_faults_parse(colon + 1,
-			    &sim->kmes[i].faults);
+			return sim_faults_parse(
+			    colon + 1, &sim->kmes[i].faults);
 	return -1;
 }
 
@@ -241,18 +248,18 @@ sim_listen(struct sim_kme *kme)
 	if ((kme->http = evhttp_new(kme->sim->base)) == NULL)
 		return -1;
 	/* Every method reaches sim_api_cb, which answers 405 in JSON. */
-	evhttp_set_allowed_methods(kme->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(kme->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+		EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_body_size(kme->http, SIM_MAX_BODY);
 	evhttp_set_max_headers_size(kme->http, SIM_MAX_HEADERS);
 	evhttp_set_timeout(kme->http, 120);
 	evhttp_set_gencb(kme->http, sim_api_cb, kme);
 	if (sim_tls_kme(kme) == -1)
 		return -1;
-	kme->bound = evhttp_bind_socket_with_handle(kme->http, kme->addr,
-	    (ev_uint16_t)kme->port);
+	kme->bound = evhttp_bind_socket_with_handle(
+	    kme->http, kme->addr, (ev_uint16_t)kme->port);
 	if (kme->bound == NULL) {
 		log_err("KME %s: cannot listen on %s port %d", kme->name,
 		    kme->addr, kme->port);
@@ -288,8 +295,8 @@ sim_free(struct sim *sim)
 		kme = &sim->kmes[i];
 		sim_api_shutdown(kme);
 		log_info("KME %s: %llu connections, %llu handshakes, %llu "
-		    "requests, %llu keys", kme->name,
-		    (unsigned long long)kme->stats.connections,
+			 "requests, %llu keys",
+		    kme->name, (unsigned long long)kme->stats.connections,
 		    (unsigned long long)kme->stats.handshakes,
 		    (unsigned long long)kme->stats.requests,
 		    (unsigned long long)kme->stats.keys_out);
@@ -351,8 +358,8 @@ sim_parse_args(struct sim *sim, int argc, char **argv)
 		case 'c': sim->ca_file = optarg; break;
 		case 'k':
 			if (sim_parse_kme(sim, optarg) == -1) {
-				fprintf(stderr, "kme-sim: bad --kme %s\n",
-				    optarg);
+				fprintf(
+				    stderr, "kme-sim: bad --kme %s\n", optarg);
 				usage();
 			}
 			break;
@@ -361,12 +368,26 @@ sim_parse_args(struct sim *sim, int argc, char **argv)
 				usage();
 			faults[nfaults++] = optarg;
 			break;
-		case 1: lim->key_size = sim_optnum(optarg, SIM_MAX_KEY_BITS); break;
-		case 2: lim->min_key_size = sim_optnum(optarg, SIM_MAX_KEY_BITS); break;
-		case 3: lim->max_key_size = sim_optnum(optarg, SIM_MAX_KEY_BITS); break;
-		case 4: lim->max_key_per_request = sim_optnum(optarg, 100000); break;
-		case 5: lim->max_key_count = sim_optnum(optarg, SIM_POOL_MAX); break;
-		case 6: lim->stored_keys = sim_optnum(optarg, SIM_POOL_MAX); break;
+		case 1:
+			lim->key_size = sim_optnum(optarg, SIM_MAX_KEY_BITS);
+			break;
+		case 2:
+			lim->min_key_size =
+			    sim_optnum(optarg, SIM_MAX_KEY_BITS);
+			break;
+		case 3:
+			lim->max_key_size =
+			    sim_optnum(optarg, SIM_MAX_KEY_BITS);
+			break;
+		case 4:
+			lim->max_key_per_request = sim_optnum(optarg, 100000);
+			break;
+		case 5:
+			lim->max_key_count = sim_optnum(optarg, SIM_POOL_MAX);
+			break;
+		case 6:
+			lim->stored_keys = sim_optnum(optarg, SIM_POOL_MAX);
+			break;
 		case 7: lim->key_rate = sim_optnum(optarg, 100000000); break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		default: usage();
@@ -399,10 +420,14 @@ main(int argc, char **argv)
 	log_init("kme-sim", stderr);
 	memset(&sim, 0, sizeof(sim));
 	/* ETSI GS QKD 014 6.1 example values, but a 256-bit default key. */
-	sim.lim = (struct sim_limits){ .key_size = 256, .min_key_size = 64,
-	    .max_key_size = 1024, .max_key_per_request = 128,
-	    .max_key_count = 100000, .stored_keys = 25000, .key_rate = 10000,
-	    .max_sae_id_count = 0 };
+	sim.lim = (struct sim_limits){ .key_size = 256,
+		.min_key_size = 64,
+		.max_key_size = 1024,
+		.max_key_per_request = 128,
+		.max_key_count = 100000,
+		.stored_keys = 25000,
+		.key_rate = 10000,
+		.max_sae_id_count = 0 };
 	sim_parse_args(&sim, argc, argv);
 	if (sim.ca_file == NULL) {
 		snprintf(ca, sizeof(ca), "%s/ca.pem", sim.cert_dir);

@@ -22,11 +22,11 @@
 #include <openssl/ssl.h>
 
 #define SIM_MAX_KMES 16
-#define SIM_MAX_SAES 64                 /* SAEs attached to one KME */
-#define SIM_ID_MAX 64                   /* SAE and KME IDs */
-#define SIM_MAX_BODY (64 * 1024)        /* request body */
+#define SIM_MAX_SAES 64		 /* SAEs attached to one KME */
+#define SIM_ID_MAX 64		 /* SAE and KME IDs */
+#define SIM_MAX_BODY (64 * 1024) /* request body */
 #define SIM_MAX_HEADERS (16 * 1024)
-#define SIM_POOL_MAX 1000000            /* keys waiting for their slave */
+#define SIM_POOL_MAX 1000000 /* keys waiting for their slave */
 #define SIM_MAX_KEY_BITS 8192
 #define SIM_HUGE_BODY (4 * 1024 * 1024) /* the `huge` fault's padding */
 
@@ -38,38 +38,38 @@ struct event;
 
 /* The standard's Status values (ETSI GS QKD 014 6.1), one set for all. */
 struct sim_limits {
-	long key_size;                  /* default, bits */
+	long key_size; /* default, bits */
 	long min_key_size;
 	long max_key_size;
 	long max_key_per_request;
-	long max_key_count;             /* max stored keys per SAE pair */
-	long stored_keys;               /* stored keys per pair at start */
-	long key_rate;                  /* keys/s the "QKD link" adds */
-	long max_sae_id_count;          /* 0: no key multicast */
+	long max_key_count;    /* max stored keys per SAE pair */
+	long stored_keys;      /* stored keys per pair at start */
+	long key_rate;	       /* keys/s the "QKD link" adds */
+	long max_sae_id_count; /* 0: no key multicast */
 };
 
 /* Faults one KME injects; all off by default. */
 struct sim_faults {
-	long latency_ms;                /* delay every API reply */
-	bool unavailable;               /* every API call: 503 */
-	bool exhaust;                   /* no stored keys: enc_keys 503 */
-	bool malformed;                 /* 200 replies with broken JSON */
-	bool html;                      /* error bodies as an HTML page */
-	bool short_list;                /* one key fewer than asked */
-	bool wrong_size;                /* keys one byte short */
-	bool huge;                      /* 200 replies padded by 4 MiB */
-	bool many;                      /* dec_keys keeps keys (not once) */
-	bool bad_base64;                /* a '*' in every key's base64 */
-	bool close;                     /* Connection: close on every reply */
+	long latency_ms;  /* delay every API reply */
+	bool unavailable; /* every API call: 503 */
+	bool exhaust;	  /* no stored keys: enc_keys 503 */
+	bool malformed;	  /* 200 replies with broken JSON */
+	bool html;	  /* error bodies as an HTML page */
+	bool short_list;  /* one key fewer than asked */
+	bool wrong_size;  /* keys one byte short */
+	bool huge;	  /* 200 replies padded by 4 MiB */
+	bool many;	  /* dec_keys keeps keys (not once) */
+	bool bad_base64;  /* a '*' in every key's base64 */
+	bool close;	  /* Connection: close on every reply */
 };
 
 struct sim_stats {
-	uint64_t connections;           /* TCP connections accepted */
-	uint64_t handshakes;            /* TLS handshakes completed */
-	uint64_t resumed;               /* ... of which session resumptions */
-	uint64_t requests;              /* HTTP requests */
-	uint64_t keys_out;              /* keys handed out */
-	uint64_t errors;                /* non-200 API replies */
+	uint64_t connections; /* TCP connections accepted */
+	uint64_t handshakes;  /* TLS handshakes completed */
+	uint64_t resumed;     /* ... of which session resumptions */
+	uint64_t requests;    /* HTTP requests */
+	uint64_t keys_out;    /* keys handed out */
+	uint64_t errors;      /* non-200 API replies */
 };
 
 struct sim_delay;
@@ -79,9 +79,9 @@ struct sim;
 
 struct sim_kme {
 	struct sim *sim;
-	char name[SIM_ID_MAX + 1];      /* the KME_ID */
+	char name[SIM_ID_MAX + 1]; /* the KME_ID */
 	char addr[64];
-	int port;                       /* as given; bound_port once bound */
+	int port; /* as given; bound_port once bound */
 	int bound_port;
 	char *saes[SIM_MAX_SAES];
 	size_t nsaes;
@@ -90,7 +90,7 @@ struct sim_kme {
 	SSL_CTX *ssl_ctx;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct sim_delay_list delays;   /* replies waiting for latency */
+	struct sim_delay_list delays; /* replies waiting for latency */
 };
 
 struct sim_pool;
@@ -103,7 +103,7 @@ struct sim {
 	struct sim_pool *pool;
 	const char *cert_dir;
 	const char *ca_file;
-	int ssl_idx;                    /* SSL ex_data: handshake counted */
+	int ssl_idx; /* SSL ex_data: handshake counted */
 	struct event *ev_term;
 	struct event *ev_int;
 };
@@ -123,8 +123,8 @@ int sim_tls_peer_sae(struct evhttp_request *req, char *out, size_t outlen);
 
 /* sim_pool.c */
 struct sim_key {
-	struct sim_key *next;           /* hash chain */
-	char id[37];                    /* UUID */
+	struct sim_key *next; /* hash chain */
+	char id[37];	      /* UUID */
 	char master[SIM_ID_MAX + 1];
 	char slave[SIM_ID_MAX + 1];
 	unsigned char *key;
@@ -134,11 +134,11 @@ struct sim_key {
 struct sim_pool *sim_pool_new(const struct sim_limits *lim);
 void sim_pool_free(struct sim_pool *pool);
 /* Keys stored for the pair, after the lazy refill at key_rate. */
-long sim_pool_stored(struct sim_pool *pool, const char *master,
-    const char *slave);
+long sim_pool_stored(
+    struct sim_pool *pool, const char *master, const char *slave);
 /* Take n keys of len bytes for the pair; NULL when not enough stored. */
-int sim_pool_take(struct sim_pool *pool, const char *master,
-    const char *slave, size_t n, size_t len, struct sim_key **out);
+int sim_pool_take(struct sim_pool *pool, const char *master, const char *slave,
+    size_t n, size_t len, struct sim_key **out);
 struct sim_key *sim_pool_find(struct sim_pool *pool, const char *id);
 void sim_pool_remove(struct sim_pool *pool, struct sim_key *k);
 size_t sim_pool_count(const struct sim_pool *pool);

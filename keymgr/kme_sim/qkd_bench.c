@@ -46,7 +46,8 @@ main(int argc, char **argv)
 	double *lat, t0, t1, start, total;
 
 	if (argc < 6 || argc > 10) {
-		fprintf(stderr, "usage: qkd-bench URL CA CERT KEY SLAVE "
+		fprintf(stderr,
+		    "usage: qkd-bench URL CA CERT KEY SLAVE "
 		    "[COUNT [SIZE [BATCH [get|post]]]]\n");
 		return 2;
 	}
@@ -59,7 +60,8 @@ main(int argc, char **argv)
 	if (argc > 9 && strcmp(argv[9], "post") == 0)
 		method = QKD_METHOD_POST;
 	if (count == 0 || batch == 0 || count % batch != 0) {
-		fprintf(stderr, "qkd-bench: COUNT must be a multiple of "
+		fprintf(stderr,
+		    "qkd-bench: COUNT must be a multiple of "
 		    "BATCH\n");
 		return 2;
 	}

@@ -50,8 +50,8 @@ sim_reply_raw(struct evhttp_request *req, int code, const char *reason,
 {
 	struct evbuffer *buf = evbuffer_new();
 
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", ctype);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", ctype);
 	if (buf != NULL)
 		evbuffer_add(buf, body, len);
 	evhttp_send_reply(req, code, reason, buf);
@@ -73,8 +73,8 @@ sim_reason(int code)
 
 /* An ETSI GS QKD 014 6.5 error object, as it is (no faults applied). */
 static void
-sim_reply_json_error(struct evhttp_request *req, int code, json_t *details,
-    const char *msg)
+sim_reply_json_error(
+    struct evhttp_request *req, int code, json_t *details, const char *msg)
 {
 	json_t *root = json_pack("{s:s}", "message", msg);
 	char *s;
@@ -82,16 +82,15 @@ sim_reply_json_error(struct evhttp_request *req, int code, json_t *details,
 	if (details != NULL)
 		json_object_set_new(root, "details", details);
 	s = json_dumps(root, JSON_COMPACT);
-	sim_reply_raw(req, code, sim_reason(code), "application/json", s,
-	    strlen(s));
+	sim_reply_raw(
+	    req, code, sim_reason(code), "application/json", s, strlen(s));
 	free(s);
 	json_decref(root);
 }
 
 /* ETSI GS QKD 014 6.5; with the `html` fault the page a web server sends. */
-static void
-sim_reply_error(struct sim_kme *kme, struct evhttp_request *req, int code,
-    json_t *details, const char *fmt, ...)
+static void sim_reply_error(struct sim_kme *kme, struct evhttp_request *req,
+    int code, json_t *details, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 static void
@@ -109,11 +108,12 @@ sim_reply_error(struct sim_kme *kme, struct evhttp_request *req, int code,
 	log_debug("KME %s: %d %s", kme->name, code, msg);
 	if (kme->faults.html) {
 		sb_init(&sb);
-		sb_printf(&sb, "<html><head><title>%d %s</title></head><body>"
+		sb_printf(&sb,
+		    "<html><head><title>%d %s</title></head><body>"
 		    "<h1>%s</h1><hr><center>nginx</center></body></html>\n",
 		    code, sim_reason(code), sim_reason(code));
-		sim_reply_raw(req, code, sim_reason(code), "text/html",
-		    sb.buf, sb.len);
+		sim_reply_raw(
+		    req, code, sim_reason(code), "text/html", sb.buf, sb.len);
 		sb_free(&sb);
 		json_decref(details);
 		return;
@@ -151,8 +151,8 @@ sim_method_ok(struct evhttp_request *req, const char *allow, bool post,
 
 	if (cmd == EVHTTP_REQ_GET || (post && cmd == EVHTTP_REQ_POST))
 		return true;
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-	    allow);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Allow", allow);
 	snprintf(msg, sizeof(msg), "method %s not allowed on %.128s (%s)",
 	    sim_method(cmd), path, allow);
 	if (faulted != NULL)
@@ -241,8 +241,9 @@ sim_key_container(struct sim_kme *kme, struct sim_key **keys, size_t n)
 		EVP_EncodeBlock(b64, keys[i]->key, (int)len);
 		if (kme->faults.bad_base64)
 			b64[0] = '*';
-		json_array_append_new(arr, json_pack("{s:s,s:s}", "key_ID",
-		    keys[i]->id, "key", (char *)b64));
+		json_array_append_new(arr,
+		    json_pack("{s:s,s:s}", "key_ID", keys[i]->id, "key",
+			(char *)b64));
 		OPENSSL_cleanse(b64, sizeof(b64));
 	}
 	kme->stats.keys_out += n;
@@ -256,10 +257,11 @@ sim_key_container_free(json_t *root)
 	json_t *ent, *k;
 	size_t i;
 
-	json_array_foreach(json_object_get(root, "keys"), i, ent) {
+	json_array_foreach(json_object_get(root, "keys"), i, ent)
+	{
 		k = json_object_get(ent, "key");
-		OPENSSL_cleanse((char *)json_string_value(k),
-		    json_string_length(k));
+		OPENSSL_cleanse(
+		    (char *)json_string_value(k), json_string_length(k));
 	}
 	json_decref(root);
 }
@@ -273,18 +275,18 @@ sim_status(struct sim_kme *kme, struct evhttp_request *req, const char *caller,
 	long stored;
 	json_t *root;
 
-	stored = kme->faults.exhaust ? 0 :
-	    sim_pool_stored(kme->sim->pool, caller, slave);
+	stored = kme->faults.exhaust
+	    ? 0
+	    : sim_pool_stored(kme->sim->pool, caller, slave);
 	root = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
 	    "source_KME_ID", kme->name, "target_KME_ID", peer->name,
-	    "master_SAE_ID", caller, "slave_SAE_ID", slave,
-	    "key_size", (json_int_t)lim->key_size,
-	    "stored_key_count", (json_int_t)stored,
+	    "master_SAE_ID", caller, "slave_SAE_ID", slave, "key_size",
+	    (json_int_t)lim->key_size, "stored_key_count", (json_int_t)stored,
 	    "max_key_count", (json_int_t)lim->max_key_count,
 	    "max_key_per_request", (json_int_t)lim->max_key_per_request,
-	    "max_key_size", (json_int_t)lim->max_key_size,
-	    "min_key_size", (json_int_t)lim->min_key_size,
-	    "max_SAE_ID_count", (json_int_t)lim->max_sae_id_count);
+	    "max_key_size", (json_int_t)lim->max_key_size, "min_key_size",
+	    (json_int_t)lim->min_key_size, "max_SAE_ID_count",
+	    (json_int_t)lim->max_sae_id_count);
 	sim_reply_ok(kme, req, root);
 	json_decref(root);
 }
@@ -295,8 +297,8 @@ sim_status(struct sim_kme *kme, struct evhttp_request *req, const char *caller,
  * supported: each one named in the details, as in the 6.5 example).
  */
 static int
-sim_key_request_ext(struct sim_kme *kme, struct evhttp_request *req,
-    json_t *body)
+sim_key_request_ext(
+    struct sim_kme *kme, struct evhttp_request *req, json_t *body)
 {
 	long max = kme->sim->lim.max_sae_id_count;
 	json_t *v = json_object_get(body, "additional_slave_SAE_IDs");
@@ -307,39 +309,48 @@ sim_key_request_ext(struct sim_kme *kme, struct evhttp_request *req,
 
 	if ((v != NULL && !json_is_array(v)) ||
 	    (ext != NULL && !json_is_array(ext))) {
-		sim_reply_error(kme, req, 400, NULL, "additional_slave_SAE_IDs"
+		sim_reply_error(kme, req, 400, NULL,
+		    "additional_slave_SAE_IDs"
 		    " and extension_mandatory must be arrays");
 		return -1;
 	}
 	if ((long)json_array_size(v) > max) {
-		sim_reply_error(kme, req, 400, json_pack("[{s:I}]",
-		    "max_SAE_ID_count", (json_int_t)max), "%zu "
-		    "additional_slave_SAE_IDs, more than max_SAE_ID_count %ld%s",
-		    json_array_size(v), max, max == 0 ? " (this KME has no key"
-		    " multicast)" : "");
+		sim_reply_error(kme, req, 400,
+		    json_pack("[{s:I}]", "max_SAE_ID_count", (json_int_t)max),
+		    "%zu "
+		    "additional_slave_SAE_IDs, more than max_SAE_ID_count "
+		    "%ld%s",
+		    json_array_size(v), max,
+		    max == 0 ? " (this KME has no key"
+			       " multicast)"
+			     : "");
 		return -1;
 	}
 	if (json_array_size(ext) == 0)
 		return 0;
 	details = json_array();
-	json_array_foreach(ext, i, e) {
+	json_array_foreach(ext, i, e)
+	{
 		char what[160];
-		json_object_foreach(e, name, val) {
+		json_object_foreach(e, name, val)
+		{
 			snprintf(what, sizeof(what), "%.100s is not supported",
 			    name);
-			json_array_append_new(details, json_pack("{s:s}",
-			    "extension_mandatory_unsupported", what));
+			json_array_append_new(details,
+			    json_pack("{s:s}",
+				"extension_mandatory_unsupported", what));
 		}
 	}
-	sim_reply_error(kme, req, 400, details, "not all extension_mandatory"
+	sim_reply_error(kme, req, 400, details,
+	    "not all extension_mandatory"
 	    " parameters are supported");
 	return -1;
 }
 
 /* ETSI GS QKD 014 6.2: number and size from the query or the body. */
 static int
-sim_key_request(struct sim_kme *kme, struct evhttp_request *req,
-    long *number, long *size)
+sim_key_request(
+    struct sim_kme *kme, struct evhttp_request *req, long *number, long *size)
 {
 	struct sim_limits *lim = &kme->sim->lim;
 	struct evkeyvalq q;
@@ -349,7 +360,8 @@ sim_key_request(struct sim_kme *kme, struct evhttp_request *req,
 	*number = 1;
 	*size = lim->key_size;
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
-		query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+		query =
+		    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 		TAILQ_INIT(&q);
 		if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
 			sim_reply_error(kme, req, 400, NULL, "bad query");
@@ -364,18 +376,20 @@ sim_key_request(struct sim_kme *kme, struct evhttp_request *req,
 		if ((body = sim_body_json(req)) == NULL ||
 		    !json_is_object(body)) {
 			json_decref(body);
-			sim_reply_error(kme, req, 400, NULL, "request body is "
+			sim_reply_error(kme, req, 400, NULL,
+			    "request body is "
 			    "not a JSON object");
 			return -1;
 		}
 		v = json_object_get(body, "number");
 		if (v != NULL)
-			*number = json_is_integer(v) ?
-			    (long)json_integer_value(v) : -1;
+			*number = json_is_integer(v)
+			    ? (long)json_integer_value(v)
+			    : -1;
 		v = json_object_get(body, "size");
 		if (v != NULL)
-			*size = json_is_integer(v) ?
-			    (long)json_integer_value(v) : -1;
+			*size = json_is_integer(v) ? (long)json_integer_value(v)
+						   : -1;
 		if (sim_key_request_ext(kme, req, body) == -1) {
 			json_decref(body);
 			return -1;
@@ -389,8 +403,10 @@ sim_key_request(struct sim_kme *kme, struct evhttp_request *req,
 	}
 	if (*size < lim->min_key_size || *size > lim->max_key_size ||
 	    *size % 8 != 0) {
-		sim_reply_error(kme, req, 400, NULL, "size must be a multiple "
-		    "of 8 in %ld..%ld", lim->min_key_size, lim->max_key_size);
+		sim_reply_error(kme, req, 400, NULL,
+		    "size must be a multiple "
+		    "of 8 in %ld..%ld",
+		    lim->min_key_size, lim->max_key_size);
 		return -1;
 	}
 	return 0;
@@ -408,15 +424,19 @@ sim_enc_keys(struct sim_kme *kme, struct evhttp_request *req,
 	if (sim_key_request(kme, req, &number, &size) == -1)
 		return;
 	if (kme->faults.exhaust) {
-		sim_reply_error(kme, req, 503, NULL, "no keys stored for "
-		    "%s -> %s", caller, slave);
+		sim_reply_error(kme, req, 503, NULL,
+		    "no keys stored for "
+		    "%s -> %s",
+		    caller, slave);
 		return;
 	}
 	keys = xcalloc((size_t)number, sizeof(*keys));
 	if (sim_pool_take(kme->sim->pool, caller, slave, (size_t)number,
-	    (size_t)size / 8, keys) == -1) {
-		sim_reply_error(kme, req, 503, NULL, "insufficient keys stored "
-		    "for %s -> %s", caller, slave);
+		(size_t)size / 8, keys) == -1) {
+		sim_reply_error(kme, req, 503, NULL,
+		    "insufficient keys stored "
+		    "for %s -> %s",
+		    caller, slave);
 		free(keys);
 		return;
 	}
@@ -437,7 +457,8 @@ sim_key_ids(struct sim_kme *kme, struct evhttp_request *req, json_t **out)
 
 	*out = json_array();
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
-		query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+		query =
+		    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 		TAILQ_INIT(&q);
 		if (query != NULL && evhttp_parse_query_str(query, &q) == 0 &&
 		    (s = evhttp_find_header(&q, "key_ID")) != NULL)
@@ -445,7 +466,8 @@ sim_key_ids(struct sim_kme *kme, struct evhttp_request *req, json_t **out)
 		evhttp_clear_headers(&q);
 	} else if ((body = sim_body_json(req)) != NULL) {
 		arr = json_object_get(body, "key_IDs");
-		json_array_foreach(arr, i, ent) {
+		json_array_foreach(arr, i, ent)
+		{
 			id = json_object_get(ent, "key_ID");
 			if (!json_is_string(id)) {
 				json_array_clear(*out);
@@ -455,8 +477,8 @@ sim_key_ids(struct sim_kme *kme, struct evhttp_request *req, json_t **out)
 		}
 		json_decref(body);
 	}
-	if (json_array_size(*out) == 0 || (long)json_array_size(*out) >
-	    kme->sim->lim.max_key_per_request) {
+	if (json_array_size(*out) == 0 ||
+	    (long)json_array_size(*out) > kme->sim->lim.max_key_per_request) {
 		sim_reply_error(kme, req, 400, NULL, "need 1..%ld key_IDs",
 		    kme->sim->lim.max_key_per_request);
 		return -1;
@@ -465,11 +487,12 @@ sim_key_ids(struct sim_kme *kme, struct evhttp_request *req, json_t **out)
 	for (i = 1; i < json_array_size(*out); i++)
 		for (size_t k = 0; k < i; k++)
 			if (json_equal(json_array_get(*out, i),
-			    json_array_get(*out, k))) {
-				sim_reply_error(kme, req, 400, json_pack(
-				    "[{s:s}]", "duplicate_key_ID",
-				    json_string_value(json_array_get(*out,
-				    i))), "key_ID %.40s requested twice",
+				json_array_get(*out, k))) {
+				sim_reply_error(kme, req, 400,
+				    json_pack("[{s:s}]", "duplicate_key_ID",
+					json_string_value(
+					    json_array_get(*out, i))),
+				    "key_ID %.40s requested twice",
 				    json_string_value(json_array_get(*out, i)));
 				return -1;
 			}
@@ -493,15 +516,18 @@ sim_dec_keys(struct sim_kme *kme, struct evhttp_request *req,
 	for (i = 0; i < n; i++) {
 		id = json_string_value(json_array_get(ids, (size_t)i));
 		if ((keys[i] = sim_pool_find(kme->sim->pool, id)) == NULL) {
-			sim_reply_error(kme, req, 400, NULL, "key_ID %.40s "
-			    "unknown or already retrieved", id);
+			sim_reply_error(kme, req, 400, NULL,
+			    "key_ID %.40s "
+			    "unknown or already retrieved",
+			    id);
 			goto done;
 		}
 		if (strcmp(keys[i]->master, master) != 0 ||
 		    strcmp(keys[i]->slave, caller) != 0) {
-			sim_reply_error(kme, req, 401, NULL, "SAE %s is not "
-			    "the slave of key_ID %s from %s", caller, id,
-			    master);
+			sim_reply_error(kme, req, 401, NULL,
+			    "SAE %s is not "
+			    "the slave of key_ID %s from %s",
+			    caller, id, master);
 			goto done;
 		}
 	}
@@ -527,34 +553,34 @@ sim_control(struct sim_kme *kme, struct evhttp_request *req, const char *op)
 	if (strcmp(op, "stats") == 0) {
 		if (!sim_method_ok(req, "GET", false, "/sim/v1/stats", NULL))
 			return;
-		root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-		    "kme", kme->name,
-		    "connections", (json_int_t)kme->stats.connections,
-		    "handshakes", (json_int_t)kme->stats.handshakes,
-		    "resumed", (json_int_t)kme->stats.resumed,
-		    "requests", (json_int_t)kme->stats.requests,
-		    "keys_delivered", (json_int_t)kme->stats.keys_out,
-		    "errors", (json_int_t)kme->stats.errors,
-		    "pool_keys", (json_int_t)sim_pool_count(kme->sim->pool));
+		root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "kme",
+		    kme->name, "connections",
+		    (json_int_t)kme->stats.connections, "handshakes",
+		    (json_int_t)kme->stats.handshakes, "resumed",
+		    (json_int_t)kme->stats.resumed, "requests",
+		    (json_int_t)kme->stats.requests, "keys_delivered",
+		    (json_int_t)kme->stats.keys_out, "errors",
+		    (json_int_t)kme->stats.errors, "pool_keys",
+		    (json_int_t)sim_pool_count(kme->sim->pool));
 	} else if (strcmp(op, "faults") == 0) {
-		if (!sim_method_ok(req, "GET, POST", true, "/sim/v1/faults",
-		    NULL))
+		if (!sim_method_ok(
+			req, "GET, POST", true, "/sim/v1/faults", NULL))
 			return;
 		if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
 			len = evbuffer_get_length(in);
 			if (len >= sizeof(list)) {
-				sim_reply_json_error(req, 400, NULL,
-				    "fault list too long");
+				sim_reply_json_error(
+				    req, 400, NULL, "fault list too long");
 				return;
 			}
 			evbuffer_copyout(in, list, len);
 			list[len] = '\0';
-			while (len > 0 && (list[len - 1] == '\n' ||
-			    list[len - 1] == '\r'))
+			while (len > 0 &&
+			    (list[len - 1] == '\n' || list[len - 1] == '\r'))
 				list[--len] = '\0';
 			if (sim_faults_parse(list, &kme->faults) == -1) {
-				sim_reply_json_error(req, 400, NULL,
-				    "bad fault list");
+				sim_reply_json_error(
+				    req, 400, NULL, "bad fault list");
 				return;
 			}
 			log_info("KME %s: faults now %s", kme->name, list);
@@ -562,7 +588,8 @@ sim_control(struct sim_kme *kme, struct evhttp_request *req, const char *op)
 		sim_faults_format(&kme->faults, list, sizeof(list));
 		root = json_pack("{s:s,s:s}", "kme", kme->name, "faults", list);
 	} else {
-		sim_reply_json_error(req, 404, NULL, "no such control resource"
+		sim_reply_json_error(req, 404, NULL,
+		    "no such control resource"
 		    " (/sim/v1/stats, /sim/v1/faults)");
 		return;
 	}
@@ -612,20 +639,23 @@ sim_api_handle(struct sim_kme *kme, struct evhttp_request *req)
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	if (path == NULL || sim_split_path(path, sae, sizeof(sae), &op) == -1 ||
 	    (!(status = strcmp(op, "status") == 0) &&
-	    strcmp(op, "enc_keys") != 0 && strcmp(op, "dec_keys") != 0)) {
+		strcmp(op, "enc_keys") != 0 && strcmp(op, "dec_keys") != 0)) {
 		sim_reply_error(kme, req, 404, NULL, "no such resource");
 		return;
 	}
 	/* ETSI GS QKD 014 5: the SAE is who its certificate says. */
 	if (sim_tls_peer_sae(req, caller, sizeof(caller)) == -1 ||
 	    !sim_kme_has_sae(kme, caller)) {
-		sim_reply_error(kme, req, 401, NULL, "SAE not attached to KME "
-		    "%s", kme->name);
+		sim_reply_error(kme, req, 401, NULL,
+		    "SAE not attached to KME "
+		    "%s",
+		    kme->name);
 		return;
 	}
-	/* ETSI GS QKD 014 5: Status is GET only, the key requests GET or POST. */
-	if (!sim_method_ok(req, status ? "GET" : "GET, POST", !status, path,
-	    kme))
+	/* ETSI GS QKD 014 5: Status is GET only, the key requests GET or POST.
+	 */
+	if (!sim_method_ok(
+		req, status ? "GET" : "GET, POST", !status, path, kme))
 		return;
 	if (kme->faults.unavailable) {
 		sim_reply_error(kme, req, 503, NULL, "key data access error");
@@ -700,7 +730,8 @@ sim_api_shutdown(struct sim_kme *kme)
 
 	while ((d = TAILQ_FIRST(&kme->delays)) != NULL) {
 		TAILQ_REMOVE(&kme->delays, d, entry);
-		sim_reply_json_error(d->req, 503, NULL, "the KME is shutting"
+		sim_reply_json_error(d->req, 503, NULL,
+		    "the KME is shutting"
 		    " down");
 		event_free(d->ev);
 		free(d);

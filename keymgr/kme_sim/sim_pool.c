@@ -138,9 +138,11 @@ sim_uuid(char out[37])
 		return -1;
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	snprintf(out, 37,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+	    b[11], b[12], b[13], b[14], b[15]);
 	return 0;
 }
 
@@ -189,7 +191,7 @@ sim_pool_remove(struct sim_pool *pool, struct sim_key *k)
 	struct sim_key **kp;
 
 	for (kp = &pool->buckets[sim_pool_hash(k->id)]; *kp != NULL;
-	    kp = &(*kp)->next)
+	     kp = &(*kp)->next)
 		if (*kp == k) {
 			*kp = k->next;
 			pool->count--;

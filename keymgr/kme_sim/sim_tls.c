@@ -69,8 +69,8 @@ sim_tls_bevcb(struct event_base *base, void *arg)
 
 	if ((ssl = SSL_new(kme->ssl_ctx)) == NULL)
 		return NULL;
-	bev = bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	bev = bufferevent_openssl_socket_new(
+	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		SSL_free(ssl);
 		return NULL;
@@ -98,10 +98,10 @@ sim_tls_kme(struct sim_kme *kme)
 	char cert[4096], key[4096];
 	SSL_CTX *ctx;
 
-	snprintf(cert, sizeof(cert), "%s/kme-%s.pem", kme->sim->cert_dir,
-	    kme->name);
-	snprintf(key, sizeof(key), "%s/kme-%s.key", kme->sim->cert_dir,
-	    kme->name);
+	snprintf(
+	    cert, sizeof(cert), "%s/kme-%s.pem", kme->sim->cert_dir, kme->name);
+	snprintf(
+	    key, sizeof(key), "%s/kme-%s.key", kme->sim->cert_dir, kme->name);
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		return -1;
 	kme->ssl_ctx = ctx;
@@ -122,10 +122,10 @@ sim_tls_kme(struct sim_kme *kme)
 		sim_tls_log_errors("CA", kme->sim->ca_file);
 		return -1;
 	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)kme->name,
-	    (unsigned)strlen(kme->name));
+	SSL_CTX_set_verify(
+	    ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_session_id_context(
+	    ctx, (const unsigned char *)kme->name, (unsigned)strlen(kme->name));
 	evhttp_set_bevcb(kme->http, sim_tls_bevcb, kme);
 	return 0;
 }
@@ -155,8 +155,8 @@ sim_tls_peer_sae(struct evhttp_request *req, char *out, size_t outlen)
 	peer = SSL_get0_peer_certificate(ssl);
 	if (peer == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
 		return -1;
-	idx = X509_NAME_get_index_by_NID(X509_get_subject_name(peer),
-	    NID_commonName, -1);
+	idx = X509_NAME_get_index_by_NID(
+	    X509_get_subject_name(peer), NID_commonName, -1);
 	if (idx < 0)
 		return -1;
 	ne = X509_NAME_get_entry(X509_get_subject_name(peer), idx);

@@ -46,14 +46,14 @@ struct fake {
 	bool dirty;
 	char edit[256];
 	char notice[128];
-	int screen_length;	/* -1: not set */
+	int screen_length; /* -1: not set */
 	enum { PEND_NONE, PEND_ASK, PEND_EXIT, PEND_LOAD } pending;
 };
 
 static const char *const fake_op_words[] = { "configure", "data", "echo",
 	"exit", "lines", "load", "set", "show", NULL };
-static const char *const fake_cf_words[] = { "commit", "edit", "exit",
-	"set", "show", "top", NULL };
+static const char *const fake_cf_words[] = { "commit", "edit", "exit", "set",
+	"show", "top", NULL };
 
 /* Splits s into words; quotes removed.  Returns a json array. */
 static json_t *
@@ -68,7 +68,8 @@ fake_words(const char *s)
 	for (;; s++) {
 		if (*s == '\0' || (q == 0 && (*s == ' ' || *s == '\t'))) {
 			if (in)
-				json_array_append_new(a, json_string(sb_str(&w)));
+				json_array_append_new(
+				    a, json_string(sb_str(&w)));
 			sb_reset(&w);
 			in = false;
 			if (*s == '\0')
@@ -124,8 +125,8 @@ fake_prompt(struct fake *f)
 	if (f->config && f->notice[0] != '\0')
 		json_object_set_new(p, "notice", json_string(f->notice));
 	if (f->screen_length >= 0)
-		json_object_set_new(p, "screen-length",
-		    json_integer(f->screen_length));
+		json_object_set_new(
+		    p, "screen-length", json_integer(f->screen_length));
 	return p;
 }
 
@@ -171,8 +172,10 @@ fake_config_cmd(struct fake *f, const char *line, json_t *w, json_t *r)
 	if (strcmp(w0, "edit") == 0) {
 		snprintf(f->edit, sizeof(f->edit), "[edit");
 		for (i = 1; i < json_array_size(w); i++) {
-			strncat(f->edit, " ", sizeof(f->edit) - strlen(f->edit) - 1);
-			strncat(f->edit, json_string_value(json_array_get(w, i)),
+			strncat(f->edit, " ",
+			    sizeof(f->edit) - strlen(f->edit) - 1);
+			strncat(f->edit,
+			    json_string_value(json_array_get(w, i)),
 			    sizeof(f->edit) - strlen(f->edit) - 1);
 		}
 		strncat(f->edit, "]", sizeof(f->edit) - strlen(f->edit) - 1);
@@ -187,10 +190,12 @@ fake_config_cmd(struct fake *f, const char *line, json_t *w, json_t *r)
 		const char *w1 = json_string_value(json_array_get(w, 1));
 
 		if (w1 != NULL && strcmp(w1, "confirmed") == 0) {
-			fake_output(r, "commit confirmed will be automatically "
+			fake_output(r,
+			    "commit confirmed will be automatically "
 			    "rolled back in 10 minutes unless confirmed\n"
 			    "commit complete\n");
-			snprintf(f->notice, sizeof(f->notice), "# commit "
+			snprintf(f->notice, sizeof(f->notice),
+			    "# commit "
 			    "confirmed will be rolled back in 10 minutes");
 		} else {
 			fake_output(r, "commit complete\n");
@@ -199,10 +204,12 @@ fake_config_cmd(struct fake *f, const char *line, json_t *w, json_t *r)
 		f->dirty = false;
 	} else if (strcmp(w0, "exit") == 0) {
 		if (f->dirty) {
-			fake_output(r, "The configuration has been changed but "
+			fake_output(r,
+			    "The configuration has been changed but "
 			    "not committed\n");
-			json_object_set_new(r, "ask", json_string("Exit with "
-			    "uncommitted changes? [yes,no] (yes)"));
+			json_object_set_new(r, "ask",
+			    json_string("Exit with "
+					"uncommitted changes? [yes,no] (yes)"));
 			f->pending = PEND_EXIT;
 		} else {
 			fake_output(r, "Exiting configuration mode\n");
@@ -235,21 +242,23 @@ fake_op_cmd(struct fake *f, const char *line, json_t *w, json_t *r)
 		sb_free(&sb);
 	} else if (strcmp(w0, "data") == 0) {
 		json_object_set_new(r, "render", json_string("fake-unknown"));
-		json_object_set_new(r, "data", json_pack("{s:s, s:i}",
-		    "name", "gw1", "count", 3));
+		json_object_set_new(r, "data",
+		    json_pack("{s:s, s:i}", "name", "gw1", "count", 3));
 	} else if (strcmp(w0, "keypair") == 0) {
-		json_object_set_new(r, "render", json_string(
-		    "request-security-pki-generate-key-pair"));
-		json_object_set_new(r, "data", w1 == NULL ?
-		    json_pack("{s:s, s:i}", "certificate-id", "c1", "size",
-		    2048) : json_pack("{s:s}", "certificate-id", "c1"));
+		json_object_set_new(r, "render",
+		    json_string("request-security-pki-generate-key-pair"));
+		json_object_set_new(r, "data",
+		    w1 == NULL ? json_pack("{s:s, s:i}", "certificate-id", "c1",
+				     "size", 2048)
+			       : json_pack("{s:s}", "certificate-id", "c1"));
 	} else if (strcmp(w0, "ask") == 0) {
-		json_object_set_new(r, "ask",
-		    json_string("Really? [yes,no] (no)"));
+		json_object_set_new(
+		    r, "ask", json_string("Really? [yes,no] (no)"));
 		f->pending = PEND_ASK;
 	} else if (strcmp(w0, "load") == 0) {
-		json_object_set_new(r, "input", json_string("[Type ^D at a "
-		    "new line to end input]"));
+		json_object_set_new(r, "input",
+		    json_string("[Type ^D at a "
+				"new line to end input]"));
 		f->pending = PEND_LOAD;
 	} else if (strcmp(w0, "fail") == 0) {
 		json_object_set_new(r, "ok", json_false());
@@ -262,7 +271,8 @@ fake_op_cmd(struct fake *f, const char *line, json_t *w, json_t *r)
 		json_object_set_new(r, "exit", json_true());
 	} else if (!f->config && strcmp(w0, "set") == 0 && w1 != NULL &&
 	    strcmp(w1, "cli") == 0 && json_array_size(w) == 4) {
-		f->screen_length = atoi(json_string_value(json_array_get(w, 3)));
+		f->screen_length =
+		    atoi(json_string_value(json_array_get(w, 3)));
 	} else if (!f->config && strcmp(w0, "show") == 0 && w1 != NULL) {
 		fake_syntax(r, "syntax error, expecting <command>.",
 		    (size_t)(strstr(line, w1) - line));
@@ -370,15 +380,16 @@ fake_session(struct fake *f, int fd)
 	while ((req = msg_recv(fd, -1)) != NULL) {
 		op = msg_str(req, "op");
 		op = op ? op : "";
-		text = msg_str(req, "line") ? msg_str(req, "line") :
-		    msg_str(req, "text");
+		text = msg_str(req, "line") ? msg_str(req, "line")
+					    : msg_str(req, "text");
 		fake_log(f, op, text);
-		r = json_pack("{s:I, s:b}", "id", msg_int(req, "id", 0),
-		    "ok", 1);
+		r = json_pack(
+		    "{s:I, s:b}", "id", msg_int(req, "id", 0), "ok", 1);
 		if (strcmp(op, CLI_OP_HELLO) == 0) {
 			free(f->user);
-			f->user = xstrdup(msg_str(req, "user") ?
-			    msg_str(req, "user") : "nobody");
+			f->user =
+			    xstrdup(msg_str(req, "user") ? msg_str(req, "user")
+							 : "nobody");
 			json_object_set_new(r, "host", json_string("fake"));
 			json_object_set_new(r, "user", json_string(f->user));
 			json_object_set_new(r, "version", json_string("0"));
@@ -392,8 +403,10 @@ fake_session(struct fake *f, int fd)
 
 				for (p = text; p && *p; p++)
 					n += *p == '\n';
-				json_object_set_new(r, "output", json_sprintf(
-				    "received %zu lines\nload complete\n", n));
+				json_object_set_new(r, "output",
+				    json_sprintf(
+					"received %zu lines\nload complete\n",
+					n));
 				f->pending = PEND_NONE;
 			} else {
 				fake_answer(f, text ? text : "", r);

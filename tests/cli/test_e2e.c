@@ -207,7 +207,8 @@ START_TEST(test_no_mgd)
 
 	cli_run(&r, NULL, "/nonexistent-qsafe", "-c", "show version", NULL);
 	ck_assert_int_eq(r.status, 1);
-	snprintf(want, sizeof(want), "error: the management daemon is not "
+	snprintf(want, sizeof(want),
+	    "error: the management daemon is not "
 	    "running (no socket at /nonexistent-qsafe/mgd.sock)\n");
 	ck_assert_str_eq(r.err, want);
 	ck_assert_str_eq(r.out, "");
@@ -220,13 +221,14 @@ START_TEST(test_split_quotes)
 	struct run r;
 	char *log;
 
-	cli_run(&r, NULL, NULL, "-c", " echo a ;echo \"b;c\"; ; echo 'd;e'",
-	    NULL);
+	cli_run(
+	    &r, NULL, NULL, "-c", " echo a ;echo \"b;c\"; ; echo 'd;e'", NULL);
 	ck_assert_int_eq(r.status, 0);
 	assert_out(&r, "a\n\"b;c\"\n'd;e'\n");
 	ck_assert_str_eq(r.err, "");
 	log = slurp(in_dir("log"));
-	ck_assert_ptr_nonnull(strstr(log, "exec: echo a\nexec: echo \"b;c\"\n"
+	ck_assert_ptr_nonnull(strstr(log,
+	    "exec: echo a\nexec: echo \"b;c\"\n"
 	    "exec: echo 'd;e'\n"));
 	free(log);
 	run_free(&r);
@@ -237,7 +239,8 @@ START_TEST(test_echo_config_transcript)
 {
 	struct run r;
 
-	cli_run(&r, NULL, NULL, "--echo", "-c", "configure; set a b; "
+	cli_run(&r, NULL, NULL, "--echo", "-c",
+	    "configure; set a b; "
 	    "edit security ike; set proposal p1; top; commit confirmed; exit",
 	    NULL);
 	ck_assert_int_eq(r.status, 0);
@@ -277,8 +280,8 @@ START_TEST(test_echo_exit_ends)
 {
 	struct run r;
 
-	cli_run(&r, NULL, NULL, "--echo", "-c", "echo hi; exit; echo never",
-	    NULL);
+	cli_run(
+	    &r, NULL, NULL, "--echo", "-c", "echo hi; exit; echo never", NULL);
 	ck_assert_int_eq(r.status, 0);
 	assert_out(&r, "%U@fake> echo hi\nhi\n%U@fake> exit\n");
 	run_free(&r);
@@ -292,7 +295,8 @@ START_TEST(test_caret_plain)
 	cli_run(&r, NULL, NULL, "-c", "show interfacu", NULL);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.out, "");
-	assert_err(&r, "show interfacu\n     ^\n"
+	assert_err(&r,
+	    "show interfacu\n     ^\n"
 	    "syntax error, expecting <command>.\n");
 	run_free(&r);
 }
@@ -305,8 +309,11 @@ START_TEST(test_caret_echo)
 	cli_run(&r, NULL, NULL, "--echo", "-c", "shoe", NULL);
 	ck_assert_int_eq(r.status, 1);
 	/* the caret under the first character after the prompt */
-	assert_out(&r, "%U@fake> shoe\n"
-	    "%S       ^\n" "unknown command.\n" "%U@fake> \n");
+	assert_out(&r,
+	    "%U@fake> shoe\n"
+	    "%S       ^\n"
+	    "unknown command.\n"
+	    "%U@fake> \n");
 	run_free(&r);
 }
 END_TEST
@@ -325,10 +332,10 @@ START_TEST(test_caret_echo_config)
 	strcpy(caret + strlen(want) + 1, "^");
 	free(want);
 	want = expand("%U@fake> configure\nEntering configuration mode\n\n"
-	    "[edit]\n%U@fake# set\n");
+		      "[edit]\n%U@fake# set\n");
 	ck_assert_int_eq(strncmp(r.out, want, strlen(want)), 0);
-	ck_assert_int_eq(strncmp(r.out + strlen(want), caret, strlen(caret)),
-	    0);
+	ck_assert_int_eq(
+	    strncmp(r.out + strlen(want), caret, strlen(caret)), 0);
 	free(want);
 	want = expand("\nmissing argument.\n\n[edit]\n%U@fake# \n");
 	ck_assert_str_eq(r.out + strlen(r.out) - strlen(want), want);
@@ -424,28 +431,32 @@ START_TEST(test_input)
 	struct run r;
 	char *log;
 
-	spit(in_dir("cmds"), "load\nset a b\n# kept: input is raw\n^D\n"
+	spit(in_dir("cmds"),
+	    "load\nset a b\n# kept: input is raw\n^D\n"
 	    "echo after\n");
 	cli_run(&r, NULL, NULL, "-f", in_dir("cmds"), NULL);
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_str_eq(r.out, "[Type ^D at a new line to end input]\n"
+	ck_assert_str_eq(r.out,
+	    "[Type ^D at a new line to end input]\n"
 	    "received 2 lines\nload complete\nafter\n");
 	log = slurp(in_dir("log"));
-	ck_assert_ptr_nonnull(strstr(log,
-	    "input: set a b\n# kept: input is raw\n\nexec: echo after\n"));
+	ck_assert_ptr_nonnull(strstr(
+	    log, "input: set a b\n# kept: input is raw\n\nexec: echo after\n"));
 	free(log);
 	run_free(&r);
 
 	/* stdin, ended by end of input */
 	cli_run(&r, "load\nx\ny\nz\n", NULL, NULL);
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_str_eq(r.out, "[Type ^D at a new line to end input]\n"
+	ck_assert_str_eq(r.out,
+	    "[Type ^D at a new line to end input]\n"
 	    "received 3 lines\nload complete\n");
 	run_free(&r);
 
 	/* --echo shows the typed text */
 	cli_run(&r, NULL, NULL, "--echo", "-c", "load; a; ^D", NULL);
-	assert_out(&r, "%U@fake> load\n[Type ^D at a new line to end input]\n"
+	assert_out(&r,
+	    "%U@fake> load\n[Type ^D at a new line to end input]\n"
 	    "a\nreceived 1 lines\nload complete\n%U@fake> \n");
 	run_free(&r);
 }
@@ -455,14 +466,13 @@ START_TEST(test_pipes)
 {
 	struct run r;
 
-	cli_run(&r, NULL, NULL, "-c", "lines 12 | match \"1|2\" | count",
-	    NULL);
+	cli_run(&r, NULL, NULL, "-c", "lines 12 | match \"1|2\" | count", NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_str_eq(r.out, "Count: 5 lines\n");
 	run_free(&r);
 
-	cli_run(&r, NULL, NULL, "-c", "lines 5 | except 2 | last 2 | trim 5",
-	    NULL);
+	cli_run(
+	    &r, NULL, NULL, "-c", "lines 5 | except 2 | last 2 | trim 5", NULL);
 	ck_assert_str_eq(r.out, "4\n5\n");
 	run_free(&r);
 
@@ -472,7 +482,8 @@ START_TEST(test_pipes)
 
 	cli_run(&r, NULL, NULL, "-c", "lines 5 | match (", NULL);
 	ck_assert_int_eq(r.status, 1);
-	ck_assert_ptr_nonnull(strstr(r.err, "error: invalid regular "
+	ck_assert_ptr_nonnull(strstr(r.err,
+	    "error: invalid regular "
 	    "expression '('"));
 	run_free(&r);
 }
@@ -482,7 +493,7 @@ START_TEST(test_file_and_stdin)
 {
 	struct run r;
 	const char *script = "# a comment\n\necho one\n   # indented\n"
-	    "echo two\n";
+			     "echo two\n";
 
 	spit(in_dir("cmds"), script);
 	cli_run(&r, NULL, NULL, "-f", in_dir("cmds"), NULL);
@@ -497,13 +508,15 @@ START_TEST(test_file_and_stdin)
 
 	/* --echo: comments are skipped, an empty line is an empty Enter */
 	cli_run(&r, script, NULL, "--echo", NULL);
-	assert_out(&r, "%U@fake> \n%U@fake> echo one\none\n%U@fake> echo two\n"
+	assert_out(&r,
+	    "%U@fake> \n%U@fake> echo one\none\n%U@fake> echo two\n"
 	    "two\n%U@fake> \n");
 	run_free(&r);
 
 	cli_run(&r, NULL, NULL, "-f", "/nonexistent/file", NULL);
 	ck_assert_int_eq(r.status, 1);
-	ck_assert_str_eq(r.err, "error: could not open '/nonexistent/file': "
+	ck_assert_str_eq(r.err,
+	    "error: could not open '/nonexistent/file': "
 	    "No such file or directory\n");
 	run_free(&r);
 }
@@ -515,7 +528,8 @@ START_TEST(test_render_fallback)
 
 	cli_run(&r, NULL, NULL, "-c", "data", NULL);
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_str_eq(r.out, "{\n    \"name\": \"gw1\",\n"
+	ck_assert_str_eq(r.out,
+	    "{\n    \"name\": \"gw1\",\n"
 	    "    \"count\": 3\n}\n");
 	run_free(&r);
 
@@ -527,10 +541,11 @@ START_TEST(test_render_fallback)
 	cli_run(&r, NULL, NULL, "-c", "keypair", NULL);
 	ck_assert_int_eq(r.status, 0);
 	if (getenv("CLI_HAVE_PKI_RENDER") != NULL)
-		ck_assert_str_eq(r.out,
-		    "Generated key pair c1, key size 2048 bits\n");
+		ck_assert_str_eq(
+		    r.out, "Generated key pair c1, key size 2048 bits\n");
 	else
-		ck_assert_str_eq(r.out, "{\n    \"certificate-id\": \"c1\",\n"
+		ck_assert_str_eq(r.out,
+		    "{\n    \"certificate-id\": \"c1\",\n"
 		    "    \"size\": 2048\n}\n");
 	run_free(&r);
 

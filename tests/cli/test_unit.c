@@ -11,12 +11,11 @@
 #include "cli/pager.h"
 #include "cli/pipe.h"
 
-static const char *text5 =
-    "ike gateway gw1\n"
-    "ipsec vpn vpn1\n"
-    "system host-name r1\n"
-    "ike proposal p1\n"
-    "interfaces st0\n";
+static const char *text5 = "ike gateway gw1\n"
+			   "ipsec vpn vpn1\n"
+			   "system host-name r1\n"
+			   "ike proposal p1\n"
+			   "interfaces st0\n";
 
 /* Runs the pipes (JSON text) over in; returns the printed text (static). */
 static const char *
@@ -52,16 +51,16 @@ struct pipe_case {
 static const struct pipe_case pipe_cases[] = {
 	{ "[]", "a\nb\n", 0, "a\nb\n" },
 	{ "[[\"match\",\"ike\"]]", NULL, 0,
-	  "ike gateway gw1\nike proposal p1\n" },
+	    "ike gateway gw1\nike proposal p1\n" },
 	{ "[[\"match\",\"gw1|vpn1\"]]", NULL, 0,
-	  "ike gateway gw1\nipsec vpn vpn1\n" },
-	{ "[[\"match\",\"IKE\"]]", NULL, 0, "" },	/* case-sensitive */
+	    "ike gateway gw1\nipsec vpn vpn1\n" },
+	{ "[[\"match\",\"IKE\"]]", NULL, 0, "" }, /* case-sensitive */
 	{ "[[\"match\",\"^i.e \"]]", NULL, 0,
-	  "ike gateway gw1\nike proposal p1\n" },
+	    "ike gateway gw1\nike proposal p1\n" },
 	{ "[[\"except\",\"ike|ipsec\"]]", NULL, 0,
-	  "system host-name r1\ninterfaces st0\n" },
+	    "system host-name r1\ninterfaces st0\n" },
 	{ "[[\"find\",\"host\"]]", NULL, 0,
-	  "system host-name r1\nike proposal p1\ninterfaces st0\n" },
+	    "system host-name r1\nike proposal p1\ninterfaces st0\n" },
 	{ "[[\"find\",\"nothere\"]]", NULL, 0, "Pattern not found\n" },
 	{ "[[\"count\"]]", NULL, 0, "Count: 5 lines\n" },
 	{ "[[\"count\"]]", "", 0, "Count: 0 lines\n" },
@@ -72,24 +71,25 @@ static const struct pipe_case pipe_cases[] = {
 	{ "[[\"trim\",\"4\"]]", "abcdef\nab\n", 0, "ef\n\n" },
 	{ "[[\"no-more\"]]", "a\n", 0, "a\n" },
 	/* suppress-zeros drops lines whose numbers are all zero */
-	{ "[[\"suppress-zeros\"]]", "Bytes: 0\nPackets: 12\nName: x\n"
-	  "Errors 0 0 0\nDrops 0 10\n", 0,
-	  "Packets: 12\nName: x\nDrops 0 10\n" },
+	{ "[[\"suppress-zeros\"]]",
+	    "Bytes: 0\nPackets: 12\nName: x\n"
+	    "Errors 0 0 0\nDrops 0 10\n",
+	    0, "Packets: 12\nName: x\nDrops 0 10\n" },
 	{ "[[\"hold\"]]", "a\nb\n", 0, "a\nb\n" },
 	/* chains, left to right */
 	{ "[[\"match\",\"i\"],[\"except\",\"ipsec\"],[\"count\"]]", NULL, 0,
-	  "Count: 3 lines\n" },
+	    "Count: 3 lines\n" },
 	{ "[[\"find\",\"system\"],[\"match\",\"ike\"]]", NULL, 0,
-	  "ike proposal p1\n" },
+	    "ike proposal p1\n" },
 	{ "[[\"match\",\"ike\"],[\"last\",\"1\"],[\"trim\",\"4\"]]", NULL, 0,
-	  "proposal p1\n" },
+	    "proposal p1\n" },
 	{ "[[\"find\",\"zzz\"],[\"count\"]]", NULL, 0,
-	  "Count: 0 lines\n\nPattern not found\n" },
+	    "Count: 0 lines\n\nPattern not found\n" },
 	/* errors */
 	{ "[[\"match\",\"(\"]]", NULL, -1, NULL },
 	{ "[[\"match\"]]", NULL, -1, "error: 'match' needs a pattern\n" },
 	{ "[[\"last\",\"x\"]]", NULL, -1,
-	  "error: invalid number 'x' for 'last'\n" },
+	    "error: invalid number 'x' for 'last'\n" },
 	{ "[[\"bogus\"]]", NULL, -1, "error: unsupported pipe 'bogus'\n" },
 };
 
@@ -117,8 +117,8 @@ START_TEST(test_pipe_save)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/out.txt", dir);
-	snprintf(pj, sizeof(pj), "[[\"match\",\"ike\"],[\"save\",\"%s\"]]",
-	    path);
+	snprintf(
+	    pj, sizeof(pj), "[[\"match\",\"ike\"],[\"save\",\"%s\"]]", path);
 	snprintf(buf, sizeof(buf), "Wrote 2 lines of output to '%s'\n", path);
 	ck_assert_str_eq(run(pj, text5, &rc), buf);
 	ck_assert_int_eq(rc, 0);
@@ -138,15 +138,16 @@ START_TEST(test_pipe_save)
 	sb_free(&err);
 	json_decref(pipes);
 	/* append adds to the file; tee writes it and passes the text on */
-	snprintf(pj, sizeof(pj), "[[\"match\",\"st0\"],[\"append\",\"%s\"]]",
-	    path);
+	snprintf(
+	    pj, sizeof(pj), "[[\"match\",\"st0\"],[\"append\",\"%s\"]]", path);
 	snprintf(buf, sizeof(buf), "Wrote 1 lines of output to '%s'\n", path);
 	ck_assert_str_eq(run(pj, text5, &rc), buf);
 	fp = fopen(path, "r");
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
 	buf[n] = '\0';
 	fclose(fp);
-	ck_assert_str_eq(buf, "ike gateway gw1\nike proposal p1\n"
+	ck_assert_str_eq(buf,
+	    "ike gateway gw1\nike proposal p1\n"
 	    "interfaces st0\n");
 	snprintf(pj, sizeof(pj), "[[\"tee\",\"%s\"],[\"count\"]]", path);
 	ck_assert_str_eq(run(pj, text5, &rc), "Count: 5 lines\n");
@@ -170,7 +171,7 @@ static const struct split_case split_cases[] = {
 	{ "show version", 1, { "show version" } },
 	{ "a; b ;c", 3, { "a", "b", "c" } },
 	{ "set x description \"a;b\"; show", 2,
-	  { "set x description \"a;b\"", "show" } },
+	    { "set x description \"a;b\"", "show" } },
 	{ "set x 'p;q'; y", 2, { "set x 'p;q'", "y" } },
 	{ "set x \"a\\\";b\"; y", 2, { "set x \"a\\\";b\"", "y" } },
 	{ "a;;b;", 4, { "a", "", "b", "" } },
@@ -193,7 +194,7 @@ END_TEST
 START_TEST(test_input_file)
 {
 	const char *src = "# a comment\n\nshow version\n   \n  # indented\n"
-	    "configure  \nyes\n";
+			  "configure  \nyes\n";
 	FILE *fp = fmemopen((void *)src, strlen(src), "r");
 	struct input *in = input_new_file(fp);
 
@@ -241,7 +242,7 @@ START_TEST(test_pager)
 {
 	char *s;
 
-	s = page("", 5, 3);		/* fits: no prompt */
+	s = page("", 5, 3); /* fits: no prompt */
 	ck_assert_str_eq(s, "l1\nl2\nl3\n");
 	free(s);
 	{
@@ -256,36 +257,43 @@ START_TEST(test_pager)
 		pager_show_hold("l1\nl2\n", 5, 0, p[0], out, true);
 		close(p[0]);
 		fclose(out);
-		ck_assert_str_eq(buf, "l1\nl2\n---(more 100%)---" CLR
-		    "---(more 100%)---" CLR);
+		ck_assert_str_eq(buf,
+		    "l1\nl2\n---(more 100%)---" CLR "---(more 100%)---" CLR);
 		free(buf);
 	}
 	s = page("q", 5, 10);
 	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR);
 	free(s);
 	s = page(" \n q", 5, 10);
-	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR
-	    "l5\nl6\nl7\nl8\n---(more 80%)---" CLR
-	    "l9\n---(more 90%)---" CLR "l10\n");
+	ck_assert_str_eq(s,
+	    "l1\nl2\nl3\nl4\n---(more 40%)---" CLR
+	    "l5\nl6\nl7\nl8\n---(more 80%)---" CLR "l9\n---(more 90%)---" CLR
+	    "l10\n");
 	free(s);
 	s = page("/l8\nq", 5, 10);
-	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/l8" CLR
+	ck_assert_str_eq(s,
+	    "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/l8" CLR
 	    "...skipping\nl8\nl9\nl10\n");
 	free(s);
 	s = page("/zz\nq", 5, 10);
-	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/zz" CLR
+	ck_assert_str_eq(s,
+	    "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/zz" CLR
 	    "---(Pattern not found)---" CLR);
 	free(s);
 	/* the search text is echoed; backspace edits it, ^C cancels it */
-	s = page("/l\xc3\xa9\x7f\x7f" "9\r", 5, 10);
-	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR
-	    "/l\xc3\xa9\b \b\b \b9" CLR "...skipping\nl9\nl10\n");
+	s = page("/l\xc3\xa9\x7f\x7f"
+		 "9\r",
+	    5, 10);
+	ck_assert_str_eq(s,
+	    "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/l\xc3\xa9\b \b\b \b9" CLR
+	    "...skipping\nl9\nl10\n");
 	free(s);
 	s = page("/l9\x03q", 5, 10);
-	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/l9" CLR
+	ck_assert_str_eq(s,
+	    "l1\nl2\nl3\nl4\n---(more 40%)---" CLR "/l9" CLR
 	    "---(more 40%)---" CLR);
 	free(s);
-	s = page("q", 0, 10);		/* no paging */
+	s = page("q", 0, 10); /* no paging */
 	ck_assert_str_eq(s, "l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\n");
 	free(s);
 	/* `set cli screen-width 10`: 12-column lines take two rows each */
@@ -303,11 +311,11 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_loop_test(tc, test_pipe_table, 0,
-	    sizeof(pipe_cases) / sizeof(pipe_cases[0]));
+	tcase_add_loop_test(
+	    tc, test_pipe_table, 0, sizeof(pipe_cases) / sizeof(pipe_cases[0]));
 	tcase_add_test(tc, test_pipe_save);
-	tcase_add_loop_test(tc, test_split, 0,
-	    sizeof(split_cases) / sizeof(split_cases[0]));
+	tcase_add_loop_test(
+	    tc, test_split, 0, sizeof(split_cases) / sizeof(split_cases[0]));
 	tcase_add_test(tc, test_input_file);
 	tcase_add_test(tc, test_pager);
 	suite_add_tcase(s, tc);

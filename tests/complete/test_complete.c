@@ -62,8 +62,8 @@ exec_ok(int fd, const char *line)
 {
 	json_t *r = request(fd, "exec", line, false);
 
-	ck_assert_msg(msg_str(r, "error") == NULL, "%s: %s", line,
-	    msg_str(r, "error"));
+	ck_assert_msg(
+	    msg_str(r, "error") == NULL, "%s: %s", line, msg_str(r, "error"));
 	json_decref(r);
 }
 
@@ -73,8 +73,8 @@ sess_open(bool config)
 	int fd = sess_connect();
 
 	ck_assert_int_ge(fd, 0);
-	json_decref(call(fd, json_pack("{s:s, s:s}", "op", "hello", "user",
-	    "root")));
+	json_decref(
+	    call(fd, json_pack("{s:s, s:s}", "op", "hello", "user", "root")));
 	if (config)
 		exec_ok(fd, "configure");
 	return fd;
@@ -89,8 +89,8 @@ help(int fd, const char *line)
 
 	sb_init(&b);
 	if (msg_str(r, "error") != NULL)
-		sb_printf(&b, "error@%lld: %s", (long long)msg_int(r, "caret", -1),
-		    msg_str(r, "error"));
+		sb_printf(&b, "error@%lld: %s",
+		    (long long)msg_int(r, "caret", -1), msg_str(r, "error"));
 	else
 		sb_puts(&b, msg_str(r, "output") ? msg_str(r, "output") : "");
 	json_decref(r);
@@ -120,19 +120,21 @@ lines_in_order(const char *got, const char *want)
 	return true;
 }
 
-#define HELP_HAS(fd, line, want) do {					\
-	char *got_ = help(fd, line);					\
-	ck_assert_msg(lines_in_order(got_, want), "help '%s':\n%s\nwanted:\n%s", \
-	    line, got_, want);						\
-	free(got_);							\
-} while (0)
+#define HELP_HAS(fd, line, want) \
+	do { \
+		char *got_ = help(fd, line); \
+		ck_assert_msg(lines_in_order(got_, want), \
+		    "help '%s':\n%s\nwanted:\n%s", line, got_, want); \
+		free(got_); \
+	} while (0)
 
-#define HELP_IS(fd, line, want) do {					\
-	char *got_ = help(fd, line);					\
-	ck_assert_msg(strcmp(got_, want) == 0, "help '%s':\n%s\nwanted:\n%s", \
-	    line, got_, want);						\
-	free(got_);							\
-} while (0)
+#define HELP_IS(fd, line, want) \
+	do { \
+		char *got_ = help(fd, line); \
+		ck_assert_msg(strcmp(got_, want) == 0, \
+		    "help '%s':\n%s\nwanted:\n%s", line, got_, want); \
+		free(got_); \
+	} while (0)
 
 /* "m1 m2 ...|common" of a complete request. */
 static char *
@@ -151,12 +153,13 @@ complete(int fd, const char *line, bool space)
 	return sb_steal(&b);
 }
 
-#define COMPLETE_IS(fd, line, space, want) do {				\
-	char *got_ = complete(fd, line, space);				\
-	ck_assert_msg(strcmp(got_, want) == 0, "complete '%s': %s, wanted %s", \
-	    line, got_, want);						\
-	free(got_);							\
-} while (0)
+#define COMPLETE_IS(fd, line, space, want) \
+	do { \
+		char *got_ = complete(fd, line, space); \
+		ck_assert_msg(strcmp(got_, want) == 0, \
+		    "complete '%s': %s, wanted %s", line, got_, want); \
+		free(got_); \
+	} while (0)
 
 static void
 mgd_start(void)
@@ -206,9 +209,11 @@ setup_config(void)
 	exec_ok(fd, "set security ike gateway gw1 ike-policy p1");
 	exec_ok(fd, "set security ike gateway gw2 ike-policy p1");
 	exec_ok(fd, "set security ike gateway gw3 ike-policy p1");
-	exec_ok(fd, "set security key-manager profiles km1 static key-id"
+	exec_ok(fd,
+	    "set security key-manager profiles km1 static key-id"
 	    " ascii-text k1");
-	exec_ok(fd, "set security key-manager profiles km2 static key-id"
+	exec_ok(fd,
+	    "set security key-manager profiles km2 static key-id"
 	    " ascii-text k2");
 	close(fd);
 }
@@ -222,11 +227,13 @@ START_TEST(test_oper_empty)
 	HELP_HAS(fd, "",
 	    "Possible completions:\n"
 	    "  clear                Clear information in the system\n"
-	    "  configure            Manipulate software configuration information\n"
+	    "  configure            Manipulate software configuration "
+	    "information\n"
 	    "  exit                 Exit the management session\n"
 	    "  quit                 Exit the management session\n"
 	    "  request              Make system-level requests\n"
-	    "  set                  Set CLI properties, date/time, craft interface message\n"
+	    "  set                  Set CLI properties, date/time, craft "
+	    "interface message\n"
 	    "  show                 Show system information\n");
 	COMPLETE_IS(fd, "con", false, "configure|configure");
 	COMPLETE_IS(fd, "s", true, "set show|s");
@@ -256,7 +263,8 @@ START_TEST(test_oper_words)
 	HELP_IS(fd, "req sys conf resc ",
 	    "Possible completions:\n"
 	    "  delete               Delete rescue configuration\n"
-	    "  save                 Save current configuration as rescue configuration\n");
+	    "  save                 Save current configuration as rescue "
+	    "configuration\n");
 	HELP_IS(fd, "show version ",
 	    "Possible completions:\n"
 	    "  <[Enter]>            Execute this command\n"
@@ -270,10 +278,13 @@ START_TEST(test_oper_words)
 	    "  <[Enter]>            Execute this command\n");
 	/* an rpc of the schema: its input leaves */
 	char *h = help(fd, "show security pki local-certificate ");
-	ck_assert_msg(lines_in_order(h, "Possible completions:\n"
-	    "  <[Enter]>            Execute this command\n"), "%s", h);
+	ck_assert_msg(lines_in_order(h,
+			  "Possible completions:\n"
+			  "  <[Enter]>            Execute this command\n"),
+	    "%s", h);
 	ck_assert_ptr_nonnull(strstr(h, "\n  detail "));
-	ck_assert_ptr_nonnull(strstr(h, "  |                    Pipe through"
+	ck_assert_ptr_nonnull(strstr(h,
+	    "  |                    Pipe through"
 	    " a command\n"));
 	free(h);
 	close(fd);
@@ -285,19 +296,23 @@ END_TEST
 #define PIPE_LIST \
 	"Possible completions:\n" \
 	"  append               Append output text to file\n" \
-	"  compare              Compare configuration changes with prior version\n" \
+	"  compare              Compare configuration changes with prior " \
+	"version\n" \
 	"  count                Count occurrences\n" \
 	"  display              Show additional kinds of information\n" \
-	"  except               Show only text that does not match a pattern\n" \
+	"  except               Show only text that does not match a " \
+	"pattern\n" \
 	"  find                 Search for first occurrence of pattern\n" \
-	"  hold                 Hold text without exiting the --More-- prompt\n" \
+	"  hold                 Hold text without exiting the --More-- " \
+	"prompt\n" \
 	"  last                 Display end of output only\n" \
 	"  match                Show only text that matches a pattern\n" \
 	"  no-more              Don't paginate output\n" \
 	"  save                 Save output text to file\n" \
 	"  suppress-zeros       Suppresses lines with zero values\n" \
 	"  tee                  Write to standard output and file\n" \
-	"  trim                 Trim specified number of columns from start of line\n"
+	"  trim                 Trim specified number of columns from start " \
+	"of line\n"
 
 START_TEST(test_oper_pipes)
 {
@@ -307,7 +322,8 @@ START_TEST(test_oper_pipes)
 	HELP_IS(fd, "sh conf | display set ",
 	    "Possible completions:\n"
 	    "  <[Enter]>            Execute this command\n"
-	    "  relative             Show 'set' commands relative to the current edit path\n"
+	    "  relative             Show 'set' commands relative to the "
+	    "current edit path\n"
 	    "  |                    Pipe through a command\n");
 	HELP_IS(fd, "show configuration | match ",
 	    "Possible completions:\n"
@@ -321,12 +337,12 @@ START_TEST(test_oper_pipes)
 	HELP_IS(fd, "show configuration | last ",
 	    "Possible completions:\n"
 	    "  <[Enter]>            Execute this command\n"
-	    "  <lines>              Number of lines from end of output to display\n"
+	    "  <lines>              Number of lines from end of output to "
+	    "display\n"
 	    "  |                    Pipe through a command\n");
 	HELP_IS(fd, "show configuration | last | ", PIPE_LIST);
 	COMPLETE_IS(fd, "show configuration | di", false, "display|display");
-	HELP_IS(fd, "show configuration | bogus ",
-	    "error@21: syntax error.");
+	HELP_IS(fd, "show configuration | bogus ", "error@21: syntax error.");
 	close(fd);
 }
 END_TEST
@@ -336,11 +352,10 @@ START_TEST(test_oper_errors)
 	int fd = sess_open(false);
 
 	HELP_IS(fd, "foo ", "error@0: unknown command.");
-	HELP_IS(fd, "show foo ",
-	    "error@5: syntax error, expecting <command>.");
+	HELP_IS(fd, "show foo ", "error@5: syntax error, expecting <command>.");
 	HELP_IS(fd, "s ", "error@0: 's' is ambiguous.");
-	HELP_IS(fd, "show configuration security isd ",
-	    "error@28: syntax error.");
+	HELP_IS(
+	    fd, "show configuration security isd ", "error@28: syntax error.");
 	HELP_IS(fd, "show xyz", "No valid completions\n");
 	COMPLETE_IS(fd, "foo ", false, "|-");
 	close(fd);
@@ -372,7 +387,8 @@ START_TEST(test_config_empty)
 	    "  save                 Save configuration to ASCII file\n"
 	    "  set                  Set a parameter\n"
 	    "  show                 Show a parameter\n"
-	    "  status               Show users currently editing configuration\n"
+	    "  status               Show users currently editing "
+	    "configuration\n"
 	    "  top                  Exit to top level of configuration\n"
 	    "  up                   Exit one level of configuration\n");
 	/* rollback ?: no rescue line without a rescue configuration, and
@@ -380,24 +396,34 @@ START_TEST(test_config_empty)
 	{
 		char *h = help(fd, "rollback ");
 		ck_assert_msg(strstr(h, "rescue") == NULL, "%s", h);
-		ck_assert_msg(strstr(h, "  <[Enter]>            Execute this"
-		    " command\n") == h + strlen("Possible completions:\n"), "%s", h);
-		size_t hl = strlen(h), pl = strlen("  |                    Pipe"
-		    " through a command\n");
-		ck_assert_msg(hl > pl && strcmp(h + hl - pl, "  |                 "
-		    "   Pipe through a command\n") == 0, "%s", h);
+		ck_assert_msg(
+		    strstr(h,
+			"  <[Enter]>            Execute this"
+			" command\n") == h + strlen("Possible completions:\n"),
+		    "%s", h);
+		size_t hl = strlen(h),
+		       pl = strlen("  |                    Pipe"
+				   " through a command\n");
+		ck_assert_msg(hl > pl &&
+			strcmp(h + hl - pl,
+			    "  |                 "
+			    "   Pipe through a command\n") == 0,
+		    "%s", h);
 		free(h);
 	}
 	/* groups, apply-groups and version at the top, as Junos lists them
 	 * (cli-behaviour.md 7) */
 	HELP_IS(fd, "set ",
 	    "Possible completions:\n"
-	    "+ apply-groups         Groups from which to inherit configuration data\n"
-	    "+ apply-groups-except  Don't inherit configuration data from these groups\n"
+	    "+ apply-groups         Groups from which to inherit configuration "
+	    "data\n"
+	    "+ apply-groups-except  Don't inherit configuration data from "
+	    "these groups\n"
 	    "> chassis              Chassis configuration\n"
 	    "> groups               Configuration groups\n"
 	    "> interfaces           Interface configuration\n"
-	    "> routing-options      Protocol-independent routing option configuration\n"
+	    "> routing-options      Protocol-independent routing option "
+	    "configuration\n"
 	    "> security             Security configuration\n"
 	    "> system               System parameters\n"
 	    "  version              Software version information\n");
@@ -409,11 +435,14 @@ START_TEST(test_config_empty)
 	COMPLETE_IS(fd, "set s", false, "security system|s");
 	HELP_IS(fd, "load ",
 	    "Possible completions:\n"
-	    "  factory-default      Override existing configuration with factory default\n"
-	    "  merge                Merge contents with existing configuration\n"
+	    "  factory-default      Override existing configuration with "
+	    "factory default\n"
+	    "  merge                Merge contents with existing "
+	    "configuration\n"
 	    "  override             Override existing configuration\n"
 	    "  replace              Replace configuration data\n"
-	    "  set                  Execute set of commands on existing configuration\n");
+	    "  set                  Execute set of commands on existing "
+	    "configuration\n");
 	HELP_IS(fd, "load factory-default ",
 	    "Possible completions:\n"
 	    "  <[Enter]>            Execute this command\n");
@@ -453,7 +482,8 @@ START_TEST(test_config_names)
 	    " peer does not support it\n");
 	/* names exist in the tree the session edits: delete, show */
 	char *h = help(fd, "delete security ike gateway ");
-	ck_assert_ptr_nonnull(strstr(h, "  <[Enter]>            Execute this"
+	ck_assert_ptr_nonnull(strstr(h,
+	    "  <[Enter]>            Execute this"
 	    " command\n  <name>  "));
 	ck_assert_ptr_nonnull(strstr(h, "\n  gw3   "));
 	free(h);
@@ -500,18 +530,24 @@ START_TEST(test_config_show_edit)
 
 	HELP_IS(fd, "show | display ",
 	    "Possible completions:\n"
-	    "  inheritance          Show inherited configuration data and source group\n"
+	    "  inheritance          Show inherited configuration data and "
+	    "source group\n"
 	    "  json                 Show output in JSON format\n"
-	    "  set                  Show 'set' commands that create configuration\n"
+	    "  set                  Show 'set' commands that create "
+	    "configuration\n"
 	    "  xml                  Show output as XML tags\n");
 	char *h = help(fd, "sh sec ");
-	ck_assert_msg(lines_in_order(h, "Possible completions:\n"
-	    "  <[Enter]>            Execute this command\n"
-	    "> address-book         Security address book\n"
-	    "> group-vpn            Group VPN configuration\n"
-	    "> ike                  IKE configuration\n"
-	    "> key-manager          Define JKM managed configurations\n"), "%s", h);
-	ck_assert_ptr_nonnull(strstr(h, "\n  |                    Pipe through a"
+	ck_assert_msg(
+	    lines_in_order(h,
+		"Possible completions:\n"
+		"  <[Enter]>            Execute this command\n"
+		"> address-book         Security address book\n"
+		"> group-vpn            Group VPN configuration\n"
+		"> ike                  IKE configuration\n"
+		"> key-manager          Define JKM managed configurations\n"),
+	    "%s", h);
+	ck_assert_ptr_nonnull(strstr(h,
+	    "\n  |                    Pipe through a"
 	    " command\n"));
 	free(h);
 	COMPLETE_IS(fd, "sh sec ike gat", false, "gateway|gateway");
@@ -566,14 +602,15 @@ START_TEST(test_speed)
 
 	sb_init(&text);
 	for (int i = 0; i < 10000; i++)
-		sb_printf(&text, "set security ike gateway g%05d ike-policy p1\n"
+		sb_printf(&text,
+		    "set security ike gateway g%05d ike-policy p1\n"
 		    "set security ike gateway g%05d address 10.%d.%d.1\n",
 		    i, i, i / 256, i % 256);
 	r = request(fd, "exec", "load set terminal", false);
 	ck_assert_ptr_nonnull(msg_str(r, "input"));
 	json_decref(r);
-	r = call(fd, json_pack("{s:s, s:s}", "op", "input", "text",
-	    sb_str(&text)));
+	r = call(
+	    fd, json_pack("{s:s, s:s}", "op", "input", "text", sb_str(&text)));
 	ck_assert_str_eq(msg_str(r, "output"), "load complete\n");
 	json_decref(r);
 	sb_free(&text);
@@ -584,7 +621,8 @@ START_TEST(test_speed)
 	for (const char *p = h; *p; p++)
 		lines += *p == '\n';
 	ck_assert_uint_eq(lines, 1 + 1 + 200 + 1);
-	ck_assert_ptr_nonnull(strstr(h, "\n  g00199               Name of the"
+	ck_assert_ptr_nonnull(strstr(h,
+	    "\n  g00199               Name of the"
 	    " IKE gateway\n  ...\n"));
 	free(h);
 	r = request(fd, "complete", "set security ike gateway g0", false);
@@ -598,8 +636,10 @@ START_TEST(test_speed)
 	double t1 = best_ms(fd, "help", "set security ike gateway ");
 	double t2 = best_ms(fd, "complete", "set security ike gateway g0");
 	double t3 = best_ms(fd, "help", "set security ike gateway g05000 ");
-	fprintf(stderr, "complete speed, 10000 gateways: help %.2f ms,"
-	    " complete %.2f ms, help in an entry %.2f ms\n", t1, t2, t3);
+	fprintf(stderr,
+	    "complete speed, 10000 gateways: help %.2f ms,"
+	    " complete %.2f ms, help in an entry %.2f ms\n",
+	    t1, t2, t3);
 	if (timed) {
 		ck_assert_msg(t1 < 5.0, "help took %.2f ms", t1);
 		ck_assert_msg(t2 < 5.0, "complete took %.2f ms", t2);

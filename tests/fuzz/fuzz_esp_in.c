@@ -17,15 +17,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct encr_alg gcm128 = { ENCR_AES_GCM_16, 128,
-	"aes-128-gcm", 20, 4, 8, 4, 16, true,
-	NULL, NULL, NULL };
-static const struct encr_alg cbc128 = { ENCR_AES_CBC, 128, "aes-128-cbc",
-	16, 0, 16, 16, 0, false,
-	NULL, NULL, NULL };
+static const struct encr_alg gcm128 = { ENCR_AES_GCM_16, 128, "aes-128-gcm", 20,
+	4, 8, 4, 16, true, NULL, NULL, NULL };
+static const struct encr_alg cbc128 = { ENCR_AES_CBC, 128, "aes-128-cbc", 16, 0,
+	16, 16, 0, false, NULL, NULL, NULL };
 static const struct integ_alg sha256 = { AUTH_HMAC_SHA2_256_128,
-	"hmac-sha-256-128", 32, 16,
-	NULL, NULL, NULL };
+	"hmac-sha-256-128", 32, 16, NULL, NULL, NULL };
 
 static struct esp_sa *
 fuzz_sa(const struct encr_alg *e, const struct integ_alg *i, bool esn,
@@ -74,8 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = (struct esp_buf){ buf, sizeof(buf), 0, size - 1 };
 	if (esp_peek_spi(buf, b.len, &spi) == -1)
 		return 0;
-	if (esp_decap(sa, &b) == ESP_OK && (b.off + b.len > sizeof(buf) ||
-	    b.len == 0))
-		__builtin_trap();	/* the inner packet lies in the buffer */
+	if (esp_decap(sa, &b) == ESP_OK &&
+	    (b.off + b.len > sizeof(buf) || b.len == 0))
+		__builtin_trap(); /* the inner packet lies in the buffer */
 	return 0;
 }

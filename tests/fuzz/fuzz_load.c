@@ -31,13 +31,14 @@ fuzz_load_once(const char *text, size_t len, bool replace)
 	sb_init(&shown);
 	sb_init(&warn);
 	if (conf_text_to_set(text, len, replace, &set, &map, &err, &bad) == 0 &&
-	    edit_apply_text(c, NULL, sb_str(&set), set.len, &err, &bad,
-	    &warn) == 0) {
+	    edit_apply_text(
+		c, NULL, sb_str(&set), set.len, &err, &bad, &warn) == 0) {
 		/* what loaded prints, and the print loads to the same */
 		conf_text_set(conf_root(c), &shown);
 		again = conf_new(fuzz_schema);
-		if (edit_apply_text(again, NULL, sb_str(&shown), shown.len, &err,
-		    &bad, &warn) == -1 || conf_count(again) != conf_count(c))
+		if (edit_apply_text(again, NULL, sb_str(&shown), shown.len,
+			&err, &bad, &warn) == -1 ||
+		    conf_count(again) != conf_count(c))
 			abort();
 		conf_free(again);
 	}

@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 fuzz_cert(X509 *cert, const uint8_t *data, size_t size)
 {
-	static const enum pki_id_type types[] = { PKI_ID_IPV4_ADDR,
-		PKI_ID_FQDN, PKI_ID_RFC822, PKI_ID_IPV6_ADDR, PKI_ID_DER_DN,
+	static const enum pki_id_type types[] = { PKI_ID_IPV4_ADDR, PKI_ID_FQDN,
+		PKI_ID_RFC822, PKI_ID_IPV6_ADDR, PKI_ID_DER_DN,
 		PKI_ID_DN_TEXT };
 	size_t i, n = size < 64 ? size : 64;
 	json_t *info = pki_cert_info(cert, true);

@@ -26,8 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sel = data[0];
 	data++;
 	size--;
-	ks = qkd_parse_keys((const char *)data, size, sel & 0x0f,
-	    sizes[(sel >> 4) & 3], &err);
+	ks = qkd_parse_keys(
+	    (const char *)data, size, sel & 0x0f, sizes[(sel >> 4) & 3], &err);
 	qkd_keys_free(ks);
 	(void)qkd_parse_status((const char *)data, size, &st, &err);
 	qkd_parse_error((const char *)data, size, msg, sizeof(msg));

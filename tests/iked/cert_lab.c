@@ -33,11 +33,10 @@ mock_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 }
 
 static const struct dp_ops mock_ops = {
-	.name = "mock", .sa_add = mock_sa_add, .sa_del = mock_sa_del,
+	.name = "mock",
+	.sa_add = mock_sa_add,
+	.sa_del = mock_sa_del,
 };
-
-
-
 
 struct pkt *
 pkt_new(int to, const uint8_t *p, size_t len, const struct sockaddr_in *from,
@@ -62,8 +61,8 @@ wire_queue(struct wire *w, struct pkt *k)
 }
 
 static int
-wire_send(void *ctx, const uint8_t *p, size_t len,
-    const struct sockaddr *local, const struct sockaddr *remote)
+wire_send(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *local,
+    const struct sockaddr *remote)
 {
 	struct end *me = ctx;
 	struct wire *w = me->w;
@@ -77,8 +76,7 @@ wire_send(void *ctx, const uint8_t *p, size_t len,
 		w->log[w->nlog++] = pkt_new(to, p, len, &from, dst);
 	if (w->sent == w->drop_at)
 		return 0;
-	if (w->drop_b_frag && me->side == 1 && len > 28 &&
-	    p[16] == PLD_SKF) {
+	if (w->drop_b_frag && me->side == 1 && len > 28 && p[16] == PLD_SKF) {
 		w->drop_b_frag = false;
 		return 0;
 	}
@@ -183,15 +181,9 @@ key_make(enum kt t)
 	case KT_RSA:
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 		break;
-	case KT_EC256:
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-		break;
-	case KT_EC384:
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-		break;
-	case KT_EC521:
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
-		break;
+	case KT_EC256: k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); break;
+	case KT_EC384: k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"); break;
+	case KT_EC521: k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"); break;
 	}
 	ck_assert_ptr_nonnull(k);
 	return k;
@@ -223,22 +215,22 @@ cert_make(const char *cn, const char *ou, EVP_PKEY *key, X509 *issuer,
 	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
 	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC,
-	    (const unsigned char *)"US", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-	    (const unsigned char *)"qsafe", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_ASC,
-	    (const unsigned char *)ou, -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    n, "O", MBSTRING_ASC, (const unsigned char *)"qsafe", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    n, "OU", MBSTRING_ASC, (const unsigned char *)ou, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_subject_name(x, n);
 	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
 	X509_NAME_free(n);
 	X509_set_pubkey(x, key);
-	cert_ext(x, issuer, NID_basic_constraints, ca ? "critical,CA:TRUE" :
-	    "CA:FALSE");
-	cert_ext(x, issuer, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" :
-	    "critical,digitalSignature");
+	cert_ext(x, issuer, NID_basic_constraints,
+	    ca ? "critical,CA:TRUE" : "CA:FALSE");
+	cert_ext(x, issuer, NID_key_usage,
+	    ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
 	cert_ext(x, issuer, NID_subject_key_identifier, "hash");
 	if (issuer != NULL)
 		cert_ext(x, issuer, NID_authority_key_identifier, "keyid");
@@ -257,15 +249,17 @@ pem_write(const char *path, X509 *x, EVP_PKEY *k)
 	if (x != NULL)
 		ck_assert_int_eq(PEM_write_X509(f, x), 1);
 	if (k != NULL)
-		ck_assert_int_eq(PEM_write_PrivateKey(f, k, NULL, NULL, 0,
-		    NULL, NULL), 1);
+		ck_assert_int_eq(
+		    PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
 	fclose(f);
 }
 
 /* The profiles every store knows (revocation-check disable). */
 static const struct pki_ca_profile profiles[] = {
-	{ .name = "lab-ca" }, { .name = "other-ca" },
-	{ .name = "inter1" }, { .name = "inter2" },
+	{ .name = "lab-ca" },
+	{ .name = "other-ca" },
+	{ .name = "inter1" },
+	{ .name = "inter2" },
 };
 
 void
@@ -293,8 +287,9 @@ store_local(struct wire *w, int side, X509 *x, EVP_PKEY *k)
 	pem_write(cpath, x, NULL);
 	pem_write(kpath, NULL, k);
 	sb_init(&err);
-	ck_assert_msg(pki_local_load(w->st[side], "me", cpath, kpath,
-	    &err) == 0, "%s", sb_str(&err));
+	ck_assert_msg(
+	    pki_local_load(w->st[side], "me", cpath, kpath, &err) == 0, "%s",
+	    sb_str(&err));
 	sb_free(&err);
 }
 
@@ -354,13 +349,13 @@ wire_new(struct lab *l)
 	w->ev = event_new(w->base, -1, 0, wire_deliver, w);
 	w->tail = &w->head;
 	l->root_key = key_make(KT_EC256);
-	l->root = cert_make("Lab Root", "pki", l->root_key, NULL, NULL, true,
-	    NULL);
+	l->root =
+	    cert_make("Lab Root", "pki", l->root_key, NULL, NULL, true, NULL);
 	for (int i = 0; i < 2; i++) {
 		w->addr[i].sin_family = AF_INET;
 		w->addr[i].sin_port = htons(500);
-		inet_pton(AF_INET, i ? "10.0.0.2" : "10.0.0.1",
-		    &w->addr[i].sin_addr);
+		inet_pton(
+		    AF_INET, i ? "10.0.0.2" : "10.0.0.1", &w->addr[i].sin_addr);
 		w->end[i].w = w;
 		w->end[i].side = i;
 		snprintf(w->dir[i], sizeof(w->dir[i]), "/tmp/crt-test-XXXXXX");
@@ -371,15 +366,15 @@ wire_new(struct lab *l)
 		w->st[i] = pki_store_new(sdir, &err);
 		ck_assert_ptr_nonnull(w->st[i]);
 		sb_free(&err);
-		pki_store_set_ca_profiles(w->st[i], profiles,
-		    sizeof(profiles) / sizeof(profiles[0]));
+		pki_store_set_ca_profiles(
+		    w->st[i], profiles, sizeof(profiles) / sizeof(profiles[0]));
 		store_ca(w, i, "lab-ca", l->root);
 		w->eng[i] = eng_new(w->base, &wire_io, &w->end[i], &keysrc,
 		    NULL, &mock_ops, &w->dp[i]);
 		ck_assert_ptr_nonnull(w->eng[i]);
 		w->sig[i] = signer_local_new(w->base, w->st[i]);
-		eng_set_certs(w->eng[i], w->st[i], signer_local_ops(),
-		    w->sig[i]);
+		eng_set_certs(
+		    w->eng[i], w->st[i], signer_local_ops(), w->sig[i]);
 	}
 	return w;
 }
@@ -409,9 +404,12 @@ wire_free(struct wire *w)
 }
 
 static const struct eng_proposal ike_prop = {
-	.encr = ENCR_AES_CBC, .encr_bits = 256,
-	.integ = AUTH_HMAC_SHA2_256_128, .prf = PRF_HMAC_SHA2_256,
-	.dh = CURVE25519, .auth_method = AUTH_DIGITAL_SIGNATURE,
+	.encr = ENCR_AES_CBC,
+	.encr_bits = 256,
+	.integ = AUTH_HMAC_SHA2_256_128,
+	.prf = PRF_HMAC_SHA2_256,
+	.dh = CURVE25519,
+	.auth_method = AUTH_DIGITAL_SIGNATURE,
 };
 
 void
@@ -471,4 +469,3 @@ wire_lab(struct lab *l, enum kt ta, enum kt tb, struct eng_peer *pa,
 	peer_conf(pb, 1);
 	return w;
 }
-

@@ -55,8 +55,8 @@ struct wire {
 	struct pki_store *st[2];
 	char dir[2][64];
 	struct signer_local *sig[2];
-	int sent, drop_at;		/* drop_at: 1-based datagram; 0 none */
-	bool drop_b_frag;		/* drop B's first SKF datagram once */
+	int sent, drop_at; /* drop_at: 1-based datagram; 0 none */
+	bool drop_b_frag;  /* drop B's first SKF datagram once */
 	size_t nlog;
 	struct pkt *log[WIRE_LOG_MAX];
 };
@@ -78,8 +78,8 @@ double now_s(void);
 bool wire_run(struct wire *w, bool (*cond)(struct wire *), double secs);
 struct eng_peer_stats pst(struct wire *w, int side);
 struct eng_stats est(struct wire *w, int side);
-bool both_up(struct wire *w);		/* IKE SA and Child SA on both */
-bool auth_failed(struct wire *w);	/* A counted it, no SA left, quiet */
+bool both_up(struct wire *w);	  /* IKE SA and Child SA on both */
+bool auth_failed(struct wire *w); /* A counted it, no SA left, quiet */
 bool quiet(struct wire *w);
 
 EVP_PKEY *key_make(enum kt t);
@@ -97,8 +97,8 @@ struct wire *wire_new(struct lab *l);
 void wire_free(struct wire *w);
 /* Certificates "me" / "lab-ca", fragmentation on. */
 void peer_conf(struct eng_peer *p, int side);
-void wire_conf(struct wire *w, const struct eng_peer *pa,
-    const struct eng_peer *pb);
+void wire_conf(
+    struct wire *w, const struct eng_peer *pa, const struct eng_peer *pb);
 /* wire_new, a certificate of type ta / tb per side, peer_conf both. */
 struct wire *wire_lab(struct lab *l, enum kt ta, enum kt tb,
     struct eng_peer *pa, struct eng_peer *pb);

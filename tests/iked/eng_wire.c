@@ -80,8 +80,8 @@ wire_queue(struct wire *w, struct pkt *k)
 }
 
 static int
-wire_send(void *ctx, const uint8_t *p, size_t len,
-    const struct sockaddr *local, const struct sockaddr *remote)
+wire_send(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *local,
+    const struct sockaddr *remote)
 {
 	struct end *me = ctx;
 	struct wire *w = me->w;
@@ -102,7 +102,8 @@ wire_send(void *ctx, const uint8_t *p, size_t len,
 		from.sin_port = htons(ntohs(from.sin_port) + 40000);
 	} else if (w->nat && me->side == 1) {
 		/* and maps the answers back */
-		ck_assert_int_eq(d.sin_addr.s_addr, w->nat_addr.sin_addr.s_addr);
+		ck_assert_int_eq(
+		    d.sin_addr.s_addr, w->nat_addr.sin_addr.s_addr);
 		d.sin_addr = w->addr[0].sin_addr;
 		d.sin_port = htons(ntohs(d.sin_port) - 40000);
 	}
@@ -142,8 +143,8 @@ wire_deliver(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-wire_keepalive(void *ctx, const struct sockaddr *local,
-    const struct sockaddr *remote)
+wire_keepalive(
+    void *ctx, const struct sockaddr *local, const struct sockaddr *remote)
 {
 	struct end *me = ctx;
 
@@ -186,12 +187,12 @@ wire_advance(struct wire *w, time_t secs)
 }
 
 void
-wire_restart(struct wire *w, int side, const struct eng_peer *p,
-    const struct eng_vpn *v)
+wire_restart(
+    struct wire *w, int side, const struct eng_peer *p, const struct eng_vpn *v)
 {
 	bool was = w->mute[1 - side];
 
-	w->mute[1 - side] = true;	/* a crash says nothing */
+	w->mute[1 - side] = true; /* a crash says nothing */
 	eng_free(w->eng[side]);
 	w->mute[1 - side] = was;
 	w->eng[side] = wire_engine(w, side);
@@ -270,12 +271,17 @@ addr4(struct sockaddr_in *s, const char *ip, uint16_t port)
 }
 
 const struct eng_proposal ike_prop = {
-	.encr = ENCR_AES_CBC, .encr_bits = 256,
-	.integ = AUTH_HMAC_SHA2_256_128, .prf = PRF_HMAC_SHA2_256,
-	.dh = CURVE25519, .auth_method = AUTH_SHARED_KEY_MIC,
+	.encr = ENCR_AES_CBC,
+	.encr_bits = 256,
+	.integ = AUTH_HMAC_SHA2_256_128,
+	.prf = PRF_HMAC_SHA2_256,
+	.dh = CURVE25519,
+	.auth_method = AUTH_SHARED_KEY_MIC,
 };
 const struct eng_proposal esp_prop = {
-	.encr = ENCR_AES_GCM_16, .encr_bits = 128, .integ = AUTH_NONE,
+	.encr = ENCR_AES_GCM_16,
+	.encr_bits = 128,
+	.integ = AUTH_NONE,
 };
 
 void
@@ -285,8 +291,8 @@ peer_conf(struct eng_peer *p, int side, const char *psk)
 	snprintf(p->name, sizeof(p->name), "gw");
 	addr4((struct sockaddr_in *)&p->remote, side ? "10.0.0.1" : "10.0.0.2",
 	    0);
-	addr4((struct sockaddr_in *)&p->local, side ? "10.0.0.2" : "10.0.0.1",
-	    0);
+	addr4(
+	    (struct sockaddr_in *)&p->local, side ? "10.0.0.2" : "10.0.0.1", 0);
 	p->nprop = 1;
 	p->prop[0] = ike_prop;
 	p->psk_len = strlen(psk);
@@ -455,8 +461,8 @@ assert_mirror(const struct wire *w)
 	/* Each direction has its own keys (RFC 7296 2.17). */
 	ck_assert_mem_ne(mock_find(&w->dp[0], false)->enc_key,
 	    mock_find(&w->dp[0], true)->enc_key, 20);
-	ck_assert_uint_ne(mock_find(&w->dp[0], false)->spi,
-	    mock_find(&w->dp[0], true)->spi);
+	ck_assert_uint_ne(
+	    mock_find(&w->dp[0], false)->spi, mock_find(&w->dp[0], true)->spi);
 }
 
 struct wire *

@@ -43,7 +43,7 @@ struct keys {
 /* The fake wire between the two engines. */
 struct pkt {
 	struct pkt *next;
-	int to;				/* 0: A, 1: B */
+	int to; /* 0: A, 1: B */
 	struct sockaddr_in from, dst;
 	size_t len;
 	uint8_t p[];
@@ -67,29 +67,30 @@ struct wire {
 	bool nat;
 	struct sockaddr_in nat_addr;
 	struct sockaddr_in addr[2];
-	int sent;			/* datagrams sent so far */
-	int drop_at, dup_at;		/* 1-based; 0: none */
+	int sent;	     /* datagrams sent so far */
+	int drop_at, dup_at; /* 1-based; 0: none */
 	size_t nlog;
-	struct pkt *log[WIRE_LOG_MAX];	/* every datagram sent, for replays */
-	bool mute[2];			/* drop everything sent to this side */
-	int dropped;			/* datagrams mute dropped */
-	int ka[2];			/* NAT keepalives each side sent */
-	struct sockaddr_in ka_dst[2];	/* where the last one went */
-	time_t now;			/* the engines' clock (eng_clock_set) */
+	struct pkt *log[WIRE_LOG_MAX]; /* every datagram sent, for replays */
+	bool mute[2];		       /* drop everything sent to this side */
+	int dropped;		       /* datagrams mute dropped */
+	int ka[2];		       /* NAT keepalives each side sent */
+	struct sockaddr_in ka_dst[2];  /* where the last one went */
+	time_t now;		       /* the engines' clock (eng_clock_set) */
 };
 
 extern const struct eng_proposal ike_prop, esp_prop;
 
 const struct dp_sa *mock_find(const struct dp *dp, bool inbound);
-struct pkt *pkt_new(int to, const uint8_t *p, size_t len, const struct sockaddr_in *from,
-    const struct sockaddr_in *dst);
+struct pkt *pkt_new(int to, const uint8_t *p, size_t len,
+    const struct sockaddr_in *from, const struct sockaddr_in *dst);
 void wire_queue(struct wire *w, struct pkt *k);
 void addr4(struct sockaddr_in *s, const char *ip, uint16_t port);
 void peer_conf(struct eng_peer *p, int side, const char *psk);
 void vpn_conf(struct eng_vpn *v, int side);
 struct wire *wire_new(void);
-void wire_conf(struct wire *w, const struct eng_peer *pa, const struct eng_peer *pb,
-    const struct eng_vpn *va, const struct eng_vpn *vb);
+void wire_conf(struct wire *w, const struct eng_peer *pa,
+    const struct eng_peer *pb, const struct eng_vpn *va,
+    const struct eng_vpn *vb);
 void wire_free(struct wire *w);
 bool wire_run(struct wire *w, bool (*cond)(struct wire *), double secs);
 struct eng_peer_stats pst(struct wire *w, int side);

@@ -36,14 +36,13 @@ fake_key(const char *name, const json_t *input, struct sb *key)
 	size_t n = 0, i;
 
 	sb_puts(key, name);
-	json_object_foreach((json_t *)input, k, v)
-		if (n < 32)
-			names[n++] = k;
+	json_object_foreach((json_t *)input, k, v) if (n < 32) names[n++] = k;
 	qsort(names, n, sizeof(names[0]), fake_cmp);
 	for (i = 0; i < n; i++) {
 		v = json_object_get(input, names[i]);
 		if (json_is_string(v))
-			sb_printf(key, "+%s=%s", names[i], json_string_value(v));
+			sb_printf(
+			    key, "+%s=%s", names[i], json_string_value(v));
 		else
 			sb_printf(key, "+%s", names[i]);
 	}
@@ -84,10 +83,10 @@ fake_rpc(void *ctx, const char *name, const json_t *input, struct sb *err)
 		    sb_str(&key));
 		goto done;
 	}
-	sb_printf(&path, "%s/%s.json", getenv("IKE_SHOW_DIR") ?
-	    getenv("IKE_SHOW_DIR") : ".", fx);
-	if ((data = json_load_file(sb_str(&path), JSON_DECODE_ANY,
-	    &jerr)) == NULL)
+	sb_printf(&path, "%s/%s.json",
+	    getenv("IKE_SHOW_DIR") ? getenv("IKE_SHOW_DIR") : ".", fx);
+	if ((data = json_load_file(sb_str(&path), JSON_DECODE_ANY, &jerr)) ==
+	    NULL)
 		sb_printf(err, "error: %s: %s", sb_str(&path), jerr.text);
 	free(fx);
 done:

@@ -43,14 +43,17 @@ pt_msg(uint8_t *out, size_t cap, uint8_t exchange, uint8_t flags,
 
 	ck_assert_uint_ge(cap, IKE_HDR_LEN);
 	pt_be(out, PT_ISPI, 8);
-	pt_be(out + 8, exchange == IKE_SA_INIT && !(flags & IKE_FLAG_RESPONSE) ?
-	    0 : PT_RSPI, 8);
+	pt_be(out + 8,
+	    exchange == IKE_SA_INIT && !(flags & IKE_FLAG_RESPONSE) ? 0
+								    : PT_RSPI,
+	    8);
 	out[16] = n > 0 ? p[0].type : 0;
 	out[17] = IKEV2_VERSION;
 	out[18] = exchange;
 	out[19] = flags;
 	pt_be(out + 20, 1, 4);
-	len = IKE_HDR_LEN + pt_chain(out + IKE_HDR_LEN, cap - IKE_HDR_LEN, p, n);
+	len =
+	    IKE_HDR_LEN + pt_chain(out + IKE_HDR_LEN, cap - IKE_HDR_LEN, p, n);
 	pt_be(out + 24, len, 4);
 	return len;
 }

@@ -18,8 +18,8 @@
 static const struct {
 	enum kt kt;
 	bool pss;
-	uint32_t peer;			/* the peer's RFC 7427 hashes */
-	int method;			/* -1: no way */
+	uint32_t peer; /* the peer's RFC 7427 hashes */
+	int method;    /* -1: no way */
 	enum eng_sig_scheme scheme;
 	uint16_t hash;
 } sig_cases[] = {
@@ -52,35 +52,37 @@ START_TEST(sig_table)
 	for (size_t i = 0; i < sizeof(oct); i++)
 		oct[i] = (uint8_t)(i * 7);
 	if (sig_cases[_i].method == -1) {
-		ck_assert_int_eq(sig_choose(x, sig_cases[_i].pss,
-		    sig_cases[_i].peer, &a), -1);
+		ck_assert_int_eq(
+		    sig_choose(x, sig_cases[_i].pss, sig_cases[_i].peer, &a),
+		    -1);
 		goto done;
 	}
-	ck_assert_int_eq(sig_choose(x, sig_cases[_i].pss, sig_cases[_i].peer,
-	    &a), 0);
+	ck_assert_int_eq(
+	    sig_choose(x, sig_cases[_i].pss, sig_cases[_i].peer, &a), 0);
 	ck_assert_int_eq(a.method, sig_cases[_i].method);
 	ck_assert_int_eq(a.scheme, sig_cases[_i].scheme);
 	ck_assert_int_eq(a.hash, sig_cases[_i].hash);
 	ck_assert_int_eq(sig_sign(k, a.scheme, a.hash, oct, sizeof(oct), sig,
-	    sizeof(sig), &slen), 0);
-	ck_assert_int_eq(sig_auth_data(x, &a, sig, slen, data, sizeof(data),
-	    &dlen), 0);
-	ck_assert_msg(sig_verify(x, a.method, data, dlen, oct, sizeof(oct),
-	    &why), "%s", why);
+			     sizeof(sig), &slen),
+	    0);
+	ck_assert_int_eq(
+	    sig_auth_data(x, &a, sig, slen, data, sizeof(data), &dlen), 0);
+	ck_assert_msg(
+	    sig_verify(x, a.method, data, dlen, oct, sizeof(oct), &why), "%s",
+	    why);
 	oct[5] ^= 1;
-	ck_assert(!sig_verify(x, a.method, data, dlen, oct, sizeof(oct),
-	    &why));
+	ck_assert(!sig_verify(x, a.method, data, dlen, oct, sizeof(oct), &why));
 	oct[5] ^= 1;
 	data[dlen - 1] ^= 0x40;
-	ck_assert(!sig_verify(x, a.method, data, dlen, oct, sizeof(oct),
-	    &why));
+	ck_assert(!sig_verify(x, a.method, data, dlen, oct, sizeof(oct), &why));
 	data[dlen - 1] ^= 0x40;
 	/* A method for another key type, and truncation, never verify. */
-	ck_assert(!sig_verify(x, a.method == AUTH_ECDSA_384 ? AUTH_ECDSA_256 :
-	    AUTH_ECDSA_384, data, dlen, oct, sizeof(oct), &why));
+	ck_assert(!sig_verify(x,
+	    a.method == AUTH_ECDSA_384 ? AUTH_ECDSA_256 : AUTH_ECDSA_384, data,
+	    dlen, oct, sizeof(oct), &why));
 	for (size_t n = 0; n < dlen; n += 13)
-		ck_assert(!sig_verify(x, a.method, data, n, oct, sizeof(oct),
-		    &why));
+		ck_assert(
+		    !sig_verify(x, a.method, data, n, oct, sizeof(oct), &why));
 done:
 	X509_free(x);
 	EVP_PKEY_free(k);
@@ -91,8 +93,21 @@ END_TEST
 START_TEST(sig_7427_sha1_refused)
 {
 	static const uint8_t sha1rsa[] = {
-		0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
-		0x01, 0x01, 0x05, 0x05, 0x00,
+		0x30,
+		0x0d,
+		0x06,
+		0x09,
+		0x2a,
+		0x86,
+		0x48,
+		0x86,
+		0xf7,
+		0x0d,
+		0x01,
+		0x01,
+		0x05,
+		0x05,
+		0x00,
 	};
 	EVP_PKEY *k = key_make(KT_RSA);
 	X509 *x = cert_make("t", "t", k, NULL, NULL, false, NULL);
@@ -101,7 +116,8 @@ START_TEST(sig_7427_sha1_refused)
 	const char *why;
 
 	ck_assert_int_eq(sig_sign(k, ENG_SIG_RSA_PKCS1, HASH_SHA1, oct,
-	    sizeof(oct), sig, sizeof(sig), &slen), 0);
+			     sizeof(oct), sig, sizeof(sig), &slen),
+	    0);
 	data[0] = sizeof(sha1rsa);
 	memcpy(data + 1, sha1rsa, sizeof(sha1rsa));
 	memcpy(data + 1 + sizeof(sha1rsa), sig, slen);
@@ -109,8 +125,8 @@ START_TEST(sig_7427_sha1_refused)
 	    1 + sizeof(sha1rsa) + slen, oct, sizeof(oct), &why));
 	ck_assert_str_eq(why, "signature algorithm not accepted");
 	/* but the same signature is a valid AUTH_RSA_SIG (RFC 7296) */
-	ck_assert(sig_verify(x, AUTH_RSA_SIG, sig, slen, oct, sizeof(oct),
-	    &why));
+	ck_assert(
+	    sig_verify(x, AUTH_RSA_SIG, sig, slen, oct, sizeof(oct), &why));
 	X509_free(x);
 	EVP_PKEY_free(k);
 }
@@ -124,8 +140,8 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_loop_test(tc, sig_table, 0,
-	    sizeof(sig_cases) / sizeof(sig_cases[0]));
+	tcase_add_loop_test(
+	    tc, sig_table, 0, sizeof(sig_cases) / sizeof(sig_cases[0]));
 	tcase_add_test(tc, sig_7427_sha1_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

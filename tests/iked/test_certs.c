@@ -35,11 +35,12 @@ assert_up(struct wire *w)
 	if (!wire_run(w, both_up, 10)) {
 		for (int i = 0; i < 2; i++) {
 			struct eng_stats e = est(w, i);
-			fprintf(stderr, "side %d: auth_failed %lu ike_sas %u "
+			fprintf(stderr,
+			    "side %d: auth_failed %lu ike_sas %u "
 			    "in %lu frags %lu dropped %lu reassembled %lu "
 			    "integrity %lu bad_msgid %lu malformed %lu "
-			    "out %lu frags %lu retransmits %lu\n", i,
-			    (unsigned long)pst(w, i).auth_failed,
+			    "out %lu frags %lu retransmits %lu\n",
+			    i, (unsigned long)pst(w, i).auth_failed,
 			    pst(w, i).ike_sas, (unsigned long)e.in_packets,
 			    (unsigned long)e.in_frags,
 			    (unsigned long)e.in_frag_dropped,
@@ -76,15 +77,15 @@ assert_sa_init(struct wire *w, const struct lab *l)
 	ck_assert_int_eq(sig_spki_sha1(l->root, want), 0);
 	for (int i = 0; i < 2; i++) {
 		ck_assert_uint_eq(w->log[i]->p[18], IKE_SA_INIT);
-		ck_assert_int_eq(pld_decode(w->log[i]->p, w->log[i]->len, &m,
-		    &notify), 0);
-		ck_assert_ptr_nonnull(pld_notify_find(&m,
-		    N_IKEV2_FRAGMENTATION_SUPPORTED));
+		ck_assert_int_eq(
+		    pld_decode(w->log[i]->p, w->log[i]->len, &m, &notify), 0);
+		ck_assert_ptr_nonnull(
+		    pld_notify_find(&m, N_IKEV2_FRAGMENTATION_SUPPORTED));
 		nt = pld_notify_find(&m, N_SIGNATURE_HASH_ALGORITHMS);
 		ck_assert_ptr_nonnull(nt);
 		ck_assert_uint_eq(sig_hashes_parse(nt->data.p, nt->data.len),
 		    sig_hashes_ours());
-		ck_assert_uint_eq(m.ncertreq, i);	/* the responder's */
+		ck_assert_uint_eq(m.ncertreq, i); /* the responder's */
 	}
 	ck_assert_uint_eq(m.certreq[0].enc, CERT_X509_SIGNATURE);
 	ck_assert_uint_eq(m.certreq[0].data.len, SIG_SHA1_LEN);
@@ -228,8 +229,7 @@ START_TEST(wrong_ca)
 	struct lab l;
 	struct wire *w = wire_lab(&l, KT_EC256, KT_EC256, &pa, &pb);
 	EVP_PKEY *k = key_make(KT_EC256);
-	X509 *other = cert_make("Other Root", "pki", k, NULL, NULL, true,
-	    NULL);
+	X509 *other = cert_make("Other Root", "pki", k, NULL, NULL, true, NULL);
 
 	store_ca(w, 1, "other-ca", other);
 	snprintf(pb.ca_profile, sizeof(pb.ca_profile), "other-ca");
@@ -295,7 +295,7 @@ START_TEST(identity_ip_in_cert)
 	pa.local_id.type = ID_IPV4_ADDR;
 	pa.local_id.len = 4;
 	memcpy(pa.local_id.data, ip, 4);
-	pb.remote_id = pa.local_id;	/* and B wants exactly that */
+	pb.remote_id = pa.local_id; /* and B wants exactly that */
 	wire_conf(w, &pa, &pb);
 	assert_up(w);
 	wire_free(w);
@@ -341,14 +341,13 @@ END_TEST
  * ca-profiles and sends them; B trusts only the root.
  */
 static struct wire *
-wire_chain(struct lab *l, struct eng_peer *pa, struct eng_peer *pb,
-    int drop_at)
+wire_chain(struct lab *l, struct eng_peer *pa, struct eng_peer *pb, int drop_at)
 {
 	struct wire *w = wire_new(l);
 	EVP_PKEY *k1 = key_make(KT_RSA), *k2 = key_make(KT_RSA);
 	EVP_PKEY *ka = key_make(KT_RSA);
-	X509 *i1 = cert_make("Inter One", "pki", k1, l->root, l->root_key,
-	    true, NULL);
+	X509 *i1 =
+	    cert_make("Inter One", "pki", k1, l->root, l->root_key, true, NULL);
 	X509 *i2 = cert_make("Inter Two", "pki", k2, i1, k1, true, NULL);
 	X509 *a = cert_make("gw-a", "vpn", ka, i2, k2, false, "IP:10.0.0.1");
 
@@ -443,7 +442,7 @@ START_TEST(malformed_fragments)
 	ck_assert_ptr_nonnull(f2);
 	b0 = est(w, 1);
 	inject(w, f2, f2->len - 1, (uint8_t)~f2->p[f2->len - 1]); /* ICV */
-	inject(w, f2, 40, (uint8_t)~f2->p[40]);		/* ciphertext */
+	inject(w, f2, 40, (uint8_t)~f2->p[40]); /* ciphertext */
 	inject(w, f2, 34, 0x7f);		/* Total Fragments 32000+ */
 	inject(w, f2, 33, 0);			/* Fragment Number 0 */
 	b1 = est(w, 1);
@@ -494,9 +493,8 @@ spawn_ca(struct wire *w, int side, int *fd)
 static json_t *
 ca_ask(int fd, const char *op, const char *cert, const char *octets)
 {
-	json_t *m = json_pack("{si ss ss ss si ss}", "id", 7, "op", op,
-	    "cert", cert, "scheme", "rsa-pss", "hash", HASH_SHA2_256,
-	    "octets", octets);
+	json_t *m = json_pack("{si ss ss ss si ss}", "id", 7, "op", op, "cert",
+	    cert, "scheme", "rsa-pss", "hash", HASH_SHA2_256, "octets", octets);
 	json_t *r;
 
 	ck_assert_int_eq(msg_send(fd, m), 0);
@@ -515,7 +513,7 @@ START_TEST(ca_process_signs)
 	struct wire *w = wire_lab(&l, KT_RSA, KT_RSA, &pa, &pb);
 	static const uint8_t oct[4] = { 0x00, 0x11, 0x22, 0x33 };
 	struct sig_alg a = { AUTH_DIGITAL_SIGNATURE, ENG_SIG_RSA_PSS,
-	    HASH_SHA2_256 };
+		HASH_SHA2_256 };
 	uint8_t sig[SIG_MAX], data[SIG_AUTH_MAX];
 	size_t slen = 0, dlen;
 	const char *why, *hex;
@@ -528,7 +526,7 @@ START_TEST(ca_process_signs)
 	r = ca_ask(fd, "sign", "me", "00112233");
 	hex = msg_str(r, "sig");
 	ck_assert_ptr_nonnull(hex);
-	ck_assert_uint_eq(strlen(hex), 2 * 256);	/* RSA-2048 */
+	ck_assert_uint_eq(strlen(hex), 2 * 256); /* RSA-2048 */
 	for (size_t i = 0; i < strlen(hex) / 2; i++) {
 		unsigned v;
 		ck_assert_int_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
@@ -539,10 +537,11 @@ START_TEST(ca_process_signs)
 	x = pki_local_cert_get(w->st[0], "me", &err);
 	ck_assert_ptr_nonnull(x);
 	sb_free(&err);
-	ck_assert_int_eq(sig_auth_data(x, &a, sig, slen, data, sizeof(data),
-	    &dlen), 0);
-	ck_assert_msg(sig_verify(x, a.method, data, dlen, oct, sizeof(oct),
-	    &why), "%s", why);
+	ck_assert_int_eq(
+	    sig_auth_data(x, &a, sig, slen, data, sizeof(data), &dlen), 0);
+	ck_assert_msg(
+	    sig_verify(x, a.method, data, dlen, oct, sizeof(oct), &why), "%s",
+	    why);
 	ck_assert(!sig_verify(x, a.method, data, dlen, oct, 3, &why));
 	X509_free(x);
 
@@ -619,8 +618,8 @@ certs_suite(void)
 	tcase_add_loop_test(tc, signer_without_key, 0, 2);
 	tcase_add_test(tc, identity_not_in_cert);
 	tcase_add_test(tc, identity_ip_in_cert);
-	tcase_add_loop_test(tc, dn_match, 0,
-	    sizeof(dn_cases) / sizeof(dn_cases[0]));
+	tcase_add_loop_test(
+	    tc, dn_match, 0, sizeof(dn_cases) / sizeof(dn_cases[0]));
 	tcase_add_test(tc, chain_fragmented);
 	tcase_add_test(tc, chain_lost_fragment);
 	tcase_add_test(tc, malformed_fragments);
@@ -641,4 +640,3 @@ main(void)
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
-

@@ -148,7 +148,7 @@ static const struct {
 	    "[edit security ike gateway GW]", "address",
 	    "Missing mandatory statement: 'address' or 'dynamic'" },
 	{ { "set security ike gateway GW address vpn.example.net",
-	    "delete security ike gateway GW address 198.51.100.2" },
+	      "delete security ike gateway GW address 198.51.100.2" },
 	    "[edit security ike gateway GW]", "address vpn.example.net",
 	    "host name is not supported yet" },
 	{ { "delete security ike policy POL pre-shared-key" },
@@ -166,7 +166,7 @@ static const struct {
 	    "[edit security ike policy POL]", "certificate",
 	    "'certificate local-certificate' (the proposals use signatures)" },
 	{ { "delete security ike policy POL proposals",
-	    "set security ike policy POL proposal-set standard" },
+	      "set security ike policy POL proposal-set standard" },
 	    "[edit security ike policy POL]", "proposal-set standard",
 	    "No proposal of the set can run here" },
 	{ { "set security ike policy POL proposal-set prime-128" },
@@ -176,16 +176,16 @@ static const struct {
 	    "[edit security ike policy POL]", "seeded-pre-shared-key",
 	    "not supported" },
 	{ { "set security key-manager profiles KP static key-id ascii-text k",
-	    "set security ike gateway GW ppk-profile KP",
-	    "delete security ike gateway GW version" },
+	      "set security ike gateway GW ppk-profile KP",
+	      "delete security ike gateway GW version" },
 	    "[edit security ike gateway GW]", "ppk-profile",
 	    "PPK profile is supported only with IKEv2 (version v2-only)" },
 	{ { "set security ipsec proposal EP protocol ah" },
 	    "[edit security ipsec proposal EP]", "protocol ah",
 	    "Only ESP is supported by iked" },
 	{ { "set security ipsec proposal EP encryption-algorithm aes-128-cbc",
-	    "set security ipsec proposal EP authentication-algorithm"
-	    " hmac-sha-256-96" },
+	      "set security ipsec proposal EP authentication-algorithm"
+	      " hmac-sha-256-96" },
 	    "[edit security ipsec proposal EP]",
 	    "authentication-algorithm hmac-sha-256-96",
 	    "not supported by iked" },
@@ -204,7 +204,8 @@ static const struct {
 	    "service junos-http", "Only service any" },
 	{ { "set security ipsec vpn V1 traffic-selector T local-ip"
 	    " 10.1.0.0/24",
-	    "set security ipsec vpn V1 ike proxy-identity local 10.1.0.0/24" },
+	      "set security ipsec vpn V1 ike proxy-identity local "
+	      "10.1.0.0/24" },
 	    "[edit security ipsec vpn V1]", "traffic-selector",
 	    "cannot both be configured" },
 };
@@ -243,7 +244,9 @@ START_TEST(test_sets_and_knobs)
 	ap(c, "delete security ipsec policy EPOL proposals");
 	ap(c, "delete security ipsec policy EPOL perfect-forward-secrecy");
 	ap(c, "set security ipsec policy EPOL proposal-set suiteb-gcm-128");
-	ap(c, "set security ike gateway GW dead-peer-detection probe-idle-tunnel");
+	ap(c,
+	    "set security ike gateway GW dead-peer-detection "
+	    "probe-idle-tunnel");
 	ap(c, "set security ike gateway GW dead-peer-detection interval 20");
 	ap(c, "set security ike gateway GW local-address 198.51.100.9");
 	ap(c, "set security ike gateway GW fragmentation disable");
@@ -266,8 +269,9 @@ START_TEST(test_sets_and_knobs)
 	ck_assert_uint_eq(p->dpd_interval, 20);
 	ck_assert_uint_eq(p->dpd_threshold, 5);
 	ck_assert(!p->fragmentation);
-	ck_assert_uint_eq(ntohl(((const struct sockaddr_in *)&p->local)->
-	    sin_addr.s_addr), 0xc6336409);
+	ck_assert_uint_eq(
+	    ntohl(((const struct sockaddr_in *)&p->local)->sin_addr.s_addr),
+	    0xc6336409);
 	const struct eng_vpn *v = &ic->vpn[0];
 	ck_assert_uint_eq(v->nprop, 1);
 	ck_assert_uint_eq(v->prop[0].encr, ENCR_AES_GCM_16);
@@ -330,13 +334,16 @@ c_vpn_del(void *ctx, const char *name)
 }
 
 static const struct iconf_diff_ops c_ops = {
-	c_peer_set, c_peer_del, c_vpn_set, c_vpn_del,
+	c_peer_set,
+	c_peer_del,
+	c_vpn_set,
+	c_vpn_del,
 };
 
 /* One commit after another: only what changed reaches the engine. */
 static struct iconf *
-step(struct conf *c, struct iconf_ids *ids, struct iconf *old,
-    const char *line, const char *want)
+step(struct conf *c, struct iconf_ids *ids, struct iconf *old, const char *line,
+    const char *want)
 {
 	struct calls k = { 0 };
 	struct iconf *ic;
@@ -366,16 +373,18 @@ START_TEST(test_diff_and_ids)
 	    "set security ike policy POL pre-shared-key ascii-text other-key",
 	    "peer_set GW;");
 	ic = step(c, &ids, ic, "set security ipsec vpn V2 ike gateway GW",
-	    "");	/* no ipsec-policy: refused in check, not run */
-	ic = step(c, &ids, ic, "set security ipsec vpn V2 ike ipsec-policy EPOL",
-	    "vpn_set V2 500002;");
+	    ""); /* no ipsec-policy: refused in check, not run */
+	ic =
+	    step(c, &ids, ic, "set security ipsec vpn V2 ike ipsec-policy EPOL",
+		"vpn_set V2 500002;");
 	ic = step(c, &ids, ic, "set security ipsec vpn V1 df-bit set",
 	    "vpn_set V1 500001;");
 	ic = step(c, &ids, ic, "delete security ipsec vpn V1", "vpn_del V1;");
 	/* V2 keeps its ID; the new one takes the lowest free */
 	ap(c, "set security ipsec vpn V3 ike gateway GW");
-	ic = step(c, &ids, ic, "set security ipsec vpn V3 ike ipsec-policy EPOL",
-	    "vpn_set V3 500001;");
+	ic =
+	    step(c, &ids, ic, "set security ipsec vpn V3 ike ipsec-policy EPOL",
+		"vpn_set V3 500001;");
 	ck_assert_int_eq(iconf_ids_save(&ids, dir), 0);
 	ck_assert_int_eq(iconf_ids_load(&again, dir), 0);
 	ck_assert_uint_eq(iconf_ids_get(&again, "V2"), 500002);
@@ -401,8 +410,8 @@ conf_suite(void)
 	TCase *tc = tcase_create("conf");
 
 	tcase_add_test(tc, test_site_to_site);
-	tcase_add_loop_test(tc, test_refusals, 0,
-	    sizeof(refusals) / sizeof(refusals[0]));
+	tcase_add_loop_test(
+	    tc, test_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, test_sets_and_knobs);
 	tcase_add_test(tc, test_diff_and_ids);
 	suite_add_tcase(s, tc);

@@ -105,15 +105,15 @@ setup(void)
 
 	/* no IPv6 chatter (router solicitations) into st0.77 */
 	ck_assert_int_eq(system("ip link set lo up && sysctl -qw "
-	    "net.ipv6.conf.default.disable_ipv6=1"), 0);
+				"net.ipv6.conf.default.disable_ipv6=1"),
+	    0);
 	base = event_base_new();
 	dp = dp_userspace_ops.open(base, &events, NULL);
 	ck_assert_ptr_nonnull(dp);
 	encap = udp_bound("127.0.0.1", 4500);
 	ck_assert_int_eq(dp_userspace_ops.set_encap_socket(dp, encap), 0);
 	peer = udp_bound("127.0.0.1", 4501);
-	setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 22 },
-	    sizeof(int));
+	setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 22 }, sizeof(int));
 	(void)one;
 	mk_sa(&out, 0x1000, false, 1);
 	mk_sa(&in, 0x2000, true, 2);
@@ -139,7 +139,7 @@ START_TEST(tx_udp)
 	int app = socket(AF_INET, SOCK_DGRAM, 0);
 	uint8_t msg[PLEN], buf[4096];
 
-	mk_sa(&k, 0x1000, true, 1);	/* the peer's view of our out SA */
+	mk_sa(&k, 0x1000, true, 1); /* the peer's view of our out SA */
 	dec = esp_sa_new(&k);
 	inet_pton(AF_INET, "10.9.0.2", &to.sin_addr);
 	/* all at once (one sendmmsg): the tx thread finds a batch in st0.77 */
@@ -159,7 +159,8 @@ START_TEST(tx_udp)
 	for (int i = 0; i < N; i++) {
 		ssize_t n = recv_poll(peer, buf + 64, sizeof(buf) - 64);
 		struct esp_buf b = { buf, sizeof(buf), 64, (size_t)n };
-		ck_assert_msg(n > 0, "ESP datagram %d of %d did not come", i, N);
+		ck_assert_msg(
+		    n > 0, "ESP datagram %d of %d did not come", i, N);
 		ck_assert_int_eq(esp_decap(dec, &b), ESP_OK);
 		/* IPv4 (20) + UDP (8) + the datagram, to 10.9.0.2:9 */
 		ck_assert_uint_eq(b.len, 28 + PLEN);
@@ -199,7 +200,7 @@ mk_esp(struct esp_sa *enc, uint8_t *buf, size_t cap, int i)
 	p[20] = 5000 >> 8, p[21] = 5000 & 0xff;
 	p[22] = 7777 >> 8, p[23] = 7777 & 0xff;
 	p[24] = (uint8_t)((8 + PLEN) >> 8), p[25] = (uint8_t)(8 + PLEN);
-	memset(p + 28, 0x40 + i, PLEN);		/* UDP checksum 0: none */
+	memset(p + 28, 0x40 + i, PLEN); /* UDP checksum 0: none */
 	ck_assert_int_eq(esp_encap(enc, &b), ESP_OK);
 	memmove(buf, buf + b.off, b.len);
 	return b.len;
@@ -215,14 +216,15 @@ START_TEST(rx_udp)
 	uint8_t buf[4096], all[N * 1100], got[2048];
 	size_t len = 0, one = 0;
 
-	mk_sa(&k, 0x2000, false, 2);	/* the peer's view of our in SA */
+	mk_sa(&k, 0x2000, false, 2); /* the peer's view of our in SA */
 	enc = esp_sa_new(&k);
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	/* one datagram each */
 	for (int i = 0; i < N / 2; i++) {
 		len = mk_esp(enc, buf, sizeof(buf), i);
 		ck_assert_int_eq(sendto(peer, buf, len, 0,
-		    (struct sockaddr *)&to, sizeof(to)), (ssize_t)len);
+				     (struct sockaddr *)&to, sizeof(to)),
+		    (ssize_t)len);
 	}
 	for (int i = 0; i < N / 2; i++) {
 		ssize_t n = recv_poll(app, got, sizeof(got));
@@ -236,10 +238,11 @@ START_TEST(rx_udp)
 	}
 	{
 		int seg = (int)one;
-		ck_assert_int_eq(setsockopt(peer, IPPROTO_UDP, UDP_SEGMENT, &seg,
-		    sizeof(seg)), 0);
+		ck_assert_int_eq(setsockopt(peer, IPPROTO_UDP, UDP_SEGMENT,
+				     &seg, sizeof(seg)),
+		    0);
 		ck_assert_int_eq(sendto(peer, all, one * (N / 2), 0,
-		    (struct sockaddr *)&to, sizeof(to)),
+				     (struct sockaddr *)&to, sizeof(to)),
 		    (ssize_t)(one * (N / 2)));
 		seg = 0;
 		setsockopt(peer, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg));
@@ -251,8 +254,8 @@ START_TEST(rx_udp)
 	}
 	/* RFC 3948 2.2: IKE behind the non-ESP marker goes to iked */
 	memcpy(buf, "\0\0\0\0ike-message", 15);
-	ck_assert_int_eq(sendto(peer, buf, 15, 0, (struct sockaddr *)&to,
-	    sizeof(to)), 15);
+	ck_assert_int_eq(
+	    sendto(peer, buf, 15, 0, (struct sockaddr *)&to, sizeof(to)), 15);
 	for (int i = 0; i < 200 && ike_len == 0; i++) {
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		poll(NULL, 0, 10);

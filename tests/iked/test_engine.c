@@ -20,7 +20,6 @@
 #include "lib/log.h"
 #include "tests/iked/eng_wire.h"
 
-
 START_TEST(establish)
 {
 	struct wire *w = wire_up(0, 0);
@@ -68,7 +67,7 @@ START_TEST(no_common_ike_proposal)
 
 	peer_conf(&pa, 0, "s3cret-psk");
 	peer_conf(&pb, 1, "s3cret-psk");
-	pb.prop[0].encr_bits = 128;	/* aes128-cbc against aes256-cbc */
+	pb.prop[0].encr_bits = 128; /* aes128-cbc against aes256-cbc */
 	vpn_conf(&va, 0);
 	vpn_conf(&vb, 1);
 	wire_conf(w, &pa, &pb, &va, &vb);
@@ -240,15 +239,16 @@ START_TEST(garbage_changes_nothing)
 	/* garbage, a truncated IKE_AUTH, every datagram replayed */
 	wire_queue(w, pkt_new(1, junk, sizeof(junk), &w->addr[0], &w->addr[1]));
 	for (size_t cut = 1; cut < w->log[2]->len; cut += 7)
-		wire_queue(w, pkt_new(1, w->log[2]->p, cut, &w->addr[0],
-		    &w->addr[1]));
+		wire_queue(
+		    w, pkt_new(1, w->log[2]->p, cut, &w->addr[0], &w->addr[1]));
 	size_t n = w->nlog;
 	for (size_t i = 0; i < n; i++)
-		wire_queue(w, pkt_new(w->log[i]->to, w->log[i]->p,
-		    w->log[i]->len, &w->log[i]->from, &w->log[i]->dst));
+		wire_queue(w,
+		    pkt_new(w->log[i]->to, w->log[i]->p, w->log[i]->len,
+			&w->log[i]->from, &w->log[i]->dst));
 	/* A bit flipped in the sealed part of the IKE_AUTH request. */
-	struct pkt *k = pkt_new(1, w->log[2]->p, w->log[2]->len, &w->addr[0],
-	    &w->addr[1]);
+	struct pkt *k =
+	    pkt_new(1, w->log[2]->p, w->log[2]->len, &w->addr[0], &w->addr[1]);
 	k->p[k->len - 3] ^= 1;
 	wire_queue(w, k);
 	ck_assert(wire_run(w, quiet, 3));
@@ -277,7 +277,7 @@ START_TEST(nat_traversal)
 	w->nat = true;
 	peer_conf(&pa, 0, "s3cret-psk");
 	peer_conf(&pb, 1, "s3cret-psk");
-	pb.remote.ss_family = AF_UNSPEC;	/* dynamic: behind a NAT */
+	pb.remote.ss_family = AF_UNSPEC; /* dynamic: behind a NAT */
 	vpn_conf(&va, 0);
 	vpn_conf(&vb, 1);
 	wire_conf(w, &pa, &pb, &va, &vb);
@@ -344,7 +344,7 @@ START_TEST(ppk_mandatory)
 
 	ck_assert(wire_run(w, both_up, 5));
 	ck_assert_int_eq(w->keys[0].asked, 1);
-	ck_assert_int_eq(w->keys[1].asked, 1);	/* answered later */
+	ck_assert_int_eq(w->keys[1].asked, 1); /* answered later */
 	ck_assert_uint_eq(pst(w, 0).ppk_used, 1);
 	ck_assert_uint_eq(pst(w, 1).ppk_used, 1);
 	assert_mirror(w);
@@ -430,51 +430,58 @@ START_TEST(rpc_show_and_clear)
 	struct wire *w = wire_up(0, 0);
 	char err[128];
 	json_t *in = json_object();
-	json_t *a = eng_rpc(w->eng[0], "show-security-ike-security-associations",
-	    in, err, sizeof(err));
-	json_t *b = eng_rpc(w->eng[1], "show-security-ike-security-associations",
-	    in, err, sizeof(err));
+	json_t *a = eng_rpc(w->eng[0],
+	    "show-security-ike-security-associations", in, err, sizeof(err));
+	json_t *b = eng_rpc(w->eng[1],
+	    "show-security-ike-security-associations", in, err, sizeof(err));
 
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(b);
-	json_t *la = json_object_get(json_object_get(a,
-	    "ike-security-associations-information"),
+	json_t *la = json_object_get(
+	    json_object_get(a, "ike-security-associations-information"),
 	    "ike-security-associations");
-	json_t *lb = json_object_get(json_object_get(b,
-	    "ike-security-associations-information"),
+	json_t *lb = json_object_get(
+	    json_object_get(b, "ike-security-associations-information"),
 	    "ike-security-associations");
 	ck_assert_int_eq(json_array_size(la), 1);
 	ck_assert_int_eq(json_array_size(lb), 1);
 	json_t *sa = json_array_get(la, 0), *sb = json_array_get(lb, 0);
-	ck_assert_str_eq(json_string_value(json_object_get(sa, "ike-sa-state")),
-	    "UP");
-	ck_assert_str_eq(json_string_value(json_object_get(sa,
-	    "ike-sa-remote-address")), "10.0.0.2");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(sa, "ike-sa-state")), "UP");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(sa, "ike-sa-remote-address")),
+	    "10.0.0.2");
 	/* Both sides name the IKE SA by the same SPI pair. */
-	ck_assert_str_eq(json_string_value(json_object_get(sa,
-	    "ike-sa-initiator-cookie")), json_string_value(json_object_get(sb,
-	    "ike-sa-initiator-cookie")));
-	ck_assert_str_eq(json_string_value(json_object_get(sa,
-	    "ike-sa-responder-cookie")), json_string_value(json_object_get(sb,
-	    "ike-sa-responder-cookie")));
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(sa, "ike-sa-initiator-cookie")),
+	    json_string_value(json_object_get(sb, "ike-sa-initiator-cookie")));
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(sa, "ike-sa-responder-cookie")),
+	    json_string_value(json_object_get(sb, "ike-sa-responder-cookie")));
 	json_decref(a);
 	json_decref(b);
 
-	json_t *ip = eng_rpc(w->eng[1], "show-security-ipsec-security-associations",
-	    in, err, sizeof(err));
+	json_t *ip = eng_rpc(w->eng[1],
+	    "show-security-ipsec-security-associations", in, err, sizeof(err));
 	ck_assert_ptr_nonnull(ip);
-	json_t *info = json_object_get(ip,
-	    "ipsec-security-associations-information");
-	ck_assert_int_eq(json_integer_value(json_object_get(info,
-	    "total-ipsec-sas")), 2);
-	json_t *esp = json_array_get(json_object_get(json_array_get(
-	    json_object_get(info, "ipsec-security-associations-block"), 0),
-	    "ipsec-security-associations"), 0);
+	json_t *info =
+	    json_object_get(ip, "ipsec-security-associations-information");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(info, "total-ipsec-sas")), 2);
+	json_t *esp = json_array_get(
+	    json_object_get(
+		json_array_get(
+		    json_object_get(info, "ipsec-security-associations-block"),
+		    0),
+		"ipsec-security-associations"),
+	    0);
 	char spi[12];
 	snprintf(spi, sizeof(spi), "0x%08x", mock_find(&w->dp[1], true)->spi);
-	ck_assert_str_eq(json_string_value(json_object_get(esp, "sa-spi")), spi);
-	ck_assert_str_eq(json_string_value(json_object_get(esp,
-	    "sa-hmac-algorithm")), "None");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(esp, "sa-spi")), spi);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(esp, "sa-hmac-algorithm")),
+	    "None");
 	json_decref(ip);
 
 	/* An unknown peer is an error; clearing all brings both down. */
@@ -482,8 +489,8 @@ START_TEST(rpc_show_and_clear)
 	ck_assert_ptr_null(eng_rpc(w->eng[0],
 	    "clear-security-ike-security-associations", bad, err, sizeof(err)));
 	json_decref(bad);
-	json_t *ok = eng_rpc(w->eng[0], "clear-security-ike-security-associations",
-	    in, err, sizeof(err));
+	json_t *ok = eng_rpc(w->eng[0],
+	    "clear-security-ike-security-associations", in, err, sizeof(err));
 	ck_assert_ptr_nonnull(ok);
 	json_decref(ok);
 	ck_assert(wire_run(w, none_left, 3));

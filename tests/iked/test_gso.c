@@ -50,8 +50,8 @@ tcp_fix4(uint8_t *p, size_t len)
 	uint16_t c;
 
 	p[20 + 16] = p[20 + 17] = 0;
-	c = (uint16_t)~ref_sum(p + 20, len - 20,
-	    6 + (uint32_t)(len - 20) + ref_sum(p + 12, 8, 0));
+	c = (uint16_t)~ref_sum(
+	    p + 20, len - 20, 6 + (uint32_t)(len - 20) + ref_sum(p + 12, 8, 0));
 	p[20 + 16] = (uint8_t)(c >> 8);
 	p[20 + 17] = (uint8_t)c;
 }
@@ -75,8 +75,8 @@ rd32(const uint8_t *p)
  * sum only (NEEDS_CSUM).  v: 4 or 6.  Returns its length.
  */
 static size_t
-mk_super(uint8_t *p, int v, size_t payload, uint8_t flags,
-    struct virtio_net_hdr *vh)
+mk_super(
+    uint8_t *p, int v, size_t payload, uint8_t flags, struct virtio_net_hdr *vh)
 {
 	size_t ih = v == 4 ? 20 : 40, len = ih + 32 + payload;
 	uint8_t *t = p + ih;
@@ -90,7 +90,7 @@ mk_super(uint8_t *p, int v, size_t payload, uint8_t flags,
 		p[3] = (uint8_t)len;
 		p[4] = 0x12;
 		p[5] = 0x34;
-		p[6] = 0x40;		/* DF */
+		p[6] = 0x40; /* DF */
 		p[8] = 64;
 		p[9] = 6;
 		memcpy(p + 12, "\xc6\x33\x64\x02\xc6\x33\x64\x42", 8);
@@ -107,13 +107,13 @@ mk_super(uint8_t *p, int v, size_t payload, uint8_t flags,
 		p[25] = 0x01;
 		p[39] = 3;
 	}
-	t[0] = 0x9c;			/* 40000 -> 5201 */
+	t[0] = 0x9c; /* 40000 -> 5201 */
 	t[1] = 0x40;
 	t[2] = 0x14;
 	t[3] = 0x51;
-	memcpy(t + 4, "\xff\xff\xfc\x00", 4);	/* wraps past 2^32 */
+	memcpy(t + 4, "\xff\xff\xfc\x00", 4); /* wraps past 2^32 */
 	memcpy(t + 8, "\x00\x00\x10\x00", 4);
-	t[12] = 8 << 4;			/* 32 octets: 12 of options */
+	t[12] = 8 << 4; /* 32 octets: 12 of options */
 	t[13] = flags;
 	t[14] = 0x01;
 	memcpy(t + 20, "\x01\x01\x08\x0a\x00\x00\x00\x07\x00\x00\x00\x09", 12);
@@ -126,8 +126,8 @@ mk_super(uint8_t *p, int v, size_t payload, uint8_t flags,
 	t[17] = (uint8_t)c;
 	memset(vh, 0, sizeof(*vh));
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->gso_type = v == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 :
-	    VIRTIO_NET_HDR_GSO_TCPV6;
+	vh->gso_type =
+	    v == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
 	vh->hdr_len = htole16((uint16_t)(ih + 32));
 	vh->gso_size = htole16(MSS);
 	vh->csum_start = htole16((uint16_t)ih);
@@ -164,8 +164,8 @@ roundtrip(int v)
 
 	memcpy(orig, super, len);
 	ck_assert_uint_eq(dp_gso_count(&vh, super, len), 4);
-	ck_assert_uint_eq(dp_gso_split(&vh, super, len, seg, 2048, seglen,
-	    NSEG), 4);
+	ck_assert_uint_eq(
+	    dp_gso_split(&vh, super, len, seg, 2048, seglen, NSEG), 4);
 	for (size_t i = 0; i < 4; i++) {
 		uint8_t *q = seg[i], *t = q + ih;
 		size_t pl = i < 3 ? MSS : 500;
@@ -177,7 +177,8 @@ roundtrip(int v)
 			ck_assert_uint_eq((q[4] << 8 | q[5]), 0x1234 + i);
 		} else
 			ck_assert_uint_eq((q[4] << 8 | q[5]), hl - 40 + pl);
-		ck_assert_uint_eq(rd32(t + 4), 0xfffffc00u + (uint32_t)(i * MSS));
+		ck_assert_uint_eq(
+		    rd32(t + 4), 0xfffffc00u + (uint32_t)(i * MSS));
 		/* PSH only on the last; ACK on all */
 		ck_assert_uint_eq(t[13], i < 3 ? 0x10 : 0x18);
 		ck_assert(memcmp(q + hl, orig + hl + i * MSS, pl) == 0);
@@ -229,25 +230,25 @@ START_TEST(merge_refuses)
 	struct dp_gro g = { .buf = malloc(DP_VNET_LEN + DP_GRO_MAX) };
 	uint8_t other[2048];
 
-	ck_assert_uint_eq(dp_gso_split(&vh, super, len, seg, 2048, seglen,
-	    NSEG), 4);
+	ck_assert_uint_eq(
+	    dp_gso_split(&vh, super, len, seg, 2048, seglen, NSEG), 4);
 	ck_assert(dp_gro_add(&g, seg[0], seglen[0]));
-	ck_assert(!dp_gro_add(&g, seg[2], seglen[2]));	/* a gap */
+	ck_assert(!dp_gro_add(&g, seg[2], seglen[2])); /* a gap */
 	memcpy(other, seg[1], seglen[1]);
-	other[20 + 1] ^= 1;				/* another port */
+	other[20 + 1] ^= 1; /* another port */
 	ck_assert(!dp_gro_add(&g, other, seglen[1]));
 	memcpy(other, seg[1], seglen[1]);
-	other[20 + 8] ^= 1;				/* another ACK */
+	other[20 + 8] ^= 1; /* another ACK */
 	ck_assert(!dp_gro_add(&g, other, seglen[1]));
 	memcpy(other, seg[1], seglen[1]);
-	other[20 + 13] |= 0x02;				/* SYN */
+	other[20 + 13] |= 0x02; /* SYN */
 	ck_assert(!dp_gro_add(&g, other, seglen[1]));
 	ck_assert(!dp_gro_eligible(other, seglen[1]));
-	memcpy(other, seg[1], seglen[1] - 100);	/* a short one ends it */
+	memcpy(other, seg[1], seglen[1] - 100); /* a short one ends it */
 	other[2] = (uint8_t)((seglen[1] - 100) >> 8);
 	other[3] = (uint8_t)(seglen[1] - 100);
 	tcp_fix4(other, seglen[1] - 100);
-	other[20 + 30] ^= 1;		/* damaged by its sender: alone */
+	other[20 + 30] ^= 1; /* damaged by its sender: alone */
 	ck_assert(!dp_gro_add(&g, other, seglen[1] - 100));
 	other[20 + 30] ^= 1;
 	ck_assert(dp_gro_add(&g, other, seglen[1] - 100));
@@ -266,24 +267,25 @@ END_TEST
 /* A whole packet with a partial checksum (a UDP datagram) completed. */
 START_TEST(csum_partial)
 {
-	uint8_t p[28 + 9] = { 0x45, 0, 0, 37, 0, 0, 0x40, 0, 64, 17, 0, 0,
-		10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0x00, 0x35, 0, 17, 0, 0,
-		'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i' };
+	uint8_t p[28 + 9] = { 0x45, 0, 0, 37, 0, 0, 0x40, 0, 64, 17, 0, 0, 10,
+		0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0x00, 0x35, 0, 17, 0, 0, 'a',
+		'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i' };
 	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-		.csum_start = htole16(20), .csum_offset = htole16(6) };
+		.csum_start = htole16(20),
+		.csum_offset = htole16(6) };
 	uint16_t ph = ref_sum(p + 12, 8, 17 + 17);
 	uint32_t s;
 
 	p[26] = (uint8_t)(ph >> 8);
 	p[27] = (uint8_t)ph;
-	ck_assert_uint_eq(dp_gso_split(&vh, p, sizeof(p), seg, 2048, seglen,
-	    NSEG), 1);
+	ck_assert_uint_eq(
+	    dp_gso_split(&vh, p, sizeof(p), seg, 2048, seglen, NSEG), 1);
 	s = 17 + 17 + ref_sum(seg[0] + 12, 8, 0);
 	ck_assert_uint_eq(ref_sum(seg[0] + 20, 17, s), 0xffff);
 	/* csum_start past the end: refused, not read out of bounds */
 	vh.csum_start = htole16(40);
-	ck_assert_uint_eq(dp_gso_split(&vh, p, sizeof(p), seg, 2048, seglen,
-	    NSEG), 0);
+	ck_assert_uint_eq(
+	    dp_gso_split(&vh, p, sizeof(p), seg, 2048, seglen, NSEG), 0);
 }
 END_TEST
 
@@ -293,14 +295,14 @@ START_TEST(split_refuses)
 	struct virtio_net_hdr vh;
 	size_t len = mk_super(super, 4, 3 * MSS, 0x10, &vh);
 
-	ck_assert_uint_eq(dp_gso_split(&vh, super, len, seg, 2048, seglen,
-	    2), 0);			/* more segments than room */
-	ck_assert_uint_eq(dp_gso_split(&vh, super, len, seg, 500, seglen,
-	    NSEG), 0);			/* a segment larger than its buffer */
-	super[9] = 17;			/* "TCP" GSO of a UDP packet */
+	ck_assert_uint_eq(dp_gso_split(&vh, super, len, seg, 2048, seglen, 2),
+	    0); /* more segments than room */
+	ck_assert_uint_eq(dp_gso_split(&vh, super, len, seg, 500, seglen, NSEG),
+	    0);	       /* a segment larger than its buffer */
+	super[9] = 17; /* "TCP" GSO of a UDP packet */
 	ck_assert_uint_eq(dp_gso_count(&vh, super, len), 0);
 	super[9] = 6;
-	super[20 + 12] = 15 << 4;	/* TCP header past the end */
+	super[20 + 12] = 15 << 4; /* TCP header past the end */
 	ck_assert_uint_eq(dp_gso_count(&vh, super, 70), 0);
 	vh.gso_size = 0;
 	ck_assert_uint_eq(dp_gso_count(&vh, super, len), 0);
@@ -353,15 +355,15 @@ START_TEST(fragment4)
 	for (size_t i = 20; i < sizeof(p); i++)
 		p[i] = (uint8_t)(i * 13);
 	n = dp_ip4_fragment(p, sizeof(p), 600, seg, 2048, seglen, NSEG);
-	ck_assert_uint_eq(n, 3);	/* 576 + 576 + 228 octets of data */
+	ck_assert_uint_eq(n, 3); /* 576 + 576 + 228 octets of data */
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *q = seg[i];
 		size_t off = (size_t)((q[6] & 0x1f) << 8 | q[7]) * 8;
 		ck_assert_uint_le(seglen[i], 600);
 		ck_assert_uint_eq((size_t)(q[2] << 8 | q[3]), seglen[i]);
 		ck_assert(ip4_ok(q));
-		ck_assert_uint_eq(q[4], 0x77);	/* one ID */
-		ck_assert_uint_eq((q[6] & 0x20) != 0, i + 1 < n);	/* MF */
+		ck_assert_uint_eq(q[4], 0x77);			  /* one ID */
+		ck_assert_uint_eq((q[6] & 0x20) != 0, i + 1 < n); /* MF */
 		ck_assert_uint_eq(off, got);
 		memcpy(re + 20 + off, q + 20, seglen[i] - 20);
 		got += seglen[i] - 20;
@@ -371,17 +373,17 @@ START_TEST(fragment4)
 	/* a fragment's fragments keep its offset and MF */
 	p[6] = 0x20;
 	p[7] = 10;
-	ck_assert_uint_eq(dp_ip4_fragment(p, sizeof(p), 600, seg, 2048,
-	    seglen, NSEG), 3);
+	ck_assert_uint_eq(
+	    dp_ip4_fragment(p, sizeof(p), 600, seg, 2048, seglen, NSEG), 3);
 	ck_assert_uint_eq(seg[0][7], 10);
 	ck_assert(seg[2][6] & 0x20);
-	p[6] = 0x40;			/* DF: not cut */
+	p[6] = 0x40; /* DF: not cut */
 	p[7] = 0;
-	ck_assert_uint_eq(dp_ip4_fragment(p, sizeof(p), 600, seg, 2048,
-	    seglen, NSEG), 0);
-	p[6] = 0;			/* more pieces than room */
-	ck_assert_uint_eq(dp_ip4_fragment(p, sizeof(p), 100, seg, 2048,
-	    seglen, NSEG), 0);
+	ck_assert_uint_eq(
+	    dp_ip4_fragment(p, sizeof(p), 600, seg, 2048, seglen, NSEG), 0);
+	p[6] = 0; /* more pieces than room */
+	ck_assert_uint_eq(
+	    dp_ip4_fragment(p, sizeof(p), 100, seg, 2048, seglen, NSEG), 0);
 }
 END_TEST
 

@@ -124,46 +124,49 @@ END_TEST
  */
 static const struct {
 	const char *rpc;
-	const char *name;	/* a fixture to start from, or NULL */
-	const char *path;	/* members to follow, '/'-separated */
-	const char *del;	/* the member removed there */
-	const char *data;	/* or the data itself */
+	const char *name; /* a fixture to start from, or NULL */
+	const char *path; /* members to follow, '/'-separated */
+	const char *del;  /* the member removed there */
+	const char *data; /* or the data itself */
 } refused[] = {
 	{ "show-security-ike-security-associations", NULL, NULL, NULL,
-	  "{\"ike-security-associations\":[]}" },
+	    "{\"ike-security-associations\":[]}" },
 	{ "show-security-ike-security-associations", NULL, NULL, NULL,
-	  "{\"ike-security-associations-information\":{"
-	  "\"ike-security-associations\":{}}}" },
+	    "{\"ike-security-associations-information\":{"
+	    "\"ike-security-associations\":{}}}" },
 	{ "show-security-ike-security-associations", "ike-brief-short",
-	  "ike-security-associations-information/ike-security-associations/0",
-	  "ike-sa-responder-cookie", NULL },
+	    "ike-security-associations-information/ike-security-associations/0",
+	    "ike-sa-responder-cookie", NULL },
 	{ "show-security-ike-security-associations", "ike-detail-ppk",
-	  "ike-security-associations-information/"
-	  "ike-security-associations-block/0/ike-security-associations/"
-	  "ike-sa-algorithms", "ike-sa-dhgroup", NULL },
+	    "ike-security-associations-information/"
+	    "ike-security-associations-block/0/ike-security-associations/"
+	    "ike-sa-algorithms",
+	    "ike-sa-dhgroup", NULL },
 	{ "show-security-ike-security-associations", "ike-detail-ppk",
-	  "ike-security-associations-information/"
-	  "ike-security-associations-block/0/ike-security-associations/"
-	  "ike-sa-traffic-statistics", "ike-sa-output-packets", NULL },
+	    "ike-security-associations-information/"
+	    "ike-security-associations-block/0/ike-security-associations/"
+	    "ike-sa-traffic-statistics",
+	    "ike-sa-output-packets", NULL },
 	{ "show-security-ipsec-security-associations", "ipsec-brief-csrx",
-	  "ipsec-security-associations-information/"
-	  "ipsec-security-associations-block/0/ipsec-security-associations/1",
-	  "sa-spi", NULL },
+	    "ipsec-security-associations-information/"
+	    "ipsec-security-associations-block/0/ipsec-security-associations/1",
+	    "sa-spi", NULL },
 	{ "show-security-ipsec-security-associations", "ipsec-detail-quantum",
-	  "ipsec-security-associations-information/"
-	  "ipsec-security-associations-block/0", "sa-is-quantum-secured",
-	  NULL },
+	    "ipsec-security-associations-information/"
+	    "ipsec-security-associations-block/0",
+	    "sa-is-quantum-secured", NULL },
 	{ "show-security-ipsec-security-associations", "ipsec-detail-quantum",
-	  "ipsec-security-associations-information/"
-	  "ipsec-security-associations-block/0", "sa-dev-info", NULL },
+	    "ipsec-security-associations-information/"
+	    "ipsec-security-associations-block/0",
+	    "sa-dev-info", NULL },
 	{ "show-security-ipsec-statistics", "ipsec-stats",
-	  "usp-ipsec-total-statistics-information/esp-statistics",
-	  "esp-decrypted-packets", NULL },
+	    "usp-ipsec-total-statistics-information/esp-statistics",
+	    "esp-decrypted-packets", NULL },
 	{ "show-security-ipsec-statistics", NULL, NULL, NULL, "[]" },
 	{ "show-security-ike-stats", "ike-stats", "ike-stats-information",
-	  "ike-cookies-sent", NULL },
+	    "ike-cookies-sent", NULL },
 	{ "clear-security-ike-security-associations", NULL, NULL, NULL,
-	  "\"cleared\"" },
+	    "\"cleared\"" },
 };
 
 static json_t *
@@ -173,9 +176,9 @@ r_walk(json_t *j, const char *path)
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (tok = strtok_r(buf, "/", &save); tok && j;
-	    tok = strtok_r(NULL, "/", &save))
+	     tok = strtok_r(NULL, "/", &save))
 		j = json_is_array(j) ? json_array_get(j, strtoul(tok, NULL, 10))
-		    : json_object_get(j, tok);
+				     : json_object_get(j, tok);
 	return j;
 }
 
@@ -196,7 +199,8 @@ START_TEST(test_refused)
 		ck_assert_int_eq(e->fn(data, &out), 0);
 		sb_free(&out);
 		ck_assert_int_eq(json_object_del(r_walk(data, refused[_i].path),
-		    refused[_i].del), 0);
+				     refused[_i].del),
+		    0);
 	} else {
 		data = json_loads(refused[_i].data, JSON_DECODE_ANY, NULL);
 		ck_assert_ptr_nonnull(data);
@@ -239,10 +243,10 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_loop_test(tc, test_golden, 0,
-	    sizeof(golden) / sizeof(golden[0]));
-	tcase_add_loop_test(tc, test_refused, 0,
-	    sizeof(refused) / sizeof(refused[0]));
+	tcase_add_loop_test(
+	    tc, test_golden, 0, sizeof(golden) / sizeof(golden[0]));
+	tcase_add_loop_test(
+	    tc, test_refused, 0, sizeof(refused) / sizeof(refused[0]));
 	tcase_add_test(tc, test_every_rpc);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -57,8 +57,9 @@ keys_for(int i, uint16_t prf, struct ike_keys *k)
 	crypto_random(ni, sizeof(ni));
 	crypto_random(nr, sizeof(nr));
 	ck_assert_int_eq(ike_keys_derive(k, &s, shared, sizeof(shared), ni,
-	    sizeof(ni), nr, sizeof(nr), 0x0102030405060708ULL,
-	    0x1112131415161718ULL, NULL, NULL, 0), 0);
+			     sizeof(ni), nr, sizeof(nr), 0x0102030405060708ULL,
+			     0x1112131415161718ULL, NULL, NULL, 0),
+	    0);
 }
 
 /* An IKE header and an SK generic header, as the codec would lay them. */
@@ -72,8 +73,8 @@ msg_init(uint8_t *msg)
 	msg[17] = IKEV2_VERSION;
 	msg[18] = IKE_AUTH;
 	msg[19] = IKE_FLAG_INITIATOR;
-	msg[23] = 1;			/* message ID */
-	msg[IKE_HDR_LEN] = PLD_IDI;	/* first inner payload */
+	msg[23] = 1;		    /* message ID */
+	msg[IKE_HDR_LEN] = PLD_IDI; /* first inner payload */
 	msg[IKE_HDR_LEN + 1] = 0;
 	return IKE_HDR_LEN;
 }
@@ -105,46 +106,56 @@ START_TEST(sk_round_trip)
 		crypto_random(plain, plens[i]);
 		sk_off = msg_init(msg);
 		ck_assert_int_eq(sk_seal(&k, true, msg, sizeof(msg), sk_off,
-		    plain, plens[i], &mlen), 0);
+				     plain, plens[i], &mlen),
+		    0);
 		/* The lengths are set (and covered by the ICV). */
 		ck_assert_uint_eq((size_t)msg[26] << 8 | msg[27], mlen);
-		ck_assert_uint_eq((size_t)msg[sk_off + 2] << 8 | msg[sk_off + 3],
+		ck_assert_uint_eq(
+		    (size_t)msg[sk_off + 2] << 8 | msg[sk_off + 3],
 		    mlen - sk_off);
-		ck_assert_uint_eq((mlen - sk_off - 4 - e->iv_len - icv) %
-		    e->block, 0);
-		ck_assert_uint_le(mlen - sk_off - 4 - e->iv_len - icv,
-		    plens[i] + e->block);
+		ck_assert_uint_eq(
+		    (mlen - sk_off - 4 - e->iv_len - icv) % e->block, 0);
+		ck_assert_uint_le(
+		    mlen - sk_off - 4 - e->iv_len - icv, plens[i] + e->block);
 		ck_assert_int_eq(sk_open(&k, true, msg, mlen, sk_off, out,
-		    sizeof(out), &plen), 0);
+				     sizeof(out), &plen),
+		    0);
 		ck_assert_uint_eq(plen, plens[i]);
 		ck_assert_mem_eq(out, plain, plen);
 		/* Not with the responder's keys. */
 		ck_assert_int_eq(sk_open(&k, false, msg, mlen, sk_off, out,
-		    sizeof(out), &plen), -1);
+				     sizeof(out), &plen),
+		    -1);
 		/* A second seal of the same plaintext: another IV. */
 		msg_init(msg2);
 		ck_assert_int_eq(sk_seal(&k, true, msg2, sizeof(msg2), sk_off,
-		    plain, plens[i], &mlen2), 0);
+				     plain, plens[i], &mlen2),
+		    0);
 		ck_assert_uint_eq(mlen2, mlen);
 		ck_assert(memcmp(msg + sk_off + 4, msg2 + sk_off + 4,
-		    e->iv_len) != 0);
+			      e->iv_len) != 0);
 		/* The responder's direction works the same. */
 		msg_init(msg2);
 		ck_assert_int_eq(sk_seal(&k, false, msg2, sizeof(msg2), sk_off,
-		    plain, plens[i], &mlen2), 0);
+				     plain, plens[i], &mlen2),
+		    0);
 		ck_assert_int_eq(sk_open(&k, false, msg2, mlen2, sk_off, out,
-		    sizeof(out), &plen), 0);
+				     sizeof(out), &plen),
+		    0);
 		ck_assert_uint_eq(plen, plens[i]);
 		ck_assert_int_eq(sk_open(&k, true, msg2, mlen2, sk_off, out,
-		    sizeof(out), &plen), -1);
+				     sizeof(out), &plen),
+		    -1);
 		/* The output buffer must hold the whole ciphertext. */
-		ck_assert_int_eq(sk_open(&k, true, msg, mlen, sk_off, out,
-		    plens[i], &plen), -1);
+		ck_assert_int_eq(
+		    sk_open(&k, true, msg, mlen, sk_off, out, plens[i], &plen),
+		    -1);
 	}
 	/* No room: refused, nothing written past cap. */
 	msg_init(msg);
 	ck_assert_int_eq(sk_seal(&k, true, msg, IKE_HDR_LEN + 4 + e->iv_len,
-	    IKE_HDR_LEN, plain, 16, &mlen), -1);
+			     IKE_HDR_LEN, plain, 16, &mlen),
+	    -1);
 	ike_keys_wipe(&k);
 }
 END_TEST
@@ -158,30 +169,36 @@ START_TEST(sk_tamper)
 	keys_for(_i, PRF_HMAC_SHA2_512, &k);
 	crypto_random(plain, sizeof(plain));
 	msg_init(msg);
-	ck_assert_int_eq(sk_seal(&k, true, msg, sizeof(msg), IKE_HDR_LEN,
-	    plain, sizeof(plain), &mlen), 0);
+	ck_assert_int_eq(sk_seal(&k, true, msg, sizeof(msg), IKE_HDR_LEN, plain,
+			     sizeof(plain), &mlen),
+	    0);
 	for (bit = 0; bit < mlen * 8; bit++) {
 		msg[bit / 8] ^= (uint8_t)(1 << (bit % 8));
 		ck_assert_msg(sk_open(&k, true, msg, mlen, IKE_HDR_LEN, out,
-		    sizeof(out), &plen) == -1, "bit %zu", bit);
+				  sizeof(out), &plen) == -1,
+		    "bit %zu", bit);
 		msg[bit / 8] ^= (uint8_t)(1 << (bit % 8));
 	}
 	/* Cut short, with lengths that agree so the ICV is what fails. */
 	for (cut = 1; cut < mlen - IKE_HDR_LEN; cut++) {
 		put_len(msg, mlen - cut);
-		ck_assert_msg(sk_open(&k, true, msg, mlen - cut, IKE_HDR_LEN, out,
-		    sizeof(out), &plen) == -1, "cut %zu", cut);
+		ck_assert_msg(sk_open(&k, true, msg, mlen - cut, IKE_HDR_LEN,
+				  out, sizeof(out), &plen) == -1,
+		    "cut %zu", cut);
 	}
 	put_len(msg, mlen);
 	/* Lengths that do not agree with the bytes there. */
 	ck_assert_int_eq(sk_open(&k, true, msg, mlen + 1, IKE_HDR_LEN, out,
-	    sizeof(out), &plen), -1);
+			     sizeof(out), &plen),
+	    -1);
 	ck_assert_int_eq(sk_open(&k, true, msg, mlen, IKE_HDR_LEN + 1, out,
-	    sizeof(out), &plen), -1);
-	ck_assert_int_eq(sk_open(&k, true, msg, mlen, mlen, out, sizeof(out),
-	    &plen), -1);
-	ck_assert_int_eq(sk_open(&k, true, msg, mlen, IKE_HDR_LEN, out,
-	    sizeof(out), &plen), 0);
+			     sizeof(out), &plen),
+	    -1);
+	ck_assert_int_eq(
+	    sk_open(&k, true, msg, mlen, mlen, out, sizeof(out), &plen), -1);
+	ck_assert_int_eq(
+	    sk_open(&k, true, msg, mlen, IKE_HDR_LEN, out, sizeof(out), &plen),
+	    0);
 	ck_assert_mem_eq(out, plain, sizeof(plain));
 	ike_keys_wipe(&k);
 }
@@ -204,8 +221,9 @@ START_TEST(rekey)
 	crypto_random(ni, sizeof(ni));
 	crypto_random(nr, sizeof(nr));
 	ck_assert_int_eq(ike_keys_derive(&k, &s, shared, sizeof(shared), ni,
-	    sizeof(ni), nr, sizeof(nr), 0xa1a2a3a4a5a6a7a8ULL, 42, old, old_d,
-	    sizeof(old_d)), 0);
+			     sizeof(ni), nr, sizeof(nr), 0xa1a2a3a4a5a6a7a8ULL,
+			     42, old, old_d, sizeof(old_d)),
+	    0);
 	/* SKEYSEED = prf_old(SK_d (old), g^ir (new) | Ni | Nr) */
 	memcpy(buf, shared, 64);
 	memcpy(buf + 64, ni, 32);
@@ -216,8 +234,8 @@ START_TEST(rekey)
 	memcpy(buf + 32, nr, 40);
 	memcpy(spis, "\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8\0\0\0\0\0\0\0\x2a", 16);
 	memcpy(buf + 72, spis, 16);
-	ck_assert_int_eq(crypto_prfplus(new, seed, 32, buf, 88, stream,
-	    sizeof(stream)), 0);
+	ck_assert_int_eq(
+	    crypto_prfplus(new, seed, 32, buf, 88, stream, sizeof(stream)), 0);
 	ck_assert_uint_eq(k.d_len, 48);
 	ck_assert_uint_eq(k.a_len, 0);
 	ck_assert_uint_eq(k.e_len, 36);
@@ -228,13 +246,15 @@ START_TEST(rekey)
 	ck_assert_mem_eq(k.sk_pi, stream + 120, 48);
 	ck_assert_mem_eq(k.sk_pr, stream + 168, 48);
 	/* The same inputs without the old SK_d give other keys. */
-	ck_assert_int_eq(ike_keys_derive(&fresh, &s, shared, sizeof(shared),
-	    ni, sizeof(ni), nr, sizeof(nr), 0xa1a2a3a4a5a6a7a8ULL, 42, NULL,
-	    NULL, 0), 0);
+	ck_assert_int_eq(
+	    ike_keys_derive(&fresh, &s, shared, sizeof(shared), ni, sizeof(ni),
+		nr, sizeof(nr), 0xa1a2a3a4a5a6a7a8ULL, 42, NULL, NULL, 0),
+	    0);
 	ck_assert(memcmp(fresh.sk_d, k.sk_d, 48) != 0);
 	/* Nonces shorter than RFC 7296 2.10's 16 octets are refused. */
-	ck_assert_int_eq(ike_keys_derive(&fresh, &s, shared, sizeof(shared),
-	    ni, 15, nr, sizeof(nr), 1, 2, NULL, NULL, 0), -1);
+	ck_assert_int_eq(ike_keys_derive(&fresh, &s, shared, sizeof(shared), ni,
+			     15, nr, sizeof(nr), 1, 2, NULL, NULL, 0),
+	    -1);
 	ike_keys_wipe(&k);
 	ike_keys_wipe(&fresh);
 }
@@ -249,7 +269,7 @@ START_TEST(child_keymat)
 	bool pfs = _i & 1;
 	size_t sl = 0, e, a;
 
-	keys_for(9, PRF_HMAC_SHA2_256, &k);	/* AES-CBC-256/SHA-256 IKE SA */
+	keys_for(9, PRF_HMAC_SHA2_256, &k); /* AES-CBC-256/SHA-256 IKE SA */
 	if (_i < 2) {
 		child.encr = crypto_encr(ENCR_AES_GCM_16, 128);
 	} else {
@@ -259,8 +279,10 @@ START_TEST(child_keymat)
 	crypto_random(shared, sizeof(shared));
 	crypto_random(ni, sizeof(ni));
 	crypto_random(nr, sizeof(nr));
-	ck_assert_int_eq(child_keys_derive(&ck, &k, &child, pfs ? shared : NULL,
-	    pfs ? sizeof(shared) : 0, ni, sizeof(ni), nr, sizeof(nr)), 0);
+	ck_assert_int_eq(
+	    child_keys_derive(&ck, &k, &child, pfs ? shared : NULL,
+		pfs ? sizeof(shared) : 0, ni, sizeof(ni), nr, sizeof(nr)),
+	    0);
 	e = child.encr->key_len;
 	a = child.integ ? child.integ->key_len : 0;
 	ck_assert_uint_eq(ck.e_len, e);
@@ -273,7 +295,8 @@ START_TEST(child_keymat)
 	memcpy(seed + sl + sizeof(ni), nr, sizeof(nr));
 	sl += sizeof(ni) + sizeof(nr);
 	ck_assert_int_eq(crypto_prfplus(k.prf, k.sk_d, k.d_len, seed, sl,
-	    stream, 2 * (e + a)), 0);
+			     stream, 2 * (e + a)),
+	    0);
 	ck_assert_mem_eq(ck.ei, stream, e);
 	ck_assert_mem_eq(ck.ai, stream + e, a);
 	ck_assert_mem_eq(ck.er, stream + e + a, e);
@@ -297,25 +320,27 @@ START_TEST(auth_psk)
 	crypto_random(m1, sizeof(m1));
 	crypto_random(n, sizeof(n));
 	memcpy(id, "\x02\0\0\0a.b.c", 9);
-	ck_assert_int_eq(ike_auth_octets(prf, skp, prf->out_len, m1,
-	    sizeof(m1), n, sizeof(n), id, sizeof(id), oct, sizeof(oct), &len),
+	ck_assert_int_eq(
+	    ike_auth_octets(prf, skp, prf->out_len, m1, sizeof(m1), n,
+		sizeof(n), id, sizeof(id), oct, sizeof(oct), &len),
 	    0);
 	ck_assert_uint_eq(len, sizeof(m1) + sizeof(n) + prf->out_len);
 	ck_assert_mem_eq(oct, m1, sizeof(m1));
 	ck_assert_mem_eq(oct + sizeof(m1), n, sizeof(n));
-	ck_assert_int_eq(crypto_prf_run(prf, skp, prf->out_len, id, sizeof(id),
-	    want), 0);
+	ck_assert_int_eq(
+	    crypto_prf_run(prf, skp, prf->out_len, id, sizeof(id), want), 0);
 	ck_assert_mem_eq(oct + sizeof(m1) + sizeof(n), want, prf->out_len);
 	/* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), octets) */
 	ck_assert_int_eq(crypto_prf_run(prf, (const uint8_t *)"secret", 6,
-	    (const uint8_t *)"Key Pad for IKEv2", 17, pad), 0);
-	ck_assert_int_eq(crypto_prf_run(prf, pad, prf->out_len, oct, len,
-	    want), 0);
-	ck_assert_int_eq(ike_auth_psk(prf, (const uint8_t *)"secret", 6, oct,
-	    len, out), 0);
+			     (const uint8_t *)"Key Pad for IKEv2", 17, pad),
+	    0);
+	ck_assert_int_eq(
+	    crypto_prf_run(prf, pad, prf->out_len, oct, len, want), 0);
+	ck_assert_int_eq(
+	    ike_auth_psk(prf, (const uint8_t *)"secret", 6, oct, len, out), 0);
 	ck_assert(ike_auth_equal(out, want, prf->out_len));
-	ck_assert_int_eq(ike_auth_psk(prf, (const uint8_t *)"secreT", 6, oct,
-	    len, out), 0);
+	ck_assert_int_eq(
+	    ike_auth_psk(prf, (const uint8_t *)"secreT", 6, oct, len, out), 0);
 	ck_assert(!ike_auth_equal(out, want, prf->out_len));
 }
 END_TEST

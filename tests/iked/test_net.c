@@ -36,8 +36,8 @@ struct got {
 };
 
 static void
-t_input(void *ctx, const uint8_t *p, size_t len,
-    const struct sockaddr *remote, const struct sockaddr *local)
+t_input(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *remote,
+    const struct sockaddr *local)
 {
 	struct got *g = ctx;
 
@@ -52,7 +52,7 @@ static struct sockaddr_in
 t_sin(const char *a, uint16_t port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_port = htons(port) };
+		.sin_port = htons(port) };
 
 	inet_pton(AF_INET, a, &sin.sin_addr);
 	return sin;
@@ -102,7 +102,8 @@ START_TEST(test_net_marker_and_source)
 	to = t_sin("127.0.0.1", natt);
 	from = t_sin("127.0.0.1", natt);
 	ck_assert_int_eq(net_io.send(n, msg, sizeof(msg),
-	    (struct sockaddr *)&from, (struct sockaddr *)&to), 0);
+			     (struct sockaddr *)&from, (struct sockaddr *)&to),
+	    0);
 	t_run(base, &g, 1);
 	ck_assert_int_eq(g.n, 1);
 	ck_assert_uint_eq(g.len, sizeof(msg));
@@ -132,14 +133,15 @@ START_TEST(test_net_marker_and_source)
 	getsockname(u, (struct sockaddr *)&src, &sl);
 	from = t_sin("127.0.0.3", ike);
 	ck_assert_int_eq(net_io.send(n, msg, sizeof(msg),
-	    (struct sockaddr *)&from, (struct sockaddr *)&src), 0);
+			     (struct sockaddr *)&from, (struct sockaddr *)&src),
+	    0);
 	struct pollfd pfd = { u, POLLIN, 0 };
 	ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
 	uint8_t buf[128];
 	struct sockaddr_in who;
 	socklen_t wl = sizeof(who);
-	ssize_t r = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&who,
-	    &wl);
+	ssize_t r =
+	    recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&who, &wl);
 	ck_assert_int_eq(r, (ssize_t)sizeof(msg));
 	ck_assert_uint_eq(ntohl(who.sin_addr.s_addr), 0x7f000003);
 	ck_assert_uint_eq(ntohs(who.sin_port), ike);
@@ -165,7 +167,7 @@ t_done(void *cb_ctx, const char *key_id, const uint8_t *key, size_t len,
 {
 	struct answer *a = cb_ctx;
 
-	ck_assert_int_eq(in_request, 0);	/* never from inside get_key */
+	ck_assert_int_eq(in_request, 0); /* never from inside get_key */
 	a->calls++;
 	snprintf(a->key_id, sizeof(a->key_id), "%s", key_id ? key_id : "");
 	snprintf(a->error, sizeof(a->error), "%s", error ? error : "");
@@ -233,8 +235,8 @@ START_TEST(test_keysrc)
 	ck_assert_str_eq(msg_str(r2, "profile"), "KP");
 	/* the second answered first */
 	json_t *rep = json_pack("{s:O,s:b,s:s,s:s,s:i}", "id",
-	    json_object_get(r2, "id"), "ok", 1, "key_id", "peer-id-7",
-	    "key", "00ff10ab", "key_size", 32);
+	    json_object_get(r2, "id"), "ok", 1, "key_id", "peer-id-7", "key",
+	    "00ff10ab", "key_size", 32);
 	msg_send(s, rep);
 	json_decref(rep);
 	t_wait(base, &b);
@@ -264,7 +266,7 @@ START_TEST(test_keysrc)
 	t_wait(base, &c);
 	ck_assert_int_eq(c.calls, 1);
 	ck_assert_str_eq(c.error, "closed");
-	ck_assert_int_eq(b.calls, 1);		/* each answered once */
+	ck_assert_int_eq(b.calls, 1); /* each answered once */
 
 	keysrc_free(k);
 	close(l);

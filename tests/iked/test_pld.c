@@ -14,15 +14,18 @@ static uint8_t buf[4096];
 static struct ike_msg msg;
 static uint16_t notify;
 
-#define PLD1(t, f, body) { (t), (f), (body), sizeof(body) }
+#define PLD1(t, f, body) \
+	{ \
+		(t), (f), (body), sizeof(body) \
+	}
 
 /* One payload in an IKE_SA_INIT request: decode's result and notify. */
 static int
 decode1(uint8_t type, uint8_t flags, const uint8_t *body, size_t len)
 {
 	struct pt_pld p = { type, flags, body, len };
-	size_t n = pt_msg(buf, sizeof(buf), IKE_SA_INIT, IKE_FLAG_INITIATOR,
-	    &p, 1);
+	size_t n =
+	    pt_msg(buf, sizeof(buf), IKE_SA_INIT, IKE_FLAG_INITIATOR, &p, 1);
 
 	return pld_decode(buf, n, &msg, &notify);
 }
@@ -31,8 +34,8 @@ START_TEST(test_header)
 {
 	static const uint8_t nonce[16] = { 1 };
 	struct pt_pld p = { PLD_NONCE, 0, nonce, sizeof(nonce) };
-	size_t n = pt_msg(buf, sizeof(buf), IKE_SA_INIT, IKE_FLAG_INITIATOR,
-	    &p, 1);
+	size_t n =
+	    pt_msg(buf, sizeof(buf), IKE_SA_INIT, IKE_FLAG_INITIATOR, &p, 1);
 
 	ck_assert_int_eq(pld_decode(buf, n, &msg, &notify), 0);
 	ck_assert(msg.hdr.ispi == PT_ISPI);
@@ -73,14 +76,69 @@ START_TEST(test_sa)
 {
 	static const uint8_t sa[] = {
 		/* proposal 1, more follow: IKE, no SPI, 3 transforms */
-		0x02, 0, 0, 40, 1, PROTO_IKE, 0, 3,
-		0x03, 0, 0, 12, XF_ENCR, 0, 0, ENCR_AES_CBC, 0x80, 14, 0x01, 0x00,
-		/* AES-CBC with an attribute this build does not know: left out */
-		0x03, 0, 0, 12, XF_ENCR, 0, 0, ENCR_AES_CBC, 0x80, 99, 0, 1,
-		0x00, 0, 0, 8, XF_DH, 0, 0, CURVE25519,
+		0x02,
+		0,
+		0,
+		40,
+		1,
+		PROTO_IKE,
+		0,
+		3,
+		0x03,
+		0,
+		0,
+		12,
+		XF_ENCR,
+		0,
+		0,
+		ENCR_AES_CBC,
+		0x80,
+		14,
+		0x01,
+		0x00,
+		/* AES-CBC with an attribute this build does not know: left out
+		 */
+		0x03,
+		0,
+		0,
+		12,
+		XF_ENCR,
+		0,
+		0,
+		ENCR_AES_CBC,
+		0x80,
+		99,
+		0,
+		1,
+		0x00,
+		0,
+		0,
+		8,
+		XF_DH,
+		0,
+		0,
+		CURVE25519,
 		/* proposal 2, last: ESP with a 4-octet SPI, 1 transform */
-		0x00, 0, 0, 20, 2, PROTO_ESP, 4, 1, 0xde, 0xad, 0xbe, 0xef,
-		0x00, 0, 0, 8, XF_ESN, 0, 0, ESN_NO,
+		0x00,
+		0,
+		0,
+		20,
+		2,
+		PROTO_ESP,
+		4,
+		1,
+		0xde,
+		0xad,
+		0xbe,
+		0xef,
+		0x00,
+		0,
+		0,
+		8,
+		XF_ESN,
+		0,
+		0,
+		ESN_NO,
 	};
 
 	ck_assert_int_eq(decode1(PLD_SA, 0, sa, sizeof(sa)), 0);
@@ -105,23 +163,37 @@ END_TEST
 START_TEST(test_sa_malformed)
 {
 	static const uint8_t good[] = {
-		0x00, 0, 0, 16, 1, PROTO_IKE, 0, 1,
-		0x00, 0, 0, 8, XF_DH, 0, 0, CURVE25519,
+		0x00,
+		0,
+		0,
+		16,
+		1,
+		PROTO_IKE,
+		0,
+		1,
+		0x00,
+		0,
+		0,
+		8,
+		XF_DH,
+		0,
+		0,
+		CURVE25519,
 	};
 	static const struct {
 		size_t off;
 		uint8_t val;
 	} bad[] = {
-		{ 0, 0x02 },	/* "more proposals" but none follow */
-		{ 0, 0x01 },	/* neither 0 nor 2 */
-		{ 3, 15 },	/* proposal longer than the payload */
-		{ 3, 7 },	/* proposal shorter than its header */
-		{ 7, 2 },	/* two transforms announced, one there */
-		{ 7, 0 },	/* none announced, one there */
-		{ 8, 0x03 },	/* "more transforms" but none follow */
-		{ 11, 7 },	/* transform shorter than its header */
-		{ 11, 12 },	/* transform longer than the proposal */
-		{ 6, 4 },	/* IKE SPI of 4 octets */
+		{ 0, 0x02 }, /* "more proposals" but none follow */
+		{ 0, 0x01 }, /* neither 0 nor 2 */
+		{ 3, 15 },   /* proposal longer than the payload */
+		{ 3, 7 },    /* proposal shorter than its header */
+		{ 7, 2 },    /* two transforms announced, one there */
+		{ 7, 0 },    /* none announced, one there */
+		{ 8, 0x03 }, /* "more transforms" but none follow */
+		{ 11, 7 },   /* transform shorter than its header */
+		{ 11, 12 },  /* transform longer than the proposal */
+		{ 6, 4 },    /* IKE SPI of 4 octets */
 	};
 	uint8_t sa[sizeof(good)];
 	size_t i;
@@ -200,8 +272,8 @@ START_TEST(test_notify_delete_vendor)
 {
 	static const uint8_t n[] = { PROTO_ESP, 4, 0x40, 0x09, 1, 2, 3, 4,
 		0xaa };
-	static const uint8_t d[] = { PROTO_ESP, 4, 0, 2, 1, 2, 3, 4, 5, 6,
-		7, 8 };
+	static const uint8_t d[] = { PROTO_ESP, 4, 0, 2, 1, 2, 3, 4, 5, 6, 7,
+		8 };
 	static const uint8_t dike[] = { PROTO_IKE, 0, 0, 0 };
 	static const uint8_t vid[] = { 'q', 's' };
 	uint8_t bad[sizeof(d)];
@@ -247,13 +319,74 @@ END_TEST
 START_TEST(test_ts)
 {
 	static const uint8_t ts[] = {
-		3, 0, 0, 0,
-		TS_IPV4_ADDR_RANGE, 17, 0, 16, 0, 0, 0xff, 0xff,
-		198, 51, 100, 65, 198, 51, 100, 65,
-		10, 0, 0, 8, 1, 2, 3, 4,	/* type 10: not known here */
-		TS_IPV6_ADDR_RANGE, 0, 0, 40, 1, 0xf4, 1, 0xf4,
-		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+		3,
+		0,
+		0,
+		0,
+		TS_IPV4_ADDR_RANGE,
+		17,
+		0,
+		16,
+		0,
+		0,
+		0xff,
+		0xff,
+		198,
+		51,
+		100,
+		65,
+		198,
+		51,
+		100,
+		65,
+		10,
+		0,
+		0,
+		8,
+		1,
+		2,
+		3,
+		4, /* type 10: not known here */
+		TS_IPV6_ADDR_RANGE,
+		0,
+		0,
+		40,
+		1,
+		0xf4,
+		1,
+		0xf4,
+		0x20,
+		0x01,
+		0x0d,
+		0xb8,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0x20,
+		0x01,
+		0x0d,
+		0xb8,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0xff,
+		0xff,
 	};
 	uint8_t bad[sizeof(ts)];
 
@@ -283,10 +416,9 @@ START_TEST(test_sk_skf)
 	static const uint8_t n[] = { 0, 0, 0x40, 0x00 };
 	static const uint8_t body[20] = { 0x11 };
 	static const uint8_t frag[] = { 0, 2, 0, 3, 0xee, 0xee };
-	struct pt_pld p[2] = { PLD1(PLD_NOTIFY, 0, n),
-		PLD1(PLD_SK, 0, body) };
-	size_t len = pt_msg(buf, sizeof(buf), IKE_AUTH, IKE_FLAG_INITIATOR,
-	    p, 2);
+	struct pt_pld p[2] = { PLD1(PLD_NOTIFY, 0, n), PLD1(PLD_SK, 0, body) };
+	size_t len =
+	    pt_msg(buf, sizeof(buf), IKE_AUTH, IKE_FLAG_INITIATOR, p, 2);
 
 	/* the SK's Next Payload is its first inner payload */
 	buf[IKE_HDR_LEN + 8] = PLD_IDI;
@@ -348,7 +480,7 @@ START_TEST(test_chain)
 		ck_assert_uint_eq(notify, N_INVALID_SYNTAX);
 	}
 	len = pt_msg(buf, sizeof(buf), IKE_SA_INIT, 0, p, 2);
-	buf[len - 1 - sizeof(n) - 4 + 3 + 1]++;	/* the notify's length */
+	buf[len - 1 - sizeof(n) - 4 + 3 + 1]++; /* the notify's length */
 	ck_assert_int_eq(pld_decode(buf, len, &msg, &notify), -1);
 	/* bytes after the last payload */
 	len = pt_msg(buf, sizeof(buf), IKE_SA_INIT, 0, p, 2);
@@ -372,8 +504,7 @@ START_TEST(test_limits)
 	len = pt_msg(buf, sizeof(buf), INFORMATIONAL, 0, p, IKE_NOTIFY_MAX);
 	ck_assert_int_eq(pld_decode(buf, len, &msg, &notify), 0);
 	ck_assert_uint_eq(msg.nnotify, IKE_NOTIFY_MAX);
-	len = pt_msg(buf, sizeof(buf), INFORMATIONAL, 0, p,
-	    IKE_NOTIFY_MAX + 1);
+	len = pt_msg(buf, sizeof(buf), INFORMATIONAL, 0, p, IKE_NOTIFY_MAX + 1);
 	ck_assert_int_eq(pld_decode(buf, len, &msg, &notify), -1);
 	ck_assert_uint_eq(notify, N_INVALID_SYNTAX);
 
@@ -387,16 +518,19 @@ END_TEST
 /* Every payload kind through the builders, decoded, built again. */
 START_TEST(test_round_trip)
 {
-	static const uint8_t ke[32] = { 9 }, nonce[32] = { 7 }, auth[32] = { 3 };
-	static const uint8_t spis[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, cp[] = {
-		1, 0, 0, 0, 0, 1, 0, 0 };
+	static const uint8_t ke[32] = { 9 }, nonce[32] = { 7 },
+			     auth[32] = { 3 };
+	static const uint8_t spis[8] = { 1, 2, 3, 4, 5, 6, 7, 8 },
+			     cp[] = { 1, 0, 0, 0, 0, 1, 0, 0 };
 	struct ike_hdr hdr = { PT_ISPI, PT_RSPI, 0, IKEV2_VERSION, IKE_AUTH,
 		IKE_FLAG_INITIATOR, 1, 0 };
-	struct ike_sa_pld sa = { 1, { { 1, PROTO_ESP, 4, { 0xc0, 0, 0, 1 },
-		2, { { XF_ENCR, ENCR_AES_GCM_16, 128 },
-		{ XF_ESN, ESN_NO, 0 } } } } };
-	struct ike_ts_pld ts = { 1, { { TS_IPV4_ADDR_RANGE, 0, 0, 65535,
-		{ 10, 0, 0, 0 }, { 10, 0, 0, 255 } } } };
+	struct ike_sa_pld sa = { 1,
+		{ { 1, PROTO_ESP, 4, { 0xc0, 0, 0, 1 }, 2,
+		    { { XF_ENCR, ENCR_AES_GCM_16, 128 },
+			{ XF_ESN, ESN_NO, 0 } } } } };
+	struct ike_ts_pld ts = { 1,
+		{ { TS_IPV4_ADDR_RANGE, 0, 0, 65535, { 10, 0, 0, 0 },
+		    { 10, 0, 0, 255 } } } };
 	uint8_t out[2048], again[2048];
 	struct pld_build b;
 	long len, len2;
@@ -411,8 +545,8 @@ START_TEST(test_round_trip)
 	pld_add_cert(&b, PLD_CERTREQ, CERT_X509_SIGNATURE, nonce, 20);
 	pld_add_auth(&b, AUTH_SHARED_KEY_MIC, auth, sizeof(auth));
 	pld_add_notify(&b, PROTO_ESP, spis, 4, N_REKEY_SA, NULL, 0);
-	pld_add_notify(&b, 0, NULL, 0, N_PPK_IDENTITY,
-	    (const uint8_t *)"\x02ppk", 4);
+	pld_add_notify(
+	    &b, 0, NULL, 0, N_PPK_IDENTITY, (const uint8_t *)"\x02ppk", 4);
 	pld_add_delete(&b, PROTO_ESP, 4, spis, 2);
 	pld_add_vendor(&b, (const uint8_t *)"qsafe", 5);
 	pld_add_ts(&b, PLD_TSI, &ts);
@@ -451,8 +585,8 @@ START_TEST(test_round_trip)
 	pld_add_id(&b, PLD_IDR, msg.idr.type, msg.idr.data.p, msg.idr.data.len);
 	pld_add_cert(&b, PLD_CERT, msg.cert[0].enc, msg.cert[0].data.p,
 	    msg.cert[0].data.len);
-	pld_add_cert(&b, PLD_CERTREQ, msg.certreq[0].enc,
-	    msg.certreq[0].data.p, msg.certreq[0].data.len);
+	pld_add_cert(&b, PLD_CERTREQ, msg.certreq[0].enc, msg.certreq[0].data.p,
+	    msg.certreq[0].data.len);
 	pld_add_auth(&b, msg.auth.method, msg.auth.data.p, msg.auth.data.len);
 	for (int i = 0; i < msg.nnotify; i++)
 		pld_add_notify(&b, msg.notify[i].proto, msg.notify[i].spi.p,
@@ -506,17 +640,18 @@ START_TEST(test_build_sk)
 	ck_assert_int_eq(pld_check_rules(&msg, &notify), -1);
 	ck_assert_uint_eq(notify, 0);
 	ck_assert_int_eq(pld_decode_inner(&msg, msg.sk.first, msg.sk.body.p,
-	    msg.sk.body.len, &notify), 0);
+			     msg.sk.body.len, &notify),
+	    0);
 	ck_assert_uint_eq(msg.ndelete, 1);
 	ck_assert_uint_eq(msg.notify[0].type, N_INITIAL_CONTACT);
 	ck_assert_int_eq(pld_check_rules(&msg, &notify), 0);
 	/* once only */
-	ck_assert_int_eq(pld_decode_inner(&msg, msg.sk.first, plain, plen,
-	    &notify), -1);
+	ck_assert_int_eq(
+	    pld_decode_inner(&msg, msg.sk.first, plain, plen, &notify), -1);
 	/* SK inside SK */
 	ck_assert_int_eq(pld_decode(out, (size_t)len, &msg, &notify), 0);
-	ck_assert_int_eq(pld_decode_inner(&msg, PLD_SK, plain, plen, &notify),
-	    -1);
+	ck_assert_int_eq(
+	    pld_decode_inner(&msg, PLD_SK, plain, plen, &notify), -1);
 
 	/* the builder never writes past cap */
 	memset(out, 0xee, sizeof(out));
@@ -535,8 +670,7 @@ START_TEST(test_names)
 	ck_assert_str_eq(ikev2_payload_name(PLD_SKF), "SKF");
 	ck_assert_str_eq(ikev2_payload_name(PLD_IDI), "IDi");
 	ck_assert_str_eq(ikev2_notify_name(N_NO_PPK_AUTH), "NO_PPK_AUTH");
-	ck_assert_str_eq(ikev2_notify_name(N_INVALID_SYNTAX),
-	    "INVALID_SYNTAX");
+	ck_assert_str_eq(ikev2_notify_name(N_INVALID_SYNTAX), "INVALID_SYNTAX");
 	ck_assert_str_eq(ikev2_notify_name(1234), "UNKNOWN");
 	ck_assert_str_eq(ikev2_xform_type_name(XF_DH), "DH");
 	ck_assert_str_eq(ikev2_xform_name(XF_DH, CURVE25519), "CURVE_25519");
@@ -545,8 +679,8 @@ START_TEST(test_names)
 	ck_assert_str_eq(ikev2_xform_name(XF_ESN, ESN_NO), "NO_EXT_SEQ");
 	ck_assert_str_eq(ikev2_xform_name(9, 1), "UNKNOWN");
 	ck_assert_str_eq(ikev2_id_type_name(ID_FQDN), "ID_FQDN");
-	ck_assert_str_eq(ikev2_auth_method_name(AUTH_SHARED_KEY_MIC),
-	    "SHARED_KEY_MIC");
+	ck_assert_str_eq(
+	    ikev2_auth_method_name(AUTH_SHARED_KEY_MIC), "SHARED_KEY_MIC");
 }
 END_TEST
 

@@ -18,13 +18,26 @@ static uint8_t raw[4096], plain[4096];
 static struct ike_msg msg;
 
 static const char *const all_vectors[] = {
-	"00-sa_init-req.bin", "01-sa_init-resp.bin", "02-auth-req.bin",
-	"03-auth-resp.bin", "04-sa_init-req.bin", "05-sa_init-resp.bin",
-	"06-auth-req.bin", "07-auth-resp.bin", "08-sa_init-req.bin",
-	"09-sa_init-resp.bin", "10-auth-req.bin", "11-auth-resp.bin",
-	"12-info-req.bin", "13-info-resp.bin", "14-info-req.bin",
-	"15-info-resp.bin", "16-info-req.bin", "17-info-req.bin",
-	"18-info-resp.bin", "19-info-resp.bin",
+	"00-sa_init-req.bin",
+	"01-sa_init-resp.bin",
+	"02-auth-req.bin",
+	"03-auth-resp.bin",
+	"04-sa_init-req.bin",
+	"05-sa_init-resp.bin",
+	"06-auth-req.bin",
+	"07-auth-resp.bin",
+	"08-sa_init-req.bin",
+	"09-sa_init-resp.bin",
+	"10-auth-req.bin",
+	"11-auth-resp.bin",
+	"12-info-req.bin",
+	"13-info-resp.bin",
+	"14-info-req.bin",
+	"15-info-resp.bin",
+	"16-info-req.bin",
+	"17-info-req.bin",
+	"18-info-resp.bin",
+	"19-info-resp.bin",
 };
 #define NVECTORS (sizeof(all_vectors) / sizeof(all_vectors[0]))
 
@@ -34,8 +47,8 @@ load(const char *name)
 	uint16_t notify = 0xffff;
 	size_t len = pt_vector(name, raw, sizeof(raw));
 
-	ck_assert_msg(pld_decode(raw, len, &msg, &notify) == 0,
-	    "%s: notify %u", name, notify);
+	ck_assert_msg(pld_decode(raw, len, &msg, &notify) == 0, "%s: notify %u",
+	    name, notify);
 	return len;
 }
 
@@ -51,8 +64,9 @@ load_inner(const char *name)
 	snprintf(iname, sizeof(iname), "%.*s.inner.bin",
 	    (int)(strlen(name) - 4), name);
 	plen = pt_vector(iname, plain, sizeof(plain));
-	ck_assert_msg(pld_decode_inner(&msg, msg.sk.first, plain, plen,
-	    &notify) == 0, "%s: notify %u", iname, notify);
+	ck_assert_msg(
+	    pld_decode_inner(&msg, msg.sk.first, plain, plen, &notify) == 0,
+	    "%s: notify %u", iname, notify);
 }
 
 static bool
@@ -95,11 +109,11 @@ START_TEST(test_sa_init_request)
 	ck_assert_uint_eq(p->xf[3].type, XF_DH);
 	ck_assert_uint_eq(p->xf[3].id, CURVE25519);
 	ck_assert_uint_eq(msg.ke.group, CURVE25519);
-	ck_assert_uint_eq(msg.ke.data.len, 32);	/* RFC 8031 2 */
+	ck_assert_uint_eq(msg.ke.data.len, 32); /* RFC 8031 2 */
 	ck_assert_uint_eq(msg.nonce.len, 32);
 	ck_assert_uint_eq(msg.nnotify, 6);
 	ck_assert_uint_eq(msg.notify[0].type, N_NAT_DETECTION_SOURCE_IP);
-	ck_assert_uint_eq(msg.notify[0].data.len, 20);	/* SHA-1 */
+	ck_assert_uint_eq(msg.notify[0].data.len, 20); /* SHA-1 */
 	ck_assert_uint_eq(msg.notify[1].type, N_NAT_DETECTION_DESTINATION_IP);
 	ck_assert_uint_eq(msg.notify[2].type, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	ck_assert_uint_eq(msg.notify[3].type, N_SIGNATURE_HASH_ALGORITHMS);
@@ -165,8 +179,12 @@ rebuild_sa_init(uint8_t *out, size_t cap)
 }
 
 static const char *const sa_inits[] = {
-	"00-sa_init-req.bin", "01-sa_init-resp.bin", "04-sa_init-req.bin",
-	"05-sa_init-resp.bin", "08-sa_init-req.bin", "09-sa_init-resp.bin",
+	"00-sa_init-req.bin",
+	"01-sa_init-resp.bin",
+	"04-sa_init-req.bin",
+	"05-sa_init-resp.bin",
+	"08-sa_init-req.bin",
+	"09-sa_init-resp.bin",
 };
 
 START_TEST(test_sa_init_rebuild)
@@ -312,8 +330,8 @@ START_TEST(test_truncation)
 		}
 		ck_assert_msg(pld_decode(cut, i, &msg, &notify) == -1,
 		    "%s cut at %zu decoded", name, i);
-		ck_assert_uint_eq(notify, i < IKE_HDR_LEN ? 0 :
-		    N_INVALID_SYNTAX);
+		ck_assert_uint_eq(
+		    notify, i < IKE_HDR_LEN ? 0 : N_INVALID_SYNTAX);
 	}
 	load(name);
 	snprintf(iname, sizeof(iname), "%.*s.inner.bin",
@@ -324,8 +342,9 @@ START_TEST(test_truncation)
 
 		load(name);
 		m = msg;
-		ck_assert_msg(pld_decode_inner(&m, m.sk.first, plain, i,
-		    &notify) == -1, "%s cut at %zu decoded", iname, i);
+		ck_assert_msg(
+		    pld_decode_inner(&m, m.sk.first, plain, i, &notify) == -1,
+		    "%s cut at %zu decoded", iname, i);
 		ck_assert_uint_eq(notify, N_INVALID_SYNTAX);
 	}
 }
@@ -360,24 +379,24 @@ START_TEST(test_bit_flips)
 				if (i >= 24 && i < 28)
 					ck_assert(rc == -1 && notify == 0);
 				if (rc == 0)
-					ck_assert(pt_blobs_inside(&msg, m,
-					    len));
+					ck_assert(
+					    pt_blobs_inside(&msg, m, len));
 			} else {
 				uint8_t p2[4096];
 
-				ck_assert_int_eq(pld_decode(raw, len, &msg,
-				    &notify), 0);
+				ck_assert_int_eq(
+				    pld_decode(raw, len, &msg, &notify), 0);
 				memcpy(p2, plain, plen);
 				p2[i - len] ^= (uint8_t)(1u << bit);
-				rc = pld_decode_inner(&msg, msg.sk.first, p2,
-				    plen, &notify);
+				rc = pld_decode_inner(
+				    &msg, msg.sk.first, p2, plen, &notify);
 				if (rc == 0) {
 					struct ike_msg in = msg;
 
 					/* the inner blobs are in p2 or raw */
 					memset(&in.sk, 0, sizeof(in.sk));
-					ck_assert(pt_blobs_inside(&in, p2,
-					    plen));
+					ck_assert(
+					    pt_blobs_inside(&in, p2, plen));
 				}
 			}
 			if (rc == 0)

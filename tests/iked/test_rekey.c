@@ -175,15 +175,17 @@ ike_spis(struct wire *w, int side, char *ci, char *cr)
 	json_t *in = json_object();
 	json_t *r = eng_rpc(w->eng[side],
 	    "show-security-ike-security-associations", in, err, sizeof(err));
-	json_t *l = json_object_get(json_object_get(r,
-	    "ike-security-associations-information"),
+	json_t *l = json_object_get(
+	    json_object_get(r, "ike-security-associations-information"),
 	    "ike-security-associations");
 
 	ck_assert_int_eq(json_array_size(l), 1);
-	snprintf(ci, 17, "%s", json_string_value(json_object_get(
-	    json_array_get(l, 0), "ike-sa-initiator-cookie")));
-	snprintf(cr, 17, "%s", json_string_value(json_object_get(
-	    json_array_get(l, 0), "ike-sa-responder-cookie")));
+	snprintf(ci, 17, "%s",
+	    json_string_value(json_object_get(
+		json_array_get(l, 0), "ike-sa-initiator-cookie")));
+	snprintf(cr, 17, "%s",
+	    json_string_value(json_object_get(
+		json_array_get(l, 0), "ike-sa-responder-cookie")));
 	json_decref(r);
 	json_decref(in);
 }
@@ -336,7 +338,7 @@ START_TEST(dpd_declares_silent_peer_dead)
 
 	conf_pair(&pa, &pb, &va, &vb);
 	pa.dpd = ENG_DPD_PROBE_IDLE;
-	pa.dpd_interval = 1;		/* real seconds between sends */
+	pa.dpd_interval = 1; /* real seconds between sends */
 	pa.dpd_threshold = 2;
 	struct wire *w = wire_with(&pa, &pb, &va, &vb);
 
@@ -378,8 +380,8 @@ START_TEST(nat_keepalive)
 	ck_assert_int_eq(w->ka[0], 1);
 	ck_assert_int_eq(w->ka[1], 0);
 	ck_assert_uint_eq(ntohs(w->ka_dst[0].sin_port), 4500);
-	ck_assert_uint_eq(w->ka_dst[0].sin_addr.s_addr,
-	    w->addr[1].sin_addr.s_addr);
+	ck_assert_uint_eq(
+	    w->ka_dst[0].sin_addr.s_addr, w->addr[1].sin_addr.s_addr);
 	wire_advance(w, 5);
 	ck_assert_int_eq(w->ka[0], 2);
 	wire_free(w);
@@ -485,10 +487,10 @@ START_TEST(second_vpn_new_child)
 	ck_assert_uint_eq(pst(w, 1).child_sas, 2);
 	for (size_t i = 0; i < 4; i++) {
 		const struct dp_sa *d = &w->dp[1].sa[i];
-		ck_assert_str_eq(d->ifname, d->tunnel_id == 500002 ? "st0.1" :
-		    "st0.0");
-		ck_assert_uint_eq(d->encr->keybits, d->tunnel_id == 500002 ?
-		    256 : 128);
+		ck_assert_str_eq(
+		    d->ifname, d->tunnel_id == 500002 ? "st0.1" : "st0.0");
+		ck_assert_uint_eq(
+		    d->encr->keybits, d->tunnel_id == 500002 ? 256 : 128);
 	}
 	wire_free(w);
 }
@@ -532,18 +534,21 @@ START_TEST(detail_shows_render)
 
 	json_t *in = json_pack("{s:b}", "detail", 1);
 	render_ok(eng_rpc(w->eng[0], "show-security-ike-security-associations",
-	    in, err, sizeof(err)), "show-security-ike-security-associations",
+		      in, err, sizeof(err)),
+	    "show-security-ike-security-associations",
 	    (const char *[]){ "Role: Initiator, State: UP",
-	    "Lifetime: Expires in 28700 seconds", "Remote: 10.0.0.2:500",
-	    "Pre-shared-keys", "hmac-sha256", "aes256-cbc",
-	    "IPSec security associations: 2 created, 1 deleted", NULL });
-	render_ok(eng_rpc(w->eng[1], "show-security-ipsec-security-associations",
-	    in, err, sizeof(err)), "show-security-ipsec-security-associations",
+		"Lifetime: Expires in 28700 seconds", "Remote: 10.0.0.2:500",
+		"Pre-shared-keys", "hmac-sha256", "aes256-cbc",
+		"IPSec security associations: 2 created, 1 deleted", NULL });
+	render_ok(
+	    eng_rpc(w->eng[1], "show-security-ipsec-security-associations", in,
+		err, sizeof(err)),
+	    "show-security-ipsec-security-associations",
 	    (const char *[]){ "VPN Name: vpn1", "Quantum Secured: Yes",
-	    "PFS group: DH-group-19", "Bind-interface: st0.0",
-	    "IPsec SA rekey succeeds (1 times)",
-	    "Direction: inbound", "Hard lifetime: Expires in 3500 seconds",
-	    "Encryption: aes-gcm (128 bits)", NULL });
+		"PFS group: DH-group-19", "Bind-interface: st0.0",
+		"IPsec SA rekey succeeds (1 times)", "Direction: inbound",
+		"Hard lifetime: Expires in 3500 seconds",
+		"Encryption: aes-gcm (128 bits)", NULL });
 	json_decref(in);
 	wire_free(w);
 }

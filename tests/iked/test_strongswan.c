@@ -57,7 +57,7 @@ vectors_load(const char *path)
 	fclose(fp);
 	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#' || nrecs == REC_MAX)
 			continue;
 		r = &recs[nrecs++];
@@ -136,7 +136,8 @@ derive(const char *run, struct ike_keys *k)
 	vec(run, "spir", spi);
 	spir = get64(spi);
 	ck_assert_int_eq(ike_keys_derive(k, suite(), shared, shlen, ni, nilen,
-	    nr, nrlen, spii, spir, NULL, NULL, 0), 0);
+			     nr, nrlen, spii, spir, NULL, NULL, 0),
+	    0);
 }
 
 static void
@@ -145,8 +146,7 @@ check_key(const char *run, const char *name, const uint8_t *key, size_t len)
 	uint8_t want[BLOB_MAX];
 
 	ck_assert_uint_eq(vec(run, name, want), len);
-	ck_assert_msg(memcmp(key, want, len) == 0, "%s: %s differs", run,
-	    name);
+	ck_assert_msg(memcmp(key, want, len) == 0, "%s: %s differs", run, name);
 }
 
 START_TEST(keys)
@@ -161,8 +161,8 @@ START_TEST(keys)
 	shlen = vec(run, "shared", shared);
 	n = vec(run, "ni", nonces);
 	n += vec(run, "nr", nonces + n);
-	ck_assert_int_eq(crypto_prf_run(prf, nonces, n, shared, shlen, seed),
-	    0);
+	ck_assert_int_eq(
+	    crypto_prf_run(prf, nonces, n, shared, shlen, seed), 0);
 	check_key(run, "skeyseed", seed, 32);
 
 	derive(run, &k);
@@ -227,17 +227,20 @@ START_TEST(auth)
 		/* The SK_p used is ours, mixed with the PPK or not. */
 		ck_assert(memcmp(skp, side_i ? k.sk_pi : k.sk_pr, 32) == 0 ||
 		    memcmp(skp, side_i ? mixed.sk_pi : mixed.sk_pr, 32) == 0);
-		/* RFC 7296 2.15: own message 1 | peer's nonce | prf(SK_p, IDx') */
+		/* RFC 7296 2.15: own message 1 | peer's nonce | prf(SK_p, IDx')
+		 */
 		m1 = vec(run, side_i ? "init_req" : "init_resp", msg1);
 		nl = vec(run, side_i ? "nr" : "ni", nonce);
 		ck_assert_int_eq(ike_auth_octets(prf, skp, 32, msg1, m1, nonce,
-		    nl, idx, il, octets, BLOB_MAX, &ol), 0);
+				     nl, idx, il, octets, BLOB_MAX, &ol),
+		    0);
 		ck_assert_uint_eq(ol, wl);
 		ck_assert_mem_eq(octets, want, wl);
 		ck_assert_int_eq(ike_auth_octets(prf, skp, 32, msg1, m1, nonce,
-		    nl, idx, il, octets, wl - 1, &ol), -1);
-		ck_assert_int_eq(ike_auth_psk(prf, psk, psklen, want, wl, out),
-		    0);
+				     nl, idx, il, octets, wl - 1, &ol),
+		    -1);
+		ck_assert_int_eq(
+		    ike_auth_psk(prf, psk, psklen, want, wl, out), 0);
 		ck_assert(ike_auth_equal(out, value, 32));
 		out[31] ^= 0x80;
 		ck_assert(!ike_auth_equal(out, value, 32));
@@ -252,8 +255,7 @@ END_TEST
 /* Whether the AUTH value of side appears in plain (the AUTH payload or the
  * NO_PPK_AUTH notify). */
 static bool
-carries_auths(const char *run, bool side_i, const uint8_t *plain,
-    size_t plen)
+carries_auths(const char *run, bool side_i, const uint8_t *plain, size_t plen)
 {
 	uint8_t value[32];
 	int i, n = 0;
@@ -317,12 +319,14 @@ START_TEST(sk_open_capture)
 		ck_assert_uint_eq(msg[16], PLD_SK);
 		ck_assert_uint_eq(!!(msg[19] & IKE_FLAG_INITIATOR), from_i);
 		ck_assert_int_eq(sk_open(&k, from_i, msg, mlen, IKE_HDR_LEN,
-		    out, sizeof(out), &plen), 0);
+				     out, sizeof(out), &plen),
+		    0);
 		ck_assert_uint_eq(plen, wlen);
 		ck_assert_mem_eq(out, want, wlen);
 		/* The other direction's keys do not open it. */
 		ck_assert_int_eq(sk_open(&k, !from_i, msg, mlen, IKE_HDR_LEN,
-		    out, sizeof(out), &plen), -1);
+				     out, sizeof(out), &plen),
+		    -1);
 		if (msg[18] == IKE_AUTH && !(msg[19] & IKE_FLAG_RESPONSE)) {
 			/* It begins with IDi (RFC 7296 1.2), whose body is
 			 * the IDx' of the initiator's AUTH. */
@@ -344,8 +348,10 @@ START_TEST(sk_open_capture)
 		/* RFC 7296 3.14: the ICV covers every bit of the message. */
 		for (bit = 0; bit < mlen * 8; bit++) {
 			msg[bit / 8] ^= (uint8_t)(1 << (bit % 8));
-			ck_assert_msg(sk_open(&k, from_i, msg, mlen, IKE_HDR_LEN,
-			    out, sizeof(out), &plen) == -1, "bit %zu", bit);
+			ck_assert_msg(
+			    sk_open(&k, from_i, msg, mlen, IKE_HDR_LEN, out,
+				sizeof(out), &plen) == -1,
+			    "bit %zu", bit);
 			msg[bit / 8] ^= (uint8_t)(1 << (bit % 8));
 		}
 	}

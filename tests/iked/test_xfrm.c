@@ -25,7 +25,7 @@
 #include "iked/dp_xfrm.h"
 #include "iked/ikev2.h"
 
-static bool kernel_esp;		/* iproute2 could add an ESP state */
+static bool kernel_esp; /* iproute2 could add an ESP state */
 
 /* The output of cmd (at most 8 KB), for assertions. */
 static char *
@@ -111,8 +111,9 @@ START_TEST(policies)
 	ck_assert_uint_eq(count(s, "dir in"), 2);
 	ck_assert_uint_eq(count(s, "dir fwd"), 2);
 	ck_assert_msg(strstr(s, "src 10.1.0.0/24 dst 10.2.0.0/16") &&
-	    strstr(s, "src 10.3.0.7/32 dst 10.2.0.0/16") &&
-	    strstr(s, "src 10.2.0.0/16 dst 10.3.0.7/32"), "%s", s);
+		strstr(s, "src 10.3.0.7/32 dst 10.2.0.0/16") &&
+		strstr(s, "src 10.2.0.0/16 dst 10.3.0.7/32"),
+	    "%s", s);
 	ck_assert_uint_eq(count(s, "tmpl src 192.0.2.1 dst 192.0.2.2"), 2);
 	ck_assert_uint_eq(count(s, "tmpl src 192.0.2.2 dst 192.0.2.1"), 4);
 	ck_assert_uint_eq(count(s, "proto esp reqid 500001 mode tunnel"), 6);
@@ -152,16 +153,16 @@ START_TEST(sa_add_del)
 		ck_assert_int_eq(dp_xfrm_ops.sa_add(dp, &out), -1);
 		ck_assert_str_eq(run("ip xfrm state"), "");
 		ck_assert_str_eq(run("ip xfrm policy"), "");
-		ck_assert_int_eq(dp_xfrm_ops.sa_stats(dp, 0x1001, false, &st),
-		    -1);
+		ck_assert_int_eq(
+		    dp_xfrm_ops.sa_stats(dp, 0x1001, false, &st), -1);
 		ck_assert_int_eq(dp_xfrm_ops.sa_del(dp, 0x1001, false), -1);
 	} else {
 		ck_assert_int_eq(dp_xfrm_ops.sa_add(dp, &out), 0);
 		ck_assert_ptr_nonnull(strstr(run("ip xfrm state"),
 		    "spi 0x00001001 reqid 500001 mode tunnel"));
 		ck_assert_uint_eq(count(run("ip xfrm policy"), "dir out"), 2);
-		ck_assert_int_eq(dp_xfrm_ops.sa_stats(dp, 0x1001, false, &st),
-		    0);
+		ck_assert_int_eq(
+		    dp_xfrm_ops.sa_stats(dp, 0x1001, false, &st), 0);
 		ck_assert_int_eq(dp_xfrm_ops.sa_del(dp, 0x1001, false), 0);
 		ck_assert_str_eq(run("ip xfrm state"), "");
 		ck_assert_str_eq(run("ip xfrm policy"), "");
@@ -183,7 +184,7 @@ START_TEST(auto_falls_back)
 	ck_assert_ptr_eq(ops, kernel_esp ? &dp_xfrm_ops : &dp_userspace_ops);
 	ops->close(dp);
 	unsetenv("QSAFE_DP");
-	dp = dp_open_auto(base, NULL, NULL, &ops);	/* the default */
+	dp = dp_open_auto(base, NULL, NULL, &ops); /* the default */
 	ck_assert_ptr_eq(ops, &dp_userspace_ops);
 	ops->close(dp);
 	event_base_free(base);
@@ -204,9 +205,12 @@ main(void)
 	}
 	if (system("ip link set lo up") != 0)
 		return 1;
-	kernel_esp = system("ip xfrm state add src 127.0.0.1 dst 127.0.0.1 "
-	    "proto esp spi 0x101 mode tunnel aead 'rfc4106(gcm(aes))' "
-	    "0x0102030405060708090a0b0c0d0e0f1011121314 128 2>/dev/null") == 0;
+	kernel_esp =
+	    system(
+		"ip xfrm state add src 127.0.0.1 dst 127.0.0.1 "
+		"proto esp spi 0x101 mode tunnel aead 'rfc4106(gcm(aes))' "
+		"0x0102030405060708090a0b0c0d0e0f1011121314 128 2>/dev/null") ==
+	    0;
 	if (kernel_esp && system("ip xfrm state flush") != 0)
 		return 1;
 	printf("this kernel %s ESP states\n", kernel_esp ? "holds" : "has no");

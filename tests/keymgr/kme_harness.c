@@ -67,8 +67,7 @@ kmeh_certs(char *dir, size_t len, const char *saes)
 }
 
 static int
-kmeh_rm_cb(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
+kmeh_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	return remove(path);
 }
@@ -98,12 +97,13 @@ kmeh_read_ports(struct kme_harness *h, int fd)
 		len += (size_t)n;
 		buf[len] = '\0';
 		for (line = buf; (nl = strchr(line, '\n')) != NULL;
-		    line = nl + 1) {
+		     line = nl + 1) {
 			*nl = '\0';
 			if (strcmp(line, "ready") == 0)
 				return 0;
 			if (sscanf(line, "kme %31s %63s %d", name, addr,
-			    &port) == 3 && h->nkmes < KMEH_MAX) {
+				&port) == 3 &&
+			    h->nkmes < KMEH_MAX) {
 				snprintf(h->kmes[h->nkmes].name,
 				    sizeof(h->kmes[0].name), "%s", name);
 				h->kmes[h->nkmes++].port = port;
@@ -116,8 +116,7 @@ kmeh_read_ports(struct kme_harness *h, int fd)
 }
 
 int
-kmeh_start(struct kme_harness *h, const char *certdir,
-    const char *const *args)
+kmeh_start(struct kme_harness *h, const char *certdir, const char *const *args)
 {
 	const char *sim = kmeh_env("KME_SIM");
 	const char *argv[64];
@@ -191,8 +190,8 @@ kmeh_client(const struct kme_harness *h, const char *kme, const char *prefix,
 	char url[128], cafile[512], cert[512], key[512];
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", kmeh_port(h, kme));
-	snprintf(cafile, sizeof(cafile), "%s/%s.pem", h->certdir,
-	    ca ? ca : "ca");
+	snprintf(
+	    cafile, sizeof(cafile), "%s/%s.pem", h->certdir, ca ? ca : "ca");
 	snprintf(cert, sizeof(cert), "%s/%s.pem", h->certdir, prefix);
 	snprintf(key, sizeof(key), "%s/%s.key", h->certdir, prefix);
 	memset(&cfg, 0, sizeof(cfg));

@@ -32,8 +32,8 @@ void kmeh_rmdir(const char *dir);
  * Start kme-sim with --cert-dir certdir and args (NULL-terminated), wait
  * for "ready" (10 s at most) and learn the ports.  0 or -1.
  */
-int kmeh_start(struct kme_harness *h, const char *certdir,
-    const char *const *args);
+int kmeh_start(
+    struct kme_harness *h, const char *certdir, const char *const *args);
 /* SIGTERM, wait up to 10 s (then SIGKILL); the exit status or -1. */
 int kmeh_stop(struct kme_harness *h);
 int kmeh_port(const struct kme_harness *h, const char *kme);
@@ -47,19 +47,18 @@ struct qkd_client *kmeh_client(const struct kme_harness *h, const char *kme,
  * GET (body NULL) or POST a /sim/v1/ path of KME `kme` as SAE prefix;
  * the reply body into out.  Returns the HTTP status or -1.
  */
-int kmeh_ctl(const struct kme_harness *h, const char *kme,
-    const char *prefix, const char *path, const char *body, char *out,
-    size_t outlen);
+int kmeh_ctl(const struct kme_harness *h, const char *kme, const char *prefix,
+    const char *path, const char *body, char *out, size_t outlen);
 /*
  * Any request to KME `kme` as SAE prefix: method NULL is GET, or POST when
  * body is given; path from the root ("/api/v1/keys/SAE_B/status").  The
  * reply body into out; the HTTP status or -1.
  */
-int kmeh_http(const struct kme_harness *h, const char *kme,
-    const char *prefix, const char *method, const char *path,
-    const char *body, char *out, size_t outlen);
+int kmeh_http(const struct kme_harness *h, const char *kme, const char *prefix,
+    const char *method, const char *path, const char *body, char *out,
+    size_t outlen);
 /* A counter from /sim/v1/stats, or -1. */
-long kmeh_stat(const struct kme_harness *h, const char *kme,
-    const char *prefix, const char *name);
+long kmeh_stat(const struct kme_harness *h, const char *kme, const char *prefix,
+    const char *name);
 
 #endif

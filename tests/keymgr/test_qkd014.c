@@ -27,14 +27,12 @@ static struct kme_harness sim;
 static void
 live_setup(void)
 {
-	static const char *const args[] = {
-		"--kme", "A=127.0.0.1:0:SAE_A",
-		"--kme", "B=127.0.0.1:0:SAE_B,SAE_C",
-		"--kme", "F=127.0.0.1:0:SAE_F",
-		NULL };
+	static const char *const args[] = { "--kme", "A=127.0.0.1:0:SAE_A",
+		"--kme", "B=127.0.0.1:0:SAE_B,SAE_C", "--kme",
+		"F=127.0.0.1:0:SAE_F", NULL };
 
-	ck_assert_int_eq(kmeh_certs(certdir, sizeof(certdir),
-	    "SAE_A SAE_B SAE_C SAE_F"), 0);
+	ck_assert_int_eq(
+	    kmeh_certs(certdir, sizeof(certdir), "SAE_A SAE_B SAE_C SAE_F"), 0);
 	ck_assert_int_eq(kmeh_start(&sim, certdir, args), 0);
 	ck_assert_int_gt(kmeh_port(&sim, "F"), 0);
 }
@@ -45,7 +43,7 @@ live_teardown(void)
 	int st = kmeh_stop(&sim);
 
 	kmeh_rmdir(certdir);
-	ck_assert_int_eq(st, 0);    /* kme-sim stopped cleanly */
+	ck_assert_int_eq(st, 0); /* kme-sim stopped cleanly */
 }
 
 static double
@@ -66,7 +64,8 @@ assert_same_keys(const struct qkd_keys *a, const struct qkd_keys *b)
 	for (i = 0; i < a->count; i++) {
 		ck_assert_str_eq(a->keys[i].key_id, b->keys[i].key_id);
 		ck_assert_uint_eq(a->keys[i].len, b->keys[i].len);
-		ck_assert_mem_eq(a->keys[i].key, b->keys[i].key, a->keys[i].len);
+		ck_assert_mem_eq(
+		    a->keys[i].key, b->keys[i].key, a->keys[i].len);
 	}
 }
 
@@ -95,8 +94,8 @@ END_TEST
 
 /* Master gets keys from KME A, slave the same keys by ID from KME B. */
 static void
-roundtrip(unsigned number, unsigned size, enum qkd_method em,
-    enum qkd_method dm)
+roundtrip(
+    unsigned number, unsigned size, enum qkd_method em, enum qkd_method dm)
 {
 	struct qkd_client *qa = kmeh_client(&sim, "A", "sae-SAE_A", NULL, 0);
 	struct qkd_client *qb = kmeh_client(&sim, "B", "sae-SAE_B", NULL, 0);
@@ -117,8 +116,8 @@ roundtrip(unsigned number, unsigned size, enum qkd_method em,
 	if (dm == QKD_METHOD_GET) {
 		for (i = 0; i < number; i++) {
 			ids[0] = enc->keys[i].key_id;
-			one = qkd_get_key_with_key_ids(qb, "SAE_A", ids, 1,
-			    size, dm, &err);
+			one = qkd_get_key_with_key_ids(
+			    qb, "SAE_A", ids, 1, size, dm, &err);
 			ck_assert_msg(one != NULL, "%s", err.reason);
 			ck_assert_mem_eq(one->keys[0].key, enc->keys[i].key,
 			    enc->keys[i].len);
@@ -128,8 +127,8 @@ roundtrip(unsigned number, unsigned size, enum qkd_method em,
 		/* Ask in reverse order: the reply comes in ours. */
 		for (i = 0; i < number; i++)
 			ids[i] = enc->keys[number - 1 - i].key_id;
-		dec = qkd_get_key_with_key_ids(qb, "SAE_A", ids, number, size,
-		    dm, &err);
+		dec = qkd_get_key_with_key_ids(
+		    qb, "SAE_A", ids, number, size, dm, &err);
 		ck_assert_msg(dec != NULL, "%s", err.reason);
 		for (i = 0; i < number; i++) {
 			ck_assert_str_eq(dec->keys[i].key_id, ids[i]);
@@ -179,25 +178,25 @@ START_TEST(test_once_and_401)
 	ck_assert_ptr_nonnull(enc);
 	id = enc->keys[0].key_id;
 	/* SAE_C asks for SAE_B's key. */
-	dec = qkd_get_key_with_key_ids(qc, "SAE_A", &id, 1, 256,
-	    QKD_METHOD_POST, &err);
+	dec = qkd_get_key_with_key_ids(
+	    qc, "SAE_A", &id, 1, 256, QKD_METHOD_POST, &err);
 	ck_assert_ptr_null(dec);
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_401);
 	ck_assert_int_eq(err.http_status, 401);
 	ck_assert_ptr_nonnull(strstr(err.reason, "not the slave"));
 	/* SAE_A asks a KME it is not attached to. */
-	dec = qkd_get_key_with_key_ids(qab, "SAE_A", &id, 1, 256,
-	    QKD_METHOD_GET, &err);
+	dec = qkd_get_key_with_key_ids(
+	    qab, "SAE_A", &id, 1, 256, QKD_METHOD_GET, &err);
 	ck_assert_ptr_null(dec);
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_401);
 	/* The slave gets it once ... */
-	dec = qkd_get_key_with_key_ids(qb, "SAE_A", &id, 1, 256,
-	    QKD_METHOD_GET, &err);
+	dec = qkd_get_key_with_key_ids(
+	    qb, "SAE_A", &id, 1, 256, QKD_METHOD_GET, &err);
 	ck_assert_ptr_nonnull(dec);
 	qkd_keys_free(dec);
 	/* ... and not twice. */
-	dec = qkd_get_key_with_key_ids(qb, "SAE_A", &id, 1, 256,
-	    QKD_METHOD_GET, &err);
+	dec = qkd_get_key_with_key_ids(
+	    qb, "SAE_A", &id, 1, 256, QKD_METHOD_GET, &err);
 	ck_assert_ptr_null(dec);
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_400);
 	qkd_keys_free(enc);
@@ -215,25 +214,25 @@ START_TEST(test_bad_requests)
 	struct qkd_error err;
 
 	/* Refused by the KME: 400 with its ETSI error message. */
-	ck_assert_ptr_null(qkd_get_key(qa, "SAE_B", 200, 256, QKD_METHOD_GET,
-	    &err));
+	ck_assert_ptr_null(
+	    qkd_get_key(qa, "SAE_B", 200, 256, QKD_METHOD_GET, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_400);
 	ck_assert_ptr_nonnull(strstr(err.reason, "number must be"));
-	ck_assert_ptr_null(qkd_get_key(qa, "SAE_B", 1, 2048, QKD_METHOD_POST,
-	    &err));
+	ck_assert_ptr_null(
+	    qkd_get_key(qa, "SAE_B", 1, 2048, QKD_METHOD_POST, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_400);
-	ck_assert_ptr_null(qkd_get_key(qa, "NOBODY", 1, 256, QKD_METHOD_GET,
-	    &err));
+	ck_assert_ptr_null(
+	    qkd_get_key(qa, "NOBODY", 1, 256, QKD_METHOD_GET, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_400);
 	/* Refused before sending. */
-	ck_assert_ptr_null(qkd_get_key(qa, "SAE_B", 1, 100, QKD_METHOD_GET,
-	    &err));
+	ck_assert_ptr_null(
+	    qkd_get_key(qa, "SAE_B", 1, 100, QKD_METHOD_GET, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_ARG);
-	ck_assert_ptr_null(qkd_get_key(qa, "SAE B", 1, 256, QKD_METHOD_GET,
-	    &err));
+	ck_assert_ptr_null(
+	    qkd_get_key(qa, "SAE B", 1, 256, QKD_METHOD_GET, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_ARG);
-	ck_assert_ptr_null(qkd_get_key_with_key_ids(qa, "SAE_B", ids, 2, 0,
-	    QKD_METHOD_GET, &err));
+	ck_assert_ptr_null(qkd_get_key_with_key_ids(
+	    qa, "SAE_B", ids, 2, 0, QKD_METHOD_GET, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_ARG);
 	qkd_client_free(qa);
 }
@@ -257,19 +256,24 @@ START_TEST(test_dec_keys_duplicate_id)
 	enc = qkd_get_key(qa, "SAE_B", 1, 256, QKD_METHOD_POST, &err);
 	ck_assert_msg(enc != NULL, "%s", err.reason);
 	id = enc->keys[0].key_id;
-	snprintf(body, sizeof(body), "{\"key_IDs\":[{\"key_ID\":\"%s\"},"
-	    "{\"key_ID\":\"%s\"}]}", id, id);
-	ck_assert_int_eq(kmeh_http(&sim, "B", "sae-SAE_B", NULL,
-	    "/api/v1/keys/SAE_A/dec_keys", body, out, sizeof(out)), 400);
+	snprintf(body, sizeof(body),
+	    "{\"key_IDs\":[{\"key_ID\":\"%s\"},"
+	    "{\"key_ID\":\"%s\"}]}",
+	    id, id);
+	ck_assert_int_eq(
+	    kmeh_http(&sim, "B", "sae-SAE_B", NULL,
+		"/api/v1/keys/SAE_A/dec_keys", body, out, sizeof(out)),
+	    400);
 	root = json_loads(out, 0, NULL);
 	ck_assert_msg(root != NULL, "not JSON: %s", out);
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(root,
-	    "message")), "requested twice"));
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(root, "message")),
+		"requested twice"));
 	ck_assert(json_is_array(json_object_get(root, "details")));
 	json_decref(root);
 	/* kme-sim is alive and the key was not consumed. */
-	dec = qkd_get_key_with_key_ids(qb, "SAE_A", &id, 1, 256,
-	    QKD_METHOD_POST, &err);
+	dec = qkd_get_key_with_key_ids(
+	    qb, "SAE_A", &id, 1, 256, QKD_METHOD_POST, &err);
 	ck_assert_msg(dec != NULL, "%s", err.reason);
 	assert_same_keys(enc, dec);
 	qkd_keys_free(dec);
@@ -287,14 +291,15 @@ assert_error_object(const char *body, const char *want)
 
 	ck_assert_msg(json_is_object(root), "not an error object: %s", body);
 	ck_assert_msg(json_is_string(json_object_get(root, "message")) &&
-	    strstr(json_string_value(json_object_get(root, "message")),
-	    want) != NULL, "no '%s' in %s", want, body);
+		strstr(json_string_value(json_object_get(root, "message")),
+		    want) != NULL,
+	    "no '%s' in %s", want, body);
 	return root;
 }
 
 /* Every error of kme-sim is JSON, 405 for the wrong method. */
 static const struct {
-	const char *method;     /* NULL: GET, or POST with a body */
+	const char *method; /* NULL: GET, or POST with a body */
 	const char *path;
 	const char *body;
 	int status;
@@ -315,8 +320,9 @@ START_TEST(test_http_errors)
 {
 	char out[1024];
 
-	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", http_vec[_i].method,
-	    http_vec[_i].path, http_vec[_i].body, out, sizeof(out)),
+	ck_assert_int_eq(
+	    kmeh_http(&sim, "A", "sae-SAE_A", http_vec[_i].method,
+		http_vec[_i].path, http_vec[_i].body, out, sizeof(out)),
 	    http_vec[_i].status);
 	json_decref(assert_error_object(out, http_vec[_i].message));
 }
@@ -332,33 +338,45 @@ START_TEST(test_key_request_extensions)
 	char out[1024];
 	json_t *root, *d;
 
-	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", NULL,
-	    "/api/v1/keys/SAE_B/enc_keys",
-	    "{\"number\":1,\"additional_slave_SAE_IDs\":[\"SAE_C\"]}", out,
-	    sizeof(out)), 400);
-	root = assert_error_object(out, "1 additional_slave_SAE_IDs, more than"
+	ck_assert_int_eq(
+	    kmeh_http(&sim, "A", "sae-SAE_A", NULL,
+		"/api/v1/keys/SAE_B/enc_keys",
+		"{\"number\":1,\"additional_slave_SAE_IDs\":[\"SAE_C\"]}", out,
+		sizeof(out)),
+	    400);
+	root = assert_error_object(out,
+	    "1 additional_slave_SAE_IDs, more than"
 	    " max_SAE_ID_count 0");
 	d = json_array_get(json_object_get(root, "details"), 0);
-	ck_assert_int_eq(json_integer_value(json_object_get(d,
-	    "max_SAE_ID_count")), 0);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(d, "max_SAE_ID_count")), 0);
 	json_decref(root);
 	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", NULL,
-	    "/api/v1/keys/SAE_B/enc_keys", "{\"extension_mandatory\":"
-	    "[{\"abc_route_type\":\"direct\"}]}", out, sizeof(out)), 400);
+			     "/api/v1/keys/SAE_B/enc_keys",
+			     "{\"extension_mandatory\":"
+			     "[{\"abc_route_type\":\"direct\"}]}",
+			     out, sizeof(out)),
+	    400);
 	root = assert_error_object(out, "not all extension_mandatory");
 	d = json_array_get(json_object_get(root, "details"), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(d,
-	    "extension_mandatory_unsupported")),
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     d, "extension_mandatory_unsupported")),
 	    "abc_route_type is not supported");
 	json_decref(root);
 	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", NULL,
-	    "/api/v1/keys/SAE_B/enc_keys", "{\"additional_slave_SAE_IDs\":"
-	    "\"SAE_C\"}", out, sizeof(out)), 400);
+			     "/api/v1/keys/SAE_B/enc_keys",
+			     "{\"additional_slave_SAE_IDs\":"
+			     "\"SAE_C\"}",
+			     out, sizeof(out)),
+	    400);
 	json_decref(assert_error_object(out, "must be arrays"));
-	ck_assert_int_eq(kmeh_http(&sim, "A", "sae-SAE_A", NULL,
-	    "/api/v1/keys/SAE_B/enc_keys", "{\"additional_slave_SAE_IDs\":[],"
-	    "\"extension_optional\":[{\"abc_max_age\":30000}]}", out,
-	    sizeof(out)), 200);
+	ck_assert_int_eq(
+	    kmeh_http(&sim, "A", "sae-SAE_A", NULL,
+		"/api/v1/keys/SAE_B/enc_keys",
+		"{\"additional_slave_SAE_IDs\":[],"
+		"\"extension_optional\":[{\"abc_max_age\":30000}]}",
+		out, sizeof(out)),
+	    200);
 }
 END_TEST
 
@@ -423,8 +441,8 @@ START_TEST(test_blob)
 	cert = slurp(path, &certlen);
 	snprintf(path, sizeof(path), "%s/sae-SAE_A.key", certdir);
 	key = slurp(path, &keylen);
-	snprintf(url, sizeof(url), "https://localhost:%d/",
-	    kmeh_port(&sim, "A"));
+	snprintf(
+	    url, sizeof(url), "https://localhost:%d/", kmeh_port(&sim, "A"));
 	snprintf(ca, sizeof(ca), "%s/ca.pem", certdir);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.base_url = url;
@@ -435,11 +453,11 @@ START_TEST(test_blob)
 	cfg.key_blob_len = keylen;
 	qc = qkd_client_new(&cfg, &err);
 	ck_assert_ptr_nonnull(qc);
-	memset(key, 0, cfg.key_blob_len);   /* the client keeps its copy */
+	memset(key, 0, cfg.key_blob_len); /* the client keeps its copy */
 	free(key);
 	free(cert);
-	ck_assert_msg(qkd_get_status(qc, "SAE_B", &st, &err) == 0, "%s",
-	    err.reason);
+	ck_assert_msg(
+	    qkd_get_status(qc, "SAE_B", &st, &err) == 0, "%s", err.reason);
 	ck_assert_str_eq(st.master_sae_id, "SAE_A");
 	qkd_client_free(qc);
 }
@@ -447,14 +465,14 @@ END_TEST
 
 /* TLS failures: each a distinct code, never an HTTP status. */
 static const struct {
-	const char *cert;       /* client certificate prefix */
-	const char *ca;         /* what the client trusts */
+	const char *cert; /* client certificate prefix */
+	const char *ca;	  /* what the client trusts */
 	enum qkd_err code;
 } tls_vec[] = {
-	{ "rogue-SAE_A", NULL, QKD_ERR_TLS_REJECTED },   /* unknown CA */
+	{ "rogue-SAE_A", NULL, QKD_ERR_TLS_REJECTED }, /* unknown CA */
 	{ "sae-SAE_A-expired", NULL, QKD_ERR_TLS_REJECTED },
 	{ "sae-SAE_A", "rogue-ca", QKD_ERR_TLS_KME_UNTRUSTED },
-	{ "sae-NOBODY", NULL, QKD_ERR_TLS_LOCAL },        /* no such file */
+	{ "sae-NOBODY", NULL, QKD_ERR_TLS_LOCAL }, /* no such file */
 };
 
 START_TEST(test_tls)
@@ -504,7 +522,7 @@ static const struct {
 	const char *faults;
 	unsigned number;
 	enum qkd_err code;
-	const char *reason;     /* a substring of err.reason, or NULL */
+	const char *reason; /* a substring of err.reason, or NULL */
 } fault_vec[] = {
 	{ "unavailable", 1, QKD_ERR_HTTP_503, "key data access error" },
 	{ "unavailable,html", 1, QKD_ERR_HTTP_503, "non-JSON" },
@@ -530,7 +548,8 @@ START_TEST(test_faults)
 	double t0, dt;
 
 	ck_assert_int_eq(kmeh_ctl(&sim, "F", "sae-SAE_F", "faults",
-	    fault_vec[_i].faults, out, sizeof(out)), 200);
+			     fault_vec[_i].faults, out, sizeof(out)),
+	    200);
 	t0 = now_ms();
 	ks = qkd_get_key(qc, "SAE_B", fault_vec[_i].number, 256, m, &err);
 	dt = now_ms() - t0;
@@ -540,14 +559,15 @@ START_TEST(test_faults)
 	if (fault_vec[_i].reason != NULL)
 		ck_assert_msg(strstr(err.reason, fault_vec[_i].reason) != NULL,
 		    "%s: reason \"%s\"", fault_vec[_i].faults, err.reason);
-	ck_assert_double_lt(dt, 2000);      /* the timeout bounds every call */
+	ck_assert_double_lt(dt, 2000); /* the timeout bounds every call */
 	qkd_keys_free(ks);
 	/* The same client works again once the fault is gone. */
-	ck_assert_int_eq(kmeh_ctl(&sim, "F", "sae-SAE_F", "faults", "none",
-	    out, sizeof(out)), 200);
+	ck_assert_int_eq(kmeh_ctl(&sim, "F", "sae-SAE_F", "faults", "none", out,
+			     sizeof(out)),
+	    200);
 	ks = qkd_get_key(qc, "SAE_B", 1, 256, m, &err);
-	ck_assert_msg(ks != NULL, "after %s: %s", fault_vec[_i].faults,
-	    err.reason);
+	ck_assert_msg(
+	    ks != NULL, "after %s: %s", fault_vec[_i].faults, err.reason);
 	qkd_keys_free(ks);
 	qkd_client_free(qc);
 }
@@ -572,10 +592,10 @@ START_TEST(test_exhaust_status_and_many)
 	enc = qkd_get_key(qa, "SAE_F", 1, 256, QKD_METHOD_GET, &err);
 	ck_assert_ptr_nonnull(enc);
 	id = enc->keys[0].key_id;
-	d1 = qkd_get_key_with_key_ids(qf, "SAE_A", &id, 1, 0, QKD_METHOD_GET,
-	    &err);
-	d2 = qkd_get_key_with_key_ids(qf, "SAE_A", &id, 1, 0, QKD_METHOD_POST,
-	    &err);
+	d1 = qkd_get_key_with_key_ids(
+	    qf, "SAE_A", &id, 1, 0, QKD_METHOD_GET, &err);
+	d2 = qkd_get_key_with_key_ids(
+	    qf, "SAE_A", &id, 1, 0, QKD_METHOD_POST, &err);
 	ck_assert_ptr_nonnull(d1);
 	ck_assert_ptr_nonnull(d2);
 	assert_same_keys(d1, d2);
@@ -605,7 +625,8 @@ START_TEST(test_session_resumption)
 	int i;
 
 	ck_assert_int_eq(kmeh_ctl(&sim, "F", "sae-SAE_F", "faults", "close",
-	    out, sizeof(out)), 200);
+			     out, sizeof(out)),
+	    200);
 	r0 = kmeh_stat(&sim, "F", "sae-SAE_F", "resumed");
 	for (i = 0; i < 3; i++) {
 		ks = qkd_get_key(qc, "SAE_B", 1, 256, QKD_METHOD_POST, &err);
@@ -630,12 +651,10 @@ END_TEST
  */
 START_TEST(test_limits)
 {
-	static const char *const args[] = {
-		"--kme", "A=127.0.0.1:0:SAE_A",
-		"--kme", "B=127.0.0.1:0:SAE_B",
-		"--stored-keys", "10", "--max-key-count", "12",
-		"--key-rate", "5", "--max-key-per-request", "4",
-		NULL };
+	static const char *const args[] = { "--kme", "A=127.0.0.1:0:SAE_A",
+		"--kme", "B=127.0.0.1:0:SAE_B", "--stored-keys", "10",
+		"--max-key-count", "12", "--key-rate", "5",
+		"--max-key-per-request", "4", NULL };
 	const char *ids[5] = { "a", "b", "c", "d", "e" };
 	struct kme_harness h;
 	struct qkd_client *qa, *qb;
@@ -662,12 +681,12 @@ START_TEST(test_limits)
 	ck_assert_int_eq(qkd_get_status(qa, "SAE_B", &st, &err), 0);
 	ck_assert_int_eq(st.stored_key_count, 12);
 	/* --max-key-per-request 4 */
-	ck_assert_ptr_null(qkd_get_key(qa, "SAE_B", 5, 256, QKD_METHOD_POST,
-	    &err));
+	ck_assert_ptr_null(
+	    qkd_get_key(qa, "SAE_B", 5, 256, QKD_METHOD_POST, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_400);
 	ck_assert_ptr_nonnull(strstr(err.reason, "number must be 1..4"));
-	ck_assert_ptr_null(qkd_get_key_with_key_ids(qb, "SAE_A", ids, 5, 0,
-	    QKD_METHOD_POST, &err));
+	ck_assert_ptr_null(qkd_get_key_with_key_ids(
+	    qb, "SAE_A", ids, 5, 0, QKD_METHOD_POST, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_400);
 	ck_assert_ptr_nonnull(strstr(err.reason, "need 1..4 key_IDs"));
 	/* Use up the 12; the next key is not there yet. */
@@ -676,8 +695,8 @@ START_TEST(test_limits)
 		ck_assert_msg(ks != NULL, "%d: %s", i, err.reason);
 		qkd_keys_free(ks);
 	}
-	ck_assert_ptr_null(qkd_get_key(qa, "SAE_B", 1, 256, QKD_METHOD_GET,
-	    &err));
+	ck_assert_ptr_null(
+	    qkd_get_key(qa, "SAE_B", 1, 256, QKD_METHOD_GET, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_503);
 	ck_assert_ptr_nonnull(strstr(err.reason, "insufficient keys"));
 	qkd_client_free(qa);
@@ -733,12 +752,9 @@ END_TEST
 /* Faults from the command line; a stop with a reply still pending. */
 START_TEST(test_cmdline_faults_and_stop)
 {
-	static const char *const args[] = {
-		"--kme", "X=127.0.0.1:0:SAE_A",
-		"--kme", "B=127.0.0.1:0:SAE_B",
-		"--fault", "X:unavailable,html",
-		"--fault", "B:latency=5000",
-		"--max-key-per-request", "4",
+	static const char *const args[] = { "--kme", "X=127.0.0.1:0:SAE_A",
+		"--kme", "B=127.0.0.1:0:SAE_B", "--fault", "X:unavailable,html",
+		"--fault", "B:latency=5000", "--max-key-per-request", "4",
 		NULL };
 	struct kme_harness h2;
 	struct qkd_client *qx, *qb;
@@ -751,8 +767,8 @@ START_TEST(test_cmdline_faults_and_stop)
 	ck_assert_int_eq(qkd_get_status(qx, "SAE_B", &st, &err), -1);
 	ck_assert_int_eq(err.code, QKD_ERR_HTTP_503);
 	qb = kmeh_client(&h2, "B", "sae-SAE_B", NULL, 300);
-	ck_assert_ptr_null(qkd_get_key_with_key_ids(qb, "SAE_A", &id, 1, 0,
-	    QKD_METHOD_GET, &err));
+	ck_assert_ptr_null(qkd_get_key_with_key_ids(
+	    qb, "SAE_A", &id, 1, 0, QKD_METHOD_GET, &err));
 	ck_assert_int_eq(err.code, QKD_ERR_TIMEOUT);
 	/* The delayed request is still queued in kme-sim. */
 	ck_assert_int_eq(kmeh_stop(&h2), 0);
@@ -795,16 +811,16 @@ qkd014_suite(void)
 	tcase_add_test(tc, test_once_and_401);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_dec_keys_duplicate_id);
-	tcase_add_loop_test(tc, test_http_errors, 0,
-	    sizeof(http_vec) / sizeof(http_vec[0]));
+	tcase_add_loop_test(
+	    tc, test_http_errors, 0, sizeof(http_vec) / sizeof(http_vec[0]));
 	tcase_add_test(tc, test_key_request_extensions);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_blob);
-	tcase_add_loop_test(tc, test_tls, 0,
-	    sizeof(tls_vec) / sizeof(tls_vec[0]));
+	tcase_add_loop_test(
+	    tc, test_tls, 0, sizeof(tls_vec) / sizeof(tls_vec[0]));
 	tcase_add_test(tc, test_connect_refused);
-	tcase_add_loop_test(tc, test_faults, 0,
-	    sizeof(fault_vec) / sizeof(fault_vec[0]));
+	tcase_add_loop_test(
+	    tc, test_faults, 0, sizeof(fault_vec) / sizeof(fault_vec[0]));
 	tcase_add_test(tc, test_exhaust_status_and_many);
 	tcase_add_test(tc, test_session_resumption);
 	tcase_add_test(tc, test_limits);

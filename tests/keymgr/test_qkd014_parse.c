@@ -27,9 +27,10 @@ static const struct {
 	{ "{\"keys\":[{\"key_ID\":\"" ID1 "\",\"key\":\"" K256 "\"}]}", 1, 256,
 	    QKD_OK },
 	{ "{\"keys\":[{\"key_ID\":\"" ID1 "\",\"key\":\"" K256 "\","
-	    "\"key_ID_extension\":{},\"key_extension\":{\"a\":1}},"
-	    "{\"key_ID\":\"" ID2 "\",\"key\":\"" K256 "\"}],"
-	    "\"key_container_extension\":{}}", 2, 256, QKD_OK },
+	  "\"key_ID_extension\":{},\"key_extension\":{\"a\":1}},"
+	  "{\"key_ID\":\"" ID2 "\",\"key\":\"" K256 "\"}],"
+	  "\"key_container_extension\":{}}",
+	    2, 256, QKD_OK },
 	{ "{\"keys\":[{\"key_ID\":\"" ID1 "\",\"key\":\"" K64 "\"}]}", 1, 0,
 	    QKD_OK },
 	{ " {\"keys\":[{\"key\":\"" K64 "\",\"key_ID\":\"x\"}]}\n", 0, 64,
@@ -55,13 +56,14 @@ static const struct {
 	{ "{\"keys\":[{\"key_ID\":\"" ID1 "\",\"key\":\"" K256 "\"}]}", 2, 256,
 	    QKD_ERR_SHORT },
 	{ "{\"keys\":[{\"key_ID\":\"a\",\"key\":\"" K256 "\"},"
-	    "{\"key_ID\":\"b\",\"key\":\"" K256 "\"}]}", 1, 256,
-	    QKD_ERR_BAD_REPLY },
+	  "{\"key_ID\":\"b\",\"key\":\"" K256 "\"}]}",
+	    1, 256, QKD_ERR_BAD_REPLY },
 	/* sizes */
 	{ "{\"keys\":[{\"key_ID\":\"" ID1 "\",\"key\":\"" K64 "\"}]}", 1, 256,
 	    QKD_ERR_KEY_SIZE },
 	{ "{\"keys\":[{\"key_ID\":\"a\",\"key\":\"" K256 "\"},"
-	    "{\"key_ID\":\"b\",\"key\":\"" K64 "\"}]}", 2, 0, QKD_ERR_KEY_SIZE },
+	  "{\"key_ID\":\"b\",\"key\":\"" K64 "\"}]}",
+	    2, 0, QKD_ERR_KEY_SIZE },
 	{ "{\"keys\":[{\"key_ID\":\"" ID1 "\",\"key\":\"\"}]}", 1, 0,
 	    QKD_ERR_BAD_KEY },
 	/* base64 */
@@ -90,8 +92,8 @@ START_TEST(test_keys)
 	struct qkd_error err = { 0 };
 	const char *b = keys_vec[_i].body;
 
-	ks = qkd_parse_keys(b, strlen(b), keys_vec[_i].number,
-	    keys_vec[_i].size, &err);
+	ks = qkd_parse_keys(
+	    b, strlen(b), keys_vec[_i].number, keys_vec[_i].size, &err);
 	if (keys_vec[_i].code == QKD_OK) {
 		ck_assert_msg(ks != NULL, "vector %d: %s", _i, err.reason);
 		ck_assert_uint_ge(ks->count, 1);
@@ -107,8 +109,8 @@ END_TEST
 
 START_TEST(test_key_bytes)
 {
-	const char *b = "{\"keys\":[{\"key_ID\":\"" ID1 "\",\"key\":\"" K256
-	    "\"}]}";
+	const char *b =
+	    "{\"keys\":[{\"key_ID\":\"" ID1 "\",\"key\":\"" K256 "\"}]}";
 	struct qkd_error err;
 	struct qkd_keys *ks;
 	unsigned char want[32];
@@ -128,7 +130,8 @@ START_TEST(test_key_bytes)
 }
 END_TEST
 
-#define STATUS_OK "{\"source_KME_ID\":\"A\",\"target_KME_ID\":\"B\"," \
+#define STATUS_OK \
+	"{\"source_KME_ID\":\"A\",\"target_KME_ID\":\"B\"," \
 	"\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\"," \
 	"\"key_size\":352,\"stored_key_count\":25000," \
 	"\"max_key_count\":100000,\"max_key_per_request\":128," \
@@ -142,30 +145,34 @@ static const struct {
 	{ STATUS_OK ",\"status_extension\":{\"x\":1}}", QKD_OK },
 	{ "{\"source_KME_ID\":\"A\"}", QKD_ERR_BAD_REPLY },
 	{ "{\"source_KME_ID\":\"A\",\"target_KME_ID\":\"B\","
-	    "\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\","
-	    "\"key_size\":\"352\",\"stored_key_count\":25000,"
-	    "\"max_key_count\":100000,\"max_key_per_request\":128,"
-	    "\"max_key_size\":1024,\"min_key_size\":64,"
-	    "\"max_SAE_ID_count\":0}", QKD_ERR_BAD_REPLY },
+	  "\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\","
+	  "\"key_size\":\"352\",\"stored_key_count\":25000,"
+	  "\"max_key_count\":100000,\"max_key_per_request\":128,"
+	  "\"max_key_size\":1024,\"min_key_size\":64,"
+	  "\"max_SAE_ID_count\":0}",
+	    QKD_ERR_BAD_REPLY },
 	{ "{\"source_KME_ID\":7,\"target_KME_ID\":\"B\"}", QKD_ERR_BAD_REPLY },
 	{ "{\"source_KME_ID\":\"A\",\"target_KME_ID\":\"B\","
-	    "\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\","
-	    "\"key_size\":352.5,\"stored_key_count\":25000,"
-	    "\"max_key_count\":100000,\"max_key_per_request\":128,"
-	    "\"max_key_size\":1024,\"min_key_size\":64,"
-	    "\"max_SAE_ID_count\":0}", QKD_ERR_BAD_REPLY },
+	  "\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\","
+	  "\"key_size\":352.5,\"stored_key_count\":25000,"
+	  "\"max_key_count\":100000,\"max_key_per_request\":128,"
+	  "\"max_key_size\":1024,\"min_key_size\":64,"
+	  "\"max_SAE_ID_count\":0}",
+	    QKD_ERR_BAD_REPLY },
 	{ "{\"source_KME_ID\":\"A\",\"target_KME_ID\":\"B\","
-	    "\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\","
-	    "\"key_size\":352,\"stored_key_count\":-1,"
-	    "\"max_key_count\":100000,\"max_key_per_request\":128,"
-	    "\"max_key_size\":1024,\"min_key_size\":64,"
-	    "\"max_SAE_ID_count\":0}", QKD_ERR_BAD_REPLY },
+	  "\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\","
+	  "\"key_size\":352,\"stored_key_count\":-1,"
+	  "\"max_key_count\":100000,\"max_key_per_request\":128,"
+	  "\"max_key_size\":1024,\"min_key_size\":64,"
+	  "\"max_SAE_ID_count\":0}",
+	    QKD_ERR_BAD_REPLY },
 	{ "{\"source_KME_ID\":\"A\",\"target_KME_ID\":\"B\","
-	    "\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\","
-	    "\"key_size\":352,\"stored_key_count\":1,"
-	    "\"max_key_count\":100000,\"max_key_per_request\":128,"
-	    "\"max_key_size\":64,\"min_key_size\":1024,"
-	    "\"max_SAE_ID_count\":0}", QKD_ERR_BAD_REPLY },
+	  "\"master_SAE_ID\":\"SAE_A\",\"slave_SAE_ID\":\"SAE_B\","
+	  "\"key_size\":352,\"stored_key_count\":1,"
+	  "\"max_key_count\":100000,\"max_key_per_request\":128,"
+	  "\"max_key_size\":64,\"min_key_size\":1024,"
+	  "\"max_SAE_ID_count\":0}",
+	    QKD_ERR_BAD_REPLY },
 	{ "Service Unavailable", QKD_ERR_BAD_JSON },
 };
 
@@ -200,7 +207,8 @@ START_TEST(test_error_object)
 	    "supported\",\"details\":[{\"extension_mandatory_unsupported\":"
 	    "\"abc_route_type is not supported\"}]}";
 	qkd_parse_error(b, strlen(b), out, sizeof(out));
-	ck_assert_str_eq(out, "not all extension_mandatory parameters are "
+	ck_assert_str_eq(out,
+	    "not all extension_mandatory parameters are "
 	    "supported; details: [{\"extension_mandatory_unsupported\":"
 	    "\"abc_route_type is not supported\"}]");
 	b = "{\"message\":\"key data access error\"}";
@@ -277,11 +285,11 @@ parse_suite(void)
 	Suite *s = suite_create("qkd014-parse");
 	TCase *tc = tcase_create("parse");
 
-	tcase_add_loop_test(tc, test_keys, 0,
-	    sizeof(keys_vec) / sizeof(keys_vec[0]));
+	tcase_add_loop_test(
+	    tc, test_keys, 0, sizeof(keys_vec) / sizeof(keys_vec[0]));
 	tcase_add_test(tc, test_key_bytes);
-	tcase_add_loop_test(tc, test_status, 0,
-	    sizeof(status_vec) / sizeof(status_vec[0]));
+	tcase_add_loop_test(
+	    tc, test_status, 0, sizeof(status_vec) / sizeof(status_vec[0]));
 	tcase_add_test(tc, test_error_object);
 	tcase_add_test(tc, test_b64);
 	tcase_add_test(tc, test_mutations);

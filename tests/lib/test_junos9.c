@@ -13,11 +13,11 @@
 
 #include "lib/junos9.h"
 
-#define ALPHA                                                                  \
+#define ALPHA \
 	"QzF3n6/9CAtpu0OB1IREhcSyrleKvMW8LXx7N-dVbwsY2g4oaJZGUDjiHkq.mPf5T"
 
 /* Characters per plain byte, by position mod 7. */
-static const size_t group_len[7] = {3, 3, 3, 2, 2, 4, 3};
+static const size_t group_len[7] = { 3, 3, 3, 2, 2, 4, 3 };
 
 struct vector {
 	const char *enc;
@@ -29,63 +29,55 @@ struct vector {
  * Public decode vectors: each was published together with its plain text.
  */
 static const struct vector vectors[] = {
-    /* Crypt::Juniper (CPAN) SYNOPSIS */
-    {"$9$LbHX-wg4Z", "lc", "Crypt::Juniper"},
-    /* github.com/jeremmfr/junosdecode jdecode_test.go */
-    {"$9$1HFIyKXxdsgJ-VH.Pfn6lKMXdsZUi5Qnikfz", "testPassWord",
-     "jeremmfr/junosdecode"},
-    /* github.com/ytti/router_crypt spec/spec_helper.rb */
-    {"$9$40aikFn/9tOQFRSleXxoJGDi.CA0Ihr.PRSylXxGDi.Qn/9p0BEz3rvLNY2.P5QF/",
-     "99problemsbutpwaintone", "ytti/router_crypt"},
-    /* github.com/intentionet/netconan tests (non-random salt "nne") */
-    {"$9$nnet/9pOBEyrv", "abc", "netconan"},
-    {"$9$nnet/p01RhrKM", "123", "netconan"},
-    {"$9$nnet9pBcSe8xdApK8xdg4aZUi.5", "netconan", "netconan"},
-    {"$9$nnet/pOleWN-bO18X-Vg4.P5F/tSyevL7yrx-bw4o6/CuOIKvLNds7NPQFnpuSylMXN4"
-     "aZGi.Rh7dbs4ojikPFnCt0BRh9C",
-     "QjEf.WloKY4IBVGik9xeIO9xWN5F7S13", "netconan"},
-    /* netconan tests, another revision (salt "a", padding "a") */
-    {"$9$aaZGiq.5F39", "abc", "netconan"},
-    {"$9$aaZikmfT3/C", "123", "netconan"},
-    {"$9$aaGi.Qz6t0IDi/t0IrlKM8xds", "netconan", "netconan"},
-    /*
-     * Published without their plain text, which decodes to an obvious word:
-     * the example of github.com/jumation/crypt crypt.slax (next to
-     * "op crypt encrypt foo") and of github.com/netmeld/netmeld
-     * playbook/junos-type9-decode/README.md.
-     */
-    {"$9$ReqcyKY2aHqf", "foo", "jumation/crypt"},
-    {"$9$2GgZjHkPQ39.PhrvLVb.P5Tz6", "password", "netmeld"},
+	/* Crypt::Juniper (CPAN) SYNOPSIS */
+	{ "$9$LbHX-wg4Z", "lc", "Crypt::Juniper" },
+	/* github.com/jeremmfr/junosdecode jdecode_test.go */
+	{ "$9$1HFIyKXxdsgJ-VH.Pfn6lKMXdsZUi5Qnikfz", "testPassWord",
+	    "jeremmfr/junosdecode" },
+	/* github.com/ytti/router_crypt spec/spec_helper.rb */
+	{ "$9$40aikFn/9tOQFRSleXxoJGDi.CA0Ihr.PRSylXxGDi.Qn/"
+	  "9p0BEz3rvLNY2.P5QF/",
+	    "99problemsbutpwaintone", "ytti/router_crypt" },
+	/* github.com/intentionet/netconan tests (non-random salt "nne") */
+	{ "$9$nnet/9pOBEyrv", "abc", "netconan" },
+	{ "$9$nnet/p01RhrKM", "123", "netconan" },
+	{ "$9$nnet9pBcSe8xdApK8xdg4aZUi.5", "netconan", "netconan" },
+	{ "$9$nnet/pOleWN-bO18X-Vg4.P5F/tSyevL7yrx-bw4o6/"
+	  "CuOIKvLNds7NPQFnpuSylMXN4"
+	  "aZGi.Rh7dbs4ojikPFnCt0BRh9C",
+	    "QjEf.WloKY4IBVGik9xeIO9xWN5F7S13", "netconan" },
+	/* netconan tests, another revision (salt "a", padding "a") */
+	{ "$9$aaZGiq.5F39", "abc", "netconan" },
+	{ "$9$aaZikmfT3/C", "123", "netconan" },
+	{ "$9$aaGi.Qz6t0IDi/t0IrlKM8xds", "netconan", "netconan" },
+	/*
+	 * Published without their plain text, which decodes to an obvious word:
+	 * the example of github.com/jumation/crypt crypt.slax (next to
+	 * "op crypt encrypt foo") and of github.com/netmeld/netmeld
+	 * playbook/junos-type9-decode/README.md.
+	 */
+	{ "$9$ReqcyKY2aHqf", "foo", "jumation/crypt" },
+	{ "$9$2GgZjHkPQ39.PhrvLVb.P5Tz6", "password", "netmeld" },
 };
 
 /* Malformed encodings; the first five are from Crypt::Juniper's t/. */
 static const char *const invalid[] = {
-    "$9jadsfdf",
-    "$9$asd",
-    "$9$asdf*",
-    "$9$dLw2ajHmFnCZUnCtuEhVwYY",
-    "$9$dLw2ajHmFnCZUnCtuEhVw",
-    "",
-    "$",
-    "$9",
-    "$9$",  /* no salt */
-    "$9$Q", /* salt of family 0 needs 3 padding characters */
-    "$9$QQQ",
-    "$9$L",	    /* salt of family 1 needs 2 */
-    "$8$LbHX-wg4Z", /* wrong prefix */
-    "9$LbHX-wg4Z",
-    " $9$LbHX-wg4Z",
-    "$9$ LbHX-wg4Z",
-    "$9$LbHX-wg4",    /* truncated group */
-    "$9$LbHX-wg4Z!",  /* unknown character */
-    "$9$#bHX-wg4Z",   /* unknown salt */
-    "$9$L#HX-wg4Z",   /* unknown padding */
-    "$9$LbHX-w#4Z",   /* unknown group character */
-    "$9$LbHX-wg4Z\n", /* trailing newline */
-    "$9$LbHX\xc3\xa9wg4Z",
-    "$9$iiHk", /* repeats the previous character: gap -1 */
-    "$9$iHkz", /* gaps 0,0,8 with weights 1,4,32: 256 */
-    "$9$ijDU", /* gaps 63,63,63: 2331 */
+	"$9jadsfdf", "$9$asd", "$9$asdf*", "$9$dLw2ajHmFnCZUnCtuEhVwYY",
+	"$9$dLw2ajHmFnCZUnCtuEhVw", "", "$", "$9", "$9$", /* no salt */
+	"$9$Q",		  /* salt of family 0 needs 3 padding characters */
+	"$9$QQQ", "$9$L", /* salt of family 1 needs 2 */
+	"$8$LbHX-wg4Z",	  /* wrong prefix */
+	"9$LbHX-wg4Z", " $9$LbHX-wg4Z", "$9$ LbHX-wg4Z",
+	"$9$LbHX-wg4",	  /* truncated group */
+	"$9$LbHX-wg4Z!",  /* unknown character */
+	"$9$#bHX-wg4Z",	  /* unknown salt */
+	"$9$L#HX-wg4Z",	  /* unknown padding */
+	"$9$LbHX-w#4Z",	  /* unknown group character */
+	"$9$LbHX-wg4Z\n", /* trailing newline */
+	"$9$LbHX\xc3\xa9wg4Z",
+	"$9$iiHk", /* repeats the previous character: gap -1 */
+	"$9$iHkz", /* gaps 0,0,8 with weights 1,4,32: 256 */
+	"$9$ijDU", /* gaps 63,63,63: 2331 */
 };
 
 /* Small deterministic generator so failures reproduce. */
@@ -142,8 +134,8 @@ check_round_trip(const char *plain, size_t n)
 	ck_assert_ptr_nonnull(enc);
 	ck_assert_int_eq(strncmp(enc, "$9$", 3), 0);
 	for (i = 3; enc[i] != '\0'; i++)
-		ck_assert_msg(strchr(ALPHA, enc[i]) != NULL, "bad char in %s",
-			      enc);
+		ck_assert_msg(
+		    strchr(ALPHA, enc[i]) != NULL, "bad char in %s", enc);
 	ck_assert(junos9_is_encoded(enc));
 	check_decode(enc, plain, n);
 	free(enc);
@@ -174,8 +166,8 @@ START_TEST(test_invalid)
 {
 	size_t n = 0;
 
-	ck_assert_msg(junos9_decode(invalid[_i], &n) == NULL, "accepted %s",
-		      invalid[_i]);
+	ck_assert_msg(
+	    junos9_decode(invalid[_i], &n) == NULL, "accepted %s", invalid[_i]);
 	ck_assert(!junos9_is_encoded(invalid[_i]));
 }
 END_TEST
@@ -234,8 +226,8 @@ check_truncations(const char *enc, const char *plain, size_t n)
 			free_plain(p, k);
 			check_decode(t, plain, k);
 		} else {
-			ck_assert_msg(p == NULL, "accepted cut %zu of %s", cut,
-				      enc);
+			ck_assert_msg(
+			    p == NULL, "accepted cut %zu of %s", cut, enc);
 		}
 		free(t);
 	}

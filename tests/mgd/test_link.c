@@ -34,7 +34,7 @@ t_rpc(void *arg, const char *name, const json_t *input, struct sb *err)
 		return LINK_PENDING;
 	}
 	if (strcmp(name, "no-defer") == 0)
-		return LINK_PENDING;	/* a daemon bug: answered with an error */
+		return LINK_PENDING; /* a daemon bug: answered with an error */
 	if (strcmp(name, "now") == 0)
 		return json_pack("{s:i}", "now", 1);
 	sb_printf(err, "error: no %s", name);
@@ -71,8 +71,8 @@ t_teardown(void)
 static void
 t_send(json_int_t id, const char *name)
 {
-	json_t *r = json_pack("{s:I,s:s,s:s}", "id", id, "op", DAEMON_OP_RPC,
-	    "name", name);
+	json_t *r = json_pack(
+	    "{s:I,s:s,s:s}", "id", id, "op", DAEMON_OP_RPC, "name", name);
 
 	ck_assert_int_eq(msg_send(peer, r), 0);
 	json_decref(r);

@@ -107,12 +107,12 @@ t_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, long nb,
 	ASN1_INTEGER_set(X509_get_serialNumber(c), serial++);
 	X509_gmtime_adj(X509_getm_notBefore(c), nb);
 	X509_gmtime_adj(X509_getm_notAfter(c), na);
-	X509_NAME_add_entry_by_txt(dn, "C", MBSTRING_ASC,
-	    (const unsigned char *)"US", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(dn, "O", MBSTRING_ASC,
-	    (const unsigned char *)"qsafe", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(dn, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    dn, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    dn, "O", MBSTRING_ASC, (const unsigned char *)"qsafe", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    dn, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_subject_name(c, dn);
 	X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : dn);
 	X509_NAME_free(dn);
@@ -258,7 +258,8 @@ void
 t_profiles(void)
 {
 	static const struct pki_ca_profile p[] = {
-		{ .name = "ca1", .ca_identity = "Root-CA",
+		{ .name = "ca1",
+		    .ca_identity = "Root-CA",
 		    .revocation = PKI_REVOCATION_DISABLE },
 		{ .name = "ca2", .revocation = PKI_REVOCATION_CRL },
 	};

@@ -38,8 +38,8 @@ c_new(const char *const *lines)
 	char why[256];
 
 	for (; *lines != NULL; lines++)
-		ck_assert_msg(c_set(c, *lines, why, sizeof(why)) == 0,
-		    "%s: %s", *lines, why);
+		ck_assert_msg(c_set(c, *lines, why, sizeof(why)) == 0, "%s: %s",
+		    *lines, why);
 	return c;
 }
 
@@ -77,10 +77,10 @@ START_TEST(test_mapping)
 	ck_assert_int_eq(v[4].revocation, PKI_REVOCATION_OCSP);
 	/* The store gets the same (mgd_pki_sync, keymgr's apply). */
 	pki_conf_sync(t_st, conf_root(c));
-	ck_assert_int_eq(pki_store_ca_profile(t_st, "a")->revocation,
-	    PKI_REVOCATION_CRL);
-	ck_assert_int_eq(pki_store_ca_profile(t_st, "e")->revocation,
-	    PKI_REVOCATION_OCSP);
+	ck_assert_int_eq(
+	    pki_store_ca_profile(t_st, "a")->revocation, PKI_REVOCATION_CRL);
+	ck_assert_int_eq(
+	    pki_store_ca_profile(t_st, "e")->revocation, PKI_REVOCATION_OCSP);
 	ck_assert_ptr_null(pki_store_ca_profile(t_st, "f"));
 	free(v);
 	conf_free(c);
@@ -113,13 +113,10 @@ static const struct {
 	const char *name;
 	bool ok;
 } name_cases[] = {
-	{ "Root-CA", true },
-	{ "ca_1.x", true },
-	{ "-bad", false },
-	{ "a/b", false },
-	{ "has space", false },
+	{ "Root-CA", true }, { "ca_1.x", true }, { "-bad", false },
+	{ "a/b", false }, { "has space", false },
 	{ "abcdefghijabcdefghijabcdefghijab", true },	/* 32 */
-	{ "abcdefghijabcdefghijabcdefghijabc", false },	/* 33 */
+	{ "abcdefghijabcdefghijabcdefghijabc", false }, /* 33 */
 };
 
 START_TEST(test_schema_names)
@@ -128,8 +125,8 @@ START_TEST(test_schema_names)
 	char line[128], why[256];
 	int rc;
 
-	snprintf(line, sizeof(line), P "\"%s\" ca-identity x",
-	    name_cases[_i].name);
+	snprintf(
+	    line, sizeof(line), P "\"%s\" ca-identity x", name_cases[_i].name);
 	rc = c_set(c, line, why, sizeof(why));
 	ck_assert_msg((rc == 0) == name_cases[_i].ok, "%s: %s", line, why);
 	ck_assert(pki_name_is_valid(name_cases[_i].name) == name_cases[_i].ok);

@@ -45,11 +45,13 @@ START_TEST(test_generate_key_pair)
 	ck_assert_str_eq(r_text(GEN, r, &txt),
 	    "Generated key pair c1, key size 2048 bits\n");
 	json_decref(r);
-	r = t_rpc(GEN, "{\"certificate-id\":\"c2\",\"type\":\"ecdsa\","
-	    "\"size\":\"384\"}", &err);
+	r = t_rpc(GEN,
+	    "{\"certificate-id\":\"c2\",\"type\":\"ecdsa\","
+	    "\"size\":\"384\"}",
+	    &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
-	ck_assert_str_eq(r_text(GEN, r, &txt),
-	    "Generated key pair c2, key size 384 bits\n");
+	ck_assert_str_eq(
+	    r_text(GEN, r, &txt), "Generated key pair c2, key size 384 bits\n");
 	json_decref(r);
 	r = t_rpc(GEN, "{\"certificate-id\":\"c3\",\"type\":\"ecdsa\"}", &err);
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "size")), 256);
@@ -63,7 +65,8 @@ END_TEST
 static const struct {
 	const char *rpc, *input, *want;
 } err_cases[] = {
-	{ GEN, "{\"certificate-id\":\"../x\"}", "error: invalid "
+	{ GEN, "{\"certificate-id\":\"../x\"}",
+	    "error: invalid "
 	    "certificate-id: 1 to 32 letters, digits, '.', '_' or '-', "
 	    "starting with a letter or digit" },
 	{ GEN, "{}", "error: missing mandatory argument certificate-id" },
@@ -76,7 +79,8 @@ static const struct {
 	    "error: invalid key size" },
 	{ GEN, "{\"certificate-id\":\"c\",\"colour\":\"red\"}",
 	    "error: syntax error, unexpected argument colour" },
-	{ GEN, "{\"certificate-id\":{\"a\":1}}", "error: invalid value for "
+	{ GEN, "{\"certificate-id\":{\"a\":1}}",
+	    "error: invalid value for "
 	    "certificate-id" },
 	{ "request-security-pki-frobnicate", "{}",
 	    "error: unknown command request-security-pki-frobnicate" },
@@ -90,8 +94,10 @@ static const struct {
 	    "{\"certificate-id\":\"c9\"}",
 	    "error: Local certificate c9 doesn't exist" },
 	{ "request-security-pki-ca-certificate-verify",
-	    "{\"ca-profile\":\"p9\"}", "error: CA certificate p9 doesn't exist" },
-	{ "request-security-pki-ca-certificate-load", "{\"ca-profile\":\"p9\","
+	    "{\"ca-profile\":\"p9\"}",
+	    "error: CA certificate p9 doesn't exist" },
+	{ "request-security-pki-ca-certificate-load",
+	    "{\"ca-profile\":\"p9\","
 	    "\"filename\":\"/nonexistent\"}",
 	    "error: ca-profile p9 is not configured" },
 	{ "clear-security-pki-local-certificate", "{}",
@@ -123,7 +129,8 @@ static const struct {
 } subj_cases[] = {
 	{ "\"subject\":\"CN\"", "error: invalid subject attribute 'CN'" },
 	{ "\"subject\":\"XX=a\"", "error: unsupported subject attribute 'XX'" },
-	{ "\"subject\":\"C=USA\"", "error: invalid value for subject "
+	{ "\"subject\":\"C=USA\"",
+	    "error: invalid value for subject "
 	    "attribute C" },
 	{ "\"subject\":\"CN=a\",\"ip-address\":\"1.2.3\"",
 	    "error: invalid ip-address '1.2.3'" },
@@ -139,8 +146,8 @@ START_TEST(test_subject_errors)
 
 	sb_init(&err);
 	sb_init(&in);
-	ck_assert_int_eq(pki_key_generate(t_st, "c1", PKI_KEY_ECDSA, 0, &err),
-	    0);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "c1", PKI_KEY_ECDSA, 0, &err), 0);
 	sb_printf(&in, "{\"certificate-id\":\"c1\",%s}", subj_cases[_i].input);
 	ck_assert_ptr_null(t_rpc(SELF, sb_str(&in), &err));
 	ck_assert_str_eq(sb_str(&err), subj_cases[_i].want);
@@ -160,75 +167,99 @@ START_TEST(test_self_signed_show)
 
 	sb_init(&err);
 	sb_init(&txt);
-	json_decref(t_rpc(GEN, "{\"certificate-id\":\"c1\",\"type\":\"rsa\","
-	    "\"size\":1024}", &err));
-	r = t_rpc(SELF, "{\"certificate-id\":\"c1\",\"subject\":"
+	json_decref(t_rpc(GEN,
+	    "{\"certificate-id\":\"c1\",\"type\":\"rsa\","
+	    "\"size\":1024}",
+	    &err));
+	r = t_rpc(SELF,
+	    "{\"certificate-id\":\"c1\",\"subject\":"
 	    "\"DC=juniper,CN=local,OU=marketing,O=juniper,L=sunnyvale,"
 	    "ST=california,C=us\",\"domain-name\":\"juniper.net\","
 	    "\"email\":\"test@juniper.net\",\"ip-address\":\"192.0.2.7\"}",
 	    &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
-	ck_assert_str_eq(r_text(SELF, r, &txt), "Self-signed certificate "
+	ck_assert_str_eq(r_text(SELF, r, &txt),
+	    "Self-signed certificate "
 	    "generated and loaded successfully\n");
 	json_decref(r);
-	ck_assert_ptr_null(t_rpc(SELF, "{\"certificate-id\":\"c1\","
-	    "\"subject\":\"CN=x\"}", &err));
-	ck_assert_str_eq(sb_str(&err),
-	    "error: local certificate c1 already exists");
+	ck_assert_ptr_null(t_rpc(SELF,
+	    "{\"certificate-id\":\"c1\","
+	    "\"subject\":\"CN=x\"}",
+	    &err));
+	ck_assert_str_eq(
+	    sb_str(&err), "error: local certificate c1 already exists");
 
-	r = t_rpc(SHOW_LOCAL, "{\"certificate-id\":\"c1\",\"detail\":true}",
-	    &err);
+	r = t_rpc(
+	    SHOW_LOCAL, "{\"certificate-id\":\"c1\",\"detail\":true}", &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
 	/* Junos' XML element names (pki.md 4) for | display xml. */
-	c = json_array_get(json_object_get(json_object_get(r,
-	    "x509-pki-certificate-info-list"),
-	    "pkid-x509-certificate-information"), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(c, "identifier")),
-	    "c1");
+	c = json_array_get(
+	    json_object_get(
+		json_object_get(r, "x509-pki-certificate-info-list"),
+		"pkid-x509-certificate-information"),
+	    0);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(c, "identifier")), "c1");
 	/* <x509-pki-certificate-info-list xmlns="...junos-pki"> of
 	 * <pkid-x509-certificate-information junos:style="detail"> */
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c,
-	    "@"), "junos:style")), "detail");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
-	    json_object_get(r, "x509-pki-certificate-info-list"), "@"),
-	    "xmlns")), "http://xml.juniper.net/junos/qsafe/junos-pki");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c,
-	    "subject-string-list"), "subject-string")), "DC=juniper, CN=local, "
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(c, "@"), "junos:style")),
+	    "detail");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(
+		json_object_get(
+		    json_object_get(r, "x509-pki-certificate-info-list"), "@"),
+		"xmlns")),
+	    "http://xml.juniper.net/junos/qsafe/junos-pki");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(
+		json_object_get(c, "subject-string-list"), "subject-string")),
+	    "DC=juniper, CN=local, "
 	    "OU=marketing, O=juniper, L=sunnyvale, ST=california, C=us");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
-	    json_object_get(c, "subject-name"), "distinguished-name"),
-	    "common-name")), "local");
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c,
-	    "public-key"), "public-key-length")), 1024);
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(json_object_get(c, "subject-name"),
+				 "distinguished-name"),
+			     "common-name")),
+	    "local");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(
+		json_object_get(c, "public-key"), "public-key-length")),
+	    1024);
 	ck_assert_ptr_nonnull(json_string_value(json_object_get(
 	    json_object_get(c, "serial-number-list"), "serial-number-x509")));
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(
-	    json_object_get(c, "fingerprint"), "fingerprint-hash-algorithm"),
-	    1)), "md5");
-	ck_assert_ptr_nonnull(json_object_get(json_object_get(c, "validity"),
-	    "not-after"));
+	ck_assert_str_eq(json_string_value(json_array_get(
+			     json_object_get(json_object_get(c, "fingerprint"),
+				 "fingerprint-hash-algorithm"),
+			     1)),
+	    "md5");
+	ck_assert_ptr_nonnull(
+	    json_object_get(json_object_get(c, "validity"), "not-after"));
 	r_text(SHOW_LOCAL, r, &txt);
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "  Alternate subject: "
+	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
+	    "  Alternate subject: "
 	    "\"test@juniper.net\", juniper.net, 192.0.2.7, ipv6 empty\n"));
 	/* pki.md 3, verbatim: the Subject line has no Country */
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "  Subject:\n    "
+	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
+	    "  Subject:\n    "
 	    "Organization: juniper, Organizational unit: marketing, "
 	    "State: california, Locality: sunnyvale, Common name: local, "
 	    "Domain component: juniper\n"));
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
 	    "  Public key algorithm: rsaEncryption(1024 bits)\n    30:81:89:"));
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "Signature algorithm: "
+	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
+	    "Signature algorithm: "
 	    "sha256WithRSAEncryption\n"));
 	json_decref(r);
 
 	r = t_rpc(SHOW_LOCAL, NULL, &err);
 	r_text(SHOW_LOCAL, r, &txt);
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "\nLSYS: root-logical-"
+	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
+	    "\nLSYS: root-logical-"
 	    "system\nCertificate identifier: c1\n  Issued to: local, Issued "
 	    "by: DC = juniper, CN = local, OU = marketing, O = juniper, "
 	    "L = sunnyvale, ST = california, C = us\n"));
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
-	    "  Keypair Location: Keypair generated locally\n"));
+	ck_assert_ptr_nonnull(strstr(
+	    sb_str(&txt), "  Keypair Location: Keypair generated locally\n"));
 	json_decref(r);
 
 	/* A damaged file in the store is named; the others still show. */
@@ -240,15 +271,17 @@ START_TEST(test_self_signed_show)
 		r = t_rpc(SHOW_LOCAL, NULL, &err);
 		ck_assert_msg(r != NULL, "%s", sb_str(&err));
 		r_text(SHOW_LOCAL, r, &txt);
-		ck_assert_ptr_nonnull(strstr(sb_str(&txt),
-		    "Certificate identifier: c1\n"));
-		snprintf(want, sizeof(want), "warning: certificate-id b0 "
-		    "skipped: %s is not a certificate (PEM or DER)\n", bad);
+		ck_assert_ptr_nonnull(
+		    strstr(sb_str(&txt), "Certificate identifier: c1\n"));
+		snprintf(want, sizeof(want),
+		    "warning: certificate-id b0 "
+		    "skipped: %s is not a certificate (PEM or DER)\n",
+		    bad);
 		ck_assert_ptr_nonnull(strstr(sb_str(&txt), want));
 		json_decref(r);
 		/* Asked for by name it is an error, naming the file. */
-		ck_assert_ptr_null(t_rpc(SHOW_LOCAL,
-		    "{\"certificate-id\":\"b0\"}", &err));
+		ck_assert_ptr_null(
+		    t_rpc(SHOW_LOCAL, "{\"certificate-id\":\"b0\"}", &err));
 		ck_assert_ptr_nonnull(strstr(sb_str(&err), bad));
 		unlink(bad);
 		free(bad);
@@ -256,15 +289,17 @@ START_TEST(test_self_signed_show)
 
 	/* Self-signed and no CA: verification fails. */
 	ck_assert_ptr_null(t_rpc("request-security-pki-local-certificate-"
-	    "verify", "{\"certificate-id\":\"c1\"}", &err));
-	ck_assert_str_eq(sb_str(&err), "error: Local certificate c1 "
+				 "verify",
+	    "{\"certificate-id\":\"c1\"}", &err));
+	ck_assert_str_eq(sb_str(&err),
+	    "error: Local certificate c1 "
 	    "verification failed: no CA certificate loaded");
 
 	r = t_rpc("clear-security-pki-local-certificate",
 	    "{\"certificate-id\":\"c1\"}", &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
-	ck_assert_str_eq(r_text("clear-security-pki-local-certificate", r,
-	    &txt), "");
+	ck_assert_str_eq(
+	    r_text("clear-security-pki-local-certificate", r, &txt), "");
 	json_decref(r);
 	ck_assert(!pki_has_local_cert(t_st, "c1"));
 	ck_assert(!pki_has_key(t_st, "c1"));
@@ -282,21 +317,29 @@ START_TEST(test_certificate_request)
 
 	sb_init(&err);
 	sb_init(&txt);
-	json_decref(t_rpc(GEN, "{\"certificate-id\":\"c1\",\"type\":"
-	    "\"ecdsa\"}", &err));
-	r = t_rpc(CSR, "{\"certificate-id\":\"c1\",\"subject\":\"CN=gw,"
-	    "O=qsafe\",\"domain-name\":\"gw.example.net\"}", &err);
+	json_decref(t_rpc(GEN,
+	    "{\"certificate-id\":\"c1\",\"type\":"
+	    "\"ecdsa\"}",
+	    &err));
+	r = t_rpc(CSR,
+	    "{\"certificate-id\":\"c1\",\"subject\":\"CN=gw,"
+	    "O=qsafe\",\"domain-name\":\"gw.example.net\"}",
+	    &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
 	r_text(CSR, r, &txt);
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "Generated certificate "
+	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
+	    "Generated certificate "
 	    "request\n-----BEGIN CERTIFICATE REQUEST-----\n"));
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "-----END CERTIFICATE "
+	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
+	    "-----END CERTIFICATE "
 	    "REQUEST-----\nFingerprint:\n"));
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt), " (md5)\n"));
 	json_decref(r);
 	/* With filename: written there, not printed. */
-	snprintf(in, sizeof(in), "{\"certificate-id\":\"c1\",\"subject\":"
-	    "\"CN=gw\",\"filename\":\"%s\"}", t_path("c1.csr"));
+	snprintf(in, sizeof(in),
+	    "{\"certificate-id\":\"c1\",\"subject\":"
+	    "\"CN=gw\",\"filename\":\"%s\"}",
+	    t_path("c1.csr"));
 	r = t_rpc(CSR, in, &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
 	ck_assert_ptr_null(json_object_get(r, "certificate-request"));
@@ -305,32 +348,40 @@ START_TEST(test_certificate_request)
 	/* A file that cannot be written keeps the stored request as it was. */
 	before = pki_request_get(t_st, "c1", &err);
 	ck_assert_ptr_nonnull(before);
-	snprintf(in, sizeof(in), "{\"certificate-id\":\"c1\",\"subject\":"
-	    "\"CN=other\",\"filename\":\"%s\"}", t_path("nodir/c1.csr"));
+	snprintf(in, sizeof(in),
+	    "{\"certificate-id\":\"c1\",\"subject\":"
+	    "\"CN=other\",\"filename\":\"%s\"}",
+	    t_path("nodir/c1.csr"));
 	ck_assert_ptr_null(t_rpc(CSR, in, &err));
 	ck_assert_ptr_nonnull(strstr(sb_str(&err), "nodir/c1.csr"));
 	after = pki_request_get(t_st, "c1", &err);
 	ck_assert_ptr_nonnull(after);
 	ck_assert_int_eq(X509_NAME_cmp(X509_REQ_get_subject_name(before),
-	    X509_REQ_get_subject_name(after)), 0);
+			     X509_REQ_get_subject_name(after)),
+	    0);
 	ck_assert_int_eq(t_count(t_path("pki/requests")), 1);
 	X509_REQ_free(before);
 	X509_REQ_free(after);
-	json_decref(t_rpc(CSR, "{\"certificate-id\":\"c1\",\"subject\":"
-	    "\"CN=gw\",\"domain-name\":\"gw.example.net\"}", &err));
+	json_decref(t_rpc(CSR,
+	    "{\"certificate-id\":\"c1\",\"subject\":"
+	    "\"CN=gw\",\"domain-name\":\"gw.example.net\"}",
+	    &err));
 	r = t_rpc(SHOW_REQ, "{\"detail\":true}", &err);
-	q = json_array_get(json_object_get(json_object_get(r,
-	    "certificate-request-list"), "certificate-request"), 0);
+	q = json_array_get(
+	    json_object_get(json_object_get(r, "certificate-request-list"),
+		"certificate-request"),
+	    0);
 	ck_assert(json_is_true(json_object_get(q, "signature-verified")));
 	r_text(SHOW_REQ, r, &txt);
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "\nCertificate identifier: "
+	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
+	    "\nCertificate identifier: "
 	    "c1\n  Issued to: gw\n  Public key algorithm: ecdsaEncryption(256 "
 	    "bits)\n  Public key verification status: Passed\n  Subject "
 	    "string:\n    CN=gw\n  Alternate subject: email empty, "
 	    "gw.example.net, ipv4 empty, ipv6 empty\n  Fingerprint:\n"));
 	json_decref(r);
-	r = t_rpc("clear-security-pki-certificate-request", "{\"all\":true}",
-	    &err);
+	r = t_rpc(
+	    "clear-security-pki-certificate-request", "{\"all\":true}", &err);
 	ck_assert_uint_eq(json_array_size(json_object_get(r, "cleared")), 1);
 	json_decref(r);
 	sb_free(&err);
@@ -353,8 +404,10 @@ START_TEST(test_ca_flow)
 	sb_init(&txt);
 	t_profiles();
 	t_write_cert_der(t_path("ca.der"), ca);
-	snprintf(in, sizeof(in), "{\"ca-profile\":\"ca1\",\"filename\":"
-	    "\"%s\"}", t_path("ca.der"));
+	snprintf(in, sizeof(in),
+	    "{\"ca-profile\":\"ca1\",\"filename\":"
+	    "\"%s\"}",
+	    t_path("ca.der"));
 	/* first the fingerprint and the question; nothing is loaded */
 	r = t_rpc("request-security-pki-ca-certificate-load", in, &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
@@ -365,8 +418,10 @@ START_TEST(test_ca_flow)
 	ck_assert(!pki_has_ca_cert(t_st, "ca1"));
 	json_decref(r);
 	/* then, confirmed, the load */
-	snprintf(in, sizeof(in), "{\"ca-profile\":\"ca1\",\"filename\":"
-	    "\"%s\",\"confirmed\":true}", t_path("ca.der"));
+	snprintf(in, sizeof(in),
+	    "{\"ca-profile\":\"ca1\",\"filename\":"
+	    "\"%s\",\"confirmed\":true}",
+	    t_path("ca.der"));
 	sb_reset(&txt);
 	r = t_rpc("request-security-pki-ca-certificate-load", in, &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
@@ -380,13 +435,17 @@ START_TEST(test_ca_flow)
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
 	json_decref(r);
 
-	json_decref(t_rpc(GEN, "{\"certificate-id\":\"gw\",\"type\":"
-	    "\"ecdsa\"}", &err));
+	json_decref(t_rpc(GEN,
+	    "{\"certificate-id\":\"gw\",\"type\":"
+	    "\"ecdsa\"}",
+	    &err));
 	lk = pki_local_key_get(t_st, "gw", &err);
 	leaf = t_cert(lk, "gw", ca, ck, -60, 86400, false, NULL);
 	t_write_cert_pem(t_path("gw.pem"), leaf);
-	snprintf(in, sizeof(in), "{\"certificate-id\":\"gw\",\"filename\":"
-	    "\"%s\"}", t_path("gw.pem"));
+	snprintf(in, sizeof(in),
+	    "{\"certificate-id\":\"gw\",\"filename\":"
+	    "\"%s\"}",
+	    t_path("gw.pem"));
 	r = t_rpc("request-security-pki-local-certificate-load", in, &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
 	json_decref(r);
@@ -394,26 +453,30 @@ START_TEST(test_ca_flow)
 	    "{\"certificate-id\":\"gw\"}", &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
 	ck_assert_str_eq(r_text("request-security-pki-local-certificate-"
-	    "verify", r, &txt), "Local certificate gw verification success\n");
+				"verify",
+			     r, &txt),
+	    "Local certificate gw verification success\n");
 	json_decref(r);
 
 	t_write_crl_pem(t_path("ca.crl"), crl);
-	snprintf(in, sizeof(in), "{\"ca-profile\":\"ca1\",\"filename\":"
-	    "\"%s\"}", t_path("ca.crl"));
+	snprintf(in, sizeof(in),
+	    "{\"ca-profile\":\"ca1\",\"filename\":"
+	    "\"%s\"}",
+	    t_path("ca.crl"));
 	r = t_rpc("request-security-pki-crl-load", in, &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
 	json_decref(r);
 
 	r = t_rpc(SHOW_CA, "{\"detail\":true}", &err);
 	r_text(SHOW_CA, r, &txt);
-	ck_assert_ptr_nonnull(strstr(sb_str(&txt), "\nCA profile: ca1\n"
-	    "Certificate identifier: Root-CA\n  Certificate version: 3\n"));
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
-	    "  Keyusage: CRL signing, Certificate signing\n"));
+	    "\nCA profile: ca1\n"
+	    "Certificate identifier: Root-CA\n  Certificate version: 3\n"));
+	ck_assert_ptr_nonnull(strstr(
+	    sb_str(&txt), "  Keyusage: CRL signing, Certificate signing\n"));
 	json_decref(r);
 
-	r = t_rpc("clear-security-pki-ca-certificate", "{\"all\":true}",
-	    &err);
+	r = t_rpc("clear-security-pki-ca-certificate", "{\"all\":true}", &err);
 	ck_assert_uint_eq(json_array_size(json_object_get(r, "cleared")), 1);
 	json_decref(r);
 	ck_assert(!pki_has_ca_cert(t_st, "ca1"));
@@ -440,8 +503,8 @@ pki_rpc_suite(void)
 	tcase_add_checked_fixture(tc, t_setup, t_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_generate_key_pair);
-	tcase_add_loop_test(tc, test_errors, 0,
-	    sizeof(err_cases) / sizeof(err_cases[0]));
+	tcase_add_loop_test(
+	    tc, test_errors, 0, sizeof(err_cases) / sizeof(err_cases[0]));
 	tcase_add_loop_test(tc, test_subject_errors, 0,
 	    sizeof(subj_cases) / sizeof(subj_cases[0]));
 	tcase_add_test(tc, test_self_signed_show);

@@ -20,7 +20,7 @@ static const struct {
 	{ "Root-CA", true },
 	{ "a.b_c-d9", true },
 	{ "01234567890123456789012345678901", true },	/* 32 */
-	{ "012345678901234567890123456789012", false },	/* 33 */
+	{ "012345678901234567890123456789012", false }, /* 33 */
 	{ "", false },
 	{ ".", false },
 	{ "..", false },
@@ -35,8 +35,9 @@ static const struct {
 
 START_TEST(test_names)
 {
-	ck_assert_msg(pki_name_is_valid(name_cases[_i].name) ==
-	    name_cases[_i].ok, "name case %d", _i);
+	ck_assert_msg(
+	    pki_name_is_valid(name_cases[_i].name) == name_cases[_i].ok,
+	    "name case %d", _i);
 }
 END_TEST
 
@@ -46,12 +47,12 @@ START_TEST(test_keygen_modes)
 	char *path;
 
 	sb_init(&err);
-	ck_assert_int_eq(pki_key_generate(t_st, "k1", PKI_KEY_ECDSA, 0, &err),
-	    0);
-	ck_assert_int_eq(pki_key_generate(t_st, "k2", PKI_KEY_ECDSA, 384,
-	    &err), 0);
-	ck_assert_int_eq(pki_key_generate(t_st, "k3", PKI_KEY_RSA, 1024,
-	    &err), 0);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "k1", PKI_KEY_ECDSA, 0, &err), 0);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "k2", PKI_KEY_ECDSA, 384, &err), 0);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "k3", PKI_KEY_RSA, 1024, &err), 0);
 	path = pki_store_path(t_st, PKI_KIND_KEY, "k1");
 	ck_assert_int_eq(t_mode(path), 0600);
 	free(path);
@@ -73,8 +74,8 @@ START_TEST(test_keygen_modes)
 		ck_assert_int_eq(bits, 384);
 		EVP_PKEY_free(k);
 	}
-	ck_assert_int_eq(pki_key_generate(t_st, "k1", PKI_KEY_ECDSA, 256,
-	    &err), -1);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "k1", PKI_KEY_ECDSA, 256, &err), -1);
 	ck_assert_str_eq(sb_str(&err), "error: key pair k1 already exists");
 	sb_free(&err);
 }
@@ -84,8 +85,12 @@ static const struct {
 	enum pki_key_type type;
 	int bits;
 } bad_sizes[] = {
-	{ PKI_KEY_RSA, 512 }, { PKI_KEY_RSA, 256 }, { PKI_KEY_RSA, 2047 },
-	{ PKI_KEY_ECDSA, 521 }, { PKI_KEY_ECDSA, 2048 }, { PKI_KEY_ECDSA, -1 },
+	{ PKI_KEY_RSA, 512 },
+	{ PKI_KEY_RSA, 256 },
+	{ PKI_KEY_RSA, 2047 },
+	{ PKI_KEY_ECDSA, 521 },
+	{ PKI_KEY_ECDSA, 2048 },
+	{ PKI_KEY_ECDSA, -1 },
 };
 
 START_TEST(test_keygen_bad_size)
@@ -94,7 +99,8 @@ START_TEST(test_keygen_bad_size)
 
 	sb_init(&err);
 	ck_assert_int_eq(pki_key_generate(t_st, "k", bad_sizes[_i].type,
-	    bad_sizes[_i].bits, &err), -1);
+			     bad_sizes[_i].bits, &err),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(sb_str(&err), "is not supported"));
 	ck_assert(!pki_has_key(t_st, "k"));
 	sb_free(&err);
@@ -106,8 +112,8 @@ START_TEST(test_keygen_bad_name)
 	struct sb err;
 
 	sb_init(&err);
-	ck_assert_int_eq(pki_key_generate(t_st, "../x", PKI_KEY_ECDSA, 0,
-	    &err), -1);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "../x", PKI_KEY_ECDSA, 0, &err), -1);
 	ck_assert_str_eq(sb_str(&err), "error: invalid certificate-id");
 	ck_assert_int_eq(t_mode(t_path("x.key")), -1);
 	ck_assert_int_eq(t_mode(t_path("pki/x.key")), -1);
@@ -135,8 +141,8 @@ START_TEST(test_parse_cert_forms)
 	ck_assert_ptr_nonnull(got);
 	X509_free(got);
 	/* Truncated PEM and DER; DER with trailing bytes. */
-	ck_assert_ptr_null(pki_cert_parse((const uint8_t *)pem,
-	    strlen(pem) / 2, &err));
+	ck_assert_ptr_null(
+	    pki_cert_parse((const uint8_t *)pem, strlen(pem) / 2, &err));
 	ck_assert_ptr_null(pki_cert_parse(der, (size_t)n - 10, &err));
 	junk = xmalloc((size_t)n + 4);
 	memcpy(junk, der, (size_t)n);
@@ -145,19 +151,20 @@ START_TEST(test_parse_cert_forms)
 	free(junk);
 	/* Garbage inside a PEM frame; random bytes; empty. */
 	{
-		static const char g[] = "-----BEGIN CERTIFICATE-----\n"
+		static const char g[] =
+		    "-----BEGIN CERTIFICATE-----\n"
 		    "bm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
 		static const uint8_t r[] = { 0x30, 0x82, 0xff, 0xff, 1, 2, 3 };
 
-		ck_assert_ptr_null(pki_cert_parse((const uint8_t *)g,
-		    sizeof(g) - 1, &err));
+		ck_assert_ptr_null(
+		    pki_cert_parse((const uint8_t *)g, sizeof(g) - 1, &err));
 		ck_assert_ptr_null(pki_cert_parse(r, sizeof(r), &err));
 		ck_assert_ptr_null(pki_cert_parse(r, 0, &err));
 	}
 	ck_assert_ptr_nonnull(strstr(sb_str(&err), "not a certificate"));
 	/* A certificate is not a key, a CRL or a request. */
-	ck_assert_ptr_null(pki_key_parse((const uint8_t *)pem, strlen(pem),
-	    &err));
+	ck_assert_ptr_null(
+	    pki_key_parse((const uint8_t *)pem, strlen(pem), &err));
 	ck_assert_ptr_null(pki_crl_parse(der, (size_t)n, &err));
 	ck_assert_ptr_null(pki_req_parse(der, (size_t)n, &err));
 	OPENSSL_free(der);
@@ -180,19 +187,26 @@ START_TEST(test_parse_key_encrypted)
 	int i;
 
 	sb_init(&err);
-	ck_assert_int_eq(PEM_write_bio_PKCS8PrivateKey(pk8, k,
-	    EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"secret"), 1);
-	ck_assert_int_eq(PEM_write_bio_PrivateKey_traditional(trad, k,
-	    EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"secret"), 1);
+	ck_assert_int_eq(
+	    PEM_write_bio_PKCS8PrivateKey(
+		pk8, k, EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"secret"),
+	    1);
+	ck_assert_int_eq(
+	    PEM_write_bio_PrivateKey_traditional(
+		trad, k, EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"secret"),
+	    1);
 	ck_assert_int_eq(i2d_PKCS8PrivateKey_bio(der, k, EVP_aes_256_cbc(),
-	    NULL, 0, NULL, (void *)"secret"), 1);
+			     NULL, 0, NULL, (void *)"secret"),
+	    1);
 	for (i = 0; i < 3; i++) {
 		BIO_get_mem_ptr(v[i], &m);
 		sb_reset(&err);
-		ck_assert_ptr_null(pki_key_parse((const uint8_t *)m->data,
-		    m->length, &err));
-		ck_assert_msg(strcmp(sb_str(&err), "error: the private key is "
-		    "encrypted (load it without a passphrase)") == 0,
+		ck_assert_ptr_null(
+		    pki_key_parse((const uint8_t *)m->data, m->length, &err));
+		ck_assert_msg(
+		    strcmp(sb_str(&err),
+			"error: the private key is "
+			"encrypted (load it without a passphrase)") == 0,
 		    "form %d: %s", i, sb_str(&err));
 		BIO_free(v[i]);
 	}
@@ -218,8 +232,7 @@ START_TEST(test_parse_key_forms)
 	got = pki_key_parse(der, (size_t)n, &err);
 	ck_assert_ptr_nonnull(got);
 	EVP_PKEY_free(got);
-	ck_assert_ptr_null(pki_key_parse((const uint8_t *)pem, len / 2,
-	    &err));
+	ck_assert_ptr_null(pki_key_parse((const uint8_t *)pem, len / 2, &err));
 	ck_assert_ptr_null(pki_key_parse(der, (size_t)n / 2, &err));
 	OPENSSL_free(der);
 	pki_buf_free((uint8_t *)pem, len);
@@ -249,7 +262,8 @@ START_TEST(test_local_load_with_key)
 	t_write_cert_der(t_path("gw.der"), c);
 	t_write_key_pem(t_path("gw.key"), k);
 	ck_assert_msg(pki_local_load(t_st, "gw", t_path("gw.der"),
-	    t_path("gw.key"), &err) == 0, "%s", sb_str(&err));
+			  t_path("gw.key"), &err) == 0,
+	    "%s", sb_str(&err));
 	ck_assert(pki_has_local_cert(t_st, "gw"));
 	ck_assert(pki_key_is_imported(t_st, "gw"));
 	path = pki_store_path(t_st, PKI_KIND_KEY, "gw");
@@ -257,9 +271,10 @@ START_TEST(test_local_load_with_key)
 	free(path);
 	/* Again: already exists. */
 	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("gw.der"),
-	    t_path("gw.key"), &err), -1);
-	ck_assert_str_eq(sb_str(&err),
-	    "error: local certificate gw already exists");
+			     t_path("gw.key"), &err),
+	    -1);
+	ck_assert_str_eq(
+	    sb_str(&err), "error: local certificate gw already exists");
 	X509_free(c);
 	EVP_PKEY_free(k);
 	sb_free(&err);
@@ -287,7 +302,7 @@ START_TEST(test_local_load_failures)
 	EVP_PKEY *k = t_key_ec(), *other = t_key_ec();
 	X509 *c = t_cert(k, "gw", NULL, NULL, -60, 86400, false, NULL);
 	static const char garbage[] = "-----BEGIN CERTIFICATE-----\nAAAA\n"
-	    "-----END CERTIFICATE-----\n";
+				      "-----END CERTIFICATE-----\n";
 	struct sb err;
 	char *pem;
 
@@ -302,36 +317,43 @@ START_TEST(test_local_load_failures)
 
 	/* Certificate does not match the key. */
 	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("gw.pem"),
-	    t_path("other.key"), &err), -1);
-	ck_assert_str_eq(sb_str(&err),
-	    "error: the certificate does not match the key pair");
+			     t_path("other.key"), &err),
+	    -1);
+	ck_assert_str_eq(
+	    sb_str(&err), "error: the certificate does not match the key pair");
 	assert_store_empty();
 	/* No key given and no key pair generated for the id. */
 	sb_reset(&err);
-	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("gw.pem"), NULL,
-	    &err), -1);
+	ck_assert_int_eq(
+	    pki_local_load(t_st, "gw", t_path("gw.pem"), NULL, &err), -1);
 	ck_assert_str_eq(sb_str(&err), "error: key pair gw not found");
 	/* Garbage, truncated, empty, missing, a key given as certificate. */
 	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("garbage.pem"),
-	    t_path("other.key"), &err), -1);
+			     t_path("other.key"), &err),
+	    -1);
 	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("trunc.pem"),
-	    t_path("other.key"), &err), -1);
+			     t_path("other.key"), &err),
+	    -1);
 	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("empty"),
-	    t_path("other.key"), &err), -1);
+			     t_path("other.key"), &err),
+	    -1);
 	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("other.key"),
-	    t_path("other.key"), &err), -1);
+			     t_path("other.key"), &err),
+	    -1);
 	sb_reset(&err);
-	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("missing.pem"),
-	    NULL, &err), -1);
+	ck_assert_int_eq(
+	    pki_local_load(t_st, "gw", t_path("missing.pem"), NULL, &err), -1);
 	ck_assert_ptr_nonnull(strstr(sb_str(&err), "No such file"));
 	/* A certificate given as the key. */
 	sb_reset(&err);
 	ck_assert_int_eq(pki_local_load(t_st, "gw", t_path("gw.pem"),
-	    t_path("gw.pem"), &err), -1);
+			     t_path("gw.pem"), &err),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(sb_str(&err), "not a private key"));
 	/* A bad name never reaches the file system. */
 	ck_assert_int_eq(pki_local_load(t_st, "../gw", t_path("gw.pem"),
-	    t_path("other.key"), &err), -1);
+			     t_path("other.key"), &err),
+	    -1);
 	assert_store_empty();
 	X509_free(c);
 	EVP_PKEY_free(k);
@@ -346,9 +368,9 @@ END_TEST
  */
 static const struct {
 	long nb, na;
-	bool ca;	/* load as CA certificate */
-	bool is_ca;	/* basicConstraints CA:TRUE */
-	const char *want;	/* after "error: the certificate in F " */
+	bool ca;	  /* load as CA certificate */
+	bool is_ca;	  /* basicConstraints CA:TRUE */
+	const char *want; /* after "error: the certificate in F " */
 } load_cases[] = {
 	{ -10 * 86400, -86400, false, false, "has expired" },
 	{ 86400, 10 * 86400, false, false, "is not valid yet" },
@@ -371,9 +393,9 @@ START_TEST(test_load_refused)
 	t_profiles();
 	t_write_cert_pem(t_path("x.pem"), c);
 	t_write_key_pem(t_path("x.key"), k);
-	rc = load_cases[_i].ca ? pki_ca_load(t_st, "ca1", t_path("x.pem"), NULL,
-	    &err) : pki_local_load(t_st, "x", t_path("x.pem"),
-	    t_path("x.key"), &err);
+	rc = load_cases[_i].ca
+	    ? pki_ca_load(t_st, "ca1", t_path("x.pem"), NULL, &err)
+	    : pki_local_load(t_st, "x", t_path("x.pem"), t_path("x.key"), &err);
 	ck_assert_int_eq(rc, -1);
 	snprintf(want, sizeof(want), "error: the certificate in %s %s",
 	    t_path("x.pem"), load_cases[_i].want);
@@ -400,15 +422,17 @@ START_TEST(test_unsupported_key_in_cert)
 	t_write_cert_pem(t_path("ed.pem"), c);
 	t_write_key_pem(t_path("ed.key"), ed);
 	ck_assert_int_eq(pki_local_load(t_st, "ed", t_path("ed.pem"),
-	    t_path("ed.key"), &err), -1);
-	ck_assert_str_eq(sb_str(&err),
-	    "error: unsupported key type in the certificate");
+			     t_path("ed.key"), &err),
+	    -1);
+	ck_assert_str_eq(
+	    sb_str(&err), "error: unsupported key type in the certificate");
 	/* The same for a CA certificate. */
 	t_profiles();
 	sb_reset(&err);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("ed.pem"), NULL, &err), -1);
-	ck_assert_str_eq(sb_str(&err),
-	    "error: unsupported key type in the certificate");
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca1", t_path("ed.pem"), NULL, &err), -1);
+	ck_assert_str_eq(
+	    sb_str(&err), "error: unsupported key type in the certificate");
 	assert_store_empty();
 	X509_free(c);
 	EVP_PKEY_free(ed);
@@ -430,16 +454,16 @@ START_TEST(test_file_limits)
 	ck_assert_ptr_null(pki_file_read(t_dir, &len, &err));
 	/* Writing into a missing directory fails cleanly. */
 	sb_reset(&err);
-	ck_assert_int_eq(file_write_atomic(t_path("nodir/x"), "a", 1, 0600,
-	    &err), -1);
+	ck_assert_int_eq(
+	    file_write_atomic(t_path("nodir/x"), "a", 1, 0600, &err), -1);
 	ck_assert_ptr_nonnull(strstr(sb_str(&err), "cannot create"));
 	/* An atomic replace leaves exactly one file. */
-	ck_assert_int_eq(file_write_atomic(t_path("f"), "one", 3, 0640, &err),
-	    0);
-	ck_assert_int_eq(file_write_atomic(t_path("f"), "two", 3, 0600, &err),
-	    0);
+	ck_assert_int_eq(
+	    file_write_atomic(t_path("f"), "one", 3, 0640, &err), 0);
+	ck_assert_int_eq(
+	    file_write_atomic(t_path("f"), "two", 3, 0600, &err), 0);
 	ck_assert_int_eq(t_mode(t_path("f")), 0600);
-	ck_assert_int_eq(t_count(t_dir), 3);	/* pki, big, f: no temp */
+	ck_assert_int_eq(t_count(t_dir), 3); /* pki, big, f: no temp */
 	free(big);
 	sb_free(&err);
 }
@@ -453,32 +477,35 @@ START_TEST(test_ca_load_profiles)
 
 	sb_init(&err);
 	t_write_cert_pem(t_path("root.pem"), c);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err),
-	    -1);
-	ck_assert_str_eq(sb_str(&err), "error: ca-profile ca1 is not "
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err), -1);
+	ck_assert_str_eq(sb_str(&err),
+	    "error: ca-profile ca1 is not "
 	    "configured");
 	t_profiles();
 	ck_assert_ptr_nonnull(pki_store_ca_profile(t_st, "ca1"));
 	sb_reset(&err);
 	/* the preview checks and gives the certificate, stores nothing */
 	X509 *seen = NULL;
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), &seen,
-	    &err), 0);
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca1", t_path("root.pem"), &seen, &err), 0);
 	ck_assert_ptr_nonnull(seen);
 	ck_assert_int_eq(X509_cmp(seen, c), 0);
 	X509_free(seen);
 	ck_assert(!pki_has_ca_cert(t_st, "ca1"));
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err),
-	    0);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err),
-	    -1);
-	ck_assert_str_eq(sb_str(&err), "error: CA certificate for profile "
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err), 0);
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err), -1);
+	ck_assert_str_eq(sb_str(&err),
+	    "error: CA certificate for profile "
 	    "ca1 already exists");
 	ck_assert_int_eq(pki_ca_clear(t_st, "ca1", &err), 0);
 	ck_assert(!pki_has_ca_cert(t_st, "ca1"));
 	sb_reset(&err);
 	ck_assert_int_eq(pki_ca_clear(t_st, "ca1", &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: CA certificate for profile "
+	ck_assert_str_eq(sb_str(&err),
+	    "error: CA certificate for profile "
 	    "ca1 not found");
 	X509_free(c);
 	EVP_PKEY_free(k);
@@ -490,7 +517,9 @@ END_TEST
 START_TEST(test_profiles_bad_name)
 {
 	static const struct pki_ca_profile p[] = {
-		{ .name = "good-1" }, { .name = "../bad" }, { .name = "good-2" },
+		{ .name = "good-1" },
+		{ .name = "../bad" },
+		{ .name = "good-2" },
 	};
 
 	ck_assert_uint_eq(pki_store_set_ca_profiles(t_st, p, 3), 1);
@@ -508,10 +537,10 @@ START_TEST(test_store_list_and_clear)
 	char **names;
 
 	sb_init(&err);
-	ck_assert_int_eq(pki_key_generate(t_st, "b", PKI_KEY_ECDSA, 0, &err),
-	    0);
-	ck_assert_int_eq(pki_key_generate(t_st, "a", PKI_KEY_ECDSA, 0, &err),
-	    0);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "b", PKI_KEY_ECDSA, 0, &err), 0);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "a", PKI_KEY_ECDSA, 0, &err), 0);
 	names = pki_store_list(t_st, PKI_KIND_KEY);
 	ck_assert_ptr_nonnull(names);
 	ck_assert_str_eq(names[0], "a");
@@ -533,8 +562,8 @@ pki_store_suite(void)
 
 	tcase_add_checked_fixture(tc, t_setup, t_teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_names, 0,
-	    sizeof(name_cases) / sizeof(name_cases[0]));
+	tcase_add_loop_test(
+	    tc, test_names, 0, sizeof(name_cases) / sizeof(name_cases[0]));
 	tcase_add_test(tc, test_keygen_modes);
 	tcase_add_loop_test(tc, test_keygen_bad_size, 0,
 	    sizeof(bad_sizes) / sizeof(bad_sizes[0]));

@@ -33,13 +33,13 @@ v_setup(void)
 	t_profiles();
 	sb_init(&err);
 	ca_key = t_key_ec();
-	ca_cert = t_cert(ca_key, "Root-CA", NULL, NULL, -DAY, 365 * DAY, true,
-	    NULL);
+	ca_cert =
+	    t_cert(ca_key, "Root-CA", NULL, NULL, -DAY, 365 * DAY, true, NULL);
 	t_write_cert_pem(t_path("root.pem"), ca_cert);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err),
-	    0);
-	ck_assert_int_eq(pki_key_generate(t_st, "gw", PKI_KEY_ECDSA, 0, &err),
-	    0);
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca1", t_path("root.pem"), NULL, &err), 0);
+	ck_assert_int_eq(
+	    pki_key_generate(t_st, "gw", PKI_KEY_ECDSA, 0, &err), 0);
 	sb_free(&err);
 }
 
@@ -68,8 +68,9 @@ v_load_leaf(X509 *ca, EVP_PKEY *cakey, long nb, long na)
 	if (nb > 0 || na < 0)
 		t_store_cert(PKI_KIND_CERT, "gw", leaf);
 	else
-		ck_assert_msg(pki_local_load(t_st, "gw", t_path("gw.pem"),
-		    NULL, &err) == 0, "%s", sb_str(&err));
+		ck_assert_msg(pki_local_load(t_st, "gw", t_path("gw.pem"), NULL,
+				  &err) == 0,
+		    "%s", sb_str(&err));
 	EVP_PKEY_free(k);
 	sb_free(&err);
 	return leaf;
@@ -80,10 +81,11 @@ START_TEST(test_ca_verify)
 	struct sb err;
 
 	sb_init(&err);
-	ck_assert_msg(pki_ca_verify(t_st, "ca1", &err) == 0, "%s",
-	    sb_str(&err));
+	ck_assert_msg(
+	    pki_ca_verify(t_st, "ca1", &err) == 0, "%s", sb_str(&err));
 	ck_assert_int_eq(pki_ca_verify(t_st, "ca2", &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: CA certificate ca2 doesn't "
+	ck_assert_str_eq(sb_str(&err),
+	    "error: CA certificate ca2 doesn't "
 	    "exist");
 	sb_free(&err);
 }
@@ -93,22 +95,22 @@ START_TEST(test_ca_verify_dates)
 {
 	EVP_PKEY *k = t_key_ec();
 	X509 *old = t_cert(k, "Old", NULL, NULL, -10 * DAY, -DAY, true, NULL);
-	X509 *young = t_cert(k, "Young", NULL, NULL, DAY, 10 * DAY, true,
-	    NULL);
+	X509 *young = t_cert(k, "Young", NULL, NULL, DAY, 10 * DAY, true, NULL);
 	struct sb err;
 
 	sb_init(&err);
 	ck_assert_int_eq(pki_ca_clear(t_st, "ca1", &err), 0);
 	t_store_cert(PKI_KIND_CA, "ca1", old);
 	ck_assert_int_eq(pki_ca_verify(t_st, "ca1", &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: CA certificate ca1 "
+	ck_assert_str_eq(sb_str(&err),
+	    "error: CA certificate ca1 "
 	    "verification failed: certificate has expired");
 	ck_assert_int_eq(pki_ca_clear(t_st, "ca1", &err), 0);
 	t_store_cert(PKI_KIND_CA, "ca1", young);
 	sb_reset(&err);
 	ck_assert_int_eq(pki_ca_verify(t_st, "ca1", &err), -1);
-	ck_assert_str_eq(sb_str(&err),
-	    "error: CA certificate ca1 is not valid yet");
+	ck_assert_str_eq(
+	    sb_str(&err), "error: CA certificate ca1 is not valid yet");
 	X509_free(old);
 	X509_free(young);
 	EVP_PKEY_free(k);
@@ -122,12 +124,14 @@ START_TEST(test_local_verify_ok)
 	struct sb err;
 
 	sb_init(&err);
-	ck_assert_msg(pki_local_verify(t_st, "gw", &err) == 0, "%s",
-	    sb_str(&err));
+	ck_assert_msg(
+	    pki_local_verify(t_st, "gw", &err) == 0, "%s", sb_str(&err));
 	ck_assert_int_eq(pki_verify_cert(t_st, (const char *[]){ "ca1" }, 1,
-	    leaf, NULL, &err), 0);
+			     leaf, NULL, &err),
+	    0);
 	ck_assert_int_eq(pki_local_verify(t_st, "nope", &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: Local certificate nope doesn't "
+	ck_assert_str_eq(sb_str(&err),
+	    "error: Local certificate nope doesn't "
 	    "exist");
 	X509_free(leaf);
 	sb_free(&err);
@@ -140,11 +144,14 @@ static const struct {
 	bool foreign;
 	const char *want;
 } leaf_cases[] = {
-	{ -10 * DAY, -DAY, false, "error: Local certificate gw verification "
+	{ -10 * DAY, -DAY, false,
+	    "error: Local certificate gw verification "
 	    "failed: certificate has expired" },
-	{ DAY, 10 * DAY, false, "error: Local certificate gw is not valid "
+	{ DAY, 10 * DAY, false,
+	    "error: Local certificate gw is not valid "
 	    "yet" },
-	{ -60, DAY, true, "error: Local certificate gw verification failed: "
+	{ -60, DAY, true,
+	    "error: Local certificate gw verification failed: "
 	    "unable to get local issuer certificate" },
 };
 
@@ -156,9 +163,10 @@ START_TEST(test_local_verify_fail)
 	struct sb err;
 
 	sb_init(&err);
-	leaf = leaf_cases[_i].foreign ?
-	    v_load_leaf(ca2, k2, leaf_cases[_i].nb, leaf_cases[_i].na) :
-	    v_load_leaf(ca_cert, ca_key, leaf_cases[_i].nb, leaf_cases[_i].na);
+	leaf = leaf_cases[_i].foreign
+	    ? v_load_leaf(ca2, k2, leaf_cases[_i].nb, leaf_cases[_i].na)
+	    : v_load_leaf(
+		  ca_cert, ca_key, leaf_cases[_i].nb, leaf_cases[_i].na);
 	ck_assert_int_eq(pki_local_verify(t_st, "gw", &err), -1);
 	ck_assert_str_eq(sb_str(&err), leaf_cases[_i].want);
 	X509_free(leaf);
@@ -168,12 +176,13 @@ START_TEST(test_local_verify_fail)
 }
 END_TEST
 
-/* Profile ca2 is use-crl: no CRL fails, a clean CRL passes, a revocation fails. */
+/* Profile ca2 is use-crl: no CRL fails, a clean CRL passes, a revocation fails.
+ */
 START_TEST(test_crl)
 {
 	EVP_PKEY *k2 = t_key_ec();
-	X509 *ca2 = t_cert(k2, "CRL-CA", NULL, NULL, -DAY, 365 * DAY, true,
-	    NULL);
+	X509 *ca2 =
+	    t_cert(k2, "CRL-CA", NULL, NULL, -DAY, 365 * DAY, true, NULL);
 	X509_CRL *clean = t_crl(ca2, k2, NULL), *foreign;
 	X509_CRL *revoking;
 	X509 *leaf;
@@ -181,48 +190,51 @@ START_TEST(test_crl)
 
 	sb_init(&err);
 	t_write_cert_pem(t_path("ca2.pem"), ca2);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
 	/* The root itself needs no CRL to be verified. */
-	ck_assert_msg(pki_ca_verify(t_st, "ca2", &err) == 0, "%s",
-	    sb_str(&err));
+	ck_assert_msg(
+	    pki_ca_verify(t_st, "ca2", &err) == 0, "%s", sb_str(&err));
 	leaf = v_load_leaf(ca2, k2, -60, DAY);
 	ck_assert_int_eq(pki_local_verify(t_st, "gw", &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: Local certificate gw "
+	ck_assert_str_eq(sb_str(&err),
+	    "error: Local certificate gw "
 	    "verification failed: unable to get certificate CRL");
 	/* A CRL signed by someone else is refused at load. */
 	foreign = t_crl(ca_cert, ca_key, NULL);
 	t_write_crl_pem(t_path("foreign.crl"), foreign);
 	sb_reset(&err);
-	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("foreign.crl"),
-	    &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: the CRL is not signed by the "
+	ck_assert_int_eq(
+	    pki_crl_load(t_st, "ca2", t_path("foreign.crl"), &err), -1);
+	ck_assert_str_eq(sb_str(&err),
+	    "error: the CRL is not signed by the "
 	    "CA of profile ca2");
-	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("root.pem"), &err),
-	    -1);
+	ck_assert_int_eq(
+	    pki_crl_load(t_st, "ca2", t_path("root.pem"), &err), -1);
 	t_write_crl_pem(t_path("clean.crl"), clean);
-	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("clean.crl"), &err),
-	    0);
+	ck_assert_int_eq(
+	    pki_crl_load(t_st, "ca2", t_path("clean.crl"), &err), 0);
 	sb_reset(&err);
-	ck_assert_msg(pki_local_verify(t_st, "gw", &err) == 0, "%s",
-	    sb_str(&err));
+	ck_assert_msg(
+	    pki_local_verify(t_st, "gw", &err) == 0, "%s", sb_str(&err));
 	revoking = t_crl(ca2, k2, leaf);
 	t_write_crl_pem(t_path("rev.crl"), revoking);
-	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("rev.crl"), &err),
-	    0);
+	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("rev.crl"), &err), 0);
 	ck_assert_int_eq(pki_local_verify(t_st, "gw", &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: Local certificate gw "
+	ck_assert_str_eq(sb_str(&err),
+	    "error: Local certificate gw "
 	    "verification failed: certificate revoked");
 	/* The trust store for iked/keymgr carries the CRL too. */
 	{
-		X509_STORE *xs = pki_trust_store_new(t_st,
-		    (const char *[]){ "ca2" }, 1, &err);
+		X509_STORE *xs = pki_trust_store_new(
+		    t_st, (const char *[]){ "ca2" }, 1, &err);
 		X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 
 		ck_assert_ptr_nonnull(xs);
 		X509_STORE_CTX_init(ctx, xs, leaf, NULL);
 		ck_assert_int_ne(X509_verify_cert(ctx), 1);
-		ck_assert_int_eq(X509_STORE_CTX_get_error(ctx),
-		    X509_V_ERR_CERT_REVOKED);
+		ck_assert_int_eq(
+		    X509_STORE_CTX_get_error(ctx), X509_V_ERR_CERT_REVOKED);
 		X509_STORE_CTX_free(ctx);
 		X509_STORE_free(xs);
 	}
@@ -244,13 +256,12 @@ START_TEST(test_crl_mixed_profiles)
 {
 	const char *both[] = { "ca1", "ca2" };
 	EVP_PKEY *k2 = t_key_ec(), *lk = t_key_ec();
-	X509 *ca2 = t_cert(k2, "CRL-CA", NULL, NULL, -DAY, 365 * DAY, true,
-	    NULL);
-	X509 *leaf1 = t_cert(lk, "under-ca1", ca_cert, ca_key, -60, DAY,
-	    false, NULL);
+	X509 *ca2 =
+	    t_cert(k2, "CRL-CA", NULL, NULL, -DAY, 365 * DAY, true, NULL);
+	X509 *leaf1 =
+	    t_cert(lk, "under-ca1", ca_cert, ca_key, -60, DAY, false, NULL);
 	X509 *leaf2 = t_cert(lk, "under-ca2", ca2, k2, -60, DAY, false, NULL);
-	X509 *sub = t_cert(lk, "Sub-CA", ca_cert, ca_key, -60, DAY, true,
-	    NULL);
+	X509 *sub = t_cert(lk, "Sub-CA", ca_cert, ca_key, -60, DAY, true, NULL);
 	X509 *leaf3 = t_cert(k2, "under-sub", sub, lk, -60, DAY, false, NULL);
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	X509_CRL *clean = t_crl(ca2, k2, NULL), *rev = t_crl(ca2, k2, leaf2);
@@ -258,27 +269,25 @@ START_TEST(test_crl_mixed_profiles)
 
 	sb_init(&err);
 	t_write_cert_pem(t_path("ca2.pem"), ca2);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
 	ck_assert_msg(pki_verify_cert(t_st, both, 2, leaf1, NULL, &err) == 0,
 	    "%s", sb_str(&err));
 	/* A peer's intermediate below ca1 goes by ca1 too. */
 	sk_X509_push(chain, sub);
 	ck_assert_msg(pki_verify_cert(t_st, both, 2, leaf3, chain, &err) == 0,
 	    "%s", sb_str(&err));
-	ck_assert_int_eq(pki_verify_cert(t_st, both, 2, leaf2, NULL, &err),
-	    -1);
+	ck_assert_int_eq(pki_verify_cert(t_st, both, 2, leaf2, NULL, &err), -1);
 	ck_assert_str_eq(sb_str(&err), "unable to get certificate CRL");
 	t_write_crl_pem(t_path("clean.crl"), clean);
-	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("clean.crl"), &err),
-	    0);
+	ck_assert_int_eq(
+	    pki_crl_load(t_st, "ca2", t_path("clean.crl"), &err), 0);
 	sb_reset(&err);
 	ck_assert_msg(pki_verify_cert(t_st, both, 2, leaf2, NULL, &err) == 0,
 	    "%s", sb_str(&err));
 	t_write_crl_pem(t_path("rev.crl"), rev);
-	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("rev.crl"), &err),
-	    0);
-	ck_assert_int_eq(pki_verify_cert(t_st, both, 2, leaf2, NULL, &err),
-	    -1);
+	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("rev.crl"), &err), 0);
+	ck_assert_int_eq(pki_verify_cert(t_st, both, 2, leaf2, NULL, &err), -1);
 	ck_assert_str_eq(sb_str(&err), "certificate revoked");
 	sb_reset(&err);
 	ck_assert_msg(pki_verify_cert(t_st, NULL, 0, leaf1, NULL, &err) == 0,
@@ -308,12 +317,13 @@ START_TEST(test_ocsp_fails_closed)
 	sb_init(&err);
 	ck_assert_uint_eq(pki_store_set_ca_profiles(t_st, &p, 1), 0);
 	ck_assert_int_eq(pki_local_verify(t_st, "gw", &err), -1);
-	ck_assert_str_eq(sb_str(&err), "error: Local certificate gw "
+	ck_assert_str_eq(sb_str(&err),
+	    "error: Local certificate gw "
 	    "verification failed: ca-profile ca1: revocation-check use-ocsp "
 	    "is not supported");
 	sb_reset(&err);
-	ck_assert_ptr_null(pki_trust_store_new(t_st, (const char *[]){ "ca1" },
-	    1, &err));
+	ck_assert_ptr_null(
+	    pki_trust_store_new(t_st, (const char *[]){ "ca1" }, 1, &err));
 	ck_assert_ptr_nonnull(strstr(sb_str(&err), "use-ocsp"));
 	X509_free(leaf);
 	sb_free(&err);
@@ -323,24 +333,26 @@ END_TEST
 START_TEST(test_chain_intermediate)
 {
 	EVP_PKEY *ik = t_key_ec(), *lk = t_key_ec();
-	X509 *inter = t_cert(ik, "Sub-CA", ca_cert, ca_key, -DAY, DAY, true,
-	    NULL);
+	X509 *inter =
+	    t_cert(ik, "Sub-CA", ca_cert, ca_key, -DAY, DAY, true, NULL);
 	X509 *leaf = t_cert(lk, "peer", inter, ik, -60, DAY, false, NULL);
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	struct sb err;
 
 	sb_init(&err);
-	ck_assert_int_eq(pki_verify_cert(t_st, NULL, 0, leaf, NULL, &err),
-	    -1);
-	ck_assert_str_eq(sb_str(&err), "unable to get local issuer "
+	ck_assert_int_eq(pki_verify_cert(t_st, NULL, 0, leaf, NULL, &err), -1);
+	ck_assert_str_eq(sb_str(&err),
+	    "unable to get local issuer "
 	    "certificate");
 	sk_X509_push(chain, inter);
 	sb_reset(&err);
-	ck_assert_msg(pki_verify_cert(t_st, (const char *[]){ "ca1" }, 1,
-	    leaf, chain, &err) == 0, "%s", sb_str(&err));
+	ck_assert_msg(pki_verify_cert(t_st, (const char *[]){ "ca1" }, 1, leaf,
+			  chain, &err) == 0,
+	    "%s", sb_str(&err));
 	/* An unknown profile is an error, not an empty trust. */
 	ck_assert_int_eq(pki_verify_cert(t_st, (const char *[]){ "ca2" }, 1,
-	    leaf, chain, &err), -1);
+			     leaf, chain, &err),
+	    -1);
 	sk_X509_free(chain);
 	X509_free(leaf);
 	X509_free(inter);
@@ -353,7 +365,7 @@ END_TEST
 /* RFC 7296 3.5 identities against one certificate. */
 static const struct {
 	enum pki_id_type type;
-	const char *text;	/* for addresses: inet_pton text */
+	const char *text; /* for addresses: inet_pton text */
 	bool want;
 } id_cases[] = {
 	{ PKI_ID_FQDN, "gw.example.net", true },
@@ -372,7 +384,7 @@ static const struct {
 	{ PKI_ID_DN_TEXT, "C=US,O=qsafe,CN=other", false },
 	{ PKI_ID_DN_TEXT, "CN=gw.example.net,O=qsafe,C=US", false },
 	{ PKI_ID_DN_TEXT, "not a dn", false },
-	{ PKI_ID_DER_DN, NULL, true },	/* the subject's own DER */
+	{ PKI_ID_DER_DN, NULL, true }, /* the subject's own DER */
 };
 
 START_TEST(test_identity)
@@ -400,17 +412,17 @@ START_TEST(test_identity)
 		n = i2d_X509_NAME(X509_get_subject_name(c), &der);
 		got = pki_cert_has_identity(c, PKI_ID_DER_DN, der, (size_t)n);
 		/* and a truncated DER never matches */
-		ck_assert(!pki_cert_has_identity(c, PKI_ID_DER_DN, der,
-		    (size_t)n - 1));
+		ck_assert(!pki_cert_has_identity(
+		    c, PKI_ID_DER_DN, der, (size_t)n - 1));
 		OPENSSL_free(der);
 		break;
 	default:
-		got = pki_cert_has_identity(c, id_cases[_i].type,
-		    (const uint8_t *)t, strlen(t));
+		got = pki_cert_has_identity(
+		    c, id_cases[_i].type, (const uint8_t *)t, strlen(t));
 		break;
 	}
-	ck_assert_msg(got == id_cases[_i].want, "identity case %d (%s %s)",
-	    _i, pki_id_type_name(id_cases[_i].type), t ? t : "der");
+	ck_assert_msg(got == id_cases[_i].want, "identity case %d (%s %s)", _i,
+	    pki_id_type_name(id_cases[_i].type), t ? t : "der");
 	X509_free(c);
 	EVP_PKEY_free(k);
 }
@@ -429,17 +441,19 @@ static const struct {
 	{ PKI_DN_CONTAINER, "C=us, ST=ca, L=sunnyvale, O=juniper", true },
 	{ PKI_DN_CONTAINER, "O=juniper, OU=sales, CN=bob", true },
 	{ PKI_DN_CONTAINER, "O=JUNIPER,OU=Sales", true },
-	{ PKI_DN_CONTAINER, "C=us, ST=ca, L=sunnyvale, O=juniper, OU=sales, "
-	    "CN=bob", true },
-	{ PKI_DN_CONTAINER, "OU=sales, O=juniper", false },	/* order */
-	{ PKI_DN_CONTAINER, "C=us, O=juniper", false },		/* a gap */
+	{ PKI_DN_CONTAINER,
+	    "C=us, ST=ca, L=sunnyvale, O=juniper, OU=sales, "
+	    "CN=bob",
+	    true },
+	{ PKI_DN_CONTAINER, "OU=sales, O=juniper", false }, /* order */
+	{ PKI_DN_CONTAINER, "C=us, O=juniper", false },	    /* a gap */
 	{ PKI_DN_CONTAINER, "O=juniper, OU=marketing", false },
 	{ PKI_DN_CONTAINER, "O=juniper, OU=sales, CN=bob, CN=x", false },
 	{ PKI_DN_WILDCARD, "CN=bob, O=juniper", true },
 	{ PKI_DN_WILDCARD, "OU=sales, C=us, CN=bob", true },
 	{ PKI_DN_WILDCARD, "CN=BOB", true },
 	{ PKI_DN_WILDCARD, "CN=alice, O=juniper", false },
-	{ PKI_DN_WILDCARD, "CN=bob, CN=bob", false },	/* one CN only */
+	{ PKI_DN_WILDCARD, "CN=bob, CN=bob", false }, /* one CN only */
 	{ PKI_DN_WILDCARD, "DC=juniper", false },
 	{ PKI_DN_WILDCARD, "not a dn", false },
 	{ PKI_DN_CONTAINER, "", false },
@@ -454,7 +468,8 @@ START_TEST(test_dn_match)
 
 	sb_init(&err);
 	dn = pki_dn_parse("C=us, ST=ca, L=sunnyvale, O=juniper, OU=sales, "
-	    "CN=bob", true, &err);
+			  "CN=bob",
+	    true, &err);
 	ck_assert_ptr_nonnull(dn);
 	X509_set_subject_name(c, dn);
 	ck_assert(pki_cert_dn_matches(c, dn_cases[_i].how, dn_cases[_i].dn) ==
@@ -482,16 +497,17 @@ START_TEST(test_san_embedded_nul)
 	GENERAL_NAME_set0_value(g, GEN_DNS, s);
 	sk_GENERAL_NAME_push(gens, g);
 	ck_assert_int_eq(X509_add1_ext_i2d(c, NID_subject_alt_name, gens, 0,
-	    X509V3_ADD_DEFAULT), 1);
+			     X509V3_ADD_DEFAULT),
+	    1);
 	GENERAL_NAMES_free(gens);
-	ck_assert(pki_cert_has_identity(c, PKI_ID_FQDN, (const uint8_t *)san,
-	    sizeof(san) - 1));
-	ck_assert(pki_cert_has_identity(c, PKI_ID_FQDN, (const uint8_t *)
-	    "GW.EXAMPLE.NET\0A.EVIL", sizeof(san) - 1));
-	ck_assert(!pki_cert_has_identity(c, PKI_ID_FQDN,
-	    (const uint8_t *)other, sizeof(other) - 1));
-	ck_assert(!pki_cert_has_identity(c, PKI_ID_FQDN,
-	    (const uint8_t *)"gw.example.net", 14));
+	ck_assert(pki_cert_has_identity(
+	    c, PKI_ID_FQDN, (const uint8_t *)san, sizeof(san) - 1));
+	ck_assert(pki_cert_has_identity(c, PKI_ID_FQDN,
+	    (const uint8_t *)"GW.EXAMPLE.NET\0A.EVIL", sizeof(san) - 1));
+	ck_assert(!pki_cert_has_identity(
+	    c, PKI_ID_FQDN, (const uint8_t *)other, sizeof(other) - 1));
+	ck_assert(!pki_cert_has_identity(
+	    c, PKI_ID_FQDN, (const uint8_t *)"gw.example.net", 14));
 	X509_free(c);
 	EVP_PKEY_free(k);
 }
@@ -543,10 +559,9 @@ START_TEST(test_tls_material)
 	const char *both[] = { "ca1", "ca2" };
 	X509 *leaf = v_load_leaf(ca_cert, ca_key, -60, DAY);
 	EVP_PKEY *k2 = t_key_ec(), *sk = t_key_ec();
-	X509 *ca2 = t_cert(k2, "CRL-CA", NULL, NULL, -DAY, 365 * DAY, true,
-	    NULL);
-	X509 *kme1 = t_cert(sk, "kme1", ca_cert, ca_key, -60, DAY, false,
-	    NULL);
+	X509 *ca2 =
+	    t_cert(k2, "CRL-CA", NULL, NULL, -DAY, 365 * DAY, true, NULL);
+	X509 *kme1 = t_cert(sk, "kme1", ca_cert, ca_key, -60, DAY, false, NULL);
 	X509 *kme2 = t_cert(sk, "kme2", ca2, k2, -60, DAY, false, NULL);
 	X509_CRL *rev = t_crl(ca2, k2, kme2);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -556,24 +571,26 @@ START_TEST(test_tls_material)
 
 	sb_init(&err);
 	t_write_cert_pem(t_path("ca2.pem"), ca2);
-	ck_assert_int_eq(pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
+	ck_assert_int_eq(
+	    pki_ca_load(t_st, "ca2", t_path("ca2.pem"), NULL, &err), 0);
 	ck_assert_ptr_null(pki_tls_new(t_st, "none", both, 2, &err));
 	ck_assert_str_eq(sb_str(&err), "error: certificate-id none not found");
 	sb_reset(&err);
-	ck_assert_ptr_null(pki_tls_new(t_st, "gw", (const char *[]){ "x" }, 1,
-	    &err));
-	ck_assert_str_eq(sb_str(&err), "error: CA certificate for profile x "
+	ck_assert_ptr_null(
+	    pki_tls_new(t_st, "gw", (const char *[]){ "x" }, 1, &err));
+	ck_assert_str_eq(sb_str(&err),
+	    "error: CA certificate for profile x "
 	    "not found");
 	ck_assert_msg(pki_ssl_ctx_setup(t_st, ctx, "gw", both, 2, &err) == 0,
 	    "%s", sb_str(&err));
 	ck_assert_int_eq(X509_cmp(SSL_CTX_get0_certificate(ctx), leaf), 0);
-	ck_assert_int_eq(SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER,
-	    SSL_VERIFY_PEER);
+	ck_assert_int_eq(
+	    SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER, SSL_VERIFY_PEER);
 	/* ca1 has revocation disabled: no CRL needed for its KME. */
 	ck_assert_int_eq(v_handshake(ctx, kme1, sk), X509_V_OK);
 	/* ca2 uses CRLs and has none loaded. */
-	ck_assert_int_eq(v_handshake(ctx, kme2, sk),
-	    X509_V_ERR_UNABLE_TO_GET_CRL);
+	ck_assert_int_eq(
+	    v_handshake(ctx, kme2, sk), X509_V_ERR_UNABLE_TO_GET_CRL);
 	SSL_CTX_free(ctx);
 	/* The same through pki_tls, with the CRL revoking kme2. */
 	t = pki_tls_new(t_st, "gw", both, 2, &err);
@@ -582,8 +599,7 @@ START_TEST(test_tls_material)
 	ck_assert_uint_eq(strlen(d1), 64);
 	pki_tls_free(t);
 	t_write_crl_pem(t_path("rev.crl"), rev);
-	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("rev.crl"), &err),
-	    0);
+	ck_assert_int_eq(pki_crl_load(t_st, "ca2", t_path("rev.crl"), &err), 0);
 	t = pki_tls_new(t_st, "gw", both, 2, &err);
 	ck_assert_str_ne(pki_tls_digest(t), d1);
 	ctx = SSL_CTX_new(TLS_client_method());
@@ -623,10 +639,10 @@ pki_verify_suite(void)
 	tcase_add_test(tc, test_chain_intermediate);
 	tcase_add_test(tc, test_tls_material);
 	suite_add_tcase(s, tc);
-	tcase_add_loop_test(id, test_identity, 0,
-	    sizeof(id_cases) / sizeof(id_cases[0]));
-	tcase_add_loop_test(id, test_dn_match, 0,
-	    sizeof(dn_cases) / sizeof(dn_cases[0]));
+	tcase_add_loop_test(
+	    id, test_identity, 0, sizeof(id_cases) / sizeof(id_cases[0]));
+	tcase_add_loop_test(
+	    id, test_dn_match, 0, sizeof(dn_cases) / sizeof(dn_cases[0]));
 	tcase_add_test(id, test_san_embedded_nul);
 	suite_add_tcase(s, id);
 	return s;

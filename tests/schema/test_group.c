@@ -81,40 +81,46 @@ START_TEST(order)
 	apply(c, "set groups A security ike proposal P dh-group group14");
 	apply(c, "set groups B security ike proposal P lifetime-seconds 2000");
 	apply(c, "set groups B security ike proposal P dh-group group19");
-	apply(c, "set groups B security ike proposal P authentication-method"
+	apply(c,
+	    "set groups B security ike proposal P authentication-method"
 	    " rsa-signatures");
 	apply(c, "set groups C security ike proposal <*> dh-group group20");
 	apply(c, "set apply-groups [ A B ]");
 	apply(c, "set security ike proposal P lifetime-seconds 600");
 	grp_sync(g, c, false, NULL);
+	ck_assert_str_eq(
+	    leaf_of(grp_tree(g), "security ike proposal P lifetime-seconds "),
+	    "600");
+	ck_assert_str_eq(
+	    leaf_of(grp_tree(g), "security ike proposal P dh-group "),
+	    "group14");
 	ck_assert_str_eq(leaf_of(grp_tree(g),
-	    "security ike proposal P lifetime-seconds "), "600");
-	ck_assert_str_eq(leaf_of(grp_tree(g),
-	    "security ike proposal P dh-group "), "group14");
-	ck_assert_str_eq(leaf_of(grp_tree(g),
-	    "security ike proposal P authentication-method "),
+			     "security ike proposal P authentication-method "),
 	    "rsa-signatures");
 	/* C applied at the proposal itself beats A and B applied above */
 	apply(c, "set security ike proposal P apply-groups C");
 	grp_sync(g, c, false, NULL);
-	ck_assert_str_eq(leaf_of(grp_tree(g),
-	    "security ike proposal P dh-group "), "group20");
+	ck_assert_str_eq(
+	    leaf_of(grp_tree(g), "security ike proposal P dh-group "),
+	    "group20");
 	/* ... unless it is excepted there; then A again */
 	apply(c, "delete security ike proposal P apply-groups");
 	apply(c, "set security ike proposal P apply-groups-except A");
 	grp_sync(g, c, false, NULL);
-	ck_assert_str_eq(leaf_of(grp_tree(g),
-	    "security ike proposal P dh-group "), "group19");
+	ck_assert_str_eq(
+	    leaf_of(grp_tree(g), "security ike proposal P dh-group "),
+	    "group19");
 	/* an inactive group is not inherited */
 	apply(c, "deactivate groups B");
 	grp_sync(g, c, false, NULL);
-	ck_assert_str_eq(leaf_of(grp_tree(g),
-	    "security ike proposal P dh-group "), "");
+	ck_assert_str_eq(
+	    leaf_of(grp_tree(g), "security ike proposal P dh-group "), "");
 	/* a wildcard entry adds to entries and creates none */
 	apply(c, "set apply-groups C");
 	grp_sync(g, c, false, NULL);
-	ck_assert_str_eq(leaf_of(grp_tree(g),
-	    "security ike proposal P dh-group "), "group20");
+	ck_assert_str_eq(
+	    leaf_of(grp_tree(g), "security ike proposal P dh-group "),
+	    "group20");
 	ck_assert_str_eq(leaf_of(grp_tree(g), "<*>"), "");
 	grp_free(g);
 	conf_free(c);
@@ -124,7 +130,8 @@ END_TEST
 /* Edits in any order: the incremental tree equals a full expansion. */
 static const char *const edits[] = {
 	"set groups G security ike gateway <*> version v2-only",
-	"set groups G security ike gateway <GW1*> dead-peer-detection interval 20",
+	"set groups G security ike gateway <GW1*> dead-peer-detection interval "
+	"20",
 	"set groups G security ike gateway GW9 address 192.0.2.9",
 	"set groups G security ike proposal <*> lifetime-seconds 3600",
 	"set groups H security ike gateway <*> version v1-only",
@@ -158,7 +165,8 @@ static const char *const edits[] = {
 	"insert security ike gateway GW2 before gateway GW10",
 	"set security ike gateway GW2 address 192.0.2.22",
 	"set groups H security ike gateway <*> address 192.0.2.201",
-	"set groups G security ike gateway <GW1*> dead-peer-detection interval 21",
+	"set groups G security ike gateway <GW1*> dead-peer-detection interval "
+	"21",
 	"deactivate groups G security ike gateway <*> version",
 	"activate groups G security ike gateway <*> version",
 	"set groups G security ike gateway GW9 version v1-only",
@@ -211,7 +219,8 @@ START_TEST(strip)
 	struct sb t;
 
 	sb_init(&t);
-	sb_puts(&t, "a {\n    ##\n    ## 'x' was inherited from group 'g'\n"
+	sb_puts(&t,
+	    "a {\n    ##\n    ## 'x' was inherited from group 'g'\n"
 	    "    ##\n    b x; ## SECRET-DATA\n}\n");
 	grp_strip_comments(&t);
 	ck_assert_str_eq(sb_str(&t), "a {\n    b x; ## SECRET-DATA\n}\n");

@@ -49,8 +49,8 @@ level_of(const char *words, struct cpath *out)
 	sb_init(&e);
 	sb_init(&pe.msg);
 	ck_assert_int_eq(lex_line(words, strlen(words), &tk, &e, &off), 0);
-	ck_assert_int_eq(path_parse(S, schema_root(S), &tk, &pos, PATH_EDIT,
-	    out, &pe), 0);
+	ck_assert_int_eq(
+	    path_parse(S, schema_root(S), &tk, &pos, PATH_EDIT, out, &pe), 0);
 	toks_free(&tk);
 	sb_free(&e);
 	sb_free(&pe.msg);
@@ -134,8 +134,8 @@ has(const char *text, const char *sub)
 static void
 hasnt(const char *text, const char *sub)
 {
-	ck_assert_msg(strstr(text, sub) == NULL, "'%s' unexpectedly in:\n%s",
-	    sub, text);
+	ck_assert_msg(
+	    strstr(text, sub) == NULL, "'%s' unexpectedly in:\n%s", sub, text);
 }
 
 /* Two trees hold the same configuration (compared in set form). */
@@ -211,10 +211,14 @@ static const char base_conf[] =
     "set security ipsec vpn V1 ike ipsec-policy IPOL\n"
     "set security zones security-zone trust interfaces ge-0/0/1.0\n"
     "set security zones security-zone vpn interfaces st0.0\n"
-    "set security policies from-zone trust to-zone vpn policy t2v match source-address any\n"
-    "set security policies from-zone trust to-zone vpn policy t2v match destination-address any\n"
-    "set security policies from-zone trust to-zone vpn policy t2v match application any\n"
-    "set security policies from-zone trust to-zone vpn policy t2v then permit tunnel ipsec-vpn V1\n"
+    "set security policies from-zone trust to-zone vpn policy t2v match "
+    "source-address any\n"
+    "set security policies from-zone trust to-zone vpn policy t2v match "
+    "destination-address any\n"
+    "set security policies from-zone trust to-zone vpn policy t2v match "
+    "application any\n"
+    "set security policies from-zone trust to-zone vpn policy t2v then permit "
+    "tunnel ipsec-vpn V1\n"
     "set routing-options static route 10.2.0.0/24 next-hop st0.0\n";
 
 static struct conf *
@@ -269,8 +273,8 @@ START_TEST(lex_words)
 
 	ck_assert_int_eq(lex(l, strlen(l), &tk, err, &off), 0);
 	ck_assert_uint_eq(tk.n, 11);
-	const char *w[] = { "set", "a", "b c", "d", "|", "match", "x", "[",
-	    "y", "z", "]" };
+	const char *w[] = { "set", "a", "b c", "d", "|", "match", "x", "[", "y",
+		"z", "]" };
 	for (size_t i = 0; i < 11; i++)
 		ck_assert_str_eq(tk.t[i].s, w[i]);
 	ck_assert(tk.t[2].quoted);
@@ -311,8 +315,8 @@ START_TEST(lex_escapes)
 
 	/* lex_quote and lex_line are inverse. */
 	const char *v[] = { "plain", "two words", "q\"uote", "back\\slash",
-	    "semi;colon", "{brace}", "", "pipe|x", "[", "tab\there",
-	    "é-ü", "#hash" };
+		"semi;colon", "{brace}", "", "pipe|x", "[", "tab\there", "é-ü",
+		"#hash" };
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
 		struct sb q;
 		sb_init(&q);
@@ -320,7 +324,8 @@ START_TEST(lex_escapes)
 		ck_assert_int_eq(lex(sb_str(&q), q.len, &tk, err, &off), 0);
 		ck_assert_uint_eq(tk.n, 1);
 		ck_assert_str_eq(tk.t[0].s, v[i]);
-		ck_assert(lex_needs_quotes(v[i]) == (strcmp(sb_str(&q), v[i]) != 0));
+		ck_assert(
+		    lex_needs_quotes(v[i]) == (strcmp(sb_str(&q), v[i]) != 0));
 		toks_free(&tk);
 		sb_free(&q);
 	}
@@ -353,21 +358,23 @@ START_TEST(lex_bytes)
 	static const char *const badv[] = {
 		"a\xff", "\xc0\xaf", "\xc1\xbf", "\xe2\x82", "\x80",
 		"\xf5\x80\x80\x80", "x\x01y", "x\x7fy", "x\ny", "x\ry",
-		"\xe0\x80\xaf",		/* over-long '/' */
-		"\xed\xa0\x80",		/* UTF-16 surrogate */
-		"\xf0\x80\x80\xaf",	/* over-long '/' */
-		"\xf4\x90\x80\x80",	/* above U+10FFFF */
+		"\xe0\x80\xaf",	    /* over-long '/' */
+		"\xed\xa0\x80",	    /* UTF-16 surrogate */
+		"\xf0\x80\x80\xaf", /* over-long '/' */
+		"\xf4\x90\x80\x80", /* above U+10FFFF */
 	};
 	for (size_t i = 0; i < sizeof(badv) / sizeof(*badv); i++) {
 		ck_assert_msg(!lex_is_clean_utf8(badv[i], strlen(badv[i])),
 		    "bad vector %zu accepted", i);
-		ck_assert_int_eq(lex(badv[i], strlen(badv[i]), &tk, err, &off), -1);
+		ck_assert_int_eq(
+		    lex(badv[i], strlen(badv[i]), &tk, err, &off), -1);
 		has(err, "invalid character");
 	}
 	/* A NUL inside the line counts as a control character. */
 	ck_assert(!lex_is_clean_utf8("a\0b", 3));
 	static const char *const goodv[] = { "caf\xc3\xa9", "\xe2\x82\xac",
-	    "\xf0\x9f\x94\x91", "\xef\xbb\xbf", "tab\tok", "\xf4\x8f\xbf\xbf" };
+		"\xf0\x9f\x94\x91", "\xef\xbb\xbf", "tab\tok",
+		"\xf4\x8f\xbf\xbf" };
 	for (size_t i = 0; i < sizeof(goodv) / sizeof(*goodv); i++)
 		ck_assert_msg(lex_is_clean_utf8(goodv[i], strlen(goodv[i])),
 		    "good vector %zu refused", i);
@@ -425,7 +432,8 @@ START_TEST(path_abbrev)
 	ok(c, "set sec ike prop P1 dh-g group14");
 	ok(c, "set sys host gw");
 	char *t = set_text(c);
-	ck_assert_str_eq(t, "set system host-name gw\n"
+	ck_assert_str_eq(t,
+	    "set system host-name gw\n"
 	    "set security ike proposal P1 dh-group group14\n");
 	free(t);
 	/* Ambiguous prefixes name the word. */
@@ -460,7 +468,8 @@ START_TEST(path_missing)
 	ck_assert(last_at_end);
 	bad(c, "set security policies from-zone a", "missing argument.");
 	ck_assert(last_at_end);
-	bad(c, "set security policies from-zone a to-zone", "missing argument.");
+	bad(c, "set security policies from-zone a to-zone",
+	    "missing argument.");
 	/* A container that is not a presence container needs something below
 	 * it (Junos: `set system` → missing argument). */
 	bad(c, "set system", "missing argument.");
@@ -490,7 +499,9 @@ START_TEST(path_lists)
 	ok(c, "set interfaces ge-0/0/0 unit 0 family inet address 10.0.1.1/24");
 	ok(c, "set interfaces st0 unit 1 family inet");
 	/* qc:key-keywords: from-zone A to-zone B, keywords abbreviated */
-	ok(c, "set security policies from-zone trust to vpn policy p then permit");
+	ok(c,
+	    "set security policies from-zone trust to vpn policy p then "
+	    "permit");
 	bad(c, "set security policies from-zone trust xx vpn policy p",
 	    "syntax error.");
 	ck_assert_uint_eq(last_tok, 5);
@@ -500,7 +511,8 @@ START_TEST(path_lists)
 	char *t = set_text(c);
 	ck_assert_str_eq(t,
 	    "set security ike gateway G local-identity inet 10.9.9.9\n"
-	    "set security policies from-zone trust to-zone vpn policy p then permit\n"
+	    "set security policies from-zone trust to-zone vpn policy p then "
+	    "permit\n"
 	    "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24\n"
 	    "set interfaces ge-0/0/0 unit 0 family inet address 10.0.1.1/24\n"
 	    "set interfaces st0 unit 1 family inet\n"
@@ -511,7 +523,8 @@ START_TEST(path_lists)
 	ck_assert_uint_eq(last_tok, 6);
 	ok(c, "set security ike proposal P lifetime-seconds 180");
 	bad(c, "set security ike proposal P lifetime-seconds x1", "");
-	bad(c, "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.300/24",
+	bad(c,
+	    "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.300/24",
 	    "");
 	bad(c, "set routing-options static route 10.2.0.0/24 next-hop 1.2.3",
 	    "");
@@ -536,9 +549,12 @@ START_TEST(path_leaflist)
 	t = curly_text(c);
 	has(t, "proposals [ P1 P2 P3 P4 ];");
 	free(t);
-	bad(c, "set security ike policy POL proposals [ P5 P6", "missing argument.");
-	bad(c, "set security ike policy POL proposals [ ]", "missing argument.");
-	bad(c, "set security ike policy POL proposals [ P5 ] x", "syntax error.");
+	bad(c, "set security ike policy POL proposals [ P5 P6",
+	    "missing argument.");
+	bad(c, "set security ike policy POL proposals [ ]",
+	    "missing argument.");
+	bad(c, "set security ike policy POL proposals [ P5 ] x",
+	    "syntax error.");
 	ok(c, "delete security ike policy POL proposals P2");
 	t = set_text(c);
 	hasnt(t, "P2");
@@ -556,7 +572,9 @@ START_TEST(path_secrets)
 	struct conf *c = conf_new(S);
 	size_t len;
 
-	ok(c, "set security ike policy POL pre-shared-key ascii-text \"my secret\"");
+	ok(c,
+	    "set security ike policy POL pre-shared-key ascii-text \"my "
+	    "secret\"");
 	char *t = set_text(c);
 	has(t, "pre-shared-key ascii-text \"$9$");
 	hasnt(t, "my secret");
@@ -574,7 +592,8 @@ START_TEST(path_secrets)
 	ok(c, line);
 	char *t2 = set_text(c);
 	snprintf(line, sizeof(line),
-	    "set security ike policy P2 pre-shared-key ascii-text \"%s\"\n", enc);
+	    "set security ike policy P2 pre-shared-key ascii-text \"%s\"\n",
+	    enc);
 	has(t2, line);
 	free(t2);
 	free(t);
@@ -584,7 +603,8 @@ START_TEST(path_secrets)
 	free(t);
 	/* A broken $9$ is refused; so is a bad hexadecimal key, without
 	 * echoing it. */
-	bad(c, "set security ike policy P3 pre-shared-key ascii-text \"$9$@@@\"",
+	bad(c,
+	    "set security ike policy P3 pre-shared-key ascii-text \"$9$@@@\"",
 	    "not a valid $9$ secret");
 	bad(c, "set security ike policy P3 pre-shared-key hexadecimal xyz",
 	    "invalid secret value");
@@ -613,7 +633,7 @@ START_TEST(edit_set_delete)
 	ok(c, "delete system host-name gw2");
 	t = set_text(c);
 	hasnt(t, "host-name");
-	hasnt(t, "set system");	/* the empty container is gone */
+	hasnt(t, "set system"); /* the empty container is gone */
 	free(t);
 	ck_assert_int_eq(ap(c, "delete system host-name"), 0);
 	has(last_warn, "statement not found");
@@ -650,7 +670,8 @@ START_TEST(edit_choice)
 	hasnt(t, "hexadecimal");
 	free(t);
 	/* then permit / deny are cases of one choice too. */
-	ok(c, "set security policies from-zone a to-zone b policy p then permit");
+	ok(c,
+	    "set security policies from-zone a to-zone b policy p then permit");
 	ok(c, "set security policies from-zone a to-zone b policy p then deny");
 	t = set_text(c);
 	hasnt(t, "permit");
@@ -678,14 +699,19 @@ START_TEST(edit_insert_rename_copy)
 	free(t);
 	bad(c, "insert security ike proposal A before proposal Z",
 	    "statement not found");
-	bad(c, "insert security ike proposal A proposal B", "missing argument.");
+	bad(c, "insert security ike proposal A proposal B",
+	    "missing argument.");
 	bad(c, "insert security ike proposal Z before proposal B",
 	    "statement not found");
 	/* Policies in a zone pair are ordered by the operator. */
-	ok(c, "set security policies from-zone a to-zone b policy p1 then permit");
-	ok(c, "set security policies from-zone a to-zone b policy p2 then deny");
+	ok(c,
+	    "set security policies from-zone a to-zone b policy p1 then "
+	    "permit");
+	ok(c,
+	    "set security policies from-zone a to-zone b policy p2 then deny");
 	ck_assert_int_eq(ap_at(c, "security policies from-zone a to-zone b",
-	    "insert policy p2 before policy p1"), 0);
+			     "insert policy p2 before policy p1"),
+	    0);
 	t = set_text(c);
 	ck_assert((strstr(t, "policy p2")) < (strstr(t, "policy p1")));
 	free(t);
@@ -700,7 +726,8 @@ START_TEST(edit_insert_rename_copy)
 	free(t);
 	bad(c, "rename security ike proposal B2 to proposal A",
 	    "statement already exists");
-	bad(c, "rename security ike proposal B2 proposal X", "missing argument.");
+	bad(c, "rename security ike proposal B2 proposal X",
+	    "missing argument.");
 	bad(c, "rename security ike proposal B2 to", "missing argument.");
 	bad(c, "rename security ike proposal B2 to policy X", "");
 
@@ -712,7 +739,8 @@ START_TEST(edit_insert_rename_copy)
 	free(t);
 	bad(c, "copy security ike proposal A to proposal C",
 	    "statement already exists");
-	bad(c, "copy security ike proposal Q to proposal R", "statement not found");
+	bad(c, "copy security ike proposal Q to proposal R",
+	    "statement not found");
 	conf_free(c);
 }
 END_TEST
@@ -740,13 +768,15 @@ START_TEST(edit_activate_annotate)
 	free(t);
 
 	ok(c, "annotate security ike \"IKE: see ticket 42\"");
-	ck_assert_int_eq(ap_at(c, "security ike", "annotate proposal P1 \"fast\""), 0);
+	ck_assert_int_eq(
+	    ap_at(c, "security ike", "annotate proposal P1 \"fast\""), 0);
 	t = curly_text(c);
 	has(t, "/* IKE: see ticket 42 */\n    ike {");
 	has(t, "/* fast */\n        proposal P1 {");
 	free(t);
 	bad(c, "annotate security", "missing argument.");
-	bad(c, "annotate security ike proposal NOPE \"x\"", "statement not found");
+	bad(c, "annotate security ike proposal NOPE \"x\"",
+	    "statement not found");
 	conf_free(c);
 }
 END_TEST
@@ -757,8 +787,10 @@ START_TEST(edit_text_all_or_nothing)
 	char *before = set_text(c);
 	const char *cases[] = {
 		"set system host-name a\nset system bogus 1\n",
-		"set system host-name a\r\nset security ike proposal P lifetime-seconds 1\r\n",
-		"\xef\xbb\xbfset system host-name a\nset system host-name \"b\xff\"\n",
+		"set system host-name a\r\nset security ike proposal P "
+		"lifetime-seconds 1\r\n",
+		"\xef\xbb\xbfset system host-name a\nset system host-name "
+		"\"b\xff\"\n",
 		"set system host-name a\nset system host-name \"b\n",
 		"# comment\nset system host-name a\n\nset system host-name\n",
 	};
@@ -773,7 +805,7 @@ START_TEST(edit_text_all_or_nothing)
 	}
 	/* CRLF and a BOM are fine when every line is. */
 	const char *good = "\xef\xbb\xbfset system host-name crlf\r\n"
-	    "set system domain-name example.net\r\n";
+			   "set system domain-name example.net\r\n";
 	ck_assert_uint_eq(load_text(c, good, strlen(good)), 0);
 	char *after = set_text(c);
 	has(after, "set system host-name crlf\n");
@@ -836,9 +868,9 @@ START_TEST(render_curly_set)
 	    "set interfaces ge-0/0/0 description \"two words\"\n");
 	free(t);
 	/* relative to a level */
-	struct cnode *ike = conf_find(c, conf_find(c, conf_root(c),
-	    schema_find(S, "/security"), NULL), schema_find(S, "/security/ike"),
-	    NULL);
+	struct cnode *ike = conf_find(c,
+	    conf_find(c, conf_root(c), schema_find(S, "/security"), NULL),
+	    schema_find(S, "/security/ike"), NULL);
 	ck_assert_ptr_nonnull(ike);
 	struct sb r;
 	sb_init(&r);
@@ -860,14 +892,14 @@ roundtrip_curly(struct conf *c)
 
 	sb_init(&set);
 	sb_init(&err.msg);
-	int rc = conf_text_to_set(curly, strlen(curly), false, &set, &map, &err,
-	    &bad_line);
+	int rc = conf_text_to_set(
+	    curly, strlen(curly), false, &set, &map, &err, &bad_line);
 	ck_assert_msg(rc == 0, "curly line %zu: %s\n%.300s", bad_line,
 	    sb_str(&err.msg), curly);
 	struct conf *d = conf_new(S);
 	size_t b = load_text(d, sb_str(&set), set.len);
-	ck_assert_msg(b == 0, "set line %zu: %s\n%.300s", b, last_err,
-	    sb_str(&set));
+	ck_assert_msg(
+	    b == 0, "set line %zu: %s\n%.300s", b, last_err, sb_str(&set));
 	same_conf(c, d);
 	conf_free(d);
 	free(map);
@@ -898,7 +930,8 @@ START_TEST(load_roundtrip)
 	ok(c, "deactivate security ike gateway GW");
 	ok(c, "deactivate security ike proposal P1 dh-group");
 	ok(c, "annotate security ike \"a comment\"");
-	ok(c, "set interfaces ge-0/0/0 description \"a \\\"quoted\\\" {word};\"");
+	ok(c,
+	    "set interfaces ge-0/0/0 description \"a \\\"quoted\\\" {word};\"");
 	ok(c, "insert security ike proposal P2 before proposal P1");
 	roundtrip_curly(c);
 	roundtrip_set(c);
@@ -909,9 +942,9 @@ END_TEST
 START_TEST(load_curly_errors)
 {
 	const char *bad_texts[] = {
-		"system {\n    host-name gw1;\n",		/* unclosed */
-		"system {\n    host-name gw1;\n}\n}\n",	/* extra } */
-		"system {\n    bogus gw1;\n}\n",		/* unknown */
+		"system {\n    host-name gw1;\n",	/* unclosed */
+		"system {\n    host-name gw1;\n}\n}\n", /* extra } */
+		"system {\n    bogus gw1;\n}\n",	/* unknown */
 		"system {\n    host-name \"gw1;\n}\n",	/* quote */
 	};
 	/* (an unclosed quote is reported where the text ends) */
@@ -923,8 +956,8 @@ START_TEST(load_curly_errors)
 		size_t *map = NULL, bad_line = 0;
 		sb_init(&set);
 		sb_init(&err.msg);
-		int rc = conf_text_to_set(bad_texts[i], strlen(bad_texts[i]), false,
-		    &set, &map, &err, &bad_line);
+		int rc = conf_text_to_set(bad_texts[i], strlen(bad_texts[i]),
+		    false, &set, &map, &err, &bad_line);
 		if (rc == 0) {
 			/* Unknown statements may only show up when applied. */
 			struct conf *c = conf_new(S);
@@ -943,9 +976,13 @@ START_TEST(load_curly_errors)
 	 * A NUL byte, in either form, is refused with its line (the curly
 	 * parser used to stall on it: found by fuzz_load), never cut short.
 	 */
-	static const struct { const char *t; size_t len, line; } nul[] = {
+	static const struct {
+		const char *t;
+		size_t len, line;
+	} nul[] = {
 		{ "system {\n    host-name x;\n   \0nosuch y;\n}\n", 42, 3 },
-		{ "set system host-name a\0b\nset system domain-name d\n", 50, 1 },
+		{ "set system host-name a\0b\nset system domain-name d\n", 50,
+		    1 },
 	};
 	for (size_t i = 0; i < sizeof(nul) / sizeof(*nul); i++) {
 		struct sb set;
@@ -954,9 +991,11 @@ START_TEST(load_curly_errors)
 		sb_init(&set);
 		sb_init(&err.msg);
 		ck_assert_int_eq(conf_text_to_set(nul[i].t, nul[i].len, false,
-		    &set, &map, &err, &bad_line), -1);
+				     &set, &map, &err, &bad_line),
+		    -1);
 		ck_assert_uint_eq(bad_line, nul[i].line);
-		ck_assert_str_eq(sb_str(&err.msg), "invalid character (NUL byte)");
+		ck_assert_str_eq(
+		    sb_str(&err.msg), "invalid character (NUL byte)");
 		free(map);
 		sb_free(&set);
 		sb_free(&err.msg);
@@ -991,10 +1030,11 @@ delta_replays(struct conf *a, struct conf *b, bool dirty)
 	diff_delta_text(&d, &out);
 	diff_free(&d);
 	struct conf *x = conf_dup(a);
-	if (getenv("DEBUG_DELTA")) fprintf(stderr, "delta:\n%s--\n", sb_str(&out));
+	if (getenv("DEBUG_DELTA"))
+		fprintf(stderr, "delta:\n%s--\n", sb_str(&out));
 	size_t bl = load_text(x, sb_str(&out), out.len);
-	ck_assert_msg(bl == 0, "delta line %zu: %s\n%.300s", bl, last_err,
-	    sb_str(&out));
+	ck_assert_msg(
+	    bl == 0, "delta line %zu: %s\n%.300s", bl, last_err, sb_str(&out));
 	same_conf(x, b);
 	conf_free(x);
 	sb_free(&out);
@@ -1064,18 +1104,19 @@ START_TEST(diff_delta)
 	 */
 	static const char *const sequences[][3] = {
 		{ "delete security ike proposal P1",
-		  "set security ike proposal P1 dh-group group2", NULL },
+		    "set security ike proposal P1 dh-group group2", NULL },
 		{ "delete security ike",
-		  "set security ike proposal P7 dh-group group14", NULL },
+		    "set security ike proposal P7 dh-group group14", NULL },
 		{ "delete security ike policy POL proposals",
-		  "set security ike policy POL proposals P2", NULL },
+		    "set security ike policy POL proposals P2", NULL },
 		{ "delete security ike proposal P1",
-		  "set security ike proposal P8 dh-group group2",
-		  "set security ike proposal P1 dh-group group14" },
+		    "set security ike proposal P8 dh-group group2",
+		    "set security ike proposal P1 dh-group group14" },
 		{ "delete security policies",
-		  "set security address-book global address h 192.0.2.1/32",
-		  "set security policies from-zone trust to-zone vpn policy p0"
-		  " then deny" },
+		    "set security address-book global address h 192.0.2.1/32",
+		    "set security policies from-zone trust to-zone vpn policy "
+		    "p0"
+		    " then deny" },
 	};
 	for (size_t i = 0; i < sizeof(sequences) / sizeof(*sequences); i++) {
 		struct conf *b = conf_dup(a);
@@ -1115,7 +1156,7 @@ START_TEST(diff_filter)
 	    "insert security ike proposal P2 after proposal P3\n"
 	    "set interfaces ge-0/0/0 unit 0 family inet\n"
 	    "set system host-name h\n"
-	    "deactivate security";	/* no newline at the end */
+	    "deactivate security"; /* no newline at the end */
 	struct sb out;
 
 	sb_init(&out);
@@ -1136,34 +1177,36 @@ END_TEST
 /* ---- validation ----------------------------------------------------- */
 
 struct refcase {
-	const char *line;	/* names something that does not exist */
-	const char *fix;	/* makes it exist, or NULL */
+	const char *line; /* names something that does not exist */
+	const char *fix;  /* makes it exist, or NULL */
 };
 
 static const struct refcase refcases[] = {
 	{ "set security ike policy POL proposals NOPE",
-	  "set security ike proposal NOPE dh-group group14" },
+	    "set security ike proposal NOPE dh-group group14" },
 	{ "set security ike gateway GW ike-policy NOPE",
-	  "set security ike policy NOPE proposals P1" },
+	    "set security ike policy NOPE proposals P1" },
 	{ "set security ike gateway GW external-interface ge-0/0/9.0",
-	  "set interfaces ge-0/0/9 unit 0 family inet" },
+	    "set interfaces ge-0/0/9 unit 0 family inet" },
 	{ "set security ike gateway GW external-interface ge-0/0/0.7",
-	  "set interfaces ge-0/0/0 unit 7 family inet" },
+	    "set interfaces ge-0/0/0 unit 7 family inet" },
 	{ "set security ike gateway GW ppk-profile NOPE",
-	  "set security key-manager profiles NOPE static key-id ascii-text x" },
+	    "set security key-manager profiles NOPE static key-id ascii-text "
+	    "x" },
 	{ "set security ipsec policy IPOL proposals NOPE",
-	  "set security ipsec proposal NOPE protocol esp" },
+	    "set security ipsec proposal NOPE protocol esp" },
 	{ "set security ipsec vpn V1 bind-interface st0.5",
-	  "set interfaces st0 unit 5 family inet" },
+	    "set interfaces st0 unit 5 family inet" },
 	{ "set security ipsec vpn V1 ike gateway NOPE", NULL },
 	{ "set security ipsec vpn V1 ike ipsec-policy NOPE",
-	  "set security ipsec policy NOPE proposals IP1" },
+	    "set security ipsec policy NOPE proposals IP1" },
 	{ "set security zones security-zone trust interfaces ge-0/0/3.0",
-	  "set interfaces ge-0/0/3 unit 0" },
-	{ "set security policies from-zone trust to-zone vpn policy t2v then permit tunnel ipsec-vpn NOPE",
-	  "set security ipsec vpn NOPE bind-interface st0.0" },
+	    "set interfaces ge-0/0/3 unit 0" },
+	{ "set security policies from-zone trust to-zone vpn policy t2v then "
+	  "permit tunnel ipsec-vpn NOPE",
+	    "set security ipsec vpn NOPE bind-interface st0.0" },
 	{ "set security ike policy POL certificate trusted-ca ca-profile NOPE",
-	  "set security pki ca-profile NOPE ca-identity NOPE" },
+	    "set security pki ca-profile NOPE ca-identity NOPE" },
 };
 
 START_TEST(validate_refs)
@@ -1179,8 +1222,9 @@ START_TEST(validate_refs)
 	has(first, "is not defined");
 	if (rc->fix != NULL) {
 		ok(c, rc->fix);
-		ck_assert_msg(verr_count(c, "Referenced", first, sizeof(first))
-		    == 0, "'%s' then '%s': %s", rc->line, rc->fix, first);
+		ck_assert_msg(
+		    verr_count(c, "Referenced", first, sizeof(first)) == 0,
+		    "'%s' then '%s': %s", rc->line, rc->fix, first);
 	}
 	/* A deactivated referrer is not checked. */
 	struct conf *d = base();
@@ -1226,18 +1270,22 @@ START_TEST(validate_mandatory_max)
 	struct sb out;
 
 	ok(c, "delete security ike gateway GW external-interface");
-	ck_assert_uint_eq(verr_count(c, "Missing mandatory statement", first,
-	    sizeof(first)), 1);
-	ck_assert_str_eq(first, "[edit security ike]|gateway GW|"
+	ck_assert_uint_eq(
+	    verr_count(c, "Missing mandatory statement", first, sizeof(first)),
+	    1);
+	ck_assert_str_eq(first,
+	    "[edit security ike]|gateway GW|"
 	    "Missing mandatory statement: 'external-interface'");
 	validate_all(c, &e);
 	sb_init(&out);
 	verrs_text(&e, true, &out);
-	has(sb_str(&out), "error: commit failed: (missing mandatory statements)\n");
+	has(sb_str(&out),
+	    "error: commit failed: (missing mandatory statements)\n");
 	sb_reset(&out);
 	verrs_text(&e, false, &out);
 	has(sb_str(&out),
-	    "error: configuration check-out failed: (missing mandatory statements)\n");
+	    "error: configuration check-out failed: (missing mandatory "
+	    "statements)\n");
 	sb_free(&out);
 	verrs_free(&e);
 	/* A deactivated gateway is not checked. */
@@ -1252,8 +1300,8 @@ START_TEST(validate_mandatory_max)
 		    "set security ike gateway GW address 198.51.100.%d", i);
 		ok(c, line);
 	}
-	ck_assert_uint_eq(verr_count(c, "exceeds limit of 5", first,
-	    sizeof(first)), 1);
+	ck_assert_uint_eq(
+	    verr_count(c, "exceeds limit of 5", first, sizeof(first)), 1);
 	ok(c, "delete security ike gateway GW address 198.51.100.7");
 	ck_assert_uint_eq(verr_count(c, NULL, NULL, 0), 0);
 	conf_free(c);
@@ -1366,9 +1414,11 @@ START_TEST(samples)
 		sb_init(&full);
 		sb_puts(&full, filled);
 		if (strncmp(de->d_name, "pki-cert-vpn", 12) == 0)
-			sb_puts(&full, "set interfaces ge-0/0/0 unit 0 family inet\n");
+			sb_puts(&full,
+			    "set interfaces ge-0/0/0 unit 0 family inet\n");
 		if (strncmp(de->d_name, "group-vpnv2-member", 18) == 0)
-			sb_puts(&full, "set interfaces ge-0/0/1 unit 0 family inet\n");
+			sb_puts(&full,
+			    "set interfaces ge-0/0/1 unit 0 family inet\n");
 		/* Its header: "Pair with ... site-to-site-ppk-static". */
 		if (strncmp(de->d_name, "site-to-site-qkd-kme", 20) == 0) {
 			char bpath[1024];
@@ -1387,8 +1437,8 @@ START_TEST(samples)
 		ck_assert_msg(b == 0, "%s:%zu: %s", de->d_name, b, last_err);
 		char first[512];
 		size_t ne = verr_count(c, NULL, first, sizeof(first));
-		ck_assert_msg(ne == 0, "%s: %zu errors, first %s", de->d_name,
-		    ne, first);
+		ck_assert_msg(
+		    ne == 0, "%s: %zu errors, first %s", de->d_name, ne, first);
 		/* Every set line of the file is in `display set`. */
 		char *out = set_text(c);
 		ck_assert_uint_gt(strlen(out), 0);
@@ -1454,8 +1504,8 @@ schema_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("validate");
-	tcase_add_loop_test(tc, validate_refs, 0,
-	    sizeof(refcases) / sizeof(*refcases));
+	tcase_add_loop_test(
+	    tc, validate_refs, 0, sizeof(refcases) / sizeof(*refcases));
 	tcase_add_test(tc, validate_message);
 	tcase_add_test(tc, validate_mandatory_max);
 	tcase_add_test(tc, validate_deleted_target);
