@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "keymgr/keymgr.h"
+#include "lib/hex.h"
 #include "lib/junos9.h"
 #include "lib/log.h"
 #include "pki/pki.h"
@@ -78,18 +79,6 @@ profile_missing(struct verrs *errs, const struct cnode *at, const char *stmt)
 	sb_free(&m);
 }
 
-static int
-profile_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The key of a static profile: the $9$ value decoded, then the hex decoded
  * for `key hexadecimal`.  A new buffer (caller wipes), or NULL.
@@ -118,24 +107,15 @@ profile_static_key(const struct cnode *key, size_t *len, const char **why)
 	}
 	if (h != NULL && a == NULL) {
 		unsigned char *b = xmalloc(n / 2 + 1);
-		size_t i;
-		for (i = 0; i + 1 < n; i += 2) {
-			int hi = profile_hexval(plain[i]);
-			int lo = profile_hexval(plain[i + 1]);
-			if (hi < 0 || lo < 0)
-				break;
-			b[i / 2] = (unsigned char)(hi << 4 | lo);
-		}
-		bool ok = i == n && n > 0;
+		int rc = n > 0 ? hex_decode(plain, n, b, n / 2 + 1, len) : -1;
 		OPENSSL_cleanse(plain, n);
 		free(plain);
-		if (!ok) {
+		if (rc < 0) {
 			OPENSSL_cleanse(b, n / 2 + 1);
 			free(b);
 			*why = "invalid hexadecimal key";
 			return NULL;
 		}
-		*len = n / 2;
 		return b;
 	}
 	*len = n;

@@ -55,6 +55,8 @@ ok() { echo "ok - $*"; }
 cli() { "$QSAFE_CLI" --state-dir "$S" "$@"; }
 km() { "$KM_CLIENT" "$S/keymgr.sock" "$@"; }
 # A reply member: jv FILE NAME (string members of km-client's JSON line)
+# A 32-octet key typed in hexadecimal, both letter cases.
+HEXKEY=00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff
 jv() { sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p" "$1" | head -n 1; }
 ms() { sed -n 's/^elapsed_ms=\([0-9]*\).*/\1/p' "$1"; }
 has() {	# what file string
@@ -173,6 +175,8 @@ EOF
 	echo "rollback 0"
 	echo "$P st static key-id ascii-text test-key-id"
 	echo "$P st static key ascii-text qjwbdip139u5mcy89m28pcgowerefnqwer"
+	echo "$P sthex static key-id ascii-text hex-key-id"
+	echo "$P sthex static key hexadecimal $HEXKEY"
 	qkd qa "$PA" SAE_A SAE_A SAE_B
 	qkd qb "$PB" SAE_B SAE_B SAE_A
 	qkd qac "$PA" SAE_A SAE_A SAE_C
@@ -283,6 +287,9 @@ km get st >"$T/s1"
 [ "$(jv "$T/s1" key_id)" = test-key-id ] && ok "static profile: configured key-id" || fail "static: $(cat "$T/s1")"
 km get-id st test-key-id >"$T/s2" && [ "$(jv "$T/s2" key)" = "$(jv "$T/s1" key)" ] &&
     ok "static profile: same key by ID" || fail "static by id"
+km get sthex >"$T/s3"
+[ "$(jv "$T/s3" key)" = "$(echo "$HEXKEY" | tr 'A-F' 'a-f')" ] &&
+    ok "static profile: hexadecimal key decoded" || fail "static hex: $(cat "$T/s3")"
 
 # --- faults (issue 4, Reliability), each: reply, detail, counters
 expect() {	# profile token what [get-id ID]
