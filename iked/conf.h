@@ -103,6 +103,13 @@ int iconf_esp_proposals(struct iconf_ctx *x, const struct cnode *policy,
     struct eng_proposal *out, size_t *n);
 /* A DH group name ("group14") as its IANA number; 0 when unknown. */
 uint16_t iconf_dh_group(const char *name);
+/*
+ * An ESP `encryption-algorithm` / `authentication-algorithm` by its Junos
+ * name, as the transform crypto.h runs; NULL when the name is unknown or
+ * not runnable here.  One table for proposals and manual SAs.
+ */
+const struct encr_alg *iconf_esp_encr(const char *name);
+const struct integ_alg *iconf_esp_integ(const char *name);
 
 /* conf_vpn.c */
 void iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids);

@@ -211,6 +211,23 @@ prop_hash_find(const struct prop_hash *t, size_t n, const char *name)
 	prop_hash_find(prop_esp_hashes, \
 	    sizeof(prop_esp_hashes) / sizeof(prop_esp_hashes[0]), (name))
 
+const struct encr_alg *
+iconf_esp_encr(const char *name)
+{
+	const struct prop_encr *e = prop_encr_find(name);
+
+	return e != NULL ? crypto_encr(e->id, e->bits) : NULL;
+}
+
+const struct integ_alg *
+iconf_esp_integ(const char *name)
+{
+	const struct prop_hash *h = PROP_ESP_HASH(name);
+
+	return h != NULL && h->integ != XF_UNSUPPORTED ? crypto_integ(h->integ)
+						       : NULL;
+}
+
 /*
  * Why p cannot run here (a static string), or NULL when crypto.h does
  * every transform of it.

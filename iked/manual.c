@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 
+#include "iked/conf.h"
 #include "iked/ikev2.h"
 #include "iked/manual.h"
 #include "lib/hex.h"
@@ -20,29 +21,6 @@
 #include "schema/path.h"
 
 #define MANUAL_TUNNEL_BASE 500001 /* Junos tunnel indexes */
-
-/* Junos names -> IANA transforms; what they are is crypto.h's table. */
-static const struct {
-	const char *name;
-	uint16_t id, bits;
-} manual_encr[] = {
-	{ "aes-128-cbc", ENCR_AES_CBC, 128 },
-	{ "aes-192-cbc", ENCR_AES_CBC, 192 },
-	{ "aes-256-cbc", ENCR_AES_CBC, 256 },
-	{ "aes-128-gcm", ENCR_AES_GCM_16, 128 },
-	{ "aes-256-gcm", ENCR_AES_GCM_16, 256 },
-	{ "chacha20-poly1305", ENCR_CHACHA20_POLY1305, 0 },
-};
-
-static const struct {
-	const char *name;
-	uint16_t id;
-} manual_integ[] = {
-	{ "hmac-sha1-96", AUTH_HMAC_SHA1_96 },
-	{ "hmac-sha-256-128", AUTH_HMAC_SHA2_256_128 },
-	{ "hmac-sha-384", AUTH_HMAC_SHA2_384_192 },
-	{ "hmac-sha-512", AUTH_HMAC_SHA2_512_256 },
-};
 
 struct manual_vpn {
 	char name[33];
@@ -55,27 +33,6 @@ struct manual {
 	struct dp *dp;
 	struct manual_vpn *vpns; /* installed */
 };
-
-static const struct encr_alg *
-manual_encr_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(manual_encr) / sizeof(manual_encr[0]);
-	     i++)
-		if (strcmp(manual_encr[i].name, name) == 0)
-			return crypto_encr(
-			    manual_encr[i].id, manual_encr[i].bits);
-	return NULL;
-}
-
-static const struct integ_alg *
-manual_integ_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(manual_integ) / sizeof(manual_integ[0]);
-	     i++)
-		if (strcmp(manual_integ[i].name, name) == 0)
-			return crypto_integ(manual_integ[i].id);
-	return NULL;
-}
 
 uint32_t
 manual_tunnel_id(size_t ordinal)
@@ -176,7 +133,7 @@ manual_build(const struct cnode *vpn, size_t ordinal, uint32_t window,
 	*stmt = "encryption";
 	*why = ea ? "Encryption algorithm is not supported for manual SA"
 		  : "Missing mandatory statement: 'encryption algorithm'";
-	if (ea == NULL || (out->encr = manual_encr_find(ea)) == NULL)
+	if (ea == NULL || (out->encr = iconf_esp_encr(ea)) == NULL)
 		return -1;
 	if (manual_key(enc, out->enc_key, sizeof(out->enc_key), &klen, why) ==
 	    -1)
@@ -195,7 +152,7 @@ manual_build(const struct cnode *vpn, size_t ordinal, uint32_t window,
 			    "manual SA"
 			  : "Missing mandatory statement: "
 			    "'authentication algorithm'";
-		if (aa == NULL || (out->integ = manual_integ_find(aa)) == NULL)
+		if (aa == NULL || (out->integ = iconf_esp_integ(aa)) == NULL)
 			return -1;
 		if (manual_key(auth, out->auth_key, sizeof(out->auth_key),
 			&klen, why) == -1)

@@ -359,6 +359,34 @@ step(struct conf *c, struct iconf_ids *ids, struct iconf *old, const char *line,
 	return ic;
 }
 
+/*
+ * Manual SAs and proposals read ESP algorithm names through one table:
+ * the names Junos takes, the transform each becomes, and the refusals.
+ */
+START_TEST(test_esp_names)
+{
+	const struct encr_alg *e;
+	const struct integ_alg *i;
+
+	e = iconf_esp_encr("aes-256-gcm");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->id, ENCR_AES_GCM_16);
+	ck_assert_uint_eq(e->key_len, 32 + 4); /* RFC 4106: salt included */
+	e = iconf_esp_encr("aes-128-cbc");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->id, ENCR_AES_CBC);
+	ck_assert_uint_eq(e->key_len, 16);
+	ck_assert_ptr_nonnull(iconf_esp_encr("chacha20-poly1305"));
+	ck_assert_ptr_null(iconf_esp_encr("des-cbc")); /* not run here */
+	ck_assert_ptr_null(iconf_esp_encr("aes-128")); /* not a Junos name */
+	i = iconf_esp_integ("hmac-sha-256-128");
+	ck_assert_ptr_nonnull(i);
+	ck_assert_uint_eq(i->id, AUTH_HMAC_SHA2_256_128);
+	ck_assert_ptr_null(iconf_esp_integ("hmac-sha-256-96")); /* no IANA id */
+	ck_assert_ptr_null(iconf_esp_integ("sha-256")); /* an IKE name */
+}
+END_TEST
+
 START_TEST(test_diff_and_ids)
 {
 	struct conf *c = base_conf();
@@ -414,6 +442,7 @@ conf_suite(void)
 	    tc, test_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, test_sets_and_knobs);
 	tcase_add_test(tc, test_diff_and_ids);
+	tcase_add_test(tc, test_esp_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
