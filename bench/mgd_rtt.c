@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 
 #define RTT_MAX_COUNT 100000
 

@@ -31,7 +31,7 @@
 #include "cli/input.h"
 #include "lib/log.h"
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 
 #define CLI_DEFAULT_STATE_DIR "./var"
 

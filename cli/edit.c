@@ -24,7 +24,7 @@
 #include "cli/cli.h"
 #include "cli/input.h"
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 
 #define EDIT_HISTORY_SIZE 1000
 #define EDIT_MAX_EOF 3 /* ^D that mgd does not end: give up after */

@@ -15,7 +15,7 @@
 #include "cli/pager.h"
 #include "cli/pipe.h"
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 
 static void
 session_lost(struct cli *cli)

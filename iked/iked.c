@@ -42,11 +42,11 @@
 #include "iked/keysrc.h"
 #include "iked/manual.h"
 #include "iked/net.h"
-#include "keymgr/proto_keymgr.h"
+#include "proto/proto_keymgr.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/privsep.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 #include "pki/pki.h"
 #include "pki/pki_conf.h"
 

@@ -21,9 +21,9 @@
 
 #include "keymgr/keymgr.h"
 #include "lib/msg.h"
-#include "keymgr/proto_keymgr.h"
+#include "proto/proto_keymgr.h"
 #include "lib/log.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 #include "pki/pki.h"
 
 static void

@@ -25,7 +25,7 @@
 #include "keymgr/keymgr.h"
 #include "lib/msg.h"
 #include "lib/render.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 
 static const char *
 rpc_type(const struct km_profile *p)

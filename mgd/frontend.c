@@ -23,7 +23,7 @@
 
 #include "lib/log.h"
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 #include "mgd/complete.h"
 #include "mgd/mgd.h"
 #include "mgd/cmd.h"

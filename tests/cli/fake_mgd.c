@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 #include "lib/sb.h"
 
 struct fake {

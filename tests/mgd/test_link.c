@@ -14,8 +14,8 @@
 #include <event2/event.h>
 
 #include "lib/msg.h"
-#include "mgd/link.h"
-#include "mgd/proto_daemon.h"
+#include "proto/link.h"
+#include "proto/proto_daemon.h"
 
 struct t_ctx {
 	struct link *l;
