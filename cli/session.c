@@ -1,5 +1,5 @@
 /*
- * session: one cli session with mgd (lib/proto_cli.h).  Sends a request,
+ * session: one cli session with mgd (proto/proto_cli.h).  Sends a request,
  * waits for its reply and prints the reply the way a Junos terminal shows
  * it: the caret line and message of a syntax error, the output (with the
  * data rendered and the pipes applied, paged in the shell), the question of

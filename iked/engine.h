@@ -129,7 +129,7 @@ struct eng_io {
 
 /*
  * Where PPKs come from (RFC 8784): keymgr's key API
- * (keymgr/proto_keymgr.h) in the daemon, a table in tests.  Answers may
+ * (proto/proto_keymgr.h) in the daemon, a table in tests.  Answers may
  * come later: done(cb_ctx, ...) is called exactly once, on the loop, with
  * the key (borrowed for the call; the engine copies and later wipes it),
  * or with key NULL and a reason ("unknown-key-id", "timeout", ...).

@@ -1,6 +1,6 @@
 /*
  * complete: mgd's answers to the cli's "complete" (TAB, space) and "help"
- * (`?`) requests (lib/proto_cli.h), from the schema, the operational command
+ * (`?`) requests (proto/proto_cli.h), from the schema, the operational command
  * tree and the configuration the session edits (cli-behaviour.md 6-7).
  */
 #ifndef QSAFE_COMPLETE_H

@@ -1,6 +1,6 @@
 /*
  * frontend: cli sessions.  Each connection to <state>/mgd.sock is a session;
- * requests are framed JSON (lib/proto_cli.h), one reply per request.  A
+ * requests are framed JSON (proto/proto_cli.h), one reply per request.  A
  * session that goes away leaves nothing behind: its exclusive lock dies with
  * it, its private candidate is dropped, the shared candidate's edits stay
  * (they are in the store).

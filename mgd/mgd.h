@@ -1,6 +1,6 @@
 /*
  * mgd: the management daemon.  It owns the configuration store, serves cli
- * sessions over <state>/mgd.sock (lib/proto_cli.h), runs commits, and routes
+ * sessions over <state>/mgd.sock (proto/proto_cli.h), runs commits, and routes
  * operational commands.  One process, one libevent loop, one struct mgd.
  */
 #ifndef QSAFE_MGD_H
