@@ -24,7 +24,7 @@
 
 #include "keymgr/keymgr.h"
 #include "lib/msg.h"
-#include "lib/render.h"
+#include "render/render.h"
 #include "proto/link.h"
 
 static const char *

@@ -20,7 +20,7 @@
 
 #include "lib/log.h"
 #include "lib/msg.h"
-#include "lib/render.h"
+#include "render/render.h"
 #include "mgd/backend.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"

@@ -15,7 +15,7 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 static const struct {
 	const char *rpc;

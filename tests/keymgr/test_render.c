@@ -11,7 +11,7 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 static const struct render_entry *
 r_find(const char *name)

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 #include "tests/pki/pki_test.h"
 
 static const struct render_entry *

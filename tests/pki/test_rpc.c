@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 #include "pki/pki_int.h"
 #include "pki/pki_rpc.h"
 #include "tests/pki/pki_test.h"

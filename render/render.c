@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 #include "lib/log.h"
-#include "lib/render.h"
+#include "render/render.h"
 
 #ifndef QSAFE_HAVE_PKI_RENDER
 /*

@@ -224,7 +224,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 #define IR_KEY_MAX 64
 

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 static const char *
 hr_str(const json_t *o, const char *key)

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 static const char *
 kr_str(const json_t *o, const char *k)

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 /* A string member; NULL marks the data malformed through *bad. */
 static const char *
