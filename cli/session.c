@@ -16,6 +16,7 @@
 #include "cli/pipe.h"
 #include "lib/msg.h"
 #include "proto/proto_cli.h"
+#include "render/render.h"
 
 static void
 session_lost(struct cli *cli)

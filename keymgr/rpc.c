@@ -1,7 +1,7 @@
 /*
  * rpc: keymgr's operational commands (schema/qsafe-rpc-keymgr.yang), answered
- * with structured data that keymgr_render.c turns into the Junos layouts of
- * reference/junos/key-manager.md 3.
+ * with structured data that render/keymgr_render.c turns into the Junos layouts
+ * of reference/junos/key-manager.md 3.
  *
  *   show security key-manager profiles [name P] [detail]
  *   request security key-manager profiles get profile-keys name P
@@ -24,8 +24,8 @@
 
 #include "keymgr/keymgr.h"
 #include "lib/msg.h"
-#include "render/render.h"
 #include "proto/link.h"
+#include "proto/proto_daemon.h"
 
 static const char *
 rpc_type(const struct km_profile *p)

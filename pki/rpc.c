@@ -3,7 +3,7 @@
  * described once in pki_rpcs[] (name, allowed input leaves, mandatory
  * ones, handler) and the dispatcher checks the input against that before a
  * handler runs, as Redis does with its command table.  Handlers return
- * structured data; pki_render.c turns it into Junos text.
+ * structured data; render/pki_render.c turns it into Junos text.
  */
 #include <errno.h>
 #include <stdlib.h>

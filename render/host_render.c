@@ -1,7 +1,7 @@
 /*
  * host_render: Junos text for hostd's replies (show interfaces, show route,
  * ping, traceroute, show security zones|policies), exported as
- * host_renderers[] (lib/render.h).  Pure functions of the data, jansson
+ * host_renderers[] (render/render.h).  Pure functions of the data, jansson
  * only, so the cli links them as the static library qsafe_host_render.
  * Layouts follow the captured vSRX output (reference xpf-vsrx24.4 "Interfaces:
  * Terse", "Routing: Route Table", "Security: Zones|Policies"); ping and

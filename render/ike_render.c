@@ -1,7 +1,7 @@
 /*
  * ike_render: Junos text for iked's operational replies (show | clear
  * security ike ... / security ipsec ..., schema/qsafe-rpc-ike.yang),
- * exported as iked_renderers[] (lib/render.h).  Pure: data in, text out;
+ * exported as iked_renderers[] (render/render.h).  Pure: data in, text out;
  * a library of its own (jansson only) so the cli links it without the
  * engine.  Layouts: reference/junos/ike-ipsec-outputs.md, section numbers
  * below.

@@ -1,6 +1,6 @@
 /*
  * pki_render: Junos text for the replies of the pki rpcs (pki_rpc.c), one
- * renderer per rpc name, exported as pki_renderers[] (lib/render.h).  Pure
+ * renderer per rpc name, exported as pki_renderers[] (render/render.h).  Pure
  * functions of the data: no OpenSSL here, so the cli links this without it.
  * Layouts are pki.md's: sections 2 (request outputs), 3 (local-certificate
  * brief and detail, VERBATIM) and 4 (ca-certificate, RECONSTRUCTED from 3).

@@ -1,40 +1,15 @@
 /*
- * render: the registry of renderer tables.  Each area exports one table of
- * lib/render.h; this file lists them, and a reply's "render" name is looked
- * up in them in order.  A name nobody knows, or data a renderer refuses,
- * is printed as pretty JSON so the operator still sees the answer.
+ * render: the engine the cli renders replies with.  Each area's file in
+ * render/ exports one table of render.h; this file lists them, and a reply's
+ * "render" name is looked up in them in order.  A name nobody knows, or data
+ * a renderer refuses, is printed as pretty JSON so the operator still sees
+ * the answer.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "lib/log.h"
 #include "render/render.h"
-
-#ifndef QSAFE_HAVE_PKI_RENDER
-/*
- * TODO: pki/pki_render.c (static library qsafe_pki_render) is not in the
- * tree yet; this empty table stands in until meson finds
- * qsafe_pki_render_dep, then QSAFE_HAVE_PKI_RENDER is defined.
- */
-static const struct render_entry cli_no_pki_renderers[] = { { NULL, NULL } };
-#define pki_renderers cli_no_pki_renderers
-#endif
-
-#ifndef QSAFE_HAVE_KEYMGR_RENDER
-static const struct render_entry cli_no_keymgr_renderers[] = { { NULL, NULL } };
-#define keymgr_renderers cli_no_keymgr_renderers
-#endif
-
-#ifndef QSAFE_HAVE_HOST_RENDER
-static const struct render_entry cli_no_host_renderers[] = { { NULL, NULL } };
-#define host_renderers cli_no_host_renderers
-#endif
-
-#ifndef QSAFE_HAVE_IKE_RENDER
-static const struct render_entry cli_no_iked_renderers[] = { { NULL, NULL } };
-#define iked_renderers cli_no_iked_renderers
-#endif
 
 /* Every area's table. */
 static const struct render_entry *const render_tables[] = {

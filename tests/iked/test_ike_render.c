@@ -1,5 +1,5 @@
 /*
- * test_ike_render: iked's renderers (iked/ike_render.c) against golden
+ * test_ike_render: iked's renderers (render/ike_render.c) against golden
  * files: each tests/iked/show/NAME.json (reply data in the contract's
  * shape) rendered by the renderer of its rpc must equal NAME.txt byte for
  * byte.  The VERBATIM layouts of ike-ipsec-outputs.md (sections 1, 3, 4,
