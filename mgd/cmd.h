@@ -34,6 +34,39 @@ struct pipes {
 int cmd_match(const char *word, const char *const *words, size_t n);
 
 /*
+ * The pipes of `| ...` (cli-behaviour.md 7 and 8): one table, which parsing
+ * (cmd_pipes) and completion and `| ?` (complete.c) both read.  A pipe's
+ * word, and each word after it, may be a unique prefix.
+ */
+enum pipe_arg {
+	PIPE_ARG_NONE,	   /* nothing follows: count, hold, no-more, ... */
+	PIPE_ARG_NEEDED,   /* one word follows: match <pattern>, save <file> */
+	PIPE_ARG_OPTIONAL, /* one word may follow: last [<lines>] */
+	PIPE_ARG_KEYWORD,  /* one of words[]: display set|json|xml|... */
+	PIPE_ARG_ROLLBACK  /* compare [rollback <0..PIPE_ROLLBACK_MAX>] */
+};
+
+#define PIPE_ROLLBACK_MAX 49
+
+/* A word after a pipe, and the keyword that may follow it. */
+struct pipe_word {
+	const char *name, *help;
+	const char *opt, *opt_help; /* set [relative]; NULL: none */
+};
+
+struct pipe_def {
+	const char *name, *help;
+	enum pipe_arg arg;
+	const char *arg_name, *arg_help; /* "<pattern>" (NEEDED, OPTIONAL) */
+	const struct pipe_word *words;	 /* KEYWORD, ROLLBACK */
+	size_t nwords;
+};
+
+/* The pipes, in Junos's `| ?` order; NPIPE_DEFS of them. */
+extern const struct pipe_def pipe_defs[];
+#define NPIPE_DEFS 14
+
+/*
  * Parses the pipes from tk[from] (a `|`) to the end.  0, or -1 with the
  * syntax error set in reply.
  */

@@ -148,101 +148,79 @@ comp_tail(struct comp *c, size_t i, const struct kwd *fixed, size_t nfixed)
 
 /* ----- pipes ----------------------------------------------------------- */
 
-/* cli-behaviour.md 7 and 8: the pipes cmd_pipes knows, Junos's help. */
-static const struct {
-	const char *name, *help, *arg, *arghelp;
-} pipe_tab[] = {
-	{ "append", "Append output text to file", "<filename>",
-	    "Output file name (or URL)" },
-	{ "compare", "Compare configuration changes with prior version", NULL,
-	    NULL },
-	{ "count", "Count occurrences", NULL, NULL },
-	{ "display", "Show additional kinds of information", NULL, NULL },
-	{ "except", "Show only text that does not match a pattern", "<pattern>",
-	    "Pattern to avoid" },
-	{ "find", "Search for first occurrence of pattern", "<pattern>",
-	    "Pattern to search for" },
-	{ "hold", "Hold text without exiting the --More-- prompt", NULL, NULL },
-	{ "last", "Display end of output only", "<lines>",
-	    "Number of lines from end of output to display" },
-	{ "match", "Show only text that matches a pattern", "<pattern>",
-	    "Pattern to match against" },
-	{ "no-more", "Don't paginate output", NULL, NULL },
-	{ "save", "Save output text to file", "<filename>",
-	    "Output file name (or URL)" },
-	{ "suppress-zeros", "Suppresses lines with zero values", NULL, NULL },
-	{ "tee", "Write to standard output and file", "<filename>",
-	    "Output file name (or URL)" },
-	{ "trim", "Trim specified number of columns from start of line",
-	    "<columns>", "Number of columns to trim" },
-};
-#define NPIPES (sizeof(pipe_tab) / sizeof(*pipe_tab))
+/* The words that may follow pipe d (display's kinds, compare's rollback). */
+static void
+comp_pipe_words(struct comp *c, const struct pipe_def *d)
+{
+	for (size_t j = 0; j < d->nwords; j++)
+		comp_add(
+		    c, CI_KEYWORD, ' ', d->words[j].name, d->words[j].help);
+}
 
+/* Index in d->words of word i, or -1 with the error set. */
+static int
+comp_pipe_word(struct comp *c, size_t i, const struct pipe_def *d)
+{
+	const char *names[8];
+	size_t n = d->nwords < 8 ? d->nwords : 8;
+
+	for (size_t j = 0; j < n; j++)
+		names[j] = d->words[j].name;
+	return comp_match(c, i, names, n, "syntax error.");
+}
+
+/* The pipes from tk[i] (a `|`), as cmd_pipes reads them (pipe_defs). */
 static void
 comp_pipes(struct comp *c, size_t i)
 {
-	static const struct kwd disp[] = {
-		{ "inheritance",
-		    "Show inherited configuration data and source group" },
-		{ "json", "Show output in JSON format" },
-		{ "set", "Show 'set' commands that create configuration" },
-		{ "xml", "Show output as XML tags" },
-	};
-	static const struct kwd rel[] = {
-		{ "relative",
-		    "Show 'set' commands relative to the current edit path" },
-	};
-	static const struct kwd noc[] = {
-		{ "no-comments", "Don't display comments" },
-	};
-	static const struct kwd rb[] = {
-		{ "rollback", "Index of rollback configuration file (0..49)" },
-	};
-	const char *names[NPIPES];
+	const char *names[NPIPE_DEFS];
 	int k;
 
-	for (size_t j = 0; j < NPIPES; j++)
-		names[j] = pipe_tab[j].name;
+	for (size_t j = 0; j < NPIPE_DEFS; j++)
+		names[j] = pipe_defs[j].name;
 	c->show = true;
 	while (i < c->n) {
 		/* tk[i] is `|` */
 		if (++i == c->n) {
-			for (size_t j = 0; j < NPIPES; j++)
+			for (size_t j = 0; j < NPIPE_DEFS; j++)
 				comp_add(c, CI_KEYWORD, ' ', names[j],
-				    pipe_tab[j].help);
+				    pipe_defs[j].help);
 			return;
 		}
-		if ((k = comp_match(c, i, names, NPIPES, "syntax error.")) < 0)
+		if ((k = comp_match(c, i, names, NPIPE_DEFS, "syntax error.")) <
+		    0)
 			return;
+		const struct pipe_def *d = &pipe_defs[k];
 		i++;
-		if (strcmp(names[k], "display") == 0) {
+		switch (d->arg) {
+		case PIPE_ARG_KEYWORD: {
 			if (i == c->n) {
-				comp_kwds(c, disp, 4);
+				comp_pipe_words(c, d);
 				return;
 			}
-			int d = comp_kwd_match(c, i, disp, 4, "syntax error.");
-			if (d < 0)
+			int w = comp_pipe_word(c, i, d);
+			if (w < 0)
 				return;
 			i++;
 			/* set [relative], inheritance [no-comments] */
-			const struct kwd *opt = d == 2 ? rel
-			    : d == 0		       ? noc
-						       : NULL;
+			const char *opt = d->words[w].opt;
 			if (opt != NULL && i == c->n)
-				comp_kwds(c, opt, 1);
+				comp_add(c, CI_KEYWORD, ' ', opt,
+				    d->words[w].opt_help);
 			else if (opt != NULL && !c->tk.t[i].quoted &&
 			    strcmp(c->tk.t[i].s, "|") != 0) {
-				if (comp_kwd_match(
-					c, i, opt, 1, "syntax error.") < 0)
+				if (comp_match(c, i, &opt, 1, "syntax error.") <
+				    0)
 					return;
 				i++;
 			}
-		} else if (strcmp(names[k], "compare") == 0) {
+			break;
+		}
+		case PIPE_ARG_ROLLBACK:
 			if (i == c->n)
-				comp_kwds(c, rb, 1);
+				comp_pipe_words(c, d);
 			else if (strcmp(c->tk.t[i].s, "|") != 0) {
-				if (comp_kwd_match(
-					c, i, rb, 1, "syntax error.") < 0)
+				if (comp_pipe_word(c, i, d) < 0)
 					return;
 				if (++i == c->n) {
 					comp_generations(c);
@@ -250,17 +228,22 @@ comp_pipes(struct comp *c, size_t i)
 				}
 				i++;
 			}
-		} else if (pipe_tab[k].arg != NULL) {
-			bool optional = strcmp(names[k], "last") == 0;
+			break;
+		case PIPE_ARG_NEEDED:
+		case PIPE_ARG_OPTIONAL: {
+			bool optional = d->arg == PIPE_ARG_OPTIONAL;
 			if (i == c->n) {
 				if (optional)
 					comp_enter(c);
-				comp_add(c, CI_PLACEHOLDER, ' ',
-				    pipe_tab[k].arg, pipe_tab[k].arghelp);
+				comp_add(c, CI_PLACEHOLDER, ' ', d->arg_name,
+				    d->arg_help);
 				return;
 			}
 			if (!optional || strcmp(c->tk.t[i].s, "|") != 0)
 				i++;
+			break;
+		}
+		case PIPE_ARG_NONE: break;
 		}
 		if (i == c->n) {
 			comp_enter(c);
