@@ -1,5 +1,5 @@
 /*
- * cli: the operator's front end.  It is thin (DESIGN.md): every line goes to
+ * cli: the operator's front end.  It is thin: every line goes to
  * mgd over <state-dir>/mgd.sock (proto/proto_cli.h) and the cli prints the
  * reply.  This header holds the one session struct created in main() and the
  * functions the cli's modules call across files:
