@@ -4,7 +4,8 @@
  * it: the caret line and message of a syntax error, the output (with the
  * data rendered and the pipes applied, paged in the shell), the question of
  * an "ask", the notice of an "input".  Keeps the prompt state the replies
- * describe and prints the [edit] banners (cli-behaviour.md sections 1, 6).
+ * describe and prints the [edit] banners (Junos's prompts and [edit] banners,
+ * syntax errors and caret).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -360,8 +360,8 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 			sb_putc(out, '"');
 		}
 		sb_puts(out, ">\n");
-		conf_text_xml(
-		    n, 3, out); /* Junos indents it 12 (cli-behaviour.md 11) */
+		/* Junos's `| display xml` indents it 12 */
+		conf_text_xml(n, 3, out);
 		sb_puts(out, "    </configuration>\n");
 		cmd_xml_close(out);
 		break;
@@ -516,9 +516,9 @@ cmd_json_object(const json_t *v, int depth, struct sb *out)
 }
 
 /*
- * The value of an element in Junos operational JSON (cli-behaviour.md 11):
- * always a list of objects, its brackets at the member's indent; an empty
- * element (true) is [null].
+ * The value of an element in Junos operational JSON (Junos's `| display
+ * xml|json`): always a list of objects, its brackets at the member's indent; an
+ * empty element (true) is [null].
  */
 static void
 cmd_json_element(const json_t *v, int depth, struct sb *out)

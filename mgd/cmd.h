@@ -34,7 +34,7 @@ struct pipes {
 int cmd_match(const char *word, const char *const *words, size_t n);
 
 /*
- * The pipes of `| ...` (cli-behaviour.md 7 and 8): one table, which parsing
+ * The pipes of `| ...` (Junos's `?` help, pipes): one table, which parsing
  * (cmd_pipes) and completion and `| ?` (complete.c) both read.  A pipe's
  * word, and each word after it, may be a unique prefix.
  */
@@ -80,7 +80,8 @@ void cmd_pipes_reply(struct pipes *p, json_t *reply);
  * When the configuration shown was committed (with the user) or, for a
  * candidate or a stored generation, last changed: the `## Last commit:` /
  * `## Last changed:` header and the junos:commit-* / junos:changed-*
- * attributes of `| display xml|json` (cli-behaviour.md 10, 11).
+ * attributes of `| display xml|json` (Junos's `show configuration`, `| display
+ * xml|json`).
  */
 struct show_stamp {
 	int64_t time;
@@ -93,7 +94,7 @@ void cmd_show_tree(struct conf *c, const struct cpath *at,
 
 /*
  * `| display json|xml` of an operational reply: the structured data printed
- * as JSON or XML instead of rendered (cli-behaviour.md §11).
+ * as JSON or XML instead of rendered (Junos's `| display xml|json`).
  */
 void cmd_display_data(const struct pipes *p, json_t *reply);
 /*

@@ -1,11 +1,11 @@
 /*
- * complete: TAB, space and `?` (cli-behaviour.md 6-7).  The words before the
- * cursor are parsed as exec would parse them (configuration statements with
- * path_parse, operational words from mgd's own commands and the schema's
- * rpc tree, pipes as cmd_pipes reads them); then everything that may follow
- * is listed: keywords with their descriptions, existing list entries, enum
- * values, `<value>` placeholders, `<[Enter]>` and `|`.  The word being typed
- * filters the list by prefix.
+ * complete: TAB, space and `?` (Junos's syntax errors and caret, `?` help). The
+ * words before the cursor are parsed as exec would parse them (configuration
+ * statements with path_parse, operational words from mgd's own commands and the
+ * schema's rpc tree, pipes as cmd_pipes reads them); then everything that may
+ * follow is listed: keywords with their descriptions, existing list entries,
+ * enum values, `<value>` placeholders, `<[Enter]>` and `|`.  The word being
+ * typed filters the list by prefix.
  *
  * This file: the request (complete_request), the list of items, the pipes
  * after a `|`, and the reply — TAB's matches and common prefix, `?`'s
@@ -306,7 +306,7 @@ comp_cmp_item(const void *a, const void *b)
 	return strcmp(x->key ? x->key : x->name, y->key ? y->key : y->name);
 }
 
-/* The "Possible completions:" block (cli-behaviour.md 7). */
+/* The "Possible completions:" block (Junos's `?` help). */
 static void
 comp_help_text(struct comp *c, struct sb *out)
 {

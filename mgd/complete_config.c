@@ -185,8 +185,8 @@ comp_config(struct comp *c, size_t from)
 	else if (strcmp(cmd, "load") == 0)
 		comp_load(c, i);
 	else if (strcmp(cmd, "rollback") == 0) {
-		/* `rescue` only when there is one; `|` last (cli-behaviour.md
-		 * 12) */
+		/* `rescue` only when there is one; `|` last (as Junos's
+		 * `rollback ?` lists them) */
 		int64_t t;
 		char *who = NULL, *text = db_rescue_get(c->m->db, &t, &who);
 		size_t nrescue = text != NULL;

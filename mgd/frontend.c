@@ -346,7 +346,7 @@ session_who(const struct session *x, struct sb *out)
 	if (x->tty != NULL && *x->tty != '\0')
 		sb_printf(out, " terminal %s", x->tty);
 	sb_printf(out, " (pid %d) on since %s", (int)x->pid, sb_str(&t));
-	/* cli-behaviour.md 2: a terminal's idle time since its last command */
+	/* Junos's `configure`: a terminal's idle time since its last command */
 	if (x->tty != NULL && *x->tty != '\0') {
 		int64_t idle = (int64_t)time(NULL) - x->last_active;
 		if (idle < 0)

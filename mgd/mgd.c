@@ -80,7 +80,7 @@ cmd_prompt(struct session *s, json_t *reply)
 			    (long long)min, min == 1 ? "" : "s");
 			json_object_set_new(p, "notice", json_string(buf));
 			/* the cli counts down from these at each prompt it
-			 * prints, without asking (cli-behaviour.md 4) */
+			 * prints, without asking (Junos's `commit`) */
 			json_object_set_new(p, "confirm-left",
 			    json_integer(left > 0 ? left : 0));
 			json_object_set_new(

@@ -139,7 +139,8 @@ int pki_local_load(struct pki_store *st, const char *id, const char *file,
 /*
  * With preview non-NULL nothing is stored: every check is made and
  * *preview gets the certificate (caller frees), for the operator to
- * confirm its fingerprint (pki.md 2) before the load proper.
+ * confirm its fingerprint (Junos's `request security pki` replies) before the
+ * load proper.
  */
 int pki_ca_load(struct pki_store *st, const char *profile, const char *file,
     X509 **preview, struct sb *err);

@@ -7,7 +7,7 @@
  * (any JSON value) and replies come in the order they are ready, not the
  * order asked (a slow KME does not hold up a fast one's answer).
  *
- * How the keys map to IKEv2 (RFC 8784 3, reference/rfc8784.md): the
+ * How the keys map to IKEv2 (RFC 8784 3): the
  * initiator asks "get-key" and sends key_id as PPK_ID (type PPK_ID_FIXED)
  * and key as the PPK; the responder asks "get-key-by-id" with the PPK_ID it
  * received.  For a quantum-key-manager profile that is ETSI GS QKD 014

@@ -3,8 +3,8 @@
  * ping, traceroute, show security zones|policies), exported as
  * host_renderers[] (render/render.h).  Pure functions of the data, jansson
  * only, so the cli links them as the static library qsafe_host_render.
- * Layouts follow the captured vSRX output (reference xpf-vsrx24.4 "Interfaces:
- * Terse", "Routing: Route Table", "Security: Zones|Policies"); ping and
+ * Layouts follow a captured vSRX 24.4's output (`show interfaces terse`,
+ * `show route`, `show security zones|policies`); ping and
  * traceroute follow the Junos (FreeBSD) programs' text.  Fields Junos shows
  * and qsafe does not have (VRF groups, identity feeds) print their
  * "any"/default value.
