@@ -1,6 +1,6 @@
 /*
  * mgd_rtt: times one kind of cli request to mgd over the protocol of
- * lib/proto_cli.h, without the cli around it (bench/config_engine.sh).
+ * proto/proto_cli.h, without the cli around it (bench/config_engine.sh).
  *
  *   mgd_rtt SOCKET OP COUNT LINE
  *
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 
 #define RTT_MAX_COUNT 100000
 

@@ -31,7 +31,7 @@
 #include "cli/input.h"
 #include "lib/log.h"
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 
 #define CLI_DEFAULT_STATE_DIR "./var"
 
@@ -187,8 +187,8 @@ cli_batch(struct cli *cli)
 		was_config = cli->prompt.is_config;
 		rc = session_exec(cli, cmd);
 		free(cmd);
-		/* cli-behaviour.md 1: a blank line after every config-mode
-		 * command and on entering configuration mode. */
+		/* Junos's prompts and [edit] banners: a blank line after every
+		 * config-mode command and on entering configuration mode. */
 		blank = was_config || cli->prompt.is_config;
 		if (cli->exiting || cli->lost || (rc == -1 && !cli->keep_going))
 			break;

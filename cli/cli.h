@@ -1,6 +1,6 @@
 /*
- * cli: the operator's front end.  It is thin (DESIGN.md): every line goes to
- * mgd over <state-dir>/mgd.sock (lib/proto_cli.h) and the cli prints the
+ * cli: the operator's front end.  It is thin: every line goes to
+ * mgd over <state-dir>/mgd.sock (proto/proto_cli.h) and the cli prints the
  * reply.  This header holds the one session struct created in main() and the
  * functions the cli's modules call across files:
  *
@@ -11,7 +11,6 @@
  *   edit.c     the interactive shell on libedit (history, ^C, TAB, `?`)
  *   pipe.c     `| match` and friends (pipe.h)
  *   pager.c    ---(more)--- (pager.h)
- *   render.c   the registry of renderer tables (lib/render.h)
  */
 #ifndef QSAFE_CLI_H
 #define QSAFE_CLI_H
@@ -95,10 +94,5 @@ int edit_run(struct cli *cli);
  * interruptible, ^C ends the read too: NULL with cli->interrupted set.
  */
 char *edit_read_raw(struct cli *cli, bool interruptible);
-
-/* render.c */
-/* Appends the text for a "render"+"data" reply; unknown renderers and
- * malformed data fall back to pretty-printed JSON. */
-void render_reply(const char *name, const json_t *data, struct sb *out);
 
 #endif

@@ -4,7 +4,7 @@
  * mgd answers every question about the syntax, so the key bindings here are
  * plumbing: TAB sends "complete" and inserts the common part or lists the
  * candidates; `?` sends "help", prints the block and re-prints the banner and
- * prompt with the typed text (cli-behaviour.md 7: no blank line before the
+ * prompt with the typed text (Junos's `?` help: no blank line before the
  * banner); space completes a unique keyword; ^C throws the line away (ISIG
  * is off while editing, so ^C is a key; elsewhere SIGINT is ignored so ^C
  * at a question only discards the typed answer and never kills the shell);
@@ -24,7 +24,7 @@
 #include "cli/cli.h"
 #include "cli/input.h"
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 
 #define EDIT_HISTORY_SIZE 1000
 #define EDIT_MAX_EOF 3 /* ^D that mgd does not end: give up after */

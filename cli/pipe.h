@@ -2,7 +2,7 @@
  * pipe: the text pipes of a reply (`| match RE`, `| count`, ...).  mgd parses
  * the command line and hands the cli the list ("pipes" in proto_cli.h); the
  * cli applies it to the output text, left to right, as Junos does
- * (cli-behaviour.md section 8).
+ * (Junos's pipes).
  */
 #ifndef QSAFE_CLI_PIPE_H
 #define QSAFE_CLI_PIPE_H

@@ -1,10 +1,11 @@
 /*
- * session: one cli session with mgd (lib/proto_cli.h).  Sends a request,
+ * session: one cli session with mgd (proto/proto_cli.h).  Sends a request,
  * waits for its reply and prints the reply the way a Junos terminal shows
  * it: the caret line and message of a syntax error, the output (with the
  * data rendered and the pipes applied, paged in the shell), the question of
  * an "ask", the notice of an "input".  Keeps the prompt state the replies
- * describe and prints the [edit] banners (cli-behaviour.md sections 1, 6).
+ * describe and prints the [edit] banners (Junos's prompts and [edit] banners,
+ * syntax errors and caret).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@
 #include "cli/pager.h"
 #include "cli/pipe.h"
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
+#include "render/render.h"
 
 static void
 session_lost(struct cli *cli)

@@ -28,7 +28,7 @@
 #include "hostd/hostd.h"
 #include "lib/file.h"
 #include "lib/log.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 #include "schema/conf_diff.h"
 #include "schema/path.h"
 

@@ -28,7 +28,7 @@
 
 #include "hostd/hostd.h"
 #include "lib/log.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 
 /* ---- naming ------------------------------------------------------ */
 

@@ -42,7 +42,7 @@
 
 #include "hostd/hostd.h"
 #include "lib/log.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 
 /* Datagrams read before a pass; the loop reads the rest afterwards. */
 #define PENDING_BURST 512

@@ -23,7 +23,7 @@
 #include "hostd/hostd.h"
 #include "lib/file.h"
 #include "lib/log.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 
 #define POLICY_INDEX_FIRST 4 /* 1..3: the default policies, as on an SRX */
 #define POLICY_SET_DEPTH 8   /* nesting of address sets */

@@ -23,7 +23,7 @@
 
 #include "hostd/hostd.h"
 #include "lib/log.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 
 #define ROUTE_PREF_STATIC 5 /* Junos default preference of static */
 

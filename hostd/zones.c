@@ -22,7 +22,7 @@
 
 #include "hostd/hostd.h"
 #include "lib/log.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 
 /* system-services and protocols -> nftables matches; ';' separates rules. */
 struct zones_svc {

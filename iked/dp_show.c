@@ -1,8 +1,7 @@
 /*
  * dp_show: struct dp_stats as the reply data of `show security ipsec
- * statistics` (dp_show.h); the element names are Junos's (reference
- * ike-ipsec-outputs.md 6), the last four qsafe's own for the drops the
- * layout of section 5 prints after them.
+ * statistics` (dp_show.h); the element names are those of Junos's XML, the
+ * last four qsafe's own for the drops its text layout prints after them.
  */
 #include <stdlib.h>
 #include <string.h>

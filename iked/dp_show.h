@@ -1,6 +1,6 @@
 /*
  * dp_show: the dataplane's operational answers, in the reply shape of
- * iked/ike_render.c (reference ike-ipsec-outputs.md 5 and 6):
+ * render/ike_render.c (section 5, Junos's element names):
  * `show security ipsec statistics [index N]` and `clear security ipsec
  * statistics`.
  */

@@ -1,6 +1,6 @@
 /*
  * eng_rpc: the operational commands the engine answers, as reply data in
- * the shape iked/ike_render.c documents (THE CONTRACT there: Junos's
+ * the shape render/ike_render.c documents (THE CONTRACT there: Junos's
  * reply elements, members in Junos's order).  Commands are one static
  * table; each handler filters by the input members mgd passes
  * ("peer-address", "index", "brief", "detail").

@@ -1,7 +1,7 @@
 /*
  * eng_rpc_detail: the `detail` forms of show security ike security-
  * associations and show security ipsec security-associations, as reply
- * data in the shape iked/ike_render.c's header comment defines (THE
+ * data in the shape render/ike_render.c's header comment defines (THE
  * CONTRACT: Junos's elements, in Junos's order).  Every member is filled
  * from what the engine knows: lifetimes left on the engine's clock, the
  * IKE SA's own message counters, Child SA counts, the dataplane's byte

@@ -129,7 +129,7 @@ struct eng_io {
 
 /*
  * Where PPKs come from (RFC 8784): keymgr's key API
- * (keymgr/proto_keymgr.h) in the daemon, a table in tests.  Answers may
+ * (proto/proto_keymgr.h) in the daemon, a table in tests.  Answers may
  * come later: done(cb_ctx, ...) is called exactly once, on the loop, with
  * the key (borrowed for the call; the engine copies and later wipes it),
  * or with key NULL and a reason ("unknown-key-id", "timeout", ...).
@@ -241,7 +241,7 @@ void eng_life_div_set(struct ike_engine *e, uint32_t div);
 
 /*
  * Operational commands: reply data in the shape iked's renderers read
- * (see iked/ike_render.c), or NULL with an operator error in err.
+ * (see render/ike_render.c), or NULL with an operator error in err.
  */
 json_t *eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
     char *err, size_t errlen);

@@ -1,7 +1,7 @@
 /*
  * iked: the IKEv2 daemon.  mgd starts it and hands it the committed
  * `security ike`, `security ipsec`, `security key-manager`, `security pki`
- * and `interfaces` configuration (mgd/link.h).  It wires:
+ * and `interfaces` configuration (proto/link.h).  It wires:
  *
  *   link    check: refuses what iked cannot run (conf.h)
  *           apply: the difference as eng_peer_set/del, eng_vpn_set/del
@@ -42,11 +42,11 @@
 #include "iked/keysrc.h"
 #include "iked/manual.h"
 #include "iked/net.h"
-#include "keymgr/proto_keymgr.h"
+#include "proto/proto_keymgr.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/privsep.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 #include "pki/pki.h"
 #include "pki/pki_conf.h"
 

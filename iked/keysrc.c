@@ -14,7 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "iked/keysrc.h"
-#include "keymgr/proto_keymgr.h"
+#include "proto/proto_keymgr.h"
 #include "lib/hex.h"
 #include "lib/log.h"
 #include "lib/msg.h"

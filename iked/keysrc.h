@@ -1,6 +1,6 @@
 /*
  * keysrc: the engine's key source (engine.h eng_keysrc) over keymgr's key
- * API (keymgr/proto_keymgr.h) on <state>/keymgr.sock.
+ * API (proto/proto_keymgr.h) on <state>/keymgr.sock.
  *
  * Asynchronous: each request carries an id, any number are outstanding on
  * the one connection and replies are matched by id in whatever order they

@@ -22,7 +22,7 @@
 #include <event2/event.h>
 
 #include "keymgr/keymgr.h"
-#include "keymgr/proto_keymgr.h"
+#include "proto/proto_keymgr.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/privsep.h"

@@ -4,7 +4,7 @@
  * (keys from a KME over ETSI GS QKD 014 with mutual TLS) — and hands their
  * keys to iked over <state>/keymgr.sock (proto_keymgr.h).  mgd starts and
  * supervises it and hands it the committed `security key-manager` and
- * `security pki` configuration (mgd/link.h); keymgr refuses in check what
+ * `security pki` configuration (proto/link.h); keymgr refuses in check what
  * cannot work and acts in apply on what changed.  See keymgr.h for the
  * threads and README.md for the choices.
  *
@@ -21,9 +21,9 @@
 
 #include "keymgr/keymgr.h"
 #include "lib/msg.h"
-#include "keymgr/proto_keymgr.h"
+#include "proto/proto_keymgr.h"
 #include "lib/log.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 #include "pki/pki.h"
 
 static void

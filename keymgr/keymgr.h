@@ -72,8 +72,8 @@ const char *km_err_name(int code); /* qkd_err_name() and ours */
 
 /*
  * Request stats count the requests of iked and the operator (the Junos
- * "Request stats" of key-manager.md 3); keymgr's own Status probes are
- * counted apart and keep their own last error.
+ * "Request stats" of Junos's `show security key-manager`); keymgr's own Status
+ * probes are counted apart and keep their own last error.
  */
 struct km_stats {
 	uint64_t received;	   /* key requests from iked or the operator */

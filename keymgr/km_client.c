@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "keymgr/proto_keymgr.h"
+#include "proto/proto_keymgr.h"
 #include "lib/msg.h"
 
 static double

@@ -1,7 +1,7 @@
 /*
  * rpc: keymgr's operational commands (schema/qsafe-rpc-keymgr.yang), answered
- * with structured data that keymgr_render.c turns into the Junos layouts of
- * reference/junos/key-manager.md 3.
+ * with structured data that render/keymgr_render.c turns into the Junos layouts
+ * of Junos's `show security key-manager`.
  *
  *   show security key-manager profiles [name P] [detail]
  *   request security key-manager profiles get profile-keys name P
@@ -24,8 +24,8 @@
 
 #include "keymgr/keymgr.h"
 #include "lib/msg.h"
-#include "lib/render.h"
-#include "mgd/link.h"
+#include "proto/link.h"
+#include "proto/proto_daemon.h"
 
 static const char *
 rpc_type(const struct km_profile *p)
@@ -43,7 +43,7 @@ rpc_status(enum km_status s)
 	}
 }
 
-/* key-manager.md 3: "11.09.25 (02:36:33)", local time. */
+/* Junos's `show security key-manager`: "11.09.25 (02:36:33)", local time. */
 static json_t *
 rpc_time(time_t t)
 {

@@ -1,5 +1,5 @@
 /*
- * msg: the one framing used on every qsafe socket (DESIGN.md, IPC): an 8-byte
+ * msg: the one framing used on every qsafe socket: an 8-byte
  * header (the JSON length and the attachment length, 4 bytes each, big
  * endian), a JSON object (jansson), then the attachments.  One request, one
  * reply, matched by the "id" member.

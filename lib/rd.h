@@ -1,11 +1,11 @@
 /*
- * rd: the one bounded reader for untrusted bytes (STYLE.md, "A bounded
- * cursor").  A struct rd borrows a run of bytes and hands them out front to
- * back; every read names how much it wants and fails with -1, leaving the
- * reader exactly as it was, when fewer bytes are left.  Integers are
- * big-endian (network order).  Parsers never do pointer arithmetic on
- * packet bytes themselves: a length field becomes a sub-reader (rd_sub)
- * that cannot read past the field's end.
+ * rd: the one bounded reader for untrusted bytes: every parser of bytes from
+ * the network or another process reads through it.  A struct rd borrows a
+ * run of bytes and hands them out front to back; every read names how much it
+ * wants and fails with -1, leaving the reader exactly as it was, when fewer
+ * bytes are left.  Integers are big-endian (network order).  Parsers never do
+ * pointer arithmetic on packet bytes themselves: a length field becomes a
+ * sub-reader (rd_sub) that cannot read past the field's end.
  */
 #ifndef QSAFE_RD_H
 #define QSAFE_RD_H

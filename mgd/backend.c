@@ -25,7 +25,7 @@
 #include "lib/msg.h"
 #include "mgd/backend.h"
 #include "mgd/mgd.h"
-#include "mgd/proto_daemon.h"
+#include "proto/proto_daemon.h"
 #include "schema/conf_text.h"
 #include "schema/path.h"
 

@@ -1,7 +1,7 @@
 /*
  * backend: the daemons mgd starts and supervises (iked, keymgr, hostd).
  * Each takes part in the two-phase commit for its subtrees
- * (mgd/proto_daemon.h): check the change, then apply it.  A daemon that is
+ * (proto/proto_daemon.h): check the change, then apply it.  A daemon that is
  * down does not block a commit; when it starts again mgd hands it the whole
  * committed configuration of its subtrees.  A daemon that dies is restarted
  * with a back-off (1 s doubling to 30 s).

@@ -74,22 +74,55 @@ cmd_pipe_start(const struct toks *tk)
 	return tk->n;
 }
 
-static const char *const pipe_words[] = {
-	"append",
-	"compare",
-	"count",
-	"display",
-	"except",
-	"find",
-	"hold",
-	"last",
-	"match",
-	"no-more",
-	"save",
-	"suppress-zeros",
-	"tee",
-	"trim",
+static const struct pipe_word pipe_display[] = {
+	{ "inheritance", "Show inherited configuration data and source group",
+	    "no-comments", "Don't display comments" },
+	{ "json", "Show output in JSON format", NULL, NULL },
+	{ "set", "Show 'set' commands that create configuration", "relative",
+	    "Show 'set' commands relative to the current edit path" },
+	{ "xml", "Show output as XML tags", NULL, NULL },
 };
+
+static const struct pipe_word pipe_compare[] = {
+	{ "rollback", "Index of rollback configuration file (0..49)", NULL,
+	    NULL },
+};
+
+#define PIPE_WORDS(w) w, sizeof(w) / sizeof(*w)
+
+const struct pipe_def pipe_defs[] = {
+	{ "append", "Append output text to file", PIPE_ARG_NEEDED, "<filename>",
+	    "Output file name (or URL)", NULL, 0 },
+	{ "compare", "Compare configuration changes with prior version",
+	    PIPE_ARG_ROLLBACK, NULL, NULL, PIPE_WORDS(pipe_compare) },
+	{ "count", "Count occurrences", PIPE_ARG_NONE, NULL, NULL, NULL, 0 },
+	{ "display", "Show additional kinds of information", PIPE_ARG_KEYWORD,
+	    NULL, NULL, PIPE_WORDS(pipe_display) },
+	{ "except", "Show only text that does not match a pattern",
+	    PIPE_ARG_NEEDED, "<pattern>", "Pattern to avoid", NULL, 0 },
+	{ "find", "Search for first occurrence of pattern", PIPE_ARG_NEEDED,
+	    "<pattern>", "Pattern to search for", NULL, 0 },
+	{ "hold", "Hold text without exiting the --More-- prompt",
+	    PIPE_ARG_NONE, NULL, NULL, NULL, 0 },
+	{ "last", "Display end of output only", PIPE_ARG_OPTIONAL, "<lines>",
+	    "Number of lines from end of output to display", NULL, 0 },
+	{ "match", "Show only text that matches a pattern", PIPE_ARG_NEEDED,
+	    "<pattern>", "Pattern to match against", NULL, 0 },
+	{ "no-more", "Don't paginate output", PIPE_ARG_NONE, NULL, NULL, NULL,
+	    0 },
+	{ "save", "Save output text to file", PIPE_ARG_NEEDED, "<filename>",
+	    "Output file name (or URL)", NULL, 0 },
+	{ "suppress-zeros", "Suppresses lines with zero values", PIPE_ARG_NONE,
+	    NULL, NULL, NULL, 0 },
+	{ "tee", "Write to standard output and file", PIPE_ARG_NEEDED,
+	    "<filename>", "Output file name (or URL)", NULL, 0 },
+	{ "trim", "Trim specified number of columns from start of line",
+	    PIPE_ARG_NEEDED, "<columns>", "Number of columns to trim", NULL,
+	    0 },
+};
+
+_Static_assert(sizeof(pipe_defs) / sizeof(*pipe_defs) == NPIPE_DEFS,
+    "NPIPE_DEFS counts pipe_defs[]");
 
 static int
 cmd_pipe_err(json_t *reply, const struct toks *tk, size_t i, const char *msg)
@@ -100,9 +133,51 @@ cmd_pipe_err(json_t *reply, const struct toks *tk, size_t i, const char *msg)
 	return -1;
 }
 
+/* `| display WORD [OPT]`: what is shown. */
+static void
+cmd_pipe_display(struct pipes *p, const char *word, bool opt)
+{
+	if (strcmp(word, "inheritance") == 0) {
+		p->inherit = true;
+		p->no_comments = opt;
+	} else if (strcmp(word, "set") == 0)
+		p->display = opt ? DISPLAY_SET_RELATIVE : DISPLAY_SET;
+	else if (strcmp(word, "json") == 0)
+		p->display = DISPLAY_JSON;
+	else
+		p->display = DISPLAY_XML;
+}
+
+/* `| compare [rollback N]` from tk[arg]; the index after it, or -1. */
+static int
+cmd_pipe_compare(const struct toks *tk, size_t arg, const struct pipe_def *d,
+    struct pipes *p, json_t *reply)
+{
+	char *end;
+	long n;
+
+	p->compare = true;
+	if (arg >= tk->n || strcmp(tk->t[arg].s, "|") == 0)
+		return (int)arg;
+	if (strncmp(d->words[0].name, tk->t[arg].s, strlen(tk->t[arg].s)) != 0)
+		return cmd_pipe_err(reply, tk, arg, "syntax error.");
+	if (arg + 1 >= tk->n)
+		return cmd_pipe_err(reply, tk, arg + 1, "missing argument.");
+	n = strtol(tk->t[arg + 1].s, &end, 10);
+	if (*end || n < 0 || n > PIPE_ROLLBACK_MAX)
+		return cmd_pipe_err(
+		    reply, tk, arg + 1, "Value is not within range (0..49)");
+	p->compare_rollback = (int)n;
+	return (int)(arg + 2);
+}
+
 int
 cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 {
+	const char *names[NPIPE_DEFS];
+
+	for (size_t j = 0; j < NPIPE_DEFS; j++)
+		names[j] = pipe_defs[j].name;
 	memset(p, 0, sizeof(*p));
 	p->compare_rollback = -1;
 	p->text = json_array();
@@ -111,8 +186,7 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 		i++;
 		if (i >= tk->n)
 			return cmd_pipe_err(reply, tk, i, "missing argument.");
-		int w = cmd_match(tk->t[i].s, pipe_words,
-		    sizeof(pipe_words) / sizeof(*pipe_words));
+		int w = cmd_match(tk->t[i].s, names, NPIPE_DEFS);
 		if (w == -2) {
 			struct sb m;
 			sb_init(&m);
@@ -123,81 +197,46 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 		}
 		if (w < 0)
 			return cmd_pipe_err(reply, tk, i, "syntax error.");
-		const char *pw = pipe_words[w];
+		const struct pipe_def *d = &pipe_defs[w];
 		size_t arg = i + 1;
 		bool has_arg = arg < tk->n && strcmp(tk->t[arg].s, "|") != 0;
-		if (strcmp(pw, "display") == 0) {
-			static const char *const dw[] = { "set", "json", "xml",
-				"inheritance" };
+		i = arg;
+		if (d->arg == PIPE_ARG_KEYWORD) {
+			const char *dw[8];
+			size_t nw = d->nwords < 8 ? d->nwords : 8;
+			for (size_t j = 0; j < nw; j++)
+				dw[j] = d->words[j].name;
 			if (!has_arg)
 				return cmd_pipe_err(
 				    reply, tk, arg, "missing argument.");
-			int d = cmd_match(tk->t[arg].s, dw, 4);
-			if (d < 0)
+			int k = cmd_match(tk->t[arg].s, dw, nw);
+			if (k < 0)
 				return cmd_pipe_err(
 				    reply, tk, arg, "syntax error.");
+			const struct pipe_word *pw = &d->words[k];
 			i = arg + 1;
-			if (d == 3) {
-				p->inherit = true;
-				if (i < tk->n &&
-				    strncmp("no-comments", tk->t[i].s,
-					strlen(tk->t[i].s)) == 0) {
-					p->no_comments = true;
-					i++;
-				}
-				continue;
-			}
-			p->display = d == 0 ? DISPLAY_SET
-			    : d == 1	    ? DISPLAY_JSON
-					    : DISPLAY_XML;
-			if (d == 0 && i < tk->n &&
-			    strncmp("relative", tk->t[i].s,
-				strlen(tk->t[i].s)) == 0) {
-				p->display = DISPLAY_SET_RELATIVE;
+			bool opt = pw->opt != NULL && i < tk->n &&
+			    strncmp(pw->opt, tk->t[i].s, strlen(tk->t[i].s)) ==
+				0;
+			if (opt)
 				i++;
-			}
-		} else if (strcmp(pw, "compare") == 0) {
-			p->compare = true;
-			i = arg;
-			if (has_arg) {
-				if (strncmp("rollback", tk->t[arg].s,
-					strlen(tk->t[arg].s)) != 0)
-					return cmd_pipe_err(
-					    reply, tk, arg, "syntax error.");
-				if (arg + 1 >= tk->n)
-					return cmd_pipe_err(reply, tk, arg + 1,
-					    "missing argument.");
-				char *end;
-				long n = strtol(tk->t[arg + 1].s, &end, 10);
-				if (*end || n < 0 || n > 49)
-					return cmd_pipe_err(reply, tk, arg + 1,
-					    "Value is not within range "
-					    "(0..49)");
-				p->compare_rollback = (int)n;
-				i = arg + 2;
-			}
+			cmd_pipe_display(p, pw->name, opt);
+		} else if (d->arg == PIPE_ARG_ROLLBACK) {
+			int next = cmd_pipe_compare(tk, arg, d, p, reply);
+			if (next < 0)
+				return -1;
+			i = (size_t)next;
 		} else {
+			/* a text pipe: the cli applies it */
 			json_t *a = json_array();
-			json_array_append_new(a, json_string(pw));
-			bool needs = strcmp(pw, "match") == 0 ||
-			    strcmp(pw, "except") == 0 ||
-			    strcmp(pw, "find") == 0 ||
-			    strcmp(pw, "trim") == 0 ||
-			    strcmp(pw, "save") == 0 ||
-			    strcmp(pw, "append") == 0 || strcmp(pw, "tee") == 0;
+			json_array_append_new(a, json_string(d->name));
+			if (d->arg == PIPE_ARG_NEEDED && !has_arg) {
+				json_decref(a);
+				return cmd_pipe_err(
+				    reply, tk, arg, "missing argument.");
+			}
 			/* `| last` alone: all of it (its number is optional) */
-			bool may = strcmp(pw, "last") == 0;
-			i = arg;
-			if (may && has_arg) {
-				json_array_append_new(
-				    a, json_string(tk->t[arg].s));
-				i = arg + 1;
-			} else if (needs) {
-				if (!has_arg) {
-					json_decref(a);
-					return cmd_pipe_err(reply, tk, arg,
-					    "missing argument.");
-				}
+			if (d->arg != PIPE_ARG_NONE && has_arg) {
 				json_array_append_new(
 				    a, json_string(tk->t[arg].s));
 				i = arg + 1;
@@ -321,8 +360,8 @@ cmd_show_tree(struct conf *c, const struct cpath *at,
 			sb_putc(out, '"');
 		}
 		sb_puts(out, ">\n");
-		conf_text_xml(
-		    n, 3, out); /* Junos indents it 12 (cli-behaviour.md 11) */
+		/* Junos's `| display xml` indents it 12 */
+		conf_text_xml(n, 3, out);
 		sb_puts(out, "    </configuration>\n");
 		cmd_xml_close(out);
 		break;
@@ -477,9 +516,9 @@ cmd_json_object(const json_t *v, int depth, struct sb *out)
 }
 
 /*
- * The value of an element in Junos operational JSON (cli-behaviour.md 11):
- * always a list of objects, its brackets at the member's indent; an empty
- * element (true) is [null].
+ * The value of an element in Junos operational JSON (Junos's `| display
+ * xml|json`): always a list of objects, its brackets at the member's indent; an
+ * empty element (true) is [null].
  */
 static void
 cmd_json_element(const json_t *v, int depth, struct sb *out)

@@ -34,6 +34,39 @@ struct pipes {
 int cmd_match(const char *word, const char *const *words, size_t n);
 
 /*
+ * The pipes of `| ...` (Junos's `?` help, pipes): one table, which parsing
+ * (cmd_pipes) and completion and `| ?` (complete.c) both read.  A pipe's
+ * word, and each word after it, may be a unique prefix.
+ */
+enum pipe_arg {
+	PIPE_ARG_NONE,	   /* nothing follows: count, hold, no-more, ... */
+	PIPE_ARG_NEEDED,   /* one word follows: match <pattern>, save <file> */
+	PIPE_ARG_OPTIONAL, /* one word may follow: last [<lines>] */
+	PIPE_ARG_KEYWORD,  /* one of words[]: display set|json|xml|... */
+	PIPE_ARG_ROLLBACK  /* compare [rollback <0..PIPE_ROLLBACK_MAX>] */
+};
+
+#define PIPE_ROLLBACK_MAX 49
+
+/* A word after a pipe, and the keyword that may follow it. */
+struct pipe_word {
+	const char *name, *help;
+	const char *opt, *opt_help; /* set [relative]; NULL: none */
+};
+
+struct pipe_def {
+	const char *name, *help;
+	enum pipe_arg arg;
+	const char *arg_name, *arg_help; /* "<pattern>" (NEEDED, OPTIONAL) */
+	const struct pipe_word *words;	 /* KEYWORD, ROLLBACK */
+	size_t nwords;
+};
+
+/* The pipes, in Junos's `| ?` order; NPIPE_DEFS of them. */
+extern const struct pipe_def pipe_defs[];
+#define NPIPE_DEFS 14
+
+/*
  * Parses the pipes from tk[from] (a `|`) to the end.  0, or -1 with the
  * syntax error set in reply.
  */
@@ -47,7 +80,8 @@ void cmd_pipes_reply(struct pipes *p, json_t *reply);
  * When the configuration shown was committed (with the user) or, for a
  * candidate or a stored generation, last changed: the `## Last commit:` /
  * `## Last changed:` header and the junos:commit-* / junos:changed-*
- * attributes of `| display xml|json` (cli-behaviour.md 10, 11).
+ * attributes of `| display xml|json` (Junos's `show configuration`, `| display
+ * xml|json`).
  */
 struct show_stamp {
 	int64_t time;
@@ -60,7 +94,7 @@ void cmd_show_tree(struct conf *c, const struct cpath *at,
 
 /*
  * `| display json|xml` of an operational reply: the structured data printed
- * as JSON or XML instead of rendered (cli-behaviour.md §11).
+ * as JSON or XML instead of rendered (Junos's `| display xml|json`).
  */
 void cmd_display_data(const struct pipes *p, json_t *reply);
 /*

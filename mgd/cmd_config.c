@@ -1,5 +1,5 @@
 /*
- * cmd_config: configuration-mode commands (cli-behaviour.md §1-5, 9, 12, 13).
+ * cmd_config: configuration-mode commands (Junos's CLI).
  * Every edit is applied to the session's candidate and written to the store
  * before the reply says it succeeded.
  */
@@ -400,7 +400,7 @@ load_line(const char *text, size_t len, size_t n, size_t *l)
 
 /*
  * One bad line of a load: `NAME:LINE:(COL) syntax error: TOKEN`, the
- * Junos form (cli-behaviour.md 13), or `NAME:LINE:(COL) MESSAGE`.  The
+ * Junos form (Junos's `load`), or `NAME:LINE:(COL) MESSAGE`.  The
  * column is given for set files, whose lines are the ones applied; a
  * curly file's line has no column of the statement it was read into.
  */

@@ -124,7 +124,7 @@ oper_show_cli(struct session *s, const struct toks *tk, size_t arg, size_t end,
 }
 
 /* In operational mode a configuration in braces ends with an empty line
- * before the prompt (cli-behaviour.md 3, VERBATIM). */
+ * before the prompt (Junos's exit from configuration mode, VERBATIM). */
 static void
 oper_conf_end(const struct pipes *p, struct sb *out)
 {
@@ -348,7 +348,7 @@ oper_configure(struct session *s, const struct toks *tk, size_t arg, size_t end,
 		return;
 	}
 	if (db != SESS_SHARED && candidate_is_changed(m, NULL)) {
-		/* and who is editing it, if anyone (cli-behaviour.md 2) */
+		/* and who is editing it, if anyone (Junos's `configure`) */
 		bool header = false;
 		sb_puts(
 		    &out, "error: shared configuration database modified\n");

@@ -1,7 +1,7 @@
 /*
  * commit: validation, the store transaction, and the daemons' two phases
- * (DESIGN.md, "Commit").  Also rollback generations, commit confirmed and
- * the snapshots that keep rebuilding a generation cheap.
+ * (docs/architecture.md, "Commit").  Also rollback generations, commit
+ * confirmed and the snapshots that keep rebuilding a generation cheap.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /*
  * complete: mgd's answers to the cli's "complete" (TAB, space) and "help"
- * (`?`) requests (lib/proto_cli.h), from the schema, the operational command
- * tree and the configuration the session edits (cli-behaviour.md 6-7).
+ * (`?`) requests (proto/proto_cli.h), from the schema, the operational command
+ * tree and the configuration the session edits (Junos's syntax errors and
+ * caret, `?` help).
  */
 #ifndef QSAFE_COMPLETE_H
 #define QSAFE_COMPLETE_H

@@ -1,6 +1,6 @@
 /*
  * frontend: cli sessions.  Each connection to <state>/mgd.sock is a session;
- * requests are framed JSON (lib/proto_cli.h), one reply per request.  A
+ * requests are framed JSON (proto/proto_cli.h), one reply per request.  A
  * session that goes away leaves nothing behind: its exclusive lock dies with
  * it, its private candidate is dropped, the shared candidate's edits stay
  * (they are in the store).
@@ -23,7 +23,7 @@
 
 #include "lib/log.h"
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 #include "mgd/complete.h"
 #include "mgd/mgd.h"
 #include "mgd/cmd.h"
@@ -346,7 +346,7 @@ session_who(const struct session *x, struct sb *out)
 	if (x->tty != NULL && *x->tty != '\0')
 		sb_printf(out, " terminal %s", x->tty);
 	sb_printf(out, " (pid %d) on since %s", (int)x->pid, sb_str(&t));
-	/* cli-behaviour.md 2: a terminal's idle time since its last command */
+	/* Junos's `configure`: a terminal's idle time since its last command */
 	if (x->tty != NULL && *x->tty != '\0') {
 		int64_t idle = (int64_t)time(NULL) - x->last_active;
 		if (idle < 0)

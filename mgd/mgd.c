@@ -20,7 +20,6 @@
 
 #include "lib/log.h"
 #include "lib/msg.h"
-#include "lib/render.h"
 #include "mgd/backend.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
@@ -28,6 +27,7 @@
 #include "pki/pki.h"
 #include "pki/pki_conf.h"
 #include "pki/pki_rpc.h"
+#include "proto/proto_daemon.h"
 
 const char *
 mgd_hostname(struct mgd *m)
@@ -80,7 +80,7 @@ cmd_prompt(struct session *s, json_t *reply)
 			    (long long)min, min == 1 ? "" : "s");
 			json_object_set_new(p, "notice", json_string(buf));
 			/* the cli counts down from these at each prompt it
-			 * prints, without asking (cli-behaviour.md 4) */
+			 * prints, without asking (Junos's `commit`) */
 			json_object_set_new(p, "confirm-left",
 			    json_integer(left > 0 ? left : 0));
 			json_object_set_new(
@@ -100,8 +100,8 @@ mgd_pki_sync(struct mgd *m)
 
 /*
  * The rpc's data goes into reply for the renderer.  Data that reports a
- * failure (RPC_DATA_FAILED, lib/render.h) is rendered too, and the command
- * fails: the cli's exit status says so.
+ * failure (RPC_DATA_FAILED, proto/proto_daemon.h) is rendered too, and the
+ * command fails: the cli's exit status says so.
  */
 static void
 mgd_rpc_data(json_t *reply, const char *render, json_t *data)

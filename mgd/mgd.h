@@ -1,6 +1,6 @@
 /*
  * mgd: the management daemon.  It owns the configuration store, serves cli
- * sessions over <state>/mgd.sock (lib/proto_cli.h), runs commits, and routes
+ * sessions over <state>/mgd.sock (proto/proto_cli.h), runs commits, and routes
  * operational commands.  One process, one libevent loop, one struct mgd.
  */
 #ifndef QSAFE_MGD_H
@@ -201,8 +201,8 @@ void mgd_pki_sync(struct mgd *m);
  * Runs an operational rpc for s: the pki library answers in place; a
  * daemon's answer comes later (s->rpc_call is then set and reply, with the
  * pipes p, is finished and sent when it arrives).  Data with a "confirm"
- * question (pki.md 2: load this CA certificate?) is asked; a yes runs the
- * rpc again with "confirmed" set (cmd_answer).
+ * question (Junos's `request security pki` replies: load this CA certificate?)
+ * is asked; a yes runs the rpc again with "confirmed" set (cmd_answer).
  */
 void mgd_rpc(struct session *s, const struct snode *rpc, const json_t *input,
     const struct pipes *p, json_t *reply);

@@ -2,9 +2,10 @@
  * cert: parsing certificates, CRLs and requests from untrusted bytes (PEM or
  * DER), and describing a certificate as the structured data that
  * `show security pki local-certificate | ca-certificate` return.  The member
- * names follow the Junos XML of those commands (pki.md section 4:
- * identifier, version, serial-number, issuer-name, subject-string,
- * not-before, public-key-algorithm, ...), so `| display xml` can reuse them.
+ * names follow the Junos XML of those commands (Junos's XML of `show security
+ * pki ca-certificate`: identifier, version, serial-number, issuer-name,
+ * subject-string, not-before, public-key-algorithm, ...), so `| display xml`
+ * can reuse them.
  */
 #include <arpa/inet.h>
 
@@ -168,7 +169,8 @@ pki_fingerprint(X509 *cert, const char *md)
 }
 
 /*
- * pki.md section 3: "MM-DD-YYYY HH:MM UTC", the day space-padded
+ * Junos's `show security pki local-certificate`: "MM-DD-YYYY HH:MM UTC", the
+ * day space-padded
  * ("04- 3-2018 09:13 UTC"); every verbatim sample has a zero-padded month.
  */
 int
@@ -183,7 +185,8 @@ pki_time_junos(const ASN1_TIME *t, char *buf, size_t len)
 	return 0;
 }
 
-/* Attribute → Junos label key, in the order Junos lists them (pki.md 3). */
+/* Attribute → Junos label key, in the order Junos lists them (Junos's `show
+ * security pki local-certificate`). */
 static const struct {
 	int nid;
 	const char *key;
@@ -213,8 +216,9 @@ cert_entry_utf8(const X509_NAME_ENTRY *e)
 }
 
 /*
- * {"distinguished-name": {"organization-name": "juniper", ...}} (pki.md 4),
- * in the order of cert_dn_fields; an attribute given twice is an array.
+ * {"distinguished-name": {"organization-name": "juniper", ...}} (Junos's XML of
+ * `show security pki ca-certificate`), in the order of cert_dn_fields; an
+ * attribute given twice is an array.
  */
 static json_t *
 cert_dn_json(const X509_NAME *dn)
@@ -250,7 +254,8 @@ cert_dn_json(const X509_NAME *dn)
 	return json_pack("{s:o}", "distinguished-name", o);
 }
 
-/* "DC=juniper, CN=local, ..." in certificate order (pki.md 3). */
+/* "DC=juniper, CN=local, ..." in certificate order (Junos's `show security pki
+ * local-certificate`). */
 static char *
 cert_dn_string(const X509_NAME *dn)
 {
@@ -270,7 +275,8 @@ cert_dn_string(const X509_NAME *dn)
 	return sb_steal(&s);
 }
 
-/* "C = US, O = Let's Encrypt, CN = R13" (pki.md 3, Issued by). */
+/* "C = US, O = Let's Encrypt, CN = R13" (Junos's `show security pki
+ * local-certificate`, Issued by). */
 static char *
 cert_dn_oneline(const X509_NAME *dn)
 {
@@ -347,7 +353,8 @@ cert_san_json(const GENERAL_NAMES *gens)
 	return o;
 }
 
-/* o[list] = {item: arr} (pki.md 4's *-list elements); nothing when empty. */
+/* o[list] = {item: arr} (Junos's XML of `show security pki ca-certificate`'s
+ * *-list elements); nothing when empty. */
 static void
 cert_set_list(json_t *o, const char *list, const char *item, json_t *arr)
 {
@@ -406,7 +413,8 @@ cert_uris(X509 *cert)
 	return o;
 }
 
-/* RFC 5280 4.2.1.3 bits, in the order of the Junos XML sample (pki.md 4). */
+/* RFC 5280 4.2.1.3 bits, in the order of the Junos XML sample (Junos's XML of
+ * `show security pki ca-certificate`). */
 static json_t *
 cert_key_usage(X509 *cert)
 {
@@ -461,7 +469,8 @@ cert_serial(X509 *cert)
 
 	sb_init(&s);
 	n = hex ? strlen(hex) : 0;
-	/* At least 8 digits, an even count: "00043da0" (pki.md 3). */
+	/* At least 8 digits, an even count: "00043da0" (Junos's `show security
+	 * pki local-certificate`). */
 	for (i = n; i < 8 || (i % 2) != 0; i++)
 		sb_putc(&s, '0');
 	for (i = 0; i < n; i++)
@@ -481,8 +490,9 @@ cert_set_str(json_t *o, const char *key, char *v)
 }
 
 /*
- * pki.md 4's pkid-x509-certificate-information members; brief: issued-to,
- * issued-by, validity, public-key.
+ * Junos's XML of `show security pki ca-certificate`'s
+ * pkid-x509-certificate-information members; brief: issued-to, issued-by,
+ * validity, public-key.
  */
 json_t *
 pki_cert_info(X509 *cert, bool detail)

@@ -194,7 +194,8 @@ pki_ca_load(struct pki_store *st, const char *profile, const char *file,
 
 	if (local_profile_check(st, profile, err) == -1)
 		return -1;
-	/* Toby's `... already exists` (pki.md 2). */
+	/* Toby's `... already exists` (Junos's `request security pki` replies).
+	 */
 	if (pki_has_ca_cert(st, profile)) {
 		sb_printf(err,
 		    "error: CA certificate for profile %s already "

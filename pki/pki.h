@@ -1,7 +1,7 @@
 /*
  * pki: the appliance's certificate store — key pairs, local certificates,
  * CA certificates per CA profile, CRLs and certificate requests — kept as
- * files in one directory of the state directory (DESIGN.md, State directory).
+ * files in one directory of the state directory (<state>/pki).
  * It is the one copy of certificate code in qsafe: mgd runs the
  * `request security pki ...` commands through pki_rpc() (pki_rpc.h), iked and
  * keymgr verify peers and set up TLS through pki_verify.h.
@@ -90,7 +90,7 @@ const struct pki_ca_profile *pki_store_ca_profile(
 /* 1..PKI_NAME_MAX of [A-Za-z0-9._-], starting with a letter or digit. */
 bool pki_name_is_valid(const char *name);
 
-/* Name functions for logs and replies (DESIGN.md conventions 8). */
+/* The Junos names of these enums, for logs and replies. */
 const char *pki_key_type_name(enum pki_key_type t);
 
 /*
@@ -139,7 +139,8 @@ int pki_local_load(struct pki_store *st, const char *id, const char *file,
 /*
  * With preview non-NULL nothing is stored: every check is made and
  * *preview gets the certificate (caller frees), for the operator to
- * confirm its fingerprint (pki.md 2) before the load proper.
+ * confirm its fingerprint (Junos's `request security pki` replies) before the
+ * load proper.
  */
 int pki_ca_load(struct pki_store *st, const char *profile, const char *file,
     X509 **preview, struct sb *err);

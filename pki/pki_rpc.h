@@ -4,7 +4,7 @@
  * rpc's name and its input leaves as a JSON object, e.g.
  * {"certificate-id": "c1", "type": "rsa", "detail": true}.  The rpcs are
  * declared in schema/qsafe-rpc-pki.yang; their replies are rendered by
- * pki_renderers[] (lib/render.h, pki/pki_render.c).
+ * pki_renderers[] (render/render.h, render/pki_render.c).
  */
 #ifndef QSAFE_PKI_RPC_H
 #define QSAFE_PKI_RPC_H

@@ -20,7 +20,8 @@
 #include "lib/log.h"
 #include "pki/pki_int.h"
 
-/* Attributes Junos takes in `subject` (pki.md 2, local-certificate enroll). */
+/* Attributes Junos takes in `subject` (Junos's `request security pki` replies,
+ * local-certificate enroll). */
 static const char *const req_subject_keys[] = {
 	"DC",
 	"CN",

@@ -3,7 +3,7 @@
  * described once in pki_rpcs[] (name, allowed input leaves, mandatory
  * ones, handler) and the dispatcher checks the input against that before a
  * handler runs, as Redis does with its command table.  Handlers return
- * structured data; pki_render.c turns it into Junos text.
+ * structured data; render/pki_render.c turns it into Junos text.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -173,7 +173,8 @@ rpc_ca_load(struct pki_store *st, const json_t *in, struct sb *err)
 
 	if ((p = rpc_name_arg(in, "ca-profile", err)) == NULL)
 		return NULL;
-	/* pki.md 2: the fingerprint is shown and confirmed first. */
+	/* Junos's `request security pki` replies: the fingerprint is shown and
+	 * confirmed first. */
 	if (pki_ca_load(st, p, pki_rpc_str(in, "filename"),
 		confirmed ? NULL : &cert, err) == -1)
 		return NULL;

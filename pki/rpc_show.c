@@ -1,9 +1,9 @@
 /*
  * rpc_show: `show security pki local-certificate | ca-certificate |
  * certificate-request`.  Each returns Junos's reply element itself, as
- * `| display xml` shows it (pki.md 4): {LIST: {"@": {"xmlns": ...}, ITEM:
- * [ {"@": {"junos:style": "brief"|"detail"}, description}, ... ]}}; for
- * certificates x509-pki-certificate-info-list of
+ * `| display xml` shows it (Junos's XML of `show security pki ca-certificate`):
+ * {LIST: {"@": {"xmlns": ...}, ITEM: [ {"@": {"junos:style": "brief"|"detail"},
+ * description}, ... ]}}; for certificates x509-pki-certificate-info-list of
  * pkid-x509-certificate-information (the members of pki_cert_info() after
  * the identifier), for requests certificate-request-list of
  * certificate-request (ours).  An unknown name is an error, an empty store
@@ -16,7 +16,8 @@
 
 #include "pki/pki_int.h"
 
-/* Junos' element names (pki.md 4); | display xml shows them as they are. */
+/* Junos' element names (Junos's XML of `show security pki ca-certificate`); |
+ * display xml shows them as they are. */
 #define SHOW_CERT_LIST "x509-pki-certificate-info-list"
 #define PKI_XMLNS "http://xml.juniper.net/junos/qsafe/junos-pki"
 #define SHOW_CERT_ITEM "pkid-x509-certificate-information"
@@ -24,7 +25,8 @@
 typedef json_t *(*show_one_fn)(
     struct pki_store *, const char *, bool, struct sb *);
 
-/* identifier first, as in pki.md 4, then ca-profile (CA only), the rest. */
+/* identifier first, as in Junos's XML of `show security pki ca-certificate`,
+ * then ca-profile (CA only), the rest. */
 static json_t *
 show_info(X509 *cert, const char *identifier, const char *profile, bool detail)
 {
@@ -49,7 +51,8 @@ show_local_one(
 		return NULL;
 	o = show_info(cert, id, NULL, detail);
 	X509_free(cert);
-	/* pki.md 3: "Keypair Location: Keypair generated locally" */
+	/* Junos's `show security pki local-certificate`: "Keypair Location:
+	 * Keypair generated locally" */
 	json_object_set_new(o, "keypair-location",
 	    json_string(!pki_has_key(st, id) ? "Keypair not found"
 		    : pki_key_is_imported(st, id)
@@ -145,7 +148,8 @@ show_list(struct pki_store *st, const json_t *in, const char *key,
 		}
 		pki_names_free(names);
 	}
-	/* pki.md 4: <x509-pki-certificate-info-list xmlns=...> of <pkid-...> */
+	/* Junos's XML of `show security pki ca-certificate`:
+	 * <x509-pki-certificate-info-list xmlns=...> of <pkid-...> */
 	out = json_pack(
 	    "{s:{s:{s:s}, s:o}}", list, "@", "xmlns", PKI_XMLNS, item, arr);
 	if (json_array_size(skipped) > 0)

@@ -238,7 +238,8 @@ done:
 	return rc;
 }
 
-/* Toby's verify outcomes (pki.md 2): "... is not valid yet". */
+/* Toby's verify outcomes (Junos's `request security pki` replies): "... is not
+ * valid yet". */
 static void
 verify_fail(const char *what, const char *name, const char *why, struct sb *err)
 {
@@ -258,7 +259,8 @@ pki_local_verify(struct pki_store *st, const char *id, struct sb *err)
 	X509 *cert;
 	int rc;
 
-	/* Toby's "... doesn't exist" (pki.md 2). */
+	/* Toby's "... doesn't exist" (Junos's `request security pki` replies).
+	 */
 	if (!pki_has_local_cert(st, id)) {
 		sb_printf(err, "error: Local certificate %s doesn't exist", id);
 		return -1;

@@ -1,5 +1,6 @@
 /*
- * conf: a configuration tree (DESIGN.md, "Schema and the configuration tree").
+ * conf: a configuration tree (docs/architecture.md, "The schema and the
+ * configuration tree").
  *
  * Children of a container or list entry are kept in schema order; entries of
  * one list (and values of one leaf-list) in the order they were created.
@@ -78,8 +79,9 @@ struct cnode *conf_find(struct conf *c, const struct cnode *parent,
 /*
  * Adds a child of kind sn (or returns the existing one).  For a leaf the value
  * is replaced.  Siblings in another case of a choice are removed, as Junos
- * does.  When before/after is given the new list entry goes there.
- * *created tells whether a node was made.  Never fails.
+ * does.  A new list entry or leaf-list value goes after the last of its
+ * kind (conf_move puts it elsewhere: `insert`).  *created tells whether a
+ * node was made.  Never fails.
  */
 struct cnode *conf_add(struct conf *c, struct cnode *parent,
     const struct snode *sn, const char *val, bool *created);

@@ -1,6 +1,6 @@
 /*
  * conf_text: curly-brace, `display set`, JSON and XML forms of a
- * configuration tree (cli-behaviour.md §10, §11).
+ * configuration tree (Junos's `show configuration`, `| display xml|json`).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -211,7 +211,7 @@ conf_text_is_flat(const struct cnode *n)
 }
 
 /*
- * cli-behaviour.md 5: a block that lacks a mandatory statement says so,
+ * Junos's commit errors: a block that lacks a mandatory statement says so,
  * `## Warning: missing mandatory statement(s): 'x'`, first in the block.
  */
 static void

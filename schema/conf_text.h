@@ -11,7 +11,7 @@
 /* The children of n in curly-brace form, indented by depth levels. */
 void conf_text_curly(const struct cnode *n, int depth, struct sb *out);
 /* The same for `show`: a block lacking a mandatory statement starts with
- * `## Warning: missing mandatory statement(s): 'x'` (cli-behaviour.md 5). */
+ * `## Warning: missing mandatory statement(s): 'x'` (Junos's commit errors). */
 void conf_text_curly_show(const struct cnode *n, int depth, struct sb *out);
 /* One node (and its subtree) in curly-brace form. */
 void conf_text_curly_node(const struct cnode *n, int depth, struct sb *out);

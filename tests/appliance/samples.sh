@@ -1,5 +1,6 @@
 #!/bin/sh
-# The reference's sample configurations on whole appliances, started as an
+# The sample configurations (tests/schema/sample-configs) on whole
+# appliances, started as an
 # operator starts one (./qsafe start, with mgd, iked, keymgr and hostd):
 # each loads with `load set`, commits, prints the file's statements back with
 # `show configuration | display set` (secrets in $9$ form) and `rollback 1`

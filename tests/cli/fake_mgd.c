@@ -1,5 +1,5 @@
 /*
- * fake_mgd: a scripted stand-in for mgd that speaks lib/proto_cli.h, so the
+ * fake_mgd: a scripted stand-in for mgd that speaks proto/proto_cli.h, so the
  * cli is tested end to end without a schema or a database.
  *
  *   fake_mgd SOCKET [LOG]
@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "lib/msg.h"
-#include "lib/proto_cli.h"
+#include "proto/proto_cli.h"
 #include "lib/sb.h"
 
 struct fake {

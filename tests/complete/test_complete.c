@@ -3,7 +3,7 @@
  * temporary state directory, a few gateways and key-manager profiles, then
  * "help" and "complete" requests over the socket as the cli sends them.
  * The "Possible completions:" blocks are compared byte for byte with the
- * Junos layout of cli-behaviour.md 7.  The last case loads 10,000 gateways
+ * Junos layout of `?` help.  The last case loads 10,000 gateways
  * and times the answers (5 ms, checked when not built with sanitizers).
  */
 #include <check.h>
@@ -291,8 +291,8 @@ START_TEST(test_oper_words)
 }
 END_TEST
 
-/* The answer to `... | ?` (cli-behaviour.md 7). */
-/* cli-behaviour.md 7, the VERBATIM `show configuration | ?` of vSRX 24.4 */
+/* The answer to `... | ?` (Junos's `?` help). */
+/* Junos's `?` help, the VERBATIM `show configuration | ?` of vSRX 24.4 */
 #define PIPE_LIST \
 	"Possible completions:\n" \
 	"  append               Append output text to file\n" \
@@ -332,8 +332,7 @@ START_TEST(test_oper_pipes)
 	    "Possible completions:\n"
 	    "  <[Enter]>            Execute this command\n"
 	    "  |                    Pipe through a command\n");
-	/* raw/xpf-vsrx24.4-config-display-reference.md 2.5: the number is
-	 * optional */
+	/* on a vSRX 24.4 (`rollback ?`), the number is optional */
 	HELP_IS(fd, "show configuration | last ",
 	    "Possible completions:\n"
 	    "  <[Enter]>            Execute this command\n"
@@ -392,7 +391,7 @@ START_TEST(test_config_empty)
 	    "  top                  Exit to top level of configuration\n"
 	    "  up                   Exit one level of configuration\n");
 	/* rollback ?: no rescue line without a rescue configuration, and
-	 * the pipe line last (cli-behaviour.md 12) */
+	 * the pipe line last (Junos's `rollback` and `show system commit`) */
 	{
 		char *h = help(fd, "rollback ");
 		ck_assert_msg(strstr(h, "rescue") == NULL, "%s", h);
@@ -412,7 +411,7 @@ START_TEST(test_config_empty)
 		free(h);
 	}
 	/* groups, apply-groups and version at the top, as Junos lists them
-	 * (cli-behaviour.md 7) */
+	 * (Junos's `?` help) */
 	HELP_IS(fd, "set ",
 	    "Possible completions:\n"
 	    "+ apply-groups         Groups from which to inherit configuration "

@@ -20,7 +20,7 @@
 
 #include "lib/log.h"
 #include "lib/sb.h"
-#include "mgd/link.h"
+#include "proto/link.h"
 
 static int
 fake_cmp(const void *a, const void *b)

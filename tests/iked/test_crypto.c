@@ -3,8 +3,8 @@
  *
  *   prf       RFC 4231 (HMAC-SHA2) and RFC 2202 (HMAC-SHA1) vectors
  *   prf+      block by block against prf (RFC 7296 2.13), and its limit
- *   PPK       the RFC 8784 KAT from strongSwan 5.9.8 (shared reference
- *             vectors/rfc8784-kat-strongswan.txt)
+ *   PPK       the RFC 8784 known answer strongSwan 5.9.8 checks (in the
+ *             test, ppk_kat)
  *   DH        two private values of each group agree; malformed peer
  *             values (length, 0, 1, p-1, p, off the curve) are refused
  *

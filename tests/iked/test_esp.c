@@ -1,7 +1,7 @@
 /*
  * test_esp: ESP encapsulation and decapsulation (iked/esp.c).
  *
- * The strongSwan capture in shared/reference/vectors carries only IKE (UDP
+ * The strongSwan 5.9.8 capture of tests/iked/vectors carries only IKE (UDP
  * 500 and 4500 with the non-ESP marker, no ESP packet) and its log prints
  * no Child SA keys, so the known answers here are ESP packets built by a
  * second implementation: esp_kat_gen.py (RFC 4303/4106 written out again

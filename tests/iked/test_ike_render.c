@@ -1,9 +1,9 @@
 /*
- * test_ike_render: iked's renderers (iked/ike_render.c) against golden
+ * test_ike_render: iked's renderers (render/ike_render.c) against golden
  * files: each tests/iked/show/NAME.json (reply data in the contract's
  * shape) rendered by the renderer of its rpc must equal NAME.txt byte for
- * byte.  The VERBATIM layouts of ike-ipsec-outputs.md (sections 1, 3, 4,
- * 5) and the reconstructed 2c are copied from the reference unchanged; the
+ * byte.  The layouts Junos devices printed (sections 1, 3, 4, 5 of
+ * render/ike_render.c) and the reconstructed 2c are copied unchanged; the
  * toby-* cases render the real Junos XML data of raw/toby-*.xml.  Then
  * malformed data, which must be refused, and the schema's rpcs, each of
  * which must have a renderer.
@@ -15,7 +15,7 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 static const struct {
 	const char *rpc;

@@ -23,7 +23,7 @@
 #include "iked/ikev2.h"
 #include "iked/keysrc.h"
 #include "iked/net.h"
-#include "keymgr/proto_keymgr.h"
+#include "proto/proto_keymgr.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 

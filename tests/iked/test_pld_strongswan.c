@@ -1,6 +1,6 @@
 /*
  * test_pld_strongswan: the codec on the messages of a real strongSwan
- * 5.9.8 exchange (/work/shared/reference/strongswan-interop.md; the
+ * 5.9.8 exchange with PPK (RFC 8784) between two namespaces; the
  * vectors are the capture's UDP payloads, and the IKE_AUTH plaintexts
  * decrypted with the keys of the initiator's log, by extract_vectors.py).
  * IKE_SA_INIT decodes to what the log says was proposed and builds back

@@ -15,7 +15,7 @@
 #include <check.h>
 
 #include "lib/log.h"
-#include "lib/render.h"
+#include "render/render.h"
 #include "tests/iked/eng_wire.h"
 
 /* One direction's SA of side, copied (the mock's table moves). */

@@ -1,6 +1,6 @@
 /*
  * test_render: keymgr's renderers against the layouts of
- * reference/junos/key-manager.md 3, to the character (the reference's
+ * Junos's `show security key-manager`, to the character (its
  * samples, with the values they show), plus the lines qsafe appends for
  * quantum-key-manager profiles and the FAILED form of get profile-keys.
  * Input is the structured data keymgr's rpcs return (keymgr/rpc.c).
@@ -11,7 +11,7 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 static const struct render_entry *
 r_find(const char *name)
@@ -35,7 +35,8 @@ static const struct {
 	const char *data;
 	const char *want;
 } golden[] = {
-	/* key-manager.md 3, show security key-manager profiles */
+	/* Junos's `show security key-manager`, show security key-manager
+	   profiles */
 	{ "show-security-key-manager-profiles",
 	    "{\"detail\":false,\"profiles\":["
 	    "{\"name\":\"km_profile_1\",\"type\":\"Static\",\"status\":"
@@ -50,7 +51,7 @@ static const struct {
 	    "   0\n"
 	    "km_profile_2      Quantum-key-manager   Active    4         4     "
 	    "   0\n" },
-	/* key-manager.md 3, ... name km_profile_1 detail */
+	/* Junos's `show security key-manager`, ... name km_profile_1 detail */
 	{ "show-security-key-manager-profiles",
 	    "{\"detail\":true,\"profiles\":[{\"name\":\"km_profile_1\","
 	    "\"index\":1,\"type\":\"Static\",\"status\":\"Active\","
@@ -155,7 +156,8 @@ static const struct {
 	    "  Status-probes: 3, failed 1\n"
 	    "  Last-probe-error: timeout at 11.09.25 (02:36:34)\n"
 	    "    KME did not answer in time\n" },
-	/* key-manager.md 3, get profile-keys (the key written out whole) */
+	/* Junos's `show security key-manager`, get profile-keys (the key
+	   written out whole) */
 	{ "request-security-key-manager-profiles-get-profile-keys",
 	    "{\"name\":\"km_profile_1\",\"type\":\"Static\",\"status\":"
 	    "\"SUCCESS\","

@@ -16,7 +16,7 @@
 #   swan_load "$LAB_DIR/a" F; swan_initiate "$LAB_DIR/a" t
 #   swan_wait_sa "$LAB_DIR/a" t INSTALLED 10
 #
-# strongSwan here (see shared/reference/strongswan-interop.md): one charon
+# strongSwan here: one charon
 # per namespace with /run bind-mounted to its directory (charon hard-codes
 # /var/run/charon.pid), kernel-libipsec before kernel-netlink (the kernel
 # has no ESP states; ESP goes in UDP 4500), threads = 32, and

@@ -1,12 +1,13 @@
 /*
- * test_render: the renderers against the layouts of pki.md, to the
- * character for the VERBATIM samples (sections 2 and 3), and the
- * reconstructed ones (section 4) as written down there.  Input is the
+ * test_render: the renderers against Junos's layouts, to the character for
+ * the VERBATIM samples (the `request security pki` replies, `show security
+ * pki local-certificate`), and the reconstructed ones (`show security pki
+ * ca-certificate`) as written down.  Input is the
  * structured data pki_rpc returns, filled with the samples' values.
  */
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 #include "tests/pki/pki_test.h"
 
 static const struct render_entry *
@@ -25,23 +26,26 @@ static const struct {
 	const char *data;
 	const char *want;
 } golden[] = {
-	/* pki.md 2, generate-key-pair [VERBATIM] */
+	/* Junos's `request security pki` replies, generate-key-pair [VERBATIM]
+	 */
 	{ "request-security-pki-generate-key-pair",
 	    "{\"certificate-id\":\"mynewcert\",\"type\":\"rsa\",\"size\":2048}",
 	    "Generated key pair mynewcert, key size 2048 bits\n" },
-	/* pki.md 2, local-certificate load [VERBATIM] */
+	/* Junos's `request security pki` replies, local-certificate load
+	   [VERBATIM] */
 	{ "request-security-pki-local-certificate-load",
 	    "{\"certificate-id\":\"myCert\"}",
 	    "Local certificate loaded successfully\n" },
-	/* pki.md 2, verify [VERBATIM] */
+	/* Junos's `request security pki` replies, verify [VERBATIM] */
 	{ "request-security-pki-local-certificate-verify",
 	    "{\"certificate-id\":\"myCert\"}",
 	    "Local certificate myCert verification success\n" },
 	{ "request-security-pki-ca-certificate-verify",
 	    "{\"ca-profile\":\"myCA\"}",
 	    "CA certificate myCA verified successfully\n" },
-	/* pki.md 2, ca-certificate load [VERBATIM]: the fingerprint before
-	 * mgd's question, then the outcome once confirmed */
+	/* Junos's `request security pki` replies, ca-certificate load
+	 * [VERBATIM]: the fingerprint before mgd's question, then the outcome
+	 * once confirmed */
 	{ "request-security-pki-ca-certificate-load",
 	    "{\"ca-profile\":\"myCA\",\"fingerprint-sha1\":"
 	    "\"9a:59:d8:c3:6f:01:01:64:43:f5:ad:98:bb:9d:b6:d1:25:fe:80:2e\","
@@ -55,7 +59,7 @@ static const struct {
 	    "{\"ca-profile\":\"myCA\",\"fingerprint-sha1\":\"9a:59\","
 	    "\"fingerprint-md5\":\"a8:82\",\"loaded\":true}",
 	    "CA certificate for profile myCA loaded successfully\n" },
-	/* pki.md 3, brief [VERBATIM] */
+	/* Junos's `show security pki local-certificate`, brief [VERBATIM] */
 	{ "show-security-pki-local-certificate",
 	    "{\"x509-pki-certificate-info-list\":{\"pkid-x5"
 	    "09-certificate-information\":[{\"identifier\":\"p1-acme-cert\",\"i"
@@ -74,7 +78,8 @@ static const struct {
 	    "    Not after: 04- 2-2026 09:55 UTC\n"
 	    "  Public key algorithm: rsaEncryption(2048 bits)\n"
 	    "  Keypair Location: Keypair generated locally\n" },
-	/* pki.md 3, detail [VERBATIM], the key contents cut to two lines */
+	/* Junos's `show security pki local-certificate`, detail [VERBATIM], the
+	   key contents cut to two lines */
 	{ "show-security-pki-local-certificate",
 	    "{\"x509-pki-certificate-info-list\":{\"pkid-x"
 	    "509-certificate-information\":[{\"@\":{\"junos:style\":\"detail\"}"
@@ -137,7 +142,8 @@ static const struct {
 	    "  Auto-re-enrollment:\n"
 	    "    Status: Disabled\n"
 	    "    Next trigger time: Timer not started\n" },
-	/* pki.md 4, ca-certificate brief [RECONSTRUCTED] */
+	/* Junos's XML of `show security pki ca-certificate`, ca-certificate
+	   brief [RECONSTRUCTED] */
 	{ "show-security-pki-ca-certificate",
 	    "{\"x509-pki-certificate-info-list\":{\"pkid-x5"
 	    "09-certificate-information\":[{\"identifier\":\"Root-CA\",\"ca-pro"

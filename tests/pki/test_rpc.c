@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 #include "pki/pki_int.h"
 #include "pki/pki_rpc.h"
 #include "tests/pki/pki_test.h"
@@ -192,7 +192,8 @@ START_TEST(test_self_signed_show)
 	r = t_rpc(
 	    SHOW_LOCAL, "{\"certificate-id\":\"c1\",\"detail\":true}", &err);
 	ck_assert_msg(r != NULL, "%s", sb_str(&err));
-	/* Junos' XML element names (pki.md 4) for | display xml. */
+	/* Junos' XML element names (Junos's XML of `show security pki
+	 * ca-certificate`) for | display xml. */
 	c = json_array_get(
 	    json_object_get(
 		json_object_get(r, "x509-pki-certificate-info-list"),
@@ -238,7 +239,8 @@ START_TEST(test_self_signed_show)
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
 	    "  Alternate subject: "
 	    "\"test@juniper.net\", juniper.net, 192.0.2.7, ipv6 empty\n"));
-	/* pki.md 3, verbatim: the Subject line has no Country */
+	/* Junos's `show security pki local-certificate`, verbatim: the Subject
+	 * line has no Country */
 	ck_assert_ptr_nonnull(strstr(sb_str(&txt),
 	    "  Subject:\n    "
 	    "Organization: juniper, Organizational unit: marketing, "

@@ -5,8 +5,9 @@
  * commit-time validation, and every reference sample configuration.
  *
  * The schema is loaded once before the suites fork; each test builds its own
- * trees.  QSAFE_SAMPLE_DIR names the checked-in copies of
- * ../shared/reference/junos/sample-configs.
+ * trees.  QSAFE_SAMPLE_DIR names tests/schema/sample-configs: Junos set files
+ * taken verbatim from devices (*.VERBATIM.set) and reconstructed from
+ * documented statements (*.RECONSTRUCTED.set).
  */
 #include <dirent.h>
 #include <stdio.h>

@@ -230,7 +230,7 @@ x_ended() {
 }
 
 # The last "Possible completions:" block keeps the Junos columns
-# (cli-behaviour.md 7): a 2-character mark ("> ", "+ " or blanks), the name
+# (Junos's `?` help): a 2-character mark ("> ", "+ " or blanks), the name
 # left-justified in 21 columns, the help; a longer name, 2 blanks, the help.
 x_help_layout() {
 	x_screen | awk -v user="$X_USER@" '

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Interactive sessions typed into the real cli against a real mgd, the screen
-# checked after each step (cli-behaviour.md 1-3, 6-8; lib.sh has the
+# checked after each step (Junos's CLI; lib.sh has the
 # harness).  usage: tmux_test.sh SCENARIO, one of
 #   modes     prompts, configure, empty Enter, ^C, Up, ^D, quit, exit
 #   complete  TAB and space: keywords, ambiguous lists, configured names,
@@ -517,7 +517,7 @@ sc_load() {
 	x_run "show system"
 	x_tail "${CF}show system" "host-name kept;" "" "[edit]" "$CF"
 	# another session's `configure` lists this terminal with its idle
-	# time (cli-behaviour.md 2)
+	# time (Junos's `configure`)
 	out=$(x_batch -c "configure")
 	printf '%s\n' "$out" | grep -qE "^  root terminal .* on since .*, idle [0-9]{2}:[0-9]{2}:[0-9]{2}\$" ||
 	    x_fail "configure lists no idle time: $out"

@@ -12,8 +12,8 @@
 
 #include "lib/log.h"
 #include "lib/msg.h"
-#include "mgd/link.h"
-#include "mgd/proto_daemon.h"
+#include "proto/link.h"
+#include "proto/proto_daemon.h"
 #include "schema/edit.h"
 
 struct link {

@@ -1,7 +1,9 @@
 /*
  * render: turning structured operational replies into Junos text.  Each area
- * (pki, keymgr, iked, host, mgd) exports one table; the cli looks a reply's
- * "render" name up in them.  Renderers are pure: data in, text out.
+ * (pki, keymgr, iked, host) exports one table, from render/<area>_render.c;
+ * the cli looks a reply's "render" name up in them (render_reply).
+ * Renderers are pure: data in, text out; they include only lib/ and this
+ * header, so the cli links them without the daemons' libraries.
  */
 #ifndef QSAFE_RENDER_H
 #define QSAFE_RENDER_H
@@ -9,14 +11,6 @@
 #include <jansson.h>
 
 #include "lib/sb.h"
-
-/*
- * An rpc's data (a daemon's or the pki library's) that reports a failure
- * carries this member, true: keymgr's `get profile-keys` answering
- * `Status: FAILED`.  The data is rendered as usual; mgd takes the member out
- * and answers the cli with ok false, so `cli -c` exits non-zero (README).
- */
-#define RPC_DATA_FAILED "command-failed"
 
 struct render_entry {
 	const char *
@@ -31,5 +25,12 @@ extern const struct render_entry pki_renderers[];
 extern const struct render_entry keymgr_renderers[];
 extern const struct render_entry host_renderers[];
 extern const struct render_entry iked_renderers[];
+
+/*
+ * The engine (render.c): appends the text for a reply's "render" name and
+ * "data".  A name no table knows, or data its renderer refuses, is appended
+ * as pretty-printed JSON, so the operator still sees the answer.
+ */
+void render_reply(const char *name, const json_t *data, struct sb *out);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * test_link: the daemon end of mgd's protocol (mgd/link.h) over a
+ * test_link: the daemon end of mgd's protocol (proto/link.h) over a
  * socketpair: an rpc answered later (link_defer, link_reply) does not hold
  * the daemon's loop, replies carry their request's id, and a deferral
  * without link_defer or a link freed before the answer are handled.
@@ -14,8 +14,8 @@
 #include <event2/event.h>
 
 #include "lib/msg.h"
-#include "mgd/link.h"
-#include "mgd/proto_daemon.h"
+#include "proto/link.h"
+#include "proto/proto_daemon.h"
 
 struct t_ctx {
 	struct link *l;

@@ -1,12 +1,13 @@
 /*
  * proto_keymgr: the key API keymgr offers iked, on the unix socket
- * <state-dir>/keymgr.sock (mode 0600), framed by lib/msg.h (4-byte
- * big-endian length + one JSON object).  Any number of requests may be
+ * <state-dir>/keymgr.sock (mode 0600), framed by lib/msg.h (an 8-byte
+ * header — JSON length and attachment length, 4 bytes each, big endian —
+ * then one JSON object and its attachments).  Any number of requests may be
  * outstanding on one connection; each reply repeats its request's "id"
  * (any JSON value) and replies come in the order they are ready, not the
  * order asked (a slow KME does not hold up a fast one's answer).
  *
- * How the keys map to IKEv2 (RFC 8784 3, reference/rfc8784.md): the
+ * How the keys map to IKEv2 (RFC 8784 3): the
  * initiator asks "get-key" and sends key_id as PPK_ID (type PPK_ID_FIXED)
  * and key as the PPK; the responder asks "get-key-by-id" with the PPK_ID it
  * received.  For a quantum-key-manager profile that is ETSI GS QKD 014

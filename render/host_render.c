@@ -1,10 +1,10 @@
 /*
  * host_render: Junos text for hostd's replies (show interfaces, show route,
  * ping, traceroute, show security zones|policies), exported as
- * host_renderers[] (lib/render.h).  Pure functions of the data, jansson
+ * host_renderers[] (render/render.h).  Pure functions of the data, jansson
  * only, so the cli links them as the static library qsafe_host_render.
- * Layouts follow the captured vSRX output (reference xpf-vsrx24.4 "Interfaces:
- * Terse", "Routing: Route Table", "Security: Zones|Policies"); ping and
+ * Layouts follow a captured vSRX 24.4's output (`show interfaces terse`,
+ * `show route`, `show security zones|policies`); ping and
  * traceroute follow the Junos (FreeBSD) programs' text.  Fields Junos shows
  * and qsafe does not have (VRF groups, identity feeds) print their
  * "any"/default value.
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 static const char *
 hr_str(const json_t *o, const char *key)

@@ -1,10 +1,12 @@
 /*
  * ike_render: Junos text for iked's operational replies (show | clear
  * security ike ... / security ipsec ..., schema/qsafe-rpc-ike.yang),
- * exported as iked_renderers[] (lib/render.h).  Pure: data in, text out;
+ * exported as iked_renderers[] (render/render.h).  Pure: data in, text out;
  * a library of its own (jansson only) so the cli links it without the
- * engine.  Layouts: reference/junos/ike-ipsec-outputs.md, section numbers
- * below.
+ * engine.  Layouts: Junos's own output, by section below: 1 `show security
+ * ike security-associations`, 2 its `detail` (2a, and 2c reconstructed for
+ * a PPK), 3 `show security ipsec security-associations`, 4 its `detail` of
+ * a quantum-secured SA, 5 `show security ipsec statistics`.
  *
  * THE CONTRACT: what eng_rpc() (iked/engine.h) and dp_show (iked/dp_show.c)
  * return.  As pki's replies do, the data is Junos's reply element itself,
@@ -224,7 +226,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 #define IR_KEY_MAX 64
 

@@ -19,7 +19,7 @@
  *            arguments.  Reply: data (structured, rendered by the cli), or
  *            ok false with "error": one operator line.  Data that reports
  *            a failure (a KME that did not give a key) has the member
- *            RPC_DATA_FAILED (lib/render.h) true: it is rendered, and the
+ *            RPC_DATA_FAILED (below) true: it is rendered, and the
  *            command fails (ok false to the cli).
  *
  * Deactivated statements reach the daemon marked inactive; daemons act only
@@ -38,5 +38,13 @@
 
 /* How long mgd waits for a daemon's reply before treating it as down. */
 #define DAEMON_REPLY_TIMEOUT_MS 10000
+
+/*
+ * An rpc's data (a daemon's or the pki library's) that reports a failure
+ * carries this member, true: keymgr's `get profile-keys` answering
+ * `Status: FAILED`.  The data is rendered as usual; mgd takes the member out
+ * and answers the cli with ok false, so `cli -c` exits non-zero (README).
+ */
+#define RPC_DATA_FAILED "command-failed"
 
 #endif

@@ -20,7 +20,7 @@
  * Reply members (any of them may be absent):
  *   ok       bool   false when the command failed (the cli's exit status),
  *                   also when its rendered data reports the failure
- *                   (RPC_DATA_FAILED, lib/render.h)
+ *                   (RPC_DATA_FAILED, proto_daemon.h)
  *   before   string printed first, outside the pipes and the pager: broadcasts
  *                   (automatic rollback) and the `set cli timestamp` line
  *   output   string text to print as is (ends with "\n" when not empty)

@@ -1,15 +1,16 @@
 /*
  * pki_render: Junos text for the replies of the pki rpcs (pki_rpc.c), one
- * renderer per rpc name, exported as pki_renderers[] (lib/render.h).  Pure
+ * renderer per rpc name, exported as pki_renderers[] (render/render.h).  Pure
  * functions of the data: no OpenSSL here, so the cli links this without it.
- * Layouts are pki.md's: sections 2 (request outputs), 3 (local-certificate
- * brief and detail, VERBATIM) and 4 (ca-certificate, RECONSTRUCTED from 3).
- * Where pki.md shows nothing the text is our reconstruction and says so.
+ * Layouts are Junos's: the `request security pki` replies and `show security
+ * pki local-certificate` brief and detail as devices print them (VERBATIM),
+ * `show security pki ca-certificate` RECONSTRUCTED from the latter.  Where
+ * no device output was at hand the text is our reconstruction and says so.
  */
 #include <stdbool.h>
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 /* A string member; NULL marks the data malformed through *bad. */
 static const char *
@@ -28,7 +29,7 @@ rd_opt(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* Single-line replies (pki.md 2). */
+/* Single-line replies (Junos's `request security pki` replies). */
 static int
 rd_generate_key_pair(const json_t *d, struct sb *out)
 {
@@ -46,7 +47,7 @@ rd_generate_key_pair(const json_t *d, struct sb *out)
 static int
 rd_self_signed(const json_t *d, struct sb *out)
 {
-	/* Junos' wording; pki.md has no sample of it. */
+	/* Junos' wording; no device output of it was at hand. */
 	sb_puts(out,
 	    "Self-signed certificate generated and loaded "
 	    "successfully\n");
@@ -92,8 +93,8 @@ rd_local_load(const json_t *d, struct sb *out)
 }
 
 /*
- * pki.md 2: the fingerprint before the question (mgd asks it), then, once
- * confirmed and loaded, the outcome.
+ * Junos's `request security pki` replies: the fingerprint before the question
+ * (mgd asks it), then, once confirmed and loaded, the outcome.
  */
 static int
 rd_ca_load(const json_t *d, struct sb *out)
@@ -199,8 +200,9 @@ rd_dn(const char *title, const json_t *name, struct sb *out)
 	sb_printf(out, "  %s:\n    ", title);
 	json_object_foreach((json_t *)dn, key, v)
 	{
-		/* pki.md 3: Junos's Subject line has no Country (the
-		 * Subject string has it); the Issuer line has. */
+		/* Junos's `show security pki local-certificate`: Junos's
+		 * Subject line has no Country (the Subject string has it); the
+		 * Issuer line has. */
 		if (strcmp(title, "Subject") == 0 &&
 		    strcmp(key, "country-name") == 0)
 			continue;
@@ -222,7 +224,8 @@ rd_dn(const char *title, const json_t *name, struct sb *out)
 	sb_putc(out, '\n');
 }
 
-/* `Alternate subject: "a@b.net", b.net, ipv4 empty, ipv6 empty` (pki.md 3) */
+/* `Alternate subject: "a@b.net", b.net, ipv4 empty, ipv6 empty` (Junos's `show
+ * security pki local-certificate`) */
 static void
 rd_alt_subject(const json_t *alt, struct sb *out)
 {
@@ -268,7 +271,8 @@ rd_cert_pubkey(const json_t *c)
 	return json_object_get(c, "public-key");
 }
 
-/* pki.md 3: key contents, 20 bytes a line, indented 4. */
+/* Junos's `show security pki local-certificate`: key contents, 20 bytes a line,
+ * indented 4. */
 static void
 rd_key_contents(const char *hex, struct sb *out)
 {
@@ -310,7 +314,8 @@ rd_uri_list(const char *title, const json_t *arr, struct sb *out)
 	    out, "    %s\n", json_string_value(u) ? json_string_value(u) : "");
 }
 
-/* RECONSTRUCTED (pki.md 4): "Keyusage: CRL signing, Certificate signing" */
+/* RECONSTRUCTED (Junos's XML of `show security pki ca-certificate`): "Keyusage:
+ * CRL signing, Certificate signing" */
 static void
 rd_key_usage(const json_t *arr, struct sb *out)
 {
@@ -346,7 +351,8 @@ rd_cert_fingerprints(const json_t *c, struct sb *out)
 	}
 }
 
-/* The detail block after "Certificate identifier:" (pki.md 3). */
+/* The detail block after "Certificate identifier:" (Junos's `show security pki
+ * local-certificate`). */
 static void
 rd_cert_detail(const json_t *c, bool ca, struct sb *out)
 {
@@ -422,9 +428,10 @@ rd_is_detail(const json_t *item)
 
 /*
  * show security pki local-certificate / ca-certificate.  Brief: a blank
- * line and "LSYS: root-logical-system" (Junos 25.x, pki.md 3), then one
- * block per certificate; detail: the Junos 15.1X49 layout, which has no
- * LSYS line.  Blocks are separated by a blank line.
+ * line and "LSYS: root-logical-system" (Junos 25.x's `show security pki
+ * local-certificate`), then one block per certificate; detail: the
+ * Junos 15.1X49 layout, which has no LSYS line.  Blocks are separated by a
+ * blank line.
  */
 static int
 rd_show_certs(const json_t *d, bool ca, struct sb *out)

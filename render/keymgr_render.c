@@ -1,10 +1,10 @@
 /*
  * keymgr_render: Junos text for keymgr's operational replies (rpc.c), in
- * the layouts of reference/junos/key-manager.md 3.  Pure: data in, text
+ * the layouts of Junos's `show security key-manager`.  Pure: data in, text
  * out; a library of its own (jansson only) so the cli links it.
  *
  * The layouts there are reconstructed; what qsafe adds is appended after
- * the reference's lines so they stay as written: for quantum-key-manager
+ * Junos's lines so they stay as written: for quantum-key-manager
  * profiles in `detail`, the status, the keys delivered, the KME's stored
  * key count and limits, why the KME's Status makes the profile unusable,
  * the last error and the failures per reason, then keymgr's own Status
@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "lib/render.h"
+#include "render/render.h"
 
 static const char *
 kr_str(const json_t *o, const char *k)
