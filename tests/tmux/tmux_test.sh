@@ -411,48 +411,48 @@ sc_pager() {
 		echo "^D"
 		echo "commit"
 	} | x_batch > /dev/null || x_fail "setup"
-	# 306 lines: version-less header, security {, address-book {, 300, } },
+	# 307 lines: header, version, security {, address-book {, 300, } },
 	# and the empty line of operational mode
 	x_start_cli
 	# the window's height: 29 lines a page
 	x_run "show configuration"
-	x_tail "        address A26 10.0.0.26/32;" "---(more 9%)---"
+	x_tail "        address A25 10.0.0.25/32;" "---(more 9%)---"
 	x_key Space
-	x_tail "        address A55 10.0.0.55/32;" "---(more 18%)---"
+	x_tail "        address A54 10.0.0.54/32;" "---(more 18%)---"
 	x_no_text "---(more 9%)---"
 	x_key Enter
-	x_tail "        address A55 10.0.0.55/32;" "        address A56 10.0.0.56/32;" \
+	x_tail "        address A54 10.0.0.54/32;" "        address A55 10.0.0.55/32;" \
 	    "---(more 19%)---"
 	x_key q
-	x_tail "        address A56 10.0.0.56/32;" "$OP"
+	x_tail "        address A55 10.0.0.55/32;" "$OP"
 	x_cursor ${#OP}
 	x_no_text "---(more"
-	x_no_text "address A57 "
+	x_no_text "address A56 "
 	# screen-length 10: 9 lines and the more-prompt
 	x_run "set cli screen-length 10"
 	x_tail "${OP}set cli screen-length 10" "Screen length set to 10" "$OP"
 	x_run "show configuration"
-	x_tail "security {" \
+	x_tail "version $X_VERSION;" "security {" \
 	    "    address-book global {" "        address A1 10.0.0.1/32;" \
 	    "        address A2 10.0.0.2/32;" "        address A3 10.0.0.3/32;" \
 	    "        address A4 10.0.0.4/32;" "        address A5 10.0.0.5/32;" \
-	    "        address A6 10.0.0.6/32;" "---(more 2%)---"
+	    "---(more 2%)---"
 	x_key Space
-	x_tail "        address A15 10.0.0.15/32;" "---(more 5%)---"
+	x_tail "        address A14 10.0.0.14/32;" "---(more 5%)---"
 	# ^C quits the pager like q
 	x_key C-c
-	x_tail "        address A15 10.0.0.15/32;" "$OP"
+	x_tail "        address A14 10.0.0.14/32;" "$OP"
 	# a search: /A200 skips ahead; the text typed is shown and editable,
 	# even typed ahead of the `/`
 	x_run "show configuration"
-	x_tail "        address A6 10.0.0.6/32;" "---(more 2%)---"
+	x_tail "        address A5 10.0.0.5/32;" "---(more 2%)---"
 	x_type "/A2001"
-	x_tail "        address A6 10.0.0.6/32;" "/A2001"
+	x_tail "        address A5 10.0.0.5/32;" "/A2001"
 	x_key BSpace
 	x_input "/A200"
 	x_key Enter
 	x_tail "        address A207 10.0.0.207/32;" "---(more 68%)---"
-	x_follows "        address A6 10.0.0.6/32;" "...skipping" \
+	x_follows "        address A5 10.0.0.5/32;" "...skipping" \
 	    "        address A200 10.0.0.200/32;"
 	x_no_text "/A200"
 	# not found: the message, then the same page goes on
@@ -460,7 +460,7 @@ sc_pager() {
 	x_key Enter
 	x_tail "        address A207 10.0.0.207/32;" "---(Pattern not found)---"
 	x_key Enter
-	x_tail "        address A208 10.0.0.208/32;" "---(more 68%)---"
+	x_tail "        address A208 10.0.0.208/32;" "---(more 69%)---"
 	x_key q
 	x_tail "        address A208 10.0.0.208/32;" "$OP"
 	# | no-more: everything, no more-prompt
@@ -490,7 +490,7 @@ sc_pager() {
 	x_tmux resize-window -t t -x 30 -y 12
 	x_run "set cli screen-length 12"
 	x_run "show configuration"
-	x_tail "        address A3 10.0.0.3/32" ";" "---(more 1%)---"
+	x_tail "        address A3 10.0.0.3/32" ";" "---(more 2%)---"
 	x_tmux capture-pane -p -t t | grep -qxF "security {" ||
 	    x_fail "the start of the page scrolled off the screen"
 	x_key q
