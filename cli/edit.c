@@ -428,6 +428,8 @@ edit_run(struct cli *cli)
 		}
 		if (eofs == 0)
 			edit_history_add(ed, line);
+		free(line);
+		line = input_trim_typed(got, strlen(got));
 		was_config = cli->prompt.is_config;
 		session_exec(cli, line);
 		free(line);

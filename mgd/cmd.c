@@ -117,7 +117,7 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 			struct sb m;
 			sb_init(&m);
 			sb_printf(&m, "'%s' is ambiguous.", tk->t[i].s);
-			cmd_pipe_err(reply, tk, i, sb_str(&m));
+			reply_syntax(reply, sb_str(&m), tk->end);
 			sb_free(&m);
 			return -1;
 		}

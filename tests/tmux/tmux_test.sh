@@ -280,14 +280,21 @@ sc_errors() {
 	    "$(x_caret $((${#OP} + 21)))" "syntax error." "$OP"
 	x_run "configure"
 	x_tail "[edit]" "$CF"
-	x_run "set system arrr"
+	# cli-behaviour.md 6, the config-mode block as typed there: trailing
+	# blanks count; "missing argument." and "is ambiguous." put the caret
+	# after the last typed character, the interface check one further.
+	x_run "set system arrr     "
 	x_tail "${CF}set system arrr" "$(x_caret $((${#CF} + 11)))" \
 	    "syntax error." "" "[edit]" "$CF"
-	x_run "set system"
-	x_tail "${CF}set system" "$(x_caret $((${#CF} + 10)))" \
+	x_run "set system "
+	x_tail "${CF}set system" "$(x_caret $((${#CF} + 11)))" \
 	    "missing argument." "" "[edit]" "$CF"
 	x_run "s"
-	x_tail "${CF}s" "$(x_caret ${#CF})" "'s' is ambiguous." "" "[edit]" "$CF"
+	x_tail "${CF}s" "$(x_caret $((${#CF} + 1)))" "'s' is ambiguous." "" \
+	    "[edit]" "$CF"
+	x_run "set interfaces sdfsdf "
+	x_tail "${CF}set interfaces sdfsdf" "$(x_caret $((${#CF} + 23)))" \
+	    "invalid interface type in 'sdfsdf'." "" "[edit]" "$CF"
 	# relative to the edit level, the caret still counts the prompt
 	x_run "edit security ike"
 	x_tail "" "[edit security ike]" "$CF"
