@@ -556,13 +556,57 @@ sc_confirm() {
 	x_tail "commit complete" "" "[edit]" "$X_USER@gw1# "
 }
 
+# The screen's last lines, the broadcast's HH:MM as "HH:MM".
+x_tail_no_clock_is() {
+	[ "$(x_screen | tail -n $# |
+	    sed 's/^\(        (no tty) at \)[0-9][0-9]:[0-9][0-9] /\1HH:MM /')" = \
+	    "$(printf "%s\n" "$@" | sed "s/ *\$//")" ]
+}
+
+# A broadcast reaches a session idle at its prompt when it happens, no key
+# pressed: the automatic rollback of commit confirmed, as the block of
+# cli-behaviour.md 4 shows it (times in UTC here); the countdown line is gone
+# after it.  A minute lasts 2 s here (QSAFE_CONFIRM_UNIT_SECONDS).
+sc_broadcast() {
+	local P="$X_USER@R1# "
+
+	QSAFE_CONFIRM_UNIT_SECONDS=2
+	export QSAFE_CONFIRM_UNIT_SECONDS
+	x_start_mgd
+	x_start_cli
+	printf '%s\n' configure "set system host-name R1" commit |
+	    x_batch > /dev/null || x_fail "setup"
+	x_run "configure"
+	x_run "set system domain-name temp.example"
+	x_run "commit confirmed 1"
+	# from here on no key is pressed until the broadcast is on the screen
+	X_TIMEOUT=300 x_poll x_tail_no_clock_is "${P}commit confirmed 1" \
+	    "commit confirmed will be automatically rolled back in 1 minutes unless confirmed" \
+	    "commit complete" "" \
+	    "# commit confirmed will be rolled back in 1 minute" "[edit]" \
+	    "$P" "Broadcast Message from root@R1" \
+	    "        (no tty) at HH:MM UTC..." "" \
+	    "Commit was not confirmed; automatic rollback complete." "" "" \
+	    "[edit]" "$P" || {
+		echo "--- expected: the broadcast below the idle prompt" >&2
+		x_fail "no broadcast at the idle prompt"
+	}
+	x_cursor ${#P}
+	# the line works after the redraw, and the countdown is gone
+	x_run "show system domain-name"
+	x_tail "${P}show system domain-name" "" "[edit]" "$P"
+	x_key Enter
+	x_tail "$P" "" "[edit]" "$P"
+	x_no_text "# commit confirmed will be rolled back in 0"
+}
+
 case "${1:-}" in
-modes|complete|help|errors|edit|commit|pager|load|confirm)
+modes|complete|help|errors|edit|commit|pager|load|confirm|broadcast)
 	"sc_$1"
 	echo "ok $1"
 	;;
 *)
-	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load|confirm" >&2
+	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load|confirm|broadcast" >&2
 	exit 2
 	;;
 esac
