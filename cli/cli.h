@@ -60,6 +60,10 @@ struct cli {
 /* Send req (its "id" is set here; req is not stolen) and wait for the reply;
  * NULL when the connection broke (cli->lost is then set). */
 json_t *session_call(struct cli *cli, json_t *req);
+/* mgd's socket is readable outside a request: reads the frame and prints
+ * a broadcast.  1: one was printed, 0: nothing to show, -1: connection lost
+ * (cli->lost set). */
+int session_poll(struct cli *cli);
 json_t *session_request(
     struct cli *cli, const char *op, const char *key, const char *value);
 int session_hello(

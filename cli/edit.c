@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <histedit.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +243,82 @@ done:
 	return CC_REFRESH;
 }
 
+/*
+ * mgd sent something while the line is being typed: a broadcast is printed
+ * below the prompt, then the banner and the prompt with the typed text
+ * again, as a Junos terminal shows "Broadcast Message from ..." at its idle
+ * prompt.
+ */
+static void
+edit_mgd_readable(struct edit *ed)
+{
+	struct cli *cli = ed->cli;
+
+	if (session_poll(cli) != 1)
+		return;
+	session_before_prompt(cli, true, stdout);
+	free(ed->prompt);
+	ed->prompt = session_prompt_str(cli);
+	fflush(stdout);
+	el_set(ed->el, EL_REFRESH);
+}
+
+/*
+ * libedit's read function (EL_GETCFN): one character from the terminal,
+ * waiting on mgd's socket at the same time so that a broadcast shows when
+ * it happens, without a key pressed.  1 with *wc set, 0 at the end of input,
+ * -1 on error (libedit's convention).
+ */
+static int
+edit_getc(EditLine *el, wchar_t *wc)
+{
+	struct edit *ed = edit_get(el);
+	struct cli *cli = ed->cli;
+	mbstate_t st;
+	bool partial = false;
+	char c;
+
+	memset(&st, 0, sizeof(st));
+	for (;;) {
+		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 },
+			{ cli->fd, POLLIN, 0 } };
+		/* not in the middle of a multibyte character */
+		nfds_t n = cli->lost || partial ? 1 : 2;
+		ssize_t r;
+		size_t k;
+
+		if (poll(pfd, n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 2 && pfd[1].revents != 0) {
+			edit_mgd_readable(ed);
+			if (cli->lost)
+				return 0;
+			continue;
+		}
+		if (pfd[0].revents == 0)
+			continue;
+		r = read(STDIN_FILENO, &c, 1);
+		if (r == 0)
+			return 0;
+		if (r == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		k = mbrtowc(wc, &c, 1, &st);
+		if (k == (size_t)-2) {
+			partial = true;
+			continue;
+		}
+		if (k == (size_t)-1) /* not in the locale: the byte itself */
+			*wc = (wchar_t)(unsigned char)c;
+		return 1;
+	}
+}
+
 static void
 edit_history_open(struct edit *ed)
 {
@@ -307,6 +385,7 @@ edit_new(struct cli *cli)
 	el_set(ed->el, EL_EDITOR, "emacs");
 	el_set(ed->el, EL_SIGNAL, 1);
 	el_set(ed->el, EL_PROMPT, edit_prompt);
+	el_set(ed->el, EL_GETCFN, edit_getc);
 	el_set(ed->el, EL_SETTY, "-d", "-isig", NULL);
 	/* Wide names: el_set(EL_ADDFN) converts narrow ones to copies that
 	 * libedit never frees. */
@@ -428,6 +507,8 @@ edit_run(struct cli *cli)
 		}
 		if (eofs == 0)
 			edit_history_add(ed, line);
+		free(line);
+		line = input_trim_typed(got, strlen(got));
 		was_config = cli->prompt.is_config;
 		session_exec(cli, line);
 		free(line);

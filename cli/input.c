@@ -37,6 +37,18 @@ input_trim(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
+char *
+input_trim_typed(const char *s, size_t n)
+{
+	while (n > 0 && input_is_blank((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	return xstrndup(s, n);
+}
+
 size_t
 input_split(const char *s, char ***out)
 {
@@ -128,7 +140,9 @@ input_next_line(struct input *in)
 
 	while ((raw = input_next_raw(in)) != NULL) {
 		free(in->cur);
-		in->cur = input_trim(raw, strlen(raw));
+		/* --echo shows the line as typed, trailing blanks included:
+		 * they move the caret (as Junos places it) */
+		in->cur = input_trim_typed(raw, strlen(raw));
 		if (in->cur[0] != '#')
 			return in->cur;
 	}

@@ -37,5 +37,9 @@ size_t input_split(const char *s, char ***out);
 void input_split_free(char **v, size_t n);
 /* A new copy of s without leading and trailing blanks. */
 char *input_trim(const char *s, size_t n);
+/* A new copy of s without leading blanks and the line end: the command as
+ * typed, whose trailing blanks move the caret of "missing argument."
+ *. */
+char *input_trim_typed(const char *s, size_t n);
 
 #endif

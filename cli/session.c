@@ -19,6 +19,9 @@
 #include "proto/proto_cli.h"
 #include "render/render.h"
 
+/* A frame mgd has begun to send arrives whole within this. */
+#define SESSION_FRAME_WAIT_MS 5000
+
 static void
 session_lost(struct cli *cli)
 {
@@ -27,6 +30,39 @@ session_lost(struct cli *cli)
 		    "error: lost the connection to the management "
 		    "daemon\n");
 	cli->lost = true;
+}
+
+/* An unsolicited frame (lib/proto_cli.h): a broadcast, printed now. */
+static bool
+session_unsolicited(struct cli *cli, json_t *frame)
+{
+	const char *text = msg_str(frame, "broadcast");
+
+	if (json_object_get(frame, "id") != NULL || text == NULL)
+		return false;
+	fputs(text, stdout);
+	session_prompt_set(cli, json_object_get(frame, "prompt"));
+	fflush(stdout);
+	return true;
+}
+
+int
+session_poll(struct cli *cli)
+{
+	json_t *frame;
+	bool shown;
+
+	if (cli->lost)
+		return -1;
+	/* poll() said readable: the frame is on its way whole */
+	frame = msg_recv(cli->fd, SESSION_FRAME_WAIT_MS);
+	if (frame == NULL) {
+		session_lost(cli);
+		return -1;
+	}
+	shown = session_unsolicited(cli, frame);
+	json_decref(frame);
+	return shown ? 1 : 0;
 }
 
 json_t *
@@ -49,9 +85,15 @@ session_call(struct cli *cli, json_t *req)
 			session_lost(cli);
 			return NULL;
 		}
+		/* A broadcast while the command runs is printed before its
+		 * output; a stale reply (never expected: one request at a
+		 * time) is dropped. */
+		if (session_unsolicited(cli, reply)) {
+			json_decref(reply);
+			continue;
+		}
 		if (msg_int(reply, "id", id) == id)
 			return reply;
-		/* A stale reply (never expected: one request at a time). */
 		json_decref(reply);
 	}
 }

@@ -191,7 +191,7 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 			struct sb m;
 			sb_init(&m);
 			sb_printf(&m, "'%s' is ambiguous.", tk->t[i].s);
-			cmd_pipe_err(reply, tk, i, sb_str(&m));
+			reply_syntax(reply, sb_str(&m), tk->end);
 			sb_free(&m);
 			return -1;
 		}
@@ -397,10 +397,45 @@ cmd_scalar_text(const json_t *v, struct sb *out)
 	}
 }
 
+static void cmd_xml_value(
+    const char *tag, const json_t *v, int depth, struct sb *out);
+
+/*
+ * The members of an "@interleave" object in step: the first item of each
+ * array, then the second ... (as Junos: <fingerprint-content> next to its
+ * <fingerprint-hash-algorithm>).
+ */
+static void
+cmd_xml_interleave(const json_t *v, int depth, struct sb *out)
+{
+	const char *k;
+	json_t *x;
+	size_t n = 1;
+
+	json_object_foreach((json_t *)v, k, x) if (json_is_array(x) &&
+	    json_array_size(x) > n) n = json_array_size(x);
+	for (size_t i = 0; i < n; i++) {
+		json_object_foreach((json_t *)v, k, x)
+		{
+			if (k[0] == '@')
+				continue;
+			if (json_is_array(x))
+				x = json_array_get(x, i);
+			else if (i > 0)
+				continue;
+			if (x != NULL)
+				cmd_xml_value(k, x, depth, out);
+		}
+	}
+}
+
 /*
  * Operational data as Junos XML: objects are elements, arrays repeat their
- * element, true is an empty element and false or null leave it out.  An
- * object's member "@" holds the element's attributes (xmlns, junos:style).
+ * element, true is an empty element and false or null leave it out.  Members
+ * whose name starts with "@" are no elements: "@" holds the element's
+ * attributes (xmlns, junos:style), "@interleave": true writes the arrays of
+ * the object in step, other "@..." members are for the cli's text renderers
+ * only (pki's "@ca-profile").
  */
 static void
 cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
@@ -429,8 +464,11 @@ cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
 			sb_putc(out, '"');
 		}
 		sb_puts(out, ">\n");
-		json_object_foreach((json_t *)v, k, x) if (strcmp(k, "@") != 0)
-		    cmd_xml_value(k, x, depth + 1, out);
+		if (json_is_true(json_object_get(v, "@interleave")))
+			cmd_xml_interleave(v, depth + 1, out);
+		else
+			json_object_foreach((json_t *)v, k, x) if (k[0] != '@')
+			    cmd_xml_value(k, x, depth + 1, out);
 		sb_indent(out, depth * 4);
 		sb_printf(out, "</%s>\n", tag);
 	} else {
@@ -488,7 +526,7 @@ cmd_json_object(const json_t *v, int depth, struct sb *out)
 		}
 		json_object_foreach((json_t *)v, k, x)
 		{
-			if (strcmp(k, "@") == 0 || json_is_false(x) ||
+			if (k[0] == '@' || json_is_false(x) ||
 			    json_is_null(x) ||
 			    (json_is_array(x) && json_array_size(x) == 0))
 				continue;

@@ -73,10 +73,8 @@ static void
 config_path_error(
     json_t *reply, const struct toks *tk, const struct path_err *err)
 {
-	size_t caret =
-	    err->at_end || err->tok >= tk->n ? tk->end : tk->t[err->tok].off;
-
-	reply_syntax(reply, err->msg.buf ? err->msg.buf : "", caret);
+	reply_syntax(
+	    reply, err->msg.buf ? err->msg.buf : "", path_err_caret(err, tk));
 }
 
 static void
@@ -828,7 +826,8 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 		struct sb m;
 		sb_init(&m);
 		sb_printf(&m, "'%s' is ambiguous.", tk.t[0].s);
-		reply_syntax(reply, sb_str(&m), tk.t[0].off);
+		/* after the last typed character (as Junos places it) */
+		reply_syntax(reply, sb_str(&m), tk.end);
 		sb_free(&m);
 		goto done;
 	}

@@ -149,10 +149,7 @@ oper_show_configuration(struct session *s, const struct toks *tk, size_t from,
 	sb_init(&out);
 	if (path_parse(m->schema, schema_root(m->schema), &sub, &pos,
 		PATH_LOOSE, &at, &err) == -1) {
-		size_t caret = err.at_end || err.tok >= tk->n
-		    ? tk->end
-		    : tk->t[err.tok].off;
-		reply_syntax(reply, sb_str(&err.msg), caret);
+		reply_syntax(reply, sb_str(&err.msg), path_err_caret(&err, tk));
 		goto done;
 	}
 	if (p->compare) {
@@ -656,7 +653,7 @@ oper_dispatch(struct session *s, const struct toks *tk, size_t end,
 			struct sb e;
 			sb_init(&e);
 			sb_printf(&e, "'%s' is ambiguous.", tk->t[i].s);
-			reply_syntax(reply, sb_str(&e), tk->t[i].off);
+			reply_syntax(reply, sb_str(&e), tk->end);
 			sb_free(&e);
 			return;
 		}

@@ -92,11 +92,12 @@ commit_generation(struct mgd *m, int n)
  * policies would firewall the namespace (an interface in no zone passes
  * nothing), DHCP on the ports and its name servers would change the host,
  * and qsafe runs no ssh, netconf or web-management service of its own.
- * So it holds no statement; it is a generation all the same, the first, so
+ * So it holds only the `version` line every Junos configuration starts
+ * with; it is a generation all the same, the first, so
  * that rollback 1 after the operator's first commit returns to it, and
  * `load factory-default` puts it in the candidate, as on Junos.
  */
-static const char commit_factory_text[] = "";
+static const char commit_factory_text[] = "set version " QSAFE_VERSION "\n";
 
 struct conf *
 commit_factory(struct mgd *m)
@@ -389,6 +390,29 @@ commit_checked(void *arg)
 	backend_apply_start(m->backend, commit_end, j);
 }
 
+/*
+ * Junos stamps the release it runs on every configuration it commits, so a
+ * full configuration starts with `version ...;`; a
+ * `version` line loaded from another device's file is replaced here.
+ */
+static void
+commit_stamp_version(struct conf *c)
+{
+	const struct snode *sn =
+	    snode_child(schema_root(conf_schema(c)), "version");
+	struct cnode *n;
+
+	if (sn == NULL)
+		return;
+	n = conf_find(c, conf_root(c), sn, NULL);
+	if (n != NULL && n->val != NULL && strcmp(n->val, QSAFE_VERSION) == 0 &&
+	    !(n->flags & CN_INACTIVE))
+		return;
+	n = conf_add(c, conf_root(c), sn, QSAFE_VERSION, NULL);
+	if (n->flags & CN_INACTIVE)
+		conf_set_inactive(c, n, false);
+}
+
 void
 commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
     commit_done_cb *done)
@@ -423,6 +447,8 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 			return;
 		}
 	}
+	if (!j->check_only)
+		commit_stamp_version(j->c);
 	conf_diff(m->committed, j->c, true, &j->d);
 	j->x =
 	    candidate_expanded(m, j->c, j->shared ? NULL : &j->xown, &j->errs);

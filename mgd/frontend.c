@@ -74,6 +74,7 @@ session_hello(struct session *s, const json_t *req, json_t *reply)
 	s->user = xstrdup(user && *user ? user : "root");
 	s->tty = xstrdup(tty ? tty : "");
 	s->pid = (pid_t)msg_int(req, "pid", 0);
+	s->interactive = json_is_true(json_object_get(req, "interactive"));
 	json_object_set_new(reply, "version", json_string(QSAFE_VERSION));
 }
 
@@ -313,23 +314,41 @@ frontend_listen(struct mgd *m)
 	return 0;
 }
 
+/*
+ * Every session receives text when it happens (Junos: "Broadcast
+ * Message from root@R1 / (no tty) at 14:44 PST..."): an interactive shell in
+ * an unsolicited frame that it shows at its idle prompt, with the prompt
+ * state as it is now (the commit confirmed countdown gone after the
+ * automatic rollback); a script with its next reply, before the output.
+ */
 void
 frontend_broadcast(struct mgd *m, const char *text)
 {
-	struct sb when;
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct sb msg;
 
-	/* Delivered with each session's next reply (the cli is request/reply).
-	 */
 	log_info("broadcast: %s", text);
-	sb_init(&when);
-	mgd_time((int64_t)time(NULL), &when);
-	for (struct session *s = m->sessions; s; s = s->next)
-		sb_printf(&s->notices,
-		    "\nBroadcast Message from root%s%s\n"
-		    "        (no tty) at %s...\n\n%s\n\n",
-		    *mgd_hostname(m) ? "@" : "", mgd_hostname(m), sb_str(&when),
-		    text);
-	sb_free(&when);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M UTC", &tm);
+	sb_init(&msg);
+	sb_printf(&msg,
+	    "\nBroadcast Message from root%s%s\n"
+	    "        (no tty) at %s...\n\n%s\n\n",
+	    *mgd_hostname(m) ? "@" : "", mgd_hostname(m), when, text);
+	for (struct session *s = m->sessions; s; s = s->next) {
+		if (!s->interactive) {
+			sb_puts(&s->notices, sb_str(&msg));
+			continue;
+		}
+		json_t *frame = json_pack("{s:s}", "broadcast", sb_str(&msg));
+		cmd_prompt(s, frame);
+		if (msg_bev_send(s->bev, frame) == -1)
+			log_warn("session %d: broadcast not sent", s->id);
+		json_decref(frame);
+	}
+	sb_free(&msg);
 }
 
 void

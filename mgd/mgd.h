@@ -60,6 +60,8 @@ struct session {
 	char *wait_arg; /* load: "set|merge|override|replace" */
 	json_int_t req_id;
 	struct sb notices; /* broadcasts shown with the next reply */
+	/* the interactive shell: broadcasts go at once (lib/proto_cli.h) */
+	bool interactive;
 	int screen_length; /* `set cli screen-length`: -1 unset */
 	int screen_width;
 	bool timestamp; /* `set cli timestamp` */

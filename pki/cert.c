@@ -185,19 +185,23 @@ pki_time_junos(const ASN1_TIME *t, char *buf, size_t len)
 	return 0;
 }
 
-/* Attribute → Junos label key, in the order Junos lists them (Junos's `show
- * security pki local-certificate`). */
+/*
+ * Attribute → Junos element, in the order of Junos's <distinguished-name>
+ * (organization-name, common-name, country-name; the others, not seen in
+ * a Junos sample, where its text lists them).  The text renderer keeps its
+ * own order (Country before Common name).
+ */
 static const struct {
 	int nid;
 	const char *key;
 } cert_dn_fields[] = {
 	{ NID_organizationName, "organization-name" },
 	{ NID_organizationalUnitName, "organizational-unit-name" },
-	{ NID_countryName, "country-name" },
 	{ NID_stateOrProvinceName, "state" },
 	{ NID_localityName, "locality-name" },
 	{ NID_commonName, "common-name" },
 	{ NID_domainComponent, "domain-component" },
+	{ NID_countryName, "country-name" },
 };
 
 static char *
@@ -523,8 +527,10 @@ pki_cert_info(X509 *cert, bool detail)
 		    "subject-string",
 		    cert_dn_string(X509_get_subject_name(cert)));
 		gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-		json_object_set_new(
-		    o, "alternate-subject", cert_san_json(gens));
+		/* Junos: no <alternate-subject> without the extension */
+		if (gens != NULL)
+			json_object_set_new(
+			    o, "alternate-subject", cert_san_json(gens));
 		GENERAL_NAMES_free(gens);
 	}
 	if (pki_time_junos(X509_get0_notBefore(cert), when, sizeof(when)) == 0)
@@ -551,14 +557,14 @@ pki_cert_info(X509 *cert, bool detail)
 		json_decref(uris);
 	}
 	cert_set_list(o, "key-usage-list", "key-usage", cert_key_usage(cert));
-	/* One <fingerprint>: contents and algorithms, in step. */
+	/* One <fingerprint>: contents and algorithms in step, each content
+	 * next to its algorithm in XML (as Junos; "@interleave", cmd.c). */
 	sha1 = pki_fingerprint(cert, "SHA1");
 	md5 = pki_fingerprint(cert, "MD5");
 	json_object_set_new(o, "fingerprint",
-	    json_pack("{s:[s?, s?], "
-		      "s:[s, s]}",
-		"fingerprint-content", sha1, md5, "fingerprint-hash-algorithm",
-		"sha1", "md5"));
+	    json_pack("{s:[s?, s?], s:[s, s], s:b}", "fingerprint-content",
+		sha1, md5, "fingerprint-hash-algorithm", "sha1", "md5",
+		"@interleave", 1));
 	free(sha1);
 	free(md5);
 	ERR_clear_error();

@@ -25,8 +25,12 @@
 typedef json_t *(*show_one_fn)(
     struct pki_store *, const char *, bool, struct sb *);
 
-/* identifier first, as in Junos's XML of `show security pki ca-certificate`,
- * then ca-profile (CA only), the rest. */
+/*
+ * identifier first, as in Junos's XML of `show security pki
+ * ca-certificate`, then the rest.  The CA profile is for the text's "CA
+ * profile:" line only: Junos's XML has no <ca-profile>, so its member is
+ * "@ca-profile", which is no element (cmd.c).
+ */
 static json_t *
 show_info(X509 *cert, const char *identifier, const char *profile, bool detail)
 {
@@ -34,7 +38,7 @@ show_info(X509 *cert, const char *identifier, const char *profile, bool detail)
 	json_t *info = pki_cert_info(cert, detail);
 
 	if (profile != NULL)
-		json_object_set_new(o, "ca-profile", json_string(profile));
+		json_object_set_new(o, "@ca-profile", json_string(profile));
 	json_object_update(o, info);
 	json_decref(info);
 	return o;

@@ -44,6 +44,13 @@
  * left and seconds per minute; the cli counts the minutes down itself at each
  * prompt it prints exit     bool   the session ends (exit/quit in operational
  * mode)
+ *
+ * Unsolicited frames (mgd -> an "interactive" cli, no "id"):
+ *   broadcast string  a message to every session ("Broadcast Message from
+ *                     root@host ..."), sent when it happens; prompt: the
+ *                     prompt state now.  The cli prints it at once, at its
+ *                     idle prompt too, and redraws the prompt and typed line.
+ *                     A cli that is not interactive gets it in "before".
  */
 #ifndef QSAFE_PROTO_CLI_H
 #define QSAFE_PROTO_CLI_H

@@ -159,6 +159,7 @@ rd_clear(const json_t *d, struct sb *out)
 	return json_is_array(json_object_get(d, "cleared")) ? 0 : -1;
 }
 
+/* In the order Junos's text lists them, not its XML's (cert.c). */
 static const struct {
 	const char *key;
 	const char *label;
@@ -172,17 +173,6 @@ static const struct {
 	{ "domain-component", "Domain component" },
 };
 
-static const char *
-rd_dn_label(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(rd_dn_labels) / sizeof(rd_dn_labels[0]); i++)
-		if (strcmp(rd_dn_labels[i].key, key) == 0)
-			return rd_dn_labels[i].label;
-	return key;
-}
-
 /*
  * "    Organization: juniper, Country: us, Common name: Root" from
  * {"distinguished-name": {"organization-name": "juniper", ...}}; a value
@@ -192,31 +182,32 @@ static void
 rd_dn(const char *title, const json_t *name, struct sb *out)
 {
 	const json_t *dn = json_object_get(name, "distinguished-name");
-	const char *key;
 	bool first = true;
 	json_t *v, *x;
-	size_t i;
+	size_t f, i;
 
 	sb_printf(out, "  %s:\n    ", title);
-	json_object_foreach((json_t *)dn, key, v)
-	{
-		/* Junos's `show security pki local-certificate`: Junos's
-		 * Subject line has no Country (the Subject string has it); the
-		 * Issuer line has. */
+	for (f = 0; f < sizeof(rd_dn_labels) / sizeof(rd_dn_labels[0]); f++) {
+		const char *key = rd_dn_labels[f].key;
+		const char *label = rd_dn_labels[f].label;
+
+		if ((v = json_object_get(dn, key)) == NULL)
+			continue;
+		/* Junos's `show security pki local-certificate`: its Subject
+		 * line has no Country (the Subject string has it); the Issuer
+		 * line has. */
 		if (strcmp(title, "Subject") == 0 &&
 		    strcmp(key, "country-name") == 0)
 			continue;
 		if (!json_is_array(v)) {
-			sb_printf(out, "%s%s: %s", first ? "" : ", ",
-			    rd_dn_label(key),
+			sb_printf(out, "%s%s: %s", first ? "" : ", ", label,
 			    json_string_value(v) ? json_string_value(v) : "");
 			first = false;
 			continue;
 		}
 		json_array_foreach(v, i, x)
 		{
-			sb_printf(out, "%s%s: %s", first ? "" : ", ",
-			    rd_dn_label(key),
+			sb_printf(out, "%s%s: %s", first ? "" : ", ", label,
 			    json_string_value(x) ? json_string_value(x) : "");
 			first = false;
 		}
@@ -458,7 +449,7 @@ rd_show_certs(const json_t *d, bool ca, struct sb *out)
 			sb_puts(out, "LSYS: root-logical-system\n");
 		if (ca)
 			sb_printf(out, "CA profile: %s\n",
-			    rd_str(c, "ca-profile", &bad));
+			    rd_str(c, "@ca-profile", &bad));
 		sb_printf(out, "Certificate identifier: %s\n", id);
 		if (detail)
 			rd_cert_detail(c, ca, out);

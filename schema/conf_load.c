@@ -75,6 +75,8 @@ curly_fail(struct curly *c, const char *msg)
 	sb_reset(&c->err->msg);
 	sb_puts(&c->err->msg, msg);
 	c->err->tok = 0;
+	c->err->at_end = false;
+	c->err->caret = PATH_CARET_TOKEN;
 	*c->bad_line = c->line;
 	return -1;
 }
@@ -176,6 +178,8 @@ conf_text_to_set(const char *text, size_t len, bool replace, struct sb *out,
 		sb_reset(&err->msg);
 		sb_puts(&err->msg, "invalid character (NUL byte)");
 		err->tok = 0;
+		err->at_end = false;
+		err->caret = PATH_CARET_TOKEN;
 		*bad_line = line;
 		return -1;
 	}

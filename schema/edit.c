@@ -116,6 +116,7 @@ edit_err(struct path_err *err, size_t tok, const char *msg)
 	sb_puts(&err->msg, msg);
 	err->tok = tok;
 	err->at_end = false;
+	err->caret = PATH_CARET_TOKEN;
 }
 
 /* Index of the last unquoted word w in tk after pos, or 0. */
@@ -334,6 +335,8 @@ edit_apply_line(struct conf *c, const struct cpath *level, const char *line,
 
 	if (lex_line(line, strlen(line), &tk, &err->msg, &off) == -1) {
 		err->tok = 0;
+		err->at_end = false;
+		err->caret = PATH_CARET_TOKEN;
 		return -1;
 	}
 	if (tk.n == 0) {

@@ -71,6 +71,17 @@ path_error(struct path_err *err, size_t tok, const char *msg)
 	sb_puts(&err->msg, msg);
 	err->tok = tok;
 	err->at_end = false;
+	err->caret = PATH_CARET_TOKEN;
+}
+
+size_t
+path_err_caret(const struct path_err *err, const struct toks *tk)
+{
+	if (err->caret == PATH_CARET_PAST)
+		return tk->end + 1;
+	if (err->at_end || err->caret == PATH_CARET_END || err->tok >= tk->n)
+		return tk->end;
+	return tk->t[err->tok].off;
 }
 
 static void
@@ -130,8 +141,10 @@ path_value(const struct schema *s, const struct snode *leaf, const char *v,
 		if (nhit == 1)
 			return xstrdup(hit);
 		path_error(err, tok, nhit > 1 ? "" : "syntax error.");
-		if (nhit > 1)
+		if (nhit > 1) {
 			sb_printf(&err->msg, "'%s' is ambiguous.", v);
+			err->caret = PATH_CARET_END;
+		}
 		return NULL;
 	}
 	if (leaf->flags & SNF_SECRET) {
@@ -170,6 +183,8 @@ path_value(const struct schema *s, const struct snode *leaf, const char *v,
 	sb_init(&why);
 	if (schema_value_check(s, leaf, v, &why) == -1) {
 		path_error(err, tok, sb_str(&why));
+		if (schema_value_caret_end(leaf))
+			err->caret = PATH_CARET_PAST;
 		sb_free(&why);
 		return NULL;
 	}
@@ -257,6 +272,7 @@ path_parse(const struct schema *s, const struct snode *ctx,
 		    ctx->positional == NULL) {
 			path_error(err, *pos, "");
 			sb_printf(&err->msg, "'%s' is ambiguous.", w);
+			err->caret = PATH_CARET_END;
 			return -1;
 		}
 		if (c == NULL && ctx->nokw_list != NULL) {

@@ -37,11 +37,23 @@ enum path_mode {
 	PATH_EDIT,  /* containers and list entries only */
 };
 
+/* Where the caret stands. */
+enum path_caret {
+	PATH_CARET_TOKEN, /* under the first character of word tok */
+	PATH_CARET_END,	  /* after the last typed character */
+	PATH_CARET_PAST,  /* one column further: a value refused once the
+			     whole line is read ("invalid interface type") */
+};
+
 struct path_err {
 	struct sb msg; /* "syntax error.", "missing argument." ... */
 	size_t tok;    /* index of the word it is about */
-	bool at_end;   /* the caret goes at the end of the line */
+	bool at_end;   /* the line ended early; the caret goes at its end */
+	enum path_caret caret;
 };
+
+/* The caret's byte offset in the line tk was read from. */
+size_t path_err_caret(const struct path_err *err, const struct toks *tk);
 
 void cpath_init(struct cpath *p);
 void cpath_free(struct cpath *p);

@@ -806,6 +806,41 @@ schema_value_check(const struct schema *s, const struct snode *sn,
 	return -1;
 }
 
+static bool
+schema_type_caret_end(const struct lysc_type *t)
+{
+	LY_ARRAY_COUNT_TYPE u;
+
+	if (t->basetype == LY_TYPE_UNION) {
+		const struct lysc_type_union *un =
+		    (const struct lysc_type_union *)t;
+		LY_ARRAY_FOR(un->types, u)
+		{
+			if (schema_type_caret_end(un->types[u]))
+				return true;
+		}
+		return false;
+	}
+	if (t->basetype != LY_TYPE_STRING)
+		return false;
+	LY_ARRAY_FOR(((const struct lysc_type_str *)t)->patterns, u)
+	{
+		const char *tag =
+		    ((const struct lysc_type_str *)t)->patterns[u]->eapptag;
+		if (tag != NULL && strcmp(tag, "caret-end") == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
+schema_value_caret_end(const struct snode *sn)
+{
+	const struct lysc_type *t = snode_type(sn);
+
+	return t != NULL && schema_type_caret_end(t);
+}
+
 static const char *
 schema_type_word(const struct lysc_type *t)
 {

@@ -103,6 +103,13 @@ const struct snode *schema_find(const struct schema *s, const char *path);
  */
 int schema_value_check(const struct schema *s, const struct snode *sn,
     const char *value, struct sb *err);
+/*
+ * Whether Junos checks values of sn only once the whole line is read, so
+ * that its caret stands past the end of the line (interface names):
+ * a pattern of the type carries error-app-tag
+ * "caret-end".
+ */
+bool schema_value_caret_end(const struct snode *sn);
 
 /* "<value>" help for a leaf: type and range, e.g. "<lifetime-seconds>" + text.
  */

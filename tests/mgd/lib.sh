@@ -74,9 +74,14 @@ t_cli() {
 	"$QSAFE_CLI" --state-dir "$T_DIR/state" "$@"
 }
 
-# The committed configuration in set form.
+# The release qsafe stamps on every commit (`set version ...`).
+T_VERSION=$("$QSAFE_CLI" --version | sed 's/.* //')
+
+# The committed configuration in set form, without the `set version` line
+# every commit stamps (golden-display and golden-meta show it).
 t_committed() {
-	t_cli -c 'show configuration | display set | no-more'
+	t_cli -c 'show configuration | display set | no-more' |
+	    grep -v "^set version $T_VERSION\$"
 }
 
 # Timestamps, pids and the state directory vary from run to run.

@@ -207,6 +207,7 @@ sc_kill9_edits() {
 	show | display set
 	EOS
 	cat > "$T_DIR/want" <<-EOS
+	set version $T_VERSION
 	set system domain-name one.example
 	set security ike proposal P2 dh-group group19
 	set security ike proposal P1 dh-group group14

@@ -146,8 +146,9 @@ static const struct {
 	   brief [RECONSTRUCTED] */
 	{ "show-security-pki-ca-certificate",
 	    "{\"x509-pki-certificate-info-list\":{\"pkid-x5"
-	    "09-certificate-information\":[{\"identifier\":\"Root-CA\",\"ca-pro"
-	    "file\":\"Root-CA\",\"issued-to\":\"Root-CA\",\"issued-by\":\"C = U"
+	    "09-certificate-information\":[{\"identifier\":\"Root-CA\","
+	    "\"@ca-profile\":\"Root-CA\",\"issued-to\":\"Root-CA\",\"issued-"
+	    "by\":\"C = U"
 	    "S, O = Juniper, CN = Root-CA\",\"validity\":{\"not-before\":\"01- "
 	    "2-2026 09:55 UTC\",\"not-after\":\"01- 2-2036 09:55 UTC\"},\"publi"
 	    "c-key\":{\"public-key-algorithm\":\"rsaEncryption\",\"public-key-l"

@@ -29,6 +29,8 @@ X_TIMEOUT=${X_TIMEOUT:-100}	# polls of 0.05 s
 # The prompts as the cli prints them (no host name until one is committed).
 OP="$X_USER> "
 CF="$X_USER# "
+# The release every commit stamps (`version ...;` heads a configuration).
+X_VERSION=$("$QSAFE_CLI" --version | sed 's/.* //')
 
 x_tmux() {
 	tmux -L "$X_SOCK" -f /dev/null "$@"

@@ -280,14 +280,21 @@ sc_errors() {
 	    "$(x_caret $((${#OP} + 21)))" "syntax error." "$OP"
 	x_run "configure"
 	x_tail "[edit]" "$CF"
-	x_run "set system arrr"
+	# cli-behaviour.md 6, the config-mode block as typed there: trailing
+	# blanks count; "missing argument." and "is ambiguous." put the caret
+	# after the last typed character, the interface check one further.
+	x_run "set system arrr     "
 	x_tail "${CF}set system arrr" "$(x_caret $((${#CF} + 11)))" \
 	    "syntax error." "" "[edit]" "$CF"
-	x_run "set system"
-	x_tail "${CF}set system" "$(x_caret $((${#CF} + 10)))" \
+	x_run "set system "
+	x_tail "${CF}set system" "$(x_caret $((${#CF} + 11)))" \
 	    "missing argument." "" "[edit]" "$CF"
 	x_run "s"
-	x_tail "${CF}s" "$(x_caret ${#CF})" "'s' is ambiguous." "" "[edit]" "$CF"
+	x_tail "${CF}s" "$(x_caret $((${#CF} + 1)))" "'s' is ambiguous." "" \
+	    "[edit]" "$CF"
+	x_run "set interfaces sdfsdf "
+	x_tail "${CF}set interfaces sdfsdf" "$(x_caret $((${#CF} + 23)))" \
+	    "invalid interface type in 'sdfsdf'." "" "[edit]" "$CF"
 	# relative to the edit level, the caret still counts the prompt
 	x_run "edit security ike"
 	x_tail "" "[edit security ike]" "$CF"
@@ -411,48 +418,48 @@ sc_pager() {
 		echo "^D"
 		echo "commit"
 	} | x_batch > /dev/null || x_fail "setup"
-	# 306 lines: version-less header, security {, address-book {, 300, } },
+	# 307 lines: header, version, security {, address-book {, 300, } },
 	# and the empty line of operational mode
 	x_start_cli
 	# the window's height: 29 lines a page
 	x_run "show configuration"
-	x_tail "        address A26 10.0.0.26/32;" "---(more 9%)---"
+	x_tail "        address A25 10.0.0.25/32;" "---(more 9%)---"
 	x_key Space
-	x_tail "        address A55 10.0.0.55/32;" "---(more 18%)---"
+	x_tail "        address A54 10.0.0.54/32;" "---(more 18%)---"
 	x_no_text "---(more 9%)---"
 	x_key Enter
-	x_tail "        address A55 10.0.0.55/32;" "        address A56 10.0.0.56/32;" \
+	x_tail "        address A54 10.0.0.54/32;" "        address A55 10.0.0.55/32;" \
 	    "---(more 19%)---"
 	x_key q
-	x_tail "        address A56 10.0.0.56/32;" "$OP"
+	x_tail "        address A55 10.0.0.55/32;" "$OP"
 	x_cursor ${#OP}
 	x_no_text "---(more"
-	x_no_text "address A57 "
+	x_no_text "address A56 "
 	# screen-length 10: 9 lines and the more-prompt
 	x_run "set cli screen-length 10"
 	x_tail "${OP}set cli screen-length 10" "Screen length set to 10" "$OP"
 	x_run "show configuration"
-	x_tail "security {" \
+	x_tail "version $X_VERSION;" "security {" \
 	    "    address-book global {" "        address A1 10.0.0.1/32;" \
 	    "        address A2 10.0.0.2/32;" "        address A3 10.0.0.3/32;" \
 	    "        address A4 10.0.0.4/32;" "        address A5 10.0.0.5/32;" \
-	    "        address A6 10.0.0.6/32;" "---(more 2%)---"
+	    "---(more 2%)---"
 	x_key Space
-	x_tail "        address A15 10.0.0.15/32;" "---(more 5%)---"
+	x_tail "        address A14 10.0.0.14/32;" "---(more 5%)---"
 	# ^C quits the pager like q
 	x_key C-c
-	x_tail "        address A15 10.0.0.15/32;" "$OP"
+	x_tail "        address A14 10.0.0.14/32;" "$OP"
 	# a search: /A200 skips ahead; the text typed is shown and editable,
 	# even typed ahead of the `/`
 	x_run "show configuration"
-	x_tail "        address A6 10.0.0.6/32;" "---(more 2%)---"
+	x_tail "        address A5 10.0.0.5/32;" "---(more 2%)---"
 	x_type "/A2001"
-	x_tail "        address A6 10.0.0.6/32;" "/A2001"
+	x_tail "        address A5 10.0.0.5/32;" "/A2001"
 	x_key BSpace
 	x_input "/A200"
 	x_key Enter
 	x_tail "        address A207 10.0.0.207/32;" "---(more 68%)---"
-	x_follows "        address A6 10.0.0.6/32;" "...skipping" \
+	x_follows "        address A5 10.0.0.5/32;" "...skipping" \
 	    "        address A200 10.0.0.200/32;"
 	x_no_text "/A200"
 	# not found: the message, then the same page goes on
@@ -460,7 +467,7 @@ sc_pager() {
 	x_key Enter
 	x_tail "        address A207 10.0.0.207/32;" "---(Pattern not found)---"
 	x_key Enter
-	x_tail "        address A208 10.0.0.208/32;" "---(more 68%)---"
+	x_tail "        address A208 10.0.0.208/32;" "---(more 69%)---"
 	x_key q
 	x_tail "        address A208 10.0.0.208/32;" "$OP"
 	# | no-more: everything, no more-prompt
@@ -490,7 +497,7 @@ sc_pager() {
 	x_tmux resize-window -t t -x 30 -y 12
 	x_run "set cli screen-length 12"
 	x_run "show configuration"
-	x_tail "        address A3 10.0.0.3/32" ";" "---(more 1%)---"
+	x_tail "        address A3 10.0.0.3/32" ";" "---(more 2%)---"
 	x_tmux capture-pane -p -t t | grep -qxF "security {" ||
 	    x_fail "the start of the page scrolled off the screen"
 	x_key q
@@ -549,13 +556,57 @@ sc_confirm() {
 	x_tail "commit complete" "" "[edit]" "$X_USER@gw1# "
 }
 
+# The screen's last lines, the broadcast's HH:MM as "HH:MM".
+x_tail_no_clock_is() {
+	[ "$(x_screen | tail -n $# |
+	    sed 's/^\(        (no tty) at \)[0-9][0-9]:[0-9][0-9] /\1HH:MM /')" = \
+	    "$(printf "%s\n" "$@" | sed "s/ *\$//")" ]
+}
+
+# A broadcast reaches a session idle at its prompt when it happens, no key
+# pressed: the automatic rollback of commit confirmed, as the block of
+# cli-behaviour.md 4 shows it (times in UTC here); the countdown line is gone
+# after it.  A minute lasts 2 s here (QSAFE_CONFIRM_UNIT_SECONDS).
+sc_broadcast() {
+	local P="$X_USER@R1# "
+
+	QSAFE_CONFIRM_UNIT_SECONDS=2
+	export QSAFE_CONFIRM_UNIT_SECONDS
+	x_start_mgd
+	x_start_cli
+	printf '%s\n' configure "set system host-name R1" commit |
+	    x_batch > /dev/null || x_fail "setup"
+	x_run "configure"
+	x_run "set system domain-name temp.example"
+	x_run "commit confirmed 1"
+	# from here on no key is pressed until the broadcast is on the screen
+	X_TIMEOUT=300 x_poll x_tail_no_clock_is "${P}commit confirmed 1" \
+	    "commit confirmed will be automatically rolled back in 1 minutes unless confirmed" \
+	    "commit complete" "" \
+	    "# commit confirmed will be rolled back in 1 minute" "[edit]" \
+	    "$P" "Broadcast Message from root@R1" \
+	    "        (no tty) at HH:MM UTC..." "" \
+	    "Commit was not confirmed; automatic rollback complete." "" "" \
+	    "[edit]" "$P" || {
+		echo "--- expected: the broadcast below the idle prompt" >&2
+		x_fail "no broadcast at the idle prompt"
+	}
+	x_cursor ${#P}
+	# the line works after the redraw, and the countdown is gone
+	x_run "show system domain-name"
+	x_tail "${P}show system domain-name" "" "[edit]" "$P"
+	x_key Enter
+	x_tail "$P" "" "[edit]" "$P"
+	x_no_text "# commit confirmed will be rolled back in 0"
+}
+
 case "${1:-}" in
-modes|complete|help|errors|edit|commit|pager|load|confirm)
+modes|complete|help|errors|edit|commit|pager|load|confirm|broadcast)
 	"sc_$1"
 	echo "ok $1"
 	;;
 *)
-	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load|confirm" >&2
+	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load|confirm|broadcast" >&2
 	exit 2
 	;;
 esac
