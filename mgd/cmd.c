@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mgd/cmd.h"
+#include "mgd/db.h"
 #include "schema/conf_text.h"
 
 void
@@ -63,6 +64,33 @@ cmd_caret_shift(json_t *reply, size_t by)
 
 	if (json_is_integer(c))
 		json_integer_set(c, json_integer_value(c) + (json_int_t)by);
+}
+
+int
+cmd_rollback_index(const char *word)
+{
+	size_t n = 0;
+
+	if (*word == '\0')
+		return -1;
+	for (const char *c = word; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		n = n * 10 + (size_t)(*c - '0');
+		if (n >= DB_GENERATIONS)
+			n = DB_GENERATIONS; /* (no overflow on 30 digits) */
+	}
+	return (int)n;
+}
+
+void
+cmd_rollback_missing(json_t *reply)
+{
+	/* RECONSTRUCTED: the wording qsafe has always given for a missing
+	 * generation; Junos's own for 50 and above is not recorded in
+	 * cli-behaviour.md, so every out-of-range number gets this one. */
+	reply_fail(
+	    reply, "error: rollback: requested configuration does not exist\n");
 }
 
 size_t
@@ -167,13 +195,11 @@ cmd_pipes(const struct toks *tk, size_t i, struct pipes *p, json_t *reply)
 				if (arg + 1 >= tk->n)
 					return cmd_pipe_err(reply, tk, arg + 1,
 					    "missing argument.");
-				char *end;
-				long n = strtol(tk->t[arg + 1].s, &end, 10);
-				if (*end || n < 0 || n > 49)
+				int n = cmd_rollback_index(tk->t[arg + 1].s);
+				if (n < 0)
 					return cmd_pipe_err(reply, tk, arg + 1,
-					    "Value is not within range "
-					    "(0..49)");
-				p->compare_rollback = (int)n;
+					    "syntax error.");
+				p->compare_rollback = n;
 				i = arg + 2;
 			}
 		} else {

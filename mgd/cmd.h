@@ -73,6 +73,16 @@ void cmd_display_text(const struct pipes *p, json_t *reply);
  * its caret counts from the start of the whole line. */
 void cmd_caret_shift(json_t *reply, size_t by);
 
+/*
+ * A rollback number as typed (`rollback N`, `show system rollback N`,
+ * `| compare rollback N`): N, DB_GENERATIONS for any number past 49 (no
+ * such generation), or -1 when the word is not a number (a syntax error).
+ */
+int cmd_rollback_index(const char *word);
+/* The one answer for a rollback number that names no stored generation,
+ * past 49 or not (yet) committed. */
+void cmd_rollback_missing(json_t *reply);
+
 /* Index of the first `|` word, or tk->n. */
 size_t cmd_pipe_start(const struct toks *tk);
 

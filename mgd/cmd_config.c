@@ -323,9 +323,8 @@ config_rollback(
 	} else {
 		long gen = 0;
 		if (end == 2) {
-			char *e;
-			gen = strtol(tk->t[1].s, &e, 10);
-			if (*e || gen < 0 || gen > 49) {
+			gen = cmd_rollback_index(tk->t[1].s);
+			if (gen < 0) {
 				reply_syntax(
 				    reply, "syntax error.", tk->t[1].off);
 				return;
@@ -336,9 +335,7 @@ config_rollback(
 		} else {
 			n = commit_generation(m, (int)gen);
 			if (n == NULL) {
-				reply_fail(reply,
-				    "error: rollback: requested"
-				    " configuration does not exist\n");
+				cmd_rollback_missing(reply);
 				return;
 			}
 		}
@@ -757,9 +754,7 @@ config_show(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 		    : commit_generation(m, p.compare_rollback);
 		struct diff d;
 		if (p.compare_rollback >= 0 && base == NULL) {
-			reply_fail(reply,
-			    "error: rollback: requested configuration"
-			    " does not exist\n");
+			cmd_rollback_missing(reply);
 			goto done;
 		}
 		conf_diff(base ? base : m->committed, session_conf(s),

@@ -159,9 +159,7 @@ oper_show_configuration(struct session *s, const struct toks *tk, size_t from,
 		struct conf *base = commit_generation(
 		    m, p->compare_rollback < 0 ? 1 : p->compare_rollback);
 		if (base == NULL) {
-			reply_fail(reply,
-			    "error: rollback: requested"
-			    " configuration does not exist\n");
+			cmd_rollback_missing(reply);
 			goto done;
 		}
 		struct diff d;
@@ -255,6 +253,17 @@ oper_number(const struct toks *tk, size_t i, int lo, int hi, json_t *reply)
 	return (int)v;
 }
 
+/* A rollback number, or -1 after a syntax error (not a number). */
+static int
+oper_rollback_number(const struct toks *tk, size_t i, json_t *reply)
+{
+	int n = cmd_rollback_index(tk->t[i].s);
+
+	if (n < 0)
+		reply_syntax(reply, "syntax error.", tk->t[i].off);
+	return n;
+}
+
 static void
 oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
     size_t end, const struct pipes *p, json_t *reply)
@@ -267,7 +276,7 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 		reply_syntax(reply, "missing argument.", tk->end);
 		return;
 	}
-	if ((n = oper_number(tk, i, 0, 49, reply)) < 0)
+	if ((n = oper_rollback_number(tk, i, reply)) < 0)
 		return;
 	if (i + 1 < end) {
 		if (strncmp(
@@ -279,7 +288,7 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 			reply_syntax(reply, "missing argument.", tk->end);
 			return;
 		}
-		if ((other = oper_number(tk, i + 2, 0, 49, reply)) < 0)
+		if ((other = oper_rollback_number(tk, i + 2, reply)) < 0)
 			return;
 		if (i + 3 < end) {
 			reply_syntax(reply, "syntax error.", tk->t[i + 3].off);
@@ -290,9 +299,7 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 	struct conf *a = commit_generation(m, n);
 	struct conf *b = other >= 0 ? commit_generation(m, other) : NULL;
 	if (a == NULL || (other >= 0 && b == NULL)) {
-		reply_fail(reply,
-		    "error: rollback: requested configuration"
-		    " does not exist\n");
+		cmd_rollback_missing(reply);
 	} else if (b != NULL) {
 		struct diff d;
 		/* `show system rollback N compare M`: from M to N */
