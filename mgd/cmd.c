@@ -387,7 +387,9 @@ cmd_scalar_text(const json_t *v, struct sb *out)
 /*
  * Operational data as Junos XML: objects are elements, arrays repeat their
  * element, true is an empty element and false or null leave it out.  An
- * object's member "@" holds the element's attributes (xmlns, junos:style).
+ * object's member "@" holds the element's attributes (xmlns, junos:style);
+ * its member "#text", when there is one, is the element's text (an element
+ * with both: `<date-time junos:seconds="...">`).
  */
 static void
 cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
@@ -414,6 +416,13 @@ cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
 			cmd_xml_text(out,
 			    json_string_value(x) ? json_string_value(x) : "");
 			sb_putc(out, '"');
+		}
+		if ((x = json_object_get(v, "#text")) != NULL) {
+			/* text with attributes: <date-time junos:seconds=..> */
+			sb_putc(out, '>');
+			cmd_xml_text(out, json_string_value(x));
+			sb_printf(out, "</%s>\n", tag);
+			return;
 		}
 		sb_puts(out, ">\n");
 		json_object_foreach((json_t *)v, k, x) if (strcmp(k, "@") != 0)
@@ -467,7 +476,19 @@ cmd_json_object(const json_t *v, int depth, struct sb *out)
 
 	sb_indent(out, depth * 4);
 	sb_puts(out, "{\n");
-	if (json_is_object(v)) {
+	if (json_is_object(v) && json_is_string(json_object_get(v, "#text"))) {
+		/* text with attributes: "data" first, then "attributes" */
+		sb_indent(out, (depth + 1) * 4);
+		sb_puts(out, "\"data\" : ");
+		sb_json_quote(
+		    out, json_string_value(json_object_get(v, "#text")));
+		if (json_object_size(json_object_get(v, "@")) > 0) {
+			sb_puts(out, ",\n");
+			cmd_json_attributes(
+			    json_object_get(v, "@"), depth + 1, out);
+		}
+		first = false;
+	} else if (json_is_object(v)) {
 		if (json_object_size(json_object_get(v, "@")) > 0) {
 			cmd_json_attributes(
 			    json_object_get(v, "@"), depth + 1, out);

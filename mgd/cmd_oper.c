@@ -187,6 +187,45 @@ done:
 	sb_free(&out);
 }
 
+/*
+ * `show system commit | display xml|json`: the history as data, which
+ * cmd_display_data prints.  RECONSTRUCTED from Junos's conventions (the
+ * element names commit-information, commit-history, sequence-number, user,
+ * client, date-time with junos:seconds, comment; not a captured reply).
+ * The rescue line and the pending-confirmation line of the text have no
+ * element here.
+ */
+static void
+oper_commit_data(struct mgd *m, json_t *reply)
+{
+	json_t *hist = json_array();
+	int n = db_count(m->db);
+
+	for (int i = 0; i < n; i++) {
+		struct db_gen g;
+		struct sb when;
+		char secs[32];
+		if (db_gen_info(m->db, i, &g) == -1)
+			break;
+		sb_init(&when);
+		mgd_time(g.time, &when);
+		snprintf(secs, sizeof(secs), "%lld", (long long)g.time);
+		json_t *h = json_pack("{s:i, s:s, s:s, s:{s:{s:s}, s:s}}",
+		    "sequence-number", i, "user", g.user, "client", g.client,
+		    "date-time", "@", "junos:seconds", secs, "#text",
+		    sb_str(&when));
+		if (g.comment && *g.comment)
+			json_object_set_new(
+			    h, "comment", json_string(g.comment));
+		json_array_append_new(hist, h);
+		sb_free(&when);
+		db_gen_clear(&g);
+	}
+	json_object_set_new(
+	    reply, "data", json_pack("{s:o}", "commit-history", hist));
+	json_object_set_new(reply, "render", json_string("commit-information"));
+}
+
 static void
 oper_show_commit(struct session *s, const struct toks *tk, size_t arg,
     size_t end, const struct pipes *p, json_t *reply)
@@ -197,6 +236,10 @@ oper_show_commit(struct session *s, const struct toks *tk, size_t arg,
 
 	if (!oper_no_args(tk, arg, end, reply))
 		return;
+	if (p->display == DISPLAY_XML || p->display == DISPLAY_JSON) {
+		oper_commit_data(m, reply);
+		return;
+	}
 	sb_init(&out);
 	if (m->confirm_deadline > 0) {
 		int64_t left = m->confirm_deadline - (int64_t)time(NULL);
@@ -503,7 +546,7 @@ static const struct opcmd op_request[] = {
 };
 static const struct opcmd op_show_sys[] = {
 	{ "commit", "Show pending commit and commit history",
-	    .fn = oper_show_commit, .run = true },
+	    .fn = oper_show_commit, .run = true, .own_display = true },
 	{ "rollback", "Show rolled back configuration", .args = OPA_ROLLBACK,
 	    .fn = oper_show_rollback, .own_display = true },
 };
