@@ -220,6 +220,54 @@ config_commit_opts(const struct toks *tk, size_t end, struct commit_opts *o,
 	return 0;
 }
 
+/*
+ * The pipes that commit and rollback take: the text ones and `| display
+ * xml|json`; not `| compare` nor `| display set|inheritance`, which are
+ * about a configuration (refused with a syntax error at the word, as the
+ * words Junos does not list for these commands).  0, or -1 with the error
+ * in reply.
+ */
+static int
+config_result_pipes(
+    const struct toks *tk, size_t end, struct pipes *p, json_t *reply)
+{
+	if (cmd_pipes(tk, end, p, reply) == -1)
+		return -1;
+	if (!p->compare && !p->inherit && p->display != DISPLAY_SET &&
+	    p->display != DISPLAY_SET_RELATIVE)
+		return 0;
+	for (size_t i = end + 1; i < tk->n; i++) {
+		const char *w = tk->t[i].s;
+		size_t l = strlen(w);
+		bool bar = strcmp(tk->t[i - 1].s, "|") == 0;
+		if ((bar && strncmp("compare", w, l) == 0) ||
+		    (!bar && strcmp(tk->t[i - 1].s, "|") != 0 &&
+			(strncmp("set", w, l) == 0 ||
+			    strncmp("inheritance", w, l) == 0))) {
+			reply_syntax(reply, "syntax error.", tk->t[i].off);
+			return -1;
+		}
+	}
+	reply_syntax(reply, "syntax error.", tk->t[end].off);
+	return -1;
+}
+
+/*
+ * A commit's or a rollback's result as `| display xml|json` shows it.
+ * RECONSTRUCTED from the Junos XML API's names (commit-results with a
+ * routing-engine holding commit-success or commit-check-success;
+ * load-configuration-results with load-success), not a captured reply.
+ */
+static void
+config_result_data(int display, const char *render, json_t *data, json_t *reply)
+{
+	struct pipes p = { .display = (enum display)display };
+
+	json_object_set_new(reply, "data", data);
+	json_object_set_new(reply, "render", json_string(render));
+	cmd_display_data(&p, reply);
+}
+
 /* The session's commit has ended: its reply is finished and sent. */
 static void
 config_commit_done(struct mgd *m, struct session *s, int rc, const char *out)
@@ -232,6 +280,19 @@ config_commit_done(struct mgd *m, struct session *s, int rc, const char *out)
 	s->later = NULL;
 	if (rc == -1) {
 		reply_fail(reply, out);
+	} else if (s->commit_display == DISPLAY_XML ||
+	    s->commit_display == DISPLAY_JSON) {
+		config_result_data(s->commit_display, "commit-results",
+		    json_pack("{s:{s:{s:s}, s:s, s:b}}", "routing-engine", "@",
+			"junos:style", "normal", "name", "re0",
+			s->commit_check ? "commit-check-success"
+					: "commit-success",
+			1),
+		    reply);
+		if (s->commit_and_quit) {
+			cmd_session_end(s);
+			reply_out(reply, "Exiting configuration mode\n");
+		}
 	} else {
 		reply_out(reply, out);
 		if (s->commit_and_quit) {
@@ -248,15 +309,21 @@ config_commit(
 {
 	struct commit_opts o = { .client = "cli", .user = s->user };
 	bool and_quit = false;
+	struct pipes p;
 
-	if (config_commit_opts(tk, end, &o, &and_quit, reply) == -1)
-		return;
-	if (!config_may_edit(s, reply))
-		return;
+	if (config_result_pipes(tk, end, &p, reply) == -1 ||
+	    config_commit_opts(tk, end, &o, &and_quit, reply) == -1 ||
+	    !config_may_edit(s, reply))
+		goto done;
 	/* The reply goes when the commit ends (config_commit_done). */
+	cmd_pipes_reply(&p, reply);
 	s->later = json_incref(reply);
 	s->commit_and_quit = and_quit && !o.check_only;
+	s->commit_display = (int)p.display;
+	s->commit_check = o.check_only;
 	commit_start(s->mgd, s, &o, config_commit_done);
+done:
+	cmd_pipes_free(&p);
 }
 
 /* Replaces the session's candidate with tree n (rollback, load override). */
@@ -296,12 +363,15 @@ config_rollback(
 {
 	struct mgd *m = s->mgd;
 	struct conf *n = NULL;
+	struct pipes p;
 
+	if (config_result_pipes(tk, end, &p, reply) == -1)
+		goto done;
 	if (!config_may_edit(s, reply))
-		return;
+		goto done;
 	if (end > 2) {
 		reply_syntax(reply, "syntax error.", tk->t[2].off);
-		return;
+		goto done;
 	}
 	if (end == 2 && strcmp(tk->t[1].s, "rescue") == 0) {
 		int64_t t;
@@ -312,7 +382,7 @@ config_rollback(
 			reply_fail(reply,
 			    "error: rescue configuration does not"
 			    " exist\n");
-			return;
+			goto done;
 		}
 		n = conf_new(m->schema);
 		sb_init(&err.msg);
@@ -327,7 +397,7 @@ config_rollback(
 			if (gen < 0) {
 				reply_syntax(
 				    reply, "syntax error.", tk->t[1].off);
-				return;
+				goto done;
 			}
 		}
 		if (gen == 0 && db_count(m->db) == 0) {
@@ -336,7 +406,7 @@ config_rollback(
 			n = commit_generation(m, (int)gen);
 			if (n == NULL) {
 				cmd_rollback_missing(reply);
-				return;
+				goto done;
 			}
 		}
 	}
@@ -345,9 +415,16 @@ config_rollback(
 		reply_fail(reply,
 		    "error: the configuration store could not be"
 		    " written\n");
-		return;
+		goto done;
 	}
-	reply_out(reply, "load complete\n");
+	if (p.display == DISPLAY_XML || p.display == DISPLAY_JSON)
+		config_result_data(p.display, "load-configuration-results",
+		    json_pack("{s:b}", "load-success", 1), reply);
+	else
+		reply_out(reply, "load complete\n");
+	cmd_pipes_reply(&p, reply);
+done:
+	cmd_pipes_free(&p);
 }
 
 /* `up [N]` */
@@ -836,8 +913,11 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 	free(tk.t[0].s);
 	tk.t[0].s = xstrdup(cmd);
 	/* `run` and `top` hand their pipes to the command they run. */
+	/* (commit and rollback take the pipes of a result: see
+	 * config_result_pipes) */
 	if (strcmp(cmd, "show") != 0 && strcmp(cmd, "run") != 0 &&
-	    strcmp(cmd, "top") != 0 && end < tk.n) {
+	    strcmp(cmd, "top") != 0 && strcmp(cmd, "commit") != 0 &&
+	    strcmp(cmd, "rollback") != 0 && end < tk.n) {
 		reply_syntax(reply, "syntax error.", tk.t[end].off);
 		goto done;
 	}

@@ -69,6 +69,10 @@ struct session {
 	struct backend_rpc_call *rpc_call; /* the rpc on its way */
 	struct pipes *rpc_pipes;
 	bool commit_and_quit; /* `commit and-quit` on its way */
+	/* `commit [check] | display xml|json` on its way: the display
+	 * (enum display, cmd.h) and whether it only checks */
+	int commit_display;
+	bool commit_check;
 	/* A request that waits for another session's commit to end. */
 	json_t *parked;
 	const char *rpc_render; /* the rpc's name (schema-owned) */
