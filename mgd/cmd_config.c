@@ -237,11 +237,13 @@ config_result_pipes(
 	    p->display != DISPLAY_SET_RELATIVE)
 		return 0;
 	for (size_t i = end + 1; i < tk->n; i++) {
-		const char *w = tk->t[i].s;
+		const char *w = tk->t[i].s, *before = tk->t[i - 1].s;
 		size_t l = strlen(w);
-		bool bar = strcmp(tk->t[i - 1].s, "|") == 0;
+		bool bar = strcmp(before, "|") == 0;
+		bool display = i >= 2 && strcmp(tk->t[i - 2].s, "|") == 0 &&
+		    strncmp("display", before, strlen(before)) == 0;
 		if ((bar && strncmp("compare", w, l) == 0) ||
-		    (!bar && strcmp(tk->t[i - 1].s, "|") != 0 &&
+		    (display &&
 			(strncmp("set", w, l) == 0 ||
 			    strncmp("inheritance", w, l) == 0))) {
 			reply_syntax(reply, "syntax error.", tk->t[i].off);
