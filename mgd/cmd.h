@@ -83,6 +83,17 @@ int cmd_rollback_index(const char *word);
  * past 49 or not (yet) committed. */
 void cmd_rollback_missing(json_t *reply);
 
+/* Configuration mode (cmd_config.c, cmd_commit.c). */
+/* May s change the candidate?  false with the error in reply. */
+bool config_may_edit(struct session *s, json_t *reply);
+/* Replaces the session's candidate with n (taken): rollback, load override. */
+int config_replace(struct session *s, struct conf *n);
+/* `commit ...` and `rollback ...`: tk[0 .. end) the command, then pipes. */
+void config_commit(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply);
+void config_rollback(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply);
+
 /* Index of the first `|` word, or tk->n. */
 size_t cmd_pipe_start(const struct toks *tk);
 
