@@ -31,6 +31,7 @@
 #include "cli/input.h"
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/wipe.h"
 #include "proto/proto_cli.h"
 
 #define CLI_DEFAULT_STATE_DIR "./var"
@@ -207,8 +208,8 @@ main(int argc, char **argv)
 	bool shell;
 	int status = 1;
 
+	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
 	log_init("cli", stderr);
-	msg_json_wipe_init(); /* a reply may hold a key it printed */
 	memset(&o, 0, sizeof(o));
 	memset(&cli, 0, sizeof(cli));
 	cli.fd = -1;

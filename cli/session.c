@@ -32,7 +32,7 @@ session_lost(struct cli *cli)
 	cli->lost = true;
 }
 
-/* An unsolicited frame (lib/proto_cli.h): a broadcast, printed now. */
+/* An unsolicited frame (proto/proto_cli.h): a broadcast, printed now. */
 static bool
 session_unsolicited(struct cli *cli, json_t *frame)
 {

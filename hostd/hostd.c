@@ -28,6 +28,7 @@
 #include "hostd/hostd.h"
 #include "lib/file.h"
 #include "lib/log.h"
+#include "lib/wipe.h"
 #include "proto/link.h"
 #include "schema/conf_diff.h"
 #include "schema/path.h"
@@ -559,6 +560,7 @@ main(int argc, char **argv)
 	const char *state_dir;
 	int fd, rc = 1;
 
+	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
 	if (link_args(argc, argv, "hostd", &fd, &state_dir) == -1)
 		return 2;
 	h.state_dir = state_dir;

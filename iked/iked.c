@@ -46,6 +46,7 @@
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/privsep.h"
+#include "lib/wipe.h"
 #include "proto/link.h"
 #include "pki/pki.h"
 #include "pki/pki_conf.h"
@@ -362,11 +363,11 @@ main(int argc, char **argv)
 	uid_t uid;
 	gid_t gid = 0;
 
+	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
 	if (link_args(argc, argv, "iked", &fd, &ik.state_dir) == -1)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
-	msg_json_wipe_init(); /* replies from keymgr carry PPKs */
 	sb_init(&sock);
 	sb_printf(&sock, "%s/%s", ik.state_dir, KEYMGR_SOCKET_NAME);
 	sb_init(&ik.own_dir);

@@ -10,7 +10,7 @@
  * token, "connect" (no keymgr), "closed" (it went away), "bad-reply" or
  * "timeout" (KEYSRC_TIMEOUT_MS, above keymgr's own 5 s KME timeout).  The
  * key is decoded into a buffer that is wiped after the engine's callback
- * (which copies it); jansson's copies are wiped by msg_json_wipe_init.
+ * (which copies it); jansson's copies are wiped by wipe_init.
  */
 #ifndef QSAFE_IKED_KEYSRC_H
 #define QSAFE_IKED_KEYSRC_H

@@ -23,6 +23,7 @@
 #include "lib/msg.h"
 #include "proto/proto_keymgr.h"
 #include "lib/log.h"
+#include "lib/wipe.h"
 #include "proto/link.h"
 #include "pki/pki.h"
 
@@ -85,11 +86,11 @@ main(int argc, char **argv)
 	int fd, rc = 1;
 	bool ended;
 
+	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
 	if (link_args(argc, argv, "keymgr", &fd, &km.state_dir) == -1)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
-	msg_json_wipe_init();
 	evthread_use_pthreads();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&km.table.mu, NULL);

@@ -5,7 +5,7 @@
  * (struct qkd_keys, wiped by qkd_keys_free) to the reply that hands it to
  * iked or the operator, once, and is wiped on every path after that:
  *   - the hex text is built in a buffer we wipe;
- *   - jansson allocations are wiped when freed (msg_json_wipe_init), so the
+ *   - jansson allocations are wiped when freed (wipe_init), so the
  *     JSON reply tree holding the key leaves nothing behind;
  *   - the framed reply, to iked (api.c) or to mgd for the operator
  *     (rpc.c, link_reply), is serialised into a buffer that the socket's

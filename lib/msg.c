@@ -2,7 +2,6 @@
  * msg: length-prefixed JSON frames over unix sockets (see msg.h).
  */
 #include <errno.h>
-#include <malloc.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -301,6 +300,8 @@ msg_bev_send(struct bufferevent *bev, const json_t *body)
 	if (frame == NULL)
 		return -1;
 	r = bufferevent_write(bev, frame, len);
+	/* The output buffer holds its own copy, wiped when freed (wipe.h). */
+	OPENSSL_cleanse(frame, len);
 	free(frame);
 	return r;
 }
@@ -378,20 +379,4 @@ bool
 msg_bool(const json_t *m, const char *key)
 {
 	return json_is_true(json_object_get(m, key));
-}
-
-static void
-msg_json_free_wiped(void *p)
-{
-	if (p == NULL)
-		return;
-	/* glibc (and ASan) know the size of every block. */
-	OPENSSL_cleanse(p, malloc_usable_size(p));
-	free(p);
-}
-
-void
-msg_json_wipe_init(void)
-{
-	json_set_alloc_funcs(malloc, msg_json_free_wiped);
 }

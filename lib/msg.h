@@ -61,13 +61,6 @@ int msg_bev_send_wiped(struct bufferevent *bev, const json_t *body);
  */
 json_t *msg_evbuf_pull(struct evbuffer *in, bool *bad);
 
-/*
- * Every block jansson frees from now on is wiped first, so a JSON tree that
- * held a key (a PPK, a QKD key, a PSK in an answer) leaves nothing behind.
- * Called once at start by the programs that see keys: keymgr, mgd, cli.
- */
-void msg_json_wipe_init(void);
-
 /* Convenience accessors for request/reply members; borrowed strings. */
 const char *msg_str(const json_t *m, const char *key);
 json_int_t msg_int(const json_t *m, const char *key, json_int_t dflt);

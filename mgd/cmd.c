@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mgd/cmd.h"
+#include "mgd/db.h"
 #include "schema/conf_text.h"
 
 void
@@ -63,6 +64,33 @@ cmd_caret_shift(json_t *reply, size_t by)
 
 	if (json_is_integer(c))
 		json_integer_set(c, json_integer_value(c) + (json_int_t)by);
+}
+
+int
+cmd_rollback_index(const char *word)
+{
+	size_t n = 0;
+
+	if (*word == '\0')
+		return -1;
+	for (const char *c = word; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		n = n * 10 + (size_t)(*c - '0');
+		if (n >= DB_GENERATIONS)
+			n = DB_GENERATIONS; /* (no overflow on 30 digits) */
+	}
+	return (int)n;
+}
+
+void
+cmd_rollback_missing(json_t *reply)
+{
+	/* RECONSTRUCTED: the wording qsafe has always given for a missing
+	 * generation; Junos's own for 50 and above is not recorded in
+	 * cli-behaviour.md, so every out-of-range number gets this one. */
+	reply_fail(
+	    reply, "error: rollback: requested configuration does not exist\n");
 }
 
 size_t
@@ -153,8 +181,7 @@ static int
 cmd_pipe_compare(const struct toks *tk, size_t arg, const struct pipe_def *d,
     struct pipes *p, json_t *reply)
 {
-	char *end;
-	long n;
+	int n;
 
 	p->compare = true;
 	if (arg >= tk->n || strcmp(tk->t[arg].s, "|") == 0)
@@ -163,11 +190,11 @@ cmd_pipe_compare(const struct toks *tk, size_t arg, const struct pipe_def *d,
 		return cmd_pipe_err(reply, tk, arg, "syntax error.");
 	if (arg + 1 >= tk->n)
 		return cmd_pipe_err(reply, tk, arg + 1, "missing argument.");
-	n = strtol(tk->t[arg + 1].s, &end, 10);
-	if (*end || n < 0 || n > PIPE_ROLLBACK_MAX)
-		return cmd_pipe_err(
-		    reply, tk, arg + 1, "Value is not within range (0..49)");
-	p->compare_rollback = (int)n;
+	/* out of range is "requested configuration does not exist", as for
+	 * every rollback number (cmd_rollback_missing) */
+	if ((n = cmd_rollback_index(tk->t[arg + 1].s)) < 0)
+		return cmd_pipe_err(reply, tk, arg + 1, "syntax error.");
+	p->compare_rollback = n;
 	return (int)(arg + 2);
 }
 
@@ -435,7 +462,8 @@ cmd_xml_interleave(const json_t *v, int depth, struct sb *out)
  * whose name starts with "@" are no elements: "@" holds the element's
  * attributes (xmlns, junos:style), "@interleave": true writes the arrays of
  * the object in step, other "@..." members are for the cli's text renderers
- * only (pki's "@ca-profile").
+ * only (pki's "@ca-profile").  A member "#text", when there is one, is the
+ * element's text (an element with both: `<date-time junos:seconds="...">`).
  */
 static void
 cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
@@ -462,6 +490,13 @@ cmd_xml_value(const char *tag, const json_t *v, int depth, struct sb *out)
 			cmd_xml_text(out,
 			    json_string_value(x) ? json_string_value(x) : "");
 			sb_putc(out, '"');
+		}
+		if ((x = json_object_get(v, "#text")) != NULL) {
+			/* text with attributes: <date-time junos:seconds=..> */
+			sb_putc(out, '>');
+			cmd_xml_text(out, json_string_value(x));
+			sb_printf(out, "</%s>\n", tag);
+			return;
 		}
 		sb_puts(out, ">\n");
 		if (json_is_true(json_object_get(v, "@interleave")))
@@ -518,7 +553,19 @@ cmd_json_object(const json_t *v, int depth, struct sb *out)
 
 	sb_indent(out, depth * 4);
 	sb_puts(out, "{\n");
-	if (json_is_object(v)) {
+	if (json_is_object(v) && json_is_string(json_object_get(v, "#text"))) {
+		/* text with attributes: "data" first, then "attributes" */
+		sb_indent(out, (depth + 1) * 4);
+		sb_puts(out, "\"data\" : ");
+		sb_json_quote(
+		    out, json_string_value(json_object_get(v, "#text")));
+		if (json_object_size(json_object_get(v, "@")) > 0) {
+			sb_puts(out, ",\n");
+			cmd_json_attributes(
+			    json_object_get(v, "@"), depth + 1, out);
+		}
+		first = false;
+	} else if (json_is_object(v)) {
 		if (json_object_size(json_object_get(v, "@")) > 0) {
 			cmd_json_attributes(
 			    json_object_get(v, "@"), depth + 1, out);

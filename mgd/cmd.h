@@ -107,6 +107,27 @@ void cmd_display_text(const struct pipes *p, json_t *reply);
  * its caret counts from the start of the whole line. */
 void cmd_caret_shift(json_t *reply, size_t by);
 
+/*
+ * A rollback number as typed (`rollback N`, `show system rollback N`,
+ * `| compare rollback N`): N, DB_GENERATIONS for any number past 49 (no
+ * such generation), or -1 when the word is not a number (a syntax error).
+ */
+int cmd_rollback_index(const char *word);
+/* The one answer for a rollback number that names no stored generation,
+ * past 49 or not (yet) committed. */
+void cmd_rollback_missing(json_t *reply);
+
+/* Configuration mode (cmd_config.c, cmd_commit.c). */
+/* May s change the candidate?  false with the error in reply. */
+bool config_may_edit(struct session *s, json_t *reply);
+/* Replaces the session's candidate with n (taken): rollback, load override. */
+int config_replace(struct session *s, struct conf *n);
+/* `commit ...` and `rollback ...`: tk[0 .. end) the command, then pipes. */
+void config_commit(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply);
+void config_rollback(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply);
+
 /* Index of the first `|` word, or tk->n. */
 size_t cmd_pipe_start(const struct toks *tk);
 

@@ -54,7 +54,7 @@ config_lock_msg(struct mgd *m, struct sb *out)
 }
 
 /* May s change the shared candidate? (an exclusive lock of another) */
-static bool
+bool
 config_may_edit(struct session *s, json_t *reply)
 {
 	struct mgd *m = s->mgd;
@@ -167,188 +167,6 @@ config_leave(struct session *s, json_t *reply)
 	}
 	cmd_session_end(s);
 	reply_out(reply, "Exiting configuration mode\n");
-}
-
-static int
-config_commit_opts(const struct toks *tk, size_t end, struct commit_opts *o,
-    bool *and_quit, json_t *reply)
-{
-	static const char *const words[] = { "and-quit", "check", "comment",
-		"confirmed", "synchronize" };
-
-	for (size_t i = 1; i < end; i++) {
-		int w = cmd_match(tk->t[i].s, words, 5);
-		if (w < 0) {
-			reply_syntax(reply,
-			    w == -2 ? "ambiguous." : "syntax error.",
-			    tk->t[i].off);
-			return -1;
-		}
-		switch (w) {
-		case 0: *and_quit = true; break;
-		case 1: o->check_only = true; break;
-		case 2:
-			if (i + 1 >= end) {
-				reply_syntax(
-				    reply, "missing argument.", tk->end);
-				return -1;
-			}
-			o->comment = tk->t[++i].s;
-			break;
-		case 3:
-			o->confirm_minutes = 10;
-			if (i + 1 < end && tk->t[i + 1].s[0] >= '0' &&
-			    tk->t[i + 1].s[0] <= '9') {
-				char *e;
-				long v = strtol(tk->t[i + 1].s, &e, 10);
-				if (*e || v < 1 || v > 65535) {
-					reply_syntax(reply,
-					    "Value is not within"
-					    " range (1..65535)",
-					    tk->t[i + 1].off);
-					return -1;
-				}
-				o->confirm_minutes = (int)v;
-				i++;
-			}
-			break;
-		default: break;
-		}
-	}
-	return 0;
-}
-
-/* The session's commit has ended: its reply is finished and sent. */
-static void
-config_commit_done(struct mgd *m, struct session *s, int rc, const char *out)
-{
-	json_t *reply;
-
-	if (s == NULL)
-		return; /* the session has gone */
-	reply = s->later;
-	s->later = NULL;
-	if (rc == -1) {
-		reply_fail(reply, out);
-	} else {
-		reply_out(reply, out);
-		if (s->commit_and_quit) {
-			cmd_session_end(s);
-			reply_out(reply, "Exiting configuration mode\n");
-		}
-	}
-	session_reply_send(s, reply);
-}
-
-static void
-config_commit(
-    struct session *s, const struct toks *tk, size_t end, json_t *reply)
-{
-	struct commit_opts o = { .client = "cli", .user = s->user };
-	bool and_quit = false;
-
-	if (config_commit_opts(tk, end, &o, &and_quit, reply) == -1)
-		return;
-	if (!config_may_edit(s, reply))
-		return;
-	/* The reply goes when the commit ends (config_commit_done). */
-	s->later = json_incref(reply);
-	s->commit_and_quit = and_quit && !o.check_only;
-	commit_start(s->mgd, s, &o, config_commit_done);
-}
-
-/* Replaces the session's candidate with tree n (rollback, load override). */
-static int
-config_replace(struct session *s, struct conf *n)
-{
-	struct sb text;
-	int rc;
-
-	sb_init(&text);
-	conf_text_set(conf_root(n), &text);
-	{
-		/* the journal entry holds the whole new configuration */
-		struct cpath save = s->level;
-		cpath_init(&s->level);
-		rc = candidate_journal(s, "replace", sb_str(&text));
-		s->level = save;
-	}
-	sb_free(&text);
-	if (rc == -1)
-		return -1;
-	conf_touch_all(n);
-	if (s->db == SESS_PRIVATE) {
-		conf_free(s->priv);
-		s->priv = n;
-	} else {
-		conf_free(s->mgd->candidate);
-		s->mgd->candidate = n;
-		candidate_replaced(s->mgd);
-	}
-	return 0;
-}
-
-static void
-config_rollback(
-    struct session *s, const struct toks *tk, size_t end, json_t *reply)
-{
-	struct mgd *m = s->mgd;
-	struct conf *n = NULL;
-
-	if (!config_may_edit(s, reply))
-		return;
-	if (end > 2) {
-		reply_syntax(reply, "syntax error.", tk->t[2].off);
-		return;
-	}
-	if (end == 2 && strcmp(tk->t[1].s, "rescue") == 0) {
-		int64_t t;
-		char *text = db_rescue_get(m->db, &t, NULL);
-		struct path_err err;
-		size_t bad;
-		if (text == NULL) {
-			reply_fail(reply,
-			    "error: rescue configuration does not"
-			    " exist\n");
-			return;
-		}
-		n = conf_new(m->schema);
-		sb_init(&err.msg);
-		edit_apply_trusted(
-		    n, NULL, text, strlen(text), &err, &bad, NULL);
-		sb_free(&err.msg);
-		free(text);
-	} else {
-		long gen = 0;
-		if (end == 2) {
-			char *e;
-			gen = strtol(tk->t[1].s, &e, 10);
-			if (*e || gen < 0 || gen > 49) {
-				reply_syntax(
-				    reply, "syntax error.", tk->t[1].off);
-				return;
-			}
-		}
-		if (gen == 0 && db_count(m->db) == 0) {
-			n = conf_new(m->schema);
-		} else {
-			n = commit_generation(m, (int)gen);
-			if (n == NULL) {
-				reply_fail(reply,
-				    "error: rollback: requested"
-				    " configuration does not exist\n");
-				return;
-			}
-		}
-	}
-	if (config_replace(s, n) == -1) {
-		conf_free(n);
-		reply_fail(reply,
-		    "error: the configuration store could not be"
-		    " written\n");
-		return;
-	}
-	reply_out(reply, "load complete\n");
 }
 
 /* `up [N]` */
@@ -755,9 +573,7 @@ config_show(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 		    : commit_generation(m, p.compare_rollback);
 		struct diff d;
 		if (p.compare_rollback >= 0 && base == NULL) {
-			reply_fail(reply,
-			    "error: rollback: requested configuration"
-			    " does not exist\n");
+			cmd_rollback_missing(reply);
 			goto done;
 		}
 		conf_diff(base ? base : m->committed, session_conf(s),
@@ -840,8 +656,11 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 	free(tk.t[0].s);
 	tk.t[0].s = xstrdup(cmd);
 	/* `run` and `top` hand their pipes to the command they run. */
+	/* (commit and rollback take the pipes of a result: see
+	 * config_result_pipes) */
 	if (strcmp(cmd, "show") != 0 && strcmp(cmd, "run") != 0 &&
-	    strcmp(cmd, "top") != 0 && end < tk.n) {
+	    strcmp(cmd, "top") != 0 && strcmp(cmd, "commit") != 0 &&
+	    strcmp(cmd, "rollback") != 0 && end < tk.n) {
 		reply_syntax(reply, "syntax error.", tk.t[end].off);
 		goto done;
 	}

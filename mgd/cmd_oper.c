@@ -156,9 +156,7 @@ oper_show_configuration(struct session *s, const struct toks *tk, size_t from,
 		struct conf *base = commit_generation(
 		    m, p->compare_rollback < 0 ? 1 : p->compare_rollback);
 		if (base == NULL) {
-			reply_fail(reply,
-			    "error: rollback: requested"
-			    " configuration does not exist\n");
+			cmd_rollback_missing(reply);
 			goto done;
 		}
 		struct diff d;
@@ -186,6 +184,45 @@ done:
 	sb_free(&out);
 }
 
+/*
+ * `show system commit | display xml|json`: the history as data, which
+ * cmd_display_data prints.  RECONSTRUCTED from Junos's conventions (the
+ * element names commit-information, commit-history, sequence-number, user,
+ * client, date-time with junos:seconds, comment; not a captured reply).
+ * The rescue line and the pending-confirmation line of the text have no
+ * element here.
+ */
+static void
+oper_commit_data(struct mgd *m, json_t *reply)
+{
+	json_t *hist = json_array();
+	int n = db_count(m->db);
+
+	for (int i = 0; i < n; i++) {
+		struct db_gen g;
+		struct sb when;
+		char secs[32];
+		if (db_gen_info(m->db, i, &g) == -1)
+			break;
+		sb_init(&when);
+		mgd_time(g.time, &when);
+		snprintf(secs, sizeof(secs), "%lld", (long long)g.time);
+		json_t *h = json_pack("{s:i, s:s, s:s, s:{s:{s:s}, s:s}}",
+		    "sequence-number", i, "user", g.user, "client", g.client,
+		    "date-time", "@", "junos:seconds", secs, "#text",
+		    sb_str(&when));
+		if (g.comment && *g.comment)
+			json_object_set_new(
+			    h, "comment", json_string(g.comment));
+		json_array_append_new(hist, h);
+		sb_free(&when);
+		db_gen_clear(&g);
+	}
+	json_object_set_new(
+	    reply, "data", json_pack("{s:o}", "commit-history", hist));
+	json_object_set_new(reply, "render", json_string("commit-information"));
+}
+
 static void
 oper_show_commit(struct session *s, const struct toks *tk, size_t arg,
     size_t end, const struct pipes *p, json_t *reply)
@@ -196,6 +233,10 @@ oper_show_commit(struct session *s, const struct toks *tk, size_t arg,
 
 	if (!oper_no_args(tk, arg, end, reply))
 		return;
+	if (p->display == DISPLAY_XML || p->display == DISPLAY_JSON) {
+		oper_commit_data(m, reply);
+		return;
+	}
 	sb_init(&out);
 	if (m->confirm_deadline > 0) {
 		int64_t left = m->confirm_deadline - (int64_t)time(NULL);
@@ -252,6 +293,17 @@ oper_number(const struct toks *tk, size_t i, int lo, int hi, json_t *reply)
 	return (int)v;
 }
 
+/* A rollback number, or -1 after a syntax error (not a number). */
+static int
+oper_rollback_number(const struct toks *tk, size_t i, json_t *reply)
+{
+	int n = cmd_rollback_index(tk->t[i].s);
+
+	if (n < 0)
+		reply_syntax(reply, "syntax error.", tk->t[i].off);
+	return n;
+}
+
 static void
 oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
     size_t end, const struct pipes *p, json_t *reply)
@@ -264,7 +316,7 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 		reply_syntax(reply, "missing argument.", tk->end);
 		return;
 	}
-	if ((n = oper_number(tk, i, 0, 49, reply)) < 0)
+	if ((n = oper_rollback_number(tk, i, reply)) < 0)
 		return;
 	if (i + 1 < end) {
 		if (strncmp(
@@ -276,7 +328,7 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 			reply_syntax(reply, "missing argument.", tk->end);
 			return;
 		}
-		if ((other = oper_number(tk, i + 2, 0, 49, reply)) < 0)
+		if ((other = oper_rollback_number(tk, i + 2, reply)) < 0)
 			return;
 		if (i + 3 < end) {
 			reply_syntax(reply, "syntax error.", tk->t[i + 3].off);
@@ -287,9 +339,7 @@ oper_show_rollback(struct session *s, const struct toks *tk, size_t i,
 	struct conf *a = commit_generation(m, n);
 	struct conf *b = other >= 0 ? commit_generation(m, other) : NULL;
 	if (a == NULL || (other >= 0 && b == NULL)) {
-		reply_fail(reply,
-		    "error: rollback: requested configuration"
-		    " does not exist\n");
+		cmd_rollback_missing(reply);
 	} else if (b != NULL) {
 		struct diff d;
 		/* `show system rollback N compare M`: from M to N */
@@ -493,7 +543,7 @@ static const struct opcmd op_request[] = {
 };
 static const struct opcmd op_show_sys[] = {
 	{ "commit", "Show pending commit and commit history",
-	    .fn = oper_show_commit, .run = true },
+	    .fn = oper_show_commit, .run = true, .own_display = true },
 	{ "rollback", "Show rolled back configuration", .args = OPA_ROLLBACK,
 	    .fn = oper_show_rollback, .own_display = true },
 };

@@ -76,7 +76,7 @@ commit_generation(struct mgd *m, int n)
 	struct db_gen g;
 	struct conf *c;
 
-	if (db_gen_info(m->db, n, &g) == -1)
+	if (n < 0 || n >= DB_GENERATIONS || db_gen_info(m->db, n, &g) == -1)
 		return NULL;
 	c = commit_build(m, g.seq);
 	if (c != NULL)

@@ -180,9 +180,11 @@ comp_config(struct comp *c, size_t from)
 	else if (strcmp(cmd, "show") == 0) {
 		c->show = true;
 		comp_statement(c, base, i, PC_SHOW);
-	} else if (strcmp(cmd, "commit") == 0)
+	} else if (strcmp(cmd, "commit") == 0) {
+		c->show =
+		    true; /* its result takes pipes (config_result_pipes) */
 		comp_commit(c, i);
-	else if (strcmp(cmd, "load") == 0)
+	} else if (strcmp(cmd, "load") == 0)
 		comp_load(c, i);
 	else if (strcmp(cmd, "rollback") == 0) {
 		/* `rescue` only when there is one; `|` last (as Junos's

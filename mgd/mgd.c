@@ -20,6 +20,7 @@
 
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/wipe.h"
 #include "mgd/backend.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
@@ -232,7 +233,7 @@ main(int argc, char **argv)
 	struct sb path, err;
 	int c, rc = 1;
 
-	msg_json_wipe_init(); /* replies forward keys (get profile-keys) */
+	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
 	while ((c = getopt_long(argc, argv, "s:l:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': m.state_dir = optarg; break;

@@ -60,7 +60,7 @@ struct session {
 	char *wait_arg; /* load: "set|merge|override|replace" */
 	json_int_t req_id;
 	struct sb notices; /* broadcasts shown with the next reply */
-	/* the interactive shell: broadcasts go at once (lib/proto_cli.h) */
+	/* the interactive shell: broadcasts go at once (proto/proto_cli.h) */
 	bool interactive;
 	int screen_length; /* `set cli screen-length`: -1 unset */
 	int screen_width;
@@ -71,6 +71,10 @@ struct session {
 	struct backend_rpc_call *rpc_call; /* the rpc on its way */
 	struct pipes *rpc_pipes;
 	bool commit_and_quit; /* `commit and-quit` on its way */
+	/* `commit [check] | display xml|json` on its way: the display
+	 * (enum display, cmd.h) and whether it only checks */
+	int commit_display;
+	bool commit_check;
 	/* A request that waits for another session's commit to end. */
 	json_t *parked;
 	const char *rpc_render; /* the rpc's name (schema-owned) */

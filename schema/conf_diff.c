@@ -1,6 +1,7 @@
 /*
  * conf_diff: difference of two configuration trees (see conf_diff.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,7 +104,7 @@ diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
 		if (all && ne->sn->kind == SN_LIST && ne->sn != group) {
 			group = ne->sn;
 			if (diff_order_changed(oc, nc, o, n, ne))
-				diff_push(d, DIFF_ORDER, NULL, ne);
+				diff_push(d, DIFF_ORDER, o, ne);
 		}
 	}
 }
@@ -183,6 +184,128 @@ diff_signed(const struct cnode *n, char sign, struct sb *out)
 	sb_free(&t);
 }
 
+/* An unchanged entry named to place a change: `     proposal P1 { ... }` */
+static void
+diff_context(const struct cnode *n, struct sb *out)
+{
+	sb_puts(out, "     ");
+	cstep_text(n->sn, n->val, out);
+	sb_puts(out, n->first != NULL ? " { ... }\n" : ";\n");
+}
+
+struct diff_pos {
+	const char *val;
+	const struct cnode *old;
+	size_t at; /* index in the old list */
+};
+
+static int
+diff_pos_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct diff_pos *)a)->val,
+	    ((const struct diff_pos *)b)->val);
+}
+
+/*
+ * The entries of a reordered list (`insert`) that moved: those outside the
+ * longest run of entries that kept their relative order.  Each is shown as
+ * Junos does (RECONSTRUCTED, cli-behaviour.md 9 has no moved entry): deleted
+ * at its old place, then added at its new one under an `[edit ...]` header
+ * of its own, after the entry it now follows shown as an unchanged
+ * `{ ... }` line (before the next one when it is first).
+ * Entries added or deleted in the same list are shown by DIFF_ADD/DIFF_DEL.
+ */
+static void
+diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
+{
+	const struct snode *sn = it->new->sn;
+	const struct cnode *oe = it->old->slot ? it->old->slot[sn->idx] : NULL;
+	const struct cnode *ne = it->new, **seq = NULL;
+	struct diff_pos *pos = NULL, key, *hit;
+	size_t nold = 0, nseq = 0, cap = 0, *at = NULL, *tail = NULL,
+	       *prev = NULL, len = 0;
+	bool *keep = NULL;
+
+	while (oe != NULL && oe->prev != NULL && oe->prev->sn == sn)
+		oe = oe->prev;
+	for (const struct cnode *e = oe; e && e->sn == sn; e = e->next) {
+		if (nold == cap) {
+			cap = cap ? cap * 2 : 16;
+			pos = xrealloc(pos, cap * sizeof(*pos));
+		}
+		pos[nold] = (struct diff_pos){ e->val, e, nold };
+		nold++;
+	}
+	if (nold == 0)
+		return;
+	qsort(pos, nold, sizeof(*pos), diff_pos_cmp);
+	/* the surviving entries in new order, with their old index */
+	for (const struct cnode *e = ne; e && e->sn == sn; e = e->next)
+		nseq++;
+	seq = xcalloc(nseq + 1, sizeof(*seq));
+	at = xcalloc(nseq + 1, sizeof(*at));
+	nseq = 0;
+	for (const struct cnode *e = ne; e && e->sn == sn; e = e->next) {
+		key.val = e->val;
+		hit = bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp);
+		if (hit == NULL)
+			continue;
+		seq[nseq] = e;
+		at[nseq++] = hit->at;
+	}
+	/* longest increasing run of old indexes (patience, n log n) */
+	tail = xcalloc(nseq + 1, sizeof(*tail));
+	prev = xcalloc(nseq + 1, sizeof(*prev));
+	keep = xcalloc(nseq + 1, sizeof(*keep));
+	for (size_t i = 0; i < nseq; i++) {
+		size_t lo = 0, hi = len;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (at[tail[mid]] < at[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		prev[i] = lo > 0 ? tail[lo - 1] : SIZE_MAX;
+		tail[lo] = i;
+		if (lo == len)
+			len++;
+	}
+	for (size_t i = len ? tail[len - 1] : SIZE_MAX; i != SIZE_MAX;
+	     i = prev[i])
+		keep[i] = true;
+	for (size_t i = 0; i < nseq; i++) {
+		if (keep[i])
+			continue;
+		key.val = seq[i]->val;
+		hit = bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp);
+		diff_header(it->old, last, out);
+		diff_signed(hit->old, '-', out);
+	}
+	for (size_t i = 0; i < nseq; i++) {
+		const struct cnode *e = seq[i], *before = e->prev;
+		if (keep[i])
+			continue;
+		sb_reset(last); /* each new place has a header of its own */
+		diff_header(e->parent, last, out);
+		if (before != NULL && before->sn == sn) {
+			diff_context(before, out);
+			diff_signed(e, '+', out);
+		} else {
+			/* first in its list: placed before the next one */
+			diff_signed(e, '+', out);
+			if (e->next != NULL && e->next->sn == sn)
+				diff_context(e->next, out);
+		}
+	}
+	free(pos);
+	free(seq);
+	free(at);
+	free(tail);
+	free(prev);
+	free(keep);
+}
+
 void
 diff_compare_text(const struct diff *d, struct sb *out)
 {
@@ -224,13 +347,10 @@ diff_compare_text(const struct diff *d, struct sb *out)
 					sb_printf(out, "+    /* %s */\n",
 					    it->new->annot);
 				/* the statement it is about, unchanged */
-				sb_puts(out, "     ");
-				cstep_text(n->sn, n->val, out);
-				sb_puts(out,
-				    n->first != NULL ? " { ... }\n" : ";\n");
+				diff_context(n, out);
 			}
 			break;
-		case DIFF_ORDER: break;
+		case DIFF_ORDER: diff_moves(it, &last, out); break;
 		}
 	}
 	sb_free(&last);

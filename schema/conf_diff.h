@@ -19,7 +19,8 @@ enum diff_kind {
 	DIFF_DEL,   /* old: a subtree that new does not have */
 	DIFF_VALUE, /* a leaf whose value changed */
 	DIFF_META,  /* inactive flag or annotation changed */
-	DIFF_ORDER, /* new: the first entry of a list whose order changed */
+	DIFF_ORDER, /* new: the first entry of a list whose order changed;
+		     * old: the list's parent in the old tree */
 };
 
 struct diff_item {

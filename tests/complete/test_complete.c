@@ -410,6 +410,22 @@ START_TEST(test_config_empty)
 		    "%s", h);
 		free(h);
 	}
+	/* commit ?: its result takes pipes, so `|` is offered last, and
+	 * `commit | ` lists the pipes */
+	{
+		char *h = help(fd, "commit ");
+		const char *bar =
+		    "  |                    Pipe through a command\n";
+		size_t hl = strlen(h), bl = strlen(bar);
+		ck_assert_msg(
+		    hl > bl && strcmp(h + hl - bl, bar) == 0, "%s", h);
+		free(h);
+		h = help(fd, "commit check | ");
+		ck_assert_msg(strstr(h, "  display              ") != NULL &&
+			strstr(h, "  count                ") != NULL,
+		    "%s", h);
+		free(h);
+	}
 	/* groups, apply-groups and version at the top, as Junos lists them
 	 * (Junos's `?` help) */
 	HELP_IS(fd, "set ",
