@@ -218,6 +218,7 @@ struct ike_sa {
 	bool nat_local, nat_remote; /* which side is behind a NAT */
 	bool ppk_used;
 	bool frag_ok; /* RFC 7383 2.3: both announced it */
+	bool crossed; /* collide.c: started while the peer's was */
 	uint8_t
 	    auth_method; /* ours: AUTH_SHARED_KEY_MIC, AUTH_ECDSA_256, ... */
 	struct frag_rx *frx; /* a fragmented message coming in */
@@ -462,6 +463,12 @@ void frag_rx_free(struct ike_sa *sa);
 void frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
     const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote);
+
+/* collide.c: simultaneous initiation (two IKE SAs with one gateway) */
+/* sa just started: notes whether one of the other role is on its way. */
+void collide_mark(struct ike_sa *sa);
+/* sa just authenticated: deletes the redundant one of a crossed pair. */
+void collide_resolve(struct ike_sa *sa);
 
 /* ike_auth.c */
 void auth_start(struct ike_sa *sa);
