@@ -219,6 +219,17 @@ dp_usa_stats(const struct dp_usa *u, struct dp_stats *out)
 	dp_stats_add(out, &s);
 }
 
+/* An outbound SA of t, with dp->lock held for writing; or NULL. */
+static struct dp_usa *
+dp_tun_other_out(struct dp *dp, const struct dp_tun *t)
+{
+	for (size_t h = 0; h < DP_NBUCKET; h++)
+		for (struct dp_usa *o = dp->bucket[0][h]; o; o = o->hnext)
+			if (o->tun == t)
+				return o;
+	return NULL;
+}
+
 static int
 dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 {
@@ -236,8 +247,14 @@ dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 	}
 	*pp = u->hnext;
 	dp_usa_stats(u, &dp->gone);
-	if (u->tun && u->tun->out == u)
+	if (u->tun && u->tun->out == u) {
 		u->tun->out = NULL;
+		/* another outbound SA left on the tunnel (two Child SAs
+		 * of a simultaneous initiation, the newer one deleted):
+		 * it carries the traffic now.  Only then a walk. */
+		if (u->tun->refs > 1)
+			u->tun->out = dp_tun_other_out(dp, u->tun);
+	}
 	dp_tun_put(dp, u->tun);
 	pthread_rwlock_unlock(&dp->lock);
 	/* no packet thread holds u: each holds the lock while it uses one */

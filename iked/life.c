@@ -351,8 +351,8 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 	}
 	/* a crossed pair: the peer's INITIAL_CONTACT came before it knew
 	 * of ours, which is no stale SA; collide.c picks one */
-	crossed = sa->crossed;
-	collide_resolve(sa);
+	crossed = collide_resolve(sa,
+	    !sa->initiator && pld_notify_find(msg, N_INITIAL_CONTACT) != NULL);
 	if (sa->initiator || pld_notify_find(msg, N_INITIAL_CONTACT) == NULL ||
 	    sa->gw->nsas <= 1 || crossed)
 		return; /* nothing else with the gateway to go */
