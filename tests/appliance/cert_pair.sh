@@ -160,6 +160,25 @@ for s in a b; do
 	fi
 done
 
+# Both establish immediately: their IKE_SA_INITs may cross; either way
+# each ends with one IKE SA, the same on both (iked/collide.c).
+ike_spis() {
+	cli "$1" "show security ike security-associations" 2>/dev/null |
+	    awk '$2 == "UP" { print $3 "/" $4 }'
+}
+one_same() {
+	a=$(ike_spis "$T/a") b=$(ike_spis "$T/b")
+	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$(printf '%s\n' "$a" | wc -l)" = 1 ]
+}
+end=$(($(date +%s) + 15))
+until one_same || [ "$(date +%s)" -ge "$end" ]; do sleep 0.3; done
+if one_same; then
+	ok "both initiated: one IKE SA on each side, the same ($a)"
+else
+	echo "a: $(ike_spis "$T/a" | tr '\n' ' ') b: $(ike_spis "$T/b" | tr '\n' ' ')"
+	fail "both initiated: not one and the same IKE SA on each side"
+fi
+
 pinged() { ip netns exec "$NA" ping -c 1 -W 1 -q 10.98.0.2 >/dev/null 2>&1; }
 end=$(($(date +%s) + 20))
 until pinged || [ "$(date +%s)" -ge "$end" ]; do sleep 0.3; done
