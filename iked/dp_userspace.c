@@ -36,7 +36,11 @@ dp_tun_open(struct dp *dp, const char *name, bool *vnet)
 	struct ifreq ifr = { 0 };
 	int fd;
 
-	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0) {
+	if (dp->ev->tun_open != NULL)
+		fd = dp->ev->tun_open(dp->ctx);
+	else
+		fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		log_err("dataplane: /dev/net/tun: %s", strerror(errno));
 		return -1;
 	}
