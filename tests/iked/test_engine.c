@@ -638,6 +638,46 @@ START_TEST(simultaneous_initiation)
 }
 END_TEST
 
+static bool
+two_dropped(struct wire *w)
+{
+	return w->dropped >= 2;
+}
+
+/*
+ * The same with A deaf at first: B's IKE_SA_INIT and its answer to A's
+ * are lost, so each side's own SA is still on its way when the other's
+ * retransmission arrives, or has just come up (COLLIDE_LATE).
+ */
+START_TEST(simultaneous_initiation_lossy)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+	char c1[32], c2[32];
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	vb.establish = ENG_IMMEDIATELY;
+	w->mute[0] = true;
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, two_dropped, 3));
+	w->mute[0] = false;
+	ck_assert(wire_run(w, one_each, 10));
+	ck_assert(wire_run(w, quiet, 3));
+	ck_assert(one_each(w));
+	ck_assert_str_eq(ike_cookie(w, 0, "ike-sa-initiator-cookie", c1, 32),
+	    ike_cookie(w, 1, "ike-sa-initiator-cookie", c2, 32));
+	assert_mirror(w);
+	wire_advance(w, 30);
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert(one_each(w));
+	wire_free(w);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -670,6 +710,7 @@ engine_suite(void)
 	tcase_add_test(tc, rpc_show_and_clear);
 	tcase_add_test(tc, cookie_retry_same_ke);
 	tcase_add_test(tc, simultaneous_initiation);
+	tcase_add_test(tc, simultaneous_initiation_lossy);
 	suite_add_tcase(s, tc);
 	return s;
 }
