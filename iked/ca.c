@@ -161,7 +161,7 @@ ca_main(int fd, struct pki_store *st)
  * (root, 0600) and writes only to its socket.  All are dropped, the
  * bounding set too, and no exec can give them back.
  */
-static void
+void
 ca_confine(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };

@@ -45,6 +45,9 @@ int ca_main(int fd, struct pki_store *st);
  * its pid with our end in *fd, or -1.
  */
 pid_t ca_spawn(const char *store_dir, int *fd);
+/* Drops every capability (the bounding set too) and sets
+ * no-new-privileges: the ca process's and the tun broker's lot. */
+void ca_confine(void);
 
 /* The engine's side of the socket: an eng_signer (borrowed table). */
 struct ca_client;

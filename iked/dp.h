@@ -89,6 +89,12 @@ struct dp_events {
 	 */
 	void (*ike_packet)(void *ctx, const uint8_t *p, size_t len,
 	    const struct sockaddr *from, const struct sockaddr *to);
+	/*
+	 * A descriptor of /dev/net/tun for a new TUN device (iked's tun
+	 * broker: the network process cannot open the node itself), or -1
+	 * with errno.  NULL: the backend opens the node.
+	 */
+	int (*tun_open)(void *ctx);
 };
 
 struct dp;

@@ -36,7 +36,11 @@ dp_tun_open(struct dp *dp, const char *name, bool *vnet)
 	struct ifreq ifr = { 0 };
 	int fd;
 
-	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0) {
+	if (dp->ev->tun_open != NULL)
+		fd = dp->ev->tun_open(dp->ctx);
+	else
+		fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		log_err("dataplane: /dev/net/tun: %s", strerror(errno));
 		return -1;
 	}
@@ -219,6 +223,17 @@ dp_usa_stats(const struct dp_usa *u, struct dp_stats *out)
 	dp_stats_add(out, &s);
 }
 
+/* An outbound SA of t, with dp->lock held for writing; or NULL. */
+static struct dp_usa *
+dp_tun_other_out(struct dp *dp, const struct dp_tun *t)
+{
+	for (size_t h = 0; h < DP_NBUCKET; h++)
+		for (struct dp_usa *o = dp->bucket[0][h]; o; o = o->hnext)
+			if (o->tun == t)
+				return o;
+	return NULL;
+}
+
 static int
 dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 {
@@ -236,8 +251,14 @@ dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 	}
 	*pp = u->hnext;
 	dp_usa_stats(u, &dp->gone);
-	if (u->tun && u->tun->out == u)
+	if (u->tun && u->tun->out == u) {
 		u->tun->out = NULL;
+		/* another outbound SA left on the tunnel (two Child SAs
+		 * of a simultaneous initiation, the newer one deleted):
+		 * it carries the traffic now.  Only then a walk. */
+		if (u->tun->refs > 1)
+			u->tun->out = dp_tun_other_out(dp, u->tun);
+	}
 	dp_tun_put(dp, u->tun);
 	pthread_rwlock_unlock(&dp->lock);
 	/* no packet thread holds u: each holds the lock while it uses one */

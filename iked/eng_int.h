@@ -63,6 +63,7 @@ struct event;
 #define ENG_FRAG_MAX 128	   /* fragments of one message we accept */
 #define ENG_FRAG_TIMEOUT_S 30	   /* a reassembly not finished is dropped */
 #define ENG_CHAIN_MAX 4		   /* CA certificates sent after ours */
+#define ENG_CROSS_S 10 /* collide.c: an IKE SA this young, crossed */
 
 struct eng_gw {
 	struct eng_gw *next;
@@ -217,7 +218,8 @@ struct ike_sa {
 	bool natt;		    /* floated to 4500 (RFC 7296 2.23) */
 	bool nat_local, nat_remote; /* which side is behind a NAT */
 	bool ppk_used;
-	bool frag_ok; /* RFC 7383 2.3: both announced it */
+	bool frag_ok;	 /* RFC 7383 2.3: both announced it */
+	uint8_t crossed; /* collide.c: COLLIDE_NEGO, COLLIDE_LATE */
 	uint8_t
 	    auth_method; /* ours: AUTH_SHARED_KEY_MIC, AUTH_ECDSA_256, ... */
 	struct frag_rx *frx; /* a fragmented message coming in */
@@ -462,6 +464,18 @@ void frag_rx_free(struct ike_sa *sa);
 void frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
     const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote);
+
+/* collide.c: simultaneous initiation (two IKE SAs with one gateway) */
+/* sa just started: notes whether one of the other role is on its way. */
+void collide_mark(struct ike_sa *sa);
+#define COLLIDE_NEGO 1 /* started while the other was negotiated */
+#define COLLIDE_LATE 2 /* started while the other was up, young */
+/*
+ * sa just authenticated: deletes the redundant one of a crossed pair.
+ * true when sa was crossed (the peer's INITIAL_CONTACT then says nothing
+ * about the other SA); false for none, or for a peer's restart.
+ */
+bool collide_resolve(struct ike_sa *sa, bool initial_contact);
 
 /* ike_auth.c */
 void auth_start(struct ike_sa *sa);

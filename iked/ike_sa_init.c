@@ -43,8 +43,17 @@ sa_init_send(struct ike_sa *sa, uint16_t group)
 	size_t kelen;
 	struct xmsg m;
 
-	dh_free(n->dh);
-	n->dh = dh_new(group);
+	/*
+	 * RFC 7296 2.6: a request repeated with a COOKIE keeps "all other
+	 * payloads unchanged", the KE (so the D-H secret) and Ni included;
+	 * only INVALID_KE_PAYLOAD (1.2, 2.7) asks for another group.
+	 */
+	if (n->dh != NULL && dh_group(n->dh) != group) {
+		dh_free(n->dh);
+		n->dh = NULL;
+	}
+	if (n->dh == NULL)
+		n->dh = dh_new(group);
 	if (n->dh == NULL || dh_public(n->dh, ke, sizeof(ke), &kelen) == -1) {
 		log_warn(
 		    "ike %s: D-H group %u unavailable", sa->gw->p.name, group);
@@ -106,6 +115,7 @@ sa_init_start(struct ike_engine *e, struct eng_gw *gw, struct eng_vpnc *vpn)
 	}
 	log_info("ike %s: initiating IKE SA %016llx", gw->p.name,
 	    (unsigned long long)sa->ispi);
+	collide_mark(sa);
 	return sa;
 }
 
@@ -273,6 +283,7 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	n->msg2 = dup_bytes(sa->x.resp, sa->x.resp_len);
 	n->msg2_len = sa->x.resp_len;
 	sa_state(sa, IKE_ST_INIT_DONE);
+	collide_mark(sa);
 }
 
 static bool

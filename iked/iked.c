@@ -25,6 +25,7 @@
  *   iked --mgd-fd 3 --state-dir D [--log F]      (started by mgd)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include "iked/keysrc.h"
 #include "iked/manual.h"
 #include "iked/net.h"
+#include "iked/tunbroker.h"
 #include "proto/proto_keymgr.h"
 #include "lib/log.h"
 #include "lib/msg.h"
@@ -54,7 +56,9 @@
 struct iked {
 	struct event_base *base;
 	struct link *link;
-	const char *state_dir;
+	const char *state_dir; /* "." once we are in it (chdir) */
+	pid_t tunb_pid;	       /* the tun broker (tunbroker.h), or 0 */
+	int tunb_fd;
 	struct sb own_dir;     /* <state>/iked: what we still write */
 	struct iconf_ids ids;  /* tunnel IDs, persisted */
 	struct iconf *running; /* what the engine was given */
@@ -217,10 +221,22 @@ iked_dp_ike(void *ctx, const uint8_t *p, size_t len,
 	iked_input(ctx, p, len, from, to);
 }
 
+/* /dev/net/tun: from the broker once we dropped root, else here. */
+static int
+iked_dp_tun_open(void *ctx)
+{
+	struct iked *ik = ctx;
+
+	if (ik->tunb_pid > 0)
+		return tunb_open(ik->tunb_fd);
+	return open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+}
+
 static const struct dp_events iked_dp_events = {
 	.expire = iked_dp_expire,
 	.acquire = iked_dp_acquire,
 	.ike_packet = iked_dp_ike,
+	.tun_open = iked_dp_tun_open,
 };
 
 /*
@@ -295,14 +311,19 @@ iked_privsep_prepare(struct iked *ik, gid_t *gid)
 		iconf_ids_load(&ik->ids, own);
 	}
 	/*
-	 * Not yet: after the drop the dataplane cannot open /dev/net/tun for
-	 * a new st0 unit (0600 on some hosts), and paths under a state
-	 * directory whose ancestors the account cannot search (keymgr's
-	 * socket, pki/) fail.  Needs a tun broker and relative paths from a
-	 * chdir(state_dir); until then the network process stays uid 0.
+	 * The drop is the default; QSAFE_IKED_PRIVSEP=0 keeps uid 0 (with
+	 * the two capabilities only).  What the account cannot reach after
+	 * it: /dev/net/tun (the tun broker opens it) and the ancestors of
+	 * the state directory (we are in it: every path is relative).
 	 */
-	if (getuid() != 0 || getenv("QSAFE_IKED_PRIVSEP") == NULL)
+	if (getuid() != 0 || strcmp(ik->state_dir, ".") != 0)
 		return 0;
+	const char *env = getenv("QSAFE_IKED_PRIVSEP");
+	if (env != NULL && strcmp(env, "0") == 0) {
+		log_warn("QSAFE_IKED_PRIVSEP=0: the network process stays uid "
+			 "0 and could read the private keys");
+		return 0;
+	}
 	if (privsep_iked_ids(&uid, gid) == -1) {
 		log_err("no account %s: the network process stays root and"
 			" could read the private keys",
@@ -368,6 +389,13 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
+	/* paths relative to the state directory from here on: the
+	 * qsafe-iked account may not search its ancestors */
+	if (chdir(ik.state_dir) == 0)
+		ik.state_dir = ".";
+	else
+		log_err("chdir %s: %s: the network process stays root",
+		    ik.state_dir, strerror(errno));
 	sb_init(&sock);
 	sb_printf(&sock, "%s/%s", ik.state_dir, KEYMGR_SOCKET_NAME);
 	sb_init(&ik.own_dir);
@@ -375,6 +403,13 @@ main(int argc, char **argv)
 	uid = iked_privsep_prepare(&ik, &gid);
 	ik.base = event_base_new();
 	iked_pki_open(&ik);
+	ik.tunb_fd = -1;
+	if (uid != 0 && (ik.tunb_pid = tunb_spawn(&ik.tunb_fd)) == -1) {
+		log_err("tun broker: %s: the network process stays root",
+		    strerror(errno));
+		ik.tunb_pid = 0;
+		uid = 0;
+	}
 	ik.net = net_new(ik.base, 0, 0, iked_input, &ik);
 	iked_dp_open(&ik);
 	if (net_confine(uid, gid) == -1)
@@ -411,6 +446,10 @@ done:
 	ca_client_free(ik.ca); /* EOF: the ca process ends */
 	if (ik.ca_pid > 0)
 		(void)waitpid(ik.ca_pid, NULL, 0);
+	if (ik.tunb_pid > 0) {
+		close(ik.tunb_fd); /* EOF: so does the broker */
+		(void)waitpid(ik.tunb_pid, NULL, 0);
+	}
 	pki_store_free(ik.pki);
 	if (ik.dp != NULL)
 		ik.dp_ops->close(ik.dp);

@@ -328,6 +328,7 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 	struct eng_vpnc *v = sa->n != NULL ? sa->n->vpn : NULL;
 	uint64_t *spis;
 	size_t n;
+	bool crossed;
 
 	sa->peer_id_type = id->type;
 	sa->peer_id_len = id->data.len < sizeof(sa->peer_id)
@@ -348,8 +349,12 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 			info_delete_ike(old);
 		}
 	}
+	/* a crossed pair: the peer's INITIAL_CONTACT came before it knew
+	 * of ours, which is no stale SA; collide.c picks one */
+	crossed = collide_resolve(sa,
+	    !sa->initiator && pld_notify_find(msg, N_INITIAL_CONTACT) != NULL);
 	if (sa->initiator || pld_notify_find(msg, N_INITIAL_CONTACT) == NULL ||
-	    sa->gw->nsas <= 1)
+	    sa->gw->nsas <= 1 || crossed)
 		return; /* nothing else with the gateway to go */
 	/* RFC 7296 2.4: the peer restarted; what we had with it is stale. */
 	n = life_spis(e, &spis);

@@ -118,7 +118,10 @@
  *     "ike-malformed", "ike-unknown-spi", "ike-bad-message-id",
  *     "ike-integrity-failures", "ike-duplicates-answered",
  *     "ike-cookies-sent", "ike-half-open", "ike-half-open-dropped",
- *     "ike-half-open-expired", "ike-sas", "ike-sas-established",
+ *     "ike-half-open-expired", "ike-fragments-received",
+ *     "ike-fragments-refused", "ike-fragments-reassembled" (RFC 7383
+ *     messages put together), "ike-fragments-sent", "ike-sas",
+ *     "ike-sas-established",
  *     "ipsec-sas-installed", "ipsec-sas-deleted"
  *
  * show-security-ipsec-security-associations (section 3 / 4):
@@ -800,6 +803,10 @@ ir_show_ike_stats(const json_t *data, struct sb *out)
 		{ "  Half-open now:", "ike-half-open" },
 		{ "  Half-open dropped:", "ike-half-open-dropped" },
 		{ "  Half-open timed out:", "ike-half-open-expired" },
+		{ "  Fragments received:", "ike-fragments-received" },
+		{ "  Fragments refused:", "ike-fragments-refused" },
+		{ "  Messages reassembled:", "ike-fragments-reassembled" },
+		{ "  Fragments sent:", "ike-fragments-sent" },
 		{ "  IKE SAs now:", "ike-sas" },
 		{ "  IKE SAs established:", "ike-sas-established" },
 		{ "  IPsec SAs installed:", "ipsec-sas-installed" },

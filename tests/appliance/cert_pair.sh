@@ -7,8 +7,10 @@
 # namespace of this test's (cmg-a-PID, cmg-b-PID, veth ge-0-0-0).  The IKE
 # SA comes up on both with the signature method of each side's key, and a
 # ping crosses the Child SA.  The ca child of iked holds uid 0 with no
-# capability.  The check refuses a certificate that is not loaded.  (The
-# network process's uid drop is not on yet: iked.c says why.)
+# capability; the network process is the qsafe-iked account with
+# CAP_NET_ADMIN and CAP_NET_RAW only, its TUN devices opened by the tun
+# broker (root, no capability).  The check refuses a certificate that is
+# not loaded.
 #
 #   cert_pair.sh   (QSAFE_TOP: the checkout; QSAFE_BUILD_DIR: the build)
 set -u
@@ -160,6 +162,25 @@ for s in a b; do
 	fi
 done
 
+# Both establish immediately: their IKE_SA_INITs may cross; either way
+# each ends with one IKE SA, the same on both (iked/collide.c).
+ike_spis() {
+	cli "$1" "show security ike security-associations" 2>/dev/null |
+	    awk '$2 == "UP" { print $3 "/" $4 }'
+}
+one_same() {
+	a=$(ike_spis "$T/a") b=$(ike_spis "$T/b")
+	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$(printf '%s\n' "$a" | wc -l)" = 1 ]
+}
+end=$(($(date +%s) + 15))
+until one_same || [ "$(date +%s)" -ge "$end" ]; do sleep 0.3; done
+if one_same; then
+	ok "both initiated: one IKE SA on each side, the same ($a)"
+else
+	echo "a: $(ike_spis "$T/a" | tr '\n' ' ') b: $(ike_spis "$T/b" | tr '\n' ' ')"
+	fail "both initiated: not one and the same IKE SA on each side"
+fi
+
 pinged() { ip netns exec "$NA" ping -c 1 -W 1 -q 10.98.0.2 >/dev/null 2>&1; }
 end=$(($(date +%s) + 20))
 until pinged || [ "$(date +%s)" -ge "$end" ]; do sleep 0.3; done
@@ -181,6 +202,34 @@ if [ -n "$cpid" ] && grep -q "^CapEff:[[:space:]]*0000000000000000$" \
 	ok "a: the ca process (pid $cpid) is root with no capability"
 else
 	fail "a: no confined ca process under iked"
+fi
+
+# the network process: the qsafe-iked account, CAP_NET_ADMIN and
+# CAP_NET_RAW only (bits 12 and 13), no new privileges
+iuid=$(id -u qsafe-iked 2>/dev/null)
+if [ -n "$iuid" ] && grep -q "^Uid:[[:space:]]*$iuid[[:space:]]" "/proc/$pid/status" &&
+    grep -q "^CapEff:[[:space:]]*0000000000003000$" "/proc/$pid/status" &&
+    grep -q "^NoNewPrivs:[[:space:]]*1$" "/proc/$pid/status"; then
+	ok "a: the network process (pid $pid) is qsafe-iked with NET_ADMIN and NET_RAW only"
+else
+	grep -E "^(Uid|CapEff|NoNewPrivs)" "/proc/$pid/status"
+	fail "a: the network process is not confined to qsafe-iked"
+fi
+# its tun broker: root, no capability, named iked-tunbroker
+bpid=$(for c in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
+	[ "$(cat "/proc/$c/comm" 2>/dev/null)" = iked-tunbroker ] && echo "$c"
+done | head -1)
+if [ -n "$bpid" ] && grep -q "^CapEff:[[:space:]]*0000000000000000$" "/proc/$bpid/status" &&
+    grep -q '^Uid:[[:space:]]*0[[:space:]]' "/proc/$bpid/status"; then
+	ok "a: the tun broker (pid $bpid) is root with no capability"
+else
+	fail "a: no confined tun broker under iked"
+fi
+# and st0.0 is there: the broker's descriptor made it
+if ip -n "$NA" link show st0.0 >/dev/null 2>&1; then
+	ok "a: st0.0 exists (TUN through the broker)"
+else
+	fail "a: no st0.0"
 fi
 
 echo "$fails failure(s)"

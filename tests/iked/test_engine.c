@@ -500,6 +500,184 @@ START_TEST(rpc_show_and_clear)
 }
 END_TEST
 
+static bool
+sent_one(struct wire *w)
+{
+	return w->nlog >= 1;
+}
+
+/* One IKE SA and one Child SA pair on each side. */
+static bool
+one_each(struct wire *w)
+{
+	return pst(w, 0).ike_sas == 1 && pst(w, 1).ike_sas == 1 &&
+	    w->dp[0].n == 2 && w->dp[1].n == 2;
+}
+
+/* The one IKE SA's SPI (field f) in side's show. */
+static const char *
+ike_cookie(struct wire *w, int side, const char *f, char *buf, size_t len)
+{
+	char err[128];
+	json_t *in = json_object();
+	json_t *r = eng_rpc(w->eng[side],
+	    "show-security-ike-security-associations", in, err, sizeof(err));
+	json_t *l;
+
+	ck_assert_ptr_nonnull(r);
+	l = json_object_get(
+	    json_object_get(r, "ike-security-associations-information"),
+	    "ike-security-associations");
+	ck_assert_int_eq(json_array_size(l), 1);
+	snprintf(buf, len, "%s",
+	    json_string_value(json_object_get(json_array_get(l, 0), f)));
+	json_decref(r);
+	json_decref(in);
+	return buf;
+}
+
+/*
+ * RFC 7296 2.6: asked for a COOKIE, the initiator repeats IKE_SA_INIT with
+ * N(COOKIE) first "and all other payloads unchanged": the same SA, KE (the
+ * D-H public value of the first request) and nonce.  B asks for cookies
+ * from one half-open SA on; a forged IKE_SA_INIT (A's first one under
+ * another SPI, while A's own is lost) makes that one.
+ */
+START_TEST(cookie_retry_same_ke)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+	struct eng_limits lim = { .cookie_threshold = 1 };
+	const struct pkt *first = NULL, *again = NULL;
+	size_t nlen;
+
+	w->drop_at = 1; /* A's first IKE_SA_INIT never reaches B */
+	eng_limits_set(w->eng[1], &lim);
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, sent_one, 2));
+	first = w->log[0];
+	/* the forgery: another initiator SPI, from A's address */
+	struct pkt *k =
+	    pkt_new(1, first->p, first->len, &first->from, &first->dst);
+	k->p[0] ^= 0xff;
+	wire_queue(w, k);
+	ck_assert(wire_run(w, both_up, 10));
+	ck_assert_uint_eq(est(w, 1).cookies_sent, 1);
+	/* A's IKE_SA_INITs that reached B: the retransmission of the lost
+	 * one (refused with the COOKIE), then the one with the COOKIE. */
+	for (size_t i = 1; i < w->nlog; i++) {
+		const struct pkt *q = w->log[i];
+		if (q->to == 1 && q->len > 28 && q->p[18] == IKE_SA_INIT &&
+		    q->p[16] == PLD_NOTIFY && memcmp(q->p, first->p, 8) == 0)
+			again = q;
+	}
+	ck_assert_ptr_nonnull(again);
+	/* N(COOKIE) first: its length from its generic header (3.2) */
+	nlen = (size_t)again->p[30] << 8 | again->p[31];
+	ck_assert_uint_eq(nlen, 8 + 32);
+	ck_assert_uint_eq(again->p[28 + 7], N_COOKIE & 0xff);
+	/* then exactly the payloads of the first request, byte for byte
+	 * (SAi1, KEi, Ni, NAT-D, ...), behind its first payload type */
+	ck_assert_uint_eq(again->len, first->len + nlen);
+	ck_assert_uint_eq(again->p[28], first->p[16]);
+	ck_assert_mem_eq(again->p + 28 + nlen, first->p + 28, first->len - 28);
+	assert_mirror(w);
+	wire_free(w);
+}
+END_TEST
+
+/*
+ * Both gateways `establish-tunnels immediately`: their IKE_SA_INITs cross
+ * and each side answers the other's, so two IKE SAs (each with a Child
+ * SA) come up.  The redundant one is deleted: both sides end with the
+ * same single IKE SA and one Child SA pair.
+ */
+START_TEST(simultaneous_initiation)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+	char c1[32], c2[32];
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	vb.establish = ENG_IMMEDIATELY;
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert(wire_run(w, one_each, 5));
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 0).child_sas, 1);
+	ck_assert_uint_eq(pst(w, 1).child_sas, 1);
+	ck_assert_int_eq(w->dp[0].n, 2);
+	ck_assert_int_eq(w->dp[1].n, 2);
+	/* two were made on each side */
+	ck_assert_uint_eq(pst(w, 0).established, 2);
+	ck_assert_uint_eq(pst(w, 1).established, 2);
+	assert_mirror(w);
+	/* the same IKE SA on both sides */
+	ck_assert_str_eq(ike_cookie(w, 0, "ike-sa-initiator-cookie", c1, 32),
+	    ike_cookie(w, 1, "ike-sa-initiator-cookie", c2, 32));
+	ck_assert_str_eq(ike_cookie(w, 0, "ike-sa-responder-cookie", c1, 32),
+	    ike_cookie(w, 1, "ike-sa-responder-cookie", c2, 32));
+	/* nothing comes back later: the survivor stays alone */
+	wire_advance(w, 30);
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 0).established, 2);
+	wire_free(w);
+}
+END_TEST
+
+static bool
+two_dropped(struct wire *w)
+{
+	return w->dropped >= 2;
+}
+
+/*
+ * The same with A deaf at first: B's IKE_SA_INIT and its answer to A's
+ * are lost, so each side's own SA is still on its way when the other's
+ * retransmission arrives, or has just come up (COLLIDE_LATE).
+ */
+START_TEST(simultaneous_initiation_lossy)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+	char c1[32], c2[32];
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	vb.establish = ENG_IMMEDIATELY;
+	w->mute[0] = true;
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, two_dropped, 3));
+	w->mute[0] = false;
+	ck_assert(wire_run(w, one_each, 10));
+	ck_assert(wire_run(w, quiet, 3));
+	ck_assert(one_each(w));
+	ck_assert_str_eq(ike_cookie(w, 0, "ike-sa-initiator-cookie", c1, 32),
+	    ike_cookie(w, 1, "ike-sa-initiator-cookie", c2, 32));
+	assert_mirror(w);
+	wire_advance(w, 30);
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert(one_each(w));
+	wire_free(w);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -530,6 +708,9 @@ engine_suite(void)
 	tcase_add_test(tc, ppk_required_by_initiator);
 	tcase_add_test(tc, ppk_optional_peer_without);
 	tcase_add_test(tc, rpc_show_and_clear);
+	tcase_add_test(tc, cookie_retry_same_ke);
+	tcase_add_test(tc, simultaneous_initiation);
+	tcase_add_test(tc, simultaneous_initiation_lossy);
 	suite_add_tcase(s, tc);
 	return s;
 }

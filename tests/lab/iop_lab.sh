@@ -110,10 +110,16 @@ iop_base() {
 #   gw=       the gateway's address (192.0.2.2)
 #   natka=    the gateway's nat-keepalive seconds (Junos: 20)
 #   reauth=N  the IKE policy's reauth-frequency
+#   cert=ID   certificates instead of the PSK: local-certificate ID,
+#             trusted-ca ca-profile $IOP_CA (LAB-CA), with method=
+#   method=   the IKE proposal's authentication-method (with cert=:
+#             rsa-signatures, ecdsa-signatures-256, ...)
+#   rid=      the gateway's remote-identity (e.g. "inet 192.0.2.2")
 iop_qs_vpn() {
 	local dh=group31 enc=aes-256-cbc auth=sha-256 psk=$IOP_PSK esp=aes-128-gcm
 	local set= pfs= ppk=no ppkkey=$IOP_PPK start=immediately opt
 	local ikelife= esplife= dpd= gw=192.0.2.2 natka= reauth=
+	local cert= method=pre-shared-keys rid=
 	for opt; do
 		case $opt in
 		dh=*) dh=${opt#*=} ;;
@@ -132,6 +138,9 @@ iop_qs_vpn() {
 		gw=*) gw=${opt#*=} ;;
 		natka=*) natka=${opt#*=} ;;
 		reauth=*) reauth=${opt#*=} ;;
+		cert=*) cert=${opt#*=} ;;
+		method=*) method=${opt#*=} ;;
+		rid=*) rid=${opt#*=} ;;
 		*) lab_say "iop_qs_vpn: unknown $opt"; return 1 ;;
 		esac
 	done
@@ -140,12 +149,11 @@ iop_qs_vpn() {
 	delete security ipsec
 	delete security ike
 	delete security key-manager
-	$I proposal IKE_P authentication-method pre-shared-keys
+	$I proposal IKE_P authentication-method $method
 	$I proposal IKE_P dh-group $dh
 	$I proposal IKE_P authentication-algorithm $auth
 	$I proposal IKE_P encryption-algorithm $enc
 	$I policy IKE_POL proposals IKE_P
-	$I policy IKE_POL pre-shared-key ascii-text "$psk"
 	$I gateway G ike-policy IKE_POL
 	$I gateway G address $gw
 	$I gateway G external-interface ge-0/0/0.0
@@ -156,6 +164,13 @@ iop_qs_vpn() {
 	$P vpn V ike proxy-identity local 10.1.0.0/24
 	$P vpn V ike proxy-identity remote 10.2.0.0/24
 	END
+	if [ -n "$cert" ]; then
+		echo "$I policy IKE_POL certificate local-certificate $cert"
+		echo "$I policy IKE_POL certificate trusted-ca ca-profile ${IOP_CA:-LAB-CA}"
+	else
+		echo "$I policy IKE_POL pre-shared-key ascii-text \"$psk\""
+	fi
+	[ -z "$rid" ] || echo "$I gateway G remote-identity $rid"
 	if [ -n "$set" ]; then
 		echo "$P policy ESP_POL proposal-set $set"
 	else

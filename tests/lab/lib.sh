@@ -374,6 +374,62 @@ swan_conf_psk() {
 	echo "}"
 }
 
+# swan_conf_cert key=value...: prints a swanctl.conf for one connection
+# authenticated by certificates (auth = pubkey: RFC 7427 signatures when
+# the peer announced SIGNATURE_HASH_ALGORITHMS).  swanctl finds the files
+# next to the configuration: the certificate in x509/, its key in
+# private/, CA certificates in x509ca/ (swan_load loads them all).
+#   name= local= remote= ike= esp= lts= rts= start= extra= cextra=
+#             as swan_conf_psk
+#   lid=      local identity (default: the certificate's subject DN)
+#   rid=      remote identity (default %any: whatever the peer's
+#             certificate vouches for)
+#   cert=     the local certificate's file name in x509/ (required)
+#   cacert=   the peer's chain must end at this file of x509ca/
+#   frag=     fragmentation = yes|no|accept|force (default yes)
+#   auth=     local auth (default pubkey; rsa/pss-sha256 signs RSA-PSS)
+swan_conf_cert() {
+	local name= local=%any remote=%any lid= rid=%any ike=aes256-sha256-x25519
+	local esp=aes128gcm16 lts=dynamic rts=dynamic start=none extra= cextra=
+	local cert= cacert= frag=yes auth=pubkey opt
+	for opt; do
+		case $opt in
+		name=*) name=${opt#*=} ;;
+		local=*) local=${opt#*=} ;;
+		remote=*) remote=${opt#*=} ;;
+		lid=*) lid=${opt#*=} ;;
+		rid=*) rid=${opt#*=} ;;
+		ike=*) ike=${opt#*=} ;;
+		esp=*) esp=${opt#*=} ;;
+		lts=*) lts=${opt#*=} ;;
+		rts=*) rts=${opt#*=} ;;
+		start=*) start=${opt#*=} ;;
+		extra=*) extra=${opt#*=} ;;
+		cextra=*) cextra=${opt#*=} ;;
+		cert=*) cert=${opt#*=} ;;
+		cacert=*) cacert=${opt#*=} ;;
+		frag=*) frag=${opt#*=} ;;
+		auth=*) auth=${opt#*=} ;;
+		*) lab_say "swan_conf_cert: unknown $opt"; return 1 ;;
+		esac
+	done
+	[ -n "$name" ] && [ -n "$cert" ] ||
+	    { lab_say "swan_conf_cert: name= and cert= are required"; return 1; }
+	printf '%s\n' "connections {" "  $name {" "    version = 2" \
+	    "    local_addrs = $local" "    remote_addrs = $remote" \
+	    "    proposals = $ike" "    fragmentation = $frag"
+	[ -z "$extra" ] || echo "    $extra"
+	printf '%s\n' "    local {" "      auth = $auth" "      certs = $cert"
+	[ -z "$lid" ] || echo "      id = \"$lid\""
+	printf '%s\n' "    }" "    remote {" "      auth = pubkey" "      id = \"$rid\""
+	[ -z "$cacert" ] || echo "      cacerts = $cacert"
+	printf '%s\n' "    }" "    children {" "      $name {" \
+	    "        esp_proposals = $esp" "        local_ts = $lts" \
+	    "        remote_ts = $rts" "        start_action = $start"
+	[ -z "$cextra" ] || echo "        $cextra"
+	printf '%s\n' "      }" "    }" "  }" "}"
+}
+
 # swan_initiate DIR CHILD [TIMEOUT]: asks charon to bring CHILD up (and its
 # IKE SA).  Its answer is not the truth (it can come before the exchange
 # finished): follow with swan_wait_sa.

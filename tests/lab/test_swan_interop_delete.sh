@@ -13,9 +13,9 @@
 # 2. Simultaneous initiation: both sides initiate while each drops the
 #    other's IKE packets (nft); the drops go at once and both sides'
 #    retransmitted IKE_SA_INITs cross.  Traffic flows both ways; every IKE
-#    SA qsafe shows UP is ESTABLISHED on strongSwan with the same SPIs; how
-#    many IKE and Child SAs each side keeps is printed (RFC 7296 allows
-#    duplicates).
+#    SA qsafe shows UP is ESTABLISHED on strongSwan with the same SPIs;
+#    qsafe deletes the redundant IKE SA (iked/collide.c), so each side
+#    keeps one IKE SA and one Child SA, the same one.
 #
 # usage: test_swan_interop_delete.sh   (root; else exit 77: skipped)
 set -u
@@ -155,6 +155,22 @@ agree() {
 		    grep -q "ESTABLISHED, IKEv2, $l\$" || return 1
 	done <<<"$qs_ike"
 }
+# one IKE SA and one Child SA pair, on both sides
+one_each() {
+	[ "$(iop_show "show security ike security-associations" | grep -c "UP .*192.0.2.2")" = 1 ] &&
+	    [ "$(iop_show "show security ipsec security-associations" | grep -c '^ *<500001')" = 1 ] &&
+	    [ "$(swan_count "$B" ESTABLISHED)" = 1 ] &&
+	    [ "$(swan_count "$B" INSTALLED)" = 1 ]
+}
+check "simultaneous: one IKE SA and one Child SA left on each side" lab_poll 10 one_each
+if grep -q "simultaneous initiation: IKE SAs" "$LOG"; then
+	echo "# simultaneous: qsafe deleted the redundant IKE SA"
+else
+	echo "# simultaneous: the IKE_SA_INITs did not cross this time"
+fi
+qs_ike=$(iop_show "show security ike security-associations" |
+    awk '$2 == "UP" && $NF == "192.0.2.2" { print $3 "_i " $4 "_r" }')
+sw=$(swan_ctl "$B" --list-sas 2>/dev/null)
 check "simultaneous: each IKE SA qsafe shows UP is ESTABLISHED on strongSwan" agree
 check "simultaneous: traffic still flows both ways" eval \
     'lab_poll 3 iop_ping_hb && lab_poll 3 iop_ping_ha'
