@@ -23,7 +23,11 @@
 # ($BENCH_NS, default qsafe-bench-PID), so hostd applies what it is given:
 # the nftables ruleset, and its wait for the (absent) devices; otherwise
 # hostd runs inert and the script says so.  Times are wall clock around
-# each cli process (date +%s%N).  KEEP=1 keeps the state directory.
+# each cli process (date +%s%N); beside each figure, the CPU time (user +
+# system, from /proc/PID/stat, per step: for the one-line changes the mean
+# of the RUNS) of mgd and of each daemon it started, so a figure inflated
+# by a loaded machine can be told from work.  KEEP=1 keeps the state
+# directory.
 # Every step stops the bench when it fails (bench/lib.sh).
 set -eu
 
@@ -90,18 +94,53 @@ mgd_start() {
 
 now() { date +%s%N; }
 
+# cpu: "name ticks" of mgd and each process it started, one a line.
+cpu() {
+	for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
+		[ -r /proc/$p/stat ] || continue
+		printf '%s %s\n' "$(cat /proc/$p/comm)" \
+		    "$(awk '{ print $14 + $15 }' /proc/$p/stat)"
+	done 2>/dev/null | sort
+}
+hz=$(getconf CLK_TCK)
+# the cli's own CPU time, when GNU time is there
+timer=
+[ ! -x /usr/bin/time ] || timer="/usr/bin/time -f %U_%S -o $dir/cli.time"
+# cpu_add BEFORE AFTER: adds AFTER - BEFORE per name to $dir/cpu.
+cpu_add() {
+	printf '%s\n' "$1" >"$dir/cpu.a"
+	printf '%s\n' "$2" >"$dir/cpu.b"
+	join "$dir/cpu.a" "$dir/cpu.b" | awk '{ print $1, $3 - $2 }' \
+	    >>"$dir/cpu"
+}
+# cpu_line N: "cpu per step: mgd 120 ms, hostd ..." of $dir/cpu over N.
+cpu_line() {
+	awk -v n="$1" -v hz="$hz" '{ t[$1] += $2 } END {
+	    s = "";
+	    for (k in t) {
+		    if (s != "")
+			    s = s ", ";
+		    s = s sprintf("%s %.0f ms", k, t[k] * 1000 / hz / n);
+	    }
+	    print "    cpu per step: " s }' "$dir/cpu"
+}
+
 # timed CMD...: the cli with the arguments, output to $dir/out; $t is the
 # elapsed nanoseconds.  A failed cli, or a commit that does not complete,
 # stops the bench.
 timed() {
+	c0=$(cpu)
 	s=$(now)
-	"$cli" --state-dir "$dir/state" "$@" >"$dir/out" 2>&1 || {
+	$timer "$cli" --state-dir "$dir/state" "$@" >"$dir/out" 2>&1 || {
 		echo "config_shapes.sh: step 'cli $*' failed:" >&2
 		tail -n 20 "$dir/out" >&2
 		exit 1
 	}
 	e=$(now)
 	t=$((e - s))
+	cpu_add "$c0" "$(cpu)"
+	[ -z "$timer" ] || tr _ ' ' <"$dir/cli.time" | awk -v hz="$hz" '{ print "cli", ($1 + $2) * hz }' \
+	    >>"$dir/cpu"
 	case $* in
 	*commit*) grep -q "commit complete" "$dir/out" || {
 		echo "config_shapes.sh: step 'cli $*' did not commit:" >&2
@@ -128,6 +167,7 @@ report() {
 # differs each run, so that every run changes something.
 change() {
 	: >"$dir/small"
+	: >"$dir/cpu"
 	i=1
 	while [ $i -le "$runs" ]; do
 		svc=$(echo ping ssh http https ntp snmp tftp dns telnet ftp |
@@ -138,6 +178,7 @@ change() {
 		i=$((i + 1))
 	done
 	report "  $1" "$(median "$dir/small")" ms 50
+	cpu_line "$runs"
 }
 
 how="hostd inert (not root)"
@@ -151,8 +192,10 @@ for shape in $shapes; do
 	mgd_stop
 	mgd_start
 	echo "shape $shape ($n lines):"
+	: >"$dir/cpu"
 	timed -c "configure; load set $conf; commit"
 	report "  load set + commit" "$t" s 1
+	cpu_line 1
 	case $shape in
 	vpn)
 		change "hostd: zone services" 'set security zones security-zone vpn host-inbound-traffic system-services $svc'
@@ -172,6 +215,7 @@ for shape in $shapes; do
 		;;
 	esac
 	: >"$dir/show"
+	: >"$dir/cpu"
 	r=0
 	while [ $r -lt "$runs" ]; do
 		timed -c "show configuration | display set"
@@ -180,4 +224,6 @@ for shape in $shapes; do
 	done
 	report "  show configuration | display set ($(wc -l <"$dir/out" |
 	    tr -d ' ') lines)" "$(median "$dir/show")" s 0.25
+	cpu_line "$runs"
 done
+echo "load: $(uptime | sed 's/.*load average/load average/')"

@@ -285,26 +285,38 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 	const json_t *data = json_object_get(reply, "data");
 	struct pipe_result r;
 	struct sb text, err, final;
+	const char *shown;
 	int rows, rc = -1;
 
 	sb_init(&text);
 	sb_init(&err);
 	sb_init(&final);
 	pipe_result_init(&r);
-	if (output != NULL)
-		sb_puts(&text, output);
-	if (data != NULL)
-		render_reply(msg_str(reply, "render"), data, &text);
-	if (text.len == 0 && json_array_size(pipes) == 0) {
-		rc = 0;
-		goto done;
+	if (data == NULL && json_array_size(pipes) == 0) {
+		/* nothing to render or pipe: the text as it came, not three
+		 * copies of it (a 200,000-line display set is 9 MB) */
+		shown = output != NULL ? output : "";
+		if (*shown == '\0') {
+			rc = 0;
+			goto done;
+		}
+	} else {
+		if (output != NULL)
+			sb_puts(&text, output);
+		if (data != NULL)
+			render_reply(msg_str(reply, "render"), data, &text);
+		if (text.len == 0 && json_array_size(pipes) == 0) {
+			rc = 0;
+			goto done;
+		}
+		if (pipe_apply(pipes, sb_str(&text), &r, &err) == -1) {
+			fputs(sb_str(&err),
+			    cli->interactive || cli->echo ? out : stderr);
+			goto done;
+		}
+		pipe_result_print(&r, &final);
+		shown = sb_str(&final);
 	}
-	if (pipe_apply(pipes, sb_str(&text), &r, &err) == -1) {
-		fputs(
-		    sb_str(&err), cli->interactive || cli->echo ? out : stderr);
-		goto done;
-	}
-	pipe_result_print(&r, &final);
 	rows = 0;
 	if (cli->interactive && !r.no_more && isatty(fileno(out)))
 		rows = cli->prompt.screen_length >= 0
@@ -312,12 +324,12 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 		    : pager_term_rows(fileno(out));
 	if (rows > 1)
 		/* `set cli screen-width N`: the width lines wrap at. */
-		pager_show_hold(sb_str(&final), rows,
+		pager_show_hold(shown, rows,
 		    cli->prompt.screen_width > 0 ? (int)cli->prompt.screen_width
 						 : 0,
 		    STDIN_FILENO, out, r.hold);
 	else
-		session_put_text(out, sb_str(&final));
+		session_put_text(out, shown);
 	rc = 0;
 done:
 	pipe_result_free(&r);

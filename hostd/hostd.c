@@ -233,33 +233,19 @@ host_safety(struct hostd *h)
 /* ---- commit ------------------------------------------------------ */
 
 /*
- * Whether the change from prev to next touches what the ruleset is made
- * of (security zones, policies, address books): the diff walks only the
- * nodes the change marked, so a commit elsewhere costs no ruleset.
+ * What the change from prev to next touches (scope.c); the first change
+ * hostd applies touches everything (it puts the whole configuration in
+ * place, and settles what a previous hostd left).
  */
-static bool
-host_fw_touched(struct conf *prev, struct conf *next)
+static void
+host_scope(
+    struct hostd *h, struct conf *prev, struct conf *next, struct host_scope *s)
 {
-	struct diff d = { 0 };
-	bool hit = false;
-
-	conf_diff(prev, next, true, &d);
-	for (size_t i = 0; i < d.n && !hit; i++) {
-		const struct cnode *n = d.v[i].new ? d.v[i].new : d.v[i].old;
-		const struct cnode *top = n, *below = NULL;
-		while (top->parent != NULL && top->parent->parent != NULL) {
-			below = top;
-			top = top->parent;
-		}
-		if (top->parent == NULL ||
-		    strcmp(top->sn->name, "security") != 0)
-			continue;
-		hit = below == NULL || strcmp(below->sn->name, "zones") == 0 ||
-		    strcmp(below->sn->name, "policies") == 0 ||
-		    strcmp(below->sn->name, "address-book") == 0;
-	}
-	diff_free(&d);
-	return hit;
+	scope_init(s);
+	if (!h->applied)
+		scope_all(s);
+	else
+		scope_of(s, prev, next);
 }
 
 static void
@@ -267,6 +253,8 @@ host_next_clear(struct hostd *h)
 {
 	nftm_free(h->next_model);
 	h->next_model = NULL;
+	nftm_free(h->next_patch);
+	h->next_patch = NULL;
 	h->next_conf = NULL;
 	free(h->next_txn);
 	h->next_txn = NULL;
@@ -279,14 +267,25 @@ host_next_clear(struct hostd *h)
  * nothing needs to change.
  */
 static int
-host_next(
-    struct hostd *h, struct conf *prev, struct conf *next, struct verrs *errs)
+host_next(struct hostd *h, struct conf *next, const struct host_scope *s,
+    struct verrs *errs)
 {
 	struct sb txn;
 
 	host_next_clear(h);
-	if (h->table_known && !host_fw_touched(prev, next))
+	if (h->table_known && !s->fw)
 		return -1;
+	if (h->table_known && h->model != NULL && !s->zones_full &&
+	    zones_wanted(next)) {
+		/* a zone's services or interfaces: a patch of the model */
+		h->next_patch = zones_patch(next, s->zhits, s->zunits);
+		h->next_conf = next;
+		h->next_full = false;
+		sb_init(&txn);
+		nftm_patch_delta(h->model, h->next_patch, h->table, &txn);
+		h->next_txn = sb_steal(&txn);
+		return 0;
+	}
 	h->next_model = zones_model(next, errs);
 	h->next_conf = next;
 	sb_init(&txn);
@@ -306,15 +305,17 @@ static void
 host_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	struct hostd *h = ctx;
+	struct host_scope s;
 	struct sb err;
 	size_t nerr = errs->n;
 
 	sb_init(&err);
+	host_scope(h, prev, next, &s);
 	if (h->active) {
-		iface_check(h, next, errs);
-		route_check(h, next, errs);
+		iface_check(h, next, &s, errs);
+		route_check(h, next, &s, errs);
 	}
-	if (host_next(h, prev, next, errs) == -1 || errs->n > nerr)
+	if (host_next(h, next, &s, errs) == -1 || errs->n > nerr)
 		goto done;
 	if (h->active && h->next_txn[0] != '\0' &&
 	    policy_load(h, h->next_txn, true, &err) == -1)
@@ -323,6 +324,7 @@ host_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 done:
 	if (errs->n > nerr)
 		host_next_clear(h);
+	scope_free(&s);
 	sb_free(&err);
 }
 
@@ -380,6 +382,60 @@ host_save_ruleset(struct hostd *h)
 }
 
 /*
+ * After the reply to mgd, when the loop is idle: the model that went out
+ * of force is freed and hostd.nft rewritten, so a commit's answer waits
+ * for neither (each is as large as the table).
+ */
+static void
+host_tidy(evutil_socket_t fd, short what, void *arg)
+{
+	struct hostd *h = arg;
+
+	(void)fd;
+	(void)what;
+	if (h->save_due)
+		host_save_ruleset(h);
+	h->save_due = false;
+	nftm_free(h->old_model);
+	h->old_model = NULL;
+}
+
+static void
+host_tidy_later(struct hostd *h)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (h->tidy != NULL)
+		evtimer_add(h->tidy, &now);
+	else
+		host_tidy(-1, 0, h);
+}
+
+/*
+ * QSAFE_HOSTD_VERIFY=1 (tests): the patched model must be the model built
+ * whole from the same configuration, or the log says so.
+ */
+static void
+host_verify(struct hostd *h)
+{
+	struct nftm *full = zones_model(h->next_conf, NULL);
+	struct sb a, b;
+
+	sb_init(&a);
+	sb_init(&b);
+	nftm_canon(h->model, &a);
+	nftm_canon(full, &b);
+	if (strcmp(sb_str(&a), sb_str(&b)) != 0)
+		log_err("VERIFY: the patched ruleset model differs from the"
+			" model built whole");
+	else
+		log_info("VERIFY: patched ruleset model is the whole model");
+	sb_free(&a);
+	sb_free(&b);
+	nftm_free(full);
+}
+
+/*
  * Puts the model check built in force: the transaction from the model in
  * force, or the whole table (the counters of a table a previous hostd
  * left carry their counts: their names are stable), or no table.
@@ -387,7 +443,7 @@ host_save_ruleset(struct hostd *h)
 static void
 host_ruleset_set(struct hostd *h)
 {
-	bool remove = h->next_model == NULL;
+	bool remove = h->next_model == NULL && h->next_patch == NULL;
 	struct sb err, full;
 	const char *txn = h->next_txn;
 
@@ -407,13 +463,26 @@ host_ruleset_set(struct hostd *h)
 		    remove ? "be removed" : "load", sb_str(&err));
 		/* what the kernel has is not known: the next apply loads all */
 		h->table_known = false;
+	} else if (h->next_patch != NULL) {
+		nftm_patch_apply(h->model, h->next_patch);
+		if (h->verify)
+			host_verify(h);
+		h->save_due = true;
+		host_tidy_later(h);
+		log_info("nftables ruleset updated (table inet %s)", h->table);
 	} else {
 		bool was = h->model != NULL || !h->table_known;
-		nftm_free(h->model);
+		/* a table made or removed shows in hostd.nft at once */
+		bool now = h->model == NULL || h->next_model == NULL;
+		nftm_free(h->old_model);
+		h->old_model = h->model;
 		h->model = h->next_model;
 		h->next_model = NULL;
 		h->table_known = true;
-		host_save_ruleset(h);
+		if (now)
+			host_save_ruleset(h);
+		h->save_due = !now;
+		host_tidy_later(h);
 		if (remove && was)
 			log_info("no zone or policy configured: no nftables"
 				 " table (inet %s)",
@@ -435,6 +504,7 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 {
 	struct hostd *h = ctx;
 	struct host_items pa = { 0 }, na = { 0 };
+	struct host_scope s;
 
 	if (!h->active) {
 		log_info("configuration not applied: %s", h->inert_why);
@@ -442,18 +512,21 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 		return;
 	}
 	host_hostname(h, prev, next);
+	host_scope(h, prev, next, &s);
 	/* Routes go before the addresses they use, and come after them. */
-	route_items(prev, &pa);
-	iface_items(prev, &pa);
-	iface_items(next, &na);
-	route_items(next, &na);
+	route_items(prev, &s, &pa);
+	iface_items(prev, &s, &pa);
+	iface_items(next, &s, &na);
+	route_items(next, &s, &na);
 	pending_apply(h, &pa, &na);
 	items_free(&pa);
 	items_free(&na);
 
 	/* The first apply also settles a table a killed hostd left. */
-	if (h->next_conf == next || host_next(h, prev, next, NULL) == 0)
+	if (h->next_conf == next || host_next(h, next, &s, NULL) == 0)
 		host_ruleset_set(h);
+	h->applied = true;
+	scope_free(&s);
 	if (h->pending.n > 0)
 		log_info("%zu addresses or routes wait for their device or"
 			 " next hop",
@@ -579,6 +652,8 @@ main(int argc, char **argv)
 	h.link = link_new(h.base, fd, &host_ops, &h);
 	if (h.link == NULL)
 		goto done;
+	h.tidy = evtimer_new(h.base, host_tidy, &h);
+	h.verify = getenv("QSAFE_HOSTD_VERIFY") != NULL;
 	struct event *term = evsignal_new(h.base, SIGTERM, host_signal, &h);
 	event_add(term, NULL);
 	event_base_dispatch(h.base);
@@ -588,11 +663,14 @@ main(int argc, char **argv)
 done:
 	link_free(h.link);
 	pending_stop(&h);
+	if (h.tidy != NULL)
+		event_free(h.tidy);
 	if (h.base)
 		event_base_free(h.base);
 	if (h.nl)
 		nl_socket_free(h.nl);
 	items_free(&h.pending);
+	nftm_free(h.old_model);
 	nftm_free(h.model);
 	host_next_clear(&h);
 	free(h.start_name);

@@ -69,15 +69,21 @@ struct hostd {
 	 * built for the commit in progress, and its transaction */
 	struct nftm *model;
 	struct nftm *next_model;
-	struct conf *next_conf; /* the tree next_model was built from */
+	struct nftm *next_patch; /* or a patch of model (nftm.h) */
+	struct conf *next_conf;	 /* the tree next_model was built from */
 	char *next_txn;
 	bool next_full;	       /* next_txn loads the whole table */
 	json_t *since;	       /* route key -> when hostd installed it */
 	const char *state_dir; /* hostd.nft: a copy of it, to read */
 	/* the nftables table of this appliance: qsafe_<hash of state_dir> */
 	char table[32];
-	bool table_known; /* whether h->model is what the kernel has */
-	bool stopping;	  /* SIGTERM: the appliance stops */
+	bool table_known;	/* whether h->model is what the kernel has */
+	bool stopping;		/* SIGTERM: the appliance stops */
+	struct nftm *old_model; /* out of force, freed when idle */
+	struct event *tidy;	/* host_tidy: after the reply */
+	bool save_due;		/* hostd.nft to rewrite when idle */
+	bool verify;		/* QSAFE_HOSTD_VERIFY: check each patch */
+	bool applied; /* a configuration was applied: changes are diffs */
 };
 
 const struct cnode *host_path(const struct cnode *n, const char *path);
@@ -92,17 +98,49 @@ void items_add(struct host_items *s, const char *dev, const char *prefix,
     const char *via, int kind, uint32_t metric);
 void items_free(struct host_items *s);
 
-/* Addresses of the configuration, as items. */
-void iface_items(struct conf *c, struct host_items *out);
+/*
+ * scope.c: what a change touches (from one diff over the nodes it marked):
+ * the ruleset, which interface entries or units, which static routes.
+ * Items and checks look only there.
+ */
+struct host_scope {
+	bool fw;	 /* security zones, policies, address books */
+	bool ifs_all;	 /* every interface entry */
+	bool routes_all; /* every static route */
+	json_t *ifs;	 /* name -> true (every unit) or {unit -> true} */
+	json_t *routes;	 /* route prefix -> true */
+	/* the ruleset: only these parts of zones changed (zones_patch), or
+	 * more than that (zones_full: the model is built again) */
+	bool zones_full;
+	json_t *zhits;	/* zone name -> true: its host-inbound-traffic */
+	json_t *zunits; /* unit -> true: its zone entries */
+};
+
+void scope_init(struct host_scope *s);
+void scope_all(struct host_scope *s);
+void scope_of(struct host_scope *s, struct conf *prev, struct conf *next);
+void scope_free(struct host_scope *s);
+void scope_units(struct conf *c, const struct host_scope *s,
+    void (*fn)(const struct cnode *i, const struct cnode *u, void *arg),
+    void *arg);
+void scope_routes(struct conf *c, const struct host_scope *s,
+    void (*fn)(const struct cnode *r, void *arg), void *arg);
+
+/* Addresses of the units the scope names, as items. */
+void iface_items(
+    struct conf *c, const struct host_scope *s, struct host_items *out);
 /* Refuses units whose Linux name cannot exist (absent devices wait). */
-void iface_check(struct hostd *h, struct conf *next, struct verrs *errs);
+void iface_check(struct hostd *h, struct conf *next, const struct host_scope *s,
+    struct verrs *errs);
 /* Adds or removes one item; 0, 1 (waits for its device), or -1. */
 int iface_addr_set(struct hostd *h, const struct host_item *it, bool add);
 json_t *iface_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* route.c */
-void route_items(struct conf *c, struct host_items *out);
-void route_check(struct hostd *h, struct conf *next, struct verrs *errs);
+void route_items(
+    struct conf *c, const struct host_scope *s, struct host_items *out);
+void route_check(struct hostd *h, struct conf *next, const struct host_scope *s,
+    struct verrs *errs);
 int route_set(struct hostd *h, const struct host_item *it, bool add);
 json_t *route_show(struct hostd *h, const json_t *input, struct sb *err);
 /* Records (add) or forgets when the routes of item it were put in place. */
@@ -117,7 +155,11 @@ void route_since(struct hostd *h, const struct host_item *it, bool add);
  */
 int pending_start(struct hostd *h);
 void pending_stop(struct hostd *h);
-/* Removes what prev had and next has not, adds what next has new. */
+/*
+ * Removes what prev had and next has not, adds what next has new: prev
+ * and next are the items of the same scope (what untouched parts have is
+ * the same on both sides, and what of it waits keeps waiting).
+ */
 void pending_apply(
     struct hostd *h, struct host_items *prev, struct host_items *next);
 
@@ -126,6 +168,17 @@ void pending_apply(
 bool zones_wanted(struct conf *c);
 struct nftm *zones_model(struct conf *c, struct verrs *errs);
 const char *zones_name(const struct cnode *zone);
+/*
+ * The patch (nftm.h) that brings the zones part of the model in force to
+ * c, when only these changed: the host-inbound-traffic of the zones named
+ * in hits, and the zone entries of the units named in units.
+ */
+struct nftm *zones_patch(
+    struct conf *c, const json_t *hits, const json_t *units);
+/* policy.c: the policy maps' elements of the device of unit (key: its
+ * nftables name), into patch p (zones_patch). */
+void policy_patch_dev(
+    struct conf *c, const char *unit, const char *key, struct nftm *p);
 json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);
 /* The zone of a Junos unit (borrowed), or NULL. */
 const char *zones_of_unit(struct conf *c, const char *unit);

@@ -146,38 +146,36 @@ items_free(struct host_items *s)
 	s->n = 0;
 }
 
-/* Every address of every unit in effect. */
-void
-iface_items(struct conf *c, struct host_items *out)
+/* The addresses of unit u of interface i, when both are in effect. */
+static void
+iface_unit_items(const struct cnode *i, const struct cnode *u, void *arg)
 {
 	static const char *const fams[] = { "inet", "inet6" };
-	const struct cnode *ifs = cnode_child(conf_root(c), "interfaces");
+	struct host_items *out = arg;
 	char unit[128], dev[64];
 
-	for (const struct cnode *i = ifs ? ifs->first : NULL; i; i = i->next) {
-		if (cnode_is_inactive(i) || cnode_child(i, "disable"))
-			continue;
-		for (const struct cnode *u = i->first; u; u = u->next) {
-			if (strcmp(u->sn->name, "unit") != 0 ||
-			    cnode_is_inactive(u) || cnode_child(u, "disable"))
-				continue;
-			snprintf(unit, sizeof(unit), "%s.%s", i->val, u->val);
-			if (iface_linux_name(unit, dev, sizeof(dev)) == -1)
-				continue;
-			for (size_t f = 0; f < 2; f++) {
-				const struct cnode *fam = cnode_child(
-				    cnode_child(u, "family"), fams[f]);
-				for (const struct cnode *a = fam ? fam->first
-								 : NULL;
-				     a; a = a->next)
-					if (strcmp(a->sn->name, "address") ==
-						0 &&
-					    !cnode_is_inactive(a))
-						items_add(out, dev, a->val,
-						    NULL, HOST_ADDR, 0);
-			}
-		}
+	if (cnode_is_inactive(i) || cnode_child(i, "disable") ||
+	    cnode_is_inactive(u) || cnode_child(u, "disable"))
+		return;
+	snprintf(unit, sizeof(unit), "%s.%s", i->val, u->val);
+	if (iface_linux_name(unit, dev, sizeof(dev)) == -1)
+		return;
+	for (size_t f = 0; f < 2; f++) {
+		const struct cnode *fam =
+		    cnode_child(cnode_child(u, "family"), fams[f]);
+		for (const struct cnode *a = fam ? fam->first : NULL; a;
+		     a = a->next)
+			if (strcmp(a->sn->name, "address") == 0 &&
+			    !cnode_is_inactive(a))
+				items_add(out, dev, a->val, NULL, HOST_ADDR, 0);
 	}
+}
+
+/* The addresses of the units the scope names (scope.c). */
+void
+iface_items(struct conf *c, const struct host_scope *s, struct host_items *out)
+{
+	scope_units(c, s, iface_unit_items, out);
 }
 
 static void
@@ -197,34 +195,33 @@ iface_refuse(struct verrs *errs, const struct cnode *at, const char *stmt,
  * a Junos device takes configuration for a port that is not installed and
  * applies it when the port appears, and so does hostd (pending.c).
  */
-void
-iface_check(struct hostd *h, struct conf *next, struct verrs *errs)
+static void
+iface_check_unit(const struct cnode *i, const struct cnode *u, void *arg)
 {
-	const struct cnode *ifs = cnode_child(conf_root(next), "interfaces");
+	struct verrs *errs = arg;
 	char unit[128], dev[64], stmt[64];
 	struct sb msg;
 
+	if (cnode_is_inactive(i) || cnode_is_inactive(u))
+		return;
+	snprintf(unit, sizeof(unit), "%s.%s", i->val, u->val);
+	if (iface_linux_name(unit, dev, sizeof(dev)) == 0)
+		return;
+	snprintf(stmt, sizeof(stmt), "unit %s", u->val);
 	sb_init(&msg);
-	for (const struct cnode *i = ifs ? ifs->first : NULL; i; i = i->next) {
-		if (cnode_is_inactive(i))
-			continue;
-		for (const struct cnode *u = i->first; u; u = u->next) {
-			if (strcmp(u->sn->name, "unit") != 0 ||
-			    cnode_is_inactive(u))
-				continue;
-			snprintf(unit, sizeof(unit), "%s.%s", i->val, u->val);
-			snprintf(stmt, sizeof(stmt), "unit %s", u->val);
-			sb_reset(&msg);
-			if (iface_linux_name(unit, dev, sizeof(dev)) == -1) {
-				sb_printf(&msg,
-				    "interface %s: its Linux name is"
-				    " longer than %d characters",
-				    unit, HOST_IFNAME_MAX);
-				iface_refuse(errs, i, stmt, sb_str(&msg));
-			}
-		}
-	}
+	sb_printf(&msg,
+	    "interface %s: its Linux name is longer than %d characters", unit,
+	    HOST_IFNAME_MAX);
+	iface_refuse(errs, i, stmt, sb_str(&msg));
 	sb_free(&msg);
+}
+
+void
+iface_check(struct hostd *h, struct conf *next, const struct host_scope *s,
+    struct verrs *errs)
+{
+	(void)h;
+	scope_units(next, s, iface_check_unit, errs);
 }
 
 /* ---- kernel ------------------------------------------------------ */

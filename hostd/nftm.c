@@ -28,11 +28,14 @@ struct nftm_chain {
 };
 
 struct nftm {
+	/* in a patch (nftm_patch_*): a counter mapped to false, an element
+	 * to null, a chain named in gone, are to be deleted */
 	json_t *counters; /* name -> null, in order of creation */
 	json_t *sets;	  /* name -> {decl, interval, elems {key: val}} */
 	json_t *chains;	  /* name -> index into chain */
 	struct nftm_chain *chain;
 	size_t nchain, cap;
+	json_t *gone; /* patch: chain name -> true */
 };
 
 struct nftm *
@@ -43,6 +46,7 @@ nftm_new(void)
 	m->counters = json_object();
 	m->sets = json_object();
 	m->chains = json_object();
+	m->gone = json_object();
 	return m;
 }
 
@@ -54,6 +58,7 @@ nftm_free(struct nftm *m)
 	json_decref(m->counters);
 	json_decref(m->sets);
 	json_decref(m->chains);
+	json_decref(m->gone);
 	for (size_t i = 0; i < m->nchain; i++) {
 		free(m->chain[i].hook);
 		sb_free(&m->chain[i].body);
@@ -345,6 +350,217 @@ nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
 	sb_puts(out, sb_str(&drop));
 	sb_free(&fill);
 	sb_free(&drop);
+}
+
+/* ---- patches ----------------------------------------------------- */
+
+void
+nftm_patch_elem(
+    struct nftm *p, const char *set, const char *key, const char *val)
+{
+	json_t *s = json_object_get(p->sets, set);
+
+	if (s == NULL) {
+		s = json_pack(
+		    "{s:s, s:b, s:{}}", "decl", "", "interval", 0, "elems");
+		json_object_set_new(p->sets, set, s);
+	}
+	json_object_set_new(json_object_get(s, "elems"), key,
+	    val ? json_string(val) : json_null());
+}
+
+void
+nftm_patch_counter(struct nftm *p, const char *name, bool present)
+{
+	json_object_set_new(p->counters, name, json_boolean(present));
+}
+
+void
+nftm_patch_chain(struct nftm *p, const char *name, const char *rules)
+{
+	if (rules == NULL) {
+		json_object_set_new(p->gone, name, json_true());
+		return;
+	}
+	json_object_del(p->gone, name);
+	if (!nftm_chain(p, name, NULL))
+		sb_reset(&nftm_chain_get(p, name)->body);
+	nftm_rules(p, name, rules);
+}
+
+/* The value of key in set of m, or NULL. */
+static const char *
+nftm_elem_get(const struct nftm *m, const char *set, const char *key)
+{
+	json_t *e = json_object_get(json_object_get(m->sets, set), "elems");
+
+	return json_string_value(json_object_get(e, key));
+}
+
+void
+nftm_patch_delta(const struct nftm *m, const struct nftm *p, const char *table,
+    struct sb *out)
+{
+	struct sb fill, drop;
+	const char *name, *k;
+	json_t *v, *ev;
+
+	sb_init(&fill);
+	sb_init(&drop);
+	json_object_foreach(p->chains, name, v)
+	{
+		if (nftm_chain_get(m, name) == NULL)
+			sb_printf(out, "add chain inet %s %s\n", table, name);
+	}
+	json_object_foreach(p->counters, name, v)
+	{
+		bool had = json_object_get(m->counters, name) != NULL;
+		if (json_is_true(v) && !had)
+			sb_printf(out, "add counter inet %s %s\n", table, name);
+		else if (json_is_false(v) && had)
+			sb_printf(
+			    &drop, "delete counter inet %s %s\n", table, name);
+	}
+	json_object_foreach(p->sets, name, v)
+	{
+		json_object_foreach(json_object_get(v, "elems"), k, ev)
+		{
+			const char *a = nftm_elem_get(m, name, k);
+			const char *b = json_string_value(ev);
+			if (a != NULL && b != NULL && strcmp(a, b) == 0)
+				continue;
+			if (a != NULL)
+				sb_printf(out,
+				    "delete element inet %s %s { %s }\n", table,
+				    name, k);
+			if (b != NULL)
+				sb_printf(&fill,
+				    "add element inet %s %s { %s%s%s }\n",
+				    table, name, k, *b ? " : " : "", b);
+		}
+	}
+	json_object_foreach(p->chains, name, v)
+	{
+		const struct nftm_chain *c = &p->chain[json_integer_value(v)];
+		const struct nftm_chain *o = nftm_chain_get(m, name);
+		if (o != NULL &&
+		    strcmp(sb_str((struct sb *)&o->body),
+			sb_str((struct sb *)&c->body)) == 0)
+			continue;
+		if (o != NULL)
+			sb_printf(out, "flush chain inet %s %s\n", table, name);
+		nftm_chain_rules(table, name, c, &fill);
+	}
+	json_object_foreach(p->gone, name, v)
+	{
+		if (nftm_chain_get(m, name) == NULL)
+			continue;
+		sb_printf(out, "flush chain inet %s %s\n", table, name);
+		sb_printf(&drop, "delete chain inet %s %s\n", table, name);
+	}
+	sb_puts(out, sb_str(&fill));
+	sb_puts(out, sb_str(&drop));
+	sb_free(&fill);
+	sb_free(&drop);
+}
+
+void
+nftm_patch_apply(struct nftm *m, const struct nftm *p)
+{
+	const char *name, *k;
+	json_t *v, *ev;
+
+	json_object_foreach(p->chains, name, v)
+	{
+		const struct nftm_chain *c = &p->chain[json_integer_value(v)];
+		if (!nftm_chain(m, name, NULL))
+			sb_reset(&nftm_chain_get(m, name)->body);
+		sb_puts(&nftm_chain_get(m, name)->body,
+		    sb_str((struct sb *)&c->body));
+	}
+	json_object_foreach(p->gone, name, v)
+	{
+		struct nftm_chain *c = nftm_chain_get(m, name);
+		if (c == NULL)
+			continue;
+		free(c->hook);
+		c->hook = NULL;
+		sb_reset(&c->body);
+		json_object_del(m->chains, name);
+	}
+	json_object_foreach(p->counters, name, v)
+	{
+		if (json_is_true(v))
+			nftm_counter(m, name);
+		else
+			json_object_del(m->counters, name);
+	}
+	json_object_foreach(p->sets, name, v)
+	{
+		json_t *e =
+		    json_object_get(json_object_get(m->sets, name), "elems");
+		if (e == NULL)
+			continue;
+		json_object_foreach(json_object_get(v, "elems"), k, ev)
+		{
+			if (json_is_string(ev))
+				json_object_set(e, k, ev);
+			else
+				json_object_del(e, k);
+		}
+	}
+}
+
+static int
+nftm_line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+nftm_canon(const struct nftm *m, struct sb *out)
+{
+	struct sb all;
+	const char *name, *k;
+	json_t *v, *ev;
+	char **line = NULL;
+	size_t n = 0;
+
+	sb_init(&all);
+	if (m == NULL)
+		return;
+	json_object_foreach(m->counters, name, v)
+	    sb_printf(&all, "counter %s\n", name);
+	json_object_foreach(m->sets, name, v)
+	{
+		sb_printf(&all, "set %s %s\n", name,
+		    json_string_value(json_object_get(v, "decl")));
+		json_object_foreach(json_object_get(v, "elems"), k, ev)
+		    sb_printf(&all, "elem %s %s %s\n", name, k,
+			json_string_value(ev));
+	}
+	json_object_foreach(m->chains, name, v)
+	{
+		const struct nftm_chain *c = &m->chain[json_integer_value(v)];
+		const char *p = sb_str((struct sb *)&c->body), *nl;
+		sb_printf(&all, "chain %s %s\n", name, c->hook ? c->hook : "");
+		for (size_t i = 0; *p; p = nl + 1, i++) {
+			nl = strchr(p, '\n');
+			sb_printf(&all, "rule %s %06zu %.*s\n", name, i,
+			    (int)(nl - p), p);
+		}
+	}
+	for (char *p = all.buf, *nl; p != NULL && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		*nl = '\0';
+		line = xrealloc(line, (n + 1) * sizeof(*line));
+		line[n++] = p;
+	}
+	qsort(line, n, sizeof(*line), nftm_line_cmp);
+	for (size_t i = 0; i < n; i++)
+		sb_printf(out, "%s\n", line[i]);
+	free(line);
+	sb_free(&all);
 }
 
 /* ---- names ------------------------------------------------------- */

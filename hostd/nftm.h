@@ -49,6 +49,26 @@ void nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 void nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
     struct sb *out);
 
+/*
+ * A patch is a model (nftm_new) that holds only what a change touches,
+ * each with its next value: an element (val NULL: deleted), a counter
+ * (present or not), a chain's rules (NULL: the chain is deleted).  So a
+ * one-line change to a table of 10,000 interfaces costs a few elements,
+ * not two models of the table (zones_patch).
+ */
+void nftm_patch_elem(
+    struct nftm *p, const char *set, const char *key, const char *val);
+void nftm_patch_counter(struct nftm *p, const char *name, bool present);
+void nftm_patch_chain(struct nftm *p, const char *name, const char *rules);
+/* The commands that put patch p on table m (in force): as nftm_delta. */
+void nftm_patch_delta(const struct nftm *m, const struct nftm *p,
+    const char *table, struct sb *out);
+/* Puts p on m: m becomes the model the patched table is. */
+void nftm_patch_apply(struct nftm *m, const struct nftm *p);
+/* Every object, element and rule of m, one a line, sorted: two models
+ * that load the same table have the same text whatever their order. */
+void nftm_canon(const struct nftm *m, struct sb *out);
+
 /* s with every character outside [A-Za-z0-9] as '_'. */
 void nftm_ident(const char *s, struct sb *out);
 /* prefix and a 64-bit hash of key: a stable object name (replaces out). */

@@ -88,17 +88,22 @@ pending_in(const json_t *set, const struct host_item *it, struct sb *id)
 }
 
 /*
- * Linear in the items of both configurations: each list is indexed once
- * (at 10,000 routes, comparing every item with every other cost seconds).
+ * Linear in the items of the scope and in what waits: each list is indexed
+ * once (at 10,000 routes, comparing every item with every other cost
+ * seconds); a change without items (a zone's services) costs nothing here.
  */
 void
 pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 {
 	struct host_items keep = { 0 };
-	json_t *ia = pending_index(pa), *in = pending_index(na);
-	json_t *ip = pending_index(&h->pending);
+	json_t *ia, *in, *ip;
 	struct sb id;
 
+	if (pa->n == 0 && na->n == 0)
+		return;
+	ia = pending_index(pa);
+	in = pending_index(na);
+	ip = pending_index(&h->pending);
 	sb_init(&id);
 	for (size_t i = 0; i < pa->n; i++)
 		if (!pending_in(in, &pa->v[i], &id) &&
@@ -106,7 +111,8 @@ pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 			pending_item_set(h, &pa->v[i], false);
 	for (size_t i = 0; i < h->pending.n; i++) {
 		struct host_item *it = &h->pending.v[i];
-		if (pending_in(in, it, &id))
+		/* what prev had and next has not waits no more */
+		if (!pending_in(ia, it, &id) || pending_in(in, it, &id))
 			items_add(&keep, it->dev, it->prefix, it->via, it->kind,
 			    it->metric);
 	}
@@ -242,6 +248,7 @@ pending_withdraw(struct hostd *h)
 {
 	struct conf *run = link_running(h->link);
 	struct host_items all = { 0 };
+	struct host_scope every;
 	json_t *have = json_object(), *devs = json_object();
 	json_t *waiting = json_object();
 	struct sb k;
@@ -252,8 +259,11 @@ pending_withdraw(struct hostd *h)
 		devs = NULL;
 		goto done;
 	}
-	iface_items(run, &all);
-	route_items(run, &all);
+	scope_init(&every);
+	scope_all(&every);
+	iface_items(run, &every, &all);
+	route_items(run, &every, &all);
+	scope_free(&every);
 	for (size_t i = 0; i < h->pending.n; i++) {
 		sb_reset(&k);
 		pending_id(&h->pending.v[i], &k);

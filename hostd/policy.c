@@ -545,6 +545,82 @@ done:
 	sb_free(&key);
 }
 
+/* Whether zone names unit among its interfaces in effect. */
+static bool
+policy_zone_has(struct conf *c, const struct cnode *zone, const char *unit)
+{
+	for (size_t k = 0; k < zone->sn->nchild; k++)
+		if (strcmp(zone->sn->child[k]->name, "interfaces") == 0) {
+			const struct cnode *f =
+			    conf_find(c, zone, zone->sn->child[k], unit);
+			return f != NULL && !cnode_is_inactive(f);
+		}
+	return false;
+}
+
+/*
+ * What policy_context gives the device of unit (nftables key `key`), put
+ * in patch p as its next value (zones_patch): in fwd_from the jump to
+ * f_<A> of the first context whose from-zone A names it, and in each map
+ * to_<A> the jump to the first context from A whose to-zone names it.
+ */
+void
+policy_patch_dev(
+    struct conf *c, const char *unit, const char *key, struct nftm *p)
+{
+	const struct cnode *pol = host_path(conf_root(c), "security policies");
+	json_t *to = json_object();
+	struct sb name, val;
+	bool fwd = false;
+	const char *k;
+	json_t *v;
+
+	sb_init(&name);
+	sb_init(&val);
+	for (const struct cnode *q = pol ? pol->first : NULL; q; q = q->next) {
+		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
+			continue;
+		char zf[64], zt[64];
+		const char *sep = strchr(q->val, CONF_KEY_SEP);
+		snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - q->val : 0),
+		    q->val);
+		snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
+		const struct cnode *from = policy_zone(c, zf);
+		const struct cnode *tz = policy_zone(c, zt);
+		if (from == NULL || tz == NULL)
+			continue;
+		if (!fwd && policy_zone_has(c, from, unit)) {
+			fwd = true;
+			nftm_name("f_", zf, &name);
+			sb_reset(&val);
+			sb_printf(&val, "jump %s", sb_str(&name));
+			nftm_patch_elem(p, "fwd_from", key, sb_str(&val));
+		}
+		nftm_name("to_", zf, &name);
+		if (json_is_string(json_object_get(to, sb_str(&name))))
+			continue;
+		if (policy_zone_has(c, tz, unit)) {
+			struct sb ctx;
+			sb_init(&ctx);
+			nftm_name("ctx_", q->val, &ctx);
+			sb_reset(&val);
+			sb_printf(&val, "jump %s", sb_str(&ctx));
+			sb_free(&ctx);
+			json_object_set_new(
+			    to, sb_str(&name), json_string(sb_str(&val)));
+		} else {
+			json_object_set_new(to, sb_str(&name), json_null());
+		}
+	}
+	if (!fwd)
+		nftm_patch_elem(p, "fwd_from", key, NULL);
+	json_object_foreach(to, k, v)
+	    nftm_patch_elem(p, k, key, json_string_value(v));
+	json_decref(to);
+	sb_free(&name);
+	sb_free(&val);
+}
+
 /*
  * A global policy: a rule per pair of its from-zone and to-zone (a zone
  * as its set zif_<hash>; any: no match) jumping to the policy's chain.

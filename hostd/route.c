@@ -43,76 +43,81 @@ route_u32(const struct cnode *r, const char *name, uint32_t dflt)
 	return n && n->val ? (uint32_t)strtoul(n->val, NULL, 10) : dflt;
 }
 
-void
-route_items(struct conf *c, struct host_items *out)
+static void
+route_entry_items(const struct cnode *r, void *arg)
 {
-	const struct cnode *st =
-	    host_path(conf_root(c), "routing-options static");
+	struct host_items *out = arg;
 	char dev[64];
 	struct sb via;
 
+	if (cnode_is_inactive(r))
+		return;
+	int kind = cnode_child(r, "reject") ? HOST_REJECT
+	    : cnode_child(r, "discard")	    ? HOST_DISCARD
+					    : HOST_ROUTE;
 	sb_init(&via);
-	for (const struct cnode *r = st ? st->first : NULL; r; r = r->next) {
-		if (strcmp(r->sn->name, "route") != 0 || cnode_is_inactive(r))
+	dev[0] = '\0';
+	for (const struct cnode *nh = r->first; nh; nh = nh->next) {
+		if (strcmp(nh->sn->name, "next-hop") != 0 ||
+		    cnode_is_inactive(nh))
 			continue;
-		int kind = cnode_child(r, "reject") ? HOST_REJECT
-		    : cnode_child(r, "discard")	    ? HOST_DISCARD
-						    : HOST_ROUTE;
-		sb_reset(&via);
-		dev[0] = '\0';
-		for (const struct cnode *nh = r->first; nh; nh = nh->next) {
-			if (strcmp(nh->sn->name, "next-hop") != 0 ||
-			    cnode_is_inactive(nh))
-				continue;
-			if (via.len > 0)
-				sb_putc(&via, ' ');
-			sb_puts(&via, nh->val);
-			if (!route_is_addr(nh->val) && dev[0] == '\0')
-				iface_linux_name(nh->val, dev, sizeof(dev));
-		}
-		if (kind == HOST_ROUTE && via.len == 0)
-			continue;
+		if (via.len > 0)
+			sb_putc(&via, ' ');
+		sb_puts(&via, nh->val);
+		if (!route_is_addr(nh->val) && dev[0] == '\0')
+			iface_linux_name(nh->val, dev, sizeof(dev));
+	}
+	if (kind != HOST_ROUTE || via.len > 0)
 		items_add(out, dev, r->val,
 		    kind == HOST_ROUTE ? sb_str(&via) : NULL, kind,
 		    route_u32(r, "metric", 0));
-	}
 	sb_free(&via);
+}
+
+/* The routes the scope names (scope.c), as items. */
+void
+route_items(struct conf *c, const struct host_scope *s, struct host_items *out)
+{
+	scope_routes(c, s, route_entry_items, out);
 }
 
 /*
  * A device next hop must have a Linux name; the device need not be there
  * (the route waits for it, pending.c).
  */
-void
-route_check(struct hostd *h, struct conf *next, struct verrs *errs)
+static void
+route_check_entry(const struct cnode *r, void *arg)
 {
-	const struct cnode *st =
-	    host_path(conf_root(next), "routing-options static");
+	struct verrs *errs = arg;
 	char dev[64], stmt[128];
 	struct sb e, msg;
 
 	sb_init(&e);
 	sb_init(&msg);
-	for (const struct cnode *r = st ? st->first : NULL; r; r = r->next) {
-		for (const struct cnode *nh = r->first; nh; nh = nh->next) {
-			if (strcmp(nh->sn->name, "next-hop") != 0 ||
-			    cnode_is_inactive(nh) || route_is_addr(nh->val))
-				continue;
-			sb_reset(&msg);
-			if (iface_linux_name(nh->val, dev, sizeof(dev)) == 0)
-				continue;
-			sb_printf(&msg,
-			    "interface %s cannot be named on this"
-			    " host",
-			    nh->val);
-			sb_reset(&e);
-			host_edit(r, &e);
-			snprintf(stmt, sizeof(stmt), "next-hop %s", nh->val);
-			verrs_add(errs, sb_str(&e), stmt, sb_str(&msg), false);
-		}
+	for (const struct cnode *nh = r->first; nh; nh = nh->next) {
+		if (strcmp(nh->sn->name, "next-hop") != 0 ||
+		    cnode_is_inactive(nh) || route_is_addr(nh->val))
+			continue;
+		sb_reset(&msg);
+		if (iface_linux_name(nh->val, dev, sizeof(dev)) == 0)
+			continue;
+		sb_printf(
+		    &msg, "interface %s cannot be named on this host", nh->val);
+		sb_reset(&e);
+		host_edit(r, &e);
+		snprintf(stmt, sizeof(stmt), "next-hop %s", nh->val);
+		verrs_add(errs, sb_str(&e), stmt, sb_str(&msg), false);
 	}
 	sb_free(&e);
 	sb_free(&msg);
+}
+
+void
+route_check(struct hostd *h, struct conf *next, const struct host_scope *s,
+    struct verrs *errs)
+{
+	(void)h;
+	scope_routes(next, s, route_check_entry, errs);
 }
 
 /* Adds the next hops of it to r; 1 when a device is missing. */

@@ -335,6 +335,114 @@ zones_model(struct conf *c, struct verrs *errs)
 	return m;
 }
 
+/* ---- a change as a patch ------------------------------------------ */
+
+/*
+ * What zones_model_zone gives device dev (Junos unit `unit`) across all
+ * zones, put in patch p as its next value: in zif_<zone> of every zone
+ * that names it; for the first one, the jump in zone_in (to i_<dev> when
+ * that zone's entry has host-inbound-traffic of its own), its counter
+ * deny_<dev> with deny_ctr, and zoned for a security zone; i_<dev> holds
+ * the rules of the first entry with host-inbound-traffic of its own.
+ */
+static void
+zones_patch_dev(struct conf *c, const struct cnode **v, size_t n,
+    const char *unit, struct nftm *p)
+{
+	struct sb key, zn, id, val, rules;
+	const struct cnode *first = NULL, *firstz = NULL, *own = NULL;
+	char dev[64];
+
+	if (iface_linux_name(unit, dev, sizeof(dev)) == -1)
+		return;
+	sb_init(&key);
+	sb_init(&zn);
+	sb_init(&id);
+	sb_init(&val);
+	sb_init(&rules);
+	sb_printf(&key, "\"%s\"", dev);
+	for (size_t i = 0; i < n; i++) {
+		const struct cnode *f = NULL;
+		for (size_t k = 0; k < v[i]->sn->nchild && f == NULL; k++)
+			if (strcmp(v[i]->sn->child[k]->name, "interfaces") == 0)
+				f = conf_find(
+				    c, v[i], v[i]->sn->child[k], unit);
+		if (f != NULL && cnode_is_inactive(f))
+			f = NULL;
+		nftm_name("zif_", zones_name(v[i]), &zn);
+		nftm_patch_elem(p, sb_str(&zn), sb_str(&key), f ? "" : NULL);
+		if (f == NULL)
+			continue;
+		if (first == NULL) {
+			first = f;
+			firstz = v[i];
+		}
+		if (own == NULL && cnode_child(f, "host-inbound-traffic"))
+			own = f;
+	}
+	sb_puts(&id, "i_");
+	nftm_ident(dev, &id);
+	if (own != NULL)
+		zones_in_rules(zones_hit(NULL, own), &rules);
+	nftm_patch_chain(p, sb_str(&id), own ? sb_str(&rules) : NULL);
+	sb_puts(&val, "deny_");
+	nftm_ident(dev, &val);
+	nftm_patch_counter(p, sb_str(&val), first != NULL);
+	sb_reset(&rules);
+	if (first != NULL)
+		sb_printf(&rules, "\"%s\"", sb_str(&val));
+	nftm_patch_elem(
+	    p, "deny_ctr", sb_str(&key), first ? sb_str(&rules) : NULL);
+	nftm_patch_elem(
+	    p, "zoned", sb_str(&key), first && firstz->val != NULL ? "" : NULL);
+	sb_reset(&rules);
+	if (first != NULL) {
+		if (cnode_child(first, "host-inbound-traffic") != NULL)
+			sb_printf(&rules, "jump %s", sb_str(&id));
+		else {
+			nftm_name("z_", zones_name(firstz), &zn);
+			sb_printf(&rules, "jump %s", sb_str(&zn));
+		}
+	}
+	nftm_patch_elem(
+	    p, "zone_in", sb_str(&key), first ? sb_str(&rules) : NULL);
+	policy_patch_dev(c, unit, sb_str(&key), p);
+	sb_free(&key);
+	sb_free(&zn);
+	sb_free(&id);
+	sb_free(&val);
+	sb_free(&rules);
+}
+
+struct nftm *
+zones_patch(struct conf *c, const json_t *hits, const json_t *units)
+{
+	const struct cnode *v[ZONES_MAX];
+	struct nftm *p = nftm_new();
+	struct sb id, rules;
+	const char *name;
+	json_t *x;
+	size_t n;
+
+	sb_init(&id);
+	sb_init(&rules);
+	zones_collect(c, v, &n, ZONES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (json_object_get(hits, zones_name(v[i])) == NULL)
+			continue;
+		nftm_name("z_", zones_name(v[i]), &id);
+		sb_reset(&rules);
+		zones_in_rules(
+		    cnode_child(v[i], "host-inbound-traffic"), &rules);
+		nftm_patch_chain(p, sb_str(&id), sb_str(&rules));
+	}
+	json_object_foreach((json_t *)units, name, x)
+	    zones_patch_dev(c, v, n, name, p);
+	sb_free(&id);
+	sb_free(&rules);
+	return p;
+}
+
 /* ---- show security zones ----------------------------------------- */
 
 json_t *

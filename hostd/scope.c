@@ -1,0 +1,226 @@
+/*
+ * scope: what a commit changed, in the terms hostd applies it, so that a
+ * one-line change costs hostd a one-line change at any size (issue 13).
+ *
+ * One diff of the two trees over the nodes the change marked dirty
+ * (conf_diff with dirty_only) says which parts are touched: the ruleset
+ * (security zones, policies, address books), which `interfaces X` entries
+ * or `interfaces X unit U` units, and which `routing-options static route
+ * R` entries.  The items (addresses, routes) of prev and next are then
+ * gathered only there: an address or a route is a function of its own
+ * unit or route entry (and of the interface above the unit: `disable`,
+ * `inactive:`), so the items of everything untouched are the same on both
+ * sides and pending_apply would find nothing to do with them.  A change
+ * above those levels (`delete interfaces`, `deactivate routing-options
+ * static`), or one too large to be worth indexing, names every entry.
+ */
+#include <string.h>
+
+#include "hostd/hostd.h"
+#include "schema/conf_diff.h"
+
+/* A diff larger than this names every entry: indexing it costs more. */
+#define SCOPE_MAX_ITEMS 4096
+/* Depth of the deepest ancestor scope_add looks at (unit / route level). */
+#define SCOPE_DEPTH 4
+
+/* The ancestors of n from the top statement down: a[0] is at depth 1. */
+static size_t
+scope_chain(const struct cnode *n, const struct cnode **a)
+{
+	const struct cnode *v[64];
+	size_t d = 0, k = 0;
+
+	for (; n != NULL && n->parent != NULL && d < 64; n = n->parent)
+		v[d++] = n;
+	while (d > 0 && k < SCOPE_DEPTH)
+		a[k++] = v[--d];
+	for (size_t i = k; i < SCOPE_DEPTH; i++)
+		a[i] = NULL;
+	return k;
+}
+
+/* The schema child of sn named name, keyword or not (snode_child skips
+ * lists without a keyword, such as `interfaces NAME`). */
+static const struct snode *
+scope_sn(const struct snode *sn, const char *name)
+{
+	for (size_t i = 0; sn != NULL && i < sn->nchild; i++)
+		if (strcmp(sn->child[i]->name, name) == 0)
+			return sn->child[i];
+	return NULL;
+}
+
+static bool
+scope_is(const struct cnode *n, const char *name)
+{
+	return n != NULL && strcmp(n->sn->name, name) == 0;
+}
+
+static void
+scope_add(struct host_scope *s, const struct cnode *n)
+{
+	const struct cnode *a[SCOPE_DEPTH];
+
+	if (scope_chain(n, a) == 0)
+		return;
+	if (scope_is(a[0], "security")) {
+		bool fw = a[1] == NULL || scope_is(a[1], "zones") ||
+		    scope_is(a[1], "policies") ||
+		    scope_is(a[1], "address-book");
+		s->fw |= fw;
+		if (!fw)
+			return;
+		/* a security zone's services or interface entries: a patch */
+		if (scope_is(a[1], "zones") &&
+		    scope_is(a[2], "security-zone") && a[2]->val != NULL &&
+		    scope_is(a[3], "host-inbound-traffic"))
+			json_object_set_new(s->zhits, a[2]->val, json_true());
+		else if (scope_is(a[1], "zones") &&
+		    scope_is(a[2], "security-zone") && a[2]->val != NULL &&
+		    scope_is(a[3], "interfaces") && a[3]->val != NULL)
+			json_object_set_new(s->zunits, a[3]->val, json_true());
+		else
+			s->zones_full = true;
+	} else if (scope_is(a[0], "interfaces")) {
+		if (a[1] == NULL || a[1]->val == NULL) {
+			s->ifs_all = true;
+			return;
+		}
+		json_t *e = json_object_get(s->ifs, a[1]->val);
+		if (!scope_is(a[2], "unit") || a[2]->val == NULL) {
+			/* the entry itself, or a statement of it: all units */
+			json_object_set_new(s->ifs, a[1]->val, json_true());
+		} else if (e == NULL || json_is_object(e)) {
+			if (e == NULL) {
+				e = json_object();
+				json_object_set_new(s->ifs, a[1]->val, e);
+			}
+			json_object_set_new(e, a[2]->val, json_true());
+		}
+	} else if (scope_is(a[0], "routing-options")) {
+		if (a[1] == NULL ||
+		    (scope_is(a[1], "static") &&
+			(!scope_is(a[2], "route") || a[2]->val == NULL)))
+			s->routes_all = true;
+		else if (scope_is(a[1], "static"))
+			json_object_set_new(s->routes, a[2]->val, json_true());
+	}
+}
+
+void
+scope_init(struct host_scope *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ifs = json_object();
+	s->routes = json_object();
+	s->zhits = json_object();
+	s->zunits = json_object();
+}
+
+void
+scope_all(struct host_scope *s)
+{
+	s->fw = s->ifs_all = s->routes_all = s->zones_full = true;
+}
+
+void
+scope_of(struct host_scope *s, struct conf *prev, struct conf *next)
+{
+	struct diff d = { 0 };
+
+	conf_diff(prev, next, true, &d);
+	if (d.n > SCOPE_MAX_ITEMS)
+		scope_all(s);
+	for (size_t i = 0; i < d.n && d.n <= SCOPE_MAX_ITEMS; i++) {
+		scope_add(s, d.v[i].new ? d.v[i].new : d.v[i].old);
+		/* a moved or re-keyed entry leaves its old place too */
+		if (d.v[i].old != NULL && d.v[i].new != NULL)
+			scope_add(s, d.v[i].old);
+	}
+	diff_free(&d);
+}
+
+void
+scope_free(struct host_scope *s)
+{
+	json_decref(s->ifs);
+	json_decref(s->routes);
+	json_decref(s->zhits);
+	json_decref(s->zunits);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Calls fn for every unit of c that the scope names (every unit when it
+ * names all interfaces), inactive or not: fn decides.
+ */
+void
+scope_units(struct conf *c, const struct host_scope *s,
+    void (*fn)(const struct cnode *i, const struct cnode *u, void *arg),
+    void *arg)
+{
+	struct cnode *ifs =
+	    (struct cnode *)cnode_child(conf_root(c), "interfaces");
+	const struct snode *isn = ifs ? scope_sn(ifs->sn, "interface") : NULL;
+	const char *name;
+	json_t *v;
+
+	if (ifs == NULL || isn == NULL)
+		return;
+	if (s->ifs_all) {
+		for (const struct cnode *i = ifs->first; i; i = i->next)
+			for (const struct cnode *u = i->first; u; u = u->next)
+				if (scope_is(u, "unit"))
+					fn(i, u, arg);
+		return;
+	}
+	json_object_foreach(s->ifs, name, v)
+	{
+		struct cnode *i = conf_find(c, ifs, isn, name);
+		const struct snode *usn = scope_sn(isn, "unit");
+		const char *un;
+		json_t *x;
+		if (i == NULL || usn == NULL)
+			continue;
+		if (!json_is_object(v)) {
+			for (const struct cnode *u = i->first; u; u = u->next)
+				if (scope_is(u, "unit"))
+					fn(i, u, arg);
+			continue;
+		}
+		json_object_foreach(v, un, x)
+		{
+			const struct cnode *u = conf_find(c, i, usn, un);
+			if (u != NULL)
+				fn(i, u, arg);
+		}
+	}
+}
+
+/* Calls fn for every static route of c that the scope names. */
+void
+scope_routes(struct conf *c, const struct host_scope *s,
+    void (*fn)(const struct cnode *r, void *arg), void *arg)
+{
+	struct cnode *st =
+	    (struct cnode *)host_path(conf_root(c), "routing-options static");
+	const struct snode *rsn = st ? scope_sn(st->sn, "route") : NULL;
+	const char *name;
+	json_t *v;
+
+	if (st == NULL || rsn == NULL)
+		return;
+	if (s->routes_all) {
+		for (const struct cnode *r = st->first; r; r = r->next)
+			if (scope_is(r, "route"))
+				fn(r, arg);
+		return;
+	}
+	json_object_foreach(s->routes, name, v)
+	{
+		const struct cnode *r = conf_find(c, st, rsn, name);
+		if (r != NULL)
+			fn(r, arg);
+	}
+}
