@@ -22,7 +22,11 @@
 #    Success moved (>= one per tunnel) with no failure, in `show security
 #    key-manager profiles detail`.
 #
-# 5. AutoVPN: a spoke whose VPN is deleted takes its route off the hub
+# 5. `show interfaces st0.0 detail` on the first gateway: Junos's st0
+#    layout (Point-To-Point, Secure-Tunnel) and its Traffic statistics
+#    moving with a ping of 3 through it: input and output packets by at
+#    least 3, bytes by at least 3 x 84.
+# 6. AutoVPN: a spoke whose VPN is deleted takes its route off the hub
 #    (it goes with the SA); the other spoke still pings through st0.0.
 #
 # usage: test_examples_tunnels.sh N   (root; else exit 77: skipped)
@@ -102,6 +106,32 @@ for p in $pairs; do
 		fi
 	done
 done
+
+# st0 G FIELD: the counter "Input  bytes", "Output packets"... of G's st0.0
+st0() {
+	show "$1" "show interfaces st0.0 detail" |
+	    sed -n "s/^ *$2 *: *\([0-9][0-9]*\)\$/\1/p"
+}
+set -- $EX_GWS
+g1=$1
+if show "$g1" "show interfaces st0.0 detail" |
+    grep -q 'Flags: Up Point-To-Point SNMP-Traps Encapsulation: Secure-Tunnel'; then
+	ok "ex$n $g1: st0.0 is shown as Junos shows a secure tunnel"
+else
+	show "$g1" "show interfaces st0.0 detail"
+	bad "ex$n $g1: st0.0 flags not Junos's"
+fi
+c0="$(st0 "$g1" "Input  packets") $(st0 "$g1" "Output packets") $(st0 "$g1" "Input  bytes") $(st0 "$g1" "Output bytes")"
+ip netns exec "$(ex_var EX_HOSTNS "$g1")" ping -c 3 -i 0.2 -W 1 "$(host_addr "$2")" >/dev/null 2>&1
+c1="$(st0 "$g1" "Input  packets") $(st0 "$g1" "Output packets") $(st0 "$g1" "Input  bytes") $(st0 "$g1" "Output bytes")"
+set -- $c0 $c1
+if [ $# -eq 8 ] && [ $(($5 - $1)) -ge 3 ] && [ $(($6 - $2)) -ge 3 ] &&
+    [ $(($7 - $3)) -ge 252 ] && [ $(($8 - $4)) -ge 252 ]; then
+	ok "ex$n $g1: st0.0 traffic statistics moved with the ping (in/out packets $1/$2 -> $5/$6, bytes $3/$4 -> $7/$8)"
+else
+	show "$g1" "show interfaces st0.0 detail"
+	bad "ex$n $g1: st0.0 counters did not move by the ping: '$c0' -> '$c1'"
+fi
 
 # ari G ADDR: G's route to ADDR is iked's, for a traffic selector, via st0.0
 ari() {
