@@ -67,6 +67,7 @@ struct dp_sa {
 	 * selectors).
 	 */
 	bool ari;
+	uint32_t ari_metric; /* the routes' metric; 0: QSAFE_ARI_METRIC */
 };
 
 /* Counters of one SA, or of all (show security ipsec statistics). */

@@ -20,6 +20,7 @@
 
 struct dp_ari_route {
 	struct dp_lpm_ent p; /* val unused */
+	uint32_t metric;
 	char ifname[IF_NAMESIZE];
 	unsigned refs;
 	struct dp_ari_route *next;
@@ -92,7 +93,7 @@ dp_ari_route(struct dp_ari *a, const struct dp_ari_route *r, bool add)
 	rtnl_route_set_dst(rt, dst);
 	rtnl_route_set_table(rt, RT_TABLE_MAIN);
 	rtnl_route_set_protocol(rt, QSAFE_RTPROT_ARI);
-	rtnl_route_set_priority(rt, QSAFE_ARI_METRIC);
+	rtnl_route_set_priority(rt, r->metric);
 	rtnl_route_set_scope(rt, RT_SCOPE_LINK);
 	rtnl_route_set_type(rt, RTN_UNICAST);
 	if (add) {
@@ -123,13 +124,21 @@ done:
 	return rc;
 }
 
+static uint32_t
+dp_ari_metric(const struct dp_sa *sa)
+{
+	return sa->ari_metric ? sa->ari_metric : QSAFE_ARI_METRIC;
+}
+
+/* A route is (prefix, device, metric): the kernel's key, less the tos. */
 static struct dp_ari_route *
-dp_ari_find(struct dp_ari *a, const struct dp_lpm_ent *p, const char *ifname)
+dp_ari_find(struct dp_ari *a, const struct dp_lpm_ent *p, const char *ifname,
+    uint32_t metric)
 {
 	for (struct dp_ari_route *r = a->routes; r; r = r->next)
 		if (r->p.family == p->family && r->p.plen == p->plen &&
 		    memcmp(r->p.addr, p->addr, 16) == 0 &&
-		    strcmp(r->ifname, ifname) == 0)
+		    r->metric == metric && strcmp(r->ifname, ifname) == 0)
 			return r;
 	return NULL;
 }
@@ -162,7 +171,8 @@ dp_ari_add(struct dp_ari *a, const struct dp_sa *sa)
 		return;
 	n = dp_ari_prefixes(sa, p, sizeof(p) / sizeof(p[0]));
 	for (size_t i = 0; i < n; i++) {
-		struct dp_ari_route *r = dp_ari_find(a, &p[i], sa->ifname);
+		struct dp_ari_route *r =
+		    dp_ari_find(a, &p[i], sa->ifname, dp_ari_metric(sa));
 		if (r != NULL) {
 			r->refs++;
 			continue;
@@ -170,6 +180,7 @@ dp_ari_add(struct dp_ari *a, const struct dp_sa *sa)
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return;
 		r->p = p[i];
+		r->metric = dp_ari_metric(sa);
 		snprintf(r->ifname, sizeof(r->ifname), "%s", sa->ifname);
 		r->refs = 1;
 		r->next = a->routes;
@@ -188,7 +199,8 @@ dp_ari_del(struct dp_ari *a, const struct dp_sa *sa)
 		return;
 	n = dp_ari_prefixes(sa, p, sizeof(p) / sizeof(p[0]));
 	for (size_t i = 0; i < n; i++) {
-		struct dp_ari_route *r = dp_ari_find(a, &p[i], sa->ifname);
+		struct dp_ari_route *r =
+		    dp_ari_find(a, &p[i], sa->ifname, dp_ari_metric(sa));
 		if (r == NULL || --r->refs > 0)
 			continue;
 		dp_ari_route(a, r, false);

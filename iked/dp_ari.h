@@ -4,9 +4,10 @@
  * VPN has `traffic-selector` statements is installed, a route for each of
  * its negotiated remote selectors (as prefixes) goes into the main table
  * of iked's namespace via st0.N, protocol QSAFE_RTPROT_ARI
- * (lib/rtproto.h); it goes when the last SA that asked for it goes (a
- * rekey's two SAs share it).  iked owns these routes, hostd the
- * configured ones: neither touches the other's.  Loop thread only.
+ * (lib/rtproto.h), metric the selector's `metric` or QSAFE_ARI_METRIC; it goes
+ * when the last SA that asked for it goes (a rekey's two SAs share it).  iked
+ * owns these routes, hostd the configured ones: neither touches the other's.
+ * Loop thread only.
  */
 #ifndef QSAFE_DP_ARI_H
 #define QSAFE_DP_ARI_H

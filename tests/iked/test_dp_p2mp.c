@@ -7,7 +7,8 @@
  * test adds no route: what reaches st0.78 is routed there by the routes
  * the backend inserts (dp_ari.h).
  *   tx      three outbound SAs on st0.78 (10.1.1.0/24, 10.1.2.0/24,
- *           10.1.0.0/16, each to its own peer): each destination reaches
+ *           10.1.0.0/16, each to its own peer): each gets its route (the
+ *           /16's with its selector's metric); each destination reaches
  *           the peer of its longest prefix; an address outside them has
  *           no route; an SA deleted takes its route and its prefix, the
  *           /16 then carries that traffic;
@@ -75,6 +76,7 @@ mk_sa(struct dp_sa *sa, uint32_t spi, bool inbound, uint8_t k, uint16_t dport,
 	sel(&sa->sel_remote[0], a, b);
 	sa->df = df;
 	sa->ari = true;
+	sa->ari_metric = spi == 0x1003 ? 30 : 0;
 }
 
 static int
@@ -206,6 +208,15 @@ START_TEST(tx)
 	add(0x1001, false, 1, 4601, "10.1.1.0", "10.1.1.255", DP_DF_CLEAR);
 	add(0x1002, false, 2, 4602, "10.1.2.0", "10.1.2.255", DP_DF_CLEAR);
 	add(0x1003, false, 3, 4603, "10.1.0.0", "10.1.255.255", DP_DF_CLEAR);
+	/* iked's routes: protocol 99, the default metric or the selector's */
+	ck_assert_int_eq(
+	    system("ip route show proto 99 | grep -q "
+		   "'^10.1.1.0/24 dev st0.78 scope link metric 5'"),
+	    0);
+	ck_assert_int_eq(
+	    system("ip route show proto 99 | grep -q "
+		   "'^10.1.0.0/16 dev st0.78 scope link metric 30'"),
+	    0);
 	ck_assert_int_eq(send_to("10.1.2.5", "to-b", IP_PMTUDISC_DONT), 0);
 	ck_assert_int_eq(send_to("10.1.1.5", "to-a", IP_PMTUDISC_DONT), 0);
 	ck_assert_int_eq(send_to("10.1.3.5", "to-c", IP_PMTUDISC_DONT), 0);
