@@ -82,11 +82,15 @@ ike_n() {	# G: its IKE SAs UP
 	qs_cli "$LAB_DIR/$1" "show security ike security-associations" \
 	    2>/dev/null | awk '$2 == "UP"' | wc -l
 }
-no_more() {	# NA NB: at most NA IKE SAs on SRX-A, NB on SRX-B
-	[ "$(ike_n srx-a)" -le "$1" ] && [ "$(ike_n srx-b)" -le "$2" ]
+settled() {	# both sides show as many IKE SAs UP (none half done)
+	[ "$(ike_n srx-a)" = "$(ike_n srx-b)" ]
+}
+no_more() {	# N: settled, at most N IKE SAs on each side
+	settled && [ "$(ike_n srx-a)" -le "$1" ]
 }
 before=$(ex_ppk_ids srx-a; ex_ppk_ids srx-b)
-na=$(ike_n srx-a) nb=$(ike_n srx-b)
+lab_poll 10 settled
+n0=$(ike_n srx-a)
 la=$(wc -l <"$LAB_DIR/srx-a/iked.log")
 lab_spawn "$LAB_DIR/ping.out" ip netns exec "$HA" ping -i 0.2 -W 1 -c 60 192.0.2.138
 pp=$LAB_PID
@@ -114,14 +118,14 @@ if [ "${sent:-0}" -gt 0 ] && [ $((sent - ${got:-0})) -le 2 ]; then
 else
 	bad "the ping lost more than 2 packets (${got:-?} of ${sent:-?})"
 fi
-if lab_poll 10 no_more "$na" "$nb"; then
-	ok "no IKE SA left behind: SRX-A $na -> $(ike_n srx-a), SRX-B $nb -> $(ike_n srx-b)"
+if lab_poll 10 no_more "$n0"; then
+	ok "no IKE SA left behind: $n0 before on each side, $(ike_n srx-a) after"
 else
 	for g in srx-a srx-b; do
 		cli "$g" "show security ike security-associations"
 		grep -E "reauth|established|goes|Delete|delete" "$LAB_DIR/$g/iked.log" | tail -40
 	done
-	bad "IKE SAs left behind: SRX-A $na -> $(ike_n srx-a), SRX-B $nb -> $(ike_n srx-b)"
+	bad "IKE SAs left behind: $n0 before, SRX-A $(ike_n srx-a), SRX-B $(ike_n srx-b) after"
 fi
 
 # 5. both sides reauthenticate
@@ -132,13 +136,14 @@ cli srx-a "clear security ike security-associations" >/dev/null
 lab_poll 40 ex_ike_up srx-a 1 && lab_poll 20 tunnel ||
     bad "both sides reauthenticating: the tunnel did not come back"
 la=$(wc -l <"$LAB_DIR/srx-a/iked.log") lb=$(wc -l <"$LAB_DIR/srx-b/iked.log")
-na=$(ike_n srx-a) nb=$(ike_n srx-b)
+lab_poll 10 settled
+n0=$(ike_n srx-a)
 rounds() {	# at least 2 reauthentications done, by either side
 	[ $(( $(tail -n +"$la" "$LAB_DIR/srx-a/iked.log" | grep -c "reauthenticated, IKE SA .* goes") +
 	    $(tail -n +"$lb" "$LAB_DIR/srx-b/iked.log" | grep -c "reauthenticated, IKE SA .* goes") )) -ge 2 ]
 }
-if lab_poll 30 rounds && lab_poll 10 no_more "$na" "$nb" && lab_poll 10 tunnel; then
-	ok "both sides reauthenticating: two rounds later no more IKE SAs (SRX-A $na -> $(ike_n srx-a), SRX-B $nb -> $(ike_n srx-b)), traffic passes"
+if lab_poll 30 rounds && lab_poll 10 no_more "$n0" && lab_poll 10 tunnel; then
+	ok "both sides reauthenticating: two rounds later no more IKE SAs ($n0 -> $(ike_n srx-a) on each side), traffic passes"
 else
 	for g in srx-a srx-b; do
 		cli "$g" "show security ike security-associations"
