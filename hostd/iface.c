@@ -366,14 +366,21 @@ iface_unit(struct hostd *h, struct rtnl_link *l, struct nl_cache *ac,
 {
 	struct conf *run = link_running(h->link);
 	unsigned flags = rtnl_link_get_flags(l);
-	json_t *u = json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:I, s:[], s:[]}",
-	    "name", jname, "index", rtnl_link_get_ifindex(l), "admin",
+	/* st0.N: the dataplane's TUN device, its counters what it wrote in
+	 * (Input) and read out (Output): docs/architecture.md */
+	json_t *u = json_pack(
+	    "{s:s, s:i, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:[], s:[]}", "name",
+	    jname, "index", rtnl_link_get_ifindex(l), "admin",
 	    flags & IFF_UP ? "up" : "down", "link",
 	    flags & IFF_RUNNING ? "up" : "down", "mtu",
 	    (int)rtnl_link_get_mtu(l), "input-packets",
 	    (json_int_t)rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS),
 	    "output-packets",
-	    (json_int_t)rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS), "inet",
+	    (json_int_t)rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS),
+	    "input-bytes",
+	    (json_int_t)rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES),
+	    "output-bytes",
+	    (json_int_t)rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES), "inet",
 	    "inet6");
 	const char *zone = run ? zones_of_unit(run, jname) : NULL;
 
@@ -461,8 +468,9 @@ iface_show(struct hostd *h, const json_t *input, struct sb *err)
 		iface_one(h, (struct rtnl_link *)o, ac, list);
 	iface_sort(list);
 	json_array_foreach(list, i, p) iface_sort(json_object_get(p, "units"));
-	out = json_pack(
-	    "{s:b}", "terse", json_is_true(json_object_get(input, "terse")));
+	out = json_pack("{s:b, s:b}", "terse",
+	    json_is_true(json_object_get(input, "terse")), "detail",
+	    json_is_true(json_object_get(input, "detail")));
 	if (want != NULL) {
 		json_t *keep = json_array();
 		json_array_foreach(list, i, p)

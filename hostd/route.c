@@ -8,7 +8,9 @@
  * `reject` is an unreachable route (ICMP unreachable), `discard` a
  * blackhole.  A route whose device is not there (st0.N before iked
  * creates it, a port not installed) or whose gateway is not reachable yet
- * waits for it (pending.c).
+ * waits for it (pending.c).  Routes iked inserts for the traffic
+ * selectors of its Child SAs (lib/rtproto.h) are iked's: shown here as
+ * [ARI-TS/5], never added or removed by hostd.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 
 #include "hostd/hostd.h"
 #include "lib/log.h"
+#include "lib/rtproto.h"
 #include "proto/link.h"
 
 #define ROUTE_PREF_STATIC 5 /* Junos default preference of static */
@@ -327,6 +330,9 @@ route_entry(struct hostd *h, struct nl_cache *lc, struct rtnl_route *r)
 	} else if (rtnl_route_get_protocol(r) == RTPROT_KERNEL) {
 		proto = "Direct";
 		pref = 0;
+	} else if (rtnl_route_get_protocol(r) == QSAFE_RTPROT_ARI) {
+		proto = "ARI-TS"; /* iked's, lib/rtproto.h */
+		pref = QSAFE_ARI_PREFERENCE;
 	} else if (rtnl_route_get_type(r) == RTN_UNREACHABLE) {
 		json_object_set_new(e, "reject", json_true());
 	} else if (rtnl_route_get_type(r) == RTN_BLACKHOLE) {

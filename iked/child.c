@@ -225,6 +225,9 @@ child_fill(const struct ike_sa *sa, const struct child_sa *c, struct dp_sa *d,
 	}
 	d->df = v->df;
 	d->copy_dscp = v->copy_dscp;
+	/* Junos ARI: route-based with traffic selectors (dp_ari.h) */
+	d->ari = v->bind_if[0] != '\0' && v->ari;
+	d->ari_metric = v->ari_metric;
 }
 
 int

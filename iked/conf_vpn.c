@@ -11,7 +11,9 @@
  * Traffic selectors: `traffic-selector T local-ip/remote-ip` (up to
  * ENG_TS_MAX, all in the one Child SA: RFC 7296 2.9, where Junos
  * negotiates one SA per selector) or `ike proxy-identity` (service any
- * only); neither: 0.0.0.0/0 both ways (route-based).  Defaults: df-bit
+ * only); neither: 0.0.0.0/0 both ways (route-based).  Traffic selectors
+ * of a route-based VPN also ask for routes (Junos ARI: eng_vpn.ari, the
+ * first selector's `metric`); proxy-identity does not.  Defaults: df-bit
  * clear, anti-replay window 64 (Junos's), establish-tunnels on-traffic.
  */
 #include <arpa/inet.h>
@@ -148,6 +150,10 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 		    cnode_child_val(t, "source-port"), &l->sport, &l->eport);
 		vpn_ports(cnode_child_val(t, "destination-port"), &r->sport,
 		    &r->eport);
+		const char *metric = cnode_child_val(t, "metric");
+		if (metric != NULL && v->ari_metric == 0)
+			v->ari_metric = (uint32_t)strtoul(metric, NULL, 10);
+		v->ari = true;
 		v->nts_local++;
 		v->nts_remote++;
 	}

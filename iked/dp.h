@@ -61,6 +61,13 @@ struct dp_sa {
 	uint64_t soft_packets, hard_packets;
 	enum dp_df df;
 	bool copy_dscp;
+	/*
+	 * Outbound, bound to st0.N: a route for each remote selector via
+	 * the device while the SA is in (dp_ari.h; the VPN has traffic
+	 * selectors).
+	 */
+	bool ari;
+	uint32_t ari_metric; /* the routes' metric; 0: QSAFE_ARI_METRIC */
 };
 
 /* Counters of one SA, or of all (show security ipsec statistics). */

@@ -39,7 +39,9 @@
 #include <event2/event.h>
 
 #include "iked/dp.h"
+#include "iked/dp_ari.h"
 #include "iked/dp_gso.h"
+#include "iked/dp_lpm.h"
 #include "iked/esp.h"
 
 #define DP_NBUCKET 4096 /* power of two */
@@ -61,7 +63,14 @@ struct dp_tun {
 	bool vnet;     /* IFF_VNET_HDR: dp_gso.h */
 	unsigned refs; /* SAs bound to it; kept at 0 */
 	uint32_t tunnel_id;
-	struct dp_usa *out;	   /* the outbound SA, or NULL */
+	/*
+	 * Point-to-multipoint (dp_lpm.h): the outbound SAs bound here, oldest
+	 * first (linked by tnext), and the table that picks one by a packet's
+	 * destination, rebuilt from that list when it changes; both under
+	 * the write lock, read by tx under the read lock.  NULL: no SA.
+	 */
+	struct dp_usa *outs;
+	struct dp_lpm *out;
 	_Atomic bool want_acquire; /* tx: traffic with no SA */
 	struct dp_tun *next;
 };
@@ -78,6 +87,7 @@ struct dp_usa {
 	_Atomic uint32_t pmtu; /* outbound: route MTU; 0 unknown */
 	struct dp_stats base;  /* at the last clear */
 	struct dp_usa *hnext;
+	struct dp_usa *tnext; /* outbound: the next of tun->outs */
 };
 
 struct dp_ike {
@@ -135,6 +145,7 @@ struct dp_txq {
 struct dp_txrun {
 	size_t k, run; /* messages; the run's first */
 	bool df;
+	int sock; /* the run's socket (SAs of one device may differ) */
 };
 
 struct dp {
@@ -148,14 +159,15 @@ struct dp {
 	struct dp_stats gone, cleared; /* removed SAs; global at clear */
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;
-	int raw4, raw6, ctl;  /* ctl: ioctl socket */
-	int encap4, encap6;   /* UDP 4500 (RFC 3948), per family */
-	bool offload;	      /* vnet TUN devices (dp_gso.h) */
-	int icmp4, icmp6;     /* dp_us_out.c: too-big messages */
-	int df_raw4, df_raw6; /* their DF mode: 0 clear, 1 set */
-	bool udp_gso;	      /* tx: UDP_SEGMENT on encap works */
-	bool udp_gro;	      /* rx: UDP_GRO on encap is on */
-	uint64_t icmp_last;   /* tx: ms of the last ICMP sent */
+	int raw4, raw6, ctl;	  /* ctl: ioctl socket */
+	int encap4, encap6;	  /* UDP 4500 (RFC 3948), per family */
+	bool offload;		  /* vnet TUN devices (dp_gso.h) */
+	int icmp4, icmp6;	  /* dp_us_out.c: too-big messages */
+	int df_raw4, df_raw6;	  /* their DF mode: 0 clear, 1 set */
+	int df_encap4, df_encap6; /* the same for the UDP 4500 sockets */
+	bool udp_gso;		  /* tx: UDP_SEGMENT on encap works */
+	bool udp_gro;		  /* rx: UDP_GRO on encap is on */
+	uint64_t icmp_last;	  /* tx: ms of the last ICMP sent */
 	int epoll_rx, epoll_tx, stop_fd, wake_fd;
 	pthread_t rx, tx;
 	bool rx_started, tx_started;
@@ -169,6 +181,7 @@ struct dp {
 	struct dp_tun *gro_tun; /* rx: where gro goes; NULL: empty */
 	struct dp_tun *rx_last; /* rx: written to in this batch */
 	pthread_mutex_t txlock; /* the tx side: txq, outbound SAs */
+	struct dp_ari *ari;	/* routes for traffic selectors; loop only */
 };
 
 struct dp_fire {
@@ -185,6 +198,8 @@ void dp_wake(struct dp *dp);
 void dp_batch_init(struct dp_batch *x, size_t i, size_t off);
 void *dp_rx_main(void *arg);
 void *dp_tx_main(void *arg);
+/* tx: the outbound SA of t for the inner packet p, or NULL; read lock. */
+struct dp_usa *dp_tun_out(const struct dp_tun *t, const uint8_t *p);
 void dp_wake_cb(evutil_socket_t fd, short what, void *arg);
 
 /* dp_us_out.c: the outer header's DF and DSCP, path MTU, ICMP too big. */

@@ -12,10 +12,14 @@
  *                            sent in runs of one DF value, the socket's
  *                            mode switched between runs only when it
  *                            differs.  ESP in UDP goes out on iked's
- *                            own UDP 4500 socket, which IKE shares: its
- *                            mode is left as the kernel's default (DF set,
- *                            the packet fragmented locally when it exceeds
- *                            the path MTU), so df-bit is not applied there.
+ *                            own UDP 4500 socket, which IKE shares, the
+ *                            same way: handed over, it is put in DONT
+ *                            (df-bit clear, the default), and runs of
+ *                            ESP switch it.  IKE messages sent meanwhile
+ *                            from iked's loop leave with the mode of the
+ *                            moment: DF set only while SAs with DF set
+ *                            send, and IKE stays under the MTU by its
+ *                            own fragmentation (RFC 7383).
  *   copy-outer-dscp          RFC 2983 / RFC 4301 5.1.2.1: the inner DSCP in
  *                            the outer header, an IP_TOS / IPV6_TCLASS
  *                            control message per packet.
@@ -100,12 +104,15 @@ dp_out_tos(const uint8_t *inner)
 void
 dp_sock_df(struct dp *dp, int sock, bool df)
 {
-	int *state = sock == dp->raw4 ? &dp->df_raw4 : &dp->df_raw6;
+	int *state = sock == dp->raw4 ? &dp->df_raw4
+	    : sock == dp->raw6	      ? &dp->df_raw6
+	    : sock == dp->encap4      ? &dp->df_encap4
+				      : &dp->df_encap6;
 	int want = df ? 1 : 0, mode;
 
-	if (dp_is_encap(dp, sock) || *state == want)
-		return; /* iked's socket keeps its mode */
-	if (sock == dp->raw6) {
+	if (sock < 0 || *state == want)
+		return;
+	if (sock == dp->raw6 || sock == dp->encap6) {
 		mode = df ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_DONT;
 		if (setsockopt(sock, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode,
 			sizeof(mode)) == 0)
@@ -206,7 +213,7 @@ dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner, size_t len,
 	const struct dp_sa *c = esp_sa_conf(u->esp);
 	uint32_t pmtu = atomic_load_explicit(&u->pmtu, memory_order_relaxed);
 
-	*df = !dp_is_encap(dp, u->sock) && dp_out_df(c, inner);
+	*df = dp_out_df(c, inner);
 	*tos = c->copy_dscp ? dp_out_tos(inner) : -1;
 	if (!*df || pmtu == 0 ||
 	    u->outer + len + esp_sa_overhead(u->esp, len) <= pmtu)
@@ -229,7 +236,10 @@ dp_udp_group(const struct mmsghdr *m, size_t n)
 	for (k = 1; k < n && k < DP_GSO_SEGS; k++) {
 		const struct msghdr *h = &m[k].msg_hdr;
 		size_t len = h->msg_iov[0].iov_len;
+		/* one destination: P2MP SAs of a batch go to several */
 		if (len > seg || total + len > DP_GSO_BYTES ||
+		    h->msg_namelen != h0->msg_namelen ||
+		    memcmp(h->msg_name, h0->msg_name, h->msg_namelen) != 0 ||
 		    h->msg_controllen != h0->msg_controllen ||
 		    (h->msg_controllen &&
 			memcmp(CMSG_DATA((struct cmsghdr *)h->msg_control),

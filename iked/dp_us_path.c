@@ -195,8 +195,12 @@ dp_rx_one(struct dp *dp, int sock, struct esp_buf *b,
 	}
 	if (esp_decap(u->esp, b) != ESP_OK)
 		return; /* counted by esp */
-	if (!dp_ts_ok(esp_sa_conf(u->esp), b->base + b->off) ||
-	    u->tun == NULL) {
+	/* RFC 4301 5.2 (4): the inner addresses inside the SA's selectors */
+	if (!dp_ts_ok(esp_sa_conf(u->esp), b->base + b->off)) {
+		esp_sa_drop(u->esp, ESP_TS);
+		return;
+	}
+	if (u->tun == NULL) {
 		dp_ctr_inc(&dp->rx_discarded);
 		return;
 	}
@@ -330,45 +334,66 @@ dp_tx_run(struct dp *dp, int sock, bool df, struct mmsghdr *m, size_t n)
 {
 	if (n == 0)
 		return;
+	dp_sock_df(dp, sock, df);
 	if (dp_is_encap(dp, sock)) {
 		dp_udp_send(dp, sock, m, n); /* dp_us_out.c: UDP GSO */
 		return;
 	}
-	dp_sock_df(dp, sock, df);
 	dp_tx_send(dp, sock, m, n);
 }
 
-/* tx: no outbound SA for t: n packets dropped, iked asked for one. */
+struct dp_usa *
+dp_tun_out(const struct dp_tun *t, const uint8_t *p)
+{
+	int v = p[0] >> 4;
+
+	if (v == 4)
+		return dp_lpm_find(t->out, AF_INET, p + 16);
+	if (v == 6)
+		return dp_lpm_find(t->out, AF_INET6, p + 24);
+	return NULL;
+}
+
+/*
+ * tx: a packet of t that no outbound SA takes, dropped and counted; with
+ * no SA on t at all iked is asked for one (on-traffic).  A destination
+ * outside every SA's remote selectors of a device that has SAs asks for
+ * nothing: RFC 4301 5.1 would discard it, and a hub has no peer to ask.
+ */
 static void
 dp_tx_nosa(struct dp *dp, struct dp_tun *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		dp_ctr_inc(&dp->tx_discarded);
-	if (!atomic_exchange(&t->want_acquire, true))
+	if (t->out == NULL && !atomic_exchange(&t->want_acquire, true))
 		dp_wake(dp);
 }
 
 /* tx: the pending messages of r sent; the message arrays free again. */
 static void
-dp_tx_drain(struct dp *dp, struct dp_usa *u, struct dp_txrun *r)
+dp_tx_drain(struct dp *dp, struct dp_txrun *r)
 {
-	dp_tx_run(dp, u->sock, r->df, dp->txq.msg + r->run, r->k - r->run);
+	dp_tx_run(dp, r->sock, r->df, dp->txq.msg + r->run, r->k - r->run);
 	r->k = r->run = 0;
 }
 
-/* tx: the ESP packet b as the next message, a new run if DF changes. */
+/*
+ * tx: the ESP packet b as the next message, a new run if the DF value or
+ * the socket changes (the SAs of one device may use raw ESP and UDP).
+ */
 static void
 dp_tx_emit(struct dp *dp, struct dp_usa *u, const struct esp_buf *b, bool df,
     int tos, struct dp_txrun *r)
 {
 	if (r->k == DP_NMSG)
-		dp_tx_drain(dp, u, r);
-	if (r->k > r->run && df != r->df) {
+		dp_tx_drain(dp, r);
+	if (r->k > r->run && (df != r->df || u->sock != r->sock)) {
 		dp_tx_run(
-		    dp, u->sock, r->df, dp->txq.msg + r->run, r->k - r->run);
+		    dp, r->sock, r->df, dp->txq.msg + r->run, r->k - r->run);
 		r->run = r->k;
 	}
 	r->df = df;
+	r->sock = u->sock;
 	dp_tx_msg(&dp->txq, r->k++, b, u, tos);
 }
 
@@ -383,7 +408,7 @@ dp_tx_frag(struct dp *dp, struct dp_usa *u, const uint8_t *inner, size_t len,
 	n = dp_ip4_fragment(inner, len, fit, q->fdata + q->nfrag, DP_SEG_ROOM,
 	    q->fraglen + q->nfrag, DP_NFRAG - q->nfrag);
 	if (n == 0 && q->nfrag > 0) { /* no buffers left: send, retry */
-		dp_tx_drain(dp, u, r);
+		dp_tx_drain(dp, r);
 		q->nfrag = 0;
 		n = dp_ip4_fragment(inner, len, fit, q->fdata, DP_SEG_ROOM,
 		    q->fraglen, DP_NFRAG);
@@ -406,21 +431,26 @@ static void
 dp_tx_flush(struct dp *dp, struct dp_tun *t)
 {
 	struct dp_txq *q = &dp->txq;
-	struct dp_usa *u = t->out;
-	struct dp_txrun r = { 0 };
+	struct dp_usa *u;
+	struct dp_txrun r = { .sock = -1 };
 	size_t fit;
 	bool df;
 	int tos, fits;
 
 	if (q->n == 0)
 		return;
-	if (u == NULL) {
+	if (t->out == NULL) {
 		dp_tx_nosa(dp, t, q->n);
 		q->n = 0;
 		return;
 	}
 	q->nfrag = 0;
 	for (size_t i = 0; i < q->n; i++) {
+		/* point-to-multipoint: the SA by destination (dp_lpm.h) */
+		if ((u = dp_tun_out(t, q->data[i])) == NULL) {
+			dp_tx_nosa(dp, t, 1);
+			continue;
+		}
 		fits = dp_out_check(
 		    dp, u, q->data[i], q->seglen[i], &df, &tos, &fit);
 		if (fits == -1)
@@ -437,7 +467,7 @@ dp_tx_flush(struct dp *dp, struct dp_tun *t)
 		dp_tx_emit(dp, u, &q->b[i], df, tos, &r);
 	}
 	q->n = 0;
-	dp_tx_drain(dp, u, &r);
+	dp_tx_drain(dp, &r);
 }
 
 /* tx: one packet too large for a segment buffer, from q->in itself. */
@@ -446,23 +476,23 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
 {
 	struct dp_txq *q = &dp->txq;
 	struct esp_buf b = { q->in, DP_BUF_LEN, ESP_HEADROOM, len };
-	struct dp_txrun r = { 0 };
+	struct dp_txrun r = { .sock = -1 };
+	struct dp_usa *u;
 	size_t fit;
 	bool df;
 	int tos, fits;
 
 	dp_tx_flush(dp, t);
-	if (t->out == NULL) {
+	if ((u = dp_tun_out(t, q->in + ESP_HEADROOM)) == NULL) {
 		dp_tx_nosa(dp, t, 1);
 		return;
 	}
-	fits = dp_out_check(
-	    dp, t->out, q->in + ESP_HEADROOM, len, &df, &tos, &fit);
+	fits = dp_out_check(dp, u, q->in + ESP_HEADROOM, len, &df, &tos, &fit);
 	if (fits == 1)
-		dp_tx_frag(dp, t->out, q->in + ESP_HEADROOM, len, fit, tos, &r);
-	else if (fits == 0 && esp_encap(t->out->esp, &b) == ESP_OK)
-		dp_tx_emit(dp, t->out, &b, df, tos, &r);
-	dp_tx_drain(dp, t->out, &r);
+		dp_tx_frag(dp, u, q->in + ESP_HEADROOM, len, fit, tos, &r);
+	else if (fits == 0 && esp_encap(u->esp, &b) == ESP_OK)
+		dp_tx_emit(dp, u, &b, df, tos, &r);
+	dp_tx_drain(dp, &r);
 }
 
 /*

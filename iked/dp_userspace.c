@@ -115,6 +115,52 @@ dp_tun_put(struct dp *dp, struct dp_tun *t)
 		t->refs--;
 }
 
+/*
+ * Caller holds the write lock: t's selection table rebuilt from its
+ * outbound SAs (dp_lpm.h), oldest first so that a rekey's new SA wins
+ * over the old one of the same selectors.  An SA that narrowed nothing
+ * (no remote selector) takes every destination of both families.
+ */
+static void
+dp_tun_rebuild(struct dp_tun *t)
+{
+	struct dp_lpm_ent *e = NULL, *ne;
+	size_t n = 0, cap = 0;
+	struct dp_sel any[2] = { 0 };
+
+	any[0].start.family = any[0].end.family = AF_INET;
+	memset(&any[0].end.u.v4, 0xff, sizeof(any[0].end.u.v4));
+	any[1].start.family = any[1].end.family = AF_INET6;
+	memset(&any[1].end.u.v6, 0xff, sizeof(any[1].end.u.v6));
+	for (struct dp_usa *u = t->outs; u; u = u->tnext) {
+		const struct dp_sa *c = esp_sa_conf(u->esp);
+		const struct dp_sel *sel = c->nsel_remote ? c->sel_remote : any;
+		size_t nsel = c->nsel_remote ? c->nsel_remote : 2;
+		for (size_t i = 0; i < nsel; i++) {
+			if (cap - n < DP_LPM_RANGE_MAX) {
+				cap = cap * 2 + DP_LPM_RANGE_MAX;
+				if ((ne = realloc(e, cap * sizeof(*e))) == NULL)
+					goto done;
+				e = ne;
+			}
+			size_t k = dp_lpm_prefixes(
+			    &sel[i], u, e + n, DP_LPM_RANGE_MAX);
+			if (k == 0)
+				log_warn("dataplane: %s: SA %08x: a remote "
+					 "selector no prefix covers",
+				    t->name, u->spi);
+			n += k;
+		}
+	}
+done:
+	dp_lpm_free(t->out);
+	/* never the old table: it may hold an SA being deleted */
+	t->out = dp_lpm_new(e, n);
+	if (t->out == NULL && n > 0)
+		log_err("dataplane: %s: no memory for its SA table", t->name);
+	free(e);
+}
+
 static int
 dp_peer(struct dp *dp, const struct dp_sa *sa, struct dp_usa *u)
 {
@@ -173,12 +219,18 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 	size_t h = dp_hash(dp, sa->spi);
 	u->hnext = dp->bucket[sa->inbound][h];
 	dp->bucket[sa->inbound][h] = u;
-	/* route-based: one outbound SA per tunnel, the newest */
+	/* route-based, point-to-multipoint: by destination (dp_lpm.h) */
 	if (!sa->inbound && u->tun) {
-		u->tun->out = u;
+		struct dp_usa **pp = &u->tun->outs;
+		while (*pp)
+			pp = &(*pp)->tnext;
+		*pp = u;
+		dp_tun_rebuild(u->tun);
 		u->tun->tunnel_id = sa->tunnel_id;
 	}
 	pthread_rwlock_unlock(&dp->lock);
+	if (!sa->inbound)
+		dp_ari_add(dp->ari, sa); /* its device exists now */
 	log_info("dataplane: SA %08x %s installed (%s%s%s)", sa->spi,
 	    sa->inbound ? "inbound" : "outbound", sa->encr->name,
 	    sa->integ ? "/" : "", sa->integ ? sa->integ->name : "");
@@ -223,17 +275,6 @@ dp_usa_stats(const struct dp_usa *u, struct dp_stats *out)
 	dp_stats_add(out, &s);
 }
 
-/* An outbound SA of t, with dp->lock held for writing; or NULL. */
-static struct dp_usa *
-dp_tun_other_out(struct dp *dp, const struct dp_tun *t)
-{
-	for (size_t h = 0; h < DP_NBUCKET; h++)
-		for (struct dp_usa *o = dp->bucket[0][h]; o; o = o->hnext)
-			if (o->tun == t)
-				return o;
-	return NULL;
-}
-
 static int
 dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 {
@@ -251,16 +292,18 @@ dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 	}
 	*pp = u->hnext;
 	dp_usa_stats(u, &dp->gone);
-	if (u->tun && u->tun->out == u) {
-		u->tun->out = NULL;
-		/* another outbound SA left on the tunnel (two Child SAs
-		 * of a simultaneous initiation, the newer one deleted):
-		 * it carries the traffic now.  Only then a walk. */
-		if (u->tun->refs > 1)
-			u->tun->out = dp_tun_other_out(dp, u->tun);
+	if (!inbound && u->tun) {
+		struct dp_usa **tp = &u->tun->outs;
+		while (*tp && *tp != u)
+			tp = &(*tp)->tnext;
+		if (*tp)
+			*tp = u->tnext;
+		dp_tun_rebuild(u->tun);
 	}
 	dp_tun_put(dp, u->tun);
 	pthread_rwlock_unlock(&dp->lock);
+	if (!inbound)
+		dp_ari_del(dp->ari, esp_sa_conf(u->esp));
 	/* no packet thread holds u: each holds the lock while it uses one */
 	esp_sa_free(u->esp);
 	free(u);
@@ -359,6 +402,14 @@ dp_us_set_encap_socket(struct dp *dp, int fd)
 	if (*slot >= 0)
 		epoll_ctl(dp->epoll_rx, EPOLL_CTL_DEL, *slot, NULL);
 	*slot = fd;
+	/* df-bit clear, the default, until an SA asks otherwise (dp_us_out.c)
+	 */
+	int dont = family == AF_INET ? IP_PMTUDISC_DONT : IPV6_PMTUDISC_DONT;
+	if (setsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+		family == AF_INET ? IP_MTU_DISCOVER : IPV6_MTU_DISCOVER, &dont,
+		sizeof(dont)) < 0)
+		log_warn("dataplane: UDP 4500 DF mode: %s", strerror(errno));
+	*(family == AF_INET ? &dp->df_encap4 : &dp->df_encap6) = 0;
 	if (epoll_ctl(dp->epoll_rx, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		log_err("dataplane: UDP 4500 socket: %s", strerror(errno));
 		*slot = -1;
@@ -482,6 +533,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 		setsockopt(
 		    dp->icmp6, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero));
 	}
+	dp->ari = dp_ari_new(); /* NULL: logged, no routes */
 	dp->wake_ev =
 	    event_new(base, dp->wake_fd, EV_READ | EV_PERSIST, dp_wake_cb, dp);
 	dp->life_ev = event_new(base, -1, EV_PERSIST, dp_life_cb, dp);
@@ -525,11 +577,13 @@ dp_us_close(struct dp *dp)
 			}
 	for (struct dp_tun *t = dp->tuns, *n; t; t = n) {
 		n = t->next;
+		dp_lpm_free(t->out);
 		close(t->fd);
 		free(t);
 	}
 	for (size_t i = 0; i < dp->nike; i++)
 		free(dp->ike[i].p);
+	dp_ari_free(dp->ari);
 	if (dp->wake_ev)
 		event_free(dp->wake_ev);
 	if (dp->life_ev)

@@ -107,6 +107,14 @@ struct eng_vpn {
 	bool copy_dscp;
 	uint32_t replay_window; /* 0 with no_anti_replay */
 	bool no_anti_replay;
+	/*
+	 * Junos ARI: `traffic-selector` statements (not proxy-identity) on
+	 * a route-based VPN put a route for the negotiated remote selector
+	 * via bind_if (dp_ari.h), with the first selector's `metric`
+	 * (0: the default, lib/rtproto.h).
+	 */
+	bool ari;
+	uint32_t ari_metric;
 };
 
 /* The transport: the daemon's sockets or a test's fake wire. */

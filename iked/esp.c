@@ -26,7 +26,7 @@ enum esp_mode { ESP_MODE_AEAD, ESP_MODE_CBC };
 struct esp_ctr {
 	_Atomic uint64_t bytes, packets;
 	_Atomic uint64_t auth, decrypt, replay, header, trailer, discarded;
-	_Atomic uint64_t mtu;
+	_Atomic uint64_t mtu, ts;
 };
 
 struct esp_sa {
@@ -73,6 +73,7 @@ esp_result_name(enum esp_result r)
 		[ESP_NO_ROOM] = "no room",
 		[ESP_EXPIRED] = "lifetime expired",
 		[ESP_TOO_BIG] = "exceeds the path MTU",
+		[ESP_TS] = "outside the traffic selectors",
 	};
 	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r]
 	    ? names[r]
@@ -468,6 +469,7 @@ esp_drop(struct esp_sa *e, enum esp_result r)
 	case ESP_BAD_HEADER: ctr_add(&e->ctr.header, 1); break;
 	case ESP_BAD_TRAILER: ctr_add(&e->ctr.trailer, 1); break;
 	case ESP_TOO_BIG: ctr_add(&e->ctr.mtu, 1); break;
+	case ESP_TS: ctr_add(&e->ctr.ts, 1); break;
 	default: ctr_add(&e->ctr.discarded, 1); break;
 	}
 	return r;
@@ -593,6 +595,7 @@ esp_sa_stats(const struct esp_sa *e, struct dp_stats *out)
 	out->err_bad_trailer += ctr_get(&e->ctr.trailer);
 	out->discarded += ctr_get(&e->ctr.discarded);
 	out->err_mtu += ctr_get(&e->ctr.mtu);
+	out->err_ts += ctr_get(&e->ctr.ts);
 }
 
 void

@@ -53,6 +53,7 @@ enum esp_result {
 	ESP_NO_ROOM,	   /* the buffer lacks head- or tailroom */
 	ESP_EXPIRED,	   /* hard lifetime reached */
 	ESP_TOO_BIG,	   /* with the outer DF, over the path MTU */
+	ESP_TS,		   /* inner addresses outside the SA's selectors */
 };
 const char *esp_result_name(enum esp_result r);
 
@@ -82,7 +83,10 @@ enum esp_result esp_encap(struct esp_sa *e, struct esp_buf *b);
  */
 enum esp_result esp_decap(struct esp_sa *e, struct esp_buf *b);
 
-/* Counts a drop the backend decided on (ESP_TOO_BIG: err_mtu). */
+/*
+ * Counts a drop the backend decided on (ESP_TOO_BIG: err_mtu; ESP_TS:
+ * err_ts, RFC 4301 5.2's inbound selector check).
+ */
 void esp_sa_drop(struct esp_sa *e, enum esp_result r);
 /*
  * RFC 4303 2: the octets ESP adds to an inner packet of len octets (SPI,

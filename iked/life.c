@@ -112,6 +112,34 @@ life_reauth_due(const struct ike_sa *sa)
 	    sa->gw->p.remote.ss_family != AF_UNSPEC;
 }
 
+/*
+ * Whether the peer is already replacing sa (its own reauthentication,
+ * make before break): an IKE SA of the same gateway that the peer
+ * started no earlier than sa, half-open, waiting for its PPK or up.  Both
+ * sides have `reauth-frequency` and the peer's soft expiry came first;
+ * reauthenticating sa as well would leave two new IKE SAs that nothing
+ * resolves as duplicates, and each later round would double them.  The
+ * peer deletes sa once its new IKE SA is up; if it fails instead, the
+ * next tick finds no such SA and reauthenticates.  Only walked when the
+ * gateway has another SA.
+ */
+static bool
+life_peer_replacing(const struct ike_sa *sa)
+{
+	if (sa->gw->nsas <= 1)
+		return false;
+	SA_EACH(sa->e, o, nx, i)
+	{
+		if (o != sa && o->gw == sa->gw && !o->initiator &&
+		    o->created >= sa->created &&
+		    (o->state == IKE_ST_INIT_DONE ||
+			o->state == IKE_ST_AUTH_WAIT ||
+			o->state == IKE_ST_ESTABLISHED))
+			return true;
+	}
+	return false;
+}
+
 static void
 life_reauth(struct ike_sa *sa)
 {
@@ -269,9 +297,10 @@ life_sa(struct ike_sa *sa, time_t now)
 	life_keepalive(sa, now);
 	if (!sa->rekeyed && sa->rk == NULL && now >= sa->soft_at &&
 	    now >= sa->retry_at) {
-		if (life_reauth_due(sa))
-			life_reauth(sa);
-		else
+		if (life_reauth_due(sa)) {
+			if (!life_peer_replacing(sa))
+				life_reauth(sa);
+		} else
 			rekey_ike(sa);
 	}
 	life_children(sa, now);

@@ -96,12 +96,42 @@ hr_destination(const char *local, long long plen, struct sb *out)
 	sb_printf(out, "/%lld", plen);
 }
 
+/*
+ * A unit's counters: Junos prints packets only, and with `detail` its
+ * "Traffic statistics" block with bytes.  For st0.N they are the TUN
+ * device's (docs/architecture.md, "The ESP dataplane"): Input what the
+ * dataplane decrypted into it, Output what was routed into it to be
+ * encrypted.
+ */
+static void
+hr_unit_counters(const json_t *u, bool detail, struct sb *out)
+{
+	if (!detail) {
+		sb_printf(out, "    Input packets : %lld\n",
+		    hr_int(u, "input-packets"));
+		sb_printf(out, "    Output packets: %lld\n",
+		    hr_int(u, "output-packets"));
+		return;
+	}
+	sb_puts(out, "    Traffic statistics:\n");
+	sb_printf(
+	    out, "     Input  bytes  :%21lld\n", hr_int(u, "input-bytes"));
+	sb_printf(
+	    out, "     Output bytes  :%21lld\n", hr_int(u, "output-bytes"));
+	sb_printf(
+	    out, "     Input  packets:%21lld\n", hr_int(u, "input-packets"));
+	sb_printf(
+	    out, "     Output packets:%21lld\n", hr_int(u, "output-packets"));
+}
+
 /* A unit of `show interfaces` (not terse); blank: a blank line first. */
 static void
-hr_unit_detail(const json_t *u, bool lo, bool blank, struct sb *out)
+hr_unit_detail(
+    const json_t *u, bool lo, bool blank, bool detail, struct sb *out)
 {
 	json_t *a;
 	size_t i;
+	bool up = strcmp(hr_str(u, "admin"), "up") == 0;
 
 	sb_printf(out,
 	    "%s  Logical interface %s (Index %lld) (SNMP ifIndex"
@@ -111,15 +141,17 @@ hr_unit_detail(const json_t *u, bool lo, bool blank, struct sb *out)
 	if (lo)
 		sb_puts(
 		    out, "    Flags: SNMP-Traps Encapsulation: Unspecified\n");
+	else if (strncmp(hr_str(u, "name"), "st0.", 4) == 0)
+		sb_printf(out,
+		    "    Flags: %sPoint-To-Point SNMP-Traps Encapsulation:"
+		    " Secure-Tunnel\n",
+		    up ? "Up " : "Down ");
 	else
 		sb_printf(out,
 		    "    Flags: %sSNMP-Traps 0x4000 Encapsulation:"
 		    " ENET2\n",
-		    strcmp(hr_str(u, "admin"), "up") == 0 ? "Up " : "Down ");
-	sb_printf(
-	    out, "    Input packets : %lld\n", hr_int(u, "input-packets"));
-	sb_printf(
-	    out, "    Output packets: %lld\n", hr_int(u, "output-packets"));
+		    up ? "Up " : "Down ");
+	hr_unit_counters(u, detail, out);
 	if (json_object_get(u, "zone") != NULL) {
 		sb_printf(out, "    Security: Zone: %s\n", hr_str(u, "zone"));
 		sb_puts(out, "    Allowed host-inbound traffic :");
@@ -213,6 +245,7 @@ hr_interfaces(const json_t *d, struct sb *out)
 	json_t *list = json_object_get(d, "interfaces"), *p, *u;
 	bool terse = json_is_true(json_object_get(d, "terse"));
 	bool logical = json_is_true(json_object_get(d, "logical"));
+	bool detail = json_is_true(json_object_get(d, "detail"));
 	size_t i, k;
 
 	if (!json_is_array(list))
@@ -240,7 +273,7 @@ hr_interfaces(const json_t *d, struct sb *out)
 		if (!logical)
 			hr_phys_detail(p, out);
 		json_array_foreach(units, k, u)
-		    hr_unit_detail(u, lo, !logical || k > 0, out);
+		    hr_unit_detail(u, lo, !logical || k > 0, detail, out);
 	}
 	return 0;
 }

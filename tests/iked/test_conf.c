@@ -284,6 +284,21 @@ START_TEST(test_sets_and_knobs)
 	ck_assert_uint_eq(ntohl(v->ts_local[0].start.u.v4.s_addr), 0x0a010000);
 	ck_assert_uint_eq(ntohl(v->ts_local[0].end.u.v4.s_addr), 0x0a01ffff);
 	ck_assert_uint_eq(ntohl(v->ts_remote[0].end.u.v4.s_addr), 0xffffffff);
+	ck_assert(!v->ari); /* Junos ARI: traffic selectors only */
+	iconf_free(ic);
+	/* traffic selectors ask for routes (ARI), with their metric */
+	ap(c, "delete security ipsec vpn V1 ike proxy-identity");
+	ap(c,
+	    "set security ipsec vpn V1 traffic-selector T local-ip "
+	    "10.1.0.0/16");
+	ap(c,
+	    "set security ipsec vpn V1 traffic-selector T remote-ip "
+	    "10.2.0.0/16");
+	ap(c, "set security ipsec vpn V1 traffic-selector T metric 20");
+	ic = iconf_new(c, NULL, &errs);
+	ck_assert_msg(errs.n == 0, "%s", errs.n ? errs.v[0].msg : "");
+	ck_assert(ic->vpn[0].ari);
+	ck_assert_uint_eq(ic->vpn[0].ari_metric, 20);
 	iconf_free(ic);
 	verrs_free(&errs);
 	conf_free(c);

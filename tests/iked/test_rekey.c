@@ -426,6 +426,44 @@ START_TEST(reauth_frequency_fresh_ppk)
 END_TEST
 
 static bool
+both_have_new(struct wire *w)
+{
+	return pst(w, 0).established == 2 && pst(w, 1).established == 2;
+}
+
+/*
+ * Both sides at reauth-frequency 1.  A reauthenticates first; its Delete
+ * of the old IKE SA is lost, so when B's soft expiry of that old SA comes
+ * B already has A's new IKE SA up: B waits for the Delete (retransmitted)
+ * instead of reauthenticating too, which left two new IKE SAs that stayed
+ * (and doubled at each round).
+ */
+START_TEST(reauth_both_sides_one_sa)
+{
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	conf_pair(&pa, &pb, &va, &vb);
+	pa.reauth_frequency = pb.reauth_frequency = 1;
+	pa.prop[0].lifetime_s = pb.prop[0].lifetime_s = 1000;
+	struct wire *w = wire_with(&pa, &pb, &va, &vb);
+
+	/* IKE_SA_INIT, IKE_AUTH (request, answer each), then the Delete */
+	w->drop_at = w->sent + 5;
+	wire_advance(w, 850); /* A's soft expiry (800..840), not B's */
+	ck_assert(wire_run(w, both_have_new, 5));
+	ck_assert_uint_eq(pst(w, 0).reauths, 1);
+	wire_advance(w, 55); /* B's soft expiry of the old IKE SA (860..900) */
+	ck_assert(wire_run(w, reauthed, 10));
+	ck_assert_uint_eq(pst(w, 1).reauths, 0);
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 1);
+	assert_mirror(w);
+	wire_free(w);
+}
+END_TEST
+
+static bool
 b_stale_gone(struct wire *w)
 {
 	return w->head == NULL && pst(w, 1).ike_sas == 1 &&
@@ -572,6 +610,7 @@ rekey_suite(void)
 	tcase_add_test(tc, dpd_declares_silent_peer_dead);
 	tcase_add_test(tc, nat_keepalive);
 	tcase_add_test(tc, reauth_frequency_fresh_ppk);
+	tcase_add_test(tc, reauth_both_sides_one_sa);
 	tcase_add_test(tc, restart_initial_contact);
 	tcase_add_test(tc, second_vpn_new_child);
 	tcase_add_test(tc, detail_shows_render);

@@ -127,6 +127,46 @@ START_TEST(policies)
 }
 END_TEST
 
+/*
+ * An AutoVPN hub: one VPN (one reqid), two spokes' outbound SAs with the
+ * hub's selector narrowed to each spoke's /26: a policy per spoke, each
+ * leading to its own spoke's address, and one spoke's going leaves the
+ * other's.
+ */
+START_TEST(policies_p2mp)
+{
+	struct dp *dp = dp_xfrm_new(NULL, NULL, NULL, false);
+	struct dp_sa s1, s2;
+	const char *s;
+
+	ck_assert_ptr_nonnull(dp);
+	mk_sa(&s1, 0x1001, false);
+	mk_sa(&s2, 0x1002, false);
+	s1.nsel_local = s2.nsel_local = 1;
+	sel4(&s1.sel_local[0], "192.0.2.0", "192.0.2.63");
+	s2.sel_local[0] = s1.sel_local[0];
+	sel4(&s1.sel_remote[0], "192.0.2.128", "192.0.2.191");
+	sel4(&s2.sel_remote[0], "192.0.2.192", "192.0.2.255");
+	inet_pton(AF_INET, "198.51.100.3", &s2.remote.u.v4);
+	ck_assert_int_eq(dp_xfrm_policies_add(dp, &s1), 0);
+	ck_assert_int_eq(dp_xfrm_policies_add(dp, &s2), 0);
+	s = run("ip xfrm policy 2>&1");
+	ck_assert_uint_eq(count(s, "dir out"), 2);
+	ck_assert_msg(strstr(s, "src 192.0.2.0/26 dst 192.0.2.128/26") &&
+		strstr(s, "src 192.0.2.0/26 dst 192.0.2.192/26") &&
+		strstr(s, "tmpl src 192.0.2.1 dst 192.0.2.2") &&
+		strstr(s, "tmpl src 192.0.2.1 dst 198.51.100.3"),
+	    "%s", s);
+	ck_assert_int_eq(dp_xfrm_policies_del(dp, &s1), 0);
+	s = run("ip xfrm policy 2>&1");
+	ck_assert_uint_eq(count(s, "dir out"), 1);
+	ck_assert_msg(strstr(s, "dst 192.0.2.192/26") != NULL, "%s", s);
+	ck_assert_int_eq(dp_xfrm_policies_del(dp, &s2), 0);
+	ck_assert_str_eq(run("ip xfrm policy"), "");
+	dp_xfrm_ops.close(dp);
+}
+END_TEST
+
 /* A range that is no prefix: refused, and nothing half-installed. */
 START_TEST(policy_not_prefix)
 {
@@ -216,6 +256,7 @@ main(void)
 	printf("this kernel %s ESP states\n", kernel_esp ? "holds" : "has no");
 	tcase_add_test(tc, probe_agrees);
 	tcase_add_test(tc, policies);
+	tcase_add_test(tc, policies_p2mp);
 	tcase_add_test(tc, policy_not_prefix);
 	tcase_add_test(tc, sa_add_del);
 	tcase_add_test(tc, auto_falls_back);
