@@ -104,6 +104,24 @@ int iconf_esp_proposals(struct iconf_ctx *x, const struct cnode *policy,
 /* A DH group name ("group14") as its IANA number; 0 when unknown. */
 uint16_t iconf_dh_group(const char *name);
 
+/* conf_pol.c: policy-based VPNs (`then permit tunnel ipsec-vpn V`). */
+#define ICONF_POL_MAX 8 /* policies naming one VPN, looked at */
+struct iconf_pol {
+	const struct cnode *ctx;    /* from-zone A to-zone B */
+	const struct cnode *policy; /* policy P */
+	const struct cnode *tunnel; /* its then permit tunnel */
+};
+/* The policies naming vpn (the first max in *out); how many there are. */
+size_t iconf_pol_find(
+    struct iconf_ctx *x, const char *vpn, struct iconf_pol *out, size_t max);
+/*
+ * Route-based v (bind_if set): refuses each policy naming it.
+ * Policy-based: v's selectors from the policy that names it, unless it
+ * has its own (proxy-identity).  0 / -1 (errors given).
+ */
+int iconf_pol_vpn(
+    struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v);
+
 /* conf_vpn.c */
 void iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids);
 /* conf.c: a leaf-list's values in order (borrowed); *n. */

@@ -11,7 +11,9 @@
  * Traffic selectors: `traffic-selector T local-ip/remote-ip` (up to
  * ENG_TS_MAX, all in the one Child SA: RFC 7296 2.9, where Junos
  * negotiates one SA per selector) or `ike proxy-identity` (service any
- * only); neither: 0.0.0.0/0 both ways (route-based).  Defaults: df-bit
+ * only); neither: 0.0.0.0/0 both ways (route-based), or the addresses
+ * of the security policy naming a VPN without bind-interface
+ * (conf_pol.c).  Defaults: df-bit
  * clear, anti-replay window 64 (Junos's), establish-tunnels on-traffic.
  */
 #include <arpa/inet.h>
@@ -239,6 +241,9 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 			rc = -1;
 		}
 	if (vpn_selectors(x, vn, ike, v) == -1)
+		rc = -1;
+	/* conf_pol.c: policy-based VPNs take the policy's addresses */
+	if (rc == 0 && iconf_pol_vpn(x, vn, v) == -1)
 		rc = -1;
 	s = cnode_child_val(vn, "establish-tunnels");
 	v->establish = s == NULL || strcmp(s, "on-traffic") == 0

@@ -338,13 +338,32 @@ dp_tx_run(struct dp *dp, int sock, bool df, struct mmsghdr *m, size_t n)
 	dp_tx_send(dp, sock, m, n);
 }
 
-/* tx: no outbound SA for t: n packets dropped, iked asked for one. */
+/*
+ * tx: the SA of the queued packets of t: its outbound SA (st0.N), or on
+ * the policy device that of the tunnel the packets' selectors chose.
+ */
+static struct dp_usa *
+dp_tx_sa(struct dp *dp, struct dp_tun *t)
+{
+	if (!t->policy)
+		return t->out;
+	return dp->txq.pol ? dp->txq.pol->out : NULL;
+}
+
+/*
+ * tx: no outbound SA for t: n packets dropped, iked asked for one (on
+ * the policy device: for the tunnel whose policy holds them, if any).
+ */
 static void
 dp_tx_nosa(struct dp *dp, struct dp_tun *t, size_t n)
 {
+	_Atomic bool *want = &t->want_acquire;
+
 	for (size_t i = 0; i < n; i++)
 		dp_ctr_inc(&dp->tx_discarded);
-	if (!atomic_exchange(&t->want_acquire, true))
+	if (t->policy)
+		want = dp->txq.pol ? &dp->txq.pol->want_acquire : NULL;
+	if (want != NULL && !atomic_exchange(want, true))
 		dp_wake(dp);
 }
 
@@ -406,7 +425,7 @@ static void
 dp_tx_flush(struct dp *dp, struct dp_tun *t)
 {
 	struct dp_txq *q = &dp->txq;
-	struct dp_usa *u = t->out;
+	struct dp_usa *u = dp_tx_sa(dp, t);
 	struct dp_txrun r = { 0 };
 	size_t fit;
 	bool df;
@@ -447,22 +466,22 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
 	struct dp_txq *q = &dp->txq;
 	struct esp_buf b = { q->in, DP_BUF_LEN, ESP_HEADROOM, len };
 	struct dp_txrun r = { 0 };
+	struct dp_usa *u;
 	size_t fit;
 	bool df;
 	int tos, fits;
 
 	dp_tx_flush(dp, t);
-	if (t->out == NULL) {
+	if ((u = dp_tx_sa(dp, t)) == NULL) {
 		dp_tx_nosa(dp, t, 1);
 		return;
 	}
-	fits = dp_out_check(
-	    dp, t->out, q->in + ESP_HEADROOM, len, &df, &tos, &fit);
+	fits = dp_out_check(dp, u, q->in + ESP_HEADROOM, len, &df, &tos, &fit);
 	if (fits == 1)
-		dp_tx_frag(dp, t->out, q->in + ESP_HEADROOM, len, fit, tos, &r);
-	else if (fits == 0 && esp_encap(t->out->esp, &b) == ESP_OK)
-		dp_tx_emit(dp, t->out, &b, df, tos, &r);
-	dp_tx_drain(dp, t->out, &r);
+		dp_tx_frag(dp, u, q->in + ESP_HEADROOM, len, fit, tos, &r);
+	else if (fits == 0 && esp_encap(u->esp, &b) == ESP_OK)
+		dp_tx_emit(dp, u, &b, df, tos, &r);
+	dp_tx_drain(dp, u, &r);
 }
 
 /*
@@ -496,6 +515,15 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 			dp_ctr_inc(&dp->tx_discarded);
 			continue;
 		}
+		if (t->policy) {
+			/* dp_us_pol.c: the tunnel by the packet's selectors;
+			 * a super-packet is one flow */
+			struct dp_pol *p = dp_pol_lookup(dp, in + vl, len);
+			if (p != q->pol) {
+				dp_tx_flush(dp, t);
+				q->pol = p;
+			}
+		}
 		if (vh.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
 		    len > DP_SEG_ROOM) {
 			if (dp_gso_csum(&vh, in + vl, len) == 0)
@@ -513,6 +541,7 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 		q->n += n;
 	}
 	dp_tx_flush(dp, t);
+	q->pol = NULL;
 	pthread_rwlock_unlock(&dp->lock);
 }
 
@@ -602,6 +631,7 @@ dp_wake_cb(evutil_socket_t fd, short what, void *arg)
 	for (struct dp_tun *t = dp->tuns; t && nacq < 64; t = t->next)
 		if (atomic_exchange(&t->want_acquire, false))
 			acq[nacq++] = t->tunnel_id;
+	nacq += dp_pol_acquires(dp, acq + nacq, 64 - nacq);
 	pthread_rwlock_unlock(&dp->lock);
 	for (size_t i = 0; i < nacq; i++)
 		if (dp->ev && dp->ev->acquire)
