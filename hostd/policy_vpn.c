@@ -107,7 +107,9 @@ pv_context(struct conf *c, struct nftm *m, const struct cnode *ctx)
 	nftm_name("pvf_", zf, &f);
 	nftm_name("pvt_", zf, &tomap);
 	if (nftm_chain(m, sb_str(&f), NULL)) {
-		nftm_set(m, sb_str(&tomap), "type ifname : verdict", false);
+		/* fib's oifname is a string, not an ifname */
+		nftm_set(m, sb_str(&tomap),
+		    "typeof fib daddr oifname : verdict", false);
 		sb_reset(&rules);
 		sb_printf(
 		    &rules, "fib daddr oifname vmap @%s\n", sb_str(&tomap));
@@ -124,6 +126,40 @@ pv_context(struct conf *c, struct nftm *m, const struct cnode *ctx)
 	sb_free(&rules);
 	sb_free(&counter);
 	sb_free(&tail);
+	sb_free(&val);
+}
+
+/*
+ * Out of the tunnel: the map pv_in sends the interface the source is
+ * routed through to its zone's forward chain f_<zone> (policy.c's), as
+ * fwd_from does with the interface a packet came in on.
+ */
+static void
+pv_in(struct conf *c, struct nftm *m, const struct cnode *pol)
+{
+	struct sb f, val;
+	char zf[64];
+
+	sb_init(&f);
+	sb_init(&val);
+	nftm_set(m, "pv_in", "typeof fib saddr oifname : verdict", false);
+	for (const struct cnode *p = pol->first; p; p = p->next) {
+		const char *sep = strchr(p->val ? p->val : "", CONF_KEY_SEP);
+		const struct cnode *from;
+		if (strcmp(p->sn->name, "policy") != 0 ||
+		    cnode_is_inactive(p) || sep == NULL)
+			continue;
+		snprintf(zf, sizeof(zf), "%.*s", (int)(sep - p->val), p->val);
+		/* policy.c made f_<zone> when both zones exist */
+		if ((from = policy_zone(c, zf)) == NULL ||
+		    policy_zone(c, sep + 1) == NULL)
+			continue;
+		nftm_name("f_", zf, &f);
+		sb_reset(&val);
+		sb_printf(&val, "jump %s", sb_str(&f));
+		pv_zone_elems(m, from, "pv_in", sb_str(&val));
+	}
+	sb_free(&f);
 	sb_free(&val);
 }
 
@@ -157,6 +193,8 @@ policy_vpn_model(struct conf *c, struct nftm *m)
 		any = true;
 		pv_context(c, m, p);
 	}
+	if (any)
+		pv_in(c, m, pol);
 	return any;
 }
 
@@ -165,7 +203,7 @@ policy_vpn_forward(const char *dflt, struct sb *rules)
 {
 	sb_puts(rules,
 	    "oifname \"" PVPN_IFNAME "\" meta mark " PVPN_MARK_TEXT " accept\n"
-	    "iifname \"" PVPN_IFNAME "\" fib saddr oifname vmap @fwd_from\n"
+	    "iifname \"" PVPN_IFNAME "\" fib saddr oifname vmap @pv_in\n"
 	    "iifname \"" PVPN_IFNAME "\" jump global\n");
 	sb_printf(rules,
 	    "iifname \"" PVPN_IFNAME "\" counter name \"default_policy\""

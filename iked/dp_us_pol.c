@@ -113,7 +113,7 @@ dp_pol_route(const char *ifname, bool add)
 		err = dp_pol_route_family(sk, fam[i], ifindex, add);
 		/* IPv6 may be off in this namespace: IPv4 still runs */
 		if (err < 0 && add) {
-			log_err("dataplane: %s: %s policy routing: %s", ifname,
+			log_warn("dataplane: %s: %s policy routing: %s", ifname,
 			    i ? "IPv6" : "IPv4", nl_geterror(err));
 			if (i == 0)
 				rc = -1;
