@@ -778,6 +778,14 @@ policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
 	    policy_list(m, "destination-address"), "applications",
 	    policy_list(m, "application"), "action", policy_action(q), "hits",
 	    policy_hits(counters, cn));
+	const struct cnode *tun = host_path(q, "then permit tunnel");
+	if (policy_tunnel_vpn(q) != NULL) {
+		json_object_set_new(
+		    d, "tunnel", json_string(policy_tunnel_vpn(q)));
+		if (cnode_child_val(tun, "pair-policy") != NULL)
+			json_object_set_new(d, "pair-policy",
+			    json_string(cnode_child_val(tun, "pair-policy")));
+	}
 	const struct cnode *log = host_path(q, "then log");
 	if (log != NULL) {
 		json_object_set_new(d, "log", json_true());

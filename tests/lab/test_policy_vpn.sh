@@ -162,6 +162,15 @@ else
 	printf '%s\n' "$out"; fail "policy OUT shows no hits"
 fi
 
+out=$(qs_cli "$LAB_DIR/A" "show security policies from-zone trust to-zone untrust detail")
+if printf '%s\n' "$out" | grep -q "Tunnel: V, Type: IPSec" &&
+    printf '%s\n' "$out" | grep -q "Pair policy: IN" &&
+    qs_cli "$LAB_DIR/A" "show security policies" | grep -q "Action: permit, tunnel"; then
+	ok "show security policies names the tunnel and the pair-policy"
+else
+	printf '%s\n' "$out"; fail "show security policies does not show the tunnel"
+fi
+
 # commit check: a policy naming a route-based VPN is refused
 out=$(qs_cli "$LAB_DIR/A" "configure; set interfaces st0 unit 0 family inet; set security ipsec vpn V bind-interface st0.0; commit" 2>&1)
 if printf '%s\n' "$out" | grep -q "route-based"; then
