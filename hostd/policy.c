@@ -598,6 +598,11 @@ policy_global(struct conf *c, struct nftm *m, const struct cnode *q,
 
 	sb_init(&chain);
 	sb_init(&zn);
+	/* policy_vpn.c marks before routing per zone context only */
+	if (policy_tunnel_vpn(q) != NULL)
+		policy_error(errs, host_path(q, "then permit"), "tunnel",
+		    "A global policy cannot tunnel to a policy-based VPN"
+		    " here: put it in a from-zone/to-zone context");
 	policy_chain(c, m, "", q, &chain, errs);
 	for (int d = 0; d < 2; d++) {
 		bool any = true;

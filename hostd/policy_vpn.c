@@ -18,9 +18,12 @@
  * far end lies in): the from-zone's policies decide, where a tunnel
  * policy (the pair-policy) accepts only what came out of the tunnel and
  * a flow from the tunnel is marked so that its replies go back in.
- * Nothing here exists until a policy names a VPN, so other rulesets are
- * unchanged.  Global policies with a tunnel are not evaluated before
- * routing (not done).
+ * The reverse policy of a pair marks too: clear traffic from the far side
+ * that claims the tunnel's addresses goes into the device, where no SA's
+ * selectors hold it (they are the other way round), and is dropped and
+ * counted, as Junos drops it.  Nothing here exists until a policy names
+ * a VPN, so other rulesets are unchanged.  Global policies cannot tunnel
+ * (policy.c refuses them at commit).
  */
 #include <stdio.h>
 #include <string.h>

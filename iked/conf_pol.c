@@ -51,15 +51,24 @@ pol_tunnel(const struct cnode *p)
 	return t != NULL && !cnode_is_inactive(t) ? t : NULL;
 }
 
-/* Each `from-zone A to-zone B policy P` naming vpn, up to max. */
-size_t
-iconf_pol_find(
-    struct iconf_ctx *x, const char *vpn, struct iconf_pol *out, size_t max)
+static int
+pol_cmp(const void *a, const void *b)
+{
+	const struct iconf_pol *x = a, *y = b;
+	int c = strcmp(x->vpn, y->vpn);
+
+	return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void
+iconf_pol_index(struct iconf_ctx *x)
 {
 	const struct cnode *sec = cnode_child(conf_root(x->c), "security");
 	const struct cnode *pols = cnode_child(sec, "policies");
-	size_t n = 0;
+	size_t cap = 0;
 
+	x->pols = NULL;
+	x->npols = 0;
 	for (const struct cnode *ctx = pols ? pols->first : NULL; ctx;
 	     ctx = ctx->next) {
 		if (strcmp(ctx->sn->name, "policy") != 0 ||
@@ -71,15 +80,47 @@ iconf_pol_find(
 				continue;
 			const struct cnode *t = pol_tunnel(p);
 			const char *v = cnode_child_val(t, "ipsec-vpn");
-			if (v == NULL || strcmp(v, vpn) != 0)
+			if (v == NULL)
 				continue;
-			if (n < max) {
-				out[n].ctx = ctx;
-				out[n].policy = p;
-				out[n].tunnel = t;
+			if (x->npols == cap) {
+				cap = cap ? 2 * cap : 16;
+				x->pols =
+				    xrealloc(x->pols, cap * sizeof(*x->pols));
 			}
-			n++;
+			x->pols[x->npols] =
+			    (struct iconf_pol){ v, x->npols, ctx, p, t };
+			x->npols++;
 		}
+	}
+	if (x->npols > 1)
+		qsort(x->pols, x->npols, sizeof(*x->pols), pol_cmp);
+}
+
+void
+iconf_pol_index_free(struct iconf_ctx *x)
+{
+	free(x->pols);
+	x->pols = NULL;
+	x->npols = 0;
+}
+
+size_t
+iconf_pol_find(
+    struct iconf_ctx *x, const char *vpn, struct iconf_pol *out, size_t max)
+{
+	size_t lo = 0, hi = x->npols, n = 0;
+
+	while (lo < hi) { /* the first entry naming vpn or after it */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(x->pols[mid].vpn, vpn) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->npols && strcmp(x->pols[lo].vpn, vpn) == 0; lo++) {
+		if (n < max)
+			out[n] = x->pols[lo];
+		n++;
 	}
 	return n;
 }

@@ -310,6 +310,7 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 {
 	if (ids != NULL)
 		vpn_reserve_manual(x, ids);
+	iconf_pol_index(x); /* conf_pol.c */
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	     vn = vn->next) {
 		struct eng_vpn v;
@@ -321,6 +322,7 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 		ic->vpn = xrealloc(ic->vpn, (ic->nvpn + 1) * sizeof(v));
 		ic->vpn[ic->nvpn++] = v;
 	}
+	iconf_pol_index_free(x);
 }
 
 /*

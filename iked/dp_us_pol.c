@@ -111,7 +111,12 @@ dp_pol_route(const char *ifname, bool add)
 	}
 	for (size_t i = 0; i < 2; i++) {
 		err = dp_pol_route_family(sk, fam[i], ifindex, add);
-		/* IPv6 may be off in this namespace: IPv4 still runs */
+		/* IPv6 may be off here (disable_ipv6: EACCES) */
+		if (err == -NLE_NOACCESS && add && i == 1) {
+			log_info("dataplane: %s: IPv6 is off here, IPv4 only",
+			    ifname);
+			continue;
+		}
 		if (err < 0 && add) {
 			log_warn("dataplane: %s: %s policy routing: %s", ifname,
 			    i ? "IPv6" : "IPv4", nl_geterror(err));

@@ -179,6 +179,13 @@ else
 	printf '%s\n' "$out"; fail "a policy naming a route-based VPN was not refused"
 fi
 qs_cli "$LAB_DIR/A" "configure; rollback 0; commit" >/dev/null 2>&1
+out=$(qs_cli "$LAB_DIR/A" "configure; set security policies global policy G match source-address any destination-address any application any; set security policies global policy G then permit tunnel ipsec-vpn V; commit" 2>&1)
+if printf '%s\n' "$out" | grep -q "A global policy cannot tunnel"; then
+	ok "commit refuses a global policy with a tunnel"
+else
+	printf '%s\n' "$out"; fail "a global tunnel policy was not refused"
+fi
+qs_cli "$LAB_DIR/A" "configure; rollback 0; commit" >/dev/null 2>&1
 
 [ $fails -eq 0 ] && echo "PASS" || echo "FAILED: $fails"
 [ $fails -eq 0 ]
