@@ -663,6 +663,19 @@ eng_vpn_del(struct ike_engine *e, const char *name)
 	if (vc == NULL)
 		return;
 	vpn_drop_sas(e, vc);
+	/*
+	 * A Child SA whose Delete awaits the peer's answer would outlive
+	 * its VPN (and name it in a log once answered): it goes now.  The
+	 * answer then finds no SA, as for any SA already gone (1.4.1).
+	 */
+	SA_EACH(e, sa, nx, i)
+	{
+		for (struct child_sa *c = sa->child, *cn; c; c = cn) {
+			cn = c->next;
+			if (c->vpn == vc)
+				child_free(sa, c);
+		}
+	}
 	vpn_trap(e, vc, false);
 	ix_vpn_del(e, vc);
 	free(vc);
