@@ -17,8 +17,9 @@
  *
  * Refused at commit, in Junos's terms: a policy naming a VPN that has
  * `bind-interface` (route-based), a VPN with neither `bind-interface`
- * nor a policy naming it.  A policy naming a VPN that does not exist is
- * validate.c's (the qc:ref of `ipsec-vpn`).
+ * nor a policy naming it, a pair-policy that is no policy of the reverse
+ * direction tunnelling to the same VPN.  A policy naming a VPN that does not
+ * exist is validate.c's (the qc:ref of `ipsec-vpn`).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -309,6 +310,51 @@ pol_side(struct iconf_ctx *x, const struct cnode *p, const char *leaf,
 	return 0;
 }
 
+/* Whether context a is context b the other way round (A->B, B->A). */
+static bool
+pol_reverse(const struct cnode *a, const struct cnode *b)
+{
+	const char *sa = strchr(a->val, CONF_KEY_SEP);
+	const char *sb = strchr(b->val, CONF_KEY_SEP);
+	size_t fa, fb;
+
+	if (sa == NULL || sb == NULL)
+		return false;
+	fa = (size_t)(sa - a->val); /* the from-zones */
+	fb = (size_t)(sb - b->val);
+	return strlen(sb + 1) == fa && strncmp(sb + 1, a->val, fa) == 0 &&
+	    strlen(sa + 1) == fb && strncmp(sa + 1, b->val, fb) == 0;
+}
+
+/*
+ * A pair-policy names a policy of the reverse context that tunnels to
+ * the same VPN (Junos pairs the two directions of one SA).
+ */
+static int
+pol_pair_check(
+    struct iconf_ctx *x, const char *vpn, const struct iconf_pol *pol, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *pp = cnode_child_val(pol[i].tunnel, "pair-policy");
+		bool found = false;
+		if (pp == NULL)
+			continue;
+		for (size_t j = 0; j < n && !found; j++)
+			found = j != i && strcmp(pol[j].policy->val, pp) == 0 &&
+			    pol_reverse(pol[i].ctx, pol[j].ctx);
+		if (!found) {
+			char st[96];
+			snprintf(st, sizeof(st), "pair-policy %s", pp);
+			iconf_err(x, pol[i].tunnel, st,
+			    "No policy %s of the reverse direction tunnels"
+			    " to VPN %s",
+			    pp, vpn);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Whether policies a and b (of one VPN) are a pair: one names the other
  * as its pair-policy, and they stand in reverse contexts.
@@ -372,6 +418,8 @@ iconf_pol_vpn(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v)
 		    vn->val, ICONF_POL_MAX);
 		return -1;
 	}
+	if (pol_pair_check(x, vn->val, pol, n) == -1)
+		return -1;
 	if (own_ts)
 		return 0; /* Junos: a configured proxy-identity wins */
 	if (n == 1 && ext_if != NULL &&

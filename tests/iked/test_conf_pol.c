@@ -178,6 +178,12 @@ static const struct {
 	    "[edit security policies from-zone trust to-zone untrust policy"
 	    " O2 then permit tunnel]",
 	    "ipsec-vpn", "named by more than one policy" },
+	{ { "set security policies from-zone untrust to-zone trust policy IN"
+	    " then permit tunnel pair-policy ELSE" },
+	    "[edit security policies from-zone untrust to-zone trust policy"
+	    " IN then permit tunnel]",
+	    "pair-policy ELSE",
+	    "No policy ELSE of the reverse direction tunnels to VPN V2" },
 	{ { "set security policies from-zone trust to-zone untrust policy OUT"
 	    " match source-address NOPE" },
 	    "[edit security policies from-zone trust to-zone untrust policy"
