@@ -189,6 +189,19 @@ void zones_services(
 /* policy.c */
 /* The policies and the forward chain, into m (zones_model calls it). */
 void policy_model(struct conf *c, struct nftm *m, struct verrs *errs);
+/* The match rules of policy p ending in its verdict, or tail if not NULL. */
+void policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
+    const char *counter, const char *tail, struct sb *out, struct verrs *errs);
+/* The zone entry named zone (a security-zone, or "management"), or NULL. */
+const struct cnode *policy_zone(struct conf *c, const char *zone);
+/*
+ * policy_vpn.c: policy-based VPNs (lib/pvpn.h).  The marking before
+ * routing, into m; false when no policy names a VPN (nothing added).
+ * Then the forward chain's rules for the tunnel device, dflt the
+ * default policy's verdict.
+ */
+bool policy_vpn_model(struct conf *c, struct nftm *m);
+void policy_vpn_forward(const char *dflt, struct sb *rules);
 /* The counter of policy name in context ctx ("from<US>to", "" global). */
 void policy_counter_name(const char *ctx, const char *name, struct sb *out);
 /* Runs an nftables transaction (nftm_text, nftm_delta); 0 or -1. */

@@ -23,6 +23,7 @@
 #include "hostd/hostd.h"
 #include "lib/file.h"
 #include "lib/log.h"
+#include "lib/pvpn.h"
 #include "proto/link.h"
 
 #define POLICY_INDEX_FIRST 4 /* 1..3: the default policies, as on an SRX */
@@ -296,7 +297,17 @@ policy_verdict(
 {
 	/* Junos reject: TCP gets a reset, UDP an ICMP port unreachable, any
 	 * other protocol is dropped silently as with deny. */
-	if (strcmp(action, "reject") == 0) {
+	/* policy-based VPN: what the policy sends into the tunnel was marked
+	 * before routing (policy_pv_*) and never gets here; what gets here is
+	 * what came out of the tunnel, or traffic the marking missed, which
+	 * must not leave in the clear */
+	if (strcmp(action, "tunnel") == 0) {
+		sb_printf(out,
+		    "\t\t%siifname \"" PVPN_IFNAME "\" counter name \"%s\""
+		    " accept\n",
+		    pre, counter);
+		sb_printf(out, "\t\t%sdrop\n", pre);
+	} else if (strcmp(action, "reject") == 0) {
 		sb_printf(out,
 		    "\t\t%smeta l4proto tcp counter name \"%s\" reject"
 		    " with tcp reset\n",
@@ -313,6 +324,16 @@ policy_verdict(
 	}
 }
 
+/* The VPN of `then permit tunnel ipsec-vpn V`, or NULL. */
+static const char *
+policy_tunnel_vpn(const struct cnode *p)
+{
+	const struct cnode *t = host_path(p, "then permit tunnel");
+
+	return t && !cnode_is_inactive(t) ? cnode_child_val(t, "ipsec-vpn")
+					  : NULL;
+}
+
 static const char *
 policy_action(const struct cnode *p)
 {
@@ -325,10 +346,25 @@ policy_action(const struct cnode *p)
 	return "deny";
 }
 
-/* A rule per application of policy p after the address matches pre. */
+/*
+ * A rule per application of policy p after the address matches pre,
+ * ending in p's verdict, or in tail when it is not NULL (policy_pv_*).
+ */
+static void
+policy_emit(const struct cnode *p, const char *pre, const char *counter,
+    const char *tail, struct sb *out)
+{
+	if (tail != NULL)
+		sb_printf(out, "\t\t%s%s\n", pre, tail);
+	else
+		policy_verdict(pre, counter,
+		    policy_tunnel_vpn(p) ? "tunnel" : policy_action(p), out);
+}
+
 static void
 policy_apps_rules(const struct cnode *p, const struct cnode *match,
-    const char *pre, const char *counter, struct verrs *errs, struct sb *out)
+    const char *pre, const char *counter, const char *tail, struct verrs *errs,
+    struct sb *out)
 {
 	struct sb m;
 	bool apps = false;
@@ -354,24 +390,26 @@ policy_apps_rules(const struct cnode *p, const struct cnode *match,
 		char *save = NULL;
 		snprintf(buf, sizeof(buf), "%s", am);
 		if (buf[0] == '\0')
-			policy_verdict(pre, counter, policy_action(p), out);
+			policy_emit(p, pre, counter, tail, out);
 		for (char *r = strtok_r(buf, ";", &save); r;
 		     r = strtok_r(NULL, ";", &save)) {
 			sb_reset(&m);
 			sb_printf(&m, "%s%s ", pre, r);
-			policy_verdict(
-			    sb_str(&m), counter, policy_action(p), out);
+			policy_emit(p, sb_str(&m), counter, tail, out);
 		}
 	}
 	if (!apps)
-		policy_verdict(pre, counter, policy_action(p), out);
+		policy_emit(p, pre, counter, tail, out);
 	sb_free(&m);
 }
 
-/* The rules of one policy, with its counter pol_<hash of its key>. */
-static void
+/*
+ * The rules of one policy, with its counter pol_<hash of its key>; tail:
+ * policy_apps_rules.
+ */
+void
 policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
-    const char *counter, struct sb *out, struct verrs *errs)
+    const char *counter, const char *tail, struct sb *out, struct verrs *errs)
 {
 	const struct cnode *match = cnode_child(p, "match");
 	struct policy_side src = { 0 }, dst = { 0 };
@@ -405,7 +443,7 @@ policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
 				sb_printf(&pre, "%.*s%.*s", (int)(se - s), s,
 				    (int)(de - d), d);
 				policy_apps_rules(p, match, sb_str(&pre),
-				    counter,
+				    counter, tail,
 				    fam == 0 && s == sa.buf && d == da.buf
 					? errs
 					: NULL,
@@ -422,7 +460,7 @@ policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
 }
 
 /* The zone entry named zone (a security-zone, or "management"), or NULL. */
-static const struct cnode *
+const struct cnode *
 policy_zone(struct conf *c, const char *zone)
 {
 	const struct cnode *zs = host_path(conf_root(c), "security zones");
@@ -462,7 +500,7 @@ policy_chain(struct conf *c, struct nftm *m, const char *ctx,
 	sb_reset(chain);
 	sb_printf(chain, "p_%s", sb_str(&counter) + 4);
 	nftm_chain(m, sb_str(chain), NULL);
-	policy_one(c, m, q, sb_str(&counter), &rules, errs);
+	policy_one(c, m, q, sb_str(&counter), NULL, &rules, errs);
 	nftm_rules(m, sb_str(chain), sb_str(&rules));
 	sb_free(&counter);
 	sb_free(&rules);
@@ -636,6 +674,11 @@ policy_global(struct conf *c, struct nftm *m, const struct cnode *q,
 
 	sb_init(&chain);
 	sb_init(&zn);
+	/* policy_vpn.c marks before routing per zone context only */
+	if (policy_tunnel_vpn(q) != NULL)
+		policy_error(errs, host_path(q, "then permit"), "tunnel",
+		    "A global policy cannot tunnel to a policy-based VPN"
+		    " here: put it in a from-zone/to-zone context");
 	policy_chain(c, m, "", q, &chain, errs);
 	for (int d = 0; d < 2; d++) {
 		bool any = true;
@@ -693,9 +736,14 @@ policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 	nftm_rules(m, "global", sb_str(&rules));
 	nftm_counter(m, "default_policy");
 	sb_reset(&rules);
-	sb_printf(&rules,
+	sb_puts(&rules,
 	    "ct state established,related accept\n"
-	    "ct state invalid drop\n"
+	    "ct state invalid drop\n");
+	/* policy_vpn.c: into and out of the policy-based VPNs' device */
+	if (policy_vpn_model(c, m))
+		policy_vpn_forward(
+		    cnode_child(dp, "permit-all") ? "accept" : "drop", &rules);
+	sb_printf(&rules,
 	    "iifname != @zoned drop\n"
 	    "oifname != @zoned drop\n"
 	    "iifname vmap @fwd_from\n"
@@ -811,6 +859,14 @@ policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
 	    policy_list(m, "destination-address"), "applications",
 	    policy_list(m, "application"), "action", policy_action(q), "hits",
 	    policy_hits(counters, cn));
+	const struct cnode *tun = host_path(q, "then permit tunnel");
+	if (policy_tunnel_vpn(q) != NULL) {
+		json_object_set_new(
+		    d, "tunnel", json_string(policy_tunnel_vpn(q)));
+		if (cnode_child_val(tun, "pair-policy") != NULL)
+			json_object_set_new(d, "pair-policy",
+			    json_string(cnode_child_val(tun, "pair-policy")));
+	}
 	const struct cnode *log = host_path(q, "then log");
 	if (log != NULL) {
 		json_object_set_new(d, "log", json_true());

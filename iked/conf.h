@@ -85,6 +85,7 @@ void iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic);
 void iconf_ids_free(struct iconf_ids *ids);
 
 /* conf_prop.c: proposals, for conf.c and conf_vpn.c. */
+struct iconf_pol;
 struct iconf_ctx {
 	struct conf *c;
 	const struct cnode *ike, *ipsec, *interfaces;
@@ -92,6 +93,9 @@ struct iconf_ctx {
 	 * ipsec node has a child per VPN */
 	const char *replay_window;
 	struct verrs *errs;
+	/* conf_pol.c: the tunnel policies by VPN name (iconf_pol_index) */
+	struct iconf_pol *pols;
+	size_t npols;
 };
 void iconf_err(struct iconf_ctx *x, const struct cnode *at, const char *stmt,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -110,6 +114,33 @@ uint16_t iconf_dh_group(const char *name);
  */
 const struct encr_alg *iconf_esp_encr(const char *name);
 const struct integ_alg *iconf_esp_integ(const char *name);
+
+/* conf_pol.c: policy-based VPNs (`then permit tunnel ipsec-vpn V`). */
+#define ICONF_POL_MAX 8 /* policies naming one VPN, looked at */
+struct iconf_pol {
+	const char *vpn;	    /* the VPN it names */
+	size_t seq;		    /* its place among the policies */
+	const struct cnode *ctx;    /* from-zone A to-zone B */
+	const struct cnode *policy; /* policy P */
+	const struct cnode *tunnel; /* its then permit tunnel */
+};
+/*
+ * Walks `security policies` once: the tunnel policies sorted by the VPN
+ * they name, so that each VPN finds its own in O(log n) (a commit at
+ * 10,000 VPNs and policies is not their product).  Freed by _free.
+ */
+void iconf_pol_index(struct iconf_ctx *x);
+void iconf_pol_index_free(struct iconf_ctx *x);
+/* The policies naming vpn (the first max in *out); how many there are. */
+size_t iconf_pol_find(
+    struct iconf_ctx *x, const char *vpn, struct iconf_pol *out, size_t max);
+/*
+ * Route-based v (bind_if set): refuses each policy naming it.
+ * Policy-based: v's selectors from the policy that names it, unless it
+ * has its own (proxy-identity).  0 / -1 (errors given).
+ */
+int iconf_pol_vpn(
+    struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v);
 
 /* conf_vpn.c */
 void iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids);

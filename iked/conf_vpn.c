@@ -11,9 +11,11 @@
  * Traffic selectors: `traffic-selector T local-ip/remote-ip` (up to
  * ENG_TS_MAX, all in the one Child SA: RFC 7296 2.9, where Junos
  * negotiates one SA per selector) or `ike proxy-identity` (service any
- * only); neither: 0.0.0.0/0 both ways (route-based).  Traffic selectors
- * of a route-based VPN also ask for routes (Junos ARI: eng_vpn.ari, the
- * first selector's `metric`); proxy-identity does not.  Defaults: df-bit
+ * only); neither: 0.0.0.0/0 both ways (route-based), or the addresses
+ * of the security policy naming a VPN without bind-interface
+ * (conf_pol.c).  Traffic selectors of a route-based VPN also ask for
+ * routes (Junos ARI: eng_vpn.ari, the first selector's `metric`);
+ * proxy-identity does not.  Defaults: df-bit
  * clear, anti-replay window 64 (Junos's), establish-tunnels on-traffic.
  */
 #include <arpa/inet.h>
@@ -246,6 +248,9 @@ vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 		}
 	if (vpn_selectors(x, vn, ike, v) == -1)
 		rc = -1;
+	/* conf_pol.c: policy-based VPNs take the policy's addresses */
+	if (rc == 0 && iconf_pol_vpn(x, vn, v) == -1)
+		rc = -1;
 	s = cnode_child_val(vn, "establish-tunnels");
 	v->establish = s == NULL || strcmp(s, "on-traffic") == 0
 	    ? ENG_ON_TRAFFIC
@@ -311,6 +316,7 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 {
 	if (ids != NULL)
 		vpn_reserve_manual(x, ids);
+	iconf_pol_index(x); /* conf_pol.c */
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	     vn = vn->next) {
 		struct eng_vpn v;
@@ -322,6 +328,7 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 		ic->vpn = xrealloc(ic->vpn, (ic->nvpn + 1) * sizeof(v));
 		ic->vpn[ic->nvpn++] = v;
 	}
+	iconf_pol_index_free(x);
 }
 
 /*

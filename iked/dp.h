@@ -85,6 +85,19 @@ struct dp_stats {
 	uint64_t discarded; /* every other drop */
 };
 
+/*
+ * A policy-based VPN's selectors before it has an SA (RFC 4301 4.4.1: an
+ * SPD entry whose action is PROTECT): traffic they match goes to the
+ * tunnel, and with no outbound SA raises acquire(tunnel_id).  The SA's
+ * own (negotiated, maybe narrower) selectors choose among installed SAs.
+ */
+struct dp_trap {
+	uint32_t tunnel_id;
+	struct dp_addr local, remote; /* outer; family 0: not known yet */
+	size_t nsel_local, nsel_remote;
+	struct dp_sel sel_local[4], sel_remote[4];
+};
+
 struct dp_events {
 	/* A lifetime of the SA ran out: soft (rekey now) or hard (gone). */
 	void (*expire)(void *ctx, uint32_t spi, bool inbound, bool hard);
@@ -126,6 +139,13 @@ struct dp_ops {
 	 * reader (IKE arrives through ev->ike_packet).  -1: none.
 	 */
 	int (*set_encap_socket)(struct dp *dp, int fd);
+	/*
+	 * Policy-based VPNs (sa->ifname ""): sets (replacing one of the
+	 * same tunnel_id) or deletes the selectors of one.  NULL in a
+	 * backend without them.  0, or -1 (logged).
+	 */
+	int (*trap_set)(struct dp *dp, const struct dp_trap *t);
+	void (*trap_del)(struct dp *dp, uint32_t tunnel_id);
 };
 
 extern const struct dp_ops dp_userspace_ops;

@@ -61,6 +61,7 @@ struct dp_tun {
 	char name[IFNAMSIZ];
 	int fd;
 	bool vnet;     /* IFF_VNET_HDR: dp_gso.h */
+	bool policy;   /* PVPN_IFNAME: the SA by selectors (dp_us_pol.c) */
 	unsigned refs; /* SAs bound to it; kept at 0 */
 	uint32_t tunnel_id;
 	/*
@@ -88,6 +89,16 @@ struct dp_usa {
 	struct dp_stats base;  /* at the last clear */
 	struct dp_usa *hnext;
 	struct dp_usa *tnext; /* outbound: the next of tun->outs */
+};
+
+/* dp_us_pol.c: one policy-based tunnel, its selectors and its SA. */
+struct dp_pol {
+	uint32_t tunnel_id;
+	bool trap;		   /* configured (dp_ops.trap_set) */
+	struct dp_trap conf;	   /* its selectors while it has no SA */
+	struct dp_usa *out;	   /* the newest outbound SA, or NULL */
+	_Atomic bool want_acquire; /* tx: traffic with no SA */
+	struct dp_pol *next;
 };
 
 struct dp_ike {
@@ -131,6 +142,7 @@ struct dp_txq {
 		uint8_t b[CMSG_SPACE(sizeof(int))];
 	} ctl[DP_NMSG];
 	size_t n;
+	struct dp_pol *pol; /* the policy device: the tunnel of q's packets */
 	/* ESP in UDP: runs of equal-sized packets as one UDP GSO send */
 	struct mmsghdr gmsg[DP_NMSG];
 	union {
@@ -156,6 +168,8 @@ struct dp {
 	uint64_t seed_x, seed_m;	      /* the hash's random key */
 	struct dp_usa *bucket[2][DP_NBUCKET]; /* [inbound] */
 	struct dp_tun *tuns;
+	struct dp_tun *pol_tun; /* PVPN_IFNAME, once a policy VPN is set */
+	struct dp_pol *pols;	/* dp_us_pol.c, in the order set */
 	struct dp_stats gone, cleared; /* removed SAs; global at clear */
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;
@@ -218,5 +232,24 @@ bool dp_is_encap(const struct dp *dp, int sock);
 /* rx: the UDP_GRO segment size of a received message; 0: none. */
 size_t dp_udp_gro_size(const struct msghdr *h);
 void dp_life_cb(evutil_socket_t fd, short what, void *arg);
+
+/* dp_userspace.c: the device name, created on first use (write lock). */
+struct dp_tun *dp_tun_get(struct dp *dp, const char *name, uint32_t tunnel_id);
+
+/*
+ * dp_us_pol.c: policy-based VPNs.  Under the write lock: the device and
+ * its policy routing (a reference, as dp_tun_get), the SAs' and the
+ * traps' entries.  Under the read lock: the tunnel of an outbound
+ * packet (NULL: no policy VPN holds it), the acquires due.
+ */
+struct dp_tun *dp_pol_dev(struct dp *dp);
+void dp_pol_sa_add(struct dp *dp, struct dp_usa *u, const struct dp_sa *sa);
+void dp_pol_sa_del(struct dp *dp, struct dp_usa *u);
+struct dp_pol *dp_pol_lookup(struct dp *dp, const uint8_t *pkt, size_t len);
+size_t dp_pol_acquires(struct dp *dp, uint32_t *out, size_t max);
+/* Not locked: dp_ops.trap_set / trap_del, and at close. */
+int dp_pol_trap_set(struct dp *dp, const struct dp_trap *t);
+void dp_pol_trap_del(struct dp *dp, uint32_t tunnel_id);
+void dp_pol_close(struct dp *dp);
 
 #endif

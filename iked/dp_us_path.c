@@ -355,17 +355,38 @@ dp_tun_out(const struct dp_tun *t, const uint8_t *p)
 }
 
 /*
+ * tx: the outbound SA of packet p of t: on st0.N by its destination among
+ * the device's SAs (point-to-multipoint, dp_lpm.h); on the policy device
+ * that of the tunnel the queued packets' selectors chose (dp_us_pol.c).
+ */
+static struct dp_usa *
+dp_tx_sa(struct dp *dp, const struct dp_tun *t, const uint8_t *p)
+{
+	if (t->policy)
+		return dp->txq.pol ? dp->txq.pol->out : NULL;
+	return dp_tun_out(t, p);
+}
+
+/*
  * tx: a packet of t that no outbound SA takes, dropped and counted; with
- * no SA on t at all iked is asked for one (on-traffic).  A destination
- * outside every SA's remote selectors of a device that has SAs asks for
- * nothing: RFC 4301 5.1 would discard it, and a hub has no peer to ask.
+ * no SA on t at all iked is asked for one (on-traffic; on the policy
+ * device: for the tunnel whose policy holds the packets, if any).  A
+ * destination outside every SA's remote selectors of a device that has
+ * SAs asks for nothing: RFC 4301 5.1 would discard it, and a hub has no
+ * peer to ask.
  */
 static void
 dp_tx_nosa(struct dp *dp, struct dp_tun *t, size_t n)
 {
+	_Atomic bool *want = &t->want_acquire;
+
 	for (size_t i = 0; i < n; i++)
 		dp_ctr_inc(&dp->tx_discarded);
-	if (t->out == NULL && !atomic_exchange(&t->want_acquire, true))
+	if (t->policy)
+		want = dp->txq.pol ? &dp->txq.pol->want_acquire : NULL;
+	else if (t->out != NULL)
+		want = NULL;
+	if (want != NULL && !atomic_exchange(want, true))
 		dp_wake(dp);
 }
 
@@ -439,15 +460,16 @@ dp_tx_flush(struct dp *dp, struct dp_tun *t)
 
 	if (q->n == 0)
 		return;
-	if (t->out == NULL) {
+	/* no SA at all: the whole batch (the policy device's batch is one
+	 * tunnel's, dp_us_pol.c) */
+	if (t->policy ? dp_tx_sa(dp, t, NULL) == NULL : t->out == NULL) {
 		dp_tx_nosa(dp, t, q->n);
 		q->n = 0;
 		return;
 	}
 	q->nfrag = 0;
 	for (size_t i = 0; i < q->n; i++) {
-		/* point-to-multipoint: the SA by destination (dp_lpm.h) */
-		if ((u = dp_tun_out(t, q->data[i])) == NULL) {
+		if ((u = dp_tx_sa(dp, t, q->data[i])) == NULL) {
 			dp_tx_nosa(dp, t, 1);
 			continue;
 		}
@@ -483,7 +505,7 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
 	int tos, fits;
 
 	dp_tx_flush(dp, t);
-	if ((u = dp_tun_out(t, q->in + ESP_HEADROOM)) == NULL) {
+	if ((u = dp_tx_sa(dp, t, q->in + ESP_HEADROOM)) == NULL) {
 		dp_tx_nosa(dp, t, 1);
 		return;
 	}
@@ -526,6 +548,15 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 			dp_ctr_inc(&dp->tx_discarded);
 			continue;
 		}
+		if (t->policy) {
+			/* dp_us_pol.c: the tunnel by the packet's selectors;
+			 * a super-packet is one flow */
+			struct dp_pol *p = dp_pol_lookup(dp, in + vl, len);
+			if (p != q->pol) {
+				dp_tx_flush(dp, t);
+				q->pol = p;
+			}
+		}
 		if (vh.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
 		    len > DP_SEG_ROOM) {
 			if (dp_gso_csum(&vh, in + vl, len) == 0)
@@ -543,6 +574,7 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 		q->n += n;
 	}
 	dp_tx_flush(dp, t);
+	q->pol = NULL;
 	pthread_rwlock_unlock(&dp->lock);
 }
 
@@ -632,6 +664,7 @@ dp_wake_cb(evutil_socket_t fd, short what, void *arg)
 	for (struct dp_tun *t = dp->tuns; t && nacq < 64; t = t->next)
 		if (atomic_exchange(&t->want_acquire, false))
 			acq[nacq++] = t->tunnel_id;
+	nacq += dp_pol_acquires(dp, acq + nacq, 64 - nacq);
 	pthread_rwlock_unlock(&dp->lock);
 	for (size_t i = 0; i < nacq; i++)
 		if (dp->ev && dp->ev->acquire)

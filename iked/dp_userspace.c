@@ -69,7 +69,7 @@ dp_tun_open(struct dp *dp, const char *name, bool *vnet)
 }
 
 /* The device name (created on first use); caller holds the write lock. */
-static struct dp_tun *
+struct dp_tun *
 dp_tun_get(struct dp *dp, const char *name, uint32_t tunnel_id)
 {
 	struct dp_tun *t;
@@ -211,16 +211,20 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 		    sa->inbound ? "inbound" : "outbound");
 		goto done;
 	}
-	if (sa->ifname[0] &&
-	    (u->tun = dp_tun_get(dp, sa->ifname, sa->tunnel_id)) == NULL) {
+	/* policy-based (no st0): the one device of them all */
+	u->tun = sa->ifname[0] ? dp_tun_get(dp, sa->ifname, sa->tunnel_id)
+			       : dp_pol_dev(dp);
+	if (u->tun == NULL) {
 		pthread_rwlock_unlock(&dp->lock);
 		goto done;
 	}
 	size_t h = dp_hash(dp, sa->spi);
 	u->hnext = dp->bucket[sa->inbound][h];
 	dp->bucket[sa->inbound][h] = u;
+	if (u->tun && u->tun->policy)
+		dp_pol_sa_add(dp, u, sa);
 	/* route-based, point-to-multipoint: by destination (dp_lpm.h) */
-	if (!sa->inbound && u->tun) {
+	else if (!sa->inbound && u->tun) {
 		struct dp_usa **pp = &u->tun->outs;
 		while (*pp)
 			pp = &(*pp)->tnext;
@@ -292,7 +296,9 @@ dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 	}
 	*pp = u->hnext;
 	dp_usa_stats(u, &dp->gone);
-	if (!inbound && u->tun) {
+	if (u->tun && u->tun->policy)
+		dp_pol_sa_del(dp, u);
+	else if (!inbound && u->tun) {
 		struct dp_usa **tp = &u->tun->outs;
 		while (*tp && *tp != u)
 			tp = &(*tp)->tnext;
@@ -575,6 +581,7 @@ dp_us_close(struct dp *dp)
 				esp_sa_free(u->esp);
 				free(u);
 			}
+	dp_pol_close(dp);
 	for (struct dp_tun *t = dp->tuns, *n; t; t = n) {
 		n = t->next;
 		dp_lpm_free(t->out);
@@ -631,4 +638,6 @@ const struct dp_ops dp_userspace_ops = {
 	.stats = dp_us_stats,
 	.stats_clear = dp_us_stats_clear,
 	.set_encap_socket = dp_us_set_encap_socket,
+	.trap_set = dp_pol_trap_set,
+	.trap_del = dp_pol_trap_del,
 };

@@ -40,6 +40,12 @@ struct dp_xsa {
 	struct dp_xsa *next;
 };
 
+/* A policy-based VPN's trap: its OUT policies without a state. */
+struct dp_xtrap {
+	struct dp_sa as; /* the trap as an outbound SA without keys */
+	struct dp_xtrap *next;
+};
+
 struct dp {
 	struct event_base *base;
 	const struct dp_events *ev;
@@ -49,6 +55,7 @@ struct dp {
 	struct event *mon_ev, *encap_ev;
 	int encap;
 	struct dp_xsa *sas;
+	struct dp_xtrap *traps;
 	struct dp_stats gone;
 };
 
@@ -396,21 +403,95 @@ dp_xfrm_find(struct dp *dp, uint32_t spi, bool inbound, struct dp_xsa ***pp)
 	return *p;
 }
 
-/* Another installed SA with sa's policies (a rekey): they are shared. */
+/* Whether a and b, of one tunnel and direction, have one set of policies. */
+static bool
+dp_xfrm_same(const struct dp_sa *a, const struct dp_sa *b)
+{
+	return a->inbound == b->inbound && a->tunnel_id == b->tunnel_id &&
+	    a->nsel_local == b->nsel_local &&
+	    a->nsel_remote == b->nsel_remote &&
+	    memcmp(a->sel_local, b->sel_local,
+		a->nsel_local * sizeof(a->sel_local[0])) == 0 &&
+	    memcmp(a->sel_remote, b->sel_remote,
+		a->nsel_remote * sizeof(a->sel_remote[0])) == 0;
+}
+
+/*
+ * Another installed SA with sa's policies (a rekey), or the trap of a
+ * policy-based VPN whose selectors the SA took unnarrowed: they are
+ * shared.
+ */
 static bool
 dp_xfrm_shared(struct dp *dp, const struct dp_sa *sa)
 {
 	for (struct dp_xsa *x = dp->sas; x; x = x->next)
-		if (x->conf.spi != sa->spi && x->conf.inbound == sa->inbound &&
-		    x->conf.tunnel_id == sa->tunnel_id &&
-		    x->conf.nsel_local == sa->nsel_local &&
-		    x->conf.nsel_remote == sa->nsel_remote &&
-		    memcmp(x->conf.sel_local, sa->sel_local,
-			sizeof(sa->sel_local)) == 0 &&
-		    memcmp(x->conf.sel_remote, sa->sel_remote,
-			sizeof(sa->sel_remote)) == 0)
+		if (x->conf.spi != sa->spi && dp_xfrm_same(&x->conf, sa))
+			return true;
+	for (struct dp_xtrap *t = dp->traps; t; t = t->next)
+		if (&t->as != sa && dp_xfrm_same(&t->as, sa))
 			return true;
 	return false;
+}
+
+/*
+ * Policy-based VPNs (dp.h): a trap is what XFRM policies are natively,
+ * an OUT policy per selector pair with the ESP tunnel template (reqid:
+ * the tunnel) and no state yet, for which the kernel sends ACQUIRE
+ * (RFC 4301 5.1: an SPD entry that PROTECTs, no SA: negotiate).
+ */
+static void dp_xfrm_trap_del(struct dp *dp, uint32_t tunnel_id);
+
+static int
+dp_xfrm_trap_set(struct dp *dp, const struct dp_trap *t)
+{
+	struct dp_xtrap *x;
+
+	dp_xfrm_trap_del(dp, t->tunnel_id);
+	if (t->remote.family != AF_INET && t->remote.family != AF_INET6) {
+		log_warn("dataplane xfrm: tunnel %u: no peer address for its"
+			 " policies (dynamic gateway): no trap",
+		    t->tunnel_id);
+		return -1;
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return -1;
+	x->as.tunnel_id = t->tunnel_id;
+	x->as.remote = t->remote;
+	x->as.local = t->local;
+	if (x->as.local.family != t->remote.family) { /* the kernel picks */
+		memset(&x->as.local, 0, sizeof(x->as.local));
+		x->as.local.family = t->remote.family;
+	}
+	x->as.nsel_local = t->nsel_local;
+	x->as.nsel_remote = t->nsel_remote;
+	memcpy(x->as.sel_local, t->sel_local, sizeof(t->sel_local));
+	memcpy(x->as.sel_remote, t->sel_remote, sizeof(t->sel_remote));
+	if (!dp_xfrm_shared(dp, &x->as) &&
+	    dp_xfrm_policies(dp, &x->as, true) == -1) {
+		free(x);
+		return -1;
+	}
+	x->next = dp->traps;
+	dp->traps = x;
+	log_info("dataplane xfrm: tunnel %u: policies of its trap installed",
+	    t->tunnel_id);
+	return 0;
+}
+
+static void
+dp_xfrm_trap_del(struct dp *dp, uint32_t tunnel_id)
+{
+	for (struct dp_xtrap **pp = &dp->traps, *x; (x = *pp) != NULL;
+	     pp = &x->next) {
+		if (x->as.tunnel_id != tunnel_id)
+			continue;
+		*pp = x->next;
+		/* an SA with the same selectors keeps them */
+		if (!dp_xfrm_shared(dp, &x->as))
+			dp_xfrm_policies(dp, &x->as, false);
+		free(x);
+		return;
+	}
 }
 
 static int
@@ -722,6 +803,8 @@ dp_xfrm_close(struct dp *dp)
 		return;
 	while (dp->sas)
 		dp_xfrm_sa_del(dp, dp->sas->conf.spi, dp->sas->conf.inbound);
+	while (dp->traps)
+		dp_xfrm_trap_del(dp, dp->traps->as.tunnel_id);
 	if (dp->encap_ev)
 		event_free(dp->encap_ev);
 	if (dp->mon_ev)
@@ -743,6 +826,8 @@ const struct dp_ops dp_xfrm_ops = {
 	.stats = dp_xfrm_stats,
 	.stats_clear = dp_xfrm_stats_clear,
 	.set_encap_socket = dp_xfrm_set_encap_socket,
+	.trap_set = dp_xfrm_trap_set,
+	.trap_del = dp_xfrm_trap_del,
 };
 
 struct dp *

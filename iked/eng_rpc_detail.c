@@ -183,16 +183,49 @@ rpc_ike_detail(struct ike_engine *e, const struct rpc_filter *f)
 	    json_pack("{s:o}", "ike-security-associations-block", list));
 }
 
-/* "ipv4(0.0.0.0-255.255.255.255)" */
+/* The prefix length of the range s, or -1 when it is not a prefix. */
+static int
+sel_prefix_len(const struct dp_sel *s)
+{
+	const uint8_t *a = (const uint8_t *)&s->start.u;
+	const uint8_t *b = (const uint8_t *)&s->end.u;
+	size_t n = s->start.family == AF_INET6 ? 16 : 4;
+	int len = 0;
+	bool host = true; /* still in the network part */
+
+	for (size_t i = 0; i < n; i++)
+		for (int bit = 7; bit >= 0; bit--) {
+			int x = (a[i] >> bit) & 1, y = (b[i] >> bit) & 1;
+			if (host && x == y) {
+				len++;
+				continue;
+			}
+			host = false;
+			if (x != 0 || y != 1)
+				return -1;
+		}
+	return len;
+}
+
+/*
+ * "ipv4(0.0.0.0-255.255.255.255)", or for a subnet (a policy-based
+ * VPN's proxy ID, a traffic selector) Junos's
+ * "ipv4_subnet(any:0,[0..7]=10.0.0.0/20)".
+ */
 static const char *
 sel_str(const struct dp_sel *s, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "?", b[INET6_ADDRSTRLEN] = "?";
 	bool v6 = s->start.family == AF_INET6;
+	int plen = sel_prefix_len(s);
 
 	inet_ntop(v6 ? AF_INET6 : AF_INET, &s->start.u, a, sizeof(a));
 	inet_ntop(v6 ? AF_INET6 : AF_INET, &s->end.u, b, sizeof(b));
-	snprintf(buf, len, "%s(%s-%s)", v6 ? "ipv6" : "ipv4", a, b);
+	if (plen > 0)
+		snprintf(buf, len, "%s_subnet(any:0,[0..%d]=%s/%d)",
+		    v6 ? "ipv6" : "ipv4", v6 ? 15 : 7, a, plen);
+	else
+		snprintf(buf, len, "%s(%s-%s)", v6 ? "ipv6" : "ipv4", a, b);
 	return buf;
 }
 

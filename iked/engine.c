@@ -386,6 +386,46 @@ vpn_kick(struct ike_engine *e, struct eng_vpnc *v)
 		eng_kick_soon(e);
 }
 
+/*
+ * A policy-based VPN's configured selectors go to the dataplane as a
+ * trap (dp.h): matching traffic reaches the tunnel and, with no SA yet,
+ * asks for one (acquire: establish-tunnels on-traffic).  Off: removed.
+ */
+static void
+vpn_trap(struct ike_engine *e, const struct eng_vpnc *vc, bool on)
+{
+	const struct eng_vpn *v = &vc->v;
+	const struct eng_gw *gw;
+	struct dp_trap t;
+
+	if (v->bind_if[0] != '\0' || e->dp_ops == NULL ||
+	    e->dp_ops->trap_set == NULL)
+		return;
+	if (!on) {
+		e->dp_ops->trap_del(e->dp, v->tunnel_id);
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	t.tunnel_id = v->tunnel_id;
+	if ((gw = eng_gw_find(e, v->gateway)) != NULL) {
+		if (gw->p.remote.ss_family != AF_UNSPEC)
+			eng_addr_to_dp(&gw->p.remote, &t.remote);
+		if (gw->p.local.ss_family != AF_UNSPEC)
+			eng_addr_to_dp(&gw->p.local, &t.local);
+	}
+	t.nsel_local = v->nts_local;
+	t.nsel_remote = v->nts_remote;
+	for (size_t i = 0; i < v->nts_local; i++)
+		t.sel_local[i] = (struct dp_sel){ v->ts_local[i].start,
+			v->ts_local[i].end, v->ts_local[i].ipproto,
+			v->ts_local[i].sport, v->ts_local[i].eport };
+	for (size_t i = 0; i < v->nts_remote; i++)
+		t.sel_remote[i] = (struct dp_sel){ v->ts_remote[i].start,
+			v->ts_remote[i].end, v->ts_remote[i].ipproto,
+			v->ts_remote[i].sport, v->ts_remote[i].eport };
+	e->dp_ops->trap_set(e->dp, &t);
+}
+
 static void
 eng_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -564,8 +604,10 @@ eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 	}
 	/* its VPNs only: a commit at N gateways is not N walks of all */
 	for (struct eng_vpnc *v = eng_vpn_first(e, p->name); v != NULL;
-	     v = eng_vpn_next(v))
+	     v = eng_vpn_next(v)) {
+		vpn_trap(e, v, true); /* the outer addresses */
 		vpn_kick(e, v);
+	}
 	return 0;
 }
 
@@ -596,6 +638,7 @@ eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
 		if (memcmp(&vc->v, v, sizeof(*v)) == 0)
 			return 0;
 		vpn_drop_sas(e, vc);
+		vpn_trap(e, vc, false);
 		if (strcmp(vc->v.gateway, v->gateway) != 0) {
 			ix_vpn_del(e, vc); /* indexed by its gateway */
 			vc->v = *v;
@@ -607,6 +650,7 @@ eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
 		vc->v = *v;
 		ix_vpn_add(e, vc);
 	}
+	vpn_trap(e, vc, true);
 	vpn_kick(e, vc); /* only it: the others did not change */
 	return 0;
 }
@@ -619,6 +663,20 @@ eng_vpn_del(struct ike_engine *e, const char *name)
 	if (vc == NULL)
 		return;
 	vpn_drop_sas(e, vc);
+	/*
+	 * A Child SA whose Delete awaits the peer's answer would outlive
+	 * its VPN (and name it in a log once answered): it goes now.  The
+	 * answer then finds no SA, as for any SA already gone (1.4.1).
+	 */
+	SA_EACH(e, sa, nx, i)
+	{
+		for (struct child_sa *c = sa->child, *cn; c; c = cn) {
+			cn = c->next;
+			if (c->vpn == vc)
+				child_free(sa, c);
+		}
+	}
+	vpn_trap(e, vc, false);
 	ix_vpn_del(e, vc);
 	free(vc);
 }

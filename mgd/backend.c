@@ -42,6 +42,7 @@ struct daemon_def {
 static const char *const keymgr_trees[] = { "security key-manager",
 	"security pki" };
 static const char *const iked_trees[] = { "security ike", "security ipsec",
+	"security policies", "security address-book", "security zones",
 	"security key-manager", "security pki", "interfaces" };
 static const char *const hostd_trees[] = { "system", "interfaces",
 	"routing-options", "security zones", "security policies",
@@ -49,7 +50,7 @@ static const char *const hostd_trees[] = { "system", "interfaces",
 
 static const struct daemon_def daemon_defs[] = {
 	{ "keymgr", keymgr_trees, 2 },
-	{ "iked", iked_trees, 5 },
+	{ "iked", iked_trees, 8 },
 	{ "hostd", hostd_trees, 6 },
 };
 #define NDAEMONS (sizeof(daemon_defs) / sizeof(daemon_defs[0]))

@@ -496,7 +496,8 @@ hr_names(const json_t *arr, struct sb *out)
 static void
 hr_action(const json_t *p, struct sb *out)
 {
-	sb_printf(out, "%s%s\n", hr_str(p, "action"),
+	sb_printf(out, "%s%s%s\n", hr_str(p, "action"),
+	    json_object_get(p, "tunnel") ? ", tunnel" : "",
 	    json_is_true(json_object_get(p, "log")) ? ", log" : "");
 }
 
@@ -587,6 +588,12 @@ hr_policy_detail(
 	    "  Destination identity feeds:\n    any\n"
 	    "  Per policy TCP Options: SYN check: No, SEQ check: No,"
 	    " Window scale: No\n");
+	/* policy-based VPN; Junos adds the tunnel's index, which is iked's */
+	if (json_object_get(p, "tunnel") != NULL)
+		sb_printf(
+		    out, "  Tunnel: %s, Type: IPSec\n", hr_str(p, "tunnel"));
+	if (json_object_get(p, "pair-policy") != NULL)
+		sb_printf(out, "  Pair policy: %s\n", hr_str(p, "pair-policy"));
 	if (json_is_true(json_object_get(p, "log"))) {
 		bool ci = json_is_true(json_object_get(p, "session-init"));
 		bool cc = json_is_true(json_object_get(p, "session-close"));

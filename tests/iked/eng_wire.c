@@ -41,10 +41,32 @@ mock_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 	return -1;
 }
 
+static void
+mock_trap_del(struct dp *dp, uint32_t tunnel_id)
+{
+	for (size_t i = 0; i < dp->ntrap; i++)
+		if (dp->trap[i].tunnel_id == tunnel_id) {
+			dp->trap[i] = dp->trap[--dp->ntrap];
+			return;
+		}
+}
+
+static int
+mock_trap_set(struct dp *dp, const struct dp_trap *t)
+{
+	mock_trap_del(dp, t->tunnel_id);
+	if (dp->ntrap == sizeof(dp->trap) / sizeof(dp->trap[0]))
+		return -1;
+	dp->trap[dp->ntrap++] = *t;
+	return 0;
+}
+
 static const struct dp_ops mock_ops = {
 	.name = "mock",
 	.sa_add = mock_sa_add,
 	.sa_del = mock_sa_del,
+	.trap_set = mock_trap_set,
+	.trap_del = mock_trap_del,
 };
 
 const struct dp_sa *

@@ -30,6 +30,9 @@ struct dp {
 	int adds, dels;
 	/* an outbound SA removed while its tunnel had no other outbound */
 	int out_gaps;
+	/* policy-based VPNs' traps (dp_ops.trap_set), by tunnel */
+	struct dp_trap trap[4];
+	size_t ntrap;
 };
 
 /* The key source of one side (see keys_get_by_id). */

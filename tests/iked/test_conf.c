@@ -415,6 +415,7 @@ START_TEST(test_diff_and_ids)
 	ic = step(c, &ids, ic,
 	    "set security ike policy POL pre-shared-key ascii-text other-key",
 	    "peer_set GW;");
+	ap(c, "set security ipsec vpn V2 bind-interface st0.1");
 	ic = step(c, &ids, ic, "set security ipsec vpn V2 ike gateway GW",
 	    ""); /* no ipsec-policy: refused in check, not run */
 	ic =
@@ -424,6 +425,7 @@ START_TEST(test_diff_and_ids)
 	    "vpn_set V1 500001;");
 	ic = step(c, &ids, ic, "delete security ipsec vpn V1", "vpn_del V1;");
 	/* V2 keeps its ID; the new one takes the lowest free */
+	ap(c, "set security ipsec vpn V3 bind-interface st0.2");
 	ap(c, "set security ipsec vpn V3 ike gateway GW");
 	ic =
 	    step(c, &ids, ic, "set security ipsec vpn V3 ike ipsec-policy EPOL",

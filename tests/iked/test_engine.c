@@ -14,6 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <string.h>
+
 #include <check.h>
 #include <event2/event.h>
 
@@ -34,6 +37,66 @@ START_TEST(establish)
 	const struct dp_sa *in = mock_find(&w->dp[1], true);
 	ck_assert_uint_eq(in->sel_local[0].start.u.v4.s_addr, 0);
 	ck_assert_uint_eq(in->sel_local[0].end.u.v4.s_addr, 0xffffffff);
+	wire_free(w);
+}
+END_TEST
+
+static void
+ts4(struct eng_ts *t, const char *lo, const char *hi)
+{
+	memset(t, 0, sizeof(*t));
+	t->start.family = t->end.family = AF_INET;
+	inet_pton(AF_INET, lo, &t->start.u.v4);
+	inet_pton(AF_INET, hi, &t->end.u.v4);
+	t->eport = 65535;
+}
+
+/*
+ * A policy-based VPN (no bind_if, the policy's addresses as selectors,
+ * on-traffic): its selectors reach the dataplane as a trap (with the
+ * peer's address once the gateway is set), nothing is negotiated until
+ * the dataplane's acquire, then the SA carries the selectors and no
+ * device; deleting the VPN removes the trap.
+ */
+START_TEST(policy_based_on_traffic)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	va.bind_if[0] = vb.bind_if[0] = '\0';
+	va.establish = ENG_ON_TRAFFIC;
+	va.nts_local = va.nts_remote = vb.nts_local = vb.nts_remote = 1;
+	ts4(&va.ts_local[0], "10.1.0.0", "10.1.0.255");
+	ts4(&va.ts_remote[0], "10.2.0.0", "10.2.0.255");
+	vb.ts_local[0] = va.ts_remote[0];
+	vb.ts_remote[0] = va.ts_local[0];
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert_uint_eq(w->dp[0].ntrap, 1);
+	const struct dp_trap *t = &w->dp[0].trap[0];
+	ck_assert_uint_eq(t->tunnel_id, 500001);
+	ck_assert_uint_eq(t->nsel_local, 1);
+	ck_assert_mem_eq(&t->sel_local[0].start, &va.ts_local[0].start,
+	    sizeof(struct dp_addr));
+	ck_assert_mem_eq(&t->sel_remote[0].end, &va.ts_remote[0].end,
+	    sizeof(struct dp_addr));
+	ck_assert_int_eq(t->remote.family, AF_INET); /* the peer's, set late */
+	ck_assert(!wire_run(w, both_up, 0.3)); /* on-traffic: nothing yet */
+	ck_assert_int_eq(w->sent, 0);
+	eng_acquire(w->eng[0], 500001);
+	ck_assert(wire_run(w, both_up, 5));
+	const struct dp_sa *out = mock_find(&w->dp[0], false);
+	ck_assert_str_eq(out->ifname, "");
+	ck_assert_mem_eq(&out->sel_local[0].start, &va.ts_local[0].start,
+	    sizeof(struct dp_addr));
+	ck_assert_mem_eq(&out->sel_remote[0].end, &va.ts_remote[0].end,
+	    sizeof(struct dp_addr));
+	eng_vpn_del(w->eng[0], "vpn1");
+	ck_assert_uint_eq(w->dp[0].ntrap, 0);
 	wire_free(w);
 }
 END_TEST
@@ -686,6 +749,7 @@ engine_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, establish);
+	tcase_add_test(tc, policy_based_on_traffic);
 	tcase_add_test(tc, wrong_psk);
 	tcase_add_test(tc, no_common_ike_proposal);
 	tcase_add_test(tc, no_common_esp_proposal);

@@ -9,6 +9,8 @@
  *   - policies of a Child SA are installed as ip sees them (OUT for an
  *     outbound SA; IN and FWD for an inbound one; per selector pair, with
  *     the ESP tunnel template and reqid) and removed again;
+ *   - a policy-based VPN's trap is its OUT policies alone, and a packet
+ *     they hold makes the kernel ask for an SA (acquire, on-traffic);
  *   - sa_add of a kernel without ESP fails cleanly and leaves nothing;
  *     where the kernel has ESP, the state and policies appear and go.
  */
@@ -21,6 +23,7 @@
 
 #include <arpa/inet.h>
 #include <event2/event.h>
+#include <sys/socket.h>
 
 #include "iked/dp_xfrm.h"
 #include "iked/ikev2.h"
@@ -212,6 +215,77 @@ START_TEST(sa_add_del)
 END_TEST
 
 /* QSAFE_DP=xfrm on a kernel without ESP: the userspace backend runs. */
+static void
+on_acquire(void *ctx, uint32_t tunnel_id)
+{
+	*(uint32_t *)ctx = tunnel_id;
+}
+
+/*
+ * Policy-based VPNs: a trap is OUT policies without a state (replaced
+ * by a second trap_set, gone with trap_del), and the first packet they
+ * hold makes the kernel ask for an SA: acquire with the tunnel.
+ */
+START_TEST(traps)
+{
+	struct event_base *base = event_base_new();
+	struct dp_events ev = { .acquire = on_acquire };
+	uint32_t got = 0;
+	struct dp *dp = dp_xfrm_new(base, &ev, &got, false);
+	struct dp_trap t = { .tunnel_id = 500007 };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	const char *s;
+
+	ck_assert_ptr_nonnull(dp);
+	t.remote.family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.2", &t.remote.u.v4);
+	t.nsel_local = t.nsel_remote = 1;
+	sel4(&t.sel_local[0], "10.3.0.0", "10.3.0.255");
+	sel4(&t.sel_remote[0], "10.2.0.0", "10.2.255.255");
+	ck_assert_int_eq(dp_xfrm_ops.trap_set(dp, &t), 0);
+	s = run("ip xfrm policy");
+	ck_assert_uint_eq(count(s, "dir out"), 1);
+	ck_assert_uint_eq(count(s, "dir in"), 0);
+	ck_assert_msg(strstr(s, "src 10.3.0.0/24 dst 10.2.0.0/16") &&
+		strstr(s, "tmpl src 0.0.0.0 dst 192.0.2.2") &&
+		strstr(s, "proto esp reqid 500007 mode tunnel"),
+	    "%s", s);
+	/* the policy changed its addresses: one trap, the new selectors */
+	sel4(&t.sel_local[0], "10.1.0.0", "10.1.0.255");
+	ck_assert_int_eq(dp_xfrm_ops.trap_set(dp, &t), 0);
+	s = run("ip xfrm policy");
+	ck_assert_uint_eq(count(s, "dir out"), 1);
+	ck_assert_msg(strstr(s, "src 10.1.0.0/24 dst 10.2.0.0/16"), "%s", s);
+	/* on-traffic: a packet the trap holds, no state: ACQUIRE (a veth
+	 * pair of this namespace: the kernel resolves the template's source
+	 * by a route to the peer) */
+	ck_assert_int_eq(
+	    system("ip link add pvx0 type veth peer name pvx1 && "
+		   "ip link set pvx0 up && ip link set pvx1 up && "
+		   "ip addr add 10.1.0.1/24 dev pvx0 && "
+		   "ip addr add 192.0.2.1/24 dev pvx0 && "
+		   "ip route add 10.2.0.0/16 dev pvx0 src 10.1.0.1"),
+	    0);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	inet_pton(AF_INET, "10.2.0.5", &to.sin_addr);
+	for (int i = 0; i < 300 && got == 0; i++) {
+		if (i % 50 == 0 &&
+		    sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) <
+			0) {
+			/* held back while the SA is negotiated: expected */
+		}
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(10000);
+	}
+	close(fd);
+	ck_assert_uint_eq(got, 500007);
+	dp_xfrm_ops.trap_del(dp, 500007);
+	ck_assert_str_eq(run("ip xfrm policy"), "");
+	dp_xfrm_ops.close(dp);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(auto_falls_back)
 {
 	struct event_base *base = event_base_new();
@@ -259,6 +333,7 @@ main(void)
 	tcase_add_test(tc, policies_p2mp);
 	tcase_add_test(tc, policy_not_prefix);
 	tcase_add_test(tc, sa_add_del);
+	tcase_add_test(tc, traps);
 	tcase_add_test(tc, auto_falls_back);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
