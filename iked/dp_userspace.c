@@ -175,7 +175,8 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 		u->tun->tunnel_id = sa->tunnel_id;
 	}
 	pthread_rwlock_unlock(&dp->lock);
-	log_info("dataplane: SA %08x %s installed (%s%s%s)", sa->spi,
+	/* debug: the engine's "Child SA up" line names both SPIs */
+	log_debug("dataplane: SA %08x %s installed (%s%s%s)", sa->spi,
 	    sa->inbound ? "inbound" : "outbound", sa->encr->name,
 	    sa->integ ? "/" : "", sa->integ ? sa->integ->name : "");
 	u = NULL;
