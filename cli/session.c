@@ -16,6 +16,7 @@
 #include "cli/pipe.h"
 #include "lib/msg.h"
 #include "lib/proto_cli.h"
+#include "lib/render.h"
 
 static void
 session_lost(struct cli *cli)
@@ -239,6 +240,7 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 	const char *output = msg_str(reply, "output");
 	const json_t *pipes = json_object_get(reply, "pipes");
 	const json_t *data = json_object_get(reply, "data");
+	json_t *parsed = NULL;
 	struct pipe_result r;
 	struct sb text, err, final;
 	int rows, rc = -1;
@@ -249,6 +251,12 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 	pipe_result_init(&r);
 	if (output != NULL)
 		sb_puts(&text, output);
+	if (data == NULL && msg_str(reply, RPC_DATA_JSON) != NULL) {
+		/* a daemon's large data, passed through mgd as text */
+		const json_t *t = json_object_get(reply, RPC_DATA_JSON);
+		data = parsed = json_loadb(
+		    json_string_value(t), json_string_length(t), 0, NULL);
+	}
 	if (data != NULL)
 		render_reply(msg_str(reply, "render"), data, &text);
 	if (text.len == 0 && json_array_size(pipes) == 0) {
@@ -276,6 +284,7 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 		session_put_text(out, sb_str(&final));
 	rc = 0;
 done:
+	json_decref(parsed);
 	pipe_result_free(&r);
 	sb_free(&text);
 	sb_free(&err);

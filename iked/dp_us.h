@@ -76,8 +76,11 @@ struct dp_usa {
 	int sock;	       /* outbound: raw4, raw6, encap4 or encap6 */
 	size_t outer;	       /* outbound: IP (+ UDP) header octets */
 	_Atomic uint32_t pmtu; /* outbound: route MTU; 0 unknown */
-	uint64_t pmtu_pk;      /* outbound: packets at the last MTU query */
-	struct dp_stats base;  /* at the last clear */
+	_Atomic bool sent;     /* outbound: sent since the last MTU query */
+	/* byte or packet lifetimes (RFC 4301 4.4.2.1): the only SAs whose
+	 * counters the loop reads each second */
+	bool limits;
+	struct dp_stats base; /* at the last clear */
 	struct dp_usa *hnext;
 };
 

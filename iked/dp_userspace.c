@@ -147,6 +147,8 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 		return -1;
 	u->spi = sa->spi;
 	u->inbound = sa->inbound;
+	u->limits = sa->soft_bytes || sa->hard_bytes || sa->soft_packets ||
+	    sa->hard_packets;
 	if (!sa->inbound && dp_peer(dp, sa, u) == -1) {
 		log_err("dataplane: SA %08x: no socket for its peer%s", sa->spi,
 		    sa->encap_dport ? " (no UDP 4500 socket)" : "");
