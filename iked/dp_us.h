@@ -149,6 +149,10 @@ struct dp {
 	uint64_t seed_x, seed_m;	      /* the hash's random key */
 	struct dp_usa *bucket[2][DP_NBUCKET]; /* [inbound] */
 	struct dp_tun *tuns;
+	/* dp_life_cb walks the SAs only when one has byte or packet
+	 * lifetimes, or one sent since the last walk (the path MTU) */
+	size_t nlimits; /* the loop's thread only */
+	_Atomic bool sent;
 	struct dp_stats gone, cleared; /* removed SAs; global at clear */
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;

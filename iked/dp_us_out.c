@@ -208,8 +208,10 @@ dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner, size_t len,
 
 	/* for dp_life_cb: ask the path MTU again (stored only when it changes,
 	 * so the line is not written per packet) */
-	if (!atomic_load_explicit(&u->sent, memory_order_relaxed))
+	if (!atomic_load_explicit(&u->sent, memory_order_relaxed)) {
 		atomic_store_explicit(&u->sent, true, memory_order_relaxed);
+		atomic_store_explicit(&dp->sent, true, memory_order_relaxed);
+	}
 
 	*df = !dp_is_encap(dp, u->sock) && dp_out_df(c, inner);
 	*tos = c->copy_dscp ? dp_out_tos(inner) : -1;

@@ -650,6 +650,9 @@ dp_life_cb(evutil_socket_t fd, short what, void *arg)
 	const struct dp_usa *last = NULL;
 	uint32_t mtu = 0;
 
+	if (dp->nlimits == 0 &&
+	    !atomic_exchange_explicit(&dp->sent, false, memory_order_relaxed))
+		return; /* idle tunnels: nothing to read */
 	/* reading is enough: only this thread writes soft_sent, hard_sent */
 	pthread_rwlock_rdlock(&dp->lock);
 	for (size_t d = 0; d < 2; d++)

@@ -169,6 +169,8 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 		goto done;
 	}
 	size_t h = dp_hash(dp, sa->spi);
+	if (u->limits)
+		dp->nlimits++;
 	u->hnext = dp->bucket[sa->inbound][h];
 	dp->bucket[sa->inbound][h] = u;
 	/* route-based: one outbound SA per tunnel, the newest */
@@ -238,6 +240,8 @@ dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 		return -1;
 	}
 	*pp = u->hnext;
+	if (u->limits)
+		dp->nlimits--;
 	dp_usa_stats(u, &dp->gone);
 	if (u->tun && u->tun->out == u)
 		u->tun->out = NULL;
