@@ -197,7 +197,10 @@ link_rpc_reply(
 
 	json_object_set_new(reply, "id", json_integer(id));
 	json_object_set_new(reply, "ok", json_boolean(data != NULL));
-	if (data != NULL && !secret &&
+	if (json_is_string(data) && !secret) {
+		/* the data's JSON text already (link.h) */
+		json_object_set_new(reply, RPC_DATA_JSON, data);
+	} else if (data != NULL && !secret &&
 	    json_object_get(data, RPC_DATA_FAILED) == NULL &&
 	    (text = json_dumps(data, JSON_COMPACT)) != NULL &&
 	    strlen(text) >= MSG_ATTACH_MIN) {
