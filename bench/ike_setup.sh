@@ -189,7 +189,7 @@ if [ "${QS_SCALE:-1}" != 0 ]; then
 	    "${QSAFE_BUILD_DIR:-$top/build}" "$N" 2>&1) ||
 	    die "qsafe⇄qsafe (bench/ike_scale.sh): $(printf '%s\n' "$qq" | tail -n 1)"
 	pick() { printf '%s\n' "$qq" | sed -n "s/^$1 \([0-9.]*\).*/\1/p" | head -n 1; }
-	QQ_RATE=$(pick "setups/s") QQ_CPU=$(pick "resp CPU ms\/setup")
+	QQ_RATE=$(pick "setups\/s") QQ_CPU=$(pick "resp CPU ms\/setup")
 	QQ_RKB=$(pick "resp KiB\/tunnel") QQ_IKB=$(pick "init KiB\/tunnel")
 fi
 
