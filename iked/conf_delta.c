@@ -11,10 +11,13 @@
  * all; here only the dirty entries are built, and removals are looked for
  * (one hash look-up per running name) only when a list lost children.
  *
+ * A change under `interfaces` builds again the running gateways whose
+ * external-interface is on an interface that changed (their local address
+ * may come from it); a new st0 unit per VPN touches none.
+ *
  * Anything else dirty needs the whole rebuild, because one statement there
  * reaches many entries: an ike or ipsec policy or proposal, the
- * anti-replay window, the interfaces (a gateway's local address from its
- * external-interface), security pki (ca-profiles), the half-open limits, a
+ * anti-replay window, security pki (ca-profiles), the half-open limits, a
  * container created, removed or (de)activated.  So do manual VPNs (they
  * number themselves by position) and a running configuration with entries
  * that do not run (the VPN of a deactivated gateway comes back with its
@@ -206,6 +209,79 @@ delta_vpns(struct iconf_delta *d, const struct iconf *run, struct iconf_ctx *x,
 	return 0;
 }
 
+static bool
+delta_names_have(const char **v, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(v[i]) == len && strncmp(v[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The interfaces that changed (dirty, or gone: looked for in prev when
+ * interfaces lost children), and the running gateways on them built
+ * again.  -1: something else under interfaces changed, or too many.
+ */
+static int
+delta_interfaces(struct iconf_delta *d, const struct iconf *run,
+    struct iconf_ctx *x, const struct cnode *ifs, const struct cnode *pifs)
+{
+	const struct snode *gsn;
+	const char **names = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	for (const struct cnode *c = ifs->first; c; c = c->next) {
+		if (!(c->flags & CN_DIRTY))
+			continue;
+		if (strcmp(c->sn->name, "interface") != 0)
+			goto done;
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = c->val;
+	}
+	for (const struct cnode *c = (ifs->flags & CN_SHAPE) ? pifs->first
+							     : NULL;
+	     c; c = c->next) {
+		if (conf_find(x->c, ifs, c->sn, c->val) != NULL)
+			continue;
+		if (strcmp(c->sn->name, "interface") != 0)
+			goto done; /* a statement removed: not ours to judge */
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = c->val;
+	}
+	gsn = x->ike != NULL ? snode_child(x->ike->sn, "gateway") : NULL;
+	for (size_t i = 0; n > 0 && gsn != NULL && i < run->npeer; i++) {
+		const struct eng_peer *o = &run->peer[i];
+		const char *dot = strrchr(o->external_if, '.');
+		const struct cnode *g;
+		bool seen = false;
+		if (dot == NULL ||
+		    !delta_names_have(names, n, o->external_if,
+			(size_t)(dot - o->external_if)))
+			continue;
+		for (size_t k = 0; k < d->npeer && !seen; k++)
+			seen = strcmp(d->peer[k].name, o->name) == 0;
+		for (size_t k = 0; k < d->npeer_del && !seen; k++)
+			seen = strcmp(d->peer_del[k], o->name) == 0;
+		if (seen || (g = conf_find(x->c, x->ike, gsn, o->name)) == NULL)
+			continue;
+		if (delta_size(d) >= ICONF_DELTA_MAX)
+			goto done;
+		d->peer = xrealloc(d->peer, (d->npeer + 1) * sizeof(*d->peer));
+		struct eng_peer *p = &d->peer[d->npeer];
+		if (iconf_gateway(x, g, p) == -1 || iconf_peer_eq(o, p)) {
+			iconf_peer_clear(p);
+			continue;
+		}
+		d->npeer++;
+	}
+	rc = 0;
+done:
+	free(names);
+	return rc;
+}
+
 /*
  * Every VPN that runs after the change has its gateway: a VPN set names a
  * gateway set or kept, and no kept VPN names a gateway deleted.  Where
@@ -271,7 +347,9 @@ iconf_delta_new(const struct iconf *run, struct conf *prev, struct conf *next,
     struct verrs *errs)
 {
 	struct cnode *root = conf_root(next), *proot = conf_root(prev);
-	const struct cnode *sec = NULL, *psec, *ike = NULL, *ipsec = NULL;
+	const struct cnode *sec = NULL, *psec = NULL, *ike = NULL,
+			   *ipsec = NULL;
+	const struct cnode *ifs = NULL;
 	struct verrs mine = { 0 };
 	struct iconf_delta *d;
 	struct iconf_ctx x;
@@ -282,18 +360,22 @@ iconf_delta_new(const struct iconf *run, struct conf *prev, struct conf *next,
 	for (const struct cnode *ch = root->first; ch; ch = ch->next) {
 		if (!(ch->flags & CN_DIRTY))
 			continue;
-		if (strcmp(ch->sn->name, "security") != 0)
+		if (strcmp(ch->sn->name, "security") == 0)
+			sec = ch;
+		else if (strcmp(ch->sn->name, "interfaces") == 0)
+			ifs = ch;
+		else
 			return NULL;
-		sec = ch;
 	}
 	d = xcalloc(1, sizeof(*d));
 	d->next = next;
-	if (sec == NULL)
-		return d; /* nothing of ours changed */
-	if (!delta_same_container(prev, proot, sec, false))
+	if ((sec != NULL && !delta_same_container(prev, proot, sec, false)) ||
+	    (ifs != NULL && !delta_same_container(prev, proot, ifs, true)))
 		goto fail;
-	psec = conf_find(prev, proot, sec->sn, NULL);
-	for (const struct cnode *ch = sec->first; ch; ch = ch->next) {
+	if (sec != NULL)
+		psec = conf_find(prev, proot, sec->sn, NULL);
+	for (const struct cnode *ch = sec ? sec->first : NULL; ch;
+	     ch = ch->next) {
 		if (!(ch->flags & CN_DIRTY))
 			continue;
 		const char *esn;
@@ -315,7 +397,10 @@ iconf_delta_new(const struct iconf *run, struct conf *prev, struct conf *next,
 	}
 	iconf_ctx_init(&x, next, &mine);
 	if ((ike != NULL && delta_gateways(d, run, &x, ike) == -1) ||
-	    (ipsec != NULL && delta_vpns(d, run, &x, ipsec) == -1))
+	    (ipsec != NULL && delta_vpns(d, run, &x, ipsec) == -1) ||
+	    (ifs != NULL &&
+		delta_interfaces(d, run, &x, ifs,
+		    conf_find(prev, proot, ifs->sn, NULL)) == -1))
 		goto fail;
 	delta_sort(d);
 	if (delta_consistent(d, run) == -1)

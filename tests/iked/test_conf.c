@@ -448,7 +448,21 @@ static const struct dstep {
 	    true, "peer_set GW;vpn_set V3 500002;" },
 	{ "rename security ipsec vpn V3 to vpn V4", true,
 	    "vpn_del V3;vpn_set V4 500003;" },
-	{ "set interfaces st0 unit 1 family inet", false, "" },
+	{ "set interfaces st0 unit 1 family inet", true, "" },
+	/* GW's local address from its external-interface again */
+	{ "delete security ike gateway GW local-address", true,
+	    "peer_set GW;" },
+	{ "delete interfaces ge-0/0/0 unit 0 family inet address "
+	  "198.51.100.1/24;"
+	  "set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24",
+	    true, "peer_set GW;" },
+	{ "set interfaces st0 unit 2 family inet", true, "" },
+	{ "delete interfaces st0 unit 2", true, "" },
+	{ "set security ipsec anti-replay-window-size 128", false,
+	    "vpn_set V1 500001;vpn_set V4 500003;" },
+	/* a removal under ipsec leaves only the container's shape mark */
+	{ "delete security ipsec anti-replay-window-size", false,
+	    "vpn_set V1 500001;vpn_set V4 500003;" },
 	{ "set security ipsec vpn V5 manual spi 300;"
 	  "set security ipsec vpn V5 manual gateway 198.51.100.2",
 	    false, "vpn_set V4 500002;" }, /* V5 holds 500003, by position */
