@@ -43,7 +43,7 @@ N=${2:-1000}
 . "$top/tests/lab/lib.sh"
 . "$top/bench/lib.sh"
 bench_name=ike_scale
-lab_init isc
+lab_init "${ISC_TAG:-isc}"	# ISC_TAG: the namespaces' prefix
 bench_tmp=$LAB_DIR
 I=$LAB_DIR/ini R=$LAB_DIR/rsp
 UPTIME=$((60 + N / 20))		# seconds allowed for N tunnels

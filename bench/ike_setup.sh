@@ -24,8 +24,13 @@
 #   init KiB/tun    the same on the initiator
 # A side is a set of functions SIDE_resp_start, SIDE_init_start,
 # SIDE_init_fire and SIDE_pid (responders: SIDE_resp_start, SIDE_resp_count,
-# SIDE_pid): `swan` (strongSwan) both ways, `qs` (qsafe) as responder; the
-# qsafe⇄qsafe column prints n/a (see the ratio comment below).
+# SIDE_pid): `swan` (strongSwan) both ways, `qs` (qsafe) as responder.
+# The qsafe⇄qsafe column is bench/ike_scale.sh run at the same N, in the
+# same run of this script: N gateways on each side, one per initiator
+# address, told apart by address at the responder (one peer address cannot
+# carry N qsafe gateways: iked finds a gateway by the peer's address).  Its
+# setups/s counts from the initiator's commit; its IKE DH group is ECP-256,
+# not Curve25519 (see ike_scale.sh).  QS_SCALE=0 leaves it out.
 #
 # charon here: routes off (install_routes = no: setups, not forwarding, are
 # measured) and dos_protection = no: with its defaults 16 initiations in
@@ -177,6 +182,16 @@ run swan swan
 S_RATE=$R_RATE S_CPU=$R_CPU S_RKB=$R_RKB S_IKB=$R_IKB S_SECS=$R_SECS
 run swan qs
 Q_RATE=$R_RATE Q_CPU=$R_CPU Q_RKB=$R_RKB Q_IKB=$R_IKB Q_SECS=$R_SECS
+# qsafe⇄qsafe: bench/ike_scale.sh at N, its figures picked from its output
+QQ_RATE=n/a QQ_CPU=n/a QQ_RKB=n/a QQ_IKB=n/a
+if [ "${QS_SCALE:-1}" != 0 ]; then
+	qq=$(ISC_TAG=${ISC_TAG:-bqq} "$top/bench/ike_scale.sh" \
+	    "${QSAFE_BUILD_DIR:-$top/build}" "$N" 2>&1) ||
+	    die "qsafe⇄qsafe (bench/ike_scale.sh): $(printf '%s\n' "$qq" | tail -n 1)"
+	pick() { printf '%s\n' "$qq" | sed -n "s/^$1 \([0-9.]*\).*/\1/p" | head -n 1; }
+	QQ_RATE=$(pick "setups\/s") QQ_CPU=$(pick "resp CPU ms\/setup")
+	QQ_RKB=$(pick "resp KiB\/tunnel") QQ_IKB=$(pick "init KiB\/tunnel")
+fi
 
 ppk=no
 [ "$PPK" = 1 ] && ppk=yes
@@ -185,12 +200,10 @@ echo "strongSwan⇄strongSwan: $N up in $S_SECS s; strongSwan→qsafe: $N up in 
 echo
 # ratio: swan→qsafe against swan⇄swan (the same initiator), qsafe /
 # strongSwan for rates, strongSwan / qsafe for costs: higher is better for
-# qsafe in every row.  qsafe⇄qsafe is n/a: a qsafe initiator of N tunnels
-# to one peer address needs N gateways told apart by identity at the
-# responder, which iked's one-gateway-per-address lookup cannot do yet.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
-printf '%-22s %14s %14s %14s %8s\n' figure "swan⇄swan" "qsafe⇄qsafe" "swan→qsafe" ratio
-printf '%-22s %14s %14s %14s %8s\n' "setups/s" "$S_RATE" n/a "$Q_RATE" "$(ratio "$Q_RATE" "$S_RATE")"
-printf '%-22s %14s %14s %14s %8s\n' "resp CPU ms/setup" "$S_CPU" n/a "$Q_CPU" "$(ratio "$S_CPU" "$Q_CPU")"
-printf '%-22s %14s %14s %14s %8s\n' "resp KiB/tunnel" "$S_RKB" n/a "$Q_RKB" "$(ratio "$S_RKB" "$Q_RKB")"
-printf '%-22s %14s %14s %14s %8s\n' "init KiB/tunnel" "$S_IKB" n/a "$Q_IKB" "(same initiator)"
+# qsafe in every row; "ratio" is swan→qsafe, "q⇄q ratio" qsafe⇄qsafe.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a"}'; }
+printf '%-22s %14s %14s %14s %8s %10s\n' figure "swan⇄swan" "qsafe⇄qsafe" "swan→qsafe" ratio "q⇄q ratio"
+printf '%-22s %14s %14s %14s %8s %10s\n' "setups/s" "$S_RATE" "$QQ_RATE" "$Q_RATE" "$(ratio "$Q_RATE" "$S_RATE")" "$(ratio "$QQ_RATE" "$S_RATE")"
+printf '%-22s %14s %14s %14s %8s %10s\n' "resp CPU ms/setup" "$S_CPU" "$QQ_CPU" "$Q_CPU" "$(ratio "$S_CPU" "$Q_CPU")" "$(ratio "$S_CPU" "$QQ_CPU")"
+printf '%-22s %14s %14s %14s %8s %10s\n' "resp KiB/tunnel" "$S_RKB" "$QQ_RKB" "$Q_RKB" "$(ratio "$S_RKB" "$Q_RKB")" "$(ratio "$S_RKB" "$QQ_RKB")"
+printf '%-22s %14s %14s %14s %8s %10s\n' "init KiB/tunnel" "$S_IKB" "$QQ_IKB" "$Q_IKB" "(same)" "$(ratio "$S_IKB" "$QQ_IKB")"

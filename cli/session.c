@@ -17,6 +17,7 @@
 #include "cli/pipe.h"
 #include "lib/msg.h"
 #include "proto/proto_cli.h"
+#include "proto/proto_daemon.h"
 #include "render/render.h"
 
 /* A frame mgd has begun to send arrives whole within this. */
@@ -283,6 +284,7 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 	const char *output = msg_str(reply, "output");
 	const json_t *pipes = json_object_get(reply, "pipes");
 	const json_t *data = json_object_get(reply, "data");
+	json_t *parsed = NULL;
 	struct pipe_result r;
 	struct sb text, err, final;
 	const char *shown;
@@ -292,6 +294,12 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 	sb_init(&err);
 	sb_init(&final);
 	pipe_result_init(&r);
+	if (data == NULL && msg_str(reply, RPC_DATA_JSON) != NULL) {
+		/* a daemon's large data, passed through mgd as text */
+		const json_t *t = json_object_get(reply, RPC_DATA_JSON);
+		data = parsed = json_loadb(
+		    json_string_value(t), json_string_length(t), 0, NULL);
+	}
 	if (data == NULL && json_array_size(pipes) == 0) {
 		/* nothing to render or pipe: the text as it came, not three
 		 * copies of it (a 200,000-line display set is 9 MB) */
@@ -332,6 +340,7 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 		session_put_text(out, shown);
 	rc = 0;
 done:
+	json_decref(parsed);
 	pipe_result_free(&r);
 	sb_free(&text);
 	sb_free(&err);

@@ -429,9 +429,8 @@ conf_gateway_knobs(const struct cnode *g, struct eng_peer *p)
 	p->ppk_optional = cnode_child(ppk, "optional") != NULL;
 }
 
-/* One gateway as an eng_peer; 0 / -1 (errors in x). */
-static int
-conf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
+int
+iconf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 {
 	const char *addrs[5];
 	size_t na = iconf_list(g, "address", addrs, 5);
@@ -481,10 +480,6 @@ conf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 	return rc;
 }
 
-static int conf_name_cmp(const void *a, const void *b);
-static const struct eng_peer *conf_peer_find(
-    const struct iconf *ic, const char *name);
-
 /* `security ike session half-open` (RFC 7296 2.6 cookies, the bounds). */
 static void
 conf_half_open(const struct cnode *ike, struct eng_limits *l)
@@ -509,58 +504,69 @@ conf_half_open(const struct cnode *ike, struct eng_limits *l)
 		l->reduce_timeout = (uint32_t)strtoul(v, NULL, 10);
 }
 
+void
+iconf_ctx_init(struct iconf_ctx *x, struct conf *c, struct verrs *errs)
+{
+	const struct cnode *sec = cnode_child(conf_root(c), "security");
+
+	memset(x, 0, sizeof(*x));
+	x->c = c;
+	x->ike = cnode_child(sec, "ike");
+	x->ipsec = cnode_child(sec, "ipsec");
+	x->interfaces = cnode_child(conf_root(c), "interfaces");
+	x->replay_window = cnode_child_val(x->ipsec, "anti-replay-window-size");
+	x->errs = errs;
+}
+
 struct iconf *
 iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 {
 	struct iconf *ic = xcalloc(1, sizeof(*ic));
-	const struct cnode *sec = cnode_child(conf_root(c), "security");
-	struct iconf_ctx x = {
-		.c = c,
-		.ike = cnode_child(sec, "ike"),
-		.ipsec = cnode_child(sec, "ipsec"),
-		.interfaces = cnode_child(conf_root(c), "interfaces"),
-		.errs = errs,
-	};
+	struct iconf_ctx x;
+	size_t cap = 0;
 
+	iconf_ctx_init(&x, c, errs);
 	for (const struct cnode *g = x.ike ? x.ike->first : NULL; g;
 	     g = g->next) {
 		if (strcmp(g->sn->name, "gateway") != 0 || cnode_is_inactive(g))
 			continue;
-		struct eng_peer p;
-		if (conf_gateway(&x, g, &p) == -1) {
+		if (ic->npeer == cap) {
+			cap = cap ? cap * 2 : 16;
+			ic->peer = xrealloc(ic->peer, cap * sizeof(*ic->peer));
+		}
+		struct eng_peer *p = &ic->peer[ic->npeer];
+		if (iconf_gateway(&x, g, p) == -1) {
 			/* not run: apply only sees checked configurations */
-			OPENSSL_cleanse(p.psk, sizeof(p.psk));
-			free(p.remote_id.dn_container);
-			free(p.remote_id.dn_wildcard);
-			free(p.local_id.dn_container);
-			free(p.local_id.dn_wildcard);
+			iconf_peer_clear(p);
+			ic->ndropped++;
 			continue;
 		}
-		ic->peer = xrealloc(ic->peer, (ic->npeer + 1) * sizeof(p));
-		ic->peer[ic->npeer++] = p;
-		OPENSSL_cleanse(p.psk, sizeof(p.psk));
+		ic->npeer++;
 	}
 	conf_half_open(x.ike, &ic->lim);
-	x.replay_window = cnode_child_val(x.ipsec, "anti-replay-window-size");
 	iconf_vpns(&x, ic, ids);
 	if (ic->npeer > 1)
-		qsort(ic->peer, ic->npeer, sizeof(*ic->peer), conf_name_cmp);
+		qsort(ic->peer, ic->npeer, sizeof(*ic->peer), iconf_name_cmp);
 	if (ic->nvpn > 1)
-		qsort(ic->vpn, ic->nvpn, sizeof(*ic->vpn), conf_name_cmp);
+		qsort(ic->vpn, ic->nvpn, sizeof(*ic->vpn), iconf_name_cmp);
 	/* A VPN whose gateway does not run (deactivated) does not run. */
 	size_t k = 0;
 	for (size_t i = 0; i < ic->nvpn; i++)
-		if (conf_peer_find(ic, ic->vpn[i].gateway) != NULL)
+		if (iconf_peer_find(ic, ic->vpn[i].gateway) != NULL)
 			ic->vpn[k++] = ic->vpn[i];
+	ic->ndropped += ic->nvpn - k;
 	ic->nvpn = k;
 	return ic;
 }
 
-static void
-conf_id_free(struct eng_id *id)
+void
+iconf_peer_clear(struct eng_peer *p)
 {
-	free(id->dn_container);
-	free(id->dn_wildcard);
+	free(p->remote_id.dn_container);
+	free(p->remote_id.dn_wildcard);
+	free(p->local_id.dn_container);
+	free(p->local_id.dn_wildcard);
+	OPENSSL_cleanse(p, sizeof(*p));
 }
 
 void
@@ -568,12 +574,8 @@ iconf_free(struct iconf *ic)
 {
 	if (ic == NULL)
 		return;
-	for (size_t i = 0; i < ic->npeer; i++) {
-		conf_id_free(&ic->peer[i].local_id);
-		conf_id_free(&ic->peer[i].remote_id);
-	}
-	if (ic->peer != NULL)
-		OPENSSL_cleanse(ic->peer, ic->npeer * sizeof(*ic->peer));
+	for (size_t i = 0; i < ic->npeer; i++)
+		iconf_peer_clear(&ic->peer[i]);
 	free(ic->peer);
 	free(ic->vpn);
 	free(ic);
@@ -586,9 +588,9 @@ conf_str_eq(const char *a, const char *b)
 	    (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Both built by conf_gateway from zeroed structs: compare the bytes. */
-static bool
-conf_peer_eq(const struct eng_peer *a, const struct eng_peer *b)
+/* Both built by iconf_gateway from zeroed structs: compare the bytes. */
+bool
+iconf_peer_eq(const struct eng_peer *a, const struct eng_peer *b)
 {
 	struct eng_peer x = *a, y = *b;
 	bool eq;
@@ -614,28 +616,28 @@ conf_peer_eq(const struct eng_peer *a, const struct eng_peer *b)
  * tunnels finds each in O(log n), not by a walk of all of them.  The name
  * is the first member of both structs.
  */
-static int
-conf_name_cmp(const void *a, const void *b)
+int
+iconf_name_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
 
-static const struct eng_peer *
-conf_peer_find(const struct iconf *ic, const char *name)
+const struct eng_peer *
+iconf_peer_find(const struct iconf *ic, const char *name)
 {
 	if (ic == NULL || ic->npeer == 0)
 		return NULL;
 	return bsearch(
-	    name, ic->peer, ic->npeer, sizeof(*ic->peer), conf_name_cmp);
+	    name, ic->peer, ic->npeer, sizeof(*ic->peer), iconf_name_cmp);
 }
 
-static const struct eng_vpn *
-conf_vpn_find(const struct iconf *ic, const char *name)
+const struct eng_vpn *
+iconf_vpn_find(const struct iconf *ic, const char *name)
 {
 	if (ic == NULL || ic->nvpn == 0)
 		return NULL;
 	return bsearch(
-	    name, ic->vpn, ic->nvpn, sizeof(*ic->vpn), conf_name_cmp);
+	    name, ic->vpn, ic->nvpn, sizeof(*ic->vpn), iconf_name_cmp);
 }
 
 size_t
@@ -645,25 +647,25 @@ iconf_diff(const struct iconf *old, const struct iconf *new,
 	size_t calls = 0;
 
 	for (size_t i = 0; old != NULL && i < old->nvpn; i++)
-		if (conf_vpn_find(new, old->vpn[i].name) == NULL) {
+		if (iconf_vpn_find(new, old->vpn[i].name) == NULL) {
 			ops->vpn_del(ctx, old->vpn[i].name);
 			calls++;
 		}
 	for (size_t i = 0; old != NULL && i < old->npeer; i++)
-		if (conf_peer_find(new, old->peer[i].name) == NULL) {
+		if (iconf_peer_find(new, old->peer[i].name) == NULL) {
 			ops->peer_del(ctx, old->peer[i].name);
 			calls++;
 		}
 	for (size_t i = 0; i < new->npeer; i++) {
 		const struct eng_peer *o =
-		    conf_peer_find(old, new->peer[i].name);
-		if (o == NULL || !conf_peer_eq(o, &new->peer[i])) {
+		    iconf_peer_find(old, new->peer[i].name);
+		if (o == NULL || !iconf_peer_eq(o, &new->peer[i])) {
 			ops->peer_set(ctx, &new->peer[i]);
 			calls++;
 		}
 	}
 	for (size_t i = 0; i < new->nvpn; i++) {
-		const struct eng_vpn *o = conf_vpn_find(old, new->vpn[i].name);
+		const struct eng_vpn *o = iconf_vpn_find(old, new->vpn[i].name);
 		if (o == NULL || memcmp(o, &new->vpn[i], sizeof(*o)) != 0) {
 			ops->vpn_set(ctx, &new->vpn[i]);
 			calls++;

@@ -8,6 +8,9 @@
  *                  cannot run is named there in Junos's words (check)
  *   iconf_diff     what changed between two of them, as set/delete calls
  *                  (apply: the engine renegotiates only those)
+ *   iconf_delta    the same for a commit that touches only gateway and VPN
+ *                  entries, from the tree's dirty marks (conf_delta.c):
+ *                  a commit at 10,000 tunnels costs the entries it names
  *   iconf_ids      the tunnel IDs: 500001 + a number each VPN keeps for
  *                  its life, persisted in <state>/iked-tunnels
  *
@@ -41,6 +44,10 @@ struct iconf {
 	struct eng_vpn *vpn;
 	size_t nvpn;
 	struct eng_limits lim; /* security ike session half-open */
+	size_t nmanual;	       /* manual VPNs (manual.c numbers them) */
+	/* gateways and VPNs of the tree that do not run: refused, or a VPN
+	 * of a deactivated gateway */
+	size_t ndropped;
 };
 
 /*
@@ -75,6 +82,48 @@ struct iconf_diff_ops {
 size_t iconf_diff(const struct iconf *old, const struct iconf *new,
     const struct iconf_diff_ops *ops, void *ctx);
 
+/*
+ * What one commit changes when it touches only `security ike gateway` and
+ * `security ipsec vpn` entries: the gateways and VPNs set (added or
+ * changed) and deleted, each built from next alone.
+ */
+struct iconf_delta {
+	struct conf *next; /* what it was built for (borrowed) */
+	struct eng_peer *peer;
+	size_t npeer;
+	char (*peer_del)[ENG_NAME_MAX];
+	size_t npeer_del;
+	struct eng_vpn *vpn; /* tunnel IDs 0: given at apply */
+	size_t nvpn;
+	char (*vpn_del)[ENG_NAME_MAX];
+	size_t nvpn_del;
+};
+
+/* At most this many entries changed: beyond, iconf_new is as cheap. */
+#define ICONF_DELTA_MAX 256
+
+/*
+ * The change from run (what the engine runs, built from prev) to next,
+ * found from next's dirty marks (schema/conf.h): NULL when the commit
+ * touches anything else (proposals, policies, interfaces, deactivated
+ * containers, manual VPNs, ...), when run holds dropped entries, or when
+ * more than ICONF_DELTA_MAX entries changed — then iconf_new.  errs gets
+ * the errors of the changed entries (nothing when NULL is returned).
+ * Caller frees.
+ */
+struct iconf_delta *iconf_delta_new(const struct iconf *run, struct conf *prev,
+    struct conf *next, struct verrs *errs);
+void iconf_delta_free(struct iconf_delta *d); /* wipes the PSKs */
+/*
+ * Makes ic what iconf_new(next) would give, calling ops in iconf_diff's
+ * order for what changed; new VPNs get their tunnel IDs from ids.  The
+ * delta's peers move into ic.  Returns the number of calls; *ids_changed
+ * tells whether ids gained or lost a name.
+ */
+size_t iconf_delta_apply(struct iconf *ic, struct iconf_delta *d,
+    struct iconf_ids *ids, const struct iconf_diff_ops *ops, void *ctx,
+    bool *ids_changed);
+
 /* Tunnel IDs: load from / save to dir/ICONF_IDS_FILE.  0 / -1 (logged). */
 int iconf_ids_load(struct iconf_ids *ids, const char *dir);
 int iconf_ids_save(const struct iconf_ids *ids, const char *dir);
@@ -82,6 +131,8 @@ int iconf_ids_save(const struct iconf_ids *ids, const char *dir);
 uint32_t iconf_ids_get(struct iconf_ids *ids, const char *name);
 /* Forgets every name not among the VPNs of ic. */
 void iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic);
+/* Forgets name; whether it was there. */
+bool iconf_ids_drop(struct iconf_ids *ids, const char *name);
 void iconf_ids_free(struct iconf_ids *ids);
 
 /* conf_prop.c: proposals, for conf.c and conf_vpn.c. */
@@ -142,8 +193,25 @@ size_t iconf_pol_find(
 int iconf_pol_vpn(
     struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v);
 
+/* conf.c: x for the tree c */
+void iconf_ctx_init(struct iconf_ctx *x, struct conf *c, struct verrs *errs);
+/* One gateway as an eng_peer (p need not be zeroed); 0 / -1 (errors in x). */
+int iconf_gateway(
+    struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p);
+/* Frees what p holds and wipes it (the PSK). */
+void iconf_peer_clear(struct eng_peer *p);
+bool iconf_peer_eq(const struct eng_peer *a, const struct eng_peer *b);
+/* Peers and VPNs are sorted by name, their first member. */
+int iconf_name_cmp(const void *a, const void *b);
+const struct eng_peer *iconf_peer_find(
+    const struct iconf *ic, const char *name);
+const struct eng_vpn *iconf_vpn_find(const struct iconf *ic, const char *name);
+
 /* conf_vpn.c */
 void iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids);
+/* One IKE-keyed VPN (ids NULL: tunnel ID 0); 0 / -1 (errors in x). */
+int iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn,
+    struct eng_vpn *v, struct iconf_ids *ids);
 /* conf.c: a leaf-list's values in order (borrowed); *n. */
 size_t iconf_list(
     const struct cnode *n, const char *name, const char **out, size_t max);

@@ -190,9 +190,8 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 	return rc;
 }
 
-/* One IKE-keyed VPN; 0 / -1. */
-static int
-vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
+int
+iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
     struct iconf_ids *ids)
 {
 	const struct cnode *ike = cnode_child(vn, "ike");
@@ -314,19 +313,28 @@ vpn_reserve_manual(struct iconf_ctx *x, struct iconf_ids *ids)
 void
 iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 {
+	size_t cap = 0;
+
 	if (ids != NULL)
 		vpn_reserve_manual(x, ids);
 	iconf_pol_index(x); /* conf_pol.c */
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	     vn = vn->next) {
-		struct eng_vpn v;
-		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn) ||
-		    cnode_child(vn, "manual") != NULL)
-			continue; /* manual SAs: manual.c */
-		if (vpn_one(x, vn, &v, ids) == -1)
+		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn))
 			continue;
-		ic->vpn = xrealloc(ic->vpn, (ic->nvpn + 1) * sizeof(v));
-		ic->vpn[ic->nvpn++] = v;
+		if (cnode_child(vn, "manual") != NULL) {
+			ic->nmanual++; /* manual SAs: manual.c */
+			continue;
+		}
+		if (ic->nvpn == cap) {
+			cap = cap ? cap * 2 : 16;
+			ic->vpn = xrealloc(ic->vpn, cap * sizeof(*ic->vpn));
+		}
+		if (iconf_vpn_one(x, vn, &ic->vpn[ic->nvpn], ids) == -1) {
+			ic->ndropped++;
+			continue;
+		}
+		ic->nvpn++;
 	}
 	iconf_pol_index_free(x);
 }
@@ -435,6 +443,22 @@ iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic)
 		ids->id[k++] = ids->id[i];
 	}
 	ids->n = k;
+}
+
+bool
+iconf_ids_drop(struct iconf_ids *ids, const char *name)
+{
+	bool found;
+	size_t at = ids_pos(ids, name, &found);
+
+	if (!found)
+		return false;
+	memmove(ids->name[at], ids->name[at + 1],
+	    (ids->n - at - 1) * sizeof(*ids->name));
+	memmove(&ids->id[at], &ids->id[at + 1],
+	    (ids->n - at - 1) * sizeof(*ids->id));
+	ids->n--;
+	return true;
 }
 
 void

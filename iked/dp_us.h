@@ -86,7 +86,11 @@ struct dp_usa {
 	int sock;	       /* outbound: raw4, raw6, encap4 or encap6 */
 	size_t outer;	       /* outbound: IP (+ UDP) header octets */
 	_Atomic uint32_t pmtu; /* outbound: route MTU; 0 unknown */
-	struct dp_stats base;  /* at the last clear */
+	_Atomic bool sent;     /* outbound: sent since the last MTU query */
+	/* byte or packet lifetimes (RFC 4301 4.4.2.1): the only SAs whose
+	 * counters the loop reads each second */
+	bool limits;
+	struct dp_stats base; /* at the last clear */
 	struct dp_usa *hnext;
 	struct dp_usa *tnext; /* outbound: the next of tun->outs */
 };
@@ -170,6 +174,10 @@ struct dp {
 	struct dp_tun *tuns;
 	struct dp_tun *pol_tun; /* PVPN_IFNAME, once a policy VPN is set */
 	struct dp_pol *pols;	/* dp_us_pol.c, in the order set */
+	/* dp_life_cb walks the SAs only when one has byte or packet
+	 * lifetimes, or one sent since the last walk (the path MTU) */
+	size_t nlimits; /* the loop's thread only */
+	_Atomic bool sent;
 	struct dp_stats gone, cleared; /* removed SAs; global at clear */
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;

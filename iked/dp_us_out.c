@@ -213,6 +213,13 @@ dp_out_check(struct dp *dp, struct dp_usa *u, const uint8_t *inner, size_t len,
 	const struct dp_sa *c = esp_sa_conf(u->esp);
 	uint32_t pmtu = atomic_load_explicit(&u->pmtu, memory_order_relaxed);
 
+	/* for dp_life_cb: ask the path MTU again (stored only when it changes,
+	 * so the line is not written per packet) */
+	if (!atomic_load_explicit(&u->sent, memory_order_relaxed)) {
+		atomic_store_explicit(&u->sent, true, memory_order_relaxed);
+		atomic_store_explicit(&dp->sent, true, memory_order_relaxed);
+	}
+
 	*df = dp_out_df(c, inner);
 	*tos = c->copy_dscp ? dp_out_tos(inner) : -1;
 	if (!*df || pmtu == 0 ||

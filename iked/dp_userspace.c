@@ -197,6 +197,8 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 		return -1;
 	u->spi = sa->spi;
 	u->inbound = sa->inbound;
+	u->limits = sa->soft_bytes || sa->hard_bytes || sa->soft_packets ||
+	    sa->hard_packets;
 	if (!sa->inbound && dp_peer(dp, sa, u) == -1) {
 		log_err("dataplane: SA %08x: no socket for its peer%s", sa->spi,
 		    sa->encap_dport ? " (no UDP 4500 socket)" : "");
@@ -219,6 +221,8 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 		goto done;
 	}
 	size_t h = dp_hash(dp, sa->spi);
+	if (u->limits)
+		dp->nlimits++;
 	u->hnext = dp->bucket[sa->inbound][h];
 	dp->bucket[sa->inbound][h] = u;
 	if (u->tun && u->tun->policy)
@@ -235,7 +239,8 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 	pthread_rwlock_unlock(&dp->lock);
 	if (!sa->inbound)
 		dp_ari_add(dp->ari, sa); /* its device exists now */
-	log_info("dataplane: SA %08x %s installed (%s%s%s)", sa->spi,
+	/* debug: the engine's "Child SA up" line names both SPIs */
+	log_debug("dataplane: SA %08x %s installed (%s%s%s)", sa->spi,
 	    sa->inbound ? "inbound" : "outbound", sa->encr->name,
 	    sa->integ ? "/" : "", sa->integ ? sa->integ->name : "");
 	u = NULL;
@@ -295,6 +300,8 @@ dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 		return -1;
 	}
 	*pp = u->hnext;
+	if (u->limits)
+		dp->nlimits--;
 	dp_usa_stats(u, &dp->gone);
 	if (u->tun && u->tun->policy)
 		dp_pol_sa_del(dp, u);

@@ -16,6 +16,7 @@
 
 #include "iked/eng_int.h"
 #include "lib/log.h"
+#include "lib/sb.h"
 
 #define IKE_XMLNS "http://xml.juniper.net/junos/qsafe/junos-kmd"
 #define ESP_LIFETIME_DEFAULT 3600 /* Junos ipsec proposal default */
@@ -85,37 +86,53 @@ rpc_reply(const char *elem, const char *style, json_t *body)
 	return json_pack("{s:o}", elem, o);
 }
 
+/*
+ * The brief form is written as JSON text, not built as a jansson tree: at
+ * 10,000 SAs the tree was 70,000 values and, with its dump, 40% of iked's
+ * time per show.  The text is the data (engine.h: eng_rpc), passed
+ * through mgd untouched (proto/proto_daemon.h, RPC_DATA_JSON).
+ */
 static json_t *
 rpc_show_ike(
     struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
-	json_t *list = json_array();
-	char ab[INET6_ADDRSTRLEN], ci[17], cr[17];
+	char ab[INET6_ADDRSTRLEN];
+	struct sb t;
+	bool first = true;
+	json_t *text;
 
-	if (f->detail) {
-		json_decref(list);
+	if (f->detail)
 		return rpc_ike_detail(e, f);
-	}
+	sb_init(&t);
+	sb_puts(&t,
+	    "{\"ike-security-associations-information\":{\"@\":{"
+	    "\"xmlns\":");
+	sb_json_quote(&t, IKE_XMLNS);
+	sb_puts(&t,
+	    ",\"junos:style\":\"brief\"},"
+	    "\"ike-security-associations\":[");
 	SA_EACH(e, sa, nx, i)
 	{
 		if (!rpc_sa_matches(sa, f))
 			continue;
-		snprintf(
-		    ci, sizeof(ci), "%016llx", (unsigned long long)sa->ispi);
-		snprintf(
-		    cr, sizeof(cr), "%016llx", (unsigned long long)sa->rspi);
-		json_array_append_new(list,
-		    json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}",
-			"ike-sa-remote-address",
-			rpc_ip_str(&sa->remote, ab, sizeof(ab)), "ike-sa-index",
-			(json_int_t)sa->index, "ike-sa-state",
-			sa->state == IKE_ST_ESTABLISHED ? "UP" : "DOWN",
-			"ike-sa-initiator-cookie", ci,
-			"ike-sa-responder-cookie", cr, "ike-sa-exchange-type",
-			"IKEv2"));
+		sb_puts(&t,
+		    first ? "{\"ike-sa-remote-address\":"
+			  : ",{\"ike-sa-remote-address\":");
+		sb_json_quote(&t, rpc_ip_str(&sa->remote, ab, sizeof(ab)));
+		sb_printf(&t,
+		    ",\"ike-sa-index\":%lu,\"ike-sa-state\":\"%s\","
+		    "\"ike-sa-initiator-cookie\":\"%016llx\","
+		    "\"ike-sa-responder-cookie\":\"%016llx\","
+		    "\"ike-sa-exchange-type\":\"IKEv2\"}",
+		    (unsigned long)sa->index,
+		    sa->state == IKE_ST_ESTABLISHED ? "UP" : "DOWN",
+		    (unsigned long long)sa->ispi, (unsigned long long)sa->rspi);
+		first = false;
 	}
-	return rpc_reply("ike-security-associations-information", "brief",
-	    json_pack("{s:o}", "ike-security-associations", list));
+	sb_puts(&t, "]}}");
+	text = json_stringn_nocheck(t.buf, t.len);
+	sb_free(&t);
+	return text;
 }
 
 static json_t *

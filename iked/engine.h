@@ -249,7 +249,9 @@ void eng_life_div_set(struct ike_engine *e, uint32_t div);
 
 /*
  * Operational commands: reply data in the shape iked's renderers read
- * (see render/ike_render.c), or NULL with an operator error in err.
+ * (see render/ike_render.c), or NULL with an operator error in err.  Large
+ * data (the brief show of the IKE SAs) comes as a JSON string holding the
+ * data's JSON text (proto/link.h): parse it to read it.
  */
 json_t *eng_rpc(struct ike_engine *e, const char *name, const json_t *input,
     char *err, size_t errlen);

@@ -59,9 +59,10 @@ struct iked {
 	const char *state_dir; /* "." once we are in it (chdir) */
 	pid_t tunb_pid;	       /* the tun broker (tunbroker.h), or 0 */
 	int tunb_fd;
-	struct sb own_dir;     /* <state>/iked: what we still write */
-	struct iconf_ids ids;  /* tunnel IDs, persisted */
-	struct iconf *running; /* what the engine was given */
+	struct sb own_dir;	   /* <state>/iked: what we still write */
+	struct iconf_ids ids;	   /* tunnel IDs, persisted */
+	struct iconf *running;	   /* what the engine was given */
+	struct iconf_delta *delta; /* checked: for the apply that follows */
 	struct net *net;
 	struct keysrc *keys;
 	const struct dp_ops *dp_ops;
@@ -78,7 +79,11 @@ iked_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	struct iked *ik = ctx;
 
-	iconf_free(iconf_new(next, NULL, errs));
+	/* a change of some entries costs those entries (conf_delta.c) */
+	iconf_delta_free(ik->delta);
+	ik->delta = iconf_delta_new(ik->running, prev, next, errs);
+	if (ik->delta == NULL)
+		iconf_free(iconf_new(next, NULL, errs));
 	if (ik->pki != NULL)
 		iconf_check_pki(next, ik->pki, errs);
 	manual_check(next, errs);
@@ -132,16 +137,13 @@ static const struct iconf_diff_ops iked_diff_ops = {
 	iked_vpn_del,
 };
 
-/* Apply must not fail: what the check passed runs. */
-static void
-iked_apply(void *ctx, struct conf *prev, struct conf *next)
+/* The whole configuration rebuilt and compared: what iconf_delta cannot do. */
+static size_t
+iked_apply_full(struct iked *ik, struct conf *next)
 {
-	struct iked *ik = ctx;
 	struct verrs errs = { 0 };
 	struct iconf *ic = iconf_new(next, &ik->ids, &errs);
 	size_t n = iconf_diff(ik->running, ic, &iked_diff_ops, ik);
-
-	eng_limits_set(ik->eng, &ic->lim);
 
 	/* only a configuration committed before this iked can hold these */
 	for (size_t i = 0; i < errs.n; i++)
@@ -151,10 +153,35 @@ iked_apply(void *ctx, struct conf *prev, struct conf *next)
 
 	iconf_ids_keep(&ik->ids, ic);
 	iconf_ids_save(&ik->ids, sb_str(&ik->own_dir));
-	if (ik->pki != NULL) /* the ca-profiles' revocation checks */
-		pki_conf_sync(ik->pki, conf_root(next));
 	iconf_free(ik->running);
 	ik->running = ic;
+	return n;
+}
+
+/* Apply must not fail: what the check passed runs. */
+static void
+iked_apply(void *ctx, struct conf *prev, struct conf *next)
+{
+	struct iked *ik = ctx;
+	struct iconf *ic;
+	size_t n;
+	bool ids_changed;
+
+	if (ik->delta != NULL && ik->delta->next == next &&
+	    ik->running != NULL) {
+		n = iconf_delta_apply(ik->running, ik->delta, &ik->ids,
+		    &iked_diff_ops, ik, &ids_changed);
+		if (ids_changed)
+			iconf_ids_save(&ik->ids, sb_str(&ik->own_dir));
+	} else {
+		n = iked_apply_full(ik, next);
+	}
+	iconf_delta_free(ik->delta);
+	ik->delta = NULL;
+	ic = ik->running;
+	eng_limits_set(ik->eng, &ic->lim);
+	if (ik->pki != NULL) /* the ca-profiles' revocation checks */
+		pki_conf_sync(ik->pki, conf_root(next));
 	manual_apply(ik->manual, next);
 	log_info("configuration applied: %zu IKE gateways, %zu VPNs, %zu"
 		 " changed",
@@ -454,6 +481,7 @@ done:
 	if (ik.dp != NULL)
 		ik.dp_ops->close(ik.dp);
 	net_free(ik.net);
+	iconf_delta_free(ik.delta);
 	iconf_free(ik.running);
 	iconf_ids_free(&ik.ids);
 	sb_free(&sock);

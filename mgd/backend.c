@@ -231,7 +231,10 @@ backend_dispatch(struct daemon *d, json_t *reply)
 	if (c->whole) {
 		data = json_incref(reply);
 	} else if (msg_bool(reply, "ok")) {
+		/* a string: the data's JSON text (proto/proto_daemon.h) */
 		data = json_object_get(reply, "data");
+		if (data == NULL)
+			data = json_object_get(reply, RPC_DATA_JSON);
 		data = data ? json_incref(data) : json_object();
 	}
 	backend_call_done(c, data,

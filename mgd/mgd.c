@@ -125,7 +125,24 @@ mgd_rpc_done(void *arg, json_t *data, const char *err)
 	s->rpc_call = NULL;
 	s->later = NULL;
 	s->rpc_pipes = NULL;
-	if (data != NULL) {
+	if (json_is_string(data) && p->display != DISPLAY_JSON &&
+	    p->display != DISPLAY_XML) {
+		/* the daemon's JSON text, to the cli untouched
+		 * (proto/proto_daemon.h)
+		 */
+		json_object_set_new(
+		    reply, "render", json_string(s->rpc_render));
+		json_object_set_new(reply, RPC_DATA_JSON, data);
+		cmd_pipes_reply(p, reply);
+	} else if (json_is_string(data)) {
+		json_t *parsed = json_loadb(
+		    json_string_value(data), json_string_length(data), 0, NULL);
+		json_decref(data);
+		mgd_rpc_data(reply, s->rpc_render,
+		    parsed != NULL ? parsed : json_object());
+		cmd_display_data(p, reply);
+		cmd_pipes_reply(p, reply);
+	} else if (data != NULL) {
 		mgd_rpc_data(reply, s->rpc_render, data);
 		cmd_display_data(p, reply);
 		cmd_pipes_reply(p, reply);

@@ -192,10 +192,22 @@ link_rpc_reply(
     struct link *l, json_int_t id, json_t *data, const char *err, bool secret)
 {
 	json_t *reply = json_object();
+	char *text = NULL;
 
 	json_object_set_new(reply, "id", json_integer(id));
 	json_object_set_new(reply, "ok", json_boolean(data != NULL));
-	if (data != NULL)
+	if (json_is_string(data) && !secret) {
+		/* the data's JSON text already (link.h) */
+		json_object_set_new(reply, RPC_DATA_JSON, data);
+	} else if (data != NULL && !secret &&
+	    json_object_get(data, RPC_DATA_FAILED) == NULL &&
+	    (text = json_dumps(data, JSON_COMPACT)) != NULL &&
+	    strlen(text) >= MSG_ATTACH_MIN) {
+		/* proto/proto_daemon.h: passed through mgd as text */
+		json_object_set_new(
+		    reply, RPC_DATA_JSON, json_string_nocheck(text));
+		json_decref(data);
+	} else if (data != NULL)
 		json_object_set_new(reply, "data", data);
 	else
 		json_object_set_new(reply, "error", json_string(err));
@@ -203,6 +215,7 @@ link_rpc_reply(
 		    : msg_bev_send(l->bev, reply)) == -1)
 		log_err("%s: a reply to mgd could not be queued", l->ops->name);
 	json_decref(reply);
+	free(text);
 }
 
 static void

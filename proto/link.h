@@ -40,7 +40,11 @@ struct link_ops {
 	    struct verrs *errs);
 	/* Makes next run; prev is what ran before (both borrowed). */
 	void (*apply)(void *ctx, struct conf *prev, struct conf *next);
-	/* New reply data, or NULL with an operator error line in err. */
+	/*
+	 * New reply data, or NULL with an operator error line in err.  A
+	 * JSON string is taken for the data's JSON text, written without a
+	 * tree (large replies): it goes to mgd as RPC_DATA_JSON.
+	 */
 	json_t *(*rpc)(
 	    void *ctx, const char *name, const json_t *input, struct sb *err);
 };

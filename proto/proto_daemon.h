@@ -47,4 +47,15 @@
  */
 #define RPC_DATA_FAILED "command-failed"
 
+/*
+ * Large data (at least MSG_ATTACH_MIN of JSON: `show security ike
+ * security-associations` at 10,000 SAs is 1.6 MB) leaves the daemon as its
+ * JSON text in this member instead of "data" (proto/link.c): the frame
+ * carries it as an attachment, mgd hands it on to the cli untouched
+ * (parsing and dumping it again cost mgd as much as the daemon's own
+ * reply), and the cli parses it once to render.  mgd parses it only for
+ * `| display json|xml`.  Never with RPC_DATA_FAILED, never for secrets.
+ */
+#define RPC_DATA_JSON "data-json"
+
 #endif

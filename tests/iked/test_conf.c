@@ -2,8 +2,9 @@
  * test_conf: iked's configuration side (iked/conf.h) on trees built from
  * set lines: what the engine is handed for a PSK site-to-site VPN, the
  * check's Junos-style refusals (one table, a loop test), the proposal
- * sets, the difference between two commits as engine calls, and tunnel
- * IDs that survive other VPNs coming and going and a restart.
+ * sets, the difference between two commits as engine calls, tunnel
+ * IDs that survive other VPNs coming and going and a restart, and the
+ * delta path (conf_delta.c) giving what the full rebuild gives.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -448,6 +449,183 @@ START_TEST(test_diff_and_ids)
 }
 END_TEST
 
+/*
+ * Commits one after another as the link makes them (next: a copy of the
+ * running tree with clean marks, then the change), each through
+ * iconf_delta where it can and through iconf_new + iconf_diff beside it:
+ * the same engine calls, the same configuration, and the delta path taken
+ * exactly where only gateway and VPN entries changed.
+ */
+static const struct dstep {
+	const char *lines; /* ';'-separated set lines */
+	bool delta;	   /* the delta path is taken */
+	const char *want;  /* engine calls */
+} dsteps[] = {
+	{ "set security ike gateway GW2 ike-policy POL;"
+	  "set security ike gateway GW2 address 198.51.100.3;"
+	  "set security ike gateway GW2 external-interface ge-0/0/0.0;"
+	  "set security ike gateway GW2 version v2-only;"
+	  "set security ipsec vpn V2 ike gateway GW2;"
+	  "set security ipsec vpn V2 ike ipsec-policy EPOL;"
+	  "set security ipsec vpn V2 bind-interface st0.0",
+	    true, "peer_set GW2;vpn_set V2 500002;" },
+	{ "set security ike gateway GW2 dead-peer-detection interval 20", true,
+	    "peer_set GW2;" },
+	{ "set security ike gateway GW2 dead-peer-detection interval 20", true,
+	    "" },
+	{ "set security ipsec vpn V1 df-bit set", true, "vpn_set V1 500001;" },
+	{ "set security ike gateway GW2 address 198.51.100.3", true, "" },
+	{ "set security ike policy POL pre-shared-key ascii-text other", false,
+	    "peer_set GW;peer_set GW2;" },
+	{ "delete security ipsec vpn V2", true, "vpn_del V2;" },
+	{ "delete security ike gateway GW2", true, "peer_del GW2;" },
+	{ "deactivate security ipsec vpn V1", true, "vpn_del V1;" },
+	{ "activate security ipsec vpn V1", true, "vpn_set V1 500001;" },
+	/* V1 names GW: the delta does not drop VPNs */
+	{ "deactivate security ike gateway GW", false,
+	    "vpn_del V1;peer_del GW;" },
+	/* V1 did not run: it comes back without being dirty */
+	{ "activate security ike gateway GW", false,
+	    "peer_set GW;vpn_set V1 500001;" },
+	{ "set security ipsec vpn V3 ike gateway GW;"
+	  "set security ipsec vpn V3 ike ipsec-policy EPOL;"
+	  "set security ike gateway GW local-address 198.51.100.7",
+	    true, "peer_set GW;vpn_set V3 500002;" },
+	{ "rename security ipsec vpn V3 to vpn V4", true,
+	    "vpn_del V3;vpn_set V4 500003;" },
+	{ "set interfaces st0 unit 1 family inet", true, "" },
+	/* GW's local address from its external-interface again */
+	{ "delete security ike gateway GW local-address", true,
+	    "peer_set GW;" },
+	{ "delete interfaces ge-0/0/0 unit 0 family inet address "
+	  "198.51.100.1/24;"
+	  "set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24",
+	    true, "peer_set GW;" },
+	{ "set interfaces st0 unit 2 family inet", true, "" },
+	{ "delete interfaces st0 unit 2", true, "" },
+	{ "set security ipsec anti-replay-window-size 128", false,
+	    "vpn_set V1 500001;vpn_set V4 500003;" },
+	/* a removal under ipsec leaves only the container's shape mark */
+	{ "delete security ipsec anti-replay-window-size", false,
+	    "vpn_set V1 500001;vpn_set V4 500003;" },
+	{ "set security ipsec vpn V5 manual spi 300;"
+	  "set security ipsec vpn V5 manual gateway 198.51.100.2",
+	    false, "vpn_set V4 500002;" }, /* V5 holds 500003, by position */
+	{ "set security ipsec vpn V4 df-bit copy", false,
+	    "vpn_set V4 500002;" },
+};
+
+static void
+ap_lines(struct conf *c, const char *lines)
+{
+	char buf[1024], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", lines);
+	for (char *l = strtok_r(buf, ";", &save); l;
+	     l = strtok_r(NULL, ";", &save))
+		ap(c, l);
+}
+
+static void
+same_iconf(const struct iconf *a, const struct iconf *b, const char *at)
+{
+	ck_assert_msg(a->npeer == b->npeer && a->nvpn == b->nvpn,
+	    "%s: %zu/%zu peers, %zu/%zu VPNs", at, a->npeer, b->npeer, a->nvpn,
+	    b->nvpn);
+	for (size_t i = 0; i < a->npeer; i++)
+		ck_assert_msg(iconf_peer_eq(&a->peer[i], &b->peer[i]),
+		    "%s: peer %s differs", at, a->peer[i].name);
+	for (size_t i = 0; i < a->nvpn; i++)
+		ck_assert_msg(
+		    memcmp(&a->vpn[i], &b->vpn[i], sizeof(a->vpn[i])) == 0,
+		    "%s: vpn %s differs", at, a->vpn[i].name);
+}
+
+START_TEST(test_delta)
+{
+	struct conf *prev = base_conf(), *next;
+	struct iconf_ids ids = { 0 }, fids = { 0 };
+	struct iconf *run = iconf_new(prev, &ids, NULL);
+	struct iconf *frun = iconf_new(prev, &fids, NULL);
+	size_t ndelta = 0;
+
+	conf_clean(prev);
+	for (size_t i = 0; i < sizeof(dsteps) / sizeof(dsteps[0]); i++) {
+		const struct dstep *t = &dsteps[i];
+		struct calls k = { 0 }, fk = { 0 };
+		struct verrs errs = { 0 };
+		struct iconf_delta *d;
+		struct iconf *ic;
+		bool changed;
+
+		next = conf_dup(prev);
+		conf_clean(next);
+		ap_lines(next, t->lines);
+		d = iconf_delta_new(run, prev, next, &errs);
+		ck_assert_msg((d != NULL) == t->delta, "%s: delta %s", t->lines,
+		    d ? "taken" : "not taken");
+		ck_assert_msg(errs.n == 0, "%s: %s", t->lines,
+		    errs.n ? errs.v[0].msg : "");
+		if (d != NULL) {
+			iconf_delta_apply(run, d, &ids, &c_ops, &k, &changed);
+			iconf_delta_free(d);
+			ndelta++;
+		} else {
+			ic = iconf_new(next, &ids, NULL);
+			iconf_diff(run, ic, &c_ops, &k);
+			iconf_ids_keep(&ids, ic);
+			iconf_free(run);
+			run = ic;
+		}
+		ic = iconf_new(next, &fids, NULL);
+		iconf_diff(frun, ic, &c_ops, &fk);
+		iconf_ids_keep(&fids, ic);
+		iconf_free(frun);
+		frun = ic;
+		ck_assert_msg(strcmp(k.log, t->want) == 0,
+		    "%s: got '%s', want '%s'", t->lines, k.log, t->want);
+		ck_assert_str_eq(fk.log, t->want);
+		same_iconf(run, frun, t->lines);
+		conf_free(prev);
+		prev = next;
+		conf_clean(prev);
+	}
+	ck_assert_uint_gt(ndelta, 8);
+	iconf_free(run);
+	iconf_free(frun);
+	iconf_ids_free(&ids);
+	iconf_ids_free(&fids);
+	conf_free(prev);
+}
+END_TEST
+
+/* A new gateway the check refuses: its error, from the delta path. */
+START_TEST(test_delta_refusal)
+{
+	struct conf *prev = base_conf(), *next;
+	struct iconf *run = iconf_new(prev, NULL, NULL);
+	struct verrs errs = { 0 };
+	struct iconf_delta *d;
+
+	conf_clean(prev);
+	next = conf_dup(prev);
+	ap(next, "set security ike gateway GW2 ike-policy POL");
+	ap(next, "set security ike gateway GW2 version v2-only");
+	d = iconf_delta_new(run, prev, next, &errs);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.v[0].edit, "[edit security ike gateway GW2]");
+	ck_assert_str_eq(errs.v[0].msg,
+	    "Missing mandatory statement: 'address' or 'dynamic'");
+	ck_assert_uint_eq(d->npeer, 0);
+	iconf_delta_free(d);
+	verrs_free(&errs);
+	iconf_free(run);
+	conf_free(prev);
+	conf_free(next);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -459,6 +637,8 @@ conf_suite(void)
 	    tc, test_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, test_sets_and_knobs);
 	tcase_add_test(tc, test_diff_and_ids);
+	tcase_add_test(tc, test_delta);
+	tcase_add_test(tc, test_delta_refusal);
 	tcase_add_test(tc, test_esp_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -488,15 +488,27 @@ START_TEST(ppk_optional_peer_without)
 }
 END_TEST
 
+/* The brief show comes as its JSON text (engine.h): parsed here. */
+static json_t *
+rpc_parsed(json_t *text)
+{
+	json_t *r;
+
+	ck_assert(json_is_string(text));
+	r = json_loads(json_string_value(text), 0, NULL);
+	json_decref(text);
+	return r;
+}
+
 START_TEST(rpc_show_and_clear)
 {
 	struct wire *w = wire_up(0, 0);
 	char err[128];
 	json_t *in = json_object();
-	json_t *a = eng_rpc(w->eng[0],
-	    "show-security-ike-security-associations", in, err, sizeof(err));
-	json_t *b = eng_rpc(w->eng[1],
-	    "show-security-ike-security-associations", in, err, sizeof(err));
+	json_t *a = rpc_parsed(eng_rpc(w->eng[0],
+	    "show-security-ike-security-associations", in, err, sizeof(err)));
+	json_t *b = rpc_parsed(eng_rpc(w->eng[1],
+	    "show-security-ike-security-associations", in, err, sizeof(err)));
 
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(b);
@@ -511,6 +523,11 @@ START_TEST(rpc_show_and_clear)
 	json_t *sa = json_array_get(la, 0), *sb = json_array_get(lb, 0);
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(sa, "ike-sa-state")), "UP");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(sa, "ike-sa-index")), 1);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(sa, "ike-sa-exchange-type")),
+	    "IKEv2");
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(sa, "ike-sa-remote-address")),
 	    "10.0.0.2");

@@ -173,8 +173,10 @@ ike_spis(struct wire *w, int side, char *ci, char *cr)
 {
 	char err[128];
 	json_t *in = json_object();
-	json_t *r = eng_rpc(w->eng[side],
+	json_t *t = eng_rpc(w->eng[side],
 	    "show-security-ike-security-associations", in, err, sizeof(err));
+	/* the brief show comes as its JSON text (engine.h) */
+	json_t *r = json_loads(json_string_value(t), 0, NULL);
 	json_t *l = json_object_get(
 	    json_object_get(r, "ike-security-associations-information"),
 	    "ike-security-associations");
@@ -187,6 +189,7 @@ ike_spis(struct wire *w, int side, char *ci, char *cr)
 	    json_string_value(json_object_get(
 		json_array_get(l, 0), "ike-sa-responder-cookie")));
 	json_decref(r);
+	json_decref(t);
 	json_decref(in);
 }
 

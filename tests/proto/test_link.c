@@ -2,9 +2,12 @@
  * test_link: the daemon end of mgd's protocol (proto/link.h) over a
  * socketpair: an rpc answered later (link_defer, link_reply) does not hold
  * the daemon's loop, replies carry their request's id, and a deferral
- * without link_defer or a link freed before the answer are handled.
+ * without link_defer or a link freed before the answer are handled, and
+ * large data leaves as JSON text (proto/proto_daemon.h, RPC_DATA_JSON).
  */
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +26,19 @@ struct t_ctx {
 	int calls;
 };
 
+/* 4,000 SAs' worth of a show: more than MSG_ATTACH_MIN as JSON. */
+static json_t *
+t_big(void)
+{
+	json_t *list = json_array();
+
+	for (int i = 0; i < 4000; i++)
+		json_array_append_new(list,
+		    json_pack("{s:i, s:s}", "ike-sa-index", i, "ike-sa-state",
+			i % 2 ? "UP" : "DOWN"));
+	return json_pack("{s:o}", "ike-security-associations", list);
+}
+
 static json_t *
 t_rpc(void *arg, const char *name, const json_t *input, struct sb *err)
 {
@@ -37,6 +53,8 @@ t_rpc(void *arg, const char *name, const json_t *input, struct sb *err)
 		return LINK_PENDING; /* a daemon bug: answered with an error */
 	if (strcmp(name, "now") == 0)
 		return json_pack("{s:i}", "now", 1);
+	if (strcmp(name, "big") == 0)
+		return t_big();
 	sb_printf(err, "error: no %s", name);
 	return NULL;
 }
@@ -128,6 +146,51 @@ START_TEST(test_deferred)
 }
 END_TEST
 
+static atomic_bool t_read_done;
+
+static void *
+t_reader(void *arg)
+{
+	*(json_t **)arg = msg_recv(peer, 5000);
+	atomic_store(&t_read_done, true);
+	return NULL;
+}
+
+/* Small data as "data"; large data as its JSON text, equal once parsed. */
+START_TEST(test_big_as_text)
+{
+	json_t *r = NULL, *want = t_big(), *got;
+	const char *text;
+	pthread_t th;
+
+	t_send(4, "now");
+	r = t_reply();
+	ck_assert_ptr_nonnull(json_object_get(r, "data"));
+	ck_assert_ptr_null(json_object_get(r, RPC_DATA_JSON));
+	json_decref(r);
+	t_send(5, "big");
+	/* more than the socket holds: read while the daemon's loop writes */
+	ck_assert_int_eq(pthread_create(&th, NULL, t_reader, &r), 0);
+	for (int i = 0; i < 2000 && !atomic_load(&t_read_done); i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	pthread_join(th, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(msg_int(r, "id", 0), 5);
+	ck_assert(msg_bool(r, "ok"));
+	ck_assert_ptr_null(json_object_get(r, "data"));
+	text = msg_str(r, RPC_DATA_JSON);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_ge(strlen(text), MSG_ATTACH_MIN);
+	got = json_loads(text, 0, NULL);
+	ck_assert(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+	json_decref(r);
+}
+END_TEST
+
 START_TEST(test_pending_without_defer)
 {
 	json_t *r;
@@ -166,6 +229,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, t_setup, t_teardown);
 	tcase_add_test(tc, test_deferred);
+	tcase_add_test(tc, test_big_as_text);
 	tcase_add_test(tc, test_pending_without_defer);
 	tcase_add_test(tc, test_reply_after_free);
 	suite_add_tcase(s, tc);
