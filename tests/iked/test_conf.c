@@ -487,7 +487,8 @@ static const struct dstep {
 	/* V1 did not run: it comes back without being dirty */
 	{ "activate security ike gateway GW", false,
 	    "peer_set GW;vpn_set V1 500001;" },
-	{ "set security ipsec vpn V3 ike gateway GW;"
+	{ "set security ipsec vpn V3 bind-interface st0.2;"
+	  "set security ipsec vpn V3 ike gateway GW;"
 	  "set security ipsec vpn V3 ike ipsec-policy EPOL;"
 	  "set security ike gateway GW local-address 198.51.100.7",
 	    true, "peer_set GW;vpn_set V3 500002;" },

@@ -600,8 +600,8 @@ ike_cookie(struct wire *w, int side, const char *f, char *buf, size_t len)
 {
 	char err[128];
 	json_t *in = json_object();
-	json_t *r = eng_rpc(w->eng[side],
-	    "show-security-ike-security-associations", in, err, sizeof(err));
+	json_t *r = rpc_parsed(eng_rpc(w->eng[side],
+	    "show-security-ike-security-associations", in, err, sizeof(err)));
 	json_t *l;
 
 	ck_assert_ptr_nonnull(r);
