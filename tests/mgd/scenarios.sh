@@ -562,8 +562,21 @@ sc_secret_journal() {
 	t_committed > "$T_DIR/c.out"
 	expect_has "committed" "$T_DIR/c.out" \
 	    "$(grep 'policy PT' "$T_DIR/before")"
-	n=$(cat "$d"/*.db* | strings | grep -c -- "$m1")
-	expect_eq "typed after commit" 0 "$n"
+	# a private candidate's journal replays the same $9$ at its commit
+	m4=jnPrivate$$Marker4
+	t_cli --echo > "$T_DIR/p.out" 2>&1 <<-EOS
+	configure private
+	set security ike policy PP pre-shared-key ascii-text $m4
+	commit
+	EOS
+	expect_has "private commit" "$T_DIR/p.out" "commit complete"
+	t_committed > "$T_DIR/c.out"
+	expect_has "private committed" "$T_DIR/c.out" \
+	    'policy PP pre-shared-key ascii-text "$9$'
+	for k in $m1 $m4; do
+		n=$(cat "$d"/*.db* | strings | grep -c -- "$k")
+		expect_eq "typed $k after commit" 0 "$n"
+	done
 }
 
 case "${1:-}" in
