@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -289,6 +291,18 @@ config_load_text(struct session *s, const char *kind, const char *name,
 		 * copy is thrown away: nothing is applied. */
 		bool set_format = set_text.len == len &&
 		    memcmp(sb_str(&set_text), text, len) == 0;
+		/* Applied and journalled with its secrets in $9$ form, like a
+		 * typed line; the plain text copy is wiped. */
+		struct sb hidden;
+		sb_init(&hidden);
+		if (edit_hide_secrets_text(target, level, sb_str(&set_text),
+			set_text.len, &hidden) > 0) {
+			OPENSSL_cleanse(set_text.buf, set_text.len);
+			sb_free(&set_text);
+			set_text = hidden;
+		} else {
+			sb_free(&hidden);
+		}
 		const char *p = sb_str(&set_text), *end = p + set_text.len;
 		size_t base = 0, nbad = 0;
 		while (p < end &&
@@ -679,6 +693,9 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 		}
 		struct sb full;
 		sb_init(&full);
+		/* The line is applied and journalled with its secrets in $9$
+		 * form: the store never sees what was typed. */
+		edit_hide_secrets(session_conf(s), &s->level, &tk, 0);
 		for (size_t i = 0; i < tk.n; i++) {
 			if (i > 0)
 				sb_putc(&full, ' ');

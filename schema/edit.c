@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "schema/edit.h"
 
 static const char *const edit_commands[] = {
@@ -427,4 +429,91 @@ edit_apply_trusted(struct conf *c, const struct cpath *level, const char *text,
 	struct edit_ctx x = { c, level, err, warn };
 
 	return edit_each_line(text, len, bad_line, edit_line_cb, &x);
+}
+
+size_t
+edit_hide_secrets(
+    struct conf *c, const struct cpath *level, struct toks *tk, size_t pos)
+{
+	struct path_err err;
+	struct cpath p;
+	size_t end = tk->n, kw = 0, n = 0;
+	enum path_mode mode = PATH_LOOSE;
+	const char *cmd;
+
+	if (pos >= tk->n || !edit_is_command(tk->t[pos].s))
+		return 0;
+	/* The words of the statement path, as edit_apply reads them. */
+	cmd = tk->t[pos].s;
+	if (strcmp(cmd, "set") == 0)
+		mode = PATH_SET;
+	else if (strcmp(cmd, "annotate") == 0 && end > pos + 1)
+		end--; /* the comment */
+	else if (strcmp(cmd, "insert") == 0)
+		kw = edit_find_word(tk, pos, "before", "after");
+	else if (strcmp(cmd, "rename") == 0 || strcmp(cmd, "copy") == 0)
+		kw = edit_find_word(tk, pos, "to", NULL);
+	sb_init(&err.msg);
+	err.tok = 0;
+	err.at_end = false;
+	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, mode, &p, &err) ==
+	    0) {
+		for (size_t i = 0; i < p.n; i++) {
+			struct tok *t = p.step[i].tok < tk->n
+			    ? &tk->t[p.step[i].tok]
+			    : NULL;
+			if (!(p.step[i].sn->flags & SNF_SECRET) ||
+			    p.step[i].val == NULL || t == NULL ||
+			    strcmp(t->s, p.step[i].val) == 0)
+				continue;
+			OPENSSL_cleanse(t->s, strlen(t->s));
+			free(t->s);
+			t->s = xstrdup(p.step[i].val);
+			t->quoted = lex_needs_quotes(t->s);
+			n++;
+		}
+	}
+	cpath_free(&p);
+	sb_free(&err.msg);
+	return n;
+}
+
+size_t
+edit_hide_secrets_text(struct conf *c, const struct cpath *level,
+    const char *text, size_t len, struct sb *out)
+{
+	const char *p = text, *end = text + len;
+	struct sb err;
+	size_t n = 0;
+
+	sb_init(&err);
+	/* as edit_each_line reads them: no byte-order mark, no CR */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t ll = l > 0 && p[l - 1] == '\r' ? l - 1 : l;
+		struct toks tk;
+		size_t off, k = 0;
+
+		if (lex_line(p, ll, &tk, &err, &off) == 0) {
+			k = edit_hide_secrets(c, level, &tk, 0);
+			for (size_t i = 0; k > 0 && i < tk.n; i++) {
+				if (i > 0)
+					sb_putc(out, ' ');
+				lex_quote(out, tk.t[i].s);
+			}
+			toks_free(&tk);
+		}
+		sb_reset(&err);
+		if (k == 0)
+			sb_add(out, p, l);
+		n += k;
+		if (nl != NULL)
+			sb_putc(out, '\n');
+		p = nl ? nl + 1 : end;
+	}
+	sb_free(&err);
+	return n;
 }

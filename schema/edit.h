@@ -46,4 +46,25 @@ int edit_apply_trusted(struct conf *c, const struct cpath *level,
     const char *text, size_t len, struct path_err *err, size_t *bad_line,
     struct sb *warn);
 
+/*
+ * Replaces in tk[pos ...] (tk[pos] is the command word) every word that is
+ * the value of a secret leaf by the $9$ form the tree would store (schema
+ * `qc:secret`), wiping the typed word.  Done before a line is applied and
+ * journalled, so the tree, the journal and the store hold one and the same
+ * $9$ text and never the typed secret.  Word indices do not change.  Returns
+ * the number of words replaced; a line that does not parse is left alone
+ * (edit_apply then reports it).
+ */
+size_t edit_hide_secrets(
+    struct conf *c, const struct cpath *level, struct toks *tk, size_t pos);
+
+/*
+ * The same for a text of lines (a `load` text in set form): writes to out
+ * the text with each line holding a typed secret rewritten (its words
+ * re-quoted), every other line as it was, so line numbers are kept.
+ * Returns the number of secrets replaced.
+ */
+size_t edit_hide_secrets_text(struct conf *c, const struct cpath *level,
+    const char *text, size_t len, struct sb *out);
+
 #endif

@@ -36,6 +36,7 @@ cpath_push(struct cpath *p, const struct snode *sn, const char *val)
 		    xrealloc(p->step, (p->n ? p->n * 2 : 4) * sizeof(*p->step));
 	p->step[p->n].sn = sn;
 	p->step[p->n].val = val ? xstrdup(val) : NULL;
+	p->step[p->n].tok = SIZE_MAX;
 	p->n++;
 }
 
@@ -292,6 +293,7 @@ path_parse(const struct schema *s, const struct snode *ctx,
 			if (v == NULL)
 				return -1;
 			cpath_push(out, ctx->positional, v);
+			out->step[out->n - 1].tok = *pos;
 			free(v);
 			(*pos)++;
 			positional_done = true;
@@ -346,6 +348,7 @@ path_parse(const struct schema *s, const struct snode *ctx,
 				if (v == NULL)
 					return -1;
 				cpath_push(out, c, v);
+				out->step[out->n - 1].tok = *pos;
 				free(v);
 				(*pos)++;
 			}

@@ -9,6 +9,8 @@
 #ifndef QSAFE_PATH_H
 #define QSAFE_PATH_H
 
+#include <stdint.h>
+
 #include "schema/conf.h"
 #include "schema/lex.h"
 #include "schema/schema.h"
@@ -21,6 +23,9 @@ struct cstep {
 	 * value, or NULL for all values; container: NULL.
 	 */
 	char *val;
+	/* index of the word val was read from, or SIZE_MAX (leaf values
+	 * only: how edit_hide_secrets finds a typed secret) */
+	size_t tok;
 };
 
 struct cpath {

@@ -517,6 +517,68 @@ sc_pipe_save() {
 	[ -s "$T_DIR/c.out" ] || t_fail "save to a missing directory: no error"
 }
 
+# A typed secret never reaches the store: the journal holds the $9$ form the
+# candidate shows (set, load set, load merge), the same $9$ text after kill -9,
+# and the candidate commits.
+sc_secret_journal() {
+	t_start
+	d=$T_DIR/state
+	m1=jnTyped$$Marker1 m2=jnLoadSet$$Marker2 m3=jnMerge$$Marker3
+	printf 'set security ike policy PL pre-shared-key ascii-text %s\n' \
+	    "$m2" > "$T_DIR/s.set"
+	printf 'security { ike { policy PM { pre-shared-key ascii-text "%s"; } } }\n' \
+	    "$m3" > "$T_DIR/m.conf"
+	t_cli --echo > "$T_DIR/a.out" 2>&1 <<-EOS
+	configure
+	set security ike policy PT pre-shared-key ascii-text $m1
+	load set $T_DIR/s.set
+	load merge $T_DIR/m.conf
+	copy security ike policy PT to policy PC
+	show | compare
+	show security ike | display set
+	EOS
+	expect_has "compare shows \$9\$" "$T_DIR/a.out" \
+	    'pre-shared-key ascii-text "$9$'
+	sed -n '/show | compare/,$p' "$T_DIR/a.out" > "$T_DIR/shown"
+	for k in $m1 $m2 $m3; do
+		expect_hasnt "cli shows typed" "$T_DIR/shown" "$k"
+		n=$(cat "$d"/*.db* | strings | grep -c -- "$k")
+		expect_eq "typed $k in store" 0 "$n"
+	done
+	grep '^set security ike policy' "$T_DIR/a.out" > "$T_DIR/before"
+	expect_eq "four secrets" 4 "$(grep -c 'ascii-text "\$9\$' "$T_DIR/before")"
+	# kill -9 before commit: the candidate is replayed from the journal
+	t_stop KILL
+	t_start
+	t_cli --echo > "$T_DIR/b.out" 2>&1 <<-EOS
+	configure
+	show security ike | display set
+	commit
+	EOS
+	grep '^set security ike policy' "$T_DIR/b.out" > "$T_DIR/after"
+	cmp -s "$T_DIR/before" "$T_DIR/after" ||
+	    { diff -u "$T_DIR/before" "$T_DIR/after"; t_fail "secrets changed"; }
+	expect_has "commit" "$T_DIR/b.out" "commit complete"
+	t_committed > "$T_DIR/c.out"
+	expect_has "committed" "$T_DIR/c.out" \
+	    "$(grep 'policy PT' "$T_DIR/before")"
+	# a private candidate's journal replays the same $9$ at its commit
+	m4=jnPrivate$$Marker4
+	t_cli --echo > "$T_DIR/p.out" 2>&1 <<-EOS
+	configure private
+	set security ike policy PP pre-shared-key ascii-text $m4
+	commit
+	EOS
+	expect_has "private commit" "$T_DIR/p.out" "commit complete"
+	t_committed > "$T_DIR/c.out"
+	expect_has "private committed" "$T_DIR/c.out" \
+	    'policy PP pre-shared-key ascii-text "$9$'
+	for k in $m1 $m4; do
+		n=$(cat "$d"/*.db* | strings | grep -c -- "$k")
+		expect_eq "typed $k after commit" 0 "$n"
+	done
+}
+
 case "${1:-}" in
 pipe-save) sc_pipe_save ;;
 sessions) sc_sessions ;;
@@ -525,6 +587,7 @@ private) sc_private ;;
 confirmed) sc_confirmed ;;
 confirmed-restart) sc_confirmed_restart ;;
 kill9-edits) sc_kill9_edits ;;
+secret-journal) sc_secret_journal ;;
 load-bad-lines) sc_load_bad_lines ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;

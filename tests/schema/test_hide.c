@@ -1,0 +1,148 @@
+/*
+ * test_hide: edit_hide_secrets, the rewrite that keeps typed secrets out of
+ * mgd's candidate journal.  A typed secret word becomes the $9$ form that
+ * decodes to it, the rest of the line is kept, and applying the rewritten
+ * line gives the tree that same $9$ text (so a replay of the journal gives
+ * the same candidate).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "lib/junos9.h"
+#include "lib/log.h"
+#include "schema/conf_text.h"
+#include "schema/edit.h"
+
+static struct schema *S;
+
+static void
+lex_ok(const char *line, struct toks *tk)
+{
+	struct sb e;
+	size_t off;
+
+	sb_init(&e);
+	ck_assert_int_eq(lex_line(line, strlen(line), tk, &e, &off), 0);
+	sb_free(&e);
+}
+
+/* Asserts enc is a $9$ text that decodes to plain. */
+static void
+decodes_to(const char *enc, const char *plain)
+{
+	size_t len;
+	char *p = junos9_decode(enc, &len);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p, plain);
+	OPENSSL_cleanse(p, len);
+	free(p);
+}
+
+static char *
+tree_text(struct conf *c)
+{
+	struct sb t;
+
+	sb_init(&t);
+	conf_text_set(conf_root(c), &t);
+	return sb_steal(&t);
+}
+
+START_TEST(hide_typed_word)
+{
+	struct conf *c = conf_new(S);
+	struct toks tk;
+	struct path_err err;
+	char want[512];
+
+	lex_ok("set security ike policy P pre-shared-key ascii-text \"my key\"",
+	    &tk);
+	ck_assert_uint_eq(edit_hide_secrets(c, NULL, &tk, 0), 1);
+	ck_assert_uint_eq(tk.n, 8);
+	ck_assert_str_eq(tk.t[6].s, "ascii-text");
+	decodes_to(tk.t[7].s, "my key");
+	/* the tree holds exactly the journalled $9$ text */
+	sb_init(&err.msg);
+	ck_assert_int_eq(edit_apply(c, NULL, &tk, 0, &err, NULL), 0);
+	char *t = tree_text(c);
+	snprintf(want, sizeof(want),
+	    "set security ike policy P pre-shared-key ascii-text \"%s\"\n",
+	    tk.t[7].s);
+	ck_assert_ptr_nonnull(strstr(t, want));
+	ck_assert_ptr_null(strstr(t, "my key"));
+	free(t);
+	/* an already encoded value, a plain leaf: nothing to do */
+	toks_free(&tk);
+	want[strlen(want) - 1] = '\0'; /* the newline */
+	lex_ok(want, &tk);
+	ck_assert_uint_eq(edit_hide_secrets(c, NULL, &tk, 0), 0);
+	toks_free(&tk);
+	lex_ok("set system host-name my-key", &tk);
+	ck_assert_uint_eq(edit_hide_secrets(c, NULL, &tk, 0), 0);
+	ck_assert_str_eq(tk.t[3].s, "my-key");
+	toks_free(&tk);
+	sb_free(&err.msg);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(hide_text_lines)
+{
+	struct conf *c = conf_new(S);
+	struct sb out;
+	struct path_err err;
+	size_t bad;
+	const char *text = "set system host-name h\r\n"
+			   "# a comment plainQ\n"
+			   "set security ike policy Q pre-shared-key "
+			   "ascii-text plainQ\n";
+
+	sb_init(&out);
+	sb_init(&err.msg);
+	ck_assert_uint_eq(
+	    edit_hide_secrets_text(c, NULL, text, strlen(text), &out), 1);
+	/* line numbers kept; lines without a secret as they were */
+	ck_assert_str_eq(strchr(sb_str(&out), '\n') + 1,
+	    strstr(sb_str(&out), "# a comment plainQ\nset security"));
+	ck_assert_ptr_null(
+	    strstr(strstr(sb_str(&out), "set security"), "plainQ"));
+	ck_assert_int_eq(
+	    edit_apply_text(c, NULL, sb_str(&out), out.len, &err, &bad, NULL),
+	    0);
+	char *t = tree_text(c);
+	char *enc = strstr(t, "ascii-text \"$9$");
+	ck_assert_ptr_nonnull(enc);
+	enc += strlen("ascii-text \"");
+	*strchr(enc, '"') = '\0';
+	decodes_to(enc, "plainQ");
+	free(t);
+	sb_free(&err.msg);
+	sb_free(&out);
+	conf_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("hide");
+	TCase *tc = tcase_create("secrets");
+
+	log_init("test_hide", stderr);
+	S = schema_new(NULL);
+	if (S == NULL)
+		return 1;
+	tcase_add_test(tc, hide_typed_word);
+	tcase_add_test(tc, hide_text_lines);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	schema_free(S);
+	return failed == 0 ? 0 : 1;
+}
