@@ -117,7 +117,7 @@ int cmd_rollback_index(const char *word);
  * past 49 or not (yet) committed. */
 void cmd_rollback_missing(json_t *reply);
 
-/* Configuration mode (cmd_config.c, cmd_commit.c). */
+/* Configuration mode (cmd_config.c, cmd_commit.c, cmd_load.c). */
 /* May s change the candidate?  false with the error in reply. */
 bool config_may_edit(struct session *s, json_t *reply);
 /* Replaces the session's candidate with n (taken): rollback, load override. */
@@ -126,6 +126,11 @@ int config_replace(struct session *s, struct conf *n);
 void config_commit(
     struct session *s, const struct toks *tk, size_t end, json_t *reply);
 void config_rollback(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply);
+/* `load ...` and `save FILE` (cmd_load.c): tk[0 .. end) the command. */
+void config_load(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply);
+void config_save(
     struct session *s, const struct toks *tk, size_t end, json_t *reply);
 
 /* Index of the first `|` word, or tk->n. */

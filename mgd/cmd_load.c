@@ -1,0 +1,385 @@
+/*
+ * cmd_load: configuration mode's `load` and `save` (Junos's CLI): text
+ * in from a file or the terminal, applied all or nothing to the
+ * candidate; the candidate at the edit level out to a file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "lib/file.h"
+#include "lib/log.h"
+#include "mgd/cmd.h"
+#include "mgd/db.h"
+#include "schema/conf_diff.h"
+#include "schema/conf_load.h"
+#include "schema/conf_text.h"
+#include "schema/edit.h"
+
+#define LOAD_MAX_BYTES (64u * 1024 * 1024)
+
+#define LOAD_ERRORS_MAX 20 /* bad lines named before the load gives up */
+
+/* Line n (1-based) of text, without its end of line; NULL when there is
+ * none.  *len gets its length. */
+static const char *
+load_line(const char *text, size_t len, size_t n, size_t *l)
+{
+	const char *p = text, *end = text + len;
+
+	while (--n > 0 && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return NULL;
+		p = nl + 1;
+	}
+	if (p >= end && n > 0)
+		return NULL;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	if (*l > 0 && p[*l - 1] == '\r')
+		(*l)--;
+	return p;
+}
+
+/*
+ * One bad line of a load: `NAME:LINE:(COL) syntax error: TOKEN`, the
+ * Junos form (Junos's `load`), or `NAME:LINE:(COL) MESSAGE`.  The
+ * column is given for set files, whose lines are the ones applied; a
+ * curly file's line has no column of the statement it was read into.
+ */
+static void
+load_error(struct sb *out, const char *name, const char *set_line,
+    size_t set_len, bool set_format, size_t file_line, struct path_err *err)
+{
+	struct toks tk;
+	struct sb e;
+	size_t off, col = 0;
+	const char *token = NULL;
+	const char *msg = sb_str(&err->msg);
+
+	sb_init(&e);
+	/* (a byte-order mark is no column) */
+	if (set_len >= 3 && memcmp(set_line, "\xef\xbb\xbf", 3) == 0) {
+		set_line += 3;
+		set_len -= 3;
+	}
+	if (lex_line(set_line, set_len, &tk, &e, &off) == 0) {
+		if (!err->at_end && err->tok < tk.n) {
+			token = tk.t[err->tok].s;
+			col = tk.t[err->tok].off + 1;
+		} else {
+			col = set_len + 1;
+		}
+	}
+	sb_printf(out, "%s:%zu:", name, file_line);
+	if (set_format && col > 0)
+		sb_printf(out, "(%zu)", col);
+	if (token != NULL && strcmp(msg, "syntax error.") == 0)
+		sb_printf(out, " syntax error: %s\n", token);
+	else
+		sb_printf(out, " %s\n", msg);
+	toks_free(&tk);
+	sb_free(&e);
+}
+
+/* Applies load text of kind (set, merge, override, replace) for s. */
+static void
+config_load_text(struct session *s, const char *kind, const char *name,
+    const char *text, size_t len, bool relative, json_t *reply)
+{
+	struct mgd *m = s->mgd;
+	struct path_err err;
+	struct sb warn, set_text, msg;
+	size_t bad = 0;
+	bool override = strcmp(kind, "override") == 0;
+	struct cpath top;
+	const struct cpath *level = relative ? &s->level : &top;
+	struct conf *target;
+	size_t *map = NULL;
+	int rc;
+
+	cpath_init(&top);
+	sb_init(&err.msg);
+	sb_init(&warn);
+	sb_init(&set_text);
+	sb_init(&msg);
+	if (conf_text_to_set(text, len, strcmp(kind, "replace") == 0, &set_text,
+		&map, &err, &bad) == -1)
+		goto bad;
+	/* Every line is applied once, to a copy that replaces the candidate
+	 * only when all of them were good and the journal has them. */
+	target = override ? conf_new(m->schema) : conf_dup(session_conf(s));
+	if (override)
+		conf_touch_all(target);
+	{
+		/* Every bad line is named (up to LOAD_ERRORS_MAX), then the
+		 * copy is thrown away: nothing is applied. */
+		bool set_format = set_text.len == len &&
+		    memcmp(sb_str(&set_text), text, len) == 0;
+		/* Applied and journalled with its secrets in $9$ form, like a
+		 * typed line; the plain text copy is wiped. */
+		struct sb hidden;
+		sb_init(&hidden);
+		if (edit_hide_secrets_text(target, level, sb_str(&set_text),
+			set_text.len, &hidden) > 0) {
+			OPENSSL_cleanse(set_text.buf, set_text.len);
+			sb_free(&set_text);
+			set_text = hidden;
+		} else {
+			sb_free(&hidden);
+		}
+		const char *p = sb_str(&set_text), *end = p + set_text.len;
+		size_t base = 0, nbad = 0;
+		while (p < end &&
+		    edit_apply_trusted(target, level, p, (size_t)(end - p),
+			&err, &bad, &warn) == -1) {
+			size_t l = 0;
+			const char *line = load_line(
+			    sb_str(&set_text), set_text.len, base + bad, &l);
+			if (line != NULL)
+				load_error(&msg, name, line, l, set_format,
+				    map[base + bad], &err);
+			if (++nbad == LOAD_ERRORS_MAX)
+				break;
+			/* on after the bad line */
+			for (size_t k = 0; k < bad && p < end; k++) {
+				const char *nl =
+				    memchr(p, '\n', (size_t)(end - p));
+				p = nl ? nl + 1 : end;
+			}
+			base += bad;
+			sb_reset(&err.msg);
+			err.tok = 0;
+			err.at_end = false;
+		}
+		if (nbad > 0) {
+			conf_free(target);
+			sb_puts(
+			    &msg, "error: load failed: nothing was loaded\n");
+			reply_fail(reply, sb_str(&msg));
+			goto done;
+		}
+	}
+	if (override) {
+		rc = config_replace(s, target);
+	} else {
+		/* The journal names the level the lines are relative to. */
+		struct cpath save;
+		cpath_copy(&save, &s->level);
+		if (!relative) {
+			cpath_free(&s->level);
+			cpath_init(&s->level);
+		}
+		rc = candidate_journal(s, "load", sb_str(&set_text));
+		cpath_free(&s->level);
+		s->level = save;
+		if (rc == 0)
+			conf_swap(session_conf(s), target);
+	}
+	if (!override || rc == -1)
+		conf_free(target);
+	if (rc == -1) {
+		reply_fail(reply,
+		    "error: the configuration store could not be"
+		    " written\n");
+		goto done;
+	}
+	reply_out(reply, "load complete\n");
+	goto done;
+bad:
+	sb_printf(&msg, "%s:%zu: %s\nerror: load failed: nothing was loaded\n",
+	    name, bad, sb_str(&err.msg));
+	reply_fail(reply, sb_str(&msg));
+done:
+	free(map);
+	sb_free(&err.msg);
+	sb_free(&warn);
+	sb_free(&set_text);
+	sb_free(&msg);
+	cpath_free(&top);
+}
+
+static char *
+config_read_file(const char *path, size_t *lenp, struct sb *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct sb b;
+	char buf[65536];
+	size_t n;
+
+	if (f == NULL) {
+		sb_printf(err,
+		    "error: could not open configuration file %s: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	sb_init(&b);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (b.len + n > LOAD_MAX_BYTES) {
+			sb_printf(err, "error: %s is larger than %u bytes\n",
+			    path, LOAD_MAX_BYTES);
+			sb_free(&b);
+			fclose(f);
+			return NULL;
+		}
+		sb_add(&b, buf, n);
+	}
+	fclose(f);
+	*lenp = b.len;
+	return sb_steal(&b);
+}
+
+/* `load factory-default`: the candidate becomes the factory default. */
+static void
+config_factory(
+    struct session *s, const struct toks *tk, size_t end, json_t *reply)
+{
+	struct conf *n;
+
+	if (end > 2) {
+		reply_syntax(reply, "syntax error.", tk->t[2].off);
+		return;
+	}
+	if ((n = commit_factory(s->mgd)) == NULL) {
+		reply_fail(reply,
+		    "error: the factory-default configuration could"
+		    " not be built\n");
+		return;
+	}
+	if (config_replace(s, n) == -1) {
+		conf_free(n);
+		reply_fail(reply,
+		    "error: the configuration store could not be"
+		    " written\n");
+		return;
+	}
+	reply_out(reply, "warning: activating factory configuration\n");
+}
+
+void
+config_load(struct session *s, const struct toks *tk, size_t end, json_t *reply)
+{
+	static const char *const kinds[] = { "merge", "override", "replace",
+		"set", "factory-default" };
+	bool relative = false;
+
+	if (!config_may_edit(s, reply))
+		return;
+	if (end < 2) {
+		reply_syntax(reply, "missing argument.", tk->end);
+		return;
+	}
+	int k = cmd_match(tk->t[1].s, kinds, 5);
+	if (k < 0) {
+		reply_syntax(reply, "syntax error.", tk->t[1].off);
+		return;
+	}
+	if (k == 4) {
+		config_factory(s, tk, end, reply);
+		return;
+	}
+	if (end < 3) {
+		reply_syntax(reply, "missing argument.", tk->end);
+		return;
+	}
+	if (end > 3 && strncmp("relative", tk->t[3].s, strlen(tk->t[3].s)) == 0)
+		relative = true;
+	else if (end > 3) {
+		reply_syntax(reply, "syntax error.", tk->t[3].off);
+		return;
+	}
+	if (strcmp(tk->t[2].s, "terminal") == 0) {
+		s->wait = WAIT_LOAD;
+		free(s->wait_arg);
+		s->wait_arg = xstrdup(relative ? "" : "");
+		free(s->wait_arg);
+		{
+			struct sb a;
+			sb_init(&a);
+			sb_printf(
+			    &a, "%s%s", kinds[k], relative ? " relative" : "");
+			s->wait_arg = sb_steal(&a);
+		}
+		json_object_set_new(reply, "input",
+		    json_string("[Type ^D at a new line to end input]"));
+		return;
+	}
+	size_t len;
+	struct sb err;
+	sb_init(&err);
+	char *text = config_read_file(tk->t[2].s, &len, &err);
+	if (text == NULL)
+		reply_fail(reply, sb_str(&err));
+	else
+		config_load_text(
+		    s, kinds[k], tk->t[2].s, text, len, relative, reply);
+	free(text);
+	sb_free(&err);
+}
+
+void
+cmd_input(struct session *s, const char *text, json_t *reply)
+{
+	if (s->wait != WAIT_LOAD) {
+		reply_fail(reply, "error: no input was asked for\n");
+		return;
+	}
+	s->wait = WAIT_NONE;
+	char *arg = s->wait_arg;
+	s->wait_arg = NULL;
+	if (text == NULL) {
+		/* ^C at the input */
+		reply_fail(
+		    reply, "error: load interrupted: nothing was loaded\n");
+		free(arg);
+		return;
+	}
+	bool relative = strstr(arg, " relative") != NULL;
+	char *sp = strchr(arg, ' ');
+	if (sp)
+		*sp = '\0';
+	config_load_text(
+	    s, arg, "terminal", text, strlen(text), relative, reply);
+	free(arg);
+}
+
+void
+config_save(struct session *s, const struct toks *tk, size_t end, json_t *reply)
+{
+	struct sb text, werr, msg;
+	struct pipes p = { 0 };
+
+	if (end != 2) {
+		reply_syntax(reply,
+		    end < 2 ? "missing argument." : "syntax error.",
+		    end < 2 ? tk->end : tk->t[2].off);
+		return;
+	}
+	sb_init(&text);
+	sb_init(&werr);
+	sb_init(&msg);
+	{
+		struct show_stamp st = { conf_changed(session_conf(s)), NULL };
+		cmd_show_tree(session_conf(s), &s->level, &st, &p, &text);
+	}
+	if (file_write_atomic(tk->t[1].s, text.buf ? text.buf : "", text.len,
+		0600, &werr) == -1) {
+		sb_printf(&msg, "error: could not write %s: %s\n", tk->t[1].s,
+		    strerror(errno));
+		reply_fail(reply, sb_str(&msg));
+	} else {
+		size_t lines = 0;
+		for (size_t i = 0; i < text.len; i++)
+			lines += text.buf[i] == '\n';
+		sb_printf(&msg, "Wrote %zu lines of configuration to '%s'\n",
+		    lines, tk->t[1].s);
+		reply_out(reply, sb_str(&msg));
+	}
+	sb_free(&text);
+	sb_free(&werr);
+	sb_free(&msg);
+}
