@@ -42,79 +42,13 @@ mgd=$build/mgd/mgd
 cli=$build/cli/cli
 gen=$build/bench/gen_config
 rtt=$build/bench/mgd_rtt
-for p in "$mgd" "$cli" "$gen" "$rtt"; do
-	[ -x "$p" ] || { echo "config_engine.sh: build $build first" \
-	    "(ninja -C $build): no $p" >&2; exit 2; }
-done
-
 . "$top/bench/lib.sh"
+bench_name=config_engine.sh
+bench_need "$build" "$mgd" "$cli" "$gen" "$rtt"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-bench.XXXXXX")
-bench_name=config_engine.sh bench_tmp=$dir
-pid=
-mgd_stop() {
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		pid=
-	fi
-}
-cleanup() {
-	mgd_stop
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "state kept in $dir" >&2
-	else
-		rm -rf "$dir"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# mgd_start: a fresh mgd on an empty state directory $dir/state.
-mgd_start() {
-	rm -rf "$dir/state"
-	mkdir -m 0700 "$dir/state"
-	"$mgd" --state-dir "$dir/state" --log "$dir/mgd.log" &
-	pid=$!
-	i=0
-	until [ -S "$dir/state/mgd.sock" ]; do
-		i=$((i + 1))
-		[ $i -lt 500 ] || { echo "config_engine.sh: mgd did not start" \
-		    "(see $dir/mgd.log)" >&2; exit 1; }
-		kill -0 "$pid" 2>/dev/null || { echo "config_engine.sh: mgd" \
-		    "exited (see $dir/mgd.log)" >&2; pid=; exit 1; }
-		sleep 0.01
-	done
-}
-
-now() { date +%s%N; }
-
-# timed CMD...: runs the cli with the arguments, output to $dir/out;
-# sets $t to the elapsed nanoseconds; fails the script when the cli does.
-timed() {
-	s=$(now)
-	"$cli" --state-dir "$dir/state" "$@" >"$dir/out" 2>&1 || {
-		echo "config_engine.sh: step 'cli $*' failed:" >&2
-		cat "$dir/out" >&2
-		exit 1
-	}
-	e=$(now)
-	t=$((e - s))
-}
-
-# median FILE: the median of the numbers in FILE, one a line.
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END {
-	    if (NR % 2) print v[(NR + 1) / 2];
-	    else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
-
-# report LABEL NS UNIT TARGET: "LABEL: 1.43 s (target < 2 s)"
-report() {
-	awk -v l="$1" -v ns="$2" -v u="$3" -v tg="$4" 'BEGIN {
-	    if (u == "s") printf "%s: %.2f s (target < %s s)\n", l, ns / 1e9, tg;
-	    else printf "%s: %.1f ms (target < %s ms)\n", l, ns / 1e6, tg }'
-}
+bench_tmp=$dir
+bench_traps
 
 conf=$dir/gen.set
 step "generate $gateways gateways" "$gen" "$gateways"
@@ -135,7 +69,7 @@ while [ $r -lt "$big_runs" ]; do
 	# an appliance that is up: mgd opens its socket once its daemons
 	# have started and read their (empty) configuration (backend_new)
 	mgd_start
-	timed -c "configure; load set $conf; commit"
+	bench_timed -c "configure; load set $conf; commit"
 	echo $t >>"$dir/big"
 	r=$((r + 1))
 done
@@ -146,7 +80,7 @@ report "load set $lines lines + commit" "$(median "$dir/big")" s 2
 r=0
 while [ $r -lt "$runs" ]; do
 	g=$(( (r * 7919) % gateways ))
-	timed -c "configure; set security ike proposal IKE-P-$g lifetime-seconds $((3600 + r)); commit"
+	bench_timed -c "configure; set security ike proposal IKE-P-$g lifetime-seconds $((3600 + r)); commit"
 	echo $t >>"$dir/small"
 	r=$((r + 1))
 done
@@ -157,7 +91,7 @@ if [ "${BENCH_GROUPS:-0}" = 1 ]; then
 	: >"$dir/group"
 	r=0
 	while [ $r -lt "$runs" ]; do
-		timed -c "configure; set groups gw-common security ike gateway <GW-*> dead-peer-detection interval $((11 + r)); commit"
+		bench_timed -c "configure; set groups gw-common security ike gateway <GW-*> dead-peer-detection interval $((11 + r)); commit"
 		echo $t >>"$dir/group"
 		r=$((r + 1))
 	done
@@ -171,9 +105,9 @@ fi
 g=$(( 1 + runs ))
 while [ $((g % 10)) -ne 0 ]; do
 	g=$((g + 1))
-	timed -c "configure; set security ike proposal IKE-P-$g lifetime-seconds $((3600 + g)); commit"
+	bench_timed -c "configure; set security ike proposal IKE-P-$g lifetime-seconds $((3600 + g)); commit"
 done
-timed -c "show version"
+bench_timed -c "show version"
 awk -v ns="$t" 'BEGIN { printf "the command after a snapshot commit (1 in 10):" \
     " %.1f ms (no target of its own)\n", ns / 1e6 }'
 
@@ -181,7 +115,7 @@ awk -v ns="$t" 'BEGIN { printf "the command after a snapshot commit (1 in 10):" 
 : >"$dir/show"
 r=0
 while [ $r -lt "$runs" ]; do
-	timed -c "show configuration | display set"
+	bench_timed -c "show configuration | display set"
 	echo $t >>"$dir/show"
 	r=$((r + 1))
 done
@@ -193,7 +127,7 @@ report "show configuration | display set ($shown lines)" \
 : >"$dir/ver"
 r=0
 while [ $r -lt "$runs" ]; do
-	timed -c "show version"
+	bench_timed -c "show version"
 	echo $t >>"$dir/ver"
 	r=$((r + 1))
 done

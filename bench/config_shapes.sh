@@ -40,59 +40,23 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 mgd=$build/mgd/mgd
 cli=$build/cli/cli
 gen=$build/bench/gen_shapes
-for p in "$mgd" "$cli" "$gen"; do
-	[ -x "$p" ] || { echo "config_shapes.sh: build $build first" \
-	    "(ninja -C $build): no $p" >&2; exit 2; }
-done
-
 . "$top/bench/lib.sh"
+bench_name=config_shapes.sh
+bench_need "$build" "$mgd" "$cli" "$gen"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-shapes.XXXXXX")
-bench_name=config_shapes.sh bench_tmp=$dir
+bench_tmp=$dir
 ns=
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
 	ns=${BENCH_NS:-qsafe-bench-$$}
 fi
-pid=
-mgd_stop() {
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		pid=
-	fi
-}
-cleanup() {
-	mgd_stop
-	[ -z "$ns" ] || ip netns del "$ns" 2>/dev/null || true
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "state kept in $dir" >&2
-	else
-		rm -rf "$dir"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_ns=$ns
+bench_traps
 
 if [ -n "$ns" ]; then
 	step "create namespace $ns" ip netns add "$ns"
 	step "loopback up in $ns" ip -n "$ns" link set lo up
 fi
-
-# mgd_start: a fresh mgd (in $ns when there is one) on an empty state dir.
-mgd_start() {
-	rm -rf "$dir/state"
-	mkdir -m 0700 "$dir/state"
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" "$mgd" --state-dir "$dir/state" \
-		    --log "$dir/mgd.log" &
-	else
-		"$mgd" --state-dir "$dir/state" --log "$dir/mgd.log" &
-	fi
-	pid=$!
-	wait_for "mgd start (see $dir/mgd.log)" 10 test -S "$dir/state/mgd.sock"
-}
-
-now() { date +%s%N; }
 
 # cpu: "name ticks" of mgd and each process it started, one a line.
 cpu() {
@@ -104,8 +68,7 @@ cpu() {
 }
 hz=$(getconf CLK_TCK)
 # the cli's own CPU time, when GNU time is there
-timer=
-[ ! -x /usr/bin/time ] || timer="/usr/bin/time -f %U_%S -o $dir/cli.time"
+[ ! -x /usr/bin/time ] || bench_timer="/usr/bin/time -f %U_%S -o $dir/cli.time"
 # cpu_add BEFORE AFTER: adds AFTER - BEFORE per name to $dir/cpu.
 cpu_add() {
 	printf '%s\n' "$1" >"$dir/cpu.a"
@@ -130,16 +93,9 @@ cpu_line() {
 # stops the bench.
 timed() {
 	c0=$(cpu)
-	s=$(now)
-	$timer "$cli" --state-dir "$dir/state" "$@" >"$dir/out" 2>&1 || {
-		echo "config_shapes.sh: step 'cli $*' failed:" >&2
-		tail -n 20 "$dir/out" >&2
-		exit 1
-	}
-	e=$(now)
-	t=$((e - s))
+	bench_timed "$@"
 	cpu_add "$c0" "$(cpu)"
-	[ -z "$timer" ] || tr _ ' ' <"$dir/cli.time" | awk -v hz="$hz" '{ print "cli", ($1 + $2) * hz }' \
+	[ -z "$bench_timer" ] || tr _ ' ' <"$dir/cli.time" | awk -v hz="$hz" '{ print "cli", ($1 + $2) * hz }' \
 	    >>"$dir/cpu"
 	case $* in
 	*commit*) grep -q "commit complete" "$dir/out" || {
@@ -148,18 +104,6 @@ timed() {
 		exit 1
 	} ;;
 	esac
-}
-
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END {
-	    if (NR % 2) print v[(NR + 1) / 2];
-	    else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
-
-report() {
-	awk -v l="$1" -v ns="$2" -v u="$3" -v tg="$4" 'BEGIN {
-	    if (u == "s") printf "%s: %.2f s (target < %s s)\n", l, ns / 1e9, tg;
-	    else printf "%s: %.1f ms (target < %s ms)\n", l, ns / 1e6, tg }'
 }
 
 # change LABEL TEMPLATE: RUNS small commits.  TEMPLATE is the commands,

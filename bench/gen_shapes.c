@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_common.h"
+
 #define GEN_MAX_LINES 10000000L
 #define GEN_VLANS 4094 /* units per port in shape zones */
 #define GEN_ZONES 8
@@ -42,16 +44,7 @@ gen_base(void)
 	       "host-inbound-traffic system-services ike\n");
 	printf("set security zones security-zone trust interfaces ge-0/0/1.0 "
 	       "host-inbound-traffic system-services ping\n");
-	printf("set routing-options static route 0.0.0.0/0 next-hop "
-	       "198.51.100.254\n");
-	printf("set security policies from-zone trust to-zone untrust policy "
-	       "t2u match source-address any\n");
-	printf("set security policies from-zone trust to-zone untrust policy "
-	       "t2u match destination-address any\n");
-	printf("set security policies from-zone trust to-zone untrust policy "
-	       "t2u match application any\n");
-	printf("set security policies from-zone trust to-zone untrust policy "
-	       "t2u then permit\n");
+	gen_default_out();
 	printf("set security policies default-policy deny-all\n");
 	printf("set security zones security-zone vpn host-inbound-traffic "
 	       "system-services ike\n");
@@ -61,55 +54,12 @@ gen_base(void)
 static void
 gen_vpn(long i)
 {
-	long d = i % 254 + 1, c = (i / 254) % 256, b = (i / 254 / 256) % 256;
-
 	printf("set interfaces st0 unit %ld family inet\n", i);
 	printf("set security zones security-zone vpn interfaces st0.%ld\n", i);
 	printf("set routing-options static route 172.%ld.%ld.0/24 next-hop "
 	       "st0.%ld\n",
 	    16 + (i / 256) % 16, i % 256, i);
-	printf("set security ike proposal IKE-P-%ld authentication-method "
-	       "pre-shared-keys\n",
-	    i);
-	printf("set security ike proposal IKE-P-%ld dh-group group14\n", i);
-	printf("set security ike proposal IKE-P-%ld authentication-algorithm "
-	       "sha-256\n",
-	    i);
-	printf("set security ike proposal IKE-P-%ld encryption-algorithm "
-	       "aes-256-cbc\n",
-	    i);
-	printf(
-	    "set security ike policy IKE-POL-%ld proposals IKE-P-%ld\n", i, i);
-	printf("set security ike policy IKE-POL-%ld pre-shared-key ascii-text "
-	       "\"psk-%ld-secret\"\n",
-	    i, i);
-	printf(
-	    "set security ike gateway GW-%ld ike-policy IKE-POL-%ld\n", i, i);
-	printf("set security ike gateway GW-%ld address 10.%ld.%ld.%ld\n", i, b,
-	    c, d);
-	printf(
-	    "set security ike gateway GW-%ld external-interface ge-0/0/0.0\n",
-	    i);
-	printf("set security ike gateway GW-%ld version v2-only\n", i);
-	printf("set security ike gateway GW-%ld ppk-profile KM-%ld\n", i, i);
-	printf("set security key-manager profiles KM-%ld static key-id "
-	       "ascii-text key-id-%ld\n",
-	    i, i);
-	printf("set security key-manager profiles KM-%ld static key ascii-text "
-	       "ppk%08ldqjwbdip139u5mcy89m28pcgow\n",
-	    i, i);
-	printf("set security ipsec proposal IPSEC-P-%ld protocol esp\n", i);
-	printf("set security ipsec proposal IPSEC-P-%ld encryption-algorithm "
-	       "aes-256-gcm\n",
-	    i);
-	printf(
-	    "set security ipsec policy IPSEC-POL-%ld proposals IPSEC-P-%ld\n",
-	    i, i);
-	printf("set security ipsec vpn VPN-%ld bind-interface st0.%ld\n", i, i);
-	printf("set security ipsec vpn VPN-%ld ike gateway GW-%ld\n", i, i);
-	printf(
-	    "set security ipsec vpn VPN-%ld ike ipsec-policy IPSEC-POL-%ld\n",
-	    i, i);
+	gen_gateway(i, 0);
 }
 
 /* Unit i: ge-0/0/(2 + i / 4094) unit (1 + i % 4094); subnet 10.a.b.0/30. */

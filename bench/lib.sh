@@ -17,6 +17,29 @@
 #                                       succeeds; stops the bench after
 #                                       SECONDS
 #   bench_fail WHAT WHY                 stops the bench: "NAME: WHAT failed: WHY"
+#
+# The config benches (config_engine.sh, config_shapes.sh) start mgd and time
+# the cli the same way:
+#
+#   bench_need BUILD PROG...            exits 2 unless every PROG is
+#                                       executable ("build BUILD first")
+#   bench_traps                         the EXIT trap: mgd_stop, the
+#                                       namespace $bench_ns deleted, and
+#                                       $bench_tmp removed (KEEP=1 keeps it)
+#   mgd=PATH cli=PATH; bench_ns=NETNS   set by the script (bench_ns may be
+#                                       empty: mgd runs in this namespace)
+#   mgd_start                           a fresh mgd on an empty state
+#                                       directory $bench_tmp/state, in
+#                                       $bench_ns when set; waits for its
+#                                       socket (10 s); $pid is its PID
+#   mgd_stop                            stops that mgd (by its PID)
+#   bench_timed CMD...                  the cli with the arguments, output
+#                                       to $bench_tmp/out, run under
+#                                       $bench_timer (a prefix, may be
+#                                       empty); $t is the elapsed ns; a
+#                                       failed cli stops the bench
+#   median FILE                         the median of FILE's numbers
+#   report LABEL NS UNIT TARGET         "LABEL: 1.43 s (target < 2 s)"
 
 bench_fail() {
 	echo "$bench_name: $1 failed: $2" >&2
@@ -61,4 +84,93 @@ wait_for() {
 		[ $tries -gt 0 ] || bench_fail "$what" "not within $secs s"
 		sleep 0.05
 	done
+}
+
+pid=
+bench_ns=
+bench_timer=
+
+bench_need() {
+	b=$1
+	shift
+	for p in "$@"; do
+		[ -x "$p" ] || { echo "$bench_name: build $b first" \
+		    "(ninja -C $b): no $p" >&2; exit 2; }
+	done
+}
+
+bench_cleanup() {
+	mgd_stop
+	[ -z "$bench_ns" ] || ip netns del "$bench_ns" 2>/dev/null || true
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "state kept in $bench_tmp" >&2
+	else
+		rm -rf "$bench_tmp"
+	fi
+}
+
+bench_traps() {
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+mgd_stop() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		pid=
+	fi
+}
+
+# mgd_up: mgd's socket is there; stops the bench when mgd has exited.
+mgd_up() {
+	[ ! -S "$bench_tmp/state/mgd.sock" ] || return 0
+	kill -0 "$pid" 2>/dev/null ||
+	    { pid=; bench_fail "mgd start" "mgd exited (see $bench_tmp/mgd.log)"; }
+	return 1
+}
+
+mgd_start() {
+	rm -rf "$bench_tmp/state"
+	mkdir -m 0700 "$bench_tmp/state"
+	if [ -n "$bench_ns" ]; then
+		ip netns exec "$bench_ns" "$mgd" --state-dir "$bench_tmp/state" \
+		    --log "$bench_tmp/mgd.log" &
+	else
+		"$mgd" --state-dir "$bench_tmp/state" --log "$bench_tmp/mgd.log" &
+	fi
+	pid=$!
+	tries=200
+	until mgd_up; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || bench_fail "mgd start" \
+		    "no socket within 10 s (see $bench_tmp/mgd.log)"
+		sleep 0.05
+	done
+}
+
+now() { date +%s%N; }
+
+bench_timed() {
+	s=$(now)
+	$bench_timer "$cli" --state-dir "$bench_tmp/state" "$@" \
+	    >"$bench_tmp/out" 2>&1 || {
+		echo "$bench_name: step 'cli $*' failed:" >&2
+		tail -n 20 "$bench_tmp/out" >&2
+		exit 1
+	}
+	e=$(now)
+	t=$((e - s))
+}
+
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+	    if (NR % 2) print v[(NR + 1) / 2];
+	    else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+report() {
+	awk -v l="$1" -v ns="$2" -v u="$3" -v tg="$4" 'BEGIN {
+	    if (u == "s") printf "%s: %.2f s (target < %s s)\n", l, ns / 1e9, tg;
+	    else printf "%s: %.1f ms (target < %s ms)\n", l, ns / 1e6, tg }'
 }

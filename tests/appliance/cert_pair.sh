@@ -16,39 +16,8 @@
 set -u
 : "${QSAFE_TOP:?}" "${QSAFE_BUILD_DIR:?}"
 export QSAFE_BUILD_DIR
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/cmg-pair.XXXXXX")
-NA=cmg-a-$$
-NB=cmg-b-$$
-fails=0
-started=
-
-cleanup() {
-	for d in $started; do
-		"$QSAFE_TOP/qsafe" stop --state-dir "$d" >/dev/null 2>&1
-	done
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok - $*"; }
-cli() { "$QSAFE_TOP/qsafe" cli --state-dir "$1" -c "$2"; }
-
-# wait_show SECONDS DIR COMMAND PATTERN: polls the command's output.
-wait_show() {
-	end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		cli "$2" "$3" > "$2.show" 2>&1
-		grep -q "$4" "$2.show" && return 0
-		sleep 0.3
-	done
-	return 1
-}
+. "$QSAFE_TOP/tests/appliance/pair.sh"
+pair_init cmg cmg-pair
 
 # The CA and the two gateways' certificates.
 P=$T/pki
@@ -71,55 +40,28 @@ for s in a b; do
 	    -CAcreateserial -days 30 -extfile "$P/$s.ext" -out "$P/$s.pem"
 done
 
-ip netns add "$NA" && ip netns add "$NB" ||
-    { echo "SKIP: cannot create network namespaces"; exit 77; }
-ip -n "$NA" link set lo up
-ip -n "$NB" link set lo up
-ip -n "$NA" link add ge-0-0-0 type veth peer name ge-0-0-0 netns "$NB" ||
-    { echo "SKIP: no veth"; exit 77; }
-ip -n "$NA" link set ge-0-0-0 up
-ip -n "$NB" link set ge-0-0-0 up
+pair_netns
 
-# side NAME OUR_ADDR PEER_ADDR ST0_ADDR METHOD: one appliance's set file.
-side() {
+# ike_lines METHOD: certificates from ca-profile LAB-CA, signatures by METHOD.
+ike_lines() {
 	cat <<EOF
-set system host-name $1
-set interfaces ge-0/0/0 unit 0 family inet address $2/24
-set interfaces st0 unit 0 family inet address $4/30
-set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ike
-set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ping
-set security zones security-zone vpn interfaces st0.0 host-inbound-traffic system-services ping
-set security ike proposal IKE_C authentication-method $5
+set security ike proposal IKE_C authentication-method $1
 set security ike proposal IKE_C dh-group group19
 set security ike proposal IKE_C authentication-algorithm sha-256
 set security ike proposal IKE_C encryption-algorithm aes-256-cbc
 set security ike policy IKE_POL proposals IKE_C
 set security ike policy IKE_POL certificate local-certificate GW_CERT
 set security ike policy IKE_POL certificate trusted-ca ca-profile LAB-CA
-set security ike gateway GW ike-policy IKE_POL
-set security ike gateway GW address $3
-set security ike gateway GW external-interface ge-0/0/0.0
-set security ike gateway GW version v2-only
-set security ipsec proposal ESP_P protocol esp
-set security ipsec proposal ESP_P encryption-algorithm aes-256-gcm
-set security ipsec policy ESP_POL proposals ESP_P
-set security ipsec vpn VPN bind-interface st0.0
-set security ipsec vpn VPN ike gateway GW
-set security ipsec vpn VPN ike ipsec-policy ESP_POL
-set security ipsec vpn VPN establish-tunnels immediately
 EOF
 }
 
 for s in a b; do
 	d=$T/$s
-	mkdir -m 0700 "$d"
 	ns=$NA; me=192.0.2.1; peer=192.0.2.2; tun=10.98.0.1; m=rsa-signatures
 	[ $s = b ] && { ns=$NB; me=192.0.2.2; peer=192.0.2.1; tun=10.98.0.2
 	    m=ecdsa-signatures-256; }
-	"$QSAFE_TOP/qsafe" start --state-dir "$d" --netns "$ns" ||
-	    { fail "$s: the appliance did not start"; continue; }
-	started="$started $d"
-	side "cmg-$s" $me $peer $tun $m > "$T/$s.set"
+	pair_start $s "$d" "$ns" || continue
+	pair_side "cmg-$s" $me $peer $tun "$(ike_lines $m)" "" > "$T/$s.set"
 	cli "$d" "configure; set security pki ca-profile LAB-CA ca-identity LAB-CA; commit; exit; request security pki ca-certificate load ca-profile LAB-CA filename $P/ca.pem; yes" \
 	    > "$T/$s.pki" 2>&1
 	# the local certificate not loaded yet: the check refuses the policy

@@ -15,29 +15,9 @@
 set -u
 : "${QSAFE_TOP:?}" "${QSAFE_BUILD_DIR:?}"
 export QSAFE_BUILD_DIR
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/ikd-pair.XXXXXX")
-NA=ikd-a-$$
-NB=ikd-b-$$
-fails=0
-started=
-
-cleanup() {
-	for d in $started; do
-		"$QSAFE_TOP/qsafe" stop --state-dir "$d" >/dev/null 2>&1
-	done
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	if [ -n "${IKD_KEEP_LOGS:-}" ]; then cp "$T"/a/iked.log "$IKD_KEEP_LOGS.a"; cp "$T"/b/iked.log "$IKD_KEEP_LOGS.b"; fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok - $*"; }
-cli() { "$QSAFE_TOP/qsafe" cli --state-dir "$1" -c "$2"; }
+. "$QSAFE_TOP/tests/appliance/pair.sh"
+pair_init ikd ikd-pair
+pair_keep_logs='[ -z "${IKD_KEEP_LOGS:-}" ] || { cp "$T"/a/iked.log "$IKD_KEEP_LOGS.a"; cp "$T"/b/iked.log "$IKD_KEEP_LOGS.b"; }'
 
 # wait_for SECONDS FILE PATTERN: polls until PATTERN is in FILE.
 wait_for() {
@@ -49,55 +29,24 @@ wait_for() {
 	return 1
 }
 
-ip netns add "$NA" && ip netns add "$NB" ||
-    { echo "SKIP: cannot create network namespaces"; exit 77; }
-ip -n "$NA" link set lo up
-ip -n "$NB" link set lo up
-ip -n "$NA" link add ge-0-0-0 type veth peer name ge-0-0-0 netns "$NB" ||
-    { echo "SKIP: no veth"; exit 77; }
-ip -n "$NA" link set ge-0-0-0 up
-ip -n "$NB" link set ge-0-0-0 up
+pair_netns
 
-# side NAME OUR_ADDR PEER_ADDR ST0_ADDR: the set file of one appliance.
-side() {
-	cat <<EOF
-set system host-name $1
-set interfaces ge-0/0/0 unit 0 family inet address $2/24
-set interfaces st0 unit 0 family inet address $4/30
-set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ike
-set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ping
-set security zones security-zone vpn interfaces st0.0 host-inbound-traffic system-services ping
-set security ike proposal IKE_P authentication-method pre-shared-keys
+# A PSK gateway; perfect forward secrecy on the Child SA.
+IKE="set security ike proposal IKE_P authentication-method pre-shared-keys
 set security ike proposal IKE_P dh-group group14
 set security ike proposal IKE_P authentication-algorithm sha-256
 set security ike proposal IKE_P encryption-algorithm aes-256-cbc
 set security ike proposal IKE_P lifetime-seconds 28800
 set security ike policy IKE_POL proposals IKE_P
-set security ike policy IKE_POL pre-shared-key ascii-text "ikd-lab-pre-shared-key-0123"
-set security ike gateway GW ike-policy IKE_POL
-set security ike gateway GW address $3
-set security ike gateway GW external-interface ge-0/0/0.0
-set security ike gateway GW version v2-only
-set security ipsec proposal ESP_P protocol esp
-set security ipsec proposal ESP_P encryption-algorithm aes-256-gcm
-set security ipsec policy ESP_POL perfect-forward-secrecy keys group14
-set security ipsec policy ESP_POL proposals ESP_P
-set security ipsec vpn VPN bind-interface st0.0
-set security ipsec vpn VPN ike gateway GW
-set security ipsec vpn VPN ike ipsec-policy ESP_POL
-set security ipsec vpn VPN establish-tunnels immediately
-EOF
-}
+set security ike policy IKE_POL pre-shared-key ascii-text \"ikd-lab-pre-shared-key-0123\""
+ESP="set security ipsec policy ESP_POL perfect-forward-secrecy keys group14"
 
 for s in a b; do
 	d=$T/$s
-	mkdir -m 0700 "$d"
 	ns=$NA; me=192.0.2.1; peer=192.0.2.2; tun=10.99.0.1
 	[ $s = b ] && { ns=$NB; me=192.0.2.2; peer=192.0.2.1; tun=10.99.0.2; }
-	"$QSAFE_TOP/qsafe" start --state-dir "$d" --netns "$ns" ||
-	    { fail "$s: the appliance did not start"; continue; }
-	started="$started $d"
-	side "ikd-$s" $me $peer $tun > "$T/$s.set"
+	pair_start $s "$d" "$ns" || continue
+	pair_side "ikd-$s" $me $peer $tun "$IKE" "$ESP" > "$T/$s.set"
 	cli "$d" "configure; load set $T/$s.set; commit" > "$T/$s.out" 2>&1
 	if grep -q "commit complete" "$T/$s.out"; then
 		ok "$s: the VPN configuration commits"
@@ -106,17 +55,6 @@ for s in a b; do
 		fail "$s: load set + commit"
 	fi
 done
-
-# wait_show SECONDS DIR COMMAND PATTERN: polls the command's output.
-wait_show() {
-	end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		cli "$2" "$3" > "$2.show" 2>&1
-		grep -q "$4" "$2.show" && return 0
-		sleep 0.3
-	done
-	return 1
-}
 
 # Both ends: the IKE SA UP with the other, the Child SA on tunnel 500001,
 # as the operator sees them.

@@ -16,145 +16,11 @@
 #include "iked/ikev2.h"
 #include "lib/sb.h"
 #include "tests/iked/cert_lab.h"
-/* The mock dataplane: counts the SAs installed. */
 
-static int
-mock_sa_add(struct dp *dp, const struct dp_sa *sa)
+struct certs *
+certs_of(struct wire *w)
 {
-	dp->n++;
-	return 0;
-}
-
-static int
-mock_sa_del(struct dp *dp, uint32_t spi, bool inbound)
-{
-	dp->n--;
-	return 0;
-}
-
-static const struct dp_ops mock_ops = {
-	.name = "mock",
-	.sa_add = mock_sa_add,
-	.sa_del = mock_sa_del,
-};
-
-struct pkt *
-pkt_new(int to, const uint8_t *p, size_t len, const struct sockaddr_in *from,
-    const struct sockaddr_in *dst)
-{
-	struct pkt *k = calloc(1, sizeof(*k) + len);
-
-	k->to = to;
-	k->len = len;
-	k->from = *from;
-	k->dst = *dst;
-	memcpy(k->p, p, len);
-	return k;
-}
-
-void
-wire_queue(struct wire *w, struct pkt *k)
-{
-	*w->tail = k;
-	w->tail = &k->next;
-	event_active(w->ev, 0, 0);
-}
-
-static int
-wire_send(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *local,
-    const struct sockaddr *remote)
-{
-	struct end *me = ctx;
-	struct wire *w = me->w;
-	struct sockaddr_in from = w->addr[me->side];
-	const struct sockaddr_in *dst = (const struct sockaddr_in *)remote;
-	int to = 1 - me->side;
-
-	ck_assert_int_eq(dst->sin_addr.s_addr, w->addr[to].sin_addr.s_addr);
-	w->sent++;
-	if (w->nlog < WIRE_LOG_MAX)
-		w->log[w->nlog++] = pkt_new(to, p, len, &from, dst);
-	if (w->sent == w->drop_at)
-		return 0;
-	if (w->drop_b_frag && me->side == 1 && len > 28 && p[16] == PLD_SKF) {
-		w->drop_b_frag = false;
-		return 0;
-	}
-	wire_queue(w, pkt_new(to, p, len, &from, dst));
-	return 0;
-}
-
-static void
-wire_deliver(evutil_socket_t fd, short what, void *arg)
-{
-	struct wire *w = arg;
-	struct pkt *k = w->head;
-
-	if (k == NULL)
-		return;
-	w->head = k->next;
-	if (w->head == NULL)
-		w->tail = &w->head;
-	else
-		event_active(w->ev, 0, 0);
-	eng_input(w->eng[k->to], k->p, k->len, (struct sockaddr *)&k->from,
-	    (struct sockaddr *)&k->dst);
-	free(k);
-}
-
-static const struct eng_io wire_io = { .send = wire_send };
-
-double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-bool
-wire_run(struct wire *w, bool (*cond)(struct wire *), double secs)
-{
-	double end = now_s() + secs;
-
-	while (!cond(w)) {
-		if (now_s() > end)
-			return false;
-		if (w->head != NULL) {
-			event_base_loop(w->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-		} else {
-			struct timeval tv = { 0, 20000 };
-			event_base_loopexit(w->base, &tv);
-			event_base_dispatch(w->base);
-		}
-	}
-	return true;
-}
-
-struct eng_peer_stats
-pst(struct wire *w, int side)
-{
-	struct eng_peer_stats s;
-
-	ck_assert_int_eq(eng_peer_stats_get(w->eng[side], "gw", &s), 0);
-	return s;
-}
-
-struct eng_stats
-est(struct wire *w, int side)
-{
-	struct eng_stats s;
-
-	eng_stats_get(w->eng[side], &s);
-	return s;
-}
-
-bool
-both_up(struct wire *w)
-{
-	return pst(w, 0).ike_up == 1 && pst(w, 1).ike_up == 1 &&
-	    w->dp[0].n == 2 && w->dp[1].n == 2;
+	return w->ctx;
 }
 
 bool
@@ -164,10 +30,16 @@ auth_failed(struct wire *w)
 	    w->head == NULL;
 }
 
-bool
-quiet(struct wire *w)
+/* drop_b_frag: B's first SKF datagram (RFC 7383 2.5) is lost. */
+static bool
+certs_drop(struct wire *w, int side, const uint8_t *p, size_t len)
 {
-	return w->head == NULL;
+	struct certs *c = w->ctx;
+
+	if (!c->drop_b_frag || side != 1 || len <= 28 || p[16] != PLD_SKF)
+		return false;
+	c->drop_b_frag = false;
+	return true;
 }
 
 /* Certificates made here. */
@@ -268,10 +140,12 @@ store_ca(struct wire *w, int side, const char *profile, X509 *ca)
 	char path[128];
 	struct sb err;
 
-	snprintf(path, sizeof(path), "%s/%s.pem", w->dir[side], profile);
+	snprintf(
+	    path, sizeof(path), "%s/%s.pem", certs_of(w)->dir[side], profile);
 	pem_write(path, ca, NULL);
 	sb_init(&err);
-	ck_assert_msg(pki_ca_load(w->st[side], profile, path, NULL, &err) == 0,
+	ck_assert_msg(
+	    pki_ca_load(certs_of(w)->st[side], profile, path, NULL, &err) == 0,
 	    "%s", sb_str(&err));
 	sb_free(&err);
 }
@@ -282,14 +156,14 @@ store_local(struct wire *w, int side, X509 *x, EVP_PKEY *k)
 	char cpath[128], kpath[128];
 	struct sb err;
 
-	snprintf(cpath, sizeof(cpath), "%s/me.crt", w->dir[side]);
-	snprintf(kpath, sizeof(kpath), "%s/me.key", w->dir[side]);
+	snprintf(cpath, sizeof(cpath), "%s/me.crt", certs_of(w)->dir[side]);
+	snprintf(kpath, sizeof(kpath), "%s/me.key", certs_of(w)->dir[side]);
 	pem_write(cpath, x, NULL);
 	pem_write(kpath, NULL, k);
 	sb_init(&err);
-	ck_assert_msg(
-	    pki_local_load(w->st[side], "me", cpath, kpath, &err) == 0, "%s",
-	    sb_str(&err));
+	ck_assert_msg(pki_local_load(
+			  certs_of(w)->st[side], "me", cpath, kpath, &err) == 0,
+	    "%s", sb_str(&err));
 	sb_free(&err);
 }
 
@@ -314,158 +188,88 @@ lab_free(struct lab *l)
 	EVP_PKEY_free(l->root_key);
 }
 
-/* The key source: one PPK, "ppk-lab-1", answered at once. */
 static void
-keys_get_by_id(void *ctx, const char *profile, const char *key_id,
-    eng_ppk_done done, void *cb_ctx)
+certs_fini(struct wire *w)
 {
-	uint8_t key[32];
+	struct certs *c = w->ctx;
+	char cmd[128];
 
-	memset(key, 0x5a, sizeof(key));
-	if (strcmp(key_id, "ppk-lab-1") == 0)
-		done(cb_ctx, key_id, key, sizeof(key), NULL);
-	else
-		done(cb_ctx, key_id, NULL, 0, "unknown-key-id");
+	for (int i = 0; i < 2; i++) {
+		signer_local_free(c->sig[i]);
+		pki_store_free(c->st[i]);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir[i]);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	free(c);
 }
-
-static void
-keys_get(void *ctx, const char *profile, eng_ppk_done done, void *cb_ctx)
-{
-	keys_get_by_id(ctx, profile, "ppk-lab-1", done, cb_ctx);
-}
-
-static const struct eng_keysrc keysrc = {
-	.get_key = keys_get,
-	.get_key_by_id = keys_get_by_id,
-};
 
 struct wire *
-wire_new(struct lab *l)
+cert_wire_new(struct lab *l)
 {
-	struct wire *w = calloc(1, sizeof(*w));
+	struct wire *w = wire_new();
+	struct certs *c = calloc(1, sizeof(*c));
 	struct sb err;
+	char sdir[96];
 
-	w->base = event_base_new();
-	w->ev = event_new(w->base, -1, 0, wire_deliver, w);
-	w->tail = &w->head;
+	ck_assert_ptr_nonnull(c);
+	w->ctx = c;
+	w->drop = certs_drop;
+	w->fini = certs_fini;
+	w->real_clock = true;
 	l->root_key = key_make(KT_EC256);
 	l->root =
 	    cert_make("Lab Root", "pki", l->root_key, NULL, NULL, true, NULL);
 	for (int i = 0; i < 2; i++) {
-		w->addr[i].sin_family = AF_INET;
-		w->addr[i].sin_port = htons(500);
-		inet_pton(
-		    AF_INET, i ? "10.0.0.2" : "10.0.0.1", &w->addr[i].sin_addr);
-		w->end[i].w = w;
-		w->end[i].side = i;
-		snprintf(w->dir[i], sizeof(w->dir[i]), "/tmp/crt-test-XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(w->dir[i]));
+		eng_clock_set(w->eng[i], NULL, NULL);
+		snprintf(c->dir[i], sizeof(c->dir[i]), "/tmp/crt-test-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(c->dir[i]));
 		sb_init(&err);
-		char sdir[96];
-		snprintf(sdir, sizeof(sdir), "%s/store", w->dir[i]);
-		w->st[i] = pki_store_new(sdir, &err);
-		ck_assert_ptr_nonnull(w->st[i]);
+		snprintf(sdir, sizeof(sdir), "%s/store", c->dir[i]);
+		c->st[i] = pki_store_new(sdir, &err);
+		ck_assert_ptr_nonnull(c->st[i]);
 		sb_free(&err);
 		pki_store_set_ca_profiles(
-		    w->st[i], profiles, sizeof(profiles) / sizeof(profiles[0]));
+		    c->st[i], profiles, sizeof(profiles) / sizeof(profiles[0]));
 		store_ca(w, i, "lab-ca", l->root);
-		w->eng[i] = eng_new(w->base, &wire_io, &w->end[i], &keysrc,
-		    NULL, &mock_ops, &w->dp[i]);
-		ck_assert_ptr_nonnull(w->eng[i]);
-		w->sig[i] = signer_local_new(w->base, w->st[i]);
+		c->sig[i] = signer_local_new(w->base, c->st[i]);
 		eng_set_certs(
-		    w->eng[i], w->st[i], signer_local_ops(), w->sig[i]);
+		    w->eng[i], c->st[i], signer_local_ops(), c->sig[i]);
 	}
 	return w;
 }
 
+/* eng_wire's peer, authenticated by certificate "me" from "lab-ca". */
 void
-wire_free(struct wire *w)
+cert_peer_conf(struct eng_peer *p, int side)
 {
-	char cmd[128];
-
-	for (int i = 0; i < 2; i++) {
-		eng_free(w->eng[i]);
-		signer_local_free(w->sig[i]);
-		pki_store_free(w->st[i]);
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", w->dir[i]);
-		ck_assert_int_eq(system(cmd), 0);
-	}
-	while (w->head != NULL) {
-		struct pkt *k = w->head;
-		w->head = k->next;
-		free(k);
-	}
-	for (size_t i = 0; i < w->nlog; i++)
-		free(w->log[i]);
-	event_free(w->ev);
-	event_base_free(w->base);
-	free(w);
-}
-
-static const struct eng_proposal ike_prop = {
-	.encr = ENCR_AES_CBC,
-	.encr_bits = 256,
-	.integ = AUTH_HMAC_SHA2_256_128,
-	.prf = PRF_HMAC_SHA2_256,
-	.dh = CURVE25519,
-	.auth_method = AUTH_DIGITAL_SIGNATURE,
-};
-
-void
-peer_conf(struct eng_peer *p, int side)
-{
-	struct sockaddr_in *r = (struct sockaddr_in *)&p->remote;
-	struct sockaddr_in *l = (struct sockaddr_in *)&p->local;
-
-	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "gw");
-	r->sin_family = l->sin_family = AF_INET;
-	inet_pton(AF_INET, side ? "10.0.0.1" : "10.0.0.2", &r->sin_addr);
-	inet_pton(AF_INET, side ? "10.0.0.2" : "10.0.0.1", &l->sin_addr);
-	p->nprop = 1;
-	p->prop[0] = ike_prop;
+	peer_conf(p, side, "");
+	p->prop[0].auth_method = AUTH_DIGITAL_SIGNATURE;
 	snprintf(p->local_cert, sizeof(p->local_cert), "me");
 	snprintf(p->ca_profile, sizeof(p->ca_profile), "lab-ca");
 	p->fragmentation = true;
 }
 
-static void
-vpn_conf(struct eng_vpn *v, int side)
-{
-	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "vpn1");
-	snprintf(v->gateway, sizeof(v->gateway), "gw");
-	v->tunnel_id = 500001;
-	v->nprop = 1;
-	v->prop[0].encr = ENCR_AES_GCM_16;
-	v->prop[0].encr_bits = 128;
-	v->establish = side == 0 ? ENG_IMMEDIATELY : ENG_RESPONDER_ONLY;
-}
-
 void
-wire_conf(struct wire *w, const struct eng_peer *pa, const struct eng_peer *pb)
+cert_wire_conf(
+    struct wire *w, const struct eng_peer *pa, const struct eng_peer *pb)
 {
 	struct eng_vpn va, vb;
 
 	vpn_conf(&va, 0);
 	vpn_conf(&vb, 1);
-	ck_assert_int_eq(eng_peer_set(w->eng[1], pb), 0);
-	ck_assert_int_eq(eng_vpn_set(w->eng[1], &vb), 0);
-	ck_assert_int_eq(eng_vpn_set(w->eng[0], &va), 0);
-	ck_assert_int_eq(eng_peer_set(w->eng[0], pa), 0);
+	wire_conf(w, pa, pb, &va, &vb);
 }
 
-/* Both sides of type t; the peers as peer_conf makes them. */
+/* Both sides of type t; the peers as cert_peer_conf makes them. */
 struct wire *
 wire_lab(struct lab *l, enum kt ta, enum kt tb, struct eng_peer *pa,
     struct eng_peer *pb)
 {
-	struct wire *w = wire_new(l);
+	struct wire *w = cert_wire_new(l);
 
 	lab_side(w, l, 0, ta);
 	lab_side(w, l, 1, tb);
-	peer_conf(pa, 0);
-	peer_conf(pb, 1);
+	cert_peer_conf(pa, 0);
+	cert_peer_conf(pb, 1);
 	return w;
 }

@@ -140,6 +140,8 @@ wire_send(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *local,
 		w->log[w->nlog++] = pkt_new(to, p, len, &from, dst);
 	if (w->sent == w->drop_at)
 		return 0;
+	if (w->drop != NULL && w->drop(w, me->side, p, len))
+		return 0;
 	wire_queue(w, pkt_new(to, p, len, &from, dst));
 	if (w->sent == w->dup_at)
 		wire_queue(w, pkt_new(to, p, len, &from, dst));
@@ -196,7 +198,8 @@ wire_engine(struct wire *w, int i)
 	    &w->keys[i], &mock_ops, &w->dp[i]);
 
 	ck_assert_ptr_nonnull(e);
-	eng_clock_set(e, wire_clock, w);
+	if (!w->real_clock)
+		eng_clock_set(e, wire_clock, w);
 	return e;
 }
 
@@ -374,6 +377,8 @@ wire_free(struct wire *w)
 {
 	for (int i = 0; i < 2; i++)
 		eng_free(w->eng[i]);
+	if (w->fini != NULL)
+		w->fini(w);
 	while (w->head != NULL) {
 		struct pkt *k = w->head;
 		w->head = k->next;
@@ -386,7 +391,7 @@ wire_free(struct wire *w)
 	free(w);
 }
 
-static double
+double
 now_s(void)
 {
 	struct timespec ts;
@@ -395,7 +400,6 @@ now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Runs the loop until cond(w) holds or the deadline passes. */
 bool
 wire_run(struct wire *w, bool (*cond)(struct wire *), double secs)
 {

@@ -20,7 +20,7 @@
 #include "iked/engine.h"
 #include "iked/ikev2.h"
 
-#define WIRE_LOG_MAX 64
+#define WIRE_LOG_MAX 128
 #define MOCK_SA_MAX 16
 
 /* The mock dataplane: the SAs as installed. */
@@ -79,6 +79,13 @@ struct wire {
 	int ka[2];		       /* NAT keepalives each side sent */
 	struct sockaddr_in ka_dst[2];  /* where the last one went */
 	time_t now;		       /* the engines' clock (eng_clock_set) */
+	/* Hooks of a harness built on the wire (cert_lab.c): */
+	bool real_clock; /* the engines read time(), not now */
+	/* a datagram from side for which drop returns true is lost */
+	bool (*drop)(struct wire *w, int side, const uint8_t *p, size_t len);
+	/* in wire_free, after the engines and before the loop are freed */
+	void (*fini)(struct wire *w);
+	void *ctx; /* the harness's own state */
 };
 
 extern const struct eng_proposal ike_prop, esp_prop;
@@ -95,6 +102,8 @@ void wire_conf(struct wire *w, const struct eng_peer *pa,
     const struct eng_peer *pb, const struct eng_vpn *va,
     const struct eng_vpn *vb);
 void wire_free(struct wire *w);
+double now_s(void);
+/* Runs the loop until cond(w) holds or secs pass; whether cond held. */
 bool wire_run(struct wire *w, bool (*cond)(struct wire *), double secs);
 struct eng_peer_stats pst(struct wire *w, int side);
 struct eng_stats est(struct wire *w, int side);

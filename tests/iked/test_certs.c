@@ -57,8 +57,8 @@ assert_up(struct wire *w)
 	ck_assert_uint_eq(pst(w, 0).auth_failed, 0);
 	ck_assert_uint_eq(pst(w, 1).auth_failed, 0);
 	/* Each side's AUTH came from its signer. */
-	ck_assert_uint_ge(signer_local_count(w->sig[0]), 1);
-	ck_assert_uint_ge(signer_local_count(w->sig[1]), 1);
+	ck_assert_uint_ge(signer_local_count(certs_of(w)->sig[0]), 1);
+	ck_assert_uint_ge(signer_local_count(certs_of(w)->sig[1]), 1);
 }
 
 /*
@@ -98,7 +98,7 @@ START_TEST(rsa_fragmented)
 	struct lab l;
 	struct wire *w = wire_lab(&l, KT_RSA, KT_RSA, &pa, &pb);
 
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	/* RSA certificate + signature pass 576 octets: SKF both ways. */
 	ck_assert_uint_ge(est(w, 0).out_frags, 2);
@@ -119,7 +119,7 @@ START_TEST(ecdsa256_unfragmented)
 	struct wire *w = wire_lab(&l, KT_EC256, KT_EC256, &pa, &pb);
 
 	pa.fragment_size = pb.fragment_size = 1400;
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	ck_assert_uint_eq(est(w, 0).out_frags, 0);
 	ck_assert_uint_eq(est(w, 1).out_frags, 0);
@@ -137,7 +137,7 @@ START_TEST(peer_without_fragmentation)
 	struct wire *w = wire_lab(&l, KT_RSA, KT_RSA, &pa, &pb);
 
 	pb.fragmentation = false;
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	ck_assert_uint_eq(est(w, 0).out_frags, 0);
 	ck_assert_uint_eq(est(w, 1).out_frags, 0);
@@ -158,10 +158,10 @@ START_TEST(lost_answer_fragment)
 	struct lab l;
 	struct wire *w = wire_lab(&l, KT_RSA, KT_RSA, &pa, &pb);
 
-	w->drop_b_frag = true;
-	wire_conf(w, &pa, &pb);
+	certs_of(w)->drop_b_frag = true;
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
-	ck_assert(!w->drop_b_frag);
+	ck_assert(!certs_of(w)->drop_b_frag);
 	ck_assert_uint_ge(est(w, 0).out_retransmits, 1);
 	ck_assert_uint_ge(est(w, 1).in_dup_answered, 1);
 	ck_assert_uint_eq(est(w, 0).in_reassembled, 1);
@@ -179,7 +179,7 @@ START_TEST(rsa_pss)
 	struct wire *w = wire_lab(&l, KT_RSA, KT_RSA, &pa, &pb);
 
 	pa.rsa_pss = true;
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	wire_free(w);
 	lab_free(&l);
@@ -194,7 +194,7 @@ START_TEST(ecdsa_and_pss)
 	struct wire *w = wire_lab(&l, KT_EC256, KT_RSA, &pa, &pb);
 
 	pb.rsa_pss = true;
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	wire_free(w);
 	lab_free(&l);
@@ -213,7 +213,7 @@ START_TEST(ppk_with_certs)
 
 	snprintf(pa.ppk_profile, sizeof(pa.ppk_profile), "ppk");
 	snprintf(pb.ppk_profile, sizeof(pb.ppk_profile), "ppk");
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	ck_assert_uint_eq(pst(w, 0).ppk_used, 1);
 	ck_assert_uint_eq(pst(w, 1).ppk_used, 1);
@@ -233,7 +233,7 @@ START_TEST(wrong_ca)
 
 	store_ca(w, 1, "other-ca", other);
 	snprintf(pb.ca_profile, sizeof(pb.ca_profile), "other-ca");
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	ck_assert(wire_run(w, auth_failed, 10));
 	ck_assert_uint_eq(pst(w, 1).auth_failed, 1);
 	ck_assert_uint_eq(pst(w, 1).ike_up, 0);
@@ -254,12 +254,12 @@ START_TEST(signer_without_key)
 	struct sb err;
 
 	sb_init(&err);
-	ck_assert_int_eq(pki_key_clear(w->st[_i], "me", &err), 0);
+	ck_assert_int_eq(pki_key_clear(certs_of(w)->st[_i], "me", &err), 0);
 	sb_free(&err);
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	ck_assert(wire_run(w, auth_failed, 10));
 	ck_assert_uint_eq(pst(w, 1).ike_up, 0);
-	ck_assert_uint_eq(signer_local_count(w->sig[_i]), 1);
+	ck_assert_uint_eq(signer_local_count(certs_of(w)->sig[_i]), 1);
 	ck_assert_int_eq(w->dp[0].n + w->dp[1].n, 0);
 	wire_free(w);
 	lab_free(&l);
@@ -276,7 +276,7 @@ START_TEST(identity_not_in_cert)
 	pa.local_id.type = ID_FQDN;
 	pa.local_id.len = strlen("vpn.example.net");
 	memcpy(pa.local_id.data, "vpn.example.net", pa.local_id.len);
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	ck_assert(wire_run(w, auth_failed, 10));
 	ck_assert_uint_eq(pst(w, 1).auth_failed, 1);
 	wire_free(w);
@@ -296,7 +296,7 @@ START_TEST(identity_ip_in_cert)
 	pa.local_id.len = 4;
 	memcpy(pa.local_id.data, ip, 4);
 	pb.remote_id = pa.local_id; /* and B wants exactly that */
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	wire_free(w);
 	lab_free(&l);
@@ -324,7 +324,7 @@ START_TEST(dn_match)
 	pb.remote_id.type = ID_DER_ASN1_DN;
 	pb.remote_id.dn_container = (char *)dn_cases[_i].container;
 	pb.remote_id.dn_wildcard = (char *)dn_cases[_i].wildcard;
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	if (dn_cases[_i].up) {
 		assert_up(w);
 	} else {
@@ -343,7 +343,7 @@ END_TEST
 static struct wire *
 wire_chain(struct lab *l, struct eng_peer *pa, struct eng_peer *pb, int drop_at)
 {
-	struct wire *w = wire_new(l);
+	struct wire *w = cert_wire_new(l);
 	EVP_PKEY *k1 = key_make(KT_RSA), *k2 = key_make(KT_RSA);
 	EVP_PKEY *ka = key_make(KT_RSA);
 	X509 *i1 =
@@ -355,8 +355,8 @@ wire_chain(struct lab *l, struct eng_peer *pa, struct eng_peer *pb, int drop_at)
 	store_ca(w, 0, "inter2", i2);
 	store_local(w, 0, a, ka);
 	lab_side(w, l, 1, KT_EC256);
-	peer_conf(pa, 0);
-	peer_conf(pb, 1);
+	cert_peer_conf(pa, 0);
+	cert_peer_conf(pb, 1);
 	w->drop_at = drop_at;
 	X509_free(i1);
 	X509_free(i2);
@@ -373,7 +373,7 @@ START_TEST(chain_fragmented)
 	struct lab l;
 	struct wire *w = wire_chain(&l, &pa, &pb, 0);
 
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	/* three certificates of about 1 KB in 576-octet datagrams */
 	ck_assert_uint_ge(est(w, 0).out_frags, 6);
@@ -393,7 +393,7 @@ START_TEST(chain_lost_fragment)
 	struct lab l;
 	struct wire *w = wire_chain(&l, &pa, &pb, 4);
 
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	ck_assert_uint_ge(est(w, 0).out_retransmits, 1);
 	ck_assert_uint_eq(est(w, 1).in_reassembled, 1);
@@ -434,7 +434,7 @@ START_TEST(malformed_fragments)
 	struct eng_stats b0, b1;
 	struct pkt *f1, *f2;
 
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	assert_up(w);
 	f1 = a_fragment(w, 1);
 	f2 = a_fragment(w, 2);
@@ -484,7 +484,7 @@ spawn_ca(struct wire *w, int side, int *fd)
 	char sdir[96];
 	pid_t pid;
 
-	snprintf(sdir, sizeof(sdir), "%s/store", w->dir[side]);
+	snprintf(sdir, sizeof(sdir), "%s/store", certs_of(w)->dir[side]);
 	pid = ca_spawn(sdir, fd);
 	ck_assert_int_gt(pid, 0);
 	return pid;
@@ -534,7 +534,7 @@ START_TEST(ca_process_signs)
 	}
 	json_decref(r);
 	sb_init(&err);
-	x = pki_local_cert_get(w->st[0], "me", &err);
+	x = pki_local_cert_get(certs_of(w)->st[0], "me", &err);
 	ck_assert_ptr_nonnull(x);
 	sb_free(&err);
 	ck_assert_int_eq(
@@ -582,12 +582,13 @@ START_TEST(ca_process_engines)
 		pid[i] = spawn_ca(w, i, &fd);
 		c[i] = ca_client_new(w->base, fd);
 		ck_assert_ptr_nonnull(c[i]);
-		eng_set_certs(w->eng[i], w->st[i], ca_client_signer(), c[i]);
+		eng_set_certs(
+		    w->eng[i], certs_of(w)->st[i], ca_client_signer(), c[i]);
 	}
 	pb.rsa_pss = true;
-	wire_conf(w, &pa, &pb);
+	cert_wire_conf(w, &pa, &pb);
 	ck_assert(wire_run(w, both_up, 10));
-	ck_assert_uint_eq(signer_local_count(w->sig[0]), 0);
+	ck_assert_uint_eq(signer_local_count(certs_of(w)->sig[0]), 0);
 	for (int i = 0; i < 2; i++) {
 		eng_free(w->eng[i]);
 		w->eng[i] = NULL;
