@@ -353,6 +353,7 @@ iconf_delta_new(const struct iconf *run, struct conf *prev, struct conf *next,
 	struct verrs mine = { 0 };
 	struct iconf_delta *d;
 	struct iconf_ctx x;
+	bool rc;
 
 	if (run == NULL || run->ndropped > 0 || run->nmanual > 0 ||
 	    (root->flags & CN_SHAPE))
@@ -396,8 +397,13 @@ iconf_delta_new(const struct iconf *run, struct conf *prev, struct conf *next,
 			goto fail;
 	}
 	iconf_ctx_init(&x, next, &mine);
-	if ((ike != NULL && delta_gateways(d, run, &x, ike) == -1) ||
-	    (ipsec != NULL && delta_vpns(d, run, &x, ipsec) == -1) ||
+	/* a VPN built here is checked against the policies that name it, as
+	 * in the whole rebuild (conf_pol.c) */
+	iconf_pol_index(&x);
+	rc = (ike != NULL && delta_gateways(d, run, &x, ike) == -1) ||
+	    (ipsec != NULL && delta_vpns(d, run, &x, ipsec) == -1);
+	iconf_pol_index_free(&x);
+	if (rc ||
 	    (ifs != NULL &&
 		delta_interfaces(d, run, &x, ifs,
 		    conf_find(prev, proot, ifs->sn, NULL)) == -1))

@@ -212,6 +212,40 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/*
+ * A commit that only gives V2 a bind-interface goes the delta way
+ * (conf_delta.c), which builds V2 alone: the policies naming it must
+ * still refuse it, as the whole rebuild does.
+ */
+START_TEST(test_delta_sees_policies)
+{
+	struct conf *prev = base_conf(), *next;
+	struct iconf *run = iconf_new(prev, NULL, NULL);
+	struct verrs errs = { 0 };
+	struct iconf_delta *d;
+	bool refused = false;
+
+	ck_assert_ptr_nonnull(vpn_of(run, "V2"));
+	conf_clean(prev);
+	next = conf_dup(prev);
+	ap(next, "set interfaces st0 unit 0 family inet");
+	ap(next, "set security ipsec vpn V2 bind-interface st0.0");
+	d = iconf_delta_new(run, prev, next, &errs);
+	ck_assert_ptr_nonnull(d); /* the delta way was taken */
+	for (size_t i = 0; i < errs.n; i++)
+		refused |= strstr(errs.v[i].msg, "route-based") != NULL;
+	ck_assert_msg(refused,
+	    "V2 named by IN and OUT and bound to st0.0 "
+	    "was not refused (%zu errors)",
+	    errs.n);
+	iconf_delta_free(d);
+	verrs_free(&errs);
+	iconf_free(run);
+	conf_free(prev);
+	conf_free(next);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -226,6 +260,7 @@ main(void)
 	TCase *tc = tcase_create("policy-based");
 	tcase_add_test(tc, test_selectors_from_policy);
 	tcase_add_test(tc, test_inbound_only_and_any);
+	tcase_add_test(tc, test_delta_sees_policies);
 	tcase_add_loop_test(
 	    tc, test_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
 	suite_add_tcase(s, tc);
