@@ -207,6 +207,10 @@ const struct eng_peer *iconf_peer_find(
     const struct iconf *ic, const char *name);
 const struct eng_vpn *iconf_vpn_find(const struct iconf *ic, const char *name);
 
+/* conf.c: the active list entry kind/name under parent (hashed), or NULL. */
+const struct cnode *iconf_entry(const struct iconf_ctx *x,
+    const struct cnode *parent, const char *kind, const char *name);
+
 /* conf_vpn.c */
 void iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids);
 /* One IKE-keyed VPN (ids NULL: tunnel ID 0); 0 / -1 (errors in x). */

@@ -30,17 +30,6 @@
 
 #define POL_SET_DEPTH 8 /* nesting of address-sets */
 
-/* The active list entry kind/name under n, or NULL. */
-static const struct cnode *
-pol_entry(const struct cnode *n, const char *kind, const char *name)
-{
-	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
-		if (strcmp(c->sn->name, kind) == 0 && !cnode_is_inactive(c) &&
-		    c->val != NULL && strcmp(c->val, name) == 0)
-			return c;
-	return NULL;
-}
-
 /* Walks p's `then permit tunnel` node, or NULL. */
 static const struct cnode *
 pol_tunnel(const struct cnode *p)
@@ -132,7 +121,7 @@ pol_zone_has(struct iconf_ctx *x, const char *zone, const char *ifname)
 {
 	const struct cnode *zs =
 	    cnode_child(cnode_child(conf_root(x->c), "security"), "zones");
-	const struct cnode *z = pol_entry(zs, "security-zone", zone);
+	const struct cnode *z = iconf_entry(x, zs, "security-zone", zone);
 	size_t n = strcspn(ifname, ".");
 
 	for (const struct cnode *i = z ? z->first : NULL; i; i = i->next)
@@ -228,8 +217,8 @@ pol_book(struct iconf_ctx *x, const char *name, int depth, struct pol_side *s)
 		if (strcmp(b->sn->name, "address-book") != 0 ||
 		    cnode_is_inactive(b))
 			continue;
-		a = pol_entry(b, "address", name);
-		set = a ? NULL : pol_entry(b, "address-set", name);
+		a = iconf_entry(x, b, "address", name);
+		set = a ? NULL : iconf_entry(x, b, "address-set", name);
 	}
 	if (a != NULL) {
 		if ((v = cnode_child(a, "ip-prefix")) != NULL) {
@@ -374,8 +363,9 @@ iconf_pol_vpn(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v)
 {
 	struct iconf_pol pol[ICONF_POL_MAX];
 	size_t n = iconf_pol_find(x, vn->val, pol, ICONF_POL_MAX), out = 0;
-	const char *ext_if = cnode_child_val(
-	    pol_entry(x->ike, "gateway", v->gateway), "external-interface");
+	const char *ext_if =
+	    cnode_child_val(iconf_entry(x, x->ike, "gateway", v->gateway),
+		"external-interface");
 	bool own_ts = v->nts_local > 0; /* proxy-identity / traffic-selector */
 
 	if (v->bind_if[0] != '\0') {
