@@ -404,17 +404,8 @@ prop_policy(struct iconf_ctx *x, const struct cnode *policy, bool ike,
 		return -1;
 	}
 	for (size_t i = 0; i < k; i++) {
-		const struct cnode *pn = NULL;
-		/* proposals come before policies (schema order): stop
-		 * there, or each of N gateways walks the N others */
-		for (const struct cnode *c = root ? root->first : NULL;
-		     c && strcmp(c->sn->name, "policy") != 0; c = c->next)
-			if (strcmp(c->sn->name, "proposal") == 0 &&
-			    !cnode_is_inactive(c) &&
-			    strcmp(c->val, names[i]) == 0) {
-				pn = c;
-				break;
-			}
+		const struct cnode *pn =
+		    iconf_entry(x, root, "proposal", names[i]);
 		if (pn == NULL)
 			return -1; /* validate.c names the dangling reference */
 		if (ike) {

@@ -213,16 +213,9 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 		return -1;
 	}
 	snprintf(v->policy, sizeof(v->policy), "%s", pol);
-	/* policies come before the VPNs (schema order): stop at the first
-	 * VPN, or each of N VPNs walks the N others */
-	for (const struct cnode *p = x->ipsec ? x->ipsec->first : NULL;
-	     p && strcmp(p->sn->name, "vpn") != 0; p = p->next)
-		if (strcmp(p->sn->name, "policy") == 0 &&
-		    !cnode_is_inactive(p) && strcmp(p->val, pol) == 0) {
-			if (iconf_esp_proposals(x, p, v->prop, &v->nprop) == -1)
-				rc = -1;
-			break;
-		}
+	const struct cnode *pn = iconf_entry(x, x->ipsec, "policy", pol);
+	if (pn != NULL && iconf_esp_proposals(x, pn, v->prop, &v->nprop) == -1)
+		rc = -1;
 	if (bind != NULL) {
 		if (strncmp(bind, "st0.", 4) != 0 ||
 		    strlen(bind) >= sizeof(v->bind_if)) {

@@ -549,6 +549,15 @@ snode_child(const struct snode *sn, const char *name)
 	return NULL;
 }
 
+const struct snode *
+snode_child_named(const struct snode *sn, const char *name)
+{
+	for (size_t i = 0; i < sn->nchild; i++)
+		if (strcmp(sn->child[i]->name, name) == 0)
+			return sn->child[i];
+	return NULL;
+}
+
 /* The word that introduces c in the CLI, or NULL when it has none. */
 static const char *
 snode_keyword(const struct snode *c)

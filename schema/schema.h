@@ -90,6 +90,8 @@ const struct snode *schema_op_root(const struct schema *s);
 
 /* Child of sn named name (keyword children only), or NULL. */
 const struct snode *snode_child(const struct snode *sn, const char *name);
+/* Child of sn whose schema name is name, keyword or not, or NULL. */
+const struct snode *snode_child_named(const struct snode *sn, const char *name);
 /* Children whose name starts with prefix; returns the count, fills out[]. */
 size_t snode_children_prefix(const struct snode *sn, const char *prefix,
     const struct snode **out, size_t max);
