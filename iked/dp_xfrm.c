@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "iked/dp_xfrm.h"
+#include "iked/dp_xfrm_int.h"
 #include "iked/esp.h"
 #include "iked/ikev2.h"
 #include "lib/log.h"
@@ -59,7 +60,7 @@ struct dp {
 	struct dp_stats gone;
 };
 
-static struct nl_addr *
+struct nl_addr *
 dp_xfrm_addr(const struct dp_addr *a)
 {
 	if (a->family == AF_INET)
@@ -141,7 +142,7 @@ dp_xfrm_sel(
 	return rc == 0 ? 0 : -1;
 }
 
-static struct xfrmnl_ltime_cfg *
+struct xfrmnl_ltime_cfg *
 dp_xfrm_life(uint64_t sb, uint64_t hb, uint64_t sp, uint64_t hp)
 {
 	struct xfrmnl_ltime_cfg *l = xfrmnl_ltime_cfg_alloc();
@@ -273,85 +274,6 @@ int
 dp_xfrm_policies_del(struct dp *dp, const struct dp_sa *sa)
 {
 	return dp_xfrm_policies(dp, sa, false);
-}
-
-/* The XFRM state of sa (keys copied in; the caller wipes sa). */
-static struct xfrmnl_sa *
-dp_xfrm_state(const struct dp_sa *sa)
-{
-	struct xfrmnl_sa *x = xfrmnl_sa_alloc();
-	const struct dp_addr *src = sa->inbound ? &sa->remote : &sa->local;
-	const struct dp_addr *dst = sa->inbound ? &sa->local : &sa->remote;
-	struct nl_addr *s = dp_xfrm_addr(src), *d = dp_xfrm_addr(dst);
-	struct xfrmnl_ltime_cfg *l = dp_xfrm_life(
-	    sa->soft_bytes, sa->hard_bytes, sa->soft_packets, sa->hard_packets);
-	const struct encr_alg *e = sa->encr;
-	unsigned flags = 0;
-	int rc = -1;
-
-	if (x == NULL || s == NULL || d == NULL || l == NULL || e == NULL ||
-	    e->xfrm == NULL ||
-	    (!e->aead && (sa->integ == NULL || sa->integ->xfrm == NULL)))
-		goto done;
-	if (sa->esn)
-		flags |= XFRM_STATE_ESN;
-	if (!sa->inbound && sa->df == DP_DF_CLEAR)
-		flags |= XFRM_STATE_NOPMTUDISC;
-	if (xfrmnl_sa_set_family(x, src->family) < 0 ||
-	    xfrmnl_sa_set_saddr(x, s) < 0 || xfrmnl_sa_set_daddr(x, d) < 0 ||
-	    xfrmnl_sa_set_spi(x, sa->spi) < 0 ||
-	    xfrmnl_sa_set_proto(x, IPPROTO_ESP) < 0 ||
-	    xfrmnl_sa_set_mode(x, XFRM_MODE_TUNNEL) < 0 ||
-	    xfrmnl_sa_set_reqid(x, sa->tunnel_id) < 0 ||
-	    xfrmnl_sa_set_replay_window(x,
-		sa->esn
-		    ? 0
-		    : (sa->replay_window > 32 ? 32 : sa->replay_window)) < 0 ||
-	    xfrmnl_sa_set_flags(x, flags) < 0 ||
-	    xfrmnl_sa_set_lifetime_cfg(x, l) < 0)
-		goto done;
-	if (e->aead) {
-		/* RFC 4106 8.1: the key with its salt; the ICV in bits */
-		if (xfrmnl_sa_set_aead_params(x, e->xfrm,
-			(unsigned)e->key_len * 8, (unsigned)e->icv_len * 8,
-			(const char *)sa->enc_key) < 0)
-			goto done;
-	} else if (xfrmnl_sa_set_crypto_params(x, e->xfrm,
-		       (unsigned)e->key_len * 8,
-		       (const char *)sa->enc_key) < 0 ||
-	    xfrmnl_sa_set_auth_params(x, sa->integ->xfrm,
-		(unsigned)sa->integ->key_len * 8,
-		(unsigned)sa->integ->out_len * 8,
-		(const char *)sa->auth_key) < 0)
-		goto done;
-	/*
-	 * ESN, or a window past the legacy 32 bits: the kernel wants
-	 * XFRMA_REPLAY_ESN_VAL (as strongSwan sends it); an outbound SA gets
-	 * the legacy size.  Not exercised here (no ESP states).
-	 */
-	if (sa->esn || sa->replay_window > 32) {
-		unsigned w = sa->replay_window > 32 ? sa->replay_window : 32;
-		unsigned bmp[ESP_REPLAY_MAX / 32] = { 0 };
-		if (xfrmnl_sa_set_replay_window(x, 0) < 0 ||
-		    xfrmnl_sa_set_replay_state_esn(
-			x, 0, 0, 0, 0, w, (w + 31) / 32, bmp) < 0)
-			goto done;
-	}
-	if (sa->encap_dport &&
-	    xfrmnl_sa_set_encap_tmpl(x, UDP_ENCAP_ESPINUDP, sa->encap_sport,
-		sa->encap_dport, NULL) < 0)
-		goto done;
-	rc = 0;
-done:
-	nl_addr_put(s);
-	nl_addr_put(d);
-	if (l)
-		xfrmnl_ltime_cfg_put(l);
-	if (rc == -1 && x) {
-		xfrmnl_sa_put(x);
-		x = NULL;
-	}
-	return x;
 }
 
 /* The kernel's state of (dst, spi), or a negative libnl error. */
@@ -515,9 +437,7 @@ dp_xfrm_sa_add(struct dp *dp, const struct dp_sa *sa)
 		free(r);
 		return -1;
 	}
-	err = xfrmnl_sa_add(dp->sk, x, NLM_F_CREATE | NLM_F_EXCL);
-	/* libnl frees its copies of the keys without wiping them (not
-	   reachable through its API): a known gap of this backend */
+	err = dp_xfrm_state_add(dp->sk, x, sa);
 	xfrmnl_sa_put(x);
 	if (err < 0) {
 		log_err("dataplane xfrm: SA %08x %s: the kernel refused the "
@@ -731,7 +651,7 @@ dp_xfrm_probe(struct dp *dp)
 	sa.encr = crypto_encr(ENCR_AES_GCM_16, 128);
 	if (sa.encr == NULL || (x = dp_xfrm_state(&sa)) == NULL)
 		return -1;
-	err = xfrmnl_sa_add(dp->sk, x, NLM_F_CREATE | NLM_F_EXCL);
+	err = dp_xfrm_state_add(dp->sk, x, &sa);
 	xfrmnl_sa_put(x);
 	if (err < 0) {
 		log_info("dataplane xfrm: the kernel holds no ESP state "

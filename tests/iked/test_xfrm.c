@@ -25,7 +25,12 @@
 #include <event2/event.h>
 #include <sys/socket.h>
 
+#include <linux/xfrm.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
 #include "iked/dp_xfrm.h"
+#include "iked/dp_xfrm_int.h"
 #include "iked/ikev2.h"
 
 static bool kernel_esp; /* iproute2 could add an ESP state */
@@ -184,6 +189,82 @@ START_TEST(policy_not_prefix)
 }
 END_TEST
 
+/*
+ * The state request carries the keys in the attributes the kernel reads
+ * (the witness is uapi/linux/xfrm.h's layout, parsed back with libnl's
+ * attribute parser), and the wipe leaves none of their bytes.
+ */
+static const uint8_t *
+alg_key(struct nlattr **tb, int type, size_t fix)
+{
+	ck_assert_ptr_nonnull(tb[type]);
+	return (const uint8_t *)nla_data(tb[type]) + fix;
+}
+
+START_TEST(state_msg_keys)
+{
+	struct dp_sa sa;
+	struct nl_msg *msg;
+	struct nlattr *tb[XFRMA_MAX + 1];
+	struct xfrmnl_sa *x;
+	const uint8_t *k;
+
+	/* AES-GCM-16-128: one AEAD attribute, key and salt, ICV 128 bits */
+	mk_sa(&sa, 0x2001, true);
+	ck_assert_ptr_nonnull(x = dp_xfrm_state(&sa));
+	ck_assert_int_eq(dp_xfrm_state_msg(x, &sa, &msg), 0);
+	ck_assert_int_eq(
+	    nlmsg_parse(nlmsg_hdr(msg), sizeof(struct xfrm_usersa_info), tb,
+		XFRMA_MAX, NULL),
+	    0);
+	const struct xfrm_algo_aead *a = nla_data(tb[XFRMA_ALG_AEAD]);
+	ck_assert_str_eq(a->alg_name, "rfc4106(gcm(aes))");
+	ck_assert_uint_eq(a->alg_key_len, 160);
+	ck_assert_uint_eq(a->alg_icv_len, 128);
+	k = alg_key(tb, XFRMA_ALG_AEAD, sizeof(*a));
+	ck_assert_mem_eq(k, sa.enc_key, 20);
+	ck_assert_ptr_null(tb[XFRMA_ALG_CRYPT]);
+	dp_xfrm_msg_wipe(msg);
+	for (size_t i = 1; i < 20; i++) /* enc_key[0] is 0 already */
+		ck_assert_uint_eq(k[i], 0);
+	dp_xfrm_msg_free(msg);
+	xfrmnl_sa_put(x);
+
+	/* AES-CBC-256 + HMAC-SHA2-256-128: the cipher, and the truncated
+	 * HMAC alone (the kernel takes XFRMA_ALG_AUTH_TRUNC over ALG_AUTH) */
+	sa.encr = crypto_encr(ENCR_AES_CBC, 256);
+	sa.integ = crypto_integ(AUTH_HMAC_SHA2_256_128);
+	for (size_t i = 0; i < 32; i++) {
+		sa.enc_key[i] = (uint8_t)(0x40 + i);
+		sa.auth_key[i] = (uint8_t)(0x80 + i);
+	}
+	ck_assert_ptr_nonnull(x = dp_xfrm_state(&sa));
+	ck_assert_int_eq(dp_xfrm_state_msg(x, &sa, &msg), 0);
+	ck_assert_int_eq(
+	    nlmsg_parse(nlmsg_hdr(msg), sizeof(struct xfrm_usersa_info), tb,
+		XFRMA_MAX, NULL),
+	    0);
+	const struct xfrm_algo *c = nla_data(tb[XFRMA_ALG_CRYPT]);
+	ck_assert_str_eq(c->alg_name, "cbc(aes)");
+	ck_assert_uint_eq(c->alg_key_len, 256);
+	ck_assert_mem_eq(
+	    alg_key(tb, XFRMA_ALG_CRYPT, sizeof(*c)), sa.enc_key, 32);
+	const struct xfrm_algo_auth *h = nla_data(tb[XFRMA_ALG_AUTH_TRUNC]);
+	ck_assert_str_eq(h->alg_name, "hmac(sha256)");
+	ck_assert_uint_eq(h->alg_key_len, 256);
+	ck_assert_uint_eq(h->alg_trunc_len, 128);
+	k = alg_key(tb, XFRMA_ALG_AUTH_TRUNC, sizeof(*h));
+	ck_assert_mem_eq(k, sa.auth_key, 32);
+	ck_assert_ptr_null(tb[XFRMA_ALG_AUTH]);
+	ck_assert_ptr_null(tb[XFRMA_ALG_AEAD]);
+	dp_xfrm_msg_wipe(msg);
+	for (size_t i = 0; i < 32; i++)
+		ck_assert_uint_eq(k[i], 0);
+	dp_xfrm_msg_free(msg);
+	xfrmnl_sa_put(x);
+}
+END_TEST
+
 START_TEST(sa_add_del)
 {
 	struct dp *dp = dp_xfrm_new(NULL, NULL, NULL, false);
@@ -332,6 +413,7 @@ main(void)
 	tcase_add_test(tc, policies);
 	tcase_add_test(tc, policies_p2mp);
 	tcase_add_test(tc, policy_not_prefix);
+	tcase_add_test(tc, state_msg_keys);
 	tcase_add_test(tc, sa_add_del);
 	tcase_add_test(tc, traps);
 	tcase_add_test(tc, auto_falls_back);
