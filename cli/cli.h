@@ -97,6 +97,6 @@ int edit_run(struct cli *cli);
  * new string without the newline, NULL at ^D on an empty line.  With
  * interruptible, ^C ends the read too: NULL with cli->interrupted set.
  */
-char *edit_read_raw(struct cli *cli, bool interruptible);
+char *edit_read_raw(struct cli *cli, bool interruptible, const char *again);
 
 #endif

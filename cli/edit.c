@@ -429,7 +429,7 @@ edit_on_sigint(int sig)
 }
 
 char *
-edit_read_raw(struct cli *cli, bool interruptible)
+edit_read_raw(struct cli *cli, bool interruptible, const char *again)
 {
 	struct sigaction sa, old;
 	struct sb sb;
@@ -446,11 +446,31 @@ edit_read_raw(struct cli *cli, bool interruptible)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, &old);
 	}
-	while ((r = read(STDIN_FILENO, &c, 1)) == 1 ||
-	    (r == -1 && errno == EINTR && !edit_sigint)) {
-		if (r == -1)
+	for (;;) {
+		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 },
+			{ cli->fd, POLLIN, 0 } };
+		nfds_t n = cli->lost ? 1 : 2;
+
+		/* the line is the terminal's until Enter (canonical mode): a
+		 * broadcast meanwhile is printed, then `again` (the question)
+		 */
+		if (poll(pfd, n, -1) == -1) {
+			if (errno == EINTR && !edit_sigint)
+				continue;
+			r = -1;
+			break;
+		}
+		if (n == 2 && pfd[1].revents != 0) {
+			if (session_poll(cli) == 1 && again != NULL) {
+				fputs(again, stdout);
+				fflush(stdout);
+			}
 			continue;
-		if (c == '\n')
+		}
+		r = read(STDIN_FILENO, &c, 1);
+		if (r == -1 && errno == EINTR && !edit_sigint)
+			continue;
+		if (r != 1 || c == '\n')
 			break;
 		sb_putc(&sb, c);
 	}

@@ -8,7 +8,10 @@
  * echo, so canonical mode would not show them) and handles backspace and
  * ^C.  Not a terminal (tests): the keys are read from in_fd as they come.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -32,6 +35,8 @@ struct pager {
 	bool is_tty;
 	bool hold; /* `| hold`: stays at the prompt at the end */
 	struct termios saved;
+	struct pager_side side; /* fd -1: none */
+	char more[64];		/* the more-prompt on the screen */
 };
 
 int
@@ -131,7 +136,13 @@ pager_raw(struct pager *pg, bool raw)
 	tcsetattr(pg->in_fd, TCSADRAIN, &t);
 }
 
-/* One key; -1 at end of input or on error. */
+static void pager_clear(struct pager *pg);
+
+/*
+ * One key; -1 at end of input or on error.  While it waits, the side
+ * channel is served: a broadcast shows above the more-prompt, as at the
+ * idle prompt (pager.h).
+ */
 static int
 pager_key(struct pager *pg)
 {
@@ -139,7 +150,31 @@ pager_key(struct pager *pg)
 	ssize_t r;
 
 	pager_raw(pg, true);
-	r = read(pg->in_fd, &c, 1);
+	for (;;) {
+		struct pollfd pfd[2] = { { pg->in_fd, POLLIN, 0 },
+			{ pg->side.fd, POLLIN, 0 } };
+		nfds_t n = pg->side.fd >= 0 ? 2 : 1;
+
+		if (poll(pfd, n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = -1;
+			break;
+		}
+		if (n == 2 && pfd[1].revents != 0) {
+			pager_clear(pg);
+			fflush(pg->out);
+			if (pg->side.ready(pg->side.arg) == -1)
+				pg->side.fd = -1;
+			fputs(pg->more, pg->out);
+			fflush(pg->out);
+			continue;
+		}
+		r = read(pg->in_fd, &c, 1);
+		if (r == -1 && errno == EINTR)
+			continue;
+		break;
+	}
 	pager_raw(pg, false);
 	return r == 1 ? c : -1;
 }
@@ -206,10 +241,11 @@ pager_loop(struct pager *pg)
 		int key;
 
 		if (msg != NULL)
-			fprintf(pg->out, "---(%s)---", msg);
+			snprintf(pg->more, sizeof(pg->more), "---(%s)---", msg);
 		else
-			fprintf(pg->out, "---(more %zu%%)---",
-			    pg->shown * 100 / pg->n);
+			snprintf(pg->more, sizeof(pg->more),
+			    "---(more %zu%%)---", pg->shown * 100 / pg->n);
+		fputs(pg->more, pg->out);
 		fflush(pg->out);
 		msg = NULL;
 		key = pager_key(pg);
@@ -255,12 +291,12 @@ pager_loop(struct pager *pg)
 int
 pager_show(const char *text, int rows, int cols, int in_fd, FILE *out)
 {
-	return pager_show_hold(text, rows, cols, in_fd, out, false);
+	return pager_show_hold(text, rows, cols, in_fd, out, false, NULL);
 }
 
 int
-pager_show_hold(
-    const char *text, int rows, int cols, int in_fd, FILE *out, bool hold)
+pager_show_hold(const char *text, int rows, int cols, int in_fd, FILE *out,
+    bool hold, const struct pager_side *side)
 {
 	struct pager pg;
 	size_t total = 0;
@@ -271,6 +307,9 @@ pager_show_hold(
 	pg.out = out;
 	pg.page = rows - 1;
 	pg.hold = hold;
+	pg.side.fd = -1;
+	if (side != NULL)
+		pg.side = *side;
 	pg.width = cols > 0 ? cols : pager_term_cols(fileno(out));
 	pager_split(&pg, text);
 	for (size_t i = 0; i < pg.n && total <= (size_t)pg.page; i++)

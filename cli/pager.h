@@ -18,10 +18,22 @@
  * or -1 on a read error.
  */
 int pager_show(const char *text, int rows, int cols, int in_fd, FILE *out);
+/*
+ * Something else the pager listens to while it waits for a key: when fd is
+ * readable it erases its more-prompt, calls ready(arg) (which may print,
+ * a broadcast from mgd) and shows the more-prompt again.  ready returns -1
+ * when fd is gone (the pager stops listening to it).
+ */
+struct pager_side {
+	int fd;
+	int (*ready)(void *arg);
+	void *arg;
+};
+
 /* The same; with hold (`| hold`) the pager stays at its prompt at the end
- * of the text until q. */
-int pager_show_hold(
-    const char *text, int rows, int cols, int in_fd, FILE *out, bool hold);
+ * of the text until q; side NULL or as above. */
+int pager_show_hold(const char *text, int rows, int cols, int in_fd, FILE *out,
+    bool hold, const struct pager_side *side);
 
 /* The rows / columns of the terminal on fd, or 0 when unknown. */
 int pager_term_rows(int fd);

@@ -66,6 +66,13 @@ session_poll(struct cli *cli)
 	return shown ? 1 : 0;
 }
 
+/* The pager's side channel (pager.h): mgd's socket while it waits. */
+static int
+session_side_ready(void *arg)
+{
+	return session_poll(arg) == -1 ? -1 : 0;
+}
+
 json_t *
 session_call(struct cli *cli, json_t *req)
 {
@@ -330,13 +337,16 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 		rows = cli->prompt.screen_length >= 0
 		    ? (int)cli->prompt.screen_length
 		    : pager_term_rows(fileno(out));
-	if (rows > 1)
+	if (rows > 1) {
+		/* a broadcast shows while the pager waits for a key */
+		struct pager_side side = { cli->lost ? -1 : cli->fd,
+			session_side_ready, cli };
 		/* `set cli screen-width N`: the width lines wrap at. */
 		pager_show_hold(shown, rows,
 		    cli->prompt.screen_width > 0 ? (int)cli->prompt.screen_width
 						 : 0,
-		    STDIN_FILENO, out, r.hold);
-	else
+		    STDIN_FILENO, out, r.hold, &side);
+	} else
 		session_put_text(out, shown);
 	rc = 0;
 done:
@@ -351,12 +361,12 @@ done:
 
 /* The next line typed or scripted after an ask/input; new string or NULL. */
 static char *
-session_read(struct cli *cli, bool interruptible)
+session_read(struct cli *cli, bool interruptible, const char *again)
 {
 	const char *raw;
 
 	if (cli->interactive)
-		return edit_read_raw(cli, interruptible);
+		return edit_read_raw(cli, interruptible, again);
 	raw = cli_next_raw(cli);
 	return raw ? xstrdup(raw) : NULL;
 }
@@ -369,11 +379,17 @@ session_ask(struct cli *cli, const char *question)
 	json_t *reply;
 	size_t n = strlen(question);
 
-	fputs(question, stdout);
+	struct sb q;
+
+	sb_init(&q);
+	sb_puts(&q, question);
 	if (n > 0 && question[n - 1] != ' ')
-		fputc(' ', stdout);
+		sb_putc(&q, ' ');
+	fputs(sb_str(&q), stdout);
 	fflush(stdout);
-	answer = session_read(cli, false);
+	/* a broadcast while the operator answers: the question again */
+	answer = session_read(cli, false, sb_str(&q));
+	sb_free(&q);
 	if (!cli->interactive && answer != NULL)
 		fputs(answer, stdout);
 	if (!cli->interactive || answer == NULL)
@@ -396,7 +412,7 @@ session_input(struct cli *cli, const char *notice)
 	fflush(stdout);
 	sb_init(&text);
 	cli->interrupted = false;
-	while ((line = session_read(cli, true)) != NULL) {
+	while ((line = session_read(cli, true, NULL)) != NULL) {
 		if (strcmp(line, "^D") == 0) {
 			free(line);
 			break;

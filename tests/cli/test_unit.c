@@ -254,7 +254,7 @@ START_TEST(test_pager)
 		ck_assert_int_eq(pipe(p), 0);
 		ck_assert_int_eq(write(p[1], " q", 2), 2);
 		close(p[1]);
-		pager_show_hold("l1\nl2\n", 5, 0, p[0], out, true);
+		pager_show_hold("l1\nl2\n", 5, 0, p[0], out, true, NULL);
 		close(p[0]);
 		fclose(out);
 		ck_assert_str_eq(buf,

@@ -600,13 +600,79 @@ sc_broadcast() {
 	x_no_text "# commit confirmed will be rolled back in 0"
 }
 
+# The screen's last line (the pager's more-prompt, say).
+x_last_line() {
+	x_screen | tail -n 1
+}
+
+x_in_pager() {
+	x_last_line | grep -q '^---(more'
+}
+
+# A broadcast reaches a session that waits elsewhere than at its prompt:
+# in the pager (above the more-prompt, which comes back and still works)
+# and at a question (then the question again, and the answer still counts).
+sc_broadcast_wait() {
+	local P="$X_USER@R1# " more i
+
+	QSAFE_CONFIRM_UNIT_SECONDS=2
+	export QSAFE_CONFIRM_UNIT_SECONDS
+	x_start_mgd
+	x_start_cli
+	{
+		echo "configure"
+		echo "set system host-name R1"
+		echo "load set terminal"
+		for i in $(seq 1 100); do
+			echo "set security address-book global address A$i 10.0.0.$i/32"
+		done
+		echo "^D"
+		echo "commit"
+	} | x_batch > /dev/null || x_fail "setup"
+	x_run "configure"
+	x_run "set system domain-name temp.example"
+	x_run "commit confirmed 1"
+	x_poll x_has_line "commit complete" || x_fail "no commit"
+	x_run "run show configuration"
+	x_poll x_in_pager || x_fail "no pager"
+	more=$(x_last_line)
+	X_TIMEOUT=300 x_poll x_tail_no_clock_is "" \
+	    "Broadcast Message from root@R1" \
+	    "        (no tty) at HH:MM UTC..." "" \
+	    "Commit was not confirmed; automatic rollback complete." "" \
+	    "$more" || x_fail "no broadcast in the pager"
+	x_key Space # the pager goes on
+	x_poll x_has_line "        address A50 10.0.0.50/32;" ||
+	    x_fail "the pager stopped after the broadcast"
+	x_key q
+	x_tail "[edit]" "$P"
+	# a question: exit with an uncommitted change, while a rollback is due
+	x_run "set system domain-name temp2.example"
+	x_run "commit confirmed 1"
+	x_poll x_has_line "commit complete" || x_fail "no second commit"
+	x_run "set system domain-name temp3.example"
+	x_run "exit"
+	x_tail "The configuration has been changed but not committed" \
+	    "Exit with uncommitted changes? [yes,no] (yes)"
+	X_TIMEOUT=300 x_poll x_tail_no_clock_is \
+	    "Exit with uncommitted changes? [yes,no] (yes)" \
+	    "Broadcast Message from root@R1" \
+	    "        (no tty) at HH:MM UTC..." "" \
+	    "Commit was not confirmed; automatic rollback complete." "" \
+	    "Exit with uncommitted changes? [yes,no] (yes)" ||
+	    x_fail "no broadcast at the question"
+	# the answer typed after the broadcast counts: still configuring
+	x_run "no"
+	x_tail "Exit with uncommitted changes? [yes,no] (yes) no" "" "[edit]" "$P"
+}
+
 case "${1:-}" in
-modes|complete|help|errors|edit|commit|pager|load|confirm|broadcast)
+modes|complete|help|errors|edit|commit|pager|load|confirm|broadcast|broadcast_wait)
 	"sc_$1"
 	echo "ok $1"
 	;;
 *)
-	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load|confirm|broadcast" >&2
+	echo "usage: $0 modes|complete|help|errors|edit|commit|pager|load|confirm|broadcast|broadcast_wait" >&2
 	exit 2
 	;;
 esac
