@@ -89,7 +89,16 @@ t_committed() {
 
 # Timestamps, pids and the state directory vary from run to run.
 t_normalise() {
-	sed -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [A-Z]\{3,4\}/YYYY-MM-DD HH:MM:SS UTC/g' \
+	# the release qsafe reports (the version statement, show version) as
+	# @VERSION@: a release changes no golden
+	local v
+	v=$(printf '%s' "$T_VERSION" | sed 's/[.]/\\./g')
+	sed -e "s/\(version \)$v;/\1@VERSION@;/g" \
+	    -e "s/^\(.*set version \)$v\$/\1@VERSION@/" \
+	    -e "s/\"version\" : \"$v\"/\"version\" : \"@VERSION@\"/g" \
+	    -e "s|<version>$v</version>|<version>@VERSION@</version>|g" \
+	    -e "s/qsafe $v/qsafe @VERSION@/g" \
+	    -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [A-Z]\{3,4\}/YYYY-MM-DD HH:MM:SS UTC/g' \
 	    -e 's/(pid [0-9]*)/(pid N)/g' \
 	    -e 's/rollback in [0-9]*m[0-9]*s/rollback in NmNs/' \
 	    -e 's/^[A-Z][a-z][a-z] [0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]$/MMM DD HH:MM:SS/' \
