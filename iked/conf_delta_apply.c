@@ -237,19 +237,21 @@ delta_drop(void *base, size_t n, size_t size, const char (*del)[ENG_NAME_MAX],
 /*
  * add (m entries, sorted, names unique) into *base (*n, sorted): each
  * replaces its namesake (cleared) or goes in; at[i] is where add[i]
- * went.  A few by a move each, many by one merge into a new array.
+ * went.  A few by a move each; many by one merge from the end, in place
+ * (the array grows by the new ones only: a change to 10,000 running
+ * gateways copies nothing but them).
  */
 static void
 delta_put(void **base, size_t *n, size_t size, const void *add, size_t m,
     size_t *at, void (*clear)(void *))
 {
 	const char *a = add;
-	char *b = *base, *out;
-	size_t i = 0, k = 0;
+	char *b = *base;
+	size_t ins = 0, i, j, k;
 	bool found;
 
 	if (m <= DELTA_MOVES_MAX) {
-		for (size_t j = 0; j < m; j++) {
+		for (j = 0; j < m; j++) {
 			size_t p = delta_pos(b, *n, size, a + j * size, &found);
 			if (found) {
 				if (clear != NULL)
@@ -266,25 +268,39 @@ delta_put(void **base, size_t *n, size_t size, const void *add, size_t m,
 		*base = b;
 		return;
 	}
-	out = xcalloc(*n + m, size);
-	for (size_t j = 0; j < m; j++) {
-		const char *e = a + j * size;
-		int c = -1;
-		while (i < *n && (c = strcmp(b + i * size, e)) < 0)
-			memcpy(out + k++ * size, b + i++ * size, size);
-		if (i < *n && c == 0) {
-			if (clear != NULL)
-				clear(b + i * size);
+	for (i = 0, j = 0; j < m;) { /* how many are new */
+		int c = i < *n ? strcmp(b + i * size, a + j * size) : 1;
+		if (c < 0) {
 			i++;
+		} else {
+			ins += c > 0;
+			i += c == 0;
+			j++;
 		}
-		memcpy(out + k * size, e, size);
-		at[j] = k++;
 	}
-	if (i < *n)
-		memcpy(out + k * size, b + i * size, (*n - i) * size);
-	*n = k + (*n - i);
-	free(b);
-	*base = out;
+	if (ins > 0)
+		b = xrealloc(b, (*n + ins) * size);
+	/* from the end: k never passes i, what is left below stays */
+	for (i = *n, j = m, k = *n + ins; j > 0;) {
+		int c =
+		    i > 0 ? strcmp(b + (i - 1) * size, a + (j - 1) * size) : -1;
+		k--;
+		if (c > 0) {
+			if (k != i - 1)
+				memcpy(b + k * size, b + (i - 1) * size, size);
+			i--;
+			continue;
+		}
+		if (c == 0) {
+			if (clear != NULL)
+				clear(b + (i - 1) * size);
+			i--;
+		}
+		memcpy(b + k * size, a + (j - 1) * size, size);
+		at[--j] = k;
+	}
+	*n += ins;
+	*base = b;
 }
 
 size_t
