@@ -78,6 +78,7 @@ report "load set $lines lines + commit" "$(median "$dir/big")" s 2
 # 2. one-line set + commit: a new leaf of a different proposal each run.
 : >"$dir/small"
 r=0
+c0=$(bench_cpu)
 while [ $r -lt "$runs" ]; do
 	g=$(( (r * 7919) % gateways ))
 	bench_timed -c "configure; set security ike proposal IKE-P-$g lifetime-seconds $((3600 + r)); commit"
@@ -85,11 +86,13 @@ while [ $r -lt "$runs" ]; do
 	r=$((r + 1))
 done
 report "one-line set + commit" "$(median "$dir/small")" ms 50
+bench_cpu_line "$c0" "$(bench_cpu)" "$runs"
 
 # 2a. With GROUPS=1: one line of the group, inherited by every gateway.
 if [ "${BENCH_GROUPS:-0}" = 1 ]; then
 	: >"$dir/group"
 	r=0
+	c0=$(bench_cpu)
 	while [ $r -lt "$runs" ]; do
 		bench_timed -c "configure; set groups gw-common security ike gateway <GW-*> dead-peer-detection interval $((11 + r)); commit"
 		echo $t >>"$dir/group"
@@ -97,6 +100,7 @@ if [ "${BENCH_GROUPS:-0}" = 1 ]; then
 	done
 	report "one-line group change reaching $gateways gateways + commit" \
 	    "$(median "$dir/group")" s 0.5
+	bench_cpu_line "$c0" "$(bench_cpu)" "$runs"
 fi
 
 # 2b. Every 10th commit stores generation 0 whole (commit_snapshot), just

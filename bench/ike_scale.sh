@@ -183,15 +183,21 @@ echo "show|count s $(secs "$2") (median of 3, $(secs "$1")..$(secs "$3"))"
 
 step "SAs before" sas "$I"
 cp "$bench_tmp/step.out" "$LAB_DIR/before"
+imgd=$(awk '{ print $4 }' "/proc/$ipid/stat")	# iked's parent: mgd
+ci0=$(lab_cpu_ticks "$ipid") cm0=$(lab_cpu_ticks "$imgd")
 t0=$(lab_now_us)
 step_has "commit of one more VPN" "commit complete" cli "$I" \
     "configure; load set $LAB_DIR/one.set; commit"
 ms=$(ms_since "$t0")
+ci1=$(lab_cpu_ticks "$ipid") cm1=$(lab_cpu_ticks "$imgd")
 wait_for "the new tunnel UP" 30 all_up "$I" "$((N + 1))"
 step "SAs after" sas "$I"
 missing=$(comm -23 "$LAB_DIR/before" "$bench_tmp/step.out" | wc -l)
 [ "$missing" = 0 ] || bench_fail "commit of one more VPN" "$missing other IKE SAs changed"
 echo "commit ms $ms (one VPN added to $N up; others unchanged: $N of $N)"
+awk -v i=$((ci1 - ci0)) -v m=$((cm1 - cm0)) -v hz="$hz" 'BEGIN {
+    printf "commit cpu ms: iked %.0f (its timers too), mgd %.0f\n",
+	i * 1000 / hz, m * 1000 / hz }'
 # ISC_HOLD=FILE: keep the lab up (for perf) until FILE is removed.
 if [ -n "${ISC_HOLD:-}" ]; then
 	echo "holding: ini=$I rsp=$R rpid=$rpid ipid=$ipid" >&2

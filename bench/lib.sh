@@ -151,6 +151,27 @@ mgd_start() {
 
 now() { date +%s%N; }
 
+# bench_cpu: "name ticks" of mgd ($pid) and each process it started.
+bench_cpu() {
+	for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
+		[ -r /proc/$p/stat ] || continue
+		printf '%s %s\n' "$(cat /proc/$p/comm)" \
+		    "$(awk '{ print $14 + $15 }' /proc/$p/stat)"
+	done 2>/dev/null | sort
+}
+
+# bench_cpu_line BEFORE AFTER N: "    cpu per run: mgd 12 ms, iked ..."
+# (user + system from /proc, 10 ms ticks) of AFTER - BEFORE over N runs.
+bench_cpu_line() {
+	printf '%s\n' "$1" >"$bench_tmp/cpu.a"
+	printf '%s\n' "$2" >"$bench_tmp/cpu.b"
+	join "$bench_tmp/cpu.a" "$bench_tmp/cpu.b" | awk -v n="$3" \
+	    -v hz="$(getconf CLK_TCK)" '{
+		s = s (s == "" ? "" : ", ") \
+		    sprintf("%s %.0f ms", $1, ($3 - $2) * 1000 / hz / n) }
+	    END { print "    cpu per run: " s }'
+}
+
 bench_timed() {
 	s=$(now)
 	$bench_timer "$cli" --state-dir "$bench_tmp/state" "$@" \

@@ -8,9 +8,9 @@
  *                  cannot run is named there in Junos's words (check)
  *   iconf_diff     what changed between two of them, as set/delete calls
  *                  (apply: the engine renegotiates only those)
- *   iconf_delta    the same for a commit that touches only gateway and VPN
- *                  entries, from the tree's dirty marks (conf_delta.c):
- *                  a commit at 10,000 tunnels costs the entries it names
+ *   iconf_delta    the same from the tree's dirty marks (conf_delta.c):
+ *                  a commit at 10,000 tunnels costs the entries it
+ *                  reaches (a proposal: the gateways of its policies)
  *   iconf_ids      the tunnel IDs: 500001 + a number each VPN keeps for
  *                  its life, persisted in <state>/iked-tunnels
  *
@@ -83,8 +83,8 @@ size_t iconf_diff(const struct iconf *old, const struct iconf *new,
     const struct iconf_diff_ops *ops, void *ctx);
 
 /*
- * What one commit changes when it touches only `security ike gateway` and
- * `security ipsec vpn` entries: the gateways and VPNs set (added or
+ * What one commit changes, found from the tree's dirty marks
+ * (conf_delta.c): the gateways and VPNs it reaches, set (added or
  * changed) and deleted, each built from next alone.
  */
 struct iconf_delta {
@@ -99,17 +99,17 @@ struct iconf_delta {
 	size_t nvpn_del;
 };
 
-/* At most this many entries changed: beyond, iconf_new is as cheap. */
-#define ICONF_DELTA_MAX 256
-
 /*
  * The change from run (what the engine runs, built from prev) to next,
- * found from next's dirty marks (schema/conf.h): NULL when the commit
- * touches anything else (proposals, policies, interfaces, deactivated
- * containers, manual VPNs, ...), when run holds dropped entries, or when
- * more than ICONF_DELTA_MAX entries changed — then iconf_new.  errs gets
- * the errors of the changed entries (nothing when NULL is returned).
- * Caller frees.
+ * found from next's dirty marks (schema/conf.h): a gateway or VPN entry,
+ * a proposal or policy (the entries that use it), interfaces (the
+ * gateways on them), security policies, zones and address-book (the
+ * policy-based VPNs they reach), nothing for what iked does not read.
+ * NULL when the commit needs the whole rebuild (pki, the anti-replay
+ * window, the half-open limits, a deactivated container, manual VPNs, a
+ * VPN that would lose its gateway, ...) or run holds dropped entries:
+ * then iconf_new.  errs gets the errors of the entries built (nothing
+ * when NULL is returned).  Caller frees.
  */
 struct iconf_delta *iconf_delta_new(const struct iconf *run, struct conf *prev,
     struct conf *next, struct verrs *errs);
@@ -134,6 +134,8 @@ void iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic);
 /* Forgets name; whether it was there. */
 bool iconf_ids_drop(struct iconf_ids *ids, const char *name);
 void iconf_ids_free(struct iconf_ids *ids);
+/* A copy of ids (the check builds with it; the apply takes it). */
+void iconf_ids_copy(struct iconf_ids *dst, const struct iconf_ids *src);
 
 /* conf_prop.c: proposals, for conf.c and conf_vpn.c. */
 struct iconf_pol;

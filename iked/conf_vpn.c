@@ -462,6 +462,19 @@ iconf_ids_free(struct iconf_ids *ids)
 	memset(ids, 0, sizeof(*ids));
 }
 
+void
+iconf_ids_copy(struct iconf_ids *dst, const struct iconf_ids *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->n == 0)
+		return;
+	dst->name = xcalloc(src->n, sizeof(*dst->name));
+	dst->id = xcalloc(src->n, sizeof(*dst->id));
+	memcpy(dst->name, src->name, src->n * sizeof(*dst->name));
+	memcpy(dst->id, src->id, src->n * sizeof(*dst->id));
+	dst->n = src->n;
+}
+
 int
 iconf_ids_load(struct iconf_ids *ids, const char *dir)
 {

@@ -67,10 +67,11 @@ struct event;
 
 struct eng_gw {
 	struct eng_gw *next;
-	struct eng_gw *hnext; /* eng_index.c: chain by name */
-	struct eng_gw *anext; /* ... by remote address (dynamic:
-				 the list of dynamic ones) */
-	uint32_t nsas;	      /* IKE SAs with it (sa_new/sa_free) */
+	struct eng_gw **pprev; /* what points at it in e->gws; NULL: off */
+	struct eng_gw *hnext;  /* eng_index.c: chain by name */
+	struct eng_gw *anext;  /* ... by remote address (dynamic:
+				  the list of dynamic ones) */
+	uint32_t nsas;	       /* IKE SAs with it (sa_new/sa_free) */
 	struct eng_peer p;
 	struct eng_peer_stats st; /* counters only; counts filled on get */
 	char down_why[96];	  /* the last failed IKE_AUTH, for show
@@ -87,8 +88,9 @@ struct eng_event {
 
 struct eng_vpnc {
 	struct eng_vpnc *next;
-	struct eng_vpnc *hnext; /* eng_index.c: chain by name */
-	struct eng_vpnc *gnext; /* ... by the gateway's name */
+	struct eng_vpnc **pprev; /* what points at it in e->vpns; NULL: off */
+	struct eng_vpnc *hnext;	 /* eng_index.c: chain by name */
+	struct eng_vpnc *gnext;	 /* ... by the gateway's name */
 	struct eng_vpn v;
 	time_t retry_at;	  /* ENG_IMMEDIATELY: next attempt */
 	uint32_t nchild;	  /* Child SAs of it (child_new/free) */

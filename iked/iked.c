@@ -63,6 +63,11 @@ struct iked {
 	struct iconf_ids ids;	   /* tunnel IDs, persisted */
 	struct iconf *running;	   /* what the engine was given */
 	struct iconf_delta *delta; /* checked: for the apply that follows */
+	/* or, when the check rebuilt the whole configuration, that (built
+	 * with a copy of ids, for full_next): the apply reuses it */
+	struct iconf *full;
+	struct iconf_ids full_ids;
+	struct conf *full_next;
 	struct net *net;
 	struct keysrc *keys;
 	const struct dp_ops *dp_ops;
@@ -75,15 +80,29 @@ struct iked {
 };
 
 static void
+iked_full_free(struct iked *ik)
+{
+	iconf_free(ik->full);
+	ik->full = NULL;
+	ik->full_next = NULL;
+	iconf_ids_free(&ik->full_ids);
+}
+
+static void
 iked_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	struct iked *ik = ctx;
 
 	/* a change of some entries costs those entries (conf_delta.c) */
 	iconf_delta_free(ik->delta);
+	iked_full_free(ik);
 	ik->delta = iconf_delta_new(ik->running, prev, next, errs);
-	if (ik->delta == NULL)
-		iconf_free(iconf_new(next, NULL, errs));
+	if (ik->delta == NULL) {
+		/* built once per commit: the apply takes it */
+		iconf_ids_copy(&ik->full_ids, &ik->ids);
+		ik->full = iconf_new(next, &ik->full_ids, errs);
+		ik->full_next = next;
+	}
 	if (ik->pki != NULL)
 		iconf_check_pki(next, ik->pki, errs);
 	manual_check(next, errs);
@@ -142,8 +161,20 @@ static size_t
 iked_apply_full(struct iked *ik, struct conf *next)
 {
 	struct verrs errs = { 0 };
-	struct iconf *ic = iconf_new(next, &ik->ids, &errs);
-	size_t n = iconf_diff(ik->running, ic, &iked_diff_ops, ik);
+	struct iconf *ic;
+	size_t n;
+
+	if (ik->full != NULL && ik->full_next == next) {
+		/* what the check built */
+		ic = ik->full;
+		ik->full = NULL;
+		iconf_ids_free(&ik->ids);
+		ik->ids = ik->full_ids;
+		memset(&ik->full_ids, 0, sizeof(ik->full_ids));
+	} else {
+		ic = iconf_new(next, &ik->ids, &errs);
+	}
+	n = iconf_diff(ik->running, ic, &iked_diff_ops, ik);
 
 	/* only a configuration committed before this iked can hold these */
 	for (size_t i = 0; i < errs.n; i++)
@@ -178,6 +209,7 @@ iked_apply(void *ctx, struct conf *prev, struct conf *next)
 	}
 	iconf_delta_free(ik->delta);
 	ik->delta = NULL;
+	iked_full_free(ik);
 	ic = ik->running;
 	eng_limits_set(ik->eng, &ic->lim);
 	if (ik->pki != NULL) /* the ca-profiles' revocation checks */
@@ -482,6 +514,8 @@ done:
 		ik.dp_ops->close(ik.dp);
 	net_free(ik.net);
 	iconf_delta_free(ik.delta);
+	iconf_free(ik.full);
+	iconf_ids_free(&ik.full_ids);
 	iconf_free(ik.running);
 	iconf_ids_free(&ik.ids);
 	sb_free(&sock);

@@ -475,7 +475,7 @@ static const struct dstep {
 	    "" },
 	{ "set security ipsec vpn V1 df-bit set", true, "vpn_set V1 500001;" },
 	{ "set security ike gateway GW2 address 198.51.100.3", true, "" },
-	{ "set security ike policy POL pre-shared-key ascii-text other", false,
+	{ "set security ike policy POL pre-shared-key ascii-text other", true,
 	    "peer_set GW;peer_set GW2;" },
 	{ "delete security ipsec vpn V2", true, "vpn_del V2;" },
 	{ "delete security ike gateway GW2", true, "peer_del GW2;" },
