@@ -260,6 +260,7 @@ backend_wait_readable(struct daemon *d)
 		}
 	}
 }
+
 static void backend_phase_fire(evutil_socket_t fd, short what, void *arg);
 
 /* Takes call off its daemon's list and answers it (when not cancelled). */
