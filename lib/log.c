@@ -33,6 +33,7 @@ log_level_name(enum log_level lvl)
 	switch (lvl) {
 	case LOG_LVL_DEBUG: return "debug";
 	case LOG_LVL_INFO: return "info";
+	case LOG_LVL_NOTICE: return "notice";
 	case LOG_LVL_WARN: return "warning";
 	case LOG_LVL_ERR: return "error";
 	}

@@ -7,7 +7,13 @@
 
 #include <stdio.h>
 
-enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERR };
+enum log_level {
+	LOG_LVL_DEBUG,
+	LOG_LVL_INFO,
+	LOG_LVL_NOTICE, /* normal but worth reading: syslog(3)'s LOG_NOTICE */
+	LOG_LVL_WARN,
+	LOG_LVL_ERR
+};
 
 void log_init(const char *progname, FILE *out);
 void log_set_level(enum log_level lvl);
@@ -16,6 +22,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 

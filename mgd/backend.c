@@ -6,6 +6,13 @@
  * each with a timer; a daemon that does not answer one in time is treated
  * as down (killed and restarted) rather than holding a commit.  Only a
  * daemon's start waits on its socket (backend_wait), with the same limit.
+ *
+ * The limit tells a hung daemon from a working one by the CPU it uses: when
+ * it expires and the daemon's CPU time (/proc/PID/stat, proc(5)) grew by
+ * DAEMON_BUSY_MIN_CPU_MS since the request was sent or last looked at, the
+ * daemon is busy (a 50,000-interface configuration to load) and the wait is
+ * extended by another DAEMON_REPLY_TIMEOUT_MS, up to DAEMON_BUSY_CAP_MS in
+ * all; one that used no CPU (a deadlock, a blocked read) is restarted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +39,10 @@
 #define BACKOFF_MIN 1
 #define BACKOFF_MAX 30
 #define HEALTHY_AFTER 60 /* seconds up that reset the back-off */
+/* CPU a daemon must use in a waiting period to count as working */
+#define DAEMON_BUSY_MIN_CPU_MS 100
+/* the longest wait for a working daemon's reply */
+#define DAEMON_BUSY_CAP_MS 120000
 
 struct daemon_def {
 	const char *name;
@@ -70,6 +81,13 @@ struct daemon {
 	struct backend *b;
 };
 
+/* How long a reply has been waited for, and the daemon's CPU meanwhile. */
+struct backend_busy {
+	int64_t sent_ms; /* CLOCK_MONOTONIC */
+	int64_t cpu_ms;	 /* the daemon's CPU time when last looked at */
+	bool told;	 /* the extension was logged */
+};
+
 /* A request on its way: an rpc (backend_rpc_start) or a commit phase's. */
 struct backend_rpc_call {
 	struct daemon *d;
@@ -78,6 +96,7 @@ struct backend_rpc_call {
 	void *arg;
 	bool whole; /* cb gets the whole reply, not its data */
 	struct event *timer;
+	struct backend_busy busy; /* is the daemon working on it? */
 	struct backend_rpc_call *next;
 };
 
@@ -134,6 +153,114 @@ backend_find(const char *name)
 }
 
 static void backend_start(struct daemon *d);
+
+static int64_t
+backend_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* utime + stime of pid in ms (proc(5): fields 14 and 15), -1 unknown. */
+static int64_t
+backend_cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long ut, st;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* the command name, field 2, may hold spaces and ')' */
+	p = strrchr(buf, ')');
+	if (p == NULL ||
+	    sscanf(p + 1,
+		" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+		&st) != 2)
+		return -1;
+	return (int64_t)((ut + st) * 1000 /
+	    (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+static void
+backend_busy_init(struct backend_busy *w, pid_t pid)
+{
+	w->sent_ms = backend_now_ms();
+	w->cpu_ms = backend_cpu_ms(pid);
+	w->told = false;
+}
+
+/*
+ * The reply limit expired: is the daemon working on it (its CPU time grew
+ * by DAEMON_BUSY_MIN_CPU_MS since last looked at, and the wait is below
+ * DAEMON_BUSY_CAP_MS)?  Then the wait goes on, and the first extension is
+ * logged.  *left gets the ms the next wait may last.
+ */
+static bool
+backend_is_working(struct daemon *d, struct backend_busy *w, int *left)
+{
+	int64_t waited = backend_now_ms() - w->sent_ms;
+	int64_t cpu = backend_cpu_ms(d->pid), was = w->cpu_ms;
+
+	w->cpu_ms = cpu;
+	if (cpu < 0 || was < 0 || cpu - was < DAEMON_BUSY_MIN_CPU_MS)
+		return false;
+	if (waited >= DAEMON_BUSY_CAP_MS) {
+		log_warn("%s (pid %d) is working but has not answered in %lld"
+			 " s",
+		    d->def->name, (int)d->pid, (long long)waited / 1000);
+		return false;
+	}
+	if (!w->told)
+		log_notice("%s (pid %d) is busy (%lld ms of CPU in the last"
+			   " %d s): waiting for its reply up to %d s",
+		    d->def->name, (int)d->pid, (long long)(cpu - was),
+		    DAEMON_REPLY_TIMEOUT_MS / 1000, DAEMON_BUSY_CAP_MS / 1000);
+	w->told = true;
+	*left = DAEMON_BUSY_CAP_MS - (int)waited;
+	if (*left > DAEMON_REPLY_TIMEOUT_MS)
+		*left = DAEMON_REPLY_TIMEOUT_MS;
+	return true;
+}
+
+/* Waits for d's socket to be readable: 0, or -1 (errno ETIMEDOUT when d
+ * neither answered nor worked in time). */
+static int
+backend_wait_readable(struct daemon *d)
+{
+	struct backend_busy w;
+	int left = DAEMON_REPLY_TIMEOUT_MS;
+
+	backend_busy_init(&w, d->pid);
+	for (;;) {
+		struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+		int r = poll(&pfd, 1, left);
+		if (r == 1)
+			return 0;
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (!backend_is_working(d, &w, &left)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+}
+
 static void backend_phase_fire(evutil_socket_t fd, short what, void *arg);
 
 /* Takes call off its daemon's list and answers it (when not cancelled). */
@@ -257,7 +384,9 @@ backend_wait(struct daemon *d, json_int_t id)
 	if (d->fd < 0 || id == 0)
 		return NULL;
 	for (;;) {
-		reply = msg_recv(d->fd, DAEMON_REPLY_TIMEOUT_MS);
+		reply = backend_wait_readable(d) == 0
+		    ? msg_recv(d->fd, DAEMON_REPLY_TIMEOUT_MS)
+		    : NULL;
 		if (reply == NULL) {
 			backend_down(d,
 			    errno == ETIMEDOUT ? "no reply in time"
@@ -304,7 +433,13 @@ static void
 backend_call_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct backend_rpc_call *c = arg;
+	int left;
 
+	if (backend_is_working(c->d, &c->busy, &left)) {
+		struct timeval tv = { left / 1000, (left % 1000) * 1000 };
+		evtimer_add(c->timer, &tv);
+		return;
+	}
 	backend_down(c->d, "no reply in time"); /* answers c */
 }
 
@@ -537,7 +672,8 @@ backend_free(struct backend *b)
 /*
  * Sends req to d as a call: cb gets the answer from the loop (the whole
  * reply when whole), or an error line when d goes down or does not answer
- * within DAEMON_REPLY_TIMEOUT_MS (d is then restarted).  NULL when it could
+ * within DAEMON_REPLY_TIMEOUT_MS while using no CPU, or within
+ * DAEMON_BUSY_CAP_MS at all (d is then restarted).  NULL when it could
  * not be sent (cb is then never called).
  */
 static struct backend_rpc_call *
@@ -558,6 +694,7 @@ backend_call_start(
 	c->arg = arg;
 	c->whole = whole;
 	c->timer = evtimer_new(dm->b->m->base, backend_call_timeout, c);
+	backend_busy_init(&c->busy, dm->pid);
 	evtimer_add(c->timer, &limit);
 	c->next = dm->calls;
 	dm->calls = c;

@@ -8,8 +8,9 @@
 # hostd itself.  Checks: committed addresses and routes are in A
 # (`ip -n A`), an interface missing in A passes the check, ping
 # L -> R passes through A only when a policy permits it, UDP 500 to A is
-# dropped (counter deny_ge_0_0_1) on a zone without `ike` and passes with
-# it (and the datagram arrives), the show commands match golden/, a
+# dropped (counted on the element ge-0-0-1 of the set deny_dev) on a zone
+# without `ike` and passes with it (and the datagram arrives), the show
+# commands match golden/, a
 # rollback removes what the commits added and re-adds what they removed,
 # apply touches only the difference (ip monitor), policy order, reject,
 # default-policy permit-all, an interface in no zone, refusals at check,
@@ -100,9 +101,10 @@ golden() {
 ping_lr() { ip netns exec $L ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1; }
 # the appliance's table: the first line of the ruleset hostd loaded
 table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
+# the drops counted on device $1's element of the set deny_dev
 counter() {
-	ip netns exec $A nft list counter inet "$(table)" "$1" 2>/dev/null |
-		awk '/packets/ {print $2}'
+	ip netns exec $A nft list set inet "$(table)" deny_dev 2>/dev/null |
+		grep -o "\"$1\" counter packets [0-9]*" | awk '{print $4}'
 }
 udp500() {
 	ip netns exec $R bash -c 'echo ike >/dev/udp/203.0.113.1/500' 2>/dev/null
@@ -143,9 +145,9 @@ ip netns exec $L ping -n -c 1 -W 1 198.51.100.1 >/dev/null 2>&1 &&
 	ok "ping to the appliance (system-services ping)" || bad "ping to the appliance"
 
 # 3. UDP 500 to a zone without ike is dropped
-before=$(counter deny_ge_0_0_1)
+before=$(counter ge-0-0-1)
 udp500
-after=$(counter deny_ge_0_0_1)
+after=$(counter ge-0-0-1)
 [ "${after:-0}" -gt "${before:-0}" ] && ok "IKE dropped without system-services ike" ||
 	bad "IKE not dropped without ike ($before -> $after)"
 
@@ -187,9 +189,9 @@ grep -q "commit complete" "$D/out5" && ok "commit policies" ||
 ping_lr && ok "ping L->R passes with policy t2u" || bad "ping L->R with policy t2u"
 ip netns exec $R ping -n -c 1 -W 1 198.51.100.2 >/dev/null 2>&1 &&
 	bad "ping R->L passes despite u2t deny" || ok "ping R->L denied by u2t"
-before=$(counter deny_ge_0_0_1)
+before=$(counter ge-0-0-1)
 udp500
-after=$(counter deny_ge_0_0_1)
+after=$(counter ge-0-0-1)
 [ "${after:-0}" -eq "${before:-0}" ] && ok "IKE accepted with system-services ike" ||
 	bad "IKE dropped with ike ($before -> $after)"
 "$CLI" --state-dir "$D" -c "show security policies hit-count" |

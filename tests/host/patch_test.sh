@@ -9,7 +9,8 @@
 # stops the appliance and starts it again on the same configuration, and
 # the kernel's table loaded whole by the fresh hostd must be the table the
 # patches left (elements, chains and their rules in order, counters;
-# handles and counts aside).
+# handles and counts aside), and the drops per interface are counted on
+# the elements of one set (deny_dev), not on a named counter each.
 #
 # mgd runs in namespace pf-patch-<pid> (the test's own, removed at exit)
 # with a temporary state directory; the units' devices do not exist (the
@@ -147,6 +148,7 @@ delete security zones security-zone trust interfaces ge-0/0/1.0
 set security zones security-zone dmz interfaces ge-0/0/1.0
 set security zones security-zone trust interfaces ge-0/0/1.0
 delete security zones security-zone untrust host-inbound-traffic
+delete security zones security-zone untrust interfaces ge-0/0/3.0
 LINES
 
 within 10 test "$(patched)" -ge $n &&
@@ -158,6 +160,23 @@ grep -q "NOT ENFORCED" "$D/hostd.log" &&
 	bad "a patch's transaction failed in the kernel"
 t=$(table)
 ruleset "$t" >"$D/patched.rules"
+
+# the drops per interface are counted on the elements of the set deny_dev:
+# one for each interface in a zone (ge-0/0/3.0 has left every zone), and
+# no named counter per interface (nft 1.0.6 dumps every named counter
+# before it adds an element or a rule)
+elems=$(ip netns exec $A nft -j list set inet "$t" deny_dev | python3 -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    s = o.get("set")
+    if s:
+        v = [e["elem"]["val"] if isinstance(e, dict) else e for e in s.get("elem", [])]
+        print(" ".join(sorted(v)))')
+[ "$elems" = "ge-0-0-1 ge-0-0-2 ge-0-0-4" ] &&
+	ok "deny_dev counts the zone interfaces: $elems" ||
+	bad "deny_dev holds '$elems', not the zone interfaces ge-0-0-1 ge-0-0-2 ge-0-0-4"
+ip netns exec $A nft list counters table inet "$t" | grep -q "counter deny_ge" &&
+	bad "a named counter per interface"
 
 # a fresh hostd loads the same configuration whole
 mgd_stop

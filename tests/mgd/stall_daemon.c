@@ -1,0 +1,92 @@
+/*
+ * stall_daemon: a stand-in for one of mgd's daemons (proto/proto_daemon.h)
+ * that answers every request at once, except a commit's check (one that is
+ * not "full"), which it holds for QSAFE_STALL_SECS seconds first:
+ * QSAFE_STALL=busy spends them on the CPU (a daemon loading a large
+ * configuration), QSAFE_STALL=sleep blocked (a daemon that hangs).  The
+ * supervision test (supervise.sh) tells from it whether mgd waits for a
+ * working daemon and restarts a stuck one (mgd/backend.c).
+ *
+ * Each start appends "start PID" to QSAFE_STALL_LOG, each held check
+ * "stalled PID" before and "answered PID" after.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/msg.h"
+#include "proto/proto_daemon.h"
+
+static void
+stall_note(const char *what)
+{
+	const char *path = getenv("QSAFE_STALL_LOG");
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "%s %d\n", what, (int)getpid());
+	fclose(f);
+}
+
+static double
+stall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Holds the reply for secs seconds, on the CPU or asleep. */
+static void
+stall_hold(const char *how, int secs)
+{
+	double end = stall_now() + secs;
+	volatile unsigned long spin = 0;
+
+	stall_note("stalled");
+	if (strcmp(how, "sleep") == 0) {
+		sleep((unsigned)secs);
+	} else {
+		while (stall_now() < end)
+			for (int i = 0; i < 100000; i++)
+				spin++;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *how = getenv("QSAFE_STALL");
+	const char *s = getenv("QSAFE_STALL_SECS");
+	int secs = s != NULL ? atoi(s) : 15;
+	json_t *req;
+
+	stall_note("start");
+	while ((req = msg_recv(DAEMON_MGD_FD, -1)) != NULL) {
+		const char *op = msg_str(req, "op");
+		json_t *reply = json_object();
+		bool held = false;
+
+		if (how != NULL && op != NULL &&
+		    strcmp(op, DAEMON_OP_CHECK) == 0 &&
+		    !msg_bool(req, "full")) {
+			stall_hold(how, secs);
+			held = true;
+		}
+		json_object_set_new(
+		    reply, "id", json_integer(msg_int(req, "id", 0)));
+		json_object_set_new(reply, "ok", json_true());
+		json_object_set_new(reply, "errors", json_array());
+		if (msg_send(DAEMON_MGD_FD, reply) == -1)
+			return 1;
+		if (held)
+			stall_note("answered");
+		json_decref(reply);
+		json_decref(req);
+	}
+	return 0;
+}
