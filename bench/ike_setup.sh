@@ -151,7 +151,7 @@ qs_pid() { # DIR -> iked's PID (from its log)
 hz=$(getconf CLK_TCK)
 run() {
 	local ini=$1 rsp=$2 I R ipid rpid rt0 rt1 rr0 rr1 ir0 ir1 out up first last n
-	lab_init bench
+	lab_init "${IKS_TAG:-bench}" # IKS_TAG: the namespaces' prefix
 	lab_topo || die "$ini->$rsp: namespaces"
 	I=$LAB_DIR/init R=$LAB_DIR/resp
 	${rsp}_resp_start "$LAB_GB" "$R" 192.0.2.2 || die "$ini->$rsp: responder start"

@@ -65,12 +65,12 @@ struct dp_tun {
 	unsigned refs; /* SAs bound to it; kept at 0 */
 	uint32_t tunnel_id;
 	/*
-	 * Point-to-multipoint (dp_lpm.h): the outbound SAs bound here, oldest
-	 * first (linked by tnext), and the table that picks one by a packet's
-	 * destination, rebuilt from that list when it changes; both under
-	 * the write lock, read by tx under the read lock.  NULL: no SA.
+	 * Point-to-multipoint (dp_lpm.h): the table that picks one of the
+	 * outbound SAs bound here by a packet's destination, each SA's
+	 * prefixes inserted when it comes and deleted when it goes; changed
+	 * under the write lock, read by tx under the read lock.  Made with
+	 * the device; empty (dp_lpm_count 0): no SA.
 	 */
-	struct dp_usa *outs;
 	struct dp_lpm *out;
 	_Atomic bool want_acquire; /* tx: traffic with no SA */
 	struct dp_tun *next;
@@ -92,7 +92,6 @@ struct dp_usa {
 	bool limits;
 	struct dp_stats base; /* at the last clear */
 	struct dp_usa *hnext;
-	struct dp_usa *tnext; /* outbound: the next of tun->outs */
 };
 
 /* dp_us_pol.c: one policy-based tunnel, its selectors and its SA. */

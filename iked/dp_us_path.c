@@ -384,7 +384,7 @@ dp_tx_nosa(struct dp *dp, struct dp_tun *t, size_t n)
 		dp_ctr_inc(&dp->tx_discarded);
 	if (t->policy)
 		want = dp->txq.pol ? &dp->txq.pol->want_acquire : NULL;
-	else if (t->out != NULL)
+	else if (dp_lpm_count(t->out) != 0)
 		want = NULL;
 	if (want != NULL && !atomic_exchange(want, true))
 		dp_wake(dp);
@@ -462,7 +462,8 @@ dp_tx_flush(struct dp *dp, struct dp_tun *t)
 		return;
 	/* no SA at all: the whole batch (the policy device's batch is one
 	 * tunnel's, dp_us_pol.c) */
-	if (t->policy ? dp_tx_sa(dp, t, NULL) == NULL : t->out == NULL) {
+	if (t->policy ? dp_tx_sa(dp, t, NULL) == NULL
+		      : dp_lpm_count(t->out) == 0) {
 		dp_tx_nosa(dp, t, q->n);
 		q->n = 0;
 		return;

@@ -84,13 +84,19 @@ dp_tun_get(struct dp *dp, const char *name, uint32_t tunnel_id)
 		return NULL;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->tunnel_id = tunnel_id;
+	if ((t->out = dp_lpm_new(NULL, 0)) == NULL) {
+		free(t);
+		return NULL;
+	}
 	if ((t->fd = dp_tun_open(dp, name, &t->vnet)) < 0) {
+		dp_lpm_free(t->out);
 		free(t);
 		return NULL;
 	}
 	ev.data.ptr = t;
 	if (epoll_ctl(dp->epoll_tx, EPOLL_CTL_ADD, t->fd, &ev) < 0) {
 		close(t->fd);
+		dp_lpm_free(t->out);
 		free(t);
 		return NULL;
 	}
@@ -116,49 +122,76 @@ dp_tun_put(struct dp *dp, struct dp_tun *t)
 }
 
 /*
- * Caller holds the write lock: t's selection table rebuilt from its
- * outbound SAs (dp_lpm.h), oldest first so that a rekey's new SA wins
- * over the old one of the same selectors.  An SA that narrowed nothing
- * (no remote selector) takes every destination of both families.
+ * u's remote selectors as prefixes (dp_lpm.h) in e[0..DP_LPM_RANGE_MAX)
+ * per selector, selector i's; how many.  An SA that narrowed nothing (no
+ * remote selector) takes every destination of both families.
+ */
+static size_t
+dp_usa_prefixes(struct dp_usa *u, size_t i, struct dp_lpm_ent *e)
+{
+	const struct dp_sa *c = esp_sa_conf(u->esp);
+	struct dp_sel any = { 0 };
+
+	if (c->nsel_remote)
+		return dp_lpm_prefixes(
+		    &c->sel_remote[i], u, e, DP_LPM_RANGE_MAX);
+	any.start.family = any.end.family = i == 0 ? AF_INET : AF_INET6;
+	memset(&any.end.u, 0xff,
+	    i == 0 ? sizeof(any.end.u.v4) : sizeof(any.end.u.v6));
+	return dp_lpm_prefixes(&any, u, e, DP_LPM_RANGE_MAX);
+}
+
+static size_t
+dp_usa_nsel(const struct dp_usa *u)
+{
+	const struct dp_sa *c = esp_sa_conf(u->esp);
+
+	return c->nsel_remote ? c->nsel_remote : 2;
+}
+
+/*
+ * Caller holds the write lock: outbound u's prefixes out of its device's
+ * selection table (dp_lpm.h); where u was the newest of a prefix, the SA
+ * before it (a rekey's old one) takes the prefix back.
  */
 static void
-dp_tun_rebuild(struct dp_tun *t)
+dp_tun_out_del(struct dp_tun *t, struct dp_usa *u)
 {
-	struct dp_lpm_ent *e = NULL, *ne;
-	size_t n = 0, cap = 0;
-	struct dp_sel any[2] = { 0 };
+	struct dp_lpm_ent e[DP_LPM_RANGE_MAX];
 
-	any[0].start.family = any[0].end.family = AF_INET;
-	memset(&any[0].end.u.v4, 0xff, sizeof(any[0].end.u.v4));
-	any[1].start.family = any[1].end.family = AF_INET6;
-	memset(&any[1].end.u.v6, 0xff, sizeof(any[1].end.u.v6));
-	for (struct dp_usa *u = t->outs; u; u = u->tnext) {
-		const struct dp_sa *c = esp_sa_conf(u->esp);
-		const struct dp_sel *sel = c->nsel_remote ? c->sel_remote : any;
-		size_t nsel = c->nsel_remote ? c->nsel_remote : 2;
-		for (size_t i = 0; i < nsel; i++) {
-			if (cap - n < DP_LPM_RANGE_MAX) {
-				cap = cap * 2 + DP_LPM_RANGE_MAX;
-				if ((ne = realloc(e, cap * sizeof(*e))) == NULL)
-					goto done;
-				e = ne;
-			}
-			size_t k = dp_lpm_prefixes(
-			    &sel[i], u, e + n, DP_LPM_RANGE_MAX);
-			if (k == 0)
-				log_warn("dataplane: %s: SA %08x: a remote "
-					 "selector no prefix covers",
-				    t->name, u->spi);
-			n += k;
-		}
+	for (size_t i = 0; i < dp_usa_nsel(u); i++) {
+		size_t k = dp_usa_prefixes(u, i, e);
+		for (size_t j = 0; j < k; j++)
+			(void)dp_lpm_delete(t->out, &e[j]);
 	}
-done:
-	dp_lpm_free(t->out);
-	/* never the old table: it may hold an SA being deleted */
-	t->out = dp_lpm_new(e, n);
-	if (t->out == NULL && n > 0)
-		log_err("dataplane: %s: no memory for its SA table", t->name);
-	free(e);
+}
+
+/*
+ * Caller holds the write lock: outbound u's prefixes into its device's
+ * selection table, where it wins over an older SA of the same selectors
+ * (a rekey).  -1 when out of memory, the table as before.
+ */
+static int
+dp_tun_out_add(struct dp_tun *t, struct dp_usa *u)
+{
+	struct dp_lpm_ent e[DP_LPM_RANGE_MAX];
+
+	for (size_t i = 0; i < dp_usa_nsel(u); i++) {
+		size_t k = dp_usa_prefixes(u, i, e);
+		if (k == 0)
+			log_warn("dataplane: %s: SA %08x: a remote selector no "
+				 "prefix covers",
+			    t->name, u->spi);
+		for (size_t j = 0; j < k; j++)
+			if (dp_lpm_insert(t->out, &e[j]) == -1) {
+				log_err("dataplane: %s: no memory for SA "
+					"%08x in its SA table",
+				    t->name, u->spi);
+				dp_tun_out_del(t, u); /* what went in */
+				return -1;
+			}
+	}
+	return 0;
 }
 
 static int
@@ -220,22 +253,22 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 		pthread_rwlock_unlock(&dp->lock);
 		goto done;
 	}
+	/* route-based, point-to-multipoint: by destination (dp_lpm.h) */
+	if (!sa->inbound && !u->tun->policy &&
+	    dp_tun_out_add(u->tun, u) == -1) {
+		dp_tun_put(dp, u->tun);
+		pthread_rwlock_unlock(&dp->lock);
+		goto done;
+	}
 	size_t h = dp_hash(dp, sa->spi);
 	if (u->limits)
 		dp->nlimits++;
 	u->hnext = dp->bucket[sa->inbound][h];
 	dp->bucket[sa->inbound][h] = u;
-	if (u->tun && u->tun->policy)
+	if (u->tun->policy)
 		dp_pol_sa_add(dp, u, sa);
-	/* route-based, point-to-multipoint: by destination (dp_lpm.h) */
-	else if (!sa->inbound && u->tun) {
-		struct dp_usa **pp = &u->tun->outs;
-		while (*pp)
-			pp = &(*pp)->tnext;
-		*pp = u;
-		dp_tun_rebuild(u->tun);
+	else if (!sa->inbound)
 		u->tun->tunnel_id = sa->tunnel_id;
-	}
 	pthread_rwlock_unlock(&dp->lock);
 	if (!sa->inbound)
 		dp_ari_add(dp->ari, sa); /* its device exists now */
@@ -305,14 +338,8 @@ dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 	dp_usa_stats(u, &dp->gone);
 	if (u->tun && u->tun->policy)
 		dp_pol_sa_del(dp, u);
-	else if (!inbound && u->tun) {
-		struct dp_usa **tp = &u->tun->outs;
-		while (*tp && *tp != u)
-			tp = &(*tp)->tnext;
-		if (*tp)
-			*tp = u->tnext;
-		dp_tun_rebuild(u->tun);
-	}
+	else if (!inbound && u->tun)
+		dp_tun_out_del(u->tun, u);
 	dp_tun_put(dp, u->tun);
 	pthread_rwlock_unlock(&dp->lock);
 	if (!inbound)

@@ -254,6 +254,8 @@ struct ike_sa {
 	time_t dpd_at;		  /* next DPD check */
 	uint32_t dpd_sent;	  /* liveness checks unanswered */
 	uint64_t dpd_in, dpd_out; /* ESP packets at the last check */
+	time_t wake_at;		  /* life_wake.c: look at it then */
+	size_t wake_i;		  /* its place in e->wake + 1; 0: not there */
 	uint8_t peer_id_type;	  /* the authenticated peer ID */
 	size_t peer_id_len;
 	uint8_t peer_id[ENG_ID_MAX];
@@ -284,7 +286,11 @@ struct ike_engine {
 	/* life.c: once a second, the timers and `immediately` retries */
 	struct event *tick;
 	struct event *kick_ev; /* engine.c: VPNs to start, batched */
-	uint32_t *spiset;      /* child.c: inbound SPIs handed out */
+	/* life_wake.c: SAs by when the timers next look at them */
+	struct ike_sa **wake;
+	size_t nwake, wake_cap;
+	bool wake_all;	  /* every SA at the next tick */
+	uint32_t *spiset; /* child.c: inbound SPIs handed out */
 	size_t spiset_cap, spiset_n;
 	time_t (*clock)(void *); /* eng_clock_set; NULL: time() */
 	void *clock_ctx;
@@ -521,6 +527,19 @@ uint32_t life_secs(const struct ike_engine *e, uint32_t life, uint32_t dflt);
 void life_child_start(struct ike_sa *sa, struct child_sa *c);
 /* Runs every timer that is due (the tick, and eng_timers_run). */
 void life_run(struct ike_engine *e);
+/*
+ * life_wake.c: the SAs the tick visits.  life_touch: sa at the next tick
+ * (something of it changed); life_wake_all: every SA at the next tick;
+ * life_unwake: sa out (freed); life_due: our SPIs of the SAs due by now,
+ * taken out, in a new array the caller frees; life_resched: sa again at
+ * its next deadline after a visit.
+ */
+void life_touch(struct ike_sa *sa);
+void life_wake_all(struct ike_engine *e);
+void life_unwake(struct ike_sa *sa);
+size_t life_due(struct ike_engine *e, time_t now, uint64_t **spis);
+void life_resched(struct ike_sa *sa, time_t now);
+void life_wake_free(struct ike_engine *e);
 /* ike_auth.c hooks: whether to send INITIAL_CONTACT (RFC 7296 2.4); an
  * IKE SA is authenticated (peer ID, INITIAL_CONTACT, reauth done). */
 bool life_first_contact(const struct ike_sa *sa);

@@ -178,6 +178,7 @@ eng_dispatch(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	bool resp = (msg->hdr.flags & IKE_FLAG_RESPONSE) != 0;
 
+	life_touch(sa); /* what the message changes, looked at next tick */
 	switch (msg->hdr.exchange) {
 	case IKE_SA_INIT:
 		if (resp)
@@ -450,6 +451,7 @@ void
 eng_life_div_set(struct ike_engine *e, uint32_t div)
 {
 	e->life_div = div != 0 ? div : 1;
+	life_wake_all(e);
 }
 
 struct ike_engine *
@@ -517,6 +519,7 @@ eng_free(struct ike_engine *e)
 	ppk_waits_free(e);
 	cert_waits_free(e);
 	child_spiset_free(e);
+	life_wake_free(e);
 	if (e->tick != NULL)
 		event_free(e->tick);
 	if (e->kick_ev != NULL)
@@ -568,6 +571,7 @@ eng_limits_set(struct ike_engine *e, const struct eng_limits *l)
 {
 	static const struct eng_limits none;
 
+	life_wake_all(e); /* DPD, keepalive, half-open timeouts */
 	if (l == NULL)
 		l = &none;
 	e->lim.half_open_max =
@@ -585,6 +589,7 @@ eng_peer_set(struct ike_engine *e, const struct eng_peer *p)
 {
 	struct eng_gw *gw;
 
+	life_wake_all(e); /* DPD, keepalive, half-open timeouts */
 	if (p->name[0] == '\0' || p->nprop == 0 ||
 	    p->nprop > ENG_PROPOSALS_MAX || p->psk_len > ENG_PSK_MAX)
 		return -1;
@@ -629,6 +634,7 @@ eng_vpn_set(struct ike_engine *e, const struct eng_vpn *v)
 {
 	struct eng_vpnc *vc;
 
+	life_wake_all(e); /* DPD, keepalive, half-open timeouts */
 	if (v->name[0] == '\0' || v->nprop == 0 ||
 	    v->nprop > ENG_PROPOSALS_MAX || v->nts_local > ENG_TS_MAX ||
 	    v->nts_remote > ENG_TS_MAX)
@@ -699,6 +705,7 @@ eng_expire(struct ike_engine *e, uint32_t spi, bool inbound, bool hard)
 		    inbound ? child_find_in(sa, spi) : child_find_out(sa, spi);
 		if (c == NULL)
 			continue;
+		life_touch(sa);
 		if (hard) {
 			log_info("ipsec vpn %s: hard lifetime of %08x reached",
 			    c->vpn->v.name, spi);
@@ -750,5 +757,8 @@ json_t *
 eng_rpc(struct ike_engine *e, const char *name, const json_t *input, char *err,
     size_t errlen)
 {
+	/* a clear or a rekey asked for: every SA at the next tick */
+	if (strncmp(name, "show-", 5) != 0)
+		life_wake_all(e);
 	return rpc_run(e, name, input, err, errlen);
 }

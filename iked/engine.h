@@ -278,6 +278,7 @@ struct eng_stats {
 	uint64_t out_retransmits;
 	uint64_t out_frags; /* fragments sent, retransmissions too */
 	uint64_t ike_established, child_installed, child_deleted;
+	uint64_t timer_visits; /* IKE SAs the timers looked at (life_wake.c) */
 };
 void eng_stats_get(const struct ike_engine *e, struct eng_stats *out);
 

@@ -1,6 +1,7 @@
 /*
  * life: the engine's clock and what it drives, once a second (the tick in
- * engine.c, or eng_timers_run from a test that moved its clock).
+ * engine.c, or eng_timers_run from a test that moved its clock), for the
+ * SAs that have something due then (life_wake.c).
  *
  *   lifetimes     IKE SA: the proposal's lifetime-seconds (Junos default
  *                 28800), Child SA: the ESP proposal's (3600).  Hard
@@ -72,6 +73,7 @@ life_ike_start(struct ike_sa *sa)
 	sa->ka_at = now +
 	    (sa->gw->p.nat_keepalive ? sa->gw->p.nat_keepalive
 				     : ENG_NATKA_DEFAULT);
+	life_touch(sa);
 }
 
 void
@@ -84,6 +86,7 @@ life_child_start(struct ike_sa *sa, struct child_sa *c)
 	c->created = now;
 	c->soft_at = now + life_soft(life, sa->initiator);
 	c->hard_at = now + life;
+	life_touch(sa);
 }
 
 void
@@ -320,17 +323,22 @@ life_spis(struct ike_engine *e, uint64_t **out)
 	return n;
 }
 
+/* The SAs with something due (life_wake.c), each then rescheduled. */
 void
 life_run(struct ike_engine *e)
 {
 	time_t now = eng_now(e);
 	uint64_t *spis;
-	size_t n = life_spis(e, &spis);
+	size_t n = life_due(e, now, &spis);
 
 	for (size_t i = 0; i < n; i++) {
 		struct ike_sa *sa = sa_find(e, spis[i]);
-		if (sa != NULL)
-			life_sa(sa, now);
+		if (sa == NULL)
+			continue; /* freed by an SA before it */
+		e->st.timer_visits++;
+		life_sa(sa, now);
+		if ((sa = sa_find(e, spis[i])) != NULL)
+			life_resched(sa, now);
 	}
 	free(spis);
 }

@@ -86,6 +86,7 @@ sa_state(struct ike_sa *sa, enum ike_state st)
 	    (unsigned long long)sa_our_spi(sa), sa->gw->p.name,
 	    sa_state_name(sa->state), sa_state_name(st));
 	sa->state = st;
+	life_touch(sa); /* its deadlines follow the state */
 	bool now = is_half_open(sa);
 	if (was && !now)
 		sa->e->half_open--;
@@ -273,6 +274,7 @@ sa_new(
 	sa->created = sa->last_in = eng_now(e);
 	sa_link(e, sa);
 	e->nsa++;
+	life_touch(sa);
 	return sa;
 }
 
@@ -328,6 +330,7 @@ sa_free(struct ike_sa *sa)
 	xchg_free(sa);
 	frag_rx_free(sa);
 	sa_nego_free(sa);
+	life_unwake(sa);
 	rekey_free(sa->rk);
 	sa->rk = NULL;
 	sa_unlink(e, sa);

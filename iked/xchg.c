@@ -139,6 +139,7 @@ xchg_timer(evutil_socket_t fd, short what, void *arg)
 
 	if (!sa->x.busy)
 		return;
+	life_touch(sa);
 	if (sa->x.tries >= xchg_tries_max(sa)) {
 		xchg_peer_dead(sa);
 		return;

@@ -391,6 +391,60 @@ START_TEST(nat_keepalive)
 }
 END_TEST
 
+/*
+ * An idle tunnel costs its engines nothing a second: the timers look at
+ * an SA only when one of its deadlines comes (life_wake.c), here none
+ * for 50 minutes; its soft lifetime still rekeys it.
+ */
+START_TEST(idle_sas_not_visited)
+{
+	struct wire *w = wire_up(0, 0);
+	uint64_t va, vb;
+
+	wire_advance(w, 1); /* the SAs just set up: looked at once */
+	va = est(w, 0).timer_visits;
+	vb = est(w, 1).timer_visits;
+	for (int i = 0; i < 60; i++)
+		wire_advance(w, 1);
+	ck_assert(wire_run(w, quiet, 1));
+	ck_assert_uint_eq(est(w, 0).timer_visits, va);
+	ck_assert_uint_eq(est(w, 1).timer_visits, vb);
+	/* the deadline still comes: A rekeys at 80-84% of 3600 s */
+	wire_advance(w, 3060 - 61);
+	ck_assert(wire_run(w, child_rekeyed, 5));
+	ck_assert_uint_gt(est(w, 0).timer_visits, va);
+	wire_free(w);
+}
+END_TEST
+
+/* With DPD every 10 s, A's SA is looked at around each check, not each
+ * second, and the checks still go out. */
+START_TEST(dpd_sa_visited_per_interval)
+{
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	conf_pair(&pa, &pb, &va, &vb);
+	pa.dpd = ENG_DPD_ALWAYS;
+	pa.dpd_interval = 10;
+	struct wire *w = wire_with(&pa, &pb, &va, &vb);
+	wire_advance(w, 1);
+	ck_assert(wire_run(w, quiet, 2));
+	uint64_t v0 = est(w, 0).timer_visits;
+	int sent = w->sent;
+	for (int i = 0; i < 60; i++) {
+		wire_advance(w, 1);
+		ck_assert(wire_run(w, quiet, 2));
+	}
+	/* six checks, each sent and answered */
+	ck_assert_int_ge(w->sent - sent, 12);
+	ck_assert_uint_le(est(w, 0).timer_visits - v0, 20);
+	ck_assert_uint_eq(pst(w, 0).dpd_dead, 0);
+	ck_assert_uint_eq(pst(w, 0).ike_up, 1);
+	wire_free(w);
+}
+END_TEST
+
 static bool
 reauthed(struct wire *w)
 {
@@ -612,6 +666,8 @@ rekey_suite(void)
 	tcase_add_test(tc, temporary_failure_then_retry);
 	tcase_add_test(tc, dpd_declares_silent_peer_dead);
 	tcase_add_test(tc, nat_keepalive);
+	tcase_add_test(tc, idle_sas_not_visited);
+	tcase_add_test(tc, dpd_sa_visited_per_interval);
 	tcase_add_test(tc, reauth_frequency_fresh_ppk);
 	tcase_add_test(tc, reauth_both_sides_one_sa);
 	tcase_add_test(tc, restart_initial_contact);
