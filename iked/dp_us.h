@@ -19,8 +19,8 @@
  * after moving packets (dp_us_wait.c) takes the other side's the same
  * way.  So an SA direction is used by one thread at a time, and its
  * cipher context, sequence counter and replay window need no lock of
- * their own.  The
- * SA table (a hash on the SPI with a random seed, O(1)) and the devices are
+ * their own.  The SA table (a hash on the SPI with a random seed, O(1))
+ * and the devices are
  * guarded by one read-mostly rwlock: a packet thread takes it for reading once
  * per batch (at most DP_BATCH packets), the event loop for writing to link or
  * unlink an SA.  Readers never wait for each other; a writer waits at most one
