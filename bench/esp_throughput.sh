@@ -18,6 +18,10 @@
 #   BENCH_SAS=N: N-1 more manual VPNs (st0.1 .., their own SPIs and keys)
 #     committed on both appliances, the transfer through st0.0 again: N SAs
 #     installed each way (default 1000; 1: skip)
+#   BENCH_LINGERS="US ...": the appliances restarted with each
+#     QSAFE_DP_LINGER_US (iked/dp_us_wait.c) and 200 pings through the
+#     tunnel again, with the CPU both iked used for them (default "0":
+#     packet threads that sleep at once; "": skip)
 set -u
 SECS=${1:-5}
 ROUNDS=${2:-3}
@@ -109,12 +113,37 @@ fi
 stats=$(qs_cli "$LAB_DIR/A" "show security ipsec statistics") || die "statistics"
 
 # The appliances restarted without TUN offloads, then with them, in turn.
-restart() {	# restart OFFLOAD: both appliances, their committed configuration
+restart() {	# restart OFFLOAD [LINGER]: both appliances, their configuration
 	qs_stop "$LAB_DIR/A" && qs_stop "$LAB_DIR/B" || return 1
-	QSAFE_DP_OFFLOAD=$1 qs_start "$A" "$LAB_DIR/A" &&
-	    QSAFE_DP_OFFLOAD=$1 qs_start "$B" "$LAB_DIR/B" || return 1
+	QSAFE_DP_OFFLOAD=$1 QSAFE_DP_LINGER_US=${2:-} qs_start "$A" "$LAB_DIR/A" &&
+	    QSAFE_DP_OFFLOAD=$1 QSAFE_DP_LINGER_US=${2:-} qs_start "$B" "$LAB_DIR/B" ||
+	    return 1
 	lab_poll 30 through
 }
+# cpu_ns: on-CPU nanoseconds of both appliances' iked processes so far.
+cpu_ns() {
+	local p f t=0
+	for p in $(pgrep -x iked); do
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" |
+		    grep -q -- "--state-dir $LAB_DIR/[AB] " || continue
+		for f in /proc/"$p"/task/*/schedstat; do
+			t=$((t + $(cut -d' ' -f1 "$f" 2>/dev/null || echo 0)))
+		done
+	done
+	echo "$t"
+}
+# The ping again per packet-thread linger, then the default restored.
+lingers=()
+if [ -n "${BENCH_LINGERS-0}" ]; then
+	for l in ${BENCH_LINGERS-0} ""; do
+		restart 1 "$l" || die "restart with QSAFE_DP_LINGER_US=$l"
+		c0=$(cpu_ns)
+		read -r la lm <<<"$(rtt "$HA" 198.51.100.66)"
+		[ -n "$lm" ] || die "ping with QSAFE_DP_LINGER_US=$l"
+		c1=$(cpu_ns)
+		lingers+=("${l:-default} $la $lm $(((c1 - c0) / 200000))")
+	done
+fi
 plain=() off=()
 if [ "${BENCH_PLAIN:-1}" != 0 ]; then
 	for r in $(seq "$ROUNDS"); do
@@ -174,6 +203,11 @@ printf '  ping RTT qsafe:         %6s us avg, %s min (+%d avg, +%d min)\n' \
 [ "$SWAN" = 0 ] ||
     printf '  ping RTT strongSwan:    %6s us avg, %s min (+%d avg, +%d min)\n' \
 	"$rs_avg" "$rs_min" $((rs_avg - rb_avg)) $((rs_min - rb_min))
+for x in "${lingers[@]}"; do
+	read -r l la lm lc <<<"$x"
+	printf '  ping RTT qsafe, linger %s: %6s us avg, %s min; iked CPU %d us a ping\n' \
+	    "$l" "$la" "$lm" "$lc"
+done
 if [ ${#plain[@]} -gt 0 ]; then
 	printf '  restarted, no offloads: %s (QSAFE_DP_OFFLOAD=0)\n' "$(med "${plain[@]}")"
 	printf '  restarted, offloads:    %s\n' "$(med "${off[@]}")"

@@ -11,13 +11,16 @@
  * Threads.  Two packet threads of their own, one per core here:
  *   tx  reads the TUN devices (epoll), encapsulates, sendmmsg()s;
  *   rx  recvmmsg()s the ESP sockets, decapsulates, writes to the TUN.
- * The tx side (its queue, the outbound SAs) is under txlock, which the
- * tx thread holds while it works; after writing to a device, rx sends
+ * The tx side (its queue, the outbound SAs) is under txlock, the rx side
+ * (its batch, the merge, the inbound SAs) under rxlock; each thread holds
+ * its side's lock while it works.  After writing to a device, rx sends
  * what came back into it meanwhile if it gets txlock without waiting
- * (one thread wakeup less per round trip).  So an SA direction is used
- * by one thread at a time (inbound SAs by rx only), and its cipher
- * context, sequence counter and replay window need no lock of their own.  The
- * SA table (a hash on the SPI with a random seed, O(1)) and the devices are
+ * (one thread wakeup less per round trip), and a thread that lingers
+ * after moving packets (dp_us_wait.c) takes the other side's the same
+ * way.  So an SA direction is used by one thread at a time, and its
+ * cipher context, sequence counter and replay window need no lock of
+ * their own.  The SA table (a hash on the SPI with a random seed, O(1))
+ * and the devices are
  * guarded by one read-mostly rwlock: a packet thread takes it for reading once
  * per batch (at most DP_BATCH packets), the event loop for writing to link or
  * unlink an SA.  Readers never wait for each other; a writer waits at most one
@@ -202,6 +205,8 @@ struct dp {
 	struct dp_tun *gro_tun; /* rx: where gro goes; NULL: empty */
 	struct dp_tun *rx_last; /* rx: written to in this batch */
 	pthread_mutex_t txlock; /* the tx side: txq, outbound SAs */
+	pthread_mutex_t rxlock; /* the rx side: rxb, gro, inbound SAs */
+	unsigned linger_us;	/* dp_us_wait.c; 0: sleep at once */
 	struct dp_ari *ari;	/* routes for traffic selectors; loop only */
 };
 
@@ -217,6 +222,15 @@ struct dp_usa *dp_find(struct dp *dp, uint32_t spi, bool inbound);
 /* Any thread: has the loop run dp_wake_cb. */
 void dp_wake(struct dp *dp);
 void dp_batch_init(struct dp_batch *x, size_t i, size_t off);
+/* rx: the datagrams waiting on sock decapsulated; caller holds rxlock. */
+size_t dp_rx_sock(struct dp *dp, int sock);
+/* tx: t's packets sent, txlock waited for / taken only if free (else 0);
+ * both return the packets read from t. */
+size_t dp_tx_tun(struct dp *dp, struct dp_tun *t);
+size_t dp_tx_tun_try(struct dp *dp, struct dp_tun *t);
+/* dp_us_wait.c: the packet threads. */
+#define DP_LINGER_US 50 /* default of QSAFE_DP_LINGER_US */
+#define DP_LINGER_MAX 10000
 void *dp_rx_main(void *arg);
 void *dp_tx_main(void *arg);
 /* tx: the outbound SA of t for the inner packet p, or NULL; read lock. */

@@ -16,9 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sched.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 
 #include <event2/event.h>
 #include <openssl/rand.h>
@@ -222,13 +220,12 @@ dp_batch_init(struct dp_batch *x, size_t i, size_t off)
 	x->msg[i].msg_hdr.msg_controllen = sizeof(x->ctl[i].b);
 }
 
-static void dp_tx_tun_try(struct dp *dp, struct dp_tun *t);
-static void dp_thread_latency(void);
-
-static void
+/* rx: the datagrams waiting on sock; caller holds rxlock. */
+size_t
 dp_rx_sock(struct dp *dp, int sock)
 {
 	struct dp_batch *x = &dp->rxb;
+	size_t got = 0;
 	int n;
 
 	for (;;) {
@@ -236,7 +233,8 @@ dp_rx_sock(struct dp *dp, int sock)
 			dp_batch_init(x, i, 0);
 		n = recvmmsg(sock, x->msg, DP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			return;
+			return got;
+		got += (size_t)n;
 		pthread_rwlock_rdlock(&dp->lock);
 		for (int i = 0; i < n; i++) {
 			size_t seg = dp_is_encap(dp, sock)
@@ -264,24 +262,7 @@ dp_rx_sock(struct dp *dp, int sock)
 			dp->rx_last = NULL;
 		}
 		if (n < DP_BATCH)
-			return;
-	}
-}
-
-void *
-dp_rx_main(void *arg)
-{
-	struct dp *dp = arg;
-	struct epoll_event evs[8];
-
-	dp_thread_latency();
-	for (;;) {
-		int n = epoll_wait(dp->epoll_rx, evs, 8, -1);
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == dp->stop_fd)
-				return NULL;
-			dp_rx_sock(dp, evs[i].data.fd);
-		}
+			return got;
 	}
 }
 
@@ -523,7 +504,7 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
  * into MTU-sized packets, dp_gso.h), then one sendmmsg.  epoll is level
  * triggered: what is left is read on the next round, after other devices.
  */
-static void
+static size_t
 dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 {
 	struct dp_txq *q = &dp->txq;
@@ -531,9 +512,10 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 	uint8_t *in = q->in + ESP_HEADROOM - vl;
 	struct virtio_net_hdr vh;
 	ssize_t r;
+	size_t reads;
 
 	pthread_rwlock_rdlock(&dp->lock);
-	for (int reads = 0; reads < DP_BATCH; reads++) {
+	for (reads = 0; reads < DP_BATCH; reads++) {
 		r = read(t->fd, in, DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM);
 		if (r < 0)
 			break;
@@ -577,69 +559,38 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 	dp_tx_flush(dp, t);
 	q->pol = NULL;
 	pthread_rwlock_unlock(&dp->lock);
+	return reads;
 }
 
 /* The tx thread's way in: the tx side is its but for dp_tx_tun_try. */
-static void
+size_t
 dp_tx_tun(struct dp *dp, struct dp_tun *t)
 {
+	size_t n;
+
 	pthread_mutex_lock(&dp->txlock);
-	dp_tx_tun_locked(dp, t);
+	n = dp_tx_tun_locked(dp, t);
 	pthread_mutex_unlock(&dp->txlock);
+	return n;
 }
 
 /*
  * rx, after writing to t: what the kernel routed back into t meanwhile
  * (a reply from the host behind it, put in t's queue within that very
  * write) is sent from here unless the tx thread is at work, which saves
- * one thread wakeup per round trip.
+ * one thread wakeup per round trip.  Also the rx thread's way to t while
+ * it lingers (dp_us_wait.c).  The packets read; 0 when tx is at work.
  */
-static void
+size_t
 dp_tx_tun_try(struct dp *dp, struct dp_tun *t)
 {
+	size_t n;
+
 	if (pthread_mutex_trylock(&dp->txlock) != 0)
-		return;
-	dp_tx_tun_locked(dp, t);
+		return 0;
+	n = dp_tx_tun_locked(dp, t);
 	pthread_mutex_unlock(&dp->txlock);
-}
-
-/*
- * A packet thread's scheduling hint: a short slice (EEVDF's custom
- * slice, Linux 6.12: sched_attr.sched_runtime for SCHED_OTHER) lets it
- * preempt on wakeup instead of queueing behind a busy task: latency
- * without more CPU.  Older kernels ignore it or refuse; either is fine.
- */
-static void
-dp_thread_latency(void)
-{
-	struct {
-		uint32_t size, policy;
-		uint64_t flags;
-		int32_t nice;
-		uint32_t priority;
-		uint64_t runtime, deadline, period;
-	} attr = { .size = 48, .policy = SCHED_OTHER, .runtime = 100000 };
-
-	if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0) {
-		/* not this kernel */
-	}
-}
-
-void *
-dp_tx_main(void *arg)
-{
-	struct dp *dp = arg;
-	struct epoll_event evs[16];
-
-	dp_thread_latency();
-	for (;;) {
-		int n = epoll_wait(dp->epoll_tx, evs, 16, -1);
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.ptr == NULL)
-				return NULL;
-			dp_tx_tun(dp, evs[i].data.ptr);
-		}
-	}
+	return n;
 }
 
 /* The loop: acquire requests, IKE packets from the packet threads. */

@@ -489,6 +489,31 @@ dp_raw_socket(struct dp *dp, int family)
 	return fd;
 }
 
+/*
+ * QSAFE_DP_LINGER_US: how long a packet thread polls after its last
+ * packet before it sleeps (dp_us_wait.c); 0 sleeps at once.
+ */
+static unsigned
+dp_linger_env(void)
+{
+	const char *s = getenv("QSAFE_DP_LINGER_US");
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0')
+		return DP_LINGER_US;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > DP_LINGER_MAX) {
+		log_warn("dataplane: QSAFE_DP_LINGER_US=%s: not 0..%d, %d used",
+		    s, DP_LINGER_MAX, DP_LINGER_US);
+		return DP_LINGER_US;
+	}
+	if (v != DP_LINGER_US)
+		log_info("dataplane: packet threads linger %lu us", v);
+	return (unsigned)v;
+}
+
 static void dp_us_close(struct dp *dp);
 
 static struct dp *
@@ -516,6 +541,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&dp->qlock, NULL);
 	pthread_mutex_init(&dp->txlock, NULL);
+	pthread_mutex_init(&dp->rxlock, NULL);
 	if (RAND_bytes((uint8_t *)&dp->seed_x, sizeof(dp->seed_x)) != 1 ||
 	    RAND_bytes((uint8_t *)&dp->seed_m, sizeof(dp->seed_m)) != 1)
 		goto fail;
@@ -523,6 +549,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	/* QSAFE_DP_OFFLOAD=0: plain TUN devices (to measure the difference) */
 	const char *off = getenv("QSAFE_DP_OFFLOAD");
 	dp->offload = off == NULL || strcmp(off, "0") != 0;
+	dp->linger_us = dp_linger_env();
 	for (size_t i = 0; i < DP_BATCH; i++)
 		if ((dp->rxb.buf[i] = malloc(DP_BUF_LEN)) == NULL)
 			goto fail;
@@ -659,6 +686,7 @@ dp_us_close(struct dp *dp)
 	pthread_rwlock_destroy(&dp->lock);
 	pthread_mutex_destroy(&dp->qlock);
 	pthread_mutex_destroy(&dp->txlock);
+	pthread_mutex_destroy(&dp->rxlock);
 	free(dp);
 }
 

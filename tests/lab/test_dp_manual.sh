@@ -51,6 +51,31 @@ if ip netns exec "$HA" ping -c 5 -i 0.2 -q 198.51.100.66 >/dev/null; then
 else
 	fail "pings lost through the tunnel"
 fi
+
+# The packet threads poll for a while after moving packets (linger,
+# iked/dp_us_wait.c), then sleep: after traffic, an idle appliance's iked
+# burns (almost) no CPU.  A thread that kept polling would use ~100 of
+# the 100 ticks a second; allowed: 10 over 2 s.
+iked_ticks() {	# iked_ticks DIR: utime + stime of DIR's iked processes
+	local p v t=0
+	for p in $(pgrep -x iked); do
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" |
+		    grep -q -- "--state-dir $1 " || continue
+		v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) ||
+		    continue
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+ip netns exec "$HA" ping -c 200 -i 0.002 -q 198.51.100.66 >/dev/null 2>&1
+t0=$(iked_ticks "$LAB_DIR/A")
+sleep 2
+t1=$(iked_ticks "$LAB_DIR/A")
+if [ $((t1 - t0)) -le 10 ]; then
+	ok "idle after 200 pings, A's iked used $((t1 - t0)) ticks in 2 s"
+else
+	fail "idle after traffic, A's iked used $((t1 - t0)) ticks in 2 s"
+fi
 enc=$(stat "$LAB_DIR/A" "Encrypted packets")
 dec=$(stat "$LAB_DIR/A" "Decrypted packets")
 if [ "${enc:-0}" -ge 5 ] && [ "${dec:-0}" -ge 5 ]; then
