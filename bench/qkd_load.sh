@@ -45,6 +45,8 @@
 #   tunnels lost     background IKE SAs not UP on SRX-B at the end, plus
 #                    any SRX-C set up again (a tunnel that went down)
 #
+# QL_DIVISOR=D replaces the 20 (./qsafe test: 60, Child SAs of 3 s, so
+# that the short run sees rekeys sooner).
 # QL_OVERHEAD=M (default 10) then runs qkd_overhead.sh with M setups and
 # prints both issue-12 figures side by side; QL_OVERHEAD=0 skips it.
 # Stops at the first failing step (bench/lib.sh) and says which.
@@ -69,7 +71,7 @@ lab_init q1h
 bench_tmp=$LAB_DIR
 A=$LAB_DIR/srx-a B=$LAB_DIR/srx-b C=$LAB_DIR/srx-c
 B_ADDR=198.51.100.2
-DIV=20 LIFE=180
+DIV=${QL_DIVISOR:-20} LIFE=180	# QL_DIVISOR: 60 in ./qsafe test (3 s Child SAs)
 SOFT=$((LIFE / DIV * 84 / 100))	# life.c: the initiator's latest soft expiry
 GRACE=1.25
 
@@ -304,7 +306,7 @@ for b in "${bursts[@]}"; do
 	last_p99=$p99 last_lat=$lat last_up=$last last_rk="$due/$ok"
 done
 echo "QKD burst on a responder: $N QKD IKE SAs (example 2's policies, PPK from KME-B)"
-echo "against $K background PSK tunnels (DPD always-send 2 s, Child SA 9 s: 180 s / $DIV)"
+echo "against $K background PSK tunnels (DPD always-send 2 s, Child SA $((LIFE / DIV)) s: $LIFE s / $DIV)"
 echo "load: $(uptime | sed 's/.*load/load/')"
 printf '%s\n' "$hdr" "$f_n" "$f_up" "$f_set" "$f_cpu" "$f_med" "$f_p99" "$f_max" "$f_dpd" "$f_rk" "$f_rkl"
 printf '%-34s %12s\n' "background tunnels lost" "$lost"
