@@ -222,7 +222,8 @@ wait_for "two rekeys of each background Child SA (no burst)" 40 more "$B" "$REKE
 wait_for "the rekeys answered" 10 ups_are "$B" 100.66. "$K"
 T_QUIET_END=$(secs)
 
-# one burst per latency: W_<i> = "latency t0 t1"
+# one burst per latency; bursts: "latency t0 t1 t2 cputicks" (t1: all
+# N established, t2: the end of its window)
 bursts=()
 kme_ms=0
 for lat in $LATENCIES; do
