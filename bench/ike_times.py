@@ -49,6 +49,14 @@ def packets(path):
 
 def ike(frame):
     """(src, dst, ispi, exchange, flags) of an IKE message, or None."""
+    m = ike_hdr(frame)
+    return None if m is None else m[:5]
+
+
+def ike_hdr(frame):
+    """(src, dst, ispi, exchange, flags, message ID, length) of an IKE
+    message, or None (bench/qkd_load.py matches requests and responses
+    by message ID)."""
     if len(frame) < 14 or frame[12:14] != b"\x08\x00":
         return None
     ip = frame[14:]
@@ -62,8 +70,9 @@ def ike(frame):
     if 500 not in (sport, dport):
         return None
     hdr = udp[8:36]
+    msgid, length = struct.unpack(">II", hdr[20:28])
     return (socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20]),
-            hdr[0:8].hex(), hdr[18], hdr[19])
+            hdr[0:8].hex(), hdr[18], hdr[19], msgid, length)
 
 
 def main():
