@@ -652,14 +652,19 @@ iconf_diff(const struct iconf *old, const struct iconf *new,
 {
 	size_t calls = 0;
 
-	for (size_t i = 0; old != NULL && i < old->nvpn; i++)
-		if (iconf_vpn_find(new, old->vpn[i].name) == NULL) {
-			ops->vpn_del(ctx, old->vpn[i].name);
-			calls++;
-		}
+	/* gateways before their VPNs: the IKE SA's Delete takes its Child
+	 * SAs with it (RFC 7296 1.4.1), where a VPN deleted first would put
+	 * a Child SA Delete in flight and leave the IKE SA to go unannounced
+	 * (one exchange at a time, 2.3); the engine finds a VPN's gateway by
+	 * name and tolerates its absence meanwhile */
 	for (size_t i = 0; old != NULL && i < old->npeer; i++)
 		if (iconf_peer_find(new, old->peer[i].name) == NULL) {
 			ops->peer_del(ctx, old->peer[i].name);
+			calls++;
+		}
+	for (size_t i = 0; old != NULL && i < old->nvpn; i++)
+		if (iconf_vpn_find(new, old->vpn[i].name) == NULL) {
+			ops->vpn_del(ctx, old->vpn[i].name);
 			calls++;
 		}
 	for (size_t i = 0; i < new->npeer; i++) {

@@ -314,7 +314,14 @@ iconf_delta_apply(struct iconf *ic, struct iconf_delta *d,
 	size_t *at = xcalloc(m + 1, sizeof(*at));
 
 	*ids_changed = false;
-	/* iconf_diff's order: a VPN never names a missing peer */
+	/* iconf_diff's order: gateways before their VPNs (the IKE SA's
+	 * Delete takes the Child SAs); the engine forgets a peer before its
+	 * PSK is wiped here */
+	for (size_t i = 0; i < d->npeer_del; i++)
+		if (iconf_peer_find(ic, d->peer_del[i]) != NULL) {
+			ops->peer_del(ctx, d->peer_del[i]);
+			calls++;
+		}
 	ic->nvpn = delta_drop(ic->vpn, ic->nvpn, sizeof(*ic->vpn), d->vpn_del,
 	    d->nvpn_del, gone, NULL);
 	for (size_t i = 0; i < d->nvpn_del; i++)
@@ -323,12 +330,6 @@ iconf_delta_apply(struct iconf *ic, struct iconf_delta *d,
 			calls++;
 		}
 	memset(gone, 0, (ngone + 1) * sizeof(*gone));
-	/* the engine forgets a peer before its PSK is wiped here */
-	for (size_t i = 0; i < d->npeer_del; i++)
-		if (iconf_peer_find(ic, d->peer_del[i]) != NULL) {
-			ops->peer_del(ctx, d->peer_del[i]);
-			calls++;
-		}
 	ic->npeer = delta_drop(ic->peer, ic->npeer, sizeof(*ic->peer),
 	    d->peer_del, d->npeer_del, gone, delta_peer_clear);
 	delta_put((void **)&ic->peer, &ic->npeer, sizeof(*ic->peer), d->peer,

@@ -437,7 +437,7 @@ START_TEST(test_diff_and_ids)
 	ck_assert_uint_eq(iconf_ids_get(&again, "V3"), 500001);
 	ck_assert_uint_eq(iconf_ids_get(&again, "V4"), 500003);
 	ic = step(c, &ids, ic, "deactivate security ike gateway GW",
-	    "vpn_del V2;vpn_del V3;peer_del GW;");
+	    "peer_del GW;vpn_del V2;vpn_del V3;");
 	iconf_free(ic);
 	iconf_ids_free(&ids);
 	iconf_ids_free(&again);
@@ -483,7 +483,7 @@ static const struct dstep {
 	{ "activate security ipsec vpn V1", true, "vpn_set V1 500001;" },
 	/* V1 names GW: the delta does not drop VPNs */
 	{ "deactivate security ike gateway GW", false,
-	    "vpn_del V1;peer_del GW;" },
+	    "peer_del GW;vpn_del V1;" },
 	/* V1 did not run: it comes back without being dirty */
 	{ "activate security ike gateway GW", false,
 	    "peer_set GW;vpn_set V1 500001;" },

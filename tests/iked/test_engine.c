@@ -251,6 +251,25 @@ START_TEST(delete_from_initiator)
 }
 END_TEST
 
+/*
+ * A commit that removes a gateway and its VPN: iked deletes the gateway
+ * first (iconf_diff), so the IKE SA's Delete reaches the peer and takes
+ * the Child SA with it.  The other order would put a Child SA Delete in
+ * flight first and free the IKE SA unannounced: the peer would keep it.
+ */
+START_TEST(delete_gateway_and_vpn)
+{
+	struct wire *w = wire_up(0, 0);
+
+	eng_peer_del(w->eng[0], "gw");
+	eng_vpn_del(w->eng[0], "vpn1");
+	ck_assert(wire_run(w, none_left, 3));
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 0);
+	ck_assert_int_eq(w->dp[1].dels, 2);
+	wire_free(w);
+}
+END_TEST
+
 static bool
 a_down(struct wire *w)
 {
@@ -776,6 +795,7 @@ engine_suite(void)
 	tcase_add_test(tc, duplicated_request);
 	tcase_add_test(tc, duplicated_sa_init);
 	tcase_add_test(tc, delete_from_initiator);
+	tcase_add_test(tc, delete_gateway_and_vpn);
 	tcase_add_test(tc, delete_from_responder);
 	tcase_add_test(tc, delete_child);
 	tcase_add_test(tc, garbage_changes_nothing);
