@@ -54,6 +54,9 @@ struct cli {
 	struct cli_prompt prompt;
 	struct input *in; /* batch source (NULL in the shell) */
 	struct edit *ed;  /* the shell (NULL in batch) */
+	/* session_exec's reply output, raw in its frame (msg_recv_raw):
+	 * borrowed, taken by the next session_print_output */
+	const char *raw_output;
 };
 
 /* session.c */

@@ -73,8 +73,10 @@ session_side_ready(void *arg)
 	return session_poll(arg) == -1 ? -1 : 0;
 }
 
-json_t *
-session_call(struct cli *cli, json_t *req)
+/* session_call; with raw, the reply's "output" may stay raw (msg_recv_raw).
+ */
+static json_t *
+session_call_raw(struct cli *cli, json_t *req, struct msg_raw *raw)
 {
 	json_int_t id = cli->next_id++;
 	json_t *reply;
@@ -88,7 +90,8 @@ session_call(struct cli *cli, json_t *req)
 		return NULL;
 	}
 	for (;;) {
-		reply = msg_recv(cli->fd, -1);
+		reply = raw != NULL ? msg_recv_raw(cli->fd, -1, raw)
+				    : msg_recv(cli->fd, -1);
 		if (reply == NULL) {
 			session_lost(cli);
 			return NULL;
@@ -98,17 +101,27 @@ session_call(struct cli *cli, json_t *req)
 		 * time) is dropped. */
 		if (session_unsolicited(cli, reply)) {
 			json_decref(reply);
+			if (raw != NULL)
+				msg_raw_free(raw);
 			continue;
 		}
 		if (msg_int(reply, "id", id) == id)
 			return reply;
 		json_decref(reply);
+		if (raw != NULL)
+			msg_raw_free(raw);
 	}
 }
 
 json_t *
-session_request(
-    struct cli *cli, const char *op, const char *key, const char *value)
+session_call(struct cli *cli, json_t *req)
+{
+	return session_call_raw(cli, req, NULL);
+}
+
+static json_t *
+session_request_raw(struct cli *cli, const char *op, const char *key,
+    const char *value, struct msg_raw *raw)
 {
 	json_t *req = json_object(), *reply = NULL, *v;
 
@@ -121,10 +134,17 @@ session_request(
 		}
 		json_object_set_new(req, key, v);
 	}
-	reply = session_call(cli, req);
+	reply = session_call_raw(cli, req, raw);
 done:
 	json_decref(req);
 	return reply;
+}
+
+json_t *
+session_request(
+    struct cli *cli, const char *op, const char *key, const char *value)
+{
+	return session_request_raw(cli, op, key, value, NULL);
 }
 
 static void
@@ -288,7 +308,9 @@ session_print_error(struct cli *cli, const char *line, const char *shown,
 int
 session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 {
-	const char *output = msg_str(reply, "output");
+	/* the first reply of session_exec may carry its output raw */
+	const char *output = cli->raw_output != NULL ? cli->raw_output
+						     : msg_str(reply, "output");
 	const json_t *pipes = json_object_get(reply, "pipes");
 	const json_t *data = json_object_get(reply, "data");
 	json_t *parsed = NULL;
@@ -297,6 +319,7 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 	const char *shown;
 	int rows, rc = -1;
 
+	cli->raw_output = NULL;
 	sb_init(&text);
 	sb_init(&err);
 	sb_init(&final);
@@ -479,16 +502,46 @@ session_reply(struct cli *cli, const char *line, json_t *reply)
 	return ok ? 0 : -1;
 }
 
+/*
+ * Whether reply's output may be written as it came, unchecked: batch mode
+ * (no pager), nothing to render or pipe, so nothing reads the bytes but
+ * the terminal or file they go to (session_print_output's first case).
+ */
+static bool
+session_output_raw_ok(const struct cli *cli, const json_t *reply)
+{
+	return !cli->interactive && json_object_get(reply, "data") == NULL &&
+	    json_object_get(reply, RPC_DATA_JSON) == NULL &&
+	    json_array_size(json_object_get(reply, "pipes")) == 0;
+}
+
 int
 session_exec(struct cli *cli, const char *line)
 {
-	json_t *reply = session_request(cli, CLI_OP_EXEC, "line", line);
+	struct msg_raw raw = { .key = "output" };
+	json_t *reply =
+	    session_request_raw(cli, CLI_OP_EXEC, "line", line, &raw);
+	int rc;
 
 	if (reply == NULL) {
 		cli->failed = true;
 		return -1;
 	}
-	return session_reply(cli, line, reply);
+	/* A 9 MB display set is written from the frame it came in, without
+	 * a JSON copy of it; anything that reads it gets the checked string.
+	 */
+	if (raw.p != NULL && !session_output_raw_ok(cli, reply) &&
+	    msg_raw_to_json(reply, &raw) == -1) {
+		fprintf(stderr, "error: the reply is not UTF-8 text\n");
+		json_decref(reply);
+		cli->failed = true;
+		return -1;
+	}
+	cli->raw_output = raw.p;
+	rc = session_reply(cli, line, reply);
+	cli->raw_output = NULL;
+	msg_raw_free(&raw);
+	return rc;
 }
 
 int

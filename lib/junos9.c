@@ -158,10 +158,10 @@ junos9_encode(const char *plain, size_t len)
 	char salt[4];
 	char *out;
 
-	if (junos9_rand_chars(salt, 1) == -1)
-		return NULL;
-	if (junos9_rand_chars(
-		salt + 1, (size_t)junos9_extra(junos9_index(salt[0]))) == -1)
+	/* The first character says how many follow (at most 3): all four
+	 * drawn at once, one RAND_bytes call per secret (a `load` of 18,000
+	 * secrets spent 7 % of its time in two). */
+	if (junos9_rand_chars(salt, sizeof(salt)) == -1)
 		return NULL;
 	out = junos9_encode_salted(plain, len, salt);
 	OPENSSL_cleanse(salt, sizeof(salt));

@@ -216,9 +216,14 @@ msg_read_full(int fd, char *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
-/* The JSON body, then its attachments put back as string members. */
+/*
+ * The JSON body, then its attachments put back as string members; with raw,
+ * the last attachment when it is named raw->key stays where it is
+ * (raw->p, raw->len) instead.
+ */
 static json_t *
-msg_decode(const char *body, size_t len, const char *att, size_t alen)
+msg_decode(const char *body, size_t len, const char *att, size_t alen,
+    struct msg_raw *raw)
 {
 	json_error_t jerr;
 	json_t *m = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -241,6 +246,13 @@ msg_decode(const char *body, size_t len, const char *att, size_t alen)
 		if (key == NULL || strcmp(key, "attach") == 0 || l < 0 ||
 		    (size_t)l > alen - off)
 			goto bad;
+		if (raw != NULL && raw->key != NULL &&
+		    strcmp(key, raw->key) == 0 && off + (size_t)l == alen) {
+			raw->p = att + off;
+			raw->len = (size_t)l;
+			off += (size_t)l;
+			continue;
+		}
 		/* json_stringn checks the bytes are UTF-8. */
 		sv = json_stringn(att + off, (size_t)l);
 		if (sv == NULL)
@@ -261,6 +273,12 @@ bad:
 json_t *
 msg_recv(int fd, int timeout_ms)
 {
+	return msg_recv_raw(fd, timeout_ms, NULL);
+}
+
+json_t *
+msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
+{
 	unsigned char hdr[8];
 	uint32_t n, alen;
 	char *body;
@@ -278,16 +296,58 @@ msg_recv(int fd, int timeout_ms)
 		errno = EMSGSIZE;
 		return NULL;
 	}
-	body = xmalloc((size_t)n + alen);
+	/* + 1: a raw attachment, the last part, ends in a NUL */
+	body = xmalloc((size_t)n + alen + 1);
+	body[(size_t)n + alen] = '\0';
 	if (msg_read_full(fd, body, (size_t)n + alen, timeout_ms) == -1) {
 		OPENSSL_cleanse(body, (size_t)n + alen);
 		free(body);
 		return NULL;
 	}
-	m = msg_decode(body, n, body + n, alen);
+	if (raw != NULL) {
+		raw->p = NULL;
+		raw->len = 0;
+	}
+	m = msg_decode(body, n, body + n, alen, raw);
+	if (m != NULL && raw != NULL && raw->p != NULL) {
+		/* the frame is the attachment's storage now */
+		raw->frame = body;
+		raw->size = (size_t)n + alen;
+		return m;
+	}
+	if (raw != NULL)
+		raw->p = NULL;
 	OPENSSL_cleanse(body, (size_t)n + alen);
 	free(body);
 	return m;
+}
+
+void
+msg_raw_free(struct msg_raw *raw)
+{
+	if (raw->frame != NULL) {
+		OPENSSL_cleanse(raw->frame, raw->size);
+		free(raw->frame);
+	}
+	raw->frame = NULL;
+	raw->size = 0;
+	raw->p = NULL;
+	raw->len = 0;
+}
+
+int
+msg_raw_to_json(json_t *m, struct msg_raw *raw)
+{
+	json_t *sv;
+
+	if (raw->p == NULL)
+		return 0;
+	/* what msg_recv would have done: json_stringn checks UTF-8 */
+	sv = json_stringn(raw->p, raw->len);
+	msg_raw_free(raw);
+	if (sv == NULL)
+		return -1;
+	return json_object_set_new(m, raw->key, sv);
 }
 
 int
@@ -354,7 +414,7 @@ msg_evbuf_pull(struct evbuffer *in, bool *bad)
 		return NULL;
 	evbuffer_drain(in, 8);
 	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)((size_t)n + alen));
-	m = msg_decode(p, n, p + n, alen);
+	m = msg_decode(p, n, p + n, alen, NULL);
 	evbuffer_drain(in, (size_t)n + alen);
 	if (m == NULL)
 		*bad = true;

@@ -46,6 +46,26 @@ int msg_send(int fd, const json_t *body);
  */
 json_t *msg_recv(int fd, int timeout_ms);
 
+/*
+ * msg_recv, where the attachment named raw->key, when it is the frame's last
+ * part, is not made a JSON string member (no copy, no UTF-8 check): raw->p
+ * (NUL-terminated) and raw->len point into the frame, which raw then owns
+ * until msg_raw_free (wiped).  For text that is only written out (the
+ * cli's 9 MB `display set`); raw->p is NULL when there was none.
+ */
+struct msg_raw {
+	const char *key; /* set by the caller */
+	const char *p;
+	size_t len;
+	char *frame;
+	size_t size;
+};
+json_t *msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw);
+void msg_raw_free(struct msg_raw *raw);
+/* Makes the raw attachment m's string member after all (UTF-8 checked, as
+ * msg_recv does) and frees raw; 0, or -1 when it is not UTF-8. */
+int msg_raw_to_json(json_t *m, struct msg_raw *raw);
+
 /* libevent side.  Queue a message on a bufferevent; 0 or -1. */
 int msg_bev_send(struct bufferevent *bev, const json_t *body);
 /*

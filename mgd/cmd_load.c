@@ -86,6 +86,36 @@ load_error(struct sb *out, const char *name, const char *set_line,
 	sb_free(&e);
 }
 
+/*
+ * The common case in one pass: every line applied to target and the
+ * secrets hidden from the same parse (edit_apply_hiding); on success
+ * *set_text is the text with its secrets in $9$ form (the plain copy
+ * wiped).  -1 at a bad line: the caller names them all from a fresh copy.
+ */
+static int
+config_load_apply(struct conf *target, const struct cpath *level,
+    struct sb *set_text, struct path_err *err, size_t *bad, struct sb *warn)
+{
+	struct sb hidden;
+
+	sb_init(&hidden);
+	if (edit_apply_hiding(target, level, sb_str(set_text), set_text->len,
+		&hidden, err, bad, warn) == -1) {
+		OPENSSL_cleanse(hidden.buf, hidden.len);
+		sb_free(&hidden);
+		return -1;
+	}
+	if (hidden.len != set_text->len ||
+	    memcmp(sb_str(&hidden), sb_str(set_text), hidden.len) != 0) {
+		OPENSSL_cleanse(set_text->buf, set_text->len);
+		sb_free(set_text);
+		*set_text = hidden;
+	} else {
+		sb_free(&hidden);
+	}
+	return 0;
+}
+
 /* Applies load text of kind (set, merge, override, replace) for s. */
 static void
 config_load_text(struct session *s, const char *kind, const char *name,
@@ -115,7 +145,18 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	target = override ? conf_new(m->schema) : conf_dup(session_conf(s));
 	if (override)
 		conf_touch_all(target);
-	{
+	if (config_load_apply(target, level, &set_text, &err, &bad, &warn) ==
+	    -1) {
+		/* Again from the start, to name every bad line. */
+		conf_free(target);
+		target =
+		    override ? conf_new(m->schema) : conf_dup(session_conf(s));
+		if (override)
+			conf_touch_all(target);
+		sb_reset(&err.msg);
+		err.tok = 0;
+		err.at_end = false;
+		sb_reset(&warn);
 		/* Every bad line is named (up to LOAD_ERRORS_MAX), then the
 		 * copy is thrown away: nothing is applied. */
 		bool set_format = set_text.len == len &&

@@ -122,6 +122,24 @@ link_abort(struct link *l)
 	link_spare_later(l);
 }
 
+/*
+ * Whether replaying delta on the old running tree (link_spare_refresh) costs
+ * less than copying the new one: parsing a line costs about as much as
+ * copying a few nodes, so a change of more lines than a quarter of the
+ * tree's nodes (a 200,000-line load: a second parse of all of it, a tenth
+ * of iked's CPU) is copied instead.
+ */
+static bool
+link_replay_pays(const struct conf *running, const char *delta)
+{
+	size_t max = conf_count(running) / 4, lines = 0;
+
+	for (const char *p = delta; (p = strchr(p, '\n')) != NULL; p++)
+		if (++lines > max)
+			return false;
+	return true;
+}
+
 static void
 link_check(struct link *l, const json_t *req, json_t *reply)
 {
@@ -142,8 +160,10 @@ link_check(struct link *l, const json_t *req, json_t *reply)
 		l->spare = NULL;
 	}
 	free(l->spare_delta);
-	l->spare_delta =
-	    msg_bool(req, "full") || text == NULL ? NULL : xstrdup(text);
+	l->spare_delta = msg_bool(req, "full") || text == NULL ||
+		!link_replay_pays(l->running, text)
+	    ? NULL
+	    : xstrdup(text);
 	sb_init(&err.msg);
 	if (text != NULL &&
 	    edit_apply_trusted(

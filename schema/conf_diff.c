@@ -403,13 +403,9 @@ diff_meta_lines(const struct cnode *n, bool recurse, struct sb *out)
 static void
 diff_add_lines(const struct cnode *n, struct sb *out)
 {
-	struct sb t;
-
-	sb_init(&t);
-	conf_text_set(n, &t);
-	/* conf_text_set writes deactivate lines too; annotations follow. */
-	sb_add(out, t.buf ? t.buf : "", t.len);
-	sb_free(&t);
+	/* conf_text_set writes deactivate lines too; annotations follow.
+	 * Straight into out: a load's whole tree is one item, 9 MB. */
+	conf_text_set(n, out);
 	for (const struct cnode *m = n; m; m = NULL) {
 		struct sb a;
 		sb_init(&a);

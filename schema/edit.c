@@ -188,9 +188,40 @@ fail:
 	return -1;
 }
 
-int
-edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
-    size_t pos, struct path_err *err, struct sb *warn)
+/*
+ * The words of tk that p (parsed from them) holds as secret values, replaced
+ * by the $9$ form p holds (edit_hide_secrets).  Returns how many.
+ */
+static size_t
+edit_hide_path(const struct cpath *p, struct toks *tk)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct tok *t =
+		    p->step[i].tok < tk->n ? &tk->t[p->step[i].tok] : NULL;
+		if (!(p->step[i].sn->flags & SNF_SECRET) ||
+		    p->step[i].val == NULL || t == NULL ||
+		    strcmp(t->s, p->step[i].val) == 0)
+			continue;
+		OPENSSL_cleanse(t->s, strlen(t->s));
+		free(t->s);
+		t->s = xstrdup(p->step[i].val);
+		t->quoted = lex_needs_quotes(t->s);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * edit_apply; with hide (the same words as tk), also each word that the
+ * line gives a secret leaf becomes its $9$ form in hide, and *nhidden counts
+ * them (edit_hide_secrets, from the same parse).
+ */
+static int
+edit_apply_hide(struct conf *c, const struct cpath *level,
+    const struct toks *tk, size_t pos, struct path_err *err, struct sb *warn,
+    struct toks *hide, size_t *nhidden)
 {
 	const char *cmd = tk->t[pos].s;
 	struct cpath p;
@@ -203,6 +234,8 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 		if (edit_parse(c, level, tk, pos + 1, end, PATH_SET, &p, err) ==
 		    -1)
 			goto done;
+		if (hide != NULL)
+			*nhidden += edit_hide_path(&p, hide);
 		/* Junos: `set system` (a container that means nothing
 		 * empty) and a bare `set` want more words. */
 		const struct snode *last = p.n ? p.step[p.n - 1].sn : NULL;
@@ -240,6 +273,8 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, PATH_LOOSE, &p,
 		err) == -1)
 		goto done;
+	if (hide != NULL)
+		*nhidden += edit_hide_path(&p, hide);
 	if (p.n == 0 && strcmp(cmd, "delete") != 0) {
 		edit_err(err, pos + 1, "missing argument.");
 		err->at_end = true;
@@ -325,6 +360,13 @@ done:
 	free(found);
 	cpath_free(&p);
 	return rc;
+}
+
+int
+edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
+    size_t pos, struct path_err *err, struct sb *warn)
+{
+	return edit_apply_hide(c, level, tk, pos, err, warn, NULL, NULL);
 }
 
 int
@@ -431,6 +473,69 @@ edit_apply_trusted(struct conf *c, const struct cpath *level, const char *text,
 	return edit_each_line(text, len, bad_line, edit_line_cb, &x);
 }
 
+/*
+ * One pass over a `load` text: applies each line in place (as
+ * edit_apply_trusted) and writes to hidden the text as
+ * edit_hide_secrets_text would (its typed secrets in $9$ form, line numbers
+ * kept), parsing each line once instead of twice.
+ */
+int
+edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
+    size_t len, struct sb *hidden, struct path_err *err, size_t *bad_line,
+    struct sb *warn)
+{
+	const char *p = text, *end = text + len;
+	int rc = 0;
+
+	*bad_line = 0;
+	/* A UTF-8 byte-order mark at the start is not part of the text. */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end && rc == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t ll = l > 0 && p[l - 1] == '\r' ? l - 1 : l, ws = 0,
+		       k = 0;
+		struct toks tk;
+		size_t off;
+
+		(*bad_line)++;
+		while (ws < ll && (p[ws] == ' ' || p[ws] == '\t'))
+			ws++;
+		if (ws < ll && p[ws] != '#') {
+			if (lex_line(p + ws, ll - ws, &tk, &err->msg, &off) ==
+			    -1) {
+				err->tok = 0;
+				err->at_end = false;
+				err->caret = PATH_CARET_TOKEN;
+				return -1;
+			}
+			if (tk.n > 0 && !edit_is_command(tk.t[0].s)) {
+				edit_err(err, 0,
+				    "syntax error, expecting <command>.");
+				rc = -1;
+			} else if (tk.n > 0) {
+				rc = edit_apply_hide(
+				    c, level, &tk, 0, err, warn, &tk, &k);
+			}
+			for (size_t i = 0; rc == 0 && k > 0 && i < tk.n; i++) {
+				if (i > 0)
+					sb_putc(hidden, ' ');
+				lex_quote(hidden, tk.t[i].s);
+			}
+			toks_free(&tk);
+		}
+		if (rc == -1)
+			break;
+		if (k == 0)
+			sb_add(hidden, p, l);
+		if (nl != NULL)
+			sb_putc(hidden, '\n');
+		p = nl ? nl + 1 : end;
+	}
+	return rc;
+}
+
 size_t
 edit_hide_secrets(
     struct conf *c, const struct cpath *level, struct toks *tk, size_t pos)
@@ -457,22 +562,8 @@ edit_hide_secrets(
 	err.tok = 0;
 	err.at_end = false;
 	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, mode, &p, &err) ==
-	    0) {
-		for (size_t i = 0; i < p.n; i++) {
-			struct tok *t = p.step[i].tok < tk->n
-			    ? &tk->t[p.step[i].tok]
-			    : NULL;
-			if (!(p.step[i].sn->flags & SNF_SECRET) ||
-			    p.step[i].val == NULL || t == NULL ||
-			    strcmp(t->s, p.step[i].val) == 0)
-				continue;
-			OPENSSL_cleanse(t->s, strlen(t->s));
-			free(t->s);
-			t->s = xstrdup(p.step[i].val);
-			t->quoted = lex_needs_quotes(t->s);
-			n++;
-		}
-	}
+	    0)
+		n = edit_hide_path(&p, tk);
 	cpath_free(&p);
 	sb_free(&err.msg);
 	return n;

@@ -47,6 +47,15 @@ int edit_apply_trusted(struct conf *c, const struct cpath *level,
     struct sb *warn);
 
 /*
+ * For a `load` text: edit_apply_trusted, and hidden gets the text as
+ * edit_hide_secrets_text writes it, from the same parse of each line.
+ * 0, or -1 at the first bad line (*bad_line, err), c then half-changed.
+ */
+int edit_apply_hiding(struct conf *c, const struct cpath *level,
+    const char *text, size_t len, struct sb *hidden, struct path_err *err,
+    size_t *bad_line, struct sb *warn);
+
+/*
  * Replaces in tk[pos ...] (tk[pos] is the command word) every word that is
  * the value of a secret leaf by the $9$ form the tree would store (schema
  * `qc:secret`), wiping the typed word.  Done before a line is applied and

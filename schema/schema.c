@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <libyang/libyang.h>
+#include <libyang/plugins_types.h>
 
 #include "lib/log.h"
 #include "schema/schema.h"
@@ -41,6 +42,7 @@ static const struct {
 
 struct schema {
 	struct ly_ctx *ctx;
+	pcre2_match_data *md; /* schema_pattern_match's; NULL: no JIT */
 	struct snode root;
 	struct snode op_root;
 };
@@ -474,6 +476,11 @@ schema_new(const char *dir)
 			schema_add_rpc(s, r);
 	}
 	schema_add_groups(s);
+	{
+		uint32_t jit = 0;
+		if (pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit)
+			s->md = pcre2_match_data_create(1, NULL);
+	}
 	if (schema_resolve_refs(s, &s->root) == -1)
 		goto fail;
 	for (size_t i = 0; i < nrpc; i++)
@@ -512,6 +519,7 @@ schema_free(struct schema *s)
 	for (size_t i = 0; i < s->op_root.nchild; i++)
 		snode_free_tree(s->op_root.child[i], true);
 	free(s->op_root.child);
+	pcre2_match_data_free(s->md);
 	if (s->ctx)
 		ly_ctx_destroy(s->ctx);
 	free(s);
@@ -754,15 +762,56 @@ schema_type_error(const struct lysc_type *t, const char *value, struct sb *err)
 }
 
 /*
+ * Whether value matches pattern pat, answered by pcre2's JIT: 1 yes, 0 no,
+ * -1 cannot tell (no JIT).  libyang matches with the interpreter, which
+ * allocates its frames on every match (a seventh of a 200,000-line `load`),
+ * because it asks for PCRE2_ANCHORED | PCRE2_ENDANCHORED at match time,
+ * which JIT does not take.  Its patterns are compiled with both options
+ * (checked here), so the same code JIT-compiled in place and matched
+ * without them answers the same; libyang's own matches are unchanged.
+ */
+/* libyang's id of its plain string type (plugins_types/string.c) */
+#define SCHEMA_STRING_PLUGIN "libyang 2 - string, version 1"
+
+static int
+schema_pattern_match(const struct schema *s, const struct lysc_pattern *pat,
+    const char *value, size_t len)
+{
+	const uint32_t anchored = PCRE2_ANCHORED | PCRE2_ENDANCHORED;
+	uint32_t opts = 0;
+	size_t jit = 0;
+	int rc;
+
+	if (s->md == NULL ||
+	    pcre2_pattern_info(pat->code, PCRE2_INFO_ARGOPTIONS, &opts) != 0 ||
+	    (opts & anchored) != anchored)
+		return -1;
+	if (pcre2_pattern_info(pat->code, PCRE2_INFO_JITSIZE, &jit) != 0)
+		return -1;
+	if (jit == 0 && pcre2_jit_compile(pat->code, PCRE2_JIT_COMPLETE) != 0)
+		return -1;
+	rc = pcre2_jit_match(
+	    pat->code, (PCRE2_SPTR)value, len, 0, 0, s->md, NULL);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return pat->inverted ? 1 : 0;
+	if (rc < 0)
+		return -1;
+	return pat->inverted ? 0 : 1;
+}
+
+/*
  * True when value certainly fits t without asking libyang: an enumeration
- * name, or a string without patterns within its length.  Only printable
- * ASCII qualifies (so bytes are characters and UTF-8 is not in question);
- * anything else, and every refusal, goes to lyd_value_validate.  This keeps
- * the answers identical while sparing the common values libyang's value
- * store, dictionary and free (a fifth of a 200,000-line `load`).
+ * name, a string within its length whose patterns all match (JIT), or a
+ * union with such a member (a union takes a value any member takes).  Only
+ * printable ASCII qualifies (so bytes are characters and UTF-8 is not in
+ * question); anything else, and every refusal, goes to lyd_value_validate.
+ * This keeps the answers identical while sparing the common values
+ * libyang's value store, dictionary and free (a fifth of a 200,000-line
+ * `load`) and its interpreted pattern matches.
  */
 static bool
-schema_value_surely_valid(const struct lysc_type *t, const char *value)
+schema_value_surely_valid(
+    const struct schema *s, const struct lysc_type *t, const char *value)
 {
 	LY_ARRAY_COUNT_TYPE u;
 	size_t len = 0;
@@ -780,18 +829,35 @@ schema_value_surely_valid(const struct lysc_type *t, const char *value)
 			return true;
 		return false;
 	}
+	if (t->basetype == LY_TYPE_UNION) {
+		const struct lysc_type_union *un =
+		    (const struct lysc_type_union *)t;
+		LY_ARRAY_FOR(un->types, u)
+		if (schema_value_surely_valid(s, un->types[u], value))
+			return true;
+		return false;
+	}
 	if (t->basetype == LY_TYPE_STRING) {
 		const struct lysc_type_str *st =
 		    (const struct lysc_type_str *)t;
-		if (LY_ARRAY_COUNT(st->patterns) > 0)
-			return false;
-		if (st->length == NULL)
-			return true;
-		LY_ARRAY_FOR(st->length->parts, u)
+		bool fits = st->length == NULL;
+		if (st->length != NULL)
+			LY_ARRAY_FOR(st->length->parts, u)
 		if (len >= st->length->parts[u].min_u64 &&
 		    len <= st->length->parts[u].max_u64)
-			return true;
-		return false;
+			fits = true;
+		if (!fits)
+			return false;
+		/* Patterns are all a plain string type checks (no plugin of
+		 * ietf-inet-types and the like, which check more). */
+		if (LY_ARRAY_COUNT(st->patterns) > 0 &&
+		    (t->plugin == NULL || t->plugin->id == NULL ||
+			strcmp(t->plugin->id, SCHEMA_STRING_PLUGIN) != 0))
+			return false;
+		LY_ARRAY_FOR(st->patterns, u)
+		if (schema_pattern_match(s, st->patterns[u], value, len) != 1)
+			return false;
+		return true;
 	}
 	return false;
 }
@@ -806,7 +872,7 @@ schema_value_check(const struct schema *s, const struct snode *sn,
 		return 0;
 	if (t->basetype == LY_TYPE_EMPTY)
 		return 0;
-	if (schema_value_surely_valid(t, value))
+	if (schema_value_surely_valid(s, t, value))
 		return 0;
 	if (lyd_value_validate(s->ctx, sn->ly, value, strlen(value), NULL, NULL,
 		NULL) == LY_SUCCESS)

@@ -1,10 +1,13 @@
 /*
  * test_msg: the frame decoder on a session's socket (lib/msg.c): a frame
  * comes back whole, a partial one waits, and a frame without its JSON is
- * malformed.
+ * malformed; msg_recv_raw leaves the named large attachment in the frame,
+ * byte for byte, and checks it as msg_recv would only when asked.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <event2/buffer.h>
@@ -48,6 +51,81 @@ START_TEST(test_frame_without_json)
 }
 END_TEST
 
+/* A frame of JSON text js and attachment bytes att, written to fd. */
+static void
+t_write_frame(int fd, const char *js, const char *att, size_t alen)
+{
+	unsigned char hdr[8];
+	size_t n = strlen(js);
+
+	for (int i = 0; i < 4; i++) {
+		hdr[i] = (unsigned char)(n >> (24 - 8 * i));
+		hdr[4 + i] = (unsigned char)(alen >> (24 - 8 * i));
+	}
+	ck_assert_int_eq(write(fd, hdr, 8), 8);
+	ck_assert_int_eq(write(fd, js, n), (ssize_t)n);
+	ck_assert_int_eq(write(fd, att, alen), (ssize_t)alen);
+}
+
+START_TEST(test_recv_raw)
+{
+	enum { N = MSG_ATTACH_MIN + 1000 };
+	char *text = malloc(N + 1);
+	char js[128];
+	struct msg_raw raw = { .key = "output" };
+	json_t *body, *m;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	for (size_t i = 0; i < N; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[N] = '\0';
+	/* msg_send's frame: the output as an attachment, left raw */
+	body = json_pack("{s:i, s:s}", "id", 7, "output", text);
+	ck_assert_int_eq(msg_send(sv[0], body), 0);
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(msg_int(m, "id", 0), 7);
+	ck_assert_ptr_null(json_object_get(m, "output"));
+	ck_assert_ptr_null(json_object_get(m, "attach"));
+	ck_assert_uint_eq(raw.len, N);
+	ck_assert_str_eq(raw.p, text);
+	/* made a member after all: the same text */
+	ck_assert_int_eq(msg_raw_to_json(m, &raw), 0);
+	ck_assert_str_eq(msg_str(m, "output"), text);
+	ck_assert_ptr_null(raw.frame);
+	json_decref(m);
+	/* another key: decoded as msg_recv does */
+	raw.key = "other";
+	ck_assert_int_eq(msg_send(sv[0], body), 0);
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(raw.p);
+	ck_assert_str_eq(msg_str(m, "output"), text);
+	json_decref(m);
+	json_decref(body);
+	/* not UTF-8: msg_recv refuses the frame; raw keeps the bytes and
+	 * msg_raw_to_json refuses them */
+	text[100] = (char)0xff;
+	snprintf(js, sizeof(js), "{\"id\":8,\"attach\":[[\"output\",%d]]}", N);
+	t_write_frame(sv[0], js, text, N);
+	ck_assert_ptr_null(msg_recv(sv[1], 1000));
+	raw.key = "output";
+	t_write_frame(sv[0], js, text, N);
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(raw.len, N);
+	ck_assert_int_eq(memcmp(raw.p, text, N), 0);
+	ck_assert_int_eq(msg_raw_to_json(m, &raw), -1);
+	ck_assert_ptr_null(json_object_get(m, "output"));
+	json_decref(m);
+	msg_raw_free(&raw);
+	free(text);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -58,6 +136,7 @@ main(void)
 
 	tcase_add_test(tc, test_frame_round_trip);
 	tcase_add_test(tc, test_frame_without_json);
+	tcase_add_test(tc, test_recv_raw);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

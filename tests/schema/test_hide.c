@@ -126,6 +126,61 @@ START_TEST(hide_text_lines)
 }
 END_TEST
 
+/*
+ * The one-pass load (edit_apply_hiding): the tree and the text to journal
+ * hold one and the same $9$ form, never the typed secret; other lines and
+ * line numbers are kept; a bad line is named.
+ */
+START_TEST(hide_apply_one_pass)
+{
+	struct conf *c = conf_new(S), *replay = conf_new(S);
+	struct sb out;
+	struct path_err err;
+	size_t bad;
+	const char *text = "set system host-name h\r\n"
+			   "# a comment plainQ\n"
+			   "set security ike policy Q pre-shared-key "
+			   "ascii-text plainQ\n"
+			   "  set system host-name h2\n";
+
+	sb_init(&out);
+	sb_init(&err.msg);
+	ck_assert_int_eq(edit_apply_hiding(c, NULL, text, strlen(text), &out,
+			     &err, &bad, NULL),
+	    0);
+	ck_assert_str_eq(strchr(sb_str(&out), '\n') + 1,
+	    strstr(sb_str(&out), "# a comment plainQ\nset security"));
+	ck_assert_ptr_nonnull(
+	    strstr(sb_str(&out), "\n  set system host-name h2\n"));
+	ck_assert_ptr_null(
+	    strstr(strstr(sb_str(&out), "set security"), "plainQ"));
+	/* the text replays to the very same tree */
+	ck_assert_int_eq(edit_apply_text(replay, NULL, sb_str(&out), out.len,
+			     &err, &bad, NULL),
+	    0);
+	char *t1 = tree_text(c), *t2 = tree_text(replay);
+	ck_assert_str_eq(t1, t2);
+	ck_assert_ptr_nonnull(strstr(t1, "set system host-name h2\n"));
+	char *enc = strstr(t1, "ascii-text \"$9$");
+	ck_assert_ptr_nonnull(enc);
+	enc += strlen("ascii-text \"");
+	*strchr(enc, '"') = '\0';
+	decodes_to(enc, "plainQ");
+	free(t1);
+	free(t2);
+	sb_reset(&out);
+	text = "set system host-name h\nset system no-such-thing 1\n";
+	ck_assert_int_eq(edit_apply_hiding(c, NULL, text, strlen(text), &out,
+			     &err, &bad, NULL),
+	    -1);
+	ck_assert_uint_eq(bad, 2);
+	sb_free(&err.msg);
+	sb_free(&out);
+	conf_free(c);
+	conf_free(replay);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -138,6 +193,7 @@ main(void)
 		return 1;
 	tcase_add_test(tc, hide_typed_word);
 	tcase_add_test(tc, hide_text_lines);
+	tcase_add_test(tc, hide_apply_one_pass);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

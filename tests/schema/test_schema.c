@@ -568,6 +568,58 @@ START_TEST(path_leaflist)
 }
 END_TEST
 
+/*
+ * Pattern-restricted values: schema_value_check answers valid values from
+ * pcre2's JIT and everything else from libyang; both must agree with the
+ * YANG patterns, anchored at both ends (RFC 7950 9.4.5): a valid prefix or
+ * a valid middle of a refused value is still refused.
+ */
+static const struct {
+	const char *line;
+	bool ok;
+} path_pattern_vec[] = {
+	{ "set security ike gateway G local-identity inet 10.9.9.9", true },
+	{ "set security ike gateway G local-identity inet 255.255.255.255",
+	    true },
+	{ "set security ike gateway G local-identity inet 10.9.9.256", false },
+	{ "set security ike gateway G local-identity inet 10.9.9.9x", false },
+	{ "set security ike gateway G local-identity inet x10.9.9.9", false },
+	{ "set security ike gateway G local-identity inet 10.9.9", false },
+	{ "set security ike gateway G local-identity inet 010.9.9.9", false },
+	{ "set security ike gateway G address 10.0.0.1", true },
+	{ "set security ike gateway G address 2001:db8::1", true },
+	{ "set security ike gateway G address 2001:db8::1::2", false },
+	{ "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24",
+	    true },
+	{ "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/33",
+	    false },
+	{ "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24/1",
+	    false },
+	{ "set routing-options static route 10.2.0.0/24 next-hop 10.0.0.254",
+	    true },
+	{ "set routing-options static route 10.2.0.0/24 next-hop st0.1", true },
+	{ "set routing-options static route 10.2.0.0/24 next-hop 1.2.3",
+	    false },
+	{ "set routing-options static route 10.2.0.0/33 next-hop st0.1",
+	    false },
+};
+
+START_TEST(path_patterns)
+{
+	struct conf *c = conf_new(S);
+	const char *line = path_pattern_vec[_i].line;
+
+	/* twice: the first match may compile the pattern, the second not */
+	for (int k = 0; k < 2; k++) {
+		if (path_pattern_vec[_i].ok)
+			ok(c, line);
+		else
+			bad(c, line, "");
+	}
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(path_secrets)
 {
 	struct conf *c = conf_new(S);
@@ -1482,6 +1534,8 @@ schema_suite(void)
 	tcase_add_test(tc, path_lists);
 	tcase_add_test(tc, path_leaflist);
 	tcase_add_test(tc, path_secrets);
+	tcase_add_loop_test(tc, path_patterns, 0,
+	    sizeof(path_pattern_vec) / sizeof(path_pattern_vec[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("edit");
