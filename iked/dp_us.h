@@ -229,7 +229,10 @@ size_t dp_rx_sock(struct dp *dp, int sock);
 size_t dp_tx_tun(struct dp *dp, struct dp_tun *t);
 size_t dp_tx_tun_try(struct dp *dp, struct dp_tun *t);
 /* dp_us_wait.c: the packet threads. */
-#define DP_LINGER_US 50 /* default of QSAFE_DP_LINGER_US */
+/* default of QSAFE_DP_LINGER_US: off.  On this machine, idle or loaded,
+ * lingering did not shorten the ping and cost CPU per packet
+ * (docs/benchmarks.md) */
+#define DP_LINGER_US 0
 #define DP_LINGER_MAX 10000
 void *dp_rx_main(void *arg);
 void *dp_tx_main(void *arg);

@@ -11,6 +11,9 @@ set -u
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 . "$(dirname "$0")/lib.sh"
 export QSAFE_BUILD_DIR
+# the packet threads linger (off by default): this lab checks that they
+# still sleep once the traffic stops (below)
+export QSAFE_DP_LINGER_US=50
 lab_init dp
 
 fails=0
@@ -53,7 +56,7 @@ else
 fi
 
 # The packet threads poll for a while after moving packets (linger,
-# iked/dp_us_wait.c), then sleep: after traffic, an idle appliance's iked
+# iked/dp_us_wait.c, on above), then sleep: after traffic, an idle appliance's iked
 # burns (almost) no CPU.  A thread that kept polling would use ~100 of
 # the 100 ticks a second; allowed: 10 over 2 s.
 iked_ticks() {	# iked_ticks DIR: utime + stime of DIR's iked processes
