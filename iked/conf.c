@@ -43,6 +43,28 @@ iconf_list(
 	return k;
 }
 
+size_t
+iconf_name_pos(
+    const void *base, size_t n, size_t size, const char *name, bool *found)
+{
+	size_t lo = 0, hi = n;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp((const char *)base + mid * size, name);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 const struct cnode *
 iconf_entry(const struct iconf_ctx *x, const struct cnode *parent,
     const char *kind, const char *name)

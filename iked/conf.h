@@ -209,6 +209,10 @@ const struct eng_peer *iconf_peer_find(
     const struct iconf *ic, const char *name);
 const struct eng_vpn *iconf_vpn_find(const struct iconf *ic, const char *name);
 
+/* conf.c: where name is in an array of n name-first elements of size
+ * bytes sorted by name (*found), or where it would go. */
+size_t iconf_name_pos(
+    const void *base, size_t n, size_t size, const char *name, bool *found);
 /* conf.c: the active list entry kind/name under parent (hashed), or NULL. */
 const struct cnode *iconf_entry(const struct iconf_ctx *x,
     const struct cnode *parent, const char *kind, const char *name);

@@ -21,35 +21,12 @@
 /* At most this many set by moves; beyond, one merge (O(n + m)). */
 #define DELTA_MOVES_MAX 64
 
-/* Where name is in a name-sorted array, or where it goes. */
-static size_t
-delta_pos(
-    const void *base, size_t n, size_t size, const char *name, bool *found)
-{
-	size_t lo = 0, hi = n;
-
-	*found = false;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp((const char *)base + mid * size, name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static bool
 delta_has(const void *base, size_t n, size_t size, const char *name)
 {
 	bool found;
 
-	(void)delta_pos(base, n, size, name, &found);
+	(void)iconf_name_pos(base, n, size, name, &found);
 	return found;
 }
 
@@ -252,7 +229,8 @@ delta_put(void **base, size_t *n, size_t size, const void *add, size_t m,
 
 	if (m <= DELTA_MOVES_MAX) {
 		for (j = 0; j < m; j++) {
-			size_t p = delta_pos(b, *n, size, a + j * size, &found);
+			size_t p =
+			    iconf_name_pos(b, *n, size, a + j * size, &found);
 			if (found) {
 				if (clear != NULL)
 					clear(b + p * size);

@@ -347,22 +347,8 @@ ids_cmp(const void *a, const void *b)
 static size_t
 ids_pos(const struct iconf_ids *ids, const char *name, bool *found)
 {
-	size_t lo = 0, hi = ids->n;
-
-	*found = false;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ids->name[mid], name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return iconf_name_pos(
+	    ids->name, ids->n, sizeof(*ids->name), name, found);
 }
 
 /* Sorts ids by name (after appending out of order); the IDs follow. */
