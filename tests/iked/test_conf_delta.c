@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "schema/conf.h"
 #include "schema/edit.h"
+#include "tests/iked/conf_fixture.h"
 #include "schema/schema.h"
 
 static struct schema *S;
@@ -155,31 +156,6 @@ static const struct dstep {
 	    "vpn_set V4 500004;" },
 };
 
-static void
-ap(struct conf *c, const char *line)
-{
-	struct path_err err;
-	struct sb warn;
-
-	sb_init(&err.msg);
-	sb_init(&warn);
-	if (edit_apply_line(c, NULL, line, &err, &warn) != 0)
-		ck_abort_msg("%s: %s", line, sb_str(&err.msg));
-	sb_free(&err.msg);
-	sb_free(&warn);
-}
-
-static void
-ap_lines(struct conf *c, const char *lines)
-{
-	char *buf = xstrdup(lines), *save = NULL;
-
-	for (char *l = strtok_r(buf, ";", &save); l;
-	     l = strtok_r(NULL, ";", &save))
-		ap(c, l);
-	free(buf);
-}
-
 struct calls {
 	struct sb log;
 };
@@ -215,21 +191,6 @@ static const struct iconf_diff_ops c_ops = {
 	c_vpn_set,
 	c_vpn_del,
 };
-
-static void
-same_iconf(const struct iconf *a, const struct iconf *b, const char *at)
-{
-	ck_assert_msg(a->npeer == b->npeer && a->nvpn == b->nvpn,
-	    "%s: %zu/%zu peers, %zu/%zu VPNs", at, a->npeer, b->npeer, a->nvpn,
-	    b->nvpn);
-	for (size_t i = 0; i < a->npeer; i++)
-		ck_assert_msg(iconf_peer_eq(&a->peer[i], &b->peer[i]),
-		    "%s: peer %s differs", at, a->peer[i].name);
-	for (size_t i = 0; i < a->nvpn; i++)
-		ck_assert_msg(
-		    memcmp(&a->vpn[i], &b->vpn[i], sizeof(a->vpn[i])) == 0,
-		    "%s: vpn %s differs", at, a->vpn[i].name);
-}
 
 /* The two check results name the same statements with the same words. */
 static void

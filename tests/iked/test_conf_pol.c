@@ -16,6 +16,7 @@
 #include "iked/conf.h"
 #include "lib/log.h"
 #include "schema/edit.h"
+#include "tests/iked/conf_fixture.h"
 #include "schema/schema.h"
 
 static struct schema *S;
@@ -56,20 +57,6 @@ static const char *const base_lines[] = {
 	" then permit tunnel ipsec-vpn V2 pair-policy IN",
 	NULL,
 };
-
-static void
-ap(struct conf *c, const char *line)
-{
-	struct path_err err;
-	struct sb warn;
-
-	sb_init(&err.msg);
-	sb_init(&warn);
-	if (edit_apply_line(c, NULL, line, &err, &warn) != 0)
-		ck_abort_msg("%s: %s", line, sb_str(&err.msg));
-	sb_free(&err.msg);
-	sb_free(&warn);
-}
 
 static struct conf *
 base_conf(void)
