@@ -201,6 +201,21 @@ alg_key(struct nlattr **tb, int type, size_t fix)
 	return (const uint8_t *)nla_data(tb[type]) + fix;
 }
 
+/* sa's state request, its attributes parsed into tb; *x its libnl state. */
+static struct nl_msg *
+state_msg(const struct dp_sa *sa, struct nlattr **tb, struct xfrmnl_sa **x)
+{
+	struct nl_msg *msg;
+
+	ck_assert_ptr_nonnull(*x = dp_xfrm_state(sa));
+	ck_assert_int_eq(dp_xfrm_state_msg(*x, sa, &msg), 0);
+	ck_assert_int_eq(
+	    nlmsg_parse(nlmsg_hdr(msg), sizeof(struct xfrm_usersa_info), tb,
+		XFRMA_MAX, NULL),
+	    0);
+	return msg;
+}
+
 START_TEST(state_msg_keys)
 {
 	struct dp_sa sa;
@@ -211,12 +226,7 @@ START_TEST(state_msg_keys)
 
 	/* AES-GCM-16-128: one AEAD attribute, key and salt, ICV 128 bits */
 	mk_sa(&sa, 0x2001, true);
-	ck_assert_ptr_nonnull(x = dp_xfrm_state(&sa));
-	ck_assert_int_eq(dp_xfrm_state_msg(x, &sa, &msg), 0);
-	ck_assert_int_eq(
-	    nlmsg_parse(nlmsg_hdr(msg), sizeof(struct xfrm_usersa_info), tb,
-		XFRMA_MAX, NULL),
-	    0);
+	msg = state_msg(&sa, tb, &x);
 	const struct xfrm_algo_aead *a = nla_data(tb[XFRMA_ALG_AEAD]);
 	ck_assert_str_eq(a->alg_name, "rfc4106(gcm(aes))");
 	ck_assert_uint_eq(a->alg_key_len, 160);
@@ -238,12 +248,7 @@ START_TEST(state_msg_keys)
 		sa.enc_key[i] = (uint8_t)(0x40 + i);
 		sa.auth_key[i] = (uint8_t)(0x80 + i);
 	}
-	ck_assert_ptr_nonnull(x = dp_xfrm_state(&sa));
-	ck_assert_int_eq(dp_xfrm_state_msg(x, &sa, &msg), 0);
-	ck_assert_int_eq(
-	    nlmsg_parse(nlmsg_hdr(msg), sizeof(struct xfrm_usersa_info), tb,
-		XFRMA_MAX, NULL),
-	    0);
+	msg = state_msg(&sa, tb, &x);
 	const struct xfrm_algo *c = nla_data(tb[XFRMA_ALG_CRYPT]);
 	ck_assert_str_eq(c->alg_name, "cbc(aes)");
 	ck_assert_uint_eq(c->alg_key_len, 256);
