@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "hostd/hostd.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 #define DIAG_DEADLINE 8	   /* seconds ping may take */
@@ -44,22 +45,13 @@ diag_name_ok(const char *s)
 		"0123456789.:-_%") == n;
 }
 
-static int64_t
-diag_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs argv (a program in PATH); its stdout and stderr to out.  0 or -1. */
 static int
 diag_run(char *const argv[], struct sb *out)
 {
 	int fds[2], status;
 	pid_t pid;
-	int64_t end = diag_now_ms() + DIAG_KILL * 1000;
+	int64_t end = clock_mono_ms() + DIAG_KILL * 1000;
 
 	if (pipe(fds) == -1)
 		return -1;
@@ -81,7 +73,7 @@ diag_run(char *const argv[], struct sb *out)
 	close(fds[1]);
 	for (;;) {
 		struct pollfd pfd = { fds[0], POLLIN, 0 };
-		int64_t left = end - diag_now_ms();
+		int64_t left = end - clock_mono_ms();
 		char buf[4096];
 		if (left <= 0) {
 			kill(pid, SIGKILL);

@@ -28,6 +28,7 @@
 
 #include <event2/event.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "mgd/backend.h"
@@ -154,15 +155,6 @@ backend_find(const char *name)
 
 static void backend_start(struct daemon *d);
 
-static int64_t
-backend_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* utime + stime of pid in ms (proc(5): fields 14 and 15), -1 unknown. */
 static int64_t
 backend_cpu_ms(pid_t pid)
@@ -198,7 +190,7 @@ backend_cpu_ms(pid_t pid)
 static void
 backend_busy_init(struct backend_busy *w, pid_t pid)
 {
-	w->sent_ms = backend_now_ms();
+	w->sent_ms = clock_mono_ms();
 	w->cpu_ms = backend_cpu_ms(pid);
 	w->told = false;
 }
@@ -212,7 +204,7 @@ backend_busy_init(struct backend_busy *w, pid_t pid)
 static bool
 backend_is_working(struct daemon *d, struct backend_busy *w, int *left)
 {
-	int64_t waited = backend_now_ms() - w->sent_ms;
+	int64_t waited = clock_mono_ms() - w->sent_ms;
 	int64_t cpu = backend_cpu_ms(d->pid), was = w->cpu_ms;
 
 	w->cpu_ms = cpu;
