@@ -1,11 +1,11 @@
 /*
- * test_ike_render: iked's renderers (render/ike_render.c) against golden
- * files: each tests/iked/show/NAME.json (reply data in the contract's
- * shape) rendered by the renderer of its rpc must equal NAME.txt byte for
- * byte.  The layouts Junos devices printed (sections 1, 3, 4, 5 of
- * render/ike_render.c) and the reconstructed 2c are copied unchanged; the
- * toby-* cases render the real Junos XML data of raw/toby-*.xml.  Then
- * malformed data, which must be refused, and the schema's rpcs, each of
+ * test_ike_render: iked's renderers (render/ike_render.c, ipsec_render.c)
+ * against golden files: each tests/iked/show/NAME.json (reply data in the
+ * contract's shape) rendered by the renderer of its rpc must equal NAME.txt
+ * byte for byte.  The layouts Junos devices printed (sections 1, 3, 4, 5 of
+ * render/ike_render.c and ipsec_render.c) and the reconstructed 2c are copied
+ * unchanged; the toby-* cases render the real Junos XML data of raw/toby-*.xml.
+ * Then malformed data, which must be refused, and the schema's rpcs, each of
  * which must have a renderer.
  */
 #include <stdio.h>
