@@ -551,15 +551,21 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 {
 	struct iconf *ic = xcalloc(1, sizeof(*ic));
 	struct iconf_ctx x;
-	size_t cap = 0;
+	const struct snode *gsn;
+	size_t cap;
 
 	iconf_ctx_init(&x, c, errs);
+	/* sized once: doubling 1.5 kB peers to 10,000 copied and faulted
+	 * in twice the memory the array ends with */
+	gsn = x.ike ? snode_child_named(x.ike->sn, "gateway") : NULL;
+	cap = gsn ? conf_count_kind(c, x.ike, gsn) : 0;
+	ic->peer = cap ? xcalloc(cap, sizeof(*ic->peer)) : NULL;
 	for (const struct cnode *g = x.ike ? x.ike->first : NULL; g;
 	     g = g->next) {
-		if (strcmp(g->sn->name, "gateway") != 0 || cnode_is_inactive(g))
+		if (g->sn != gsn || cnode_is_inactive(g))
 			continue;
-		if (ic->npeer == cap) {
-			cap = cap ? cap * 2 : 16;
+		if (ic->npeer == cap) { /* not if the count is right */
+			cap = cap * 2 + 16;
 			ic->peer = xrealloc(ic->peer, cap * sizeof(*ic->peer));
 		}
 		struct eng_peer *p = &ic->peer[ic->npeer];

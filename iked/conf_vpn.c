@@ -264,6 +264,7 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 }
 
 static void ids_sort(struct iconf_ids *ids);
+static void ids_unmap(struct iconf_ids *ids);
 
 /*
  * Manual VPNs (manual.c, not the engine's) hold 500001 + their position
@@ -301,26 +302,31 @@ vpn_reserve_manual(struct iconf_ctx *x, struct iconf_ids *ids)
 		}
 	ids->n = k;
 	ids_sort(ids);
+	ids_unmap(ids);
 }
 
 void
 iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 {
-	size_t cap = 0;
+	const struct snode *vsn =
+	    x->ipsec ? snode_child_named(x->ipsec->sn, "vpn") : NULL;
+	size_t cap = vsn ? conf_count_kind(x->c, x->ipsec, vsn) : 0;
 
 	if (ids != NULL)
 		vpn_reserve_manual(x, ids);
 	iconf_pol_index(x); /* conf_pol.c */
+	/* sized once, as the peers (conf.c) */
+	ic->vpn = cap ? xcalloc(cap, sizeof(*ic->vpn)) : NULL;
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	     vn = vn->next) {
-		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn))
+		if (vn->sn != vsn || cnode_is_inactive(vn))
 			continue;
 		if (cnode_child(vn, "manual") != NULL) {
 			ic->nmanual++; /* manual SAs: manual.c */
 			continue;
 		}
-		if (ic->nvpn == cap) {
-			cap = cap ? cap * 2 : 16;
+		if (ic->nvpn == cap) { /* not if the count is right */
+			cap = cap * 2 + 16;
 			ic->vpn = xrealloc(ic->vpn, cap * sizeof(*ic->vpn));
 		}
 		if (iconf_vpn_one(x, vn, &ic->vpn[ic->nvpn], ids) == -1) {
@@ -375,25 +381,45 @@ ids_sort(struct iconf_ids *ids)
 	free(t);
 }
 
+/* Drops iconf_ids_get's map: ids changed otherwise than by it. */
+static void
+ids_unmap(struct iconf_ids *ids)
+{
+	free(ids->used);
+	ids->used = NULL;
+	ids->nused = ids->low = 0;
+}
+
+/* The map of the IDs held, offsets below size (at least n + 1). */
+static void
+ids_map(struct iconf_ids *ids, size_t size)
+{
+	ids_unmap(ids);
+	ids->used = xcalloc(size, 1);
+	ids->nused = size;
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->id[i] >= ICONF_TUNNEL_BASE &&
+		    ids->id[i] - ICONF_TUNNEL_BASE < size)
+			ids->used[ids->id[i] - ICONF_TUNNEL_BASE] = 1;
+}
+
 uint32_t
 iconf_ids_get(struct iconf_ids *ids, const char *name)
 {
 	bool found;
 	size_t at = ids_pos(ids, name, &found), k;
-	uint8_t *used;
 	uint32_t id;
 
 	if (found)
 		return ids->id[at];
-	/* the lowest ID free: one of the first n + 1 */
-	used = xcalloc(ids->n + 1, 1);
-	for (size_t i = 0; i < ids->n; i++)
-		if (ids->id[i] >= ICONF_TUNNEL_BASE &&
-		    ids->id[i] - ICONF_TUNNEL_BASE <= ids->n)
-			used[ids->id[i] - ICONF_TUNNEL_BASE] = 1;
-	for (k = 0; used[k]; k++)
+	/* the lowest ID free: one of the first n + 1, so one of the map's
+	 * once it is at least that big */
+	if (ids->used == NULL || ids->nused < ids->n + 1)
+		ids_map(ids, 2 * (ids->n + 1));
+	for (k = ids->low; ids->used[k]; k++)
 		;
-	free(used);
+	ids->used[k] = 1;
+	ids->low = k + 1;
 	id = ICONF_TUNNEL_BASE + (uint32_t)k;
 	ids->name = xrealloc(ids->name, (ids->n + 1) * sizeof(*ids->name));
 	ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(*ids->id));
@@ -422,6 +448,7 @@ iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic)
 		ids->id[k++] = ids->id[i];
 	}
 	ids->n = k;
+	ids_unmap(ids);
 }
 
 bool
@@ -437,6 +464,7 @@ iconf_ids_drop(struct iconf_ids *ids, const char *name)
 	memmove(&ids->id[at], &ids->id[at + 1],
 	    (ids->n - at - 1) * sizeof(*ids->id));
 	ids->n--;
+	ids_unmap(ids);
 	return true;
 }
 
@@ -445,6 +473,7 @@ iconf_ids_free(struct iconf_ids *ids)
 {
 	free(ids->name);
 	free(ids->id);
+	free(ids->used);
 	memset(ids, 0, sizeof(*ids));
 }
 
@@ -487,6 +516,7 @@ iconf_ids_load(struct iconf_ids *ids, const char *dir)
 	}
 	fclose(f);
 	ids_sort(ids);
+	ids_unmap(ids);
 	return 0;
 }
 
