@@ -14,9 +14,13 @@
  * needs IKEv2. iconf_check_pki: a local certificate or CA certificate not
  * loaded.
  */
+#include <sys/mman.h>
+
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -41,6 +45,29 @@ iconf_list(
 		k++;
 	}
 	return k;
+}
+
+void *
+iconf_array(size_t n, size_t size)
+{
+	void *p = n ? xcalloc(n, size) : NULL;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)p;
+	uintptr_t start = (a + pg - 1) & ~(pg - 1),
+		  end = (a + n * size) & ~(pg - 1);
+
+	/* best effort: before Linux 5.14 the pages fault in one by one */
+	if (p != NULL && end > start + ICONF_POPULATE_MIN * pg)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+	return p;
+}
+
+void
+iconf_name_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 size_t
@@ -321,7 +348,7 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol, struct eng_peer *p)
 	const char *why, *rf;
 	int rc = 0;
 
-	snprintf(p->policy, sizeof(p->policy), "%s", pol->val);
+	iconf_name_copy(p->policy, sizeof(p->policy), pol->val);
 	if (cnode_child(pol, "seeded-pre-shared-key") != NULL) {
 		iconf_err(x, pol, "seeded-pre-shared-key",
 		    "A seeded"
@@ -340,14 +367,14 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol, struct eng_peer *p)
 		rc = -1;
 	}
 	if (lc != NULL)
-		snprintf(p->local_cert, sizeof(p->local_cert), "%s", lc);
+		iconf_name_copy(p->local_cert, sizeof(p->local_cert), lc);
 	if (cnode_child_val(tca, "trusted-ca-group") != NULL) {
 		iconf_err(x, cert, "trusted-ca",
 		    "A trusted CA group is not"
 		    " supported by iked: name a ca-profile");
 		rc = -1;
 	} else if (cnode_child_val(tca, "ca-profile") != NULL) {
-		snprintf(p->ca_profile, sizeof(p->ca_profile), "%s",
+		iconf_name_copy(p->ca_profile, sizeof(p->ca_profile),
 		    cnode_child_val(tca, "ca-profile"));
 		if (!conf_has_ca_profile(x, p->ca_profile)) {
 			iconf_err(x, cert, "trusted-ca",
@@ -359,7 +386,7 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol, struct eng_peer *p)
 		}
 	} else if (lc != NULL && conf_only_ca_profile(x) != NULL) {
 		/* Junos trusts every CA then; with one, that is the one */
-		snprintf(p->ca_profile, sizeof(p->ca_profile), "%s",
+		iconf_name_copy(p->ca_profile, sizeof(p->ca_profile),
 		    conf_only_ca_profile(x));
 	} else if (lc != NULL) {
 		/* the peer's chain is verified with one ca-profile's CA */
@@ -453,7 +480,7 @@ conf_gateway_knobs(const struct cnode *g, struct eng_peer *p)
 	if ((v = cnode_child_val(frag, "size")) != NULL)
 		p->fragment_size = (uint16_t)strtoul(v, NULL, 10);
 	if ((v = cnode_child_val(ppk, "profile-name")) != NULL)
-		snprintf(p->ppk_profile, sizeof(p->ppk_profile), "%s", v);
+		iconf_name_copy(p->ppk_profile, sizeof(p->ppk_profile), v);
 	p->ppk_optional = cnode_child(ppk, "optional") != NULL;
 }
 
@@ -467,7 +494,7 @@ iconf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 	int rc = conf_gateway_unsupported(x, g);
 
 	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", g->val);
+	iconf_name_copy(p->name, sizeof(p->name), g->val);
 	const struct cnode *pol =
 	    iconf_entry(x, x->ike, "policy", cnode_child_val(g, "ike-policy"));
 	if (pol == NULL || conf_policy(x, pol, p) == -1)
@@ -493,7 +520,7 @@ iconf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 	if ((v = cnode_child_val(g, "local-address")) != NULL)
 		conf_addr(v, &p->local);
 	if ((v = cnode_child_val(g, "external-interface")) != NULL) {
-		snprintf(p->external_if, sizeof(p->external_if), "%s", v);
+		iconf_name_copy(p->external_if, sizeof(p->external_if), v);
 		if (p->local.ss_family == AF_UNSPEC)
 			conf_ifaddr(x, v, p->remote.ss_family, &p->local);
 	}
@@ -559,7 +586,7 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 	 * in twice the memory the array ends with */
 	gsn = x.ike ? snode_child_named(x.ike->sn, "gateway") : NULL;
 	cap = gsn ? conf_count_kind(c, x.ike, gsn) : 0;
-	ic->peer = cap ? xcalloc(cap, sizeof(*ic->peer)) : NULL;
+	ic->peer = iconf_array(cap, sizeof(*ic->peer));
 	for (const struct cnode *g = x.ike ? x.ike->first : NULL; g;
 	     g = g->next) {
 		if (g->sn != gsn || cnode_is_inactive(g))

@@ -202,8 +202,8 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	int rc = 0;
 
 	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", vn->val);
-	snprintf(v->gateway, sizeof(v->gateway), "%s", gw ? gw : "");
+	iconf_name_copy(v->name, sizeof(v->name), vn->val);
+	iconf_name_copy(v->gateway, sizeof(v->gateway), gw ? gw : "");
 	if (ike == NULL || gw == NULL)
 		return -1; /* validate.c: the mandatory gateway */
 	if (pol == NULL) {
@@ -212,7 +212,7 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 		    " statement: 'ipsec-policy'");
 		return -1;
 	}
-	snprintf(v->policy, sizeof(v->policy), "%s", pol);
+	iconf_name_copy(v->policy, sizeof(v->policy), pol);
 	const struct cnode *pn = iconf_entry(x, x->ipsec, "policy", pol);
 	if (pn != NULL && iconf_esp_proposals(x, pn, v->prop, &v->nprop) == -1)
 		rc = -1;
@@ -226,7 +226,7 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 			    " unit");
 			rc = -1;
 		} else {
-			snprintf(v->bind_if, sizeof(v->bind_if), "%s", bind);
+			iconf_name_copy(v->bind_if, sizeof(v->bind_if), bind);
 		}
 	}
 	for (const char *const *k = (const char *const[]){ "vpn-monitor",
@@ -316,7 +316,7 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 		vpn_reserve_manual(x, ids);
 	iconf_pol_index(x); /* conf_pol.c */
 	/* sized once, as the peers (conf.c) */
-	ic->vpn = cap ? xcalloc(cap, sizeof(*ic->vpn)) : NULL;
+	ic->vpn = iconf_array(cap, sizeof(*ic->vpn));
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	     vn = vn->next) {
 		if (vn->sn != vsn || cnode_is_inactive(vn))
@@ -427,7 +427,7 @@ iconf_ids_get(struct iconf_ids *ids, const char *name)
 	    (ids->n - at) * sizeof(*ids->name));
 	memmove(
 	    &ids->id[at + 1], &ids->id[at], (ids->n - at) * sizeof(*ids->id));
-	snprintf(ids->name[at], ENG_NAME_MAX, "%s", name);
+	iconf_name_copy(ids->name[at], ENG_NAME_MAX, name);
 	ids->id[at] = id;
 	ids->n++;
 	return id;
