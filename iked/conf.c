@@ -535,12 +535,29 @@ iconf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 	return rc;
 }
 
+const struct cnode *
+iconf_child(
+    const struct iconf_ctx *x, const struct cnode *parent, const char *name)
+{
+	const struct snode *sn;
+	const struct cnode *n;
+
+	/* the slot of its kind (schema/conf.h), not a walk of the 30,000
+	 * gateways, policies and proposals before it */
+	if (parent == NULL ||
+	    (sn = snode_child_named(parent->sn, name)) == NULL ||
+	    sn->kind == SN_LIST || sn->kind == SN_LEAFLIST)
+		return NULL;
+	n = conf_find(x->c, parent, sn, NULL);
+	return n != NULL && !(n->flags & CN_INACTIVE) ? n : NULL;
+}
+
 /* `security ike session half-open` (RFC 7296 2.6 cookies, the bounds). */
 static void
-conf_half_open(const struct cnode *ike, struct eng_limits *l)
+conf_half_open(struct iconf_ctx *x, struct eng_limits *l)
 {
 	const struct cnode *h =
-	    cnode_child(cnode_child(ike, "session"), "half-open");
+	    cnode_child(iconf_child(x, x->ike, "session"), "half-open");
 	const struct cnode *t = cnode_child(h, "thresholds");
 	const struct cnode *r = cnode_child(t, "reduce-timeout");
 	const char *v;
@@ -563,13 +580,15 @@ void
 iconf_ctx_init(struct iconf_ctx *x, struct conf *c, struct verrs *errs)
 {
 	const struct cnode *sec = cnode_child(conf_root(c), "security");
+	const struct cnode *rw;
 
 	memset(x, 0, sizeof(*x));
 	x->c = c;
 	x->ike = cnode_child(sec, "ike");
 	x->ipsec = cnode_child(sec, "ipsec");
 	x->interfaces = cnode_child(conf_root(c), "interfaces");
-	x->replay_window = cnode_child_val(x->ipsec, "anti-replay-window-size");
+	rw = iconf_child(x, x->ipsec, "anti-replay-window-size");
+	x->replay_window = rw ? rw->val : NULL;
 	x->errs = errs;
 }
 
@@ -604,7 +623,7 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 		}
 		ic->npeer++;
 	}
-	conf_half_open(x.ike, &ic->lim);
+	conf_half_open(&x, &ic->lim);
 	iconf_vpns(&x, ic, ids);
 	if (ic->npeer > 1)
 		qsort(ic->peer, ic->npeer, sizeof(*ic->peer), iconf_name_cmp);

@@ -233,6 +233,12 @@ void iconf_name_copy(char *dst, size_t size, const char *src);
  * bytes sorted by name (*found), or where it would go. */
 size_t iconf_name_pos(
     const void *base, size_t n, size_t size, const char *name, bool *found);
+/*
+ * conf.c: the active container or leaf name under parent, from the
+ * parent's slot (cnode_child walks the children), or NULL.
+ */
+const struct cnode *iconf_child(
+    const struct iconf_ctx *x, const struct cnode *parent, const char *name);
 /* conf.c: the active list entry kind/name under parent (hashed), or NULL. */
 const struct cnode *iconf_entry(const struct iconf_ctx *x,
     const struct cnode *parent, const char *kind, const char *name);
