@@ -606,6 +606,7 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 	gsn = x.ike ? snode_child_named(x.ike->sn, "gateway") : NULL;
 	cap = gsn ? conf_count_kind(c, x.ike, gsn) : 0;
 	ic->peer = iconf_array(cap, sizeof(*ic->peer));
+	ic->cappeer = cap;
 	for (const struct cnode *g = x.ike ? x.ike->first : NULL; g;
 	     g = g->next) {
 		if (g->sn != gsn || cnode_is_inactive(g))
@@ -613,6 +614,7 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 		if (ic->npeer == cap) { /* not if the count is right */
 			cap = cap * 2 + 16;
 			ic->peer = xrealloc(ic->peer, cap * sizeof(*ic->peer));
+			ic->cappeer = cap;
 		}
 		struct eng_peer *p = &ic->peer[ic->npeer];
 		if (iconf_gateway(&x, g, p) == -1) {
@@ -765,11 +767,20 @@ iconf_check_pki(struct conf *c, struct pki_store *st, struct verrs *errs)
 	const struct cnode *ike =
 	    cnode_child(cnode_child(conf_root(c), "security"), "ike");
 	struct iconf_ctx x = { .c = c, .ike = ike, .errs = errs };
+	const struct snode *psn;
 
-	for (const struct cnode *pol = ike ? ike->first : NULL; pol;
-	     pol = pol->next) {
-		if (strcmp(pol->sn->name, "policy") != 0 ||
-		    cnode_is_inactive(pol))
+	/* every commit: the policies by their kind, the other 20,000
+	 * entries of ike skipped a kind at a time (they are contiguous) */
+	if (ike == NULL || cnode_is_inactive(ike) ||
+	    (psn = snode_child_named(ike->sn, "policy")) == NULL)
+		return;
+	for (const struct cnode *pol = ike->first; pol; pol = pol->next) {
+		if (pol->sn != psn) {
+			if (ike->slot != NULL && ike->slot[pol->sn->idx])
+				pol = ike->slot[pol->sn->idx];
+			continue;
+		}
+		if (pol->flags & CN_INACTIVE)
 			continue;
 		const struct cnode *cert = cnode_child(pol, "certificate");
 		const char *lc = cnode_child_val(cert, "local-certificate");

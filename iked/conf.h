@@ -49,6 +49,8 @@ struct iconf {
 	size_t npeer;
 	struct eng_vpn *vpn;
 	size_t nvpn;
+	/* the arrays' room (0: exactly n): the delta grows them by half */
+	size_t cappeer, capvpn;
 	struct eng_limits lim; /* security ike session half-open */
 	size_t nmanual;	       /* manual VPNs (manual.c numbers them) */
 	/* gateways and VPNs of the tree that do not run: refused, or a VPN

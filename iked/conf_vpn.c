@@ -317,6 +317,7 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 	iconf_pol_index(x); /* conf_pol.c */
 	/* sized once, as the peers (conf.c) */
 	ic->vpn = iconf_array(cap, sizeof(*ic->vpn));
+	ic->capvpn = cap;
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	     vn = vn->next) {
 		if (vn->sn != vsn || cnode_is_inactive(vn))
@@ -328,6 +329,7 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 		if (ic->nvpn == cap) { /* not if the count is right */
 			cap = cap * 2 + 16;
 			ic->vpn = xrealloc(ic->vpn, cap * sizeof(*ic->vpn));
+			ic->capvpn = cap;
 		}
 		if (iconf_vpn_one(x, vn, &ic->vpn[ic->nvpn], ids) == -1) {
 			ic->ndropped++;
