@@ -102,7 +102,7 @@ static int
 vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
     const struct cnode *ike, struct eng_vpn *v)
 {
-	const struct cnode *pid = cnode_child(ike, "proxy-identity");
+	const struct cnode *pid = iconf_kid(x, ike, "proxy-identity");
 	int rc = 0;
 
 	for (const struct cnode *t = vn->first; t; t = t->next) {
@@ -124,10 +124,10 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 		}
 		struct eng_ts *l = &v->ts_local[v->nts_local];
 		struct eng_ts *r = &v->ts_remote[v->nts_remote];
-		const char *proto = cnode_child_val(t, "protocol");
-		if (vpn_prefix(cnode_child_val(t, "local-ip"), &l->start,
+		const char *proto = iconf_kid_val(x, t, "protocol");
+		if (vpn_prefix(iconf_kid_val(x, t, "local-ip"), &l->start,
 			&l->end) == -1 ||
-		    vpn_prefix(cnode_child_val(t, "remote-ip"), &r->start,
+		    vpn_prefix(iconf_kid_val(x, t, "remote-ip"), &r->start,
 			&r->end) == -1) {
 			iconf_err(x, t, "local-ip",
 			    "Missing mandatory"
@@ -149,10 +149,10 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 			l->ipproto = r->ipproto = (uint8_t)p;
 		}
 		vpn_ports(
-		    cnode_child_val(t, "source-port"), &l->sport, &l->eport);
-		vpn_ports(cnode_child_val(t, "destination-port"), &r->sport,
+		    iconf_kid_val(x, t, "source-port"), &l->sport, &l->eport);
+		vpn_ports(iconf_kid_val(x, t, "destination-port"), &r->sport,
 		    &r->eport);
-		const char *metric = cnode_child_val(t, "metric");
+		const char *metric = iconf_kid_val(x, t, "metric");
 		if (metric != NULL && v->ari_metric == 0)
 			v->ari_metric = (uint32_t)strtoul(metric, NULL, 10);
 		v->ari = true;
@@ -160,9 +160,9 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 		v->nts_remote++;
 	}
 	if (pid != NULL) {
-		const char *svc = cnode_child_val(pid, "service");
-		const char *lo = cnode_child_val(pid, "local");
-		const char *re = cnode_child_val(pid, "remote");
+		const char *svc = iconf_kid_val(x, pid, "service");
+		const char *lo = iconf_kid_val(x, pid, "local");
+		const char *re = iconf_kid_val(x, pid, "remote");
 		if (svc != NULL && strcmp(svc, "any") != 0) {
 			char st[64];
 			snprintf(st, sizeof(st), "service %s", svc);
@@ -194,10 +194,10 @@ int
 iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
     struct iconf_ids *ids)
 {
-	const struct cnode *ike = cnode_child(vn, "ike");
-	const char *gw = cnode_child_val(ike, "gateway");
-	const char *pol = cnode_child_val(ike, "ipsec-policy");
-	const char *bind = cnode_child_val(vn, "bind-interface");
+	const struct cnode *ike = iconf_kid(x, vn, "ike");
+	const char *gw = iconf_kid_val(x, ike, "gateway");
+	const char *pol = iconf_kid_val(x, ike, "ipsec-policy");
+	const char *bind = iconf_kid_val(x, vn, "bind-interface");
 	const char *s;
 	int rc = 0;
 
@@ -232,7 +232,7 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	for (const char *const *k = (const char *const[]){ "vpn-monitor",
 		 "udp-encapsulate", NULL };
 	     *k != NULL; k++)
-		if (cnode_child(vn, *k) != NULL) {
+		if (iconf_kid(x, vn, *k) != NULL) {
 			iconf_err(x, vn, *k,
 			    "This statement is not supported"
 			    " by iked yet");
@@ -243,18 +243,18 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	/* conf_pol.c: policy-based VPNs take the policy's addresses */
 	if (rc == 0 && iconf_pol_vpn(x, vn, v) == -1)
 		rc = -1;
-	s = cnode_child_val(vn, "establish-tunnels");
+	s = iconf_kid_val(x, vn, "establish-tunnels");
 	v->establish = s == NULL || strcmp(s, "on-traffic") == 0
 	    ? ENG_ON_TRAFFIC
 	    : strcmp(s, "immediately") == 0 ? ENG_IMMEDIATELY
 					    : ENG_RESPONDER_ONLY;
-	s = cnode_child_val(vn, "df-bit");
+	s = iconf_kid_val(x, vn, "df-bit");
 	v->df = s == NULL || strcmp(s, "clear") == 0 ? DP_DF_CLEAR
 	    : strcmp(s, "set") == 0		     ? DP_DF_SET
 						     : DP_DF_COPY;
-	v->copy_dscp = cnode_child(vn, "copy-outer-dscp") != NULL;
-	v->no_anti_replay = cnode_child(ike, "no-anti-replay") != NULL;
-	if ((s = cnode_child_val(ike, "anti-replay-window-size")) == NULL)
+	v->copy_dscp = iconf_kid(x, vn, "copy-outer-dscp") != NULL;
+	v->no_anti_replay = iconf_kid(x, ike, "no-anti-replay") != NULL;
+	if ((s = iconf_kid_val(x, ike, "anti-replay-window-size")) == NULL)
 		s = x->replay_window;
 	v->replay_window = v->no_anti_replay ? 0
 	    : s				     ? (uint32_t)strtoul(s, NULL, 10)
@@ -310,14 +310,13 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 {
 	const struct snode *vsn =
 	    x->ipsec ? snode_child_named(x->ipsec->sn, "vpn") : NULL;
-	size_t cap = vsn ? conf_count_kind(x->c, x->ipsec, vsn) : 0;
 
 	if (ids != NULL)
 		vpn_reserve_manual(x, ids);
 	iconf_pol_index(x); /* conf_pol.c */
 	/* sized once, as the peers (conf.c) */
-	ic->vpn = iconf_array(cap, sizeof(*ic->vpn));
-	ic->capvpn = cap;
+	ic->vpn = iconf_array(vsn ? conf_count_kind(x->c, x->ipsec, vsn) : 0,
+	    &ic->capvpn, sizeof(*ic->vpn));
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	     vn = vn->next) {
 		if (vn->sn != vsn || cnode_is_inactive(vn))
@@ -326,10 +325,10 @@ iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 			ic->nmanual++; /* manual SAs: manual.c */
 			continue;
 		}
-		if (ic->nvpn == cap) { /* not if the count is right */
-			cap = cap * 2 + 16;
-			ic->vpn = xrealloc(ic->vpn, cap * sizeof(*ic->vpn));
-			ic->capvpn = cap;
+		if (ic->nvpn == ic->capvpn) { /* not if the count is right */
+			ic->capvpn = ic->capvpn * 2 + 16;
+			ic->vpn =
+			    xrealloc(ic->vpn, ic->capvpn * sizeof(*ic->vpn));
 		}
 		if (iconf_vpn_one(x, vn, &ic->vpn[ic->nvpn], ids) == -1) {
 			ic->ndropped++;
