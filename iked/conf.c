@@ -14,9 +14,13 @@
  * needs IKEv2. iconf_check_pki: a local certificate or CA certificate not
  * loaded.
  */
+#include <sys/mman.h>
+
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -41,6 +45,34 @@ iconf_list(
 		k++;
 	}
 	return k;
+}
+
+void *
+iconf_array(size_t n, size_t *cap, size_t size)
+{
+	void *p;
+
+	/* room for the VPNs a commit adds later (conf_delta_apply.c): the
+	 * first one added would otherwise copy the whole array */
+	*cap = n ? n + n / 8 + 16 : 0;
+	p = n ? xcalloc(*cap, size) : NULL;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)p;
+	uintptr_t start = (a + pg - 1) & ~(pg - 1),
+		  end = (a + n * size) & ~(pg - 1);
+
+	/* best effort: before Linux 5.14 the pages fault in one by one */
+	if (p != NULL && end > start + ICONF_POPULATE_MIN * pg)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+	return p;
+}
+
+void
+iconf_name_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 size_t
@@ -314,15 +346,15 @@ conf_only_ca_profile(struct iconf_ctx *x)
 static int
 conf_policy(struct iconf_ctx *x, const struct cnode *pol, struct eng_peer *p)
 {
-	const struct cnode *psk = cnode_child(pol, "pre-shared-key");
-	const struct cnode *cert = cnode_child(pol, "certificate");
-	const char *lc = cnode_child_val(cert, "local-certificate");
-	const struct cnode *tca = cnode_child(cert, "trusted-ca");
+	const struct cnode *psk = iconf_kid(x, pol, "pre-shared-key");
+	const struct cnode *cert = iconf_kid(x, pol, "certificate");
+	const char *lc = iconf_kid_val(x, cert, "local-certificate");
+	const struct cnode *tca = iconf_kid(x, cert, "trusted-ca");
 	const char *why, *rf;
 	int rc = 0;
 
-	snprintf(p->policy, sizeof(p->policy), "%s", pol->val);
-	if (cnode_child(pol, "seeded-pre-shared-key") != NULL) {
+	iconf_name_copy(p->policy, sizeof(p->policy), pol->val);
+	if (iconf_kid(x, pol, "seeded-pre-shared-key") != NULL) {
 		iconf_err(x, pol, "seeded-pre-shared-key",
 		    "A seeded"
 		    " pre-shared key is not supported by iked");
@@ -340,15 +372,15 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol, struct eng_peer *p)
 		rc = -1;
 	}
 	if (lc != NULL)
-		snprintf(p->local_cert, sizeof(p->local_cert), "%s", lc);
-	if (cnode_child_val(tca, "trusted-ca-group") != NULL) {
+		iconf_name_copy(p->local_cert, sizeof(p->local_cert), lc);
+	if (iconf_kid_val(x, tca, "trusted-ca-group") != NULL) {
 		iconf_err(x, cert, "trusted-ca",
 		    "A trusted CA group is not"
 		    " supported by iked: name a ca-profile");
 		rc = -1;
-	} else if (cnode_child_val(tca, "ca-profile") != NULL) {
-		snprintf(p->ca_profile, sizeof(p->ca_profile), "%s",
-		    cnode_child_val(tca, "ca-profile"));
+	} else if (iconf_kid_val(x, tca, "ca-profile") != NULL) {
+		iconf_name_copy(p->ca_profile, sizeof(p->ca_profile),
+		    iconf_kid_val(x, tca, "ca-profile"));
 		if (!conf_has_ca_profile(x, p->ca_profile)) {
 			iconf_err(x, cert, "trusted-ca",
 			    "Referenced"
@@ -359,7 +391,7 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol, struct eng_peer *p)
 		}
 	} else if (lc != NULL && conf_only_ca_profile(x) != NULL) {
 		/* Junos trusts every CA then; with one, that is the one */
-		snprintf(p->ca_profile, sizeof(p->ca_profile), "%s",
+		iconf_name_copy(p->ca_profile, sizeof(p->ca_profile),
 		    conf_only_ca_profile(x));
 	} else if (lc != NULL) {
 		/* the peer's chain is verified with one ca-profile's CA */
@@ -369,7 +401,7 @@ conf_policy(struct iconf_ctx *x, const struct cnode *pol, struct eng_peer *p)
 		    " peer with one ca-profile's CA)");
 		rc = -1;
 	}
-	if ((rf = cnode_child_val(pol, "reauth-frequency")) != NULL)
+	if ((rf = iconf_kid_val(x, pol, "reauth-frequency")) != NULL)
 		p->reauth_frequency = (uint32_t)strtoul(rf, NULL, 10);
 	if (iconf_ike_proposals(x, pol,
 		psk ? AUTH_SHARED_KEY_MIC : AUTH_RSA_SIG, p->prop,
@@ -401,7 +433,7 @@ conf_gateway_unsupported(struct iconf_ctx *x, const struct cnode *g)
 {
 	static const char *const stmts[] = { "aaa", "advpn",
 		"tcp-encap-profile" };
-	const char *ver = cnode_child_val(g, "version");
+	const char *ver = iconf_kid_val(x, g, "version");
 	int rc = 0;
 
 	if (ver == NULL || strcmp(ver, "v2-only") != 0) {
@@ -411,7 +443,7 @@ conf_gateway_unsupported(struct iconf_ctx *x, const struct cnode *g)
 		rc = -1;
 	}
 	/* RFC 8784 2: a PPK is negotiated only by IKEv2. */
-	if (cnode_child(g, "ppk-profile") != NULL &&
+	if (iconf_kid(x, g, "ppk-profile") != NULL &&
 	    (ver == NULL || strcmp(ver, "v2-only") != 0)) {
 		iconf_err(x, g, "ppk-profile",
 		    "PPK profile is supported only"
@@ -419,7 +451,7 @@ conf_gateway_unsupported(struct iconf_ctx *x, const struct cnode *g)
 		rc = -1;
 	}
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
-		if (cnode_child(g, stmts[i]) != NULL) {
+		if (iconf_kid(x, g, stmts[i]) != NULL) {
 			iconf_err(x, g, stmts[i],
 			    "This statement is not"
 			    " supported by iked yet");
@@ -429,32 +461,34 @@ conf_gateway_unsupported(struct iconf_ctx *x, const struct cnode *g)
 }
 
 static void
-conf_gateway_knobs(const struct cnode *g, struct eng_peer *p)
+conf_gateway_knobs(
+    struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 {
-	const struct cnode *dpd = cnode_child(g, "dead-peer-detection");
-	const struct cnode *frag = cnode_child(g, "fragmentation");
-	const struct cnode *ppk = cnode_child(g, "ppk-profile");
+	const struct cnode *dpd = iconf_kid(x, g, "dead-peer-detection");
+	const struct cnode *frag = iconf_kid(x, g, "fragmentation");
+	const struct cnode *ppk = iconf_kid(x, g, "ppk-profile");
 	const char *v;
 
 	if (dpd != NULL) {
-		p->dpd = cnode_child(dpd, "always-send")    ? ENG_DPD_ALWAYS
-		    : cnode_child(dpd, "probe-idle-tunnel") ? ENG_DPD_PROBE_IDLE
-							    : ENG_DPD_OPTIMIZED;
-		v = cnode_child_val(dpd, "interval");
+		p->dpd = iconf_kid(x, dpd, "always-send") ? ENG_DPD_ALWAYS
+		    : iconf_kid(x, dpd, "probe-idle-tunnel")
+		    ? ENG_DPD_PROBE_IDLE
+		    : ENG_DPD_OPTIMIZED;
+		v = iconf_kid_val(x, dpd, "interval");
 		p->dpd_interval = v ? (uint32_t)strtoul(v, NULL, 10) : 10;
-		v = cnode_child_val(dpd, "threshold");
+		v = iconf_kid_val(x, dpd, "threshold");
 		p->dpd_threshold = v ? (uint32_t)strtoul(v, NULL, 10) : 5;
 	}
-	if ((v = cnode_child_val(g, "nat-keepalive")) != NULL)
+	if ((v = iconf_kid_val(x, g, "nat-keepalive")) != NULL)
 		p->nat_keepalive = (uint32_t)strtoul(v, NULL, 10);
-	p->no_nat_traversal = cnode_child(g, "no-nat-traversal") != NULL;
+	p->no_nat_traversal = iconf_kid(x, g, "no-nat-traversal") != NULL;
 	/* RFC 7383: on unless disabled */
-	p->fragmentation = cnode_child(frag, "disable") == NULL;
-	if ((v = cnode_child_val(frag, "size")) != NULL)
+	p->fragmentation = iconf_kid(x, frag, "disable") == NULL;
+	if ((v = iconf_kid_val(x, frag, "size")) != NULL)
 		p->fragment_size = (uint16_t)strtoul(v, NULL, 10);
-	if ((v = cnode_child_val(ppk, "profile-name")) != NULL)
-		snprintf(p->ppk_profile, sizeof(p->ppk_profile), "%s", v);
-	p->ppk_optional = cnode_child(ppk, "optional") != NULL;
+	if ((v = iconf_kid_val(x, ppk, "profile-name")) != NULL)
+		iconf_name_copy(p->ppk_profile, sizeof(p->ppk_profile), v);
+	p->ppk_optional = iconf_kid(x, ppk, "optional") != NULL;
 }
 
 int
@@ -462,14 +496,14 @@ iconf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 {
 	const char *addrs[5];
 	size_t na = iconf_list(g, "address", addrs, 5);
-	const struct cnode *dyn = cnode_child(g, "dynamic");
+	const struct cnode *dyn = iconf_kid(x, g, "dynamic");
 	const char *v;
 	int rc = conf_gateway_unsupported(x, g);
 
 	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", g->val);
+	iconf_name_copy(p->name, sizeof(p->name), g->val);
 	const struct cnode *pol =
-	    iconf_entry(x, x->ike, "policy", cnode_child_val(g, "ike-policy"));
+	    iconf_entry(x, x->ike, "policy", iconf_kid_val(x, g, "ike-policy"));
 	if (pol == NULL || conf_policy(x, pol, p) == -1)
 		rc = -1; /* a dangling ike-policy: validate.c says so */
 	if (na > 0) {
@@ -490,30 +524,94 @@ iconf_gateway(struct iconf_ctx *x, const struct cnode *g, struct eng_peer *p)
 		    " 'address' or 'dynamic'");
 		rc = -1;
 	}
-	if ((v = cnode_child_val(g, "local-address")) != NULL)
+	if ((v = iconf_kid_val(x, g, "local-address")) != NULL)
 		conf_addr(v, &p->local);
-	if ((v = cnode_child_val(g, "external-interface")) != NULL) {
-		snprintf(p->external_if, sizeof(p->external_if), "%s", v);
+	if ((v = iconf_kid_val(x, g, "external-interface")) != NULL) {
+		iconf_name_copy(p->external_if, sizeof(p->external_if), v);
 		if (p->local.ss_family == AF_UNSPEC)
 			conf_ifaddr(x, v, p->remote.ss_family, &p->local);
 	}
-	if (cnode_child(g, "local-identity") != NULL)
-		conf_id(cnode_child(g, "local-identity"), &p->local_id);
-	if (cnode_child(g, "remote-identity") != NULL) {
+	if (iconf_kid(x, g, "local-identity") != NULL)
+		conf_id(iconf_kid(x, g, "local-identity"), &p->local_id);
+	if (iconf_kid(x, g, "remote-identity") != NULL) {
 		free(p->remote_id.dn_container);
 		free(p->remote_id.dn_wildcard);
-		conf_id(cnode_child(g, "remote-identity"), &p->remote_id);
+		conf_id(iconf_kid(x, g, "remote-identity"), &p->remote_id);
 	}
-	conf_gateway_knobs(g, p);
+	conf_gateway_knobs(x, g, p);
 	return rc;
+}
+
+const struct cnode *
+iconf_child(
+    const struct iconf_ctx *x, const struct cnode *parent, const char *name)
+{
+	const struct snode *sn;
+	const struct cnode *n;
+
+	/* the slot of its kind (schema/conf.h), not a walk of the 30,000
+	 * gateways, policies and proposals before it */
+	if (parent == NULL ||
+	    (sn = snode_child_named(parent->sn, name)) == NULL ||
+	    sn->kind == SN_LIST || sn->kind == SN_LEAFLIST)
+		return NULL;
+	n = conf_find(x->c, parent, sn, NULL);
+	return n != NULL && !(n->flags & CN_INACTIVE) ? n : NULL;
+}
+
+/* The schema node of parent's child name, from x->kids or put there. */
+static const struct snode *
+conf_kid_sn(struct iconf_ctx *x, const struct snode *parent, const char *name)
+{
+	size_t h = (((uintptr_t)parent >> 4) ^ ((uintptr_t)name >> 3) ^
+		       (uintptr_t)(unsigned char)name[0]) *
+	    0x9e3779b1u;
+
+	for (size_t i = 0; i < ICONF_KIDS; i++) {
+		struct iconf_kid *k = &x->kids[(h + i) & (ICONF_KIDS - 1)];
+		if (k->parent == NULL) {
+			k->parent = parent;
+			k->name = name;
+			k->sn = snode_child_named(parent, name);
+			return k->sn;
+		}
+		if (k->parent == parent &&
+		    (k->name == name || strcmp(k->name, name) == 0))
+			return k->sn;
+	}
+	return snode_child_named(parent, name); /* full: not kept */
+}
+
+const struct cnode *
+iconf_kid(struct iconf_ctx *x, const struct cnode *n, const char *name)
+{
+	const struct snode *sn;
+	const struct cnode *c;
+
+	if (n == NULL)
+		return NULL;
+	if ((sn = conf_kid_sn(x, n->sn, name)) == NULL)
+		return NULL;
+	if (sn->kind == SN_LIST || sn->kind == SN_LEAFLIST)
+		return cnode_child(n, name); /* the first active entry */
+	c = n->slot != NULL ? n->slot[sn->idx] : NULL;
+	return c != NULL && !(c->flags & CN_INACTIVE) ? c : NULL;
+}
+
+const char *
+iconf_kid_val(struct iconf_ctx *x, const struct cnode *n, const char *name)
+{
+	const struct cnode *c = iconf_kid(x, n, name);
+
+	return c ? c->val : NULL;
 }
 
 /* `security ike session half-open` (RFC 7296 2.6 cookies, the bounds). */
 static void
-conf_half_open(const struct cnode *ike, struct eng_limits *l)
+conf_half_open(struct iconf_ctx *x, struct eng_limits *l)
 {
 	const struct cnode *h =
-	    cnode_child(cnode_child(ike, "session"), "half-open");
+	    cnode_child(iconf_child(x, x->ike, "session"), "half-open");
 	const struct cnode *t = cnode_child(h, "thresholds");
 	const struct cnode *r = cnode_child(t, "reduce-timeout");
 	const char *v;
@@ -536,13 +634,15 @@ void
 iconf_ctx_init(struct iconf_ctx *x, struct conf *c, struct verrs *errs)
 {
 	const struct cnode *sec = cnode_child(conf_root(c), "security");
+	const struct cnode *rw;
 
 	memset(x, 0, sizeof(*x));
 	x->c = c;
 	x->ike = cnode_child(sec, "ike");
 	x->ipsec = cnode_child(sec, "ipsec");
 	x->interfaces = cnode_child(conf_root(c), "interfaces");
-	x->replay_window = cnode_child_val(x->ipsec, "anti-replay-window-size");
+	rw = iconf_child(x, x->ipsec, "anti-replay-window-size");
+	x->replay_window = rw ? rw->val : NULL;
 	x->errs = errs;
 }
 
@@ -551,16 +651,22 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 {
 	struct iconf *ic = xcalloc(1, sizeof(*ic));
 	struct iconf_ctx x;
-	size_t cap = 0;
+	const struct snode *gsn;
 
 	iconf_ctx_init(&x, c, errs);
+	/* sized once: doubling 1.5 kB peers to 10,000 copied and faulted
+	 * in twice the memory the array ends with */
+	gsn = x.ike ? snode_child_named(x.ike->sn, "gateway") : NULL;
+	ic->peer = iconf_array(gsn ? conf_count_kind(c, x.ike, gsn) : 0,
+	    &ic->cappeer, sizeof(*ic->peer));
 	for (const struct cnode *g = x.ike ? x.ike->first : NULL; g;
 	     g = g->next) {
-		if (strcmp(g->sn->name, "gateway") != 0 || cnode_is_inactive(g))
+		if (g->sn != gsn || cnode_is_inactive(g))
 			continue;
-		if (ic->npeer == cap) {
-			cap = cap ? cap * 2 : 16;
-			ic->peer = xrealloc(ic->peer, cap * sizeof(*ic->peer));
+		if (ic->npeer == ic->cappeer) { /* not if the count is right */
+			ic->cappeer = ic->cappeer * 2 + 16;
+			ic->peer =
+			    xrealloc(ic->peer, ic->cappeer * sizeof(*ic->peer));
 		}
 		struct eng_peer *p = &ic->peer[ic->npeer];
 		if (iconf_gateway(&x, g, p) == -1) {
@@ -571,7 +677,7 @@ iconf_new(struct conf *c, struct iconf_ids *ids, struct verrs *errs)
 		}
 		ic->npeer++;
 	}
-	conf_half_open(x.ike, &ic->lim);
+	conf_half_open(&x, &ic->lim);
 	iconf_vpns(&x, ic, ids);
 	if (ic->npeer > 1)
 		qsort(ic->peer, ic->npeer, sizeof(*ic->peer), iconf_name_cmp);
@@ -713,11 +819,20 @@ iconf_check_pki(struct conf *c, struct pki_store *st, struct verrs *errs)
 	const struct cnode *ike =
 	    cnode_child(cnode_child(conf_root(c), "security"), "ike");
 	struct iconf_ctx x = { .c = c, .ike = ike, .errs = errs };
+	const struct snode *psn;
 
-	for (const struct cnode *pol = ike ? ike->first : NULL; pol;
-	     pol = pol->next) {
-		if (strcmp(pol->sn->name, "policy") != 0 ||
-		    cnode_is_inactive(pol))
+	/* every commit: the policies by their kind, the other 20,000
+	 * entries of ike skipped a kind at a time (they are contiguous) */
+	if (ike == NULL || cnode_is_inactive(ike) ||
+	    (psn = snode_child_named(ike->sn, "policy")) == NULL)
+		return;
+	for (const struct cnode *pol = ike->first; pol; pol = pol->next) {
+		if (pol->sn != psn) {
+			if (ike->slot != NULL && ike->slot[pol->sn->idx])
+				pol = ike->slot[pol->sn->idx];
+			continue;
+		}
+		if (pol->flags & CN_INACTIVE)
 			continue;
 		const struct cnode *cert = cnode_child(pol, "certificate");
 		const char *lc = cnode_child_val(cert, "local-certificate");

@@ -36,6 +36,12 @@ struct iconf_ids {
 	char (*name)[ENG_NAME_MAX];
 	uint32_t *id;
 	size_t n;
+	/* iconf_ids_get's map of the IDs held, offsets from the base below
+	 * nused (NULL: built at the next new name; every other change
+	 * drops it), and every offset below low is held: 10,000 new VPNs
+	 * cost one pass over the IDs, not one each */
+	uint8_t *used;
+	size_t nused, low;
 };
 
 struct iconf {
@@ -43,6 +49,8 @@ struct iconf {
 	size_t npeer;
 	struct eng_vpn *vpn;
 	size_t nvpn;
+	/* the arrays' room (0: exactly n): the delta grows them by half */
+	size_t cappeer, capvpn;
 	struct eng_limits lim; /* security ike session half-open */
 	size_t nmanual;	       /* manual VPNs (manual.c numbers them) */
 	/* gateways and VPNs of the tree that do not run: refused, or a VPN
@@ -137,6 +145,15 @@ void iconf_ids_free(struct iconf_ids *ids);
 /* A copy of ids (the check builds with it; the apply takes it). */
 void iconf_ids_copy(struct iconf_ids *dst, const struct iconf_ids *src);
 
+/* conf.c: a child's schema node by its parent's and its name, found once
+ * per build (iconf_kid) */
+#define ICONF_KIDS 128 /* a power of 2, above the names iked reads */
+struct iconf_kid {
+	const struct snode *parent; /* NULL: free */
+	const char *name;
+	const struct snode *sn; /* NULL: no such child */
+};
+
 /* conf_prop.c: proposals, for conf.c and conf_vpn.c. */
 struct iconf_pol;
 struct iconf_ctx {
@@ -149,6 +166,7 @@ struct iconf_ctx {
 	/* conf_pol.c: the tunnel policies by VPN name (iconf_pol_index) */
 	struct iconf_pol *pols;
 	size_t npols;
+	struct iconf_kid kids[ICONF_KIDS];
 };
 void iconf_err(struct iconf_ctx *x, const struct cnode *at, const char *stmt,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -209,10 +227,41 @@ const struct eng_peer *iconf_peer_find(
     const struct iconf *ic, const char *name);
 const struct eng_vpn *iconf_vpn_find(const struct iconf *ic, const char *name);
 
+/*
+ * conf.c: a zeroed array for n elements and an eighth more (*cap of
+ * them; NULL when n is 0), the pages of the n faulted in by one madvise
+ * when they span more than ICONF_POPULATE_MIN pages: on this VM the
+ * first write of 21 MB faulted page by page cost 65 ms of CPU, about
+ * what building the 10,000 peers in them costs; populated, 40 ms.
+ */
+#define ICONF_POPULATE_MIN 16
+void *iconf_array(size_t n, size_t *cap, size_t size);
+/*
+ * conf.c: src into dst[size] as snprintf "%s" would put it, cut to size -
+ * 1 bytes (a name built 10,000 times a commit: no format parsed).  The
+ * bytes after the NUL are left alone: the structs are compared whole.
+ */
+void iconf_name_copy(char *dst, size_t size, const char *src);
 /* conf.c: where name is in an array of n name-first elements of size
  * bytes sorted by name (*found), or where it would go. */
 size_t iconf_name_pos(
     const void *base, size_t n, size_t size, const char *name, bool *found);
+/*
+ * conf.c: cnode_child(n, name) without the walk: a container or leaf
+ * from n's slot of its kind (the schema node looked up once per build
+ * in x->kids, not a strcmp per child per statement read); lists and
+ * leaf-lists by cnode_child.
+ */
+const struct cnode *iconf_kid(
+    struct iconf_ctx *x, const struct cnode *n, const char *name);
+const char *iconf_kid_val(
+    struct iconf_ctx *x, const struct cnode *n, const char *name);
+/*
+ * conf.c: the active container or leaf name under parent, from the
+ * parent's slot (cnode_child walks the children), or NULL.
+ */
+const struct cnode *iconf_child(
+    const struct iconf_ctx *x, const struct cnode *parent, const char *name);
 /* conf.c: the active list entry kind/name under parent (hashed), or NULL. */
 const struct cnode *iconf_entry(const struct iconf_ctx *x,
     const struct cnode *parent, const char *kind, const char *name);

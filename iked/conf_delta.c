@@ -372,11 +372,20 @@ delta_reach(struct delta_walk *w)
 	delta_set_sort(&w->ikepol);
 	delta_set_sort(&w->esppol);
 	delta_set_sort(&w->ifd);
+	/* the gateways mostly share an uplink: its answer is kept (an st0
+	 * unit added is an interface changed, for each of 10,000 peers) */
+	const char *last_if = NULL;
+	bool last_changed = false;
 	for (size_t i = 0; (w->ikepol.n > 0 || w->ifd.n > 0) && i < run->npeer;
 	     i++) {
 		const struct eng_peer *p = &run->peer[i];
-		if (dset_has(&w->ikepol, p->policy) ||
-		    (w->ifd.n > 0 && delta_ifd_changed(w, p->external_if)))
+		if (w->ifd.n > 0 &&
+		    (last_if == NULL || strcmp(last_if, p->external_if) != 0)) {
+			last_if = p->external_if;
+			last_changed = delta_ifd_changed(w, last_if);
+		}
+		if ((w->ifd.n > 0 && last_changed) ||
+		    dset_has(&w->ikepol, p->policy))
 			dset_add(&w->gw, p->name);
 	}
 	delta_set_sort(&w->gw);

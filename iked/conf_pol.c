@@ -363,9 +363,7 @@ iconf_pol_vpn(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v)
 {
 	struct iconf_pol pol[ICONF_POL_MAX];
 	size_t n = iconf_pol_find(x, vn->val, pol, ICONF_POL_MAX), out = 0;
-	const char *ext_if =
-	    cnode_child_val(iconf_entry(x, x->ike, "gateway", v->gateway),
-		"external-interface");
+	const char *ext_if;
 	bool own_ts = v->nts_local > 0; /* proxy-identity / traffic-selector */
 
 	if (v->bind_if[0] != '\0') {
@@ -388,6 +386,9 @@ iconf_pol_vpn(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v)
 		    vn->val, vn->val);
 		return -1;
 	}
+	/* looked up past the route-based return: 10,000 of those need not */
+	ext_if = cnode_child_val(iconf_entry(x, x->ike, "gateway", v->gateway),
+	    "external-interface");
 	/* the outbound one: its to-zone holds the external interface */
 	for (size_t i = 0; i < n && i < ICONF_POL_MAX && ext_if != NULL; i++)
 		if (pol_zone_has(x, pol_to_zone(pol[i].ctx), ext_if)) {

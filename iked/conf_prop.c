@@ -337,11 +337,11 @@ static int
 prop_ike_one(struct iconf_ctx *x, const struct cnode *pn, uint8_t auth_method,
     struct eng_proposal *p)
 {
-	const char *am = cnode_child_val(pn, "authentication-method");
-	const char *enc = cnode_child_val(pn, "encryption-algorithm");
-	const char *hash = cnode_child_val(pn, "authentication-algorithm");
-	const char *dh = cnode_child_val(pn, "dh-group");
-	const char *lt = cnode_child_val(pn, "lifetime-seconds");
+	const char *am = iconf_kid_val(x, pn, "authentication-method");
+	const char *enc = iconf_kid_val(x, pn, "encryption-algorithm");
+	const char *hash = iconf_kid_val(x, pn, "authentication-algorithm");
+	const char *dh = iconf_kid_val(x, pn, "dh-group");
+	const char *lt = iconf_kid_val(x, pn, "lifetime-seconds");
 	const char *why;
 	int rc = 0;
 
@@ -376,7 +376,7 @@ prop_policy(struct iconf_ctx *x, const struct cnode *policy, bool ike,
 {
 	const struct cnode *root = ike ? x->ike : x->ipsec;
 	const char *names[ENG_PROPOSALS_MAX + 1];
-	const char *set = cnode_child_val(policy, "proposal-set");
+	const char *set = iconf_kid_val(x, policy, "proposal-set");
 	size_t k =
 	    iconf_list(policy, "proposals", names, ENG_PROPOSALS_MAX + 1);
 	int rc = 0;
@@ -415,12 +415,12 @@ prop_policy(struct iconf_ctx *x, const struct cnode *policy, bool ike,
 				rc = -1;
 			continue;
 		}
-		const char *proto = cnode_child_val(pn, "protocol");
-		const char *enc = cnode_child_val(pn, "encryption-algorithm");
+		const char *proto = iconf_kid_val(x, pn, "protocol");
+		const char *enc = iconf_kid_val(x, pn, "encryption-algorithm");
 		const char *hash =
-		    cnode_child_val(pn, "authentication-algorithm");
-		const char *lt = cnode_child_val(pn, "lifetime-seconds");
-		const char *kb = cnode_child_val(pn, "lifetime-kilobytes");
+		    iconf_kid_val(x, pn, "authentication-algorithm");
+		const char *lt = iconf_kid_val(x, pn, "lifetime-seconds");
+		const char *kb = iconf_kid_val(x, pn, "lifetime-kilobytes");
 		struct eng_proposal *p = &out[*n];
 		const char *why;
 		memset(p, 0, sizeof(*p));
@@ -467,8 +467,8 @@ int
 iconf_esp_proposals(struct iconf_ctx *x, const struct cnode *policy,
     struct eng_proposal *out, size_t *n)
 {
-	const char *pfs = cnode_child_val(
-	    cnode_child(policy, "perfect-forward-secrecy"), "keys");
+	const char *pfs = iconf_kid_val(
+	    x, iconf_kid(x, policy, "perfect-forward-secrecy"), "keys");
 	uint16_t g = iconf_dh_group(pfs);
 
 	if (prop_policy(x, policy, false, 0, out, n) == -1)
@@ -476,7 +476,8 @@ iconf_esp_proposals(struct iconf_ctx *x, const struct cnode *policy,
 	if (pfs != NULL && crypto_dh_len(g) == 0) {
 		char st[64];
 		snprintf(st, sizeof(st), "keys %s", pfs);
-		iconf_err(x, cnode_child(policy, "perfect-forward-secrecy"), st,
+		iconf_err(x, iconf_kid(x, policy, "perfect-forward-secrecy"),
+		    st,
 		    "This Diffie-Hellman group is not"
 		    " supported by iked");
 		return -1;

@@ -102,7 +102,7 @@ static int
 vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
     const struct cnode *ike, struct eng_vpn *v)
 {
-	const struct cnode *pid = cnode_child(ike, "proxy-identity");
+	const struct cnode *pid = iconf_kid(x, ike, "proxy-identity");
 	int rc = 0;
 
 	for (const struct cnode *t = vn->first; t; t = t->next) {
@@ -124,10 +124,10 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 		}
 		struct eng_ts *l = &v->ts_local[v->nts_local];
 		struct eng_ts *r = &v->ts_remote[v->nts_remote];
-		const char *proto = cnode_child_val(t, "protocol");
-		if (vpn_prefix(cnode_child_val(t, "local-ip"), &l->start,
+		const char *proto = iconf_kid_val(x, t, "protocol");
+		if (vpn_prefix(iconf_kid_val(x, t, "local-ip"), &l->start,
 			&l->end) == -1 ||
-		    vpn_prefix(cnode_child_val(t, "remote-ip"), &r->start,
+		    vpn_prefix(iconf_kid_val(x, t, "remote-ip"), &r->start,
 			&r->end) == -1) {
 			iconf_err(x, t, "local-ip",
 			    "Missing mandatory"
@@ -149,10 +149,10 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 			l->ipproto = r->ipproto = (uint8_t)p;
 		}
 		vpn_ports(
-		    cnode_child_val(t, "source-port"), &l->sport, &l->eport);
-		vpn_ports(cnode_child_val(t, "destination-port"), &r->sport,
+		    iconf_kid_val(x, t, "source-port"), &l->sport, &l->eport);
+		vpn_ports(iconf_kid_val(x, t, "destination-port"), &r->sport,
 		    &r->eport);
-		const char *metric = cnode_child_val(t, "metric");
+		const char *metric = iconf_kid_val(x, t, "metric");
 		if (metric != NULL && v->ari_metric == 0)
 			v->ari_metric = (uint32_t)strtoul(metric, NULL, 10);
 		v->ari = true;
@@ -160,9 +160,9 @@ vpn_selectors(struct iconf_ctx *x, const struct cnode *vn,
 		v->nts_remote++;
 	}
 	if (pid != NULL) {
-		const char *svc = cnode_child_val(pid, "service");
-		const char *lo = cnode_child_val(pid, "local");
-		const char *re = cnode_child_val(pid, "remote");
+		const char *svc = iconf_kid_val(x, pid, "service");
+		const char *lo = iconf_kid_val(x, pid, "local");
+		const char *re = iconf_kid_val(x, pid, "remote");
 		if (svc != NULL && strcmp(svc, "any") != 0) {
 			char st[64];
 			snprintf(st, sizeof(st), "service %s", svc);
@@ -194,16 +194,16 @@ int
 iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
     struct iconf_ids *ids)
 {
-	const struct cnode *ike = cnode_child(vn, "ike");
-	const char *gw = cnode_child_val(ike, "gateway");
-	const char *pol = cnode_child_val(ike, "ipsec-policy");
-	const char *bind = cnode_child_val(vn, "bind-interface");
+	const struct cnode *ike = iconf_kid(x, vn, "ike");
+	const char *gw = iconf_kid_val(x, ike, "gateway");
+	const char *pol = iconf_kid_val(x, ike, "ipsec-policy");
+	const char *bind = iconf_kid_val(x, vn, "bind-interface");
 	const char *s;
 	int rc = 0;
 
 	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", vn->val);
-	snprintf(v->gateway, sizeof(v->gateway), "%s", gw ? gw : "");
+	iconf_name_copy(v->name, sizeof(v->name), vn->val);
+	iconf_name_copy(v->gateway, sizeof(v->gateway), gw ? gw : "");
 	if (ike == NULL || gw == NULL)
 		return -1; /* validate.c: the mandatory gateway */
 	if (pol == NULL) {
@@ -212,7 +212,7 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 		    " statement: 'ipsec-policy'");
 		return -1;
 	}
-	snprintf(v->policy, sizeof(v->policy), "%s", pol);
+	iconf_name_copy(v->policy, sizeof(v->policy), pol);
 	const struct cnode *pn = iconf_entry(x, x->ipsec, "policy", pol);
 	if (pn != NULL && iconf_esp_proposals(x, pn, v->prop, &v->nprop) == -1)
 		rc = -1;
@@ -226,13 +226,13 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 			    " unit");
 			rc = -1;
 		} else {
-			snprintf(v->bind_if, sizeof(v->bind_if), "%s", bind);
+			iconf_name_copy(v->bind_if, sizeof(v->bind_if), bind);
 		}
 	}
 	for (const char *const *k = (const char *const[]){ "vpn-monitor",
 		 "udp-encapsulate", NULL };
 	     *k != NULL; k++)
-		if (cnode_child(vn, *k) != NULL) {
+		if (iconf_kid(x, vn, *k) != NULL) {
 			iconf_err(x, vn, *k,
 			    "This statement is not supported"
 			    " by iked yet");
@@ -243,18 +243,18 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 	/* conf_pol.c: policy-based VPNs take the policy's addresses */
 	if (rc == 0 && iconf_pol_vpn(x, vn, v) == -1)
 		rc = -1;
-	s = cnode_child_val(vn, "establish-tunnels");
+	s = iconf_kid_val(x, vn, "establish-tunnels");
 	v->establish = s == NULL || strcmp(s, "on-traffic") == 0
 	    ? ENG_ON_TRAFFIC
 	    : strcmp(s, "immediately") == 0 ? ENG_IMMEDIATELY
 					    : ENG_RESPONDER_ONLY;
-	s = cnode_child_val(vn, "df-bit");
+	s = iconf_kid_val(x, vn, "df-bit");
 	v->df = s == NULL || strcmp(s, "clear") == 0 ? DP_DF_CLEAR
 	    : strcmp(s, "set") == 0		     ? DP_DF_SET
 						     : DP_DF_COPY;
-	v->copy_dscp = cnode_child(vn, "copy-outer-dscp") != NULL;
-	v->no_anti_replay = cnode_child(ike, "no-anti-replay") != NULL;
-	if ((s = cnode_child_val(ike, "anti-replay-window-size")) == NULL)
+	v->copy_dscp = iconf_kid(x, vn, "copy-outer-dscp") != NULL;
+	v->no_anti_replay = iconf_kid(x, ike, "no-anti-replay") != NULL;
+	if ((s = iconf_kid_val(x, ike, "anti-replay-window-size")) == NULL)
 		s = x->replay_window;
 	v->replay_window = v->no_anti_replay ? 0
 	    : s				     ? (uint32_t)strtoul(s, NULL, 10)
@@ -264,6 +264,7 @@ iconf_vpn_one(struct iconf_ctx *x, const struct cnode *vn, struct eng_vpn *v,
 }
 
 static void ids_sort(struct iconf_ids *ids);
+static void ids_unmap(struct iconf_ids *ids);
 
 /*
  * Manual VPNs (manual.c, not the engine's) hold 500001 + their position
@@ -301,27 +302,33 @@ vpn_reserve_manual(struct iconf_ctx *x, struct iconf_ids *ids)
 		}
 	ids->n = k;
 	ids_sort(ids);
+	ids_unmap(ids);
 }
 
 void
 iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids)
 {
-	size_t cap = 0;
+	const struct snode *vsn =
+	    x->ipsec ? snode_child_named(x->ipsec->sn, "vpn") : NULL;
 
 	if (ids != NULL)
 		vpn_reserve_manual(x, ids);
 	iconf_pol_index(x); /* conf_pol.c */
+	/* sized once, as the peers (conf.c) */
+	ic->vpn = iconf_array(vsn ? conf_count_kind(x->c, x->ipsec, vsn) : 0,
+	    &ic->capvpn, sizeof(*ic->vpn));
 	for (const struct cnode *vn = x->ipsec ? x->ipsec->first : NULL; vn;
 	     vn = vn->next) {
-		if (strcmp(vn->sn->name, "vpn") != 0 || cnode_is_inactive(vn))
+		if (vn->sn != vsn || cnode_is_inactive(vn))
 			continue;
 		if (cnode_child(vn, "manual") != NULL) {
 			ic->nmanual++; /* manual SAs: manual.c */
 			continue;
 		}
-		if (ic->nvpn == cap) {
-			cap = cap ? cap * 2 : 16;
-			ic->vpn = xrealloc(ic->vpn, cap * sizeof(*ic->vpn));
+		if (ic->nvpn == ic->capvpn) { /* not if the count is right */
+			ic->capvpn = ic->capvpn * 2 + 16;
+			ic->vpn =
+			    xrealloc(ic->vpn, ic->capvpn * sizeof(*ic->vpn));
 		}
 		if (iconf_vpn_one(x, vn, &ic->vpn[ic->nvpn], ids) == -1) {
 			ic->ndropped++;
@@ -375,25 +382,45 @@ ids_sort(struct iconf_ids *ids)
 	free(t);
 }
 
+/* Drops iconf_ids_get's map: ids changed otherwise than by it. */
+static void
+ids_unmap(struct iconf_ids *ids)
+{
+	free(ids->used);
+	ids->used = NULL;
+	ids->nused = ids->low = 0;
+}
+
+/* The map of the IDs held, offsets below size (at least n + 1). */
+static void
+ids_map(struct iconf_ids *ids, size_t size)
+{
+	ids_unmap(ids);
+	ids->used = xcalloc(size, 1);
+	ids->nused = size;
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->id[i] >= ICONF_TUNNEL_BASE &&
+		    ids->id[i] - ICONF_TUNNEL_BASE < size)
+			ids->used[ids->id[i] - ICONF_TUNNEL_BASE] = 1;
+}
+
 uint32_t
 iconf_ids_get(struct iconf_ids *ids, const char *name)
 {
 	bool found;
 	size_t at = ids_pos(ids, name, &found), k;
-	uint8_t *used;
 	uint32_t id;
 
 	if (found)
 		return ids->id[at];
-	/* the lowest ID free: one of the first n + 1 */
-	used = xcalloc(ids->n + 1, 1);
-	for (size_t i = 0; i < ids->n; i++)
-		if (ids->id[i] >= ICONF_TUNNEL_BASE &&
-		    ids->id[i] - ICONF_TUNNEL_BASE <= ids->n)
-			used[ids->id[i] - ICONF_TUNNEL_BASE] = 1;
-	for (k = 0; used[k]; k++)
+	/* the lowest ID free: one of the first n + 1, so one of the map's
+	 * once it is at least that big */
+	if (ids->used == NULL || ids->nused < ids->n + 1)
+		ids_map(ids, 2 * (ids->n + 1));
+	for (k = ids->low; ids->used[k]; k++)
 		;
-	free(used);
+	ids->used[k] = 1;
+	ids->low = k + 1;
 	id = ICONF_TUNNEL_BASE + (uint32_t)k;
 	ids->name = xrealloc(ids->name, (ids->n + 1) * sizeof(*ids->name));
 	ids->id = xrealloc(ids->id, (ids->n + 1) * sizeof(*ids->id));
@@ -401,7 +428,7 @@ iconf_ids_get(struct iconf_ids *ids, const char *name)
 	    (ids->n - at) * sizeof(*ids->name));
 	memmove(
 	    &ids->id[at + 1], &ids->id[at], (ids->n - at) * sizeof(*ids->id));
-	snprintf(ids->name[at], ENG_NAME_MAX, "%s", name);
+	iconf_name_copy(ids->name[at], ENG_NAME_MAX, name);
 	ids->id[at] = id;
 	ids->n++;
 	return id;
@@ -422,6 +449,7 @@ iconf_ids_keep(struct iconf_ids *ids, const struct iconf *ic)
 		ids->id[k++] = ids->id[i];
 	}
 	ids->n = k;
+	ids_unmap(ids);
 }
 
 bool
@@ -437,6 +465,7 @@ iconf_ids_drop(struct iconf_ids *ids, const char *name)
 	memmove(&ids->id[at], &ids->id[at + 1],
 	    (ids->n - at - 1) * sizeof(*ids->id));
 	ids->n--;
+	ids_unmap(ids);
 	return true;
 }
 
@@ -445,6 +474,7 @@ iconf_ids_free(struct iconf_ids *ids)
 {
 	free(ids->name);
 	free(ids->id);
+	free(ids->used);
 	memset(ids, 0, sizeof(*ids));
 }
 
@@ -487,6 +517,7 @@ iconf_ids_load(struct iconf_ids *ids, const char *dir)
 	}
 	fclose(f);
 	ids_sort(ids);
+	ids_unmap(ids);
 	return 0;
 }
 

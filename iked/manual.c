@@ -189,12 +189,26 @@ manual_each(struct conf *c,
 	 */
 	uint32_t window = 0;
 	size_t ordinal = 0;
+	const struct snode *vsn, *msn;
+	const struct cnode *m;
 
-	for (const struct cnode *v = ipsec ? ipsec->first : NULL; v;
-	     v = v->next) {
-		if (strcmp(v->sn->name, "vpn") != 0 || cnode_is_inactive(v))
+	/* every commit walks the VPNs: by their kind and manual's slot, not
+	 * a strcmp per child of ipsec and per child of each VPN */
+	if (ipsec == NULL || cnode_is_inactive(ipsec) ||
+	    (vsn = snode_child_named(ipsec->sn, "vpn")) == NULL ||
+	    (msn = snode_child_named(vsn, "manual")) == NULL)
+		return;
+	for (const struct cnode *v = ipsec->first; v; v = v->next) {
+		if (v->sn != vsn) {
+			/* the entries of a kind are contiguous */
+			if (ipsec->slot != NULL && ipsec->slot[v->sn->idx])
+				v = ipsec->slot[v->sn->idx];
 			continue;
-		if (cnode_child(v, "manual") != NULL)
+		}
+		if (v->flags & CN_INACTIVE)
+			continue;
+		m = conf_find(c, v, msn, NULL);
+		if (m != NULL && !(m->flags & CN_INACTIVE))
 			fn(v, ordinal, window, arg);
 		ordinal++;
 	}

@@ -437,6 +437,42 @@ START_TEST(test_diff_and_ids)
 END_TEST
 
 /*
+ * Thousands of new VPNs in one commit take the lowest free IDs in turn,
+ * around an ID held past them (a file from before), and after a drop the
+ * next new one takes the freed ID.
+ */
+START_TEST(test_ids_many)
+{
+	struct iconf_ids ids = { 0 };
+	char dir[] = "/tmp/ikd-test-ids.XXXXXX", path[64], name[16];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, ICONF_IDS_FILE);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fprintf(f, "HELD 500020\n");
+	fclose(f);
+	ck_assert_int_eq(iconf_ids_load(&ids, dir), 0);
+	for (uint32_t i = 1; i <= 3000; i++) {
+		snprintf(name, sizeof(name), "V%u", i);
+		ck_assert_uint_eq(
+		    iconf_ids_get(&ids, name), 500000 + i + (i >= 20 ? 1 : 0));
+	}
+	ck_assert_uint_eq(iconf_ids_get(&ids, "HELD"), 500020);
+	ck_assert_uint_eq(iconf_ids_get(&ids, "V7"), 500007);
+	ck_assert(iconf_ids_drop(&ids, "V7"));
+	ck_assert(iconf_ids_drop(&ids, "V2000"));
+	ck_assert_uint_eq(iconf_ids_get(&ids, "NEW1"), 500007);
+	ck_assert_uint_eq(iconf_ids_get(&ids, "NEW2"), 500001 + 2000);
+	ck_assert_uint_eq(iconf_ids_get(&ids, "NEW3"), 500001 + 3001);
+	ck_assert_uint_eq(ids.n, 3002);
+	iconf_ids_free(&ids);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/*
  * Commits one after another as the link makes them (next: a copy of the
  * running tree with clean marks, then the change), each through
  * iconf_delta where it can and through iconf_new + iconf_diff beside it:
@@ -599,6 +635,7 @@ conf_suite(void)
 	    tc, test_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, test_sets_and_knobs);
 	tcase_add_test(tc, test_diff_and_ids);
+	tcase_add_test(tc, test_ids_many);
 	tcase_add_test(tc, test_delta);
 	tcase_add_test(tc, test_delta_refusal);
 	tcase_add_test(tc, test_esp_names);
