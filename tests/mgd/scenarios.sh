@@ -342,6 +342,70 @@ sc_load_in_place() {
 	expect_eq "host-name once" 1 "$(grep -c '^set system host-name third' "$T_DIR/choice.out")"
 }
 
+# A commit of a large change hands the candidate's tree over as generation
+# 0 (no copy before the reply); the shared candidate gets its own tree
+# after it: an edit then changes the candidate, never the committed
+# configuration; a private session's large commit is handed over too.
+sc_commit_large() {
+	t_start
+	d=$T_DIR/state
+	i=0
+	while [ $i -lt 1500 ]; do
+		echo "set security ike proposal LP$i lifetime-seconds $((600 + i))"
+		i=$((i + 1))
+	done > "$T_DIR/big.set"
+	sed 's/ LP/ PP/' "$T_DIR/big.set" > "$T_DIR/priv.set"
+	t_cli --echo > "$T_DIR/a.out" 2>&1 <<-EOS
+	configure
+	load set $T_DIR/big.set
+	commit
+	show | compare
+	set system host-name after-large
+	show | compare
+	EOS
+	expect_has "committed" "$T_DIR/a.out" "commit complete"
+	sed -n '/^root# show | compare/,$p' "$T_DIR/a.out" > "$T_DIR/cmp"
+	# nothing between the commit and the edit; then the edit alone
+	expect_has "compare: the edit" "$T_DIR/cmp" "+        host-name after-large;"
+	expect_eq "compare: only the edit" 3 "$(grep -c '^[-+]' "$T_DIR/cmp")"
+	t_committed > "$T_DIR/c1"
+	expect_eq "1500 committed" 1500 "$(grep -c '^set security ike proposal LP' "$T_DIR/c1")"
+	expect_hasnt "edit not committed" "$T_DIR/c1" "after-large"
+	# the candidate's edit survives a kill; the large generation too
+	t_stop KILL
+	t_start
+	t_committed > "$T_DIR/c2"
+	cmp -s "$T_DIR/c1" "$T_DIR/c2" || t_fail "committed changed by a kill"
+	t_cli --echo > "$T_DIR/b.out" 2>&1 <<-EOS
+	configure
+	show system
+	commit
+	EOS
+	expect_has "edit kept" "$T_DIR/b.out" "host-name after-large;"
+	t_committed > "$T_DIR/c3"
+	expect_has "then committed" "$T_DIR/c3" "set system host-name after-large"
+	# a private session's large commit; the shared candidate follows it
+	t_cli --echo > "$T_DIR/p.out" 2>&1 <<-EOS
+	configure private
+	load set $T_DIR/priv.set
+	commit
+	show | compare
+	set system domain-name priv.example
+	exit
+	yes
+	EOS
+	expect_has "private committed" "$T_DIR/p.out" "commit complete"
+	t_committed > "$T_DIR/c4"
+	expect_eq "both sets" 3000 "$(grep -c '^set security ike proposal [LP]P' "$T_DIR/c4")"
+	expect_hasnt "private edit discarded" "$T_DIR/c4" "priv.example"
+	printf 'configure\nshow | compare\nrollback 1\nshow | compare | count\ncommit\n' |
+	    t_cli --echo > "$T_DIR/r.out" 2>&1
+	expect_has "rolled back" "$T_DIR/r.out" "commit complete"
+	t_committed > "$T_DIR/c5"
+	expect_eq "rollback 1" 0 "$(grep -c '^set security ike proposal PP' "$T_DIR/c5")"
+	expect_eq "rollback 1 keeps" 1500 "$(grep -c '^set security ike proposal LP' "$T_DIR/c5")"
+}
+
 # A failed commit changes nothing and keeps the candidate.
 sc_failed_commit() {
 	t_start
@@ -672,6 +736,7 @@ kill9-edits) sc_kill9_edits ;;
 secret-journal) sc_secret_journal ;;
 load-bad-lines) sc_load_bad_lines ;;
 load-in-place) sc_load_in_place ;;
+commit-large) sc_commit_large ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
 commit-waits) sc_commit_waits ;;
