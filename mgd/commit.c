@@ -149,10 +149,11 @@ commit_load(struct mgd *m)
 /*
  * Run from the loop just after a commit's reply: the shared candidate
  * gets its own tree again if the commit handed it over as generation 0
- * (commit_install); and every DB_SNAPSHOT_EVERY commits generation 0 is
+ * (commit_install); every DB_SNAPSHOT_EVERY commits generation 0 is
  * stored whole, and what no kept generation (0..49) needs any more is
  * deleted: the store stays bounded, and building a generation (start,
- * rollback N) replays at most that many deltas.
+ * rollback N) replays at most that many deltas; last, the store's
+ * write-ahead log is checkpointed (db_checkpoint).
  */
 static void
 commit_after_reply(evutil_socket_t fd, short what, void *arg)
@@ -161,8 +162,10 @@ commit_after_reply(evutil_socket_t fd, short what, void *arg)
 	struct sb t;
 
 	candidate_own(m);
-	if (db_since_snapshot(m->db) < DB_SNAPSHOT_EVERY)
+	if (db_since_snapshot(m->db) < DB_SNAPSHOT_EVERY) {
+		db_checkpoint(m->db);
 		return;
+	}
 	sb_init(&t);
 	conf_text_set(conf_root(m->committed), &t);
 	if (db_snapshot(m->db, m->committed_seq, sb_str(&t)) == 0)
@@ -171,6 +174,7 @@ commit_after_reply(evutil_socket_t fd, short what, void *arg)
 		log_warn("commit: snapshot of generation %lld not stored",
 		    (long long)m->committed_seq);
 	sb_free(&t);
+	db_checkpoint(m->db);
 }
 
 static void
