@@ -308,9 +308,10 @@ commit_install(struct commit_job *j)
 	/* Bring generation 0 in memory up to date: cheap for small deltas. */
 	if (j->d.n > 1000 || j->delta.len > 65536) {
 		/* A large change: the tree committed becomes generation 0
-		 * itself, no copy before the reply.  The shared candidate
-		 * shares it until candidate_own (after the reply); a private
-		 * session's tree is the job's to give. */
+		 * itself, no copy before the daemons apply.  The shared
+		 * candidate shares it until candidate_own (commit_checked,
+		 * once the apply is sent); a private session's tree is the
+		 * job's to give. */
 		conf_free(m->committed);
 		m->committed = j->c;
 		if (j->shared)
@@ -403,6 +404,11 @@ commit_checked(void *arg)
 	/* The answer waits for the daemons to apply: what the operator
 	 * sees next (an address, a tunnel) is in place. */
 	backend_apply_start(m->backend, commit_end, j);
+	/* Meanwhile (their requests are sent; their answers wait in the
+	 * sockets), the shared candidate gets its own tree again if
+	 * commit_install handed it over: the copy runs beside the daemons'
+	 * apply instead of before it or after the reply. */
+	candidate_own(m);
 }
 
 /*
