@@ -29,7 +29,11 @@ candidate_own(struct mgd *m)
 {
 	if (m->candidate != m->committed)
 		return;
-	m->candidate = conf_dup(m->committed);
+	/* Generation 0 takes the copy: made in one walk, its nodes lie close
+	 * together for what reads it whole (show configuration, the
+	 * snapshot); the candidate keeps the tree it was edited in.  Nothing
+	 * keeps a node of generation 0 between events (grp and pki copy). */
+	m->committed = conf_dup(m->candidate);
 	conf_set_changed(m->candidate, m->candidate_changed);
 }
 

@@ -92,9 +92,10 @@ struct mgd {
 	/*
 	 * The shared candidate.  After a commit of a large change it is
 	 * generation 0's own tree (candidate == committed: the commit hands
-	 * the candidate over instead of copying it) until candidate_own
-	 * copies it, after the commit's reply or at the first access of a
-	 * session, whichever comes first.
+	 * the candidate over instead of copying it before the daemons'
+	 * apply) until candidate_own gives them two trees, while the
+	 * daemons apply (or at the first access of a session, or after the
+	 * reply, whichever comes first).
 	 */
 	struct conf *candidate;
 	int64_t candidate_changed; /* its `## Last changed` meanwhile */
@@ -147,8 +148,9 @@ void reply_syntax(json_t *reply, const char *msg, size_t caret);
 /* candidate.c */
 /* The session's candidate (the shared one made its own first). */
 struct conf *session_conf(struct session *s);
-/* The shared candidate gets a tree of its own when it shares generation
- * 0's (after a large commit); a no-op otherwise. */
+/* The shared candidate and generation 0 get a tree each when they share
+ * one (after a large commit: generation 0 gets the copy); a no-op
+ * otherwise. */
 void candidate_own(struct mgd *m);
 /* The shared candidate becomes n (taken); the old one is freed. */
 void candidate_set(struct mgd *m, struct conf *n);
