@@ -18,7 +18,31 @@
 struct conf *
 session_conf(struct session *s)
 {
-	return s->db == SESS_PRIVATE ? s->priv : s->mgd->candidate;
+	if (s->db == SESS_PRIVATE)
+		return s->priv;
+	candidate_own(s->mgd);
+	return s->mgd->candidate;
+}
+
+void
+candidate_own(struct mgd *m)
+{
+	if (m->candidate != m->committed)
+		return;
+	/* Generation 0 takes the copy: made in one walk, its nodes lie close
+	 * together for what reads it whole (show configuration, the
+	 * snapshot); the candidate keeps the tree it was edited in.  Nothing
+	 * keeps a node of generation 0 between events (grp and pki copy). */
+	m->committed = conf_dup(m->candidate);
+	conf_set_changed(m->candidate, m->candidate_changed);
+}
+
+void
+candidate_set(struct mgd *m, struct conf *n)
+{
+	if (m->candidate != m->committed)
+		conf_free(m->candidate);
+	m->candidate = n;
 }
 
 bool
@@ -28,6 +52,8 @@ candidate_is_changed(struct mgd *m, struct session *s)
 	struct diff d;
 	bool changed;
 
+	if (c == m->committed)
+		return false; /* generation 0's own tree, just committed */
 	conf_diff(m->committed, c, true, &d);
 	changed = d.n > 0;
 	diff_free(&d);
@@ -168,8 +194,7 @@ candidate_load_from_db(struct mgd *m)
 	struct replay_arg a;
 
 	candidate_replaced(m);
-	conf_free(m->candidate);
-	m->candidate = conf_dup(m->committed);
+	candidate_set(m, conf_dup(m->committed));
 	a.m = m;
 	a.c = m->candidate;
 	return db_journal_each(m->db, candidate_replay_cb, &a);
@@ -214,7 +239,6 @@ candidate_discard(struct session *s)
 		return;
 	}
 	db_journal_clear(m->db);
-	conf_free(m->candidate);
-	m->candidate = conf_dup(m->committed);
+	candidate_set(m, conf_dup(m->committed));
 	candidate_replaced(m);
 }

@@ -192,8 +192,7 @@ config_replace(struct session *s, struct conf *n)
 		conf_free(s->priv);
 		s->priv = n;
 	} else {
-		conf_free(s->mgd->candidate);
-		s->mgd->candidate = n;
+		candidate_set(s->mgd, n);
 		candidate_replaced(s->mgd);
 	}
 	return 0;

@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
+#include "mgd/undo.h"
 #include "schema/conf_diff.h"
 #include "schema/conf_load.h"
 #include "schema/conf_text.h"
@@ -86,6 +87,22 @@ load_error(struct sb *out, const char *name, const char *set_line,
 	sb_free(&e);
 }
 
+/* set_text becomes hidden (its typed secrets in $9$ form) when they
+ * differ, the plain text wiped; hidden is taken either way. */
+static void
+config_load_hidden(struct sb *set_text, struct sb *hidden)
+{
+	if (hidden->len != set_text->len ||
+	    memcmp(sb_str(hidden), sb_str(set_text), hidden->len) != 0) {
+		OPENSSL_cleanse(set_text->buf, set_text->len);
+		sb_free(set_text);
+		*set_text = *hidden;
+	} else {
+		sb_free(hidden);
+	}
+	sb_init(hidden);
+}
+
 /*
  * The common case in one pass: every line applied to target and the
  * secrets hidden from the same parse (edit_apply_hiding); on success
@@ -105,15 +122,95 @@ config_load_apply(struct conf *target, const struct cpath *level,
 		sb_free(&hidden);
 		return -1;
 	}
-	if (hidden.len != set_text->len ||
-	    memcmp(sb_str(&hidden), sb_str(set_text), hidden.len) != 0) {
-		OPENSSL_cleanse(set_text->buf, set_text->len);
-		sb_free(set_text);
-		*set_text = hidden;
-	} else {
-		sb_free(&hidden);
-	}
+	config_load_hidden(set_text, &hidden);
 	return 0;
+}
+
+/*
+ * May set_text be applied to c in place (config_load_in_place)?  When
+ * every line is a `set` (or blank, or a comment) and there are no more
+ * lines than c has statements: each line is then read twice (once for
+ * its undo record), which costs less than copying c and freeing the old
+ * tree; a large load into a small candidate takes the copy, which is
+ * then cheap.
+ */
+static bool
+config_load_fits_in_place(struct conf *c, struct sb *set_text)
+{
+	const char *p = sb_str(set_text), *end = p + set_text->len;
+	size_t lines = 0, max = conf_count(c);
+
+	if (set_text->len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < e && *p != '#' && *p != '\r') {
+			if (++lines > max || (size_t)(e - p) < 4 ||
+			    memcmp(p, "set", 3) != 0 ||
+			    (p[3] != ' ' && p[3] != '\t'))
+				return false;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return true;
+}
+
+/*
+ * Applies set_text to c in place, line by line, each line's undo record
+ * (mgd/undo.c) taken first.  0: every line applied, *set_text has its
+ * secrets hidden as config_load_apply gives it.  -1: a line was bad or
+ * not one undo can take back; c is as it was (undo_rollback), and the
+ * caller takes the copying path, which names every bad line.
+ */
+static int
+config_load_in_place(struct conf *c, const struct cpath *level,
+    struct sb *set_text, struct path_err *err, struct sb *warn, struct undo *u)
+{
+	const char *p = sb_str(set_text), *end = p + set_text->len;
+	struct sb hidden;
+	size_t bad;
+	int rc = 0;
+
+	sb_init(&hidden);
+	while (p < end && rc == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+		if (undo_line(u, level, p, l) == -1 ||
+		    edit_apply_hiding(
+			c, level, p, l, &hidden, err, &bad, warn) == -1)
+			rc = -1;
+		p += l;
+	}
+	if (rc == -1) {
+		undo_rollback(u);
+		OPENSSL_cleanse(hidden.buf, hidden.len);
+		sb_free(&hidden);
+		return -1;
+	}
+	config_load_hidden(set_text, &hidden);
+	return 0;
+}
+
+/* Journals a load's text for s, relative to its level or to the top. */
+static int
+config_load_journal(struct session *s, bool relative, const char *text)
+{
+	struct cpath save;
+	int rc;
+
+	/* The journal names the level the lines are relative to. */
+	cpath_copy(&save, &s->level);
+	if (!relative) {
+		cpath_free(&s->level);
+		cpath_init(&s->level);
+	}
+	rc = candidate_journal(s, "load", text);
+	cpath_free(&s->level);
+	s->level = save;
+	return rc;
 }
 
 /* Applies load text of kind (set, merge, override, replace) for s. */
@@ -130,6 +227,7 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	const struct cpath *level = relative ? &s->level : &top;
 	struct conf *target;
 	size_t *map = NULL;
+	struct undo *u = NULL;
 	int rc;
 
 	cpath_init(&top);
@@ -140,6 +238,29 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	if (conf_text_to_set(text, len, strcmp(kind, "replace") == 0, &set_text,
 		&map, &err, &bad) == -1)
 		goto bad;
+	if (!override &&
+	    config_load_fits_in_place(session_conf(s), &set_text)) {
+		/* A few lines into a large candidate: in place, with an undo
+		 * record of each line; taken back on a bad line, or when the
+		 * journal cannot be written. */
+		u = undo_new(session_conf(s));
+		if (config_load_in_place(session_conf(s), level, &set_text,
+			&err, &warn, u) == 0) {
+			rc =
+			    config_load_journal(s, relative, sb_str(&set_text));
+			if (rc == -1)
+				undo_rollback(u);
+			else
+				log_info(
+				    "load: applied in place (%zu statements)",
+				    conf_count(session_conf(s)));
+			goto applied;
+		}
+		sb_reset(&err.msg);
+		err.tok = 0;
+		err.at_end = false;
+		sb_reset(&warn);
+	}
 	/* Every line is applied once, to a copy that replaces the candidate
 	 * only when all of them were good and the journal has them. */
 	target = override ? conf_new(m->schema) : conf_dup(session_conf(s));
@@ -208,21 +329,13 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	if (override) {
 		rc = config_replace(s, target);
 	} else {
-		/* The journal names the level the lines are relative to. */
-		struct cpath save;
-		cpath_copy(&save, &s->level);
-		if (!relative) {
-			cpath_free(&s->level);
-			cpath_init(&s->level);
-		}
-		rc = candidate_journal(s, "load", sb_str(&set_text));
-		cpath_free(&s->level);
-		s->level = save;
+		rc = config_load_journal(s, relative, sb_str(&set_text));
 		if (rc == 0)
 			conf_swap(session_conf(s), target);
 	}
 	if (!override || rc == -1)
 		conf_free(target);
+applied:
 	if (rc == -1) {
 		reply_fail(reply,
 		    "error: the configuration store could not be"
@@ -236,6 +349,7 @@ bad:
 	    name, bad, sb_str(&err.msg));
 	reply_fail(reply, sb_str(&msg));
 done:
+	undo_free(u);
 	free(map);
 	sb_free(&err.msg);
 	sb_free(&warn);

@@ -147,19 +147,25 @@ commit_load(struct mgd *m)
 }
 
 /*
- * Every DB_SNAPSHOT_EVERY commits generation 0 is stored whole, and what
- * no kept generation (0..49) needs any more is deleted: the store stays
- * bounded, and building a generation (start, rollback N) replays at most
- * that many deltas.  Run from the loop just after a commit's reply.
+ * Run from the loop just after a commit's reply: the shared candidate
+ * gets its own tree again if the commit handed it over as generation 0
+ * (commit_install); every DB_SNAPSHOT_EVERY commits generation 0 is
+ * stored whole, and what no kept generation (0..49) needs any more is
+ * deleted: the store stays bounded, and building a generation (start,
+ * rollback N) replays at most that many deltas; last, the store's
+ * write-ahead log is checkpointed (db_checkpoint).
  */
 static void
-commit_snapshot(evutil_socket_t fd, short what, void *arg)
+commit_after_reply(evutil_socket_t fd, short what, void *arg)
 {
 	struct mgd *m = arg;
 	struct sb t;
 
-	if (db_since_snapshot(m->db) < DB_SNAPSHOT_EVERY)
+	candidate_own(m);
+	if (db_since_snapshot(m->db) < DB_SNAPSHOT_EVERY) {
+		db_checkpoint(m->db);
 		return;
+	}
 	sb_init(&t);
 	conf_text_set(conf_root(m->committed), &t);
 	if (db_snapshot(m->db, m->committed_seq, sb_str(&t)) == 0)
@@ -168,6 +174,7 @@ commit_snapshot(evutil_socket_t fd, short what, void *arg)
 		log_warn("commit: snapshot of generation %lld not stored",
 		    (long long)m->committed_seq);
 	sb_free(&t);
+	db_checkpoint(m->db);
 }
 
 static void
@@ -245,15 +252,15 @@ commit_end(void *arg)
 	j->done(m, j->s, j->rc, sb_str(&j->out));
 	if (j->rc == -1 && j->discard_if_refused) {
 		db_journal_clear(m->db);
-		conf_free(m->candidate); /* j->c: not used after this */
-		m->candidate = conf_dup(m->committed);
+		/* j->c: not used after this */
+		candidate_set(m, conf_dup(m->committed));
 		candidate_replaced(m);
 	}
 	if (j->installed) {
 		static const struct timeval now = { 0, 0 };
 		if (m->snapshot_ev == NULL)
 			m->snapshot_ev =
-			    evtimer_new(m->base, commit_snapshot, m);
+			    evtimer_new(m->base, commit_after_reply, m);
 		/* A timer, not event_active: the loop writes the reply first.
 		 */
 		evtimer_add(m->snapshot_ev, &now);
@@ -300,8 +307,17 @@ commit_install(struct commit_job *j)
 	m->committed_seq = seq;
 	/* Bring generation 0 in memory up to date: cheap for small deltas. */
 	if (j->d.n > 1000 || j->delta.len > 65536) {
+		/* A large change: the tree committed becomes generation 0
+		 * itself, no copy before the daemons apply.  The shared
+		 * candidate shares it until candidate_own (commit_checked,
+		 * once the apply is sent); a private session's tree is the
+		 * job's to give. */
 		conf_free(m->committed);
-		m->committed = conf_dup(j->c);
+		m->committed = j->c;
+		if (j->shared)
+			m->candidate_changed = conf_changed(j->c);
+		else
+			j->c = NULL;
 	} else {
 		struct path_err err;
 		size_t bad;
@@ -388,6 +404,11 @@ commit_checked(void *arg)
 	/* The answer waits for the daemons to apply: what the operator
 	 * sees next (an address, a tunnel) is in place. */
 	backend_apply_start(m->backend, commit_end, j);
+	/* Meanwhile (their requests are sent; their answers wait in the
+	 * sockets), the shared candidate gets its own tree again if
+	 * commit_install handed it over: the copy runs beside the daemons'
+	 * apply instead of before it or after the reply. */
+	candidate_own(m);
 }
 
 /*
@@ -435,6 +456,7 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 	sb_init(&j->out);
 	m->commit = j;
 	if (j->shared) {
+		candidate_own(m);
 		j->c = m->candidate;
 	} else {
 		/* Junos merges private changes into the newest commit. */
@@ -541,8 +563,7 @@ commit_confirm_expired(evutil_socket_t fd, short what, void *arg)
 		log_err("commit confirmed: generation 1 is not available");
 		return;
 	}
-	conf_free(m->candidate);
-	m->candidate = prev;
+	candidate_set(m, prev);
 	candidate_replaced(m);
 	conf_touch_all(m->candidate);
 	commit_start(m, NULL, &o, commit_confirm_rolled_back);

@@ -19,6 +19,10 @@ struct db {
 static const char db_schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
+    /* The log is copied into the database by db_checkpoint, after a
+     * commit's reply; SQLite's own checkpoint, run by the write that
+     * fills the log, only bounds it (4 KiB pages: 64 MiB). */
+    "PRAGMA wal_autocheckpoint=16384;"
     "CREATE TABLE IF NOT EXISTS generation("
     "  seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, user TEXT NOT NULL,"
     "  client TEXT NOT NULL, comment TEXT, delta TEXT NOT NULL,"
@@ -73,6 +77,19 @@ db_open(const char *path)
 		return NULL;
 	}
 	return db;
+}
+
+int
+db_checkpoint(struct db *db)
+{
+	int nlog = 0, ncopied = 0;
+
+	if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		&nlog, &ncopied) != SQLITE_OK) {
+		log_warn("db: checkpoint: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	return 0;
 }
 
 void

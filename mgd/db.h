@@ -30,6 +30,13 @@ struct db_gen {
 
 struct db *db_open(const char *path);
 void db_close(struct db *db);
+/*
+ * Copies the write-ahead log into the database file (a passive
+ * checkpoint).  mgd runs it after a commit's reply rather than in the
+ * commit that fills the log: a commit is durable once its log frames are
+ * synced (WAL, synchronous=FULL), the checkpoint only keeps the log short.
+ */
+int db_checkpoint(struct db *db);
 
 /* Appends one candidate edit (edit level words and the command line). */
 int db_journal_add(

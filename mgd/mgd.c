@@ -357,8 +357,9 @@ done:
 	pki_store_free(m.pki);
 	grp_free(m.xcandidate);
 	grp_free(m.xcommitted);
+	if (m.candidate != m.committed)
+		conf_free(m.candidate);
 	conf_free(m.committed);
-	conf_free(m.candidate);
 	db_close(m.db);
 	schema_free(m.schema);
 	return rc;

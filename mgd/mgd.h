@@ -89,7 +89,16 @@ struct mgd {
 	struct schema *schema;
 	struct db *db;
 	struct conf *committed; /* generation 0 */
-	struct conf *candidate; /* the shared candidate */
+	/*
+	 * The shared candidate.  After a commit of a large change it is
+	 * generation 0's own tree (candidate == committed: the commit hands
+	 * the candidate over instead of copying it before the daemons'
+	 * apply) until candidate_own gives them two trees, while the
+	 * daemons apply (or at the first access of a session, or after the
+	 * reply, whichever comes first).
+	 */
+	struct conf *candidate;
+	int64_t candidate_changed; /* its `## Last changed` meanwhile */
 	/*
 	 * Configuration groups (schema/group.h): generation 0 expanded, made
 	 * when a configuration first defines a group (NULL until then: the
@@ -104,7 +113,7 @@ struct mgd {
 	int64_t committed_seq;
 	/* commit confirmed */
 	struct event *confirm_ev;
-	struct event *snapshot_ev; /* commit_snapshot, after a commit */
+	struct event *snapshot_ev; /* commit_after_reply, after a commit */
 	struct commit_job *commit; /* the commit on its way, or NULL */
 	int64_t confirm_deadline;  /* 0: none pending */
 	int confirm_unit;	   /* seconds per "minute" (tests: 1) */
@@ -137,7 +146,14 @@ void reply_fail(json_t *reply, const char *text);
 void reply_syntax(json_t *reply, const char *msg, size_t caret);
 
 /* candidate.c */
+/* The session's candidate (the shared one made its own first). */
 struct conf *session_conf(struct session *s);
+/* The shared candidate and generation 0 get a tree each when they share
+ * one (after a large commit: generation 0 gets the copy); a no-op
+ * otherwise. */
+void candidate_own(struct mgd *m);
+/* The shared candidate becomes n (taken); the old one is freed. */
+void candidate_set(struct mgd *m, struct conf *n);
 bool candidate_is_changed(struct mgd *m, struct session *s);
 int candidate_journal(struct session *s, const char *kind, const char *text);
 int candidate_load_from_db(struct mgd *m);

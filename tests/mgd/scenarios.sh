@@ -260,6 +260,152 @@ sc_load_bad_lines() {
 	done
 }
 
+# A few `set` lines into a larger candidate are applied in place with an
+# undo record (mgd/undo.c): a bad line takes every line back exactly (the
+# candidate and `show | compare` byte for byte as before), the error names
+# it; a typed secret reaches neither the store nor the candidate.
+sc_load_in_place() {
+	t_start
+	d=$T_DIR/state
+	mk=ipTyped$$Marker
+	t_cli > /dev/null <<-EOS
+	configure
+	set system host-name base
+	set security ike proposal P lifetime-seconds 3600
+	set security ike policy PL proposals [ P ]
+	set security ike policy PL pre-shared-key ascii-text oldsecret
+	set security ike gateway G address 192.0.2.1
+	set security ike gateway G ike-policy PL
+	set security ike gateway G external-interface ge-0/0/9.0
+	set interfaces ge-0/0/9 unit 0 family inet address 10.9.0.1/24
+	commit
+	set system domain-name pending.example
+	EOS
+	view() {	# the candidate and its comparison, into $1
+		printf 'configure\nshow | display set\nshow | compare\n' |
+		    t_cli --echo > "$1" 2>&1
+	}
+	view "$T_DIR/before"
+	expect_has "the base" "$T_DIR/before" "set security ike gateway G address 192.0.2.1"
+	cat > "$T_DIR/good.set" <<-EOS
+	set system host-name changed
+	set security ike proposal P lifetime-seconds 7200
+	set security ike proposal Q lifetime-seconds 600
+	set security ike policy PL proposals [ P Q ]
+	set security ike gateway G2 address 192.0.2.2
+	set security ike gateway G2 ike-policy PL
+	set security ike gateway G2 external-interface ge-0/0/9.0
+	set security ike policy PL pre-shared-key ascii-text $mk
+	set security ike gateway G address 192.0.2.9
+	EOS
+	{ cat "$T_DIR/good.set"; echo 'set bogus thing';
+	  echo 'set security ike proposal R lifetime-seconds 900'; } > "$T_DIR/bad.set"
+	printf 'configure\nload set %s\n' "$T_DIR/bad.set" |
+	    t_cli --echo --keep-going > "$T_DIR/bad.out" 2>&1
+	expect_has "bad line named" "$T_DIR/bad.out" "$T_DIR/bad.set:10:(5) syntax error: bogus"
+	expect_has "nothing loaded" "$T_DIR/bad.out" "nothing was loaded"
+	view "$T_DIR/after"
+	cmp -s "$T_DIR/before" "$T_DIR/after" ||
+	    { diff -u "$T_DIR/before" "$T_DIR/after"; t_fail "a bad load changed the candidate"; }
+	expect_eq "no load in place yet" 0 \
+	    "$(grep -c 'load: applied in place' "$d/mgd.log")"
+	# the good lines alone: in place, then committed
+	printf 'configure\nload set %s\nshow | compare\ncommit\n' "$T_DIR/good.set" |
+	    t_cli --echo > "$T_DIR/good.out" 2>&1
+	expect_has "loaded" "$T_DIR/good.out" "load complete"
+	expect_eq "in place" 1 "$(grep -c 'load: applied in place' "$d/mgd.log")"
+	expect_has "committed" "$T_DIR/good.out" "commit complete"
+	t_committed > "$T_DIR/c.out"
+	for l in "set system host-name changed" \
+	    "set system domain-name pending.example" \
+	    "set security ike proposal P lifetime-seconds 7200" \
+	    "set security ike proposal Q lifetime-seconds 600" \
+	    "set security ike policy PL proposals P" \
+	    "set security ike policy PL proposals Q" \
+	    "set security ike gateway G2 address 192.0.2.2" \
+	    "set security ike gateway G address 192.0.2.9"; do
+		expect_has "committed" "$T_DIR/c.out" "$l"
+	done
+	expect_hasnt "typed secret shown" "$T_DIR/good.out" "$mk"
+	expect_eq "typed secret in store" 0 "$(cat "$d"/*.db* | strings | grep -c -- "$mk")"
+	# a line that would displace another case of a choice (hexadecimal
+	# for ascii-text) is not taken in place: the load is taken back and
+	# done on a copy, every line once
+	printf 'set system host-name third\nset security ike policy PL pre-shared-key hexadecimal 0a0b\nset security ike proposal S lifetime-seconds 900\n' > "$T_DIR/choice.set"
+	printf 'configure\nload set %s\nshow | display set\nrollback\n' "$T_DIR/choice.set" |
+	    t_cli --echo > "$T_DIR/choice.out" 2>&1
+	expect_has "loaded" "$T_DIR/choice.out" "load complete"
+	expect_eq "on a copy" 1 "$(grep -c 'load: applied in place' "$d/mgd.log")"
+	expect_has "choice" "$T_DIR/choice.out" "pre-shared-key hexadecimal"
+	expect_hasnt "other case gone" "$T_DIR/choice.out" "pre-shared-key ascii-text"
+	expect_has "line 3" "$T_DIR/choice.out" "set security ike proposal S lifetime-seconds 900"
+	expect_eq "host-name once" 1 "$(grep -c '^set system host-name third' "$T_DIR/choice.out")"
+}
+
+# A commit of a large change hands the candidate's tree over as generation
+# 0 (no copy before the reply); the shared candidate gets its own tree
+# after it: an edit then changes the candidate, never the committed
+# configuration; a private session's large commit is handed over too.
+sc_commit_large() {
+	t_start
+	d=$T_DIR/state
+	i=0
+	while [ $i -lt 1500 ]; do
+		echo "set security ike proposal LP$i lifetime-seconds $((600 + i))"
+		i=$((i + 1))
+	done > "$T_DIR/big.set"
+	sed 's/ LP/ PP/' "$T_DIR/big.set" > "$T_DIR/priv.set"
+	t_cli --echo > "$T_DIR/a.out" 2>&1 <<-EOS
+	configure
+	load set $T_DIR/big.set
+	commit
+	show | compare
+	set system host-name after-large
+	show | compare
+	EOS
+	expect_has "committed" "$T_DIR/a.out" "commit complete"
+	sed -n '/^root# show | compare/,$p' "$T_DIR/a.out" > "$T_DIR/cmp"
+	# nothing between the commit and the edit; then the edit alone
+	expect_has "compare: the edit" "$T_DIR/cmp" "+        host-name after-large;"
+	expect_eq "compare: only the edit" 3 "$(grep -c '^[-+]' "$T_DIR/cmp")"
+	t_committed > "$T_DIR/c1"
+	expect_eq "1500 committed" 1500 "$(grep -c '^set security ike proposal LP' "$T_DIR/c1")"
+	expect_hasnt "edit not committed" "$T_DIR/c1" "after-large"
+	# the candidate's edit survives a kill; the large generation too
+	t_stop KILL
+	t_start
+	t_committed > "$T_DIR/c2"
+	cmp -s "$T_DIR/c1" "$T_DIR/c2" || t_fail "committed changed by a kill"
+	t_cli --echo > "$T_DIR/b.out" 2>&1 <<-EOS
+	configure
+	show system
+	commit
+	EOS
+	expect_has "edit kept" "$T_DIR/b.out" "host-name after-large;"
+	t_committed > "$T_DIR/c3"
+	expect_has "then committed" "$T_DIR/c3" "set system host-name after-large"
+	# a private session's large commit; the shared candidate follows it
+	t_cli --echo > "$T_DIR/p.out" 2>&1 <<-EOS
+	configure private
+	load set $T_DIR/priv.set
+	commit
+	show | compare
+	set system domain-name priv.example
+	exit
+	yes
+	EOS
+	expect_has "private committed" "$T_DIR/p.out" "commit complete"
+	t_committed > "$T_DIR/c4"
+	expect_eq "both sets" 3000 "$(grep -c '^set security ike proposal [LP]P' "$T_DIR/c4")"
+	expect_hasnt "private edit discarded" "$T_DIR/c4" "priv.example"
+	printf 'configure\nshow | compare\nrollback 1\nshow | compare | count\ncommit\n' |
+	    t_cli --echo > "$T_DIR/r.out" 2>&1
+	expect_has "rolled back" "$T_DIR/r.out" "commit complete"
+	t_committed > "$T_DIR/c5"
+	expect_eq "rollback 1" 0 "$(grep -c '^set security ike proposal PP' "$T_DIR/c5")"
+	expect_eq "rollback 1 keeps" 1500 "$(grep -c '^set security ike proposal LP' "$T_DIR/c5")"
+}
+
 # A failed commit changes nothing and keeps the candidate.
 sc_failed_commit() {
 	t_start
@@ -589,6 +735,8 @@ confirmed-restart) sc_confirmed_restart ;;
 kill9-edits) sc_kill9_edits ;;
 secret-journal) sc_secret_journal ;;
 load-bad-lines) sc_load_bad_lines ;;
+load-in-place) sc_load_in_place ;;
+commit-large) sc_commit_large ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
 commit-waits) sc_commit_waits ;;
