@@ -27,6 +27,9 @@
 #   BENCH_FLOORS="plain gcm": the forwarder variants measured; a variant is
 #     a name and tun_floor's options joined by ":" (two:-2 runs one thread
 #     per direction as iked; pages64:-t:64 touches 64 more pages a packet)
+#   BENCH_QSAFE="qsafe": the qsafe variants measured; NAME:VAR=VAL,... has
+#     both appliances restarted with those variables before it is measured
+#     (e.g. "old:QSAFE_DP_IDLE_MS=0 new:QSAFE_DP_IDLE_MS=100")
 set -u
 COUNT=${1:-200}
 ROUNDS=${2:-3}
@@ -41,6 +44,7 @@ lab_init dpf
 die() { echo "tun_floor: FAILED: $*" >&2; exit 1; }
 INTERVALS=${BENCH_INTERVALS:-0.2 0.01}
 FLOORS=${BENCH_FLOORS:-plain gcm:-g}
+QSAFES=${BENCH_QSAFE:-qsafe}
 HOSTB=198.51.100.66
 
 dp_lab_up 000102030405060708090a0b0c0d0e0f10111213 || die "the qsafe lab"
@@ -86,6 +90,15 @@ floor_down() {
 	local p
 	for p in "${FPIDS[@]}"; do lab_kill "$p"; done
 	FPIDS=()
+}
+# qsafe_env VAR=VAL,...: both appliances restarted with these variables.
+qsafe_env() {
+	local e
+	qs_stop "$LAB_DIR/A" && qs_stop "$LAB_DIR/B" || return 1
+	IFS=, read -r -a e <<<"$1"
+	(export "${e[@]}" && qs_start "$A" "$LAB_DIR/A" &&
+	    qs_start "$B" "$LAB_DIR/B") || return 1
+	lab_poll 30 through "$HA" "$HOSTB"
 }
 # iked_pids: both appliances' iked processes.
 iked_pids() {
@@ -155,7 +168,14 @@ for round in $(seq "$ROUNDS"); do
 			    die "ping through the floor $name"
 			floor_down
 		done
-		measure qsafe "$HA" $HOSTB $(iked_pids) || die "ping through qsafe"
+		for v in $QSAFES; do
+			name=${v%%:*}
+			if [ "$name" != "$v" ]; then
+				qsafe_env "${v#*:}" || die "restart for $name"
+			fi
+			measure "$name" "$HA" $HOSTB $(iked_pids) ||
+			    die "ping through $name"
+		done
 	done
 done
 # every forwarder carried its pings both ways, none dropped (with -g: no
