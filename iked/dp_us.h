@@ -11,6 +11,8 @@
  * Threads.  Two packet threads of their own, one per core here:
  *   tx  reads the TUN devices (epoll), encapsulates, sendmmsg()s;
  *   rx  recvmmsg()s the ESP sockets, decapsulates, writes to the TUN.
+ * While traffic is light rx does tx's work too and tx sleeps (one wakeup
+ * per packet crossing, as the smallest forwarder; dp_us_wait.c).
  * The tx side (its queue, the outbound SAs) is under txlock, the rx side
  * (its batch, the merge, the inbound SAs) under rxlock; each thread holds
  * its side's lock while it works.  After writing to a device, rx sends
