@@ -11,6 +11,8 @@
  * Threads.  Two packet threads of their own, one per core here:
  *   tx  reads the TUN devices (epoll), encapsulates, sendmmsg()s;
  *   rx  recvmmsg()s the ESP sockets, decapsulates, writes to the TUN.
+ * While traffic is light rx does tx's work too and tx sleeps (one wakeup
+ * per packet crossing, as the smallest forwarder; dp_us_wait.c).
  * The tx side (its queue, the outbound SAs) is under txlock, the rx side
  * (its batch, the merge, the inbound SAs) under rxlock; each thread holds
  * its side's lock while it works.  After writing to a device, rx sends
@@ -207,7 +209,17 @@ struct dp {
 	pthread_mutex_t txlock; /* the tx side: txq, outbound SAs */
 	pthread_mutex_t rxlock; /* the rx side: rxb, gro, inbound SAs */
 	unsigned linger_us;	/* dp_us_wait.c; 0: sleep at once */
-	struct dp_ari *ari;	/* routes for traffic selectors; loop only */
+	/*
+	 * dp_us_wait.c: idle, the rx thread serves the devices too (epoll_tx
+	 * nested in epoll_rx) and tx sleeps in epoll_park until kick_fd;
+	 * tx_busy (under modelock) says which.  idle_ms: how long tx waits
+	 * for a device's packets before it leaves them to rx; 0: never.
+	 */
+	int epoll_park, kick_fd;
+	pthread_mutex_t modelock;
+	bool tx_busy;
+	unsigned idle_ms;
+	struct dp_ari *ari; /* routes for traffic selectors; loop only */
 };
 
 struct dp_fire {
@@ -225,7 +237,8 @@ void dp_batch_init(struct dp_batch *x, size_t i, size_t off);
 /* rx: the datagrams waiting on sock decapsulated; caller holds rxlock. */
 size_t dp_rx_sock(struct dp *dp, int sock);
 /* tx: t's packets sent, txlock waited for / taken only if free (else 0);
- * both return the packets read from t. */
+ * both return the packets cut from what they read (a super-packet counts
+ * its segments). */
 size_t dp_tx_tun(struct dp *dp, struct dp_tun *t);
 size_t dp_tx_tun_try(struct dp *dp, struct dp_tun *t);
 /* dp_us_wait.c: the packet threads. */
@@ -234,6 +247,14 @@ size_t dp_tx_tun_try(struct dp *dp, struct dp_tun *t);
  * (docs/benchmarks.md) */
 #define DP_LINGER_US 0
 #define DP_LINGER_MAX 10000
+/* default of QSAFE_DP_IDLE_MS; and the tx call that hands the devices
+ * to the tx thread: at least this many packets cut */
+#define DP_IDLE_MS 100
+#define DP_IDLE_MAX 60000
+#define DP_BUSY_SEGS 8
+/* dp_us_open, once the epolls and stop_fd exist: parking, the mode; -1 */
+int dp_wait_init(struct dp *dp);
+void dp_wait_close(struct dp *dp);
 void *dp_rx_main(void *arg);
 void *dp_tx_main(void *arg);
 /* tx: the outbound SA of t for the inner packet p, or NULL; read lock. */

@@ -503,12 +503,13 @@ dp_tx_large(struct dp *dp, struct dp_tun *t, size_t len)
  * tx: up to DP_BATCH reads from t (a vnet device's super-packets cut
  * into MTU-sized packets, dp_gso.h), then one sendmmsg.  epoll is level
  * triggered: what is left is read on the next round, after other devices.
+ * The packets cut (dp_us_wait.c: a burst wakes the tx thread).
  */
 static size_t
 dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 {
 	struct dp_txq *q = &dp->txq;
-	size_t vl = t->vnet ? DP_VNET_LEN : 0, len = 0, n;
+	size_t vl = t->vnet ? DP_VNET_LEN : 0, len = 0, n, cut = 0;
 	uint8_t *in = q->in + ESP_HEADROOM - vl;
 	struct virtio_net_hdr vh;
 	ssize_t r;
@@ -531,6 +532,7 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 			dp_ctr_inc(&dp->tx_discarded);
 			continue;
 		}
+		cut += n;
 		if (t->policy) {
 			/* dp_us_pol.c: the tunnel by the packet's selectors;
 			 * a super-packet is one flow */
@@ -559,7 +561,7 @@ dp_tx_tun_locked(struct dp *dp, struct dp_tun *t)
 	dp_tx_flush(dp, t);
 	q->pol = NULL;
 	pthread_rwlock_unlock(&dp->lock);
-	return reads;
+	return cut;
 }
 
 /* The tx thread's way in: the tx side is its but for dp_tx_tun_try. */
@@ -579,7 +581,7 @@ dp_tx_tun(struct dp *dp, struct dp_tun *t)
  * (a reply from the host behind it, put in t's queue within that very
  * write) is sent from here unless the tx thread is at work, which saves
  * one thread wakeup per round trip.  Also the rx thread's way to t while
- * it lingers (dp_us_wait.c).  The packets read; 0 when tx is at work.
+ * it lingers (dp_us_wait.c).  The packets cut; 0 when tx is at work.
  */
 size_t
 dp_tx_tun_try(struct dp *dp, struct dp_tun *t)

@@ -490,27 +490,30 @@ dp_raw_socket(struct dp *dp, int family)
 }
 
 /*
- * QSAFE_DP_LINGER_US: how long a packet thread polls after its last
- * packet before it sleeps (dp_us_wait.c); 0 sleeps at once.
+ * The packet threads' knobs (dp_us_wait.c), read at open:
+ * QSAFE_DP_LINGER_US, how long a packet thread polls after its last
+ * packet before it sleeps (0 sleeps at once); QSAFE_DP_IDLE_MS, how long
+ * the tx thread waits for a device's packet before one thread serves
+ * both sides again (0: never).  def when unset or not 0..max.
  */
 static unsigned
-dp_linger_env(void)
+dp_env_uint(const char *name, unsigned def, unsigned max)
 {
-	const char *s = getenv("QSAFE_DP_LINGER_US");
+	const char *s = getenv(name);
 	char *end;
 	unsigned long v;
 
 	if (s == NULL || *s == '\0')
-		return DP_LINGER_US;
+		return def;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > DP_LINGER_MAX) {
-		log_warn("dataplane: QSAFE_DP_LINGER_US=%s: not 0..%d, %d used",
-		    s, DP_LINGER_MAX, DP_LINGER_US);
-		return DP_LINGER_US;
+	if (errno != 0 || *end != '\0' || v > max) {
+		log_warn(
+		    "dataplane: %s=%s: not 0..%u, %u used", name, s, max, def);
+		return def;
 	}
-	if (v != DP_LINGER_US)
-		log_info("dataplane: packet threads linger %lu us", v);
+	if (v != def)
+		log_info("dataplane: %s=%lu", name, v);
 	return (unsigned)v;
 }
 
@@ -534,6 +537,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	dp->icmp4 = dp->icmp6 = -1;
 	dp->df_raw4 = dp->df_raw6 = 0; /* dp_raw_socket: DF clear */
 	dp->epoll_rx = dp->epoll_tx = dp->wake_fd = -1;
+	dp->epoll_park = dp->kick_fd = -1;
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(
 	    &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -542,6 +546,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	pthread_mutex_init(&dp->qlock, NULL);
 	pthread_mutex_init(&dp->txlock, NULL);
 	pthread_mutex_init(&dp->rxlock, NULL);
+	pthread_mutex_init(&dp->modelock, NULL); /* dp_us_wait.c */
 	if (RAND_bytes((uint8_t *)&dp->seed_x, sizeof(dp->seed_x)) != 1 ||
 	    RAND_bytes((uint8_t *)&dp->seed_m, sizeof(dp->seed_m)) != 1)
 		goto fail;
@@ -549,7 +554,9 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	/* QSAFE_DP_OFFLOAD=0: plain TUN devices (to measure the difference) */
 	const char *off = getenv("QSAFE_DP_OFFLOAD");
 	dp->offload = off == NULL || strcmp(off, "0") != 0;
-	dp->linger_us = dp_linger_env();
+	dp->linger_us =
+	    dp_env_uint("QSAFE_DP_LINGER_US", DP_LINGER_US, DP_LINGER_MAX);
+	dp->idle_ms = dp_env_uint("QSAFE_DP_IDLE_MS", DP_IDLE_MS, DP_IDLE_MAX);
 	for (size_t i = 0; i < DP_BATCH; i++)
 		if ((dp->rxb.buf[i] = malloc(DP_BUF_LEN)) == NULL)
 			goto fail;
@@ -578,6 +585,8 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	epoll_ctl(dp->epoll_rx, EPOLL_CTL_ADD, dp->stop_fd, &stop);
 	stop.data.ptr = NULL;
 	epoll_ctl(dp->epoll_tx, EPOLL_CTL_ADD, dp->stop_fd, &stop);
+	if (dp_wait_init(dp) == -1)
+		goto fail;
 	if ((dp->raw4 = dp_raw_socket(dp, AF_INET)) < 0) {
 		log_err("dataplane: raw ESP socket: %s", strerror(errno));
 		goto fail;
@@ -613,6 +622,9 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	if (pthread_create(&dp->tx, NULL, dp_tx_main, dp) != 0)
 		goto fail;
 	dp->tx_started = true;
+	/* for ps, perf and tests/lab/test_dp_manual.sh */
+	pthread_setname_np(dp->rx, "dp-rx");
+	pthread_setname_np(dp->tx, "dp-tx");
 	log_info("dataplane: userspace backend open");
 	return dp;
 fail:
@@ -687,6 +699,7 @@ dp_us_close(struct dp *dp)
 	pthread_mutex_destroy(&dp->qlock);
 	pthread_mutex_destroy(&dp->txlock);
 	pthread_mutex_destroy(&dp->rxlock);
+	dp_wait_close(dp);
 	free(dp);
 }
 

@@ -55,6 +55,71 @@ else
 	fail "pings lost through the tunnel"
 fi
 
+# While traffic is light one packet thread serves both sides
+# (iked/dp_us_wait.c): pings through the tunnel wake neither appliance's
+# dp-tx thread, which a transfer wakes; QSAFE_DP_IDLE_MS (100 ms) after
+# it, pings leave it asleep again.
+tx_switches() {	# tx_switches DIR: context switches of DIR's dp-tx thread
+	local p t
+	for p in $(pgrep -x iked); do
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" |
+		    grep -q -- "--state-dir $1 " || continue
+		for t in /proc/"$p"/task/*; do
+			[ "$(cat "$t/comm" 2>/dev/null)" = dp-tx ] || continue
+			awk '/ctxt_switches/ { s += $2 } END { print s }' \
+			    "$t/status"
+		done
+	done
+}
+tx_asleep() {	# 10 pings pass, neither dp-tx thread switched meanwhile
+	local a0 b0
+	a0=$(tx_switches "$LAB_DIR/A") b0=$(tx_switches "$LAB_DIR/B")
+	[ -n "$a0" ] && [ -n "$b0" ] || return 1
+	ip netns exec "$HA" ping -c 10 -i 0.05 -q 198.51.100.66 >/dev/null ||
+	    return 1
+	[ "$(tx_switches "$LAB_DIR/A")" = "$a0" ] &&
+	    [ "$(tx_switches "$LAB_DIR/B")" = "$b0" ]
+}
+if tx_asleep; then
+	ok "pings pass, neither appliance's dp-tx thread woke"
+else
+	fail "pings woke a dp-tx thread (A $(tx_switches "$LAB_DIR/A"), B $(tx_switches "$LAB_DIR/B"))"
+fi
+lab_spawn "$LAB_DIR/sink.log" ip netns exec "$HB" python3 -c '
+import socket
+s = socket.socket()
+s.bind(("198.51.100.66", 5999))
+s.listen(1)
+c, _ = s.accept()
+n = 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    n += len(b)
+print(n, flush=True)'
+sink=$LAB_PID
+listening() { ip netns exec "$HB" ss -ltn | grep -q ":5999 "; }
+a0=$(tx_switches "$LAB_DIR/A")
+if lab_poll 5 listening && ip netns exec "$HA" timeout 20 python3 -c '
+import socket
+s = socket.create_connection(("198.51.100.66", 5999), 5)
+s.sendall(b"x" * 2000000)
+s.close()' && lab_poll 10 grep -qx 2000000 "$LAB_DIR/sink.log"; then
+	ok "2 MB by TCP through the tunnel"
+else
+	fail "the TCP transfer did not complete ($(cat "$LAB_DIR/sink.log"))"
+fi
+lab_kill "$sink"
+a1=$(tx_switches "$LAB_DIR/A")
+[ "${a1:-0}" -gt "${a0:-0}" ] && ok "the transfer woke A's dp-tx thread" ||
+    fail "A's dp-tx thread did not take the transfer ($a0, $a1)"
+if lab_poll 5 tx_asleep; then
+	ok "idle again, pings pass without waking dp-tx"
+else
+	fail "after the transfer, pings still wake a dp-tx thread"
+fi
+
 # The packet threads poll for a while after moving packets (linger,
 # iked/dp_us_wait.c, on above), then sleep: after traffic, an idle appliance's iked
 # burns (almost) no CPU.  A thread that kept polling would use ~100 of
