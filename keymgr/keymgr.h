@@ -141,6 +141,12 @@ struct km_table {
 	pthread_cond_t cv; /* signalled when a worker ends */
 	struct km_profile **v;
 	size_t n;
+	/* v by name: 1 + the index in v, 0 for an empty slot; open
+	 * addressing over a power of two of at least 2n slots (profile_get is
+	 * asked per key request; a commit finds the running profiles by
+	 * name).  Changed only with v. */
+	size_t *idx;
+	size_t idxsize;
 	int workers; /* worker threads alive */
 };
 

@@ -309,16 +309,94 @@ profile_root(struct conf *c)
 	    cnode_child(conf_root(c), "security"), "key-manager");
 }
 
+/*
+ * Whether a profile entry must be built again at this commit: all of them
+ * at the first (the start-up configuration), when `security pki` changed
+ * (a CA profile it trusts), and a quantum-key-manager one always (its TLS
+ * material is read from the pki store, which requests change between
+ * commits); a static one only when an edit reached it (CN_DIRTY).  So a
+ * commit that adds one profile to 10,000 builds one.
+ */
+static bool
+profile_stale(const struct keymgr *km, const struct cnode *e, bool pki_dirty)
+{
+	return !km->handed || pki_dirty || (e->flags & CN_DIRTY) ||
+	    cnode_child(e, "quantum-key-manager") != NULL;
+}
+
+static bool
+profile_pki_dirty(struct conf *c)
+{
+	const struct cnode *pki =
+	    cnode_child(cnode_child(conf_root(c), "security"), "pki");
+
+	return pki != NULL && (pki->flags & CN_DIRTY);
+}
+
+/* FNV-1a: the names are the operator's, not a network peer's. */
+static size_t
+profile_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return (size_t)h;
+}
+
+/* The index in v of profile name, or -1; the table's owner or lock held. */
+static ssize_t
+profile_find(const struct km_table *t, const char *name)
+{
+	if (t->idxsize == 0)
+		return -1;
+	for (size_t i = profile_hash(name) & (t->idxsize - 1);;
+	     i = (i + 1) & (t->idxsize - 1)) {
+		size_t k = t->idx[i];
+
+		if (k == 0)
+			return -1;
+		if (strcmp(t->v[k - 1]->name, name) == 0)
+			return (ssize_t)(k - 1);
+	}
+}
+
+/* A new index for v[0..n) (names are unique: the schema's list key). */
+static size_t *
+profile_index(struct km_profile **v, size_t n, size_t *size)
+{
+	size_t sz = 16, *idx;
+
+	while (sz < 2 * n)
+		sz *= 2;
+	idx = xcalloc(sz, sizeof(*idx));
+	for (size_t k = 0; k < n; k++) {
+		size_t i = profile_hash(v[k]->name) & (sz - 1);
+
+		while (idx[i] != 0)
+			i = (i + 1) & (sz - 1);
+		idx[i] = k + 1;
+	}
+	*size = sz;
+	return idx;
+}
+
 void
 profile_check(
     struct keymgr *km, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	const struct cnode *root = profile_root(next);
+	bool pki_dirty = profile_pki_dirty(next);
 
 	for (const struct cnode *e = root ? root->first : NULL; e;
 	     e = e->next) {
 		if (strcmp(e->sn->name, "profiles") != 0 ||
 		    cnode_is_inactive(e))
+			continue;
+		/* Untouched and running: it was checked when it came (only
+		 * this thread changes the table). */
+		if (!profile_stale(km, e, pki_dirty) &&
+		    profile_find(&km->table, e->val) >= 0)
 			continue;
 		/* The configuration handed over at start-up is committed. */
 		struct km_profile *p = profile_build(km, e, errs, km->handed);
@@ -326,40 +404,37 @@ profile_check(
 	}
 }
 
-static struct km_profile *
-profile_take(struct km_profile **v, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i] != NULL && strcmp(v[i]->name, name) == 0) {
-			struct km_profile *p = v[i];
-			v[i] = NULL;
-			return p;
-		}
-	return NULL;
-}
-
 void
 profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 {
 	struct km_table *t = &km->table;
 	const struct cnode *root = profile_root(next);
-	struct km_profile **nv = NULL, **old;
-	size_t nn = 0, nold, kept = 0;
+	bool pki_dirty = profile_pki_dirty(next);
+	struct km_profile **nv = NULL, **old = t->v;
+	size_t nn = 0, cap = 0, nold = t->n, kept = 0, *nidx, nidxsize;
+	size_t *oldidx = t->idx;
+	bool *taken = xcalloc(nold ? nold : 1, sizeof(*taken));
 
 	/* The CA profiles as mgd reads them (pki_conf.h). */
 	pki_conf_sync(km->pki, conf_root(next));
-	pthread_mutex_lock(&t->mu);
-	old = t->v;
-	nold = t->n;
-	pthread_mutex_unlock(&t->mu);
-
+	/* Only this thread changes the table: old and its index are read
+	 * without the lock; the workers take it to look profiles up. */
 	for (const struct cnode *e = root ? root->first : NULL; e;
 	     e = e->next) {
 		if (strcmp(e->sn->name, "profiles") != 0 ||
 		    cnode_is_inactive(e))
 			continue;
-		struct km_profile *p = profile_build(km, e, NULL, true);
-		struct km_profile *o = profile_take(old, nold, p->name);
+		ssize_t k = profile_find(t, e->val);
+		struct km_profile *o = k >= 0 ? old[k] : NULL, *p;
+
+		if (k >= 0)
+			taken[k] = true;
+		if (o != NULL && !profile_stale(km, e, pki_dirty)) {
+			p = o;
+			kept++;
+			goto keep;
+		}
+		p = profile_build(km, e, NULL, true);
 		if (o != NULL && strcmp(o->conf_text, p->conf_text) == 0) {
 			profile_free(p);
 			p = o;
@@ -378,20 +453,29 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 				log_warn("profile %s cannot run: %s", p->name,
 				    p->setup_error);
 		}
-		nv = xrealloc(nv, (nn + 1) * sizeof(*nv));
+	keep:
+		if (nn == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = xrealloc(nv, cap * sizeof(*nv));
+		}
 		nv[nn++] = p;
 	}
+	nidx = profile_index(nv, nn, &nidxsize);
 	pthread_mutex_lock(&t->mu);
 	t->v = nv;
 	t->n = nn;
+	t->idx = nidx;
+	t->idxsize = nidxsize;
 	pthread_mutex_unlock(&t->mu);
 	for (size_t i = 0; i < nold; i++) {
-		if (old[i] == NULL)
+		if (taken[i])
 			continue;
 		log_info("profile %s deleted", old[i]->name);
 		worker_stop_profile(t, old[i]);
 	}
+	free(taken);
 	free(old);
+	free(oldidx);
 	km->handed = true;
 	log_info("configuration applied: %zu key-manager profiles (%zu"
 		 " unchanged)",
@@ -406,12 +490,11 @@ profile_get(struct km_table *t, const char *name)
 	if (name == NULL)
 		return NULL;
 	pthread_mutex_lock(&t->mu);
-	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->v[i]->name, name) == 0) {
-			p = t->v[i];
-			p->refs++;
-			break;
-		}
+	ssize_t k = profile_find(t, name);
+	if (k >= 0) {
+		p = t->v[k];
+		p->refs++;
+	}
 	pthread_mutex_unlock(&t->mu);
 	return p;
 }
@@ -478,6 +561,9 @@ profile_table_free(struct km_table *t)
 	n = t->n;
 	t->v = NULL;
 	t->n = 0;
+	free(t->idx);
+	t->idx = NULL;
+	t->idxsize = 0;
 	pthread_mutex_unlock(&t->mu);
 	for (size_t i = 0; i < n; i++)
 		worker_stop_profile(t, v[i]);

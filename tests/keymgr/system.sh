@@ -290,6 +290,24 @@ km get-id st test-key-id >"$T/s2" && [ "$(jv "$T/s2" key)" = "$(jv "$T/s1" key)"
 km get sthex >"$T/s3"
 [ "$(jv "$T/s3" key)" = "$(echo "$HEXKEY" | tr 'A-F' 'a-f')" ] &&
     ok "static profile: hexadecimal key decoded" || fail "static hex: $(cat "$T/s3")"
+# A commit reaches the profile it edits and only that one: a new key for
+# st serves at once, sthex (untouched) keeps its key, and a profile
+# deactivated and activated again comes back.
+NEWKEY=zq8wn3kd7x0v5m2c9b4l6j1h8g3f7d2s
+echo "$P st static key ascii-text $NEWKEY" | conf
+km get st >"$T/s4"
+[ "$(jv "$T/s4" key)" = "$(printf %s "$NEWKEY" | od -An -tx1 | tr -d ' \n')" ] &&
+    ok "static profile: an edited key serves after its commit" || fail "edited key: $(cat "$T/s4")"
+km get sthex >"$T/s5"
+[ "$(jv "$T/s5" key)" = "$(jv "$T/s3" key)" ] && ok "untouched profile keeps its key" ||
+    fail "sthex changed: $(cat "$T/s5")"
+echo "deactivate ${P#set } sthex" | conf
+km get sthex >"$T/s6"
+[ "$(jv "$T/s6" key)" = "" ] && ok "deactivated profile serves no key" || fail "deactivated sthex: $(cat "$T/s6")"
+echo "activate ${P#set } sthex" | conf
+km get sthex >"$T/s7"
+[ "$(jv "$T/s7" key)" = "$(jv "$T/s3" key)" ] && ok "activated profile serves again" ||
+    fail "activated sthex: $(cat "$T/s7")"
 
 # --- faults (issue 4, Reliability), each: reply, detail, counters
 expect() {	# profile token what [get-id ID]
