@@ -1,16 +1,25 @@
 /*
  * conf: the configuration tree (see conf.h).
+ *
+ * Nodes and slot arrays come from the tree's node arena, values,
+ * annotations and group names from its text arena (wiped when released:
+ * secrets are among the values); freeing the tree gives both arenas back
+ * without visiting a node.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/log.h"
+#include "schema/arena.h"
 #include "schema/conf.h"
 
 struct conf {
 	const struct schema *schema;
 	struct cnode root;
+	struct arena nodes;  /* cnodes and slot arrays */
+	struct arena text;   /* val, annot, from */
 	struct cnode **htab; /* list entries and leaf-list values */
 	size_t hsize;	     /* power of two */
 	size_t hcount;
@@ -94,23 +103,53 @@ conf_new(const struct schema *s)
 	c->schema = s;
 	c->root.sn = schema_root(s);
 	c->changed = (int64_t)time(NULL);
+	arena_init(&c->nodes, false);
+	arena_init(&c->text, true);
 	return c;
 }
 
+/* The tree n is part of: its root is the one inside struct conf. */
+static struct conf *
+cnode_conf(struct cnode *n)
+{
+	while (n->parent != NULL)
+		n = n->parent;
+	return (struct conf *)((char *)n - offsetof(struct conf, root));
+}
+
+static struct cnode *
+conf_node_new(struct conf *c, const struct snode *sn, const char *val)
+{
+	struct cnode *n = arena_alloc(&c->nodes, sizeof(*n));
+
+	n->sn = sn;
+	n->val = arena_strdup(&c->text, val);
+	return n;
+}
+
 static void
-cnode_free_subtree(struct cnode *n)
+conf_slots_new(struct conf *c, struct cnode *n)
+{
+	n->slot = arena_alloc(&c->nodes, n->sn->nchild * sizeof(*n->slot));
+}
+
+/* Gives n's subtree back to the arenas, n itself included. */
+static void
+cnode_free_subtree(struct conf *c, struct cnode *n)
 {
 	struct cnode *ch = n->first, *next;
 
 	for (; ch != NULL; ch = next) {
 		next = ch->next;
-		cnode_free_subtree(ch);
-		free(ch);
+		cnode_free_subtree(c, ch);
 	}
-	free(n->val);
-	free(n->annot);
-	free(n->from);
-	free(n->slot);
+	arena_release_str(&c->text, n->val);
+	arena_release_str(&c->text, n->annot);
+	arena_release_str(&c->text, n->from);
+	if (n->slot != NULL)
+		arena_release(
+		    &c->nodes, n->slot, n->sn->nchild * sizeof(*n->slot));
+	arena_release(&c->nodes, n, sizeof(*n));
 }
 
 void
@@ -118,7 +157,9 @@ conf_free(struct conf *c)
 {
 	if (c == NULL)
 		return;
-	cnode_free_subtree(&c->root);
+	/* Every node is in the arenas; the text arena wipes its chunks. */
+	arena_fini(&c->nodes);
+	arena_fini(&c->text);
 	free(c->htab);
 	free(c);
 }
@@ -226,13 +267,12 @@ conf_reshaped(struct conf *c, struct cnode *n)
 
 /* Links n into parent's children at its schema position. */
 static void
-conf_link(struct cnode *parent, struct cnode *n)
+conf_link(struct conf *c, struct cnode *parent, struct cnode *n)
 {
-	const struct snode *psn = parent->sn;
 	struct cnode *after = NULL;
 
 	if (parent->slot == NULL)
-		parent->slot = xcalloc(psn->nchild, sizeof(*parent->slot));
+		conf_slots_new(c, parent);
 	for (size_t i = n->sn->idx + 1; i-- > 0;) {
 		if (parent->slot[i] != NULL) {
 			after = parent->slot[i];
@@ -290,8 +330,7 @@ conf_remove(struct conf *c, struct cnode *n)
 
 	conf_forget_subtree(c, n);
 	conf_unlink(n);
-	cnode_free_subtree(n);
-	free(n);
+	cnode_free_subtree(c, n);
 	conf_reshaped(c, parent);
 }
 
@@ -345,10 +384,8 @@ conf_add(struct conf *c, struct cnode *parent, const struct snode *sn,
 	/* A statement of one case removes those of the other cases. */
 	if (sn->ly != NULL)
 		conf_remove_conflicts(c, parent, sn);
-	n = xcalloc(1, sizeof(*n));
-	n->sn = sn;
-	n->val = val ? xstrdup(val) : NULL;
-	conf_link(parent, n);
+	n = conf_node_new(c, sn, val);
+	conf_link(c, parent, n);
 	if (cnode_is_hashed(sn))
 		conf_hash_add(c, n);
 	c->count++;
@@ -398,8 +435,8 @@ conf_rekey(struct conf *c, struct cnode *n, const char *newkey)
 	if (conf_find(c, n->parent, n->sn, newkey) != NULL)
 		return -1;
 	conf_hash_del(c, n);
-	free(n->val);
-	n->val = xstrdup(newkey);
+	arena_release_str(&c->text, n->val);
+	n->val = arena_strdup(&c->text, newkey);
 	conf_hash_add(c, n);
 	conf_reshaped(c, n->parent);
 	conf_touch(n);
@@ -410,12 +447,10 @@ static struct cnode *
 conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
     const char *val)
 {
-	struct cnode *n = xcalloc(1, sizeof(*n));
+	struct cnode *n = conf_node_new(c, src->sn, val);
 
-	n->sn = src->sn;
-	n->val = val ? xstrdup(val) : NULL;
-	n->annot = src->annot ? xstrdup(src->annot) : NULL;
-	n->from = src->from ? xstrdup(src->from) : NULL;
+	n->annot = arena_strdup(&c->text, src->annot);
+	n->from = arena_strdup(&c->text, src->from);
 	n->flags = src->flags;
 	n->parent = parent;
 	/* Copies arrive in order: appending keeps schema order. */
@@ -426,8 +461,7 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
 		parent->first = n;
 	parent->last = n;
 	if (parent->slot == NULL)
-		parent->slot =
-		    xcalloc(parent->sn->nchild, sizeof(*parent->slot));
+		conf_slots_new(c, parent);
 	parent->slot[n->sn->idx] = n;
 	if (cnode_is_hashed(n->sn))
 		conf_hash_add(c, n);
@@ -443,15 +477,14 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 {
 	const char *val = newkey ? newkey : src->val;
 	struct cnode *old = conf_find(c, parent, src->sn, val);
-	struct cnode *n = xcalloc(1, sizeof(*n));
+	struct cnode *n;
 
 	if (old != NULL)
 		conf_remove(c, old);
-	n->sn = src->sn;
-	n->val = val ? xstrdup(val) : NULL;
-	n->annot = src->annot ? xstrdup(src->annot) : NULL;
+	n = conf_node_new(c, src->sn, val);
+	n->annot = arena_strdup(&c->text, src->annot);
 	n->flags = src->flags;
-	conf_link(parent, n);
+	conf_link(c, parent, n);
 	if (cnode_is_hashed(n->sn))
 		conf_hash_add(c, n);
 	c->count++;
@@ -469,6 +502,9 @@ conf_dup(const struct conf *src)
 	struct conf *c = conf_new(src->schema);
 
 	c->changed = src->changed;
+	/* One chunk of each arena for the whole copy. */
+	arena_reserve(&c->nodes, arena_inuse(&src->nodes));
+	arena_reserve(&c->text, arena_inuse(&src->text));
 	/* The copy needs the same table: size it once instead of growing
 	 * it through every power of two (each growth rehashes all). */
 	if (src->hsize > 0) {
@@ -478,7 +514,7 @@ conf_dup(const struct conf *src)
 	/* The root's dirty mark too: conf_clean and conf_touch stop at the
 	 * first clean/dirty node, so a dirty child needs a dirty root. */
 	c->root.flags = src->root.flags;
-	c->root.annot = src->root.annot ? xstrdup(src->root.annot) : NULL;
+	c->root.annot = arena_strdup(&c->text, src->root.annot);
 	for (const struct cnode *ch = src->root.first; ch; ch = ch->next)
 		conf_copy_rec(c, &c->root, ch, ch->val);
 	return c;
@@ -490,16 +526,16 @@ conf_set_value(struct conf *c, struct cnode *n, const char *val)
 	if ((n->val == NULL && val == NULL) ||
 	    (n->val != NULL && val != NULL && strcmp(n->val, val) == 0))
 		return;
-	free(n->val);
-	n->val = val ? xstrdup(val) : NULL;
+	arena_release_str(&c->text, n->val);
+	n->val = arena_strdup(&c->text, val);
 	conf_changed_now(c, n);
 }
 
 void
 conf_set_annot(struct conf *c, struct cnode *n, const char *text)
 {
-	free(n->annot);
-	n->annot = (text && *text) ? xstrdup(text) : NULL;
+	arena_release_str(&c->text, n->annot);
+	n->annot = (text && *text) ? arena_strdup(&c->text, text) : NULL;
 	conf_changed_now(c, n);
 }
 
@@ -519,8 +555,10 @@ conf_set_from(struct cnode *n, const char *group)
 	if ((n->from == NULL && group == NULL) ||
 	    (n->from != NULL && group != NULL && strcmp(n->from, group) == 0))
 		return;
-	free(n->from);
-	n->from = group ? xstrdup(group) : NULL;
+	struct conf *c = cnode_conf(n);
+
+	arena_release_str(&c->text, n->from);
+	n->from = arena_strdup(&c->text, group);
 }
 
 const struct cnode *
