@@ -33,35 +33,42 @@ cnode_is_hashed(const struct snode *sn)
 	return sn->kind == SN_LIST || sn->kind == SN_LEAFLIST;
 }
 
-/* FNV-1a over the parent pointer, the schema node and the value. */
-static size_t
+/*
+ * The parent pointer and the schema node mixed by multiplication, then
+ * FNV-1a over the value.  Kept in the node (cnode.hash): a table grows
+ * without hashing again, and a chain is walked without reading values
+ * that cannot match.
+ */
+static uint32_t
 conf_hash(const struct cnode *parent, const struct snode *sn, const char *val)
 {
-	uint64_t h = 1469598103934665603ULL;
-	uintptr_t p[2] = { (uintptr_t)parent, (uintptr_t)sn };
-	const unsigned char *b = (const unsigned char *)p;
+	uint64_t h = ((uint64_t)(uintptr_t)parent * 0x9e3779b97f4a7c15ULL) ^
+	    ((uint64_t)(uintptr_t)sn * 0xc2b2ae3d27d4eb4fULL);
 
-	for (size_t i = 0; i < sizeof(p); i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
+	h ^= h >> 29;
 	for (const unsigned char *s = (const unsigned char *)val; *s; s++)
 		h = (h ^ *s) * 1099511628211ULL;
-	return (size_t)h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Sizes the table for want entries at a load of at most one half. */
 static void
-conf_hash_resize(struct conf *c)
+conf_hash_resize(struct conf *c, size_t want)
 {
-	size_t nsize = c->hsize ? c->hsize * 2 : 1024;
-	struct cnode **nt = xcalloc(nsize, sizeof(*nt));
+	size_t nsize = c->hsize ? c->hsize : 1024;
+	struct cnode **nt;
 
+	while (want > nsize / 2)
+		nsize *= 2;
+	if (nsize == c->hsize)
+		return;
+	nt = xcalloc(nsize, sizeof(*nt));
 	for (size_t i = 0; i < c->hsize; i++) {
 		struct cnode *n = c->htab[i], *next;
 		for (; n != NULL; n = next) {
 			next = n->hnext;
-			size_t h =
-			    conf_hash(n->parent, n->sn, n->val) & (nsize - 1);
-			n->hnext = nt[h];
-			nt[h] = n;
+			n->hnext = nt[n->hash & (nsize - 1)];
+			nt[n->hash & (nsize - 1)] = n;
 		}
 	}
 	free(c->htab);
@@ -69,12 +76,21 @@ conf_hash_resize(struct conf *c)
 	c->hsize = nsize;
 }
 
+void
+conf_reserve(struct conf *c, size_t n)
+{
+	if (n > SIZE_MAX / 4 - c->hcount)
+		fatal("conf: %zu entries asked for", n);
+	conf_hash_resize(c, c->hcount + n);
+}
+
 static void
 conf_hash_add(struct conf *c, struct cnode *n)
 {
 	if (c->hcount + 1 > c->hsize / 2)
-		conf_hash_resize(c);
-	size_t h = conf_hash(n->parent, n->sn, n->val) & (c->hsize - 1);
+		conf_hash_resize(c, c->hcount + 1);
+	n->hash = conf_hash(n->parent, n->sn, n->val);
+	size_t h = n->hash & (c->hsize - 1);
 	n->hnext = c->htab[h];
 	c->htab[h] = n;
 	c->hcount++;
@@ -83,7 +99,7 @@ conf_hash_add(struct conf *c, struct cnode *n)
 static void
 conf_hash_del(struct conf *c, struct cnode *n)
 {
-	size_t h = conf_hash(n->parent, n->sn, n->val) & (c->hsize - 1);
+	size_t h = n->hash & (c->hsize - 1);
 
 	for (struct cnode **pp = &c->htab[h]; *pp; pp = &(*pp)->hnext) {
 		if (*pp == n) {
@@ -205,9 +221,10 @@ conf_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
 	}
 	if (c->hsize == 0 || val == NULL)
 		return NULL;
-	size_t h = conf_hash(parent, sn, val) & (c->hsize - 1);
-	for (struct cnode *n = c->htab[h]; n != NULL; n = n->hnext)
-		if (n->parent == parent && n->sn == sn &&
+	uint32_t hash = conf_hash(parent, sn, val);
+	for (struct cnode *n = c->htab[hash & (c->hsize - 1)]; n != NULL;
+	     n = n->hnext)
+		if (n->hash == hash && n->parent == parent && n->sn == sn &&
 		    strcmp(n->val, val) == 0)
 			return n;
 	return NULL;

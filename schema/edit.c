@@ -464,13 +464,40 @@ edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
 	return rc;
 }
 
+/*
+ * Sizes c's table of list entries for a text of lines about to be applied:
+ * a line makes at most a few entries and most lines make none (a leaf, or
+ * an entry made by the line before), so a quarter of the lines is
+ * reserved; the table still grows if that was too few.
+ */
+static void
+edit_reserve(struct conf *c, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t lines = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		lines++;
+		p++;
+	}
+	conf_reserve(c, lines / 4);
+}
+
 int
 edit_apply_trusted(struct conf *c, const struct cpath *level, const char *text,
     size_t len, struct path_err *err, size_t *bad_line, struct sb *warn)
 {
 	struct edit_ctx x = { c, level, err, warn };
 
+	edit_reserve(c, text, len);
 	return edit_each_line(text, len, bad_line, edit_line_cb, &x);
+}
+
+int
+edit_apply_delta(struct conf *c, const char *text, size_t len,
+    struct path_err *err, size_t *bad_line)
+{
+	return edit_apply_trusted(c, NULL, text, len, err, bad_line, NULL);
 }
 
 /*
@@ -488,6 +515,7 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 	int rc = 0;
 
 	*bad_line = 0;
+	edit_reserve(c, text, len);
 	/* A UTF-8 byte-order mark at the start is not part of the text. */
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
