@@ -43,14 +43,19 @@ lex_is_clean_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* Appends a copy of the word w[0..len) to tk. */
 static void
-toks_push(struct toks *tk, struct sb *w, size_t off, bool quoted)
+toks_push(struct toks *tk, const char *w, size_t len, size_t off, bool quoted)
 {
+	char *s = xmalloc(len + 1);
+
 	/* Doubles at 0, 8, 16, 32...: the capacity follows from n alone. */
 	if (tk->n == 0 || (tk->n >= 8 && (tk->n & (tk->n - 1)) == 0))
 		tk->t =
 		    xrealloc(tk->t, (tk->n ? tk->n * 2 : 8) * sizeof(*tk->t));
-	tk->t[tk->n].s = sb_steal(w);
+	memcpy(s, w, len);
+	s[len] = '\0';
+	tk->t[tk->n].s = s;
 	tk->t[tk->n].off = off;
 	tk->t[tk->n].quoted = quoted;
 	tk->n++;
@@ -66,14 +71,62 @@ toks_free(struct toks *tk)
 	tk->n = 0;
 }
 
+/*
+ * Reads the word at line[*i] into w (room for the rest of the line) and
+ * sets *wlen and *quoted; -1 at unbalanced quotes.  A run of plain bytes
+ * is copied at once: most words have no quotes.
+ */
+static int
+lex_word(const char *line, size_t len, size_t *i, char *w, size_t *wlen,
+    bool *quoted)
+{
+	size_t j = *i, n = 0;
+
+	*quoted = false;
+	while (j < len) {
+		size_t run = j;
+		/* Up to a blank, a quote, a pipe or a closing bracket. */
+		while (run < len && line[run] != ' ' && line[run] != '\t' &&
+		    line[run] != '"' && line[run] != '|' && line[run] != ']')
+			run++;
+		memcpy(w + n, line + j, run - j);
+		n += run - j;
+		j = run;
+		if (j >= len || line[j] == ' ' || line[j] == '\t')
+			break;
+		if (line[j] == '|' && !*quoted)
+			break;
+		/* `]` ends a word that has begun: `[ a b]` */
+		if (line[j] == ']' && !*quoted && n > 0)
+			break;
+		if (line[j] != '"') {
+			w[n++] = line[j++]; /* quoted `|`, or a leading `]` */
+			continue;
+		}
+		*quoted = true;
+		j++;
+		while (j < len && line[j] != '"') {
+			if (line[j] == '\\' && j + 1 < len)
+				j++;
+			w[n++] = line[j++];
+		}
+		if (j >= len)
+			return -1;
+		j++; /* the closing quote */
+	}
+	*i = j;
+	*wlen = n;
+	return 0;
+}
+
 int
 lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
     size_t *erroff)
 {
-	struct sb w;
+	char *w = NULL;
 	size_t i = 0;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof(out[0]));
 	out->end = len;
 	*erroff = 0;
 	if (len > LEX_MAX_LINE) {
@@ -85,9 +138,12 @@ lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
 		sb_puts(err, "invalid character (not UTF-8 text)");
 		return -1;
 	}
-	sb_init(&w);
+	/* A word is never longer than the line it comes from. */
+	w = xmalloc(len + 1);
 	while (i < len) {
 		char c = line[i];
+		size_t start = i, wlen;
+		bool quoted;
 		if (c == ' ' || c == '\t') {
 			i++;
 			continue;
@@ -98,49 +154,28 @@ lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
 			*erroff = i;
 			goto fail;
 		}
-		size_t start = i;
 		if (c == '|' || c == '[' || c == ']') {
-			sb_putc(&w, c);
-			toks_push(out, &w, start, false);
+			toks_push(out, &c, 1, start, false);
 			i++;
 			continue;
 		}
-		bool quoted = false;
-		while (i < len && line[i] != ' ' && line[i] != '\t' &&
-		    !(line[i] == '|' && !quoted) &&
-		    !((line[i] == ']') && !quoted && w.len > 0)) {
-			if (line[i] == '"') {
-				quoted = true;
-				i++;
-				while (i < len && line[i] != '"') {
-					if (line[i] == '\\' && i + 1 < len)
-						i++;
-					sb_putc(&w, line[i]);
-					i++;
-				}
-				if (i >= len) {
-					sb_puts(err, "unbalanced quotes");
-					*erroff = start;
-					goto fail;
-				}
-				i++; /* the closing quote */
-				continue;
-			}
-			sb_putc(&w, line[i]);
-			i++;
+		if (lex_word(line, len, &i, w, &wlen, &quoted) == -1) {
+			sb_puts(err, "unbalanced quotes");
+			*erroff = start;
+			goto fail;
 		}
-		if (w.len > LEX_MAX_WORD) {
+		if (wlen > LEX_MAX_WORD) {
 			sb_printf(err, "word too long (more than %d bytes)",
 			    LEX_MAX_WORD);
 			*erroff = start;
 			goto fail;
 		}
-		toks_push(out, &w, start, quoted);
+		toks_push(out, w, wlen, start, quoted);
 	}
-	sb_free(&w);
+	free(w);
 	return 0;
 fail:
-	sb_free(&w);
+	free(w);
 	toks_free(out);
 	return -1;
 }
