@@ -114,14 +114,38 @@ path_keyword(const struct snode *ctx, const char *word, bool *ambiguous)
 	return NULL;
 }
 
+/*
+ * A value from a line mgd wrote (path_parse_trusted): checked when it was
+ * typed, so it stands as it is — an enumeration's full name, a secret's
+ * $9$ form.  NULL when it is not in that form (left to the full check).
+ */
+static char *
+path_value_trusted(const struct snode *leaf, const char *v)
+{
+	const char *ev[128];
+	size_t ne;
+
+	if (leaf->flags & SNF_SECRET)
+		return strncmp(v, "$9$", 3) == 0 ? xstrdup(v) : NULL;
+	ne = schema_enum_values(leaf, ev, 128);
+	for (size_t i = 0; i < ne && i < 128; i++)
+		if (strcmp(ev[i], v) == 0)
+			return xstrdup(v);
+	return ne > 0 ? NULL : xstrdup(v);
+}
+
 /* Checks (and for secrets, encodes) a value; returns a new string or NULL. */
 static char *
 path_value(const struct schema *s, const struct snode *leaf, const char *v,
-    size_t tok, struct path_err *err)
+    size_t tok, bool trusted, struct path_err *err)
 {
 	const char *ev[128];
 	size_t ne;
 	size_t vlen = strlen(v);
+	char *tv;
+
+	if (trusted && (tv = path_value_trusted(leaf, v)) != NULL)
+		return tv;
 
 	/* A wildcard name in a group: `<*>`, `<ge-*>` (fnmatch patterns). */
 	if ((leaf->flags & SNF_INGROUP) && vlen >= 3 && v[0] == '<' &&
@@ -197,7 +221,7 @@ path_value(const struct schema *s, const struct snode *leaf, const char *v,
 static char *
 path_keys(const struct schema *s, const struct snode *list,
     const struct toks *tk, size_t *pos, bool first_keyword_done,
-    enum path_mode mode, struct path_err *err, bool *none)
+    enum path_mode mode, bool trusted, struct path_err *err, bool *none)
 {
 	struct sb key;
 
@@ -228,7 +252,7 @@ path_keys(const struct schema *s, const struct snode *list,
 			path_missing(err, *pos);
 			goto fail;
 		}
-		char *v = path_value(s, kl, tk->t[*pos].s, *pos, err);
+		char *v = path_value(s, kl, tk->t[*pos].s, *pos, trusted, err);
 		if (v == NULL)
 			goto fail;
 		if (k > 0)
@@ -249,10 +273,10 @@ path_at_end(const struct toks *tk, size_t pos)
 	return pos >= tk->n || strcmp(tk->t[pos].s, "|") == 0;
 }
 
-int
-path_parse(const struct schema *s, const struct snode *ctx,
-    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
-    struct path_err *err)
+static int
+path_parse_in(const struct schema *s, const struct snode *ctx,
+    const struct toks *tk, size_t *pos, enum path_mode mode, bool trusted,
+    struct cpath *out, struct path_err *err)
 {
 	bool positional_done = false;
 
@@ -279,7 +303,7 @@ path_parse(const struct schema *s, const struct snode *ctx,
 		if (c == NULL && ctx->nokw_list != NULL) {
 			bool none;
 			char *key = path_keys(s, ctx->nokw_list, tk, pos, false,
-			    mode, err, &none);
+			    mode, trusted, err, &none);
 			if (key == NULL)
 				return -1;
 			cpath_push(out, ctx->nokw_list, key);
@@ -289,7 +313,8 @@ path_parse(const struct schema *s, const struct snode *ctx,
 			continue;
 		}
 		if (c == NULL && ctx->positional != NULL && !positional_done) {
-			char *v = path_value(s, ctx->positional, w, *pos, err);
+			char *v = path_value(
+			    s, ctx->positional, w, *pos, trusted, err);
 			if (v == NULL)
 				return -1;
 			cpath_push(out, ctx->positional, v);
@@ -314,7 +339,8 @@ path_parse(const struct schema *s, const struct snode *ctx,
 			bool none;
 			char *key = path_keys(s, c, tk, pos,
 			    (c->flags & SNF_KEYKEYWORDS) != 0,
-			    mode == PATH_EDIT ? PATH_SET : mode, err, &none);
+			    mode == PATH_EDIT ? PATH_SET : mode, trusted, err,
+			    &none);
 			if (key == NULL && !none)
 				return -1;
 			cpath_push(out, c, key);
@@ -343,8 +369,8 @@ path_parse(const struct schema *s, const struct snode *ctx,
 				return 0;
 			}
 			{
-				char *v =
-				    path_value(s, c, tk->t[*pos].s, *pos, err);
+				char *v = path_value(
+				    s, c, tk->t[*pos].s, *pos, trusted, err);
 				if (v == NULL)
 					return -1;
 				cpath_push(out, c, v);
@@ -372,8 +398,8 @@ path_parse(const struct schema *s, const struct snode *ctx,
 				(*pos)++;
 				while (!path_at_end(tk, *pos) &&
 				    strcmp(tk->t[*pos].s, "]") != 0) {
-					char *v = path_value(
-					    s, c, tk->t[*pos].s, *pos, err);
+					char *v = path_value(s, c,
+					    tk->t[*pos].s, *pos, trusted, err);
 					if (v == NULL)
 						return -1;
 					if (out->n == first) {
@@ -399,8 +425,8 @@ path_parse(const struct schema *s, const struct snode *ctx,
 					  -1);
 			}
 			{
-				char *v =
-				    path_value(s, c, tk->t[*pos].s, *pos, err);
+				char *v = path_value(
+				    s, c, tk->t[*pos].s, *pos, trusted, err);
 				if (v == NULL)
 					return -1;
 				cpath_push(out, c, v);
@@ -412,6 +438,22 @@ path_parse(const struct schema *s, const struct snode *ctx,
 		}
 	}
 	return 0;
+}
+
+int
+path_parse(const struct schema *s, const struct snode *ctx,
+    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
+    struct path_err *err)
+{
+	return path_parse_in(s, ctx, tk, pos, mode, false, out, err);
+}
+
+int
+path_parse_trusted(const struct schema *s, const struct snode *ctx,
+    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
+    struct path_err *err)
+{
+	return path_parse_in(s, ctx, tk, pos, mode, true, out, err);
 }
 
 struct cnode *
