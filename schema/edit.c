@@ -373,32 +373,38 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 	return edit_apply_hide(c, level, tk, pos, err, warn, NULL, NULL, false);
 }
 
-/* Lexes and applies the line line[0..len). */
+/*
+ * Lexes and applies the line line[0..len).  With pool (the lines of a
+ * delta, trusted), the words go into pool, kept for the next line.
+ */
 static int
 edit_apply_bytes(struct conf *c, const struct cpath *level, const char *line,
-    size_t len, struct path_err *err, struct sb *warn, bool trusted)
+    size_t len, struct path_err *err, struct sb *warn, struct toks *pool)
 {
-	struct toks tk;
+	struct toks own, *tk = pool ? pool : &own;
 	size_t off;
-	int rc;
+	int rc = -1;
 
-	if (lex_line(line, len, &tk, &err->msg, &off) == -1) {
+	if ((pool ? lex_line_pooled(line, len, tk, &err->msg, &off)
+		  : lex_line(line, len, tk, &err->msg, &off)) == -1) {
 		err->tok = 0;
 		err->at_end = false;
 		err->caret = PATH_CARET_TOKEN;
 		return -1;
 	}
-	if (tk.n == 0) {
-		toks_free(&tk);
-		return 0;
+	if (tk->n == 0) {
+		rc = 0;
+		goto done;
 	}
-	if (!edit_is_command(tk.t[0].s)) {
+	if (!edit_is_command(tk->t[0].s)) {
 		edit_err(err, 0, "syntax error, expecting <command>.");
-		toks_free(&tk);
-		return -1;
+		goto done;
 	}
-	rc = edit_apply_hide(c, level, &tk, 0, err, warn, NULL, NULL, trusted);
-	toks_free(&tk);
+	rc = edit_apply_hide(
+	    c, level, tk, 0, err, warn, NULL, NULL, pool != NULL);
+done:
+	if (pool == NULL)
+		toks_free(tk);
 	return rc;
 }
 
@@ -406,7 +412,7 @@ int
 edit_apply_line(struct conf *c, const struct cpath *level, const char *line,
     struct path_err *err, struct sb *warn)
 {
-	return edit_apply_bytes(c, level, line, strlen(line), err, warn, false);
+	return edit_apply_bytes(c, level, line, strlen(line), err, warn, NULL);
 }
 
 /*
@@ -454,7 +460,7 @@ struct edit_ctx {
 	const struct cpath *level;
 	struct path_err *err;
 	struct sb *warn;
-	bool trusted;
+	struct toks *pool; /* a delta's lines: trusted, words pooled */
 };
 
 static int
@@ -463,7 +469,7 @@ edit_line_cb(void *arg, const char *line, size_t len)
 	struct edit_ctx *x = arg;
 
 	return edit_apply_bytes(
-	    x->c, x->level, line, len, x->err, x->warn, x->trusted);
+	    x->c, x->level, line, len, x->err, x->warn, x->pool);
 }
 
 int
@@ -471,7 +477,7 @@ edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
     size_t len, struct path_err *err, size_t *bad_line, struct sb *warn)
 {
 	struct conf *work = conf_dup(c);
-	struct edit_ctx x = { work, level, err, warn, false };
+	struct edit_ctx x = { work, level, err, warn, NULL };
 	int rc = edit_each_line(text, len, bad_line, edit_line_cb, &x);
 
 	if (rc == 0)
@@ -503,7 +509,7 @@ int
 edit_apply_trusted(struct conf *c, const struct cpath *level, const char *text,
     size_t len, struct path_err *err, size_t *bad_line, struct sb *warn)
 {
-	struct edit_ctx x = { c, level, err, warn, false };
+	struct edit_ctx x = { c, level, err, warn, NULL };
 
 	edit_reserve(c, text, len);
 	return edit_each_line(text, len, bad_line, edit_line_cb, &x);
@@ -513,10 +519,14 @@ int
 edit_apply_delta(struct conf *c, const char *text, size_t len,
     struct path_err *err, size_t *bad_line)
 {
-	struct edit_ctx x = { c, NULL, err, NULL, true };
+	struct toks pool = { 0 };
+	struct edit_ctx x = { c, NULL, err, NULL, &pool };
+	int rc;
 
 	edit_reserve(c, text, len);
-	return edit_each_line(text, len, bad_line, edit_line_cb, &x);
+	rc = edit_each_line(text, len, bad_line, edit_line_cb, &x);
+	toks_free(&pool);
+	return rc;
 }
 
 /*

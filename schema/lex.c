@@ -1,10 +1,17 @@
 /*
  * lex: command-line words (see lex.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "schema/lex.h"
+
+/* Bytes repeated over a 64-bit word (lex_is_clean_utf8). */
+#define LEX_ONES 0x0101010101010101ULL
+#define LEX_TOPS 0x8080808080808080ULL
+#define LEX_LOW7 0x7f7f7f7f7f7f7f7fULL
+#define LEX_SPACES (0x20 * LEX_ONES)
 
 bool
 lex_is_clean_utf8(const char *s, size_t len)
@@ -15,6 +22,18 @@ lex_is_clean_utf8(const char *s, size_t len)
 	while (i < len) {
 		unsigned char c = p[i];
 		size_t n;
+		/* Eight printable ASCII bytes at once: no byte with its top
+		 * bit set, below 0x20, or 0x7f (0x7f + 1 sets the top bit). */
+		if (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, p + i, 8);
+			if (((x | ((x & LEX_LOW7) + LEX_ONES) |
+				 (x - LEX_SPACES)) &
+				LEX_TOPS) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if (c < 0x80) {
 			if ((c < 0x20 && c != '\t') || c == 0x7f)
 				return false;
@@ -43,17 +62,41 @@ lex_is_clean_utf8(const char *s, size_t len)
 	return true;
 }
 
-/* Appends a copy of the word w[0..len) to tk. */
-static void
-toks_push(struct toks *tk, const char *w, size_t len, size_t off, bool quoted)
-{
-	char *s = xmalloc(len + 1);
+/* The bytes that end a run of plain bytes in a word (lex_word). */
+static const bool lex_stop[256] = {
+	[' '] = true,
+	['\t'] = true,
+	['"'] = true,
+	['|'] = true,
+	[']'] = true,
+};
 
-	/* Doubles at 0, 8, 16, 32...: the capacity follows from n alone. */
-	if (tk->n == 0 || (tk->n >= 8 && (tk->n & (tk->n - 1)) == 0))
-		tk->t =
-		    xrealloc(tk->t, (tk->n ? tk->n * 2 : 8) * sizeof(*tk->t));
-	memcpy(s, w, len);
+/* Room for one more word in tk->t. */
+static void
+toks_grow(struct toks *tk)
+{
+	if (tk->n < tk->cap)
+		return;
+	tk->cap = tk->cap ? tk->cap * 2 : 8;
+	tk->t = xrealloc(tk->t, tk->cap * sizeof(*tk->t));
+}
+
+/*
+ * Appends the word w[0..len) to tk: a copy of its own, or for a pooled
+ * toks the word as it was written in the pool (w is there already).
+ */
+static void
+toks_push(struct toks *tk, char *w, size_t len, size_t off, bool quoted)
+{
+	char *s;
+
+	toks_grow(tk);
+	if (tk->pool != NULL) {
+		s = w;
+	} else {
+		s = xmalloc(len + 1);
+		memcpy(s, w, len);
+	}
 	s[len] = '\0';
 	tk->t[tk->n].s = s;
 	tk->t[tk->n].off = off;
@@ -64,11 +107,14 @@ toks_push(struct toks *tk, const char *w, size_t len, size_t off, bool quoted)
 void
 toks_free(struct toks *tk)
 {
-	for (size_t i = 0; i < tk->n; i++)
-		free(tk->t[i].s);
+	if (tk->pool == NULL)
+		for (size_t i = 0; i < tk->n; i++)
+			free(tk->t[i].s);
+	free(tk->pool);
 	free(tk->t);
 	tk->t = NULL;
-	tk->n = 0;
+	tk->pool = NULL;
+	tk->n = tk->cap = tk->pool_size = 0;
 }
 
 /*
@@ -86,8 +132,7 @@ lex_word(const char *line, size_t len, size_t *i, char *w, size_t *wlen,
 	while (j < len) {
 		size_t run = j;
 		/* Up to a blank, a quote, a pipe or a closing bracket. */
-		while (run < len && line[run] != ' ' && line[run] != '\t' &&
-		    line[run] != '"' && line[run] != '|' && line[run] != ']')
+		while (run < len && !lex_stop[(unsigned char)line[run]])
 			run++;
 		memcpy(w + n, line + j, run - j);
 		n += run - j;
@@ -119,27 +164,18 @@ lex_word(const char *line, size_t len, size_t *i, char *w, size_t *wlen,
 	return 0;
 }
 
-int
-lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
-    size_t *erroff)
+/*
+ * Splits line into out's words.  Without a pool each word is copied out of
+ * the scratch buffer w; with one, words are written one after the other
+ * into out->pool (each word and its NUL fit in the line's bytes plus one
+ * per word: 2 * len + 1 bytes in all).
+ */
+static int
+lex_split(const char *line, size_t len, struct toks *out, char *w,
+    struct sb *err, size_t *erroff)
 {
-	char *w = NULL;
 	size_t i = 0;
 
-	memset(out, 0, sizeof(out[0]));
-	out->end = len;
-	*erroff = 0;
-	if (len > LEX_MAX_LINE) {
-		sb_printf(
-		    err, "line too long (more than %d bytes)", LEX_MAX_LINE);
-		return -1;
-	}
-	if (!lex_is_clean_utf8(line, len)) {
-		sb_puts(err, "invalid character (not UTF-8 text)");
-		return -1;
-	}
-	/* A word is never longer than the line it comes from. */
-	w = xmalloc(len + 1);
 	while (i < len) {
 		char c = line[i];
 		size_t start = i, wlen;
@@ -152,32 +188,88 @@ lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
 			sb_printf(err, "too many words (more than %d)",
 			    LEX_MAX_WORDS);
 			*erroff = i;
-			goto fail;
+			return -1;
 		}
 		if (c == '|' || c == '[' || c == ']') {
-			toks_push(out, &c, 1, start, false);
+			w[0] = c;
+			toks_push(out, w, 1, start, false);
+			w += out->pool ? 2 : 0;
 			i++;
 			continue;
 		}
 		if (lex_word(line, len, &i, w, &wlen, &quoted) == -1) {
 			sb_puts(err, "unbalanced quotes");
 			*erroff = start;
-			goto fail;
+			return -1;
 		}
 		if (wlen > LEX_MAX_WORD) {
 			sb_printf(err, "word too long (more than %d bytes)",
 			    LEX_MAX_WORD);
 			*erroff = start;
-			goto fail;
+			return -1;
 		}
 		toks_push(out, w, wlen, start, quoted);
+		w += out->pool ? wlen + 1 : 0;
 	}
-	free(w);
 	return 0;
-fail:
+}
+
+/* The checks lex_line makes of the whole line before it splits it. */
+static int
+lex_check(const char *line, size_t len, struct sb *err)
+{
+	if (len > LEX_MAX_LINE) {
+		sb_printf(
+		    err, "line too long (more than %d bytes)", LEX_MAX_LINE);
+		return -1;
+	}
+	if (!lex_is_clean_utf8(line, len)) {
+		sb_puts(err, "invalid character (not UTF-8 text)");
+		return -1;
+	}
+	return 0;
+}
+
+int
+lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
+    size_t *erroff)
+{
+	char *w;
+	int rc;
+
+	memset(out, 0, sizeof(out[0]));
+	out->end = len;
+	*erroff = 0;
+	if (lex_check(line, len, err) == -1)
+		return -1;
+	/* A word is never longer than the line it comes from. */
+	w = xmalloc(len + 1);
+	rc = lex_split(line, len, out, w, err, erroff);
 	free(w);
-	toks_free(out);
-	return -1;
+	if (rc == -1)
+		toks_free(out);
+	return rc;
+}
+
+int
+lex_line_pooled(const char *line, size_t len, struct toks *out, struct sb *err,
+    size_t *erroff)
+{
+	out->n = 0;
+	out->end = len;
+	*erroff = 0;
+	if (lex_check(line, len, err) == -1)
+		return -1;
+	if (out->pool == NULL || out->pool_size < 2 * len + 2) {
+		free(out->pool);
+		out->pool_size = 2 * len + 2 > 256 ? 2 * len + 2 : 256;
+		out->pool = xmalloc(out->pool_size);
+	}
+	if (lex_split(line, len, out, out->pool, err, erroff) == -1) {
+		out->n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 /* The bytes that make a word need quotes: space, tab and \";{}[]|#'()&<>!* */
