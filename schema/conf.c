@@ -578,11 +578,31 @@ conf_set_from(struct cnode *n, const char *group)
 	n->from = arena_strdup(&c->text, group);
 }
 
+/*
+ * The schema says which kind name is; the slots say where that kind's
+ * children start: after the last child of the nearest earlier kind present
+ * (children are in schema order).  A look-up under a container of 9,000
+ * list entries no longer compares the name with each of them.
+ */
 const struct cnode *
 cnode_child(const struct cnode *n, const char *name)
 {
-	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
-		if (strcmp(c->sn->name, name) == 0 && !(c->flags & CN_INACTIVE))
+	const struct snode *sn;
+	const struct cnode *c;
+
+	if (n == NULL || n->slot == NULL ||
+	    (sn = snode_child_named(n->sn, name)) == NULL ||
+	    n->slot[sn->idx] == NULL)
+		return NULL;
+	c = n->first;
+	for (size_t i = sn->idx; i-- > 0;) {
+		if (n->slot[i] != NULL) {
+			c = n->slot[i]->next;
+			break;
+		}
+	}
+	for (; c != NULL && c->sn == sn; c = c->next)
+		if (!(c->flags & CN_INACTIVE))
 			return c;
 	return NULL;
 }

@@ -194,6 +194,51 @@ START_TEST(conf_copy_edit_swap)
 }
 END_TEST
 
+/*
+ * cnode_child, how the daemons read their tree: the first active child of
+ * a kind, found through the slots whatever stands before it.
+ */
+START_TEST(conf_child_by_kind)
+{
+	struct conf *c = conf_new(S);
+	const struct cnode *ifs, *ge, *u;
+	char line[160];
+
+	for (int i = 0; i < 50; i++) {
+		snprintf(line, sizeof(line),
+		    "set interfaces ge-0/0/%d unit 0 family inet", i);
+		apply(c, line);
+	}
+	apply(c, "set interfaces ge-0/0/7 description \"seven\"");
+	apply(c, "set interfaces ge-0/0/7 unit 3 family inet");
+	apply(c,
+	    "set routing-options static route 10.0.0.0/8 next-hop "
+	    "192.0.2.1");
+	ifs = cnode_child(conf_root(c), "interfaces");
+	ck_assert_ptr_nonnull(ifs);
+	ck_assert_str_eq(cnode_child_val(ifs, "interface"), "ge-0/0/0");
+	ck_assert_ptr_nonnull(cnode_child(conf_root(c), "routing-options"));
+	ck_assert_ptr_null(cnode_child(conf_root(c), "security"));
+	ck_assert_ptr_null(cnode_child(conf_root(c), "no-such-thing"));
+	apply(c, "deactivate interfaces ge-0/0/0");
+	apply(c, "deactivate interfaces ge-0/0/1");
+	ck_assert_str_eq(cnode_child_val(ifs, "interface"), "ge-0/0/2");
+	ge = conf_find(c, ifs, cnode_child(ifs, "interface")->sn, "ge-0/0/7");
+	ck_assert_ptr_nonnull(ge);
+	ck_assert_str_eq(cnode_child_val(ge, "description"), "seven");
+	u = cnode_child(ge, "unit");
+	ck_assert_str_eq(u->val, "0");
+	apply(c, "deactivate interfaces ge-0/0/7 unit 0");
+	ck_assert_str_eq(cnode_child_val(ge, "unit"), "3");
+	apply(c, "deactivate interfaces ge-0/0/7 unit 3");
+	ck_assert_ptr_null(cnode_child(ge, "unit"));
+	apply(c, "delete interfaces ge-0/0/7 description");
+	ck_assert_ptr_null(cnode_child(ge, "description"));
+	ck_assert_ptr_null(cnode_child(NULL, "unit"));
+	conf_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -209,6 +254,7 @@ main(void)
 	tcase_add_test(tc, arena_wipes_released_value);
 	tcase_add_test(tc, arena_big_blocks);
 	tcase_add_test(tc, conf_copy_edit_swap);
+	tcase_add_test(tc, conf_child_by_kind);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
