@@ -27,17 +27,24 @@ cpath_free(struct cpath *p)
 	cpath_init(p);
 }
 
-void
-cpath_push(struct cpath *p, const struct snode *sn, const char *val)
+/* cpath_push of a value the path takes over (a parsed value: no copy). */
+static void
+cpath_take(struct cpath *p, const struct snode *sn, char *val)
 {
 	/* Doubles at 0, 4, 8, 16...: the capacity follows from n alone. */
 	if (p->n == 0 || (p->n >= 4 && (p->n & (p->n - 1)) == 0))
 		p->step =
 		    xrealloc(p->step, (p->n ? p->n * 2 : 4) * sizeof(*p->step));
 	p->step[p->n].sn = sn;
-	p->step[p->n].val = val ? xstrdup(val) : NULL;
+	p->step[p->n].val = val;
 	p->step[p->n].tok = SIZE_MAX;
 	p->n++;
+}
+
+void
+cpath_push(struct cpath *p, const struct snode *sn, const char *val)
+{
+	cpath_take(p, sn, val ? xstrdup(val) : NULL);
 }
 
 void
@@ -255,6 +262,12 @@ path_keys(const struct schema *s, const struct snode *list,
 		char *v = path_value(s, kl, tk->t[*pos].s, *pos, trusted, err);
 		if (v == NULL)
 			goto fail;
+		if (list->nkeys == 1) {
+			/* One key (most lists): the value is the key. */
+			(*pos)++;
+			sb_free(&key);
+			return v;
+		}
 		if (k > 0)
 			sb_putc(&key, CONF_KEY_SEP);
 		sb_puts(&key, v);
@@ -306,8 +319,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			    mode, trusted, err, &none);
 			if (key == NULL)
 				return -1;
-			cpath_push(out, ctx->nokw_list, key);
-			free(key);
+			cpath_take(out, ctx->nokw_list, key);
 			ctx = ctx->nokw_list;
 			positional_done = false;
 			continue;
@@ -317,9 +329,8 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			    s, ctx->positional, w, *pos, trusted, err);
 			if (v == NULL)
 				return -1;
-			cpath_push(out, ctx->positional, v);
+			cpath_take(out, ctx->positional, v);
 			out->step[out->n - 1].tok = *pos;
-			free(v);
 			(*pos)++;
 			positional_done = true;
 			continue;
@@ -343,8 +354,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			    &none);
 			if (key == NULL && !none)
 				return -1;
-			cpath_push(out, c, key);
-			free(key);
+			cpath_take(out, c, key);
 			if (none)
 				return 0;
 			ctx = c;
@@ -373,9 +383,8 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 				    s, c, tk->t[*pos].s, *pos, trusted, err);
 				if (v == NULL)
 					return -1;
-				cpath_push(out, c, v);
+				cpath_take(out, c, v);
 				out->step[out->n - 1].tok = *pos;
-				free(v);
 				(*pos)++;
 			}
 			break;
@@ -403,7 +412,8 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 					if (v == NULL)
 						return -1;
 					if (out->n == first) {
-						cpath_push(out, c, v);
+						cpath_take(out, c, v);
+						v = NULL;
 					} else {
 						out->more = xrealloc(out->more,
 						    (out->nmore + 1) *
@@ -429,8 +439,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 				    s, c, tk->t[*pos].s, *pos, trusted, err);
 				if (v == NULL)
 					return -1;
-				cpath_push(out, c, v);
-				free(v);
+				cpath_take(out, c, v);
 				(*pos)++;
 			}
 			break;
