@@ -239,6 +239,50 @@ START_TEST(conf_child_by_kind)
 }
 END_TEST
 
+/*
+ * A delta that deletes, renames and re-creates entries between its lines
+ * (node blocks released and handed out again by the arena) gives the tree
+ * a checked load of the same lines gives.
+ */
+START_TEST(delta_after_deletes)
+{
+	struct conf *c = conf_new(S), *d = conf_new(S);
+	struct path_err err;
+	size_t bad;
+	char *t1, *t2;
+	const char *text =
+	    "set interfaces ge-0/0/1 unit 1 family inet address 10.1.0.1/24\n"
+	    "set interfaces ge-0/0/1 unit 1 description one\n"
+	    "delete interfaces ge-0/0/1 unit 1\n"
+	    "set interfaces ge-0/0/1 unit 1 description again\n"
+	    "set interfaces ge-0/0/1 unit 2 description two\n"
+	    "rename interfaces ge-0/0/1 unit 2 to unit 3\n"
+	    "set interfaces ge-0/0/1 unit 2 description new-two\n"
+	    "set interfaces ge-0/0/1 unit 3 family inet\n"
+	    "delete interfaces ge-0/0/1\n"
+	    "set interfaces ge-0/0/1 unit 5 family inet\n"
+	    "set interfaces ge-0/0/2 unit 5 family inet\n"
+	    "set interfaces ge-0/0/1 unit 5 description five\n";
+
+	sb_init(&err.msg);
+	ck_assert_int_eq(
+	    edit_apply_text(c, NULL, text, strlen(text), &err, &bad, NULL), 0);
+	ck_assert_int_eq(
+	    edit_apply_delta(d, text, strlen(text), &err, &bad), 0);
+	t1 = tree_text(c);
+	t2 = tree_text(d);
+	ck_assert_str_eq(t1, t2);
+	ck_assert_ptr_null(strstr(t2, "again"));
+	ck_assert_ptr_nonnull(strstr(t2, "ge-0/0/1 unit 5 description five"));
+	ck_assert_uint_eq(conf_count(c), conf_count(d));
+	free(t1);
+	free(t2);
+	sb_free(&err.msg);
+	conf_free(c);
+	conf_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -255,6 +299,7 @@ main(void)
 	tcase_add_test(tc, arena_big_blocks);
 	tcase_add_test(tc, conf_copy_edit_swap);
 	tcase_add_test(tc, conf_child_by_kind);
+	tcase_add_test(tc, delta_after_deletes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
