@@ -295,29 +295,43 @@ static const bool lex_special[256] = {
 	['*'] = true,
 };
 
+/* Whether s needs quotes, from one pass that also gives its length. */
+static bool
+lex_scan(const char *s, size_t *lenp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	bool special = false;
+	size_t len;
+
+	/* A table look-up per byte: `display set` asks for every word. */
+	for (; *p; p++)
+		special |= lex_special[*p];
+	len = (size_t)((const char *)p - s);
+	*lenp = len;
+	if (len == 0)
+		return true;
+	/* A group's wildcard name is printed bare: `<ge-*>`. */
+	if (special && len >= 3 && s[0] == '<' && s[len - 1] == '>' &&
+	    strcspn(s, " \t\"\\;{}[]|#'") == len)
+		return false;
+	return special;
+}
+
 bool
 lex_needs_quotes(const char *s)
 {
-	size_t len = strlen(s);
+	size_t len;
 
-	if (*s == '\0')
-		return true;
-	/* A group's wildcard name is printed bare: `<ge-*>`. */
-	if (len >= 3 && s[0] == '<' && s[len - 1] == '>' &&
-	    strcspn(s, " \t\"\\;{}[]|#'") == len)
-		return false;
-	/* A table look-up per byte: `display set` asks for every word. */
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (lex_special[*p])
-			return true;
-	return false;
+	return lex_scan(s, &len);
 }
 
 void
 lex_quote(struct sb *out, const char *s)
 {
-	if (!lex_needs_quotes(s)) {
-		sb_puts(out, s);
+	size_t len;
+
+	if (!lex_scan(s, &len)) {
+		sb_add(out, s, len);
 		return;
 	}
 	sb_putc(out, '"');
