@@ -56,8 +56,8 @@ link_spare_refresh(struct link *l)
 		struct path_err err;
 		size_t bad;
 		sb_init(&err.msg);
-		if (edit_apply_trusted(l->spare, NULL, l->spare_delta,
-			strlen(l->spare_delta), &err, &bad, NULL) == -1) {
+		if (edit_apply_delta(l->spare, l->spare_delta,
+			strlen(l->spare_delta), &err, &bad) == -1) {
 			/* It applied to the same tree a moment ago. */
 			log_err("%s: the change does not replay (line %zu: %s)",
 			    l->ops->name, bad, sb_str(&err.msg));
@@ -166,8 +166,8 @@ link_check(struct link *l, const json_t *req, json_t *reply)
 	    : xstrdup(text);
 	sb_init(&err.msg);
 	if (text != NULL &&
-	    edit_apply_trusted(
-		l->pending, NULL, text, strlen(text), &err, &bad, NULL) == -1) {
+	    edit_apply_delta(l->pending, text, strlen(text), &err, &bad) ==
+		-1) {
 		struct sb m;
 		sb_init(&m);
 		sb_printf(&m,

@@ -1,16 +1,25 @@
 /*
  * conf: the configuration tree (see conf.h).
+ *
+ * Nodes and slot arrays come from the tree's node arena, values,
+ * annotations and group names from its text arena (wiped when released:
+ * secrets are among the values); freeing the tree gives both arenas back
+ * without visiting a node.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/log.h"
+#include "schema/arena.h"
 #include "schema/conf.h"
 
 struct conf {
 	const struct schema *schema;
 	struct cnode root;
+	struct arena nodes;  /* cnodes and slot arrays */
+	struct arena text;   /* val, annot, from */
 	struct cnode **htab; /* list entries and leaf-list values */
 	size_t hsize;	     /* power of two */
 	size_t hcount;
@@ -24,35 +33,42 @@ cnode_is_hashed(const struct snode *sn)
 	return sn->kind == SN_LIST || sn->kind == SN_LEAFLIST;
 }
 
-/* FNV-1a over the parent pointer, the schema node and the value. */
-static size_t
+/*
+ * The parent pointer and the schema node mixed by multiplication, then
+ * FNV-1a over the value.  Kept in the node (cnode.hash): a table grows
+ * without hashing again, and a chain is walked without reading values
+ * that cannot match.
+ */
+static uint32_t
 conf_hash(const struct cnode *parent, const struct snode *sn, const char *val)
 {
-	uint64_t h = 1469598103934665603ULL;
-	uintptr_t p[2] = { (uintptr_t)parent, (uintptr_t)sn };
-	const unsigned char *b = (const unsigned char *)p;
+	uint64_t h = ((uint64_t)(uintptr_t)parent * 0x9e3779b97f4a7c15ULL) ^
+	    ((uint64_t)(uintptr_t)sn * 0xc2b2ae3d27d4eb4fULL);
 
-	for (size_t i = 0; i < sizeof(p); i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
+	h ^= h >> 29;
 	for (const unsigned char *s = (const unsigned char *)val; *s; s++)
 		h = (h ^ *s) * 1099511628211ULL;
-	return (size_t)h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Sizes the table for want entries at a load of at most one half. */
 static void
-conf_hash_resize(struct conf *c)
+conf_hash_resize(struct conf *c, size_t want)
 {
-	size_t nsize = c->hsize ? c->hsize * 2 : 1024;
-	struct cnode **nt = xcalloc(nsize, sizeof(*nt));
+	size_t nsize = c->hsize ? c->hsize : 1024;
+	struct cnode **nt;
 
+	while (want > nsize / 2)
+		nsize *= 2;
+	if (nsize == c->hsize)
+		return;
+	nt = xcalloc(nsize, sizeof(*nt));
 	for (size_t i = 0; i < c->hsize; i++) {
 		struct cnode *n = c->htab[i], *next;
 		for (; n != NULL; n = next) {
 			next = n->hnext;
-			size_t h =
-			    conf_hash(n->parent, n->sn, n->val) & (nsize - 1);
-			n->hnext = nt[h];
-			nt[h] = n;
+			n->hnext = nt[n->hash & (nsize - 1)];
+			nt[n->hash & (nsize - 1)] = n;
 		}
 	}
 	free(c->htab);
@@ -60,12 +76,21 @@ conf_hash_resize(struct conf *c)
 	c->hsize = nsize;
 }
 
+void
+conf_reserve(struct conf *c, size_t n)
+{
+	if (n > SIZE_MAX / 4 - c->hcount)
+		fatal("conf: %zu entries asked for", n);
+	conf_hash_resize(c, c->hcount + n);
+}
+
 static void
 conf_hash_add(struct conf *c, struct cnode *n)
 {
 	if (c->hcount + 1 > c->hsize / 2)
-		conf_hash_resize(c);
-	size_t h = conf_hash(n->parent, n->sn, n->val) & (c->hsize - 1);
+		conf_hash_resize(c, c->hcount + 1);
+	n->hash = conf_hash(n->parent, n->sn, n->val);
+	size_t h = n->hash & (c->hsize - 1);
 	n->hnext = c->htab[h];
 	c->htab[h] = n;
 	c->hcount++;
@@ -74,7 +99,7 @@ conf_hash_add(struct conf *c, struct cnode *n)
 static void
 conf_hash_del(struct conf *c, struct cnode *n)
 {
-	size_t h = conf_hash(n->parent, n->sn, n->val) & (c->hsize - 1);
+	size_t h = n->hash & (c->hsize - 1);
 
 	for (struct cnode **pp = &c->htab[h]; *pp; pp = &(*pp)->hnext) {
 		if (*pp == n) {
@@ -94,23 +119,53 @@ conf_new(const struct schema *s)
 	c->schema = s;
 	c->root.sn = schema_root(s);
 	c->changed = (int64_t)time(NULL);
+	arena_init(&c->nodes, false);
+	arena_init(&c->text, true);
 	return c;
 }
 
+/* The tree n is part of: its root is the one inside struct conf. */
+static struct conf *
+cnode_conf(struct cnode *n)
+{
+	while (n->parent != NULL)
+		n = n->parent;
+	return (struct conf *)((char *)n - offsetof(struct conf, root));
+}
+
+static struct cnode *
+conf_node_new(struct conf *c, const struct snode *sn, const char *val)
+{
+	struct cnode *n = arena_alloc(&c->nodes, sizeof(*n));
+
+	n->sn = sn;
+	n->val = arena_strdup(&c->text, val);
+	return n;
+}
+
 static void
-cnode_free_subtree(struct cnode *n)
+conf_slots_new(struct conf *c, struct cnode *n)
+{
+	n->slot = arena_alloc(&c->nodes, n->sn->nchild * sizeof(*n->slot));
+}
+
+/* Gives n's subtree back to the arenas, n itself included. */
+static void
+cnode_free_subtree(struct conf *c, struct cnode *n)
 {
 	struct cnode *ch = n->first, *next;
 
 	for (; ch != NULL; ch = next) {
 		next = ch->next;
-		cnode_free_subtree(ch);
-		free(ch);
+		cnode_free_subtree(c, ch);
 	}
-	free(n->val);
-	free(n->annot);
-	free(n->from);
-	free(n->slot);
+	arena_release_str(&c->text, n->val);
+	arena_release_str(&c->text, n->annot);
+	arena_release_str(&c->text, n->from);
+	if (n->slot != NULL)
+		arena_release(
+		    &c->nodes, n->slot, n->sn->nchild * sizeof(*n->slot));
+	arena_release(&c->nodes, n, sizeof(*n));
 }
 
 void
@@ -118,7 +173,9 @@ conf_free(struct conf *c)
 {
 	if (c == NULL)
 		return;
-	cnode_free_subtree(&c->root);
+	/* Every node is in the arenas; the text arena wipes its chunks. */
+	arena_fini(&c->nodes);
+	arena_fini(&c->text);
 	free(c->htab);
 	free(c);
 }
@@ -164,9 +221,10 @@ conf_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
 	}
 	if (c->hsize == 0 || val == NULL)
 		return NULL;
-	size_t h = conf_hash(parent, sn, val) & (c->hsize - 1);
-	for (struct cnode *n = c->htab[h]; n != NULL; n = n->hnext)
-		if (n->parent == parent && n->sn == sn &&
+	uint32_t hash = conf_hash(parent, sn, val);
+	for (struct cnode *n = c->htab[hash & (c->hsize - 1)]; n != NULL;
+	     n = n->hnext)
+		if (n->hash == hash && n->parent == parent && n->sn == sn &&
 		    strcmp(n->val, val) == 0)
 			return n;
 	return NULL;
@@ -226,13 +284,12 @@ conf_reshaped(struct conf *c, struct cnode *n)
 
 /* Links n into parent's children at its schema position. */
 static void
-conf_link(struct cnode *parent, struct cnode *n)
+conf_link(struct conf *c, struct cnode *parent, struct cnode *n)
 {
-	const struct snode *psn = parent->sn;
 	struct cnode *after = NULL;
 
 	if (parent->slot == NULL)
-		parent->slot = xcalloc(psn->nchild, sizeof(*parent->slot));
+		conf_slots_new(c, parent);
 	for (size_t i = n->sn->idx + 1; i-- > 0;) {
 		if (parent->slot[i] != NULL) {
 			after = parent->slot[i];
@@ -290,8 +347,7 @@ conf_remove(struct conf *c, struct cnode *n)
 
 	conf_forget_subtree(c, n);
 	conf_unlink(n);
-	cnode_free_subtree(n);
-	free(n);
+	cnode_free_subtree(c, n);
 	conf_reshaped(c, parent);
 }
 
@@ -345,10 +401,8 @@ conf_add(struct conf *c, struct cnode *parent, const struct snode *sn,
 	/* A statement of one case removes those of the other cases. */
 	if (sn->ly != NULL)
 		conf_remove_conflicts(c, parent, sn);
-	n = xcalloc(1, sizeof(*n));
-	n->sn = sn;
-	n->val = val ? xstrdup(val) : NULL;
-	conf_link(parent, n);
+	n = conf_node_new(c, sn, val);
+	conf_link(c, parent, n);
 	if (cnode_is_hashed(sn))
 		conf_hash_add(c, n);
 	c->count++;
@@ -398,8 +452,8 @@ conf_rekey(struct conf *c, struct cnode *n, const char *newkey)
 	if (conf_find(c, n->parent, n->sn, newkey) != NULL)
 		return -1;
 	conf_hash_del(c, n);
-	free(n->val);
-	n->val = xstrdup(newkey);
+	arena_release_str(&c->text, n->val);
+	n->val = arena_strdup(&c->text, newkey);
 	conf_hash_add(c, n);
 	conf_reshaped(c, n->parent);
 	conf_touch(n);
@@ -410,12 +464,10 @@ static struct cnode *
 conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
     const char *val)
 {
-	struct cnode *n = xcalloc(1, sizeof(*n));
+	struct cnode *n = conf_node_new(c, src->sn, val);
 
-	n->sn = src->sn;
-	n->val = val ? xstrdup(val) : NULL;
-	n->annot = src->annot ? xstrdup(src->annot) : NULL;
-	n->from = src->from ? xstrdup(src->from) : NULL;
+	n->annot = arena_strdup(&c->text, src->annot);
+	n->from = arena_strdup(&c->text, src->from);
 	n->flags = src->flags;
 	n->parent = parent;
 	/* Copies arrive in order: appending keeps schema order. */
@@ -426,8 +478,7 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
 		parent->first = n;
 	parent->last = n;
 	if (parent->slot == NULL)
-		parent->slot =
-		    xcalloc(parent->sn->nchild, sizeof(*parent->slot));
+		conf_slots_new(c, parent);
 	parent->slot[n->sn->idx] = n;
 	if (cnode_is_hashed(n->sn))
 		conf_hash_add(c, n);
@@ -443,15 +494,14 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 {
 	const char *val = newkey ? newkey : src->val;
 	struct cnode *old = conf_find(c, parent, src->sn, val);
-	struct cnode *n = xcalloc(1, sizeof(*n));
+	struct cnode *n;
 
 	if (old != NULL)
 		conf_remove(c, old);
-	n->sn = src->sn;
-	n->val = val ? xstrdup(val) : NULL;
-	n->annot = src->annot ? xstrdup(src->annot) : NULL;
+	n = conf_node_new(c, src->sn, val);
+	n->annot = arena_strdup(&c->text, src->annot);
 	n->flags = src->flags;
-	conf_link(parent, n);
+	conf_link(c, parent, n);
 	if (cnode_is_hashed(n->sn))
 		conf_hash_add(c, n);
 	c->count++;
@@ -469,6 +519,9 @@ conf_dup(const struct conf *src)
 	struct conf *c = conf_new(src->schema);
 
 	c->changed = src->changed;
+	/* One chunk of each arena for the whole copy. */
+	arena_reserve(&c->nodes, arena_inuse(&src->nodes));
+	arena_reserve(&c->text, arena_inuse(&src->text));
 	/* The copy needs the same table: size it once instead of growing
 	 * it through every power of two (each growth rehashes all). */
 	if (src->hsize > 0) {
@@ -478,7 +531,7 @@ conf_dup(const struct conf *src)
 	/* The root's dirty mark too: conf_clean and conf_touch stop at the
 	 * first clean/dirty node, so a dirty child needs a dirty root. */
 	c->root.flags = src->root.flags;
-	c->root.annot = src->root.annot ? xstrdup(src->root.annot) : NULL;
+	c->root.annot = arena_strdup(&c->text, src->root.annot);
 	for (const struct cnode *ch = src->root.first; ch; ch = ch->next)
 		conf_copy_rec(c, &c->root, ch, ch->val);
 	return c;
@@ -490,16 +543,16 @@ conf_set_value(struct conf *c, struct cnode *n, const char *val)
 	if ((n->val == NULL && val == NULL) ||
 	    (n->val != NULL && val != NULL && strcmp(n->val, val) == 0))
 		return;
-	free(n->val);
-	n->val = val ? xstrdup(val) : NULL;
+	arena_release_str(&c->text, n->val);
+	n->val = arena_strdup(&c->text, val);
 	conf_changed_now(c, n);
 }
 
 void
 conf_set_annot(struct conf *c, struct cnode *n, const char *text)
 {
-	free(n->annot);
-	n->annot = (text && *text) ? xstrdup(text) : NULL;
+	arena_release_str(&c->text, n->annot);
+	n->annot = (text && *text) ? arena_strdup(&c->text, text) : NULL;
 	conf_changed_now(c, n);
 }
 
@@ -519,15 +572,37 @@ conf_set_from(struct cnode *n, const char *group)
 	if ((n->from == NULL && group == NULL) ||
 	    (n->from != NULL && group != NULL && strcmp(n->from, group) == 0))
 		return;
-	free(n->from);
-	n->from = group ? xstrdup(group) : NULL;
+	struct conf *c = cnode_conf(n);
+
+	arena_release_str(&c->text, n->from);
+	n->from = arena_strdup(&c->text, group);
 }
 
+/*
+ * The schema says which kind name is; the slots say where that kind's
+ * children start: after the last child of the nearest earlier kind present
+ * (children are in schema order).  A look-up under a container of 9,000
+ * list entries no longer compares the name with each of them.
+ */
 const struct cnode *
 cnode_child(const struct cnode *n, const char *name)
 {
-	for (const struct cnode *c = n ? n->first : NULL; c; c = c->next)
-		if (strcmp(c->sn->name, name) == 0 && !(c->flags & CN_INACTIVE))
+	const struct snode *sn;
+	const struct cnode *c;
+
+	if (n == NULL || n->slot == NULL ||
+	    (sn = snode_child_named(n->sn, name)) == NULL ||
+	    n->slot[sn->idx] == NULL)
+		return NULL;
+	c = n->first;
+	for (size_t i = sn->idx; i-- > 0;) {
+		if (n->slot[i] != NULL) {
+			c = n->slot[i]->next;
+			break;
+		}
+	}
+	for (; c != NULL && c->sn == sn; c = c->next)
+		if (!(c->flags & CN_INACTIVE))
 			return c;
 	return NULL;
 }

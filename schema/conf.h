@@ -50,6 +50,7 @@ struct cnode {
 	/* expanded trees (group.h): the group it was inherited from, or NULL */
 	char *from;
 	uint32_t flags;
+	uint32_t hash; /* list entries, leaf-list values: conf.c's hash */
 	struct cnode *parent, *first, *last, *prev, *next;
 	struct cnode *hnext; /* hash chain */
 	struct cnode **slot; /* [sn->nchild]: last child of each kind */
@@ -70,6 +71,12 @@ void conf_swap(struct conf *a, struct conf *b);
 struct cnode *conf_root(struct conf *c);
 const struct schema *conf_schema(const struct conf *c);
 size_t conf_count(const struct conf *c); /* nodes, root excluded */
+/*
+ * Makes room for n more list entries and leaf-list values at once (a text
+ * of n lines is about to be applied): the table is sized once instead of
+ * growing through every power of two, each growth a pass over all entries.
+ */
+void conf_reserve(struct conf *c, size_t n);
 
 /* Child of parent of kind sn with value/key val (val ignored for containers
  * and leaves), or NULL.  Borrowed. */

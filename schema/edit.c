@@ -136,18 +136,21 @@ edit_find_word(
 
 static int
 edit_parse(struct conf *c, const struct cpath *level, const struct toks *tk,
-    size_t from, size_t to, enum path_mode mode, struct cpath *out,
-    struct path_err *err)
+    size_t from, size_t to, enum path_mode mode, bool trusted,
+    struct cpath *out, struct path_err *err)
 {
 	struct toks sub = *tk;
 	size_t pos = from;
+	int (*parse)(const struct schema *, const struct snode *,
+	    const struct toks *, size_t *, enum path_mode, struct cpath *,
+	    struct path_err *) = trusted ? path_parse_trusted : path_parse;
 
 	sub.n = to;
 	cpath_init(out);
 	if (level)
 		cpath_append(out, level);
-	if (path_parse(conf_schema(c), edit_level_snode(c, level), &sub, &pos,
-		mode, out, err) == -1)
+	if (parse(conf_schema(c), edit_level_snode(c, level), &sub, &pos, mode,
+		out, err) == -1)
 		return -1;
 	if (pos < to) {
 		edit_err(err, pos, "syntax error.");
@@ -216,12 +219,13 @@ edit_hide_path(const struct cpath *p, struct toks *tk)
 /*
  * edit_apply; with hide (the same words as tk), also each word that the
  * line gives a secret leaf becomes its $9$ form in hide, and *nhidden counts
- * them (edit_hide_secrets, from the same parse).
+ * them (edit_hide_secrets, from the same parse).  trusted: a line mgd
+ * wrote (path_parse_trusted).
  */
 static int
 edit_apply_hide(struct conf *c, const struct cpath *level,
     const struct toks *tk, size_t pos, struct path_err *err, struct sb *warn,
-    struct toks *hide, size_t *nhidden)
+    struct toks *hide, size_t *nhidden, bool trusted)
 {
 	const char *cmd = tk->t[pos].s;
 	struct cpath p;
@@ -231,8 +235,8 @@ edit_apply_hide(struct conf *c, const struct cpath *level,
 
 	cpath_init(&p);
 	if (strcmp(cmd, "set") == 0) {
-		if (edit_parse(c, level, tk, pos + 1, end, PATH_SET, &p, err) ==
-		    -1)
+		if (edit_parse(c, level, tk, pos + 1, end, PATH_SET, trusted,
+			&p, err) == -1)
 			goto done;
 		if (hide != NULL)
 			*nhidden += edit_hide_path(&p, hide);
@@ -270,8 +274,8 @@ edit_apply_hide(struct conf *c, const struct cpath *level,
 		err->at_end = true;
 		goto done;
 	}
-	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, PATH_LOOSE, &p,
-		err) == -1)
+	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, PATH_LOOSE,
+		trusted, &p, err) == -1)
 		goto done;
 	if (hide != NULL)
 		*nhidden += edit_hide_path(&p, hide);
@@ -366,48 +370,63 @@ int
 edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
     size_t pos, struct path_err *err, struct sb *warn)
 {
-	return edit_apply_hide(c, level, tk, pos, err, warn, NULL, NULL);
+	return edit_apply_hide(c, level, tk, pos, err, warn, NULL, NULL, false);
+}
+
+/*
+ * Lexes and applies the line line[0..len).  With pool (the lines of a
+ * delta, trusted), the words go into pool, kept for the next line.
+ */
+static int
+edit_apply_bytes(struct conf *c, const struct cpath *level, const char *line,
+    size_t len, struct path_err *err, struct sb *warn, struct toks *pool)
+{
+	struct toks own, *tk = pool ? pool : &own;
+	size_t off;
+	int rc = -1;
+
+	if ((pool ? lex_line_pooled(line, len, tk, &err->msg, &off)
+		  : lex_line(line, len, tk, &err->msg, &off)) == -1) {
+		err->tok = 0;
+		err->at_end = false;
+		err->caret = PATH_CARET_TOKEN;
+		return -1;
+	}
+	if (tk->n == 0) {
+		rc = 0;
+		goto done;
+	}
+	if (!edit_is_command(tk->t[0].s)) {
+		edit_err(err, 0, "syntax error, expecting <command>.");
+		goto done;
+	}
+	rc = edit_apply_hide(
+	    c, level, tk, 0, err, warn, NULL, NULL, pool != NULL);
+done:
+	if (pool == NULL)
+		toks_free(tk);
+	return rc;
 }
 
 int
 edit_apply_line(struct conf *c, const struct cpath *level, const char *line,
     struct path_err *err, struct sb *warn)
 {
-	struct toks tk;
-	size_t off;
-	int rc;
-
-	if (lex_line(line, strlen(line), &tk, &err->msg, &off) == -1) {
-		err->tok = 0;
-		err->at_end = false;
-		err->caret = PATH_CARET_TOKEN;
-		return -1;
-	}
-	if (tk.n == 0) {
-		toks_free(&tk);
-		return 0;
-	}
-	if (!edit_is_command(tk.t[0].s)) {
-		edit_err(err, 0, "syntax error, expecting <command>.");
-		toks_free(&tk);
-		return -1;
-	}
-	rc = edit_apply(c, level, &tk, 0, err, warn);
-	toks_free(&tk);
-	return rc;
+	return edit_apply_bytes(c, level, line, strlen(line), err, warn, NULL);
 }
 
-/* Calls fn for each command line of text (comments, blanks, CR, BOM skipped).
+/*
+ * Calls fn for each command line of text (comments, blanks, CR, BOM
+ * skipped), given as the bytes of the line in the text, without its line
+ * end: lex_line reads no further than the length it is given.
  */
 static int
 edit_each_line(const char *text, size_t len, size_t *lineno,
-    int (*fn)(void *arg, const char *line), void *arg)
+    int (*fn)(void *arg, const char *line, size_t len), void *arg)
 {
 	const char *p = text, *end = text + len;
-	struct sb line;
 	int rc = 0;
 
-	sb_init(&line);
 	*lineno = 0;
 	/* A UTF-8 byte-order mark at the start is not part of the text. */
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -416,22 +435,23 @@ edit_each_line(const char *text, size_t len, size_t *lineno,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		(*lineno)++;
+		const char *s = p;
 		if (l > 0 && p[l - 1] == '\r')
 			l--;
-		sb_reset(&line);
-		sb_add(&line, p, l);
 		p = nl ? nl + 1 : end;
-		const char *s = sb_str(&line);
-		while (*s == ' ' || *s == '\t')
+		while (l > 0 && (*s == ' ' || *s == '\t')) {
 			s++;
-		if (*s == '\0' || *s == '#')
+			l--;
+		}
+		/* A NUL ended the line where it was copied out before. */
+		l = strnlen(s, l);
+		if (l == 0 || *s == '#')
 			continue;
-		if (fn(arg, s) == -1) {
+		if (fn(arg, s, l) == -1) {
 			rc = -1;
 			break;
 		}
 	}
-	sb_free(&line);
 	return rc;
 }
 
@@ -440,14 +460,16 @@ struct edit_ctx {
 	const struct cpath *level;
 	struct path_err *err;
 	struct sb *warn;
+	struct toks *pool; /* a delta's lines: trusted, words pooled */
 };
 
 static int
-edit_line_cb(void *arg, const char *line)
+edit_line_cb(void *arg, const char *line, size_t len)
 {
 	struct edit_ctx *x = arg;
 
-	return edit_apply_line(x->c, x->level, line, x->err, x->warn);
+	return edit_apply_bytes(
+	    x->c, x->level, line, len, x->err, x->warn, x->pool);
 }
 
 int
@@ -455,7 +477,7 @@ edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
     size_t len, struct path_err *err, size_t *bad_line, struct sb *warn)
 {
 	struct conf *work = conf_dup(c);
-	struct edit_ctx x = { work, level, err, warn };
+	struct edit_ctx x = { work, level, err, warn, NULL };
 	int rc = edit_each_line(text, len, bad_line, edit_line_cb, &x);
 
 	if (rc == 0)
@@ -464,13 +486,47 @@ edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
 	return rc;
 }
 
+/*
+ * Sizes c's table of list entries for a text of lines about to be applied:
+ * a line makes at most a few entries and most lines make none (a leaf, or
+ * an entry made by the line before), so a quarter of the lines is
+ * reserved; the table still grows if that was too few.
+ */
+static void
+edit_reserve(struct conf *c, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t lines = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		lines++;
+		p++;
+	}
+	conf_reserve(c, lines / 4);
+}
+
 int
 edit_apply_trusted(struct conf *c, const struct cpath *level, const char *text,
     size_t len, struct path_err *err, size_t *bad_line, struct sb *warn)
 {
-	struct edit_ctx x = { c, level, err, warn };
+	struct edit_ctx x = { c, level, err, warn, NULL };
 
+	edit_reserve(c, text, len);
 	return edit_each_line(text, len, bad_line, edit_line_cb, &x);
+}
+
+int
+edit_apply_delta(struct conf *c, const char *text, size_t len,
+    struct path_err *err, size_t *bad_line)
+{
+	struct toks pool = { 0 };
+	struct edit_ctx x = { c, NULL, err, NULL, &pool };
+	int rc;
+
+	edit_reserve(c, text, len);
+	rc = edit_each_line(text, len, bad_line, edit_line_cb, &x);
+	toks_free(&pool);
+	return rc;
 }
 
 /*
@@ -488,6 +544,7 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 	int rc = 0;
 
 	*bad_line = 0;
+	edit_reserve(c, text, len);
 	/* A UTF-8 byte-order mark at the start is not part of the text. */
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
@@ -515,8 +572,8 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 				    "syntax error, expecting <command>.");
 				rc = -1;
 			} else if (tk.n > 0) {
-				rc = edit_apply_hide(
-				    c, level, &tk, 0, err, warn, &tk, &k);
+				rc = edit_apply_hide(c, level, &tk, 0, err,
+				    warn, &tk, &k, false);
 			}
 			for (size_t i = 0; rc == 0 && k > 0 && i < tk.n; i++) {
 				if (i > 0)
@@ -561,8 +618,8 @@ edit_hide_secrets(
 	sb_init(&err.msg);
 	err.tok = 0;
 	err.at_end = false;
-	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, mode, &p, &err) ==
-	    0)
+	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, mode, false, &p,
+		&err) == 0)
 		n = edit_hide_path(&p, tk);
 	cpath_free(&p);
 	sb_free(&err.msg);

@@ -47,6 +47,17 @@ int edit_apply_trusted(struct conf *c, const struct cpath *level,
     struct sb *warn);
 
 /*
+ * Applies a change mgd sent a daemon (proto/link.c: a delta or a whole
+ * configuration in `set` form, at the top level), in place.  mgd checked
+ * every value of it and wrote every line: the values are taken as they
+ * stand (no type or pattern check, a $9$ secret not decoded), so a line
+ * costs its look-ups and its nodes.  -1 on a bad line (a bug in mgd), with
+ * err and *bad_line filled; c may then be half-changed.
+ */
+int edit_apply_delta(struct conf *c, const char *text, size_t len,
+    struct path_err *err, size_t *bad_line);
+
+/*
  * For a `load` text: edit_apply_trusted, and hidden gets the text as
  * edit_hide_secrets_text writes it, from the same parse of each line.
  * 0, or -1 at the first bad line (*bad_line, err), c then half-changed.

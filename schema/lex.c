@@ -1,10 +1,17 @@
 /*
  * lex: command-line words (see lex.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "schema/lex.h"
+
+/* Bytes repeated over a 64-bit word (lex_is_clean_utf8). */
+#define LEX_ONES 0x0101010101010101ULL
+#define LEX_TOPS 0x8080808080808080ULL
+#define LEX_LOW7 0x7f7f7f7f7f7f7f7fULL
+#define LEX_SPACES (0x20 * LEX_ONES)
 
 bool
 lex_is_clean_utf8(const char *s, size_t len)
@@ -15,6 +22,18 @@ lex_is_clean_utf8(const char *s, size_t len)
 	while (i < len) {
 		unsigned char c = p[i];
 		size_t n;
+		/* Eight printable ASCII bytes at once: no byte with its top
+		 * bit set, below 0x20, or 0x7f (0x7f + 1 sets the top bit). */
+		if (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, p + i, 8);
+			if (((x | ((x & LEX_LOW7) + LEX_ONES) |
+				 (x - LEX_SPACES)) &
+				LEX_TOPS) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if (c < 0x80) {
 			if ((c < 0x20 && c != '\t') || c == 0x7f)
 				return false;
@@ -43,14 +62,43 @@ lex_is_clean_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* The bytes that end a run of plain bytes in a word (lex_word). */
+static const bool lex_stop[256] = {
+	[' '] = true,
+	['\t'] = true,
+	['"'] = true,
+	['|'] = true,
+	[']'] = true,
+};
+
+/* Room for one more word in tk->t. */
 static void
-toks_push(struct toks *tk, struct sb *w, size_t off, bool quoted)
+toks_grow(struct toks *tk)
 {
-	/* Doubles at 0, 8, 16, 32...: the capacity follows from n alone. */
-	if (tk->n == 0 || (tk->n >= 8 && (tk->n & (tk->n - 1)) == 0))
-		tk->t =
-		    xrealloc(tk->t, (tk->n ? tk->n * 2 : 8) * sizeof(*tk->t));
-	tk->t[tk->n].s = sb_steal(w);
+	if (tk->n < tk->cap)
+		return;
+	tk->cap = tk->cap ? tk->cap * 2 : 8;
+	tk->t = xrealloc(tk->t, tk->cap * sizeof(*tk->t));
+}
+
+/*
+ * Appends the word w[0..len) to tk: a copy of its own, or for a pooled
+ * toks the word as it was written in the pool (w is there already).
+ */
+static void
+toks_push(struct toks *tk, char *w, size_t len, size_t off, bool quoted)
+{
+	char *s;
+
+	toks_grow(tk);
+	if (tk->pool != NULL) {
+		s = w;
+	} else {
+		s = xmalloc(len + 1);
+		memcpy(s, w, len);
+	}
+	s[len] = '\0';
+	tk->t[tk->n].s = s;
 	tk->t[tk->n].off = off;
 	tk->t[tk->n].quoted = quoted;
 	tk->n++;
@@ -59,23 +107,117 @@ toks_push(struct toks *tk, struct sb *w, size_t off, bool quoted)
 void
 toks_free(struct toks *tk)
 {
-	for (size_t i = 0; i < tk->n; i++)
-		free(tk->t[i].s);
+	if (tk->pool == NULL)
+		for (size_t i = 0; i < tk->n; i++)
+			free(tk->t[i].s);
+	free(tk->pool);
 	free(tk->t);
 	tk->t = NULL;
-	tk->n = 0;
+	tk->pool = NULL;
+	tk->n = tk->cap = tk->pool_size = 0;
 }
 
-int
-lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
-    size_t *erroff)
+/*
+ * Reads the word at line[*i] into w (room for the rest of the line) and
+ * sets *wlen and *quoted; -1 at unbalanced quotes.  A run of plain bytes
+ * is copied at once: most words have no quotes.
+ */
+static int
+lex_word(const char *line, size_t len, size_t *i, char *w, size_t *wlen,
+    bool *quoted)
 {
-	struct sb w;
+	size_t j = *i, n = 0;
+
+	*quoted = false;
+	while (j < len) {
+		size_t run = j;
+		/* Up to a blank, a quote, a pipe or a closing bracket. */
+		while (run < len && !lex_stop[(unsigned char)line[run]])
+			run++;
+		memcpy(w + n, line + j, run - j);
+		n += run - j;
+		j = run;
+		if (j >= len || line[j] == ' ' || line[j] == '\t')
+			break;
+		if (line[j] == '|' && !*quoted)
+			break;
+		/* `]` ends a word that has begun: `[ a b]` */
+		if (line[j] == ']' && !*quoted && n > 0)
+			break;
+		if (line[j] != '"') {
+			w[n++] = line[j++]; /* quoted `|`, or a leading `]` */
+			continue;
+		}
+		*quoted = true;
+		j++;
+		while (j < len && line[j] != '"') {
+			if (line[j] == '\\' && j + 1 < len)
+				j++;
+			w[n++] = line[j++];
+		}
+		if (j >= len)
+			return -1;
+		j++; /* the closing quote */
+	}
+	*i = j;
+	*wlen = n;
+	return 0;
+}
+
+/*
+ * Splits line into out's words.  Without a pool each word is copied out of
+ * the scratch buffer w; with one, words are written one after the other
+ * into out->pool (each word and its NUL fit in the line's bytes plus one
+ * per word: 2 * len + 1 bytes in all).
+ */
+static int
+lex_split(const char *line, size_t len, struct toks *out, char *w,
+    struct sb *err, size_t *erroff)
+{
 	size_t i = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->end = len;
-	*erroff = 0;
+	while (i < len) {
+		char c = line[i];
+		size_t start = i, wlen;
+		bool quoted;
+		if (c == ' ' || c == '\t') {
+			i++;
+			continue;
+		}
+		if (out->n >= LEX_MAX_WORDS) {
+			sb_printf(err, "too many words (more than %d)",
+			    LEX_MAX_WORDS);
+			*erroff = i;
+			return -1;
+		}
+		if (c == '|' || c == '[' || c == ']') {
+			w[0] = c;
+			toks_push(out, w, 1, start, false);
+			w += out->pool ? 2 : 0;
+			i++;
+			continue;
+		}
+		if (lex_word(line, len, &i, w, &wlen, &quoted) == -1) {
+			sb_puts(err, "unbalanced quotes");
+			*erroff = start;
+			return -1;
+		}
+		if (wlen > LEX_MAX_WORD) {
+			sb_printf(err, "word too long (more than %d bytes)",
+			    LEX_MAX_WORD);
+			*erroff = start;
+			return -1;
+		}
+		toks_push(out, w, wlen, start, quoted);
+		w += out->pool ? wlen + 1 : 0;
+	}
+	return 0;
+}
+
+/* The checks lex_line makes of the whole line before it splits it. */
+static int
+lex_check(const char *line, size_t len, struct sb *err)
+{
 	if (len > LEX_MAX_LINE) {
 		sb_printf(
 		    err, "line too long (more than %d bytes)", LEX_MAX_LINE);
@@ -85,64 +227,49 @@ lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
 		sb_puts(err, "invalid character (not UTF-8 text)");
 		return -1;
 	}
-	sb_init(&w);
-	while (i < len) {
-		char c = line[i];
-		if (c == ' ' || c == '\t') {
-			i++;
-			continue;
-		}
-		if (out->n >= LEX_MAX_WORDS) {
-			sb_printf(err, "too many words (more than %d)",
-			    LEX_MAX_WORDS);
-			*erroff = i;
-			goto fail;
-		}
-		size_t start = i;
-		if (c == '|' || c == '[' || c == ']') {
-			sb_putc(&w, c);
-			toks_push(out, &w, start, false);
-			i++;
-			continue;
-		}
-		bool quoted = false;
-		while (i < len && line[i] != ' ' && line[i] != '\t' &&
-		    !(line[i] == '|' && !quoted) &&
-		    !((line[i] == ']') && !quoted && w.len > 0)) {
-			if (line[i] == '"') {
-				quoted = true;
-				i++;
-				while (i < len && line[i] != '"') {
-					if (line[i] == '\\' && i + 1 < len)
-						i++;
-					sb_putc(&w, line[i]);
-					i++;
-				}
-				if (i >= len) {
-					sb_puts(err, "unbalanced quotes");
-					*erroff = start;
-					goto fail;
-				}
-				i++; /* the closing quote */
-				continue;
-			}
-			sb_putc(&w, line[i]);
-			i++;
-		}
-		if (w.len > LEX_MAX_WORD) {
-			sb_printf(err, "word too long (more than %d bytes)",
-			    LEX_MAX_WORD);
-			*erroff = start;
-			goto fail;
-		}
-		toks_push(out, &w, start, quoted);
-	}
-	sb_free(&w);
 	return 0;
-fail:
-	sb_free(&w);
-	toks_free(out);
-	return -1;
+}
+
+int
+lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
+    size_t *erroff)
+{
+	char *w;
+	int rc;
+
+	memset(out, 0, sizeof(out[0]));
+	out->end = len;
+	*erroff = 0;
+	if (lex_check(line, len, err) == -1)
+		return -1;
+	/* A word is never longer than the line it comes from. */
+	w = xmalloc(len + 1);
+	rc = lex_split(line, len, out, w, err, erroff);
+	free(w);
+	if (rc == -1)
+		toks_free(out);
+	return rc;
+}
+
+int
+lex_line_pooled(const char *line, size_t len, struct toks *out, struct sb *err,
+    size_t *erroff)
+{
+	out->n = 0;
+	out->end = len;
+	*erroff = 0;
+	if (lex_check(line, len, err) == -1)
+		return -1;
+	if (out->pool == NULL || out->pool_size < 2 * len + 2) {
+		free(out->pool);
+		out->pool_size = 2 * len + 2 > 256 ? 2 * len + 2 : 256;
+		out->pool = xmalloc(out->pool_size);
+	}
+	if (lex_split(line, len, out, out->pool, err, erroff) == -1) {
+		out->n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 /* The bytes that make a word need quotes: space, tab and \";{}[]|#'()&<>!* */
@@ -168,29 +295,43 @@ static const bool lex_special[256] = {
 	['*'] = true,
 };
 
+/* Whether s needs quotes, from one pass that also gives its length. */
+static bool
+lex_scan(const char *s, size_t *lenp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	bool special = false;
+	size_t len;
+
+	/* A table look-up per byte: `display set` asks for every word. */
+	for (; *p; p++)
+		special |= lex_special[*p];
+	len = (size_t)((const char *)p - s);
+	*lenp = len;
+	if (len == 0)
+		return true;
+	/* A group's wildcard name is printed bare: `<ge-*>`. */
+	if (special && len >= 3 && s[0] == '<' && s[len - 1] == '>' &&
+	    strcspn(s, " \t\"\\;{}[]|#'") == len)
+		return false;
+	return special;
+}
+
 bool
 lex_needs_quotes(const char *s)
 {
-	size_t len = strlen(s);
+	size_t len;
 
-	if (*s == '\0')
-		return true;
-	/* A group's wildcard name is printed bare: `<ge-*>`. */
-	if (len >= 3 && s[0] == '<' && s[len - 1] == '>' &&
-	    strcspn(s, " \t\"\\;{}[]|#'") == len)
-		return false;
-	/* A table look-up per byte: `display set` asks for every word. */
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (lex_special[*p])
-			return true;
-	return false;
+	return lex_scan(s, &len);
 }
 
 void
 lex_quote(struct sb *out, const char *s)
 {
-	if (!lex_needs_quotes(s)) {
-		sb_puts(out, s);
+	size_t len;
+
+	if (!lex_scan(s, &len)) {
+		sb_add(out, s, len);
 		return;
 	}
 	sb_putc(out, '"');

@@ -27,6 +27,10 @@ struct toks {
 	struct tok *t;
 	size_t n;
 	size_t end; /* length of the line (caret for "missing") */
+	/* lex_line_pooled only: every word in one buffer, kept between
+	 * lines with the word array (cap entries) */
+	char *pool;
+	size_t pool_size, cap;
 };
 
 /*
@@ -36,6 +40,15 @@ struct toks {
 int lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
     size_t *erroff);
 void toks_free(struct toks *tk);
+
+/*
+ * lex_line for many lines in a row (edit_apply_delta): the words go into
+ * one buffer, and out's buffer and word array are reused from the line
+ * before (start with a zeroed out; toks_free at the end).  The words of
+ * such a toks are not to be freed or replaced one by one.
+ */
+int lex_line_pooled(const char *line, size_t len, struct toks *out,
+    struct sb *err, size_t *erroff);
 
 /* True when s is valid UTF-8 with no control characters but tab. */
 bool lex_is_clean_utf8(const char *s, size_t len);

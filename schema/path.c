@@ -27,17 +27,24 @@ cpath_free(struct cpath *p)
 	cpath_init(p);
 }
 
-void
-cpath_push(struct cpath *p, const struct snode *sn, const char *val)
+/* cpath_push of a value the path takes over (a parsed value: no copy). */
+static void
+cpath_take(struct cpath *p, const struct snode *sn, char *val)
 {
 	/* Doubles at 0, 4, 8, 16...: the capacity follows from n alone. */
 	if (p->n == 0 || (p->n >= 4 && (p->n & (p->n - 1)) == 0))
 		p->step =
 		    xrealloc(p->step, (p->n ? p->n * 2 : 4) * sizeof(*p->step));
 	p->step[p->n].sn = sn;
-	p->step[p->n].val = val ? xstrdup(val) : NULL;
+	p->step[p->n].val = val;
 	p->step[p->n].tok = SIZE_MAX;
 	p->n++;
+}
+
+void
+cpath_push(struct cpath *p, const struct snode *sn, const char *val)
+{
+	cpath_take(p, sn, val ? xstrdup(val) : NULL);
 }
 
 void
@@ -114,14 +121,38 @@ path_keyword(const struct snode *ctx, const char *word, bool *ambiguous)
 	return NULL;
 }
 
+/*
+ * A value from a line mgd wrote (path_parse_trusted): checked when it was
+ * typed, so it stands as it is — an enumeration's full name, a secret's
+ * $9$ form.  NULL when it is not in that form (left to the full check).
+ */
+static char *
+path_value_trusted(const struct snode *leaf, const char *v)
+{
+	const char *ev[128];
+	size_t ne;
+
+	if (leaf->flags & SNF_SECRET)
+		return strncmp(v, "$9$", 3) == 0 ? xstrdup(v) : NULL;
+	ne = schema_enum_values(leaf, ev, 128);
+	for (size_t i = 0; i < ne && i < 128; i++)
+		if (strcmp(ev[i], v) == 0)
+			return xstrdup(v);
+	return ne > 0 ? NULL : xstrdup(v);
+}
+
 /* Checks (and for secrets, encodes) a value; returns a new string or NULL. */
 static char *
 path_value(const struct schema *s, const struct snode *leaf, const char *v,
-    size_t tok, struct path_err *err)
+    size_t tok, bool trusted, struct path_err *err)
 {
 	const char *ev[128];
 	size_t ne;
 	size_t vlen = strlen(v);
+	char *tv;
+
+	if (trusted && (tv = path_value_trusted(leaf, v)) != NULL)
+		return tv;
 
 	/* A wildcard name in a group: `<*>`, `<ge-*>` (fnmatch patterns). */
 	if ((leaf->flags & SNF_INGROUP) && vlen >= 3 && v[0] == '<' &&
@@ -197,7 +228,7 @@ path_value(const struct schema *s, const struct snode *leaf, const char *v,
 static char *
 path_keys(const struct schema *s, const struct snode *list,
     const struct toks *tk, size_t *pos, bool first_keyword_done,
-    enum path_mode mode, struct path_err *err, bool *none)
+    enum path_mode mode, bool trusted, struct path_err *err, bool *none)
 {
 	struct sb key;
 
@@ -228,9 +259,15 @@ path_keys(const struct schema *s, const struct snode *list,
 			path_missing(err, *pos);
 			goto fail;
 		}
-		char *v = path_value(s, kl, tk->t[*pos].s, *pos, err);
+		char *v = path_value(s, kl, tk->t[*pos].s, *pos, trusted, err);
 		if (v == NULL)
 			goto fail;
+		if (list->nkeys == 1) {
+			/* One key (most lists): the value is the key. */
+			(*pos)++;
+			sb_free(&key);
+			return v;
+		}
 		if (k > 0)
 			sb_putc(&key, CONF_KEY_SEP);
 		sb_puts(&key, v);
@@ -249,10 +286,10 @@ path_at_end(const struct toks *tk, size_t pos)
 	return pos >= tk->n || strcmp(tk->t[pos].s, "|") == 0;
 }
 
-int
-path_parse(const struct schema *s, const struct snode *ctx,
-    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
-    struct path_err *err)
+static int
+path_parse_in(const struct schema *s, const struct snode *ctx,
+    const struct toks *tk, size_t *pos, enum path_mode mode, bool trusted,
+    struct cpath *out, struct path_err *err)
 {
 	bool positional_done = false;
 
@@ -279,22 +316,21 @@ path_parse(const struct schema *s, const struct snode *ctx,
 		if (c == NULL && ctx->nokw_list != NULL) {
 			bool none;
 			char *key = path_keys(s, ctx->nokw_list, tk, pos, false,
-			    mode, err, &none);
+			    mode, trusted, err, &none);
 			if (key == NULL)
 				return -1;
-			cpath_push(out, ctx->nokw_list, key);
-			free(key);
+			cpath_take(out, ctx->nokw_list, key);
 			ctx = ctx->nokw_list;
 			positional_done = false;
 			continue;
 		}
 		if (c == NULL && ctx->positional != NULL && !positional_done) {
-			char *v = path_value(s, ctx->positional, w, *pos, err);
+			char *v = path_value(
+			    s, ctx->positional, w, *pos, trusted, err);
 			if (v == NULL)
 				return -1;
-			cpath_push(out, ctx->positional, v);
+			cpath_take(out, ctx->positional, v);
 			out->step[out->n - 1].tok = *pos;
-			free(v);
 			(*pos)++;
 			positional_done = true;
 			continue;
@@ -314,11 +350,11 @@ path_parse(const struct schema *s, const struct snode *ctx,
 			bool none;
 			char *key = path_keys(s, c, tk, pos,
 			    (c->flags & SNF_KEYKEYWORDS) != 0,
-			    mode == PATH_EDIT ? PATH_SET : mode, err, &none);
+			    mode == PATH_EDIT ? PATH_SET : mode, trusted, err,
+			    &none);
 			if (key == NULL && !none)
 				return -1;
-			cpath_push(out, c, key);
-			free(key);
+			cpath_take(out, c, key);
 			if (none)
 				return 0;
 			ctx = c;
@@ -343,13 +379,12 @@ path_parse(const struct schema *s, const struct snode *ctx,
 				return 0;
 			}
 			{
-				char *v =
-				    path_value(s, c, tk->t[*pos].s, *pos, err);
+				char *v = path_value(
+				    s, c, tk->t[*pos].s, *pos, trusted, err);
 				if (v == NULL)
 					return -1;
-				cpath_push(out, c, v);
+				cpath_take(out, c, v);
 				out->step[out->n - 1].tok = *pos;
-				free(v);
 				(*pos)++;
 			}
 			break;
@@ -372,12 +407,13 @@ path_parse(const struct schema *s, const struct snode *ctx,
 				(*pos)++;
 				while (!path_at_end(tk, *pos) &&
 				    strcmp(tk->t[*pos].s, "]") != 0) {
-					char *v = path_value(
-					    s, c, tk->t[*pos].s, *pos, err);
+					char *v = path_value(s, c,
+					    tk->t[*pos].s, *pos, trusted, err);
 					if (v == NULL)
 						return -1;
 					if (out->n == first) {
-						cpath_push(out, c, v);
+						cpath_take(out, c, v);
+						v = NULL;
 					} else {
 						out->more = xrealloc(out->more,
 						    (out->nmore + 1) *
@@ -399,12 +435,11 @@ path_parse(const struct schema *s, const struct snode *ctx,
 					  -1);
 			}
 			{
-				char *v =
-				    path_value(s, c, tk->t[*pos].s, *pos, err);
+				char *v = path_value(
+				    s, c, tk->t[*pos].s, *pos, trusted, err);
 				if (v == NULL)
 					return -1;
-				cpath_push(out, c, v);
-				free(v);
+				cpath_take(out, c, v);
 				(*pos)++;
 			}
 			break;
@@ -412,6 +447,22 @@ path_parse(const struct schema *s, const struct snode *ctx,
 		}
 	}
 	return 0;
+}
+
+int
+path_parse(const struct schema *s, const struct snode *ctx,
+    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
+    struct path_err *err)
+{
+	return path_parse_in(s, ctx, tk, pos, mode, false, out, err);
+}
+
+int
+path_parse_trusted(const struct schema *s, const struct snode *ctx,
+    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
+    struct path_err *err)
+{
+	return path_parse_in(s, ctx, tk, pos, mode, true, out, err);
 }
 
 struct cnode *

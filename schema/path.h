@@ -78,6 +78,17 @@ int path_parse(const struct schema *s, const struct snode *base,
     const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
     struct path_err *err);
 
+/*
+ * path_parse for lines mgd wrote itself (the change it sends a daemon):
+ * keywords and structure are parsed the same, values are taken as they
+ * stand when they are in the form mgd writes (an enumeration's full name, a
+ * secret's $9$ text), without their type and pattern checks.  Never for
+ * text an operator typed or loaded.
+ */
+int path_parse_trusted(const struct schema *s, const struct snode *base,
+    const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
+    struct path_err *err);
+
 /* Looks a path up in a tree; NULL when some step is missing. */
 struct cnode *cpath_find(struct conf *c, const struct cpath *p);
 

@@ -546,12 +546,12 @@ snode_child(const struct snode *sn, const char *name)
 		    (c->kind == SN_LIST && (c->flags & SNF_NOKEYWORD) &&
 			!(c->flags & SNF_KEYKEYWORDS)))
 			continue;
-		if (c->kind == SN_LIST && (c->flags & SNF_KEYKEYWORDS)) {
-			if (strcmp(c->keys[0]->name, name) == 0)
-				return c;
-			continue;
-		}
-		if (strcmp(c->name, name) == 0)
+		const char *kw =
+		    (c->kind == SN_LIST && (c->flags & SNF_KEYKEYWORDS))
+		    ? c->keys[0]->name
+		    : c->name;
+		/* The first byte tells most siblings apart without a call. */
+		if (kw[0] == name[0] && strcmp(kw, name) == 0)
 			return c;
 	}
 	return NULL;

@@ -181,6 +181,54 @@ START_TEST(hide_apply_one_pass)
 }
 END_TEST
 
+/*
+ * The daemons' parse of mgd's change (edit_apply_delta): the tree a
+ * daemon builds is the one mgd checked — the same text as a checked load
+ * of the same lines, a $9$ secret kept as it came, a typed one (never in
+ * a delta, but if it were) still encoded, never stored plain; a line
+ * that does not parse is still refused with its number.
+ */
+START_TEST(delta_same_tree)
+{
+	struct conf *c = conf_new(S), *d = conf_new(S);
+	struct path_err err;
+	size_t bad;
+	const char *text =
+	    "set system host-name gw\n"
+	    "set security ike proposal P authentication-method "
+	    "pre-shared-keys\n"
+	    "set security ike proposal P dh-group group14\n"
+	    "set security ike policy Q proposals P\n"
+	    "set security ike policy Q pre-shared-key ascii-text "
+	    "\"$9$dVwgJUjqPQn\"\n"
+	    "set security ike policy R pre-shared-key ascii-text plainR\n"
+	    "set interfaces st0 unit 4 family inet\n"
+	    "deactivate security ike policy R\n";
+
+	sb_init(&err.msg);
+	ck_assert_int_eq(
+	    edit_apply_text(c, NULL, text, strlen(text), &err, &bad, NULL), 0);
+	ck_assert_int_eq(
+	    edit_apply_delta(d, text, strlen(text), &err, &bad), 0);
+	char *t1 = tree_text(c), *t2 = tree_text(d);
+	ck_assert_ptr_nonnull(strstr(t2, "\"$9$dVwgJUjqPQn\""));
+	ck_assert_ptr_null(strstr(t2, "plainR"));
+	/* the typed secret: the same $9$ as the checked load, but salted */
+	*strstr(t1, "set security ike policy R") = '\0';
+	*strstr(t2, "set security ike policy R") = '\0';
+	ck_assert_str_eq(t1, t2);
+	free(t1);
+	free(t2);
+	text = "set system host-name gw2\nset system no-such-thing 1\n";
+	ck_assert_int_eq(
+	    edit_apply_delta(d, text, strlen(text), &err, &bad), -1);
+	ck_assert_uint_eq(bad, 2);
+	sb_free(&err.msg);
+	conf_free(c);
+	conf_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -194,6 +242,7 @@ main(void)
 	tcase_add_test(tc, hide_typed_word);
 	tcase_add_test(tc, hide_text_lines);
 	tcase_add_test(tc, hide_apply_one_pass);
+	tcase_add_test(tc, delta_same_tree);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

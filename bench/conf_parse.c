@@ -1,0 +1,158 @@
+/*
+ * conf_parse: the CPU time of the configuration tree's shared code, in one
+ * process, without mgd, sockets or daemons (issue 13 section 1: every
+ * process pays for it).
+ *
+ *   conf_parse FILE [RUNS]
+ *
+ * FILE holds `set` lines (bench/gen_shapes output).  Each run times, with
+ * getrusage (user + system CPU, and minor page faults):
+ *
+ *   delta    the lines applied to an empty tree as a daemon applies mgd's
+ *            change (edit_apply_delta)
+ *   load     the lines applied as mgd applies a `load set` (one parse per
+ *            line, typed secrets hidden: edit_apply_hiding)
+ *   dup      a copy of the tree (conf_dup: mgd's generation 0, a daemon's
+ *            spare tree)
+ *   free     freeing the three trees
+ *
+ * and prints the least of RUNS (default 5) for each: the figure least
+ * disturbed by other work on the machine.  Not a test: nothing asserted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "lib/log.h"
+#include "schema/edit.h"
+
+enum { ST_DELTA, ST_LOAD, ST_DUP, ST_FREE, ST_N };
+static const char *const step_name[ST_N] = { "delta", "load", "dup", "free" };
+
+struct mark {
+	double cpu;
+	long faults;
+};
+
+static struct mark
+mark_now(void)
+{
+	struct rusage ru;
+	struct mark m;
+
+	getrusage(RUSAGE_SELF, &ru);
+	m.cpu = (double)ru.ru_utime.tv_sec * 1e3 +
+	    (double)ru.ru_utime.tv_usec / 1e3 +
+	    (double)ru.ru_stime.tv_sec * 1e3 +
+	    (double)ru.ru_stime.tv_usec / 1e3;
+	m.faults = ru.ru_minflt;
+	return m;
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct sb b;
+	char buf[65536];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	sb_init(&b);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(&b, buf, n);
+	fclose(f);
+	*len = b.len;
+	return sb_steal(&b);
+}
+
+static int
+run_once(struct schema *s, const char *text, size_t len, struct mark *d)
+{
+	struct conf *a = conf_new(s), *b = conf_new(s), *c;
+	struct path_err err;
+	struct sb hidden;
+	size_t bad;
+	struct mark t0, t1;
+	int rc = -1;
+
+	sb_init(&err.msg);
+	sb_init(&hidden);
+	t0 = mark_now();
+	if (edit_apply_delta(a, text, len, &err, &bad) == -1) {
+		fprintf(stderr, "delta: line %zu: %s\n", bad, sb_str(&err.msg));
+		goto done;
+	}
+	t1 = mark_now();
+	d[ST_DELTA] = (struct mark){ t1.cpu - t0.cpu, t1.faults - t0.faults };
+	t0 = t1;
+	if (edit_apply_hiding(b, NULL, text, len, &hidden, &err, &bad, NULL) ==
+	    -1) {
+		fprintf(stderr, "load: line %zu: %s\n", bad, sb_str(&err.msg));
+		goto done;
+	}
+	t1 = mark_now();
+	d[ST_LOAD] = (struct mark){ t1.cpu - t0.cpu, t1.faults - t0.faults };
+	t0 = t1;
+	c = conf_dup(b);
+	t1 = mark_now();
+	d[ST_DUP] = (struct mark){ t1.cpu - t0.cpu, t1.faults - t0.faults };
+	if (conf_count(a) != conf_count(b) || conf_count(c) != conf_count(b)) {
+		fprintf(stderr, "trees differ: %zu %zu %zu nodes\n",
+		    conf_count(a), conf_count(b), conf_count(c));
+		conf_free(c);
+		goto done;
+	}
+	t0 = mark_now();
+	conf_free(a);
+	conf_free(b);
+	conf_free(c);
+	a = b = NULL;
+	t1 = mark_now();
+	d[ST_FREE] = (struct mark){ t1.cpu - t0.cpu, t1.faults - t0.faults };
+	rc = 0;
+done:
+	conf_free(a);
+	conf_free(b);
+	sb_free(&hidden);
+	sb_free(&err.msg);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mark best[ST_N], d[ST_N];
+	struct schema *s;
+	size_t len;
+	char *text;
+	int runs = argc > 2 ? atoi(argv[2]) : 5;
+
+	if (argc < 2 || runs < 1) {
+		fprintf(stderr, "usage: conf_parse FILE [RUNS]\n");
+		return 2;
+	}
+	log_init("conf_parse", stderr);
+	text = read_file(argv[1], &len);
+	s = schema_new(NULL);
+	if (text == NULL || s == NULL) {
+		fprintf(stderr, "conf_parse: cannot read %s or the schema\n",
+		    argv[1]);
+		return 1;
+	}
+	for (int r = 0; r < runs; r++) {
+		if (run_once(s, text, len, d) == -1)
+			return 1;
+		for (int i = 0; i < ST_N; i++)
+			if (r == 0 || d[i].cpu < best[i].cpu)
+				best[i] = d[i];
+	}
+	for (int i = 0; i < ST_N; i++)
+		printf("%-6s %8.1f ms cpu %8ld faults\n", step_name[i],
+		    best[i].cpu, best[i].faults);
+	schema_free(s);
+	free(text);
+	return 0;
+}
