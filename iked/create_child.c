@@ -305,9 +305,7 @@ ike_inherit(struct ike_sa *nsa, const struct ike_sa *old)
 	 * authenticated (IKE_AUTH): both stay with the rekeyed SA */
 	nsa->frag_ok = old->frag_ok;
 	nsa->auth_method = old->auth_method;
-	nsa->peer_id_type = old->peer_id_type;
-	nsa->peer_id_len = old->peer_id_len;
-	memcpy(nsa->peer_id, old->peer_id, old->peer_id_len);
+	sa_id_set(nsa, old->peer_id_type, old->peer_id, old->peer_id_len);
 	nsa->rekeys = old->rekeys + 1;
 	nsa->last_in = old->last_in;
 }

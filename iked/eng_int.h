@@ -72,6 +72,7 @@ struct eng_gw {
 	struct eng_gw *anext;  /* ... by remote address (dynamic:
 				  the list of dynamic ones) */
 	uint32_t nsas;	       /* IKE SAs with it (sa_new/sa_free) */
+	uint32_t nsas_init;    /* of them, those we initiated */
 	struct eng_peer p;
 	struct eng_peer_stats st; /* counters only; counts filled on get */
 	char down_why[96];	  /* the last failed IKE_AUTH, for show
@@ -213,6 +214,8 @@ struct child_sa {
 struct ike_sa {
 	struct ike_sa *hnext; /* chain by our SPI */
 	struct ike_sa *pnext; /* R: chain by the peer's SPI */
+	struct ike_sa *inext; /* chain by gateway and peer ID (sa_id_set) */
+	bool id_linked;	      /* on that chain */
 	struct ike_engine *e;
 	struct eng_gw *gw;
 	uint64_t ispi, rspi;
@@ -276,7 +279,7 @@ struct ike_engine {
 	struct eng_vpnc **vpn_tab, **vpn_gtab;
 	size_t ix_nb, ngws, nvpns;
 	/* the SA table (sa.c) */
-	struct ike_sa **tab, **ptab;
+	struct ike_sa **tab, **ptab, **itab;
 	size_t nbuckets, nsa, half_open;
 	size_t init_flight;	   /* I: SAs in init-sent .. auth-sent */
 	uint8_t seed[16];	   /* SipHash key, random per engine */
@@ -322,6 +325,15 @@ void sa_state(struct ike_sa *sa, enum ike_state st);
 const char *sa_state_name(enum ike_state st);
 uint64_t sa_our_spi(const struct ike_sa *sa);
 void sa_nego_free(struct ike_sa *sa);
+/*
+ * The peer's authenticated identity (IKE_AUTH, or inherited by an IKE SA
+ * rekey): kept in sa->peer_id* and chained by gateway and ID, so that an
+ * INITIAL_CONTACT (RFC 7296 2.4) finds the SAs it makes stale without a
+ * walk of every SA (a responder's one gateway may carry thousands).
+ */
+void sa_id_set(struct ike_sa *sa, uint8_t type, const uint8_t *id, size_t len);
+/* Another established SA with sa's gateway and peer ID, or NULL. */
+struct ike_sa *sa_id_other(struct ike_engine *e, const struct ike_sa *sa);
 /* engine.c: start the VPNs that should be up from the loop, soon. */
 void eng_kick_soon(struct ike_engine *e);
 /* SipHash-2-4 of m under the engine's secret seed: for what a peer picks. */
