@@ -336,6 +336,11 @@ void sa_id_set(struct ike_sa *sa, uint8_t type, const uint8_t *id, size_t len);
 struct ike_sa *sa_id_other(struct ike_engine *e, const struct ike_sa *sa);
 /* engine.c: start the VPNs that should be up from the loop, soon. */
 void eng_kick_soon(struct ike_engine *e);
+/*
+ * engine.c: gw's `immediately` VPNs start again at the next turn of the
+ * loop rather than at their next retry (an operator's clear).
+ */
+void eng_gw_restart(struct ike_engine *e, const struct eng_gw *gw);
 /* SipHash-2-4 of m under the engine's secret seed: for what a peer picks. */
 uint64_t sa_hash(const struct ike_engine *e, uint64_t m);
 
