@@ -487,6 +487,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	e->dp_ops = dp_ops;
 	e->dp = dp;
 	e->life_div = 1;
+	e->dhp = dh_params_new();
 	if (sa_table_init(e) == -1 ||
 	    crypto_random(e->cookie_secret, sizeof(e->cookie_secret)) == -1) {
 		eng_free(e);
@@ -553,6 +554,7 @@ eng_free(struct ike_engine *e)
 		free(v);
 	}
 	ix_free(e);
+	dh_params_free(e->dhp);
 	OPENSSL_cleanse(e->pout, sizeof(e->pout));
 	OPENSSL_cleanse(e->in, sizeof(e->in));
 	free(e);
