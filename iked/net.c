@@ -166,6 +166,10 @@ net_held_run(struct net *n)
 	/* the rest after the loop looked at the sockets again */
 	if (n->held_n > 0)
 		event_add(n->held_ev, &now);
+	else
+		n->held_first = 0; /* from the front again: the slots a
+				    * few requests at a time use are the
+				    * only ones that become resident */
 }
 
 static void
