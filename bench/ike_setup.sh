@@ -93,8 +93,10 @@ swan_init_start() { # NS DIR ADDR PEER N
 	done >"$2/swanctl.conf"
 	swan_load "$2" "$2/swanctl.conf"
 }
-swan_init_fire() { # DIR N INFLIGHT -> "up=.. failed=.. first_us=.. last_us=.."
-	python3 "$top/bench/vici_initiate.py" "$1/charon.vici" t "$2" "$3" "$TIMEOUT"
+swan_init_fire() { # DIR N INFLIGHT -> "up=.. failed=.. first_us=.. last_us=..";
+	# the driver's own CPU (user system, s) in DIR/driver.cpu
+	/usr/bin/time -f "%U %S" -o "$1/driver.cpu" \
+	    python3 "$top/bench/vici_initiate.py" "$1/charon.vici" t "$2" "$3" "$TIMEOUT"
 }
 swan_resp_count() { # DIR -> CHILD SAs INSTALLED
 	swan_count "$1" INSTALLED
@@ -150,7 +152,7 @@ qs_pid() { # DIR -> iked's PID (from its log)
 # run INIT RESP: sets R_RATE R_CPU R_RKB R_IKB, or fails saying where.
 hz=$(getconf CLK_TCK)
 run() {
-	local ini=$1 rsp=$2 I R ipid rpid rt0 rt1 rr0 rr1 ir0 ir1 out up first last n
+	local ini=$1 rsp=$2 I R ipid rpid rt0 rt1 it0 it1 rr0 rr1 ir0 ir1 out up first last n
 	lab_init "${IKS_TAG:-bench}" # IKS_TAG: the namespaces' prefix
 	lab_topo || die "$ini->$rsp: namespaces"
 	I=$LAB_DIR/init R=$LAB_DIR/resp
@@ -159,9 +161,11 @@ run() {
 	    die "$ini->$rsp: initiator start with $N connections"
 	rpid=$(${rsp}_pid "$R") ipid=$(${ini}_pid "$I")
 	rt0=$(lab_cpu_ticks "$rpid") rr0=$(lab_rss_kb "$rpid") ir0=$(lab_rss_kb "$ipid")
+	it0=$(lab_cpu_ticks "$ipid")
 	out=$(${ini}_init_fire "$I" "$N" "$INFLIGHT") ||
 	    die "$ini->$rsp: initiating $N tunnels ($out)"
 	rt1=$(lab_cpu_ticks "$rpid") rr1=$(lab_rss_kb "$rpid") ir1=$(lab_rss_kb "$ipid")
+	it1=$(lab_cpu_ticks "$ipid")
 	if [ -n "${BENCH_DEBUG:-}" ]; then
 		ip netns exec "$LAB_GA" nstat -az 'Udp*Errors' 'Udp*Datagrams' >&2
 		ip netns exec "$LAB_GB" nstat -az 'Udp*Errors' 'Udp*Datagrams' >&2
@@ -172,6 +176,8 @@ run() {
 	last=${out#*last_us=}
 	R_RATE=$(awk -v n="$N" -v us=$((last - first)) 'BEGIN {printf "%.0f", n / (us / 1e6)}')
 	R_CPU=$(awk -v t=$((rt1 - rt0)) -v hz="$hz" -v n="$N" 'BEGIN {printf "%.3f", t / hz * 1000 / n}')
+	R_ICPU=$(awk -v t=$((it1 - it0)) -v hz="$hz" -v n="$N" 'BEGIN {printf "%.3f", t / hz * 1000 / n}')
+	R_DCPU=$(awk -v n="$N" '{printf "%.3f", ($1 + $2) * 1000 / n}' "$I/driver.cpu")
 	R_RKB=$(awk -v d=$((rr1 - rr0)) -v n="$N" 'BEGIN {printf "%.1f", d / n}')
 	R_IKB=$(awk -v d=$((ir1 - ir0)) -v n="$N" 'BEGIN {printf "%.1f", d / n}')
 	R_SECS=$(awk -v us=$((last - first)) 'BEGIN {printf "%.2f", us / 1e6}')
@@ -180,8 +186,10 @@ run() {
 
 run swan swan
 S_RATE=$R_RATE S_CPU=$R_CPU S_RKB=$R_RKB S_IKB=$R_IKB S_SECS=$R_SECS
+S_ICPU=$R_ICPU S_DCPU=$R_DCPU
 run swan qs
 Q_RATE=$R_RATE Q_CPU=$R_CPU Q_RKB=$R_RKB Q_IKB=$R_IKB Q_SECS=$R_SECS
+Q_ICPU=$R_ICPU Q_DCPU=$R_DCPU
 # qsafe⇄qsafe: bench/ike_scale.sh at N, its figures picked from its output
 QQ_RATE=n/a QQ_CPU=n/a QQ_RKB=n/a QQ_IKB=n/a
 if [ "${QS_SCALE:-1}" != 0 ]; then
@@ -207,3 +215,16 @@ printf '%-22s %14s %14s %14s %8s %10s\n' "setups/s" "$S_RATE" "$QQ_RATE" "$Q_RAT
 printf '%-22s %14s %14s %14s %8s %10s\n' "resp CPU ms/setup" "$S_CPU" "$QQ_CPU" "$Q_CPU" "$(ratio "$S_CPU" "$Q_CPU")" "$(ratio "$S_CPU" "$QQ_CPU")"
 printf '%-22s %14s %14s %14s %8s %10s\n' "resp KiB/tunnel" "$S_RKB" "$QQ_RKB" "$Q_RKB" "$(ratio "$S_RKB" "$Q_RKB")" "$(ratio "$S_RKB" "$QQ_RKB")"
 printf '%-22s %14s %14s %14s %8s %10s\n' "init KiB/tunnel" "$S_IKB" "$QQ_IKB" "$Q_IKB" "(same)" "$(ratio "$S_IKB" "$QQ_IKB")"
+# The initiating charon and the vici driver share the cores with the
+# responder: the rate cannot pass cores / (their CPU per setup) however
+# cheap the responder is ("bound"), nor cores / (all three) ("CPU bound").
+cores=$(nproc)
+bound() { awk -v c="$cores" 'BEGIN {s = 0; for (i = 1; i < ARGC; i++) s += ARGV[i];
+	if (s > 0) printf "%.0f", c * 1000 / s; else print "n/a"}' "$@"; }
+echo
+printf '%-22s %14s %14s %14s\n' "(charon initiating)" "swan⇄swan" "" "swan→qsafe"
+printf '%-22s %14s %14s %14s\n' "init CPU ms/setup" "$S_ICPU" "" "$Q_ICPU"
+printf '%-22s %14s %14s %14s\n' "driver CPU ms/setup" "$S_DCPU" "" "$Q_DCPU"
+printf '%-22s %14s %14s %14s\n' "CPU bound setups/s" "$(bound "$S_ICPU" "$S_DCPU" "$S_CPU")" "" "$(bound "$Q_ICPU" "$Q_DCPU" "$Q_CPU")"
+printf '%-22s %14s %14s %14s\n' "bound, free responder" "$(bound "$S_ICPU" "$S_DCPU")" "" "$(bound "$Q_ICPU" "$Q_DCPU")"
+echo "($cores cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"

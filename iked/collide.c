@@ -49,8 +49,11 @@ collide_mark(struct ike_sa *sa)
 	struct ike_engine *e = sa->e;
 	time_t now = eng_now(e);
 
-	if (sa->gw->nsas < 2)
-		return; /* no other SA with the gateway: O(1) */
+	/* none of the other role with the gateway: O(1) (a responder's
+	 * one gateway for thousands of initiators has none) */
+	if ((sa->initiator ? sa->gw->nsas - sa->gw->nsas_init
+			   : sa->gw->nsas_init) == 0)
+		return;
 	SA_EACH(e, o, nx, i)
 	{
 		if (o == sa || o->gw != sa->gw || o->rekeyed ||

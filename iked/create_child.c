@@ -215,7 +215,7 @@ create_child_send(struct ike_sa *sa)
 	dh_free(rk->dh);
 	rk->dh = NULL;
 	if (rk->group != 0 &&
-	    ((rk->dh = dh_new(rk->group)) == NULL ||
+	    ((rk->dh = dh_new_with(sa->e->dhp, rk->group)) == NULL ||
 		dh_public(rk->dh, ke, sizeof(ke), &kelen) == -1)) {
 		log_warn("ike %s: D-H group %u unavailable", sa->gw->p.name,
 		    rk->group);
@@ -305,9 +305,7 @@ ike_inherit(struct ike_sa *nsa, const struct ike_sa *old)
 	 * authenticated (IKE_AUTH): both stay with the rekeyed SA */
 	nsa->frag_ok = old->frag_ok;
 	nsa->auth_method = old->auth_method;
-	nsa->peer_id_type = old->peer_id_type;
-	nsa->peer_id_len = old->peer_id_len;
-	memcpy(nsa->peer_id, old->peer_id, old->peer_id_len);
+	sa_id_set(nsa, old->peer_id_type, old->peer_id, old->peer_id_len);
 	nsa->rekeys = old->rekeys + 1;
 	nsa->last_in = old->last_in;
 }
@@ -393,7 +391,7 @@ ike_rekey_request(struct ike_sa *sa, const struct ike_msg *msg)
 		return;
 	}
 	if ((nsa = sa_new(e, sa->gw, false, get64(which->spi))) == NULL ||
-	    (dh = dh_new(chosen.dh)) == NULL ||
+	    (dh = dh_new_with(sa->e->dhp, chosen.dh)) == NULL ||
 	    crypto_random(nr, sizeof(nr)) == -1 ||
 	    dh_public(dh, ke, sizeof(ke), &kelen) == -1 ||
 	    ike_rekey_keys(sa, nsa, &chosen, dh, &msg->ke, msg->nonce.p,
@@ -484,7 +482,7 @@ child_request(struct ike_sa *sa, const struct ike_msg *msg)
 	if (crypto_random(nr, sizeof(nr)) == -1)
 		goto fail;
 	if (chosen.dh != DH_NONE &&
-	    ((dh = dh_new(chosen.dh)) == NULL ||
+	    ((dh = dh_new_with(sa->e->dhp, chosen.dh)) == NULL ||
 		dh_public(dh, ke, sizeof(ke), &kelen) == -1 ||
 		dh_shared(dh, msg->ke.data.p, msg->ke.data.len, shared,
 		    sizeof(shared), &shlen) == -1))

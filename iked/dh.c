@@ -32,6 +32,13 @@
 struct dh {
 	uint16_t group;
 	EVP_PKEY *key;
+	EVP_PKEY *domain; /* ECP from dh_params: a reference, or NULL */
+};
+
+/* ECP 19, 20, 21: each curve's domain, made when first asked for. */
+#define DH_NCURVES 3
+struct dh_params {
+	EVP_PKEY *curve[DH_NCURVES];
 };
 
 static bool
@@ -54,6 +61,89 @@ dh_names(uint16_t group, const char **alg, const char **name)
 	case CURVE25519: *alg = "X25519", *name = NULL; return 0;
 	}
 	return -1;
+}
+
+static int
+dh_curve_slot(uint16_t group)
+{
+	switch (group) {
+	case ECP_256: return 0;
+	case ECP_384: return 1;
+	case ECP_521: return 2;
+	}
+	return -1;
+}
+
+struct dh_params *
+dh_params_new(void)
+{
+	struct dh_params *dp = calloc(1, sizeof(*dp));
+
+	if (dp == NULL)
+		abort();
+	return dp;
+}
+
+void
+dh_params_free(struct dh_params *dp)
+{
+	if (dp == NULL)
+		return;
+	for (int i = 0; i < DH_NCURVES; i++)
+		EVP_PKEY_free(dp->curve[i]);
+	free(dp);
+}
+
+/* The domain of an ECP group from dp (made now if new), or NULL. */
+static EVP_PKEY *
+dh_domain(struct dh_params *dp, uint16_t group)
+{
+	int slot = dh_curve_slot(group);
+	const char *alg, *name;
+	EVP_PKEY_CTX *ctx;
+	OSSL_PARAM params[2];
+
+	if (dp == NULL || slot < 0 || dh_names(group, &alg, &name) == -1)
+		return NULL;
+	if (dp->curve[slot] != NULL)
+		return dp->curve[slot];
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL);
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (ctx == NULL || EVP_PKEY_paramgen_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_params(ctx, params) <= 0 ||
+	    EVP_PKEY_paramgen(ctx, &dp->curve[slot]) <= 0)
+		dp->curve[slot] = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return dp->curve[slot];
+}
+
+struct dh *
+dh_new_with(struct dh_params *dp, uint16_t group)
+{
+	EVP_PKEY *domain = dh_domain(dp, group);
+	EVP_PKEY_CTX *ctx;
+	struct dh *dh = NULL;
+
+	if (domain == NULL)
+		return dh_new(group);
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, domain, NULL);
+	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0)
+		goto done;
+	if ((dh = calloc(1, sizeof(*dh))) == NULL)
+		goto done;
+	dh->group = group;
+	if (EVP_PKEY_generate(ctx, &dh->key) <= 0 || !EVP_PKEY_up_ref(domain)) {
+		EVP_PKEY_free(dh->key);
+		free(dh);
+		dh = NULL;
+		goto done;
+	}
+	dh->domain = domain;
+done:
+	EVP_PKEY_CTX_free(ctx);
+	return dh;
 }
 
 struct dh *
@@ -96,6 +186,7 @@ dh_free(struct dh *dh)
 	if (dh == NULL)
 		return;
 	EVP_PKEY_free(dh->key);
+	EVP_PKEY_free(dh->domain);
 	OPENSSL_cleanse(dh, sizeof(*dh));
 	free(dh);
 }
@@ -205,6 +296,17 @@ dh_peer_ecp(const struct dh *dh, const uint8_t *peer, size_t plen)
 		return NULL;
 	pt[0] = 0x04;
 	memcpy(pt + 1, peer, plen);
+	if (dh->domain != NULL) {
+		/* a copy of the curve's domain (no curve built from its
+		 * name); setting the point decodes it, which checks that
+		 * it is on the curve */
+		if ((key = EVP_PKEY_dup(dh->domain)) != NULL &&
+		    EVP_PKEY_set1_encoded_public_key(key, pt, plen + 1) <= 0) {
+			EVP_PKEY_free(key);
+			key = NULL;
+		}
+		return key;
+	}
 	params[0] = OSSL_PARAM_construct_utf8_string(
 	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(

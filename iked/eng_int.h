@@ -72,6 +72,7 @@ struct eng_gw {
 	struct eng_gw *anext;  /* ... by remote address (dynamic:
 				  the list of dynamic ones) */
 	uint32_t nsas;	       /* IKE SAs with it (sa_new/sa_free) */
+	uint32_t nsas_init;    /* of them, those we initiated */
 	struct eng_peer p;
 	struct eng_peer_stats st; /* counters only; counts filled on get */
 	char down_why[96];	  /* the last failed IKE_AUTH, for show
@@ -213,6 +214,8 @@ struct child_sa {
 struct ike_sa {
 	struct ike_sa *hnext; /* chain by our SPI */
 	struct ike_sa *pnext; /* R: chain by the peer's SPI */
+	struct ike_sa *inext; /* chain by gateway and peer ID (sa_id_set) */
+	bool id_linked;	      /* on that chain */
 	struct ike_engine *e;
 	struct eng_gw *gw;
 	uint64_t ispi, rspi;
@@ -276,11 +279,12 @@ struct ike_engine {
 	struct eng_vpnc **vpn_tab, **vpn_gtab;
 	size_t ix_nb, ngws, nvpns;
 	/* the SA table (sa.c) */
-	struct ike_sa **tab, **ptab;
+	struct ike_sa **tab, **ptab, **itab;
 	size_t nbuckets, nsa, half_open;
 	size_t init_flight;	   /* I: SAs in init-sent .. auth-sent */
 	uint8_t seed[16];	   /* SipHash key, random per engine */
 	uint8_t cookie_secret[32]; /* RFC 7296 2.6 */
+	struct dh_params *dhp;	   /* the curves, made once (dh.c) */
 	struct eng_limits lim;	   /* eng_limits_set, defaults filled */
 	struct ppk_wait *waits;	   /* outstanding key source requests */
 	/* life.c: once a second, the timers and `immediately` retries */
@@ -322,8 +326,22 @@ void sa_state(struct ike_sa *sa, enum ike_state st);
 const char *sa_state_name(enum ike_state st);
 uint64_t sa_our_spi(const struct ike_sa *sa);
 void sa_nego_free(struct ike_sa *sa);
+/*
+ * The peer's authenticated identity (IKE_AUTH, or inherited by an IKE SA
+ * rekey): kept in sa->peer_id* and chained by gateway and ID, so that an
+ * INITIAL_CONTACT (RFC 7296 2.4) finds the SAs it makes stale without a
+ * walk of every SA (a responder's one gateway may carry thousands).
+ */
+void sa_id_set(struct ike_sa *sa, uint8_t type, const uint8_t *id, size_t len);
+/* Another established SA with sa's gateway and peer ID, or NULL. */
+struct ike_sa *sa_id_other(struct ike_engine *e, const struct ike_sa *sa);
 /* engine.c: start the VPNs that should be up from the loop, soon. */
 void eng_kick_soon(struct ike_engine *e);
+/*
+ * engine.c: gw's `immediately` VPNs start again at the next turn of the
+ * loop rather than at their next retry (an operator's clear).
+ */
+void eng_gw_restart(struct ike_engine *e, const struct eng_gw *gw);
 /* SipHash-2-4 of m under the engine's secret seed: for what a peer picks. */
 uint64_t sa_hash(const struct ike_engine *e, uint64_t m);
 

@@ -246,6 +246,11 @@ rpc_clear_ike(
 	{
 		if (!rpc_sa_matches(sa, f) || sa->state == IKE_ST_DELETING)
 			continue;
+		/* Junos: a cleared `immediately` tunnel comes back at once
+		 * (our IKE_SA_INIT follows our Delete), not at the VPN's
+		 * next retry, up to ENG_RETRY_S later, when the peer's
+		 * retry could fall at the same moment and cross it */
+		eng_gw_restart(e, sa->gw);
 		info_delete_ike(sa);
 		n++;
 	}

@@ -327,6 +327,15 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 		if (sa->initiator && sa->state != IKE_ST_NEW &&
 		    sa->state != IKE_ST_DELETING)
 			return; /* one coming up: the next retry */
+		if (!sa->initiator &&
+		    (sa->state == IKE_ST_INIT_DONE ||
+			sa->state == IKE_ST_AUTH_WAIT)) {
+			/* the peer's is coming up and may carry this VPN:
+			 * a second one now would cross it (collide.c);
+			 * look again at the next tick */
+			v->retry_at = eng_now(e) + 1;
+			return;
+		}
 	}
 	sa_init_start(e, gw, v);
 }
@@ -385,6 +394,14 @@ vpn_kick(struct ike_engine *e, struct eng_vpnc *v)
 	v->retry_at = 0;
 	if (v->v.establish == ENG_IMMEDIATELY)
 		eng_kick_soon(e);
+}
+
+void
+eng_gw_restart(struct ike_engine *e, const struct eng_gw *gw)
+{
+	for (struct eng_vpnc *v = eng_vpn_first(e, gw->p.name); v != NULL;
+	     v = eng_vpn_next(v))
+		vpn_kick(e, v);
 }
 
 /*
@@ -470,6 +487,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	e->dp_ops = dp_ops;
 	e->dp = dp;
 	e->life_div = 1;
+	e->dhp = dh_params_new();
 	if (sa_table_init(e) == -1 ||
 	    crypto_random(e->cookie_secret, sizeof(e->cookie_secret)) == -1) {
 		eng_free(e);
@@ -536,6 +554,7 @@ eng_free(struct ike_engine *e)
 		free(v);
 	}
 	ix_free(e);
+	dh_params_free(e->dhp);
 	OPENSSL_cleanse(e->pout, sizeof(e->pout));
 	OPENSSL_cleanse(e->in, sizeof(e->in));
 	free(e);

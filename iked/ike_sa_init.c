@@ -53,7 +53,7 @@ sa_init_send(struct ike_sa *sa, uint16_t group)
 		n->dh = NULL;
 	}
 	if (n->dh == NULL)
-		n->dh = dh_new(group);
+		n->dh = dh_new_with(sa->e->dhp, group);
 	if (n->dh == NULL || dh_public(n->dh, ke, sizeof(ke), &kelen) == -1) {
 		log_warn(
 		    "ike %s: D-H group %u unavailable", sa->gw->p.name, group);
@@ -240,7 +240,7 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	n->nilen = msg->nonce.len;
 	memcpy(n->ni, msg->nonce.p, n->nilen);
 	n->nrlen = ENG_NONCE_LEN;
-	n->dh = dh_new(chosen.dh);
+	n->dh = dh_new_with(e->dhp, chosen.dh);
 	if (n->dh == NULL || crypto_random(n->nr, n->nrlen) == -1 ||
 	    sa_init_keys(sa, &msg->ke) == -1) {
 		log_info("ike %s: IKE_SA_INIT refused: bad KE", gw->p.name);

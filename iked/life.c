@@ -310,19 +310,6 @@ life_sa(struct ike_sa *sa, time_t now)
 	life_dpd(sa, now);
 }
 
-/* Our SPIs of every IKE SA: what a loop that creates or frees SAs walks. */
-static size_t
-life_spis(struct ike_engine *e, uint64_t **out)
-{
-	size_t n = 0;
-
-	*out = xcalloc(e->nsa ? e->nsa : 1, sizeof(**out));
-	SA_EACH(e, sa, nx, i)
-	if (n < e->nsa)
-		(*out)[n++] = sa_our_spi(sa);
-	return n;
-}
-
 /* The SAs with something due (life_wake.c), each then rescheduled. */
 void
 life_run(struct ike_engine *e)
@@ -363,15 +350,10 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 	struct ike_engine *e = sa->e;
 	const struct ike_id *id = sa->initiator ? &msg->idr : &msg->idi;
 	struct eng_vpnc *v = sa->n != NULL ? sa->n->vpn : NULL;
-	uint64_t *spis;
-	size_t n;
+	struct ike_sa *o;
 	bool crossed;
 
-	sa->peer_id_type = id->type;
-	sa->peer_id_len = id->data.len < sizeof(sa->peer_id)
-	    ? id->data.len
-	    : sizeof(sa->peer_id);
-	memcpy(sa->peer_id, id->data.p, sa->peer_id_len);
+	sa_id_set(sa, id->type, id->data.p, id->data.len);
 	life_ike_start(sa);
 	if (v == NULL)
 		v = eng_vpn_for_gw(e, sa->gw);
@@ -394,19 +376,10 @@ life_authenticated(struct ike_sa *sa, const struct ike_msg *msg)
 	    sa->gw->nsas <= 1 || crossed)
 		return; /* nothing else with the gateway to go */
 	/* RFC 7296 2.4: the peer restarted; what we had with it is stale. */
-	n = life_spis(e, &spis);
-	for (size_t i = 0; i < n; i++) {
-		struct ike_sa *o = sa_find(e, spis[i]);
-		if (o == NULL || o == sa || o->gw != sa->gw ||
-		    o->peer_id_type != sa->peer_id_type ||
-		    o->peer_id_len != sa->peer_id_len ||
-		    memcmp(o->peer_id, sa->peer_id, o->peer_id_len) != 0 ||
-		    o->state != IKE_ST_ESTABLISHED)
-			continue;
+	while ((o = sa_id_other(e, sa)) != NULL) {
 		log_info("ike %s: INITIAL_CONTACT: IKE SA %016llx is stale, "
 			 "deleted",
-		    sa->gw->p.name, (unsigned long long)spis[i]);
+		    sa->gw->p.name, (unsigned long long)sa_our_spi(o));
 		sa_free(o);
 	}
-	free(spis);
 }

@@ -18,6 +18,7 @@
 #include "iked/ikev2.h"
 #include "iked/net.h"
 #include "lib/log.h"
+#include "lib/rd.h"
 #include "lib/sb.h"
 
 enum { NET_V4_IKE, NET_V4_NATT, NET_V6_IKE, NET_V6_NATT, NET_NSOCK };
@@ -31,13 +32,38 @@ struct net_sock {
 	struct event *ev; /* NULL: not read by us */
 };
 
+/* One datagram slot of recvmmsg. */
+struct net_rx {
+	struct sockaddr_storage remote;
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov;
+};
+
+/* An IKE_SA_INIT request held for a later turn (net_take). */
+struct net_held {
+	struct sockaddr_storage remote, local;
+	size_t len;
+	uint8_t p[NET_HELD_SLOT];
+};
+
 struct net {
 	struct event_base *base;
 	uint16_t natt_port;
 	net_input_fn input;
 	void *ctx;
 	struct net_sock s[NET_NSOCK];
-	uint8_t buf[NET_DGRAM_MAX + 1];
+	struct mmsghdr mm[NET_RX_BATCH];
+	struct net_rx rx[NET_RX_BATCH];
+	/* NET_RX_BATCH buffers of NET_DGRAM_MAX + 1 octets; calloc'd, so
+	 * only the pages datagrams reach become resident */
+	uint8_t *rxbuf;
+	struct net_held *held; /* a ring of NET_HELD_MAX */
+	size_t held_first, held_n;
+	uint64_t held_dropped;
+	struct event *held_ev; /* a timer of zero: the next few held */
 };
 
 static int
@@ -105,52 +131,139 @@ net_local(
 		((struct sockaddr_in6 *)local)->sin6_port = htons(s->port);
 }
 
+/*
+ * Whether the datagram (IKE_HDR_LEN octets at least) is an IKE_SA_INIT
+ * request: the one exchange that creates an SA, and the costly one
+ * (a D-H key pair and the shared secret).  RFC 7296 3.1: the exchange
+ * type is octet 18 of the header, the flags octet 19.
+ */
+static bool
+net_is_init_request(const uint8_t *p, size_t len)
+{
+	struct rd r;
+	uint8_t exch, flags;
+
+	rd_init(&r, p, len);
+	if (rd_skip(&r, 18) == -1 || rd_u8(&r, &exch) == -1 ||
+	    rd_u8(&r, &flags) == -1)
+		return false;
+	return exch == IKE_SA_INIT && (flags & IKE_FLAG_RESPONSE) == 0;
+}
+
+/* The held IKE_SA_INIT requests, NET_HELD_TURN of them, oldest first. */
+static void
+net_held_run(struct net *n)
+{
+	static const struct timeval now = { 0, 0 };
+
+	for (int i = 0; i < NET_HELD_TURN && n->held_n > 0; i++) {
+		struct net_held *h = &n->held[n->held_first];
+		n->held_first = (n->held_first + 1) % NET_HELD_MAX;
+		n->held_n--;
+		n->input(n->ctx, h->p, h->len, (struct sockaddr *)&h->remote,
+		    (struct sockaddr *)&h->local);
+	}
+	/* the rest after the loop looked at the sockets again */
+	if (n->held_n > 0)
+		event_add(n->held_ev, &now);
+	else
+		n->held_first = 0; /* from the front again: the slots a
+				    * few requests at a time use are the
+				    * only ones that become resident */
+}
+
+static void
+net_held_cb(evutil_socket_t fd, short what, void *arg)
+{
+	net_held_run(arg);
+}
+
+/*
+ * A datagram read into slot i: IKE in the engine now, unless it is an
+ * IKE_SA_INIT request, which waits in the ring for its turn behind what
+ * the SAs that exist asked (a liveness check must not wait for a burst
+ * of new SAs' key exchanges).  The ring full, a new request is dropped,
+ * as a full socket would drop it; the peer sends it again (2.1).
+ */
+static void
+net_take(struct net *n, struct net_sock *s, int i)
+{
+	struct net_rx *x = &n->rx[i];
+	struct mmsghdr *m = &n->mm[i];
+	const uint8_t *p = x->iov.iov_base;
+	size_t len = m->msg_len;
+	struct sockaddr_storage local;
+
+	if (len > NET_DGRAM_MAX || (m->msg_hdr.msg_flags & MSG_TRUNC))
+		return;
+	if (s->natt) {
+		/* RFC 3948 2.3: a NAT-keepalive */
+		if (len == 1 && p[0] == 0xff)
+			return;
+		/* RFC 3948 2.2: ESP has a non-zero SPI here */
+		if (len < IKE_NON_ESP_MARKER_LEN ||
+		    memcmp(p, "\0\0\0\0", IKE_NON_ESP_MARKER_LEN) != 0)
+			return;
+		p += IKE_NON_ESP_MARKER_LEN;
+		len -= IKE_NON_ESP_MARKER_LEN;
+	}
+	if (len < IKE_HDR_LEN)
+		return;
+	net_local(s, &m->msg_hdr, &local);
+	if (!net_is_init_request(p, len) || len > NET_HELD_SLOT) {
+		n->input(n->ctx, p, len, (struct sockaddr *)&x->remote,
+		    (struct sockaddr *)&local);
+		return;
+	}
+	if (n->held_n == NET_HELD_MAX) {
+		if (n->held_dropped++ % 1000 == 0)
+			log_warn("%llu IKE_SA_INIT requests dropped: %d "
+				 "waiting already",
+			    (unsigned long long)n->held_dropped, NET_HELD_MAX);
+		return;
+	}
+	struct net_held *h =
+	    &n->held[(n->held_first + n->held_n++) % NET_HELD_MAX];
+	memcpy(&h->remote, &x->remote, sizeof(h->remote));
+	h->local = local;
+	h->len = len;
+	memcpy(h->p, p, len);
+}
+
+/*
+ * Up to NET_RX_TURN datagrams a wake-up, NET_RX_BATCH to a system call,
+ * so one socket cannot starve the loop; then a few held IKE_SA_INITs.
+ */
 static void
 net_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_sock *s = arg;
 	struct net *n = s->n;
-	union {
-		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
-	struct sockaddr_storage remote, local;
-	struct iovec iov = { n->buf, sizeof(n->buf) };
-	struct msghdr mh;
-	ssize_t r;
 
-	/* a bounded number per wake-up, so one socket cannot starve the loop */
-	for (int i = 0; i < 64; i++) {
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_name = &remote;
-		mh.msg_namelen = sizeof(remote);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.b;
-		mh.msg_controllen = sizeof(cbuf.b);
-		if ((r = recvmsg(fd, &mh, 0)) == -1)
-			return;
-		if ((size_t)r > NET_DGRAM_MAX || (mh.msg_flags & MSG_TRUNC))
-			continue;
-		const uint8_t *p = n->buf;
-		size_t len = (size_t)r;
-		if (s->natt) {
-			/* RFC 3948 2.3: a NAT-keepalive */
-			if (len == 1 && p[0] == 0xff)
-				continue;
-			/* RFC 3948 2.2: ESP has a non-zero SPI here */
-			if (len < IKE_NON_ESP_MARKER_LEN ||
-			    memcmp(p, "\0\0\0\0", IKE_NON_ESP_MARKER_LEN) != 0)
-				continue;
-			p += IKE_NON_ESP_MARKER_LEN;
-			len -= IKE_NON_ESP_MARKER_LEN;
+	for (int got = 0; got < NET_RX_TURN;) {
+		int r;
+		for (int i = 0; i < NET_RX_BATCH; i++) {
+			struct msghdr *mh = &n->mm[i].msg_hdr;
+			memset(mh, 0, sizeof(*mh));
+			n->rx[i].iov.iov_base =
+			    n->rxbuf + i * (NET_DGRAM_MAX + 1);
+			n->rx[i].iov.iov_len = NET_DGRAM_MAX + 1;
+			mh->msg_name = &n->rx[i].remote;
+			mh->msg_namelen = sizeof(n->rx[i].remote);
+			mh->msg_iov = &n->rx[i].iov;
+			mh->msg_iovlen = 1;
+			mh->msg_control = n->rx[i].cbuf.b;
+			mh->msg_controllen = sizeof(n->rx[i].cbuf.b);
 		}
-		if (len < IKE_HDR_LEN)
-			continue;
-		net_local(s, &mh, &local);
-		n->input(n->ctx, p, len, (struct sockaddr *)&remote,
-		    (struct sockaddr *)&local);
+		if ((r = recvmmsg(fd, n->mm, NET_RX_BATCH, 0, NULL)) <= 0)
+			break;
+		for (int i = 0; i < r; i++)
+			net_take(n, s, i);
+		got += r;
+		if (r < NET_RX_BATCH)
+			break; /* the socket is empty: no EAGAIN to ask for */
 	}
+	net_held_run(n);
 }
 
 struct net *
@@ -163,6 +276,9 @@ net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_port,
 	n->natt_port = natt_port ? natt_port : IKE_NATT_PORT;
 	n->input = input;
 	n->ctx = ctx;
+	n->rxbuf = xcalloc(NET_RX_BATCH, NET_DGRAM_MAX + 1);
+	n->held = xcalloc(NET_HELD_MAX, sizeof(*n->held));
+	n->held_ev = evtimer_new(base, net_held_cb, n);
 	for (int i = 0; i < NET_NSOCK; i++) {
 		struct net_sock *s = &n->s[i];
 		s->n = n;
@@ -194,6 +310,10 @@ net_free(struct net *n)
 		if (n->s[i].fd != -1)
 			close(n->s[i].fd);
 	}
+	if (n->held_ev != NULL)
+		event_free(n->held_ev);
+	free(n->rxbuf);
+	free(n->held);
 	free(n);
 }
 

@@ -8,8 +8,17 @@
  * single 0xff octet is a NAT-keepalive (RFC 3948 2.3, dropped), anything
  * else is ESP in UDP, which belongs to the dataplane: once one has the
  * 4500 socket (net_encap_fd / net_handover) net stops reading it and IKE
- * comes back through dp_events.ike_packet.  Datagrams are read into one
- * bounded buffer of NET_DGRAM_MAX octets; a larger one is dropped.
+ * comes back through dp_events.ike_packet.  Datagrams are read
+ * NET_RX_BATCH to a recvmmsg, each into a bounded buffer of NET_DGRAM_MAX
+ * octets; a larger one is dropped.
+ *
+ * Order: what arrives for an SA that exists (a liveness check, a rekey,
+ * an IKE_AUTH) goes to the engine as it is read; an IKE_SA_INIT request,
+ * a new SA's key exchange, is held in a ring of NET_HELD_MAX and
+ * NET_HELD_TURN of them are handed over per turn of the loop, after the
+ * sockets were read, so established SAs are not served behind a burst of
+ * new ones.  The ring full, further requests are dropped as a full
+ * socket would drop them (the peer retransmits, RFC 7296 2.1).
  *
  * Sending (the eng_io): a remote port of 4500 (or the NAT-T port net was
  * given) means NAT-T: the 4500 socket, the marker prepended.  The source
@@ -27,6 +36,11 @@
 #include "iked/engine.h"
 
 #define NET_DGRAM_MAX 65535
+#define NET_RX_BATCH 16	   /* datagrams per recvmmsg */
+#define NET_RX_TURN 64	   /* datagrams read per wake-up of a socket */
+#define NET_HELD_MAX 256   /* IKE_SA_INIT requests waiting their turn */
+#define NET_HELD_SLOT 2048 /* octets: a longer request is not held */
+#define NET_HELD_TURN 8	   /* held requests handed over per turn */
 
 struct event_base;
 struct net;

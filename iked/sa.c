@@ -6,7 +6,8 @@
  * responder SAs by the peer's SPI so that a repeated IKE_SA_INIT request
  * finds its half-open SA (RFC 7296 2.1) — that SPI the peer chooses, so an
  * unseeded hash would let it pile SAs into one bucket.  The table doubles
- * when it holds twice as many SAs as buckets.
+ * when it holds twice as many SAs as buckets.  A third chain keys SAs by
+ * gateway and authenticated peer ID (sa_id_set), for INITIAL_CONTACT.
  *
  * sa_state() is the only writer of sa->state: it checks the transition
  * against a static table, keeps the half-open count (SAs a responder has
@@ -171,6 +172,7 @@ sa_table_init(struct ike_engine *e)
 	e->nbuckets = ENG_SA_BUCKETS_MIN;
 	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
 	e->ptab = xcalloc(e->nbuckets, sizeof(*e->ptab));
+	e->itab = xcalloc(e->nbuckets, sizeof(*e->itab));
 	return 0;
 }
 
@@ -182,7 +184,8 @@ sa_table_free(struct ike_engine *e)
 			sa_free(e->tab[i]);
 	free(e->tab);
 	free(e->ptab);
-	e->tab = e->ptab = NULL;
+	free(e->itab);
+	e->tab = e->ptab = e->itab = NULL;
 }
 
 static void
@@ -200,6 +203,86 @@ sa_link(struct ike_engine *e, struct ike_sa *sa)
 	}
 }
 
+/*
+ * The bucket of a gateway and peer ID: the ID is the peer's, so keyed
+ * (sa_hash over its 8-octet words, the gateway's address mixed in).
+ */
+static size_t
+sa_id_bucket(const struct ike_engine *e, const struct eng_gw *gw, uint8_t type,
+    const uint8_t *id, size_t len)
+{
+	uint64_t h =
+	    sa_hash(e, (uint64_t)(uintptr_t)gw ^ type ^ (uint64_t)len << 8);
+
+	for (size_t off = 0; off < len; off += 8) {
+		uint64_t w = 0;
+		size_t k = len - off < 8 ? len - off : 8;
+		memcpy(&w, id + off, k);
+		h = sa_hash(e, h ^ w);
+	}
+	return h & (e->nbuckets - 1);
+}
+
+static void
+sa_id_link(struct ike_engine *e, struct ike_sa *sa)
+{
+	size_t h = sa_id_bucket(
+	    e, sa->gw, sa->peer_id_type, sa->peer_id, sa->peer_id_len);
+
+	sa->inext = e->itab[h];
+	e->itab[h] = sa;
+	sa->id_linked = true;
+}
+
+static void
+sa_id_unlink(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_sa **pp;
+
+	if (!sa->id_linked)
+		return;
+	pp = &e->itab[sa_id_bucket(
+	    e, sa->gw, sa->peer_id_type, sa->peer_id, sa->peer_id_len)];
+	while (*pp != NULL && *pp != sa)
+		pp = &(*pp)->inext;
+	if (*pp == sa)
+		*pp = sa->inext;
+	sa->inext = NULL;
+	sa->id_linked = false;
+}
+
+void
+sa_id_set(struct ike_sa *sa, uint8_t type, const uint8_t *id, size_t len)
+{
+	sa_id_unlink(sa->e, sa);
+	if (len > sizeof(sa->peer_id))
+		len = sizeof(sa->peer_id);
+	sa->peer_id_type = type;
+	sa->peer_id_len = len;
+	memcpy(sa->peer_id, id, len);
+	if (sa->gw != NULL)
+		sa_id_link(sa->e, sa);
+}
+
+struct ike_sa *
+sa_id_other(struct ike_engine *e, const struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	if (!sa->id_linked)
+		return NULL;
+	o = e->itab[sa_id_bucket(
+	    e, sa->gw, sa->peer_id_type, sa->peer_id, sa->peer_id_len)];
+	for (; o != NULL; o = o->inext)
+		if (o != sa && o->gw == sa->gw &&
+		    o->state == IKE_ST_ESTABLISHED &&
+		    o->peer_id_type == sa->peer_id_type &&
+		    o->peer_id_len == sa->peer_id_len &&
+		    memcmp(o->peer_id, sa->peer_id, o->peer_id_len) == 0)
+			return o;
+	return NULL;
+}
+
 static void
 sa_grow(struct ike_engine *e)
 {
@@ -210,11 +293,15 @@ sa_grow(struct ike_engine *e)
 	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
 	free(e->ptab);
 	e->ptab = xcalloc(e->nbuckets, sizeof(*e->ptab));
+	free(e->itab);
+	e->itab = xcalloc(e->nbuckets, sizeof(*e->itab));
 	for (size_t i = 0; i < n; i++) {
 		struct ike_sa *sa = old[i], *nx;
 		for (; sa != NULL; sa = nx) {
 			nx = sa->hnext;
 			sa_link(e, sa);
+			if (sa->id_linked)
+				sa_id_link(e, sa);
 		}
 	}
 	free(old);
@@ -262,8 +349,10 @@ sa_new(
 	sa = xcalloc(1, sizeof(*sa));
 	sa->e = e;
 	sa->gw = gw;
-	if (gw != NULL)
+	if (gw != NULL) {
 		gw->nsas++;
+		gw->nsas_init += initiator;
+	}
 	sa->initiator = initiator;
 	sa->ispi = initiator ? spi : peer_spi;
 	sa->rspi = initiator ? 0 : spi;
@@ -334,9 +423,12 @@ sa_free(struct ike_sa *sa)
 	rekey_free(sa->rk);
 	sa->rk = NULL;
 	sa_unlink(e, sa);
+	sa_id_unlink(e, sa);
 	e->nsa--;
-	if (sa->gw != NULL)
+	if (sa->gw != NULL) {
 		sa->gw->nsas--;
+		sa->gw->nsas_init -= sa->initiator;
+	}
 	ike_keys_wipe(&sa->keys);
 	free(sa);
 }

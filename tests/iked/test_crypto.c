@@ -337,7 +337,10 @@ static const struct {
 START_TEST(dh_agree)
 {
 	uint16_t g = dh_groups[_i].group;
-	struct dh *a = dh_new(g), *b = dh_new(g);
+	/* a with the shared curve domain (dh_params), b without: the two
+	 * ways of making keys agree */
+	struct dh_params *dp = dh_params_new();
+	struct dh *a = dh_new_with(dp, g), *b = dh_new(g);
 	uint8_t pa[CRYPTO_DH_MAX], pb[CRYPTO_DH_MAX];
 	uint8_t sa[CRYPTO_DH_MAX], sb[CRYPTO_DH_MAX];
 	size_t la, lb, na, nb;
@@ -362,6 +365,12 @@ START_TEST(dh_agree)
 	dh_free(a);
 	dh_free(b);
 	dh_free(NULL);
+	/* a second key of the same domain: its own private value */
+	a = dh_new_with(dp, g);
+	ck_assert_int_eq(dh_public(a, pb, sizeof(pb), &lb), 0);
+	ck_assert(memcmp(pa, pb, la) != 0);
+	dh_free(a);
+	dh_params_free(dp);
 }
 END_TEST
 
@@ -433,10 +442,13 @@ END_TEST
 START_TEST(dh_ecp_bad)
 {
 	static const uint16_t g[] = { ECP_256, ECP_384, ECP_521 };
-	struct dh *a = dh_new(g[_i]), *b = dh_new(g[_i]);
+	struct dh_params *dp = dh_params_new();
+	struct dh *a = dh_new_with(dp, g[_i]), *b = dh_new(g[_i]);
 	uint8_t v[CRYPTO_DH_MAX], out[CRYPTO_DH_MAX];
 	size_t len, n;
 
+	/* a keeps its own reference to the domain */
+	dh_params_free(dp);
 	ck_assert_int_eq(dh_public(b, v, sizeof(v), &len), 0);
 	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), 0);
 	v[len - 1] ^= 1; /* y changed: not on the curve */

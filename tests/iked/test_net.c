@@ -30,6 +30,7 @@
 /* What the net handed to its input. */
 struct got {
 	int n;
+	uint8_t exch[64]; /* each message's exchange type, in order */
 	uint8_t p[256];
 	size_t len;
 	struct sockaddr_in remote, local;
@@ -41,6 +42,8 @@ t_input(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *remote,
 {
 	struct got *g = ctx;
 
+	if (g->n < (int)sizeof(g->exch) && len > 18)
+		g->exch[g->n] = p[18];
 	g->n++;
 	g->len = len < sizeof(g->p) ? len : sizeof(g->p);
 	memcpy(g->p, p, g->len);
@@ -145,6 +148,58 @@ START_TEST(test_net_marker_and_source)
 	ck_assert_int_eq(r, (ssize_t)sizeof(msg));
 	ck_assert_uint_eq(ntohl(who.sin_addr.s_addr), 0x7f000003);
 	ck_assert_uint_eq(ntohs(who.sin_port), ike);
+	close(u);
+	net_free(n);
+	event_base_free(base);
+}
+END_TEST
+
+/* An IKE header (RFC 7296 3.1) of exchange type exch, a request. */
+static void
+t_hdr(uint8_t *h, uint8_t exch, uint8_t spi)
+{
+	memset(h, 0, IKE_HDR_LEN);
+	memset(h, spi, 8); /* the initiator's SPI */
+	h[17] = IKEV2_VERSION;
+	h[18] = exch;
+	h[19] = IKE_FLAG_INITIATOR;
+	h[27] = IKE_HDR_LEN;
+}
+
+START_TEST(test_net_established_first)
+{
+	struct event_base *base = event_base_new();
+	struct got g = { 0 };
+	uint16_t ike, natt;
+	struct net *n = t_net(base, &g, &ike, &natt);
+	struct sockaddr_in to = t_sin("127.0.0.1", ike), src;
+	uint8_t h[IKE_HDR_LEN];
+	int u = socket(AF_INET, SOCK_DGRAM, 0), k = 0;
+
+	src = t_sin("127.0.0.1", 0);
+	ck_assert_int_eq(bind(u, (struct sockaddr *)&src, sizeof(src)), 0);
+	/* a burst of new SAs' IKE_SA_INITs, then an SA's liveness check
+	 * (an INFORMATIONAL request), all in the socket before iked reads */
+	for (int i = 0; i < 40; i++) {
+		t_hdr(h, IKE_SA_INIT, (uint8_t)(i + 1));
+		ck_assert_int_eq(sendto(u, h, sizeof(h), 0,
+				     (struct sockaddr *)&to, sizeof(to)),
+		    (ssize_t)sizeof(h));
+	}
+	t_hdr(h, INFORMATIONAL, 0xee);
+	h[8] = 1; /* the responder's SPI: an SA that exists */
+	ck_assert_int_eq(
+	    sendto(u, h, sizeof(h), 0, (struct sockaddr *)&to, sizeof(to)),
+	    (ssize_t)sizeof(h));
+	t_run(base, &g, 41);
+	ck_assert_int_eq(g.n, 41);
+	/* the liveness check went to the engine before any of them, and
+	 * every IKE_SA_INIT still arrived, in the order sent */
+	ck_assert_uint_eq(g.exch[0], INFORMATIONAL);
+	for (int i = 1; i < 41; i++)
+		k += g.exch[i] == IKE_SA_INIT;
+	ck_assert_int_eq(k, 40);
+	ck_assert_uint_eq(g.p[0], 40);
 	close(u);
 	net_free(n);
 	event_base_free(base);
@@ -285,6 +340,7 @@ main(void)
 
 	log_init("test_net", stderr);
 	tcase_add_test(tc, test_net_marker_and_source);
+	tcase_add_test(tc, test_net_established_first);
 	tcase_add_test(tc, test_keysrc);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);

@@ -547,6 +547,56 @@ START_TEST(restart_initial_contact)
 }
 END_TEST
 
+START_TEST(restart_after_ike_rekey)
+{
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	conf_pair(&pa, &pb, &va, &vb);
+	pa.prop[0].lifetime_s = pb.prop[0].lifetime_s = 1000;
+	struct wire *w = wire_with(&pa, &pb, &va, &vb);
+
+	/* The IKE SA B holds now came from a rekey (2.18), which keeps the
+	 * peer's identity: A's restart still finds it stale (2.4). */
+	wire_advance(w, 850);
+	ck_assert(wire_run(w, ike_rekeyed, 5));
+	wire_restart(w, 0, &pa, &va);
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 1);
+	ck_assert(wire_run(w, b_stale_gone, 5));
+	assert_mirror(w);
+	wire_free(w);
+}
+END_TEST
+
+static bool
+b_both_up(struct wire *w)
+{
+	return w->head == NULL && pst(w, 1).ike_up == 2 &&
+	    pst(w, 0).ike_up == 1 && w->dp[1].n == 4;
+}
+
+START_TEST(initial_contact_other_identity)
+{
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	conf_pair(&pa, &pb, &va, &vb);
+	struct wire *w = wire_with(&pa, &pb, &va, &vb);
+
+	/* A comes back as another identity on the same gateway (as many
+	 * initiators behind one address do): its INITIAL_CONTACT makes
+	 * stale only the SAs of that identity (2.4), none here. */
+	pa.local_id.type = ID_FQDN;
+	pa.local_id.len = strlen("other.lab");
+	memcpy(pa.local_id.data, "other.lab", pa.local_id.len);
+	wire_restart(w, 0, &pa, &va);
+	ck_assert(wire_run(w, b_both_up, 5));
+	ck_assert_uint_eq(pst(w, 1).established, 2);
+	ck_assert_int_eq(w->dp[1].dels, 0);
+	wire_free(w);
+}
+END_TEST
+
 static bool
 two_children(struct wire *w)
 {
@@ -671,6 +721,8 @@ rekey_suite(void)
 	tcase_add_test(tc, reauth_frequency_fresh_ppk);
 	tcase_add_test(tc, reauth_both_sides_one_sa);
 	tcase_add_test(tc, restart_initial_contact);
+	tcase_add_test(tc, restart_after_ike_rekey);
+	tcase_add_test(tc, initial_contact_other_identity);
 	tcase_add_test(tc, second_vpn_new_child);
 	tcase_add_test(tc, detail_shows_render);
 	suite_add_tcase(s, tc);
