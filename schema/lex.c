@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "schema/lex.h"
 
 /* Bytes repeated over a 64-bit word (lex_is_clean_utf8). */
@@ -107,9 +109,15 @@ toks_push(struct toks *tk, char *w, size_t len, size_t off, bool quoted)
 void
 toks_free(struct toks *tk)
 {
+	/* A word may be a typed secret (edit_hide_secrets replaces those it
+	 * knows; this covers a line freed before or without it). */
 	if (tk->pool == NULL)
-		for (size_t i = 0; i < tk->n; i++)
+		for (size_t i = 0; i < tk->n; i++) {
+			OPENSSL_cleanse(tk->t[i].s, strlen(tk->t[i].s));
 			free(tk->t[i].s);
+		}
+	if (tk->pool != NULL)
+		OPENSSL_cleanse(tk->pool, tk->pool_size);
 	free(tk->pool);
 	free(tk->t);
 	tk->t = NULL;
@@ -245,6 +253,7 @@ lex_line(const char *line, size_t len, struct toks *out, struct sb *err,
 	/* A word is never longer than the line it comes from. */
 	w = xmalloc(len + 1);
 	rc = lex_split(line, len, out, w, err, erroff);
+	OPENSSL_cleanse(w, len + 1); /* its last word may be a secret */
 	free(w);
 	if (rc == -1)
 		toks_free(out);
@@ -261,6 +270,8 @@ lex_line_pooled(const char *line, size_t len, struct toks *out, struct sb *err,
 	if (lex_check(line, len, err) == -1)
 		return -1;
 	if (out->pool == NULL || out->pool_size < 2 * len + 2) {
+		if (out->pool != NULL)
+			OPENSSL_cleanse(out->pool, out->pool_size);
 		free(out->pool);
 		out->pool_size = 2 * len + 2 > 256 ? 2 * len + 2 : 256;
 		out->pool = xmalloc(out->pool_size);

@@ -1,0 +1,88 @@
+/*
+ * heapscan: the memory scan of heapscan.h.  It allocates nothing (malloc
+ * could hand back a block that holds the secret) and asserts with check.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "tests/lib/heapscan.h"
+
+#define SCAN_CHUNK 65536
+#define SCAN_MAX_MAPPING (256ul << 20) /* ASan's shadow is terabytes */
+
+/* Reads all of /proc/self/maps without malloc (which could reuse a block
+ * that holds the secret). */
+static size_t
+maps_read(char *buf, size_t cap)
+{
+	int fd = open("/proc/self/maps", O_RDONLY);
+	size_t len = 0;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	ck_assert_uint_lt(len, cap - 1);
+	buf[len] = '\0';
+	return len;
+}
+
+static bool
+mapping_has(
+    int mem, uintptr_t lo, uintptr_t hi, const char *needle, size_t nlen)
+{
+	static char chunk[SCAN_CHUNK];
+
+	for (uintptr_t at = lo; at < hi; at += SCAN_CHUNK - nlen) {
+		size_t want = hi - at < SCAN_CHUNK ? hi - at : SCAN_CHUNK;
+		ssize_t n = pread(mem, chunk, want, (off_t)at);
+		if (n <= 0)
+			return false;
+		if (memmem(chunk, (size_t)n, needle, nlen) != NULL)
+			return true;
+		if ((size_t)n < want || hi - at <= SCAN_CHUNK)
+			return false;
+	}
+	return false;
+}
+
+/* Is needle anywhere in the process's heap (live or freed)? */
+bool
+heap_has(const char *needle, size_t nlen)
+{
+	static char maps[1 << 20];
+	char *line, *save = NULL;
+	bool found = false;
+	int mem;
+
+	maps_read(maps, sizeof(maps));
+	mem = open("/proc/self/mem", O_RDONLY);
+	ck_assert_int_ge(mem, 0);
+	for (line = strtok_r(maps, "\n", &save); line != NULL && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		uintptr_t lo, hi;
+		char perms[5], path[64] = "";
+		unsigned long inode;
+
+		if (sscanf(line,
+			"%" SCNxPTR "-%" SCNxPTR " %4s %*s %*s %lu %63s", &lo,
+			&hi, perms, &inode, path) < 4)
+			continue;
+		/* anonymous or [heap]: not the stack, files or the binary */
+		if (strcmp(perms, "rw-p") != 0 || inode != 0 ||
+		    (path[0] != '\0' && strcmp(path, "[heap]") != 0) ||
+		    hi - lo > SCAN_MAX_MAPPING)
+			continue;
+		/* (the scan's own static buffers are scanned too: they never
+		 * hold the secret unless it was found already) */
+		found = mapping_has(mem, lo, hi, needle, nlen);
+	}
+	close(mem);
+	return found;
+}
