@@ -436,9 +436,41 @@ host_verify(struct hostd *h)
 }
 
 /*
+ * The policy chains (p_<hash>) that txn flushes, name -> true, or NULL
+ * when it flushes none: their counts are read before they are refilled.
+ */
+static json_t *
+host_refilled(struct hostd *h, const char *txn)
+{
+	json_t *out = NULL;
+	struct sb head;
+	const char *l;
+	size_t n;
+
+	sb_init(&head);
+	sb_printf(&head, "flush chain inet %s p_", h->table);
+	for (l = txn; (l = strstr(l, head.buf)) != NULL; l += head.len) {
+		if (l != txn && l[-1] != '\n')
+			continue;
+		char name[64];
+		n = strcspn(l + head.len - 2, " \n");
+		if (n >= sizeof(name))
+			continue;
+		memcpy(name, l + head.len - 2, n);
+		name[n] = '\0';
+		if (out == NULL)
+			out = json_object();
+		json_object_set_new(out, name, json_true());
+	}
+	sb_free(&head);
+	return out;
+}
+
+/*
  * Puts the model check built in force: the transaction from the model in
- * force, or the whole table (the counters of a table a previous hostd
- * left carry their counts: their names are stable), or no table.
+ * force (the policy chains it refills keep their counts: nftm_carry), or
+ * the whole table (the counters and policy chains of a table a previous
+ * hostd left carry their counts: their names are stable), or no table.
  */
 static void
 host_ruleset_set(struct hostd *h)
@@ -450,10 +482,19 @@ host_ruleset_set(struct hostd *h)
 	sb_init(&err);
 	sb_init(&full);
 	if (!h->table_known && !remove) {
-		json_t *carry = policy_counters(h);
+		json_t *carry = policy_counters(h, NULL);
 		nftm_text(h->next_model, h->table, carry, &full);
 		json_decref(carry);
 		txn = sb_str(&full);
+	} else if (!remove && !h->next_full) {
+		json_t *chains = host_refilled(h, txn);
+		if (chains != NULL) {
+			json_t *carry = policy_counters(h, chains);
+			nftm_carry(txn, h->table, carry, &full);
+			json_decref(carry);
+			json_decref(chains);
+			txn = sb_str(&full);
+		}
 	}
 	if (txn[0] != '\0' && policy_load(h, txn, false, &err) == -1) {
 		/* check ran this very transaction as a dry run */

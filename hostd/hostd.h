@@ -202,13 +202,27 @@ const struct cnode *policy_zone(struct conf *c, const char *zone);
  */
 bool policy_vpn_model(struct conf *c, struct nftm *m);
 void policy_vpn_forward(const char *dflt, struct sb *rules);
-/* The counter of policy name in context ctx ("from<US>to", "" global). */
+/* The counter of policy name in context ctx ("from<US>to", "" global):
+ * pol_<hash>; its chain is p_<hash>. */
 void policy_counter_name(const char *ctx, const char *name, struct sb *out);
+/* The addresses of address-book entry name, nftables elements appended
+ * to v4 / v6 (", "-separated); 0, or -1 with why. */
+int policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
+    struct sb *v6, struct sb *why);
+/* "permit", "reject" or "deny"; the VPN a policy tunnels to, or NULL. */
+const char *policy_action(const struct cnode *p);
+const char *policy_tunnel_vpn(const struct cnode *p);
+
+/* policy_show.c */
 /* Runs an nftables transaction (nftm_text, nftm_delta); 0 or -1. */
 int policy_load(
     struct hostd *h, const char *text, bool dry_run, struct sb *err);
-/* name -> [packets, bytes] of every counter of the table in force. */
-json_t *policy_counters(struct hostd *h);
+/*
+ * The counts of the table in force, name -> [packets, bytes]: each named
+ * counter, and each chain (the sum of its rules' own counters).  chains:
+ * only these chains (name -> anything), or NULL for the whole table.
+ */
+json_t *policy_counters(struct hostd *h, const json_t *chains);
 json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* diag.c */

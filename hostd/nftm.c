@@ -175,6 +175,78 @@ nftm_elems(const json_t *e, const json_t *o, struct sb *out)
 	return n;
 }
 
+/*
+ * Appends rule (len bytes) to out with its first own counter ("counter"
+ * not followed by "name") starting from count [packets, bytes]; true when
+ * it had one.  So a chain refilled keeps its count on its first counter.
+ */
+static bool
+nftm_rule_carry(
+    const char *rule, size_t len, const json_t *count, struct sb *out)
+{
+	const char *q = rule, *end = rule + len;
+
+	for (; q + 7 <= end; q++) {
+		if (strncmp(q, "counter", 7) != 0 || (q > rule && q[-1] != ' '))
+			continue;
+		if (q + 7 < end && q[7] != ' ')
+			continue;
+		if (q + 12 <= end &&
+		    (strncmp(q + 7, " name", 5) == 0 ||
+			strncmp(q + 7, " pack", 5) == 0))
+			continue;
+		sb_printf(out,
+		    "%.*scounter packets %" JSON_INTEGER_FORMAT
+		    " bytes %" JSON_INTEGER_FORMAT "%.*s",
+		    (int)(q - rule), rule,
+		    json_integer_value(json_array_get(count, 0)),
+		    json_integer_value(json_array_get(count, 1)),
+		    (int)(end - q - 7), q + 7);
+		return true;
+	}
+	sb_printf(out, "%.*s", (int)len, rule);
+	return false;
+}
+
+void
+nftm_carry(
+    const char *txn, const char *table, const json_t *carry, struct sb *out)
+{
+	json_t *done = json_object();
+	const char *l, *nl, *name;
+	size_t pre, nlen;
+	char key[128];
+	struct sb head;
+
+	sb_init(&head);
+	sb_printf(&head, "add rule inet %s ", table);
+	pre = head.len;
+	for (l = txn; *l; l = *nl ? nl + 1 : nl) {
+		nl = strchr(l, '\n');
+		nl = nl ? nl : l + strlen(l);
+		json_t *c = NULL;
+		if ((size_t)(nl - l) > pre && strncmp(l, head.buf, pre) == 0) {
+			name = l + pre;
+			nlen = strcspn(name, " \n");
+			if (nlen < sizeof(key)) {
+				memcpy(key, name, nlen);
+				key[nlen] = '\0';
+				c = json_object_get(carry, key);
+				if (c != NULL && json_object_get(done, key))
+					c = NULL;
+			}
+		}
+		if (c == NULL)
+			sb_printf(out, "%.*s", (int)(nl - l), l);
+		else if (nftm_rule_carry(l, (size_t)(nl - l), c, out))
+			json_object_set_new(done, key, json_true());
+		if (*nl)
+			sb_putc(out, '\n');
+	}
+	json_decref(done);
+	sb_free(&head);
+}
+
 void
 nftm_text(const struct nftm *m, const char *table, const json_t *carry,
     struct sb *out)
@@ -220,12 +292,18 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 	{
 		const struct nftm_chain *c = &m->chain[json_integer_value(v)];
 		const char *p = sb_str((struct sb *)&c->body), *nl;
+		const json_t *cc = carry ? json_object_get(carry, name) : NULL;
 		sb_printf(out, "\tchain %s {\n", name);
 		if (c->hook)
 			sb_printf(out, "\t\t%s\n", c->hook);
 		for (; *p; p = nl + 1) {
 			nl = strchr(p, '\n');
-			sb_printf(out, "\t\t%.*s\n", (int)(nl - p), p);
+			sb_puts(out, "\t\t");
+			if (cc == NULL)
+				sb_printf(out, "%.*s", (int)(nl - p), p);
+			else if (nftm_rule_carry(p, (size_t)(nl - p), cc, out))
+				cc = NULL; /* on the first counter only */
+			sb_putc(out, '\n');
 		}
 		sb_puts(out, "\t}\n");
 	}

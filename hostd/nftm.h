@@ -40,11 +40,19 @@ void nftm_rules(struct nftm *m, const char *chain, const char *text);
 
 /*
  * The whole table as one transaction: "add table; delete table; table {...}"
- * (m NULL: only removes the table).  carry: counter name -> [packets,
- * bytes] to start counters from, or NULL.
+ * (m NULL: only removes the table).  carry: counter or chain name ->
+ * [packets, bytes] to start counters from (a chain's: its first rule
+ * counter of its own), or NULL.
  */
 void nftm_text(const struct nftm *m, const char *table, const json_t *carry,
     struct sb *out);
+/*
+ * txn (nftm_delta, nftm_patch_delta) with the first own counter of the
+ * rules it adds to each chain named in carry (chain -> [packets, bytes])
+ * starting from that count: a chain flushed and refilled keeps its count.
+ */
+void nftm_carry(
+    const char *txn, const char *table, const json_t *carry, struct sb *out);
 /* The commands that turn table a (in force) into b; empty when equal. */
 void nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
     struct sb *out);

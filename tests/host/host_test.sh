@@ -380,6 +380,63 @@ else
 	bad "no hostd child of mgd"
 fi
 
+# a policy's own match changes (its chain is refilled) and an address-book
+# address it uses changes: its count stays (counted on its chain's rule
+# counters, carried into the new rules), and the rules use the address
+cli <<'SET' >"$D/out9c" 2>&1
+configure
+set security address-book global address far 203.0.113.0/28
+set security address-book global address far2 203.0.113.64/28
+set security address-book global address-set farset address far
+set security address-book global address-set farset address far2
+set security policies from-zone trust to-zone untrust policy all match destination-address farset
+delete security policies from-zone trust to-zone untrust policy all match destination-address any
+commit
+SET
+grep -q "commit complete" "$D/out9c" && ok "commit a policy's match changed" ||
+	{ bad "commit a policy's match changed"; cat "$D/out9c"; }
+[ "$(hits all)" = "$n_all" ] && [ "$(hits no-icmp)" = "$n_deny" ] &&
+	ok "hit count kept when the policy's own rules change ($n_all)" ||
+	bad "hit count not kept: all $n_all -> $(hits all)"
+nft_t=$(ip netns exec $A nft list tables | awk '/qsafe_/ {print $3; exit}')
+ip netns exec $A nft list table inet "$nft_t" |
+	grep -q "ip daddr { 203.0.113.0/28, 203.0.113.64/28 } tcp" ||
+	ip netns exec $A nft list table inet "$nft_t" |
+	grep -q "ip daddr { 203.0.113.0/28, 203.0.113.64/28 } counter" &&
+	ok "the address set is in the policy's rule" ||
+	bad "no rule with the address set's addresses"
+ip netns exec $A nft list sets table inet "$nft_t" | grep -q "set ab4_" &&
+	bad "a named set per address-book entry" ||
+	ok "no named set per address-book entry"
+ip netns exec $A nft list counters table inet "$nft_t" | grep -q "counter pol_" &&
+	bad "a named counter per policy" || ok "no named counter per policy"
+[ "$(tcp_to $L 203.0.113.2 9)" = refused ] &&
+	ok "TCP L->R to an address of the set permitted" || bad "TCP L->R to farset"
+cli <<'SET' >"$D/out9d" 2>&1
+configure
+set security address-book global address far 203.0.113.128/28
+commit
+SET
+grep -q "commit complete" "$D/out9d" && ok "commit the address moved" ||
+	{ bad "commit the address moved"; cat "$D/out9d"; }
+[ "$(tcp_to $L 203.0.113.2 9)" = timeout ] &&
+	ok "TCP L->R no longer permitted once the address moved" ||
+	bad "TCP L->R after the address moved"
+[ "$(hits all)" -gt "$n_all" ] &&
+	ok "hit count kept and counting when the address moves ($(hits all))" ||
+	bad "hit count of all after the address moved: $n_all -> $(hits all)"
+cli <<'SET' >"$D/out9e" 2>&1
+configure
+delete security address-book global address-set farset
+delete security address-book global address far
+delete security address-book global address far2
+delete security policies from-zone trust to-zone untrust policy all match destination-address
+set security policies from-zone trust to-zone untrust policy all match destination-address any
+commit
+SET
+grep -q "commit complete" "$D/out9e" && ok "commit the address book away" ||
+	{ bad "commit the address book away"; cat "$D/out9e"; }
+
 # 10. system host-name deleted, rolled back in, rolled back out
 hostname_after() { # commands...: commit them, print the appliance's name
 	{ echo configure; printf '%s\n' "$@"; echo commit; } | cli >"$D/out10" 2>&1
