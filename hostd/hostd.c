@@ -277,14 +277,21 @@ host_next(struct hostd *h, struct conf *next, const struct host_scope *s,
 		return -1;
 	if (h->table_known && h->model != NULL && !s->zones_full &&
 	    zones_wanted(next)) {
-		/* a zone's services or interfaces: a patch of the model */
+		/* a zone's services or interfaces, policies, address-book
+		 * entries: a patch of the model */
 		h->next_patch = zones_patch(next, s->zhits, s->zunits);
-		h->next_conf = next;
-		h->next_full = false;
-		sb_init(&txn);
-		nftm_patch_delta(h->model, h->next_patch, h->table, &txn);
-		h->next_txn = sb_steal(&txn);
-		return 0;
+		if (policy_patch(next, h->model, s->pols, s->books,
+			h->next_patch, errs) == 0) {
+			h->next_conf = next;
+			h->next_full = false;
+			sb_init(&txn);
+			nftm_patch_delta(
+			    h->model, h->next_patch, h->table, &txn);
+			h->next_txn = sb_steal(&txn);
+			return 0;
+		}
+		nftm_free(h->next_patch);
+		h->next_patch = NULL;
 	}
 	h->next_model = zones_model(next, errs);
 	h->next_conf = next;
@@ -324,6 +331,11 @@ host_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 done:
 	if (errs->n > nerr)
 		host_next_clear(h);
+	/* what the operator sees in the commit's answer, in the log too:
+	 * a start check's refusal has no one else to tell */
+	for (size_t i = nerr; i < errs->n; i++)
+		log_warn("check refused: %s %s: %s", errs->v[i].edit,
+		    errs->v[i].stmt ? errs->v[i].stmt : "", errs->v[i].msg);
 	scope_free(&s);
 	sb_free(&err);
 }
@@ -425,10 +437,18 @@ host_verify(struct hostd *h)
 	sb_init(&b);
 	nftm_canon(h->model, &a);
 	nftm_canon(full, &b);
-	if (strcmp(sb_str(&a), sb_str(&b)) != 0)
+	if (strcmp(sb_str(&a), sb_str(&b)) != 0) {
+		const char *x = sb_str(&a), *y = sb_str(&b);
+		size_t i = 0;
+		while (x[i] != '\0' && x[i] == y[i])
+			i++;
+		while (i > 0 && x[i - 1] != '\n')
+			i--;
 		log_err("VERIFY: the patched ruleset model differs from the"
-			" model built whole");
-	else
+			" model built whole: patched \"%.*s\", whole \"%.*s\"",
+		    (int)strcspn(x + i, "\n"), x + i, (int)strcspn(y + i, "\n"),
+		    y + i);
+	} else
 		log_info("VERIFY: patched ruleset model is the whole model");
 	sb_free(&a);
 	sb_free(&b);
@@ -513,6 +533,8 @@ host_ruleset_set(struct hostd *h)
 		log_info("nftables ruleset updated (table inet %s)", h->table);
 	} else {
 		bool was = h->model != NULL || !h->table_known;
+		if (h->verify)
+			log_info("VERIFY: ruleset model built whole");
 		/* a table made or removed shows in hostd.nft at once */
 		bool now = h->model == NULL || h->next_model == NULL;
 		nftm_free(h->old_model);

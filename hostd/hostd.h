@@ -114,6 +114,8 @@ struct host_scope {
 	bool zones_full;
 	json_t *zhits;	/* zone name -> true: its host-inbound-traffic */
 	json_t *zunits; /* unit -> true: its zone entries */
+	json_t *pols;	/* policy context -> {policy name -> true} */
+	json_t *books;	/* address-book address or set name -> true */
 };
 
 void scope_init(struct host_scope *s);
@@ -175,10 +177,18 @@ const char *zones_name(const struct cnode *zone);
  */
 struct nftm *zones_patch(
     struct conf *c, const json_t *hits, const json_t *units);
-/* policy.c: the policy maps' elements of the device of unit (key: its
- * nftables name), into patch p (zones_patch). */
+/* policy_patch.c: the policy maps' elements of the device of unit (key:
+ * its nftables name), into patch p (zones_patch). */
 void policy_patch_dev(
     struct conf *c, const char *unit, const char *key, struct nftm *p);
+/*
+ * Into patch p, what brings the policies of the model in force m to c
+ * when only the policies named in pols (context -> {policy -> true}) and
+ * the address-book entries named in books (name -> true; the sets holding
+ * them are added) changed.  0, or -1 when the model must be built whole.
+ */
+int policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
+    json_t *books, struct nftm *p, struct verrs *errs);
 json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);
 /* The zone of a Junos unit (borrowed), or NULL. */
 const char *zones_of_unit(struct conf *c, const char *unit);
@@ -187,6 +197,7 @@ void zones_services(
     const struct cnode *zone, const struct cnode *ifc, json_t *arr);
 
 /* policy.c */
+#define POLICY_SET_DEPTH 8 /* nesting of address sets */
 /* The policies and the forward chain, into m (zones_model calls it). */
 void policy_model(struct conf *c, struct nftm *m, struct verrs *errs);
 /* The match rules of policy p ending in its verdict, or tail if not NULL. */
@@ -194,6 +205,10 @@ void policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
     const char *counter, const char *tail, struct sb *out, struct verrs *errs);
 /* The zone entry named zone (a security-zone, or "management"), or NULL. */
 const struct cnode *policy_zone(struct conf *c, const char *zone);
+/* The chain of policy q of context ctx ("" global) and its rules; true
+ * when it counts on a named counter (policy.c). */
+bool policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
+    struct sb *chain, struct sb *rules, struct verrs *errs);
 /*
  * policy_vpn.c: policy-based VPNs (lib/pvpn.h).  The marking before
  * routing, into m; false when no policy names a VPN (nothing added).

@@ -116,6 +116,12 @@ nftm_chain_get(const struct nftm *m, const char *name)
 }
 
 bool
+nftm_has_chain(const struct nftm *m, const char *name)
+{
+	return nftm_chain_get(m, name) != NULL;
+}
+
+bool
 nftm_chain(struct nftm *m, const char *name, const char *hook)
 {
 	struct nftm_chain *c;
@@ -323,6 +329,35 @@ nftm_chain_rules(const char *table, const char *name,
 	}
 }
 
+/*
+ * Chain c in place of o (in force, or NULL): nothing when equal; the rules
+ * after o's when c only appends to o (a policy added at the end of its
+ * context: the others keep their rules and counts); else o flushed (into
+ * out) and c's rules added (into fill).
+ */
+static void
+nftm_chain_fill(const char *table, const char *name, const struct nftm_chain *o,
+    const struct nftm_chain *c, struct sb *out, struct sb *fill)
+{
+	struct nftm_chain tail;
+
+	if (o != NULL && o->body.len <= c->body.len &&
+	    (o->body.len == 0 ||
+		memcmp(o->body.buf, c->body.buf, o->body.len) == 0)) {
+		if (o->body.len == c->body.len)
+			return;
+		tail.hook = NULL;
+		tail.body.buf = c->body.buf + o->body.len;
+		tail.body.len = c->body.len - o->body.len;
+		tail.body.cap = 0;
+		nftm_chain_rules(table, name, &tail, fill);
+		return;
+	}
+	if (o != NULL)
+		sb_printf(out, "flush chain inet %s %s\n", table, name);
+	nftm_chain_rules(table, name, c, fill);
+}
+
 void
 nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
     struct sb *out)
@@ -396,13 +431,7 @@ nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
 	{
 		const struct nftm_chain *c = &b->chain[json_integer_value(v)];
 		const struct nftm_chain *o = nftm_chain_get(a, name);
-		if (o != NULL &&
-		    strcmp(sb_str((struct sb *)&o->body),
-			sb_str((struct sb *)&c->body)) == 0)
-			continue;
-		if (o != NULL)
-			sb_printf(out, "flush chain inet %s %s\n", table, name);
-		nftm_chain_rules(table, name, c, &fill);
+		nftm_chain_fill(table, name, o, c, out, &fill);
 	}
 	/* what the next model has no more: emptied now, deleted last */
 	json_object_foreach(
@@ -521,13 +550,7 @@ nftm_patch_delta(const struct nftm *m, const struct nftm *p, const char *table,
 	{
 		const struct nftm_chain *c = &p->chain[json_integer_value(v)];
 		const struct nftm_chain *o = nftm_chain_get(m, name);
-		if (o != NULL &&
-		    strcmp(sb_str((struct sb *)&o->body),
-			sb_str((struct sb *)&c->body)) == 0)
-			continue;
-		if (o != NULL)
-			sb_printf(out, "flush chain inet %s %s\n", table, name);
-		nftm_chain_rules(table, name, c, &fill);
+		nftm_chain_fill(table, name, o, c, out, &fill);
 	}
 	json_object_foreach(p->gone, name, v)
 	{

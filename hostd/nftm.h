@@ -35,6 +35,7 @@ bool nftm_elem(
 /* Declares a chain (hook: its base chain statement, or NULL); false when
  * it exists. */
 bool nftm_chain(struct nftm *m, const char *name, const char *hook);
+bool nftm_has_chain(const struct nftm *m, const char *name);
 /* Appends the rules of text, one a line, to chain. */
 void nftm_rules(struct nftm *m, const char *chain, const char *text);
 

@@ -415,34 +415,49 @@ policy_counter_name(const char *ctx, const char *name, struct sb *out)
 }
 
 /*
- * Declares the policy's chain p_<hash> (policy_chain_name); its name to
- * chain.  Its hits are counted on its verdict rules' own counters, read
- * back by chain (policy_counters), not on a named counter: nft 1.0.6
- * fetches every named object of the table before it adds a rule or an
- * element, which with a counter per policy cost 400 ms a change at 40,000
- * policies.  A tunnel policy counts in two chains (policy_vpn.c marks
- * before routing), so it keeps its named counter pol_<hash>.
+ * The chain of policy q in context ctx, p_<hash> (policy_counter_name),
+ * into chain, and its rules into rules.  Its hits are counted on its
+ * verdict rules' own counters, read back by chain (policy_counters), not
+ * on a named counter: nft 1.0.6 fetches every named object of the table
+ * before it adds a rule or an element, which with a counter per policy
+ * cost 400 ms a change at 40,000 policies.  A tunnel policy counts in two
+ * chains (policy_vpn.c marks before routing), so it keeps its named
+ * counter pol_<hash>; true when q has one.
  */
+bool
+policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
+    struct sb *chain, struct sb *rules, struct verrs *errs)
+{
+	struct sb counter;
+	bool named = policy_tunnel_vpn(q) != NULL;
+
+	sb_init(&counter);
+	policy_counter_name(ctx, q->val, &counter);
+	sb_reset(chain);
+	sb_printf(chain, "p_%s", sb_str(&counter) + 4);
+	policy_one(
+	    c, NULL, q, named ? sb_str(&counter) : NULL, NULL, rules, errs);
+	sb_free(&counter);
+	return named;
+}
+
+/* Declares the policy's chain (and counter); its name to chain. */
 static void
 policy_chain(struct conf *c, struct nftm *m, const char *ctx,
     const struct cnode *q, struct sb *chain, struct verrs *errs)
 {
-	struct sb counter, rules;
-	bool named = policy_tunnel_vpn(q) != NULL;
+	struct sb rules, counter;
 
-	sb_init(&counter);
 	sb_init(&rules);
-	policy_counter_name(ctx, q->val, &counter);
-	if (named)
+	sb_init(&counter);
+	if (policy_chain_rules(c, ctx, q, chain, &rules, errs)) {
+		sb_printf(&counter, "pol_%s", sb_str(chain) + 2);
 		nftm_counter(m, sb_str(&counter));
-	sb_reset(chain);
-	sb_printf(chain, "p_%s", sb_str(&counter) + 4);
+	}
 	nftm_chain(m, sb_str(chain), NULL);
-	policy_one(
-	    c, m, q, named ? sb_str(&counter) : NULL, NULL, &rules, errs);
 	nftm_rules(m, sb_str(chain), sb_str(&rules));
-	sb_free(&counter);
 	sb_free(&rules);
+	sb_free(&counter);
 }
 
 /*
@@ -520,82 +535,6 @@ done:
 	sb_free(&chain);
 	sb_free(&rules);
 	sb_free(&key);
-}
-
-/* Whether zone names unit among its interfaces in effect. */
-static bool
-policy_zone_has(struct conf *c, const struct cnode *zone, const char *unit)
-{
-	for (size_t k = 0; k < zone->sn->nchild; k++)
-		if (strcmp(zone->sn->child[k]->name, "interfaces") == 0) {
-			const struct cnode *f =
-			    conf_find(c, zone, zone->sn->child[k], unit);
-			return f != NULL && !cnode_is_inactive(f);
-		}
-	return false;
-}
-
-/*
- * What policy_context gives the device of unit (nftables key `key`), put
- * in patch p as its next value (zones_patch): in fwd_from the jump to
- * f_<A> of the first context whose from-zone A names it, and in each map
- * to_<A> the jump to the first context from A whose to-zone names it.
- */
-void
-policy_patch_dev(
-    struct conf *c, const char *unit, const char *key, struct nftm *p)
-{
-	const struct cnode *pol = host_path(conf_root(c), "security policies");
-	json_t *to = json_object();
-	struct sb name, val;
-	bool fwd = false;
-	const char *k;
-	json_t *v;
-
-	sb_init(&name);
-	sb_init(&val);
-	for (const struct cnode *q = pol ? pol->first : NULL; q; q = q->next) {
-		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
-			continue;
-		char zf[64], zt[64];
-		const char *sep = strchr(q->val, CONF_KEY_SEP);
-		snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - q->val : 0),
-		    q->val);
-		snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
-		const struct cnode *from = policy_zone(c, zf);
-		const struct cnode *tz = policy_zone(c, zt);
-		if (from == NULL || tz == NULL)
-			continue;
-		if (!fwd && policy_zone_has(c, from, unit)) {
-			fwd = true;
-			nftm_name("f_", zf, &name);
-			sb_reset(&val);
-			sb_printf(&val, "jump %s", sb_str(&name));
-			nftm_patch_elem(p, "fwd_from", key, sb_str(&val));
-		}
-		nftm_name("to_", zf, &name);
-		if (json_is_string(json_object_get(to, sb_str(&name))))
-			continue;
-		if (policy_zone_has(c, tz, unit)) {
-			struct sb ctx;
-			sb_init(&ctx);
-			nftm_name("ctx_", q->val, &ctx);
-			sb_reset(&val);
-			sb_printf(&val, "jump %s", sb_str(&ctx));
-			sb_free(&ctx);
-			json_object_set_new(
-			    to, sb_str(&name), json_string(sb_str(&val)));
-		} else {
-			json_object_set_new(to, sb_str(&name), json_null());
-		}
-	}
-	if (!fwd)
-		nftm_patch_elem(p, "fwd_from", key, NULL);
-	json_object_foreach(to, k, v)
-	    nftm_patch_elem(p, k, key, json_string_value(v));
-	json_decref(to);
-	sb_free(&name);
-	sb_free(&val);
 }
 
 /*
