@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "hostd/hostd.h"
 #include "lib/pvpn.h"
 
@@ -110,6 +112,18 @@ policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
 		/* IPv4 only: the schema types both ends ipv4addr, as Junos */
 		if ((x = cnode_child(a, "range-address")) != NULL) {
 			const struct cnode *hi = host_path(x, "to range-high");
+			struct in_addr lo4, hi4;
+			/* nft refuses a range that ends before it starts */
+			if (hi != NULL &&
+			    inet_pton(AF_INET, x->val, &lo4) == 1 &&
+			    inet_pton(AF_INET, hi->val, &hi4) == 1 &&
+			    ntohl(hi4.s_addr) < ntohl(lo4.s_addr)) {
+				sb_printf(why,
+				    "address %s: range-address %s to"
+				    " range-high %s ends before it starts",
+				    name, x->val, hi->val);
+				return -1;
+			}
 			sb_printf(v4, "%s%s-%s", v4->len ? ", " : "", x->val,
 			    hi ? hi->val : x->val);
 			return 0;

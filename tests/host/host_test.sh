@@ -166,6 +166,20 @@ grep -q "configuration check succeeds" "$D/out4" && ok "absent interface passes 
 printf 'configure\nset security address-book global address r6 range-address 2001:db8::1 to 2001:db8::9\n' |
 	cli 2>&1 | grep -q "^invalid ip address: '2001:db8::1'" &&
 	ok "IPv6 range-address refused" || bad "IPv6 range-address not refused"
+# a range that ends before it starts: hostd refuses it at check (the
+# whole table is not dry-run in the kernel, which would refuse it at load)
+cli <<'SET' >"$D/out4r" 2>&1
+configure
+set security address-book global address rr range-address 10.7.0.9 to 10.7.0.1
+set security zones security-zone trust interfaces ge-0/0/0.0
+set security policies from-zone trust to-zone trust policy rr match source-address rr
+set security policies from-zone trust to-zone trust policy rr then permit
+commit check
+rollback 0
+SET
+grep -q "range-address 10.7.0.9 to range-high 10.7.0.1 ends before it starts" "$D/out4r" &&
+	ok "a reversed range-address refused at check" ||
+	{ bad "a reversed range-address not refused"; cat "$D/out4r"; }
 
 # 5. a policy trust -> untrust permits ping; ike on untrust
 cli <<'SET' >"$D/out5" 2>&1
