@@ -50,10 +50,10 @@ static void
 policy_count_add(json_t *out, const char *name, size_t len,
     unsigned long long pk, unsigned long long by)
 {
-	char key[POLICY_NAME_MAX + 1];
+	char key[POLICY_NAME_MAX * 2 + 4];
 	json_t *e;
 
-	if (len == 0 || len > POLICY_NAME_MAX)
+	if (len == 0 || len >= sizeof(key))
 		return;
 	memcpy(key, name, len);
 	key[len] = '\0';
@@ -83,16 +83,40 @@ policy_count_pair(const char *p, unsigned long long *pk, unsigned long long *by)
 	return end == p ? -1 : 0;
 }
 
+/* The element counters of one line of set (name, nlen) into out. */
+static void
+policy_count_elems(
+    const char *l, const char *nl, const char *name, size_t nlen, json_t *out)
+{
+	unsigned long long pk, by;
+	char key[POLICY_NAME_MAX * 2 + 4];
+	const char *q, *k;
+
+	for (q = l; (q = strstr(q, "\" counter ")) != NULL && q < nl; q += 10) {
+		for (k = q - 1; k >= l && *k != '"'; k--)
+			;
+		size_t klen = (size_t)(q + 1 - k);
+		if (k < l || nlen > POLICY_NAME_MAX || klen > POLICY_NAME_MAX ||
+		    policy_count_pair(q + 10, &pk, &by) == -1)
+			continue;
+		memcpy(key, name, nlen);
+		key[nlen] = '\x1f';
+		memcpy(key + nlen + 1, k, klen);
+		policy_count_add(out, key, nlen + 1 + klen, pk, by);
+	}
+}
+
 /*
  * Reads the counts out of nft's listing of the table (text, as nft 1.0.6
  * prints it): a named counter is "counter NAME {" then "packets N bytes
  * M"; in a chain, each rule's "counter packets N bytes M" adds to the
- * chain's entry.  Lines of sets and maps count nothing.
+ * chain's entry; in a set with counters, each element's ("\"ge-0-0-1\"
+ * counter packets N bytes M") is the entry SET<US>"ge-0-0-1".
  */
 static void
 policy_count_parse(const char *text, json_t *out)
 {
-	enum { NONE, CHAIN, COUNTER } mode = NONE;
+	enum { NONE, CHAIN, COUNTER, SET } mode = NONE;
 	const char *name = NULL, *l, *nl, *q;
 	size_t nlen = 0;
 	unsigned long long pk, by;
@@ -115,7 +139,11 @@ policy_count_parse(const char *text, json_t *out)
 		} else if (len > 4 &&
 		    (strncmp(l, "set ", 4) == 0 ||
 			strncmp(l, "map ", 4) == 0)) {
-			mode = NONE;
+			mode = SET;
+			name = l + 4;
+			nlen = strcspn(name, " {\n");
+		} else if (mode == SET) {
+			policy_count_elems(l, nl, name, nlen, out);
 		} else if (mode == COUNTER &&
 		    policy_count_pair(l, &pk, &by) == 0) {
 			policy_count_add(out, name, nlen, pk, by);

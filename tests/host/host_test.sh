@@ -376,6 +376,8 @@ ping_lr && ok "ping L->R passes once permit comes first" ||
 # hostd killed: mgd restarts it, and the counts of the table in force
 # (the kernel keeps it) are carried into the ruleset it loads again
 n_deny=$(hits no-icmp) n_all=$(hits all)
+udp500 # untrust has no ike: a drop counted on ge-0-0-1's element
+n_drop=$(counter ge-0-0-1)
 hpid=$(ps -o pid= -o comm= --ppid "$(cat "$D/mgd.pid")" | awk '$2=="hostd"{print $1}')
 loads=$(grep -c "nftables ruleset loaded" "$D/hostd.log")
 if [ -n "$hpid" ]; then
@@ -390,6 +392,9 @@ if [ -n "$hpid" ]; then
 	[ "$(hits no-icmp)" = "$n_deny" ] && [ "$(hits all)" = "$n_all" ] &&
 		ok "hit counts kept across a restart of hostd ($n_deny, $n_all)" ||
 		bad "hit counts after a restart of hostd: no-icmp $n_deny -> $(hits no-icmp), all $n_all -> $(hits all)"
+	[ "${n_drop:-0}" -gt 0 ] && [ "$(counter ge-0-0-1)" = "$n_drop" ] &&
+		ok "drops counted on deny_dev kept across a restart of hostd ($n_drop)" ||
+		bad "deny_dev count of ge-0-0-1 after a restart of hostd: $n_drop -> $(counter ge-0-0-1)"
 else
 	bad "no hostd child of mgd"
 fi
