@@ -152,36 +152,37 @@ policy_patch_uses(const struct cnode *q, const json_t *books)
 	return false;
 }
 
+/* The chain of policy name of context ctx into chain (p_<hash>). */
+static void
+policy_patch_chain_name(const char *ctx, const char *name, struct sb *chain)
+{
+	struct sb cn;
+
+	sb_init(&cn);
+	policy_counter_name(ctx, name, &cn);
+	sb_reset(chain);
+	sb_printf(chain, "p_%s", sb_str(&cn) + 4);
+	sb_free(&cn);
+}
+
 /*
- * The policies of context x (ctx: its key, "" for global) that the patch
- * refills: those named in touched, and those using books.  Their jumps,
- * in order, into jumps.  -1 when one is a tunnel policy (policy_vpn.c's
- * chains hold every policy of its context: the model is built whole);
- * with p NULL, only that answer.
+ * The policies of x (a context, key ctx, or global: "") that use an entry
+ * of books, refilled in p (those of skip are done already).
  */
-static int
-policy_patch_list(struct conf *c, const struct cnode *x, const char *ctx,
-    const json_t *touched, const json_t *books, struct nftm *p,
-    struct sb *jumps, struct verrs *errs)
+static void
+policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
+    const json_t *skip, const json_t *books, struct nftm *p, struct verrs *errs)
 {
 	struct sb chain, rules;
 
-	for (const struct cnode *q = x ? x->first : NULL; q; q = q->next)
-		if (strcmp(q->sn->name, "policy") == 0 &&
-		    !cnode_is_inactive(q) && policy_tunnel_vpn(q) != NULL)
-			return -1;
-	if (p == NULL)
-		return 0; /* policy_patch's first pass: only whether it can */
+	if (json_object_size(books) == 0)
+		return;
 	sb_init(&chain);
 	sb_init(&rules);
 	for (const struct cnode *q = x ? x->first : NULL; q; q = q->next) {
-		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
-			continue;
-		if (jumps != NULL) {
-			policy_counter_name(ctx, q->val, &chain);
-			sb_printf(jumps, "jump p_%s\n", sb_str(&chain) + 4);
-		}
-		if ((touched == NULL || !json_object_get(touched, q->val)) &&
+		if (strcmp(q->sn->name, "policy") != 0 ||
+		    cnode_is_inactive(q) ||
+		    (skip != NULL && json_object_get(skip, q->val)) ||
 		    !policy_patch_uses(q, books))
 			continue;
 		sb_reset(&rules);
@@ -190,17 +191,24 @@ policy_patch_list(struct conf *c, const struct cnode *x, const char *ctx,
 	}
 	sb_free(&chain);
 	sb_free(&rules);
-	return 0;
 }
 
-/* policy_patch for one context; p NULL: whether it can. */
+/*
+ * policy_patch for one context; p NULL: only whether it can (-1: the
+ * model is built whole).  The policies the change names are refilled (or
+ * their chains go), and the context's chain of jumps only when one of
+ * them comes or goes: a move is a change of the context's entry itself,
+ * which scope.c does not leave to a patch.  A tunnel policy makes it
+ * refuse: policy_vpn.c's chains hold every policy of its context.
+ */
 static int
 policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
     const json_t *pols, const json_t *books, struct nftm *p, struct verrs *errs)
 {
-	json_t *touched, *x;
-	struct sb name, jumps;
+	struct sb name, rules;
 	const char *pn;
+	json_t *touched, *x;
+	bool order = false;
 	int rc = -1;
 
 	if (strcmp(ctx->sn->name, "policy") != 0 || cnode_is_inactive(ctx))
@@ -209,31 +217,45 @@ policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 	if (touched == NULL && json_object_size(books) == 0)
 		return 0;
 	sb_init(&name);
-	sb_init(&jumps);
+	sb_init(&rules);
 	nftm_name("pvc_", ctx->val, &name);
-	if (nftm_has_chain(m, sb_str(&name)) ||
-	    policy_patch_list(c, ctx, ctx->val, touched, books, p,
-		touched ? &jumps : NULL, errs) == -1)
+	if (nftm_has_chain(m, sb_str(&name)))
 		goto done;
-	rc = 0;
-	if (touched == NULL || p == NULL)
-		goto done;
-	nftm_name("ctx_", ctx->val, &name);
-	nftm_patch_chain(p, sb_str(&name), sb_str(&jumps));
-	/* a policy deleted or deactivated: its chain goes */
 	json_object_foreach(touched, pn, x)
 	{
 		const struct cnode *q = policy_patch_find(c, ctx, "policy", pn);
-		if (q != NULL && !cnode_is_inactive(q))
+		bool on = q != NULL && !cnode_is_inactive(q);
+		if (on && policy_tunnel_vpn(q) != NULL)
+			goto done;
+		policy_patch_chain_name(ctx->val, pn, &name);
+		if (on != nftm_has_chain(m, sb_str(&name)))
+			order = true;
+		if (p == NULL)
 			continue;
-		policy_counter_name(ctx->val, pn, &name);
-		sb_reset(&jumps);
-		sb_printf(&jumps, "p_%s", sb_str(&name) + 4);
-		nftm_patch_chain(p, sb_str(&jumps), NULL);
+		sb_reset(&rules);
+		if (on)
+			policy_chain_rules(c, ctx->val, q, &name, &rules, errs);
+		nftm_patch_chain(p, sb_str(&name), on ? sb_str(&rules) : NULL);
 	}
+	rc = 0;
+	if (p == NULL)
+		goto done;
+	if (order) {
+		sb_reset(&rules);
+		for (const struct cnode *q = ctx->first; q; q = q->next)
+			if (strcmp(q->sn->name, "policy") == 0 &&
+			    !cnode_is_inactive(q)) {
+				policy_patch_chain_name(
+				    ctx->val, q->val, &name);
+				sb_printf(&rules, "jump %s\n", sb_str(&name));
+			}
+		nftm_name("ctx_", ctx->val, &name);
+		nftm_patch_chain(p, sb_str(&name), sb_str(&rules));
+	}
+	policy_patch_users(c, ctx, ctx->val, touched, books, p, errs);
 done:
 	sb_free(&name);
-	sb_free(&jumps);
+	sb_free(&rules);
 	return rc;
 }
 
@@ -270,9 +292,9 @@ policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
 			if (policy_patch_ctx(c, m, ctx, pols, books,
 				pass ? p : NULL, errs) == -1)
 				goto done;
-		if (policy_patch_list(c, cnode_child(pol, "global"), "", NULL,
-			books, pass ? p : NULL, NULL, errs) == -1)
-			goto done;
+		if (pass == 1)
+			policy_patch_users(c, cnode_child(pol, "global"), "",
+			    NULL, books, p, errs);
 	}
 	rc = 0;
 done:
