@@ -114,6 +114,8 @@ struct host_scope {
 	bool zones_full;
 	json_t *zhits;	/* zone name -> true: its host-inbound-traffic */
 	json_t *zunits; /* unit -> true: its zone entries */
+	json_t *pols;	/* policy context -> {policy name -> true} */
+	json_t *books;	/* address-book address or set name -> true */
 };
 
 void scope_init(struct host_scope *s);
@@ -175,10 +177,18 @@ const char *zones_name(const struct cnode *zone);
  */
 struct nftm *zones_patch(
     struct conf *c, const json_t *hits, const json_t *units);
-/* policy.c: the policy maps' elements of the device of unit (key: its
- * nftables name), into patch p (zones_patch). */
+/* policy_patch.c: the policy maps' elements of the device of unit (key:
+ * its nftables name), into patch p (zones_patch). */
 void policy_patch_dev(
     struct conf *c, const char *unit, const char *key, struct nftm *p);
+/*
+ * Into patch p, what brings the policies of the model in force m to c
+ * when only the policies named in pols (context -> {policy -> true}) and
+ * the address-book entries named in books (name -> true; the sets holding
+ * them are added) changed.  0, or -1 when the model must be built whole.
+ */
+int policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
+    json_t *books, struct nftm *p, struct verrs *errs);
 json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);
 /* The zone of a Junos unit (borrowed), or NULL. */
 const char *zones_of_unit(struct conf *c, const char *unit);
@@ -187,6 +197,7 @@ void zones_services(
     const struct cnode *zone, const struct cnode *ifc, json_t *arr);
 
 /* policy.c */
+#define POLICY_SET_DEPTH 8 /* nesting of address sets */
 /* The policies and the forward chain, into m (zones_model calls it). */
 void policy_model(struct conf *c, struct nftm *m, struct verrs *errs);
 /* The match rules of policy p ending in its verdict, or tail if not NULL. */
@@ -194,6 +205,10 @@ void policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
     const char *counter, const char *tail, struct sb *out, struct verrs *errs);
 /* The zone entry named zone (a security-zone, or "management"), or NULL. */
 const struct cnode *policy_zone(struct conf *c, const char *zone);
+/* The chain of policy q of context ctx ("" global) and its rules; true
+ * when it counts on a named counter (policy.c). */
+bool policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
+    struct sb *chain, struct sb *rules, struct verrs *errs);
 /*
  * policy_vpn.c: policy-based VPNs (lib/pvpn.h).  The marking before
  * routing, into m; false when no policy names a VPN (nothing added).
@@ -202,13 +217,27 @@ const struct cnode *policy_zone(struct conf *c, const char *zone);
  */
 bool policy_vpn_model(struct conf *c, struct nftm *m);
 void policy_vpn_forward(const char *dflt, struct sb *rules);
-/* The counter of policy name in context ctx ("from<US>to", "" global). */
+/* The counter of policy name in context ctx ("from<US>to", "" global):
+ * pol_<hash>; its chain is p_<hash>. */
 void policy_counter_name(const char *ctx, const char *name, struct sb *out);
+/* The addresses of address-book entry name, nftables elements appended
+ * to v4 / v6 (", "-separated); 0, or -1 with why. */
+int policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
+    struct sb *v6, struct sb *why);
+/* "permit", "reject" or "deny"; the VPN a policy tunnels to, or NULL. */
+const char *policy_action(const struct cnode *p);
+const char *policy_tunnel_vpn(const struct cnode *p);
+
+/* policy_show.c */
 /* Runs an nftables transaction (nftm_text, nftm_delta); 0 or -1. */
 int policy_load(
     struct hostd *h, const char *text, bool dry_run, struct sb *err);
-/* name -> [packets, bytes] of every counter of the table in force. */
-json_t *policy_counters(struct hostd *h);
+/*
+ * The counts of the table in force, name -> [packets, bytes]: each named
+ * counter, and each chain (the sum of its rules' own counters).  chains:
+ * only these chains (name -> anything), or NULL for the whole table.
+ */
+json_t *policy_counters(struct hostd *h, const json_t *chains);
 json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* diag.c */

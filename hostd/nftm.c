@@ -116,6 +116,12 @@ nftm_chain_get(const struct nftm *m, const char *name)
 }
 
 bool
+nftm_has_chain(const struct nftm *m, const char *name)
+{
+	return nftm_chain_get(m, name) != NULL;
+}
+
+bool
 nftm_chain(struct nftm *m, const char *name, const char *hook)
 {
 	struct nftm_chain *c;
@@ -175,6 +181,109 @@ nftm_elems(const json_t *e, const json_t *o, struct sb *out)
 	return n;
 }
 
+/*
+ * The elements of set name (with counters), each starting from its count
+ * in carry (key name<US>element), as nftm_elems.
+ */
+static size_t
+nftm_elems_carry(
+    const char *name, const json_t *e, const json_t *carry, struct sb *out)
+{
+	struct sb key;
+	const char *k;
+	json_t *v, *c;
+	size_t n = 0;
+
+	sb_init(&key);
+	json_object_foreach((json_t *)e, k, v)
+	{
+		sb_reset(&key);
+		sb_printf(&key, "%s\x1f%s", name, k);
+		c = json_object_get(carry, sb_str(&key));
+		sb_printf(out, "%s%s", n++ ? ", " : "", k);
+		if (c != NULL)
+			sb_printf(out,
+			    " counter packets %" JSON_INTEGER_FORMAT
+			    " bytes %" JSON_INTEGER_FORMAT,
+			    json_integer_value(json_array_get(c, 0)),
+			    json_integer_value(json_array_get(c, 1)));
+	}
+	sb_free(&key);
+	return n;
+}
+
+/*
+ * Appends rule (len bytes) to out with its first own counter ("counter"
+ * not followed by "name") starting from count [packets, bytes]; true when
+ * it had one.  So a chain refilled keeps its count on its first counter.
+ */
+static bool
+nftm_rule_carry(
+    const char *rule, size_t len, const json_t *count, struct sb *out)
+{
+	const char *q = rule, *end = rule + len;
+
+	for (; q + 7 <= end; q++) {
+		if (strncmp(q, "counter", 7) != 0 || (q > rule && q[-1] != ' '))
+			continue;
+		if (q + 7 < end && q[7] != ' ')
+			continue;
+		if (q + 12 <= end &&
+		    (strncmp(q + 7, " name", 5) == 0 ||
+			strncmp(q + 7, " pack", 5) == 0))
+			continue;
+		sb_printf(out,
+		    "%.*scounter packets %" JSON_INTEGER_FORMAT
+		    " bytes %" JSON_INTEGER_FORMAT "%.*s",
+		    (int)(q - rule), rule,
+		    json_integer_value(json_array_get(count, 0)),
+		    json_integer_value(json_array_get(count, 1)),
+		    (int)(end - q - 7), q + 7);
+		return true;
+	}
+	sb_printf(out, "%.*s", (int)len, rule);
+	return false;
+}
+
+void
+nftm_carry(
+    const char *txn, const char *table, const json_t *carry, struct sb *out)
+{
+	json_t *done = json_object();
+	const char *l, *nl, *name;
+	size_t pre, nlen;
+	char key[128];
+	struct sb head;
+
+	sb_init(&head);
+	sb_printf(&head, "add rule inet %s ", table);
+	pre = head.len;
+	for (l = txn; *l; l = *nl ? nl + 1 : nl) {
+		nl = strchr(l, '\n');
+		nl = nl ? nl : l + strlen(l);
+		json_t *c = NULL;
+		if ((size_t)(nl - l) > pre && strncmp(l, head.buf, pre) == 0) {
+			name = l + pre;
+			nlen = strcspn(name, " \n");
+			if (nlen < sizeof(key)) {
+				memcpy(key, name, nlen);
+				key[nlen] = '\0';
+				c = json_object_get(carry, key);
+				if (c != NULL && json_object_get(done, key))
+					c = NULL;
+			}
+		}
+		if (c == NULL)
+			sb_printf(out, "%.*s", (int)(nl - l), l);
+		else if (nftm_rule_carry(l, (size_t)(nl - l), c, out))
+			json_object_set_new(done, key, json_true());
+		if (*nl)
+			sb_putc(out, '\n');
+	}
+	json_decref(done);
+	sb_free(&head);
+}
+
 void
 nftm_text(const struct nftm *m, const char *table, const json_t *carry,
     struct sb *out)
@@ -207,8 +316,14 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 		sb_printf(out, "\t%s %s { %s; ",
 		    strchr(decl, ':') ? "map" : "set", name, decl);
 		size_t mark = out->len;
+		bool counted = carry != NULL &&
+		    strstr(decl, "counter") != NULL &&
+		    strchr(decl, ':') == NULL;
 		sb_puts(out, "elements = { ");
-		if (nftm_elems(json_object_get(v, "elems"), NULL, out) > 0) {
+		if (counted ? nftm_elems_carry(name,
+				  json_object_get(v, "elems"), carry, out) > 0
+			    : nftm_elems(
+				  json_object_get(v, "elems"), NULL, out) > 0) {
 			sb_puts(out, " }; }\n");
 		} else {
 			out->len = mark;
@@ -220,12 +335,18 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 	{
 		const struct nftm_chain *c = &m->chain[json_integer_value(v)];
 		const char *p = sb_str((struct sb *)&c->body), *nl;
+		const json_t *cc = carry ? json_object_get(carry, name) : NULL;
 		sb_printf(out, "\tchain %s {\n", name);
 		if (c->hook)
 			sb_printf(out, "\t\t%s\n", c->hook);
 		for (; *p; p = nl + 1) {
 			nl = strchr(p, '\n');
-			sb_printf(out, "\t\t%.*s\n", (int)(nl - p), p);
+			sb_puts(out, "\t\t");
+			if (cc == NULL)
+				sb_printf(out, "%.*s", (int)(nl - p), p);
+			else if (nftm_rule_carry(p, (size_t)(nl - p), cc, out))
+				cc = NULL; /* on the first counter only */
+			sb_putc(out, '\n');
 		}
 		sb_puts(out, "\t}\n");
 	}
@@ -243,6 +364,35 @@ nftm_chain_rules(const char *table, const char *name,
 		sb_printf(out, "add rule inet %s %s %.*s\n", table, name,
 		    (int)(nl - p), p);
 	}
+}
+
+/*
+ * Chain c in place of o (in force, or NULL): nothing when equal; the rules
+ * after o's when c only appends to o (a policy added at the end of its
+ * context: the others keep their rules and counts); else o flushed (into
+ * out) and c's rules added (into fill).
+ */
+static void
+nftm_chain_fill(const char *table, const char *name, const struct nftm_chain *o,
+    const struct nftm_chain *c, struct sb *out, struct sb *fill)
+{
+	struct nftm_chain tail;
+
+	if (o != NULL && o->body.len <= c->body.len &&
+	    (o->body.len == 0 ||
+		memcmp(o->body.buf, c->body.buf, o->body.len) == 0)) {
+		if (o->body.len == c->body.len)
+			return;
+		tail.hook = NULL;
+		tail.body.buf = c->body.buf + o->body.len;
+		tail.body.len = c->body.len - o->body.len;
+		tail.body.cap = 0;
+		nftm_chain_rules(table, name, &tail, fill);
+		return;
+	}
+	if (o != NULL)
+		sb_printf(out, "flush chain inet %s %s\n", table, name);
+	nftm_chain_rules(table, name, c, fill);
 }
 
 void
@@ -318,13 +468,7 @@ nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
 	{
 		const struct nftm_chain *c = &b->chain[json_integer_value(v)];
 		const struct nftm_chain *o = nftm_chain_get(a, name);
-		if (o != NULL &&
-		    strcmp(sb_str((struct sb *)&o->body),
-			sb_str((struct sb *)&c->body)) == 0)
-			continue;
-		if (o != NULL)
-			sb_printf(out, "flush chain inet %s %s\n", table, name);
-		nftm_chain_rules(table, name, c, &fill);
+		nftm_chain_fill(table, name, o, c, out, &fill);
 	}
 	/* what the next model has no more: emptied now, deleted last */
 	json_object_foreach(
@@ -443,13 +587,7 @@ nftm_patch_delta(const struct nftm *m, const struct nftm *p, const char *table,
 	{
 		const struct nftm_chain *c = &p->chain[json_integer_value(v)];
 		const struct nftm_chain *o = nftm_chain_get(m, name);
-		if (o != NULL &&
-		    strcmp(sb_str((struct sb *)&o->body),
-			sb_str((struct sb *)&c->body)) == 0)
-			continue;
-		if (o != NULL)
-			sb_printf(out, "flush chain inet %s %s\n", table, name);
-		nftm_chain_rules(table, name, c, &fill);
+		nftm_chain_fill(table, name, o, c, out, &fill);
 	}
 	json_object_foreach(p->gone, name, v)
 	{

@@ -35,16 +35,26 @@ bool nftm_elem(
 /* Declares a chain (hook: its base chain statement, or NULL); false when
  * it exists. */
 bool nftm_chain(struct nftm *m, const char *name, const char *hook);
+bool nftm_has_chain(const struct nftm *m, const char *name);
 /* Appends the rules of text, one a line, to chain. */
 void nftm_rules(struct nftm *m, const char *chain, const char *text);
 
 /*
  * The whole table as one transaction: "add table; delete table; table {...}"
- * (m NULL: only removes the table).  carry: counter name -> [packets,
- * bytes] to start counters from, or NULL.
+ * (m NULL: only removes the table).  carry: counter or chain name ->
+ * [packets, bytes] to start counters from (a chain's: its first rule
+ * counter of its own; SET<US>ELEMENT: an element of a set with counters),
+ * or NULL.
  */
 void nftm_text(const struct nftm *m, const char *table, const json_t *carry,
     struct sb *out);
+/*
+ * txn (nftm_delta, nftm_patch_delta) with the first own counter of the
+ * rules it adds to each chain named in carry (chain -> [packets, bytes])
+ * starting from that count: a chain flushed and refilled keeps its count.
+ */
+void nftm_carry(
+    const char *txn, const char *table, const json_t *carry, struct sb *out);
 /* The commands that turn table a (in force) into b; empty when equal. */
 void nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
     struct sb *out);

@@ -1,6 +1,6 @@
 /*
- * policy: `security policies` as the nftables forward chain, loading the
- * ruleset, and `show security policies`.
+ * policy: `security policies` as the nftables forward chain (the counts,
+ * the loading and `show security policies` are policy_show.c's).
  *
  * Transit traffic passes where a policy permits it, as on an SRX: replies
  * of an accepted flow pass (conntrack); a new flow from an interface of
@@ -9,25 +9,21 @@
  * (deny-all unless `default-policy permit-all`).  An interface in no zone
  * forwards nothing.  deny drops; reject answers TCP with a reset and UDP
  * with an ICMP port unreachable, and drops the rest.  Each policy counts
- * the flows it matched in the named counter pol_<hash of from, to, name>
- * (kept whatever its place, as Junos keeps a policy's count): the hit counts of
+ * the flows it matched on the counters of its chain p_<hash of from, to,
+ * name> (policy_chain), kept whatever its place and carried over when the
+ * chain is refilled, as Junos keeps a policy's count: the hit counts of
  * `show security policies`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <nftables/libnftables.h>
+#include <arpa/inet.h>
 
 #include "hostd/hostd.h"
-#include "lib/file.h"
-#include "lib/log.h"
 #include "lib/pvpn.h"
-#include "proto/link.h"
 
-#define POLICY_INDEX_FIRST 4 /* 1..3: the default policies, as on an SRX */
-#define POLICY_SET_DEPTH 8   /* nesting of address sets */
+#define POLICY_SET_DEPTH 8 /* nesting of address sets */
 
 /* Junos predefined applications -> nftables matches; ';' separates rules. */
 static const struct {
@@ -100,7 +96,7 @@ policy_book_find(struct conf *c, const char *kind, const char *name)
  * Appends the elements of address (or address-set) name to v4 / v6 as
  * nftables set elements.  0, or -1 with a message in why.
  */
-static int
+int
 policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
     struct sb *v6, struct sb *why)
 {
@@ -116,6 +112,18 @@ policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
 		/* IPv4 only: the schema types both ends ipv4addr, as Junos */
 		if ((x = cnode_child(a, "range-address")) != NULL) {
 			const struct cnode *hi = host_path(x, "to range-high");
+			struct in_addr lo4, hi4;
+			/* nft refuses a range that ends before it starts */
+			if (hi != NULL &&
+			    inet_pton(AF_INET, x->val, &lo4) == 1 &&
+			    inet_pton(AF_INET, hi->val, &hi4) == 1 &&
+			    ntohl(hi4.s_addr) < ntohl(lo4.s_addr)) {
+				sb_printf(why,
+				    "address %s: range-address %s to"
+				    " range-high %s ends before it starts",
+				    name, x->val, hi->val);
+				return -1;
+			}
 			sb_printf(v4, "%s%s-%s", v4->len ? ", " : "", x->val,
 			    hi ? hi->val : x->val);
 			return 0;
@@ -147,12 +155,16 @@ policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
 
 /*
  * One side (source or destination) of a policy for one family: the
- * matches any of which selects a packet ("" for any address), or none.
+ * addresses any of which selects a packet, written into the rule itself
+ * (one address as a plain match, more as an anonymous set, which nft
+ * merges where intervals overlap).  So the ruleset holds no named object
+ * per address-book entry: the kernel looks named sets up by name in a
+ * list, and 40,000 of them cost minutes to load (docs/benchmarks.md).
  */
 struct policy_side {
 	bool any4, any6; /* matches every address of the family */
 	bool excluded;
-	struct sb sets4, sets6; /* names of address sets, ' '-separated */
+	struct sb el4, el6; /* "a, b, c": the addresses named */
 };
 
 static void
@@ -169,62 +181,9 @@ policy_error(struct verrs *errs, const struct cnode *at, const char *stmt,
 	sb_free(&e);
 }
 
-/*
- * The named sets ab4_<hash> / ab6_<hash> of address-book entry name (an
- * address, or an address-set flattened): an address that changes is an
- * element change of its set, whatever the number of policies using it.
- * Appends the names of the non-empty ones to the side.  -1 with why.
- */
-static int
-policy_book_sets(struct conf *c, struct nftm *m, const char *name,
-    struct policy_side *s, struct sb *why)
-{
-	struct sb v[2], set;
-	int rc = 0;
-
-	sb_init(&set);
-	for (int f = 0; f < 2; f++) {
-		nftm_name(f ? "ab6_" : "ab4_", name, &set);
-		if (!nftm_has_set(m, sb_str(&set)))
-			break;
-		if (nftm_set_size(m, sb_str(&set)) > 0)
-			sb_printf(
-			    f ? &s->sets6 : &s->sets4, "%s ", sb_str(&set));
-		if (f == 1)
-			goto done;
-	}
-	sb_init(&v[0]);
-	sb_init(&v[1]);
-	if ((rc = policy_addr(c, name, 0, &v[0], &v[1], why)) == 0) {
-		for (int f = 0; f < 2; f++) {
-			nftm_name(f ? "ab6_" : "ab4_", name, &set);
-			nftm_set(m, sb_str(&set),
-			    f ? "type ipv6_addr; flags"
-				" interval; auto-merge"
-			      : "type ipv4_addr; flags"
-				" interval; auto-merge",
-			    true);
-			char *save = NULL;
-			for (char *e = v[f].len
-				 ? strtok_r(v[f].buf, ", ", &save)
-				 : NULL;
-			     e; e = strtok_r(NULL, ", ", &save))
-				nftm_elem(m, sb_str(&set), e, NULL);
-			if (v[f].len > 0)
-				sb_printf(f ? &s->sets6 : &s->sets4, "%s ",
-				    sb_str(&set));
-		}
-	}
-	sb_free(&v[0]);
-	sb_free(&v[1]);
-done:
-	sb_free(&set);
-	return rc;
-}
-
 static void
-policy_side(struct conf *c, struct nftm *m, const struct cnode *match,
-    const char *leaf, struct policy_side *s, struct verrs *errs)
+policy_side(struct conf *c, const struct cnode *match, const char *leaf,
+    struct policy_side *s, struct verrs *errs)
 {
 	struct sb why, stmt;
 	bool named = false;
@@ -243,7 +202,8 @@ policy_side(struct conf *c, struct nftm *m, const struct cnode *match,
 			s->any4 = true;
 		else if (strcmp(a->val, "any-ipv6") == 0)
 			s->any6 = true;
-		else if (policy_book_sets(c, m, a->val, s, &why) == -1) {
+		else if (policy_addr(c, a->val, 0, &s->el4, &s->el6, &why) ==
+		    -1) {
 			sb_reset(&stmt);
 			sb_printf(&stmt, "%s %s", leaf, a->val);
 			policy_error(errs, match, sb_str(&stmt), sb_str(&why));
@@ -260,41 +220,41 @@ policy_side(struct conf *c, struct nftm *m, const struct cnode *match,
 }
 
 /*
- * The alternatives of one side for one family, one a line ("ip saddr
- * @ab4_... "), any of which matches: none when nothing can.  Excluded
- * addresses are one alternative, in none of the sets.
+ * The match of one side for one family ("ip saddr { a, b } "), "" for
+ * every address, into out; false when nothing can match.  Excluded: the
+ * addresses negated ("!="), nothing when the side names any.
  */
-static void
-policy_side_alts(
+static bool
+policy_side_match(
     const struct policy_side *s, bool v6, const char *dir, struct sb *out)
 {
 	bool any = v6 ? s->any6 : s->any4;
-	const char *sets = (v6 ? &s->sets6 : &s->sets4)->buf;
-	const char *ip = v6 ? "ip6" : "ip", *e;
+	const struct sb *el = v6 ? &s->el6 : &s->el4;
+	const char *ip = v6 ? "ip6" : "ip";
+	bool one = el->len > 0 && strchr(el->buf, ',') == NULL;
 
-	sets = sets ? sets : "";
-	if (s->excluded) {
-		if (any)
-			return;
-		for (; (e = strchr(sets, ' ')) != NULL; sets = e + 1)
-			sb_printf(out, "%s %s != @%.*s ", ip, dir,
-			    (int)(e - sets), sets);
-		sb_putc(out, '\n');
-		return;
-	}
-	if (any) {
-		sb_putc(out, '\n');
-		return;
-	}
-	for (; (e = strchr(sets, ' ')) != NULL; sets = e + 1)
-		sb_printf(
-		    out, "%s %s @%.*s \n", ip, dir, (int)(e - sets), sets);
+	if (s->excluded && any)
+		return false;
+	if (any || (s->excluded && el->len == 0))
+		return true;
+	if (el->len == 0)
+		return false;
+	sb_printf(out, "%s %s %s%s%s%s ", ip, dir, s->excluded ? "!= " : "",
+	    one ? "" : "{ ", el->buf, one ? "" : " }");
+	return true;
 }
 
 static void
 policy_verdict(
     const char *pre, const char *counter, const char *action, struct sb *out)
 {
+	char cnt[96];
+
+	/* a named counter, or the rule's own (policy_chain) */
+	if (counter != NULL)
+		snprintf(cnt, sizeof(cnt), "counter name \"%s\"", counter);
+	else
+		snprintf(cnt, sizeof(cnt), "counter");
 	/* Junos reject: TCP gets a reset, UDP an ICMP port unreachable, any
 	 * other protocol is dropped silently as with deny. */
 	/* policy-based VPN: what the policy sends into the tunnel was marked
@@ -302,30 +262,26 @@ policy_verdict(
 	 * what came out of the tunnel, or traffic the marking missed, which
 	 * must not leave in the clear */
 	if (strcmp(action, "tunnel") == 0) {
-		sb_printf(out,
-		    "\t\t%siifname \"" PVPN_IFNAME "\" counter name \"%s\""
-		    " accept\n",
-		    pre, counter);
+		sb_printf(out, "\t\t%siifname \"" PVPN_IFNAME "\" %s accept\n",
+		    pre, cnt);
 		sb_printf(out, "\t\t%sdrop\n", pre);
 	} else if (strcmp(action, "reject") == 0) {
 		sb_printf(out,
-		    "\t\t%smeta l4proto tcp counter name \"%s\" reject"
-		    " with tcp reset\n",
-		    pre, counter);
+		    "\t\t%smeta l4proto tcp %s reject with tcp reset\n", pre,
+		    cnt);
 		sb_printf(out,
-		    "\t\t%smeta l4proto udp counter name \"%s\" reject"
+		    "\t\t%smeta l4proto udp %s reject"
 		    " with icmpx type port-unreachable\n",
-		    pre, counter);
-		sb_printf(
-		    out, "\t\t%scounter name \"%s\" drop\n", pre, counter);
+		    pre, cnt);
+		sb_printf(out, "\t\t%s%s drop\n", pre, cnt);
 	} else {
-		sb_printf(out, "\t\t%scounter name \"%s\" %s\n", pre, counter,
+		sb_printf(out, "\t\t%s%s %s\n", pre, cnt,
 		    strcmp(action, "permit") == 0 ? "accept" : "drop");
 	}
 }
 
 /* The VPN of `then permit tunnel ipsec-vpn V`, or NULL. */
-static const char *
+const char *
 policy_tunnel_vpn(const struct cnode *p)
 {
 	const struct cnode *t = host_path(p, "then permit tunnel");
@@ -334,7 +290,7 @@ policy_tunnel_vpn(const struct cnode *p)
 					  : NULL;
 }
 
-static const char *
+const char *
 policy_action(const struct cnode *p)
 {
 	const struct cnode *then = cnode_child(p, "then");
@@ -404,7 +360,8 @@ policy_apps_rules(const struct cnode *p, const struct cnode *match,
 }
 
 /*
- * The rules of one policy, with its counter pol_<hash of its key>; tail:
+ * The rules of one policy ending in its verdict, counted on counter (a
+ * named counter) or on the rules' own counters (NULL); tail:
  * policy_apps_rules.
  */
 void
@@ -413,50 +370,35 @@ policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
 {
 	const struct cnode *match = cnode_child(p, "match");
 	struct policy_side src = { 0 }, dst = { 0 };
-	struct sb sa, da, pre;
+	struct sb pre;
 
-	sb_init(&sa);
-	sb_init(&da);
+	(void)m;
 	sb_init(&pre);
-	sb_init(&src.sets4);
-	sb_init(&src.sets6);
-	sb_init(&dst.sets4);
-	sb_init(&dst.sets6);
-	policy_side(c, m, match, "source-address", &src, errs);
-	policy_side(c, m, match, "destination-address", &dst, errs);
+	sb_init(&src.el4);
+	sb_init(&src.el6);
+	sb_init(&dst.el4);
+	sb_init(&dst.el6);
+	policy_side(c, match, "source-address", &src, errs);
+	policy_side(c, match, "destination-address", &dst, errs);
 	bool anyaddr = src.any4 && src.any6 && dst.any4 && dst.any6 &&
 	    !src.excluded && !dst.excluded;
 	for (int fam = 0; fam < (anyaddr ? 1 : 2); fam++) {
-		sb_reset(&sa);
-		sb_reset(&da);
-		policy_side_alts(&src, fam, "saddr", &sa);
-		policy_side_alts(&dst, fam, "daddr", &da);
-		for (const char *s = sb_str(&sa), *se; (se = strchr(s, '\n'));
-		     s = se + 1)
-			for (const char *d = sb_str(&da), *de;
-			     (de = strchr(d, '\n')); d = de + 1) {
-				sb_reset(&pre);
-				if (!anyaddr)
-					sb_puts(&pre,
-					    fam ? "meta nfproto ipv6 "
-						: "meta nfproto ipv4 ");
-				sb_printf(&pre, "%.*s%.*s", (int)(se - s), s,
-				    (int)(de - d), d);
-				policy_apps_rules(p, match, sb_str(&pre),
-				    counter, tail,
-				    fam == 0 && s == sa.buf && d == da.buf
-					? errs
-					: NULL,
-				    out);
-			}
+		sb_reset(&pre);
+		if (!anyaddr)
+			sb_puts(&pre,
+			    fam ? "meta nfproto ipv6 " : "meta nfproto ipv4 ");
+		if (!policy_side_match(&src, fam, "saddr", &pre) ||
+		    !policy_side_match(&dst, fam, "daddr", &pre))
+			continue;
+		policy_apps_rules(
+		    p, match, sb_str(&pre), counter, tail, errs, out);
+		errs = NULL; /* an unknown application: one error */
 	}
-	sb_free(&sa);
-	sb_free(&da);
 	sb_free(&pre);
-	sb_free(&src.sets4);
-	sb_free(&src.sets6);
-	sb_free(&dst.sets4);
-	sb_free(&dst.sets6);
+	sb_free(&src.el4);
+	sb_free(&src.el6);
+	sb_free(&dst.el4);
+	sb_free(&dst.el6);
 }
 
 /* The zone entry named zone (a security-zone, or "management"), or NULL. */
@@ -486,24 +428,50 @@ policy_counter_name(const char *ctx, const char *name, struct sb *out)
 	sb_free(&key);
 }
 
-/* Declares the policy's counter and chain p_<hash>; its name to chain. */
+/*
+ * The chain of policy q in context ctx, p_<hash> (policy_counter_name),
+ * into chain, and its rules into rules.  Its hits are counted on its
+ * verdict rules' own counters, read back by chain (policy_counters), not
+ * on a named counter: nft 1.0.6 fetches every named object of the table
+ * before it adds a rule or an element, which with a counter per policy
+ * cost 400 ms a change at 40,000 policies.  A tunnel policy counts in two
+ * chains (policy_vpn.c marks before routing), so it keeps its named
+ * counter pol_<hash>; true when q has one.
+ */
+bool
+policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
+    struct sb *chain, struct sb *rules, struct verrs *errs)
+{
+	struct sb counter;
+	bool named = policy_tunnel_vpn(q) != NULL;
+
+	sb_init(&counter);
+	policy_counter_name(ctx, q->val, &counter);
+	sb_reset(chain);
+	sb_printf(chain, "p_%s", sb_str(&counter) + 4);
+	policy_one(
+	    c, NULL, q, named ? sb_str(&counter) : NULL, NULL, rules, errs);
+	sb_free(&counter);
+	return named;
+}
+
+/* Declares the policy's chain (and counter); its name to chain. */
 static void
 policy_chain(struct conf *c, struct nftm *m, const char *ctx,
     const struct cnode *q, struct sb *chain, struct verrs *errs)
 {
-	struct sb counter, rules;
+	struct sb rules, counter;
 
-	sb_init(&counter);
 	sb_init(&rules);
-	policy_counter_name(ctx, q->val, &counter);
-	nftm_counter(m, sb_str(&counter));
-	sb_reset(chain);
-	sb_printf(chain, "p_%s", sb_str(&counter) + 4);
+	sb_init(&counter);
+	if (policy_chain_rules(c, ctx, q, chain, &rules, errs)) {
+		sb_printf(&counter, "pol_%s", sb_str(chain) + 2);
+		nftm_counter(m, sb_str(&counter));
+	}
 	nftm_chain(m, sb_str(chain), NULL);
-	policy_one(c, m, q, sb_str(&counter), NULL, &rules, errs);
 	nftm_rules(m, sb_str(chain), sb_str(&rules));
-	sb_free(&counter);
 	sb_free(&rules);
+	sb_free(&counter);
 }
 
 /*
@@ -581,82 +549,6 @@ done:
 	sb_free(&chain);
 	sb_free(&rules);
 	sb_free(&key);
-}
-
-/* Whether zone names unit among its interfaces in effect. */
-static bool
-policy_zone_has(struct conf *c, const struct cnode *zone, const char *unit)
-{
-	for (size_t k = 0; k < zone->sn->nchild; k++)
-		if (strcmp(zone->sn->child[k]->name, "interfaces") == 0) {
-			const struct cnode *f =
-			    conf_find(c, zone, zone->sn->child[k], unit);
-			return f != NULL && !cnode_is_inactive(f);
-		}
-	return false;
-}
-
-/*
- * What policy_context gives the device of unit (nftables key `key`), put
- * in patch p as its next value (zones_patch): in fwd_from the jump to
- * f_<A> of the first context whose from-zone A names it, and in each map
- * to_<A> the jump to the first context from A whose to-zone names it.
- */
-void
-policy_patch_dev(
-    struct conf *c, const char *unit, const char *key, struct nftm *p)
-{
-	const struct cnode *pol = host_path(conf_root(c), "security policies");
-	json_t *to = json_object();
-	struct sb name, val;
-	bool fwd = false;
-	const char *k;
-	json_t *v;
-
-	sb_init(&name);
-	sb_init(&val);
-	for (const struct cnode *q = pol ? pol->first : NULL; q; q = q->next) {
-		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
-			continue;
-		char zf[64], zt[64];
-		const char *sep = strchr(q->val, CONF_KEY_SEP);
-		snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - q->val : 0),
-		    q->val);
-		snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
-		const struct cnode *from = policy_zone(c, zf);
-		const struct cnode *tz = policy_zone(c, zt);
-		if (from == NULL || tz == NULL)
-			continue;
-		if (!fwd && policy_zone_has(c, from, unit)) {
-			fwd = true;
-			nftm_name("f_", zf, &name);
-			sb_reset(&val);
-			sb_printf(&val, "jump %s", sb_str(&name));
-			nftm_patch_elem(p, "fwd_from", key, sb_str(&val));
-		}
-		nftm_name("to_", zf, &name);
-		if (json_is_string(json_object_get(to, sb_str(&name))))
-			continue;
-		if (policy_zone_has(c, tz, unit)) {
-			struct sb ctx;
-			sb_init(&ctx);
-			nftm_name("ctx_", q->val, &ctx);
-			sb_reset(&val);
-			sb_printf(&val, "jump %s", sb_str(&ctx));
-			sb_free(&ctx);
-			json_object_set_new(
-			    to, sb_str(&name), json_string(sb_str(&val)));
-		} else {
-			json_object_set_new(to, sb_str(&name), json_null());
-		}
-	}
-	if (!fwd)
-		nftm_patch_elem(p, "fwd_from", key, NULL);
-	json_object_foreach(to, k, v)
-	    nftm_patch_elem(p, k, key, json_string_value(v));
-	json_decref(to);
-	sb_free(&name);
-	sb_free(&val);
 }
 
 /*
@@ -752,213 +644,4 @@ policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 	    cnode_child(dp, "permit-all") ? "accept" : "drop");
 	nftm_rules(m, "forward", sb_str(&rules));
 	sb_free(&rules);
-}
-
-/* ---- nftables ---------------------------------------------------- */
-
-/*
- * Runs text (nftm_text or nftm_delta) as one transaction.  Check runs the
- * very same transaction as a dry run (the kernel validates it and throws
- * it away), so a ruleset that passed check is the one apply loads.
- */
-int
-policy_load(struct hostd *h, const char *text, bool dry_run, struct sb *err)
-{
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	int rc = -1;
-
-	if (nft == NULL) {
-		sb_puts(err, "cannot use libnftables");
-		return -1;
-	}
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	nft_ctx_set_dry_run(nft, dry_run);
-	if (nft_run_cmd_from_buffer(nft, text) == 0)
-		rc = 0;
-	else
-		sb_printf(err, "nftables refused the ruleset: %s",
-		    nft_ctx_get_error_buffer(nft));
-	nft_ctx_free(nft);
-	return rc;
-}
-
-/* name -> [packets, bytes] of every counter of the appliance's table. */
-json_t *
-policy_counters(struct hostd *h)
-{
-	struct nft_ctx *nft;
-	json_t *out = json_object(), *doc, *arr, *e;
-	struct sb cmd;
-	size_t i;
-
-	if (!h->active || (nft = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
-		return out;
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
-	sb_init(&cmd);
-	sb_printf(&cmd, "list counters table inet %s", h->table);
-	if (nft_run_cmd_from_buffer(nft, sb_str(&cmd)) == 0 &&
-	    (doc = json_loads(nft_ctx_get_output_buffer(nft), 0, NULL)) !=
-		NULL) {
-		arr = json_object_get(doc, "nftables");
-		json_array_foreach(arr, i, e)
-		{
-			json_t *cn = json_object_get(e, "counter");
-			if (cn != NULL)
-				json_object_set_new(out,
-				    json_string_value(
-					json_object_get(cn, "name")),
-				    json_pack("[O, O]",
-					json_object_get(cn, "packets"),
-					json_object_get(cn, "bytes")));
-		}
-		json_decref(doc);
-	}
-	nft_ctx_free(nft);
-	sb_free(&cmd);
-	return out;
-}
-
-static json_int_t
-policy_hits(const json_t *counters, const char *name)
-{
-	return json_integer_value(
-	    json_array_get(json_object_get(counters, name), 0));
-}
-
-/* ---- show security policies -------------------------------------- */
-
-static json_t *
-policy_list(const struct cnode *p, const char *leaf)
-{
-	json_t *a = json_array();
-
-	for (const struct cnode *x = p ? p->first : NULL; x; x = x->next)
-		if (strcmp(x->sn->name, leaf) == 0 && !cnode_is_inactive(x))
-			json_array_append_new(a, json_string(x->val));
-	if (json_array_size(a) == 0 && strstr(leaf, "zone") == NULL)
-		json_array_append_new(a, json_string("any"));
-	return a;
-}
-
-static json_t *
-policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
-    int seq, json_t *counters)
-{
-	const struct cnode *m = cnode_child(q, "match");
-	struct sb cnb;
-
-	sb_init(&cnb);
-	policy_counter_name(ctx, q->val, &cnb);
-	const char *cn = sb_str(&cnb);
-	json_t *d = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:I}",
-	    "name", q->val, "index", index, "sequence", seq, "source-addresses",
-	    policy_list(m, "source-address"), "destination-addresses",
-	    policy_list(m, "destination-address"), "applications",
-	    policy_list(m, "application"), "action", policy_action(q), "hits",
-	    policy_hits(counters, cn));
-	const struct cnode *tun = host_path(q, "then permit tunnel");
-	if (policy_tunnel_vpn(q) != NULL) {
-		json_object_set_new(
-		    d, "tunnel", json_string(policy_tunnel_vpn(q)));
-		if (cnode_child_val(tun, "pair-policy") != NULL)
-			json_object_set_new(d, "pair-policy",
-			    json_string(cnode_child_val(tun, "pair-policy")));
-	}
-	const struct cnode *log = host_path(q, "then log");
-	if (log != NULL) {
-		json_object_set_new(d, "log", json_true());
-		json_object_set_new(d, "session-init",
-		    json_boolean(cnode_child(log, "session-init")));
-		json_object_set_new(d, "session-close",
-		    json_boolean(cnode_child(log, "session-close")));
-	}
-	/* resolved address-book entries, for detail */
-	json_t *res = json_object();
-	for (const struct cnode *a = m ? m->first : NULL; a; a = a->next) {
-		struct sb v4, v6, why;
-		if ((strcmp(a->sn->name, "source-address") != 0 &&
-			strcmp(a->sn->name, "destination-address") != 0) ||
-		    strncmp(a->val, "any", 3) == 0)
-			continue;
-		sb_init(&v4);
-		sb_init(&v6);
-		sb_init(&why);
-		if (policy_addr(c, a->val, 0, &v4, &v6, &why) == 0)
-			json_object_set_new(res, a->val,
-			    json_sprintf("%s%s%s", sb_str(&v4),
-				v4.len && v6.len ? ", " : "", sb_str(&v6)));
-		sb_free(&v4);
-		sb_free(&v6);
-		sb_free(&why);
-	}
-	json_object_set_new(d, "resolved", res);
-	sb_free(&cnb);
-	return d;
-}
-
-json_t *
-policy_show(struct hostd *h, const json_t *input, struct sb *err)
-{
-	struct conf *c = link_running(h->link);
-	const struct cnode *pol = host_path(conf_root(c), "security policies");
-	const char *wf = json_string_value(json_object_get(input, "from-zone"));
-	const char *wt = json_string_value(json_object_get(input, "to-zone"));
-	json_t *counters = policy_counters(h), *ctxs = json_array();
-	json_t *glob = json_array();
-	int index = POLICY_INDEX_FIRST;
-
-	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next) {
-		if (strcmp(p->sn->name, "policy") != 0 || cnode_is_inactive(p))
-			continue;
-		const char *sep = strchr(p->val, CONF_KEY_SEP);
-		json_t *ctx = json_pack("{s:s%, s:s, s:[]}", "from-zone",
-		    p->val, (size_t)(sep ? sep - p->val : 0), "to-zone",
-		    sep ? sep + 1 : "", "policies");
-		int seq = 1;
-		for (const struct cnode *q = p->first; q; q = q->next)
-			if (strcmp(q->sn->name, "policy") == 0 &&
-			    !cnode_is_inactive(q))
-				json_array_append_new(
-				    json_object_get(ctx, "policies"),
-				    policy_data(c, p->val, q, index++, seq++,
-					counters));
-		const char *f =
-		    json_string_value(json_object_get(ctx, "from-zone"));
-		if ((wf && strcmp(wf, f) != 0) ||
-		    (wt &&
-			strcmp(wt,
-			    json_string_value(
-				json_object_get(ctx, "to-zone"))) != 0))
-			json_decref(ctx);
-		else
-			json_array_append_new(ctxs, ctx);
-	}
-	const struct cnode *g = cnode_child(pol, "global");
-	int seq = 1;
-	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next) {
-		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
-			continue;
-		json_t *d = policy_data(c, "", q, index++, seq++, counters);
-		const struct cnode *m = cnode_child(q, "match");
-		json_object_set_new(
-		    d, "from-zones", policy_list(m, "from-zone"));
-		json_object_set_new(d, "to-zones", policy_list(m, "to-zone"));
-		json_array_append_new(glob, d);
-	}
-	const struct cnode *dp = cnode_child(pol, "default-policy");
-	json_t *out = json_pack("{s:s, s:I, s:o, s:b, s:b}", "default-policy",
-	    cnode_child(dp, "permit-all") ? "permit-all" : "deny-all",
-	    "default-hits", policy_hits(counters, "default_policy"), "contexts",
-	    ctxs, "detail", json_is_true(json_object_get(input, "detail")),
-	    "hit-count", json_is_true(json_object_get(input, "hit-count")));
-	if (wf == NULL && wt == NULL)
-		json_object_set_new(out, "global", glob);
-	else
-		json_decref(glob);
-	json_decref(counters);
-	(void)err;
-	return out;
 }

@@ -58,6 +58,18 @@ scope_is(const struct cnode *n, const char *name)
 }
 
 static void
+scope_policy(struct host_scope *s, const char *ctx, const char *name)
+{
+	json_t *e = json_object_get(s->pols, ctx);
+
+	if (e == NULL) {
+		e = json_object();
+		json_object_set_new(s->pols, ctx, e);
+	}
+	json_object_set_new(e, name, json_true());
+}
+
+static void
 scope_add(struct host_scope *s, const struct cnode *n)
 {
 	const struct cnode *a[SCOPE_DEPTH];
@@ -80,6 +92,17 @@ scope_add(struct host_scope *s, const struct cnode *n)
 		    scope_is(a[2], "security-zone") && a[2]->val != NULL &&
 		    scope_is(a[3], "interfaces") && a[3]->val != NULL)
 			json_object_set_new(s->zunits, a[3]->val, json_true());
+		/* a policy of a context, an address-book entry: a patch
+		 * (policy_patch) */
+		else if (scope_is(a[1], "policies") &&
+		    scope_is(a[2], "policy") && a[2]->val != NULL &&
+		    scope_is(a[3], "policy") && a[3]->val != NULL)
+			scope_policy(s, a[2]->val, a[3]->val);
+		else if (scope_is(a[1], "address-book") &&
+		    (scope_is(a[2], "address") ||
+			scope_is(a[2], "address-set")) &&
+		    a[2]->val != NULL)
+			json_object_set_new(s->books, a[2]->val, json_true());
 		else
 			s->zones_full = true;
 	} else if (scope_is(a[0], "interfaces")) {
@@ -116,6 +139,8 @@ scope_init(struct host_scope *s)
 	s->routes = json_object();
 	s->zhits = json_object();
 	s->zunits = json_object();
+	s->pols = json_object();
+	s->books = json_object();
 }
 
 void
@@ -148,6 +173,8 @@ scope_free(struct host_scope *s)
 	json_decref(s->routes);
 	json_decref(s->zhits);
 	json_decref(s->zunits);
+	json_decref(s->pols);
+	json_decref(s->books);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -464,10 +464,21 @@ backend_full_text(
 		cpath_init(&p);
 		sb_init(&err.msg);
 		if (path_parse(b->m->schema, schema_root(b->m->schema), &tk,
-			&pos, PATH_LOOSE, &p, &err) == 0) {
+			&pos, PATH_LOOSE, &p, &err) == 0 &&
+		    p.n > 0) {
+			/* a list without its key (security address-book):
+			 * every entry of it, which cpath_find does not name */
+			const struct cstep *last = &p.step[p.n - 1];
+			bool list = last->val == NULL &&
+			    (last->sn->kind == SN_LIST ||
+				last->sn->kind == SN_LEAFLIST);
+			p.n -= list;
 			struct cnode *n = cpath_find(c, &p);
-			if (n != NULL)
-				conf_text_set(n, out);
+			p.n += list;
+			for (const struct cnode *x = list && n ? n->first : n;
+			     x != NULL; x = list ? x->next : NULL)
+				if (!list || x->sn == last->sn)
+					conf_text_set(x, out);
 		}
 		sb_free(&err.msg);
 		sb_free(&e);

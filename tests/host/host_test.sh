@@ -166,6 +166,20 @@ grep -q "configuration check succeeds" "$D/out4" && ok "absent interface passes 
 printf 'configure\nset security address-book global address r6 range-address 2001:db8::1 to 2001:db8::9\n' |
 	cli 2>&1 | grep -q "^invalid ip address: '2001:db8::1'" &&
 	ok "IPv6 range-address refused" || bad "IPv6 range-address not refused"
+# a range that ends before it starts: hostd refuses it at check (the
+# whole table is not dry-run in the kernel, which would refuse it at load)
+cli <<'SET' >"$D/out4r" 2>&1
+configure
+set security address-book global address rr range-address 10.7.0.9 to 10.7.0.1
+set security zones security-zone trust interfaces ge-0/0/0.0
+set security policies from-zone trust to-zone trust policy rr match source-address rr
+set security policies from-zone trust to-zone trust policy rr then permit
+commit check
+rollback 0
+SET
+grep -q "range-address 10.7.0.9 to range-high 10.7.0.1 ends before it starts" "$D/out4r" &&
+	ok "a reversed range-address refused at check" ||
+	{ bad "a reversed range-address not refused"; cat "$D/out4r"; }
 
 # 5. a policy trust -> untrust permits ping; ike on untrust
 cli <<'SET' >"$D/out5" 2>&1
@@ -362,6 +376,8 @@ ping_lr && ok "ping L->R passes once permit comes first" ||
 # hostd killed: mgd restarts it, and the counts of the table in force
 # (the kernel keeps it) are carried into the ruleset it loads again
 n_deny=$(hits no-icmp) n_all=$(hits all)
+udp500 # untrust has no ike: a drop counted on ge-0-0-1's element
+n_drop=$(counter ge-0-0-1)
 hpid=$(ps -o pid= -o comm= --ppid "$(cat "$D/mgd.pid")" | awk '$2=="hostd"{print $1}')
 loads=$(grep -c "nftables ruleset loaded" "$D/hostd.log")
 if [ -n "$hpid" ]; then
@@ -376,9 +392,69 @@ if [ -n "$hpid" ]; then
 	[ "$(hits no-icmp)" = "$n_deny" ] && [ "$(hits all)" = "$n_all" ] &&
 		ok "hit counts kept across a restart of hostd ($n_deny, $n_all)" ||
 		bad "hit counts after a restart of hostd: no-icmp $n_deny -> $(hits no-icmp), all $n_all -> $(hits all)"
+	[ "${n_drop:-0}" -gt 0 ] && [ "$(counter ge-0-0-1)" = "$n_drop" ] &&
+		ok "drops counted on deny_dev kept across a restart of hostd ($n_drop)" ||
+		bad "deny_dev count of ge-0-0-1 after a restart of hostd: $n_drop -> $(counter ge-0-0-1)"
 else
 	bad "no hostd child of mgd"
 fi
+
+# a policy's own match changes (its chain is refilled) and an address-book
+# address it uses changes: its count stays (counted on its chain's rule
+# counters, carried into the new rules), and the rules use the address
+cli <<'SET' >"$D/out9c" 2>&1
+configure
+set security address-book global address far 203.0.113.0/28
+set security address-book global address far2 203.0.113.64/28
+set security address-book global address-set farset address far
+set security address-book global address-set farset address far2
+set security policies from-zone trust to-zone untrust policy all match destination-address farset
+delete security policies from-zone trust to-zone untrust policy all match destination-address any
+commit
+SET
+grep -q "commit complete" "$D/out9c" && ok "commit a policy's match changed" ||
+	{ bad "commit a policy's match changed"; cat "$D/out9c"; }
+[ "$(hits all)" = "$n_all" ] && [ "$(hits no-icmp)" = "$n_deny" ] &&
+	ok "hit count kept when the policy's own rules change ($n_all)" ||
+	bad "hit count not kept: all $n_all -> $(hits all)"
+nft_t=$(ip netns exec $A nft list tables | awk '/qsafe_/ {print $3; exit}')
+ip netns exec $A nft list table inet "$nft_t" |
+	grep -q "ip daddr { 203.0.113.0/28, 203.0.113.64/28 } tcp" ||
+	ip netns exec $A nft list table inet "$nft_t" |
+	grep -q "ip daddr { 203.0.113.0/28, 203.0.113.64/28 } counter" &&
+	ok "the address set is in the policy's rule" ||
+	bad "no rule with the address set's addresses"
+ip netns exec $A nft list sets table inet "$nft_t" | grep -q "set ab4_" &&
+	bad "a named set per address-book entry" ||
+	ok "no named set per address-book entry"
+ip netns exec $A nft list counters table inet "$nft_t" | grep -q "counter pol_" &&
+	bad "a named counter per policy" || ok "no named counter per policy"
+[ "$(tcp_to $L 203.0.113.2 9)" = refused ] &&
+	ok "TCP L->R to an address of the set permitted" || bad "TCP L->R to farset"
+cli <<'SET' >"$D/out9d" 2>&1
+configure
+set security address-book global address far 203.0.113.128/28
+commit
+SET
+grep -q "commit complete" "$D/out9d" && ok "commit the address moved" ||
+	{ bad "commit the address moved"; cat "$D/out9d"; }
+[ "$(tcp_to $L 203.0.113.2 9)" = timeout ] &&
+	ok "TCP L->R no longer permitted once the address moved" ||
+	bad "TCP L->R after the address moved"
+[ "$(hits all)" -gt "$n_all" ] &&
+	ok "hit count kept and counting when the address moves ($(hits all))" ||
+	bad "hit count of all after the address moved: $n_all -> $(hits all)"
+cli <<'SET' >"$D/out9e" 2>&1
+configure
+delete security address-book global address-set farset
+delete security address-book global address far
+delete security address-book global address far2
+delete security policies from-zone trust to-zone untrust policy all match destination-address
+set security policies from-zone trust to-zone untrust policy all match destination-address any
+commit
+SET
+grep -q "commit complete" "$D/out9e" && ok "commit the address book away" ||
+	{ bad "commit the address book away"; cat "$D/out9e"; }
 
 # 10. system host-name deleted, rolled back in, rolled back out
 hostname_after() { # commands...: commit them, print the appliance's name

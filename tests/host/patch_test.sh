@@ -1,10 +1,13 @@
 #!/bin/bash
 # hostd's incremental ruleset (issue 13 §1): a one-line change to a zone's
-# services or to a zone's interfaces is a patch of the model in force, not
-# a new model.  The test commits a sequence of such changes (interfaces
-# joining, leaving and moving between zones with policies between them,
-# with and without host-inbound-traffic of their own, deactivated and
-# activated) with QSAFE_HOSTD_VERIFY=1, under which hostd compares each
+# services, to a zone's interfaces, to a policy of a context or to an
+# address-book entry is a patch of the model in force, not a new model.
+# The test commits a sequence of such changes (interfaces joining, leaving
+# and moving between zones with policies between them, with and without
+# host-inbound-traffic of their own, deactivated and activated; a policy
+# added, changed, moved, deactivated and deleted; addresses and an
+# address-set it uses changed, a policy using one of them elsewhere) with
+# QSAFE_HOSTD_VERIFY=1, under which hostd compares each
 # patched model with the model built whole and logs the outcome; then it
 # stops the appliance and starts it again on the same configuration, and
 # the kernel's table loaded whole by the fresh hostd must be the table the
@@ -122,13 +125,15 @@ set security policies from-zone dmz to-zone trust policy d2t match source-addres
 set security policies from-zone dmz to-zone trust policy d2t match destination-address any
 set security policies from-zone dmz to-zone trust policy d2t match application any
 set security policies from-zone dmz to-zone trust policy d2t then deny
+set security address-book global address a1 10.9.0.0/24
 commit
 SET
 grep -q "commit complete" "$D/out0" && within 10 test -n "$(table)" &&
 	ok "the first configuration committed, table $(table)" ||
 	{ bad "the first configuration"; cat "$D/out0"; exit 1; }
 
-# one commit per line: each is a patch
+# one commit per line: each is a patch (zones, then policies and the
+# address book: policy_patch)
 n=0
 while read -r line; do
 	printf 'configure\n%s\ncommit\n' "$line" | cli >"$D/out" 2>&1
@@ -149,6 +154,22 @@ set security zones security-zone dmz interfaces ge-0/0/1.0
 set security zones security-zone trust interfaces ge-0/0/1.0
 delete security zones security-zone untrust host-inbound-traffic
 delete security zones security-zone untrust interfaces ge-0/0/3.0
+set security address-book global address a2 10.9.1.0/24
+set security address-book global address-set s1 address a1
+set security policies from-zone trust to-zone untrust policy p2 then permit
+set security policies from-zone trust to-zone untrust policy p2 match source-address s1
+set security policies from-zone trust to-zone untrust policy p2 match destination-address a2
+set security address-book global address-set s1 address a2
+set security address-book global address a1 10.9.2.0/24
+set security policies from-zone trust to-zone untrust policy p2 match application junos-ssh
+set security policies from-zone trust to-zone untrust policy p2 match application junos-http
+set security policies from-zone trust to-zone untrust policy p2 then reject
+set security policies from-zone dmz to-zone trust policy d2t match source-address a1
+delete security address-book global address-set s1 address a1
+deactivate security policies from-zone trust to-zone untrust policy p2
+activate security policies from-zone trust to-zone untrust policy p2
+delete security policies from-zone trust to-zone untrust policy p2
+delete security address-book global address-set s1
 LINES
 
 within 10 test "$(patched)" -ge $n &&

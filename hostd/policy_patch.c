@@ -1,0 +1,304 @@
+/*
+ * policy_patch: a change to the policies or the address book as a patch
+ * of the model in force (nftm.h), so that a one-line change costs a few
+ * chains at any number of policies (issue 13): the chain p_<hash> of each
+ * policy the change names, the chain ctx_<hash> of its context (the jumps
+ * in order: a policy added, deleted or moved), and the chain of every
+ * policy whose match names an address-book entry the change touched (or
+ * an address-set that holds one).  What a patch cannot express (a context
+ * or zone that is new or gone, global policies, policy-based VPNs) makes
+ * policy_patch refuse, and hostd builds the model whole.  Also the policy
+ * maps' elements of one device, for zones_patch.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hostd/hostd.h"
+
+/* Whether zone names unit among its interfaces in effect. */
+static bool
+policy_zone_has(struct conf *c, const struct cnode *zone, const char *unit)
+{
+	for (size_t k = 0; k < zone->sn->nchild; k++)
+		if (strcmp(zone->sn->child[k]->name, "interfaces") == 0) {
+			const struct cnode *f =
+			    conf_find(c, zone, zone->sn->child[k], unit);
+			return f != NULL && !cnode_is_inactive(f);
+		}
+	return false;
+}
+
+/*
+ * What policy_context gives the device of unit (nftables key `key`), put
+ * in patch p as its next value (zones_patch): in fwd_from the jump to
+ * f_<A> of the first context whose from-zone A names it, and in each map
+ * to_<A> the jump to the first context from A whose to-zone names it.
+ */
+void
+policy_patch_dev(
+    struct conf *c, const char *unit, const char *key, struct nftm *p)
+{
+	const struct cnode *pol = host_path(conf_root(c), "security policies");
+	json_t *to = json_object();
+	struct sb name, val;
+	bool fwd = false;
+	const char *k;
+	json_t *v;
+
+	sb_init(&name);
+	sb_init(&val);
+	for (const struct cnode *q = pol ? pol->first : NULL; q; q = q->next) {
+		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
+			continue;
+		char zf[64], zt[64];
+		const char *sep = strchr(q->val, CONF_KEY_SEP);
+		snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - q->val : 0),
+		    q->val);
+		snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
+		const struct cnode *from = policy_zone(c, zf);
+		const struct cnode *tz = policy_zone(c, zt);
+		if (from == NULL || tz == NULL)
+			continue;
+		if (!fwd && policy_zone_has(c, from, unit)) {
+			fwd = true;
+			nftm_name("f_", zf, &name);
+			sb_reset(&val);
+			sb_printf(&val, "jump %s", sb_str(&name));
+			nftm_patch_elem(p, "fwd_from", key, sb_str(&val));
+		}
+		nftm_name("to_", zf, &name);
+		if (json_is_string(json_object_get(to, sb_str(&name))))
+			continue;
+		if (policy_zone_has(c, tz, unit)) {
+			struct sb ctx;
+			sb_init(&ctx);
+			nftm_name("ctx_", q->val, &ctx);
+			sb_reset(&val);
+			sb_printf(&val, "jump %s", sb_str(&ctx));
+			sb_free(&ctx);
+			json_object_set_new(
+			    to, sb_str(&name), json_string(sb_str(&val)));
+		} else {
+			json_object_set_new(to, sb_str(&name), json_null());
+		}
+	}
+	if (!fwd)
+		nftm_patch_elem(p, "fwd_from", key, NULL);
+	json_object_foreach(to, k, v)
+	    nftm_patch_elem(p, k, key, json_string_value(v));
+	json_decref(to);
+	sb_free(&name);
+	sb_free(&val);
+}
+
+/* The child of n named kind (a list such as `policy`) keyed key, or NULL. */
+static const struct cnode *
+policy_patch_find(
+    struct conf *c, const struct cnode *n, const char *kind, const char *key)
+{
+	for (size_t k = 0; n != NULL && k < n->sn->nchild; k++)
+		if (strcmp(n->sn->child[k]->name, kind) == 0)
+			return conf_find(c, n, n->sn->child[k], key);
+	return NULL;
+}
+
+/*
+ * Adds to books every address-set that holds one of its entries, at any
+ * depth: a policy naming the set resolves to other addresses now.
+ */
+static void
+policy_patch_books(struct conf *c, json_t *books)
+{
+	const struct cnode *sec = cnode_child(conf_root(c), "security");
+	bool grew = json_object_size(books) > 0;
+
+	for (int round = 0; grew && round <= POLICY_SET_DEPTH; round++) {
+		grew = false;
+		for (const struct cnode *b = sec ? sec->first : NULL; b;
+		     b = b->next) {
+			if (strcmp(b->sn->name, "address-book") != 0)
+				continue;
+			for (const struct cnode *x = b->first; x; x = x->next) {
+				if (strcmp(x->sn->name, "address-set") != 0 ||
+				    json_object_get(books, x->val) != NULL)
+					continue;
+				for (const struct cnode *y = x->first; y;
+				     y = y->next)
+					if (y->val != NULL &&
+					    json_object_get(books, y->val)) {
+						json_object_set_new(
+						    books, x->val, json_true());
+						grew = true;
+						break;
+					}
+			}
+		}
+	}
+}
+
+/* Whether policy q's match names an entry of books. */
+static bool
+policy_patch_uses(const struct cnode *q, const json_t *books)
+{
+	const struct cnode *m = cnode_child(q, "match");
+
+	if (json_object_size(books) == 0)
+		return false;
+	for (const struct cnode *a = m ? m->first : NULL; a; a = a->next)
+		if ((strcmp(a->sn->name, "source-address") == 0 ||
+			strcmp(a->sn->name, "destination-address") == 0) &&
+		    json_object_get(books, a->val) != NULL)
+			return true;
+	return false;
+}
+
+/* The chain of policy name of context ctx into chain (p_<hash>). */
+static void
+policy_patch_chain_name(const char *ctx, const char *name, struct sb *chain)
+{
+	struct sb cn;
+
+	sb_init(&cn);
+	policy_counter_name(ctx, name, &cn);
+	sb_reset(chain);
+	sb_printf(chain, "p_%s", sb_str(&cn) + 4);
+	sb_free(&cn);
+}
+
+/*
+ * The policies of x (a context, key ctx, or global: "") that use an entry
+ * of books, refilled in p (those of skip are done already).
+ */
+static void
+policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
+    const json_t *skip, const json_t *books, struct nftm *p, struct verrs *errs)
+{
+	struct sb chain, rules;
+
+	if (json_object_size(books) == 0)
+		return;
+	sb_init(&chain);
+	sb_init(&rules);
+	for (const struct cnode *q = x ? x->first : NULL; q; q = q->next) {
+		if (strcmp(q->sn->name, "policy") != 0 ||
+		    cnode_is_inactive(q) ||
+		    (skip != NULL && json_object_get(skip, q->val)) ||
+		    !policy_patch_uses(q, books))
+			continue;
+		sb_reset(&rules);
+		policy_chain_rules(c, ctx, q, &chain, &rules, errs);
+		nftm_patch_chain(p, sb_str(&chain), sb_str(&rules));
+	}
+	sb_free(&chain);
+	sb_free(&rules);
+}
+
+/*
+ * policy_patch for one context; p NULL: only whether it can (-1: the
+ * model is built whole).  The policies the change names are refilled (or
+ * their chains go), and the context's chain of jumps only when one of
+ * them comes or goes: a move is a change of the context's entry itself,
+ * which scope.c does not leave to a patch.  A tunnel policy makes it
+ * refuse: policy_vpn.c's chains hold every policy of its context.
+ */
+static int
+policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
+    const json_t *pols, const json_t *books, struct nftm *p, struct verrs *errs)
+{
+	struct sb name, rules;
+	const char *pn;
+	json_t *touched, *x;
+	bool order = false;
+	int rc = -1;
+
+	if (strcmp(ctx->sn->name, "policy") != 0 || cnode_is_inactive(ctx))
+		return 0;
+	touched = json_object_get(pols, ctx->val);
+	if (touched == NULL && json_object_size(books) == 0)
+		return 0;
+	sb_init(&name);
+	sb_init(&rules);
+	nftm_name("pvc_", ctx->val, &name);
+	if (nftm_has_chain(m, sb_str(&name)))
+		goto done;
+	json_object_foreach(touched, pn, x)
+	{
+		const struct cnode *q = policy_patch_find(c, ctx, "policy", pn);
+		bool on = q != NULL && !cnode_is_inactive(q);
+		if (on && policy_tunnel_vpn(q) != NULL)
+			goto done;
+		policy_patch_chain_name(ctx->val, pn, &name);
+		if (on != nftm_has_chain(m, sb_str(&name)))
+			order = true;
+		if (p == NULL)
+			continue;
+		sb_reset(&rules);
+		if (on)
+			policy_chain_rules(c, ctx->val, q, &name, &rules, errs);
+		nftm_patch_chain(p, sb_str(&name), on ? sb_str(&rules) : NULL);
+	}
+	rc = 0;
+	if (p == NULL)
+		goto done;
+	if (order) {
+		sb_reset(&rules);
+		for (const struct cnode *q = ctx->first; q; q = q->next)
+			if (strcmp(q->sn->name, "policy") == 0 &&
+			    !cnode_is_inactive(q)) {
+				policy_patch_chain_name(
+				    ctx->val, q->val, &name);
+				sb_printf(&rules, "jump %s\n", sb_str(&name));
+			}
+		nftm_name("ctx_", ctx->val, &name);
+		nftm_patch_chain(p, sb_str(&name), sb_str(&rules));
+	}
+	policy_patch_users(c, ctx, ctx->val, touched, books, p, errs);
+done:
+	sb_free(&name);
+	sb_free(&rules);
+	return rc;
+}
+
+int
+policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
+    json_t *books, struct nftm *p, struct verrs *errs)
+{
+	const struct cnode *pol = host_path(conf_root(c), "security policies");
+	struct sb name, jumps;
+	const char *k;
+	json_t *v;
+	int rc = -1;
+
+	if (json_object_size(pols) == 0 && json_object_size(books) == 0)
+		return 0;
+	sb_init(&name);
+	sb_init(&jumps);
+	policy_patch_books(c, books);
+	/* a context the change names must be in force already, as is */
+	json_object_foreach((json_t *)pols, k, v)
+	{
+		const struct cnode *ctx =
+		    policy_patch_find(c, pol, "policy", k);
+		nftm_name("ctx_", k, &name);
+		if (ctx == NULL || cnode_is_inactive(ctx) ||
+		    !nftm_has_chain(m, sb_str(&name)))
+			goto done;
+	}
+	/* first whether a patch can do, then the patch: an error of check
+	 * is reported once, by the patch or by the model built whole */
+	for (int pass = 0; pass < 2; pass++) {
+		for (const struct cnode *ctx = pol ? pol->first : NULL; ctx;
+		     ctx = ctx->next)
+			if (policy_patch_ctx(c, m, ctx, pols, books,
+				pass ? p : NULL, errs) == -1)
+				goto done;
+		if (pass == 1)
+			policy_patch_users(c, cnode_child(pol, "global"), "",
+			    NULL, books, p, errs);
+	}
+	rc = 0;
+done:
+	sb_free(&name);
+	sb_free(&jumps);
+	return rc;
+}
