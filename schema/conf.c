@@ -230,13 +230,28 @@ conf_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
 	return NULL;
 }
 
+/* Marks n dirty and links it into its parent's list of dirty children. */
+static void
+cnode_mark_dirty(struct cnode *n)
+{
+	n->flags |= CN_DIRTY;
+	if (n->parent != NULL) {
+		n->dnext = n->parent->dfirst;
+		n->parent->dfirst = n;
+	}
+}
+
 void
 conf_touch(struct cnode *n)
 {
 	for (; n != NULL && !(n->flags & CN_DIRTY); n = n->parent)
-		n->flags |= CN_DIRTY;
+		cnode_mark_dirty(n);
 }
 
+/*
+ * Marks n's subtree dirty, n already on its parent's list: below it every
+ * node has CN_SHAPE, so the lists are not read and need not be made.
+ */
 static void
 conf_touch_subtree(struct cnode *n)
 {
@@ -251,20 +266,64 @@ conf_touch_all(struct conf *c)
 	conf_touch_subtree(&c->root);
 }
 
+/*
+ * Follows the lists of dirty children, so a one-line change under 10,000
+ * entries visits the path to it.  Under CN_SHAPE the list may name removed
+ * nodes: all the children are walked instead, and numbered again (a move
+ * left their positions out of order).
+ */
 static void
 conf_clean_subtree(struct cnode *n)
 {
+	struct cnode *ch, *next;
+	uint32_t pos = 0;
+
 	if (!(n->flags & CN_DIRTY))
 		return;
+	if (n->flags & CN_SHAPE) {
+		for (ch = n->first; ch; ch = ch->next) {
+			conf_clean_subtree(ch);
+			ch->dnext = NULL;
+			if (ch->prev != NULL && ch->prev->sn != ch->sn)
+				pos = 0;
+			ch->pos = pos++;
+		}
+	} else {
+		for (ch = n->dfirst; ch; ch = next) {
+			next = ch->dnext;
+			conf_clean_subtree(ch);
+			ch->dnext = NULL;
+		}
+	}
+	n->dfirst = NULL;
 	n->flags &= ~(CN_DIRTY | CN_SHAPE);
-	for (struct cnode *ch = n->first; ch; ch = ch->next)
-		conf_clean_subtree(ch);
 }
 
 void
 conf_clean(struct conf *c)
 {
 	conf_clean_subtree(&c->root);
+}
+
+struct cnode *
+cnode_dirty_next(const struct cnode *n, const struct cnode *ch)
+{
+	struct cnode *d;
+
+	if (!(n->flags & CN_SHAPE))
+		return ch != NULL ? ch->dnext : n->dfirst;
+	for (d = ch != NULL ? ch->next : n->first; d != NULL; d = d->next)
+		if (d->flags & CN_DIRTY)
+			return d;
+	return NULL;
+}
+
+bool
+cnode_is_before(const struct cnode *a, const struct cnode *b)
+{
+	if (a->sn != b->sn)
+		return a->sn->idx < b->sn->idx;
+	return a->pos < b->pos;
 }
 
 static void
@@ -297,6 +356,8 @@ conf_link(struct conf *c, struct cnode *parent, struct cnode *n)
 		}
 	}
 	n->parent = parent;
+	/* The last of its kind: after the one that was. */
+	n->pos = (after != NULL && after->sn == n->sn) ? after->pos + 1 : 0;
 	n->prev = after;
 	n->next = after ? after->next : parent->first;
 	if (n->next)
@@ -470,6 +531,13 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
 	n->from = arena_strdup(&c->text, src->from);
 	n->flags = src->flags;
 	n->parent = parent;
+	if (n->flags & CN_DIRTY) {
+		n->dnext = parent->dfirst;
+		parent->dfirst = n;
+	}
+	n->pos = (parent->last != NULL && parent->last->sn == n->sn)
+	    ? parent->last->pos + 1
+	    : 0;
 	/* Copies arrive in order: appending keeps schema order. */
 	n->prev = parent->last;
 	if (parent->last)
@@ -500,15 +568,15 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 		conf_remove(c, old);
 	n = conf_node_new(c, src->sn, val);
 	n->annot = arena_strdup(&c->text, src->annot);
-	n->flags = src->flags;
+	/* Not src's marks: n goes on parent's list when conf_touch marks it. */
+	n->flags = src->flags & ~(CN_DIRTY | CN_SHAPE);
 	conf_link(c, parent, n);
 	if (cnode_is_hashed(n->sn))
 		conf_hash_add(c, n);
 	c->count++;
 	for (const struct cnode *ch = src->first; ch; ch = ch->next)
 		conf_copy_rec(c, n, ch, ch->val);
-	/* The parent first: conf_touch stops at a node already dirty. */
-	conf_changed_now(c, parent);
+	conf_changed_now(c, n);
 	conf_touch_subtree(n);
 	return n;
 }
@@ -529,7 +597,8 @@ conf_dup(const struct conf *src)
 		c->hsize = src->hsize;
 	}
 	/* The root's dirty mark too: conf_clean and conf_touch stop at the
-	 * first clean/dirty node, so a dirty child needs a dirty root. */
+	 * first clean/dirty node, so a dirty child needs a dirty root.  The
+	 * copies of dirty nodes go on their parents' lists (conf_copy_rec). */
 	c->root.flags = src->root.flags;
 	c->root.annot = arena_strdup(&c->text, src->root.annot);
 	for (const struct cnode *ch = src->root.first; ch; ch = ch->next)
