@@ -148,9 +148,9 @@ delta_walk_entries(struct delta_walk *w, const struct cnode *n,
 {
 	struct delta_set *s;
 
-	for (const struct cnode *c = n->first; c; c = c->next) {
-		if (!(c->flags & CN_DIRTY))
-			continue;
+	/* The dirty ones only, from their list: not 57,000 flags. */
+	for (const struct cnode *c = cnode_dirty_next(n, NULL); c;
+	     c = cnode_dirty_next(n, c)) {
 		if ((s = delta_entry_set(w, c, ike)) == NULL)
 			return -1;
 		dset_add(s, c->val);
@@ -211,9 +211,9 @@ delta_walk_policies(
 			delta_ctx_vpns(w, w->prev, pctx);
 			continue;
 		}
-		for (const struct cnode *p = ctx->first; p; p = p->next) {
-			if (!(p->flags & CN_DIRTY) ||
-			    strcmp(p->sn->name, "policy") != 0)
+		for (const struct cnode *p = cnode_dirty_next(ctx, NULL); p;
+		     p = cnode_dirty_next(ctx, p)) {
+			if (strcmp(p->sn->name, "policy") != 0)
 				continue;
 			dset_add(&w->vpn, delta_tunnel_vpn(w->next, p));
 			dset_add(&w->vpn,
@@ -292,9 +292,8 @@ static int
 delta_walk_interfaces(
     struct delta_walk *w, const struct cnode *ifs, const struct cnode *pifs)
 {
-	for (const struct cnode *c = ifs->first; c; c = c->next) {
-		if (!(c->flags & CN_DIRTY))
-			continue;
+	for (const struct cnode *c = cnode_dirty_next(ifs, NULL); c;
+	     c = cnode_dirty_next(ifs, c)) {
 		if (strcmp(c->sn->name, "interface") != 0)
 			return -1;
 		dset_add(&w->ifd, c->val);
