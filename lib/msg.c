@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,22 +32,35 @@ msg_sockaddr(const char *path, struct sockaddr_un *sun)
 	return 0;
 }
 
+/*
+ * The socket is bound under a temporary name and renamed into place once it
+ * listens: a client that sees path (a test polling for it, a cli started at
+ * once) never meets a bound socket that refuses connections.
+ */
 int
 msg_listen(const char *path, int mode)
 {
 	struct sockaddr_un sun;
-	int fd;
+	char tmp[sizeof(sun.sun_path)];
+	int fd, n;
 
-	if (msg_sockaddr(path, &sun) == -1)
+	n = snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (msg_sockaddr(tmp, &sun) == -1)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
-	unlink(path);
+	unlink(tmp);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, (mode_t)mode) == -1 || listen(fd, 64) == -1) {
+	    chmod(tmp, (mode_t)mode) == -1 || listen(fd, 64) == -1 ||
+	    rename(tmp, path) == -1) {
 		int e = errno;
 		close(fd);
+		unlink(tmp);
 		errno = e;
 		return -1;
 	}
