@@ -229,6 +229,36 @@ crypto_random(uint8_t *out, size_t n)
 }
 
 int
+crypto_pool_random(struct crypto_pool *p, uint8_t *out, size_t n)
+{
+	uint8_t *src;
+
+	if (n == 0)
+		return 0;
+	if (n > CRYPTO_POOL_LEN / 4)
+		return crypto_random(out, n);
+	if (p->avail < n) {
+		if (RAND_bytes(p->b, CRYPTO_POOL_LEN) != 1) {
+			crypto_pool_wipe(p);
+			return -1;
+		}
+		p->avail = CRYPTO_POOL_LEN;
+	}
+	src = p->b + CRYPTO_POOL_LEN - p->avail;
+	memcpy(out, src, n);
+	OPENSSL_cleanse(src, n);
+	p->avail -= n;
+	return 0;
+}
+
+void
+crypto_pool_wipe(struct crypto_pool *p)
+{
+	OPENSSL_cleanse(p->b, sizeof(p->b));
+	p->avail = 0;
+}
+
+int
 crypto_hash(
     enum crypto_hash_alg alg, const uint8_t *p, size_t len, uint8_t *out)
 {

@@ -85,6 +85,24 @@ int crypto_prfplus(const struct prf_alg *prf, const uint8_t *key, size_t klen,
 int crypto_random(uint8_t *out, size_t n);
 
 /*
+ * A pool of OpenSSL DRBG output: one RAND_bytes per CRYPTO_POOL_LEN
+ * octets instead of one per nonce or SPI (each call takes the DRBG's
+ * lock and checks for a fork).  Octets handed out are wiped from the
+ * pool; zeroed (calloc) it is empty.  Taken from the end: the unused
+ * octets are b[CRYPTO_POOL_LEN - avail .. CRYPTO_POOL_LEN).
+ */
+#define CRYPTO_POOL_LEN 2048
+struct crypto_pool {
+	uint8_t b[CRYPTO_POOL_LEN];
+	size_t avail;
+};
+
+/* n random octets from the pool (refilled when short).  0 / -1. */
+int crypto_pool_random(struct crypto_pool *p, uint8_t *out, size_t n);
+/* Wipes what the pool still holds; it is empty after. */
+void crypto_pool_wipe(struct crypto_pool *p);
+
+/*
  * A plain hash of p[0..len) into out (CRYPTO_SHA1: 20 octets, the NAT
  * detection hashes of RFC 7296 2.23; CRYPTO_SHA256: 32, the cookie of
  * 2.6).  0 / -1.

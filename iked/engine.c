@@ -555,6 +555,7 @@ eng_free(struct ike_engine *e)
 	}
 	ix_free(e);
 	dh_params_free(e->dhp);
+	crypto_pool_wipe(&e->rnd);
 	OPENSSL_cleanse(e->pout, sizeof(e->pout));
 	OPENSSL_cleanse(e->in, sizeof(e->in));
 	free(e);
