@@ -140,9 +140,9 @@ sa_init_keys(struct ike_sa *sa, const struct ike_ke *ke)
 	if (dh_shared(n->dh, ke->data.p, ke->data.len, shared, sizeof(shared),
 		&shlen) == -1)
 		goto done;
-	if (ike_keys_derive(&sa->keys, &sa->suite, shared, shlen, n->ni,
-		n->nilen, n->nr, n->nrlen, sa->ispi, sa->rspi, NULL, NULL,
-		0) == -1)
+	if (ike_keys_derive(sa->e->ca, &sa->keys, &sa->suite, shared, shlen,
+		n->ni, n->nilen, n->nr, n->nrlen, sa->ispi, sa->rspi, NULL,
+		NULL, 0) == -1)
 		goto done;
 	rc = 0;
 done:
