@@ -183,7 +183,8 @@ child_spi_alloc(struct ike_engine *e)
 	if (e->spiset_cap == 0 || 2 * (e->spiset_n + 1) > e->spiset_cap)
 		spiset_rebuild(e);
 	do {
-		if (crypto_random((uint8_t *)&spi, sizeof(spi)) == -1)
+		if (crypto_pool_random(&e->rnd, (uint8_t *)&spi, sizeof(spi)) ==
+		    -1)
 			return 0;
 		/* in the set: in use, or stale (then free to take again) */
 	} while (spi < 256 || (spiset_has(e, spi) && spi_in_use(e, spi)));

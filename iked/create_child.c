@@ -342,9 +342,9 @@ ike_rekey_keys(struct ike_sa *old, struct ike_sa *nsa,
 	if (prop_suite(chosen, true, &nsa->suite) == -1 ||
 	    dh_shared(dh, peer_ke->data.p, peer_ke->data.len, shared,
 		sizeof(shared), &shlen) == -1 ||
-	    ike_keys_derive(&nsa->keys, &nsa->suite, shared, shlen, ni, nilen,
-		nr, nrlen, nsa->ispi, nsa->rspi, old->keys.prf, old->keys.sk_d,
-		old->keys.d_len) == -1)
+	    ike_keys_derive(nsa->e->ca, &nsa->keys, &nsa->suite, shared, shlen,
+		ni, nilen, nr, nrlen, nsa->ispi, nsa->rspi, old->keys.prf,
+		old->keys.sk_d, old->keys.d_len) == -1)
 		goto done;
 	ike_inherit(nsa, old);
 	sa_nego_free(nsa);

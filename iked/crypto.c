@@ -5,6 +5,7 @@
  * entry also carries the names Junos shows, OpenSSL fetches and Linux XFRM
  * wants, so that no other part of iked keeps its own copy of the mapping.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -122,14 +123,31 @@ crypto_dh_len(uint16_t group)
 	return 0;
 }
 
-EVP_MAC_CTX *
-crypto_hmac_new(const char *digest, const uint8_t *key, size_t klen)
+/* The digests HMAC runs with here: prf_table's and integ_table's. */
+static const char *const hmac_digests[] = { "SHA1", "SHA2-256", "SHA2-384",
+	"SHA2-512" };
+
+/*
+ * What OpenSSL fetches once per engine instead of once per message or
+ * key: each fetch looks the name up in the library context under its
+ * lock.  hmac[i]: an HMAC context with hmac_digests[i] and an empty key,
+ * duplicated and keyed for each use; cipher[i]: encr_table[i].
+ */
+struct crypto_algs {
+	EVP_MAC_CTX *hmac[NELEM(hmac_digests)];
+	EVP_CIPHER *cipher[NELEM(encr_table)];
+};
+
+/* HMAC takes an empty key (RFC 2104 2); OpenSSL wants a pointer. */
+static const uint8_t hmac_none[1];
+
+/* A fresh HMAC context with digest, keyed.  NULL on error. */
+static EVP_MAC_CTX *
+crypto_hmac_fetch(const char *digest, const uint8_t *key, size_t klen)
 {
 	EVP_MAC *mac;
 	EVP_MAC_CTX *ctx = NULL;
 	OSSL_PARAM params[2];
-	/* HMAC takes an empty key (RFC 2104 2); OpenSSL wants a pointer. */
-	static const uint8_t none[1];
 
 	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (mac == NULL)
@@ -141,7 +159,66 @@ crypto_hmac_new(const char *digest, const uint8_t *key, size_t klen)
 	params[0] = OSSL_PARAM_construct_utf8_string(
 	    OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_init(ctx, klen ? key : none, klen, params)) {
+	if (!EVP_MAC_init(ctx, klen ? key : hmac_none, klen, params)) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+struct crypto_algs *
+crypto_algs_new(void)
+{
+	struct crypto_algs *ca;
+	size_t i;
+
+	if ((ca = calloc(1, sizeof(*ca))) == NULL)
+		return NULL;
+	/* One that fails stays NULL: its users fetch (and fail) as before. */
+	for (i = 0; i < NELEM(hmac_digests); i++)
+		ca->hmac[i] = crypto_hmac_fetch(hmac_digests[i], NULL, 0);
+	for (i = 0; i < NELEM(encr_table); i++)
+		ca->cipher[i] = EVP_CIPHER_fetch(NULL, encr_table[i].evp, NULL);
+	return ca;
+}
+
+void
+crypto_algs_free(struct crypto_algs *ca)
+{
+	size_t i;
+
+	if (ca == NULL)
+		return;
+	for (i = 0; i < NELEM(hmac_digests); i++)
+		EVP_MAC_CTX_free(ca->hmac[i]);
+	for (i = 0; i < NELEM(encr_table); i++)
+		EVP_CIPHER_free(ca->cipher[i]);
+	free(ca);
+}
+
+const EVP_CIPHER *
+crypto_algs_cipher(const struct crypto_algs *ca, const struct encr_alg *e)
+{
+	if (ca == NULL || e < encr_table || e >= encr_table + NELEM(encr_table))
+		return NULL;
+	return ca->cipher[e - encr_table];
+}
+
+EVP_MAC_CTX *
+crypto_hmac_new(const struct crypto_algs *ca, const char *digest,
+    const uint8_t *key, size_t klen)
+{
+	EVP_MAC_CTX *ctx;
+	size_t i;
+
+	for (i = 0; ca != NULL && i < NELEM(hmac_digests); i++)
+		if (ca->hmac[i] != NULL && strcmp(hmac_digests[i], digest) == 0)
+			break;
+	if (ca == NULL || i == NELEM(hmac_digests))
+		return crypto_hmac_fetch(digest, key, klen);
+	if ((ctx = EVP_MAC_CTX_dup(ca->hmac[i])) == NULL)
+		return NULL;
+	if (!EVP_MAC_init(ctx, klen ? key : hmac_none, klen, NULL)) {
 		EVP_MAC_CTX_free(ctx);
 		return NULL;
 	}
@@ -150,8 +227,9 @@ crypto_hmac_new(const char *digest, const uint8_t *key, size_t klen)
 
 /* RFC 7296 2.13: prf is HMAC here, so any key length is allowed. */
 int
-crypto_prf_run(const struct prf_alg *prf, const uint8_t *key, size_t klen,
-    const uint8_t *data, size_t dlen, uint8_t *out)
+crypto_prf_run(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *key, size_t klen, const uint8_t *data, size_t dlen,
+    uint8_t *out)
 {
 	EVP_MAC_CTX *ctx;
 	size_t n = 0;
@@ -159,7 +237,7 @@ crypto_prf_run(const struct prf_alg *prf, const uint8_t *key, size_t klen,
 
 	if (prf == NULL || (key == NULL && klen) || (data == NULL && dlen))
 		return -1;
-	ctx = crypto_hmac_new(prf->evp, key, klen);
+	ctx = crypto_hmac_new(ca, prf->evp, key, klen);
 	if (ctx == NULL)
 		return -1;
 	if (dlen && !EVP_MAC_update(ctx, data, dlen))
@@ -177,8 +255,9 @@ done:
  * T1 = prf (K, S | 0x01), Tn = prf (K, Tn-1 | S | n), n at most 255.
  */
 int
-crypto_prfplus(const struct prf_alg *prf, const uint8_t *key, size_t klen,
-    const uint8_t *seed, size_t slen, uint8_t *out, size_t outlen)
+crypto_prfplus(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *key, size_t klen, const uint8_t *seed, size_t slen,
+    uint8_t *out, size_t outlen)
 {
 	EVP_MAC_CTX *ctx;
 	uint8_t t[CRYPTO_KEY_MAX];
@@ -191,7 +270,7 @@ crypto_prfplus(const struct prf_alg *prf, const uint8_t *key, size_t klen,
 		return -1;
 	if (outlen > 255 * prf->out_len)
 		return -1;
-	ctx = crypto_hmac_new(prf->evp, key, klen);
+	ctx = crypto_hmac_new(ca, prf->evp, key, klen);
 	if (ctx == NULL)
 		return -1;
 	for (i = 1; outlen > 0; i++) {
@@ -226,6 +305,36 @@ crypto_random(uint8_t *out, size_t n)
 	if (n > INT32_MAX)
 		return -1;
 	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
+}
+
+int
+crypto_pool_random(struct crypto_pool *p, uint8_t *out, size_t n)
+{
+	uint8_t *src;
+
+	if (n == 0)
+		return 0;
+	if (n > CRYPTO_POOL_LEN / 4)
+		return crypto_random(out, n);
+	if (p->avail < n) {
+		if (RAND_bytes(p->b, CRYPTO_POOL_LEN) != 1) {
+			crypto_pool_wipe(p);
+			return -1;
+		}
+		p->avail = CRYPTO_POOL_LEN;
+	}
+	src = p->b + CRYPTO_POOL_LEN - p->avail;
+	memcpy(out, src, n);
+	OPENSSL_cleanse(src, n);
+	p->avail -= n;
+	return 0;
+}
+
+void
+crypto_pool_wipe(struct crypto_pool *p)
+{
+	OPENSSL_cleanse(p->b, sizeof(p->b));
+	p->avail = 0;
 }
 
 int

@@ -75,14 +75,42 @@ struct ike_suite {
 	bool esn;
 };
 
+/*
+ * The algorithms an engine fetches from OpenSSL once (crypto.c); every
+ * function taking one also takes NULL and then fetches for the call.
+ */
+struct crypto_algs;
+struct crypto_algs *crypto_algs_new(void);
+void crypto_algs_free(struct crypto_algs *ca);
+
 /* prf(key, data) into out (prf->out_len octets).  0 / -1. */
-int crypto_prf_run(const struct prf_alg *prf, const uint8_t *key, size_t klen,
-    const uint8_t *data, size_t dlen, uint8_t *out);
+int crypto_prf_run(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *key, size_t klen, const uint8_t *data, size_t dlen,
+    uint8_t *out);
 /* prf+(key, seed) (RFC 7296 2.13), outlen octets (<= 255 blocks). */
-int crypto_prfplus(const struct prf_alg *prf, const uint8_t *key, size_t klen,
-    const uint8_t *seed, size_t slen, uint8_t *out, size_t outlen);
+int crypto_prfplus(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *key, size_t klen, const uint8_t *seed, size_t slen,
+    uint8_t *out, size_t outlen);
 /* n random octets (nonces, SPIs, IVs). */
 int crypto_random(uint8_t *out, size_t n);
+
+/*
+ * A pool of OpenSSL DRBG output: one RAND_bytes per CRYPTO_POOL_LEN
+ * octets instead of one per nonce or SPI (each call takes the DRBG's
+ * lock and checks for a fork).  Octets handed out are wiped from the
+ * pool; zeroed (calloc) it is empty.  Taken from the end: the unused
+ * octets are b[CRYPTO_POOL_LEN - avail .. CRYPTO_POOL_LEN).
+ */
+#define CRYPTO_POOL_LEN 2048
+struct crypto_pool {
+	uint8_t b[CRYPTO_POOL_LEN];
+	size_t avail;
+};
+
+/* n random octets from the pool (refilled when short).  0 / -1. */
+int crypto_pool_random(struct crypto_pool *p, uint8_t *out, size_t n);
+/* Wipes what the pool still holds; it is empty after. */
+void crypto_pool_wipe(struct crypto_pool *p);
 
 /*
  * A plain hash of p[0..len) into out (CRYPTO_SHA1: 20 octets, the NAT
@@ -120,6 +148,7 @@ int dh_shared(struct dh *dh, const uint8_t *peer, size_t plen, uint8_t *out,
 
 /* The keys of one IKE SA (RFC 7296 2.14). */
 struct ike_keys {
+	const struct crypto_algs *ca; /* the engine's, or NULL */
 	const struct prf_alg *prf;
 	const struct encr_alg *encr;
 	const struct integ_alg *integ;
@@ -135,12 +164,14 @@ void ike_keys_wipe(struct ike_keys *k);
  * SKEYSEED = prf(Ni | Nr, g^ir) and SK_* = prf+(SKEYSEED, Ni|Nr|SPIi|SPIr)
  * for a new IKE SA; for a rekeyed one (2.18) SKEYSEED = prf(SK_d_old,
  * g^ir | Ni | Nr) with the old SA's PRF (old_prf, old_sk_d; NULL for a new
- * SA).  SPIs in host order.
+ * SA).  SPIs in host order.  k keeps ca for the SK payloads and the
+ * Child SA keys made with it.
  */
-int ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
-    const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
-    const uint8_t *nr, size_t nrlen, uint64_t spii, uint64_t spir,
-    const struct prf_alg *old_prf, const uint8_t *old_sk_d, size_t old_len);
+int ike_keys_derive(const struct crypto_algs *ca, struct ike_keys *k,
+    const struct ike_suite *s, const uint8_t *shared, size_t shlen,
+    const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+    uint64_t spii, uint64_t spir, const struct prf_alg *old_prf,
+    const uint8_t *old_sk_d, size_t old_len);
 
 /* RFC 8784 3: SK_d, SK_pi, SK_pr := prf+(PPK, SK_x), lengths unchanged. */
 int ike_keys_ppk_mix(struct ike_keys *k, const uint8_t *ppk, size_t ppklen);
@@ -164,13 +195,14 @@ void child_keys_wipe(struct child_keys *ck);
  * the peer's nonce, prf(SK_px, IDx') with id_body the ID payload body.
  * Writes into out (cap); *len.  0 / -1.
  */
-int ike_auth_octets(const struct prf_alg *prf, const uint8_t *sk_p,
-    size_t sk_p_len, const uint8_t *msg1, size_t msg1_len, const uint8_t *nonce,
-    size_t nonce_len, const uint8_t *id_body, size_t id_len, uint8_t *out,
-    size_t cap, size_t *len);
+int ike_auth_octets(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *sk_p, size_t sk_p_len, const uint8_t *msg1, size_t msg1_len,
+    const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body,
+    size_t id_len, uint8_t *out, size_t cap, size_t *len);
 /* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), octets); out: prf->out_len. */
-int ike_auth_psk(const struct prf_alg *prf, const uint8_t *psk, size_t psklen,
-    const uint8_t *octets, size_t olen, uint8_t *out);
+int ike_auth_psk(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *psk, size_t psklen, const uint8_t *octets, size_t olen,
+    uint8_t *out);
 /* Constant-time comparison of two AUTH values; true when equal. */
 bool ike_auth_equal(const uint8_t *a, const uint8_t *b, size_t len);
 

@@ -285,6 +285,8 @@ struct ike_engine {
 	uint8_t seed[16];	   /* SipHash key, random per engine */
 	uint8_t cookie_secret[32]; /* RFC 7296 2.6 */
 	struct dh_params *dhp;	   /* the curves, made once (dh.c) */
+	struct crypto_algs *ca;	   /* fetched once (crypto.c) */
+	struct crypto_pool rnd;	   /* nonces and SPIs (crypto.c) */
 	struct eng_limits lim;	   /* eng_limits_set, defaults filled */
 	struct ppk_wait *waits;	   /* outstanding key source requests */
 	/* life.c: once a second, the timers and `immediately` retries */

@@ -488,6 +488,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	e->dp = dp;
 	e->life_div = 1;
 	e->dhp = dh_params_new();
+	e->ca = crypto_algs_new(); /* NULL: each use fetches */
 	if (sa_table_init(e) == -1 ||
 	    crypto_random(e->cookie_secret, sizeof(e->cookie_secret)) == -1) {
 		eng_free(e);
@@ -555,6 +556,8 @@ eng_free(struct ike_engine *e)
 	}
 	ix_free(e);
 	dh_params_free(e->dhp);
+	crypto_pool_wipe(&e->rnd);
+	crypto_algs_free(e->ca);
 	OPENSSL_cleanse(e->pout, sizeof(e->pout));
 	OPENSSL_cleanse(e->in, sizeof(e->in));
 	free(e);

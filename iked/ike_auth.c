@@ -80,8 +80,8 @@ auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *sk_p,
 	size_t cap = mlen + CRYPTO_NONCE_MAX + CRYPTO_KEY_MAX;
 	uint8_t *oct = xmalloc(cap);
 
-	if (ike_auth_octets(sa->keys.prf, sk_p, sa->keys.p_len, m, mlen,
-		of_initiator ? n->nr : n->ni,
+	if (ike_auth_octets(sa->keys.ca, sa->keys.prf, sk_p, sa->keys.p_len, m,
+		mlen, of_initiator ? n->nr : n->ni,
 		of_initiator ? n->nrlen : n->nilen, body, blen, oct, cap,
 		olen) == -1) {
 		free(oct);
@@ -103,8 +103,8 @@ auth_value(const struct ike_sa *sa, bool of_initiator, const uint8_t *sk_p,
 		return -1;
 	oct = auth_octets(sa, of_initiator, sk_p, body, blen, &olen);
 	if (oct != NULL &&
-	    ike_auth_psk(sa->keys.prf, sa->gw->p.psk, sa->gw->p.psk_len, oct,
-		olen, out) == 0)
+	    ike_auth_psk(sa->keys.ca, sa->keys.prf, sa->gw->p.psk,
+		sa->gw->p.psk_len, oct, olen, out) == 0)
 		rc = 0;
 	free(oct);
 	return rc;

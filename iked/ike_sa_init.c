@@ -108,7 +108,7 @@ sa_init_start(struct ike_engine *e, struct eng_gw *gw, struct eng_vpnc *vpn)
 		eng_set_port(&sa->local, IKE_PORT);
 	sa->n->vpn = vpn;
 	sa->n->nilen = ENG_NONCE_LEN;
-	if (crypto_random(sa->n->ni, sa->n->nilen) == -1 ||
+	if (crypto_pool_random(&e->rnd, sa->n->ni, sa->n->nilen) == -1 ||
 	    sa_init_send(sa, gw->p.prop[0].dh) == -1) {
 		sa_free(sa);
 		return NULL;
@@ -140,9 +140,9 @@ sa_init_keys(struct ike_sa *sa, const struct ike_ke *ke)
 	if (dh_shared(n->dh, ke->data.p, ke->data.len, shared, sizeof(shared),
 		&shlen) == -1)
 		goto done;
-	if (ike_keys_derive(&sa->keys, &sa->suite, shared, shlen, n->ni,
-		n->nilen, n->nr, n->nrlen, sa->ispi, sa->rspi, NULL, NULL,
-		0) == -1)
+	if (ike_keys_derive(sa->e->ca, &sa->keys, &sa->suite, shared, shlen,
+		n->ni, n->nilen, n->nr, n->nrlen, sa->ispi, sa->rspi, NULL,
+		NULL, 0) == -1)
 		goto done;
 	rc = 0;
 done:
@@ -241,7 +241,8 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	memcpy(n->ni, msg->nonce.p, n->nilen);
 	n->nrlen = ENG_NONCE_LEN;
 	n->dh = dh_new_with(e->dhp, chosen.dh);
-	if (n->dh == NULL || crypto_random(n->nr, n->nrlen) == -1 ||
+	if (n->dh == NULL ||
+	    crypto_pool_random(&e->rnd, n->nr, n->nrlen) == -1 ||
 	    sa_init_keys(sa, &msg->ke) == -1) {
 		log_info("ike %s: IKE_SA_INIT refused: bad KE", gw->p.name);
 		sa_free(sa);

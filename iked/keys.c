@@ -60,10 +60,11 @@ child_keys_wipe(struct child_keys *ck)
 }
 
 int
-ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
-    const uint8_t *shared, size_t shlen, const uint8_t *ni, size_t nilen,
-    const uint8_t *nr, size_t nrlen, uint64_t spii, uint64_t spir,
-    const struct prf_alg *old_prf, const uint8_t *old_sk_d, size_t old_len)
+ike_keys_derive(const struct crypto_algs *ca, struct ike_keys *k,
+    const struct ike_suite *s, const uint8_t *shared, size_t shlen,
+    const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+    uint64_t spii, uint64_t spir, const struct prf_alg *old_prf,
+    const uint8_t *old_sk_d, size_t old_len)
 {
 	uint8_t buf[CRYPTO_DH_MAX + 2 * CRYPTO_NONCE_MAX + 16];
 	uint8_t skeyseed[CRYPTO_KEY_MAX];
@@ -74,6 +75,7 @@ ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
 	int rc = -1;
 
 	ike_keys_wipe(k);
+	k->ca = ca;
 	if (s == NULL || s->prf == NULL || s->encr == NULL ||
 	    (!s->encr->aead && s->integ == NULL) || shared == NULL ||
 	    shlen == 0 || shlen > CRYPTO_DH_MAX ||
@@ -84,8 +86,8 @@ ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
 		/* RFC 7296 2.14: SKEYSEED = prf(Ni | Nr, g^ir) */
 		memcpy(buf, ni, nilen);
 		memcpy(buf + nilen, nr, nrlen);
-		if (crypto_prf_run(
-			prf, buf, nilen + nrlen, shared, shlen, skeyseed) == -1)
+		if (crypto_prf_run(ca, prf, buf, nilen + nrlen, shared, shlen,
+			skeyseed) == -1)
 			goto done;
 	} else {
 		/*
@@ -97,7 +99,7 @@ ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
 		memcpy(buf, shared, shlen);
 		memcpy(buf + shlen, ni, nilen);
 		memcpy(buf + shlen + nilen, nr, nrlen);
-		if (crypto_prf_run(old_prf, old_sk_d, old_len, buf,
+		if (crypto_prf_run(ca, old_prf, old_sk_d, old_len, buf,
 			shlen + nilen + nrlen, skeyseed) == -1)
 			goto done;
 	}
@@ -115,7 +117,7 @@ ike_keys_derive(struct ike_keys *k, const struct ike_suite *s,
 	memcpy(buf + nilen, nr, nrlen);
 	keys_put64(buf + nilen + nrlen, spii);
 	keys_put64(buf + nilen + nrlen + 8, spir);
-	if (crypto_prfplus(prf, skeyseed,
+	if (crypto_prfplus(ca, prf, skeyseed,
 		old_sk_d != NULL ? old_prf->out_len : prf->out_len, buf,
 		nilen + nrlen + 16, stream, total) == -1)
 		goto done;
@@ -139,13 +141,13 @@ done:
 
 /* RFC 8784 3: SK_x' = prf+(PPK, SK_x), as long as SK_x. */
 static int
-keys_ppk_one(const struct prf_alg *prf, const uint8_t *ppk, size_t ppklen,
-    uint8_t *key, size_t len)
+keys_ppk_one(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *ppk, size_t ppklen, uint8_t *key, size_t len)
 {
 	uint8_t tmp[CRYPTO_KEY_MAX];
 	int rc;
 
-	rc = crypto_prfplus(prf, ppk, ppklen, key, len, tmp, len);
+	rc = crypto_prfplus(ca, prf, ppk, ppklen, key, len, tmp, len);
 	if (rc == 0)
 		memcpy(key, tmp, len);
 	OPENSSL_cleanse(tmp, sizeof(tmp));
@@ -157,9 +159,11 @@ ike_keys_ppk_mix(struct ike_keys *k, const uint8_t *ppk, size_t ppklen)
 {
 	if (k->prf == NULL || ppk == NULL || ppklen == 0)
 		return -1;
-	if (keys_ppk_one(k->prf, ppk, ppklen, k->sk_d, k->d_len) == -1 ||
-	    keys_ppk_one(k->prf, ppk, ppklen, k->sk_pi, k->p_len) == -1 ||
-	    keys_ppk_one(k->prf, ppk, ppklen, k->sk_pr, k->p_len) == -1) {
+	if (keys_ppk_one(k->ca, k->prf, ppk, ppklen, k->sk_d, k->d_len) == -1 ||
+	    keys_ppk_one(k->ca, k->prf, ppk, ppklen, k->sk_pi, k->p_len) ==
+		-1 ||
+	    keys_ppk_one(k->ca, k->prf, ppk, ppklen, k->sk_pr, k->p_len) ==
+		-1) {
 		/* Half-mixed keys must not be used. */
 		ike_keys_wipe(k);
 		return -1;
@@ -198,8 +202,8 @@ child_keys_derive(struct child_keys *ck, const struct ike_keys *k,
 	memcpy(seed + slen, ni, nilen);
 	memcpy(seed + slen + nilen, nr, nrlen);
 	slen += nilen + nrlen;
-	if (crypto_prfplus(
-		k->prf, k->sk_d, k->d_len, seed, slen, stream, total) == -1)
+	if (crypto_prfplus(k->ca, k->prf, k->sk_d, k->d_len, seed, slen, stream,
+		total) == -1)
 		goto done;
 	/* encr_i | integ_i | encr_r | integ_r, salts with their keys */
 	p = stream;
@@ -221,10 +225,10 @@ done:
  * MACedIDForI, MACedIDForI = prf(SK_pi, IDi'); the responder's likewise.
  */
 int
-ike_auth_octets(const struct prf_alg *prf, const uint8_t *sk_p, size_t sk_p_len,
-    const uint8_t *msg1, size_t msg1_len, const uint8_t *nonce,
-    size_t nonce_len, const uint8_t *id_body, size_t id_len, uint8_t *out,
-    size_t cap, size_t *len)
+ike_auth_octets(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *sk_p, size_t sk_p_len, const uint8_t *msg1, size_t msg1_len,
+    const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body,
+    size_t id_len, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t need;
 
@@ -236,7 +240,7 @@ ike_auth_octets(const struct prf_alg *prf, const uint8_t *sk_p, size_t sk_p_len,
 	need = msg1_len + nonce_len + prf->out_len;
 	memcpy(out, msg1, msg1_len);
 	memcpy(out + msg1_len, nonce, nonce_len);
-	if (crypto_prf_run(prf, sk_p, sk_p_len, id_body, id_len,
+	if (crypto_prf_run(ca, prf, sk_p, sk_p_len, id_body, id_len,
 		out + msg1_len + nonce_len) == -1)
 		return -1;
 	*len = need;
@@ -246,18 +250,19 @@ ike_auth_octets(const struct prf_alg *prf, const uint8_t *sk_p, size_t sk_p_len,
 /* RFC 7296 2.15: AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <octets>)
  */
 int
-ike_auth_psk(const struct prf_alg *prf, const uint8_t *psk, size_t psklen,
-    const uint8_t *octets, size_t olen, uint8_t *out)
+ike_auth_psk(const struct crypto_algs *ca, const struct prf_alg *prf,
+    const uint8_t *psk, size_t psklen, const uint8_t *octets, size_t olen,
+    uint8_t *out)
 {
 	uint8_t pad[CRYPTO_KEY_MAX];
 	int rc = -1;
 
 	if (prf == NULL || psk == NULL || psklen == 0 || octets == NULL)
 		return -1;
-	if (crypto_prf_run(prf, psk, psklen, (const uint8_t *)ike_key_pad,
+	if (crypto_prf_run(ca, prf, psk, psklen, (const uint8_t *)ike_key_pad,
 		sizeof(ike_key_pad) - 1, pad) == -1)
 		goto done;
-	rc = crypto_prf_run(prf, pad, prf->out_len, octets, olen, out);
+	rc = crypto_prf_run(ca, prf, pad, prf->out_len, octets, olen, out);
 done:
 	OPENSSL_cleanse(pad, sizeof(pad));
 	return rc;

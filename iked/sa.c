@@ -340,7 +340,8 @@ sa_new(
 
 	/* Our SPI: random, non-zero, unique here (RFC 7296 2.6). */
 	do {
-		if (crypto_random((uint8_t *)&spi, sizeof(spi)) == -1)
+		if (crypto_pool_random(&e->rnd, (uint8_t *)&spi, sizeof(spi)) ==
+		    -1)
 			return NULL;
 	} while (spi == 0 || sa_find(e, spi) != NULL);
 

@@ -27,6 +27,7 @@
 
 /* Where one direction's keys are and how long its ICV is. */
 struct sk_dir {
+	const struct crypto_algs *ca;
 	const struct encr_alg *encr;
 	const struct integ_alg *integ;
 	const uint8_t *ke, *ka;
@@ -36,6 +37,7 @@ struct sk_dir {
 static int
 sk_dir_init(struct sk_dir *d, const struct ike_keys *k, bool from_initiator)
 {
+	d->ca = k->ca;
 	d->encr = k->encr;
 	d->integ = k->integ;
 	if (d->encr == NULL || (!d->encr->aead && d->integ == NULL))
@@ -89,12 +91,15 @@ sk_cipher(const struct sk_dir *d, bool enc, const uint8_t *iv,
 	const struct encr_alg *e = d->encr;
 	uint8_t nonce[SK_NONCE_LEN];
 	EVP_CIPHER_CTX *ctx = NULL;
-	EVP_CIPHER *cipher;
+	const EVP_CIPHER *cipher;
+	EVP_CIPHER *fetched = NULL;
 	int n, rc = -1;
 
 	if (len > INT32_MAX || aadlen > INT32_MAX)
 		return -1;
-	cipher = EVP_CIPHER_fetch(NULL, e->evp, NULL);
+	cipher = crypto_algs_cipher(d->ca, e);
+	if (cipher == NULL)
+		cipher = fetched = EVP_CIPHER_fetch(NULL, e->evp, NULL);
 	if (cipher == NULL)
 		return -1;
 	ctx = EVP_CIPHER_CTX_new();
@@ -130,7 +135,7 @@ sk_cipher(const struct sk_dir *d, bool enc, const uint8_t *iv,
 done:
 	OPENSSL_cleanse(nonce, sizeof(nonce));
 	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(cipher);
+	EVP_CIPHER_free(fetched);
 	return rc;
 }
 
@@ -143,7 +148,7 @@ sk_hmac(const struct sk_dir *d, const uint8_t *data, size_t len, uint8_t *icv)
 	size_t n = 0;
 	int rc = -1;
 
-	ctx = crypto_hmac_new(d->integ->evp, d->ka, d->integ->key_len);
+	ctx = crypto_hmac_new(d->ca, d->integ->evp, d->ka, d->integ->key_len);
 	if (ctx == NULL)
 		return -1;
 	if (EVP_MAC_update(ctx, data, len) &&

@@ -56,9 +56,10 @@ keys_for(int i, uint16_t prf, struct ike_keys *k)
 	crypto_random(shared, sizeof(shared));
 	crypto_random(ni, sizeof(ni));
 	crypto_random(nr, sizeof(nr));
-	ck_assert_int_eq(ike_keys_derive(k, &s, shared, sizeof(shared), ni,
-			     sizeof(ni), nr, sizeof(nr), 0x0102030405060708ULL,
-			     0x1112131415161718ULL, NULL, NULL, 0),
+	ck_assert_int_eq(
+	    ike_keys_derive(NULL, k, &s, shared, sizeof(shared), ni, sizeof(ni),
+		nr, sizeof(nr), 0x0102030405060708ULL, 0x1112131415161718ULL,
+		NULL, NULL, 0),
 	    0);
 }
 
@@ -220,22 +221,25 @@ START_TEST(rekey)
 	crypto_random(shared, sizeof(shared));
 	crypto_random(ni, sizeof(ni));
 	crypto_random(nr, sizeof(nr));
-	ck_assert_int_eq(ike_keys_derive(&k, &s, shared, sizeof(shared), ni,
-			     sizeof(ni), nr, sizeof(nr), 0xa1a2a3a4a5a6a7a8ULL,
-			     42, old, old_d, sizeof(old_d)),
+	ck_assert_int_eq(
+	    ike_keys_derive(NULL, &k, &s, shared, sizeof(shared), ni,
+		sizeof(ni), nr, sizeof(nr), 0xa1a2a3a4a5a6a7a8ULL, 42, old,
+		old_d, sizeof(old_d)),
 	    0);
 	/* SKEYSEED = prf_old(SK_d (old), g^ir (new) | Ni | Nr) */
 	memcpy(buf, shared, 64);
 	memcpy(buf + 64, ni, 32);
 	memcpy(buf + 96, nr, 40);
-	ck_assert_int_eq(crypto_prf_run(old, old_d, 32, buf, 136, seed), 0);
+	ck_assert_int_eq(
+	    crypto_prf_run(NULL, old, old_d, 32, buf, 136, seed), 0);
 	/* SK_* = prf+_new(SKEYSEED, Ni | Nr | SPIi | SPIr) */
 	memcpy(buf, ni, 32);
 	memcpy(buf + 32, nr, 40);
 	memcpy(spis, "\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8\0\0\0\0\0\0\0\x2a", 16);
 	memcpy(buf + 72, spis, 16);
-	ck_assert_int_eq(
-	    crypto_prfplus(new, seed, 32, buf, 88, stream, sizeof(stream)), 0);
+	ck_assert_int_eq(crypto_prfplus(NULL, new, seed, 32, buf, 88, stream,
+			     sizeof(stream)),
+	    0);
 	ck_assert_uint_eq(k.d_len, 48);
 	ck_assert_uint_eq(k.a_len, 0);
 	ck_assert_uint_eq(k.e_len, 36);
@@ -246,14 +250,15 @@ START_TEST(rekey)
 	ck_assert_mem_eq(k.sk_pi, stream + 120, 48);
 	ck_assert_mem_eq(k.sk_pr, stream + 168, 48);
 	/* The same inputs without the old SK_d give other keys. */
-	ck_assert_int_eq(
-	    ike_keys_derive(&fresh, &s, shared, sizeof(shared), ni, sizeof(ni),
-		nr, sizeof(nr), 0xa1a2a3a4a5a6a7a8ULL, 42, NULL, NULL, 0),
+	ck_assert_int_eq(ike_keys_derive(NULL, &fresh, &s, shared,
+			     sizeof(shared), ni, sizeof(ni), nr, sizeof(nr),
+			     0xa1a2a3a4a5a6a7a8ULL, 42, NULL, NULL, 0),
 	    0);
 	ck_assert(memcmp(fresh.sk_d, k.sk_d, 48) != 0);
 	/* Nonces shorter than RFC 7296 2.10's 16 octets are refused. */
-	ck_assert_int_eq(ike_keys_derive(&fresh, &s, shared, sizeof(shared), ni,
-			     15, nr, sizeof(nr), 1, 2, NULL, NULL, 0),
+	ck_assert_int_eq(
+	    ike_keys_derive(NULL, &fresh, &s, shared, sizeof(shared), ni, 15,
+		nr, sizeof(nr), 1, 2, NULL, NULL, 0),
 	    -1);
 	ike_keys_wipe(&k);
 	ike_keys_wipe(&fresh);
@@ -294,7 +299,7 @@ START_TEST(child_keymat)
 	memcpy(seed + sl, ni, sizeof(ni));
 	memcpy(seed + sl + sizeof(ni), nr, sizeof(nr));
 	sl += sizeof(ni) + sizeof(nr);
-	ck_assert_int_eq(crypto_prfplus(k.prf, k.sk_d, k.d_len, seed, sl,
+	ck_assert_int_eq(crypto_prfplus(NULL, k.prf, k.sk_d, k.d_len, seed, sl,
 			     stream, 2 * (e + a)),
 	    0);
 	ck_assert_mem_eq(ck.ei, stream, e);
@@ -321,26 +326,29 @@ START_TEST(auth_psk)
 	crypto_random(n, sizeof(n));
 	memcpy(id, "\x02\0\0\0a.b.c", 9);
 	ck_assert_int_eq(
-	    ike_auth_octets(prf, skp, prf->out_len, m1, sizeof(m1), n,
+	    ike_auth_octets(NULL, prf, skp, prf->out_len, m1, sizeof(m1), n,
 		sizeof(n), id, sizeof(id), oct, sizeof(oct), &len),
 	    0);
 	ck_assert_uint_eq(len, sizeof(m1) + sizeof(n) + prf->out_len);
 	ck_assert_mem_eq(oct, m1, sizeof(m1));
 	ck_assert_mem_eq(oct + sizeof(m1), n, sizeof(n));
 	ck_assert_int_eq(
-	    crypto_prf_run(prf, skp, prf->out_len, id, sizeof(id), want), 0);
+	    crypto_prf_run(NULL, prf, skp, prf->out_len, id, sizeof(id), want),
+	    0);
 	ck_assert_mem_eq(oct + sizeof(m1) + sizeof(n), want, prf->out_len);
 	/* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), octets) */
-	ck_assert_int_eq(crypto_prf_run(prf, (const uint8_t *)"secret", 6,
+	ck_assert_int_eq(crypto_prf_run(NULL, prf, (const uint8_t *)"secret", 6,
 			     (const uint8_t *)"Key Pad for IKEv2", 17, pad),
 	    0);
 	ck_assert_int_eq(
-	    crypto_prf_run(prf, pad, prf->out_len, oct, len, want), 0);
-	ck_assert_int_eq(
-	    ike_auth_psk(prf, (const uint8_t *)"secret", 6, oct, len, out), 0);
+	    crypto_prf_run(NULL, prf, pad, prf->out_len, oct, len, want), 0);
+	ck_assert_int_eq(ike_auth_psk(NULL, prf, (const uint8_t *)"secret", 6,
+			     oct, len, out),
+	    0);
 	ck_assert(ike_auth_equal(out, want, prf->out_len));
-	ck_assert_int_eq(
-	    ike_auth_psk(prf, (const uint8_t *)"secreT", 6, oct, len, out), 0);
+	ck_assert_int_eq(ike_auth_psk(NULL, prf, (const uint8_t *)"secreT", 6,
+			     oct, len, out),
+	    0);
 	ck_assert(!ike_auth_equal(out, want, prf->out_len));
 }
 END_TEST
