@@ -19,9 +19,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/examples.sh"
 
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 cli() {		# G CMD
 	qs_cli "$LAB_DIR/$1" "$2" 2>&1
 }

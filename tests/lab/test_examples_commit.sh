@@ -23,9 +23,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/examples.sh"
 
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 KM_CLIENT=$EX_BUILD/keymgr/km-client
 
 wan_addr() {	# G: its WAN address, from its set file

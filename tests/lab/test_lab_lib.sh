@@ -16,9 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 lab_init lablib
 
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 
 # 1. a child run; it reports its LAB prefix and PIDs on fd 3, then waits
 # (TERM) or exits

@@ -31,9 +31,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/examples.sh"
 
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 pings() {	# NS ADDR
 	ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
 }

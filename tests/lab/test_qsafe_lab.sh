@@ -23,9 +23,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/qkd-lab-test.XXXXXX")
 export QSAFE_LAB_DIR=$T/lab
 export QSAFE_LAB_WAIT=2
 DECOY=$QSAFE_LAB_NAME-decoy
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 qs() { "$QSAFE_TOP/qsafe" "$@"; }
 cli() { qs cli --state-dir "$QSAFE_LAB_DIR/$1" -c "$2" 2>&1; }
 ours() { ip netns list | awk '{print $1}' | grep "^$QSAFE_LAB_NAME-"; }

@@ -21,9 +21,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 lab_init lab
 
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 check() {
 	local what=$1
 	shift

@@ -23,9 +23,7 @@ command -v pki >/dev/null || { echo "SKIP: no strongSwan pki (strongswan-pki)"; 
 . "$(dirname "$0")/iop_lab.sh"
 lab_init ikc
 
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 check() {
 	local what=$1
 	shift

@@ -19,9 +19,7 @@ set -u
 . "$(dirname "$0")/iop_lab.sh"
 lab_init pvs
 
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 check() {
 	local what=$1
 	shift
