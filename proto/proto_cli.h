@@ -21,29 +21,37 @@
  *   ok       bool   false when the command failed (the cli's exit status),
  *                   also when its rendered data reports the failure
  *                   (RPC_DATA_FAILED, proto_daemon.h)
- *   before   string printed first, outside the pipes and the pager: broadcasts
- *                   (automatic rollback) and the `set cli timestamp` line
+ *   before   string printed first, outside the pipes and the pager:
+ *                   broadcasts (automatic rollback) and the
+ *                   `set cli timestamp` line
  *   output   string text to print as is (ends with "\n" when not empty)
- *   error    string a syntax error message ("syntax error.", "unknown
- * command.", "missing argument.", "'s' is ambiguous.") printed after a caret
- * line; caret: the byte offset in "line" of the bad token render   string the
- * name of a cli renderer for "data" (operational replies) data     object
- * structured operational data for that renderer pipes    array  text pipes the
- * cli applies to the output, in order, each an array of words: ["match","RE"],
- * ["except","RE"],
- *                   ["find","RE"], ["count"], ["last","N"], ["trim","N"],
- *                   ["save","FILE"], ["no-more"]
- *   ask      string a yes/no question; the cli prints it, reads one line and
- *                   sends "answer"; the reply to that is a normal reply
- *   input    string a notice ("[Type ^D at a new line to end input]"); the cli
- *                   prints it, reads until ^D (or end of input) and sends
- * "input" prompt   object the state the next prompt shows: mode "operational" |
- * "configuration", user, host, edit "[edit security ike]" (configuration mode),
- *                   notice "# commit confirmed will be rolled back in 5
- * minutes", confirm-left, confirm-unit: a pending commit confirmed's seconds
- * left and seconds per minute; the cli counts the minutes down itself at each
- * prompt it prints exit     bool   the session ends (exit/quit in operational
- * mode)
+ *   error    string a syntax error message ("syntax error.",
+ *                   "unknown command.", "missing argument.",
+ *                   "'s' is ambiguous.") printed after a caret line
+ *   caret    number the byte offset in "line" of the bad token
+ *   render   string the name of a cli renderer for "data" (operational
+ *                   replies)
+ *   data     object structured operational data for that renderer
+ *   pipes    array  text pipes the cli applies to the output, in order,
+ *                   each an array of words: ["match","RE"],
+ *                   ["except","RE"], ["find","RE"], ["count"],
+ *                   ["last","N"], ["trim","N"], ["save","FILE"],
+ *                   ["no-more"]
+ *   ask      string a yes/no question; the cli prints it, reads one line
+ *                   and sends "answer"; the reply to that is a normal
+ *                   reply
+ *   input    string a notice ("[Type ^D at a new line to end input]");
+ *                   the cli prints it, reads until ^D (or end of input)
+ *                   and sends "input"
+ *   prompt   object the state the next prompt shows:
+ *                   mode "operational" | "configuration", user, host,
+ *                   edit "[edit security ike]" (configuration mode),
+ *                   notice "# commit confirmed will be rolled back in
+ *                   5 minutes", confirm-left, confirm-unit: a pending
+ *                   commit confirmed's seconds left and seconds per
+ *                   minute; the cli counts the minutes down itself at
+ *                   each prompt it prints
+ *   exit     bool   the session ends (exit/quit in operational mode)
  *
  * Unsolicited frames (mgd -> an "interactive" cli, no "id"):
  *   broadcast string  a message to every session ("Broadcast Message from

@@ -58,11 +58,15 @@
  *          "ike-sa-initiator-cookie": "...", "ike-sa-responder-cookie": "...",
  *          "ike-sa-exchange-type": "IKEv2",
  *          "ike-sa-authentication-method": "Pre-shared-keys",
- *                                   (or "RSA-signatures",
- * "ECDSA-signatures-256", "ECDSA-signatures-384") "ike-sa-remote-address":
- * "192.168.3.2", "ike-sa-remote-port": 500, "ike-sa-local-address":
- * "192.168.3.1", "ike-sa-local-port": 500, "ike-sa-lifetime": "Expires in 28495
- * seconds", "ike-sa-reauthlifetime": "Disabled",   (or "Expires in N seconds")
+ *                (or "RSA-signatures", "ECDSA-signatures-256",
+ *                 "ECDSA-signatures-384")
+ *          "ike-sa-remote-address": "192.168.3.2",
+ *          "ike-sa-remote-port": 500,
+ *          "ike-sa-local-address": "192.168.3.1",
+ *          "ike-sa-local-port": 500,
+ *          "ike-sa-lifetime": "Expires in 28495 seconds",
+ *          "ike-sa-reauthlifetime": "Disabled",
+ *                                        (or "Expires in N seconds")
  *          "ike-sa-ike-frag": "Enabled",          ("Enabled" | "Disabled")
  *          "ike-sa-frag-size": 576,
  *          "ike-sa-remote-client-info": "Unknown Client",
