@@ -186,7 +186,7 @@ cli_batch(struct cli *cli)
 		if (cli->echo)
 			cli_echo_prompt(cli, blank, cmd);
 		was_config = cli->prompt.is_config;
-		rc = session_exec(cli, cmd);
+		rc = session_exec(cli, cmd, NULL);
 		free(cmd);
 		/* Junos's prompts and [edit] banners: a blank line after every
 		 * config-mode command and on entering configuration mode. */

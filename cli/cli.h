@@ -71,7 +71,10 @@ json_t *session_request(
     struct cli *cli, const char *op, const char *key, const char *value);
 int session_hello(
     struct cli *cli, const char *user, const char *tty, bool interactive);
-int session_exec(struct cli *cli, const char *line);
+/* Runs one line.  history (may be NULL) gets what the shell's history
+ * records for it when that is not the line as typed (a typed secret in its
+ * $9$ form), else NULL; the caller frees it. */
+int session_exec(struct cli *cli, const char *line, char **history);
 void session_prompt_set(struct cli *cli, const json_t *p);
 void session_prompt_free(struct cli_prompt *p);
 /* "user@host> " or "user@host# "; new string, caller frees. */

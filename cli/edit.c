@@ -494,7 +494,7 @@ edit_run(struct cli *cli)
 	bool blank = false, was_config;
 	int count, eofs = 0;
 	const char *got;
-	char *line;
+	char *line, *typed, *hidden;
 
 	for (;;) {
 		session_before_prompt(cli, blank, stdout);
@@ -525,12 +525,19 @@ edit_run(struct cli *cli)
 			free(line);
 			continue;
 		}
-		if (eofs == 0)
-			edit_history_add(ed, line);
-		free(line);
-		line = input_trim_typed(got, strlen(got));
+		typed = input_trim_typed(got, strlen(got));
 		was_config = cli->prompt.is_config;
-		session_exec(cli, line);
+		session_exec(cli, typed, &hidden);
+		/* A line with a typed secret is recorded as mgd stored it,
+		 * and the typed copies are wiped. */
+		if (eofs == 0)
+			edit_history_add(ed, hidden != NULL ? hidden : line);
+		if (hidden != NULL) {
+			explicit_bzero(typed, strlen(typed));
+			explicit_bzero(line, strlen(line));
+		}
+		free(typed);
+		free(hidden);
 		free(line);
 		blank = was_config || cli->prompt.is_config;
 		if (cli->exiting || cli->lost)

@@ -516,13 +516,16 @@ session_output_raw_ok(const struct cli *cli, const json_t *reply)
 }
 
 int
-session_exec(struct cli *cli, const char *line)
+session_exec(struct cli *cli, const char *line, char **history)
 {
 	struct msg_raw raw = { .key = "output" };
 	json_t *reply =
 	    session_request_raw(cli, CLI_OP_EXEC, "line", line, &raw);
+	const char *h;
 	int rc;
 
+	if (history != NULL)
+		*history = NULL;
 	if (reply == NULL) {
 		cli->failed = true;
 		return -1;
@@ -537,6 +540,8 @@ session_exec(struct cli *cli, const char *line)
 		cli->failed = true;
 		return -1;
 	}
+	if (history != NULL && (h = msg_str(reply, "history")) != NULL)
+		*history = xstrdup(h);
 	cli->raw_output = raw.p;
 	rc = session_reply(cli, line, reply);
 	cli->raw_output = NULL;

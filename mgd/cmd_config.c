@@ -266,6 +266,24 @@ config_status(struct session *s, json_t *reply)
 	sb_free(&out);
 }
 
+/*
+ * A reply's "history" is the line the cli records in place of the typed
+ * one (a secret in its $9$ form); a line run through `top` keeps it.
+ */
+static void
+config_history_prefix(json_t *reply, const char *prefix)
+{
+	const char *h = json_string_value(json_object_get(reply, "history"));
+	char *both;
+
+	if (h == NULL)
+		return;
+	if (asprintf(&both, "%s%s", prefix, h) == -1)
+		return;
+	json_object_set_new(reply, "history", json_string(both));
+	free(both);
+}
+
 void
 cmd_config(struct session *s, const char *line, json_t *reply)
 {
@@ -329,12 +347,17 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 		sb_init(&full);
 		/* The line is applied and journalled with its secrets in $9$
 		 * form: the store never sees what was typed. */
-		edit_hide_secrets(session_conf(s), &s->level, &tk, 0);
+		size_t hidden =
+		    edit_hide_secrets(session_conf(s), &s->level, &tk, 0);
 		for (size_t i = 0; i < tk.n; i++) {
 			if (i > 0)
 				sb_putc(&full, ' ');
 			lex_quote(&full, tk.t[i].s);
 		}
+		/* nor the cli's history: it records this form instead */
+		if (hidden > 0)
+			json_object_set_new(
+			    reply, "history", json_string(sb_str(&full)));
 		config_edit_cmd(s, sb_str(&full), &tk, reply);
 		sb_free(&full);
 	} else if (strcmp(cmd, "edit") == 0) {
@@ -351,6 +374,7 @@ cmd_config(struct session *s, const char *line, json_t *reply)
 		config_up(s, (int)s->level.n);
 		cmd_config(s, line + tk.t[1].off, reply);
 		cmd_caret_shift(reply, tk.t[1].off);
+		config_history_prefix(reply, "top ");
 		if (s->mode == SESS_CONFIG && s->level.n == 0) {
 			cpath_free(&s->level);
 			s->level = save;

@@ -52,6 +52,9 @@
  *                   minute; the cli counts the minutes down itself at
  *                   each prompt it prints
  *   exit     bool   the session ends (exit/quit in operational mode)
+ *   history  string what the shell's history records in place of the
+ *                   typed line: the line with each typed secret in the
+ *                   $9$ form mgd stored (`set ... ascii-text "..."`)
  *
  * Unsolicited frames (mgd -> an "interactive" cli, no "id"):
  *   broadcast string  a message to every session ("Broadcast Message from

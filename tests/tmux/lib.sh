@@ -219,6 +219,17 @@ x_input() {
 	x_cursor ${#1}
 }
 
+x_last_starts() {	# PREFIX: the last screen line starts with it
+	case "$(x_screen | tail -n 1)" in "$1"*) return 0 ;; esac
+	return 1
+}
+
+# x_no_text_last TEXT: the last screen line does not contain TEXT.
+x_no_text_last() {
+	! x_screen | tail -n 1 | grep -qF -- "$1" ||
+	    x_fail "the last line has '$1'"
+}
+
 x_is_dead() {
 	[ -s "$X_DIR/cli.status" ]
 }

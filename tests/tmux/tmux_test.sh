@@ -43,6 +43,24 @@ sc_modes() {
 	x_input "${CF}show system"
 	x_key C-u
 	x_input "$CF"
+	# a typed secret is recalled and kept in the history file in the $9$
+	# form mgd stored, never as typed
+	x_run 'set security ike policy P pre-shared-key ascii-text "typed-s3cret"'
+	x_tail "[edit]" "$CF"
+	x_key Up
+	x_poll x_last_starts \
+	    "${CF}set security ike policy P pre-shared-key ascii-text \$9\$" ||
+	    x_fail "Up does not recall the secret in its \$9\$ form"
+	x_no_text_last "typed-s3cret"
+	x_key C-u
+	local hist="$X_DIR/state/history/$X_USER"
+	# (libedit writes it vis(3)-encoded: \040 for a space)
+	grep -F 'pre-shared-key' "$hist" | grep -qF '$9$' ||
+	    x_fail "the history file lacks the \$9\$ form"
+	! grep -qF "typed-s3cret" "$hist" ||
+	    x_fail "the history file holds the typed secret"
+	x_run "rollback 0"
+	x_tail "load complete" "" "[edit]" "$CF"
 	# ^D with no changes leaves configuration mode at once (libedit shows
 	# the ^D it read)
 	x_key C-d
