@@ -46,6 +46,7 @@ enum { HOST_ADDR, HOST_ROUTE, HOST_REJECT, HOST_DISCARD };
 struct host_items {
 	struct host_item *v;
 	size_t n;
+	size_t cap; /* of v: items_add doubles it */
 };
 
 struct hostd {

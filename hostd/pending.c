@@ -48,6 +48,9 @@
 #define PENDING_BURST 512
 /* Receive buffer asked for, so that a commit's own notifications fit. */
 #define PENDING_RCVBUF (1 << 20)
+/* Items to put in place from which one dump of the devices is cheaper
+ * than asking for each item's device (pending_devs). */
+#define PENDING_DUMP_MIN 64
 
 static int
 pending_item_set(struct hostd *h, const struct host_item *it, bool add)
@@ -107,6 +110,45 @@ pending_prefixes(const struct host_items *a, const struct host_items *b)
 }
 
 /*
+ * The devices there are, as a hash set, when a pass puts many items in
+ * place: one dump of the links (rtnetlink(7) RTM_GETLINK with NLM_F_DUMP)
+ * instead of a request per item that asks for its device; at 50,000
+ * addresses and routes for absent VLAN units those requests cost ~1 s of
+ * hostd's CPU.  NULL when the pass is small or the dump fails: each item
+ * asks then, as before.
+ */
+static json_t *
+pending_devs(struct hostd *h, size_t n)
+{
+	struct nl_cache *lc = NULL;
+	json_t *devs;
+
+	if (n < PENDING_DUMP_MIN ||
+	    rtnl_link_alloc_cache(h->nl, AF_UNSPEC, &lc) < 0)
+		return NULL;
+	devs = json_object();
+	for (struct nl_object *o = nl_cache_get_first(lc); o;
+	     o = nl_cache_get_next(o))
+		json_object_set_new(devs,
+		    rtnl_link_get_name((struct rtnl_link *)o), json_true());
+	nl_cache_free(lc);
+	return devs;
+}
+
+/*
+ * Whether item it waits for a device the dump devs does not hold: an
+ * address's device, or a route's first device next hop (route_set would
+ * find it missing and say so: 1).  A device that appears after the dump
+ * is announced on h->nlev, and pending_sync puts the item in place then.
+ */
+static bool
+pending_absent(const json_t *devs, const struct host_item *it)
+{
+	return devs != NULL && it->dev[0] != '\0' &&
+	    json_object_get(devs, it->dev) == NULL;
+}
+
+/*
  * Linear in the items of the scope and in what waits: each list is indexed
  * once (at 10,000 routes, comparing every item with every other cost
  * seconds), and of what waits only the items with a prefix of the scope's
@@ -116,7 +158,7 @@ pending_prefixes(const struct host_items *a, const struct host_items *b)
 void
 pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 {
-	json_t *ia, *in, *ip, *pfx;
+	json_t *ia, *in, *ip, *pfx, *devs;
 	struct sb id;
 	size_t w = 0;
 
@@ -146,14 +188,17 @@ pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 	h->pending.n = w;
 	json_decref(ip);
 	ip = pending_index(&h->pending, pfx);
+	devs = pending_devs(h, na->n);
 	for (size_t i = 0; i < na->n; i++) {
 		struct host_item *it = &na->v[i];
 		if (pending_in(ia, it, &id) || pending_in(ip, it, &id))
 			continue;
-		if (pending_item_set(h, it, true) == 1)
+		if (pending_absent(devs, it) ||
+		    pending_item_set(h, it, true) == 1)
 			items_add(&h->pending, it->dev, it->prefix, it->via,
 			    it->kind, it->metric);
 	}
+	json_decref(devs);
 	json_decref(ia);
 	json_decref(in);
 	json_decref(ip);
