@@ -148,6 +148,20 @@ int route_set(struct hostd *h, const struct host_item *it, bool add);
 json_t *route_show(struct hostd *h, const json_t *input, struct sb *err);
 /* Records (add) or forgets when the routes of item it were put in place. */
 void route_since(struct hostd *h, const struct host_item *it, bool add);
+/*
+ * The IPv4 prefixes through which the kernel could reach a gateway
+ * (route_reach_new), for a pass that puts many routes in place: a route
+ * whose IPv4 gateway none covers would be refused (ENETUNREACH), so it
+ * waits without asking.  NULL when the kernel's routing rules are not the
+ * default ones: each route asks then.
+ */
+struct route_reach;
+struct route_reach *route_reach_new(struct hostd *h);
+/* Item it was put in place: its prefix may now reach a gateway. */
+void route_reach_add(struct route_reach *r, const struct host_item *it);
+/* Whether route it has an IPv4 gateway r certainly cannot reach. */
+bool route_reach_never(const struct route_reach *r, const struct host_item *it);
+void route_reach_free(struct route_reach *r);
 
 /*
  * pending.c: applies the addresses and routes of a change (what waits for

@@ -91,6 +91,8 @@ pending_index(const struct host_items *s, const json_t *pfx)
 static bool
 pending_in(const json_t *set, const struct host_item *it, struct sb *id)
 {
+	if (json_object_size(set) == 0)
+		return false;
 	sb_reset(id);
 	pending_id(it, id);
 	return json_object_get(set, sb_str(id)) != NULL;
@@ -148,6 +150,18 @@ pending_absent(const json_t *devs, const struct host_item *it)
 	    json_object_get(devs, it->dev) == NULL;
 }
 
+/* Moves item it (of a list about to be freed) to the end of s. */
+static void
+pending_take(struct host_items *s, struct host_item *it)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = *it;
+	it->dev = it->prefix = it->via = NULL;
+}
+
 /*
  * Linear in the items of the scope and in what waits: each list is indexed
  * once (at 10,000 routes, comparing every item with every other cost
@@ -159,14 +173,17 @@ void
 pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 {
 	json_t *ia, *in, *ip, *pfx, *devs;
+	struct route_reach *reach;
 	struct sb id;
 	size_t w = 0;
 
 	if (pa->n == 0 && na->n == 0)
 		return;
-	pfx = pending_prefixes(pa, na);
+	/* what a pass needs only when something was there before: at a
+	 * load (nothing before, nothing waiting) each index is empty */
+	pfx = h->pending.n > 0 ? pending_prefixes(pa, na) : json_object();
 	ia = pending_index(pa, NULL);
-	in = pending_index(na, NULL);
+	in = pa->n > 0 ? pending_index(na, NULL) : json_object();
 	ip = pending_index(&h->pending, pfx);
 	sb_init(&id);
 	for (size_t i = 0; i < pa->n; i++)
@@ -189,15 +206,20 @@ pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 	json_decref(ip);
 	ip = pending_index(&h->pending, pfx);
 	devs = pending_devs(h, na->n);
+	reach = devs != NULL ? route_reach_new(h) : NULL;
 	for (size_t i = 0; i < na->n; i++) {
 		struct host_item *it = &na->v[i];
+		int rc = 1;
 		if (pending_in(ia, it, &id) || pending_in(ip, it, &id))
 			continue;
-		if (pending_absent(devs, it) ||
-		    pending_item_set(h, it, true) == 1)
-			items_add(&h->pending, it->dev, it->prefix, it->via,
-			    it->kind, it->metric);
+		if (!pending_absent(devs, it) && !route_reach_never(reach, it))
+			rc = pending_item_set(h, it, true);
+		if (rc == 1)
+			pending_take(&h->pending, it);
+		else if (rc == 0)
+			route_reach_add(reach, it);
 	}
+	route_reach_free(reach);
 	json_decref(devs);
 	json_decref(ia);
 	json_decref(in);
