@@ -387,23 +387,32 @@ host_hostname(struct hostd *h, struct conf *prev, struct conf *next)
  * file when there is no table.
  */
 static void
-host_save_ruleset(struct hostd *h)
+host_save_text(struct hostd *h, const char *text)
 {
-	struct sb p, text;
+	struct sb p;
 	FILE *f;
 
 	sb_init(&p);
-	sb_init(&text);
 	sb_printf(&p, "%s/hostd.nft", h->state_dir);
 	if (h->model == NULL) {
 		unlink(sb_str(&p));
 	} else if ((f = fopen(sb_str(&p), "w")) != NULL) {
-		nftm_text(h->model, h->table, NULL, &text);
 		/* the first line names the table */
-		fputs(strstr(sb_str(&text), "table inet "), f);
+		fputs(strstr(text, "table inet "), f);
 		fclose(f);
 	}
 	sb_free(&p);
+}
+
+static void
+host_save_ruleset(struct hostd *h)
+{
+	struct sb text;
+
+	sb_init(&text);
+	if (h->model != NULL)
+		nftm_text(h->model, h->table, NULL, &text);
+	host_save_text(h, sb_str(&text));
 	sb_free(&text);
 }
 
@@ -556,7 +565,10 @@ host_ruleset_set(struct hostd *h)
 		h->model = h->next_model;
 		h->next_model = NULL;
 		h->table_known = true;
-		if (now)
+		if (now && h->model != NULL && txn == h->next_txn &&
+		    h->next_full)
+			host_save_text(h, txn); /* the text just loaded */
+		else if (now)
 			host_save_ruleset(h);
 		h->save_due = !now;
 		host_tidy_later(h);
