@@ -539,7 +539,20 @@ host_ruleset_set(struct hostd *h)
 			txn = sb_str(&full);
 		}
 	}
-	if (txn[0] != '\0' && policy_load(h, txn, false, &err) == -1) {
+	/* the first table with 50,000 zone interfaces: its sets' elements
+	 * by libnftnl (bulk.c); the text, if that fails */
+	int bulk = h->table_known && h->model == NULL && h->next_full &&
+		h->next_model != NULL && txn == h->next_txn
+	    ? bulk_load(h, h->next_model, txn, &err)
+	    : 1;
+	if (bulk == -1) {
+		log_warn("large sets not loaded by libnftnl, loading the"
+			 " table as text: %s",
+		    sb_str(&err));
+		sb_reset(&err);
+	}
+	if (bulk != 0 && txn[0] != '\0' &&
+	    policy_load(h, txn, false, &err) == -1) {
 		/* check ran this very transaction as a dry run */
 		log_err("COMMITTED CONFIGURATION NOT ENFORCED: the nftables"
 			" ruleset that passed check failed to %s; the previous"

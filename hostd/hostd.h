@@ -175,10 +175,22 @@ void pending_stop(struct hostd *h);
 /*
  * Removes what prev had and next has not, adds what next has new: prev
  * and next are the items of the same scope (what untouched parts have is
- * the same on both sides, and what of it waits keeps waiting).
+ * the same on both sides, and what of it waits keeps waiting).  The
+ * items of next that wait are moved to h->pending: next is only to be
+ * freed afterwards (items_free).
  */
 void pending_apply(
     struct hostd *h, struct host_items *prev, struct host_items *next);
+
+/*
+ * bulk.c: loads text (nftm_text of m, whole), when no table of this
+ * appliance is in the kernel, with the elements of m's large interface
+ * sets sent by libnftnl instead of parsed by libnftables.  0 loaded; 1
+ * nothing large (load text as it is); -1 failed (err says why; a dormant
+ * table may be left: loading text replaces it).
+ */
+int bulk_load(
+    struct hostd *h, const struct nftm *m, const char *text, struct sb *err);
 
 /* zones.c: the model of the table for a configuration (nftm.h), or NULL
  * when c has no zone and no policy (zones_wanted): no table. */

@@ -714,6 +714,39 @@ nftm_canon(const struct nftm *m, struct sb *out)
 	sb_free(&all);
 }
 
+/* ---- iteration --------------------------------------------------- */
+
+void
+nftm_each_set(const struct nftm *m,
+    void (*fn)(
+	const char *name, const char *decl, bool interval, size_t n, void *arg),
+    void *arg)
+{
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(m->sets, name, v)
+	    fn(name, json_string_value(json_object_get(v, "decl")),
+		json_is_true(json_object_get(v, "interval")),
+		json_object_size(json_object_get(v, "elems")), arg);
+}
+
+int
+nftm_each_elem(const struct nftm *m, const char *set,
+    int (*fn)(const char *key, const char *val, void *arg), void *arg)
+{
+	json_t *e = json_object_get(json_object_get(m->sets, set), "elems");
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(e, k, v)
+	{
+		if (fn(k, json_string_value(v), arg) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- names ------------------------------------------------------- */
 
 /* FNV-1a, 64 bits: stable names for configuration keys. */
