@@ -46,8 +46,8 @@
 #define BULK_KEY 16	/* IFNAMSIZ: the length of an ifname key */
 
 struct bulk {
-	json_t *sets;	       /* name -> true: the sets that go by libnftnl */
-	size_t n;	       /* their elements */
+	json_t *sets; /* the sets that go by libnftnl: name -> is a map */
+	size_t n;     /* their elements */
 	struct nftnl_set *set; /* the one being filled */
 	bool map;	       /* it maps to verdicts */
 };
@@ -64,7 +64,7 @@ bulk_pick(
 		strcmp(decl, "type ifname; counter") != 0 &&
 		strcmp(decl, "type ifname : verdict") != 0))
 		return;
-	json_object_set_new(b->sets, name, json_true());
+	json_object_set_new(b->sets, name, json_boolean(strchr(decl, ':')));
 	b->n += n;
 }
 
@@ -176,7 +176,7 @@ bulk_batch(const struct nftm *m, const char *table, struct bulk *b,
 		nftnl_set_set_str(b->set, NFTNL_SET_TABLE, table);
 		nftnl_set_set_str(b->set, NFTNL_SET_NAME, name);
 		nftnl_set_set_u32(b->set, NFTNL_SET_FAMILY, NFPROTO_INET);
-		b->map = strcmp(name, "zone_in") == 0;
+		b->map = json_is_true(v);
 		if (nftm_each_elem(m, name, bulk_elem, b) == -1 ||
 		    (it = nftnl_set_elems_iter_create(b->set)) == NULL) {
 			sb_printf(err,
