@@ -235,8 +235,20 @@ ruleset "$t" >"$D/fresh.rules"
 # the first table with large interface sets (1,100 zone interfaces: more
 # than bulk.c's 1,024) is loaded with their elements by libnftnl, the
 # table dormant until they are in; it is the table hostd.nft describes,
-# awake, deny_dev counting per interface; a patch of it is the whole model
+# awake, deny_dev counting per interface (ge-0-1-0.5 in z1 lets ping in,
+# ge-0-1-0.6 in z0 drops it: veth pairs to X); a patch of it is the whole
+# model
 : >"$D/hostd.log"
+for u in 5 6; do
+	ip link add ge-0-1-0.$u netns $A type veth peer name pk$u netns $X
+	ip -n $X addr add 10.55.$u.2/24 dev pk$u
+	ip -n $X link set pk$u up
+done
+ping_x() { ip netns exec $X ping -n -c 1 -W 1 "$1" >/dev/null 2>&1; }
+drops6() {
+	ip netns exec $A nft list set inet "$t" deny_dev |
+		grep -o '"ge-0-1-0\.6" counter packets [0-9]*' | awk '{print $4}'
+}
 {
 	echo configure
 	echo "delete security"
@@ -250,6 +262,8 @@ within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 		echo "set interfaces ge-0/1/0 unit $u family inet"
 		echo "set security zones security-zone z$((u % 2)) interfaces ge-0/1/0.$u"
 	done
+	echo "set interfaces ge-0/1/0 unit 5 family inet address 10.55.5.1/24"
+	echo "set interfaces ge-0/1/0 unit 6 family inet address 10.55.6.1/24"
 	echo "set security zones security-zone z1 host-inbound-traffic system-services ping"
 	echo commit
 } | cli >"$D/out8b" 2>&1
@@ -262,9 +276,17 @@ grep -q "loaded by libnftnl" "$D/hostd.log" &&
 within 10 nft_file_is_table "$t" &&
 	ok "1,100 zone interfaces: the table loaded in bulk is the one hostd.nft describes" ||
 	{ bad "the table loaded in bulk differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+ip netns exec $X nft delete table inet "$t" 2>/dev/null
 ip netns exec $A nft list table inet "$t" | grep -q dormant &&
 	bad "the table is left dormant" || ok "the table loaded in bulk is awake"
-n8=$(ip netns exec $A nft list set inet "$t" deny_dev | grep -o '"ge-0-1-0\.[0-9]*" counter packets 0' | wc -l)
+within 5 ping_x 10.55.5.1 && ok "bulk table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
+	bad "bulk table: no ping in on ge-0-1-0.5"
+ping_x 10.55.6.1 && bad "bulk table: ping in on ge-0-1-0.6 (zone z0, no services)" ||
+	ok "bulk table: ping dropped on ge-0-1-0.6 (zone z0)"
+[ "$(drops6)" -ge 1 ] 2>/dev/null &&
+	ok "bulk table: the drop counted on deny_dev's ge-0-1-0.6 ($(drops6))" ||
+	bad "bulk table: deny_dev's ge-0-1-0.6 counts '$(drops6)'"
+n8=$(ip netns exec $A nft list set inet "$t" deny_dev | grep -o '"ge-0-1-0\.[0-9]*" counter packets [0-9]*' | wc -l)
 [ "$n8" = 1100 ] && ok "deny_dev: 1,100 elements, each with its counter" ||
 	bad "deny_dev: $n8 elements with a counter, not 1,100"
 printf 'configure\nset interfaces ge-0/1/1 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/1.0\ncommit\n' |
