@@ -387,23 +387,32 @@ host_hostname(struct hostd *h, struct conf *prev, struct conf *next)
  * file when there is no table.
  */
 static void
-host_save_ruleset(struct hostd *h)
+host_save_text(struct hostd *h, const char *text)
 {
-	struct sb p, text;
+	struct sb p;
 	FILE *f;
 
 	sb_init(&p);
-	sb_init(&text);
 	sb_printf(&p, "%s/hostd.nft", h->state_dir);
 	if (h->model == NULL) {
 		unlink(sb_str(&p));
 	} else if ((f = fopen(sb_str(&p), "w")) != NULL) {
-		nftm_text(h->model, h->table, NULL, &text);
 		/* the first line names the table */
-		fputs(strstr(sb_str(&text), "table inet "), f);
+		fputs(strstr(text, "table inet "), f);
 		fclose(f);
 	}
 	sb_free(&p);
+}
+
+static void
+host_save_ruleset(struct hostd *h)
+{
+	struct sb text;
+
+	sb_init(&text);
+	if (h->model != NULL)
+		nftm_text(h->model, h->table, NULL, &text);
+	host_save_text(h, sb_str(&text));
 	sb_free(&text);
 }
 
@@ -530,7 +539,20 @@ host_ruleset_set(struct hostd *h)
 			txn = sb_str(&full);
 		}
 	}
-	if (txn[0] != '\0' && policy_load(h, txn, false, &err) == -1) {
+	/* the first table with 50,000 zone interfaces: its sets' elements
+	 * by libnftnl (bulk.c); the text, if that fails */
+	int bulk = h->table_known && h->model == NULL && h->next_full &&
+		h->next_model != NULL && txn == h->next_txn
+	    ? bulk_load(h, h->next_model, txn, &err)
+	    : 1;
+	if (bulk == -1) {
+		log_warn("large sets not loaded by libnftnl, loading the"
+			 " table as text: %s",
+		    sb_str(&err));
+		sb_reset(&err);
+	}
+	if (bulk != 0 && txn[0] != '\0' &&
+	    policy_load(h, txn, false, &err) == -1) {
 		/* check ran this very transaction as a dry run */
 		log_err("COMMITTED CONFIGURATION NOT ENFORCED: the nftables"
 			" ruleset that passed check failed to %s; the previous"
@@ -556,7 +578,10 @@ host_ruleset_set(struct hostd *h)
 		h->model = h->next_model;
 		h->next_model = NULL;
 		h->table_known = true;
-		if (now)
+		if (now && h->model != NULL && txn == h->next_txn &&
+		    h->next_full)
+			host_save_text(h, txn); /* the text just loaded */
+		else if (now)
 			host_save_ruleset(h);
 		h->save_due = !now;
 		host_tidy_later(h);

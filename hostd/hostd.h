@@ -46,6 +46,7 @@ enum { HOST_ADDR, HOST_ROUTE, HOST_REJECT, HOST_DISCARD };
 struct host_items {
 	struct host_item *v;
 	size_t n;
+	size_t cap; /* of v: items_add doubles it */
 };
 
 struct hostd {
@@ -147,6 +148,20 @@ int route_set(struct hostd *h, const struct host_item *it, bool add);
 json_t *route_show(struct hostd *h, const json_t *input, struct sb *err);
 /* Records (add) or forgets when the routes of item it were put in place. */
 void route_since(struct hostd *h, const struct host_item *it, bool add);
+/*
+ * The IPv4 prefixes through which the kernel could reach a gateway
+ * (route_reach_new), for a pass that puts many routes in place: a route
+ * whose IPv4 gateway none covers would be refused (ENETUNREACH), so it
+ * waits without asking.  NULL when the kernel's routing rules are not the
+ * default ones: each route asks then.
+ */
+struct route_reach;
+struct route_reach *route_reach_new(struct hostd *h);
+/* Item it was put in place: its prefix may now reach a gateway. */
+void route_reach_add(struct route_reach *r, const struct host_item *it);
+/* Whether route it has an IPv4 gateway r certainly cannot reach. */
+bool route_reach_never(const struct route_reach *r, const struct host_item *it);
+void route_reach_free(struct route_reach *r);
 
 /*
  * pending.c: applies the addresses and routes of a change (what waits for
@@ -160,10 +175,22 @@ void pending_stop(struct hostd *h);
 /*
  * Removes what prev had and next has not, adds what next has new: prev
  * and next are the items of the same scope (what untouched parts have is
- * the same on both sides, and what of it waits keeps waiting).
+ * the same on both sides, and what of it waits keeps waiting).  The
+ * items of next that wait are moved to h->pending: next is only to be
+ * freed afterwards (items_free).
  */
 void pending_apply(
     struct hostd *h, struct host_items *prev, struct host_items *next);
+
+/*
+ * bulk.c: loads text (nftm_text of m, whole), when no table of this
+ * appliance is in the kernel, with the elements of m's large interface
+ * sets sent by libnftnl instead of parsed by libnftables.  0 loaded; 1
+ * nothing large (load text as it is); -1 failed (err says why; a dormant
+ * table may be left: loading text replaces it).
+ */
+int bulk_load(
+    struct hostd *h, const struct nftm *m, const char *text, struct sb *err);
 
 /* zones.c: the model of the table for a configuration (nftm.h), or NULL
  * when c has no zone and no policy (zones_wanted): no table. */

@@ -124,7 +124,10 @@ void
 items_add(struct host_items *s, const char *dev, const char *prefix,
     const char *via, int kind, uint32_t metric)
 {
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
 	s->v[s->n].dev = xstrdup(dev ? dev : "");
 	s->v[s->n].prefix = xstrdup(prefix);
 	s->v[s->n].via = via ? xstrdup(via) : NULL;
@@ -144,6 +147,7 @@ items_free(struct host_items *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
+	s->cap = 0;
 }
 
 /* The addresses of unit u of interface i, when both are in effect. */

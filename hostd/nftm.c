@@ -35,7 +35,8 @@ struct nftm {
 	json_t *chains;	  /* name -> index into chain */
 	struct nftm_chain *chain;
 	size_t nchain, cap;
-	json_t *gone; /* patch: chain name -> true */
+	json_t *gone;  /* patch: chain name -> true */
+	json_t *empty; /* "": the value of every element of a set */
 };
 
 struct nftm *
@@ -47,6 +48,7 @@ nftm_new(void)
 	m->sets = json_object();
 	m->chains = json_object();
 	m->gone = json_object();
+	m->empty = json_string("");
 	return m;
 }
 
@@ -59,6 +61,7 @@ nftm_free(struct nftm *m)
 	json_decref(m->sets);
 	json_decref(m->chains);
 	json_decref(m->gone);
+	json_decref(m->empty);
 	for (size_t i = 0; i < m->nchain; i++) {
 		free(m->chain[i].hook);
 		sb_free(&m->chain[i].body);
@@ -103,7 +106,10 @@ nftm_elem(struct nftm *m, const char *set, const char *key, const char *val)
 
 	if (e == NULL || json_object_get(e, key) != NULL)
 		return false; /* the first one wins: a key is unique */
-	json_object_set_new(e, key, json_string(val ? val : ""));
+	/* a set's elements share one empty value (jansson counts its
+	 * references): one allocation fewer per element */
+	json_object_set_new(
+	    e, key, val && *val ? json_string(val) : json_incref(m->empty));
 	return true;
 }
 
@@ -175,8 +181,15 @@ nftm_elems(const json_t *e, const json_t *o, struct sb *out)
 		json_t *ov = o ? json_object_get(o, k) : NULL;
 		if (ov != NULL && strcmp(json_string_value(ov), val) == 0)
 			continue;
-		sb_printf(out, "%s%s%s%s", n++ ? ", " : "", k,
-		    *val ? " : " : "", val);
+		/* sb_puts, not sb_printf: 200,000 elements at 50,000 zone
+		 * interfaces, formatted twice a load */
+		if (n++)
+			sb_add(out, ", ", 2);
+		sb_puts(out, k);
+		if (*val) {
+			sb_add(out, " : ", 3);
+			sb_puts(out, val);
+		}
 	}
 	return n;
 }
@@ -699,6 +712,39 @@ nftm_canon(const struct nftm *m, struct sb *out)
 		sb_printf(out, "%s\n", line[i]);
 	free(line);
 	sb_free(&all);
+}
+
+/* ---- iteration --------------------------------------------------- */
+
+void
+nftm_each_set(const struct nftm *m,
+    void (*fn)(
+	const char *name, const char *decl, bool interval, size_t n, void *arg),
+    void *arg)
+{
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(m->sets, name, v)
+	    fn(name, json_string_value(json_object_get(v, "decl")),
+		json_is_true(json_object_get(v, "interval")),
+		json_object_size(json_object_get(v, "elems")), arg);
+}
+
+int
+nftm_each_elem(const struct nftm *m, const char *set,
+    int (*fn)(const char *key, const char *val, void *arg), void *arg)
+{
+	json_t *e = json_object_get(json_object_get(m->sets, set), "elems");
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(e, k, v)
+	{
+		if (fn(k, json_string_value(v), arg) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- names ------------------------------------------------------- */

@@ -79,6 +79,17 @@ void nftm_patch_apply(struct nftm *m, const struct nftm *p);
  * that load the same table have the same text whatever their order. */
 void nftm_canon(const struct nftm *m, struct sb *out);
 
+/* Calls fn for each set of m: its name, declaration, whether it holds
+ * intervals, and its number of elements. */
+void nftm_each_set(const struct nftm *m,
+    void (*fn)(
+	const char *name, const char *decl, bool interval, size_t n, void *arg),
+    void *arg);
+/* Calls fn for each element of set name: its key and value ("" in a set);
+ * fn returns -1 to stop.  0, or -1 when fn stopped. */
+int nftm_each_elem(const struct nftm *m, const char *set,
+    int (*fn)(const char *key, const char *val, void *arg), void *arg);
+
 /* s with every character outside [A-Za-z0-9] as '_'. */
 void nftm_ident(const char *s, struct sb *out);
 /* prefix and a 64-bit hash of key: a stable object name (replaces out). */

@@ -48,6 +48,9 @@
 #define PENDING_BURST 512
 /* Receive buffer asked for, so that a commit's own notifications fit. */
 #define PENDING_RCVBUF (1 << 20)
+/* Items to put in place from which one dump of the devices is cheaper
+ * than asking for each item's device (pending_devs). */
+#define PENDING_DUMP_MIN 64
 
 static int
 pending_item_set(struct hostd *h, const struct host_item *it, bool add)
@@ -88,6 +91,8 @@ pending_index(const struct host_items *s, const json_t *pfx)
 static bool
 pending_in(const json_t *set, const struct host_item *it, struct sb *id)
 {
+	if (json_object_size(set) == 0)
+		return false;
 	sb_reset(id);
 	pending_id(it, id);
 	return json_object_get(set, sb_str(id)) != NULL;
@@ -107,6 +112,57 @@ pending_prefixes(const struct host_items *a, const struct host_items *b)
 }
 
 /*
+ * The devices there are, as a hash set, when a pass puts many items in
+ * place: one dump of the links (rtnetlink(7) RTM_GETLINK with NLM_F_DUMP)
+ * instead of a request per item that asks for its device; at 50,000
+ * addresses and routes for absent VLAN units those requests cost ~1 s of
+ * hostd's CPU.  NULL when the pass is small or the dump fails: each item
+ * asks then, as before.
+ */
+static json_t *
+pending_devs(struct hostd *h, size_t n)
+{
+	struct nl_cache *lc = NULL;
+	json_t *devs;
+
+	if (n < PENDING_DUMP_MIN ||
+	    rtnl_link_alloc_cache(h->nl, AF_UNSPEC, &lc) < 0)
+		return NULL;
+	devs = json_object();
+	for (struct nl_object *o = nl_cache_get_first(lc); o;
+	     o = nl_cache_get_next(o))
+		json_object_set_new(devs,
+		    rtnl_link_get_name((struct rtnl_link *)o), json_true());
+	nl_cache_free(lc);
+	return devs;
+}
+
+/*
+ * Whether item it waits for a device the dump devs does not hold: an
+ * address's device, or a route's first device next hop (route_set would
+ * find it missing and say so: 1).  A device that appears after the dump
+ * is announced on h->nlev, and pending_sync puts the item in place then.
+ */
+static bool
+pending_absent(const json_t *devs, const struct host_item *it)
+{
+	return devs != NULL && it->dev[0] != '\0' &&
+	    json_object_get(devs, it->dev) == NULL;
+}
+
+/* Moves item it (of a list about to be freed) to the end of s. */
+static void
+pending_take(struct host_items *s, struct host_item *it)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = *it;
+	it->dev = it->prefix = it->via = NULL;
+}
+
+/*
  * Linear in the items of the scope and in what waits: each list is indexed
  * once (at 10,000 routes, comparing every item with every other cost
  * seconds), and of what waits only the items with a prefix of the scope's
@@ -116,15 +172,18 @@ pending_prefixes(const struct host_items *a, const struct host_items *b)
 void
 pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 {
-	json_t *ia, *in, *ip, *pfx;
+	json_t *ia, *in, *ip, *pfx, *devs;
+	struct route_reach *reach;
 	struct sb id;
 	size_t w = 0;
 
 	if (pa->n == 0 && na->n == 0)
 		return;
-	pfx = pending_prefixes(pa, na);
+	/* what a pass needs only when something was there before: at a
+	 * load (nothing before, nothing waiting) each index is empty */
+	pfx = h->pending.n > 0 ? pending_prefixes(pa, na) : json_object();
 	ia = pending_index(pa, NULL);
-	in = pending_index(na, NULL);
+	in = pa->n > 0 ? pending_index(na, NULL) : json_object();
 	ip = pending_index(&h->pending, pfx);
 	sb_init(&id);
 	for (size_t i = 0; i < pa->n; i++)
@@ -146,14 +205,22 @@ pending_apply(struct hostd *h, struct host_items *pa, struct host_items *na)
 	h->pending.n = w;
 	json_decref(ip);
 	ip = pending_index(&h->pending, pfx);
+	devs = pending_devs(h, na->n);
+	reach = devs != NULL ? route_reach_new(h) : NULL;
 	for (size_t i = 0; i < na->n; i++) {
 		struct host_item *it = &na->v[i];
+		int rc = 1;
 		if (pending_in(ia, it, &id) || pending_in(ip, it, &id))
 			continue;
-		if (pending_item_set(h, it, true) == 1)
-			items_add(&h->pending, it->dev, it->prefix, it->via,
-			    it->kind, it->metric);
+		if (!pending_absent(devs, it) && !route_reach_never(reach, it))
+			rc = pending_item_set(h, it, true);
+		if (rc == 1)
+			pending_take(&h->pending, it);
+		else if (rc == 0)
+			route_reach_add(reach, it);
 	}
+	route_reach_free(reach);
+	json_decref(devs);
 	json_decref(ia);
 	json_decref(in);
 	json_decref(ip);

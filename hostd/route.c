@@ -22,6 +22,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
+#include <netlink/route/rule.h>
 
 #include "hostd/hostd.h"
 #include "lib/log.h"
@@ -204,6 +205,182 @@ done:
 	nl_addr_put(dst);
 	rtnl_route_put(r);
 	return rc;
+}
+
+/* ---- reachable gateways ------------------------------------------ */
+
+/*
+ * The kernel takes a route through an IPv4 gateway (without onlink) only
+ * when a lookup of the gateway finds a route of a scope narrower than
+ * universe (fib_check_nh_v4_gw: flowi4_scope = RT_SCOPE_UNIVERSE + 1):
+ * a connected subnet, a device route, a local address.  With the default
+ * routing rules that lookup reads the tables main (where local is merged)
+ * and default.  So the prefixes of those routes, and of the items a pass
+ * puts in place, cover every gateway the kernel could reach: one that none
+ * covers is refused, and its route may wait without a request (at the
+ * zones shape's 49,997 routes through absent subnets, the requests cost
+ * ~0.7 s).  A gateway covered is asked for as before: the cover
+ * over-approximates (it ignores a route's type, tos and next hops).
+ */
+#define ROUTE_REACH_KEY 16 /* "xxxxxxxx/nn" */
+
+struct route_reach {
+	json_t *pfx;   /* "%08x/%u" of a masked prefix -> true */
+	uint64_t lens; /* bit L: pfx holds a prefix of length L */
+};
+
+static void
+route_reach_key(uint32_t a, unsigned len, char *key)
+{
+	uint32_t m = len == 0 ? 0 : 0xffffffffu << (32 - len);
+
+	snprintf(key, ROUTE_REACH_KEY, "%08x/%u", a & m, len);
+}
+
+static void
+route_reach_put(struct route_reach *r, uint32_t a, unsigned len)
+{
+	char key[ROUTE_REACH_KEY];
+
+	if (len > 32)
+		return;
+	route_reach_key(a, len, key);
+	json_object_set_new(r->pfx, key, json_true());
+	r->lens |= 1ull << len;
+}
+
+/* "a.b.c.d" or "a.b.c.d/len" -> a (host order), len.  0 or -1. */
+static int
+route_v4(const char *s, uint32_t *a, unsigned *len)
+{
+	char buf[INET_ADDRSTRLEN + 4];
+	const char *sl = strchr(s, '/');
+	size_t n = sl ? (size_t)(sl - s) : strlen(s);
+	struct in_addr in;
+	char *end;
+
+	if (n >= INET_ADDRSTRLEN)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return -1;
+	*a = ntohl(in.s_addr);
+	*len = 32;
+	if (sl != NULL) {
+		unsigned long l = strtoul(sl + 1, &end, 10);
+		if (end == sl + 1 || *end != '\0' || l > 32)
+			return -1;
+		*len = (unsigned)l;
+	}
+	return 0;
+}
+
+/* Whether the IPv4 routing rules are the default three (local, main,
+ * default): then a gateway's lookup reads those tables only. */
+static bool
+route_rules_default(struct hostd *h)
+{
+	struct nl_cache *rc = NULL;
+	bool ok = true;
+	int n = 0;
+
+	if (rtnl_rule_alloc_cache(h->nl, AF_INET, &rc) < 0)
+		return false;
+	for (struct nl_object *o = nl_cache_get_first(rc); o && ok;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_rule *rule = (struct rtnl_rule *)o;
+		uint32_t t = rtnl_rule_get_table(rule);
+		if (rtnl_rule_get_family(rule) != AF_INET)
+			continue; /* the dump holds IPv6's too */
+		ok = ++n <= 3 &&
+		    (t == RT_TABLE_LOCAL || t == RT_TABLE_MAIN ||
+			t == RT_TABLE_DEFAULT);
+	}
+	nl_cache_free(rc);
+	return ok;
+}
+
+struct route_reach *
+route_reach_new(struct hostd *h)
+{
+	struct nl_cache *rc = NULL;
+	struct route_reach *r;
+
+	if (!route_rules_default(h) ||
+	    rtnl_route_alloc_cache(h->nl, AF_INET, 0, &rc) < 0)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->pfx = json_object();
+	for (struct nl_object *o = nl_cache_get_first(rc); o;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		struct nl_addr *dst = rtnl_route_get_dst(rt);
+		uint32_t t = rtnl_route_get_table(rt), a = 0;
+		if (rtnl_route_get_scope(rt) == RT_SCOPE_UNIVERSE ||
+		    (t != RT_TABLE_LOCAL && t != RT_TABLE_MAIN &&
+			t != RT_TABLE_DEFAULT))
+			continue;
+		if (dst != NULL && nl_addr_get_len(dst) == 4)
+			memcpy(&a, nl_addr_get_binary_addr(dst), 4);
+		route_reach_put(
+		    r, ntohl(a), dst != NULL ? nl_addr_get_prefixlen(dst) : 0);
+	}
+	nl_cache_free(rc);
+	return r;
+}
+
+void
+route_reach_add(struct route_reach *r, const struct host_item *it)
+{
+	uint32_t a;
+	unsigned len;
+
+	if (r != NULL && route_v4(it->prefix, &a, &len) == 0)
+		route_reach_put(r, a, len);
+}
+
+static bool
+route_reach_has(const struct route_reach *r, uint32_t gw)
+{
+	char key[ROUTE_REACH_KEY];
+
+	for (unsigned len = 0; len <= 32; len++) {
+		if (!(r->lens & (1ull << len)))
+			continue;
+		route_reach_key(gw, len, key);
+		if (json_object_get(r->pfx, key) != NULL)
+			return true;
+	}
+	return false;
+}
+
+bool
+route_reach_never(const struct route_reach *r, const struct host_item *it)
+{
+	char buf[256];
+	char *save = NULL;
+	uint32_t gw;
+	unsigned len;
+
+	if (r == NULL || it->kind != HOST_ROUTE || it->via == NULL)
+		return false;
+	snprintf(buf, sizeof(buf), "%s", it->via);
+	for (char *w = strtok_r(buf, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save))
+		if (strchr(w, '/') == NULL && route_v4(w, &gw, &len) == 0 &&
+		    !route_reach_has(r, gw))
+			return true;
+	return false;
+}
+
+void
+route_reach_free(struct route_reach *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->pfx);
+	free(r);
 }
 
 /* ---- route age --------------------------------------------------- */

@@ -197,6 +197,61 @@ no_addr 203.0.113.1/24 && no_route 10.3.0.0/16 &&
 	ok "deleted configuration is not applied when its device returns" ||
 	bad "deleted configuration applied on et-1-1-0.1103"
 
+# 7. a large pass (64 items or more: hostd dumps the devices and the routes
+# once instead of asking per item, pending.c, route.c).  7a: 70 addresses
+# on absent units and 70 routes through gateways behind them wait, and a
+# route through the present subnet of ge-0-0-9 is installed in the same
+# pass (nothing else changes in the kernel: no notification would retry
+# it); 7b: 70 more, with an address on ge-0-0-8 and a route through its
+# subnet, which is installed; the first absent unit appears: its address
+# and the route behind it follow.
+# large N FIRST UNIT: the lines of N absent units of et-1/1/N from unit
+# FIRST, each with an address and a route through a gateway behind it
+large() {
+	for n in $(seq 1 $2); do
+		u=$(($3 + n))
+		echo "set interfaces et-1/1/$1 unit $u vlan-id $u"
+		echo "set interfaces et-1/1/$1 unit $u family inet address 10.7$1.$n.1/24"
+		echo "set routing-options static route 100.7$1.$n.0/24 next-hop 10.7$1.$n.2"
+	done
+}
+{
+	echo configure
+	large 1 70 2000
+	echo "set routing-options static route 100.79.0.0/24 next-hop 192.0.2.2"
+	echo commit
+} | cli >"$D/out7" 2>&1
+grep -q "commit complete" "$D/out7" || { bad "commit of 70 absent units"; tail "$D/out7"; }
+within 5 has_route 100.79.0.0/24 "via 192.0.2.2 dev ge-0-0-9" &&
+	ok "large pass: route through a present subnet installed" ||
+	bad "large pass: 100.79.0.0/24 not installed: $(ip -n $A route)"
+no_route 100.71.1.0/24 && no_route 100.71.70.0/24 && no_addr 10.71.1.1/24 &&
+	ok "large pass: addresses and routes behind absent units wait" ||
+	bad "large pass: something behind an absent unit was installed"
+ip -n $A link add ge-0-0-8 type veth peer name abs-probe8
+{
+	echo configure
+	large 2 70 2000
+	echo "set interfaces ge-0/0/8 unit 0 family inet address 192.0.3.1/24"
+	echo "set routing-options static route 100.78.0.0/24 next-hop 192.0.3.2"
+	echo commit
+} | cli >"$D/out7b" 2>&1
+grep -q "commit complete" "$D/out7b" || { bad "commit of 70 more absent units"; tail "$D/out7b"; }
+within 5 has_route 100.78.0.0/24 "via 192.0.3.2 dev ge-0-0-8" &&
+	ok "large pass: route through the subnet of an address of the same commit installed" ||
+	bad "large pass: 100.78.0.0/24 not installed: $(ip -n $A route)"
+ip link add et-1-1-1.2001 netns $A type veth peer name abs-q1 netns $A
+ip -n $A link set abs-q1 up
+within 5 has_addr et-1-1-1.2001 10.71.1.1/24 &&
+	ok "large pass: address applied when et-1-1-1.2001 appears" ||
+	bad "large pass: no address on et-1-1-1.2001"
+within 5 has_route 100.71.1.0/24 "via 10.71.1.2 dev et-1-1-1.2001" &&
+	ok "large pass: route behind et-1-1-1.2001 applied when it appears" ||
+	bad "large pass: 100.71.1.0/24 not applied: $(ip -n $A route)"
+no_route 100.71.2.0/24 && no_route 100.72.1.0/24 &&
+	ok "large pass: the routes behind the still absent units wait" ||
+	bad "large pass: a route behind an absent unit installed"
+
 # 6. a name Linux cannot have is still refused at commit
 cli <<'SET' >"$D/out6" 2>&1
 configure

@@ -33,6 +33,7 @@ for p in ip nft python3 unshare; do
 done
 
 A=pf-patch-$$
+X=pf-patchx-$$ # hostd.nft loaded here, to compare with the table in force
 D=$(mktemp -d /tmp/qsafe-patch-XXXXXX)
 fails=0
 mgd_pid=
@@ -49,6 +50,7 @@ mgd_stop() {
 cleanup() {
 	mgd_stop
 	ip netns del $A 2>/dev/null
+	ip netns del $X 2>/dev/null
 	rm -rf "$D"
 }
 trap cleanup EXIT
@@ -80,7 +82,7 @@ table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
 # The table as sorted lines: objects without handles or counts, set
 # elements sorted, rules numbered in their chain's order.
 ruleset() {
-	ip netns exec $A nft -j list table inet "$1" | python3 -c '
+	ip netns exec "${2:-$A}" nft -j list table inet "$1" | python3 -c '
 import json, sys
 out, pos = [], {}
 for o in json.load(sys.stdin)["nftables"]:
@@ -101,7 +103,17 @@ print("\n".join(sorted(out)))'
 
 patched() { grep -c "VERIFY: patched ruleset model is the whole model" "$D/hostd.log"; }
 
+# whether hostd.nft, loaded in namespace X, is the table in force in A
+nft_file_is_table() {
+	ip netns exec $X nft delete table inet "$1" 2>/dev/null
+	ip netns exec $X nft -f "$D/hostd.nft" 2>/dev/null &&
+		ruleset "$1" >"$D/in_force.rules" &&
+		ruleset "$1" $X >"$D/file.rules" &&
+		cmp -s "$D/in_force.rules" "$D/file.rules"
+}
+
 ip netns add $A || { echo "SKIP: cannot create network namespaces"; exit 77; }
+ip netns add $X || { echo "SKIP: cannot create network namespaces"; exit 77; }
 ip -n $A link set lo up
 mgd_start || { bad "mgd did not start"; exit 1; }
 within 10 grep -q "configuration is applied" "$D/hostd.log" ||
@@ -131,6 +143,10 @@ SET
 grep -q "commit complete" "$D/out0" && within 10 test -n "$(table)" &&
 	ok "the first configuration committed, table $(table)" ||
 	{ bad "the first configuration"; cat "$D/out0"; exit 1; }
+# after a table loaded whole hostd.nft is the text hostd loaded
+nft_file_is_table "$(table)" &&
+	ok "hostd.nft after the first load is the table in force" ||
+	{ bad "hostd.nft after the first load"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
 # one commit per line: each is a patch (zones, then policies and the
 # address book: policy_patch)
@@ -181,6 +197,10 @@ grep -q "NOT ENFORCED" "$D/hostd.log" &&
 	bad "a patch's transaction failed in the kernel"
 t=$(table)
 ruleset "$t" >"$D/patched.rules"
+# rewritten after each patch's reply, when hostd is idle
+within 10 nft_file_is_table "$t" &&
+	ok "hostd.nft after the patches is the table in force" ||
+	{ bad "hostd.nft after the patches"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
 # the drops per interface are counted on the elements of the set deny_dev:
 # one for each interface in a zone (ge-0/0/3.0 has left every zone), and
@@ -211,6 +231,69 @@ ruleset "$t" >"$D/fresh.rules"
 [ -s "$D/fresh.rules" ] && cmp -s "$D/patched.rules" "$D/fresh.rules" &&
 	ok "the patched table is the table a fresh hostd loads ($(wc -l <"$D/fresh.rules") objects)" ||
 	{ bad "patched and fresh tables differ"; diff "$D/patched.rules" "$D/fresh.rules" | head -20; }
+
+# the first table with large interface sets (1,100 zone interfaces: more
+# than bulk.c's 1,024) is loaded with their elements by libnftnl, the
+# table dormant until they are in; it is the table hostd.nft describes,
+# awake, deny_dev counting per interface (ge-0-1-0.5 in z1 lets ping in,
+# ge-0-1-0.6 in z0 drops it: veth pairs to X); a patch of it is the whole
+# model
+: >"$D/hostd.log"
+for u in 5 6; do
+	ip link add ge-0-1-0.$u netns $A type veth peer name pk$u netns $X
+	ip -n $X addr add 10.55.$u.2/24 dev pk$u
+	ip -n $X link set pk$u up
+done
+ping_x() { ip netns exec $X ping -n -c 1 -W 1 "$1" >/dev/null 2>&1; }
+drops6() {
+	ip netns exec $A nft list set inet "$t" deny_dev |
+		grep -o '"ge-0-1-0\.6" counter packets [0-9]*' | awk '{print $4}'
+}
+{
+	echo configure
+	echo "delete security"
+	echo commit
+} | cli >"$D/out8" 2>&1
+within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
+	bad "the table stayed without zones and policies"
+{
+	echo configure
+	for u in $(seq 1 1100); do
+		echo "set interfaces ge-0/1/0 unit $u family inet"
+		echo "set security zones security-zone z$((u % 2)) interfaces ge-0/1/0.$u"
+	done
+	echo "set interfaces ge-0/1/0 unit 5 family inet address 10.55.5.1/24"
+	echo "set interfaces ge-0/1/0 unit 6 family inet address 10.55.6.1/24"
+	echo "set security zones security-zone z1 host-inbound-traffic system-services ping"
+	echo commit
+} | cli >"$D/out8b" 2>&1
+grep -q "commit complete" "$D/out8b" || { bad "commit of 1,100 zone interfaces"; tail "$D/out8b"; }
+within 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
+	bad "no table for 1,100 zone interfaces"
+grep -q "loaded by libnftnl" "$D/hostd.log" &&
+	ok "the large sets' elements went by libnftnl: $(grep -o '[0-9]* elements of [0-9]* large sets' "$D/hostd.log")" ||
+	bad "the large sets went as text: $(grep 'as text' "$D/hostd.log")"
+within 10 nft_file_is_table "$t" &&
+	ok "1,100 zone interfaces: the table loaded in bulk is the one hostd.nft describes" ||
+	{ bad "the table loaded in bulk differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+ip netns exec $X nft delete table inet "$t" 2>/dev/null
+ip netns exec $A nft list table inet "$t" | grep -q dormant &&
+	bad "the table is left dormant" || ok "the table loaded in bulk is awake"
+within 5 ping_x 10.55.5.1 && ok "bulk table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
+	bad "bulk table: no ping in on ge-0-1-0.5"
+ping_x 10.55.6.1 && bad "bulk table: ping in on ge-0-1-0.6 (zone z0, no services)" ||
+	ok "bulk table: ping dropped on ge-0-1-0.6 (zone z0)"
+[ "$(drops6)" -ge 1 ] 2>/dev/null &&
+	ok "bulk table: the drop counted on deny_dev's ge-0-1-0.6 ($(drops6))" ||
+	bad "bulk table: deny_dev's ge-0-1-0.6 counts '$(drops6)'"
+n8=$(ip netns exec $A nft list set inet "$t" deny_dev | grep -o '"ge-0-1-0\.[0-9]*" counter packets [0-9]*' | wc -l)
+[ "$n8" = 1100 ] && ok "deny_dev: 1,100 elements, each with its counter" ||
+	bad "deny_dev: $n8 elements with a counter, not 1,100"
+printf 'configure\nset interfaces ge-0/1/1 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/1.0\ncommit\n' |
+	cli >"$D/out8c" 2>&1
+within 10 test "$(patched)" -ge 1 &&
+	ok "a patch of the table loaded in bulk is the whole model" ||
+	bad "the patch after the bulk load not verified"
 
 if [ $fails -gt 0 ]; then
 	echo "--- hostd.log"

@@ -1,0 +1,281 @@
+/*
+ * bulk: the first load of a table with large interface sets, without
+ * libnftables parsing their elements.
+ *
+ * At 50,000 zone interfaces the table holds 200,000 elements of the sets
+ * zone_in, deny_dev, zoned and zif_<zone>, and libnftables spends about
+ * half a second parsing and evaluating their text before the kernel
+ * inserts them.  When no table of this appliance is in the kernel (hostd
+ * knows it: it removed it or found none), the table is loaded in two
+ * transactions that leave the host as it was before any table until the
+ * second one commits:
+ *
+ *   1. libnftables: the table text with `flags dormant` (its base chains
+ *      are not hooked, so nothing is filtered: as with no table) and the
+ *      large sets declared empty;
+ *   2. one nfnetlink batch (libnftnl): the elements of the large sets,
+ *      then the table woken (NFT_MSG_NEWTABLE without the dormant flag),
+ *      committed as one transaction by the kernel.
+ *
+ * Elements of a set with counters (deny_dev) get theirs from the set's
+ * declaration in the kernel (nft_set_elem_expr_clone), as when nft adds
+ * them.  Anything else (a restart that replaces a table in force, a
+ * change, interval sets, small sets) loads as text (policy_load).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+
+#include "hostd/hostd.h"
+#include "lib/log.h"
+
+#define BULK_MIN 1024	/* elements from which a set goes by libnftnl */
+#define BULK_ELEM 128	/* batch bytes an element takes at most */
+#define BULK_MSG 131072 /* room for one message (its nest: < 64 KiB) */
+#define BULK_KEY 16	/* IFNAMSIZ: the length of an ifname key */
+
+struct bulk {
+	json_t *sets; /* the sets that go by libnftnl: name -> is a map */
+	size_t n;     /* their elements */
+	struct nftnl_set *set; /* the one being filled */
+	bool map;	       /* it maps to verdicts */
+};
+
+/* Sets of interface names (and maps of them to verdicts) that are large. */
+static void
+bulk_pick(
+    const char *name, const char *decl, bool interval, size_t n, void *arg)
+{
+	struct bulk *b = arg;
+
+	if (interval || n < BULK_MIN ||
+	    (strcmp(decl, "type ifname") != 0 &&
+		strcmp(decl, "type ifname; counter") != 0 &&
+		strcmp(decl, "type ifname : verdict") != 0))
+		return;
+	json_object_set_new(b->sets, name, json_boolean(strchr(decl, ':')));
+	b->n += n;
+}
+
+/* One element: key "\"dev\"", value "" or "jump CHAIN".  -1: it cannot go
+ * this way (the table then loads as text). */
+static int
+bulk_elem(const char *key, const char *val, void *arg)
+{
+	struct bulk *b = arg;
+	struct nftnl_set_elem *e;
+	char k[BULK_KEY] = { 0 };
+	size_t len = strlen(key);
+
+	if (len < 3 || key[0] != '"' || key[len - 1] != '"' ||
+	    len - 2 >= BULK_KEY || memchr(key + 1, '\\', len - 2) != NULL ||
+	    (b->map ? strncmp(val, "jump ", 5) != 0 : *val != '\0'))
+		return -1;
+	memcpy(k, key + 1, len - 2);
+	if ((e = nftnl_set_elem_alloc()) == NULL)
+		return -1;
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k, sizeof(k));
+	if (b->map) {
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, val + 5);
+	}
+	nftnl_set_elem_add(b->set, e);
+	return 0;
+}
+
+/*
+ * The table text (nftm_text, whole) with `flags dormant` and the picked
+ * sets declared without their elements.
+ */
+static void
+bulk_text(const char *full, const json_t *sets, struct sb *out)
+{
+	const char *l, *nl, *cut;
+	char name[128];
+
+	for (l = full; *l; l = nl) {
+		nl = strchr(l, '\n');
+		nl = nl ? nl + 1 : l + strlen(l);
+		size_t n = 0;
+		if (strncmp(l, "\tset ", 5) == 0 ||
+		    strncmp(l, "\tmap ", 5) == 0)
+			n = strcspn(l + 5, " \n");
+		if (n > 0 && n < sizeof(name)) {
+			memcpy(name, l + 5, n);
+			name[n] = '\0';
+		}
+		cut = n > 0 && n < sizeof(name) && json_object_get(sets, name)
+		    ? strstr(l, "elements = { ")
+		    : NULL;
+		if (cut != NULL && cut < nl) {
+			sb_add(out, l, (size_t)(cut - l));
+			sb_puts(out, "}\n");
+			continue;
+		}
+		sb_add(out, l, (size_t)(nl - l));
+		if (strncmp(l, "table inet ", 11) == 0)
+			sb_puts(out, "\tflags dormant;\n");
+	}
+}
+
+/* Reads the answer to a batch whose last message asked for an ack. */
+static int
+bulk_answer(struct mnl_socket *nl, struct sb *err)
+{
+	char buf[16384]; /* answers: errors without their requests */
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) <= 0) {
+			sb_printf(err, "nfnetlink: %s", strerror(errno));
+			return -1;
+		}
+		rc = mnl_cb_run(
+		    buf, (size_t)n, 0, mnl_socket_get_portid(nl), NULL, NULL);
+		if (rc == MNL_CB_ERROR) {
+			sb_printf(err, "nftables refused the elements: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if (rc == MNL_CB_STOP)
+			return 0; /* the table's ack: all went in */
+	}
+}
+
+/* The elements of the picked sets and the table's wake, as one batch. */
+static int
+bulk_batch(const struct nftm *m, const char *table, struct bulk *b,
+    struct mnl_nlmsg_batch *batch, size_t cap, struct sb *err)
+{
+	uint32_t seq = (uint32_t)time(NULL);
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	const char *name;
+	json_t *v;
+
+	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
+	mnl_nlmsg_batch_next(batch);
+	json_object_foreach(b->sets, name, v)
+	{
+		struct nftnl_set_elems_iter *it;
+		int more = 1;
+		if ((b->set = nftnl_set_alloc()) == NULL)
+			return -1;
+		nftnl_set_set_str(b->set, NFTNL_SET_TABLE, table);
+		nftnl_set_set_str(b->set, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(b->set, NFTNL_SET_FAMILY, NFPROTO_INET);
+		b->map = json_is_true(v);
+		if (nftm_each_elem(m, name, bulk_elem, b) == -1 ||
+		    (it = nftnl_set_elems_iter_create(b->set)) == NULL) {
+			sb_printf(err,
+			    "set %s: an element libnftnl cannot carry", name);
+			nftnl_set_free(b->set);
+			return -1;
+		}
+		while (
+		    more > 0 && mnl_nlmsg_batch_size(batch) + BULK_MSG <= cap) {
+			nlh = nftnl_nlmsg_build_hdr(
+			    mnl_nlmsg_batch_current(batch), NFT_MSG_NEWSETELEM,
+			    NFPROTO_INET, NLM_F_CREATE, seq++);
+			more =
+			    nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
+			mnl_nlmsg_batch_next(batch);
+		}
+		nftnl_set_elems_iter_destroy(it);
+		nftnl_set_free(b->set);
+		if (more > 0) {
+			sb_puts(
+			    err, "the batch of elements outgrew its buffer");
+			return -1;
+		}
+	}
+	if ((t = nftnl_table_alloc()) == NULL)
+		return -1;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0); /* awake */
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch),
+	    NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_ACK, seq++);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	mnl_nlmsg_batch_next(batch);
+	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
+	mnl_nlmsg_batch_next(batch);
+	return 0;
+}
+
+/* Sends the batch (one datagram: the kernel commits it whole). */
+static int
+bulk_send(struct mnl_nlmsg_batch *batch, struct sb *err)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	int one = 1, size = (int)mnl_nlmsg_batch_size(batch) + 65536, rc = -1;
+
+	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		sb_printf(err, "nfnetlink: %s", strerror(errno));
+		goto done;
+	}
+	/* errors without the request they answer; a send buffer the size of
+	 * the batch (root: SO_SNDBUFFORCE) */
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size,
+		sizeof(size)) == -1 ||
+	    mnl_socket_sendto(nl, mnl_nlmsg_batch_head(batch),
+		mnl_nlmsg_batch_size(batch)) < 0) {
+		sb_printf(err, "nfnetlink: %s", strerror(errno));
+		goto done;
+	}
+	rc = bulk_answer(nl, err);
+done:
+	if (nl != NULL)
+		mnl_socket_close(nl);
+	return rc;
+}
+
+int
+bulk_load(
+    struct hostd *h, const struct nftm *m, const char *text, struct sb *err)
+{
+	struct bulk b = { .sets = json_object() };
+	struct mnl_nlmsg_batch *batch = NULL;
+	struct sb bare;
+	char *buf = NULL;
+	size_t cap;
+	int rc = 1;
+
+	sb_init(&bare);
+	nftm_each_set(m, bulk_pick, &b);
+	if (b.n == 0 || strstr(text, "\ntable inet ") == NULL)
+		goto done; /* nothing large: the text as it is */
+	rc = -1;
+	bulk_text(text, b.sets, &bare);
+	if (policy_load(h, sb_str(&bare), false, err) == -1)
+		goto done;
+	cap = b.n * BULK_ELEM + 4 * BULK_MSG;
+	buf = xmalloc(cap);
+	if ((batch = mnl_nlmsg_batch_start(buf, cap)) == NULL ||
+	    bulk_batch(m, h->table, &b, batch, cap, err) == -1 ||
+	    bulk_send(batch, err) == -1)
+		goto done;
+	log_info("nftables: %zu elements of %zu large sets loaded by libnftnl",
+	    b.n, json_object_size(b.sets));
+	rc = 0;
+done:
+	if (batch != NULL)
+		mnl_nlmsg_batch_stop(batch);
+	free(buf);
+	json_decref(b.sets);
+	sb_free(&bare);
+	return rc;
+}
