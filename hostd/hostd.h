@@ -209,10 +209,13 @@ const struct cnode *policy_zone(struct conf *c, const char *zone);
  * when it counts on a named counter (policy.c). */
 bool policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
     struct sb *chain, struct sb *rules, struct verrs *errs);
-/* Whether q is a policy in effect (an entry `policy`, active). */
+/* Whether q is a policy in effect (an entry `policy`, active); policy_in:
+ * the same for a child of a context in effect (its own flag only). */
 bool policy_is(const struct cnode *q);
+bool policy_in(const struct cnode *q);
 /*
- * The next bucket of policies of context ctx (policy.c) from q on: its
+ * The next bucket of policies of context ctx (policy.c; in effect) from q
+ * on: its
  * first policy into *first (NULL: no policy left), how many policies in
  * effect it holds into *n, its chain's name into name; returns where the
  * next bucket starts (NULL: at the end).

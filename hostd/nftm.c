@@ -395,7 +395,7 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 			cc = nftm_rule_count(p, (size_t)(nl - p), name, carry,
 			    done, key, sizeof(key));
 			if (cc == NULL)
-				sb_printf(out, "%.*s", (int)(nl - p), p);
+				sb_add(out, p, (size_t)(nl - p));
 			else if (nftm_rule_carry(p, (size_t)(nl - p), cc, out))
 				/* on the first counter only */
 				json_object_set_new(done, key, json_true());
@@ -413,11 +413,16 @@ nftm_chain_rules(const char *table, const char *name,
 {
 	const char *p = sb_str((struct sb *)&c->body), *nl;
 
+	struct sb head;
+
+	sb_init(&head);
+	sb_printf(&head, "add rule inet %s %s ", table, name);
 	for (; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
-		sb_printf(out, "add rule inet %s %s %.*s\n", table, name,
-		    (int)(nl - p), p);
+		sb_add(out, head.buf, head.len);
+		sb_add(out, p, (size_t)(nl + 1 - p));
 	}
+	sb_free(&head);
 }
 
 /*

@@ -503,27 +503,26 @@ policy_is(const struct cnode *q)
 	return strcmp(q->sn->name, "policy") == 0 && !cnode_is_inactive(q);
 }
 
-/* The hash of the key of policy q of context ctx (policy_counter_name). */
-static uint64_t
-policy_hash(const char *ctx, const struct cnode *q)
+bool
+policy_in(const struct cnode *q)
 {
-	uint64_t h = nftm_hash_more(NFTM_HASH_INIT, ctx);
-
-	return nftm_hash_more(nftm_hash_more(h, "\x1f"), q->val);
+	return !(q->flags & CN_INACTIVE) && strcmp(q->sn->name, "policy") == 0;
 }
 
 const struct cnode *
 policy_bucket(const char *ctx, const struct cnode *q,
     const struct cnode **first, size_t *n, struct sb *name)
 {
-	uint64_t h;
+	/* the hash of the key of each policy (policy_counter_name) */
+	uint64_t h, hctx = nftm_hash_more(NFTM_HASH_INIT, ctx);
 
+	hctx = nftm_hash_more(hctx, "\x1f");
 	*first = NULL;
 	*n = 0;
 	for (; q != NULL; q = q->next) {
-		if (!policy_is(q))
+		if (!policy_in(q))
 			continue;
-		h = policy_hash(ctx, q);
+		h = nftm_hash_more(hctx, q->val);
 		if (*first == NULL) {
 			*first = q;
 			sb_reset(name);
@@ -563,7 +562,7 @@ policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
 	sb_init(&rules);
 	sb_init(&counter);
 	for (const struct cnode *q = first; q != NULL && n > 0; q = q->next) {
-		if (!policy_is(q))
+		if (!policy_in(q))
 			continue;
 		n--;
 		sb_reset(&rules);

@@ -264,7 +264,7 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 		json_object_set_new(now, sb_str(&name), json_true());
 		for (k = first, i = 0; !redo && k != NULL && i < n;
 		     k = k->next) {
-			if (!policy_is(k))
+			if (!policy_in(k))
 				continue;
 			i++;
 			redo = policy_patch_in(t, nt, k) ||
