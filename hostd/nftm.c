@@ -261,9 +261,10 @@ nftm_rule_tag(const char *rule, size_t len, char *key, size_t size)
 
 	if (len < plen + 1 || end[-1] != '"')
 		return false;
-	for (q = end - 2; q >= rule && *q != '"'; q--)
+	for (q = end - 2; q > rule && *q != '"'; q--)
 		;
-	if (q < rule + plen - 1 || (size_t)(end - 1 - (q + 1)) >= size ||
+	if (*q != '"' || q < rule + plen - 1 ||
+	    (size_t)(end - 1 - (q + 1)) >= size ||
 	    strncmp(q - (plen - 1), pre, plen) != 0)
 		return false;
 	memcpy(key, q + 1, (size_t)(end - 1 - (q + 1)));

@@ -138,14 +138,22 @@ policy_patch_books(struct conf *c, json_t *books)
 	}
 }
 
-/* Whether policy q's match names an entry of books. */
+/*
+ * Whether policy q's match names an entry of books.  Called for every
+ * policy of a context a change touches: its children are walked, not
+ * looked up by name (cnode_child), and nothing when books is empty.
+ */
 static bool
 policy_patch_uses(const struct cnode *q, const json_t *books)
 {
-	const struct cnode *m = cnode_child(q, "match");
+	const struct cnode *m;
 
 	if (json_object_size(books) == 0)
 		return false;
+	for (m = q->first; m != NULL; m = m->next)
+		if (!(m->flags & CN_INACTIVE) &&
+		    strcmp(m->sn->name, "match") == 0)
+			break;
 	for (const struct cnode *a = m ? m->first : NULL; a; a = a->next)
 		if ((strcmp(a->sn->name, "source-address") == 0 ||
 			strcmp(a->sn->name, "destination-address") == 0) &&

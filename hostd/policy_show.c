@@ -123,7 +123,7 @@ policy_count_tag(const char *l, const char *nl, const char **tag, size_t *tlen)
 		return;
 	for (q = nl - 2; q > l && *q != '"'; q--)
 		;
-	if (q - l < (ptrdiff_t)plen - 1 ||
+	if (*q != '"' || q - l < (ptrdiff_t)plen - 1 ||
 	    strncmp(q - (plen - 1), pre, plen) != 0)
 		return;
 	*tag = q + 1;
