@@ -483,7 +483,7 @@ policy_chain(struct conf *c, struct nftm *m, const char *ctx,
  * tagged with its name p_<hash> (`comment "p_<hash>"`): its hit count is
  * the sum of its rules' counters (policy_show.c), carried by tag when a
  * bucket is refilled (nftm_carry).  So a table of 40,000 policies has
- * 1,300 chains, not 40,000: libnftables fetches every chain of the table
+ * ~1,250 chains, not 40,000: libnftables fetches every chain of the table
  * before it adds a rule, and the kernel's chain dump is quadratic in the
  * number of chains (docs/benchmarks.md, tenth round).
  *
