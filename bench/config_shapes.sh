@@ -156,6 +156,17 @@ for shape in $shapes; do
 		change "hostd: policy match" 'set security policies from-zone trust to-zone untrust policy P-$i match application junos-ssh'
 		change "hostd: address-book address" 'set security address-book global address A-$i 10.200.$i.0/24'
 		change "hostd: new policy" 'set security policies from-zone untrust to-zone trust policy N-$i match source-address any; set security policies from-zone untrust to-zone trust policy N-$i match destination-address any; set security policies from-zone untrust to-zone trust policy N-$i match application any; set security policies from-zone untrust to-zone trust policy N-$i then permit'
+		change "hostd: new policy after 39,997" 'set security policies from-zone trust to-zone untrust policy E-$i match source-address A-$i; set security policies from-zone trust to-zone untrust policy E-$i match destination-address any; set security policies from-zone trust to-zone untrust policy E-$i match application any; set security policies from-zone trust to-zone untrust policy E-$i then permit'
+		: >"$dir/show"
+		: >"$dir/cpu"
+		r=0
+		while [ $r -lt "$runs" ]; do
+			timed -c "show security policies hit-count"
+			echo $t >>"$dir/show"
+			r=$((r + 1))
+		done
+		report "  show security policies hit-count" "$(median "$dir/show")" s 0.25
+		cpu_line "$runs"
 		;;
 	esac
 	: >"$dir/show"

@@ -236,6 +236,26 @@ const struct cnode *policy_zone(struct conf *c, const char *zone);
  * when it counts on a named counter (policy.c). */
 bool policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
     struct sb *chain, struct sb *rules, struct verrs *errs);
+/* Whether q is a policy in effect (an entry `policy`, active); policy_in:
+ * the same for a child of a context in effect (its own flag only). */
+bool policy_is(const struct cnode *q);
+bool policy_in(const struct cnode *q);
+/*
+ * The next bucket of policies of context ctx (policy.c; in effect) from q
+ * on: its
+ * first policy into *first (NULL: no policy left), how many policies in
+ * effect it holds into *n, its chain's name into name; returns where the
+ * next bucket starts (NULL: at the end).
+ */
+const struct cnode *policy_bucket(const char *ctx, const struct cnode *q,
+    const struct cnode **first, size_t *n, struct sb *name);
+/*
+ * The rules of the n policies in effect from first, each tagged with its
+ * name, appended to out (the named counters of tunnel policies declared
+ * in m, if not NULL).  0, or -1 when one of them tunnels.
+ */
+int policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
+    const struct cnode *first, size_t n, struct sb *out, struct verrs *errs);
 /*
  * policy_vpn.c: policy-based VPNs (lib/pvpn.h).  The marking before
  * routing, into m; false when no policy names a VPN (nothing added).

@@ -16,6 +16,7 @@
  * the kernel merges adjacent intervals and an element delete must name an
  * interval as the kernel holds it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,6 +259,54 @@ nftm_rule_carry(
 	return false;
 }
 
+/*
+ * The tag of rule (len bytes) into key: the TAG of a rule ending in
+ * `comment "TAG"`, as policy.c ends each rule of a policy in a bucket
+ * chain, so that the policy's count is carried whatever chain holds it.
+ * False when it has none (or one too long).
+ */
+static bool
+nftm_rule_tag(const char *rule, size_t len, char *key, size_t size)
+{
+	static const char pre[] = " comment \"";
+	const size_t plen = sizeof(pre) - 1;
+	const char *end = rule + len, *q;
+
+	if (len < plen + 1 || end[-1] != '"')
+		return false;
+	for (q = end - 2; q > rule && *q != '"'; q--)
+		;
+	if (*q != '"' || q < rule + plen - 1 ||
+	    (size_t)(end - 1 - (q + 1)) >= size ||
+	    strncmp(q - (plen - 1), pre, plen) != 0)
+		return false;
+	memcpy(key, q + 1, (size_t)(end - 1 - (q + 1)));
+	key[end - 1 - (q + 1)] = '\0';
+	return true;
+}
+
+/*
+ * The count rule (len bytes) of chain starts from: its tag's in carry
+ * when done has not had it (into key), else the chain's (cc, key chain).
+ */
+static const json_t *
+nftm_rule_count(const char *rule, size_t len, const char *chain,
+    const json_t *carry, const json_t *done, char *key, size_t size)
+{
+	const json_t *c;
+
+	if (carry == NULL)
+		return NULL;
+	if (nftm_rule_tag(rule, len, key, size) &&
+	    (c = json_object_get(carry, key)) != NULL)
+		return json_object_get(done, key) ? NULL : c;
+	if (strlen(chain) >= size)
+		return NULL;
+	snprintf(key, size, "%s", chain);
+	c = json_object_get(carry, key);
+	return c && !json_object_get(done, key) ? c : NULL;
+}
+
 void
 nftm_carry(
     const char *txn, const char *table, const json_t *carry, struct sb *out)
@@ -274,16 +323,16 @@ nftm_carry(
 	for (l = txn; *l; l = *nl ? nl + 1 : nl) {
 		nl = strchr(l, '\n');
 		nl = nl ? nl : l + strlen(l);
-		json_t *c = NULL;
+		const json_t *c = NULL;
 		if ((size_t)(nl - l) > pre && strncmp(l, head.buf, pre) == 0) {
 			name = l + pre;
 			nlen = strcspn(name, " \n");
 			if (nlen < sizeof(key)) {
-				memcpy(key, name, nlen);
-				key[nlen] = '\0';
-				c = json_object_get(carry, key);
-				if (c != NULL && json_object_get(done, key))
-					c = NULL;
+				char chain[128];
+				memcpy(chain, name, nlen);
+				chain[nlen] = '\0';
+				c = nftm_rule_count(l, (size_t)(nl - l), chain,
+				    carry, done, key, sizeof(key));
 			}
 		}
 		if (c == NULL)
@@ -302,13 +351,14 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
     struct sb *out)
 {
 	const char *name;
-	json_t *v;
+	json_t *v, *done;
 
 	/* whether the table exists or not: add, then delete it */
 	sb_printf(
 	    out, "add table inet %s\ndelete table inet %s\n", table, table);
 	if (m == NULL)
 		return;
+	done = json_object();
 	sb_printf(out, "table inet %s {\n", table);
 	json_object_foreach(m->counters, name, v)
 	{
@@ -348,22 +398,27 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 	{
 		const struct nftm_chain *c = &m->chain[json_integer_value(v)];
 		const char *p = sb_str((struct sb *)&c->body), *nl;
-		const json_t *cc = carry ? json_object_get(carry, name) : NULL;
+		const json_t *cc;
+		char key[128];
 		sb_printf(out, "\tchain %s {\n", name);
 		if (c->hook)
 			sb_printf(out, "\t\t%s\n", c->hook);
 		for (; *p; p = nl + 1) {
 			nl = strchr(p, '\n');
 			sb_puts(out, "\t\t");
+			cc = nftm_rule_count(p, (size_t)(nl - p), name, carry,
+			    done, key, sizeof(key));
 			if (cc == NULL)
-				sb_printf(out, "%.*s", (int)(nl - p), p);
+				sb_add(out, p, (size_t)(nl - p));
 			else if (nftm_rule_carry(p, (size_t)(nl - p), cc, out))
-				cc = NULL; /* on the first counter only */
+				/* on the first counter only */
+				json_object_set_new(done, key, json_true());
 			sb_putc(out, '\n');
 		}
 		sb_puts(out, "\t}\n");
 	}
 	sb_puts(out, "}\n");
+	json_decref(done);
 }
 
 static void
@@ -372,11 +427,16 @@ nftm_chain_rules(const char *table, const char *name,
 {
 	const char *p = sb_str((struct sb *)&c->body), *nl;
 
+	struct sb head;
+
+	sb_init(&head);
+	sb_printf(&head, "add rule inet %s %s ", table, name);
 	for (; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
-		sb_printf(out, "add rule inet %s %s %.*s\n", table, name,
-		    (int)(nl - p), p);
+		sb_add(out, head.buf, head.len);
+		sb_add(out, p, (size_t)(nl + 1 - p));
 	}
+	sb_free(&head);
 }
 
 /*
@@ -750,14 +810,26 @@ nftm_each_elem(const struct nftm *m, const char *set,
 /* ---- names ------------------------------------------------------- */
 
 /* FNV-1a, 64 bits: stable names for configuration keys. */
+uint64_t
+nftm_hash_more(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
 static uint64_t
 nftm_hash(const char *s)
 {
-	uint64_t x = 14695981039346656037ull;
+	return nftm_hash_more(NFTM_HASH_INIT, s);
+}
 
-	for (; *s; s++)
-		x = (x ^ (uint8_t)*s) * 1099511628211ull;
-	return x;
+const char *
+nftm_chain_body(const struct nftm *m, const char *name)
+{
+	const struct nftm_chain *c = nftm_chain_get(m, name);
+
+	return c ? sb_str((struct sb *)&c->body) : NULL;
 }
 
 void

@@ -89,9 +89,16 @@ void nftm_each_set(const struct nftm *m,
  * fn returns -1 to stop.  0, or -1 when fn stopped. */
 int nftm_each_elem(const struct nftm *m, const char *set,
     int (*fn)(const char *key, const char *val, void *arg), void *arg);
+/* The rules of chain name in m, one a line, or NULL when m has no such
+ * chain. */
+const char *nftm_chain_body(const struct nftm *m, const char *name);
 
 /* s with every character outside [A-Za-z0-9] as '_'. */
 void nftm_ident(const char *s, struct sb *out);
+/* The 64-bit hash of nftm_name, fed a string at a time: nftm_hash_more(
+ * NFTM_HASH_INIT, key) is the hash of nftm_name(prefix, key). */
+#define NFTM_HASH_INIT 14695981039346656037ull
+uint64_t nftm_hash_more(uint64_t h, const char *s);
 /* prefix and a 64-bit hash of key: a stable object name (replaces out). */
 void nftm_name(const char *prefix, const char *key, struct sb *out);
 

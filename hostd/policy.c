@@ -9,10 +9,11 @@
  * (deny-all unless `default-policy permit-all`).  An interface in no zone
  * forwards nothing.  deny drops; reject answers TCP with a reset and UDP
  * with an ICMP port unreachable, and drops the rest.  Each policy counts
- * the flows it matched on the counters of its chain p_<hash of from, to,
- * name> (policy_chain), kept whatever its place and carried over when the
- * chain is refilled, as Junos keeps a policy's count: the hit counts of
- * `show security policies`.
+ * the flows it matched on the counters of its rules, tagged p_<hash of
+ * from, to, name> in its context's bucket chain (policy_bucket; a global
+ * policy: its chain p_<hash>), kept whatever its place and carried over
+ * when the chain is refilled, as Junos keeps a policy's count: the hit
+ * counts of `show security policies`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,12 +475,119 @@ policy_chain(struct conf *c, struct nftm *m, const char *ctx,
 	sb_free(&counter);
 }
 
+/* ---- buckets ----------------------------------------------------- */
+
+/*
+ * A context's policies are not a chain each but go, in order, into bucket
+ * chains of about POLICY_BUCKET_MASK + 1 policies, each rule of a policy
+ * tagged with its name p_<hash> (`comment "p_<hash>"`): its hit count is
+ * the sum of its rules' counters (policy_show.c), carried by tag when a
+ * bucket is refilled (nftm_carry).  So a table of 40,000 policies has
+ * ~1,250 chains, not 40,000: libnftables fetches every chain of the table
+ * before it adds a rule, and the kernel's chain dump is quadratic in the
+ * number of chains (docs/benchmarks.md, tenth round).
+ *
+ * Where a bucket ends depends only on its own policies (content-defined
+ * chunking): after a policy whose hash has its low bits clear, or after
+ * POLICY_BUCKET_MAX policies.  A bucket is named after its first policy,
+ * p_b<hash>.  So a policy added, changed or deleted refills its own bucket
+ * (or splits it, or joins it to the next) whatever its place, and the
+ * model patched is the model built whole (policy_patch.c).
+ */
+#define POLICY_BUCKET_MASK 31
+#define POLICY_BUCKET_MAX 128
+
+bool
+policy_is(const struct cnode *q)
+{
+	return strcmp(q->sn->name, "policy") == 0 && !cnode_is_inactive(q);
+}
+
+bool
+policy_in(const struct cnode *q)
+{
+	return !(q->flags & CN_INACTIVE) && strcmp(q->sn->name, "policy") == 0;
+}
+
+const struct cnode *
+policy_bucket(const char *ctx, const struct cnode *q,
+    const struct cnode **first, size_t *n, struct sb *name)
+{
+	/* the hash of the key of each policy (policy_counter_name) */
+	uint64_t h, hctx = nftm_hash_more(NFTM_HASH_INIT, ctx);
+
+	hctx = nftm_hash_more(hctx, "\x1f");
+	*first = NULL;
+	*n = 0;
+	for (; q != NULL; q = q->next) {
+		if (!policy_in(q))
+			continue;
+		h = nftm_hash_more(hctx, q->val);
+		if (*first == NULL) {
+			*first = q;
+			sb_reset(name);
+			sb_printf(name, "p_b%016llx", (unsigned long long)h);
+		}
+		if (++*n == POLICY_BUCKET_MAX || (h & POLICY_BUCKET_MASK) == 0)
+			return q->next;
+	}
+	return NULL;
+}
+
+/* Each line of rules ending in `comment "tag"`, into out. */
+static void
+policy_tag(const char *rules, const char *tag, struct sb *out)
+{
+	const char *l, *nl;
+
+	for (l = rules; *l; l = *nl ? nl + 1 : nl) {
+		nl = strchr(l, '\n');
+		nl = nl ? nl : l + strlen(l);
+		while (l < nl && (*l == '\t' || *l == ' '))
+			l++;
+		if (nl > l)
+			sb_printf(out, "%.*s comment \"%s\"\n", (int)(nl - l),
+			    l, tag);
+	}
+}
+
+int
+policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
+    const struct cnode *first, size_t n, struct sb *out, struct verrs *errs)
+{
+	struct sb tag, rules, counter;
+	int rc = 0;
+
+	sb_init(&tag);
+	sb_init(&rules);
+	sb_init(&counter);
+	for (const struct cnode *q = first; q != NULL && n > 0; q = q->next) {
+		if (!policy_in(q))
+			continue;
+		n--;
+		sb_reset(&rules);
+		if (policy_chain_rules(c, ctx, q, &tag, &rules, errs)) {
+			rc = -1;
+			if (m != NULL) {
+				sb_reset(&counter);
+				sb_printf(&counter, "pol_%s", sb_str(&tag) + 2);
+				nftm_counter(m, sb_str(&counter));
+			}
+		}
+		policy_tag(sb_str(&rules), sb_str(&tag), out);
+	}
+	sb_free(&tag);
+	sb_free(&rules);
+	sb_free(&counter);
+	return rc;
+}
+
 /*
  * A context from-zone A to-zone B: the interfaces of A jump to chain
  * f_<A> (map fwd_from), whose map to_<A> sends the interfaces of B to the
- * context's chain ctx_<hash>, a jump per policy in order.  So an interface
- * that joins a zone is an element add, and a policy that changes is its
- * own chain refilled.
+ * context's chain ctx_<hash>, a jump per bucket of policies in order.  So
+ * an interface that joins a zone is an element add, and a policy that
+ * changes is its bucket refilled.
  */
 static void
 policy_context(
@@ -489,6 +597,8 @@ policy_context(
 	const char *sep = strchr(p->val, CONF_KEY_SEP);
 	const struct cnode *from, *to;
 	struct sb f, tomap, ctx, chain, rules, key;
+	const struct cnode *first;
+	size_t n;
 	char dev[64];
 
 	snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - p->val : 0), p->val);
@@ -501,12 +611,14 @@ policy_context(
 	sb_init(&key);
 	nftm_name("ctx_", p->val, &ctx);
 	nftm_chain(m, sb_str(&ctx), NULL);
-	for (const struct cnode *q = p->first; q; q = q->next)
-		if (strcmp(q->sn->name, "policy") == 0 &&
-		    !cnode_is_inactive(q)) {
-			policy_chain(c, m, p->val, q, &chain, errs);
-			sb_printf(&rules, "jump %s\n", sb_str(&chain));
-		}
+	for (const struct cnode *q = p->first;
+	     (q = policy_bucket(p->val, q, &first, &n, &chain)), first;) {
+		sb_reset(&key);
+		policy_bucket_rules(c, m, p->val, first, n, &key, errs);
+		nftm_chain(m, sb_str(&chain), NULL);
+		nftm_rules(m, sb_str(&chain), sb_str(&key));
+		sb_printf(&rules, "jump %s\n", sb_str(&chain));
+	}
 	nftm_rules(m, sb_str(&ctx), sb_str(&rules));
 	from = policy_zone(c, zf);
 	to = policy_zone(c, zt);

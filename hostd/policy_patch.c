@@ -1,16 +1,18 @@
 /*
  * policy_patch: a change to the policies or the address book as a patch
  * of the model in force (nftm.h), so that a one-line change costs a few
- * chains at any number of policies (issue 13): the chain p_<hash> of each
- * policy the change names, the chain ctx_<hash> of its context (the jumps
- * in order: a policy added, deleted or moved), and the chain of every
- * policy whose match names an address-book entry the change touched (or
- * an address-set that holds one).  What a patch cannot express (a context
+ * chains at any number of policies (issue 13): the bucket chain
+ * (policy.c) of each policy the change names, the chain ctx_<hash> of its
+ * context (the jumps to its buckets in order: a bucket split, joined or
+ * new), and the bucket of every policy whose match names an address-book
+ * entry the change touched (or an address-set that holds one); a global
+ * policy's own chain p_<hash>.  What a patch cannot express (a context
  * or zone that is new or gone, global policies, policy-based VPNs) makes
  * policy_patch refuse, and hostd builds the model whole.  Also the policy
  * maps' elements of one device, for zones_patch.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostd/hostd.h"
@@ -136,14 +138,22 @@ policy_patch_books(struct conf *c, json_t *books)
 	}
 }
 
-/* Whether policy q's match names an entry of books. */
+/*
+ * Whether policy q's match names an entry of books.  Called for every
+ * policy of a context a change touches: its children are walked, not
+ * looked up by name (cnode_child), and nothing when books is empty.
+ */
 static bool
 policy_patch_uses(const struct cnode *q, const json_t *books)
 {
-	const struct cnode *m = cnode_child(q, "match");
+	const struct cnode *m;
 
 	if (json_object_size(books) == 0)
 		return false;
+	for (m = q->first; m != NULL; m = m->next)
+		if (!(m->flags & CN_INACTIVE) &&
+		    strcmp(m->sn->name, "match") == 0)
+			break;
 	for (const struct cnode *a = m ? m->first : NULL; a; a = a->next)
 		if ((strcmp(a->sn->name, "source-address") == 0 ||
 			strcmp(a->sn->name, "destination-address") == 0) &&
@@ -194,68 +204,164 @@ policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
 }
 
 /*
+ * Into dirty, the bucket of the model in force m (a chain that ctxchain
+ * jumps to) that holds the rules tagged tag: a policy deleted or
+ * deactivated leaves its bucket (or joins it to the next).
+ */
+static void
+policy_patch_was(
+    const struct nftm *m, const char *ctxchain, const char *tag, json_t *dirty)
+{
+	const char *l, *nl, *body = nftm_chain_body(m, ctxchain);
+	char pat[96], chain[96];
+
+	snprintf(pat, sizeof(pat), " comment \"%s\"\n", tag);
+	for (l = body ? body : ""; *l; l = *nl ? nl + 1 : nl) {
+		nl = strchr(l, '\n');
+		nl = nl ? nl : l + strlen(l);
+		if (strncmp(l, "jump ", 5) != 0 ||
+		    (size_t)(nl - l - 5) >= sizeof(chain))
+			continue;
+		snprintf(
+		    chain, sizeof(chain), "%.*s", (int)(nl - l - 5), l + 5);
+		const char *b = nftm_chain_body(m, chain);
+		if (b != NULL && strstr(b, pat) != NULL) {
+			json_object_set_new(dirty, chain, json_true());
+			return;
+		}
+	}
+}
+
+/* Whether q is one of the n policies of t. */
+static bool
+policy_patch_in(const struct cnode *const *t, size_t n, const struct cnode *q)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i] == q)
+			return true;
+	return false;
+}
+
+/*
+ * The buckets of context ctx (policy.c) into patch p: each that holds a
+ * policy the change names (in touched), or one that uses an entry of
+ * books, or that held a policy gone, or that is new, refilled; the
+ * context's chain of jumps refilled when its buckets are not those in
+ * force, and the buckets no more deleted.
+ */
+static void
+policy_patch_buckets(struct conf *c, const struct nftm *m,
+    const struct cnode *ctx, const struct cnode *const *t, size_t nt,
+    json_t *dirty, const json_t *books, struct nftm *p, struct verrs *errs)
+{
+	struct sb name, rules, jumps, cname;
+	const struct cnode *first, *k;
+	const char *old, *l, *nl;
+	json_t *now = json_object();
+	size_t n, i;
+
+	sb_init(&name);
+	sb_init(&rules);
+	sb_init(&jumps);
+	sb_init(&cname);
+	for (const struct cnode *q = ctx->first;
+	     (q = policy_bucket(ctx->val, q, &first, &n, &name)), first;) {
+		bool redo = !nftm_has_chain(m, sb_str(&name)) ||
+		    json_object_get(dirty, sb_str(&name)) != NULL;
+		sb_printf(&jumps, "jump %s\n", sb_str(&name));
+		json_object_set_new(now, sb_str(&name), json_true());
+		for (k = first, i = 0; !redo && k != NULL && i < n;
+		     k = k->next) {
+			if (!policy_in(k))
+				continue;
+			i++;
+			redo = policy_patch_in(t, nt, k) ||
+			    policy_patch_uses(k, books);
+		}
+		if (!redo)
+			continue;
+		sb_reset(&rules);
+		policy_bucket_rules(c, NULL, ctx->val, first, n, &rules, errs);
+		nftm_patch_chain(p, sb_str(&name), sb_str(&rules));
+	}
+	nftm_name("ctx_", ctx->val, &cname);
+	old = nftm_chain_body(m, sb_str(&cname));
+	if (old != NULL && strcmp(old, sb_str(&jumps)) != 0) {
+		nftm_patch_chain(p, sb_str(&cname), sb_str(&jumps));
+		for (l = old; *l; l = *nl ? nl + 1 : nl) {
+			nl = strchr(l, '\n');
+			nl = nl ? nl : l + strlen(l);
+			if (strncmp(l, "jump ", 5) != 0)
+				continue;
+			sb_reset(&name);
+			sb_printf(&name, "%.*s", (int)(nl - l - 5), l + 5);
+			if (json_object_get(now, sb_str(&name)) == NULL)
+				nftm_patch_chain(p, sb_str(&name), NULL);
+		}
+	}
+	json_decref(now);
+	sb_free(&name);
+	sb_free(&rules);
+	sb_free(&jumps);
+	sb_free(&cname);
+}
+
+/*
  * policy_patch for one context; p NULL: only whether it can (-1: the
- * model is built whole).  The policies the change names are refilled (or
- * their chains go), and the context's chain of jumps only when one of
- * them comes or goes: a move is a change of the context's entry itself,
- * which scope.c does not leave to a patch.  A tunnel policy makes it
- * refuse: policy_vpn.c's chains hold every policy of its context.
+ * model is built whole).  The buckets of the policies the change names
+ * are refilled (policy_patch_buckets).  A move is a change of the
+ * context's entry itself, which scope.c does not leave to a patch.  A
+ * tunnel policy makes it refuse: policy_vpn.c's chains hold every policy
+ * of its context.
  */
 static int
 policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
     const json_t *pols, const json_t *books, struct nftm *p, struct verrs *errs)
 {
-	struct sb name, rules;
+	struct sb name, cname;
+	const struct cnode **t = NULL;
+	size_t nt = 0;
 	const char *pn;
-	json_t *touched, *x;
-	bool order = false;
+	json_t *touched, *x, *dirty = json_object();
 	int rc = -1;
 
-	if (strcmp(ctx->sn->name, "policy") != 0 || cnode_is_inactive(ctx))
+	if (!policy_is(ctx)) {
+		json_decref(dirty);
 		return 0;
+	}
 	touched = json_object_get(pols, ctx->val);
-	if (touched == NULL && json_object_size(books) == 0)
+	if (touched == NULL && json_object_size(books) == 0) {
+		json_decref(dirty);
 		return 0;
+	}
 	sb_init(&name);
-	sb_init(&rules);
+	sb_init(&cname);
 	nftm_name("pvc_", ctx->val, &name);
 	if (nftm_has_chain(m, sb_str(&name)))
 		goto done;
-	json_object_foreach(touched, pn, x)
+	nftm_name("ctx_", ctx->val, &cname);
+	t = xcalloc(json_object_size(touched) + 1, sizeof(*t));
+	json_object_foreach((json_t *)touched, pn, x)
 	{
 		const struct cnode *q = policy_patch_find(c, ctx, "policy", pn);
-		bool on = q != NULL && !cnode_is_inactive(q);
-		if (on && policy_tunnel_vpn(q) != NULL)
-			goto done;
-		policy_patch_chain_name(ctx->val, pn, &name);
-		if (on != nftm_has_chain(m, sb_str(&name)))
-			order = true;
-		if (p == NULL)
-			continue;
-		sb_reset(&rules);
-		if (on)
-			policy_chain_rules(c, ctx->val, q, &name, &rules, errs);
-		nftm_patch_chain(p, sb_str(&name), on ? sb_str(&rules) : NULL);
+		if (q != NULL && policy_is(q)) {
+			if (policy_tunnel_vpn(q) != NULL)
+				goto done;
+			t[nt++] = q;
+		} else if (p != NULL) {
+			policy_patch_chain_name(ctx->val, pn, &name);
+			policy_patch_was(
+			    m, sb_str(&cname), sb_str(&name), dirty);
+		}
 	}
 	rc = 0;
-	if (p == NULL)
-		goto done;
-	if (order) {
-		sb_reset(&rules);
-		for (const struct cnode *q = ctx->first; q; q = q->next)
-			if (strcmp(q->sn->name, "policy") == 0 &&
-			    !cnode_is_inactive(q)) {
-				policy_patch_chain_name(
-				    ctx->val, q->val, &name);
-				sb_printf(&rules, "jump %s\n", sb_str(&name));
-			}
-		nftm_name("ctx_", ctx->val, &name);
-		nftm_patch_chain(p, sb_str(&name), sb_str(&rules));
-	}
-	policy_patch_users(c, ctx, ctx->val, touched, books, p, errs);
+	if (p != NULL)
+		policy_patch_buckets(c, m, ctx, t, nt, dirty, books, p, errs);
 done:
+	free(t);
+	json_decref(dirty);
 	sb_free(&name);
-	sb_free(&rules);
+	sb_free(&cname);
 	return rc;
 }
 

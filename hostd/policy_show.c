@@ -3,6 +3,7 @@
  * transaction, or its dry run), reading back the counts, and `show
  * security policies` with each policy's hit count.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,11 +108,36 @@ policy_count_elems(
 }
 
 /*
+ * The tag of the rule [l, nl) (`... comment "p_<hash>"` at its end: a
+ * policy's rule in a bucket chain, policy.c) into *tag and *tlen; they
+ * stay as they are when it has none.
+ */
+static void
+policy_count_tag(const char *l, const char *nl, const char **tag, size_t *tlen)
+{
+	static const char pre[] = " comment \"";
+	const size_t plen = sizeof(pre) - 1;
+	const char *q;
+
+	if (nl - l < (ptrdiff_t)plen + 2 || nl[-1] != '"')
+		return;
+	for (q = nl - 2; q > l && *q != '"'; q--)
+		;
+	if (*q != '"' || q - l < (ptrdiff_t)plen - 1 ||
+	    strncmp(q - (plen - 1), pre, plen) != 0)
+		return;
+	*tag = q + 1;
+	*tlen = (size_t)(nl - 1 - (q + 1));
+}
+
+/*
  * Reads the counts out of nft's listing of the table (text, as nft 1.0.6
  * prints it): a named counter is "counter NAME {" then "packets N bytes
  * M"; in a chain, each rule's "counter packets N bytes M" adds to the
- * chain's entry; in a set with counters, each element's ("\"ge-0-0-1\"
- * counter packets N bytes M") is the entry SET<US>"ge-0-0-1".
+ * chain's entry, or to TAG's when the rule ends in `comment "TAG"` (a
+ * policy's rule in a bucket chain, policy.c); in a set with counters,
+ * each element's ("\"ge-0-0-1\" counter packets N bytes M") is the entry
+ * SET<US>"ge-0-0-1".
  */
 static void
 policy_count_parse(const char *text, json_t *out)
@@ -149,12 +175,15 @@ policy_count_parse(const char *text, json_t *out)
 			policy_count_add(out, name, nlen, pk, by);
 			mode = NONE;
 		} else if (mode == CHAIN) {
+			/* a policy's rule in a bucket counts for its tag */
+			const char *to = name;
+			size_t tlen = nlen;
+			policy_count_tag(l, nl, &to, &tlen);
 			for (q = l;
 			     (q = strstr(q, "counter ")) != NULL && q < nl;
 			     q += 8)
 				if (policy_count_pair(q + 8, &pk, &by) == 0)
-					policy_count_add(
-					    out, name, nlen, pk, by);
+					policy_count_add(out, to, tlen, pk, by);
 		}
 	}
 }
@@ -205,8 +234,9 @@ policy_hits_of(const json_t *counters, const char *name)
 }
 
 /*
- * The hits of policy name in context ctx: on its chain's counters, or on
- * its named counter (a tunnel policy: policy_chain).
+ * The hits of policy name in context ctx: on its rules' counters (tagged
+ * p_<hash> in a bucket, or its chain p_<hash>: a global policy), or on
+ * its named counter (a tunnel policy: policy_chain_rules).
  */
 static json_int_t
 policy_hits(const json_t *counters, const char *ctx, const char *name)

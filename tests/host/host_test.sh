@@ -456,6 +456,44 @@ SET
 grep -q "commit complete" "$D/out9e" && ok "commit the address book away" ||
 	{ bad "commit the address book away"; cat "$D/out9e"; }
 
+# a context's policies are in bucket chains named after their first policy
+# (hostd/policy.c), each rule tagged with its policy: with all (first
+# since the reorder) deactivated, no-icmp's rules move to another chain,
+# and its count goes with them (carried by its tag); once all is active
+# again, back
+chain_of() { # policy tag p_<hash>: the chain holding its rules
+	ip netns exec $A nft list table inet "$nft_t" | awk -v t="\"$1\"" '
+	    $1 == "chain" { c = $2 } NF > 0 && $NF == t { print c; exit }'
+}
+tag_deny=$(ip netns exec $A nft list table inet "$nft_t" |
+	awk '/l4proto icmp .* drop comment "p_/ { print $NF; exit }' | tr -d '"')
+ch_deny=$(chain_of "$tag_deny")
+n_deny=$(hits no-icmp)
+printf 'configure\ndeactivate security policies from-zone trust to-zone untrust policy all\ncommit\n' |
+	cli >"$D/out9f" 2>&1
+grep -q "commit complete" "$D/out9f" || { bad "commit all deactivated"; cat "$D/out9f"; }
+[ -n "$ch_deny" ] && [ -n "$(chain_of "$tag_deny")" ] &&
+	[ "$(chain_of "$tag_deny")" != "$ch_deny" ] &&
+	ok "policy no-icmp's rules moved from chain $ch_deny to $(chain_of "$tag_deny")" ||
+	bad "policy no-icmp's rules ($tag_deny) did not move: $ch_deny -> $(chain_of "$tag_deny")"
+[ "$(hits no-icmp)" = "$n_deny" ] && [ "$n_deny" -gt 0 ] &&
+	ok "hit count of no-icmp kept when its rules move to another chain ($n_deny)" ||
+	bad "hit count of no-icmp after its rules moved: $n_deny -> $(hits no-icmp)"
+ping_lr && bad "ping L->R passes with all deactivated" ||
+	ok "ping L->R denied by no-icmp with all deactivated"
+[ "$(hits no-icmp)" -gt "$n_deny" ] &&
+	ok "no-icmp counts in its new chain ($(hits no-icmp))" ||
+	bad "no-icmp no longer counts: $(hits no-icmp)"
+n_deny=$(hits no-icmp)
+printf 'configure\nactivate security policies from-zone trust to-zone untrust policy all\ncommit\n' |
+	cli >"$D/out9g" 2>&1
+grep -q "commit complete" "$D/out9g" || { bad "commit all activated"; cat "$D/out9g"; }
+[ "$(chain_of "$tag_deny")" = "$ch_deny" ] && [ "$(hits no-icmp)" = "$n_deny" ] &&
+	ok "no-icmp back in chain $ch_deny with its count ($n_deny)" ||
+	bad "no-icmp after all came back: chain $(chain_of "$tag_deny"), hits $n_deny -> $(hits no-icmp)"
+ping_lr && ok "ping L->R passes with all active again" ||
+	bad "ping L->R with all active again"
+
 # 10. system host-name deleted, rolled back in, rolled back out
 hostname_after() { # commands...: commit them, print the appliance's name
 	{ echo configure; printf '%s\n' "$@"; echo commit; } | cli >"$D/out10" 2>&1

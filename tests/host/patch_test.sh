@@ -6,7 +6,10 @@
 # and moving between zones with policies between them, with and without
 # host-inbound-traffic of their own, deactivated and activated; a policy
 # added, changed, moved, deactivated and deleted; addresses and an
-# address-set it uses changed, a policy using one of them elsewhere) with
+# address-set it uses changed, a policy using one of them elsewhere; then
+# policies whose names end a bucket chain (hostd/policy.c: b17 and b48 in
+# context trust -> untrust) and others, so that buckets split, join, are
+# renamed when their first policy goes, and are refilled) with
 # QSAFE_HOSTD_VERIFY=1, under which hostd compares each
 # patched model with the model built whole and logs the outcome; then it
 # stops the appliance and starts it again on the same configuration, and
@@ -186,7 +189,34 @@ deactivate security policies from-zone trust to-zone untrust policy p2
 activate security policies from-zone trust to-zone untrust policy p2
 delete security policies from-zone trust to-zone untrust policy p2
 delete security address-book global address-set s1
+set security policies from-zone trust to-zone untrust policy q1 then permit
+set security policies from-zone trust to-zone untrust policy q2 then deny
+set security policies from-zone trust to-zone untrust policy b17 then permit
+set security policies from-zone trust to-zone untrust policy q3 then permit
+set security policies from-zone trust to-zone untrust policy b48 then reject
+set security policies from-zone trust to-zone untrust policy q4 then permit
+set security policies from-zone trust to-zone untrust policy q3 match destination-address a2
+set security address-book global address a2 10.9.3.0/24
+delete security policies from-zone trust to-zone untrust policy b17
+set security policies from-zone trust to-zone untrust policy b17 then permit
+delete security policies from-zone trust to-zone untrust policy t2u
+set security policies from-zone trust to-zone untrust policy t2u then permit
+delete security policies from-zone trust to-zone untrust policy q4
+deactivate security policies from-zone trust to-zone untrust policy b48
+activate security policies from-zone trust to-zone untrust policy b48
 LINES
+
+# the policies of trust -> untrust are in buckets [q1 q2 q3 b48] [b17]
+# [t2u], those of dmz -> trust in [d2t]: policies per bucket chain, by the
+# tags of their rules
+t=$(table)
+buckets=$(ip netns exec $A nft list table inet "$t" | awk '
+    $1 == "chain" { c = ($2 ~ /^p_b/) ? $2 : "" }
+    c != "" && NF > 1 && $(NF - 1) == "comment" && !seen[c, $NF]++ { n[c]++ }
+    END { for (c in n) print n[c] }' | sort -n | tr '\n' ' ')
+[ "$buckets" = "1 1 1 4 " ] &&
+	ok "buckets of policies split, joined and renamed: policies per bucket $buckets" ||
+	bad "buckets of policies: policies per bucket '$buckets', not 1 1 1 4"
 
 within 10 test "$(patched)" -ge $n &&
 	ok "$n one-line commits: each a patch equal to the whole model" ||

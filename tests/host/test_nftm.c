@@ -1,0 +1,138 @@
+/*
+ * test_nftm: the counts hostd carries into the rules it loads (hostd/nftm.c).
+ * A policy's rules in a bucket chain end in `comment "p_<hash>"` (its tag,
+ * hostd/policy.c): its first own counter starts from the tag's count,
+ * whatever chain holds it; an untagged rule from its chain's, as before.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <jansson.h>
+
+#include "hostd/nftm.h"
+#include "lib/sb.h"
+
+static json_t *
+carry_new(void)
+{
+	return json_pack("{s:[i,i], s:[i,i], s:[i,i]}", "p_aaaa", 5, 500,
+	    "p_bbbb", 7, 700, "p_chain", 3, 300);
+}
+
+START_TEST(test_carry_tags)
+{
+	const char *txn =
+	    "flush chain inet T p_bx\n"
+	    "add rule inet T p_bx ip saddr 10.0.0.1 counter"
+	    " accept comment \"p_aaaa\"\n"
+	    "add rule inet T p_bx meta l4proto tcp counter reject"
+	    " with tcp reset comment \"p_bbbb\"\n"
+	    "add rule inet T p_bx counter drop comment \"p_bbbb\"\n"
+	    "add rule inet T p_bx counter accept comment \"p_new\"\n";
+	json_t *carry = carry_new();
+	struct sb out;
+
+	sb_init(&out);
+	nftm_carry(txn, "T", carry, &out);
+	ck_assert_str_eq(sb_str(&out),
+	    "flush chain inet T p_bx\n"
+	    "add rule inet T p_bx ip saddr 10.0.0.1 counter packets 5 bytes"
+	    " 500 accept comment \"p_aaaa\"\n"
+	    "add rule inet T p_bx meta l4proto tcp counter packets 7 bytes 700"
+	    " reject with tcp reset comment \"p_bbbb\"\n"
+	    "add rule inet T p_bx counter drop comment \"p_bbbb\"\n"
+	    "add rule inet T p_bx counter accept comment \"p_new\"\n");
+	sb_free(&out);
+	json_decref(carry);
+}
+END_TEST
+
+/* An untagged rule (a global policy's chain) counts from its chain's. */
+START_TEST(test_carry_chain)
+{
+	const char *txn = "add rule inet T p_chain counter accept\n"
+			  "add rule inet T p_chain counter drop\n";
+	json_t *carry = carry_new();
+	struct sb out;
+
+	sb_init(&out);
+	nftm_carry(txn, "T", carry, &out);
+	ck_assert_str_eq(sb_str(&out),
+	    "add rule inet T p_chain counter packets 3 bytes 300 accept\n"
+	    "add rule inet T p_chain counter drop\n");
+	sb_free(&out);
+	json_decref(carry);
+}
+END_TEST
+
+/* What only looks like a tag is none: nothing carried, nothing read
+ * outside the line. */
+START_TEST(test_carry_not_tags)
+{
+	char long_tag[300];
+	struct sb txn, out;
+	json_t *carry = carry_new();
+
+	memset(long_tag, 'a', sizeof(long_tag) - 1);
+	long_tag[sizeof(long_tag) - 1] = '\0';
+	sb_init(&txn);
+	sb_init(&out);
+	sb_puts(&txn,
+	    "add rule inet T p_bx counter accept comment \"\n"
+	    "add rule inet T p_bx counter accept \"p_aaaa\"\n"
+	    "add rule inet T p_bx counter accept comment p_aaaa\"\n"
+	    "\"\n");
+	sb_printf(&txn, "add rule inet T p_bx counter accept comment \"%s\"\n",
+	    long_tag);
+	nftm_carry(sb_str(&txn), "T", carry, &out);
+	ck_assert_str_eq(sb_str(&out), sb_str(&txn));
+	sb_free(&txn);
+	sb_free(&out);
+	json_decref(carry);
+}
+END_TEST
+
+/* The whole table: tagged rules start from their tag's count once. */
+START_TEST(test_text_tags)
+{
+	struct nftm *m = nftm_new();
+	json_t *carry = carry_new();
+	struct sb out;
+
+	nftm_chain(m, "p_by", NULL);
+	nftm_rules(m, "p_by",
+	    "counter accept comment \"p_bbbb\"\n"
+	    "counter accept comment \"p_aaaa\"\n"
+	    "counter drop comment \"p_bbbb\"\n");
+	sb_init(&out);
+	nftm_text(m, "T", carry, &out);
+	ck_assert_ptr_nonnull(strstr(sb_str(&out),
+	    "\t\tcounter packets 7 bytes 700 accept comment \"p_bbbb\"\n"
+	    "\t\tcounter packets 5 bytes 500 accept comment \"p_aaaa\"\n"
+	    "\t\tcounter drop comment \"p_bbbb\"\n"));
+	sb_free(&out);
+	json_decref(carry);
+	nftm_free(m);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("nftm");
+	TCase *tc = tcase_create("carry");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_carry_tags);
+	tcase_add_test(tc, test_carry_chain);
+	tcase_add_test(tc, test_carry_not_tags);
+	tcase_add_test(tc, test_text_tags);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
