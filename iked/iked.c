@@ -441,6 +441,31 @@ iked_life_div(struct ike_engine *eng)
 	    div, div);
 }
 
+/*
+ * QSAFE_IKED_RETRY_S=N (test only, docs/architecture.md): an
+ * `immediately` VPN that is not up starts again every N s, not every
+ * ENG_RETRY_S, so a lab test does not sleep through the retry wait.
+ */
+static void
+iked_retry(struct ike_engine *eng)
+{
+	const char *v = getenv("QSAFE_IKED_RETRY_S");
+	unsigned long secs;
+	char *end;
+
+	if (v == NULL)
+		return;
+	secs = strtoul(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || secs < 1 || secs > 3600) {
+		log_warn("QSAFE_IKED_RETRY_S=%s: not 1..3600, ignored", v);
+		return;
+	}
+	eng_retry_set(eng, (uint32_t)secs);
+	log_warn("QSAFE_IKED_RETRY_S=%lu: immediately VPNs retry every %lu s "
+		 "(test only)",
+	    secs, secs);
+}
+
 static void
 iked_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -497,6 +522,7 @@ main(int argc, char **argv)
 	if (ik.ca != NULL)
 		eng_set_certs(ik.eng, ik.pki, ca_client_signer(), ik.ca);
 	iked_life_div(ik.eng);
+	iked_retry(ik.eng);
 	log_info("listening on %d UDP sockets", net_nsockets(ik.net));
 	ik.manual = manual_new(ik.dp_ops, ik.dp);
 	if ((ik.link = link_new(ik.base, fd, &iked_ops, &ik)) == NULL)
