@@ -25,9 +25,6 @@ set -u
 . "$(dirname "$0")/examples.sh"
 
 . "$(dirname "$0")/tap.sh"
-cli() {		# G CMD
-	qs_cli "$LAB_DIR/$1" "$2" 2>&1
-}
 logs() {	# G RE: G's iked log has a line matching RE
 	grep -qE "$2" "$LAB_DIR/$1/iked.log"
 }
