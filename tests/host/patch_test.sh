@@ -34,7 +34,7 @@ done
 
 A=pf-patch-$$
 D=$(mktemp -d /tmp/qsafe-patch-XXXXXX)
-fails=0
+. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
 mgd_pid=
 
 mgd_stop() {
@@ -53,8 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
 # within SECONDS CMD...: whether CMD succeeds before the deadline.
