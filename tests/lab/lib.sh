@@ -79,13 +79,20 @@ lab_cleanup() {
 	return $rc
 }
 
+# lab_deadline SECS: the microsecond (lab_now_us's scale) SECS (may be
+# fractional) from now.
+lab_deadline() {
+	local s=${1%.*} f=0
+	[[ $1 == *.* ]] && f=${1#*.}
+	f=${f}000000
+	echo $((${EPOCHREALTIME//[!0-9]/} + ${s:-0} * 1000000 + 10#${f:0:6}))
+}
+
 # lab_poll TIMEOUT CMD...: run CMD every 0.1 s until it succeeds (0) or
 # TIMEOUT seconds (may be fractional) have passed (1).
 lab_poll() {
-	local s=${1%.*} f=0 deadline
-	[[ $1 == *.* ]] && f=${1#*.}
-	f=${f}000000
-	deadline=$((${EPOCHREALTIME//[!0-9]/} + ${s:-0} * 1000000 + 10#${f:0:6}))
+	local deadline
+	deadline=$(lab_deadline "$1")
 	shift
 	while :; do
 		"$@" && return 0
@@ -99,16 +106,14 @@ lab_poll() {
 # that must last (one SA, not one that a late message undoes), not for an
 # event: wait for those with lab_poll.
 lab_hold() {
-	local s=${1%.*} f=0 deadline
-	[[ $1 == *.* ]] && f=${1#*.}
-	f=${f}000000
-	deadline=$((${EPOCHREALTIME//[!0-9]/} + ${s:-0} * 1000000 + 10#${f:0:6}))
+	local deadline
+	deadline=$(lab_deadline "$1")
 	shift
-	while :; do
-		"$@" || return 1
+	while "$@"; do
 		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$deadline" ] || return 0
 		sleep 0.1
 	done
+	return 1
 }
 
 # lab_now_us: microseconds since the epoch (for timing).
