@@ -546,13 +546,13 @@ commit_out 'set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24' 
 	grep -q "commit complete"
 ip -n $A monitor address route >"$D/monitor" 2>&1 &
 mon_pid=$!
-# the monitor listens once it reports a marker address (on lo, added and
-# removed here; its lines are left out below)
-marker() { grep -q "$1.*127.0.0.77" "$D/monitor"; }
-ip -n $A addr add 127.0.0.77/32 dev lo
-lab_poll 5 marker "^[0-9]" || bad "ip monitor reported nothing"
-ip -n $A addr del 127.0.0.77/32 dev lo
-lab_poll 5 marker "^Deleted"
+# the monitor listens once it reports a marker address on lo, added and
+# removed at each try (its lines are left out below)
+monitor_on() {
+	ip -n $A addr add 127.0.0.77/32 dev lo && ip -n $A addr del 127.0.0.77/32 dev lo
+	grep -q "^Deleted.*127.0.0.77" "$D/monitor"
+}
+lab_poll 5 monitor_on || bad "ip monitor reported nothing"
 commit_out 'delete interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24' \
 	'delete routing-options static route 10.50.0.0/16' | grep -q "commit complete"
 applied() {
