@@ -544,7 +544,9 @@ ping_a && bad "ping to an interface in no zone passes" ||
 commit_out 'set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24' \
 	'set routing-options static route 10.50.0.0/16 next-hop 198.51.100.2' |
 	grep -q "commit complete"
-ip -n $A monitor address route >"$D/monitor" 2>&1 &
+# (its complaints, such as "Peer netns reference is invalid" when other
+# namespaces come and go on the machine, are not changes: kept apart)
+ip -n $A monitor address route >"$D/monitor" 2>"$D/monitor.err" &
 mon_pid=$!
 # the monitor listens once it reports a marker address on lo, added and
 # removed at each try (its lines are left out below)
