@@ -16,9 +16,8 @@ export QSAFE_BUILD_DIR
 export QSAFE_DP_LINGER_US=50
 lab_init dp
 
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok - $*"; }
+. "$(dirname "$0")/tap.sh"
+fail() { bad "$@"; }
 
 KEY=000102030405060708090a0b0c0d0e0f10111213	# aes-128-gcm: 16 + 4 salt
 BADKEY=ff0102030405060708090a0b0c0d0e0f10111213
