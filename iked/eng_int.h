@@ -305,6 +305,7 @@ struct ike_engine {
 	void *signer_ctx;
 	struct sig_wait *sig_waits; /* outstanding signer requests */
 	uint32_t life_div;	    /* eng_life_div_set; 1: real time */
+	uint32_t retry_s;	    /* eng_retry_set; ENG_RETRY_S */
 	struct eng_stats st;
 	uint32_t next_index; /* IKE SA index for show */
 	/* scratch, one message at a time */

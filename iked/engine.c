@@ -8,7 +8,7 @@
  *
  * The configuration (gateways and VPNs) is kept as given; a VPN set to
  * establish immediately is started here and retried every ENG_RETRY_S
- * while it has no Child SA.
+ * (tests shorten it: eng_retry_set) while it has no Child SA.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -304,7 +304,7 @@ vpn_start(struct ike_engine *e, struct eng_vpnc *v)
 {
 	struct eng_gw *gw = eng_gw_find(e, v->v.gateway);
 
-	v->retry_at = eng_now(e) + ENG_RETRY_S;
+	v->retry_at = eng_now(e) + e->retry_s;
 	if (gw == NULL)
 		return;
 	/* no SA with its gateway: nothing to wait for or to reuse (a
@@ -471,6 +471,12 @@ eng_life_div_set(struct ike_engine *e, uint32_t div)
 	life_wake_all(e);
 }
 
+void
+eng_retry_set(struct ike_engine *e, uint32_t secs)
+{
+	e->retry_s = secs != 0 ? secs : ENG_RETRY_S;
+}
+
 struct ike_engine *
 eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
     const struct eng_keysrc *keys, void *keys_ctx, const struct dp_ops *dp_ops,
@@ -487,6 +493,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	e->dp_ops = dp_ops;
 	e->dp = dp;
 	e->life_div = 1;
+	e->retry_s = ENG_RETRY_S;
 	e->dhp = dh_params_new();
 	e->ca = crypto_algs_new(); /* NULL: each use fetches */
 	if (sa_table_init(e) == -1 ||

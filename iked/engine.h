@@ -248,6 +248,14 @@ void eng_timers_run(struct ike_engine *e);
 void eng_life_div_set(struct ike_engine *e, uint32_t div);
 
 /*
+ * Test only: an `establish-tunnels immediately` VPN that is not up is
+ * started again every secs seconds instead of ENG_RETRY_S (10), so a lab
+ * test need not sleep through the wait.  iked sets it once at start from
+ * QSAFE_IKED_RETRY_S (docs/architecture.md); 0 keeps the default.
+ */
+void eng_retry_set(struct ike_engine *e, uint32_t secs);
+
+/*
  * Operational commands: reply data in the shape iked's renderers read
  * (see render/ike_render.c), or NULL with an operator error in err.  Large
  * data (the brief show of the IKE SAs) comes as a JSON string holding the

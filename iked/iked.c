@@ -417,28 +417,51 @@ iked_privsep_prepare(struct iked *ik, gid_t *gid)
 }
 
 /*
- * QSAFE_LIFETIME_DIVISOR=N (test only, docs/architecture.md): lifetimes
- * run N times faster, so a lab test can watch qsafe initiate rekeys.  Read
- * once here and logged whenever it is set.
+ * A test knob (docs/architecture.md): the value of environment variable
+ * name in 1..3600, or 0 when it is unset or not that (logged).  Read once
+ * at start.
  */
-static void
-iked_life_div(struct ike_engine *eng)
+static unsigned long
+iked_test_knob(const char *name)
 {
-	const char *v = getenv("QSAFE_LIFETIME_DIVISOR");
-	unsigned long div;
+	const char *v = getenv(name);
+	unsigned long n;
 	char *end;
 
 	if (v == NULL)
-		return;
-	div = strtoul(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || div < 1 || div > 3600) {
-		log_warn("QSAFE_LIFETIME_DIVISOR=%s: not 1..3600, ignored", v);
-		return;
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n < 1 || n > 3600) {
+		log_warn("%s=%s: not 1..3600, ignored", name, v);
+		return 0;
 	}
-	eng_life_div_set(eng, (uint32_t)div);
-	log_warn("QSAFE_LIFETIME_DIVISOR=%lu: lifetimes run %lu times "
-		 "faster than configured (test only)",
-	    div, div);
+	return n;
+}
+
+/*
+ * Test only, each logged whenever it is set.  QSAFE_LIFETIME_DIVISOR=N:
+ * lifetimes run N times faster, so a lab test can watch qsafe initiate
+ * rekeys.  QSAFE_IKED_RETRY_S=N: an `immediately` VPN that is not up
+ * starts again every N s, not every ENG_RETRY_S, so a lab test does not
+ * sleep through the retry wait.
+ */
+static void
+iked_test_knobs(struct ike_engine *eng)
+{
+	unsigned long n;
+
+	if ((n = iked_test_knob("QSAFE_LIFETIME_DIVISOR")) != 0) {
+		eng_life_div_set(eng, (uint32_t)n);
+		log_warn("QSAFE_LIFETIME_DIVISOR=%lu: lifetimes run %lu times "
+			 "faster than configured (test only)",
+		    n, n);
+	}
+	if ((n = iked_test_knob("QSAFE_IKED_RETRY_S")) != 0) {
+		eng_retry_set(eng, (uint32_t)n);
+		log_warn("QSAFE_IKED_RETRY_S=%lu: immediately VPNs retry every "
+			 "%lu s (test only)",
+		    n, n);
+	}
 }
 
 static void
@@ -496,7 +519,7 @@ main(int argc, char **argv)
 	}
 	if (ik.ca != NULL)
 		eng_set_certs(ik.eng, ik.pki, ca_client_signer(), ik.ca);
-	iked_life_div(ik.eng);
+	iked_test_knobs(ik.eng);
 	log_info("listening on %d UDP sockets", net_nsockets(ik.net));
 	ik.manual = manual_new(ik.dp_ops, ik.dp);
 	if ((ik.link = link_new(ik.base, fd, &iked_ops, &ik)) == NULL)

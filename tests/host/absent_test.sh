@@ -31,7 +31,7 @@ done
 NS=abs-$$
 A=$NS-a P=$NS-p
 D=$(mktemp -d /tmp/qsafe-abs-XXXXXX)
-fails=0
+. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
 mgd_pid=
 
 cleanup() {
@@ -48,8 +48,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
 # within SECONDS CMD...: whether CMD succeeds before the deadline.

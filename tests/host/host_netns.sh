@@ -28,7 +28,7 @@ done
 NS=fnd-hostnetns-$$
 T=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-hostnetns.XXXXXX")
 A=$T/a B=$T/b
-fails=0
+. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
 cleanup() {
 	for d in "$A" "$B"; do
 		"$QSAFE_TOP/qsafe" stop --state-dir "$d" >/dev/null 2>&1
@@ -38,9 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
 
 ip netns add "$NS" || { echo "SKIP: cannot create a network namespace"; exit 77; }
 ip -n "$NS" link set lo up

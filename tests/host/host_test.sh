@@ -36,18 +36,19 @@ done
 NS=qsafe-t-$$
 A=$NS-a L=$NS-l R=$NS-r
 D=$(mktemp -d /tmp/qsafe-host-test-XXXXXX)
-fails=0
+. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
+. "$(dirname "$0")/../lab/lib.sh"	# lab_poll
 
 cleanup() {
-	[ -f "$D/mgd.pid" ] && kill "$(cat "$D/mgd.pid")" 2>/dev/null
-	sleep 0.3
+	local pid
+	pid=$(cat "$D/mgd.pid" 2>/dev/null)
+	# mgd gone (and its daemons with it) before its namespace goes
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null &&
+		lab_poll 5 eval "! kill -0 $pid 2>/dev/null"
 	for n in $A $L $R; do ip netns del $n 2>/dev/null; done
 	rm -rf "$D"
 }
 trap cleanup EXIT
-
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
 
 for n in $A $L $R; do
 	ip netns add $n || { echo "SKIP: cannot create network namespaces"; exit 77; }
@@ -69,11 +70,12 @@ ip -n $R route add 198.51.100.0/24 via 203.0.113.1
 # system host-name changes that one, never the machine's.
 ip netns exec $A unshare --uts "$MGD" --state-dir "$D" --log "$D/mgd.log" \
 	</dev/null >/dev/null 2>&1 &
-for _ in $(seq 100); do
-	[ -S "$D/mgd.sock" ] && break
-	sleep 0.05
-done
-sleep 0.5
+# up: mgd's socket, and hostd has applied the factory configuration
+hostd_up() {
+	[ -S "$D/mgd.sock" ] && grep -qE "nftables ruleset|no zone or policy" \
+		"$D/hostd.log" 2>/dev/null
+}
+lab_poll 10 hostd_up || { echo "Bail out! mgd or hostd did not start"; exit 1; }
 
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
@@ -108,8 +110,12 @@ counter() {
 }
 udp500() {
 	ip netns exec $R bash -c 'echo ike >/dev/udp/203.0.113.1/500' 2>/dev/null
-	sleep 0.2
 }
+# dropped_since N: ge-0-0-1's drop count has passed N
+dropped_since() { [ "$(counter ge-0-0-1)" -gt "${1:-0}" ]; }
+# R pings A's 203.0.113.1 (untrust has system-services ping): sent after
+# the datagram on the same link, its answer means A has taken that in
+pinged_a() { ip netns exec $R ping -n -c 1 -W 1 203.0.113.1 >/dev/null 2>&1; }
 
 # 1. addresses, a static route and two zones without policies
 cli <<'SET' >"$D/out1" 2>&1
@@ -147,6 +153,7 @@ ip netns exec $L ping -n -c 1 -W 1 198.51.100.1 >/dev/null 2>&1 &&
 # 3. UDP 500 to a zone without ike is dropped
 before=$(counter ge-0-0-1)
 udp500
+lab_poll 5 dropped_since "$before"
 after=$(counter ge-0-0-1)
 [ "${after:-0}" -gt "${before:-0}" ] && ok "IKE dropped without system-services ike" ||
 	bad "IKE not dropped without ike ($before -> $after)"
@@ -205,6 +212,7 @@ ip netns exec $R ping -n -c 1 -W 1 198.51.100.2 >/dev/null 2>&1 &&
 	bad "ping R->L passes despite u2t deny" || ok "ping R->L denied by u2t"
 before=$(counter ge-0-0-1)
 udp500
+pinged_a || bad "no ping to the appliance after the IKE datagram"
 after=$(counter ge-0-0-1)
 [ "${after:-0}" -eq "${before:-0}" ] && ok "IKE accepted with system-services ike" ||
 	bad "IKE dropped with ike ($before -> $after)"
@@ -376,7 +384,9 @@ ping_lr && ok "ping L->R passes once permit comes first" ||
 # hostd killed: mgd restarts it, and the counts of the table in force
 # (the kernel keeps it) are carried into the ruleset it loads again
 n_deny=$(hits no-icmp) n_all=$(hits all)
+n_drop=$(counter ge-0-0-1)
 udp500 # untrust has no ike: a drop counted on ge-0-0-1's element
+lab_poll 5 dropped_since "$n_drop"
 n_drop=$(counter ge-0-0-1)
 hpid=$(ps -o pid= -o comm= --ppid "$(cat "$D/mgd.pid")" | awk '$2=="hostd"{print $1}')
 loads=$(grep -c "nftables ruleset loaded" "$D/hostd.log")
@@ -572,16 +582,28 @@ ping_a && bad "ping to an interface in no zone passes" ||
 commit_out 'set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24' \
 	'set routing-options static route 10.50.0.0/16 next-hop 198.51.100.2' |
 	grep -q "commit complete"
-ip -n $A monitor address route >"$D/monitor" 2>&1 &
+# (its complaints, such as "Peer netns reference is invalid" when other
+# namespaces come and go on the machine, are not changes: kept apart)
+ip -n $A monitor address route >"$D/monitor" 2>"$D/monitor.err" &
 mon_pid=$!
-sleep 0.3
+# the monitor listens once it reports a marker address on lo, added and
+# removed at each try (its lines are left out below)
+monitor_on() {
+	ip -n $A addr add 127.0.0.77/32 dev lo && ip -n $A addr del 127.0.0.77/32 dev lo
+	grep -q "^Deleted.*127.0.0.77" "$D/monitor"
+}
+lab_poll 5 monitor_on || bad "ip monitor reported nothing"
 commit_out 'delete interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24' \
 	'delete routing-options static route 10.50.0.0/16' | grep -q "commit complete"
-sleep 0.3
+applied() {
+	grep -q "^Deleted.* inet 198.51.100.5/24" "$D/monitor" &&
+		grep -q "^Deleted 10.50.0.0/16" "$D/monitor"
+}
+lab_poll 5 applied
 kill $mon_pid
 wait $mon_pid 2>/dev/null
 grep -q "^Deleted.* inet 198.51.100.5/24" "$D/monitor" && grep -q "^Deleted 10.50.0.0/16" "$D/monitor" &&
-	! grep -v "^ \|198.51.100.5\|10.50.0.0" "$D/monitor" | grep -q . &&
+	! grep -v "^ \|198.51.100.5\|10.50.0.0\|127.0.0.77" "$D/monitor" | grep -q . &&
 	ok "apply changes only the difference" ||
 	{ bad "apply changes more than the difference"; cat "$D/monitor"; }
 commit_out 'rollback 1' | grep -q "commit complete"

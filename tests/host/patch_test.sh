@@ -38,7 +38,7 @@ done
 A=pf-patch-$$
 X=pf-patchx-$$ # hostd.nft loaded here, to compare with the table in force
 D=$(mktemp -d /tmp/qsafe-patch-XXXXXX)
-fails=0
+. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
 mgd_pid=
 
 mgd_stop() {
@@ -58,8 +58,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
 # within SECONDS CMD...: whether CMD succeeds before the deadline.

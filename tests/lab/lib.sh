@@ -79,19 +79,41 @@ lab_cleanup() {
 	return $rc
 }
 
+# lab_deadline SECS: the microsecond (lab_now_us's scale) SECS (may be
+# fractional) from now.
+lab_deadline() {
+	local s=${1%.*} f=0
+	[[ $1 == *.* ]] && f=${1#*.}
+	f=${f}000000
+	echo $((${EPOCHREALTIME//[!0-9]/} + ${s:-0} * 1000000 + 10#${f:0:6}))
+}
+
 # lab_poll TIMEOUT CMD...: run CMD every 0.1 s until it succeeds (0) or
 # TIMEOUT seconds (may be fractional) have passed (1).
 lab_poll() {
-	local s=${1%.*} f=0 deadline
-	[[ $1 == *.* ]] && f=${1#*.}
-	f=${f}000000
-	deadline=$((${EPOCHREALTIME//[!0-9]/} + ${s:-0} * 1000000 + 10#${f:0:6}))
+	local deadline
+	deadline=$(lab_deadline "$1")
 	shift
 	while :; do
 		"$@" && return 0
 		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
+}
+
+# lab_hold SECS CMD...: CMD stays true for SECS seconds, run every 0.1 s
+# (after its last run ends): 1 at the first run that fails.  For a state
+# that must last (one SA, not one that a late message undoes), not for an
+# event: wait for those with lab_poll.
+lab_hold() {
+	local deadline
+	deadline=$(lab_deadline "$1")
+	shift
+	while "$@"; do
+		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$deadline" ] || return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # lab_now_us: microseconds since the epoch (for timing).
@@ -498,6 +520,12 @@ qs_start() {
 # qs_cli DIR 'CMDS': the appliance's cli -c CMDS (its output on stdout).
 qs_cli() {
 	"$LAB_TOP/qsafe" cli --state-dir "$1" -c "$2"
+}
+
+# cli G CMDS: qs_cli for the appliance $LAB_DIR/G, its errors on stdout
+# too (the lab tests' short form).
+cli() {
+	qs_cli "$LAB_DIR/$1" "$2" 2>&1
 }
 
 # qs_load DIR FILE: configure; load set FILE; commit.  Fails (and prints

@@ -23,9 +23,8 @@ set -u
 export QSAFE_BUILD_DIR
 lab_init dp2o
 
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok - $*"; }
+. "$(dirname "$0")/tap.sh"
+fail() { bad "$@"; }
 
 KEY=000102030405060708090a0b0c0d0e0f10111213
 . "$(dirname "$0")/dp_lab.sh"

@@ -27,9 +27,8 @@ export QSAFE_BUILD_DIR
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 . "$QSAFE_TOP/tests/lab/lib.sh"
 lab_init isc
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok - $*"; }
+. "$(dirname "$0")/tap.sh"
+fail() { bad "$@"; }
 cli() { "$QSAFE_BUILD_DIR/cli/cli" --state-dir "$1" -c "$2"; }
 flood() { ip netns exec "$P" python3 "$QSAFE_TOP/tests/lab/ike_flood.py" "$@"; }
 # stat DIR LABEL: one counter of `show security ike stats`.

@@ -1,38 +1,67 @@
 #!/bin/bash
 # A policy-based VPN (no st0) between two appliances with IKEv2 and a PSK,
-# a host namespace behind each:
+# a host namespace behind each, over IPv4 (inet, the default) or over
+# IPv6 inner and outer (inet6: IPv6 addresses only on the link between
+# the appliances, so the IKE SA and ESP can only be IPv6):
 #
 #   HA -- ge-0/0/1 [A] ge-0/0/0 ==== ge-0/0/0 [B] ge-0/0/1 -- HB
-#   198.51.100.2/26    192.0.2.1/24   192.0.2.2/24    198.51.100.66/26
+#   inet:  198.51.100.2/26  192.0.2.1/24   192.0.2.2/24   198.51.100.66/26
+#   inet6: 2001:db8:a::2/64 2001:db8::1/64 2001:db8::2/64 2001:db8:b::2/64
 #
 # Each side has `from-zone trust to-zone untrust policy OUT ... then permit
 # tunnel ipsec-vpn V pair-policy IN` and the reverse IN, the VPN has no
 # bind-interface and establishes on traffic (the Junos default).  The
 # first ping from host A asks iked to negotiate (on-traffic); then the
 # hosts ping each other both ways through the tunnel, the SA shows the
-# policy's addresses as its proxy IDs and no st0, the policies count
-# their hits, a third address behind A that no policy tunnels reaches B
-# in the clear without touching the SA's counters, and commit refuses a
-# policy naming a route-based VPN.  Root only (77).
+# policy's addresses (prefixes) as its proxy IDs, its peer's address and
+# no st0, and what the policy tunnels is counted as encrypted (RFC 4303
+# over either family, RFC 4301 4.4.1).  inet also checks that a third
+# address behind A that no policy tunnels reaches B in the clear without
+# touching the SA's counters, that the policies count their hits, and
+# that commit refuses a policy naming a route-based VPN (what does not
+# depend on the family runs once).  Root only (77).
 #
-#   test_policy_vpn.sh   (QSAFE_TOP, QSAFE_BUILD_DIR)
+#   test_policy_vpn.sh [inet|inet6]   (QSAFE_TOP, QSAFE_BUILD_DIR)
 set -u
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tap.sh"
+fail() { bad "$@"; }
 export QSAFE_BUILD_DIR
-lab_init pv
-
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok - $*"; }
+FAMILY=${1:-inet}
+case $FAMILY in
+inet)
+	lab_init pv
+	AA=192.0.2.1 AB=192.0.2.2 PLEN=24	# the appliances' link
+	HAA=198.51.100.2 HBA=198.51.100.66	# the hosts
+	# A's interface, B's hosts, A's tunnelled net (a /28: .30 is out)
+	A1=198.51.100.1/26 NETB=198.51.100.64/26 NETA=198.51.100.0/28
+	B1=198.51.100.65/26 NETA_R=198.51.100.0/26
+	GWA=198.51.100.1 GWB=198.51.100.65
+	ID="ipv4_subnet(any:0,\[0..7\]"
+	PING="ping -4" SRC="-I $HAA"	# from .2, not .30
+	;;
+inet6)
+	export LAB_IPV6=1
+	lab_init pv6
+	AA=2001:db8::1 AB=2001:db8::2 PLEN=64
+	HAA=2001:db8:a::2 HBA=2001:db8:b::2
+	A1=2001:db8:a::1/64 NETB=2001:db8:b::/64 NETA=2001:db8:a::/64
+	B1=2001:db8:b::1/64 NETA_R=2001:db8:a::/64
+	GWA=2001:db8:a::1 GWB=2001:db8:b::1
+	ID="ipv6_subnet(any:0,\[0..15\]"
+	PING="ping -6" SRC=
+	;;
+*)	echo "usage: $0 [inet|inet6]" >&2; exit 2 ;;
+esac
 
 # conf ME PEER MYNET PEERNET LOCAL_NET PEER_NET: one appliance's set lines;
 # the route to the peer's hosts leads out of ge-0/0/0 (no st0): what the
 # tunnel policy takes is marked before that route is used.
 conf() {
 	cat <<END
-set interfaces ge-0/0/0 unit 0 family inet address $1/24
-set interfaces ge-0/0/1 unit 0 family inet address $3
+set interfaces ge-0/0/0 unit 0 family $FAMILY address $1/$PLEN
+set interfaces ge-0/0/1 unit 0 family $FAMILY address $3
 set routing-options static route $4 next-hop $2
 set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ike
 set security zones security-zone untrust interfaces ge-0/0/0.0 host-inbound-traffic system-services ping
@@ -68,27 +97,41 @@ END
 A=$(lab_netns a) && B=$(lab_netns b) && HA=$(lab_netns ha) &&
     HB=$(lab_netns hb) || { fail "no namespaces"; exit 1; }
 lab_link "$A" ge-0-0-0 - "$B" ge-0-0-0 - || exit 1
-lab_link "$A" ge-0-0-1 - "$HA" eth0 198.51.100.2/26 || exit 1
-lab_link "$B" ge-0-0-1 - "$HB" eth0 198.51.100.66/26 || exit 1
-# a second address behind A that no tunnel policy holds
-ip -n "$HA" addr add 198.51.100.30/26 dev eth0
-lab_route "$HA" default 198.51.100.1 2>/dev/null
-lab_route "$HB" default 198.51.100.65 2>/dev/null
-lab_forward "$A" && lab_forward "$B" || exit 1
+lab_link "$A" ge-0-0-1 - "$HA" eth0 "$HAA/${A1#*/}" || exit 1
+lab_link "$B" ge-0-0-1 - "$HB" eth0 "$HBA/${B1#*/}" || exit 1
+if [ "$FAMILY" = inet ]; then
+	# a second address behind A that no tunnel policy holds
+	ip -n "$HA" addr add 198.51.100.30/26 dev eth0
+	lab_route "$HA" default "$GWA" 2>/dev/null
+	lab_route "$HB" default "$GWB" 2>/dev/null
+	lab_forward "$A" && lab_forward "$B" || exit 1
+else
+	ip -n "$HA" -6 route add default via "$GWA" 2>/dev/null
+	ip -n "$HB" -6 route add default via "$GWB" 2>/dev/null
+	for ns in "$A" "$B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1 ||
+		    exit 1
+	done
+fi
 
-conf 192.0.2.1 192.0.2.2 198.51.100.1/26 198.51.100.64/26 \
-    198.51.100.0/28 198.51.100.64/26 >"$LAB_DIR/a.set"
-conf 192.0.2.2 192.0.2.1 198.51.100.65/26 198.51.100.0/26 \
-    198.51.100.64/26 198.51.100.0/28 >"$LAB_DIR/b.set"
+conf "$AA" "$AB" "$A1" "$NETB" "$NETA" "$NETB" >"$LAB_DIR/a.set"
+conf "$AB" "$AA" "$B1" "$NETA_R" "$NETB" "$NETA" >"$LAB_DIR/b.set"
 qs_start "$A" "$LAB_DIR/A" && qs_start "$B" "$LAB_DIR/B" ||
     { fail "the appliances did not start"; exit 1; }
 qs_load "$LAB_DIR/A" "$LAB_DIR/a.set" && qs_load "$LAB_DIR/B" "$LAB_DIR/b.set" ||
-    { fail "the policy-based configurations do not commit"; exit 1; }
+    { fail "the $FAMILY policy-based configurations do not commit"; exit 1; }
 
 sa() { qs_cli "$1" "show security ipsec security-associations $2"; }
 up() { sa "$LAB_DIR/$1" "" | grep -q "^  >"; }
-ping_ab() { ip netns exec "$HA" ping -c 1 -W 1 -q -I 198.51.100.2 198.51.100.66 >/dev/null 2>&1; }
-ping_ba() { ip netns exec "$HB" ping -c 1 -W 1 -q 198.51.100.2 >/dev/null 2>&1; }
+ping_ab() { ip netns exec "$HA" $PING $SRC -c 1 -W 1 -q "$HBA" >/dev/null 2>&1; }
+ping_ba() { ip netns exec "$HB" $PING -c 1 -W 1 -q "$HAA" >/dev/null 2>&1; }
+# the addresses are usable once duplicate address detection is done
+dad() { ! ip -n "$1" -6 addr show tentative | grep -q inet6; }
+if [ "$FAMILY" = inet6 ]; then
+	for ns in "$A" "$B" "$HA" "$HB"; do
+		lab_poll 10 dad "$ns" || fail "$ns: IPv6 addresses stay tentative"
+	done
+fi
 
 # on-traffic: nothing is negotiated until a packet matches the policy
 if ! up A && ! up B; then
@@ -98,26 +141,26 @@ else
 fi
 ping_ab
 if lab_poll 20 up A; then
-	ok "the first packet matching policy OUT had iked negotiate"
+	ok "the first $FAMILY packet matching policy OUT had iked negotiate"
 else
 	fail "no SA after traffic"; tail -20 "$LAB_DIR/A/iked.log"
 fi
 if lab_poll 10 ping_ab; then
-	ok "host A pings host B through the policy-based tunnel"
+	ok "host A pings host B over $FAMILY through the policy-based tunnel"
 else
 	fail "no ping A -> B through the tunnel"
-	ip -n "$A" rule; ip -n "$A" route show table all | grep -v local
-	nft -n list ruleset -a 2>/dev/null | head -0
+	ip -n "$A" -f "$FAMILY" rule
+	ip -n "$A" -f "$FAMILY" route show table all | grep -v local
 fi
 if lab_poll 10 ping_ba; then
-	ok "host B pings host A through the policy-based tunnel"
+	ok "host B pings host A over $FAMILY through the policy-based tunnel"
 else
 	fail "no ping B -> A through the tunnel"
 fi
 
 out=$(sa "$LAB_DIR/A" detail)
-if printf '%s\n' "$out" | grep -q "Local Identity: ipv4_subnet(any:0,\[0..7\]=198.51.100.0/28)" &&
-    printf '%s\n' "$out" | grep -q "Remote Identity: ipv4_subnet(any:0,\[0..7\]=198.51.100.64/26)" &&
+if printf '%s\n' "$out" | grep -q "Local Identity: $ID=$NETA)" &&
+    printf '%s\n' "$out" | grep -q "Remote Identity: $ID=$NETB)" &&
     ! printf '%s\n' "$out" | grep -q "Bind-interface: st0"; then
 	ok "the SA's proxy IDs are the policy's addresses, no st0"
 else
@@ -128,19 +171,26 @@ if ! ip -n "$A" link show | grep -q " st0"; then
 else
 	fail "an st0 device was created"
 fi
+if sa "$LAB_DIR/A" "" | grep -q "$AB"; then
+	ok "the SA's peer is B's $FAMILY address $AB (outer $FAMILY)"
+else
+	sa "$LAB_DIR/A" ""; fail "the SA does not show its peer $AB"
+fi
 
 enc() {	# the SA's encrypted packets on A
 	qs_cli "$LAB_DIR/A" "show security ipsec statistics" |
 	    sed -n 's/.*Encrypted packets: *\([0-9][0-9]*\).*/\1/p' | head -1
 }
 e0=$(enc)
-ip netns exec "$HA" ping -c 3 -i 0.2 -W 1 -q -I 198.51.100.2 198.51.100.66 >/dev/null 2>&1
+ip netns exec "$HA" $PING $SRC -c 3 -i 0.2 -W 1 -q "$HBA" >/dev/null 2>&1
 e1=$(enc)
 if [ "${e1:-0}" -ge $((${e0:-0} + 3)) ]; then
-	ok "the policy's traffic is encrypted ($e0 -> $e1 packets)"
+	ok "the policy's $FAMILY traffic is encrypted ($e0 -> $e1 packets)"
 else
-	fail "the policy's traffic was not encrypted ($e0 -> $e1)"
+	fail "the policy's $FAMILY traffic was not encrypted ($e0 -> $e1)"
 fi
+# the rest does not depend on the family: once, with inet
+[ "$FAMILY" = inet ] || { [ "$fails" = 0 ] && echo PASS; [ "$fails" = 0 ]; exit; }
 e0=$(enc)
 # 198.51.100.30 is in no tunnel policy's source: policy CLEAR, in the clear
 if ip netns exec "$HA" ping -c 3 -i 0.2 -W 1 -q -I 198.51.100.30 198.51.100.66 >/dev/null 2>&1; then

@@ -30,9 +30,6 @@ set -u
 pings() {	# NS ADDR
 	ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
 }
-cli() {		# G CMD
-	qs_cli "$LAB_DIR/$1" "$2" 2>&1
-}
 # new_id BEFORE G: the newest PPK_ID of G not in BEFORE (a list), or fail
 new_id() {
 	local id

@@ -35,9 +35,6 @@ set -u
 pings() {	# NS ADDR
 	ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
 }
-cli() {		# G CMD
-	qs_cli "$LAB_DIR/$1" "$2" 2>&1
-}
 tunnel() {
 	pings "$HA" 192.0.2.138 && pings "$HB" 192.0.2.10
 }

@@ -21,7 +21,9 @@ export QSAFE_BUILD_DIR
 export QSAFE_LAB_NAME=qkdt$$
 T=$(mktemp -d "${TMPDIR:-/tmp}/qkd-lab-test.XXXXXX")
 export QSAFE_LAB_DIR=$T/lab
-export QSAFE_LAB_WAIT=2
+# the tunnel's deadline: polled, so only a tunnel that never comes costs
+# it; 2 s failed under load (ASan, the shared machine at load 15)
+export QSAFE_LAB_WAIT=20
 DECOY=$QSAFE_LAB_NAME-decoy
 . "$(dirname "$0")/tap.sh"
 qs() { "$QSAFE_TOP/qsafe" "$@"; }

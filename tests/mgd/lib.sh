@@ -69,6 +69,50 @@ t_stop() {
 	fi
 }
 
+# Milliseconds since the epoch.
+t_now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# t_poll SECS CMD...: runs CMD every 0.05 s until it succeeds (0) or SECS
+# seconds have passed (1): how a test waits for an event.
+t_poll() {
+	_t_end=$(($(t_now_ms) + $1 * 1000))
+	shift
+	until "$@"; do
+		[ "$(t_now_ms)" -lt "$_t_end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# t_until_ms MS: returns once the clock has passed MS (t_now_ms's scale).
+# Only for a check that something did NOT happen by a timer's deadline.
+t_until_ms() {
+	while [ "$(t_now_ms)" -lt "$1" ]; do
+		sleep 0.05
+	done
+}
+
+# t_unread PID: a unix socket of process PID holds bytes it has not read
+# (a request sent to a stopped daemon).
+t_unread() {
+	ss -xpH 2>/dev/null |
+	    awk -v p="pid=$1," 'index($0, p) && $3 > 0 { f = 1 } END { exit !f }'
+}
+
+# t_waits_on_mgd PID: process PID or a child of it (a cli run by a
+# function in the background) is connected to mgd and asleep, its
+# socket's send queue empty: it waits for an answer.
+t_waits_on_mgd() {
+	for _t_p in $1 $(pgrep -P "$1"); do
+		[ "$(awk '{ print $3 }' "/proc/$_t_p/stat" 2>/dev/null)" = S ] &&
+		    ss -xpH 2>/dev/null | awk -v p="pid=$_t_p," \
+		    'index($0, p) && $2 == "ESTAB" && $4 == 0 { f = 1 } END { exit !f }' &&
+		    return 0
+	done
+	return 1
+}
+
 # Runs the cli in batch mode: t_cli [cli args...] (stdin: commands)
 t_cli() {
 	"$QSAFE_CLI" --state-dir "$T_DIR/state" "$@"

@@ -129,7 +129,16 @@ sc_private() {
 }
 
 # commit confirmed 1 (a second here) rolls back by itself; confirmed then
-# commit keeps it.
+# commit keeps it.  A rollback is polled for (deadline 10 s); that none
+# came is looked at once the clock has passed the timer's deadline (1 s
+# after the commit returned) by a second: the rollback's own commit.
+committed_is() {	# the committed configuration is $1 (one line)
+	[ "$(t_committed)" = "$1" ]
+}
+no_pending() {		# what: no confirmed commit waits (show system commit)
+	t_cli -c 'show system commit' > "$T_DIR/h.out"
+	expect_hasnt "$1" "$T_DIR/h.out" "commit confirmed, rollback in"
+}
 sc_confirmed() {
 	QSAFE_CONFIRM_UNIT_SECONDS=1
 	export QSAFE_CONFIRM_UNIT_SECONDS
@@ -142,10 +151,9 @@ sc_confirmed() {
 	EOS
 	expect_has "confirmed" "$T_DIR/a.out" "commit confirmed will be automatically rolled back in 1 minutes unless confirmed"
 	expect_eq "pending" "set system host-name temp" "$(t_committed)"
-	sleep 2.5
-	expect_eq "rolled back" "set system host-name keep" "$(t_committed)"
-	t_cli -c 'show system commit' > "$T_DIR/h.out"
-	expect_hasnt "no pending" "$T_DIR/h.out" "commit confirmed, rollback in"
+	t_poll 10 committed_is "set system host-name keep" ||
+	    expect_eq "rolled back" "set system host-name keep" "$(t_committed)"
+	no_pending "no pending"
 	# confirmed, then confirmed by a plain commit: kept
 	t_cli > /dev/null 2>&1 <<-EOS
 	configure
@@ -153,7 +161,9 @@ sc_confirmed() {
 	commit confirmed 1
 	commit
 	EOS
-	sleep 2.5
+	past=$(($(t_now_ms) + 2000))
+	no_pending "confirmed: no pending"
+	t_until_ms "$past"
 	expect_eq "kept" "set system host-name confirmed" "$(t_committed)"
 	# `commit check` confirms too (Junos: "commit or commit check")
 	t_cli > /dev/null 2>&1 <<-EOS
@@ -162,7 +172,9 @@ sc_confirmed() {
 	commit confirmed 1
 	commit check
 	EOS
-	sleep 2.5
+	past=$(($(t_now_ms) + 2000))
+	no_pending "checked: no pending"
+	t_until_ms "$past"
 	expect_eq "check confirms" "set system host-name checked" "$(t_committed)"
 }
 
@@ -176,15 +188,17 @@ sc_confirmed_restart() {
 	t_stop TERM
 	t_start
 	expect_eq "still pending" "set system host-name temp" "$(t_committed)"
-	sleep 4
-	expect_eq "expired after restart" "set system host-name keep" "$(t_committed)"
-	# the same across kill -9, and expiry while mgd was down
+	t_poll 10 committed_is "set system host-name keep" ||
+	    expect_eq "expired after restart" "set system host-name keep" "$(t_committed)"
+	# the same across kill -9, and expiry while mgd was down: mgd stays
+	# down until the clock has passed the deadline (1 s after the commit)
 	printf 'configure\nset system host-name temp2\ncommit confirmed 1\n' | t_cli >/dev/null
+	past=$(($(t_now_ms) + 1500))
 	t_stop KILL
-	sleep 2
+	t_until_ms "$past"
 	t_start
-	sleep 1
-	expect_eq "expired while down" "set system host-name keep" "$(t_committed)"
+	t_poll 10 committed_is "set system host-name keep" ||
+	    expect_eq "expired while down" "set system host-name keep" "$(t_committed)"
 }
 
 # Edits survive kill -9 of mgd: the candidate as of the last acknowledged edit.
@@ -502,7 +516,9 @@ sc_commit_waits() {
 	echo "set security ike proposal P2 lifetime-seconds 600" >&3
 	echo commit >&3
 	t_wait_out A "set security ike proposal P2"
-	sleep 0.5
+	# the commit has reached its check: mgd's request waits, unread, in
+	# the stopped iked's socket
+	t_poll 10 t_unread "$iked" || t_fail "no request reached the stopped iked"
 	expect_hasnt "no commit while iked checks" "$T_DIR/A.out" "commit complete"
 	# (mgd waits up to 10 s for a daemon; the show must not)
 	timeout 5 "$QSAFE_CLI" --state-dir "$T_DIR/state" -c 'show system commit' \
@@ -517,8 +533,11 @@ sc_commit_waits() {
 	printf 'configure\nset system host-name after\ncommit\n' |
 	    t_cli > "$T_DIR/c.out" 2>&1 &
 	c=$!
-	sleep 0.5
-	kill -0 "$c" 2>/dev/null || { cat "$T_DIR/c.out" >&2;
+	# its configure sent (its input is all there): it sleeps for the answer
+	t_poll 10 t_waits_on_mgd "$c"
+	kill -0 "$c" 2>/dev/null &&
+	    ! grep -q "Entering configuration mode" "$T_DIR/c.out" ||
+	    { cat "$T_DIR/c.out" >&2;
 	    t_fail "configure did not wait for the commit on its way"; }
 	kill -CONT "$iked"
 	t_wait_out A "commit complete"
@@ -563,7 +582,8 @@ $P gateway G ppk-profile KP"
 		    > "$T_DIR/x.out" 2>&1 &
 		x=$!	# the cli itself
 		t_wait_out x "commit"
-		sleep 0.3
+		t_poll 10 t_unread "$iked" ||
+		    t_fail "$try: no request reached the stopped iked"
 		expect_hasnt "$try: no answer while iked is stopped" "$T_DIR/x.out" "check-out failed"
 		kill "$x"
 		wait "$x" 2>/dev/null
