@@ -451,7 +451,10 @@ START_TEST(dh_modp_bad)
 }
 END_TEST
 
-/* A point off the curve, and the point of all zeros (RFC 6989 2.3). */
+/*
+ * A point off the curve, the point of all zeros and coordinates beyond p
+ * (RFC 6989 2.3), with and without the engine's curve domain.
+ */
 START_TEST(dh_ecp_bad)
 {
 	static const uint16_t g[] = { ECP_256, ECP_384, ECP_521 };
@@ -466,8 +469,14 @@ START_TEST(dh_ecp_bad)
 	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), 0);
 	v[len - 1] ^= 1; /* y changed: not on the curve */
 	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), -1);
+	ck_assert_int_eq(dh_shared(b, v, len, out, sizeof(out), &n), -1);
 	memset(v, 0, len);
 	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), -1);
+	ck_assert_int_eq(dh_shared(b, v, len, out, sizeof(out), &n), -1);
+	/* x and y of all ones: beyond p, not a field element */
+	memset(v, 0xff, len);
+	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), -1);
+	ck_assert_int_eq(dh_shared(b, v, len, out, sizeof(out), &n), -1);
 	dh_free(a);
 	dh_free(b);
 }
