@@ -39,9 +39,10 @@ struct dh {
 #define DH_NCURVES 3
 struct dh_params {
 	EVP_PKEY *curve[DH_NCURVES];
-	/* each curve's key generation context, initialised once: a
-	 * context made and freed per key pair was 6 % of a setup */
-	EVP_PKEY_CTX *gen[DH_NCURVES];
+	/* each curve's key generation context, initialised once (a
+	 * context made and freed per key pair was 6 % of a setup), and
+	 * Curve25519's last (made from its name, fetched once) */
+	EVP_PKEY_CTX *gen[DH_NCURVES + 1];
 };
 
 static bool
@@ -96,6 +97,7 @@ dh_params_free(struct dh_params *dp)
 		EVP_PKEY_CTX_free(dp->gen[i]);
 		EVP_PKEY_free(dp->curve[i]);
 	}
+	EVP_PKEY_CTX_free(dp->gen[DH_NCURVES]);
 	free(dp);
 }
 
@@ -130,13 +132,15 @@ dh_new_with(struct dh_params *dp, uint16_t group)
 	EVP_PKEY *domain = dh_domain(dp, group);
 	EVP_PKEY_CTX **ctx;
 	struct dh *dh;
+	bool x25519 = dp != NULL && group == CURVE25519;
 
-	if (domain == NULL)
+	if (domain == NULL && !x25519)
 		return dh_new(group);
 	/* a new key pair from each EVP_PKEY_generate on the same context */
-	ctx = &dp->gen[dh_curve_slot(group)];
+	ctx = &dp->gen[x25519 ? DH_NCURVES : dh_curve_slot(group)];
 	if (*ctx == NULL) {
-		*ctx = EVP_PKEY_CTX_new_from_pkey(NULL, domain, NULL);
+		*ctx = x25519 ? EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL)
+			      : EVP_PKEY_CTX_new_from_pkey(NULL, domain, NULL);
 		if (*ctx == NULL || EVP_PKEY_keygen_init(*ctx) <= 0) {
 			EVP_PKEY_CTX_free(*ctx);
 			*ctx = NULL;
@@ -147,7 +151,7 @@ dh_new_with(struct dh_params *dp, uint16_t group)
 		return NULL;
 	dh->group = group;
 	if (EVP_PKEY_generate(*ctx, &dh->key) <= 0 ||
-	    !EVP_PKEY_up_ref(domain)) {
+	    (domain != NULL && !EVP_PKEY_up_ref(domain))) {
 		EVP_PKEY_free(dh->key);
 		free(dh);
 		return NULL;

@@ -452,12 +452,13 @@ START_TEST(dh_modp_bad)
 END_TEST
 
 /*
- * Key pairs from one engine's dh_params (one generation context reused):
+ * Key pairs from one engine's dh_params (one generation context reused,
+ * Curve25519's too):
  * each is new, and each agrees with a peer on the secret (RFC 5903 9).
  */
 START_TEST(dh_ecp_params_fresh)
 {
-	static const uint16_t g[] = { ECP_256, ECP_384, ECP_521 };
+	static const uint16_t g[] = { ECP_256, ECP_384, ECP_521, CURVE25519 };
 	struct dh_params *dp = dh_params_new();
 	struct dh *a[3], *b = dh_new(g[_i]);
 	uint8_t pa[3][CRYPTO_DH_MAX], pb[CRYPTO_DH_MAX];
@@ -552,7 +553,7 @@ main(void)
 	tcase_add_test(tc, dh_modp_leading_zero);
 	tcase_add_loop_test(tc, dh_modp_bad, 0, 3);
 	tcase_add_loop_test(tc, dh_ecp_bad, 0, 3);
-	tcase_add_loop_test(tc, dh_ecp_params_fresh, 0, 3);
+	tcase_add_loop_test(tc, dh_ecp_params_fresh, 0, 4);
 	tcase_add_test(tc, dh_x25519_bad);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
