@@ -133,11 +133,12 @@ dh_new_with(struct dh_params *dp, uint16_t group)
 	EVP_PKEY_CTX **ctx;
 	struct dh *dh;
 	bool x25519 = dp != NULL && group == CURVE25519;
+	int slot = x25519 ? DH_NCURVES : dh_curve_slot(group);
 
-	if (domain == NULL && !x25519)
+	if ((domain == NULL && !x25519) || slot < 0)
 		return dh_new(group);
 	/* a new key pair from each EVP_PKEY_generate on the same context */
-	ctx = &dp->gen[x25519 ? DH_NCURVES : dh_curve_slot(group)];
+	ctx = &dp->gen[slot];
 	if (*ctx == NULL) {
 		*ctx = x25519 ? EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL)
 			      : EVP_PKEY_CTX_new_from_pkey(NULL, domain, NULL);
