@@ -138,11 +138,23 @@ step "responder commit" qs_load "$R" "$LAB_DIR/rsp.set"
 rpid=$(iked_pid "$R") ipid=$(iked_pid "$I")
 rr0=$(lab_rss_kb "$rpid") ir0=$(lab_rss_kb "$ipid")
 rt0=$(lab_cpu_ticks "$rpid")
+# ISC_PERF=FILE: perf record the responder's iked over the setups
+# (ISC_PERF_OPTS, default DWARF call graphs at 1 kHz) into FILE.
+perfpid=
+if [ -n "${ISC_PERF:-}" ]; then
+	perf record ${ISC_PERF_OPTS:---call-graph dwarf -F 1000} \
+	    -o "$ISC_PERF" -p "$rpid" >"$LAB_DIR/perf.log" 2>&1 &
+	perfpid=$!
+	lab_defer "kill -INT $perfpid 2>/dev/null"
+fi
 t0=$(lab_now_us)
 step "initiator commit" qs_load "$I" "$LAB_DIR/ini.set"
 wait_for "$N tunnels UP on the responder" "$UPTIME" all_up "$R" "$N"
 ms=$(ms_since "$t0")
 rt1=$(lab_cpu_ticks "$rpid")
+if [ -n "$perfpid" ]; then
+	kill -INT "$perfpid" && wait "$perfpid"
+fi
 wait_for "$N tunnels UP on the initiator" 30 all_up "$I" "$N"
 rr1=$(lab_rss_kb "$rpid") ir1=$(lab_rss_kb "$ipid")
 [ "$(iked_pid "$R")" = "$rpid" ] && [ "$(iked_pid "$I")" = "$ipid" ] ||

@@ -189,6 +189,8 @@ struct dp {
 	int encap4, encap6;	  /* UDP 4500 (RFC 3948), per family */
 	bool offload;		  /* vnet TUN devices (dp_gso.h) */
 	int icmp4, icmp6;	  /* dp_us_out.c: too-big messages */
+	int mtu4, mtu6;		  /* dp_pmtu_query's; -1 until first asked */
+	struct crypto_algs *algs; /* esp_sa_new_with's; the loop's thread */
 	int df_raw4, df_raw6;	  /* their DF mode: 0 clear, 1 set */
 	int df_encap4, df_encap6; /* the same for the UDP 4500 sockets */
 	bool udp_gso;		  /* tx: UDP_SEGMENT on encap works */
@@ -262,7 +264,8 @@ struct dp_usa *dp_tun_out(const struct dp_tun *t, const uint8_t *p);
 void dp_wake_cb(evutil_socket_t fd, short what, void *arg);
 
 /* dp_us_out.c: the outer header's DF and DSCP, path MTU, ICMP too big. */
-uint32_t dp_pmtu_query(const struct sockaddr_storage *peer, socklen_t len);
+uint32_t dp_pmtu_query(
+    struct dp *dp, const struct sockaddr_storage *peer, socklen_t len);
 bool dp_out_df(const struct dp_sa *c, const uint8_t *inner);
 int dp_out_tos(const uint8_t *inner);
 void dp_sock_df(struct dp *dp, int sock, bool df);

@@ -59,25 +59,33 @@
 #define DP_ICMP_QUOTE 548   /* RFC 1812 4.3.2.3: 576 in all */
 #define DP_ICMP6_QUOTE 1232 /* RFC 4443 2.4 (c): 1280 in all */
 
+/*
+ * The route's MTU to peer: a UDP socket connected to it, nothing sent.
+ * One socket per family, kept and connected again for each query (the
+ * loop's thread only): a socket, its port and its close for each Child SA
+ * were a tenth of a responder's setup.  0 when unknown.
+ */
 uint32_t
-dp_pmtu_query(const struct sockaddr_storage *peer, socklen_t len)
+dp_pmtu_query(struct dp *dp, const struct sockaddr_storage *peer, socklen_t len)
 {
 	struct sockaddr_storage to = *peer;
-	int fd, mtu = 0;
+	bool v4 = to.ss_family == AF_INET;
+	int *fd = v4 ? &dp->mtu4 : &dp->mtu6, mtu = 0;
 	socklen_t ml = sizeof(mtu);
 
-	/* a UDP socket only connected, nothing sent: the route's MTU */
-	if (to.ss_family == AF_INET)
+	if (v4)
 		((struct sockaddr_in *)&to)->sin_port = htons(4500);
-	else
+	else if (to.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&to)->sin6_port = htons(4500);
-	if ((fd = socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+	else
 		return 0;
-	if (connect(fd, (struct sockaddr *)&to, len) < 0 ||
-	    getsockopt(fd, to.ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-		to.ss_family == AF_INET ? IP_MTU : IPV6_MTU, &mtu, &ml) < 0)
+	if (*fd < 0 &&
+	    (*fd = socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	if (connect(*fd, (struct sockaddr *)&to, len) < 0 ||
+	    getsockopt(*fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+		v4 ? IP_MTU : IPV6_MTU, &mtu, &ml) < 0)
 		mtu = 0;
-	close(fd);
 	return mtu > 0 ? (uint32_t)mtu : 0;
 }
 

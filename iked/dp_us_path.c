@@ -640,13 +640,14 @@ dp_wake_cb(evutil_socket_t fd, short what, void *arg)
  * on them.  An SA is installed with a fresh answer (dp_userspace.c).
  */
 static void
-dp_pmtu_refresh(struct dp_usa *u, const struct dp_usa **last, uint32_t *mtu)
+dp_pmtu_refresh(
+    struct dp *dp, struct dp_usa *u, const struct dp_usa **last, uint32_t *mtu)
 {
 	if (!atomic_exchange_explicit(&u->sent, false, memory_order_relaxed))
 		return;
 	if (*last == NULL || (*last)->peerlen != u->peerlen ||
 	    memcmp(&(*last)->peer, &u->peer, u->peerlen) != 0) {
-		*mtu = dp_pmtu_query(&u->peer, u->peerlen);
+		*mtu = dp_pmtu_query(dp, &u->peer, u->peerlen);
 		*last = u;
 	}
 	atomic_store_explicit(&u->pmtu, *mtu, memory_order_relaxed);
@@ -677,7 +678,7 @@ dp_life_cb(evutil_socket_t fd, short what, void *arg)
 			for (struct dp_usa *u = dp->bucket[d][i]; u;
 			     u = u->hnext) {
 				if (!u->inbound) /* dp_us_out.c */
-					dp_pmtu_refresh(u, &last, &mtu);
+					dp_pmtu_refresh(dp, u, &last, &mtu);
 				if (!u->limits)
 					continue;
 				const struct dp_sa *c = esp_sa_conf(u->esp);

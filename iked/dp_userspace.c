@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "iked/crypto.h"
 #include "iked/dp_us.h"
 #include "lib/log.h"
 
@@ -216,7 +217,7 @@ dp_peer(struct dp *dp, const struct dp_sa *sa, struct dp_usa *u)
 		return -1;
 	u->outer = (sa->remote.family == AF_INET ? 20 : 40) +
 	    (sa->encap_dport ? 8 : 0);
-	atomic_store(&u->pmtu, dp_pmtu_query(&u->peer, u->peerlen));
+	atomic_store(&u->pmtu, dp_pmtu_query(dp, &u->peer, u->peerlen));
 	return u->sock >= 0 ? 0 : -1;
 }
 
@@ -237,7 +238,7 @@ dp_us_sa_add(struct dp *dp, const struct dp_sa *sa)
 		    sa->encap_dport ? " (no UDP 4500 socket)" : "");
 		goto done;
 	}
-	if ((u->esp = esp_sa_new(sa)) == NULL)
+	if ((u->esp = esp_sa_new_with(sa, dp->algs)) == NULL)
 		goto done;
 	pthread_rwlock_wrlock(&dp->lock);
 	if (dp_find(dp, sa->spi, sa->inbound) != NULL) {
@@ -534,7 +535,7 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	dp->ctx = ctx;
 	dp->raw4 = dp->raw6 = dp->encap4 = dp->encap6 = dp->ctl = dp->stop_fd =
 	    -1;
-	dp->icmp4 = dp->icmp6 = -1;
+	dp->icmp4 = dp->icmp6 = dp->mtu4 = dp->mtu6 = -1;
 	dp->df_raw4 = dp->df_raw6 = 0; /* dp_raw_socket: DF clear */
 	dp->epoll_rx = dp->epoll_tx = dp->wake_fd = -1;
 	dp->epoll_park = dp->kick_fd = -1;
@@ -551,6 +552,8 @@ dp_us_open(struct event_base *base, const struct dp_events *ev, void *ctx)
 	    RAND_bytes((uint8_t *)&dp->seed_m, sizeof(dp->seed_m)) != 1)
 		goto fail;
 	dp->seed_m |= 1; /* odd: the multiplication is a bijection */
+	if ((dp->algs = crypto_algs_new()) == NULL)
+		goto fail;
 	/* QSAFE_DP_OFFLOAD=0: plain TUN devices (to measure the difference) */
 	const char *off = getenv("QSAFE_DP_OFFLOAD");
 	dp->offload = off == NULL || strcmp(off, "0") != 0;
@@ -668,8 +671,10 @@ dp_us_close(struct dp *dp)
 		event_free(dp->wake_ev);
 	if (dp->life_ev)
 		event_free(dp->life_ev);
+	crypto_algs_free(dp->algs);
 	int fds[] = { dp->raw4, dp->raw6, dp->icmp4, dp->icmp6, dp->ctl,
-		dp->epoll_rx, dp->epoll_tx, dp->stop_fd, dp->wake_fd };
+		dp->mtu4, dp->mtu6, dp->epoll_rx, dp->epoll_tx, dp->stop_fd,
+		dp->wake_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

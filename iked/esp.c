@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "iked/crypto_int.h"
 #include "iked/esp.h"
 #include "iked/ikev2.h"
 #include "lib/log.h"
@@ -105,19 +106,20 @@ esp_digest(const struct integ_alg *a)
 {
 	switch (a->id) {
 	case AUTH_HMAC_SHA1_96: return "SHA1";
-	case AUTH_HMAC_SHA2_256_128: return "SHA256";
-	case AUTH_HMAC_SHA2_384_192: return "SHA384";
-	case AUTH_HMAC_SHA2_512_256: return "SHA512";
+	case AUTH_HMAC_SHA2_256_128: return "SHA2-256";
+	case AUTH_HMAC_SHA2_384_192: return "SHA2-384";
+	case AUTH_HMAC_SHA2_512_256: return "SHA2-512";
 	default: return NULL;
 	}
 }
 
 static int
-esp_sa_keys(struct esp_sa *e, const struct dp_sa *sa)
+esp_sa_keys(
+    struct esp_sa *e, const struct dp_sa *sa, const struct crypto_algs *ca)
 {
 	const struct encr_alg *a = sa->encr;
 	size_t klen;
-	const EVP_CIPHER *c;
+	const EVP_CIPHER *c, *fetched;
 
 	e->mode = a->aead ? ESP_MODE_AEAD : ESP_MODE_CBC;
 	e->salt_len = a->aead ? 4 : 0;
@@ -126,6 +128,17 @@ esp_sa_keys(struct esp_sa *e, const struct dp_sa *sa)
 	klen = a->key_len - e->salt_len;
 	if ((c = esp_cipher(a, klen)) == NULL)
 		return -1;
+	/*
+	 * ca's cipher when it holds one: EVP_aes_128_gcm() and the like are
+	 * OpenSSL 3's legacy objects, and an init with one fetches the
+	 * provider's implementation by name, under the library's lock, for
+	 * every SA.  A fetched one is the same cipher (its key length
+	 * checked: a is the table's entry, klen its key).
+	 */
+	fetched = crypto_algs_cipher(ca, a);
+	if (fetched != NULL &&
+	    (size_t)EVP_CIPHER_get_key_length(fetched) == klen)
+		c = fetched;
 	memcpy(e->salt, sa->enc_key + klen, e->salt_len);
 	if (e->mode == ESP_MODE_AEAD) {
 		e->iv_len = 8; /* RFC 4106 3.1, RFC 7634 2 */
@@ -151,19 +164,11 @@ esp_sa_keys(struct esp_sa *e, const struct dp_sa *sa)
 		return -1;
 	if (e->mode == ESP_MODE_CBC) {
 		EVP_CIPHER_CTX_set_padding(e->cipher, 0);
-		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-		OSSL_PARAM p[] = {
-			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-			    (char *)esp_digest(sa->integ), 0),
-			OSSL_PARAM_construct_end(),
-		};
-		if (mac == NULL)
-			return -1;
-		e->mac = EVP_MAC_CTX_new(mac);
-		EVP_MAC_free(mac);
-		if (e->mac == NULL ||
-		    EVP_MAC_init(e->mac, sa->auth_key, sa->integ->key_len, p) !=
-			1)
+		/* ca's HMAC context for the digest, duplicated and keyed;
+		 * without ca one fetched (crypto.c) */
+		e->mac = crypto_hmac_new(ca, esp_digest(sa->integ),
+		    sa->auth_key, sa->integ->key_len);
+		if (e->mac == NULL)
 			return -1;
 	}
 	return 0;
@@ -171,6 +176,12 @@ esp_sa_keys(struct esp_sa *e, const struct dp_sa *sa)
 
 struct esp_sa *
 esp_sa_new(const struct dp_sa *sa)
+{
+	return esp_sa_new_with(sa, NULL);
+}
+
+struct esp_sa *
+esp_sa_new_with(const struct dp_sa *sa, const struct crypto_algs *ca)
 {
 	struct esp_sa *e;
 
@@ -183,7 +194,7 @@ esp_sa_new(const struct dp_sa *sa)
 	e->conf = *sa;
 	OPENSSL_cleanse(e->conf.enc_key, sizeof(e->conf.enc_key));
 	OPENSSL_cleanse(e->conf.auth_key, sizeof(e->conf.auth_key));
-	if (esp_sa_keys(e, sa) == -1) {
+	if (esp_sa_keys(e, sa, ca) == -1) {
 		log_err("ESP SA %08x: %s%s%s is not usable here", sa->spi,
 		    sa->encr->name, sa->integ ? "/" : "",
 		    sa->integ ? sa->integ->name : "");

@@ -65,6 +65,14 @@ struct esp_sa;
  * not ones ESP here knows or the keys do not fit them.
  */
 struct esp_sa *esp_sa_new(const struct dp_sa *sa);
+/*
+ * The same with ca's fetched ciphers and HMAC contexts (crypto.h
+ * crypto_algs_new; borrowed, used only during the call; NULL: fetched
+ * here).  The caller's thread must be the only one using ca.
+ */
+struct crypto_algs;
+struct esp_sa *esp_sa_new_with(
+    const struct dp_sa *sa, const struct crypto_algs *ca);
 void esp_sa_free(struct esp_sa *e); /* wipes; NULL is a no-op */
 const struct dp_sa *esp_sa_conf(const struct esp_sa *e); /* keys wiped */
 

@@ -40,14 +40,19 @@ eng_now(const struct ike_engine *e)
 	return e->clock != NULL ? e->clock(e->clock_ctx) : time(NULL);
 }
 
-/* When to rekey, in seconds after the start of a lifetime of life. */
+/*
+ * When to rekey, in seconds after the start of a lifetime of life.  The
+ * jitter's octet from the engine's pool: a RAND_bytes (the DRBG's lock
+ * and a fork check) for each IKE and Child SA was 2 % of a setup.
+ */
 static time_t
-life_soft(uint32_t life, bool first)
+life_soft(struct ike_engine *e, uint32_t life, bool first)
 {
 	uint8_t r = 0;
 	uint64_t pct;
 
-	crypto_random(&r, 1);
+	if (crypto_pool_random(&e->rnd, &r, 1) == -1)
+		r = 0;
 	pct = (first ? 80 : 86) + r % 5;
 	return (time_t)((uint64_t)life * pct / 100);
 }
@@ -68,7 +73,7 @@ life_ike_start(struct ike_sa *sa)
 	time_t now = eng_now(sa->e);
 
 	sa->created = now;
-	sa->soft_at = now + life_soft(life, sa->initiator);
+	sa->soft_at = now + life_soft(sa->e, life, sa->initiator);
 	sa->hard_at = now + life;
 	sa->ka_at = now +
 	    (sa->gw->p.nat_keepalive ? sa->gw->p.nat_keepalive
@@ -84,7 +89,7 @@ life_child_start(struct ike_sa *sa, struct child_sa *c)
 	time_t now = eng_now(sa->e);
 
 	c->created = now;
-	c->soft_at = now + life_soft(life, sa->initiator);
+	c->soft_at = now + life_soft(sa->e, life, sa->initiator);
 	c->hard_at = now + life;
 	life_touch(sa);
 }

@@ -451,7 +451,47 @@ START_TEST(dh_modp_bad)
 }
 END_TEST
 
-/* A point off the curve, and the point of all zeros (RFC 6989 2.3). */
+/*
+ * Key pairs from one engine's dh_params (one generation context reused,
+ * Curve25519's too):
+ * each is new, and each agrees with a peer on the secret (RFC 5903 9).
+ */
+START_TEST(dh_ecp_params_fresh)
+{
+	static const uint16_t g[] = { ECP_256, ECP_384, ECP_521, CURVE25519 };
+	struct dh_params *dp = dh_params_new();
+	struct dh *a[3], *b = dh_new(g[_i]);
+	uint8_t pa[3][CRYPTO_DH_MAX], pb[CRYPTO_DH_MAX];
+	uint8_t s1[CRYPTO_DH_MAX], s2[CRYPTO_DH_MAX];
+	size_t len, lb, n1, n2;
+
+	ck_assert_int_eq(dh_public(b, pb, sizeof(pb), &lb), 0);
+	for (int i = 0; i < 3; i++) {
+		a[i] = dh_new_with(dp, g[_i]);
+		ck_assert_ptr_nonnull(a[i]);
+		ck_assert_int_eq(
+		    dh_public(a[i], pa[i], sizeof(pa[i]), &len), 0);
+		ck_assert_uint_eq(len, lb);
+		for (int j = 0; j < i; j++)
+			ck_assert_mem_ne(pa[i], pa[j], len);
+		ck_assert_int_eq(
+		    dh_shared(a[i], pb, lb, s1, sizeof(s1), &n1), 0);
+		ck_assert_int_eq(
+		    dh_shared(b, pa[i], len, s2, sizeof(s2), &n2), 0);
+		ck_assert_uint_eq(n1, n2);
+		ck_assert_mem_eq(s1, s2, n1);
+	}
+	for (int i = 0; i < 3; i++)
+		dh_free(a[i]);
+	dh_free(b);
+	dh_params_free(dp);
+}
+END_TEST
+
+/*
+ * A point off the curve, the point of all zeros and coordinates beyond p
+ * (RFC 6989 2.3), with and without the engine's curve domain.
+ */
 START_TEST(dh_ecp_bad)
 {
 	static const uint16_t g[] = { ECP_256, ECP_384, ECP_521 };
@@ -466,8 +506,14 @@ START_TEST(dh_ecp_bad)
 	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), 0);
 	v[len - 1] ^= 1; /* y changed: not on the curve */
 	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), -1);
+	ck_assert_int_eq(dh_shared(b, v, len, out, sizeof(out), &n), -1);
 	memset(v, 0, len);
 	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), -1);
+	ck_assert_int_eq(dh_shared(b, v, len, out, sizeof(out), &n), -1);
+	/* x and y of all ones: beyond p, not a field element */
+	memset(v, 0xff, len);
+	ck_assert_int_eq(dh_shared(a, v, len, out, sizeof(out), &n), -1);
+	ck_assert_int_eq(dh_shared(b, v, len, out, sizeof(out), &n), -1);
 	dh_free(a);
 	dh_free(b);
 }
@@ -507,6 +553,7 @@ main(void)
 	tcase_add_test(tc, dh_modp_leading_zero);
 	tcase_add_loop_test(tc, dh_modp_bad, 0, 3);
 	tcase_add_loop_test(tc, dh_ecp_bad, 0, 3);
+	tcase_add_loop_test(tc, dh_ecp_params_fresh, 0, 4);
 	tcase_add_test(tc, dh_x25519_bad);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

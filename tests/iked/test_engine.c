@@ -789,6 +789,96 @@ START_TEST(simultaneous_initiation_lossy)
 }
 END_TEST
 
+/* The IKE header (RFC 7296 3.1): exchange type at 18, flags at 19. */
+static bool
+is_auth_request(const uint8_t *p, size_t len)
+{
+	return len >= 28 && p[18] == IKE_AUTH && (p[19] & 0x20) == 0;
+}
+
+/* w->ctx: a bool; while it is true A's IKE_AUTH requests are lost. */
+static bool
+drop_a_auth(struct wire *w, int side, const uint8_t *p, size_t len)
+{
+	bool *hold = w->ctx;
+
+	return side == 0 && *hold && is_auth_request(p, len);
+}
+
+static bool
+a_auth_sent(struct wire *w)
+{
+	for (size_t i = 0; i < w->nlog; i++)
+		if (w->log[i]->to == 1 &&
+		    is_auth_request(w->log[i]->p, w->log[i]->len))
+			return true;
+	return false;
+}
+
+/* IKE_SA_INIT requests B sent as the original initiator (flag I). */
+static int
+b_sa_inits(const struct wire *w)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < w->nlog; i++) {
+		const struct pkt *q = w->log[i];
+		if (q->to == 0 && q->len >= 28 && q->p[18] == IKE_SA_INIT &&
+		    (q->p[19] & 0x08) != 0 && (q->p[19] & 0x20) == 0)
+			n++;
+	}
+	return n;
+}
+
+static bool
+b_started(struct wire *w)
+{
+	return b_sa_inits(w) > 0;
+}
+
+/*
+ * B's VPN turns `immediately` while A's IKE_SA_INIT with B is half-open
+ * (answered, its IKE_AUTH lost): B starts none of its own, which would
+ * cross A's (the peer's may carry the VPN, engine.c vpn_start).  When
+ * A's IKE_AUTH comes through, its SA carries the VPN: one IKE SA each
+ * side, made once, and B never sent an IKE_SA_INIT of its own.
+ */
+START_TEST(no_start_while_peer_half_open)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+	bool hold = true;
+
+	w->ctx = &hold;
+	w->drop = drop_a_auth;
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, a_auth_sent, 3));
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 1); /* A's, half-open */
+	vb.establish = ENG_IMMEDIATELY;
+	ck_assert_int_eq(eng_vpn_set(w->eng[1], &vb), 0);
+	/* the kick's turn of the loop, then B's next look a second later */
+	ck_assert(!wire_run(w, b_started, 0.3));
+	wire_advance(w, 1);
+	ck_assert(!wire_run(w, b_started, 0.3));
+	hold = false;
+	for (int i = 0; i < 10 && !one_each(w); i++) {
+		wire_advance(w, 1); /* A's IKE_AUTH retransmitted */
+		wire_run(w, one_each, 0.5);
+	}
+	ck_assert(one_each(w));
+	ck_assert_int_eq(b_sa_inits(w), 0);
+	ck_assert_uint_eq(pst(w, 1).established, 1);
+	assert_mirror(w);
+	wire_free(w);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -824,6 +914,7 @@ engine_suite(void)
 	tcase_add_test(tc, cookie_retry_same_ke);
 	tcase_add_test(tc, simultaneous_initiation);
 	tcase_add_test(tc, simultaneous_initiation_lossy);
+	tcase_add_test(tc, no_start_while_peer_half_open);
 	suite_add_tcase(s, tc);
 	return s;
 }
