@@ -762,31 +762,43 @@ void
 backend_check_start(struct backend *b, const char *delta, size_t len,
     struct verrs *errs, backend_done_cb *done, void *arg)
 {
+	struct sb text[NDAEMONS];
+	size_t order[NDAEMONS], n = 0;
+
 	backend_phase_begin(b, errs, done, arg);
-	/* All daemons check at once; each answer is collected as it comes. */
 	for (size_t i = 0; i < NDAEMONS; i++) {
-		struct daemon *dm = &b->d[i];
-		struct sb text;
-		if (dm->fd < 0)
-			continue;
-		sb_init(&text);
-		diff_delta_filter(
-		    delta, len, dm->def->subtrees, dm->def->nsubtrees, &text);
+		sb_init(&text[i]);
+		if (b->d[i].fd >= 0)
+			diff_delta_filter(delta, len, b->d[i].def->subtrees,
+			    b->d[i].def->nsubtrees, &text[i]);
 		/* An unchanged subtree costs no message. */
-		if (text.len > 0) {
-			json_t *req = json_object();
-			json_object_set_new(
-			    req, "op", json_string(DAEMON_OP_CHECK));
-			/* mgd wrote it: valid UTF-8, no second look. */
-			json_object_set_new(req, "config",
-			    json_stringn_nocheck(text.buf, text.len));
-			if (backend_call_start(dm, req, backend_check_answered,
-				dm, true) != NULL)
-				b->phase.waiting++;
-			json_decref(req);
-		}
-		sb_free(&text);
+		if (text[i].len == 0)
+			continue;
+		/* The largest part first: mgd's send blocks while a daemon
+		 * reads, and the daemon that reads most checks longest
+		 * (iked, at a 200,000-line load), so it starts first. */
+		size_t k = n++;
+		for (; k > 0 && text[order[k - 1]].len < text[i].len; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
 	}
+	/* All daemons check at once; each answer is collected as it comes. */
+	for (size_t k = 0; k < n; k++) {
+		struct daemon *dm = &b->d[order[k]];
+		struct sb *t = &text[order[k]];
+		json_t *req = json_object();
+		json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
+		/* mgd wrote it: valid UTF-8, no second look. */
+		json_object_set_new(
+		    req, "config", json_stringn_nocheck(t->buf, t->len));
+		sb_free(t);
+		if (backend_call_start(
+			dm, req, backend_check_answered, dm, true) != NULL)
+			b->phase.waiting++;
+		json_decref(req);
+	}
+	for (size_t i = 0; i < NDAEMONS; i++)
+		sb_free(&text[i]);
 	backend_phase_answered(b);
 }
 
