@@ -435,6 +435,52 @@ msg_evbuf_pull(struct evbuffer *in, bool *bad)
 	return m;
 }
 
+json_t *
+msg_evbuf_pull_raw(struct evbuffer *in, bool *bad, struct msg_raw *raw)
+{
+	unsigned char hdr[8];
+	uint32_t n, alen;
+	size_t size;
+	char *frame;
+	json_t *m;
+
+	*bad = false;
+	raw->p = NULL;
+	raw->len = 0;
+	raw->frame = NULL;
+	if (evbuffer_get_length(in) < 8)
+		return NULL;
+	evbuffer_copyout(in, hdr, 8);
+	n = msg_get32(hdr);
+	alen = msg_get32(hdr + 4);
+	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
+		*bad = true;
+		return NULL;
+	}
+	size = (size_t)n + alen;
+	if (evbuffer_get_length(in) < 8 + size)
+		return NULL;
+	evbuffer_drain(in, 8);
+	/* + 1: a raw attachment, the last part, ends in a NUL.  One copy
+	 * out of the buffer's chains, where a pull-up and the string
+	 * member would be two. */
+	frame = xmalloc(size + 1);
+	frame[size] = '\0';
+	evbuffer_remove(in, frame, size);
+	m = msg_decode(frame, n, frame + n, alen, raw);
+	if (m == NULL)
+		*bad = true;
+	if (m != NULL && raw->p != NULL) {
+		raw->frame = frame;
+		raw->size = size;
+		return m;
+	}
+	raw->p = NULL;
+	OPENSSL_cleanse(frame, size);
+	free(frame);
+	return m;
+}
+
 const char *
 msg_str(const json_t *m, const char *key)
 {

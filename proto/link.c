@@ -146,13 +146,18 @@ link_replay_pays(const struct conf *running, const char *delta)
 	return true;
 }
 
+/* raw: the change when it came as a raw attachment (msg_evbuf_pull_raw) */
 static void
-link_check(struct link *l, const json_t *req, json_t *reply)
+link_check(
+    struct link *l, const json_t *req, const struct msg_raw *raw, json_t *reply)
 {
-	const char *text = msg_str(req, "config");
+	const char *text = raw->p != NULL ? raw->p : msg_str(req, "config");
 	struct path_err err;
 	struct verrs errs = { 0 };
-	size_t bad, len = text != NULL ? strlen(text) : 0;
+	size_t bad,
+	    len = raw->p != NULL ? raw->len
+	    : text != NULL	 ? strlen(text)
+				 : 0;
 	int64_t t0 = clock_cpu_ms(), t1 = t0;
 
 	conf_free(l->pending);
@@ -318,7 +323,7 @@ link_reply(struct link_call *call, json_t *data, const char *err, bool secret)
 }
 
 static void
-link_request(struct link *l, json_t *req)
+link_request(struct link *l, json_t *req, const struct msg_raw *raw)
 {
 	const char *op = msg_str(req, "op");
 	json_t *reply;
@@ -333,7 +338,7 @@ link_request(struct link *l, json_t *req)
 	if (op == NULL) {
 		json_object_set_new(reply, "ok", json_false());
 	} else if (strcmp(op, DAEMON_OP_CHECK) == 0) {
-		link_check(l, req, reply);
+		link_check(l, req, raw, reply);
 	} else if (strcmp(op, DAEMON_OP_APPLY) == 0) {
 		link_apply(l);
 	} else if (strcmp(op, DAEMON_OP_ABORT) == 0) {
@@ -349,12 +354,16 @@ static void
 link_read(struct bufferevent *bev, void *arg)
 {
 	struct link *l = arg;
+	struct msg_raw raw = { .key = "config" };
 	json_t *req;
 	bool bad;
 
-	while ((req = msg_evbuf_pull(bufferevent_get_input(bev), &bad))) {
-		link_request(l, req);
+	/* A change mgd wrote is read where it arrived (lib/msg.h). */
+	while ((
+	    req = msg_evbuf_pull_raw(bufferevent_get_input(bev), &bad, &raw))) {
+		link_request(l, req, &raw);
 		json_decref(req);
+		msg_raw_free(&raw);
 	}
 	if (bad) {
 		log_err("%s: malformed message from mgd", l->ops->name);
