@@ -316,16 +316,22 @@ backend_down(struct daemon *d, const char *why)
 	evtimer_add(d->restart_ev, &tv);
 }
 
-/* Sends one request; its id, or 0 when the daemon failed. */
+/*
+ * Sends one request, with config (a change for the daemon's check) as its
+ * "config" member when not NULL: an attachment from that buffer, never
+ * copied into JSON; its id, or 0 when the daemon failed.
+ */
 static json_int_t
-backend_send(struct daemon *d, json_t *req)
+backend_send(struct daemon *d, json_t *req, const struct sb *config)
 {
 	json_int_t id = ++d->b->next_id;
 
 	if (d->fd < 0)
 		return 0;
 	json_object_set_new(req, "id", json_integer(id));
-	if (msg_send(d->fd, req) == -1) {
+	if ((config != NULL ? msg_send_attach(d->fd, req, "config", config->buf,
+				  config->len)
+			    : msg_send(d->fd, req)) == -1) {
 		backend_down(d, "write failed");
 		return 0;
 	}
@@ -439,7 +445,7 @@ backend_call_timeout(evutil_socket_t fd, short what, void *arg)
 static json_t *
 backend_call(struct daemon *d, json_t *req)
 {
-	return backend_wait(d, backend_send(d, req));
+	return backend_wait(d, backend_send(d, req, NULL));
 }
 
 /* The daemon's subtrees of the committed configuration as set lines. */
@@ -498,8 +504,7 @@ backend_hand_config(struct daemon *d)
 	backend_full_text(d->b, d->def, &text);
 	json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
 	json_object_set_new(req, "full", json_true());
-	json_object_set_new(req, "config", json_string(sb_str(&text)));
-	reply = backend_call(d, req);
+	reply = backend_wait(d, backend_send(d, req, &text));
 	json_decref(req);
 	sb_free(&text);
 	if (reply == NULL)
@@ -680,12 +685,12 @@ backend_free(struct backend *b)
  * not be sent (cb is then never called).
  */
 static struct backend_rpc_call *
-backend_call_start(
-    struct daemon *dm, json_t *req, backend_rpc_cb *cb, void *arg, bool whole)
+backend_call_start(struct daemon *dm, json_t *req, const struct sb *config,
+    backend_rpc_cb *cb, void *arg, bool whole)
 {
 	static const struct timeval limit = { DAEMON_REPLY_TIMEOUT_MS / 1000,
 		0 };
-	json_int_t id = backend_send(dm, req);
+	json_int_t id = backend_send(dm, req, config);
 	struct backend_rpc_call *c;
 
 	if (id == 0)
@@ -788,13 +793,11 @@ backend_check_start(struct backend *b, const char *delta, size_t len,
 		struct sb *t = &text[order[k]];
 		json_t *req = json_object();
 		json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
-		/* mgd wrote it: valid UTF-8, no second look. */
-		json_object_set_new(
-		    req, "config", json_stringn_nocheck(t->buf, t->len));
-		sb_free(t);
+		/* mgd wrote it: valid UTF-8, sent from where it is. */
 		if (backend_call_start(
-			dm, req, backend_check_answered, dm, true) != NULL)
+			dm, req, t, backend_check_answered, dm, true) != NULL)
 			b->phase.waiting++;
+		sb_free(t);
 		json_decref(req);
 	}
 	for (size_t i = 0; i < NDAEMONS; i++)
@@ -822,7 +825,7 @@ backend_phase2(struct backend *b, const char *op, bool awaited)
 		dm->checked = false;
 		json_t *req = json_object();
 		json_object_set_new(req, "op", json_string(op));
-		if (backend_call_start(dm, req,
+		if (backend_call_start(dm, req, NULL,
 			awaited ? backend_apply_answered : NULL, dm,
 			true) != NULL &&
 		    awaited)
@@ -865,7 +868,7 @@ backend_rpc_start(struct backend *b, const char *handler, const char *rpc,
 		json_object_set_new(req, "name", json_string(rpc));
 		json_object_set(req, "input", (json_t *)input);
 		struct backend_rpc_call *c =
-		    backend_call_start(dm, req, cb, arg, false);
+		    backend_call_start(dm, req, NULL, cb, arg, false);
 		json_decref(req);
 		if (c == NULL)
 			sb_printf(err,
