@@ -336,9 +336,9 @@ commit_install(struct commit_job *j)
 	if (j->d.n > 1000 || j->delta.len > 65536) {
 		/* A large change: the tree committed becomes generation 0
 		 * itself, no copy before the daemons apply.  The shared
-		 * candidate shares it until candidate_own (after the reply,
-		 * or the first edit); a private session's tree is the job's
-		 * to give. */
+		 * candidate shares it until candidate_own (commit_checked,
+		 * once the apply is sent); a private session's tree is the
+		 * job's to give. */
 		conf_free(m->committed);
 		m->committed = j->c;
 		if (j->shared)
@@ -435,11 +435,11 @@ commit_checked(void *arg)
 	/* The answer waits for the daemons to apply: what the operator
 	 * sees next (an address, a tunnel) is in place. */
 	backend_apply_start(m->backend, commit_end, j);
-	/* The shared candidate gets its own tree again (if commit_install
-	 * handed it over) after the reply (commit_after_reply), or at the
-	 * first edit before: beside the daemons' apply the copy took a core
-	 * from the three of them on a 2-core gateway, and the apply is
-	 * what the operator waits for. */
+	/* Meanwhile (their requests are sent; their answers wait in the
+	 * sockets), the shared candidate gets its own tree again if
+	 * commit_install handed it over: the copy runs beside the daemons'
+	 * apply instead of before it or after the reply. */
+	candidate_own(m);
 }
 
 /*
