@@ -318,6 +318,7 @@ commit_install(struct commit_job *j)
 {
 	struct mgd *m = j->m;
 	struct db_gen g = { 0 };
+	bool large = j->d.n > 1000 || j->delta.len > 65536;
 	int64_t seq;
 
 	g.time = (int64_t)time(NULL);
@@ -333,7 +334,7 @@ commit_install(struct commit_job *j)
 	}
 	m->committed_seq = seq;
 	/* Bring generation 0 in memory up to date: cheap for small deltas. */
-	if (j->d.n > 1000 || j->delta.len > 65536) {
+	if (large) {
 		/* A large change: the tree committed becomes generation 0
 		 * itself, no copy before the daemons apply.  The shared
 		 * candidate shares it until candidate_own (commit_checked,
@@ -355,7 +356,21 @@ commit_install(struct commit_job *j)
 			    sb_str(&err.msg));
 		sb_free(&err.msg);
 	}
-	if (m->xcommitted != NULL) {
+	if (m->xcommitted != NULL && large) {
+		/* The tree the daemons checked is the expanded generation 0
+		 * (j->c is generation 0 itself): copied from the shared
+		 * candidate's, or the private session's own, instead of a
+		 * second expansion of the whole change (with a group over
+		 * 10,000 gateways: 150 ms against 50). */
+		grp_free(m->xcommitted);
+		if (j->shared) {
+			m->xcommitted = grp_dup(m->xcandidate);
+		} else {
+			m->xcommitted = j->xown;
+			j->xown = NULL;
+		}
+		conf_clean(grp_tree(m->xcommitted));
+	} else if (m->xcommitted != NULL) {
 		/* The expanded generation 0 follows, as far as the change
 		 * reaches (the dirty marks the delta left). */
 		grp_sync(m->xcommitted, m->committed, false, NULL);
