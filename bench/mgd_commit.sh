@@ -83,6 +83,10 @@ run() {	# LABEL CLI-COMMANDS
 echo "mgd_commit.sh: $(wc -l <"$st/shape.set") lines, $(nproc) cpus, load$(uptime | sed 's/.*average//')"
 run load "configure; load set $st/shape.set"
 run commit "configure; commit"
+# where the commit's time went, as mgd and the daemons log it
+grep -h -e 'commit: [0-9]* bytes' -e 'parsed in' -e 'applied in' \
+    "$st"/mgd.log "$st"/iked.log "$st"/hostd.log "$st"/keymgr.log 2>/dev/null |
+    sed 's/^[^ ]* /  /'
 # the shape's VPN 17, renumbered (st0 units stop at 16385)
 first=$(grep -n '^set interfaces st0 unit 17 ' "$st/shape.set" | cut -d: -f1)
 for k in $(seq "$vpns"); do

@@ -8,5 +8,7 @@
 #include <stdint.h>
 
 int64_t clock_mono_ms(void);
+/* The CPU time this process used (user + system), for logs of costs. */
+int64_t clock_cpu_ms(void);
 
 #endif

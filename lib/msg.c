@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -198,6 +199,53 @@ msg_send(int fd, const json_t *body)
 	OPENSSL_cleanse(frame, len);
 	free(frame);
 	return 0;
+}
+
+int
+msg_send_attach(
+    int fd, const json_t *body, const char *key, const char *att, size_t alen)
+{
+	json_t *js = json_copy((json_t *)body);
+	size_t n;
+	char *head;
+	int rc = -1;
+
+	json_object_set_new(
+	    js, "attach", json_pack("[[sI]]", key, (json_int_t)alen));
+	n = json_dumpb(js, NULL, 0, JSON_COMPACT);
+	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
+		errno = n == 0 ? EINVAL : EMSGSIZE;
+		json_decref(js);
+		return -1;
+	}
+	head = xmalloc(8 + n);
+	msg_put32(head, (uint32_t)n);
+	msg_put32(head + 4, (uint32_t)alen);
+	json_dumpb(js, head + 8, n, JSON_COMPACT);
+	json_decref(js);
+	/* The attachment goes from the caller's buffer: no frame copy. */
+	for (size_t off = 0, len = 8 + n + alen; off < len;) {
+		struct iovec iov[2];
+		int k = 0;
+		if (off < 8 + n)
+			iov[k++] = (struct iovec){ head + off, 8 + n - off };
+		size_t aoff = off > 8 + n ? off - 8 - n : 0;
+		if (aoff < alen)
+			iov[k++] =
+			    (struct iovec){ (char *)att + aoff, alen - aoff };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)k };
+		ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto done;
+		off += (size_t)w;
+	}
+	rc = 0;
+done:
+	OPENSSL_cleanse(head, 8 + n);
+	free(head);
+	return rc;
 }
 
 static int
@@ -432,6 +480,52 @@ msg_evbuf_pull(struct evbuffer *in, bool *bad)
 	evbuffer_drain(in, (size_t)n + alen);
 	if (m == NULL)
 		*bad = true;
+	return m;
+}
+
+json_t *
+msg_evbuf_pull_raw(struct evbuffer *in, bool *bad, struct msg_raw *raw)
+{
+	unsigned char hdr[8];
+	uint32_t n, alen;
+	size_t size;
+	char *frame;
+	json_t *m;
+
+	*bad = false;
+	raw->p = NULL;
+	raw->len = 0;
+	raw->frame = NULL;
+	if (evbuffer_get_length(in) < 8)
+		return NULL;
+	evbuffer_copyout(in, hdr, 8);
+	n = msg_get32(hdr);
+	alen = msg_get32(hdr + 4);
+	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
+		*bad = true;
+		return NULL;
+	}
+	size = (size_t)n + alen;
+	if (evbuffer_get_length(in) < 8 + size)
+		return NULL;
+	evbuffer_drain(in, 8);
+	/* + 1: a raw attachment, the last part, ends in a NUL.  One copy
+	 * out of the buffer's chains, where a pull-up and the string
+	 * member would be two. */
+	frame = xmalloc(size + 1);
+	frame[size] = '\0';
+	evbuffer_remove(in, frame, size);
+	m = msg_decode(frame, n, frame + n, alen, raw);
+	if (m == NULL)
+		*bad = true;
+	if (m != NULL && raw->p != NULL) {
+		raw->frame = frame;
+		raw->size = size;
+		return m;
+	}
+	raw->p = NULL;
+	OPENSSL_cleanse(frame, size);
+	free(frame);
 	return m;
 }
 

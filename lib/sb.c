@@ -105,6 +105,21 @@ sb_grow(struct sb *sb, size_t extra)
 }
 
 void
+sb_reserve(struct sb *sb, size_t n)
+{
+	size_t need = sb->len + n + 1;
+
+	if (need < sb->len)
+		fatal("string buffer overflow");
+	if (need > sb->cap) {
+		sb->buf = xrealloc(sb->buf, need);
+		if (sb->cap == 0)
+			sb->buf[0] = '\0';
+		sb->cap = need;
+	}
+}
+
+void
 sb_add(struct sb *sb, const char *s, size_t n)
 {
 	if (n == 0) {

@@ -18,6 +18,9 @@ void sb_free(struct sb *sb);
 /* Wipe the contents (secrets) before freeing. */
 void sb_free_secure(struct sb *sb);
 void sb_reset(struct sb *sb);
+/* Room for n more bytes without a copy as it grows (a text whose size is
+ * known ahead: a 13 MB load's doublings copy 26 MB). */
+void sb_reserve(struct sb *sb, size_t n);
 void sb_add(struct sb *sb, const char *s, size_t n);
 void sb_puts(struct sb *sb, const char *s);
 void sb_putc(struct sb *sb, char c);

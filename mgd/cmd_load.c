@@ -4,9 +4,11 @@
  * candidate; the candidate at the edit level out to a file.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
@@ -116,6 +118,8 @@ config_load_apply(struct conf *target, const struct cpath *level,
 	struct sb hidden;
 
 	sb_init(&hidden);
+	/* the same size, unless a secret's $9$ form is longer */
+	sb_reserve(&hidden, set_text->len + set_text->len / 8);
 	if (edit_apply_hiding(target, level, sb_str(set_text), set_text->len,
 		&hidden, err, bad, warn) == -1) {
 		OPENSSL_cleanse(hidden.buf, hidden.len);
@@ -364,6 +368,7 @@ config_read_file(const char *path, size_t *lenp, struct sb *err)
 	FILE *f = fopen(path, "rb");
 	struct sb b;
 	char buf[65536];
+	struct stat st;
 	size_t n;
 
 	if (f == NULL) {
@@ -373,6 +378,10 @@ config_read_file(const char *path, size_t *lenp, struct sb *err)
 		return NULL;
 	}
 	sb_init(&b);
+	/* one buffer of the file's size (it may still grow or shrink) */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0 && (uintmax_t)st.st_size <= LOAD_MAX_BYTES)
+		sb_reserve(&b, (size_t)st.st_size);
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		if (b.len + n > LOAD_MAX_BYTES) {
 			sb_printf(err, "error: %s is larger than %u bytes\n",

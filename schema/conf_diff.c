@@ -549,19 +549,32 @@ void
 diff_delta_filter(const char *text, size_t len, const char *const *prefixes,
     size_t nprefix, struct sb *out)
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end = text + len, *run = NULL;
 
+	/*
+	 * The delta is in the configuration's order, so a subtree's lines
+	 * come together: each run of wanted lines is copied by one sb_add
+	 * (a 13 MB delta: one copy, not 200,000 and the buffer's doublings).
+	 */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		const char *sp = memchr(p, ' ', l);
-		if (sp != NULL &&
+		bool want = sp != NULL &&
 		    diff_path_concerns(
-			sp + 1, (size_t)(p + l - sp - 1), prefixes, nprefix)) {
-			sb_add(out, p, l);
-			sb_putc(out, '\n');
+			sp + 1, (size_t)(p + l - sp - 1), prefixes, nprefix);
+		if (want && run == NULL)
+			run = p;
+		else if (!want && run != NULL) {
+			sb_add(out, run, (size_t)(p - run));
+			run = NULL;
 		}
 		p += l + (nl != NULL);
+	}
+	if (run != NULL) {
+		sb_add(out, run, (size_t)(end - run));
+		if (end[-1] != '\n')
+			sb_putc(out, '\n');
 	}
 }
 

@@ -2,7 +2,8 @@
  * test_msg: the frame decoder on a session's socket (lib/msg.c): a frame
  * comes back whole, a partial one waits, and a frame without its JSON is
  * malformed; msg_recv_raw leaves the named large attachment in the frame,
- * byte for byte, and checks it as msg_recv would only when asked.
+ * byte for byte, and checks it as msg_recv would only when asked; so does
+ * msg_evbuf_pull_raw with what msg_send_attach sent from its buffer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,109 @@ START_TEST(test_recv_raw)
 }
 END_TEST
 
+/* Exactly len bytes from fd. */
+static void
+t_read_full(int fd, char *buf, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t r = read(fd, buf + off, len - off);
+		ck_assert_int_gt(r, 0);
+		off += (size_t)r;
+	}
+}
+
+/* The next whole frame on fd, added to in. */
+static void
+t_frame_to(int fd, struct evbuffer *in)
+{
+	char hdr[8], *rest;
+	size_t n;
+
+	t_read_full(fd, hdr, 8);
+	n = ((size_t)(unsigned char)hdr[0] << 24 |
+		(size_t)(unsigned char)hdr[1] << 16 |
+		(size_t)(unsigned char)hdr[2] << 8 | (unsigned char)hdr[3]) +
+	    ((size_t)(unsigned char)hdr[4] << 24 |
+		(size_t)(unsigned char)hdr[5] << 16 |
+		(size_t)(unsigned char)hdr[6] << 8 | (unsigned char)hdr[7]);
+	rest = malloc(n);
+	t_read_full(fd, rest, n);
+	evbuffer_add(in, hdr, 8);
+	evbuffer_add(in, rest, n);
+	free(rest);
+}
+
+/*
+ * mgd's check request to a daemon: msg_send_attach sends the change from
+ * its buffer; msg_evbuf_pull_raw leaves it raw in the frame, byte for
+ * byte, waits for a partial frame, and the next message still parses.
+ */
+START_TEST(test_send_attach_pull_raw)
+{
+	enum { N = MSG_ATTACH_MIN + 1000 };
+	char *text = malloc(N + 1);
+	struct msg_raw raw = { .key = "config" };
+	struct evbuffer *in = evbuffer_new(), *part = evbuffer_new();
+	json_t *body = json_pack("{s:s, s:i}", "op", "check", "id", 3), *m;
+	bool bad = true;
+	size_t total;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	for (size_t i = 0; i < N; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[N] = '\0';
+	ck_assert_int_eq(msg_send_attach(sv[0], body, "config", text, N), 0);
+	/* all but the last byte: nothing yet, and not bad */
+	t_frame_to(sv[1], in);
+	total = evbuffer_get_length(in);
+	ck_assert_int_eq(
+	    evbuffer_remove_buffer(in, part, total - 1), (int)(total - 1));
+	ck_assert_ptr_null(msg_evbuf_pull_raw(part, &bad, &raw));
+	ck_assert(!bad);
+	evbuffer_add_buffer(part, in);
+	ck_assert_int_eq(evbuffer_get_length(in), 0);
+	evbuffer_add_buffer(in, part);
+	m = msg_evbuf_pull_raw(in, &bad, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(msg_str(m, "op"), "check");
+	ck_assert_int_eq(msg_int(m, "id", 0), 3);
+	ck_assert_ptr_null(json_object_get(m, "config"));
+	ck_assert_ptr_null(json_object_get(m, "attach"));
+	ck_assert_uint_eq(raw.len, N);
+	ck_assert_str_eq(raw.p, text);
+	json_decref(m);
+	msg_raw_free(&raw);
+	ck_assert_ptr_null(raw.frame);
+	/* an empty change (a daemon's empty subtrees), then a plain message
+	 * behind it: both whole, the second without a raw part */
+	ck_assert_int_eq(msg_send_attach(sv[0], body, "config", NULL, 0), 0);
+	ck_assert_int_eq(msg_send(sv[0], body), 0);
+	t_frame_to(sv[1], in);
+	t_frame_to(sv[1], in);
+	m = msg_evbuf_pull_raw(in, &bad, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(raw.p);
+	ck_assert_uint_eq(raw.len, 0);
+	ck_assert_str_eq(raw.p, "");
+	json_decref(m);
+	msg_raw_free(&raw);
+	m = msg_evbuf_pull_raw(in, &bad, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(raw.p);
+	ck_assert_str_eq(msg_str(m, "op"), "check");
+	ck_assert_int_eq(evbuffer_get_length(in), 0);
+	json_decref(m);
+	msg_raw_free(&raw);
+	json_decref(body);
+	evbuffer_free(in);
+	evbuffer_free(part);
+	free(text);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -137,6 +241,7 @@ main(void)
 	tcase_add_test(tc, test_frame_round_trip);
 	tcase_add_test(tc, test_frame_without_json);
 	tcase_add_test(tc, test_recv_raw);
+	tcase_add_test(tc, test_send_attach_pull_raw);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -418,6 +418,28 @@ sc_commit_large() {
 	t_committed > "$T_DIR/c5"
 	expect_eq "rollback 1" 0 "$(grep -c '^set security ike proposal PP' "$T_DIR/c5")"
 	expect_eq "rollback 1 keeps" 1500 "$(grep -c '^set security ike proposal LP' "$T_DIR/c5")"
+	# with a group over every proposal: the large commit's expanded tree
+	# becomes generation 0's (commit_install), and a one-line change of
+	# the group then reaches every proposal from it
+	sed 's/ LP/ GP/; s/lifetime-seconds .*/authentication-method pre-shared-keys/' \
+	    "$T_DIR/big.set" > "$T_DIR/grp.set"
+	echo "set groups gp security ike proposal <GP*> dh-group group14" >> "$T_DIR/grp.set"
+	echo "set apply-groups gp" >> "$T_DIR/grp.set"
+	printf 'configure\nload set %s\ncommit\n' "$T_DIR/grp.set" |
+	    t_cli --echo > "$T_DIR/g.out" 2>&1
+	expect_has "group committed" "$T_DIR/g.out" "commit complete"
+	t_cli -c 'show configuration security ike | display inheritance no-comments | display set' > "$T_DIR/g0"
+	expect_eq "every proposal inherits" 1500 \
+	    "$(grep -c '^set security ike proposal GP[0-9]* dh-group group14$' "$T_DIR/g0")"
+	printf 'configure\nset groups gp security ike proposal <GP*> dh-group group19\ncommit\n' |
+	    t_cli --echo > "$T_DIR/g.out" 2>&1
+	expect_has "group change committed" "$T_DIR/g.out" "commit complete"
+	t_cli -c 'show configuration security ike | display inheritance no-comments | display set' > "$T_DIR/g1"
+	expect_eq "every proposal inherits the change" 1500 \
+	    "$(grep -c '^set security ike proposal GP[0-9]* dh-group group19$' "$T_DIR/g1")"
+	expect_eq "nothing of the old value" 0 "$(grep -c 'group14' "$T_DIR/g1")"
+	expect_eq "the others inherit nothing" 0 \
+	    "$(grep -c '^set security ike proposal LP[0-9]* dh-group' "$T_DIR/g1")"
 }
 
 # A failed commit changes nothing and keeps the candidate.
