@@ -118,17 +118,20 @@ msg_has_attachment(const json_t *body)
 /*
  * The header, the JSON and the attachments, serialised straight into one new
  * buffer: the frame is the only serialised copy of the body (keymgr wipes it
- * once written).
+ * once written).  With xname, one more attachment of xlen bytes is named
+ * last and counted in the header, but its bytes are not in the buffer: the
+ * caller sends them right after it (msg_bev_send_sb).
  */
-char *
-msg_frame_new(const json_t *body, size_t *lenp)
+static char *
+msg_frame_build(
+    const json_t *body, const char *xname, size_t xlen, size_t *lenp)
 {
 	json_t *js = (json_t *)body, *att = NULL, *v;
 	const char *key;
 	size_t alen = 0, n, off;
 	char *frame = NULL;
 
-	if (msg_has_attachment(body)) {
+	if (xname != NULL || msg_has_attachment(body)) {
 		/* A shallow copy without the big strings. */
 		js = json_object();
 		att = json_array();
@@ -143,16 +146,20 @@ msg_frame_new(const json_t *body, size_t *lenp)
 			    att, json_pack("[sI]", key, (json_int_t)l));
 			alen += l;
 		}
+		if (xname != NULL)
+			json_array_append_new(
+			    att, json_pack("[sI]", xname, (json_int_t)xlen));
 		json_object_set(js, "attach", att);
 	}
 	n = json_dumpb(js, NULL, 0, JSON_COMPACT);
-	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
+	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY ||
+	    xlen > MSG_MAX_BODY - alen) {
 		errno = n == 0 ? EINVAL : EMSGSIZE;
 		goto done;
 	}
 	frame = xmalloc(8 + n + alen);
 	msg_put32(frame, (uint32_t)n);
-	msg_put32(frame + 4, (uint32_t)alen);
+	msg_put32(frame + 4, (uint32_t)(alen + xlen));
 	json_dumpb(js, frame + 8, n, JSON_COMPACT);
 	off = 8 + n;
 	if (att != NULL) {
@@ -173,6 +180,12 @@ done:
 		json_decref(js);
 	json_decref(att);
 	return frame;
+}
+
+char *
+msg_frame_new(const json_t *body, size_t *lenp)
+{
+	return msg_frame_build(body, NULL, 0, lenp);
 }
 
 int
@@ -402,6 +415,46 @@ msg_bev_send_wiped(struct bufferevent *bev, const json_t *body)
 		return -1;
 	}
 	return 0;
+}
+
+int
+msg_bev_send_sb(struct bufferevent *bev, const json_t *body, const char *name,
+    struct sb *att)
+{
+	struct evbuffer *tmp;
+	size_t len;
+	char *frame;
+	int rc = -1;
+
+	if (json_object_get(body, name) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	frame = msg_frame_build(body, name, att->len, &len);
+	if (frame == NULL)
+		return -1;
+	/* Both parts referenced, not copied, in a buffer of their own first:
+	 * none of the frame is queued unless all of it is. */
+	if ((tmp = evbuffer_new()) == NULL) {
+		msg_frame_wipe(frame, len, NULL);
+		return -1;
+	}
+	if (evbuffer_add_reference(tmp, frame, len, msg_frame_wipe, NULL) ==
+	    -1) {
+		msg_frame_wipe(frame, len, NULL);
+		goto done;
+	}
+	if (att->len > 0) {
+		if (evbuffer_add_reference(
+			tmp, att->buf, att->len, msg_frame_wipe, NULL) == -1)
+			goto done;
+		sb_init(att); /* tmp owns it now */
+	}
+	if (evbuffer_add_buffer(bufferevent_get_output(bev), tmp) == 0)
+		rc = 0;
+done:
+	evbuffer_free(tmp);
+	return rc;
 }
 
 json_t *

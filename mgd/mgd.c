@@ -337,6 +337,7 @@ main(int argc, char **argv)
 		conf_free(s->priv);
 		sb_free(&s->priv_journal);
 		sb_free(&s->notices);
+		sb_free(&s->out);
 		cpath_free(&s->level);
 		free(s->wait_arg);
 		free(s->user);

@@ -2,7 +2,8 @@
  * test_msg: the frame decoder on a session's socket (lib/msg.c): a frame
  * comes back whole, a partial one waits, and a frame without its JSON is
  * malformed; msg_recv_raw leaves the named large attachment in the frame,
- * byte for byte, and checks it as msg_recv would only when asked.
+ * byte for byte, and checks it as msg_recv would only when asked;
+ * msg_bev_send_sb sends the frame msg_frame_new would, without a copy.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 
 #include <check.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "lib/sb.h"
 
 #include "lib/msg.h"
 
@@ -126,6 +131,81 @@ START_TEST(test_recv_raw)
 }
 END_TEST
 
+/* What bev's output buffer holds, as one new string of *lenp bytes. */
+static char *
+t_pending(struct bufferevent *bev, size_t *lenp)
+{
+	struct evbuffer *o = bufferevent_get_output(bev);
+	char *p;
+
+	*lenp = evbuffer_get_length(o);
+	p = malloc(*lenp + 1);
+	ck_assert_int_eq(evbuffer_copyout(o, p, *lenp), (ev_ssize_t)*lenp);
+	return p;
+}
+
+/*
+ * `show configuration` of 17 MB: the text goes as the reply's "output"
+ * without a copy, and the bytes on the socket are the frame msg_frame_new
+ * makes of the reply with the member, other big members first.
+ */
+START_TEST(test_send_sb)
+{
+	enum { N = MSG_ATTACH_MIN + 1000 };
+	struct event_base *base = event_base_new();
+	struct bufferevent *bev;
+	struct sb att;
+	json_t *body, *full, *m;
+	char *text = malloc(N + 1), *want, *got;
+	size_t wlen, glen;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	bev = bufferevent_socket_new(base, sv[0], 0);
+	/* (the test reads what the bufferevent would write) */
+	evbuffer_unfreeze(bufferevent_get_output(bev), 1);
+	for (size_t i = 0; i < N; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[N] = '\0';
+	body = json_pack("{s:i, s:s}", "id", 9, "before", text + 1);
+	full = json_deep_copy(body);
+	json_object_set_new(full, "output", json_string(text));
+	want = msg_frame_new(full, &wlen);
+	ck_assert_ptr_nonnull(want);
+	sb_init(&att);
+	sb_puts(&att, text);
+	/* a body that has the member already is refused, att kept */
+	ck_assert_int_eq(msg_bev_send_sb(bev, full, "output", &att), -1);
+	ck_assert_uint_eq(att.len, N);
+	ck_assert_int_eq(msg_bev_send_sb(bev, body, "output", &att), 0);
+	ck_assert_uint_eq(att.len, 0);
+	ck_assert_ptr_null(att.buf);
+	got = t_pending(bev, &glen);
+	ck_assert_uint_eq(glen, wlen);
+	ck_assert_int_eq(memcmp(got, want, wlen), 0);
+	free(got);
+	/* an empty att: the peer reads the member, empty */
+	evbuffer_drain(bufferevent_get_output(bev), glen);
+	ck_assert_int_eq(msg_bev_send_sb(bev, body, "output", &att), 0);
+	got = t_pending(bev, &glen);
+	ck_assert_int_eq(write(sv[0], got, glen), (ssize_t)glen);
+	m = msg_recv(sv[1], 1000);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(msg_str(m, "output"), "");
+	ck_assert_str_eq(msg_str(m, "before"), text + 1);
+	json_decref(m);
+	free(got);
+	free(want);
+	bufferevent_free(bev);
+	event_base_free(base);
+	json_decref(body);
+	json_decref(full);
+	free(text);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -137,6 +217,7 @@ main(void)
 	tcase_add_test(tc, test_frame_round_trip);
 	tcase_add_test(tc, test_frame_without_json);
 	tcase_add_test(tc, test_recv_raw);
+	tcase_add_test(tc, test_send_sb);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
