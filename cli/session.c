@@ -313,13 +313,28 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 						     : msg_str(reply, "output");
 	const json_t *pipes = json_object_get(reply, "pipes");
 	const json_t *data = json_object_get(reply, "data");
+	struct msg_raw *stream = cli->raw_stream;
 	json_t *parsed = NULL;
 	struct pipe_result r;
 	struct sb text, err, final;
 	const char *shown;
 	int rows, rc = -1;
+	char last = '\n';
 
 	cli->raw_output = NULL;
+	cli->raw_stream = NULL;
+	if (stream != NULL) {
+		/* session_exec's raw case, the text still in the socket: from
+		 * there to out through one small buffer */
+		fflush(out);
+		if (msg_raw_copy(stream, fileno(out), -1, &last) == 0)
+			rc = 0;
+		if (stream->fd == -1)
+			session_lost(cli);
+		if (last != '\n')
+			fputc('\n', out);
+		return rc;
+	}
 	sb_init(&text);
 	sb_init(&err);
 	sb_init(&final);
@@ -518,28 +533,39 @@ session_output_raw_ok(const struct cli *cli, const json_t *reply)
 int
 session_exec(struct cli *cli, const char *line)
 {
-	struct msg_raw raw = { .key = "output" };
+	struct msg_raw raw = { .key = "output", .stream = true };
 	json_t *reply =
 	    session_request_raw(cli, CLI_OP_EXEC, "line", line, &raw);
+	bool raw_ok;
 	int rc;
 
 	if (reply == NULL) {
 		cli->failed = true;
 		return -1;
 	}
+	/* A 17 MB display set goes from the socket to its file; what needs
+	 * the text whole reads it first. */
+	raw_ok = session_output_raw_ok(cli, reply);
+	if (raw.left > 0 && !raw_ok && msg_raw_pull(&raw, -1) == -1) {
+		session_lost(cli);
+		json_decref(reply);
+		cli->failed = true;
+		return -1;
+	}
 	/* A 9 MB display set is written from the frame it came in, without
 	 * a JSON copy of it; anything that reads it gets the checked string.
 	 */
-	if (raw.p != NULL && !session_output_raw_ok(cli, reply) &&
-	    msg_raw_to_json(reply, &raw) == -1) {
+	if (raw.p != NULL && !raw_ok && msg_raw_to_json(reply, &raw) == -1) {
 		fprintf(stderr, "error: the reply is not UTF-8 text\n");
 		json_decref(reply);
 		cli->failed = true;
 		return -1;
 	}
 	cli->raw_output = raw.p;
+	cli->raw_stream = raw.left > 0 ? &raw : NULL;
 	rc = session_reply(cli, line, reply);
 	cli->raw_output = NULL;
+	cli->raw_stream = NULL;
 	msg_raw_free(&raw);
 	return rc;
 }

@@ -246,16 +246,17 @@ msg_read_full(int fd, char *buf, size_t len, int timeout_ms)
 /*
  * The JSON body, then its attachments put back as string members; with raw,
  * the last attachment when it is named raw->key stays where it is
- * (raw->p, raw->len) instead.
+ * (raw->p, raw->len) instead.  att holds alen - tail bytes: the last tail
+ * bytes, the raw attachment, are still in raw->fd (raw->left).
  */
 static json_t *
 msg_decode(const char *body, size_t len, const char *att, size_t alen,
-    struct msg_raw *raw)
+    size_t tail, struct msg_raw *raw)
 {
 	json_error_t jerr;
 	json_t *m = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	json_t *list, *a;
-	size_t i, off = 0;
+	size_t i, off = 0, have = alen - tail;
 
 	if (m != NULL && !json_is_object(m))
 		goto bad;
@@ -272,6 +273,14 @@ msg_decode(const char *body, size_t len, const char *att, size_t alen,
 		/* (an attachment named "attach" would free the list we walk) */
 		if (key == NULL || strcmp(key, "attach") == 0 || l < 0 ||
 		    (size_t)l > alen - off)
+			goto bad;
+		if (tail > 0 && off == have && (size_t)l == tail) {
+			/* (msg_tail found it named raw->key, and last) */
+			raw->left = tail;
+			off += tail;
+			continue;
+		}
+		if ((size_t)l > have - off)
 			goto bad;
 		if (raw != NULL && raw->key != NULL &&
 		    strcmp(key, raw->key) == 0 && off + (size_t)l == alen) {
@@ -303,11 +312,15 @@ msg_recv(int fd, int timeout_ms)
 	return msg_recv_raw(fd, timeout_ms, NULL);
 }
 
+static size_t msg_tail(
+    const char *body, size_t n, const char *key, size_t alen);
+
 json_t *
 msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
 {
 	unsigned char hdr[8];
 	uint32_t n, alen;
+	size_t tail = 0;
 	char *body;
 	json_t *m;
 
@@ -325,33 +338,134 @@ msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
 	}
 	/* + 1: a raw attachment, the last part, ends in a NUL */
 	body = xmalloc((size_t)n + alen + 1);
-	body[(size_t)n + alen] = '\0';
-	if (msg_read_full(fd, body, (size_t)n + alen, timeout_ms) == -1) {
-		OPENSSL_cleanse(body, (size_t)n + alen);
-		free(body);
-		return NULL;
-	}
+	if (msg_read_full(fd, body, n, timeout_ms) == -1)
+		goto fail;
 	if (raw != NULL) {
 		raw->p = NULL;
 		raw->len = 0;
+		raw->left = 0;
+		raw->fd = fd;
+		if (raw->stream)
+			tail = msg_tail(body, n, raw->key, alen);
 	}
-	m = msg_decode(body, n, body + n, alen, raw);
+	body[(size_t)n + alen - tail] = '\0';
+	if (msg_read_full(fd, body + n, alen - tail, timeout_ms) == -1)
+		goto fail;
+	m = msg_decode(body, n, body + n, alen, tail, raw);
 	if (m != NULL && raw != NULL && raw->p != NULL) {
 		/* the frame is the attachment's storage now */
 		raw->frame = body;
 		raw->size = (size_t)n + alen;
 		return m;
 	}
+	if (m == NULL && tail > 0) {
+		/* the rest of a bad frame is not read: the peer is dropped */
+		raw->left = 0;
+	}
 	if (raw != NULL)
 		raw->p = NULL;
-	OPENSSL_cleanse(body, (size_t)n + alen);
+	OPENSSL_cleanse(body, (size_t)n + alen - tail);
 	free(body);
 	return m;
+fail:
+	OPENSSL_cleanse(body, (size_t)n + alen);
+	free(body);
+	return NULL;
+}
+
+/*
+ * The length of the frame's last attachment, when it is named key (JSON
+ * body of n bytes, attachments of alen in all); else 0.  Only a length:
+ * msg_decode checks the list.
+ */
+static size_t
+msg_tail(const char *body, size_t n, const char *key, size_t alen)
+{
+	json_t *m = json_loadb(body, n, JSON_REJECT_DUPLICATES, NULL);
+	json_t *list = json_object_get(m, "attach");
+	json_t *last = json_array_get(list, json_array_size(list) - 1);
+	const char *k = json_string_value(json_array_get(last, 0));
+	json_int_t l = json_integer_value(json_array_get(last, 1));
+	size_t tail = 0;
+
+	if (key != NULL && k != NULL && strcmp(k, key) == 0 && l > 0 &&
+	    (uint64_t)l <= alen)
+		tail = (size_t)l;
+	json_decref(m);
+	return tail;
+}
+
+/* Reads the raw attachment's bytes still in the socket, at most len of
+ * them, into buf; 0 at its end, or -1. */
+static ssize_t
+msg_raw_read(struct msg_raw *raw, char *buf, size_t len, int timeout_ms)
+{
+	size_t n = raw->left < len ? raw->left : len;
+
+	if (n == 0)
+		return 0;
+	if (msg_read_full(raw->fd, buf, n, timeout_ms) == -1) {
+		raw->left = 0;
+		raw->fd = -1;
+		return -1;
+	}
+	raw->left -= n;
+	return (ssize_t)n;
+}
+
+int
+msg_raw_pull(struct msg_raw *raw, int timeout_ms)
+{
+	size_t len = raw->left;
+	char *buf;
+
+	if (len == 0)
+		return 0;
+	buf = xmalloc(len + 1);
+	if (msg_raw_read(raw, buf, len, timeout_ms) == -1) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	raw->frame = buf;
+	raw->size = len;
+	raw->p = buf;
+	raw->len = len;
+	return 0;
+}
+
+int
+msg_raw_copy(struct msg_raw *raw, int out, int timeout_ms, char *lastp)
+{
+	char buf[64 * 1024];
+	ssize_t n;
+	int rc = 0;
+
+	while ((n = msg_raw_read(raw, buf, sizeof(buf), timeout_ms)) > 0) {
+		*lastp = buf[n - 1];
+		for (ssize_t off = 0; rc == 0 && off < n;) {
+			ssize_t w = out < 0
+			    ? n
+			    : write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				rc = -1; /* the rest is read all the same */
+			else
+				off += w;
+		}
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return n < 0 ? -1 : rc;
 }
 
 void
 msg_raw_free(struct msg_raw *raw)
 {
+	char last;
+
+	if (raw->left > 0)
+		(void)msg_raw_copy(raw, -1, -1, &last);
 	if (raw->frame != NULL) {
 		OPENSSL_cleanse(raw->frame, raw->size);
 		free(raw->frame);
@@ -367,6 +481,8 @@ msg_raw_to_json(json_t *m, struct msg_raw *raw)
 {
 	json_t *sv;
 
+	if (raw->left > 0 && msg_raw_pull(raw, -1) == -1)
+		return -1;
 	if (raw->p == NULL)
 		return 0;
 	/* what msg_recv would have done: json_stringn checks UTF-8 */
@@ -481,7 +597,7 @@ msg_evbuf_pull(struct evbuffer *in, bool *bad)
 		return NULL;
 	evbuffer_drain(in, 8);
 	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)((size_t)n + alen));
-	m = msg_decode(p, n, p + n, alen, NULL);
+	m = msg_decode(p, n, p + n, alen, 0, NULL);
 	evbuffer_drain(in, (size_t)n + alen);
 	if (m == NULL)
 		*bad = true;

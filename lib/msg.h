@@ -56,12 +56,28 @@ json_t *msg_recv(int fd, int timeout_ms);
  */
 struct msg_raw {
 	const char *key; /* set by the caller */
+	bool stream;	 /* set by the caller: see below */
 	const char *p;
 	size_t len;
 	char *frame;
 	size_t size;
+	int fd;
+	size_t left; /* bytes of it still in fd (stream) */
 };
 json_t *msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw);
+/*
+ * With raw->stream, the raw attachment is not read at all: raw->left of its
+ * bytes wait in the socket for msg_raw_copy (a 17 MB `display set` goes to
+ * its file through a 64 KB buffer, no 17 MB one in fresh pages) or
+ * msg_raw_pull (read into raw->p after all).  Until then the socket is
+ * in the middle of a frame: msg_raw_free reads the rest and drops it.
+ * Both 0, or -1 (raw->fd -1 when reading failed: the socket is of no more
+ * use).  msg_raw_copy writes
+ * to out (-1: nowhere), sets *lastp to the last byte when there was one,
+ * and reads everything even when writing fails (-1 then).
+ */
+int msg_raw_pull(struct msg_raw *raw, int timeout_ms);
+int msg_raw_copy(struct msg_raw *raw, int out, int timeout_ms, char *lastp);
 void msg_raw_free(struct msg_raw *raw);
 /* Makes the raw attachment m's string member after all (UTF-8 checked, as
  * msg_recv does) and frees raw; 0, or -1 when it is not UTF-8. */

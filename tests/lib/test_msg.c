@@ -3,8 +3,11 @@
  * comes back whole, a partial one waits, and a frame without its JSON is
  * malformed; msg_recv_raw leaves the named large attachment in the frame,
  * byte for byte, and checks it as msg_recv would only when asked;
- * msg_bev_send_sb sends the frame msg_frame_new would, without a copy.
+ * msg_bev_send_sb sends the frame msg_frame_new would, without a copy;
+ * with raw.stream the attachment stays in the socket until it is copied
+ * out, read, or dropped, and the next frame comes whole after it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -206,6 +209,81 @@ START_TEST(test_send_sb)
 }
 END_TEST
 
+START_TEST(test_recv_stream)
+{
+	enum { N = 3 * MSG_ATTACH_MIN + 7 };
+	char *text = malloc(N + 1), *copy = malloc(N + 1);
+	struct msg_raw raw = { .key = "output", .stream = true };
+	json_t *body, *m;
+	FILE *f = tmpfile();
+	char last = 0;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* (the socket holds three frames: the writer must not wait) */
+	ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF,
+			     &(int){ 4 * N }, sizeof(int)),
+	    0);
+	for (size_t i = 0; i < N; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[N] = '\0';
+	body = json_pack("{s:i, s:s}", "id", 7, "output", text);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(msg_send(sv[0], body), 0);
+	/* copied out: the bytes as they were sent, the last one known */
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(msg_int(m, "id", 0), 7);
+	ck_assert_ptr_null(raw.p);
+	ck_assert_uint_eq(raw.left, N);
+	ck_assert_int_eq(msg_raw_copy(&raw, fileno(f), 1000, &last), 0);
+	ck_assert_uint_eq(raw.left, 0);
+	ck_assert_int_eq(last, text[N - 1]);
+	rewind(f);
+	ck_assert_uint_eq(fread(copy, 1, N + 1, f), N);
+	ck_assert_int_eq(memcmp(copy, text, N), 0);
+	json_decref(m);
+	/* read after all: as msg_recv_raw without stream */
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(msg_raw_pull(&raw, 1000), 0);
+	ck_assert_uint_eq(raw.len, N);
+	ck_assert_str_eq(raw.p, text);
+	ck_assert_int_eq(msg_raw_to_json(m, &raw), 0);
+	ck_assert_str_eq(msg_str(m, "output"), text);
+	json_decref(m);
+	/* dropped: the next frame still comes whole */
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_uint_eq(raw.left, N);
+	json_decref(m);
+	msg_raw_free(&raw);
+	ck_assert_uint_eq(raw.left, 0);
+	json_object_set_new(body, "id", json_integer(8));
+	ck_assert_int_eq(msg_send(sv[0], body), 0);
+	m = msg_recv(sv[1], 1000);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(msg_int(m, "id", 0), 8);
+	ck_assert_str_eq(msg_str(m, "output"), text);
+	json_decref(m);
+	/* a peer gone in the middle: -1, and the socket is of no use */
+	size_t flen;
+	char *frame = msg_frame_new(body, &flen);
+	ck_assert_int_eq(write(sv[0], frame, flen - N / 2), flen - N / 2);
+	free(frame);
+	close(sv[0]);
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	json_decref(m);
+	ck_assert_int_eq(msg_raw_copy(&raw, -1, 1000, &last), -1);
+	ck_assert_int_eq(raw.fd, -1);
+	json_decref(body);
+	fclose(f);
+	free(copy);
+	free(text);
+	close(sv[1]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -218,6 +296,7 @@ main(void)
 	tcase_add_test(tc, test_frame_without_json);
 	tcase_add_test(tc, test_recv_raw);
 	tcase_add_test(tc, test_send_sb);
+	tcase_add_test(tc, test_recv_stream);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
