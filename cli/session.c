@@ -354,21 +354,30 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 			goto done;
 		}
 	} else {
-		if (output != NULL)
-			sb_puts(&text, output);
-		if (data != NULL)
+		/* the text the pipes read: the output itself when there is
+		 * nothing to render (a copy of a 17 MB display set is a
+		 * page fault every 4 KB) */
+		const char *in = output != NULL ? output : "";
+		if (data != NULL) {
+			sb_puts(&text, in);
 			render_reply(msg_str(reply, "render"), data, &text);
-		if (text.len == 0 && json_array_size(pipes) == 0) {
+			in = sb_str(&text);
+		}
+		if (*in == '\0' && json_array_size(pipes) == 0) {
 			rc = 0;
 			goto done;
 		}
-		if (pipe_apply(pipes, sb_str(&text), &r, &err) == -1) {
+		if (pipe_apply(pipes, in, &r, &err) == -1) {
 			fputs(sb_str(&err),
 			    cli->interactive || cli->echo ? out : stderr);
 			goto done;
 		}
-		pipe_result_print(&r, &final);
-		shown = sb_str(&final);
+		if (r.notes.len > 0) {
+			pipe_result_print(&r, &final);
+			shown = sb_str(&final);
+		} else {
+			shown = sb_str(&r.text);
+		}
 	}
 	rows = 0;
 	if (cli->interactive && !r.no_more && isatty(fileno(out)))
