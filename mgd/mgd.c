@@ -253,14 +253,15 @@ main(int argc, char **argv)
 
 	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
 	/*
-	 * Blocks up to a frame's size come from the heap, and freed heap is
-	 * kept for the next command: a 17 MB `display set` rendered into
+	 * Blocks up to twice a frame's size (the doubling buffer of a 34 MB
+	 * `| display json`) come from the heap, and freed heap is kept for
+	 * the next command: a 17 MB `display set` rendered into
 	 * fresh pages of its own (mmap, or heap trimmed back) each time took
 	 * a page fault every 4 KB, 130 of mgd's 160 ms CPU a show.  The cost:
 	 * mgd keeps its peak heap (the trees it held, plus about twice its
 	 * largest output) rather than handing it back between commands.
 	 */
-	mallopt(M_MMAP_THRESHOLD, (int)MSG_MAX_BODY);
+	mallopt(M_MMAP_THRESHOLD, (int)(2 * MSG_MAX_BODY));
 	mallopt(M_TRIM_THRESHOLD, (int)(2 * MSG_MAX_BODY));
 	while ((c = getopt_long(argc, argv, "s:l:", opts, NULL)) != -1) {
 		switch (c) {
