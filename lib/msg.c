@@ -167,6 +167,8 @@ msg_frame_build(
 		json_t *a;
 		json_array_foreach(att, i, a)
 		{
+			if (xname != NULL && i + 1 == json_array_size(att))
+				break; /* xname's bytes: the caller's */
 			v = json_object_get(
 			    body, json_string_value(json_array_get(a, 0)));
 			memcpy(frame + off, json_string_value(v),
