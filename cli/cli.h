@@ -22,6 +22,8 @@
 
 #include "lib/sb.h"
 
+struct msg_raw;
+
 struct input;
 struct edit;
 
@@ -57,6 +59,8 @@ struct cli {
 	/* session_exec's reply output, raw in its frame (msg_recv_raw):
 	 * borrowed, taken by the next session_print_output */
 	const char *raw_output;
+	/* or still in mgd's socket, to be copied out (msg_raw_copy) */
+	struct msg_raw *raw_stream;
 };
 
 /* session.c */

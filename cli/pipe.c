@@ -254,11 +254,13 @@ pipe_apply(const json_t *pipes, const char *text, struct pipe_result *r,
 
 	sb_reset(&r->text);
 	sb_reset(&r->notes);
-	sb_puts(&r->text, text);
+	if (json_array_size(pipes) == 0)
+		sb_puts(&r->text, text);
 	for (i = 0; i < json_array_size(pipes); i++) {
 		sb_init(&out);
-		if (pipe_one(json_array_get(pipes, i), sb_str(&r->text), r,
-			&out, err) == -1) {
+		/* the first pipe reads text itself: no 17 MB copy of it */
+		if (pipe_one(json_array_get(pipes, i),
+			i == 0 ? text : sb_str(&r->text), r, &out, err) == -1) {
 			sb_free(&out);
 			sb_reset(&r->text);
 			sb_reset(&r->notes);

@@ -313,13 +313,28 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 						     : msg_str(reply, "output");
 	const json_t *pipes = json_object_get(reply, "pipes");
 	const json_t *data = json_object_get(reply, "data");
+	struct msg_raw *stream = cli->raw_stream;
 	json_t *parsed = NULL;
 	struct pipe_result r;
 	struct sb text, err, final;
 	const char *shown;
 	int rows, rc = -1;
+	char last = '\n';
 
 	cli->raw_output = NULL;
+	cli->raw_stream = NULL;
+	if (stream != NULL) {
+		/* session_exec's raw case, the text still in the socket: from
+		 * there to out through one small buffer */
+		fflush(out);
+		if (msg_raw_copy(stream, fileno(out), -1, &last) == 0)
+			rc = 0;
+		if (stream->fd == -1)
+			session_lost(cli);
+		if (last != '\n')
+			fputc('\n', out);
+		return rc;
+	}
 	sb_init(&text);
 	sb_init(&err);
 	sb_init(&final);
@@ -339,21 +354,30 @@ session_print_output(struct cli *cli, const json_t *reply, FILE *out)
 			goto done;
 		}
 	} else {
-		if (output != NULL)
-			sb_puts(&text, output);
-		if (data != NULL)
+		/* the text the pipes read: the output itself when there is
+		 * nothing to render (a copy of a 17 MB display set is a
+		 * page fault every 4 KB) */
+		const char *in = output != NULL ? output : "";
+		if (data != NULL) {
+			sb_puts(&text, in);
 			render_reply(msg_str(reply, "render"), data, &text);
-		if (text.len == 0 && json_array_size(pipes) == 0) {
+			in = sb_str(&text);
+		}
+		if (*in == '\0' && json_array_size(pipes) == 0) {
 			rc = 0;
 			goto done;
 		}
-		if (pipe_apply(pipes, sb_str(&text), &r, &err) == -1) {
+		if (pipe_apply(pipes, in, &r, &err) == -1) {
 			fputs(sb_str(&err),
 			    cli->interactive || cli->echo ? out : stderr);
 			goto done;
 		}
-		pipe_result_print(&r, &final);
-		shown = sb_str(&final);
+		if (r.notes.len > 0) {
+			pipe_result_print(&r, &final);
+			shown = sb_str(&final);
+		} else {
+			shown = sb_str(&r.text);
+		}
 	}
 	rows = 0;
 	if (cli->interactive && !r.no_more && isatty(fileno(out)))
@@ -518,10 +542,11 @@ session_output_raw_ok(const struct cli *cli, const json_t *reply)
 int
 session_exec(struct cli *cli, const char *line, char **history)
 {
-	struct msg_raw raw = { .key = "output" };
+	struct msg_raw raw = { .key = "output", .stream = true };
 	json_t *reply =
 	    session_request_raw(cli, CLI_OP_EXEC, "line", line, &raw);
 	const char *h;
+	bool raw_ok;
 	int rc;
 
 	if (history != NULL)
@@ -530,11 +555,19 @@ session_exec(struct cli *cli, const char *line, char **history)
 		cli->failed = true;
 		return -1;
 	}
+	/* A 17 MB display set goes from the socket to its file; what needs
+	 * the text whole reads it first. */
+	raw_ok = session_output_raw_ok(cli, reply);
+	if (raw.left > 0 && !raw_ok && msg_raw_pull(&raw, -1) == -1) {
+		session_lost(cli);
+		json_decref(reply);
+		cli->failed = true;
+		return -1;
+	}
 	/* A 9 MB display set is written from the frame it came in, without
 	 * a JSON copy of it; anything that reads it gets the checked string.
 	 */
-	if (raw.p != NULL && !session_output_raw_ok(cli, reply) &&
-	    msg_raw_to_json(reply, &raw) == -1) {
+	if (raw.p != NULL && !raw_ok && msg_raw_to_json(reply, &raw) == -1) {
 		fprintf(stderr, "error: the reply is not UTF-8 text\n");
 		json_decref(reply);
 		cli->failed = true;
@@ -543,8 +576,10 @@ session_exec(struct cli *cli, const char *line, char **history)
 	if (history != NULL && (h = msg_str(reply, "history")) != NULL)
 		*history = xstrdup(h);
 	cli->raw_output = raw.p;
+	cli->raw_stream = raw.left > 0 ? &raw : NULL;
 	rc = session_reply(cli, line, reply);
 	cli->raw_output = NULL;
+	cli->raw_stream = NULL;
 	msg_raw_free(&raw);
 	return rc;
 }

@@ -119,17 +119,20 @@ msg_has_attachment(const json_t *body)
 /*
  * The header, the JSON and the attachments, serialised straight into one new
  * buffer: the frame is the only serialised copy of the body (keymgr wipes it
- * once written).
+ * once written).  With xname, one more attachment of xlen bytes is named
+ * last and counted in the header, but its bytes are not in the buffer: the
+ * caller sends them right after it (msg_bev_send_sb, msg_send_attach).
  */
-char *
-msg_frame_new(const json_t *body, size_t *lenp)
+static char *
+msg_frame_build(
+    const json_t *body, const char *xname, size_t xlen, size_t *lenp)
 {
 	json_t *js = (json_t *)body, *att = NULL, *v;
 	const char *key;
 	size_t alen = 0, n, off;
 	char *frame = NULL;
 
-	if (msg_has_attachment(body)) {
+	if (xname != NULL || msg_has_attachment(body)) {
 		/* A shallow copy without the big strings. */
 		js = json_object();
 		att = json_array();
@@ -144,16 +147,20 @@ msg_frame_new(const json_t *body, size_t *lenp)
 			    att, json_pack("[sI]", key, (json_int_t)l));
 			alen += l;
 		}
+		if (xname != NULL)
+			json_array_append_new(
+			    att, json_pack("[sI]", xname, (json_int_t)xlen));
 		json_object_set(js, "attach", att);
 	}
 	n = json_dumpb(js, NULL, 0, JSON_COMPACT);
-	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
+	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY ||
+	    xlen > MSG_MAX_BODY - alen) {
 		errno = n == 0 ? EINVAL : EMSGSIZE;
 		goto done;
 	}
 	frame = xmalloc(8 + n + alen);
 	msg_put32(frame, (uint32_t)n);
-	msg_put32(frame + 4, (uint32_t)alen);
+	msg_put32(frame + 4, (uint32_t)(alen + xlen));
 	json_dumpb(js, frame + 8, n, JSON_COMPACT);
 	off = 8 + n;
 	if (att != NULL) {
@@ -161,6 +168,8 @@ msg_frame_new(const json_t *body, size_t *lenp)
 		json_t *a;
 		json_array_foreach(att, i, a)
 		{
+			if (xname != NULL && i + 1 == json_array_size(att))
+				break; /* xname's bytes: the caller's */
 			v = json_object_get(
 			    body, json_string_value(json_array_get(a, 0)));
 			memcpy(frame + off, json_string_value(v),
@@ -174,6 +183,12 @@ done:
 		json_decref(js);
 	json_decref(att);
 	return frame;
+}
+
+char *
+msg_frame_new(const json_t *body, size_t *lenp)
+{
+	return msg_frame_build(body, NULL, 0, lenp);
 }
 
 int
@@ -205,31 +220,19 @@ int
 msg_send_attach(
     int fd, const json_t *body, const char *key, const char *att, size_t alen)
 {
-	json_t *js = json_copy((json_t *)body);
 	size_t n;
-	char *head;
+	char *head = msg_frame_build(body, key, alen, &n);
 	int rc = -1;
 
-	json_object_set_new(
-	    js, "attach", json_pack("[[sI]]", key, (json_int_t)alen));
-	n = json_dumpb(js, NULL, 0, JSON_COMPACT);
-	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
-		errno = n == 0 ? EINVAL : EMSGSIZE;
-		json_decref(js);
+	if (head == NULL)
 		return -1;
-	}
-	head = xmalloc(8 + n);
-	msg_put32(head, (uint32_t)n);
-	msg_put32(head + 4, (uint32_t)alen);
-	json_dumpb(js, head + 8, n, JSON_COMPACT);
-	json_decref(js);
 	/* The attachment goes from the caller's buffer: no frame copy. */
-	for (size_t off = 0, len = 8 + n + alen; off < len;) {
+	for (size_t off = 0, len = n + alen; off < len;) {
 		struct iovec iov[2];
 		int k = 0;
-		if (off < 8 + n)
-			iov[k++] = (struct iovec){ head + off, 8 + n - off };
-		size_t aoff = off > 8 + n ? off - 8 - n : 0;
+		if (off < n)
+			iov[k++] = (struct iovec){ head + off, n - off };
+		size_t aoff = off > n ? off - n : 0;
 		if (aoff < alen)
 			iov[k++] =
 			    (struct iovec){ (char *)att + aoff, alen - aoff };
@@ -243,7 +246,7 @@ msg_send_attach(
 	}
 	rc = 0;
 done:
-	OPENSSL_cleanse(head, 8 + n);
+	OPENSSL_cleanse(head, n);
 	free(head);
 	return rc;
 }
@@ -281,16 +284,17 @@ msg_read_full(int fd, char *buf, size_t len, int timeout_ms)
 /*
  * The JSON body, then its attachments put back as string members; with raw,
  * the last attachment when it is named raw->key stays where it is
- * (raw->p, raw->len) instead.
+ * (raw->p, raw->len) instead.  att holds alen - tail bytes: the last tail
+ * bytes, the raw attachment, are still in raw->fd (raw->left).
  */
 static json_t *
 msg_decode(const char *body, size_t len, const char *att, size_t alen,
-    struct msg_raw *raw)
+    size_t tail, struct msg_raw *raw)
 {
 	json_error_t jerr;
 	json_t *m = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	json_t *list, *a;
-	size_t i, off = 0;
+	size_t i, off = 0, have = alen - tail;
 
 	if (m != NULL && !json_is_object(m))
 		goto bad;
@@ -307,6 +311,14 @@ msg_decode(const char *body, size_t len, const char *att, size_t alen,
 		/* (an attachment named "attach" would free the list we walk) */
 		if (key == NULL || strcmp(key, "attach") == 0 || l < 0 ||
 		    (size_t)l > alen - off)
+			goto bad;
+		if (tail > 0 && off == have && (size_t)l == tail) {
+			/* (msg_tail found it named raw->key, and last) */
+			raw->left = tail;
+			off += tail;
+			continue;
+		}
+		if ((size_t)l > have - off)
 			goto bad;
 		if (raw != NULL && raw->key != NULL &&
 		    strcmp(key, raw->key) == 0 && off + (size_t)l == alen) {
@@ -338,11 +350,15 @@ msg_recv(int fd, int timeout_ms)
 	return msg_recv_raw(fd, timeout_ms, NULL);
 }
 
+static size_t msg_tail(
+    const char *body, size_t n, const char *key, size_t alen);
+
 json_t *
 msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
 {
 	unsigned char hdr[8];
 	uint32_t n, alen;
+	size_t tail = 0;
 	char *body;
 	json_t *m;
 
@@ -360,33 +376,134 @@ msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
 	}
 	/* + 1: a raw attachment, the last part, ends in a NUL */
 	body = xmalloc((size_t)n + alen + 1);
-	body[(size_t)n + alen] = '\0';
-	if (msg_read_full(fd, body, (size_t)n + alen, timeout_ms) == -1) {
-		OPENSSL_cleanse(body, (size_t)n + alen);
-		free(body);
-		return NULL;
-	}
+	if (msg_read_full(fd, body, n, timeout_ms) == -1)
+		goto fail;
 	if (raw != NULL) {
 		raw->p = NULL;
 		raw->len = 0;
+		raw->left = 0;
+		raw->fd = fd;
+		if (raw->stream)
+			tail = msg_tail(body, n, raw->key, alen);
 	}
-	m = msg_decode(body, n, body + n, alen, raw);
+	body[(size_t)n + alen - tail] = '\0';
+	if (msg_read_full(fd, body + n, alen - tail, timeout_ms) == -1)
+		goto fail;
+	m = msg_decode(body, n, body + n, alen, tail, raw);
 	if (m != NULL && raw != NULL && raw->p != NULL) {
 		/* the frame is the attachment's storage now */
 		raw->frame = body;
 		raw->size = (size_t)n + alen;
 		return m;
 	}
+	if (m == NULL && tail > 0) {
+		/* the rest of a bad frame is not read: the peer is dropped */
+		raw->left = 0;
+	}
 	if (raw != NULL)
 		raw->p = NULL;
-	OPENSSL_cleanse(body, (size_t)n + alen);
+	OPENSSL_cleanse(body, (size_t)n + alen - tail);
 	free(body);
 	return m;
+fail:
+	OPENSSL_cleanse(body, (size_t)n + alen);
+	free(body);
+	return NULL;
+}
+
+/*
+ * The length of the frame's last attachment, when it is named key (JSON
+ * body of n bytes, attachments of alen in all); else 0.  Only a length:
+ * msg_decode checks the list.
+ */
+static size_t
+msg_tail(const char *body, size_t n, const char *key, size_t alen)
+{
+	json_t *m = json_loadb(body, n, JSON_REJECT_DUPLICATES, NULL);
+	json_t *list = json_object_get(m, "attach");
+	json_t *last = json_array_get(list, json_array_size(list) - 1);
+	const char *k = json_string_value(json_array_get(last, 0));
+	json_int_t l = json_integer_value(json_array_get(last, 1));
+	size_t tail = 0;
+
+	if (key != NULL && k != NULL && strcmp(k, key) == 0 && l > 0 &&
+	    (uint64_t)l <= alen)
+		tail = (size_t)l;
+	json_decref(m);
+	return tail;
+}
+
+/* Reads the raw attachment's bytes still in the socket, at most len of
+ * them, into buf; 0 at its end, or -1. */
+static ssize_t
+msg_raw_read(struct msg_raw *raw, char *buf, size_t len, int timeout_ms)
+{
+	size_t n = raw->left < len ? raw->left : len;
+
+	if (n == 0)
+		return 0;
+	if (msg_read_full(raw->fd, buf, n, timeout_ms) == -1) {
+		raw->left = 0;
+		raw->fd = -1;
+		return -1;
+	}
+	raw->left -= n;
+	return (ssize_t)n;
+}
+
+int
+msg_raw_pull(struct msg_raw *raw, int timeout_ms)
+{
+	size_t len = raw->left;
+	char *buf;
+
+	if (len == 0)
+		return 0;
+	buf = xmalloc(len + 1);
+	if (msg_raw_read(raw, buf, len, timeout_ms) == -1) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	raw->frame = buf;
+	raw->size = len;
+	raw->p = buf;
+	raw->len = len;
+	return 0;
+}
+
+int
+msg_raw_copy(struct msg_raw *raw, int out, int timeout_ms, char *lastp)
+{
+	char buf[64 * 1024];
+	ssize_t n;
+	int rc = 0;
+
+	while ((n = msg_raw_read(raw, buf, sizeof(buf), timeout_ms)) > 0) {
+		*lastp = buf[n - 1];
+		for (ssize_t off = 0; rc == 0 && off < n;) {
+			ssize_t w = out < 0
+			    ? n
+			    : write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				rc = -1; /* the rest is read all the same */
+			else
+				off += w;
+		}
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return n < 0 ? -1 : rc;
 }
 
 void
 msg_raw_free(struct msg_raw *raw)
 {
+	char last;
+
+	if (raw->left > 0)
+		(void)msg_raw_copy(raw, -1, -1, &last);
 	if (raw->frame != NULL) {
 		OPENSSL_cleanse(raw->frame, raw->size);
 		free(raw->frame);
@@ -402,6 +519,8 @@ msg_raw_to_json(json_t *m, struct msg_raw *raw)
 {
 	json_t *sv;
 
+	if (raw->left > 0 && msg_raw_pull(raw, -1) == -1)
+		return -1;
 	if (raw->p == NULL)
 		return 0;
 	/* what msg_recv would have done: json_stringn checks UTF-8 */
@@ -452,6 +571,46 @@ msg_bev_send_wiped(struct bufferevent *bev, const json_t *body)
 	return 0;
 }
 
+int
+msg_bev_send_sb(struct bufferevent *bev, const json_t *body, const char *name,
+    struct sb *att)
+{
+	struct evbuffer *tmp;
+	size_t len;
+	char *frame;
+	int rc = -1;
+
+	if (json_object_get(body, name) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	frame = msg_frame_build(body, name, att->len, &len);
+	if (frame == NULL)
+		return -1;
+	/* Both parts referenced, not copied, in a buffer of their own first:
+	 * none of the frame is queued unless all of it is. */
+	if ((tmp = evbuffer_new()) == NULL) {
+		msg_frame_wipe(frame, len, NULL);
+		return -1;
+	}
+	if (evbuffer_add_reference(tmp, frame, len, msg_frame_wipe, NULL) ==
+	    -1) {
+		msg_frame_wipe(frame, len, NULL);
+		goto done;
+	}
+	if (att->len > 0) {
+		if (evbuffer_add_reference(
+			tmp, att->buf, att->len, msg_frame_wipe, NULL) == -1)
+			goto done;
+		sb_init(att); /* tmp owns it now */
+	}
+	if (evbuffer_add_buffer(bufferevent_get_output(bev), tmp) == 0)
+		rc = 0;
+done:
+	evbuffer_free(tmp);
+	return rc;
+}
+
 json_t *
 msg_evbuf_pull(struct evbuffer *in, bool *bad)
 {
@@ -476,7 +635,7 @@ msg_evbuf_pull(struct evbuffer *in, bool *bad)
 		return NULL;
 	evbuffer_drain(in, 8);
 	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)((size_t)n + alen));
-	m = msg_decode(p, n, p + n, alen, NULL);
+	m = msg_decode(p, n, p + n, alen, 0, NULL);
 	evbuffer_drain(in, (size_t)n + alen);
 	if (m == NULL)
 		*bad = true;
@@ -515,7 +674,7 @@ msg_evbuf_pull_raw(struct evbuffer *in, bool *bad, struct msg_raw *raw)
 	frame = xmalloc(size + 1);
 	frame[size] = '\0';
 	evbuffer_remove(in, frame, size);
-	m = msg_decode(frame, n, frame + n, alen, raw);
+	m = msg_decode(frame, n, frame + n, alen, 0, raw);
 	if (m == NULL)
 		*bad = true;
 	if (m != NULL && raw->p != NULL) {

@@ -26,6 +26,7 @@
 
 struct bufferevent;
 struct evbuffer;
+struct sb;
 
 /* Unix-domain stream sockets.  Return an fd, or -1 with errno set. */
 int msg_listen(const char *path, int mode);
@@ -62,12 +63,28 @@ json_t *msg_recv(int fd, int timeout_ms);
  */
 struct msg_raw {
 	const char *key; /* set by the caller */
+	bool stream;	 /* set by the caller: see below */
 	const char *p;
 	size_t len;
 	char *frame;
 	size_t size;
+	int fd;
+	size_t left; /* bytes of it still in fd (stream) */
 };
 json_t *msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw);
+/*
+ * With raw->stream, the raw attachment is not read at all: raw->left of its
+ * bytes wait in the socket for msg_raw_copy (a 17 MB `display set` goes to
+ * its file through a 64 KB buffer, no 17 MB one in fresh pages) or
+ * msg_raw_pull (read into raw->p after all).  Until then the socket is
+ * in the middle of a frame: msg_raw_free reads the rest and drops it.
+ * Both 0, or -1 (raw->fd -1 when reading failed: the socket is of no more
+ * use).  msg_raw_copy writes
+ * to out (-1: nowhere), sets *lastp to the last byte when there was one,
+ * and reads everything even when writing fails (-1 then).
+ */
+int msg_raw_pull(struct msg_raw *raw, int timeout_ms);
+int msg_raw_copy(struct msg_raw *raw, int out, int timeout_ms, char *lastp);
 void msg_raw_free(struct msg_raw *raw);
 /* Makes the raw attachment m's string member after all (UTF-8 checked, as
  * msg_recv does) and frees raw; 0, or -1 when it is not UTF-8. */
@@ -81,6 +98,16 @@ int msg_bev_send(struct bufferevent *bev, const json_t *body);
  * copy and wiped once written.  0 or -1.
  */
 int msg_bev_send_wiped(struct bufferevent *bev, const json_t *body);
+/*
+ * msg_bev_send_wiped with att's bytes as body's string member name (which
+ * body must not have), its last attachment: the output buffer takes att's
+ * buffer over, without a copy, UTF-8 check or JSON (a 17 MB `display set`
+ * was copied three times), wipes and frees it once written; att is left
+ * empty.  The peer reads the same frame as if name were in body.  0, or -1
+ * (att then as it was, or emptied).
+ */
+int msg_bev_send_sb(struct bufferevent *bev, const json_t *body,
+    const char *name, struct sb *att);
 /*
  * Take one complete message from an input evbuffer.  Returns a new reference,
  * or NULL when no complete frame is there yet (*bad stays false) or the frame

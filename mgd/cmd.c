@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/msg.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
 #include "schema/conf_text.h"
@@ -26,6 +27,25 @@ reply_out(json_t *reply, const char *text)
 	sb_puts(&b, text);
 	json_object_set_new(reply, "output", json_string(sb_str(&b)));
 	sb_free(&b);
+}
+
+/*
+ * reply_out for the text of `show configuration`, up to 64 MB: when it is
+ * big and the first output, the reply takes text's buffer over (text is
+ * left empty) and sends it as it is (msg_bev_send_sb): neither copied
+ * into JSON nor checked for UTF-8 there nor copied into the frame.
+ */
+void
+reply_out_sb(struct session *s, json_t *reply, struct sb *text)
+{
+	if (text->len <= MSG_ATTACH_MIN || s->out.len > 0 ||
+	    json_object_get(reply, "output") != NULL) {
+		reply_out(reply, sb_str(text));
+		return;
+	}
+	sb_free(&s->out);
+	s->out = *text;
+	sb_init(text);
 }
 
 void

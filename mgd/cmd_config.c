@@ -241,7 +241,7 @@ config_show(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 			grp_strip_comments(&out);
 		grp_free(own);
 	}
-	reply_out(reply, sb_str(&out));
+	reply_out_sb(s, reply, &out);
 	cmd_pipes_reply(&p, reply);
 done:
 	cmd_pipes_free(&p);

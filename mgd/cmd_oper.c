@@ -177,7 +177,7 @@ oper_show_configuration(struct session *s, const struct toks *tk, size_t from,
 		oper_conf_end(p, &out);
 		db_gen_clear(&g);
 	}
-	reply_out(reply, sb_str(&out));
+	reply_out_sb(s, reply, &out);
 done:
 	cpath_free(&at);
 	sb_free(&err.msg);

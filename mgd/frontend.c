@@ -60,6 +60,7 @@ session_free(struct session *s)
 	free(s->user);
 	free(s->tty);
 	sb_free(&s->notices);
+	sb_free(&s->out);
 	free(s);
 }
 
@@ -208,8 +209,20 @@ session_reply_send(struct session *s, json_t *reply)
 	}
 	/* Replies may carry keys (get profile-keys): sent without a copy,
 	 * wiped once written. */
-	if (msg_bev_send_wiped(s->bev, reply) == -1)
+	if (s->out.len > 0) {
+		/* A big output (reply_out_sb), and what came after it. */
+		const char *more = msg_str(reply, "output");
+		if (more != NULL) {
+			sb_puts(&s->out, more);
+			json_object_del(reply, "output");
+		}
+		if (msg_bev_send_sb(s->bev, reply, "output", &s->out) == -1)
+			log_warn("session %d: reply not sent", s->id);
+		sb_reset(&s->out);
+		s->out.len = 0;
+	} else if (msg_bev_send_wiped(s->bev, reply) == -1) {
 		log_warn("session %d: reply not sent", s->id);
+	}
 	json_decref(reply);
 }
 
@@ -283,6 +296,7 @@ frontend_accept(evutil_socket_t lfd, short what, void *arg)
 	cpath_init(&s->level);
 	sb_init(&s->priv_journal);
 	sb_init(&s->notices);
+	sb_init(&s->out);
 	s->screen_length = -1;
 	s->screen_width = -1;
 	s->bev = bufferevent_socket_new(m->base, fd, BEV_OPT_CLOSE_ON_FREE);

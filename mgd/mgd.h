@@ -60,6 +60,8 @@ struct session {
 	char *wait_arg; /* load: "set|merge|override|replace" */
 	json_int_t req_id;
 	struct sb notices; /* broadcasts shown with the next reply */
+	/* the next reply's "output" when it is big (reply_out_sb) */
+	struct sb out;
 	/* the interactive shell: broadcasts go at once (proto/proto_cli.h) */
 	bool interactive;
 	int screen_length; /* `set cli screen-length`: -1 unset */
@@ -142,6 +144,7 @@ void cmd_prompt(struct session *s, json_t *reply);
 void cmd_session_end(struct session *s);
 /* Output helpers shared by the command files. */
 void reply_out(json_t *reply, const char *text);
+void reply_out_sb(struct session *s, json_t *reply, struct sb *text);
 void reply_fail(json_t *reply, const char *text);
 void reply_syntax(json_t *reply, const char *msg, size_t caret);
 

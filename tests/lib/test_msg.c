@@ -2,9 +2,14 @@
  * test_msg: the frame decoder on a session's socket (lib/msg.c): a frame
  * comes back whole, a partial one waits, and a frame without its JSON is
  * malformed; msg_recv_raw leaves the named large attachment in the frame,
- * byte for byte, and checks it as msg_recv would only when asked; so does
- * msg_evbuf_pull_raw with what msg_send_attach sent from its buffer.
+ * byte for byte, and checks it as msg_recv would only when asked;
+ * msg_bev_send_sb sends the frame msg_frame_new would, without a copy;
+ * with raw.stream the attachment stays in the socket until it is copied
+ * out, read, or dropped, and the next frame comes whole after it;
+ * msg_evbuf_pull_raw leaves raw, byte for byte, what msg_send_attach sent
+ * from its buffer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +17,10 @@
 
 #include <check.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "lib/sb.h"
 
 #include "lib/msg.h"
 
@@ -123,6 +132,156 @@ START_TEST(test_recv_raw)
 	msg_raw_free(&raw);
 	free(text);
 	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* What bev's output buffer holds, as one new string of *lenp bytes. */
+static char *
+t_pending(struct bufferevent *bev, size_t *lenp)
+{
+	struct evbuffer *o = bufferevent_get_output(bev);
+	char *p;
+
+	*lenp = evbuffer_get_length(o);
+	p = malloc(*lenp + 1);
+	ck_assert_int_eq(evbuffer_copyout(o, p, *lenp), (ev_ssize_t)*lenp);
+	return p;
+}
+
+/*
+ * `show configuration` of 17 MB: the text goes as the reply's "output"
+ * without a copy, and the bytes on the socket are the frame msg_frame_new
+ * makes of the reply with the member, other big members first.
+ */
+START_TEST(test_send_sb)
+{
+	enum { N = MSG_ATTACH_MIN + 1000 };
+	struct event_base *base = event_base_new();
+	struct bufferevent *bev;
+	struct sb att;
+	json_t *body, *full, *m;
+	char *text = malloc(N + 1), *want, *got;
+	size_t wlen, glen;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	bev = bufferevent_socket_new(base, sv[0], 0);
+	/* (the test reads what the bufferevent would write) */
+	evbuffer_unfreeze(bufferevent_get_output(bev), 1);
+	for (size_t i = 0; i < N; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[N] = '\0';
+	body = json_pack("{s:i, s:s}", "id", 9, "before", text + 1);
+	full = json_deep_copy(body);
+	json_object_set_new(full, "output", json_string(text));
+	want = msg_frame_new(full, &wlen);
+	ck_assert_ptr_nonnull(want);
+	sb_init(&att);
+	sb_puts(&att, text);
+	/* a body that has the member already is refused, att kept */
+	ck_assert_int_eq(msg_bev_send_sb(bev, full, "output", &att), -1);
+	ck_assert_uint_eq(att.len, N);
+	ck_assert_int_eq(msg_bev_send_sb(bev, body, "output", &att), 0);
+	ck_assert_uint_eq(att.len, 0);
+	ck_assert_ptr_null(att.buf);
+	got = t_pending(bev, &glen);
+	ck_assert_uint_eq(glen, wlen);
+	ck_assert_int_eq(memcmp(got, want, wlen), 0);
+	free(got);
+	/* an empty att: the peer reads the member, empty */
+	evbuffer_drain(bufferevent_get_output(bev), glen);
+	ck_assert_int_eq(msg_bev_send_sb(bev, body, "output", &att), 0);
+	got = t_pending(bev, &glen);
+	ck_assert_int_eq(write(sv[0], got, glen), (ssize_t)glen);
+	m = msg_recv(sv[1], 1000);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(msg_str(m, "output"), "");
+	ck_assert_str_eq(msg_str(m, "before"), text + 1);
+	json_decref(m);
+	free(got);
+	free(want);
+	bufferevent_free(bev);
+	event_base_free(base);
+	json_decref(body);
+	json_decref(full);
+	free(text);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+START_TEST(test_recv_stream)
+{
+	enum { N = 3 * MSG_ATTACH_MIN + 7 };
+	char *text = malloc(N + 1), *copy = malloc(N + 1);
+	struct msg_raw raw = { .key = "output", .stream = true };
+	json_t *body, *m;
+	FILE *f = tmpfile();
+	char last = 0;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* (the socket holds three frames: the writer must not wait) */
+	ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF,
+			     &(int){ 4 * N }, sizeof(int)),
+	    0);
+	for (size_t i = 0; i < N; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[N] = '\0';
+	body = json_pack("{s:i, s:s}", "id", 7, "output", text);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(msg_send(sv[0], body), 0);
+	/* copied out: the bytes as they were sent, the last one known */
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(msg_int(m, "id", 0), 7);
+	ck_assert_ptr_null(raw.p);
+	ck_assert_uint_eq(raw.left, N);
+	ck_assert_int_eq(msg_raw_copy(&raw, fileno(f), 1000, &last), 0);
+	ck_assert_uint_eq(raw.left, 0);
+	ck_assert_int_eq(last, text[N - 1]);
+	rewind(f);
+	ck_assert_uint_eq(fread(copy, 1, N + 1, f), N);
+	ck_assert_int_eq(memcmp(copy, text, N), 0);
+	json_decref(m);
+	/* read after all: as msg_recv_raw without stream */
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(msg_raw_pull(&raw, 1000), 0);
+	ck_assert_uint_eq(raw.len, N);
+	ck_assert_str_eq(raw.p, text);
+	ck_assert_int_eq(msg_raw_to_json(m, &raw), 0);
+	ck_assert_str_eq(msg_str(m, "output"), text);
+	json_decref(m);
+	/* dropped: the next frame still comes whole */
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_uint_eq(raw.left, N);
+	json_decref(m);
+	msg_raw_free(&raw);
+	ck_assert_uint_eq(raw.left, 0);
+	json_object_set_new(body, "id", json_integer(8));
+	ck_assert_int_eq(msg_send(sv[0], body), 0);
+	m = msg_recv(sv[1], 1000);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(msg_int(m, "id", 0), 8);
+	ck_assert_str_eq(msg_str(m, "output"), text);
+	json_decref(m);
+	/* a peer gone in the middle: -1, and the socket is of no use */
+	size_t flen;
+	char *frame = msg_frame_new(body, &flen);
+	ck_assert_int_eq(write(sv[0], frame, flen - N / 2), flen - N / 2);
+	free(frame);
+	close(sv[0]);
+	m = msg_recv_raw(sv[1], 1000, &raw);
+	ck_assert_ptr_nonnull(m);
+	json_decref(m);
+	ck_assert_int_eq(msg_raw_copy(&raw, -1, 1000, &last), -1);
+	ck_assert_int_eq(raw.fd, -1);
+	json_decref(body);
+	fclose(f);
+	free(copy);
+	free(text);
 	close(sv[1]);
 }
 END_TEST
@@ -242,6 +401,8 @@ main(void)
 	tcase_add_test(tc, test_frame_without_json);
 	tcase_add_test(tc, test_recv_raw);
 	tcase_add_test(tc, test_send_attach_pull_raw);
+	tcase_add_test(tc, test_send_sb);
+	tcase_add_test(tc, test_recv_stream);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -384,6 +384,13 @@ sc_commit_large() {
 	expect_eq "compare: only the edit" 3 "$(grep -c '^[-+]' "$T_DIR/cmp")"
 	t_committed > "$T_DIR/c1"
 	expect_eq "1500 committed" 1500 "$(grep -c '^set security ike proposal LP' "$T_DIR/c1")"
+	# over 64 KB and no pipe: mgd sends its buffer as it is and the cli
+	# copies it from the socket (msg_raw_copy); the same text, twice in
+	# one session (the second frame read after the first's streamed text)
+	t_cli -c 'show configuration | display set; show configuration | display set' \
+	    > "$T_DIR/c1s" || t_fail "display set without a pipe"
+	cat "$T_DIR/committed.set" "$T_DIR/committed.set" | cmp -s - "$T_DIR/c1s" ||
+	    t_fail "display set streamed differs from display set | no-more"
 	expect_hasnt "edit not committed" "$T_DIR/c1" "after-large"
 	# the candidate's edit survives a kill; the large generation too
 	t_stop KILL
