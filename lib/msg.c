@@ -611,29 +611,42 @@ done:
 	return rc;
 }
 
+/*
+ * A whole frame at the front of in: its header drained, 1 with the JSON's
+ * and the attachments' lengths; 0 while it is partial; -1 when it is
+ * malformed (*bad set).  A frame without its JSON is malformed (found by
+ * fuzz_msg: the empty pull-up was a null pointer).
+ */
+static int
+msg_evbuf_frame(struct evbuffer *in, bool *bad, uint32_t *n, uint32_t *alen)
+{
+	unsigned char hdr[8];
+
+	*bad = false;
+	if (evbuffer_get_length(in) < 8)
+		return 0;
+	evbuffer_copyout(in, hdr, 8);
+	*n = msg_get32(hdr);
+	*alen = msg_get32(hdr + 4);
+	if (*n == 0 || *n > MSG_MAX_BODY || *alen > MSG_MAX_BODY) {
+		*bad = true;
+		return -1;
+	}
+	if (evbuffer_get_length(in) < 8 + (size_t)*n + *alen)
+		return 0;
+	evbuffer_drain(in, 8);
+	return 1;
+}
+
 json_t *
 msg_evbuf_pull(struct evbuffer *in, bool *bad)
 {
-	unsigned char hdr[8];
 	uint32_t n, alen;
 	const char *p;
 	json_t *m;
 
-	*bad = false;
-	if (evbuffer_get_length(in) < 8)
+	if (msg_evbuf_frame(in, bad, &n, &alen) != 1)
 		return NULL;
-	evbuffer_copyout(in, hdr, 8);
-	n = msg_get32(hdr);
-	alen = msg_get32(hdr + 4);
-	/* A frame without its JSON is malformed (found by fuzz_msg: the
-	 * empty pull-up was a null pointer). */
-	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
-		*bad = true;
-		return NULL;
-	}
-	if (evbuffer_get_length(in) < 8 + (size_t)n + alen)
-		return NULL;
-	evbuffer_drain(in, 8);
 	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)((size_t)n + alen));
 	m = msg_decode(p, n, p + n, alen, 0, NULL);
 	evbuffer_drain(in, (size_t)n + alen);
@@ -645,29 +658,17 @@ msg_evbuf_pull(struct evbuffer *in, bool *bad)
 json_t *
 msg_evbuf_pull_raw(struct evbuffer *in, bool *bad, struct msg_raw *raw)
 {
-	unsigned char hdr[8];
 	uint32_t n, alen;
 	size_t size;
 	char *frame;
 	json_t *m;
 
-	*bad = false;
 	raw->p = NULL;
 	raw->len = 0;
 	raw->frame = NULL;
-	if (evbuffer_get_length(in) < 8)
+	if (msg_evbuf_frame(in, bad, &n, &alen) != 1)
 		return NULL;
-	evbuffer_copyout(in, hdr, 8);
-	n = msg_get32(hdr);
-	alen = msg_get32(hdr + 4);
-	if (n == 0 || n > MSG_MAX_BODY || alen > MSG_MAX_BODY) {
-		*bad = true;
-		return NULL;
-	}
 	size = (size_t)n + alen;
-	if (evbuffer_get_length(in) < 8 + size)
-		return NULL;
-	evbuffer_drain(in, 8);
 	/* + 1: a raw attachment, the last part, ends in a NUL.  One copy
 	 * out of the buffer's chains, where a pull-up and the string
 	 * member would be two. */

@@ -306,17 +306,7 @@ schema_value_caret_end(const struct snode *sn)
 static const char *
 schema_type_word(const struct lysc_type *t)
 {
-	switch (t->basetype) {
-	case LY_TYPE_UINT8:
-	case LY_TYPE_UINT16:
-	case LY_TYPE_UINT32:
-	case LY_TYPE_UINT64:
-	case LY_TYPE_INT8:
-	case LY_TYPE_INT16:
-	case LY_TYPE_INT32:
-	case LY_TYPE_INT64: return "number";
-	default: return NULL;
-	}
+	return schema_type_is_numeric(t) ? "number" : NULL;
 }
 
 void
