@@ -162,10 +162,20 @@ run() {
 	rpid=$(${rsp}_pid "$R") ipid=$(${ini}_pid "$I")
 	rt0=$(lab_cpu_ticks "$rpid") rr0=$(lab_rss_kb "$rpid") ir0=$(lab_rss_kb "$ipid")
 	it0=$(lab_cpu_ticks "$ipid")
+	# IKS_PERF=FILE: perf record a qsafe responder over the setups
+	local perf=
+	if [ -n "${IKS_PERF:-}" ] && [ "$rsp" = qs ]; then
+		perf record -g -F 2000 -o "$IKS_PERF" -p "$rpid" \
+		    >"$LAB_DIR/perf.log" 2>&1 &
+		perf=$!
+	fi
 	out=$(${ini}_init_fire "$I" "$N" "$INFLIGHT") ||
 	    die "$ini->$rsp: initiating $N tunnels ($out)"
 	rt1=$(lab_cpu_ticks "$rpid") rr1=$(lab_rss_kb "$rpid") ir1=$(lab_rss_kb "$ipid")
 	it1=$(lab_cpu_ticks "$ipid")
+	if [ -n "$perf" ]; then
+		kill -INT "$perf" && wait "$perf"
+	fi
 	if [ -n "${BENCH_DEBUG:-}" ]; then
 		ip netns exec "$LAB_GA" nstat -az 'Udp*Errors' 'Udp*Datagrams' >&2
 		ip netns exec "$LAB_GB" nstat -az 'Udp*Errors' 'Udp*Datagrams' >&2
