@@ -259,14 +259,8 @@ nftm_rule_carry(
 	return false;
 }
 
-/*
- * The tag of rule (len bytes) into key: the TAG of a rule ending in
- * `comment "TAG"`, as policy.c ends each rule of a policy in a bucket
- * chain, so that the policy's count is carried whatever chain holds it.
- * False when it has none (or one too long).
- */
-static bool
-nftm_rule_tag(const char *rule, size_t len, char *key, size_t size)
+bool
+nftm_tag_of(const char *rule, size_t len, const char **tag, size_t *tlen)
 {
 	static const char pre[] = " comment \"";
 	const size_t plen = sizeof(pre) - 1;
@@ -276,12 +270,25 @@ nftm_rule_tag(const char *rule, size_t len, char *key, size_t size)
 		return false;
 	for (q = end - 2; q > rule && *q != '"'; q--)
 		;
-	if (*q != '"' || q < rule + plen - 1 ||
-	    (size_t)(end - 1 - (q + 1)) >= size ||
+	if (*q != '"' || q < rule + plen - 1 || q + 1 == end - 1 ||
 	    strncmp(q - (plen - 1), pre, plen) != 0)
 		return false;
-	memcpy(key, q + 1, (size_t)(end - 1 - (q + 1)));
-	key[end - 1 - (q + 1)] = '\0';
+	*tag = q + 1;
+	*tlen = (size_t)(end - 1 - (q + 1));
+	return true;
+}
+
+/* nftm_tag_of into key (false too when it does not fit size). */
+static bool
+nftm_rule_tag(const char *rule, size_t len, char *key, size_t size)
+{
+	const char *tag;
+	size_t tlen;
+
+	if (!nftm_tag_of(rule, len, &tag, &tlen) || tlen >= size)
+		return false;
+	memcpy(key, tag, tlen);
+	key[tlen] = '\0';
 	return true;
 }
 

@@ -93,6 +93,11 @@ int nftm_each_elem(const struct nftm *m, const char *set,
  * chain. */
 const char *nftm_chain_body(const struct nftm *m, const char *name);
 
+/* The TAG of a rule (len bytes) that ends in `comment "TAG"`, as policy.c
+ * ends each rule of a policy in a bucket chain: false, *tag and *tlen
+ * untouched, when it has none. */
+bool nftm_tag_of(const char *rule, size_t len, const char **tag, size_t *tlen);
+
 /* s with every character outside [A-Za-z0-9] as '_'. */
 void nftm_ident(const char *s, struct sb *out);
 /* The 64-bit hash of nftm_name, fed a string at a time: nftm_hash_more(

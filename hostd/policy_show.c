@@ -108,29 +108,6 @@ policy_count_elems(
 }
 
 /*
- * The tag of the rule [l, nl) (`... comment "p_<hash>"` at its end: a
- * policy's rule in a bucket chain, policy.c) into *tag and *tlen; they
- * stay as they are when it has none.
- */
-static void
-policy_count_tag(const char *l, const char *nl, const char **tag, size_t *tlen)
-{
-	static const char pre[] = " comment \"";
-	const size_t plen = sizeof(pre) - 1;
-	const char *q;
-
-	if (nl - l < (ptrdiff_t)plen + 2 || nl[-1] != '"')
-		return;
-	for (q = nl - 2; q > l && *q != '"'; q--)
-		;
-	if (*q != '"' || q - l < (ptrdiff_t)plen - 1 ||
-	    strncmp(q - (plen - 1), pre, plen) != 0)
-		return;
-	*tag = q + 1;
-	*tlen = (size_t)(nl - 1 - (q + 1));
-}
-
-/*
  * Reads the counts out of nft's listing of the table (text, as nft 1.0.6
  * prints it): a named counter is "counter NAME {" then "packets N bytes
  * M"; in a chain, each rule's "counter packets N bytes M" adds to the
@@ -178,7 +155,7 @@ policy_count_parse(const char *text, json_t *out)
 			/* a policy's rule in a bucket counts for its tag */
 			const char *to = name;
 			size_t tlen = nlen;
-			policy_count_tag(l, nl, &to, &tlen);
+			(void)nftm_tag_of(l, (size_t)(nl - l), &to, &tlen);
 			for (q = l;
 			     (q = strstr(q, "counter ")) != NULL && q < nl;
 			     q += 8)
