@@ -106,6 +106,24 @@ timed() {
 	esac
 }
 
+# shows COMMAND LABEL [TARGET [lines]]: COMMAND RUNS times through the cli,
+# the median reported against TARGET (seconds; none: no target of its
+# own), with the output's line count in the label when asked.
+shows() {
+	: >"$dir/show"
+	: >"$dir/cpu"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		timed -c "$1"
+		echo $t >>"$dir/show"
+		r=$((r + 1))
+	done
+	l=$2
+	[ "${4:-}" = lines ] && l="$l ($(wc -l <"$dir/out" | tr -d ' ') lines)"
+	report "$l" "$(median "$dir/show")" s "${3:-}"
+	cpu_line "$runs"
+}
+
 # change LABEL TEMPLATE: RUNS small commits.  TEMPLATE is the commands,
 # where $i is the run number (1, 2, ...) and $svc a system-service that
 # differs each run, so that every run changes something.
@@ -157,28 +175,11 @@ for shape in $shapes; do
 		change "hostd: address-book address" 'set security address-book global address A-$i 10.200.$i.0/24'
 		change "hostd: new policy" 'set security policies from-zone untrust to-zone trust policy N-$i match source-address any; set security policies from-zone untrust to-zone trust policy N-$i match destination-address any; set security policies from-zone untrust to-zone trust policy N-$i match application any; set security policies from-zone untrust to-zone trust policy N-$i then permit'
 		change "hostd: new policy after 39,997" 'set security policies from-zone trust to-zone untrust policy E-$i match source-address A-$i; set security policies from-zone trust to-zone untrust policy E-$i match destination-address any; set security policies from-zone trust to-zone untrust policy E-$i match application any; set security policies from-zone trust to-zone untrust policy E-$i then permit'
-		: >"$dir/show"
-		: >"$dir/cpu"
-		r=0
-		while [ $r -lt "$runs" ]; do
-			timed -c "show security policies hit-count"
-			echo $t >>"$dir/show"
-			r=$((r + 1))
-		done
-		report "  show security policies hit-count" "$(median "$dir/show")" s 0.25
-		cpu_line "$runs"
+		shows "show security policies hit-count" \
+		    "  show security policies hit-count"
 		;;
 	esac
-	: >"$dir/show"
-	: >"$dir/cpu"
-	r=0
-	while [ $r -lt "$runs" ]; do
-		timed -c "show configuration | display set"
-		echo $t >>"$dir/show"
-		r=$((r + 1))
-	done
-	report "  show configuration | display set ($(wc -l <"$dir/out" |
-	    tr -d ' ') lines)" "$(median "$dir/show")" s 0.25
-	cpu_line "$runs"
+	shows "show configuration | display set" \
+	    "  show configuration | display set" 0.25 lines
 done
 echo "load: $(uptime | sed 's/.*load average/load average/')"

@@ -193,7 +193,8 @@ median() {
 }
 
 report() {
-	awk -v l="$1" -v ns="$2" -v u="$3" -v tg="$4" 'BEGIN {
-	    if (u == "s") printf "%s: %.2f s (target < %s s)\n", l, ns / 1e9, tg;
-	    else printf "%s: %.1f ms (target < %s ms)\n", l, ns / 1e6, tg }'
+	awk -v l="$1" -v ns="$2" -v u="$3" -v tg="${4:-}" 'BEGIN {
+	    t = tg == "" ? "no target of its own" : "target < " tg " " u;
+	    if (u == "s") printf "%s: %.2f s (%s)\n", l, ns / 1e9, t;
+	    else printf "%s: %.1f ms (%s)\n", l, ns / 1e6, t }'
 }
