@@ -203,6 +203,45 @@ host_forwarding(void)
 	}
 }
 
+/*
+ * Connection tracking from hostd's start, as an SRX tracks every session
+ * from boot.  The zones' input chain lets in what answers the host's own
+ * connections (ct state established), and the kernel tracks a namespace's
+ * connections only while some rule asks for ct.  Without this, a
+ * connection opened before the first zone is committed (keymgr to its
+ * KME: one commit brings zones and the key-manager profile, applied side
+ * by side) has its next answer seen, once the table is in, as the first
+ * packet of a new connection: host-inbound-traffic drops it, and the
+ * connection stalls until its peer's timeout.  Table <table>_ct is one
+ * output chain with one ct rule and no verdict: it filters nothing.
+ * Loaded as a replacement, so a table a killed hostd left is taken over.
+ */
+static void
+host_track(struct hostd *h)
+{
+	struct sb txn, err;
+
+	sb_init(&txn);
+	sb_init(&err);
+	sb_printf(&txn,
+	    "add table inet %s_ct\n"
+	    "delete table inet %s_ct\n"
+	    "table inet %s_ct {\n"
+	    "\tchain track {\n"
+	    "\t\ttype filter hook output priority filter; policy accept;\n"
+	    "\t\tct state new\n"
+	    "\t}\n"
+	    "}\n",
+	    h->table, h->table, h->table);
+	if (policy_load(h, sb_str(&txn), false, &err) == -1)
+		log_warn("connection tracking not on (table inet %s_ct): %s",
+		    h->table, sb_str(&err));
+	else
+		h->tracking = true;
+	sb_free(&txn);
+	sb_free(&err);
+}
+
 static void
 host_safety(struct hostd *h)
 {
@@ -216,6 +255,7 @@ host_safety(struct hostd *h)
 		log_info(
 		    "network namespace of its own: configuration is applied");
 		host_forwarding();
+		host_track(h);
 	} else if (env != NULL && strcmp(env, "1") == 0) {
 		h->active = true;
 		log_warn("QSAFE_HOST_NETNS=1: applying to the machine's own"
@@ -698,27 +738,30 @@ host_table_name(struct hostd *h)
 
 /*
  * At the appliance's stop hostd removes what it added to the namespace's
- * firewall: its table (addresses and routes go with the namespace, or
- * stay as configured).  When mgd goes away without a stop (a crash), the
+ * firewall: its table and its tracking table (addresses and routes go with
+ * the namespace, or stay as configured).  When mgd goes away without a stop (a crash), the
  * table stays in force: the host is not left open, and the next hostd of
  * this state directory takes it over.
  */
 static void
 host_stop(struct hostd *h)
 {
-	struct sb err;
+	struct sb err, txn;
+	bool table = !(h->table_known && h->model == NULL);
 
-	struct sb txn;
-
-	if (!h->active || !h->stopping || (h->table_known && h->model == NULL))
+	if (!h->active || !h->stopping || (!table && !h->tracking))
 		return;
 	sb_init(&err);
 	sb_init(&txn);
-	nftm_text(NULL, h->table, NULL, &txn);
+	if (table)
+		nftm_text(NULL, h->table, NULL, &txn);
+	if (h->tracking) /* even if someone deleted it */
+		sb_printf(&txn, "add table inet %s_ct\ndelete table inet %s_ct\n",
+		    h->table, h->table);
 	if (policy_load(h, sb_str(&txn), false, &err) == -1) {
-		log_err(
-		    "table inet %s not removed: %s", h->table, sb_str(&err));
-	} else {
+		log_err("table inet %s not removed: %s", h->table,
+		    sb_str(&err));
+	} else if (table) {
 		nftm_free(h->model);
 		h->model = NULL;
 		host_save_ruleset(h);

@@ -79,6 +79,7 @@ struct hostd {
 	/* the nftables table of this appliance: qsafe_<hash of state_dir> */
 	char table[32];
 	bool table_known;	/* whether h->model is what the kernel has */
+	bool tracking;		/* table <table>_ct is loaded (host_track) */
 	bool stopping;		/* SIGTERM: the appliance stops */
 	struct nftm *old_model; /* out of force, freed when idle */
 	struct event *tidy;	/* host_tidy: after the reply */

@@ -60,10 +60,14 @@ static const char *const hostd_trees[] = { "system", "interfaces",
 	"routing-options", "security zones", "security policies",
 	"security address-book" };
 
+/* Started in this order, each with its configuration: the host side
+ * first (addresses, routes, connection tracking: hostd.c host_track), so
+ * that keymgr's first connection to a KME and iked's first exchange find
+ * it in place; keymgr before iked, which asks it for PPKs. */
 static const struct daemon_def daemon_defs[] = {
+	{ "hostd", hostd_trees, 6 },
 	{ "keymgr", keymgr_trees, 2 },
 	{ "iked", iked_trees, 8 },
-	{ "hostd", hostd_trees, 6 },
 };
 #define NDAEMONS (sizeof(daemon_defs) / sizeof(daemon_defs[0]))
 

@@ -1,9 +1,12 @@
 #!/bin/sh
 # host_netns.sh: an appliance started with `./qsafe start --host-netns`
 # leaves the firewall of the namespace it runs in as it found it (issue 13
-# §3): no nftables table until a zone or a policy is committed, its table
+# §3): no filtering table until a zone or a policy is committed, its table
 # gone when they are deleted and when the appliance stops, and two
-# appliances in one namespace each with a table of their own.
+# appliances in one namespace each with a table of their own.  From its
+# start to its stop each appliance keeps one more table, <its table>_ct,
+# which only turns connection tracking on (hostd.c host_track) and filters
+# nothing: one output chain, policy accept, no verdict.
 #
 # It never touches the machine's own namespace: ./qsafe start --host-netns
 # runs under `ip netns exec` in a namespace this test creates (so mgd gets
@@ -46,7 +49,9 @@ ip netns exec "$NS" ip tuntap add mode tap name ge-0-0-0
 ip -n "$NS" link set ge-0-0-0 up
 
 ruleset() { ip netns exec "$NS" nft list ruleset; }
-tables() { ruleset | grep -c '^table '; }
+# the filtering tables: all but the tracking ones (<table>_ct)
+tables() { ruleset | grep '^table ' | grep -vc '_ct {$'; }
+tracking() { ruleset | grep -c '^table inet qsafe_[0-9a-f]*_ct {$'; }
 # the table an appliance loaded: the first line of its hostd.nft
 table_of() { awk '/^table inet / {print $3; exit}' "$1/hostd.nft" 2>/dev/null; }
 has_table() { ruleset | grep -q "^table inet $1 {"; }
@@ -71,7 +76,7 @@ until_ok() {
 	done
 }
 log_has() { grep -q "$2" "$1/hostd.log" 2>/dev/null; }
-empty() { [ -z "$(ruleset)" ]; }
+empty() { [ "$(tables)" -eq 0 ]; }
 
 # 1. started with nothing configured: hostd applies (QSAFE_HOST_NETNS=1)
 # and leaves the firewall alone
@@ -81,6 +86,10 @@ until_ok 10 log_has "$A" "no zone or policy configured" &&
 	{ bad "hostd of A: no first apply"; cat "$A/hostd.log"; }
 empty && ok "no table after start with nothing configured" ||
 	{ bad "a table after start with nothing configured"; ruleset; }
+[ "$(tracking)" -eq 1 ] && ! ruleset | grep -qE 'drop|reject|policy drop' &&
+	ruleset | grep -q 'policy accept;' &&
+	ok "A's tracking table only, which filters nothing" ||
+	{ bad "A's tracking table"; ruleset; }
 
 # 2. an interface is not a firewall
 echo "set interfaces ge-0/0/0 unit 0 family inet address 192.0.2.1/24" |
@@ -123,8 +132,10 @@ has_table "$ta" || bad "A's table not back"
 stop "$A"
 ! has_table "$ta" && has_table "$tb" && ok "A stopped: its table removed, B's kept" ||
 	{ bad "after A's stop"; ruleset; }
+[ "$(tracking)" -eq 1 ] && ok "A stopped: its tracking table removed, B's kept" ||
+	{ bad "tracking tables after A's stop"; ruleset; }
 stop "$B"
-empty && ok "both stopped: the namespace's ruleset is empty again" ||
+[ -z "$(ruleset)" ] && ok "both stopped: the namespace's ruleset is empty again" ||
 	{ bad "after both stops"; ruleset; }
 
 echo "$fails failure(s)"

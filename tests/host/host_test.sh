@@ -117,7 +117,7 @@ dropped_since() { [ "$(counter ge-0-0-1)" -gt "${1:-0}" ]; }
 # the datagram on the same link, its answer means A has taken that in
 pinged_a() { ip netns exec $R ping -n -c 1 -W 1 203.0.113.1 >/dev/null 2>&1; }
 
-# 1. addresses, a static route and two zones without policies
+# 1. addresses and a static route, then two zones without policies
 cli <<'SET' >"$D/out1" 2>&1
 configure
 set system host-name qsafe-test
@@ -125,12 +125,60 @@ set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.1/24
 set interfaces ge-0/0/1 unit 0 family inet address 203.0.113.1/24
 set routing-options static route 10.20.0.0/16 next-hop 203.0.113.2
 set routing-options static route 10.30.0.0/16 discard
+commit
+SET
+grep -q "commit complete" "$D/out1" && ok "commit addresses, routes" ||
+	{ bad "commit addresses, routes"; cat "$D/out1"; }
+
+# A connection of the appliance's own, open across the first zones'
+# commit (as keymgr's to its KME): R's server has taken A's request and
+# acknowledged it at once (TCP_QUICKACK), so A sends nothing more; R
+# answers once the zones are in (file go), and A must get the answer
+# through host-inbound-traffic ping only (ct state established).
+ip netns exec $R python3 -c '
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("203.0.113.2", 4433)); s.listen(1)
+open(sys.argv[1] + "/listening", "w").close()
+s.settimeout(20); c, _ = s.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+c.recv(16)
+open(sys.argv[1] + "/asked", "w").close()
+t = time.time() + 20
+while not os.path.exists(sys.argv[1] + "/go") and time.time() < t:
+	time.sleep(0.05)
+c.sendall(b"answer\n")
+' "$D" 2>/dev/null &
+srv=$!
+lab_poll 10 test -e "$D/listening"
+ip netns exec $A python3 -c '
+import socket, sys
+s = socket.create_connection(("203.0.113.2", 4433), timeout=5)
+s.sendall(b"request\n"); s.settimeout(20)
+try:
+	print(s.recv(16).decode().strip())
+except OSError as e:
+	print(e)
+' >"$D/answer" 2>&1 &
+cln=$!
+lab_poll 10 test -e "$D/asked" || bad "R's server did not get A's request"
+
+cli <<'SET' >"$D/out1z" 2>&1
+configure
 set security zones security-zone trust interfaces ge-0/0/0.0 host-inbound-traffic system-services ping
 set security zones security-zone untrust interfaces ge-0/0/1.0 host-inbound-traffic system-services ping
 commit
 SET
-grep -q "commit complete" "$D/out1" && ok "commit addresses, routes, zones" ||
-	{ bad "commit addresses, routes, zones"; cat "$D/out1"; }
+grep -q "commit complete" "$D/out1z" && ok "commit zones" ||
+	{ bad "commit zones"; cat "$D/out1z"; }
+touch "$D/go"
+lab_poll 5 grep -q . "$D/answer"
+[ "$(cat "$D/answer")" = answer ] &&
+	ok "A's connection opened before the first zones gets its answer after them" ||
+	bad "A's connection opened before the zones: '$(cat "$D/answer")'"
+kill "$srv" "$cln" 2>/dev/null
+wait "$srv" "$cln" 2>/dev/null
 ip -n $A -4 addr show dev ge-0-0-0 | grep -q "inet 198.51.100.1/24" &&
 	ok "address on ge-0-0-0" || bad "address on ge-0-0-0"
 ip -n $A -4 addr show dev ge-0-0-1 | grep -q "inet 203.0.113.1/24" &&
@@ -427,7 +475,7 @@ grep -q "commit complete" "$D/out9c" && ok "commit a policy's match changed" ||
 [ "$(hits all)" = "$n_all" ] && [ "$(hits no-icmp)" = "$n_deny" ] &&
 	ok "hit count kept when the policy's own rules change ($n_all)" ||
 	bad "hit count not kept: all $n_all -> $(hits all)"
-nft_t=$(ip netns exec $A nft list tables | awk '/qsafe_/ {print $3; exit}')
+nft_t=$(table)
 ip netns exec $A nft list table inet "$nft_t" |
 	grep -q "ip daddr { 203.0.113.0/28, 203.0.113.64/28 } tcp" ||
 	ip netns exec $A nft list table inet "$nft_t" |
