@@ -59,6 +59,22 @@ sc_modes() {
 	    x_fail "the history file lacks the \$9\$ form"
 	! grep -qF "typed-s3cret" "$hist" ||
 	    x_fail "the history file holds the typed secret"
+	# the same from a deeper level through `top`: recalled with its
+	# `top` prefix, the secret in its $9$ form
+	x_run "edit security ike"
+	x_tail "[edit security ike]" "$CF"
+	x_run 'top set security ike policy Q pre-shared-key ascii-text "typed-t0p"'
+	x_tail "[edit security ike]" "$CF"
+	x_key Up
+	x_poll x_last_starts \
+	    "${CF}top set security ike policy Q pre-shared-key ascii-text \$9\$" ||
+	    x_fail "Up does not recall \`top set\` with the secret in its \$9\$ form"
+	x_no_text_last "typed-t0p"
+	x_key C-u
+	! grep -qF "typed-t0p" "$hist" ||
+	    x_fail "the history file holds the secret typed after top"
+	x_run "top"
+	x_tail "[edit]" "$CF"
 	x_run "rollback 0"
 	x_tail "load complete" "" "[edit]" "$CF"
 	# ^D with no changes leaves configuration mode at once (libedit shows
