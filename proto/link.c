@@ -34,7 +34,15 @@ struct link {
 	 */
 	struct conf *spare;
 	char *spare_delta;
-	bool spare_due;		 /* link_spare_refresh is scheduled */
+	bool spare_due; /* link_spare_refresh is scheduled */
+	/*
+	 * A change too large to replay (spare_delta NULL): spare is copied
+	 * from pending once the check's reply is out, while mgd stores the
+	 * generation, instead of from running after the apply's reply, when
+	 * every daemon applies and the copy takes a core from them.
+	 */
+	bool spare_of_pending;	 /* spare is that copy (or it is due) */
+	bool spare_copy_due;	 /* link_spare_copy is scheduled */
 	json_int_t rpc_id;	 /* id of the rpc being called back, or -1 */
 	struct link_call *calls; /* deferred rpcs not answered yet */
 };
@@ -102,6 +110,32 @@ link_spare_later(struct link *l)
 		l->spare_due = true;
 }
 
+static void
+link_spare_copy(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+
+	if (!l->spare_copy_due)
+		return;
+	l->spare_copy_due = false;
+	if (l->spare_of_pending && l->pending != NULL && l->spare == NULL) {
+		l->spare = conf_dup(l->pending);
+		conf_clean(l->spare);
+	}
+}
+
+/* Drops a copy of pending made for after its apply (link_spare_copy). */
+static void
+link_spare_unpend(struct link *l)
+{
+	if (!l->spare_of_pending)
+		return;
+	l->spare_of_pending = false;
+	l->spare_copy_due = false;
+	conf_free(l->spare);
+	l->spare = NULL;
+}
+
 static json_t *
 link_errors_json(const struct verrs *errs)
 {
@@ -121,6 +155,7 @@ static void
 link_abort(struct link *l)
 {
 	/* pending was the spare: a new copy is made when idle. */
+	link_spare_unpend(l);
 	conf_free(l->pending);
 	l->pending = NULL;
 	free(l->spare_delta);
@@ -159,7 +194,9 @@ link_check(
 	    : text != NULL	 ? strlen(text)
 				 : 0;
 	int64_t t0 = clock_cpu_ms(), t1 = t0;
+	static const struct timeval now = { 0, 0 };
 
+	link_spare_unpend(l); /* a check again, without apply or abort */
 	conf_free(l->pending);
 	if (msg_bool(req, "full")) {
 		l->pending = conf_new(l->schema);
@@ -201,6 +238,12 @@ link_check(
 		json_object_set_new(reply, "ok", json_false());
 		json_object_set_new(reply, "errors", link_errors_json(&errs));
 		link_abort(l);
+	} else if (l->spare_delta == NULL &&
+	    event_base_once(
+		l->base, -1, EV_TIMEOUT, link_spare_copy, l, &now) == 0) {
+		/* after the reply: the loop runs timers after I/O */
+		l->spare_of_pending = true;
+		l->spare_copy_due = true;
 	}
 	verrs_free(&errs);
 }
@@ -217,15 +260,24 @@ link_apply(struct link *l)
 	if (l->spare_delta == NULL && clock_cpu_ms() - t0 > 50)
 		log_info("%s: applied in %lld ms of CPU", l->ops->name,
 		    (long long)(clock_cpu_ms() - t0));
-	conf_free(l->spare);
-	/* After a full load spare_delta is NULL: the old tree is no use. */
-	l->spare = l->spare_delta != NULL ? l->running : NULL;
-	if (l->spare == NULL)
+	if (l->spare_of_pending) {
+		/* copied from pending after the check (or due: not yet) */
+		l->spare_of_pending = false;
+		l->spare_copy_due = false;
 		conf_free(l->running);
+	} else {
+		conf_free(l->spare);
+		/* After a full load spare_delta is NULL: the old tree is no
+		 * use. */
+		l->spare = l->spare_delta != NULL ? l->running : NULL;
+		if (l->spare == NULL)
+			conf_free(l->running);
+	}
 	l->running = l->pending;
 	l->pending = NULL;
 	conf_clean(l->running);
-	link_spare_later(l);
+	if (l->spare == NULL || l->spare_delta != NULL)
+		link_spare_later(l);
 }
 
 /* The reply to rpc id: data (stolen) or the error line err. */

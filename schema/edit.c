@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "schema/edit.h"
+#include "schema/edit_int.h"
 
 static const char *const edit_commands[] = {
 	"set",
@@ -373,38 +374,32 @@ edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
 	return edit_apply_hide(c, level, tk, pos, err, warn, NULL, NULL, false);
 }
 
-/*
- * Lexes and applies the line line[0..len).  With pool (the lines of a
- * delta, trusted), the words go into pool, kept for the next line.
- */
+/* Lexes and applies the line line[0..len). */
 static int
 edit_apply_bytes(struct conf *c, const struct cpath *level, const char *line,
-    size_t len, struct path_err *err, struct sb *warn, struct toks *pool)
+    size_t len, struct path_err *err, struct sb *warn)
 {
-	struct toks own, *tk = pool ? pool : &own;
+	struct toks tk;
 	size_t off;
 	int rc = -1;
 
-	if ((pool ? lex_line_pooled(line, len, tk, &err->msg, &off)
-		  : lex_line(line, len, tk, &err->msg, &off)) == -1) {
+	if (lex_line(line, len, &tk, &err->msg, &off) == -1) {
 		err->tok = 0;
 		err->at_end = false;
 		err->caret = PATH_CARET_TOKEN;
 		return -1;
 	}
-	if (tk->n == 0) {
+	if (tk.n == 0) {
 		rc = 0;
 		goto done;
 	}
-	if (!edit_is_command(tk->t[0].s)) {
+	if (!edit_is_command(tk.t[0].s)) {
 		edit_err(err, 0, "syntax error, expecting <command>.");
 		goto done;
 	}
-	rc = edit_apply_hide(
-	    c, level, tk, 0, err, warn, NULL, NULL, pool != NULL);
+	rc = edit_apply_hide(c, level, &tk, 0, err, warn, NULL, NULL, false);
 done:
-	if (pool == NULL)
-		toks_free(tk);
+	toks_free(&tk);
 	return rc;
 }
 
@@ -412,7 +407,7 @@ int
 edit_apply_line(struct conf *c, const struct cpath *level, const char *line,
     struct path_err *err, struct sb *warn)
 {
-	return edit_apply_bytes(c, level, line, strlen(line), err, warn, NULL);
+	return edit_apply_bytes(c, level, line, strlen(line), err, warn);
 }
 
 /*
@@ -420,7 +415,7 @@ edit_apply_line(struct conf *c, const struct cpath *level, const char *line,
  * skipped), given as the bytes of the line in the text, without its line
  * end: lex_line reads no further than the length it is given.
  */
-static int
+int
 edit_each_line(const char *text, size_t len, size_t *lineno,
     int (*fn)(void *arg, const char *line, size_t len), void *arg)
 {
@@ -460,7 +455,6 @@ struct edit_ctx {
 	const struct cpath *level;
 	struct path_err *err;
 	struct sb *warn;
-	struct toks *pool; /* a delta's lines: trusted, words pooled */
 };
 
 static int
@@ -468,8 +462,7 @@ edit_line_cb(void *arg, const char *line, size_t len)
 {
 	struct edit_ctx *x = arg;
 
-	return edit_apply_bytes(
-	    x->c, x->level, line, len, x->err, x->warn, x->pool);
+	return edit_apply_bytes(x->c, x->level, line, len, x->err, x->warn);
 }
 
 int
@@ -477,7 +470,7 @@ edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
     size_t len, struct path_err *err, size_t *bad_line, struct sb *warn)
 {
 	struct conf *work = conf_dup(c);
-	struct edit_ctx x = { work, level, err, warn, NULL };
+	struct edit_ctx x = { work, level, err, warn };
 	int rc = edit_each_line(text, len, bad_line, edit_line_cb, &x);
 
 	if (rc == 0)
@@ -492,7 +485,7 @@ edit_apply_text(struct conf *c, const struct cpath *level, const char *text,
  * an entry made by the line before), so a quarter of the lines is
  * reserved; the table still grows if that was too few.
  */
-static void
+void
 edit_reserve(struct conf *c, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
@@ -509,24 +502,23 @@ int
 edit_apply_trusted(struct conf *c, const struct cpath *level, const char *text,
     size_t len, struct path_err *err, size_t *bad_line, struct sb *warn)
 {
-	struct edit_ctx x = { c, level, err, warn, NULL };
+	struct edit_ctx x = { c, level, err, warn };
 
 	edit_reserve(c, text, len);
 	return edit_each_line(text, len, bad_line, edit_line_cb, &x);
 }
 
 int
-edit_apply_delta(struct conf *c, const char *text, size_t len,
-    struct path_err *err, size_t *bad_line)
+edit_apply_tk_trusted(
+    struct conf *c, const struct toks *tk, struct path_err *err)
 {
-	struct toks pool = { 0 };
-	struct edit_ctx x = { c, NULL, err, NULL, &pool };
-	int rc;
-
-	edit_reserve(c, text, len);
-	rc = edit_each_line(text, len, bad_line, edit_line_cb, &x);
-	toks_free(&pool);
-	return rc;
+	if (tk->n == 0)
+		return 0;
+	if (!edit_is_command(tk->t[0].s)) {
+		edit_err(err, 0, "syntax error, expecting <command>.");
+		return -1;
+	}
+	return edit_apply_hide(c, NULL, tk, 0, err, NULL, NULL, NULL, true);
 }
 
 /*

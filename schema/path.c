@@ -38,6 +38,7 @@ cpath_take(struct cpath *p, const struct snode *sn, char *val)
 	p->step[p->n].sn = sn;
 	p->step[p->n].val = val;
 	p->step[p->n].tok = SIZE_MAX;
+	p->step[p->n].end = SIZE_MAX;
 	p->n++;
 }
 
@@ -320,6 +321,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			if (key == NULL)
 				return -1;
 			cpath_take(out, ctx->nokw_list, key);
+			out->step[out->n - 1].end = *pos;
 			ctx = ctx->nokw_list;
 			positional_done = false;
 			continue;
@@ -343,6 +345,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 		switch (c->kind) {
 		case SN_CONTAINER:
 			cpath_push(out, c, NULL);
+			out->step[out->n - 1].end = *pos;
 			ctx = c;
 			positional_done = false;
 			break;
@@ -355,6 +358,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			if (key == NULL && !none)
 				return -1;
 			cpath_take(out, c, key);
+			out->step[out->n - 1].end = *pos;
 			if (none)
 				return 0;
 			ctx = c;

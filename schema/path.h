@@ -26,6 +26,9 @@ struct cstep {
 	/* index of the word val was read from, or SIZE_MAX (leaf values
 	 * only: how edit_hide_secrets finds a typed secret) */
 	size_t tok;
+	/* container and list steps: the index of the word after the step's
+	 * words (where the parse went on from it), else SIZE_MAX */
+	size_t end;
 };
 
 struct cpath {

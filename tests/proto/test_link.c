@@ -19,11 +19,13 @@
 #include "lib/msg.h"
 #include "proto/link.h"
 #include "proto/proto_daemon.h"
+#include "schema/conf_text.h"
 
 struct t_ctx {
 	struct link *l;
 	struct link_call *call;
 	int calls;
+	struct sb checked; /* the tree the last check was given */
 };
 
 /* 4,000 SAs' worth of a show: more than MSG_ATTACH_MIN as JSON. */
@@ -59,7 +61,24 @@ t_rpc(void *arg, const char *name, const json_t *input, struct sb *err)
 	return NULL;
 }
 
-static const struct link_ops t_ops = { .name = "test", .rpc = t_rpc };
+/* Records the tree to check; refuses one with the host-name "refuse". */
+static void
+t_check(
+    void *arg, struct conf *running, struct conf *pending, struct verrs *errs)
+{
+	struct t_ctx *t = arg;
+
+	sb_reset(&t->checked);
+	conf_text_set(conf_root(pending), &t->checked);
+	if (strstr(sb_str(&t->checked), "host-name refuse") != NULL)
+		verrs_add(errs, "[edit system]", "host-name", "refused", false);
+}
+
+static const struct link_ops t_ops = {
+	.name = "test",
+	.rpc = t_rpc,
+	.check = t_check,
+};
 
 static struct event_base *base;
 static struct t_ctx ctx;
@@ -73,6 +92,7 @@ t_setup(void)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	base = event_base_new();
 	memset(&ctx, 0, sizeof(ctx));
+	sb_init(&ctx.checked);
 	ctx.l = link_new(base, sv[0], &t_ops, &ctx);
 	ck_assert_ptr_nonnull(ctx.l);
 	peer = sv[1];
@@ -84,6 +104,7 @@ t_teardown(void)
 	link_free(ctx.l);
 	event_base_free(base);
 	close(peer);
+	sb_free(&ctx.checked);
 }
 
 static void
@@ -219,6 +240,111 @@ START_TEST(test_reply_after_free)
 }
 END_TEST
 
+/*
+ * mgd's op (check with a change, apply, abort); true when answered ok.
+ * The loop runs on after the reply, as the daemon's would while idle.
+ */
+static bool
+t_op(json_int_t id, const char *op, const char *change)
+{
+	json_t *r = json_pack("{s:I,s:s}", "id", id, "op", op), *a;
+	bool ok;
+
+	if (change != NULL)
+		json_object_set_new(r, "config", json_string(change));
+	ck_assert_int_eq(msg_send(peer, r), 0);
+	json_decref(r);
+	a = t_reply();
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(msg_int(a, "id", 0), id);
+	ok = msg_bool(a, "ok");
+	json_decref(a);
+	for (int i = 0; i < 4; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	return ok;
+}
+
+static bool
+t_has(const char *line)
+{
+	return strstr(sb_str(&ctx.checked), line) != NULL;
+}
+
+/*
+ * The tree a check is given is running plus the change, whatever came
+ * before it: a change too large to replay (the copy for after it is made
+ * from the checked tree once the reply is out), then applied, refused by
+ * the daemon, aborted by mgd, or checked again in place of another; and
+ * small changes replayed between them.
+ */
+START_TEST(test_check_apply_abort)
+{
+	struct sb big, big2;
+
+	sb_init(&big);
+	sb_init(&big2);
+	for (int i = 0; i < 40; i++) {
+		sb_printf(&big,
+		    "set security ike proposal Q%d dh-group group14\n", i);
+		sb_printf(&big2,
+		    "set security ike proposal R%d dh-group group19\n", i);
+	}
+	/* into the empty tree: too large to replay */
+	ck_assert(t_op(1, DAEMON_OP_CHECK, "set system host-name a\n"));
+	ck_assert(t_op(2, DAEMON_OP_APPLY, NULL));
+	ck_assert(t_op(3, DAEMON_OP_CHECK, sb_str(&big)));
+	ck_assert(t_has("set system host-name a\n"));
+	ck_assert(t_has("proposal Q39 dh-group group14\n"));
+	ck_assert(t_op(4, DAEMON_OP_APPLY, NULL));
+	/* a small change on it: replayed */
+	ck_assert(t_op(5, DAEMON_OP_CHECK,
+	    "set security ike proposal P dh-group group20\n"));
+	ck_assert(t_has("proposal Q0 dh-group group14\n"));
+	ck_assert(t_has("proposal P dh-group group20\n"));
+	ck_assert(t_op(6, DAEMON_OP_APPLY, NULL));
+	/* refused by the daemon: nothing of it stays */
+	ck_assert(!t_op(7, DAEMON_OP_CHECK, "set system host-name refuse\n"));
+	ck_assert(t_op(8, DAEMON_OP_CHECK, "set system host-name b\n"));
+	ck_assert(t_has("set system host-name b\n"));
+	ck_assert(t_has("proposal P dh-group group20\n"));
+	ck_assert(t_op(9, DAEMON_OP_APPLY, NULL));
+	/* a large change aborted by mgd (another daemon refused it) */
+	ck_assert(t_op(10, DAEMON_OP_CHECK, sb_str(&big2)));
+	ck_assert(t_has("proposal R39 dh-group group19\n"));
+	ck_assert(t_op(11, DAEMON_OP_ABORT, NULL));
+	ck_assert(t_op(12, DAEMON_OP_CHECK, "delete system host-name\n"));
+	ck_assert(!t_has("proposal R0 "));
+	ck_assert(!t_has("host-name"));
+	ck_assert(t_has("proposal Q0 dh-group group14\n"));
+	/* checked again in place of that one: a large change */
+	ck_assert(t_op(13, DAEMON_OP_CHECK, sb_str(&big2)));
+	ck_assert(t_has("set system host-name b\n"));
+	ck_assert(t_has("proposal R0 dh-group group19\n"));
+	/* and again, a small change in place of it */
+	ck_assert(t_op(14, DAEMON_OP_CHECK,
+	    "set security ike proposal T dh-group group21\n"));
+	ck_assert(!t_has("proposal R0 "));
+	ck_assert(t_has("proposal Q0 dh-group group14\n"));
+	ck_assert(t_has("proposal T dh-group group21\n"));
+	ck_assert(t_op(15, DAEMON_OP_CHECK, sb_str(&big2)));
+	ck_assert(t_op(16, DAEMON_OP_APPLY, NULL));
+	ck_assert(t_op(17, DAEMON_OP_CHECK,
+	    "set security ike proposal S dh-group group21\n"));
+	ck_assert(t_has("proposal R0 dh-group group19\n"));
+	ck_assert(t_has("proposal Q0 dh-group group14\n"));
+	ck_assert(t_has("proposal S dh-group group21\n"));
+	ck_assert(t_op(18, DAEMON_OP_APPLY, NULL));
+	/* what the daemon runs with after all that */
+	sb_reset(&ctx.checked);
+	conf_text_set(conf_root(link_running(ctx.l)), &ctx.checked);
+	ck_assert(t_has("set system host-name b\n"));
+	ck_assert(t_has("proposal S dh-group group21\n"));
+	ck_assert(!t_has("refuse"));
+	sb_free(&big);
+	sb_free(&big2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -232,6 +358,7 @@ main(void)
 	tcase_add_test(tc, test_big_as_text);
 	tcase_add_test(tc, test_pending_without_defer);
 	tcase_add_test(tc, test_reply_after_free);
+	tcase_add_test(tc, test_check_apply_abort);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,295 @@
+/*
+ * test_edit_delta: the daemons' parse of mgd's change (edit_apply_delta),
+ * which goes on from the containers and entries the line before went
+ * through.  Whatever a line shares with the one before, the tree it makes
+ * is the one the line-by-line parse from the top makes (edit_apply_trusted)
+ * — the same nodes in the same order, the same values, and the same dirty
+ * marks, which iked's commit reads to know what a change reaches — and a
+ * bad line is refused with its number.  QSAFE_SAMPLE_DIR names
+ * tests/schema/sample-configs.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "lib/junos9.h"
+#include "lib/log.h"
+#include "schema/conf_text.h"
+#include "schema/edit.h"
+
+static struct schema *S;
+
+/* Asserts that a and b hold the same nodes, values, marks and order. */
+static void
+same_nodes(const struct cnode *a, const struct cnode *b, const char *what)
+{
+	const struct cnode *x = a->first, *y = b->first;
+
+	ck_assert_msg(a->sn == b->sn, "%s: %s against %s", what, a->sn->name,
+	    b->sn->name);
+	ck_assert_msg((a->val == NULL) == (b->val == NULL) &&
+		(a->val == NULL || strcmp(a->val, b->val) == 0),
+	    "%s: %s: value %s against %s", what, a->sn->name,
+	    a->val ? a->val : "-", b->val ? b->val : "-");
+	ck_assert_msg(a->flags == b->flags, "%s: %s %s: flags %#x against %#x",
+	    what, a->sn->name, a->val ? a->val : "", a->flags, b->flags);
+	for (; x != NULL && y != NULL; x = x->next, y = y->next)
+		same_nodes(x, y, what);
+	ck_assert_msg(x == NULL && y == NULL, "%s: %s: children differ", what,
+	    a->sn->name);
+}
+
+/*
+ * base then change applied to two trees, the change by the reference parse
+ * on one and by edit_apply_delta on the other, the marks of base cleared in
+ * between as a commit leaves them; asserts the trees are the same.
+ */
+static void
+delta_as_reference(const char *base, const char *change, const char *what)
+{
+	struct conf *r = conf_new(S), *d = conf_new(S);
+	struct path_err err;
+	size_t bad;
+
+	sb_init(&err.msg);
+	ck_assert_int_eq(
+	    edit_apply_trusted(r, NULL, base, strlen(base), &err, &bad, NULL),
+	    0);
+	ck_assert_int_eq(
+	    edit_apply_trusted(d, NULL, base, strlen(base), &err, &bad, NULL),
+	    0);
+	conf_clean(r);
+	conf_clean(d);
+	ck_assert_msg(edit_apply_trusted(r, NULL, change, strlen(change), &err,
+			  &bad, NULL) == 0,
+	    "%s: reference: line %zu: %s", what, bad, sb_str(&err.msg));
+	ck_assert_msg(
+	    edit_apply_delta(d, change, strlen(change), &err, &bad) == 0,
+	    "%s: delta: line %zu: %s", what, bad, sb_str(&err.msg));
+	same_nodes(conf_root(r), conf_root(d), what);
+	ck_assert_uint_eq(conf_count(r), conf_count(d));
+	sb_free(&err.msg);
+	conf_free(r);
+	conf_free(d);
+}
+
+/* An entry's lines in a row, then back to an earlier entry, then up. */
+START_TEST(shared_words)
+{
+	const char *change =
+	    "set security ike proposal P1 authentication-method "
+	    "pre-shared-keys\n"
+	    "set security ike proposal P1 dh-group group14\n"
+	    "set security ike proposal P2 dh-group group19\n"
+	    "set security ike proposal P1 encryption-algorithm aes-256-cbc\n"
+	    "set security ike policy Q proposals P1\n"
+	    "set security ike policy Q proposals P2\n"
+	    "set security ike gateway G ike-policy Q\n"
+	    "set security ike gateway G address 10.0.0.1\n"
+	    "set security ike gateway G address 10.0.0.2\n"
+	    "set security ike gateway G dead-peer-detection interval 10\n"
+	    "set security ike gateway G dead-peer-detection threshold 3\n"
+	    /* a presence container: the line may end at it */
+	    "set security ike gateway G dead-peer-detection\n"
+	    "set security ike gateway G external-interface ge-0/0/0.0\n"
+	    "set security ipsec vpn V ike gateway G\n"
+	    "set security ipsec vpn V ike ipsec-policy IP\n"
+	    "set security ipsec vpn V bind-interface st0.1\n"
+	    "set interfaces st0 unit 1 family inet\n"
+	    "set interfaces st0 unit 2 family inet\n"
+	    "set system host-name gw\n";
+
+	delta_as_reference("", change, "into an empty tree");
+	/* into a tree that has them: found, not made; marks set the same */
+	delta_as_reference(change, change, "the same lines again");
+	delta_as_reference(change,
+	    "set security ike gateway G address 10.0.0.3\n"
+	    "set security ike gateway G2 address 10.0.0.4\n"
+	    "set security ike gateway G2 ike-policy Q\n",
+	    "a change to a loaded tree");
+}
+END_TEST
+
+/*
+ * Lines that remove what the line before went through: a delete (the
+ * entry is made again), a statement of another case of a choice (the
+ * other case's container goes), a deactivate, an annotation.
+ */
+START_TEST(removed_between)
+{
+	const char *base = "set security ike proposal P dh-group group14\n"
+			   "set security ike gateway G address 10.0.0.1\n";
+
+	delta_as_reference(base,
+	    "set security ike proposal P dh-group group19\n"
+	    "delete security ike proposal P\n"
+	    "set security ike proposal P dh-group group20\n"
+	    "set security ike proposal P lifetime-seconds 3600\n",
+	    "delete between");
+	delta_as_reference(base,
+	    "set security ike gateway G dynamic distinguished-name "
+	    "container C\n"
+	    "set security ike gateway G address 10.0.0.9\n"
+	    "set security ike gateway G dynamic distinguished-name "
+	    "wildcard W\n"
+	    "set security ike gateway G external-interface ge-0/0/0.0\n",
+	    "choice between");
+	delta_as_reference(base,
+	    "set security ike gateway G version v2-only\n"
+	    "deactivate security ike gateway G\n"
+	    "set security ike gateway G ike-policy Q\n"
+	    "annotate security ike gateway G \"a note\"\n"
+	    "set security ike gateway G address 10.0.0.2\n",
+	    "deactivate and annotate between");
+}
+END_TEST
+
+/*
+ * The words the line before shared are not taken for granted: a quoted
+ * word, a leaf-list in brackets, a line that stops at a container.
+ */
+START_TEST(refused_the_same)
+{
+	struct conf *d = conf_new(S);
+	struct path_err err;
+	size_t bad;
+	const char *text =
+	    "set security ike gateway G address 10.0.0.1\n"
+	    "set security ike gateway G address [ 10.0.0.2 10.0.0.3 ]\n"
+	    "set security ike gateway \"G\" version v2-only\n"
+	    "set security ike\n";
+
+	sb_init(&err.msg);
+	delta_as_reference("",
+	    "set security ike gateway G address 10.0.0.1\n"
+	    "set security ike gateway G address [ 10.0.0.2 10.0.0.3 ]\n"
+	    "set security ike gateway \"G\" version v2-only\n",
+	    "brackets and quotes");
+	/* `set security ike` wants more words, after a longer line too */
+	ck_assert_int_eq(
+	    edit_apply_delta(d, text, strlen(text), &err, &bad), -1);
+	ck_assert_uint_eq(bad, 4);
+	ck_assert_str_eq(sb_str(&err.msg), "missing argument.");
+	text = "set security ike gateway G address 10.0.0.1\n"
+	       "set security ike gateway G no-such-word 1\n";
+	ck_assert_int_eq(
+	    edit_apply_delta(d, text, strlen(text), &err, &bad), -1);
+	ck_assert_uint_eq(bad, 2);
+	ck_assert_uint_eq(err.tok, 5); /* the caret under no-such-word */
+	sb_free(&err.msg);
+	conf_free(d);
+}
+END_TEST
+
+static char *
+read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct sb out;
+	char buf[4096];
+	size_t n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	sb_init(&out);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(&out, buf, n);
+	fclose(f);
+	return sb_steal(&out);
+}
+
+/* The sample files' placeholders ("<SNIP>", "$9$...") as real secrets. */
+static char *
+sample_fill(const char *text)
+{
+	struct sb out;
+	char *enc = junos9_encode("sample-secret-42", 16);
+
+	sb_init(&out);
+	for (const char *p = text; *p != '\0';) {
+		if (strncmp(p, "<SNIP>", 6) == 0) {
+			sb_puts(&out, "snipped-secret");
+			p += 6;
+		} else if (strncmp(p, "$9$...", 6) == 0) {
+			sb_puts(&out, enc);
+			p += 6;
+		} else {
+			sb_putc(&out, *p++);
+		}
+	}
+	free(enc);
+	return sb_steal(&out);
+}
+
+/* Each sample as mgd sends it (its checked load, in `display set`). */
+START_TEST(samples_as_mgd_sends)
+{
+	const char *dir = getenv("QSAFE_SAMPLE_DIR");
+	struct dirent *de;
+	size_t nfiles = 0;
+	DIR *d;
+
+	ck_assert_ptr_nonnull(dir);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name), bad;
+		char path[1024], *raw, *text;
+		struct conf *c = conf_new(S);
+		struct path_err err;
+		struct sb set;
+
+		if (l < 5 || strcmp(de->d_name + l - 4, ".set") != 0) {
+			conf_free(c);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		raw = read_all(path);
+		text = sample_fill(raw);
+		sb_init(&err.msg);
+		sb_init(&set);
+		ck_assert_msg(edit_apply_text(c, NULL, text, strlen(text), &err,
+				  &bad, NULL) == 0,
+		    "%s:%zu: %s", de->d_name, bad, sb_str(&err.msg));
+		conf_text_set(conf_root(c), &set);
+		ck_assert_uint_gt(set.len, 0);
+		delta_as_reference("", sb_str(&set), de->d_name);
+		sb_free(&set);
+		sb_free(&err.msg);
+		conf_free(c);
+		free(text);
+		free(raw);
+		nfiles++;
+	}
+	closedir(d);
+	ck_assert_uint_ge(nfiles, 5);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("edit_delta");
+	TCase *tc = tcase_create("delta");
+	SRunner *sr;
+	int nf;
+
+	log_init("test_edit_delta", stderr);
+	S = schema_new(NULL);
+	if (S == NULL)
+		return 1;
+	tcase_add_test(tc, shared_words);
+	tcase_add_test(tc, removed_between);
+	tcase_add_test(tc, refused_the_same);
+	tcase_add_test(tc, samples_as_mgd_sends);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	schema_free(S);
+	return nf == 0 ? 0 : 1;
+}
