@@ -204,9 +204,7 @@ edit_hide_path(const struct cpath *p, struct toks *tk)
 		    p->step[i].val == NULL || t == NULL ||
 		    strcmp(t->s, p->step[i].val) == 0)
 			continue;
-		OPENSSL_cleanse(t->s, strlen(t->s));
-		free(t->s);
-		t->s = xstrdup(p->step[i].val);
+		toks_set_word(tk, p->step[i].tok, p->step[i].val);
 		t->quoted = lex_needs_quotes(t->s);
 		n++;
 	}
@@ -543,6 +541,7 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 	const char *p = text, *end = text + len;
 	struct junos9_salts salts;
 	struct path_how how = { false, &salts };
+	struct toks tk = { 0 }; /* pooled: its buffers kept line to line */
 	int rc = 0;
 
 	*bad_line = 0;
@@ -556,15 +555,14 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t ll = l > 0 && p[l - 1] == '\r' ? l - 1 : l, ws = 0,
 		       k = 0;
-		struct toks tk;
 		size_t off;
 
 		(*bad_line)++;
 		while (ws < ll && (p[ws] == ' ' || p[ws] == '\t'))
 			ws++;
 		if (ws < ll && p[ws] != '#') {
-			if (lex_line(p + ws, ll - ws, &tk, &err->msg, &off) ==
-			    -1) {
+			if (lex_line_pooled(
+				p + ws, ll - ws, &tk, &err->msg, &off) == -1) {
 				err->tok = 0;
 				err->at_end = false;
 				err->caret = PATH_CARET_TOKEN;
@@ -584,7 +582,6 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 					sb_putc(hidden, ' ');
 				lex_quote(hidden, tk.t[i].s);
 			}
-			toks_free(&tk);
 		}
 		if (rc == -1)
 			break;
@@ -594,6 +591,7 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 			sb_putc(hidden, '\n');
 		p = nl ? nl + 1 : end;
 	}
+	toks_free(&tk);
 	junos9_salts_wipe(&salts);
 	return rc;
 }
