@@ -250,17 +250,27 @@ mgd_exec_hugepages(char **argv)
 {
 	static const char tun[] = "glibc.malloc.hugetlb=1";
 	const char *t = getenv("GLIBC_TUNABLES");
+	char self[4096];
+	ssize_t n;
 	struct sb v;
 
 	if (getauxval(AT_SECURE) != 0 ||
 	    (t != NULL && strstr(t, "glibc.malloc.hugetlb") != NULL))
 		return;
+	/* the file itself, not /proc/self/exe: the process keeps its name
+	 * (`exe` otherwise: ps, pgrep, the benches' per-process CPU) */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(self) - 1)
+		return;
+	self[n] = '\0';
+	if (access(self, X_OK) != 0)
+		return; /* replaced or removed since it started */
 	sb_init(&v);
 	if (t != NULL && *t != '\0')
 		sb_printf(&v, "%s:", t);
 	sb_puts(&v, tun);
 	if (setenv("GLIBC_TUNABLES", sb_str(&v), 1) == 0)
-		execv("/proc/self/exe", argv);
+		execv(self, argv);
 	/* (on as it is: the daemons still inherit the setting) */
 	sb_free(&v);
 }
