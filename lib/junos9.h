@@ -25,6 +25,29 @@
 char *junos9_encode(const char *plain, size_t len);
 
 /*
+ * Salts drawn ahead for many encodings (a `load` of thousands of secrets):
+ * the bytes still come from RAND_bytes, in draws that double from 16 up to
+ * JUNOS9_SALTS_MAX bytes as they are used, so one encoding draws what
+ * junos9_encode draws and a large load one call per ~190 secrets.  Every
+ * salt stays as unpredictable as junos9_encode's; the bytes not yet used
+ * are wiped by junos9_salts_wipe.  Zero-initialise (junos9_salts_init).
+ */
+#define JUNOS9_SALTS_MAX 1024
+struct junos9_salts {
+	unsigned char buf[JUNOS9_SALTS_MAX];
+	size_t pos, len; /* buf[pos..len) not yet used */
+	size_t draw;	 /* the size of the next draw */
+};
+
+void junos9_salts_init(struct junos9_salts *s);
+
+/* Wipes the bytes drawn and not used; s may be used again after it. */
+void junos9_salts_wipe(struct junos9_salts *s);
+
+/* junos9_encode with its salt and padding from s (NULL: junos9_encode). */
+char *junos9_encode_from(const char *plain, size_t len, struct junos9_salts *s);
+
+/*
  * As junos9_encode, with the salt and padding given: salt[0] is the salt
  * character and the padding characters follow it (as many as the salt
  * requires; more are ignored).  For reproducible output in tests.  Returns

@@ -217,10 +217,11 @@ config_load_journal(struct session *s, bool relative, const char *text)
 	return rc;
 }
 
-/* Applies load text of kind (set, merge, override, replace) for s. */
+/* Applies load text of kind (set, merge, override, replace) for s; the
+ * text is taken (wiped and freed). */
 static void
 config_load_text(struct session *s, const char *kind, const char *name,
-    const char *text, size_t len, bool relative, json_t *reply)
+    struct sb *in, bool relative, json_t *reply)
 {
 	struct mgd *m = s->mgd;
 	struct path_err err;
@@ -239,7 +240,10 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	sb_init(&warn);
 	sb_init(&set_text);
 	sb_init(&msg);
-	if (conf_text_to_set(text, len, strcmp(kind, "replace") == 0, &set_text,
+	/* a set file's errors have columns (load_error) */
+	bool set_format = conf_text_is_set(sb_str(in), in->len);
+	/* a text in set form becomes set_text as it stands (no copy) */
+	if (conf_text_take_set(in, strcmp(kind, "replace") == 0, &set_text,
 		&map, &err, &bad) == -1)
 		goto bad;
 	if (!override &&
@@ -284,8 +288,6 @@ config_load_text(struct session *s, const char *kind, const char *name,
 		sb_reset(&warn);
 		/* Every bad line is named (up to LOAD_ERRORS_MAX), then the
 		 * copy is thrown away: nothing is applied. */
-		bool set_format = set_text.len == len &&
-		    memcmp(sb_str(&set_text), text, len) == 0;
 		/* Applied and journalled with its secrets in $9$ form, like a
 		 * typed line; the plain text copy is wiped. */
 		struct sb hidden;
@@ -362,11 +364,11 @@ done:
 	cpath_free(&top);
 }
 
-static char *
-config_read_file(const char *path, size_t *lenp, struct sb *err)
+/* The file at path into b (empty); 0, or -1 with err filled. */
+static int
+config_read_file(const char *path, struct sb *b, struct sb *err)
 {
 	FILE *f = fopen(path, "rb");
-	struct sb b;
 	char buf[65536];
 	struct stat st;
 	size_t n;
@@ -375,26 +377,27 @@ config_read_file(const char *path, size_t *lenp, struct sb *err)
 		sb_printf(err,
 		    "error: could not open configuration file %s: %s\n", path,
 		    strerror(errno));
-		return NULL;
+		return -1;
 	}
-	sb_init(&b);
 	/* one buffer of the file's size (it may still grow or shrink) */
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_size > 0 && (uintmax_t)st.st_size <= LOAD_MAX_BYTES)
-		sb_reserve(&b, (size_t)st.st_size);
+		sb_reserve(b, (size_t)st.st_size);
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if (b.len + n > LOAD_MAX_BYTES) {
+		if (b->len + n > LOAD_MAX_BYTES) {
 			sb_printf(err, "error: %s is larger than %u bytes\n",
 			    path, LOAD_MAX_BYTES);
-			sb_free(&b);
+			sb_free_secure(b);
 			fclose(f);
-			return NULL;
+			OPENSSL_cleanse(buf, sizeof(buf));
+			return -1;
 		}
-		sb_add(&b, buf, n);
+		sb_add(b, buf, n);
 	}
 	fclose(f);
-	*lenp = b.len;
-	return sb_steal(&b);
+	/* (the file may hold typed secrets) */
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
 }
 
 /* `load factory-default`: the candidate becomes the factory default. */
@@ -472,16 +475,15 @@ config_load(struct session *s, const struct toks *tk, size_t end, json_t *reply)
 		    json_string("[Type ^D at a new line to end input]"));
 		return;
 	}
-	size_t len;
-	struct sb err;
+	struct sb err, text;
 	sb_init(&err);
-	char *text = config_read_file(tk->t[2].s, &len, &err);
-	if (text == NULL)
+	sb_init(&text);
+	if (config_read_file(tk->t[2].s, &text, &err) == -1)
 		reply_fail(reply, sb_str(&err));
 	else
 		config_load_text(
-		    s, kinds[k], tk->t[2].s, text, len, relative, reply);
-	free(text);
+		    s, kinds[k], tk->t[2].s, &text, relative, reply);
+	sb_free_secure(&text);
 	sb_free(&err);
 }
 
@@ -506,8 +508,11 @@ cmd_input(struct session *s, const char *text, json_t *reply)
 	char *sp = strchr(arg, ' ');
 	if (sp)
 		*sp = '\0';
-	config_load_text(
-	    s, arg, "terminal", text, strlen(text), relative, reply);
+	struct sb in;
+	sb_init(&in);
+	sb_puts(&in, text);
+	config_load_text(s, arg, "terminal", &in, relative, reply);
+	sb_free_secure(&in);
 	free(arg);
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -231,6 +232,49 @@ mgd_pidfile(const char *dir)
 	return f ? 0 : -1;
 }
 
+/*
+ * mgd's heap on huge pages where the system lets (transparent huge pages
+ * in `madvise` mode, Debian's default; the arena of the trees is advised
+ * already, schema/arena.c): glibc's malloc advises its heap and its mapped
+ * blocks only when GLIBC_TUNABLES holds glibc.malloc.hugetlb=1, read at a
+ * program's start, so mgd adds it and executes itself again, once, before
+ * it has opened anything.  On this VM a page fault costs far more than the
+ * memory it maps: a 200,000-line `load set` took 7,165 faults in its
+ * parse, 41 with it, and the parse's CPU fell by a third (docs/benchmarks.md,
+ * thirteenth round).  The daemons mgd starts inherit the setting.  The
+ * cost: a heap grows by 2 MB pages.  Not for a privileged (AT_SECURE)
+ * start, where glibc ignores the variable.
+ */
+static void
+mgd_exec_hugepages(char **argv)
+{
+	static const char tun[] = "glibc.malloc.hugetlb=1";
+	const char *t = getenv("GLIBC_TUNABLES");
+	char self[4096];
+	ssize_t n;
+	struct sb v;
+
+	if (getauxval(AT_SECURE) != 0 ||
+	    (t != NULL && strstr(t, "glibc.malloc.hugetlb") != NULL))
+		return;
+	/* the file itself, not /proc/self/exe: the process keeps its name
+	 * (`exe` otherwise: ps, pgrep, the benches' per-process CPU) */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(self) - 1)
+		return;
+	self[n] = '\0';
+	if (access(self, X_OK) != 0)
+		return; /* replaced or removed since it started */
+	sb_init(&v);
+	if (t != NULL && *t != '\0')
+		sb_printf(&v, "%s:", t);
+	sb_puts(&v, tun);
+	if (setenv("GLIBC_TUNABLES", sb_str(&v), 1) == 0)
+		execv(self, argv);
+	/* (on as it is: the daemons still inherit the setting) */
+	sb_free(&v);
+}
+
 static void
 usage(void)
 {
@@ -251,6 +295,7 @@ main(int argc, char **argv)
 	struct sb path, err;
 	int c, rc = 1;
 
+	mgd_exec_hugepages(argv);
 	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
 	/*
 	 * Blocks up to twice a frame's size (the doubling buffer of a 34 MB

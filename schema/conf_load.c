@@ -32,8 +32,8 @@ struct curly {
 	size_t *bad_line;
 };
 
-static bool
-load_is_set_format(const char *text, size_t len)
+bool
+conf_text_is_set(const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
 
@@ -159,9 +159,11 @@ curly_close(struct curly *c)
 	sb_free(&c->stack[c->depth]);
 }
 
-int
-conf_text_to_set(const char *text, size_t len, bool replace, struct sb *out,
-    size_t **linemap, struct path_err *err, size_t *bad_line)
+/* The set lines of text[0..len) to out; with take (holding that text, out
+ * empty), a text in set form already becomes out as it is. */
+static int
+conf_text_convert(const char *text, size_t len, bool replace, struct sb *out,
+    struct sb *take, size_t **linemap, struct path_err *err, size_t *bad_line)
 {
 	struct curly c = { 0 };
 	struct sb stmt, w, annot;
@@ -183,11 +185,17 @@ conf_text_to_set(const char *text, size_t len, bool replace, struct sb *out,
 		*bad_line = line;
 		return -1;
 	}
-	if (load_is_set_format(text, len)) {
+	if (conf_text_is_set(text, len)) {
 		size_t lines = 1;
-		sb_add(out, text, len);
 		for (size_t i = 0; i < len; i++)
 			lines += text[i] == '\n';
+		if (take != NULL && out->len == 0) {
+			sb_free(out);
+			*out = *take;
+			sb_init(take);
+		} else {
+			sb_add(out, text, len);
+		}
 		*linemap = xmalloc((lines + 2) * sizeof(size_t));
 		for (size_t i = 0; i <= lines + 1; i++)
 			(*linemap)[i] = i;
@@ -343,5 +351,25 @@ done:
 		*linemap = c.map;
 	else
 		free(c.map);
+	return rc;
+}
+
+int
+conf_text_to_set(const char *text, size_t len, bool replace, struct sb *out,
+    size_t **linemap, struct path_err *err, size_t *bad_line)
+{
+	return conf_text_convert(
+	    text, len, replace, out, NULL, linemap, err, bad_line);
+}
+
+int
+conf_text_take_set(struct sb *text, bool replace, struct sb *out,
+    size_t **linemap, struct path_err *err, size_t *bad_line)
+{
+	int rc = conf_text_convert(sb_str(text), text->len, replace, out, text,
+	    linemap, err, bad_line);
+
+	/* (taken when it was in set form: then empty) */
+	sb_free_secure(text);
 	return rc;
 }

@@ -25,4 +25,16 @@
 int conf_text_to_set(const char *text, size_t len, bool replace, struct sb *out,
     size_t **linemap, struct path_err *err, size_t *bad_line);
 
+/* True when text is in set form (its first statement's word is a command). */
+bool conf_text_is_set(const char *text, size_t len);
+
+/*
+ * conf_text_to_set of a text the caller gives up (a `load` file of 13 MB):
+ * in set form already, and out empty, it becomes out as it stands, without
+ * a copy; otherwise out gets its set lines.  text is left empty, what it
+ * held wiped (it may hold typed secrets).
+ */
+int conf_text_take_set(struct sb *text, bool replace, struct sb *out,
+    size_t **linemap, struct path_err *err, size_t *bad_line);
+
 #endif

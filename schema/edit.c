@@ -137,21 +137,18 @@ edit_find_word(
 
 static int
 edit_parse(struct conf *c, const struct cpath *level, const struct toks *tk,
-    size_t from, size_t to, enum path_mode mode, bool trusted,
+    size_t from, size_t to, enum path_mode mode, const struct path_how *how,
     struct cpath *out, struct path_err *err)
 {
 	struct toks sub = *tk;
 	size_t pos = from;
-	int (*parse)(const struct schema *, const struct snode *,
-	    const struct toks *, size_t *, enum path_mode, struct cpath *,
-	    struct path_err *) = trusted ? path_parse_trusted : path_parse;
 
 	sub.n = to;
 	cpath_init(out);
 	if (level)
 		cpath_append(out, level);
-	if (parse(conf_schema(c), edit_level_snode(c, level), &sub, &pos, mode,
-		out, err) == -1)
+	if (path_parse_how(conf_schema(c), edit_level_snode(c, level), &sub,
+		&pos, mode, how, out, err) == -1)
 		return -1;
 	if (pos < to) {
 		edit_err(err, pos, "syntax error.");
@@ -208,9 +205,7 @@ edit_hide_path(const struct cpath *p, struct toks *tk)
 		    p->step[i].val == NULL || t == NULL ||
 		    strcmp(t->s, p->step[i].val) == 0)
 			continue;
-		OPENSSL_cleanse(t->s, strlen(t->s));
-		free(t->s);
-		t->s = xstrdup(p->step[i].val);
+		toks_set_word(tk, p->step[i].tok, p->step[i].val);
 		t->quoted = lex_needs_quotes(t->s);
 		n++;
 	}
@@ -220,13 +215,13 @@ edit_hide_path(const struct cpath *p, struct toks *tk)
 /*
  * edit_apply; with hide (the same words as tk), also each word that the
  * line gives a secret leaf becomes its $9$ form in hide, and *nhidden counts
- * them (edit_hide_secrets, from the same parse).  trusted: a line mgd
- * wrote (path_parse_trusted).
+ * them (edit_hide_secrets, from the same parse).  how: a line mgd
+ * wrote (trusted: path_parse_trusted), the salts of typed secrets.
  */
 static int
 edit_apply_hide(struct conf *c, const struct cpath *level,
     const struct toks *tk, size_t pos, struct path_err *err, struct sb *warn,
-    struct toks *hide, size_t *nhidden, bool trusted)
+    struct toks *hide, size_t *nhidden, const struct path_how *how)
 {
 	const char *cmd = tk->t[pos].s;
 	struct cpath p;
@@ -236,8 +231,8 @@ edit_apply_hide(struct conf *c, const struct cpath *level,
 
 	cpath_init(&p);
 	if (strcmp(cmd, "set") == 0) {
-		if (edit_parse(c, level, tk, pos + 1, end, PATH_SET, trusted,
-			&p, err) == -1)
+		if (edit_parse(c, level, tk, pos + 1, end, PATH_SET, how, &p,
+			err) == -1)
 			goto done;
 		if (hide != NULL)
 			*nhidden += edit_hide_path(&p, hide);
@@ -275,8 +270,8 @@ edit_apply_hide(struct conf *c, const struct cpath *level,
 		err->at_end = true;
 		goto done;
 	}
-	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, PATH_LOOSE,
-		trusted, &p, err) == -1)
+	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, PATH_LOOSE, how,
+		&p, err) == -1)
 		goto done;
 	if (hide != NULL)
 		*nhidden += edit_hide_path(&p, hide);
@@ -371,7 +366,10 @@ int
 edit_apply(struct conf *c, const struct cpath *level, const struct toks *tk,
     size_t pos, struct path_err *err, struct sb *warn)
 {
-	return edit_apply_hide(c, level, tk, pos, err, warn, NULL, NULL, false);
+	static const struct path_how typed = { false, NULL };
+
+	return edit_apply_hide(
+	    c, level, tk, pos, err, warn, NULL, NULL, &typed);
 }
 
 /* Lexes and applies the line line[0..len). */
@@ -397,7 +395,8 @@ edit_apply_bytes(struct conf *c, const struct cpath *level, const char *line,
 		edit_err(err, 0, "syntax error, expecting <command>.");
 		goto done;
 	}
-	rc = edit_apply_hide(c, level, &tk, 0, err, warn, NULL, NULL, false);
+	static const struct path_how typed = { false, NULL };
+	rc = edit_apply_hide(c, level, &tk, 0, err, warn, NULL, NULL, &typed);
 done:
 	toks_free(&tk);
 	return rc;
@@ -518,7 +517,8 @@ edit_apply_tk_trusted(
 		edit_err(err, 0, "syntax error, expecting <command>.");
 		return -1;
 	}
-	return edit_apply_hide(c, NULL, tk, 0, err, NULL, NULL, NULL, true);
+	static const struct path_how trusted = { true, NULL };
+	return edit_apply_hide(c, NULL, tk, 0, err, NULL, NULL, NULL, &trusted);
 }
 
 /*
@@ -533,9 +533,13 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
     struct sb *warn)
 {
 	const char *p = text, *end = text + len;
+	struct junos9_salts salts;
+	struct path_how how = { false, &salts };
+	struct toks tk = { 0 }; /* pooled: its buffers kept line to line */
 	int rc = 0;
 
 	*bad_line = 0;
+	junos9_salts_init(&salts);
 	edit_reserve(c, text, len);
 	/* A UTF-8 byte-order mark at the start is not part of the text. */
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -545,34 +549,33 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t ll = l > 0 && p[l - 1] == '\r' ? l - 1 : l, ws = 0,
 		       k = 0;
-		struct toks tk;
 		size_t off;
 
 		(*bad_line)++;
 		while (ws < ll && (p[ws] == ' ' || p[ws] == '\t'))
 			ws++;
 		if (ws < ll && p[ws] != '#') {
-			if (lex_line(p + ws, ll - ws, &tk, &err->msg, &off) ==
-			    -1) {
+			if (lex_line_pooled(
+				p + ws, ll - ws, &tk, &err->msg, &off) == -1) {
 				err->tok = 0;
 				err->at_end = false;
 				err->caret = PATH_CARET_TOKEN;
-				return -1;
+				rc = -1;
+				break;
 			}
 			if (tk.n > 0 && !edit_is_command(tk.t[0].s)) {
 				edit_err(err, 0,
 				    "syntax error, expecting <command>.");
 				rc = -1;
 			} else if (tk.n > 0) {
-				rc = edit_apply_hide(c, level, &tk, 0, err,
-				    warn, &tk, &k, false);
+				rc = edit_apply_hide(
+				    c, level, &tk, 0, err, warn, &tk, &k, &how);
 			}
 			for (size_t i = 0; rc == 0 && k > 0 && i < tk.n; i++) {
 				if (i > 0)
 					sb_putc(hidden, ' ');
 				lex_quote(hidden, tk.t[i].s);
 			}
-			toks_free(&tk);
 		}
 		if (rc == -1)
 			break;
@@ -582,6 +585,8 @@ edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
 			sb_putc(hidden, '\n');
 		p = nl ? nl + 1 : end;
 	}
+	toks_free(&tk);
+	junos9_salts_wipe(&salts);
 	return rc;
 }
 
@@ -610,7 +615,8 @@ edit_hide_secrets(
 	sb_init(&err.msg);
 	err.tok = 0;
 	err.at_end = false;
-	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, mode, false, &p,
+	static const struct path_how typed = { false, NULL };
+	if (edit_parse(c, level, tk, pos + 1, kw ? kw : end, mode, &typed, &p,
 		&err) == 0)
 		n = edit_hide_path(&p, tk);
 	cpath_free(&p);

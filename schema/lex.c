@@ -103,7 +103,32 @@ toks_push(struct toks *tk, char *w, size_t len, size_t off, bool quoted)
 	tk->t[tk->n].s = s;
 	tk->t[tk->n].off = off;
 	tk->t[tk->n].quoted = quoted;
+	tk->t[tk->n].own = false;
 	tk->n++;
+}
+
+void
+toks_set_word(struct toks *tk, size_t i, const char *s)
+{
+	struct tok *t = &tk->t[i];
+
+	OPENSSL_cleanse(t->s, strlen(t->s));
+	if (tk->pool == NULL || t->own)
+		free(t->s);
+	t->s = xstrdup(s);
+	t->own = tk->pool != NULL;
+}
+
+/* Frees the words of a pooled toks put apart (toks_set_word). */
+static void
+toks_free_own(struct toks *tk)
+{
+	for (size_t i = 0; i < tk->n; i++)
+		if (tk->t[i].own) {
+			OPENSSL_cleanse(tk->t[i].s, strlen(tk->t[i].s));
+			free(tk->t[i].s);
+			tk->t[i].own = false;
+		}
 }
 
 void
@@ -116,8 +141,10 @@ toks_free(struct toks *tk)
 			OPENSSL_cleanse(tk->t[i].s, strlen(tk->t[i].s));
 			free(tk->t[i].s);
 		}
-	if (tk->pool != NULL)
+	if (tk->pool != NULL) {
+		toks_free_own(tk);
 		OPENSSL_cleanse(tk->pool, tk->pool_size);
+	}
 	free(tk->pool);
 	free(tk->t);
 	tk->t = NULL;
@@ -264,6 +291,7 @@ int
 lex_line_pooled(const char *line, size_t len, struct toks *out, struct sb *err,
     size_t *erroff)
 {
+	toks_free_own(out);
 	out->n = 0;
 	out->end = len;
 	*erroff = 0;

@@ -21,6 +21,8 @@ struct tok {
 	char *s;    /* the word, quotes removed */
 	size_t off; /* byte offset in the line (for the caret) */
 	bool quoted;
+	bool own; /* a pooled toks' word put apart (toks_set_word): freed
+		     with the toks */
 };
 
 struct toks {
@@ -49,6 +51,12 @@ void toks_free(struct toks *tk);
  */
 int lex_line_pooled(const char *line, size_t len, struct toks *out,
     struct sb *err, size_t *erroff);
+
+/*
+ * Replaces word i of tk by a copy of s, the old word wiped (it may be a
+ * typed secret: edit_hide_secrets); for a pooled toks too.
+ */
+void toks_set_word(struct toks *tk, size_t i, const char *s);
 
 /* True when s is valid UTF-8 with no control characters but tab. */
 bool lex_is_clean_utf8(const char *s, size_t len);

@@ -145,14 +145,14 @@ path_value_trusted(const struct snode *leaf, const char *v)
 /* Checks (and for secrets, encodes) a value; returns a new string or NULL. */
 static char *
 path_value(const struct schema *s, const struct snode *leaf, const char *v,
-    size_t tok, bool trusted, struct path_err *err)
+    size_t tok, const struct path_how *how, struct path_err *err)
 {
 	const char *ev[128];
 	size_t ne;
 	size_t vlen = strlen(v);
 	char *tv;
 
-	if (trusted && (tv = path_value_trusted(leaf, v)) != NULL)
+	if (how->trusted && (tv = path_value_trusted(leaf, v)) != NULL)
 		return tv;
 
 	/* A wildcard name in a group: `<*>`, `<ge-*>` (fnmatch patterns). */
@@ -196,7 +196,7 @@ path_value(const struct schema *s, const struct snode *leaf, const char *v,
 		} else {
 			plain = xstrdup(v);
 			plen = strlen(v);
-			out = junos9_encode(v, plen);
+			out = junos9_encode_from(v, plen, how->salts);
 		}
 		sb_init(&why);
 		int r = schema_value_check(s, leaf, plain, &why);
@@ -229,7 +229,8 @@ path_value(const struct schema *s, const struct snode *leaf, const char *v,
 static char *
 path_keys(const struct schema *s, const struct snode *list,
     const struct toks *tk, size_t *pos, bool first_keyword_done,
-    enum path_mode mode, bool trusted, struct path_err *err, bool *none)
+    enum path_mode mode, const struct path_how *how, struct path_err *err,
+    bool *none)
 {
 	struct sb key;
 
@@ -260,7 +261,7 @@ path_keys(const struct schema *s, const struct snode *list,
 			path_missing(err, *pos);
 			goto fail;
 		}
-		char *v = path_value(s, kl, tk->t[*pos].s, *pos, trusted, err);
+		char *v = path_value(s, kl, tk->t[*pos].s, *pos, how, err);
 		if (v == NULL)
 			goto fail;
 		if (list->nkeys == 1) {
@@ -289,8 +290,8 @@ path_at_end(const struct toks *tk, size_t pos)
 
 static int
 path_parse_in(const struct schema *s, const struct snode *ctx,
-    const struct toks *tk, size_t *pos, enum path_mode mode, bool trusted,
-    struct cpath *out, struct path_err *err)
+    const struct toks *tk, size_t *pos, enum path_mode mode,
+    const struct path_how *how, struct cpath *out, struct path_err *err)
 {
 	bool positional_done = false;
 
@@ -317,7 +318,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 		if (c == NULL && ctx->nokw_list != NULL) {
 			bool none;
 			char *key = path_keys(s, ctx->nokw_list, tk, pos, false,
-			    mode, trusted, err, &none);
+			    mode, how, err, &none);
 			if (key == NULL)
 				return -1;
 			cpath_take(out, ctx->nokw_list, key);
@@ -327,8 +328,8 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			continue;
 		}
 		if (c == NULL && ctx->positional != NULL && !positional_done) {
-			char *v = path_value(
-			    s, ctx->positional, w, *pos, trusted, err);
+			char *v =
+			    path_value(s, ctx->positional, w, *pos, how, err);
 			if (v == NULL)
 				return -1;
 			cpath_take(out, ctx->positional, v);
@@ -353,7 +354,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			bool none;
 			char *key = path_keys(s, c, tk, pos,
 			    (c->flags & SNF_KEYKEYWORDS) != 0,
-			    mode == PATH_EDIT ? PATH_SET : mode, trusted, err,
+			    mode == PATH_EDIT ? PATH_SET : mode, how, err,
 			    &none);
 			if (key == NULL && !none)
 				return -1;
@@ -384,7 +385,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			}
 			{
 				char *v = path_value(
-				    s, c, tk->t[*pos].s, *pos, trusted, err);
+				    s, c, tk->t[*pos].s, *pos, how, err);
 				if (v == NULL)
 					return -1;
 				cpath_take(out, c, v);
@@ -412,7 +413,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 				while (!path_at_end(tk, *pos) &&
 				    strcmp(tk->t[*pos].s, "]") != 0) {
 					char *v = path_value(s, c,
-					    tk->t[*pos].s, *pos, trusted, err);
+					    tk->t[*pos].s, *pos, how, err);
 					if (v == NULL)
 						return -1;
 					if (out->n == first) {
@@ -440,7 +441,7 @@ path_parse_in(const struct schema *s, const struct snode *ctx,
 			}
 			{
 				char *v = path_value(
-				    s, c, tk->t[*pos].s, *pos, trusted, err);
+				    s, c, tk->t[*pos].s, *pos, how, err);
 				if (v == NULL)
 					return -1;
 				cpath_take(out, c, v);
@@ -458,7 +459,9 @@ path_parse(const struct schema *s, const struct snode *ctx,
     const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
     struct path_err *err)
 {
-	return path_parse_in(s, ctx, tk, pos, mode, false, out, err);
+	static const struct path_how typed = { false, NULL };
+
+	return path_parse_in(s, ctx, tk, pos, mode, &typed, out, err);
 }
 
 int
@@ -466,7 +469,17 @@ path_parse_trusted(const struct schema *s, const struct snode *ctx,
     const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
     struct path_err *err)
 {
-	return path_parse_in(s, ctx, tk, pos, mode, true, out, err);
+	static const struct path_how mgds = { true, NULL };
+
+	return path_parse_in(s, ctx, tk, pos, mode, &mgds, out, err);
+}
+
+int
+path_parse_how(const struct schema *s, const struct snode *ctx,
+    const struct toks *tk, size_t *pos, enum path_mode mode,
+    const struct path_how *how, struct cpath *out, struct path_err *err)
+{
+	return path_parse_in(s, ctx, tk, pos, mode, how, out, err);
 }
 
 struct cnode *

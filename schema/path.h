@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "lib/junos9.h"
 #include "schema/conf.h"
 #include "schema/lex.h"
 #include "schema/schema.h"
@@ -91,6 +92,18 @@ int path_parse(const struct schema *s, const struct snode *base,
 int path_parse_trusted(const struct schema *s, const struct snode *base,
     const struct toks *tk, size_t *pos, enum path_mode mode, struct cpath *out,
     struct path_err *err);
+
+/* How path_parse_how reads values. */
+struct path_how {
+	bool trusted; /* path_parse_trusted's reading, else path_parse's */
+	/* where a typed secret's $9$ salt comes from (NULL: a draw each) */
+	struct junos9_salts *salts;
+};
+
+/* path_parse or path_parse_trusted as how says. */
+int path_parse_how(const struct schema *s, const struct snode *base,
+    const struct toks *tk, size_t *pos, enum path_mode mode,
+    const struct path_how *how, struct cpath *out, struct path_err *err);
 
 /* Looks a path up in a tree; NULL when some step is missing. */
 struct cnode *cpath_find(struct conf *c, const struct cpath *p);

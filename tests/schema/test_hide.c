@@ -182,6 +182,66 @@ START_TEST(hide_apply_one_pass)
 END_TEST
 
 /*
+ * Lines in a row with secrets (the load's words pooled from line to line,
+ * a replaced secret put apart): each line's secret is its own in the tree
+ * and in the text, none is left plain, and the text replays to the same
+ * tree.
+ */
+START_TEST(hide_apply_secrets_in_a_row)
+{
+	struct conf *c = conf_new(S), *replay = conf_new(S);
+	struct sb out;
+	struct path_err err;
+	size_t bad;
+	const char *text =
+	    "set security ike policy A pre-shared-key ascii-text plainA1\n"
+	    "set security ike policy B pre-shared-key ascii-text "
+	    "\"a much longer plain secret B2\"\n"
+	    "set security ike policy A proposals P-with-a-long-name-x\n"
+	    "set security ike policy C pre-shared-key ascii-text c3\n";
+
+	sb_init(&out);
+	sb_init(&err.msg);
+	ck_assert_int_eq(edit_apply_hiding(c, NULL, text, strlen(text), &out,
+			     &err, &bad, NULL),
+	    0);
+	ck_assert_ptr_null(strstr(sb_str(&out), "plainA1"));
+	ck_assert_ptr_null(strstr(sb_str(&out), "secret B2"));
+	ck_assert_ptr_null(strstr(sb_str(&out), " c3"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out),
+	    "\nset security ike policy A proposals P-with-a-long-name-x\n"));
+	ck_assert_int_eq(edit_apply_text(replay, NULL, sb_str(&out), out.len,
+			     &err, &bad, NULL),
+	    0);
+	char *t1 = tree_text(c), *t2 = tree_text(replay);
+	ck_assert_str_eq(t1, t2);
+	static const char *const pol[] = { "A", "B", "C" };
+	static const char *const plain[] = { "plainA1",
+		"a much longer plain secret B2", "c3" };
+	for (size_t i = 0; i < 3; i++) {
+		struct sb key;
+		sb_init(&key);
+		sb_printf(&key,
+		    "set security ike policy %s pre-shared-key ascii-text \"",
+		    pol[i]);
+		char *enc = strstr(t1, sb_str(&key));
+		ck_assert_ptr_nonnull(enc);
+		enc = xstrdup(enc + key.len);
+		*strchr(enc, '"') = '\0';
+		decodes_to(enc, plain[i]);
+		free(enc);
+		sb_free(&key);
+	}
+	free(t1);
+	free(t2);
+	sb_free(&err.msg);
+	sb_free(&out);
+	conf_free(c);
+	conf_free(replay);
+}
+END_TEST
+
+/*
  * The daemons' parse of mgd's change (edit_apply_delta): the tree a
  * daemon builds is the one mgd checked — the same text as a checked load
  * of the same lines, a $9$ secret kept as it came, a typed one (never in
@@ -242,6 +302,7 @@ main(void)
 	tcase_add_test(tc, hide_typed_word);
 	tcase_add_test(tc, hide_text_lines);
 	tcase_add_test(tc, hide_apply_one_pass);
+	tcase_add_test(tc, hide_apply_secrets_in_a_row);
 	tcase_add_test(tc, delta_same_tree);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

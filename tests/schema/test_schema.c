@@ -961,6 +961,47 @@ roundtrip_curly(struct conf *c)
 	free(curly);
 }
 
+/*
+ * conf_text_take_set (mgd's `load` of a file): the set lines it gives are
+ * conf_text_to_set's, for a set text (taken as it stands) and for a curly
+ * one; the text given is left empty either way.
+ */
+START_TEST(load_take_set)
+{
+	static const char *const texts[] = {
+		"# a comment\nset system host-name a\n"
+		"set security ike proposal P dh-group group14\n",
+		"system {\n    host-name a;\n}\nsecurity {\n  ike {\n"
+		"    proposal P {\n      dh-group group14;\n    }\n  }\n}\n",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		struct sb want, got, in;
+		struct path_err err;
+		size_t *m1 = NULL, *m2 = NULL, bad = 0;
+		sb_init(&want);
+		sb_init(&got);
+		sb_init(&in);
+		sb_init(&err.msg);
+		sb_puts(&in, texts[i]);
+		ck_assert_int_eq(conf_text_is_set(in.buf, in.len), i == 0);
+		ck_assert_int_eq(conf_text_to_set(texts[i], strlen(texts[i]),
+				     false, &want, &m1, &err, &bad),
+		    0);
+		ck_assert_int_eq(
+		    conf_text_take_set(&in, false, &got, &m2, &err, &bad), 0);
+		ck_assert_str_eq(sb_str(&got), sb_str(&want));
+		ck_assert_uint_eq(in.len, 0);
+		ck_assert_ptr_null(in.buf);
+		free(m1);
+		free(m2);
+		sb_free(&want);
+		sb_free(&got);
+		sb_free(&err.msg);
+	}
+}
+END_TEST
+
 static void
 roundtrip_set(struct conf *c)
 {
@@ -1549,6 +1590,7 @@ schema_suite(void)
 	tc = tcase_create("text");
 	tcase_add_test(tc, render_curly_set);
 	tcase_add_test(tc, load_roundtrip);
+	tcase_add_test(tc, load_take_set);
 	tcase_add_test(tc, load_curly_errors);
 	suite_add_tcase(s, tc);
 
