@@ -181,7 +181,9 @@ net_held_run(struct net *n)
 static void
 net_held_cb(evutil_socket_t fd, short what, void *arg)
 {
+	log_hold();
 	net_held_run(arg);
+	log_release();
 }
 
 /*
@@ -239,12 +241,16 @@ net_take(struct net *n, struct net_sock *s, int i)
 /*
  * Up to NET_RX_TURN datagrams a wake-up, NET_RX_BATCH to a system call,
  * so one socket cannot starve the loop; then a few held IKE_SA_INITs.
+ * The lines their exchanges log are written together at the end, one
+ * write for the turn (log_hold: three a setup answering charon before).
  */
 static void
 net_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_sock *s = arg;
 	struct net *n = s->n;
+
+	log_hold();
 
 	for (int got = 0; got < NET_RX_TURN;) {
 		int r;
@@ -270,6 +276,7 @@ net_read(evutil_socket_t fd, short what, void *arg)
 			break; /* the socket is empty: no EAGAIN to ask for */
 	}
 	net_held_run(n);
+	log_release();
 }
 
 struct net *
