@@ -169,12 +169,23 @@ run() {
 		    >"$LAB_DIR/perf.log" 2>&1 &
 		perf=$!
 	fi
+	# IKS_STRACE=FILE: count a qsafe responder's system calls (strace
+	# -f, IKS_STRACE_OPTS, default -c: their counts)
+	local st=
+	if [ -n "${IKS_STRACE:-}" ] && [ "$rsp" = qs ]; then
+		strace ${IKS_STRACE_OPTS:--c} -f -o "$IKS_STRACE" -p "$rpid" >"$LAB_DIR/strace.log" 2>&1 &
+		st=$!
+		lab_poll 10 grep -q attached "$LAB_DIR/strace.log" || true
+	fi
 	out=$(${ini}_init_fire "$I" "$N" "$INFLIGHT") ||
 	    die "$ini->$rsp: initiating $N tunnels ($out)"
 	rt1=$(lab_cpu_ticks "$rpid") rr1=$(lab_rss_kb "$rpid") ir1=$(lab_rss_kb "$ipid")
 	it1=$(lab_cpu_ticks "$ipid")
 	if [ -n "$perf" ]; then
 		kill -INT "$perf" && wait "$perf"
+	fi
+	if [ -n "$st" ]; then
+		kill -INT "$st" && wait "$st"
 	fi
 	if [ -n "${BENCH_DEBUG:-}" ]; then
 		ip netns exec "$LAB_GA" nstat -az 'Udp*Errors' 'Udp*Datagrams' >&2
@@ -194,9 +205,13 @@ run() {
 	lab_cleanup
 }
 
-run swan swan
-S_RATE=$R_RATE S_CPU=$R_CPU S_RKB=$R_RKB S_IKB=$R_IKB S_SECS=$R_SECS
-S_ICPU=$R_ICPU S_DCPU=$R_DCPU
+# IKS_SWAN=0: no swan⇄swan run (while working on the qsafe side; no ratio)
+S_RATE=n/a S_CPU=n/a S_RKB=n/a S_IKB=n/a S_SECS=n/a S_ICPU=n/a S_DCPU=n/a
+if [ "${IKS_SWAN:-1}" != 0 ]; then
+	run swan swan
+	S_RATE=$R_RATE S_CPU=$R_CPU S_RKB=$R_RKB S_IKB=$R_IKB S_SECS=$R_SECS
+	S_ICPU=$R_ICPU S_DCPU=$R_DCPU
+fi
 run swan qs
 Q_RATE=$R_RATE Q_CPU=$R_CPU Q_RKB=$R_RKB Q_IKB=$R_IKB Q_SECS=$R_SECS
 Q_ICPU=$R_ICPU Q_DCPU=$R_DCPU

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,8 @@ struct net {
 	net_input_fn input;
 	void *ctx;
 	struct net_sock s[NET_NSOCK];
+	/* the IKE half of a handed-over NAT-T port (net_split), v4 and v6 */
+	struct net_sock split[2];
 	struct mmsghdr mm[NET_RX_BATCH];
 	struct net_rx rx[NET_RX_BATCH];
 	/* NET_RX_BATCH buffers of NET_DGRAM_MAX + 1 octets; calloc'd, so
@@ -67,7 +70,7 @@ struct net {
 };
 
 static int
-net_bind(int family, uint16_t port)
+net_bind(int family, uint16_t port, bool reuseport)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
@@ -82,6 +85,9 @@ net_bind(int family, uint16_t port)
 	 * addressed to it; below 1024 only privileged processes can.
 	 */
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/* NAT-T: the group net_split adds the IKE reader to */
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
 	if (family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 		sin->sin_family = AF_INET;
@@ -175,7 +181,9 @@ net_held_run(struct net *n)
 static void
 net_held_cb(evutil_socket_t fd, short what, void *arg)
 {
+	log_hold();
 	net_held_run(arg);
+	log_release();
 }
 
 /*
@@ -233,12 +241,16 @@ net_take(struct net *n, struct net_sock *s, int i)
 /*
  * Up to NET_RX_TURN datagrams a wake-up, NET_RX_BATCH to a system call,
  * so one socket cannot starve the loop; then a few held IKE_SA_INITs.
+ * The lines their exchanges log are written together at the end, one
+ * write for the turn (log_hold: three a setup answering charon before).
  */
 static void
 net_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_sock *s = arg;
 	struct net *n = s->n;
+
+	log_hold();
 
 	for (int got = 0; got < NET_RX_TURN;) {
 		int r;
@@ -264,6 +276,7 @@ net_read(evutil_socket_t fd, short what, void *arg)
 			break; /* the socket is empty: no EAGAIN to ask for */
 	}
 	net_held_run(n);
+	log_release();
 }
 
 struct net *
@@ -279,6 +292,8 @@ net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_port,
 	n->rxbuf = xcalloc(NET_RX_BATCH, NET_DGRAM_MAX + 1);
 	n->held = xcalloc(NET_HELD_MAX, sizeof(*n->held));
 	n->held_ev = evtimer_new(base, net_held_cb, n);
+	for (int i = 0; i < 2; i++)
+		n->split[i].fd = -1;
 	for (int i = 0; i < NET_NSOCK; i++) {
 		struct net_sock *s = &n->s[i];
 		s->n = n;
@@ -286,7 +301,7 @@ net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_port,
 		s->natt = i == NET_V4_NATT || i == NET_V6_NATT;
 		s->port = s->natt ? (natt_port ? natt_port : IKE_NATT_PORT)
 				  : (ike_port ? ike_port : IKE_PORT);
-		if ((s->fd = net_bind(s->family, s->port)) == -1) {
+		if ((s->fd = net_bind(s->family, s->port, s->natt)) == -1) {
 			log_warn("UDP port %u (%s): %s: no IKE there", s->port,
 			    s->family == AF_INET ? "IPv4" : "IPv6",
 			    strerror(errno));
@@ -309,6 +324,12 @@ net_free(struct net *n)
 			event_free(n->s[i].ev);
 		if (n->s[i].fd != -1)
 			close(n->s[i].fd);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (n->split[i].ev != NULL)
+			event_free(n->split[i].ev);
+		if (n->split[i].fd != -1)
+			close(n->split[i].fd);
 	}
 	if (n->held_ev != NULL)
 		event_free(n->held_ev);
@@ -333,6 +354,57 @@ net_encap_fd(const struct net *n, int family)
 	return n->s[family == AF_INET ? NET_V4_NATT : NET_V6_NATT].fd;
 }
 
+/*
+ * The IKE half of the NAT-T port s the dataplane took: a second socket on
+ * the port in s's SO_REUSEPORT group (net_bind), and on the group a classic
+ * BPF program that picks the socket of each datagram by its first four
+ * octets, the UDP payload's (the kernel runs it past the UDP header):
+ * zero, RFC 3948 2.2's non-ESP marker, picks this one (the group's second,
+ * index 1), read by the loop as before the hand-over; anything else, ESP
+ * (its SPI is never zero, RFC 4303 2.1), picks s (index 0).  A datagram
+ * shorter than four octets, a NAT-keepalive (RFC 3948 2.3), ends the
+ * program at the load, which returns 0: s.  A charon initiator, with a
+ * NAT (or its kernel-libipsec, which fakes one), sends its IKE_AUTH and
+ * every later request to 4500: each woke the dataplane's thread, which
+ * copied it and woke the loop (an eventfd written and read).  0 / -1:
+ * IKE keeps coming through the dataplane (dp_events.ike_packet).
+ */
+static int
+net_split(struct net *n, const struct net_sock *s, struct net_sock *k)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (k->fd != -1)
+		return 0;
+	*k = *s;
+	k->ev = NULL;
+	if ((k->fd = net_bind(s->family, s->port, true)) == -1)
+		goto fail;
+	if (setsockopt(k->fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+		sizeof(prog)) == -1)
+		goto fail;
+	k->ev = event_new(n->base, k->fd, EV_READ | EV_PERSIST, net_read, k);
+	if (k->ev == NULL || event_add(k->ev, NULL) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warn("UDP port %u (%s): no reader of its own for IKE: %s", s->port,
+	    s->family == AF_INET ? "IPv4" : "IPv6", strerror(errno));
+	if (k->ev != NULL)
+		event_free(k->ev);
+	k->ev = NULL;
+	if (k->fd != -1)
+		close(k->fd);
+	k->fd = -1;
+	return -1;
+}
+
 void
 net_handover(struct net *n, int family)
 {
@@ -342,6 +414,8 @@ net_handover(struct net *n, int family)
 	if (s->ev != NULL)
 		event_free(s->ev);
 	s->ev = NULL;
+	if (s->fd != -1)
+		net_split(n, s, &n->split[family == AF_INET ? 0 : 1]);
 }
 
 static uint16_t

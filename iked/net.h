@@ -7,8 +7,11 @@
  * with the four-octet non-ESP marker is IKE (the marker is removed), a
  * single 0xff octet is a NAT-keepalive (RFC 3948 2.3, dropped), anything
  * else is ESP in UDP, which belongs to the dataplane: once one has the
- * 4500 socket (net_encap_fd / net_handover) net stops reading it and IKE
- * comes back through dp_events.ike_packet.  Datagrams are read
+ * 4500 socket (net_encap_fd / net_handover) net stops reading it and reads
+ * IKE on 4500 from a second socket of the port, to which the kernel steers
+ * each datagram that starts with the marker (SO_REUSEPORT and a BPF
+ * program, net.c net_split); where that cannot be set up, IKE comes back
+ * through dp_events.ike_packet.  Datagrams are read
  * NET_RX_BATCH to a recvmmsg, each into a bounded buffer of NET_DGRAM_MAX
  * octets; a larger one is dropped.
  *
@@ -65,7 +68,8 @@ extern const struct eng_io net_io;
 
 /* The UDP 4500 socket of family (AF_INET / AF_INET6), or -1. */
 int net_encap_fd(const struct net *n, int family);
-/* The dataplane reads that socket from now on; net only sends on it. */
+/* The dataplane reads that socket from now on; net only sends on it,
+ * and reads the port's IKE from a socket of its own (see above). */
 void net_handover(struct net *n, int family);
 
 /*

@@ -26,6 +26,22 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 
+/*
+ * Holding: between log_hold and log_release (nested; the loop's thread
+ * only) lines are kept in a buffer of 16 KiB and written together at the
+ * outermost release, in one write, or when the buffer is full: a daemon
+ * holds around one turn of its work (iked: a batch of datagrams read,
+ * each of which logged its lines with a write each).  Nothing held is
+ * lost on exit (atexit), fatal() or a fatal signal (SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE, SIGABRT: the first log_hold installs a handler that
+ * writes the buffer and passes the signal on to the handler before it);
+ * only a SIGKILL inside a held turn loses that turn's lines.
+ */
+void log_hold(void);
+void log_release(void);
+/* The held lines out now. */
+void log_flush(void);
+
 /* A broken invariant: log and abort. */
 void fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));

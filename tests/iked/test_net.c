@@ -5,9 +5,11 @@
  * net: a message sent to the NAT-T port travels with the non-ESP marker
  * and arrives without it; NAT-keepalives, ESP and runts are dropped; the
  * address a datagram came to is reported, and a reply leaves from the
- * local address the engine names.  keysrc: replies matched by id in the
- * order keymgr sends them, keymgr's error tokens, answers on the loop
- * (never inside get_key) when keymgr is not there or goes away.
+ * local address the engine names; once the dataplane has the NAT-T
+ * socket, IKE to that port still comes to net and ESP does not.  keysrc:
+ * replies matched by id in the order keymgr sends them, keymgr's error tokens,
+ * answers on the loop (never inside get_key) when keymgr is not there or goes
+ * away.
  */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -148,6 +150,68 @@ START_TEST(test_net_marker_and_source)
 	ck_assert_int_eq(r, (ssize_t)sizeof(msg));
 	ck_assert_uint_eq(ntohl(who.sin_addr.s_addr), 0x7f000003);
 	ck_assert_uint_eq(ntohs(who.sin_port), ike);
+	close(u);
+	net_free(n);
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * After the hand-over of the NAT-T port (the dataplane reads its socket),
+ * IKE sent there still reaches the engine from the loop, with the address
+ * it came to, and ESP and a NAT-keepalive reach the dataplane's socket
+ * only.  Without net_split every one of them landed on the dataplane's.
+ */
+START_TEST(test_net_natt_split)
+{
+	struct event_base *base = event_base_new();
+	struct got g = { 0 };
+	uint16_t ike, natt;
+	struct net *n = t_net(base, &g, &ike, &natt);
+	int dpfd = net_encap_fd(n, AF_INET);
+	uint8_t msg[4 + IKE_HDR_LEN + 4] = { 0 };
+	static const char esp[] = "\x01\x02\x03\x04 esp payload";
+	struct sockaddr_in to = t_sin("127.0.0.3", natt);
+	struct sockaddr_in src = t_sin("127.0.0.1", 0);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+
+	net_handover(n, AF_INET); /* as iked_dp_open does */
+	for (size_t i = 4; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	ck_assert_int_eq(bind(u, (struct sockaddr *)&src, sizeof(src)), 0);
+	for (int i = 0; i < 8; i++) { /* more than one to a hash's luck */
+		sendto(
+		    u, msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to));
+		sendto(u, esp, sizeof(esp) - 1, 0, (struct sockaddr *)&to,
+		    sizeof(to));
+		sendto(u, "\xff", 1, 0, (struct sockaddr *)&to, sizeof(to));
+	}
+	t_run(base, &g, 8);
+	ck_assert_int_eq(g.n, 8);
+	ck_assert_uint_eq(g.len, sizeof(msg) - 4);
+	ck_assert_mem_eq(g.p, msg + 4, sizeof(msg) - 4);
+	ck_assert_uint_eq(ntohl(g.local.sin_addr.s_addr), 0x7f000003);
+	ck_assert_uint_eq(ntohs(g.local.sin_port), natt);
+
+	/* the dataplane's socket: the 8 ESP and 8 keepalives, no IKE */
+	int esps = 0, kas = 0, other = 0;
+	struct pollfd pfd = { dpfd, POLLIN, 0 };
+	while (poll(&pfd, 1, 200) == 1) {
+		uint8_t buf[128];
+		ssize_t r = recv(dpfd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r < 0)
+			break;
+		if (r == (ssize_t)sizeof(esp) - 1 &&
+		    memcmp(buf, esp, sizeof(esp) - 1) == 0)
+			esps++;
+		else if (r == 1 && buf[0] == 0xff)
+			kas++;
+		else
+			other++;
+	}
+	ck_assert_int_eq(esps, 8);
+	ck_assert_int_eq(kas, 8);
+	ck_assert_int_eq(other, 0);
 	close(u);
 	net_free(n);
 	event_base_free(base);
@@ -341,6 +405,7 @@ main(void)
 	log_init("test_net", stderr);
 	tcase_add_test(tc, test_net_marker_and_source);
 	tcase_add_test(tc, test_net_established_first);
+	tcase_add_test(tc, test_net_natt_split);
 	tcase_add_test(tc, test_keysrc);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
