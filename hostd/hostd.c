@@ -739,9 +739,9 @@ host_table_name(struct hostd *h)
 /*
  * At the appliance's stop hostd removes what it added to the namespace's
  * firewall: its table and its tracking table (addresses and routes go with
- * the namespace, or stay as configured).  When mgd goes away without a stop (a crash), the
- * table stays in force: the host is not left open, and the next hostd of
- * this state directory takes it over.
+ * the namespace, or stay as configured).  When mgd goes away without a stop (a
+ * crash), the table stays in force: the host is not left open, and the next
+ * hostd of this state directory takes it over.
  */
 static void
 host_stop(struct hostd *h)
@@ -756,11 +756,12 @@ host_stop(struct hostd *h)
 	if (table)
 		nftm_text(NULL, h->table, NULL, &txn);
 	if (h->tracking) /* even if someone deleted it */
-		sb_printf(&txn, "add table inet %s_ct\ndelete table inet %s_ct\n",
-		    h->table, h->table);
+		sb_printf(&txn,
+		    "add table inet %s_ct\ndelete table inet %s_ct\n", h->table,
+		    h->table);
 	if (policy_load(h, sb_str(&txn), false, &err) == -1) {
-		log_err("table inet %s not removed: %s", h->table,
-		    sb_str(&err));
+		log_err(
+		    "table inet %s not removed: %s", h->table, sb_str(&err));
 	} else if (table) {
 		nftm_free(h->model);
 		h->model = NULL;
