@@ -160,7 +160,7 @@ bulk_text(const char *full, const struct bulk *b, struct sb *out)
 			    (memcpy(name, l + 7, n), name[n] = '\0',
 				json_object_get(b->chains, name) != NULL);
 			n = 0;
-		} else if (strncmp(l, "\t}", 3) == 0)
+		} else if (strncmp(l, "\t}", 2) == 0)
 			bare = false;
 		else if (bare && strncmp(l, "\t\t", 2) == 0)
 			continue;
@@ -267,7 +267,7 @@ bulk_batch(const struct nftm *m, const char *table, struct bulk *b,
 			    (r = bulk_rule_new(
 				 table, name, l, (size_t)(nl - l))) == NULL) {
 				sb_printf(err,
-				    "chain %s: its rules outgrew the"
+				    "chain %s: a rule that did not fit the"
 				    " batch",
 				    name);
 				return -1;

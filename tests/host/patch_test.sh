@@ -327,7 +327,8 @@ within 10 test "$(patched)" -ge 1 &&
 # 256 rules): the rules of their bucket chains go by libnftnl (bulk_rule.c),
 # built as nft builds them: IPv4 and IPv6 prefixes, byte-aligned or not,
 # with host bits, sources and destinations, ports and port ranges,
-# protocols, accept and drop, the tags as comments.  The kernel's table,
+# protocols with and without a family, accept and drop, the tags as
+# comments.  The kernel's table,
 # listed, must be the one hostd.nft's text makes (every expression of every
 # rule), its chains with a policy that rejects or names two addresses
 # (forms left to the text) loaded too; a patch of it is the whole model.
@@ -355,7 +356,9 @@ apps="any junos-ssh junos-traceroute junos-icmp-all junos-udp-any junos-https"
 		esac
 		echo "set security address-book global address a$i $a"
 		p="security policies from-zone trust to-zone untrust policy p$i"
-		echo "set $p match source-address a$i"
+		# p331: no address, so no family (tcp dport 22 alone)
+		[ $i = 331 ] && echo "set $p match source-address any" ||
+			echo "set $p match source-address a$i"
 		if [ $((i % 3)) = 0 ] && [ $i -gt 3 ]; then
 			echo "set $p match destination-address a$((i - 3))"
 		else
