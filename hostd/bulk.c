@@ -19,8 +19,17 @@
  *
  * Elements of a set with counters (deny_dev) get theirs from the set's
  * declaration in the kernel (nft_set_elem_expr_clone), as when nft adds
- * them.  Anything else (a restart that replaces a table in force, a
- * change, interval sets, small sets) loads as text (policy_load).
+ * them.
+ *
+ * The rules of the chains that are not base chains go the same way when
+ * there are BULK_RULES of them or more (40,000 policies in 1,250 bucket
+ * chains: libnftables spent most of hostd's load parsing them): the
+ * dormant text declares those chains empty and the batch appends their
+ * rules, built by bulk_rule.c, before the wake.  A chain with a rule of
+ * a form bulk_rule.c does not build keeps its rules in the text.
+ *
+ * Anything else (a restart that replaces a table in force, a change,
+ * interval sets, small sets and tables) loads as text (policy_load).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -31,6 +40,7 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
+#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
@@ -40,16 +50,22 @@
 #include "hostd/hostd.h"
 #include "lib/log.h"
 
-#define BULK_MIN 1024	/* elements from which a set goes by libnftnl */
-#define BULK_ELEM 128	/* batch bytes an element takes at most */
-#define BULK_MSG 131072 /* room for one message (its nest: < 64 KiB) */
-#define BULK_KEY 16	/* IFNAMSIZ: the length of an ifname key */
+#define BULK_MIN 1024	   /* elements from which a set goes by libnftnl */
+#define BULK_ELEM 128	   /* batch bytes an element takes at most */
+#define BULK_MSG 131072	   /* room for one message (its nest: < 64 KiB) */
+#define BULK_KEY 16	   /* IFNAMSIZ: the length of an ifname key */
+#define BULK_RULES 256	   /* rules from which chains go by libnftnl */
+#define BULK_RULE 1024	   /* batch bytes a rule takes on average, at most */
+#define BULK_RULE_MAX 4096 /* room for one rule (bulk_rule.c: 16 exprs) */
 
 struct bulk {
 	json_t *sets; /* the sets that go by libnftnl: name -> is a map */
 	size_t n;     /* their elements */
 	struct nftnl_set *set; /* the one being filled */
 	bool map;	       /* it maps to verdicts */
+	const char *table;
+	json_t *chains; /* the chains whose rules go by libnftnl */
+	size_t nrule;	/* their rules */
 };
 
 /* Sets of interface names (and maps of them to verdicts) that are large. */
@@ -66,6 +82,33 @@ bulk_pick(
 		return;
 	json_object_set_new(b->sets, name, json_boolean(strchr(decl, ':')));
 	b->n += n;
+}
+
+/*
+ * A chain that is not a base chain, when bulk_rule.c builds each of its
+ * rules: its name into b->chains.  The rules are built again, one at a
+ * time, into the batch (bulk_batch): 40,000 rule objects kept cost more
+ * in page faults (fresh heap) than building them twice.
+ */
+static void
+bulk_pick_chain(const char *name, const char *hook, const char *body, void *arg)
+{
+	struct bulk *b = arg;
+	const char *l, *nl;
+	size_t n = 0;
+
+	if (hook != NULL || *body == '\0')
+		return;
+	for (l = body; *l; l = nl + 1, n++) {
+		struct nftnl_rule *r;
+		nl = strchr(l, '\n');
+		if ((r = bulk_rule_new(b->table, name, l, (size_t)(nl - l))) ==
+		    NULL)
+			return;
+		nftnl_rule_free(r);
+	}
+	json_object_set_new(b->chains, name, json_true());
+	b->nrule += n;
 }
 
 /* One element: key "\"dev\"", value "" or "jump CHAIN".  -1: it cannot go
@@ -95,19 +138,32 @@ bulk_elem(const char *key, const char *val, void *arg)
 }
 
 /*
- * The table text (nftm_text, whole) with `flags dormant` and the picked
- * sets declared without their elements.
+ * The table text (nftm_text, whole) with `flags dormant`, the picked
+ * sets declared without their elements and the picked chains without
+ * their rules.
  */
 static void
-bulk_text(const char *full, const json_t *sets, struct sb *out)
+bulk_text(const char *full, const struct bulk *b, struct sb *out)
 {
+	const json_t *sets = b->sets;
 	const char *l, *nl, *cut;
 	char name[128];
+	bool bare = false; /* in a chain whose rules go by libnftnl */
 
 	for (l = full; *l; l = nl) {
 		nl = strchr(l, '\n');
 		nl = nl ? nl + 1 : l + strlen(l);
 		size_t n = 0;
+		if (strncmp(l, "\tchain ", 7) == 0) {
+			n = strcspn(l + 7, " \n");
+			bare = n < sizeof(name) &&
+			    (memcpy(name, l + 7, n), name[n] = '\0',
+				json_object_get(b->chains, name) != NULL);
+			n = 0;
+		} else if (strncmp(l, "\t}", 2) == 0)
+			bare = false;
+		else if (bare && strncmp(l, "\t\t", 2) == 0)
+			continue;
 		if (strncmp(l, "\tset ", 5) == 0 ||
 		    strncmp(l, "\tmap ", 5) == 0)
 			n = strcspn(l + 5, " \n");
@@ -201,6 +257,29 @@ bulk_batch(const struct nftm *m, const char *table, struct bulk *b,
 			return -1;
 		}
 	}
+	json_object_foreach(b->chains, name, v)
+	{
+		const char *l = nftm_chain_body(m, name), *nl;
+		struct nftnl_rule *r;
+		for (; l != NULL && *l; l = nl + 1) {
+			nl = strchr(l, '\n');
+			if (mnl_nlmsg_batch_size(batch) + BULK_RULE_MAX > cap ||
+			    (r = bulk_rule_new(
+				 table, name, l, (size_t)(nl - l))) == NULL) {
+				sb_printf(err,
+				    "chain %s: a rule that did not fit the"
+				    " batch",
+				    name);
+				return -1;
+			}
+			nlh = nftnl_nlmsg_build_hdr(
+			    mnl_nlmsg_batch_current(batch), NFT_MSG_NEWRULE,
+			    NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND, seq++);
+			nftnl_rule_nlmsg_build_payload(nlh, r);
+			nftnl_rule_free(r);
+			mnl_nlmsg_batch_next(batch);
+		}
+	}
 	if ((t = nftnl_table_alloc()) == NULL)
 		return -1;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
@@ -247,7 +326,11 @@ int
 bulk_load(
     struct hostd *h, const struct nftm *m, const char *text, struct sb *err)
 {
-	struct bulk b = { .sets = json_object() };
+	struct bulk b = {
+		.sets = json_object(),
+		.table = h->table,
+		.chains = json_object(),
+	};
 	struct mnl_nlmsg_batch *batch = NULL;
 	struct sb bare;
 	char *buf = NULL;
@@ -256,26 +339,34 @@ bulk_load(
 
 	sb_init(&bare);
 	nftm_each_set(m, bulk_pick, &b);
-	if (b.n == 0 || strstr(text, "\ntable inet ") == NULL)
+	nftm_each_chain(m, bulk_pick_chain, &b);
+	if (b.nrule < BULK_RULES) {
+		json_object_clear(b.chains);
+		b.nrule = 0;
+	}
+	if ((b.n == 0 && b.nrule == 0) || strstr(text, "\ntable inet ") == NULL)
 		goto done; /* nothing large: the text as it is */
 	rc = -1;
-	bulk_text(text, b.sets, &bare);
+	bulk_text(text, &b, &bare);
 	if (policy_load(h, sb_str(&bare), false, err) == -1)
 		goto done;
-	cap = b.n * BULK_ELEM + 4 * BULK_MSG;
+	cap = b.n * BULK_ELEM + b.nrule * BULK_RULE + 4 * BULK_MSG +
+	    BULK_RULE_MAX;
 	buf = xmalloc(cap);
 	if ((batch = mnl_nlmsg_batch_start(buf, cap)) == NULL ||
 	    bulk_batch(m, h->table, &b, batch, cap, err) == -1 ||
 	    bulk_send(batch, err) == -1)
 		goto done;
-	log_info("nftables: %zu elements of %zu large sets loaded by libnftnl",
-	    b.n, json_object_size(b.sets));
+	log_info("nftables: %zu elements of %zu large sets and %zu rules of"
+		 " %zu chains loaded by libnftnl",
+	    b.n, json_object_size(b.sets), b.nrule, json_object_size(b.chains));
 	rc = 0;
 done:
 	if (batch != NULL)
 		mnl_nlmsg_batch_stop(batch);
 	free(buf);
 	json_decref(b.sets);
+	json_decref(b.chains);
 	sb_free(&bare);
 	return rc;
 }

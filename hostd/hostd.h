@@ -193,6 +193,17 @@ void pending_apply(
 int bulk_load(
     struct hostd *h, const struct nftm *m, const char *text, struct sb *err);
 
+/*
+ * bulk_rule.c: rule (len bytes of nftables text, one of the forms
+ * policy.c writes into its bucket chains and the jumps to them) of chain
+ * in table inet table as a libnftnl rule, its expressions as nft builds
+ * them; NULL when it is not one of those forms.  Caller frees with
+ * nftnl_rule_free.
+ */
+struct nftnl_rule;
+struct nftnl_rule *bulk_rule_new(
+    const char *table, const char *chain, const char *rule, size_t len);
+
 /* zones.c: the model of the table for a configuration (nftm.h), or NULL
  * when c has no zone and no policy (zones_wanted): no table. */
 bool zones_wanted(struct conf *c);

@@ -814,6 +814,21 @@ nftm_each_elem(const struct nftm *m, const char *set,
 	return 0;
 }
 
+void
+nftm_each_chain(const struct nftm *m,
+    void (*fn)(const char *name, const char *hook, const char *body, void *arg),
+    void *arg)
+{
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(m->chains, name, v)
+	{
+		const struct nftm_chain *c = &m->chain[json_integer_value(v)];
+		fn(name, c->hook, sb_str((struct sb *)&c->body), arg);
+	}
+}
+
 /* ---- names ------------------------------------------------------- */
 
 /* FNV-1a, 64 bits: stable names for configuration keys. */

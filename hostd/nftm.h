@@ -89,6 +89,11 @@ void nftm_each_set(const struct nftm *m,
  * fn returns -1 to stop.  0, or -1 when fn stopped. */
 int nftm_each_elem(const struct nftm *m, const char *set,
     int (*fn)(const char *key, const char *val, void *arg), void *arg);
+/* Calls fn for each chain of m: its name, its base chain statement (or
+ * NULL) and its rules, one a line. */
+void nftm_each_chain(const struct nftm *m,
+    void (*fn)(const char *name, const char *hook, const char *body, void *arg),
+    void *arg);
 /* The rules of chain name in m, one a line, or NULL when m has no such
  * chain. */
 const char *nftm_chain_body(const struct nftm *m, const char *name);

@@ -323,6 +323,93 @@ within 10 test "$(patched)" -ge 1 &&
 	ok "a patch of the table loaded in bulk is the whole model" ||
 	bad "the patch after the bulk load not verified"
 
+# the first table with 400 policies in one context (more than bulk.c's
+# 256 rules): the rules of their bucket chains go by libnftnl (bulk_rule.c),
+# built as nft builds them: IPv4 and IPv6 prefixes, byte-aligned or not,
+# with host bits, sources and destinations, ports and port ranges,
+# protocols with and without a family, accept and drop, the tags as
+# comments.  The kernel's table,
+# listed, must be the one hostd.nft's text makes (every expression of every
+# rule), its chains with a policy that rejects or names two addresses
+# (forms left to the text) loaded too; a patch of it is the whole model.
+: >"$D/hostd.log"
+{
+	echo configure
+	echo "delete security"
+	echo commit
+} | cli >"$D/out9" 2>&1
+within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
+	bad "the table stayed without zones and policies"
+apps="any junos-ssh junos-traceroute junos-icmp-all junos-udp-any junos-https"
+{
+	echo configure
+	echo "set security zones security-zone trust interfaces ge-0/0/1.0"
+	echo "set security zones security-zone untrust interfaces ge-0/0/2.0"
+	for i in $(seq 1 400); do
+		case $((i % 6)) in
+		0) a="10.$((i / 250)).$((i % 250)).1/32" ;;
+		1) a="10.$((i % 250)).$((i / 250)).0/24" ;;
+		2) a="172.16.$((i % 16 * 16)).0/20" ;;
+		3) a="10.$((i % 250)).7.3/9" ;;
+		4) a="2001:db8:$(printf %x $i)::/48" ;;
+		5) a="2001:db8:0:$(printf %x $((i * 16)))::/60" ;;
+		esac
+		echo "set security address-book global address a$i $a"
+		p="security policies from-zone trust to-zone untrust policy p$i"
+		# p331: no address, so no family (tcp dport 22 alone)
+		[ $i = 331 ] && echo "set $p match source-address any" ||
+			echo "set $p match source-address a$i"
+		if [ $((i % 3)) = 0 ] && [ $i -gt 3 ]; then
+			echo "set $p match destination-address a$((i - 3))"
+		else
+			echo "set $p match destination-address any"
+		fi
+		set -- $apps
+		shift $((i % 6))
+		echo "set $p match application $1"
+		if [ $i = 150 ]; then
+			echo "set $p then reject"
+		elif [ $i = 280 ]; then
+			echo "set $p match source-address a$((i - 1))"
+			echo "set $p then permit"
+		elif [ $((i % 2)) = 0 ]; then
+			echo "set $p then permit"
+		else
+			echo "set $p then deny"
+		fi
+	done
+	echo commit
+} | cli >"$D/out9b" 2>&1
+grep -q "commit complete" "$D/out9b" || { bad "commit of 400 policies"; tail "$D/out9b"; }
+within 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
+	bad "no table for 400 policies"
+nr=$(grep -o '[0-9]* rules of [0-9]* chains loaded by libnftnl' "$D/hostd.log")
+[ "${nr%% *}" -ge 256 ] 2>/dev/null &&
+	ok "the policies' rules went by libnftnl: $nr" ||
+	bad "the policies' rules went as text: '$nr' $(grep 'as text' "$D/hostd.log")"
+within 10 nft_file_is_table "$t" &&
+	ok "400 policies: the rules built by libnftnl are the rules nft makes of hostd.nft ($(grep -c '"rule"' "$D/in_force.rules") rules)" ||
+	{ bad "the rules built by libnftnl differ from nft's"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+ip netns exec $X nft delete table inet "$t" 2>/dev/null
+ip netns exec $A nft list table inet "$t" >"$D/t9" 2>&1 && ! grep -q dormant "$D/t9" &&
+	ok "the table of 400 policies is awake" ||
+	bad "the table of 400 policies is not there or left dormant"
+grep -c 'comment "p_' "$D/hostd.nft" >"$D/tags"
+[ "$(ip netns exec $A nft list table inet "$t" | grep -c 'comment "p_')" = "$(cat "$D/tags")" ] &&
+	ok "every policy rule carries its tag ($(cat "$D/tags"))" ||
+	bad "policy tags: $(cat "$D/tags") in hostd.nft, not in the kernel"
+v0=$(patched)
+printf 'configure\nset security policies from-zone trust to-zone untrust policy p8 match application junos-ssh\ncommit\n' |
+	cli >"$D/out9c" 2>&1
+within 10 test "$(patched)" -gt "$v0" &&
+	ok "a patch of the policies loaded by libnftnl is the whole model" ||
+	bad "the patch after the rules' bulk load not verified"
+within 10 nft_file_is_table "$t" &&
+	ok "the patched table is the one hostd.nft describes" ||
+	{ bad "the patched table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+grep -q "NOT ENFORCED" "$D/hostd.log" &&
+	bad "a transaction after the rules' bulk load failed"
+
 if [ $fails -gt 0 ]; then
 	echo "--- hostd.log"
 	tail -40 "$D/hostd.log"
