@@ -198,13 +198,16 @@ has "profiles committed" "$T/conf.out" "commit complete"
 # --- what the KME's Status says (ETSI GS QKD 014 6.1), from the first probe
 # Every profile's first probe is awaited, qstall's too: a request queued
 # behind that probe (which stalls for the whole timeout) would time out in
-# the queue, not in its own handshake as the check below expects.
+# the queue, not in its own handshake as the check below expects.  qa's
+# too: keymgr refuses 5 keys itself only once its probe has read the KME's
+# max_key_per_request (before, the KME's own 400 answers).
 i=0
 until detail qsae && grep -q "Not usable" "$T/qsae.detail" && detail qbig &&
     grep -q "Not usable" "$T/qbig.detail" && detail qdown &&
     grep -q "Last-probe-error" "$T/qdown.detail" && detail qstall &&
-    grep -q "Last-probe-error" "$T/qstall.detail"; do
-	i=$((i + 1)); [ $i -gt 80 ] && break
+    grep -q "Last-probe-error" "$T/qstall.detail" && detail qa &&
+    grep -q "4 keys per request" "$T/qa.detail"; do
+	i=$((i + 1)); [ $i -gt 200 ] && break
 	sleep 0.1
 done
 has "Status limits shown" "$T/qbig.detail" "  KME-limits: key size 64..1024 bits, 4 keys per request"
