@@ -9,6 +9,12 @@
  *
  * Each start appends "start PID" to QSAFE_STALL_LOG, each held check
  * "stalled PID" before and "answered PID" after.
+ *
+ * QSAFE_STALL_OP=apply holds a commit's apply instead, and QSAFE_STALL_WHO
+ * holds only in the stand-in of that name (the program's name: mgd starts
+ * hostd, keymgr and iked by name); every apply appends "apply NAME PID"
+ * when it comes and "applied NAME PID" once answered, so a test reads the
+ * order in which mgd asked its daemons (apply_order.sh).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,16 @@ stall_note(const char *what)
 		return;
 	fprintf(f, "%s %d\n", what, (int)getpid());
 	fclose(f);
+}
+
+/* "apply NAME" / "applied NAME": an apply's arrival and its answer. */
+static void
+stall_note_apply(const char *what, const char *name)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "%s %s", what, name);
+	stall_note(line);
 }
 
 static double
@@ -62,17 +78,28 @@ main(int argc, char **argv)
 {
 	const char *how = getenv("QSAFE_STALL");
 	const char *s = getenv("QSAFE_STALL_SECS");
+	const char *hold_op = getenv("QSAFE_STALL_OP");
+	const char *who = getenv("QSAFE_STALL_WHO");
+	const char *name =
+	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	int secs = s != NULL ? atoi(s) : 15;
 	json_t *req;
 
+	(void)argc;
+	if (hold_op == NULL)
+		hold_op = DAEMON_OP_CHECK;
+	if (who != NULL && strcmp(who, name) != 0)
+		how = NULL;
 	stall_note("start");
 	while ((req = msg_recv(DAEMON_MGD_FD, -1)) != NULL) {
 		const char *op = msg_str(req, "op");
 		json_t *reply = json_object();
 		bool held = false;
+		bool apply = op != NULL && strcmp(op, DAEMON_OP_APPLY) == 0;
 
-		if (how != NULL && op != NULL &&
-		    strcmp(op, DAEMON_OP_CHECK) == 0 &&
+		if (apply)
+			stall_note_apply("apply", name);
+		if (how != NULL && op != NULL && strcmp(op, hold_op) == 0 &&
 		    !msg_bool(req, "full")) {
 			stall_hold(how, secs);
 			held = true;
@@ -85,6 +112,8 @@ main(int argc, char **argv)
 			return 1;
 		if (held)
 			stall_note("answered");
+		if (apply)
+			stall_note_apply("applied", name);
 		json_decref(reply);
 		json_decref(req);
 	}
