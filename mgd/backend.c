@@ -44,6 +44,8 @@
 #define DAEMON_BUSY_MIN_CPU_MS 100
 /* the longest wait for a working daemon's reply */
 #define DAEMON_BUSY_CAP_MS 120000
+/* at mgd's stop, the wait for the daemons to exit after SIGTERM */
+#define DAEMON_STOP_MS 5000
 
 struct daemon_def {
 	const char *name;
@@ -660,24 +662,35 @@ backend_free(struct backend *b)
 	if (b == NULL)
 		return;
 	b->phase.done = NULL; /* mgd is stopping: nobody to tell */
+	/* SIGTERM while the link is still up: the daemon tells a stop
+	 * (hostd removes its nftables table) from mgd vanishing (its link
+	 * closes: the daemon exits and keeps what it enforces).  All at once,
+	 * then one wait for them all: a daemon's exit (a sanitizer's leak
+	 * check under load) may take seconds, and a SIGKILL would lose it. */
+	for (size_t i = 0; i < NDAEMONS; i++)
+		if (b->d[i].pid > 0)
+			kill(b->d[i].pid, SIGTERM);
+	for (int t = 0; t < DAEMON_STOP_MS / 20; t++) {
+		bool left = false;
+		for (size_t i = 0; i < NDAEMONS; i++) {
+			struct daemon *d = &b->d[i];
+			if (d->pid > 0 &&
+			    waitpid(d->pid, NULL, WNOHANG) == d->pid)
+				d->pid = 0;
+			left |= d->pid > 0;
+		}
+		if (!left)
+			break;
+		usleep(20000);
+	}
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *d = &b->d[i];
-		/* SIGTERM while the link is still up: the daemon tells a stop
-		 * (hostd removes its nftables table) from mgd vanishing (its
-		 * link closes: the daemon exits and keeps what it enforces) */
 		if (d->pid > 0) {
-			kill(d->pid, SIGTERM);
-			for (int t = 0; t < 50; t++) {
-				if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
-					d->pid = 0;
-					break;
-				}
-				usleep(20000);
-			}
-			if (d->pid > 0) {
-				kill(d->pid, SIGKILL);
-				waitpid(d->pid, NULL, 0);
-			}
+			log_warn(
+			    "%s (pid %d) did not stop within %d ms: killed",
+			    d->def->name, (int)d->pid, DAEMON_STOP_MS);
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, NULL, 0);
 		}
 		backend_disconnect(d);
 		if (d->restart_ev)
