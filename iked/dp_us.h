@@ -40,7 +40,6 @@
 #include <stdbool.h>
 #include <net/if.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <event2/event.h>
 
@@ -186,16 +185,11 @@ struct dp {
 	struct dp_stats gone, cleared; /* removed SAs; global at clear */
 	_Atomic uint64_t rx_invalid_spi, rx_bad_header, rx_discarded;
 	_Atomic uint64_t tx_discarded;
-	int raw4, raw6, ctl;  /* ctl: ioctl socket */
-	int encap4, encap6;   /* UDP 4500 (RFC 3948), per family */
-	bool offload;	      /* vnet TUN devices (dp_gso.h) */
-	int icmp4, icmp6;     /* dp_us_out.c: too-big messages */
-	int mtu4, mtu6;	      /* dp_pmtu_query's; -1 until first asked */
-	struct dp_pmtu_last { /* dp_pmtu_query's last answer */
-		struct sockaddr_storage peer;
-		uint32_t mtu;
-		time_t at; /* CLOCK_MONOTONIC_COARSE second; 0 none */
-	} mtu_last;
+	int raw4, raw6, ctl;	  /* ctl: ioctl socket */
+	int encap4, encap6;	  /* UDP 4500 (RFC 3948), per family */
+	bool offload;		  /* vnet TUN devices (dp_gso.h) */
+	int icmp4, icmp6;	  /* dp_us_out.c: too-big messages */
+	int mtu4, mtu6;		  /* dp_pmtu_query's; -1 until first asked */
 	struct crypto_algs *algs; /* esp_sa_new_with's; the loop's thread */
 	int df_raw4, df_raw6;	  /* their DF mode: 0 clear, 1 set */
 	int df_encap4, df_encap6; /* the same for the UDP 4500 sockets */

@@ -63,33 +63,22 @@
  * The route's MTU to peer: a UDP socket connected to it, nothing sent.
  * One socket per family, kept and connected again for each query (the
  * loop's thread only): a socket, its port and its close for each Child SA
- * were a tenth of a responder's setup.  The last answer serves the same
- * peer again within its second (the age dp_life_cb's refresh has anyway):
- * a thousand Child SAs to one gateway cost a connect and a getsockopt
- * each.  0 when unknown.
+ * were a tenth of a responder's setup.  0 when unknown.
  */
 uint32_t
 dp_pmtu_query(struct dp *dp, const struct sockaddr_storage *peer, socklen_t len)
 {
-	struct sockaddr_storage to = { 0 };
-	bool v4 = peer->ss_family == AF_INET;
+	struct sockaddr_storage to = *peer;
+	bool v4 = to.ss_family == AF_INET;
 	int *fd = v4 ? &dp->mtu4 : &dp->mtu6, mtu = 0;
 	socklen_t ml = sizeof(mtu);
-	struct dp_pmtu_last *last = &dp->mtu_last;
-	struct timespec ts;
 
-	if (len > sizeof(to))
-		return 0;
-	memcpy(&to, peer, len);
 	if (v4)
 		((struct sockaddr_in *)&to)->sin_port = htons(4500);
 	else if (to.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&to)->sin6_port = htons(4500);
 	else
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	if (last->at == ts.tv_sec + 1 && memcmp(&last->peer, &to, len) == 0)
-		return last->mtu;
 	if (*fd < 0 &&
 	    (*fd = socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return 0;
@@ -97,10 +86,7 @@ dp_pmtu_query(struct dp *dp, const struct sockaddr_storage *peer, socklen_t len)
 	    getsockopt(*fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
 		v4 ? IP_MTU : IPV6_MTU, &mtu, &ml) < 0)
 		mtu = 0;
-	last->peer = to;
-	last->mtu = mtu > 0 ? (uint32_t)mtu : 0;
-	last->at = ts.tv_sec + 1; /* 0 stays "none" at the clock's start */
-	return last->mtu;
+	return mtu > 0 ? (uint32_t)mtu : 0;
 }
 
 bool
