@@ -131,9 +131,7 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
  * A fatal signal (a fault, an abort): the held lines written as they are,
  * without the lock (the thread that faulted may hold it) and with write(2)
  * alone, which is async-signal-safe; then the handler there was before
- * (a sanitizer's, the default).  A fault returns to the faulting
- * instruction, which faults again into that handler; SIGABRT is raised
- * again (abort(3) would do the same when a handler returns).
+ * (a sanitizer's, the default), by raising the signal again.
  */
 static void
 log_fatal_signal(int sig)
@@ -152,8 +150,9 @@ log_fatal_signal(int sig)
 	     i < sizeof(log_fatal_sigs) / sizeof(log_fatal_sigs[0]); i++)
 		if (log_fatal_sigs[i] == sig)
 			sigaction(sig, &log_old_sa[i], NULL);
-	if (sig == SIGABRT)
-		raise(sig);
+	/* a signal sent (kill, raise) would otherwise end here and the
+	 * process go on; a fault that survives it faults again on return */
+	raise(sig);
 }
 
 static void
