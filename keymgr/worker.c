@@ -398,6 +398,11 @@ worker_free(struct km_worker *w)
 
 	qkd_client_free(w->qc);
 	profile_put(w->t, w->p);
+	/* OpenSSL's state of this thread (its DRBGs, its error queue) goes
+	 * now, not in a destructor at the thread's end: keymgr's stop may
+	 * exit as soon as the count below reaches 0, and a thread still
+	 * ending then leaked them (LeakSanitizer saw it under load) */
+	OPENSSL_thread_stop();
 	pthread_mutex_lock(&t->mu);
 	t->workers--;
 	pthread_cond_broadcast(&t->cv);
