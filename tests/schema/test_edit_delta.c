@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "schema/conf_text.h"
 #include "schema/edit.h"
+#include "tests/schema/read_all.h"
 
 static struct schema *S;
 
@@ -183,22 +184,6 @@ START_TEST(refused_the_same)
 	conf_free(d);
 }
 END_TEST
-
-static char *
-read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	struct sb out;
-	char buf[4096];
-	size_t n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	sb_init(&out);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&out, buf, n);
-	fclose(f);
-	return sb_steal(&out);
-}
 
 /* The sample files' placeholders ("<SNIP>", "$9$...") as real secrets. */
 static char *

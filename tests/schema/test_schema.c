@@ -28,6 +28,7 @@
 #include "schema/path.h"
 #include "schema/schema.h"
 #include "schema/validate.h"
+#include "tests/schema/read_all.h"
 
 static struct schema *S;
 
@@ -1465,22 +1466,6 @@ sample_fill(const char *text)
 		}
 	}
 	free(enc);
-	return sb_steal(&out);
-}
-
-static char *
-read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	struct sb out;
-	char buf[4096];
-	size_t n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	sb_init(&out);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&out, buf, n);
-	fclose(f);
 	return sb_steal(&out);
 }
 
