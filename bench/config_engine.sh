@@ -62,42 +62,33 @@ echo "config_engine.sh: $gateways gateways, $lines lines," \
     "$(nproc) cpus, $(uname -r)"
 
 # 1. load set + commit on an empty appliance.
-: >"$dir/big"
-r=0
-while [ $r -lt "$big_runs" ]; do
+# an appliance that is up: mgd opens its socket once its daemons have
+# started and read their (empty) configuration (backend_new)
+load_fresh() {
 	mgd_stop
-	# an appliance that is up: mgd opens its socket once its daemons
-	# have started and read their (empty) configuration (backend_new)
 	mgd_start
 	bench_timed -c "configure; load set $conf; commit"
-	echo $t >>"$dir/big"
-	r=$((r + 1))
-done
+}
+bench_repeat "$big_runs" "$dir/big" load_fresh
 report "load set $lines lines + commit" "$(median "$dir/big")" s 2
 
 # 2. one-line set + commit: a new leaf of a different proposal each run.
-: >"$dir/small"
-r=0
+one_line() {
+	g=$(( (bench_run * 7919) % gateways ))
+	bench_timed -c "configure; set security ike proposal IKE-P-$g lifetime-seconds $((3600 + bench_run)); commit"
+}
 c0=$(bench_cpu)
-while [ $r -lt "$runs" ]; do
-	g=$(( (r * 7919) % gateways ))
-	bench_timed -c "configure; set security ike proposal IKE-P-$g lifetime-seconds $((3600 + r)); commit"
-	echo $t >>"$dir/small"
-	r=$((r + 1))
-done
+bench_repeat "$runs" "$dir/small" one_line
 report "one-line set + commit" "$(median "$dir/small")" ms 50
 bench_cpu_line "$c0" "$(bench_cpu)" "$runs"
 
 # 2a. With GROUPS=1: one line of the group, inherited by every gateway.
 if [ "${BENCH_GROUPS:-0}" = 1 ]; then
-	: >"$dir/group"
-	r=0
+	group_line() {
+		bench_timed -c "configure; set groups gw-common security ike gateway <GW-*> dead-peer-detection interval $((11 + bench_run)); commit"
+	}
 	c0=$(bench_cpu)
-	while [ $r -lt "$runs" ]; do
-		bench_timed -c "configure; set groups gw-common security ike gateway <GW-*> dead-peer-detection interval $((11 + r)); commit"
-		echo $t >>"$dir/group"
-		r=$((r + 1))
-	done
+	bench_repeat "$runs" "$dir/group" group_line
 	report "one-line group change reaching $gateways gateways + commit" \
 	    "$(median "$dir/group")" s 0.5
 	bench_cpu_line "$c0" "$(bench_cpu)" "$runs"
@@ -116,25 +107,13 @@ awk -v ns="$t" 'BEGIN { printf "the command after a snapshot commit (1 in 10):" 
     " %.1f ms (no target of its own)\n", ns / 1e6 }'
 
 # 3. show configuration | display set.
-: >"$dir/show"
-r=0
-while [ $r -lt "$runs" ]; do
-	bench_timed -c "show configuration | display set"
-	echo $t >>"$dir/show"
-	r=$((r + 1))
-done
+bench_repeat "$runs" "$dir/show" bench_timed -c "show configuration | display set"
 shown=$(wc -l <"$dir/out" | tr -d ' ')
 report "show configuration | display set ($shown lines)" \
     "$(median "$dir/show")" s 0.3
 
 # 4. cli start to exit.
-: >"$dir/ver"
-r=0
-while [ $r -lt "$runs" ]; do
-	bench_timed -c "show version"
-	echo $t >>"$dir/ver"
-	r=$((r + 1))
-done
+bench_repeat "$runs" "$dir/ver" bench_timed -c "show version"
 report "cli -c 'show version'" "$(median "$dir/ver")" ms 30
 
 # 5. Completion and `?` (issue 3): mgd's "complete"/"help" answers over the

@@ -110,35 +110,28 @@ timed() {
 # the median reported against TARGET (seconds; none: no target of its
 # own), with the output's line count in the label when asked.
 shows() {
-	: >"$dir/show"
 	: >"$dir/cpu"
-	r=0
-	while [ $r -lt "$runs" ]; do
-		timed -c "$1"
-		echo $t >>"$dir/show"
-		r=$((r + 1))
-	done
+	bench_repeat "$runs" "$dir/show" timed -c "$1"
 	l=$2
 	[ "${4:-}" = lines ] && l="$l ($(wc -l <"$dir/out" | tr -d ' ') lines)"
 	report "$l" "$(median "$dir/show")" s "${3:-}"
 	cpu_line "$runs"
 }
 
+# change_run TEMPLATE: one of change's commits (run $bench_run).
+change_run() {
+	i=$((bench_run + 1))
+	svc=$(echo ping ssh http https ntp snmp tftp dns telnet ftp |
+	    cut -d' ' -f$(( (i - 1) % 10 + 1 )))
+	eval "cmds=\"$1\""
+	timed -c "configure; $cmds; commit"
+}
 # change LABEL TEMPLATE: RUNS small commits.  TEMPLATE is the commands,
 # where $i is the run number (1, 2, ...) and $svc a system-service that
 # differs each run, so that every run changes something.
 change() {
-	: >"$dir/small"
 	: >"$dir/cpu"
-	i=1
-	while [ $i -le "$runs" ]; do
-		svc=$(echo ping ssh http https ntp snmp tftp dns telnet ftp |
-		    cut -d' ' -f$(( (i - 1) % 10 + 1 )))
-		eval "cmds=\"$2\""
-		timed -c "configure; $cmds; commit"
-		echo $t >>"$dir/small"
-		i=$((i + 1))
-	done
+	bench_repeat "$runs" "$dir/small" change_run "$2"
 	report "  $1" "$(median "$dir/small")" ms 50
 	cpu_line "$runs"
 }

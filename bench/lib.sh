@@ -38,6 +38,10 @@
 #                                       $bench_timer (a prefix, may be
 #                                       empty); $t is the elapsed ns; a
 #                                       failed cli stops the bench
+#   bench_repeat N FILE CMD...          CMD N times (bench_timed, or a
+#                                       function that calls it), with
+#                                       $bench_run the run's index from 0;
+#                                       each run's $t a line of FILE
 #   median FILE                         the median of FILE's numbers
 #   report LABEL NS UNIT TARGET         "LABEL: 1.43 s (target < 2 s)"
 
@@ -184,6 +188,18 @@ bench_timed() {
 	}
 	e=$(now)
 	t=$((e - s))
+}
+
+bench_repeat() {
+	bench_n=$1 bench_file=$2
+	shift 2
+	: >"$bench_file"
+	bench_run=0
+	while [ $bench_run -lt "$bench_n" ]; do
+		"$@"
+		echo $t >>"$bench_file"
+		bench_run=$((bench_run + 1))
+	done
 }
 
 median() {
