@@ -17,10 +17,10 @@
  * order in which mgd asked its daemons (apply_order.sh).
  *
  * At mgd's stop (stop.sh): the stand-in named by QSAFE_STALL_TERM_IGNORE
- * ignores SIGTERM (a daemon that does not stop), noting "term-ignored
- * NAME PID"; the one named by QSAFE_STALL_TERM_SLOW takes a second to
- * exit, noting "term NAME PID" when the signal comes and "exit NAME PID"
- * as its last act (a sanitizer's exit report, which a SIGKILL would lose).
+ * ignores SIGTERM and the end of mgd's link (a daemon that hangs), noting
+ * "term-ignored NAME PID"; the one named by QSAFE_STALL_TERM_SLOW takes a
+ * second to exit, noting "term NAME PID" when the signal comes and "exit NAME
+ * PID" as its last act (a sanitizer's exit report, which a SIGKILL would lose).
  * The others die of SIGTERM at once, as before.
  */
 #include <pthread.h>
@@ -137,6 +137,7 @@ main(int argc, char **argv)
 	const char *s = getenv("QSAFE_STALL_SECS");
 	const char *hold_op = getenv("QSAFE_STALL_OP");
 	const char *who = getenv("QSAFE_STALL_WHO");
+	const char *ignore = getenv("QSAFE_STALL_TERM_IGNORE");
 	const char *name =
 	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	int secs = s != NULL ? atoi(s) : 15;
@@ -175,5 +176,9 @@ main(int argc, char **argv)
 		json_decref(reply);
 		json_decref(req);
 	}
+	/* mgd's link closed: the one that ignores SIGTERM hangs on */
+	if (ignore != NULL && strcmp(ignore, name) == 0)
+		for (;;)
+			pause();
 	return 0;
 }

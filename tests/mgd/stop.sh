@@ -44,6 +44,7 @@ t_start
 t_poll 30 started || t_fail "the stand-ins did not start: $(cat "$QSAFE_STALL_LOG")"
 hostd=$(child hostd) && keymgr=$(child keymgr) && iked=$(child iked) ||
     t_fail "mgd's children: $(pgrep -l -P "$T_MGD_PID")"
+T_PIDS="$hostd $keymgr $iked" # killed by the cleanup if they outlive mgd
 [ -f "$T_DIR/state/mgd.pid" ] || t_fail "no mgd.pid while mgd runs"
 
 kill -TERM "$T_MGD_PID"
