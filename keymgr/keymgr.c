@@ -83,7 +83,7 @@ main(int argc, char **argv)
 	struct keymgr km = { 0 };
 	struct event *term = NULL, *intr = NULL;
 	struct sb sock;
-	int fd, rc = 1;
+	int fd, nworkers, rc = 1;
 	bool ended;
 
 	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
@@ -111,10 +111,16 @@ main(int argc, char **argv)
 	event_base_dispatch(km.base);
 	rc = 0;
 done:
-	/* The API first (no new jobs), then the workers. */
+	/* The API first (no new jobs), then the workers: their requests in
+	 * flight are cancelled (a KME that holds one does not hold the stop),
+	 * the 2 s wait is for a worker in something else (its TLS set-up). */
 	api_stop(km.api);
+	nworkers = worker_cancel_all(&km.table);
 	profile_table_free(&km.table);
 	if ((ended = worker_wait_all(&km.table, 2000))) {
+		if (nworkers > 0)
+			log_info("stopping: %d KME worker%s ended", nworkers,
+			    nworkers == 1 ? "" : "s");
 		/* get profile-keys answers the workers woke us for. */
 		if (km.base != NULL)
 			event_base_loop(km.base, EVLOOP_NONBLOCK);

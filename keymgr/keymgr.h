@@ -147,7 +147,8 @@ struct km_table {
 	 * name).  Changed only with v. */
 	size_t *idx;
 	size_t idxsize;
-	int workers; /* worker threads alive */
+	int workers;		/* worker threads alive */
+	struct km_worker *live; /* those threads (worker.c) */
 };
 
 struct km_api;
@@ -232,6 +233,12 @@ void job_free(struct km_table *t, struct km_job *j);
 json_t *keystore_hex_json(
     const unsigned char *buf, size_t len, const char *prefix);
 
+/*
+ * keymgr's stop: every worker alive cancels its request in flight and every
+ * later one (qkd_client_cancel), so none waits for its KME.  Returns the
+ * number of workers alive.
+ */
+int worker_cancel_all(struct km_table *t);
 /* Waits up to ms for every worker thread to end; true when they did. */
 bool worker_wait_all(struct km_table *t, int ms);
 

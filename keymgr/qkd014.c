@@ -9,10 +9,17 @@
  * timeouts, no redirects, and a reply size cap enforced while receiving.
  * Per request only the URL, the method and the body change.
  *
+ * The handle runs in a multi handle of its own (which keeps the connection
+ * between requests) so that a request can be cancelled from another thread
+ * at once: qkd_client_cancel() sets a flag and wakes curl_multi_poll(), and
+ * the request ends there, with no wait for the KME or for a timeout
+ * (keymgr's stop while a KME holds a request: keymgr/worker.c).
+ *
  * The library does not log: failures are reported through struct qkd_error
  * and the caller (keymgr) logs them once and counts them per code.
  */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +34,8 @@
 
 struct qkd_client {
 	CURL *curl;
+	CURLM *multi;	       /* carries curl, keeps its connection */
+	atomic_bool cancelled; /* qkd_client_cancel: set once, for good */
 	struct curl_slist *hdr_get;
 	struct curl_slist *hdr_post;
 	char *base_url;
@@ -233,7 +242,9 @@ qkd_client_new(const struct qkd_client_config *cfg, struct qkd_error *err)
 	if (qc->hdr_post != NULL)
 		qc->hdr_post = curl_slist_append(
 		    qc->hdr_post, "Content-Type: application/json");
-	if ((qc->curl = curl_easy_init()) == NULL || qc->hdr_get == NULL ||
+	atomic_init(&qc->cancelled, false);
+	if ((qc->curl = curl_easy_init()) == NULL ||
+	    (qc->multi = curl_multi_init()) == NULL || qc->hdr_get == NULL ||
 	    qc->hdr_post == NULL) {
 		qkd_seterr(err, QKD_ERR_ARG, "libcurl initialisation failed");
 		goto fail;
@@ -251,6 +262,9 @@ qkd_client_free(struct qkd_client *qc)
 {
 	if (qc == NULL)
 		return;
+	/* curl is out of the multi handle between requests */
+	if (qc->multi != NULL)
+		curl_multi_cleanup(qc->multi);
 	if (qc->curl != NULL)
 		curl_easy_cleanup(qc->curl);
 	curl_slist_free_all(qc->hdr_get);
@@ -276,6 +290,14 @@ qkd_client_set_timeout(struct qkd_client *qc, long timeout_ms)
 	curl_easy_setopt(qc->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    qc->connect_timeout_ms < timeout_ms ? qc->connect_timeout_ms
 						: timeout_ms);
+}
+
+void
+qkd_client_cancel(struct qkd_client *qc)
+{
+	atomic_store(&qc->cancelled, true);
+	/* curl_multi_wakeup(3): the one call meant for another thread */
+	curl_multi_wakeup(qc->multi);
 }
 
 void
@@ -319,6 +341,7 @@ qkd_map_curl(struct qkd_client *qc, CURLcode rc, bool fresh)
 		return QKD_ERR_TRANSPORT;
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL: return QKD_ERR_ARG;
+	case CURLE_ABORTED_BY_CALLBACK: return QKD_ERR_CANCELLED;
 	default: return QKD_ERR_TRANSPORT;
 	}
 }
@@ -333,6 +356,46 @@ qkd_map_http(long status)
 	case 503: return QKD_ERR_HTTP_503;
 	default: return QKD_ERR_HTTP_OTHER;
 	}
+}
+
+/*
+ * curl_easy_perform, but in qc's multi handle: the wait for the KME ends
+ * when the transfer does or when qkd_client_cancel() wakes it
+ * (CURLE_ABORTED_BY_CALLBACK; removing an unfinished transfer closes its
+ * connection).  libcurl's own timeouts hold as in the easy interface.
+ */
+static CURLcode
+qkd_perform(struct qkd_client *qc)
+{
+	CURLcode rc = CURLE_ABORTED_BY_CALLBACK;
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if (atomic_load(&qc->cancelled))
+		return rc;
+	if (curl_multi_add_handle(qc->multi, qc->curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	while (running > 0) {
+		if (curl_multi_perform(qc->multi, &running) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running == 0 || atomic_load(&qc->cancelled))
+			break;
+		/* at most 1 s, less when one of libcurl's timers is due */
+		if (curl_multi_poll(qc->multi, NULL, 0, 1000, NULL) !=
+		    CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (atomic_load(&qc->cancelled))
+			break;
+	}
+	while ((msg = curl_multi_info_read(qc->multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == qc->curl)
+			rc = msg->data.result;
+	curl_multi_remove_handle(qc->multi, qc->curl);
+	return rc;
 }
 
 /*
@@ -362,7 +425,7 @@ qkd_request(struct qkd_client *qc, const char *url, const char *post,
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, qc->hdr_get);
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
-	rc = curl_easy_perform(c);
+	rc = qkd_perform(qc);
 	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK &&
 	    nconn > 0)
 		qc->stats.connects += (uint64_t)nconn;

@@ -60,6 +60,7 @@ enum qkd_err {
 	QKD_ERR_KEY_SIZE,     /* key of another size than asked */
 	QKD_ERR_SHORT,	      /* fewer keys than asked */
 	QKD_ERR_KEY_ID_MISMATCH, /* dec_keys answered other key_IDs */
+	QKD_ERR_CANCELLED,	 /* qkd_client_cancel() ended it */
 	QKD_ERR_COUNT
 };
 
@@ -120,6 +121,15 @@ void qkd_client_free(struct qkd_client *qc);
  * deadline gives each request the time left before it.
  */
 void qkd_client_set_timeout(struct qkd_client *qc, long timeout_ms);
+
+/*
+ * Cancels the client for good: a request in progress ends at once (its
+ * connection closed) and every later one fails at once, both with
+ * QKD_ERR_CANCELLED.  The one call another thread may make while the
+ * client is in use (keymgr's stop: worker_cancel_all); qc must stay
+ * allocated until it returns.
+ */
+void qkd_client_cancel(struct qkd_client *qc);
 
 /* Counters since qkd_client_new(), for show commands and tests. */
 struct qkd_client_stats {

@@ -55,6 +55,8 @@ static const struct {
 	[QKD_ERR_SHORT] = { "short", "fewer keys than requested", true },
 	[QKD_ERR_KEY_ID_MISMATCH] = { "key-id-mismatch",
 	    "KME returned other key IDs", false },
+	[QKD_ERR_CANCELLED] = { "cancelled",
+	    "request cancelled before the KME answered", false },
 };
 
 const char *

@@ -26,6 +26,13 @@
  * refusal brings the next Status probe forward (at most one per
  * KM_RECHECK_GAP_MS): the probe, which names no key, says whether the KME
  * still serves this SAE and sets the status.
+ *
+ * keymgr's stop does not wait for a KME: worker_cancel_all cancels the
+ * request of every worker alive (qkd_client_cancel: it ends at once, its
+ * connection closed), and each worker fails its queue and ends, freeing
+ * its client and its OpenSSL thread state, within milliseconds.  A
+ * profile deleted or changed by a commit does not cancel: its request in
+ * flight still gets its answer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -51,6 +58,8 @@ struct km_worker {
 	uint64_t last_probe_ms; /* when the last Status probe ran */
 	bool recheck;		/* a refused key ID asks for an early probe */
 	unsigned retry_s;	/* after failed probes: the gap to the next */
+	bool cancel;		/* keymgr stops: requests end at once */
+	struct km_worker *next; /* t->live, under t->mu */
 };
 
 uint64_t
@@ -81,9 +90,9 @@ static bool
 worker_err_keeps_status(int code)
 {
 	return code == QKD_ERR_ARG || code == QKD_ERR_HTTP_400 ||
-	    code == QKD_ERR_KEY_ID_MISMATCH || code == KM_ERR_BUSY ||
-	    code == KM_ERR_UNKNOWN_KEY_ID || code == KM_ERR_KME_LIMIT ||
-	    code == KM_ERR_SAE_MISMATCH;
+	    code == QKD_ERR_KEY_ID_MISMATCH || code == QKD_ERR_CANCELLED ||
+	    code == KM_ERR_BUSY || code == KM_ERR_UNKNOWN_KEY_ID ||
+	    code == KM_ERR_KME_LIMIT || code == KM_ERR_SAE_MISMATCH;
 }
 
 /*
@@ -104,7 +113,8 @@ worker_err_no_answer(int code)
 {
 	return code == QKD_ERR_TLS_LOCAL || code == QKD_ERR_CONNECT ||
 	    code == QKD_ERR_TIMEOUT || code == QKD_ERR_TLS_KME_UNTRUSTED ||
-	    code == QKD_ERR_TLS_REJECTED || code == QKD_ERR_TRANSPORT;
+	    code == QKD_ERR_TLS_REJECTED || code == QKD_ERR_TRANSPORT ||
+	    code == QKD_ERR_CANCELLED;
 }
 
 /*
@@ -226,6 +236,7 @@ worker_client(struct km_worker *w, struct qkd_error *err)
 {
 	struct km_profile *p = w->p;
 	struct qkd_client_config cfg = { 0 };
+	struct qkd_client *qc;
 
 	if (w->qc != NULL)
 		return 0;
@@ -236,8 +247,15 @@ worker_client(struct km_worker *w, struct qkd_error *err)
 	    ? p->timeout_ms
 	    : KM_CONNECT_TIMEOUT_MS;
 	cfg.timeout_ms = p->timeout_ms;
-	w->qc = qkd_client_new(&cfg, err);
-	return w->qc ? 0 : -1;
+	if ((qc = qkd_client_new(&cfg, err)) == NULL)
+		return -1;
+	/* worker_cancel_all reads w->qc under w->mu */
+	pthread_mutex_lock(&w->mu);
+	w->qc = qc;
+	if (w->cancel)
+		qkd_client_cancel(qc);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
 }
 
 /*
@@ -395,8 +413,14 @@ static void
 worker_free(struct km_worker *w)
 {
 	struct km_table *t = w->t;
+	struct km_worker **pp;
+	struct qkd_client *qc;
 
-	qkd_client_free(w->qc);
+	pthread_mutex_lock(&w->mu);
+	qc = w->qc;
+	w->qc = NULL;
+	pthread_mutex_unlock(&w->mu);
+	qkd_client_free(qc);
 	profile_put(w->t, w->p);
 	/* OpenSSL's state of this thread (its DRBGs, its error queue) goes
 	 * now, not in a destructor at the thread's end: keymgr's stop may
@@ -404,6 +428,9 @@ worker_free(struct km_worker *w)
 	 * ending then leaked them (LeakSanitizer saw it under load) */
 	OPENSSL_thread_stop();
 	pthread_mutex_lock(&t->mu);
+	for (pp = &t->live; *pp != w; pp = &(*pp)->next)
+		;
+	*pp = w->next;
 	t->workers--;
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->mu);
@@ -478,12 +505,15 @@ worker_start(struct km_table *t, struct km_profile *p)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&t->mu);
 	t->workers++;
+	w->next = t->live;
+	t->live = w;
 	pthread_mutex_unlock(&t->mu);
 	rc = pthread_create(&w->th, &attr, worker_main, w);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		pthread_mutex_lock(&t->mu);
 		t->workers--;
+		t->live = w->next; /* nothing ran: w is still first */
 		pthread_mutex_unlock(&t->mu);
 		p->refs--;
 		pthread_cond_destroy(&w->cv);
@@ -596,6 +626,25 @@ worker_submit(struct km_table *t, struct km_job *j)
 				   : "the profile is not running");
 	worker_count(p, j, false);
 	j->done(j);
+}
+
+int
+worker_cancel_all(struct km_table *t)
+{
+	int n;
+
+	/* t->mu, then w->mu: a worker takes t->mu only without w->mu */
+	pthread_mutex_lock(&t->mu);
+	for (struct km_worker *w = t->live; w != NULL; w = w->next) {
+		pthread_mutex_lock(&w->mu);
+		w->cancel = true;
+		if (w->qc != NULL)
+			qkd_client_cancel(w->qc);
+		pthread_mutex_unlock(&w->mu);
+	}
+	n = t->workers;
+	pthread_mutex_unlock(&t->mu);
+	return n;
 }
 
 bool

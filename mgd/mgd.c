@@ -294,6 +294,7 @@ main(int argc, char **argv)
 	const char *logfile = NULL;
 	struct sb path, err;
 	int c, rc = 1;
+	bool pidfile = false;
 
 	mgd_exec_hugepages(argv);
 	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
@@ -365,7 +366,7 @@ main(int argc, char **argv)
 	struct event *sigint = evsignal_new(m.base, SIGINT, mgd_signal, &m);
 	event_add(sigterm, NULL);
 	event_add(sigint, NULL);
-	mgd_pidfile(m.state_dir);
+	pidfile = mgd_pidfile(m.state_dir) == 0;
 	log_info("ready: %zu statements committed (generation %lld)",
 	    conf_count(m.committed), (long long)m.committed_seq);
 	event_base_dispatch(m.base);
@@ -412,6 +413,13 @@ done:
 	sb_free(&path);
 	sb_free(&err);
 	backend_free(m.backend);
+	/* last: the daemons are gone (backend_free waited for them) */
+	if (pidfile) {
+		sb_init(&path);
+		sb_printf(&path, "%s/mgd.pid", m.state_dir);
+		unlink(sb_str(&path));
+		sb_free(&path);
+	}
 	pki_store_free(m.pki);
 	grp_free(m.xcandidate);
 	grp_free(m.xcommitted);

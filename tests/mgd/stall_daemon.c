@@ -15,7 +15,17 @@
  * hostd, keymgr and iked by name); every apply appends "apply NAME PID"
  * when it comes and "applied NAME PID" once answered, so a test reads the
  * order in which mgd asked its daemons (apply_order.sh).
+ *
+ * At mgd's stop (stop.sh): the stand-in named by QSAFE_STALL_TERM_IGNORE
+ * ignores SIGTERM and the end of mgd's link (a daemon that hangs), noting
+ * "term-ignored NAME PID"; the one named by QSAFE_STALL_TERM_SLOW takes a
+ * second to exit, noting "term NAME PID" when the signal comes and "exit NAME
+ * PID" as its last act (a sanitizer's exit report, which a SIGKILL would lose).
+ * The others die of SIGTERM at once, as before.
  */
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +83,53 @@ stall_hold(const char *how, int secs)
 	}
 }
 
+/* SIGTERM, taken by sigwait(3) in a thread of its own (no handler). */
+static void *
+stall_term_main(void *arg)
+{
+	const char *name = arg;
+	const char *ignore = getenv("QSAFE_STALL_TERM_IGNORE");
+	struct timespec second = { 1, 0 };
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (ignore != NULL && strcmp(ignore, name) == 0) {
+			stall_note_apply("term-ignored", name);
+			continue;
+		}
+		stall_note_apply("term", name);
+		nanosleep(&second, NULL);
+		stall_note_apply("exit", name);
+		_exit(0);
+	}
+	return NULL;
+}
+
+/* The stand-in named in QSAFE_STALL_TERM_IGNORE or _SLOW takes SIGTERM in
+ * a thread (blocked everywhere else); the others keep its default. */
+static void
+stall_term_setup(const char *name)
+{
+	const char *ignore = getenv("QSAFE_STALL_TERM_IGNORE");
+	const char *slow = getenv("QSAFE_STALL_TERM_SLOW");
+	sigset_t set;
+	pthread_t th;
+
+	if ((ignore == NULL || strcmp(ignore, name) != 0) &&
+	    (slow == NULL || strcmp(slow, name) != 0))
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&th, NULL, stall_term_main, (void *)name) == 0)
+		pthread_detach(th);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -80,6 +137,7 @@ main(int argc, char **argv)
 	const char *s = getenv("QSAFE_STALL_SECS");
 	const char *hold_op = getenv("QSAFE_STALL_OP");
 	const char *who = getenv("QSAFE_STALL_WHO");
+	const char *ignore = getenv("QSAFE_STALL_TERM_IGNORE");
 	const char *name =
 	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	int secs = s != NULL ? atoi(s) : 15;
@@ -90,6 +148,7 @@ main(int argc, char **argv)
 		hold_op = DAEMON_OP_CHECK;
 	if (who != NULL && strcmp(who, name) != 0)
 		how = NULL;
+	stall_term_setup(name);
 	stall_note("start");
 	while ((req = msg_recv(DAEMON_MGD_FD, -1)) != NULL) {
 		const char *op = msg_str(req, "op");
@@ -117,5 +176,9 @@ main(int argc, char **argv)
 		json_decref(reply);
 		json_decref(req);
 	}
+	/* mgd's link closed: the one that ignores SIGTERM hangs on */
+	if (ignore != NULL && strcmp(ignore, name) == 0)
+		for (;;)
+			pause();
 	return 0;
 }
