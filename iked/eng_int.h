@@ -253,6 +253,8 @@ struct ike_sa {
 	time_t retry_at;	      /* TEMPORARY_FAILURE: rekey again then */
 	uint64_t in_bytes, out_bytes; /* IKE messages of this SA, for show */
 	uint64_t in_pkts, out_pkts;
+	/* of them, RFC 7383 fragments (show: Input/Output fragmentated) */
+	uint32_t in_frags, out_frags;
 	time_t ka_at;		  /* next NAT keepalive (RFC 3948 4) */
 	time_t dpd_at;		  /* next DPD check */
 	uint32_t dpd_sent;	  /* liveness checks unanswered */
@@ -489,8 +491,9 @@ int frag_seal(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
  */
 int frag_input(struct ike_sa *sa, struct ike_msg *msg);
 void frag_rx_free(struct ike_sa *sa);
-/* Sends one message, or fragments back to back (each its own length). */
-void frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
+/* Sends one message, or fragments back to back (each its own length);
+ * the fragments sent (0: the message went whole), for the SA's show. */
+size_t frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
     const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote);
 

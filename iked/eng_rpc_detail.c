@@ -147,12 +147,13 @@ ike_detail_sa(const struct ike_sa *sa, time_t now)
 		sa->suite.prf ? sa->suite.prf->name : "-", "ike-sa-dhgroup",
 		dh_str(dh, sizeof(dh), sa->prop.dh)));
 	json_object_set_new(o, "ike-sa-traffic-statistics",
-	    json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "ike-sa-input-bytes",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ike-sa-input-bytes",
 		(json_int_t)sa->in_bytes, "ike-sa-output-bytes",
 		(json_int_t)sa->out_bytes, "ike-sa-input-packets",
 		(json_int_t)sa->in_pkts, "ike-sa-output-packets",
-		(json_int_t)sa->out_pkts, "ike-sa-input-frag-packets", 0,
-		"ike-sa-output-frag-packets", 0));
+		(json_int_t)sa->out_pkts, "ike-sa-input-frag-packets",
+		(json_int_t)sa->in_frags, "ike-sa-output-frag-packets",
+		(json_int_t)sa->out_frags));
 	json_object_set_new(o, "ike-sa-misc",
 	    json_pack("{s:I, s:I, s:i}", "ike-sa-num-ipsec-sas-created",
 		(json_int_t)sa->child_created, "ike-sa-num-ipsec-sas-deleted",

@@ -149,7 +149,8 @@ xchg_timer(evutil_socket_t fd, short what, void *arg)
 	sa->out_pkts++;
 	sa->out_bytes += sa->x.req_len;
 	/* RFC 7383 2.6.3: every fragment again */
-	frag_send_all(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
+	sa->out_frags +=
+	    frag_send_all(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
 	xchg_arm(sa);
 }
 
@@ -225,7 +226,7 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 	}
 	sa->out_pkts++;
 	sa->out_bytes += len;
-	frag_send_all(e, copy, len, &sa->local, &sa->remote);
+	sa->out_frags += frag_send_all(e, copy, len, &sa->local, &sa->remote);
 	return 0;
 }
 
@@ -289,8 +290,8 @@ xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h)
 		/* RFC 7296 2.1: a retransmitted request gets our answer. */
 		if (sa->x.resp != NULL && sa->x.resp_id == h->msgid) {
 			e->st.in_dup_answered++;
-			frag_send_all(e, sa->x.resp, sa->x.resp_len, &sa->local,
-			    &sa->remote);
+			sa->out_frags += frag_send_all(e, sa->x.resp,
+			    sa->x.resp_len, &sa->local, &sa->remote);
 		}
 		/* else: still being answered (key source), ignore */
 		return 0;
