@@ -165,6 +165,95 @@ START_TEST(no_common_esp_proposal)
 }
 END_TEST
 
+/* 10.1.0.0/16 <-> 10.2.0.0/16 proposed, 10.2.0.0/24 <-> 10.1.0.0/24 held */
+static void
+ts_pair(struct eng_vpn *va, struct eng_vpn *vb, const char *b_local)
+{
+	char hi[INET_ADDRSTRLEN];
+
+	snprintf(hi, sizeof(hi), "%.*s255", (int)strlen(b_local) - 1, b_local);
+	va->nts_local = va->nts_remote = vb->nts_local = vb->nts_remote = 1;
+	ts4(&va->ts_local[0], "10.1.0.0", "10.1.255.255");
+	ts4(&va->ts_remote[0], "10.2.0.0", "10.2.255.255");
+	ts4(&vb->ts_local[0], b_local, hi);
+	ts4(&vb->ts_remote[0], "10.1.0.0", "10.1.0.255");
+}
+
+static void
+assert_sel(const struct dp_sel *s, const char *lo, const char *hi)
+{
+	struct in_addr a, b;
+
+	inet_pton(AF_INET, lo, &a);
+	inet_pton(AF_INET, hi, &b);
+	ck_assert_int_eq(s->start.family, AF_INET);
+	ck_assert_mem_eq(&s->start.u.v4, &a, sizeof(a));
+	ck_assert_mem_eq(&s->end.u.v4, &b, sizeof(b));
+}
+
+/*
+ * RFC 7296 2.9: the responder narrows the initiator's wider selectors to
+ * its own, and both install the narrowed pair.
+ */
+START_TEST(ts_narrowed)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	ts_pair(&va, &vb, "10.2.0.0");
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	const struct dp_sa *a = mock_find(&w->dp[0], false);
+	const struct dp_sa *b = mock_find(&w->dp[1], false);
+	ck_assert_uint_eq(a->nsel_local, 1);
+	ck_assert_uint_eq(a->nsel_remote, 1);
+	assert_sel(&a->sel_local[0], "10.1.0.0", "10.1.0.255");
+	assert_sel(&a->sel_remote[0], "10.2.0.0", "10.2.0.255");
+	assert_sel(&b->sel_local[0], "10.2.0.0", "10.2.0.255");
+	assert_sel(&b->sel_remote[0], "10.1.0.0", "10.1.0.255");
+	ck_assert_uint_eq(pst(w, 0).ts_unacceptable, 0);
+	wire_free(w);
+}
+END_TEST
+
+static bool
+a_ts_refused(struct wire *w)
+{
+	return pst(w, 0).ts_unacceptable >= 1 && w->head == NULL;
+}
+
+/*
+ * Selectors with nothing in common: TS_UNACCEPTABLE (RFC 7296 2.9), the
+ * IKE SA stands without a Child SA (2.21.3), and each side counts it on
+ * its gateway.
+ */
+START_TEST(ts_unacceptable)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	ts_pair(&va, &vb, "10.3.0.0");
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, a_ts_refused, 5));
+	ck_assert_uint_eq(pst(w, 1).ts_unacceptable, 1);
+	ck_assert_uint_eq(pst(w, 0).ike_up, 1);
+	ck_assert_uint_eq(pst(w, 1).ike_up, 1);
+	ck_assert_int_eq(w->dp[0].adds, 0);
+	ck_assert_int_eq(w->dp[1].adds, 0);
+	wire_free(w);
+}
+END_TEST
+
 START_TEST(invalid_ke_retry)
 {
 	struct wire *w = wire_new();
@@ -911,6 +1000,8 @@ engine_suite(void)
 	tcase_add_test(tc, ppk_required_by_initiator);
 	tcase_add_test(tc, ppk_optional_peer_without);
 	tcase_add_test(tc, rpc_show_and_clear);
+	tcase_add_test(tc, ts_narrowed);
+	tcase_add_test(tc, ts_unacceptable);
 	tcase_add_test(tc, cookie_retry_same_ke);
 	tcase_add_test(tc, simultaneous_initiation);
 	tcase_add_test(tc, simultaneous_initiation_lossy);
