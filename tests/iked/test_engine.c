@@ -700,6 +700,65 @@ START_TEST(rpc_show_and_clear)
 }
 END_TEST
 
+/* Something was sent (the clear commands that must not send). */
+static bool
+quiet_not(struct wire *w)
+{
+	return w->head != NULL;
+}
+
+/* B deleted both SAs of the Child SA pair, on A's Delete. */
+static bool
+b_child_deleted(struct wire *w)
+{
+	return w->head == NULL && w->dp[1].dels == 2;
+}
+
+/*
+ * The clear commands' filters on the real engine: an index that names
+ * nothing is an error and clears nothing; `clear security ike
+ * security-associations index N` takes that IKE SA down (and the
+ * `immediately` VPN back up); `clear security ipsec security-associations
+ * index 500001` deletes that tunnel's Child SA pair on both sides.
+ */
+START_TEST(rpc_clear_by_index)
+{
+	struct wire *w = wire_up(0, 0);
+	char err[128];
+	json_t *q = json_pack("{s:I}", "index", (json_int_t)99);
+
+	ck_assert_ptr_null(eng_rpc(w->eng[0],
+	    "clear-security-ike-security-associations", q, err, sizeof(err)));
+	ck_assert_ptr_null(eng_rpc(w->eng[0],
+	    "clear-security-ipsec-security-associations", q, err, sizeof(err)));
+	json_decref(q);
+	ck_assert(!wire_run(w, quiet_not, 0.2));
+	ck_assert_int_eq(w->dp[0].dels, 0);
+	ck_assert_int_eq(w->dp[1].dels, 0);
+
+	q = json_pack("{s:I}", "index", (json_int_t)1);
+	json_t *ok = eng_rpc(w->eng[0],
+	    "clear-security-ike-security-associations", q, err, sizeof(err));
+	ck_assert_ptr_nonnull(ok);
+	json_decref(ok);
+	json_decref(q);
+	ck_assert(wire_run(w, cleared_back, 3));
+	wire_free(w);
+
+	w = wire_up(0, 0);
+	q = json_pack("{s:I}", "index", (json_int_t)500001);
+	ok = eng_rpc(w->eng[0], "clear-security-ipsec-security-associations", q,
+	    err, sizeof(err));
+	ck_assert_ptr_nonnull(ok);
+	json_decref(ok);
+	json_decref(q);
+	ck_assert(wire_run(w, b_child_deleted, 3));
+	ck_assert_int_eq(w->dp[0].dels, 2);
+	ck_assert_uint_eq(pst(w, 0).ike_up, 1); /* the IKE SA stays */
+	wire_free(w);
+}
+END_TEST
+
 static bool
 sent_one(struct wire *w)
 {
@@ -1000,6 +1059,7 @@ engine_suite(void)
 	tcase_add_test(tc, ppk_required_by_initiator);
 	tcase_add_test(tc, ppk_optional_peer_without);
 	tcase_add_test(tc, rpc_show_and_clear);
+	tcase_add_test(tc, rpc_clear_by_index);
 	tcase_add_test(tc, ts_narrowed);
 	tcase_add_test(tc, ts_unacceptable);
 	tcase_add_test(tc, cookie_retry_same_ke);
