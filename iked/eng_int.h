@@ -584,6 +584,7 @@ bool rpc_sa_matches(const struct ike_sa *sa, const struct rpc_filter *f);
 bool rpc_child_matches(const struct child_sa *c, const struct rpc_filter *f);
 /* eng_rpc_detail.c: the `detail` forms (never NULL) */
 json_t *rpc_ike_detail(struct ike_engine *e, const struct rpc_filter *f);
+const char *rpc_peer_id_str(const struct ike_sa *sa, char *buf, size_t len);
 json_t *rpc_ipsec_detail(struct ike_engine *e, const struct rpc_filter *f);
 json_t *rpc_run(struct ike_engine *e, const char *name, const json_t *in,
     char *err, size_t errlen);

@@ -140,19 +140,20 @@ rpc_active_peer(
     struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	json_t *list = json_array();
-	char ab[INET6_ADDRSTRLEN];
+	char ab[INET6_ADDRSTRLEN], id[ENG_ID_MAX + 1];
 
 	SA_EACH(e, sa, nx, i)
 	{
 		if (sa->state != IKE_ST_ESTABLISHED || !rpc_sa_matches(sa, f))
 			continue;
-		/* The peer's ID is not kept yet: its address, the default. */
+		/* Peer IKE-ID: the ID it authenticated (as in the detail) */
 		rpc_ip_str(&sa->remote, ab, sizeof(ab));
 		json_array_append_new(list,
 		    json_pack("{s:s, s:I, s:s, s:s, s:s}",
 			"ike-sa-remote-address", ab, "ike-sa-remote-port",
 			(json_int_t)eng_port((struct sockaddr *)&sa->remote),
-			"ike-ike-id", ab, "ike-xauth-username", "not available",
+			"ike-ike-id", rpc_peer_id_str(sa, id, sizeof(id)),
+			"ike-xauth-username", "not available",
 			"ike-xauth-user-assigned-ip", "0.0.0.0"));
 	}
 	return rpc_reply("ike-active-peers-information", NULL,

@@ -54,9 +54,10 @@ auth_method_str(const struct ike_sa *sa)
 	}
 }
 
-/* The peer's authenticated ID as Junos prints it. */
-static const char *
-peer_id_str(const struct ike_sa *sa, char *buf, size_t len)
+/* The peer's authenticated ID as Junos prints it (its address until
+ * IKE_AUTH authenticated one). */
+const char *
+rpc_peer_id_str(const struct ike_sa *sa, char *buf, size_t len)
 {
 	size_t n = sa->peer_id_len;
 
@@ -130,7 +131,7 @@ ike_detail_sa(const struct ike_sa *sa, time_t now)
 	    "ike-sa-remote-client-info", "Unknown Client");
 	json_object_set_new(o, "ike-xauth-user-info",
 	    json_pack("{s:s, s:b, s:s}", "ike-ike-id",
-		peer_id_str(sa, pid, sizeof(pid)), "ike-xauth-username", 1,
+		rpc_peer_id_str(sa, pid, sizeof(pid)), "ike-xauth-username", 1,
 		"ike-xauth-user-assigned-ip", "0.0.0.0"));
 	if (p->ppk_profile[0] != '\0') {
 		json_object_set_new(

@@ -700,6 +700,57 @@ START_TEST(rpc_show_and_clear)
 }
 END_TEST
 
+/* show security ike active-peer's one entry of side: member key. */
+static const char *
+active_peer(struct wire *w, int side, const char *key, json_t **keep)
+{
+	char err[128];
+	json_t *q = json_object();
+	json_t *r = eng_rpc(
+	    w->eng[side], "show-security-ike-active-peer", q, err, sizeof(err));
+	json_t *l;
+
+	json_decref(q);
+	ck_assert_ptr_nonnull(r);
+	l = json_object_get(json_object_get(r, "ike-active-peers-information"),
+	    "ike-active-peers");
+	ck_assert_int_eq(json_array_size(l), 1);
+	*keep = r;
+	return json_string_value(json_object_get(json_array_get(l, 0), key));
+}
+
+/*
+ * show security ike active-peer: the peer's address and the ID it
+ * authenticated with ("Peer IKE-ID"), not its address again: A says it is
+ * a.example.net (ID_FQDN).
+ */
+START_TEST(rpc_active_peer_id)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+	json_t *r;
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	pa.local_id.type = ID_FQDN;
+	pa.local_id.len = strlen("a.example.net");
+	memcpy(pa.local_id.data, "a.example.net", pa.local_id.len);
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert_str_eq(active_peer(w, 1, "ike-ike-id", &r), "a.example.net");
+	json_decref(r);
+	ck_assert_str_eq(
+	    active_peer(w, 1, "ike-sa-remote-address", &r), "10.0.0.1");
+	json_decref(r);
+	ck_assert_str_eq(active_peer(w, 0, "ike-ike-id", &r), "10.0.0.2");
+	json_decref(r);
+	wire_free(w);
+}
+END_TEST
+
 /* Something was sent (the clear commands that must not send). */
 static bool
 quiet_not(struct wire *w)
@@ -1060,6 +1111,7 @@ engine_suite(void)
 	tcase_add_test(tc, ppk_optional_peer_without);
 	tcase_add_test(tc, rpc_show_and_clear);
 	tcase_add_test(tc, rpc_clear_by_index);
+	tcase_add_test(tc, rpc_active_peer_id);
 	tcase_add_test(tc, ts_narrowed);
 	tcase_add_test(tc, ts_unacceptable);
 	tcase_add_test(tc, cookie_retry_same_ke);
