@@ -101,6 +101,30 @@ START_TEST(policy_based_on_traffic)
 }
 END_TEST
 
+/*
+ * show security ike stats' "ike-gateway-failures" of side: its one entry
+ * (a gateway with a failure), the reply kept in *keep; NULL when the list
+ * is empty.
+ */
+static json_t *
+gw_failure(struct wire *w, int side, json_t **keep)
+{
+	char err[128];
+	json_t *q = json_object();
+	json_t *r = eng_rpc(
+	    w->eng[side], "show-security-ike-stats", q, err, sizeof(err));
+	json_t *l;
+
+	json_decref(q);
+	ck_assert_ptr_nonnull(r);
+	l = json_object_get(json_object_get(r, "ike-stats-information"),
+	    "ike-gateway-failures");
+	ck_assert(json_is_array(l));
+	ck_assert_int_le(json_array_size(l), 1);
+	*keep = r;
+	return json_array_get(l, 0);
+}
+
 START_TEST(wrong_psk)
 {
 	struct wire *w = wire_new();
@@ -118,6 +142,24 @@ START_TEST(wrong_psk)
 	ck_assert_uint_eq(pst(w, 1).ike_sas, 0);
 	ck_assert_int_eq(w->dp[0].adds, 0);
 	ck_assert_int_eq(w->dp[1].adds, 0);
+	/* show security ike stats | display json: the failure per gateway,
+	 * with the reason, on the side that refused and the side refused */
+	for (int i = 0; i < 2; i++) {
+		json_t *r, *g = gw_failure(w, i, &r);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(g, "ike-gateway-name")),
+		    "gw");
+		ck_assert_int_eq(json_integer_value(json_object_get(
+				     g, "ike-authentication-failed")),
+		    1);
+		ck_assert_int_eq(json_integer_value(json_object_get(
+				     g, "ike-no-proposal-chosen")),
+		    0);
+		ck_assert_ptr_nonnull(strstr(
+		    json_string_value(json_object_get(g, "ike-last-failure")),
+		    "authentication failed"));
+		json_decref(r);
+	}
 	wire_free(w);
 }
 END_TEST
@@ -621,6 +663,11 @@ START_TEST(rpc_show_and_clear)
 {
 	struct wire *w = wire_up(0, 0);
 	char err[128];
+	json_t *keep;
+
+	/* no failure: no gateway in show security ike stats' failures */
+	ck_assert_ptr_null(gw_failure(w, 0, &keep));
+	json_decref(keep);
 	json_t *in = json_object();
 	json_t *a = rpc_parsed(eng_rpc(w->eng[0],
 	    "show-security-ike-security-associations", in, err, sizeof(err)));
