@@ -570,6 +570,11 @@ bool life_first_contact(const struct ike_sa *sa);
 void life_authenticated(struct ike_sa *sa, const struct ike_msg *msg);
 /* A tunnel event for show ... detail. */
 void eng_event_add(struct ike_engine *e, struct eng_vpnc *v, const char *what);
+/* Why gw's last negotiation failed (show security ipsec inactive-tunnels,
+ * show security ike stats' gateway failures): IKE_SA_INIT, IKE_AUTH or
+ * no answer, whichever failed last. */
+void eng_gw_why(struct ike_engine *e, struct eng_gw *gw, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* eng_rpc.c */
 struct rpc_filter {
 	const char *peer; /* "peer-address" or NULL */

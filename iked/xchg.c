@@ -114,11 +114,14 @@ xchg_peer_dead(struct ike_sa *sa)
 		    sa->gw->p.name, eng_addr_str(&sa->remote, ab, sizeof(ab)),
 		    sa->x.tries);
 		sa->gw->st.dpd_dead++;
+		eng_gw_why(e, sa->gw, "Peer is dead (DPD)");
 	} else {
 		log_warn("ike %s: peer %s unreachable, %s not answered after "
 			 "%d tries",
 		    sa->gw->p.name, eng_addr_str(&sa->remote, ab, sizeof(ab)),
 		    ikev2_exchange_name(sa->x.req_exch), sa->x.tries);
+		eng_gw_why(e, sa->gw, "peer unreachable: %s not answered",
+		    ikev2_exchange_name(sa->x.req_exch));
 	}
 	sa->gw->st.unreachable++;
 	/* `establish-tunnels immediately`: renegotiate at the next tick. */

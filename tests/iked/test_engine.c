@@ -180,6 +180,21 @@ START_TEST(no_common_ike_proposal)
 	ck_assert_uint_eq(pst(w, 1).no_proposal, 1);
 	ck_assert_uint_eq(pst(w, 0).ike_sas, 0);
 	ck_assert_uint_eq(pst(w, 1).ike_sas, 0);
+	/* the reason of an IKE_SA_INIT failure is kept too, on each side */
+	const char *want[2] = {
+		"IKE_SA_INIT refused by peer: NO_PROPOSAL_CHOSEN",
+		"IKE_SA_INIT: no proposal chosen"
+	};
+	for (int i = 0; i < 2; i++) {
+		json_t *r, *g = gw_failure(w, i, &r);
+		ck_assert_int_eq(json_integer_value(json_object_get(
+				     g, "ike-no-proposal-chosen")),
+		    1);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(g, "ike-last-failure")),
+		    want[i]);
+		json_decref(r);
+	}
 	wire_free(w);
 }
 END_TEST
