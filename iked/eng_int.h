@@ -253,6 +253,8 @@ struct ike_sa {
 	time_t retry_at;	      /* TEMPORARY_FAILURE: rekey again then */
 	uint64_t in_bytes, out_bytes; /* IKE messages of this SA, for show */
 	uint64_t in_pkts, out_pkts;
+	/* of them, RFC 7383 fragments (show: Input/Output fragmentated) */
+	uint32_t in_frags, out_frags;
 	time_t ka_at;		  /* next NAT keepalive (RFC 3948 4) */
 	time_t dpd_at;		  /* next DPD check */
 	uint32_t dpd_sent;	  /* liveness checks unanswered */
@@ -489,8 +491,9 @@ int frag_seal(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
  */
 int frag_input(struct ike_sa *sa, struct ike_msg *msg);
 void frag_rx_free(struct ike_sa *sa);
-/* Sends one message, or fragments back to back (each its own length). */
-void frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
+/* Sends one message, or fragments back to back (each its own length);
+ * the fragments sent (0: the message went whole), for the SA's show. */
+size_t frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
     const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote);
 
@@ -567,6 +570,11 @@ bool life_first_contact(const struct ike_sa *sa);
 void life_authenticated(struct ike_sa *sa, const struct ike_msg *msg);
 /* A tunnel event for show ... detail. */
 void eng_event_add(struct ike_engine *e, struct eng_vpnc *v, const char *what);
+/* Why gw's last negotiation failed (show security ipsec inactive-tunnels,
+ * show security ike stats' gateway failures): IKE_SA_INIT, IKE_AUTH or
+ * no answer, whichever failed last. */
+void eng_gw_why(struct ike_engine *e, struct eng_gw *gw, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* eng_rpc.c */
 struct rpc_filter {
 	const char *peer; /* "peer-address" or NULL */
@@ -581,6 +589,7 @@ bool rpc_sa_matches(const struct ike_sa *sa, const struct rpc_filter *f);
 bool rpc_child_matches(const struct child_sa *c, const struct rpc_filter *f);
 /* eng_rpc_detail.c: the `detail` forms (never NULL) */
 json_t *rpc_ike_detail(struct ike_engine *e, const struct rpc_filter *f);
+const char *rpc_peer_id_str(const struct ike_sa *sa, char *buf, size_t len);
 json_t *rpc_ipsec_detail(struct ike_engine *e, const struct rpc_filter *f);
 json_t *rpc_run(struct ike_engine *e, const char *name, const json_t *in,
     char *err, size_t errlen);

@@ -140,19 +140,20 @@ rpc_active_peer(
     struct ike_engine *e, const struct rpc_filter *f, char *err, size_t errlen)
 {
 	json_t *list = json_array();
-	char ab[INET6_ADDRSTRLEN];
+	char ab[INET6_ADDRSTRLEN], id[ENG_ID_MAX + 1];
 
 	SA_EACH(e, sa, nx, i)
 	{
 		if (sa->state != IKE_ST_ESTABLISHED || !rpc_sa_matches(sa, f))
 			continue;
-		/* The peer's ID is not kept yet: its address, the default. */
+		/* Peer IKE-ID: the ID it authenticated (as in the detail) */
 		rpc_ip_str(&sa->remote, ab, sizeof(ab));
 		json_array_append_new(list,
 		    json_pack("{s:s, s:I, s:s, s:s, s:s}",
 			"ike-sa-remote-address", ab, "ike-sa-remote-port",
 			(json_int_t)eng_port((struct sockaddr *)&sa->remote),
-			"ike-ike-id", ab, "ike-xauth-username", "not available",
+			"ike-ike-id", rpc_peer_id_str(sa, id, sizeof(id)),
+			"ike-xauth-username", "not available",
 			"ike-xauth-user-assigned-ip", "0.0.0.0"));
 	}
 	return rpc_reply("ike-active-peers-information", NULL,
@@ -354,9 +355,45 @@ rpc_clear_stats(
 }
 
 /*
+ * The gateways with a failed negotiation, each with its counts by reason
+ * and the last IKE_AUTH failure (eng_peer_stats; issue 10: "counted per
+ * gateway where a show command can see it").  Only those with a failure:
+ * 10,000 quiet gateways add nothing.
+ */
+static json_t *
+rpc_gw_failures(const struct ike_engine *e)
+{
+	json_t *l = json_array();
+
+	for (const struct eng_gw *gw = e->gws; gw != NULL; gw = gw->next) {
+		const struct eng_peer_stats *st = &gw->st;
+
+		if (st->no_proposal + st->auth_failed + st->ts_unacceptable +
+			st->unreachable + st->invalid_ke ==
+		    0)
+			continue;
+		json_array_append_new(l,
+		    json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+			"ike-gateway-name", gw->p.name, "ike-sas-established",
+			(json_int_t)st->established, "ike-no-proposal-chosen",
+			(json_int_t)st->no_proposal,
+			"ike-authentication-failed",
+			(json_int_t)st->auth_failed, "ike-ts-unacceptable",
+			(json_int_t)st->ts_unacceptable, "ike-peer-unreachable",
+			(json_int_t)st->unreachable, "ike-peer-dead-dpd",
+			(json_int_t)st->dpd_dead, "ike-invalid-ke",
+			(json_int_t)st->invalid_ke, "ike-last-failure",
+			gw->down_why));
+	}
+	return l;
+}
+
+/*
  * `show security ike stats`: what arrived and what was refused before it
- * reached an exchange (eng_stats), and the half-open SAs (RFC 7296 2.6).
- * Member names are ours (qsafe): no capture of Junos's reply.
+ * reached an exchange (eng_stats), and the half-open SAs (RFC 7296 2.6);
+ * then "ike-gateway-failures" (rpc_gw_failures: `| display json|xml`
+ * only, the text renderer does not print it yet).  Member names are ours
+ * (qsafe): no capture of Junos's reply.
  */
 static json_t *
 rpc_ike_stats(
@@ -393,6 +430,7 @@ rpc_ike_stats(
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		json_object_set_new(
 		    o, rows[i].name, json_integer((json_int_t)rows[i].v));
+	json_object_set_new(o, "ike-gateway-failures", rpc_gw_failures(e));
 	return rpc_reply("ike-stats-information", NULL, o);
 }
 

@@ -54,9 +54,10 @@ auth_method_str(const struct ike_sa *sa)
 	}
 }
 
-/* The peer's authenticated ID as Junos prints it. */
-static const char *
-peer_id_str(const struct ike_sa *sa, char *buf, size_t len)
+/* The peer's authenticated ID as Junos prints it (its address until
+ * IKE_AUTH authenticated one). */
+const char *
+rpc_peer_id_str(const struct ike_sa *sa, char *buf, size_t len)
 {
 	size_t n = sa->peer_id_len;
 
@@ -130,7 +131,7 @@ ike_detail_sa(const struct ike_sa *sa, time_t now)
 	    "ike-sa-remote-client-info", "Unknown Client");
 	json_object_set_new(o, "ike-xauth-user-info",
 	    json_pack("{s:s, s:b, s:s}", "ike-ike-id",
-		peer_id_str(sa, pid, sizeof(pid)), "ike-xauth-username", 1,
+		rpc_peer_id_str(sa, pid, sizeof(pid)), "ike-xauth-username", 1,
 		"ike-xauth-user-assigned-ip", "0.0.0.0"));
 	if (p->ppk_profile[0] != '\0') {
 		json_object_set_new(
@@ -147,12 +148,13 @@ ike_detail_sa(const struct ike_sa *sa, time_t now)
 		sa->suite.prf ? sa->suite.prf->name : "-", "ike-sa-dhgroup",
 		dh_str(dh, sizeof(dh), sa->prop.dh)));
 	json_object_set_new(o, "ike-sa-traffic-statistics",
-	    json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "ike-sa-input-bytes",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ike-sa-input-bytes",
 		(json_int_t)sa->in_bytes, "ike-sa-output-bytes",
 		(json_int_t)sa->out_bytes, "ike-sa-input-packets",
 		(json_int_t)sa->in_pkts, "ike-sa-output-packets",
-		(json_int_t)sa->out_pkts, "ike-sa-input-frag-packets", 0,
-		"ike-sa-output-frag-packets", 0));
+		(json_int_t)sa->out_pkts, "ike-sa-input-frag-packets",
+		(json_int_t)sa->in_frags, "ike-sa-output-frag-packets",
+		(json_int_t)sa->out_frags));
 	json_object_set_new(o, "ike-sa-misc",
 	    json_pack("{s:I, s:I, s:i}", "ike-sa-num-ipsec-sas-created",
 		(json_int_t)sa->child_created, "ike-sa-num-ipsec-sas-deleted",

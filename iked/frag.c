@@ -63,24 +63,26 @@ frag_get32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-void
+size_t
 frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,
     const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
 {
-	size_t off = 0, mlen;
+	size_t off = 0, mlen, n = 0;
 
 	if (len >= IKE_HDR_LEN && frag_get32(p + 24) == len) {
 		eng_send(e, p, len, local, remote);
-		return;
+		return 0;
 	}
 	while (len - off >= IKE_HDR_LEN) {
 		mlen = frag_get32(p + off + 24);
 		if (mlen < IKE_HDR_LEN || mlen > len - off)
 			break;
 		e->st.out_frags++;
+		n++;
 		eng_send(e, p + off, mlen, local, remote);
 		off += mlen;
 	}
+	return n;
 }
 
 /* RFC 7383 2.5.1: the IKE message length a fragment may have. */
@@ -222,6 +224,7 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 		return 0;
 	}
 	e->st.in_frags++;
+	sa->in_frags++;
 	if (!frag_id_ok(sa, msg))
 		return 0;
 	rx = sa->frx;

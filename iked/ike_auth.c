@@ -344,8 +344,7 @@ auth_failed(struct ike_sa *sa, bool auth, const char *why)
 	log_info("ike %s: %s", gw->p.name, why);
 	if (auth)
 		gw->st.auth_failed++;
-	snprintf(gw->down_why, sizeof(gw->down_why), "%s", why);
-	gw->down_at = eng_now(sa->e);
+	eng_gw_why(sa->e, gw, "%s", why);
 }
 
 /* Responder: answer with one notify in SK (2.21.2) and drop the SA. */

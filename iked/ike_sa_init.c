@@ -205,6 +205,7 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 		&chosen, &which) == -1) {
 		log_info("ike %s: no proposal chosen for IKE SA", gw->p.name);
 		gw->st.no_proposal++;
+		eng_gw_why(e, gw, "IKE_SA_INIT: no proposal chosen");
 		eng_notify_clear(
 		    e, h, N_NO_PROPOSAL_CHOSEN, NULL, 0, remote, local);
 		return;
@@ -339,6 +340,8 @@ sa_init_errors(struct ike_sa *sa, const struct ike_msg *msg)
 		    ikev2_notify_name(t));
 		if (t == N_NO_PROPOSAL_CHOSEN)
 			gw->st.no_proposal++;
+		eng_gw_why(sa->e, gw, "IKE_SA_INIT refused by peer: %s",
+		    ikev2_notify_name(t));
 		sa_free(sa);
 		return 1;
 	}
@@ -364,6 +367,7 @@ sa_init_response(struct ike_sa *sa, const struct ike_msg *msg)
 		log_info(
 		    "ike %s: IKE_SA_INIT response unacceptable", gw->p.name);
 		gw->st.no_proposal++;
+		eng_gw_why(sa->e, gw, "IKE_SA_INIT response unacceptable");
 		sa_free(sa);
 		return;
 	}

@@ -27,6 +27,8 @@
  *                 IKE SA with the gateway; received, the peer lost its
  *                 state: our other IKE SAs with that identity go at once.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +110,17 @@ eng_event_add(struct ike_engine *e, struct eng_vpnc *v, const char *what)
 	/* newest first: what was at 0..i-1 moves down one */
 	memmove(&v->ev[1], &v->ev[0], i * sizeof(v->ev[0]));
 	v->ev[0] = ev;
+}
+
+void
+eng_gw_why(struct ike_engine *e, struct eng_gw *gw, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(gw->down_why, sizeof(gw->down_why), fmt, ap);
+	va_end(ap);
+	gw->down_at = eng_now(e);
 }
 
 /* Reauthentication instead of this rekey?  `reauth-frequency`. */

@@ -114,11 +114,14 @@ xchg_peer_dead(struct ike_sa *sa)
 		    sa->gw->p.name, eng_addr_str(&sa->remote, ab, sizeof(ab)),
 		    sa->x.tries);
 		sa->gw->st.dpd_dead++;
+		eng_gw_why(e, sa->gw, "Peer is dead (DPD)");
 	} else {
 		log_warn("ike %s: peer %s unreachable, %s not answered after "
 			 "%d tries",
 		    sa->gw->p.name, eng_addr_str(&sa->remote, ab, sizeof(ab)),
 		    ikev2_exchange_name(sa->x.req_exch), sa->x.tries);
+		eng_gw_why(e, sa->gw, "peer unreachable: %s not answered",
+		    ikev2_exchange_name(sa->x.req_exch));
 	}
 	sa->gw->st.unreachable++;
 	/* `establish-tunnels immediately`: renegotiate at the next tick. */
@@ -149,7 +152,8 @@ xchg_timer(evutil_socket_t fd, short what, void *arg)
 	sa->out_pkts++;
 	sa->out_bytes += sa->x.req_len;
 	/* RFC 7383 2.6.3: every fragment again */
-	frag_send_all(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
+	sa->out_frags +=
+	    frag_send_all(e, sa->x.req, sa->x.req_len, &sa->local, &sa->remote);
 	xchg_arm(sa);
 }
 
@@ -225,7 +229,7 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 	}
 	sa->out_pkts++;
 	sa->out_bytes += len;
-	frag_send_all(e, copy, len, &sa->local, &sa->remote);
+	sa->out_frags += frag_send_all(e, copy, len, &sa->local, &sa->remote);
 	return 0;
 }
 
@@ -289,8 +293,8 @@ xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h)
 		/* RFC 7296 2.1: a retransmitted request gets our answer. */
 		if (sa->x.resp != NULL && sa->x.resp_id == h->msgid) {
 			e->st.in_dup_answered++;
-			frag_send_all(e, sa->x.resp, sa->x.resp_len, &sa->local,
-			    &sa->remote);
+			sa->out_frags += frag_send_all(e, sa->x.resp,
+			    sa->x.resp_len, &sa->local, &sa->remote);
 		}
 		/* else: still being answered (key source), ignore */
 		return 0;

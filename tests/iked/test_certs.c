@@ -92,6 +92,37 @@ assert_sa_init(struct wire *w, const struct lab *l)
 	ck_assert_mem_eq(m.certreq[0].data.p, want, SIG_SHA1_LEN);
 }
 
+/*
+ * `show security ike security-associations detail` of side's one IKE SA:
+ * its "Input/Output fragmentated packets" (Junos's spelling), the RFC 7383
+ * fragments of this SA, in *in and *out.
+ */
+static void
+detail_frags(struct wire *w, int side, json_int_t *in, json_int_t *out)
+{
+	char err[128];
+	json_t *q = json_pack("{s:b}", "detail", 1);
+	json_t *r = eng_rpc(w->eng[side],
+	    "show-security-ike-security-associations", q, err, sizeof(err));
+	json_t *blk, *st;
+
+	ck_assert_ptr_nonnull(r);
+	blk = json_object_get(
+	    json_object_get(r, "ike-security-associations-information"),
+	    "ike-security-associations-block");
+	ck_assert_int_eq(json_array_size(blk), 1);
+	st = json_object_get(json_object_get(json_array_get(blk, 0),
+				 "ike-security-associations"),
+	    "ike-sa-traffic-statistics");
+	ck_assert_ptr_nonnull(st);
+	*in = json_integer_value(
+	    json_object_get(st, "ike-sa-input-frag-packets"));
+	*out = json_integer_value(
+	    json_object_get(st, "ike-sa-output-frag-packets"));
+	json_decref(r);
+	json_decref(q);
+}
+
 START_TEST(rsa_fragmented)
 {
 	struct eng_peer pa, pb;
@@ -106,6 +137,15 @@ START_TEST(rsa_fragmented)
 	ck_assert_uint_eq(est(w, 0).in_reassembled, 1);
 	ck_assert_uint_eq(est(w, 1).in_reassembled, 1);
 	ck_assert_uint_eq(est(w, 1).in_frag_dropped, 0);
+	/* and the IKE SA's detail counts them: what one side sent, the
+	 * other received (no loss on the wire here) */
+	json_int_t in[2], out[2];
+	detail_frags(w, 0, &in[0], &out[0]);
+	detail_frags(w, 1, &in[1], &out[1]);
+	ck_assert_int_ge(out[0], 2);
+	ck_assert_int_ge(out[1], 2);
+	ck_assert_int_eq(in[1], out[0]);
+	ck_assert_int_eq(in[0], out[1]);
 	assert_sa_init(w, &l);
 	wire_free(w);
 	lab_free(&l);
@@ -124,6 +164,9 @@ START_TEST(ecdsa256_unfragmented)
 	ck_assert_uint_eq(est(w, 0).out_frags, 0);
 	ck_assert_uint_eq(est(w, 1).out_frags, 0);
 	ck_assert_int_eq(w->sent, 4);
+	json_int_t in, out;
+	detail_frags(w, 0, &in, &out);
+	ck_assert_int_eq(in + out, 0);
 	wire_free(w);
 	lab_free(&l);
 }

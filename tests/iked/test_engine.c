@@ -101,6 +101,30 @@ START_TEST(policy_based_on_traffic)
 }
 END_TEST
 
+/*
+ * show security ike stats' "ike-gateway-failures" of side: its one entry
+ * (a gateway with a failure), the reply kept in *keep; NULL when the list
+ * is empty.
+ */
+static json_t *
+gw_failure(struct wire *w, int side, json_t **keep)
+{
+	char err[128];
+	json_t *q = json_object();
+	json_t *r = eng_rpc(
+	    w->eng[side], "show-security-ike-stats", q, err, sizeof(err));
+	json_t *l;
+
+	json_decref(q);
+	ck_assert_ptr_nonnull(r);
+	l = json_object_get(json_object_get(r, "ike-stats-information"),
+	    "ike-gateway-failures");
+	ck_assert(json_is_array(l));
+	ck_assert_int_le(json_array_size(l), 1);
+	*keep = r;
+	return json_array_get(l, 0);
+}
+
 START_TEST(wrong_psk)
 {
 	struct wire *w = wire_new();
@@ -118,6 +142,24 @@ START_TEST(wrong_psk)
 	ck_assert_uint_eq(pst(w, 1).ike_sas, 0);
 	ck_assert_int_eq(w->dp[0].adds, 0);
 	ck_assert_int_eq(w->dp[1].adds, 0);
+	/* show security ike stats | display json: the failure per gateway,
+	 * with the reason, on the side that refused and the side refused */
+	for (int i = 0; i < 2; i++) {
+		json_t *r, *g = gw_failure(w, i, &r);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(g, "ike-gateway-name")),
+		    "gw");
+		ck_assert_int_eq(json_integer_value(json_object_get(
+				     g, "ike-authentication-failed")),
+		    1);
+		ck_assert_int_eq(json_integer_value(json_object_get(
+				     g, "ike-no-proposal-chosen")),
+		    0);
+		ck_assert_ptr_nonnull(strstr(
+		    json_string_value(json_object_get(g, "ike-last-failure")),
+		    "authentication failed"));
+		json_decref(r);
+	}
 	wire_free(w);
 }
 END_TEST
@@ -138,6 +180,21 @@ START_TEST(no_common_ike_proposal)
 	ck_assert_uint_eq(pst(w, 1).no_proposal, 1);
 	ck_assert_uint_eq(pst(w, 0).ike_sas, 0);
 	ck_assert_uint_eq(pst(w, 1).ike_sas, 0);
+	/* the reason of an IKE_SA_INIT failure is kept too, on each side */
+	const char *want[2] = {
+		"IKE_SA_INIT refused by peer: NO_PROPOSAL_CHOSEN",
+		"IKE_SA_INIT: no proposal chosen"
+	};
+	for (int i = 0; i < 2; i++) {
+		json_t *r, *g = gw_failure(w, i, &r);
+		ck_assert_int_eq(json_integer_value(json_object_get(
+				     g, "ike-no-proposal-chosen")),
+		    1);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(g, "ike-last-failure")),
+		    want[i]);
+		json_decref(r);
+	}
 	wire_free(w);
 }
 END_TEST
@@ -159,6 +216,95 @@ START_TEST(no_common_esp_proposal)
 	ck_assert_uint_eq(pst(w, 0).ike_up, 1);
 	ck_assert_uint_eq(pst(w, 1).ike_up, 1);
 	ck_assert_uint_eq(pst(w, 1).no_proposal, 1);
+	ck_assert_int_eq(w->dp[0].adds, 0);
+	ck_assert_int_eq(w->dp[1].adds, 0);
+	wire_free(w);
+}
+END_TEST
+
+/* 10.1.0.0/16 <-> 10.2.0.0/16 proposed, 10.2.0.0/24 <-> 10.1.0.0/24 held */
+static void
+ts_pair(struct eng_vpn *va, struct eng_vpn *vb, const char *b_local)
+{
+	char hi[INET_ADDRSTRLEN];
+
+	snprintf(hi, sizeof(hi), "%.*s255", (int)strlen(b_local) - 1, b_local);
+	va->nts_local = va->nts_remote = vb->nts_local = vb->nts_remote = 1;
+	ts4(&va->ts_local[0], "10.1.0.0", "10.1.255.255");
+	ts4(&va->ts_remote[0], "10.2.0.0", "10.2.255.255");
+	ts4(&vb->ts_local[0], b_local, hi);
+	ts4(&vb->ts_remote[0], "10.1.0.0", "10.1.0.255");
+}
+
+static void
+assert_sel(const struct dp_sel *s, const char *lo, const char *hi)
+{
+	struct in_addr a, b;
+
+	inet_pton(AF_INET, lo, &a);
+	inet_pton(AF_INET, hi, &b);
+	ck_assert_int_eq(s->start.family, AF_INET);
+	ck_assert_mem_eq(&s->start.u.v4, &a, sizeof(a));
+	ck_assert_mem_eq(&s->end.u.v4, &b, sizeof(b));
+}
+
+/*
+ * RFC 7296 2.9: the responder narrows the initiator's wider selectors to
+ * its own, and both install the narrowed pair.
+ */
+START_TEST(ts_narrowed)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	ts_pair(&va, &vb, "10.2.0.0");
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	const struct dp_sa *a = mock_find(&w->dp[0], false);
+	const struct dp_sa *b = mock_find(&w->dp[1], false);
+	ck_assert_uint_eq(a->nsel_local, 1);
+	ck_assert_uint_eq(a->nsel_remote, 1);
+	assert_sel(&a->sel_local[0], "10.1.0.0", "10.1.0.255");
+	assert_sel(&a->sel_remote[0], "10.2.0.0", "10.2.0.255");
+	assert_sel(&b->sel_local[0], "10.2.0.0", "10.2.0.255");
+	assert_sel(&b->sel_remote[0], "10.1.0.0", "10.1.0.255");
+	ck_assert_uint_eq(pst(w, 0).ts_unacceptable, 0);
+	wire_free(w);
+}
+END_TEST
+
+static bool
+a_ts_refused(struct wire *w)
+{
+	return pst(w, 0).ts_unacceptable >= 1 && w->head == NULL;
+}
+
+/*
+ * Selectors with nothing in common: TS_UNACCEPTABLE (RFC 7296 2.9), the
+ * IKE SA stands without a Child SA (2.21.3), and each side counts it on
+ * its gateway.
+ */
+START_TEST(ts_unacceptable)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	ts_pair(&va, &vb, "10.3.0.0");
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, a_ts_refused, 5));
+	ck_assert_uint_eq(pst(w, 1).ts_unacceptable, 1);
+	ck_assert_uint_eq(pst(w, 0).ike_up, 1);
+	ck_assert_uint_eq(pst(w, 1).ike_up, 1);
 	ck_assert_int_eq(w->dp[0].adds, 0);
 	ck_assert_int_eq(w->dp[1].adds, 0);
 	wire_free(w);
@@ -532,6 +678,11 @@ START_TEST(rpc_show_and_clear)
 {
 	struct wire *w = wire_up(0, 0);
 	char err[128];
+	json_t *keep;
+
+	/* no failure: no gateway in show security ike stats' failures */
+	ck_assert_ptr_null(gw_failure(w, 0, &keep));
+	json_decref(keep);
 	json_t *in = json_object();
 	json_t *a = rpc_parsed(eng_rpc(w->eng[0],
 	    "show-security-ike-security-associations", in, err, sizeof(err)));
@@ -607,6 +758,116 @@ START_TEST(rpc_show_and_clear)
 	ck_assert_uint_eq(pst(w, 1).established, 2);
 	ck_assert_int_eq(w->dp[0].dels, 2);
 	json_decref(in);
+	wire_free(w);
+}
+END_TEST
+
+/* show security ike active-peer's one entry of side: member key. */
+static const char *
+active_peer(struct wire *w, int side, const char *key, json_t **keep)
+{
+	char err[128];
+	json_t *q = json_object();
+	json_t *r = eng_rpc(
+	    w->eng[side], "show-security-ike-active-peer", q, err, sizeof(err));
+	json_t *l;
+
+	json_decref(q);
+	ck_assert_ptr_nonnull(r);
+	l = json_object_get(json_object_get(r, "ike-active-peers-information"),
+	    "ike-active-peers");
+	ck_assert_int_eq(json_array_size(l), 1);
+	*keep = r;
+	return json_string_value(json_object_get(json_array_get(l, 0), key));
+}
+
+/*
+ * show security ike active-peer: the peer's address and the ID it
+ * authenticated with ("Peer IKE-ID"), not its address again: A says it is
+ * a.example.net (ID_FQDN).
+ */
+START_TEST(rpc_active_peer_id)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+	json_t *r;
+
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	pa.local_id.type = ID_FQDN;
+	pa.local_id.len = strlen("a.example.net");
+	memcpy(pa.local_id.data, "a.example.net", pa.local_id.len);
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert_str_eq(active_peer(w, 1, "ike-ike-id", &r), "a.example.net");
+	json_decref(r);
+	ck_assert_str_eq(
+	    active_peer(w, 1, "ike-sa-remote-address", &r), "10.0.0.1");
+	json_decref(r);
+	ck_assert_str_eq(active_peer(w, 0, "ike-ike-id", &r), "10.0.0.2");
+	json_decref(r);
+	wire_free(w);
+}
+END_TEST
+
+/* Something was sent (the clear commands that must not send). */
+static bool
+quiet_not(struct wire *w)
+{
+	return w->head != NULL;
+}
+
+/* B deleted both SAs of the Child SA pair, on A's Delete. */
+static bool
+b_child_deleted(struct wire *w)
+{
+	return w->head == NULL && w->dp[1].dels == 2;
+}
+
+/*
+ * The clear commands' filters on the real engine: an index that names
+ * nothing is an error and clears nothing; `clear security ike
+ * security-associations index N` takes that IKE SA down (and the
+ * `immediately` VPN back up); `clear security ipsec security-associations
+ * index 500001` deletes that tunnel's Child SA pair on both sides.
+ */
+START_TEST(rpc_clear_by_index)
+{
+	struct wire *w = wire_up(0, 0);
+	char err[128];
+	json_t *q = json_pack("{s:I}", "index", (json_int_t)99);
+
+	ck_assert_ptr_null(eng_rpc(w->eng[0],
+	    "clear-security-ike-security-associations", q, err, sizeof(err)));
+	ck_assert_ptr_null(eng_rpc(w->eng[0],
+	    "clear-security-ipsec-security-associations", q, err, sizeof(err)));
+	json_decref(q);
+	ck_assert(!wire_run(w, quiet_not, 0.2));
+	ck_assert_int_eq(w->dp[0].dels, 0);
+	ck_assert_int_eq(w->dp[1].dels, 0);
+
+	q = json_pack("{s:I}", "index", (json_int_t)1);
+	json_t *ok = eng_rpc(w->eng[0],
+	    "clear-security-ike-security-associations", q, err, sizeof(err));
+	ck_assert_ptr_nonnull(ok);
+	json_decref(ok);
+	json_decref(q);
+	ck_assert(wire_run(w, cleared_back, 3));
+	wire_free(w);
+
+	w = wire_up(0, 0);
+	q = json_pack("{s:I}", "index", (json_int_t)500001);
+	ok = eng_rpc(w->eng[0], "clear-security-ipsec-security-associations", q,
+	    err, sizeof(err));
+	ck_assert_ptr_nonnull(ok);
+	json_decref(ok);
+	json_decref(q);
+	ck_assert(wire_run(w, b_child_deleted, 3));
+	ck_assert_int_eq(w->dp[0].dels, 2);
+	ck_assert_uint_eq(pst(w, 0).ike_up, 1); /* the IKE SA stays */
 	wire_free(w);
 }
 END_TEST
@@ -911,6 +1172,10 @@ engine_suite(void)
 	tcase_add_test(tc, ppk_required_by_initiator);
 	tcase_add_test(tc, ppk_optional_peer_without);
 	tcase_add_test(tc, rpc_show_and_clear);
+	tcase_add_test(tc, rpc_clear_by_index);
+	tcase_add_test(tc, rpc_active_peer_id);
+	tcase_add_test(tc, ts_narrowed);
+	tcase_add_test(tc, ts_unacceptable);
 	tcase_add_test(tc, cookie_retry_same_ke);
 	tcase_add_test(tc, simultaneous_initiation);
 	tcase_add_test(tc, simultaneous_initiation_lossy);

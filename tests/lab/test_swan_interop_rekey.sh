@@ -16,6 +16,8 @@
 #    strongSwan (no rekey of its own within the test) receives qsafe's
 #    CREATE_CHILD_SA for the Child SA and for the IKE SA, and traffic
 #    keeps flowing.
+# 4. qsafe initiates a Child SA rekey with PFS (group31): its request
+#    carries a KE and strongSwan's new Child SA shows CURVE_25519.
 #
 # usage: test_swan_interop_rekey.sh   (root; else exit 77: skipped)
 set -u
@@ -194,6 +196,31 @@ check "qsafe rekeys: the IKE SA index and cookies changed ($ike0 -> $ike1)" \
 check "qsafe rekeys: the IKE SPIs agree" lab_poll 3 ike_agrees
 check "qsafe rekeys: the ping lost at most one packet per rekey" ping_lost 2
 check "qsafe rekeys: hb pings ha after the rekeys" lab_poll 3 iop_ping_ha
+
+# 4. qsafe initiates a Child SA rekey with PFS (group31): its
+# CREATE_CHILD_SA request carries a KE (RFC 7296 1.3.3) and strongSwan's
+# rekeyed Child SA was made with Curve25519
+swan_terminate "$B" t
+lab_poll 10 iop_qs_none || bad "qsafe pfs rekey: the previous SA went"
+iop_swan_load t esp=aes128gcm16-x25519 || bad "strongSwan: PFS responder loads"
+iop_qs_load esplife=180 pfs=group31 || bad "qsafe: short-lived PFS VPN commits"
+# Child SA rekey requests with a KE (an IKE SA rekey's has no TSi)
+child_ke_req() {
+	grep -E "parsed CREATE_CHILD_SA request [0-9]+ \[.*N\(REKEY_SA\)" "$SLOG" |
+	    grep -w KE | grep -cw TSi
+}
+n0=$(child_ke_req)
+check "qsafe pfs rekey: tunnel up on both sides" eval \
+    'lab_poll 15 iop_qs_up && swan_wait_sa "$B" t INSTALLED 5'
+spi0=$(qs_spis)
+check "qsafe pfs rekey: strongSwan received qsafe's Child SA rekey with a KE" \
+    lab_poll 12 eval '[ "$(child_ke_req)" -gt "$n0" ]'
+check "qsafe pfs rekey: the rekeyed Child SA has CURVE_25519 on strongSwan's side" \
+    lab_poll 3 eval 'swan_ctl "$B" --list-sas --ike t |
+    grep -q "INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128/CURVE_25519"'
+check "qsafe pfs rekey: both sides have new, equal SPIs" \
+    lab_poll 3 eval 'spis_agree && [ "$(qs_spis)" != "$spi0" ]'
+check "qsafe pfs rekey: ha pings hb after the rekey" lab_poll 3 iop_ping_hb
 
 [ "$fails" -eq 0 ] || iop_dump
 echo "$fails failure(s)"
