@@ -94,10 +94,10 @@ struct mgd {
 	/*
 	 * The shared candidate.  After a commit of a large change it is
 	 * generation 0's own tree (candidate == committed: the commit hands
-	 * the candidate over instead of copying it before the daemons'
-	 * apply) until candidate_own gives them two trees, while the
-	 * daemons apply (or at the first access of a session, or after the
-	 * reply, whichever comes first).
+	 * the candidate over instead of copying it) until candidate_own
+	 * gives them two trees, when a session first takes the candidate
+	 * (session_conf) or the next commit starts.  Nothing changes either
+	 * tree while they are one.
 	 */
 	struct conf *candidate;
 	int64_t candidate_changed; /* its `## Last changed` meanwhile */

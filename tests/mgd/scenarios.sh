@@ -360,6 +360,71 @@ sc_load_in_place() {
 # 0 (no copy before the reply); the shared candidate gets its own tree
 # after it: an edit then changes the candidate, never the committed
 # configuration; a private session's large commit is handed over too.
+# After a large shared commit the candidate and generation 0 are one tree
+# (commit_install) until a session changes the candidate (candidate_own):
+# an edit made then, by a session that was in configure mode all along,
+# reaches the candidate alone; reading either side leaves both as they
+# were; a commit with nothing changed, a kill and a second large commit
+# keep generation 0 exact.
+sc_commit_large_shared() {
+	t_start
+	i=0
+	while [ $i -lt 1500 ]; do
+		echo "set security ike proposal SP$i lifetime-seconds $((600 + i))"
+		i=$((i + 1))
+	done > "$T_DIR/big.set"
+	sed 's/ SP/ TP/' "$T_DIR/big.set" > "$T_DIR/big2.set"
+	t_sess_open A 3
+	echo configure >&3
+	t_wait_out A "Entering configuration mode"
+	printf 'configure\nload set %s\ncommit\n' "$T_DIR/big.set" |
+	    t_cli --echo > "$T_DIR/a.out" 2>&1
+	expect_has "large committed" "$T_DIR/a.out" "commit complete"
+	# read while they are one: generation 0, then the candidate
+	t_committed > "$T_DIR/c1"
+	expect_eq "1500 committed" 1500 "$(grep -c '^set security ike proposal SP' "$T_DIR/c1")"
+	t_cli -c 'configure; show | compare | count' > "$T_DIR/b.out" 2>&1
+	expect_has "candidate as committed" "$T_DIR/b.out" "Count: 0 lines"
+	# A was in configure mode before the commit: its edit takes the
+	# candidate apart from generation 0
+	echo "delete security ike proposal SP7" >&3
+	echo "set security ike proposal SP8 lifetime-seconds 9999" >&3
+	t_barrier A 3
+	t_committed > "$T_DIR/c2"
+	cmp -s "$T_DIR/c1" "$T_DIR/c2" || t_fail "an uncommitted edit reached generation 0"
+	t_cli -c 'configure; show | compare' > "$T_DIR/d.out" 2>&1
+	expect_has "compare: the deletion" "$T_DIR/d.out" "-    proposal SP7 {"
+	expect_has "compare: the change" "$T_DIR/d.out" "+    lifetime-seconds 9999;"
+	expect_eq "compare: the edit alone" 5 "$(grep -c '^[-+]' "$T_DIR/d.out")"
+	echo "rollback 0" >&3
+	t_barrier A 3
+	echo "show | compare | count" >&3
+	t_wait_out A "Count: 0 lines"
+	echo "exit" >&3
+	exec 3>&-
+	wait $T_SESS_A
+	# nothing changed: commits, generation 0 unchanged
+	t_cli -c 'configure; commit' > "$T_DIR/e.out" 2>&1
+	expect_has "empty commit" "$T_DIR/e.out" "commit complete"
+	t_committed > "$T_DIR/c3"
+	cmp -s "$T_DIR/c1" "$T_DIR/c3" || t_fail "an empty commit changed generation 0"
+	# a kill while they are one: mgd's start finds what it had
+	t_stop KILL
+	t_start
+	t_committed > "$T_DIR/c4"
+	cmp -s "$T_DIR/c1" "$T_DIR/c4" || t_fail "generation 0 changed by a kill"
+	# a second large commit on top of the first, then rollback 1
+	printf 'configure\nload set %s\ncommit\n' "$T_DIR/big2.set" |
+	    t_cli --echo > "$T_DIR/f.out" 2>&1
+	expect_has "second large committed" "$T_DIR/f.out" "commit complete"
+	t_committed > "$T_DIR/c5"
+	expect_eq "3000 committed" 3000 "$(grep -c '^set security ike proposal [ST]P' "$T_DIR/c5")"
+	printf 'configure\nrollback 1\ncommit\n' | t_cli --echo > "$T_DIR/g.out" 2>&1
+	expect_has "rolled back" "$T_DIR/g.out" "commit complete"
+	t_committed > "$T_DIR/c6"
+	cmp -s "$T_DIR/c1" "$T_DIR/c6" || t_fail "rollback 1 is not the first large commit"
+}
+
 sc_commit_large() {
 	t_start
 	d=$T_DIR/state
@@ -786,6 +851,7 @@ secret-journal) sc_secret_journal ;;
 load-bad-lines) sc_load_bad_lines ;;
 load-in-place) sc_load_in_place ;;
 commit-large) sc_commit_large ;;
+commit-large-shared) sc_commit_large_shared ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
 commit-waits) sc_commit_waits ;;
