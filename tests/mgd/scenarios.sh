@@ -366,6 +366,59 @@ sc_load_in_place() {
 # reaches the candidate alone; reading either side leaves both as they
 # were; a commit with nothing changed, a kill and a second large commit
 # keep generation 0 exact.
+# A large load's journal entry is a file beside the store (mgd/db.c,
+# db_journal_add): it survives a kill in order with the other entries, a
+# commit or a discard removes it, a bad load writes none, and a file no
+# entry names (a crash between the file and its row) is removed at start.
+sc_journal_file() {
+	t_start
+	d=$T_DIR/state
+	i=0
+	while [ $i -lt 30000 ]; do
+		echo "set security ike proposal JP$i lifetime-seconds 600"
+		i=$((i + 1))
+	done > "$T_DIR/big.set"
+	sed 's/ 600$/ 700/' "$T_DIR/big.set" > "$T_DIR/big2.set"
+	{ cat "$T_DIR/big.set"; echo "set security ike proposal JPX lifetime-seconds nine"; } \
+	    > "$T_DIR/bad.set"
+	jfiles() { ls "$d" | grep -c '^config\.db\.load\.' || :; }
+	t_cli -c "configure; load set $T_DIR/bad.set" > "$T_DIR/a.out" 2>&1
+	expect_has "bad load refused" "$T_DIR/a.out" "nothing was loaded"
+	expect_eq "no file for a bad load" 0 "$(jfiles)"
+	printf 'configure\nload set %s\nset system host-name between\nload set %s\n' \
+	    "$T_DIR/big.set" "$T_DIR/big2.set" | t_cli --echo > "$T_DIR/b.out" 2>&1
+	expect_eq "a file per large load" 2 "$(jfiles)"
+	# the entries replay in order after a kill: the second load's values
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show security ike proposal JP29999; show system host-name' \
+	    > "$T_DIR/c.out" 2>&1
+	expect_has "second load last" "$T_DIR/c.out" "lifetime-seconds 700;"
+	expect_has "the edit between" "$T_DIR/c.out" "host-name between;"
+	t_cli -c 'configure; commit' > "$T_DIR/d.out" 2>&1
+	expect_has "committed" "$T_DIR/d.out" "commit complete"
+	expect_eq "commit removes the files" 0 "$(jfiles)"
+	t_committed > "$T_DIR/c1"
+	expect_eq "30000 committed" 30000 "$(grep -c '^set security ike proposal JP[0-9]* lifetime-seconds 700$' "$T_DIR/c1")"
+	# discarded (an exclusive session's exit): the file goes
+	sed 's/ 700$/ 800/' "$T_DIR/big2.set" > "$T_DIR/big3.set"
+	printf 'configure exclusive\nload set %s\n' "$T_DIR/big3.set" > "$T_DIR/x.in"
+	printf 'run show version\nexit\nyes\n' >> "$T_DIR/x.in"
+	t_cli --echo < "$T_DIR/x.in" > "$T_DIR/e.out" 2>&1
+	expect_has "discarded" "$T_DIR/e.out" "discard"
+	expect_eq "a discard removes it" 0 "$(jfiles)"
+	t_committed > "$T_DIR/c2"
+	cmp -s "$T_DIR/c1" "$T_DIR/c2" || t_fail "a discarded load reached generation 0"
+	# a file no entry names is removed at start; an entry's file is kept
+	printf 'configure\nload set %s\n' "$T_DIR/big3.set" | t_cli --echo > "$T_DIR/g.out" 2>&1
+	t_stop KILL
+	echo stale > "$d/config.db.load.999"
+	t_start
+	expect_eq "the orphan removed, the entry's file kept" 1 "$(jfiles)"
+	t_cli -c 'configure; show security ike proposal JP5' > "$T_DIR/h.out" 2>&1
+	expect_has "entry replayed" "$T_DIR/h.out" "lifetime-seconds 800;"
+}
+
 sc_commit_large_shared() {
 	t_start
 	i=0
@@ -852,6 +905,7 @@ load-bad-lines) sc_load_bad_lines ;;
 load-in-place) sc_load_in_place ;;
 commit-large) sc_commit_large ;;
 commit-large-shared) sc_commit_large_shared ;;
+journal-file) sc_journal_file ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
 commit-waits) sc_commit_waits ;;
