@@ -354,6 +354,11 @@ commit_install(struct commit_job *j)
 		return -1;
 	}
 	m->committed_seq = seq;
+	/* Generation 0 changes: a shared candidate that is still its tree
+	 * (a large commit before, no edit since) takes its own first.  A
+	 * shared commit did so in commit_start; a private one after a large
+	 * shared commit pays the copy here. */
+	candidate_own(m);
 	/* Bring generation 0 in memory up to date: cheap for small deltas. */
 	if (large) {
 		/* A large change: the tree committed becomes generation 0

@@ -476,6 +476,21 @@ sc_commit_large_shared() {
 	expect_has "rolled back" "$T_DIR/g.out" "commit complete"
 	t_committed > "$T_DIR/c6"
 	cmp -s "$T_DIR/c1" "$T_DIR/c6" || t_fail "rollback 1 is not the first large commit"
+	# a private session's large commit while they are one (the rollback
+	# was large): generation 0 moves on, the shared candidate follows it
+	sed 's/ SP/ UP/' "$T_DIR/big.set" > "$T_DIR/up.set"
+	printf 'configure private\nload set %s\ncommit\nexit\n' "$T_DIR/up.set" |
+	    t_cli --echo > "$T_DIR/p.out" 2>&1
+	expect_has "private committed" "$T_DIR/p.out" "commit complete"
+	t_committed > "$T_DIR/c7"
+	expect_eq "3000 after the private commit" 3000 "$(grep -c '^set security ike proposal [SU]P' "$T_DIR/c7")"
+	t_cli -c 'configure; show | compare | count' > "$T_DIR/q.out" 2>&1
+	expect_has "candidate follows" "$T_DIR/q.out" "Count: 0 lines"
+	printf 'configure\ndelete security ike proposal UP3\ncommit\n' |
+	    t_cli --echo > "$T_DIR/q2.out" 2>&1
+	expect_has "committed after" "$T_DIR/q2.out" "commit complete"
+	t_committed > "$T_DIR/c8"
+	expect_eq "one deleted" 2999 "$(grep -c '^set security ike proposal [SU]P' "$T_DIR/c8")"
 }
 
 sc_commit_large() {
