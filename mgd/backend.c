@@ -536,28 +536,6 @@ backend_hand_config(struct daemon *d)
 	json_decref(req);
 }
 
-/*
- * mgd's end of a daemon's socket holds a whole change: a 200,000-line
- * commit sends iked 13 MB, and through the default 208 KB buffer
- * (net.core.wmem_default) mgd's send and iked's read took turns ~65
- * times, each a wake-up of the other on a busy machine, before iked could
- * parse, and hostd and keymgr got their parts only after (the commit's
- * "diff and delta" step: 172 ms wall for 100 of CPU on a quiet machine).
- * The kernel holds the bytes as they are sent (a unix stream socket
- * charges its sender); SO_SNDBUFFORCE (mgd runs as root) passes
- * net.core.wmem_max, SO_SNDBUF stays under it.
- */
-static void
-backend_sndbuf(int fd)
-{
-	int size = 32 * 1024 * 1024;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) ==
-	    -1)
-		(void)setsockopt(
-		    fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-}
-
 static void
 backend_start(struct daemon *d)
 {
@@ -569,7 +547,6 @@ backend_start(struct daemon *d)
 		log_err("%s: socketpair: %s", d->def->name, strerror(errno));
 		return;
 	}
-	backend_sndbuf(sv[0]);
 	sb_init(&logp);
 	sb_init(&fdarg);
 	sb_printf(&logp, "%s/%s.log", d->b->m->state_dir, d->def->name);
