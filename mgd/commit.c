@@ -150,7 +150,9 @@ commit_load(struct mgd *m)
 }
 
 /*
- * Run from the loop just after a commit's reply: every
+ * Run from the loop just after a commit's reply: generation 0's copy
+ * starts in a thread if the commit made the candidate's tree generation
+ * 0's (candidate_copy_start); every
  * DB_SNAPSHOT_EVERY commits generation 0 is
  * stored whole, and what no kept generation (0..49) needs any more is
  * deleted: the store stays bounded, and building a generation (start,
@@ -163,6 +165,7 @@ commit_after_reply(evutil_socket_t fd, short what, void *arg)
 	struct mgd *m = arg;
 	struct sb t;
 
+	candidate_copy_start(m);
 	if (db_since_snapshot(m->db) < DB_SNAPSHOT_EVERY) {
 		db_checkpoint(m->db);
 		return;
