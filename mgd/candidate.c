@@ -24,22 +24,80 @@ session_conf(struct session *s)
 	return s->mgd->candidate;
 }
 
+static void *
+candidate_copier(void *arg)
+{
+	struct mgd *m = arg;
+
+	/* Reads the shared tree only: the loop changes neither tree
+	 * nor these pointers until it has joined (candidate_copy_join). */
+	m->copy = conf_dup(m->committed);
+	return NULL;
+}
+
+/*
+ * Run after a large commit's reply, while the candidate and generation 0
+ * are one tree: the copy candidate_own needs is made on the other core
+ * while mgd's loop serves sessions, instead of in the commit (beside the
+ * daemons' check, where iked parses on the cores) or in the next edit.
+ * An edit that comes first waits for the rest of it.
+ */
+void
+candidate_copy_start(struct mgd *m)
+{
+	int rc;
+
+	if (m->candidate != m->committed || m->copying)
+		return;
+	rc = pthread_create(&m->copier, NULL, candidate_copier, m);
+	if (rc != 0) {
+		log_warn("candidate: no copying thread: %s", strerror(rc));
+		return;
+	}
+	m->copying = true;
+}
+
+/* The thread's copy, once it has ended (NULL: none was started). */
+static struct conf *
+candidate_copy_join(struct mgd *m)
+{
+	struct conf *c;
+
+	if (!m->copying)
+		return NULL;
+	pthread_join(m->copier, NULL);
+	m->copying = false;
+	c = m->copy;
+	m->copy = NULL;
+	return c;
+}
+
+void
+candidate_copy_drop(struct mgd *m)
+{
+	conf_free(candidate_copy_join(m));
+}
+
 void
 candidate_own(struct mgd *m)
 {
+	struct conf *c;
+
 	if (m->candidate != m->committed)
 		return;
 	/* Generation 0 takes the copy: made in one walk, its nodes lie close
 	 * together for what reads it whole (show configuration, the
 	 * snapshot); the candidate keeps the tree it was edited in.  Nothing
 	 * keeps a node of generation 0 between events (grp and pki copy). */
-	m->committed = conf_dup(m->candidate);
+	c = candidate_copy_join(m);
+	m->committed = c != NULL ? c : conf_dup(m->candidate);
 	conf_set_changed(m->candidate, m->candidate_changed);
 }
 
 void
 candidate_set(struct mgd *m, struct conf *n)
 {
+	candidate_copy_drop(m);
 	if (m->candidate != m->committed)
 		conf_free(m->candidate);
 	m->candidate = n;

@@ -150,9 +150,10 @@ commit_load(struct mgd *m)
 }
 
 /*
- * Run from the loop just after a commit's reply: the shared candidate
- * gets its own tree again if the commit handed it over as generation 0
- * (commit_install); every DB_SNAPSHOT_EVERY commits generation 0 is
+ * Run from the loop just after a commit's reply: generation 0's copy
+ * starts in a thread if the commit made the candidate's tree generation
+ * 0's (candidate_copy_start); every
+ * DB_SNAPSHOT_EVERY commits generation 0 is
  * stored whole, and what no kept generation (0..49) needs any more is
  * deleted: the store stays bounded, and building a generation (start,
  * rollback N) replays at most that many deltas; last, the store's
@@ -164,7 +165,7 @@ commit_after_reply(evutil_socket_t fd, short what, void *arg)
 	struct mgd *m = arg;
 	struct sb t;
 
-	candidate_own(m);
+	candidate_copy_start(m);
 	if (db_since_snapshot(m->db) < DB_SNAPSHOT_EVERY) {
 		db_checkpoint(m->db);
 		return;
@@ -221,10 +222,7 @@ struct commit_job {
 	/* Its `configure exclusive` session has gone: a refused commit
 	 * rolls the changes back, as that session's exit would have. */
 	bool discard_if_refused;
-	bool installed; /* it is generation 0 */
-	/* A large shared commit: generation 0's copy of the candidate,
-	 * made while the daemons check (commit_while_checked). */
-	struct conf *gen0;
+	bool installed;	  /* it is generation 0 */
 	struct event *ev; /* steps that have no daemon to wait for */
 	/* When each step ended (clock_mono_ms), for the log line of a
 	 * large commit: started, sent to the daemons, checked, stored. */
@@ -237,7 +235,6 @@ commit_job_free(struct commit_job *j)
 {
 	if (!j->shared)
 		conf_free(j->c);
-	conf_free(j->gen0);
 	diff_free(&j->d);
 	sb_free(&j->delta);
 	diff_free(&j->xd);
@@ -325,21 +322,18 @@ commit_is_large(const struct commit_job *j)
 
 /*
  * Run once the daemons have their parts: mgd waits for their check (a
- * 200,000-line change: iked's 0.4 s), so what only the store and
- * generation 0 need is made meanwhile, on the other core: with groups the
- * store's delta (the daemons got the expanded one), and for a large
- * shared commit generation 0's copy of the candidate, which
- * candidate_own made beside the daemons' apply, where three daemons
- * share the two cores and the operator waits.  A refused commit throws
- * the copy away.
+ * 200,000-line change: iked's 0.4 s), so with groups the store's delta
+ * (the daemons got the expanded one) is made meanwhile.  A large shared
+ * commit makes no copy of the candidate here: the candidate's tree
+ * becomes generation 0 itself (commit_install), and the candidate gets a
+ * tree of its own again only when a session first changes it
+ * (candidate_own, from session_conf or the next commit_start).
  */
 static void
 commit_while_checked(struct commit_job *j)
 {
 	if (j->x != NULL)
 		diff_delta_text(&j->d, &j->delta);
-	if (j->shared && !j->check_only && commit_is_large(j))
-		j->gen0 = conf_dup(j->c);
 }
 
 /* Makes c generation 0: the store first, then memory. */
@@ -363,25 +357,23 @@ commit_install(struct commit_job *j)
 		return -1;
 	}
 	m->committed_seq = seq;
+	/* Generation 0 changes: a shared candidate that is still its tree
+	 * (a large commit before, no edit since) takes its own first.  A
+	 * shared commit did so in commit_start; a private one after a large
+	 * shared commit pays the copy here. */
+	candidate_own(m);
 	/* Bring generation 0 in memory up to date: cheap for small deltas. */
 	if (large) {
 		/* A large change: the tree committed becomes generation 0
-		 * itself, no copy before the daemons apply.  The shared
-		 * candidate shares it until candidate_own (commit_checked,
-		 * once the apply is sent); a private session's tree is the
-		 * job's to give. */
+		 * itself, no copy.  The shared candidate shares it until a
+		 * session changes it (candidate_own); a private session's
+		 * tree is the job's to give. */
 		conf_free(m->committed);
-		if (j->gen0 != NULL) {
-			/* the shared candidate's copy, made meanwhile */
-			m->committed = j->gen0;
-			j->gen0 = NULL;
-		} else {
-			m->committed = j->c;
-			if (j->shared)
-				m->candidate_changed = conf_changed(j->c);
-			else
-				j->c = NULL;
-		}
+		m->committed = j->c;
+		if (j->shared)
+			m->candidate_changed = conf_changed(j->c);
+		else
+			j->c = NULL;
 	} else {
 		struct path_err err;
 		size_t bad;
@@ -486,11 +478,6 @@ commit_checked(void *arg)
 	/* The answer waits for the daemons to apply: what the operator
 	 * sees next (an address, a tunnel) is in place. */
 	backend_apply_start(m->backend, commit_end, j);
-	/* Meanwhile (their requests are sent; their answers wait in the
-	 * sockets), the shared candidate gets its own tree again if
-	 * commit_install handed it over: the copy runs beside the daemons'
-	 * apply instead of before it or after the reply. */
-	candidate_own(m);
 }
 
 /*

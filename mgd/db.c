@@ -1,20 +1,34 @@
 /*
  * db: the SQLite configuration store (see db.h).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <sqlite3.h>
 
+#include "lib/file.h"
 #include "lib/log.h"
 #include "mgd/db.h"
 
 struct db {
 	sqlite3 *h;
+	char *path; /* of the database: journal files are named after it */
 };
+
+/*
+ * A journal entry's text from this size on is a file of its own beside
+ * the database, the row naming it (db_journal_add).
+ */
+#define DB_JOURNAL_FILE_MIN (1024 * 1024)
+/* The largest journal file read back: a load is at most a frame. */
+#define DB_JOURNAL_FILE_MAX (256 * 1024 * 1024)
+/* Its row's kind: the entry's kind with this after it. */
+#define DB_JOURNAL_FILE_TAG "@file"
 
 static const char db_schema[] =
     "PRAGMA journal_mode=WAL;"
@@ -34,6 +48,10 @@ static const char db_schema[] =
     "  id INTEGER PRIMARY KEY CHECK (id = 1), time INTEGER NOT NULL,"
     "  user TEXT NOT NULL, text TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);";
+
+static void db_journal_orphans(struct db *db);
+static int64_t db_int(
+    struct db *db, const char *sql, int64_t arg, int64_t dflt);
 
 static int
 db_exec(struct db *db, const char *sql)
@@ -76,6 +94,8 @@ db_open(const char *path)
 		db_close(db);
 		return NULL;
 	}
+	db->path = xstrdup(path);
+	db_journal_orphans(db);
 	return db;
 }
 
@@ -98,6 +118,7 @@ db_close(struct db *db)
 	if (db == NULL)
 		return;
 	sqlite3_close(db->h);
+	free(db->path);
 	free(db);
 }
 
@@ -126,13 +147,97 @@ db_step_done(struct db *db, sqlite3_stmt *st)
 	return 0;
 }
 
+/*
+ * A journal file's path: the database's, then ".load.N" (N its row's id).
+ * The name alone is what the row holds.
+ */
+static void
+db_journal_file_path(struct db *db, const char *name, struct sb *out)
+{
+	const char *slash = strrchr(db->path, '/');
+
+	sb_reset(out);
+	if (slash != NULL)
+		sb_add(out, db->path, (size_t)(slash + 1 - db->path));
+	sb_puts(out, name);
+}
+
+/* The prefix of every journal file's name: the database's, ".load.". */
+static const char *
+db_journal_file_prefix(struct db *db, struct sb *out)
+{
+	const char *slash = strrchr(db->path, '/');
+
+	sb_reset(out);
+	sb_printf(out, "%s.load.", slash ? slash + 1 : db->path);
+	return sb_str(out);
+}
+
+/*
+ * A large entry (a 200,000-line `load`: 13 MB) goes to a file of its own,
+ * written whole and synced before its row is (file_write_atomic), the row
+ * naming it: one write of the text instead of SQLite's record and log
+ * frames, its later copy into the database by the checkpoint, and the
+ * commit's DELETE reading every overflow page back (docs/benchmarks.md,
+ * fifteenth round).  A crash before the row is written leaves a file no
+ * row names, removed at the next start (db_journal_orphans), as is one
+ * left by a crash between a commit and the unlink of its files.
+ */
+static int
+db_journal_add_file(
+    struct db *db, const char *kind, const char *level, const char *text)
+{
+	struct sb name, path, k, err;
+	int64_t id =
+	    db_int(db, "SELECT coalesce(max(id), 0) + 1 FROM journal", 0, 1);
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	sb_init(&name);
+	sb_init(&path);
+	sb_init(&k);
+	sb_init(&err);
+	db_journal_file_prefix(db, &name);
+	sb_printf(&name, "%lld", (long long)id);
+	db_journal_file_path(db, sb_str(&name), &path);
+	sb_printf(&k, "%s%s", kind, DB_JOURNAL_FILE_TAG);
+	if (file_write_atomic(sb_str(&path), text, strlen(text), 0600, &err) ==
+	    -1) {
+		log_err("db: journal file: %s", sb_str(&err));
+		goto done;
+	}
+	st = db_prep(db,
+	    "INSERT INTO journal(id, kind, level, text) VALUES (?, ?, ?, ?)");
+	if (st == NULL)
+		goto drop;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, sb_str(&k), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, level, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sb_str(&name), -1, SQLITE_STATIC);
+	if (db_step_done(db, st) == 0) {
+		rc = 0;
+		goto done;
+	}
+drop:
+	unlink(sb_str(&path));
+done:
+	sb_free(&name);
+	sb_free(&path);
+	sb_free(&k);
+	sb_free(&err);
+	return rc;
+}
+
 int
 db_journal_add(
     struct db *db, const char *kind, const char *level, const char *text)
 {
-	sqlite3_stmt *st = db_prep(
-	    db, "INSERT INTO journal(kind, level, text) VALUES (?, ?, ?)");
+	sqlite3_stmt *st;
 
+	if (strlen(text) >= DB_JOURNAL_FILE_MIN)
+		return db_journal_add_file(db, kind, level, text);
+	st = db_prep(
+	    db, "INSERT INTO journal(kind, level, text) VALUES (?, ?, ?)");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -141,10 +246,139 @@ db_journal_add(
 	return db_step_done(db, st);
 }
 
+/* The names of the journal's files (NUL-separated in out). */
+static int
+db_journal_file_names(struct db *db, struct sb *out)
+{
+	sqlite3_stmt *st = db_prep(db,
+	    "SELECT text FROM journal WHERE kind LIKE '%" DB_JOURNAL_FILE_TAG
+	    "'");
+
+	if (st == NULL)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sb_puts(out, (const char *)sqlite3_column_text(st, 0));
+		sb_putc(out, '\0');
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Removes the files named (db_journal_file_names), once no row does. */
+static void
+db_journal_unlink(struct db *db, struct sb *names)
+{
+	struct sb path;
+
+	if (names->len == 0)
+		return;
+	sb_init(&path);
+	for (const char *p = names->buf; p < names->buf + names->len;
+	     p += strlen(p) + 1) {
+		db_journal_file_path(db, p, &path);
+		if (unlink(sb_str(&path)) == -1)
+			log_warn("db: %s: %m", sb_str(&path));
+	}
+	file_fsync_dir(sb_str(&path));
+	sb_free(&path);
+}
+
+/* Journal files no row names: a crash came between a file and its row,
+ * or between a commit and the unlink of its files. */
+static void
+db_journal_orphans(struct db *db)
+{
+	struct sb names, prefix, path;
+	DIR *d;
+	struct dirent *e;
+
+	sb_init(&names);
+	sb_init(&prefix);
+	sb_init(&path);
+	db_journal_file_path(db, ".", &path);
+	d = opendir(sb_str(&path));
+	if (d == NULL || db_journal_file_names(db, &names) == -1)
+		goto done;
+	db_journal_file_prefix(db, &prefix);
+	while ((e = readdir(d)) != NULL) {
+		bool named = false;
+		if (strncmp(e->d_name, sb_str(&prefix), prefix.len) != 0)
+			continue;
+		for (const char *p = names.buf;
+		     p != NULL && p < names.buf + names.len && !named;
+		     p += strlen(p) + 1)
+			named = strcmp(p, e->d_name) == 0;
+		if (named)
+			continue;
+		db_journal_file_path(db, e->d_name, &path);
+		log_info("db: removing %s: no journal entry names it",
+		    sb_str(&path));
+		unlink(sb_str(&path));
+	}
+done:
+	if (d != NULL)
+		closedir(d);
+	sb_free(&names);
+	sb_free(&prefix);
+	sb_free(&path);
+}
+
 int
 db_journal_clear(struct db *db)
 {
-	return db_exec(db, "DELETE FROM journal");
+	struct sb names;
+	int rc;
+
+	sb_init(&names);
+	rc = db_journal_file_names(db, &names);
+	if (rc == 0)
+		rc = db_exec(db, "DELETE FROM journal");
+	if (rc == 0)
+		db_journal_unlink(db, &names);
+	sb_free(&names);
+	return rc;
+}
+
+/* A journal file's text, NUL-terminated, read whole (bounded); the
+ * caller wipes and frees it.  NULL: missing, unreadable or too large. */
+static char *
+db_journal_file_read(struct db *db, const char *name, size_t *lenp)
+{
+	struct sb path;
+	struct stat sta;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	sb_init(&path);
+	db_journal_file_path(db, name, &path);
+	fd = open(sb_str(&path), O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &sta) == -1 || !S_ISREG(sta.st_mode) ||
+	    sta.st_size > DB_JOURNAL_FILE_MAX) {
+		log_err("db: journal file %s: %s", sb_str(&path),
+		    fd == -1 ? "cannot be opened" : "not a file of its size");
+		goto done;
+	}
+	buf = xmalloc((size_t)sta.st_size + 1);
+	while (len < (size_t)sta.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)sta.st_size - len);
+		if (n <= 0) {
+			log_err(
+			    "db: journal file %s: short read", sb_str(&path));
+			OPENSSL_cleanse(buf, len);
+			free(buf);
+			buf = NULL;
+			goto done;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+done:
+	if (fd != -1)
+		close(fd);
+	sb_free(&path);
+	return buf;
 }
 
 int
@@ -153,17 +387,29 @@ db_journal_each(struct db *db,
 {
 	sqlite3_stmt *st =
 	    db_prep(db, "SELECT kind, level, text FROM journal ORDER BY id");
+	size_t tag = strlen(DB_JOURNAL_FILE_TAG);
 	int rc = 0;
 
 	if (st == NULL)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
-			(const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2)) == -1) {
-			rc = -1;
-			break;
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		const char *level = (const char *)sqlite3_column_text(st, 1);
+		const char *text = (const char *)sqlite3_column_text(st, 2);
+		size_t kl = strlen(kind), len = 0;
+		if (kl <= tag ||
+		    strcmp(kind + kl - tag, DB_JOURNAL_FILE_TAG) != 0) {
+			rc = fn(arg, kind, level, text);
+			continue;
 		}
+		/* a large entry's text is its file's */
+		char *k = xstrndup(kind, kl - tag);
+		char *t = db_journal_file_read(db, text, &len);
+		rc = t ? fn(arg, k, level, t) : -1;
+		if (t != NULL)
+			OPENSSL_cleanse(t, len);
+		free(t);
+		free(k);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -174,9 +420,13 @@ db_commit(struct db *db, const struct db_gen *g, const char *delta,
     bool clear_journal, int64_t *seqp)
 {
 	sqlite3_stmt *st;
+	struct sb names;
 
+	sb_init(&names);
 	if (db_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
+	if (clear_journal && db_journal_file_names(db, &names) == -1)
+		goto fail;
 	st = db_prep(db,
 	    "INSERT INTO generation(time, user, client, comment,"
 	    " delta) VALUES (?, ?, ?, ?, ?)");
@@ -195,9 +445,15 @@ db_commit(struct db *db, const struct db_gen *g, const char *delta,
 	*seqp = sqlite3_last_insert_rowid(db->h);
 	if (clear_journal && db_exec(db, "DELETE FROM journal") == -1)
 		goto fail;
-	return db_exec(db, "COMMIT");
+	if (db_exec(db, "COMMIT") == -1)
+		goto fail;
+	/* no row names them now */
+	db_journal_unlink(db, &names);
+	sb_free(&names);
+	return 0;
 fail:
 	db_exec(db, "ROLLBACK");
+	sb_free(&names);
 	return -1;
 }
 

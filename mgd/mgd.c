@@ -423,6 +423,7 @@ done:
 	pki_store_free(m.pki);
 	grp_free(m.xcandidate);
 	grp_free(m.xcommitted);
+	candidate_copy_drop(&m);
 	if (m.candidate != m.committed)
 		conf_free(m.candidate);
 	conf_free(m.committed);

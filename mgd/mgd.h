@@ -6,6 +6,7 @@
 #ifndef QSAFE_MGD_H
 #define QSAFE_MGD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -94,13 +95,18 @@ struct mgd {
 	/*
 	 * The shared candidate.  After a commit of a large change it is
 	 * generation 0's own tree (candidate == committed: the commit hands
-	 * the candidate over instead of copying it before the daemons'
-	 * apply) until candidate_own gives them two trees, while the
-	 * daemons apply (or at the first access of a session, or after the
-	 * reply, whichever comes first).
+	 * the candidate over instead of copying it) until candidate_own
+	 * gives them two trees, when a session first takes the candidate
+	 * (session_conf) or the next commit starts.  Nothing changes either
+	 * tree while they are one.  Generation 0's copy is made meanwhile by
+	 * a thread started after the commit's reply (candidate_copy_start):
+	 * it only reads the shared tree, and candidate_own waits for it.
 	 */
 	struct conf *candidate;
 	int64_t candidate_changed; /* its `## Last changed` meanwhile */
+	pthread_t copier; /* candidate_copy_start's thread, while copying */
+	bool copying;
+	struct conf *copy; /* what it made (once joined) */
 	/*
 	 * Configuration groups (schema/group.h): generation 0 expanded, made
 	 * when a configuration first defines a group (NULL until then: the
@@ -155,6 +161,10 @@ struct conf *session_conf(struct session *s);
  * one (after a large commit: generation 0 gets the copy); a no-op
  * otherwise. */
 void candidate_own(struct mgd *m);
+/* After a large commit's reply: generation 0's copy, made in a thread. */
+void candidate_copy_start(struct mgd *m);
+/* The thread's copy thrown away (mgd's end, a replaced candidate). */
+void candidate_copy_drop(struct mgd *m);
 /* The shared candidate becomes n (taken); the old one is freed. */
 void candidate_set(struct mgd *m, struct conf *n);
 bool candidate_is_changed(struct mgd *m, struct session *s);

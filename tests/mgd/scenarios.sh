@@ -360,6 +360,139 @@ sc_load_in_place() {
 # 0 (no copy before the reply); the shared candidate gets its own tree
 # after it: an edit then changes the candidate, never the committed
 # configuration; a private session's large commit is handed over too.
+# After a large shared commit the candidate and generation 0 are one tree
+# (commit_install) until a session changes the candidate (candidate_own):
+# an edit made then, by a session that was in configure mode all along,
+# reaches the candidate alone; reading either side leaves both as they
+# were; a commit with nothing changed, a kill and a second large commit
+# keep generation 0 exact.
+# A large load's journal entry is a file beside the store (mgd/db.c,
+# db_journal_add): it survives a kill in order with the other entries, a
+# commit or a discard removes it, a bad load writes none, and a file no
+# entry names (a crash between the file and its row) is removed at start.
+sc_journal_file() {
+	t_start
+	d=$T_DIR/state
+	i=0
+	while [ $i -lt 30000 ]; do
+		echo "set security ike proposal JP$i lifetime-seconds 600"
+		i=$((i + 1))
+	done > "$T_DIR/big.set"
+	sed 's/ 600$/ 700/' "$T_DIR/big.set" > "$T_DIR/big2.set"
+	{ cat "$T_DIR/big.set"; echo "set security ike proposal JPX lifetime-seconds nine"; } \
+	    > "$T_DIR/bad.set"
+	jfiles() { ls "$d" | grep -c '^config\.db\.load\.' || :; }
+	t_cli -c "configure; load set $T_DIR/bad.set" > "$T_DIR/a.out" 2>&1
+	expect_has "bad load refused" "$T_DIR/a.out" "nothing was loaded"
+	expect_eq "no file for a bad load" 0 "$(jfiles)"
+	printf 'configure\nload set %s\nset system host-name between\nload set %s\n' \
+	    "$T_DIR/big.set" "$T_DIR/big2.set" | t_cli --echo > "$T_DIR/b.out" 2>&1
+	expect_eq "a file per large load" 2 "$(jfiles)"
+	# the entries replay in order after a kill: the second load's values
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show security ike proposal JP29999; show system host-name' \
+	    > "$T_DIR/c.out" 2>&1
+	expect_has "second load last" "$T_DIR/c.out" "lifetime-seconds 700;"
+	expect_has "the edit between" "$T_DIR/c.out" "host-name between;"
+	t_cli -c 'configure; commit' > "$T_DIR/d.out" 2>&1
+	expect_has "committed" "$T_DIR/d.out" "commit complete"
+	expect_eq "commit removes the files" 0 "$(jfiles)"
+	t_committed > "$T_DIR/c1"
+	expect_eq "30000 committed" 30000 "$(grep -c '^set security ike proposal JP[0-9]* lifetime-seconds 700$' "$T_DIR/c1")"
+	# discarded (an exclusive session's exit): the file goes
+	sed 's/ 700$/ 800/' "$T_DIR/big2.set" > "$T_DIR/big3.set"
+	printf 'configure exclusive\nload set %s\n' "$T_DIR/big3.set" > "$T_DIR/x.in"
+	printf 'run show version\nexit\nyes\n' >> "$T_DIR/x.in"
+	t_cli --echo < "$T_DIR/x.in" > "$T_DIR/e.out" 2>&1
+	expect_has "discarded" "$T_DIR/e.out" "discard"
+	expect_eq "a discard removes it" 0 "$(jfiles)"
+	t_committed > "$T_DIR/c2"
+	cmp -s "$T_DIR/c1" "$T_DIR/c2" || t_fail "a discarded load reached generation 0"
+	# a file no entry names is removed at start; an entry's file is kept
+	printf 'configure\nload set %s\n' "$T_DIR/big3.set" | t_cli --echo > "$T_DIR/g.out" 2>&1
+	t_stop KILL
+	echo stale > "$d/config.db.load.999"
+	t_start
+	expect_eq "the orphan removed, the entry's file kept" 1 "$(jfiles)"
+	t_cli -c 'configure; show security ike proposal JP5' > "$T_DIR/h.out" 2>&1
+	expect_has "entry replayed" "$T_DIR/h.out" "lifetime-seconds 800;"
+}
+
+sc_commit_large_shared() {
+	t_start
+	i=0
+	while [ $i -lt 1500 ]; do
+		echo "set security ike proposal SP$i lifetime-seconds $((600 + i))"
+		i=$((i + 1))
+	done > "$T_DIR/big.set"
+	sed 's/ SP/ TP/' "$T_DIR/big.set" > "$T_DIR/big2.set"
+	t_sess_open A 3
+	echo configure >&3
+	t_wait_out A "Entering configuration mode"
+	printf 'configure\nload set %s\ncommit\n' "$T_DIR/big.set" |
+	    t_cli --echo > "$T_DIR/a.out" 2>&1
+	expect_has "large committed" "$T_DIR/a.out" "commit complete"
+	# read while they are one: generation 0, then the candidate
+	t_committed > "$T_DIR/c1"
+	expect_eq "1500 committed" 1500 "$(grep -c '^set security ike proposal SP' "$T_DIR/c1")"
+	t_cli -c 'configure; show | compare | count' > "$T_DIR/b.out" 2>&1
+	expect_has "candidate as committed" "$T_DIR/b.out" "Count: 0 lines"
+	# A was in configure mode before the commit: its edit takes the
+	# candidate apart from generation 0
+	echo "delete security ike proposal SP7" >&3
+	echo "set security ike proposal SP8 lifetime-seconds 9999" >&3
+	t_barrier A 3
+	t_committed > "$T_DIR/c2"
+	cmp -s "$T_DIR/c1" "$T_DIR/c2" || t_fail "an uncommitted edit reached generation 0"
+	t_cli -c 'configure; show | compare' > "$T_DIR/d.out" 2>&1
+	expect_has "compare: the deletion" "$T_DIR/d.out" "-    proposal SP7 {"
+	expect_has "compare: the change" "$T_DIR/d.out" "+    lifetime-seconds 9999;"
+	expect_eq "compare: the edit alone" 5 "$(grep -c '^[-+]' "$T_DIR/d.out")"
+	echo "rollback 0" >&3
+	t_barrier A 3
+	echo "show | compare | count" >&3
+	t_wait_out A "Count: 0 lines"
+	echo "exit" >&3
+	exec 3>&-
+	wait $T_SESS_A
+	# nothing changed: commits, generation 0 unchanged
+	t_cli -c 'configure; commit' > "$T_DIR/e.out" 2>&1
+	expect_has "empty commit" "$T_DIR/e.out" "commit complete"
+	t_committed > "$T_DIR/c3"
+	cmp -s "$T_DIR/c1" "$T_DIR/c3" || t_fail "an empty commit changed generation 0"
+	# a kill while they are one: mgd's start finds what it had
+	t_stop KILL
+	t_start
+	t_committed > "$T_DIR/c4"
+	cmp -s "$T_DIR/c1" "$T_DIR/c4" || t_fail "generation 0 changed by a kill"
+	# a second large commit on top of the first, then rollback 1
+	printf 'configure\nload set %s\ncommit\n' "$T_DIR/big2.set" |
+	    t_cli --echo > "$T_DIR/f.out" 2>&1
+	expect_has "second large committed" "$T_DIR/f.out" "commit complete"
+	t_committed > "$T_DIR/c5"
+	expect_eq "3000 committed" 3000 "$(grep -c '^set security ike proposal [ST]P' "$T_DIR/c5")"
+	printf 'configure\nrollback 1\ncommit\n' | t_cli --echo > "$T_DIR/g.out" 2>&1
+	expect_has "rolled back" "$T_DIR/g.out" "commit complete"
+	t_committed > "$T_DIR/c6"
+	cmp -s "$T_DIR/c1" "$T_DIR/c6" || t_fail "rollback 1 is not the first large commit"
+	# a private session's large commit while they are one (the rollback
+	# was large): generation 0 moves on, the shared candidate follows it
+	sed 's/ SP/ UP/' "$T_DIR/big.set" > "$T_DIR/up.set"
+	printf 'configure private\nload set %s\ncommit\nexit\n' "$T_DIR/up.set" |
+	    t_cli --echo > "$T_DIR/p.out" 2>&1
+	expect_has "private committed" "$T_DIR/p.out" "commit complete"
+	t_committed > "$T_DIR/c7"
+	expect_eq "3000 after the private commit" 3000 "$(grep -c '^set security ike proposal [SU]P' "$T_DIR/c7")"
+	t_cli -c 'configure; show | compare | count' > "$T_DIR/q.out" 2>&1
+	expect_has "candidate follows" "$T_DIR/q.out" "Count: 0 lines"
+	printf 'configure\ndelete security ike proposal UP3\ncommit\n' |
+	    t_cli --echo > "$T_DIR/q2.out" 2>&1
+	expect_has "committed after" "$T_DIR/q2.out" "commit complete"
+	t_committed > "$T_DIR/c8"
+	expect_eq "one deleted" 2999 "$(grep -c '^set security ike proposal [SU]P' "$T_DIR/c8")"
+}
+
 sc_commit_large() {
 	t_start
 	d=$T_DIR/state
@@ -786,6 +919,8 @@ secret-journal) sc_secret_journal ;;
 load-bad-lines) sc_load_bad_lines ;;
 load-in-place) sc_load_in_place ;;
 commit-large) sc_commit_large ;;
+commit-large-shared) sc_commit_large_shared ;;
+journal-file) sc_journal_file ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
 commit-waits) sc_commit_waits ;;
