@@ -62,7 +62,6 @@ struct cnode {
 	 */
 	uint32_t pos;
 	struct cnode *parent, *first, *last, *prev, *next;
-	struct cnode *hnext; /* hash chain */
 	struct cnode **slot; /* [sn->nchild]: last child of each kind */
 	/*
 	 * The dirty children, in no order (newest first).  Read it through

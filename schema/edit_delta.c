@@ -8,9 +8,11 @@
  * parsed from the top looks every one of those words up again — a keyword
  * by name in the schema, a list entry by its key in the tree's table — and
  * copies every key.  Here the containers and list entries the line before
- * went through are kept with the index of the word after each, and a `set`
- * line whose words start the same goes on from the deepest of them: only
- * the words after it are parsed and only their nodes looked up or made.
+ * went through are kept with the index of the word after each and the
+ * bytes up to it, and a `set` line that starts with the same bytes goes on
+ * from the deepest of them: only the words after it are lexed and parsed,
+ * and only their nodes looked up or made.  A line refused that way is
+ * parsed again from the top, so its error is the one it always was.
  * The rest of the line is parsed as edit.c parses it (path_parse_trusted),
  * and any other command is applied by edit.c, after which nothing is kept
  * (a `delete` may remove the nodes).
@@ -28,14 +30,21 @@ struct edit_delta_step {
 	const struct snode *sn;
 	struct cnode *n;
 	size_t end; /* index of the word after the step's words */
+	/*
+	 * The bytes of the line before up to and with the blank after the
+	 * step's words: a line that starts with the same bytes (its own
+	 * blank there) starts with the same words, lexed or not.  0: the
+	 * words end in something else than a blank (not kept).
+	 */
+	size_t bytes;
 };
 
 struct edit_delta {
 	struct conf *c;
 	struct path_err *err;
-	/* this line's words and the line before's, taking turns */
-	struct toks tk[2];
-	int cur;
+	struct toks tk;	  /* this line's words, from the first not shared */
+	const char *prev; /* the line before (in the text), when steps kept */
+	size_t prevlen;
 	struct edit_delta_step st[EDIT_DELTA_DEPTH];
 	size_t nst; /* st[0..nst): ancestors of one another, ends rising */
 };
@@ -50,30 +59,44 @@ edit_delta_err(struct path_err *err, size_t tok, const char *msg, bool at_end)
 	err->caret = PATH_CARET_TOKEN;
 }
 
-/* How many of the kept steps this line's words tk start with as well. */
-static size_t
-edit_delta_shared(const struct edit_delta *d, const struct toks *tk)
+static bool
+edit_delta_blank(char ch)
 {
-	const struct toks *prev = &d->tk[!d->cur];
-	size_t same = 0, k = 0;
+	return ch == ' ' || ch == '\t';
+}
 
-	while (same < tk->n && same < prev->n &&
-	    tk->t[same].quoted == prev->t[same].quoted &&
-	    strcmp(tk->t[same].s, prev->t[same].s) == 0)
+/*
+ * How many of the kept steps line starts with as well: their bytes, the
+ * blank after them included, are the line before's.  Lexing is left to
+ * right, so the same bytes up to a blank outside quotes (where the line
+ * before's next word began, or where it ended) are the same words.  A
+ * step that ends the line is parsed again: `set` wants more words after
+ * a container, and that check is the parse's.
+ */
+static size_t
+edit_delta_shared(const struct edit_delta *d, const char *line, size_t len)
+{
+	size_t same = 0, k = 0, lim;
+
+	if (d->nst == 0 || d->prev == NULL)
+		return 0;
+	lim = len < d->prevlen ? len : d->prevlen;
+	while (same < lim && line[same] == d->prev[same])
 		same++;
-	/* A step that ends the line is parsed again: `set` wants more words
-	 * after a container, and that check is the parse's. */
-	while (k < d->nst && d->st[k].end <= same && d->st[k].end < tk->n)
+	while (k < d->nst && d->st[k].bytes > 0 && d->st[k].bytes - 1 <= same &&
+	    d->st[k].bytes < len && edit_delta_blank(line[d->st[k].bytes - 1]))
 		k++;
 	return k;
 }
 
 /*
  * Makes the nodes of p below the kept step k (the root if none), keeping
- * each container and list entry made or found for the next line.
+ * each container and list entry made or found for the next line.  The
+ * words tk are the line's from word base on, byte skip on.
  */
 static void
-edit_delta_create(struct edit_delta *d, size_t k, const struct cpath *p)
+edit_delta_create(struct edit_delta *d, size_t k, const struct cpath *p,
+    const char *line, size_t len, size_t base, size_t skip)
 {
 	struct cnode *n = k > 0 ? d->st[k - 1].n : conf_root(d->c), *last = n;
 
@@ -81,6 +104,7 @@ edit_delta_create(struct edit_delta *d, size_t k, const struct cpath *p)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct cstep *st = &p->step[i];
 		bool up = false;
+		size_t bytes;
 		/* A leaf's sibling (ppk-profile P optional) follows it. */
 		while (st->sn->parent != n->sn && n->parent != NULL) {
 			n = n->parent;
@@ -92,43 +116,63 @@ edit_delta_create(struct edit_delta *d, size_t k, const struct cpath *p)
 		if (st->sn->kind != SN_CONTAINER && st->sn->kind != SN_LIST)
 			continue;
 		n = last;
-		if (st->end != SIZE_MAX && d->nst < EDIT_DELTA_DEPTH &&
-		    (st->sn->kind == SN_CONTAINER || st->val != NULL))
-			d->st[d->nst++] =
-			    (struct edit_delta_step){ st->sn, n, st->end };
+		if (st->end == SIZE_MAX || d->nst >= EDIT_DELTA_DEPTH ||
+		    (st->sn->kind != SN_CONTAINER && st->val == NULL))
+			continue;
+		/* the blank before the next word, or one past the line */
+		bytes =
+		    st->end < d->tk.n ? skip + d->tk.t[st->end].off : len + 1;
+		if (bytes == 0 ||
+		    (bytes <= len && !edit_delta_blank(line[bytes - 1])))
+			bytes = 0;
+		d->st[d->nst++] = (struct edit_delta_step){ st->sn, n,
+			base + st->end, bytes };
 	}
 	for (size_t i = 0; i < p->nmore; i++)
 		conf_add(d->c, last->parent, last->sn, p->more[i], NULL);
 }
 
+/*
+ * The line parsed from the kept step k on (0: from the top), the words
+ * before it not lexed again.  0, or -1 with d->err filled (the tree
+ * untouched when k > 0).
+ */
 static int
-edit_delta_line(void *arg, const char *line, size_t len)
+edit_delta_parse(struct edit_delta *d, const char *line, size_t len, size_t k)
 {
-	struct edit_delta *d = arg;
-	struct toks *tk = &d->tk[d->cur];
-	const struct snode *last;
+	struct toks *tk = &d->tk;
+	const struct snode *last, *ctx = schema_root(conf_schema(d->c));
+	size_t skip = 0, base = 0, off, pos = 1;
 	struct cpath p;
-	size_t off, k, pos;
 	int rc = -1;
 
-	if (lex_line_pooled(line, len, tk, &d->err->msg, &off) == -1) {
+	if (k > 0) {
+		skip = d->st[k - 1].bytes;
+		base = d->st[k - 1].end;
+		ctx = d->st[k - 1].sn;
+		pos = 0;
+	}
+	if (lex_line_pooled(line + skip, len - skip, tk, &d->err->msg, &off) ==
+	    -1) {
 		d->err->tok = 0;
 		d->err->at_end = false;
 		d->err->caret = PATH_CARET_TOKEN;
 		return -1;
 	}
+	if (k > 0 && (tk->n == 0 || base + tk->n > LEX_MAX_WORDS)) {
+		edit_delta_err(d->err, 0, "syntax error.", true);
+		return -1; /* the whole line's parse says what is wrong */
+	}
 	if (tk->n == 0)
 		return 0;
-	if (tk->t[0].quoted || strcmp(tk->t[0].s, "set") != 0) {
+	if (k == 0 && (tk->t[0].quoted || strcmp(tk->t[0].s, "set") != 0)) {
 		d->nst = 0;
+		d->prev = NULL;
 		return edit_apply_tk_trusted(d->c, tk, d->err);
 	}
-	k = edit_delta_shared(d, tk);
-	pos = k > 0 ? d->st[k - 1].end : 1;
 	cpath_init(&p);
-	if (path_parse_trusted(conf_schema(d->c),
-		k > 0 ? d->st[k - 1].sn : schema_root(conf_schema(d->c)), tk,
-		&pos, PATH_SET, &p, d->err) == -1)
+	if (path_parse_trusted(
+		conf_schema(d->c), ctx, tk, &pos, PATH_SET, &p, d->err) == -1)
 		goto done;
 	if (pos < tk->n) {
 		edit_delta_err(d->err, pos, "syntax error.", false);
@@ -142,14 +186,29 @@ edit_delta_line(void *arg, const char *line, size_t len)
 		edit_delta_err(d->err, tk->n, "missing argument.", true);
 		goto done;
 	}
-	edit_delta_create(d, k, &p);
-	d->cur = !d->cur;
+	edit_delta_create(d, k, &p, line, len, base, skip);
+	d->prev = line;
+	d->prevlen = len;
 	rc = 0;
 done:
-	if (rc == -1)
-		d->nst = 0;
 	cpath_free(&p);
 	return rc;
+}
+
+static int
+edit_delta_line(void *arg, const char *line, size_t len)
+{
+	struct edit_delta *d = arg;
+	size_t k = len <= LEX_MAX_LINE ? edit_delta_shared(d, line, len) : 0;
+
+	/* A line refused from a kept step is parsed whole for its error. */
+	if (edit_delta_parse(d, line, len, k) == 0)
+		return 0;
+	if (k > 0 && edit_delta_parse(d, line, len, 0) == 0)
+		return 0;
+	d->nst = 0;
+	d->prev = NULL;
+	return -1;
 }
 
 int
@@ -161,7 +220,6 @@ edit_apply_delta(struct conf *c, const char *text, size_t len,
 
 	edit_reserve(c, text, len);
 	rc = edit_each_line(text, len, bad_line, edit_delta_line, &d);
-	toks_free(&d.tk[0]);
-	toks_free(&d.tk[1]);
+	toks_free(&d.tk);
 	return rc;
 }

@@ -149,6 +149,37 @@ START_TEST(removed_between)
 END_TEST
 
 /*
+ * What the line before's bytes may share without sharing words: a key
+ * that starts another (G1, G10), a tab for a blank, two blanks, a line
+ * that goes on after the entry the line before ended with, a blank at a
+ * line's end, a quoted key with a blank in it and one that it starts.
+ */
+START_TEST(shared_bytes)
+{
+	const char *change =
+	    "set security ike gateway G1 address 10.0.0.1\n"
+	    "set security ike gateway G10 address 10.0.0.2\n"
+	    "set security ike gateway G1 version v2-only\n"
+	    "set security ike gateway G1\tike-policy Q\n"
+	    "set security ike gateway G1  external-interface ge-0/0/0.0\n"
+	    "set security ike gateway G10\n"
+	    "set security ike gateway G10 ike-policy Q\n"
+	    "set interfaces st0 unit 5\n"
+	    "set interfaces st0 unit 5 family inet\n"
+	    "set interfaces st0 unit 6 \n"
+	    "set interfaces st0 unit 6 family inet\n"
+	    "set interfaces st0 unit 60 family inet\n"
+	    "set security ike gateway \"G 1\" address 10.0.0.4\n"
+	    "set security ike gateway \"G 1\" version v2-only\n"
+	    "set security ike gateway \"G 1x\" version v2-only\n"
+	    "set security ike gateway \"G 1\"x version v2-only\n";
+
+	delta_as_reference("", change, "shared bytes into an empty tree");
+	delta_as_reference(change, change, "shared bytes again");
+}
+END_TEST
+
+/*
  * The words the line before shared are not taken for granted: a quoted
  * word, a leaf-list in brackets, a line that stops at a container.
  */
@@ -266,6 +297,7 @@ main(void)
 	if (S == NULL)
 		return 1;
 	tcase_add_test(tc, shared_words);
+	tcase_add_test(tc, shared_bytes);
 	tcase_add_test(tc, removed_between);
 	tcase_add_test(tc, refused_the_same);
 	tcase_add_test(tc, samples_as_mgd_sends);

@@ -1,0 +1,206 @@
+/*
+ * test_conf_table: the tree's table of list entries and leaf-list values
+ * (schema/conf.c: open addressing, entries moved back on removal) and the
+ * look-ups that skip it (the slot's last entry of a kind, a kind with no
+ * entry).  Thousands of entries under a few parents, grown through several
+ * resizes, then removed in runs (whole interfaces, every third unit),
+ * renamed, moved and made again: after each step every entry that should
+ * be there is found under its own parent, and none that should not.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "schema/edit.h"
+
+static struct schema *S;
+
+#define IFS 12
+#define UNITS 400 /* 4,800 units: the table grows from 1,024 to 16,384 */
+
+static void
+apply(struct conf *c, const char *line)
+{
+	struct path_err err;
+
+	sb_init(&err.msg);
+	if (edit_apply_line(c, NULL, line, &err, NULL) != 0)
+		ck_abort_msg("%s: %s", line, sb_str(&err.msg));
+	sb_free(&err.msg);
+}
+
+static const struct snode *
+kind(const struct cnode *parent, const char *name)
+{
+	const struct snode *sn = snode_child_named(parent->sn, name);
+
+	ck_assert_ptr_nonnull(sn);
+	return sn;
+}
+
+/* The interface entry ge-0/0/i, or NULL. */
+static struct cnode *
+ifd(struct conf *c, int i)
+{
+	struct cnode *ifs =
+	    (struct cnode *)cnode_child(conf_root(c), "interfaces");
+	char name[32];
+
+	if (ifs == NULL)
+		return NULL;
+	snprintf(name, sizeof(name), "ge-0/0/%d", i);
+	return conf_find(c, ifs, kind(ifs, "interface"), name);
+}
+
+/*
+ * Every unit u of every interface is found, with its own parent and key,
+ * exactly when want(i, u); and a unit's look-up under another interface
+ * finds that interface's unit or nothing.
+ */
+static void
+check_units(struct conf *c, bool (*want)(int i, int u))
+{
+	char key[16];
+
+	for (int i = 0; i < IFS; i++) {
+		struct cnode *d = ifd(c, i);
+		for (int u = 0; u < UNITS; u++) {
+			struct cnode *n = NULL;
+			snprintf(key, sizeof(key), "%d", u);
+			if (d != NULL)
+				n = conf_find(c, d, kind(d, "unit"), key);
+			if (!want(i, u)) {
+				ck_assert_msg(
+				    n == NULL, "ge-0/0/%d unit %d found", i, u);
+				continue;
+			}
+			ck_assert_msg(
+			    n != NULL, "ge-0/0/%d unit %d lost", i, u);
+			ck_assert_ptr_eq(n->parent, d);
+			ck_assert_str_eq(n->val, key);
+		}
+	}
+}
+
+static bool
+want_all(int i, int u)
+{
+	return true;
+}
+
+/* Interfaces 3 and 7 deleted whole, every third unit of the others. */
+static bool
+want_thinned(int i, int u)
+{
+	return i != 3 && i != 7 && u % 3 != 0;
+}
+
+static bool
+want_back(int i, int u)
+{
+	return i != 7 && (i == 3 || u % 3 != 0);
+}
+
+START_TEST(table_grow_remove_find)
+{
+	struct conf *c = conf_new(S);
+	char line[160];
+
+	/* Interleaved, so neighbouring buckets hold entries of different
+	 * parents and removals move entries of other parents back. */
+	for (int u = 0; u < UNITS; u++)
+		for (int i = 0; i < IFS; i++) {
+			snprintf(line, sizeof(line),
+			    "set interfaces ge-0/0/%d unit %d family inet", i,
+			    u);
+			apply(c, line);
+		}
+	check_units(c, want_all);
+
+	apply(c, "delete interfaces ge-0/0/3");
+	apply(c, "delete interfaces ge-0/0/7");
+	for (int i = 0; i < IFS; i++)
+		for (int u = 0; u < UNITS && i != 3 && i != 7; u += 3) {
+			snprintf(line, sizeof(line),
+			    "delete interfaces ge-0/0/%d unit %d", i, u);
+			apply(c, line);
+		}
+	check_units(c, want_thinned);
+	ck_assert_ptr_null(ifd(c, 3));
+
+	for (int u = UNITS; u-- > 0;) {
+		snprintf(line, sizeof(line),
+		    "set interfaces ge-0/0/3 unit %d description back", u);
+		apply(c, line);
+	}
+	check_units(c, want_back);
+	conf_free(c);
+}
+END_TEST
+
+/*
+ * The slot's last entry answers a look-up only for its own key: after a
+ * move, a rename and a removal of the last entry, the others are found
+ * through the table.
+ */
+START_TEST(table_last_entry)
+{
+	struct conf *c = conf_new(S);
+	struct cnode *d, *n;
+	const struct snode *unit;
+
+	apply(c, "set interfaces ge-0/0/1 unit 1 family inet");
+	apply(c, "set interfaces ge-0/0/1 unit 2 family inet");
+	apply(c, "set interfaces ge-0/0/1 unit 3 family inet");
+	d = ifd(c, 1);
+	unit = kind(d, "unit");
+	/* No entry of the kind yet: nothing, without the table. */
+	ck_assert_ptr_null(
+	    conf_find(c, ifd(c, 1), kind(d, "description"), "x"));
+	apply(c, "set interfaces ge-0/0/2 description two");
+	ck_assert_ptr_null(conf_find(c, ifd(c, 2), unit, "1"));
+
+	ck_assert_str_eq(conf_find(c, d, unit, "3")->val, "3");
+	apply(c, "insert interfaces ge-0/0/1 unit 3 before unit 1");
+	ck_assert_str_eq(d->last->val, "2");
+	for (int u = 1; u <= 3; u++) {
+		char key[4];
+		snprintf(key, sizeof(key), "%d", u);
+		n = conf_find(c, d, unit, key);
+		ck_assert_ptr_nonnull(n);
+		ck_assert_str_eq(n->val, key);
+	}
+	apply(c, "rename interfaces ge-0/0/1 unit 2 to unit 9");
+	ck_assert_ptr_null(conf_find(c, d, unit, "2"));
+	ck_assert_str_eq(conf_find(c, d, unit, "9")->val, "9");
+	apply(c, "delete interfaces ge-0/0/1 unit 9");
+	ck_assert_ptr_null(conf_find(c, d, unit, "9"));
+	ck_assert_str_eq(conf_find(c, d, unit, "1")->val, "1");
+	ck_assert_str_eq(conf_find(c, d, unit, "3")->val, "3");
+	conf_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("conf_table");
+	TCase *tc = tcase_create("conf_table");
+
+	log_init("test_conf_table", stderr);
+	S = schema_new(NULL);
+	if (S == NULL)
+		return 1;
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, table_grow_remove_find);
+	tcase_add_test(tc, table_last_entry);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	schema_free(S);
+	return failed == 0 ? 0 : 1;
+}
