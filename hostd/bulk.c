@@ -17,6 +17,11 @@
  *      then the table woken (NFT_MSG_NEWTABLE without the dormant flag),
  *      committed as one transaction by the kernel.
  *
+ * Or the table stays dormant after step 2 (bulk_load without wake: hostd
+ * does steps 1 and 2 after its reply to a check, while mgd waits for the
+ * other daemons and stores the commit) and the apply only wakes it
+ * (bulk_wake): one message, committed whole as before.
+ *
  * Elements of a set with counters (deny_dev) get theirs from the set's
  * declaration in the kernel (nft_set_elem_expr_clone), as when nft adds
  * them.
@@ -48,6 +53,7 @@
 #include <linux/netlink.h>
 
 #include "hostd/hostd.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 #define BULK_MIN 1024	   /* elements from which a set goes by libnftnl */
@@ -210,13 +216,32 @@ bulk_answer(struct mnl_socket *nl, struct sb *err)
 	}
 }
 
-/* The elements of the picked sets and the table's wake, as one batch. */
+/* The table's flags (0: awake), the last message of a batch: its ack
+ * says the whole batch went in. */
+static void
+bulk_table_msg(struct mnl_nlmsg_batch *batch, const char *table, uint32_t flags,
+    uint32_t seq)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		return;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch),
+	    NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	mnl_nlmsg_batch_next(batch);
+}
+
+/* The elements of the picked sets and the table's flags, as one batch. */
 static int
-bulk_batch(const struct nftm *m, const char *table, struct bulk *b,
+bulk_batch(const struct nftm *m, const char *table, struct bulk *b, bool wake,
     struct mnl_nlmsg_batch *batch, size_t cap, struct sb *err)
 {
 	uint32_t seq = (uint32_t)time(NULL);
-	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
 	const char *name;
 	json_t *v;
@@ -280,15 +305,8 @@ bulk_batch(const struct nftm *m, const char *table, struct bulk *b,
 			mnl_nlmsg_batch_next(batch);
 		}
 	}
-	if ((t = nftnl_table_alloc()) == NULL)
-		return -1;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0); /* awake */
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch),
-	    NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_ACK, seq++);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	mnl_nlmsg_batch_next(batch);
+	/* dormant: nothing changes, but its ack ends the batch */
+	bulk_table_msg(batch, table, wake ? 0 : NFT_TABLE_F_DORMANT, seq++);
 	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
 	return 0;
@@ -323,8 +341,28 @@ done:
 }
 
 int
-bulk_load(
-    struct hostd *h, const struct nftm *m, const char *text, struct sb *err)
+bulk_wake(struct hostd *h, struct sb *err)
+{
+	char buf[4096];
+	struct mnl_nlmsg_batch *batch = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	uint32_t seq = (uint32_t)time(NULL);
+	int rc;
+
+	if (batch == NULL)
+		return -1;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
+	mnl_nlmsg_batch_next(batch);
+	bulk_table_msg(batch, h->table, 0, seq++);
+	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
+	mnl_nlmsg_batch_next(batch);
+	rc = bulk_send(batch, err);
+	mnl_nlmsg_batch_stop(batch);
+	return rc;
+}
+
+int
+bulk_load(struct hostd *h, const struct nftm *m, const char *text, bool wake,
+    struct sb *err)
 {
 	struct bulk b = {
 		.sets = json_object(),
@@ -336,7 +374,9 @@ bulk_load(
 	char *buf = NULL;
 	size_t cap;
 	int rc = 1;
+	int64_t t[5]; /* CPU ms: start, text, loaded, batch, sent */
 
+	t[0] = clock_cpu_ms();
 	sb_init(&bare);
 	nftm_each_set(m, bulk_pick, &b);
 	nftm_each_chain(m, bulk_pick_chain, &b);
@@ -348,18 +388,28 @@ bulk_load(
 		goto done; /* nothing large: the text as it is */
 	rc = -1;
 	bulk_text(text, &b, &bare);
+	t[1] = clock_cpu_ms();
 	if (policy_load(h, sb_str(&bare), false, err) == -1)
 		goto done;
+	t[2] = clock_cpu_ms();
 	cap = b.n * BULK_ELEM + b.nrule * BULK_RULE + 4 * BULK_MSG +
 	    BULK_RULE_MAX;
 	buf = xmalloc(cap);
 	if ((batch = mnl_nlmsg_batch_start(buf, cap)) == NULL ||
-	    bulk_batch(m, h->table, &b, batch, cap, err) == -1 ||
-	    bulk_send(batch, err) == -1)
+	    bulk_batch(m, h->table, &b, wake, batch, cap, err) == -1)
 		goto done;
-	log_info("nftables: %zu elements of %zu large sets and %zu rules of"
-		 " %zu chains loaded by libnftnl",
-	    b.n, json_object_size(b.sets), b.nrule, json_object_size(b.chains));
+	t[3] = clock_cpu_ms();
+	if (bulk_send(batch, err) == -1)
+		goto done;
+	t[4] = clock_cpu_ms();
+	log_info(
+	    "nftables: %zu elements of %zu large sets and %zu rules of"
+	    " %zu chains loaded by libnftnl (%zu bytes)%s, ms of CPU:"
+	    " dormant text %lld, its load %lld, batch %lld, its commit %lld",
+	    b.n, json_object_size(b.sets), b.nrule, json_object_size(b.chains),
+	    mnl_nlmsg_batch_size(batch), wake ? "" : ", the table dormant",
+	    (long long)(t[1] - t[0]), (long long)(t[2] - t[1]),
+	    (long long)(t[3] - t[2]), (long long)(t[4] - t[3]));
 	rc = 0;
 done:
 	if (batch != NULL)
