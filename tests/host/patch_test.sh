@@ -284,7 +284,11 @@ drops6() {
 } | cli >"$D/out8" 2>&1
 within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 	bad "the table stayed without zones and policies"
-{
+# hostd loads such a table dormant after its reply to the check, and the
+# apply wakes it (hostd.c host_preload): a check that is not applied
+# (`commit check`) leaves nothing in force, and its dormant table goes at
+# the next check (a commit without zones here)
+big() {
 	echo configure
 	for u in $(seq 1 1100); do
 		echo "set interfaces ge-0/1/0 unit $u family inet"
@@ -293,6 +297,26 @@ within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 	echo "set interfaces ge-0/1/0 unit 5 family inet address 10.55.5.1/24"
 	echo "set interfaces ge-0/1/0 unit 6 family inet address 10.55.6.1/24"
 	echo "set security zones security-zone z1 host-inbound-traffic system-services ping"
+}
+{
+	big
+	echo "commit check"
+	echo "rollback 0"
+	echo "set system host-name pf-patch-check"
+	echo commit
+} | cli >"$D/out8a" 2>&1
+grep -q "the table dormant" "$D/hostd.log" &&
+	ok "commit check of 1,100 zone interfaces: the table loaded dormant after the check" ||
+	bad "commit check: no dormant table loaded after the check"
+grep -q "nftables ruleset loaded" "$D/hostd.log" &&
+	bad "commit check: a table put in force" ||
+	ok "commit check: no table put in force"
+within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" &&
+	ok "the dormant table of a commit check is gone after the next check" ||
+	bad "the dormant table of a commit check is left: $(ip netns exec $A nft list table inet $t | head -3)"
+: >"$D/hostd.log"
+{
+	big
 	echo commit
 } | cli >"$D/out8b" 2>&1
 grep -q "commit complete" "$D/out8b" || { bad "commit of 1,100 zone interfaces"; tail "$D/out8b"; }
