@@ -36,6 +36,7 @@
  * Anything else (a restart that replaces a table in force, a change,
  * interval sets, small sets and tables) loads as text (policy_load).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,7 +47,6 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <libnftnl/rule.h>
-#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -63,12 +63,21 @@
 #define BULK_RULES 256	   /* rules from which chains go by libnftnl */
 #define BULK_RULE 1024	   /* batch bytes a rule takes on average, at most */
 #define BULK_RULE_MAX 4096 /* room for one rule (bulk_rule.c: 16 exprs) */
+#define BULK_NEST 65000	   /* a message of elements: its nest's length */
+#define BULK_CHAIN 64	   /* a jump's chain name: hostd's are shorter */
 
 struct bulk {
 	json_t *sets; /* the sets that go by libnftnl: name -> is a map */
 	size_t n;     /* their elements */
-	struct nftnl_set *set; /* the one being filled */
-	bool map;	       /* it maps to verdicts */
+	/* the set being sent: its name, whether it maps to verdicts, the
+	 * message its elements go in and their nest (bulk_elem) */
+	const char *set;
+	bool map;
+	struct mnl_nlmsg_batch *batch;
+	size_t cap;
+	uint32_t seq;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
 	const char *table;
 	json_t *chains; /* the chains whose rules go by libnftnl */
 	size_t nrule;	/* their rules */
@@ -117,29 +126,66 @@ bulk_pick_chain(const char *name, const char *hook, const char *body, void *arg)
 	b->nrule += n;
 }
 
-/* One element: key "\"dev\"", value "" or "jump CHAIN".  -1: it cannot go
- * this way (the table then loads as text). */
+/* Ends the message of elements in progress. */
+static void
+bulk_msg_end(struct bulk *b)
+{
+	if (b->nlh == NULL)
+		return;
+	mnl_attr_nest_end(b->nlh, b->nest);
+	mnl_nlmsg_batch_next(b->batch);
+	b->nlh = NULL;
+}
+
+/*
+ * One element: key "\"dev\"", value "" or "jump CHAIN", written into the
+ * batch as libnftnl writes an element (NFTA_LIST_ELEM: the key as
+ * NFTA_DATA_VALUE, a map's NFTA_DATA_VERDICT), without a libnftnl object
+ * for each of 200,000.  A message holds elements while their nest's
+ * 16-bit length allows.  -1: it cannot go this way (the table then loads
+ * as text).
+ */
 static int
 bulk_elem(const char *key, const char *val, void *arg)
 {
 	struct bulk *b = arg;
-	struct nftnl_set_elem *e;
+	struct nlattr *e, *x, *v;
 	char k[BULK_KEY] = { 0 };
 	size_t len = strlen(key);
 
 	if (len < 3 || key[0] != '"' || key[len - 1] != '"' ||
 	    len - 2 >= BULK_KEY || memchr(key + 1, '\\', len - 2) != NULL ||
-	    (b->map ? strncmp(val, "jump ", 5) != 0 : *val != '\0'))
+	    (b->map ? strncmp(val, "jump ", 5) != 0 ||
+			strlen(val + 5) >= BULK_CHAIN
+		    : *val != '\0'))
 		return -1;
 	memcpy(k, key + 1, len - 2);
-	if ((e = nftnl_set_elem_alloc()) == NULL)
-		return -1;
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k, sizeof(k));
-	if (b->map) {
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, val + 5);
+	if (b->nlh != NULL && b->nlh->nlmsg_len + BULK_ELEM > BULK_NEST)
+		bulk_msg_end(b);
+	if (b->nlh == NULL) {
+		if (mnl_nlmsg_batch_size(b->batch) + BULK_MSG > b->cap)
+			return -1;
+		b->nlh = nftnl_nlmsg_build_hdr(
+		    mnl_nlmsg_batch_current(b->batch), NFT_MSG_NEWSETELEM,
+		    NFPROTO_INET, NLM_F_CREATE, b->seq++);
+		mnl_attr_put_strz(b->nlh, NFTA_SET_ELEM_LIST_SET, b->set);
+		mnl_attr_put_strz(b->nlh, NFTA_SET_ELEM_LIST_TABLE, b->table);
+		b->nest =
+		    mnl_attr_nest_start(b->nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	}
-	nftnl_set_elem_add(b->set, e);
+	e = mnl_attr_nest_start(b->nlh, NFTA_LIST_ELEM);
+	x = mnl_attr_nest_start(b->nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(b->nlh, NFTA_DATA_VALUE, sizeof(k), k);
+	mnl_attr_nest_end(b->nlh, x);
+	if (b->map) {
+		x = mnl_attr_nest_start(b->nlh, NFTA_SET_ELEM_DATA);
+		v = mnl_attr_nest_start(b->nlh, NFTA_DATA_VERDICT);
+		mnl_attr_put_u32(b->nlh, NFTA_VERDICT_CODE, htonl(NFT_JUMP));
+		mnl_attr_put_strz(b->nlh, NFTA_VERDICT_CHAIN, val + 5);
+		mnl_attr_nest_end(b->nlh, v);
+		mnl_attr_nest_end(b->nlh, x);
+	}
+	mnl_attr_nest_end(b->nlh, e);
 	return 0;
 }
 
@@ -248,39 +294,22 @@ bulk_batch(const struct nftm *m, const char *table, struct bulk *b, bool wake,
 
 	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
+	b->batch = batch;
+	b->cap = cap;
 	json_object_foreach(b->sets, name, v)
 	{
-		struct nftnl_set_elems_iter *it;
-		int more = 1;
-		if ((b->set = nftnl_set_alloc()) == NULL)
-			return -1;
-		nftnl_set_set_str(b->set, NFTNL_SET_TABLE, table);
-		nftnl_set_set_str(b->set, NFTNL_SET_NAME, name);
-		nftnl_set_set_u32(b->set, NFTNL_SET_FAMILY, NFPROTO_INET);
+		b->set = name;
 		b->map = json_is_true(v);
-		if (nftm_each_elem(m, name, bulk_elem, b) == -1 ||
-		    (it = nftnl_set_elems_iter_create(b->set)) == NULL) {
+		b->seq = seq;
+		if (nftm_each_elem(m, name, bulk_elem, b) == -1) {
 			sb_printf(err,
-			    "set %s: an element libnftnl cannot carry", name);
-			nftnl_set_free(b->set);
+			    "set %s: an element that cannot go by netlink,"
+			    " or the batch outgrew its buffer",
+			    name);
 			return -1;
 		}
-		while (
-		    more > 0 && mnl_nlmsg_batch_size(batch) + BULK_MSG <= cap) {
-			nlh = nftnl_nlmsg_build_hdr(
-			    mnl_nlmsg_batch_current(batch), NFT_MSG_NEWSETELEM,
-			    NFPROTO_INET, NLM_F_CREATE, seq++);
-			more =
-			    nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
-			mnl_nlmsg_batch_next(batch);
-		}
-		nftnl_set_elems_iter_destroy(it);
-		nftnl_set_free(b->set);
-		if (more > 0) {
-			sb_puts(
-			    err, "the batch of elements outgrew its buffer");
-			return -1;
-		}
+		bulk_msg_end(b);
+		seq = b->seq;
 	}
 	json_object_foreach(b->chains, name, v)
 	{
