@@ -347,6 +347,40 @@ within 10 test "$(patched)" -ge 1 &&
 	ok "a patch of the table loaded in bulk is the whole model" ||
 	bad "the patch after the bulk load not verified"
 
+# a zone's set zif_<zone> holds its interfaces only while a global policy
+# names the zone (only those read it): none here, so the 1,100 interfaces
+# are in no zif_ set; a global policy from z1 fills z1's (550 units and
+# ge-0-1-1.0), an interface joining z1 then is a patch that adds to it,
+# and the policy's deletion empties it
+zif_count() {
+	ip netns exec $A nft -j list table inet "$t" | python3 -c '
+import json, sys
+print(sum(len(v.get("elem", [])) for o in json.load(sys.stdin)["nftables"]
+          for k, v in o.items() if k == "set" and v["name"].startswith("zif_")))'
+}
+[ "$(zif_count)" = 0 ] && ok "no global policy: no zone interface in a zif_ set" ||
+	bad "no global policy: $(zif_count) zone interfaces in zif_ sets"
+printf '%s\n' configure \
+	"set security policies global policy gz match from-zone z1" \
+	"set security policies global policy gz match source-address any" \
+	"set security policies global policy gz match destination-address any" \
+	"set security policies global policy gz match application any" \
+	"set security policies global policy gz then permit" commit |
+	cli >"$D/out8d" 2>&1
+within 10 test "$(zif_count)" = 551 &&
+	ok "a global policy from z1: z1's 551 interfaces in its zif_ set" ||
+	bad "a global policy from z1: $(zif_count) interfaces in zif_ sets, not 551"
+p0=$(patched)
+printf 'configure\nset interfaces ge-0/1/2 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/2.0\ncommit\n' |
+	cli >"$D/out8e" 2>&1
+within 10 test "$(patched)" -gt "$p0" && [ "$(zif_count)" = 552 ] &&
+	ok "an interface joining z1 under the global policy: a patch, in the zif_ set" ||
+	bad "an interface joining z1 under the global policy: $(zif_count) in zif_ sets, patches $(patched)"
+printf 'configure\ndelete security policies global\ncommit\n' | cli >"$D/out8f" 2>&1
+within 10 test "$(zif_count)" = 0 &&
+	ok "the global policy deleted: the zif_ sets empty again" ||
+	bad "the global policy deleted: $(zif_count) interfaces left in zif_ sets"
+
 # the first table with 400 policies in one context (more than bulk.c's
 # 256 rules): the rules of their bucket chains go by libnftnl (bulk_rule.c),
 # built as nft builds them: IPv4 and IPv6 prefixes, byte-aligned or not,
