@@ -17,6 +17,11 @@
  *      then the table woken (NFT_MSG_NEWTABLE without the dormant flag),
  *      committed as one transaction by the kernel.
  *
+ * Or the table stays dormant after step 2 (bulk_load without wake: hostd
+ * does steps 1 and 2 after its reply to a check, while mgd waits for the
+ * other daemons and stores the commit) and the apply only wakes it
+ * (bulk_wake): one message, committed whole as before.
+ *
  * Elements of a set with counters (deny_dev) get theirs from the set's
  * declaration in the kernel (nft_set_elem_expr_clone), as when nft adds
  * them.
@@ -31,6 +36,7 @@
  * Anything else (a restart that replaces a table in force, a change,
  * interval sets, small sets and tables) loads as text (policy_load).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,13 +47,13 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <libnftnl/rule.h>
-#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
 #include "hostd/hostd.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 #define BULK_MIN 1024	   /* elements from which a set goes by libnftnl */
@@ -57,12 +63,21 @@
 #define BULK_RULES 256	   /* rules from which chains go by libnftnl */
 #define BULK_RULE 1024	   /* batch bytes a rule takes on average, at most */
 #define BULK_RULE_MAX 4096 /* room for one rule (bulk_rule.c: 16 exprs) */
+#define BULK_NEST 65000	   /* a message of elements: its nest's length */
+#define BULK_CHAIN 64	   /* a jump's chain name: hostd's are shorter */
 
 struct bulk {
 	json_t *sets; /* the sets that go by libnftnl: name -> is a map */
 	size_t n;     /* their elements */
-	struct nftnl_set *set; /* the one being filled */
-	bool map;	       /* it maps to verdicts */
+	/* the set being sent: its name, whether it maps to verdicts, the
+	 * message its elements go in and their nest (bulk_elem) */
+	const char *set;
+	bool map;
+	struct mnl_nlmsg_batch *batch;
+	size_t cap;
+	uint32_t seq;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
 	const char *table;
 	json_t *chains; /* the chains whose rules go by libnftnl */
 	size_t nrule;	/* their rules */
@@ -111,29 +126,66 @@ bulk_pick_chain(const char *name, const char *hook, const char *body, void *arg)
 	b->nrule += n;
 }
 
-/* One element: key "\"dev\"", value "" or "jump CHAIN".  -1: it cannot go
- * this way (the table then loads as text). */
+/* Ends the message of elements in progress. */
+static void
+bulk_msg_end(struct bulk *b)
+{
+	if (b->nlh == NULL)
+		return;
+	mnl_attr_nest_end(b->nlh, b->nest);
+	mnl_nlmsg_batch_next(b->batch);
+	b->nlh = NULL;
+}
+
+/*
+ * One element: key "\"dev\"", value "" or "jump CHAIN", written into the
+ * batch as libnftnl writes an element (NFTA_LIST_ELEM: the key as
+ * NFTA_DATA_VALUE, a map's NFTA_DATA_VERDICT), without a libnftnl object
+ * for each of 200,000.  A message holds elements while their nest's
+ * 16-bit length allows.  -1: it cannot go this way (the table then loads
+ * as text).
+ */
 static int
 bulk_elem(const char *key, const char *val, void *arg)
 {
 	struct bulk *b = arg;
-	struct nftnl_set_elem *e;
+	struct nlattr *e, *x, *v;
 	char k[BULK_KEY] = { 0 };
 	size_t len = strlen(key);
 
 	if (len < 3 || key[0] != '"' || key[len - 1] != '"' ||
 	    len - 2 >= BULK_KEY || memchr(key + 1, '\\', len - 2) != NULL ||
-	    (b->map ? strncmp(val, "jump ", 5) != 0 : *val != '\0'))
+	    (b->map ? strncmp(val, "jump ", 5) != 0 ||
+			strlen(val + 5) >= BULK_CHAIN
+		    : *val != '\0'))
 		return -1;
 	memcpy(k, key + 1, len - 2);
-	if ((e = nftnl_set_elem_alloc()) == NULL)
-		return -1;
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k, sizeof(k));
-	if (b->map) {
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, val + 5);
+	if (b->nlh != NULL && b->nlh->nlmsg_len + BULK_ELEM > BULK_NEST)
+		bulk_msg_end(b);
+	if (b->nlh == NULL) {
+		if (mnl_nlmsg_batch_size(b->batch) + BULK_MSG > b->cap)
+			return -1;
+		b->nlh = nftnl_nlmsg_build_hdr(
+		    mnl_nlmsg_batch_current(b->batch), NFT_MSG_NEWSETELEM,
+		    NFPROTO_INET, NLM_F_CREATE, b->seq++);
+		mnl_attr_put_strz(b->nlh, NFTA_SET_ELEM_LIST_SET, b->set);
+		mnl_attr_put_strz(b->nlh, NFTA_SET_ELEM_LIST_TABLE, b->table);
+		b->nest =
+		    mnl_attr_nest_start(b->nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	}
-	nftnl_set_elem_add(b->set, e);
+	e = mnl_attr_nest_start(b->nlh, NFTA_LIST_ELEM);
+	x = mnl_attr_nest_start(b->nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(b->nlh, NFTA_DATA_VALUE, sizeof(k), k);
+	mnl_attr_nest_end(b->nlh, x);
+	if (b->map) {
+		x = mnl_attr_nest_start(b->nlh, NFTA_SET_ELEM_DATA);
+		v = mnl_attr_nest_start(b->nlh, NFTA_DATA_VERDICT);
+		mnl_attr_put_u32(b->nlh, NFTA_VERDICT_CODE, htonl(NFT_JUMP));
+		mnl_attr_put_strz(b->nlh, NFTA_VERDICT_CHAIN, val + 5);
+		mnl_attr_nest_end(b->nlh, v);
+		mnl_attr_nest_end(b->nlh, x);
+	}
+	mnl_attr_nest_end(b->nlh, e);
 	return 0;
 }
 
@@ -210,52 +262,54 @@ bulk_answer(struct mnl_socket *nl, struct sb *err)
 	}
 }
 
-/* The elements of the picked sets and the table's wake, as one batch. */
+/* The table's flags (0: awake), the last message of a batch: its ack
+ * says the whole batch went in. */
+static void
+bulk_table_msg(struct mnl_nlmsg_batch *batch, const char *table, uint32_t flags,
+    uint32_t seq)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		return;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch),
+	    NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	mnl_nlmsg_batch_next(batch);
+}
+
+/* The elements of the picked sets and the table's flags, as one batch. */
 static int
-bulk_batch(const struct nftm *m, const char *table, struct bulk *b,
+bulk_batch(const struct nftm *m, const char *table, struct bulk *b, bool wake,
     struct mnl_nlmsg_batch *batch, size_t cap, struct sb *err)
 {
 	uint32_t seq = (uint32_t)time(NULL);
-	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
 	const char *name;
 	json_t *v;
 
 	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
+	b->batch = batch;
+	b->cap = cap;
 	json_object_foreach(b->sets, name, v)
 	{
-		struct nftnl_set_elems_iter *it;
-		int more = 1;
-		if ((b->set = nftnl_set_alloc()) == NULL)
-			return -1;
-		nftnl_set_set_str(b->set, NFTNL_SET_TABLE, table);
-		nftnl_set_set_str(b->set, NFTNL_SET_NAME, name);
-		nftnl_set_set_u32(b->set, NFTNL_SET_FAMILY, NFPROTO_INET);
+		b->set = name;
 		b->map = json_is_true(v);
-		if (nftm_each_elem(m, name, bulk_elem, b) == -1 ||
-		    (it = nftnl_set_elems_iter_create(b->set)) == NULL) {
+		b->seq = seq;
+		if (nftm_each_elem(m, name, bulk_elem, b) == -1) {
 			sb_printf(err,
-			    "set %s: an element libnftnl cannot carry", name);
-			nftnl_set_free(b->set);
+			    "set %s: an element that cannot go by netlink,"
+			    " or the batch outgrew its buffer",
+			    name);
 			return -1;
 		}
-		while (
-		    more > 0 && mnl_nlmsg_batch_size(batch) + BULK_MSG <= cap) {
-			nlh = nftnl_nlmsg_build_hdr(
-			    mnl_nlmsg_batch_current(batch), NFT_MSG_NEWSETELEM,
-			    NFPROTO_INET, NLM_F_CREATE, seq++);
-			more =
-			    nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
-			mnl_nlmsg_batch_next(batch);
-		}
-		nftnl_set_elems_iter_destroy(it);
-		nftnl_set_free(b->set);
-		if (more > 0) {
-			sb_puts(
-			    err, "the batch of elements outgrew its buffer");
-			return -1;
-		}
+		bulk_msg_end(b);
+		seq = b->seq;
 	}
 	json_object_foreach(b->chains, name, v)
 	{
@@ -280,15 +334,8 @@ bulk_batch(const struct nftm *m, const char *table, struct bulk *b,
 			mnl_nlmsg_batch_next(batch);
 		}
 	}
-	if ((t = nftnl_table_alloc()) == NULL)
-		return -1;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0); /* awake */
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch),
-	    NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_ACK, seq++);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	mnl_nlmsg_batch_next(batch);
+	/* dormant: nothing changes, but its ack ends the batch */
+	bulk_table_msg(batch, table, wake ? 0 : NFT_TABLE_F_DORMANT, seq++);
 	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
 	return 0;
@@ -323,8 +370,28 @@ done:
 }
 
 int
-bulk_load(
-    struct hostd *h, const struct nftm *m, const char *text, struct sb *err)
+bulk_wake(struct hostd *h, struct sb *err)
+{
+	char buf[4096];
+	struct mnl_nlmsg_batch *batch = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	uint32_t seq = (uint32_t)time(NULL);
+	int rc;
+
+	if (batch == NULL)
+		return -1;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
+	mnl_nlmsg_batch_next(batch);
+	bulk_table_msg(batch, h->table, 0, seq++);
+	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
+	mnl_nlmsg_batch_next(batch);
+	rc = bulk_send(batch, err);
+	mnl_nlmsg_batch_stop(batch);
+	return rc;
+}
+
+int
+bulk_load(struct hostd *h, const struct nftm *m, const char *text, bool wake,
+    struct sb *err)
 {
 	struct bulk b = {
 		.sets = json_object(),
@@ -336,7 +403,9 @@ bulk_load(
 	char *buf = NULL;
 	size_t cap;
 	int rc = 1;
+	int64_t t[5]; /* CPU ms: start, text, loaded, batch, sent */
 
+	t[0] = clock_cpu_ms();
 	sb_init(&bare);
 	nftm_each_set(m, bulk_pick, &b);
 	nftm_each_chain(m, bulk_pick_chain, &b);
@@ -348,18 +417,28 @@ bulk_load(
 		goto done; /* nothing large: the text as it is */
 	rc = -1;
 	bulk_text(text, &b, &bare);
+	t[1] = clock_cpu_ms();
 	if (policy_load(h, sb_str(&bare), false, err) == -1)
 		goto done;
+	t[2] = clock_cpu_ms();
 	cap = b.n * BULK_ELEM + b.nrule * BULK_RULE + 4 * BULK_MSG +
 	    BULK_RULE_MAX;
 	buf = xmalloc(cap);
 	if ((batch = mnl_nlmsg_batch_start(buf, cap)) == NULL ||
-	    bulk_batch(m, h->table, &b, batch, cap, err) == -1 ||
-	    bulk_send(batch, err) == -1)
+	    bulk_batch(m, h->table, &b, wake, batch, cap, err) == -1)
 		goto done;
-	log_info("nftables: %zu elements of %zu large sets and %zu rules of"
-		 " %zu chains loaded by libnftnl",
-	    b.n, json_object_size(b.sets), b.nrule, json_object_size(b.chains));
+	t[3] = clock_cpu_ms();
+	if (bulk_send(batch, err) == -1)
+		goto done;
+	t[4] = clock_cpu_ms();
+	log_info(
+	    "nftables: %zu elements of %zu large sets and %zu rules of"
+	    " %zu chains loaded by libnftnl (%zu bytes)%s, ms of CPU:"
+	    " dormant text %lld, its load %lld, batch %lld, its commit %lld",
+	    b.n, json_object_size(b.sets), b.nrule, json_object_size(b.chains),
+	    mnl_nlmsg_batch_size(batch), wake ? "" : ", the table dormant",
+	    (long long)(t[1] - t[0]), (long long)(t[2] - t[1]),
+	    (long long)(t[3] - t[2]), (long long)(t[4] - t[3]));
 	rc = 0;
 done:
 	if (batch != NULL)

@@ -26,6 +26,7 @@
 #include <netlink/socket.h>
 
 #include "hostd/hostd.h"
+#include "lib/clock.h"
 #include "lib/file.h"
 #include "lib/log.h"
 #include "lib/wipe.h"
@@ -273,6 +274,53 @@ host_safety(struct hostd *h)
 /* ---- commit ------------------------------------------------------ */
 
 /*
+ * Where a large change's time goes in hostd, for its log
+ * (docs/benchmarks.md): each step's CPU and wall time in ms, logged when
+ * the whole took more than HOST_LAPS_LOG_MS of CPU (a one-line change
+ * logs nothing).
+ */
+#define HOST_LAPS_LOG_MS 50
+struct host_laps {
+	int64_t c0, m0; /* start of the whole (clock_cpu_ms, clock_mono_ms) */
+	int64_t c, m;	/* start of the step */
+	struct sb line;
+};
+
+static void
+host_laps_start(struct host_laps *l)
+{
+	l->c0 = l->c = clock_cpu_ms();
+	l->m0 = l->m = clock_mono_ms();
+	sb_init(&l->line);
+}
+
+/* The step just ended, named what. */
+static void
+host_lap(struct host_laps *l, const char *what)
+{
+	int64_t c, m;
+
+	if (l == NULL)
+		return;
+	c = clock_cpu_ms();
+	m = clock_mono_ms();
+	sb_printf(&l->line, "%s%s %lld (%lld)", l->line.len ? ", " : "", what,
+	    (long long)(c - l->c), (long long)(m - l->m));
+	l->c = c;
+	l->m = m;
+}
+
+static void
+host_laps_end(struct host_laps *l, const char *step)
+{
+	if (clock_cpu_ms() - l->c0 > HOST_LAPS_LOG_MS)
+		log_info("%s, ms of CPU (wall): %s; in all %lld (%lld)", step,
+		    sb_str(&l->line), (long long)(clock_cpu_ms() - l->c0),
+		    (long long)(clock_mono_ms() - l->m0));
+	sb_free(&l->line);
+}
+
+/*
  * What the change from prev to next touches (scope.c); the first change
  * hostd applies touches everything (it puts the whole configuration in
  * place, and settles what a previous hostd left).
@@ -288,9 +336,33 @@ host_scope(
 		scope_of(s, prev, next);
 }
 
+/* The table bulk_load left dormant for a commit that is not applied. */
+static void
+host_bulk_drop(struct hostd *h)
+{
+	struct sb txn, err;
+
+	if (h->bulk == HOST_BULK_DUE && h->preload != NULL)
+		evtimer_del(h->preload);
+	if (h->bulk == HOST_BULK_DORMANT) {
+		sb_init(&txn);
+		sb_init(&err);
+		sb_printf(&txn, "add table inet %s\ndelete table inet %s\n",
+		    h->table, h->table);
+		if (policy_load(h, sb_str(&txn), false, &err) == -1)
+			log_warn("the dormant table inet %s of a commit not"
+				 " applied is left: %s",
+			    h->table, sb_str(&err));
+		sb_free(&txn);
+		sb_free(&err);
+	}
+	h->bulk = HOST_BULK_NONE;
+}
+
 static void
 host_next_clear(struct hostd *h)
 {
+	host_bulk_drop(h);
 	nftm_free(h->next_model);
 	h->next_model = NULL;
 	nftm_free(h->next_patch);
@@ -308,7 +380,7 @@ host_next_clear(struct hostd *h)
  */
 static int
 host_next(struct hostd *h, struct conf *next, const struct host_scope *s,
-    struct verrs *errs)
+    struct verrs *errs, struct host_laps *l)
 {
 	struct sb txn;
 
@@ -335,17 +407,68 @@ host_next(struct hostd *h, struct conf *next, const struct host_scope *s,
 	}
 	h->next_model = zones_model(next, errs);
 	h->next_conf = next;
+	host_lap(l, "model");
 	sb_init(&txn);
 	h->next_full =
 	    !h->table_known || h->model == NULL || h->next_model == NULL;
+	/* a whole table's text (4 MB at 50,000 zone interfaces): when it is
+	 * needed, after the reply (host_next_text) */
 	if (!h->next_full)
 		nftm_delta(h->model, h->next_model, h->table, &txn);
-	else if (h->table_known && h->model == NULL && h->next_model == NULL)
-		; /* no table, none wanted */
-	else
+	else if (h->next_model == NULL && !(h->table_known && h->model == NULL))
+		nftm_text(NULL, h->table, NULL, &txn); /* the table goes */
+	h->next_txn =
+	    h->next_full && h->next_model != NULL ? NULL : sb_steal(&txn);
+	sb_free(&txn);
+	host_lap(l, "text");
+	return 0;
+}
+
+/* The whole table's text of next_model, which host_next left to build. */
+static void
+host_next_text(struct hostd *h)
+{
+	struct sb txn;
+
+	if (h->next_txn != NULL)
+		return;
+	sb_init(&txn);
+	if (h->next_model != NULL)
 		nftm_text(h->next_model, h->table, NULL, &txn);
 	h->next_txn = sb_steal(&txn);
-	return 0;
+}
+
+/* Whether the transaction check built is a first table that bulk_load
+ * may load: no table of this appliance in the kernel. */
+static bool
+host_bulk_due(const struct hostd *h)
+{
+	return h->active && h->table_known && h->model == NULL &&
+	    h->next_full && h->next_model != NULL;
+}
+
+/* After the reply to check (host_check): the table, dormant. */
+static void
+host_preload(evutil_socket_t fd, short what, void *arg)
+{
+	struct hostd *h = arg;
+	struct sb err;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	if (h->bulk != HOST_BULK_DUE || !host_bulk_due(h))
+		return;
+	sb_init(&err);
+	host_next_text(h);
+	rc = bulk_load(h, h->next_model, h->next_txn, false, &err);
+	h->bulk = rc == 0 ? HOST_BULK_DORMANT : HOST_BULK_NONE;
+	if (rc == -1)
+		/* the apply loads the text, which replaces what is left */
+		log_warn("large sets not loaded by libnftnl, the apply loads"
+			 " the table as text: %s",
+		    sb_str(&err));
+	sb_free(&err);
 }
 
 static void
@@ -353,16 +476,20 @@ host_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
 	struct hostd *h = ctx;
 	struct host_scope s;
+	struct host_laps l;
 	struct sb err;
 	size_t nerr = errs->n;
 
 	sb_init(&err);
+	host_laps_start(&l);
 	host_scope(h, prev, next, &s);
+	host_lap(&l, "scope");
 	if (h->active) {
 		iface_check(h, next, &s, errs);
 		route_check(h, next, &s, errs);
+		host_lap(&l, "interfaces and routes");
 	}
-	if (host_next(h, next, &s, errs) == -1 || errs->n > nerr)
+	if (host_next(h, next, &s, errs, &l) == -1 || errs->n > nerr)
 		goto done;
 	/*
 	 * The kernel checks a model's difference (nftm_delta: what it
@@ -378,10 +505,22 @@ host_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 	 * half of a 40,000-policy table's load, two thirds of a one-line
 	 * change to it.
 	 */
-	if (h->active && h->next_txn[0] != '\0' && h->next_patch == NULL &&
-	    !h->next_full && policy_load(h, h->next_txn, true, &err) == -1)
+	if (h->active && !h->next_full && h->next_patch == NULL &&
+	    h->next_txn[0] != '\0' &&
+	    policy_load(h, h->next_txn, true, &err) == -1)
 		verrs_add(
 		    errs, "[edit security]", "policies", sb_str(&err), false);
+	host_lap(&l, "dry run");
+	/*
+	 * The first large table: loaded dormant (it filters nothing, as
+	 * before any table) after the reply, while mgd waits for the other
+	 * daemons and stores the commit; the apply wakes it.
+	 */
+	if (host_bulk_due(h) && h->preload != NULL) {
+		static const struct timeval now = { 0, 0 };
+		h->bulk = HOST_BULK_DUE;
+		evtimer_add(h->preload, &now);
+	}
 done:
 	if (errs->n > nerr)
 		host_next_clear(h);
@@ -392,6 +531,7 @@ done:
 		    errs->v[i].stmt ? errs->v[i].stmt : "", errs->v[i].msg);
 	scope_free(&s);
 	sb_free(&err);
+	host_laps_end(&l, "hostd: check");
 }
 
 /*
@@ -556,14 +696,16 @@ host_refilled(struct hostd *h, const char *txn)
  * hostd left carry their counts: their names are stable), or no table.
  */
 static void
-host_ruleset_set(struct hostd *h)
+host_ruleset_set(struct hostd *h, struct host_laps *l)
 {
 	bool remove = h->next_model == NULL && h->next_patch == NULL;
 	struct sb err, full;
-	const char *txn = h->next_txn;
+	const char *txn;
 
 	sb_init(&err);
 	sb_init(&full);
+	host_next_text(h);
+	txn = h->next_txn;
 	if (!h->table_known && !remove) {
 		json_t *carry = policy_counters(h, NULL);
 		nftm_text(h->next_model, h->table, carry, &full);
@@ -579,18 +721,25 @@ host_ruleset_set(struct hostd *h)
 			txn = sb_str(&full);
 		}
 	}
+	host_lap(l, "counts carried");
 	/* the first table with 50,000 zone interfaces: its sets' elements
 	 * by libnftnl (bulk.c); the text, if that fails */
-	int bulk = h->table_known && h->model == NULL && h->next_full &&
-		h->next_model != NULL && txn == h->next_txn
-	    ? bulk_load(h, h->next_model, txn, &err)
-	    : 1;
+	int bulk = 1;
+	if (h->bulk == HOST_BULK_DORMANT) {
+		/* loaded after the check: the wake puts it in force */
+		h->bulk = HOST_BULK_NONE;
+		bulk = bulk_wake(h, &err);
+	} else if (host_bulk_due(h) && txn == h->next_txn) {
+		host_bulk_drop(h); /* the apply came first */
+		bulk = bulk_load(h, h->next_model, txn, true, &err);
+	}
 	if (bulk == -1) {
 		log_warn("large sets not loaded by libnftnl, loading the"
 			 " table as text: %s",
 		    sb_str(&err));
 		sb_reset(&err);
 	}
+	host_lap(l, "bulk");
 	if (bulk != 0 && txn[0] != '\0' &&
 	    policy_load(h, txn, false, &err) == -1) {
 		/* check ran this very transaction as a dry run */
@@ -636,6 +785,7 @@ host_ruleset_set(struct hostd *h)
 			log_info("nftables ruleset updated (table inet %s)",
 			    h->table);
 	}
+	host_lap(l, "load and save");
 	host_next_clear(h);
 	sb_free(&err);
 	sb_free(&full);
@@ -647,28 +797,34 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 	struct hostd *h = ctx;
 	struct host_items pa = { 0 }, na = { 0 };
 	struct host_scope s;
+	struct host_laps l;
 
 	if (!h->active) {
 		log_info("configuration not applied: %s", h->inert_why);
 		host_next_clear(h);
 		return;
 	}
+	host_laps_start(&l);
 	host_hostname(h, prev, next);
 	host_scope(h, prev, next, &s);
+	host_lap(&l, "scope");
 	/* Routes go before the addresses they use, and come after them. */
 	route_items(prev, &s, &pa);
 	iface_items(prev, &s, &pa);
 	iface_items(next, &s, &na);
 	route_items(next, &s, &na);
+	host_lap(&l, "items");
 	pending_apply(h, &pa, &na);
 	items_free(&pa);
 	items_free(&na);
+	host_lap(&l, "pending");
 
 	/* The first apply also settles a table a killed hostd left. */
-	if (h->next_conf == next || host_next(h, next, &s, NULL) == 0)
-		host_ruleset_set(h);
+	if (h->next_conf == next || host_next(h, next, &s, NULL, &l) == 0)
+		host_ruleset_set(h, &l);
 	h->applied = true;
 	scope_free(&s);
+	host_laps_end(&l, "hostd: apply");
 	if (h->pending.n > 0)
 		log_info("%zu addresses or routes wait for their device or"
 			 " next hop",
@@ -799,6 +955,7 @@ main(int argc, char **argv)
 	if (h.link == NULL)
 		goto done;
 	h.tidy = evtimer_new(h.base, host_tidy, &h);
+	h.preload = evtimer_new(h.base, host_preload, &h);
 	h.verify = getenv("QSAFE_HOSTD_VERIFY") != NULL;
 	struct event *term = evsignal_new(h.base, SIGTERM, host_signal, &h);
 	event_add(term, NULL);
@@ -809,8 +966,11 @@ main(int argc, char **argv)
 done:
 	link_free(h.link);
 	pending_stop(&h);
+	host_next_clear(&h); /* a dormant table not applied goes */
 	if (h.tidy != NULL)
 		event_free(h.tidy);
+	if (h.preload != NULL)
+		event_free(h.preload);
 	if (h.base)
 		event_base_free(h.base);
 	if (h.nl)
@@ -818,7 +978,6 @@ done:
 	items_free(&h.pending);
 	nftm_free(h.old_model);
 	nftm_free(h.model);
-	host_next_clear(&h);
 	free(h.start_name);
 	json_decref(h.since);
 	return rc;

@@ -73,7 +73,11 @@ struct hostd {
 	struct nftm *next_patch; /* or a patch of model (nftm.h) */
 	struct conf *next_conf;	 /* the tree next_model was built from */
 	char *next_txn;
-	bool next_full;	       /* next_txn loads the whole table */
+	bool next_full; /* next_txn loads the whole table */
+	/* the first large table, loaded dormant after the reply to check
+	 * (host_preload, bulk.c): the apply only wakes it */
+	enum { HOST_BULK_NONE, HOST_BULK_DUE, HOST_BULK_DORMANT } bulk;
+	struct event *preload;
 	json_t *since;	       /* route key -> when hostd installed it */
 	const char *state_dir; /* hostd.nft: a copy of it, to read */
 	/* the nftables table of this appliance: qsafe_<hash of state_dir> */
@@ -186,12 +190,16 @@ void pending_apply(
 /*
  * bulk.c: loads text (nftm_text of m, whole), when no table of this
  * appliance is in the kernel, with the elements of m's large interface
- * sets sent by libnftnl instead of parsed by libnftables.  0 loaded; 1
- * nothing large (load text as it is); -1 failed (err says why; a dormant
- * table may be left: loading text replaces it).
+ * sets sent by libnftnl instead of parsed by libnftables; the table is
+ * woken in the same transaction, or (!wake) left dormant, filtering
+ * nothing, for bulk_wake.  0 loaded; 1 nothing large (load text as it
+ * is); -1 failed (err says why; a dormant table may be left: loading text
+ * replaces it).
  */
-int bulk_load(
-    struct hostd *h, const struct nftm *m, const char *text, struct sb *err);
+int bulk_load(struct hostd *h, const struct nftm *m, const char *text,
+    bool wake, struct sb *err);
+/* Wakes the dormant table bulk_load left: one transaction.  0 or -1. */
+int bulk_wake(struct hostd *h, struct sb *err);
 
 /*
  * bulk_rule.c: rule (len bytes of nftables text, one of the forms

@@ -284,7 +284,11 @@ drops6() {
 } | cli >"$D/out8" 2>&1
 within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 	bad "the table stayed without zones and policies"
-{
+# hostd loads such a table dormant after its reply to the check, and the
+# apply wakes it (hostd.c host_preload): a check that is not applied
+# (`commit check`) leaves nothing in force, and its dormant table goes at
+# the next check (a commit without zones here)
+big() {
 	echo configure
 	for u in $(seq 1 1100); do
 		echo "set interfaces ge-0/1/0 unit $u family inet"
@@ -293,6 +297,26 @@ within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 	echo "set interfaces ge-0/1/0 unit 5 family inet address 10.55.5.1/24"
 	echo "set interfaces ge-0/1/0 unit 6 family inet address 10.55.6.1/24"
 	echo "set security zones security-zone z1 host-inbound-traffic system-services ping"
+}
+{
+	big
+	echo "commit check"
+	echo "rollback 0"
+	echo "set system host-name pf-patch-check"
+	echo commit
+} | cli >"$D/out8a" 2>&1
+grep -q "the table dormant" "$D/hostd.log" &&
+	ok "commit check of 1,100 zone interfaces: the table loaded dormant after the check" ||
+	bad "commit check: no dormant table loaded after the check"
+grep -q "nftables ruleset loaded" "$D/hostd.log" &&
+	bad "commit check: a table put in force" ||
+	ok "commit check: no table put in force"
+within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" &&
+	ok "the dormant table of a commit check is gone after the next check" ||
+	bad "the dormant table of a commit check is left: $(ip netns exec $A nft list table inet $t | head -3)"
+: >"$D/hostd.log"
+{
+	big
 	echo commit
 } | cli >"$D/out8b" 2>&1
 grep -q "commit complete" "$D/out8b" || { bad "commit of 1,100 zone interfaces"; tail "$D/out8b"; }
@@ -322,6 +346,40 @@ printf 'configure\nset interfaces ge-0/1/1 unit 0 family inet\nset security zone
 within 10 test "$(patched)" -ge 1 &&
 	ok "a patch of the table loaded in bulk is the whole model" ||
 	bad "the patch after the bulk load not verified"
+
+# a zone's set zif_<zone> holds its interfaces only while a global policy
+# names the zone (only those read it): none here, so the 1,100 interfaces
+# are in no zif_ set; a global policy from z1 fills z1's (550 units and
+# ge-0-1-1.0), an interface joining z1 then is a patch that adds to it,
+# and the policy's deletion empties it
+zif_count() {
+	ip netns exec $A nft -j list table inet "$t" | python3 -c '
+import json, sys
+print(sum(len(v.get("elem", [])) for o in json.load(sys.stdin)["nftables"]
+          for k, v in o.items() if k == "set" and v["name"].startswith("zif_")))'
+}
+[ "$(zif_count)" = 0 ] && ok "no global policy: no zone interface in a zif_ set" ||
+	bad "no global policy: $(zif_count) zone interfaces in zif_ sets"
+printf '%s\n' configure \
+	"set security policies global policy gz match from-zone z1" \
+	"set security policies global policy gz match source-address any" \
+	"set security policies global policy gz match destination-address any" \
+	"set security policies global policy gz match application any" \
+	"set security policies global policy gz then permit" commit |
+	cli >"$D/out8d" 2>&1
+within 10 test "$(zif_count)" = 551 &&
+	ok "a global policy from z1: z1's 551 interfaces in its zif_ set" ||
+	bad "a global policy from z1: $(zif_count) interfaces in zif_ sets, not 551"
+p0=$(patched)
+printf 'configure\nset interfaces ge-0/1/2 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/2.0\ncommit\n' |
+	cli >"$D/out8e" 2>&1
+within 10 test "$(patched)" -gt "$p0" && [ "$(zif_count)" = 552 ] &&
+	ok "an interface joining z1 under the global policy: a patch, in the zif_ set" ||
+	bad "an interface joining z1 under the global policy: $(zif_count) in zif_ sets, patches $(patched)"
+printf 'configure\ndelete security policies global\ncommit\n' | cli >"$D/out8f" 2>&1
+within 10 test "$(zif_count)" = 0 &&
+	ok "the global policy deleted: the zif_ sets empty again" ||
+	bad "the global policy deleted: $(zif_count) interfaces left in zif_ sets"
 
 # the first table with 400 policies in one context (more than bulk.c's
 # 256 rules): the rules of their bucket chains go by libnftnl (bulk_rule.c),
