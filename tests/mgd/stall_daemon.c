@@ -14,7 +14,16 @@
  * holds only in the stand-in of that name (the program's name: mgd starts
  * hostd, keymgr and iked by name); every apply appends "apply NAME PID"
  * when it comes and "applied NAME PID" once answered, so a test reads the
- * order in which mgd asked its daemons (apply_order.sh).
+ * order in which mgd asked its daemons.
+ *
+ * QSAFE_STALL_ASK=PROFILE makes the stand-in named iked do what iked does
+ * with a VPN just committed: once it has answered an apply, it asks keymgr
+ * (<state>/keymgr.sock, proto_keymgr.h) for a key of PROFILE, and appends
+ * "asked apply ok KEY_ID" or "asked apply error CODE" (not at its start,
+ * whose configuration is applied without a commit).  It asks during a
+ * commit's check too, before its answer to the check (after the hold of
+ * QSAFE_STALL, if any), and notes "asked check ..." once it has answered
+ * the check (apply_order.sh).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +33,7 @@
 
 #include "lib/msg.h"
 #include "proto/proto_daemon.h"
+#include "proto/proto_keymgr.h"
 
 static void
 stall_note(const char *what)
@@ -73,6 +83,53 @@ stall_hold(const char *how, int secs)
 	}
 }
 
+/* iked's request for a key of profile, as keysrc.c sends it: the
+ * connection, or -1 (noted as "asked WHEN error connect"). */
+static int
+stall_ask_send(const char *state_dir, const char *profile, const char *when)
+{
+	char path[4096], line[64];
+	json_t *req;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, KEYMGR_SOCKET_NAME);
+	if ((fd = msg_connect(path)) == -1) {
+		snprintf(line, sizeof(line), "asked %s error connect", when);
+		stall_note(line);
+		return -1;
+	}
+	req = json_pack(
+	    "{s:i,s:s,s:s}", "id", 1, "op", KM_OP_GET_KEY, "profile", profile);
+	if (msg_send(fd, req) == -1) {
+		close(fd);
+		fd = -1;
+		snprintf(line, sizeof(line), "asked %s error send", when);
+		stall_note(line);
+	}
+	json_decref(req);
+	return fd;
+}
+
+/* keymgr's answer on fd (within 10 s) into the log; closes fd. */
+static void
+stall_ask_recv(int fd, const char *when)
+{
+	char line[512];
+	json_t *rep = msg_recv(fd, 10000);
+
+	if (rep == NULL)
+		snprintf(line, sizeof(line), "asked %s error no-answer", when);
+	else if (json_is_true(json_object_get(rep, "ok")))
+		snprintf(line, sizeof(line), "asked %s ok %.200s", when,
+		    msg_str(rep, "key_id") ? msg_str(rep, "key_id") : "");
+	else
+		snprintf(line, sizeof(line), "asked %s error %.200s", when,
+		    msg_str(rep, "error") ? msg_str(rep, "error") : "?");
+	stall_note(line);
+	json_decref(rep);
+	close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -82,10 +139,16 @@ main(int argc, char **argv)
 	const char *who = getenv("QSAFE_STALL_WHO");
 	const char *name =
 	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	const char *ask = getenv("QSAFE_STALL_ASK"), *state_dir = NULL;
 	int secs = s != NULL ? atoi(s) : 15;
+	bool checked = false; /* a commit's check came (not a start's) */
 	json_t *req;
 
-	(void)argc;
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--state-dir") == 0)
+			state_dir = argv[i + 1];
+	if (strcmp(name, "iked") != 0 || state_dir == NULL)
+		ask = NULL;
 	if (hold_op == NULL)
 		hold_op = DAEMON_OP_CHECK;
 	if (who != NULL && strcmp(who, name) != 0)
@@ -95,6 +158,7 @@ main(int argc, char **argv)
 		const char *op = msg_str(req, "op");
 		json_t *reply = json_object();
 		bool held = false;
+		int afd = -1;
 		bool apply = op != NULL && strcmp(op, DAEMON_OP_APPLY) == 0;
 
 		if (apply)
@@ -104,6 +168,13 @@ main(int argc, char **argv)
 			stall_hold(how, secs);
 			held = true;
 		}
+		/* Asked during its check: keymgr has checked the change by
+		 * now (QSAFE_STALL holds this check), mgd has not applied it.
+		 */
+		if (op != NULL && strcmp(op, DAEMON_OP_CHECK) == 0)
+			checked = !msg_bool(req, "full");
+		if (ask != NULL && checked && !apply)
+			afd = stall_ask_send(state_dir, ask, "check");
 		json_object_set_new(
 		    reply, "id", json_integer(msg_int(req, "id", 0)));
 		json_object_set_new(reply, "ok", json_true());
@@ -114,6 +185,12 @@ main(int argc, char **argv)
 			stall_note("answered");
 		if (apply)
 			stall_note_apply("applied", name);
+		if (apply && ask != NULL && checked)
+			afd = stall_ask_send(state_dir, ask, "apply");
+		if (apply || (op != NULL && strcmp(op, DAEMON_OP_ABORT) == 0))
+			checked = false;
+		if (afd != -1)
+			stall_ask_recv(afd, apply ? "apply" : "check");
 		json_decref(reply);
 		json_decref(req);
 	}
