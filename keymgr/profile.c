@@ -440,7 +440,14 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 	struct km_profile **nv = NULL, **old = t->v;
 	size_t nn = 0, cap = 0, nold = t->n, kept = 0, *nidx, nidxsize;
 	size_t *oldidx = t->idx;
-	bool *taken = xcalloc(nold ? nold : 1, sizeof(*taken));
+	/* What becomes of each old profile: stopped after the swap, since
+	 * profile_find goes on reading the old table (and its names) until
+	 * then; a replaced one freed before it was read freed memory. */
+	enum {
+		OLD_GONE,
+		OLD_KEPT,
+		OLD_REPLACED
+	} *fate = xcalloc(nold ? nold : 1, sizeof(*fate));
 
 	/* The CA profiles as mgd reads them (pki_conf.h). */
 	pki_conf_sync(km->pki, conf_root(next));
@@ -455,7 +462,7 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 		struct km_profile *o = k >= 0 ? old[k] : NULL, *p;
 
 		if (k >= 0)
-			taken[k] = true;
+			fate[k] = OLD_KEPT;
 		if (o != NULL && !profile_stale(km, e, pki_dirty)) {
 			p = o;
 			kept++;
@@ -468,7 +475,7 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 			kept++;
 		} else {
 			if (o != NULL)
-				worker_stop_profile(t, o);
+				fate[k] = OLD_REPLACED;
 			if (p->type == KM_QKD && worker_start(t, p) == -1)
 				log_err("keymgr: profile %s: no worker thread",
 				    p->name);
@@ -495,12 +502,13 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 	t->idxsize = nidxsize;
 	pthread_mutex_unlock(&t->mu);
 	for (size_t i = 0; i < nold; i++) {
-		if (taken[i])
+		if (fate[i] == OLD_KEPT)
 			continue;
-		log_info("profile %s deleted", old[i]->name);
+		if (fate[i] == OLD_GONE)
+			log_info("profile %s deleted", old[i]->name);
 		worker_stop_profile(t, old[i]);
 	}
-	free(taken);
+	free(fate);
 	free(old);
 	free(oldidx);
 	km->handed = true;
