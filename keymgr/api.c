@@ -14,7 +14,8 @@
  * key of a profile the commit adds (or changes) before keymgr runs it.
  * From keymgr's check of such a change until its apply or abort (api_hold,
  * api_release), a request naming one of the change's profiles waits here
- * (struct api_held), at most KM_HOLD_MAX_MS, and is then served from the
+ * (struct api_held), at most KM_HOLD_MAX_MS unless the apply has begun,
+ * and is then served from the
  * running profiles: the new one after an apply, the old one (or
  * "unknown-profile") after an abort.  Requests for other profiles go on
  * at once.
@@ -53,6 +54,7 @@ struct km_api {
 	size_t nhold;
 	uint64_t hold_gen;
 	uint64_t released_gen;
+	bool applying;	       /* the main thread applies the held change */
 	struct event *release; /* api_release: the held requests go on */
 	struct api_held *held; /* API thread only; newest first */
 };
@@ -270,7 +272,18 @@ api_held_expire(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_held *h = arg;
 	struct km_api *a = h->c->a;
+	struct timeval tv = { KM_HOLD_MAX_MS / 1000,
+		(KM_HOLD_MAX_MS % 1000) * 1000 };
+	bool applying;
 
+	/* Its change is being applied: api_release comes when it is. */
+	pthread_mutex_lock(&a->mu);
+	applying = a->applying && h->gen == a->hold_gen;
+	pthread_mutex_unlock(&a->mu);
+	if (applying) {
+		evtimer_add(h->timer, &tv);
+		return;
+	}
 	log_warn("api: a key request for profile %s waited %d ms for a"
 		 " commit; answered from the running profiles",
 	    msg_str(h->req, "profile"), KM_HOLD_MAX_MS);
@@ -352,6 +365,16 @@ api_hold(struct km_api *a, char **names, size_t n)
 }
 
 void
+api_apply_begin(struct km_api *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->applying = a->nhold > 0;
+	pthread_mutex_unlock(&a->mu);
+}
+
+void
 api_release(struct km_api *a)
 {
 	char **old;
@@ -365,6 +388,7 @@ api_release(struct km_api *a)
 	a->hold = NULL;
 	a->nhold = 0;
 	a->released_gen = a->hold_gen;
+	a->applying = false;
 	pthread_mutex_unlock(&a->mu);
 	if (nold == 0)
 		return; /* nothing was held: no wake-up */

@@ -55,6 +55,7 @@ keymgr_apply(void *ctx, struct conf *prev, struct conf *next)
 {
 	struct keymgr *km = ctx;
 
+	api_apply_begin(km->api);
 	profile_apply(km, prev, next);
 	api_release(km->api);
 }

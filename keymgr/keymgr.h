@@ -45,8 +45,10 @@
 #define KM_PROBE_RETRY_MIN_S 5	   /* after a failed probe, doubling */
 #define KM_RECHECK_GAP_MS 1000	   /* probes brought forward: at most 1/s */
 #define KM_STATIC_KEY_MAX 512	   /* bytes of a static key */
-/* The longest a key request waits for a checked change (api.c); with a
- * KME's KM_TIMEOUT_S_DEFAULT it stays below iked's KEYSRC_TIMEOUT_MS. */
+/* The longest a key request waits for a checked change not being applied
+ * yet (api.c); with a KME's KM_TIMEOUT_S_DEFAULT it stays below iked's
+ * KEYSRC_TIMEOUT_MS.  Once keymgr applies the change, the request waits
+ * for the apply's end. */
 #define KM_HOLD_MAX_MS 2500
 
 enum km_type {
@@ -261,6 +263,9 @@ const char *api_peer(
  * before it, whose requests go on.
  */
 void api_hold(struct km_api *a, char **names, size_t n);
+/* Main thread: the held change is being applied; the requests it holds
+ * wait for api_release past KM_HOLD_MAX_MS. */
+void api_apply_begin(struct km_api *a);
 /* Main thread: the checked change is applied or dropped. */
 void api_release(struct km_api *a);
 /* Stops the thread; answers still owed are dropped. */

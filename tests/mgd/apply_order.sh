@@ -9,14 +9,16 @@
 # 10 s late, at iked's next try).
 #
 # mgd runs the real keymgr; stall_daemon stands in for iked and asks keymgr
-# for a key of profile pA (QSAFE_STALL_ASK) as iked does: once it has
-# answered the apply, and also during its check (held 1 s, so that keymgr
-# has checked the change by then), answered after it.  keymgr's apply is
-# made slow: each commit adds 20,000 other static profiles.
-#   1. a commit adds pA (key-id pa-1): both requests get pa-1's key;
-#   2. a commit changes pA's key-id to pa-2: both get pa-2's;
-#   3. `commit check` of key-id pa-3: the change is dropped, the request
-#      held at the check is answered with pa-2's as soon as it is, not when
+# for a key of profile pA (QSAFE_STALL_ASK) as iked does, once it has
+# answered the apply; and also during its check, held 2 s so that keymgr
+# has checked a small change by then (the answer is read after the check).
+#   1. a commit adds pA (key-id pa-1) and 20,000 other static profiles
+#      (keymgr's apply: slow): the request after the apply gets pa-1's key;
+#   2. a commit changes pA's key-id to pa-2, with 20,000 more: pa-2's;
+#   3. a commit of pA's key-id pa-3 alone: the request made during the
+#      check and the one after the apply both get pa-3's;
+#   4. `commit check` of key-id pa-4: the change is dropped, the request
+#      held at the check is answered with pa-3's as soon as it is, not when
 #      the hold's limit (KM_HOLD_MAX_MS) runs out.
 # QSAFE_STALL_DAEMON names the stall_daemon binary, QSAFE_KEYMGR keymgr.
 . "$(dirname "$0")/lib.sh"
@@ -32,7 +34,7 @@ cp "$QSAFE_KEYMGR" "$T_DIR/bin/keymgr"
 cp "$QSAFE_STALL_DAEMON" "$T_DIR/bin/iked"
 QSAFE_MGD=$T_DIR/bin/mgd
 QSAFE_STALL=sleep
-QSAFE_STALL_SECS=1
+QSAFE_STALL_SECS=2
 QSAFE_STALL_OP=check
 QSAFE_STALL_WHO=iked
 QSAFE_STALL_ASK=pA
@@ -63,8 +65,9 @@ asked() { [ "$(nasked)" -ge "$1" ]; }
 # the last answer at the check or the apply: "ok KEY-ID" or "error CODE"
 answer() { awk -v w="$1" '$1 == "asked" && $2 == w { a = $3 " " $4 } END { print a }' "$QSAFE_STALL_LOG"; }
 
-# commit N KEY-ID FILE-OF-MORE-LINES: pA's key-id set, committed; the
-# stand-in's two requests answered with that key-id's key
+# commit N KEY-ID FILE-OF-MORE-LINES WHEN...: pA's key-id set, committed;
+# the stand-in's requests made at WHEN (check, apply) answered with that
+# key-id's key
 commit() {
 	n0=$(nasked)
 	{
@@ -78,26 +81,31 @@ commit() {
 	    t_fail "commit $1: $(tail -n 5 "$T_DIR/commit$1.out")"
 	t_poll 15 asked $((n0 + 2)) ||
 	    t_fail "commit $1: the stand-in's requests: $(cat "$QSAFE_STALL_LOG")"
-	for w in check apply; do
-		[ "$(answer $w)" = "ok $2" ] ||
-		    t_fail "commit $1 ($2): asked at the $w: $(answer $w)"
+	_n=$1 _k=$2
+	shift 3
+	for w in "$@"; do
+		[ "$(answer $w)" = "ok $_k" ] ||
+		    t_fail "commit $_n ($_k): asked at the $w: $(answer $w)"
 	done
 }
 
 bulk b1 >"$T_DIR/b1.set"
-commit 1 pa-1 "$T_DIR/b1.set"
+commit 1 pa-1 "$T_DIR/b1.set" apply
 echo "ok: a profile added with 20,000 others: its key at once"
 bulk b2 >"$T_DIR/b2.set"
-commit 2 pa-2 "$T_DIR/b2.set"
-echo "ok: a profile changed: the new key at once"
+commit 2 pa-2 "$T_DIR/b2.set" apply
+echo "ok: a profile changed with 20,000 added: the new key at once"
+: >"$T_DIR/none.set"
+commit 3 pa-3 "$T_DIR/none.set" check apply
+echo "ok: a request during the commit waited for it: the new key"
 
 n0=$(nasked)
-printf 'configure\n%s pA static key-id ascii-text pa-3\ncommit check\n' "$P" |
+printf 'configure\n%s pA static key-id ascii-text pa-4\ncommit check\n' "$P" |
     t_cli > "$T_DIR/check.out" 2>&1
 grep -q "configuration check succeeds" "$T_DIR/check.out" ||
     t_fail "commit check: $(tail -n 5 "$T_DIR/check.out")"
 t_poll 15 asked $((n0 + 1)) || t_fail "commit check: $(cat "$QSAFE_STALL_LOG")"
-[ "$(answer check)" = "ok pa-2" ] ||
+[ "$(answer check)" = "ok pa-3" ] ||
     t_fail "commit check: asked at the check: $(answer check)"
 # The abort let the request go: keymgr did not wait out the hold's limit.
 ! grep -q "for a commit; answered" "$T_DIR/state/keymgr.log" ||
