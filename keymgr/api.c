@@ -9,6 +9,16 @@
  * come in the order the KMEs answer, each with its request's id.  The reply
  * carrying keys is handed out once (msg_bev_send_wiped) and the job, with its
  * keys, wiped.
+ *
+ * mgd applies a commit to keymgr and iked at once, so iked may ask for the
+ * key of a profile the commit adds (or changes) before keymgr runs it.
+ * From keymgr's check of such a change until its apply or abort (api_hold,
+ * api_release), a request naming one of the change's profiles waits here
+ * (struct api_held), at most KM_HOLD_MAX_MS unless the apply has begun,
+ * and is then served from the
+ * running profiles: the new one after an apply, the old one (or
+ * "unknown-profile") after an abort.  Requests for other profiles go on
+ * at once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +48,24 @@ struct km_api {
 	pthread_mutex_t mu;
 	struct km_job *done_head; /* answered by workers, under mu */
 	bool stopped;		  /* under mu: drop answers */
+	/* Under mu: the profiles of the checked change (sorted names) and
+	 * the generations of holds made and released. */
+	char **hold;
+	size_t nhold;
+	uint64_t hold_gen;
+	uint64_t released_gen;
+	bool applying;	       /* the main thread applies the held change */
+	struct event *release; /* api_release: the held requests go on */
+	struct api_held *held; /* API thread only; newest first */
+};
+
+/* A request waiting for the checked change of generation gen. */
+struct api_held {
+	struct api_held *next;
+	struct api_conn *c; /* its inflight counts this */
+	json_t *req;
+	uint64_t gen;
+	struct event *timer; /* KM_HOLD_MAX_MS: api_held_expire */
 };
 
 struct api_conn {
@@ -194,8 +222,183 @@ api_peer(const struct km_profile *p, const char *want, const char **why)
 	return want;
 }
 
+static void api_request(struct api_conn *c, json_t *req, bool may_hold);
+
+static int
+api_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The generation of the hold on profile name, or 0 (API thread). */
+static uint64_t
+api_held_gen(struct km_api *a, const char *name)
+{
+	uint64_t gen = 0;
+
+	if (name == NULL)
+		return 0;
+	pthread_mutex_lock(&a->mu);
+	if (a->nhold > 0 &&
+	    bsearch(&name, a->hold, a->nhold, sizeof(*a->hold), api_name_cmp) !=
+		NULL)
+		gen = a->hold_gen;
+	pthread_mutex_unlock(&a->mu);
+	return gen;
+}
+
+/* h's request is served now, from the running profiles. */
 static void
-api_request(struct api_conn *c, json_t *req)
+api_held_run(struct km_api *a, struct api_held *h)
+{
+	struct api_conn *c = h->c;
+
+	for (struct api_held **pp = &a->held; *pp; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	event_free(h->timer);
+	if (!c->closed)
+		api_request(c, h->req, false);
+	c->inflight--;
+	json_decref(h->req);
+	free(h);
+	api_conn_release(c);
+}
+
+static void
+api_held_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_held *h = arg;
+	struct km_api *a = h->c->a;
+	struct timeval tv = { KM_HOLD_MAX_MS / 1000,
+		(KM_HOLD_MAX_MS % 1000) * 1000 };
+	bool applying;
+
+	/* Its change is being applied: api_release comes when it is. */
+	pthread_mutex_lock(&a->mu);
+	applying = a->applying && h->gen == a->hold_gen;
+	pthread_mutex_unlock(&a->mu);
+	if (applying) {
+		evtimer_add(h->timer, &tv);
+		return;
+	}
+	log_warn("api: a key request for profile %s waited %d ms for a"
+		 " commit; answered from the running profiles",
+	    msg_str(h->req, "profile"), KM_HOLD_MAX_MS);
+	api_held_run(a, h);
+}
+
+/* The holds up to released_gen are over: their requests, oldest first. */
+static void
+api_held_release(evutil_socket_t fd, short what, void *arg)
+{
+	struct km_api *a = arg;
+	struct api_held *h, *rev = NULL, *keep = NULL, **kt = &keep;
+	uint64_t done;
+
+	pthread_mutex_lock(&a->mu);
+	done = a->released_gen;
+	pthread_mutex_unlock(&a->mu);
+	h = a->held;
+	while (h != NULL) {
+		struct api_held *n = h->next;
+		if (h->gen <= done) {
+			h->next = rev;
+			rev = h;
+		} else {
+			*kt = h;
+			kt = &h->next;
+		}
+		h = n;
+	}
+	*kt = NULL;
+	a->held = keep;
+	while ((h = rev) != NULL) {
+		rev = h->next;
+		h->next = NULL;
+		api_held_run(a, h); /* not on a->held: nothing to unlink */
+	}
+}
+
+static void
+api_hold_request(struct api_conn *c, json_t *req, uint64_t gen)
+{
+	struct km_api *a = c->a;
+	struct api_held *h = xcalloc(1, sizeof(*h));
+	struct timeval tv = { KM_HOLD_MAX_MS / 1000,
+		(KM_HOLD_MAX_MS % 1000) * 1000 };
+
+	h->c = c;
+	h->req = json_incref(req);
+	h->gen = gen;
+	h->timer = evtimer_new(a->base, api_held_expire, h);
+	evtimer_add(h->timer, &tv);
+	h->next = a->held;
+	a->held = h;
+	c->inflight++;
+}
+
+void
+api_hold(struct km_api *a, char **names, size_t n)
+{
+	char **old;
+	size_t nold;
+
+	if (a == NULL) {
+		profile_names_free(names, n);
+		return;
+	}
+	qsort(names, n, sizeof(*names), api_name_cmp);
+	pthread_mutex_lock(&a->mu);
+	old = a->hold;
+	nold = a->nhold;
+	a->hold = names;
+	a->nhold = n;
+	a->released_gen = a->hold_gen; /* the hold before: over */
+	a->hold_gen++;
+	pthread_mutex_unlock(&a->mu);
+	profile_names_free(old, nold);
+	if (nold > 0)
+		event_active(a->release, EV_READ, 0);
+}
+
+void
+api_apply_begin(struct km_api *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->applying = a->nhold > 0;
+	pthread_mutex_unlock(&a->mu);
+}
+
+void
+api_release(struct km_api *a)
+{
+	char **old;
+	size_t nold;
+
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	old = a->hold;
+	nold = a->nhold;
+	a->hold = NULL;
+	a->nhold = 0;
+	a->released_gen = a->hold_gen;
+	a->applying = false;
+	pthread_mutex_unlock(&a->mu);
+	if (nold == 0)
+		return; /* nothing was held: no wake-up */
+	profile_names_free(old, nold);
+	event_active(a->release, EV_READ, 0);
+}
+
+/* may_hold: a request for a profile of the checked change waits for it. */
+static void
+api_request(struct api_conn *c, json_t *req, bool may_hold)
 {
 	struct km_api *a = c->a;
 	json_t *id = json_object_get(req, "id");
@@ -205,6 +408,7 @@ api_request(struct api_conn *c, json_t *req)
 	struct km_profile *p;
 	struct km_job *j;
 	struct api_req *rq;
+	uint64_t gen;
 	bool by_id;
 
 	if (op == NULL ||
@@ -214,6 +418,10 @@ api_request(struct api_conn *c, json_t *req)
 		return;
 	}
 	by_id = strcmp(op, KM_OP_GET_KEY_BY_ID) == 0;
+	if (may_hold && (gen = api_held_gen(a, msg_str(req, "profile"))) != 0) {
+		api_hold_request(c, req, gen);
+		return;
+	}
 	if ((p = profile_get(&a->km->table, msg_str(req, "profile"))) == NULL) {
 		api_send_error(
 		    c, id, "unknown-profile", "no such key-manager profile");
@@ -266,7 +474,7 @@ api_read(struct bufferevent *bev, void *arg)
 	bool bad;
 
 	while ((req = msg_evbuf_pull(bufferevent_get_input(bev), &bad))) {
-		api_request(c, req);
+		api_request(c, req, true);
 		json_decref(req);
 	}
 	if (bad) {
@@ -354,6 +562,7 @@ api_start(struct keymgr *km, const char *path)
 	a->accept_ev =
 	    event_new(a->base, a->lfd, EV_READ | EV_PERSIST, api_accept, a);
 	a->wake = event_new(a->base, -1, 0, api_wake, a);
+	a->release = event_new(a->base, -1, 0, api_held_release, a);
 	event_add(a->accept_ev, NULL);
 	if (pthread_create(&a->th, NULL, api_main, a) != 0) {
 		log_err("api: no thread");
@@ -392,6 +601,25 @@ api_stop(struct km_api *a)
 	}
 }
 
+/* The held requests dropped, with the hold (the thread is stopped). */
+static void
+api_held_free(struct km_api *a)
+{
+	struct api_held *h;
+
+	while ((h = a->held) != NULL) {
+		a->held = h->next;
+		event_free(h->timer);
+		json_decref(h->req);
+		free(h);
+	}
+	if (a->release)
+		event_free(a->release);
+	profile_names_free(a->hold, a->nhold);
+	a->hold = NULL;
+	a->nhold = 0;
+}
+
 void
 api_free(struct km_api *a)
 {
@@ -402,6 +630,7 @@ api_free(struct km_api *a)
 		event_free(a->accept_ev);
 	if (a->wake)
 		event_free(a->wake);
+	api_held_free(a);
 	if (a->base)
 		event_base_free(a->base);
 	if (a->lfd >= 0)

@@ -27,17 +27,45 @@
 #include "proto/link.h"
 #include "pki/pki.h"
 
+/*
+ * mgd applies a commit to its daemons at once (mgd/backend.c): iked may
+ * ask for the key of a profile this commit adds while keymgr is still
+ * applying it.  From the check on, such requests wait for the apply (or
+ * the abort), and are then answered from what runs (api_hold).
+ */
 static void
 keymgr_check(
     void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
-	profile_check(ctx, prev, next, errs);
+	struct keymgr *km = ctx;
+	char **touched;
+	size_t n;
+
+	profile_check(km, prev, next, errs, &touched, &n);
+	if (errs->n == 0 && n > 0) {
+		api_hold(km->api, touched, n);
+	} else {
+		profile_names_free(touched, n);
+		api_release(km->api); /* a check replaces the one before */
+	}
 }
 
 static void
 keymgr_apply(void *ctx, struct conf *prev, struct conf *next)
 {
-	profile_apply(ctx, prev, next);
+	struct keymgr *km = ctx;
+
+	api_apply_begin(km->api);
+	profile_apply(km, prev, next);
+	api_release(km->api);
+}
+
+static void
+keymgr_abort(void *ctx)
+{
+	struct keymgr *km = ctx;
+
+	api_release(km->api);
 }
 
 static json_t *
@@ -50,6 +78,7 @@ static const struct link_ops keymgr_ops = {
 	.name = "keymgr",
 	.check = keymgr_check,
 	.apply = keymgr_apply,
+	.abort = keymgr_abort,
 	.rpc = keymgr_rpc,
 };
 

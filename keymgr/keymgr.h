@@ -45,6 +45,11 @@
 #define KM_PROBE_RETRY_MIN_S 5	   /* after a failed probe, doubling */
 #define KM_RECHECK_GAP_MS 1000	   /* probes brought forward: at most 1/s */
 #define KM_STATIC_KEY_MAX 512	   /* bytes of a static key */
+/* The longest a key request waits for a checked change not being applied
+ * yet (api.c); with a KME's KM_TIMEOUT_S_DEFAULT it stays below iked's
+ * KEYSRC_TIMEOUT_MS.  Once keymgr applies the change, the request waits
+ * for the apply's end. */
+#define KM_HOLD_MAX_MS 2500
 
 enum km_type {
 	KM_STATIC,
@@ -166,8 +171,14 @@ struct keymgr {
 };
 
 /* profile.c */
+/*
+ * Appends errors for next; the names of the profiles next adds or changes
+ * go to *touched (new strings, *ntouched of them; free with
+ * profile_names_free).
+ */
 void profile_check(struct keymgr *km, struct conf *prev, struct conf *next,
-    struct verrs *errs);
+    struct verrs *errs, char ***touched, size_t *ntouched);
+void profile_names_free(char **v, size_t n);
 void profile_apply(struct keymgr *km, struct conf *prev, struct conf *next);
 /* A new reference to profile name, or NULL.  profile_put releases one. */
 struct km_profile *profile_get(struct km_table *t, const char *name);
@@ -251,6 +262,19 @@ struct km_api *api_start(struct keymgr *km, const char *path);
  */
 const char *api_peer(
     const struct km_profile *p, const char *want, const char **why);
+/*
+ * Main thread, after a check: the profiles the checked change adds or
+ * changes (names, stolen).  Until api_release, a key request for one of
+ * them waits, then is answered from the running profiles (at most
+ * KM_HOLD_MAX_MS); others are answered at once.  A hold replaces the one
+ * before it, whose requests go on.
+ */
+void api_hold(struct km_api *a, char **names, size_t n);
+/* Main thread: the held change is being applied; the requests it holds
+ * wait for api_release past KM_HOLD_MAX_MS. */
+void api_apply_begin(struct km_api *a);
+/* Main thread: the checked change is applied or dropped. */
+void api_release(struct km_api *a);
 /* Stops the thread; answers still owed are dropped. */
 void api_stop(struct km_api *a);
 /* Frees a stopped API (after the workers ended). */

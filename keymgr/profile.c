@@ -381,12 +381,20 @@ profile_index(struct km_profile **v, size_t n, size_t *size)
 	return idx;
 }
 
+/*
+ * A profile that next adds or changes is named in *touched: until the
+ * change is applied or dropped, iked's requests for it wait (api_hold), so
+ * that a VPN committed with its profile gets the new profile's key however
+ * the daemons' applies interleave, instead of "unknown-profile".
+ */
 void
-profile_check(
-    struct keymgr *km, struct conf *prev, struct conf *next, struct verrs *errs)
+profile_check(struct keymgr *km, struct conf *prev, struct conf *next,
+    struct verrs *errs, char ***touched, size_t *ntouched)
 {
 	const struct cnode *root = profile_root(next);
 	bool pki_dirty = profile_pki_dirty(next);
+	char **v = NULL;
+	size_t n = 0, cap = 0;
 
 	for (const struct cnode *e = root ? root->first : NULL; e;
 	     e = e->next) {
@@ -395,13 +403,32 @@ profile_check(
 			continue;
 		/* Untouched and running: it was checked when it came (only
 		 * this thread changes the table). */
-		if (!profile_stale(km, e, pki_dirty) &&
-		    profile_find(&km->table, e->val) >= 0)
+		ssize_t k = profile_find(&km->table, e->val);
+		if (!profile_stale(km, e, pki_dirty) && k >= 0)
 			continue;
 		/* The configuration handed over at start-up is committed. */
 		struct km_profile *p = profile_build(km, e, errs, km->handed);
+		/* The same test as apply's: its text, with its TLS digest. */
+		if (k < 0 ||
+		    strcmp(km->table.v[k]->conf_text, p->conf_text) != 0) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = xstrdup(p->name);
+		}
 		profile_free(p);
 	}
+	*touched = v;
+	*ntouched = n;
+}
+
+void
+profile_names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void
@@ -413,7 +440,14 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 	struct km_profile **nv = NULL, **old = t->v;
 	size_t nn = 0, cap = 0, nold = t->n, kept = 0, *nidx, nidxsize;
 	size_t *oldidx = t->idx;
-	bool *taken = xcalloc(nold ? nold : 1, sizeof(*taken));
+	/* What becomes of each old profile: stopped after the swap, since
+	 * profile_find goes on reading the old table (and its names) until
+	 * then; a replaced one freed before it was read freed memory. */
+	enum {
+		OLD_GONE,
+		OLD_KEPT,
+		OLD_REPLACED
+	} *fate = xcalloc(nold ? nold : 1, sizeof(*fate));
 
 	/* The CA profiles as mgd reads them (pki_conf.h). */
 	pki_conf_sync(km->pki, conf_root(next));
@@ -428,7 +462,7 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 		struct km_profile *o = k >= 0 ? old[k] : NULL, *p;
 
 		if (k >= 0)
-			taken[k] = true;
+			fate[k] = OLD_KEPT;
 		if (o != NULL && !profile_stale(km, e, pki_dirty)) {
 			p = o;
 			kept++;
@@ -441,7 +475,7 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 			kept++;
 		} else {
 			if (o != NULL)
-				worker_stop_profile(t, o);
+				fate[k] = OLD_REPLACED;
 			if (p->type == KM_QKD && worker_start(t, p) == -1)
 				log_err("keymgr: profile %s: no worker thread",
 				    p->name);
@@ -468,12 +502,13 @@ profile_apply(struct keymgr *km, struct conf *prev, struct conf *next)
 	t->idxsize = nidxsize;
 	pthread_mutex_unlock(&t->mu);
 	for (size_t i = 0; i < nold; i++) {
-		if (taken[i])
+		if (fate[i] == OLD_KEPT)
 			continue;
-		log_info("profile %s deleted", old[i]->name);
+		if (fate[i] == OLD_GONE)
+			log_info("profile %s deleted", old[i]->name);
 		worker_stop_profile(t, old[i]);
 	}
-	free(taken);
+	free(fate);
 	free(old);
 	free(oldidx);
 	km->handed = true;

@@ -51,7 +51,6 @@ struct daemon_def {
 	const char *name;
 	const char *const *subtrees;
 	size_t nsubtrees;
-	int rank; /* a commit's apply: after every daemon of a lower rank */
 };
 
 static const char *const keymgr_trees[] = { "security key-manager",
@@ -66,17 +65,30 @@ static const char *const hostd_trees[] = { "system", "interfaces",
 /* Started in this order, each with its configuration: the host side
  * first (addresses, routes, connection tracking: hostd.c host_track), so
  * that keymgr's first connection to a KME and iked's first exchange find
- * it in place; keymgr before iked, which asks it for PPKs.  A commit's
- * apply keeps that order by rank: iked applies once hostd and keymgr have
- * (a VPN committed with its key-manager profile initiates at once and asks
- * keymgr for the profile's key, which must be there: "unknown-profile"
- * fails the negotiation until the next try, 10 s later). */
+ * it in place; keymgr before iked, which asks it for PPKs.
+ *
+ * A commit's apply goes to all of them at once (they apply in parallel:
+ * the slowest sets the wait, not the sum).  What iked needs of the others
+ * does not need their apply first:
+ *   - keymgr: a VPN committed with its key-manager profile asks keymgr for
+ *     the profile's key as soon as iked has applied.  keymgr, from its
+ *     check of a change that adds or changes a profile until its apply (or
+ *     abort), holds requests for that profile and then answers from the
+ *     new configuration (keymgr/api.c api_hold), so the key is there
+ *     whichever daemon applies first (tests/mgd/apply_order.sh).
+ *   - hostd: iked's first IKE_SA_INIT goes out from the external
+ *     interface's address; sent before hostd has put it (or its route) in
+ *     place, sendmsg fails and the request is sent again by the
+ *     retransmission timer 0.5 s later (RFC 7296 2.1, ENG_RETRANS_BASE_MS),
+ *     not lost.  The PPK request, and so keymgr's connection to the KME
+ *     for it, comes after the IKE_SA_INIT round trip (ike_auth.c
+ *     auth_start): the host side is in place by then.  st0 units are
+ *     iked's devices, which hostd waits for, not the other way round. */
 static const struct daemon_def daemon_defs[] = {
-	{ "hostd", hostd_trees, 6, 0 },
-	{ "keymgr", keymgr_trees, 2, 0 },
-	{ "iked", iked_trees, 8, 1 },
+	{ "hostd", hostd_trees, 6 },
+	{ "keymgr", keymgr_trees, 2 },
+	{ "iked", iked_trees, 8 },
 };
-#define APPLY_RANK_LAST 1
 #define NDAEMONS (sizeof(daemon_defs) / sizeof(daemon_defs[0]))
 
 struct daemon {
@@ -120,7 +132,6 @@ struct backend_phase {
 	backend_done_cb *done; /* NULL: no phase */
 	void *arg;
 	struct event *ev; /* done runs from the loop, never nested */
-	int rank;	  /* apply: the rank asked last; -1 for a check */
 };
 
 struct backend {
@@ -267,9 +278,6 @@ backend_wait_readable(struct daemon *d)
 }
 
 static void backend_phase_fire(evutil_socket_t fd, short what, void *arg);
-static void backend_phase2(
-    struct backend *b, const char *op, bool awaited, int rank);
-static void backend_phase_answered(struct backend *b);
 
 /* Takes call off its daemon's list and answers it (when not cancelled). */
 static void
@@ -744,15 +752,6 @@ backend_phase_fire(evutil_socket_t fd, short what, void *arg)
 	struct backend *b = arg;
 	backend_done_cb *done = b->phase.done;
 
-	/* An apply goes on with the next rank once this one has applied. */
-	if (done != NULL && b->phase.rank >= 0 &&
-	    b->phase.rank < APPLY_RANK_LAST) {
-		b->phase.rank++;
-		b->phase.waiting = 1;
-		backend_phase2(b, DAEMON_OP_APPLY, true, b->phase.rank);
-		backend_phase_answered(b);
-		return;
-	}
 	b->phase.done = NULL;
 	b->phase.errs = NULL;
 	if (done != NULL)
@@ -773,7 +772,6 @@ backend_phase_begin(
     struct backend *b, struct verrs *errs, backend_done_cb *done, void *arg)
 {
 	b->phase.waiting = 1; /* held until every request is sent */
-	b->phase.rank = -1;
 	b->phase.errs = errs;
 	b->phase.done = done;
 	b->phase.arg = arg;
@@ -852,16 +850,13 @@ backend_apply_answered(void *arg, json_t *reply, const char *err)
 	backend_phase_answered(dm->b);
 }
 
-/* Phase two to every daemon that holds a checked change, or (rank >= 0)
- * to those of that rank. */
+/* Phase two to every daemon that holds a checked change, all at once. */
 static void
-backend_phase2(struct backend *b, const char *op, bool awaited, int rank)
+backend_phase2(struct backend *b, const char *op, bool awaited)
 {
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		struct daemon *dm = &b->d[i];
 		if (!dm->checked || dm->fd < 0)
-			continue;
-		if (rank >= 0 && dm->def->rank != rank)
 			continue;
 		dm->checked = false;
 		json_t *req = json_object();
@@ -879,8 +874,7 @@ void
 backend_apply_start(struct backend *b, backend_done_cb *done, void *arg)
 {
 	backend_phase_begin(b, NULL, done, arg);
-	b->phase.rank = 0;
-	backend_phase2(b, DAEMON_OP_APPLY, true, 0);
+	backend_phase2(b, DAEMON_OP_APPLY, true);
 	backend_phase_answered(b);
 }
 
@@ -889,7 +883,7 @@ backend_abort(struct backend *b)
 {
 	/* The answers are not waited for: the stream keeps the order, so a
 	 * daemon has dropped its change before it sees the next check. */
-	backend_phase2(b, DAEMON_OP_ABORT, false, -1);
+	backend_phase2(b, DAEMON_OP_ABORT, false);
 }
 
 struct backend_rpc_call *

@@ -34,8 +34,8 @@ typedef void backend_done_cb(void *arg);
 void backend_check_start(struct backend *b, const char *delta, size_t len,
     struct verrs *errs, backend_done_cb *done, void *arg);
 /* Phase two, after the store has the commit: done runs once every daemon
- * that checked has applied.  iked is asked once hostd and keymgr have
- * applied, so a new VPN finds its addresses and key-manager profile. */
+ * that checked has applied.  They are asked at once (keymgr holds iked's
+ * requests for a profile the commit adds until it has applied it). */
 void backend_apply_start(struct backend *b, backend_done_cb *done, void *arg);
 /* Check failed or was only a check: the daemons drop the change. */
 void backend_abort(struct backend *b);

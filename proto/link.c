@@ -154,6 +154,8 @@ link_errors_json(const struct verrs *errs)
 static void
 link_abort(struct link *l)
 {
+	if (l->ops->abort != NULL)
+		l->ops->abort(l->ctx);
 	/* pending was the spare: a new copy is made when idle. */
 	link_spare_unpend(l);
 	conf_free(l->pending);

@@ -41,6 +41,12 @@ struct link_ops {
 	/* Makes next run; prev is what ran before (both borrowed). */
 	void (*apply)(void *ctx, struct conf *prev, struct conf *next);
 	/*
+	 * The checked change is dropped, not applied (mgd's abort, or a
+	 * check that refused it); may be NULL.  keymgr lets go of the key
+	 * requests it held for the change (keymgr/api.c).
+	 */
+	void (*abort)(void *ctx);
+	/*
 	 * New reply data, or NULL with an operator error line in err.  A
 	 * JSON string is taken for the data's JSON text, written without a
 	 * tree (large replies): it goes to mgd as RPC_DATA_JSON.

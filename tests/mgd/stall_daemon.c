@@ -16,6 +16,15 @@
  * when it comes and "applied NAME PID" once answered, so a test reads the
  * order in which mgd asked its daemons (apply_order.sh).
  *
+ * QSAFE_STALL_ASK=PROFILE makes the stand-in named iked do what iked does
+ * with a VPN just committed: once it has answered an apply, it asks keymgr
+ * (<state>/keymgr.sock, proto_keymgr.h) for a key of PROFILE, and appends
+ * "asked apply ok KEY_ID" or "asked apply error CODE" (not at its start,
+ * whose configuration is applied without a commit).  It asks during a
+ * commit's check too, before its answer to the check (after the hold of
+ * QSAFE_STALL, if any), and notes "asked check ..." once it has answered
+ * the check (apply_order.sh).
+ *
  * At mgd's stop (stop.sh): the stand-in named by QSAFE_STALL_TERM_IGNORE
  * ignores SIGTERM and the end of mgd's link (a daemon that hangs), noting
  * "term-ignored NAME PID"; the one named by QSAFE_STALL_TERM_SLOW takes a
@@ -34,6 +43,7 @@
 
 #include "lib/msg.h"
 #include "proto/proto_daemon.h"
+#include "proto/proto_keymgr.h"
 
 static void
 stall_note(const char *what)
@@ -130,6 +140,53 @@ stall_term_setup(const char *name)
 		pthread_detach(th);
 }
 
+/* iked's request for a key of profile, as keysrc.c sends it: the
+ * connection, or -1 (noted as "asked WHEN error connect"). */
+static int
+stall_ask_send(const char *state_dir, const char *profile, const char *when)
+{
+	char path[4096], line[64];
+	json_t *req;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, KEYMGR_SOCKET_NAME);
+	if ((fd = msg_connect(path)) == -1) {
+		snprintf(line, sizeof(line), "asked %s error connect", when);
+		stall_note(line);
+		return -1;
+	}
+	req = json_pack(
+	    "{s:i,s:s,s:s}", "id", 1, "op", KM_OP_GET_KEY, "profile", profile);
+	if (msg_send(fd, req) == -1) {
+		close(fd);
+		fd = -1;
+		snprintf(line, sizeof(line), "asked %s error send", when);
+		stall_note(line);
+	}
+	json_decref(req);
+	return fd;
+}
+
+/* keymgr's answer on fd (within 10 s) into the log; closes fd. */
+static void
+stall_ask_recv(int fd, const char *when)
+{
+	char line[512];
+	json_t *rep = msg_recv(fd, 10000);
+
+	if (rep == NULL)
+		snprintf(line, sizeof(line), "asked %s error no-answer", when);
+	else if (json_is_true(json_object_get(rep, "ok")))
+		snprintf(line, sizeof(line), "asked %s ok %.200s", when,
+		    msg_str(rep, "key_id") ? msg_str(rep, "key_id") : "");
+	else
+		snprintf(line, sizeof(line), "asked %s error %.200s", when,
+		    msg_str(rep, "error") ? msg_str(rep, "error") : "?");
+	stall_note(line);
+	json_decref(rep);
+	close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -140,10 +197,16 @@ main(int argc, char **argv)
 	const char *ignore = getenv("QSAFE_STALL_TERM_IGNORE");
 	const char *name =
 	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	const char *ask = getenv("QSAFE_STALL_ASK"), *state_dir = NULL;
 	int secs = s != NULL ? atoi(s) : 15;
+	bool checked = false; /* a commit's check came (not a start's) */
 	json_t *req;
 
-	(void)argc;
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--state-dir") == 0)
+			state_dir = argv[i + 1];
+	if (strcmp(name, "iked") != 0 || state_dir == NULL)
+		ask = NULL;
 	if (hold_op == NULL)
 		hold_op = DAEMON_OP_CHECK;
 	if (who != NULL && strcmp(who, name) != 0)
@@ -154,6 +217,7 @@ main(int argc, char **argv)
 		const char *op = msg_str(req, "op");
 		json_t *reply = json_object();
 		bool held = false;
+		int afd = -1;
 		bool apply = op != NULL && strcmp(op, DAEMON_OP_APPLY) == 0;
 
 		if (apply)
@@ -163,6 +227,13 @@ main(int argc, char **argv)
 			stall_hold(how, secs);
 			held = true;
 		}
+		/* Asked during its check: keymgr has checked the change by
+		 * now (QSAFE_STALL holds this check), mgd has not applied it.
+		 */
+		if (op != NULL && strcmp(op, DAEMON_OP_CHECK) == 0)
+			checked = !msg_bool(req, "full");
+		if (ask != NULL && checked && !apply)
+			afd = stall_ask_send(state_dir, ask, "check");
 		json_object_set_new(
 		    reply, "id", json_integer(msg_int(req, "id", 0)));
 		json_object_set_new(reply, "ok", json_true());
@@ -173,6 +244,12 @@ main(int argc, char **argv)
 			stall_note("answered");
 		if (apply)
 			stall_note_apply("applied", name);
+		if (apply && ask != NULL && checked)
+			afd = stall_ask_send(state_dir, ask, "apply");
+		if (apply || (op != NULL && strcmp(op, DAEMON_OP_ABORT) == 0))
+			checked = false;
+		if (afd != -1)
+			stall_ask_recv(afd, apply ? "apply" : "check");
 		json_decref(reply);
 		json_decref(req);
 	}
