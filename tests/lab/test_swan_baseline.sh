@@ -22,11 +22,6 @@ set -u
 lab_init lab
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 lab_topo || { echo "Bail out! namespaces and links"; exit 1; }
 HA=$LAB_HA GA=$LAB_GA GB=$LAB_GB

@@ -24,11 +24,6 @@ command -v pki >/dev/null || { echo "SKIP: no strongSwan pki (strongswan-pki)"; 
 lab_init ikc
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 iop_up || { echo "Bail out! the lab did not come up"; exit 1; }
 B=$IOP_B LOG=$(iop_iked_log) P=$LAB_DIR/pki

@@ -25,11 +25,6 @@ set -u
 lab_init io2dl
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 iop_up conf="retransmit_timeout = 1
 		retransmit_base = 1.4" ||

@@ -24,11 +24,6 @@ set -u
 lab_init io2dp
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 # charon gives up on a request after about 1 + 1.4 + 2 s (section 2)
 iop_up groups="enc=1" conf="retransmit_timeout = 1

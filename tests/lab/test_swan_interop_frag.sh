@@ -22,11 +22,6 @@ command -v pki >/dev/null || { echo "SKIP: no strongSwan pki (strongswan-pki)"; 
 lab_init ikf
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 # strongSwan's ENC group at 1 logs the fragments.
 iop_up groups="enc=1" || { echo "Bail out! the lab did not come up"; exit 1; }

@@ -24,11 +24,6 @@ set -u
 lab_init iop
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 iop_up || { echo "Bail out! the lab did not come up"; exit 1; }
 B=$IOP_B

@@ -22,11 +22,6 @@ set -u
 lab_init io2nt
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 iop_up_nat || { echo "Bail out! the lab did not come up"; exit 1; }
 B=$IOP_B LOG=$(iop_iked_log) SLOG=$IOP_B/charon.log

@@ -18,11 +18,6 @@ set -u
 lab_init io2ra
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 export QSAFE_LIFETIME_DIVISOR=20
 iop_up groups="enc=1" || { echo "Bail out! the lab did not come up"; exit 1; }

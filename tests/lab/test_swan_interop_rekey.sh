@@ -27,11 +27,6 @@ set -u
 lab_init io2rk
 
 . "$(dirname "$0")/tap.sh"
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 # iked (started by iop_up through mgd) inherits the knob
 export QSAFE_LIFETIME_DIVISOR=20
