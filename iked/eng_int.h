@@ -48,6 +48,9 @@ struct event;
 #define ENG_COOKIE_THRESHOLD 256   /* half-open SAs before cookies, 2.6 */
 #define ENG_HALF_OPEN_MAX 2048	   /* half-open SAs in all */
 #define ENG_HALF_OPEN_TIMEOUT 60   /* s: Junos session half-open timeout */
+#define ENG_HALF_OPEN_PEER_DIV 8   /* one address: max-count / this ... */
+#define ENG_HALF_OPEN_PEER_MIN 16  /* ... but at least this (sa_peer_*) */
+#define ENG_HOP_BUCKETS 1024	   /* the per-address half-open table */
 #define ENG_IKE_LIFE_DEFAULT 28800 /* Junos ike proposal lifetime-seconds */
 #define ENG_ESP_LIFE_DEFAULT 3600  /* Junos ipsec proposal lifetime-seconds */
 #define ENG_NATKA_DEFAULT 20	   /* Junos nat-keepalive, RFC 3948 4 */
@@ -216,6 +219,7 @@ struct ike_sa {
 	struct ike_sa *pnext; /* R: chain by the peer's SPI */
 	struct ike_sa *inext; /* chain by gateway and peer ID (sa_id_set) */
 	bool id_linked;	      /* on that chain */
+	struct sa_peer *hop;  /* R, half-open: its address's count */
 	struct ike_engine *e;
 	struct eng_gw *gw;
 	uint64_t ispi, rspi;
@@ -283,6 +287,9 @@ struct ike_engine {
 	/* the SA table (sa.c) */
 	struct ike_sa **tab, **ptab, **itab;
 	size_t nbuckets, nsa, half_open;
+	/* half-open SAs by peer address (sa.c sa_peer_*), same seed */
+	struct sa_peer **hop_tab;
+	size_t hop_max;		   /* per address, from lim.half_open_max */
 	size_t init_flight;	   /* I: SAs in init-sent .. auth-sent */
 	uint8_t seed[16];	   /* SipHash key, random per engine */
 	uint8_t cookie_secret[32]; /* RFC 7296 2.6 */
@@ -349,6 +356,9 @@ void eng_kick_soon(struct ike_engine *e);
 void eng_gw_restart(struct ike_engine *e, const struct eng_gw *gw);
 /* SipHash-2-4 of m under the engine's secret seed: for what a peer picks. */
 uint64_t sa_hash(const struct ike_engine *e, uint64_t m);
+/* Half-open SAs (as a responder) of remote's address, port aside. */
+size_t sa_peer_half_open(
+    const struct ike_engine *e, const struct sockaddr *remote);
 
 /* child.c */
 struct child_sa *child_new(struct ike_sa *sa, struct eng_vpnc *vpn);
@@ -435,9 +445,12 @@ void sa_init_response(struct ike_sa *sa, const struct ike_msg *msg);
 /* natd.c: RFC 7296 2.23 NAT detection; RFC 7296 2.6 cookies */
 void natd_add(struct ike_sa *sa, struct pld_build *b);
 void natd_check(struct ike_sa *sa, const struct ike_msg *msg);
-/* 0: go on; 1: answered with a cookie or dropped. */
+/*
+ * 0: go on; 1: answered with a cookie or dropped.  busy: ask for a cookie
+ * whatever the half-open count in all (the peer's own share is filling).
+ */
 int cookie_check(struct ike_engine *e, const struct ike_msg *msg,
-    const struct sockaddr *remote);
+    const struct sockaddr *remote, bool busy);
 
 /* ppk.c: RFC 8784 keys from the key source, always resumed from the loop */
 struct ppk_wait;

@@ -416,6 +416,7 @@ rpc_ike_stats(
 		{ "ike-cookies-sent", s->cookies_sent },
 		{ "ike-half-open", e->half_open },
 		{ "ike-half-open-dropped", s->in_half_open_full },
+		{ "ike-half-open-peer-dropped", s->in_half_open_peer },
 		{ "ike-half-open-expired", s->half_open_expired },
 		{ "ike-fragments-received", s->in_frags },
 		{ "ike-fragments-refused", s->in_frag_dropped },

@@ -611,6 +611,16 @@ eng_limits_set(struct ike_engine *e, const struct eng_limits *l)
 	    l->half_open_timeout ? l->half_open_timeout : ENG_HALF_OPEN_TIMEOUT;
 	e->lim.reduce_threshold = l->reduce_timeout ? l->reduce_threshold : 0;
 	e->lim.reduce_timeout = l->reduce_threshold ? l->reduce_timeout : 0;
+	/*
+	 * One peer address may hold an eighth of max-count, at least 16 (all
+	 * of it when max-count is smaller): 8 busy addresses fill the table,
+	 * one cannot (docs/architecture.md, iked).  Junos has no knob for it.
+	 */
+	e->hop_max = e->lim.half_open_max / ENG_HALF_OPEN_PEER_DIV;
+	if (e->hop_max < ENG_HALF_OPEN_PEER_MIN)
+		e->hop_max = ENG_HALF_OPEN_PEER_MIN;
+	if (e->hop_max > e->lim.half_open_max)
+		e->hop_max = e->lim.half_open_max;
 }
 
 int

@@ -205,7 +205,9 @@ void eng_vpn_del(struct ike_engine *e, const char *name);
  * SAs answered but not yet authenticated.  From cookie_threshold of them
  * on, IKE_SA_INIT needs a COOKIE; beyond max, new ones are dropped (and
  * counted); one goes after timeout seconds (reduce_timeout when there
- * are reduce_threshold or more).  Zero members: the defaults
+ * are reduce_threshold or more).  One peer address may hold only a share
+ * of max (an eighth, at least 16), and needs a COOKIE from half its share
+ * on, whatever the count in all.  Zero members: the defaults
  * (ENG_COOKIE_THRESHOLD, ENG_HALF_OPEN_MAX, ENG_HALF_OPEN_TIMEOUT).
  */
 struct eng_limits {
@@ -280,6 +282,7 @@ struct eng_stats {
 	uint64_t in_frag_dropped; /* fragments refused: bounds, integrity */
 	uint64_t in_reassembled;  /* messages put together */
 	uint64_t in_half_open_full; /* IKE_SA_INIT dropped: max-count */
+	uint64_t in_half_open_peer; /* dropped: one address's share full */
 	uint64_t cookies_sent;	    /* RFC 7296 2.6 COOKIE asked for */
 	uint64_t half_open_expired; /* half-open SAs gone at the timeout */
 	uint64_t out_packets;

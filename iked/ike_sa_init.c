@@ -191,7 +191,24 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 		e->st.in_unknown_spi++;
 		return;
 	}
-	if (cookie_check(e, msg, remote) != 0)
+	/*
+	 * One address's share (sa.c sa_peer_*), before any state: full, the
+	 * request is dropped like one over max-count (an answer would cost
+	 * as much as the peer's retransmission; RFC 7296 2.6 names no error
+	 * for it, and the peer retries once some complete or time out).
+	 * From half of it on, the address must return a COOKIE (2.6): a
+	 * spoofer of a peer's address fills at most that half.
+	 */
+	size_t mine = sa_peer_half_open(e, remote);
+	if (mine >= e->hop_max) {
+		if (e->st.in_half_open_peer++ == 0)
+			log_warn("ike %s: %zu half-open IKE SAs from one "
+				 "address: its IKE_SA_INIT dropped until some "
+				 "complete or time out",
+			    gw->p.name, mine);
+		return;
+	}
+	if (cookie_check(e, msg, remote, mine >= e->hop_max / 2) != 0)
 		return;
 	if (e->half_open >= e->lim.half_open_max) {
 		/* Junos half-open max-count; the peer retransmits */

@@ -12,7 +12,9 @@
  *
  * Cookies (RFC 7296 2.6): with more than ENG_COOKIE_THRESHOLD half-open
  * SAs the responder answers an IKE_SA_INIT without a valid cookie with
- * N(COOKIE) = SHA-256(Ni | IPi | SPIi | secret) and keeps no state.
+ * N(COOKIE) = SHA-256(Ni | IPi | SPIi | secret) and keeps no state; so
+ * it does too for one address that holds half its share of half-open SAs
+ * (ike_sa_init.c), whatever the count in all.
  *
  * The two digests are crypto.h's crypto_hash (no EVP call here).
  */
@@ -152,12 +154,12 @@ cookie_make(struct ike_engine *e, const struct ike_msg *msg,
 
 int
 cookie_check(struct ike_engine *e, const struct ike_msg *msg,
-    const struct sockaddr *remote)
+    const struct sockaddr *remote, bool busy)
 {
 	uint8_t want[COOKIE_LEN];
 	const struct ike_notify *n;
 
-	if (e->half_open < e->lim.cookie_threshold)
+	if (!busy && e->half_open < e->lim.cookie_threshold)
 		return 0;
 	if (cookie_make(e, msg, remote, want) == -1)
 		return 1;

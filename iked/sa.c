@@ -12,6 +12,13 @@
  * sa_state() is the only writer of sa->state: it checks the transition
  * against a static table, keeps the half-open count (SAs a responder has
  * answered but not yet authenticated; cookies key off it), and logs.
+ * Every way out of half-open (IKE_AUTH done, the timeout, a Delete, a
+ * gateway going, sa_free) passes there, so it also keeps the half-open
+ * count of each peer address (struct sa_peer), which bounds what one
+ * address may hold (ike_sa_init.c).  That table is keyed by an address
+ * the peer chooses, so it is hashed under the same seed; an entry lives
+ * while its count is not zero, so there are never more entries than
+ * half-open SAs, which max-count bounds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +66,95 @@ sa_state_name(enum ike_state st)
 	return state_names[st];
 }
 
+/* One peer address (IPv4 or IPv6, port aside) with half-open SAs. */
+struct sa_peer {
+	struct sa_peer *next;
+	sa_family_t family;
+	uint8_t addr[16];
+	size_t n; /* its half-open SAs; the entry goes at 0 */
+};
+
+static const uint8_t *
+sa_peer_key(const struct sockaddr *sa, sa_family_t *fam)
+{
+	*fam = sa->sa_family;
+	if (sa->sa_family == AF_INET6)
+		return (const uint8_t *)&((const struct sockaddr_in6 *)sa)
+		    ->sin6_addr;
+	return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+}
+
+static size_t
+sa_peer_alen(sa_family_t fam)
+{
+	return fam == AF_INET6 ? 16 : 4;
+}
+
+static size_t
+sa_peer_bucket(const struct ike_engine *e, sa_family_t fam, const uint8_t *a)
+{
+	uint64_t w[2] = { 0, 0 };
+
+	memcpy(w, a, sa_peer_alen(fam));
+	return sa_hash(e, sa_hash(e, w[0] ^ fam) ^ w[1]) &
+	    (ENG_HOP_BUCKETS - 1);
+}
+
+static struct sa_peer **
+sa_peer_slot(const struct ike_engine *e, sa_family_t fam, const uint8_t *a)
+{
+	struct sa_peer **pp = &e->hop_tab[sa_peer_bucket(e, fam, a)];
+
+	while (*pp != NULL &&
+	    ((*pp)->family != fam ||
+		memcmp((*pp)->addr, a, sa_peer_alen(fam)) != 0))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+size_t
+sa_peer_half_open(const struct ike_engine *e, const struct sockaddr *remote)
+{
+	sa_family_t fam;
+	const uint8_t *a = sa_peer_key(remote, &fam);
+	struct sa_peer *p = *sa_peer_slot(e, fam, a);
+
+	return p != NULL ? p->n : 0;
+}
+
+/* sa became half-open: one more for its address. */
+static void
+sa_peer_add(struct ike_sa *sa)
+{
+	sa_family_t fam;
+	const uint8_t *a =
+	    sa_peer_key((const struct sockaddr *)&sa->remote, &fam);
+	struct sa_peer **pp = sa_peer_slot(sa->e, fam, a);
+
+	if (*pp == NULL) {
+		*pp = xcalloc(1, sizeof(**pp));
+		(*pp)->family = fam;
+		memcpy((*pp)->addr, a, sa_peer_alen(fam));
+	}
+	(*pp)->n++;
+	sa->hop = *pp;
+}
+
+/* sa is half-open no more: the count it was added to, not its address now. */
+static void
+sa_peer_del(struct ike_sa *sa)
+{
+	struct sa_peer *p = sa->hop, **pp;
+
+	sa->hop = NULL;
+	if (p == NULL || --p->n > 0)
+		return;
+	pp = sa_peer_slot(sa->e, p->family, p->addr);
+	if (*pp == p)
+		*pp = p->next;
+	free(p);
+}
+
 static bool
 is_half_open(const struct ike_sa *sa)
 {
@@ -89,10 +185,13 @@ sa_state(struct ike_sa *sa, enum ike_state st)
 	sa->state = st;
 	life_touch(sa); /* its deadlines follow the state */
 	bool now = is_half_open(sa);
-	if (was && !now)
+	if (was && !now) {
 		sa->e->half_open--;
-	else if (!was && now)
+		sa_peer_del(sa);
+	} else if (!was && now) {
 		sa->e->half_open++;
+		sa_peer_add(sa);
+	}
 	if (flew && !is_in_flight(sa)) {
 		/* room again for the VPNs waiting to start */
 		if (sa->e->init_flight-- == ENG_INIT_FLIGHT / 2)
@@ -173,6 +272,7 @@ sa_table_init(struct ike_engine *e)
 	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
 	e->ptab = xcalloc(e->nbuckets, sizeof(*e->ptab));
 	e->itab = xcalloc(e->nbuckets, sizeof(*e->itab));
+	e->hop_tab = xcalloc(ENG_HOP_BUCKETS, sizeof(*e->hop_tab));
 	return 0;
 }
 
@@ -186,6 +286,8 @@ sa_table_free(struct ike_engine *e)
 	free(e->ptab);
 	free(e->itab);
 	e->tab = e->ptab = e->itab = NULL;
+	free(e->hop_tab); /* empty: every SA went through sa_state(DEAD) */
+	e->hop_tab = NULL;
 }
 
 static void
