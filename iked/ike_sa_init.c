@@ -196,8 +196,9 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	 * request is dropped like one over max-count (an answer would cost
 	 * as much as the peer's retransmission; RFC 7296 2.6 names no error
 	 * for it, and the peer retries once some complete or time out).
-	 * From half of it on, the address must return a COOKIE (2.6): a
-	 * spoofer of a peer's address fills at most that half.
+	 * From half of it on (and one held), the address must return a
+	 * COOKIE (2.6): a spoofer of a peer's address fills at most that
+	 * half.
 	 */
 	size_t mine = sa_peer_half_open(e, remote);
 	if (mine >= e->hop_max) {
@@ -208,7 +209,8 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 			    gw->p.name, mine);
 		return;
 	}
-	if (cookie_check(e, msg, remote, mine >= e->hop_max / 2) != 0)
+	bool busy = mine > 0 && mine >= e->hop_max / 2;
+	if (cookie_check(e, msg, remote, busy) != 0)
 		return;
 	if (e->half_open >= e->lim.half_open_max) {
 		/* Junos half-open max-count; the peer retransmits */

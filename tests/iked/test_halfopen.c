@@ -6,7 +6,8 @@
  * under other SPIs) and returns every COOKIE B asks for, as a real host
  * would.  It gets half its share answered outright, the other half only
  * with cookies, and nothing more; A still brings its tunnel up meanwhile;
- * after the half-open timeout its count is back at zero.
+ * after the half-open timeout its count is back at zero.  A second
+ * flooding address shows max-count still bounds them all.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ drop_a(struct wire *w, int side, const uint8_t *p, size_t len)
 	return side == 0 && f->hold;
 }
 
-/* B's answers to 10.0.0.9: the IKE_SA_INIT response or N(COOKIE). */
+/* B's answers to the flooders: the IKE_SA_INIT response or N(COOKIE). */
 static void
 flood_stray(
     struct wire *w, const uint8_t *p, size_t len, const struct sockaddr_in *dst)
@@ -48,7 +49,9 @@ flood_stray(
 	struct flood *f = w->ctx;
 	size_t i = p[7];
 
-	ck_assert_str_eq(inet_ntoa(dst->sin_addr), "10.0.0.9");
+	const char *to = inet_ntoa(dst->sin_addr);
+
+	ck_assert(strcmp(to, "10.0.0.9") == 0 || strcmp(to, "10.0.0.10") == 0);
 	ck_assert_uint_ge(len, HDR_LEN);
 	ck_assert_uint_eq(p[0], FLOOD_TAG);
 	ck_assert_uint_lt(i, FLOOD_MAX);
@@ -71,7 +74,7 @@ flood_stray(
  * one (RFC 7296 2.6: the other payloads unchanged).
  */
 static void
-flood_send(struct wire *w, const struct pkt *tmpl, size_t i)
+flood_from(struct wire *w, const struct pkt *tmpl, size_t i, const char *src)
 {
 	struct flood *f = w->ctx;
 	size_t clen = f->has_cookie[i] ? 8 + COOKIE_LEN : 0;
@@ -102,8 +105,14 @@ flood_send(struct wire *w, const struct pkt *tmpl, size_t i)
 	buf[25] = (uint8_t)(len >> 16);
 	buf[26] = (uint8_t)(len >> 8);
 	buf[27] = (uint8_t)len;
-	addr4(&from, "10.0.0.9", 500);
+	addr4(&from, src, 500);
 	wire_queue(w, pkt_new(1, buf, len, &from, &tmpl->dst));
+}
+
+static void
+flood_send(struct wire *w, const struct pkt *tmpl, size_t i)
+{
+	flood_from(w, tmpl, i, "10.0.0.9");
 }
 
 /* A member of B's `show security ike stats`. */
@@ -202,6 +211,59 @@ START_TEST(one_address_holds_its_share)
 }
 END_TEST
 
+/*
+ * max-count still bounds them all: with 20, one address takes its 16
+ * (the floor), a second one the 4 left, and the rest of the second's is
+ * dropped at max-count, not at its own share.
+ */
+START_TEST(max_count_across_addresses)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb, pf, pg;
+	struct eng_vpn va, vb;
+	struct eng_limits lim = { .half_open_max = 20 };
+	struct flood f = { .hold = true };
+	const struct pkt *tmpl;
+
+	w->ctx = &f;
+	w->drop = drop_a;
+	w->stray = flood_stray;
+	eng_limits_set(w->eng[1], &lim);
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	peer_conf(&pf, 1, "other-psk");
+	snprintf(pf.name, sizeof(pf.name), "flooder");
+	addr4((struct sockaddr_in *)&pf.remote, "10.0.0.9", 0);
+	pg = pf;
+	snprintf(pg.name, sizeof(pg.name), "flooder2");
+	addr4((struct sockaddr_in *)&pg.remote, "10.0.0.10", 0);
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert_int_eq(eng_peer_set(w->eng[1], &pf), 0);
+	ck_assert_int_eq(eng_peer_set(w->eng[1], &pg), 0);
+	ck_assert(wire_run(w, sent_one, 2));
+	tmpl = w->log[0];
+	for (size_t i = 0; i < 16; i++)
+		flood_send(w, tmpl, i);
+	ck_assert(wire_run(w, quiet, 2));
+	for (size_t i = 0; i < 16; i++)
+		if (f.has_cookie[i])
+			flood_send(w, tmpl, i); /* with it */
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_int_eq(f.answered, 16);
+	ck_assert_int_eq(b_stat(w, "ike-half-open"), 16);
+	for (size_t i = 40; i < 48; i++)
+		flood_from(w, tmpl, i, "10.0.0.10");
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_int_eq(f.answered, 20);
+	ck_assert_int_eq(b_stat(w, "ike-half-open"), 20);
+	ck_assert_int_eq(b_stat(w, "ike-half-open-dropped"), 4);
+	ck_assert_int_eq(b_stat(w, "ike-half-open-peer-dropped"), 0);
+	wire_free(w);
+}
+END_TEST
+
 static Suite *
 halfopen_suite(void)
 {
@@ -210,6 +272,7 @@ halfopen_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, one_address_holds_its_share);
+	tcase_add_test(tc, max_count_across_addresses);
 	suite_add_tcase(s, tc);
 	return s;
 }
