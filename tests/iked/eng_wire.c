@@ -111,6 +111,10 @@ wire_send(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *local,
 	const struct sockaddr_in *dst = (const struct sockaddr_in *)remote;
 	int to = 1 - me->side;
 
+	if (w->stray != NULL && remote->sa_family != AF_INET) {
+		w->stray(w, p, len, remote);
+		return 0;
+	}
 	struct sockaddr_in d = *dst;
 
 	ck_assert_int_eq(remote->sa_family, AF_INET);
@@ -132,7 +136,7 @@ wire_send(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *local,
 	dst = &d;
 	if (w->stray != NULL &&
 	    dst->sin_addr.s_addr != w->addr[to].sin_addr.s_addr) {
-		w->stray(w, p, len, dst);
+		w->stray(w, p, len, (const struct sockaddr *)dst);
 		return 0;
 	}
 	ck_assert_int_eq(dst->sin_addr.s_addr, w->addr[to].sin_addr.s_addr);

@@ -83,10 +83,11 @@ struct wire {
 	bool real_clock; /* the engines read time(), not now */
 	/* a datagram from side for which drop returns true is lost */
 	bool (*drop)(struct wire *w, int side, const uint8_t *p, size_t len);
-	/* a datagram to an address neither A nor B has goes here (NULL:
-	 * the test fails), e.g. answers to a third peer the test plays */
+	/* a datagram to an address neither A nor B has (IPv6 too) goes
+	 * here (NULL: the test fails), e.g. answers to a third peer the
+	 * test plays */
 	void (*stray)(struct wire *w, const uint8_t *p, size_t len,
-	    const struct sockaddr_in *dst);
+	    const struct sockaddr *dst);
 	/* in wire_free, after the engines and before the loop are freed */
 	void (*fini)(struct wire *w);
 	void *ctx; /* the harness's own state */

@@ -22,6 +22,8 @@
 #define FLOOD_TAG 0x4f /* first octet of the flood's SPIs */
 #define COOKIE_LEN 32  /* B's: SHA-256 (natd.c) */
 #define HDR_LEN 28     /* RFC 7296 3.1 */
+#define FLOOD6 "2001:db8::9"
+#define B6 "2001:db8::2"
 
 /* What B answered the flooding peer, by SPI index (its last octet). */
 struct flood {
@@ -44,14 +46,21 @@ drop_a(struct wire *w, int side, const uint8_t *p, size_t len)
 /* B's answers to the flooders: the IKE_SA_INIT response or N(COOKIE). */
 static void
 flood_stray(
-    struct wire *w, const uint8_t *p, size_t len, const struct sockaddr_in *dst)
+    struct wire *w, const uint8_t *p, size_t len, const struct sockaddr *dst)
 {
 	struct flood *f = w->ctx;
 	size_t i = p[7];
+	char to[INET6_ADDRSTRLEN];
 
-	const char *to = inet_ntoa(dst->sin_addr);
-
-	ck_assert(strcmp(to, "10.0.0.9") == 0 || strcmp(to, "10.0.0.10") == 0);
+	if (dst->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)dst)->sin6_addr, to,
+		    sizeof(to));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)dst)->sin_addr,
+		    to, sizeof(to));
+	ck_assert(strcmp(to, "10.0.0.9") == 0 || strcmp(to, "10.0.0.10") == 0 ||
+	    strcmp(to, FLOOD6) == 0);
 	ck_assert_uint_ge(len, HDR_LEN);
 	ck_assert_uint_eq(p[0], FLOOD_TAG);
 	ck_assert_uint_lt(i, FLOOD_MAX);
@@ -73,16 +82,14 @@ flood_stray(
  * SPI FLOOD_TAG..i, from 10.0.0.9, with N(COOKIE) first when B gave it
  * one (RFC 7296 2.6: the other payloads unchanged).
  */
-static void
-flood_from(struct wire *w, const struct pkt *tmpl, size_t i, const char *src)
+static size_t
+flood_msg(
+    struct flood *f, const struct pkt *tmpl, size_t i, uint8_t *buf, size_t cap)
 {
-	struct flood *f = w->ctx;
 	size_t clen = f->has_cookie[i] ? 8 + COOKIE_LEN : 0;
 	size_t len = tmpl->len + clen;
-	uint8_t buf[2048];
-	struct sockaddr_in from;
 
-	ck_assert_uint_le(len, sizeof(buf));
+	ck_assert_uint_le(len, cap);
 	memcpy(buf, tmpl->p, HDR_LEN);
 	memcpy(buf + HDR_LEN + clen, tmpl->p + HDR_LEN, tmpl->len - HDR_LEN);
 	memset(buf, 0, 8);
@@ -105,8 +112,34 @@ flood_from(struct wire *w, const struct pkt *tmpl, size_t i, const char *src)
 	buf[25] = (uint8_t)(len >> 16);
 	buf[26] = (uint8_t)(len >> 8);
 	buf[27] = (uint8_t)len;
+	return len;
+}
+
+static void
+flood_from(struct wire *w, const struct pkt *tmpl, size_t i, const char *src)
+{
+	uint8_t buf[2048];
+	size_t len = flood_msg(w->ctx, tmpl, i, buf, sizeof(buf));
+	struct sockaddr_in from;
+
 	addr4(&from, src, 500);
 	wire_queue(w, pkt_new(1, buf, len, &from, &tmpl->dst));
+}
+
+/* The same from FLOOD6 (port given) to B6, straight into B's engine. */
+static void
+flood_v6(struct wire *w, const struct pkt *tmpl, size_t i, uint16_t port)
+{
+	uint8_t buf[2048];
+	size_t len = flood_msg(w->ctx, tmpl, i, buf, sizeof(buf));
+	struct sockaddr_in6 from = { .sin6_family = AF_INET6 }, to = from;
+
+	from.sin6_port = htons(port);
+	inet_pton(AF_INET6, FLOOD6, &from.sin6_addr);
+	to.sin6_port = htons(500);
+	inet_pton(AF_INET6, B6, &to.sin6_addr);
+	eng_input(w->eng[1], buf, len, (struct sockaddr *)&from,
+	    (struct sockaddr *)&to);
 }
 
 static void
@@ -264,6 +297,59 @@ START_TEST(max_count_across_addresses)
 }
 END_TEST
 
+/*
+ * An IPv6 address is counted the same way, its port aside: 20 requests
+ * from two ports of one address get 16 half-open SAs, which time out.
+ */
+START_TEST(ipv6_address)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb, pf;
+	struct eng_vpn va, vb;
+	struct eng_limits lim = { .half_open_max = 64 };
+	struct flood f = { .hold = true };
+	const struct pkt *tmpl;
+	struct sockaddr_in6 *r6;
+
+	w->ctx = &f;
+	w->drop = drop_a;
+	w->stray = flood_stray;
+	eng_limits_set(w->eng[1], &lim);
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	peer_conf(&pf, 1, "other-psk");
+	snprintf(pf.name, sizeof(pf.name), "flooder6");
+	memset(&pf.remote, 0, sizeof(pf.remote));
+	memset(&pf.local, 0, sizeof(pf.local)); /* any */
+	r6 = (struct sockaddr_in6 *)&pf.remote;
+	r6->sin6_family = AF_INET6;
+	inet_pton(AF_INET6, FLOOD6, &r6->sin6_addr);
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert_int_eq(eng_peer_set(w->eng[1], &pf), 0);
+	ck_assert(wire_run(w, sent_one, 2));
+	tmpl = w->log[0];
+	for (size_t i = 0; i < 20; i++)
+		flood_v6(w, tmpl, i, i % 2 ? 500 : 4501);
+	ck_assert_int_eq(f.answered, 8);
+	ck_assert_int_eq(f.cookies, 12);
+	for (size_t i = 0; i < 20; i++)
+		if (f.has_cookie[i])
+			flood_v6(w, tmpl, i, i % 2 ? 500 : 4501);
+	ck_assert_int_eq(f.answered, 16);
+	ck_assert_int_eq(b_stat(w, "ike-half-open"), 16);
+	ck_assert_int_eq(b_stat(w, "ike-half-open-peer-dropped"), 4);
+	wire_advance(w, 61);
+	ck_assert_int_eq(b_stat(w, "ike-half-open"), 0);
+	f.answered = 0;
+	memset(&f.has_cookie, 0, sizeof(f.has_cookie));
+	flood_v6(w, tmpl, 40, 500);
+	ck_assert_int_eq(f.answered, 1);
+	wire_free(w);
+}
+END_TEST
+
 static Suite *
 halfopen_suite(void)
 {
@@ -273,6 +359,7 @@ halfopen_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, one_address_holds_its_share);
 	tcase_add_test(tc, max_count_across_addresses);
+	tcase_add_test(tc, ipv6_address);
 	suite_add_tcase(s, tc);
 	return s;
 }
