@@ -193,12 +193,11 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	}
 	/*
 	 * One address's share (sa.c sa_peer_*), before any state: full, the
-	 * request is dropped like one over max-count (an answer would cost
-	 * as much as the peer's retransmission; RFC 7296 2.6 names no error
-	 * for it, and the peer retries once some complete or time out).
-	 * From half of it on (and one held), the address must return a
-	 * COOKIE (2.6): a spoofer of a peer's address fills at most that
-	 * half.
+	 * request is dropped like one over max-count (RFC 7296 2.6 names no
+	 * error for it; a real peer retransmits and gets in once some of
+	 * the address's complete or time out).  From half of it on (and one
+	 * held), the address must return a COOKIE (2.6): a spoofer of a
+	 * peer's address fills at most that half.
 	 */
 	size_t mine = sa_peer_half_open(e, remote);
 	if (mine >= e->hop_max) {
