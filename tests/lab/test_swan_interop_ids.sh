@@ -5,7 +5,8 @@
 # 1. user-at-hostname (ID_RFC822_ADDR) on both sides, qsafe's
 #    local-identity and remote-identity against strongSwan's id: both
 #    roles, strongSwan lists both identities, qsafe's detail the peer's;
-#    then strongSwan claims another user-at-hostname: qsafe refuses it.
+#    then hostname (ID_FQDN) the same way; then strongSwan claims
+#    another user-at-hostname: qsafe refuses it.
 # 2. inet6 (ID_IPV6_ADDR): the IKE SA over IPv6 between A and B
 #    (2001:db8:2::1 -- 2001:db8:2::2 on the same veth), IPv4 hosts
 #    inside: both roles, each side's identities and SAs, a ping.
@@ -54,7 +55,7 @@ qs_gone() {
 
 # one_case NAME SWAN-OPTS QSAFE-OPTS A-ID@ADDR B-ID@ADDR: both roles.
 one_case() {
-	local name=$1 sopts=$2 a=$4 b=$5 o q=()
+	local name=$1 sopts=$2 a=$4 b=$5 o q=() n
 	# lid=TYPE:ID rid=TYPE:ID: the first colon is the space of Junos's
 	# `local-identity TYPE ID`
 	for o in $3; do
@@ -69,7 +70,12 @@ one_case() {
 	    lab_poll 15 swan_ids "$name" "$b" "$a"
 	check "$name qsafe→swan: qsafe's SA UP, Peer ike-id ${b%@*}" \
 	    lab_poll 5 qs_ids "${b##*@}" "${b%@*}"
+	# clear once iked logged the new configuration applied (one run of
+	# five saw strongSwan's SA outlive the clear: not explained yet)
+	n=$(grep -c "configuration applied" "$LOG")
 	iop_qs_load "${q[@]}" start=responder || bad "$name: qsafe commits"
+	lab_poll 5 eval '[ "$(grep -c "configuration applied" "$LOG")" -gt "$n" ]' ||
+	    bad "$name: iked applied the responder configuration"
 	iop_show "clear security ike security-associations" >/dev/null
 	check "$name: cleared on both sides" eval \
 	    'lab_poll 10 swan_sa_state "$B" "$name" gone && lab_poll 5 qs_gone'
@@ -87,6 +93,11 @@ one_case() {
 one_case uah "lid=b@swan.lab rid=a@qsafe.lab" \
     "lid=user-at-hostname:a@qsafe.lab rid=user-at-hostname:b@swan.lab" \
     a@qsafe.lab@192.0.2.1 b@swan.lab@192.0.2.2
+
+# hostname (ID_FQDN), run qsafe to qsafe in the examples' AutoVPNs
+one_case fqdn "lid=b.swan.lab rid=a.qsafe.lab" \
+    "lid=hostname:a.qsafe.lab rid=hostname:b.swan.lab" \
+    a.qsafe.lab@192.0.2.1 b.swan.lab@192.0.2.2
 
 # strongSwan claims c@swan.lab (the PSK is right): not qsafe's
 # remote-identity, refused in IKE_AUTH
