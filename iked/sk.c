@@ -242,7 +242,14 @@ sk_open_hl(const struct ike_keys *k, bool from_initiator, const uint8_t *raw,
 	if (sk_len < min)
 		return -1;
 	ct_len = sk_len - hl - d.encr->iv_len - d.icv;
-	if (ct_len % d.encr->block != 0 || ct_len > cap || out == NULL)
+	/*
+	 * CBC needs whole blocks (RFC 7296 3.14).  An AEAD here is a counter
+	 * mode: any length decrypts, and RFC 5282 3 leaves the padding to the
+	 * sender.  We pad to 4 octets; strongSwan pads none (its GCM's block
+	 * size is 1), so an alignment check would drop all its messages.
+	 */
+	if ((!d.encr->aead && ct_len % d.encr->block != 0) || ct_len > cap ||
+	    out == NULL)
 		return -1;
 	iv = raw + sk_off + hl;
 	ct = iv + d.encr->iv_len;

@@ -10,12 +10,15 @@
  *   Child  KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) split encr_i | integ_i |
  *          encr_r | integ_r (2.17), computed here with crypto_prfplus
  *   AUTH   octets and the PSK AUTH against prf by hand (2.15)
+ *   GCM    an SK payload sealed by hand with EVP AES-GCM and no padding
+ *          (ciphertext of any length, as strongSwan sends) opens
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
+#include <openssl/evp.h>
 
 #include "iked/crypto.h"
 #include "iked/ikev2.h"
@@ -353,6 +356,65 @@ START_TEST(auth_psk)
 }
 END_TEST
 
+/*
+ * RFC 5282 3 leaves an AEAD's padding to the sender: strongSwan pads none
+ * (its GCM's block size is 1), so the ciphertext has any length.  Seal as
+ * it does, with OpenSSL directly: nonce salt | IV, AAD the IKE header and
+ * the SK generic header (5.1), plain | pad length 0.
+ */
+START_TEST(sk_gcm_unpadded)
+{
+	static const uint16_t bits[] = { 128, 192, 256 };
+	uint8_t msg[256], plain[16], out[256], nonce[12];
+	const struct encr_alg *e;
+	struct ike_keys k;
+	size_t n, ct, sk_off, mlen, plen, i;
+	EVP_CIPHER_CTX *ctx;
+	EVP_CIPHER *c;
+	int len;
+
+	for (i = 0; i < NPAIRS; i++)
+		if (pairs[i].encr == ENCR_AES_GCM_16 &&
+		    pairs[i].keybits == bits[_i])
+			break;
+	keys_for((int)i, PRF_HMAC_SHA2_256, &k);
+	e = k.encr;
+	c = EVP_CIPHER_fetch(NULL, e->evp, NULL);
+	ck_assert_ptr_nonnull(c);
+	for (n = 0; n < 8; n++) {
+		crypto_random(plain, n);
+		sk_off = msg_init(msg);
+		ct = n + 1; /* plain | pad length (0): 1..8 octets */
+		mlen = sk_off + 4 + e->iv_len + ct + e->icv_len;
+		put_len(msg, mlen);
+		crypto_random(msg + sk_off + 4, e->iv_len);
+		memcpy(nonce, k.sk_ei + e->key_len - e->salt_len, e->salt_len);
+		memcpy(nonce + e->salt_len, msg + sk_off + 4, e->iv_len);
+		memcpy(out, plain, n);
+		out[n] = 0;
+		ctx = EVP_CIPHER_CTX_new();
+		ck_assert_ptr_nonnull(ctx);
+		ck_assert(EVP_EncryptInit_ex2(ctx, c, k.sk_ei, nonce, NULL));
+		ck_assert(
+		    EVP_EncryptUpdate(ctx, NULL, &len, msg, (int)sk_off + 4));
+		ck_assert(EVP_EncryptUpdate(
+		    ctx, msg + sk_off + 4 + e->iv_len, &len, out, (int)ct));
+		ck_assert(EVP_EncryptFinal_ex(
+		    ctx, msg + sk_off + 4 + e->iv_len + ct, &len));
+		ck_assert(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
+		    (int)e->icv_len, msg + sk_off + 4 + e->iv_len + ct));
+		EVP_CIPHER_CTX_free(ctx);
+		ck_assert_msg(sk_open(&k, true, msg, mlen, sk_off, out,
+				  sizeof(out), &plen) == 0,
+		    "AES-GCM-%u, %zu octets of ciphertext", bits[_i], ct);
+		ck_assert_uint_eq(plen, n);
+		ck_assert_mem_eq(out, plain, n);
+	}
+	EVP_CIPHER_free(c);
+	ike_keys_wipe(&k);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -364,6 +426,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, sk_round_trip, 0, NPAIRS);
 	tcase_add_loop_test(tc, sk_tamper, 0, NPAIRS);
+	tcase_add_loop_test(tc, sk_gcm_unpadded, 0, 3);
 	tcase_add_test(tc, rekey);
 	tcase_add_loop_test(tc, child_keymat, 0, 4);
 	tcase_add_loop_test(tc, auth_psk, 0, 4);

@@ -115,11 +115,14 @@ iop_base() {
 #   method=   the IKE proposal's authentication-method (with cert=:
 #             rsa-signatures, ecdsa-signatures-256, ...)
 #   rid=      the gateway's remote-identity (e.g. "inet 192.0.2.2")
+#   lid=      the gateway's local-identity (e.g. "user-at-hostname a@lab")
+#   ikeset=   the ike policy proposal-set NAME (suiteb-gcm-128, ...)
+#             instead of proposal IKE_P (dh=, enc=, auth=, method= unused)
 iop_qs_vpn() {
 	local dh=group31 enc=aes-256-cbc auth=sha-256 psk=$IOP_PSK esp=aes-128-gcm
 	local set= pfs= ppk=no ppkkey=$IOP_PPK start=immediately opt
 	local ikelife= esplife= dpd= gw=192.0.2.2 natka= reauth=
-	local cert= method=pre-shared-keys rid=
+	local cert= method=pre-shared-keys rid= lid= ikeset=
 	for opt; do
 		case $opt in
 		dh=*) dh=${opt#*=} ;;
@@ -141,6 +144,8 @@ iop_qs_vpn() {
 		cert=*) cert=${opt#*=} ;;
 		method=*) method=${opt#*=} ;;
 		rid=*) rid=${opt#*=} ;;
+		lid=*) lid=${opt#*=} ;;
+		ikeset=*) ikeset=${opt#*=} ;;
 		*) lab_say "iop_qs_vpn: unknown $opt"; return 1 ;;
 		esac
 	done
@@ -149,11 +154,6 @@ iop_qs_vpn() {
 	delete security ipsec
 	delete security ike
 	delete security key-manager
-	$I proposal IKE_P authentication-method $method
-	$I proposal IKE_P dh-group $dh
-	$I proposal IKE_P authentication-algorithm $auth
-	$I proposal IKE_P encryption-algorithm $enc
-	$I policy IKE_POL proposals IKE_P
 	$I gateway G ike-policy IKE_POL
 	$I gateway G address $gw
 	$I gateway G external-interface ge-0/0/0.0
@@ -170,7 +170,17 @@ iop_qs_vpn() {
 	else
 		echo "$I policy IKE_POL pre-shared-key ascii-text \"$psk\""
 	fi
+	if [ -n "$ikeset" ]; then
+		echo "$I policy IKE_POL proposal-set $ikeset"
+	else
+		echo "$I proposal IKE_P authentication-method $method"
+		echo "$I proposal IKE_P dh-group $dh"
+		echo "$I proposal IKE_P authentication-algorithm $auth"
+		echo "$I proposal IKE_P encryption-algorithm $enc"
+		echo "$I policy IKE_POL proposals IKE_P"
+	fi
 	[ -z "$rid" ] || echo "$I gateway G remote-identity $rid"
+	[ -z "$lid" ] || echo "$I gateway G local-identity $lid"
 	if [ -n "$set" ]; then
 		echo "$P policy ESP_POL proposal-set $set"
 	else

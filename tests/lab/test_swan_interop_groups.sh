@@ -13,8 +13,9 @@
 #    with PFS group 19 or 20) — qsafe initiating: strongSwan's Child SA is
 #    INSTALLED with the set's cipher.  (Junos's IKE proposal sets are
 #    either DES/3DES with groups 1/2, which neither side here runs, or
-#    ECDSA signatures, which need certificates: not run here nor in
-#    test_swan_interop_cert.sh yet — docs/issue10-audit.md.)
+#    ECDSA signatures, which need certificates: test_swan_interop_cert.sh.)
+# 4. IKE AES-GCM-16 128 and 256, IKE and ESP AES-CBC-192, both roles:
+#    strongSwan's IKE proposal and Child SA, qsafe's detail algorithms.
 #
 # usage: test_swan_interop_groups.sh   (root; else exit 77: skipped)
 set -u
@@ -90,6 +91,69 @@ for x in $sets; do
 	check "qsafe→swan proposal-set $set: qsafe's Child SA is ESP:$qn" \
 	    lab_poll 5 eval "iop_show 'show security ipsec security-associations' |
 	    grep -q '<500001 *ESP:$qn/'"
+done
+
+# 4. the ciphers that ran only between qsafe engines: IKE AES-GCM-16 128
+# and 256 (RFC 5282: no integrity transform, the PRF from Junos's
+# authentication-algorithm) and AES-CBC-192, IKE and ESP, both roles.
+# strongSwan's IKE proposal line and qsafe's detail (Encryption, PRF,
+# Authentication "-" for GCM) name the same cipher; the Child SA (ESP
+# AES-CBC-192 with HMAC-SHA2-256-128 in the CBC cases, else AES-GCM-128)
+# is INSTALLED on strongSwan and on tunnel 500001 on qsafe.
+#
+# cipher Junos-IKE-enc strongSwan-IKE strongSwan-IKE-SA qsafe-encr
+#        Junos-ESP strongSwan-ESP strongSwan-child qsafe-ESP
+ciphers="gcm128:aes-128-gcm:aes128gcm16-prfsha256-x25519:AES_GCM_16-128/PRF_HMAC_SHA2_256:aes128-gcm:aes-128-gcm:aes128gcm16:AES_GCM_16-128:aes-gcm-128/None
+gcm256:aes-256-gcm:aes256gcm16-prfsha256-x25519:AES_GCM_16-256/PRF_HMAC_SHA2_256:aes256-gcm:aes-128-gcm:aes128gcm16:AES_GCM_16-128:aes-gcm-128/None
+cbc192:aes-192-cbc:aes192-sha256-x25519:AES_CBC-192/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256:aes192-cbc:aes-192-cbc:aes192-sha256:AES_CBC-192/HMAC_SHA2_256_128:aes-cbc-192/sha256"
+
+# swan_sa NAME IKE CHILD: strongSwan's IKE SA NAME is ESTABLISHED with
+# proposal IKE over Curve25519 and its Child SA INSTALLED with ESP:CHILD.
+swan_sa() {
+	local l
+	l=$(swan_ctl "$B" --list-sas --ike "$1" 2>/dev/null) &&
+	    grep -q ": #.*ESTABLISHED" <<<"$l" &&
+	    grep -Eq "^ *$2/CURVE_25519\$" <<<"$l" &&
+	    grep -Eq "INSTALLED, TUNNEL-in-UDP, ESP:$3(/|\$| )" <<<"$l"
+}
+# qs_sa ENCR ESP: qsafe's detail names IKE cipher ENCR (no integrity
+# transform with GCM) and its ESP SA on tunnel 500001 is ESP:ESP.
+qs_sa() {
+	local d integ='hmac-sha256-128'
+	case $1 in *gcm) integ='-' ;; esac
+	d=$(iop_show "show security ike security-associations detail") &&
+	    grep -q "Encryption            : $1\$" <<<"$d" &&
+	    grep -q "Authentication        : $integ\$" <<<"$d" &&
+	    grep -q "Pseudo random function: hmac-sha256\$" <<<"$d" &&
+	    grep -q "Diffie-Hellman group  : DH-group-31\$" <<<"$d" &&
+	    iop_show "show security ipsec security-associations" |
+	    grep -q "<500001 *ESP:$2 "
+}
+for x in $ciphers; do
+	IFS=: read -r c je sike ssa qe jesp sesp sch qesp <<<"$x"
+	for role in i r; do
+		name=$role$c
+		iop_swan_load "$name" ike="$sike" esp="$sesp" ||
+		    bad "$c: strongSwan loads"
+		if [ $role = i ]; then
+			dir="qsafe→swan" start=immediately
+		else
+			dir="swan→qsafe" start=responder
+		fi
+		iop_qs_load enc="$je" esp="$jesp" start=$start ||
+		    bad "$c: qsafe commits"
+		# the previous round's SA is with a connection strongSwan no
+		# longer has: gone, qsafe initiates anew or waits
+		iop_show "clear security ike security-associations" >/dev/null
+		[ $role = i ] || {
+			lab_poll 5 iop_qs_none || bad "$c: qsafe's old SA cleared"
+			swan_initiate "$B" "$name"
+		}
+		check "$dir $c: strongSwan's SA is $ssa, ESP:$sch" \
+		    lab_poll 15 swan_sa "$name" "$ssa" "$sch"
+		check "$dir $c: qsafe's detail shows $qe, ESP:$qesp" \
+		    lab_poll 5 qs_sa "$qe" "$qesp"
+	done
 done
 
 [ "$fails" -eq 0 ] || iop_dump
