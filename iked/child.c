@@ -375,7 +375,7 @@ child_vpn_choose(struct ike_sa *sa, const struct ike_msg *msg,
 	else if (err == N_TS_UNACCEPTABLE)
 		sa->gw->st.ts_unacceptable++;
 	if (err != 0)
-		log_info("ipsec vpn %s: Child SA refused: %s", (*vpn)->v.name,
-		    ikev2_notify_name(err));
+		eng_gw_fail(sa->e, sa->gw, *vpn, (struct sockaddr *)&sa->remote,
+		    "Child SA refused: %s", ikev2_notify_name(err));
 	return err;
 }

@@ -261,9 +261,11 @@ cc_refuse(struct ike_sa *sa, uint16_t type, uint16_t group)
 {
 	uint8_t g[2] = { group >> 8, group & 0xff };
 	struct xmsg m;
+	char ab[64];
 
-	log_info("ike %s: CREATE_CHILD_SA refused: %s", sa->gw->p.name,
-	    ikev2_notify_name(type));
+	log_info("ike %s: CREATE_CHILD_SA refused: %s (peer %s)",
+	    sa->gw->p.name, ikev2_notify_name(type),
+	    eng_addr_str(&sa->remote, ab, sizeof(ab)));
 	xchg_begin(sa, &m, CREATE_CHILD_SA, true);
 	pld_add_notify(&m.b, PROTO_NONE, NULL, 0, type,
 	    type == N_INVALID_KE_PAYLOAD ? g : NULL,
@@ -381,6 +383,8 @@ ike_rekey_request(struct ike_sa *sa, const struct ike_msg *msg)
 		true, &chosen, &which) == -1 ||
 	    which->spi_len != 8) {
 		sa->gw->st.no_proposal++;
+		eng_gw_why(sa->e, sa->gw,
+		    "IKE SA rekey: no proposal chosen"); /* cc_refuse logs */
 		cc_refuse(sa, N_NO_PROPOSAL_CHOSEN, 0);
 		return;
 	}
@@ -633,8 +637,8 @@ child_done(struct ike_sa *sa, struct rekey *rk, const struct ike_msg *msg)
 		    msg->ke.group != chosen.dh ||
 		    dh_shared(rk->dh, msg->ke.data.p, msg->ke.data.len, shared,
 			sizeof(shared), &shlen) == -1))) {
-		log_info(
-		    "ipsec vpn %s: peer's Child SA unacceptable", vpn->v.name);
+		eng_gw_fail(sa->e, sa->gw, vpn, (struct sockaddr *)&sa->remote,
+		    "peer's Child SA unacceptable");
 		vpn->nego_fail++;
 		sa->gw->st.no_proposal++;
 		goto done;
@@ -687,9 +691,21 @@ rk_error(
 	struct child_sa *old =
 	    rk->kind == RK_CHILD_REKEY ? child_find_in(sa, rk->old_spi) : NULL;
 	uint8_t r = 0;
+	char ab[64];
 
-	log_info("ike %s: CREATE_CHILD_SA refused by peer: %s", sa->gw->p.name,
-	    ikev2_notify_name(t));
+	/* 2.21.4: a failure of the exchange, or for later (a KE group, a
+	 * TEMPORARY_FAILURE, a Child SA gone): only a failure is the
+	 * gateway's last reason. */
+	if (t == N_NO_PROPOSAL_CHOSEN || t == N_TS_UNACCEPTABLE)
+		eng_gw_fail(sa->e, sa->gw, rk->vpn,
+		    (struct sockaddr *)&sa->remote,
+		    "CREATE_CHILD_SA refused by peer: %s",
+		    ikev2_notify_name(t));
+	else
+		log_info(
+		    "ike %s: CREATE_CHILD_SA refused by peer: %s (peer %s)",
+		    sa->gw->p.name, ikev2_notify_name(t),
+		    eng_addr_str(&sa->remote, ab, sizeof(ab)));
 	if (rk->vpn != NULL)
 		rk->vpn->nego_fail++;
 	switch (t) {

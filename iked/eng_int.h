@@ -78,7 +78,7 @@ struct eng_gw {
 	uint32_t nsas_init;    /* of them, those we initiated */
 	struct eng_peer p;
 	struct eng_peer_stats st; /* counters only; counts filled on get */
-	char down_why[96];	  /* the last failed IKE_AUTH, for show
+	char down_why[96];	  /* the last failed negotiation, for show
 				   * security ipsec inactive-tunnels */
 	time_t down_at;
 };
@@ -588,6 +588,11 @@ void eng_event_add(struct ike_engine *e, struct eng_vpnc *v, const char *what);
  * no answer, whichever failed last. */
 void eng_gw_why(struct ike_engine *e, struct eng_gw *gw, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same for a failed negotiation, logged with the peer's address and
+ * port (vpn: a Child SA's, its line names the VPN); the caller counts. */
+void eng_gw_fail(struct ike_engine *e, struct eng_gw *gw,
+    const struct eng_vpnc *vpn, const struct sockaddr *peer, const char *fmt,
+    ...) __attribute__((format(printf, 5, 6)));
 /* eng_rpc.c */
 struct rpc_filter {
 	const char *peer; /* "peer-address" or NULL */

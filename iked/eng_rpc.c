@@ -306,7 +306,8 @@ rpc_vpn_up(struct ike_engine *e, const struct eng_vpnc *v)
 /*
  * show security ipsec inactive-tunnels: the VPNs with no Child SA, their
  * negotiation counts and why they are down (the gateway's last failed
- * IKE_AUTH, ike_auth.c), or that none was tried yet.
+ * negotiation, eng_gw_fail: IKE_SA_INIT, IKE_AUTH, a Child SA or no
+ * answer), or that none was tried yet.
  */
 static json_t *
 rpc_inactive(
@@ -356,7 +357,7 @@ rpc_clear_stats(
 
 /*
  * The gateways with a failed negotiation, each with its counts by reason
- * and the last IKE_AUTH failure (eng_peer_stats; issue 10: "counted per
+ * and the last failure's reason (eng_gw_fail; issue 10: "counted per
  * gateway where a show command can see it").  Only those with a failure:
  * 10,000 quiet gateways add nothing.
  */
@@ -391,8 +392,8 @@ rpc_gw_failures(const struct ike_engine *e)
 /*
  * `show security ike stats`: what arrived and what was refused before it
  * reached an exchange (eng_stats), and the half-open SAs (RFC 7296 2.6);
- * then "ike-gateway-failures" (rpc_gw_failures: `| display json|xml`
- * only, the text renderer does not print it yet).  Member names are ours
+ * then "ike-gateway-failures" (rpc_gw_failures; the text renderer
+ * prints a block a gateway after the counters).  Member names are ours
  * (qsafe): no capture of Junos's reply.
  */
 static json_t *

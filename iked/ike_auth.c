@@ -341,10 +341,9 @@ auth_failed(struct ike_sa *sa, bool auth, const char *why)
 {
 	struct eng_gw *gw = sa->gw;
 
-	log_info("ike %s: %s", gw->p.name, why);
 	if (auth)
 		gw->st.auth_failed++;
-	eng_gw_why(sa->e, gw, "%s", why);
+	eng_gw_fail(sa->e, gw, NULL, (struct sockaddr *)&sa->remote, "%s", why);
 }
 
 /* Responder: answer with one notify in SK (2.21.2) and drop the SA. */
@@ -379,8 +378,9 @@ auth_child(struct ike_sa *sa, const struct ike_msg *msg, struct ike_sa_pld *sap,
 		return N_NO_PROPOSAL_CHOSEN;
 	if (prop_choose(vpn->v.prop, vpn->v.nprop, &msg->sa, PROTO_ESP, false,
 		&chosen, &which) == -1) {
-		log_info("ipsec vpn %s: no proposal chosen", vpn->v.name);
 		sa->gw->st.no_proposal++;
+		eng_gw_fail(sa->e, sa->gw, vpn, (struct sockaddr *)&sa->remote,
+		    "Child SA: no proposal chosen");
 		return N_NO_PROPOSAL_CHOSEN;
 	}
 	/* TSi is the initiator's side, our remote (RFC 7296 2.9). */
@@ -388,9 +388,9 @@ auth_child(struct ike_sa *sa, const struct ike_msg *msg, struct ike_sa_pld *sap,
 		tsi) == -1 ||
 	    ts_narrow(&msg->tsr, vpn->v.ts_local, vpn->v.nts_local, fam, tsr) ==
 		-1) {
-		log_info("ipsec vpn %s: traffic selectors unacceptable",
-		    vpn->v.name);
 		sa->gw->st.ts_unacceptable++;
+		eng_gw_fail(sa->e, sa->gw, vpn, (struct sockaddr *)&sa->remote,
+		    "Child SA: traffic selectors unacceptable");
 		return N_TS_UNACCEPTABLE;
 	}
 	c = child_new(sa, vpn);
@@ -636,8 +636,8 @@ auth_child_done(struct ike_sa *sa, const struct ike_msg *msg)
 		uint16_t t = msg->notify[i].type;
 		if (t > IKE_NOTIFY_ERROR_MAX)
 			continue;
-		log_info("ipsec vpn %s: Child SA refused by peer: %s",
-		    vpn->v.name, ikev2_notify_name(t));
+		eng_gw_fail(sa->e, sa->gw, vpn, (struct sockaddr *)&sa->remote,
+		    "Child SA refused by peer: %s", ikev2_notify_name(t));
 		if (t == N_NO_PROPOSAL_CHOSEN)
 			sa->gw->st.no_proposal++;
 		else if (t == N_TS_UNACCEPTABLE)
@@ -651,8 +651,8 @@ auth_child_done(struct ike_sa *sa, const struct ike_msg *msg)
 	    prop_choose(vpn->v.prop, vpn->v.nprop, &msg->sa, PROTO_ESP, false,
 		&chosen, &which) == -1 ||
 	    !ts_is_subset(&msg->tsi, &tsi) || !ts_is_subset(&msg->tsr, &tsr)) {
-		log_info(
-		    "ipsec vpn %s: peer's Child SA unacceptable", vpn->v.name);
+		eng_gw_fail(sa->e, sa->gw, vpn, (struct sockaddr *)&sa->remote,
+		    "peer's Child SA unacceptable");
 		sa->gw->st.no_proposal++;
 		return;
 	}

@@ -221,9 +221,9 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	}
 	if (prop_choose(gw->p.prop, gw->p.nprop, &msg->sa, PROTO_IKE, true,
 		&chosen, &which) == -1) {
-		log_info("ike %s: no proposal chosen for IKE SA", gw->p.name);
 		gw->st.no_proposal++;
-		eng_gw_why(e, gw, "IKE_SA_INIT: no proposal chosen");
+		eng_gw_fail(
+		    e, gw, NULL, remote, "IKE_SA_INIT: no proposal chosen");
 		eng_notify_clear(
 		    e, h, N_NO_PROPOSAL_CHOSEN, NULL, 0, remote, local);
 		return;
@@ -354,12 +354,10 @@ sa_init_errors(struct ike_sa *sa, const struct ike_msg *msg)
 		uint16_t t = msg->notify[i].type;
 		if (t > IKE_NOTIFY_ERROR_MAX)
 			continue;
-		log_info("ike %s: IKE_SA_INIT refused by peer: %s", gw->p.name,
-		    ikev2_notify_name(t));
 		if (t == N_NO_PROPOSAL_CHOSEN)
 			gw->st.no_proposal++;
-		eng_gw_why(sa->e, gw, "IKE_SA_INIT refused by peer: %s",
-		    ikev2_notify_name(t));
+		eng_gw_fail(sa->e, gw, NULL, (struct sockaddr *)&sa->remote,
+		    "IKE_SA_INIT refused by peer: %s", ikev2_notify_name(t));
 		sa_free(sa);
 		return 1;
 	}
@@ -382,10 +380,9 @@ sa_init_response(struct ike_sa *sa, const struct ike_msg *msg)
 	    prop_choose(gw->p.prop, gw->p.nprop, &msg->sa, PROTO_IKE, true,
 		&chosen, &which) == -1 ||
 	    msg->ke.group != dh_group(sa->n->dh)) {
-		log_info(
-		    "ike %s: IKE_SA_INIT response unacceptable", gw->p.name);
 		gw->st.no_proposal++;
-		eng_gw_why(sa->e, gw, "IKE_SA_INIT response unacceptable");
+		eng_gw_fail(sa->e, gw, NULL, (struct sockaddr *)&sa->remote,
+		    "IKE_SA_INIT response unacceptable");
 		sa_free(sa);
 		return;
 	}
@@ -410,9 +407,9 @@ sa_init_response(struct ike_sa *sa, const struct ike_msg *msg)
 	if (gw->p.ppk_profile[0] != '\0' && !sa->n->use_ppk &&
 	    !gw->p.ppk_optional) {
 		/* RFC 8784 3: mandatory PPK and no USE_PPK back: abort. */
-		log_info("ike %s: PPK required but peer does not support PPK",
-		    gw->p.name);
 		gw->st.auth_failed++;
+		eng_gw_fail(sa->e, gw, NULL, (struct sockaddr *)&sa->remote,
+		    "PPK required but peer does not support PPK");
 		sa_free(sa);
 		return;
 	}

@@ -123,6 +123,37 @@ eng_gw_why(struct ike_engine *e, struct eng_gw *gw, const char *fmt, ...)
 	gw->down_at = eng_now(e);
 }
 
+/*
+ * A failed negotiation (issue 10): one log line with the peer's address
+ * and port ("ike G: why (peer 192.0.2.2:500)", or "ipsec vpn V: ..." for
+ * a Child SA of vpn), and why kept as gw's last reason.  why is a notify
+ * name or our words, never key material.  The caller counts it.
+ */
+void
+eng_gw_fail(struct ike_engine *e, struct eng_gw *gw, const struct eng_vpnc *vpn,
+    const struct sockaddr *peer, const char *fmt, ...)
+{
+	struct sockaddr_storage ss;
+	char ab[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(gw->down_why, sizeof(gw->down_why), fmt, ap);
+	va_end(ap);
+	gw->down_at = eng_now(e);
+	memset(&ss, 0, sizeof(ss));
+	if (peer != NULL)
+		memcpy(&ss, peer,
+		    peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						: sizeof(struct sockaddr_in));
+	if (vpn != NULL)
+		log_info("ipsec vpn %s: %s (peer %s)", vpn->v.name,
+		    gw->down_why, eng_addr_str(&ss, ab, sizeof(ab)));
+	else
+		log_info("ike %s: %s (peer %s)", gw->p.name, gw->down_why,
+		    eng_addr_str(&ss, ab, sizeof(ab)));
+}
+
 /* Reauthentication instead of this rekey?  `reauth-frequency`. */
 static bool
 life_reauth_due(const struct ike_sa *sa)

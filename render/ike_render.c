@@ -117,7 +117,14 @@
  *     "ike-fragments-refused", "ike-fragments-reassembled" (RFC 7383
  *     messages put together), "ike-fragments-sent", "ike-sas",
  *     "ike-sas-established",
- *     "ipsec-sas-installed", "ipsec-sas-deleted"
+ *     "ipsec-sas-installed", "ipsec-sas-deleted",
+ *   then "ike-gateway-failures" [opt]: [ { (each gateway that failed)
+ *        "ike-gateway-name": "gw", "ike-sas-established": 0,
+ *        "ike-no-proposal-chosen": 0, "ike-authentication-failed": 1,
+ *        "ike-ts-unacceptable": 0, "ike-peer-unreachable": 0,
+ *        "ike-peer-dead-dpd": 0, "ike-invalid-ke": 0,
+ *        "ike-last-failure": "IKE_AUTH refused: ..." } ]
+ *     ("" when only an invalid KE was counted); [] prints nothing.
  *
  * clear-security-ike-security-associations,
  * clear-security-ipsec-security-associations,
@@ -309,6 +316,50 @@ ir_show_active_peer(const json_t *data, struct sb *out)
 	return bad ? -1 : 0;
 }
 
+/*
+ * The failed negotiations by gateway, after the counters: a block each,
+ * its counters as the rows above (last digit in 35) and the last reason
+ * as eng_gw_why() wrote it.  [opt]: no list, or an empty one, prints
+ * nothing (no gateway has failed).
+ */
+static void
+ir_gw_failures(const json_t *l, struct sb *out, bool *bad)
+{
+	static const struct {
+		const char *label, *key;
+	} rows[] = {
+		{ "    IKE SAs established:", "ike-sas-established" },
+		{ "    No proposal chosen:", "ike-no-proposal-chosen" },
+		{ "    Authentication failed:", "ike-authentication-failed" },
+		{ "    TS unacceptable:", "ike-ts-unacceptable" },
+		{ "    Peer unreachable:", "ike-peer-unreachable" },
+		{ "    Peer is dead (DPD):", "ike-peer-dead-dpd" },
+		{ "    Invalid KE:", "ike-invalid-ke" },
+	};
+
+	if (l == NULL)
+		return;
+	if (!json_is_array(l)) {
+		*bad = true;
+		return;
+	}
+	if (json_array_size(l) > 0)
+		sb_puts(out, "IKE gateway failures:\n");
+	for (size_t i = 0; i < json_array_size(l); i++) {
+		const json_t *g = json_array_get(l, i);
+		const char *why;
+
+		ir_fmt(out, g, "  Gateway: {ike-gateway-name}\n", bad);
+		for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+			ir_count(out, rows[r].label, g, rows[r].key, 35, bad);
+		why = json_string_value(json_object_get(g, "ike-last-failure"));
+		if (why == NULL)
+			*bad = true;
+		else if (why[0] != '\0') /* only an invalid KE: no reason */
+			sb_printf(out, "    Last failure: %s\n", why);
+	}
+}
+
 /* qsafe's layout (no capture): one counter a line, last digit in 35. */
 static int
 ir_show_ike_stats(const json_t *data, struct sb *out)
@@ -345,6 +396,8 @@ ir_show_ike_stats(const json_t *data, struct sb *out)
 	sb_puts(out, "IKE statistics:\n");
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		ir_count(out, rows[i].label, root, rows[i].key, 35, &bad);
+	ir_gw_failures(
+	    json_object_get(root, "ike-gateway-failures"), out, &bad);
 	return bad ? -1 : 0;
 }
 

@@ -10,6 +10,7 @@
 #include <check.h>
 #include <event2/event.h>
 
+#include "lib/log.h"
 #include "tests/iked/eng_wire.h"
 
 static int
@@ -516,4 +517,60 @@ wire_up(int drop_at, int dup_at)
 	wire_conf(w, &pa, &pb, &va, &vb);
 	ck_assert(wire_run(w, both_up, 5));
 	return w;
+}
+
+FILE *
+log_take(void)
+{
+	FILE *f = tmpfile();
+
+	ck_assert_ptr_nonnull(f);
+	log_flush();
+	log_init("test", f);
+	return f;
+}
+
+char *
+log_taken(FILE *f)
+{
+	char *text;
+	long n;
+
+	log_flush();
+	log_init("test", stderr);
+	ck_assert_int_eq(fflush(f), 0);
+	n = ftell(f);
+	ck_assert_int_ge(n, 0);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return text;
+}
+
+char *
+gw_last_failure(struct wire *w, int side)
+{
+	char err[128];
+	json_t *q = json_object();
+	json_t *r = eng_rpc(
+	    w->eng[side], "show-security-ike-stats", q, err, sizeof(err));
+	json_t *l;
+	char *why = NULL;
+
+	json_decref(q);
+	ck_assert_ptr_nonnull(r);
+	l = json_object_get(json_object_get(r, "ike-stats-information"),
+	    "ike-gateway-failures");
+	ck_assert(json_is_array(l));
+	ck_assert_int_le(json_array_size(l), 1);
+	if (json_array_size(l) == 1) {
+		const char *s = json_string_value(
+		    json_object_get(json_array_get(l, 0), "ike-last-failure"));
+		ck_assert_ptr_nonnull(s);
+		why = strdup(s);
+	}
+	json_decref(r);
+	return why;
 }

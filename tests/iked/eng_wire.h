@@ -13,6 +13,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -119,6 +120,14 @@ bool quiet(struct wire *w);
 bool none_left(struct wire *w);
 void assert_mirror(const struct wire *w);
 struct wire *wire_up(int drop_at, int dup_at);
+/* The engines' log lines go to a file of the test's own from log_take()
+ * until log_taken(), which returns them (the caller frees) and puts the
+ * log back on stderr. */
+FILE *log_take(void);
+char *log_taken(FILE *f);
+/* show security ike stats: side's one gateway with a failure, its
+ * "ike-last-failure" (the caller frees); NULL when none failed. */
+char *gw_last_failure(struct wire *w, int side);
 /* Moves the engines' clock and runs their timers. */
 void wire_advance(struct wire *w, time_t secs);
 /* side's iked "restarts": its engine goes without a word to the peer and

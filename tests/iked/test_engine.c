@@ -21,6 +21,8 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/sb.h"
+#include "render/render.h"
 #include "tests/iked/eng_wire.h"
 
 START_TEST(establish)
@@ -125,11 +127,48 @@ gw_failure(struct wire *w, int side, json_t **keep)
 	return json_array_get(l, 0);
 }
 
+/* data (taken) through the cli's renderer of rpc: its text (freed by
+ * the caller). */
+static char *
+render_text(json_t *data, const char *rpc)
+{
+	const struct render_entry *r;
+	struct sb out;
+
+	ck_assert_ptr_nonnull(data);
+	for (r = iked_renderers; r->name != NULL; r++)
+		if (strcmp(r->name, rpc) == 0)
+			break;
+	ck_assert_ptr_nonnull(r->name);
+	sb_init(&out);
+	ck_assert_int_eq(r->fn(data, &out), 0);
+	json_decref(data);
+	return out.buf;
+}
+
+/* side's show of rpc as the cli prints it (freed by the caller). */
+static char *
+show_text(struct wire *w, int side, const char *rpc)
+{
+	char err[128];
+	json_t *q = json_object();
+	json_t *r = eng_rpc(w->eng[side], rpc, q, err, sizeof(err));
+
+	json_decref(q);
+	return render_text(r, rpc);
+}
+
+#define ck_has(hay, needle) \
+	ck_assert_msg(strstr((hay), (needle)) != NULL, "no \"%s\" in:\n%s", \
+	    (needle), (hay))
+
 START_TEST(wrong_psk)
 {
 	struct wire *w = wire_new();
 	struct eng_peer pa, pb;
 	struct eng_vpn va, vb;
+	FILE *lf = log_take();
+	char *log, *txt;
 
 	peer_conf(&pa, 0, "s3cret-psk");
 	peer_conf(&pb, 1, "other-psk");
@@ -137,6 +176,26 @@ START_TEST(wrong_psk)
 	vpn_conf(&vb, 1);
 	wire_conf(w, &pa, &pb, &va, &vb);
 	ck_assert(wire_run(w, a_auth_failed, 5));
+	/* issue 10: each side's line names the peer, address and port, and
+	 * the reason; no key in it */
+	log = log_taken(lf);
+	ck_has(log, "ike gw: IKE_AUTH refused: ");
+	ck_has(log, " (peer 10.0.0.1:500)\n");
+	ck_has(log,
+	    "ike gw: authentication failed: peer answered "
+	    "AUTHENTICATION_FAILED (peer 10.0.0.2:500)\n");
+	ck_assert_ptr_null(strstr(log, "s3cret"));
+	ck_assert_ptr_null(strstr(log, "other-psk"));
+	free(log);
+	/* show security ike stats as the operator reads it */
+	for (int i = 0; i < 2; i++) {
+		txt = show_text(w, i, "show-security-ike-stats");
+		ck_has(txt, "IKE gateway failures:\n  Gateway: gw\n");
+		ck_has(txt, "    Authentication failed:        1\n");
+		ck_has(txt, "    No proposal chosen:           0\n");
+		ck_has(txt, "    Last failure: ");
+		free(txt);
+	}
 	ck_assert_uint_eq(pst(w, 1).auth_failed, 1);
 	ck_assert_uint_eq(pst(w, 0).ike_sas, 0);
 	ck_assert_uint_eq(pst(w, 1).ike_sas, 0);
@@ -300,6 +359,7 @@ START_TEST(ts_unacceptable)
 	vpn_conf(&va, 0);
 	vpn_conf(&vb, 1);
 	ts_pair(&va, &vb, "10.3.0.0");
+	FILE *lf = log_take();
 	wire_conf(w, &pa, &pb, &va, &vb);
 	ck_assert(wire_run(w, a_ts_refused, 5));
 	ck_assert_uint_eq(pst(w, 1).ts_unacceptable, 1);
@@ -307,6 +367,30 @@ START_TEST(ts_unacceptable)
 	ck_assert_uint_eq(pst(w, 1).ike_up, 1);
 	ck_assert_int_eq(w->dp[0].adds, 0);
 	ck_assert_int_eq(w->dp[1].adds, 0);
+	/* issue 10: logged with the peer, kept as the gateway's reason */
+	char *log = log_taken(lf);
+	ck_has(log,
+	    "ipsec vpn vpn1: Child SA: traffic selectors unacceptable "
+	    "(peer 10.0.0.1:500)\n");
+	ck_has(log,
+	    "ipsec vpn vpn1: Child SA refused by peer: "
+	    "TS_UNACCEPTABLE (peer 10.0.0.2:500)\n");
+	free(log);
+	char *why = gw_last_failure(w, 0);
+	ck_assert_str_eq(why, "Child SA refused by peer: TS_UNACCEPTABLE");
+	free(why);
+	why = gw_last_failure(w, 1);
+	ck_assert_str_eq(why, "Child SA: traffic selectors unacceptable");
+	free(why);
+	/* and the tunnel that is not up says why */
+	char *txt = show_text(w, 0, "show-security-ipsec-inactive-tunnels");
+	ck_has(txt, "Child SA refused by peer: TS_UNACCEPTABLE\n");
+	free(txt);
+	txt = show_text(w, 0, "show-security-ike-stats");
+	ck_has(txt,
+	    "    TS unacceptable:              1\n"
+	    "    Peer unreachable:             0\n");
+	free(txt);
 	wire_free(w);
 }
 END_TEST

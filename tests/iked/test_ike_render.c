@@ -35,6 +35,8 @@ static const struct {
 	/* RECONSTRUCTED: the reason a tunnel is down, a hub's gateway */
 	{ "show-security-ipsec-inactive-tunnels", "ipsec-inactive" },
 	{ "show-security-ike-stats", "ike-stats" },
+	/* the failures of three gateways; the last has no reason (a KE) */
+	{ "show-security-ike-stats", "ike-stats-failures" },
 	/* 3: cSRX form */
 	{ "show-security-ipsec-security-associations", "ipsec-brief-csrx" },
 	/* 3 with the Toby data: no 0x, no total-ipsec-sas, Life sec/kb */
@@ -165,6 +167,12 @@ static const struct {
 	{ "show-security-ipsec-statistics", NULL, NULL, NULL, "[]" },
 	{ "show-security-ike-stats", "ike-stats", "ike-stats-information",
 	    "ike-cookies-sent", NULL },
+	{ "show-security-ike-stats", "ike-stats-failures",
+	    "ike-stats-information/ike-gateway-failures/1",
+	    "ike-ts-unacceptable", NULL },
+	{ "show-security-ike-stats", "ike-stats-failures",
+	    "ike-stats-information/ike-gateway-failures/0", "ike-last-failure",
+	    NULL },
 	{ "clear-security-ike-security-associations", NULL, NULL, NULL,
 	    "\"cleared\"" },
 };

@@ -163,6 +163,14 @@ START_TEST(child_rekey_pfs_mismatch)
 	ck_assert_uint_eq(pst(w, 1).no_proposal, 1);
 	ck_assert_uint_eq(sa_of(w, 0, false).spi, out.spi);
 	ck_assert_int_eq(w->dp[0].n, 2);
+	/* issue 10: a refused Child SA is each gateway's last failure */
+	char *why = gw_last_failure(w, 0);
+	ck_assert_str_eq(
+	    why, "CREATE_CHILD_SA refused by peer: NO_PROPOSAL_CHOSEN");
+	free(why);
+	why = gw_last_failure(w, 1);
+	ck_assert_str_eq(why, "Child SA refused: NO_PROPOSAL_CHOSEN");
+	free(why);
 	wire_free(w);
 }
 END_TEST
