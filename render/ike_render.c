@@ -113,6 +113,7 @@
  *     "ike-malformed", "ike-unknown-spi", "ike-bad-message-id",
  *     "ike-integrity-failures", "ike-duplicates-answered",
  *     "ike-cookies-sent", "ike-half-open", "ike-half-open-dropped",
+ *     "ike-half-open-peer-dropped" (over one address's share),
  *     "ike-half-open-expired", "ike-fragments-received",
  *     "ike-fragments-refused", "ike-fragments-reassembled" (RFC 7383
  *     messages put together), "ike-fragments-sent", "ike-sas",
@@ -378,6 +379,8 @@ ir_show_ike_stats(const json_t *data, struct sb *out)
 		{ "  Cookies sent:", "ike-cookies-sent" },
 		{ "  Half-open now:", "ike-half-open" },
 		{ "  Half-open dropped:", "ike-half-open-dropped" },
+		{ "  Half-open over a peer's share:",
+		    "ike-half-open-peer-dropped" },
 		{ "  Half-open timed out:", "ike-half-open-expired" },
 		{ "  Fragments received:", "ike-fragments-received" },
 		{ "  Fragments refused:", "ike-fragments-refused" },
