@@ -104,6 +104,8 @@ iop_base() {
 #   start=    immediately (establish-tunnels immediately: qsafe initiates)
 #             | responder (Junos's default, on-traffic: qsafe waits for
 #             strongSwan while no traffic enters st0.0)
+#             | responder-only (establish-tunnels responder-only: qsafe
+#             never initiates, whatever enters st0.0)
 #   ikelife= esplife=  lifetime-seconds of the IKE / ESP proposal (with
 #             QSAFE_LIFETIME_DIVISOR in iked's environment, shorter)
 #   dpd=I/T   dead-peer-detection always-send interval I threshold T
@@ -199,8 +201,10 @@ iop_qs_vpn() {
 		echo "$I gateway G dead-peer-detection threshold ${dpd#*/}"
 	fi
 	[ -z "$pfs" ] || echo "$P policy ESP_POL perfect-forward-secrecy keys $pfs"
-	[ "$start" = immediately ] &&
-	    echo "$P vpn V establish-tunnels immediately"
+	case $start in
+	immediately | responder-only)
+		echo "$P vpn V establish-tunnels $start" ;;
+	esac
 	if [ "$ppk" != no ]; then
 		local K="set security key-manager profiles KP static"
 		echo "$K key-id ascii-text $IOP_PPK_ID"

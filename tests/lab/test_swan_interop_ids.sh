@@ -55,7 +55,7 @@ qs_gone() {
 
 # one_case NAME SWAN-OPTS QSAFE-OPTS A-ID@ADDR B-ID@ADDR: both roles.
 one_case() {
-	local name=$1 sopts=$2 a=$4 b=$5 o q=() n
+	local name=$1 sopts=$2 a=$4 b=$5 o q=()
 	# lid=TYPE:ID rid=TYPE:ID: the first colon is the space of Junos's
 	# `local-identity TYPE ID`
 	for o in $3; do
@@ -70,12 +70,10 @@ one_case() {
 	    lab_poll 15 swan_ids "$name" "$b" "$a"
 	check "$name qsafe→swan: qsafe's SA UP, Peer ike-id ${b%@*}" \
 	    lab_poll 5 qs_ids "${b##*@}" "${b%@*}"
-	# clear once iked logged the new configuration applied (one run of
-	# five saw strongSwan's SA outlive the clear: not explained yet)
-	n=$(grep -c "configuration applied" "$LOG")
-	iop_qs_load "${q[@]}" start=responder || bad "$name: qsafe commits"
-	lab_poll 5 eval '[ "$(grep -c "configuration applied" "$LOG")" -gt "$n" ]' ||
-	    bad "$name: iked applied the responder configuration"
+	# responder-only: on-traffic would let a packet that enters st0.0
+	# after the change (seen: one run in five) start a new SA that
+	# outlives the clear
+	iop_qs_load "${q[@]}" start=responder-only || bad "$name: qsafe commits"
 	iop_show "clear security ike security-associations" >/dev/null
 	check "$name: cleared on both sides" eval \
 	    'lab_poll 10 swan_sa_state "$B" "$name" gone && lab_poll 5 qs_gone'
