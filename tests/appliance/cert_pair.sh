@@ -157,6 +157,16 @@ else
 	grep -E "^(Uid|CapEff|NoNewPrivs)" "/proc/$pid/status"
 	fail "a: the network process is not confined to qsafe-iked"
 fi
+# what that confinement is for: a's private key (pki's keys/, the ca
+# process signs with it) cannot be read by the network process's account
+kf=$(find "$T/a" -path '*/keys/*.key' -type f 2>/dev/null | head -1)
+if [ -n "$kf" ] && [ -s "$kf" ] && [ -n "$iuid" ] &&
+    ! setpriv --reuid="$iuid" --regid="$(id -g qsafe-iked)" --clear-groups \
+	cat "$kf" >/dev/null 2>&1; then
+	ok "a: qsafe-iked cannot read the private key $(basename "$kf")"
+else
+	fail "a: the private key (${kf:-none found}) is readable by qsafe-iked"
+fi
 # its tun broker: root, no capability, named iked-tunbroker
 bpid=$(for c in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
 	[ "$(cat "/proc/$c/comm" 2>/dev/null)" = iked-tunbroker ] && echo "$c"
