@@ -42,15 +42,7 @@ trap 'exit 1' INT TERM
 
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok - $*"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-poll() {	# SECS CMD...: CMD every 0.05 s until it succeeds or SECS pass
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -lt "$_end" ] || return 1
-		sleep 0.05
-	done
-}
+. "$(dirname "$0")/../lib/poll.sh"	# t_poll, t_now_ms
 gone() {	# no such process, or a zombie
 	[ ! -e "/proc/$1" ] ||
 	    [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
@@ -83,9 +75,9 @@ mkdir -m 0700 "$A"
 "$QSAFE_TOP/qsafe" start --state-dir "$A" --netns "$NS" ||
     { fail "a: the appliance did not start"; exit 1; }
 mgd=$(cat "$A/mgd.pid")
-poll 30 test -S "$A/keymgr.sock" || fail "a: keymgr did not start"
+t_poll 30 test -S "$A/keymgr.sock" || fail "a: keymgr did not start"
 # hostd's connection-tracking table is there from its start
-poll 30 sh -c "ip netns exec $NS nft list tables | grep -q qsafe_" ||
+t_poll 30 sh -c "ip netns exec $NS nft list tables | grep -q qsafe_" ||
     fail "a: hostd loaded no table"
 procs=$(tree "$mgd")
 [ "$(echo "$procs" | wc -l)" -ge 4 ] || fail "a: mgd's processes: $procs"
@@ -113,7 +105,7 @@ mkdir -m 0700 "$B"
     { fail "b: the appliance did not start"; exit 1; }
 has_ns "$NSB" || fail "b: ./qsafe start made no namespace $NSB"
 mgd=$(cat "$B/mgd.pid")
-poll 30 test -S "$B/keymgr.sock" || fail "b: keymgr did not start"
+t_poll 30 test -S "$B/keymgr.sock" || fail "b: keymgr did not start"
 procs=$(tree "$mgd")
 kill -STOP "$mgd" && STOPPED=$mgd
 # 3 s, not 10: the wait is the same loop either way
@@ -130,7 +122,7 @@ has_ns "$NSB" && [ -f "$B/netns" ] &&
 kill -CONT "$mgd"
 STOPPED=
 # shellcheck disable=SC2086
-poll 30 all_gone $procs && ok "b: mgd ends by the SIGTERM it was sent" ||
+t_poll 30 all_gone $procs && ok "b: mgd ends by the SIGTERM it was sent" ||
     fail "b: processes left 30 s after SIGCONT"
 if qstop "$B"; then
 	ok "b: a second ./qsafe stop exits 0"

@@ -44,16 +44,7 @@ fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 die() { fail "$*"; exit 1; }
 ok() { echo "ok - $*"; }
 cli() { "$QSAFE_CLI" --state-dir "$S" "$@"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# poll SECS CMD...: CMD every 0.05 s until it succeeds or SECS have passed
-poll() {
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -lt "$_end" ] || return 1
-		sleep 0.05
-	done
-}
+. "$(dirname "$0")/../lib/poll.sh"	# t_poll, t_now_ms
 # a process that is gone: no such pid, or a zombie not reaped yet
 gone() {
 	[ ! -e "/proc/$1" ] ||
@@ -66,13 +57,13 @@ sh "$MKCERTS" -s "SAE_A SAE_B" "$C" >/dev/null 2>&1 || die mkcerts
 python3 "$KME_HOLD" "$C/kme-A.pem" "$C/kme-A.key" "$C/ca.pem" "$HOLD" \
     >"$T/hold.port" 2>"$T/hold.err" &
 HOLD_PID=$!
-poll 10 test -s "$T/hold.port" || die "kme_hold did not start: $(cat "$T/hold.err")"
+t_poll 10 test -s "$T/hold.port" || die "kme_hold did not start: $(cat "$T/hold.err")"
 PORT=$(cat "$T/hold.port")
 
 mkdir -p "$S"
 "$QSAFE_MGD" --state-dir "$S" --log "$S/mgd.log" &
 MGD_PID=$!
-poll 30 up || die "mgd/keymgr did not start"
+t_poll 30 up || die "mgd/keymgr did not start"
 KEYMGR_PID=$(pgrep -P "$MGD_PID" -x keymgr) || die "no keymgr under mgd"
 
 cli -c "configure; set security pki ca-profile Root-CA ca-identity Root-CA; commit" >"$T/conf.out" 2>&1
@@ -92,13 +83,13 @@ P='set security key-manager profiles hold quantum-key-manager'
 grep -q "commit complete" "$T/conf.out" || die "commit: $(cat "$T/conf.out")"
 
 # the worker's first probe, read by the stub and held
-poll 30 held || die "the stub holds no request: $(cat "$HOLD" 2>/dev/null)"
+t_poll 30 held || die "the stub holds no request: $(cat "$HOLD" 2>/dev/null)"
 ok "the KME stub holds keymgr's Status request"
 
-t0=$(now_ms)
+t0=$(t_now_ms)
 kill -TERM "$MGD_PID"
-poll 30 gone "$MGD_PID" || die "mgd still runs 30 s after SIGTERM"
-t1=$(now_ms)
+t_poll 30 gone "$MGD_PID" || die "mgd still runs 30 s after SIGTERM"
+t1=$(t_now_ms)
 wait "$MGD_PID"
 rc=$?
 MGD_PID=

@@ -69,29 +69,7 @@ t_stop() {
 	fi
 }
 
-# Milliseconds since the epoch.
-t_now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# t_poll SECS CMD...: runs CMD every 0.05 s until it succeeds (0) or SECS
-# seconds have passed (1): how a test waits for an event.
-t_poll() {
-	_t_end=$(($(t_now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(t_now_ms)" -lt "$_t_end" ] || return 1
-		sleep 0.05
-	done
-}
-
-# t_until_ms MS: returns once the clock has passed MS (t_now_ms's scale).
-# Only for a check that something did NOT happen by a timer's deadline.
-t_until_ms() {
-	while [ "$(t_now_ms)" -lt "$1" ]; do
-		sleep 0.05
-	done
-}
+. "$(dirname "$0")/../lib/poll.sh"
 
 # t_unread PID: a unix socket of process PID holds bytes it has not read
 # (a request sent to a stopped daemon).
