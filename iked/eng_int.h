@@ -366,6 +366,8 @@ struct child_sa *child_new(struct ike_sa *sa, struct eng_vpnc *vpn);
 void child_move(struct ike_sa *from, struct ike_sa *to, struct child_sa *c);
 /* The outbound SA of c leaves the dataplane; its inbound stays. */
 void child_out_remove(struct ike_sa *sa, struct child_sa *c);
+/* The outbound SAs of sa send to its (changed) remote (RFC 7296 2.23). */
+void child_peer_moved(struct ike_sa *sa);
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 uint32_t child_spi_alloc(struct ike_engine *e);
