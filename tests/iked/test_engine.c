@@ -611,6 +611,47 @@ START_TEST(nat_traversal)
 }
 END_TEST
 
+/*
+ * RFC 7296 2.23: the NAT in front of A maps it to a new port during the
+ * SA; A's next DPD (authenticated) comes from there, and B moves its IKE
+ * SA and its outbound ESP to it, keeping both.
+ */
+START_TEST(nat_remap)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	w->nat = true;
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	pb.remote.ss_family = AF_UNSPEC;
+	pa.dpd = ENG_DPD_ALWAYS;
+	pa.dpd_interval = 10;
+	pa.dpd_threshold = 5;
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert_uint_eq(mock_find(&w->dp[1], false)->encap_dport, 44500);
+	int adds = w->dp[1].adds;
+
+	w->nat_off = 41000;
+	wire_advance(w, 1); /* A's DPD clock starts */
+	wire_advance(w, 11);
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_uint_eq(mock_find(&w->dp[1], false)->encap_dport, 45500);
+	ck_assert_uint_eq(mock_find(&w->dp[1], false)->remote.u.v4.s_addr,
+	    w->nat_addr.sin_addr.s_addr);
+	/* the same SAs: nothing installed again, one IKE SA each */
+	ck_assert_int_eq(w->dp[1].adds, adds);
+	ck_assert_int_eq(w->dp[1].n, 2);
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 1);
+	wire_free(w);
+}
+END_TEST
+
 START_TEST(no_nat_no_encap)
 {
 	struct wire *w = wire_up(0, 0);
@@ -1247,6 +1288,7 @@ engine_suite(void)
 	tcase_add_test(tc, delete_child);
 	tcase_add_test(tc, garbage_changes_nothing);
 	tcase_add_test(tc, nat_traversal);
+	tcase_add_test(tc, nat_remap);
 	tcase_add_test(tc, no_nat_no_encap);
 	tcase_add_test(tc, ppk_mandatory);
 	tcase_add_test(tc, ppk_differs);
