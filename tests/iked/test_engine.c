@@ -851,7 +851,7 @@ START_TEST(rpc_show_and_clear)
 	json_t *info =
 	    json_object_get(ip, "ipsec-security-associations-information");
 	ck_assert_int_eq(
-	    json_integer_value(json_object_get(info, "total-ipsec-sas")), 2);
+	    json_integer_value(json_object_get(info, "total-ipsec-sas")), 1);
 	json_t *esp = json_array_get(
 	    json_object_get(
 		json_array_get(
