@@ -319,8 +319,9 @@ dp_usa_stats(const struct dp_usa *u, struct dp_stats *out)
 }
 
 /*
- * RFC 7296 2.23: the peer's NAT mapping moved.  Under the write lock: tx
- * reads u->peer and u->sock while it holds the read lock for a batch.
+ * RFC 7296 2.23: the peer's NAT mapping moved.  The new destination is
+ * made first (a route MTU query), then set under the write lock: tx reads
+ * u->peer and u->sock while it holds the read lock for a batch.
  */
 static int
 dp_us_sa_peer(struct dp *dp, uint32_t spi, const struct dp_addr *remote,
@@ -328,27 +329,28 @@ dp_us_sa_peer(struct dp *dp, uint32_t spi, const struct dp_addr *remote,
 {
 	struct dp_sa sa = { .remote = *remote, .encap_dport = encap_dport };
 	struct dp_usa *u, nu;
-	int rc = -1;
 
 	memset(&nu, 0, sizeof(nu));
-	pthread_rwlock_wrlock(&dp->lock);
-	if ((u = dp_find(dp, spi, false)) == NULL)
-		log_err("dataplane: no outbound SA %08x to move", spi);
-	else if (dp_peer(dp, &sa, &nu) == -1)
+	if (dp_peer(dp, &sa, &nu) == -1) {
 		log_err("dataplane: SA %08x: no socket for its new peer", spi);
-	else {
+		return -1;
+	}
+	pthread_rwlock_wrlock(&dp->lock);
+	if ((u = dp_find(dp, spi, false)) != NULL) {
 		u->peer = nu.peer;
 		u->peerlen = nu.peerlen;
 		u->sock = nu.sock;
 		u->outer = nu.outer;
 		atomic_store(&u->pmtu, atomic_load(&nu.pmtu));
-		rc = 0;
 	}
 	pthread_rwlock_unlock(&dp->lock);
-	if (rc == 0)
-		log_debug("dataplane: SA %08x outbound now to port %u", spi,
-		    encap_dport);
-	return rc;
+	if (u == NULL) {
+		log_err("dataplane: no outbound SA %08x to move", spi);
+		return -1;
+	}
+	log_debug(
+	    "dataplane: SA %08x outbound now to port %u", spi, encap_dport);
+	return 0;
 }
 
 static int
