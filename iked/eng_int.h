@@ -407,9 +407,11 @@ void xchg_free(struct ike_sa *sa);
 /*
  * RFC 7296 2.2: whether an arriving (integrity-checked) message goes on to
  * dispatch: 1 yes, 0 no (a repeated request was answered from the cache,
- * or the ID is outside the window and it was counted).
+ * or the ID is outside the window and it was counted).  from: where it
+ * came from (NULL: the SA's remote), where a cached answer goes.
  */
-int xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h);
+int xchg_check_in(
+    struct ike_sa *sa, const struct ike_hdr *h, const struct sockaddr *from);
 /* Opens the SK payload of msg into e->in and decodes it. */
 int xchg_open(struct ike_sa *sa, struct ike_msg *msg, uint16_t *notify);
 /* The peer answered our request in flight. */

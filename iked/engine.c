@@ -257,7 +257,7 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 		e->st.in_malformed++;
 		return;
 	}
-	if (!xchg_check_in(sa, &msg.hdr))
+	if (!xchg_check_in(sa, &msg.hdr, remote))
 		return;
 	sa->last_in = eng_now(e);
 	sa->in_pkts++;

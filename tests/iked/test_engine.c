@@ -652,6 +652,66 @@ START_TEST(nat_remap)
 }
 END_TEST
 
+/* B's first datagram from now on is lost, and the NAT maps A anew. */
+static bool
+drop_b_remap(struct wire *w, int side, const uint8_t *p, size_t len)
+{
+	if (side != 1)
+		return false;
+	w->drop = NULL;
+	w->nat_off = 41000;
+	return true;
+}
+
+static bool
+b_answered_again(struct wire *w)
+{
+	struct eng_stats st;
+
+	eng_stats_get(w->eng[1], &st);
+	return st.in_dup_answered >= 1 && w->head == NULL;
+}
+
+/*
+ * RFC 7296 2.11: B's answer to A's DPD is lost and the NAT maps A anew;
+ * A's retransmission (from the new port) gets the cached answer there.
+ */
+START_TEST(nat_remap_retransmit)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	w->nat = true;
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	pb.remote.ss_family = AF_UNSPEC;
+	pa.dpd = ENG_DPD_ALWAYS;
+	pa.dpd_interval = 1; /* retransmitted after 1 s of real time */
+	pa.dpd_threshold = 5;
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	w->drop = drop_b_remap;
+	wire_advance(w, 1);
+	wire_advance(w, 1); /* A's DPD: B's answer lost */
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_ptr_null(w->drop);
+	ck_assert(wire_run(w, b_answered_again, 4));
+	/* B's last datagram: the cached answer, at A's new mapping (mapped
+	 * back by the NAT to A's 4500; the old mapping gave 3500) */
+	const struct pkt *k = NULL;
+	for (size_t i = 0; i < w->nlog; i++)
+		if (w->log[i]->to == 0)
+			k = w->log[i];
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(ntohs(k->dst.sin_port), 4500);
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 1);
+	wire_free(w);
+}
+END_TEST
+
 START_TEST(no_nat_no_encap)
 {
 	struct wire *w = wire_up(0, 0);
@@ -1289,6 +1349,7 @@ engine_suite(void)
 	tcase_add_test(tc, garbage_changes_nothing);
 	tcase_add_test(tc, nat_traversal);
 	tcase_add_test(tc, nat_remap);
+	tcase_add_test(tc, nat_remap_retransmit);
 	tcase_add_test(tc, no_nat_no_encap);
 	tcase_add_test(tc, ppk_mandatory);
 	tcase_add_test(tc, ppk_differs);
