@@ -61,6 +61,33 @@ child_out_remove(struct ike_sa *sa, struct child_sa *c)
 	c->out_gone = true;
 }
 
+/*
+ * RFC 7296 2.23: the IKE SA's peer answered from a new address or port;
+ * the outbound SAs follow it (the inbound ones take ESP from anywhere).
+ */
+void
+child_peer_moved(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->e;
+	struct dp_addr r;
+	uint16_t dport =
+	    sa->natt ? eng_port((const struct sockaddr *)&sa->remote) : 0;
+
+	eng_addr_to_dp(&sa->remote, &r);
+	for (struct child_sa *c = sa->child; c; c = c->next) {
+		if (!c->in_dp || c->out_gone)
+			continue;
+		if (e->dp_ops->sa_peer == NULL) {
+			log_warn("ipsec vpn %s: the %s dataplane cannot follow "
+				 "the peer to its new port; SA %08x still "
+				 "sends to the old one",
+			    c->vpn->v.name, e->dp_ops->name, c->spi_out);
+			continue;
+		}
+		e->dp_ops->sa_peer(e->dp, c->spi_out, &r, dport);
+	}
+}
+
 struct child_sa *
 child_find_in(struct ike_sa *sa, uint32_t spi_in)
 {

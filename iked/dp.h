@@ -128,6 +128,15 @@ struct dp_ops {
 	/* 0, or -1 (logged). Install is atomic: a failed add leaves nothing. */
 	int (*sa_add)(struct dp *dp, const struct dp_sa *sa);
 	int (*sa_del)(struct dp *dp, uint32_t spi, bool inbound);
+	/*
+	 * The outbound SA spi now sends to remote, ESP in UDP to port
+	 * encap_dport (RFC 7296 2.23: the peer's NAT mapping changed and
+	 * an authenticated IKE message came from the new one).  Keys,
+	 * counters and sequence numbers stay.  NULL in a backend that
+	 * cannot move an SA.  0, or -1 (logged).
+	 */
+	int (*sa_peer)(struct dp *dp, uint32_t spi,
+	    const struct dp_addr *remote, uint16_t encap_dport);
 	int (*sa_stats)(
 	    struct dp *dp, uint32_t spi, bool inbound, struct dp_stats *out);
 	/* tunnel_id 0: the sum over every SA, removed ones included. */

@@ -48,6 +48,19 @@ dpl_sa_add(struct dp *dp, const struct dp_sa *sa)
 }
 
 static int
+dpl_sa_peer(struct dp *dp, uint32_t spi, const struct dp_addr *remote,
+    uint16_t encap_dport)
+{
+	char r[INET6_ADDRSTRLEN] = "?";
+
+	(void)dp;
+	inet_ntop(remote->family, &remote->u, r, sizeof(r));
+	log_info("dataplane(log): outbound SA spi 0x%08x now to %s port %u",
+	    spi, r, encap_dport);
+	return 0;
+}
+
+static int
 dpl_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 {
 	if (dp->nsa > 0)
@@ -89,6 +102,7 @@ const struct dp_ops dp_log_ops = {
 	.close = dpl_close,
 	.sa_add = dpl_sa_add,
 	.sa_del = dpl_sa_del,
+	.sa_peer = dpl_sa_peer,
 	.sa_stats = dpl_sa_stats,
 	.stats = dpl_stats,
 	.stats_clear = dpl_stats_clear,

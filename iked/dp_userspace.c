@@ -318,6 +318,41 @@ dp_usa_stats(const struct dp_usa *u, struct dp_stats *out)
 	dp_stats_add(out, &s);
 }
 
+/*
+ * RFC 7296 2.23: the peer's NAT mapping moved.  The new destination is
+ * made first (a route MTU query), then set under the write lock: tx reads
+ * u->peer and u->sock while it holds the read lock for a batch.
+ */
+static int
+dp_us_sa_peer(struct dp *dp, uint32_t spi, const struct dp_addr *remote,
+    uint16_t encap_dport)
+{
+	struct dp_sa sa = { .remote = *remote, .encap_dport = encap_dport };
+	struct dp_usa *u, nu;
+
+	memset(&nu, 0, sizeof(nu));
+	if (dp_peer(dp, &sa, &nu) == -1) {
+		log_err("dataplane: SA %08x: no socket for its new peer", spi);
+		return -1;
+	}
+	pthread_rwlock_wrlock(&dp->lock);
+	if ((u = dp_find(dp, spi, false)) != NULL) {
+		u->peer = nu.peer;
+		u->peerlen = nu.peerlen;
+		u->sock = nu.sock;
+		u->outer = nu.outer;
+		atomic_store(&u->pmtu, atomic_load(&nu.pmtu));
+	}
+	pthread_rwlock_unlock(&dp->lock);
+	if (u == NULL) {
+		log_err("dataplane: no outbound SA %08x to move", spi);
+		return -1;
+	}
+	log_debug(
+	    "dataplane: SA %08x outbound now to port %u", spi, encap_dport);
+	return 0;
+}
+
 static int
 dp_us_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 {
@@ -714,6 +749,7 @@ const struct dp_ops dp_userspace_ops = {
 	.close = dp_us_close,
 	.sa_add = dp_us_sa_add,
 	.sa_del = dp_us_sa_del,
+	.sa_peer = dp_us_sa_peer,
 	.sa_stats = dp_us_sa_stats,
 	.stats = dp_us_stats,
 	.stats_clear = dp_us_stats_clear,

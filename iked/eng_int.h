@@ -366,6 +366,8 @@ struct child_sa *child_new(struct ike_sa *sa, struct eng_vpnc *vpn);
 void child_move(struct ike_sa *from, struct ike_sa *to, struct child_sa *c);
 /* The outbound SA of c leaves the dataplane; its inbound stays. */
 void child_out_remove(struct ike_sa *sa, struct child_sa *c);
+/* The outbound SAs of sa send to its (changed) remote (RFC 7296 2.23). */
+void child_peer_moved(struct ike_sa *sa);
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 uint32_t child_spi_alloc(struct ike_engine *e);
@@ -405,9 +407,11 @@ void xchg_free(struct ike_sa *sa);
 /*
  * RFC 7296 2.2: whether an arriving (integrity-checked) message goes on to
  * dispatch: 1 yes, 0 no (a repeated request was answered from the cache,
- * or the ID is outside the window and it was counted).
+ * or the ID is outside the window and it was counted).  from: where it
+ * came from (NULL: the SA's remote), where a cached answer goes.
  */
-int xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h);
+int xchg_check_in(
+    struct ike_sa *sa, const struct ike_hdr *h, const struct sockaddr *from);
 /* Opens the SK payload of msg into e->in and decodes it. */
 int xchg_open(struct ike_sa *sa, struct ike_msg *msg, uint16_t *notify);
 /* The peer answered our request in flight. */

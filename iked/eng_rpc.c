@@ -228,7 +228,7 @@ rpc_show_ipsec(
 			    json_pack("{s:s, s:o}", "sa-block-state", "up",
 				"ipsec-security-associations", l));
 			tunnels++;
-			sas += 2;
+			sas++; /* Junos counts the pair (cSRX: 1 for < and >) */
 		}
 	}
 	return rpc_reply("ipsec-security-associations-information", "brief",

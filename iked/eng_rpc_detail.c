@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+
 #include "iked/eng_int.h"
 #include "lib/log.h"
 
@@ -54,6 +57,32 @@ auth_method_str(const struct ike_sa *sa)
 	}
 }
 
+/*
+ * A distinguished name as Junos shows a certificate peer's ID: its RDNs in
+ * the order of the DER, ", " between them (C=US, O=Juniper, CN=eng_hub).
+ */
+static bool
+rpc_dn_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	const unsigned char *p = sa->peer_id;
+	X509_NAME *dn = d2i_X509_NAME(NULL, &p, (long)sa->peer_id_len);
+	BIO *b = BIO_new(BIO_s_mem());
+	bool ok = false;
+	int n;
+
+	if (dn != NULL && b != NULL && len > 0 &&
+	    X509_NAME_print_ex(b, dn, 0,
+		(ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) |
+		    XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN) >= 0 &&
+	    (n = BIO_read(b, buf, (int)len - 1)) >= 0) {
+		buf[n] = '\0';
+		ok = true;
+	}
+	BIO_free(b);
+	X509_NAME_free(dn);
+	return ok;
+}
+
 /* The peer's authenticated ID as Junos prints it (its address until
  * IKE_AUTH authenticated one). */
 const char *
@@ -77,6 +106,8 @@ rpc_peer_id_str(const struct ike_sa *sa, char *buf, size_t len)
 	}
 	if (sa->peer_id_len == 0)
 		return rpc_ip_str(&sa->remote, buf, len);
+	if (sa->peer_id_type == ID_DER_ASN1_DN && rpc_dn_str(sa, buf, len))
+		return buf;
 	snprintf(buf, len, "%s", ikev2_id_type_name(sa->peer_id_type));
 	return buf;
 }

@@ -257,7 +257,7 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 		e->st.in_malformed++;
 		return;
 	}
-	if (!xchg_check_in(sa, &msg.hdr))
+	if (!xchg_check_in(sa, &msg.hdr, remote))
 		return;
 	sa->last_in = eng_now(e);
 	sa->in_pkts++;
@@ -267,10 +267,22 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 	if (sa->local.ss_family == AF_UNSPEC && local != NULL)
 		ss_copy(&sa->local, local);
 	if (sa->natt && msg.hdr.exchange != IKE_SA_INIT) {
-		/* RFC 7296 2.23: answer where it came from. */
+		/* RFC 7296 2.23: answer where it came from, and a new NAT
+		 * mapping of the peer's (authenticated, not a retransmission:
+		 * xchg_check_in) moves its Child SAs' ESP there too. */
+		bool moved = sa->state == IKE_ST_ESTABLISHED &&
+		    eng_port((const struct sockaddr *)&sa->remote) !=
+			eng_port(remote);
 		ss_copy(&sa->remote, remote);
 		if (local != NULL)
 			ss_copy(&sa->local, local);
+		if (moved) {
+			char a[INET6_ADDRSTRLEN + 8];
+			log_info("ike %s: peer's NAT mapping changed, now %s",
+			    sa->gw->p.name,
+			    eng_addr_str(&sa->remote, a, sizeof(a)));
+			child_peer_moved(sa);
+		}
 	}
 	if (pld_check_rules(&msg, &notify) == -1) {
 		e->st.in_malformed++;

@@ -168,7 +168,7 @@ frag_id_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	} else if (h->msgid + 1 == sa->x.peer_next) {
 		/* a repeated request: its first fragment gets our answer */
 		if (msg->sk.frag_num == 1)
-			(void)xchg_check_in(sa, h);
+			(void)xchg_check_in(sa, h, NULL);
 		return false;
 	}
 	sa->e->st.in_bad_msgid++;

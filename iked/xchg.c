@@ -273,9 +273,11 @@ xchg_free(struct ike_sa *sa)
 }
 
 int
-xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h)
+xchg_check_in(
+    struct ike_sa *sa, const struct ike_hdr *h, const struct sockaddr *from)
 {
 	struct ike_engine *e = sa->e;
+	struct sockaddr_storage to = sa->remote;
 
 	if (h->flags & IKE_FLAG_RESPONSE) {
 		if (!sa->x.busy || h->msgid != sa->x.req_id ||
@@ -292,9 +294,16 @@ xchg_check_in(struct ike_sa *sa, const struct ike_hdr *h)
 	if (h->msgid + 1 == sa->x.peer_next) {
 		/* RFC 7296 2.1: a retransmitted request gets our answer. */
 		if (sa->x.resp != NULL && sa->x.resp_id == h->msgid) {
+			/* RFC 7296 2.11: to where the request came from (a
+			 * NAT may have moved it; 2.23: the SA does not) */
+			if (from != NULL)
+				memcpy(&to, from,
+				    from->sa_family == AF_INET6
+					? sizeof(struct sockaddr_in6)
+					: sizeof(struct sockaddr_in));
 			e->st.in_dup_answered++;
-			sa->out_frags += frag_send_all(e, sa->x.resp,
-			    sa->x.resp_len, &sa->local, &sa->remote);
+			sa->out_frags += frag_send_all(
+			    e, sa->x.resp, sa->x.resp_len, &sa->local, &to);
 		}
 		/* else: still being answered (key source), ignore */
 		return 0;

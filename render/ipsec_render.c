@@ -7,8 +7,9 @@
  * show-security-ipsec-security-associations (section 3 / 4):
  *   "ipsec-security-associations-information", style "brief":
  *     "total-active-tunnels": 1,
- *     "total-ipsec-sas": 2,                       [opt] (qsafe) default:
- *                                                  the SAs listed
+ *     "total-ipsec-sas": 1,                       [opt] (qsafe) default:
+ *                                                  the SAs listed; iked
+ *                                                  counts a pair as one
  *     "ipsec-security-associations-block": [ {     (one per tunnel)
  *        "sa-block-state": "up",
  *        "ipsec-security-associations": [ {        (inbound, then outbound)

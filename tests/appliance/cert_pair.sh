@@ -21,24 +21,7 @@ pair_init cmg cmg-pair
 
 # The CA and the two gateways' certificates.
 P=$T/pki
-mkdir "$P"
-ossl() { openssl "$@" >/dev/null 2>&1 || fail "openssl $1"; }
-ossl req -x509 -newkey rsa:2048 -nodes -keyout "$P/ca.key" -out "$P/ca.pem" \
-    -days 30 -subj "/CN=cmg-lab-ca/O=qsafe" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign"
-ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$P/a.key"
-ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$P/b.key"
-for s in a b; do
-	ip=192.0.2.1
-	[ $s = b ] && ip=192.0.2.2
-	printf 'subjectAltName=IP:%s\nkeyUsage=critical,digitalSignature\n' \
-	    "$ip" > "$P/$s.ext"
-	ossl req -new -key "$P/$s.key" -out "$P/$s.csr" \
-	    -subj "/CN=gw-$s/OU=vpn/O=qsafe"
-	ossl x509 -req -in "$P/$s.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" \
-	    -CAcreateserial -days 30 -extfile "$P/$s.ext" -out "$P/$s.pem"
-done
+pair_certs "$P"
 
 pair_netns
 

@@ -20,6 +20,10 @@
 #                             policy ESP_POL (may be empty)
 #   ok WHAT, fail WHAT        a result line; fail counts
 #   cli DIR CMDS              the cli of the appliance on DIR
+#   pair_certs DIR            a CA (DIR/ca.pem) made by the openssl CLI
+#                             and its certificates for A (DIR/a.pem, RSA,
+#                             subjectAltName 192.0.2.1) and B (DIR/b.pem,
+#                             ECDSA P-256, 192.0.2.2), keys DIR/a.key, b.key
 #   wait_show SECS DIR COMMAND PATTERN
 #                             polls COMMAND's output (in DIR.show) until
 #                             PATTERN is in it; 1 after SECS
@@ -110,4 +114,26 @@ wait_show() {
 		sleep 0.3
 	done
 	return 1
+}
+
+pair_certs() {
+	mkdir "$1" || return 1
+	ossl() { openssl "$@" >/dev/null 2>&1 || fail "openssl $1"; }
+	ossl req -x509 -newkey rsa:2048 -nodes -keyout "$1/ca.key" \
+	    -out "$1/ca.pem" -days 30 -subj "/CN=cmg-lab-ca/O=qsafe" \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign"
+	ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1/a.key"
+	ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1/b.key"
+	for s in a b; do
+		ip=192.0.2.1
+		[ $s = b ] && ip=192.0.2.2
+		printf 'subjectAltName=IP:%s\nkeyUsage=critical,digitalSignature\n' \
+		    "$ip" > "$1/$s.ext"
+		ossl req -new -key "$1/$s.key" -out "$1/$s.csr" \
+		    -subj "/CN=gw-$s/OU=vpn/O=qsafe"
+		ossl x509 -req -in "$1/$s.csr" -CA "$1/ca.pem" \
+		    -CAkey "$1/ca.key" -CAcreateserial -days 30 \
+		    -extfile "$1/$s.ext" -out "$1/$s.pem"
+	done
 }

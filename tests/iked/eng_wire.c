@@ -42,6 +42,20 @@ mock_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 	return -1;
 }
 
+/* RFC 7296 2.23: the outbound SA re-aimed at the peer's new mapping. */
+static int
+mock_sa_peer(struct dp *dp, uint32_t spi, const struct dp_addr *remote,
+    uint16_t encap_dport)
+{
+	for (size_t i = 0; i < dp->n; i++)
+		if (dp->sa[i].spi == spi && !dp->sa[i].inbound) {
+			dp->sa[i].remote = *remote;
+			dp->sa[i].encap_dport = encap_dport;
+			return 0;
+		}
+	return -1;
+}
+
 static void
 mock_trap_del(struct dp *dp, uint32_t tunnel_id)
 {
@@ -66,6 +80,7 @@ static const struct dp_ops mock_ops = {
 	.name = "mock",
 	.sa_add = mock_sa_add,
 	.sa_del = mock_sa_del,
+	.sa_peer = mock_sa_peer,
 	.trap_set = mock_trap_set,
 	.trap_del = mock_trap_del,
 };
@@ -91,6 +106,12 @@ pkt_new(int to, const uint8_t *p, size_t len, const struct sockaddr_in *from,
 	k->dst = *dst;
 	memcpy(k->p, p, len);
 	return k;
+}
+
+static uint16_t
+wire_nat_off(const struct wire *w)
+{
+	return w->nat_off ? w->nat_off : 40000;
 }
 
 void
@@ -126,13 +147,13 @@ wire_send(void *ctx, const uint8_t *p, size_t len, const struct sockaddr *local,
 	if (w->nat && me->side == 0) {
 		/* the NAT rewrites A's source */
 		from.sin_addr = w->nat_addr.sin_addr;
-		from.sin_port = htons(ntohs(from.sin_port) + 40000);
+		from.sin_port = htons(ntohs(from.sin_port) + wire_nat_off(w));
 	} else if (w->nat && me->side == 1) {
 		/* and maps the answers back */
 		ck_assert_int_eq(
 		    d.sin_addr.s_addr, w->nat_addr.sin_addr.s_addr);
 		d.sin_addr = w->addr[0].sin_addr;
-		d.sin_port = htons(ntohs(d.sin_port) - 40000);
+		d.sin_port = htons(ntohs(d.sin_port) - wire_nat_off(w));
 	}
 	dst = &d;
 	if (w->stray != NULL &&

@@ -67,8 +67,10 @@ struct wire {
 	struct dp dp[2];
 	struct keys keys[2];
 	struct end end[2];
-	/* A behind a NAT: its datagrams leave as nat_addr, ports + 40000 */
+	/* A behind a NAT: its datagrams leave as nat_addr, ports + nat_off
+	 * (0: 40000; changed: a new mapping) */
 	bool nat;
+	uint16_t nat_off;
 	struct sockaddr_in nat_addr;
 	struct sockaddr_in addr[2];
 	int sent;	     /* datagrams sent so far */

@@ -611,6 +611,107 @@ START_TEST(nat_traversal)
 }
 END_TEST
 
+/*
+ * RFC 7296 2.23: the NAT in front of A maps it to a new port during the
+ * SA; A's next DPD (authenticated) comes from there, and B moves its IKE
+ * SA and its outbound ESP to it, keeping both.
+ */
+START_TEST(nat_remap)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	w->nat = true;
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	pb.remote.ss_family = AF_UNSPEC;
+	pa.dpd = ENG_DPD_ALWAYS;
+	pa.dpd_interval = 10;
+	pa.dpd_threshold = 5;
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	ck_assert_uint_eq(mock_find(&w->dp[1], false)->encap_dport, 44500);
+	int adds = w->dp[1].adds;
+
+	w->nat_off = 41000;
+	wire_advance(w, 1); /* A's DPD clock starts */
+	wire_advance(w, 11);
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_uint_eq(mock_find(&w->dp[1], false)->encap_dport, 45500);
+	ck_assert_uint_eq(mock_find(&w->dp[1], false)->remote.u.v4.s_addr,
+	    w->nat_addr.sin_addr.s_addr);
+	/* the same SAs: nothing installed again, one IKE SA each */
+	ck_assert_int_eq(w->dp[1].adds, adds);
+	ck_assert_int_eq(w->dp[1].n, 2);
+	ck_assert_uint_eq(pst(w, 1).ike_sas, 1);
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 1);
+	wire_free(w);
+}
+END_TEST
+
+/* B's first datagram from now on is lost, and the NAT maps A anew. */
+static bool
+drop_b_remap(struct wire *w, int side, const uint8_t *p, size_t len)
+{
+	if (side != 1)
+		return false;
+	w->drop = NULL;
+	w->nat_off = 41000;
+	return true;
+}
+
+static bool
+b_answered_again(struct wire *w)
+{
+	struct eng_stats st;
+
+	eng_stats_get(w->eng[1], &st);
+	return st.in_dup_answered >= 1 && w->head == NULL;
+}
+
+/*
+ * RFC 7296 2.11: B's answer to A's DPD is lost and the NAT maps A anew;
+ * A's retransmission (from the new port) gets the cached answer there.
+ */
+START_TEST(nat_remap_retransmit)
+{
+	struct wire *w = wire_new();
+	struct eng_peer pa, pb;
+	struct eng_vpn va, vb;
+
+	w->nat = true;
+	peer_conf(&pa, 0, "s3cret-psk");
+	peer_conf(&pb, 1, "s3cret-psk");
+	pb.remote.ss_family = AF_UNSPEC;
+	pa.dpd = ENG_DPD_ALWAYS;
+	pa.dpd_interval = 1; /* retransmitted after 1 s of real time */
+	pa.dpd_threshold = 5;
+	vpn_conf(&va, 0);
+	vpn_conf(&vb, 1);
+	wire_conf(w, &pa, &pb, &va, &vb);
+	ck_assert(wire_run(w, both_up, 5));
+	w->drop = drop_b_remap;
+	wire_advance(w, 1);
+	wire_advance(w, 1); /* A's DPD: B's answer lost */
+	ck_assert(wire_run(w, quiet, 2));
+	ck_assert_ptr_null(w->drop);
+	ck_assert(wire_run(w, b_answered_again, 4));
+	/* B's last datagram: the cached answer, at A's new mapping (mapped
+	 * back by the NAT to A's 4500; the old mapping gave 3500) */
+	const struct pkt *k = NULL;
+	for (size_t i = 0; i < w->nlog; i++)
+		if (w->log[i]->to == 0)
+			k = w->log[i];
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(ntohs(k->dst.sin_port), 4500);
+	ck_assert_uint_eq(pst(w, 0).ike_sas, 1);
+	wire_free(w);
+}
+END_TEST
+
 START_TEST(no_nat_no_encap)
 {
 	struct wire *w = wire_up(0, 0);
@@ -810,7 +911,7 @@ START_TEST(rpc_show_and_clear)
 	json_t *info =
 	    json_object_get(ip, "ipsec-security-associations-information");
 	ck_assert_int_eq(
-	    json_integer_value(json_object_get(info, "total-ipsec-sas")), 2);
+	    json_integer_value(json_object_get(info, "total-ipsec-sas")), 1);
 	json_t *esp = json_array_get(
 	    json_object_get(
 		json_array_get(
@@ -1247,6 +1348,8 @@ engine_suite(void)
 	tcase_add_test(tc, delete_child);
 	tcase_add_test(tc, garbage_changes_nothing);
 	tcase_add_test(tc, nat_traversal);
+	tcase_add_test(tc, nat_remap);
+	tcase_add_test(tc, nat_remap_retransmit);
 	tcase_add_test(tc, no_nat_no_encap);
 	tcase_add_test(tc, ppk_mandatory);
 	tcase_add_test(tc, ppk_differs);

@@ -70,6 +70,59 @@ iop_up_nat() {
 	swan_start "$IOP_NB" "$IOP_B" "$@"
 }
 
+# iop_up_nat_peer [swan_start options]: iop_up with strongSwan behind a NAT
+#
+#   [A: qsafe] ge-0/0/0 192.0.2.1 ==== out 192.0.2.254 [N] in 172.16.9.1
+#       -- eth0 172.16.9.2 [B: strongSwan] eth1 10.2.0.1 -- 10.2.0.2 HB
+#
+# N masquerades what leaves by out as iop_up_nat's does (table ip io2nat,
+# UDP source ports into 20000-29999); B routes by default via N.  qsafe
+# sees strongSwan at 192.0.2.254.  Sets what iop_up sets and IOP_NN.
+iop_up_nat_peer() {
+	IOP_NA=$(lab_netns a) && IOP_NB=$(lab_netns b) && IOP_NN=$(lab_netns n) &&
+	    IOP_HA=$(lab_netns ha) && IOP_HB=$(lab_netns hb) || return 1
+	lab_link "$IOP_NA" ge-0-0-0 - "$IOP_NN" out 192.0.2.254/24 &&
+	    lab_link "$IOP_NN" in 172.16.9.1/24 "$IOP_NB" eth0 172.16.9.2/24 &&
+	    lab_link "$IOP_NA" ge-0-0-1 - "$IOP_HA" eth0 10.1.0.2/24 &&
+	    lab_link "$IOP_NB" eth1 10.2.0.1/24 "$IOP_HB" eth0 10.2.0.2/24 ||
+	    return 1
+	lab_route "$IOP_HA" default 10.1.0.1 && lab_route "$IOP_HB" default 10.2.0.1 &&
+	    lab_route "$IOP_NB" default 172.16.9.1 &&
+	    lab_forward "$IOP_NA" && lab_forward "$IOP_NB" &&
+	    lab_forward "$IOP_NN" || return 1
+	iop_nat_ports 20000-29999 || return 1
+	IOP_A=$LAB_DIR/A IOP_B=$LAB_DIR/B
+	iop_base >"$LAB_DIR/base.set"
+	qs_start "$IOP_NA" "$IOP_A" && qs_load "$IOP_A" "$LAB_DIR/base.set" ||
+	    return 1
+	swan_start "$IOP_NB" "$IOP_B" "$@"
+}
+
+# iop_nat_ports LO-HI: (re)writes N's masquerade, UDP source ports mapped
+# into LO-HI.  Mappings already made stay (see iop_nat_flush).
+iop_nat_ports() {
+	ip netns exec "$IOP_NN" nft -f - <<-END
+	table ip io2nat
+	delete table ip io2nat
+	table ip io2nat {
+		chain post {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "out" meta l4proto udp masquerade to :$1
+			oifname "out" masquerade
+		}
+	}
+	END
+}
+
+# iop_nat_flush: N forgets its mappings.  Removing the address that the
+# masquerade maps to makes the kernel drop the connections masqueraded to
+# it (as at a NAT's reboot or DHCP renewal); the next packet of each gets
+# a new mapping.
+iop_nat_flush() {
+	ip -n "$IOP_NN" addr del 192.0.2.254/24 dev out &&
+	    ip -n "$IOP_NN" addr add 192.0.2.254/24 dev out
+}
+
 # iop_base: the appliance's interfaces, zones and route into st0.0;
 # ge-0/0/0 has $IOP_A_WAN (192.0.2.1/24) and, with $IOP_A_NEXTHOP, a
 # route to 192.0.2.0/24 through it.
