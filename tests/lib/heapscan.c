@@ -33,12 +33,17 @@ maps_read(char *buf, size_t cap)
 	return len;
 }
 
+/*
+ * What the scan read last.  It is zeroed once a scan ends: after a scan
+ * that found the needle it holds it, and the next scan (this buffer is in
+ * an anonymous mapping it reads) would find that copy.
+ */
+static char chunk[SCAN_CHUNK];
+
 static bool
 mapping_has(
     int mem, uintptr_t lo, uintptr_t hi, const char *needle, size_t nlen)
 {
-	static char chunk[SCAN_CHUNK];
-
 	for (uintptr_t at = lo; at < hi; at += SCAN_CHUNK - nlen) {
 		size_t want = hi - at < SCAN_CHUNK ? hi - at : SCAN_CHUNK;
 		ssize_t n = pread(mem, chunk, want, (off_t)at);
@@ -79,10 +84,11 @@ heap_has(const char *needle, size_t nlen)
 		    (path[0] != '\0' && strcmp(path, "[heap]") != 0) ||
 		    hi - lo > SCAN_MAX_MAPPING)
 			continue;
-		/* (the scan's own static buffers are scanned too: they never
-		 * hold the secret unless it was found already) */
+		/* (the scan's own static buffers are scanned too: chunk is
+		 * zeroed between scans, and maps never holds a secret) */
 		found = mapping_has(mem, lo, hi, needle, nlen);
 	}
 	close(mem);
+	explicit_bzero(chunk, sizeof(chunk));
 	return found;
 }
