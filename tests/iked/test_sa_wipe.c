@@ -4,12 +4,14 @@
  * RFC 8784 PPK and RFC 7383 fragmentation; the test takes copies of the
  * secrets through the engine's own structs (eng_int.h): SK_d, SK_a*,
  * SK_e*, SK_p* (before and after the PPK is mixed in), the D-H shared
- * secret g^ir, the Child SAs' ESP keys, the nonces of CREATE_CHILD_SA
- * (sent only encrypted: they sit in the decrypted and plaintext buffers
- * and the fragment reassembly), the PSK and the PPK.  After a child rekey,
- * a child delete, an IKE SA rekey, a clear (Delete), a hard expiry and
- * the gateway's removal, none of what went is anywhere in the heap, live
- * or freed (heapscan.h).
+ * secret g^ir (of IKE_SA_INIT and of a child rekey with PFS), the Child
+ * SAs' ESP keys, the nonces of CREATE_CHILD_SA (sent only encrypted: they
+ * sit in the decrypted and plaintext buffers and the fragment
+ * reassembly), the PSK and the PPK.  After a child rekey, a child delete,
+ * an IKE SA rekey, a clear (Delete), a hard expiry and the gateway's
+ * removal, none of what went is anywhere in the heap, live or freed
+ * (heapscan.h).  The stack is not scanned: the lab test
+ * (test_swan_interop_wipe.sh) reads the live iked's stacks too.
  *
  * The test's copies are kept on its stack, which the scan does not read.
  * What must still be there (the live SA's keys, the configured PSK) is
@@ -42,6 +44,7 @@ struct secrets {
 	uint8_t last_ni[2][ENG_NONCE_LEN];
 	bool dh_done;
 	bool no_restart; /* A's new IKE_SA_INITs are lost */
+	int pfs;	 /* g^ir of PFS rekeys taken */
 };
 
 static void
@@ -116,6 +119,45 @@ has_rk(const struct ike_sa *sa)
 	return sa->rk != NULL;
 }
 
+static bool
+has_rk_dh(const struct ike_sa *sa)
+{
+	return sa->rk != NULL && sa->rk->dh != NULL;
+}
+
+/*
+ * B's answer to A's rekey with PFS (one SK message: no fragments in that
+ * test): its KE, decrypted with the IKE SA's keys, and A's private value
+ * give the rekey's g^ir.
+ */
+static void
+capture_pfs(struct wire *w, const uint8_t *p, size_t len)
+{
+	struct secrets *s = w->ctx;
+	struct ike_sa *a = sa_with(w->eng[0], has_rk_dh);
+	uint8_t plain[IKE_MSG_MAX], g_ir[CRYPTO_DH_MAX];
+	struct ike_msg msg;
+	uint16_t notify;
+	size_t plen, glen;
+
+	if (a == NULL)
+		return;
+	ck_assert_int_eq(pld_decode(p, len, &msg, &notify), 0);
+	ck_assert(msg.has_sk && !msg.sk.frag);
+	ck_assert_int_eq(sk_open(&a->keys, false, msg.raw.p, msg.raw.len,
+			     msg.sk.off, plain, sizeof(plain), &plen),
+	    0);
+	ck_assert_int_eq(
+	    pld_decode_inner(&msg, msg.sk.first, plain, plen, &notify), 0);
+	ck_assert_int_eq(dh_shared(a->rk->dh, msg.ke.data.p, msg.ke.data.len,
+			     g_ir, sizeof(g_ir), &glen),
+	    0);
+	add(s, "a PFS rekey's g^ir", g_ir, glen);
+	s->pfs++;
+	OPENSSL_cleanse(g_ir, sizeof(g_ir));
+	OPENSSL_cleanse(plain, sizeof(plain));
+}
+
 /* Made at run time, so that it is nowhere in the binary. */
 static void
 psk_make(char *s)
@@ -145,8 +187,13 @@ capture(struct wire *w, int side, const uint8_t *p, size_t len)
 	struct secrets *s = w->ctx;
 	struct ike_engine *e = w->eng[side];
 
-	if (len < IKE_HDR_LEN || (p[19] & IKE_FLAG_RESPONSE))
+	if (len < IKE_HDR_LEN)
 		return false;
+	if (p[19] & IKE_FLAG_RESPONSE) {
+		if (p[18] == CREATE_CHILD_SA && side == 1)
+			capture_pfs(w, p, len);
+		return false;
+	}
 	if (p[18] == IKE_SA_INIT && side == 0 && s->no_restart)
 		return true;
 	if (p[18] == IKE_AUTH && side == 0 && !s->dh_done) {
@@ -230,7 +277,7 @@ struct pair {
  * CREATE_CHILD_SA requests come in fragments.
  */
 static void
-pair_conf(struct pair *c, const char *psk, uint32_t ike_life)
+pair_conf(struct pair *c, const char *psk, uint32_t ike_life, bool pfs)
 {
 	static const uint16_t bits[] = { 128, 256, 128, 256 };
 
@@ -242,13 +289,14 @@ pair_conf(struct pair *c, const char *psk, uint32_t ike_life)
 		struct eng_peer *p = i ? &c->pb : &c->pa;
 		struct eng_vpn *v = i ? &c->vb : &c->va;
 		snprintf(p->ppk_profile, sizeof(p->ppk_profile), "qkd");
-		p->fragmentation = true;
+		p->fragmentation = !pfs;
 		p->fragment_size = ENG_FRAG_MIN;
 		p->prop[0].lifetime_s = ike_life;
 		v->nprop = 4;
 		for (size_t j = 0; j < 4; j++) {
 			v->prop[j] = esp_prop;
 			v->prop[j].encr_bits = bits[j];
+			v->prop[j].dh = pfs ? CURVE25519 : 0;
 			if (j >= 2) {
 				v->prop[j].encr = ENCR_AES_CBC;
 				v->prop[j].integ = AUTH_HMAC_SHA2_256_128;
@@ -262,7 +310,7 @@ pair_conf(struct pair *c, const char *psk, uint32_t ike_life)
  * (keymgr in the daemon, another process) forgets the PPK once handed.
  */
 static struct wire *
-wire_secrets(struct secrets *s, struct pair *c, uint32_t ike_life)
+wire_secrets(struct secrets *s, struct pair *c, uint32_t ike_life, bool pfs)
 {
 	char psk[PSK_LEN + 1];
 	uint8_t ppk[sizeof(((struct keys *)0)->key)];
@@ -275,7 +323,7 @@ wire_secrets(struct secrets *s, struct pair *c, uint32_t ike_life)
 	for (int i = 0; i < 2; i++)
 		memcpy(w->keys[i].key, ppk, sizeof(ppk));
 	OPENSSL_cleanse(ppk, sizeof(ppk));
-	pair_conf(c, psk, ike_life);
+	pair_conf(c, psk, ike_life, pfs);
 	OPENSSL_cleanse(psk, sizeof(psk));
 	w->ctx = s;
 	w->drop = capture;
@@ -347,7 +395,7 @@ START_TEST(child_keys_go)
 	struct secrets s = { 0 };
 	struct pair c;
 	FILE *log = log_take();
-	struct wire *w = wire_secrets(&s, &c, 0);
+	struct wire *w = wire_secrets(&s, &c, 0, false);
 	size_t ike, esp1, esp2, esp3;
 
 	gone(&s, 1, s.n, "up: the PPK, g^ir and SK_* before the PPK");
@@ -389,6 +437,31 @@ START_TEST(child_keys_go)
 }
 END_TEST
 
+/*
+ * A child rekey with PFS (RFC 7296 1.3.1): its g^ir goes with the
+ * exchange, the old keys with the old Child SA.  No fragments here: the
+ * test reads B's answer as one SK message.
+ */
+START_TEST(child_pfs_keys_go)
+{
+	struct secrets s = { 0 };
+	struct pair c;
+	struct wire *w = wire_secrets(&s, &c, 0, true);
+	size_t ike = s.n, esp;
+
+	add_sk(&s, w);
+	esp = s.n;
+	add_esp(&s, w);
+	there(&s, ike, s.n, "up");
+	eng_expire(w->eng[0], mock_find(&w->dp[0], false)->spi, false, false);
+	ck_assert(wire_run(w, child_rekeyed, 10));
+	ck_assert_int_eq(s.pfs, 1);
+	gone(&s, esp, s.n, "a child rekey with PFS");
+	there(&s, ike, esp, "a child rekey with PFS");
+	wire_free(w);
+}
+END_TEST
+
 static uint64_t old_ispi; /* the IKE SA that goes */
 
 static bool
@@ -415,7 +488,7 @@ START_TEST(ike_keys_go)
 	struct secrets s = { 0 };
 	struct pair c;
 	FILE *log = log_take();
-	struct wire *w = wire_secrets(&s, &c, 1000);
+	struct wire *w = wire_secrets(&s, &c, 1000, false);
 	size_t ike1, nonce, ike2;
 	char err[128];
 	json_t *in, *r;
@@ -473,7 +546,7 @@ START_TEST(ike_keys_go_at_expiry)
 {
 	struct secrets s = { 0 };
 	struct pair c;
-	struct wire *w = wire_secrets(&s, &c, 1000);
+	struct wire *w = wire_secrets(&s, &c, 1000, false);
 	size_t ike = s.n;
 
 	add_sk(&s, w);
@@ -504,6 +577,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, child_keys_go);
+	tcase_add_test(tc, child_pfs_keys_go);
 	tcase_add_test(tc, ike_keys_go);
 	tcase_add_test(tc, ike_keys_go_at_expiry);
 	tcase_set_timeout(tc, 120);
