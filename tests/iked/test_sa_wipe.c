@@ -45,6 +45,7 @@ struct secrets {
 	bool dh_done;
 	bool no_restart; /* A's new IKE_SA_INITs are lost */
 	int pfs;	 /* g^ir of PFS rekeys taken */
+	bool auth;	 /* A's AUTH taken (IKE_AUTH not in fragments) */
 };
 
 static void
@@ -126,9 +127,30 @@ has_rk_dh(const struct ike_sa *sa)
 }
 
 /*
+ * An SK message of the IKE SA keyed with k decoded into msg, its plaintext
+ * in plain; false for fragments (SKF).
+ */
+static bool
+open_sk(const struct ike_keys *k, bool from_initiator, const uint8_t *p,
+    size_t len, struct ike_msg *msg, uint8_t *plain, size_t cap)
+{
+	uint16_t notify;
+	size_t plen;
+
+	ck_assert_int_eq(pld_decode(p, len, msg, &notify), 0);
+	if (!msg->has_sk || msg->sk.frag)
+		return false;
+	ck_assert_int_eq(sk_open(k, from_initiator, msg->raw.p, msg->raw.len,
+			     msg->sk.off, plain, cap, &plen),
+	    0);
+	ck_assert_int_eq(
+	    pld_decode_inner(msg, msg->sk.first, plain, plen, &notify), 0);
+	return true;
+}
+
+/*
  * B's answer to A's rekey with PFS (one SK message: no fragments in that
- * test): its KE, decrypted with the IKE SA's keys, and A's private value
- * give the rekey's g^ir.
+ * test): its KE and A's private value give the rekey's g^ir.
  */
 static void
 capture_pfs(struct wire *w, const uint8_t *p, size_t len)
@@ -137,24 +159,35 @@ capture_pfs(struct wire *w, const uint8_t *p, size_t len)
 	struct ike_sa *a = sa_with(w->eng[0], has_rk_dh);
 	uint8_t plain[IKE_MSG_MAX], g_ir[CRYPTO_DH_MAX];
 	struct ike_msg msg;
-	uint16_t notify;
-	size_t plen, glen;
+	size_t glen;
 
 	if (a == NULL)
 		return;
-	ck_assert_int_eq(pld_decode(p, len, &msg, &notify), 0);
-	ck_assert(msg.has_sk && !msg.sk.frag);
-	ck_assert_int_eq(sk_open(&a->keys, false, msg.raw.p, msg.raw.len,
-			     msg.sk.off, plain, sizeof(plain), &plen),
-	    0);
-	ck_assert_int_eq(
-	    pld_decode_inner(&msg, msg.sk.first, plain, plen, &notify), 0);
+	ck_assert(open_sk(&a->keys, false, p, len, &msg, plain, sizeof(plain)));
 	ck_assert_int_eq(dh_shared(a->rk->dh, msg.ke.data.p, msg.ke.data.len,
 			     g_ir, sizeof(g_ir), &glen),
 	    0);
 	add(s, "a PFS rekey's g^ir", g_ir, glen);
 	s->pfs++;
 	OPENSSL_cleanse(g_ir, sizeof(g_ir));
+	OPENSSL_cleanse(plain, sizeof(plain));
+}
+
+/*
+ * A's IKE_AUTH request when it goes whole (no fragments): its AUTH value,
+ * which B holds decrypted while it waits for the key source.
+ */
+static void
+capture_auth(struct wire *w, struct ike_sa *a, const uint8_t *p, size_t len)
+{
+	struct secrets *s = w->ctx;
+	uint8_t plain[IKE_MSG_MAX];
+	struct ike_msg msg;
+
+	if (open_sk(&a->keys, true, p, len, &msg, plain, sizeof(plain))) {
+		add(s, "A's AUTH", msg.auth.data.p, msg.auth.data.len);
+		s->auth = true;
+	}
 	OPENSSL_cleanse(plain, sizeof(plain));
 }
 
@@ -211,6 +244,7 @@ capture(struct wire *w, int side, const uint8_t *p, size_t len)
 		    0);
 		add(s, "the D-H shared secret", g_ir, glen);
 		OPENSSL_cleanse(g_ir, sizeof(g_ir));
+		capture_auth(w, a, p, len);
 		if (a->n->ppk_mixed) {
 			const struct ike_keys *k = &a->n->noppk;
 			add(s, "SK_d before the PPK", k->sk_d, k->d_len);
@@ -453,6 +487,8 @@ START_TEST(child_pfs_keys_go)
 	esp = s.n;
 	add_esp(&s, w);
 	there(&s, ike, s.n, "up");
+	ck_assert(s.auth);
+	gone(&s, 1, ike, "up: the PPK, g^ir, SK_* before the PPK, A's AUTH");
 	eng_expire(w->eng[0], mock_find(&w->dp[0], false)->spi, false, false);
 	ck_assert(wire_run(w, child_rekeyed, 10));
 	ck_assert_int_eq(s.pfs, 1);
