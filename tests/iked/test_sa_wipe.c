@@ -60,33 +60,57 @@ add(struct secrets *s, const char *what, const uint8_t *b, size_t len)
 	s->n++;
 }
 
-/* Any WINDOW octets of it, anywhere (a copy's head may be overwritten). */
-static bool
-in_heap(const struct needle *nd)
+#define WINDOWS_MAX (NEEDLE_MAX * (CRYPTO_KEY_MAX / (WINDOW / 2)))
+
+/*
+ * Which of s[from..to) are in the heap (in[i - from]), in one scan: any
+ * WINDOW octets of one count (a copy's head may be overwritten).
+ */
+static void
+in_heap(const struct secrets *s, size_t from, size_t to, bool *in)
 {
-	for (size_t off = 0;; off += WINDOW / 2) {
-		if (off + WINDOW > nd->len)
-			off = nd->len - WINDOW;
-		if (heap_has((const char *)nd->b + off, WINDOW))
-			return true;
-		if (off + WINDOW >= nd->len)
-			return false;
+	const char *w[WINDOWS_MAX] = { NULL };
+	size_t wlen[WINDOWS_MAX] = { 0 }, of[WINDOWS_MAX], n = 0;
+	bool found[WINDOWS_MAX];
+
+	for (size_t i = from; i < to; i++) {
+		const struct needle *nd = &s->s[i];
+		for (size_t off = 0;; off += WINDOW / 2) {
+			if (off + WINDOW > nd->len)
+				off = nd->len - WINDOW;
+			ck_assert_uint_lt(n, WINDOWS_MAX);
+			w[n] = (const char *)nd->b + off;
+			wlen[n] = WINDOW;
+			of[n++] = i - from;
+			if (off + WINDOW >= nd->len)
+				break;
+		}
+		in[i - from] = false;
 	}
+	heap_find(w, wlen, n, found);
+	for (size_t j = 0; j < n; j++)
+		in[of[j]] |= found[j];
 }
 
 static void
 gone(const struct secrets *s, size_t from, size_t to, const char *step)
 {
+	bool in[NEEDLE_MAX];
+
+	in_heap(s, from, to, in);
 	for (size_t i = from; i < to; i++)
-		ck_assert_msg(!in_heap(&s->s[i]), "%s: %s is still in the heap",
+		ck_assert_msg(!in[i - from], "%s: %s is still in the heap",
 		    step, s->s[i].what);
 }
 
 static void
 there(const struct secrets *s, size_t from, size_t to, const char *step)
 {
+	bool in[NEEDLE_MAX];
+
+	in_heap(s, from, to, in);
 	for (size_t i = from; i < to; i++)
-		ck_assert_msg(in_heap(&s->s[i]),
+		ck_assert_msg(in[i - from],
 		    "%s: %s should be live (the scan must see it)", step,
 		    s->s[i].what);
 }
