@@ -216,5 +216,9 @@ main(int argc, char **argv)
 	/* our own copies of the secrets go with the process */
 	explicit_bzero(secrets, nsecrets * sizeof(*secrets));
 	explicit_bzero(chunk, CHUNK);
+	free(secrets);
+	free(chunk);
+	free(where);
+	free(kind);
 	return found ? 1 : err ? 2 : 0;
 }
