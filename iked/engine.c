@@ -206,8 +206,8 @@ eng_dispatch(struct ike_sa *sa, const struct ike_msg *msg)
 	}
 }
 
-void
-eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
+static void
+eng_input_one(struct ike_engine *e, const uint8_t *p, size_t len,
     const struct sockaddr *remote, const struct sockaddr *local)
 {
 	struct ike_msg msg;
@@ -292,6 +292,24 @@ eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
 		return;
 	}
 	eng_dispatch(sa, &msg);
+}
+
+void
+eng_input(struct ike_engine *e, const uint8_t *p, size_t len,
+    const struct sockaddr *remote, const struct sockaddr *local)
+{
+	/* a plaintext is never longer than its datagram */
+	size_t n = len < sizeof(e->in) ? len : sizeof(e->in);
+
+	eng_input_one(e, p, len, remote, local);
+	/*
+	 * The decrypted chain (nonces, KE, AUTH, identities) of this
+	 * message or fragment, or of the whole message its last fragment
+	 * completed (in_len), is not left for the next one to half
+	 * overwrite.
+	 */
+	OPENSSL_cleanse(e->in, n > e->in_len ? n : e->in_len);
+	e->in_len = 0;
 }
 
 /* Whether v has a Child SA or one on its way (an up VPN: O(1)). */

@@ -480,6 +480,9 @@ sa_nego_free(struct ike_sa *sa)
 	dh_free(n->dh);
 	free(n->msg1);
 	free(n->msg2);
+	/* the peer's IKE_AUTH decrypted: its AUTH, identities, PPK_ID */
+	if (n->held != NULL)
+		OPENSSL_cleanse(n->held, n->held_len);
 	free(n->held);
 	cert_nego_free(n);
 	ike_keys_wipe(&n->noppk);

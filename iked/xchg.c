@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include "iked/eng_int.h"
 #include "lib/log.h"
@@ -171,8 +172,10 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 		len = (size_t)l;
 	} else {
 		long plen = pld_build_end(&m->b);
-		if (plen < 0)
+		if (plen < 0) {
+			OPENSSL_cleanse(e->pout, sizeof(e->pout));
 			return -1;
+		}
 		struct ike_hdr h = {
 			.ispi = sa->ispi,
 			.rspi = sa->rspi,
@@ -187,12 +190,15 @@ xchg_finish(struct ike_sa *sa, struct xmsg *m, uint8_t what)
 		    sa, &h, pld_build_first(&m->b), (size_t)plen, &copy, &len);
 		pld_build_init(&ob, e->out, sizeof(e->out), &h);
 		size_t off = pld_add_sk_header(&ob, pld_build_first(&m->b));
-		if (fr == -1 ||
+		bool bad = fr == -1 ||
 		    (fr == 0 &&
 			(ob.err != 0 ||
 			    sk_seal(&sa->keys, sa->initiator, e->out,
 				sizeof(e->out), off, e->pout, (size_t)plen,
-				&len) == -1))) {
+				&len) == -1));
+		/* sealed or not, the plaintext (nonces, KE, AUTH) goes */
+		OPENSSL_cleanse(e->pout, (size_t)plen);
+		if (bad) {
 			log_warn("ike %s: cannot seal %s", sa->gw->p.name,
 			    ikev2_exchange_name(m->exch));
 			return -1;

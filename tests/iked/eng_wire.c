@@ -30,6 +30,9 @@ mock_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 		if (dp->sa[i].spi == spi && dp->sa[i].inbound == inbound) {
 			uint32_t tunnel = dp->sa[i].tunnel_id;
 			dp->sa[i] = dp->sa[--dp->n];
+			/* the kernel forgets a deleted SA's keys (test_sa_wipe)
+			 */
+			memset(&dp->sa[dp->n], 0, sizeof(dp->sa[dp->n]));
 			dp->dels++;
 			bool other = false;
 			for (size_t j = 0; j < dp->n; j++)

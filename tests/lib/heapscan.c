@@ -33,38 +33,52 @@ maps_read(char *buf, size_t cap)
 	return len;
 }
 
-static bool
-mapping_has(
-    int mem, uintptr_t lo, uintptr_t hi, const char *needle, size_t nlen)
-{
-	static char chunk[SCAN_CHUNK];
+/*
+ * What the scan read last.  It is zeroed once a scan ends: after a scan
+ * that found the needle it holds it, and the next scan (this buffer is in
+ * an anonymous mapping it reads) would find that copy.
+ */
+static char chunk[SCAN_CHUNK];
 
-	for (uintptr_t at = lo; at < hi; at += SCAN_CHUNK - nlen) {
+/* Marks in found the needles that are in lo..hi of mem. */
+static void
+mapping_find(int mem, uintptr_t lo, uintptr_t hi, const char *const *needle,
+    const size_t *nlen, size_t n, bool *found, size_t maxlen)
+{
+	for (uintptr_t at = lo; at < hi; at += SCAN_CHUNK - maxlen) {
 		size_t want = hi - at < SCAN_CHUNK ? hi - at : SCAN_CHUNK;
-		ssize_t n = pread(mem, chunk, want, (off_t)at);
-		if (n <= 0)
-			return false;
-		if (memmem(chunk, (size_t)n, needle, nlen) != NULL)
-			return true;
-		if ((size_t)n < want || hi - at <= SCAN_CHUNK)
-			return false;
+		ssize_t got = pread(mem, chunk, want, (off_t)at);
+		if (got <= 0)
+			return;
+		for (size_t i = 0; i < n; i++)
+			if (!found[i] &&
+			    memmem(chunk, (size_t)got, needle[i], nlen[i]) !=
+				NULL)
+				found[i] = true;
+		if ((size_t)got < want || hi - at <= SCAN_CHUNK)
+			return;
 	}
-	return false;
 }
 
-/* Is needle anywhere in the process's heap (live or freed)? */
-bool
-heap_has(const char *needle, size_t nlen)
+/* Which of the n needles are anywhere in the heap (live or freed)? */
+void
+heap_find(const char *const *needle, const size_t *nlen, size_t n, bool *found)
 {
 	static char maps[1 << 20];
 	char *line, *save = NULL;
-	bool found = false;
+	size_t maxlen = 0;
 	int mem;
 
+	for (size_t i = 0; i < n; i++) {
+		found[i] = false;
+		ck_assert_uint_lt(nlen[i], SCAN_CHUNK / 2);
+		if (nlen[i] > maxlen)
+			maxlen = nlen[i];
+	}
 	maps_read(maps, sizeof(maps));
 	mem = open("/proc/self/mem", O_RDONLY);
 	ck_assert_int_ge(mem, 0);
-	for (line = strtok_r(maps, "\n", &save); line != NULL && !found;
+	for (line = strtok_r(maps, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		uintptr_t lo, hi;
 		char perms[5], path[64] = "";
@@ -79,10 +93,19 @@ heap_has(const char *needle, size_t nlen)
 		    (path[0] != '\0' && strcmp(path, "[heap]") != 0) ||
 		    hi - lo > SCAN_MAX_MAPPING)
 			continue;
-		/* (the scan's own static buffers are scanned too: they never
-		 * hold the secret unless it was found already) */
-		found = mapping_has(mem, lo, hi, needle, nlen);
+		/* (the scan's own static buffers are scanned too: chunk is
+		 * zeroed between scans, and maps never holds a secret) */
+		mapping_find(mem, lo, hi, needle, nlen, n, found, maxlen);
 	}
 	close(mem);
+	explicit_bzero(chunk, sizeof(chunk));
+}
+
+bool
+heap_has(const char *needle, size_t nlen)
+{
+	bool found;
+
+	heap_find(&needle, &nlen, 1, &found);
 	return found;
 }

@@ -12,5 +12,8 @@
 #include <stddef.h>
 
 bool heap_has(const char *needle, size_t nlen);
+/* The same for n needles in one pass: found[i] for needle[i]. */
+void heap_find(
+    const char *const *needle, const size_t *nlen, size_t n, bool *found);
 
 #endif
