@@ -128,6 +128,9 @@ main(void)
 	tcase_add_loop_test(
 	    tc, sig_table, 0, sizeof(sig_cases) / sizeof(sig_cases[0]));
 	tcase_add_test(tc, sig_7427_sha1_refused);
+	/* each case generates a key pair: check's 4 s is too short on a
+	 * loaded 2-core machine (seen under a parallel ASan suite) */
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
