@@ -56,6 +56,13 @@ frag_rx_free(struct ike_sa *sa)
 	sa->frx = NULL;
 }
 
+void
+frag_rx_held(const struct ike_sa *sa, size_t *nfrags, size_t *bytes)
+{
+	*nfrags = sa->frx != NULL ? sa->frx->have : 0;
+	*bytes = sa->frx != NULL ? sa->frx->bytes : 0;
+}
+
 static uint32_t
 frag_get32(const uint8_t *p)
 {
