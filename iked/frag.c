@@ -214,7 +214,7 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 	const struct ike_sk *sk = &msg->sk;
 	bool resp = (msg->hdr.flags & IKE_FLAG_RESPONSE) != 0;
 	struct frag_rx *rx;
-	time_t now = time(NULL);
+	time_t now = eng_now(e); /* the engine's clock, as every deadline */
 	size_t plen;
 
 	if (!sa->frag_ok || sa->keys.prf == NULL ||
