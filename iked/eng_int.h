@@ -508,6 +508,9 @@ int frag_seal(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
  */
 int frag_input(struct ike_sa *sa, struct ike_msg *msg);
 void frag_rx_free(struct ike_sa *sa);
+/* What sa's reassembly holds now: fragments and octets (the bounds the
+ * engine's fuzz entry points check, tests/fuzz/fuzz_eng.h). */
+void frag_rx_held(const struct ike_sa *sa, size_t *nfrags, size_t *bytes);
 /* Sends one message, or fragments back to back (each its own length);
  * the fragments sent (0: the message went whole), for the SA's show. */
 size_t frag_send_all(struct ike_engine *e, const uint8_t *p, size_t len,

@@ -56,6 +56,13 @@ frag_rx_free(struct ike_sa *sa)
 	sa->frx = NULL;
 }
 
+void
+frag_rx_held(const struct ike_sa *sa, size_t *nfrags, size_t *bytes)
+{
+	*nfrags = sa->frx != NULL ? sa->frx->have : 0;
+	*bytes = sa->frx != NULL ? sa->frx->bytes : 0;
+}
+
 static uint32_t
 frag_get32(const uint8_t *p)
 {
@@ -207,7 +214,7 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 	const struct ike_sk *sk = &msg->sk;
 	bool resp = (msg->hdr.flags & IKE_FLAG_RESPONSE) != 0;
 	struct frag_rx *rx;
-	time_t now = time(NULL);
+	time_t now = eng_now(e); /* the engine's clock, as every deadline */
 	size_t plen;
 
 	if (!sa->frag_ok || sa->keys.prf == NULL ||

@@ -7,7 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef ENG_WIRE_ABORT
+/* the fuzz entry points: outside check's runner */
+#include "tests/fuzz/ck_abort.h"
+#else
 #include <check.h>
+#endif
 #include <event2/event.h>
 
 #include "lib/log.h"
