@@ -25,13 +25,25 @@
 #   init / driver CPU/setup   the initiating charon's utime+stime, and the
 #                   vici driver's from its first initiate on (its own
 #                   getrusage: not its interpreter's start), over the run / N
-# and the ceiling of the swan→qsafe ratio from this run alone: cores /
-# (charon's + the driver's CPU a setup in the swan→qsafe run) is the most
-# any responder, even one that costs nothing, lets that run reach; over
-# swan⇄swan's rate, the most its ratio can be ("max ratio with a free
-# responder"), printed beside the ratio achieved.  The driver is the same
-# in both runs; VICI_LAZY=0 makes it write each initiate alone and decode
-# every event whole, as before (to compare its cost).
+#   cores used      setups/s × the three's CPU a setup / cores: how much of
+#                   the machine the run turned into setups
+#   cores: 3 / others / idle   /proc/stat over the run: the three's share,
+#                   everything else's (other work on the machine), idle
+#   datagrams/setup UDP datagrams each side sent / N (2 and 2: no
+#                   retransmit, cookie or fragment); the responder's
+#                   receive-buffer drops
+# and the bound of the swan→qsafe / swan⇄swan ratio from this run alone.
+# A rate is (cores used) × cores / (CPU a setup), so at equal use of the
+# cores the ratio is the ratio of the CPU a setup of the three (Amdahl):
+# (Is + Rs + Ds) / (Iq + Rq + Dq), and with a responder that cost nothing
+# (Is + Rs + Ds) / (Iq + Dq); the ratio passes these only when swan→qsafe
+# uses the cores better than swan⇄swan did.  "ratio if swan→qsafe had all
+# cores" is the old ceiling (2 cores / (Iq + Dq) over swan⇄swan's rate): it
+# credits qsafe with every core swan⇄swan left unused.  The driver is the
+# same in both runs; VICI_LAZY=0 makes it write each initiate alone and
+# decode every event whole, as before (to compare its cost).
+# IKS_PERF_INIT=PREFIX records the initiating charon in each run (perf,
+# PREFIX.swan and PREFIX.qs): what each responder's answers cost it.
 # A side is a set of functions SIDE_resp_start, SIDE_init_start,
 # SIDE_init_fire and SIDE_pid (responders: SIDE_resp_start, SIDE_resp_count,
 # SIDE_pid): `swan` (strongSwan) both ways, `qs` (qsafe) as responder.
@@ -63,7 +75,7 @@ while [ $# -gt 0 ]; do
 	-j) INFLIGHT=$2; shift 2 ;;
 	--ppk) PPK=1; shift ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
-	*) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '2,/^set -u$/{/^set -u$/d;p}' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 [ "$N" -ge 1 ] && [ "$N" -le 60000 ] || { echo "ike_setup: 1 <= N <= 60000" >&2; exit 2; }
@@ -168,8 +180,14 @@ qs_pid() { # DIR -> iked's PID (from its log)
 # ---- one run ---------------------------------------------------------------
 # run INIT RESP: sets R_RATE R_CPU R_RKB R_IKB, or fails saying where.
 hz=$(getconf CLK_TCK)
+cpu_jiffies() { # -> "BUSY IDLE" of all cores (/proc/stat: idle + iowait idle)
+	awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat
+}
+udp_per_setup() { # NS COUNTER -> COUNTER / N in NS
+	ip netns exec "$1" nstat -az "$2" | awk -v n="$N" -v c="$2" '$1 == c {printf "%.2f", $2 / n}'
+}
 run() {
-	local ini=$1 rsp=$2 I R ipid rpid rt0 rt1 it0 it1 rr0 rr1 ir0 ir1 out up first last n dcpu
+	local ini=$1 rsp=$2 I R ipid rpid rt0 rt1 it0 it1 rr0 rr1 ir0 ir1 out up first last n dcpu c0 c1
 	lab_init "${IKS_TAG:-bench}" # IKS_TAG: the namespaces' prefix
 	lab_topo || die "$ini->$rsp: namespaces"
 	I=$LAB_DIR/init R=$LAB_DIR/resp
@@ -178,13 +196,21 @@ run() {
 	    die "$ini->$rsp: initiator start with $N connections"
 	rpid=$(${rsp}_pid "$R") ipid=$(${ini}_pid "$I")
 	rt0=$(lab_cpu_ticks "$rpid") rr0=$(lab_rss_kb "$rpid") ir0=$(lab_rss_kb "$ipid")
-	it0=$(lab_cpu_ticks "$ipid")
+	it0=$(lab_cpu_ticks "$ipid") c0=$(cpu_jiffies)
 	# IKS_PERF=FILE: perf record a qsafe responder over the setups
 	local perf=
 	if [ -n "${IKS_PERF:-}" ] && [ "$rsp" = qs ]; then
 		perf record -g -F 2000 -o "$IKS_PERF" -p "$rpid" \
 		    >"$LAB_DIR/perf.log" 2>&1 &
 		perf=$!
+	fi
+	# IKS_PERF_INIT=PREFIX: perf record the initiating charon over the
+	# setups, into PREFIX.RESPONDER (both runs: what answering it costs it)
+	local iperf=
+	if [ -n "${IKS_PERF_INIT:-}" ]; then
+		perf record -g -F 2000 -o "$IKS_PERF_INIT.$rsp" -p "$ipid" \
+		    >"$LAB_DIR/perf-init.log" 2>&1 &
+		iperf=$!
 	fi
 	# IKS_STRACE=FILE: count a qsafe responder's system calls (strace
 	# -f, IKS_STRACE_OPTS, default -c: their counts)
@@ -197,12 +223,15 @@ run() {
 	out=$(${ini}_init_fire "$I" "$N" "$INFLIGHT") ||
 	    die "$ini->$rsp: initiating $N tunnels ($out)"
 	rt1=$(lab_cpu_ticks "$rpid") rr1=$(lab_rss_kb "$rpid") ir1=$(lab_rss_kb "$ipid")
-	it1=$(lab_cpu_ticks "$ipid")
+	it1=$(lab_cpu_ticks "$ipid") c1=$(cpu_jiffies)
 	if [ -n "$perf" ]; then
 		kill -INT "$perf" && wait "$perf"
 	fi
 	if [ -n "$st" ]; then
 		kill -INT "$st" && wait "$st"
+	fi
+	if [ -n "$iperf" ]; then
+		kill -INT "$iperf" && wait "$iperf"
 	fi
 	if [ -n "${BENCH_DEBUG:-}" ]; then
 		ip netns exec "$LAB_GA" nstat -az 'Udp*Errors' 'Udp*Datagrams' >&2
@@ -222,19 +251,35 @@ run() {
 	R_RKB=$(awk -v d=$((rr1 - rr0)) -v n="$N" 'BEGIN {printf "%.1f", d / n}')
 	R_IKB=$(awk -v d=$((ir1 - ir0)) -v n="$N" 'BEGIN {printf "%.1f", d / n}')
 	R_SECS=$(awk -v us=$((last - first)) 'BEGIN {printf "%.2f", us / 1e6}')
+	# the whole machine over the same interval (/proc/stat; from before
+	# the driver starts to its end): the cores' shares that the three
+	# (responder, initiator, driver), everything else (other helpers, CI)
+	# and nothing used, in %
+	R_SHARE=$(echo "$c0 $c1" | awk -v own="$((rt1 - rt0 + it1 - it0))" -v d="$dcpu" -v hz="$hz" \
+	    '{t = $3 + $4 - $1 - $2; o = own + d / 1e6 * hz
+	      printf "%.0f/%.0f/%.0f", o * 100 / t, ($3 - $1 - o) * 100 / t, ($4 - $2) * 100 / t}')
+	# datagrams a setup each way (the namespaces are this run's own): 2
+	# requests and 2 answers unless there were retransmits, cookies or
+	# fragments
+	R_IDG=$(udp_per_setup "$LAB_GA" UdpOutDatagrams)
+	R_RDG=$(udp_per_setup "$LAB_GB" UdpOutDatagrams)
+	R_RBE=$(ip netns exec "$LAB_GB" nstat -az UdpRcvbufErrors | awk '$1 == "UdpRcvbufErrors" {print $2}')
 	lab_cleanup
 }
 
 # IKS_SWAN=0: no swan⇄swan run (while working on the qsafe side; no ratio)
 S_RATE=n/a S_CPU=n/a S_RKB=n/a S_IKB=n/a S_SECS=n/a S_ICPU=n/a S_DCPU=n/a
+S_SHARE=n/a S_IDG=n/a S_RDG=n/a S_RBE=n/a
 if [ "${IKS_SWAN:-1}" != 0 ]; then
 	run swan swan
 	S_RATE=$R_RATE S_CPU=$R_CPU S_RKB=$R_RKB S_IKB=$R_IKB S_SECS=$R_SECS
-	S_ICPU=$R_ICPU S_DCPU=$R_DCPU
+	S_ICPU=$R_ICPU S_DCPU=$R_DCPU S_SHARE=$R_SHARE
+	S_IDG=$R_IDG S_RDG=$R_RDG S_RBE=$R_RBE
 fi
 run swan qs
 Q_RATE=$R_RATE Q_CPU=$R_CPU Q_RKB=$R_RKB Q_IKB=$R_IKB Q_SECS=$R_SECS
-Q_ICPU=$R_ICPU Q_DCPU=$R_DCPU
+Q_ICPU=$R_ICPU Q_DCPU=$R_DCPU Q_SHARE=$R_SHARE
+Q_IDG=$R_IDG Q_RDG=$R_RDG Q_RBE=$R_RBE
 # qsafe⇄qsafe: bench/ike_scale.sh at N, its figures picked from its output
 QQ_RATE=n/a QQ_CPU=n/a QQ_RKB=n/a QQ_IKB=n/a
 if [ "${QS_SCALE:-1}" != 0 ]; then
@@ -260,29 +305,42 @@ printf '%-22s %14s %14s %14s %8s %10s\n' "setups/s" "$S_RATE" "$QQ_RATE" "$Q_RAT
 printf '%-22s %14s %14s %14s %8s %10s\n' "resp CPU ms/setup" "$S_CPU" "$QQ_CPU" "$Q_CPU" "$(ratio "$S_CPU" "$Q_CPU")" "$(ratio "$S_CPU" "$QQ_CPU")"
 printf '%-22s %14s %14s %14s %8s %10s\n' "resp KiB/tunnel" "$S_RKB" "$QQ_RKB" "$Q_RKB" "$(ratio "$S_RKB" "$Q_RKB")" "$(ratio "$S_RKB" "$QQ_RKB")"
 printf '%-22s %14s %14s %14s %8s %10s\n' "init KiB/tunnel" "$S_IKB" "$QQ_IKB" "$Q_IKB" "(same)" "$(ratio "$S_IKB" "$QQ_IKB")"
-# The initiating charon and the vici driver share the cores with the
-# responder: the rate cannot pass cores / (their CPU per setup) however
-# cheap the responder is ("bound"), nor cores / (all three) ("CPU bound").
+# The initiating charon, the vici driver and the responder share the
+# cores: a run's rate is (the share of the cores the three used, "cores
+# used") × cores / (their CPU a setup).  The ratio of the two runs is
+# then (use q / use s) × (CPU a setup s / CPU a setup q): at equal use,
+# the ratio of their CPU a setup, Amdahl's bound.  A responder that cost
+# nothing leaves the initiator and the driver: (Is + Rs + Ds) / (Iq + Dq)
+# is the most the ratio can be unless swan→qsafe used the cores better
+# than swan⇄swan did ("cores used" says whether it did).
 cores=$(nproc)
-bound() { awk -v c="$cores" 'BEGIN {s = 0; for (i = 1; i < ARGC; i++) s += ARGV[i];
-	if (s > 0) printf "%.0f", c * 1000 / s; else print "n/a"}' "$@"; }
+sum() { awk 'BEGIN {s = 0; for (i = 1; i < ARGC; i++) {if (ARGV[i] !~ /^[0-9.]+$/) {print "n/a"; exit}
+	s += ARGV[i]}; printf "%.3f", s}' "$@"; }
+bound() { awk -v c="$cores" -v s="$(sum "$@")" 'BEGIN {if (s ~ /^[0-9.]+$/ && s > 0) printf "%.0f", c * 1000 / s; else print "n/a"}'; }
+used() { # RATE CPU-MS-A-SETUP -> % of the cores
+	awk -v c="$cores" -v r="$1" -v s="$2" 'BEGIN {if (r + 0 > 0 && s + 0 > 0) printf "%.0f %%", r * s / 10 / c; else print "n/a"}'
+}
+S_ALL=$(sum "$S_ICPU" "$S_DCPU" "$S_CPU") Q_ALL=$(sum "$Q_ICPU" "$Q_DCPU" "$Q_CPU")
 echo
-printf '%-22s %14s %14s %14s\n' "(charon initiating)" "swan⇄swan" "" "swan→qsafe"
-printf '%-22s %14s %14s %14s\n' "init CPU ms/setup" "$S_ICPU" "" "$Q_ICPU"
-printf '%-22s %14s %14s %14s\n' "driver CPU ms/setup" "$S_DCPU" "" "$Q_DCPU"
-printf '%-22s %14s %14s %14s\n' "CPU bound setups/s" "$(bound "$S_ICPU" "$S_DCPU" "$S_CPU")" "" "$(bound "$Q_ICPU" "$Q_DCPU" "$Q_CPU")"
-printf '%-22s %14s %14s %14s\n' "bound, free responder" "$(bound "$S_ICPU" "$S_DCPU")" "" "$(bound "$Q_ICPU" "$Q_DCPU")"
-# The ceiling of the one unmet figure (swan→qsafe at 2× swan⇄swan), from
-# this run alone: the most swan→qsafe could reach with a responder that
-# costs nothing (its initiator and driver's CPU above) over what swan⇄swan
-# reached, beside the ratio achieved.  A ceiling under 2 says the target
-# cannot be met on this machine with this initiator, whatever qsafe does.
-QB=$(bound "$Q_ICPU" "$Q_DCPU")
+printf '%-26s %14s %14s\n' "(charon initiating)" "swan⇄swan" "swan→qsafe"
+printf '%-26s %14s %14s\n' "init CPU ms/setup" "$S_ICPU" "$Q_ICPU"
+printf '%-26s %14s %14s\n' "driver CPU ms/setup" "$S_DCPU" "$Q_DCPU"
+printf '%-26s %14s %14s\n' "resp CPU ms/setup" "$S_CPU" "$Q_CPU"
+printf '%-26s %14s %14s\n' "the three, ms/setup" "$S_ALL" "$Q_ALL"
+printf '%-26s %14s %14s\n' "cores used by the three" "$(used "$S_RATE" "$S_ALL")" "$(used "$Q_RATE" "$Q_ALL")"
+printf '%-26s %14s %14s\n' "cores: 3 / others / idle %" "$S_SHARE" "$Q_SHARE"
+printf '%-26s %14s %14s\n' "init datagrams/setup" "$S_IDG" "$Q_IDG"
+printf '%-26s %14s %14s\n' "resp datagrams/setup" "$S_RDG" "$Q_RDG"
+printf '%-26s %14s %14s\n' "resp rcvbuf drops" "$S_RBE" "$Q_RBE"
+printf '%-26s %14s %14s\n' "CPU bound setups/s" "$(bound "$S_ALL")" "$(bound "$Q_ALL")"
+printf '%-26s %14s %14s\n' "bound, free responder" "$(bound "$S_ICPU" "$S_DCPU")" "$(bound "$Q_ICPU" "$Q_DCPU")"
+# The one unmet figure (swan→qsafe at 2× swan⇄swan) against its bound
+# from this run alone.  A bound under 2 says no responder, however cheap,
+# meets it with this initiator on this machine at swan⇄swan's use of the
+# cores.
 echo
-printf '%-34s %s\n' "swan→qsafe ceiling (free resp.)" "$QB setups/s"
-printf '%-34s %s\n' "max ratio with a free responder" "$(ratio "$QB" "$S_RATE")"
-printf '%-34s %s\n' "achieved ratio" "$(ratio "$Q_RATE" "$S_RATE")"
-printf '%-34s %s\n' "achieved / ceiling" "$(ratio "$Q_RATE" "$QB")"
-printf '%-34s %s\n' "qsafe resp CPU ms/setup" "$Q_CPU"
-printf '%-34s %s\n' "initiator + driver CPU ms/setup" "$(awk -v a="$Q_ICPU" -v b="$Q_DCPU" 'BEGIN {if (a + 0 > 0) printf "%.3f", a + b; else print "n/a"}')"
+printf '%-38s %s\n' "ratio bound, equal use of the cores" "$(ratio "$S_ALL" "$Q_ALL")"
+printf '%-38s %s\n' "ratio bound, equal use, free resp." "$(ratio "$S_ALL" "$(sum "$Q_ICPU" "$Q_DCPU")")"
+printf '%-38s %s\n' "achieved ratio" "$(ratio "$Q_RATE" "$S_RATE")"
+printf '%-38s %s\n' "ratio if swan→qsafe had all cores" "$(ratio "$(bound "$Q_ICPU" "$Q_DCPU")" "$S_RATE")"
 echo "($cores cores; load average $(cut -d' ' -f1-3 /proc/loadavg); driver VICI_LAZY=${VICI_LAZY:-1})"
