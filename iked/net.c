@@ -36,10 +36,10 @@ struct net_sock {
 /* One datagram slot of recvmmsg. */
 struct net_rx {
 	struct sockaddr_storage remote;
-	union {
-		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
+	/* aligned as a cmsghdr; not a union with one: its flexible array
+	 * member would make this struct variable-sized for clang */
+	_Alignas(struct cmsghdr)
+	    uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	struct iovec iov;
 };
 
@@ -264,8 +264,8 @@ net_read(evutil_socket_t fd, short what, void *arg)
 			mh->msg_namelen = sizeof(n->rx[i].remote);
 			mh->msg_iov = &n->rx[i].iov;
 			mh->msg_iovlen = 1;
-			mh->msg_control = n->rx[i].cbuf.b;
-			mh->msg_controllen = sizeof(n->rx[i].cbuf.b);
+			mh->msg_control = n->rx[i].cbuf;
+			mh->msg_controllen = sizeof(n->rx[i].cbuf);
 		}
 		if ((r = recvmmsg(fd, n->mm, NET_RX_BATCH, 0, NULL)) <= 0)
 			break;
@@ -437,10 +437,8 @@ net_sendv(struct net *n, bool natt, struct iovec *iov, size_t iovcnt,
 	int v6 = remote->sa_family == AF_INET6;
 	const struct net_sock *s =
 	    &n->s[(v6 ? NET_V6_IKE : NET_V4_IKE) + (natt ? 1 : 0)];
-	union {
-		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
+	_Alignas(struct cmsghdr)
+	    uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	struct msghdr mh = {
 		.msg_name = (void *)remote,
 		.msg_namelen = v6 ? sizeof(struct sockaddr_in6)
@@ -454,7 +452,7 @@ net_sendv(struct net *n, bool natt, struct iovec *iov, size_t iovcnt,
 	memset(&cbuf, 0, sizeof(cbuf));
 	if (local != NULL && local->sa_family == remote->sa_family) {
 		struct cmsghdr *c;
-		mh.msg_control = cbuf.b;
+		mh.msg_control = cbuf;
 		if (!v6) {
 			struct in_pktinfo pi = { 0 };
 			pi.ipi_spec_dst =
