@@ -755,6 +755,30 @@ conf_count_kind(
 	return n;
 }
 
+static void
+conf_usage_walk(const struct cnode *n, struct conf_usage *u)
+{
+	u->nodes++;
+	if (n->slot != NULL) {
+		u->inner++;
+		u->slot_bytes +=
+		    (n->sn->nchild * sizeof(*n->slot) + ARENA_ALIGN - 1) /
+		    ARENA_ALIGN * ARENA_ALIGN;
+	}
+	for (const struct cnode *ch = n->first; ch; ch = ch->next)
+		conf_usage_walk(ch, u);
+}
+
+void
+conf_usage(const struct conf *c, struct conf_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	conf_usage_walk(&c->root, u);
+	u->node_bytes = arena_inuse(&c->nodes) - u->slot_bytes;
+	u->text_bytes = arena_inuse(&c->text);
+	u->table_bytes = c->hsize * sizeof(*c->htab);
+}
+
 /* Root children point at the embedded root: re-point them after a swap. */
 static void
 conf_fix_root(struct conf *c)

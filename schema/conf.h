@@ -156,6 +156,20 @@ const char *cnode_child_val(const struct cnode *n, const char *name);
 size_t conf_count_kind(
     struct conf *c, const struct cnode *parent, const struct snode *sn);
 
+/*
+ * Where a tree's bytes are (bench/conf_parse): nodes, their slot arrays,
+ * values and annotations, the table of entries.
+ */
+struct conf_usage {
+	size_t nodes; /* root included */
+	size_t inner; /* nodes that may have children */
+	size_t node_bytes;
+	size_t slot_bytes;
+	size_t text_bytes;
+	size_t table_bytes;
+};
+void conf_usage(const struct conf *c, struct conf_usage *u);
+
 /* Last modification time of the tree (for `## Last changed:`). */
 int64_t conf_changed(const struct conf *c);
 void conf_set_changed(struct conf *c, int64_t t);
