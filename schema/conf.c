@@ -73,10 +73,14 @@ conf_kid_added(struct conf *c, struct cnode *parent, struct cnode *ch)
 {
 	struct cnode_kids *k = cnode_kids(parent);
 
-	k->nkids++;
-	if (k->slot != NULL)
+	if (k->slot != NULL) {
 		k->slot[ch->sn->idx] = ch;
-	else if (k->nkids >= CONF_SLOTS_MIN && parent->sn->nchild > 1)
+		return;
+	}
+	/* Saturates: with one kind of child no slot array is made. */
+	if (parent->nkids < CONF_SLOTS_MIN)
+		parent->nkids++;
+	if (parent->nkids >= CONF_SLOTS_MIN && parent->sn->nchild > 1)
 		conf_slots_new(c, parent);
 }
 
@@ -154,7 +158,7 @@ cnode_set_extra(
 		arena_release_str(&c->text, e->annot);
 		arena_release_str(&c->text, e->from);
 		conf_xtab_del(&c->xtab, n);
-		n->flags &= ~(uint32_t)(CN_ANNOT | CN_FROM);
+		n->flags &= ~(uint16_t)(CN_ANNOT | CN_FROM);
 	}
 	if (a == NULL && f == NULL)
 		return;
@@ -411,7 +415,8 @@ conf_unlink(struct cnode *n)
 	if (k->slot != NULL && k->slot[idx] == n)
 		k->slot[idx] =
 		    (n->prev && n->prev->sn == n->sn) ? n->prev : NULL;
-	k->nkids--;
+	if (k->slot == NULL && parent->nkids > 0)
+		parent->nkids--;
 	if (n->prev)
 		n->prev->next = n->next;
 	else
@@ -523,7 +528,8 @@ conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 	if (n == ref)
 		return;
 	conf_unlink(n);
-	k->nkids++;
+	if (k->slot == NULL)
+		parent->nkids++;
 	if (before) {
 		n->next = ref;
 		n->prev = ref->prev;
@@ -569,7 +575,7 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
 	struct cnode *n = conf_node_new(c, src->sn, val);
 	struct cnode_kids *pk = cnode_kids(parent);
 
-	n->flags = src->flags & ~(uint32_t)(CN_ANNOT | CN_FROM);
+	n->flags = src->flags & ~(uint16_t)(CN_ANNOT | CN_FROM);
 	cnode_set_extra(c, n, cnode_annot(src), cnode_from(src));
 	n->parent = parent;
 	if (n->flags & CN_DIRTY) {
@@ -608,7 +614,7 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 	/* Not src's marks: n goes on parent's list when conf_touch marks it;
 	 * nor the group it came from. */
 	n->flags =
-	    src->flags & ~(uint32_t)(CN_DIRTY | CN_SHAPE | CN_ANNOT | CN_FROM);
+	    src->flags & ~(uint16_t)(CN_DIRTY | CN_SHAPE | CN_ANNOT | CN_FROM);
 	cnode_set_extra(c, n, cnode_annot(src), NULL);
 	conf_link(c, parent, n);
 	if (cnode_is_hashed(n->sn))
@@ -639,7 +645,7 @@ conf_dup(const struct conf *src)
 	/* The root's dirty mark too: conf_clean and conf_touch stop at the
 	 * first clean/dirty node, so a dirty child needs a dirty root.  The
 	 * copies of dirty nodes go on their parents' lists (conf_copy_rec). */
-	c->root.flags = src->root.flags & ~(uint32_t)(CN_ANNOT | CN_FROM);
+	c->root.flags = src->root.flags & ~(uint16_t)(CN_ANNOT | CN_FROM);
 	cnode_set_extra(c, &c->root, cnode_annot(&src->root), NULL);
 	for (const struct cnode *ch = src->root.first; ch; ch = ch->next)
 		conf_copy_rec(c, &c->root, ch, ch->val);

@@ -65,7 +65,14 @@ struct cnode {
 	struct cnode *parent, *first, *prev, *next;
 	/* Next on the parent's list of dirty children (cnode_kids.dfirst). */
 	struct cnode *dnext;
-	uint32_t flags;
+	uint16_t flags;
+	/*
+	 * Containers and list entries: the children, counted until
+	 * CONF_SLOTS_MIN (then the slot array is made, and the count no
+	 * longer read).  Here, not in cnode_kids: it fills what would be
+	 * padding.
+	 */
+	uint16_t nkids;
 	/*
 	 * Orders the children of one kind: increasing along the siblings
 	 * while the parent is without CN_SHAPE (a move renumbers them at
@@ -93,7 +100,6 @@ struct cnode_kids {
 	 * gateway's 5 leaves).
 	 */
 	struct cnode **slot;
-	uint32_t nkids;
 };
 
 /* True for the nodes followed by a struct cnode_kids. */
