@@ -472,6 +472,10 @@ conf_remove_conflicts(
 	const struct snode *psn = parent->sn;
 	struct cnode **slot = cnode_kids(parent)->slot, *ch, *next;
 
+	/* One kind of child: no other case (and no slot array: the children
+	 * may be many). */
+	if (psn->nchild <= 1)
+		return;
 	if (slot == NULL) {
 		/* Fewer than CONF_SLOTS_MIN children. */
 		for (ch = parent->first; ch != NULL; ch = next) {
