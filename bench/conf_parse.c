@@ -22,6 +22,10 @@
  *            the marks (conf_diff, diff_delta_text, conf_clean)
  *   free     freeing the three trees
  *
+ * and, once, where the loaded tree's bytes are (conf_usage): per node,
+ * the node itself, its slot array, values and annotations, and the
+ * table of entries.
+ *
  * and prints the least of RUNS (default 5) for each: the figure least
  * disturbed by other work on the machine.  Not a test: nothing asserted.
  */
@@ -119,9 +123,25 @@ done:
 	return rc;
 }
 
+static void
+print_usage(const struct conf_usage *u)
+{
+	size_t total =
+	    u->node_bytes + u->slot_bytes + u->text_bytes + u->table_bytes;
+	double n = (double)u->nodes;
+
+	printf("tree    %zu nodes (%zu inner), %.1f MB\n", u->nodes, u->inner,
+	    (double)total / 1e6);
+	printf("bytes/node  nodes %.1f  slots %.1f  text %.1f  table %.1f  "
+	       "total %.1f\n",
+	    (double)u->node_bytes / n, (double)u->slot_bytes / n,
+	    (double)u->text_bytes / n, (double)u->table_bytes / n,
+	    (double)total / n);
+}
+
 static int
 run_once(struct schema *s, const char *text, size_t len, const char *one,
-    size_t olen, struct mark *d)
+    size_t olen, struct mark *d, struct conf_usage *usage)
 {
 	struct conf *a = conf_new(s), *b = conf_new(s), *c;
 	struct path_err err;
@@ -157,6 +177,8 @@ run_once(struct schema *s, const char *text, size_t len, const char *one,
 		conf_free(c);
 		goto done;
 	}
+	if (usage != NULL)
+		conf_usage(b, usage);
 	if (one != NULL && run_one(b, c, one, olen, d) == -1) {
 		conf_free(c);
 		goto done;
@@ -181,6 +203,7 @@ int
 main(int argc, char **argv)
 {
 	struct mark best[ST_N], d[ST_N];
+	struct conf_usage u;
 	struct schema *s;
 	size_t len, olen = 0;
 	char *text, *one = NULL;
@@ -204,7 +227,8 @@ main(int argc, char **argv)
 	}
 	for (int r = 0; r < runs; r++) {
 		memset(d, 0, sizeof(d));
-		if (run_once(s, text, len, one, olen, d) == -1)
+		if (run_once(s, text, len, one, olen, d, r == 0 ? &u : NULL) ==
+		    -1)
 			return 1;
 		for (int i = 0; i < ST_N; i++)
 			if (r == 0 || d[i].cpu < best[i].cpu)
@@ -214,6 +238,7 @@ main(int argc, char **argv)
 		if (one != NULL || (i != ST_ONE && i != ST_COMMIT1))
 			printf("%-7s %8.3f ms cpu %8ld faults\n", step_name[i],
 			    best[i].cpu, best[i].faults);
+	print_usage(&u);
 	schema_free(s);
 	free(one);
 	free(text);

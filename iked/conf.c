@@ -594,7 +594,7 @@ iconf_kid(struct iconf_ctx *x, const struct cnode *n, const char *name)
 		return NULL;
 	if (sn->kind == SN_LIST || sn->kind == SN_LEAFLIST)
 		return cnode_child(n, name); /* the first active entry */
-	c = n->slot != NULL ? n->slot[sn->idx] : NULL;
+	c = cnode_last_idx(n, sn->idx);
 	return c != NULL && !(c->flags & CN_INACTIVE) ? c : NULL;
 }
 
@@ -828,8 +828,8 @@ iconf_check_pki(struct conf *c, struct pki_store *st, struct verrs *errs)
 		return;
 	for (const struct cnode *pol = ike->first; pol; pol = pol->next) {
 		if (pol->sn != psn) {
-			if (ike->slot != NULL && ike->slot[pol->sn->idx])
-				pol = ike->slot[pol->sn->idx];
+			if (cnode_last_idx(ike, pol->sn->idx))
+				pol = cnode_last_idx(ike, pol->sn->idx);
 			continue;
 		}
 		if (pol->flags & CN_INACTIVE)

@@ -326,8 +326,8 @@ delta_props_to_pols(const struct cnode *n, const struct delta_set *props,
 		return;
 	for (const struct cnode *c = n->first; c; c = c->next) {
 		if (c->sn != psn) {
-			if (n->slot != NULL && n->slot[c->sn->idx] != NULL)
-				c = n->slot[c->sn->idx];
+			if (cnode_last_idx(n, c->sn->idx) != NULL)
+				c = cnode_last_idx(n, c->sn->idx);
 			continue;
 		}
 		for (const struct cnode *v = c->first; v; v = v->next)

@@ -201,8 +201,8 @@ manual_each(struct conf *c,
 	for (const struct cnode *v = ipsec->first; v; v = v->next) {
 		if (v->sn != vsn) {
 			/* the entries of a kind are contiguous */
-			if (ipsec->slot != NULL && ipsec->slot[v->sn->idx])
-				v = ipsec->slot[v->sn->idx];
+			if (cnode_last_idx(ipsec, v->sn->idx))
+				v = cnode_last_idx(ipsec, v->sn->idx);
 			continue;
 		}
 		if (v->flags & CN_INACTIVE)

@@ -130,11 +130,11 @@ comp_names(struct comp *c, struct cnode *parent, const struct snode *sn,
 	const char *max = NULL;
 	size_t n = 0, cap = 0, wl = strlen(c->word), blen, shown = 0;
 
-	if (parent == NULL || parent->slot == NULL || sn->parent != parent->sn)
+	if (parent == NULL || sn->parent != parent->sn)
 		return;
 	blen = before ? strlen(before) : 0;
-	for (struct cnode *ch = parent->slot[sn->idx]; ch && ch->sn == sn;
-	     ch = ch->prev) {
+	for (struct cnode *ch = cnode_last_idx(parent, sn->idx);
+	     ch && ch->sn == sn; ch = ch->prev) {
 		const char *p = ch->val;
 		if (p == NULL)
 			continue;

@@ -98,10 +98,10 @@ undo_conflicts(const struct cnode *parent, const struct snode *sn)
 {
 	const struct snode *psn = parent->sn;
 
-	if (sn->ly == NULL || parent->slot == NULL)
+	if (sn->ly == NULL || parent->first == NULL)
 		return false;
 	for (size_t i = 0; i < psn->nchild; i++)
-		if (parent->slot[i] != NULL &&
+		if (cnode_last_idx(parent, i) != NULL &&
 		    snode_conflicts(sn, psn->child[i]))
 			return true;
 	return false;

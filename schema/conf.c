@@ -1,10 +1,10 @@
 /*
  * conf: the configuration tree (see conf.h).
  *
- * Nodes and slot arrays come from the tree's node arena, values,
- * annotations and group names from its text arena (wiped when released:
- * secrets are among the values); freeing the tree gives both arenas back
- * without visiting a node.
+ * Nodes (with their cnode_kids) and slot arrays come from the tree's node
+ * arena, values, annotations and group names from its text arena (wiped
+ * when released: secrets are among the values); freeing the tree gives
+ * both arenas back without visiting a node.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -12,134 +12,7 @@
 #include <time.h>
 
 #include "lib/log.h"
-#include "schema/arena.h"
-#include "schema/conf.h"
-
-/*
- * A bucket of the table of entries: open addressing with linear probing,
- * the node's hash beside it, so a look-up reads the node only when the
- * hash matches.  A miss (a first commit's look-ups are nearly all of
- * entries not made yet) costs the one cache line of its bucket, where
- * chains cost the bucket and a node of the chain; and the nodes need no
- * chain pointer (issue 13 §1, sixteenth round).
- */
-struct conf_hent {
-	struct cnode *n; /* NULL: empty */
-	uint32_t hash;
-};
-
-struct conf {
-	const struct schema *schema;
-	struct cnode root;
-	struct arena nodes;	/* cnodes and slot arrays */
-	struct arena text;	/* val, annot, from */
-	struct conf_hent *htab; /* list entries and leaf-list values */
-	size_t hsize;		/* power of two */
-	size_t hcount;
-	size_t count;
-	int64_t changed;
-};
-
-static bool
-cnode_is_hashed(const struct snode *sn)
-{
-	return sn->kind == SN_LIST || sn->kind == SN_LEAFLIST;
-}
-
-/*
- * The parent pointer and the schema node mixed by multiplication, then
- * FNV-1a over the value.  Kept in the node (cnode.hash): a table grows
- * without hashing again, and a chain is walked without reading values
- * that cannot match.
- */
-static uint32_t
-conf_hash(const struct cnode *parent, const struct snode *sn, const char *val)
-{
-	uint64_t h = ((uint64_t)(uintptr_t)parent * 0x9e3779b97f4a7c15ULL) ^
-	    ((uint64_t)(uintptr_t)sn * 0xc2b2ae3d27d4eb4fULL);
-
-	h ^= h >> 29;
-	for (const unsigned char *s = (const unsigned char *)val; *s; s++)
-		h = (h ^ *s) * 1099511628211ULL;
-	return (uint32_t)(h ^ (h >> 32));
-}
-
-/* Puts n in the table t of size entries (a power of two), not full. */
-static void
-conf_hash_put(struct conf_hent *t, size_t size, struct cnode *n)
-{
-	size_t i = n->hash & (size - 1);
-
-	while (t[i].n != NULL)
-		i = (i + 1) & (size - 1);
-	t[i].n = n;
-	t[i].hash = n->hash;
-}
-
-/* Sizes the table for want entries at a load of at most one half. */
-static void
-conf_hash_resize(struct conf *c, size_t want)
-{
-	size_t nsize = c->hsize ? c->hsize : 1024;
-	struct conf_hent *nt;
-
-	while (want > nsize / 2)
-		nsize *= 2;
-	if (nsize == c->hsize)
-		return;
-	nt = xcalloc(nsize, sizeof(*nt));
-	for (size_t i = 0; i < c->hsize; i++)
-		if (c->htab[i].n != NULL)
-			conf_hash_put(nt, nsize, c->htab[i].n);
-	free(c->htab);
-	c->htab = nt;
-	c->hsize = nsize;
-}
-
-void
-conf_reserve(struct conf *c, size_t n)
-{
-	if (n > SIZE_MAX / 4 - c->hcount)
-		fatal("conf: %zu entries asked for", n);
-	conf_hash_resize(c, c->hcount + n);
-}
-
-static void
-conf_hash_add(struct conf *c, struct cnode *n)
-{
-	if (c->hcount + 1 > c->hsize / 2)
-		conf_hash_resize(c, c->hcount + 1);
-	n->hash = conf_hash(n->parent, n->sn, n->val);
-	conf_hash_put(c->htab, c->hsize, n);
-	c->hcount++;
-}
-
-/*
- * Takes n out, moving back the entries after it that probed past its
- * bucket (no tombstones: a look-up stops at the first empty bucket).
- */
-static void
-conf_hash_del(struct conf *c, struct cnode *n)
-{
-	size_t mask = c->hsize - 1, i = n->hash & mask, j, home;
-
-	for (; c->htab[i].n != n; i = (i + 1) & mask)
-		if (c->htab[i].n == NULL)
-			fatal("conf: node missing from its hash table");
-	for (j = i;;) {
-		j = (j + 1) & mask;
-		if (c->htab[j].n == NULL)
-			break;
-		home = c->htab[j].hash & mask;
-		/* j stays when its home lies cyclically in (i, j]. */
-		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-			continue;
-		c->htab[i] = c->htab[j];
-		i = j;
-	}
-	c->htab[i].n = NULL;
-	c->hcount--;
-}
+#include "schema/conf_impl.h"
 
 struct conf *
 conf_new(const struct schema *s)
@@ -156,27 +29,143 @@ conf_new(const struct schema *s)
 
 /* The tree n is part of: its root is the one inside struct conf. */
 static struct conf *
-cnode_conf(struct cnode *n)
+cnode_conf(const struct cnode *n)
 {
 	while (n->parent != NULL)
 		n = n->parent;
-	return (struct conf *)((char *)n - offsetof(struct conf, root));
+	return (struct conf *)((uintptr_t)n - offsetof(struct conf, root));
+}
+
+static size_t
+cnode_size(const struct snode *sn)
+{
+	return sizeof(struct cnode) +
+	    (sn->kind == SN_CONTAINER || sn->kind == SN_LIST
+		    ? sizeof(struct cnode_kids)
+		    : 0);
 }
 
 static struct cnode *
 conf_node_new(struct conf *c, const struct snode *sn, const char *val)
 {
-	struct cnode *n = arena_alloc(&c->nodes, sizeof(*n));
+	struct cnode *n = arena_alloc(&c->nodes, cnode_size(sn));
 
 	n->sn = sn;
 	n->val = arena_strdup(&c->text, val);
 	return n;
 }
 
+/* The slot array of n, made from its children (CONF_SLOTS_MIN reached). */
 static void
 conf_slots_new(struct conf *c, struct cnode *n)
 {
-	n->slot = arena_alloc(&c->nodes, n->sn->nchild * sizeof(*n->slot));
+	struct cnode_kids *k = cnode_kids(n);
+
+	k->slot = arena_alloc(&c->nodes, n->sn->nchild * sizeof(*k->slot));
+	/* In order: the last of a kind is written last. */
+	for (struct cnode *ch = n->first; ch; ch = ch->next)
+		k->slot[ch->sn->idx] = ch;
+}
+
+/* Counts ch, just linked under parent as the last of its kind. */
+static void
+conf_kid_added(struct conf *c, struct cnode *parent, struct cnode *ch)
+{
+	struct cnode_kids *k = cnode_kids(parent);
+
+	if (k->slot != NULL) {
+		k->slot[ch->sn->idx] = ch;
+		return;
+	}
+	/* Saturates: with one kind of child no slot array is made. */
+	if (parent->nkids < CONF_SLOTS_MIN)
+		parent->nkids++;
+	if (parent->nkids >= CONF_SLOTS_MIN && parent->sn->nchild > 1)
+		conf_slots_new(c, parent);
+}
+
+/* The last child of n whose kind's index is at most idx, or NULL. */
+struct cnode *
+cnode_last_upto(const struct cnode *n, size_t idx)
+{
+	const struct cnode_kids *k = cnode_kids(n);
+	struct cnode *ch;
+
+	if (k->slot != NULL) {
+		for (size_t i = idx + 1; i-- > 0;)
+			if (k->slot[i] != NULL)
+				return k->slot[i];
+		return NULL;
+	}
+	for (ch = k->last; ch != NULL && ch->sn->idx > idx; ch = ch->prev)
+		;
+	return ch;
+}
+
+struct cnode *
+cnode_last_idx(const struct cnode *n, size_t idx)
+{
+	const struct cnode_kids *k = cnode_kids(n);
+	struct cnode *ch;
+
+	if (k == NULL)
+		return NULL;
+	if (k->slot != NULL)
+		return k->slot[idx];
+	ch = cnode_last_upto(n, idx);
+	return ch != NULL && ch->sn->idx == idx ? ch : NULL;
+}
+
+struct cnode *
+cnode_last(const struct cnode *n)
+{
+	const struct cnode_kids *k = cnode_kids(n);
+
+	return k != NULL ? k->last : NULL;
+}
+
+const char *
+cnode_annot(const struct cnode *n)
+{
+	if (!(n->flags & CN_ANNOT))
+		return NULL;
+	return conf_xtab_find(&cnode_conf(n)->xtab, n)->annot;
+}
+
+const char *
+cnode_from(const struct cnode *n)
+{
+	if (!(n->flags & CN_FROM))
+		return NULL;
+	return conf_xtab_find(&cnode_conf(n)->xtab, n)->from;
+}
+
+/*
+ * Gives n the annotation annot and group name from (NULL: none), copies
+ * in c's text arena, replacing those it had; n->flags says which it has.
+ */
+static void
+cnode_set_extra(
+    struct conf *c, struct cnode *n, const char *annot, const char *from)
+{
+	/* Copied first: annot or from may be n's own, released below. */
+	char *a = arena_strdup(&c->text, annot);
+	char *f = arena_strdup(&c->text, from);
+	struct conf_xent *e;
+
+	if (n->flags & (CN_ANNOT | CN_FROM)) {
+		e = conf_xtab_find(&c->xtab, n);
+		arena_release_str(&c->text, e->annot);
+		arena_release_str(&c->text, e->from);
+		conf_xtab_del(&c->xtab, n);
+		n->flags &= ~(uint16_t)(CN_ANNOT | CN_FROM);
+	}
+	if (a == NULL && f == NULL)
+		return;
+	e = conf_xtab_get(&c->xtab, n);
+	e->annot = a;
+	e->from = f;
+	n->flags |= (a ? CN_ANNOT : 0) | (f ? CN_FROM : 0);
 }
 
 /* Gives n's subtree back to the arenas, n itself included. */
@@ -190,12 +179,11 @@ cnode_free_subtree(struct conf *c, struct cnode *n)
 		cnode_free_subtree(c, ch);
 	}
 	arena_release_str(&c->text, n->val);
-	arena_release_str(&c->text, n->annot);
-	arena_release_str(&c->text, n->from);
-	if (n->slot != NULL)
-		arena_release(
-		    &c->nodes, n->slot, n->sn->nchild * sizeof(*n->slot));
-	arena_release(&c->nodes, n, sizeof(*n));
+	cnode_set_extra(c, n, NULL, NULL);
+	if (cnode_has_kids(n) && cnode_kids(n)->slot != NULL)
+		arena_release(&c->nodes, cnode_kids(n)->slot,
+		    n->sn->nchild * sizeof(*cnode_kids(n)->slot));
+	arena_release(&c->nodes, n, cnode_size(n->sn));
 }
 
 void
@@ -206,6 +194,7 @@ conf_free(struct conf *c)
 	/* Every node is in the arenas; the text arena wipes its chunks. */
 	arena_fini(&c->nodes);
 	arena_fini(&c->text);
+	conf_xtab_free(&c->xtab);
 	free(c->htab);
 	free(c);
 }
@@ -245,9 +234,9 @@ conf_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
     const char *val)
 {
 	if (!cnode_is_hashed(sn)) {
-		if (parent->slot == NULL || sn->parent != parent->sn)
+		if (sn->parent != parent->sn)
 			return NULL;
-		return parent->slot[sn->idx];
+		return cnode_last_idx(parent, sn->idx);
 	}
 	if (c->hsize == 0 || val == NULL)
 		return NULL;
@@ -259,8 +248,7 @@ conf_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
 	 * are of entries not made yet (issue 13 §1, sixteenth round).
 	 */
 	if (sn->parent == parent->sn) {
-		struct cnode *last =
-		    parent->slot != NULL ? parent->slot[sn->idx] : NULL;
+		struct cnode *last = cnode_last_idx(parent, sn->idx);
 		if (last == NULL)
 			return NULL;
 		if (strcmp(last->val, val) == 0)
@@ -283,8 +271,8 @@ cnode_mark_dirty(struct cnode *n)
 {
 	n->flags |= CN_DIRTY;
 	if (n->parent != NULL) {
-		n->dnext = n->parent->dfirst;
-		n->parent->dfirst = n;
+		n->dnext = cnode_kids(n->parent)->dfirst;
+		cnode_kids(n->parent)->dfirst = n;
 	}
 }
 
@@ -335,14 +323,15 @@ conf_clean_subtree(struct cnode *n)
 				pos = 0;
 			ch->pos = pos++;
 		}
-	} else {
-		for (ch = n->dfirst; ch; ch = next) {
+	} else if (cnode_has_kids(n)) {
+		for (ch = cnode_kids(n)->dfirst; ch; ch = next) {
 			next = ch->dnext;
 			conf_clean_subtree(ch);
 			ch->dnext = NULL;
 		}
 	}
-	n->dfirst = NULL;
+	if (cnode_has_kids(n))
+		cnode_kids(n)->dfirst = NULL;
 	n->flags &= ~(CN_DIRTY | CN_SHAPE);
 }
 
@@ -357,8 +346,11 @@ cnode_dirty_next(const struct cnode *n, const struct cnode *ch)
 {
 	struct cnode *d;
 
-	if (!(n->flags & CN_SHAPE))
-		return ch != NULL ? ch->dnext : n->dfirst;
+	if (!(n->flags & CN_SHAPE)) {
+		if (ch != NULL)
+			return ch->dnext;
+		return cnode_has_kids(n) ? cnode_kids(n)->dfirst : NULL;
+	}
 	for (d = ch != NULL ? ch->next : n->first; d != NULL; d = d->next)
 		if (d->flags & CN_DIRTY)
 			return d;
@@ -392,16 +384,11 @@ conf_reshaped(struct conf *c, struct cnode *n)
 static void
 conf_link(struct conf *c, struct cnode *parent, struct cnode *n)
 {
-	struct cnode *after = NULL;
+	struct cnode *after;
 
-	if (parent->slot == NULL)
-		conf_slots_new(c, parent);
-	for (size_t i = n->sn->idx + 1; i-- > 0;) {
-		if (parent->slot[i] != NULL) {
-			after = parent->slot[i];
-			break;
-		}
-	}
+	if (!cnode_has_kids(parent))
+		fatal("conf: a child for a leaf");
+	after = cnode_last_upto(parent, n->sn->idx);
 	n->parent = parent;
 	/* The last of its kind: after the one that was. */
 	n->pos = (after != NULL && after->sn == n->sn) ? after->pos + 1 : 0;
@@ -410,23 +397,26 @@ conf_link(struct conf *c, struct cnode *parent, struct cnode *n)
 	if (n->next)
 		n->next->prev = n;
 	else
-		parent->last = n;
+		cnode_kids(parent)->last = n;
 	if (after)
 		after->next = n;
 	else
 		parent->first = n;
-	parent->slot[n->sn->idx] = n;
+	conf_kid_added(c, parent, n);
 }
 
 static void
 conf_unlink(struct cnode *n)
 {
 	struct cnode *parent = n->parent;
+	struct cnode_kids *k = cnode_kids(parent);
 	unsigned idx = n->sn->idx;
 
-	if (parent->slot[idx] == n)
-		parent->slot[idx] =
+	if (k->slot != NULL && k->slot[idx] == n)
+		k->slot[idx] =
 		    (n->prev && n->prev->sn == n->sn) ? n->prev : NULL;
+	if (k->slot == NULL && parent->nkids > 0)
+		parent->nkids--;
 	if (n->prev)
 		n->prev->next = n->next;
 	else
@@ -434,7 +424,7 @@ conf_unlink(struct cnode *n)
 	if (n->next)
 		n->next->prev = n->prev;
 	else
-		parent->last = n->prev;
+		k->last = n->prev;
 	n->prev = n->next = NULL;
 }
 
@@ -480,16 +470,27 @@ conf_remove_conflicts(
     struct conf *c, struct cnode *parent, const struct snode *sn)
 {
 	const struct snode *psn = parent->sn;
+	struct cnode **slot = cnode_kids(parent)->slot, *ch, *next;
 
-	if (parent->slot == NULL)
+	/* One kind of child: no other case (and no slot array: the children
+	 * may be many). */
+	if (psn->nchild <= 1)
 		return;
+	if (slot == NULL) {
+		/* Fewer than CONF_SLOTS_MIN children. */
+		for (ch = parent->first; ch != NULL; ch = next) {
+			next = ch->next;
+			if (snode_conflicts(sn, ch->sn))
+				conf_remove(c, ch);
+		}
+		return;
+	}
 	for (size_t i = 0; i < psn->nchild; i++) {
-		if (parent->slot[i] == NULL ||
-		    !snode_conflicts(sn, psn->child[i]))
+		if (slot[i] == NULL || !snode_conflicts(sn, psn->child[i]))
 			continue;
 		/* conf_remove moves the slot to the previous entry. */
-		while (parent->slot[i] != NULL)
-			conf_remove(c, parent->slot[i]);
+		while (slot[i] != NULL)
+			conf_remove(c, slot[i]);
 	}
 }
 
@@ -526,10 +527,13 @@ void
 conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 {
 	struct cnode *parent = n->parent;
+	struct cnode_kids *k = cnode_kids(parent);
 
 	if (n == ref)
 		return;
 	conf_unlink(n);
+	if (k->slot == NULL)
+		parent->nkids++;
 	if (before) {
 		n->next = ref;
 		n->prev = ref->prev;
@@ -544,12 +548,12 @@ conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 		if (ref->next)
 			ref->next->prev = n;
 		else
-			parent->last = n;
+			k->last = n;
 		ref->next = n;
 	}
 	/* The slot remembers the last entry of the list. */
-	if (n->next == NULL || n->next->sn != n->sn)
-		parent->slot[n->sn->idx] = n;
+	if (k->slot != NULL && (n->next == NULL || n->next->sn != n->sn))
+		k->slot[n->sn->idx] = n;
 	conf_reshaped(c, parent);
 	conf_touch(n);
 }
@@ -573,28 +577,25 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
     const char *val)
 {
 	struct cnode *n = conf_node_new(c, src->sn, val);
+	struct cnode_kids *pk = cnode_kids(parent);
 
-	n->annot = arena_strdup(&c->text, src->annot);
-	n->from = arena_strdup(&c->text, src->from);
-	n->flags = src->flags;
+	n->flags = src->flags & ~(uint16_t)(CN_ANNOT | CN_FROM);
+	cnode_set_extra(c, n, cnode_annot(src), cnode_from(src));
 	n->parent = parent;
 	if (n->flags & CN_DIRTY) {
-		n->dnext = parent->dfirst;
-		parent->dfirst = n;
+		n->dnext = pk->dfirst;
+		pk->dfirst = n;
 	}
-	n->pos = (parent->last != NULL && parent->last->sn == n->sn)
-	    ? parent->last->pos + 1
-	    : 0;
+	n->pos =
+	    (pk->last != NULL && pk->last->sn == n->sn) ? pk->last->pos + 1 : 0;
 	/* Copies arrive in order: appending keeps schema order. */
-	n->prev = parent->last;
-	if (parent->last)
-		parent->last->next = n;
+	n->prev = pk->last;
+	if (pk->last)
+		pk->last->next = n;
 	else
 		parent->first = n;
-	parent->last = n;
-	if (parent->slot == NULL)
-		conf_slots_new(c, parent);
-	parent->slot[n->sn->idx] = n;
+	pk->last = n;
+	conf_kid_added(c, parent, n);
 	if (cnode_is_hashed(n->sn))
 		conf_hash_add(c, n);
 	c->count++;
@@ -614,9 +615,11 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 	if (old != NULL)
 		conf_remove(c, old);
 	n = conf_node_new(c, src->sn, val);
-	n->annot = arena_strdup(&c->text, src->annot);
-	/* Not src's marks: n goes on parent's list when conf_touch marks it. */
-	n->flags = src->flags & ~(CN_DIRTY | CN_SHAPE);
+	/* Not src's marks: n goes on parent's list when conf_touch marks it;
+	 * nor the group it came from. */
+	n->flags =
+	    src->flags & ~(uint16_t)(CN_DIRTY | CN_SHAPE | CN_ANNOT | CN_FROM);
+	cnode_set_extra(c, n, cnode_annot(src), NULL);
 	conf_link(c, parent, n);
 	if (cnode_is_hashed(n->sn))
 		conf_hash_add(c, n);
@@ -646,8 +649,8 @@ conf_dup(const struct conf *src)
 	/* The root's dirty mark too: conf_clean and conf_touch stop at the
 	 * first clean/dirty node, so a dirty child needs a dirty root.  The
 	 * copies of dirty nodes go on their parents' lists (conf_copy_rec). */
-	c->root.flags = src->root.flags;
-	c->root.annot = arena_strdup(&c->text, src->root.annot);
+	c->root.flags = src->root.flags & ~(uint16_t)(CN_ANNOT | CN_FROM);
+	cnode_set_extra(c, &c->root, cnode_annot(&src->root), NULL);
 	for (const struct cnode *ch = src->root.first; ch; ch = ch->next)
 		conf_copy_rec(c, &c->root, ch, ch->val);
 	return c;
@@ -667,8 +670,7 @@ conf_set_value(struct conf *c, struct cnode *n, const char *val)
 void
 conf_set_annot(struct conf *c, struct cnode *n, const char *text)
 {
-	arena_release_str(&c->text, n->annot);
-	n->annot = (text && *text) ? arena_strdup(&c->text, text) : NULL;
+	cnode_set_extra(c, n, (text && *text) ? text : NULL, cnode_from(n));
 	conf_changed_now(c, n);
 }
 
@@ -685,80 +687,48 @@ conf_set_inactive(struct conf *c, struct cnode *n, bool inactive)
 void
 conf_set_from(struct cnode *n, const char *group)
 {
-	if ((n->from == NULL && group == NULL) ||
-	    (n->from != NULL && group != NULL && strcmp(n->from, group) == 0))
-		return;
-	struct conf *c = cnode_conf(n);
+	const char *from = cnode_from(n);
 
-	arena_release_str(&c->text, n->from);
-	n->from = arena_strdup(&c->text, group);
+	if ((from == NULL && group == NULL) ||
+	    (from != NULL && group != NULL && strcmp(from, group) == 0))
+		return;
+	cnode_set_extra(cnode_conf(n), n, cnode_annot(n), group);
+}
+
+static void
+conf_usage_walk(const struct cnode *n, struct conf_usage *u)
+{
+	const struct cnode_kids *k = cnode_kids(n);
+
+	u->nodes++;
+	if (k != NULL)
+		u->inner++;
+	if (k != NULL && k->slot != NULL)
+		u->slot_bytes +=
+		    (n->sn->nchild * sizeof(*k->slot) + ARENA_ALIGN - 1) /
+		    ARENA_ALIGN * ARENA_ALIGN;
+	for (const struct cnode *ch = n->first; ch; ch = ch->next)
+		conf_usage_walk(ch, u);
+}
+
+void
+conf_usage(const struct conf *c, struct conf_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	conf_usage_walk(&c->root, u);
+	u->node_bytes = arena_inuse(&c->nodes) - u->slot_bytes;
+	u->text_bytes = arena_inuse(&c->text);
+	u->table_bytes = c->hsize * sizeof(*c->htab);
 }
 
 /*
- * The schema says which kind name is; the slots say where that kind's
- * children start: after the last child of the nearest earlier kind present
- * (children are in schema order).  A look-up under a container of 9,000
- * list entries no longer compares the name with each of them.
+ * Root children point at the embedded root: re-point them after a swap,
+ * and file the root's annotation under the root it is now (other).
  */
-const struct cnode *
-cnode_child(const struct cnode *n, const char *name)
-{
-	const struct snode *sn;
-	const struct cnode *c;
-
-	if (n == NULL || n->slot == NULL ||
-	    (sn = snode_child_named(n->sn, name)) == NULL ||
-	    n->slot[sn->idx] == NULL)
-		return NULL;
-	c = n->first;
-	for (size_t i = sn->idx; i-- > 0;) {
-		if (n->slot[i] != NULL) {
-			c = n->slot[i]->next;
-			break;
-		}
-	}
-	for (; c != NULL && c->sn == sn; c = c->next)
-		if (!(c->flags & CN_INACTIVE))
-			return c;
-	return NULL;
-}
-
-const char *
-cnode_child_val(const struct cnode *n, const char *name)
-{
-	const struct cnode *c = cnode_child(n, name);
-
-	return c ? c->val : NULL;
-}
-
-bool
-cnode_is_inactive(const struct cnode *n)
-{
-	for (; n != NULL; n = n->parent)
-		if (n->flags & CN_INACTIVE)
-			return true;
-	return false;
-}
-
-size_t
-conf_count_kind(
-    struct conf *c, const struct cnode *parent, const struct snode *sn)
-{
-	size_t n = 0;
-	const struct cnode *ch;
-
-	(void)c;
-	if (parent->slot == NULL || parent->slot[sn->idx] == NULL)
-		return 0;
-	for (ch = parent->slot[sn->idx]; ch && ch->sn == sn; ch = ch->prev)
-		n++;
-	return n;
-}
-
-/* Root children point at the embedded root: re-point them after a swap. */
 static void
-conf_fix_root(struct conf *c)
+conf_fix_root(struct conf *c, const struct cnode *other)
 {
+	conf_xtab_rekey(&c->xtab, other, &c->root);
 	for (struct cnode *ch = c->root.first; ch; ch = ch->next) {
 		if (ch->sn->kind == SN_LIST || ch->sn->kind == SN_LEAFLIST)
 			conf_hash_del(c, ch);
@@ -775,6 +745,6 @@ conf_swap(struct conf *a, struct conf *b)
 
 	*a = *b;
 	*b = tmp;
-	conf_fix_root(a);
-	conf_fix_root(b);
+	conf_fix_root(a, &b->root);
+	conf_fix_root(b, &a->root);
 }

@@ -4,16 +4,17 @@
  *
  * Children of a container or list entry are kept in schema order; entries of
  * one list (and values of one leaf-list) in the order they were created.
- * Every node finds its container/leaf children through a per-node slot array
+ * A node finds the last child of a kind by walking back over its few
+ * children, or once it has CONF_SLOTS_MIN of them through a slot array
  * indexed by the schema child index, and list entries / leaf-list values
  * through one hash table per tree, so edits and look-ups cost O(1) whatever
  * the size of the configuration.
  *
  * Each edit marks the node it touched and its ancestors dirty; conf_diff()
  * walks only dirty nodes, so a commit costs what the change costs.  A dirty
- * node is linked into its parent's list of dirty children (cnode.dfirst,
- * cnode.dnext), so neither conf_diff nor conf_clean visits the 10,000 clean
- * siblings of the one VPN a commit adds.
+ * node is linked into its parent's list of dirty children
+ * (cnode_kids.dfirst, cnode.dnext), so neither conf_diff nor conf_clean
+ * visits the 10,000 clean siblings of the one VPN a commit adds.
  */
 #ifndef QSAFE_CONF_H
 #define QSAFE_CONF_H
@@ -37,10 +38,22 @@
 /* Marks used while an expanded tree is brought up to date (group.c). */
 #define CN_GMARK 0x08
 #define CN_GNEW 0x10
+/* Has an annotation / a group name in the tree's conf_xtab. */
+#define CN_ANNOT 0x20
+#define CN_FROM 0x40
 
 /* Separates the keys of a multi-key list entry inside cnode.val. */
 #define CONF_KEY_SEP '\x1f'
 
+/*
+ * A node of the tree: 64 bytes, what every node needs.  A node that may
+ * have children (container, list entry: cnode_kids) has a struct
+ * cnode_kids right after it in the same block; a leaf or leaf-list value
+ * has nothing more.  Annotations and group names are in a table of the
+ * tree (conf_xtab.h: cnode_annot, cnode_from).  Fresh memory touched is
+ * the largest single cost of a big commit in every daemon (issue 13 §1,
+ * twentieth round).
+ */
 struct cnode {
 	const struct snode *sn;
 	/*
@@ -49,11 +62,17 @@ struct cnode {
 	 * empty leaf: NULL.
 	 */
 	char *val;
-	char *annot; /* `annotate` comment, or NULL */
-	/* expanded trees (group.h): the group it was inherited from, or NULL */
-	char *from;
-	uint32_t flags;
-	uint32_t hash; /* list entries, leaf-list values: conf.c's hash */
+	struct cnode *parent, *first, *prev, *next;
+	/* Next on the parent's list of dirty children (cnode_kids.dfirst). */
+	struct cnode *dnext;
+	uint16_t flags;
+	/*
+	 * Containers and list entries: the children, counted until
+	 * CONF_SLOTS_MIN (then the slot array is made, and the count no
+	 * longer read).  Here, not in cnode_kids: it fills what would be
+	 * padding.
+	 */
+	uint16_t nkids;
 	/*
 	 * Orders the children of one kind: increasing along the siblings
 	 * while the parent is without CN_SHAPE (a move renumbers them at
@@ -61,14 +80,42 @@ struct cnode {
 	 * without walking the clean ones.
 	 */
 	uint32_t pos;
-	struct cnode *parent, *first, *last, *prev, *next;
-	struct cnode **slot; /* [sn->nchild]: last child of each kind */
+};
+
+/* Below this many children the last of a kind is found by walking back
+ * from the last child; from it on, through the slot array. */
+#define CONF_SLOTS_MIN 8
+
+struct cnode_kids {
+	struct cnode *last;
 	/*
 	 * The dirty children, in no order (newest first).  Read it through
 	 * cnode_dirty_next: under CN_SHAPE it may name removed nodes.
 	 */
-	struct cnode *dfirst, *dnext;
+	struct cnode *dfirst;
+	/*
+	 * [sn->nchild]: last child of each kind, once the node has had
+	 * CONF_SLOTS_MIN children; NULL before (most list entries have a
+	 * few children of many possible kinds: 160 bytes of slots for a
+	 * gateway's 5 leaves).
+	 */
+	struct cnode **slot;
 };
+
+/* True for the nodes followed by a struct cnode_kids. */
+static inline bool
+cnode_has_kids(const struct cnode *n)
+{
+	return n->sn->kind == SN_CONTAINER || n->sn->kind == SN_LIST;
+}
+
+/* n's children bookkeeping, or NULL for a leaf. */
+static inline struct cnode_kids *
+cnode_kids(const struct cnode *n)
+{
+	return cnode_has_kids(n) ? (struct cnode_kids *)(uintptr_t)(n + 1)
+				 : NULL;
+}
 
 struct conf;
 
@@ -143,6 +190,15 @@ struct cnode *cnode_dirty_next(const struct cnode *n, const struct cnode *ch);
  * the parent without CN_SHAPE). */
 bool cnode_is_before(const struct cnode *a, const struct cnode *b);
 
+/* The last child of n (NULL: none). */
+struct cnode *cnode_last(const struct cnode *n);
+/* The last child of n of the kind of index idx among n->sn's children
+ * (NULL: none, or n a leaf). */
+struct cnode *cnode_last_idx(const struct cnode *n, size_t idx);
+/* n's annotation, the group it was inherited from: NULL when none. */
+const char *cnode_annot(const struct cnode *n);
+const char *cnode_from(const struct cnode *n);
+
 /* True when n or an ancestor is deactivated. */
 bool cnode_is_inactive(const struct cnode *n);
 /*
@@ -155,6 +211,20 @@ const char *cnode_child_val(const struct cnode *n, const char *name);
 /* Number of children of kind sn under parent. */
 size_t conf_count_kind(
     struct conf *c, const struct cnode *parent, const struct snode *sn);
+
+/*
+ * Where a tree's bytes are (bench/conf_parse): nodes, their slot arrays,
+ * values and annotations, the table of entries.
+ */
+struct conf_usage {
+	size_t nodes; /* root included */
+	size_t inner; /* nodes that may have children */
+	size_t node_bytes;
+	size_t slot_bytes;
+	size_t text_bytes;
+	size_t table_bytes;
+};
+void conf_usage(const struct conf *c, struct conf_usage *u);
 
 /* Last modification time of the tree (for `## Last changed:`). */
 int64_t conf_changed(const struct conf *c);

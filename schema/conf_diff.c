@@ -39,7 +39,7 @@ diff_order_changed(struct conf *oc, struct conf *nc, const struct cnode *o,
     const struct cnode *n, const struct cnode *first_new)
 {
 	const struct snode *sn = first_new->sn;
-	const struct cnode *oe = o->slot ? o->slot[sn->idx] : NULL;
+	const struct cnode *oe = cnode_last_idx(o, sn->idx);
 	const struct cnode *ne = first_new;
 
 	if (oe == NULL)
@@ -143,7 +143,7 @@ diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
 		if (n->sn->kind == SN_LEAF && !str_eq(o->val, n->val))
 			diff_push(d, DIFF_VALUE, o, n);
 		if ((o->flags & CN_INACTIVE) != (n->flags & CN_INACTIVE) ||
-		    !str_eq(o->annot, n->annot))
+		    !str_eq(cnode_annot(o), cnode_annot(n)))
 			diff_push(d, DIFF_META, o, n);
 	}
 	if (!all) {
@@ -281,7 +281,7 @@ static void
 diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
 {
 	const struct snode *sn = it->new->sn;
-	const struct cnode *oe = it->old->slot ? it->old->slot[sn->idx] : NULL;
+	const struct cnode *oe = cnode_last_idx(it->old, sn->idx);
 	const struct cnode *ne = it->new, **seq = NULL;
 	struct diff_pos *pos = NULL, key, *hit;
 	size_t nold = 0, nseq = 0, cap = 0, *at = NULL, *tail = NULL,
@@ -401,13 +401,14 @@ diff_compare_text(const struct diff *d, struct sb *out)
 				cstep_text(n->sn, n->val, out);
 				sb_puts(out, " { ... }\n");
 			}
-			if (!str_eq(it->old->annot, it->new->annot)) {
-				if (it->old->annot)
+			if (!str_eq(
+				cnode_annot(it->old), cnode_annot(it->new))) {
+				if (cnode_annot(it->old))
 					sb_printf(out, "-    /* %s */\n",
-					    it->old->annot);
-				if (it->new->annot)
+					    cnode_annot(it->old));
+				if (cnode_annot(it->new))
 					sb_printf(out, "+    /* %s */\n",
-					    it->new->annot);
+					    cnode_annot(it->new));
 				/* the statement it is about, unchanged */
 				diff_context(n, out);
 			}
@@ -450,11 +451,11 @@ diff_meta_lines(const struct cnode *n, bool recurse, struct sb *out)
 {
 	if (n->flags & CN_INACTIVE)
 		diff_path_line("deactivate", n, out);
-	if (n->annot != NULL) {
+	if (cnode_annot(n) != NULL) {
 		sb_puts(out, "annotate ");
 		cnode_path_text(n, out);
 		sb_putc(out, ' ');
-		lex_quote(out, n->annot);
+		lex_quote(out, cnode_annot(n));
 		sb_putc(out, '\n');
 	}
 	if (recurse)
@@ -503,11 +504,12 @@ diff_item_delta(const struct diff_item *it, struct sb *out)
 				? "deactivate"
 				: "activate",
 			    it->new, out);
-		if (!str_eq(it->old->annot, it->new->annot)) {
+		if (!str_eq(cnode_annot(it->old), cnode_annot(it->new))) {
 			sb_puts(out, "annotate ");
 			cnode_path_text(it->new, out);
 			sb_putc(out, ' ');
-			lex_quote(out, it->new->annot ? it->new->annot : "");
+			lex_quote(out,
+			    cnode_annot(it->new) ? cnode_annot(it->new) : "");
 			sb_putc(out, '\n');
 		}
 		break;

@@ -34,8 +34,8 @@ cnode_is_oneliner(const struct cnode *n)
 
 	if (n->sn->kind == SN_CONTAINER)
 		return (n->sn->flags & SNF_ONELINER) != 0;
-	if (n->sn->kind != SN_LIST || ch == NULL || ch != n->last ||
-	    ch->annot != NULL || (ch->flags & CN_INACTIVE))
+	if (n->sn->kind != SN_LIST || ch == NULL || ch != cnode_last(n) ||
+	    cnode_annot(ch) != NULL || (ch->flags & CN_INACTIVE))
 		return false;
 	if (ch->sn->flags & SNF_POSITIONAL)
 		return true;
@@ -50,7 +50,8 @@ static bool
 cnode_is_flat(const struct cnode *n)
 {
 	return n->sn->kind == SN_CONTAINER && (n->sn->flags & SNF_FLAT) &&
-	    n->first != NULL && n->annot == NULL && !(n->flags & CN_INACTIVE);
+	    n->first != NULL && cnode_annot(n) == NULL &&
+	    !(n->flags & CN_INACTIVE);
 }
 
 /* The words of n's subtree on one line: `inet 10.0.0.1`, `km1 optional`. */
@@ -80,7 +81,7 @@ conf_text_inherited(const struct cnode *n, int depth, struct sb *out)
 			sb_putc(out, *v == CONF_KEY_SEP ? ' ' : *v);
 	else
 		sb_puts(out, n->sn->name);
-	sb_printf(out, "' was inherited from group '%s'\n", n->from);
+	sb_printf(out, "' was inherited from group '%s'\n", cnode_from(n));
 	sb_indent(out, depth * INDENT);
 	sb_puts(out, "##\n");
 }
@@ -88,11 +89,11 @@ conf_text_inherited(const struct cnode *n, int depth, struct sb *out)
 static void
 conf_text_prefix(const struct cnode *n, int depth, struct sb *out)
 {
-	if (n->from != NULL)
+	if (cnode_from(n) != NULL)
 		conf_text_inherited(n, depth, out);
-	if (n->annot != NULL) {
+	if (cnode_annot(n) != NULL) {
 		sb_indent(out, depth * INDENT);
-		sb_printf(out, "/* %s */\n", n->annot);
+		sb_printf(out, "/* %s */\n", cnode_annot(n));
 	}
 	sb_indent(out, depth * INDENT);
 	if (n->flags & CN_INACTIVE)
@@ -116,7 +117,8 @@ conf_text_leaflist(const struct cnode *n, int depth, struct sb *out)
 	size_t count = 1;
 
 	while (last->next && last->next->sn == n->sn &&
-	    !(last->next->flags & CN_INACTIVE) && last->next->annot == NULL) {
+	    !(last->next->flags & CN_INACTIVE) &&
+	    cnode_annot(last->next) == NULL) {
 		last = last->next;
 		count++;
 	}
@@ -225,7 +227,7 @@ conf_text_missing(const struct cnode *n, int depth, struct sb *out)
 	for (size_t i = 0; i < sn->nchild; i++) {
 		const struct snode *c = sn->child[i];
 		if (!(c->flags & SNF_MANDATORY) || c->kind != SN_LEAF ||
-		    (n->slot != NULL && n->slot[i] != NULL))
+		    (cnode_last_idx(n, i) != NULL))
 			continue;
 		if (!any) {
 			sb_indent(out, depth * INDENT);

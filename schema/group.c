@@ -66,10 +66,10 @@ grp_conflicts(struct gsync *y, const struct cnode *xn, const struct snode *msn)
 {
 	const struct snode *psn = xn->sn;
 
-	if (xn->slot == NULL || msn->ly == NULL)
+	if (msn->ly == NULL)
 		return false;
 	for (size_t i = 0; i < psn->nchild; i++) {
-		const struct cnode *o = xn->slot[i];
+		const struct cnode *o = cnode_last_idx(xn, i);
 		if (o != NULL && (y->incr || (o->flags & CN_GMARK)) &&
 		    snode_conflicts(msn, psn->child[i]))
 			return true;
@@ -102,9 +102,9 @@ grp_place(struct gsync *y, struct cnode *xn, const struct gsrc *s,
 	inactive = s->g == NULL && (c->flags & CN_INACTIVE);
 	if (((xc->flags & CN_INACTIVE) != 0) != inactive)
 		conf_set_inactive(x, xc, inactive);
-	const char *annot = s->g == NULL ? c->annot : NULL;
-	if ((xc->annot == NULL) != (annot == NULL) ||
-	    (annot != NULL && strcmp(xc->annot, annot) != 0))
+	const char *annot = s->g == NULL ? cnode_annot(c) : NULL;
+	if ((cnode_annot(xc) == NULL) != (annot == NULL) ||
+	    (annot != NULL && strcmp(cnode_annot(xc), annot) != 0))
 		conf_set_annot(x, xc, annot);
 	conf_set_from(xc, s->g);
 	xc->flags |= CN_GMARK;
@@ -125,11 +125,10 @@ grp_place_values(struct gsync *y, struct cnode *xn, const struct gsrc *s,
 
 	while (last->next != NULL && last->next->sn == c->sn)
 		last = last->next;
-	if (xn->slot != NULL)
-		for (xc = xn->slot[msn->idx]; xc != NULL && xc->sn == msn;
-		     xc = xc->prev)
-			if (xc->flags & CN_GMARK)
-				taken = true;
+	for (xc = cnode_last_idx(xn, msn->idx); xc != NULL && xc->sn == msn;
+	     xc = xc->prev)
+		if (xc->flags & CN_GMARK)
+			taken = true;
 	if (taken)
 		return last;
 	for (const struct cnode *v = c;; v = v->next) {
@@ -263,22 +262,21 @@ grp_replace_values(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 {
 	struct conf *x = y->g->x;
 
-	while (xn->slot != NULL && xn->slot[msn->idx] != NULL)
-		conf_remove(x, xn->slot[msn->idx]);
+	while (cnode_last_idx(xn, msn->idx) != NULL)
+		conf_remove(x, cnode_last_idx(xn, msn->idx));
 	for (size_t i = 0; i < S->n; i++) {
 		const struct snode *sn = grp_child_snode(S->v[i].n->sn, msn);
 		const struct cnode *first, *c;
-		if (sn == NULL || S->v[i].n->slot == NULL ||
-		    S->v[i].n->slot[sn->idx] == NULL)
+		if (sn == NULL || cnode_last_idx(S->v[i].n, sn->idx) == NULL)
 			continue;
-		for (first = S->v[i].n->slot[sn->idx];
+		for (first = cnode_last_idx(S->v[i].n, sn->idx);
 		     first->prev && first->prev->sn == sn;)
 			first = first->prev;
 		grp_place_values(y, xn, &S->v[i], first);
-		for (c = xn->slot ? xn->slot[msn->idx] : NULL;
+		for (c = cnode_last_idx(xn, msn->idx);
 		     c != NULL && c->sn == msn; c = c->prev)
 			((struct cnode *)c)->flags &= ~(CN_GMARK | CN_GNEW);
-		if (xn->slot[msn->idx] != NULL)
+		if (cnode_last_idx(xn, msn->idx) != NULL)
 			return;
 	}
 }
@@ -333,9 +331,8 @@ grp_sync_dirty(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 					continue;
 				}
 				if (s->g != NULL && grp_is_wild(c)) {
-					struct cnode *k = xn->slot
-					    ? xn->slot[msn->idx]
-					    : NULL;
+					struct cnode *k =
+					    cnode_last_idx(xn, msn->idx);
 					for (; k != NULL && k->sn == msn;
 					     k = k->prev)
 						if (grp_key_match(
@@ -349,10 +346,11 @@ grp_sync_dirty(struct gsync *y, struct cnode *xn, const struct gsrcs *S,
 				    : conf_find(x, xn, msn, c->val);
 				if (xc == NULL)
 					continue;
-				if ((xc->flags & CN_GNEW) && xc->from == NULL &&
+				if ((xc->flags & CN_GNEW) &&
+				    cnode_from(xc) == NULL &&
 				    xc->prev != NULL &&
 				    xc->prev->sn == xc->sn &&
-				    xc->prev->from != NULL)
+				    cnode_from(xc->prev) != NULL)
 					reorder = true;
 				grp_rec_add(&rec, &nrec, xc);
 			}

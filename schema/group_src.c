@@ -34,7 +34,7 @@ grp_groups_node(struct conf *src)
 	const struct cnode *root = conf_root(src);
 	const struct snode *gsn = grp_groups_snode(conf_schema(src));
 
-	return root->slot != NULL ? root->slot[gsn->idx] : NULL;
+	return cnode_last_idx(root, gsn->idx);
 }
 
 bool
@@ -142,9 +142,10 @@ grp_matches_all(struct gsync *y, const struct cnode *s, const char *g,
 	c = conf_find(y->src, s, sn, val);
 	if (c != NULL && (all || !(c->flags & CN_INACTIVE)))
 		gsrcs_push(out, c, g);
-	if (sn->kind != SN_LIST || s->slot == NULL || s->slot[sn->idx] == NULL)
+	if (sn->kind != SN_LIST || cnode_last_idx(s, sn->idx) == NULL)
 		return;
-	for (first = s->slot[sn->idx]; first->prev && first->prev->sn == sn;)
+	for (first = cnode_last_idx(s, sn->idx);
+	     first->prev && first->prev->sn == sn;)
 		first = first->prev;
 	for (c = first; c != NULL && c->sn == sn; c = c->next)
 		if ((all || !(c->flags & CN_INACTIVE)) && grp_is_wild(c) &&
@@ -236,15 +237,15 @@ grp_apply_first(const struct cnode *l)
 {
 	const struct snode *sn;
 
-	if (l == NULL || l->slot == NULL)
+	if (l == NULL || l->first == NULL)
 		return NULL;
 	for (size_t i = 0; i < l->sn->nchild; i++) {
 		sn = l->sn->child[i];
 		if (!(sn->flags & SNF_APPLY))
 			continue;
-		if (l->slot[i] == NULL)
+		if (cnode_last_idx(l, i) == NULL)
 			continue;
-		const struct cnode *c = l->slot[i];
+		const struct cnode *c = cnode_last_idx(l, i);
 		while (c->prev != NULL && (c->prev->sn->flags & SNF_APPLY))
 			c = c->prev;
 		return c;

@@ -100,9 +100,9 @@ validate_error(struct verrs *errs, const struct cnode *parent,
 
 	sb_init(&e);
 	sb_init(&s);
-	const char *from = n != NULL && n->from != NULL ? n->from
-	    : parent != NULL				? parent->from
-							: NULL;
+	const char *from = n != NULL && cnode_from(n) != NULL ? cnode_from(n)
+	    : parent != NULL ? cnode_from(parent)
+			     : NULL;
 	struct sb m;
 
 	sb_init(&m);
@@ -230,7 +230,7 @@ validate_mandatory(const struct cnode *n, struct verrs *errs)
 		const struct snode *ch = sn->child[i];
 		if (!(ch->flags & SNF_MANDATORY) || (ch->flags & SNF_KEY))
 			continue;
-		if (n->slot != NULL && n->slot[ch->idx] != NULL)
+		if (cnode_last_idx(n, ch->idx) != NULL)
 			continue;
 		struct sb m;
 		sb_init(&m);
@@ -283,8 +283,7 @@ validate_referrers_walk(struct conf *c, const struct cnode *cur,
 
 	if (i == 0) {
 		/* the referring leaf, leaf-list or list */
-		for (const struct cnode *ch = cur->slot ? cur->slot[sn->idx]
-							: NULL;
+		for (const struct cnode *ch = cnode_last_idx(cur, sn->idx);
 		     ch && ch->sn == sn; ch = ch->prev) {
 			if (ch->val == NULL || strcmp(ch->val, name) != 0 ||
 			    cnode_is_inactive(ch))
@@ -299,10 +298,8 @@ validate_referrers_walk(struct conf *c, const struct cnode *cur,
 		}
 		return;
 	}
-	if (cur->slot == NULL)
-		return;
-	for (const struct cnode *ch = cur->slot[sn->idx]; ch && ch->sn == sn;
-	     ch = ch->prev) {
+	for (const struct cnode *ch = cnode_last_idx(cur, sn->idx);
+	     ch && ch->sn == sn; ch = ch->prev) {
 		validate_referrers_walk(
 		    c, ch, chain, i - 1, name, deleted, errs);
 		if (sn->kind != SN_LIST)

@@ -185,9 +185,9 @@ START_TEST(conf_copy_edit_swap)
 	sb_free(&curly);
 	/* A node of a swapped tree still finds its tree's memory. */
 	conf_set_from(conf_root(c)->first, "G1");
-	ck_assert_str_eq(conf_root(c)->first->from, "G1");
+	ck_assert_str_eq(cnode_from(conf_root(c)->first), "G1");
 	conf_set_from(conf_root(c)->first, NULL);
-	ck_assert_ptr_null(conf_root(c)->first->from);
+	ck_assert_ptr_null(cnode_from(conf_root(c)->first));
 	free(t0);
 	conf_free(c);
 	conf_free(d);

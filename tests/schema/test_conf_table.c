@@ -6,6 +6,12 @@
  * resizes, then removed in runs (whole interfaces, every third unit),
  * renamed, moved and made again: after each step every entry that should
  * be there is found under its own parent, and none that should not.
+ *
+ * And the children of one node below and past CONF_SLOTS_MIN, where the
+ * last of a kind is found first by walking back, then through the slot
+ * array: made in any order they print in schema order, a statement of one
+ * case of a choice removes the other's, in either form; an annotation of
+ * the root stays with its tree through conf_swap and conf_dup.
  */
 #include <check.h>
 #include <stdio.h>
@@ -13,6 +19,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "schema/conf_text.h"
 #include "schema/edit.h"
 
 static struct schema *S;
@@ -164,7 +171,7 @@ START_TEST(table_last_entry)
 
 	ck_assert_str_eq(conf_find(c, d, unit, "3")->val, "3");
 	apply(c, "insert interfaces ge-0/0/1 unit 3 before unit 1");
-	ck_assert_str_eq(d->last->val, "2");
+	ck_assert_str_eq(cnode_last(d)->val, "2");
 	for (int u = 1; u <= 3; u++) {
 		char key[4];
 		snprintf(key, sizeof(key), "%d", u);
@@ -183,6 +190,123 @@ START_TEST(table_last_entry)
 }
 END_TEST
 
+static char *
+tree_text(struct conf *c)
+{
+	struct sb t;
+
+	sb_init(&t);
+	conf_text_set(conf_root(c), &t);
+	return sb_steal(&t);
+}
+
+#define GW "set security ike gateway G "
+
+/* n addresses and four other kinds under gateway G, the kinds made in
+ * reverse schema order (rev) or in schema order. */
+static struct conf *
+gateway(int n, bool rev)
+{
+	struct conf *c = conf_new(S);
+	char line[128];
+
+	if (rev) {
+		apply(c, GW "nat-keepalive 5");
+		apply(c, GW "no-nat-traversal");
+		apply(c, GW "dead-peer-detection interval 10");
+	} else {
+		apply(c, GW "ike-policy P");
+	}
+	/* Leaf-list values keep the order they were made in. */
+	for (int i = 1; i <= n; i++) {
+		snprintf(line, sizeof(line), GW "address 10.0.0.%d", i);
+		apply(c, line);
+	}
+	if (rev) {
+		apply(c, GW "ike-policy P");
+	} else {
+		apply(c, GW "dead-peer-detection interval 10");
+		apply(c, GW "no-nat-traversal");
+		apply(c, GW "nat-keepalive 5");
+	}
+	return c;
+}
+
+START_TEST(kids_few_and_many)
+{
+	for (int n = 0; n <= 12; n++) {
+		struct conf *a = gateway(n, true), *b = gateway(n, false);
+		struct cnode *ike = (struct cnode *)cnode_child(
+		    cnode_child(conf_root(a), "security"), "ike");
+		struct cnode *g = conf_find(a, ike, kind(ike, "gateway"), "G");
+		char *ta = tree_text(a), *tb = tree_text(b);
+
+		ck_assert_ptr_nonnull(g);
+		ck_assert_str_eq(ta, tb);
+		ck_assert_str_eq(cnode_child_val(g, "ike-policy"), "P");
+		ck_assert_str_eq(cnode_child_val(g, "nat-keepalive"), "5");
+		ck_assert_uint_eq(
+		    conf_count_kind(a, g, kind(g, "address")), (size_t)n);
+		if (n > 0)
+			ck_assert_str_eq(
+			    cnode_child_val(g, "address"), "10.0.0.1");
+		/* Schema order: the policy first, keepalive last. */
+		ck_assert_ptr_nonnull(strstr(ta, "gateway G ike-policy P\n"));
+		ck_assert_ptr_nonnull(strstr(ta, "nat-keepalive 5\n"));
+		ck_assert_ptr_null(strstr(strstr(ta, "nat-keepalive"),
+		    "\n"
+		    "set"));
+		free(ta);
+		free(tb);
+
+		/* The other case of the choice: every address goes. */
+		apply(a, GW "dynamic hostname h.example");
+		ta = tree_text(a);
+		ck_assert_ptr_null(strstr(ta, "address"));
+		ck_assert_ptr_nonnull(strstr(ta, "dynamic hostname h.example"));
+		ck_assert_uint_eq(conf_count_kind(a, g, kind(g, "address")), 0);
+		ck_assert_str_eq(cnode_child_val(g, "ike-policy"), "P");
+		free(ta);
+		/* And back: the dynamic container goes. */
+		apply(a, GW "address 10.9.9.9");
+		ta = tree_text(a);
+		ck_assert_ptr_null(strstr(ta, "dynamic"));
+		ck_assert_str_eq(cnode_child_val(g, "address"), "10.9.9.9");
+		free(ta);
+		conf_free(a);
+		conf_free(b);
+	}
+}
+END_TEST
+
+START_TEST(kids_root_annotation)
+{
+	struct conf *a = conf_new(S), *b = conf_new(S), *d;
+
+	apply(a, "set system host-name a");
+	apply(b, "set system host-name b");
+	conf_set_annot(a, conf_root(a), "tree a");
+	conf_set_annot(
+	    a, (struct cnode *)cnode_child(conf_root(a), "system"), "sys a");
+	conf_swap(a, b);
+	ck_assert_ptr_null(cnode_annot(conf_root(a)));
+	ck_assert_str_eq(cnode_annot(conf_root(b)), "tree a");
+	ck_assert_str_eq(
+	    cnode_annot(cnode_child(conf_root(b), "system")), "sys a");
+	d = conf_dup(b);
+	conf_free(b);
+	ck_assert_str_eq(cnode_annot(conf_root(d)), "tree a");
+	ck_assert_str_eq(
+	    cnode_annot(cnode_child(conf_root(d), "system")), "sys a");
+	conf_set_annot(d, conf_root(d), NULL);
+	ck_assert_ptr_null(cnode_annot(conf_root(d)));
+	ck_assert_str_eq(
+	    cnode_annot(cnode_child(conf_root(d), "system")), "sys a");
+	conf_free(a);
+	conf_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -196,6 +320,8 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, table_grow_remove_find);
 	tcase_add_test(tc, table_last_entry);
+	tcase_add_test(tc, kids_few_and_many);
+	tcase_add_test(tc, kids_root_annotation);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

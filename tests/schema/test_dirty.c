@@ -91,7 +91,8 @@ count_marked(const struct cnode *n)
 {
 	size_t k = 0;
 
-	if ((n->flags & (CN_DIRTY | CN_SHAPE)) || n->dfirst != NULL ||
+	if ((n->flags & (CN_DIRTY | CN_SHAPE)) ||
+	    (cnode_has_kids(n) && cnode_kids(n)->dfirst != NULL) ||
 	    n->dnext != NULL)
 		k++;
 	for (const struct cnode *ch = n->first; ch; ch = ch->next)
