@@ -2,13 +2,13 @@
  * bulk: the first load of a table with large interface sets, without
  * libnftables parsing their elements.
  *
- * At 50,000 zone interfaces the table holds 200,000 elements of the sets
- * zone_in, deny_dev, zoned and zif_<zone>, and libnftables spends about
- * half a second parsing and evaluating their text before the kernel
- * inserts them.  When no table of this appliance is in the kernel (hostd
- * knows it: it removed it or found none), the table is loaded in two
- * transactions that leave the host as it was before any table until the
- * second one commits:
+ * At 50,000 zone interfaces the table holds 50,000 elements of the map
+ * zone_in (and as many in zif_<zone> when global policies name the zones),
+ * and libnftables spends longer parsing and evaluating their text than the
+ * kernel spends inserting them.  When no table of this
+ * appliance is in the kernel (hostd knows it: it removed it or found none), the
+ * table is loaded in two transactions that leave the host as it was before any
+ * table until the second one commits:
  *
  *   1. libnftables: the table text with `flags dormant` (its base chains
  *      are not hooked, so nothing is filtered: as with no table) and the
@@ -21,10 +21,6 @@
  * does steps 1 and 2 after its reply to a check, while mgd waits for the
  * other daemons and stores the commit) and the apply only wakes it
  * (bulk_wake): one message, committed whole as before.
- *
- * Elements of a set with counters (deny_dev) get theirs from the set's
- * declaration in the kernel (nft_set_elem_expr_clone), as when nft adds
- * them.
  *
  * The rules of the chains that are not base chains go the same way when
  * there are BULK_RULES of them or more (40,000 policies in 1,250 bucket
@@ -92,7 +88,6 @@ bulk_pick(
 
 	if (interval || n < BULK_MIN ||
 	    (strcmp(decl, "type ifname") != 0 &&
-		strcmp(decl, "type ifname; counter") != 0 &&
 		strcmp(decl, "type ifname : verdict") != 0))
 		return;
 	json_object_set_new(b->sets, name, json_boolean(strchr(decl, ':')));

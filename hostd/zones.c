@@ -13,10 +13,12 @@
  * decides what reaches the appliance itself: loopback and replies to its own
  * traffic pass, IPv6 neighbour discovery passes, a zone interface jumps to its
  * zone's chain of host-inbound services (interface-level host-inbound-traffic
- * replaces the zone's, as in Junos: a chain of its own) ending in the drop
- * counted on the interface's element of the set deny_dev, and an interface
- * in no zone passes nothing.  Transit traffic
- * is policy.c's forward chain.
+ * replaces the zone's, as in Junos: a chain of its own) ending in a drop
+ * counted on that chain's rule, and an interface in no zone passes nothing.
+ * An interface is one element (of zone_in; one of zone_mgmt too in the
+ * management zone, which forwards nothing): the forward chain (policy.c)
+ * asks zone_in whether a device is in a zone.  Transit traffic is
+ * policy.c's forward chain.
  */
 #include <stdio.h>
 #include <string.h>
@@ -137,8 +139,10 @@ zones_emit(const char *match, const char *verdict, struct sb *out)
 
 /*
  * The rules of a host-inbound chain: excepted services first, then the
- * rest, ending in the drop counted per interface (the counter of the
- * interface's element in the set deny_dev).
+ * rest, ending in the drop counted per chain (a zone's, or an interface's
+ * with host-inbound-traffic of its own): a counter per interface was an
+ * element per interface more for the kernel to insert, and no show reads
+ * it.
  */
 static void
 zones_in_rules(const struct cnode *hit, struct sb *out)
@@ -166,7 +170,7 @@ zones_in_rules(const struct cnode *hit, struct sb *out)
 	}
 	if (all)
 		sb_puts(out, "accept\n");
-	sb_puts(out, "iifname @deny_dev drop\n");
+	sb_puts(out, "counter drop\n");
 }
 
 /* Every zone entry: security-zone list entries and the management zone. */
@@ -261,9 +265,9 @@ zones_zif_used(struct conf *c, const char *zone)
 /*
  * One zone: its set of interfaces zif_<hash> (filled when a global policy
  * names the zone: zif), its chain of host-inbound services z_<hash>, and
- * per interface the elements that put it in the zone (zone_in, deny_dev
- * with its counter, zoned).  An interface with host-inbound-traffic of
- * its own has a chain i_<device>.
+ * per interface the element that puts it in the zone (zone_in; and
+ * zone_mgmt in the management zone).  An interface with
+ * host-inbound-traffic of its own has a chain i_<device>.
  */
 static void
 zones_model_zone(
@@ -308,11 +312,8 @@ zones_model_zone(
 		sb_reset(rules);
 		sb_printf(rules, "jump %s", sb_str(&val));
 		/* an interface is in one zone: the first one that names it */
-		if (!nftm_elem(m, "zone_in", sb_str(&key), sb_str(rules)))
-			continue;
-		nftm_elem(m, "deny_dev", sb_str(&key), NULL);
-		if (sz)
-			nftm_elem(m, "zoned", sb_str(&key), NULL);
+		if (nftm_elem(m, "zone_in", sb_str(&key), sb_str(rules)) && !sz)
+			nftm_elem(m, "zone_mgmt", sb_str(&key), NULL);
 	}
 	sb_free(&zn);
 	sb_free(&id);
@@ -334,11 +335,7 @@ zones_model(struct conf *c, struct verrs *errs)
 	sb_init(&rules);
 	nftm_counter(m, "deny_unzoned");
 	nftm_set(m, "zone_in", "type ifname : verdict", false);
-	/* a counter per element, not a named counter per interface: nft
-	 * 1.0.6 fetches every named counter of the table before it adds an
-	 * element or a rule, so 50,000 of them cost each transaction ~0.7 s */
-	nftm_set(m, "deny_dev", "type ifname; counter", false);
-	nftm_set(m, "zoned", "type ifname", false);
+	nftm_set(m, "zone_mgmt", "type ifname", false);
 	/* the base chains first: the kernel runs them by priority anyway */
 	nftm_chain(m, "input",
 	    "type filter hook input priority filter;"
@@ -373,9 +370,8 @@ zones_model(struct conf *c, struct verrs *errs)
  * zones, put in patch p as its next value: in zif_<zone> of every zone
  * that names it (a zone a global policy names); for the first one, the jump in
  * zone_in (to i_<dev> when that zone's entry has host-inbound-traffic of its
- * own), its element of deny_dev (with its counter), and zoned for a security
- * zone; i_<dev> holds the rules of the first entry with host-inbound-traffic of
- * its own.
+ * own), and zone_mgmt for the management zone; i_<dev> holds the rules of the
+ * first entry with host-inbound-traffic of its own.
  */
 static void
 zones_patch_dev(struct conf *c, const struct cnode **v, size_t n,
@@ -418,9 +414,8 @@ zones_patch_dev(struct conf *c, const struct cnode **v, size_t n,
 	if (own != NULL)
 		zones_in_rules(zones_hit(NULL, own), &rules);
 	nftm_patch_chain(p, sb_str(&id), own ? sb_str(&rules) : NULL);
-	nftm_patch_elem(p, "deny_dev", sb_str(&key), first ? "" : NULL);
 	nftm_patch_elem(
-	    p, "zoned", sb_str(&key), first && firstz->val != NULL ? "" : NULL);
+	    p, "zone_mgmt", sb_str(&key), first && !firstz->val ? "" : NULL);
 	sb_reset(&rules);
 	if (first != NULL) {
 		if (cnode_child(first, "host-inbound-traffic") != NULL)

@@ -15,8 +15,8 @@
 # stops the appliance and starts it again on the same configuration, and
 # the kernel's table loaded whole by the fresh hostd must be the table the
 # patches left (elements, chains and their rules in order, counters;
-# handles and counts aside), and the drops per interface are counted on
-# the elements of one set (deny_dev), not on a named counter each.
+# handles and counts aside), and each zone interface is one element of one
+# map (zone_in), with no named counter per interface.
 #
 # mgd runs in namespace pf-patch-<pid> (the test's own, removed at exit)
 # with a temporary state directory; the units' devices do not exist (the
@@ -230,20 +230,34 @@ within 10 nft_file_is_table "$t" &&
 	ok "hostd.nft after the patches is the table in force" ||
 	{ bad "hostd.nft after the patches"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
-# the drops per interface are counted on the elements of the set deny_dev:
-# one for each interface in a zone (ge-0/0/3.0 has left every zone), and
-# no named counter per interface (nft 1.0.6 dumps every named counter
-# before it adds an element or a rule)
-elems=$(ip netns exec $A nft -j list set inet "$t" deny_dev | python3 -c '
+# each interface in a zone is one element of the map zone_in (ge-0/0/3.0
+# has left every zone), and of no other set: no set or map of the table
+# but zone_in holds them all; no named counter per interface (nft 1.0.6
+# dumps every named counter before it adds an element or a rule)
+elems() {
+	ip netns exec $A nft -j list map inet "$t" "$1" | python3 -c '
 import json, sys
 for o in json.load(sys.stdin)["nftables"]:
-    s = o.get("set")
-    if s:
-        v = [e["elem"]["val"] if isinstance(e, dict) else e for e in s.get("elem", [])]
-        print(" ".join(sorted(v)))')
-[ "$elems" = "ge-0-0-1 ge-0-0-2 ge-0-0-4" ] &&
-	ok "deny_dev counts the zone interfaces: $elems" ||
-	bad "deny_dev holds '$elems', not the zone interfaces ge-0-0-1 ge-0-0-2 ge-0-0-4"
+    s = o.get("set") or o.get("map")
+    if s and s["name"] == sys.argv[1]:
+        v = [e[0] if isinstance(e, list) else e for e in s.get("elem", [])]
+        v = [e["elem"]["val"] if isinstance(e, dict) else e for e in v]
+        print(" ".join(sorted(v)))' "$1"
+}
+# the sets and maps of the table that hold element $1
+sets_with() {
+	ip netns exec $A nft list table inet "$t" | awk -v d="\"$1\"" '
+		/^\t(set|map) / {n=$2} /^\tchain / {n=""}
+		n != "" && index($0, d) {print n}' | sort -u
+}
+[ "$(elems zone_in)" = "ge-0-0-1 ge-0-0-2 ge-0-0-4" ] &&
+	ok "zone_in holds the zone interfaces: $(elems zone_in)" ||
+	bad "zone_in holds '$(elems zone_in)', not the zone interfaces ge-0-0-1 ge-0-0-2 ge-0-0-4"
+# (fwd_from, to_<zone> and zif_<zone>: the policies' own, for the zones
+# they name)
+[ "$(sets_with ge-0-0-1 | grep -v '^fwd_from$\|^to_\|^zif_')" = "zone_in" ] &&
+	ok "a zone interface is one element of the zones' sets: of zone_in" ||
+	bad "ge-0-0-1 is an element of: $(sets_with ge-0-0-1 | tr '\n' ' ')"
 ip netns exec $A nft list counters table inet "$t" | grep -q "counter deny_ge" &&
 	bad "a named counter per interface"
 
@@ -263,9 +277,9 @@ ruleset "$t" >"$D/fresh.rules"
 # the first table with large interface sets (1,100 zone interfaces: more
 # than bulk.c's 1,024) is loaded with their elements by libnftnl, the
 # table dormant until they are in; it is the table hostd.nft describes,
-# awake, deny_dev counting per interface (ge-0-1-0.5 in z1 lets ping in,
-# ge-0-1-0.6 in z0 drops it: veth pairs to X); a patch of it is the whole
-# model
+# awake, each interface one element (of zone_in), the drops counted on the
+# zone's chain (ge-0-1-0.5 in z1 lets ping in, ge-0-1-0.6 in z0 drops it:
+# veth pairs to X); a patch of it is the whole model
 : >"$D/hostd.log"
 for u in 5 6; do
 	ip link add ge-0-1-0.$u netns $A type veth peer name pk$u netns $X
@@ -274,8 +288,11 @@ for u in 5 6; do
 done
 ping_x() { ip netns exec $X ping -n -c 1 -W 1 "$1" >/dev/null 2>&1; }
 drops6() {
-	ip netns exec $A nft list set inet "$t" deny_dev |
-		grep -o '"ge-0-1-0\.6" counter packets [0-9]*' | awk '{print $4}'
+	local c
+	c=$(ip netns exec $A nft list map inet "$t" zone_in |
+		grep -o '"ge-0-1-0\.6" : jump [a-z0-9_]*' | awk '{print $4}')
+	[ -n "$c" ] && ip netns exec $A nft list chain inet "$t" "$c" |
+		grep -o 'counter packets [0-9]* bytes [0-9]* drop' | awk '{print $3}'
 }
 {
 	echo configure
@@ -336,11 +353,16 @@ within 5 ping_x 10.55.5.1 && ok "bulk table: ping in on ge-0-1-0.5 (zone z1, pin
 ping_x 10.55.6.1 && bad "bulk table: ping in on ge-0-1-0.6 (zone z0, no services)" ||
 	ok "bulk table: ping dropped on ge-0-1-0.6 (zone z0)"
 [ "$(drops6)" -ge 1 ] 2>/dev/null &&
-	ok "bulk table: the drop counted on deny_dev's ge-0-1-0.6 ($(drops6))" ||
-	bad "bulk table: deny_dev's ge-0-1-0.6 counts '$(drops6)'"
-n8=$(ip netns exec $A nft list set inet "$t" deny_dev | grep -o '"ge-0-1-0\.[0-9]*" counter packets [0-9]*' | wc -l)
-[ "$n8" = 1100 ] && ok "deny_dev: 1,100 elements, each with its counter" ||
-	bad "deny_dev: $n8 elements with a counter, not 1,100"
+	ok "bulk table: the drop counted on z0's chain ($(drops6))" ||
+	bad "bulk table: z0's chain counts '$(drops6)' drops"
+# one element an interface in the whole table (no global policy: the
+# zif_ sets are empty; no policy: fwd_from is)
+n8=$(ip netns exec $A nft list table inet "$t" | sed '/^\tchain /,$d' | grep -o '"ge-0-1-0\.[0-9]*"' | wc -l)
+[ "$n8" = 1100 ] && ok "1,100 zone interfaces: 1,100 elements in the table" ||
+	bad "1,100 zone interfaces: $n8 elements in the table"
+grep -q "1100 elements of 1 large sets" "$D/hostd.log" &&
+	ok "bulk.c sent 1,100 elements of 1 large set" ||
+	bad "bulk.c sent $(grep -o '[0-9]* elements of [0-9]* large sets' "$D/hostd.log")"
 printf 'configure\nset interfaces ge-0/1/1 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/1.0\ncommit\n' |
 	cli >"$D/out8c" 2>&1
 within 10 test "$(patched)" -ge 1 &&
