@@ -858,10 +858,23 @@ host_rpc(void *ctx, const char *name, const json_t *input, struct sb *err)
 	return data;
 }
 
+/*
+ * mgd dropped the change checked last (`commit check`, another daemon's
+ * refusal): what host_check prepared goes, and with it the table
+ * host_preload loaded dormant for it, or its load still to come.  The
+ * next check builds again from the model in force.
+ */
+static void
+host_abort(void *ctx)
+{
+	host_next_clear(ctx);
+}
+
 static const struct link_ops host_ops = {
 	.name = "hostd",
 	.check = host_check,
 	.apply = host_apply,
+	.abort = host_abort,
 	.rpc = host_rpc,
 };
 
