@@ -659,8 +659,10 @@ host_verify(struct hostd *h)
 }
 
 /*
- * The policy chains (p_<hash>) that txn flushes, name -> true, or NULL
- * when it flushes none: their counts are read before they are refilled.
+ * The chains with counts that txn flushes, name -> true, or NULL when it
+ * flushes none: their counts are read before they are refilled.  Policy
+ * chains (p_<hash>) and host-inbound chains (z_<hash>, i_<device>: the
+ * drops counted on their last rule, zones.c).
  */
 static json_t *
 host_refilled(struct hostd *h, const char *txn)
@@ -671,15 +673,18 @@ host_refilled(struct hostd *h, const char *txn)
 	size_t n;
 
 	sb_init(&head);
-	sb_printf(&head, "flush chain inet %s p_", h->table);
+	sb_printf(&head, "flush chain inet %s ", h->table);
 	for (l = txn; (l = strstr(l, head.buf)) != NULL; l += head.len) {
-		if (l != txn && l[-1] != '\n')
+		const char *c = l + head.len;
+		if ((l != txn && l[-1] != '\n') ||
+		    !((c[0] == 'p' || c[0] == 'z' || c[0] == 'i') &&
+			c[1] == '_'))
 			continue;
 		char name[64];
-		n = strcspn(l + head.len - 2, " \n");
+		n = strcspn(c, " \n");
 		if (n >= sizeof(name))
 			continue;
-		memcpy(name, l + head.len - 2, n);
+		memcpy(name, c, n);
 		name[n] = '\0';
 		if (out == NULL)
 			out = json_object();

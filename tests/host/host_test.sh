@@ -460,6 +460,18 @@ if [ -n "$hpid" ]; then
 else
 	bad "no hostd child of mgd"
 fi
+# a one-line change to untrust's services refills its chain: the drops
+# counted on it are carried into the new rules (hostd.c host_refilled)
+n_drop=$(counter ge-0-0-1)
+printf 'configure\nset security zones security-zone untrust host-inbound-traffic system-services ssh\ncommit\n' |
+	cli >"$D/out9s" 2>&1
+grep -q "commit complete" "$D/out9s" || { bad "commit untrust ssh"; cat "$D/out9s"; }
+[ "${n_drop:-0}" -gt 0 ] && [ "$(counter ge-0-0-1)" = "$n_drop" ] &&
+	ok "drops counted on the zone chain kept across a change of its services ($n_drop)" ||
+	bad "the drop count of ge-0-0-1's zone after a change of its services: $n_drop -> $(counter ge-0-0-1)"
+printf 'configure\ndelete security zones security-zone untrust host-inbound-traffic\ncommit\n' |
+	cli >"$D/out9s" 2>&1
+grep -q "commit complete" "$D/out9s" || { bad "commit untrust without services"; cat "$D/out9s"; }
 
 # a policy's own match changes (its chain is refilled) and an address-book
 # address it uses changes: its count stays (counted on its chain's rule
