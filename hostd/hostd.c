@@ -659,10 +659,8 @@ host_verify(struct hostd *h)
 }
 
 /*
- * The chains with counts that txn flushes, name -> true, or NULL when it
- * flushes none: their counts are read before they are refilled.  Policy
- * chains (p_<hash>) and host-inbound chains (z_<hash>, i_<device>: the
- * drops counted on their last rule, zones.c).
+ * The policy chains (p_<hash>) that txn flushes, name -> true, or NULL
+ * when it flushes none: their counts are read before they are refilled.
  */
 static json_t *
 host_refilled(struct hostd *h, const char *txn)
@@ -673,18 +671,15 @@ host_refilled(struct hostd *h, const char *txn)
 	size_t n;
 
 	sb_init(&head);
-	sb_printf(&head, "flush chain inet %s ", h->table);
+	sb_printf(&head, "flush chain inet %s p_", h->table);
 	for (l = txn; (l = strstr(l, head.buf)) != NULL; l += head.len) {
-		const char *c = l + head.len;
-		if ((l != txn && l[-1] != '\n') ||
-		    !((c[0] == 'p' || c[0] == 'z' || c[0] == 'i') &&
-			c[1] == '_'))
+		if (l != txn && l[-1] != '\n')
 			continue;
 		char name[64];
-		n = strcspn(c, " \n");
+		n = strcspn(l + head.len - 2, " \n");
 		if (n >= sizeof(name))
 			continue;
-		memcpy(name, c, n);
+		memcpy(name, l + head.len - 2, n);
 		name[n] = '\0';
 		if (out == NULL)
 			out = json_object();

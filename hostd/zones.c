@@ -14,7 +14,8 @@
  * traffic pass, IPv6 neighbour discovery passes, a zone interface jumps to its
  * zone's chain of host-inbound services (interface-level host-inbound-traffic
  * replaces the zone's, as in Junos: a chain of its own) ending in a drop
- * counted on that chain's rule, and an interface in no zone passes nothing.
+ * counted on a named counter (zd_<hash>, id_<device>), and an interface in
+ * no zone passes nothing.
  * An interface is one element (of zone_in; one of zone_mgmt too in the
  * management zone, which forwards nothing): the forward chain (policy.c)
  * asks zone_in whether a device is in a zone.  Transit traffic is
@@ -139,13 +140,15 @@ zones_emit(const char *match, const char *verdict, struct sb *out)
 
 /*
  * The rules of a host-inbound chain: excepted services first, then the
- * rest, ending in the drop counted per chain (a zone's, or an interface's
- * with host-inbound-traffic of its own): a counter per interface was an
- * element per interface more for the kernel to insert, and no show reads
- * it.
+ * rest, ending in the drop counted on the named counter cnt: zd_<hash> of
+ * a zone, id_<device> of an interface with host-inbound-traffic of its
+ * own.  Not a counter per zone interface (an element with a counter
+ * each: an allocation per interface for the kernel, and no show reads
+ * them); a named counter, not the rule's own, so that a change of the
+ * services refills the chain and keeps the count without reading it.
  */
 static void
-zones_in_rules(const struct cnode *hit, struct sb *out)
+zones_in_rules(const struct cnode *hit, const char *cnt, struct sb *out)
 {
 	bool all = false;
 
@@ -170,7 +173,7 @@ zones_in_rules(const struct cnode *hit, struct sb *out)
 	}
 	if (all)
 		sb_puts(out, "accept\n");
-	sb_puts(out, "counter drop\n");
+	sb_printf(out, "counter name \"%s\" drop\n", cnt);
 }
 
 /* Every zone entry: security-zone list entries and the management zone. */
@@ -273,20 +276,24 @@ static void
 zones_model_zone(
     struct nftm *m, const struct cnode *z, bool zif, struct sb *rules)
 {
-	struct sb zn, id, key, val;
+	struct sb zn, id, key, val, cn;
 	char dev[64];
 	bool sz = z->val != NULL; /* a security-zone, not management */
 
+	sb_init(&cn);
 	sb_init(&zn);
 	sb_init(&id);
 	sb_init(&key);
 	sb_init(&val);
 	nftm_name("zif_", zones_name(z), &zn);
 	nftm_set(m, sb_str(&zn), "type ifname", false);
+	nftm_name("zd_", zones_name(z), &id);
+	nftm_counter(m, sb_str(&id));
+	sb_reset(rules);
+	zones_in_rules(
+	    cnode_child(z, "host-inbound-traffic"), sb_str(&id), rules);
 	nftm_name("z_", zones_name(z), &id);
 	nftm_chain(m, sb_str(&id), NULL);
-	sb_reset(rules);
-	zones_in_rules(cnode_child(z, "host-inbound-traffic"), rules);
 	nftm_rules(m, sb_str(&id), sb_str(rules));
 	for (const struct cnode *f = z->first; f; f = f->next) {
 		if (strcmp(f->sn->name, "interfaces") != 0 ||
@@ -302,8 +309,13 @@ zones_model_zone(
 			sb_puts(&val, "i_");
 			nftm_ident(dev, &val);
 			if (nftm_chain(m, sb_str(&val), NULL)) {
+				sb_reset(&cn);
+				sb_puts(&cn, "id_");
+				nftm_ident(dev, &cn);
+				nftm_counter(m, sb_str(&cn));
 				sb_reset(rules);
-				zones_in_rules(zones_hit(z, f), rules);
+				zones_in_rules(
+				    zones_hit(z, f), sb_str(&cn), rules);
 				nftm_rules(m, sb_str(&val), sb_str(rules));
 			}
 		} else {
@@ -319,6 +331,7 @@ zones_model_zone(
 	sb_free(&id);
 	sb_free(&key);
 	sb_free(&val);
+	sb_free(&cn);
 }
 
 struct nftm *
@@ -409,10 +422,14 @@ zones_patch_dev(struct conf *c, const struct cnode **v, size_t n,
 		if (own == NULL && cnode_child(f, "host-inbound-traffic"))
 			own = f;
 	}
+	sb_reset(&zn);
+	sb_puts(&zn, "id_");
+	nftm_ident(dev, &zn);
+	nftm_patch_counter(p, sb_str(&zn), own != NULL);
+	if (own != NULL)
+		zones_in_rules(zones_hit(NULL, own), sb_str(&zn), &rules);
 	sb_puts(&id, "i_");
 	nftm_ident(dev, &id);
-	if (own != NULL)
-		zones_in_rules(zones_hit(NULL, own), &rules);
 	nftm_patch_chain(p, sb_str(&id), own ? sb_str(&rules) : NULL);
 	nftm_patch_elem(
 	    p, "zone_mgmt", sb_str(&key), first && !firstz->val ? "" : NULL);
@@ -450,10 +467,12 @@ zones_patch(struct conf *c, const json_t *hits, const json_t *units)
 	for (size_t i = 0; i < n; i++) {
 		if (json_object_get(hits, zones_name(v[i])) == NULL)
 			continue;
-		nftm_name("z_", zones_name(v[i]), &id);
+		nftm_name("zd_", zones_name(v[i]), &id);
+		nftm_patch_counter(p, sb_str(&id), true);
 		sb_reset(&rules);
-		zones_in_rules(
-		    cnode_child(v[i], "host-inbound-traffic"), &rules);
+		zones_in_rules(cnode_child(v[i], "host-inbound-traffic"),
+		    sb_str(&id), &rules);
+		nftm_name("z_", zones_name(v[i]), &id);
 		nftm_patch_chain(p, sb_str(&id), sb_str(&rules));
 	}
 	json_object_foreach((json_t *)units, name, x)

@@ -8,7 +8,7 @@
 # hostd itself.  Checks: committed addresses and routes are in A
 # (`ip -n A`), an interface missing in A passes the check, ping
 # L -> R passes through A only when a policy permits it, UDP 500 to A is
-# dropped (counted at the end of its zone's host-inbound chain) on a zone
+# dropped (counted on the named counter of its zone) on a zone
 # without `ike` and passes with it (and the datagram arrives), the show
 # commands match golden/, a
 # rollback removes what the commits added and re-adds what they removed,
@@ -103,14 +103,16 @@ golden() {
 ping_lr() { ip netns exec $L ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1; }
 # the appliance's table: the first line of the ruleset hostd loaded
 table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
-# the drops counted at the end of the host-inbound chain device $1 jumps
-# to from the map zone_in (its zone's, or its own)
+# the drops counted on the named counter (zd_<zone>, id_<device>) that
+# ends the host-inbound chain device $1 jumps to from the map zone_in
 counter() {
 	local c
 	c=$(ip netns exec $A nft list map inet "$(table)" zone_in 2>/dev/null |
 		grep -o "\"$1\" : jump [a-z0-9_]*" | awk '{print $4}')
-	[ -n "$c" ] && ip netns exec $A nft list chain inet "$(table)" "$c" |
-		grep -o "counter packets [0-9]* bytes [0-9]* drop" | awk '{print $3}'
+	c=$([ -n "$c" ] && ip netns exec $A nft list chain inet "$(table)" "$c" |
+		grep -o 'counter name "[a-z0-9_]*" drop' | cut -d'"' -f2)
+	[ -n "$c" ] && ip netns exec $A nft list counter inet "$(table)" "$c" |
+		grep -o "packets [0-9]*" | awk '{print $2}'
 }
 udp500() {
 	ip netns exec $R bash -c 'echo ike >/dev/udp/203.0.113.1/500' 2>/dev/null
@@ -461,7 +463,7 @@ else
 	bad "no hostd child of mgd"
 fi
 # a one-line change to untrust's services refills its chain: the drops
-# counted on it are carried into the new rules (hostd.c host_refilled)
+# are counted on a named counter, which the change keeps
 n_drop=$(counter ge-0-0-1)
 printf 'configure\nset security zones security-zone untrust host-inbound-traffic system-services ssh\ncommit\n' |
 	cli >"$D/out9s" 2>&1

@@ -278,7 +278,7 @@ ruleset "$t" >"$D/fresh.rules"
 # than bulk.c's 1,024) is loaded with their elements by libnftnl, the
 # table dormant until they are in; it is the table hostd.nft describes,
 # awake, each interface one element (of zone_in), the drops counted on the
-# zone's chain (ge-0-1-0.5 in z1 lets ping in, ge-0-1-0.6 in z0 drops it:
+# zone's named counter (ge-0-1-0.5 in z1 lets ping in, ge-0-1-0.6 in z0 drops it:
 # veth pairs to X); a patch of it is the whole model
 : >"$D/hostd.log"
 for u in 5 6; do
@@ -291,8 +291,10 @@ drops6() {
 	local c
 	c=$(ip netns exec $A nft list map inet "$t" zone_in |
 		grep -o '"ge-0-1-0\.6" : jump [a-z0-9_]*' | awk '{print $4}')
-	[ -n "$c" ] && ip netns exec $A nft list chain inet "$t" "$c" |
-		grep -o 'counter packets [0-9]* bytes [0-9]* drop' | awk '{print $3}'
+	c=$([ -n "$c" ] && ip netns exec $A nft list chain inet "$t" "$c" |
+		grep -o 'counter name "[a-z0-9_]*" drop' | cut -d'"' -f2)
+	[ -n "$c" ] && ip netns exec $A nft list counter inet "$t" "$c" |
+		grep -o "packets [0-9]*" | awk '{print $2}'
 }
 {
 	echo configure
