@@ -196,37 +196,6 @@ nftm_elems(const json_t *e, const json_t *o, struct sb *out)
 }
 
 /*
- * The elements of set name (with counters), each starting from its count
- * in carry (key name<US>element), as nftm_elems.
- */
-static size_t
-nftm_elems_carry(
-    const char *name, const json_t *e, const json_t *carry, struct sb *out)
-{
-	struct sb key;
-	const char *k;
-	json_t *v, *c;
-	size_t n = 0;
-
-	sb_init(&key);
-	json_object_foreach((json_t *)e, k, v)
-	{
-		sb_reset(&key);
-		sb_printf(&key, "%s\x1f%s", name, k);
-		c = json_object_get(carry, sb_str(&key));
-		sb_printf(out, "%s%s", n++ ? ", " : "", k);
-		if (c != NULL)
-			sb_printf(out,
-			    " counter packets %" JSON_INTEGER_FORMAT
-			    " bytes %" JSON_INTEGER_FORMAT,
-			    json_integer_value(json_array_get(c, 0)),
-			    json_integer_value(json_array_get(c, 1)));
-	}
-	sb_free(&key);
-	return n;
-}
-
-/*
  * Appends rule (len bytes) to out with its first own counter ("counter"
  * not followed by "name") starting from count [packets, bytes]; true when
  * it had one.  So a chain refilled keeps its count on its first counter.
@@ -386,14 +355,8 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 		sb_printf(out, "\t%s %s { %s; ",
 		    strchr(decl, ':') ? "map" : "set", name, decl);
 		size_t mark = out->len;
-		bool counted = carry != NULL &&
-		    strstr(decl, "counter") != NULL &&
-		    strchr(decl, ':') == NULL;
 		sb_puts(out, "elements = { ");
-		if (counted ? nftm_elems_carry(name,
-				  json_object_get(v, "elems"), carry, out) > 0
-			    : nftm_elems(
-				  json_object_get(v, "elems"), NULL, out) > 0) {
+		if (nftm_elems(json_object_get(v, "elems"), NULL, out) > 0) {
 			sb_puts(out, " }; }\n");
 		} else {
 			out->len = mark;

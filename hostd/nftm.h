@@ -43,8 +43,7 @@ void nftm_rules(struct nftm *m, const char *chain, const char *text);
  * The whole table as one transaction: "add table; delete table; table {...}"
  * (m NULL: only removes the table).  carry: counter or chain name ->
  * [packets, bytes] to start counters from (a chain's: its first rule
- * counter of its own; SET<US>ELEMENT: an element of a set with counters),
- * or NULL.
+ * counter of its own), or NULL.
  */
 void nftm_text(const struct nftm *m, const char *table, const json_t *carry,
     struct sb *out);
