@@ -79,6 +79,13 @@ struct bulk {
 	size_t nrule;	/* their rules */
 };
 
+/* Whether decl's type (its first t bytes) is type. */
+static bool
+bulk_type(const char *decl, size_t t, const char *type)
+{
+	return strlen(type) == t && strncmp(decl, type, t) == 0;
+}
+
 /* Sets of interface names (and maps of them to verdicts) that are large. */
 static void
 bulk_pick(
@@ -86,9 +93,12 @@ bulk_pick(
 {
 	struct bulk *b = arg;
 
+	size_t t = strcspn(decl, ";"); /* the type, without `; size N` */
+
 	if (interval || n < BULK_MIN ||
-	    (strcmp(decl, "type ifname") != 0 &&
-		strcmp(decl, "type ifname : verdict") != 0))
+	    (!bulk_type(decl, t, "type ifname") &&
+		!bulk_type(decl, t, "type ifname : verdict")) ||
+	    (decl[t] != '\0' && strncmp(decl + t, "; size ", 7) != 0))
 		return;
 	json_object_set_new(b->sets, name, json_boolean(strchr(decl, ':')));
 	b->n += n;

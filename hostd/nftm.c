@@ -100,6 +100,38 @@ nftm_set_size(const struct nftm *m, const char *name)
 	    json_object_get(json_object_get(m->sets, name), "elems"));
 }
 
+const char *
+nftm_decl(const struct nftm *m, const char *name)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(m->sets, name), "decl"));
+}
+
+void
+nftm_set_decl(struct nftm *m, const char *name, const char *decl)
+{
+	json_t *s = json_object_get(m->sets, name);
+
+	if (s != NULL)
+		json_object_set_new(s, "decl", json_string(decl));
+}
+
+void
+nftm_redeclare(const struct nftm *a, const struct nftm *b, const char *table,
+    struct sb *out)
+{
+	const char *name, *ad, *bd;
+	json_t *v;
+
+	json_object_foreach(b->sets, name, v)
+	{
+		bd = json_string_value(json_object_get(v, "decl"));
+		if ((ad = nftm_decl(a, name)) != NULL && strcmp(ad, bd) != 0)
+			sb_printf(out, "add %s inet %s %s { %s; }\n",
+			    strchr(bd, ':') ? "map" : "set", table, name, bd);
+	}
+}
+
 bool
 nftm_elem(struct nftm *m, const char *set, const char *key, const char *val)
 {
@@ -643,6 +675,25 @@ nftm_patch_delta(const struct nftm *m, const struct nftm *p, const char *table,
 	sb_puts(out, sb_str(&drop));
 	sb_free(&fill);
 	sb_free(&drop);
+}
+
+size_t
+nftm_patch_size(const struct nftm *m, const struct nftm *p, const char *name)
+{
+	json_t *pe = json_object_get(json_object_get(p->sets, name), "elems");
+	size_t n = nftm_set_size(m, name);
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(pe, k, v)
+	{
+		bool had = nftm_elem_get(m, name, k) != NULL;
+		if (!had && !json_is_null(v))
+			n++;
+		else if (had && json_is_null(v))
+			n--;
+	}
+	return n;
 }
 
 void

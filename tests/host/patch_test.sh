@@ -370,6 +370,56 @@ within 10 test "$(patched)" -ge 1 &&
 	ok "a patch of the table loaded in bulk is the whole model" ||
 	bad "the patch after the bulk load not verified"
 
+# zone_in is declared with a size (zones.c zones_in_decl: the power of two
+# from twice its elements, at least 1,024): 2,048 zone interfaces fill a
+# size of 4,096, and one more by a one-line change grows it to 8,192 in a
+# transaction of its own before the change's (the kernel applies a new
+# size only at commit): the change is in force, the table the model
+zsize() { ip netns exec $A nft list map inet "$t" zone_in | awk '$1 == "size" {print $2}'; }
+zcount() { ip netns exec $A nft list map inet "$t" zone_in | grep -o '"[^"]*" : jump' | wc -l; }
+{
+	echo configure
+	for u in $(seq 1101 2047); do
+		echo "set interfaces ge-0/1/0 unit $u family inet"
+		echo "set security zones security-zone z$((u % 2)) interfaces ge-0/1/0.$u"
+	done
+	echo commit
+} | cli >"$D/out8g" 2>&1
+grep -q "commit complete" "$D/out8g" || { bad "commit of 2,048 zone interfaces"; tail "$D/out8g"; }
+[ "$(zsize)" = 4096 ] && [ "$(zcount)" = 2048 ] &&
+	ok "2,048 zone interfaces: zone_in of size 4,096" ||
+	bad "2,048 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
+printf 'configure\nset interfaces ge-0/1/2 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/2.0\ncommit\n' |
+	cli >"$D/out8h" 2>&1
+grep -q "commit complete" "$D/out8h" || { bad "commit of the 2,049th zone interface"; tail "$D/out8h"; }
+[ "$(zsize)" = 8192 ] && [ "$(zcount)" = 2049 ] &&
+	ok "the 2,049th zone interface: zone_in grown to 8,192, the interface in it" ||
+	bad "the 2,049th zone interface: zone_in of size '$(zsize)' with $(zcount) elements"
+grep -q "NOT ENFORCED" "$D/hostd.log" && bad "a ruleset not enforced: $(grep "NOT ENFORCED" "$D/hostd.log" | tail -1)"
+within 10 nft_file_is_table "$t" &&
+	ok "the grown table is the one hostd.nft describes" ||
+	{ bad "the grown table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+within 5 ping_x 10.55.5.1 && ok "grown table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
+	bad "grown table: no ping in on ge-0-1-0.5"
+# and back to 1,101 interfaces: declared 4,096 again (the tests below
+# count z1's 551)
+{
+	echo configure
+	for u in $(seq 1101 2047); do
+		echo "delete interfaces ge-0/1/0 unit $u"
+		echo "delete security zones security-zone z$((u % 2)) interfaces ge-0/1/0.$u"
+	done
+	echo "delete interfaces ge-0/1/2"
+	echo "delete security zones security-zone z1 interfaces ge-0/1/2.0"
+	echo commit
+} | cli >"$D/out8i" 2>&1
+grep -q "commit complete" "$D/out8i" || { bad "commit back to 1,101 zone interfaces"; tail "$D/out8i"; }
+[ "$(zsize)" = 4096 ] && [ "$(zcount)" = 1101 ] &&
+	ok "back to 1,101 zone interfaces: zone_in of size 4,096" ||
+	bad "back to 1,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
+within 10 nft_file_is_table "$t" ||
+	{ bad "the table back to 1,101 interfaces differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+
 # a zone's set zif_<zone> holds its interfaces only while a global policy
 # names the zone (only those read it): none here, so the 1,100 interfaces
 # are in no zif_ set; a global policy from z1 fills z1's (550 units and
