@@ -419,6 +419,26 @@ grep -q "commit complete" "$D/out8i" || { bad "commit back to 1,101 zone interfa
 	bad "back to 1,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
 within 10 nft_file_is_table "$t" ||
 	{ bad "the table back to 1,101 interfaces differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+# past the declared size in one commit: 1,101 + 3,000 interfaces in a
+# zone_in of 4,096 (the kernel refuses the 4,097th element of a set of
+# that size: ENFILE), grown to 16,384 first; then back again
+more() { # delete|set: units 1101..4100
+	echo configure
+	for u in $(seq 1101 4100); do
+		echo "$1 interfaces ge-0/1/0 unit $u${2:-}"
+		echo "$1 security zones security-zone z$((u % 2)) interfaces ge-0/1/0.$u"
+	done
+	echo commit
+}
+more set " family inet" | cli >"$D/out8j" 2>&1
+grep -q "commit complete" "$D/out8j" || { bad "commit of 4,101 zone interfaces"; tail "$D/out8j"; }
+[ "$(zsize)" = 16384 ] && [ "$(zcount)" = 4101 ] &&
+	ok "4,101 zone interfaces in one commit: zone_in grown from 4,096 to 16,384" ||
+	bad "4,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
+grep -q "NOT ENFORCED" "$D/hostd.log" && bad "a ruleset not enforced: $(grep "NOT ENFORCED" "$D/hostd.log" | tail -1)"
+more delete | cli >"$D/out8k" 2>&1
+[ "$(zsize)" = 4096 ] && [ "$(zcount)" = 1101 ] ||
+	bad "back to 1,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
 
 # a zone's set zif_<zone> holds its interfaces only while a global policy
 # names the zone (only those read it): none here, so the 1,100 interfaces
