@@ -2,13 +2,13 @@
  * bulk: the first load of a table with large interface sets, without
  * libnftables parsing their elements.
  *
- * At 50,000 zone interfaces the table holds 200,000 elements of the sets
- * zone_in, deny_dev, zoned and zif_<zone>, and libnftables spends about
- * half a second parsing and evaluating their text before the kernel
- * inserts them.  When no table of this appliance is in the kernel (hostd
- * knows it: it removed it or found none), the table is loaded in two
- * transactions that leave the host as it was before any table until the
- * second one commits:
+ * At 50,000 zone interfaces the table holds 50,000 elements of the map
+ * zone_in (and as many in zif_<zone> when global policies name the zones),
+ * and libnftables spends longer parsing and evaluating their text than the
+ * kernel spends inserting them.  When no table of this
+ * appliance is in the kernel (hostd knows it: it removed it or found none), the
+ * table is loaded in two transactions that leave the host as it was before any
+ * table until the second one commits:
  *
  *   1. libnftables: the table text with `flags dormant` (its base chains
  *      are not hooked, so nothing is filtered: as with no table) and the
@@ -21,10 +21,6 @@
  * does steps 1 and 2 after its reply to a check, while mgd waits for the
  * other daemons and stores the commit) and the apply only wakes it
  * (bulk_wake): one message, committed whole as before.
- *
- * Elements of a set with counters (deny_dev) get theirs from the set's
- * declaration in the kernel (nft_set_elem_expr_clone), as when nft adds
- * them.
  *
  * The rules of the chains that are not base chains go the same way when
  * there are BULK_RULES of them or more (40,000 policies in 1,250 bucket
@@ -83,6 +79,13 @@ struct bulk {
 	size_t nrule;	/* their rules */
 };
 
+/* Whether decl's type (its first t bytes) is type. */
+static bool
+bulk_type(const char *decl, size_t t, const char *type)
+{
+	return strlen(type) == t && strncmp(decl, type, t) == 0;
+}
+
 /* Sets of interface names (and maps of them to verdicts) that are large. */
 static void
 bulk_pick(
@@ -90,10 +93,12 @@ bulk_pick(
 {
 	struct bulk *b = arg;
 
+	size_t t = strcspn(decl, ";"); /* the type, without `; size N` */
+
 	if (interval || n < BULK_MIN ||
-	    (strcmp(decl, "type ifname") != 0 &&
-		strcmp(decl, "type ifname; counter") != 0 &&
-		strcmp(decl, "type ifname : verdict") != 0))
+	    (!bulk_type(decl, t, "type ifname") &&
+		!bulk_type(decl, t, "type ifname : verdict")) ||
+	    (decl[t] != '\0' && strncmp(decl + t, "; size ", 7) != 0))
 		return;
 	json_object_set_new(b->sets, name, json_boolean(strchr(decl, ':')));
 	b->n += n;

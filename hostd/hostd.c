@@ -393,7 +393,8 @@ host_next(struct hostd *h, struct conf *next, const struct host_scope *s,
 		 * entries: a patch of the model */
 		h->next_patch = zones_patch(next, s->zhits, s->zunits);
 		if (policy_patch(next, h->model, s->pols, s->books,
-			h->next_patch, errs) == 0) {
+			h->next_patch, errs) == 0 &&
+		    zones_patch_fits(h->model, h->next_patch)) {
 			h->next_conf = next;
 			h->next_full = false;
 			sb_init(&txn);
@@ -471,6 +472,22 @@ host_preload(evutil_socket_t fd, short what, void *arg)
 	sb_free(&err);
 }
 
+/* Whether the next model declares a set anew (host_redeclare): the dry
+ * run of its transaction would meet the old size, so there is none. */
+static bool
+host_redeclared(const struct hostd *h)
+{
+	struct sb txn;
+	bool any;
+
+	sb_init(&txn);
+	if (h->model != NULL && h->next_model != NULL)
+		nftm_redeclare(h->model, h->next_model, h->table, &txn);
+	any = txn.len > 0;
+	sb_free(&txn);
+	return any;
+}
+
 static void
 host_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 {
@@ -506,7 +523,7 @@ host_check(void *ctx, struct conf *prev, struct conf *next, struct verrs *errs)
 	 * change to it.
 	 */
 	if (h->active && !h->next_full && h->next_patch == NULL &&
-	    h->next_txn[0] != '\0' &&
+	    h->next_txn[0] != '\0' && !host_redeclared(h) &&
 	    policy_load(h, h->next_txn, true, &err) == -1)
 		verrs_add(
 		    errs, "[edit security]", "policies", sb_str(&err), false);
@@ -690,6 +707,28 @@ host_refilled(struct hostd *h, const char *txn)
 }
 
 /*
+ * A set of the next model declared otherwise (zone_in's size, zones.c):
+ * its new declaration as a transaction of its own before the model's, which
+ * may add elements past the old size (the kernel applies a new size at
+ * commit).  Filters nothing different; if the model's transaction then
+ * fails, the set keeps the larger size, which the next one repeats.
+ */
+static void
+host_redeclare(struct hostd *h)
+{
+	struct sb txn, err;
+
+	sb_init(&txn);
+	sb_init(&err);
+	if (h->model != NULL && h->next_model != NULL)
+		nftm_redeclare(h->model, h->next_model, h->table, &txn);
+	if (txn.len > 0 && policy_load(h, sb_str(&txn), false, &err) == -1)
+		log_warn("nftables: a set not declared anew: %s", sb_str(&err));
+	sb_free(&txn);
+	sb_free(&err);
+}
+
+/*
  * Puts the model check built in force: the transaction from the model in
  * force (the policy chains it refills keep their counts: nftm_carry), or
  * the whole table (the counters and policy chains of a table a previous
@@ -713,6 +752,7 @@ host_ruleset_set(struct hostd *h, struct host_laps *l)
 		txn = sb_str(&full);
 	} else if (!remove && !h->next_full) {
 		json_t *chains = host_refilled(h, txn);
+		host_redeclare(h);
 		if (chains != NULL) {
 			json_t *carry = policy_counters(h, chains);
 			nftm_carry(txn, h->table, carry, &full);
@@ -858,10 +898,23 @@ host_rpc(void *ctx, const char *name, const json_t *input, struct sb *err)
 	return data;
 }
 
+/*
+ * mgd dropped the change checked last (`commit check`, another daemon's
+ * refusal): what host_check prepared goes, and with it the table
+ * host_preload loaded dormant for it, or its load still to come.  The
+ * next check builds again from the model in force.
+ */
+static void
+host_abort(void *ctx)
+{
+	host_next_clear(ctx);
+}
+
 static const struct link_ops host_ops = {
 	.name = "hostd",
 	.check = host_check,
 	.apply = host_apply,
+	.abort = host_abort,
 	.rpc = host_rpc,
 };
 

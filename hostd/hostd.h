@@ -224,6 +224,9 @@ const char *zones_name(const struct cnode *zone);
  */
 struct nftm *zones_patch(
     struct conf *c, const json_t *hits, const json_t *units);
+/* Whether patch p leaves zone_in's declared size as it is on m (else the
+ * model is built whole: a new size is a transaction of its own). */
+bool zones_patch_fits(const struct nftm *m, const struct nftm *p);
 /* policy_patch.c: the policy maps' elements of the device of unit (key:
  * its nftables name), into patch p (zones_patch). */
 void policy_patch_dev(

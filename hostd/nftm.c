@@ -100,6 +100,38 @@ nftm_set_size(const struct nftm *m, const char *name)
 	    json_object_get(json_object_get(m->sets, name), "elems"));
 }
 
+const char *
+nftm_decl(const struct nftm *m, const char *name)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(m->sets, name), "decl"));
+}
+
+void
+nftm_set_decl(struct nftm *m, const char *name, const char *decl)
+{
+	json_t *s = json_object_get(m->sets, name);
+
+	if (s != NULL)
+		json_object_set_new(s, "decl", json_string(decl));
+}
+
+void
+nftm_redeclare(const struct nftm *a, const struct nftm *b, const char *table,
+    struct sb *out)
+{
+	const char *name, *ad, *bd;
+	json_t *v;
+
+	json_object_foreach(b->sets, name, v)
+	{
+		bd = json_string_value(json_object_get(v, "decl"));
+		if ((ad = nftm_decl(a, name)) != NULL && strcmp(ad, bd) != 0)
+			sb_printf(out, "add %s inet %s %s { %s; }\n",
+			    strchr(bd, ':') ? "map" : "set", table, name, bd);
+	}
+}
+
 bool
 nftm_elem(struct nftm *m, const char *set, const char *key, const char *val)
 {
@@ -192,37 +224,6 @@ nftm_elems(const json_t *e, const json_t *o, struct sb *out)
 			sb_puts(out, val);
 		}
 	}
-	return n;
-}
-
-/*
- * The elements of set name (with counters), each starting from its count
- * in carry (key name<US>element), as nftm_elems.
- */
-static size_t
-nftm_elems_carry(
-    const char *name, const json_t *e, const json_t *carry, struct sb *out)
-{
-	struct sb key;
-	const char *k;
-	json_t *v, *c;
-	size_t n = 0;
-
-	sb_init(&key);
-	json_object_foreach((json_t *)e, k, v)
-	{
-		sb_reset(&key);
-		sb_printf(&key, "%s\x1f%s", name, k);
-		c = json_object_get(carry, sb_str(&key));
-		sb_printf(out, "%s%s", n++ ? ", " : "", k);
-		if (c != NULL)
-			sb_printf(out,
-			    " counter packets %" JSON_INTEGER_FORMAT
-			    " bytes %" JSON_INTEGER_FORMAT,
-			    json_integer_value(json_array_get(c, 0)),
-			    json_integer_value(json_array_get(c, 1)));
-	}
-	sb_free(&key);
 	return n;
 }
 
@@ -386,14 +387,8 @@ nftm_text(const struct nftm *m, const char *table, const json_t *carry,
 		sb_printf(out, "\t%s %s { %s; ",
 		    strchr(decl, ':') ? "map" : "set", name, decl);
 		size_t mark = out->len;
-		bool counted = carry != NULL &&
-		    strstr(decl, "counter") != NULL &&
-		    strchr(decl, ':') == NULL;
 		sb_puts(out, "elements = { ");
-		if (counted ? nftm_elems_carry(name,
-				  json_object_get(v, "elems"), carry, out) > 0
-			    : nftm_elems(
-				  json_object_get(v, "elems"), NULL, out) > 0) {
+		if (nftm_elems(json_object_get(v, "elems"), NULL, out) > 0) {
 			sb_puts(out, " }; }\n");
 		} else {
 			out->len = mark;
@@ -680,6 +675,25 @@ nftm_patch_delta(const struct nftm *m, const struct nftm *p, const char *table,
 	sb_puts(out, sb_str(&drop));
 	sb_free(&fill);
 	sb_free(&drop);
+}
+
+size_t
+nftm_patch_size(const struct nftm *m, const struct nftm *p, const char *name)
+{
+	json_t *pe = json_object_get(json_object_get(p->sets, name), "elems");
+	size_t n = nftm_set_size(m, name);
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(pe, k, v)
+	{
+		bool had = nftm_elem_get(m, name, k) != NULL;
+		if (!had && !json_is_null(v))
+			n++;
+		else if (had && json_is_null(v))
+			n--;
+	}
+	return n;
 }
 
 void

@@ -28,6 +28,17 @@ void nftm_set(
     struct nftm *m, const char *name, const char *decl, bool interval);
 bool nftm_has_set(const struct nftm *m, const char *name);
 size_t nftm_set_size(const struct nftm *m, const char *name);
+/* The declaration of set name, or NULL; nftm_set_decl replaces it. */
+const char *nftm_decl(const struct nftm *m, const char *name);
+void nftm_set_decl(struct nftm *m, const char *name, const char *decl);
+/*
+ * The commands that give the sets of a (in force) the declarations they
+ * have in b, for those declared otherwise in both (a new `size`): a
+ * transaction of their own before nftm_delta's, since the kernel applies a
+ * set's new size only when its transaction commits.  Empty when none.
+ */
+void nftm_redeclare(const struct nftm *a, const struct nftm *b,
+    const char *table, struct sb *out);
 /* Adds key (nftables syntax: "\"ge-0-0-1\"") mapped to val (NULL in a set);
  * false when the set has the key already (the first one stays). */
 bool nftm_elem(
@@ -43,8 +54,7 @@ void nftm_rules(struct nftm *m, const char *chain, const char *text);
  * The whole table as one transaction: "add table; delete table; table {...}"
  * (m NULL: only removes the table).  carry: counter or chain name ->
  * [packets, bytes] to start counters from (a chain's: its first rule
- * counter of its own; SET<US>ELEMENT: an element of a set with counters),
- * or NULL.
+ * counter of its own), or NULL.
  */
 void nftm_text(const struct nftm *m, const char *table, const json_t *carry,
     struct sb *out);
@@ -73,6 +83,9 @@ void nftm_patch_chain(struct nftm *p, const char *name, const char *rules);
 /* The commands that put patch p on table m (in force): as nftm_delta. */
 void nftm_patch_delta(const struct nftm *m, const struct nftm *p,
     const char *table, struct sb *out);
+/* The number of elements of set name in m once patch p is put on it. */
+size_t nftm_patch_size(
+    const struct nftm *m, const struct nftm *p, const char *name);
 /* Puts p on m: m becomes the model the patched table is. */
 void nftm_patch_apply(struct nftm *m, const struct nftm *p);
 /* Every object, element and rule of m, one a line, sorted: two models

@@ -748,8 +748,10 @@ policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 		policy_vpn_forward(
 		    cnode_child(dp, "permit-all") ? "accept" : "drop", &rules);
 	sb_printf(&rules,
-	    "iifname != @zoned drop\n"
-	    "oifname != @zoned drop\n"
+	    "iifname != @zone_in drop\n"
+	    "oifname != @zone_in drop\n"
+	    "iifname @zone_mgmt drop\n"
+	    "oifname @zone_mgmt drop\n"
 	    "iifname vmap @fwd_from\n"
 	    "jump global\n"
 	    "counter name \"default_policy\" %s\n",

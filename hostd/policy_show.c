@@ -84,37 +84,13 @@ policy_count_pair(const char *p, unsigned long long *pk, unsigned long long *by)
 	return end == p ? -1 : 0;
 }
 
-/* The element counters of one line of set (name, nlen) into out. */
-static void
-policy_count_elems(
-    const char *l, const char *nl, const char *name, size_t nlen, json_t *out)
-{
-	unsigned long long pk, by;
-	char key[POLICY_NAME_MAX * 2 + 4];
-	const char *q, *k;
-
-	for (q = l; (q = strstr(q, "\" counter ")) != NULL && q < nl; q += 10) {
-		for (k = q - 1; k >= l && *k != '"'; k--)
-			;
-		size_t klen = (size_t)(q + 1 - k);
-		if (k < l || nlen > POLICY_NAME_MAX || klen > POLICY_NAME_MAX ||
-		    policy_count_pair(q + 10, &pk, &by) == -1)
-			continue;
-		memcpy(key, name, nlen);
-		key[nlen] = '\x1f';
-		memcpy(key + nlen + 1, k, klen);
-		policy_count_add(out, key, nlen + 1 + klen, pk, by);
-	}
-}
-
 /*
  * Reads the counts out of nft's listing of the table (text, as nft 1.0.6
  * prints it): a named counter is "counter NAME {" then "packets N bytes
  * M"; in a chain, each rule's "counter packets N bytes M" adds to the
  * chain's entry, or to TAG's when the rule ends in `comment "TAG"` (a
- * policy's rule in a bucket chain, policy.c); in a set with counters,
- * each element's ("\"ge-0-0-1\" counter packets N bytes M") is the entry
- * SET<US>"ge-0-0-1".
+ * policy's rule in a bucket chain, policy.c); sets are skipped (no set of
+ * the table counts its elements).
  */
 static void
 policy_count_parse(const char *text, json_t *out)
@@ -146,7 +122,7 @@ policy_count_parse(const char *text, json_t *out)
 			name = l + 4;
 			nlen = strcspn(name, " {\n");
 		} else if (mode == SET) {
-			policy_count_elems(l, nl, name, nlen, out);
+			/* its elements: nothing counted */
 		} else if (mode == COUNTER &&
 		    policy_count_pair(l, &pk, &by) == 0) {
 			policy_count_add(out, name, nlen, pk, by);

@@ -13,10 +13,13 @@
  * decides what reaches the appliance itself: loopback and replies to its own
  * traffic pass, IPv6 neighbour discovery passes, a zone interface jumps to its
  * zone's chain of host-inbound services (interface-level host-inbound-traffic
- * replaces the zone's, as in Junos: a chain of its own) ending in the drop
- * counted on the interface's element of the set deny_dev, and an interface
- * in no zone passes nothing.  Transit traffic
- * is policy.c's forward chain.
+ * replaces the zone's, as in Junos: a chain of its own) ending in a drop
+ * counted on a named counter (zd_<hash>, id_<device>), and an interface in
+ * no zone passes nothing.
+ * An interface is one element (of zone_in; one of zone_mgmt too in the
+ * management zone, which forwards nothing): the forward chain (policy.c)
+ * asks zone_in whether a device is in a zone.  Transit traffic is
+ * policy.c's forward chain.
  */
 #include <stdio.h>
 #include <string.h>
@@ -137,11 +140,15 @@ zones_emit(const char *match, const char *verdict, struct sb *out)
 
 /*
  * The rules of a host-inbound chain: excepted services first, then the
- * rest, ending in the drop counted per interface (the counter of the
- * interface's element in the set deny_dev).
+ * rest, ending in the drop counted on the named counter cnt: zd_<hash> of
+ * a zone, id_<device> of an interface with host-inbound-traffic of its
+ * own.  Not a counter per zone interface (an element with a counter
+ * each: an allocation per interface for the kernel, and no show reads
+ * them); a named counter, not the rule's own, so that a change of the
+ * services refills the chain and keeps the count without reading it.
  */
 static void
-zones_in_rules(const struct cnode *hit, struct sb *out)
+zones_in_rules(const struct cnode *hit, const char *cnt, struct sb *out)
 {
 	bool all = false;
 
@@ -166,7 +173,7 @@ zones_in_rules(const struct cnode *hit, struct sb *out)
 	}
 	if (all)
 		sb_puts(out, "accept\n");
-	sb_puts(out, "iifname @deny_dev drop\n");
+	sb_printf(out, "counter name \"%s\" drop\n", cnt);
 }
 
 /* Every zone entry: security-zone list entries and the management zone. */
@@ -261,28 +268,32 @@ zones_zif_used(struct conf *c, const char *zone)
 /*
  * One zone: its set of interfaces zif_<hash> (filled when a global policy
  * names the zone: zif), its chain of host-inbound services z_<hash>, and
- * per interface the elements that put it in the zone (zone_in, deny_dev
- * with its counter, zoned).  An interface with host-inbound-traffic of
- * its own has a chain i_<device>.
+ * per interface the element that puts it in the zone (zone_in; and
+ * zone_mgmt in the management zone).  An interface with
+ * host-inbound-traffic of its own has a chain i_<device>.
  */
 static void
 zones_model_zone(
     struct nftm *m, const struct cnode *z, bool zif, struct sb *rules)
 {
-	struct sb zn, id, key, val;
+	struct sb zn, id, key, val, cn;
 	char dev[64];
 	bool sz = z->val != NULL; /* a security-zone, not management */
 
+	sb_init(&cn);
 	sb_init(&zn);
 	sb_init(&id);
 	sb_init(&key);
 	sb_init(&val);
 	nftm_name("zif_", zones_name(z), &zn);
 	nftm_set(m, sb_str(&zn), "type ifname", false);
+	nftm_name("zd_", zones_name(z), &id);
+	nftm_counter(m, sb_str(&id));
+	sb_reset(rules);
+	zones_in_rules(
+	    cnode_child(z, "host-inbound-traffic"), sb_str(&id), rules);
 	nftm_name("z_", zones_name(z), &id);
 	nftm_chain(m, sb_str(&id), NULL);
-	sb_reset(rules);
-	zones_in_rules(cnode_child(z, "host-inbound-traffic"), rules);
 	nftm_rules(m, sb_str(&id), sb_str(rules));
 	for (const struct cnode *f = z->first; f; f = f->next) {
 		if (strcmp(f->sn->name, "interfaces") != 0 ||
@@ -298,8 +309,13 @@ zones_model_zone(
 			sb_puts(&val, "i_");
 			nftm_ident(dev, &val);
 			if (nftm_chain(m, sb_str(&val), NULL)) {
+				sb_reset(&cn);
+				sb_puts(&cn, "id_");
+				nftm_ident(dev, &cn);
+				nftm_counter(m, sb_str(&cn));
 				sb_reset(rules);
-				zones_in_rules(zones_hit(z, f), rules);
+				zones_in_rules(
+				    zones_hit(z, f), sb_str(&cn), rules);
 				nftm_rules(m, sb_str(&val), sb_str(rules));
 			}
 		} else {
@@ -308,16 +324,50 @@ zones_model_zone(
 		sb_reset(rules);
 		sb_printf(rules, "jump %s", sb_str(&val));
 		/* an interface is in one zone: the first one that names it */
-		if (!nftm_elem(m, "zone_in", sb_str(&key), sb_str(rules)))
-			continue;
-		nftm_elem(m, "deny_dev", sb_str(&key), NULL);
-		if (sz)
-			nftm_elem(m, "zoned", sb_str(&key), NULL);
+		if (nftm_elem(m, "zone_in", sb_str(&key), sb_str(rules)) && !sz)
+			nftm_elem(m, "zone_mgmt", sb_str(&key), NULL);
 	}
 	sb_free(&zn);
 	sb_free(&id);
 	sb_free(&key);
 	sb_free(&val);
+	sb_free(&cn);
+}
+
+/*
+ * zone_in's declaration for n interfaces: with a size, the kernel picks a
+ * hash that does not resize as it fills (an `nft -f` of 50,000 elements:
+ * a third less system time).  The size is a limit, so it has room: the
+ * power of two from twice n, at least ZONES_IN_MIN.  A function of n
+ * alone, so a table patched and one built whole are declared alike.
+ */
+#define ZONES_IN_MIN 1024
+
+static void
+zones_in_decl(size_t n, struct sb *out)
+{
+	size_t size = ZONES_IN_MIN;
+
+	while (size < 2 * n)
+		size *= 2;
+	sb_reset(out);
+	sb_printf(out, "type ifname : verdict; size %zu", size);
+}
+
+bool
+zones_patch_fits(const struct nftm *m, const struct nftm *p)
+{
+	struct sb a, b;
+	bool same;
+
+	sb_init(&a);
+	sb_init(&b);
+	zones_in_decl(nftm_set_size(m, "zone_in"), &a);
+	zones_in_decl(nftm_patch_size(m, p, "zone_in"), &b);
+	same = strcmp(sb_str(&a), sb_str(&b)) == 0;
+	sb_free(&a);
+	sb_free(&b);
+	return same;
 }
 
 struct nftm *
@@ -334,11 +384,7 @@ zones_model(struct conf *c, struct verrs *errs)
 	sb_init(&rules);
 	nftm_counter(m, "deny_unzoned");
 	nftm_set(m, "zone_in", "type ifname : verdict", false);
-	/* a counter per element, not a named counter per interface: nft
-	 * 1.0.6 fetches every named counter of the table before it adds an
-	 * element or a rule, so 50,000 of them cost each transaction ~0.7 s */
-	nftm_set(m, "deny_dev", "type ifname; counter", false);
-	nftm_set(m, "zoned", "type ifname", false);
+	nftm_set(m, "zone_mgmt", "type ifname", false);
 	/* the base chains first: the kernel runs them by priority anyway */
 	nftm_chain(m, "input",
 	    "type filter hook input priority filter;"
@@ -361,6 +407,8 @@ zones_model(struct conf *c, struct verrs *errs)
 	for (size_t i = 0; i < n; i++)
 		zones_model_zone(
 		    m, v[i], zones_zif_used(c, zones_name(v[i])), &rules);
+	zones_in_decl(nftm_set_size(m, "zone_in"), &rules);
+	nftm_set_decl(m, "zone_in", sb_str(&rules));
 	policy_model(c, m, errs);
 	sb_free(&rules);
 	return m;
@@ -373,9 +421,8 @@ zones_model(struct conf *c, struct verrs *errs)
  * zones, put in patch p as its next value: in zif_<zone> of every zone
  * that names it (a zone a global policy names); for the first one, the jump in
  * zone_in (to i_<dev> when that zone's entry has host-inbound-traffic of its
- * own), its element of deny_dev (with its counter), and zoned for a security
- * zone; i_<dev> holds the rules of the first entry with host-inbound-traffic of
- * its own.
+ * own), and zone_mgmt for the management zone; i_<dev> holds the rules of the
+ * first entry with host-inbound-traffic of its own.
  */
 static void
 zones_patch_dev(struct conf *c, const struct cnode **v, size_t n,
@@ -413,14 +460,17 @@ zones_patch_dev(struct conf *c, const struct cnode **v, size_t n,
 		if (own == NULL && cnode_child(f, "host-inbound-traffic"))
 			own = f;
 	}
+	sb_reset(&zn);
+	sb_puts(&zn, "id_");
+	nftm_ident(dev, &zn);
+	nftm_patch_counter(p, sb_str(&zn), own != NULL);
+	if (own != NULL)
+		zones_in_rules(zones_hit(NULL, own), sb_str(&zn), &rules);
 	sb_puts(&id, "i_");
 	nftm_ident(dev, &id);
-	if (own != NULL)
-		zones_in_rules(zones_hit(NULL, own), &rules);
 	nftm_patch_chain(p, sb_str(&id), own ? sb_str(&rules) : NULL);
-	nftm_patch_elem(p, "deny_dev", sb_str(&key), first ? "" : NULL);
 	nftm_patch_elem(
-	    p, "zoned", sb_str(&key), first && firstz->val != NULL ? "" : NULL);
+	    p, "zone_mgmt", sb_str(&key), first && !firstz->val ? "" : NULL);
 	sb_reset(&rules);
 	if (first != NULL) {
 		if (cnode_child(first, "host-inbound-traffic") != NULL)
@@ -455,10 +505,12 @@ zones_patch(struct conf *c, const json_t *hits, const json_t *units)
 	for (size_t i = 0; i < n; i++) {
 		if (json_object_get(hits, zones_name(v[i])) == NULL)
 			continue;
-		nftm_name("z_", zones_name(v[i]), &id);
+		nftm_name("zd_", zones_name(v[i]), &id);
+		nftm_patch_counter(p, sb_str(&id), true);
 		sb_reset(&rules);
-		zones_in_rules(
-		    cnode_child(v[i], "host-inbound-traffic"), &rules);
+		zones_in_rules(cnode_child(v[i], "host-inbound-traffic"),
+		    sb_str(&id), &rules);
+		nftm_name("z_", zones_name(v[i]), &id);
 		nftm_patch_chain(p, sb_str(&id), sb_str(&rules));
 	}
 	json_object_foreach((json_t *)units, name, x)

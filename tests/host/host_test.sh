@@ -8,7 +8,7 @@
 # hostd itself.  Checks: committed addresses and routes are in A
 # (`ip -n A`), an interface missing in A passes the check, ping
 # L -> R passes through A only when a policy permits it, UDP 500 to A is
-# dropped (counted on the element ge-0-0-1 of the set deny_dev) on a zone
+# dropped (counted on the named counter of its zone) on a zone
 # without `ike` and passes with it (and the datagram arrives), the show
 # commands match golden/, a
 # rollback removes what the commits added and re-adds what they removed,
@@ -103,10 +103,16 @@ golden() {
 ping_lr() { ip netns exec $L ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1; }
 # the appliance's table: the first line of the ruleset hostd loaded
 table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
-# the drops counted on device $1's element of the set deny_dev
+# the drops counted on the named counter (zd_<zone>, id_<device>) that
+# ends the host-inbound chain device $1 jumps to from the map zone_in
 counter() {
-	ip netns exec $A nft list set inet "$(table)" deny_dev 2>/dev/null |
-		grep -o "\"$1\" counter packets [0-9]*" | awk '{print $4}'
+	local c
+	c=$(ip netns exec $A nft list map inet "$(table)" zone_in 2>/dev/null |
+		grep -o "\"$1\" : jump [a-z0-9_]*" | awk '{print $4}')
+	c=$([ -n "$c" ] && ip netns exec $A nft list chain inet "$(table)" "$c" |
+		grep -o 'counter name "[a-z0-9_]*" drop' | cut -d'"' -f2)
+	[ -n "$c" ] && ip netns exec $A nft list counter inet "$(table)" "$c" |
+		grep -o "packets [0-9]*" | awk '{print $2}'
 }
 udp500() {
 	ip netns exec $R bash -c 'echo ike >/dev/udp/203.0.113.1/500' 2>/dev/null
@@ -451,11 +457,23 @@ if [ -n "$hpid" ]; then
 		ok "hit counts kept across a restart of hostd ($n_deny, $n_all)" ||
 		bad "hit counts after a restart of hostd: no-icmp $n_deny -> $(hits no-icmp), all $n_all -> $(hits all)"
 	[ "${n_drop:-0}" -gt 0 ] && [ "$(counter ge-0-0-1)" = "$n_drop" ] &&
-		ok "drops counted on deny_dev kept across a restart of hostd ($n_drop)" ||
-		bad "deny_dev count of ge-0-0-1 after a restart of hostd: $n_drop -> $(counter ge-0-0-1)"
+		ok "drops counted on the zone chain kept across a restart of hostd ($n_drop)" ||
+		bad "the drop count of ge-0-0-1's zone after a restart of hostd: $n_drop -> $(counter ge-0-0-1)"
 else
 	bad "no hostd child of mgd"
 fi
+# a one-line change to untrust's services refills its chain: the drops
+# are counted on a named counter, which the change keeps
+n_drop=$(counter ge-0-0-1)
+printf 'configure\nset security zones security-zone untrust host-inbound-traffic system-services ssh\ncommit\n' |
+	cli >"$D/out9s" 2>&1
+grep -q "commit complete" "$D/out9s" || { bad "commit untrust ssh"; cat "$D/out9s"; }
+[ "${n_drop:-0}" -gt 0 ] && [ "$(counter ge-0-0-1)" = "$n_drop" ] &&
+	ok "drops counted on the zone chain kept across a change of its services ($n_drop)" ||
+	bad "the drop count of ge-0-0-1's zone after a change of its services: $n_drop -> $(counter ge-0-0-1)"
+printf 'configure\ndelete security zones security-zone untrust host-inbound-traffic\ncommit\n' |
+	cli >"$D/out9s" 2>&1
+grep -q "commit complete" "$D/out9s" || { bad "commit untrust without services"; cat "$D/out9s"; }
 
 # a policy's own match changes (its chain is refilled) and an address-book
 # address it uses changes: its count stays (counted on its chain's rule
@@ -626,6 +644,23 @@ ping_a && bad "ping to an interface in no zone passes" ||
 	ok "an interface in no zone drops traffic to the appliance"
 [ "$(tcp_to $L 203.0.113.2 9)" = timeout ] &&
 	ok "an interface in no zone forwards nothing" || bad "transit through an interface in no zone"
+# nor does one of the management zone, whatever the default policy (the
+# forward chain asks zone_in and zone_mgmt: an interface is in zone_in
+# whatever its zone); the same interface moved to a security zone by a
+# one-line change forwards again
+commit_out 'set security zones functional-zone management interfaces ge-0/0/1.0' \
+	'set security policies default-policy permit-all' | grep -q "commit complete" ||
+	bad "commit of a management zone interface"
+[ "$(tcp_to $L 203.0.113.2 9)" = timeout ] &&
+	ok "a management zone interface forwards nothing under permit-all" ||
+	bad "transit through a management zone interface"
+commit_out 'delete security zones functional-zone management' \
+	'set security zones security-zone untrust interfaces ge-0/0/1.0' | grep -q "commit complete"
+[ "$(tcp_to $L 203.0.113.2 9)" = refused ] &&
+	ok "the interface moved to a security zone forwards again" ||
+	bad "no transit through the interface back in untrust: $(tcp_to $L 203.0.113.2 9)"
+commit_out 'delete security zones security-zone untrust interfaces ge-0/0/1.0' \
+	'delete security policies default-policy' | grep -q "commit complete"
 
 commit_out 'set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.5/24' \
 	'set routing-options static route 10.50.0.0/16 next-hop 198.51.100.2' |

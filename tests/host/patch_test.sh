@@ -15,8 +15,8 @@
 # stops the appliance and starts it again on the same configuration, and
 # the kernel's table loaded whole by the fresh hostd must be the table the
 # patches left (elements, chains and their rules in order, counters;
-# handles and counts aside), and the drops per interface are counted on
-# the elements of one set (deny_dev), not on a named counter each.
+# handles and counts aside), and each zone interface is one element of one
+# map (zone_in), with no named counter per interface.
 #
 # mgd runs in namespace pf-patch-<pid> (the test's own, removed at exit)
 # with a temporary state directory; the units' devices do not exist (the
@@ -230,20 +230,34 @@ within 10 nft_file_is_table "$t" &&
 	ok "hostd.nft after the patches is the table in force" ||
 	{ bad "hostd.nft after the patches"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
-# the drops per interface are counted on the elements of the set deny_dev:
-# one for each interface in a zone (ge-0/0/3.0 has left every zone), and
-# no named counter per interface (nft 1.0.6 dumps every named counter
-# before it adds an element or a rule)
-elems=$(ip netns exec $A nft -j list set inet "$t" deny_dev | python3 -c '
+# each interface in a zone is one element of the map zone_in (ge-0/0/3.0
+# has left every zone), and of no other set: no set or map of the table
+# but zone_in holds them all; no named counter per interface (nft 1.0.6
+# dumps every named counter before it adds an element or a rule)
+elems() {
+	ip netns exec $A nft -j list map inet "$t" "$1" | python3 -c '
 import json, sys
 for o in json.load(sys.stdin)["nftables"]:
-    s = o.get("set")
-    if s:
-        v = [e["elem"]["val"] if isinstance(e, dict) else e for e in s.get("elem", [])]
-        print(" ".join(sorted(v)))')
-[ "$elems" = "ge-0-0-1 ge-0-0-2 ge-0-0-4" ] &&
-	ok "deny_dev counts the zone interfaces: $elems" ||
-	bad "deny_dev holds '$elems', not the zone interfaces ge-0-0-1 ge-0-0-2 ge-0-0-4"
+    s = o.get("set") or o.get("map")
+    if s and s["name"] == sys.argv[1]:
+        v = [e[0] if isinstance(e, list) else e for e in s.get("elem", [])]
+        v = [e["elem"]["val"] if isinstance(e, dict) else e for e in v]
+        print(" ".join(sorted(v)))' "$1"
+}
+# the sets and maps of the table that hold element $1
+sets_with() {
+	ip netns exec $A nft list table inet "$t" | awk -v d="\"$1\"" '
+		/^\t(set|map) / {n=$2} /^\tchain / {n=""}
+		n != "" && index($0, d) {print n}' | sort -u
+}
+[ "$(elems zone_in)" = "ge-0-0-1 ge-0-0-2 ge-0-0-4" ] &&
+	ok "zone_in holds the zone interfaces: $(elems zone_in)" ||
+	bad "zone_in holds '$(elems zone_in)', not the zone interfaces ge-0-0-1 ge-0-0-2 ge-0-0-4"
+# (fwd_from, to_<zone> and zif_<zone>: the policies' own, for the zones
+# they name)
+[ "$(sets_with ge-0-0-1 | grep -v '^fwd_from$\|^to_\|^zif_')" = "zone_in" ] &&
+	ok "a zone interface is one element of the zones' sets: of zone_in" ||
+	bad "ge-0-0-1 is an element of: $(sets_with ge-0-0-1 | tr '\n' ' ')"
 ip netns exec $A nft list counters table inet "$t" | grep -q "counter deny_ge" &&
 	bad "a named counter per interface"
 
@@ -263,9 +277,9 @@ ruleset "$t" >"$D/fresh.rules"
 # the first table with large interface sets (1,100 zone interfaces: more
 # than bulk.c's 1,024) is loaded with their elements by libnftnl, the
 # table dormant until they are in; it is the table hostd.nft describes,
-# awake, deny_dev counting per interface (ge-0-1-0.5 in z1 lets ping in,
-# ge-0-1-0.6 in z0 drops it: veth pairs to X); a patch of it is the whole
-# model
+# awake, each interface one element (of zone_in), the drops counted on the
+# zone's named counter (ge-0-1-0.5 in z1 lets ping in, ge-0-1-0.6 in z0 drops it:
+# veth pairs to X); a patch of it is the whole model
 : >"$D/hostd.log"
 for u in 5 6; do
 	ip link add ge-0-1-0.$u netns $A type veth peer name pk$u netns $X
@@ -274,8 +288,13 @@ for u in 5 6; do
 done
 ping_x() { ip netns exec $X ping -n -c 1 -W 1 "$1" >/dev/null 2>&1; }
 drops6() {
-	ip netns exec $A nft list set inet "$t" deny_dev |
-		grep -o '"ge-0-1-0\.6" counter packets [0-9]*' | awk '{print $4}'
+	local c
+	c=$(ip netns exec $A nft list map inet "$t" zone_in |
+		grep -o '"ge-0-1-0\.6" : jump [a-z0-9_]*' | awk '{print $4}')
+	c=$([ -n "$c" ] && ip netns exec $A nft list chain inet "$t" "$c" |
+		grep -o 'counter name "[a-z0-9_]*" drop' | cut -d'"' -f2)
+	[ -n "$c" ] && ip netns exec $A nft list counter inet "$t" "$c" |
+		grep -o "packets [0-9]*" | awk '{print $2}'
 }
 {
 	echo configure
@@ -287,7 +306,7 @@ within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 # hostd loads such a table dormant after its reply to the check, and the
 # apply wakes it (hostd.c host_preload): a check that is not applied
 # (`commit check`) leaves nothing in force, and its dormant table goes at
-# the next check (a commit without zones here)
+# mgd's abort, without another check (hostd.c host_abort)
 big() {
 	echo configure
 	for u in $(seq 1 1100); do
@@ -302,9 +321,8 @@ big() {
 	big
 	echo "commit check"
 	echo "rollback 0"
-	echo "set system host-name pf-patch-check"
-	echo commit
 } | cli >"$D/out8a" 2>&1
+grep -q "configuration check succeeds" "$D/out8a" || { bad "commit check of 1,100 zone interfaces"; tail "$D/out8a"; }
 grep -q "the table dormant" "$D/hostd.log" &&
 	ok "commit check of 1,100 zone interfaces: the table loaded dormant after the check" ||
 	bad "commit check: no dormant table loaded after the check"
@@ -312,7 +330,7 @@ grep -q "nftables ruleset loaded" "$D/hostd.log" &&
 	bad "commit check: a table put in force" ||
 	ok "commit check: no table put in force"
 within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" &&
-	ok "the dormant table of a commit check is gone after the next check" ||
+	ok "the dormant table of a commit check is gone at its abort" ||
 	bad "the dormant table of a commit check is left: $(ip netns exec $A nft list table inet $t | head -3)"
 : >"$D/hostd.log"
 {
@@ -336,16 +354,91 @@ within 5 ping_x 10.55.5.1 && ok "bulk table: ping in on ge-0-1-0.5 (zone z1, pin
 ping_x 10.55.6.1 && bad "bulk table: ping in on ge-0-1-0.6 (zone z0, no services)" ||
 	ok "bulk table: ping dropped on ge-0-1-0.6 (zone z0)"
 [ "$(drops6)" -ge 1 ] 2>/dev/null &&
-	ok "bulk table: the drop counted on deny_dev's ge-0-1-0.6 ($(drops6))" ||
-	bad "bulk table: deny_dev's ge-0-1-0.6 counts '$(drops6)'"
-n8=$(ip netns exec $A nft list set inet "$t" deny_dev | grep -o '"ge-0-1-0\.[0-9]*" counter packets [0-9]*' | wc -l)
-[ "$n8" = 1100 ] && ok "deny_dev: 1,100 elements, each with its counter" ||
-	bad "deny_dev: $n8 elements with a counter, not 1,100"
+	ok "bulk table: the drop counted on z0's chain ($(drops6))" ||
+	bad "bulk table: z0's chain counts '$(drops6)' drops"
+# one element an interface in the whole table (no global policy: the
+# zif_ sets are empty; no policy: fwd_from is)
+n8=$(ip netns exec $A nft list table inet "$t" | sed '/^\tchain /,$d' | grep -o '"ge-0-1-0\.[0-9]*"' | wc -l)
+[ "$n8" = 1100 ] && ok "1,100 zone interfaces: 1,100 elements in the table" ||
+	bad "1,100 zone interfaces: $n8 elements in the table"
+grep -q "1100 elements of 1 large sets" "$D/hostd.log" &&
+	ok "bulk.c sent 1,100 elements of 1 large set" ||
+	bad "bulk.c sent $(grep -o '[0-9]* elements of [0-9]* large sets' "$D/hostd.log")"
 printf 'configure\nset interfaces ge-0/1/1 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/1.0\ncommit\n' |
 	cli >"$D/out8c" 2>&1
 within 10 test "$(patched)" -ge 1 &&
 	ok "a patch of the table loaded in bulk is the whole model" ||
 	bad "the patch after the bulk load not verified"
+
+# zone_in is declared with a size (zones.c zones_in_decl: the power of two
+# from twice its elements, at least 1,024): 2,048 zone interfaces fill a
+# size of 4,096, and one more by a one-line change grows it to 8,192 in a
+# transaction of its own before the change's (the kernel applies a new
+# size only at commit): the change is in force, the table the model
+zsize() { ip netns exec $A nft list map inet "$t" zone_in | awk '$1 == "size" {print $2}'; }
+zcount() { ip netns exec $A nft list map inet "$t" zone_in | grep -o '"[^"]*" : jump' | wc -l; }
+{
+	echo configure
+	for u in $(seq 1101 2047); do
+		echo "set interfaces ge-0/1/0 unit $u family inet"
+		echo "set security zones security-zone z$((u % 2)) interfaces ge-0/1/0.$u"
+	done
+	echo commit
+} | cli >"$D/out8g" 2>&1
+grep -q "commit complete" "$D/out8g" || { bad "commit of 2,048 zone interfaces"; tail "$D/out8g"; }
+[ "$(zsize)" = 4096 ] && [ "$(zcount)" = 2048 ] &&
+	ok "2,048 zone interfaces: zone_in of size 4,096" ||
+	bad "2,048 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
+printf 'configure\nset interfaces ge-0/1/2 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/2.0\ncommit\n' |
+	cli >"$D/out8h" 2>&1
+grep -q "commit complete" "$D/out8h" || { bad "commit of the 2,049th zone interface"; tail "$D/out8h"; }
+[ "$(zsize)" = 8192 ] && [ "$(zcount)" = 2049 ] &&
+	ok "the 2,049th zone interface: zone_in grown to 8,192, the interface in it" ||
+	bad "the 2,049th zone interface: zone_in of size '$(zsize)' with $(zcount) elements"
+grep -q "NOT ENFORCED" "$D/hostd.log" && bad "a ruleset not enforced: $(grep "NOT ENFORCED" "$D/hostd.log" | tail -1)"
+within 10 nft_file_is_table "$t" &&
+	ok "the grown table is the one hostd.nft describes" ||
+	{ bad "the grown table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+within 5 ping_x 10.55.5.1 && ok "grown table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
+	bad "grown table: no ping in on ge-0-1-0.5"
+# and back to 1,101 interfaces: declared 4,096 again (the tests below
+# count z1's 551)
+{
+	echo configure
+	for u in $(seq 1101 2047); do
+		echo "delete interfaces ge-0/1/0 unit $u"
+		echo "delete security zones security-zone z$((u % 2)) interfaces ge-0/1/0.$u"
+	done
+	echo "delete interfaces ge-0/1/2"
+	echo "delete security zones security-zone z1 interfaces ge-0/1/2.0"
+	echo commit
+} | cli >"$D/out8i" 2>&1
+grep -q "commit complete" "$D/out8i" || { bad "commit back to 1,101 zone interfaces"; tail "$D/out8i"; }
+[ "$(zsize)" = 4096 ] && [ "$(zcount)" = 1101 ] &&
+	ok "back to 1,101 zone interfaces: zone_in of size 4,096" ||
+	bad "back to 1,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
+within 10 nft_file_is_table "$t" ||
+	{ bad "the table back to 1,101 interfaces differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+# past the declared size in one commit: 1,101 + 3,000 interfaces in a
+# zone_in of 4,096 (the kernel refuses the 4,097th element of a set of
+# that size: ENFILE), grown to 16,384 first; then back again
+more() { # delete|set: units 1101..4100
+	echo configure
+	for u in $(seq 1101 4100); do
+		echo "$1 interfaces ge-0/1/0 unit $u${2:-}"
+		echo "$1 security zones security-zone z$((u % 2)) interfaces ge-0/1/0.$u"
+	done
+	echo commit
+}
+more set " family inet" | cli >"$D/out8j" 2>&1
+grep -q "commit complete" "$D/out8j" || { bad "commit of 4,101 zone interfaces"; tail "$D/out8j"; }
+[ "$(zsize)" = 16384 ] && [ "$(zcount)" = 4101 ] &&
+	ok "4,101 zone interfaces in one commit: zone_in grown from 4,096 to 16,384" ||
+	bad "4,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
+grep -q "NOT ENFORCED" "$D/hostd.log" && bad "a ruleset not enforced: $(grep "NOT ENFORCED" "$D/hostd.log" | tail -1)"
+more delete | cli >"$D/out8k" 2>&1
+[ "$(zsize)" = 4096 ] && [ "$(zcount)" = 1101 ] ||
+	bad "back to 1,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
 
 # a zone's set zif_<zone> holds its interfaces only while a global policy
 # names the zone (only those read it): none here, so the 1,100 interfaces
