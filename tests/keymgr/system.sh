@@ -394,13 +394,16 @@ fault B latency=3000
 km get qb >"$T/slow.out" &
 slow=$!
 sleep 0.2
+# Order, not a stopwatch: each answer comes while qb's request is still
+# unanswered (its output file empty); the times are printed only.
 km get qa >"$T/fast.out"; t=$(ms "$T/fast.out")
-[ "$(jv "$T/fast.out" key_id)" != "" ] && [ "$t" -lt 300 ] &&
-    ok "healthy profile answers in ${t} ms while KME B hangs" || fail "qa stalled: $(cat "$T/fast.out")"
+[ "$(jv "$T/fast.out" key_id)" != "" ] && [ ! -s "$T/slow.out" ] &&
+    ok "healthy profile answers (${t} ms) while KME B hangs" || fail "qa stalled: $(cat "$T/fast.out")"
 t0=$(date +%s%N)
 cli -c 'show security key-manager profiles' >"$T/brief.out"
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$t" -lt 1000 ] && ok "show answers in ${t} ms while KME B hangs" || fail "show took $t ms"
+grep -q "qa" "$T/brief.out" && [ ! -s "$T/slow.out" ] &&
+    ok "show answers (${t} ms) while KME B hangs" || fail "show waited for KME B: $t ms"
 wait $slow
 [ "$(jv "$T/slow.out" error)" = timeout ] && ok "slow KME: timeout after $(ms "$T/slow.out") ms" ||
     fail "slow: $(cat "$T/slow.out")"
@@ -428,20 +431,22 @@ cli -c 'request security key-manager profiles get profile-keys name qb' \
 gone=$!
 sleep 0.3
 kill "$gone" 2>/dev/null
+# Order again: each answer comes before the deferred get profile-keys'.
 km get qa >"$T/fast.out"; t=$(ms "$T/fast.out")
-[ "$(jv "$T/fast.out" key_id)" != "" ] && [ "$t" -lt 300 ] &&
-    ok "key API answers in ${t} ms while get profile-keys waits for KME B" ||
+[ "$(jv "$T/fast.out" key_id)" != "" ] && [ ! -s "$T/rpcp.out" ] &&
+    ok "key API answers (${t} ms) while get profile-keys waits for KME B" ||
     fail "key API stalled during get profile-keys: $(cat "$T/fast.out")"
 t1=$(date +%s%N)
 cli -c 'show security key-manager profiles' >"$T/showp.out"
 t=$(( ($(date +%s%N) - t1) / 1000000 ))
-grep -q "qa" "$T/showp.out" && [ "$t" -lt 1000 ] &&
-    ok "another session's show answers in ${t} ms during get profile-keys" ||
+grep -q "qa" "$T/showp.out" && [ ! -s "$T/rpcp.out" ] &&
+    ok "another session's show answers (${t} ms) during get profile-keys" ||
     fail "show during get profile-keys: $t ms: $(cat "$T/showp.out")"
 t1=$(date +%s%N)
-cli -c 'show system commit' >/dev/null
+cli -c 'show system commit' >"$T/commits.out"
 t=$(( ($(date +%s%N) - t1) / 1000000 ))
-[ "$t" -lt 1000 ] && ok "show system commit answers in ${t} ms meanwhile" ||
+[ -s "$T/commits.out" ] && [ ! -s "$T/rpcp.out" ] &&
+    ok "show system commit answers (${t} ms) meanwhile" ||
     fail "show system commit during get profile-keys: $t ms"
 wait $rp
 exits "deferred get profile-keys, FAILED" fail $?
