@@ -310,6 +310,15 @@ int policy_load(
 json_t *policy_counters(struct hostd *h, const json_t *chains);
 json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
+/* safety.c */
+/*
+ * Decides whether hostd applies anything (h->active, h->inert_why): in a
+ * network namespace of its own, or the machine's with QSAFE_HOST_NETNS=1;
+ * there it turns forwarding and connection tracking on.  Keeps the UTS
+ * namespace's first host name (h->start_name) when it is hostd's own.
+ */
+void host_safety(struct hostd *h);
+
 /* diag.c */
 json_t *diag_ping(struct hostd *h, const json_t *input, struct sb *err);
 json_t *diag_traceroute(struct hostd *h, const json_t *input, struct sb *err);
