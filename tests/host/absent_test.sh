@@ -50,16 +50,7 @@ trap cleanup EXIT
 
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
-# within SECONDS CMD...: whether CMD succeeds before the deadline.
-within() {
-	local end=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
+. "$(dirname "$0")/../lib/poll.sh"	# t_poll SECONDS CMD...
 has_addr() { ip -n $A addr show dev "$1" 2>/dev/null | grep -q "inet6\? $2 "; }
 no_addr() { ! ip -n $A addr show 2>/dev/null | grep -q "inet6\? $1 "; }
 has_route() { ip -n $A route show "$1" 2>/dev/null | grep -q "$2"; }
@@ -74,8 +65,8 @@ done
 ip netns exec $A unshare --uts "$MGD" --state-dir "$D" --log "$D/mgd.log" \
 	</dev/null >/dev/null 2>&1 &
 mgd_pid=$!
-within 10 test -S "$D/mgd.sock" || { bad "mgd did not start"; exit 1; }
-within 10 grep -q "configuration is applied" "$D/hostd.log" ||
+t_poll 10 test -S "$D/mgd.sock" || { bad "mgd did not start"; exit 1; }
+t_poll 10 grep -q "configuration is applied" "$D/hostd.log" ||
 	{ bad "hostd did not start in its namespace"; exit 1; }
 
 # 1. configuration for interfaces that are not there commits
@@ -109,14 +100,14 @@ no_route 10.1.0.0/16 && no_route 10.3.0.0/16 &&
 ip link add et-1-1-0.1101 netns $A type veth peer name eth0 netns $P
 ip -n $P addr add 198.51.100.10/24 dev eth0
 ip -n $P link set eth0 up
-within 5 has_addr et-1-1-0.1101 198.51.100.1/24 &&
+t_poll 5 has_addr et-1-1-0.1101 198.51.100.1/24 &&
 	ok "address applied when et-1-1-0.1101 appears" || bad "no address on et-1-1-0.1101"
-within 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
+t_poll 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
 	ok "IPv6 address applied when et-1-1-0.1101 appears" || bad "no IPv6 address on et-1-1-0.1101"
-within 5 has_route 10.1.0.0/16 "via 198.51.100.10 dev et-1-1-0.1101 proto static" &&
+t_poll 5 has_route 10.1.0.0/16 "via 198.51.100.10 dev et-1-1-0.1101 proto static" &&
 	ok "route whose next hop is behind et-1-1-0.1101 applied" ||
 	bad "route 10.1.0.0/16 not applied: $(ip -n $A route)"
-within 5 ping_a && ok "ping to the appliance on et-1/1/0.1101 (zone left, ping)" ||
+t_poll 5 ping_a && ok "ping to the appliance on et-1/1/0.1101 (zone left, ping)" ||
 	bad "ping to the appliance on et-1/1/0.1101"
 out=$("$CLI" --state-dir "$D" -c "show interfaces et-1/1/0.1101 terse" 2>&1)
 printf '%s\n' "$out" | grep -q "^et-1/1/0.1101 .*inet *198.51.100.1/24" &&
@@ -126,7 +117,7 @@ no_route 10.3.0.0/16 && ok "route through et-1/1/0.1103 still waits" ||
 	bad "route through the absent et-1/1/0.1103 installed"
 ip link add et-1-1-0.1103 netns $A type veth peer name abs-q0 netns $A
 ip -n $A link set abs-q0 up
-within 5 has_route 10.3.0.0/16 "dev et-1-1-0.1103 proto static" &&
+t_poll 5 has_route 10.3.0.0/16 "dev et-1-1-0.1103 proto static" &&
 	ok "route through et-1/1/0.1103 applied when it appears" ||
 	bad "route 10.3.0.0/16 not applied: $(ip -n $A route)"
 has_addr et-1-1-0.1103 203.0.113.1/24 && ok "address on et-1-1-0.1103" ||
@@ -135,23 +126,23 @@ has_addr et-1-1-0.1103 203.0.113.1/24 && ok "address on et-1-1-0.1103" ||
 # 3. a device set down loses its routes and IPv6 addresses; they come back
 # when it comes up, and hostd does not undo the down
 ip -n $A link set et-1-1-0.1103 down
-within 5 no_route 10.3.0.0/16 || bad "route 10.3.0.0/16 kept on a down device"
+t_poll 5 no_route 10.3.0.0/16 || bad "route 10.3.0.0/16 kept on a down device"
 ip -n $A link set et-1-1-0.1101 down
-within 5 no_addr 2001:db8:1::1/64 || bad "IPv6 address kept on a down device"
+t_poll 5 no_addr 2001:db8:1::1/64 || bad "IPv6 address kept on a down device"
 ip -n $A link set et-1-1-0.1103 up
-within 5 has_route 10.3.0.0/16 "dev et-1-1-0.1103 proto static" &&
+t_poll 5 has_route 10.3.0.0/16 "dev et-1-1-0.1103 proto static" &&
 	ok "route back when et-1-1-0.1103 comes up again" || bad "route 10.3.0.0/16 not back after up"
 ! ip -n $A -o link show et-1-1-0.1101 | grep -q "[<,]UP[,>]" &&
 	ok "hostd leaves et-1-1-0.1101 down" || bad "hostd brought et-1-1-0.1101 up"
 ip -n $A link set et-1-1-0.1101 up
-within 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
+t_poll 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
 	ok "IPv6 address back when et-1-1-0.1101 comes up again" || bad "IPv6 address not back after up"
-within 5 has_route 10.1.0.0/16 "via 198.51.100.10" ||
+t_poll 5 has_route 10.1.0.0/16 "via 198.51.100.10" ||
 	bad "route 10.1.0.0/16 not back after up"
 
 # 4. the device goes: what was on it goes; it comes back: all of it again
 ip -n $A link del et-1-1-0.1101
-within 5 no_route 10.1.0.0/16 && ok "route through et-1-1-0.1101 gone with it" ||
+t_poll 5 no_route 10.1.0.0/16 && ok "route through et-1-1-0.1101 gone with it" ||
 	bad "route 10.1.0.0/16 stays without et-1-1-0.1101"
 "$CLI" --state-dir "$D" -c "show route 10.1.0.0/16" 2>&1 | grep -q "10.1.0.0/16" &&
 	bad "show route shows 10.1.0.0/16 without its interface" ||
@@ -159,19 +150,19 @@ within 5 no_route 10.1.0.0/16 && ok "route through et-1-1-0.1101 gone with it" |
 ip link add et-1-1-0.1101 netns $A type veth peer name eth0 netns $P
 ip -n $P addr add 198.51.100.10/24 dev eth0
 ip -n $P link set eth0 up
-within 5 has_addr et-1-1-0.1101 198.51.100.1/24 &&
-	within 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
+t_poll 5 has_addr et-1-1-0.1101 198.51.100.1/24 &&
+	t_poll 5 has_addr et-1-1-0.1101 2001:db8:1::1/64 &&
 	ok "addresses applied again when et-1-1-0.1101 comes back" ||
 	bad "addresses not applied again on the new et-1-1-0.1101"
-within 5 has_route 10.1.0.0/16 "via 198.51.100.10 dev et-1-1-0.1101" &&
+t_poll 5 has_route 10.1.0.0/16 "via 198.51.100.10 dev et-1-1-0.1101" &&
 	ok "route applied again when et-1-1-0.1101 comes back" ||
 	bad "route 10.1.0.0/16 not applied again: $(ip -n $A route)"
-within 5 ping_a && ok "zone membership holds for the new et-1-1-0.1101" ||
+t_poll 5 ping_a && ok "zone membership holds for the new et-1-1-0.1101" ||
 	bad "ping to the appliance on the new et-1-1-0.1101"
 
 # 5. configuration deleted while the device is away: nothing when it returns
 ip -n $A link del et-1-1-0.1103
-within 5 no_route 10.3.0.0/16 || bad "route 10.3.0.0/16 stays without et-1-1-0.1103"
+t_poll 5 no_route 10.3.0.0/16 || bad "route 10.3.0.0/16 stays without et-1-1-0.1103"
 cli <<'SET' >"$D/out5" 2>&1
 configure
 delete interfaces et-1/1/0 unit 1103
@@ -189,7 +180,7 @@ configure
 set interfaces ge-0/0/9 unit 0 family inet address 192.0.2.1/24
 commit
 SET
-within 5 has_addr ge-0-0-9 192.0.2.1/24 ||
+t_poll 5 has_addr ge-0-0-9 192.0.2.1/24 ||
 	{ bad "probe address not applied"; cat "$D/out5b"; }
 no_addr 203.0.113.1/24 && no_route 10.3.0.0/16 &&
 	ok "deleted configuration is not applied when its device returns" ||
@@ -220,7 +211,7 @@ large() {
 	echo commit
 } | cli >"$D/out7" 2>&1
 grep -q "commit complete" "$D/out7" || { bad "commit of 70 absent units"; tail "$D/out7"; }
-within 5 has_route 100.79.0.0/24 "via 192.0.2.2 dev ge-0-0-9" &&
+t_poll 5 has_route 100.79.0.0/24 "via 192.0.2.2 dev ge-0-0-9" &&
 	ok "large pass: route through a present subnet installed" ||
 	bad "large pass: 100.79.0.0/24 not installed: $(ip -n $A route)"
 no_route 100.71.1.0/24 && no_route 100.71.70.0/24 && no_addr 10.71.1.1/24 &&
@@ -235,15 +226,15 @@ ip -n $A link add ge-0-0-8 type veth peer name abs-probe8
 	echo commit
 } | cli >"$D/out7b" 2>&1
 grep -q "commit complete" "$D/out7b" || { bad "commit of 70 more absent units"; tail "$D/out7b"; }
-within 5 has_route 100.78.0.0/24 "via 192.0.3.2 dev ge-0-0-8" &&
+t_poll 5 has_route 100.78.0.0/24 "via 192.0.3.2 dev ge-0-0-8" &&
 	ok "large pass: route through the subnet of an address of the same commit installed" ||
 	bad "large pass: 100.78.0.0/24 not installed: $(ip -n $A route)"
 ip link add et-1-1-1.2001 netns $A type veth peer name abs-q1 netns $A
 ip -n $A link set abs-q1 up
-within 5 has_addr et-1-1-1.2001 10.71.1.1/24 &&
+t_poll 5 has_addr et-1-1-1.2001 10.71.1.1/24 &&
 	ok "large pass: address applied when et-1-1-1.2001 appears" ||
 	bad "large pass: no address on et-1-1-1.2001"
-within 5 has_route 100.71.1.0/24 "via 10.71.1.2 dev et-1-1-1.2001" &&
+t_poll 5 has_route 100.71.1.0/24 "via 10.71.1.2 dev et-1-1-1.2001" &&
 	ok "large pass: route behind et-1-1-1.2001 applied when it appears" ||
 	bad "large pass: 100.71.1.0/24 not applied: $(ip -n $A route)"
 no_route 100.71.2.0/24 && no_route 100.72.1.0/24 &&

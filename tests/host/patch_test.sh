@@ -60,22 +60,13 @@ trap cleanup EXIT
 
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
-# within SECONDS CMD...: whether CMD succeeds before the deadline.
-within() {
-	local end=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
+. "$(dirname "$0")/../lib/poll.sh"	# t_poll SECONDS CMD...
 
 mgd_start() {
 	ip netns exec $A env QSAFE_HOSTD_VERIFY=1 unshare --uts "$MGD" \
 		--state-dir "$D" --log "$D/mgd.log" </dev/null >/dev/null 2>&1 &
 	mgd_pid=$!
-	within 10 test -S "$D/mgd.sock"
+	t_poll 10 test -S "$D/mgd.sock"
 }
 
 table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
@@ -117,7 +108,7 @@ ip netns add $A || { echo "SKIP: cannot create network namespaces"; exit 77; }
 ip netns add $X || { echo "SKIP: cannot create network namespaces"; exit 77; }
 ip -n $A link set lo up
 mgd_start || { bad "mgd did not start"; exit 1; }
-within 10 grep -q "configuration is applied" "$D/hostd.log" ||
+t_poll 10 grep -q "configuration is applied" "$D/hostd.log" ||
 	{ bad "hostd did not start"; exit 1; }
 
 cli <<'SET' >"$D/out0" 2>&1
@@ -141,7 +132,7 @@ set security policies from-zone dmz to-zone trust policy d2t then deny
 set security address-book global address a1 10.9.0.0/24
 commit
 SET
-grep -q "commit complete" "$D/out0" && within 10 test -n "$(table)" &&
+grep -q "commit complete" "$D/out0" && t_poll 10 test -n "$(table)" &&
 	ok "the first configuration committed, table $(table)" ||
 	{ bad "the first configuration"; cat "$D/out0"; exit 1; }
 # after a table loaded whole hostd.nft is the text hostd loaded
@@ -216,7 +207,7 @@ buckets=$(ip netns exec $A nft list table inet "$t" | awk '
 	ok "buckets of policies split, joined and renamed: policies per bucket $buckets" ||
 	bad "buckets of policies: policies per bucket '$buckets', not 1 1 1 4"
 
-within 10 test "$(patched)" -ge $n &&
+t_poll 10 test "$(patched)" -ge $n &&
 	ok "$n one-line commits: each a patch equal to the whole model" ||
 	bad "$(patched) of $n commits verified as patches"
 grep -q "differs from the model built whole" "$D/hostd.log" &&
@@ -226,7 +217,7 @@ grep -q "NOT ENFORCED" "$D/hostd.log" &&
 t=$(table)
 ruleset "$t" >"$D/patched.rules"
 # rewritten after each patch's reply, when hostd is idle
-within 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" &&
 	ok "hostd.nft after the patches is the table in force" ||
 	{ bad "hostd.nft after the patches"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
@@ -263,11 +254,11 @@ ip netns exec $A nft list counters table inet "$t" | grep -q "counter deny_ge" &
 
 # a fresh hostd loads the same configuration whole
 mgd_stop
-within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
+t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 	bad "the table outlived the appliance"
 : >"$D/hostd.log"
 mgd_start || { bad "mgd did not start again"; exit 1; }
-within 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
+t_poll 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
 	bad "the fresh hostd loaded no table"
 ruleset "$t" >"$D/fresh.rules"
 [ -s "$D/fresh.rules" ] && cmp -s "$D/patched.rules" "$D/fresh.rules" &&
@@ -301,7 +292,7 @@ drops6() {
 	echo "delete security"
 	echo commit
 } | cli >"$D/out8" 2>&1
-within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
+t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 	bad "the table stayed without zones and policies"
 # hostd loads such a table dormant after its reply to the check, and the
 # apply wakes it (hostd.c host_preload): a check that is not applied
@@ -329,7 +320,7 @@ grep -q "the table dormant" "$D/hostd.log" &&
 grep -q "nftables ruleset loaded" "$D/hostd.log" &&
 	bad "commit check: a table put in force" ||
 	ok "commit check: no table put in force"
-within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" &&
+t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" &&
 	ok "the dormant table of a commit check is gone at its abort" ||
 	bad "the dormant table of a commit check is left: $(ip netns exec $A nft list table inet $t | head -3)"
 : >"$D/hostd.log"
@@ -338,18 +329,18 @@ within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" &&
 	echo commit
 } | cli >"$D/out8b" 2>&1
 grep -q "commit complete" "$D/out8b" || { bad "commit of 1,100 zone interfaces"; tail "$D/out8b"; }
-within 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
+t_poll 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
 	bad "no table for 1,100 zone interfaces"
 grep -q "loaded by libnftnl" "$D/hostd.log" &&
 	ok "the large sets' elements went by libnftnl: $(grep -o '[0-9]* elements of [0-9]* large sets' "$D/hostd.log")" ||
 	bad "the large sets went as text: $(grep 'as text' "$D/hostd.log")"
-within 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" &&
 	ok "1,100 zone interfaces: the table loaded in bulk is the one hostd.nft describes" ||
 	{ bad "the table loaded in bulk differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 ip netns exec $X nft delete table inet "$t" 2>/dev/null
 ip netns exec $A nft list table inet "$t" | grep -q dormant &&
 	bad "the table is left dormant" || ok "the table loaded in bulk is awake"
-within 5 ping_x 10.55.5.1 && ok "bulk table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
+t_poll 5 ping_x 10.55.5.1 && ok "bulk table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
 	bad "bulk table: no ping in on ge-0-1-0.5"
 ping_x 10.55.6.1 && bad "bulk table: ping in on ge-0-1-0.6 (zone z0, no services)" ||
 	ok "bulk table: ping dropped on ge-0-1-0.6 (zone z0)"
@@ -366,7 +357,7 @@ grep -q "1100 elements of 1 large sets" "$D/hostd.log" &&
 	bad "bulk.c sent $(grep -o '[0-9]* elements of [0-9]* large sets' "$D/hostd.log")"
 printf 'configure\nset interfaces ge-0/1/1 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/1.0\ncommit\n' |
 	cli >"$D/out8c" 2>&1
-within 10 test "$(patched)" -ge 1 &&
+t_poll 10 test "$(patched)" -ge 1 &&
 	ok "a patch of the table loaded in bulk is the whole model" ||
 	bad "the patch after the bulk load not verified"
 
@@ -396,10 +387,10 @@ grep -q "commit complete" "$D/out8h" || { bad "commit of the 2,049th zone interf
 	ok "the 2,049th zone interface: zone_in grown to 8,192, the interface in it" ||
 	bad "the 2,049th zone interface: zone_in of size '$(zsize)' with $(zcount) elements"
 grep -q "NOT ENFORCED" "$D/hostd.log" && bad "a ruleset not enforced: $(grep "NOT ENFORCED" "$D/hostd.log" | tail -1)"
-within 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" &&
 	ok "the grown table is the one hostd.nft describes" ||
 	{ bad "the grown table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
-within 5 ping_x 10.55.5.1 && ok "grown table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
+t_poll 5 ping_x 10.55.5.1 && ok "grown table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
 	bad "grown table: no ping in on ge-0-1-0.5"
 # and back to 1,101 interfaces: declared 4,096 again (the tests below
 # count z1's 551)
@@ -417,7 +408,7 @@ grep -q "commit complete" "$D/out8i" || { bad "commit back to 1,101 zone interfa
 [ "$(zsize)" = 4096 ] && [ "$(zcount)" = 1101 ] &&
 	ok "back to 1,101 zone interfaces: zone_in of size 4,096" ||
 	bad "back to 1,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
-within 10 nft_file_is_table "$t" ||
+t_poll 10 nft_file_is_table "$t" ||
 	{ bad "the table back to 1,101 interfaces differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 # past the declared size in one commit: 1,101 + 3,000 interfaces in a
 # zone_in of 4,096 (the kernel refuses the 4,097th element of a set of
@@ -460,17 +451,17 @@ printf '%s\n' configure \
 	"set security policies global policy gz match application any" \
 	"set security policies global policy gz then permit" commit |
 	cli >"$D/out8d" 2>&1
-within 10 test "$(zif_count)" = 551 &&
+t_poll 10 test "$(zif_count)" = 551 &&
 	ok "a global policy from z1: z1's 551 interfaces in its zif_ set" ||
 	bad "a global policy from z1: $(zif_count) interfaces in zif_ sets, not 551"
 p0=$(patched)
 printf 'configure\nset interfaces ge-0/1/2 unit 0 family inet\nset security zones security-zone z1 interfaces ge-0/1/2.0\ncommit\n' |
 	cli >"$D/out8e" 2>&1
-within 10 test "$(patched)" -gt "$p0" && [ "$(zif_count)" = 552 ] &&
+t_poll 10 test "$(patched)" -gt "$p0" && [ "$(zif_count)" = 552 ] &&
 	ok "an interface joining z1 under the global policy: a patch, in the zif_ set" ||
 	bad "an interface joining z1 under the global policy: $(zif_count) in zif_ sets, patches $(patched)"
 printf 'configure\ndelete security policies global\ncommit\n' | cli >"$D/out8f" 2>&1
-within 10 test "$(zif_count)" = 0 &&
+t_poll 10 test "$(zif_count)" = 0 &&
 	ok "the global policy deleted: the zif_ sets empty again" ||
 	bad "the global policy deleted: $(zif_count) interfaces left in zif_ sets"
 
@@ -489,7 +480,7 @@ within 10 test "$(zif_count)" = 0 &&
 	echo "delete security"
 	echo commit
 } | cli >"$D/out9" 2>&1
-within 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
+t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 	bad "the table stayed without zones and policies"
 apps="any junos-ssh junos-traceroute junos-icmp-all junos-udp-any junos-https"
 {
@@ -532,13 +523,13 @@ apps="any junos-ssh junos-traceroute junos-icmp-all junos-udp-any junos-https"
 	echo commit
 } | cli >"$D/out9b" 2>&1
 grep -q "commit complete" "$D/out9b" || { bad "commit of 400 policies"; tail "$D/out9b"; }
-within 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
+t_poll 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
 	bad "no table for 400 policies"
 nr=$(grep -o '[0-9]* rules of [0-9]* chains loaded by libnftnl' "$D/hostd.log")
 [ "${nr%% *}" -ge 256 ] 2>/dev/null &&
 	ok "the policies' rules went by libnftnl: $nr" ||
 	bad "the policies' rules went as text: '$nr' $(grep 'as text' "$D/hostd.log")"
-within 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" &&
 	ok "400 policies: the rules built by libnftnl are the rules nft makes of hostd.nft ($(grep -c '"rule"' "$D/in_force.rules") rules)" ||
 	{ bad "the rules built by libnftnl differ from nft's"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 ip netns exec $X nft delete table inet "$t" 2>/dev/null
@@ -552,10 +543,10 @@ grep -c 'comment "p_' "$D/hostd.nft" >"$D/tags"
 v0=$(patched)
 printf 'configure\nset security policies from-zone trust to-zone untrust policy p8 match application junos-ssh\ncommit\n' |
 	cli >"$D/out9c" 2>&1
-within 10 test "$(patched)" -gt "$v0" &&
+t_poll 10 test "$(patched)" -gt "$v0" &&
 	ok "a patch of the policies loaded by libnftnl is the whole model" ||
 	bad "the patch after the rules' bulk load not verified"
-within 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" &&
 	ok "the patched table is the one hostd.nft describes" ||
 	{ bad "the patched table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 grep -q "NOT ENFORCED" "$D/hostd.log" &&
