@@ -65,8 +65,16 @@ struct event;
 #define ENG_FRAG_MIN 256	   /* a configured size below is raised */
 #define ENG_FRAG_MAX 128	   /* fragments of one message we accept */
 #define ENG_FRAG_TIMEOUT_S 30	   /* a reassembly not finished is dropped */
-#define ENG_CHAIN_MAX 4		   /* CA certificates sent after ours */
-#define ENG_CROSS_S 10 /* collide.c: an IKE SA this young, crossed */
+/*
+ * Octets of fragments held for reassembly by all IKE SAs together.  Each
+ * SA holds at most IKE_MSG_MAX, but half-open SAs (keys derived, peer not
+ * yet authenticated) reassemble too (IKE_AUTH), so without this the half-
+ * open bound times 64 KiB could be held: 128 MiB at the default max-count.
+ * 16 MiB is ~1,000 IKE_AUTHs with a 16 KiB certificate chain at once.
+ */
+#define ENG_FRAG_BUDGET (16u << 20)
+#define ENG_CHAIN_MAX 4 /* CA certificates sent after ours */
+#define ENG_CROSS_S 10	/* collide.c: an IKE SA this young, crossed */
 
 struct eng_gw {
 	struct eng_gw *next;
@@ -314,7 +322,9 @@ struct ike_engine {
 	void *signer_ctx;
 	struct sig_wait *sig_waits; /* outstanding signer requests */
 	uint32_t life_div;	    /* eng_life_div_set; 1: real time */
-	uint32_t retry_s;	    /* eng_retry_set; ENG_RETRY_S */
+	size_t frag_held;   /* octets in all SAs' reassemblies (frag.c) */
+	size_t frag_budget; /* ENG_FRAG_BUDGET; tests set a smaller one */
+	uint32_t retry_s;   /* eng_retry_set; ENG_RETRY_S */
 	struct eng_stats st;
 	uint32_t next_index; /* IKE SA index for show */
 	/* scratch, one message at a time */

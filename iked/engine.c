@@ -523,6 +523,7 @@ eng_new(struct event_base *base, const struct eng_io *io, void *io_ctx,
 	e->dp_ops = dp_ops;
 	e->dp = dp;
 	e->life_div = 1;
+	e->frag_budget = ENG_FRAG_BUDGET;
 	e->retry_s = ENG_RETRY_S;
 	e->dhp = dh_params_new();
 	e->ca = crypto_algs_new(); /* NULL: each use fetches */

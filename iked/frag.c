@@ -13,10 +13,11 @@
  * In: each fragment's integrity is checked before it is kept (2.6.2);
  * fragments are kept per IKE SA for one message ID at a time, at most
  * ENG_FRAG_MAX of them and IKE_MSG_MAX octets in all, for at most
- * ENG_FRAG_TIMEOUT_S.  A fragment with a larger Total Fragments restarts
- * the reassembly, one with a smaller one is dropped (2.6.2).  When the
- * last one is in, the pieces are joined in e->in and decoded as one
- * message.  What is refused is counted (in_frag_dropped) and changes
+ * ENG_FRAG_TIMEOUT_S, and all SAs together at most e->frag_budget octets
+ * (ENG_FRAG_BUDGET: half-open SAs reassemble too).  A fragment with a larger
+ * Total Fragments restarts the reassembly, one with a smaller one is dropped
+ * (2.6.2).  When the last one is in, the pieces are joined in e->in and decoded
+ * as one message.  What is refused is counted (in_frag_dropped) and changes
  * nothing.
  */
 #include <stdlib.h>
@@ -47,6 +48,7 @@ frag_rx_free(struct ike_sa *sa)
 
 	if (rx == NULL)
 		return;
+	sa->e->frag_held -= rx->bytes;
 	for (size_t i = 0; i <= ENG_FRAG_MAX; i++) {
 		if (rx->piece[i] != NULL)
 			OPENSSL_cleanse(rx->piece[i], rx->plen[i]);
@@ -257,6 +259,7 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 	if (rx->piece[sk->frag_num] != NULL)
 		return 0; /* a repeated fragment */
 	if (plen > IKE_MSG_MAX - rx->bytes ||
+	    plen > e->frag_budget - e->frag_held ||
 	    (sk->frag_num == 1 && sk->first == PLD_NONE)) {
 		e->st.in_frag_dropped += rx->have + 1;
 		frag_rx_free(sa);
@@ -266,6 +269,7 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 	memcpy(rx->piece[sk->frag_num], e->in, plen);
 	rx->plen[sk->frag_num] = plen;
 	rx->bytes += plen;
+	e->frag_held += plen;
 	if (sk->frag_num == 1)
 		rx->first = sk->first;
 	if (++rx->have < rx->total)

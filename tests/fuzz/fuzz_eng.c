@@ -292,7 +292,7 @@ fz_check(struct wire *w)
 {
 	for (int side = 0; side < 2; side++) {
 		struct ike_engine *e = w->eng[side];
-		size_t n = 0, half = 0, flight = 0, nf, nb;
+		size_t n = 0, half = 0, flight = 0, held = 0, nf, nb;
 
 		SA_EACH(e, sa, nx, i)
 		{
@@ -311,7 +311,11 @@ fz_check(struct wire *w)
 			frag_rx_held(sa, &nf, &nb);
 			if (nf > ENG_FRAG_MAX || nb > IKE_MSG_MAX)
 				fz_fail("reassembly past its bounds", side);
+			held += nb;
 		}
+		if (held != e->frag_held || held > e->frag_budget)
+			fz_fail(
+			    "reassembly octets differ from the budget's", side);
 		if (n != e->nsa)
 			fz_fail("SA table: count differs", side);
 		if (half != e->half_open || half > e->lim.half_open_max)

@@ -77,6 +77,35 @@ START_TEST(reassembly_times_out_on_engine_clock)
 }
 END_TEST
 
+/*
+ * All SAs' reassemblies together hold at most e->frag_budget octets
+ * (ENG_FRAG_BUDGET): a fragment past it is refused and counted, and what
+ * a finished or dropped reassembly held is given back.
+ */
+START_TEST(reassembly_within_engine_budget)
+{
+	struct wire *w = fz_start(FZ_ST_UP);
+	struct ike_engine *b = w->eng[1];
+	uint8_t chain[512], first;
+	size_t len = info_chain(chain, sizeof(chain), &first);
+
+	b->frag_budget = len / 2 - 1; /* under one half of the message */
+	send_half(w, chain, len, first, 1);
+	ck_assert_uint_eq(est(w, 1).in_frag_dropped, 1);
+	ck_assert_uint_eq(b->frag_held, 0);
+	send_half(w, chain, len, first, 2);
+	ck_assert_uint_eq(est(w, 1).in_reassembled, 0);
+
+	b->frag_budget = len; /* both halves fit: the message is joined */
+	send_half(w, chain, len, first, 1);
+	ck_assert_uint_gt(b->frag_held, 0);
+	send_half(w, chain, len, first, 2);
+	ck_assert_uint_eq(est(w, 1).in_reassembled, 1);
+	ck_assert_uint_eq(b->frag_held, 0); /* given back at the join */
+	fz_end(w);
+}
+END_TEST
+
 static Suite *
 frag_suite(void)
 {
@@ -85,6 +114,7 @@ frag_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, reassembly_times_out_on_engine_clock);
+	tcase_add_test(tc, reassembly_within_engine_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
