@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/hex.h"
+
 #define WINDOW 16
 #define CHUNK (1 << 20)
 #define SECRET_MAX 256
@@ -31,25 +33,13 @@
 struct secret {
 	const char *name;
 	size_t len;
-	unsigned char b[SECRET_MAX];
+	uint8_t b[SECRET_MAX];
 	bool found;
 };
 
 static struct secret *secrets;
 static size_t nsecrets;
 static unsigned char *chunk;
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* NAME=HEX into s; false when malformed or shorter than a window. */
 static bool
@@ -62,14 +52,10 @@ secret_parse(char *arg, struct secret *s)
 		return false;
 	*eq = '\0';
 	s->name = arg;
-	s->len = 0;
-	for (h = eq + 1; h[0] && h[1] && s->len < SECRET_MAX; h += 2) {
-		int hi = hexval(h[0]), lo = hexval(h[1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		s->b[s->len++] = (unsigned char)(hi << 4 | lo);
-	}
-	return *h == '\0' && s->len >= WINDOW;
+	h = eq + 1;
+	if (hex_decode(h, strlen(h), s->b, SECRET_MAX, &s->len) == -1)
+		return false;
+	return s->len >= WINDOW;
 }
 
 /* Marks the secrets with a window in p[0..n). */
