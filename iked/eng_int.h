@@ -666,6 +666,8 @@ void eng_hold(struct ike_sa *sa, const struct ike_msg *msg);
 int eng_decode_held(struct ike_sa *sa, struct ike_msg *msg);
 bool eng_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 uint16_t eng_port(const struct sockaddr *a);
+/* ss = sa (an AF_INET or AF_INET6 address), the rest zero; NULL: all zero. */
+void eng_ss_copy(struct sockaddr_storage *ss, const struct sockaddr *sa);
 void eng_set_port(struct sockaddr_storage *a, uint16_t port);
 void eng_addr_to_dp(const struct sockaddr_storage *ss, struct dp_addr *d);
 const char *eng_addr_str(

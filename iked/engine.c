@@ -82,8 +82,8 @@ eng_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 	return buf;
 }
 
-static void
-ss_copy(struct sockaddr_storage *ss, const struct sockaddr *sa)
+void
+eng_ss_copy(struct sockaddr_storage *ss, const struct sockaddr *sa)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (sa == NULL)
@@ -119,8 +119,8 @@ eng_notify_clear(struct ike_engine *e, const struct ike_hdr *h, uint16_t type,
 	pld_add_notify(&b, PROTO_NONE, NULL, 0, type, data, len);
 	if ((n = pld_build_end(&b)) < 0)
 		return;
-	ss_copy(&l, local);
-	ss_copy(&r, remote);
+	eng_ss_copy(&l, local);
+	eng_ss_copy(&r, remote);
 	eng_send(e, e->out, (size_t)n, &l, &r);
 }
 
@@ -265,7 +265,7 @@ eng_input_one(struct ike_engine *e, const uint8_t *p, size_t len,
 	sa->dpd_sent = 0;
 	/* No local-address configured: the one the peer reached us on. */
 	if (sa->local.ss_family == AF_UNSPEC && local != NULL)
-		ss_copy(&sa->local, local);
+		eng_ss_copy(&sa->local, local);
 	if (sa->natt && msg.hdr.exchange != IKE_SA_INIT) {
 		/* RFC 7296 2.23: answer where it came from, and a new NAT
 		 * mapping of the peer's (authenticated, not a retransmission:
@@ -273,9 +273,9 @@ eng_input_one(struct ike_engine *e, const uint8_t *p, size_t len,
 		bool moved = sa->state == IKE_ST_ESTABLISHED &&
 		    eng_port((const struct sockaddr *)&sa->remote) !=
 			eng_port(remote);
-		ss_copy(&sa->remote, remote);
+		eng_ss_copy(&sa->remote, remote);
 		if (local != NULL)
-			ss_copy(&sa->local, local);
+			eng_ss_copy(&sa->local, local);
 		if (moved) {
 			char a[INET6_ADDRSTRLEN + 8];
 			log_info("ike %s: peer's NAT mapping changed, now %s",

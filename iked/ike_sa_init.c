@@ -183,9 +183,7 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	gw = eng_gw_match(e, remote, local);
 	if (gw == NULL) {
 		struct sockaddr_storage ss;
-		memcpy(&ss, remote,
-		    remote->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						  : sizeof(struct sockaddr_in));
+		eng_ss_copy(&ss, remote);
 		log_info("ike: IKE_SA_INIT from %s: no gateway configured",
 		    eng_addr_str(&ss, ab, sizeof(ab)));
 		e->st.in_unknown_spi++;
@@ -247,13 +245,9 @@ sa_init_request(struct ike_engine *e, const struct ike_msg *msg,
 	sa = sa_new(e, gw, false, h->ispi);
 	if (sa == NULL)
 		return;
-	memcpy(&sa->remote, remote,
-	    remote->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					  : sizeof(struct sockaddr_in));
+	eng_ss_copy(&sa->remote, remote);
 	if (local != NULL)
-		memcpy(&sa->local, local,
-		    local->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						 : sizeof(struct sockaddr_in));
+		eng_ss_copy(&sa->local, local);
 	sa->prop = chosen;
 	struct ike_nego *n = sa->n;
 	n->nilen = msg->nonce.len;

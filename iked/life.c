@@ -141,11 +141,7 @@ eng_gw_fail(struct ike_engine *e, struct eng_gw *gw, const struct eng_vpnc *vpn,
 	vsnprintf(gw->down_why, sizeof(gw->down_why), fmt, ap);
 	va_end(ap);
 	gw->down_at = eng_now(e);
-	memset(&ss, 0, sizeof(ss));
-	if (peer != NULL)
-		memcpy(&ss, peer,
-		    peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						: sizeof(struct sockaddr_in));
+	eng_ss_copy(&ss, peer);
 	if (vpn != NULL)
 		log_info("ipsec vpn %s: %s (peer %s)", vpn->v.name,
 		    gw->down_why, eng_addr_str(&ss, ab, sizeof(ab)));

@@ -136,10 +136,7 @@ cookie_make(struct ike_engine *e, const struct ike_msg *msg,
 	struct sockaddr_storage ss;
 	size_t n = 0;
 
-	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, remote,
-	    remote->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					  : sizeof(struct sockaddr_in));
+	eng_ss_copy(&ss, remote);
 	if (msg->nonce.len > CRYPTO_NONCE_MAX)
 		return -1;
 	memcpy(buf, msg->nonce.p, msg->nonce.len);

@@ -303,10 +303,7 @@ xchg_check_in(
 			/* RFC 7296 2.11: to where the request came from (a
 			 * NAT may have moved it; 2.23: the SA does not) */
 			if (from != NULL)
-				memcpy(&to, from,
-				    from->sa_family == AF_INET6
-					? sizeof(struct sockaddr_in6)
-					: sizeof(struct sockaddr_in));
+				eng_ss_copy(&to, from);
 			e->st.in_dup_answered++;
 			sa->out_frags += frag_send_all(
 			    e, sa->x.resp, sa->x.resp_len, &sa->local, &to);
