@@ -612,11 +612,11 @@ START_TEST(nat_traversal)
 END_TEST
 
 /*
- * RFC 7296 2.23: the NAT in front of A maps it to a new port during the
- * SA; A's next DPD (authenticated) comes from there, and B moves its IKE
- * SA and its outbound ESP to it, keeping both.
+ * A behind a NAT (B learns its address from the SA), A's DPD always on
+ * every dpd_interval seconds; both sides up.
  */
-START_TEST(nat_remap)
+static struct wire *
+wire_nat_dpd(uint32_t dpd_interval)
 {
 	struct wire *w = wire_new();
 	struct eng_peer pa, pb;
@@ -627,12 +627,24 @@ START_TEST(nat_remap)
 	peer_conf(&pb, 1, "s3cret-psk");
 	pb.remote.ss_family = AF_UNSPEC;
 	pa.dpd = ENG_DPD_ALWAYS;
-	pa.dpd_interval = 10;
+	pa.dpd_interval = dpd_interval;
 	pa.dpd_threshold = 5;
 	vpn_conf(&va, 0);
 	vpn_conf(&vb, 1);
 	wire_conf(w, &pa, &pb, &va, &vb);
 	ck_assert(wire_run(w, both_up, 5));
+	return w;
+}
+
+/*
+ * RFC 7296 2.23: the NAT in front of A maps it to a new port during the
+ * SA; A's next DPD (authenticated) comes from there, and B moves its IKE
+ * SA and its outbound ESP to it, keeping both.
+ */
+START_TEST(nat_remap)
+{
+	struct wire *w = wire_nat_dpd(10);
+
 	ck_assert_uint_eq(mock_find(&w->dp[1], false)->encap_dport, 44500);
 	int adds = w->dp[1].adds;
 
@@ -678,21 +690,9 @@ b_answered_again(struct wire *w)
  */
 START_TEST(nat_remap_retransmit)
 {
-	struct wire *w = wire_new();
-	struct eng_peer pa, pb;
-	struct eng_vpn va, vb;
+	/* retransmitted after 1 s of real time */
+	struct wire *w = wire_nat_dpd(1);
 
-	w->nat = true;
-	peer_conf(&pa, 0, "s3cret-psk");
-	peer_conf(&pb, 1, "s3cret-psk");
-	pb.remote.ss_family = AF_UNSPEC;
-	pa.dpd = ENG_DPD_ALWAYS;
-	pa.dpd_interval = 1; /* retransmitted after 1 s of real time */
-	pa.dpd_threshold = 5;
-	vpn_conf(&va, 0);
-	vpn_conf(&vb, 1);
-	wire_conf(w, &pa, &pb, &va, &vb);
-	ck_assert(wire_run(w, both_up, 5));
 	w->drop = drop_b_remap;
 	wire_advance(w, 1);
 	wire_advance(w, 1); /* A's DPD: B's answer lost */
