@@ -25,28 +25,14 @@ pair_certs "$P"
 
 pair_netns
 
-# ike_lines METHOD: certificates from ca-profile LAB-CA, signatures by METHOD.
-ike_lines() {
-	cat <<EOF
-set security ike proposal IKE_C authentication-method $1
-set security ike proposal IKE_C dh-group group19
-set security ike proposal IKE_C authentication-algorithm sha-256
-set security ike proposal IKE_C encryption-algorithm aes-256-cbc
-set security ike policy IKE_POL proposals IKE_C
-set security ike policy IKE_POL certificate local-certificate GW_CERT
-set security ike policy IKE_POL certificate trusted-ca ca-profile LAB-CA
-EOF
-}
-
 for s in a b; do
 	d=$T/$s
 	ns=$NA; me=192.0.2.1; peer=192.0.2.2; tun=10.98.0.1; m=rsa-signatures
 	[ $s = b ] && { ns=$NB; me=192.0.2.2; peer=192.0.2.1; tun=10.98.0.2
 	    m=ecdsa-signatures-256; }
 	pair_start $s "$d" "$ns" || continue
-	pair_side "cmg-$s" $me $peer $tun "$(ike_lines $m)" "" > "$T/$s.set"
-	cli "$d" "configure; set security pki ca-profile LAB-CA ca-identity LAB-CA; commit; exit; request security pki ca-certificate load ca-profile LAB-CA filename $P/ca.pem; yes" \
-	    > "$T/$s.pki" 2>&1
+	pair_side "cmg-$s" $me $peer $tun "$(pair_cert_ike $m)" "" > "$T/$s.set"
+	pair_ca_load "$d" "$P" > "$T/$s.pki" 2>&1
 	# the local certificate not loaded yet: the check refuses the policy
 	cli "$d" "configure; load set $T/$s.set; commit" > "$T/$s.early" 2>&1
 	if grep -q "Local certificate 'GW_CERT' is not loaded" "$T/$s.early" &&
@@ -56,8 +42,7 @@ for s in a b; do
 		cat "$T/$s.early"
 		fail "$s: certificate not loaded, not refused"
 	fi
-	cli "$d" "request security pki local-certificate load certificate-id GW_CERT filename $P/$s.pem key $P/$s.key" \
-	    >> "$T/$s.pki" 2>&1
+	pair_cert_load "$d" "$P" $s >> "$T/$s.pki" 2>&1
 	cli "$d" "configure; commit" > "$T/$s.out" 2>&1
 	if grep -q "commit complete" "$T/$s.out"; then
 		ok "$s: certificates loaded, the VPN configuration commits"

@@ -1,5 +1,5 @@
 # tests/appliance/pair.sh: two appliances on a veth pair, sourced by the
-# appliance pair tests (ike_pair.sh, cert_pair.sh; POSIX sh).
+# appliance pair tests (ike_pair.sh, cert_pair.sh, show_golden.sh; POSIX sh).
 #
 # Each appliance runs in a network namespace of the test's own, on one end
 # of a veth pair named ge-0-0-0 on both sides, started as an operator
@@ -24,6 +24,12 @@
 #                             and its certificates for A (DIR/a.pem, RSA,
 #                             subjectAltName 192.0.2.1) and B (DIR/b.pem,
 #                             ECDSA P-256, 192.0.2.2), keys DIR/a.key, b.key
+#   pair_cert_ike METHOD      IKE proposal IKE_C and policy IKE_POL lines:
+#                             signatures by METHOD with local certificate
+#                             GW_CERT, trusted ca-profile LAB-CA
+#   pair_ca_load DIR PKI      commits ca-profile LAB-CA on the appliance on
+#                             DIR and loads PKI/ca.pem into it
+#   pair_cert_load DIR PKI S  loads PKI/S.pem and PKI/S.key as GW_CERT
 #   wait_show SECS DIR COMMAND PATTERN
 #                             polls COMMAND's output (in DIR.show) until
 #                             PATTERN is in it; 1 after SECS
@@ -136,4 +142,24 @@ pair_certs() {
 		    -CAkey "$1/ca.key" -CAcreateserial -days 30 \
 		    -extfile "$1/$s.ext" -out "$1/$s.pem"
 	done
+}
+
+pair_cert_ike() {
+	cat <<EOF
+set security ike proposal IKE_C authentication-method $1
+set security ike proposal IKE_C dh-group group19
+set security ike proposal IKE_C authentication-algorithm sha-256
+set security ike proposal IKE_C encryption-algorithm aes-256-cbc
+set security ike policy IKE_POL proposals IKE_C
+set security ike policy IKE_POL certificate local-certificate GW_CERT
+set security ike policy IKE_POL certificate trusted-ca ca-profile LAB-CA
+EOF
+}
+
+pair_ca_load() {
+	cli "$1" "configure; set security pki ca-profile LAB-CA ca-identity LAB-CA; commit; exit; request security pki ca-certificate load ca-profile LAB-CA filename $2/ca.pem; yes"
+}
+
+pair_cert_load() {
+	cli "$1" "request security pki local-certificate load certificate-id GW_CERT filename $2/$3.pem key $2/$3.key"
 }

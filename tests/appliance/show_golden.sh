@@ -70,15 +70,7 @@ ike_lines() {
 	fi
 	m=rsa-signatures
 	[ "$1" = b ] && m=ecdsa-signatures-256
-	cat <<-EOF
-	set security ike proposal IKE_C authentication-method $m
-	set security ike proposal IKE_C dh-group group19
-	set security ike proposal IKE_C authentication-algorithm sha-256
-	set security ike proposal IKE_C encryption-algorithm aes-256-cbc
-	set security ike policy IKE_POL proposals IKE_C
-	set security ike policy IKE_POL certificate local-certificate GW_CERT
-	set security ike policy IKE_POL certificate trusted-ca ca-profile LAB-CA
-	EOF
+	pair_cert_ike $m
 }
 
 # who initiates: A in the PSK run, B in the certificate run
@@ -98,10 +90,8 @@ for s in a b; do
 	    sed -i 's/establish-tunnels immediately/establish-tunnels responder-only/' \
 		"$T/$s.set"
 	if [ "$MODE" = cert ]; then
-		cli "$d" "configure; set security pki ca-profile LAB-CA ca-identity LAB-CA; commit; exit; request security pki ca-certificate load ca-profile LAB-CA filename $P/ca.pem; yes" \
-		    > "$T/$s.pki" 2>&1
-		cli "$d" "request security pki local-certificate load certificate-id GW_CERT filename $P/$s.pem key $P/$s.key" \
-		    >> "$T/$s.pki" 2>&1
+		pair_ca_load "$d" "$P" > "$T/$s.pki" 2>&1
+		pair_cert_load "$d" "$P" $s >> "$T/$s.pki" 2>&1
 	fi
 	cli "$d" "configure; load set $T/$s.set; commit" > "$T/$s.out" 2>&1
 	if grep -q "commit complete" "$T/$s.out"; then
