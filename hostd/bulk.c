@@ -7,8 +7,8 @@
  * and libnftables spends longer parsing and evaluating their text than the
  * kernel spends inserting them.  When no table of this
  * appliance is in the kernel (hostd knows it: it removed it or found none), the
- * table is loaded in two transactions that leave the host as it was before any
- * table until the second one commits:
+ * table is loaded in transactions that leave the host as it was before any
+ * table until the last one commits:
  *
  *   1. libnftables: the table text with `flags dormant` (its base chains
  *      are not hooked, so nothing is filtered: as with no table) and the
@@ -22,12 +22,14 @@
  * other daemons and stores the commit) and the apply only wakes it
  * (bulk_wake): one message, committed whole as before.
  *
- * The rules of the chains that are not base chains go the same way when
- * there are BULK_RULES of them or more (40,000 policies in 1,250 bucket
- * chains: libnftables spent most of hostd's load parsing them): the
- * dormant text declares those chains empty and the batch appends their
- * rules, built by bulk_rule.c, before the wake.  A chain with a rule of
- * a form bulk_rule.c does not build keeps its rules in the text.
+ * The rules of the chains that are not base chains go by libnftnl too
+ * when there are BULK_RULES of them or more (40,000 policies in 1,250
+ * bucket chains: libnftables spent most of hostd's load parsing them): the
+ * dormant text declares those chains empty, and between steps 1 and 2
+ * their rules, built by bulk_rule.c, go in transactions of about
+ * BULK_CHUNK bytes that leave the table dormant (bulk_rules).  A chain
+ * with a rule of a form bulk_rule.c does not build has its rules loaded
+ * as text (`add rule`) after them.
  *
  * Anything else (a restart that replaces a table in force, a change,
  * interval sets, small sets and tables) loads as text (policy_load).
@@ -52,15 +54,15 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 
-#define BULK_MIN 1024	   /* elements from which a set goes by libnftnl */
-#define BULK_ELEM 128	   /* batch bytes an element takes at most */
-#define BULK_MSG 131072	   /* room for one message (its nest: < 64 KiB) */
-#define BULK_KEY 16	   /* IFNAMSIZ: the length of an ifname key */
-#define BULK_RULES 256	   /* rules from which chains go by libnftnl */
-#define BULK_RULE 1024	   /* batch bytes a rule takes on average, at most */
-#define BULK_RULE_MAX 4096 /* room for one rule (bulk_rule.c: 16 exprs) */
-#define BULK_NEST 65000	   /* a message of elements: its nest's length */
-#define BULK_CHAIN 64	   /* a jump's chain name: hostd's are shorter */
+#define BULK_MIN 1024	     /* elements from which a set goes by libnftnl */
+#define BULK_ELEM 128	     /* batch bytes an element takes at most */
+#define BULK_MSG 131072	     /* room for one message (its nest: < 64 KiB) */
+#define BULK_KEY 16	     /* IFNAMSIZ: the length of an ifname key */
+#define BULK_RULES 256	     /* rules from which chains go by libnftnl */
+#define BULK_CHUNK (1 << 20) /* bytes of rules a transaction, about */
+#define BULK_RULE_MAX 4096   /* room for one rule (bulk_rule.c: 16 exprs) */
+#define BULK_NEST 65000	     /* a message of elements: its nest's length */
+#define BULK_CHAIN 64	     /* a jump's chain name: hostd's are shorter */
 
 struct bulk {
 	json_t *sets; /* the sets that go by libnftnl: name -> is a map */
@@ -105,28 +107,21 @@ bulk_pick(
 }
 
 /*
- * A chain that is not a base chain, when bulk_rule.c builds each of its
- * rules: its name into b->chains.  The rules are built again, one at a
- * time, into the batch (bulk_batch): 40,000 rule objects kept cost more
- * in page faults (fresh heap) than building them twice.
+ * A chain that is not a base chain and has rules: its name into
+ * b->chains.  Its rules go by libnftnl (bulk_rules) or, a chain with a
+ * rule bulk_rule.c does not build, as text after them: each rule is built
+ * once, straight into the batch.
  */
 static void
 bulk_pick_chain(const char *name, const char *hook, const char *body, void *arg)
 {
 	struct bulk *b = arg;
-	const char *l, *nl;
 	size_t n = 0;
 
 	if (hook != NULL || *body == '\0')
 		return;
-	for (l = body; *l; l = nl + 1, n++) {
-		struct nftnl_rule *r;
-		nl = strchr(l, '\n');
-		if ((r = bulk_rule_new(b->table, name, l, (size_t)(nl - l))) ==
-		    NULL)
-			return;
-		nftnl_rule_free(r);
-	}
+	for (const char *l = body; (l = strchr(l, '\n')) != NULL; l++)
+		n++;
 	json_object_set_new(b->chains, name, json_true());
 	b->nrule += n;
 }
@@ -267,24 +262,23 @@ bulk_answer(struct mnl_socket *nl, struct sb *err)
 	}
 }
 
-/* The table's flags (0: awake), the last message of a batch: its ack
- * says the whole batch went in. */
-static void
-bulk_table_msg(struct mnl_nlmsg_batch *batch, const char *table, uint32_t flags,
-    uint32_t seq)
+/* The table's flags (0: awake) at at, the last message of a
+ * transaction: its ack says the whole transaction went in.  Its length. */
+static size_t
+bulk_table_msg(void *at, const char *table, uint32_t flags, uint32_t seq)
 {
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
 
 	if ((t = nftnl_table_alloc()) == NULL)
-		return;
+		abort(); /* libnftnl: out of memory */
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch),
-	    NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nlh = nftnl_nlmsg_build_hdr(
+	    at, NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_ACK, seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
-	mnl_nlmsg_batch_next(batch);
+	return nlh->nlmsg_len;
 }
 
 /* The elements of the picked sets and the table's flags, as one batch. */
@@ -292,8 +286,7 @@ static int
 bulk_batch(const struct nftm *m, const char *table, struct bulk *b, bool wake,
     struct mnl_nlmsg_batch *batch, size_t cap, struct sb *err)
 {
-	uint32_t seq = (uint32_t)time(NULL);
-	struct nlmsghdr *nlh;
+	uint32_t seq = (uint32_t)time(NULL) + 0x40000000u;
 	const char *name;
 	json_t *v;
 
@@ -316,42 +309,21 @@ bulk_batch(const struct nftm *m, const char *table, struct bulk *b, bool wake,
 		bulk_msg_end(b);
 		seq = b->seq;
 	}
-	json_object_foreach(b->chains, name, v)
-	{
-		const char *l = nftm_chain_body(m, name), *nl;
-		struct nftnl_rule *r;
-		for (; l != NULL && *l; l = nl + 1) {
-			nl = strchr(l, '\n');
-			if (mnl_nlmsg_batch_size(batch) + BULK_RULE_MAX > cap ||
-			    (r = bulk_rule_new(
-				 table, name, l, (size_t)(nl - l))) == NULL) {
-				sb_printf(err,
-				    "chain %s: a rule that did not fit the"
-				    " batch",
-				    name);
-				return -1;
-			}
-			nlh = nftnl_nlmsg_build_hdr(
-			    mnl_nlmsg_batch_current(batch), NFT_MSG_NEWRULE,
-			    NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND, seq++);
-			nftnl_rule_nlmsg_build_payload(nlh, r);
-			nftnl_rule_free(r);
-			mnl_nlmsg_batch_next(batch);
-		}
-	}
 	/* dormant: nothing changes, but its ack ends the batch */
-	bulk_table_msg(batch, table, wake ? 0 : NFT_TABLE_F_DORMANT, seq++);
+	bulk_table_msg(mnl_nlmsg_batch_current(batch), table,
+	    wake ? 0 : NFT_TABLE_F_DORMANT, seq++);
+	mnl_nlmsg_batch_next(batch);
 	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
 	return 0;
 }
 
-/* Sends the batch (one datagram: the kernel commits it whole). */
+/* Sends a batch of len bytes (one datagram: the kernel commits it whole). */
 static int
-bulk_send(struct mnl_nlmsg_batch *batch, struct sb *err)
+bulk_send(const void *buf, size_t len, struct sb *err)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	int one = 1, size = (int)mnl_nlmsg_batch_size(batch) + 65536, rc = -1;
+	int one = 1, size = (int)len + 65536, rc = -1;
 
 	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		sb_printf(err, "nfnetlink: %s", strerror(errno));
@@ -362,8 +334,7 @@ bulk_send(struct mnl_nlmsg_batch *batch, struct sb *err)
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size,
 		sizeof(size)) == -1 ||
-	    mnl_socket_sendto(nl, mnl_nlmsg_batch_head(batch),
-		mnl_nlmsg_batch_size(batch)) < 0) {
+	    mnl_socket_sendto(nl, buf, len) < 0) {
 		sb_printf(err, "nfnetlink: %s", strerror(errno));
 		goto done;
 	}
@@ -372,6 +343,145 @@ done:
 	if (nl != NULL)
 		mnl_socket_close(nl);
 	return rc;
+}
+
+/*
+ * The rules go in transactions of about BULK_CHUNK bytes, one buffer
+ * reused, each ending with the table still dormant: a 40,000-rule table
+ * in one datagram was a fresh 21 MB buffer, and on this VM the first
+ * touch of fresh memory costs more than the bytes written into it.  The
+ * dormant table filters nothing until the last transaction (bulk_batch)
+ * wakes it, so the host sees one change as before; a failure leaves a
+ * dormant table, which the text the apply then loads replaces.
+ */
+struct bulk_chunk {
+	char *buf;
+	size_t cap, off, begin; /* begin: the length of the batch's start */
+	uint32_t seq;
+	size_t sent;	/* transactions sent */
+	size_t nrule;	/* rules in them */
+	size_t ntext;	/* chains whose rules went into text */
+	int64_t kernel; /* CPU ms in the sends (the kernel's commit) */
+};
+
+static void
+bulk_chunk_begin(struct bulk_chunk *c)
+{
+	c->off = c->begin = nftnl_batch_begin(c->buf, c->seq++)->nlmsg_len;
+}
+
+/* Sends the rules in the chunk as one transaction; a new one begins. */
+static int
+bulk_chunk_send(struct bulk_chunk *c, const char *table, struct sb *err)
+{
+	int64_t t0 = clock_cpu_ms();
+	int rc;
+
+	if (c->off == c->begin)
+		return 0;
+	c->off += bulk_table_msg(
+	    c->buf + c->off, table, NFT_TABLE_F_DORMANT, c->seq++);
+	c->off += nftnl_batch_end(c->buf + c->off, c->seq++)->nlmsg_len;
+	rc = bulk_send(c->buf, c->off, err);
+	c->sent++;
+	c->kernel += clock_cpu_ms() - t0;
+	bulk_chunk_begin(c);
+	return rc;
+}
+
+/*
+ * The rules of chain name (its body, a rule a line) into the chunk, each
+ * built once; when one is not a form bulk_rule.c builds, none of them:
+ * they go into text as `add rule` lines instead.  A chain is not split
+ * across transactions, so that it can be taken back.  0, or -1.
+ */
+static int
+bulk_chain(struct bulk_chunk *c, const char *table, const char *name,
+    const char *body, struct sb *text, struct sb *err)
+{
+	size_t start = c->off, n = 0;
+	uint32_t seq = c->seq;
+	const char *l, *nl;
+	struct nftnl_rule *r;
+	struct nlmsghdr *nlh;
+
+	for (l = body; *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		/* room for a rule and the transaction's last two messages */
+		if (c->off + 2 * BULK_RULE_MAX > c->cap) {
+			if (start == c->begin) {
+				/* a chain larger than a transaction */
+				c->cap *= 2;
+				c->buf = xrealloc(c->buf, c->cap);
+				nl = l - 1; /* this rule again */
+				continue;
+			}
+			c->off = start;
+			c->seq = seq;
+			if (bulk_chunk_send(c, table, err) == -1)
+				return -1;
+			start = c->off;
+			seq = c->seq;
+			n = 0;
+			nl =
+			    body - 1; /* the chain again, from its first rule */
+			continue;
+		}
+		if ((r = bulk_rule_new(table, name, l, (size_t)(nl - l))) ==
+		    NULL) {
+			c->off = start;
+			c->seq = seq;
+			for (l = body; *l; l = nl + 1) {
+				nl = strchr(l, '\n');
+				sb_printf(text, "add rule inet %s %s %.*s\n",
+				    table, name, (int)(nl - l), l);
+			}
+			c->ntext++;
+			return 0;
+		}
+		nlh = nftnl_nlmsg_build_hdr(c->buf + c->off, NFT_MSG_NEWRULE,
+		    NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND, c->seq++);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		nftnl_rule_free(r);
+		c->off += nlh->nlmsg_len;
+		n++;
+	}
+	c->nrule += n;
+	return 0;
+}
+
+/*
+ * The rules of the picked chains, by libnftnl in transactions, and the
+ * text of the chains that cannot go so into text.  The chains with no
+ * jump go first: the kernel validates, at each commit, what the base
+ * chains reach, and it reaches the buckets through the chains that jump.
+ */
+static int
+bulk_rules(const struct nftm *m, const char *table, const struct bulk *b,
+    struct bulk_chunk *c, struct sb *text, struct sb *err)
+{
+	const char *name;
+	json_t *v;
+
+	const char *env = getenv("QSAFE_HOSTD_BULK_CHUNK");
+
+	/* tests: smaller transactions, to have several of a few rules */
+	c->cap = env ? strtoul(env, NULL, 10) : 0;
+	if (c->cap < 4 * BULK_RULE_MAX)
+		c->cap = env ? 4 * BULK_RULE_MAX : BULK_CHUNK;
+	c->buf = xmalloc(c->cap);
+	c->seq = (uint32_t)time(NULL);
+	bulk_chunk_begin(c);
+	for (int jumps = 0; jumps < 2; jumps++)
+		json_object_foreach(b->chains, name, v)
+		{
+			const char *body = nftm_chain_body(m, name);
+			if ((strstr(body, "jump ") != NULL) != jumps)
+				continue;
+			if (bulk_chain(c, table, name, body, text, err) == -1)
+				return -1;
+		}
+	return bulk_chunk_send(c, table, err);
 }
 
 int
@@ -386,10 +496,12 @@ bulk_wake(struct hostd *h, struct sb *err)
 		return -1;
 	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
-	bulk_table_msg(batch, h->table, 0, seq++);
+	bulk_table_msg(mnl_nlmsg_batch_current(batch), h->table, 0, seq++);
+	mnl_nlmsg_batch_next(batch);
 	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
-	rc = bulk_send(batch, err);
+	rc = bulk_send(
+	    mnl_nlmsg_batch_head(batch), mnl_nlmsg_batch_size(batch), err);
 	mnl_nlmsg_batch_stop(batch);
 	return rc;
 }
@@ -403,15 +515,18 @@ bulk_load(struct hostd *h, const struct nftm *m, const char *text, bool wake,
 		.table = h->table,
 		.chains = json_object(),
 	};
+	struct bulk_chunk c = { 0 };
 	struct mnl_nlmsg_batch *batch = NULL;
-	struct sb bare;
+	struct sb bare, rest;
 	char *buf = NULL;
 	size_t cap;
 	int rc = 1;
-	int64_t t[5]; /* CPU ms: start, text, loaded, batch, sent */
+	/* CPU ms: start, text, loaded, rules, their text, batch, sent */
+	int64_t t[7];
 
 	t[0] = clock_cpu_ms();
 	sb_init(&bare);
+	sb_init(&rest);
 	nftm_each_set(m, bulk_pick, &b);
 	nftm_each_chain(m, bulk_pick_chain, &b);
 	if (b.nrule < BULK_RULES) {
@@ -426,31 +541,43 @@ bulk_load(struct hostd *h, const struct nftm *m, const char *text, bool wake,
 	if (policy_load(h, sb_str(&bare), false, err) == -1)
 		goto done;
 	t[2] = clock_cpu_ms();
-	cap = b.n * BULK_ELEM + b.nrule * BULK_RULE + 4 * BULK_MSG +
-	    BULK_RULE_MAX;
+	if (b.nrule > 0 && bulk_rules(m, h->table, &b, &c, &rest, err) == -1)
+		goto done;
+	t[3] = clock_cpu_ms();
+	if (rest.len > 0 && policy_load(h, sb_str(&rest), false, err) == -1)
+		goto done;
+	t[4] = clock_cpu_ms();
+	cap = b.n * BULK_ELEM + 4 * BULK_MSG;
 	buf = xmalloc(cap);
 	if ((batch = mnl_nlmsg_batch_start(buf, cap)) == NULL ||
 	    bulk_batch(m, h->table, &b, wake, batch, cap, err) == -1)
 		goto done;
-	t[3] = clock_cpu_ms();
-	if (bulk_send(batch, err) == -1)
+	t[5] = clock_cpu_ms();
+	if (bulk_send(mnl_nlmsg_batch_head(batch), mnl_nlmsg_batch_size(batch),
+		err) == -1)
 		goto done;
-	t[4] = clock_cpu_ms();
-	log_info(
-	    "nftables: %zu elements of %zu large sets and %zu rules of"
-	    " %zu chains loaded by libnftnl (%zu bytes)%s, ms of CPU:"
-	    " dormant text %lld, its load %lld, batch %lld, its commit %lld",
-	    b.n, json_object_size(b.sets), b.nrule, json_object_size(b.chains),
-	    mnl_nlmsg_batch_size(batch), wake ? "" : ", the table dormant",
-	    (long long)(t[1] - t[0]), (long long)(t[2] - t[1]),
-	    (long long)(t[3] - t[2]), (long long)(t[4] - t[3]));
+	t[6] = clock_cpu_ms();
+	log_info("nftables: %zu elements of %zu large sets and %zu rules of"
+		 " %zu chains loaded by libnftnl (%zu transactions, the last"
+		 " %zu bytes; %zu chains' rules as text)%s, ms of CPU: dormant"
+		 " text %lld, its load %lld, rules %lld (of it their commits"
+		 " %lld), rules as text %lld, elements %lld, their commit %lld",
+	    b.n, json_object_size(b.sets), c.nrule,
+	    json_object_size(b.chains) - c.ntext, c.sent + 1,
+	    mnl_nlmsg_batch_size(batch), c.ntext,
+	    wake ? "" : ", the table dormant", (long long)(t[1] - t[0]),
+	    (long long)(t[2] - t[1]), (long long)(t[3] - t[2]),
+	    (long long)c.kernel, (long long)(t[4] - t[3]),
+	    (long long)(t[5] - t[4]), (long long)(t[6] - t[5]));
 	rc = 0;
 done:
 	if (batch != NULL)
 		mnl_nlmsg_batch_stop(batch);
 	free(buf);
+	free(c.buf);
 	json_decref(b.sets);
 	json_decref(b.chains);
 	sb_free(&bare);
+	sb_free(&rest);
 	return rc;
 }

@@ -190,9 +190,9 @@ void pending_apply(
 /*
  * bulk.c: loads text (nftm_text of m, whole), when no table of this
  * appliance is in the kernel, with the elements of m's large interface
- * sets sent by libnftnl instead of parsed by libnftables; the table is
- * woken in the same transaction, or (!wake) left dormant, filtering
- * nothing, for bulk_wake.  0 loaded; 1 nothing large (load text as it
+ * sets and the rules of its chains sent by libnftnl instead of parsed by
+ * libnftables; the table is woken in the last transaction, or (!wake)
+ * left dormant, filtering nothing, for bulk_wake.  0 loaded; 1 nothing large (load text as it
  * is); -1 failed (err says why; a dormant table may be left: loading text
  * replaces it).
  */

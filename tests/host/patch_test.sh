@@ -62,8 +62,11 @@ cli() { "$CLI" --state-dir "$D" --keep-going; }
 
 . "$(dirname "$0")/../lib/poll.sh"	# t_poll SECONDS CMD...
 
+# bulk.c's transactions of rules at 16 KB, not 1 MB: the 400 policies'
+# rules below go in several, and a bucket larger than one
 mgd_start() {
-	ip netns exec $A env QSAFE_HOSTD_VERIFY=1 unshare --uts "$MGD" \
+	ip netns exec $A env QSAFE_HOSTD_VERIFY=1 QSAFE_HOSTD_BULK_CHUNK=16384 \
+		unshare --uts "$MGD" \
 		--state-dir "$D" --log "$D/mgd.log" </dev/null >/dev/null 2>&1 &
 	mgd_pid=$!
 	t_poll 10 test -S "$D/mgd.sock"
@@ -529,6 +532,10 @@ nr=$(grep -o '[0-9]* rules of [0-9]* chains loaded by libnftnl' "$D/hostd.log")
 [ "${nr%% *}" -ge 256 ] 2>/dev/null &&
 	ok "the policies' rules went by libnftnl: $nr" ||
 	bad "the policies' rules went as text: '$nr' $(grep 'as text' "$D/hostd.log")"
+ntx=$(grep -o 'libnftnl ([0-9]* transactions' "$D/hostd.log" | tr -dc 0-9)
+[ "${ntx:-0}" -ge 3 ] &&
+	ok "the rules went in $ntx transactions of 16 KB" ||
+	bad "the rules did not go in several transactions: '$ntx'"
 t_poll 10 nft_file_is_table "$t" &&
 	ok "400 policies: the rules built by libnftnl are the rules nft makes of hostd.nft ($(grep -c '"rule"' "$D/in_force.rules") rules)" ||
 	{ bad "the rules built by libnftnl differ from nft's"; diff "$D/in_force.rules" "$D/file.rules" | head; }
