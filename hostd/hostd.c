@@ -240,6 +240,7 @@ static void
 host_preload(evutil_socket_t fd, short what, void *arg)
 {
 	struct hostd *h = arg;
+	struct host_laps l;
 	struct sb err;
 	int rc;
 
@@ -248,8 +249,12 @@ host_preload(evutil_socket_t fd, short what, void *arg)
 	if (h->bulk != HOST_BULK_DUE || !host_bulk_due(h))
 		return;
 	sb_init(&err);
+	host_laps_start(&l);
 	host_next_text(h);
+	host_lap(&l, "text");
 	rc = bulk_load(h, h->next_model, h->next_txn, false, &err);
+	host_lap(&l, "bulk");
+	host_laps_end(&l, "hostd: dormant load");
 	h->bulk = rc == 0 ? HOST_BULK_DORMANT : HOST_BULK_NONE;
 	if (rc == -1)
 		/* the apply loads the text, which replaces what is left */
