@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -70,12 +71,22 @@ host_edit(const struct cnode *n, struct sb *out)
 struct host_laps {
 	int64_t c0, m0; /* start of the whole (clock_cpu_ms, clock_mono_ms) */
 	int64_t c, m;	/* start of the step */
+	long flt0;	/* minor page faults so far: fresh memory's cost */
 	struct sb line;
 };
+
+static long
+host_minflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : 0;
+}
 
 static void
 host_laps_start(struct host_laps *l)
 {
+	l->flt0 = host_minflt();
 	l->c0 = l->c = clock_cpu_ms();
 	l->m0 = l->m = clock_mono_ms();
 	sb_init(&l->line);
@@ -101,9 +112,11 @@ static void
 host_laps_end(struct host_laps *l, const char *step)
 {
 	if (clock_cpu_ms() - l->c0 > HOST_LAPS_LOG_MS)
-		log_info("%s, ms of CPU (wall): %s; in all %lld (%lld)", step,
-		    sb_str(&l->line), (long long)(clock_cpu_ms() - l->c0),
-		    (long long)(clock_mono_ms() - l->m0));
+		log_info("%s, ms of CPU (wall): %s; in all %lld (%lld), %ld"
+			 " minor faults (%ld since hostd started)",
+		    step, sb_str(&l->line), (long long)(clock_cpu_ms() - l->c0),
+		    (long long)(clock_mono_ms() - l->m0),
+		    host_minflt() - l->flt0, host_minflt());
 	sb_free(&l->line);
 }
 
