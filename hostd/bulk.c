@@ -110,7 +110,7 @@ bulk_pick(
  * A chain that is not a base chain and has rules: its name into
  * b->chains.  Its rules go by libnftnl (bulk_rules) or, a chain with a
  * rule bulk_rule.c does not build, as text after them: each rule is built
- * once, straight into the batch.
+ * once, straight into a transaction.
  */
 static void
 bulk_pick_chain(const char *name, const char *hook, const char *body, void *arg)
@@ -286,7 +286,7 @@ static int
 bulk_batch(const struct nftm *m, const char *table, struct bulk *b, bool wake,
     struct mnl_nlmsg_batch *batch, size_t cap, struct sb *err)
 {
-	uint32_t seq = (uint32_t)time(NULL) + 0x40000000u;
+	uint32_t seq = (uint32_t)time(NULL);
 	const char *name;
 	json_t *v;
 
@@ -423,8 +423,8 @@ bulk_chain(struct bulk_chunk *c, const char *table, const char *name,
 			start = c->off;
 			seq = c->seq;
 			n = 0;
-			nl =
-			    body - 1; /* the chain again, from its first rule */
+			/* the chain again, from its first rule */
+			nl = body - 1;
 			continue;
 		}
 		if ((r = bulk_rule_new(table, name, l, (size_t)(nl - l))) ==
@@ -460,10 +460,8 @@ static int
 bulk_rules(const struct nftm *m, const char *table, const struct bulk *b,
     struct bulk_chunk *c, struct sb *text, struct sb *err)
 {
-	const char *name;
+	const char *env = getenv("QSAFE_HOSTD_BULK_CHUNK"), *name;
 	json_t *v;
-
-	const char *env = getenv("QSAFE_HOSTD_BULK_CHUNK");
 
 	/* tests: smaller transactions, to have several of a few rules */
 	c->cap = env ? strtoul(env, NULL, 10) : 0;
