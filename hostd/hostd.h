@@ -192,9 +192,9 @@ void pending_apply(
  * appliance is in the kernel, with the elements of m's large interface
  * sets and the rules of its chains sent by libnftnl instead of parsed by
  * libnftables; the table is woken in the last transaction, or (!wake)
- * left dormant, filtering nothing, for bulk_wake.  0 loaded; 1 nothing large (load text as it
- * is); -1 failed (err says why; a dormant table may be left: loading text
- * replaces it).
+ * left dormant, filtering nothing, for bulk_wake.  0 loaded; 1 nothing large
+ * (load text as it is); -1 failed (err says why; a dormant table may be left:
+ * loading text replaces it).
  */
 int bulk_load(struct hostd *h, const struct nftm *m, const char *text,
     bool wake, struct sb *err);
