@@ -486,6 +486,12 @@ diff_add_lines(const struct cnode *n, struct sb *out)
 	}
 }
 
+void
+diff_add_text(const struct cnode *n, struct sb *out)
+{
+	diff_add_lines(n, out);
+}
+
 static void
 diff_item_delta(const struct diff_item *it, struct sb *out)
 {
