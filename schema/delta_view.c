@@ -44,6 +44,7 @@ struct dview {
 	struct sb *out;
 	struct toks tk;
 	struct sb key; /* a context's key, A<CONF_KEY_SEP>B */
+	bool have_ctx; /* nctx, octx are key's (the trees do not change) */
 	/* the policy of the line before: its path's bytes, and what it is */
 	const char *ppath;
 	size_t plen;
@@ -128,12 +129,19 @@ dv_classify(struct dview *v, const char *line, size_t len, const char *path)
 		if (kw[i] != NULL &&
 		    (v->tk.t[i].quoted || strcmp(v->tk.t[i].s, kw[i]) != 0))
 			return DV_PASS;
-	sb_reset(&v->key);
-	sb_puts(&v->key, v->tk.t[W_A].s);
-	sb_putc(&v->key, CONF_KEY_SEP);
-	sb_puts(&v->key, v->tk.t[W_B].s);
-	v->nctx = dv_ctx(v, v->new);
-	v->octx = dv_ctx(v, v->old);
+	/* the context of the line before: its nodes as they were */
+	size_t la = strlen(v->tk.t[W_A].s), lb = strlen(v->tk.t[W_B].s);
+	if (!v->have_ctx || v->key.len != la + 1 + lb ||
+	    memcmp(v->key.buf, v->tk.t[W_A].s, la) != 0 ||
+	    memcmp(v->key.buf + la + 1, v->tk.t[W_B].s, lb) != 0) {
+		sb_reset(&v->key);
+		sb_add(&v->key, v->tk.t[W_A].s, la);
+		sb_putc(&v->key, CONF_KEY_SEP);
+		sb_add(&v->key, v->tk.t[W_B].s, lb);
+		v->nctx = dv_ctx(v, v->new);
+		v->octx = dv_ctx(v, v->old);
+		v->have_ctx = true;
+	}
 	v->np =
 	    v->nctx ? conf_find(v->new, v->nctx, v->pol, v->tk.t[W_P].s) : NULL;
 	v->op =
