@@ -68,7 +68,8 @@ backend_part_full(struct mgd *m, const struct daemon_def *def, struct sb *out)
 	}
 	sb_init(&all);
 	backend_part_text(m, c, def, &all);
-	delta_view_tunnels(all.buf, all.len, NULL, c, out);
+	delta_view_tunnels(
+	    all.buf, all.len, def->subtrees, def->nsubtrees, NULL, c, out);
 	sb_free(&all);
 }
 
@@ -76,15 +77,10 @@ void
 backend_part_delta(const struct daemon_def *def, const char *delta, size_t len,
     struct conf *old, struct conf *new, struct sb *out)
 {
-	struct sb all;
-
-	if (!def->tunnels_only) {
+	if (def->tunnels_only)
+		delta_view_tunnels(
+		    delta, len, def->subtrees, def->nsubtrees, old, new, out);
+	else
 		diff_delta_filter(
 		    delta, len, def->subtrees, def->nsubtrees, out);
-		return;
-	}
-	sb_init(&all);
-	diff_delta_filter(delta, len, def->subtrees, def->nsubtrees, &all);
-	delta_view_tunnels(all.buf, all.len, old, new, out);
-	sb_free(&all);
 }

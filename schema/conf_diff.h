@@ -51,5 +51,8 @@ void diff_add_text(const struct cnode *n, struct sb *out);
  */
 void diff_delta_filter(const char *text, size_t len,
     const char *const *prefixes, size_t nprefix, struct sb *out);
+/* Whether one line of a delta (without its newline) is such a line. */
+bool diff_line_concerns(
+    const char *line, size_t len, const char *const *prefixes, size_t nprefix);
 
 #endif

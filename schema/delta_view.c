@@ -52,6 +52,7 @@ struct dview {
 	struct cnode *nctx, *np;
 	const struct cnode *octx, *op;
 	const struct cnode *bare; /* the context last made by its key */
+	const char *run;	  /* the lines that go as they are, from here */
 	struct conf_xtab joined, moved, left, touched;
 	struct cnode **ctxs; /* the contexts touched, in order */
 	size_t nctxs, capctxs;
@@ -157,6 +158,17 @@ dv_classify(struct dview *v, const char *line, size_t len, const char *path)
 	return tn && to ? DV_STAY : tn ? DV_JOIN : to ? DV_LEAVE : DV_DROP;
 }
 
+/* Writes the lines kept since run, up to end (the lines that go as they
+ * are, in one copy: a delta of 200,000 lines is mostly such runs). */
+static void
+dv_flush(struct dview *v, const char *end)
+{
+	if (v->run != NULL)
+		sb_add(v->out, v->run, (size_t)(end - v->run));
+	v->run = NULL;
+}
+
+/* One line: kept in the run of lines that go as they are, or not. */
 static void
 dv_one(struct dview *v, const char *line, size_t len)
 {
@@ -188,6 +200,7 @@ dv_one(struct dview *v, const char *line, size_t len)
 		break;
 	case DV_JOIN: dv_touch(v, &v->joined, v->np); break;
 	case DV_LEAVE:
+		dv_flush(v, line);
 		if (conf_xtab_find(&v->left, v->op) == NULL) {
 			conf_xtab_get(&v->left, v->op);
 			dv_line(v, "delete", v->op);
@@ -195,6 +208,7 @@ dv_one(struct dview *v, const char *line, size_t len)
 		break;
 	case DV_DROP: break;
 	}
+	dv_flush(v, line);
 	/* a context new in this change is made where its lines were */
 	if (v->octx == NULL && v->nctx != NULL && v->nctx != v->bare) {
 		dv_line(v, "set", v->nctx);
@@ -202,8 +216,8 @@ dv_one(struct dview *v, const char *line, size_t len)
 	}
 	return;
 pass:
-	sb_add(v->out, line, len);
-	sb_putc(v->out, '\n');
+	if (v->run == NULL)
+		v->run = line;
 }
 
 static bool
@@ -259,8 +273,8 @@ dv_order(struct dview *v, const struct cnode *c)
 }
 
 void
-delta_view_tunnels(const char *text, size_t len, struct conf *old,
-    struct conf *new, struct sb *out)
+delta_view_tunnels(const char *text, size_t len, const char *const *prefixes,
+    size_t nprefix, struct conf *old, struct conf *new, struct sb *out)
 {
 	const struct schema *s = conf_schema(new);
 	struct dview v = { .old = old, .new = new, .out = out };
@@ -274,17 +288,22 @@ delta_view_tunnels(const char *text, size_t len, struct conf *old,
 	v.permit = v.then ? snode_child(v.then, "permit") : NULL;
 	v.tunnel = v.permit ? snode_child(v.permit, "tunnel") : NULL;
 	if (v.tunnel == NULL) {
-		sb_add(out, text, len);
+		diff_delta_filter(text, len, prefixes, nprefix, out);
 		return;
 	}
 	sb_init(&v.key);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (l > 0)
+		if (l > 0 && diff_line_concerns(p, l, prefixes, nprefix))
 			dv_one(&v, p, l);
+		else
+			dv_flush(&v, p);
 		p += l + (nl != NULL);
 	}
+	dv_flush(&v, end);
+	if (out->len > 0 && out->buf[out->len - 1] != '\n')
+		sb_putc(out, '\n');
 	for (size_t i = 0; i < v.nctxs; i++)
 		dv_order(&v, v.ctxs[i]);
 	free(v.ctxs);

@@ -16,14 +16,18 @@
 #include "schema/conf.h"
 
 /*
- * Appends to out the delta that turns the view of old into the view of
- * new, from text, the delta (or a part of it: diff_delta_filter) that
- * turns old into new.  old NULL: an empty configuration (text is a
- * daemon's first, whole configuration).  A policy that gains `then
- * permit tunnel` comes whole, one that loses it is deleted, and tunnel
- * policies keep the configuration's order among themselves.
+ * Appends to out the lines of text that concern the prefixes (what
+ * diff_delta_filter keeps: a daemon's subtrees), in the view: text is the
+ * delta (or a daemon's whole configuration) that turns old into new, out
+ * the delta that turns the view of old into the view of new.  old NULL:
+ * an empty configuration.  A policy that gains `then permit tunnel` comes
+ * whole, one that loses it is deleted, and the tunnel policies keep the
+ * configuration's order among themselves.  One pass and one copy, the
+ * subtrees' filter's: a 200,000-line change copied twice paid 40 ms of
+ * first touches for the second 13 MB.
  */
-void delta_view_tunnels(const char *text, size_t len, struct conf *old,
+void delta_view_tunnels(const char *text, size_t len,
+    const char *const *prefixes, size_t nprefix, struct conf *old,
     struct conf *new, struct sb *out);
 
 #endif
