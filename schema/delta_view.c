@@ -1,8 +1,11 @@
 /*
  * delta_view: iked's view of a change (delta_view.h).
  *
- * The delta is read line by line.  A line outside `security policies
- * from-zone A to-zone B policy P` goes as it is.  A line of policy P goes
+ * The delta is read line by line.  A line outside the daemon's subtrees
+ * is dropped (diff_delta_filter's test, so that the part is one copy of
+ * the delta's lines, not two).  A line outside `security policies
+ * from-zone A to-zone B policy P` goes as it is, in runs of lines copied
+ * at once.  A line of policy P goes
  * by whether P tunnels in the old tree (so is in the daemon's view) and in
  * the new one:
  *
