@@ -20,6 +20,13 @@
  *   commit1  what a commit of that change costs the tree: the diff from
  *            the marks against the copy, its delta text, and clearing
  *            the marks (conf_diff, diff_delta_text, conf_clean)
+ *   filter   iked's part of the lines as mgd made it before its view
+ *            (diff_delta_filter over iked's subtrees)
+ *   view     iked's part of the lines, its view (delta_view_tunnels
+ *            against the delta's tree: what mgd does for iked at a load
+ *            + commit; diff_delta_filter before)
+ *   vdelta   the view's lines applied to an empty tree (what iked parses
+ *            now, against delta before)
  *   free     freeing the three trees
  *
  * and, once, where the loaded tree's bytes are (conf_usage): per node,
@@ -37,11 +44,23 @@
 
 #include "lib/log.h"
 #include "schema/conf_diff.h"
+#include "schema/delta_view.h"
 #include "schema/edit.h"
 
-enum { ST_DELTA, ST_LOAD, ST_DUP, ST_ONE, ST_COMMIT1, ST_FREE, ST_N };
-static const char *const step_name[ST_N] = { "delta", "load", "dup", "one",
-	"commit1", "free" };
+enum {
+	ST_DELTA,
+	ST_FILTER,
+	ST_VIEW,
+	ST_VDELTA,
+	ST_LOAD,
+	ST_DUP,
+	ST_ONE,
+	ST_COMMIT1,
+	ST_FREE,
+	ST_N
+};
+static const char *const step_name[ST_N] = { "delta", "filter", "view",
+	"vdelta", "load", "dup", "one", "commit1", "free" };
 
 struct mark {
 	double cpu;
@@ -123,6 +142,52 @@ done:
 	return rc;
 }
 
+/* iked's subtrees (mgd/backend.c) */
+static const char *const iked_trees[] = { "security ike", "security ipsec",
+	"security policies", "security address-book", "security zones",
+	"security key-manager", "security pki", "interfaces" };
+
+/* iked's view of the text (tree a), then the view parsed as iked does. */
+static int
+run_view(struct schema *s, struct conf *a, const char *text, size_t len,
+    struct mark *d)
+{
+	struct conf *v = conf_new(s);
+	struct path_err err;
+	struct sb view, filter;
+	struct mark t0, t1;
+	size_t bad;
+	int rc = -1;
+
+	sb_init(&view);
+	sb_init(&filter);
+	sb_init(&err.msg);
+	t0 = mark_now();
+	diff_delta_filter(text, len, iked_trees, 8, &filter);
+	t1 = mark_now();
+	d[ST_FILTER] = (struct mark){ t1.cpu - t0.cpu, t1.faults - t0.faults };
+	/* filter kept meanwhile: the view's buffer is fresh memory too */
+	t0 = mark_now();
+	delta_view_tunnels(text, len, iked_trees, 8, NULL, a, &view);
+	t1 = mark_now();
+	d[ST_VIEW] = (struct mark){ t1.cpu - t0.cpu, t1.faults - t0.faults };
+	t0 = t1;
+	if (edit_apply_delta(v, view.buf, view.len, &err, &bad) == -1) {
+		fprintf(
+		    stderr, "vdelta: line %zu: %s\n", bad, sb_str(&err.msg));
+		goto done;
+	}
+	t1 = mark_now();
+	d[ST_VDELTA] = (struct mark){ t1.cpu - t0.cpu, t1.faults - t0.faults };
+	rc = 0;
+done:
+	conf_free(v);
+	sb_free(&view);
+	sb_free(&filter);
+	sb_free(&err.msg);
+	return rc;
+}
+
 static void
 print_usage(const struct conf_usage *u)
 {
@@ -159,7 +224,9 @@ run_once(struct schema *s, const char *text, size_t len, const char *one,
 	}
 	t1 = mark_now();
 	d[ST_DELTA] = (struct mark){ t1.cpu - t0.cpu, t1.faults - t0.faults };
-	t0 = t1;
+	if (run_view(s, a, text, len, d) == -1)
+		goto done;
+	t0 = mark_now();
 	if (edit_apply_hiding(b, NULL, text, len, &hidden, &err, &bad, NULL) ==
 	    -1) {
 		fprintf(stderr, "load: line %zu: %s\n", bad, sb_str(&err.msg));

@@ -32,10 +32,9 @@
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "mgd/backend.h"
+#include "mgd/backend_int.h"
 #include "mgd/mgd.h"
 #include "proto/proto_daemon.h"
-#include "schema/conf_text.h"
-#include "schema/path.h"
 
 #define BACKOFF_MIN 1
 #define BACKOFF_MAX 30
@@ -47,14 +46,11 @@
 /* at mgd's stop, the wait for the daemons to exit after SIGTERM */
 #define DAEMON_STOP_MS 5000
 
-struct daemon_def {
-	const char *name;
-	const char *const *subtrees;
-	size_t nsubtrees;
-};
-
 static const char *const keymgr_trees[] = { "security key-manager",
 	"security pki" };
+/* iked reads security policies only for policy-based VPNs: it is sent
+ * the tunnel policies alone (tunnels_only, mgd/backend_part.c), hostd
+ * every policy. */
 static const char *const iked_trees[] = { "security ike", "security ipsec",
 	"security policies", "security address-book", "security zones",
 	"security key-manager", "security pki", "interfaces" };
@@ -85,9 +81,9 @@ static const char *const hostd_trees[] = { "system", "interfaces",
  *     auth_start): the host side is in place by then.  st0 units are
  *     iked's devices, which hostd waits for, not the other way round. */
 static const struct daemon_def daemon_defs[] = {
-	{ "hostd", hostd_trees, 6 },
-	{ "keymgr", keymgr_trees, 2 },
-	{ "iked", iked_trees, 8 },
+	{ "hostd", hostd_trees, 6, false },
+	{ "keymgr", keymgr_trees, 2, false },
+	{ "iked", iked_trees, 8, true },
 };
 #define NDAEMONS (sizeof(daemon_defs) / sizeof(daemon_defs[0]))
 
@@ -472,51 +468,6 @@ backend_call(struct daemon *d, json_t *req)
 	return backend_wait(d, backend_send(d, req, NULL));
 }
 
-/* The daemon's subtrees of the committed configuration as set lines. */
-static void
-backend_full_text(
-    struct backend *b, const struct daemon_def *def, struct sb *out)
-{
-	struct conf *c = mgd_running(b->m);
-
-	for (size_t i = 0; i < def->nsubtrees; i++) {
-		struct toks tk;
-		struct path_err err;
-		struct cpath p;
-		struct sb e;
-		size_t off, pos = 0;
-		sb_init(&e);
-		if (lex_line(def->subtrees[i], strlen(def->subtrees[i]), &tk,
-			&e, &off) == -1) {
-			sb_free(&e);
-			continue;
-		}
-		cpath_init(&p);
-		sb_init(&err.msg);
-		if (path_parse(b->m->schema, schema_root(b->m->schema), &tk,
-			&pos, PATH_LOOSE, &p, &err) == 0 &&
-		    p.n > 0) {
-			/* a list without its key (security address-book):
-			 * every entry of it, which cpath_find does not name */
-			const struct cstep *last = &p.step[p.n - 1];
-			bool list = last->val == NULL &&
-			    (last->sn->kind == SN_LIST ||
-				last->sn->kind == SN_LEAFLIST);
-			p.n -= list;
-			struct cnode *n = cpath_find(c, &p);
-			p.n += list;
-			for (const struct cnode *x = list && n ? n->first : n;
-			     x != NULL; x = list ? x->next : NULL)
-				if (!list || x->sn == last->sn)
-					conf_text_set(x, out);
-		}
-		sb_free(&err.msg);
-		sb_free(&e);
-		cpath_free(&p);
-		toks_free(&tk);
-	}
-}
-
 /* A new daemon gets the committed configuration of its subtrees. */
 static void
 backend_hand_config(struct daemon *d)
@@ -525,7 +476,7 @@ backend_hand_config(struct daemon *d)
 	json_t *req = json_object(), *reply;
 
 	sb_init(&text);
-	backend_full_text(d->b, d->def, &text);
+	backend_part_full(d->b->m, d->def, &text);
 	json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
 	json_object_set_new(req, "full", json_true());
 	reply = backend_wait(d, backend_send(d, req, &text));
@@ -801,7 +752,7 @@ backend_check_answered(void *arg, json_t *reply, const char *err)
 
 void
 backend_check_start(struct backend *b, const char *delta, size_t len,
-    struct verrs *errs, backend_done_cb *done, void *arg)
+    struct conf *next, struct verrs *errs, backend_done_cb *done, void *arg)
 {
 	struct sb text[NDAEMONS];
 	size_t order[NDAEMONS], n = 0;
@@ -810,8 +761,8 @@ backend_check_start(struct backend *b, const char *delta, size_t len,
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		sb_init(&text[i]);
 		if (b->d[i].fd >= 0)
-			diff_delta_filter(delta, len, b->d[i].def->subtrees,
-			    b->d[i].def->nsubtrees, &text[i]);
+			backend_part_delta(b->d[i].def, delta, len,
+			    mgd_running(b->m), next, &text[i]);
 		/* An unchanged subtree costs no message. */
 		if (text[i].len == 0)
 			continue;

@@ -26,13 +26,14 @@ void backend_free(struct backend *b);
 typedef void backend_done_cb(void *arg);
 /*
  * Phase one, without waiting: every running daemon checks its part of the
- * delta text (the commit's change as editing commands); their errors are
+ * delta text (the commit's change as editing commands, which makes next
+ * of the configuration the daemons run); their errors are
  * appended to errs, and done(arg) runs from mgd's loop once all have
  * answered.  A daemon that goes down meanwhile counts as answered: it gets
  * generation 0 when it starts again (which waits for the commit).
  */
 void backend_check_start(struct backend *b, const char *delta, size_t len,
-    struct verrs *errs, backend_done_cb *done, void *arg);
+    struct conf *next, struct verrs *errs, backend_done_cb *done, void *arg);
 /* Phase two, after the store has the commit: done runs once every daemon
  * that checked has applied.  They are asked at once (keymgr holds iked's
  * requests for a profile the commit adds until it has applied it). */

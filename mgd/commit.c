@@ -564,11 +564,11 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 	if (j->x != NULL) {
 		diff_delta_text(&j->xd, &j->xdelta);
 		backend_check_start(m->backend, sb_str(&j->xdelta),
-		    j->xdelta.len, &j->errs, commit_checked, j);
+		    j->xdelta.len, j->x, &j->errs, commit_checked, j);
 	} else {
 		diff_delta_text(&j->d, &j->delta);
 		backend_check_start(m->backend, sb_str(&j->delta), j->delta.len,
-		    &j->errs, commit_checked, j);
+		    j->c, &j->errs, commit_checked, j);
 	}
 	j->t_sent = clock_mono_ms();
 	j->c_sent = clock_cpu_ms();

@@ -486,6 +486,12 @@ diff_add_lines(const struct cnode *n, struct sb *out)
 	}
 }
 
+void
+diff_add_text(const struct cnode *n, struct sb *out)
+{
+	diff_add_lines(n, out);
+}
+
 static void
 diff_item_delta(const struct diff_item *it, struct sb *out)
 {
@@ -547,6 +553,17 @@ diff_path_concerns(
 	return false;
 }
 
+bool
+diff_line_concerns(
+    const char *line, size_t len, const char *const *prefixes, size_t nprefix)
+{
+	const char *sp = memchr(line, ' ', len);
+
+	return sp != NULL &&
+	    diff_path_concerns(
+		sp + 1, (size_t)(line + len - sp - 1), prefixes, nprefix);
+}
+
 void
 diff_delta_filter(const char *text, size_t len, const char *const *prefixes,
     size_t nprefix, struct sb *out)
@@ -561,10 +578,7 @@ diff_delta_filter(const char *text, size_t len, const char *const *prefixes,
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const char *sp = memchr(p, ' ', l);
-		bool want = sp != NULL &&
-		    diff_path_concerns(
-			sp + 1, (size_t)(p + l - sp - 1), prefixes, nprefix);
+		bool want = diff_line_concerns(p, l, prefixes, nprefix);
 		if (want && run == NULL)
 			run = p;
 		else if (!want && run != NULL) {

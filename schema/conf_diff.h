@@ -42,6 +42,8 @@ void diff_free(struct diff *d);
 void diff_compare_text(const struct diff *d, struct sb *out);
 /* The delta as editing commands, one per line. */
 void diff_delta_text(const struct diff *d, struct sb *out);
+/* The delta's lines that add n's subtree (set, deactivate, annotate). */
+void diff_add_text(const struct cnode *n, struct sb *out);
 /*
  * The lines of a delta text that concern the given top paths ("security
  * ike"): at or under one of them, or above (`delete security`).  What a
@@ -49,5 +51,8 @@ void diff_delta_text(const struct diff *d, struct sb *out);
  */
 void diff_delta_filter(const char *text, size_t len,
     const char *const *prefixes, size_t nprefix, struct sb *out);
+/* Whether one line of a delta (without its newline) is such a line. */
+bool diff_line_concerns(
+    const char *line, size_t len, const char *const *prefixes, size_t nprefix);
 
 #endif

@@ -25,6 +25,11 @@
  * QSAFE_STALL, if any), and notes "asked check ..." once it has answered
  * the check (apply_order.sh).
  *
+ * QSAFE_STALL_CONFIG=DIR: each configuration the stand-in is sent (a
+ * start's whole one, a commit's change) is appended to DIR/NAME.config
+ * after a line "== full" or "== check", so that a test reads what mgd
+ * sends each daemon (daemon_parts.sh).
+ *
  * At mgd's stop (stop.sh): the stand-in named by QSAFE_STALL_TERM_IGNORE
  * ignores SIGTERM and the end of mgd's link (a daemon that hangs), noting
  * "term-ignored NAME PID"; the one named by QSAFE_STALL_TERM_SLOW takes a
@@ -54,6 +59,24 @@ stall_note(const char *what)
 	if (path == NULL || (f = fopen(path, "a")) == NULL)
 		return;
 	fprintf(f, "%s %d\n", what, (int)getpid());
+	fclose(f);
+}
+
+/* The configuration text of a check, to QSAFE_STALL_CONFIG/NAME.config. */
+static void
+stall_config(const char *name, const json_t *req)
+{
+	const char *dir = getenv("QSAFE_STALL_CONFIG");
+	const char *text = msg_str(req, "config");
+	char path[4096];
+	FILE *f;
+
+	if (dir == NULL || text == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.config", dir, name);
+	if ((f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "== %s\n%s", msg_bool(req, "full") ? "full" : "check", text);
 	fclose(f);
 }
 
@@ -230,8 +253,10 @@ main(int argc, char **argv)
 		/* Asked during its check: keymgr has checked the change by
 		 * now (QSAFE_STALL holds this check), mgd has not applied it.
 		 */
-		if (op != NULL && strcmp(op, DAEMON_OP_CHECK) == 0)
+		if (op != NULL && strcmp(op, DAEMON_OP_CHECK) == 0) {
 			checked = !msg_bool(req, "full");
+			stall_config(name, req);
+		}
 		if (ask != NULL && checked && !apply)
 			afd = stall_ask_send(state_dir, ask, "check");
 		json_object_set_new(
