@@ -1,7 +1,7 @@
 /*
  * policy_show: the policies in the kernel: loading the ruleset (as one
- * transaction, or its dry run), reading back the counts, and `show
- * security policies` with each policy's hit count.
+ * transaction, or its dry run), and `show security policies` with each
+ * policy's hit count (the counts: policy_count.c).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -42,142 +42,7 @@ policy_load(struct hostd *h, const char *text, bool dry_run, struct sb *err)
 	return rc;
 }
 
-/* ---- counts ------------------------------------------------------ */
-
-#define POLICY_NAME_MAX 64 /* hostd's object names: prefix and 16 hex */
-
-/* Adds packets and bytes to out's entry name. */
-static void
-policy_count_add(json_t *out, const char *name, size_t len,
-    unsigned long long pk, unsigned long long by)
-{
-	char key[POLICY_NAME_MAX * 2 + 4];
-	json_t *e;
-
-	if (len == 0 || len >= sizeof(key))
-		return;
-	memcpy(key, name, len);
-	key[len] = '\0';
-	if ((e = json_object_get(out, key)) != NULL) {
-		pk += (unsigned long long)json_integer_value(
-		    json_array_get(e, 0));
-		by += (unsigned long long)json_integer_value(
-		    json_array_get(e, 1));
-	}
-	json_object_set_new(
-	    out, key, json_pack("[I, I]", (json_int_t)pk, (json_int_t)by));
-}
-
-/* "packets N bytes M" at p: 0, or -1 when p holds something else. */
-static int
-policy_count_pair(const char *p, unsigned long long *pk, unsigned long long *by)
-{
-	char *end;
-
-	if (strncmp(p, "packets ", 8) != 0)
-		return -1;
-	*pk = strtoull(p + 8, &end, 10);
-	if (end == p + 8 || strncmp(end, " bytes ", 7) != 0)
-		return -1;
-	p = end + 7;
-	*by = strtoull(p, &end, 10);
-	return end == p ? -1 : 0;
-}
-
-/*
- * Reads the counts out of nft's listing of the table (text, as nft 1.0.6
- * prints it): a named counter is "counter NAME {" then "packets N bytes
- * M"; in a chain, each rule's "counter packets N bytes M" adds to the
- * chain's entry, or to TAG's when the rule ends in `comment "TAG"` (a
- * policy's rule in a bucket chain, policy.c); sets are skipped (no set of
- * the table counts its elements).
- */
-static void
-policy_count_parse(const char *text, json_t *out)
-{
-	enum { NONE, CHAIN, COUNTER, SET } mode = NONE;
-	const char *name = NULL, *l, *nl, *q;
-	size_t nlen = 0;
-	unsigned long long pk, by;
-
-	for (l = text; *l; l = *nl ? nl + 1 : nl) {
-		nl = strchr(l, '\n');
-		nl = nl ? nl : l + strlen(l);
-		while (l < nl && (*l == '\t' || *l == ' '))
-			l++;
-		size_t len = (size_t)(nl - l);
-		if (len > 6 && strncmp(l, "chain ", 6) == 0) {
-			mode = CHAIN;
-			name = l + 6;
-			nlen = strcspn(name, " {\n");
-		} else if (len > 8 && strncmp(l, "counter ", 8) == 0 &&
-		    nl[-1] == '{' && strncmp(l + 8, "packets ", 8) != 0) {
-			mode = COUNTER;
-			name = l + 8;
-			nlen = strcspn(name, " {\n");
-		} else if (len > 4 &&
-		    (strncmp(l, "set ", 4) == 0 ||
-			strncmp(l, "map ", 4) == 0)) {
-			mode = SET;
-			name = l + 4;
-			nlen = strcspn(name, " {\n");
-		} else if (mode == SET) {
-			/* its elements: nothing counted */
-		} else if (mode == COUNTER &&
-		    policy_count_pair(l, &pk, &by) == 0) {
-			policy_count_add(out, name, nlen, pk, by);
-			mode = NONE;
-		} else if (mode == CHAIN) {
-			/* a policy's rule in a bucket counts for its tag */
-			const char *to = name;
-			size_t tlen = nlen;
-			(void)nftm_tag_of(l, (size_t)(nl - l), &to, &tlen);
-			for (q = l;
-			     (q = strstr(q, "counter ")) != NULL && q < nl;
-			     q += 8)
-				if (policy_count_pair(q + 8, &pk, &by) == 0)
-					policy_count_add(out, to, tlen, pk, by);
-		}
-	}
-}
-
-/*
- * The counts of the table in force (hostd.h).  A few chains are listed
- * one by one (nft 1.0.6 fetches only what a `list chain` names, and takes
- * one list command a run); more, or all, in one listing of the table.
- */
-json_t *
-policy_counters(struct hostd *h, const json_t *chains)
-{
-	struct nft_ctx *nft;
-	json_t *out = json_object(), *v;
-	struct sb cmd;
-	const char *name;
-
-	if (!h->active || (nft = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
-		return out;
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	sb_init(&cmd);
-	if (chains != NULL && json_object_size(chains) <= 16) {
-		json_object_foreach((json_t *)chains, name, v)
-		{
-			sb_reset(&cmd);
-			sb_printf(
-			    &cmd, "list chain inet %s %s", h->table, name);
-			if (nft_run_cmd_from_buffer(nft, sb_str(&cmd)) == 0)
-				policy_count_parse(
-				    nft_ctx_get_output_buffer(nft), out);
-		}
-	} else {
-		sb_printf(&cmd, "list table inet %s", h->table);
-		if (nft_run_cmd_from_buffer(nft, sb_str(&cmd)) == 0)
-			policy_count_parse(nft_ctx_get_output_buffer(nft), out);
-	}
-	nft_ctx_free(nft);
-	sb_free(&cmd);
-	return out;
-}
+/* ---- counts (policy_count.c reads them) ------------------------ */
 
 static json_int_t
 policy_hits_of(const json_t *counters, const char *name)
