@@ -88,56 +88,125 @@ policy_list(const struct cnode *p, const char *leaf)
 	return a;
 }
 
-static json_t *
-policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
-    int seq, json_t *counters)
+/* What a view of `show security policies` shows of each policy. */
+enum policy_view { VIEW_HITS, VIEW_PLAIN, VIEW_DETAIL };
+
+/* Whether the log and VPN lines a view has. */
+static void
+policy_then(const struct cnode *q, enum policy_view view, json_t *d)
 {
-	const struct cnode *m = cnode_child(q, "match");
-	json_t *d = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:I}",
-	    "name", q->val, "index", index, "sequence", seq, "source-addresses",
-	    policy_list(m, "source-address"), "destination-addresses",
-	    policy_list(m, "destination-address"), "applications",
-	    policy_list(m, "application"), "action", policy_action(q), "hits",
-	    policy_hits(counters, ctx, q->val));
 	const struct cnode *tun = host_path(q, "then permit tunnel");
+	const struct cnode *log = host_path(q, "then log");
+
 	if (policy_tunnel_vpn(q) != NULL) {
 		json_object_set_new(
 		    d, "tunnel", json_string(policy_tunnel_vpn(q)));
-		if (cnode_child_val(tun, "pair-policy") != NULL)
+		if (view == VIEW_DETAIL &&
+		    cnode_child_val(tun, "pair-policy") != NULL)
 			json_object_set_new(d, "pair-policy",
 			    json_string(cnode_child_val(tun, "pair-policy")));
 	}
-	const struct cnode *log = host_path(q, "then log");
 	if (log != NULL) {
 		json_object_set_new(d, "log", json_true());
-		json_object_set_new(d, "session-init",
-		    json_boolean(cnode_child(log, "session-init")));
-		json_object_set_new(d, "session-close",
-		    json_boolean(cnode_child(log, "session-close")));
+		if (view == VIEW_DETAIL) {
+			json_object_set_new(d, "session-init",
+			    json_boolean(cnode_child(log, "session-init")));
+			json_object_set_new(d, "session-close",
+			    json_boolean(cnode_child(log, "session-close")));
+		}
 	}
-	/* resolved address-book entries, for detail */
+}
+
+/* The address-book entries the policy's match names, resolved. */
+static json_t *
+policy_resolved(struct conf *c, const struct cnode *m)
+{
 	json_t *res = json_object();
+	struct sb v4, v6, why;
+
+	sb_init(&v4);
+	sb_init(&v6);
+	sb_init(&why);
 	for (const struct cnode *a = m ? m->first : NULL; a; a = a->next) {
-		struct sb v4, v6, why;
 		if ((strcmp(a->sn->name, "source-address") != 0 &&
 			strcmp(a->sn->name, "destination-address") != 0) ||
 		    strncmp(a->val, "any", 3) == 0)
 			continue;
-		sb_init(&v4);
-		sb_init(&v6);
-		sb_init(&why);
+		sb_reset(&v4);
+		sb_reset(&v6);
+		sb_reset(&why);
 		if (policy_addr(c, a->val, 0, &v4, &v6, &why) == 0)
 			json_object_set_new(res, a->val,
 			    json_sprintf("%s%s%s", sb_str(&v4),
 				v4.len && v6.len ? ", " : "", sb_str(&v6)));
-		sb_free(&v4);
-		sb_free(&v6);
-		sb_free(&why);
 	}
-	json_object_set_new(d, "resolved", res);
+	sb_free(&v4);
+	sb_free(&v6);
+	sb_free(&why);
+	return res;
+}
+
+/*
+ * Policy q as the view shows it, no more: at 40,000 policies each member
+ * is 40,000 values to build, send and parse (the cli's parse was most of
+ * its time).  The hit counts are a table: a row [index, name, hits,
+ * action] each, and only they read the counters.
+ */
+static json_t *
+policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
+    int seq, enum policy_view view, const json_t *counters)
+{
+	const struct cnode *m = cnode_child(q, "match");
+	json_t *d;
+
+	if (view == VIEW_HITS)
+		return json_pack("[i, s, I, s]", index, q->val,
+		    policy_hits(counters, ctx, q->val), policy_action(q));
+	d = json_pack("{s:s, s:i, s:s, s:i}", "name", q->val, "index", index,
+	    "action", policy_action(q), "sequence", seq);
+	json_object_set_new(
+	    d, "source-addresses", policy_list(m, "source-address"));
+	json_object_set_new(
+	    d, "destination-addresses", policy_list(m, "destination-address"));
+	json_object_set_new(d, "applications", policy_list(m, "application"));
+	if (ctx[0] == '\0') {
+		json_object_set_new(
+		    d, "from-zones", policy_list(m, "from-zone"));
+		json_object_set_new(d, "to-zones", policy_list(m, "to-zone"));
+	}
+	policy_then(q, view, d);
+	if (view == VIEW_DETAIL)
+		json_object_set_new(d, "resolved", policy_resolved(c, m));
 	return d;
 }
 
+/* The policies of context ctx (global: "") that the input asks for, into
+ * a (NULL: none shown); *index counts them all, as a policy's index does
+ * not depend on what is shown. */
+static void
+policy_rows(struct conf *c, const char *ctx, const struct cnode *p,
+    const char *only, enum policy_view view, const json_t *counters, int *index,
+    json_t *a)
+{
+	int seq = 1;
+
+	for (const struct cnode *q = p ? p->first : NULL; q; q = q->next) {
+		if (!policy_is(q))
+			continue;
+		if (a != NULL && (only == NULL || strcmp(only, q->val) == 0))
+			json_array_append_new(a,
+			    policy_data(
+				c, ctx, q, *index, seq, view, counters));
+		(*index)++;
+		seq++;
+	}
+}
+
+/*
+ * `show security policies [from-zone F] [to-zone T] [policy-name P]
+ * [detail | hit-count]`: the contexts that match F and T with their
+ * policies (those named P), then the global ones (without F and T).
+ */
 json_t *
 policy_show(struct hostd *h, const json_t *input, struct sb *err)
 {
@@ -145,55 +214,47 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
 	const char *wf = json_string_value(json_object_get(input, "from-zone"));
 	const char *wt = json_string_value(json_object_get(input, "to-zone"));
-	json_t *counters = policy_counters(h, NULL), *ctxs = json_array();
-	json_t *glob = json_array();
+	const char *only =
+	    json_string_value(json_object_get(input, "policy-name"));
+	bool hits = json_is_true(json_object_get(input, "hit-count"));
+	bool detail = json_is_true(json_object_get(input, "detail"));
+	enum policy_view view = hits ? VIEW_HITS
+	    : detail		     ? VIEW_DETAIL
+				     : VIEW_PLAIN;
+	json_t *counters = hits ? policy_counters(h, NULL) : NULL;
+	json_t *ctxs = json_array(), *glob = json_array();
 	int index = POLICY_INDEX_FIRST;
 
 	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next) {
-		if (strcmp(p->sn->name, "policy") != 0 || cnode_is_inactive(p))
+		if (!policy_is(p))
 			continue;
 		const char *sep = strchr(p->val, CONF_KEY_SEP);
+		size_t flen = sep ? (size_t)(sep - p->val) : 0;
+		const char *to = sep ? sep + 1 : "";
+		bool shown = (wf == NULL ||
+				 (strlen(wf) == flen &&
+				     strncmp(wf, p->val, flen) == 0)) &&
+		    (wt == NULL || strcmp(wt, to) == 0);
 		json_t *ctx = json_pack("{s:s%, s:s, s:[]}", "from-zone",
-		    p->val, (size_t)(sep ? sep - p->val : 0), "to-zone",
-		    sep ? sep + 1 : "", "policies");
-		int seq = 1;
-		for (const struct cnode *q = p->first; q; q = q->next)
-			if (strcmp(q->sn->name, "policy") == 0 &&
-			    !cnode_is_inactive(q))
-				json_array_append_new(
-				    json_object_get(ctx, "policies"),
-				    policy_data(c, p->val, q, index++, seq++,
-					counters));
-		const char *f =
-		    json_string_value(json_object_get(ctx, "from-zone"));
-		if ((wf && strcmp(wf, f) != 0) ||
-		    (wt &&
-			strcmp(wt,
-			    json_string_value(
-				json_object_get(ctx, "to-zone"))) != 0))
-			json_decref(ctx);
-		else
+		    p->val, flen, "to-zone", to, "policies");
+		policy_rows(c, p->val, p, only, view, counters, &index,
+		    shown ? json_object_get(ctx, "policies") : NULL);
+		if (shown &&
+		    (only == NULL ||
+			json_array_size(json_object_get(ctx, "policies")) > 0))
 			json_array_append_new(ctxs, ctx);
+		else
+			json_decref(ctx);
 	}
-	const struct cnode *g = cnode_child(pol, "global");
-	int seq = 1;
-	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next) {
-		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
-			continue;
-		json_t *d = policy_data(c, "", q, index++, seq++, counters);
-		const struct cnode *m = cnode_child(q, "match");
-		json_object_set_new(
-		    d, "from-zones", policy_list(m, "from-zone"));
-		json_object_set_new(d, "to-zones", policy_list(m, "to-zone"));
-		json_array_append_new(glob, d);
-	}
+	policy_rows(c, "", cnode_child(pol, "global"), only, view, counters,
+	    &index, wf == NULL && wt == NULL ? glob : NULL);
 	const struct cnode *dp = cnode_child(pol, "default-policy");
-	json_t *out = json_pack("{s:s, s:I, s:o, s:b, s:b}", "default-policy",
+	json_t *out = json_pack("{s:s, s:o, s:b, s:b}", "default-policy",
 	    cnode_child(dp, "permit-all") ? "permit-all" : "deny-all",
-	    "default-hits", policy_hits_of(counters, "default_policy"),
-	    "contexts", ctxs, "detail",
-	    json_is_true(json_object_get(input, "detail")), "hit-count",
-	    json_is_true(json_object_get(input, "hit-count")));
+	    "contexts", ctxs, "detail", detail, "hit-count", hits);
+	if (hits)
+		json_object_set_new(out, "default-hits",
+		    json_integer(policy_hits_of(counters, "default_policy")));
 	if (wf == NULL && wt == NULL)
 		json_object_set_new(out, "global", glob);
 	else
