@@ -149,8 +149,8 @@ policy_resolved(struct conf *c, const struct cnode *m)
 /*
  * Policy q as the view shows it, no more: at 40,000 policies each member
  * is 40,000 values to build, send and parse (the cli's parse was most of
- * its time).  The hit counts are a table: a row [index, name, hits,
- * action] each, and only they read the counters.
+ * its time), and `| display xml|json` shows what the view shows.  Only
+ * the hit counts read the counters.
  */
 static json_t *
 policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
@@ -160,8 +160,9 @@ policy_data(struct conf *c, const char *ctx, const struct cnode *q, int index,
 	json_t *d;
 
 	if (view == VIEW_HITS)
-		return json_pack("[i, s, I, s]", index, q->val,
-		    policy_hits(counters, ctx, q->val), policy_action(q));
+		return json_pack("{s:s, s:i, s:I, s:s}", "name", q->val,
+		    "index", index, "hits", policy_hits(counters, ctx, q->val),
+		    "action", policy_action(q));
 	d = json_pack("{s:s, s:i, s:s, s:i}", "name", q->val, "index", index,
 	    "action", policy_action(q), "sequence", seq);
 	json_object_set_new(
@@ -249,12 +250,14 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 	policy_rows(c, "", cnode_child(pol, "global"), only, view, counters,
 	    &index, wf == NULL && wt == NULL ? glob : NULL);
 	const struct cnode *dp = cnode_child(pol, "default-policy");
-	json_t *out = json_pack("{s:s, s:o, s:b, s:b}", "default-policy",
-	    cnode_child(dp, "permit-all") ? "permit-all" : "deny-all",
-	    "contexts", ctxs, "detail", detail, "hit-count", hits);
+	json_t *out = json_pack("{s:s}", "default-policy",
+	    cnode_child(dp, "permit-all") ? "permit-all" : "deny-all");
 	if (hits)
 		json_object_set_new(out, "default-hits",
 		    json_integer(policy_hits_of(counters, "default_policy")));
+	json_object_set_new(out, "contexts", ctxs);
+	json_object_set_new(out, "detail", json_boolean(detail));
+	json_object_set_new(out, "hit-count", json_boolean(hits));
 	if (wf == NULL && wt == NULL)
 		json_object_set_new(out, "global", glob);
 	else

@@ -615,19 +615,14 @@ hr_hit_row(long long index, const char *from, const char *to, const char *name,
 	    name, buf, action[0] - 32, action + 1);
 }
 
-/* hr_hit_row of a policy's row [index, name, hits, action] (hostd's
- * policy_show.c) in context from -> to. */
+/* hr_hit_row of policy p in context from -> to. */
 static void
-hr_hit_policy(
-    const json_t *row, const char *from, const char *to, struct sb *out)
+hr_hit_policy(const json_t *p, const char *from, const char *to, struct sb *out)
 {
-	const char *name = json_string_value(json_array_get(row, 1));
-	const char *action = json_string_value(json_array_get(row, 3));
+	const char *action = hr_str(p, "action");
 
-	hr_hit_row(json_integer_value(json_array_get(row, 0)), from, to,
-	    name != NULL ? name : "",
-	    json_integer_value(json_array_get(row, 2)),
-	    action != NULL && *action ? action : "?", out);
+	hr_hit_row(hr_int(p, "index"), from, to, hr_str(p, "name"),
+	    hr_int(p, "hits"), *action ? action : "?", out);
 }
 
 static int

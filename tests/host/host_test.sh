@@ -274,6 +274,11 @@ after=$(counter ge-0-0-1)
 "$CLI" --state-dir "$D" -c "show security policies hit-count" |
 	awk '$4 == "t2u" && $5 >= 1 {f=1} END {exit !f}' &&
 	ok "hit count of t2u" || bad "hit count of t2u"
+out=$("$CLI" --state-dir "$D" -c "show security policies hit-count | display xml")
+printf '%s\n' "$out" | grep -q "^ *<name>t2u</name>" &&
+	printf '%s\n' "$out" | grep -Eq "^ *<hits>[1-9][0-9]*</hits>" &&
+	ok "hit counts | display xml: a policy's name and hits as elements" ||
+	{ bad "hit counts | display xml"; printf '%s\n' "$out"; }
 
 # 6. output shapes
 golden "show interfaces terse" interfaces-terse.out
