@@ -30,6 +30,7 @@
 #include "hostd/hostd.h"
 
 #define PC_BUF 32768	/* the largest reply buffer the kernel fills */
+#define PC_TRIES 3	/* readings, when the ruleset changes meanwhile */
 #define PC_NAME_MAX 256 /* a rule comment: 255 bytes and its NUL */
 
 struct pc {
@@ -39,6 +40,7 @@ struct pc {
 	const char *table;
 	json_t *out;	/* name -> [packets, bytes] */
 	json_t *chains; /* the chains of the table, while they are listed */
+	bool intr;	/* a dump was interrupted: read again */
 	char buf[PC_BUF];
 };
 
@@ -59,26 +61,51 @@ pc_add(struct pc *pc, const char *name, size_t len, uint64_t pk, uint64_t by)
 	    json_integer_value(json_array_get(e, 1)) + (json_int_t)by);
 }
 
-/* Sends the dump request nlh and hands each message of its answer to cb;
- * 0, or -1 (a table or chain that is not there: ENOENT). */
+/*
+ * Sends the dump request req and hands each message of its answer to cb,
+ * read to its end whatever happens, so the next dump starts clean; 0, or
+ * -1 (a table or chain that is not there: ENOENT).  A dump the kernel
+ * marks interrupted (NLM_F_DUMP_INTR: the ruleset changed meanwhile)
+ * feeds cb no more and sets pc->intr: policy_counters reads again.
+ */
 static int
-pc_dump(struct pc *pc, struct nlmsghdr *nlh, mnl_cb_t cb)
+pc_dump(struct pc *pc, struct nlmsghdr *req, mnl_cb_t cb)
 {
+	const struct nlmsghdr *nlh;
+	const struct nlmsgerr *e;
+	uint32_t seq = req->nlmsg_seq;
 	ssize_t n;
-	int rc;
+	int len;
 
-	if (mnl_socket_sendto(pc->nl, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(pc->nl, req, req->nlmsg_len) < 0)
 		return -1;
-	do {
+	for (;;) {
 		n = mnl_socket_recvfrom(pc->nl, pc->buf, sizeof(pc->buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -1;
-		rc =
-		    mnl_cb_run(pc->buf, (size_t)n, pc->seq, pc->portid, cb, pc);
-	} while (rc > MNL_CB_STOP);
-	return rc == MNL_CB_STOP ? 0 : -1;
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)pc->buf;
+		     mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq ||
+			    nlh->nlmsg_pid != pc->portid)
+				continue; /* not this dump's */
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				pc->intr = true;
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+					return -1;
+				e = mnl_nlmsg_get_payload(nlh);
+				errno = -e->error;
+				return e->error == 0 ? 0 : -1;
+			}
+			if (nlh->nlmsg_type >= NLMSG_MIN_TYPE && !pc->intr)
+				(void)cb(nlh, pc);
+		}
+	}
 }
 
 /* A dump request of type msg; attr (its TABLE attribute) names pc's table. */
@@ -248,37 +275,23 @@ pc_rule(const struct nlmsghdr *nlh, void *arg)
 
 /* ---- the counts -------------------------------------------------- */
 
-/*
- * The counts of the table in force (hostd.h): its named counters, then
- * each chain of chains (or, NULL, of the table) by a dump of its own.  A
- * chain that is not there counts nothing.
- */
-json_t *
-policy_counters(struct hostd *h, const json_t *chains)
+/* One reading of the counts into pc->out; -1 when there is no table. */
+static int
+pc_read(struct pc *pc, const json_t *chains)
 {
 	char req[1024]; /* a request: a header and two names */
 	struct nlmsghdr *nlh;
-	struct pc *pc;
-	json_t *out = json_object(), *v;
 	const char *name;
+	json_t *v;
 
-	if (!h->active || (pc = calloc(1, sizeof(*pc))) == NULL)
-		return out;
-	pc->table = h->table;
-	pc->out = out;
-	if ((pc->nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
-	    mnl_socket_bind(pc->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto done;
-	pc->portid = mnl_socket_get_portid(pc->nl);
 	nlh = pc_request(pc, req, NFT_MSG_GETOBJ, NFTA_OBJ_TABLE);
 	mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(NFT_OBJECT_COUNTER));
 	if (pc_dump(pc, nlh, pc_obj) == -1)
-		goto done;
+		return -1;
 	if (chains == NULL) {
-		pc->chains = json_object();
 		nlh = pc_request(pc, req, NFT_MSG_GETCHAIN, NFTA_CHAIN_TABLE);
 		if (pc_dump(pc, nlh, pc_chain) == -1)
-			goto done;
+			return -1;
 		chains = pc->chains;
 	}
 	json_object_foreach((json_t *)chains, name, v)
@@ -287,9 +300,38 @@ policy_counters(struct hostd *h, const json_t *chains)
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, name);
 		(void)pc_dump(pc, nlh, pc_rule); /* a chain gone: no count */
 	}
-done:
-	if (pc->nl != NULL)
+	return 0;
+}
+
+/*
+ * The counts of the table in force (hostd.h): its named counters, then
+ * each chain of chains (or, NULL, of the table) by a dump of its own.  A
+ * chain that is not there counts nothing.  Read again, whole, when a dump
+ * was interrupted (a count read half would be carried as the count).
+ */
+json_t *
+policy_counters(struct hostd *h, const json_t *chains)
+{
+	struct pc *pc;
+	json_t *out = json_object();
+
+	if (!h->active || (pc = calloc(1, sizeof(*pc))) == NULL)
+		return out;
+	pc->table = h->table;
+	if ((pc->nl = mnl_socket_open(NETLINK_NETFILTER)) != NULL &&
+	    mnl_socket_bind(pc->nl, 0, MNL_SOCKET_AUTOPID) == 0) {
+		pc->portid = mnl_socket_get_portid(pc->nl);
+		for (int tries = 0; tries < PC_TRIES; tries++) {
+			json_object_clear(out);
+			json_decref(pc->chains);
+			pc->chains = json_object();
+			pc->out = out;
+			pc->intr = false;
+			if (pc_read(pc, chains) == -1 || !pc->intr)
+				break;
+		}
 		mnl_socket_close(pc->nl);
+	}
 	json_decref(pc->chains);
 	free(pc);
 	return out;
