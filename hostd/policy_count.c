@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ struct pc {
 	json_t *out;	/* name -> [packets, bytes] */
 	json_t *chains; /* the chains of the table, while they are listed */
 	bool intr;	/* a dump was interrupted: read again */
-	char buf[PC_BUF];
+	alignas(struct nlmsghdr) char buf[PC_BUF]; /* read as messages */
 };
 
 /* Adds packets and bytes to pc->out's entry name (len bytes). */
