@@ -18,6 +18,9 @@
 #                         iked: a proposal)
 #   display set           `cli -c 'show configuration | display set'`,
 #                         median of RUNS
+#   policy shows          (firewall) `show security policies` plain,
+#                         hit-count, detail, from-zone/to-zone and
+#                         policy-name: median of RUNS, no target
 #
 # As root, mgd runs in a network namespace the script creates and removes
 # ($BENCH_NS, default qsafe-bench-PID), so hostd applies what it is given:
@@ -168,8 +171,12 @@ for shape in $shapes; do
 		change "hostd: address-book address" 'set security address-book global address A-$i 10.200.$i.0/24'
 		change "hostd: new policy" 'set security policies from-zone untrust to-zone trust policy N-$i match source-address any; set security policies from-zone untrust to-zone trust policy N-$i match destination-address any; set security policies from-zone untrust to-zone trust policy N-$i match application any; set security policies from-zone untrust to-zone trust policy N-$i then permit'
 		change "hostd: new policy after 39,997" 'set security policies from-zone trust to-zone untrust policy E-$i match source-address A-$i; set security policies from-zone trust to-zone untrust policy E-$i match destination-address any; set security policies from-zone trust to-zone untrust policy E-$i match application any; set security policies from-zone trust to-zone untrust policy E-$i then permit'
-		shows "show security policies hit-count" \
-		    "  show security policies hit-count"
+		# the policy shows at 40,000 policies: no target of their own
+		for v in hit-count "" detail "from-zone trust to-zone untrust" \
+		    "policy-name P-1" "policy-name P-1 detail"; do
+			shows "show security policies${v:+ $v}" \
+			    "  show security policies${v:+ $v}" "" lines
+		done
 		;;
 	esac
 	shows "show configuration | display set" \

@@ -302,13 +302,16 @@ const char *policy_tunnel_vpn(const struct cnode *p);
 /* Runs an nftables transaction (nftm_text, nftm_delta); 0 or -1. */
 int policy_load(
     struct hostd *h, const char *text, bool dry_run, struct sb *err);
+json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
+
+/* policy_count.c */
 /*
  * The counts of the table in force, name -> [packets, bytes]: each named
- * counter, and each chain (the sum of its rules' own counters).  chains:
- * only these chains (name -> anything), or NULL for the whole table.
+ * counter, and each chain (the sum of its rules' own counters; a rule
+ * tagged `comment "TAG"` counts for TAG instead).  chains: only these
+ * chains (name -> anything), or NULL for the whole table.
  */
 json_t *policy_counters(struct hostd *h, const json_t *chains);
-json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
 
 /* safety.c */
 /*

@@ -602,19 +602,27 @@ hr_policy_detail(
 	}
 }
 
+/* A row of `show security policies hit-count`: the columns are as wide as
+ * Junos prints them, and a longer value pushes the rest right. */
 static void
 hr_hit_row(long long index, const char *from, const char *to, const char *name,
     long long hits, const char *action, struct sb *out)
 {
 	char buf[32];
 
-	sb_printf(out, "%-8lld", index);
-	sb_printf(out, strlen(from) < 17 ? "%-17s" : "%s ", from);
-	sb_printf(out, strlen(to) < 18 ? "%-18s" : "%s ", to);
-	sb_printf(out, strlen(name) < 15 ? "%-15s" : "%s ", name);
 	snprintf(buf, sizeof(buf), "%lld", hits);
-	sb_printf(out, strlen(buf) < 14 ? "%-14s" : "%s ", buf);
-	sb_printf(out, "%c%s\n", action[0] - 32, action + 1);
+	sb_printf(out, "%-8lld%-16s %-17s %-14s %-13s %c%s\n", index, from, to,
+	    name, buf, action[0] - 32, action + 1);
+}
+
+/* hr_hit_row of policy p in context from -> to. */
+static void
+hr_hit_policy(const json_t *p, const char *from, const char *to, struct sb *out)
+{
+	const char *action = hr_str(p, "action");
+
+	hr_hit_row(hr_int(p, "index"), from, to, hr_str(p, "name"),
+	    hr_int(p, "hits"), *action ? action : "?", out);
 }
 
 static int
@@ -640,13 +648,14 @@ hr_policies(const json_t *d, struct sb *out)
 			: "deny",
 		    out);
 		json_array_foreach(ctxs, i, c)
-		    json_array_foreach(json_object_get(c, "policies"), k, p)
-			hr_hit_row(hr_int(p, "index"), hr_str(c, "from-zone"),
-			    hr_str(c, "to-zone"), hr_str(p, "name"),
-			    hr_int(p, "hits"), hr_str(p, "action"), out);
-		json_array_foreach(glob, k, p) hr_hit_row(hr_int(p, "index"),
-		    "junos-global", "junos-global", hr_str(p, "name"),
-		    hr_int(p, "hits"), hr_str(p, "action"), out);
+		{
+			const char *from = hr_str(c, "from-zone");
+			const char *to = hr_str(c, "to-zone");
+			json_array_foreach(json_object_get(c, "policies"), k, p)
+			    hr_hit_policy(p, from, to, out);
+		}
+		json_array_foreach(glob, k, p)
+		    hr_hit_policy(p, "junos-global", "junos-global", out);
 		return 0;
 	}
 	if (detail) {

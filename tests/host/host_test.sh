@@ -14,7 +14,8 @@
 # rollback removes what the commits added and re-adds what they removed,
 # apply touches only the difference (ip monitor), policy order, reject,
 # default-policy permit-all, an interface in no zone, refusals at check,
-# hit counts across ruleset replacements, ping count and the host name
+# hit counts across ruleset replacements (a global policy's too), `show
+# security policies policy-name`, ping count and the host name
 # (in the appliance's own UTS namespace).  IPv6 is disabled in the
 # namespaces so outputs are stable.
 # No packet leaves these namespaces.
@@ -273,6 +274,11 @@ after=$(counter ge-0-0-1)
 "$CLI" --state-dir "$D" -c "show security policies hit-count" |
 	awk '$4 == "t2u" && $5 >= 1 {f=1} END {exit !f}' &&
 	ok "hit count of t2u" || bad "hit count of t2u"
+out=$("$CLI" --state-dir "$D" -c "show security policies hit-count | display xml")
+printf '%s\n' "$out" | grep -q "^ *<name>t2u</name>" &&
+	printf '%s\n' "$out" | grep -Eq "^ *<hits>[1-9][0-9]*</hits>" &&
+	ok "hit counts | display xml: a policy's name and hits as elements" ||
+	{ bad "hit counts | display xml"; printf '%s\n' "$out"; }
 
 # 6. output shapes
 golden "show interfaces terse" interfaces-terse.out
@@ -569,6 +575,50 @@ grep -q "commit complete" "$D/out9g" || { bad "commit all activated"; cat "$D/ou
 	bad "no-icmp after all came back: chain $(chain_of "$tag_deny"), hits $n_deny -> $(hits no-icmp)"
 ping_lr && ok "ping L->R passes with all active again" ||
 	bad "ping L->R with all active again"
+
+# a global policy counts on its own chain (rules without a tag): with rej
+# inactive, TCP R->L reaches global policy g-ssh, and its row under
+# junos-global counts it; policy-name shows that one policy
+ghits() {
+	"$CLI" --state-dir "$D" -c "show security policies hit-count" |
+		awk -v n="$1" '$2 == "junos-global" && $4 == n {print $5}'
+}
+cli <<'SET' >"$D/out9h" 2>&1
+configure
+deactivate security policies from-zone untrust to-zone trust policy rej
+set security policies global policy g-ssh match source-address any
+set security policies global policy g-ssh match destination-address any
+set security policies global policy g-ssh match application junos-ssh
+set security policies global policy g-ssh then permit
+commit
+SET
+grep -q "commit complete" "$D/out9h" && ok "commit global policy g-ssh" ||
+	{ bad "commit global policy g-ssh"; cat "$D/out9h"; }
+n_g=$(ghits g-ssh)
+[ "$(tcp_to $R 198.51.100.2 22)" = refused ] &&
+	ok "TCP R->L permitted by global policy g-ssh" || bad "TCP R->L not permitted by g-ssh"
+[ "${n_g:-x}" = 0 ] && [ "$(ghits g-ssh)" -ge 1 ] &&
+	ok "hit count of global policy g-ssh moves ($n_g -> $(ghits g-ssh))" ||
+	bad "hit count of global policy g-ssh: $n_g -> $(ghits g-ssh)"
+out=$("$CLI" --state-dir "$D" -c "show security policies policy-name g-ssh")
+printf '%s\n' "$out" | grep -q "^Global policies:" &&
+	[ "$(printf '%s\n' "$out" | grep -c "Policy: ")" = 1 ] &&
+	printf '%s\n' "$out" | grep -q "^  Policy: g-ssh, State: enabled" &&
+	ok "policy-name shows the one global policy" ||
+	{ bad "policy-name g-ssh"; printf '%s\n' "$out"; }
+out=$("$CLI" --state-dir "$D" -c "show security policies policy-name no-icmp detail")
+printf '%s\n' "$out" | grep -q "^Policy: no-icmp, action-type: deny" &&
+	[ "$(printf '%s\n' "$out" | grep -c "^Policy: ")" = 1 ] &&
+	printf '%s\n' "$out" | grep -q "^  From zone: trust, To zone: untrust" &&
+	ok "policy-name detail shows the one policy" ||
+	{ bad "policy-name no-icmp detail"; printf '%s\n' "$out"; }
+cli <<'SET' >"$D/out9i" 2>&1
+configure
+delete security policies global
+activate security policies from-zone untrust to-zone trust policy rej
+commit
+SET
+grep -q "commit complete" "$D/out9i" || { bad "commit g-ssh away"; cat "$D/out9i"; }
 
 # 10. system host-name deleted, rolled back in, rolled back out
 hostname_after() { # commands...: commit them, print the appliance's name
