@@ -50,6 +50,7 @@ static const char db_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);";
 
 static void db_journal_orphans(struct db *db);
+static int db_journal_sync(struct db *db, bool full);
 static int64_t db_int(
     struct db *db, const char *sql, int64_t arg, int64_t dflt);
 
@@ -108,6 +109,14 @@ db_checkpoint(struct db *db)
 		&nlog, &ncopied) != SQLITE_OK) {
 		log_warn("db: checkpoint: %s", sqlite3_errmsg(db->h));
 		return -1;
+	}
+	/* the log copied whole: the write that restarts it (and syncs its
+	 * new header) made now, after the reply, not by the next edit */
+	if (nlog > 0 && nlog == ncopied && db_journal_sync(db, false) == 0) {
+		db_exec(db,
+		    "INSERT OR REPLACE INTO meta(key, value)"
+		    " VALUES ('log', 'restarted')");
+		db_journal_sync(db, true);
 	}
 	return 0;
 }
