@@ -120,8 +120,9 @@ struct host_scope {
 	bool zones_full;
 	json_t *zhits;	/* zone name -> true: its host-inbound-traffic */
 	json_t *zunits; /* unit -> true: its zone entries */
-	json_t *pols;	/* policy context -> {policy name -> true} */
-	json_t *books;	/* address-book address or set name -> true */
+	/* policy context -> {policy name -> true}; "": the context's entry */
+	json_t *pols;
+	json_t *books; /* address-book address or set name -> true */
 };
 
 void scope_init(struct host_scope *s);
@@ -233,7 +234,8 @@ void policy_patch_dev(
     struct conf *c, const char *unit, const char *key, struct nftm *p);
 /*
  * Into patch p, what brings the policies of the model in force m to c
- * when only the policies named in pols (context -> {policy -> true}) and
+ * when only the policies named in pols (context -> {policy -> true}; a
+ * context new or gone is patched, one otherwise changed as a whole not) and
  * the address-book entries named in books (name -> true; the sets holding
  * them are added) changed.  0, or -1 when the model must be built whole.
  */

@@ -589,6 +589,19 @@ nftm_patch_elem(
 }
 
 void
+nftm_patch_set(struct nftm *p, const char *name, const char *decl)
+{
+	json_t *s = json_object_get(p->sets, name);
+
+	if (s == NULL) {
+		s = json_pack("{s:{}}", "elems");
+		json_object_set_new(p->sets, name, s);
+	}
+	json_object_set_new(s, "decl", json_string(decl ? decl : ""));
+	json_object_set_new(s, "gone", json_boolean(decl == NULL));
+}
+
+void
 nftm_patch_counter(struct nftm *p, const char *name, bool present)
 {
 	json_object_set_new(p->counters, name, json_boolean(present));
@@ -620,12 +633,13 @@ void
 nftm_patch_delta(const struct nftm *m, const struct nftm *p, const char *table,
     struct sb *out)
 {
-	struct sb fill, drop;
+	struct sb fill, drop, sets;
 	const char *name, *k;
 	json_t *v, *ev;
 
 	sb_init(&fill);
 	sb_init(&drop);
+	sb_init(&sets); /* sets deleted: after the chains that use them */
 	json_object_foreach(p->chains, name, v)
 	{
 		if (nftm_chain_get(m, name) == NULL)
@@ -642,6 +656,24 @@ nftm_patch_delta(const struct nftm *m, const struct nftm *p, const char *table,
 	}
 	json_object_foreach(p->sets, name, v)
 	{
+		const char *decl =
+		    json_string_value(json_object_get(v, "decl"));
+		const char *kind = strchr(decl, ':') ? "map" : "set";
+		const char *had = nftm_decl(m, name);
+		if (json_is_true(json_object_get(v, "gone"))) {
+			/* emptied first: its jumps hold the chains they name */
+			kind = had && strchr(had, ':') ? "map" : "set";
+			if (had != NULL) {
+				sb_printf(out, "flush %s inet %s %s\n", kind,
+				    table, name);
+				sb_printf(&sets, "delete %s inet %s %s\n", kind,
+				    table, name);
+			}
+			continue;
+		}
+		if (*decl != '\0' && had == NULL)
+			sb_printf(out, "add %s inet %s %s { %s; }\n", kind,
+			    table, name, decl);
 		json_object_foreach(json_object_get(v, "elems"), k, ev)
 		{
 			const char *a = nftm_elem_get(m, name, k);
@@ -673,8 +705,10 @@ nftm_patch_delta(const struct nftm *m, const struct nftm *p, const char *table,
 	}
 	sb_puts(out, sb_str(&fill));
 	sb_puts(out, sb_str(&drop));
+	sb_puts(out, sb_str(&sets));
 	sb_free(&fill);
 	sb_free(&drop);
+	sb_free(&sets);
 }
 
 size_t
@@ -729,8 +763,16 @@ nftm_patch_apply(struct nftm *m, const struct nftm *p)
 	}
 	json_object_foreach(p->sets, name, v)
 	{
-		json_t *e =
-		    json_object_get(json_object_get(m->sets, name), "elems");
+		const char *decl =
+		    json_string_value(json_object_get(v, "decl"));
+		json_t *e;
+		if (json_is_true(json_object_get(v, "gone"))) {
+			json_object_del(m->sets, name);
+			continue;
+		}
+		if (*decl != '\0')
+			nftm_set(m, name, decl, false);
+		e = json_object_get(json_object_get(m->sets, name), "elems");
 		if (e == NULL)
 			continue;
 		json_object_foreach(json_object_get(v, "elems"), k, ev)

@@ -71,13 +71,16 @@ void nftm_delta(const struct nftm *a, const struct nftm *b, const char *table,
 
 /*
  * A patch is a model (nftm_new) that holds only what a change touches,
- * each with its next value: an element (val NULL: deleted), a counter
+ * each with its next value: an element (val NULL: deleted), a set, a counter
  * (present or not), a chain's rules (NULL: the chain is deleted).  So a
  * one-line change to a table of 10,000 interfaces costs a few elements,
  * not two models of the table (zones_patch).
  */
 void nftm_patch_elem(
     struct nftm *p, const char *set, const char *key, const char *val);
+/* Set or map name declared decl (not interval) where it is not yet, or
+ * (decl NULL) deleted with its elements. */
+void nftm_patch_set(struct nftm *p, const char *name, const char *decl);
 void nftm_patch_counter(struct nftm *p, const char *name, bool present);
 void nftm_patch_chain(struct nftm *p, const char *name, const char *rules);
 /* The commands that put patch p on table m (in force): as nftm_delta. */

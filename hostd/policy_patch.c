@@ -6,10 +6,11 @@
  * context (the jumps to its buckets in order: a bucket split, joined or
  * new), and the bucket of every policy whose match names an address-book
  * entry the change touched (or an address-set that holds one); a global
- * policy's own chain p_<hash>.  What a patch cannot express (a context
- * or zone that is new or gone, global policies, policy-based VPNs) makes
- * policy_patch refuse, and hostd builds the model whole.  Also the policy
- * maps' elements of one device, for zones_patch.
+ * policy's own chain p_<hash>; a context new or gone, its chains and the
+ * maps of its zones' devices.  What a patch cannot express (a zone that
+ * is new or gone, a context moved, policy-based VPNs) makes policy_patch
+ * refuse, and hostd builds the model whole.  Also the policy maps'
+ * elements of one device, for zones_patch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,9 +287,9 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 	}
 	nftm_name("ctx_", ctx->val, &cname);
 	old = nftm_chain_body(m, sb_str(&cname));
-	if (old != NULL && strcmp(old, sb_str(&jumps)) != 0) {
+	if (old == NULL || strcmp(old, sb_str(&jumps)) != 0) {
 		nftm_patch_chain(p, sb_str(&cname), sb_str(&jumps));
-		for (l = old; *l; l = *nl ? nl + 1 : nl) {
+		for (l = old ? old : ""; *l; l = *nl ? nl + 1 : nl) {
 			nl = strchr(l, '\n');
 			nl = nl ? nl : l + strlen(l);
 			if (strncmp(l, "jump ", 5) != 0)
@@ -340,10 +341,17 @@ policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 	if (nftm_has_chain(m, sb_str(&name)))
 		goto done;
 	nftm_name("ctx_", ctx->val, &cname);
+	/* a new context: none of its policies may tunnel */
+	bool fresh = !nftm_has_chain(m, sb_str(&cname));
+	for (const struct cnode *q = fresh ? ctx->first : NULL; q; q = q->next)
+		if (policy_is(q) && policy_tunnel_vpn(q) != NULL)
+			goto done;
 	t = xcalloc(json_object_size(touched) + 1, sizeof(*t));
 	json_object_foreach((json_t *)touched, pn, x)
 	{
 		const struct cnode *q = policy_patch_find(c, ctx, "policy", pn);
+		if (*pn == '\0')
+			continue; /* the context's entry: policy_patch */
 		if (q != NULL && policy_is(q)) {
 			if (policy_tunnel_vpn(q) != NULL)
 				goto done;
@@ -365,6 +373,103 @@ done:
 	return rc;
 }
 
+/* The chains of context ctx in m, when c has it no more: its chain of
+ * jumps and its buckets (a tunnel policy: policy_patch refused). */
+static void
+policy_patch_gone(
+    struct conf *c, const struct nftm *m, const char *ctx, struct nftm *p)
+{
+	const struct cnode *pol = host_path(conf_root(c), "security policies");
+	const struct cnode *x = policy_patch_find(c, pol, "policy", ctx);
+	struct sb name;
+	const char *l, *nl;
+
+	if (x != NULL && !cnode_is_inactive(x))
+		return;
+	sb_init(&name);
+	nftm_name("ctx_", ctx, &name);
+	l = nftm_chain_body(m, sb_str(&name));
+	nftm_patch_chain(p, sb_str(&name), NULL);
+	for (; l != NULL && *l; l = *nl ? nl + 1 : nl) {
+		nl = strchr(l, '\n');
+		nl = nl ? nl : l + strlen(l);
+		if (strncmp(l, "jump ", 5) != 0)
+			continue;
+		sb_reset(&name);
+		sb_printf(&name, "%.*s", (int)(nl - l - 5), l + 5);
+		nftm_patch_chain(p, sb_str(&name), NULL);
+	}
+	sb_free(&name);
+}
+
+/* Calls policy_patch_dev for each device of zone (its entry, or NULL). */
+static void
+policy_patch_devs(struct conf *c, const struct cnode *zone, struct nftm *p)
+{
+	struct sb key;
+	char dev[64];
+
+	sb_init(&key);
+	for (const struct cnode *x = zone ? zone->first : NULL; x;
+	     x = x->next) {
+		if (strcmp(x->sn->name, "interfaces") != 0 ||
+		    iface_linux_name(x->val, dev, sizeof(dev)) == -1)
+			continue;
+		sb_reset(&key);
+		sb_printf(&key, "\"%s\"", dev);
+		policy_patch_dev(c, x->val, sb_str(&key), p);
+	}
+	sb_free(&key);
+}
+
+/*
+ * For context ctx, new or gone: whether its from-zone A has a chain f_<A>
+ * and map to_<A> (policy.c: while some context from A has both its
+ * zones), and the policy maps' elements of the devices of both zones
+ * (policy_patch_dev: the first context that names a device wins).
+ */
+static void
+policy_patch_zones(
+    struct conf *c, const struct nftm *m, const char *ctx, struct nftm *p)
+{
+	const struct cnode *pol = host_path(conf_root(c), "security policies");
+	const char *sep = strchr(ctx, CONF_KEY_SEP);
+	char zf[64], zt[64];
+	struct sb f, to, rule;
+	bool want = false;
+
+	snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - ctx : 0), ctx);
+	snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
+	for (const struct cnode *q = pol ? pol->first : NULL; q && !want;
+	     q = q->next) {
+		const char *qs = q->val ? strchr(q->val, CONF_KEY_SEP) : NULL;
+		want = policy_is(q) && qs != NULL &&
+		    (size_t)(qs - q->val) == strlen(zf) &&
+		    strncmp(q->val, zf, strlen(zf)) == 0 &&
+		    policy_zone(c, zf) != NULL &&
+		    policy_zone(c, qs + 1) != NULL;
+	}
+	sb_init(&f);
+	sb_init(&to);
+	sb_init(&rule);
+	nftm_name("f_", zf, &f);
+	nftm_name("to_", zf, &to);
+	if (want && !nftm_has_chain(m, sb_str(&f))) {
+		nftm_patch_set(p, sb_str(&to), "type ifname : verdict");
+		sb_printf(&rule, "oifname vmap @%s\n", sb_str(&to));
+		nftm_patch_chain(p, sb_str(&f), sb_str(&rule));
+	} else if (!want && nftm_has_chain(m, sb_str(&f))) {
+		nftm_patch_set(p, sb_str(&to), NULL);
+		nftm_patch_chain(p, sb_str(&f), NULL);
+	}
+	policy_patch_devs(c, policy_zone(c, zf), p);
+	if (strcmp(zf, zt) != 0)
+		policy_patch_devs(c, policy_zone(c, zt), p);
+	sb_free(&f);
+	sb_free(&to);
+	sb_free(&rule);
+}
+
 int
 policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
     json_t *books, struct nftm *p, struct verrs *errs)
@@ -372,23 +477,34 @@ policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
 	struct sb name, jumps;
 	const char *k;
-	json_t *v;
+	json_t *v, *zones;
 	int rc = -1;
 
 	if (json_object_size(pols) == 0 && json_object_size(books) == 0)
 		return 0;
+	zones = json_object(); /* the contexts new or gone */
 	sb_init(&name);
 	sb_init(&jumps);
 	policy_patch_books(c, books);
-	/* a context the change names must be in force already, as is */
+	/* a context new or gone (its entry added, deleted, activated or
+	 * deactivated): its chains, and the maps of its zones' devices; an
+	 * entry that stays, changed as a whole (moved, annotated), is built
+	 * whole */
 	json_object_foreach((json_t *)pols, k, v)
 	{
 		const struct cnode *ctx =
 		    policy_patch_find(c, pol, "policy", k);
+		bool now = ctx != NULL && !cnode_is_inactive(ctx);
 		nftm_name("ctx_", k, &name);
-		if (ctx == NULL || cnode_is_inactive(ctx) ||
-		    !nftm_has_chain(m, sb_str(&name)))
+		bool was = nftm_has_chain(m, sb_str(&name));
+		if (now == was && json_object_get(v, "") != NULL)
 			goto done;
+		if (now != was) {
+			/* policy_vpn.c's maps name every context's zones */
+			if (nftm_has_chain(m, "pv_pre"))
+				goto done;
+			json_object_set_new(zones, k, json_true());
+		}
 	}
 	/* first whether a patch can do, then the patch: an error of check
 	 * is reported once, by the patch or by the model built whole */
@@ -402,8 +518,11 @@ policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
 			policy_patch_users(c, cnode_child(pol, "global"), "",
 			    NULL, books, p, errs);
 	}
+	json_object_foreach(zones, k, v) policy_patch_gone(c, m, k, p);
+	json_object_foreach(zones, k, v) policy_patch_zones(c, m, k, p);
 	rc = 0;
 done:
+	json_decref(zones);
 	sb_free(&name);
 	sb_free(&jumps);
 	return rc;

@@ -98,6 +98,12 @@ scope_add(struct host_scope *s, const struct cnode *n)
 		    scope_is(a[2], "policy") && a[2]->val != NULL &&
 		    scope_is(a[3], "policy") && a[3]->val != NULL)
 			scope_policy(s, a[2]->val, a[3]->val);
+		/* a context's entry itself (added, deleted, deactivated):
+		 * named "" among its policies */
+		else if (scope_is(a[1], "policies") &&
+		    scope_is(a[2], "policy") && a[2]->val != NULL &&
+		    a[3] == NULL)
+			scope_policy(s, a[2]->val, "");
 		else if (scope_is(a[1], "address-book") &&
 		    (scope_is(a[2], "address") ||
 			scope_is(a[2], "address-set")) &&

@@ -50,6 +50,7 @@ static const char db_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);";
 
 static void db_journal_orphans(struct db *db);
+static int db_journal_sync(struct db *db, bool full);
 static int64_t db_int(
     struct db *db, const char *sql, int64_t arg, int64_t dflt);
 
@@ -108,6 +109,14 @@ db_checkpoint(struct db *db)
 		&nlog, &ncopied) != SQLITE_OK) {
 		log_warn("db: checkpoint: %s", sqlite3_errmsg(db->h));
 		return -1;
+	}
+	/* the log copied whole: the write that restarts it (and syncs its
+	 * new header) made now, after the reply, not by the next edit */
+	if (nlog > 0 && nlog == ncopied && db_journal_sync(db, false) == 0) {
+		db_exec(db,
+		    "INSERT OR REPLACE INTO meta(key, value)"
+		    " VALUES ('log', 'restarted')");
+		db_journal_sync(db, true);
 	}
 	return 0;
 }
@@ -228,22 +237,45 @@ done:
 	return rc;
 }
 
+/*
+ * The candidate's journal is written without syncing the log
+ * (synchronous=NORMAL): it survives mgd's crash (the page cache has it),
+ * and the next commit's sync (FULL, the connection's setting) makes it
+ * durable with the generation, since the log is one file written in
+ * order.  An edit is not a commit: a power loss may lose the last
+ * uncommitted edits, never a committed configuration.  So `set` costs no
+ * disk flush (two per line at synchronous=FULL: 1-7 ms each here,
+ * docs/benchmarks.md, twenty-second round).
+ */
+static int
+db_journal_sync(struct db *db, bool full)
+{
+	return db_exec(
+	    db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
 int
 db_journal_add(
     struct db *db, const char *kind, const char *level, const char *text)
 {
 	sqlite3_stmt *st;
+	int rc = -1;
 
 	if (strlen(text) >= DB_JOURNAL_FILE_MIN)
 		return db_journal_add_file(db, kind, level, text);
+	if (db_journal_sync(db, false) == -1)
+		return -1;
 	st = db_prep(
 	    db, "INSERT INTO journal(kind, level, text) VALUES (?, ?, ?)");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, level, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
-	return db_step_done(db, st);
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, level, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+		rc = db_step_done(db, st);
+	}
+	if (db_journal_sync(db, true) == -1)
+		rc = -1;
+	return rc;
 }
 
 /* The names of the journal's files (NUL-separated in out). */

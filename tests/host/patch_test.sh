@@ -210,6 +210,43 @@ buckets=$(ip netns exec $A nft list table inet "$t" | awk '
 	ok "buckets of policies split, joined and renamed: policies per bucket $buckets" ||
 	bad "buckets of policies: policies per bucket '$buckets', not 1 1 1 4"
 
+# contexts new and gone (issue 13 §1): the first policy of a context and
+# its chains, the maps f_<from-zone> / to_<from-zone> and the elements of
+# the devices of its zones (a zone of 24 interfaces, wide), a from-zone
+# that another context also uses (trust, wide: f_<zone> stays when one of
+# them goes, the first context that names a device wins), a context
+# deactivated, activated, its last policy deleted, its entry deleted
+{
+	echo configure
+	for u in $(seq 1 24); do
+		echo "set interfaces ge-0/2/0 unit $u family inet"
+		echo "set security zones security-zone wide interfaces ge-0/2/0.$u"
+	done
+	echo commit
+} | cli >"$D/out1" 2>&1
+grep -q "commit complete" "$D/out1" || { bad "the zone wide"; tail "$D/out1"; }
+while read -r line; do
+	printf 'configure\n%s\ncommit\n' "$line" | cli >"$D/out" 2>&1
+	grep -q "commit complete" "$D/out" || { bad "commit of: $line"; cat "$D/out"; }
+	n=$((n + 1))
+done <<'LINES'
+set security policies from-zone untrust to-zone trust policy u2t then permit
+set security policies from-zone trust to-zone wide policy t2w then permit
+set security policies from-zone wide to-zone untrust policy w2u then deny
+set security policies from-zone wide to-zone wide policy w2w then permit
+set security policies from-zone untrust to-zone trust policy u2t2 then deny
+delete security policies from-zone wide to-zone untrust policy w2u
+deactivate security policies from-zone untrust to-zone trust
+activate security policies from-zone untrust to-zone trust
+delete security policies from-zone untrust to-zone trust policy u2t
+delete security policies from-zone untrust to-zone trust policy u2t2
+set security policies from-zone wide to-zone trust policy w2t then permit
+delete security policies from-zone wide to-zone wide
+set security policies from-zone wide to-zone wide policy w2w then permit
+delete security policies from-zone trust to-zone wide
+set security policies from-zone trust to-zone wide policy t2w then reject
+LINES
+
 t_poll 10 test "$(patched)" -ge $n &&
 	ok "$n one-line commits: each a patch equal to the whole model" ||
 	bad "$(patched) of $n commits verified as patches"
@@ -244,9 +281,11 @@ sets_with() {
 		/^\t(set|map) / {n=$2} /^\tchain / {n=""}
 		n != "" && index($0, d) {print n}' | sort -u
 }
-[ "$(elems zone_in)" = "ge-0-0-1 ge-0-0-2 ge-0-0-4" ] &&
+zi=$(printf '%s\n' ge-0-0-1 ge-0-0-2 ge-0-0-4 $(seq -f 'ge-0-2-0.%g' 1 24) |
+	LC_ALL=C sort | paste -sd' ')
+[ "$(elems zone_in)" = "$zi" ] &&
 	ok "zone_in holds the zone interfaces: $(elems zone_in)" ||
-	bad "zone_in holds '$(elems zone_in)', not the zone interfaces ge-0-0-1 ge-0-0-2 ge-0-0-4"
+	bad "zone_in holds '$(elems zone_in)', not the zone interfaces $zi"
 # (fwd_from, to_<zone> and zif_<zone>: the policies' own, for the zones
 # they name)
 [ "$(sets_with ge-0-0-1 | grep -v '^fwd_from$\|^to_\|^zif_')" = "zone_in" ] &&

@@ -3,6 +3,7 @@
  * A policy's rules in a bucket chain end in `comment "p_<hash>"` (its tag,
  * hostd/policy.c): its first own counter starts from the tag's count,
  * whatever chain holds it; an untagged rule from its chain's, as before.
+ * And a patch that declares or deletes a set (test_patch_set).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,88 @@ START_TEST(test_text_tags)
 }
 END_TEST
 
+/* Where needle is in hay (-1: not there). */
+static long
+at(const struct sb *hay, const char *needle)
+{
+	const char *p = strstr(sb_str((struct sb *)hay), needle);
+
+	return p ? (long)(p - sb_str((struct sb *)hay)) : -1;
+}
+
+/*
+ * A patch that declares a map (a policy context's from-zone gains its first
+ * context: policy_patch.c): the map is added before the rule and the
+ * elements that name it, and the patched model is the one built whole; a
+ * patch that deletes it empties it first and deletes it after the chain
+ * whose rule names it, leaving the model as it was.
+ */
+START_TEST(test_patch_set)
+{
+	struct nftm *m = nftm_new(), *whole = nftm_new(), *p = nftm_new();
+	struct sb txn, a, b, first;
+
+	for (struct nftm *x = m; x != NULL; x = x == m ? whole : NULL)
+		nftm_set(x, "fwd_from", "type ifname : verdict", false);
+	nftm_set(whole, "to_a", "type ifname : verdict", false);
+	nftm_chain(whole, "f_a", NULL);
+	nftm_rules(whole, "f_a", "oifname vmap @to_a\n");
+	nftm_chain(whole, "ctx", NULL);
+	nftm_rules(whole, "ctx", "accept\n");
+	nftm_elem(whole, "to_a", "\"d1\"", "jump ctx");
+	nftm_elem(whole, "fwd_from", "\"d0\"", "jump f_a");
+	sb_init(&txn);
+	sb_init(&a);
+	sb_init(&b);
+	sb_init(&first);
+	nftm_canon(m, &first);
+
+	nftm_patch_elem(p, "to_a", "\"d1\"", "jump ctx");
+	nftm_patch_set(p, "to_a", "type ifname : verdict");
+	nftm_patch_chain(p, "f_a", "oifname vmap @to_a\n");
+	nftm_patch_chain(p, "ctx", "accept\n");
+	nftm_patch_elem(p, "fwd_from", "\"d0\"", "jump f_a");
+	nftm_patch_delta(m, p, "T", &txn);
+	long add = at(&txn, "add map inet T to_a { type ifname : verdict; }\n");
+	ck_assert_int_ge(add, 0);
+	ck_assert_int_gt(
+	    at(&txn, "add rule inet T f_a oifname vmap @to_a"), add);
+	ck_assert_int_gt(
+	    at(&txn, "add element inet T to_a { \"d1\" : jump ctx }"), add);
+	nftm_patch_apply(m, p);
+	nftm_canon(m, &a);
+	nftm_canon(whole, &b);
+	ck_assert_str_eq(sb_str(&a), sb_str(&b));
+	nftm_free(p);
+
+	p = nftm_new();
+	nftm_patch_set(p, "to_a", NULL);
+	nftm_patch_chain(p, "f_a", NULL);
+	nftm_patch_chain(p, "ctx", NULL);
+	nftm_patch_elem(p, "fwd_from", "\"d0\"", NULL);
+	sb_reset(&txn);
+	nftm_patch_delta(m, p, "T", &txn);
+	long flush = at(&txn, "flush map inet T to_a\n");
+	long drop = at(&txn, "delete map inet T to_a\n");
+	ck_assert_int_ge(flush, 0);
+	ck_assert_int_gt(drop, at(&txn, "delete chain inet T f_a\n"));
+	ck_assert_int_gt(at(&txn, "delete chain inet T f_a\n"), flush);
+	ck_assert_int_lt(
+	    at(&txn, "delete element inet T fwd_from { \"d0\" }"), drop);
+	nftm_patch_apply(m, p);
+	sb_reset(&a);
+	nftm_canon(m, &a);
+	ck_assert_str_eq(sb_str(&a), sb_str(&first));
+	nftm_free(p);
+	nftm_free(m);
+	nftm_free(whole);
+	sb_free(&txn);
+	sb_free(&a);
+	sb_free(&b);
+	sb_free(&first);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -129,6 +212,7 @@ main(void)
 	tcase_add_test(tc, test_carry_chain);
 	tcase_add_test(tc, test_carry_not_tags);
 	tcase_add_test(tc, test_text_tags);
+	tcase_add_test(tc, test_patch_set);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
