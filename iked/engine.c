@@ -245,7 +245,7 @@ eng_input_one(struct ike_engine *e, const uint8_t *p, size_t len,
 	}
 	if (msg.hdr.exchange != IKE_SA_INIT && msg.has_sk && msg.sk.frag) {
 		/* RFC 7383: kept until the last fragment is in */
-		if (frag_input(sa, &msg) != 1)
+		if (frag_input(sa, &msg, remote) != 1)
 			return;
 	} else if (msg.hdr.exchange != IKE_SA_INIT) {
 		if (xchg_open(sa, &msg, &notify) == -1) {
