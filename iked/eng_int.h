@@ -21,7 +21,8 @@
  *   life.c           the engine's clock and timers: lifetimes and soft
  *                    expiry, reauthentication, DPD, NAT keepalives,
  *                    INITIAL_CONTACT
- *   engine.c         eng_* (engine.h), input dispatch
+ *   engine.c         eng_* (engine.h): configuration, the engine's clock
+ *   input.c          eng_input: a datagram to its SA and exchange
  */
 #ifndef QSAFE_IKE_ENG_INT_H
 #define QSAFE_IKE_ENG_INT_H
