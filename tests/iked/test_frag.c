@@ -85,7 +85,7 @@ last_to_a(const struct wire *w)
  */
 START_TEST(reassembly_times_out_on_engine_clock)
 {
-	struct wire *w = fz_start(FZ_ST_UP);
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
 	uint8_t chain[512], first;
 	size_t len = info_chain(chain, sizeof(chain), &first);
 
@@ -112,7 +112,7 @@ END_TEST
  */
 START_TEST(reassembly_within_engine_budget)
 {
-	struct wire *w = fz_start(FZ_ST_UP);
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
 	struct ike_engine *b = w->eng[1];
 	uint8_t chain[512], first;
 	size_t len = info_chain(chain, sizeof(chain), &first);
@@ -142,7 +142,7 @@ END_TEST
  */
 START_TEST(fragment_of_another_exchange_dropped)
 {
-	struct wire *w = fz_start(FZ_ST_UP);
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
 	uint8_t chain[512], first;
 	size_t len = info_chain(chain, sizeof(chain), &first);
 	size_t before = w->nlog;
@@ -166,7 +166,7 @@ END_TEST
  * fragment 1 does not take an INFORMATIONAL fragment 2. */
 START_TEST(fragment_disagreeing_with_first_dropped)
 {
-	struct wire *w = fz_start(FZ_ST_UP);
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
 	uint8_t chain[512], first;
 	size_t len = info_chain(chain, sizeof(chain), &first);
 
@@ -186,7 +186,7 @@ END_TEST
  */
 START_TEST(repeated_fragmented_request_answered_where_from)
 {
-	struct wire *w = fz_start(FZ_ST_UP);
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
 	uint8_t chain[512], first;
 	size_t len = info_chain(chain, sizeof(chain), &first);
 
