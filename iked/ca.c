@@ -24,6 +24,7 @@
 
 #include "iked/auth_sig.h"
 #include "iked/ca.h"
+#include "lib/hex.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/sb.h"
@@ -46,18 +47,6 @@ ca_scheme_parse(const char *name, enum eng_sig_scheme *out)
 	return -1;
 }
 
-static int
-ca_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A new buffer of *len octets from hex text of at most max octets. */
 static uint8_t *
 ca_unhex(const char *s, size_t max, size_t *len)
@@ -65,18 +54,13 @@ ca_unhex(const char *s, size_t max, size_t *len)
 	size_t n = s ? strlen(s) : 0;
 	uint8_t *p;
 
-	if (n == 0 || n % 2 != 0 || n / 2 > max)
+	if (n == 0 || n / 2 > max)
 		return NULL;
-	p = xmalloc(n / 2);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = ca_hexval(s[2 * i]), lo = ca_hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			free(p);
-			return NULL;
-		}
-		p[i] = (uint8_t)(hi << 4 | lo);
+	p = xmalloc(n / 2 + 1);
+	if (hex_decode(s, n, p, n / 2, len) == -1) {
+		free(p);
+		return NULL;
 	}
-	*len = n / 2;
 	return p;
 }
 

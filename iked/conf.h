@@ -266,6 +266,10 @@ const struct cnode *iconf_child(
 const struct cnode *iconf_entry(const struct iconf_ctx *x,
     const struct cnode *parent, const char *kind, const char *name);
 
+/* conf_gw.c: the one `security pki ca-profile` configured, or NULL (none,
+ * several). */
+const char *iconf_only_ca_profile(struct iconf_ctx *x);
+
 /* conf_vpn.c */
 void iconf_vpns(struct iconf_ctx *x, struct iconf *ic, struct iconf_ids *ids);
 /* One IKE-keyed VPN (ids NULL: tunnel ID 0); 0 / -1 (errors in x). */

@@ -33,7 +33,6 @@
 #include "lib/log.h"
 
 #define DP_XFRM_PROBE_SPI 255 /* RFC 4303 2.1: reserved */
-#define DP_XFRM_PRIO 1000
 
 struct dp_xsa {
 	struct dp_sa conf;    /* keys wiped */
@@ -68,80 +67,6 @@ dp_xfrm_addr(const struct dp_addr *a)
 	return nl_addr_build(AF_INET6, &a->u.v6, 16);
 }
 
-/* A selector's range as a prefix (XFRM selectors are prefixes): 0, -1. */
-static int
-dp_xfrm_prefix(const struct dp_sel *s, unsigned *plen)
-{
-	const uint8_t *a = s->start.family == AF_INET
-	    ? (const uint8_t *)&s->start.u.v4
-	    : s->start.u.v6.s6_addr;
-	const uint8_t *b = s->start.family == AF_INET
-	    ? (const uint8_t *)&s->end.u.v4
-	    : s->end.u.v6.s6_addr;
-	size_t n = s->start.family == AF_INET ? 32 : 128;
-	bool same = true;
-
-	*plen = 0;
-	for (size_t i = 0; i < n; i++) {
-		int x = a[i / 8] >> (7 - i % 8) & 1;
-		int y = b[i / 8] >> (7 - i % 8) & 1;
-		if (same && x == y)
-			(*plen)++;
-		else if (x != 0 || y != 1)
-			return -1;
-		else
-			same = false;
-	}
-	return 0;
-}
-
-/* Any address of family: the selector of an SA without selectors. */
-static void
-dp_xfrm_any(struct dp_sel *s, sa_family_t family)
-{
-	memset(s, 0, sizeof(*s));
-	s->start.family = s->end.family = family;
-	if (family == AF_INET)
-		s->end.u.v4.s_addr = 0xffffffff;
-	else
-		memset(&s->end.u.v6, 0xff, 16);
-	s->eport = 65535;
-}
-
-static int
-dp_xfrm_sel(
-    struct xfrmnl_sel *x, const struct dp_sel *src, const struct dp_sel *dst)
-{
-	unsigned ps, pd;
-	struct nl_addr *s, *d;
-	int rc;
-
-	if (src->start.family != dst->start.family ||
-	    dp_xfrm_prefix(src, &ps) == -1 || dp_xfrm_prefix(dst, &pd) == -1)
-		return -1;
-	s = dp_xfrm_addr(&src->start);
-	d = dp_xfrm_addr(&dst->start);
-	nl_addr_set_prefixlen(s, (int)ps);
-	nl_addr_set_prefixlen(d, (int)pd);
-	rc = xfrmnl_sel_set_family(x, src->start.family) |
-	    xfrmnl_sel_set_saddr(x, s) | xfrmnl_sel_set_daddr(x, d) |
-	    xfrmnl_sel_set_prefixlen_s(x, ps) |
-	    xfrmnl_sel_set_prefixlen_d(x, pd) |
-	    xfrmnl_sel_set_proto(x, src->ipproto);
-	/* one port, or any: XFRM has a port and a mask */
-	if (src->sport == src->eport) {
-		xfrmnl_sel_set_sport(x, src->sport);
-		xfrmnl_sel_set_sportmask(x, 0xffff);
-	}
-	if (dst->sport == dst->eport) {
-		xfrmnl_sel_set_dport(x, dst->sport);
-		xfrmnl_sel_set_dportmask(x, 0xffff);
-	}
-	nl_addr_put(s);
-	nl_addr_put(d);
-	return rc == 0 ? 0 : -1;
-}
-
 struct xfrmnl_ltime_cfg *
 dp_xfrm_life(uint64_t sb, uint64_t hb, uint64_t sp, uint64_t hp)
 {
@@ -156,64 +81,23 @@ dp_xfrm_life(uint64_t sb, uint64_t hb, uint64_t sp, uint64_t hp)
 	return l;
 }
 
-/* One policy: dir, src -> dst, one ESP tunnel template. */
-static struct xfrmnl_sp *
-dp_xfrm_sp(const struct dp_sa *sa, const struct dp_sel *src,
-    const struct dp_sel *dst, int dir)
-{
-	struct xfrmnl_sp *sp = xfrmnl_sp_alloc();
-	struct xfrmnl_sel *sel = xfrmnl_sel_alloc();
-	struct xfrmnl_user_tmpl *t = xfrmnl_user_tmpl_alloc();
-	struct xfrmnl_ltime_cfg *l = dp_xfrm_life(0, 0, 0, 0);
-	const struct dp_addr *ts = sa->inbound ? &sa->remote : &sa->local;
-	const struct dp_addr *td = sa->inbound ? &sa->local : &sa->remote;
-	struct nl_addr *s = dp_xfrm_addr(ts), *d = dp_xfrm_addr(td);
-
-	if (sp == NULL || sel == NULL || t == NULL || l == NULL || s == NULL ||
-	    d == NULL || dp_xfrm_sel(sel, src, dst) == -1) {
-		if (sp)
-			xfrmnl_sp_put(sp);
-		if (t)
-			xfrmnl_user_tmpl_free(t);
-		sp = NULL;
-		goto done;
-	}
-	xfrmnl_sp_set_sel(sp, sel);
-	xfrmnl_sp_set_lifetime_cfg(sp, l);
-	xfrmnl_sp_set_dir(sp, (unsigned)dir);
-	xfrmnl_sp_set_action(sp, XFRM_POLICY_ALLOW);
-	xfrmnl_sp_set_priority(sp, DP_XFRM_PRIO);
-	xfrmnl_user_tmpl_set_family(t, ts->family);
-	xfrmnl_user_tmpl_set_saddr(t, s);
-	xfrmnl_user_tmpl_set_daddr(t, d);
-	xfrmnl_user_tmpl_set_proto(t, IPPROTO_ESP);
-	xfrmnl_user_tmpl_set_mode(t, XFRM_MODE_TUNNEL);
-	xfrmnl_user_tmpl_set_reqid(t, sa->tunnel_id);
-	xfrmnl_user_tmpl_set_aalgos(t, ~0u);
-	xfrmnl_user_tmpl_set_ealgos(t, ~0u);
-	xfrmnl_user_tmpl_set_calgos(t, ~0u);
-	xfrmnl_sp_add_usertemplate(sp, t);
-done:
-	if (sel)
-		xfrmnl_sel_put(sel);
-	if (l)
-		xfrmnl_ltime_cfg_put(l);
-	nl_addr_put(s);
-	nl_addr_put(d);
-	return sp;
-}
+/* What dp_xfrm_policies does with each policy of an SA. */
+enum dp_xfrm_op { DPX_ADD, DPX_DEL, DPX_MIGRATE };
 
 /*
- * The policies of sa, each (src, dst, dir) it needs, added (add) or
- * deleted; on a failed add, the ones added are deleted again.
+ * The policies of sa, each (src, dst, dir) it needs, added, deleted or
+ * migrated to mv (the outbound SA's peer moved: dp_xfrm_peer.c); on a
+ * failed add, the ones added are deleted again.
  */
 static int
-dp_xfrm_policies(struct dp *dp, const struct dp_sa *sa, bool add)
+dp_xfrm_policies(struct dp *dp, const struct dp_sa *sa, enum dp_xfrm_op op,
+    const struct dp_xfrm_move *mv)
 {
 	struct dp_sel anyl, anyr;
 	const struct dp_sel *ls = sa->sel_local, *rs = sa->sel_remote;
 	size_t nl = sa->nsel_local, nr = sa->nsel_remote, done = 0;
 	int dirs[2] = { XFRM_POLICY_OUT, -1 }, err = 0;
+	bool add = op == DPX_ADD;
 
 	if (sa->inbound) {
 		dirs[0] = XFRM_POLICY_IN;
@@ -244,21 +128,32 @@ dp_xfrm_policies(struct dp *dp, const struct dp_sa *sa, bool add)
 					err = -NLE_INVAL;
 					goto out;
 				}
-				err = add ? xfrmnl_sp_add(dp->sk, sp,
-						NLM_F_CREATE | NLM_F_EXCL)
-					  : xfrmnl_sp_delete(dp->sk, sp, 0);
+				if (op == DPX_MIGRATE)
+					err = dp_xfrm_migrate_one(
+					    dp->sk, sp, sa, mv);
+				else
+					err = add
+					    ? xfrmnl_sp_add(dp->sk, sp,
+						  NLM_F_CREATE | NLM_F_EXCL)
+					    : xfrmnl_sp_delete(dp->sk, sp, 0);
 				xfrmnl_sp_put(sp);
-				if (err < 0 && add)
+				if (err < 0 && op != DPX_DEL)
 					goto out;
 				done++;
 			}
 out:
+	if (err < 0 && op == DPX_MIGRATE) {
+		log_err("dataplane xfrm: SA %08x: cannot move to its peer's "
+			"new address: %s",
+		    sa->spi, nl_geterror(err));
+		return -1;
+	}
 	if (err < 0 && add) {
 		log_err("dataplane xfrm: SA %08x: policy: %s", sa->spi,
 		    err == -NLE_INVAL ? "a selector is not an address prefix"
 				      : nl_geterror(err));
 		if (done > 0)
-			dp_xfrm_policies(dp, sa, false);
+			dp_xfrm_policies(dp, sa, DPX_DEL, NULL);
 		return -1;
 	}
 	return 0;
@@ -267,13 +162,23 @@ out:
 int
 dp_xfrm_policies_add(struct dp *dp, const struct dp_sa *sa)
 {
-	return dp_xfrm_policies(dp, sa, true);
+	return dp_xfrm_policies(dp, sa, DPX_ADD, NULL);
 }
 
 int
 dp_xfrm_policies_del(struct dp *dp, const struct dp_sa *sa)
 {
-	return dp_xfrm_policies(dp, sa, false);
+	return dp_xfrm_policies(dp, sa, DPX_DEL, NULL);
+}
+
+int
+dp_xfrm_migrate(struct dp *dp, const struct dp_sa *sa,
+    const struct dp_addr *remote, uint16_t encap_dport)
+{
+	struct dp_xfrm_move mv = { .remote = remote,
+		.encap_dport = encap_dport };
+
+	return dp_xfrm_policies(dp, sa, DPX_MIGRATE, &mv);
 }
 
 /* The kernel's state of (dst, spi), or a negative libnl error. */
@@ -389,7 +294,7 @@ dp_xfrm_trap_set(struct dp *dp, const struct dp_trap *t)
 	memcpy(x->as.sel_local, t->sel_local, sizeof(t->sel_local));
 	memcpy(x->as.sel_remote, t->sel_remote, sizeof(t->sel_remote));
 	if (!dp_xfrm_shared(dp, &x->as) &&
-	    dp_xfrm_policies(dp, &x->as, true) == -1) {
+	    dp_xfrm_policies(dp, &x->as, DPX_ADD, NULL) == -1) {
 		free(x);
 		return -1;
 	}
@@ -410,7 +315,7 @@ dp_xfrm_trap_del(struct dp *dp, uint32_t tunnel_id)
 		*pp = x->next;
 		/* an SA with the same selectors keeps them */
 		if (!dp_xfrm_shared(dp, &x->as))
-			dp_xfrm_policies(dp, &x->as, false);
+			dp_xfrm_policies(dp, &x->as, DPX_DEL, NULL);
 		free(x);
 		return;
 	}
@@ -447,7 +352,8 @@ dp_xfrm_sa_add(struct dp *dp, const struct dp_sa *sa)
 		free(r);
 		return -1;
 	}
-	if (!dp_xfrm_shared(dp, sa) && dp_xfrm_policies(dp, sa, true) == -1) {
+	if (!dp_xfrm_shared(dp, sa) &&
+	    dp_xfrm_policies(dp, sa, DPX_ADD, NULL) == -1) {
 		dp_xfrm_state_del(dp, sa);
 		free(r);
 		return -1;
@@ -506,8 +412,29 @@ dp_xfrm_sa_del(struct dp *dp, uint32_t spi, bool inbound)
 		log_warn("dataplane xfrm: SA %08x: delete: %s", spi,
 		    nl_geterror(err));
 	if (!dp_xfrm_shared(dp, &r->conf))
-		dp_xfrm_policies(dp, &r->conf, false);
+		dp_xfrm_policies(dp, &r->conf, DPX_DEL, NULL);
 	free(r);
+	return 0;
+}
+
+/* RFC 7296 2.23: the peer's NAT mapping moved (dp_xfrm_peer.c). */
+static int
+dp_xfrm_sa_peer(struct dp *dp, uint32_t spi, const struct dp_addr *remote,
+    uint16_t encap_dport)
+{
+	struct dp_xsa *r = dp_xfrm_find(dp, spi, false, NULL);
+
+	if (r == NULL) {
+		log_err("dataplane xfrm: no outbound SA %08x to move", spi);
+		return -1;
+	}
+	if (dp_xfrm_migrate(dp, &r->conf, remote, encap_dport) == -1)
+		return -1;
+	r->conf.remote = *remote; /* its state's ID from now on */
+	if (encap_dport != 0)
+		r->conf.encap_dport = encap_dport;
+	log_info("dataplane xfrm: SA %08x outbound now to port %u", spi,
+	    r->conf.encap_dport);
 	return 0;
 }
 
@@ -742,6 +669,7 @@ const struct dp_ops dp_xfrm_ops = {
 	.close = dp_xfrm_close,
 	.sa_add = dp_xfrm_sa_add,
 	.sa_del = dp_xfrm_sa_del,
+	.sa_peer = dp_xfrm_sa_peer,
 	.sa_stats = dp_xfrm_sa_stats,
 	.stats = dp_xfrm_stats,
 	.stats_clear = dp_xfrm_stats_clear,

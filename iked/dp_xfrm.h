@@ -14,6 +14,9 @@
  *               the remote selector; inbound: dir IN and FWD from remote
  *               to local; each with one ESP tunnel template (reqid).
  *
+ * The peer's NAT mapping moved (sa_peer): XFRM_MSG_MIGRATE of the outbound
+ * SA's policies and state (dp_xfrm_peer.c).
+ *
  * The state goes in first; a failed policy removes what was installed, so
  * an add is atomic.  open probes whether the kernel can hold ESP states
  * (a state with SPI 255, reserved by RFC 4303 2.1, added and deleted) and
@@ -42,6 +45,13 @@ int dp_xfrm_probe(struct dp *dp);
  */
 int dp_xfrm_policies_add(struct dp *dp, const struct dp_sa *sa);
 int dp_xfrm_policies_del(struct dp *dp, const struct dp_sa *sa);
+/*
+ * Outbound sa (its policies and its state) moved to remote, ESP in UDP to
+ * encap_dport (0: as it was) with XFRM_MSG_MIGRATE (dp_xfrm_peer.c): what
+ * sa_peer does with an installed SA.  0 or -1 (logged).
+ */
+int dp_xfrm_migrate(struct dp *dp, const struct dp_sa *sa,
+    const struct dp_addr *remote, uint16_t encap_dport);
 
 /* The backend QSAFE_DP names (dp_xfrm.h above), opened; *ops set. */
 struct dp *dp_open_auto(struct event_base *base, const struct dp_events *ev,

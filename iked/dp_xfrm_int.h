@@ -13,6 +13,7 @@
 #include <netlink/msg.h>
 #include <netlink/xfrm/lifetime.h>
 #include <netlink/xfrm/sa.h>
+#include <netlink/xfrm/sp.h>
 
 #include "iked/dp.h"
 
@@ -37,5 +38,27 @@ void dp_xfrm_msg_wipe(struct nl_msg *msg);
 /* Builds, sends and frees (wiped) that request: 0 or a libnl error. */
 int dp_xfrm_state_add(
     struct nl_sock *sk, struct xfrmnl_sa *x, const struct dp_sa *sa);
+
+/* Any address of family: the selector of an SA without selectors. */
+void dp_xfrm_any(struct dp_sel *s, sa_family_t family);
+/* One policy: dir, src -> dst, one ESP tunnel template (dp_xfrm_sp.c);
+ * NULL when a selector is no address prefix or out of memory. */
+struct xfrmnl_sp *dp_xfrm_sp(const struct dp_sa *sa, const struct dp_sel *src,
+    const struct dp_sel *dst, int dir);
+
+/* Where an outbound SA's peer moved (dp_xfrm_peer.c). */
+struct dp_xfrm_move {
+	const struct dp_addr *remote;
+	uint16_t encap_dport; /* 0: the encapsulation stays */
+};
+/*
+ * The XFRM_MSG_MIGRATE request moving outbound sa, under policy sp, to
+ * mv: 0 or a negative libnl error; the caller frees it (nlmsg_free).
+ */
+int dp_xfrm_migrate_msg(struct xfrmnl_sp *sp, const struct dp_sa *sa,
+    const struct dp_xfrm_move *mv, struct nl_msg **out);
+/* Builds, sends and frees it, and waits for the kernel: 0 or an error. */
+int dp_xfrm_migrate_one(struct nl_sock *sk, struct xfrmnl_sp *sp,
+    const struct dp_sa *sa, const struct dp_xfrm_move *mv);
 
 #endif

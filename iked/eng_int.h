@@ -21,7 +21,8 @@
  *   life.c           the engine's clock and timers: lifetimes and soft
  *                    expiry, reauthentication, DPD, NAT keepalives,
  *                    INITIAL_CONTACT
- *   engine.c         eng_* (engine.h), input dispatch
+ *   engine.c         eng_* (engine.h): configuration, the engine's clock
+ *   input.c          eng_input: a datagram to its SA and exchange
  */
 #ifndef QSAFE_IKE_ENG_INT_H
 #define QSAFE_IKE_ENG_INT_H
@@ -512,11 +513,12 @@ struct frag_rx;
 int frag_seal(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
     size_t plen, uint8_t **out, size_t *outlen);
 /*
- * One SKF message of sa: checks its integrity, keeps it, and when it was
- * the last one missing decodes the whole message into msg (1).  0: kept
- * or dropped (counted).
+ * One SKF message of sa from the address from: checks its integrity, keeps
+ * it, and when it was the last one missing decodes the whole message into
+ * msg (1).  0: kept or dropped (counted).
  */
-int frag_input(struct ike_sa *sa, struct ike_msg *msg);
+int frag_input(
+    struct ike_sa *sa, struct ike_msg *msg, const struct sockaddr *from);
 void frag_rx_free(struct ike_sa *sa);
 /* What sa's reassembly holds now: fragments and octets (the bounds the
  * engine's fuzz entry points check, tests/fuzz/fuzz_eng.h). */

@@ -31,6 +31,7 @@
 #include "lib/sb.h"
 
 struct frag_rx {
+	struct ike_hdr hdr; /* the first fragment kept: the others agree */
 	uint32_t msgid;
 	bool response;
 	uint16_t total, have;
@@ -164,7 +165,8 @@ frag_drop(struct ike_engine *e)
 
 /* RFC 7296 2.2 for a fragment: is it part of what we wait for? */
 static bool
-frag_id_ok(struct ike_sa *sa, const struct ike_msg *msg)
+frag_id_ok(
+    struct ike_sa *sa, const struct ike_msg *msg, const struct sockaddr *from)
 {
 	const struct ike_hdr *h = &msg->hdr;
 
@@ -175,9 +177,10 @@ frag_id_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	} else if (h->msgid == sa->x.peer_next) {
 		return true;
 	} else if (h->msgid + 1 == sa->x.peer_next) {
-		/* a repeated request: its first fragment gets our answer */
+		/* a repeated request: its first fragment gets our answer,
+		 * where it came from (RFC 7296 2.11, as a whole one) */
 		if (msg->sk.frag_num == 1)
-			(void)xchg_check_in(sa, h, NULL);
+			(void)xchg_check_in(sa, h, from);
 		return false;
 	}
 	sa->e->st.in_bad_msgid++;
@@ -209,8 +212,32 @@ frag_join(struct ike_sa *sa, struct ike_msg *msg)
 	return 1;
 }
 
+/*
+ * RFC 7383 2.6: the fragments of one message carry its IKE header; one
+ * whose header differs from the first kept (another exchange, SPI or
+ * flags) is not part of it and is dropped, the reassembly kept.
+ */
+static bool
+frag_hdr_agrees(
+    struct ike_sa *sa, const struct frag_rx *rx, const struct ike_msg *msg)
+{
+	const struct ike_hdr *a = &rx->hdr, *b = &msg->hdr;
+
+	if (a->ispi == b->ispi && a->rspi == b->rspi &&
+	    a->version == b->version && a->exchange == b->exchange &&
+	    a->flags == b->flags)
+		return true;
+	log_info("ike %s: fragment %u/%u of message ID %u dropped: its "
+		 "header (%s, flags 0x%02x) differs from the first's (%s, "
+		 "flags 0x%02x)",
+	    sa->gw->p.name, msg->sk.frag_num, msg->sk.frag_total, b->msgid,
+	    ikev2_exchange_name(b->exchange), b->flags,
+	    ikev2_exchange_name(a->exchange), a->flags);
+	return false;
+}
+
 int
-frag_input(struct ike_sa *sa, struct ike_msg *msg)
+frag_input(struct ike_sa *sa, struct ike_msg *msg, const struct sockaddr *from)
 {
 	struct ike_engine *e = sa->e;
 	const struct ike_sk *sk = &msg->sk;
@@ -234,7 +261,7 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 	}
 	e->st.in_frags++;
 	sa->in_frags++;
-	if (!frag_id_ok(sa, msg))
+	if (!frag_id_ok(sa, msg, from))
 		return 0;
 	rx = sa->frx;
 	if (rx != NULL &&
@@ -245,12 +272,14 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg)
 		frag_rx_free(sa);
 		rx = NULL;
 	}
-	if (rx != NULL && sk->frag_total < rx->total) {
+	if (rx != NULL &&
+	    (sk->frag_total < rx->total || !frag_hdr_agrees(sa, rx, msg))) {
 		frag_drop(e);
 		return 0;
 	}
 	if (rx == NULL) {
 		rx = sa->frx = xcalloc(1, sizeof(*rx));
+		rx->hdr = msg->hdr;
 		rx->msgid = msg->hdr.msgid;
 		rx->response = resp;
 		rx->total = sk->frag_total;

@@ -89,7 +89,9 @@ pki_key_parse(const uint8_t *buf, size_t len, struct sb *err)
 	BIO *b = NULL;
 	int bits;
 
-	if (len == 0 || len > PKI_FILE_MAX) {
+	/* buf NULL too: gcc -O2 with UBSan's pointer checks sees a path
+	 * where it is (buf + len below) and warns on memmem (-Wnonnull) */
+	if (buf == NULL || len == 0 || len > PKI_FILE_MAX) {
 		sb_puts(err, "error: not a private key");
 		return NULL;
 	}

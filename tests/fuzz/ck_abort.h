@@ -17,7 +17,9 @@
 	     : (fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, \
 		    __LINE__, #c), \
 		   abort()))
+#define ck_assert_msg(c, ...) ck_assert(c)
 #define ck_assert_int_eq(a, b) ck_assert((a) == (b))
+#define ck_assert_int_gt(a, b) ck_assert((a) > (b))
 #define ck_assert_int_ge(a, b) ck_assert((a) >= (b))
 #define ck_assert_int_le(a, b) ck_assert((a) <= (b))
 #define ck_assert_uint_eq(a, b) ck_assert((a) == (b))

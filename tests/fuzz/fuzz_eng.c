@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "iked/ca.h"
 #include "iked/eng_int.h"
 #include "lib/log.h"
 #include "tests/fuzz/fuzz_eng.h"
@@ -31,6 +32,7 @@ struct fz {
 	struct fz_held held[FZ_HELD_MAX];
 	struct eng_peer pa, pb;
 	struct eng_vpn va, vb;
+	struct signer_local *sig[2]; /* certificates: the signers */
 };
 
 static void
@@ -329,8 +331,19 @@ fz_check(struct wire *w)
 	}
 }
 
+/* After the engines, before the loop (wire_free). */
+static void
+fz_fini(struct wire *w)
+{
+	struct fz *fz = w->ctx;
+
+	for (int side = 0; side < 2; side++)
+		if (fz->sig[side] != NULL)
+			signer_local_free(fz->sig[side]);
+}
+
 struct wire *
-fz_start(enum fz_state st)
+fz_start(enum fz_state st, enum fz_auth a)
 {
 	struct wire *w = wire_new();
 	struct fz *fz = calloc(1, sizeof(*fz));
@@ -342,8 +355,10 @@ fz_start(enum fz_state st)
 		log_set_level(LOG_LVL_ERR);
 	w->ctx = fz;
 	w->drop = fz_drop;
-	peer_conf(&fz->pa, 0, "s3cret-psk");
-	peer_conf(&fz->pb, 1, "s3cret-psk");
+	w->fini = fz_fini;
+	peer_conf(&fz->pa, 0, a == FZ_AUTH_PSK ? "s3cret-psk" : "");
+	peer_conf(&fz->pb, 1, a == FZ_AUTH_PSK ? "s3cret-psk" : "");
+	fz_cert_conf(w, a, &fz->pa, &fz->pb, fz->sig);
 	/* RFC 7383 on, as Junos has it by default */
 	fz->pa.fragmentation = fz->pb.fragmentation = true;
 	vpn_conf(&fz->va, 0);
@@ -357,7 +372,8 @@ fz_start(enum fz_state st)
 	fz_pump(w);
 	fz->hold_auth = false;
 	if (st == FZ_ST_HALF) {
-		if (w->eng[1]->half_open != 1 || fz->nheld != 1)
+		/* an IKE_AUTH with a certificate: in fragments */
+		if (w->eng[1]->half_open != 1 || fz->nheld < 1)
 			fz_fail("setup: no half-open SA", 1);
 		return w;
 	}
@@ -425,7 +441,8 @@ fz_run(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return;
-	w = fz_start((enum fz_state)(data[0] % FZ_ST_COUNT));
+	w = fz_start((enum fz_state)(data[0] % FZ_ST_COUNT),
+	    (enum fz_auth)(data[0] / FZ_ST_COUNT % FZ_AUTH_COUNT));
 	data++;
 	size--;
 	while (size > 0 && records++ < FZ_RECORDS_MAX) {

@@ -1,7 +1,8 @@
 /*
  * fuzz_eng: the harness of the engine's fuzz entry points (fuzz_eng_sm.c:
  * the exchanges in every state; fuzz_eng_frag.c: RFC 7383 reassembly).
- * Two real engines over the fake wire of the engine tests
+ * Two real engines (PSK, or RSA or ECDSA certificates) over the fake
+ * wire of the engine tests
  * (tests/iked/eng_wire.h), brought to a chosen state, then fed records
  * parsed from the fuzzer's bytes: datagrams as they are, with the SPIs
  * of a live IKE SA patched in, or sealed in SK / SKF with that SA's real
@@ -60,14 +61,27 @@ enum fz_state {
 	FZ_ST_COUNT
 };
 
+/*
+ * How both engines authenticate (fuzz_eng_cert.c): a PSK, or an RSA or an
+ * ECDSA (P-256) certificate each under one root, fragmentation on (an RSA
+ * IKE_AUTH goes in fragments).
+ */
+enum fz_auth { FZ_AUTH_PSK, FZ_AUTH_RSA, FZ_AUTH_ECDSA, FZ_AUTH_COUNT };
+
 #define FZ_HELD_MAX 32	  /* datagrams held back */
 #define FZ_RECORDS_MAX 64 /* records of one input */
 
 /* Sees every datagram the engines send each other (the seed maker). */
 extern void (*fz_tap)(struct wire *w, int side, const uint8_t *p, size_t len);
 
-/* Makes the wire and brings the engines to st.  Aborts when it cannot. */
-struct wire *fz_start(enum fz_state st);
+/* Makes the wire and brings the engines, authenticating with a, to st.
+ * Aborts when it cannot. */
+struct wire *fz_start(enum fz_state st, enum fz_auth a);
+/* Certificates (a not FZ_AUTH_PSK) for both engines of w and their peers
+ * pa / pb; the signers in sig (wire's fini frees them). */
+struct signer_local;
+void fz_cert_conf(struct wire *w, enum fz_auth a, struct eng_peer *pa,
+    struct eng_peer *pb, struct signer_local *sig[2]);
 /* Runs one record at *p (len left); the octets it took. */
 size_t fz_record(struct wire *w, const uint8_t *p, size_t len);
 /*
@@ -86,7 +100,8 @@ void fz_pump(struct wire *w);
 void fz_check(struct wire *w);
 /* The SAs go, a fresh pair must come up; frees w. */
 void fz_end(struct wire *w);
-/* Whole input: state from the first octet, then the records. */
+/* Whole input: the state (and the auth: first octet / FZ_ST_COUNT) from
+ * the first octet, then the records. */
 void fz_run(const uint8_t *data, size_t size);
 
 #endif

@@ -6,7 +6,8 @@
  * integrity check and reaches the reassembly, with the numbers, totals,
  * lengths, message IDs and order the fuzzer picks: duplicates, gaps,
  * totals that change, overlapping messages, more than ENG_FRAG_MAX.
- * The first octet picks the state; each record after it is
+ * The first octet picks the state (modulo 3) and how the engines
+ * authenticate (divided by 3: PSK, RSA, ECDSA); each record after it is
  *
  *   ctl, Fragment Number, Total Fragments (one octet each, two in network
  *   order with ctl bit 4), the first inner payload, a 16-bit length
@@ -32,6 +33,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const enum fz_state states[] = { FZ_ST_UP, FZ_ST_HALF, FZ_ST_REKEY };
+#define NSTATES (sizeof(states) / sizeof(states[0]))
 
 static size_t
 frag_record(struct wire *w, bool half, const uint8_t *p, size_t len)
@@ -98,8 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	st = states[data[0] % (sizeof(states) / sizeof(states[0]))];
-	w = fz_start(st);
+	st = states[data[0] % NSTATES];
+	w = fz_start(st, (enum fz_auth)(data[0] / NSTATES % FZ_AUTH_COUNT));
 	data++;
 	size--;
 	while (size > 0 && records++ < FZ_RECORDS_MAX * 4) {

@@ -35,6 +35,7 @@ tap(struct wire *w, int side, const uint8_t *p, size_t len)
 	struct ike_msg msg;
 	struct cap *c;
 	uint16_t notify;
+	size_t n;
 
 	if (ncaps == CAP_MAX || pld_decode(p, len, &msg, &notify) == -1)
 		return;
@@ -49,11 +50,19 @@ tap(struct wire *w, int side, const uint8_t *p, size_t len)
 		bool init = (msg.hdr.flags & IKE_FLAG_INITIATOR) != 0;
 		struct ike_sa *sa =
 		    sa_find(w->eng[side], init ? msg.hdr.ispi : msg.hdr.rspi);
-		if (sa == NULL || !msg.has_sk || msg.sk.frag ||
-		    sk_open(&sa->keys, init, msg.raw.p, msg.raw.len, msg.sk.off,
-			c->p, sizeof(c->p), &c->len) == -1)
+		/* a fragment's piece goes after the ones before it (a
+		 * certificate's IKE_AUTH: sent in order, back to back) */
+		size_t off = msg.sk.frag && msg.sk.frag_num > 1 ? c->len : 0;
+		if (sa == NULL || !msg.has_sk ||
+		    (msg.sk.frag ? skf_open : sk_open)(&sa->keys, init,
+			msg.raw.p, msg.raw.len, msg.sk.off, c->p + off,
+			sizeof(c->p) - off, &n) == -1)
 			return;
-		c->first = msg.sk.first;
+		c->len = off + n;
+		if (!msg.sk.frag || msg.sk.frag_num == 1)
+			c->first = msg.sk.first;
+		if (msg.sk.frag && msg.sk.frag_num < msg.sk.frag_total)
+			return; /* the next fragment adds to this capture */
 	}
 	ncaps++;
 }
@@ -183,7 +192,7 @@ main(int argc, char **argv)
 	dir = argv[1];
 	caps = calloc(CAP_MAX, sizeof(*caps));
 	fz_tap = tap;
-	w = fz_start(FZ_ST_UP);
+	w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
 	/* a Child SA rekey, a new Child SA, the IKE SA rekey, liveness */
 	eng_expire(w->eng[0], mock_find(&w->dp[0], true)->spi, true, false);
 	fz_pump(w);
@@ -200,6 +209,13 @@ main(int argc, char **argv)
 	fz_pump(w);
 	fz_tap = NULL;
 	fz_end(w);
+	/* and the IKE_AUTHs of RSA and of ECDSA certificates */
+	for (int a = FZ_AUTH_RSA; a <= FZ_AUTH_ECDSA; a++) {
+		fz_tap = tap;
+		w = fz_start(FZ_ST_UP, (enum fz_auth)a);
+		fz_tap = NULL;
+		fz_end(w);
+	}
 
 	const struct cap *init = find(IKE_SA_INIT, false, 0, 0);
 	const struct cap *init_r = find(IKE_SA_INIT, true, 1, 0);
@@ -213,6 +229,9 @@ main(int argc, char **argv)
 	const struct cap *del_ike = find(INFORMATIONAL, false, 0, 1);
 	const struct cap *live = find(INFORMATIONAL, false, 0, 2);
 	const struct cap *info_r = find(INFORMATIONAL, true, 1, 0);
+	const struct cap *auth_rsa = find(IKE_AUTH, false, 0, 1);
+	const struct cap *auth_ecdsa = find(IKE_AUTH, false, 0, 2);
+	const struct cap *auth_ecdsa_r = find(IKE_AUTH, true, 1, 2);
 
 	/* fuzz_eng_sm */
 	{
@@ -313,6 +332,34 @@ main(int argc, char **argv)
 		save(dir, "sm-up-skf", &s);
 	}
 
+	{
+		/* RSA certificates, half-open: A's IKE_AUTH (CERT, CERTREQ,
+		 * a signature AUTH) stale, then released (in fragments),
+		 * then repeated as one message */
+		SEED(FZ_ST_HALF + FZ_ST_COUNT * FZ_AUTH_RSA);
+		sk(&s, 1, 0, auth_rsa, 0, -1);
+		op(&s, 0, FZ_RELEASE, 0);
+		sk(&s, 1, 0, auth_rsa, 0, -1);
+		save(dir, "sm-rsa-half-auth", &s);
+	}
+	{
+		/* ECDSA certificates, half-open: B's answer before A's
+		 * request went, then A's retransmitted */
+		SEED(FZ_ST_HALF + FZ_ST_COUNT * FZ_AUTH_ECDSA);
+		sk(&s, 0, 0, auth_ecdsa_r, 1, 0);
+		op(&s, 0, FZ_RETRANSMIT, 0);
+		sk(&s, 1, 0, auth_ecdsa, 0, 0);
+		save(dir, "sm-ecdsa-half-auth", &s);
+	}
+	{
+		/* ECDSA certificates, up: a Child SA rekey, a new one */
+		SEED(FZ_ST_UP + FZ_ST_COUNT * FZ_AUTH_ECDSA);
+		sk(&s, 1, 0, ccs_rekey, 0, 0);
+		sk(&s, 1, 0, ccs_new, 0, 0);
+		sk(&s, 1, 0, live, 0, 0);
+		save(dir, "sm-ecdsa-up-child", &s);
+	}
+
 	/* fuzz_eng_frag: ctl 0x81 = to B, CREATE_CHILD_SA */
 	{
 		SEED(0); /* up: the IKE SA rekey in 4, in order */
@@ -370,6 +417,24 @@ main(int argc, char **argv)
 		frags(&s, 0x80 | 0x08, ccs_r, 3);
 		frags(&s, 0x01, live, 1);
 		save(dir, "frag-rekey-resp", &s);
+	}
+	{
+		/* RSA certificates, half-open: the certificate IKE_AUTH in
+		 * 4, one lost and sent again */
+		SEED(1 + 3 * FZ_AUTH_RSA);
+		frag(&s, 0x01, auth_rsa, 1, 4);
+		frag(&s, 0x01, auth_rsa, 3, 4);
+		frag(&s, 0x01, auth_rsa, 4, 4);
+		frag(&s, 0x01, auth_rsa, 3, 4);
+		frag(&s, 0x01, auth_rsa, 2, 4);
+		save(dir, "frag-rsa-half-auth", &s);
+	}
+	{
+		/* ECDSA certificates, half-open: IKE_AUTH in 2 after 3 */
+		SEED(1 + 3 * FZ_AUTH_ECDSA);
+		frag(&s, 0x01, auth_ecdsa, 1, 3);
+		frags(&s, 0x01, auth_ecdsa, 2);
+		save(dir, "frag-ecdsa-half-auth", &s);
 	}
 	free(caps);
 	return 0;

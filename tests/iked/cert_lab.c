@@ -8,7 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef ENG_WIRE_ABORT
+#include "tests/fuzz/ck_abort.h" /* the engine fuzz harness links it */
+#else
 #include <check.h>
+#endif
 #include <event2/event.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>

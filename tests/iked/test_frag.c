@@ -32,20 +32,48 @@ info_chain(uint8_t *out, size_t cap, uint8_t *first)
 	return (size_t)n;
 }
 
-/* Fragment num of 2 of chain, from A to B. */
+/*
+ * Fragment num of 2 of chain, from A's port to B, in a request of
+ * exchange exch with message ID B's next + dmsgid.
+ */
+static void
+send_frag(struct wire *w, const uint8_t *chain, size_t len, uint8_t first,
+    uint16_t num, uint8_t exch, int8_t dmsgid, uint16_t port)
+{
+	static uint8_t buf[IKE_MSG_MAX];
+	size_t half = len / 2, mlen;
+	struct sockaddr_in from = w->addr[0], dst = w->addr[1];
+
+	mlen = fz_seal(w, 1, 0, exch, 0, dmsgid, num == 1 ? first : 0, num, 2,
+	    num == 1 ? chain : chain + half, num == 1 ? half : len - half, buf,
+	    sizeof(buf));
+	ck_assert_uint_gt(mlen, 0);
+	from.sin_port = htons(port);
+	dst.sin_port = htons(500);
+	eng_input(w->eng[1], buf, mlen, (struct sockaddr *)&from,
+	    (struct sockaddr *)&dst);
+	fz_pump(w);
+}
+
+/* Fragment num of 2 of chain, an INFORMATIONAL request from A to B. */
 static void
 send_half(struct wire *w, const uint8_t *chain, size_t len, uint8_t first,
     uint16_t num)
 {
-	static uint8_t buf[IKE_MSG_MAX];
-	size_t half = len / 2, mlen;
+	send_frag(w, chain, len, first, num, INFORMATIONAL, 0, 500);
+}
 
-	mlen = fz_seal(w, 1, 0, INFORMATIONAL, 0, 0, num == 1 ? first : 0, num,
-	    2, num == 1 ? chain : chain + half, num == 1 ? half : len - half,
-	    buf, sizeof(buf));
-	ck_assert_uint_gt(mlen, 0);
-	fz_input(w, 1, 500, buf, mlen);
-	fz_pump(w);
+/* The last datagram B sent A (the wire's log). */
+static const struct pkt *
+last_to_a(const struct wire *w)
+{
+	const struct pkt *k = NULL;
+
+	for (size_t i = 0; i < w->nlog; i++)
+		if (w->log[i]->to == 0)
+			k = w->log[i];
+	ck_assert_ptr_nonnull(k);
+	return k;
 }
 
 /*
@@ -57,7 +85,7 @@ send_half(struct wire *w, const uint8_t *chain, size_t len, uint8_t first,
  */
 START_TEST(reassembly_times_out_on_engine_clock)
 {
-	struct wire *w = fz_start(FZ_ST_UP);
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
 	uint8_t chain[512], first;
 	size_t len = info_chain(chain, sizeof(chain), &first);
 
@@ -84,7 +112,7 @@ END_TEST
  */
 START_TEST(reassembly_within_engine_budget)
 {
-	struct wire *w = fz_start(FZ_ST_UP);
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
 	struct ike_engine *b = w->eng[1];
 	uint8_t chain[512], first;
 	size_t len = info_chain(chain, sizeof(chain), &first);
@@ -106,6 +134,74 @@ START_TEST(reassembly_within_engine_budget)
 }
 END_TEST
 
+/*
+ * RFC 7383 2.6: the fragments of one message agree on its IKE header.  A
+ * fragment of the same message ID in another exchange is dropped and
+ * counted, the reassembly kept; before, the last fragment's header
+ * decided the exchange the joined message was dispatched as.
+ */
+START_TEST(fragment_of_another_exchange_dropped)
+{
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
+	uint8_t chain[512], first;
+	size_t len = info_chain(chain, sizeof(chain), &first);
+	size_t before = w->nlog;
+
+	send_half(w, chain, len, first, 1);
+	send_frag(w, chain, len, first, 2, CREATE_CHILD_SA, 0, 500);
+	ck_assert_uint_eq(est(w, 1).in_reassembled, 0);
+	ck_assert_uint_eq(est(w, 1).in_frag_dropped, 1);
+	ck_assert_uint_eq(w->nlog, before); /* B answered nothing */
+	/* fragment 1 is still kept: the right fragment 2 completes it, and
+	 * B answers an INFORMATIONAL */
+	send_half(w, chain, len, first, 2);
+	ck_assert_uint_eq(est(w, 1).in_reassembled, 1);
+	ck_assert_uint_eq(w->nlog, before + 1);
+	ck_assert_uint_eq(last_to_a(w)->p[18], INFORMATIONAL);
+	fz_end(w);
+}
+END_TEST
+
+/* And the first fragment of a message decides: a CREATE_CHILD_SA
+ * fragment 1 does not take an INFORMATIONAL fragment 2. */
+START_TEST(fragment_disagreeing_with_first_dropped)
+{
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
+	uint8_t chain[512], first;
+	size_t len = info_chain(chain, sizeof(chain), &first);
+
+	send_frag(w, chain, len, first, 1, CREATE_CHILD_SA, 0, 500);
+	send_half(w, chain, len, first, 2);
+	ck_assert_uint_eq(est(w, 1).in_reassembled, 0);
+	ck_assert_uint_eq(est(w, 1).in_frag_dropped, 1);
+	fz_end(w);
+}
+END_TEST
+
+/*
+ * RFC 7296 2.11: a repeated fragmented request (its first fragment) gets
+ * the cached answer at the address and port it came from, as a whole
+ * one does (engine:nat_remap_retransmit); it went to the SA's stored
+ * address before.
+ */
+START_TEST(repeated_fragmented_request_answered_where_from)
+{
+	struct wire *w = fz_start(FZ_ST_UP, FZ_AUTH_PSK);
+	uint8_t chain[512], first;
+	size_t len = info_chain(chain, sizeof(chain), &first);
+
+	send_half(w, chain, len, first, 1);
+	send_half(w, chain, len, first, 2);
+	ck_assert_uint_eq(est(w, 1).in_reassembled, 1);
+	ck_assert_uint_eq(ntohs(last_to_a(w)->dst.sin_port), 500);
+	/* the answer lost; the request again, from a new NAT mapping */
+	send_frag(w, chain, len, first, 1, INFORMATIONAL, -1, 4501);
+	ck_assert_uint_eq(est(w, 1).in_dup_answered, 1);
+	ck_assert_uint_eq(ntohs(last_to_a(w)->dst.sin_port), 4501);
+	fz_end(w);
+}
+END_TEST
+
 static Suite *
 frag_suite(void)
 {
@@ -115,6 +211,9 @@ frag_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, reassembly_times_out_on_engine_clock);
 	tcase_add_test(tc, reassembly_within_engine_budget);
+	tcase_add_test(tc, fragment_of_another_exchange_dropped);
+	tcase_add_test(tc, fragment_disagreeing_with_first_dropped);
+	tcase_add_test(tc, repeated_fragmented_request_answered_where_from);
 	suite_add_tcase(s, tc);
 	return s;
 }

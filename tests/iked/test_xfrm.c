@@ -11,6 +11,10 @@
  *     the ESP tunnel template and reqid) and removed again;
  *   - a policy-based VPN's trap is its OUT policies alone, and a packet
  *     they hold makes the kernel ask for an SA (acquire, on-traffic);
+ *   - a move of an outbound SA's peer (sa_peer: XFRM_MSG_MIGRATE) is the
+ *     message uapi/linux/xfrm.h lays out, byte for byte, and moves the
+ *     policies' templates as ip sees them (the state it would move too
+ *     cannot exist here);
  *   - sa_add of a kernel without ESP fails cleanly and leaves nothing;
  *     where the kernel has ESP, the state and policies appear and go.
  */
@@ -25,7 +29,9 @@
 #include <event2/event.h>
 #include <sys/socket.h>
 
+#include <linux/udp.h>
 #include <linux/xfrm.h>
+#include <stddef.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
@@ -270,6 +276,135 @@ START_TEST(state_msg_keys)
 }
 END_TEST
 
+/* x as the kernel's xfrm_address_t of an IPv4 address. */
+static void
+xaddr4(xfrm_address_t *x, const char *ip)
+{
+	memset(x, 0, sizeof(*x));
+	ck_assert_int_eq(inet_pton(AF_INET, ip, &x->a4), 1);
+}
+
+/*
+ * The MIGRATE request of an outbound SA whose peer's NAT mapping moved
+ * to 192.0.2.9:4501, against the layout of uapi/linux/xfrm.h built here
+ * field by field: the policy's ID (selector, OUT), then XFRMA_MIGRATE
+ * (old and new addresses, ESP, tunnel, reqid) and XFRMA_ENCAP (the new
+ * ports, network order), each attribute 4-aligned.
+ */
+START_TEST(migrate_msg_bytes)
+{
+	struct dp_sa out;
+	struct dp_addr to = { .family = AF_INET };
+	struct dp_xfrm_move mv = { .remote = &to, .encap_dport = 4501 };
+	struct xfrmnl_sp *sp;
+	struct nl_msg *msg;
+	struct {
+		struct xfrm_userpolicy_id id;
+		struct nlattr ma;
+		struct xfrm_user_migrate m;
+		struct nlattr ea;
+		struct xfrm_encap_tmpl e;
+	} want;
+
+	ck_assert_ptr_nonnull(dp_xfrm_ops.sa_peer);
+	mk_sa(&out, 0x1001, false);
+	out.encap_sport = 4500;
+	out.encap_dport = 3500;
+	inet_pton(AF_INET, "192.0.2.9", &to.u.v4);
+	sp = dp_xfrm_sp(
+	    &out, &out.sel_local[0], &out.sel_remote[0], XFRM_POLICY_OUT);
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_int_eq(dp_xfrm_migrate_msg(sp, &out, &mv, &msg), 0);
+
+	/* the sizes make the structs back to back without padding */
+	ck_assert_uint_eq(sizeof(want.id) % 4, 0);
+	ck_assert_uint_eq(sizeof(want.m) % 4, 0);
+	ck_assert_uint_eq(NLA_HDRLEN, sizeof(struct nlattr));
+	memset(&want, 0, sizeof(want));
+	xaddr4(&want.id.sel.saddr, "10.1.0.0");
+	xaddr4(&want.id.sel.daddr, "10.2.0.0");
+	want.id.sel.family = AF_INET;
+	want.id.sel.prefixlen_s = 24;
+	want.id.sel.prefixlen_d = 16;
+	want.id.dir = XFRM_POLICY_OUT;
+	want.ma.nla_len = NLA_HDRLEN + sizeof(want.m);
+	want.ma.nla_type = XFRMA_MIGRATE;
+	xaddr4(&want.m.old_saddr, "192.0.2.1");
+	xaddr4(&want.m.old_daddr, "192.0.2.2");
+	xaddr4(&want.m.new_saddr, "192.0.2.1");
+	xaddr4(&want.m.new_daddr, "192.0.2.9");
+	want.m.proto = IPPROTO_ESP;
+	want.m.mode = XFRM_MODE_TUNNEL;
+	want.m.reqid = 500001;
+	want.m.old_family = want.m.new_family = AF_INET;
+	want.ea.nla_len = NLA_HDRLEN + sizeof(want.e);
+	want.ea.nla_type = XFRMA_ENCAP;
+	want.e.encap_type = UDP_ENCAP_ESPINUDP;
+	want.e.encap_sport = htons(4500);
+	want.e.encap_dport = htons(4501);
+
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	ck_assert_uint_eq(h->nlmsg_type, XFRM_MSG_MIGRATE);
+	ck_assert_uint_eq(
+	    h->nlmsg_len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(want)));
+	ck_assert_mem_eq(nlmsg_data(h), &want,
+	    offsetof(__typeof__(want), e) + sizeof(want.e));
+
+	/* no new port: no XFRMA_ENCAP (the state keeps its own) */
+	nlmsg_free(msg);
+	mv.encap_dport = 0;
+	ck_assert_int_eq(dp_xfrm_migrate_msg(sp, &out, &mv, &msg), 0);
+	ck_assert_uint_eq(nlmsg_hdr(msg)->nlmsg_len,
+	    NLMSG_HDRLEN + offsetof(__typeof__(want), ea));
+	nlmsg_free(msg);
+	/* nor a move to another family */
+	to.family = AF_INET6;
+	ck_assert_int_lt(dp_xfrm_migrate_msg(sp, &out, &mv, &msg), 0);
+	xfrmnl_sp_put(sp);
+}
+END_TEST
+
+/*
+ * Live: the kernel takes the MIGRATE of an outbound SA's policies and
+ * moves their templates to the new peer (ip's view); a move of an SA
+ * with no policies is refused, and sa_peer of an SA not installed too.
+ */
+START_TEST(migrate_policies)
+{
+	struct dp *dp = dp_xfrm_new(NULL, NULL, NULL, false);
+	struct dp_sa out, in;
+	struct dp_addr to = { .family = AF_INET };
+	const char *s;
+
+	ck_assert_ptr_nonnull(dp);
+	mk_sa(&out, 0x1001, false);
+	mk_sa(&in, 0x2002, true);
+	out.encap_sport = in.encap_sport = 4500;
+	out.encap_dport = in.encap_dport = 3500;
+	inet_pton(AF_INET, "192.0.2.9", &to.u.v4);
+	ck_assert_int_eq(dp_xfrm_policies_add(dp, &out), 0);
+	ck_assert_int_eq(dp_xfrm_policies_add(dp, &in), 0);
+	ck_assert_int_eq(dp_xfrm_migrate(dp, &out, &to, 4501), 0);
+	s = run("ip xfrm policy 2>&1");
+	ck_assert_msg(count(s, "tmpl src 192.0.2.1 dst 192.0.2.9") == 2 &&
+		count(s, "tmpl src 192.0.2.1 dst 192.0.2.2") == 0,
+	    "%s", s);
+	/* the inbound ones are not the outbound SA's: unchanged */
+	ck_assert_uint_eq(count(s, "tmpl src 192.0.2.2 dst 192.0.2.1"), 4);
+	/* a port alone (the NAT case): the kernel takes it too */
+	out.remote = to;
+	ck_assert_int_eq(dp_xfrm_migrate(dp, &out, &to, 4502), 0);
+	ck_assert_uint_eq(count(run("ip xfrm policy"), "dir out"), 2);
+	ck_assert_int_eq(dp_xfrm_policies_del(dp, &out), 0);
+	/* no policies left to move: refused */
+	ck_assert_int_eq(dp_xfrm_migrate(dp, &out, &to, 4503), -1);
+	ck_assert_int_eq(dp_xfrm_ops.sa_peer(dp, 0x1001, &to, 4503), -1);
+	ck_assert_int_eq(dp_xfrm_policies_del(dp, &in), 0);
+	ck_assert_str_eq(run("ip xfrm policy"), "");
+	dp_xfrm_ops.close(dp);
+}
+END_TEST
+
 START_TEST(sa_add_del)
 {
 	struct dp *dp = dp_xfrm_new(NULL, NULL, NULL, false);
@@ -419,6 +554,8 @@ main(void)
 	tcase_add_test(tc, policies_p2mp);
 	tcase_add_test(tc, policy_not_prefix);
 	tcase_add_test(tc, state_msg_keys);
+	tcase_add_test(tc, migrate_msg_bytes);
+	tcase_add_test(tc, migrate_policies);
 	tcase_add_test(tc, sa_add_del);
 	tcase_add_test(tc, traps);
 	tcase_add_test(tc, auto_falls_back);
