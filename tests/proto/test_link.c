@@ -28,8 +28,10 @@ struct t_ctx {
 	struct sb checked; /* the tree the last check was given */
 	/* armed by a check, as hostd arms its dormant load (hostd.c) */
 	struct event *after_check;
-	bool spare_at_work;  /* the spare was made when that work ran */
-	bool spare_at_apply; /* and when the apply came */
+	bool spare_at_work;    /* the spare was made when that work ran */
+	bool spare_at_apply;   /* and when the apply came */
+	struct event *more[8]; /* more work armed by a check */
+	int spare_at_more;     /* how many of them ran after the spare */
 	int checks;
 };
 
@@ -78,10 +80,12 @@ t_check(
 	conf_text_set(conf_root(pending), &t->checked);
 	if (strstr(sb_str(&t->checked), "host-name refuse") != NULL)
 		verrs_add(errs, "[edit system]", "host-name", "refused", false);
-	if (t->after_check != NULL) {
-		static const struct timeval now = { 0, 0 };
+	static const struct timeval now = { 0, 0 };
+	if (t->after_check != NULL)
 		evtimer_add(t->after_check, &now);
-	}
+	for (int i = 0; i < 8; i++)
+		if (t->more[i] != NULL)
+			evtimer_add(t->more[i], &now);
 }
 
 static void
@@ -92,6 +96,17 @@ t_apply(void *arg, struct conf *running, struct conf *pending)
 	(void)running;
 	(void)pending;
 	t->spare_at_apply = link_spare_ready(t->l);
+}
+
+static void
+t_more(evutil_socket_t fd, short what, void *arg)
+{
+	struct t_ctx *t = arg;
+
+	(void)fd;
+	(void)what;
+	if (link_spare_ready(t->l))
+		t->spare_at_more++;
 }
 
 static const struct link_ops t_ops = {
@@ -362,6 +377,34 @@ START_TEST(test_copy_after_work_and_apply)
 }
 END_TEST
 
+/*
+ * Several pieces of the daemon's work armed by a check, all due at once
+ * (the loop's timer heap runs equal deadlines in no set order): the copy
+ * waits for all of them.
+ */
+START_TEST(test_copy_after_all_work)
+{
+	struct sb big;
+
+	sb_init(&big);
+	t_big_change(&big, "Q");
+	ck_assert(t_op(1, DAEMON_OP_CHECK, "set system host-name a\n"));
+	ck_assert(t_op(2, DAEMON_OP_APPLY, NULL));
+	for (int i = 0; i < 8; i++)
+		ctx.more[i] = evtimer_new(base, t_more, &ctx);
+	ck_assert(t_op(3, DAEMON_OP_CHECK, sb_str(&big)));
+	ck_assert(link_spare_ready(ctx.l));
+	ck_assert_msg(ctx.spare_at_more == 0,
+	    "%d of the daemon's 8 timers ran after the spare copy",
+	    ctx.spare_at_more);
+	for (int i = 0; i < 8; i++) {
+		event_free(ctx.more[i]);
+		ctx.more[i] = NULL;
+	}
+	sb_free(&big);
+}
+END_TEST
+
 static bool
 t_has(const char *line)
 {
@@ -458,6 +501,7 @@ main(void)
 	tcase_add_test(tc, test_reply_after_free);
 	tcase_add_test(tc, test_check_apply_abort);
 	tcase_add_test(tc, test_copy_after_work_and_apply);
+	tcase_add_test(tc, test_copy_after_all_work);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
