@@ -2,6 +2,7 @@
  * link: the daemon end of mgd's protocol (see link.h and proto_daemon.h).
  */
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,15 +35,23 @@ struct link {
 	 */
 	struct conf *spare;
 	char *spare_delta;
-	bool spare_due; /* link_spare_refresh is scheduled */
+	bool spare_due; /* link_spare_refresh is due */
 	/*
 	 * A change too large to replay (spare_delta NULL): spare is copied
 	 * from pending once the check's reply is out, while mgd stores the
 	 * generation, instead of from running after the apply's reply, when
 	 * every daemon applies and the copy takes a core from them.
 	 */
-	bool spare_of_pending;	 /* spare is that copy (or it is due) */
-	bool spare_copy_due;	 /* link_spare_copy is scheduled */
+	bool spare_of_pending; /* spare is that copy (or it is due) */
+	bool spare_copy_due;   /* the copy of pending is due */
+	/*
+	 * Both run from this zero timer, not event_base_once: that runs
+	 * its callback before the loop writes the reply, so mgd waited for
+	 * the copy.  The timer runs after the reply's write, and yields
+	 * (link_spare_work) to the daemon's own work and to mgd's next
+	 * request.
+	 */
+	struct event *spare_ev;
 	json_int_t rpc_id;	 /* id of the rpc being called back, or -1 */
 	struct link_call *calls; /* deferred rpcs not answered yet */
 };
@@ -87,44 +96,65 @@ link_spare_refresh(struct link *l)
 	conf_clean(l->spare);
 }
 
+/* Whether mgd's next request is here: it goes before the spare's work. */
+static bool
+link_mgd_waits(struct link *l)
+{
+	struct pollfd p = { .fd = bufferevent_getfd(l->bev), .events = POLLIN };
+
+	return evbuffer_get_length(bufferevent_get_input(l->bev)) > 0 ||
+	    poll(&p, 1, 0) > 0;
+}
+
 static void
-link_spare_idle(evutil_socket_t fd, short what, void *arg)
+link_spare_arm(struct link *l)
+{
+	static const struct timeval now = { 0, 0 };
+
+	evtimer_add(l->spare_ev, &now);
+}
+
+/*
+ * The spare's work when the loop has nothing else: after the daemon's own
+ * work due now (hostd's dormant load after a check) and not before a
+ * request of mgd's (the apply): work left for later is done by the apply
+ * (a copy after it) or the next check (link_spare_refresh).
+ */
+static void
+link_spare_work(evutil_socket_t fd, short what, void *arg)
 {
 	struct link *l = arg;
 
+	(void)fd;
+	(void)what;
+	if (link_mgd_waits(l))
+		return;
+	if (event_base_get_num_events(l->base, EVENT_BASE_COUNT_ACTIVE) > 0) {
+		link_spare_arm(l);
+		return;
+	}
+	if (l->spare_copy_due) {
+		l->spare_copy_due = false;
+		if (l->spare_of_pending && l->pending != NULL &&
+		    l->spare == NULL) {
+			l->spare = conf_dup(l->pending);
+			conf_clean(l->spare);
+		}
+	}
 	if (l->spare_due) {
 		l->spare_due = false;
 		link_spare_refresh(l);
 	}
 }
 
-/* After the reply to mgd has gone out: the loop runs timers after I/O. */
 static void
 link_spare_later(struct link *l)
 {
-	static const struct timeval now = { 0, 0 };
-
-	if (!l->spare_due &&
-	    event_base_once(
-		l->base, -1, EV_TIMEOUT, link_spare_idle, l, &now) == 0)
-		l->spare_due = true;
+	l->spare_due = true;
+	link_spare_arm(l);
 }
 
-static void
-link_spare_copy(evutil_socket_t fd, short what, void *arg)
-{
-	struct link *l = arg;
-
-	if (!l->spare_copy_due)
-		return;
-	l->spare_copy_due = false;
-	if (l->spare_of_pending && l->pending != NULL && l->spare == NULL) {
-		l->spare = conf_dup(l->pending);
-		conf_clean(l->spare);
-	}
-}
-
-/* Drops a copy of pending made for after its apply (link_spare_copy). */
+/* Drops a copy of pending made for after its apply (link_spare_work). */
 static void
 link_spare_unpend(struct link *l)
 {
@@ -196,7 +226,6 @@ link_check(
 	    : text != NULL	 ? strlen(text)
 				 : 0;
 	int64_t t0 = clock_cpu_ms(), t1 = t0;
-	static const struct timeval now = { 0, 0 };
 
 	link_spare_unpend(l); /* a check again, without apply or abort */
 	conf_free(l->pending);
@@ -240,12 +269,10 @@ link_check(
 		json_object_set_new(reply, "ok", json_false());
 		json_object_set_new(reply, "errors", link_errors_json(&errs));
 		link_abort(l);
-	} else if (l->spare_delta == NULL &&
-	    event_base_once(
-		l->base, -1, EV_TIMEOUT, link_spare_copy, l, &now) == 0) {
-		/* after the reply: the loop runs timers after I/O */
+	} else if (l->spare_delta == NULL) {
 		l->spare_of_pending = true;
 		l->spare_copy_due = true;
+		link_spare_arm(l);
 	}
 	verrs_free(&errs);
 }
@@ -419,6 +446,9 @@ link_read(struct bufferevent *bev, void *arg)
 		json_decref(req);
 		msg_raw_free(&raw);
 	}
+	/* the spare's work yielded to these requests (link_spare_work) */
+	if (l->spare_due || l->spare_copy_due)
+		link_spare_arm(l);
 	if (bad) {
 		log_err("%s: malformed message from mgd", l->ops->name);
 		event_base_loopexit(l->base, NULL);
@@ -458,6 +488,7 @@ link_new(struct event_base *base, int fd, const struct link_ops *ops, void *ctx)
 	bufferevent_set_max_single_read(l->bev, LINK_READ_MAX);
 	bufferevent_setcb(l->bev, link_read, NULL, link_event, l);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
+	l->spare_ev = evtimer_new(base, link_spare_work, l);
 	return l;
 }
 
@@ -469,6 +500,8 @@ link_free(struct link *l)
 	for (struct link_call *c = l->calls; c != NULL; c = c->next)
 		c->l = NULL; /* link_reply frees them */
 	bufferevent_free(l->bev);
+	if (l->spare_ev != NULL)
+		event_free(l->spare_ev);
 	conf_free(l->running);
 	conf_free(l->pending);
 	conf_free(l->spare);
@@ -481,6 +514,12 @@ struct conf *
 link_running(struct link *l)
 {
 	return l->running;
+}
+
+bool
+link_spare_ready(const struct link *l)
+{
+	return l->spare != NULL && !l->spare_due;
 }
 
 int

@@ -64,6 +64,9 @@ struct link *link_new(
 void link_free(struct link *l);
 /* The running configuration; borrowed. */
 struct conf *link_running(struct link *l);
+/* Whether the tree the next check starts from is made (the spare, made
+ * when the loop is idle); for tests. */
+bool link_spare_ready(const struct link *l);
 
 /*
  * From an rpc callback: the request in progress, to be answered later by

@@ -26,6 +26,13 @@ struct t_ctx {
 	struct link_call *call;
 	int calls;
 	struct sb checked; /* the tree the last check was given */
+	/* armed by a check, as hostd arms its dormant load (hostd.c) */
+	struct event *after_check;
+	bool spare_at_work;    /* the spare was made when that work ran */
+	bool spare_at_apply;   /* and when the apply came */
+	struct event *more[8]; /* more work armed by a check */
+	int spare_at_more;     /* how many of them ran after the spare */
+	int checks;
 };
 
 /* 4,000 SAs' worth of a show: more than MSG_ATTACH_MIN as JSON. */
@@ -68,16 +75,45 @@ t_check(
 {
 	struct t_ctx *t = arg;
 
+	t->checks++;
 	sb_reset(&t->checked);
 	conf_text_set(conf_root(pending), &t->checked);
 	if (strstr(sb_str(&t->checked), "host-name refuse") != NULL)
 		verrs_add(errs, "[edit system]", "host-name", "refused", false);
+	static const struct timeval now = { 0, 0 };
+	if (t->after_check != NULL)
+		evtimer_add(t->after_check, &now);
+	for (int i = 0; i < 8; i++)
+		if (t->more[i] != NULL)
+			evtimer_add(t->more[i], &now);
+}
+
+static void
+t_apply(void *arg, struct conf *running, struct conf *pending)
+{
+	struct t_ctx *t = arg;
+
+	(void)running;
+	(void)pending;
+	t->spare_at_apply = link_spare_ready(t->l);
+}
+
+static void
+t_more(evutil_socket_t fd, short what, void *arg)
+{
+	struct t_ctx *t = arg;
+
+	(void)fd;
+	(void)what;
+	if (link_spare_ready(t->l))
+		t->spare_at_more++;
 }
 
 static const struct link_ops t_ops = {
 	.name = "test",
 	.rpc = t_rpc,
 	.check = t_check,
+	.apply = t_apply,
 };
 
 static struct event_base *base;
@@ -264,6 +300,111 @@ t_op(json_int_t id, const char *op, const char *change)
 	return ok;
 }
 
+static bool t_has(const char *line);
+
+/* Sends mgd's op without waiting for its reply. */
+static void
+t_op_send(json_int_t id, const char *op, const char *change)
+{
+	json_t *r = json_pack("{s:I,s:s}", "id", id, "op", op);
+
+	if (change != NULL)
+		json_object_set_new(r, "config", json_string(change));
+	ck_assert_int_eq(msg_send(peer, r), 0);
+	json_decref(r);
+}
+
+/* A change too large to replay on a tree of one line (link.c). */
+static void
+t_big_change(struct sb *sb, const char *name)
+{
+	for (int i = 0; i < 40; i++)
+		sb_printf(sb,
+		    "set security ike proposal %s%d dh-group group14\n", name,
+		    i);
+}
+
+/* The daemon's work after a check: mgd's apply arrives meanwhile. */
+static void
+t_work(evutil_socket_t fd, short what, void *arg)
+{
+	struct t_ctx *t = arg;
+
+	(void)fd;
+	(void)what;
+	t->spare_at_work = link_spare_ready(t->l);
+	t_op_send(5, DAEMON_OP_APPLY, NULL);
+}
+
+/*
+ * The copy waits for the daemon's own work after a check (hostd's dormant
+ * load) and for the apply that arrived meanwhile: it is made after the
+ * apply's reply, and the next check still starts from the running tree.
+ */
+START_TEST(test_copy_after_work_and_apply)
+{
+	struct sb big;
+	json_t *a;
+
+	sb_init(&big);
+	t_big_change(&big, "Q");
+	ck_assert(t_op(1, DAEMON_OP_CHECK, "set system host-name a\n"));
+	ck_assert(t_op(2, DAEMON_OP_APPLY, NULL));
+	ctx.after_check = evtimer_new(base, t_work, &ctx);
+	t_op_send(4, DAEMON_OP_CHECK, sb_str(&big));
+	a = t_reply(); /* the check's */
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(msg_int(a, "id", 0), 4);
+	json_decref(a);
+	a = t_reply(); /* the apply's, sent by the daemon's work */
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(msg_int(a, "id", 0), 5);
+	ck_assert(msg_bool(a, "ok"));
+	json_decref(a);
+	ck_assert_msg(!ctx.spare_at_work,
+	    "the spare copy ran before the daemon's work after the check");
+	ck_assert_msg(
+	    !ctx.spare_at_apply, "the apply waited for the spare copy");
+	event_free(ctx.after_check);
+	ctx.after_check = NULL;
+	for (int i = 0; i < 4; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert(link_spare_ready(ctx.l));
+	ck_assert(t_op(6, DAEMON_OP_CHECK, "set system host-name b\n"));
+	ck_assert(t_has("set system host-name b\n"));
+	ck_assert(t_has("proposal Q39 dh-group group14\n"));
+	sb_free(&big);
+}
+END_TEST
+
+/*
+ * Several pieces of the daemon's work armed by a check, all due at once
+ * (the loop's timer heap runs equal deadlines in no set order): the copy
+ * waits for all of them.
+ */
+START_TEST(test_copy_after_all_work)
+{
+	struct sb big;
+
+	sb_init(&big);
+	t_big_change(&big, "Q");
+	ck_assert(t_op(1, DAEMON_OP_CHECK, "set system host-name a\n"));
+	ck_assert(t_op(2, DAEMON_OP_APPLY, NULL));
+	for (int i = 0; i < 8; i++)
+		ctx.more[i] = evtimer_new(base, t_more, &ctx);
+	ck_assert(t_op(3, DAEMON_OP_CHECK, sb_str(&big)));
+	ck_assert(link_spare_ready(ctx.l));
+	ck_assert_msg(ctx.spare_at_more == 0,
+	    "%d of the daemon's 8 timers ran after the spare copy",
+	    ctx.spare_at_more);
+	for (int i = 0; i < 8; i++) {
+		event_free(ctx.more[i]);
+		ctx.more[i] = NULL;
+	}
+	sb_free(&big);
+}
+END_TEST
+
 static bool
 t_has(const char *line)
 {
@@ -359,6 +500,8 @@ main(void)
 	tcase_add_test(tc, test_pending_without_defer);
 	tcase_add_test(tc, test_reply_after_free);
 	tcase_add_test(tc, test_check_apply_abort);
+	tcase_add_test(tc, test_copy_after_work_and_apply);
+	tcase_add_test(tc, test_copy_after_all_work);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
