@@ -119,6 +119,27 @@ conf_ifaddr(struct iconf_ctx *x, const char *ifu, int family,
 	}
 }
 
+/* id of type (an address as its octets, a name as its bytes) from v. */
+static void
+conf_id_value(struct eng_id *id, uint8_t type, const char *v)
+{
+	id->type = type;
+	if (type == ID_IPV4_ADDR || type == ID_IPV6_ADDR) {
+		struct sockaddr_storage ss;
+
+		conf_addr(v, &ss);
+		id->len = type == ID_IPV4_ADDR ? 4 : 16;
+		memcpy(id->data,
+		    type == ID_IPV4_ADDR
+			? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+			: (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+		    id->len);
+	} else {
+		id->len = strnlen(v, ENG_ID_MAX);
+		memcpy(id->data, v, id->len);
+	}
+}
+
 /* RFC 7296 3.5: one identity from local-identity / remote-identity. */
 static void
 conf_id(const struct cnode *idn, struct eng_id *id)
@@ -150,21 +171,7 @@ conf_id(const struct cnode *idn, struct eng_id *id)
 		    cnode_child(idn, kinds[i].kind), kinds[i].leaf);
 		if (v == NULL)
 			continue;
-		id->type = kinds[i].type;
-		if (id->type == ID_IPV4_ADDR || id->type == ID_IPV6_ADDR) {
-			struct sockaddr_storage ss;
-			conf_addr(v, &ss);
-			id->len = id->type == ID_IPV4_ADDR ? 4 : 16;
-			memcpy(id->data,
-			    id->type == ID_IPV4_ADDR
-				? (void *)&((struct sockaddr_in *)&ss)->sin_addr
-				: (void *)&((struct sockaddr_in6 *)&ss)
-				      ->sin6_addr,
-			    id->len);
-		} else {
-			id->len = strnlen(v, ENG_ID_MAX);
-			memcpy(id->data, v, id->len);
-		}
+		conf_id_value(id, kinds[i].type, v);
 		return;
 	}
 }
@@ -189,24 +196,8 @@ conf_dynamic_id(const struct cnode *dyn, struct eng_id *id)
 	}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		const char *v = cnode_child_val(dyn, kinds[i].leaf);
-		struct sockaddr_storage ss;
-		if (v == NULL)
-			continue;
-		id->type = kinds[i].type;
-		if (kinds[i].type == ID_IPV4_ADDR ||
-		    kinds[i].type == ID_IPV6_ADDR) {
-			conf_addr(v, &ss);
-			id->len = kinds[i].type == ID_IPV4_ADDR ? 4 : 16;
-			memcpy(id->data,
-			    kinds[i].type == ID_IPV4_ADDR
-				? (void *)&((struct sockaddr_in *)&ss)->sin_addr
-				: (void *)&((struct sockaddr_in6 *)&ss)
-				      ->sin6_addr,
-			    id->len);
-		} else {
-			id->len = strnlen(v, ENG_ID_MAX);
-			memcpy(id->data, v, id->len);
-		}
+		if (v != NULL)
+			conf_id_value(id, kinds[i].type, v);
 	}
 }
 
