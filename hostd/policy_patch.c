@@ -205,6 +205,27 @@ policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
 }
 
 /*
+ * The next `jump X` line of a chain's body from *l (advanced past it): X
+ * in name; false at the body's end.
+ */
+static bool
+policy_body_jump(const char **l, struct sb *name)
+{
+	while (*l != NULL && **l != '\0') {
+		const char *s = *l, *nl = strchr(s, '\n');
+
+		nl = nl ? nl : s + strlen(s);
+		*l = *nl ? nl + 1 : nl;
+		if (strncmp(s, "jump ", 5) == 0) {
+			sb_reset(name);
+			sb_printf(name, "%.*s", (int)(nl - s - 5), s + 5);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Into dirty, the bucket of the model in force m (a chain that ctxchain
  * jumps to) that holds the rules tagged tag: a policy deleted or
  * deactivated leaves its bucket (or joins it to the next).
@@ -213,24 +234,20 @@ static void
 policy_patch_was(
     const struct nftm *m, const char *ctxchain, const char *tag, json_t *dirty)
 {
-	const char *l, *nl, *body = nftm_chain_body(m, ctxchain);
-	char pat[96], chain[96];
+	const char *l = nftm_chain_body(m, ctxchain);
+	struct sb chain;
+	char pat[96];
 
 	snprintf(pat, sizeof(pat), " comment \"%s\"\n", tag);
-	for (l = body ? body : ""; *l; l = *nl ? nl + 1 : nl) {
-		nl = strchr(l, '\n');
-		nl = nl ? nl : l + strlen(l);
-		if (strncmp(l, "jump ", 5) != 0 ||
-		    (size_t)(nl - l - 5) >= sizeof(chain))
-			continue;
-		snprintf(
-		    chain, sizeof(chain), "%.*s", (int)(nl - l - 5), l + 5);
-		const char *b = nftm_chain_body(m, chain);
+	sb_init(&chain);
+	while (policy_body_jump(&l, &chain)) {
+		const char *b = nftm_chain_body(m, sb_str(&chain));
 		if (b != NULL && strstr(b, pat) != NULL) {
-			json_object_set_new(dirty, chain, json_true());
-			return;
+			json_object_set_new(dirty, sb_str(&chain), json_true());
+			break;
 		}
 	}
+	sb_free(&chain);
 }
 
 /* Whether q is one of the n policies of t. */
@@ -257,7 +274,7 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 {
 	struct sb name, rules, jumps, cname;
 	const struct cnode *first, *k;
-	const char *old, *l, *nl;
+	const char *old, *l;
 	json_t *now = json_object();
 	size_t n, i;
 
@@ -289,16 +306,9 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 	old = nftm_chain_body(m, sb_str(&cname));
 	if (old == NULL || strcmp(old, sb_str(&jumps)) != 0) {
 		nftm_patch_chain(p, sb_str(&cname), sb_str(&jumps));
-		for (l = old ? old : ""; *l; l = *nl ? nl + 1 : nl) {
-			nl = strchr(l, '\n');
-			nl = nl ? nl : l + strlen(l);
-			if (strncmp(l, "jump ", 5) != 0)
-				continue;
-			sb_reset(&name);
-			sb_printf(&name, "%.*s", (int)(nl - l - 5), l + 5);
+		for (l = old; policy_body_jump(&l, &name);)
 			if (json_object_get(now, sb_str(&name)) == NULL)
 				nftm_patch_chain(p, sb_str(&name), NULL);
-		}
 	}
 	json_decref(now);
 	sb_free(&name);
@@ -382,7 +392,7 @@ policy_patch_gone(
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
 	const struct cnode *x = policy_patch_find(c, pol, "policy", ctx);
 	struct sb name;
-	const char *l, *nl;
+	const char *l;
 
 	if (x != NULL && !cnode_is_inactive(x))
 		return;
@@ -390,15 +400,8 @@ policy_patch_gone(
 	nftm_name("ctx_", ctx, &name);
 	l = nftm_chain_body(m, sb_str(&name));
 	nftm_patch_chain(p, sb_str(&name), NULL);
-	for (; l != NULL && *l; l = *nl ? nl + 1 : nl) {
-		nl = strchr(l, '\n');
-		nl = nl ? nl : l + strlen(l);
-		if (strncmp(l, "jump ", 5) != 0)
-			continue;
-		sb_reset(&name);
-		sb_printf(&name, "%.*s", (int)(nl - l - 5), l + 5);
+	while (policy_body_jump(&l, &name))
 		nftm_patch_chain(p, sb_str(&name), NULL);
-	}
 	sb_free(&name);
 }
 
