@@ -32,8 +32,6 @@
 
 struct frag_rx {
 	struct ike_hdr hdr; /* the first fragment kept: the others agree */
-	uint32_t msgid;
-	bool response;
 	uint16_t total, have;
 	uint8_t first;
 	size_t bytes;
@@ -265,7 +263,8 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg, const struct sockaddr *from)
 		return 0;
 	rx = sa->frx;
 	if (rx != NULL &&
-	    (rx->msgid != msg->hdr.msgid || rx->response != resp ||
+	    (rx->hdr.msgid != msg->hdr.msgid ||
+		((rx->hdr.flags & IKE_FLAG_RESPONSE) != 0) != resp ||
 		now - rx->started > ENG_FRAG_TIMEOUT_S ||
 		sk->frag_total > rx->total)) {
 		e->st.in_frag_dropped += rx->have;
@@ -280,8 +279,6 @@ frag_input(struct ike_sa *sa, struct ike_msg *msg, const struct sockaddr *from)
 	if (rx == NULL) {
 		rx = sa->frx = xcalloc(1, sizeof(*rx));
 		rx->hdr = msg->hdr;
-		rx->msgid = msg->hdr.msgid;
-		rx->response = resp;
 		rx->total = sk->frag_total;
 		rx->started = now;
 	}
