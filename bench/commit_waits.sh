@@ -39,11 +39,6 @@ command -v strace >/dev/null || { echo "$bench_name: needs strace" >&2; exit 2; 
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-waits.XXXXXX")
 bench_tmp=$dir
-ns=
-if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
-	ns=${BENCH_NS:-qsafe-waits-$$}
-fi
-bench_ns=$ns
 st=
 waits_cleanup() {
 	[ -z "$st" ] || kill "$st" 2>/dev/null || true
@@ -51,11 +46,7 @@ waits_cleanup() {
 }
 trap waits_cleanup EXIT
 trap 'exit 130' INT TERM
-
-if [ -n "$ns" ]; then
-	step "create namespace $ns" ip netns add "$ns"
-	step "loopback up in $ns" ip -n "$ns" link set lo up
-fi
+bench_ns_setup qsafe-waits
 step "generate the firewall shape" "$gen" firewall "$lines"
 mv "$dir/step.out" "$dir/fw.set"
 mgd_start

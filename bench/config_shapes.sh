@@ -49,17 +49,8 @@ bench_need "$build" "$mgd" "$cli" "$gen"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-shapes.XXXXXX")
 bench_tmp=$dir
-ns=
-if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
-	ns=${BENCH_NS:-qsafe-bench-$$}
-fi
-bench_ns=$ns
 bench_traps
-
-if [ -n "$ns" ]; then
-	step "create namespace $ns" ip netns add "$ns"
-	step "loopback up in $ns" ip -n "$ns" link set lo up
-fi
+bench_ns_setup qsafe-bench
 
 # cpu: "name ticks" of mgd and each process it started, one a line.
 cpu() {

@@ -26,8 +26,13 @@
 #   bench_traps                         the EXIT trap: mgd_stop, the
 #                                       namespace $bench_ns deleted, and
 #                                       $bench_tmp removed (KEEP=1 keeps it)
-#   mgd=PATH cli=PATH; bench_ns=NETNS   set by the script (bench_ns may be
-#                                       empty: mgd runs in this namespace)
+#   mgd=PATH cli=PATH                   set by the script
+#   bench_ns_setup PREFIX               as root (with ip): a namespace of
+#                                       the bench's own, $BENCH_NS or
+#                                       PREFIX-PID, loopback up, in $ns and
+#                                       $bench_ns (after bench_traps, which
+#                                       deletes it); otherwise both empty
+#                                       and mgd runs in this namespace
 #   mgd_start                           a fresh mgd on an empty state
 #                                       directory $bench_tmp/state, in
 #                                       $bench_ns when set; waits for its
@@ -118,6 +123,17 @@ bench_cleanup() {
 bench_traps() {
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
+}
+
+bench_ns_setup() {
+	ns=
+	if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+		ns=${BENCH_NS:-$1-$$}
+	fi
+	bench_ns=$ns
+	[ -n "$ns" ] || return 0
+	step "create namespace $ns" ip netns add "$ns"
+	step "loopback up in $ns" ip -n "$ns" link set lo up
 }
 
 mgd_stop() {
