@@ -257,6 +257,10 @@ void policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
     const char *counter, const char *tail, struct sb *out, struct verrs *errs);
 /* The zone entry named zone (a security-zone, or "management"), or NULL. */
 const struct cnode *policy_zone(struct conf *c, const char *zone);
+#define POLICY_ZONE_MAX 64
+/* A context's key (from-zone A, to-zone B as its list key) as A and B. */
+void policy_ctx_zones(const char *key, char zf[static POLICY_ZONE_MAX],
+    char zt[static POLICY_ZONE_MAX]);
 /* The chain of policy q of context ctx ("" global) and its rules; true
  * when it counts on a named counter (policy.c). */
 bool policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,

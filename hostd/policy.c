@@ -402,6 +402,16 @@ policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
 	sb_free(&dst.el6);
 }
 
+void
+policy_ctx_zones(const char *key, char zf[static POLICY_ZONE_MAX],
+    char zt[static POLICY_ZONE_MAX])
+{
+	const char *sep = strchr(key, CONF_KEY_SEP);
+
+	snprintf(zf, POLICY_ZONE_MAX, "%.*s", (int)(sep ? sep - key : 0), key);
+	snprintf(zt, POLICY_ZONE_MAX, "%s", sep ? sep + 1 : "");
+}
+
 /* The zone entry named zone (a security-zone, or "management"), or NULL. */
 const struct cnode *
 policy_zone(struct conf *c, const char *zone)
@@ -593,16 +603,14 @@ static void
 policy_context(
     struct conf *c, struct nftm *m, const struct cnode *p, struct verrs *errs)
 {
-	char zf[64], zt[64];
-	const char *sep = strchr(p->val, CONF_KEY_SEP);
+	char zf[POLICY_ZONE_MAX], zt[POLICY_ZONE_MAX];
 	const struct cnode *from, *to;
 	struct sb f, tomap, ctx, chain, rules, key;
 	const struct cnode *first;
 	size_t n;
 	char dev[64];
 
-	snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - p->val : 0), p->val);
-	snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
+	policy_ctx_zones(p->val, zf, zt);
 	sb_init(&f);
 	sb_init(&tomap);
 	sb_init(&ctx);

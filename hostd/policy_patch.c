@@ -53,11 +53,8 @@ policy_patch_dev(
 	for (const struct cnode *q = pol ? pol->first : NULL; q; q = q->next) {
 		if (strcmp(q->sn->name, "policy") != 0 || cnode_is_inactive(q))
 			continue;
-		char zf[64], zt[64];
-		const char *sep = strchr(q->val, CONF_KEY_SEP);
-		snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - q->val : 0),
-		    q->val);
-		snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
+		char zf[POLICY_ZONE_MAX], zt[POLICY_ZONE_MAX];
+		policy_ctx_zones(q->val, zf, zt);
 		const struct cnode *from = policy_zone(c, zf);
 		const struct cnode *tz = policy_zone(c, zt);
 		if (from == NULL || tz == NULL)
@@ -436,13 +433,11 @@ policy_patch_zones(
     struct conf *c, const struct nftm *m, const char *ctx, struct nftm *p)
 {
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
-	const char *sep = strchr(ctx, CONF_KEY_SEP);
-	char zf[64], zt[64];
+	char zf[POLICY_ZONE_MAX], zt[POLICY_ZONE_MAX];
 	struct sb f, to, rule;
 	bool want = false;
 
-	snprintf(zf, sizeof(zf), "%.*s", (int)(sep ? sep - ctx : 0), ctx);
-	snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
+	policy_ctx_zones(ctx, zf, zt);
 	for (const struct cnode *q = pol ? pol->first : NULL; q && !want;
 	     q = q->next) {
 		const char *qs = q->val ? strchr(q->val, CONF_KEY_SEP) : NULL;

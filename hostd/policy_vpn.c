@@ -75,13 +75,10 @@ pv_zone_elems(
 static void
 pv_context(struct conf *c, struct nftm *m, const struct cnode *ctx)
 {
-	const char *sep = strchr(ctx->val, CONF_KEY_SEP);
-	char zf[64], zt[64];
+	char zf[POLICY_ZONE_MAX], zt[POLICY_ZONE_MAX];
 	struct sb chain, f, tomap, rules, counter, tail, val;
 
-	snprintf(
-	    zf, sizeof(zf), "%.*s", (int)(sep ? sep - ctx->val : 0), ctx->val);
-	snprintf(zt, sizeof(zt), "%s", sep ? sep + 1 : "");
+	policy_ctx_zones(ctx->val, zf, zt);
 	sb_init(&chain);
 	sb_init(&f);
 	sb_init(&tomap);
