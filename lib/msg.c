@@ -16,7 +16,6 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <openssl/crypto.h>
 
 #include "lib/log.h"
 #include "lib/msg.h"
@@ -253,14 +252,14 @@ msg_send(int fd, const json_t *body)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			OPENSSL_cleanse(frame, len);
+			explicit_bzero(frame, len);
 			free(frame);
 			return -1;
 		}
 		off += (size_t)w;
 	}
 	/* Frames may carry keys (keymgr's replies): none is left behind. */
-	OPENSSL_cleanse(frame, len);
+	explicit_bzero(frame, len);
 	free(frame);
 	return 0;
 }
@@ -295,7 +294,7 @@ msg_send_attach(
 	}
 	rc = 0;
 done:
-	OPENSSL_cleanse(head, n);
+	explicit_bzero(head, n);
 	free(head);
 	return rc;
 }
@@ -451,11 +450,11 @@ msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
 	}
 	if (raw != NULL)
 		raw->p = NULL;
-	OPENSSL_cleanse(body, (size_t)n + alen - tail);
+	explicit_bzero(body, (size_t)n + alen - tail);
 	msg_frame_free(body, (size_t)n + alen + 1);
 	return m;
 fail:
-	OPENSSL_cleanse(body, (size_t)n + alen);
+	explicit_bzero(body, (size_t)n + alen);
 	msg_frame_free(body, (size_t)n + alen + 1);
 	return NULL;
 }
@@ -542,7 +541,7 @@ msg_raw_copy(struct msg_raw *raw, int out, int timeout_ms, char *lastp)
 				off += w;
 		}
 	}
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	return n < 0 ? -1 : rc;
 }
 
@@ -554,7 +553,7 @@ msg_raw_free(struct msg_raw *raw)
 	if (raw->left > 0)
 		(void)msg_raw_copy(raw, -1, -1, &last);
 	if (raw->frame != NULL) {
-		OPENSSL_cleanse(raw->frame, raw->size);
+		explicit_bzero(raw->frame, raw->size);
 		msg_frame_free(raw->frame, raw->size + 1);
 	}
 	raw->frame = NULL;
@@ -591,7 +590,7 @@ msg_bev_send(struct bufferevent *bev, const json_t *body)
 		return -1;
 	r = bufferevent_write(bev, frame, len);
 	/* The output buffer holds its own copy, wiped when freed (wipe.h). */
-	OPENSSL_cleanse(frame, len);
+	explicit_bzero(frame, len);
 	free(frame);
 	return r;
 }
@@ -599,7 +598,7 @@ msg_bev_send(struct bufferevent *bev, const json_t *body)
 static void
 msg_frame_wipe(const void *data, size_t len, void *arg)
 {
-	OPENSSL_cleanse((void *)data, len);
+	explicit_bzero((void *)data, len);
 	free((void *)data);
 }
 
@@ -733,7 +732,7 @@ msg_evbuf_pull_raw(struct evbuffer *in, bool *bad, struct msg_raw *raw)
 		return m;
 	}
 	raw->p = NULL;
-	OPENSSL_cleanse(frame, size);
+	explicit_bzero(frame, size);
 	msg_frame_free(frame, size + 1);
 	return m;
 }

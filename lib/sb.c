@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "lib/log.h"
 #include "lib/sb.h"
 
@@ -76,7 +74,7 @@ void
 sb_free_secure(struct sb *sb)
 {
 	if (sb->buf != NULL)
-		OPENSSL_cleanse(sb->buf, sb->cap);
+		explicit_bzero(sb->buf, sb->cap);
 	sb_free(sb);
 }
 

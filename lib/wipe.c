@@ -12,7 +12,6 @@
 
 #include <event2/event.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 
 #include "lib/wipe.h"
 
@@ -27,7 +26,7 @@ wipe_free(void *p)
 {
 	if (p == NULL)
 		return;
-	OPENSSL_cleanse(p, malloc_usable_size(p));
+	explicit_bzero(p, malloc_usable_size(p));
 	free(p);
 }
 

@@ -6,7 +6,7 @@
  * buffer, the parsed strings), so a PSK typed at the cli, the `$9$` secrets
  * of a delta or a key keymgr hands over would stay in freed heap if only
  * msg.c's own buffers were wiped.  wipe_init() installs allocators that
- * OPENSSL_cleanse a block before it is released, and the old block when a
+ * explicit_bzero a block before it is released, and the old block when a
  * realloc moves it, in both libraries.
  *
  * Called once, first thing in main(), by every program that receives
