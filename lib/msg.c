@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/sb.h"
+#include "lib/wipe.h"
 
 /* A frame this large or larger is mapped on its own, in 2 MB pages. */
 #define MSG_FRAME_HUGE ((size_t)2 << 20)
@@ -252,14 +253,14 @@ msg_send(int fd, const json_t *body)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			explicit_bzero(frame, len);
+			wipe_bytes(frame, len);
 			free(frame);
 			return -1;
 		}
 		off += (size_t)w;
 	}
 	/* Frames may carry keys (keymgr's replies): none is left behind. */
-	explicit_bzero(frame, len);
+	wipe_bytes(frame, len);
 	free(frame);
 	return 0;
 }
@@ -294,7 +295,7 @@ msg_send_attach(
 	}
 	rc = 0;
 done:
-	explicit_bzero(head, n);
+	wipe_bytes(head, n);
 	free(head);
 	return rc;
 }
@@ -450,11 +451,11 @@ msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
 	}
 	if (raw != NULL)
 		raw->p = NULL;
-	explicit_bzero(body, (size_t)n + alen - tail);
+	wipe_bytes(body, (size_t)n + alen - tail);
 	msg_frame_free(body, (size_t)n + alen + 1);
 	return m;
 fail:
-	explicit_bzero(body, (size_t)n + alen);
+	wipe_bytes(body, (size_t)n + alen);
 	msg_frame_free(body, (size_t)n + alen + 1);
 	return NULL;
 }
@@ -541,7 +542,7 @@ msg_raw_copy(struct msg_raw *raw, int out, int timeout_ms, char *lastp)
 				off += w;
 		}
 	}
-	explicit_bzero(buf, sizeof(buf));
+	wipe_bytes(buf, sizeof(buf));
 	return n < 0 ? -1 : rc;
 }
 
@@ -553,7 +554,7 @@ msg_raw_free(struct msg_raw *raw)
 	if (raw->left > 0)
 		(void)msg_raw_copy(raw, -1, -1, &last);
 	if (raw->frame != NULL) {
-		explicit_bzero(raw->frame, raw->size);
+		wipe_bytes(raw->frame, raw->size);
 		msg_frame_free(raw->frame, raw->size + 1);
 	}
 	raw->frame = NULL;
@@ -590,7 +591,7 @@ msg_bev_send(struct bufferevent *bev, const json_t *body)
 		return -1;
 	r = bufferevent_write(bev, frame, len);
 	/* The output buffer holds its own copy, wiped when freed (wipe.h). */
-	explicit_bzero(frame, len);
+	wipe_bytes(frame, len);
 	free(frame);
 	return r;
 }
@@ -598,7 +599,7 @@ msg_bev_send(struct bufferevent *bev, const json_t *body)
 static void
 msg_frame_wipe(const void *data, size_t len, void *arg)
 {
-	explicit_bzero((void *)data, len);
+	wipe_bytes((void *)data, len);
 	free((void *)data);
 }
 
@@ -732,7 +733,7 @@ msg_evbuf_pull_raw(struct evbuffer *in, bool *bad, struct msg_raw *raw)
 		return m;
 	}
 	raw->p = NULL;
-	explicit_bzero(frame, size);
+	wipe_bytes(frame, size);
 	msg_frame_free(frame, size + 1);
 	return m;
 }

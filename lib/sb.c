@@ -8,6 +8,7 @@
 
 #include "lib/log.h"
 #include "lib/sb.h"
+#include "lib/wipe.h"
 
 void *
 xmalloc(size_t n)
@@ -74,7 +75,7 @@ void
 sb_free_secure(struct sb *sb)
 {
 	if (sb->buf != NULL)
-		explicit_bzero(sb->buf, sb->cap);
+		wipe_bytes(sb->buf, sb->cap);
 	sb_free(sb);
 }
 

@@ -15,6 +15,13 @@
 
 #include "lib/wipe.h"
 
+void
+wipe_bytes(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		explicit_bzero(p, n);
+}
+
 static void *
 wipe_malloc(size_t n)
 {
@@ -26,7 +33,7 @@ wipe_free(void *p)
 {
 	if (p == NULL)
 		return;
-	explicit_bzero(p, malloc_usable_size(p));
+	wipe_bytes(p, malloc_usable_size(p));
 	free(p);
 }
 

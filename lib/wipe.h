@@ -20,4 +20,11 @@
 
 void wipe_init(void);
 
+/*
+ * Zeroes n bytes at p (NULL or 0 bytes: nothing) in a way the compiler
+ * keeps: explicit_bzero, not OpenSSL's cleanse, so that what links only
+ * lib/ (the cli, started for every `cli -c`) loads no libcrypto.
+ */
+void wipe_bytes(void *p, size_t n);
+
 #endif
