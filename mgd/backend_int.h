@@ -25,9 +25,10 @@ void backend_part_full(
     struct mgd *m, const struct daemon_def *def, struct sb *out);
 /*
  * The daemon's part of a change: the lines of delta (the change from old,
- * the configuration the daemons run, to new) that it is sent.
+ * the configuration the daemons run, to new) that it is sent, in out; or
+ * true and out left empty when the part is the whole delta.
  */
-void backend_part_delta(const struct daemon_def *def, const char *delta,
+bool backend_part_delta(const struct daemon_def *def, const char *delta,
     size_t len, struct conf *old, struct conf *new, struct sb *out);
 
 #endif
