@@ -26,6 +26,11 @@
  *   verdict    counter accept (2)
  *   noverdict  ip saddr 10.a.b.0/24 counter (3: no immediate, no meta:
  *              no expression with a validate callback)
+ *   elements   no rule a policy: RULES elements 10.a.b.0/25 of an
+ *              interval set with a counter each (nft_rules.sh declares
+ *              set s and one rule that looks it up); a change deletes
+ *              one element and adds another (the design of policies as
+ *              set elements, docs/benchmarks.md)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -39,6 +44,7 @@
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -211,6 +217,41 @@ txn_commit(struct txn *t)
 	}
 }
 
+/* Element i of set s (10.a.b.0/25: a start and an end, apart from its
+ * neighbours), added or deleted, in one message. */
+static void
+txn_elem(struct txn *t, long i, bool del)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	uint8_t k[2][4] = {
+		{ 10, (uint8_t)(1 + (i / 256) % 250), (uint8_t)(i % 256), 0 },
+		{ 10, (uint8_t)(1 + (i / 256) % 250), (uint8_t)(i % 256), 128 }
+	};
+	struct nlmsghdr *nlh;
+
+	if (s == NULL)
+		die("nftnl_set_alloc");
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "s");
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	for (int j = 0; j < 2; j++) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		if (e == NULL)
+			die("nftnl_set_elem_alloc");
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k[j], 4);
+		if (j == 1)
+			nftnl_set_elem_set_u32(
+			    e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+		nftnl_set_elem_add(s, e);
+	}
+	nlh = nftnl_nlmsg_build_hdr(t->buf + t->off,
+	    del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, NFPROTO_INET,
+	    NLM_F_CREATE, seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	t->off += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -254,6 +295,35 @@ main(int argc, char **argv)
 		nftnl_rule_free(r);
 	}
 	seq = (uint32_t)time(NULL);
+	if (strcmp(shape, "elements") == 0) {
+		t0 = cpu_ms();
+		txn_begin(&t);
+		for (long i = 0; i < rules; i++) {
+			txn_elem(&t, i, false);
+			if (t.off > CHUNK) {
+				txn_commit(&t);
+				txn_begin(&t);
+			}
+		}
+		txn_commit(&t);
+		load = cpu_ms() - t0;
+		for (long k = 0; k < oneliners; k++) {
+			long i = (k * 997) % rules;
+			t0 = cpu_ms();
+			txn_begin(&t);
+			txn_elem(&t, i, true);
+			txn_elem(&t, rules + k, false); /* its new address */
+			txn_commit(&t);
+			one[k] = cpu_ms() - t0;
+			/* back as it was, outside the figure */
+			txn_begin(&t);
+			txn_elem(&t, rules + k, true);
+			txn_elem(&t, i, false);
+			txn_commit(&t);
+		}
+		nexpr = 0;
+		goto print;
+	}
 	t0 = cpu_ms();
 	txn_begin(&t);
 	for (long i = 0; i < rules; i++) {
@@ -284,6 +354,7 @@ main(int argc, char **argv)
 		txn_commit(&t);
 		one[k] = cpu_ms() - t0;
 	}
+print:
 	qsort(one, (size_t)oneliners, sizeof(*one), cmp_double);
 	printf("shape %-9s exprs %ld rules %ld: load cpu %.0f ms (%.2f us a "
 	       "rule); refill of a bucket cpu ms: median %.2f min %.2f max "

@@ -11,8 +11,9 @@
 # rule chains through a verdict map of IFACES interfaces (1, then 8: a
 # zone of several interfaces jumps to the same chains from each), RULES
 # rules loaded, then ONELINERS transactions that refill a chain of 32
-# rules.  One line a run: the CPU of the load and of a refill (median, min,
-# max).  Root (a namespace); needs nft.
+# rules (elements: RULES elements of a set, ONELINERS changes of one).  One
+# line a run: the CPU of the load and of a refill (median, min, max).
+# Root (a namespace); needs nft.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,17 +66,24 @@ setup() {
 	} >"$bench_tmp/setup.nft"
 }
 
+cat >"$bench_tmp/elements.nft" <<'SET'
+add set inet rcb s { type ipv4_addr; flags interval; counter; }
+add rule inet rcb p_b0 meta nfproto ipv4 ip saddr @s tcp dport 443 counter accept
+SET
 echo "nft_rules.sh: $rules rules, $oneliners refills of 32, $(nproc) cpus, $(uname -r)"
 for ifaces in 1 8; do
 	setup $ifaces
 	r=0
 	while [ $r -lt "$reps" ]; do
 		r=$((r + 1))
-		for shape in hostd nocomment nofamily noproto verdict noverdict; do
+		for shape in hostd nocomment nofamily noproto verdict noverdict elements; do
 			ns=qsafe-nftrules-$$
 			step "create namespace $ns" ip netns add "$ns"
 			step "table of $ifaces interfaces" \
 			    ip netns exec "$ns" nft -f "$bench_tmp/setup.nft"
+			[ $shape != elements ] ||
+				step "set s and its rule" ip netns exec "$ns" \
+				    nft -f "$bench_tmp/elements.nft"
 			step "rules of shape $shape" \
 			    ip netns exec "$ns" "$prog" "$shape" "$rules" "$oneliners"
 			echo "ifaces $ifaces $(cat "$bench_tmp/step.out")"
