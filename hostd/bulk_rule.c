@@ -51,7 +51,9 @@
 
 #include "hostd/hostd.h"
 
-#define BR_TOKEN 64    /* the longest token of a form built here */
+/* the longest token of a form built here: an IPv6 range, 0x and 32
+ * digits twice */
+#define BR_TOKEN 80
 #define BR_COMMENT 128 /* NFT_USERDATA_MAXLEN is 256: tags are ~20 */
 #define BR_EXPRS 16    /* expressions of a rule, at most */
 
