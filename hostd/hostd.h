@@ -287,6 +287,10 @@ const struct cnode *policy_bucket(const char *ctx, const struct cnode *q,
 bool policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
     const struct cnode *first, size_t n, const char *name, struct sb *body,
     struct sb *body6, struct verrs *errs);
+/* The chains of that bucket (name, and name_6 when it has one) and their
+ * rules, into m (policy_bucket_rules). */
+void policy_bucket_model(struct conf *c, struct nftm *m, const char *ctx,
+    const struct cnode *first, size_t n, const char *name, struct verrs *errs);
 /* A side's addresses of one family ("a, b/L, c-d") as a raw match of the
  * network header, appended to out with a space (policy_raw.c); false
  * when one is none of these forms. */

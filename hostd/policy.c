@@ -548,17 +548,8 @@ policy_context(
 	nftm_chain(m, sb_str(&ctx), NULL);
 	for (const struct cnode *q = p->first;
 	     (q = policy_bucket(p->val, q, &first, &n, &chain)), first;) {
-		sb_reset(&key);
-		sb_reset(&f);
-		if (policy_bucket_rules(c, m, p->val, first, n, sb_str(&chain),
-			&key, &f, errs)) {
-			sb_printf(&tomap, "%s_6", sb_str(&chain));
-			nftm_chain(m, sb_str(&tomap), NULL);
-			nftm_rules(m, sb_str(&tomap), sb_str(&f));
-			sb_reset(&tomap);
-		}
-		nftm_chain(m, sb_str(&chain), NULL);
-		nftm_rules(m, sb_str(&chain), sb_str(&key));
+		policy_bucket_model(
+		    c, m, p->val, first, n, sb_str(&chain), errs);
 		sb_printf(&rules, "jump %s\n", sb_str(&chain));
 	}
 	nftm_rules(m, sb_str(&ctx), sb_str(&rules));

@@ -140,3 +140,25 @@ policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
 	}
 	return six;
 }
+
+void
+policy_bucket_model(struct conf *c, struct nftm *m, const char *ctx,
+    const struct cnode *first, size_t n, const char *name, struct verrs *errs)
+{
+	struct sb body, body6, six;
+
+	sb_init(&body);
+	sb_init(&body6);
+	sb_init(&six);
+	if (policy_bucket_rules(
+		c, m, ctx, first, n, name, &body, &body6, errs)) {
+		sb_printf(&six, "%s_6", name);
+		nftm_chain(m, sb_str(&six), NULL);
+		nftm_rules(m, sb_str(&six), sb_str(&body6));
+	}
+	nftm_chain(m, name, NULL);
+	nftm_rules(m, name, sb_str(&body));
+	sb_free(&body);
+	sb_free(&body6);
+	sb_free(&six);
+}

@@ -264,18 +264,19 @@ policy_patch_in(const struct cnode *const *t, size_t n, const struct cnode *q)
 }
 
 /*
- * The buckets of context ctx (policy.c) into patch p: each that holds a
- * policy the change names (in touched), or one that uses an entry of
- * books, or that held a policy gone, or that is new, refilled; the
- * context's chain of jumps refilled when its buckets are not those in
- * force, and the buckets no more deleted.
+ * The buckets of context ctx (policy_bucket.c) into patch p: each that
+ * holds a policy the change names (in touched), or one that uses an entry
+ * of books, or that held a policy gone, or that is new, refilled (with
+ * its chain for IPv6, made or deleted); the context's chain of jumps
+ * refilled when its buckets are not those in force, and the buckets no
+ * more deleted.
  */
 static void
 policy_patch_buckets(struct conf *c, const struct nftm *m,
     const struct cnode *ctx, const struct cnode *const *t, size_t nt,
     json_t *dirty, const json_t *books, struct nftm *p, struct verrs *errs)
 {
-	struct sb name, rules, rules6, jumps, cname;
+	struct sb name, rules, rules6, six, jumps, cname;
 	const struct cnode *first, *k;
 	const char *old, *l;
 	json_t *now = json_object();
@@ -284,6 +285,7 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 	sb_init(&name);
 	sb_init(&rules);
 	sb_init(&rules6);
+	sb_init(&six);
 	sb_init(&jumps);
 	sb_init(&cname);
 	for (const struct cnode *q = ctx->first;
@@ -304,9 +306,9 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 			continue;
 		sb_reset(&rules);
 		sb_reset(&rules6);
-		sb_reset(&cname);
-		sb_printf(&cname, "%s_6", sb_str(&name));
-		nftm_patch_chain(p, sb_str(&cname),
+		sb_reset(&six);
+		sb_printf(&six, "%s_6", sb_str(&name));
+		nftm_patch_chain(p, sb_str(&six),
 		    policy_bucket_rules(c, NULL, ctx->val, first, n,
 			sb_str(&name), &rules, &rules6, errs)
 			? sb_str(&rules6)
@@ -319,6 +321,7 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 		nftm_patch_chain(p, sb_str(&cname), sb_str(&jumps));
 		for (l = old; policy_body_jump(&l, &name);)
 			if (json_object_get(now, sb_str(&name)) == NULL) {
+				/* a bucket gone: its chain for IPv6 too */
 				nftm_patch_chain(p, sb_str(&name), NULL);
 				sb_printf(&name, "_6");
 				nftm_patch_chain(p, sb_str(&name), NULL);
@@ -328,6 +331,7 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 	sb_free(&name);
 	sb_free(&rules);
 	sb_free(&rules6);
+	sb_free(&six);
 	sb_free(&jumps);
 	sb_free(&cname);
 }
