@@ -19,17 +19,23 @@
  *   tcp|udp dport N[-M]         meta l4proto dependency (as nft adds it),
  *                               payload load 2b @ transport header + 2;
  *                               cmp eq, or cmp gte and cmp lte
+ *   @nh,O,L V | @nh,O,L A-B     (policy_raw.c) payload load of the L/8
+ *                               bytes at O/8 of the network header; cmp
+ *                               eq, or cmp gte and cmp lte
  *   counter                     counter (no packets or bytes attributes)
- *   accept | drop | jump C      immediate to the verdict register
+ *   accept | drop | return | jump C | goto C
+ *                               immediate to the verdict register
  *   comment "T"                 userdata: TLV NFTNL_UDATA_RULE_COMMENT, T
  *                               with its NUL
  *
- * An address match needs its family named before it (policy.c always
- * writes `meta nfproto` first; nft would add it otherwise).  Anything else
- * (sets, negations, ranges of addresses, reject, icmp types, named
+ * An `ip`/`ip6` address match needs its family named before it (policy.c
+ * writes `meta nfproto` first; nft would add it otherwise); a raw one
+ * needs none (its chain tells the family).  Anything else (sets,
+ * negations, `ip` ranges of addresses, reject, icmp types, named
  * counters, interface matches, a counter with a count) is refused: the
  * chain then goes as text.
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h> /* libnftnl/expr.h uses FILE */
 #include <stdlib.h>
@@ -45,7 +51,9 @@
 
 #include "hostd/hostd.h"
 
-#define BR_TOKEN 64    /* the longest token of a form built here */
+/* the longest token of a form built here: an IPv6 range, 0x and 32
+ * digits twice */
+#define BR_TOKEN 80
 #define BR_COMMENT 128 /* NFT_USERDATA_MAXLEN is 256: tags are ~20 */
 #define BR_EXPRS 16    /* expressions of a rule, at most */
 
@@ -232,6 +240,61 @@ br_addr(struct br *b, bool v6)
 	return br_cmp(b, NFT_CMP_EQ, a, alen);
 }
 
+/* The hex number s ("0x" and 2 * len digits) as len bytes, network order
+ * (policy_raw.c writes them so). */
+static bool
+br_hex(const char *s, size_t n, uint8_t *out, uint32_t len)
+{
+	if (n != 2 + 2 * (size_t)len || s[0] != '0' || s[1] != 'x')
+		return false;
+	for (uint32_t i = 0; i < len; i++) {
+		char d[3] = { s[2 + 2 * i], s[3 + 2 * i], '\0' }, *e;
+		if (!isxdigit((unsigned char)d[0]) ||
+		    !isxdigit((unsigned char)d[1]))
+			return false;
+		out[i] = (uint8_t)strtoul(d, &e, 16);
+	}
+	return true;
+}
+
+/*
+ * `@nh,O,L V` or `@nh,O,L LO-HI` (the token read: tok), as policy_raw.c
+ * writes a side: whole bytes of the network header, a payload load and a
+ * compare (cmp gte and cmp lte for a range), as nft linearizes it.
+ */
+static int
+br_raw(struct br *b, const char *tok)
+{
+	char val[BR_TOKEN];
+	unsigned o, l;
+	int used = 0;
+	uint8_t lo[16], hi[16];
+	const char *dash;
+
+	if (sscanf(tok, "@nh,%u,%u%n", &o, &l, &used) != 2 ||
+	    tok[used] != '\0' || o % 8 != 0 || l % 8 != 0 || l == 0 ||
+	    l > 128 || !br_token(b, val))
+		return -1;
+	l /= 8;
+	if ((dash = strchr(val, '-')) == NULL) {
+		if (!br_hex(val, strlen(val), lo, l))
+			return -1;
+		return br_payload(b, NFT_PAYLOAD_NETWORK_HEADER, o / 8, l) ==
+			    -1 ||
+			br_cmp(b, NFT_CMP_EQ, lo, l) == -1
+		    ? -1
+		    : 0;
+	}
+	if (!br_hex(val, (size_t)(dash - val), lo, l) ||
+	    !br_hex(dash + 1, strlen(dash + 1), hi, l))
+		return -1;
+	return br_payload(b, NFT_PAYLOAD_NETWORK_HEADER, o / 8, l) == -1 ||
+		br_cmp(b, NFT_CMP_GTE, lo, l) == -1 ||
+		br_cmp(b, NFT_CMP_LTE, hi, l) == -1
+	    ? -1
+	    : 0;
+}
+
 static int
 br_port(const char *s, const char **end, uint16_t *out)
 {
@@ -352,6 +415,12 @@ br_stmt(struct br *b, const char *tok)
 		return br_verdict(b, NF_DROP, NULL);
 	if (strcmp(tok, "jump") == 0)
 		return br_token(b, chain) ? br_verdict(b, NFT_JUMP, chain) : -1;
+	if (strcmp(tok, "goto") == 0)
+		return br_token(b, chain) ? br_verdict(b, NFT_GOTO, chain) : -1;
+	if (strcmp(tok, "return") == 0)
+		return br_verdict(b, NFT_RETURN, NULL);
+	if (strncmp(tok, "@nh,", 4) == 0)
+		return br_raw(b, tok);
 	return -1;
 }
 

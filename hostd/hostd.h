@@ -264,7 +264,7 @@ void policy_ctx_zones(const char *key, char zf[static POLICY_ZONE_MAX],
 /* The chain of policy q of context ctx ("" global) and its rules; true
  * when it counts on a named counter (policy.c). */
 bool policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
-    struct sb *chain, struct sb *rules, struct verrs *errs);
+    struct sb *chain, struct sb *rules, struct sb *rules6, struct verrs *errs);
 /* Whether q is a policy in effect (an entry `policy`, active); policy_in:
  * the same for a child of a context in effect (its own flag only). */
 bool policy_is(const struct cnode *q);
@@ -279,12 +279,23 @@ bool policy_in(const struct cnode *q);
 const struct cnode *policy_bucket(const char *ctx, const struct cnode *q,
     const struct cnode **first, size_t *n, struct sb *name);
 /*
- * The rules of the n policies in effect from first, each tagged with its
- * name, appended to out (the named counters of tunnel policies declared
- * in m, if not NULL).  0, or -1 when one of them tunnels.
+ * The rules of the n policies in effect from first (the bucket name),
+ * each tagged with its name: the body of chain name appended to body, and
+ * of chain name_6 (IPv6 packets) to body6 when it has one (true); the
+ * named counters of tunnel policies declared in m, if not NULL.
  */
-int policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
-    const struct cnode *first, size_t n, struct sb *out, struct verrs *errs);
+bool policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
+    const struct cnode *first, size_t n, const char *name, struct sb *body,
+    struct sb *body6, struct verrs *errs);
+/* The chains of that bucket (name, and name_6 when it has one) and their
+ * rules, into m (policy_bucket_rules). */
+void policy_bucket_model(struct conf *c, struct nftm *m, const char *ctx,
+    const struct cnode *first, size_t n, const char *name, struct verrs *errs);
+/* A side's addresses of one family ("a, b/L, c-d") as a raw match of the
+ * network header, appended to out with a space (policy_raw.c); false
+ * when one is none of these forms. */
+bool policy_raw(
+    const char *el, bool v6, bool dst, bool excluded, struct sb *out);
 /*
  * policy_vpn.c: policy-based VPNs (lib/pvpn.h).  The marking before
  * routing, into m; false when no policy names a VPN (nothing added).

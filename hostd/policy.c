@@ -221,13 +221,14 @@ policy_side(struct conf *c, const struct cnode *match, const char *leaf,
 }
 
 /*
- * The match of one side for one family ("ip saddr { a, b } "), "" for
- * every address, into out; false when nothing can match.  Excluded: the
+ * The match of one side for one family ("ip saddr { a, b } "; raw: the
+ * same as a match of the network header, policy_raw.c), "" for every
+ * address, into out; false when nothing can match.  Excluded: the
  * addresses negated ("!="), nothing when the side names any.
  */
 static bool
-policy_side_match(
-    const struct policy_side *s, bool v6, const char *dir, struct sb *out)
+policy_side_match(const struct policy_side *s, bool v6, const char *dir,
+    bool raw, struct sb *out)
 {
 	bool any = v6 ? s->any6 : s->any4;
 	const struct sb *el = v6 ? &s->el6 : &s->el4;
@@ -240,6 +241,9 @@ policy_side_match(
 		return true;
 	if (el->len == 0)
 		return false;
+	/* (what policy_raw cannot write, nft writes with its family) */
+	if (raw && policy_raw(el->buf, v6, dir[0] == 'd', s->excluded, out))
+		return true;
 	sb_printf(out, "%s %s %s%s%s%s ", ip, dir, s->excluded ? "!= " : "",
 	    one ? "" : "{ ", el->buf, one ? "" : " }");
 	return true;
@@ -363,17 +367,20 @@ policy_apps_rules(const struct cnode *p, const struct cnode *match,
 /*
  * The rules of one policy ending in its verdict, counted on counter (a
  * named counter) or on the rules' own counters (NULL); tail:
- * policy_apps_rules.
+ * policy_apps_rules.  Each rule names its family (`meta nfproto`), and
+ * out[0] == out[1]; or, raw, the rules an IPv4 packet may match into
+ * out[0] and an IPv6 packet's into out[1] (a rule for any address into
+ * both), for a chain that tells the family (policy_bucket_rules).
  */
-void
-policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
-    const char *counter, const char *tail, struct sb *out, struct verrs *errs)
+static void
+policy_fam(struct conf *c, const struct cnode *p, const char *counter,
+    const char *tail, bool raw, struct sb *out[2], struct verrs *errs)
 {
 	const struct cnode *match = cnode_child(p, "match");
 	struct policy_side src = { 0 }, dst = { 0 };
 	struct sb pre;
+	size_t mark = out[0]->len;
 
-	(void)m;
 	sb_init(&pre);
 	sb_init(&src.el4);
 	sb_init(&src.el6);
@@ -385,21 +392,34 @@ policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
 	    !src.excluded && !dst.excluded;
 	for (int fam = 0; fam < (anyaddr ? 1 : 2); fam++) {
 		sb_reset(&pre);
-		if (!anyaddr)
+		if (!anyaddr && !raw)
 			sb_puts(&pre,
 			    fam ? "meta nfproto ipv6 " : "meta nfproto ipv4 ");
-		if (!policy_side_match(&src, fam, "saddr", &pre) ||
-		    !policy_side_match(&dst, fam, "daddr", &pre))
+		if (!policy_side_match(&src, fam, "saddr", raw, &pre) ||
+		    !policy_side_match(&dst, fam, "daddr", raw, &pre))
 			continue;
 		policy_apps_rules(
-		    p, match, sb_str(&pre), counter, tail, errs, out);
+		    p, match, sb_str(&pre), counter, tail, errs, out[fam]);
 		errs = NULL; /* an unknown application: one error */
 	}
+	if (anyaddr && out[1] != out[0] && out[0]->len > mark)
+		/* rules for any address: the same in either family */
+		sb_add(out[1], out[0]->buf + mark, out[0]->len - mark);
 	sb_free(&pre);
 	sb_free(&src.el4);
 	sb_free(&src.el6);
 	sb_free(&dst.el4);
 	sb_free(&dst.el6);
+}
+
+void
+policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
+    const char *counter, const char *tail, struct sb *out, struct verrs *errs)
+{
+	struct sb *o[2] = { out, out };
+
+	(void)m;
+	policy_fam(c, p, counter, tail, false, o, errs);
 }
 
 void
@@ -447,21 +467,23 @@ policy_counter_name(const char *ctx, const char *name, struct sb *out)
  * before it adds a rule or an element, which with a counter per policy
  * cost 400 ms a change at 40,000 policies.  A tunnel policy counts in two
  * chains (policy_vpn.c marks before routing), so it keeps its named
- * counter pol_<hash>; true when q has one.
+ * counter pol_<hash>; true when q has one.  rules6 not NULL: the rules
+ * for a bucket (policy_fam raw), an IPv6 packet's into rules6.
  */
 bool
 policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
-    struct sb *chain, struct sb *rules, struct verrs *errs)
+    struct sb *chain, struct sb *rules, struct sb *rules6, struct verrs *errs)
 {
 	struct sb counter;
 	bool named = policy_tunnel_vpn(q) != NULL;
+	struct sb *o[2] = { rules, rules6 ? rules6 : rules };
 
 	sb_init(&counter);
 	policy_counter_name(ctx, q->val, &counter);
 	sb_reset(chain);
 	sb_printf(chain, "p_%s", sb_str(&counter) + 4);
-	policy_one(
-	    c, NULL, q, named ? sb_str(&counter) : NULL, NULL, rules, errs);
+	policy_fam(c, q, named ? sb_str(&counter) : NULL, NULL, rules6 != NULL,
+	    o, errs);
 	sb_free(&counter);
 	return named;
 }
@@ -475,7 +497,7 @@ policy_chain(struct conf *c, struct nftm *m, const char *ctx,
 
 	sb_init(&rules);
 	sb_init(&counter);
-	if (policy_chain_rules(c, ctx, q, chain, &rules, errs)) {
+	if (policy_chain_rules(c, ctx, q, chain, &rules, NULL, errs)) {
 		sb_printf(&counter, "pol_%s", sb_str(chain) + 2);
 		nftm_counter(m, sb_str(&counter));
 	}
@@ -484,28 +506,6 @@ policy_chain(struct conf *c, struct nftm *m, const char *ctx,
 	sb_free(&rules);
 	sb_free(&counter);
 }
-
-/* ---- buckets ----------------------------------------------------- */
-
-/*
- * A context's policies are not a chain each but go, in order, into bucket
- * chains of about POLICY_BUCKET_MASK + 1 policies, each rule of a policy
- * tagged with its name p_<hash> (`comment "p_<hash>"`): its hit count is
- * the sum of its rules' counters (policy_show.c), carried by tag when a
- * bucket is refilled (nftm_carry).  So a table of 40,000 policies has
- * ~1,250 chains, not 40,000: libnftables fetches every chain of the table
- * before it adds a rule, and the kernel's chain dump is quadratic in the
- * number of chains (docs/benchmarks.md, tenth round).
- *
- * Where a bucket ends depends only on its own policies (content-defined
- * chunking): after a policy whose hash has its low bits clear, or after
- * POLICY_BUCKET_MAX policies.  A bucket is named after its first policy,
- * p_b<hash>.  So a policy added, changed or deleted refills its own bucket
- * (or splits it, or joins it to the next) whatever its place, and the
- * model patched is the model built whole (policy_patch.c).
- */
-#define POLICY_BUCKET_MASK 31
-#define POLICY_BUCKET_MAX 128
 
 bool
 policy_is(const struct cnode *q)
@@ -517,79 +517,6 @@ bool
 policy_in(const struct cnode *q)
 {
 	return !(q->flags & CN_INACTIVE) && strcmp(q->sn->name, "policy") == 0;
-}
-
-const struct cnode *
-policy_bucket(const char *ctx, const struct cnode *q,
-    const struct cnode **first, size_t *n, struct sb *name)
-{
-	/* the hash of the key of each policy (policy_counter_name) */
-	uint64_t h, hctx = nftm_hash_more(NFTM_HASH_INIT, ctx);
-
-	hctx = nftm_hash_more(hctx, "\x1f");
-	*first = NULL;
-	*n = 0;
-	for (; q != NULL; q = q->next) {
-		if (!policy_in(q))
-			continue;
-		h = nftm_hash_more(hctx, q->val);
-		if (*first == NULL) {
-			*first = q;
-			sb_reset(name);
-			sb_printf(name, "p_b%016llx", (unsigned long long)h);
-		}
-		if (++*n == POLICY_BUCKET_MAX || (h & POLICY_BUCKET_MASK) == 0)
-			return q->next;
-	}
-	return NULL;
-}
-
-/* Each line of rules ending in `comment "tag"`, into out. */
-static void
-policy_tag(const char *rules, const char *tag, struct sb *out)
-{
-	const char *l, *nl;
-
-	for (l = rules; *l; l = *nl ? nl + 1 : nl) {
-		nl = strchr(l, '\n');
-		nl = nl ? nl : l + strlen(l);
-		while (l < nl && (*l == '\t' || *l == ' '))
-			l++;
-		if (nl > l)
-			sb_printf(out, "%.*s comment \"%s\"\n", (int)(nl - l),
-			    l, tag);
-	}
-}
-
-int
-policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
-    const struct cnode *first, size_t n, struct sb *out, struct verrs *errs)
-{
-	struct sb tag, rules, counter;
-	int rc = 0;
-
-	sb_init(&tag);
-	sb_init(&rules);
-	sb_init(&counter);
-	for (const struct cnode *q = first; q != NULL && n > 0; q = q->next) {
-		if (!policy_in(q))
-			continue;
-		n--;
-		sb_reset(&rules);
-		if (policy_chain_rules(c, ctx, q, &tag, &rules, errs)) {
-			rc = -1;
-			if (m != NULL) {
-				sb_reset(&counter);
-				sb_printf(&counter, "pol_%s", sb_str(&tag) + 2);
-				nftm_counter(m, sb_str(&counter));
-			}
-		}
-		policy_tag(sb_str(&rules), sb_str(&tag), out);
-	}
-	sb_free(&tag);
-	sb_free(&rules);
-	sb_free(&counter);
-	return rc;
 }
 
 /*
@@ -621,10 +548,8 @@ policy_context(
 	nftm_chain(m, sb_str(&ctx), NULL);
 	for (const struct cnode *q = p->first;
 	     (q = policy_bucket(p->val, q, &first, &n, &chain)), first;) {
-		sb_reset(&key);
-		policy_bucket_rules(c, m, p->val, first, n, &key, errs);
-		nftm_chain(m, sb_str(&chain), NULL);
-		nftm_rules(m, sb_str(&chain), sb_str(&key));
+		policy_bucket_model(
+		    c, m, p->val, first, n, sb_str(&chain), errs);
 		sb_printf(&rules, "jump %s\n", sb_str(&chain));
 	}
 	nftm_rules(m, sb_str(&ctx), sb_str(&rules));

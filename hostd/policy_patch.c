@@ -194,7 +194,7 @@ policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
 		    !policy_patch_uses(q, books))
 			continue;
 		sb_reset(&rules);
-		policy_chain_rules(c, ctx, q, &chain, &rules, errs);
+		policy_chain_rules(c, ctx, q, &chain, &rules, NULL, errs);
 		nftm_patch_chain(p, sb_str(&chain), sb_str(&rules));
 	}
 	sb_free(&chain);
@@ -232,19 +232,25 @@ policy_patch_was(
     const struct nftm *m, const char *ctxchain, const char *tag, json_t *dirty)
 {
 	const char *l = nftm_chain_body(m, ctxchain);
-	struct sb chain;
+	struct sb chain, six; /* a bucket, its chain for IPv6 */
 	char pat[96];
 
 	snprintf(pat, sizeof(pat), " comment \"%s\"\n", tag);
 	sb_init(&chain);
+	sb_init(&six);
 	while (policy_body_jump(&l, &chain)) {
 		const char *b = nftm_chain_body(m, sb_str(&chain));
-		if (b != NULL && strstr(b, pat) != NULL) {
+		sb_reset(&six);
+		sb_printf(&six, "%s_6", sb_str(&chain));
+		const char *b6 = nftm_chain_body(m, sb_str(&six));
+		if ((b != NULL && strstr(b, pat) != NULL) ||
+		    (b6 != NULL && strstr(b6, pat) != NULL)) {
 			json_object_set_new(dirty, sb_str(&chain), json_true());
 			break;
 		}
 	}
 	sb_free(&chain);
+	sb_free(&six);
 }
 
 /* Whether q is one of the n policies of t. */
@@ -258,18 +264,19 @@ policy_patch_in(const struct cnode *const *t, size_t n, const struct cnode *q)
 }
 
 /*
- * The buckets of context ctx (policy.c) into patch p: each that holds a
- * policy the change names (in touched), or one that uses an entry of
- * books, or that held a policy gone, or that is new, refilled; the
- * context's chain of jumps refilled when its buckets are not those in
- * force, and the buckets no more deleted.
+ * The buckets of context ctx (policy_bucket.c) into patch p: each that
+ * holds a policy the change names (in touched), or one that uses an entry
+ * of books, or that held a policy gone, or that is new, refilled (with
+ * its chain for IPv6, made or deleted); the context's chain of jumps
+ * refilled when its buckets are not those in force, and the buckets no
+ * more deleted.
  */
 static void
 policy_patch_buckets(struct conf *c, const struct nftm *m,
     const struct cnode *ctx, const struct cnode *const *t, size_t nt,
     json_t *dirty, const json_t *books, struct nftm *p, struct verrs *errs)
 {
-	struct sb name, rules, jumps, cname;
+	struct sb name, rules, rules6, six, jumps, cname;
 	const struct cnode *first, *k;
 	const char *old, *l;
 	json_t *now = json_object();
@@ -277,6 +284,8 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 
 	sb_init(&name);
 	sb_init(&rules);
+	sb_init(&rules6);
+	sb_init(&six);
 	sb_init(&jumps);
 	sb_init(&cname);
 	for (const struct cnode *q = ctx->first;
@@ -296,7 +305,14 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 		if (!redo)
 			continue;
 		sb_reset(&rules);
-		policy_bucket_rules(c, NULL, ctx->val, first, n, &rules, errs);
+		sb_reset(&rules6);
+		sb_reset(&six);
+		sb_printf(&six, "%s_6", sb_str(&name));
+		nftm_patch_chain(p, sb_str(&six),
+		    policy_bucket_rules(c, NULL, ctx->val, first, n,
+			sb_str(&name), &rules, &rules6, errs)
+			? sb_str(&rules6)
+			: NULL);
 		nftm_patch_chain(p, sb_str(&name), sb_str(&rules));
 	}
 	nftm_name("ctx_", ctx->val, &cname);
@@ -304,12 +320,18 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 	if (old == NULL || strcmp(old, sb_str(&jumps)) != 0) {
 		nftm_patch_chain(p, sb_str(&cname), sb_str(&jumps));
 		for (l = old; policy_body_jump(&l, &name);)
-			if (json_object_get(now, sb_str(&name)) == NULL)
+			if (json_object_get(now, sb_str(&name)) == NULL) {
+				/* a bucket gone: its chain for IPv6 too */
 				nftm_patch_chain(p, sb_str(&name), NULL);
+				sb_printf(&name, "_6");
+				nftm_patch_chain(p, sb_str(&name), NULL);
+			}
 	}
 	json_decref(now);
 	sb_free(&name);
 	sb_free(&rules);
+	sb_free(&rules6);
+	sb_free(&six);
 	sb_free(&jumps);
 	sb_free(&cname);
 }

@@ -9,7 +9,9 @@
 # address-set it uses changed, a policy using one of them elsewhere; then
 # policies whose names end a bucket chain (hostd/policy.c: b17 and b48 in
 # context trust -> untrust) and others, so that buckets split, join, are
-# renamed when their first policy goes, and are refilled) with
+# renamed when their first policy goes, and are refilled; an IPv6 address
+# in a bucket's policies and out again: its chain for IPv6 comes and goes)
+# with
 # QSAFE_HOSTD_VERIFY=1, under which hostd compares each
 # patched model with the model built whole and logs the outcome; then it
 # stops the appliance and starts it again on the same configuration, and
@@ -196,14 +198,20 @@ set security policies from-zone trust to-zone untrust policy t2u then permit
 delete security policies from-zone trust to-zone untrust policy q4
 deactivate security policies from-zone trust to-zone untrust policy b48
 activate security policies from-zone trust to-zone untrust policy b48
+set security address-book global address a6 2001:db8:9::/48
+set security policies from-zone trust to-zone untrust policy q2 match source-address a6
+set security address-book global address a6 2001:db8:a::/48
+set security policies from-zone trust to-zone untrust policy b17 match source-address a6
+delete security policies from-zone trust to-zone untrust policy q2 match source-address a6
+delete security policies from-zone trust to-zone untrust policy b17 match source-address a6
 LINES
 
 # the policies of trust -> untrust are in buckets [q1 q2 q3 b48] [b17]
-# [t2u], those of dmz -> trust in [d2t]: policies per bucket chain, by the
-# tags of their rules
+# [t2u], those of dmz -> trust in [d2t]: policies per bucket, by the tags
+# of their rules (a bucket's IPv6 rules in its chain p_b<hash>_6)
 t=$(table)
 buckets=$(ip netns exec $A nft list table inet "$t" | awk '
-    $1 == "chain" { c = ($2 ~ /^p_b/) ? $2 : "" }
+    $1 == "chain" { c = ($2 ~ /^p_b/) ? $2 : ""; sub(/_6$/, "", c) }
     c != "" && NF > 1 && $(NF - 1) == "comment" && !seen[c, $NF]++ { n[c]++ }
     END { for (c in n) print n[c] }' | sort -n | tr '\n' ' ')
 [ "$buckets" = "1 1 1 4 " ] &&
