@@ -135,7 +135,7 @@ edit_find_word(
 	return 0;
 }
 
-static int
+int
 edit_parse(struct conf *c, const struct cpath *level, const struct toks *tk,
     size_t from, size_t to, enum path_mode mode, const struct path_how *how,
     struct cpath *out, struct path_err *err)
@@ -189,11 +189,7 @@ fail:
 	return -1;
 }
 
-/*
- * The words of tk that p (parsed from them) holds as secret values, replaced
- * by the $9$ form p holds (edit_hide_secrets).  Returns how many.
- */
-static size_t
+size_t
 edit_hide_path(const struct cpath *p, struct toks *tk)
 {
 	size_t n = 0;
@@ -508,8 +504,9 @@ edit_apply_trusted(struct conf *c, const struct cpath *level, const char *text,
 }
 
 int
-edit_apply_tk_trusted(
-    struct conf *c, const struct toks *tk, struct path_err *err)
+edit_apply_tk(struct conf *c, const struct cpath *level, struct toks *tk,
+    struct path_err *err, struct sb *warn, size_t *nhidden,
+    const struct path_how *how)
 {
 	if (tk->n == 0)
 		return 0;
@@ -517,77 +514,8 @@ edit_apply_tk_trusted(
 		edit_err(err, 0, "syntax error, expecting <command>.");
 		return -1;
 	}
-	static const struct path_how trusted = { true, NULL };
-	return edit_apply_hide(c, NULL, tk, 0, err, NULL, NULL, NULL, &trusted);
-}
-
-/*
- * One pass over a `load` text: applies each line in place (as
- * edit_apply_trusted) and writes to hidden the text as
- * edit_hide_secrets_text would (its typed secrets in $9$ form, line numbers
- * kept), parsing each line once instead of twice.
- */
-int
-edit_apply_hiding(struct conf *c, const struct cpath *level, const char *text,
-    size_t len, struct sb *hidden, struct path_err *err, size_t *bad_line,
-    struct sb *warn)
-{
-	const char *p = text, *end = text + len;
-	struct junos9_salts salts;
-	struct path_how how = { false, &salts };
-	struct toks tk = { 0 }; /* pooled: its buffers kept line to line */
-	int rc = 0;
-
-	*bad_line = 0;
-	junos9_salts_init(&salts);
-	edit_reserve(c, text, len);
-	/* A UTF-8 byte-order mark at the start is not part of the text. */
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
-	while (p < end && rc == 0) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		size_t ll = l > 0 && p[l - 1] == '\r' ? l - 1 : l, ws = 0,
-		       k = 0;
-		size_t off;
-
-		(*bad_line)++;
-		while (ws < ll && (p[ws] == ' ' || p[ws] == '\t'))
-			ws++;
-		if (ws < ll && p[ws] != '#') {
-			if (lex_line_pooled(
-				p + ws, ll - ws, &tk, &err->msg, &off) == -1) {
-				err->tok = 0;
-				err->at_end = false;
-				err->caret = PATH_CARET_TOKEN;
-				rc = -1;
-				break;
-			}
-			if (tk.n > 0 && !edit_is_command(tk.t[0].s)) {
-				edit_err(err, 0,
-				    "syntax error, expecting <command>.");
-				rc = -1;
-			} else if (tk.n > 0) {
-				rc = edit_apply_hide(
-				    c, level, &tk, 0, err, warn, &tk, &k, &how);
-			}
-			for (size_t i = 0; rc == 0 && k > 0 && i < tk.n; i++) {
-				if (i > 0)
-					sb_putc(hidden, ' ');
-				lex_quote(hidden, tk.t[i].s);
-			}
-		}
-		if (rc == -1)
-			break;
-		if (k == 0)
-			sb_add(hidden, p, l);
-		if (nl != NULL)
-			sb_putc(hidden, '\n');
-		p = nl ? nl + 1 : end;
-	}
-	toks_free(&tk);
-	junos9_salts_wipe(&salts);
-	return rc;
+	return edit_apply_hide(c, level, tk, 0, err, warn,
+	    nhidden != NULL ? tk : NULL, nhidden, how);
 }
 
 size_t

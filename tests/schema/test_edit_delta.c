@@ -1,12 +1,13 @@
 /*
- * test_edit_delta: the daemons' parse of mgd's change (edit_apply_delta),
- * which goes on from the containers and entries the line before went
- * through.  Whatever a line shares with the one before, the tree it makes
- * is the one the line-by-line parse from the top makes (edit_apply_trusted)
- * — the same nodes in the same order, the same values, and the same dirty
- * marks, which iked's commit reads to know what a change reaches — and a
- * bad line is refused with its number.  QSAFE_SAMPLE_DIR names
- * tests/schema/sample-configs.
+ * test_edit_delta: the parses that go on from the containers and entries
+ * the line before went through (schema/edit_lines.c): the daemons' parse of
+ * mgd's change (edit_apply_delta), and mgd's parse of a `load`
+ * (edit_apply_hiding, the "load" case below).  Whatever a line shares with the
+ * one before, the tree it makes is the one the line-by-line parse from the top
+ * makes (edit_apply_trusted) — the same nodes in the same order, the same
+ * values, and the same dirty marks, which iked's commit reads to know what a
+ * change reaches — and a bad line is refused with its number.  QSAFE_SAMPLE_DIR
+ * names tests/schema/sample-configs.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -284,6 +285,203 @@ START_TEST(samples_as_mgd_sends)
 }
 END_TEST
 
+/*
+ * text applied at level (NULL: the top) after base, by the reference
+ * parse of each line from the top (edit_apply_text) on one tree and by the
+ * load's parse (edit_apply_hiding) on the other; asserts the same trees, a
+ * hidden text equal to text (it holds no typed secret), or with bad > 0
+ * that both refuse line bad with the same message and caret.
+ */
+static void
+load_as_reference(const char *base, const struct cpath *level, const char *text,
+    size_t bad, const char *what)
+{
+	struct conf *r = conf_new(S), *d = conf_new(S);
+	struct path_err er, ed;
+	struct sb hidden;
+	size_t rbad, dbad;
+	int rrc, drc;
+
+	sb_init(&er.msg);
+	sb_init(&ed.msg);
+	sb_init(&hidden);
+	ck_assert_int_eq(
+	    edit_apply_text(r, NULL, base, strlen(base), &er, &rbad, NULL), 0);
+	ck_assert_int_eq(
+	    edit_apply_text(d, NULL, base, strlen(base), &er, &rbad, NULL), 0);
+	conf_clean(r);
+	conf_clean(d);
+	rrc = edit_apply_text(r, level, text, strlen(text), &er, &rbad, NULL);
+	drc = edit_apply_hiding(
+	    d, level, text, strlen(text), &hidden, &ed, &dbad, NULL);
+	if (bad == 0) {
+		ck_assert_msg(rrc == 0, "%s: reference: line %zu: %s", what,
+		    rbad, sb_str(&er.msg));
+		ck_assert_msg(drc == 0, "%s: load: line %zu: %s", what, dbad,
+		    sb_str(&ed.msg));
+		same_nodes(conf_root(r), conf_root(d), what);
+		ck_assert_uint_eq(conf_count(r), conf_count(d));
+		ck_assert_str_eq(sb_str(&hidden), text);
+	} else {
+		ck_assert_msg(rrc == -1 && rbad == bad, "%s: reference", what);
+		ck_assert_msg(drc == -1 && dbad == bad,
+		    "%s: load refused line %zu, not %zu", what, dbad, bad);
+		ck_assert_str_eq(sb_str(&ed.msg), sb_str(&er.msg));
+		ck_assert_msg(ed.tok == er.tok && ed.at_end == er.at_end &&
+			ed.caret == er.caret,
+		    "%s: caret at word %zu (%d %d), not %zu (%d %d)", what,
+		    ed.tok, ed.at_end, ed.caret, er.tok, er.at_end, er.caret);
+	}
+	sb_free(&hidden);
+	sb_free(&er.msg);
+	sb_free(&ed.msg);
+	conf_free(r);
+	conf_free(d);
+}
+
+/* What an operator's file holds: abbreviations, odd blanks, a level. */
+START_TEST(load_shared_words)
+{
+	const char *text =
+	    "set security ike proposal P1 authentication-method "
+	    "pre-shared-keys\n"
+	    "set security ike proposal P1 dh-group group14\n"
+	    "set sec ike proposal P1 dh-group group19\n"
+	    "set sec ike proposal P1 encryption-algorithm aes-256-cbc\n"
+	    "set security ike policy Q proposals P1\n"
+	    "set security ike policy Q pre-shared-key ascii-text "
+	    "\"$9$dVwgJUjqPQn\"\n"
+	    "set security ike gateway G1 address 10.0.0.1\n"
+	    "set security ike gateway G10 address 10.0.0.2\n"
+	    "set security ike gateway G1\tike-policy Q\n"
+	    "set security ike gateway G1  version v2-only\n"
+	    "set security ike gateway G1 dead-peer-detection interval 10\n"
+	    "set security ike gateway G1 dead-peer-detection\n"
+	    "set security ike gateway \"G 1\" address 10.0.0.4\n"
+	    "set security ike gateway \"G 1\"x version v2-only\n"
+	    "delete security ike gateway G10\n"
+	    "set security ike gateway G10 address 10.0.0.3\n"
+	    "set security ike gateway G1 dynamic distinguished-name "
+	    "container C\n"
+	    "set security ike gateway G1 address 10.0.0.9\n"
+	    "set interfaces st0 unit 6 \n"
+	    "set interfaces st0 unit 6 family inet\n"
+	    "set system host-name gw\n";
+	struct cpath level;
+
+	load_as_reference("", NULL, text, 0, "into an empty tree");
+	load_as_reference(text, NULL, text, 0, "the same lines again");
+	cpath_init(&level);
+	cpath_push(&level, schema_find(S, "security"), NULL);
+	cpath_push(&level, schema_find(S, "security/ike"), NULL);
+	load_as_reference("", &level,
+	    "set gateway G address 10.0.0.1\n"
+	    "set gateway G version v2-only\n"
+	    "set gateway G dead-peer-detection interval 10\n"
+	    "set gateway G dead-peer-detection threshold 3\n"
+	    "set proposal P dh-group group14\n",
+	    0, "at [edit security ike]");
+	cpath_free(&level);
+}
+END_TEST
+
+/*
+ * A bad line after lines it shares words with is refused as the parse
+ * from the top refuses it: its number, its message, the caret under the
+ * same word of the whole line.
+ */
+START_TEST(load_refused_the_same)
+{
+	const char *g = "set security ike gateway G address 10.0.0.1\n";
+	static const char *const bad[] = {
+		"set security ike gateway G no-such-word 1\n",
+		"set security ike gateway G address 10.0.0.300\n",
+		"set security ike gateway G d 5\n", /* ambiguous */
+		"set security ike gateway G dead-peer-detection interval\n",
+		"set security ike gateway G version\n",
+		"set security ike gateway G address [ 10.0.0.2\n",
+		"set security ike gateway G address \"10.0.0.2\n",
+		"set security ike\n",
+		"set security ike gateway G address 10.0.0.2 x\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct sb text;
+		sb_init(&text);
+		sb_printf(&text, "%s%s%s", g, g, bad[i]);
+		load_as_reference("", NULL, sb_str(&text), 3, bad[i]);
+		sb_free(&text);
+	}
+}
+END_TEST
+
+/*
+ * Typed secrets on lines that share words with the line before: the text
+ * to journal holds each such line whole, its words quoted as the parse
+ * from the top writes them (single blanks, no needless quotes), its secret
+ * in the tree's $9$ form; never the typed secret; the text replays to the
+ * same tree.
+ */
+START_TEST(load_hidden_whole_line)
+{
+	struct conf *c = conf_new(S), *replay = conf_new(S);
+	struct path_err err;
+	struct sb hidden, want;
+	size_t bad;
+	const char *text =
+	    "set security ike policy \"A\"  proposals P1\n"
+	    "set security ike policy \"A\"  pre-shared-key ascii-text "
+	    "typed-A1\n"
+	    "set security ike policy B\tproposals P1\n"
+	    "set security ike policy B\tpre-shared-key ascii-text "
+	    "\"typed B2\"\n";
+
+	sb_init(&err.msg);
+	sb_init(&hidden);
+	sb_init(&want);
+	ck_assert_int_eq(edit_apply_hiding(c, NULL, text, strlen(text), &hidden,
+			     &err, &bad, NULL),
+	    0);
+	ck_assert_ptr_null(strstr(sb_str(&hidden), "typed"));
+	struct sb set;
+	sb_init(&set);
+	conf_text_set(conf_root(c), &set);
+	const char *t = sb_str(&set);
+	for (const char *p = "AB"; *p != '\0'; p++) {
+		const char *at, *enc;
+		sb_reset(&want);
+		sb_printf(&want,
+		    "set security ike policy %c pre-shared-key ascii-text \"",
+		    *p);
+		enc = strstr(t, sb_str(&want));
+		ck_assert_ptr_nonnull(enc);
+		/* the journal's line: the tree's line, quotes as lex_quote */
+		sb_reset(&want);
+		sb_printf(&want,
+		    "\nset security ike policy %c pre-shared-key ascii-text ",
+		    *p);
+		at = strstr(sb_str(&hidden), sb_str(&want));
+		ck_assert_msg(at != NULL, "%c: not written whole in: %s", *p,
+		    sb_str(&hidden));
+		at += want.len;
+		enc = strchr(enc, '"') + 1;
+		ck_assert_int_eq(strncmp(at, enc, strcspn(enc, "\"")), 0);
+	}
+	ck_assert_ptr_nonnull(
+	    strstr(sb_str(&hidden), "\nset security ike policy B\tproposals"));
+	ck_assert_int_eq(edit_apply_text(replay, NULL, sb_str(&hidden),
+			     hidden.len, &err, &bad, NULL),
+	    0);
+	same_nodes(conf_root(c), conf_root(replay), "replayed");
+	sb_free(&set);
+	sb_free(&want);
+	sb_free(&hidden);
+	sb_free(&err.msg);
+	conf_free(c);
+	conf_free(replay);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -302,6 +500,11 @@ main(void)
 	tcase_add_test(tc, refused_the_same);
 	tcase_add_test(tc, samples_as_mgd_sends);
 	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("load");
+	tcase_add_test(tc, load_shared_words);
+	tcase_add_test(tc, load_refused_the_same);
+	tcase_add_test(tc, load_hidden_whole_line);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
