@@ -29,6 +29,7 @@
 #include <linux/netlink.h>
 
 #include "hostd/hostd.h"
+#include "lib/log.h"
 
 #define PC_BUF 32768	/* the largest reply buffer the kernel fills */
 #define PC_TRIES 3	/* readings, when the ruleset changes meanwhile */
@@ -308,7 +309,8 @@ pc_read(struct pc *pc, const json_t *chains)
  * The counts of the table in force (hostd.h): its named counters, then
  * each chain of chains (or, NULL, of the table) by a dump of its own.  A
  * chain that is not there counts nothing.  Read again, whole, when a dump
- * was interrupted (a count read half would be carried as the count).
+ * was interrupted (a count read half would be carried as the count), and
+ * none at all when every reading was.
  */
 json_t *
 policy_counters(struct hostd *h, const json_t *chains)
@@ -332,6 +334,13 @@ policy_counters(struct hostd *h, const json_t *chains)
 				break;
 		}
 		mnl_socket_close(pc->nl);
+	}
+	if (pc->intr) {
+		log_warn("policy counts not read: the ruleset changed during"
+			 " each of %d readings",
+		    PC_TRIES);
+		json_decref(out);
+		out = NULL;
 	}
 	json_decref(pc->chains);
 	free(pc);

@@ -223,6 +223,13 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 	    : detail		     ? VIEW_DETAIL
 				     : VIEW_PLAIN;
 	json_t *counters = hits ? policy_counters(h, NULL) : NULL;
+	if (hits && counters == NULL) {
+		/* no count rather than a count read half */
+		sb_printf(err,
+		    "error: hit counts not read: the ruleset kept"
+		    " changing while they were read; try again");
+		return NULL;
+	}
 	json_t *ctxs = json_array(), *glob = json_array();
 	int index = POLICY_INDEX_FIRST;
 
@@ -263,6 +270,5 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 	else
 		json_decref(glob);
 	json_decref(counters);
-	(void)err;
 	return out;
 }

@@ -20,6 +20,7 @@
 
 #include "lib/msg.h"
 #include "lib/sb.h"
+#include "tests/lib/check_main.h"
 
 #define E2E_MAX_ARGS 16
 
@@ -567,8 +568,6 @@ main(void)
 {
 	Suite *s = suite_create("cli-e2e");
 	TCase *tc = tcase_create("batch");
-	SRunner *sr;
-	int failed;
 
 	if (getenv("CLI_BIN") == NULL || getenv("FAKE_MGD") == NULL) {
 		fprintf(stderr, "CLI_BIN and FAKE_MGD must be set\n");
@@ -593,9 +592,5 @@ main(void)
 	tcase_add_test(tc, test_render_fallback);
 	tcase_add_test(tc, test_usage);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_main(0, s, NULL);
 }

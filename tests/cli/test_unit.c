@@ -10,6 +10,7 @@
 #include "cli/input.h"
 #include "cli/pager.h"
 #include "cli/pipe.h"
+#include "tests/lib/check_main.h"
 
 static const char *text5 = "ike gateway gw1\n"
 			   "ipsec vpn vpn1\n"
@@ -308,8 +309,6 @@ main(void)
 {
 	Suite *s = suite_create("cli-unit");
 	TCase *tc = tcase_create("all");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(
 	    tc, test_pipe_table, 0, sizeof(pipe_cases) / sizeof(pipe_cases[0]));
@@ -319,9 +318,5 @@ main(void)
 	tcase_add_test(tc, test_input_file);
 	tcase_add_test(tc, test_pager);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_main(0, s, NULL);
 }

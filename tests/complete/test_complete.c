@@ -20,6 +20,7 @@
 
 #include "lib/msg.h"
 #include "lib/sb.h"
+#include "tests/lib/check_main.h"
 
 static char state_dir[] = "/tmp/qsafe-complete-XXXXXX";
 static pid_t mgd_pid = -1;
@@ -670,7 +671,6 @@ main(void)
 	Suite *s = suite_create("complete");
 	TCase *tc = tcase_create("golden");
 	TCase *sp = tcase_create("speed");
-	SRunner *sr;
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -687,14 +687,10 @@ main(void)
 	tcase_set_timeout(sp, 240);
 	tcase_add_test(sp, test_speed);
 	suite_add_tcase(s, sp);
-	sr = srunner_create(s);
-	/* one mgd for every case: run them in this process, in order */
-	srunner_set_fork_status(sr, CK_NOFORK);
 	tcase_add_unchecked_fixture(tc, mgd_start, NULL);
 	tcase_add_unchecked_fixture(tc, setup_config, NULL);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	/* one mgd for every case: run them in this process, in order */
+	failed = check_main(CHECK_NOFORK, s, NULL);
 	mgd_stop();
-	return failed == 0 ? 0 : 1;
+	return failed;
 }

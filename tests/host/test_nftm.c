@@ -13,6 +13,7 @@
 
 #include "hostd/nftm.h"
 #include "lib/sb.h"
+#include "tests/lib/check_main.h"
 
 static json_t *
 carry_new(void)
@@ -205,8 +206,6 @@ main(void)
 {
 	Suite *s = suite_create("nftm");
 	TCase *tc = tcase_create("carry");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_carry_tags);
 	tcase_add_test(tc, test_carry_chain);
@@ -214,9 +213,5 @@ main(void)
 	tcase_add_test(tc, test_text_tags);
 	tcase_add_test(tc, test_patch_set);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, NULL);
 }

@@ -13,6 +13,7 @@
 #include "iked/auth_sig.h"
 #include "iked/ikev2.h"
 #include "tests/iked/cert_lab.h"
+#include "tests/lib/check_main.h"
 
 /* auth_sig over a table: what we sign with, and that it verifies. */
 static const struct {
@@ -122,8 +123,6 @@ main(void)
 {
 	Suite *s = suite_create("auth_sig");
 	TCase *tc = tcase_create("signatures");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(
 	    tc, sig_table, 0, sizeof(sig_cases) / sizeof(sig_cases[0]));
@@ -132,9 +131,5 @@ main(void)
 	 * loaded 2-core machine (seen under a parallel ASan suite) */
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, NULL);
 }

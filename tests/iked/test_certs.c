@@ -28,6 +28,7 @@
 #include "lib/msg.h"
 #include "lib/sb.h"
 #include "tests/iked/cert_lab.h"
+#include "tests/lib/check_main.h"
 
 static void
 assert_up(struct wire *w)
@@ -676,11 +677,5 @@ certs_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(certs_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, certs_suite(), NULL);
 }

@@ -20,6 +20,7 @@
 #include "schema/edit.h"
 #include "tests/iked/conf_fixture.h"
 #include "schema/schema.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -654,10 +655,7 @@ main(void)
 		fprintf(stderr, "cannot load the schema\n");
 		return 1;
 	}
-	SRunner *sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_main(0, conf_suite(), NULL);
 	schema_free(S);
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -19,6 +19,7 @@
 #include "schema/edit.h"
 #include "tests/iked/conf_fixture.h"
 #include "schema/schema.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -437,10 +438,7 @@ main(void)
 	    tc, test_delta_reach, 0, sizeof(dsteps) / sizeof(dsteps[0]));
 	tcase_add_test(tc, test_delta_many);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_main(0, s, NULL);
 	schema_free(S);
-	return failed == 0 ? 0 : 1;
+	return failed;
 }

@@ -18,6 +18,7 @@
 #include "schema/edit.h"
 #include "tests/iked/conf_fixture.h"
 #include "schema/schema.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -251,10 +252,7 @@ main(void)
 	tcase_add_loop_test(
 	    tc, test_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_main(0, s, NULL);
 	schema_free(S);
-	return failed ? 1 : 0;
+	return failed;
 }

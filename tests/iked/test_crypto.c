@@ -21,6 +21,7 @@
 #include "iked/crypto.h"
 #include "iked/ikev2.h"
 #include "tests/iked/hex.h"
+#include "tests/lib/check_main.h"
 
 /* Bytes given as hex, as text, or as n times one octet. */
 struct spec {
@@ -539,8 +540,6 @@ main(void)
 {
 	Suite *s = suite_create("crypto");
 	TCase *tc = tcase_create("crypto");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(
@@ -556,9 +555,5 @@ main(void)
 	tcase_add_loop_test(tc, dh_ecp_params_fresh, 0, 4);
 	tcase_add_test(tc, dh_x25519_bad);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, NULL);
 }

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 
 #include "iked/dp_lpm.h"
+#include "tests/lib/check_main.h"
 
 static struct dp_sel
 sel4(const char *a, const char *b)
@@ -479,8 +480,6 @@ main(void)
 {
 	Suite *s = suite_create("dp-lpm");
 	TCase *tc = tcase_create("dp-lpm");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(
 	    tc, range_prefixes, 0, (int)(sizeof(ranges) / sizeof(ranges[0])));
@@ -491,9 +490,5 @@ main(void)
 	tcase_add_test(tc, insert_delete_orders);
 	tcase_add_test(tc, churn_as_whole);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return check_main(0, s, NULL);
 }

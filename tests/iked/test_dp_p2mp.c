@@ -37,6 +37,7 @@
 #include "iked/dp.h"
 #include "iked/esp.h"
 #include "iked/ikev2.h"
+#include "tests/lib/check_main.h"
 
 static struct event_base *base;
 static struct dp *dp;
@@ -369,8 +370,6 @@ main(void)
 {
 	Suite *s = suite_create("dp-p2mp");
 	TCase *tc = tcase_create("dp-p2mp");
-	SRunner *sr;
-	int nf;
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
 		printf("SKIP: needs root (a network namespace)\n");
@@ -383,10 +382,5 @@ main(void)
 	tcase_add_test(tc, rx_ts);
 	tcase_add_test(tc, df);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return check_main(CHECK_NOFORK, s, NULL);
 }

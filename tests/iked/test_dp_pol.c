@@ -25,6 +25,7 @@
 
 #include "iked/dp.h"
 #include "lib/pvpn.h"
+#include "tests/lib/check_main.h"
 
 static uint32_t acquired;
 
@@ -142,8 +143,6 @@ main(void)
 {
 	Suite *s = suite_create("dp-pol");
 	TCase *tc = tcase_create("dp-pol");
-	SRunner *sr;
-	int nf;
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
 		printf("SKIP: needs root (a network namespace)\n");
@@ -154,10 +153,5 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, trap_routes_and_acquires);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return check_main(CHECK_NOFORK, s, NULL);
 }

@@ -29,6 +29,7 @@
 #include "iked/dp.h"
 #include "iked/esp.h"
 #include "iked/ikev2.h"
+#include "tests/lib/check_main.h"
 
 #define N 40
 #define PLEN 1000
@@ -272,8 +273,6 @@ main(void)
 {
 	Suite *s = suite_create("dp-udp");
 	TCase *tc = tcase_create("dp-udp");
-	SRunner *sr;
-	int nf;
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
 		printf("SKIP: needs root (a network namespace)\n");
@@ -284,10 +283,5 @@ main(void)
 	tcase_add_test(tc, tx_udp);
 	tcase_add_test(tc, rx_udp);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return check_main(CHECK_NOFORK, s, NULL);
 }

@@ -24,6 +24,7 @@
 #include "lib/sb.h"
 #include "render/render.h"
 #include "tests/iked/eng_wire.h"
+#include "tests/lib/check_main.h"
 
 START_TEST(establish)
 {
@@ -1374,12 +1375,6 @@ engine_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(engine_suite());
-	int failed;
-
 	log_init("test_engine", stderr);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, engine_suite(), NULL);
 }

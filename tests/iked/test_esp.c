@@ -16,6 +16,7 @@
 #include "iked/crypto.h"
 #include "iked/esp.h"
 #include "iked/ikev2.h"
+#include "tests/lib/check_main.h"
 
 /* esp_kat_gen.py's output */
 static const uint8_t kat_inner[] = { 0x45, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00,
@@ -487,8 +488,6 @@ main(void)
 {
 	Suite *s = suite_create("esp");
 	TCase *tc = tcase_create("esp");
-	SRunner *sr;
-	int failed;
 	int n = (int)(sizeof(suites) / sizeof(suites[0]));
 
 	tcase_add_test(tc, kat_gcm_encap);
@@ -505,9 +504,5 @@ main(void)
 	tcase_add_loop_test(tc, tamper, 0, n);
 	tcase_add_test(tc, refuses_bad_sa);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main(0, s, NULL);
 }

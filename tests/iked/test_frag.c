@@ -12,6 +12,7 @@
 #include "iked/eng_int.h"
 #include "lib/log.h"
 #include "tests/fuzz/fuzz_eng.h"
+#include "tests/lib/check_main.h"
 
 #define N_PRIVATE 40000 /* a status notify of the private range */
 
@@ -221,12 +222,6 @@ frag_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(frag_suite());
-	int failed;
-
 	log_init("test_frag", stderr);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, frag_suite(), NULL);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "iked/dp_gso.h"
+#include "tests/lib/check_main.h"
 
 #define MSS 1000
 #define NSEG 8
@@ -392,8 +393,6 @@ main(void)
 {
 	Suite *s = suite_create("gso");
 	TCase *tc = tcase_create("gso");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, split_merge_v4);
@@ -404,9 +403,5 @@ main(void)
 	tcase_add_test(tc, fragment4);
 	tcase_add_test(tc, csum_reference);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return check_main(0, s, NULL);
 }

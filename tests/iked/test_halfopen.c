@@ -17,6 +17,7 @@
 
 #include "lib/log.h"
 #include "tests/iked/eng_wire.h"
+#include "tests/lib/check_main.h"
 
 #define FLOOD_MAX 64
 #define FLOOD_TAG 0x4f /* first octet of the flood's SPIs */
@@ -367,12 +368,6 @@ halfopen_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(halfopen_suite());
-	int failed;
-
 	log_init("test_halfopen", stderr);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, halfopen_suite(), NULL);
 }

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "render/render.h"
+#include "tests/lib/check_main.h"
 
 static const struct {
 	const char *rpc;
@@ -248,8 +249,6 @@ main(void)
 {
 	Suite *s = suite_create("ike_render");
 	TCase *tc = tcase_create("render");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(
 	    tc, test_golden, 0, sizeof(golden) / sizeof(golden[0]));
@@ -257,9 +256,5 @@ main(void)
 	    tc, test_refused, 0, sizeof(refused) / sizeof(refused[0]));
 	tcase_add_test(tc, test_every_rpc);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main(0, s, NULL);
 }

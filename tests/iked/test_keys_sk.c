@@ -22,6 +22,7 @@
 
 #include "iked/crypto.h"
 #include "iked/ikev2.h"
+#include "tests/lib/check_main.h"
 
 static const struct {
 	uint16_t encr, keybits, integ;
@@ -420,8 +421,6 @@ main(void)
 {
 	Suite *s = suite_create("keys_sk");
 	TCase *tc = tcase_create("keys_sk");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, sk_round_trip, 0, NPAIRS);
@@ -431,9 +430,5 @@ main(void)
 	tcase_add_loop_test(tc, child_keymat, 0, 4);
 	tcase_add_loop_test(tc, auth_psk, 0, 4);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, NULL);
 }

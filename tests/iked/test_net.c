@@ -28,6 +28,7 @@
 #include "proto/proto_keymgr.h"
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "tests/lib/check_main.h"
 
 /* What the net handed to its input. */
 struct got {
@@ -400,7 +401,6 @@ main(void)
 {
 	Suite *su = suite_create("iked-net");
 	TCase *tc = tcase_create("net");
-	int failed;
 
 	log_init("test_net", stderr);
 	tcase_add_test(tc, test_net_marker_and_source);
@@ -408,9 +408,5 @@ main(void)
 	tcase_add_test(tc, test_net_natt_split);
 	tcase_add_test(tc, test_keysrc);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main(0, su, NULL);
 }

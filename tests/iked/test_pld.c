@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tests/iked/pld_test.h"
+#include "tests/lib/check_main.h"
 
 static uint8_t buf[4096];
 static struct ike_msg msg;
@@ -627,8 +628,6 @@ main(void)
 {
 	Suite *s = suite_create("pld");
 	TCase *tc = tcase_create("payloads");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_header);
 	tcase_add_test(tc, test_sa);
@@ -644,10 +643,5 @@ main(void)
 	tcase_add_test(tc, test_build_sk);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_add_suite(sr, rules_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, rules_suite(), NULL);
 }

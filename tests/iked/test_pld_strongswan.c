@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tests/iked/pld_test.h"
+#include "tests/lib/check_main.h"
 
 static uint8_t raw[4096], plain[4096];
 static struct ike_msg msg;
@@ -417,8 +418,6 @@ main(void)
 {
 	Suite *s = suite_create("pld_strongswan");
 	TCase *tc = tcase_create("strongswan");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_sa_init_request);
 	tcase_add_test(tc, test_sa_init_response);
@@ -431,9 +430,5 @@ main(void)
 	tcase_add_loop_test(tc, test_bit_flips, 0, NVECTORS);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, NULL);
 }

@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "render/render.h"
 #include "tests/iked/eng_wire.h"
+#include "tests/lib/check_main.h"
 
 /* One direction's SA of side, copied (the mock's table moves). */
 static struct dp_sa
@@ -740,12 +741,6 @@ rekey_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rekey_suite());
-	int failed;
-
 	log_init("test_rekey", stderr);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, rekey_suite(), NULL);
 }

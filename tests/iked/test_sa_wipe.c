@@ -26,6 +26,7 @@
 #include "iked/eng_int.h"
 #include "tests/iked/eng_wire.h"
 #include "tests/lib/heapscan.h"
+#include "tests/lib/check_main.h"
 
 #define NEEDLE_MAX 48
 #define WINDOW 16 /* a freed block's first 16 octets are the allocator's */
@@ -633,8 +634,6 @@ main(void)
 {
 	Suite *su = suite_create("sa-wipe");
 	TCase *tc = tcase_create("sa");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, child_keys_go);
 	tcase_add_test(tc, child_pfs_keys_go);
@@ -642,9 +641,5 @@ main(void)
 	tcase_add_test(tc, ike_keys_go_at_expiry);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, su, NULL);
 }

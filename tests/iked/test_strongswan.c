@@ -25,6 +25,7 @@
 #include "iked/crypto.h"
 #include "iked/ikev2.h"
 #include "tests/iked/hex.h"
+#include "tests/lib/check_main.h"
 
 #define REC_MAX 128
 #define FIELD_MAX 5
@@ -368,7 +369,6 @@ main(int argc, char **argv)
 {
 	Suite *s = suite_create("strongswan");
 	TCase *tc = tcase_create("strongswan");
-	SRunner *sr;
 	int failed;
 
 	if (argc != 2) {
@@ -383,10 +383,7 @@ main(int argc, char **argv)
 	tcase_add_loop_test(tc, auth, 0, 3);
 	tcase_add_loop_test(tc, sk_open_capture, 0, 3);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_main(0, s, NULL);
 	crypto_algs_free(algs);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return failed;
 }

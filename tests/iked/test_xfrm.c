@@ -38,6 +38,7 @@
 #include "iked/dp_xfrm.h"
 #include "iked/dp_xfrm_int.h"
 #include "iked/ikev2.h"
+#include "tests/lib/check_main.h"
 
 static bool kernel_esp; /* iproute2 could add an ESP state */
 
@@ -531,8 +532,6 @@ main(void)
 {
 	Suite *s = suite_create("xfrm");
 	TCase *tc = tcase_create("xfrm");
-	SRunner *sr;
-	int nf;
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
 		printf("SKIP: needs root (a network namespace)\n");
@@ -560,10 +559,5 @@ main(void)
 	tcase_add_test(tc, traps);
 	tcase_add_test(tc, auto_falls_back);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return check_main(CHECK_NOFORK, s, NULL);
 }

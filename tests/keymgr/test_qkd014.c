@@ -20,6 +20,7 @@
 
 #include "keymgr/qkd014.h"
 #include "tests/keymgr/kme_harness.h"
+#include "tests/lib/check_main.h"
 
 static char certdir[256];
 static struct kme_harness sim;
@@ -835,11 +836,5 @@ qkd014_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(qkd014_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, qkd014_suite(), NULL);
 }

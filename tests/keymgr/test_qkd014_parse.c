@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "keymgr/qkd014.h"
+#include "tests/lib/check_main.h"
 
 /* 32 bytes 0x00..0x1f, and 8 bytes 0xff. */
 #define K256 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -301,11 +302,5 @@ parse_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(parse_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, parse_suite(), NULL);
 }

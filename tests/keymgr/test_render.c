@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "render/render.h"
+#include "tests/lib/check_main.h"
 
 static const struct render_entry *
 r_find(const char *name)
@@ -225,16 +226,10 @@ main(void)
 {
 	Suite *s = suite_create("keymgr_render");
 	TCase *tc = tcase_create("golden");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(
 	    tc, t_golden, 0, (int)(sizeof(golden) / sizeof(golden[0])));
 	tcase_add_test(tc, t_malformed);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return check_main(0, s, NULL);
 }

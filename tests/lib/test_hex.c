@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/hex.h"
+#include "tests/lib/check_main.h"
 
 START_TEST(test_hex_decodes_both_cases)
 {
@@ -41,15 +42,9 @@ main(void)
 {
 	Suite *s = suite_create("hex");
 	TCase *tc = tcase_create("hex");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_hex_decodes_both_cases);
 	tcase_add_test(tc, test_hex_refuses);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_main(0, s, NULL);
 }

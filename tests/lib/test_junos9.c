@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "lib/junos9.h"
+#include "tests/lib/check_main.h"
 
 #define ALPHA \
 	"QzF3n6/9CAtpu0OB1IREhcSyrleKvMW8LXx7N-dVbwsY2g4oaJZGUDjiHkq.mPf5T"
@@ -467,11 +468,5 @@ junos9_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(junos9_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, junos9_suite(), NULL);
 }

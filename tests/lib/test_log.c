@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "tests/lib/check_main.h"
 
 /* A log file of the test's own, removed by its path at the end. */
 struct tlog {
@@ -177,17 +178,11 @@ main(void)
 {
 	Suite *su = suite_create("log");
 	TCase *tc = tcase_create("log");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_log_unheld_at_once);
 	tcase_add_test(tc, test_log_held_until_release);
 	tcase_add_test(tc, test_log_full_and_long);
 	tcase_add_loop_test(tc, test_log_held_survives_the_end, 0, 4);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main(0, su, NULL);
 }

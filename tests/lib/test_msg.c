@@ -25,6 +25,7 @@
 #include "lib/sb.h"
 
 #include "lib/msg.h"
+#include "tests/lib/check_main.h"
 
 START_TEST(test_frame_round_trip)
 {
@@ -469,8 +470,6 @@ main(void)
 {
 	Suite *s = suite_create("msg");
 	TCase *tc = tcase_create("frames");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_frame_round_trip);
 	tcase_add_test(tc, test_frame_without_json);
@@ -480,9 +479,5 @@ main(void)
 	tcase_add_test(tc, test_recv_stream);
 	tcase_add_test(tc, test_large_frame);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, NULL);
 }

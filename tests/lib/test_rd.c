@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lib/rd.h"
+#include "tests/lib/check_main.h"
 
 static const uint8_t bytes[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
 	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0xff };
@@ -104,16 +105,10 @@ main(void)
 {
 	Suite *s = suite_create("rd");
 	TCase *tc = tcase_create("reader");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_rd_big_endian);
 	tcase_add_test(tc, test_rd_short_leaves_reader);
 	tcase_add_test(tc, test_rd_sub_is_bounded);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_main(0, s, NULL);
 }

@@ -28,6 +28,7 @@
 #include "lib/msg.h"
 #include "lib/wipe.h"
 #include "tests/lib/heapscan.h"
+#include "tests/lib/check_main.h"
 
 #define SECRET_LEN 200
 
@@ -120,16 +121,10 @@ main(void)
 {
 	Suite *s = suite_create("wipe");
 	TCase *tc = tcase_create("receive");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_scan_finds_unwiped);
 	tcase_add_test(tc, test_received_secret_wiped);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, NULL);
 }

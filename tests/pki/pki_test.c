@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "pki/pki_rpc.h"
 #include "tests/pki/pki_test.h"
+#include "tests/lib/check_main.h"
 
 struct pki_store *t_st;
 char t_dir[256];
@@ -270,18 +271,8 @@ t_profiles(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_init("test_pki", stderr);
 	log_set_level(LOG_LVL_WARN);
-	sr = srunner_create(pki_store_suite());
-	srunner_add_suite(sr, pki_verify_suite());
-	srunner_add_suite(sr, pki_rpc_suite());
-	srunner_add_suite(sr, pki_render_suite());
-	srunner_add_suite(sr, pki_conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, pki_store_suite(), pki_verify_suite(),
+	    pki_rpc_suite(), pki_render_suite(), pki_conf_suite(), NULL);
 }

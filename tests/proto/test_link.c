@@ -20,6 +20,7 @@
 #include "proto/link.h"
 #include "proto/proto_daemon.h"
 #include "schema/conf_text.h"
+#include "tests/lib/check_main.h"
 
 struct t_ctx {
 	struct link *l;
@@ -491,8 +492,6 @@ main(void)
 {
 	Suite *s = suite_create("link");
 	TCase *tc = tcase_create("rpc");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, t_setup, t_teardown);
 	tcase_add_test(tc, test_deferred);
@@ -503,9 +502,5 @@ main(void)
 	tcase_add_test(tc, test_copy_after_work_and_apply);
 	tcase_add_test(tc, test_copy_after_all_work);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(0, s, NULL);
 }

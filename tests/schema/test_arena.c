@@ -15,6 +15,7 @@
 #include "schema/arena.h"
 #include "schema/conf_text.h"
 #include "schema/edit.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -301,10 +302,7 @@ main(void)
 	tcase_add_test(tc, conf_child_by_kind);
 	tcase_add_test(tc, delta_after_deletes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_main(0, s, NULL);
 	schema_free(S);
-	return failed == 0 ? 0 : 1;
+	return failed;
 }

@@ -21,6 +21,7 @@
 #include "lib/log.h"
 #include "schema/conf_text.h"
 #include "schema/edit.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -323,10 +324,7 @@ main(void)
 	tcase_add_test(tc, kids_few_and_many);
 	tcase_add_test(tc, kids_root_annotation);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_main(0, s, NULL);
 	schema_free(S);
-	return failed == 0 ? 0 : 1;
+	return failed;
 }

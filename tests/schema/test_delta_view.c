@@ -22,6 +22,7 @@
 #include "schema/delta_view.h"
 #include "schema/edit.h"
 #include "schema/schema.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 /* the subtrees: the whole configuration (iked's are mgd's business) */
@@ -280,7 +281,6 @@ main(void)
 {
 	Suite *s = suite_create("delta_view");
 	TCase *tc = tcase_create("view");
-	SRunner *sr;
 	int nf;
 	int ncases = (int)(sizeof(cases) / sizeof(cases[0]));
 
@@ -293,10 +293,7 @@ main(void)
 	tcase_add_test(tc, no_policies);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	nf = check_main(0, s, NULL);
 	schema_free(S);
-	return nf == 0 ? 0 : 1;
+	return nf;
 }

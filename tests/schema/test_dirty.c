@@ -18,6 +18,7 @@
 #include "schema/conf.h"
 #include "schema/conf_diff.h"
 #include "schema/edit.h"
+#include "tests/lib/check_main.h"
 
 #define NPROP 10000
 
@@ -272,10 +273,7 @@ main(void)
 	tcase_add_test(tc, order_after_a_committed_move);
 	tcase_add_test(tc, deletes_and_copies);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_main(0, s, NULL);
 	schema_free(S);
-	return failed == 0 ? 0 : 1;
+	return failed;
 }

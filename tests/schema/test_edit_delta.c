@@ -21,6 +21,7 @@
 #include "schema/conf_text.h"
 #include "schema/edit.h"
 #include "tests/schema/read_all.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -487,7 +488,6 @@ main(void)
 {
 	Suite *s = suite_create("edit_delta");
 	TCase *tc = tcase_create("delta");
-	SRunner *sr;
 	int nf;
 
 	log_init("test_edit_delta", stderr);
@@ -506,10 +506,7 @@ main(void)
 	tcase_add_test(tc, load_refused_the_same);
 	tcase_add_test(tc, load_hidden_whole_line);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	nf = check_main(0, s, NULL);
 	schema_free(S);
-	return nf == 0 ? 0 : 1;
+	return nf;
 }

@@ -12,6 +12,7 @@
 #include "schema/conf_text.h"
 #include "schema/edit.h"
 #include "schema/group.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -233,7 +234,6 @@ main(void)
 {
 	Suite *s = suite_create("group");
 	TCase *tc = tcase_create("group");
-	SRunner *sr;
 	int failed;
 
 	S = schema_new(NULL);
@@ -244,10 +244,7 @@ main(void)
 	tcase_add_test(tc, incremental);
 	tcase_add_test(tc, strip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_main(0, s, NULL);
 	schema_free(S);
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "schema/conf_text.h"
 #include "schema/edit.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -305,10 +306,7 @@ main(void)
 	tcase_add_test(tc, hide_apply_secrets_in_a_row);
 	tcase_add_test(tc, delta_same_tree);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_main(0, s, NULL);
 	schema_free(S);
-	return failed == 0 ? 0 : 1;
+	return failed;
 }

@@ -29,6 +29,7 @@
 #include "schema/schema.h"
 #include "schema/validate.h"
 #include "tests/schema/read_all.h"
+#include "tests/lib/check_main.h"
 
 static struct schema *S;
 
@@ -1609,10 +1610,7 @@ main(void)
 		fprintf(stderr, "cannot load the schema\n");
 		return 1;
 	}
-	SRunner *sr = srunner_create(schema_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_main(0, schema_suite(), NULL);
 	schema_free(S);
-	return failed == 0 ? 0 : 1;
+	return failed;
 }

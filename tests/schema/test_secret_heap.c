@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "schema/edit.h"
 #include "tests/lib/heapscan.h"
+#include "tests/lib/check_main.h"
 
 #define SECRET_LEN 72
 
@@ -118,7 +119,6 @@ main(void)
 {
 	Suite *s = suite_create("secret_heap");
 	TCase *tc = tcase_create("wipe");
-	SRunner *sr;
 	int failed;
 
 	log_init("test_secret_heap", stderr);
@@ -129,10 +129,7 @@ main(void)
 	tcase_add_test(tc, typed_line_wiped);
 	tcase_add_test(tc, loaded_text_wiped);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_main(0, s, NULL);
 	schema_free(S);
-	return failed == 0 ? 0 : 1;
+	return failed;
 }
