@@ -130,8 +130,9 @@ check "swan rekeys: the first SPIs are gone from qsafe's show" eval \
 check "swan rekeys: the IKE SA index and cookies changed ($ike0 -> $ike1)" \
     eval '[ -n "$ike1" ] && [ "${ike0%% *}" != "${ike1%% *}" ] &&
     [ "${ike0#* }" != "${ike1#* }" ]'
-check "swan rekeys: the IKE SPIs agree after the rekey" ike_agrees
-check "swan rekeys: one IKE SA on each side" eval \
+# polled: each side lists the rekeyed SA once its own bookkeeping is done
+check "swan rekeys: the IKE SPIs agree after the rekey" lab_poll 3 ike_agrees
+check "swan rekeys: one IKE SA on each side" lab_poll 3 eval \
     '[ "$(qs_ike | wc -l)" = 1 ] && [ "$(swan_count "$B" ESTABLISHED)" = 1 ]'
 check "swan rekeys: hb pings ha after the rekeys" lab_poll 3 iop_ping_ha
 
