@@ -20,18 +20,12 @@ set -u
 MGD=$1
 CLI=$2
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces)"
-	exit 77
-fi
-for p in ip ping unshare; do
-	command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
-done
+. "$(dirname "$0")/lib.sh"	# host_need; tap.sh, lab_poll
+host_need ip ping unshare
 
 NS=abs-$$
 A=$NS-a P=$NS-p
 D=$(mktemp -d /tmp/qsafe-abs-XXXXXX)
-. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
 mgd_pid=
 
 cleanup() {

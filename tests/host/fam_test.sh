@@ -19,64 +19,10 @@ set -u
 MGD=$1
 CLI=$2
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces)"
-	exit 77
-fi
-for p in ip nft ping unshare; do
-	command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
-done
-
-NS=qsafe-fam-$$
-A=$NS-a L=$NS-l R=$NS-r
-D=$(mktemp -d /tmp/qsafe-fam-test-XXXXXX)
-. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
-. "$(dirname "$0")/../lab/lib.sh"	# lab_poll
-mgd_pid=
-
-cleanup() {
-	if [ -n "$mgd_pid" ]; then
-		kill "$mgd_pid" 2>/dev/null &&
-			lab_poll 5 eval "! kill -0 $mgd_pid 2>/dev/null"
-	fi
-	for n in $A $L $R; do ip netns del $n 2>/dev/null; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-
-for n in $A $L $R; do
-	ip netns add $n || { echo "SKIP: cannot create network namespaces"; exit 77; }
-	ip -n $n link set lo up
-done
-ip link add ge-0-0-0 netns $A type veth peer name eth0 netns $L
-ip link add ge-0-0-1 netns $A type veth peer name eth0 netns $R
-for n in $L $R; do
-	# no duplicate address detection: the addresses are usable at once
-	ip netns exec $n sysctl -qw net.ipv6.conf.eth0.accept_dad=0
-done
-ip netns exec $A sysctl -qw net.ipv6.conf.default.accept_dad=0
-ip netns exec $A sysctl -qw net.ipv6.conf.all.accept_dad=0
-ip -n $L addr add 198.51.100.2/24 dev eth0
-ip -n $L addr add 2001:db8:1::2/64 dev eth0 nodad
-ip -n $L link set eth0 up
-ip -n $L route add 203.0.113.0/24 via 198.51.100.1
-ip -n $L route add 2001:db8:2::/64 via 2001:db8:1::1
-ip -n $R addr add 203.0.113.2/24 dev eth0
-ip -n $R addr add 2001:db8:2::2/64 dev eth0 nodad
-ip -n $R link set eth0 up
-ip -n $R route add 198.51.100.0/24 via 203.0.113.1
-ip -n $R route add 2001:db8:1::/64 via 2001:db8:2::1
-
-ip netns exec $A env QSAFE_HOSTD_VERIFY=1 unshare --uts "$MGD" \
-	--state-dir "$D" --log "$D/mgd.log" </dev/null >/dev/null 2>&1 &
-mgd_pid=$!
-hostd_up() {
-	[ -S "$D/mgd.sock" ] && grep -qE "nftables ruleset|no zone or policy" \
-		"$D/hostd.log" 2>/dev/null
-}
-lab_poll 10 hostd_up || { echo "Bail out! mgd or hostd did not start"; exit 1; }
-
-cli() { "$CLI" --state-dir "$D" --keep-going; }
+. "$(dirname "$0")/lib.sh"	# host_need, host_lab, host_mgd_start, cli
+host_need ip nft ping unshare
+host_lab qsafe-fam v6
+host_mgd_start QSAFE_HOSTD_VERIFY=1
 commit() {
 	printf 'configure\n%s\ncommit\n' "$1" | cli >"$D/out" 2>&1
 	grep -q "commit complete" "$D/out" && return 0

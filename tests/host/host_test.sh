@@ -26,59 +26,10 @@ MGD=$1
 CLI=$2
 GOLDEN=$3
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: hostd tests need root (network namespaces)"
-	exit 77
-fi
-for p in ip nft ping unshare nsenter; do
-	command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
-done
-
-NS=qsafe-t-$$
-A=$NS-a L=$NS-l R=$NS-r
-D=$(mktemp -d /tmp/qsafe-host-test-XXXXXX)
-. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
-. "$(dirname "$0")/../lab/lib.sh"	# lab_poll
-
-cleanup() {
-	local pid
-	pid=$(cat "$D/mgd.pid" 2>/dev/null)
-	# mgd gone (and its daemons with it) before its namespace goes
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null &&
-		lab_poll 5 eval "! kill -0 $pid 2>/dev/null"
-	for n in $A $L $R; do ip netns del $n 2>/dev/null; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-
-for n in $A $L $R; do
-	ip netns add $n || { echo "SKIP: cannot create network namespaces"; exit 77; }
-	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	ip -n $n link set lo up
-done
-ip link add ge-0-0-0 netns $A type veth peer name eth0 netns $L
-ip link add ge-0-0-1 netns $A type veth peer name eth0 netns $R
-ip netns exec $A sysctl -qw net.ipv4.ip_forward=1
-ip -n $L addr add 198.51.100.2/24 dev eth0
-ip -n $L link set eth0 up
-ip -n $L route add 203.0.113.0/24 via 198.51.100.1
-ip -n $R addr add 203.0.113.2/24 dev eth0
-ip -n $R link set eth0 up
-ip -n $R route add 198.51.100.0/24 via 203.0.113.1
-
-# A UTS namespace of the appliance's own, as ./qsafe start gives it:
-# system host-name changes that one, never the machine's.
-ip netns exec $A unshare --uts "$MGD" --state-dir "$D" --log "$D/mgd.log" \
-	</dev/null >/dev/null 2>&1 &
-# up: mgd's socket, and hostd has applied the factory configuration
-hostd_up() {
-	[ -S "$D/mgd.sock" ] && grep -qE "nftables ruleset|no zone or policy" \
-		"$D/hostd.log" 2>/dev/null
-}
-lab_poll 10 hostd_up || { echo "Bail out! mgd or hostd did not start"; exit 1; }
-
-cli() { "$CLI" --state-dir "$D" --keep-going; }
+. "$(dirname "$0")/lib.sh"	# host_need, host_lab, host_mgd_start, cli
+host_need ip nft ping unshare nsenter
+host_lab qsafe-t
+host_mgd_start
 
 # Runs show command $1 and compares with golden file $2.  What differs
 # from run to run reads as a placeholder: route ages (the test takes less

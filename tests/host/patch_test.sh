@@ -29,18 +29,12 @@ set -u
 MGD=$1
 CLI=$2
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces)"
-	exit 77
-fi
-for p in ip nft python3 unshare; do
-	command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
-done
+. "$(dirname "$0")/lib.sh"	# host_need; tap.sh, lab_poll
+host_need ip nft python3 unshare
 
 A=pf-patch-$$
 X=pf-patchx-$$ # hostd.nft loaded here, to compare with the table in force
 D=$(mktemp -d /tmp/qsafe-patch-XXXXXX)
-. "$(dirname "$0")/../lab/tap.sh"	# ok, bad, $fails
 mgd_pid=
 
 mgd_stop() {
