@@ -15,9 +15,10 @@
 # from before that variable needs HOST_LAPS_LOG_MS lowered in its
 # hostd.c), and their mean; the ms are whole (clock_cpu_ms), so the mean
 # over the runs is the figure.  PERF=1: perf record -g of each hostd over
-# the one-liners, into the state directory (kept; its name is printed).
+# the one-liners, into the state directory (kept, as with KEEP=1; its
+# name is printed).
 set -u
-[ "$(id -u)" -eq 0 ] || { echo "patch_near.sh: needs root" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "patch_near.sh: needs root" >&2; exit 77; }
 [ $# -ge 2 ] || { sed -n 4,5p "$0" >&2; exit 1; }
 runs=${3:-20}
 kind=${4:-match}
@@ -33,7 +34,11 @@ cleanup() {
 		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 	done
 	for b in "${names[@]}"; do ip netns del "near-$b-$$" 2>/dev/null; done
-	echo "patch_near.sh: state in $W"
+	if [ -n "${PERF:-}${KEEP:-}" ]; then
+		echo "patch_near.sh: state in $W"
+	else
+		rm -rf "$W"
+	fi
 }
 trap cleanup EXIT
 "${builds[1]}/bench/gen_shapes" firewall "$lines" >"$W/fw.set" || exit 1
@@ -61,9 +66,10 @@ if [ -n "${PERF:-}" ]; then
 	done
 fi
 ctx="set security policies from-zone trust to-zone untrust policy"
+np=$(grep -c "^$ctx P-[0-9]* then" "$W/fw.set")
 for i in $(seq "$runs"); do
 	case $kind in
-	match) c="$ctx P-$((i * 997 % 39000 + 1)) match application junos-ssh" ;;
+	match) c="$ctx P-$((i * 997 % np)) match application junos-ssh" ;;
 	new) c="$ctx E-$i match source-address any; $ctx E-$i match destination-address any; $ctx E-$i match application any; $ctx E-$i then permit" ;;
 	*) echo "patch_near.sh: KIND match or new" >&2; exit 1 ;;
 	esac
@@ -80,5 +86,5 @@ for b in "${names[@]}"; do
 	grep "hostd: check, ms of CPU" "$W/$b/hostd.log" | tail -n "$runs" |
 	    awk -v b="$b" '{ for (i = 1; i <= NF; i++) if ($i == "all") {
 		    v = $(i + 1); s += v; n++; a = a " " v } }
-		END { printf "  %s: hostd check CPU ms, mean %.2f of %d:%s\n", b, s / n, n, a }'
+		END { printf "  %s: hostd check CPU ms, mean %.2f of %d:%s\n", b, n ? s / n : 0, n, a }'
 done
