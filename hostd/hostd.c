@@ -67,9 +67,17 @@ host_edit(const struct cnode *n, struct sb *out)
  * Where a large change's time goes in hostd, for its log
  * (docs/benchmarks.md): each step's CPU and wall time in ms, logged when
  * the whole took more than HOST_LAPS_LOG_MS of CPU (a one-line change
- * logs nothing).
+ * logs nothing), or QSAFE_HOSTD_LAPS_MS (benches: -1 logs every one).
  */
 #define HOST_LAPS_LOG_MS 50
+
+static int64_t
+host_laps_log_ms(void)
+{
+	const char *env = getenv("QSAFE_HOSTD_LAPS_MS");
+
+	return env != NULL ? strtoll(env, NULL, 10) : HOST_LAPS_LOG_MS;
+}
 struct host_laps {
 	int64_t c0, m0; /* start of the whole (clock_cpu_ms, clock_mono_ms) */
 	int64_t c, m;	/* start of the step */
@@ -113,7 +121,7 @@ host_lap(struct host_laps *l, const char *what)
 static void
 host_laps_end(struct host_laps *l, const char *step)
 {
-	if (clock_cpu_ms() - l->c0 > HOST_LAPS_LOG_MS)
+	if (clock_cpu_ms() - l->c0 > host_laps_log_ms())
 		log_info("%s, ms of CPU (wall): %s; in all %lld (%lld), %ld"
 			 " minor faults (%ld since hostd started)",
 		    step, sb_str(&l->line), (long long)(clock_cpu_ms() - l->c0),

@@ -278,6 +278,10 @@ bool policy_in(const struct cnode *q);
  */
 const struct cnode *policy_bucket(const char *ctx, const struct cnode *q,
     const struct cnode **first, size_t *n, struct sb *name);
+/* Whether policy q of context ctx ends a bucket whatever its place (by
+ * its hash), and into name (not NULL) the bucket's name if q starts one. */
+bool policy_bucket_ends(
+    const char *ctx, const struct cnode *q, struct sb *name);
 /*
  * The rules of the n policies in effect from first (the bucket name),
  * each tagged with its name: the body of chain name appended to body, and

@@ -28,14 +28,32 @@
 #define POLICY_BUCKET_MASK 31
 #define POLICY_BUCKET_MAX 128
 
+/* The hash of context ctx's key, to which policy_bucket adds a policy's. */
+static uint64_t
+policy_bucket_ctx(const char *ctx)
+{
+	return nftm_hash_more(nftm_hash_more(NFTM_HASH_INIT, ctx), "\x1f");
+}
+
+bool
+policy_bucket_ends(const char *ctx, const struct cnode *q, struct sb *name)
+{
+	uint64_t h = nftm_hash_more(policy_bucket_ctx(ctx), q->val);
+
+	if (name != NULL) {
+		sb_reset(name);
+		sb_printf(name, "p_b%016llx", (unsigned long long)h);
+	}
+	return (h & POLICY_BUCKET_MASK) == 0;
+}
+
 const struct cnode *
 policy_bucket(const char *ctx, const struct cnode *q,
     const struct cnode **first, size_t *n, struct sb *name)
 {
 	/* the hash of the key of each policy (policy_counter_name) */
-	uint64_t h, hctx = nftm_hash_more(NFTM_HASH_INIT, ctx);
+	uint64_t h, hctx = policy_bucket_ctx(ctx);
 
-	hctx = nftm_hash_more(hctx, "\x1f");
 	*first = NULL;
 	*n = 0;
 	for (; q != NULL; q = q->next) {

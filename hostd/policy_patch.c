@@ -263,6 +263,175 @@ policy_patch_in(const struct cnode *const *t, size_t n, const struct cnode *q)
 	return false;
 }
 
+/* Bucket name (n policies in effect from first) of context ctx refilled in
+ * p, with its chain for IPv6 made or deleted. */
+static void
+policy_patch_refill(struct conf *c, const char *ctx, const struct cnode *first,
+    size_t n, const char *name, struct nftm *p, struct verrs *errs)
+{
+	struct sb rules, rules6, six;
+
+	sb_init(&rules);
+	sb_init(&rules6);
+	sb_init(&six);
+	sb_printf(&six, "%s_6", name);
+	nftm_patch_chain(p, sb_str(&six),
+	    policy_bucket_rules(
+		c, NULL, ctx, first, n, name, &rules, &rules6, errs)
+		? sb_str(&rules6)
+		: NULL);
+	nftm_patch_chain(p, name, sb_str(&rules));
+	sb_free(&rules);
+	sb_free(&rules6);
+	sb_free(&six);
+}
+
+/* Whether q (in effect) is an anchor: it ends a bucket by its hash in the
+ * model in force and in the configuration (a policy the change names is
+ * none: it may be new). */
+static bool
+policy_patch_anchor(const char *ctx, const struct cnode *q,
+    const struct cnode *const *t, size_t nt)
+{
+	return !policy_patch_in(t, nt, q) && policy_bucket_ends(ctx, q, NULL);
+}
+
+/* The line `jump name` of a chain's body, from s on: where it starts
+ * (ret) and ends (*end), or NULL. */
+static const char *
+policy_patch_line(const char *s, const char *name, const char **end)
+{
+	size_t len = strlen(name);
+
+	for (const char *l = s; (l = strstr(l, name)) != NULL; l += len)
+		if (l - s >= 5 && strncmp(l - 5, "jump ", 5) == 0 &&
+		    (l - s == 5 || l[-6] == '\n') && l[len] == '\n') {
+			*end = l + len + 1;
+			return l - 5;
+		}
+	return NULL;
+}
+
+/*
+ * policy_patch_buckets without the walk of the whole context, when the
+ * change names policies in effect only (none gone: policy_patch_was) and
+ * no address: every bucket ends at an anchor, so only the block of
+ * buckets between the anchor before the first policy named and the next
+ * anchor can differ from the model in force; the context's jumps are
+ * those of m with that block's replaced.  False (nothing done) when the
+ * policies named are not in one block or m's jumps do not have the
+ * block's ends: the whole walk decides.
+ */
+static bool
+policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
+    const struct cnode *const *t, size_t nt, struct nftm *p, struct verrs *errs)
+{
+	const struct cnode *a1 = NULL, *a0 = NULL, *start, *q, *first, *last;
+	const char *old, *lo, *hi, *e, *l;
+	json_t *now;
+	struct sb name, jumps, cname;
+	size_t n, seen = 0;
+	bool ok = false, end = false;
+
+	if (nt == 0)
+		return false;
+	sb_init(&name);
+	sb_init(&jumps);
+	sb_init(&cname);
+	nftm_name("ctx_", ctx->val, &cname);
+	old = nftm_chain_body(m, sb_str(&cname));
+	if (old == NULL)
+		goto out;
+	/* the anchor before t[0], and the one before it (a1's bucket) */
+	for (q = t[0]->prev; q != NULL && a1 == NULL; q = q->prev)
+		if (policy_in(q) && policy_patch_anchor(ctx->val, q, t, nt))
+			a1 = q;
+	lo = old;
+	if (a1 != NULL) {
+		for (q = a1->prev; q != NULL && a0 == NULL; q = q->prev)
+			if (policy_in(q) &&
+			    policy_bucket_ends(ctx->val, q, NULL))
+				a0 = q;
+		q = a0 ? a0->next : ctx->first;
+		do
+			q = policy_bucket(ctx->val, q, &first, &n, &name);
+		while (first != NULL && q != a1->next);
+		if (first == NULL ||
+		    policy_patch_line(old, sb_str(&name), &lo) == NULL)
+			goto out;
+	}
+	/* the block: its buckets up to the next anchor, or the end */
+	start = a1 ? a1->next : ctx->first;
+	for (q = start; !end;) {
+		q = policy_bucket(ctx->val, q, &first, &n, &name);
+		if (first == NULL)
+			break;
+		sb_printf(&jumps, "jump %s\n", sb_str(&name));
+		for (last = first; n > 0; last = last->next)
+			if (policy_in(last)) {
+				seen += policy_patch_in(t, nt, last);
+				if (--n == 0)
+					break;
+			}
+		end = policy_patch_anchor(ctx->val, last, t, nt);
+	}
+	if (seen != nt)
+		goto out; /* a policy named is past the block */
+	/* the bucket after the block starts with an anchor's next */
+	hi = old + strlen(old);
+	while (q != NULL && !policy_in(q))
+		q = q->next;
+	if (q != NULL &&
+	    (policy_bucket_ends(ctx->val, q, &name),
+		hi = policy_patch_line(lo, sb_str(&name), &e)) == NULL)
+		goto out;
+	ok = true;
+	/* the buckets of the block: those new or holding a policy named */
+	now = json_object();
+	for (q = start, end = false; !end;) {
+		q = policy_bucket(ctx->val, q, &first, &n, &name);
+		if (first == NULL)
+			break;
+		json_object_set_new(now, sb_str(&name), json_true());
+		bool redo = !nftm_has_chain(m, sb_str(&name));
+		size_t k = n;
+		for (last = first; k > 0; last = last->next)
+			if (policy_in(last)) {
+				redo = redo || policy_patch_in(t, nt, last);
+				if (--k == 0)
+					break;
+			}
+		if (redo)
+			policy_patch_refill(
+			    c, ctx->val, first, n, sb_str(&name), p, errs);
+		end = policy_patch_anchor(ctx->val, last, t, nt);
+	}
+	if ((size_t)(hi - lo) != jumps.len ||
+	    strncmp(lo, sb_str(&jumps), jumps.len) != 0) {
+		struct sb body;
+		sb_init(&body);
+		sb_printf(&body, "%.*s%s%s", (int)(lo - old), old,
+		    sb_str(&jumps), hi);
+		nftm_patch_chain(p, sb_str(&cname), sb_str(&body));
+		/* the buckets of m's block no more: gone, with their _6 */
+		sb_reset(&body);
+		sb_printf(&body, "%.*s", (int)(hi - lo), lo);
+		for (l = sb_str(&body); policy_body_jump(&l, &name);)
+			if (json_object_get(now, sb_str(&name)) == NULL) {
+				nftm_patch_chain(p, sb_str(&name), NULL);
+				sb_printf(&name, "_6");
+				nftm_patch_chain(p, sb_str(&name), NULL);
+			}
+		sb_free(&body);
+	}
+	json_decref(now);
+out:
+	sb_free(&name);
+	sb_free(&jumps);
+	sb_free(&cname);
+	return ok;
+}
+
 /*
  * The buckets of context ctx (policy_bucket.c) into patch p: each that
  * holds a policy the change names (in touched), or one that uses an entry
@@ -276,16 +445,13 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
     const struct cnode *ctx, const struct cnode *const *t, size_t nt,
     json_t *dirty, const json_t *books, struct nftm *p, struct verrs *errs)
 {
-	struct sb name, rules, rules6, six, jumps, cname;
+	struct sb name, jumps, cname;
 	const struct cnode *first, *k;
 	const char *old, *l;
 	json_t *now = json_object();
 	size_t n, i;
 
 	sb_init(&name);
-	sb_init(&rules);
-	sb_init(&rules6);
-	sb_init(&six);
 	sb_init(&jumps);
 	sb_init(&cname);
 	for (const struct cnode *q = ctx->first;
@@ -302,18 +468,9 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 			redo = policy_patch_in(t, nt, k) ||
 			    policy_patch_uses(k, books);
 		}
-		if (!redo)
-			continue;
-		sb_reset(&rules);
-		sb_reset(&rules6);
-		sb_reset(&six);
-		sb_printf(&six, "%s_6", sb_str(&name));
-		nftm_patch_chain(p, sb_str(&six),
-		    policy_bucket_rules(c, NULL, ctx->val, first, n,
-			sb_str(&name), &rules, &rules6, errs)
-			? sb_str(&rules6)
-			: NULL);
-		nftm_patch_chain(p, sb_str(&name), sb_str(&rules));
+		if (redo)
+			policy_patch_refill(
+			    c, ctx->val, first, n, sb_str(&name), p, errs);
 	}
 	nftm_name("ctx_", ctx->val, &cname);
 	old = nftm_chain_body(m, sb_str(&cname));
@@ -329,9 +486,6 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 	}
 	json_decref(now);
 	sb_free(&name);
-	sb_free(&rules);
-	sb_free(&rules6);
-	sb_free(&six);
 	sb_free(&jumps);
 	sb_free(&cname);
 }
@@ -392,6 +546,10 @@ policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 		}
 	}
 	rc = 0;
+	if (p != NULL && json_object_size(dirty) == 0 &&
+	    json_object_size(books) == 0 &&
+	    policy_patch_near(c, m, ctx, t, nt, p, errs))
+		goto done;
 	if (p != NULL)
 		policy_patch_buckets(c, m, ctx, t, nt, dirty, books, p, errs);
 done:

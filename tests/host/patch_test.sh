@@ -10,7 +10,10 @@
 # policies whose names end a bucket chain (hostd/policy.c: b17 and b48 in
 # context trust -> untrust) and others, so that buckets split, join, are
 # renamed when their first policy goes, and are refilled; an IPv6 address
-# in a bucket's policies and out again: its chain for IPv6 comes and goes)
+# in a bucket's policies and out again: its chain for IPv6 comes and goes;
+# a bucket's first policy deactivated and activated again: the bucket
+# named after the second goes, by the patch of the policy's stretch alone,
+# policy_patch_near)
 # with
 # QSAFE_HOSTD_VERIFY=1, under which hostd compares each
 # patched model with the model built whole and logs the outcome; then it
@@ -198,6 +201,8 @@ set security address-book global address a6 2001:db8:a::/48
 set security policies from-zone trust to-zone untrust policy b17 match source-address a6
 delete security policies from-zone trust to-zone untrust policy q2 match source-address a6
 delete security policies from-zone trust to-zone untrust policy b17 match source-address a6
+deactivate security policies from-zone trust to-zone untrust policy q1
+activate security policies from-zone trust to-zone untrust policy q1
 LINES
 
 # the policies of trust -> untrust are in buckets [q1 q2 q3 b48] [b17]
