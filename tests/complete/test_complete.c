@@ -671,7 +671,7 @@ main(void)
 	Suite *s = suite_create("complete");
 	TCase *tc = tcase_create("golden");
 	TCase *sp = tcase_create("speed");
-	int failed;
+	int status;
 
 	signal(SIGPIPE, SIG_IGN);
 	tcase_set_timeout(tc, 120);
@@ -690,7 +690,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, mgd_start, NULL);
 	tcase_add_unchecked_fixture(tc, setup_config, NULL);
 	/* one mgd for every case: run them in this process, in order */
-	failed = check_main(CHECK_NOFORK, s, NULL);
+	status = check_main(CHECK_NOFORK, s, NULL);
 	mgd_stop();
-	return failed;
+	return status;
 }

@@ -647,7 +647,7 @@ conf_suite(void)
 int
 main(void)
 {
-	int failed;
+	int status;
 
 	log_init("test_conf", stderr);
 	S = schema_new(NULL);
@@ -655,7 +655,7 @@ main(void)
 		fprintf(stderr, "cannot load the schema\n");
 		return 1;
 	}
-	failed = check_main(0, conf_suite(), NULL);
+	status = check_main(0, conf_suite(), NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

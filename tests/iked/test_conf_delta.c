@@ -424,7 +424,7 @@ END_TEST
 int
 main(void)
 {
-	int failed;
+	int status;
 
 	log_init("test_conf_delta", stderr);
 	if ((S = schema_new(NULL)) == NULL) {
@@ -438,7 +438,7 @@ main(void)
 	    tc, test_delta_reach, 0, sizeof(dsteps) / sizeof(dsteps[0]));
 	tcase_add_test(tc, test_delta_many);
 	suite_add_tcase(s, tc);
-	failed = check_main(0, s, NULL);
+	status = check_main(0, s, NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

@@ -237,7 +237,7 @@ END_TEST
 int
 main(void)
 {
-	int failed;
+	int status;
 
 	log_init("test_conf_pol", stderr);
 	if ((S = schema_new(NULL)) == NULL) {
@@ -252,7 +252,7 @@ main(void)
 	tcase_add_loop_test(
 	    tc, test_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
 	suite_add_tcase(s, tc);
-	failed = check_main(0, s, NULL);
+	status = check_main(0, s, NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

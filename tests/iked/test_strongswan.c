@@ -369,7 +369,7 @@ main(int argc, char **argv)
 {
 	Suite *s = suite_create("strongswan");
 	TCase *tc = tcase_create("strongswan");
-	int failed;
+	int status;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_strongswan vectors-file\n");
@@ -383,7 +383,7 @@ main(int argc, char **argv)
 	tcase_add_loop_test(tc, auth, 0, 3);
 	tcase_add_loop_test(tc, sk_open_capture, 0, 3);
 	suite_add_tcase(s, tc);
-	failed = check_main(0, s, NULL);
+	status = check_main(0, s, NULL);
 	crypto_algs_free(algs);
-	return failed;
+	return status;
 }

@@ -302,7 +302,7 @@ main(void)
 	tcase_add_test(tc, conf_child_by_kind);
 	tcase_add_test(tc, delta_after_deletes);
 	suite_add_tcase(s, tc);
-	int failed = check_main(0, s, NULL);
+	int status = check_main(0, s, NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

@@ -324,7 +324,7 @@ main(void)
 	tcase_add_test(tc, kids_few_and_many);
 	tcase_add_test(tc, kids_root_annotation);
 	suite_add_tcase(s, tc);
-	int failed = check_main(0, s, NULL);
+	int status = check_main(0, s, NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

@@ -281,7 +281,7 @@ main(void)
 {
 	Suite *s = suite_create("delta_view");
 	TCase *tc = tcase_create("view");
-	int nf;
+	int status;
 	int ncases = (int)(sizeof(cases) / sizeof(cases[0]));
 
 	log_init("test_delta_view", stderr);
@@ -293,7 +293,7 @@ main(void)
 	tcase_add_test(tc, no_policies);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	nf = check_main(0, s, NULL);
+	status = check_main(0, s, NULL);
 	schema_free(S);
-	return nf;
+	return status;
 }

@@ -273,7 +273,7 @@ main(void)
 	tcase_add_test(tc, order_after_a_committed_move);
 	tcase_add_test(tc, deletes_and_copies);
 	suite_add_tcase(s, tc);
-	int failed = check_main(0, s, NULL);
+	int status = check_main(0, s, NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

@@ -488,7 +488,7 @@ main(void)
 {
 	Suite *s = suite_create("edit_delta");
 	TCase *tc = tcase_create("delta");
-	int nf;
+	int status;
 
 	log_init("test_edit_delta", stderr);
 	S = schema_new(NULL);
@@ -506,7 +506,7 @@ main(void)
 	tcase_add_test(tc, load_refused_the_same);
 	tcase_add_test(tc, load_hidden_whole_line);
 	suite_add_tcase(s, tc);
-	nf = check_main(0, s, NULL);
+	status = check_main(0, s, NULL);
 	schema_free(S);
-	return nf;
+	return status;
 }

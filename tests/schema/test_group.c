@@ -234,7 +234,7 @@ main(void)
 {
 	Suite *s = suite_create("group");
 	TCase *tc = tcase_create("group");
-	int failed;
+	int status;
 
 	S = schema_new(NULL);
 	if (S == NULL)
@@ -244,7 +244,7 @@ main(void)
 	tcase_add_test(tc, incremental);
 	tcase_add_test(tc, strip);
 	suite_add_tcase(s, tc);
-	failed = check_main(0, s, NULL);
+	status = check_main(0, s, NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

@@ -306,7 +306,7 @@ main(void)
 	tcase_add_test(tc, hide_apply_secrets_in_a_row);
 	tcase_add_test(tc, delta_same_tree);
 	suite_add_tcase(s, tc);
-	int failed = check_main(0, s, NULL);
+	int status = check_main(0, s, NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

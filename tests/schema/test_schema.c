@@ -1610,7 +1610,7 @@ main(void)
 		fprintf(stderr, "cannot load the schema\n");
 		return 1;
 	}
-	int failed = check_main(0, schema_suite(), NULL);
+	int status = check_main(0, schema_suite(), NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }

@@ -119,7 +119,7 @@ main(void)
 {
 	Suite *s = suite_create("secret_heap");
 	TCase *tc = tcase_create("wipe");
-	int failed;
+	int status;
 
 	log_init("test_secret_heap", stderr);
 	S = schema_new(NULL);
@@ -129,7 +129,7 @@ main(void)
 	tcase_add_test(tc, typed_line_wiped);
 	tcase_add_test(tc, loaded_text_wiped);
 	suite_add_tcase(s, tc);
-	failed = check_main(0, s, NULL);
+	status = check_main(0, s, NULL);
 	schema_free(S);
-	return failed;
+	return status;
 }
