@@ -53,13 +53,7 @@ bench_traps
 bench_ns_setup qsafe-bench
 
 # cpu: "name ticks" of mgd and each process it started, one a line.
-cpu() {
-	for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
-		[ -r /proc/$p/stat ] || continue
-		printf '%s %s\n' "$(cat /proc/$p/comm)" \
-		    "$(awk '{ print $14 + $15 }' /proc/$p/stat)"
-	done 2>/dev/null | sort
-}
+cpu() { bench_cpu; }
 hz=$(getconf CLK_TCK)
 # the cli's own CPU time, when GNU time is there
 [ ! -x /usr/bin/time ] || bench_timer="/usr/bin/time -f %U_%S -o $dir/cli.time"

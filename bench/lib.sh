@@ -47,6 +47,11 @@
 #                                       function that calls it), with
 #                                       $bench_run the run's index from 0;
 #                                       each run's $t a line of FILE
+#   bench_procs FIELDS [ROLLUP]         "name values" of mgd and each
+#                                       process it started, from
+#                                       /proc/PID/stat (and smaps_rollup)
+#   bench_cpu                           "name ticks" (user + system) of
+#                                       the same
 #   median FILE                         the median of FILE's numbers
 #   report LABEL NS UNIT TARGET         "LABEL: 1.43 s (target < 2 s)"
 
@@ -173,14 +178,24 @@ mgd_start() {
 
 now() { date +%s%N; }
 
-# bench_cpu: "name ticks" of mgd ($pid) and each process it started.
-bench_cpu() {
+# bench_procs FIELDS [ROLLUP]: a line "name values" for mgd ($pid) and
+# each process it started, sorted by name (for join): FIELDS is what awk
+# prints of /proc/PID/stat (proc(5): '$14 + $15' is user + system ticks),
+# then, with ROLLUP (a key of /proc/PID/smaps_rollup, e.g. AnonHugePages),
+# its kB (0 when the file cannot be read).
+bench_procs() {
 	for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
 		[ -r /proc/$p/stat ] || continue
-		printf '%s %s\n' "$(cat /proc/$p/comm)" \
-		    "$(awk '{ print $14 + $15 }' /proc/$p/stat)"
+		printf '%s %s' "$(cat /proc/$p/comm)" \
+		    "$(awk "{ print $1 }" /proc/$p/stat)"
+		[ -z "${2:-}" ] || printf ' %s' "$(awk -v k="$2:" \
+		    '$1 == k { print $2 }' /proc/$p/smaps_rollup || echo 0)"
+		echo
 	done 2>/dev/null | sort
 }
+
+# bench_cpu: "name ticks" (user + system) of mgd and each process it started.
+bench_cpu() { bench_procs '$14 + $15'; }
 
 # bench_cpu_line BEFORE AFTER N: "    cpu per run: mgd 12 ms, iked ..."
 # (user + system from /proc, 10 ms ticks) of AFTER - BEFORE over N runs.

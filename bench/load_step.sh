@@ -40,15 +40,7 @@ bench_traps
 bench_ns_setup qsafe-step
 
 # procs: "name minflt majflt utime stime hugekB" of mgd and its children
-procs() {
-	for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
-		[ -r /proc/$p/stat ] || continue
-		printf '%s %s %s\n' "$(cat /proc/$p/comm)" \
-		    "$(awk '{ print $10, $12, $14, $15 }' /proc/$p/stat)" \
-		    "$(awk '/^AnonHugePages:/ { print $2 }' \
-			/proc/$p/smaps_rollup 2>/dev/null || echo 0)"
-	done 2>/dev/null | sort
-}
+procs() { bench_procs '$10, $12, $14, $15' AnonHugePages; }
 vm_keys='thp_fault_alloc|thp_fault_fallback|compact_stall|compact_migrate_scanned|pgmajfault|pgpgin|pgscan_direct'
 vm() { grep -E "^($vm_keys) " /proc/vmstat || true; }
 
