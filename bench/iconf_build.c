@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench_stats.h"
 #include "iked/conf.h"
 #include "iked/manual.h"
 #include "lib/log.h"
@@ -80,18 +81,10 @@ ib_del(void *ctx, const char *name)
 	ib_count(ctx, name);
 }
 
-static int
-ib_dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
 ib_median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(double), ib_dcmp);
+	bench_sort(v, (size_t)n);
 	return v[n / 2];
 }
 

@@ -50,6 +50,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 
+#include "bench_stats.h"
+
 #define TABLE "rcb"
 #define BUCKET 32	    /* rules a chain (hostd: about 32 policies) */
 #define CHUNK (1 << 20)	    /* bytes of a load's transaction */
@@ -252,14 +254,6 @@ txn_elem(struct txn *t, long i, bool del)
 	t->off += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -355,7 +349,7 @@ main(int argc, char **argv)
 		one[k] = cpu_ms() - t0;
 	}
 print:
-	qsort(one, (size_t)oneliners, sizeof(*one), cmp_double);
+	bench_sort(one, (size_t)oneliners);
 	printf("shape %-9s exprs %ld rules %ld: load cpu %.0f ms (%.2f us a "
 	       "rule); refill of a bucket cpu ms: median %.2f min %.2f max "
 	       "%.2f (%ld)\n",

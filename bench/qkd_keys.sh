@@ -19,7 +19,7 @@ build=${1:-build}
 count=${2:-10000}
 case $build in /*) ;; *) build=$top/$build ;; esac
 sim=$build/keymgr/kme_sim/kme-sim
-bench=$build/keymgr/kme_sim/qkd-bench
+bench=$build/bench/qkd-bench
 [ -x "$sim" ] && [ -x "$bench" ] || {
 	echo "qkd_keys.sh: build $build first (ninja -C $build)" >&2; exit 2; }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_stats.h"
 #include "keymgr/qkd014.h"
 #include "lib/sb.h"
 
@@ -23,14 +24,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int
@@ -90,7 +83,7 @@ main(int argc, char **argv)
 		lat[i] = (t1 - t0) / batch;
 	}
 	total = now_ms() - start;
-	qsort(lat, nreq, sizeof(*lat), cmp_double);
+	bench_sort(lat, nreq);
 	qkd_client_stats(qc, &st);
 	printf("keys %u size %u batch %u method %s\n", count, size, batch,
 	    method == QKD_METHOD_GET ? "get" : "post");
