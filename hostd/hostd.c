@@ -67,7 +67,8 @@ host_edit(const struct cnode *n, struct sb *out)
  * Where a large change's time goes in hostd, for its log
  * (docs/benchmarks.md): each step's CPU and wall time in ms, logged when
  * the whole took more than HOST_LAPS_LOG_MS of CPU (a one-line change
- * logs nothing), or QSAFE_HOSTD_LAPS_MS (benches: -1 logs every one).
+ * logs nothing), or QSAFE_HOSTD_LAPS_MS (benches: -1 logs every one),
+ * read once at start into h->laps_ms.
  */
 #define HOST_LAPS_LOG_MS 50
 
@@ -119,9 +120,9 @@ host_lap(struct host_laps *l, const char *what)
 }
 
 static void
-host_laps_end(struct host_laps *l, const char *step)
+host_laps_end(const struct hostd *h, struct host_laps *l, const char *step)
 {
-	if (clock_cpu_ms() - l->c0 > host_laps_log_ms())
+	if (clock_cpu_ms() - l->c0 > h->laps_ms)
 		log_info("%s, ms of CPU (wall): %s; in all %lld (%lld), %ld"
 			 " minor faults (%ld since hostd started)",
 		    step, sb_str(&l->line), (long long)(clock_cpu_ms() - l->c0),
@@ -277,7 +278,7 @@ host_preload(evutil_socket_t fd, short what, void *arg)
 	host_lap(&l, "text");
 	rc = bulk_load(h, h->next_model, h->next_txn, false, &err);
 	host_lap(&l, "bulk");
-	host_laps_end(&l, "hostd: dormant load");
+	host_laps_end(h, &l, "hostd: dormant load");
 	h->bulk = rc == 0 ? HOST_BULK_DORMANT : HOST_BULK_NONE;
 	if (rc == -1)
 		/* the apply loads the text, which replaces what is left */
@@ -363,7 +364,7 @@ done:
 		    errs->v[i].stmt ? errs->v[i].stmt : "", errs->v[i].msg);
 	scope_free(&s);
 	sb_free(&err);
-	host_laps_end(&l, "hostd: check");
+	host_laps_end(h, &l, "hostd: check");
 }
 
 /*
@@ -679,7 +680,7 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 		host_ruleset_set(h, &l);
 	h->applied = true;
 	scope_free(&s);
-	host_laps_end(&l, "hostd: apply");
+	host_laps_end(h, &l, "hostd: apply");
 	if (h->pending.n > 0)
 		log_info("%zu addresses or routes wait for their device or"
 			 " next hop",
@@ -836,6 +837,7 @@ main(int argc, char **argv)
 	h.tidy = evtimer_new(h.base, host_tidy, &h);
 	h.preload = evtimer_new(h.base, host_preload, &h);
 	h.verify = getenv("QSAFE_HOSTD_VERIFY") != NULL;
+	h.laps_ms = host_laps_log_ms();
 	struct event *term = evsignal_new(h.base, SIGTERM, host_signal, &h);
 	event_add(term, NULL);
 	event_base_dispatch(h.base);

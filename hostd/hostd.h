@@ -89,6 +89,7 @@ struct hostd {
 	struct event *tidy;	/* host_tidy: after the reply */
 	bool save_due;		/* hostd.nft to rewrite when idle */
 	bool verify;		/* QSAFE_HOSTD_VERIFY: check each patch */
+	int64_t laps_ms;	/* steps' times logged above (host_laps_end) */
 	bool applied; /* a configuration was applied: changes are diffs */
 };
 
