@@ -562,7 +562,7 @@ host_ruleset_set(struct hostd *h, struct host_laps *l)
 	host_next_text(h);
 	txn = h->next_txn;
 	if (!h->table_known && !remove) {
-		json_t *carry = policy_counters(h, NULL);
+		json_t *carry = policy_counters(h, NULL, NULL);
 		nftm_text(h->next_model, h->table, carry, &full);
 		json_decref(carry);
 		txn = sb_str(&full);
@@ -570,7 +570,7 @@ host_ruleset_set(struct hostd *h, struct host_laps *l)
 		json_t *chains = host_refilled(h, txn);
 		host_redeclare(h);
 		if (chains != NULL) {
-			json_t *carry = policy_counters(h, chains);
+			json_t *carry = policy_counters(h, chains, NULL);
 			nftm_carry(txn, h->table, carry, &full);
 			json_decref(carry);
 			json_decref(chains);

@@ -331,10 +331,12 @@ json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
  * The counts of the table in force, name -> [packets, bytes]: each named
  * counter, and each chain (the sum of its rules' own counters; a rule
  * tagged `comment "TAG"` counts for TAG instead).  chains: only these
- * chains (name -> anything), or NULL for the whole table.  NULL when the
- * ruleset changed during every reading (logged): no count is known.
+ * chains (name -> anything), or NULL for the whole table.  NULL when no
+ * count is known (the netfilter socket or a dump failed, or the ruleset
+ * changed during every reading): logged, and why said in why (may be
+ * NULL).
  */
-json_t *policy_counters(struct hostd *h, const json_t *chains);
+json_t *policy_counters(struct hostd *h, const json_t *chains, struct sb *why);
 
 /* safety.c */
 /*

@@ -66,8 +66,8 @@ pc_add(struct pc *pc, const char *name, size_t len, uint64_t pk, uint64_t by)
 /*
  * Sends the dump request req and hands each message of its answer to cb,
  * read to its end whatever happens, so the next dump starts clean; 0, or
- * -1 (a table or chain that is not there: ENOENT).  A dump the kernel
- * marks interrupted (NLM_F_DUMP_INTR: the ruleset changed meanwhile)
+ * -1 with errno (ENOENT: a table or chain that is not there).  A dump the
+ * kernel marks interrupted (NLM_F_DUMP_INTR: the ruleset changed meanwhile)
  * feeds cb no more and sets pc->intr: policy_counters reads again.
  */
 static int
@@ -85,6 +85,8 @@ pc_dump(struct pc *pc, struct nlmsghdr *req, mnl_cb_t cb)
 		n = mnl_socket_recvfrom(pc->nl, pc->buf, sizeof(pc->buf));
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = EPROTO; /* no answer at all */
 		if (n <= 0)
 			return -1;
 		len = (int)n;
@@ -98,8 +100,11 @@ pc_dump(struct pc *pc, struct nlmsghdr *req, mnl_cb_t cb)
 			if (nlh->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+				if (mnl_nlmsg_get_payload_len(nlh) <
+				    sizeof(*e)) {
+					errno = EPROTO;
 					return -1;
+				}
 				e = mnl_nlmsg_get_payload(nlh);
 				errno = -e->error;
 				return e->error == 0 ? 0 : -1;
@@ -277,7 +282,8 @@ pc_rule(const struct nlmsghdr *nlh, void *arg)
 
 /* ---- the counts -------------------------------------------------- */
 
-/* One reading of the counts into pc->out; -1 when there is no table. */
+/* One reading of the counts into pc->out; -1 with errno (ENOENT: there is
+ * no table). */
 static int
 pc_read(struct pc *pc, const json_t *chains)
 {
@@ -300,48 +306,82 @@ pc_read(struct pc *pc, const json_t *chains)
 	{
 		nlh = pc_request(pc, req, NFT_MSG_GETRULE, NFTA_RULE_TABLE);
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, name);
-		(void)pc_dump(pc, nlh, pc_rule); /* a chain gone: no count */
+		if (pc_dump(pc, nlh, pc_rule) == -1 && errno != ENOENT)
+			return -1; /* a chain gone counts nothing */
 	}
 	return 0;
+}
+
+/* No counts, for what (and errno err, or 0): said in the log and, when
+ * asked for, in why. */
+static void
+pc_fail(struct sb *why, const char *what, int err)
+{
+	struct sb s;
+
+	sb_init(&s);
+	sb_puts(&s, what);
+	if (err != 0)
+		sb_printf(&s, ": %s", strerror(err));
+	log_warn("policy counts not read: %s", sb_str(&s));
+	if (why != NULL)
+		sb_puts(why, sb_str(&s));
+	sb_free(&s);
 }
 
 /*
  * The counts of the table in force (hostd.h): its named counters, then
  * each chain of chains (or, NULL, of the table) by a dump of its own.  A
- * chain that is not there counts nothing.  Read again, whole, when a dump
- * was interrupted (a count read half would be carried as the count), and
- * none at all when every reading was.
+ * chain that is not there counts nothing, nor a table.  Read again,
+ * whole, when a dump was interrupted (a count read half would be carried
+ * as the count), and none at all when every reading was, or when the
+ * counts could not be asked for: an empty answer would read as no hits.
  */
 json_t *
-policy_counters(struct hostd *h, const json_t *chains)
+policy_counters(struct hostd *h, const json_t *chains, struct sb *why)
 {
 	struct pc *pc;
-	json_t *out = json_object();
+	json_t *out = NULL;
+	int rc = 0;
 
-	if (!h->active || (pc = calloc(1, sizeof(*pc))) == NULL)
-		return out;
-	pc->table = h->table;
-	if ((pc->nl = mnl_socket_open(NETLINK_NETFILTER)) != NULL &&
-	    mnl_socket_bind(pc->nl, 0, MNL_SOCKET_AUTOPID) == 0) {
-		pc->portid = mnl_socket_get_portid(pc->nl);
-		for (int tries = 0; tries < PC_TRIES; tries++) {
-			json_object_clear(out);
-			json_decref(pc->chains);
-			pc->chains = json_object();
-			pc->out = out;
-			pc->intr = false;
-			if (pc_read(pc, chains) == -1 || !pc->intr)
-				break;
-		}
-		mnl_socket_close(pc->nl);
+	if (!h->active)
+		return json_object(); /* no table of ours: nothing counted */
+	if ((pc = calloc(1, sizeof(*pc))) == NULL) {
+		pc_fail(why, "out of memory", 0);
+		return NULL;
 	}
-	if (pc->intr) {
-		log_warn("policy counts not read: the ruleset changed during"
-			 " each of %d readings",
-		    PC_TRIES);
+	pc->table = h->table;
+	if ((pc->nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
+	    mnl_socket_bind(pc->nl, 0, MNL_SOCKET_AUTOPID) != 0) {
+		pc_fail(why, "no netfilter socket", errno);
+		goto done;
+	}
+	pc->portid = mnl_socket_get_portid(pc->nl);
+	out = json_object();
+	for (int tries = 0; tries < PC_TRIES; tries++) {
+		json_object_clear(out);
+		json_decref(pc->chains);
+		pc->chains = json_object();
+		pc->out = out;
+		pc->intr = false;
+		if ((rc = pc_read(pc, chains)) == -1 || !pc->intr)
+			break;
+	}
+	if (rc == -1 && errno != ENOENT) {
+		pc_fail(why, "a netfilter dump failed", errno);
+		json_decref(out);
+		out = NULL;
+	} else if (pc->intr) {
+		pc_fail(why,
+		    "the ruleset kept changing while they were read;"
+		    " try again",
+		    0);
 		json_decref(out);
 		out = NULL;
 	}
+done:
+	if (pc->nl != NULL)
+		mnl_socket_close(pc->nl);
 	json_decref(pc->chains);
 	free(pc);
 	return out;

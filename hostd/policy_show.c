@@ -222,14 +222,16 @@ policy_show(struct hostd *h, const json_t *input, struct sb *err)
 	enum policy_view view = hits ? VIEW_HITS
 	    : detail		     ? VIEW_DETAIL
 				     : VIEW_PLAIN;
-	json_t *counters = hits ? policy_counters(h, NULL) : NULL;
+	struct sb why;
+	sb_init(&why);
+	json_t *counters = hits ? policy_counters(h, NULL, &why) : NULL;
 	if (hits && counters == NULL) {
-		/* no count rather than a count read half */
-		sb_printf(err,
-		    "error: hit counts not read: the ruleset kept"
-		    " changing while they were read; try again");
+		/* no count rather than a count read half, or none read */
+		sb_printf(err, "error: hit counts not read: %s", sb_str(&why));
+		sb_free(&why);
 		return NULL;
 	}
+	sb_free(&why);
 	json_t *ctxs = json_array(), *glob = json_array();
 	int index = POLICY_INDEX_FIRST;
 

@@ -6,10 +6,12 @@
  * libnftnl, as the kernel would: a named counter, two chains, their
  * rules' counters (one tagged).  A dump can be answered marked
  * interrupted (NLM_F_DUMP_INTR: the ruleset changed meanwhile) or its
- * first read fail with EINTR.  Checks: an interrupted dump is read again
- * and the counts are those of one reading; interrupted in every reading,
+ * first read fail with EINTR or another error, the socket not open, the
+ * table not there.  Checks: an interrupted dump is read again and the
+ * counts are those of one reading; interrupted in every reading,
  * policy_counters gives no counts (NULL) and logs why, not the half it
- * read.
+ * read; with no socket or a failed dump, no counts either (an empty
+ * answer would show as no hits) and why; no table, nothing counted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +47,9 @@ static struct fake {
 	int dumps;	     /* requests answered so far */
 	unsigned intr_mask;  /* bit n: dump n answered interrupted */
 	unsigned eintr_mask; /* bit n: dump n's first read fails, EINTR */
+	unsigned fail_mask;  /* bit n: dump n's read fails, ENOBUFS */
+	int open_errno;	     /* the socket cannot be opened: this errno */
+	bool no_table;	     /* every dump answered ENOENT */
 	bool eintr_done;     /* the EINTR of the current dump was given */
 	uint16_t cmd;	     /* the current request's NFT_MSG_GET* */
 	uint32_t seq;	     /* and its sequence number */
@@ -55,6 +60,10 @@ static struct fake {
 struct mnl_socket *
 mnl_socket_open(int bus)
 {
+	if (F.open_errno != 0) {
+		errno = F.open_errno;
+		return NULL;
+	}
 	return bus == NETLINK_NETFILTER ? &F.sock : NULL;
 }
 
@@ -175,6 +184,21 @@ fake_rule(char *buf, size_t *off, bool intr, const char *chain, const char *tag,
 	*off += nlh->nlmsg_len;
 }
 
+/* The kernel's answer to a dump of a table that is not there. */
+static void
+fake_enoent(char *buf, size_t *off)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + *off);
+	struct nlmsgerr *e;
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_seq = F.seq;
+	nlh->nlmsg_pid = FAKE_PORTID;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = -ENOENT;
+	*off += nlh->nlmsg_len;
+}
+
 static void
 fake_done(char *buf, size_t *off, bool intr)
 {
@@ -211,6 +235,18 @@ mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_t size)
 		F.eintr_done = true;
 		errno = EINTR;
 		return -1;
+	}
+	if (F.fail_mask & (1u << F.dumps)) {
+		F.pending = false;
+		F.dumps++;
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (F.no_table) {
+		fake_enoent(buf, &off);
+		F.pending = false;
+		F.dumps++;
+		return (ssize_t)off;
 	}
 	if (F.cmd == NFT_MSG_GETOBJ) {
 		fake_obj(buf, &off, intr, "c_a", 5 * k, 500 * k);
@@ -286,7 +322,7 @@ assert_counts(json_t *out)
 
 START_TEST(read_once)
 {
-	json_t *out = policy_counters(H, NULL);
+	json_t *out = policy_counters(H, NULL, NULL);
 
 	assert_counts(out);
 	ck_assert_int_eq(F.dumps, DUMPS_A_READING);
@@ -302,7 +338,7 @@ END_TEST
 START_TEST(interrupted_once)
 {
 	F.intr_mask = 1u << _i;
-	json_t *out = policy_counters(H, NULL);
+	json_t *out = policy_counters(H, NULL, NULL);
 
 	assert_counts(out);
 	ck_assert_int_eq(
@@ -315,7 +351,7 @@ END_TEST
 START_TEST(interrupted_twice)
 {
 	F.intr_mask = 1u << 3 | 1u << (DUMPS_A_READING + 2);
-	json_t *out = policy_counters(H, NULL);
+	json_t *out = policy_counters(H, NULL, NULL);
 
 	assert_counts(out);
 	ck_assert_int_eq(F.dumps, 3 * DUMPS_A_READING);
@@ -329,7 +365,7 @@ START_TEST(interrupted_three_times)
 {
 	F.intr_mask = 1u << 2 | 1u << (DUMPS_A_READING + 2) |
 	    1u << (3 * DUMPS_A_READING - 1);
-	json_t *out = policy_counters(H, NULL);
+	json_t *out = policy_counters(H, NULL, NULL);
 
 	ck_assert_ptr_null(out);
 	ck_assert_int_eq(F.dumps, 3 * DUMPS_A_READING);
@@ -346,7 +382,7 @@ START_TEST(chains_interrupted_once)
 	json_t *chains = json_pack("{s:b}", "ch2", 1);
 
 	F.intr_mask = 1u << 1;
-	json_t *out = policy_counters(H, chains);
+	json_t *out = policy_counters(H, chains, NULL);
 
 	ck_assert_ptr_nonnull(out);
 	ck_assert_uint_eq(json_object_size(out), 2);
@@ -363,10 +399,61 @@ END_TEST
 START_TEST(eintr)
 {
 	F.eintr_mask = 1u << 0 | 1u << 2;
-	json_t *out = policy_counters(H, NULL);
+	json_t *out = policy_counters(H, NULL, NULL);
 
 	assert_counts(out);
 	ck_assert_int_eq(F.dumps, DUMPS_A_READING);
+	json_decref(out);
+}
+END_TEST
+
+/* The netfilter socket cannot be opened (here: no descriptor left): no
+ * counts, and why, for the operator's `hit-count` error. */
+START_TEST(no_socket)
+{
+	struct sb why;
+
+	sb_init(&why);
+	F.open_errno = EMFILE;
+	json_t *out = policy_counters(H, NULL, &why);
+
+	ck_assert_ptr_null(out);
+	ck_assert_str_eq(
+	    sb_str(&why), "no netfilter socket: Too many open files");
+	fflush(log_out);
+	ck_assert_msg(
+	    strstr(logbuf, "counts not read") != NULL, "log: %s", logbuf);
+	sb_free(&why);
+}
+END_TEST
+
+/* A dump that fails (_i: the named counters', the chains', a chain's
+ * rules'): no counts, not those read before it. */
+START_TEST(dump_fails)
+{
+	struct sb why;
+
+	sb_init(&why);
+	F.fail_mask = 1u << _i;
+	json_t *out = policy_counters(H, NULL, &why);
+
+	ck_assert_ptr_null(out);
+	ck_assert_str_eq(
+	    sb_str(&why), "a netfilter dump failed: No buffer space available");
+	sb_free(&why);
+}
+END_TEST
+
+/* No table of this name in the kernel (not loaded yet): nothing counted,
+ * which is no error. */
+START_TEST(no_table)
+{
+	F.no_table = true;
+	json_t *out = policy_counters(H, NULL, NULL);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(json_object_size(out), 0);
+	ck_assert_int_eq(F.dumps, 1);
 	json_decref(out);
 }
 END_TEST
@@ -384,6 +471,9 @@ main(void)
 	tcase_add_test(tc, interrupted_three_times);
 	tcase_add_test(tc, chains_interrupted_once);
 	tcase_add_test(tc, eintr);
+	tcase_add_test(tc, no_socket);
+	tcase_add_loop_test(tc, dump_fails, 0, DUMPS_A_READING);
+	tcase_add_test(tc, no_table);
 	suite_add_tcase(s, tc);
 	return check_main(0, s, NULL);
 }
