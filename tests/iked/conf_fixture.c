@@ -7,6 +7,16 @@
 #include "schema/edit.h"
 #include "tests/iked/conf_fixture.h"
 
+struct conf *
+conf_of(struct schema *s, const char *const *lines)
+{
+	struct conf *c = conf_new(s);
+
+	for (size_t i = 0; lines[i] != NULL; i++)
+		ap(c, lines[i]);
+	return c;
+}
+
 void
 ap(struct conf *c, const char *line)
 {
@@ -30,6 +40,25 @@ ap_lines(struct conf *c, const char *lines)
 	     l = strtok_r(NULL, ";", &save))
 		ap(c, l);
 	free(buf);
+}
+
+void
+assert_refused(struct conf *c, const struct conf_refusal *r)
+{
+	struct verrs errs = { 0 };
+	bool found = false;
+
+	for (size_t k = 0; k < 3 && r->lines[k] != NULL; k++)
+		ap(c, r->lines[k]);
+	iconf_free(iconf_new(c, NULL, &errs));
+	ck_assert_msg(errs.n > 0, "%s: not refused", r->lines[0]);
+	for (size_t i = 0; i < errs.n && !found; i++)
+		found = strcmp(errs.v[i].edit, r->edit) == 0 &&
+		    strcmp(errs.v[i].stmt, r->stmt) == 0 &&
+		    strstr(errs.v[i].msg, r->msg) != NULL;
+	ck_assert_msg(found, "%s: got %s '%s' %s", r->lines[0], errs.v[0].edit,
+	    errs.v[0].stmt, errs.v[0].msg);
+	verrs_free(&errs);
 }
 
 void

@@ -303,11 +303,7 @@ done:
 static struct conf *
 base_conf(void)
 {
-	struct conf *c = conf_new(S);
-
-	for (size_t i = 0; base_lines[i] != NULL; i++)
-		ap(c, base_lines[i]);
-	return c;
+	return conf_of(S, base_lines);
 }
 
 START_TEST(test_delta_reach)

@@ -62,11 +62,7 @@ static const char *const base_lines[] = {
 static struct conf *
 base_conf(void)
 {
-	struct conf *c = conf_new(S);
-
-	for (size_t i = 0; base_lines[i] != NULL; i++)
-		ap(c, base_lines[i]);
-	return c;
+	return conf_of(S, base_lines);
 }
 
 /* Whether ts is the range lo..hi (IPv4, any port). */
@@ -146,10 +142,7 @@ START_TEST(test_inbound_only_and_any)
 }
 END_TEST
 
-static const struct {
-	const char *lines[3];
-	const char *edit, *stmt, *msg;
-} refusals[] = {
+static const struct conf_refusal refusals[] = {
 	{ { "set interfaces st0 unit 0 family inet",
 	      "set security ipsec vpn V2 bind-interface st0.0" },
 	    "[edit security policies from-zone trust to-zone untrust policy"
@@ -182,20 +175,8 @@ static const struct {
 START_TEST(test_refusals)
 {
 	struct conf *c = base_conf();
-	struct verrs errs = { 0 };
-	bool found = false;
 
-	for (size_t k = 0; k < 3 && refusals[_i].lines[k] != NULL; k++)
-		ap(c, refusals[_i].lines[k]);
-	iconf_free(iconf_new(c, NULL, &errs));
-	ck_assert_msg(errs.n > 0, "%s: not refused", refusals[_i].lines[0]);
-	for (size_t i = 0; i < errs.n && !found; i++)
-		found = strcmp(errs.v[i].edit, refusals[_i].edit) == 0 &&
-		    strcmp(errs.v[i].stmt, refusals[_i].stmt) == 0 &&
-		    strstr(errs.v[i].msg, refusals[_i].msg) != NULL;
-	ck_assert_msg(found, "%s: got %s '%s' %s", refusals[_i].lines[0],
-	    errs.v[0].edit, errs.v[0].stmt, errs.v[0].msg);
-	verrs_free(&errs);
+	assert_refused(c, &refusals[_i]);
 	conf_free(c);
 }
 END_TEST
