@@ -37,6 +37,7 @@
 #include "iked/dp.h"
 #include "iked/esp.h"
 #include "iked/ikev2.h"
+#include "tests/iked/dp_fixture.h"
 #include "tests/lib/check_main.h"
 
 static struct event_base *base;
@@ -44,16 +45,6 @@ static struct dp *dp;
 static int encap, peer[3];
 
 static const struct dp_events events = { 0 };
-
-static void
-sel(struct dp_sel *s, const char *a, const char *b)
-{
-	memset(s, 0, sizeof(*s));
-	s->start.family = s->end.family = AF_INET;
-	inet_pton(AF_INET, a, &s->start.u.v4);
-	inet_pton(AF_INET, b, &s->end.u.v4);
-	s->eport = 65535;
-}
 
 /* An SA of st0.78 to/from peer port dport, remote selector a..b. */
 static void
@@ -73,38 +64,11 @@ mk_sa(struct dp_sa *sa, uint32_t spi, bool inbound, uint8_t k, uint16_t dport,
 	for (size_t i = 0; i < 20; i++)
 		sa->enc_key[i] = (uint8_t)(k + i);
 	sa->nsel_local = sa->nsel_remote = 1;
-	sel(&sa->sel_local[0], "10.9.0.0", "10.9.0.255");
-	sel(&sa->sel_remote[0], a, b);
+	sel4(&sa->sel_local[0], "10.9.0.0", "10.9.0.255");
+	sel4(&sa->sel_remote[0], a, b);
 	sa->df = df;
 	sa->ari = true;
 	sa->ari_metric = spi == 0x1003 ? 30 : 0;
-}
-
-static int
-udp_bound(const char *addr, uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-
-	inet_pton(AF_INET, addr, &a.sin_addr);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	return fd;
-}
-
-/* One datagram from fd within 2 s, the loop run meanwhile; its length. */
-static ssize_t
-recv_poll(int fd, uint8_t *buf, size_t cap)
-{
-	for (int i = 0; i < 200; i++) {
-		ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT);
-		if (n >= 0)
-			return n;
-		event_base_loop(base, EVLOOP_NONBLOCK);
-		poll(NULL, 0, 10);
-	}
-	return -1;
 }
 
 static void
@@ -172,7 +136,7 @@ expect(int p, uint32_t spi, uint8_t k, const char *addr, const char *text)
 	struct dp_sa kk;
 	struct esp_sa *dec;
 	uint8_t buf[2048], dst[4];
-	ssize_t n = recv_poll(peer[p], buf + 64, sizeof(buf) - 64);
+	ssize_t n = recv_poll(base, peer[p], buf + 64, sizeof(buf) - 64);
 	struct esp_buf b = { buf, sizeof(buf), 64, (size_t)(n > 0 ? n : 0) };
 
 	ck_assert_msg(n > 0, "nothing for %s at peer %d", addr, p);
@@ -306,7 +270,7 @@ START_TEST(rx_ts)
 	ck_assert_int_eq(
 	    sendto(peer[0], buf, len, 0, (struct sockaddr *)&to, sizeof(to)),
 	    (ssize_t)len);
-	ck_assert_int_eq(recv_poll(app, buf, sizeof(buf)), 5);
+	ck_assert_int_eq(recv_poll(base, app, buf, sizeof(buf)), 5);
 	ck_assert_int_lt(recv(app, buf, sizeof(buf), MSG_DONTWAIT), 0);
 	ck_assert_int_eq(dp_userspace_ops.sa_stats(dp, 0x2001, true, &st), 0);
 	ck_assert_uint_eq(st.err_ts, 1);

@@ -25,6 +25,7 @@
 
 #include "iked/dp.h"
 #include "lib/pvpn.h"
+#include "tests/iked/dp_fixture.h"
 #include "tests/lib/check_main.h"
 
 static uint32_t acquired;
@@ -50,16 +51,6 @@ run(const char *cmd)
 	out[n] = '\0';
 	pclose(f);
 	return out;
-}
-
-static void
-sel4(struct dp_sel *s, const char *lo, const char *hi)
-{
-	memset(s, 0, sizeof(*s));
-	s->start.family = s->end.family = AF_INET;
-	inet_pton(AF_INET, lo, &s->start.u.v4);
-	inet_pton(AF_INET, hi, &s->end.u.v4);
-	s->eport = 65535;
 }
 
 /* A UDP datagram from 10.1.0.1, marked as hostd marks a tunnel's flow. */

@@ -29,6 +29,7 @@
 #include "iked/dp.h"
 #include "iked/esp.h"
 #include "iked/ikev2.h"
+#include "tests/iked/dp_fixture.h"
 #include "tests/lib/check_main.h"
 
 #define N 40
@@ -69,33 +70,6 @@ mk_sa(struct dp_sa *sa, uint32_t spi, bool inbound, uint8_t k)
 	for (size_t i = 0; i < 20; i++)
 		sa->enc_key[i] = (uint8_t)(k + i);
 	sa->df = DP_DF_CLEAR;
-}
-
-static int
-udp_bound(const char *addr, uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-
-	inet_pton(AF_INET, addr, &a.sin_addr);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	return fd;
-}
-
-/* One datagram from fd within 2 s, the loop run meanwhile; its length. */
-static ssize_t
-recv_poll(int fd, uint8_t *buf, size_t cap)
-{
-	for (int i = 0; i < 200; i++) {
-		ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT);
-		if (n >= 0)
-			return n;
-		event_base_loop(base, EVLOOP_NONBLOCK);
-		poll(NULL, 0, 10);
-	}
-	return -1;
 }
 
 static void
@@ -158,7 +132,7 @@ START_TEST(tx_udp)
 	}
 	ck_assert_int_eq(sendmmsg(app, mm, N, 0), N);
 	for (int i = 0; i < N; i++) {
-		ssize_t n = recv_poll(peer, buf + 64, sizeof(buf) - 64);
+		ssize_t n = recv_poll(base, peer, buf + 64, sizeof(buf) - 64);
 		struct esp_buf b = { buf, sizeof(buf), 64, (size_t)n };
 		ck_assert_msg(
 		    n > 0, "ESP datagram %d of %d did not come", i, N);
@@ -228,7 +202,7 @@ START_TEST(rx_udp)
 		    (ssize_t)len);
 	}
 	for (int i = 0; i < N / 2; i++) {
-		ssize_t n = recv_poll(app, got, sizeof(got));
+		ssize_t n = recv_poll(base, app, got, sizeof(got));
 		ck_assert_msg(n == PLEN, "datagram %d: %zd", i, n);
 		ck_assert_uint_eq(got[0], 0x40 + i);
 	}
@@ -249,7 +223,7 @@ START_TEST(rx_udp)
 		setsockopt(peer, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg));
 	}
 	for (int i = N / 2; i < N; i++) {
-		ssize_t n = recv_poll(app, got, sizeof(got));
+		ssize_t n = recv_poll(base, app, got, sizeof(got));
 		ck_assert_msg(n == PLEN, "GSO datagram %d: %zd", i, n);
 		ck_assert_uint_eq(got[0], 0x40 + i);
 	}

@@ -38,6 +38,7 @@
 #include "iked/dp_xfrm.h"
 #include "iked/dp_xfrm_int.h"
 #include "iked/ikev2.h"
+#include "tests/iked/dp_fixture.h"
 #include "tests/lib/check_main.h"
 
 static bool kernel_esp; /* iproute2 could add an ESP state */
@@ -65,16 +66,6 @@ count(const char *s, const char *what)
 	for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
 		n++;
 	return n;
-}
-
-static void
-sel4(struct dp_sel *s, const char *lo, const char *hi)
-{
-	memset(s, 0, sizeof(*s));
-	s->start.family = s->end.family = AF_INET;
-	inet_pton(AF_INET, lo, &s->start.u.v4);
-	inet_pton(AF_INET, hi, &s->end.u.v4);
-	s->eport = 65535;
 }
 
 static void
