@@ -30,6 +30,7 @@ lines=${2:-200000}
 vpns=${3:-5}
 case $build in /*) ;; *) build=$top/$build ;; esac
 mgd=$build/mgd/mgd cli=$build/cli/cli gen=$build/bench/gen_shapes
+. "$top/bench/lib.sh" # bench_cpu
 for f in "$mgd" "$cli" "$gen"; do
 	[ -x "$f" ] || { echo "mgd_commit.sh: no $f (ninja -C $build)" >&2; exit 1; }
 done
@@ -56,20 +57,14 @@ until [ -S "$st/mgd.sock" ]; do
 	sleep 0.05
 done
 
-cpu() {
-	for p in $pid $(pgrep -P "$pid"); do
-		printf '%s %s\n' "$(cat /proc/$p/comm)" \
-		    "$(awk '{ print $14 + $15 }' /proc/$p/stat)"
-	done 2>/dev/null | sort
-}
 run() {	# LABEL CLI-COMMANDS
 	local c0 c1 t0 t1
-	c0=$(cpu)
+	c0=$(bench_cpu)
 	t0=$(date +%s%N)
 	"$cli" --state-dir "$st" -c "$2" >"$st/out" 2>&1
 	t1=$(date +%s%N)
 	sleep 0.7
-	c1=$(cpu)
+	c1=$(bench_cpu)
 	case $2 in *commit*)
 		grep -q "commit complete" "$st/out" ||
 		    { echo "$1: did not commit" >&2; tail -5 "$st/out" >&2; exit 1; } ;;
