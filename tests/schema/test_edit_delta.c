@@ -16,7 +16,6 @@
 
 #include <check.h>
 
-#include "lib/junos9.h"
 #include "lib/log.h"
 #include "schema/conf_text.h"
 #include "schema/edit.h"
@@ -217,29 +216,6 @@ START_TEST(refused_the_same)
 	conf_free(d);
 }
 END_TEST
-
-/* The sample files' placeholders ("<SNIP>", "$9$...") as real secrets. */
-static char *
-sample_fill(const char *text)
-{
-	struct sb out;
-	char *enc = junos9_encode("sample-secret-42", 16);
-
-	sb_init(&out);
-	for (const char *p = text; *p != '\0';) {
-		if (strncmp(p, "<SNIP>", 6) == 0) {
-			sb_puts(&out, "snipped-secret");
-			p += 6;
-		} else if (strncmp(p, "$9$...", 6) == 0) {
-			sb_puts(&out, enc);
-			p += 6;
-		} else {
-			sb_putc(&out, *p++);
-		}
-	}
-	free(enc);
-	return sb_steal(&out);
-}
 
 /* Each sample as mgd sends it (its checked load, in `display set`). */
 START_TEST(samples_as_mgd_sends)

@@ -1446,30 +1446,6 @@ END_TEST
 
 /* ---- sample configurations ------------------------------------------ */
 
-/* Replaces "<SNIP>" and "$9$..." placeholders with real secrets. */
-static char *
-sample_fill(const char *text)
-{
-	struct sb out;
-	char *enc = junos9_encode("sample-secret-42", 16);
-	const char *p = text;
-
-	sb_init(&out);
-	while (*p) {
-		if (strncmp(p, "<SNIP>", 6) == 0) {
-			sb_puts(&out, "snipped-secret");
-			p += 6;
-		} else if (strncmp(p, "$9$...", 6) == 0) {
-			sb_puts(&out, enc);
-			p += 6;
-		} else {
-			sb_putc(&out, *p++);
-		}
-	}
-	free(enc);
-	return sb_steal(&out);
-}
-
 START_TEST(samples)
 {
 	const char *dir = getenv("QSAFE_SAMPLE_DIR");
