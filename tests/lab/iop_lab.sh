@@ -300,6 +300,25 @@ iop_qs_up() {
 	    grep -q "^ *>500001 "
 }
 
+# iop_qs_spis: the appliance's SPIs on tunnel 500001, "IN OUT" (hex, no
+# 0x).
+iop_qs_spis() {
+	iop_show "show security ipsec security-associations" | awk '
+	    $1 == "<500001" { i = $3 } $1 == ">500001" { o = $3 }
+	    END { sub(/^0x/, "", i); sub(/^0x/, "", o); print i " " o }'
+}
+
+# iop_swan_spis: strongSwan's INSTALLED Child SA t as the appliance shows
+# it, "IN OUT" (strongSwan's outbound SPI is the appliance's inbound one).
+iop_swan_spis() {
+	swan_ctl "$IOP_B" --list-sas --ike t 2>/dev/null | awk '
+	    / t: #[0-9]+, .*INSTALLED/ { c = 1; next }
+	    / t: #[0-9]+,/ { c = 0 }
+	    c && $1 == "in" { i = $2; sub(/,$/, "", i) }
+	    c && $1 == "out" { o = $2; sub(/,$/, "", o) }
+	    END { print o " " i }'
+}
+
 # iop_qs_none: true when the appliance shows no IKE SA with B.
 iop_qs_none() {
 	! iop_show "show security ike security-associations" | grep -q "192.0.2.2"

@@ -32,31 +32,18 @@ iop_up conf="retransmit_timeout = 1
 B=$IOP_B LOG=$(iop_iked_log) SLOG=$IOP_B/charon.log
 
 slog_n() { grep -Ec "$1" "$SLOG"; }
-qs_spis() {
-	iop_show "show security ipsec security-associations" | awk '
-	    $1 == "<500001" { i = $3 } $1 == ">500001" { o = $3 }
-	    END { sub(/^0x/, "", i); sub(/^0x/, "", o); print i " " o }'
-}
-swan_spis() {
-	swan_ctl "$B" --list-sas --ike t 2>/dev/null | awk '
-	    / t: #[0-9]+, .*INSTALLED/ { c = 1; next }
-	    / t: #[0-9]+,/ { c = 0 }
-	    c && $1 == "in" { i = $2; sub(/,$/, "", i) }
-	    c && $1 == "out" { o = $2; sub(/,$/, "", o) }
-	    END { print o " " i }'
-}
 # one Child SA each side, the same SPIs, not the ones in $1
 spis_new() {
 	local q
-	q=$(qs_spis)
-	[ "$q" != "$1" ] && [ "$q" = "$(swan_spis)" ] &&
+	q=$(iop_qs_spis)
+	[ "$q" != "$1" ] && [ "$q" = "$(iop_swan_spis)" ] &&
 	    [ "$(swan_count "$B" INSTALLED)" = 1 ]
 }
 # deleted WHAT CMD...: run CMD with the ping going; the tunnel comes back
 deleted() {
 	local what=$1 spi0 t0 ms
 	shift
-	spi0=$(qs_spis)
+	spi0=$(iop_qs_spis)
 	lab_spawn "$LAB_DIR/ping.out" ip netns exec "$IOP_HA" \
 	    ping -i 0.2 -W 1 -w 30 10.2.0.2
 	local pp=$LAB_PID

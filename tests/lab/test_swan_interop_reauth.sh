@@ -29,24 +29,11 @@ qs_ike() {
 	iop_show "show security ike security-associations" |
 	    awk '$2 == "UP" && $NF == "192.0.2.2" { print $3 "_i " $4 "_r" }'
 }
-qs_spis() {
-	iop_show "show security ipsec security-associations" | awk '
-	    $1 == "<500001" { i = $3 } $1 == ">500001" { o = $3 }
-	    END { sub(/^0x/, "", i); sub(/^0x/, "", o); print i " " o }'
-}
-swan_spis() {
-	swan_ctl "$B" --list-sas --ike t 2>/dev/null | awk '
-	    / t: #[0-9]+, .*INSTALLED/ { c = 1; next }
-	    / t: #[0-9]+,/ { c = 0 }
-	    c && $1 == "in" { i = $2; sub(/,$/, "", i) }
-	    c && $1 == "out" { o = $2; sub(/,$/, "", o) }
-	    END { print o " " i }'
-}
 
 iop_swan_load t || bad "strongSwan: connection loads"
 iop_qs_load ikelife=180 reauth=1 || bad "qsafe: VPN with reauth-frequency 1 commits"
 check "tunnel up" eval 'lab_poll 15 iop_qs_up && swan_wait_sa "$B" t INSTALLED 5'
-ike0=$(qs_ike) spi0=$(qs_spis)
+ike0=$(qs_ike) spi0=$(iop_qs_spis)
 ninit=$(slog_n "parsed IKE_SA_INIT request 0")
 nccs=$(slog_n "parsed CREATE_CHILD_SA request")
 lab_spawn "$LAB_DIR/ping.out" ip netns exec "$IOP_HA" ping -i 0.2 -W 1 -c 60 10.2.0.2
@@ -65,7 +52,7 @@ check "one IKE SA each side, new SPIs, the same on both ($ike0 -> $ike1)" eval \
     [ "$(swan_count "$B" ESTABLISHED)" = 1 ] &&
     swan_ctl "$B" --list-sas | sed "s/\*//g" | grep -q "ESTABLISHED, IKEv2, $ike1\$"'
 check "one Child SA each side, new SPIs, the same on both" eval \
-    '[ "$(qs_spis)" != "$spi0" ] && [ "$(qs_spis)" = "$(swan_spis)" ] &&
+    '[ "$(iop_qs_spis)" != "$spi0" ] && [ "$(iop_qs_spis)" = "$(iop_swan_spis)" ] &&
     [ "$(swan_count "$B" INSTALLED)" = 1 ]'
 wait "$pp" 2>/dev/null
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$LAB_DIR/ping.out")

@@ -37,26 +37,10 @@ B=$IOP_B LOG=$(iop_iked_log) SLOG=$IOP_B/charon.log
 check "iked logged the lifetime divisor at start" \
     grep -q "QSAFE_LIFETIME_DIVISOR=20: lifetimes run 20 times faster" "$LOG"
 
-# qsafe's SPIs on tunnel 500001: "<in >out" (hex, no 0x)
-qs_spis() {
-	iop_show "show security ipsec security-associations" | awk '
-	    $1 == "<500001" { i = $3 } $1 == ">500001" { o = $3 }
-	    END { sub(/^0x/, "", i); sub(/^0x/, "", o); print i " " o }'
-}
 # qsafe's IKE SA: "index icookie rcookie"
 qs_ike() {
 	iop_show "show security ike security-associations" |
 	    awk '$2 == "UP" && $NF == "192.0.2.2" { print $1, $3, $4 }'
-}
-# strongSwan's INSTALLED Child SA t, as qsafe would show it: "<in >out"
-# (its outbound SPI is qsafe's inbound one)
-swan_spis() {
-	swan_ctl "$B" --list-sas --ike t 2>/dev/null | awk '
-	    / t: #[0-9]+, .*INSTALLED/ { c = 1; next }
-	    / t: #[0-9]+,/ { c = 0 }
-	    c && $1 == "in" { i = $2; sub(/,$/, "", i) }
-	    c && $1 == "out" { o = $2; sub(/,$/, "", o) }
-	    END { print o " " i }'
 }
 # strongSwan's ESTABLISHED IKE SA t: "icookie rcookie"
 swan_ike() {
@@ -66,7 +50,7 @@ swan_ike() {
 # one Child SA pair on each side, the same SPIs on both
 spis_agree() {
 	local q s
-	q=$(qs_spis) s=$(swan_spis)
+	q=$(iop_qs_spis) s=$(iop_swan_spis)
 	[ "$q" = "$s" ] && [ "$(swan_count "$B" INSTALLED)" = 1 ] &&
 	    [ "$(iop_show "show security ipsec security-associations" |
 	    grep -c '^ *[<>]500001 ')" = 2 ]
@@ -106,7 +90,7 @@ iop_qs_load start=responder || bad "qsafe: responder VPN commits"
 swan_initiate "$B" t
 check "swan rekeys: tunnel up on both sides" eval \
     'swan_wait_sa "$B" t INSTALLED 10 && lab_poll 5 iop_qs_up'
-spi0=$(qs_spis) ike0=$(qs_ike)
+spi0=$(iop_qs_spis) ike0=$(qs_ike)
 check "swan rekeys: both sides have the same first SPIs ($spi0)" spis_agree
 check "swan rekeys: both sides have the same IKE SPIs" ike_agrees
 ping_start 13
@@ -121,7 +105,7 @@ check "swan rekeys: strongSwan deleted the old IKE SA" \
     grep -q "deleting IKE_SA t\[1\]" "$SLOG"
 check "swan rekeys: qsafe logged the IKE SA rekeyed by the peer" \
     grep -q "ike G: IKE SA [0-9a-f]* rekeyed by peer: now" "$LOG"
-spi1=$(qs_spis) ike1=$(qs_ike)
+spi1=$(iop_qs_spis) ike1=$(qs_ike)
 check "swan rekeys: both sides have the same new SPIs ($spi1)" \
     lab_poll 3 spis_agree
 check "swan rekeys: the first SPIs are gone from qsafe's show" eval \
@@ -153,7 +137,7 @@ n0=$(child_ke)
 swan_initiate "$B" t
 check "pfs: tunnel up on both sides" eval \
     'swan_wait_sa "$B" t INSTALLED 10 && lab_poll 5 iop_qs_up'
-spi0=$(qs_spis)
+spi0=$(iop_qs_spis)
 ping_start 7
 check "pfs: strongSwan rekeyed the Child SA with a KE in qsafe's answer" \
     lab_poll 9 eval '[ "$(child_ke)" -gt "$n0" ]'
@@ -161,8 +145,8 @@ check "pfs: the rekeyed Child SA has CURVE_25519 on strongSwan's side" \
     lab_poll 3 eval 'swan_ctl "$B" --list-sas --ike t |
     grep -q "INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128/CURVE_25519"'
 check "pfs: both sides have the same new SPIs" lab_poll 3 spis_agree
-check "pfs: qsafe's SPIs changed ($spi0 -> $(qs_spis))" \
-    eval '[ "$(qs_spis)" != "$spi0" ]'
+check "pfs: qsafe's SPIs changed ($spi0 -> $(iop_qs_spis))" \
+    eval '[ "$(iop_qs_spis)" != "$spi0" ]'
 check "pfs: the ping lost at most one packet per rekey" ping_lost 1
 
 # 3. qsafe initiates rekeys: ESP lifetime 180 s and IKE 240 s over 20
@@ -172,7 +156,7 @@ iop_swan_load t || bad "strongSwan: plain responder loads"
 iop_qs_load esplife=180 ikelife=240 || bad "qsafe: short-lived VPN commits"
 check "qsafe rekeys: tunnel up on both sides" eval \
     'lab_poll 15 iop_qs_up && swan_wait_sa "$B" t INSTALLED 5'
-spi0=$(qs_spis) ike0=$(qs_ike)
+spi0=$(iop_qs_spis) ike0=$(qs_ike)
 check "qsafe rekeys: qsafe shows the ESP lifetime as 9 s or less" eval \
     '[ "$(iop_show "show security ipsec security-associations" |
     awk "\$1 == \"<500001\" { print \$4 + 0 }")" -le 9 ]'
@@ -182,7 +166,7 @@ ping_start 12
 check "qsafe rekeys: strongSwan received qsafe's Child SA rekey (REKEY_SA)" \
     lab_poll 10 eval '[ "$(slog_n "parsed CREATE_CHILD_SA request [0-9]+ \[ .*N\(REKEY_SA\)")" -gt "$nreq" ]'
 check "qsafe rekeys: both sides have new, equal SPIs" \
-    lab_poll 3 eval 'spis_agree && [ "$(qs_spis)" != "$spi0" ]'
+    lab_poll 3 eval 'spis_agree && [ "$(iop_qs_spis)" != "$spi0" ]'
 check "qsafe rekeys: strongSwan rekeyed the IKE SA at qsafe's request" \
     lab_poll 6 eval '[ "$(slog_n "IKE_SA t\[[0-9]+\] rekeyed between")" -gt "$nike" ]'
 ike1=$(qs_ike)
@@ -208,14 +192,14 @@ child_ke_req() {
 n0=$(child_ke_req)
 check "qsafe pfs rekey: tunnel up on both sides" eval \
     'lab_poll 15 iop_qs_up && swan_wait_sa "$B" t INSTALLED 5'
-spi0=$(qs_spis)
+spi0=$(iop_qs_spis)
 check "qsafe pfs rekey: strongSwan received qsafe's Child SA rekey with a KE" \
     lab_poll 12 eval '[ "$(child_ke_req)" -gt "$n0" ]'
 check "qsafe pfs rekey: the rekeyed Child SA has CURVE_25519 on strongSwan's side" \
     lab_poll 3 eval 'swan_ctl "$B" --list-sas --ike t |
     grep -q "INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128/CURVE_25519"'
 check "qsafe pfs rekey: both sides have new, equal SPIs" \
-    lab_poll 3 eval 'spis_agree && [ "$(qs_spis)" != "$spi0" ]'
+    lab_poll 3 eval 'spis_agree && [ "$(iop_qs_spis)" != "$spi0" ]'
 check "qsafe pfs rekey: ha pings hb after the rekey" lab_poll 3 iop_ping_hb
 
 [ "$fails" -eq 0 ] || iop_dump
