@@ -89,13 +89,12 @@ load_error(struct sb *out, const char *name, const char *set_line,
 	sb_free(&e);
 }
 
-/* set_text becomes hidden (its typed secrets in $9$ form) when they
- * differ, the plain text wiped; hidden is taken either way. */
+/* With changed, set_text becomes hidden (its typed secrets in $9$ form),
+ * the plain text wiped; hidden is taken either way. */
 static void
-config_load_hidden(struct sb *set_text, struct sb *hidden)
+config_load_hidden(struct sb *set_text, struct sb *hidden, bool changed)
 {
-	if (hidden->len != set_text->len ||
-	    memcmp(sb_str(hidden), sb_str(set_text), hidden->len) != 0) {
+	if (changed) {
 		OPENSSL_cleanse(set_text->buf, set_text->len);
 		sb_free(set_text);
 		*set_text = *hidden;
@@ -109,24 +108,25 @@ config_load_hidden(struct sb *set_text, struct sb *hidden)
  * The common case in one pass: every line applied to target and the
  * secrets hidden from the same parse (edit_apply_hiding); on success
  * *set_text is the text with its secrets in $9$ form (the plain copy
- * wiped).  -1 at a bad line: the caller names them all from a fresh copy.
+ * wiped; without a typed secret, the text as it came).  -1 at a bad line:
+ * the caller names them all from a fresh copy.
  */
 static int
 config_load_apply(struct conf *target, const struct cpath *level,
     struct sb *set_text, struct path_err *err, size_t *bad, struct sb *warn)
 {
 	struct sb hidden;
+	int rc;
 
 	sb_init(&hidden);
-	/* the same size, unless a secret's $9$ form is longer */
-	sb_reserve(&hidden, set_text->len + set_text->len / 8);
-	if (edit_apply_hiding(target, level, sb_str(set_text), set_text->len,
-		&hidden, err, bad, warn) == -1) {
+	rc = edit_apply_hiding(target, level, sb_str(set_text), set_text->len,
+	    &hidden, err, bad, warn);
+	if (rc == -1) {
 		OPENSSL_cleanse(hidden.buf, hidden.len);
 		sb_free(&hidden);
 		return -1;
 	}
-	config_load_hidden(set_text, &hidden);
+	config_load_hidden(set_text, &hidden, rc == 1);
 	return 0;
 }
 
@@ -174,27 +174,42 @@ config_load_in_place(struct conf *c, const struct cpath *level,
     struct sb *set_text, struct path_err *err, struct sb *warn, struct undo *u)
 {
 	const char *p = sb_str(set_text), *end = p + set_text->len;
-	struct sb hidden;
+	struct sb hidden, line;
 	size_t bad;
 	int rc = 0;
+	bool changed = false;
 
 	sb_init(&hidden);
+	sb_init(&line);
 	while (p < end && rc == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
 		if (undo_line(u, level, p, l) == -1 ||
-		    edit_apply_hiding(
-			c, level, p, l, &hidden, err, &bad, warn) == -1)
+		    (rc = edit_apply_hiding(
+			 c, level, p, l, &line, err, &bad, warn)) == -1) {
 			rc = -1;
+			break;
+		}
+		/* the line's hidden form, or the line as it stands */
+		if (rc == 1)
+			sb_add(&hidden, line.buf, line.len);
+		else
+			sb_add(&hidden, p, l);
+		changed = changed || rc == 1;
+		OPENSSL_cleanse(line.buf, line.len);
+		sb_reset(&line);
+		rc = 0;
 		p += l;
 	}
+	OPENSSL_cleanse(line.buf, line.len);
+	sb_free(&line);
 	if (rc == -1) {
 		undo_rollback(u);
 		OPENSSL_cleanse(hidden.buf, hidden.len);
 		sb_free(&hidden);
 		return -1;
 	}
-	config_load_hidden(set_text, &hidden);
+	config_load_hidden(set_text, &hidden, changed);
 	return 0;
 }
 

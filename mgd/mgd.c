@@ -30,6 +30,7 @@
 #include "pki/pki.h"
 #include "pki/pki_conf.h"
 #include "pki/pki_rpc.h"
+#include "schema/arena.h"
 #include "proto/proto_daemon.h"
 
 const char *
@@ -275,6 +276,32 @@ mgd_exec_hugepages(char **argv)
 	sb_free(&v);
 }
 
+/*
+ * The trees' chunks from the same kept heap (schema/arena.h): a first
+ * 200,000-line load freed its file's text before the commit made the
+ * delta, and the delta before the copy of the tree after the reply, yet
+ * each took fresh 2 MB pages of its own, which this VM's free page
+ * reporting makes cost 2.5-6.5 ms each when the memory was idle
+ * (docs/benchmarks.md, twenty-fifth and thirtieth rounds).  One malloc
+ * arena: the copying thread (candidate.c) then allocates from the heap
+ * the loop freed, not from a thread arena of fresh pages; its few large
+ * allocations hardly contend with the loop.  Only where the heap is on
+ * huge pages (mgd_exec_hugepages took): small pages would cost a fault
+ * each 4 KB.
+ */
+static void
+mgd_heap_trees(void)
+{
+	const char *t = getenv("GLIBC_TUNABLES");
+
+	if (t == NULL ||
+	    (strstr(t, "glibc.malloc.hugetlb=1") == NULL &&
+		strstr(t, "glibc.malloc.hugetlb=2") == NULL))
+		return;
+	mallopt(M_ARENA_MAX, 1);
+	arena_chunks_from_heap(true);
+}
+
 static void
 usage(void)
 {
@@ -309,6 +336,7 @@ main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, (int)(2 * MSG_MAX_BODY));
 	mallopt(M_TRIM_THRESHOLD, (int)(2 * MSG_MAX_BODY));
+	mgd_heap_trees();
 	while ((c = getopt_long(argc, argv, "s:l:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': m.state_dir = optarg; break;

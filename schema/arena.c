@@ -40,6 +40,9 @@
 /* From this size a chunk is mapped on its own, as huge pages. */
 #define ARENA_HUGE (2 * 1024 * 1024)
 
+/* arena_chunks_from_heap */
+static bool arena_heap;
+
 struct arena_chunk {
 	struct arena_chunk *next;
 	size_t size; /* the whole chunk, header included */
@@ -110,11 +113,20 @@ arena_fini(struct arena *a)
 }
 
 void
+arena_chunks_from_heap(bool on)
+{
+	arena_heap = on;
+}
+
+void
 arena_reserve(struct arena *a, size_t size)
 {
 	if (size > SIZE_MAX / 2)
 		fatal("arena: %zu bytes asked for", size);
 	size += ARENA_HDR(struct arena_chunk);
+	/* from the heap, pieces fit the holes freed texts and trees left */
+	if (arena_heap && size > ARENA_GROW_MAX)
+		size = ARENA_GROW_MAX;
 	if (size > a->next)
 		a->next = size;
 }
@@ -146,7 +158,7 @@ arena_grow(struct arena *a, size_t need)
 
 	if (size < need + ARENA_HDR(struct arena_chunk))
 		size = need + ARENA_HDR(struct arena_chunk);
-	if (size >= ARENA_HUGE)
+	if (size >= ARENA_HUGE && !arena_heap)
 		ch = arena_map(size);
 	if (ch == NULL) {
 		ch = xcalloc(1, size);

@@ -46,6 +46,18 @@ void arena_fini(struct arena *a);
  * size: one chunk instead of a doubling series). */
 void arena_reserve(struct arena *a, size_t size);
 
+/*
+ * From now on (on) the chunks of every arena of the process come from
+ * malloc's heap, in pieces of at most 4 MB, instead of mappings of their
+ * own: for a process whose heap is kept (mgd: M_TRIM_THRESHOLD) and on huge
+ * pages (glibc.malloc.hugetlb), so a tree takes the memory a freed text or
+ * tree left there, and leaves its own to the next, instead of touching
+ * fresh pages (docs/benchmarks.md, thirtieth round).  Set before any
+ * arena has chunks and before threads; arenas keep where each chunk came
+ * from.
+ */
+void arena_chunks_from_heap(bool on);
+
 /* A zeroed block of size bytes; never fails.  size 0 gives NULL. */
 void *arena_alloc(struct arena *a, size_t size);
 /* Returns a block of size bytes (the size it was asked for) to a. */

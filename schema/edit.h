@@ -58,9 +58,12 @@ int edit_apply_delta(struct conf *c, const char *text, size_t len,
     struct path_err *err, size_t *bad_line);
 
 /*
- * For a `load` text: edit_apply_trusted, and hidden gets the text as
+ * For a `load` text: edit_apply_trusted, and the text as
  * edit_hide_secrets_text writes it, from the same parse of each line.
- * 0, or -1 at the first bad line (*bad_line, err), c then half-changed.
+ * 1: hidden has that text (a typed secret was put in $9$ form, or a
+ * byte-order mark dropped); 0: the text is its own hidden form, and
+ * hidden was left as it was; -1 at the first bad line (*bad_line, err), c
+ * then half-changed and hidden partly written.
  */
 int edit_apply_hiding(struct conf *c, const struct cpath *level,
     const char *text, size_t len, struct sb *hidden, struct path_err *err,

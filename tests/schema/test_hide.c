@@ -148,7 +148,7 @@ START_TEST(hide_apply_one_pass)
 	sb_init(&err.msg);
 	ck_assert_int_eq(edit_apply_hiding(c, NULL, text, strlen(text), &out,
 			     &err, &bad, NULL),
-	    0);
+	    1);
 	ck_assert_str_eq(strchr(sb_str(&out), '\n') + 1,
 	    strstr(sb_str(&out), "# a comment plainQ\nset security"));
 	ck_assert_ptr_nonnull(
@@ -205,7 +205,7 @@ START_TEST(hide_apply_secrets_in_a_row)
 	sb_init(&err.msg);
 	ck_assert_int_eq(edit_apply_hiding(c, NULL, text, strlen(text), &out,
 			     &err, &bad, NULL),
-	    0);
+	    1);
 	ck_assert_ptr_null(strstr(sb_str(&out), "plainA1"));
 	ck_assert_ptr_null(strstr(sb_str(&out), "secret B2"));
 	ck_assert_ptr_null(strstr(sb_str(&out), " c3"));
@@ -239,6 +239,50 @@ START_TEST(hide_apply_secrets_in_a_row)
 	sb_free(&out);
 	conf_free(c);
 	conf_free(replay);
+}
+END_TEST
+
+/*
+ * A load with no typed secret is its own hidden form: edit_apply_hiding
+ * says so and leaves hidden alone (mgd journals the text it read, no copy
+ * of it made).  From the first line that changes, hidden holds the whole
+ * text, the lines before as they came; a byte-order mark is dropped.
+ */
+START_TEST(hide_apply_copies_from_change)
+{
+	struct conf *c = conf_new(S);
+	struct sb out;
+	struct path_err err;
+	size_t bad;
+	const char *plain = "set system host-name h\r\n"
+			    "# plainQ\n"
+			    "set security ike policy Q proposals P\n";
+	const char *late = "set system host-name h\r\n"
+			   "\n"
+			   "set security ike policy Q pre-shared-key "
+			   "ascii-text plainQ\n";
+	const char *bom = "\xef\xbb\xbfset system host-name b\n";
+
+	sb_init(&out);
+	sb_init(&err.msg);
+	ck_assert_int_eq(edit_apply_hiding(c, NULL, plain, strlen(plain), &out,
+			     &err, &bad, NULL),
+	    0);
+	ck_assert_uint_eq(out.len, 0);
+	ck_assert_int_eq(edit_apply_hiding(c, NULL, late, strlen(late), &out,
+			     &err, &bad, NULL),
+	    1);
+	ck_assert_uint_eq(strncmp(sb_str(&out), late, 25), 0);
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "ascii-text $9$"));
+	ck_assert_ptr_null(strstr(sb_str(&out), "plainQ"));
+	sb_reset(&out);
+	ck_assert_int_eq(edit_apply_hiding(
+			     c, NULL, bom, strlen(bom), &out, &err, &bad, NULL),
+	    1);
+	ck_assert_str_eq(sb_str(&out), "set system host-name b\n");
+	sb_free(&err.msg);
+	sb_free(&out);
+	conf_free(c);
 }
 END_TEST
 
@@ -304,6 +348,7 @@ main(void)
 	tcase_add_test(tc, hide_text_lines);
 	tcase_add_test(tc, hide_apply_one_pass);
 	tcase_add_test(tc, hide_apply_secrets_in_a_row);
+	tcase_add_test(tc, hide_apply_copies_from_change);
 	tcase_add_test(tc, delta_same_tree);
 	suite_add_tcase(s, tc);
 	int status = check_main(0, s, NULL);
