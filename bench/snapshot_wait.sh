@@ -80,9 +80,13 @@ while [ $i -le "$commits" ]; do
 	i=$((i + 1))
 done
 bench_cpu_line "$c0" "$(bench_cpu)" "$commits"
+# (a snapshot in its row, or in a file its row names: snapfile)
 echo "generations stored whole: $(python3 -c 'import sqlite3, sys
-print(" ".join(str(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(
-    "SELECT seq FROM generation WHERE snapshot IS NOT NULL ORDER BY seq")))' \
+db = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in db.execute("PRAGMA table_info(generation)")]
+has = "snapshot IS NOT NULL" + (" OR snapfile IS NOT NULL" if "snapfile" in cols else "")
+print(" ".join(str(r[0]) for r in db.execute(
+    "SELECT seq FROM generation WHERE " + has + " ORDER BY seq")))' \
     "$dir/state/config.db")"
 [ ! -r "$dir/mgd.log" ] || grep "snapshot of generation" "$dir/mgd.log" | sed 's/^/    mgd: /'
 ms() { median "$1" | awk '{ printf "%.1f", $1 / 1e6 }'; }

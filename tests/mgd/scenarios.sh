@@ -788,6 +788,55 @@ sc_snapshot_generations() {
 	t_start
 }
 
+# A store written before snapshot files (its snapshots in the rows, no
+# snapfile column) is read as it is: generation 0 and rollback N after the
+# upgrade, and the next snapshot a file.
+sc_snapshot_old_store() {
+	t_start
+	{ echo configure; host_commits 0 14; } | t_cli > /dev/null 2>&1
+	t_stop TERM
+	# generation 10's file back in its row, the table as it was
+	python3 - "$T_DIR/state/config.db" <<'PY' || t_fail "old store"
+import os, sqlite3, sys
+path = sys.argv[1]
+db = sqlite3.connect(path)
+cols = "seq, time, user, client, comment, delta, snapshot"
+db.executescript(
+    "CREATE TABLE old(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+    " user TEXT NOT NULL, client TEXT NOT NULL, comment TEXT,"
+    " delta TEXT NOT NULL, snapshot TEXT);")
+for seq, name in db.execute(
+        "SELECT seq, snapfile FROM generation WHERE snapfile IS NOT NULL"):
+    f = os.path.join(os.path.dirname(path), name)
+    db.execute("UPDATE generation SET snapshot = ? WHERE seq = ?",
+               (open(f).read(), seq))
+    os.unlink(f)
+db.executescript("INSERT INTO old SELECT " + cols + " FROM generation;"
+                 " DROP TABLE generation; ALTER TABLE old RENAME TO generation;")
+db.commit()
+n = db.execute("SELECT count(*) FROM generation WHERE snapshot IS NOT NULL").fetchone()[0]
+sys.exit(0 if n == 1 else "%d snapshots in rows" % n)
+PY
+	t_start
+	expect_eq "generation 0 after the upgrade" \
+	    "set system host-name h13" "$(t_committed | grep host-name)"
+	t_cli -c "show system rollback 5" > "$T_DIR/r" 2>&1
+	expect_has "rollback 5 after the upgrade" "$T_DIR/r" "host-name h8;"
+	{ echo configure; host_commits 14 20; } | t_cli > /dev/null 2>&1
+	t_stop TERM
+	python3 -c 'import sqlite3, sys
+print(" ".join("%d:%s" % r for r in sqlite3.connect(sys.argv[1]).execute(
+    "SELECT seq, CASE WHEN snapfile IS NOT NULL THEN \x27file\x27"
+    " ELSE \x27row\x27 END FROM generation WHERE snapshot IS NOT NULL"
+    " OR snapfile IS NOT NULL ORDER BY seq")))' \
+	    "$T_DIR/state/config.db" > "$T_DIR/kinds"
+	expect_eq "snapshots: the old row, then a file" "10:row 20:file" \
+	    "$(cat "$T_DIR/kinds")"
+	t_start
+	expect_eq "generation 0 from the file" \
+	    "set system host-name h19" "$(t_committed | grep host-name)"
+}
+
 # While the daemons check a commit, mgd goes on: another session's show is
 # answered and its `configure` waits for the commit's end, then runs.  iked
 # (a child of this test's mgd) is stopped with SIGSTOP to hold the check.
@@ -1055,6 +1104,7 @@ journal-file) sc_journal_file ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
 snapshot-generations) sc_snapshot_generations ;;
+snapshot-old-store) sc_snapshot_old_store ;;
 commit-waits) sc_commit_waits ;;
 commit-session-gone) sc_commit_session_gone ;;
 commit-concurrent) sc_commit_concurrent ;;
