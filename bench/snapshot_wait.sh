@@ -15,7 +15,9 @@
 # snapshot (every DB_SNAPSHOT_EVERY-th generation).  Then the medians of
 # the commit after a snapshot commit and of the others, of the next command
 # after the snapshot commits and after the others, mgd's CPU over the loop,
-# the generations stored whole and mgd's log lines about them.  As root, in a namespace of its own (bench/lib.sh).
+# the generations stored whole and mgd's log lines about them.  PAUSE=S
+# waits S seconds after each commit's next command (an operator's pace:
+# memory freed meanwhile is cold again when the next snapshot is made).  As root, in a namespace of its own (bench/lib.sh).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +80,7 @@ while [ $i -le "$commits" ]; do
 	    "$(echo "$tn" | awk '{ print $1 / 1e6 }')" "$mark"
 	prev=$mark
 	i=$((i + 1))
+	[ "${PAUSE:-0}" = 0 ] || sleep "$PAUSE"
 done
 bench_cpu_line "$c0" "$(bench_cpu)" "$commits"
 # (a snapshot in its row, or in a file its row names: snapfile)
