@@ -128,7 +128,10 @@ struct mgd {
 	/* what the thread did: written, why not, bytes, render and write ms */
 	bool snap_ok;
 	struct sb snap_err;
+	/* the render, in a buffer from the loop's heap (snapshot_start) */
+	struct sb snap_text;
 	size_t snap_bytes;
+	size_t snap_reserved; /* snap_text's size before the render */
 	int64_t snap_ms[2];
 	int snap_pipe[2];      /* the thread's "done" to the loop */
 	struct event *snap_ev; /* snap_pipe[0] readable: snapshot_ready */

@@ -29,12 +29,11 @@ static void
 snapshot_make(struct mgd *m)
 {
 	int64_t t0 = clock_mono_ms();
-	struct sb t, err;
+	struct sb *t = &m->snap_text, err;
 
-	sb_init(&t);
 	sb_init(&err);
-	conf_text_set(conf_root(m->snap_tree), &t);
-	m->snap_bytes = t.len;
+	conf_text_set(conf_root(m->snap_tree), t);
+	m->snap_bytes = t->len;
 	m->snap_ms[0] = clock_mono_ms() - t0;
 	/* done with the tree: the loop may change it */
 	pthread_mutex_lock(&m->snap_mu);
@@ -42,13 +41,13 @@ snapshot_make(struct mgd *m)
 	pthread_cond_signal(&m->snap_cv);
 	pthread_mutex_unlock(&m->snap_mu);
 	t0 = clock_mono_ms();
-	m->snap_ok = file_write_atomic(
-			 sb_str(&m->snap_path), t.buf, t.len, 0600, &err) == 0;
+	m->snap_ok = file_write_atomic(sb_str(&m->snap_path), t->buf, t->len,
+			 0600, &err) == 0;
 	m->snap_ms[1] = clock_mono_ms() - t0;
 	/* the loop logs it */
 	sb_reset(&m->snap_err);
 	sb_add(&m->snap_err, err.buf, err.len);
-	sb_free_secure(&t);
+	sb_free_secure(t);
 	sb_free(&err);
 }
 
@@ -91,11 +90,12 @@ snapshot_record(struct mgd *m, const char *where)
 
 	if (m->snap_ok && db_snapshot_file(m->db, m->snap_seq) == 0) {
 		db_prune(m->db);
-		log_info("commit: snapshot of generation %lld, %zu bytes, %s:"
+		log_info("commit: snapshot of generation %lld, %zu bytes"
+			 " (%zu reserved), %s:"
 			 " rendered in %lld ms, written in %lld ms,"
 			 " recorded in %lld ms",
-		    (long long)m->snap_seq, m->snap_bytes, where,
-		    (long long)m->snap_ms[0], (long long)m->snap_ms[1],
+		    (long long)m->snap_seq, m->snap_bytes, m->snap_reserved,
+		    where, (long long)m->snap_ms[0], (long long)m->snap_ms[1],
 		    (long long)(clock_mono_ms() - t0));
 	} else {
 		log_warn("commit: snapshot of generation %lld not stored%s%s",
@@ -159,6 +159,16 @@ snapshot_start(struct mgd *m)
 	m->snap_rendered = false;
 	m->snap_ok = false;
 	sb_reset(&m->snap_err);
+	/* The render's buffer, from the loop's heap, which keeps the pages
+	 * it frees (mgd.c's mallopt): a new thread's heap is new memory, and
+	 * the first touch of 17.5 MB of it cost the render 280-590 ms here
+	 * (from the loop's heap 10-80 ms; docs/benchmarks.md, thirty-second
+	 * round), which a commit that comes meanwhile waits for.  Sized from
+	 * the last snapshot, or ~96 bytes a node (firewall shape: 49). */
+	sb_init(&m->snap_text);
+	m->snap_reserved = m->snap_bytes > 0 ? m->snap_bytes + m->snap_bytes / 8
+					     : conf_count(m->snap_tree) * 96;
+	sb_reserve(&m->snap_text, m->snap_reserved);
 	db_snapshot_path(m->db, m->snap_seq, &m->snap_path);
 	if (pthread_create(&m->snapper, NULL, snapshot_thread, m) == 0) {
 		m->snapping = true;
