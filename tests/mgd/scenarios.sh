@@ -668,7 +668,7 @@ sc_rollback_limit() {
 # store that its row names (mgd/db_snap.c); a text in the row itself, or a
 # row naming a file that is not there, fails.
 snapshot_rows() {
-	python3 - "$T_DIR/state/config.db" > "$T_DIR/snaps" <<'PY' ||
+	python3 - "$T_DIR/state/config.db" > "$T_DIR/snaps" 2>&1 <<'PY' ||
 import os, re, sqlite3, sys
 db = sys.argv[1]
 rows = sqlite3.connect(db).execute(
@@ -677,7 +677,11 @@ rows = sqlite3.connect(db).execute(
 for seq, inline, name in rows:
     if inline is not None or name != "config.db.snap.%d" % seq:
         sys.exit("generation %d: snapshot %s" % (seq, "in its row" if inline else name))
-    text = open(os.path.join(os.path.dirname(db), name)).read()
+    f = os.path.join(os.path.dirname(db), name)
+    # the text holds the configuration's secrets ($9$): 0600
+    if os.stat(f).st_mode & 0o777 != 0o600:
+        sys.exit("%s: mode %o" % (name, os.stat(f).st_mode & 0o777))
+    text = open(f).read()
     names = re.findall(r"host-name (h[0-9]+)", text)
     big = len(re.findall(r"ike proposal SP[0-9]+ ", text))
     print(seq, " ".join(names), big)
