@@ -119,7 +119,9 @@ done:
 	return rc;
 }
 
-/* Calls base with generation snap's snapshot, from its file or its row. */
+/* Calls base with generation snap's snapshot, from its file or its row:
+ * -1 when base failed, -2 when there was no text to give it (a file that
+ * cannot be read: base not called). */
 static int
 db_snapshot_base(
     struct db *db, int64_t snap, int (*base)(void *, const char *), void *arg)
@@ -129,7 +131,7 @@ db_snapshot_base(
 	const char *file;
 	char *t;
 	size_t len = 0;
-	int rc = -1;
+	int rc = -2;
 
 	if (st == NULL)
 		return -1;
@@ -163,12 +165,26 @@ db_gen_chain(struct db *db, int64_t seq, int (*base)(void *, const char *),
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (snap > 0) {
-		if (db_snapshot_base(db, snap, base, arg) == -1)
+	/* A snapshot file that cannot be read (lost, damaged): the one
+	 * before it, and more deltas; none before, the first generation's
+	 * empty tree if no row was ever pruned. */
+	while (snap > 0 && (rc = db_snapshot_base(db, snap, base, arg)) == -2) {
+		log_warn("db: generation %lld's snapshot cannot be read:"
+			 " building from an older one",
+		    (long long)snap);
+		snap = db_int(db,
+		    "SELECT max(seq) FROM generation WHERE " DB_HAS_SNAPSHOT
+		    " AND seq < ?",
+		    snap, 0);
+		if (snap == 0 &&
+		    db_int(db, "SELECT min(seq) FROM generation", 0, 0) != 1)
 			return -1;
-	} else if (base(arg, NULL) == -1) {
-		return -1;
 	}
+	if (rc == -1)
+		return -1;
+	rc = 0;
+	if (snap == 0 && base(arg, NULL) == -1)
+		return -1;
 	st = db_prep(db,
 	    "SELECT delta FROM generation WHERE seq > ? AND"
 	    " seq <= ? ORDER BY seq");

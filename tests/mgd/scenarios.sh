@@ -794,7 +794,7 @@ sc_snapshot_generations() {
 
 # A store written before snapshot files (its snapshots in the rows, no
 # snapfile column) is read as it is: generation 0 and rollback N after the
-# upgrade, and the next snapshot a file.
+# upgrade, and the next snapshot a file.  Then that file is lost.
 sc_snapshot_old_store() {
 	t_start
 	{ echo configure; host_commits 0 14; } | t_cli > /dev/null 2>&1
@@ -839,6 +839,17 @@ print(" ".join("%d:%s" % r for r in sqlite3.connect(sys.argv[1]).execute(
 	t_start
 	expect_eq "generation 0 from the file" \
 	    "set system host-name h19" "$(t_committed | grep host-name)"
+	# a snapshot file lost: the generations are built from the one
+	# before (here generation 10's row) and more deltas
+	t_stop TERM
+	rm "$T_DIR/state/config.db.snap.20"
+	t_start
+	expect_eq "generation 0 without its snapshot file" \
+	    "set system host-name h19" "$(t_committed | grep host-name)"
+	t_cli -c "show system rollback 5" > "$T_DIR/r" 2>&1
+	expect_has "rollback 5 without the file" "$T_DIR/r" "host-name h14;"
+	grep -q "generation 20's snapshot cannot be read" "$T_DIR/state/mgd.log" ||
+	    t_fail "no warning about the lost snapshot file"
 }
 
 # While the daemons check a commit, mgd goes on: another session's show is
