@@ -2,9 +2,11 @@
  * db: the configuration store, one SQLite database (WAL, mode 0600) in the
  * state directory.  It holds the committed generations as deltas (editing
  * commands from one generation to the next) with a full snapshot every few
- * commits, the shared candidate's journal of edits since the last commit, and
- * the rescue configuration.  Every write is a transaction: a crash leaves the
- * old or the new state, never a mix.
+ * commits (a file beside it, db_snap.c), the shared candidate's journal of
+ * edits since the last commit, and the rescue configuration.  Every write is
+ * a transaction: a crash leaves the old or the new state, never a mix; a
+ * file beside it is synced before a row names it, and one no row names is
+ * removed at the next start.
  */
 #ifndef QSAFE_DB_H
 #define QSAFE_DB_H
