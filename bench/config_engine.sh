@@ -94,7 +94,7 @@ if [ "${BENCH_GROUPS:-0}" = 1 ]; then
 	bench_cpu_line "$c0" "$(bench_cpu)" "$runs"
 fi
 
-# 2b. Every 10th commit stores generation 0 whole (commit_snapshot), just
+# 2b. Every 10th commit starts generation 0's snapshot (mgd/snapshot.c), just
 # after its reply: the cost shows in the command that follows it.  Commits
 # up to the next multiple of 10, then times the command after it.
 g=$(( 1 + runs ))

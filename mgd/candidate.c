@@ -90,6 +90,8 @@ candidate_own(struct mgd *m)
 	 * snapshot); the candidate keeps the tree it was edited in.  Nothing
 	 * keeps a node of generation 0 between events (grp and pki copy). */
 	c = candidate_copy_join(m);
+	/* the candidate's edits change the tree a snapshot may be reading */
+	snapshot_release(m);
 	m->committed = c != NULL ? c : conf_dup(m->candidate);
 	conf_set_changed(m->candidate, m->candidate_changed);
 }

@@ -152,32 +152,23 @@ commit_load(struct mgd *m)
 /*
  * Run from the loop just after a commit's reply: generation 0's copy
  * starts in a thread if the commit made the candidate's tree generation
- * 0's (candidate_copy_start); every
- * DB_SNAPSHOT_EVERY commits generation 0 is
- * stored whole, and what no kept generation (0..49) needs any more is
- * deleted: the store stays bounded, and building a generation (start,
- * rollback N) replays at most that many deltas; last, the store's
- * write-ahead log is checkpointed (db_checkpoint).
+ * 0's (candidate_copy_start); every DB_SNAPSHOT_EVERY commits generation
+ * 0 is rendered whole and written to a file by another (snapshot_start),
+ * recorded in the store when it is done, and what no kept generation
+ * (0..49) needs any more is deleted: the store stays bounded, and
+ * building a generation (start, rollback N) replays at most that many
+ * deltas (more while a snapshot's thread still runs: it is late, never
+ * wrong); last, the store's write-ahead log is checkpointed
+ * (db_checkpoint).
  */
 static void
 commit_after_reply(evutil_socket_t fd, short what, void *arg)
 {
 	struct mgd *m = arg;
-	struct sb t;
 
 	candidate_copy_start(m);
-	if (db_since_snapshot(m->db) < DB_SNAPSHOT_EVERY) {
-		db_checkpoint(m->db);
-		return;
-	}
-	sb_init(&t);
-	conf_text_set(conf_root(m->committed), &t);
-	if (db_snapshot(m->db, m->committed_seq, sb_str(&t)) == 0)
-		db_prune(m->db);
-	else
-		log_warn("commit: snapshot of generation %lld not stored",
-		    (long long)m->committed_seq);
-	sb_free(&t);
+	if (!m->snapping && db_since_snapshot(m->db) >= DB_SNAPSHOT_EVERY)
+		snapshot_start(m);
 	db_checkpoint(m->db);
 }
 
@@ -357,6 +348,9 @@ commit_install(struct commit_job *j)
 		return -1;
 	}
 	m->committed_seq = seq;
+	/* Generation 0's tree changes below: a snapshot's render of it
+	 * first (its file's write may go on). */
+	snapshot_release(m);
 	/* Generation 0 changes: a shared candidate that is still its tree
 	 * (a large commit before, no edit since) takes its own first.  A
 	 * shared commit did so in commit_start; a private one after a large

@@ -14,19 +14,11 @@
 #include "lib/file.h"
 #include "lib/log.h"
 #include "mgd/db.h"
+#include "mgd/db_int.h"
 
-struct db {
-	sqlite3 *h;
-	char *path; /* of the database: journal files are named after it */
-};
-
-/*
- * A journal entry's text from this size on is a file of its own beside
- * the database, the row naming it (db_journal_add).
- */
+/* A journal entry's text from this size on is a file of its own beside
+ * the database, the row naming it (db_journal_add). */
 #define DB_JOURNAL_FILE_MIN (1024 * 1024)
-/* The largest journal file read back: a load is at most a frame. */
-#define DB_JOURNAL_FILE_MAX (256 * 1024 * 1024)
 /* Its row's kind: the entry's kind with this after it. */
 #define DB_JOURNAL_FILE_TAG "@file"
 
@@ -40,7 +32,7 @@ static const char db_schema[] =
     "CREATE TABLE IF NOT EXISTS generation("
     "  seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, user TEXT NOT NULL,"
     "  client TEXT NOT NULL, comment TEXT, delta TEXT NOT NULL,"
-    "  snapshot TEXT);"
+    "  snapshot TEXT, snapfile TEXT);"
     "CREATE TABLE IF NOT EXISTS journal("
     "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, level TEXT NOT NULL,"
     "  text TEXT NOT NULL);"
@@ -49,10 +41,8 @@ static const char db_schema[] =
     "  user TEXT NOT NULL, text TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);";
 
-static void db_journal_orphans(struct db *db);
+static void db_orphans(struct db *db);
 static int db_journal_sync(struct db *db, bool full);
-static int64_t db_int(
-    struct db *db, const char *sql, int64_t arg, int64_t dflt);
 
 static int
 db_exec(struct db *db, const char *sql)
@@ -95,8 +85,18 @@ db_open(const char *path)
 		db_close(db);
 		return NULL;
 	}
+	/* A store from before snapshot files: the column they need. */
+	if (db_int(db,
+		"SELECT count(*) FROM pragma_table_info('generation')"
+		" WHERE name = 'snapfile'",
+		0, 1) == 0 &&
+	    db_exec(db, "ALTER TABLE generation ADD COLUMN snapfile TEXT") ==
+		-1) {
+		db_close(db);
+		return NULL;
+	}
 	db->path = xstrdup(path);
-	db_journal_orphans(db);
+	db_orphans(db);
 	return db;
 }
 
@@ -131,7 +131,7 @@ db_close(struct db *db)
 	free(db);
 }
 
-static sqlite3_stmt *
+sqlite3_stmt *
 db_prep(struct db *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -143,7 +143,7 @@ db_prep(struct db *db, const char *sql)
 	return st;
 }
 
-static int
+int
 db_step_done(struct db *db, sqlite3_stmt *st)
 {
 	int r = sqlite3_step(st);
@@ -157,11 +157,12 @@ db_step_done(struct db *db, sqlite3_stmt *st)
 }
 
 /*
- * A journal file's path: the database's, then ".load.N" (N its row's id).
- * The name alone is what the row holds.
+ * A file beside the store: its path, the database's directory then name
+ * (a journal entry's ".load.N", N its row's id; a snapshot's ".snap.S",
+ * S its generation).  The name alone is what the row holds.
  */
-static void
-db_journal_file_path(struct db *db, const char *name, struct sb *out)
+void
+db_file_path(struct db *db, const char *name, struct sb *out)
 {
 	const char *slash = strrchr(db->path, '/');
 
@@ -171,14 +172,15 @@ db_journal_file_path(struct db *db, const char *name, struct sb *out)
 	sb_puts(out, name);
 }
 
-/* The prefix of every journal file's name: the database's, ".load.". */
-static const char *
-db_journal_file_prefix(struct db *db, struct sb *out)
+/* The prefix of such a file's name: the database's, then infix
+ * (DB_JOURNAL_FILE_INFIX, DB_SNAPSHOT_FILE_INFIX). */
+const char *
+db_file_prefix(struct db *db, const char *infix, struct sb *out)
 {
 	const char *slash = strrchr(db->path, '/');
 
 	sb_reset(out);
-	sb_printf(out, "%s.load.", slash ? slash + 1 : db->path);
+	sb_printf(out, "%s%s", slash ? slash + 1 : db->path, infix);
 	return sb_str(out);
 }
 
@@ -189,7 +191,7 @@ db_journal_file_prefix(struct db *db, struct sb *out)
  * frames, its later copy into the database by the checkpoint, and the
  * commit's DELETE reading every overflow page back (docs/benchmarks.md,
  * fifteenth round).  A crash before the row is written leaves a file no
- * row names, removed at the next start (db_journal_orphans), as is one
+ * row names, removed at the next start (db_orphans), as is one
  * left by a crash between a commit and the unlink of its files.
  */
 static int
@@ -206,9 +208,9 @@ db_journal_add_file(
 	sb_init(&path);
 	sb_init(&k);
 	sb_init(&err);
-	db_journal_file_prefix(db, &name);
+	db_file_prefix(db, DB_JOURNAL_FILE_INFIX, &name);
 	sb_printf(&name, "%lld", (long long)id);
-	db_journal_file_path(db, sb_str(&name), &path);
+	db_file_path(db, sb_str(&name), &path);
 	sb_printf(&k, "%s%s", kind, DB_JOURNAL_FILE_TAG);
 	if (file_write_atomic(sb_str(&path), text, strlen(text), 0600, &err) ==
 	    -1) {
@@ -297,8 +299,8 @@ db_journal_file_names(struct db *db, struct sb *out)
 }
 
 /* Removes the files named (db_journal_file_names), once no row does. */
-static void
-db_journal_unlink(struct db *db, struct sb *names)
+void
+db_file_unlink(struct db *db, struct sb *names)
 {
 	struct sb path;
 
@@ -307,7 +309,7 @@ db_journal_unlink(struct db *db, struct sb *names)
 	sb_init(&path);
 	for (const char *p = names->buf; p < names->buf + names->len;
 	     p += strlen(p) + 1) {
-		db_journal_file_path(db, p, &path);
+		db_file_path(db, p, &path);
 		if (unlink(sb_str(&path)) == -1)
 			log_warn("db: %s: %m", sb_str(&path));
 	}
@@ -315,26 +317,37 @@ db_journal_unlink(struct db *db, struct sb *names)
 	sb_free(&path);
 }
 
-/* Journal files no row names: a crash came between a file and its row,
- * or between a commit and the unlink of its files. */
-static void
-db_journal_orphans(struct db *db)
+static bool
+db_has_prefix(const char *name, struct sb *prefix)
 {
-	struct sb names, prefix, path;
+	return strncmp(name, sb_str(prefix), prefix->len) == 0;
+}
+
+/* Files beside the store no row names: a crash came between a file and
+ * its row (a journal entry's, a snapshot's), or between a transaction
+ * that dropped rows (a commit, a prune) and the unlink of their files. */
+static void
+db_orphans(struct db *db)
+{
+	struct sb names, jprefix, sprefix, path;
 	DIR *d;
 	struct dirent *e;
 
 	sb_init(&names);
-	sb_init(&prefix);
+	sb_init(&jprefix);
+	sb_init(&sprefix);
 	sb_init(&path);
-	db_journal_file_path(db, ".", &path);
+	db_file_path(db, ".", &path);
 	d = opendir(sb_str(&path));
-	if (d == NULL || db_journal_file_names(db, &names) == -1)
+	if (d == NULL || db_journal_file_names(db, &names) == -1 ||
+	    db_snapshot_file_names(db, INT64_MAX, &names) == -1)
 		goto done;
-	db_journal_file_prefix(db, &prefix);
+	db_file_prefix(db, DB_JOURNAL_FILE_INFIX, &jprefix);
+	db_file_prefix(db, DB_SNAPSHOT_FILE_INFIX, &sprefix);
 	while ((e = readdir(d)) != NULL) {
 		bool named = false;
-		if (strncmp(e->d_name, sb_str(&prefix), prefix.len) != 0)
+		if (!db_has_prefix(e->d_name, &jprefix) &&
+		    !db_has_prefix(e->d_name, &sprefix))
 			continue;
 		for (const char *p = names.buf;
 		     p != NULL && p < names.buf + names.len && !named;
@@ -342,16 +355,16 @@ db_journal_orphans(struct db *db)
 			named = strcmp(p, e->d_name) == 0;
 		if (named)
 			continue;
-		db_journal_file_path(db, e->d_name, &path);
-		log_info("db: removing %s: no journal entry names it",
-		    sb_str(&path));
+		db_file_path(db, e->d_name, &path);
+		log_info("db: removing %s: no row names it", sb_str(&path));
 		unlink(sb_str(&path));
 	}
 done:
 	if (d != NULL)
 		closedir(d);
 	sb_free(&names);
-	sb_free(&prefix);
+	sb_free(&jprefix);
+	sb_free(&sprefix);
 	sb_free(&path);
 }
 
@@ -366,15 +379,16 @@ db_journal_clear(struct db *db)
 	if (rc == 0)
 		rc = db_exec(db, "DELETE FROM journal");
 	if (rc == 0)
-		db_journal_unlink(db, &names);
+		db_file_unlink(db, &names);
 	sb_free(&names);
 	return rc;
 }
 
-/* A journal file's text, NUL-terminated, read whole (bounded); the
+/* A file beside the store (a journal entry's, a snapshot's): its text,
+ * NUL-terminated, read whole (bounded); the
  * caller wipes and frees it.  NULL: missing, unreadable or too large. */
-static char *
-db_journal_file_read(struct db *db, const char *name, size_t *lenp)
+char *
+db_file_read(struct db *db, const char *name, size_t *lenp)
 {
 	struct sb path;
 	struct stat sta;
@@ -383,11 +397,11 @@ db_journal_file_read(struct db *db, const char *name, size_t *lenp)
 	int fd;
 
 	sb_init(&path);
-	db_journal_file_path(db, name, &path);
+	db_file_path(db, name, &path);
 	fd = open(sb_str(&path), O_RDONLY | O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &sta) == -1 || !S_ISREG(sta.st_mode) ||
-	    sta.st_size > DB_JOURNAL_FILE_MAX) {
-		log_err("db: journal file %s: %s", sb_str(&path),
+	    sta.st_size > DB_FILE_MAX) {
+		log_err("db: file %s: %s", sb_str(&path),
 		    fd == -1 ? "cannot be opened" : "not a file of its size");
 		goto done;
 	}
@@ -395,8 +409,7 @@ db_journal_file_read(struct db *db, const char *name, size_t *lenp)
 	while (len < (size_t)sta.st_size) {
 		ssize_t n = read(fd, buf + len, (size_t)sta.st_size - len);
 		if (n <= 0) {
-			log_err(
-			    "db: journal file %s: short read", sb_str(&path));
+			log_err("db: file %s: short read", sb_str(&path));
 			OPENSSL_cleanse(buf, len);
 			free(buf);
 			buf = NULL;
@@ -436,7 +449,7 @@ db_journal_each(struct db *db,
 		}
 		/* a large entry's text is its file's */
 		char *k = xstrndup(kind, kl - tag);
-		char *t = db_journal_file_read(db, text, &len);
+		char *t = db_file_read(db, text, &len);
 		rc = t ? fn(arg, k, level, t) : -1;
 		if (t != NULL)
 			OPENSSL_cleanse(t, len);
@@ -480,7 +493,7 @@ db_commit(struct db *db, const struct db_gen *g, const char *delta,
 	if (db_exec(db, "COMMIT") == -1)
 		goto fail;
 	/* no row names them now */
-	db_journal_unlink(db, &names);
+	db_file_unlink(db, &names);
 	sb_free(&names);
 	return 0;
 fail:
@@ -489,20 +502,7 @@ fail:
 	return -1;
 }
 
-int
-db_snapshot(struct db *db, int64_t seq, const char *text)
-{
-	sqlite3_stmt *st =
-	    db_prep(db, "UPDATE generation SET snapshot = ? WHERE seq = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, seq);
-	return db_step_done(db, st);
-}
-
-static int64_t
+int64_t
 db_int(struct db *db, const char *sql, int64_t arg, int64_t dflt)
 {
 	sqlite3_stmt *st = db_prep(db, sql);
@@ -531,38 +531,6 @@ db_count(struct db *db)
 	int64_t n = db_int(db, "SELECT count(*) FROM generation", 0, 0);
 
 	return n > DB_GENERATIONS ? DB_GENERATIONS : (int)n;
-}
-
-int
-db_since_snapshot(struct db *db)
-{
-	int64_t head = db_head(db);
-	int64_t snap = db_int(db,
-	    "SELECT max(seq) FROM generation WHERE"
-	    " snapshot IS NOT NULL",
-	    0, 0);
-
-	return (int)(head - snap);
-}
-
-int
-db_prune(struct db *db)
-{
-	int64_t oldest = db_head(db) - (DB_GENERATIONS - 1);
-	/* The newest snapshot at or before the oldest kept generation. */
-	int64_t base = db_int(db,
-	    "SELECT max(seq) FROM generation WHERE"
-	    " snapshot IS NOT NULL AND seq <= ?",
-	    oldest, 0);
-	sqlite3_stmt *st;
-
-	if (base <= 0)
-		return 0;
-	st = db_prep(db, "DELETE FROM generation WHERE seq < ?");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, base);
-	return db_step_done(db, st);
 }
 
 static char *
@@ -607,52 +575,6 @@ db_gen_clear(struct db_gen *g)
 	free(g->client);
 	free(g->comment);
 	memset(g, 0, sizeof(*g));
-}
-
-int
-db_gen_chain(struct db *db, int64_t seq, int (*base)(void *, const char *),
-    int (*delta)(void *, const char *), void *arg)
-{
-	int64_t snap = db_int(db,
-	    "SELECT max(seq) FROM generation WHERE"
-	    " snapshot IS NOT NULL AND seq <= ?",
-	    seq, 0);
-	sqlite3_stmt *st;
-	int rc = 0;
-
-	if (snap > 0) {
-		st = db_prep(
-		    db, "SELECT snapshot FROM generation WHERE seq = ?");
-		if (st == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, snap);
-		if (sqlite3_step(st) != SQLITE_ROW)
-			rc = -1;
-		else
-			rc =
-			    base(arg, (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		if (rc == -1)
-			return -1;
-	} else if (base(arg, NULL) == -1) {
-		return -1;
-	}
-	st = db_prep(db,
-	    "SELECT delta FROM generation WHERE seq > ? AND"
-	    " seq <= ? ORDER BY seq");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, snap);
-	sqlite3_bind_int64(st, 2, seq);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (delta(arg, (const char *)sqlite3_column_text(st, 0)) ==
-		    -1) {
-			rc = -1;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
 }
 
 int

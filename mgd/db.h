@@ -2,9 +2,11 @@
  * db: the configuration store, one SQLite database (WAL, mode 0600) in the
  * state directory.  It holds the committed generations as deltas (editing
  * commands from one generation to the next) with a full snapshot every few
- * commits, the shared candidate's journal of edits since the last commit, and
- * the rescue configuration.  Every write is a transaction: a crash leaves the
- * old or the new state, never a mix.
+ * commits (a file beside it, db_snap.c), the shared candidate's journal of
+ * edits since the last commit, and the rescue configuration.  Every write is
+ * a transaction: a crash leaves the old or the new state, never a mix; a
+ * file beside it is synced before a row names it, and one no row names is
+ * removed at the next start.
  */
 #ifndef QSAFE_DB_H
 #define QSAFE_DB_H
@@ -55,9 +57,16 @@ int db_journal_each(struct db *db,
  */
 int db_commit(struct db *db, const struct db_gen *g, const char *delta,
     bool clear_journal, int64_t *seqp);
-/* Stores a full snapshot for generation seq (an optional cache). */
-int db_snapshot(struct db *db, int64_t seq, const char *text);
-/* Forgets generations no longer reachable as rollback 0..49. */
+/*
+ * Generation seq's full snapshot (an optional cache) is the file at
+ * db_snapshot_path, written and synced whole by the caller (mgd's
+ * snapshot thread, mgd/snapshot.c) before db_snapshot_file records it in
+ * the generation's row; on failure that removes the file.
+ */
+void db_snapshot_path(struct db *db, int64_t seq, struct sb *out);
+int db_snapshot_file(struct db *db, int64_t seq);
+/* Forgets generations no longer reachable as rollback 0..49 (and their
+ * snapshot files). */
 int db_prune(struct db *db);
 
 /* Newest generation's sequence, 0 when nothing was ever committed. */

@@ -403,6 +403,7 @@ main(int argc, char **argv)
 	backend_free(m.backend);
 	m.backend = NULL;
 	commit_drop(&m);
+	snapshot_stop(&m);
 	if (m.confirm_ev)
 		event_free(m.confirm_ev);
 	if (m.snapshot_ev)

@@ -108,6 +108,34 @@ struct mgd {
 	bool copying;
 	struct conf *copy; /* what it made (once joined) */
 	/*
+	 * Every DB_SNAPSHOT_EVERY commits, generation 0 rendered whole and
+	 * written to a file beside the store by a thread after the reply
+	 * (mgd/snapshot.c): while snapping it reads snap_tree (generation
+	 * snap_seq), which the loop neither changes nor frees until
+	 * snapshot_release has seen it rendered.
+	 */
+	pthread_t snapper;
+	bool snapping;
+	struct conf *snap_tree;
+	int64_t snap_seq;
+	struct sb snap_path; /* the file it writes (db_snapshot_path) */
+	int snap_hold_ms;    /* QSAFE_SNAPSHOT_HOLD_MS (tests) */
+	/* snap_rendered: the thread has done with snap_tree (under snap_mu,
+	 * signalled on snap_cv) */
+	pthread_mutex_t snap_mu;
+	pthread_cond_t snap_cv;
+	bool snap_rendered;
+	/* what the thread did: written, why not, bytes, render and write ms */
+	bool snap_ok;
+	struct sb snap_err;
+	/* the render, in a buffer from the loop's heap (snapshot_start) */
+	struct sb snap_text;
+	size_t snap_bytes;
+	size_t snap_reserved; /* snap_text's size before the render */
+	int64_t snap_ms[2];
+	int snap_pipe[2];      /* the thread's "done" to the loop */
+	struct event *snap_ev; /* snap_pipe[0] readable: snapshot_ready */
+	/*
 	 * Configuration groups (schema/group.h): generation 0 expanded, made
 	 * when a configuration first defines a group (NULL until then: the
 	 * daemons run generation 0 as typed), and the shared candidate's
@@ -161,6 +189,15 @@ struct conf *session_conf(struct session *s);
  * one (after a large commit: generation 0 gets the copy); a no-op
  * otherwise. */
 void candidate_own(struct mgd *m);
+/* After the reply of a commit that makes a snapshot due: its thread. */
+void snapshot_start(struct mgd *m);
+/* Waits until that thread has rendered generation 0's tree (a no-op when
+ * none runs): before anything changes or frees that tree. */
+void snapshot_release(struct mgd *m);
+/* Joins that thread and records its file in the store. */
+void snapshot_finish(struct mgd *m);
+/* mgd's end: snapshot_finish, and the pipe closed. */
+void snapshot_stop(struct mgd *m);
 /* After a large commit's reply: generation 0's copy, made in a thread. */
 void candidate_copy_start(struct mgd *m);
 /* The thread's copy thrown away (mgd's end, a replaced candidate). */

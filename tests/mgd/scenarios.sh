@@ -649,12 +649,207 @@ sc_rollback_limit() {
 	rows=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM generation").fetchone()[0])' "$T_DIR/state/config.db")
 	[ "$rows" -ge 50 ] && [ "$rows" -le 60 ] ||
 	    t_fail "the store holds $rows generations (50..60 expected)"
-	# ... and a restart rebuilds generation 0 and 49 from it
+	# the pruned generations' snapshot files went with their rows
 	t_stop TERM
+	snapshot_files
+	# generations 72..121 kept: from the snapshot at or before 72 on,
+	# one each ten generations or more (late under load)
+	n=$(wc -l < "$T_DIR/files")
+	[ "$n" -ge 1 ] && [ "$n" -le 6 ] || t_fail "$n snapshot files kept"
+	# ... and a restart rebuilds generation 0 and 49 from it
 	t_start
 	expect_eq "generation 0 after restart" "set system host-name h119" "$(t_committed)"
 	t_cli -c 'show system rollback 49' > "$T_DIR/r49" 2>&1
 	expect_has "rollback 49 after restart" "$T_DIR/r49" "host-name h70;"
+}
+
+# The store's snapshots, one a line: seq, the host names in it, the
+# number of proposals SP* (in $T_DIR/snaps).  Each is a file beside the
+# store that its row names (mgd/db_snap.c); a text in the row itself, or a
+# row naming a file that is not there, fails.
+snapshot_rows() {
+	python3 - "$T_DIR/state/config.db" > "$T_DIR/snaps" 2>&1 <<'PY' ||
+import os, re, sqlite3, sys
+db = sys.argv[1]
+rows = sqlite3.connect(db).execute(
+    "SELECT seq, snapshot, snapfile FROM generation WHERE snapshot IS NOT NULL"
+    " OR snapfile IS NOT NULL ORDER BY seq").fetchall()
+for seq, inline, name in rows:
+    if inline is not None or name != "config.db.snap.%d" % seq:
+        sys.exit("generation %d: snapshot %s" % (seq, "in its row" if inline else name))
+    f = os.path.join(os.path.dirname(db), name)
+    # the text holds the configuration's secrets ($9$): 0600
+    if os.stat(f).st_mode & 0o777 != 0o600:
+        sys.exit("%s: mode %o" % (name, os.stat(f).st_mode & 0o777))
+    text = open(f).read()
+    names = re.findall(r"host-name (h[0-9]+)", text)
+    big = len(re.findall(r"ike proposal SP[0-9]+ ", text))
+    print(seq, " ".join(names), big)
+PY
+	    t_fail "the store's snapshots: $(cat "$T_DIR/snaps")"
+}
+
+# The snapshot files beside the store, one a line (sorted), and those
+# its rows name: the same (none left by a crash, a prune, a failure).
+snapshot_files() {
+	(cd "$T_DIR/state" && ls config.db.snap.* 2>/dev/null | sort) > "$T_DIR/files"
+	python3 -c 'import sqlite3, sys
+for (n,) in sqlite3.connect(sys.argv[1]).execute(
+    "SELECT snapfile FROM generation WHERE snapfile IS NOT NULL"):
+    print(n)' "$T_DIR/state/config.db" | sort > "$T_DIR/named"
+	cmp -s "$T_DIR/files" "$T_DIR/named" ||
+	    t_fail "snapshot files $(tr '\n' ' ' < "$T_DIR/files"), named $(tr '\n' ' ' < "$T_DIR/named")"
+}
+
+# Every tenth generation is written whole to a file by a thread after the
+# commit's reply (mgd/snapshot.c), held here 300 ms before it starts, so that the
+# next edit and commit come while it is made: generation 10 is a large
+# commit (the candidate's tree becomes generation 0's, and the thread reads
+# it while the next edit takes the candidate apart).  Each snapshot must be
+# its own generation's, and rollback N, before and after a restart, the
+# right configuration.
+sc_snapshot_generations() {
+	export QSAFE_SNAPSHOT_HOLD_MS=300
+	t_start
+	unset QSAFE_SNAPSHOT_HOLD_MS
+	i=0
+	while [ $i -lt 1500 ]; do
+		echo "set security ike proposal SP$i lifetime-seconds $((600 + i))"
+		i=$((i + 1))
+	done > "$T_DIR/big.set"
+	# generation 1 is the factory default; commit k is generation k + 2
+	{
+		echo configure
+		host_commits 0 8
+		echo "load set $T_DIR/big.set"
+		host_commits 8 25
+	} | t_cli --keep-going > "$T_DIR/a.out" 2>&1
+	expect_eq "commits" 25 "$(grep -c '^commit complete' "$T_DIR/a.out")"
+	# the last snapshot is stored once its thread is done: a restart joins
+	t_stop TERM
+	snapshot_rows
+	# h8 and the 1500 proposals are generation 10: held, the thread
+	# read its tree after the next edit (h9) had arrived
+	expect_eq "snapshot 10" "10 h8 1500" "$(head -n 1 "$T_DIR/snaps")"
+	# the next at 20, or later (or none yet) if 10's thread still ran
+	# then: late, never wrong
+	expect_eq "snapshots, each its own generation's" "" \
+	    "$(awk '$2 != "h" ($1 - 2) || $3 != 1500' "$T_DIR/snaps")"
+	t_start
+	expect_eq "generation 0 after restart" \
+	    "set system host-name h24" "$(t_committed | grep host-name)"
+	n=0
+	while [ $n -le 25 ]; do
+		t_cli -c "show system rollback $n" > "$T_DIR/r" 2>&1
+		if [ $n -lt 25 ]; then
+			expect_has "rollback $n" "$T_DIR/r" "host-name h$((24 - n));"
+		else
+			expect_hasnt "rollback 25: the factory default" \
+			    "$T_DIR/r" "host-name"
+		fi
+		if [ $n -le 16 ]; then
+			expect_has "rollback $n: the proposals" "$T_DIR/r" \
+			    "proposal SP1499 {"
+		else
+			expect_hasnt "rollback $n: no proposals" "$T_DIR/r" \
+			    "proposal SP"
+		fi
+		n=$((n + 1))
+	done
+	# A crash while a snapshot is on its way loses nothing: mgd killed
+	# once generation 30's commit is answered (a snapshot held 2 s in
+	# its thread), then generation 0 and 1 come from the store, and the
+	# next commit stores the snapshot owed.
+	t_stop TERM
+	export QSAFE_SNAPSHOT_HOLD_MS=2000
+	t_start
+	unset QSAFE_SNAPSHOT_HOLD_MS
+	{ echo configure; host_commits 25 29; } |
+	    t_cli --keep-going > "$T_DIR/b.out" 2>&1
+	expect_eq "commits before the crash" 4 \
+	    "$(grep -c '^commit complete' "$T_DIR/b.out")"
+	t_stop KILL
+	# what a crash leaves: a file being written, a file written before
+	# its row named it; the start removes both
+	echo "set system host-name bad" > "$T_DIR/state/config.db.snap.30.tmpAbCdEf"
+	echo "set system host-name bad" > "$T_DIR/state/config.db.snap.30"
+	t_start
+	snapshot_files
+	expect_eq "generation 0 after the crash" \
+	    "set system host-name h28" "$(t_committed | grep host-name)"
+	t_cli -c "show system rollback 1" > "$T_DIR/r" 2>&1
+	expect_has "rollback 1 after the crash" "$T_DIR/r" "host-name h27;"
+	{ echo configure; host_commits 29 30; } | t_cli > /dev/null 2>&1
+	t_stop TERM
+	snapshot_rows
+	snapshot_files
+	expect_eq "snapshots after the crash, each its own generation's" "" \
+	    "$(awk '$2 != "h" ($1 - 2) || $3 != 1500' "$T_DIR/snaps")"
+	# the commit after the restart (31) has no thread before it: it
+	# stores one if the newest is 10 or more generations behind
+	[ "$(awk 'END { print $1 }' "$T_DIR/snaps")" -ge 22 ] ||
+	    t_fail "no snapshot owed stored: $(cat "$T_DIR/snaps")"
+	t_start
+}
+
+# A store written before snapshot files (its snapshots in the rows, no
+# snapfile column) is read as it is: generation 0 and rollback N after the
+# upgrade, and the next snapshot a file.  Then that file is lost.
+sc_snapshot_old_store() {
+	t_start
+	{ echo configure; host_commits 0 14; } | t_cli > /dev/null 2>&1
+	t_stop TERM
+	# generation 10's file back in its row, the table as it was
+	python3 - "$T_DIR/state/config.db" <<'PY' || t_fail "old store"
+import os, sqlite3, sys
+path = sys.argv[1]
+db = sqlite3.connect(path)
+cols = "seq, time, user, client, comment, delta, snapshot"
+db.executescript(
+    "CREATE TABLE old(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+    " user TEXT NOT NULL, client TEXT NOT NULL, comment TEXT,"
+    " delta TEXT NOT NULL, snapshot TEXT);")
+for seq, name in db.execute(
+        "SELECT seq, snapfile FROM generation WHERE snapfile IS NOT NULL"):
+    f = os.path.join(os.path.dirname(path), name)
+    db.execute("UPDATE generation SET snapshot = ? WHERE seq = ?",
+               (open(f).read(), seq))
+    os.unlink(f)
+db.executescript("INSERT INTO old SELECT " + cols + " FROM generation;"
+                 " DROP TABLE generation; ALTER TABLE old RENAME TO generation;")
+db.commit()
+n = db.execute("SELECT count(*) FROM generation WHERE snapshot IS NOT NULL").fetchone()[0]
+sys.exit(0 if n == 1 else "%d snapshots in rows" % n)
+PY
+	t_start
+	expect_eq "generation 0 after the upgrade" \
+	    "set system host-name h13" "$(t_committed | grep host-name)"
+	t_cli -c "show system rollback 5" > "$T_DIR/r" 2>&1
+	expect_has "rollback 5 after the upgrade" "$T_DIR/r" "host-name h8;"
+	{ echo configure; host_commits 14 20; } | t_cli > /dev/null 2>&1
+	t_stop TERM
+	python3 -c 'import sqlite3, sys
+print(" ".join("%d:%s" % r for r in sqlite3.connect(sys.argv[1]).execute(
+    "SELECT seq, CASE WHEN snapfile IS NOT NULL THEN \x27file\x27"
+    " ELSE \x27row\x27 END FROM generation WHERE snapshot IS NOT NULL"
+    " OR snapfile IS NOT NULL ORDER BY seq")))' \
+	    "$T_DIR/state/config.db" > "$T_DIR/kinds"
+	expect_eq "snapshots: the old row, then a file" "10:row 20:file" \
+	    "$(cat "$T_DIR/kinds")"
+	t_start
+	expect_eq "generation 0 from the file" \
+	    "set system host-name h19" "$(t_committed | grep host-name)"
+	# a snapshot file lost: the generations are built from the one
+	# before (here generation 10's row) and more deltas
+	t_stop TERM
+	rm "$T_DIR/state/config.db.snap.20"
+	t_start
+	expect_eq "generation 0 without its snapshot file" \
+	    "set system host-name h19" "$(t_committed | grep host-name)"
+	t_cli -c "show system rollback 5" > "$T_DIR/r" 2>&1
+	expect_has "rollback 5 without the file" "$T_DIR/r" "host-name h14;"
+	grep -q "generation 20's snapshot cannot be read" "$T_DIR/state/mgd.log" ||
+	    t_fail "no warning about the lost snapshot file"
 }
 
 # While the daemons check a commit, mgd goes on: another session's show is
@@ -923,6 +1118,8 @@ commit-large-shared) sc_commit_large_shared ;;
 journal-file) sc_journal_file ;;
 failed-commit) sc_failed_commit ;;
 rollback-limit) sc_rollback_limit ;;
+snapshot-generations) sc_snapshot_generations ;;
+snapshot-old-store) sc_snapshot_old_store ;;
 commit-waits) sc_commit_waits ;;
 commit-session-gone) sc_commit_session_gone ;;
 commit-concurrent) sc_commit_concurrent ;;
