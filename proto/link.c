@@ -52,6 +52,10 @@ struct link {
 	 * request.
 	 */
 	struct event *spare_ev;
+	/* A large request (a first load's change) being read straight into
+	 * its frame: rx_ev reads the socket while the bufferevent does not. */
+	struct msg_rx rx;
+	struct event *rx_ev;
 	json_int_t rpc_id;	 /* id of the rpc being called back, or -1 */
 	struct link_call *calls; /* deferred rpcs not answered yet */
 };
@@ -102,7 +106,8 @@ link_mgd_waits(struct link *l)
 {
 	struct pollfd p = { .fd = bufferevent_getfd(l->bev), .events = POLLIN };
 
-	return evbuffer_get_length(bufferevent_get_input(l->bev)) > 0 ||
+	return l->rx.frame != NULL ||
+	    evbuffer_get_length(bufferevent_get_input(l->bev)) > 0 ||
 	    poll(&p, 1, 0) > 0;
 }
 
@@ -435,16 +440,22 @@ static void
 link_read(struct bufferevent *bev, void *arg)
 {
 	struct link *l = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
 	struct msg_raw raw = { .key = "config" };
 	json_t *req;
 	bool bad;
 
 	/* A change mgd wrote is read where it arrived (lib/msg.h). */
-	while ((
-	    req = msg_evbuf_pull_raw(bufferevent_get_input(bev), &bad, &raw))) {
+	while ((req = msg_evbuf_pull_raw(in, &bad, &raw))) {
 		link_request(l, req, &raw);
 		json_decref(req);
 		msg_raw_free(&raw);
+	}
+	if (!bad && msg_rx_start(in, &l->rx, &bad) == 1) {
+		/* the rest straight into its frame (link_rx) */
+		bufferevent_disable(bev, EV_READ);
+		event_add(l->rx_ev, NULL);
+		return;
 	}
 	/* the spare's work yielded to these requests (link_spare_work) */
 	if (l->spare_due || l->spare_copy_due)
@@ -453,6 +464,44 @@ link_read(struct bufferevent *bev, void *arg)
 		log_err("%s: malformed message from mgd", l->ops->name);
 		event_base_loopexit(l->base, NULL);
 	}
+}
+
+/*
+ * The rest of a large request, read into its frame (msg_rx) without
+ * libevent's buffer chains, LINK_READ_MAX a pass as the bufferevent reads.
+ */
+static void
+link_rx(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+	struct msg_raw raw = { .key = "config" };
+	json_t *req;
+	bool bad;
+	int r = msg_rx_read(fd, &l->rx, LINK_READ_MAX);
+
+	(void)what;
+	if (r == 0)
+		return;
+	event_del(l->rx_ev);
+	if (r == -1) {
+		msg_rx_free(&l->rx);
+		log_info("%s: mgd went away, stopping", l->ops->name);
+		event_base_loopexit(l->base, NULL);
+		return;
+	}
+	req = msg_rx_take(&l->rx, &bad, &raw);
+	if (req != NULL) {
+		link_request(l, req, &raw);
+		json_decref(req);
+	}
+	msg_raw_free(&raw);
+	if (bad) {
+		log_err("%s: malformed message from mgd", l->ops->name);
+		event_base_loopexit(l->base, NULL);
+		return;
+	}
+	bufferevent_enable(l->bev, EV_READ);
+	link_read(l->bev, l);
 }
 
 static void
@@ -489,6 +538,7 @@ link_new(struct event_base *base, int fd, const struct link_ops *ops, void *ctx)
 	bufferevent_setcb(l->bev, link_read, NULL, link_event, l);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
 	l->spare_ev = evtimer_new(base, link_spare_work, l);
+	l->rx_ev = event_new(base, fd, EV_READ | EV_PERSIST, link_rx, l);
 	return l;
 }
 
@@ -499,6 +549,10 @@ link_free(struct link *l)
 		return;
 	for (struct link_call *c = l->calls; c != NULL; c = c->next)
 		c->l = NULL; /* link_reply frees them */
+	/* before the bufferevent closes the socket it reads */
+	if (l->rx_ev != NULL)
+		event_free(l->rx_ev);
+	msg_rx_free(&l->rx);
 	bufferevent_free(l->bev);
 	if (l->spare_ev != NULL)
 		event_free(l->spare_ev);
