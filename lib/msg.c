@@ -439,6 +439,7 @@ msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
 		/* the frame is the attachment's storage now */
 		raw->frame = body;
 		raw->size = (size_t)n + alen;
+		raw->gone = 0;
 		return m;
 	}
 	if (m == NULL && tail > 0) {
@@ -512,6 +513,7 @@ msg_raw_pull(struct msg_raw *raw, int timeout_ms)
 	buf[len] = '\0';
 	raw->frame = buf;
 	raw->size = len;
+	raw->gone = 0;
 	raw->p = buf;
 	raw->len = len;
 	return 0;
@@ -550,13 +552,32 @@ msg_raw_free(struct msg_raw *raw)
 	if (raw->left > 0)
 		(void)msg_raw_copy(raw, -1, -1, &last);
 	if (raw->frame != NULL) {
-		wipe_bytes(raw->frame, raw->size);
+		wipe_bytes(raw->frame + raw->gone, raw->size - raw->gone);
 		msg_frame_free(raw->frame, raw->size + 1);
 	}
 	raw->frame = NULL;
 	raw->size = 0;
+	raw->gone = 0;
 	raw->p = NULL;
 	raw->len = 0;
+}
+
+void
+msg_raw_release(struct msg_raw *raw, size_t upto)
+{
+	size_t end;
+
+	/* (a smaller frame is malloc's: nothing to give back) */
+	if (raw->frame == NULL || raw->p == NULL || upto > raw->len ||
+	    raw->size + 1 < MSG_FRAME_HUGE)
+		return;
+	end = (size_t)(raw->p - raw->frame) + upto;
+	end -= end % MSG_FRAME_HUGE;
+	if (end <= raw->gone)
+		return;
+	wipe_bytes(raw->frame + raw->gone, end - raw->gone);
+	(void)madvise(raw->frame + raw->gone, end - raw->gone, MADV_DONTNEED);
+	raw->gone = end;
 }
 
 int

@@ -72,6 +72,7 @@ struct msg_raw {
 	size_t size;
 	int fd;
 	size_t left; /* bytes of it still in fd (stream) */
+	size_t gone; /* bytes of frame given back (msg_raw_release) */
 };
 json_t *msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw);
 /*
@@ -88,6 +89,14 @@ json_t *msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw);
 int msg_raw_pull(struct msg_raw *raw, int timeout_ms);
 int msg_raw_copy(struct msg_raw *raw, int out, int timeout_ms, char *lastp);
 void msg_raw_free(struct msg_raw *raw);
+/*
+ * The attachment's first upto bytes will be read no more: the frame's whole
+ * 2 MB pages among them are wiped and given back to the kernel now (a
+ * frame of MSG_RX_MIN or more), so what the reader allocates next (the
+ * tree it parses them into) takes pages just freed, on this VM a tenth of
+ * the price of pages freed seconds before (docs/benchmarks.md).
+ */
+void msg_raw_release(struct msg_raw *raw, size_t upto);
 /* Makes the raw attachment m's string member after all (UTF-8 checked, as
  * msg_recv does) and frees raw; 0, or -1 when it is not UTF-8. */
 int msg_raw_to_json(json_t *m, struct msg_raw *raw);

@@ -170,6 +170,7 @@ msg_frame_take(
 	if (m != NULL && raw->p != NULL) {
 		raw->frame = frame;
 		raw->size = size;
+		raw->gone = 0;
 		return m;
 	}
 	raw->p = NULL;

@@ -588,6 +588,46 @@ START_TEST(test_check_apply_abort)
 }
 END_TEST
 
+/*
+ * A large change parsed part by part (link.c, link_parse) is refused at
+ * its bad line with that line's number in the whole change.
+ */
+START_TEST(test_large_change_bad_line)
+{
+	struct pollfd pfd = { .fd = peer, .events = POLLIN };
+	char want[64];
+	pthread_t th;
+	json_t *a;
+	int i;
+
+	sb_init(&t_large);
+	for (i = 0; t_large.len < 5 * MSG_RX_MIN / 2; i++)
+		sb_printf(&t_large,
+		    "set security ike proposal L%d dh-group group14\n", i);
+	sb_puts(&t_large, "set security ike proposal B no-such-word 1\n");
+	for (int k = 0; k < 1000; k++)
+		sb_printf(&t_large,
+		    "set security ike proposal M%d dh-group group14\n", k);
+	snprintf(want, sizeof(want), "(line %d: ", i + 1);
+	ck_assert_int_eq(pthread_create(&th, NULL, t_send_large, NULL), 0);
+	for (int k = 0; k < 60000 && poll(&pfd, 1, 0) == 0; k++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		(void)poll(&pfd, 1, 1);
+	}
+	pthread_join(th, NULL);
+	a = msg_recv(peer, 1000);
+	ck_assert_ptr_nonnull(a);
+	ck_assert(!msg_bool(a, "ok"));
+	ck_assert_msg(
+	    strstr(
+		msg_str(json_array_get(json_object_get(a, "errors"), 0), "msg"),
+		want) != NULL,
+	    "no \"%s\" in the error", want);
+	json_decref(a);
+	sb_free(&t_large);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -606,6 +646,7 @@ main(void)
 	tcase_add_test(tc, test_copy_after_work_and_apply);
 	tcase_add_test(tc, test_copy_after_all_work);
 	tcase_add_test(tc, test_large_change_read_once);
+	tcase_add_test(tc, test_large_change_bad_line);
 	suite_add_tcase(s, tc);
 	return check_main(0, s, NULL);
 }
