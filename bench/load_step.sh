@@ -19,7 +19,12 @@
 # over the step; each is a page of memory the step touched for the first
 # time.  The machine line is /proc/vmstat's (every process's).  PERF=DIR
 # also records `perf record -g` of mgd and hostd over the step into
-# DIR/mgd.data and DIR/hostd.data.  KEEP=1 keeps the state directory.
+# DIR/mgd.data and DIR/hostd.data.  PAGES=1 also counts, per process, the
+# 2 MB pages the kernel hands it over the step (`perf stat` of
+# kmem:mm_page_alloc at order 9): unlike "huge pages" it counts pages
+# freed again within the step too (a buffer dropped after its parse), so
+# it is every first touch of 2 MB the step pays for.  KEEP=1 keeps the
+# state directory.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,10 +65,26 @@ if [ -n "${PERF:-}" ]; then
 	# perf has attached when its output file has its header
 	wait_for "perf start" 10 test -s "$PERF/hostd.data"
 fi
+stats=
+if [ -n "${PAGES:-}" ]; then
+	names=
+	for p in $pid $(pgrep -P "$pid"); do
+		n=$(cat /proc/$p/comm)
+		perf stat -x, -e kmem:mm_page_alloc --filter 'order == 9' \
+		    -p "$p" -o "$dir/pages.$n" 2>/dev/null &
+		stats="$stats $!"
+		names="$names $n"
+	done
+	# perf stat opens its output file once it counts
+	for n in $names; do
+		wait_for "perf stat $n" 10 test -e "$dir/pages.$n"
+	done
+fi
 bench_timed -c "configure; load set $dir/conf.set; commit"
 procs >"$dir/p1"
 vm >"$dir/v1"
 [ -z "$perfs" ] || { kill -INT $perfs; wait $perfs || true; }
+[ -z "$stats" ] || { kill -INT $stats; wait $stats || true; }
 grep -q "commit complete" "$dir/out" ||
     bench_fail "load + commit" "$(tail -n 5 "$dir/out")"
 hz=$(getconf CLK_TCK)
@@ -75,4 +96,11 @@ join "$dir/p0" "$dir/p1" | awk -v hz="$hz" '{
 	    $8 - $3, ($11 - $6) / 2048 }'
 join "$dir/v0" "$dir/v1" | awk '{ s = s sprintf("%s%s %d", s == "" ? "" : ", ",
 	$1, $3 - $2) } END { print "machine: " s }'
+if [ -n "$stats" ]; then
+	for f in "$dir"/pages.*; do
+		printf '%s %s\n' "${f##*/pages.}" \
+		    "$(awk -F, '/mm_page_alloc/ { print ($1 ~ /^[0-9]+$/ ? $1 : 0) }' "$f")"
+	done | awk '{ s = s sprintf("%s%s %s", s == "" ? "" : ", ", $1, $2) }
+	    END { print "new 2 MB pages: " s }'
+fi
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,5 +1,6 @@
 /*
- * msg: length-prefixed JSON frames over unix sockets (see msg.h).
+ * msg: length-prefixed JSON frames over unix sockets (see msg.h): the
+ * framing and the blocking side; the libevent side is msg_ev.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,16 +15,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/msg_int.h"
 #include "lib/sb.h"
 #include "lib/wipe.h"
-
-/* A frame this large or larger is mapped on its own, in 2 MB pages. */
-#define MSG_FRAME_HUGE ((size_t)2 << 20)
 
 /*
  * Room for a received frame of size bytes.  A large one (mgd's 13 MB
@@ -32,7 +28,7 @@
  * 50 ms of the daemon's CPU before its parse could start; in 2 MB pages
  * the same copy costs 2 ms.  Freed by msg_frame_free with the same size.
  */
-static char *
+char *
 msg_frame_alloc(size_t size)
 {
 	size_t len =
@@ -56,7 +52,7 @@ msg_frame_alloc(size_t size)
 	return a;
 }
 
-static void
+void
 msg_frame_free(char *p, size_t size)
 {
 	if (p == NULL)
@@ -146,7 +142,7 @@ msg_put32(char *p, uint32_t v)
 	p[3] = (char)v;
 }
 
-static uint32_t
+uint32_t
 msg_get32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
@@ -172,7 +168,7 @@ msg_has_attachment(const json_t *body)
  * last and counted in the header, but its bytes are not in the buffer: the
  * caller sends them right after it (msg_bev_send_sb, msg_send_attach).
  */
-static char *
+char *
 msg_frame_build(
     const json_t *body, const char *xname, size_t xlen, size_t *lenp)
 {
@@ -336,7 +332,7 @@ msg_read_full(int fd, char *buf, size_t len, int timeout_ms)
  * (raw->p, raw->len) instead.  att holds alen - tail bytes: the last tail
  * bytes, the raw attachment, are still in raw->fd (raw->left).
  */
-static json_t *
+json_t *
 msg_decode(const char *body, size_t len, const char *att, size_t alen,
     size_t tail, struct msg_raw *raw)
 {
@@ -443,6 +439,7 @@ msg_recv_raw(int fd, int timeout_ms, struct msg_raw *raw)
 		/* the frame is the attachment's storage now */
 		raw->frame = body;
 		raw->size = (size_t)n + alen;
+		raw->gone = 0;
 		return m;
 	}
 	if (m == NULL && tail > 0) {
@@ -516,6 +513,7 @@ msg_raw_pull(struct msg_raw *raw, int timeout_ms)
 	buf[len] = '\0';
 	raw->frame = buf;
 	raw->size = len;
+	raw->gone = 0;
 	raw->p = buf;
 	raw->len = len;
 	return 0;
@@ -554,13 +552,32 @@ msg_raw_free(struct msg_raw *raw)
 	if (raw->left > 0)
 		(void)msg_raw_copy(raw, -1, -1, &last);
 	if (raw->frame != NULL) {
-		wipe_bytes(raw->frame, raw->size);
+		wipe_bytes(raw->frame + raw->gone, raw->size - raw->gone);
 		msg_frame_free(raw->frame, raw->size + 1);
 	}
 	raw->frame = NULL;
 	raw->size = 0;
+	raw->gone = 0;
 	raw->p = NULL;
 	raw->len = 0;
+}
+
+void
+msg_raw_release(struct msg_raw *raw, size_t upto)
+{
+	size_t end;
+
+	/* (a smaller frame is malloc's: nothing to give back) */
+	if (raw->frame == NULL || raw->p == NULL || upto > raw->len ||
+	    raw->size + 1 < MSG_FRAME_HUGE)
+		return;
+	end = (size_t)(raw->p - raw->frame) + upto;
+	end -= end % MSG_FRAME_HUGE;
+	if (end <= raw->gone)
+		return;
+	wipe_bytes(raw->frame + raw->gone, end - raw->gone);
+	(void)madvise(raw->frame + raw->gone, end - raw->gone, MADV_DONTNEED);
+	raw->gone = end;
 }
 
 int
@@ -578,164 +595,6 @@ msg_raw_to_json(json_t *m, struct msg_raw *raw)
 	if (sv == NULL)
 		return -1;
 	return json_object_set_new(m, raw->key, sv);
-}
-
-int
-msg_bev_send(struct bufferevent *bev, const json_t *body)
-{
-	size_t len;
-	char *frame = msg_frame_new(body, &len);
-	int r;
-
-	if (frame == NULL)
-		return -1;
-	r = bufferevent_write(bev, frame, len);
-	/* The output buffer holds its own copy, wiped when freed (wipe.h). */
-	wipe_bytes(frame, len);
-	free(frame);
-	return r;
-}
-
-static void
-msg_frame_wipe(const void *data, size_t len, void *arg)
-{
-	wipe_bytes((void *)data, len);
-	free((void *)data);
-}
-
-int
-msg_bev_send_wiped(struct bufferevent *bev, const json_t *body)
-{
-	size_t len;
-	char *frame = msg_frame_new(body, &len);
-
-	if (frame == NULL)
-		return -1;
-	/* The output buffer references the frame: no copy is left behind. */
-	if (evbuffer_add_reference(bufferevent_get_output(bev), frame, len,
-		msg_frame_wipe, NULL) == -1) {
-		msg_frame_wipe(frame, len, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-int
-msg_bev_send_sb(struct bufferevent *bev, const json_t *body, const char *name,
-    struct sb *att)
-{
-	struct evbuffer *tmp;
-	size_t len;
-	char *frame;
-	int rc = -1;
-
-	if (json_object_get(body, name) != NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	frame = msg_frame_build(body, name, att->len, &len);
-	if (frame == NULL)
-		return -1;
-	/* Both parts referenced, not copied, in a buffer of their own first:
-	 * none of the frame is queued unless all of it is. */
-	if ((tmp = evbuffer_new()) == NULL) {
-		msg_frame_wipe(frame, len, NULL);
-		return -1;
-	}
-	if (evbuffer_add_reference(tmp, frame, len, msg_frame_wipe, NULL) ==
-	    -1) {
-		msg_frame_wipe(frame, len, NULL);
-		goto done;
-	}
-	if (att->len > 0) {
-		if (evbuffer_add_reference(
-			tmp, att->buf, att->len, msg_frame_wipe, NULL) == -1)
-			goto done;
-		sb_init(att); /* tmp owns it now */
-	}
-	if (evbuffer_add_buffer(bufferevent_get_output(bev), tmp) == 0)
-		rc = 0;
-done:
-	evbuffer_free(tmp);
-	return rc;
-}
-
-/*
- * A whole frame at the front of in: its header drained, 1 with the JSON's
- * and the attachments' lengths; 0 while it is partial; -1 when it is
- * malformed (*bad set).  A frame without its JSON is malformed (found by
- * fuzz_msg: the empty pull-up was a null pointer).
- */
-static int
-msg_evbuf_frame(struct evbuffer *in, bool *bad, uint32_t *n, uint32_t *alen)
-{
-	unsigned char hdr[8];
-
-	*bad = false;
-	if (evbuffer_get_length(in) < 8)
-		return 0;
-	evbuffer_copyout(in, hdr, 8);
-	*n = msg_get32(hdr);
-	*alen = msg_get32(hdr + 4);
-	if (*n == 0 || *n > MSG_MAX_BODY || *alen > MSG_MAX_BODY) {
-		*bad = true;
-		return -1;
-	}
-	if (evbuffer_get_length(in) < 8 + (size_t)*n + *alen)
-		return 0;
-	evbuffer_drain(in, 8);
-	return 1;
-}
-
-json_t *
-msg_evbuf_pull(struct evbuffer *in, bool *bad)
-{
-	uint32_t n, alen;
-	const char *p;
-	json_t *m;
-
-	if (msg_evbuf_frame(in, bad, &n, &alen) != 1)
-		return NULL;
-	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)((size_t)n + alen));
-	m = msg_decode(p, n, p + n, alen, 0, NULL);
-	evbuffer_drain(in, (size_t)n + alen);
-	if (m == NULL)
-		*bad = true;
-	return m;
-}
-
-json_t *
-msg_evbuf_pull_raw(struct evbuffer *in, bool *bad, struct msg_raw *raw)
-{
-	uint32_t n, alen;
-	size_t size;
-	char *frame;
-	json_t *m;
-
-	raw->p = NULL;
-	raw->len = 0;
-	raw->frame = NULL;
-	if (msg_evbuf_frame(in, bad, &n, &alen) != 1)
-		return NULL;
-	size = (size_t)n + alen;
-	/* + 1: a raw attachment, the last part, ends in a NUL.  One copy
-	 * out of the buffer's chains, where a pull-up and the string
-	 * member would be two. */
-	frame = msg_frame_alloc(size + 1);
-	frame[size] = '\0';
-	evbuffer_remove(in, frame, size);
-	m = msg_decode(frame, n, frame + n, alen, 0, raw);
-	if (m == NULL)
-		*bad = true;
-	if (m != NULL && raw->p != NULL) {
-		raw->frame = frame;
-		raw->size = size;
-		return m;
-	}
-	raw->p = NULL;
-	wipe_bytes(frame, size);
-	msg_frame_free(frame, size + 1);
-	return m;
 }
 
 const char *

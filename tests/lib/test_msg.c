@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -465,6 +466,64 @@ START_TEST(test_large_frame)
 }
 END_TEST
 
+/*
+ * A large frame's parsed part is given back as it goes (msg_raw_release,
+ * the daemons' parse of a first load): the whole 2 MB pages before the
+ * point are wiped and no longer the process's memory, what follows is
+ * intact, and msg_raw_free after it is as before.
+ */
+START_TEST(test_raw_release)
+{
+	enum { N = 6 * 1024 * 1024 + 5 };
+	char *text = malloc(N + 1), js[128];
+	unsigned char hdr[8], vec[512];
+	struct msg_raw raw = { .key = "config" };
+	struct evbuffer *in = evbuffer_new();
+	size_t n, pg = (size_t)sysconf(_SC_PAGESIZE), head;
+	bool bad = true;
+	json_t *m;
+
+	for (size_t i = 0; i < N; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[N] = '\0';
+	snprintf(js, sizeof(js),
+	    "{\"op\":\"check\",\"attach\":[[\"config\",%d]]}", N);
+	n = strlen(js);
+	for (int i = 0; i < 4; i++) {
+		hdr[i] = (unsigned char)(n >> (24 - 8 * i));
+		hdr[4 + i] = (unsigned char)((size_t)N >> (24 - 8 * i));
+	}
+	evbuffer_add(in, hdr, 8);
+	evbuffer_add(in, js, n);
+	evbuffer_add(in, text, N);
+	m = msg_evbuf_pull_raw(in, &bad, &raw);
+	ck_assert_ptr_nonnull(m);
+	head = (size_t)(raw.p - raw.frame);
+	/* not yet a whole page parsed: nothing goes */
+	msg_raw_release(&raw, (2u << 20) - head - 1);
+	ck_assert_int_eq(memcmp(raw.p, text, N), 0);
+	/* 3 MB parsed: the first 2 MB page goes, the rest stays */
+	msg_raw_release(&raw, 3u << 20);
+	ck_assert_int_eq(mincore(raw.frame, 2u << 20, vec), 0);
+	for (size_t i = 0; i < (2u << 20) / pg; i++)
+		ck_assert_msg(!(vec[i] & 1),
+		    "page %zu of the parsed part is"
+		    " still in memory",
+		    i);
+	ck_assert_int_eq(raw.frame[0], 0);
+	ck_assert_int_eq(memcmp(raw.frame + (2u << 20),
+			     text + (2u << 20) - head, N - ((2u << 20) - head)),
+	    0);
+	ck_assert_int_eq(raw.p[N], '\0');
+	json_decref(m);
+	msg_raw_free(&raw);
+	ck_assert_ptr_null(raw.frame);
+	ck_assert_uint_eq(raw.gone, 0);
+	evbuffer_free(in);
+	free(text);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -478,6 +537,7 @@ main(void)
 	tcase_add_test(tc, test_send_sb);
 	tcase_add_test(tc, test_recv_stream);
 	tcase_add_test(tc, test_large_frame);
+	tcase_add_test(tc, test_raw_release);
 	suite_add_tcase(s, tc);
 	return check_main(0, s, NULL);
 }
