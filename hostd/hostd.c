@@ -484,7 +484,9 @@ host_verify(struct hostd *h)
 		    (int)strcspn(x + i, "\n"), x + i, (int)strcspn(y + i, "\n"),
 		    y + i);
 	} else
-		log_info("VERIFY: patched ruleset model is the whole model");
+		log_info("VERIFY: patched ruleset model is the whole model"
+			 " (policy contexts walked whole so far: %lu)",
+		    policy_patch_walks);
 	sb_free(&a);
 	sb_free(&b);
 	nftm_free(full);
