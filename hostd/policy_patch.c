@@ -347,6 +347,13 @@ policy_patch_line(const char *s, const char *name, const char **end)
 	return NULL;
 }
 
+/* A bucket policy_patch_near refills: n policies in effect from first. */
+struct policy_redo {
+	const struct cnode *first;
+	size_t n;
+	char *name;
+};
+
 /*
  * policy_patch_buckets without the walk of the whole context, when the
  * change names policies in effect only (one gone is named by the policy
@@ -363,9 +370,10 @@ policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 {
 	const struct cnode *a1 = NULL, *a0 = NULL, *start, *q, *first, *last;
 	const char *old, *lo, *hi, *e, *l;
-	json_t *now;
+	json_t *now = NULL;
+	struct policy_redo *redo = NULL;
 	struct sb name, jumps, cname;
-	size_t n, seen = 0;
+	size_t n, i, nredo = 0, seen = 0;
 	bool ok = false, end = false;
 
 	if (nt == 0)
@@ -395,19 +403,29 @@ policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 		    policy_patch_line(old, sb_str(&name), &lo) == NULL)
 			goto out;
 	}
-	/* the block: its buckets up to the next anchor, or the end */
+	/* the block: its buckets up to the next anchor, or the end, in one
+	 * pass: those new or holding a policy named are refilled once the
+	 * block is known to hold every policy named */
 	start = a1 ? a1->next : ctx->first;
+	now = json_object();
 	for (q = start; !end;) {
 		q = policy_bucket(ctx->val, q, &first, &n, &name);
 		if (first == NULL)
 			break;
 		sb_printf(&jumps, "jump %s\n", sb_str(&name));
-		for (last = first; n > 0; last = last->next)
+		json_object_set_new(now, sb_str(&name), json_true());
+		size_t k = n, was = seen;
+		for (last = first; k > 0; last = last->next)
 			if (policy_in(last)) {
 				seen += policy_patch_in(t, nt, last);
-				if (--n == 0)
+				if (--k == 0)
 					break;
 			}
+		if (seen != was || !nftm_has_chain(m, sb_str(&name))) {
+			redo = xrealloc(redo, (nredo + 1) * sizeof(*redo));
+			redo[nredo++] = (struct policy_redo){ first, n,
+				xstrdup(sb_str(&name)) };
+		}
 		end = policy_patch_anchor(ctx->val, last, t, nt);
 	}
 	if (seen != nt)
@@ -421,26 +439,9 @@ policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 		hi = policy_patch_line(lo, sb_str(&name), &e)) == NULL)
 		goto out;
 	ok = true;
-	/* the buckets of the block: those new or holding a policy named */
-	now = json_object();
-	for (q = start, end = false; !end;) {
-		q = policy_bucket(ctx->val, q, &first, &n, &name);
-		if (first == NULL)
-			break;
-		json_object_set_new(now, sb_str(&name), json_true());
-		bool redo = !nftm_has_chain(m, sb_str(&name));
-		size_t k = n;
-		for (last = first; k > 0; last = last->next)
-			if (policy_in(last)) {
-				redo = redo || policy_patch_in(t, nt, last);
-				if (--k == 0)
-					break;
-			}
-		if (redo)
-			policy_patch_refill(
-			    c, ctx->val, first, n, sb_str(&name), p, errs);
-		end = policy_patch_anchor(ctx->val, last, t, nt);
-	}
+	for (i = 0; i < nredo; i++)
+		policy_patch_refill(c, ctx->val, redo[i].first, redo[i].n,
+		    redo[i].name, p, errs);
 	if ((size_t)(hi - lo) != jumps.len ||
 	    strncmp(lo, sb_str(&jumps), jumps.len) != 0) {
 		struct sb body;
@@ -459,8 +460,11 @@ policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 			}
 		sb_free(&body);
 	}
-	json_decref(now);
 out:
+	for (i = 0; i < nredo; i++)
+		free(redo[i].name);
+	free(redo);
+	json_decref(now);
 	sb_free(&name);
 	sb_free(&jumps);
 	sb_free(&cname);
