@@ -113,6 +113,11 @@ change_run() {
 	    cut -d' ' -f$(( (i - 1) % 10 + 1 )))
 	eval "cmds=\"$1\""
 	timed -c "configure; $cmds; commit"
+	# a delete of nothing would time an empty commit
+	! grep -q "statement not found" "$dir/out" || {
+		echo "config_shapes.sh: 'cli $cmds' found nothing" >&2
+		exit 1
+	}
 }
 # change LABEL TEMPLATE: RUNS small commits.  TEMPLATE is the commands,
 # where $i is the run number (1, 2, ...) and $svc a system-service that
@@ -145,17 +150,32 @@ for shape in $shapes; do
 		change "hostd: st0 unit into a zone" 'set interfaces st0 unit 1600$i family inet; set security zones security-zone vpn interfaces st0.1600$i'
 		change "hostd: static route" 'set routing-options static route 192.0.2.$i/32 next-hop st0.1'
 		change "iked: ike proposal" 'set security ike proposal IKE-P-$i lifetime-seconds 360$i'
+		# the deletions undo what the sets above added, run by run
+		change "hostd: st0 unit out of a zone, deleted" 'delete security zones security-zone vpn interfaces st0.1600$i; delete interfaces st0 unit 1600$i'
+		change "hostd: static route deleted" 'delete routing-options static route 192.0.2.$i/32'
 		;;
 	zones)
 		change "hostd: interface into a zone" 'set interfaces ge-0/1/$i unit 0 family inet; set security zones security-zone z1 interfaces ge-0/1/$i.0'
 		change "hostd: zone services" 'set security zones security-zone z$((i % 8)) host-inbound-traffic system-services $svc'
 		change "hostd: address" 'set interfaces ge-0/0/2 unit $i family inet address 10.254.$i.1/24'
+		# the deletions undo what the sets above added, run by run
+		change "hostd: interface out of a zone" 'delete security zones security-zone z1 interfaces ge-0/1/$i.0'
+		change "hostd: unit deleted" 'delete interfaces ge-0/1/$i unit 0'
+		change "hostd: address deleted" 'delete interfaces ge-0/0/2 unit $i family inet address 10.254.$i.1/24'
+		change "hostd: static route deleted" 'delete routing-options static route 100.64.0.$((4 * i))/30'
 		;;
 	firewall)
 		change "hostd: policy match" 'set security policies from-zone trust to-zone untrust policy P-$i match application junos-ssh'
 		change "hostd: address-book address" 'set security address-book global address A-$i 10.200.$i.0/24'
 		change "hostd: new policy" 'set security policies from-zone untrust to-zone trust policy N-$i match source-address any; set security policies from-zone untrust to-zone trust policy N-$i match destination-address any; set security policies from-zone untrust to-zone trust policy N-$i match application any; set security policies from-zone untrust to-zone trust policy N-$i then permit'
 		change "hostd: new policy after 39,997" 'set security policies from-zone trust to-zone untrust policy E-$i match source-address A-$i; set security policies from-zone trust to-zone untrust policy E-$i match destination-address any; set security policies from-zone trust to-zone untrust policy E-$i match application any; set security policies from-zone trust to-zone untrust policy E-$i then permit'
+		# deletions and the like, each run on a policy of its own
+		change "hostd: policy deleted" 'delete security policies from-zone trust to-zone untrust policy P-1$i'
+		change "hostd: policy deactivated" 'deactivate security policies from-zone trust to-zone untrust policy P-2$i'
+		change "hostd: policy activated" 'activate security policies from-zone trust to-zone untrust policy P-2$i'
+		change "hostd: policy and its address deleted" 'delete security policies from-zone trust to-zone untrust policy P-3$i; delete security address-book global address A-3$i'
+		change "hostd: policy moved (insert before P-1)" 'insert security policies from-zone trust to-zone untrust policy P-4$i before policy P-1'
+		change "hostd: policy renamed" 'rename security policies from-zone trust to-zone untrust policy P-5$i to policy R-5$i'
 		# the policy shows at 40,000 policies: no target of their own
 		for v in hit-count "" detail "from-zone trust to-zone untrust" \
 		    "policy-name P-1" "policy-name P-1 detail"; do

@@ -397,24 +397,34 @@ host_hostname(struct hostd *h, struct conf *prev, struct conf *next)
 
 /*
  * STATE_DIR/hostd.nft: the table in force, for the operator to read; no
- * file when there is no table.
+ * file when there is no table.  Written beside and renamed over, so that
+ * a hostd stopped half way (killed, crashed) leaves the last table whole,
+ * never part of the next (the next hostd writes its own at its first
+ * apply).  No fsync: it is a copy, the kernel's table is the truth.
  */
 static void
 host_save_text(struct hostd *h, const char *text)
 {
-	struct sb p;
+	struct sb p, tmp;
 	FILE *f;
 
 	sb_init(&p);
+	sb_init(&tmp);
 	sb_printf(&p, "%s/hostd.nft", h->state_dir);
+	sb_printf(&tmp, "%s/.hostd.nft.tmp", h->state_dir);
 	if (h->model == NULL) {
 		unlink(sb_str(&p));
-	} else if ((f = fopen(sb_str(&p), "w")) != NULL) {
+	} else if ((f = fopen(sb_str(&tmp), "w")) != NULL) {
 		/* the first line names the table */
-		fputs(strstr(text, "table inet "), f);
-		fclose(f);
+		bool ok = fputs(strstr(text, "table inet "), f) >= 0;
+		if (fclose(f) != 0 || !ok ||
+		    rename(sb_str(&tmp), sb_str(&p)) == -1) {
+			log_warn("%s: %s", sb_str(&p), strerror(errno));
+			unlink(sb_str(&tmp));
+		}
 	}
 	sb_free(&p);
+	sb_free(&tmp);
 }
 
 static void
@@ -485,7 +495,9 @@ host_verify(struct hostd *h)
 		    (int)strcspn(x + i, "\n"), x + i, (int)strcspn(y + i, "\n"),
 		    y + i);
 	} else
-		log_info("VERIFY: patched ruleset model is the whole model");
+		log_info("VERIFY: patched ruleset model is the whole model"
+			 " (policy contexts walked whole so far: %lu)",
+		    policy_patch_walks);
 	sb_free(&a);
 	sb_free(&b);
 	nftm_free(full);

@@ -235,11 +235,15 @@ void policy_patch_dev(
     struct conf *c, const char *unit, const char *key, struct nftm *p);
 /*
  * Into patch p, what brings the policies of the model in force m to c
- * when only the policies named in pols (context -> {policy -> true}; a
+ * when only the policies named in pols (context -> {policy -> true, or a
+ * deleted policy -> the name of its neighbour: scope_stand}; a
  * context new or gone is patched, one otherwise changed as a whole not) and
  * the address-book entries named in books (name -> true; the sets holding
  * them are added) changed.  0, or -1 when the model must be built whole.
  */
+/* Contexts policy_patch walked whole (all their policies), since start:
+ * logged under QSAFE_HOSTD_VERIFY, so a test sees a one-liner's path. */
+extern unsigned long policy_patch_walks;
 int policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
     json_t *books, struct nftm *p, struct verrs *errs);
 json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);

@@ -18,6 +18,8 @@
 
 #include "hostd/hostd.h"
 
+unsigned long policy_patch_walks;
+
 /* Whether zone names unit among its interfaces in effect. */
 static bool
 policy_zone_has(struct conf *c, const struct cnode *zone, const char *unit)
@@ -224,20 +226,24 @@ policy_body_jump(const char **l, struct sb *name)
 
 /*
  * Into dirty, the bucket of the model in force m (a chain that ctxchain
- * jumps to) that holds the rules tagged tag: a policy deleted or
- * deactivated leaves its bucket (or joins it to the next).
+ * jumps to) that holds the rules of policy pol of context ctx: a policy
+ * deleted or deactivated leaves its bucket (or joins it to the next).
+ * Its rules are looked for in every bucket in turn (up to the whole
+ * context's text): only when no policy stands for it
+ * (policy_patch_stand).
  */
 static void
-policy_patch_was(
-    const struct nftm *m, const char *ctxchain, const char *tag, json_t *dirty)
+policy_patch_was(const struct nftm *m, const char *ctxchain, const char *pol,
+    const char *ctx, json_t *dirty)
 {
 	const char *l = nftm_chain_body(m, ctxchain);
 	struct sb chain, six; /* a bucket, its chain for IPv6 */
 	char pat[96];
 
-	snprintf(pat, sizeof(pat), " comment \"%s\"\n", tag);
 	sb_init(&chain);
 	sb_init(&six);
+	policy_patch_chain_name(ctx, pol, &chain);
+	snprintf(pat, sizeof(pat), " comment \"%s\"\n", sb_str(&chain));
 	while (policy_body_jump(&l, &chain)) {
 		const char *b = nftm_chain_body(m, sb_str(&chain));
 		sb_reset(&six);
@@ -251,6 +257,35 @@ policy_patch_was(
 	}
 	sb_free(&chain);
 	sb_free(&six);
+}
+
+/*
+ * The policy in effect that stands for one that is not (q: deactivated;
+ * NULL: deleted, and v its value in the scope): its nearest neighbour in
+ * effect, before it else after it (scope_stand names a deleted one's).
+ * A policy's rules lie in the block of buckets around its neighbour's
+ * (policy_patch_near), which is refilled when the neighbour is named.
+ * NULL: none, and its rules are looked for (policy_patch_was).
+ */
+static const struct cnode *
+policy_patch_stand(struct conf *c, const struct cnode *ctx,
+    const struct cnode *q, const json_t *v)
+{
+	const struct cnode *n;
+
+	if (q == NULL) {
+		n = json_is_string(v)
+		    ? policy_patch_find(c, ctx, "policy", json_string_value(v))
+		    : NULL;
+		return n != NULL && policy_in(n) ? n : NULL;
+	}
+	for (n = q->prev; n != NULL; n = n->prev)
+		if (policy_in(n))
+			return n;
+	for (n = q->next; n != NULL; n = n->next)
+		if (policy_in(n))
+			return n;
+	return NULL;
 }
 
 /* Whether q is one of the n policies of t. */
@@ -312,15 +347,22 @@ policy_patch_line(const char *s, const char *name, const char **end)
 	return NULL;
 }
 
+/* A bucket policy_patch_near refills: n policies in effect from first. */
+struct policy_redo {
+	const struct cnode *first;
+	size_t n;
+	char *name;
+};
+
 /*
  * policy_patch_buckets without the walk of the whole context, when the
- * change names policies in effect only (none gone: policy_patch_was) and
- * no address: every bucket ends at an anchor, so only the block of
- * buckets between the anchor before the first policy named and the next
- * anchor can differ from the model in force; the context's jumps are
- * those of m with that block's replaced.  False (nothing done) when the
- * policies named are not in one block or m's jumps do not have the
- * block's ends: the whole walk decides.
+ * change names policies in effect only (one gone is named by the policy
+ * that stands for it: policy_patch_stand) and no address: every bucket ends at
+ * an anchor, so only the block of buckets between the anchor before the first
+ * policy named and the next anchor can differ from the model in force; the
+ * context's jumps are those of m with that block's replaced.  False (nothing
+ * done) when the policies named are not in one block or m's jumps do not have
+ * the block's ends: the whole walk decides.
  */
 static bool
 policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
@@ -328,9 +370,10 @@ policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 {
 	const struct cnode *a1 = NULL, *a0 = NULL, *start, *q, *first, *last;
 	const char *old, *lo, *hi, *e, *l;
-	json_t *now;
+	json_t *now = NULL;
+	struct policy_redo *redo = NULL;
 	struct sb name, jumps, cname;
-	size_t n, seen = 0;
+	size_t n, i, nredo = 0, seen = 0;
 	bool ok = false, end = false;
 
 	if (nt == 0)
@@ -360,19 +403,29 @@ policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 		    policy_patch_line(old, sb_str(&name), &lo) == NULL)
 			goto out;
 	}
-	/* the block: its buckets up to the next anchor, or the end */
+	/* the block: its buckets up to the next anchor, or the end, in one
+	 * pass: those new or holding a policy named are refilled once the
+	 * block is known to hold every policy named */
 	start = a1 ? a1->next : ctx->first;
+	now = json_object();
 	for (q = start; !end;) {
 		q = policy_bucket(ctx->val, q, &first, &n, &name);
 		if (first == NULL)
 			break;
 		sb_printf(&jumps, "jump %s\n", sb_str(&name));
-		for (last = first; n > 0; last = last->next)
+		json_object_set_new(now, sb_str(&name), json_true());
+		size_t k = n, was = seen;
+		for (last = first; k > 0; last = last->next)
 			if (policy_in(last)) {
 				seen += policy_patch_in(t, nt, last);
-				if (--n == 0)
+				if (--k == 0)
 					break;
 			}
+		if (seen != was || !nftm_has_chain(m, sb_str(&name))) {
+			redo = xrealloc(redo, (nredo + 1) * sizeof(*redo));
+			redo[nredo++] = (struct policy_redo){ first, n,
+				xstrdup(sb_str(&name)) };
+		}
 		end = policy_patch_anchor(ctx->val, last, t, nt);
 	}
 	if (seen != nt)
@@ -386,26 +439,9 @@ policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 		hi = policy_patch_line(lo, sb_str(&name), &e)) == NULL)
 		goto out;
 	ok = true;
-	/* the buckets of the block: those new or holding a policy named */
-	now = json_object();
-	for (q = start, end = false; !end;) {
-		q = policy_bucket(ctx->val, q, &first, &n, &name);
-		if (first == NULL)
-			break;
-		json_object_set_new(now, sb_str(&name), json_true());
-		bool redo = !nftm_has_chain(m, sb_str(&name));
-		size_t k = n;
-		for (last = first; k > 0; last = last->next)
-			if (policy_in(last)) {
-				redo = redo || policy_patch_in(t, nt, last);
-				if (--k == 0)
-					break;
-			}
-		if (redo)
-			policy_patch_refill(
-			    c, ctx->val, first, n, sb_str(&name), p, errs);
-		end = policy_patch_anchor(ctx->val, last, t, nt);
-	}
+	for (i = 0; i < nredo; i++)
+		policy_patch_refill(c, ctx->val, redo[i].first, redo[i].n,
+		    redo[i].name, p, errs);
 	if ((size_t)(hi - lo) != jumps.len ||
 	    strncmp(lo, sb_str(&jumps), jumps.len) != 0) {
 		struct sb body;
@@ -424,8 +460,11 @@ policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 			}
 		sb_free(&body);
 	}
-	json_decref(now);
 out:
+	for (i = 0; i < nredo; i++)
+		free(redo[i].name);
+	free(redo);
+	json_decref(now);
 	sb_free(&name);
 	sb_free(&jumps);
 	sb_free(&cname);
@@ -506,16 +545,16 @@ policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 	const struct cnode **t = NULL;
 	size_t nt = 0;
 	const char *pn;
-	json_t *touched, *x, *dirty = json_object();
+	json_t *touched, *x, *dirty = json_object(), *gone = json_array();
+	bool stood = true; /* each policy gone has one that stands for it */
+	size_t i;
 	int rc = -1;
 
-	if (!policy_is(ctx)) {
-		json_decref(dirty);
-		return 0;
-	}
 	touched = json_object_get(pols, ctx->val);
-	if (touched == NULL && json_object_size(books) == 0) {
+	if (!policy_is(ctx) ||
+	    (touched == NULL && json_object_size(books) == 0)) {
 		json_decref(dirty);
+		json_decref(gone);
 		return 0;
 	}
 	sb_init(&name);
@@ -529,32 +568,37 @@ policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 	for (const struct cnode *q = fresh ? ctx->first : NULL; q; q = q->next)
 		if (policy_is(q) && policy_tunnel_vpn(q) != NULL)
 			goto done;
-	t = xcalloc(json_object_size(touched) + 1, sizeof(*t));
+	/* each policy named, or the one that stands for it, at most once */
+	t = xcalloc(2 * json_object_size(touched) + 1, sizeof(*t));
 	json_object_foreach((json_t *)touched, pn, x)
 	{
 		const struct cnode *q = policy_patch_find(c, ctx, "policy", pn);
 		if (*pn == '\0')
 			continue; /* the context's entry: policy_patch */
-		if (q != NULL && policy_is(q)) {
-			if (policy_tunnel_vpn(q) != NULL)
-				goto done;
-			t[nt++] = q;
-		} else if (p != NULL) {
-			policy_patch_chain_name(ctx->val, pn, &name);
-			policy_patch_was(
-			    m, sb_str(&cname), sb_str(&name), dirty);
+		if (q == NULL || !policy_is(q)) {
+			json_array_append_new(gone, json_string(pn));
+			q = policy_patch_stand(c, ctx, q, x);
+			stood = stood && q != NULL;
 		}
+		if (q == NULL || policy_patch_in(t, nt, q))
+			continue;
+		if (policy_tunnel_vpn(q) != NULL)
+			goto done;
+		t[nt++] = q;
 	}
 	rc = 0;
-	if (p != NULL && json_object_size(dirty) == 0 &&
-	    json_object_size(books) == 0 &&
+	if (p == NULL)
+		goto done;
+	if (stood && json_object_size(books) == 0 &&
 	    policy_patch_near(c, m, ctx, t, nt, p, errs))
 		goto done;
-	if (p != NULL)
-		policy_patch_buckets(c, m, ctx, t, nt, dirty, books, p, errs);
+	json_array_foreach(gone, i, x) policy_patch_was(
+	    m, sb_str(&cname), json_string_value(x), ctx->val, dirty);
+	policy_patch_buckets(c, m, ctx, t, nt, dirty, books, p, errs);
 done:
 	free(t);
 	json_decref(dirty);
+	json_decref(gone);
 	sb_free(&name);
 	sb_free(&cname);
 	return rc;

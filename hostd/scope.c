@@ -155,6 +155,36 @@ scope_all(struct host_scope *s)
 	s->fw = s->ifs_all = s->routes_all = s->zones_full = true;
 }
 
+/*
+ * For policy x of a context, deleted (of prev, gone from next): the
+ * nearest policy before it in prev that next still has, else the nearest
+ * after it, named in the scope as touched and as x's value in pols.  Its
+ * bucket is where x's rules were (or beside it), so policy_patch refills
+ * that block of buckets instead of looking for x's rules in every bucket
+ * and walking the whole context (issue 13: a one-line delete).
+ */
+static void
+scope_stand(struct host_scope *s, struct conf *next, const struct cnode *x)
+{
+	const struct cnode *ctx = x->parent, *nctx, *q = NULL;
+	const struct cnode *pol =
+	    host_path(conf_root(next), "security policies");
+
+	nctx = pol ? conf_find(next, pol, ctx->sn, ctx->val) : NULL;
+	if (nctx == NULL)
+		return; /* the context gone too: policy_patch_gone */
+	for (int dir = 0; dir < 2 && q == NULL; dir++)
+		for (q = dir ? x->next : x->prev; q && q->sn == x->sn;
+		     q = dir ? q->next : q->prev)
+			if (conf_find(next, nctx, q->sn, q->val) != NULL)
+				break;
+	if (q == NULL || q->sn != x->sn)
+		return;
+	scope_policy(s, ctx->val, q->val);
+	json_object_set_new(
+	    json_object_get(s->pols, ctx->val), x->val, json_string(q->val));
+}
+
 void
 scope_of(struct host_scope *s, struct conf *prev, struct conf *next)
 {
@@ -165,6 +195,12 @@ scope_of(struct host_scope *s, struct conf *prev, struct conf *next)
 		scope_all(s);
 	for (size_t i = 0; i < d.n && d.n <= SCOPE_MAX_ITEMS; i++) {
 		scope_add(s, d.v[i].new ? d.v[i].new : d.v[i].old);
+		const struct cnode *o = d.v[i].old, *a[SCOPE_DEPTH];
+		if (d.v[i].kind == DIFF_DEL && scope_chain(o, a) == 4 &&
+		    a[3] == o && scope_is(a[1], "policies") &&
+		    scope_is(a[2], "policy") && scope_is(o, "policy") &&
+		    o->val != NULL && a[2]->val != NULL)
+			scope_stand(s, next, o);
 		/* a moved or re-keyed entry leaves its old place too */
 		if (d.v[i].old != NULL && d.v[i].new != NULL)
 			scope_add(s, d.v[i].old);

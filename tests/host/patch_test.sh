@@ -13,7 +13,8 @@
 # in a bucket's policies and out again: its chain for IPv6 comes and goes;
 # a bucket's first policy deactivated and activated again: the bucket
 # named after the second goes, by the patch of the policy's stretch alone,
-# policy_patch_near)
+# policy_patch_near); deletions, deactivations and activations among 400
+# policies, a commit each, none of which walks the context whole
 # with
 # QSAFE_HOSTD_VERIFY=1, under which hostd compares each
 # patched model with the model built whole and logs the outcome; then it
@@ -610,6 +611,40 @@ t_poll 10 nft_file_is_table "$t" &&
 	{ bad "the patched table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 grep -q "NOT ENFORCED" "$D/hostd.log" &&
 	bad "a transaction after the rules' bulk load failed"
+
+# deletions, deactivations and activations among the 400 policies (issue
+# 13 §1), a commit each: each a patch equal to the whole model, and none
+# walks the context whole (the policy beside the one gone or deactivated
+# stands for it: scope_stand, policy_patch_stand), whether it was its
+# bucket's first policy, its last (the buckets join) or neither; the first
+# and the last policy of the context
+walks() { grep -o 'walked whole so far: [0-9]*' "$D/hostd.log" | tail -1 | tr -dc 0-9; }
+nb() { ip netns exec $A nft list table inet "$t" | grep -c '^	chain p_b[0-9a-f]* {'; }
+v0=$(patched)
+w0=$(walks)
+b0=$(nb)
+p="security policies from-zone trust to-zone untrust policy"
+{
+	echo configure
+	for i in $(seq 20 120) 1 400; do printf 'delete %s p%d\ncommit\n' "$p" $i; done
+	for i in $(seq 130 150); do printf 'deactivate %s p%d\ncommit\n' "$p" $i; done
+	for i in $(seq 130 2 150); do printf 'activate %s p%d\ncommit\n' "$p" $i; done
+} | cli >"$D/out10" 2>&1
+nc=$(grep -c "commit complete" "$D/out10")
+[ "$nc" = 135 ] || bad "$nc of 135 deletions, deactivations and activations committed"
+t_poll 20 test "$(patched)" -ge $((v0 + 135)) &&
+	ok "135 deletions, deactivations, activations: each a patch equal to the whole model (bucket chains $b0 then $(nb))" ||
+	bad "$(($(patched) - v0)) of 135 deletions, deactivations, activations verified as patches"
+[ -n "$w0" ] && [ "$(walks)" = "$w0" ] &&
+	ok "no deletion, deactivation or activation walked the context whole" ||
+	bad "the context walked whole $(($(walks) - w0)) times of 135"
+grep -q "differs from the model built whole" "$D/hostd.log" &&
+	bad "a deletion's patched model differed from the whole model"
+grep -q "NOT ENFORCED" "$D/hostd.log" &&
+	bad "a deletion's transaction failed"
+t_poll 10 nft_file_is_table "$t" &&
+	ok "after the deletions the table is the one hostd.nft describes" ||
+	{ bad "after the deletions the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
 if [ $fails -gt 0 ]; then
 	echo "--- hostd.log"

@@ -257,6 +257,53 @@ START_TEST(deletes_and_copies)
 }
 END_TEST
 
+/*
+ * Deletions, renames and moves under the 10,000-entry list, alone and
+ * mixed: the diff from the marks (the two lists walked side by side, or
+ * the look-ups when an entry is out of step) is the full one.
+ */
+START_TEST(reshaped_lists)
+{
+	static const char *const cases[][3] = {
+		{ "delete security ike proposal P0", NULL, NULL },
+		{ "delete security ike proposal P9999", NULL, NULL },
+		{ "delete security ike proposal P5000",
+		    "delete security ike proposal P5002", NULL },
+		{ "deactivate security ike proposal P7", NULL, NULL },
+		{ "rename security ike proposal P11 to proposal R11", NULL,
+		    NULL },
+		{ "rename security ike proposal P12 to proposal R12",
+		    "set security ike proposal P13 dh-group group19", NULL },
+		{ "insert security ike proposal P40 before proposal P3", NULL,
+		    NULL },
+		{ "insert security ike proposal P2 after proposal P9999",
+		    "delete security ike proposal P9998", NULL },
+		{ "delete security ike proposal P8",
+		    "set security ike proposal P8 dh-group group2",
+		    "set security ike proposal N1 dh-group group2" },
+		{ "delete security ike proposal P9",
+		    "set security ike proposal N2 dh-group group2",
+		    "delete security ike gateway GW" },
+		{ "set security ike proposal N3 dh-group group2",
+		    "insert security ike proposal N3 before proposal P100",
+		    NULL },
+	};
+	struct conf *a = big();
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf *b = conf_dup(a);
+		for (size_t k = 0; k < 3 && cases[i][k] != NULL; k++)
+			apply(b, cases[i][k]);
+		char *t = same_diff(a, b);
+		ck_assert_msg(
+		    strstr(t, "--\n") != t, "%s: no diff", cases[i][0]);
+		free(t);
+		conf_free(b);
+	}
+	conf_free(a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -272,6 +319,7 @@ main(void)
 	tcase_add_test(tc, changes_in_config_order);
 	tcase_add_test(tc, order_after_a_committed_move);
 	tcase_add_test(tc, deletes_and_copies);
+	tcase_add_test(tc, reshaped_lists);
 	suite_add_tcase(s, tc);
 	int status = check_main(0, s, NULL);
 	schema_free(S);
