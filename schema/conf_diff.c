@@ -361,25 +361,27 @@ diff_pos_cmp(const void *a, const void *b)
 }
 
 /*
- * The entries of a reordered list (`insert`) that moved: those outside the
- * longest run of entries that kept their relative order.  Each is shown as
- * Junos does (RECONSTRUCTED, cli-behaviour.md 9 has no moved entry): deleted
- * at its old place, then added at its new one under an `[edit ...]` header
- * of its own, after the entry it now follows shown as an unchanged
- * `{ ... }` line (before the next one when it is first).
- * Entries added or deleted in the same list are shown by DIFF_ADD/DIFF_DEL.
+ * A reordered list (DIFF_ORDER) in its new order: each entry, its old self
+ * (NULL: added) and whether it kept its place, i.e. is in the longest run
+ * of old entries that kept their relative order.  The others moved: the
+ * compare text shows them (diff_moves) and the delta places them
+ * (diff_order_lines), so moving one of 40,000 policies is one entry.
  */
+struct diff_run {
+	const struct cnode **seq, **old;
+	bool *keep;
+	size_t n;
+};
+
 static void
-diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
+diff_run_make(const struct diff_item *it, struct diff_run *r)
 {
 	const struct snode *sn = it->new->sn;
 	const struct cnode *oe = cnode_last_idx(it->old, sn->idx);
-	const struct cnode *ne = it->new, **seq = NULL;
 	struct diff_pos *pos = NULL, key, *hit;
-	size_t nold = 0, nseq = 0, cap = 0, *at = NULL, *tail = NULL,
-	       *prev = NULL, len = 0;
-	bool *keep = NULL;
+	size_t nold = 0, cap = 0, *at, *tail, *prev, *sur, nsur = 0, len = 0;
 
+	memset(r, 0, sizeof(*r));
 	while (oe != NULL && oe->prev != NULL && oe->prev->sn == sn)
 		oe = oe->prev;
 	for (const struct cnode *e = oe; e && e->sn == sn; e = e->next) {
@@ -390,28 +392,33 @@ diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
 		pos[nold] = (struct diff_pos){ e->val, e, nold };
 		nold++;
 	}
-	if (nold == 0)
-		return;
-	qsort(pos, nold, sizeof(*pos), diff_pos_cmp);
-	/* the surviving entries in new order, with their old index */
-	for (const struct cnode *e = ne; e && e->sn == sn; e = e->next)
-		nseq++;
-	seq = xcalloc(nseq + 1, sizeof(*seq));
-	at = xcalloc(nseq + 1, sizeof(*at));
-	nseq = 0;
-	for (const struct cnode *e = ne; e && e->sn == sn; e = e->next) {
+	if (nold > 0)
+		qsort(pos, nold, sizeof(*pos), diff_pos_cmp);
+	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next)
+		r->n++;
+	r->seq = xcalloc(r->n + 1, sizeof(*r->seq));
+	r->old = xcalloc(r->n + 1, sizeof(*r->old));
+	r->keep = xcalloc(r->n + 1, sizeof(*r->keep));
+	at = xcalloc(r->n + 1, sizeof(*at));
+	sur = xcalloc(r->n + 1, sizeof(*sur));
+	tail = xcalloc(r->n + 1, sizeof(*tail));
+	prev = xcalloc(r->n + 1, sizeof(*prev));
+	r->n = 0;
+	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next) {
 		key.val = e->val;
-		hit = bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp);
-		if (hit == NULL)
-			continue;
-		seq[nseq] = e;
-		at[nseq++] = hit->at;
+		hit = nold
+		    ? bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp)
+		    : NULL;
+		r->seq[r->n] = e;
+		if (hit != NULL) {
+			r->old[r->n] = hit->old;
+			at[nsur] = hit->at;
+			sur[nsur++] = r->n;
+		}
+		r->n++;
 	}
 	/* longest increasing run of old indexes (patience, n log n) */
-	tail = xcalloc(nseq + 1, sizeof(*tail));
-	prev = xcalloc(nseq + 1, sizeof(*prev));
-	keep = xcalloc(nseq + 1, sizeof(*keep));
-	for (size_t i = 0; i < nseq; i++) {
+	for (size_t i = 0; i < nsur; i++) {
 		size_t lo = 0, hi = len;
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
@@ -427,18 +434,47 @@ diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
 	}
 	for (size_t i = len ? tail[len - 1] : SIZE_MAX; i != SIZE_MAX;
 	     i = prev[i])
-		keep[i] = true;
-	for (size_t i = 0; i < nseq; i++) {
-		if (keep[i])
+		r->keep[sur[i]] = true;
+	free(pos);
+	free(at);
+	free(sur);
+	free(tail);
+	free(prev);
+}
+
+static void
+diff_run_free(struct diff_run *r)
+{
+	free(r->seq);
+	free(r->old);
+	free(r->keep);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * The entries of a reordered list (`insert`) that moved.  Each is shown as
+ * Junos does (RECONSTRUCTED, cli-behaviour.md 9 has no moved entry): deleted
+ * at its old place, then added at its new one under an `[edit ...]` header
+ * of its own, after the entry it now follows shown as an unchanged
+ * `{ ... }` line (before the next one when it is first).
+ * Entries added or deleted in the same list are shown by DIFF_ADD/DIFF_DEL.
+ */
+static void
+diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
+{
+	const struct snode *sn = it->new->sn;
+	struct diff_run r;
+
+	diff_run_make(it, &r);
+	for (size_t i = 0; i < r.n; i++) {
+		if (r.keep[i] || r.old[i] == NULL)
 			continue;
-		key.val = seq[i]->val;
-		hit = bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp);
 		diff_header(it->old, last, out);
-		diff_signed(hit->old, '-', out);
+		diff_signed(r.old[i], '-', out);
 	}
-	for (size_t i = 0; i < nseq; i++) {
-		const struct cnode *e = seq[i], *before = e->prev;
-		if (keep[i])
+	for (size_t i = 0; i < r.n; i++) {
+		const struct cnode *e = r.seq[i], *before = e->prev;
+		if (r.keep[i] || r.old[i] == NULL)
 			continue;
 		sb_reset(last); /* each new place has a header of its own */
 		diff_header(e->parent, last, out);
@@ -452,12 +488,46 @@ diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
 				diff_context(e->next, out);
 		}
 	}
-	free(pos);
-	free(seq);
-	free(at);
-	free(tail);
-	free(prev);
-	free(keep);
+	diff_run_free(&r);
+}
+
+/*
+ * The delta's `insert` lines of a reordered list, replayed after the
+ * deletions and additions (which append new entries at the end): an
+ * entry that moved, or was added before one that kept its place, is put
+ * after the entry before it in the new order, which has its place by
+ * then; the first one before the first entry that kept its place.  An
+ * added entry after every one that kept its place is already where the
+ * additions put it.
+ */
+static void
+diff_order_lines(const struct diff_item *it, struct sb *out)
+{
+	struct diff_run r;
+	size_t lastkeep = SIZE_MAX, q;
+
+	diff_run_make(it, &r);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.keep[i])
+			lastkeep = i;
+	for (size_t i = 0; i < r.n; i++) {
+		if (r.keep[i] || lastkeep == SIZE_MAX ||
+		    (r.old[i] == NULL && i > lastkeep))
+			continue;
+		sb_puts(out, "insert ");
+		cnode_path_text(r.seq[i], out);
+		if (i > 0) {
+			sb_puts(out, " after ");
+			cstep_text(r.seq[i - 1]->sn, r.seq[i - 1]->val, out);
+		} else {
+			for (q = 1; !r.keep[q]; q++)
+				; /* one kept its place: lastkeep */
+			sb_puts(out, " before ");
+			cstep_text(r.seq[q]->sn, r.seq[q]->val, out);
+		}
+		sb_putc(out, '\n');
+	}
+	diff_run_free(&r);
 }
 
 void
@@ -611,16 +681,7 @@ diff_item_delta(const struct diff_item *it, struct sb *out)
 			sb_putc(out, '\n');
 		}
 		break;
-	case DIFF_ORDER:
-		for (const struct cnode *e = it->new->next;
-		     e && e->sn == it->new->sn; e = e->next) {
-			sb_puts(out, "insert ");
-			cnode_path_text(e, out);
-			sb_puts(out, " after ");
-			cstep_text(e->prev->sn, e->prev->val, out);
-			sb_putc(out, '\n');
-		}
-		break;
+	case DIFF_ORDER: diff_order_lines(it, out); break;
 	}
 }
 

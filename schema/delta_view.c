@@ -22,9 +22,9 @@
  * one that does not stand where the appends put it is placed after the
  * tunnel policy before it (or before the first one that stayed, when it
  * is the first).  The policies that stayed keep their order: a move in
- * the delta is an `insert` of every entry from the first one out of
- * place (conf_diff.c diff_item_delta), so the ones without an insert
- * line come before every moved one, in the old order.
+ * the delta is an `insert` of each entry outside the longest run that
+ * kept its order (conf_diff.c diff_order_lines), so the ones without an
+ * insert line are in the new order already.
  */
 #include <stdlib.h>
 #include <string.h>
