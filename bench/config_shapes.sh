@@ -30,7 +30,8 @@
 # system, from /proc/PID/stat, per step: for the one-line changes the mean
 # of the RUNS) of mgd and of each daemon it started, so a figure inflated
 # by a loaded machine can be told from work.  KEEP=1 keeps the state
-# directory.
+# directory.  BENCH_ONLY=RE runs only the one-line changes and shows whose
+# label matches the extended regular expression RE (the load always runs).
 # Every step stops the bench when it fails (bench/lib.sh).
 set -eu
 
@@ -94,10 +95,16 @@ timed() {
 	esac
 }
 
+# only LABEL: whether BENCH_ONLY (unset: all) lets LABEL run.
+only() {
+	[ -z "${BENCH_ONLY:-}" ] || printf '%s\n' "$1" | grep -Eq "$BENCH_ONLY"
+}
+
 # shows COMMAND LABEL [TARGET [lines]]: COMMAND RUNS times through the cli,
 # the median reported against TARGET (seconds; none: no target of its
 # own), with the output's line count in the label when asked.
 shows() {
+	only "$2" || return 0
 	: >"$dir/cpu"
 	bench_repeat "$runs" "$dir/show" timed -c "$1"
 	l=$2
@@ -123,6 +130,7 @@ change_run() {
 # where $i is the run number (1, 2, ...) and $svc a system-service that
 # differs each run, so that every run changes something.
 change() {
+	only "$1" || return 0
 	: >"$dir/cpu"
 	bench_repeat "$runs" "$dir/small" change_run "$2"
 	report "  $1" "$(median "$dir/small")" ms 50
