@@ -765,3 +765,34 @@ diff_delta_text(const struct diff *d, struct sb *out)
 		}
 	}
 }
+
+/*
+ * The entries of a reordered list that diff_order_lines places with an
+ * `insert` (moved, or added before an entry that kept its place), so a
+ * daemon can patch those places and not the whole list (hostd/scope.c).
+ */
+size_t
+diff_order_moved(
+    const struct diff_item *it, const struct cnode **out, size_t max)
+{
+	struct diff_run r;
+	size_t lastkeep = SIZE_MAX, n = 0;
+
+	if (it->kind != DIFF_ORDER || it->new == NULL || it->old == NULL)
+		return 0;
+	diff_run_make(it, &r);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.keep[i])
+			lastkeep = i;
+	for (size_t i = 0; i < r.n; i++) {
+		if (r.keep[i] ||
+		    (r.old[i] == NULL &&
+			(lastkeep == SIZE_MAX || i > lastkeep)))
+			continue;
+		if (n < max)
+			out[n] = r.seq[i];
+		n++;
+	}
+	diff_run_free(&r);
+	return n;
+}

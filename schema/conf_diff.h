@@ -54,5 +54,12 @@ void diff_delta_filter(const char *text, size_t len,
 /* Whether one line of a delta (without its newline) is such a line. */
 bool diff_line_concerns(
     const char *line, size_t len, const char *const *prefixes, size_t nprefix);
+/*
+ * The entries of a DIFF_ORDER item's list (new tree, new order) outside the
+ * longest run that kept its order: those the delta places with `insert`.
+ * Up to max into out; returns how many there are (more than max: too many).
+ */
+size_t diff_order_moved(
+    const struct diff_item *it, const struct cnode **out, size_t max);
 
 #endif

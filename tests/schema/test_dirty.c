@@ -457,6 +457,70 @@ START_TEST(mixed_moves_replay)
 }
 END_TEST
 
+/*
+ * diff_order_moved names the entries the delta places with `insert` (the
+ * moved, the added before a kept one) and no other, so hostd patches
+ * those places and not the whole list; past its room it says how many.
+ */
+START_TEST(moved_entries)
+{
+	static const char *const cases[][3] = {
+		{ "insert security ike proposal P9000 before proposal P0", NULL,
+		    "P9000" },
+		{ "insert security ike proposal P40 before proposal P3", NULL,
+		    "P40" },
+		{ "rename security ike proposal P11 to proposal R11", NULL,
+		    "R11" },
+		{ "insert security ike proposal P9000 before proposal P0",
+		    "insert security ike proposal P9001 after proposal P9000",
+		    "P9000 P9001" },
+	};
+	struct conf *a = big();
+	const struct cnode *mv[4];
+	char line[120];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf *b = conf_dup(a);
+		struct diff d = { 0 };
+		struct sb got;
+		size_t n = 0, nitem = 0;
+		apply(b, cases[i][0]);
+		if (cases[i][1] != NULL)
+			apply(b, cases[i][1]);
+		conf_diff(a, b, true, &d);
+		sb_init(&got);
+		for (size_t k = 0; k < d.n; k++)
+			if (d.v[k].kind == DIFF_ORDER) {
+				nitem++;
+				n = diff_order_moved(&d.v[k], mv, 4);
+			}
+		ck_assert_uint_eq(nitem, 1);
+		for (size_t k = 0; k < n && k < 4; k++)
+			sb_printf(&got, "%s%s", k ? " " : "", mv[k]->val);
+		ck_assert_str_eq(sb_str(&got), cases[i][2]);
+		sb_free(&got);
+		diff_free(&d);
+		conf_free(b);
+	}
+	/* 10 moved: the count, 4 of them given */
+	struct conf *b = conf_dup(a);
+	struct diff d = { 0 };
+	for (int k = 0; k < 10; k++) {
+		snprintf(line, sizeof(line),
+		    "insert security ike proposal P%d before proposal P0",
+		    9000 + k);
+		apply(b, line);
+	}
+	conf_diff(a, b, true, &d);
+	for (size_t k = 0; k < d.n; k++)
+		if (d.v[k].kind == DIFF_ORDER)
+			ck_assert_uint_eq(diff_order_moved(&d.v[k], mv, 4), 10);
+	diff_free(&d);
+	conf_free(b);
+	conf_free(a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -475,6 +539,7 @@ main(void)
 	tcase_add_test(tc, reshaped_lists);
 	tcase_add_test(tc, moves_are_small);
 	tcase_add_test(tc, mixed_moves_replay);
+	tcase_add_test(tc, moved_entries);
 	suite_add_tcase(s, tc);
 	int status = check_main(0, s, NULL);
 	schema_free(S);
