@@ -236,7 +236,8 @@ void policy_patch_dev(
 /*
  * Into patch p, what brings the policies of the model in force m to c
  * when only the policies named in pols (context -> {policy -> true, or a
- * deleted policy -> the name of its neighbour: scope_stand}; a
+ * deleted policy -> the name of its neighbour: scope_stand; a policy
+ * moved and the one kept beside its old place: scope_moved}; a
  * context new or gone is patched, one otherwise changed as a whole not) and
  * the address-book entries named in books (name -> true; the sets holding
  * them are added) changed.  0, or -1 when the model must be built whole.
@@ -246,6 +247,23 @@ void policy_patch_dev(
 extern unsigned long policy_patch_walks;
 int policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
     json_t *books, struct nftm *p, struct verrs *errs);
+/* Whether q is one of the n policies of t. */
+bool policy_patch_in(
+    const struct cnode *const *t, size_t n, const struct cnode *q);
+/* Bucket name (n policies in effect from first) of context ctx refilled in
+ * p, with its chain for IPv6 made or deleted. */
+void policy_patch_refill(struct conf *c, const char *ctx,
+    const struct cnode *first, size_t n, const char *name, struct nftm *p,
+    struct verrs *errs);
+/* The next `jump X` line of a chain's body from *l (advanced past it): X
+ * in name; false at the body's end. */
+bool policy_body_jump(const char **l, struct sb *name);
+/* policy_near.c: the buckets of context ctx around the n policies of t
+ * (in effect; one gone or moved away named by its neighbour) into p, with
+ * no walk of the context; false (nothing done): the whole walk decides. */
+bool policy_patch_near(struct conf *c, const struct nftm *m,
+    const struct cnode *ctx, const struct cnode *const *t, size_t nt,
+    struct nftm *p, struct verrs *errs);
 json_t *zones_show(struct hostd *h, const json_t *input, struct sb *err);
 /* The zone of a Junos unit (borrowed), or NULL. */
 const char *zones_of_unit(struct conf *c, const char *unit);

@@ -207,7 +207,7 @@ policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
  * The next `jump X` line of a chain's body from *l (advanced past it): X
  * in name; false at the body's end.
  */
-static bool
+bool
 policy_body_jump(const char **l, struct sb *name)
 {
 	while (*l != NULL && **l != '\0') {
@@ -288,8 +288,7 @@ policy_patch_stand(struct conf *c, const struct cnode *ctx,
 	return NULL;
 }
 
-/* Whether q is one of the n policies of t. */
-static bool
+bool
 policy_patch_in(const struct cnode *const *t, size_t n, const struct cnode *q)
 {
 	for (size_t i = 0; i < n; i++)
@@ -298,9 +297,7 @@ policy_patch_in(const struct cnode *const *t, size_t n, const struct cnode *q)
 	return false;
 }
 
-/* Bucket name (n policies in effect from first) of context ctx refilled in
- * p, with its chain for IPv6 made or deleted. */
-static void
+void
 policy_patch_refill(struct conf *c, const char *ctx, const struct cnode *first,
     size_t n, const char *name, struct nftm *p, struct verrs *errs)
 {
@@ -319,156 +316,6 @@ policy_patch_refill(struct conf *c, const char *ctx, const struct cnode *first,
 	sb_free(&rules);
 	sb_free(&rules6);
 	sb_free(&six);
-}
-
-/* Whether q (in effect) is an anchor: it ends a bucket by its hash in the
- * model in force and in the configuration (a policy the change names is
- * none: it may be new). */
-static bool
-policy_patch_anchor(const char *ctx, const struct cnode *q,
-    const struct cnode *const *t, size_t nt)
-{
-	return !policy_patch_in(t, nt, q) && policy_bucket_ends(ctx, q, NULL);
-}
-
-/* The line `jump name` of a chain's body, from s on: where it starts
- * (ret) and ends (*end), or NULL. */
-static const char *
-policy_patch_line(const char *s, const char *name, const char **end)
-{
-	size_t len = strlen(name);
-
-	for (const char *l = s; (l = strstr(l, name)) != NULL; l += len)
-		if (l - s >= 5 && strncmp(l - 5, "jump ", 5) == 0 &&
-		    (l - s == 5 || l[-6] == '\n') && l[len] == '\n') {
-			*end = l + len + 1;
-			return l - 5;
-		}
-	return NULL;
-}
-
-/* A bucket policy_patch_near refills: n policies in effect from first. */
-struct policy_redo {
-	const struct cnode *first;
-	size_t n;
-	char *name;
-};
-
-/*
- * policy_patch_buckets without the walk of the whole context, when the
- * change names policies in effect only (one gone is named by the policy
- * that stands for it: policy_patch_stand) and no address: every bucket ends at
- * an anchor, so only the block of buckets between the anchor before the first
- * policy named and the next anchor can differ from the model in force; the
- * context's jumps are those of m with that block's replaced.  False (nothing
- * done) when the policies named are not in one block or m's jumps do not have
- * the block's ends: the whole walk decides.
- */
-static bool
-policy_patch_near(struct conf *c, const struct nftm *m, const struct cnode *ctx,
-    const struct cnode *const *t, size_t nt, struct nftm *p, struct verrs *errs)
-{
-	const struct cnode *a1 = NULL, *a0 = NULL, *start, *q, *first, *last;
-	const char *old, *lo, *hi, *e, *l;
-	json_t *now = NULL;
-	struct policy_redo *redo = NULL;
-	struct sb name, jumps, cname;
-	size_t n, i, nredo = 0, seen = 0;
-	bool ok = false, end = false;
-
-	if (nt == 0)
-		return false;
-	sb_init(&name);
-	sb_init(&jumps);
-	sb_init(&cname);
-	nftm_name("ctx_", ctx->val, &cname);
-	old = nftm_chain_body(m, sb_str(&cname));
-	if (old == NULL)
-		goto out;
-	/* the anchor before t[0], and the one before it (a1's bucket) */
-	for (q = t[0]->prev; q != NULL && a1 == NULL; q = q->prev)
-		if (policy_in(q) && policy_patch_anchor(ctx->val, q, t, nt))
-			a1 = q;
-	lo = old;
-	if (a1 != NULL) {
-		for (q = a1->prev; q != NULL && a0 == NULL; q = q->prev)
-			if (policy_in(q) &&
-			    policy_bucket_ends(ctx->val, q, NULL))
-				a0 = q;
-		q = a0 ? a0->next : ctx->first;
-		do
-			q = policy_bucket(ctx->val, q, &first, &n, &name);
-		while (first != NULL && q != a1->next);
-		if (first == NULL ||
-		    policy_patch_line(old, sb_str(&name), &lo) == NULL)
-			goto out;
-	}
-	/* the block: its buckets up to the next anchor, or the end, in one
-	 * pass: those new or holding a policy named are refilled once the
-	 * block is known to hold every policy named */
-	start = a1 ? a1->next : ctx->first;
-	now = json_object();
-	for (q = start; !end;) {
-		q = policy_bucket(ctx->val, q, &first, &n, &name);
-		if (first == NULL)
-			break;
-		sb_printf(&jumps, "jump %s\n", sb_str(&name));
-		json_object_set_new(now, sb_str(&name), json_true());
-		size_t k = n, was = seen;
-		for (last = first; k > 0; last = last->next)
-			if (policy_in(last)) {
-				seen += policy_patch_in(t, nt, last);
-				if (--k == 0)
-					break;
-			}
-		if (seen != was || !nftm_has_chain(m, sb_str(&name))) {
-			redo = xrealloc(redo, (nredo + 1) * sizeof(*redo));
-			redo[nredo++] = (struct policy_redo){ first, n,
-				xstrdup(sb_str(&name)) };
-		}
-		end = policy_patch_anchor(ctx->val, last, t, nt);
-	}
-	if (seen != nt)
-		goto out; /* a policy named is past the block */
-	/* the bucket after the block starts with an anchor's next */
-	hi = old + strlen(old);
-	while (q != NULL && !policy_in(q))
-		q = q->next;
-	if (q != NULL &&
-	    (policy_bucket_ends(ctx->val, q, &name),
-		hi = policy_patch_line(lo, sb_str(&name), &e)) == NULL)
-		goto out;
-	ok = true;
-	for (i = 0; i < nredo; i++)
-		policy_patch_refill(c, ctx->val, redo[i].first, redo[i].n,
-		    redo[i].name, p, errs);
-	if ((size_t)(hi - lo) != jumps.len ||
-	    strncmp(lo, sb_str(&jumps), jumps.len) != 0) {
-		struct sb body;
-		sb_init(&body);
-		sb_printf(&body, "%.*s%s%s", (int)(lo - old), old,
-		    sb_str(&jumps), hi);
-		nftm_patch_chain(p, sb_str(&cname), sb_str(&body));
-		/* the buckets of m's block no more: gone, with their _6 */
-		sb_reset(&body);
-		sb_printf(&body, "%.*s", (int)(hi - lo), lo);
-		for (l = sb_str(&body); policy_body_jump(&l, &name);)
-			if (json_object_get(now, sb_str(&name)) == NULL) {
-				nftm_patch_chain(p, sb_str(&name), NULL);
-				sb_printf(&name, "_6");
-				nftm_patch_chain(p, sb_str(&name), NULL);
-			}
-		sb_free(&body);
-	}
-out:
-	for (i = 0; i < nredo; i++)
-		free(redo[i].name);
-	free(redo);
-	json_decref(now);
-	sb_free(&name);
-	sb_free(&jumps);
-	sb_free(&cname);
-	return ok;
 }
 
 /*
@@ -490,6 +337,7 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 	json_t *now = json_object();
 	size_t n, i;
 
+	policy_patch_walks++; /* the counter a test reads: the slow path */
 	sb_init(&name);
 	sb_init(&jumps);
 	sb_init(&cname);
@@ -532,8 +380,10 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 /*
  * policy_patch for one context; p NULL: only whether it can (-1: the
  * model is built whole).  The buckets of the policies the change names
- * are refilled (policy_patch_buckets).  A move is a change of the
- * context's entry itself, which scope.c does not leave to a patch.  A
+ * are refilled: those around them (policy_near.c), else by a walk of
+ * the context (policy_patch_buckets).  A move names the policy moved and
+ * the one kept beside its old place (scope.c); more than scope.c indexes
+ * names the context's entry, which policy_patch does not patch.  A
  * tunnel policy makes it refuse: policy_vpn.c's chains hold every policy
  * of its context.
  */

@@ -23,6 +23,9 @@
 #define SCOPE_MAX_ITEMS 4096
 /* Depth of the deepest ancestor scope_add looks at (unit / route level). */
 #define SCOPE_DEPTH 4
+/* A policy context reordered with more entries moved than this is
+ * rebuilt whole: naming each place costs more than the model. */
+#define SCOPE_MOVED_MAX 64
 
 /* The ancestors of n from the top statement down: a[0] is at depth 1. */
 static size_t
@@ -185,6 +188,67 @@ scope_stand(struct host_scope *s, struct conf *next, const struct cnode *x)
 	    json_object_get(s->pols, ctx->val), x->val, json_string(q->val));
 }
 
+/*
+ * The nearest policy before o (of prev, else after it) that next has in
+ * effect at its place: not one of the nm moved (mv) and in effect.  Its
+ * block of buckets holds o's old place (policy_patch_near); NULL: none.
+ */
+static const struct cnode *
+scope_kept(struct conf *next, const struct cnode *nctx, const struct cnode *o,
+    const struct cnode *const *mv, size_t nm)
+{
+	for (int dir = 0; dir < 2; dir++)
+		for (const struct cnode *q = dir ? o->next : o->prev;
+		     q != NULL && q->sn == o->sn; q = dir ? q->next : q->prev) {
+			const struct cnode *n =
+			    conf_find(next, nctx, q->sn, q->val);
+			bool moved = false;
+			for (size_t k = 0; n != NULL && k < nm && !moved; k++)
+				moved = mv[k] == n;
+			if (n != NULL && !moved && policy_in(n))
+				return n;
+		}
+	return NULL;
+}
+
+/*
+ * A policy context reordered (DIFF_ORDER: old the context in prev, new
+ * its first policy in next) as the policies that moved, each named at its
+ * new place and its old place named by the policy kept beside it
+ * (scope_kept), as scope_stand names a deleted one's: policy_patch then
+ * refills those blocks of buckets, not the context (issue 13: a policy
+ * moved or renamed).  False: not such a list, or too many moved.
+ */
+static bool
+scope_moved(struct host_scope *s, struct conf *prev, struct conf *next,
+    const struct diff_item *it)
+{
+	const struct cnode *a[SCOPE_DEPTH], *mv[SCOPE_MOVED_MAX];
+	const struct cnode *ctx = it->old, *nctx = it->new->parent;
+	size_t nm;
+
+	if (scope_chain(ctx, a) != 3 || !scope_is(a[1], "policies") ||
+	    !scope_is(a[2], "policy") || ctx->val == NULL ||
+	    !scope_is(it->new, "policy"))
+		return false;
+	nm = diff_order_moved(it, mv, SCOPE_MOVED_MAX);
+	if (nm > SCOPE_MOVED_MAX)
+		return false;
+	for (size_t k = 0; k < nm; k++) {
+		const struct cnode *o =
+		    conf_find(prev, ctx, mv[k]->sn, mv[k]->val);
+		const struct cnode *q =
+		    o ? scope_kept(next, nctx, o, mv, nm) : NULL;
+		if (o != NULL && q == NULL)
+			return false; /* nothing kept its place */
+		scope_policy(s, ctx->val, mv[k]->val);
+		if (q != NULL)
+			scope_policy(s, ctx->val, q->val);
+	}
+	s->fw = true;
+	return true;
+}
+
 void
 scope_of(struct host_scope *s, struct conf *prev, struct conf *next)
 {
@@ -194,6 +258,9 @@ scope_of(struct host_scope *s, struct conf *prev, struct conf *next)
 	if (d.n > SCOPE_MAX_ITEMS)
 		scope_all(s);
 	for (size_t i = 0; i < d.n && d.n <= SCOPE_MAX_ITEMS; i++) {
+		if (d.v[i].kind == DIFF_ORDER &&
+		    scope_moved(s, prev, next, &d.v[i]))
+			continue;
 		scope_add(s, d.v[i].new ? d.v[i].new : d.v[i].old);
 		const struct cnode *o = d.v[i].old, *a[SCOPE_DEPTH];
 		if (d.v[i].kind == DIFF_DEL && scope_chain(o, a) == 4 &&

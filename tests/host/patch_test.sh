@@ -646,6 +646,65 @@ t_poll 10 nft_file_is_table "$t" &&
 	ok "after the deletions the table is the one hostd.nft describes" ||
 	{ bad "after the deletions the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
+# moves and renames among the policies left (issue 13 §1), a commit
+# each: each a patch equal to the whole model, none walks the context
+# whole (the moved policy is named at its new place and its old place by
+# the policy kept beside it: scope_moved, policy_patch_near's blocks).
+# Anchors in effect now (a bucket ends after them): p2 p19 p121 p183 p200
+# p226 p275 p309 p323 p352 p381; p131..p149 odd are inactive.
+v0=$(patched)
+w0=$(walks)
+{
+	echo configure
+	while read -r l; do printf '%s\ncommit\n' "${l//@/$p}"; done <<'MOVES'
+insert @ p250 before policy p2
+insert @ p260 after policy p399
+insert @ p155 before policy p152
+insert @ p170 after policy p300
+insert @ p226 before policy p160
+insert @ p165 after policy p275
+insert @ p250 after policy p330
+insert @ p2 after policy p340
+insert @ p260 before policy p200
+rename @ p190 to policy r190
+rename @ p309 to policy r309
+rename @ p3 to policy r3
+insert @ p180 after policy p131
+insert @ p323 after policy p183
+MOVES
+	printf 'insert %s p240 before policy p10\n' "$p"
+	printf 'insert %s p350 after policy p128\ncommit\n' "$p"
+} | cli >"$D/out11" 2>&1
+nc=$(grep -c "commit complete" "$D/out11")
+[ "$nc" = 15 ] || { bad "$nc of 15 moves and renames committed"; grep -i error "$D/out11" | head; }
+t_poll 20 test "$(patched)" -ge $((v0 + 15)) &&
+	ok "15 moves and renames: each a patch equal to the whole model" ||
+	bad "$(($(patched) - v0)) of 15 moves and renames verified as patches"
+[ -n "$w0" ] && [ "$(walks)" = "$w0" ] &&
+	ok "no move or rename walked the context whole" ||
+	bad "the context walked whole $(($(walks) - w0)) times of 15"
+grep -q "differs from the model built whole" "$D/hostd.log" &&
+	bad "a move's patched model differed from the whole model"
+grep -q "NOT ENFORCED" "$D/hostd.log" &&
+	bad "a move's transaction failed"
+t_poll 10 nft_file_is_table "$t" &&
+	ok "after the moves the table is the one hostd.nft describes" ||
+	{ bad "after the moves the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+# the table the patches left is the one a fresh hostd loads whole
+ruleset "$t" >"$D/moved.rules"
+mgd_stop
+t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
+	bad "the table outlived the appliance"
+: >"$D/hostd.log"
+mgd_start || { bad "mgd did not start again"; exit 1; }
+t_poll 30 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
+	bad "the fresh hostd loaded no table"
+t_poll 10 sh -c "ip netns exec $A nft list table inet $t >/dev/null 2>&1"
+ruleset "$t" >"$D/fresh2.rules"
+[ -s "$D/fresh2.rules" ] && cmp -s "$D/moved.rules" "$D/fresh2.rules" &&
+	ok "after the moves the table is the one a fresh hostd loads ($(wc -l <"$D/fresh2.rules") objects)" ||
+	{ bad "after the moves, patched and fresh tables differ"; diff "$D/moved.rules" "$D/fresh2.rules" | head -20; }
+
 if [ $fails -gt 0 ]; then
 	echo "--- hostd.log"
 	tail -40 "$D/hostd.log"
