@@ -181,6 +181,11 @@ host_next_clear(struct hostd *h)
 	h->next_conf = NULL;
 	free(h->next_txn);
 	h->next_txn = NULL;
+	if (h->next_scope != NULL)
+		scope_free(h->next_scope);
+	free(h->next_scope);
+	h->next_scope = NULL;
+	h->next_prev = NULL;
 }
 
 /*
@@ -362,7 +367,12 @@ done:
 	for (size_t i = nerr; i < errs->n; i++)
 		log_warn("check refused: %s %s: %s", errs->v[i].edit,
 		    errs->v[i].stmt ? errs->v[i].stmt : "", errs->v[i].msg);
-	scope_free(&s);
+	if (h->next_conf == next) {
+		h->next_scope = xmalloc(sizeof(*h->next_scope));
+		*h->next_scope = s; /* the apply's (host_apply) */
+		h->next_prev = prev;
+	} else
+		scope_free(&s);
 	sb_free(&err);
 	host_laps_end(h, &l, "hostd: check");
 }
@@ -674,7 +684,13 @@ host_apply(void *ctx, struct conf *prev, struct conf *next)
 	}
 	host_laps_start(&l);
 	host_hostname(h, prev, next);
-	host_scope(h, prev, next, &s);
+	if (h->next_scope != NULL && h->next_conf == next &&
+	    h->next_prev == prev) {
+		s = *h->next_scope; /* check's: the same trees */
+		free(h->next_scope);
+		h->next_scope = NULL;
+	} else
+		host_scope(h, prev, next, &s);
 	host_lap(&l, "scope");
 	/* Routes go before the addresses they use, and come after them. */
 	route_items(prev, &s, &pa);

@@ -72,6 +72,11 @@ struct hostd {
 	struct nftm *next_model;
 	struct nftm *next_patch; /* or a patch of model (nftm.h) */
 	struct conf *next_conf;	 /* the tree next_model was built from */
+	/* what changed from next_prev to next_conf (scope.c), found at
+	 * check and used again by the apply: a second diff of 40,000
+	 * policies costs as much as the first */
+	struct host_scope *next_scope;
+	struct conf *next_prev;
 	char *next_txn;
 	bool next_full; /* next_txn loads the whole table */
 	/* the first large table, loaded dormant after the reply to check
