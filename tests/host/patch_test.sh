@@ -690,6 +690,18 @@ grep -q "NOT ENFORCED" "$D/hostd.log" &&
 t_poll 10 nft_file_is_table "$t" &&
 	ok "after the moves the table is the one hostd.nft describes" ||
 	{ bad "after the moves the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
+# 65 moved in one commit: more than scope.c names one by one
+# (SCOPE_MOVED_MAX), so the model is built whole; the fresh hostd below
+# checks that table too
+{
+	echo configure
+	for i in $(seq 241 305); do printf 'insert %s p%d before policy p4\n' "$p" $i; done
+	echo commit
+} | cli >"$D/out12" 2>&1
+grep -q "commit complete" "$D/out12" || { bad "65 moves not committed"; tail -3 "$D/out12"; }
+t_poll 10 nft_file_is_table "$t" &&
+	ok "after 65 moves in one commit the table is the one hostd.nft describes" ||
+	{ bad "after 65 moves the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 # the table the patches left is the one a fresh hostd loads whole
 ruleset "$t" >"$D/moved.rules"
 mgd_stop
