@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <check.h>
 #include <event2/event.h>
 
+#include "lib/log.h"
 #include "lib/msg.h"
 #include "proto/link.h"
 #include "proto/proto_daemon.h"
@@ -604,7 +606,9 @@ END_TEST
  */
 START_TEST(test_large_change_bad_line)
 {
-	char want[64];
+	char want[64], logged[64], *logbuf = NULL;
+	size_t loglen = 0;
+	FILE *lf = open_memstream(&logbuf, &loglen);
 	json_t *a;
 	int i;
 
@@ -617,6 +621,8 @@ START_TEST(test_large_change_bad_line)
 		sb_printf(&t_large,
 		    "set security ike proposal M%d dh-group group14\n", k);
 	snprintf(want, sizeof(want), "(line %d: ", i + 1);
+	snprintf(logged, sizeof(logged), "did not parse (line %d)", i + 1);
+	log_init("test_link", lf);
 	a = t_op_large();
 	ck_assert_ptr_nonnull(a);
 	ck_assert(!msg_bool(a, "ok"));
@@ -626,6 +632,13 @@ START_TEST(test_large_change_bad_line)
 		want) != NULL,
 	    "no \"%s\" in the error", want);
 	json_decref(a);
+	/* the daemon's log says the change failed, not how fast it parsed */
+	log_flush();
+	log_init("test_link", NULL);
+	fclose(lf);
+	ck_assert_msg(strstr(logbuf, logged) != NULL, "log: %s", logbuf);
+	ck_assert_ptr_null(strstr(logbuf, "parsed in"));
+	free(logbuf);
 	sb_free(&t_large);
 }
 END_TEST
