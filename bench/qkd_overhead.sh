@@ -33,6 +33,7 @@ bench_name=qkd_overhead
 bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/qkd_overhead.XXXXXX")
 . "$here/lib.sh"
 trap 'rm -rf "$bench_tmp"' EXIT
+trap 'exit 130' INT TERM
 command -v tcpdump >/dev/null || bench_fail "tcpdump" "not installed (apt-get install tcpdump)"
 
 established() {	# how many IKE SAs SRX-A's iked logged
