@@ -9,7 +9,9 @@
  * route.c (static routes), pending.c (what waits for a device, and the
  * kernel's link notifications that end the wait), zones.c (zones, host-inbound
  * traffic, the ruleset skeleton), policy.c (policies, counters), nftm.c (the
- * ruleset as a model, loaded whole or as the difference), diag.c (ping,
+ * ruleset as a model, loaded whole or as the difference), ruleset.c (that
+ * model through a commit: check, dormant load, apply, hostd.nft, stop),
+ * laps.c (where a check's or an apply's time goes), diag.c (ping,
  * traceroute).  docs/host.md describes the rules.
  */
 #ifndef QSAFE_HOSTD_H
@@ -75,7 +77,7 @@ struct hostd {
 	char *next_txn;
 	bool next_full; /* next_txn loads the whole table */
 	/* the first large table, loaded dormant after the reply to check
-	 * (host_preload, bulk.c): the apply only wakes it */
+	 * (ruleset_preload, bulk.c): the apply only wakes it */
 	enum { HOST_BULK_NONE, HOST_BULK_DUE, HOST_BULK_DORMANT } bulk;
 	struct event *preload;
 	json_t *since;	       /* route key -> when hostd installed it */
@@ -86,7 +88,7 @@ struct hostd {
 	bool tracking;		/* table <table>_ct is loaded (host_track) */
 	bool stopping;		/* SIGTERM: the appliance stops */
 	struct nftm *old_model; /* out of force, freed when idle */
-	struct event *tidy;	/* host_tidy: after the reply */
+	struct event *tidy;	/* ruleset_tidy: after the reply */
 	bool save_due;		/* hostd.nft to rewrite when idle */
 	bool verify;		/* QSAFE_HOSTD_VERIFY: check each patch */
 	int64_t laps_ms;	/* steps' times logged above (host_laps_end) */

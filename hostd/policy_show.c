@@ -18,7 +18,7 @@
  * Runs text (nftm_text or nftm_delta) as one transaction.  Check runs the
  * very same transaction as a dry run (the kernel validates it and throws
  * it away), so a ruleset that passed check is the one apply loads; a
- * patch (nftm_patch_delta) is not dry-run (host_check says why).
+ * patch (nftm_patch_delta) is not dry-run (ruleset_check says why).
  */
 int
 policy_load(struct hostd *h, const char *text, bool dry_run, struct sb *err)

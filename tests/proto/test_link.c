@@ -30,7 +30,7 @@ struct t_ctx {
 	struct link_call *call;
 	int calls;
 	struct sb checked; /* the tree the last check was given */
-	/* armed by a check, as hostd arms its dormant load (hostd.c) */
+	/* armed by a check, as hostd arms its dormant load (hostd/ruleset.c) */
 	struct event *after_check;
 	bool spare_at_work;    /* the spare was made when that work ran */
 	bool spare_at_apply;   /* and when the apply came */
