@@ -73,8 +73,9 @@ pv_zone_elems(
  * route leads to one of the to-zone's (map pvt_<zone>).
  */
 static void
-pv_context(struct conf *c, struct nftm *m, const struct cnode *ctx)
+pv_context(struct policy_res *r, struct nftm *m, const struct cnode *ctx)
 {
+	struct conf *c = r->c;
 	char zf[POLICY_ZONE_MAX], zt[POLICY_ZONE_MAX];
 	struct sb chain, f, tomap, rules, counter, tail, val;
 
@@ -100,8 +101,7 @@ pv_context(struct conf *c, struct nftm *m, const struct cnode *ctx)
 			    sb_str(&counter));
 		else
 			sb_puts(&tail, "return"); /* it matched first */
-		policy_one(
-		    c, m, q, sb_str(&counter), sb_str(&tail), &rules, NULL);
+		policy_one(r, q, sb_str(&counter), sb_str(&tail), &rules, NULL);
 	}
 	nftm_rules(m, sb_str(&chain), sb_str(&rules));
 	nftm_name("pvf_", zf, &f);
@@ -164,8 +164,9 @@ pv_in(struct conf *c, struct nftm *m, const struct cnode *pol)
 }
 
 bool
-policy_vpn_model(struct conf *c, struct nftm *m)
+policy_vpn_model(struct policy_res *r, struct nftm *m)
 {
+	struct conf *c = r->c;
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
 	bool any = false;
 
@@ -191,7 +192,7 @@ policy_vpn_model(struct conf *c, struct nftm *m)
 			    "ct state new iifname vmap @pv_from\n");
 		}
 		any = true;
-		pv_context(c, m, p);
+		pv_context(r, m, p);
 	}
 	if (any)
 		pv_in(c, m, pol);
