@@ -360,6 +360,8 @@ int policy_addr(struct policy_res *r, const char *name, int depth,
 /* "permit", "reject" or "deny"; the VPN a policy tunnels to, or NULL. */
 const char *policy_action(const struct cnode *p);
 const char *policy_tunnel_vpn(const struct cnode *p);
+/* The same VPN, read through r (policy_res.c). */
+const char *policy_res_vpn(struct policy_res *r, const struct cnode *p);
 
 /* policy_show.c */
 /* Runs an nftables transaction (nftm_text, nftm_delta); 0 or -1. */

@@ -199,8 +199,7 @@ policy_verdict(
 	}
 }
 
-/* The VPN of `then permit tunnel ipsec-vpn V`, or NULL. */
-static const char *
+const char *
 policy_res_vpn(struct policy_res *r, const struct cnode *p)
 {
 	const struct cnode *t = policy_res_child(r, PSLOT_TUNNEL,

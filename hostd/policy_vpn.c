@@ -35,12 +35,11 @@
 
 /* Whether the context (from-zone A to-zone B) has a tunnel policy. */
 static bool
-pv_context_has_tunnel(const struct cnode *ctx)
+pv_context_has_tunnel(struct policy_res *r, const struct cnode *ctx)
 {
 	for (const struct cnode *q = ctx->first; q; q = q->next)
 		if (strcmp(q->sn->name, "policy") == 0 &&
-		    !cnode_is_inactive(q) &&
-		    host_path(q, "then permit tunnel ipsec-vpn") != NULL)
+		    !cnode_is_inactive(q) && policy_res_vpn(r, q) != NULL)
 			return true;
 	return false;
 }
@@ -95,7 +94,7 @@ pv_context(struct policy_res *r, struct nftm *m, const struct cnode *ctx)
 		sb_reset(&counter);
 		sb_reset(&tail);
 		policy_counter_name(ctx->val, q->val, &counter);
-		if (host_path(q, "then permit tunnel ipsec-vpn") != NULL)
+		if (policy_res_vpn(r, q) != NULL)
 			sb_printf(&tail,
 			    "counter name \"%s\" " PV_SET " accept",
 			    sb_str(&counter));
@@ -172,7 +171,7 @@ policy_vpn_model(struct policy_res *r, struct nftm *m)
 
 	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next) {
 		if (strcmp(p->sn->name, "policy") != 0 ||
-		    cnode_is_inactive(p) || !pv_context_has_tunnel(p))
+		    cnode_is_inactive(p) || !pv_context_has_tunnel(r, p))
 			continue;
 		if (!any) {
 			nftm_chain(m, "pv_pre",
