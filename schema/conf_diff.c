@@ -21,6 +21,17 @@ diff_push(struct diff *d, enum diff_kind k, const struct cnode *o,
 	d->n++;
 }
 
+unsigned long diff_lookups;
+
+/* conf_find, counted. */
+static const struct cnode *
+diff_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
+    const char *val)
+{
+	diff_lookups++;
+	return conf_find(c, parent, sn, val);
+}
+
 static bool
 str_eq(const char *a, const char *b)
 {
@@ -48,10 +59,10 @@ diff_order_changed(struct conf *oc, struct conf *nc, const struct cnode *o,
 		oe = oe->prev;
 	/* Old entries that survive, in old order, against new order. */
 	for (; oe && oe->sn == sn; oe = oe->next) {
-		if (conf_find(nc, n, sn, oe->val) == NULL)
+		if (diff_find(nc, n, sn, oe->val) == NULL)
 			continue;
 		while (ne && ne->sn == sn &&
-		    conf_find(oc, o, sn, ne->val) == NULL) {
+		    diff_find(oc, o, sn, ne->val) == NULL) {
 			/* A new entry before a surviving old one: moved. */
 			return true;
 		}
@@ -61,7 +72,7 @@ diff_order_changed(struct conf *oc, struct conf *nc, const struct cnode *o,
 	}
 	/* What is left must all be new. */
 	for (; ne && ne->sn == sn; ne = ne->next)
-		if (conf_find(oc, o, sn, ne->val) != NULL)
+		if (diff_find(oc, o, sn, ne->val) != NULL)
 			return true;
 	return false;
 }
@@ -84,7 +95,7 @@ static void
 diff_child(struct conf *oc, struct conf *nc, const struct cnode *o,
     const struct cnode *ne, struct diff *d)
 {
-	const struct cnode *oe = conf_find(oc, o, ne->sn, ne->val);
+	const struct cnode *oe = diff_find(oc, o, ne->sn, ne->val);
 
 	if (oe == NULL)
 		diff_push(d, DIFF_ADD, NULL, ne);
@@ -169,12 +180,12 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 			oe = oe->next;
 			ne = ne->next;
 		} else if (oe != NULL &&
-		    conf_find(nc, n, oe->sn, oe->val) == NULL) {
+		    diff_find(nc, n, oe->sn, oe->val) == NULL) {
 			diff_push(d, DIFF_DEL, oe, NULL);
 			oe = oe->next;
 			continue;
 		} else if (ne != NULL &&
-		    conf_find(oc, o, ne->sn, ne->val) == NULL) {
+		    diff_find(oc, o, ne->sn, ne->val) == NULL) {
 			ne = ne->next; /* added: pn, with po NULL */
 		} else {
 			free(v);
@@ -243,13 +254,13 @@ diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
 	if (dirty_only && diff_in_step(oc, nc, o, n, d))
 		return;
 	for (const struct cnode *oe = o->first; oe; oe = oe->next)
-		if (conf_find(nc, n, oe->sn, oe->val) == NULL)
+		if (diff_find(nc, n, oe->sn, oe->val) == NULL)
 			diff_push(d, DIFF_DEL, oe, NULL);
 	const struct snode *group = NULL;
 	for (const struct cnode *ne = n->first; ne; ne = ne->next) {
 		if (!dirty_only || (ne->flags & CN_DIRTY)) {
 			const struct cnode *oe =
-			    conf_find(oc, o, ne->sn, ne->val);
+			    diff_find(oc, o, ne->sn, ne->val);
 			if (oe == NULL)
 				diff_push(d, DIFF_ADD, NULL, ne);
 			else
@@ -394,6 +405,7 @@ diff_run_make(const struct diff_item *it, struct diff_run *r)
 	}
 	if (nold > 0)
 		qsort(pos, nold, sizeof(*pos), diff_pos_cmp);
+	diff_lookups += nold; /* each key sorted, then each searched */
 	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next)
 		r->n++;
 	r->seq = xcalloc(r->n + 1, sizeof(*r->seq));
@@ -406,6 +418,7 @@ diff_run_make(const struct diff_item *it, struct diff_run *r)
 	r->n = 0;
 	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next) {
 		key.val = e->val;
+		diff_lookups++;
 		hit = nold
 		    ? bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp)
 		    : NULL;

@@ -37,6 +37,9 @@ struct diff {
 void conf_diff(
     struct conf *old, struct conf *new, bool dirty_only, struct diff *out);
 void diff_free(struct diff *d);
+/* Keyed look-ups the diffs made (of a child in the other tree, of a key in
+ * a reordered list's sorted keys): tests read it, to bound a move's. */
+extern unsigned long diff_lookups;
 
 /* `show | compare` text (empty when there is no difference). */
 void diff_compare_text(const struct diff *d, struct sb *out);
