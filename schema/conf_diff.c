@@ -473,9 +473,15 @@ diff_run_make(const struct diff_item *it, struct diff_run *r)
 	prev = xcalloc(r->n + 1, sizeof(*prev));
 	if (!diff_run_named(it, oe, r, at, sur, &nsur))
 		diff_run_sorted(it, oe, r, at, sur, &nsur);
-	/* longest increasing run of old indexes (patience, n log n) */
+	/*
+	 * Longest increasing run of old indexes (patience, n log n).  An
+	 * entry after the longest run's end extends it: the search would
+	 * end there, and most entries of a list with a few moved do.
+	 */
 	for (size_t i = 0; i < nsur; i++) {
 		size_t lo = 0, hi = len;
+		if (len > 0 && at[tail[len - 1]] < at[i])
+			lo = hi = len;
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
 			if (at[tail[mid]] < at[i])
