@@ -184,8 +184,7 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 	while (oe != NULL || ne != NULL) {
 		const struct cnode *po = NULL, *pn = ne;
 		if (oe != NULL && diff_walk_met(&w, oe) != NULL) {
-			oe = oe->next; /* moved: paired when its new self was
-					  met */
+			oe = oe->next; /* moved: paired at its new self */
 			continue;
 		}
 		if (ne != NULL && (po = diff_walk_met(&w, ne)) != NULL) {
