@@ -15,6 +15,7 @@ pattern=$1 want=$2 script=$3
 shift 3
 out=$(mktemp "${TMPDIR:-/tmp}/bench-check.XXXXXX")
 trap 'rm -f "$out"' EXIT
+trap 'exit 130' INT TERM
 run=sh		# a bash script says so on its first line
 head -n 1 "$script" | grep -q bash && run=bash
 "$run" "$script" "$@" >"$out" 2>&1

@@ -20,13 +20,9 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 mgd=$build/mgd/mgd
 cli=$build/cli/cli
 . "$top/bench/lib.sh"
-bench_name=cli_start.sh
-bench_need "$build" "$mgd" "$cli"
+bench_setup cli_start.sh qsafe-clistart "$mgd" "$cli"
 [ -x /usr/bin/time ] || { echo "$bench_name: needs GNU time" >&2; exit 2; }
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-clistart.XXXXXX")
-bench_tmp=$dir
-bench_traps
+dir=$bench_tmp
 bench_ns_setup qsafe-clistart
 mgd_start
 step_has "show version" "qsafe" "$cli" --state-dir "$dir/state" -c "show version"

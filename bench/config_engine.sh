@@ -43,12 +43,9 @@ cli=$build/cli/cli
 gen=$build/bench/gen_config
 rtt=$build/bench/mgd_rtt
 . "$top/bench/lib.sh"
-bench_name=config_engine.sh
-bench_need "$build" "$mgd" "$cli" "$gen" "$rtt"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-bench.XXXXXX")
-bench_tmp=$dir
-bench_traps
+bench_setup config_engine.sh qsafe-bench "$mgd" "$cli" "$gen" "$rtt"
+dir=$bench_tmp
 
 conf=$dir/gen.set
 step "generate $gateways gateways" "$gen" "$gateways"

@@ -45,12 +45,9 @@ mgd=$build/mgd/mgd
 cli=$build/cli/cli
 gen=$build/bench/gen_shapes
 . "$top/bench/lib.sh"
-bench_name=config_shapes.sh
-bench_need "$build" "$mgd" "$cli" "$gen"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-shapes.XXXXXX")
-bench_tmp=$dir
-bench_traps
+bench_setup config_shapes.sh qsafe-shapes "$mgd" "$cli" "$gen"
+dir=$bench_tmp
 bench_ns_setup qsafe-bench
 
 # cpu: "name ticks" of mgd and each process it started, one a line.

@@ -23,6 +23,10 @@
 #
 #   bench_need BUILD PROG...            exits 2 unless every PROG is
 #                                       executable ("build BUILD first")
+#   bench_setup NAME PREFIX PROG...     the opening they share: bench_name
+#                                       NAME, bench_need "$build" PROG...,
+#                                       $bench_tmp a new directory
+#                                       PREFIX.XXXXXX, bench_traps
 #   bench_traps                         the EXIT trap: mgd_stop, the
 #                                       namespace $bench_ns deleted, and
 #                                       $bench_tmp removed (KEEP=1 keeps it)
@@ -113,6 +117,14 @@ bench_need() {
 		[ -x "$p" ] || { echo "$bench_name: build $b first" \
 		    "(ninja -C $b): no $p" >&2; exit 2; }
 	done
+}
+
+bench_setup() {
+	bench_name=$1 prefix=$2
+	shift 2
+	bench_need "$build" "$@"
+	bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+	bench_traps
 }
 
 bench_cleanup() {

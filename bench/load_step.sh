@@ -36,12 +36,9 @@ mgd=$build/mgd/mgd
 cli=$build/cli/cli
 gen=$build/bench/gen_shapes
 . "$top/bench/lib.sh"
-bench_name=load_step.sh
-bench_need "$build" "$mgd" "$cli" "$gen"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-step.XXXXXX")
-bench_tmp=$dir
-bench_traps
+bench_setup load_step.sh qsafe-step "$mgd" "$cli" "$gen"
+dir=$bench_tmp
 bench_ns_setup qsafe-step
 
 # procs: "name minflt majflt utime stime hugekB" of mgd and its children

@@ -41,6 +41,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 "${builds[1]}/bench/gen_shapes" firewall "$lines" >"$W/fw.set" || exit 1
 for k in 0 1; do
 	b=${names[$k]}

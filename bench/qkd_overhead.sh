@@ -32,7 +32,14 @@ N=${2:-10}
 bench_name=qkd_overhead
 bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/qkd_overhead.XXXXXX")
 . "$here/lib.sh"
-trap 'rm -rf "$bench_tmp"' EXIT
+# lab_init sets its own EXIT trap and lab_cleanup clears it: each is
+# followed by this one again, or $bench_tmp was left behind at every run
+overhead_exit() {
+	lab_cleanup
+	rm -rf "$bench_tmp"
+}
+trap overhead_exit EXIT
+trap 'exit 130' INT TERM
 command -v tcpdump >/dev/null || bench_fail "tcpdump" "not installed (apt-get install tcpdump)"
 
 established() {	# how many IKE SAs SRX-A's iked logged
@@ -63,6 +70,7 @@ setup() {
 measure() {
 	local ex=$1 out=$2 i n
 	lab_init "${QNTB_TAG:-qntb}"	# QNTB_TAG: the namespaces' prefix
+	trap overhead_exit EXIT
 	step "example $ex built" ex_build "$ex"
 	step_has "SRX-B made a responder only" "commit complete" qs_cli \
 	    "$LAB_DIR/srx-b" "configure; delete security ipsec vpn IPSEC_VPN establish-tunnels; commit"
@@ -85,6 +93,7 @@ measure() {
 	[ "$(wc -l <"$out")" -ge "$N" ] ||
 	    bench_fail "example $ex" "$(wc -l <"$out") setups on the wire, $N wanted"
 	lab_cleanup
+	trap overhead_exit EXIT
 }
 
 # pct FILE P: the P-th percentile (nearest rank) of FILE's numbers

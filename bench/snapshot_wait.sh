@@ -30,13 +30,9 @@ cli=$build/cli/cli
 gen=$build/bench/gen_shapes
 rtt=$build/bench/mgd_rtt
 . "$top/bench/lib.sh"
-bench_name=snapshot_wait.sh
-bench_need "$build" "$mgd" "$cli" "$gen" "$rtt"
 bench_timer=
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-snapwait.XXXXXX")
-bench_tmp=$dir
-bench_traps
+bench_setup snapshot_wait.sh qsafe-snapwait "$mgd" "$cli" "$gen" "$rtt"
+dir=$bench_tmp
 bench_ns_setup qsafe-snapwait
 
 step "generate the firewall shape" "$gen" firewall "$lines"

@@ -9,7 +9,9 @@
  * route.c (static routes), pending.c (what waits for a device, and the
  * kernel's link notifications that end the wait), zones.c (zones, host-inbound
  * traffic, the ruleset skeleton), policy.c (policies, counters), nftm.c (the
- * ruleset as a model, loaded whole or as the difference), diag.c (ping,
+ * ruleset as a model, loaded whole or as the difference), ruleset.c (that
+ * model through a commit: check, dormant load, apply, hostd.nft, stop),
+ * laps.c (where a check's or an apply's time goes), diag.c (ping,
  * traceroute).  docs/host.md describes the rules.
  */
 #ifndef QSAFE_HOSTD_H
@@ -80,7 +82,7 @@ struct hostd {
 	char *next_txn;
 	bool next_full; /* next_txn loads the whole table */
 	/* the first large table, loaded dormant after the reply to check
-	 * (host_preload, bulk.c): the apply only wakes it */
+	 * (ruleset_preload, bulk.c): the apply only wakes it */
 	enum { HOST_BULK_NONE, HOST_BULK_DUE, HOST_BULK_DORMANT } bulk;
 	struct event *preload;
 	json_t *since;	       /* route key -> when hostd installed it */
@@ -91,7 +93,7 @@ struct hostd {
 	bool tracking;		/* table <table>_ct is loaded (host_track) */
 	bool stopping;		/* SIGTERM: the appliance stops */
 	struct nftm *old_model; /* out of force, freed when idle */
-	struct event *tidy;	/* host_tidy: after the reply */
+	struct event *tidy;	/* ruleset_tidy: after the reply */
 	bool save_due;		/* hostd.nft to rewrite when idle */
 	bool verify;		/* QSAFE_HOSTD_VERIFY: check each patch */
 	int64_t laps_ms;	/* steps' times logged above (host_laps_end) */
@@ -276,12 +278,48 @@ const char *zones_of_unit(struct conf *c, const char *unit);
 void zones_services(
     const struct cnode *zone, const struct cnode *ifc, json_t *arr);
 
+/* policy_res.c: what a policy's rules look up, resolved once per model or
+ * patch (policy_res_init .. policy_res_fini around the calls below). */
+enum policy_slot {
+	PSLOT_MATCH,
+	PSLOT_THEN,
+	PSLOT_PERMIT,
+	PSLOT_REJECT,
+	PSLOT_TUNNEL,
+	PSLOT_VPN,
+	PSLOT_SRC_EXCL,
+	PSLOT_DST_EXCL,
+	PSLOT_PREFIX,
+	PSLOT_RANGE,
+	PSLOT_TO,
+	PSLOT_HIGH,
+	PSLOT_N
+};
+struct policy_book {
+	const struct cnode *book;	/* an address-book in effect */
+	const struct snode *addr, *set; /* its kinds address, address-set */
+};
+struct policy_sn {
+	const struct snode *parent, *child;
+};
+struct policy_res {
+	struct conf *c;
+	struct policy_book *books; /* in the tree's order */
+	size_t nbooks;
+	struct policy_sn sn[PSLOT_N]; /* the last look-up of each slot */
+};
+void policy_res_init(struct policy_res *r, struct conf *c);
+void policy_res_fini(struct policy_res *r);
+/* cnode_child(n, name), name's schema node kept in slot k. */
+const struct cnode *policy_res_child(struct policy_res *r, enum policy_slot k,
+    const struct cnode *n, const char *name);
+
 /* policy.c */
 #define POLICY_SET_DEPTH 8 /* nesting of address sets */
 /* The policies and the forward chain, into m (zones_model calls it). */
 void policy_model(struct conf *c, struct nftm *m, struct verrs *errs);
 /* The match rules of policy p ending in its verdict, or tail if not NULL. */
-void policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
+void policy_one(struct policy_res *r, const struct cnode *p,
     const char *counter, const char *tail, struct sb *out, struct verrs *errs);
 /* The zone entry named zone (a security-zone, or "management"), or NULL. */
 const struct cnode *policy_zone(struct conf *c, const char *zone);
@@ -291,8 +329,9 @@ void policy_ctx_zones(const char *key, char zf[static POLICY_ZONE_MAX],
     char zt[static POLICY_ZONE_MAX]);
 /* The chain of policy q of context ctx ("" global) and its rules; true
  * when it counts on a named counter (policy.c). */
-bool policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
-    struct sb *chain, struct sb *rules, struct sb *rules6, struct verrs *errs);
+bool policy_chain_rules(struct policy_res *r, const char *ctx,
+    const struct cnode *q, struct sb *chain, struct sb *rules,
+    struct sb *rules6, struct verrs *errs);
 /* Whether q is a policy in effect (an entry `policy`, active); policy_in:
  * the same for a child of a context in effect (its own flag only). */
 bool policy_is(const struct cnode *q);
@@ -316,12 +355,12 @@ bool policy_bucket_ends(
  * of chain name_6 (IPv6 packets) to body6 when it has one (true); the
  * named counters of tunnel policies declared in m, if not NULL.
  */
-bool policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
+bool policy_bucket_rules(struct policy_res *r, struct nftm *m, const char *ctx,
     const struct cnode *first, size_t n, const char *name, struct sb *body,
     struct sb *body6, struct verrs *errs);
 /* The chains of that bucket (name, and name_6 when it has one) and their
  * rules, into m (policy_bucket_rules). */
-void policy_bucket_model(struct conf *c, struct nftm *m, const char *ctx,
+void policy_bucket_model(struct policy_res *r, struct nftm *m, const char *ctx,
     const struct cnode *first, size_t n, const char *name, struct verrs *errs);
 /* A side's addresses of one family ("a, b/L, c-d") as a raw match of the
  * network header, appended to out with a space (policy_raw.c); false
@@ -334,18 +373,20 @@ bool policy_raw(
  * Then the forward chain's rules for the tunnel device, dflt the
  * default policy's verdict.
  */
-bool policy_vpn_model(struct conf *c, struct nftm *m);
+bool policy_vpn_model(struct policy_res *r, struct nftm *m);
 void policy_vpn_forward(const char *dflt, struct sb *rules);
 /* The counter of policy name in context ctx ("from<US>to", "" global):
  * pol_<hash>; its chain is p_<hash>. */
 void policy_counter_name(const char *ctx, const char *name, struct sb *out);
 /* The addresses of address-book entry name, nftables elements appended
  * to v4 / v6 (", "-separated); 0, or -1 with why. */
-int policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
-    struct sb *v6, struct sb *why);
+int policy_addr(struct policy_res *r, const char *name, int depth,
+    struct sb *v4, struct sb *v6, struct sb *why);
 /* "permit", "reject" or "deny"; the VPN a policy tunnels to, or NULL. */
 const char *policy_action(const struct cnode *p);
 const char *policy_tunnel_vpn(const struct cnode *p);
+/* The same VPN, read through r (policy_res.c). */
+const char *policy_res_vpn(struct policy_res *r, const struct cnode *p);
 
 /* policy_show.c */
 /* Runs an nftables transaction (nftm_text, nftm_delta); 0 or -1. */

@@ -19,12 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-
 #include "hostd/hostd.h"
 #include "lib/pvpn.h"
-
-#define POLICY_SET_DEPTH 8 /* nesting of address sets */
 
 /* Junos predefined applications -> nftables matches; ';' separates rules. */
 static const struct {
@@ -70,88 +66,6 @@ policy_app(const char *name)
 	return NULL;
 }
 
-/* ---- address book ------------------------------------------------ */
-
-static const struct cnode *
-policy_book_find(struct conf *c, const char *kind, const char *name)
-{
-	struct cnode *sec =
-	    (struct cnode *)cnode_child(conf_root(c), "security");
-	const struct snode *sn;
-	const struct cnode *a;
-
-	for (const struct cnode *b = sec ? sec->first : NULL; b; b = b->next) {
-		if (strcmp(b->sn->name, "address-book") != 0 ||
-		    cnode_is_inactive(b) ||
-		    (sn = snode_child(b->sn, kind)) == NULL)
-			continue;
-		/* the tree's hash table: a policy costs O(1) per address */
-		a = conf_find(c, b, sn, name);
-		if (a != NULL && !cnode_is_inactive(a))
-			return a;
-	}
-	return NULL;
-}
-
-/*
- * Appends the elements of address (or address-set) name to v4 / v6 as
- * nftables set elements.  0, or -1 with a message in why.
- */
-int
-policy_addr(struct conf *c, const char *name, int depth, struct sb *v4,
-    struct sb *v6, struct sb *why)
-{
-	const struct cnode *a = policy_book_find(c, "address", name), *x;
-
-	if (a != NULL) {
-		struct sb *to;
-		if ((x = cnode_child(a, "ip-prefix")) != NULL) {
-			to = strchr(x->val, ':') ? v6 : v4;
-			sb_printf(to, "%s%s", to->len ? ", " : "", x->val);
-			return 0;
-		}
-		/* IPv4 only: the schema types both ends ipv4addr, as Junos */
-		if ((x = cnode_child(a, "range-address")) != NULL) {
-			const struct cnode *hi = host_path(x, "to range-high");
-			struct in_addr lo4, hi4;
-			/* nft refuses a range that ends before it starts */
-			if (hi != NULL &&
-			    inet_pton(AF_INET, x->val, &lo4) == 1 &&
-			    inet_pton(AF_INET, hi->val, &hi4) == 1 &&
-			    ntohl(hi4.s_addr) < ntohl(lo4.s_addr)) {
-				sb_printf(why,
-				    "address %s: range-address %s to"
-				    " range-high %s ends before it starts",
-				    name, x->val, hi->val);
-				return -1;
-			}
-			sb_printf(v4, "%s%s-%s", v4->len ? ", " : "", x->val,
-			    hi ? hi->val : x->val);
-			return 0;
-		}
-		sb_printf(why,
-		    "address %s: only ip-prefix and range-address"
-		    " addresses can be applied",
-		    name);
-		return -1;
-	}
-	a = policy_book_find(c, "address-set", name);
-	if (a == NULL || depth >= POLICY_SET_DEPTH) {
-		sb_printf(why,
-		    a ? "address-set %s nests too deeply"
-		      : "address %s is not defined in the address book",
-		    name);
-		return -1;
-	}
-	for (x = a->first; x; x = x->next)
-		if ((strcmp(x->sn->name, "address") == 0 ||
-			strcmp(x->sn->name, "address-set") == 0) &&
-		    !cnode_is_inactive(x) &&
-		    policy_addr(c, x->val, depth + 1, v4, v6, why) == -1)
-			return -1;
-	return 0;
-}
-
 /* ---- rules ------------------------------------------------------- */
 
 /*
@@ -183,8 +97,8 @@ policy_error(struct verrs *errs, const struct cnode *at, const char *stmt,
 }
 
 static void
-policy_side(struct conf *c, const struct cnode *match, const char *leaf,
-    struct policy_side *s, struct verrs *errs)
+policy_side(struct policy_res *r, const struct cnode *match, const char *leaf,
+    enum policy_slot excl, struct policy_side *s, struct verrs *errs)
 {
 	struct sb why, stmt;
 	bool named = false;
@@ -203,7 +117,7 @@ policy_side(struct conf *c, const struct cnode *match, const char *leaf,
 			s->any4 = true;
 		else if (strcmp(a->val, "any-ipv6") == 0)
 			s->any6 = true;
-		else if (policy_addr(c, a->val, 0, &s->el4, &s->el6, &why) ==
+		else if (policy_addr(r, a->val, 0, &s->el4, &s->el6, &why) ==
 		    -1) {
 			sb_reset(&stmt);
 			sb_printf(&stmt, "%s %s", leaf, a->val);
@@ -215,7 +129,7 @@ policy_side(struct conf *c, const struct cnode *match, const char *leaf,
 		s->any4 = s->any6 = true;
 	sb_reset(&stmt);
 	sb_printf(&stmt, "%s-excluded", leaf);
-	s->excluded = cnode_child(match, sb_str(&stmt)) != NULL;
+	s->excluded = policy_res_child(r, excl, match, sb_str(&stmt)) != NULL;
 	sb_free(&why);
 	sb_free(&stmt);
 }
@@ -285,45 +199,64 @@ policy_verdict(
 	}
 }
 
-/* The VPN of `then permit tunnel ipsec-vpn V`, or NULL. */
+const char *
+policy_res_vpn(struct policy_res *r, const struct cnode *p)
+{
+	const struct cnode *t = policy_res_child(r, PSLOT_TUNNEL,
+	    policy_res_child(r, PSLOT_PERMIT,
+		policy_res_child(r, PSLOT_THEN, p, "then"), "permit"),
+	    "tunnel");
+	const struct cnode *v = policy_res_child(r, PSLOT_VPN, t, "ipsec-vpn");
+
+	return t && !cnode_is_inactive(t) && v ? v->val : NULL;
+}
+
+static const char *
+policy_res_action(struct policy_res *r, const struct cnode *p)
+{
+	const struct cnode *then = policy_res_child(r, PSLOT_THEN, p, "then");
+
+	if (policy_res_child(r, PSLOT_PERMIT, then, "permit"))
+		return "permit";
+	if (policy_res_child(r, PSLOT_REJECT, then, "reject"))
+		return "reject";
+	return "deny";
+}
+
+/* (a resolver of no tree: its slots are all these need) */
 const char *
 policy_tunnel_vpn(const struct cnode *p)
 {
-	const struct cnode *t = host_path(p, "then permit tunnel");
+	struct policy_res r = { 0 };
 
-	return t && !cnode_is_inactive(t) ? cnode_child_val(t, "ipsec-vpn")
-					  : NULL;
+	return policy_res_vpn(&r, p);
 }
 
 const char *
 policy_action(const struct cnode *p)
 {
-	const struct cnode *then = cnode_child(p, "then");
+	struct policy_res r = { 0 };
 
-	if (cnode_child(then, "permit"))
-		return "permit";
-	if (cnode_child(then, "reject"))
-		return "reject";
-	return "deny";
+	return policy_res_action(&r, p);
 }
 
 /*
- * A rule per application of policy p after the address matches pre,
- * ending in p's verdict, or in tail when it is not NULL (policy_pv_*).
+ * A rule per application of a policy after the address matches pre,
+ * ending in the policy's verdict action ("tunnel", or policy_action's),
+ * or in tail when it is not NULL (policy_pv_*).
  */
 static void
-policy_emit(const struct cnode *p, const char *pre, const char *counter,
+policy_emit(const char *action, const char *pre, const char *counter,
     const char *tail, struct sb *out)
 {
 	if (tail != NULL)
 		sb_printf(out, "\t\t%s%s\n", pre, tail);
 	else
-		policy_verdict(pre, counter,
-		    policy_tunnel_vpn(p) ? "tunnel" : policy_action(p), out);
+		policy_verdict(pre, counter, action, out);
 }
 
 static void
-policy_apps_rules(const struct cnode *p, const struct cnode *match,
+policy_apps_rules(const char *action, const struct cnode *match,
     const char *pre, const char *counter, const char *tail, struct verrs *errs,
     struct sb *out)
 {
@@ -351,16 +284,16 @@ policy_apps_rules(const struct cnode *p, const struct cnode *match,
 		char *save = NULL;
 		snprintf(buf, sizeof(buf), "%s", am);
 		if (buf[0] == '\0')
-			policy_emit(p, pre, counter, tail, out);
+			policy_emit(action, pre, counter, tail, out);
 		for (char *r = strtok_r(buf, ";", &save); r;
 		     r = strtok_r(NULL, ";", &save)) {
 			sb_reset(&m);
 			sb_printf(&m, "%s%s ", pre, r);
-			policy_emit(p, sb_str(&m), counter, tail, out);
+			policy_emit(action, sb_str(&m), counter, tail, out);
 		}
 	}
 	if (!apps)
-		policy_emit(p, pre, counter, tail, out);
+		policy_emit(action, pre, counter, tail, out);
 	sb_free(&m);
 }
 
@@ -373,10 +306,13 @@ policy_apps_rules(const struct cnode *p, const struct cnode *match,
  * both), for a chain that tells the family (policy_bucket_rules).
  */
 static void
-policy_fam(struct conf *c, const struct cnode *p, const char *counter,
-    const char *tail, bool raw, struct sb *out[2], struct verrs *errs)
+policy_fam(struct policy_res *r, const struct cnode *p, const char *vpn,
+    const char *counter, const char *tail, bool raw, struct sb *out[2],
+    struct verrs *errs)
 {
-	const struct cnode *match = cnode_child(p, "match");
+	const struct cnode *match =
+	    policy_res_child(r, PSLOT_MATCH, p, "match");
+	const char *action = vpn ? "tunnel" : policy_res_action(r, p);
 	struct policy_side src = { 0 }, dst = { 0 };
 	struct sb pre;
 	size_t mark = out[0]->len;
@@ -386,8 +322,9 @@ policy_fam(struct conf *c, const struct cnode *p, const char *counter,
 	sb_init(&src.el6);
 	sb_init(&dst.el4);
 	sb_init(&dst.el6);
-	policy_side(c, match, "source-address", &src, errs);
-	policy_side(c, match, "destination-address", &dst, errs);
+	policy_side(r, match, "source-address", PSLOT_SRC_EXCL, &src, errs);
+	policy_side(
+	    r, match, "destination-address", PSLOT_DST_EXCL, &dst, errs);
 	bool anyaddr = src.any4 && src.any6 && dst.any4 && dst.any6 &&
 	    !src.excluded && !dst.excluded;
 	for (int fam = 0; fam < (anyaddr ? 1 : 2); fam++) {
@@ -399,7 +336,7 @@ policy_fam(struct conf *c, const struct cnode *p, const char *counter,
 		    !policy_side_match(&dst, fam, "daddr", raw, &pre))
 			continue;
 		policy_apps_rules(
-		    p, match, sb_str(&pre), counter, tail, errs, out[fam]);
+		    action, match, sb_str(&pre), counter, tail, errs, out[fam]);
 		errs = NULL; /* an unknown application: one error */
 	}
 	if (anyaddr && out[1] != out[0] && out[0]->len > mark)
@@ -413,13 +350,12 @@ policy_fam(struct conf *c, const struct cnode *p, const char *counter,
 }
 
 void
-policy_one(struct conf *c, struct nftm *m, const struct cnode *p,
-    const char *counter, const char *tail, struct sb *out, struct verrs *errs)
+policy_one(struct policy_res *r, const struct cnode *p, const char *counter,
+    const char *tail, struct sb *out, struct verrs *errs)
 {
 	struct sb *o[2] = { out, out };
 
-	(void)m;
-	policy_fam(c, p, counter, tail, false, o, errs);
+	policy_fam(r, p, policy_res_vpn(r, p), counter, tail, false, o, errs);
 }
 
 void
@@ -471,33 +407,34 @@ policy_counter_name(const char *ctx, const char *name, struct sb *out)
  * for a bucket (policy_fam raw), an IPv6 packet's into rules6.
  */
 bool
-policy_chain_rules(struct conf *c, const char *ctx, const struct cnode *q,
+policy_chain_rules(struct policy_res *r, const char *ctx, const struct cnode *q,
     struct sb *chain, struct sb *rules, struct sb *rules6, struct verrs *errs)
 {
 	struct sb counter;
-	bool named = policy_tunnel_vpn(q) != NULL;
+	const char *vpn = policy_res_vpn(r, q);
+	bool named = vpn != NULL;
 	struct sb *o[2] = { rules, rules6 ? rules6 : rules };
 
 	sb_init(&counter);
 	policy_counter_name(ctx, q->val, &counter);
 	sb_reset(chain);
 	sb_printf(chain, "p_%s", sb_str(&counter) + 4);
-	policy_fam(c, q, named ? sb_str(&counter) : NULL, NULL, rules6 != NULL,
-	    o, errs);
+	policy_fam(r, q, vpn, named ? sb_str(&counter) : NULL, NULL,
+	    rules6 != NULL, o, errs);
 	sb_free(&counter);
 	return named;
 }
 
 /* Declares the policy's chain (and counter); its name to chain. */
 static void
-policy_chain(struct conf *c, struct nftm *m, const char *ctx,
+policy_chain(struct policy_res *r, struct nftm *m, const char *ctx,
     const struct cnode *q, struct sb *chain, struct verrs *errs)
 {
 	struct sb rules, counter;
 
 	sb_init(&rules);
 	sb_init(&counter);
-	if (policy_chain_rules(c, ctx, q, chain, &rules, NULL, errs)) {
+	if (policy_chain_rules(r, ctx, q, chain, &rules, NULL, errs)) {
 		sb_printf(&counter, "pol_%s", sb_str(chain) + 2);
 		nftm_counter(m, sb_str(&counter));
 	}
@@ -527,9 +464,10 @@ policy_in(const struct cnode *q)
  * changes is its bucket refilled.
  */
 static void
-policy_context(
-    struct conf *c, struct nftm *m, const struct cnode *p, struct verrs *errs)
+policy_context(struct policy_res *r, struct nftm *m, const struct cnode *p,
+    struct verrs *errs)
 {
+	struct conf *c = r->c;
 	char zf[POLICY_ZONE_MAX], zt[POLICY_ZONE_MAX];
 	const struct cnode *from, *to;
 	struct sb f, tomap, ctx, chain, rules, key;
@@ -549,7 +487,7 @@ policy_context(
 	for (const struct cnode *q = p->first;
 	     (q = policy_bucket(p->val, q, &first, &n, &chain)), first;) {
 		policy_bucket_model(
-		    c, m, p->val, first, n, sb_str(&chain), errs);
+		    r, m, p->val, first, n, sb_str(&chain), errs);
 		sb_printf(&rules, "jump %s\n", sb_str(&chain));
 	}
 	nftm_rules(m, sb_str(&ctx), sb_str(&rules));
@@ -601,7 +539,7 @@ done:
  * as its set zif_<hash>; any: no match) jumping to the policy's chain.
  */
 static void
-policy_global(struct conf *c, struct nftm *m, const struct cnode *q,
+policy_global(struct policy_res *r, struct nftm *m, const struct cnode *q,
     struct sb *out, struct verrs *errs)
 {
 	const struct cnode *match = cnode_child(q, "match");
@@ -616,7 +554,7 @@ policy_global(struct conf *c, struct nftm *m, const struct cnode *q,
 		policy_error(errs, host_path(q, "then permit"), "tunnel",
 		    "A global policy cannot tunnel to a policy-based VPN"
 		    " here: put it in a from-zone/to-zone context");
-	policy_chain(c, m, "", q, &chain, errs);
+	policy_chain(r, m, "", q, &chain, errs);
 	for (int d = 0; d < 2; d++) {
 		bool any = true;
 		sb_init(&side[d]);
@@ -659,17 +597,19 @@ policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
 	const struct cnode *dp = cnode_child(pol, "default-policy");
 	const struct cnode *g = cnode_child(pol, "global");
+	struct policy_res r;
 	struct sb rules;
 
+	policy_res_init(&r, c);
 	sb_init(&rules);
 	nftm_set(m, "fwd_from", "type ifname : verdict", false);
 	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next)
 		if (strcmp(p->sn->name, "policy") == 0 && !cnode_is_inactive(p))
-			policy_context(c, m, p, errs);
+			policy_context(&r, m, p, errs);
 	nftm_chain(m, "global", NULL);
 	for (const struct cnode *q = g ? g->first : NULL; q; q = q->next)
 		if (strcmp(q->sn->name, "policy") == 0 && !cnode_is_inactive(q))
-			policy_global(c, m, q, &rules, errs);
+			policy_global(&r, m, q, &rules, errs);
 	nftm_rules(m, "global", sb_str(&rules));
 	nftm_counter(m, "default_policy");
 	sb_reset(&rules);
@@ -677,7 +617,7 @@ policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 	    "ct state established,related accept\n"
 	    "ct state invalid drop\n");
 	/* policy_vpn.c: into and out of the policy-based VPNs' device */
-	if (policy_vpn_model(c, m))
+	if (policy_vpn_model(&r, m))
 		policy_vpn_forward(
 		    cnode_child(dp, "permit-all") ? "accept" : "drop", &rules);
 	sb_printf(&rules,
@@ -691,4 +631,5 @@ policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 	    cnode_child(dp, "permit-all") ? "accept" : "drop");
 	nftm_rules(m, "forward", sb_str(&rules));
 	sb_free(&rules);
+	policy_res_fini(&r);
 }

@@ -119,7 +119,7 @@ policy_bucket_bodies(const char *name, const struct sb *v4, const struct sb *v6,
 }
 
 bool
-policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
+policy_bucket_rules(struct policy_res *r, struct nftm *m, const char *ctx,
     const struct cnode *first, size_t n, const char *name, struct sb *body,
     struct sb *body6, struct verrs *errs)
 {
@@ -139,7 +139,7 @@ policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
 		sb_reset(&rules[0]);
 		sb_reset(&rules[1]);
 		if (policy_chain_rules(
-			c, ctx, q, &tag, &rules[0], &rules[1], errs)) {
+			r, ctx, q, &tag, &rules[0], &rules[1], errs)) {
 			if (m != NULL) {
 				sb_reset(&counter);
 				sb_printf(&counter, "pol_%s", sb_str(&tag) + 2);
@@ -160,7 +160,7 @@ policy_bucket_rules(struct conf *c, struct nftm *m, const char *ctx,
 }
 
 void
-policy_bucket_model(struct conf *c, struct nftm *m, const char *ctx,
+policy_bucket_model(struct policy_res *r, struct nftm *m, const char *ctx,
     const struct cnode *first, size_t n, const char *name, struct verrs *errs)
 {
 	struct sb body, body6, six;
@@ -169,7 +169,7 @@ policy_bucket_model(struct conf *c, struct nftm *m, const char *ctx,
 	sb_init(&body6);
 	sb_init(&six);
 	if (policy_bucket_rules(
-		c, m, ctx, first, n, name, &body, &body6, errs)) {
+		r, m, ctx, first, n, name, &body, &body6, errs)) {
 		sb_printf(&six, "%s_6", name);
 		nftm_chain(m, sb_str(&six), NULL);
 		nftm_rules(m, sb_str(&six), sb_str(&body6));

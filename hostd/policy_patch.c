@@ -183,10 +183,12 @@ static void
 policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
     const json_t *skip, const json_t *books, struct nftm *p, struct verrs *errs)
 {
+	struct policy_res r;
 	struct sb chain, rules;
 
 	if (json_object_size(books) == 0)
 		return;
+	policy_res_init(&r, c);
 	sb_init(&chain);
 	sb_init(&rules);
 	for (const struct cnode *q = x ? x->first : NULL; q; q = q->next) {
@@ -196,11 +198,12 @@ policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
 		    !policy_patch_uses(q, books))
 			continue;
 		sb_reset(&rules);
-		policy_chain_rules(c, ctx, q, &chain, &rules, NULL, errs);
+		policy_chain_rules(&r, ctx, q, &chain, &rules, NULL, errs);
 		nftm_patch_chain(p, sb_str(&chain), sb_str(&rules));
 	}
 	sb_free(&chain);
 	sb_free(&rules);
+	policy_res_fini(&r);
 }
 
 /*
@@ -301,21 +304,24 @@ void
 policy_patch_refill(struct conf *c, const char *ctx, const struct cnode *first,
     size_t n, const char *name, struct nftm *p, struct verrs *errs)
 {
+	struct policy_res r;
 	struct sb rules, rules6, six;
 
+	policy_res_init(&r, c);
 	sb_init(&rules);
 	sb_init(&rules6);
 	sb_init(&six);
 	sb_printf(&six, "%s_6", name);
 	nftm_patch_chain(p, sb_str(&six),
 	    policy_bucket_rules(
-		c, NULL, ctx, first, n, name, &rules, &rules6, errs)
+		&r, NULL, ctx, first, n, name, &rules, &rules6, errs)
 		? sb_str(&rules6)
 		: NULL);
 	nftm_patch_chain(p, name, sb_str(&rules));
 	sb_free(&rules);
 	sb_free(&rules6);
 	sb_free(&six);
+	policy_res_fini(&r);
 }
 
 /*

@@ -18,7 +18,7 @@
  * Runs text (nftm_text or nftm_delta) as one transaction.  Check runs the
  * very same transaction as a dry run (the kernel validates it and throws
  * it away), so a ruleset that passed check is the one apply loads; a
- * patch (nftm_patch_delta) is not dry-run (host_check says why).
+ * patch (nftm_patch_delta) is not dry-run (ruleset_check says why).
  */
 int
 policy_load(struct hostd *h, const char *text, bool dry_run, struct sb *err)
@@ -122,8 +122,10 @@ static json_t *
 policy_resolved(struct conf *c, const struct cnode *m)
 {
 	json_t *res = json_object();
+	struct policy_res r;
 	struct sb v4, v6, why;
 
+	policy_res_init(&r, c);
 	sb_init(&v4);
 	sb_init(&v6);
 	sb_init(&why);
@@ -135,7 +137,7 @@ policy_resolved(struct conf *c, const struct cnode *m)
 		sb_reset(&v4);
 		sb_reset(&v6);
 		sb_reset(&why);
-		if (policy_addr(c, a->val, 0, &v4, &v6, &why) == 0)
+		if (policy_addr(&r, a->val, 0, &v4, &v6, &why) == 0)
 			json_object_set_new(res, a->val,
 			    json_sprintf("%s%s%s", sb_str(&v4),
 				v4.len && v6.len ? ", " : "", sb_str(&v6)));
@@ -143,6 +145,7 @@ policy_resolved(struct conf *c, const struct cnode *m)
 	sb_free(&v4);
 	sb_free(&v6);
 	sb_free(&why);
+	policy_res_fini(&r);
 	return res;
 }
 

@@ -35,12 +35,11 @@
 
 /* Whether the context (from-zone A to-zone B) has a tunnel policy. */
 static bool
-pv_context_has_tunnel(const struct cnode *ctx)
+pv_context_has_tunnel(struct policy_res *r, const struct cnode *ctx)
 {
 	for (const struct cnode *q = ctx->first; q; q = q->next)
 		if (strcmp(q->sn->name, "policy") == 0 &&
-		    !cnode_is_inactive(q) &&
-		    host_path(q, "then permit tunnel ipsec-vpn") != NULL)
+		    !cnode_is_inactive(q) && policy_res_vpn(r, q) != NULL)
 			return true;
 	return false;
 }
@@ -73,8 +72,9 @@ pv_zone_elems(
  * route leads to one of the to-zone's (map pvt_<zone>).
  */
 static void
-pv_context(struct conf *c, struct nftm *m, const struct cnode *ctx)
+pv_context(struct policy_res *r, struct nftm *m, const struct cnode *ctx)
 {
+	struct conf *c = r->c;
 	char zf[POLICY_ZONE_MAX], zt[POLICY_ZONE_MAX];
 	struct sb chain, f, tomap, rules, counter, tail, val;
 
@@ -94,14 +94,13 @@ pv_context(struct conf *c, struct nftm *m, const struct cnode *ctx)
 		sb_reset(&counter);
 		sb_reset(&tail);
 		policy_counter_name(ctx->val, q->val, &counter);
-		if (host_path(q, "then permit tunnel ipsec-vpn") != NULL)
+		if (policy_res_vpn(r, q) != NULL)
 			sb_printf(&tail,
 			    "counter name \"%s\" " PV_SET " accept",
 			    sb_str(&counter));
 		else
 			sb_puts(&tail, "return"); /* it matched first */
-		policy_one(
-		    c, m, q, sb_str(&counter), sb_str(&tail), &rules, NULL);
+		policy_one(r, q, sb_str(&counter), sb_str(&tail), &rules, NULL);
 	}
 	nftm_rules(m, sb_str(&chain), sb_str(&rules));
 	nftm_name("pvf_", zf, &f);
@@ -164,14 +163,15 @@ pv_in(struct conf *c, struct nftm *m, const struct cnode *pol)
 }
 
 bool
-policy_vpn_model(struct conf *c, struct nftm *m)
+policy_vpn_model(struct policy_res *r, struct nftm *m)
 {
+	struct conf *c = r->c;
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
 	bool any = false;
 
 	for (const struct cnode *p = pol ? pol->first : NULL; p; p = p->next) {
 		if (strcmp(p->sn->name, "policy") != 0 ||
-		    cnode_is_inactive(p) || !pv_context_has_tunnel(p))
+		    cnode_is_inactive(p) || !pv_context_has_tunnel(r, p))
 			continue;
 		if (!any) {
 			nftm_chain(m, "pv_pre",
@@ -191,7 +191,7 @@ policy_vpn_model(struct conf *c, struct nftm *m)
 			    "ct state new iifname vmap @pv_from\n");
 		}
 		any = true;
-		pv_context(c, m, p);
+		pv_context(r, m, p);
 	}
 	if (any)
 		pv_in(c, m, pol);

@@ -59,9 +59,9 @@ static const char *const hostd_trees[] = { "system", "interfaces",
 	"security address-book" };
 
 /* Started in this order, each with its configuration: the host side
- * first (addresses, routes, connection tracking: hostd.c host_track), so
- * that keymgr's first connection to a KME and iked's first exchange find
- * it in place; keymgr before iked, which asks it for PPKs.
+ * first (addresses, routes, connection tracking: hostd/safety.c
+ * host_track), so that keymgr's first connection to a KME and iked's
+ * first exchange find it in place; keymgr before iked, which asks it for PPKs.
  *
  * A commit's apply goes to all of them at once (they apply in parallel:
  * the slowest sets the wait, not the sum).  What iked needs of the others

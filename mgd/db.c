@@ -284,18 +284,10 @@ db_journal_add(
 static int
 db_journal_file_names(struct db *db, struct sb *out)
 {
-	sqlite3_stmt *st = db_prep(db,
+	return db_names(db,
 	    "SELECT text FROM journal WHERE kind LIKE '%" DB_JOURNAL_FILE_TAG
-	    "'");
-
-	if (st == NULL)
-		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		sb_puts(out, (const char *)sqlite3_column_text(st, 0));
-		sb_putc(out, '\0');
-	}
-	sqlite3_finalize(st);
-	return 0;
+	    "'",
+	    0, out);
 }
 
 /* Removes the files named (db_journal_file_names), once no row does. */
@@ -502,21 +494,45 @@ fail:
 	return -1;
 }
 
+/* sql prepared, with arg bound if it has a parameter (db_int, db_names). */
+static sqlite3_stmt *
+db_prep_arg(struct db *db, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st != NULL && sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, arg);
+	return st;
+}
+
 int64_t
 db_int(struct db *db, const char *sql, int64_t arg, int64_t dflt)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	sqlite3_stmt *st = db_prep_arg(db, sql, arg);
 	int64_t v = dflt;
 
 	if (st == NULL)
 		return dflt;
-	if (sqlite3_bind_parameter_count(st) > 0)
-		sqlite3_bind_int64(st, 1, arg);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+int
+db_names(struct db *db, const char *sql, int64_t arg, struct sb *out)
+{
+	sqlite3_stmt *st = db_prep_arg(db, sql, arg);
+
+	if (st == NULL)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sb_puts(out, (const char *)sqlite3_column_text(st, 0));
+		sb_putc(out, '\0');
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int64_t

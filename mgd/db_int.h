@@ -29,6 +29,9 @@ int db_step_done(struct db *db, sqlite3_stmt *st);
 /* The first column of the first row (arg bound if the statement has a
  * parameter), dflt when none or NULL. */
 int64_t db_int(struct db *db, const char *sql, int64_t arg, int64_t dflt);
+/* Appends the first column of each row (arg bound as in db_int) to out,
+ * NUL-separated: the names of files beside the store.  0 or -1. */
+int db_names(struct db *db, const char *sql, int64_t arg, struct sb *out);
 
 /* The path of the file called name beside the store. */
 void db_file_path(struct db *db, const char *name, struct sb *out);

@@ -63,19 +63,10 @@ db_snapshot_file(struct db *db, int64_t seq)
 int
 db_snapshot_file_names(struct db *db, int64_t before, struct sb *out)
 {
-	sqlite3_stmt *st = db_prep(db,
+	return db_names(db,
 	    "SELECT snapfile FROM generation WHERE seq < ? AND"
-	    " snapfile IS NOT NULL");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, before);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		sb_puts(out, (const char *)sqlite3_column_text(st, 0));
-		sb_putc(out, '\0');
-	}
-	sqlite3_finalize(st);
-	return 0;
+	    " snapfile IS NOT NULL",
+	    before, out);
 }
 
 int

@@ -7,12 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,11 +24,11 @@
 #include "mgd/backend.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
+#include "mgd/mem.h"
 #include "mgd/mgd.h"
 #include "pki/pki.h"
 #include "pki/pki_conf.h"
 #include "pki/pki_rpc.h"
-#include "schema/arena.h"
 #include "proto/proto_daemon.h"
 
 const char *
@@ -233,75 +231,6 @@ mgd_pidfile(const char *dir)
 	return f ? 0 : -1;
 }
 
-/*
- * mgd's heap on huge pages where the system lets (transparent huge pages
- * in `madvise` mode, Debian's default; the arena of the trees is advised
- * already, schema/arena.c): glibc's malloc advises its heap and its mapped
- * blocks only when GLIBC_TUNABLES holds glibc.malloc.hugetlb=1, read at a
- * program's start, so mgd adds it and executes itself again, once, before
- * it has opened anything.  On this VM a page fault costs far more than the
- * memory it maps: a 200,000-line `load set` took 7,165 faults in its
- * parse, 41 with it, and the parse's CPU fell by a third (docs/benchmarks.md,
- * thirteenth round).  The daemons mgd starts inherit the setting.  The
- * cost: a heap grows by 2 MB pages.  Not for a privileged (AT_SECURE)
- * start, where glibc ignores the variable.
- */
-static void
-mgd_exec_hugepages(char **argv)
-{
-	static const char tun[] = "glibc.malloc.hugetlb=1";
-	const char *t = getenv("GLIBC_TUNABLES");
-	char self[4096];
-	ssize_t n;
-	struct sb v;
-
-	if (getauxval(AT_SECURE) != 0 ||
-	    (t != NULL && strstr(t, "glibc.malloc.hugetlb") != NULL))
-		return;
-	/* the file itself, not /proc/self/exe: the process keeps its name
-	 * (`exe` otherwise: ps, pgrep, the benches' per-process CPU) */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0 || (size_t)n >= sizeof(self) - 1)
-		return;
-	self[n] = '\0';
-	if (access(self, X_OK) != 0)
-		return; /* replaced or removed since it started */
-	sb_init(&v);
-	if (t != NULL && *t != '\0')
-		sb_printf(&v, "%s:", t);
-	sb_puts(&v, tun);
-	if (setenv("GLIBC_TUNABLES", sb_str(&v), 1) == 0)
-		execv(self, argv);
-	/* (on as it is: the daemons still inherit the setting) */
-	sb_free(&v);
-}
-
-/*
- * The trees' chunks from the same kept heap (schema/arena.h): a first
- * 200,000-line load freed its file's text before the commit made the
- * delta, and the delta before the copy of the tree after the reply, yet
- * each took fresh 2 MB pages of its own, which this VM's free page
- * reporting makes cost 2.5-6.5 ms each when the memory was idle
- * (docs/benchmarks.md, twenty-fifth and thirtieth rounds).  One malloc
- * arena: the copying thread (candidate.c) then allocates from the heap
- * the loop freed, not from a thread arena of fresh pages; its few large
- * allocations hardly contend with the loop.  Only where the heap is on
- * huge pages (mgd_exec_hugepages took): small pages would cost a fault
- * each 4 KB.
- */
-static void
-mgd_heap_trees(void)
-{
-	const char *t = getenv("GLIBC_TUNABLES");
-
-	if (t == NULL ||
-	    (strstr(t, "glibc.malloc.hugetlb=1") == NULL &&
-		strstr(t, "glibc.malloc.hugetlb=2") == NULL))
-		return;
-	mallopt(M_ARENA_MAX, 1);
-	arena_chunks_from_heap(true);
-}
-
 static void
 usage(void)
 {
@@ -323,20 +252,8 @@ main(int argc, char **argv)
 	int c, rc = 1;
 	bool pidfile = false;
 
-	mgd_exec_hugepages(argv);
-	wipe_init(); /* frames may carry secrets: see lib/wipe.h */
-	/*
-	 * Blocks up to twice a frame's size (the doubling buffer of a 34 MB
-	 * `| display json`) come from the heap, and freed heap is kept for
-	 * the next command: a 17 MB `display set` rendered into
-	 * fresh pages of its own (mmap, or heap trimmed back) each time took
-	 * a page fault every 4 KB, 130 of mgd's 160 ms CPU a show.  The cost:
-	 * mgd keeps its peak heap (the trees it held, plus about twice its
-	 * largest output) rather than handing it back between commands.
-	 */
-	mallopt(M_MMAP_THRESHOLD, (int)(2 * MSG_MAX_BODY));
-	mallopt(M_TRIM_THRESHOLD, (int)(2 * MSG_MAX_BODY));
-	mgd_heap_trees();
+	mem_setup(argv); /* may execute mgd again */
+	wipe_init();	 /* frames may carry secrets: see lib/wipe.h */
 	while ((c = getopt_long(argc, argv, "s:l:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': m.state_dir = optarg; break;

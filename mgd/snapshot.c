@@ -160,7 +160,7 @@ snapshot_start(struct mgd *m)
 	m->snap_ok = false;
 	sb_reset(&m->snap_err);
 	/* The render's buffer, from the loop's heap, which keeps the pages
-	 * it frees (mgd.c's mallopt): a new thread's heap is new memory, and
+	 * it frees (mgd/mem.c): a new thread's heap is new memory, and
 	 * the first touch of 17.5 MB of it cost the render 280-590 ms here
 	 * (from the loop's heap 10-80 ms; docs/benchmarks.md, thirty-second
 	 * round), which a commit that comes meanwhile waits for.  Sized from

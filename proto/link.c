@@ -329,7 +329,10 @@ link_check(
 		t1 = clock_cpu_ms();
 		l->ops->check(l->ctx, l->running, l->pending, &errs);
 	}
-	if (len > LINK_LOG_STEPS_MIN)
+	if (len > LINK_LOG_STEPS_MIN && rc == -1)
+		log_info("%s: a change of %zu bytes: did not parse (line %zu)",
+		    l->ops->name, len, bad);
+	else if (len > LINK_LOG_STEPS_MIN)
 		log_info("%s: a change of %zu bytes: parsed in %lld ms,"
 			 " checked in %lld ms of CPU",
 		    l->ops->name, len, (long long)(t1 - t0),

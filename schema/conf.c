@@ -572,9 +572,18 @@ conf_rekey(struct conf *c, struct cnode *n, const char *newkey)
 	return 0;
 }
 
+/*
+ * The entries a copy made, with their hashes, for the table to take at
+ * the end (conf_hash_fill); NULL: each goes in as it is made.
+ */
+struct conf_fill {
+	struct conf_hent *v;
+	size_t n, cap;
+};
+
 static struct cnode *
 conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
-    const char *val)
+    const char *val, struct conf_fill *fill)
 {
 	struct cnode *n = conf_node_new(c, src->sn, val);
 	struct cnode_kids *pk = cnode_kids(parent);
@@ -596,11 +605,15 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
 		parent->first = n;
 	pk->last = n;
 	conf_kid_added(c, parent, n);
-	if (cnode_is_hashed(n->sn))
+	if (cnode_is_hashed(n->sn) && fill != NULL && fill->n < fill->cap) {
+		fill->v[fill->n].n = n;
+		fill->v[fill->n++].hash = conf_hash(parent, n->sn, n->val);
+	} else if (cnode_is_hashed(n->sn)) {
 		conf_hash_add(c, n);
+	}
 	c->count++;
 	for (const struct cnode *ch = src->first; ch; ch = ch->next)
-		conf_copy_rec(c, n, ch, ch->val);
+		conf_copy_rec(c, n, ch, ch->val, fill);
 	return n;
 }
 
@@ -625,7 +638,7 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 		conf_hash_add(c, n);
 	c->count++;
 	for (const struct cnode *ch = src->first; ch; ch = ch->next)
-		conf_copy_rec(c, n, ch, ch->val);
+		conf_copy_rec(c, n, ch, ch->val, NULL);
 	conf_changed_now(c, n);
 	conf_touch_subtree(n);
 	return n;
@@ -635,6 +648,7 @@ struct conf *
 conf_dup(const struct conf *src)
 {
 	struct conf *c = conf_new(src->schema);
+	struct conf_fill fill = { 0 };
 
 	c->changed = src->changed;
 	/* One chunk of each arena for the whole copy. */
@@ -645,6 +659,8 @@ conf_dup(const struct conf *src)
 	if (src->hsize > 0) {
 		c->htab = xcalloc(src->hsize, sizeof(*c->htab));
 		c->hsize = src->hsize;
+		fill.cap = src->hcount;
+		fill.v = xcalloc(fill.cap ? fill.cap : 1, sizeof(*fill.v));
 	}
 	/* The root's dirty mark too: conf_clean and conf_touch stop at the
 	 * first clean/dirty node, so a dirty child needs a dirty root.  The
@@ -652,7 +668,9 @@ conf_dup(const struct conf *src)
 	c->root.flags = src->root.flags & ~(uint16_t)(CN_ANNOT | CN_FROM);
 	cnode_set_extra(c, &c->root, cnode_annot(&src->root), NULL);
 	for (const struct cnode *ch = src->root.first; ch; ch = ch->next)
-		conf_copy_rec(c, &c->root, ch, ch->val);
+		conf_copy_rec(c, &c->root, ch, ch->val, &fill);
+	conf_hash_fill(c, fill.v, fill.n);
+	free(fill.v);
 	return c;
 }
 

@@ -206,6 +206,10 @@ bool cnode_is_inactive(const struct cnode *n);
  * be NULL): how the daemons read the configuration they run.  Borrowed.
  */
 const struct cnode *cnode_child(const struct cnode *n, const char *name);
+/* The same for a kind sn of n->sn's children already looked up (a reader
+ * that asks for one kind under many nodes: hostd's policies). */
+const struct cnode *cnode_child_kind(
+    const struct cnode *n, const struct snode *sn);
 /* That child's value (key or leaf value), or NULL. */
 const char *cnode_child_val(const struct cnode *n, const char *name);
 /* Number of children of kind sn under parent. */

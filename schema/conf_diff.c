@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/conf_diff.h"
+#include "schema/conf_diff_int.h"
 #include "schema/conf_text.h"
 #include "schema/path.h"
 
@@ -18,7 +18,20 @@ diff_push(struct diff *d, enum diff_kind k, const struct cnode *o,
 	d->v[d->n].kind = k;
 	d->v[d->n].old = o;
 	d->v[d->n].new = n;
+	d->v[d->n].oos = NULL;
+	d->v[d->n].noos = 0;
 	d->n++;
+}
+
+unsigned long diff_lookups;
+
+/* conf_find, counted. */
+static const struct cnode *
+diff_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
+    const char *val)
+{
+	diff_lookups++;
+	return conf_find(c, parent, sn, val);
 }
 
 static bool
@@ -48,10 +61,10 @@ diff_order_changed(struct conf *oc, struct conf *nc, const struct cnode *o,
 		oe = oe->prev;
 	/* Old entries that survive, in old order, against new order. */
 	for (; oe && oe->sn == sn; oe = oe->next) {
-		if (conf_find(nc, n, sn, oe->val) == NULL)
+		if (diff_find(nc, n, sn, oe->val) == NULL)
 			continue;
 		while (ne && ne->sn == sn &&
-		    conf_find(oc, o, sn, ne->val) == NULL) {
+		    diff_find(oc, o, sn, ne->val) == NULL) {
 			/* A new entry before a surviving old one: moved. */
 			return true;
 		}
@@ -61,7 +74,7 @@ diff_order_changed(struct conf *oc, struct conf *nc, const struct cnode *o,
 	}
 	/* What is left must all be new. */
 	for (; ne && ne->sn == sn; ne = ne->next)
-		if (conf_find(oc, o, sn, ne->val) != NULL)
+		if (diff_find(oc, o, sn, ne->val) != NULL)
 			return true;
 	return false;
 }
@@ -84,7 +97,7 @@ static void
 diff_child(struct conf *oc, struct conf *nc, const struct cnode *o,
     const struct cnode *ne, struct diff *d)
 {
-	const struct cnode *oe = conf_find(oc, o, ne->sn, ne->val);
+	const struct cnode *oe = diff_find(oc, o, ne->sn, ne->val);
 
 	if (oe == NULL)
 		diff_push(d, DIFF_ADD, NULL, ne);
@@ -125,10 +138,11 @@ diff_dirty_children(struct conf *oc, struct conf *nc, const struct cnode *o,
 }
 
 /* One step of diff_in_step's plan: ne, its old self oe (NULL: added),
- * and whether its list's order changed (ne the list's first). */
+ * whether it is its list's first (lead) and whether that list's order
+ * changed. */
 struct diff_step {
 	const struct cnode *oe, *ne;
-	bool order;
+	bool lead, order;
 };
 
 /* Whether oe and ne are the same entry (or the same statement). */
@@ -148,38 +162,62 @@ diff_same(const struct cnode *n, const struct cnode *oe, const struct cnode *ne)
  * side: the same entries pair in order and each child that does not is
  * looked up in the other tree, so a deletion (or an entry added, or
  * re-keyed) under 40,000 policies costs a walk of the two lists, not four
- * hash look-ups a child (issue 13: a one-line delete).  The items are
- * those and in the order of the walk below it; false (nothing pushed)
- * when a child survives out of step (a move): that walk decides.
+ * hash look-ups a child (issue 13: a one-line delete).  Two list entries
+ * that both survive out of step mean one of them moved: it is remembered
+ * by its other self and skipped there (w), so a move costs the walk and a
+ * few look-ups too.  The items are those and in the order of the walk
+ * below it; false (nothing pushed) when more than DIFF_MOVED_MAX moved (a
+ * list reversed): that walk decides.
  */
 static bool
 diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
     const struct cnode *n, struct diff *d)
 {
-	const struct cnode *oe = o->first, *ne = n->first;
+	const struct cnode *oe = o->first, *ne = n->first, *x = NULL, *y = NULL;
 	const struct snode *group = NULL;
 	struct diff_step *v = NULL;
+	struct diff_walk w = { 0 };
 	size_t nv = 0, cap = 0, start = d->n, first = 0;
 	bool added = false; /* an entry added in group so far */
+	int which;
 
 	while (oe != NULL || ne != NULL) {
 		const struct cnode *po = NULL, *pn = ne;
-		if (oe != NULL && ne != NULL && diff_same(n, oe, ne)) {
+		if (oe != NULL && diff_walk_met(&w, oe) != NULL) {
+			oe = oe->next; /* moved: paired at its new self */
+			continue;
+		}
+		if (ne != NULL && (po = diff_walk_met(&w, ne)) != NULL) {
+			ne = ne->next; /* moved: its old self was met before */
+		} else if (oe != NULL && ne != NULL && diff_same(n, oe, ne)) {
 			po = oe;
 			oe = oe->next;
 			ne = ne->next;
 		} else if (oe != NULL &&
-		    conf_find(nc, n, oe->sn, oe->val) == NULL) {
+		    (x = diff_find(nc, n, oe->sn, oe->val)) == NULL) {
 			diff_push(d, DIFF_DEL, oe, NULL);
+			if (oe->sn->kind == SN_LIST)
+				diff_walk_note(&w, oe, NULL);
 			oe = oe->next;
 			continue;
 		} else if (ne != NULL &&
-		    conf_find(oc, o, ne->sn, ne->val) == NULL) {
+		    (y = diff_find(oc, o, ne->sn, ne->val)) == NULL) {
+			if (ne->sn->kind == SN_LIST)
+				diff_walk_note(&w, NULL, ne);
 			ne = ne->next; /* added: pn, with po NULL */
-		} else {
+		} else if (oe == NULL || ne == NULL || oe->sn != ne->sn ||
+		    oe->sn->kind != SN_LIST ||
+		    (which = diff_walk_moved(&w, oe, x, ne, y)) < 0) {
 			free(v);
+			diff_walk_free(&w);
 			d->n = start;
 			return false;
+		} else if (which == 0) {
+			oe = oe->next; /* moved later: paired at x */
+			continue;
+		} else {
+			po = y; /* moved earlier: y skipped when met */
+			ne = ne->next;
 		}
 		/* the first of a list's entries carries its order */
 		bool lead = pn->sn->kind == SN_LIST && pn->sn != group;
@@ -198,7 +236,7 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 		}
 		if (lead)
 			first = nv;
-		v[nv++] = (struct diff_step){ po, pn, false };
+		v[nv++] = (struct diff_step){ po, pn, lead, false };
 	}
 	for (size_t i = 0; i < nv; i++) {
 		if (!(v[i].ne->flags & CN_DIRTY))
@@ -207,10 +245,14 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 			diff_push(d, DIFF_ADD, NULL, v[i].ne);
 		else
 			diff_node(oc, nc, v[i].oe, v[i].ne, true, d);
-		if (v[i].order)
+		if (v[i].order ||
+		    (v[i].lead && diff_walk_has_moved(&w, v[i].ne->sn))) {
 			diff_push(d, DIFF_ORDER, o, v[i].ne);
+			diff_walk_name(&w, v[i].ne->sn, &d->v[d->n - 1]);
+		}
 	}
 	free(v);
+	diff_walk_free(&w);
 	return true;
 }
 
@@ -243,13 +285,13 @@ diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
 	if (dirty_only && diff_in_step(oc, nc, o, n, d))
 		return;
 	for (const struct cnode *oe = o->first; oe; oe = oe->next)
-		if (conf_find(nc, n, oe->sn, oe->val) == NULL)
+		if (diff_find(nc, n, oe->sn, oe->val) == NULL)
 			diff_push(d, DIFF_DEL, oe, NULL);
 	const struct snode *group = NULL;
 	for (const struct cnode *ne = n->first; ne; ne = ne->next) {
 		if (!dirty_only || (ne->flags & CN_DIRTY)) {
 			const struct cnode *oe =
-			    conf_find(oc, o, ne->sn, ne->val);
+			    diff_find(oc, o, ne->sn, ne->val);
 			if (oe == NULL)
 				diff_push(d, DIFF_ADD, NULL, ne);
 			else
@@ -273,6 +315,8 @@ conf_diff(struct conf *old, struct conf *new, bool dirty_only, struct diff *out)
 void
 diff_free(struct diff *d)
 {
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].oos);
 	free(d->v);
 	memset(d, 0, sizeof(*d));
 }
@@ -361,30 +405,18 @@ diff_pos_cmp(const void *a, const void *b)
 }
 
 /*
- * A reordered list (DIFF_ORDER) in its new order: each entry, its old self
- * (NULL: added) and whether it kept its place, i.e. is in the longest run
- * of old entries that kept their relative order.  The others moved: the
- * compare text shows them (diff_moves) and the delta places them
- * (diff_order_lines), so moving one of 40,000 policies is one entry.
+ * diff_run_make's survivors without a list of the unpaired entries: the
+ * old keys sorted, each new one searched among them.
  */
-struct diff_run {
-	const struct cnode **seq, **old;
-	bool *keep;
-	size_t n;
-};
-
 static void
-diff_run_make(const struct diff_item *it, struct diff_run *r)
+diff_run_sorted(const struct diff_item *it, const struct cnode *ofirst,
+    struct diff_run *r, size_t *at, size_t *sur, size_t *nsur)
 {
 	const struct snode *sn = it->new->sn;
-	const struct cnode *oe = cnode_last_idx(it->old, sn->idx);
 	struct diff_pos *pos = NULL, key, *hit;
-	size_t nold = 0, cap = 0, *at, *tail, *prev, *sur, nsur = 0, len = 0;
+	size_t nold = 0, cap = 0;
 
-	memset(r, 0, sizeof(*r));
-	while (oe != NULL && oe->prev != NULL && oe->prev->sn == sn)
-		oe = oe->prev;
-	for (const struct cnode *e = oe; e && e->sn == sn; e = e->next) {
+	for (const struct cnode *e = ofirst; e && e->sn == sn; e = e->next) {
 		if (nold == cap) {
 			cap = cap ? cap * 2 : 16;
 			pos = xrealloc(pos, cap * sizeof(*pos));
@@ -394,6 +426,41 @@ diff_run_make(const struct diff_item *it, struct diff_run *r)
 	}
 	if (nold > 0)
 		qsort(pos, nold, sizeof(*pos), diff_pos_cmp);
+	diff_lookups += nold; /* each key sorted, then each searched */
+	r->n = *nsur = 0;
+	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next) {
+		key.val = e->val;
+		diff_lookups++;
+		hit = nold
+		    ? bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp)
+		    : NULL;
+		r->seq[r->n] = e;
+		r->old[r->n] = hit != NULL ? hit->old : NULL;
+		if (hit != NULL) {
+			at[*nsur] = hit->at;
+			sur[(*nsur)++] = r->n;
+		}
+		r->n++;
+	}
+	free(pos);
+}
+
+/*
+ * The run of it's list (see struct diff_run).  The survivors' old places
+ * come from the walk's list of unpaired entries when the item has one (a
+ * move among 40,000: no sort), else from the sorted keys; either way the
+ * same longest run is chosen from them.
+ */
+static void
+diff_run_make(const struct diff_item *it, struct diff_run *r)
+{
+	const struct snode *sn = it->new->sn;
+	const struct cnode *oe = cnode_last_idx(it->old, sn->idx);
+	size_t *at, *tail, *prev, *sur, nsur = 0, len = 0;
+
+	memset(r, 0, sizeof(*r));
+	while (oe != NULL && oe->prev != NULL && oe->prev->sn == sn)
+		oe = oe->prev;
 	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next)
 		r->n++;
 	r->seq = xcalloc(r->n + 1, sizeof(*r->seq));
@@ -403,23 +470,17 @@ diff_run_make(const struct diff_item *it, struct diff_run *r)
 	sur = xcalloc(r->n + 1, sizeof(*sur));
 	tail = xcalloc(r->n + 1, sizeof(*tail));
 	prev = xcalloc(r->n + 1, sizeof(*prev));
-	r->n = 0;
-	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next) {
-		key.val = e->val;
-		hit = nold
-		    ? bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp)
-		    : NULL;
-		r->seq[r->n] = e;
-		if (hit != NULL) {
-			r->old[r->n] = hit->old;
-			at[nsur] = hit->at;
-			sur[nsur++] = r->n;
-		}
-		r->n++;
-	}
-	/* longest increasing run of old indexes (patience, n log n) */
+	if (!diff_run_named(it, oe, r, at, sur, &nsur))
+		diff_run_sorted(it, oe, r, at, sur, &nsur);
+	/*
+	 * Longest increasing run of old indexes (patience, n log n).  An
+	 * entry after the longest run's end extends it: the search would
+	 * end there, and most entries of a list with a few moved do.
+	 */
 	for (size_t i = 0; i < nsur; i++) {
 		size_t lo = 0, hi = len;
+		if (len > 0 && at[tail[len - 1]] < at[i])
+			lo = hi = len;
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
 			if (at[tail[mid]] < at[i])
@@ -435,7 +496,6 @@ diff_run_make(const struct diff_item *it, struct diff_run *r)
 	for (size_t i = len ? tail[len - 1] : SIZE_MAX; i != SIZE_MAX;
 	     i = prev[i])
 		r->keep[sur[i]] = true;
-	free(pos);
 	free(at);
 	free(sur);
 	free(tail);
@@ -682,68 +742,6 @@ diff_item_delta(const struct diff_item *it, struct sb *out)
 		}
 		break;
 	case DIFF_ORDER: diff_order_lines(it, out); break;
-	}
-}
-
-/*
- * Is the path of a delta line (the words after the command word, to the end
- * of the line) at or under one of the prefixes, or above one (`delete
- * security` removes `security ike` too)?
- */
-static bool
-diff_path_concerns(
-    const char *path, size_t len, const char *const *prefixes, size_t np)
-{
-	for (size_t i = 0; i < np; i++) {
-		size_t pl = strlen(prefixes[i]);
-		if (len >= pl && memcmp(path, prefixes[i], pl) == 0 &&
-		    (len == pl || path[pl] == ' '))
-			return true;
-		if (len < pl && memcmp(prefixes[i], path, len) == 0 &&
-		    prefixes[i][len] == ' ')
-			return true;
-	}
-	return false;
-}
-
-bool
-diff_line_concerns(
-    const char *line, size_t len, const char *const *prefixes, size_t nprefix)
-{
-	const char *sp = memchr(line, ' ', len);
-
-	return sp != NULL &&
-	    diff_path_concerns(
-		sp + 1, (size_t)(line + len - sp - 1), prefixes, nprefix);
-}
-
-void
-diff_delta_filter(const char *text, size_t len, const char *const *prefixes,
-    size_t nprefix, struct sb *out)
-{
-	const char *p = text, *end = text + len, *run = NULL;
-
-	/*
-	 * The delta is in the configuration's order, so a subtree's lines
-	 * come together: each run of wanted lines is copied by one sb_add
-	 * (a 13 MB delta: one copy, not 200,000 and the buffer's doublings).
-	 */
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		bool want = diff_line_concerns(p, l, prefixes, nprefix);
-		if (want && run == NULL)
-			run = p;
-		else if (!want && run != NULL) {
-			sb_add(out, run, (size_t)(p - run));
-			run = NULL;
-		}
-		p += l + (nl != NULL);
-	}
-	if (run != NULL) {
-		sb_add(out, run, (size_t)(end - run));
-		if (end[-1] != '\n')
-			sb_putc(out, '\n');
 	}
 }
 

@@ -23,10 +23,24 @@ enum diff_kind {
 		     * old: the list's parent in the old tree */
 };
 
+/* An entry of a reordered list not paired in step: moved (both set),
+ * deleted (new NULL) or added (old NULL). */
+struct diff_oos {
+	const struct cnode *old, *new;
+};
+
 struct diff_item {
 	enum diff_kind kind;
 	const struct cnode *old;
 	const struct cnode *new;
+	/*
+	 * DIFF_ORDER found by walking the lists side by side: every entry of
+	 * the list that was not paired in step (noos of them, owned by the
+	 * diff), so the longest run of entries that kept their order needs
+	 * no sort of the list's keys.  NULL: not known.
+	 */
+	struct diff_oos *oos;
+	size_t noos;
 };
 
 struct diff {
@@ -37,6 +51,9 @@ struct diff {
 void conf_diff(
     struct conf *old, struct conf *new, bool dirty_only, struct diff *out);
 void diff_free(struct diff *d);
+/* Keyed look-ups the diffs made (of a child in the other tree, of a key in
+ * a reordered list's sorted keys): tests read it, to bound a move's. */
+extern unsigned long diff_lookups;
 
 /* `show | compare` text (empty when there is no difference). */
 void diff_compare_text(const struct diff *d, struct sb *out);

@@ -50,6 +50,58 @@ conf_reserve(struct conf *c, size_t n)
 	conf_hash_resize(c, c->hcount + n);
 }
 
+/* Regions of the table conf_hash_fill groups the entries by. */
+#define CONF_FILL_BITS 12
+
+/*
+ * A copy's entries, made in the tree's order, land at random in a table
+ * of megabytes: a cache miss (and on fresh memory, a fault) each.  Put in
+ * order of region first (a counting sort in place: no second buffer of
+ * fresh memory), each region's writes come together.  Any order of
+ * insertion makes a valid table of linear probing.
+ */
+void
+conf_hash_fill(struct conf *c, struct conf_hent *v, size_t n)
+{
+	size_t bits = 0, shift, nreg, *at, *end;
+
+	if (n == 0)
+		return;
+	if (c->hcount + n > c->hsize / 2)
+		conf_hash_resize(c, c->hcount + n);
+	while (((size_t)1 << bits) < c->hsize)
+		bits++;
+	shift = bits > CONF_FILL_BITS ? bits - CONF_FILL_BITS : 0;
+	nreg = (size_t)1 << (bits - shift);
+#define CONF_REGION(e) (((e).hash & (c->hsize - 1)) >> shift)
+	at = xcalloc(2 * nreg + 1, sizeof(*at));
+	end = at + nreg;
+	for (size_t i = 0; i < n; i++)
+		end[CONF_REGION(v[i]) + 1]++;
+	for (size_t r = 0; r < nreg; r++) {
+		end[r + 1] += end[r];
+		at[r] = end[r];
+	}
+	/* region r's entries go to [end[r], end[r + 1]); at[r]: the next
+	 * place there not yet holding one of its own */
+	for (size_t r = 0; r < nreg; r++)
+		while (at[r] < end[r + 1]) {
+			size_t t = CONF_REGION(v[at[r]]);
+			if (t == r) {
+				at[r]++;
+			} else {
+				struct conf_hent e = v[at[t]];
+				v[at[t]++] = v[at[r]];
+				v[at[r]] = e;
+			}
+		}
+#undef CONF_REGION
+	for (size_t i = 0; i < n; i++)
+		conf_hash_put(c->htab, c->hsize, v[i].n, v[i].hash);
+	c->hcount += n;
+	free(at);
+}
+
 void
 conf_hash_add(struct conf *c, struct cnode *n)
 {

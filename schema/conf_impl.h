@@ -71,6 +71,12 @@ conf_hash(const struct cnode *parent, const struct snode *sn, const char *val)
 /* Files n (parent, kind, value set) in the table / takes it out. */
 void conf_hash_add(struct conf *c, struct cnode *n);
 void conf_hash_del(struct conf *c, struct cnode *n);
+/*
+ * Files the n entries of v (nodes and their hashes; v is reordered) in
+ * c's table: grouped by the region of the table they go to first, so the
+ * table is written front to back, not at random.
+ */
+void conf_hash_fill(struct conf *c, struct conf_hent *v, size_t n);
 
 /* The last child of n whose kind's index is at most idx, or NULL. */
 struct cnode *cnode_last_upto(const struct cnode *n, size_t idx);

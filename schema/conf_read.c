@@ -16,10 +16,19 @@ const struct cnode *
 cnode_child(const struct cnode *n, const char *name)
 {
 	const struct snode *sn;
+
+	if (n == NULL || !cnode_has_kids(n) ||
+	    (sn = snode_child_named(n->sn, name)) == NULL)
+		return NULL;
+	return cnode_child_kind(n, sn);
+}
+
+const struct cnode *
+cnode_child_kind(const struct cnode *n, const struct snode *sn)
+{
 	const struct cnode *c;
 
 	if (n == NULL || !cnode_has_kids(n) ||
-	    (sn = snode_child_named(n->sn, name)) == NULL ||
 	    cnode_last_idx(n, sn->idx) == NULL)
 		return NULL;
 	c = sn->idx > 0 ? cnode_last_upto(n, sn->idx - 1) : NULL;

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Interactive shell tests: the cli runs in a private tmux server (socket
-# qsafe-test-$$, killed at the end, nothing else touched) against fake_mgd.
+# Interactive shell tests: the cli runs in a private tmux server (its
+# socket in the test's directory, so that it goes with it: tmux leaves its
+# socket behind after kill-server; the server killed at the end, nothing
+# else touched) against fake_mgd.
 # Checks: prompt and banner, ^C discards a line, `?` help and the re-printed
 # banner + typed text, TAB completion, the caret under the prompt, the pager
 # (space, q; screen-length 10 and 0), the history file (0600), ^D = exit
@@ -11,7 +13,7 @@ set -u
 CLI=$1
 FAKE=$2
 D=$(mktemp -d /tmp/qsafe-cli-tmux-XXXXXX)
-T="tmux -L qsafe-test-$$ -f /dev/null"
+T="tmux -S $D/tmux.sock -f /dev/null"
 FAKE_PID=
 USER_NAME=$(id -un)
 
@@ -21,6 +23,7 @@ cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # The pane with its history, without the empty rows below the cursor.
 pane() {

@@ -41,6 +41,7 @@ cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 

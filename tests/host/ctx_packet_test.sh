@@ -35,7 +35,7 @@ host_mgd_start QSAFE_HOSTD_VERIFY=1
 ping_lr() { ip netns exec $L ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1; }
 ping_rl() { ip netns exec $R ping -n -c 1 -W 1 198.51.100.2 >/dev/null 2>&1; }
 # the patch path logs how its model compares with the whole one, the
-# whole path that it built whole (hostd.c host_verify)
+# whole path that it built whole (hostd/ruleset.c ruleset_verify)
 patched() { grep -cE "VERIFY: (the )?patched ruleset model" "$D/hostd.log"; }
 whole() { grep -c "VERIFY: ruleset model built whole" "$D/hostd.log"; }
 # commit_one LINE: one line in one commit; then hostd's log has one

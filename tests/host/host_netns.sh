@@ -5,8 +5,8 @@
 # gone when they are deleted and when the appliance stops, and two
 # appliances in one namespace each with a table of their own.  From its
 # start to its stop each appliance keeps one more table, <its table>_ct,
-# which only turns connection tracking on (hostd.c host_track) and filters
-# nothing: one output chain, policy accept, no verdict.
+# which only turns connection tracking on (hostd/safety.c host_track) and
+# filters nothing: one output chain, policy accept, no verdict.
 #
 # It never touches the machine's own namespace: ./qsafe start --host-netns
 # runs under `ip netns exec` in a namespace this test creates (so mgd gets

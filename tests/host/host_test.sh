@@ -435,12 +435,17 @@ grep -q "commit complete" "$D/out9s" || { bad "commit untrust without services";
 # a policy's own match changes (its chain is refilled) and an address-book
 # address it uses changes: its count stays (counted on its chain's rule
 # counters, carried into the new rules), and the rules use the address
+# (far2 through a set inside the set; far3, deactivated, not at all)
 cli <<'SET' >"$D/out9c" 2>&1
 configure
 set security address-book global address far 203.0.113.0/28
 set security address-book global address far2 203.0.113.64/28
+set security address-book global address far3 203.0.113.96/28
+set security address-book global address-set farin address far2
 set security address-book global address-set farset address far
-set security address-book global address-set farset address far2
+set security address-book global address-set farset address-set farin
+set security address-book global address-set farset address far3
+deactivate security address-book global address-set farset address far3
 set security policies from-zone trust to-zone untrust policy all match destination-address farset
 delete security policies from-zone trust to-zone untrust policy all match destination-address any
 commit
@@ -480,8 +485,10 @@ grep -q "commit complete" "$D/out9d" && ok "commit the address moved" ||
 cli <<'SET' >"$D/out9e" 2>&1
 configure
 delete security address-book global address-set farset
+delete security address-book global address-set farin
 delete security address-book global address far
 delete security address-book global address far2
+delete security address-book global address far3
 delete security policies from-zone trust to-zone untrust policy all match destination-address
 set security policies from-zone trust to-zone untrust policy all match destination-address any
 commit

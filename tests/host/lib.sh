@@ -50,6 +50,7 @@ host_lab() {
 	A=$ns-a L=$ns-l R=$ns-r
 	D=$(mktemp -d "/tmp/$1-XXXXXX")
 	trap host_cleanup EXIT
+	trap 'exit 130' INT TERM
 	for n in $A $L $R; do
 		ip netns add $n ||
 			{ echo "SKIP: cannot create network namespaces"; exit 77; }

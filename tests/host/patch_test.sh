@@ -57,6 +57,7 @@ cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
@@ -345,7 +346,7 @@ drops6() {
 t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
 	bad "the table stayed without zones and policies"
 # hostd loads such a table dormant after its reply to the check, and the
-# apply wakes it (hostd.c host_preload): a check that is not applied
+# apply wakes it (hostd/ruleset.c ruleset_preload): a check that is not applied
 # (`commit check`) leaves nothing in force, and its dormant table goes at
 # mgd's abort, without another check (hostd.c host_abort)
 big() {
@@ -366,7 +367,7 @@ big() {
 grep -q "configuration check succeeds" "$D/out8a" || { bad "commit check of 1,100 zone interfaces"; tail "$D/out8a"; }
 # The load runs from a timer after the check's reply; mgd's abort of a
 # `commit check` can reach hostd first, which then rightly loads nothing
-# (host_next_clear): so it is reported, not required.  What the operator
+# (ruleset_clear): so it is reported, not required.  What the operator
 # sees is required: nothing in force, nothing left.
 if grep -q "the table dormant" "$D/hostd.log"; then
 	ok "commit check of 1,100 zone interfaces: the table loaded dormant after the check"

@@ -65,6 +65,29 @@ START_TEST(test_frame_without_json)
 }
 END_TEST
 
+/*
+ * A large check frame's parts: text (len bytes of lines, then a NUL), its
+ * JSON js naming the attachment, and the 8-byte header hdr; returns js's
+ * length.
+ */
+static size_t
+t_large_frame(char *text, size_t len, char *js, size_t jsz, unsigned char *hdr)
+{
+	size_t n;
+
+	for (size_t i = 0; i < len; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[len] = '\0';
+	snprintf(
+	    js, jsz, "{\"op\":\"check\",\"attach\":[[\"config\",%zu]]}", len);
+	n = strlen(js);
+	for (int i = 0; i < 4; i++) {
+		hdr[i] = (unsigned char)(n >> (24 - 8 * i));
+		hdr[4 + i] = (unsigned char)(len >> (24 - 8 * i));
+	}
+	return n;
+}
+
 /* A frame of JSON text js and attachment bytes att, written to fd. */
 static void
 t_write_frame(int fd, const char *js, const char *att, size_t alen)
@@ -413,16 +436,7 @@ START_TEST(test_large_frame)
 	int sv[2];
 	pid_t pid;
 
-	for (size_t i = 0; i < N; i++)
-		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
-	text[N] = '\0';
-	snprintf(js, sizeof(js),
-	    "{\"op\":\"check\",\"attach\":[[\"config\",%d]]}", N);
-	n = strlen(js);
-	for (int i = 0; i < 4; i++) {
-		hdr[i] = (unsigned char)(n >> (24 - 8 * i));
-		hdr[4 + i] = (unsigned char)((size_t)N >> (24 - 8 * i));
-	}
+	n = t_large_frame(text, N, js, sizeof(js), hdr);
 	for (int k = 0; k < 2; k++) {
 		evbuffer_add(in, hdr, 8);
 		evbuffer_add(in, js, n);
@@ -483,16 +497,7 @@ START_TEST(test_raw_release)
 	bool bad = true;
 	json_t *m;
 
-	for (size_t i = 0; i < N; i++)
-		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
-	text[N] = '\0';
-	snprintf(js, sizeof(js),
-	    "{\"op\":\"check\",\"attach\":[[\"config\",%d]]}", N);
-	n = strlen(js);
-	for (int i = 0; i < 4; i++) {
-		hdr[i] = (unsigned char)(n >> (24 - 8 * i));
-		hdr[4 + i] = (unsigned char)((size_t)N >> (24 - 8 * i));
-	}
+	n = t_large_frame(text, N, js, sizeof(js), hdr);
 	evbuffer_add(in, hdr, 8);
 	evbuffer_add(in, js, n);
 	evbuffer_add(in, text, N);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# mgd runs with glibc's malloc on transparent huge pages (mgd/mgd.c,
-# mgd_exec_hugepages): it executes itself once with GLIBC_TUNABLES holding
+# mgd runs with glibc's malloc on transparent huge pages (mgd/mem.c,
+# mem_exec_hugepages): it executes itself once with GLIBC_TUNABLES holding
 # glibc.malloc.hugetlb=1, so its heap is advised for huge pages (the `hg`
 # flag of the mapping), also when the operator set a tunable of his own;
 # the process a supervisor started is the one that serves (the same pid,

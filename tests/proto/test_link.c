@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <check.h>
 #include <event2/event.h>
 
+#include "lib/log.h"
 #include "lib/msg.h"
 #include "proto/link.h"
 #include "proto/proto_daemon.h"
@@ -28,7 +30,7 @@ struct t_ctx {
 	struct link_call *call;
 	int calls;
 	struct sb checked; /* the tree the last check was given */
-	/* armed by a check, as hostd arms its dormant load (hostd.c) */
+	/* armed by a check, as hostd arms its dormant load (hostd/ruleset.c) */
 	struct event *after_check;
 	bool spare_at_work;    /* the spare was made when that work ran */
 	bool spare_at_apply;   /* and when the apply came */
@@ -468,6 +470,25 @@ t_send_large(void *arg)
 }
 
 /*
+ * t_large sent as check 3 from a thread (more than the socket holds)
+ * while the daemon's loop reads it; returns its reply.
+ */
+static json_t *
+t_op_large(void)
+{
+	struct pollfd pfd = { .fd = peer, .events = POLLIN };
+	pthread_t th;
+
+	ck_assert_int_eq(pthread_create(&th, NULL, t_send_large, NULL), 0);
+	for (int k = 0; k < 60000 && poll(&pfd, 1, 0) == 0; k++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		(void)poll(&pfd, 1, 1);
+	}
+	pthread_join(th, NULL);
+	return msg_recv(peer, 1000);
+}
+
+/*
  * A first load's change (17.5 MB in the firewall shape) is read once,
  * into the frame the daemon parses, not first into libevent's buffer
  * chains (as many bytes again, in fresh pages) and then copied: libevent
@@ -475,10 +496,8 @@ t_send_large(void *arg)
  */
 START_TEST(test_large_change_read_once)
 {
-	struct pollfd pfd = { .fd = peer, .events = POLLIN };
 	long long base_now;
 	char last[64];
-	pthread_t th;
 	json_t *a;
 	int i;
 
@@ -490,14 +509,7 @@ START_TEST(test_large_change_read_once)
 	ck_assert(t_op(2, DAEMON_OP_APPLY, NULL));
 	base_now = t_ev_now;
 	t_ev_peak = t_ev_now;
-	/* more than the socket holds: sent while the daemon's loop reads */
-	ck_assert_int_eq(pthread_create(&th, NULL, t_send_large, NULL), 0);
-	for (int k = 0; k < 60000 && poll(&pfd, 1, 0) == 0; k++) {
-		event_base_loop(base, EVLOOP_NONBLOCK);
-		(void)poll(&pfd, 1, 1);
-	}
-	pthread_join(th, NULL);
-	a = msg_recv(peer, 1000);
+	a = t_op_large();
 	ck_assert_ptr_nonnull(a);
 	ck_assert_int_eq(msg_int(a, "id", 0), 3);
 	ck_assert(msg_bool(a, "ok"));
@@ -594,9 +606,9 @@ END_TEST
  */
 START_TEST(test_large_change_bad_line)
 {
-	struct pollfd pfd = { .fd = peer, .events = POLLIN };
-	char want[64];
-	pthread_t th;
+	char want[64], logged[64], *logbuf = NULL;
+	size_t loglen = 0;
+	FILE *lf = open_memstream(&logbuf, &loglen);
 	json_t *a;
 	int i;
 
@@ -609,13 +621,9 @@ START_TEST(test_large_change_bad_line)
 		sb_printf(&t_large,
 		    "set security ike proposal M%d dh-group group14\n", k);
 	snprintf(want, sizeof(want), "(line %d: ", i + 1);
-	ck_assert_int_eq(pthread_create(&th, NULL, t_send_large, NULL), 0);
-	for (int k = 0; k < 60000 && poll(&pfd, 1, 0) == 0; k++) {
-		event_base_loop(base, EVLOOP_NONBLOCK);
-		(void)poll(&pfd, 1, 1);
-	}
-	pthread_join(th, NULL);
-	a = msg_recv(peer, 1000);
+	snprintf(logged, sizeof(logged), "did not parse (line %d)", i + 1);
+	log_init("test_link", lf);
+	a = t_op_large();
 	ck_assert_ptr_nonnull(a);
 	ck_assert(!msg_bool(a, "ok"));
 	ck_assert_msg(
@@ -624,6 +632,13 @@ START_TEST(test_large_change_bad_line)
 		want) != NULL,
 	    "no \"%s\" in the error", want);
 	json_decref(a);
+	/* the daemon's log says the change failed, not how fast it parsed */
+	log_flush();
+	log_init("test_link", NULL);
+	fclose(lf);
+	ck_assert_msg(strstr(logbuf, logged) != NULL, "log: %s", logbuf);
+	ck_assert_ptr_null(strstr(logbuf, "parsed in"));
+	free(logbuf);
 	sb_free(&t_large);
 }
 END_TEST

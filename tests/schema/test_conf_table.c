@@ -12,6 +12,9 @@
  * array: made in any order they print in schema order, a statement of one
  * case of a choice removes the other's, in either form; an annotation of
  * the root stays with its tree through conf_swap and conf_dup.
+ *
+ * And a copy's table (conf_dup fills it in bulk): every entry found in
+ * the copy, and the copy and its source apart after edits to either.
  */
 #include <check.h>
 #include <stdio.h>
@@ -308,6 +311,107 @@ START_TEST(kids_root_annotation)
 }
 END_TEST
 
+static bool
+want_thinned_but_5(int i, int u)
+{
+	return want_thinned(i, u) && i != 5;
+}
+
+static bool
+want_dup_edited(int i, int u)
+{
+	return want_thinned(i, u) && i != 5 && !(i == 2 && u % 3 == 1);
+}
+
+static bool
+want_src_edited(int i, int u)
+{
+	return (want_thinned(i, u) || i == 3) && i != 9;
+}
+
+/*
+ * A copy (conf_dup: its table filled in bulk, not entry by entry) finds
+ * every entry by key under its own parent, keeps the order and the
+ * deactivated marks, and goes on apart from its source: entries removed
+ * and made in either are found, or not, in that one only.
+ */
+START_TEST(table_dup)
+{
+	struct conf *c = conf_new(S), *d;
+	char line[160];
+	char *tc, *td;
+	struct cnode *n;
+
+	for (int u = 0; u < UNITS; u++)
+		for (int i = 0; i < IFS; i++) {
+			snprintf(line, sizeof(line),
+			    "set interfaces ge-0/0/%d unit %d family inet", i,
+			    u);
+			apply(c, line);
+		}
+	/* a table with entries moved back by removals, a moved entry */
+	apply(c, "delete interfaces ge-0/0/3");
+	apply(c, "delete interfaces ge-0/0/7");
+	for (int i = 0; i < IFS; i++)
+		for (int u = 0; u < UNITS && i != 3 && i != 7; u += 3) {
+			snprintf(line, sizeof(line),
+			    "delete interfaces ge-0/0/%d unit %d", i, u);
+			apply(c, line);
+		}
+	apply(c, "insert interfaces ge-0/0/4 unit 398 before unit 1");
+	n = conf_find(c, ifd(c, 6), kind(ifd(c, 6), "unit"), "7");
+	conf_set_inactive(c, n, true);
+	conf_set_inactive(c, ifd(c, 8), true);
+
+	d = conf_dup(c);
+	check_units(d, want_thinned);
+	tc = tree_text(c);
+	td = tree_text(d);
+	ck_assert_str_eq(tc, td);
+	ck_assert_ptr_nonnull(strstr(td,
+	    "ge-0/0/4 unit 398 family inet\n"
+	    "set interfaces ge-0/0/4 unit 1 "));
+	free(tc);
+	free(td);
+	ck_assert_uint_eq(conf_count(d), conf_count(c));
+	n = conf_find(d, ifd(d, 6), kind(ifd(d, 6), "unit"), "7");
+	ck_assert_ptr_nonnull(n);
+	ck_assert(n->flags & CN_INACTIVE);
+	ck_assert(ifd(d, 8)->flags & CN_INACTIVE);
+	ck_assert(!(ifd(d, 6)->flags & CN_INACTIVE));
+	n = conf_find(d, ifd(d, 6), kind(ifd(d, 6), "unit"), "8");
+	ck_assert(!(n->flags & CN_INACTIVE));
+
+	/* the copy edited: removals take entries out of its own table */
+	apply(d, "delete interfaces ge-0/0/5");
+	for (int u = 1; u < UNITS; u += 3) {
+		snprintf(line, sizeof(line),
+		    "delete interfaces ge-0/0/2 unit %d", u);
+		apply(d, line);
+	}
+	check_units(d, want_dup_edited);
+	check_units(c, want_thinned);
+	/* the source edited: the copy does not see it */
+	apply(c, "delete interfaces ge-0/0/9");
+	for (int u = 0; u < UNITS; u++) {
+		snprintf(line, sizeof(line),
+		    "set interfaces ge-0/0/3 unit %d family inet", u);
+		apply(c, line);
+	}
+	check_units(c, want_src_edited);
+	check_units(d, want_dup_edited);
+	conf_free(c);
+	/* and lives on without it */
+	for (int u = 0; u < UNITS; u += 3) {
+		snprintf(line, sizeof(line),
+		    "set interfaces ge-0/0/2 unit %d family inet", u + 1);
+		apply(d, line);
+	}
+	check_units(d, want_thinned_but_5);
+	conf_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -323,6 +427,7 @@ main(void)
 	tcase_add_test(tc, table_last_entry);
 	tcase_add_test(tc, kids_few_and_many);
 	tcase_add_test(tc, kids_root_annotation);
+	tcase_add_test(tc, table_dup);
 	suite_add_tcase(s, tc);
 	int status = check_main(0, s, NULL);
 	schema_free(S);

@@ -458,6 +458,244 @@ START_TEST(mixed_moves_replay)
 END_TEST
 
 /*
+ * The diff from the marks has the full diff's items, in its order: what
+ * validate and hostd's scope read, besides the texts.
+ */
+static void
+same_items(struct conf *a, struct conf *b)
+{
+	struct diff m = { 0 }, f = { 0 };
+
+	conf_diff(a, b, true, &m);
+	conf_diff(a, b, false, &f);
+	ck_assert_uint_eq(m.n, f.n);
+	for (size_t i = 0; i < m.n; i++) {
+		ck_assert_int_eq(m.v[i].kind, f.v[i].kind);
+		ck_assert_ptr_eq(m.v[i].old, f.v[i].old);
+		ck_assert_ptr_eq(m.v[i].new, f.v[i].new);
+	}
+	diff_free(&m);
+	diff_free(&f);
+}
+
+/*
+ * The look-ups (of a child in the other tree, of a key among a list's
+ * sorted keys) that the diff from the marks, its compare text and its
+ * delta make; both texts must be the full diff's.
+ */
+static unsigned long
+lookups_of(struct conf *a, struct conf *b)
+{
+	struct diff d = { 0 };
+	struct sb out;
+	unsigned long k;
+	char *full = diff_text(a, b, false);
+
+	sb_init(&out);
+	diff_lookups = 0;
+	conf_diff(a, b, true, &d);
+	diff_compare_text(&d, &out);
+	sb_puts(&out, "--\n");
+	diff_delta_text(&d, &out);
+	k = diff_lookups;
+	diff_free(&d);
+	ck_assert_str_eq(sb_str(&out), full);
+	sb_free(&out);
+	free(full);
+	same_items(a, b);
+	free(replayed_delta(a, b));
+	return k;
+}
+
+/*
+ * A move among 10,000 entries costs a walk of the two lists and a few
+ * look-ups, not one (or a sorted key) for each entry (issue 13 §1: 40,000
+ * policies looked up for one moved).  A list reversed is out of step
+ * everywhere: the diff falls back to the look-ups and is still right.
+ */
+START_TEST(moves_look_up_little)
+{
+	static const struct {
+		const char *edit[3];
+		unsigned moved;
+	} cases[] = {
+		{ { "insert security ike proposal P9000 before proposal P0" },
+		    1 },
+		{ { "insert security ike proposal P3 after proposal P9999" },
+		    1 },
+		{ { "insert security ike proposal P40 before proposal P3" },
+		    1 },
+		{ { "insert security ike proposal P3 after proposal P5000" },
+		    1 },
+		{ { "insert security ike proposal P9000 before proposal P0",
+		      "insert security ike proposal P9001 after proposal "
+		      "P9000" },
+		    2 },
+		{ { "insert security ike proposal P20 before proposal P10",
+		      "insert security ike proposal P8000 after proposal P30",
+		      "insert security ike proposal P31 after proposal P9990" },
+		    3 },
+		{ { "rename security ike proposal P11 to proposal R11" }, 1 },
+		{ { "rename security ike proposal P0 to proposal R0" }, 1 },
+		{ { "rename security ike proposal P9999 to proposal R9999" },
+		    1 },
+		{ { "insert security ike proposal P6 before proposal P5" }, 1 },
+		{ { "insert security ike proposal P0 after proposal P9999",
+		      "insert security ike proposal P9999 before proposal P1" },
+		    2 },
+		{ { "insert security ike proposal P9000 before proposal P0",
+		      "set security ike proposal P5000 dh-group group19",
+		      "delete security ike proposal P7000" },
+		    1 },
+	};
+	struct conf *a = big();
+	char line[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf *b = conf_dup(a);
+		for (size_t k = 0; k < 3 && cases[i].edit[k] != NULL; k++)
+			apply(b, cases[i].edit[k]);
+		unsigned long n = lookups_of(a, b);
+		ck_assert_msg(n <= 4 + 4 * cases[i].moved,
+		    "%s: %lu look-ups for %u moved", cases[i].edit[0], n,
+		    cases[i].moved);
+		conf_free(b);
+	}
+	/* reversed: each entry in turn to the front */
+	struct conf *b = conf_dup(a);
+	for (int i = 1; i < NPROP; i++) {
+		snprintf(line, sizeof(line),
+		    "insert security ike proposal P%d before proposal P%d", i,
+		    i - 1);
+		apply(b, line);
+	}
+	ck_assert_uint_gt(lookups_of(a, b), NPROP);
+	conf_free(b);
+	conf_free(a);
+}
+END_TEST
+
+/*
+ * Random changes of a list (moves near and far, to the front and the end,
+ * swaps, renames, additions placed, deletions, values, blocks moved): the
+ * diff from the marks, walked side by side with its entries out of step,
+ * gives what the full diff (look-ups of every child, keys sorted for the
+ * kept run) gives, item for item and in both texts, and replays.
+ */
+START_TEST(random_changes_match_full)
+{
+	enum { N = 3000 };
+	unsigned long x = 987654321;
+	char line[160];
+	int added = 0;
+
+	for (int round = 0; round < 60; round++) {
+		struct conf *a = conf_new(S), *b;
+		struct sb t;
+		struct path_err err;
+		size_t bad = 0;
+		int nops = 1 + round % 13;
+
+		sb_init(&t);
+		sb_init(&err.msg);
+		for (int i = 0; i < N; i++)
+			sb_printf(&t,
+			    "set security ike proposal P%d dh-group group14\n",
+			    i);
+		ck_assert_int_eq(edit_apply_text(a, NULL, sb_str(&t), t.len,
+				     &err, &bad, NULL),
+		    0);
+		sb_free(&t);
+		sb_free(&err.msg);
+		conf_clean(a);
+		b = conf_dup(a);
+		for (int k = 0; k < nops; k++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			int p = (int)((x >> 33) % N), q = (int)((x >> 13) % N);
+			int near = (p + 1 + (int)((x >> 7) % 5)) % N;
+			struct path_err e2;
+			sb_init(&e2.msg);
+			switch ((x >> 58) % 10) {
+			case 0:
+				snprintf(line, sizeof(line),
+				    "insert security ike proposal P%d before "
+				    "proposal P%d",
+				    p, q);
+				break;
+			case 1:
+				snprintf(line, sizeof(line),
+				    "insert security ike proposal P%d after "
+				    "proposal P%d",
+				    p, near);
+				break;
+			case 2:
+				snprintf(line, sizeof(line),
+				    "insert security ike proposal P%d %s "
+				    "proposal P%d",
+				    p, (x >> 5) & 1 ? "before" : "after",
+				    (x >> 5) & 1 ? 0 : N - 1);
+				break;
+			case 3:
+				snprintf(line, sizeof(line),
+				    "insert security ike proposal P%d before "
+				    "proposal P%d",
+				    p + 1 < N ? p + 1 : p, p);
+				break;
+			case 4:
+				snprintf(line, sizeof(line),
+				    "rename security ike proposal P%d to "
+				    "proposal R%d",
+				    p, added++);
+				break;
+			case 5:
+				snprintf(line, sizeof(line),
+				    "delete security ike proposal P%d", p);
+				break;
+			case 6:
+				snprintf(line, sizeof(line),
+				    "set security ike proposal P%d dh-group "
+				    "group19",
+				    p);
+				break;
+			case 7:
+				/* a block of 100 moved, one by one */
+				for (int j = 0; j < 100; j++) {
+					snprintf(line, sizeof(line),
+					    "insert security ike proposal P%d "
+					    "before proposal P%d",
+					    (p + j) % N, q);
+					(void)edit_apply_line(
+					    b, NULL, line, &e2, NULL);
+				}
+				line[0] = '\0';
+				break;
+			default:
+				snprintf(line, sizeof(line),
+				    "set security ike proposal N%d dh-group "
+				    "group2",
+				    added++);
+				if (edit_apply_line(b, NULL, line, &e2, NULL) ==
+				    0)
+					snprintf(line, sizeof(line),
+					    "insert security ike proposal N%d "
+					    "before proposal P%d",
+					    added - 1, q);
+			}
+			/* an entry renamed or missing: that edit is refused */
+			if (line[0] != '\0')
+				(void)edit_apply_line(b, NULL, line, &e2, NULL);
+			sb_free(&e2.msg);
+		}
+		free(same_diff(a, b));
+		same_items(a, b);
+		free(replayed_delta(a, b));
+		conf_free(b);
+		conf_free(a);
+	}
+}
+END_TEST
+
+/*
  * diff_order_moved names the entries the delta places with `insert` (the
  * moved, the added before a kept one) and no other, so hostd patches
  * those places and not the whole list; past its room it says how many.
@@ -539,6 +777,8 @@ main(void)
 	tcase_add_test(tc, reshaped_lists);
 	tcase_add_test(tc, moves_are_small);
 	tcase_add_test(tc, mixed_moves_replay);
+	tcase_add_test(tc, moves_look_up_little);
+	tcase_add_test(tc, random_changes_match_full);
 	tcase_add_test(tc, moved_entries);
 	suite_add_tcase(s, tc);
 	int status = check_main(0, s, NULL);

@@ -1,7 +1,8 @@
 # Shared helpers for the tmux tests (sourced by bash scripts).
 #
 # Each test starts its own mgd on a temp state dir and the real cli inside a
-# private tmux server (socket qsafe-tmux-$$, a 100x30 window), types keys
+# private tmux server (socket $X_DIR/tmux.sock, removed with the directory:
+# tmux leaves it behind after kill-server; a 100x30 window), types keys
 # with send-keys and checks the screen with capture-pane.  Every check polls
 # the screen (5 s at most) instead of sleeping a fixed time.  At the end only
 # that tmux server and that mgd are stopped.  Sanitizer reports of mgd and of
@@ -21,7 +22,7 @@ unset QSAFE_STATE_DIR TMUX
 X_COLS=100
 X_ROWS=30
 X_DIR=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-tmux-test.XXXXXX")
-X_SOCK=qsafe-tmux-$$
+X_SOCK=$X_DIR/tmux.sock
 X_MGD_PID=
 X_USER=$(id -un)
 X_TIMEOUT=${X_TIMEOUT:-100}	# polls of 0.05 s
@@ -33,7 +34,7 @@ CF="$X_USER# "
 X_VERSION=$("$QSAFE_CLI" --version | sed 's/.* //')
 
 x_tmux() {
-	tmux -L "$X_SOCK" -f /dev/null "$@"
+	tmux -S "$X_SOCK" -f /dev/null "$@"
 }
 
 x_sanitizer_check() {
