@@ -310,6 +310,10 @@ struct policy_res {
 };
 void policy_res_init(struct policy_res *r, struct conf *c);
 void policy_res_fini(struct policy_res *r);
+/* The entry name of kind address (set false) or address-set in effect in
+ * the first book that has it, or NULL. */
+const struct cnode *policy_book_find(
+    struct policy_res *r, bool set, const char *name);
 /* cnode_child(n, name), name's schema node kept in slot k. */
 const struct cnode *policy_res_child(struct policy_res *r, enum policy_slot k,
     const struct cnode *n, const char *name);
@@ -349,6 +353,11 @@ const struct cnode *policy_bucket(const char *ctx, const struct cnode *q,
  * its hash), and into name (not NULL) the bucket's name if q starts one. */
 bool policy_bucket_ends(
     const char *ctx, const struct cnode *q, struct sb *name);
+/* The bucket that holds q (a policy in effect of context ctx, its entry
+ * ctxn): as policy_bucket, from the anchor before q (policy_bucket_ends)
+ * on, not from the context's first policy. */
+void policy_bucket_of(const struct cnode *ctxn, const struct cnode *q,
+    const struct cnode **first, size_t *n, struct sb *name);
 /*
  * The rules of the n policies in effect from first (the bucket name),
  * each tagged with its name: the body of chain name appended to body, and
@@ -378,6 +387,25 @@ void policy_vpn_forward(const char *dflt, struct sb *rules);
 /* The counter of policy name in context ctx ("from<US>to", "" global):
  * pol_<hash>; its chain is p_<hash>. */
 void policy_counter_name(const char *ctx, const char *name, struct sb *out);
+/*
+ * policy_uses.c: the policies and address-sets that name an address-book
+ * entry, kept in the model (nftm_use).  policy_uses_model: all of c's,
+ * into m built whole; policy_uses_policy, policy_uses_set: one policy's
+ * (of context ctx, "" global) or set's, into a patch.
+ */
+void policy_uses_model(struct conf *c, struct nftm *m);
+void policy_uses_policy(struct nftm *m, const char *ctx, const struct cnode *q);
+void policy_uses_set(struct nftm *m, const struct cnode *x);
+/* Adds to books every address-set that holds one of its entries at any
+ * depth, by the uses of m and patch p (policy_patch_books). */
+void policy_uses_sets(
+    const struct nftm *m, const struct nftm *p, json_t *books);
+/* The policies of c in effect whose match names an entry of books, by
+ * the uses of m: a new object, context ("" global) -> {policy -> true}. */
+json_t *policy_uses_users(
+    struct conf *c, const struct nftm *m, const json_t *books);
+/* Whether policy q's match names an entry of books (policy_patch.c). */
+bool policy_patch_uses(const struct cnode *q, const json_t *books);
 /* The addresses of address-book entry name, nftables elements appended
  * to v4 / v6 (", "-separated); 0, or -1 with why. */
 int policy_addr(struct policy_res *r, const char *name, int depth,

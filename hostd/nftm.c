@@ -47,6 +47,7 @@ nftm_free(struct nftm *m)
 	json_decref(m->chains);
 	json_decref(m->gone);
 	json_decref(m->empty);
+	nftm_uses_free(&m->uses);
 	for (size_t i = 0; i < m->nchain; i++) {
 		free(m->chain[i].hook);
 		sb_free(&m->chain[i].body);

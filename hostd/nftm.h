@@ -22,6 +22,22 @@ void nftm_free(struct nftm *m);
 
 /* Declares a named counter. */
 void nftm_counter(struct nftm *m, const char *name);
+/*
+ * Which parts of the configuration use a name (policy_uses.c: the
+ * policies and address-sets that name an address-book entry), kept with
+ * the model so that a change of the name finds them without a walk.  No
+ * part of the table (nftm_text, nftm_delta, nftm_canon leave them out).
+ * nftm_patch_apply adds a patch's uses to the model's: a model may hold
+ * users that use a name no more, never miss one.
+ */
+void nftm_use(struct nftm *m, const char *name, const char *user);
+/* The users of name: a new object (user -> true), empty when none. */
+json_t *nftm_users(const struct nftm *m, const char *name);
+/* Whether m has every use of full (tests: a patched model against the one
+ * built whole); else the first missing, "name hash -> user", into miss. */
+bool nftm_uses_cover(
+    const struct nftm *m, const struct nftm *full, struct sb *miss);
+
 /* Declares a set or map: decl "type ifname : verdict" (a ':' makes it a
  * map); interval: a set of prefixes and ranges.  Once per name. */
 void nftm_set(

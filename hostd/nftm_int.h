@@ -12,6 +12,31 @@ struct nftm_chain {
 	struct sb body; /* rules, one a line */
 };
 
+/*
+ * The uses (nftm_use): a hash table from the hash of a name (nftm_hash_more)
+ * to its users, chained; the users' strings in one buffer, each once per
+ * run of uses added for it.  No json_t per use: a model of 40,000 policies
+ * has as many, made at every load.
+ */
+struct nftm_use {
+	uint64_t h;    /* of the name */
+	uint32_t user; /* offset in users */
+	uint32_t next; /* the next use of its slot, + 1; 0: none */
+};
+
+struct nftm_uses {
+	struct nftm_use *v;
+	size_t n, cap;
+	uint32_t *slot; /* [nslot]: the first use + 1; 0: none */
+	size_t nslot;
+	struct sb users; /* NUL-terminated strings */
+	size_t last;	 /* offset of the user added last (+ 1; 0: none) */
+};
+
+void nftm_uses_free(struct nftm_uses *u);
+/* Adds p's uses to m's, each once (nftm_patch_apply). */
+void nftm_uses_add(struct nftm *m, const struct nftm *p);
+
 struct nftm {
 	/* in a patch (nftm_patch_*): a counter mapped to false, an element
 	 * to null, a chain named in gone, are to be deleted */
@@ -20,8 +45,9 @@ struct nftm {
 	json_t *chains;	  /* name -> index into chain */
 	struct nftm_chain *chain;
 	size_t nchain, cap;
-	json_t *gone;  /* patch: chain name -> true */
-	json_t *empty; /* "": the value of every element of a set */
+	json_t *gone;	       /* patch: chain name -> true */
+	json_t *empty;	       /* "": the value of every element of a set */
+	struct nftm_uses uses; /* nftm_use */
 };
 
 /* Chain name of m, or NULL. */

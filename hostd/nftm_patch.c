@@ -172,6 +172,7 @@ nftm_patch_apply(struct nftm *m, const struct nftm *p)
 	const char *name, *k;
 	json_t *v, *ev;
 
+	nftm_uses_add(m, p);
 	json_object_foreach(p->chains, name, v)
 	{
 		const struct nftm_chain *c = &p->chain[json_integer_value(v)];

@@ -632,4 +632,5 @@ policy_model(struct conf *c, struct nftm *m, struct verrs *errs)
 	nftm_rules(m, "forward", sb_str(&rules));
 	sb_free(&rules);
 	policy_res_fini(&r);
+	policy_uses_model(c, m);
 }

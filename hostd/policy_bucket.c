@@ -71,6 +71,28 @@ policy_bucket(const char *ctx, const struct cnode *q,
 	return NULL;
 }
 
+void
+policy_bucket_of(const struct cnode *ctxn, const struct cnode *q,
+    const struct cnode **first, size_t *n, struct sb *name)
+{
+	const struct cnode *a, *next, *k;
+	size_t i;
+
+	/* a bucket ends at an anchor whatever comes before it */
+	for (a = q->prev; a != NULL; a = a->prev)
+		if (policy_in(a) && policy_bucket_ends(ctxn->val, a, NULL))
+			break;
+	next = a ? a->next : ctxn->first;
+	do {
+		next = policy_bucket(ctxn->val, next, first, n, name);
+		for (k = *first, i = 0; k != NULL && i < *n; k = k->next) {
+			if (k == q)
+				return;
+			i += policy_in(k);
+		}
+	} while (*first != NULL);
+}
+
 /* Each line of rules ending in `comment "tag"`, into out. */
 static void
 policy_tag(const char *rules, const char *tag, struct sb *out)

@@ -5,7 +5,8 @@
  * (policy.c) of each policy the change names, the chain ctx_<hash> of its
  * context (the jumps to its buckets in order: a bucket split, joined or
  * new), and the bucket of every policy whose match names an address-book
- * entry the change touched (or an address-set that holds one); a global
+ * entry the change touched (or an address-set that holds one), found by
+ * the uses the model keeps (policy_uses.c), not by a walk; a global
  * policy's own chain p_<hash>; a context new or gone, its chains and the
  * maps of its zones' devices.  What a patch cannot express (a zone that
  * is new or gone, a context moved, policy-based VPNs) makes policy_patch
@@ -106,36 +107,28 @@ policy_patch_find(
 
 /*
  * Adds to books every address-set that holds one of its entries, at any
- * depth: a policy naming the set resolves to other addresses now.
+ * depth (a policy naming the set resolves to other addresses now), by
+ * the uses of the model in force (policy_uses.c), not a walk of the
+ * address book a round; the sets named, as they are now, into p's uses.
  */
 static void
-policy_patch_books(struct conf *c, json_t *books)
+policy_patch_books(
+    struct conf *c, const struct nftm *m, json_t *books, struct nftm *p)
 {
-	const struct cnode *sec = cnode_child(conf_root(c), "security");
-	bool grew = json_object_size(books) > 0;
+	const struct cnode *x;
+	struct policy_res r;
+	const char *k;
+	json_t *v;
 
-	for (int round = 0; grew && round <= POLICY_SET_DEPTH; round++) {
-		grew = false;
-		for (const struct cnode *b = sec ? sec->first : NULL; b;
-		     b = b->next) {
-			if (strcmp(b->sn->name, "address-book") != 0)
-				continue;
-			for (const struct cnode *x = b->first; x; x = x->next) {
-				if (strcmp(x->sn->name, "address-set") != 0 ||
-				    json_object_get(books, x->val) != NULL)
-					continue;
-				for (const struct cnode *y = x->first; y;
-				     y = y->next)
-					if (y->val != NULL &&
-					    json_object_get(books, y->val)) {
-						json_object_set_new(
-						    books, x->val, json_true());
-						grew = true;
-						break;
-					}
-			}
-		}
+	policy_res_init(&r, c);
+	json_object_foreach(books, k, v)
+	{
+		x = p ? policy_book_find(&r, true, k) : NULL;
+		if (x != NULL)
+			policy_uses_set(p, x);
 	}
+	policy_res_fini(&r);
+	policy_uses_sets(m, p, books);
 }
 
 /*
@@ -143,7 +136,7 @@ policy_patch_books(struct conf *c, json_t *books)
  * policy of a context a change touches: its children are walked, not
  * looked up by name (cnode_child), and nothing when books is empty.
  */
-static bool
+bool
 policy_patch_uses(const struct cnode *q, const json_t *books)
 {
 	const struct cnode *m;
@@ -173,37 +166,6 @@ policy_patch_chain_name(const char *ctx, const char *name, struct sb *chain)
 	sb_reset(chain);
 	sb_printf(chain, "p_%s", sb_str(&cn) + 4);
 	sb_free(&cn);
-}
-
-/*
- * The policies of x (a context, key ctx, or global: "") that use an entry
- * of books, refilled in p (those of skip are done already).
- */
-static void
-policy_patch_users(struct conf *c, const struct cnode *x, const char *ctx,
-    const json_t *skip, const json_t *books, struct nftm *p, struct verrs *errs)
-{
-	struct policy_res r;
-	struct sb chain, rules;
-
-	if (json_object_size(books) == 0)
-		return;
-	policy_res_init(&r, c);
-	sb_init(&chain);
-	sb_init(&rules);
-	for (const struct cnode *q = x ? x->first : NULL; q; q = q->next) {
-		if (strcmp(q->sn->name, "policy") != 0 ||
-		    cnode_is_inactive(q) ||
-		    (skip != NULL && json_object_get(skip, q->val)) ||
-		    !policy_patch_uses(q, books))
-			continue;
-		sb_reset(&rules);
-		policy_chain_rules(&r, ctx, q, &chain, &rules, NULL, errs);
-		nftm_patch_chain(p, sb_str(&chain), sb_str(&rules));
-	}
-	sb_free(&chain);
-	sb_free(&rules);
-	policy_res_fini(&r);
 }
 
 /*
@@ -343,7 +305,6 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 	json_t *now = json_object();
 	size_t n, i;
 
-	policy_patch_walks++; /* the counter a test reads: the slow path */
 	sb_init(&name);
 	sb_init(&jumps);
 	sb_init(&cname);
@@ -384,6 +345,53 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
 }
 
 /*
+ * The buckets of the policies of context ctx named in used (policy ->
+ * true: they use an address-book entry that changed), or for the global
+ * context (ctx NULL) their chains, refilled in p; each once.  Buckets are
+ * those of the model in force, or refilled by policy_patch_near already.
+ */
+static void
+policy_patch_used(struct conf *c, const struct cnode *x,
+    const struct cnode *ctx, const json_t *used, struct nftm *p,
+    struct verrs *errs)
+{
+	const struct snode *sn = snode_child_named(x->sn, "policy");
+	const struct cnode *q, *first;
+	json_t *done = json_object(), *v;
+	struct policy_res r;
+	struct sb name, rules;
+	const char *k;
+	size_t n;
+
+	policy_res_init(&r, c);
+	sb_init(&name);
+	sb_init(&rules);
+	json_object_foreach((json_t *)used, k, v)
+	{
+		q = sn ? conf_find(c, x, sn, k) : NULL;
+		if (q == NULL || !policy_in(q))
+			continue;
+		if (ctx == NULL) {
+			sb_reset(&rules);
+			policy_chain_rules(
+			    &r, "", q, &name, &rules, NULL, errs);
+			nftm_patch_chain(p, sb_str(&name), sb_str(&rules));
+			continue;
+		}
+		policy_bucket_of(ctx, q, &first, &n, &name);
+		if (first == NULL || json_object_get(done, sb_str(&name)))
+			continue;
+		json_object_set_new(done, sb_str(&name), json_true());
+		policy_patch_refill(
+		    c, ctx->val, first, n, sb_str(&name), p, errs);
+	}
+	json_decref(done);
+	sb_free(&name);
+	sb_free(&rules);
+	policy_res_fini(&r);
+}
+
+/*
  * policy_patch for one context; p NULL: only whether it can (-1: the
  * model is built whole).  The buckets of the policies the change names
  * are refilled: those around them (policy_near.c), else by a walk of
@@ -395,20 +403,22 @@ policy_patch_buckets(struct conf *c, const struct nftm *m,
  */
 static int
 policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
-    const json_t *pols, const json_t *books, struct nftm *p, struct verrs *errs)
+    const json_t *pols, const json_t *books, const json_t *users,
+    struct nftm *p, struct verrs *errs)
 {
 	struct sb name, cname;
 	const struct cnode **t = NULL;
 	size_t nt = 0;
 	const char *pn;
-	json_t *touched, *x, *dirty = json_object(), *gone = json_array();
+	json_t *touched, *used, *x, *dirty = json_object(),
+				    *gone = json_array();
 	bool stood = true; /* each policy gone has one that stands for it */
 	size_t i;
 	int rc = -1;
 
 	touched = json_object_get(pols, ctx->val);
-	if (!policy_is(ctx) ||
-	    (touched == NULL && json_object_size(books) == 0)) {
+	used = json_object_get(users, ctx->val);
+	if (!policy_is(ctx) || (touched == NULL && used == NULL)) {
 		json_decref(dirty);
 		json_decref(gone);
 		return 0;
@@ -431,6 +441,8 @@ policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 		const struct cnode *q = policy_patch_find(c, ctx, "policy", pn);
 		if (*pn == '\0')
 			continue; /* the context's entry: policy_patch */
+		if (q != NULL && p != NULL)
+			policy_uses_policy(p, ctx->val, q);
 		if (q == NULL || !policy_is(q)) {
 			json_array_append_new(gone, json_string(pn));
 			q = policy_patch_stand(c, ctx, q, x);
@@ -445,9 +457,18 @@ policy_patch_ctx(struct conf *c, const struct nftm *m, const struct cnode *ctx,
 	rc = 0;
 	if (p == NULL)
 		goto done;
-	if (stood && json_object_size(books) == 0 &&
-	    policy_patch_near(c, m, ctx, t, nt, p, errs))
+	/* the buckets in force, or near's: the users' own refilled */
+	if (!fresh &&
+	    (touched == NULL ||
+		(stood && policy_patch_near(c, m, ctx, t, nt, p, errs)))) {
+		if (used != NULL)
+			policy_patch_used(c, ctx, ctx, used, p, errs);
 		goto done;
+	}
+	for (const struct cnode *q = fresh ? ctx->first : NULL; q; q = q->next)
+		if (strcmp(q->sn->name, "policy") == 0)
+			policy_uses_policy(p, ctx->val, q);
+	policy_patch_walks++;
 	json_array_foreach(gone, i, x) policy_patch_was(
 	    m, sb_str(&cname), json_string_value(x), ctx->val, dirty);
 	policy_patch_buckets(c, m, ctx, t, nt, dirty, books, p, errs);
@@ -555,7 +576,7 @@ policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
 	const struct cnode *pol = host_path(conf_root(c), "security policies");
 	struct sb name, jumps;
 	const char *k;
-	json_t *v, *zones;
+	json_t *v, *zones, *users;
 	int rc = -1;
 
 	if (json_object_size(pols) == 0 && json_object_size(books) == 0)
@@ -563,7 +584,8 @@ policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
 	zones = json_object(); /* the contexts new or gone */
 	sb_init(&name);
 	sb_init(&jumps);
-	policy_patch_books(c, books);
+	policy_patch_books(c, m, books, p);
+	users = policy_uses_users(c, m, books);
 	/* a context new or gone (its entry added, deleted, activated or
 	 * deactivated): its chains, and the maps of its zones' devices; an
 	 * entry that stays, changed as a whole (moved, annotated), is built
@@ -589,18 +611,19 @@ policy_patch(struct conf *c, const struct nftm *m, const json_t *pols,
 	for (int pass = 0; pass < 2; pass++) {
 		for (const struct cnode *ctx = pol ? pol->first : NULL; ctx;
 		     ctx = ctx->next)
-			if (policy_patch_ctx(c, m, ctx, pols, books,
+			if (policy_patch_ctx(c, m, ctx, pols, books, users,
 				pass ? p : NULL, errs) == -1)
 				goto done;
-		if (pass == 1)
-			policy_patch_users(c, cnode_child(pol, "global"), "",
-			    NULL, books, p, errs);
+		if (pass == 1 && json_object_get(users, "") != NULL)
+			policy_patch_used(c, cnode_child(pol, "global"), NULL,
+			    json_object_get(users, ""), p, errs);
 	}
 	json_object_foreach(zones, k, v) policy_patch_gone(c, m, k, p);
 	json_object_foreach(zones, k, v) policy_patch_zones(c, m, k, p);
 	rc = 0;
 done:
 	json_decref(zones);
+	json_decref(users);
 	sb_free(&name);
 	sb_free(&jumps);
 	return rc;

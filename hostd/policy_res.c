@@ -69,9 +69,7 @@ policy_res_child(struct policy_res *r, enum policy_slot k,
 	return s->child ? cnode_child_kind(n, s->child) : NULL;
 }
 
-/* The entry name of kind address (set false) or address-set in effect in
- * the first book that has it, or NULL. */
-static const struct cnode *
+const struct cnode *
 policy_book_find(struct policy_res *r, bool set, const char *name)
 {
 	const struct cnode *a;

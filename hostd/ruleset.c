@@ -307,7 +307,8 @@ ruleset_tidy_later(struct hostd *h)
 
 /*
  * QSAFE_HOSTD_VERIFY=1 (tests): the patched model must be the model built
- * whole from the same configuration, or the log says so.
+ * whole from the same configuration, with every use it has (nftm_use), or
+ * the log says so.
  */
 static void
 ruleset_verify(struct hostd *h)
@@ -317,6 +318,11 @@ ruleset_verify(struct hostd *h)
 
 	sb_init(&a);
 	sb_init(&b);
+	if (!nftm_uses_cover(h->model, full, &a))
+		log_err("VERIFY: the patched model misses a use of the model"
+			" built whole: %s",
+		    sb_str(&a));
+	sb_reset(&a);
 	nftm_canon(h->model, &a);
 	nftm_canon(full, &b);
 	if (strcmp(sb_str(&a), sb_str(&b)) != 0) {

@@ -3,8 +3,10 @@
  * A policy's rules in a bucket chain end in `comment "p_<hash>"` (its tag,
  * hostd/policy.c): its first own counter starts from the tag's count,
  * whatever chain holds it; an untagged rule from its chain's, as before.
- * And a patch that declares or deletes a set (test_patch_set).
+ * And a patch that declares or deletes a set (test_patch_set); the uses a
+ * model keeps (test_uses).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,6 +203,55 @@ START_TEST(test_patch_set)
 }
 END_TEST
 
+/*
+ * The uses a model keeps (nftm_use): each name's users found again past
+ * the first table's growth (5,000 names), a user named by several names,
+ * a patch's uses added to the model once each (nftm_patch_apply), and
+ * nftm_uses_cover telling a model that misses one.
+ */
+START_TEST(test_uses)
+{
+	struct nftm *m = nftm_new(), *p = nftm_new(), *full = nftm_new();
+	char name[32], user[32];
+	struct sb miss;
+	json_t *u;
+
+	sb_init(&miss);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "p\nA-%d", i);
+		snprintf(user, sizeof(user), "ctx\nP-%d", i);
+		nftm_use(m, name, user);
+		nftm_use(m, "p\nshared", user);
+	}
+	u = nftm_users(m, "p\nA-4321");
+	ck_assert_int_eq(json_object_size(u), 1);
+	ck_assert_ptr_nonnull(json_object_get(u, "ctx\nP-4321"));
+	json_decref(u);
+	u = nftm_users(m, "p\nshared");
+	ck_assert_int_eq(json_object_size(u), 5000);
+	json_decref(u);
+	u = nftm_users(m, "p\nA-5000");
+	ck_assert_int_eq(json_object_size(u), 0);
+	json_decref(u);
+	/* a patch: a use new, one the model has */
+	nftm_use(p, "p\nA-1", "ctx\nP-9");
+	nftm_use(p, "p\nA-1", "ctx\nP-1");
+	nftm_use(full, "p\nA-1", "ctx\nP-9");
+	ck_assert(!nftm_uses_cover(m, full, &miss));
+	ck_assert_ptr_nonnull(strstr(sb_str(&miss), "ctx\nP-9"));
+	nftm_patch_apply(m, p);
+	nftm_patch_apply(m, p);
+	u = nftm_users(m, "p\nA-1");
+	ck_assert_int_eq(json_object_size(u), 2);
+	json_decref(u);
+	ck_assert(nftm_uses_cover(m, full, &miss));
+	nftm_free(m);
+	nftm_free(p);
+	nftm_free(full);
+	sb_free(&miss);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -212,6 +263,7 @@ main(void)
 	tcase_add_test(tc, test_carry_not_tags);
 	tcase_add_test(tc, test_text_tags);
 	tcase_add_test(tc, test_patch_set);
+	tcase_add_test(tc, test_uses);
 	suite_add_tcase(s, tc);
 	return check_main(0, s, NULL);
 }
