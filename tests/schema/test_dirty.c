@@ -35,9 +35,10 @@ apply(struct conf *c, const char *line)
 	sb_free(&err.msg);
 }
 
-/* 10,000 IKE proposals and a gateway, committed (marks cleared). */
+/* n IKE proposals P0.. (and a gateway when asked), committed (marks cleared).
+ */
 static struct conf *
-big(void)
+proposals(int n, bool gateway)
 {
 	struct conf *c = conf_new(S);
 	struct sb t;
@@ -46,16 +47,24 @@ big(void)
 
 	sb_init(&t);
 	sb_init(&err.msg);
-	for (int i = 0; i < NPROP; i++)
+	for (int i = 0; i < n; i++)
 		sb_printf(
 		    &t, "set security ike proposal P%d dh-group group14\n", i);
-	sb_puts(&t, "set security ike gateway GW address 192.0.2.1\n");
+	if (gateway)
+		sb_puts(&t, "set security ike gateway GW address 192.0.2.1\n");
 	ck_assert_int_eq(
 	    edit_apply_text(c, NULL, sb_str(&t), t.len, &err, &bad, NULL), 0);
 	sb_free(&t);
 	sb_free(&err.msg);
 	conf_clean(c);
 	return c;
+}
+
+/* 10,000 IKE proposals and a gateway, committed. */
+static struct conf *
+big(void)
+{
+	return proposals(NPROP, true);
 }
 
 /* The compare text and the delta from a to b, from the marks or not. */
@@ -395,24 +404,9 @@ START_TEST(mixed_moves_replay)
 	int added = 0;
 
 	for (int round = 0; round < 40; round++) {
-		struct conf *a = conf_new(S), *b;
-		struct sb t;
-		struct path_err err;
-		size_t bad = 0;
+		struct conf *a = proposals(300, false), *b;
 		int nops = 1 + round % 7;
 
-		sb_init(&t);
-		sb_init(&err.msg);
-		for (int i = 0; i < 300; i++)
-			sb_printf(&t,
-			    "set security ike proposal P%d dh-group group14\n",
-			    i);
-		ck_assert_int_eq(edit_apply_text(a, NULL, sb_str(&t), t.len,
-				     &err, &bad, NULL),
-		    0);
-		sb_free(&t);
-		sb_free(&err.msg);
-		conf_clean(a);
 		b = conf_dup(a);
 		for (int k = 0; k < nops; k++) {
 			x = x * 6364136223846793005UL + 1442695040888963407UL;
@@ -590,24 +584,9 @@ START_TEST(random_changes_match_full)
 	int added = 0;
 
 	for (int round = 0; round < 60; round++) {
-		struct conf *a = conf_new(S), *b;
-		struct sb t;
-		struct path_err err;
-		size_t bad = 0;
+		struct conf *a = proposals(N, false), *b;
 		int nops = 1 + round % 13;
 
-		sb_init(&t);
-		sb_init(&err.msg);
-		for (int i = 0; i < N; i++)
-			sb_printf(&t,
-			    "set security ike proposal P%d dh-group group14\n",
-			    i);
-		ck_assert_int_eq(edit_apply_text(a, NULL, sb_str(&t), t.len,
-				     &err, &bad, NULL),
-		    0);
-		sb_free(&t);
-		sb_free(&err.msg);
-		conf_clean(a);
 		b = conf_dup(a);
 		for (int k = 0; k < nops; k++) {
 			x = x * 6364136223846793005UL + 1442695040888963407UL;
