@@ -108,6 +108,25 @@ nft_file_is_table() {
 		cmp -s "$D/in_force.rules" "$D/file.rules"
 }
 
+
+# fresh_matches WHAT RULES: stops the appliance (its table must go with it),
+# starts it again, and checks that the table the fresh hostd loads whole is
+# RULES, the table the patches left (after WHAT).
+fresh_matches() {
+	mgd_stop
+	t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
+		bad "the table outlived the appliance"
+	: >"$D/hostd.log"
+	mgd_start || { bad "mgd did not start again"; exit 1; }
+	t_poll 60 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
+		bad "the fresh hostd loaded no table"
+	t_poll 10 test -n "$(table)"
+	ruleset "$t" >"$D/fresh.rules"
+	[ -s "$D/fresh.rules" ] && cmp -s "$2" "$D/fresh.rules" &&
+		ok "after $1 the table is the one a fresh hostd loads ($(wc -l <"$D/fresh.rules") objects)" ||
+		{ bad "after $1 patched and fresh tables differ"; diff "$2" "$D/fresh.rules" | head -20; }
+}
+
 ip netns add $A || { echo "SKIP: cannot create network namespaces"; exit 77; }
 ip netns add $X || { echo "SKIP: cannot create network namespaces"; exit 77; }
 ip -n $A link set lo up
@@ -304,17 +323,7 @@ ip netns exec $A nft list counters table inet "$t" | grep -q "counter deny_ge" &
 	bad "a named counter per interface"
 
 # a fresh hostd loads the same configuration whole
-mgd_stop
-t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
-	bad "the table outlived the appliance"
-: >"$D/hostd.log"
-mgd_start || { bad "mgd did not start again"; exit 1; }
-t_poll 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
-	bad "the fresh hostd loaded no table"
-ruleset "$t" >"$D/fresh.rules"
-[ -s "$D/fresh.rules" ] && cmp -s "$D/patched.rules" "$D/fresh.rules" &&
-	ok "the patched table is the table a fresh hostd loads ($(wc -l <"$D/fresh.rules") objects)" ||
-	{ bad "patched and fresh tables differ"; diff "$D/patched.rules" "$D/fresh.rules" | head -20; }
+fresh_matches "the patches" "$D/patched.rules"
 
 # the first table with large interface sets (1,100 zone interfaces: more
 # than bulk.c's 1,024) is loaded with their elements by libnftnl, the
@@ -724,18 +733,7 @@ grep -q "misses a use of the model built whole" "$D/hostd.log" &&
 grep -q "NOT ENFORCED" "$D/hostd.log" &&
 	bad "an address-book change's transaction failed"
 ruleset "$t" >"$D/patched.rules"
-mgd_stop
-t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
-	bad "the table outlived the appliance"
-: >"$D/hostd.log"
-mgd_start || { bad "mgd did not start again"; exit 1; }
-t_poll 60 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
-	bad "the fresh hostd loaded no table"
-t_poll 10 test -n "$(table)"
-ruleset "$t" >"$D/fresh.rules"
-[ -s "$D/fresh.rules" ] && cmp -s "$D/patched.rules" "$D/fresh.rules" &&
-	ok "after the address-book changes the table is the one a fresh hostd loads ($(wc -l <"$D/fresh.rules") objects)" ||
-	{ bad "after the address-book changes patched and fresh tables differ"; diff "$D/patched.rules" "$D/fresh.rules" | head -20; }
+fresh_matches "the address-book changes" "$D/patched.rules"
 
 # moves and renames among the policies left (issue 13 §1), a commit
 # each: each a patch equal to the whole model, none walks the context
@@ -797,18 +795,7 @@ t_poll 10 nft_file_is_table "$t" &&
 	{ bad "after 65 moves the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 # the table the patches left is the one a fresh hostd loads whole
 ruleset "$t" >"$D/moved.rules"
-mgd_stop
-t_poll 10 sh -c "! ip netns exec $A nft list table inet $t >/dev/null 2>&1" ||
-	bad "the table outlived the appliance"
-: >"$D/hostd.log"
-mgd_start || { bad "mgd did not start again"; exit 1; }
-t_poll 30 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
-	bad "the fresh hostd loaded no table"
-t_poll 10 sh -c "ip netns exec $A nft list table inet $t >/dev/null 2>&1"
-ruleset "$t" >"$D/fresh2.rules"
-[ -s "$D/fresh2.rules" ] && cmp -s "$D/moved.rules" "$D/fresh2.rules" &&
-	ok "after the moves the table is the one a fresh hostd loads ($(wc -l <"$D/fresh2.rules") objects)" ||
-	{ bad "after the moves, patched and fresh tables differ"; diff "$D/moved.rules" "$D/fresh2.rules" | head -20; }
+fresh_matches "the moves" "$D/moved.rules"
 
 if [ $fails -gt 0 ]; then
 	echo "--- hostd.log"
