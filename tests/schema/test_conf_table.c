@@ -101,6 +101,41 @@ want_all(int i, int u)
 	return true;
 }
 
+/*
+ * Every unit of every interface, interleaved, so neighbouring buckets hold
+ * entries of different parents and removals move entries of other parents
+ * back.
+ */
+static void
+units_fill(struct conf *c)
+{
+	char line[160];
+
+	for (int u = 0; u < UNITS; u++)
+		for (int i = 0; i < IFS; i++) {
+			snprintf(line, sizeof(line),
+			    "set interfaces ge-0/0/%d unit %d family inet", i,
+			    u);
+			apply(c, line);
+		}
+}
+
+/* ge-0/0/3 and ge-0/0/7 deleted, and every third unit of the others. */
+static void
+units_thin(struct conf *c)
+{
+	char line[160];
+
+	apply(c, "delete interfaces ge-0/0/3");
+	apply(c, "delete interfaces ge-0/0/7");
+	for (int i = 0; i < IFS; i++)
+		for (int u = 0; u < UNITS && i != 3 && i != 7; u += 3) {
+			snprintf(line, sizeof(line),
+			    "delete interfaces ge-0/0/%d unit %d", i, u);
+			apply(c, line);
+		}
+}
+
 /* Interfaces 3 and 7 deleted whole, every third unit of the others. */
 static bool
 want_thinned(int i, int u)
@@ -119,25 +154,10 @@ START_TEST(table_grow_remove_find)
 	struct conf *c = conf_new(S);
 	char line[160];
 
-	/* Interleaved, so neighbouring buckets hold entries of different
-	 * parents and removals move entries of other parents back. */
-	for (int u = 0; u < UNITS; u++)
-		for (int i = 0; i < IFS; i++) {
-			snprintf(line, sizeof(line),
-			    "set interfaces ge-0/0/%d unit %d family inet", i,
-			    u);
-			apply(c, line);
-		}
+	units_fill(c);
 	check_units(c, want_all);
 
-	apply(c, "delete interfaces ge-0/0/3");
-	apply(c, "delete interfaces ge-0/0/7");
-	for (int i = 0; i < IFS; i++)
-		for (int u = 0; u < UNITS && i != 3 && i != 7; u += 3) {
-			snprintf(line, sizeof(line),
-			    "delete interfaces ge-0/0/%d unit %d", i, u);
-			apply(c, line);
-		}
+	units_thin(c);
 	check_units(c, want_thinned);
 	ck_assert_ptr_null(ifd(c, 3));
 
@@ -342,22 +362,9 @@ START_TEST(table_dup)
 	char *tc, *td;
 	struct cnode *n;
 
-	for (int u = 0; u < UNITS; u++)
-		for (int i = 0; i < IFS; i++) {
-			snprintf(line, sizeof(line),
-			    "set interfaces ge-0/0/%d unit %d family inet", i,
-			    u);
-			apply(c, line);
-		}
+	units_fill(c);
 	/* a table with entries moved back by removals, a moved entry */
-	apply(c, "delete interfaces ge-0/0/3");
-	apply(c, "delete interfaces ge-0/0/7");
-	for (int i = 0; i < IFS; i++)
-		for (int u = 0; u < UNITS && i != 3 && i != 7; u += 3) {
-			snprintf(line, sizeof(line),
-			    "delete interfaces ge-0/0/%d unit %d", i, u);
-			apply(c, line);
-		}
+	units_thin(c);
 	apply(c, "insert interfaces ge-0/0/4 unit 398 before unit 1");
 	n = conf_find(c, ifd(c, 6), kind(ifd(c, 6), "unit"), "7");
 	conf_set_inactive(c, n, true);
