@@ -393,6 +393,26 @@ START_TEST(moves_are_small)
 END_TEST
 
 /*
+ * A random change's addition: proposal Nn made in b, and line the insert
+ * that places it before Pq (or, when it could not be made, its set line,
+ * for the caller to see refused).
+ */
+static void
+added_placed(struct conf *b, int n, int q, char *line, size_t size)
+{
+	struct path_err e;
+
+	sb_init(&e.msg);
+	snprintf(
+	    line, size, "set security ike proposal N%d dh-group group2", n);
+	if (edit_apply_line(b, NULL, line, &e, NULL) == 0)
+		snprintf(line, size,
+		    "insert security ike proposal N%d before proposal P%d", n,
+		    q);
+	sb_free(&e.msg);
+}
+
+/*
  * Moves, renames, additions and deletions mixed in one change (a fixed
  * pseudo-random sequence over 300 entries): the delta's few `insert`
  * lines, replayed, give the new order exactly.
@@ -429,16 +449,7 @@ START_TEST(mixed_moves_replay)
 				    p, added++);
 				break;
 			default:
-				snprintf(line, sizeof(line),
-				    "set security ike proposal N%d dh-group "
-				    "group2",
-				    added++);
-				if (edit_apply_line(b, NULL, line, &e2, NULL) ==
-				    0)
-					snprintf(line, sizeof(line),
-					    "insert security ike proposal N%d "
-					    "before proposal P%d",
-					    added - 1, q);
+				added_placed(b, added++, q, line, sizeof(line));
 			}
 			/* an entry renamed or missing: that edit is refused */
 			(void)edit_apply_line(b, NULL, line, &e2, NULL);
@@ -649,16 +660,7 @@ START_TEST(random_changes_match_full)
 				line[0] = '\0';
 				break;
 			default:
-				snprintf(line, sizeof(line),
-				    "set security ike proposal N%d dh-group "
-				    "group2",
-				    added++);
-				if (edit_apply_line(b, NULL, line, &e2, NULL) ==
-				    0)
-					snprintf(line, sizeof(line),
-					    "insert security ike proposal N%d "
-					    "before proposal P%d",
-					    added - 1, q);
+				added_placed(b, added++, q, line, sizeof(line));
 			}
 			/* an entry renamed or missing: that edit is refused */
 			if (line[0] != '\0')
