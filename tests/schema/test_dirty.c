@@ -362,13 +362,14 @@ START_TEST(order_after_committed_deletes)
 	    "set security ike proposal P10000 dh-group group2\n");
 	free(t);
 	conf_clean(b);
-	/* A dirty entry deleted (its memory reused by the next add), a
-	 * clean one deleted, a move: committed, then the order still
-	 * holds. */
+	/* A dirty entry deleted (the list of dirty children names it) and
+	 * a clean one, committed; then an add and a move. */
 	apply(b, "set security ike proposal P7 dh-group group19");
 	apply(b, "delete security ike proposal P7");
-	apply(b, "set security ike proposal N1 dh-group group2");
 	apply(b, "delete security ike proposal P8");
+	conf_clean(b);
+	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	apply(b, "set security ike proposal N1 dh-group group2");
 	apply(b, "insert security ike proposal P9998 before proposal P1");
 	conf_clean(b);
 	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
