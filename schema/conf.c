@@ -285,12 +285,13 @@ conf_touch(struct cnode *n)
 
 /*
  * Marks n's subtree dirty, n already on its parent's list: below it every
- * node has CN_SHAPE, so the lists are not read and need not be made.
+ * node has CN_SHAPE and CN_RENUM, so the lists are not read and need not
+ * be made.
  */
 static void
 conf_touch_subtree(struct cnode *n)
 {
-	n->flags |= CN_DIRTY | CN_SHAPE;
+	n->flags |= CN_DIRTY | CN_SHAPE | CN_RENUM;
 	for (struct cnode *ch = n->first; ch; ch = ch->next)
 		conf_touch_subtree(ch);
 }
@@ -302,10 +303,10 @@ conf_touch_all(struct conf *c)
 }
 
 /*
- * Follows the lists of dirty children, so a one-line change under 10,000
- * entries visits the path to it.  Under CN_SHAPE the list may name removed
- * nodes: all the children are walked instead, and numbered again (a move
- * left their positions out of order).
+ * Follows the lists of dirty children, so a one-line change or delete
+ * under 10,000 entries visits the path to it.  Under CN_RENUM the list may
+ * name removed nodes: all the children are walked instead, and numbered
+ * again (a move left their positions out of order).
  */
 static void
 conf_clean_subtree(struct cnode *n)
@@ -315,7 +316,7 @@ conf_clean_subtree(struct cnode *n)
 
 	if (!(n->flags & CN_DIRTY))
 		return;
-	if (n->flags & CN_SHAPE) {
+	if (n->flags & CN_RENUM) {
 		for (ch = n->first; ch; ch = ch->next) {
 			conf_clean_subtree(ch);
 			ch->dnext = NULL;
@@ -332,7 +333,7 @@ conf_clean_subtree(struct cnode *n)
 	}
 	if (cnode_has_kids(n))
 		cnode_kids(n)->dfirst = NULL;
-	n->flags &= ~(CN_DIRTY | CN_SHAPE);
+	n->flags &= ~(CN_DIRTY | CN_SHAPE | CN_RENUM);
 }
 
 void
@@ -392,6 +393,9 @@ conf_link(struct conf *c, struct cnode *parent, struct cnode *n)
 	n->parent = parent;
 	/* The last of its kind: after the one that was. */
 	n->pos = (after != NULL && after->sn == n->sn) ? after->pos + 1 : 0;
+	/* Deletes leave gaps and adds go on counting: room made again. */
+	if (n->pos == UINT32_MAX)
+		parent->flags |= CN_SHAPE | CN_RENUM;
 	n->prev = after;
 	n->next = after ? after->next : parent->first;
 	if (n->next)
@@ -442,11 +446,15 @@ void
 conf_remove(struct conf *c, struct cnode *n)
 {
 	struct cnode *parent = n->parent;
+	/* On parent's list of dirty children, which then names freed memory. */
+	bool listed = (n->flags & CN_DIRTY) != 0;
 
 	conf_forget_subtree(c, n);
 	conf_unlink(n);
 	cnode_free_subtree(c, n);
 	conf_reshaped(c, parent);
+	if (listed)
+		parent->flags |= CN_RENUM;
 }
 
 void
@@ -555,6 +563,8 @@ conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 	if (k->slot != NULL && (n->next == NULL || n->next->sn != n->sn))
 		k->slot[n->sn->idx] = n;
 	conf_reshaped(c, parent);
+	/* n's position is out of order among its siblings'. */
+	parent->flags |= CN_RENUM;
 	conf_touch(n);
 }
 
@@ -630,8 +640,8 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 	n = conf_node_new(c, src->sn, val);
 	/* Not src's marks: n goes on parent's list when conf_touch marks it;
 	 * nor the group it came from. */
-	n->flags =
-	    src->flags & ~(uint16_t)(CN_DIRTY | CN_SHAPE | CN_ANNOT | CN_FROM);
+	n->flags = src->flags &
+	    ~(uint16_t)(CN_DIRTY | CN_SHAPE | CN_RENUM | CN_ANNOT | CN_FROM);
 	cnode_set_extra(c, n, cnode_annot(src), NULL);
 	conf_link(c, parent, n);
 	if (cnode_is_hashed(n->sn))

@@ -41,6 +41,15 @@
 /* Has an annotation / a group name in the tree's conf_xtab. */
 #define CN_ANNOT 0x20
 #define CN_FROM 0x40
+/*
+ * The children must all be walked at the next conf_clean: a move left
+ * their positions out of order, a dirty child was removed (the list of
+ * dirty children names it), or the subtree was touched wholesale (dirty
+ * children on no list).  A delete of a clean child only leaves a gap in
+ * the positions, which still increase: no walk of 40,000 siblings (issue
+ * 13 §1, thirty-fourth round).  Implies CN_SHAPE.
+ */
+#define CN_RENUM 0x80
 
 /* Separates the keys of a multi-key list entry inside cnode.val. */
 #define CONF_KEY_SEP '\x1f'
@@ -74,10 +83,10 @@ struct cnode {
 	 */
 	uint16_t nkids;
 	/*
-	 * Orders the children of one kind: increasing along the siblings
-	 * while the parent is without CN_SHAPE (a move renumbers them at
-	 * the next conf_clean).  Lets the dirty children be put in order
-	 * without walking the clean ones.
+	 * Orders the children of one kind: increasing along the siblings,
+	 * with gaps where children were removed, while the parent is
+	 * without CN_RENUM (a move renumbers them at the next conf_clean). Lets
+	 * the dirty children be put in order without walking the clean ones.
 	 */
 	uint32_t pos;
 };
@@ -90,7 +99,7 @@ struct cnode_kids {
 	struct cnode *last;
 	/*
 	 * The dirty children, in no order (newest first).  Read it through
-	 * cnode_dirty_next: under CN_SHAPE it may name removed nodes.
+	 * cnode_dirty_next: under CN_RENUM it may name removed nodes.
 	 */
 	struct cnode *dfirst;
 	/*

@@ -313,6 +313,97 @@ START_TEST(reshaped_lists)
 }
 END_TEST
 
+/*
+ * Deletes committed in the edited tree leave gaps in the positions (no
+ * renumbering of the 10,000 siblings): later changes come out in the
+ * configuration's order, beside a move and a dirty entry deleted.
+ */
+START_TEST(order_after_committed_deletes)
+{
+	struct conf *a = big(), *b;
+	char *t;
+
+	b = conf_dup(a);
+	apply(b, "delete security ike proposal P0");
+	apply(b, "delete security ike proposal P5000");
+	apply(b, "delete security ike proposal P9999");
+	conf_clean(b);
+	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	conf_free(a);
+	a = conf_dup(b);
+	apply(b, "set security ike proposal P10000 dh-group group2");
+	apply(b, "set security ike proposal P5001 dh-group group19");
+	apply(b, "set security ike proposal P9998 dh-group group19");
+	apply(b, "set security ike proposal P1 dh-group group19");
+	apply(b, "set security ike proposal P4999 dh-group group19");
+	t = same_diff(a, b);
+	ck_assert_str_eq(t,
+	    "[edit security ike proposal P1]\n"
+	    "-    dh-group group14;\n"
+	    "+    dh-group group19;\n"
+	    "[edit security ike proposal P4999]\n"
+	    "-    dh-group group14;\n"
+	    "+    dh-group group19;\n"
+	    "[edit security ike proposal P5001]\n"
+	    "-    dh-group group14;\n"
+	    "+    dh-group group19;\n"
+	    "[edit security ike proposal P9998]\n"
+	    "-    dh-group group14;\n"
+	    "+    dh-group group19;\n"
+	    "[edit security ike]\n"
+	    "+    proposal P10000 {\n"
+	    "+        dh-group group2;\n"
+	    "+    }\n"
+	    "--\n"
+	    "set security ike proposal P1 dh-group group19\n"
+	    "set security ike proposal P4999 dh-group group19\n"
+	    "set security ike proposal P5001 dh-group group19\n"
+	    "set security ike proposal P9998 dh-group group19\n"
+	    "set security ike proposal P10000 dh-group group2\n");
+	free(t);
+	conf_clean(b);
+	/* A dirty entry deleted (the list of dirty children names it) and
+	 * a clean one, committed; then an add and a move. */
+	apply(b, "set security ike proposal P7 dh-group group19");
+	apply(b, "delete security ike proposal P7");
+	apply(b, "delete security ike proposal P8");
+	conf_clean(b);
+	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	apply(b, "set security ike proposal N1 dh-group group2");
+	apply(b, "insert security ike proposal P9998 before proposal P1");
+	conf_clean(b);
+	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	conf_free(a);
+	a = conf_dup(b);
+	apply(b, "set security ike proposal N1 dh-group group19");
+	apply(b, "set security ike proposal P9 dh-group group19");
+	apply(b, "set security ike proposal P9998 dh-group group2");
+	apply(b, "set security ike proposal P1 dh-group group2");
+	t = same_diff(a, b);
+	ck_assert_str_eq(t,
+	    "[edit security ike proposal P9998]\n"
+	    "-    dh-group group19;\n"
+	    "+    dh-group group2;\n"
+	    "[edit security ike proposal P1]\n"
+	    "-    dh-group group19;\n"
+	    "+    dh-group group2;\n"
+	    "[edit security ike proposal P9]\n"
+	    "-    dh-group group14;\n"
+	    "+    dh-group group19;\n"
+	    "[edit security ike proposal N1]\n"
+	    "-    dh-group group2;\n"
+	    "+    dh-group group19;\n"
+	    "--\n"
+	    "set security ike proposal P9998 dh-group group2\n"
+	    "set security ike proposal P1 dh-group group2\n"
+	    "set security ike proposal P9 dh-group group19\n"
+	    "set security ike proposal N1 dh-group group19\n");
+	free(t);
+	conf_free(b);
+	conf_free(a);
+}
+END_TEST
+
 /* b's delta from a, from the marks, replayed on a copy of a: gives b. */
 static char *
 replayed_delta(struct conf *a, struct conf *b)
@@ -756,6 +847,7 @@ main(void)
 	tcase_add_test(tc, order_after_a_committed_move);
 	tcase_add_test(tc, deletes_and_copies);
 	tcase_add_test(tc, reshaped_lists);
+	tcase_add_test(tc, order_after_committed_deletes);
 	tcase_add_test(tc, moves_are_small);
 	tcase_add_test(tc, mixed_moves_replay);
 	tcase_add_test(tc, moves_look_up_little);
