@@ -111,6 +111,14 @@ count_marked(const struct cnode *n)
 }
 
 /* The dirty children of n as the list gives them. */
+/* c committed: conf_clean leaves no entry marked anywhere in it. */
+static void
+committed(struct conf *c)
+{
+	conf_clean(c);
+	ck_assert_uint_eq(count_marked(conf_root(c)), 0);
+}
+
 static size_t
 count_dirty_children(const struct cnode *n)
 {
@@ -140,8 +148,7 @@ START_TEST(one_line_under_10000)
 	    "--\n"
 	    "set security ike proposal P5000 dh-group group19\n");
 	free(t);
-	conf_clean(b);
-	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	committed(b);
 	conf_free(b);
 	conf_free(a);
 }
@@ -182,8 +189,7 @@ START_TEST(changes_in_config_order)
 	    "set security ike proposal P10000 dh-group group2\n"
 	    "set security ike gateway GW version v2-only\n");
 	free(t);
-	conf_clean(b);
-	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	committed(b);
 	conf_free(b);
 	conf_free(a);
 }
@@ -198,8 +204,7 @@ START_TEST(order_after_a_committed_move)
 	 * edited, not in a copy, which numbers its nodes afresh). */
 	b = conf_dup(a);
 	apply(b, "insert security ike proposal P9000 before proposal P0");
-	conf_clean(b);
-	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	committed(b);
 	conf_free(a);
 	a = conf_dup(b);
 	apply(b, "set security ike proposal P1 dh-group group19");
@@ -240,8 +245,7 @@ START_TEST(deletes_and_copies)
 	ck_assert_str_eq(tc, t);
 	free(tc);
 	free(t);
-	conf_clean(b);
-	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	committed(b);
 	/* After the clear, a new change under the same list, from the
 	 * marks, is the whole of the difference. */
 	conf_free(a);
@@ -327,8 +331,7 @@ START_TEST(order_after_committed_deletes)
 	apply(b, "delete security ike proposal P0");
 	apply(b, "delete security ike proposal P5000");
 	apply(b, "delete security ike proposal P9999");
-	conf_clean(b);
-	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	committed(b);
 	conf_free(a);
 	a = conf_dup(b);
 	apply(b, "set security ike proposal P10000 dh-group group2");
@@ -367,12 +370,10 @@ START_TEST(order_after_committed_deletes)
 	apply(b, "set security ike proposal P7 dh-group group19");
 	apply(b, "delete security ike proposal P7");
 	apply(b, "delete security ike proposal P8");
-	conf_clean(b);
-	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	committed(b);
 	apply(b, "set security ike proposal N1 dh-group group2");
 	apply(b, "insert security ike proposal P9998 before proposal P1");
-	conf_clean(b);
-	ck_assert_uint_eq(count_marked(conf_root(b)), 0);
+	committed(b);
 	conf_free(a);
 	a = conf_dup(b);
 	apply(b, "set security ike proposal N1 dh-group group19");
