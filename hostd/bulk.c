@@ -482,19 +482,47 @@ bulk_rules(const struct nftm *m, const char *table, const struct bulk *b,
 	return bulk_chunk_send(c, table, err);
 }
 
+/* Table drop deleted, at at: its length. */
+static size_t
+bulk_drop_msg(void *at, const char *drop, uint32_t seq)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		abort(); /* libnftnl: out of memory */
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, drop);
+	nlh = nftnl_nlmsg_build_hdr(at, NFT_MSG_DELTABLE, NFPROTO_INET, 0, seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	return nlh->nlmsg_len;
+}
+
+/*
+ * The wake and (a swap) the table in force deleted, one transaction: the
+ * kernel hooks the woken table's base chains as it reads the batch and
+ * unhooks the deleted one's when it commits, so until then a packet
+ * passes both (both must accept it), never neither; if either message
+ * fails, neither is done.  The wake goes last: its ack ends the batch.
+ */
 int
-bulk_wake(struct hostd *h, struct sb *err)
+bulk_wake(struct hostd *h, const char *table, const char *drop, struct sb *err)
 {
 	char buf[4096];
 	struct mnl_nlmsg_batch *batch = mnl_nlmsg_batch_start(buf, sizeof(buf));
 	uint32_t seq = (uint32_t)time(NULL);
 	int rc;
 
+	(void)h;
 	if (batch == NULL)
 		return -1;
 	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
-	bulk_table_msg(mnl_nlmsg_batch_current(batch), h->table, 0, seq++);
+	if (drop != NULL) {
+		bulk_drop_msg(mnl_nlmsg_batch_current(batch), drop, seq++);
+		mnl_nlmsg_batch_next(batch);
+	}
+	bulk_table_msg(mnl_nlmsg_batch_current(batch), table, 0, seq++);
 	mnl_nlmsg_batch_next(batch);
 	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
@@ -505,12 +533,12 @@ bulk_wake(struct hostd *h, struct sb *err)
 }
 
 int
-bulk_load(struct hostd *h, const struct nftm *m, const char *text, bool wake,
-    struct sb *err)
+bulk_load(struct hostd *h, const char *table, const struct nftm *m,
+    const char *text, bool wake, struct sb *err)
 {
 	struct bulk b = {
 		.sets = json_object(),
-		.table = h->table,
+		.table = table,
 		.chains = json_object(),
 	};
 	struct bulk_chunk c = { 0 };
@@ -539,7 +567,7 @@ bulk_load(struct hostd *h, const struct nftm *m, const char *text, bool wake,
 	if (policy_load(h, sb_str(&bare), false, err) == -1)
 		goto done;
 	t[2] = clock_cpu_ms();
-	if (b.nrule > 0 && bulk_rules(m, h->table, &b, &c, &rest, err) == -1)
+	if (b.nrule > 0 && bulk_rules(m, table, &b, &c, &rest, err) == -1)
 		goto done;
 	t[3] = clock_cpu_ms();
 	if (rest.len > 0 && policy_load(h, sb_str(&rest), false, err) == -1)
@@ -548,7 +576,7 @@ bulk_load(struct hostd *h, const struct nftm *m, const char *text, bool wake,
 	cap = b.n * BULK_ELEM + 4 * BULK_MSG;
 	buf = xmalloc(cap);
 	if ((batch = mnl_nlmsg_batch_start(buf, cap)) == NULL ||
-	    bulk_batch(m, h->table, &b, wake, batch, cap, err) == -1)
+	    bulk_batch(m, table, &b, wake, batch, cap, err) == -1)
 		goto done;
 	t[5] = clock_cpu_ms();
 	if (bulk_send(mnl_nlmsg_batch_head(batch), mnl_nlmsg_batch_size(batch),

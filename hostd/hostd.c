@@ -242,7 +242,9 @@ host_signal(evutil_socket_t sig, short what, void *arg)
 /*
  * The nftables table of this appliance: qsafe_ and the FNV-1a hash of its
  * state directory's real path, so that appliances sharing a network
- * namespace each have their own and a restarted hostd finds its own.
+ * namespace each have their own and a restarted hostd finds its own; the
+ * same with _b, the second name (ruleset_swap).  A hostd killed may have
+ * left either: the first apply replaces both (other_left).
  */
 static void
 host_table_name(struct hostd *h)
@@ -253,7 +255,10 @@ host_table_name(struct hostd *h)
 
 	for (; *p; p++)
 		x = (x ^ (uint8_t)*p) * 16777619u;
-	snprintf(h->table, sizeof(h->table), "qsafe_%08x", x);
+	snprintf(h->names[0], sizeof(h->names[0]), "qsafe_%08x", x);
+	snprintf(h->names[1], sizeof(h->names[1]), "qsafe_%08x_b", x);
+	h->table = h->names[0];
+	h->other_left = true;
 }
 
 int

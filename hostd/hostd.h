@@ -81,17 +81,26 @@ struct hostd {
 	struct conf *next_prev;
 	char *next_txn;
 	bool next_full; /* next_txn loads the whole table */
-	/* the first large table, loaded dormant after the reply to check
-	 * (ruleset_preload, bulk.c): the apply only wakes it */
+	/* next_model goes whole under the other name, dormant, and one
+	 * transaction puts it in force in place of the table in force: a
+	 * large difference (ruleset.c: ruleset_swap) */
+	bool next_swap;
+	/* the first large table, or a swap's next one, loaded dormant after
+	 * the reply to check (ruleset_preload, bulk.c): the apply wakes it */
 	enum { HOST_BULK_NONE, HOST_BULK_DUE, HOST_BULK_DORMANT } bulk;
 	struct event *preload;
 	json_t *since;	       /* route key -> when hostd installed it */
 	const char *state_dir; /* hostd.nft: a copy of it, to read */
-	/* the nftables table of this appliance: qsafe_<hash of state_dir> */
-	char table[32];
-	bool table_known;	/* whether h->model is what the kernel has */
-	bool tracking;		/* table <table>_ct is loaded (host_track) */
-	bool stopping;		/* SIGTERM: the appliance stops */
+	/* the nftables tables of this appliance: qsafe_<hash of state_dir>
+	 * and the same with _b, the name a large change's table is loaded
+	 * under beside the one in force (ruleset_swap); table is the one in
+	 * force, or where the first goes; names[0]_ct tracks connections */
+	char names[2][32];
+	const char *table;
+	bool other_left;  /* a table of the other name may be in the kernel */
+	bool table_known; /* whether h->model is what the kernel has */
+	bool tracking;	  /* table <table>_ct is loaded (host_track) */
+	bool stopping;	  /* SIGTERM: the appliance stops */
 	struct nftm *old_model; /* out of force, freed when idle */
 	struct event *tidy;	/* ruleset_tidy: after the reply */
 	bool save_due;		/* hostd.nft to rewrite when idle */
@@ -197,18 +206,20 @@ void pending_apply(
     struct hostd *h, struct host_items *prev, struct host_items *next);
 
 /*
- * bulk.c: loads text (nftm_text of m, whole), when no table of this
- * appliance is in the kernel, with the elements of m's large interface
+ * bulk.c: loads text (nftm_text of m, whole, as table), when no table of
+ * that name is in the kernel, with the elements of m's large interface
  * sets and the rules of its chains sent by libnftnl instead of parsed by
  * libnftables; the table is woken in the last transaction, or (!wake)
  * left dormant, filtering nothing, for bulk_wake.  0 loaded; 1 nothing large
  * (load text as it is); -1 failed (err says why; a dormant table may be left:
  * loading text replaces it).
  */
-int bulk_load(struct hostd *h, const struct nftm *m, const char *text,
-    bool wake, struct sb *err);
-/* Wakes the dormant table bulk_load left: one transaction.  0 or -1. */
-int bulk_wake(struct hostd *h, struct sb *err);
+int bulk_load(struct hostd *h, const char *table, const struct nftm *m,
+    const char *text, bool wake, struct sb *err);
+/* Wakes the dormant table bulk_load left and (drop not NULL) deletes table
+ * drop: one transaction.  0 or -1 (nothing changed). */
+int bulk_wake(
+    struct hostd *h, const char *table, const char *drop, struct sb *err);
 
 /*
  * bulk_rule.c: rule (len bytes of nftables text, one of the forms
@@ -433,6 +444,9 @@ json_t *policy_show(struct hostd *h, const json_t *input, struct sb *err);
  * NULL).
  */
 json_t *policy_counters(struct hostd *h, const json_t *chains, struct sb *why);
+/* The same of table (h->table, or the other name: ruleset.c). */
+json_t *policy_counters_of(
+    struct hostd *h, const char *table, const json_t *chains, struct sb *why);
 
 /* safety.c */
 /*

@@ -340,6 +340,13 @@ pc_fail(struct sb *why, const char *what, int err)
 json_t *
 policy_counters(struct hostd *h, const json_t *chains, struct sb *why)
 {
+	return policy_counters_of(h, h->table, chains, why);
+}
+
+json_t *
+policy_counters_of(
+    struct hostd *h, const char *table, const json_t *chains, struct sb *why)
+{
 	struct pc *pc;
 	json_t *out = NULL;
 	int rc = 0;
@@ -350,7 +357,7 @@ policy_counters(struct hostd *h, const json_t *chains, struct sb *why)
 		pc_fail(why, "out of memory", 0);
 		return NULL;
 	}
-	pc->table = h->table;
+	pc->table = table;
 	if ((pc->nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
 	    mnl_socket_bind(pc->nl, 0, MNL_SOCKET_AUTOPID) != 0) {
 		pc_fail(why, "no netfilter socket", errno);

@@ -20,26 +20,50 @@
 #include "hostd/ruleset.h"
 #include "lib/log.h"
 
-/* The table bulk_load left dormant for a commit that is not applied. */
+/* The name of this appliance's table that is not in force. */
+static const char *
+ruleset_other(const struct hostd *h)
+{
+	return h->table == h->names[0] ? h->names[1] : h->names[0];
+}
+
+/* The name the next table goes under. */
+static const char *
+ruleset_next_name(const struct hostd *h)
+{
+	return h->next_swap ? ruleset_other(h) : h->table;
+}
+
+/* Table name deleted, if it is there; 0 or -1. */
+static int
+ruleset_drop(struct hostd *h, const char *name)
+{
+	struct sb txn, err;
+	int rc;
+
+	sb_init(&txn);
+	sb_init(&err);
+	sb_printf(
+	    &txn, "add table inet %s\ndelete table inet %s\n", name, name);
+	if ((rc = policy_load(h, sb_str(&txn), false, &err)) == -1)
+		log_warn("table inet %s not deleted: %s", name, sb_str(&err));
+	else if (name != h->table)
+		h->other_left = false;
+	sb_free(&txn);
+	sb_free(&err);
+	return rc;
+}
+
+/* The table bulk_load left dormant for a commit that is not applied, or
+ * what a swap's failed load left of it. */
 static void
 ruleset_bulk_drop(struct hostd *h)
 {
-	struct sb txn, err;
-
 	if (h->bulk == HOST_BULK_DUE && h->preload != NULL)
 		evtimer_del(h->preload);
-	if (h->bulk == HOST_BULK_DORMANT) {
-		sb_init(&txn);
-		sb_init(&err);
-		sb_printf(&txn, "add table inet %s\ndelete table inet %s\n",
-		    h->table, h->table);
-		if (policy_load(h, sb_str(&txn), false, &err) == -1)
-			log_warn("the dormant table inet %s of a commit not"
-				 " applied is left: %s",
-			    h->table, sb_str(&err));
-		sb_free(&txn);
-		sb_free(&err);
-	}
+	if (h->bulk == HOST_BULK_DORMANT ||
+	    (h->next_swap && h->other_left && h->bulk != HOST_BULK_DUE))
+		ruleset_drop(h, ruleset_next_name(h));
 	h->bulk = HOST_BULK_NONE;
 }
 
@@ -59,13 +83,60 @@ ruleset_clear(struct hostd *h)
 	free(h->next_scope);
 	h->next_scope = NULL;
 	h->next_prev = NULL;
+	h->next_swap = false;
+}
+
+/* The bytes of m's text, about: its rules and its sets' elements. */
+static void
+ruleset_chain_bytes(
+    const char *name, const char *hook, const char *body, void *arg)
+{
+	(void)name;
+	(void)hook;
+	*(size_t *)arg += strlen(body);
+}
+
+static void
+ruleset_set_bytes(
+    const char *name, const char *decl, bool interval, size_t n, void *arg)
+{
+	(void)name;
+	(void)decl;
+	(void)interval;
+	*(size_t *)arg += n * 24; /* "\"ge-0-0-1\" : jump z_trust, " */
+}
+
+/*
+ * Whether the difference (delta bytes of text) from the model in force to
+ * the next is large: RULESET_SWAP_MIN bytes or more, and half the next
+ * table's text or more.  Then the next table goes whole under the other
+ * name, as a first table does (bulk.c: libnftnl, dormant, after the
+ * reply), and one transaction swaps the two (ruleset_swap): a check that
+ * had the kernel dry-run 40,000 added rules through libnftables, and an
+ * apply that loaded them again, cost three times a first load of the
+ * same table.  QSAFE_HOSTD_SWAP_MIN (tests) sets the bytes.
+ */
+#define RULESET_SWAP_MIN (1 << 20)
+static bool
+ruleset_swap_due(const struct hostd *h, size_t delta)
+{
+	const char *env = getenv("QSAFE_HOSTD_SWAP_MIN");
+	size_t min = env ? strtoul(env, NULL, 10) : RULESET_SWAP_MIN;
+	size_t next = 0;
+
+	if (!h->active || delta < min)
+		return false;
+	nftm_each_chain(h->next_model, ruleset_chain_bytes, &next);
+	nftm_each_set(h->next_model, ruleset_set_bytes, &next);
+	return 2 * delta >= next;
 }
 
 /*
  * The model of next and the transaction that puts it in force: the
  * difference from the model in force, or the whole table when the kernel's
- * is not known yet (the first apply) or there is none.  0, or -1 when
- * nothing needs to change.
+ * is not known yet (the first apply) or there is none, or the difference
+ * is large (next_swap: the whole table under the other name, built
+ * after the reply).  0, or -1 when nothing needs to change.
  */
 static int
 ruleset_next(struct hostd *h, struct conf *next, const struct host_scope *s,
@@ -103,38 +174,70 @@ ruleset_next(struct hostd *h, struct conf *next, const struct host_scope *s,
 	    !h->table_known || h->model == NULL || h->next_model == NULL;
 	/* a whole table's text (4 MB at 50,000 zone interfaces): when it is
 	 * needed, after the reply (ruleset_next_text) */
-	if (!h->next_full)
+	if (!h->next_full) {
 		nftm_delta(h->model, h->next_model, h->table, &txn);
-	else if (h->next_model == NULL && !(h->table_known && h->model == NULL))
+		h->next_swap = ruleset_swap_due(h, txn.len);
+	} else if (h->next_model == NULL &&
+	    !(h->table_known && h->model == NULL))
 		nftm_text(NULL, h->table, NULL, &txn); /* the table goes */
-	h->next_txn =
-	    h->next_full && h->next_model != NULL ? NULL : sb_steal(&txn);
+	h->next_txn = (h->next_full && h->next_model != NULL) || h->next_swap
+	    ? NULL
+	    : sb_steal(&txn);
 	sb_free(&txn);
 	host_lap(l, "text");
 	return 0;
 }
 
-/* The whole table's text of next_model, which ruleset_next left to build. */
+/* The chains of the next model that the model in force has too. */
+static void
+ruleset_kept_chain(
+    const char *name, const char *hook, const char *body, void *arg)
+{
+	void **a = arg;
+
+	(void)hook;
+	(void)body;
+	if (nftm_has_chain(a[0], name))
+		json_object_set_new(a[1], name, json_true());
+}
+
+/*
+ * The whole table's text of next_model, which ruleset_next left to build;
+ * a swap's carries the counts of the table in force (its named counters
+ * and the chains both have), read now: hits counted after this reading
+ * and before the swap are not carried.
+ */
 static void
 ruleset_next_text(struct hostd *h)
 {
+	json_t *carry = NULL;
 	struct sb txn;
 
 	if (h->next_txn != NULL)
 		return;
 	sb_init(&txn);
+	if (h->next_swap) {
+		json_t *kept = json_object();
+		void *a[2] = { h->model, kept };
+		nftm_each_chain(h->next_model, ruleset_kept_chain, a);
+		carry = policy_counters(h, kept, NULL);
+		json_decref(kept);
+	}
 	if (h->next_model != NULL)
-		nftm_text(h->next_model, h->table, NULL, &txn);
+		nftm_text(h->next_model, ruleset_next_name(h), carry, &txn);
+	json_decref(carry);
 	h->next_txn = sb_steal(&txn);
 }
 
-/* Whether the transaction check built is a first table that bulk_load
- * may load: no table of this appliance in the kernel. */
+/* Whether the transaction check built is a table that bulk_load may
+ * load: a first one (no table of this appliance in the kernel), or a
+ * swap's (under the other name). */
 static bool
 ruleset_bulk_due(const struct hostd *h)
 {
-	return h->active && h->table_known && h->model == NULL &&
-	    h->next_full && h->next_model != NULL;
+	return h->active && h->next_model != NULL &&
+	    ((h->table_known && h->model == NULL && h->next_full) ||
+		h->next_swap);
 }
 
 /* After the reply to check (ruleset_check): the table, dormant. */
@@ -154,7 +257,10 @@ ruleset_preload(evutil_socket_t fd, short what, void *arg)
 	host_laps_start(&l);
 	ruleset_next_text(h);
 	host_lap(&l, "text");
-	rc = bulk_load(h, h->next_model, h->next_txn, false, &err);
+	if (h->next_swap)
+		h->other_left = true;
+	rc = bulk_load(
+	    h, ruleset_next_name(h), h->next_model, h->next_txn, false, &err);
 	host_lap(&l, "bulk");
 	host_laps_end(h, &l, "hostd: dormant load");
 	h->bulk = rc == 0 ? HOST_BULK_DORMANT : HOST_BULK_NONE;
@@ -212,16 +318,17 @@ ruleset_check(struct hostd *h, struct conf *next, const struct host_scope *s,
 	 * half of a 40,000-policy table's load, two thirds of a one-line
 	 * change to it.
 	 */
-	if (h->active && !h->next_full && h->next_patch == NULL &&
-	    h->next_txn[0] != '\0' && !ruleset_redeclared(h) &&
+	if (h->active && !h->next_full && !h->next_swap &&
+	    h->next_patch == NULL && h->next_txn[0] != '\0' &&
+	    !ruleset_redeclared(h) &&
 	    policy_load(h, h->next_txn, true, &err) == -1)
 		verrs_add(
 		    errs, "[edit security]", "policies", sb_str(&err), false);
 	host_lap(l, "dry run");
 	/*
-	 * The first large table: loaded dormant (it filters nothing, as
-	 * before any table) after the reply, while mgd waits for the other
-	 * daemons and stores the commit; the apply wakes it.
+	 * The first large table, or a swap's: loaded dormant (it filters
+	 * nothing, as before any table) after the reply, while mgd waits for
+	 * the other daemons and stores the commit; the apply wakes it.
 	 */
 	if (ruleset_bulk_due(h) && h->preload != NULL) {
 		static const struct timeval now = { 0, 0 };
@@ -399,6 +506,79 @@ ruleset_redeclare(struct hostd *h)
 }
 
 /*
+ * A large difference in force (ruleset_swap_due): the next table, loaded
+ * dormant under the other name after the reply (or now, if the apply came
+ * first), is woken and the table in force deleted in one transaction
+ * (bulk_wake); the text of both in one transaction if that fails.  When
+ * neither goes in, the table in force stays, whole, as it was, and what
+ * was loaded under the other name goes.  0 or -1.
+ */
+static int
+ruleset_swap(struct hostd *h, struct sb *err)
+{
+	const char *to = ruleset_other(h);
+	struct sb txn;
+	int rc = -1;
+
+	if (h->bulk == HOST_BULK_DUE) {
+		evtimer_del(h->preload);
+		ruleset_preload(-1, 0, h); /* the apply came first */
+	}
+	ruleset_next_text(h);
+	if (h->bulk == HOST_BULK_DORMANT) {
+		h->bulk = HOST_BULK_NONE;
+		if ((rc = bulk_wake(h, to, h->table, err)) == -1) {
+			log_warn("the dormant table inet %s not put in force,"
+				 " loading it as text: %s",
+			    to, sb_str(err));
+			sb_reset(err);
+		}
+	}
+	if (rc == -1) {
+		sb_init(&txn);
+		sb_printf(
+		    &txn, "%sdelete table inet %s\n", h->next_txn, h->table);
+		rc = policy_load(h, sb_str(&txn), false, err);
+		sb_free(&txn);
+	}
+	if (rc == -1) {
+		h->other_left = true; /* a dormant table, or part of one */
+		ruleset_drop(h, to);
+		return -1;
+	}
+	h->table = to;
+	h->other_left = false; /* the old name went with the old table */
+	return 0;
+}
+
+/* The counts a previous hostd's tables left (the first apply carries
+ * them): of either name, the larger of the two (a dormant table a killed
+ * hostd left counts what it carried of the one in force, no more). */
+static json_t *
+ruleset_counts_left(struct hostd *h)
+{
+	json_t *a = policy_counters_of(h, h->names[0], NULL, NULL);
+	json_t *b = policy_counters_of(h, h->names[1], NULL, NULL);
+	const char *name;
+	json_t *v, *w;
+
+	if (a == NULL || b == NULL) {
+		json_decref(b);
+		return a;
+	}
+	json_object_foreach(b, name, v)
+	{
+		w = json_object_get(a, name);
+		if (w == NULL ||
+		    json_integer_value(json_array_get(w, 0)) <
+			json_integer_value(json_array_get(v, 0)))
+			json_object_set(a, name, v);
+	}
+	json_decref(b);
+	return a;
+}
+
+/*
  * Puts the model check built in force: the transaction from the model in
  * force (the policy chains it refills keep their counts: nftm_carry), or
  * the whole table (the counters and policy chains of a table a previous
@@ -413,12 +593,40 @@ ruleset_set(struct hostd *h, struct host_laps *l)
 
 	sb_init(&err);
 	sb_init(&full);
+	if (h->next_swap) {
+		if (ruleset_swap(h, &err) == -1)
+			log_err("COMMITTED CONFIGURATION NOT ENFORCED: the"
+				" nftables ruleset failed to load; the previous"
+				" ruleset stays in force: %s",
+			    sb_str(&err));
+		else {
+			nftm_free(h->old_model);
+			h->old_model = h->model;
+			h->model = h->next_model;
+			h->next_model = NULL;
+			h->save_due = true;
+			ruleset_tidy_later(h);
+			if (h->verify)
+				log_info("VERIFY: ruleset model built whole");
+			log_info("nftables ruleset swapped (table inet %s in"
+				 " force, table inet %s removed)",
+			    h->table, ruleset_other(h));
+		}
+		host_lap(l, "swap");
+		goto done;
+	}
 	ruleset_next_text(h);
 	txn = h->next_txn;
-	if (!h->table_known && !remove) {
-		json_t *carry = policy_counters(h, NULL, NULL);
-		nftm_text(h->next_model, h->table, carry, &full);
-		json_decref(carry);
+	if (!h->table_known) {
+		if (!remove) {
+			json_t *carry = ruleset_counts_left(h);
+			nftm_text(h->next_model, h->table, carry, &full);
+			json_decref(carry);
+		} else
+			sb_puts(&full, txn);
+		/* and a table of the other name a killed hostd left goes */
+		sb_printf(&full, "add table inet %s\ndelete table inet %s\n",
+		    ruleset_other(h), ruleset_other(h));
 		txn = sb_str(&full);
 	} else if (!remove && !h->next_full) {
 		json_t *chains = ruleset_refilled(h, txn);
@@ -438,10 +646,10 @@ ruleset_set(struct hostd *h, struct host_laps *l)
 	if (h->bulk == HOST_BULK_DORMANT) {
 		/* loaded after the check: the wake puts it in force */
 		h->bulk = HOST_BULK_NONE;
-		bulk = bulk_wake(h, &err);
+		bulk = bulk_wake(h, h->table, NULL, &err);
 	} else if (ruleset_bulk_due(h) && txn == h->next_txn) {
 		ruleset_bulk_drop(h); /* the apply came first */
-		bulk = bulk_load(h, h->next_model, txn, true, &err);
+		bulk = bulk_load(h, h->table, h->next_model, txn, true, &err);
 	}
 	if (bulk == -1) {
 		log_warn("large sets not loaded by libnftnl, loading the"
@@ -476,6 +684,8 @@ ruleset_set(struct hostd *h, struct host_laps *l)
 		h->old_model = h->model;
 		h->model = h->next_model;
 		h->next_model = NULL;
+		if (!h->table_known)
+			h->other_left = false;
 		h->table_known = true;
 		if (now && h->model != NULL && txn == h->next_txn &&
 		    h->next_full)
@@ -496,6 +706,7 @@ ruleset_set(struct hostd *h, struct host_laps *l)
 			    h->table);
 	}
 	host_lap(l, "load and save");
+done:
 	ruleset_clear(h);
 	sb_free(&err);
 	sb_free(&full);
@@ -524,16 +735,20 @@ ruleset_stop(struct hostd *h)
 	struct sb err, txn;
 	bool table = !(h->table_known && h->model == NULL);
 
-	if (!h->active || !h->stopping || (!table && !h->tracking))
+	if (!h->active || !h->stopping ||
+	    (!table && !h->tracking && !h->other_left))
 		return;
 	sb_init(&err);
 	sb_init(&txn);
 	if (table)
 		nftm_text(NULL, h->table, NULL, &txn);
+	if (h->other_left) /* a swap's table, or part of it */
+		sb_printf(&txn, "add table inet %s\ndelete table inet %s\n",
+		    ruleset_other(h), ruleset_other(h));
 	if (h->tracking) /* even if someone deleted it */
 		sb_printf(&txn,
-		    "add table inet %s_ct\ndelete table inet %s_ct\n", h->table,
-		    h->table);
+		    "add table inet %s_ct\ndelete table inet %s_ct\n",
+		    h->names[0], h->names[0]);
 	if (policy_load(h, sb_str(&txn), false, &err) == -1) {
 		log_err(
 		    "table inet %s not removed: %s", h->table, sb_str(&err));

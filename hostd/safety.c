@@ -189,10 +189,10 @@ host_track(struct hostd *h)
 	    "\t\tct state new\n"
 	    "\t}\n"
 	    "}\n",
-	    h->table, h->table, h->table);
+	    h->names[0], h->names[0], h->names[0]);
 	if (policy_load(h, sb_str(&txn), false, &err) == -1)
 		log_warn("connection tracking not on (table inet %s_ct): %s",
-		    h->table, sb_str(&err));
+		    h->names[0], sb_str(&err));
 	else
 		h->tracking = true;
 	sb_free(&txn);

@@ -283,7 +283,8 @@ setup(void)
 	memset(&F, 0, sizeof(F));
 	H = calloc(1, sizeof(*H));
 	H->active = true;
-	snprintf(H->table, sizeof(H->table), "%s", FAKE_TABLE);
+	snprintf(H->names[0], sizeof(H->names[0]), "%s", FAKE_TABLE);
+	H->table = H->names[0];
 	log_out = open_memstream(&logbuf, &loglen);
 	log_init("test_policy_count", log_out);
 }
