@@ -77,8 +77,9 @@ struct bulk {
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	const char *table;
-	json_t *chains; /* the chains whose rules go by libnftnl */
-	size_t nrule;	/* their rules */
+	json_t *chains;	     /* the chains whose rules go by libnftnl */
+	size_t nrule;	     /* their rules */
+	const json_t *carry; /* counts the text starts from (a swap's) */
 };
 
 /* Whether decl's type (its first t bytes) is type. */
@@ -107,10 +108,10 @@ bulk_pick(
 }
 
 /*
- * A chain that is not a base chain and has rules: its name into
- * b->chains.  Its rules go by libnftnl (bulk_rules) or, a chain with a
- * rule bulk_rule.c does not build, as text after them: each rule is built
- * once, straight into a transaction.
+ * A chain that is not a base chain and has rules, none of which starts
+ * from a count carried: its name into b->chains.  Its rules go by libnftnl
+ * (bulk_rules) or, a chain with a rule bulk_rule.c does not build, as text
+ * after them: each rule is built once, straight into a transaction.
  */
 static void
 bulk_pick_chain(const char *name, const char *hook, const char *body, void *arg)
@@ -118,10 +119,20 @@ bulk_pick_chain(const char *name, const char *hook, const char *body, void *arg)
 	struct bulk *b = arg;
 	size_t n = 0;
 
-	if (hook != NULL || *body == '\0')
+	if (hook != NULL || *body == '\0' ||
+	    json_object_get(b->carry, name) != NULL)
 		return;
-	for (const char *l = body; (l = strchr(l, '\n')) != NULL; l++)
+	for (const char *l = body, *nl; (nl = strchr(l, '\n')) != NULL;
+	     l = nl + 1) {
+		const char *tag;
+		size_t tlen;
+		/* a count carried: the text has it (bulk_rule.c has none) */
+		if (b->carry != NULL &&
+		    nftm_tag_of(l, (size_t)(nl - l), &tag, &tlen) &&
+		    json_object_getn(b->carry, tag, tlen) != NULL)
+			return;
 		n++;
+	}
 	json_object_set_new(b->chains, name, json_true());
 	b->nrule += n;
 }
@@ -534,12 +545,13 @@ bulk_wake(struct hostd *h, const char *table, const char *drop, struct sb *err)
 
 int
 bulk_load(struct hostd *h, const char *table, const struct nftm *m,
-    const char *text, bool wake, struct sb *err)
+    const char *text, const json_t *carry, bool wake, struct sb *err)
 {
 	struct bulk b = {
 		.sets = json_object(),
 		.table = table,
 		.chains = json_object(),
+		.carry = carry,
 	};
 	struct bulk_chunk c = { 0 };
 	struct mnl_nlmsg_batch *batch = NULL;

@@ -85,6 +85,7 @@ struct hostd {
 	 * transaction puts it in force in place of the table in force: a
 	 * large difference (ruleset.c: ruleset_swap) */
 	bool next_swap;
+	json_t *next_carry; /* its counts from the table in force */
 	/* the first large table, or a swap's next one, loaded dormant after
 	 * the reply to check (ruleset_preload, bulk.c): the apply wakes it */
 	enum { HOST_BULK_NONE, HOST_BULK_DUE, HOST_BULK_DORMANT } bulk;
@@ -210,12 +211,13 @@ void pending_apply(
  * that name is in the kernel, with the elements of m's large interface
  * sets and the rules of its chains sent by libnftnl instead of parsed by
  * libnftables; the table is woken in the last transaction, or (!wake)
- * left dormant, filtering nothing, for bulk_wake.  0 loaded; 1 nothing large
- * (load text as it is); -1 failed (err says why; a dormant table may be left:
- * loading text replaces it).
+ * left dormant, filtering nothing, for bulk_wake.  carry (or NULL): the
+ * counts text starts from (nftm_text): their chains go as text.  0 loaded; 1
+ * nothing large (load text as it is); -1 failed (err says why; a dormant table
+ * may be left: loading text replaces it).
  */
 int bulk_load(struct hostd *h, const char *table, const struct nftm *m,
-    const char *text, bool wake, struct sb *err);
+    const char *text, const json_t *carry, bool wake, struct sb *err);
 /* Wakes the dormant table bulk_load left and (drop not NULL) deletes table
  * drop: one transaction.  0 or -1 (nothing changed). */
 int bulk_wake(

@@ -84,6 +84,8 @@ ruleset_clear(struct hostd *h)
 	h->next_scope = NULL;
 	h->next_prev = NULL;
 	h->next_swap = false;
+	json_decref(h->next_carry);
+	h->next_carry = NULL;
 }
 
 /* The bytes of m's text, about: its rules and its sets' elements. */
@@ -188,44 +190,35 @@ ruleset_next(struct hostd *h, struct conf *next, const struct host_scope *s,
 	return 0;
 }
 
-/* The chains of the next model that the model in force has too. */
-static void
-ruleset_kept_chain(
-    const char *name, const char *hook, const char *body, void *arg)
-{
-	void **a = arg;
-
-	(void)hook;
-	(void)body;
-	if (nftm_has_chain(a[0], name))
-		json_object_set_new(a[1], name, json_true());
-}
-
 /*
  * The whole table's text of next_model, which ruleset_next left to build;
- * a swap's carries the counts of the table in force (its named counters
- * and the chains both have), read now: hits counted after this reading
- * and before the swap are not carried.
+ * a swap's carries the counts of the table in force that are not zero
+ * (next_carry; of every chain: a policy's rules may move to a bucket of
+ * another name), read now: hits counted after this reading and before the
+ * swap are not carried.
  */
 static void
 ruleset_next_text(struct hostd *h)
 {
-	json_t *carry = NULL;
 	struct sb txn;
+	const char *name;
+	json_t *v;
+	void *tmp;
 
 	if (h->next_txn != NULL)
 		return;
 	sb_init(&txn);
-	if (h->next_swap) {
-		json_t *kept = json_object();
-		void *a[2] = { h->model, kept };
-		nftm_each_chain(h->next_model, ruleset_kept_chain, a);
-		carry = policy_counters(h, kept, NULL);
-		json_decref(kept);
-	}
+	if (h->next_swap && h->next_carry == NULL &&
+	    (h->next_carry = policy_counters(h, NULL, NULL)) != NULL)
+		json_object_foreach_safe(h->next_carry, tmp, name, v)
+		{
+			if (json_integer_value(json_array_get(v, 0)) == 0 &&
+			    json_integer_value(json_array_get(v, 1)) == 0)
+				json_object_del(h->next_carry, name);
+		}
 	if (h->next_model != NULL)
-		nftm_text(h->next_model, ruleset_next_name(h), carry, &txn);
-	json_decref(carry);
+		nftm_text(
+		    h->next_model, ruleset_next_name(h), h->next_carry, &txn);
 	h->next_txn = sb_steal(&txn);
 }
 
@@ -259,8 +252,8 @@ ruleset_preload(evutil_socket_t fd, short what, void *arg)
 	host_lap(&l, "text");
 	if (h->next_swap)
 		h->other_left = true;
-	rc = bulk_load(
-	    h, ruleset_next_name(h), h->next_model, h->next_txn, false, &err);
+	rc = bulk_load(h, ruleset_next_name(h), h->next_model, h->next_txn,
+	    h->next_carry, false, &err);
 	host_lap(&l, "bulk");
 	host_laps_end(h, &l, "hostd: dormant load");
 	h->bulk = rc == 0 ? HOST_BULK_DORMANT : HOST_BULK_NONE;
@@ -594,12 +587,15 @@ ruleset_set(struct hostd *h, struct host_laps *l)
 	sb_init(&err);
 	sb_init(&full);
 	if (h->next_swap) {
-		if (ruleset_swap(h, &err) == -1)
+		if (ruleset_swap(h, &err) == -1) {
 			log_err("COMMITTED CONFIGURATION NOT ENFORCED: the"
 				" nftables ruleset failed to load; the previous"
 				" ruleset stays in force: %s",
 			    sb_str(&err));
-		else {
+			/* the configuration is not what is in force: the
+			 * next apply loads the whole table */
+			h->table_known = false;
+		} else {
 			nftm_free(h->old_model);
 			h->old_model = h->model;
 			h->model = h->next_model;
@@ -649,7 +645,8 @@ ruleset_set(struct hostd *h, struct host_laps *l)
 		bulk = bulk_wake(h, h->table, NULL, &err);
 	} else if (ruleset_bulk_due(h) && txn == h->next_txn) {
 		ruleset_bulk_drop(h); /* the apply came first */
-		bulk = bulk_load(h, h->table, h->next_model, txn, true, &err);
+		bulk = bulk_load(
+		    h, h->table, h->next_model, txn, NULL, true, &err);
 	}
 	if (bulk == -1) {
 		log_warn("large sets not loaded by libnftnl, loading the"
