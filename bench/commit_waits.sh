@@ -34,7 +34,7 @@ cli=$build/cli/cli
 gen=$build/bench/gen_shapes
 . "$top/bench/lib.sh"
 bench_name=commit_waits.sh
-bench_need "$build" "$mgd" "$cli" "$gen"
+bench_need "$build" "$bench_timer" "$mgd" "$cli" "$gen"
 command -v strace >/dev/null || { echo "$bench_name: needs strace" >&2; exit 2; }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/qsafe-waits.XXXXXX")

@@ -22,8 +22,8 @@
 #   first prompt        bench/cli_prompt.py: the interactive cli on a pty,
 #                       start to first prompt
 #
-# Times are wall clock from date +%s%N (GNU coreutils), in the shell that
-# starts the cli: process start, connect, hello, the commands, exit.
+# Times are wall clock from the cli's spawn to its exit (bench/run_timed):
+# process start, connect, hello, the commands, exit.
 # Environment: BIG_RUNS (default 1), KEEP=1 keeps the state directory,
 # BENCH_GROUPS=1: every gateway inherits from one configuration group (issue 14),
 # and one more figure: a one-line change of that group, which reaches every

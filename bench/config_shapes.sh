@@ -26,7 +26,7 @@
 # ($BENCH_NS, default qsafe-bench-PID), so hostd applies what it is given:
 # the nftables ruleset, and its wait for the (absent) devices; otherwise
 # hostd runs inert and the script says so.  Times are wall clock around
-# each cli process (date +%s%N); beside each figure, the CPU time (user +
+# each cli process (bench/run_timed, from its spawn to its exit); beside each figure, the CPU time (user +
 # system, from /proc/PID/stat, per step: for the one-line changes the mean
 # of the RUNS) of mgd and of each daemon it started, so a figure inflated
 # by a loaded machine can be told from work.  KEEP=1 keeps the state
@@ -53,8 +53,6 @@ bench_ns_setup qsafe-bench
 # cpu: "name ticks" of mgd and each process it started, one a line.
 cpu() { bench_cpu; }
 hz=$(getconf CLK_TCK)
-# the cli's own CPU time, when GNU time is there
-[ ! -x /usr/bin/time ] || bench_timer="/usr/bin/time -f %U_%S -o $dir/cli.time"
 # cpu_add BEFORE AFTER: adds AFTER - BEFORE per name to $dir/cpu.
 cpu_add() {
 	printf '%s\n' "$1" >"$dir/cpu.a"
@@ -81,7 +79,8 @@ timed() {
 	c0=$(cpu)
 	bench_timed "$@"
 	cpu_add "$c0" "$(cpu)"
-	[ -z "$bench_timer" ] || tr _ ' ' <"$dir/cli.time" | awk -v hz="$hz" '{ print "cli", ($1 + $2) * hz }' \
+	# the cli's own (run_timed's µs, in ticks as the others)
+	echo "cli $t_cpu" | awk -v hz="$hz" '{ print $1, $2 * hz / 1e6 }' \
 	    >>"$dir/cpu"
 	case $* in
 	*commit*) grep -q "commit complete" "$dir/out" || {

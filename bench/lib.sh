@@ -44,9 +44,12 @@
 #   mgd_stop                            stops that mgd (by its PID)
 #   bench_timed CMD...                  the cli with the arguments, output
 #                                       to $bench_tmp/out, run under
-#                                       $bench_timer (a prefix, may be
-#                                       empty); $t is the elapsed ns; a
-#                                       failed cli stops the bench
+#                                       $bench_timer ($build/bench/run_timed:
+#                                       no process of the harness's own
+#                                       inside the interval); $t is the
+#                                       elapsed ns, $t_cpu the cli's user +
+#                                       system µs; a failed cli stops the
+#                                       bench
 #   bench_repeat N FILE CMD...          CMD N times (bench_timed, or a
 #                                       function that calls it), with
 #                                       $bench_run the run's index from 0;
@@ -108,7 +111,7 @@ wait_for() {
 
 pid=
 bench_ns=
-bench_timer=
+bench_timer=${build:+$build/bench/run_timed}
 
 bench_need() {
 	b=$1
@@ -122,7 +125,7 @@ bench_need() {
 bench_setup() {
 	bench_name=$1 prefix=$2
 	shift 2
-	bench_need "$build" "$@"
+	bench_need "$build" "$bench_timer" "$@"
 	bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
 	bench_traps
 }
@@ -188,8 +191,6 @@ mgd_start() {
 	done
 }
 
-now() { date +%s%N; }
-
 # bench_procs FIELDS [ROLLUP]: a line "name values" for mgd ($pid) and
 # each process it started, sorted by name (for join): FIELDS is what awk
 # prints of /proc/PID/stat (proc(5): '$14 + $15' is user + system ticks),
@@ -222,15 +223,14 @@ bench_cpu_line() {
 }
 
 bench_timed() {
-	s=$(now)
-	$bench_timer "$cli" --state-dir "$bench_tmp/state" "$@" \
-	    >"$bench_tmp/out" 2>&1 || {
+	"$bench_timer" "$bench_tmp/timed" "$cli" --state-dir "$bench_tmp/state" \
+	    "$@" >"$bench_tmp/out" 2>&1 || {
 		echo "$bench_name: step 'cli $*' failed:" >&2
 		tail -n 20 "$bench_tmp/out" >&2
 		exit 1
 	}
-	e=$(now)
-	t=$((e - s))
+	read -r t t_user t_sys <"$bench_tmp/timed"
+	t_cpu=$((t_user + t_sys))
 }
 
 bench_repeat() {

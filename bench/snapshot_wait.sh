@@ -30,7 +30,6 @@ cli=$build/cli/cli
 gen=$build/bench/gen_shapes
 rtt=$build/bench/mgd_rtt
 . "$top/bench/lib.sh"
-bench_timer=
 bench_setup snapshot_wait.sh qsafe-snapwait "$mgd" "$cli" "$gen" "$rtt"
 dir=$bench_tmp
 bench_ns_setup qsafe-snapwait
@@ -59,10 +58,9 @@ while [ $i -le "$commits" ]; do
 	else
 		echo "$tc" >>"$dir/cother"
 	fi
-	s=$(now)
-	step "the command after commit $i" "$rtt" "$dir/state/mgd.sock" exec 1 \
-	    "show system host-name"
-	tn=$(($(now) - s))
+	step "the command after commit $i" "$bench_timer" "$dir/rtt.timed" \
+	    "$rtt" "$dir/state/mgd.sock" exec 1 "show system host-name"
+	read -r tn _ <"$dir/rtt.timed"
 	gen_no=$((i + 2))
 	mark=
 	if [ $((gen_no % 10)) = 0 ]; then
