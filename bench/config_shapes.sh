@@ -11,6 +11,12 @@
 # temporary state directory and prints, each beside its target:
 #
 #   load set + commit     `cli -c 'configure; load set F; commit'`, once
+#   load set + commit onto a running appliance
+#                         the same, once, on a fresh mgd that has
+#                         committed the shape's first 100 lines (gen_shapes
+#                         SHAPE 100: zones, a policy and the first units of
+#                         the shape) before: a large change onto a table in
+#                         force (hostd/ruleset.c: ruleset_swap)
 #   one-line changes      `cli -c 'configure; set ...; commit'`, median of
 #                         RUNS, one figure per kind of change, named by the
 #                         daemon that owns the line (hostd: zone services,
@@ -190,5 +196,16 @@ for shape in $shapes; do
 	esac
 	shows "show configuration | display set" \
 	    "  show configuration | display set" 0.25 lines
+	# the same file onto an appliance that already filters: a fresh
+	# mgd, the shape's first 100 lines committed, then the whole file
+	step "generate 100 lines of shape $shape" "$gen" "$shape" 100
+	mv "$dir/step.out" "$dir/small.set"
+	mgd_stop
+	mgd_start
+	timed -c "configure; load set $dir/small.set; commit"
+	: >"$dir/cpu"
+	timed -c "configure; load set $conf; commit"
+	report "  load set + commit onto a running appliance" "$t" s 1
+	cpu_line 1
 done
 echo "load: $(uptime | sed 's/.*load average/load average/')"

@@ -31,7 +31,10 @@
  * with a rule of a form bulk_rule.c does not build has its rules loaded
  * as text (`add rule`) after them.
  *
- * Anything else (a restart that replaces a table in force, a change,
+ * Also a swap's next table, under the other name (ruleset.c: ruleset_swap),
+ * left dormant for the wake that deletes the table in force.
+ *
+ * Anything else (a restart that replaces a table in force, a smaller change,
  * interval sets, small sets and tables) loads as text (policy_load).
  */
 #include <arpa/inet.h>
