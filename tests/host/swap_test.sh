@@ -17,6 +17,8 @@
 #   - an apply that swaps: one table of this appliance, awake, under the
 #     other name, hostd.nft describes it, t2u's hit count carried, pings
 #     still pass;
+#   - hostd killed then: the next one loads the same table under the
+#     first name, deletes the other, and carries t2u's count from it;
 #   - `commit check` of a large change, then the appliance stopped: no
 #     table of either name left, nor the tracking table; started again,
 #     the table the fresh hostd loads is the swapped one (names, handles
@@ -34,7 +36,7 @@ MGD=$1
 CLI=$2
 
 . "$(dirname "$0")/lib.sh" # host_need, host_lab, host_mgd_start, cli
-host_need ip nft ping unshare python3
+host_need ip nft ping unshare python3 pgrep
 host_lab qsafe-swap
 X=qsafe-swap-$$-x # hostd.nft loaded here, to compare with the table in force
 ip netns add $X || { echo "SKIP: cannot create network namespaces"; exit 77; }
@@ -231,7 +233,25 @@ h3=$(hits t2u)
 	bad "t2u's count after a ping in the swapped table: '$h3', was $h2"
 ruleset "$other" >"$D/swapped.rules"
 
-# 5. a dormant table of a commit check, then the appliance stops
+# 5. hostd killed with the table under the other name: the hostd mgd
+# starts again loads it whole under the first name, the other deleted in
+# the same transaction, t2u's count carried from it
+hostd=$(pgrep -P "$mgd_pid" -x hostd)
+n0=$(grep -c "nftables ruleset loaded" "$D/hostd.log")
+[ -n "$hostd" ] && kill -KILL "$hostd"
+lab_poll 30 sh -c "[ \$(grep -c 'nftables ruleset loaded' '$D/hostd.log') -gt $n0 ]" &&
+	lab_poll 10 test "$(table)" = "$t0" && [ "$(tables)" = "$t0" ] &&
+	ok "hostd killed and started again: the table back under $t0, alone" ||
+	bad "after hostd was killed: tables '$(tables)', hostd.nft names '$(table)'"
+h4=$(hits t2u)
+[ "${h4:-0}" -ge "$h3" ] && ok "t2u's count carried from $other: $h4" ||
+	bad "t2u's count after the restart: '$h4', was $h3"
+ruleset "$t0" >"$D/restarted.rules"
+cmp -s "$D/swapped.rules" "$D/restarted.rules" &&
+	ok "the table the restarted hostd loaded is the swapped one" ||
+	{ bad "restarted and swapped tables differ"; diff "$D/swapped.rules" "$D/restarted.rules" | head; }
+
+# 6. a dormant table of a commit check, then the appliance stops
 policies "$D/big3.set" R 2100
 n0=$(grep -c "dormant load" "$D/hostd.log")
 printf 'configure\nload set %s\ncommit check\n' "$D/big3.set" | cli >"$D/out7" 2>&1
