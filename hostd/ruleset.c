@@ -116,17 +116,21 @@ ruleset_set_bytes(
  * reply), and one transaction swaps the two (ruleset_swap): a check that
  * had the kernel dry-run 40,000 added rules through libnftables, and an
  * apply that loaded them again, cost three times a first load of the
- * same table.  QSAFE_HOSTD_SWAP_MIN (tests) sets the bytes.
+ * same table.  The swap was the cheaper at every size measured, from a
+ * 350 KB difference (2,400 policies added to a small table: the
+ * smallest a change of more than scope.c's 4,096 entries makes) up
+ * (docs/benchmarks.md, forty-third round); below RULESET_SWAP_MIN a
+ * difference stays one, and the table keeps its name.  A smaller
+ * difference to a larger table stays one too: a swap loads the whole
+ * table.
  */
-#define RULESET_SWAP_MIN (1 << 20)
+#define RULESET_SWAP_MIN (128 << 10)
 static bool
 ruleset_swap_due(const struct hostd *h, size_t delta)
 {
-	const char *env = getenv("QSAFE_HOSTD_SWAP_MIN");
-	size_t min = env ? strtoul(env, NULL, 10) : RULESET_SWAP_MIN;
 	size_t next = 0;
 
-	if (!h->active || delta < min)
+	if (!h->active || delta < RULESET_SWAP_MIN)
 		return false;
 	nftm_each_chain(h->next_model, ruleset_chain_bytes, &next);
 	nftm_each_set(h->next_model, ruleset_set_bytes, &next);

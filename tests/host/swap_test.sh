@@ -25,9 +25,9 @@
 #     and counts aside).
 #
 # 2,100 policies with an address each: more than scope.c's 4,096 changed
-# entries, so the model is built whole (a smaller change is a patch);
-# QSAFE_HOSTD_SWAP_MIN makes their difference (~350 KB) a large one (the
-# appliance's is 1 MiB); QSAFE_HOSTD_BULK_CHUNK puts their rules in
+# entries, so the model is built whole (a smaller change is a patch), and
+# a difference of more than ruleset.c's RULESET_SWAP_MIN (128 KiB), half
+# the next table or more; QSAFE_HOSTD_BULK_CHUNK puts their rules in
 # several transactions.
 #
 # usage: swap_test.sh MGD CLI        (root; else exit 77: skipped)
@@ -47,7 +47,7 @@ swap_cleanup() {
 	host_cleanup
 }
 trap swap_cleanup EXIT
-env="QSAFE_HOSTD_SWAP_MIN=65536 QSAFE_HOSTD_BULK_CHUNK=16384 QSAFE_HOSTD_LAPS_MS=-1"
+env="QSAFE_HOSTD_BULK_CHUNK=16384 QSAFE_HOSTD_LAPS_MS=-1"
 # shellcheck disable=SC2086
 host_mgd_start $env
 
