@@ -100,7 +100,7 @@ struct hostd {
 	const char *table;
 	bool other_left;  /* a table of the other name may be in the kernel */
 	bool table_known; /* whether h->model is what the kernel has */
-	bool tracking;	  /* table <table>_ct is loaded (host_track) */
+	bool tracking;	  /* table names[0]_ct is loaded (host_track) */
 	bool stopping;	  /* SIGTERM: the appliance stops */
 	struct nftm *old_model; /* out of force, freed when idle */
 	struct event *tidy;	/* ruleset_tidy: after the reply */

@@ -725,10 +725,10 @@ ruleset_apply(struct hostd *h, struct conf *next, const struct host_scope *s,
 
 /*
  * At the appliance's stop hostd removes what it added to the namespace's
- * firewall: its table and its tracking table (addresses and routes go with
- * the namespace, or stay as configured).  When mgd goes away without a stop (a
- * crash), the table stays in force: the host is not left open, and the next
- * hostd of this state directory takes it over.
+ * firewall: its table (of either name) and its tracking table (addresses and
+ * routes go with the namespace, or stay as configured).  When mgd goes away
+ * without a stop (a crash), the table stays in force: the host is not left
+ * open, and the next hostd of this state directory takes it over.
  */
 void
 ruleset_stop(struct hostd *h)
