@@ -23,12 +23,16 @@ struct daemon_def {
 /* The daemon's part of the committed configuration, as set lines. */
 void backend_part_full(
     struct mgd *m, const struct daemon_def *def, struct sb *out);
+/* Whether the daemon's part of a change is the whole delta (hostd at a
+ * first firewall load): it is then sent the delta itself, no copy. */
+bool backend_part_whole(
+    const struct daemon_def *def, const char *delta, size_t len);
 /*
- * The daemon's part of a change: the lines of delta (the change from old,
- * the configuration the daemons run, to new) that it is sent, in out; or
- * true and out left empty when the part is the whole delta.
+ * The daemon's part of a change that is not the whole delta: the lines of
+ * delta (the change from old, the configuration the daemons run, to new)
+ * that it is sent, in out.
  */
-bool backend_part_delta(const struct daemon_def *def, const char *delta,
+void backend_part_delta(const struct daemon_def *def, const char *delta,
     size_t len, struct conf *old, struct conf *new, struct sb *out);
 
 #endif

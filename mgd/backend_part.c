@@ -95,19 +95,22 @@ backend_part_is_all(const struct daemon_def *def, const char *delta, size_t len)
 }
 
 bool
+backend_part_whole(const struct daemon_def *def, const char *delta, size_t len)
+{
+	/* hostd at a first firewall load: the filter's copy would be the
+	 * whole 17.5 MB delta again, ~9 new 2 MB pages on the commit's path
+	 * (docs/benchmarks.md, twenty-fifth round) */
+	return !def->tunnels_only && backend_part_is_all(def, delta, len);
+}
+
+void
 backend_part_delta(const struct daemon_def *def, const char *delta, size_t len,
     struct conf *old, struct conf *new, struct sb *out)
 {
 	if (def->tunnels_only)
 		delta_view_tunnels(
 		    delta, len, def->subtrees, def->nsubtrees, old, new, out);
-	/* hostd at a first firewall load: the filter's copy would be the
-	 * whole 17.5 MB delta again, ~9 new 2 MB pages on the commit's path
-	 * (docs/benchmarks.md, twenty-fifth round) */
-	else if (backend_part_is_all(def, delta, len))
-		return true;
 	else
 		diff_delta_filter(
 		    delta, len, def->subtrees, def->nsubtrees, out);
-	return false;
 }
