@@ -5,9 +5,10 @@
  * every child up in the other tree, the walk remembers that entry by the
  * self it has yet to meet and skips it there (issue 13 §1: a move costs a
  * walk of the two lists and a few look-ups).  The list's entries that were
- * not paired in step go with its DIFF_ORDER item, so the longest run of
- * entries that kept their order is found by a second walk, not by sorting
- * 40,000 keys (diff_run_named).
+ * not paired in step go with its DIFF_ORDER item with their new places:
+ * the others kept their order, so the run of entries that kept it is
+ * known without sorting 40,000 keys or walking the list again
+ * (diff_run_named).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,14 +68,14 @@ diff_walk_free(struct diff_walk *w)
 }
 
 void
-diff_walk_note(
-    struct diff_walk *w, const struct cnode *o, const struct cnode *n)
+diff_walk_note(struct diff_walk *w, const struct cnode *o,
+    const struct cnode *n, size_t at)
 {
 	if (w->nun == w->capun) {
 		w->capun = w->capun ? w->capun * 2 : 8;
 		w->un = xrealloc(w->un, w->capun * sizeof(*w->un));
 	}
-	w->un[w->nun++] = (struct diff_oos){ o, n };
+	w->un[w->nun++] = (struct diff_oos){ o, n, at };
 }
 
 const struct cnode *
@@ -85,6 +86,15 @@ diff_walk_met(const struct diff_walk *w, const struct cnode *e)
 	if (k == SIZE_MAX)
 		return NULL;
 	return w->un[k].old == e ? w->un[k].new : w->un[k].old;
+}
+
+void
+diff_walk_placed(struct diff_walk *w, const struct cnode *ne, size_t at)
+{
+	size_t k = pmap_get(&w->ahead, ne);
+
+	if (k != SIZE_MAX && w->un[k].new == ne)
+		w->un[k].at = at;
 }
 
 /*
@@ -110,7 +120,8 @@ diff_nearer(const struct cnode *oe, const struct cnode *y,
 
 int
 diff_walk_moved(struct diff_walk *w, const struct cnode *oe,
-    const struct cnode *x, const struct cnode *ne, const struct cnode *y)
+    const struct cnode *x, const struct cnode *ne, const struct cnode *y,
+    size_t at)
 {
 	int which;
 
@@ -121,10 +132,10 @@ diff_walk_moved(struct diff_walk *w, const struct cnode *oe,
 	which = diff_nearer(oe, y, ne, x);
 	if (which == 0) {
 		pmap_put(&w->ahead, x, w->nun);
-		diff_walk_note(w, oe, x);
+		diff_walk_note(w, oe, x, SIZE_MAX); /* placed when x is met */
 	} else {
 		pmap_put(&w->ahead, y, w->nun);
-		diff_walk_note(w, y, ne);
+		diff_walk_note(w, y, ne, at);
 	}
 	w->nmoved++;
 	return which;
@@ -161,85 +172,53 @@ diff_walk_name(
 			it->oos[it->noos++] = w->un[i];
 }
 
-/* Where they are: old place and place among the survivors, once known. */
-struct run_named {
-	size_t at, sur;
-};
-
-/* Both known: the survivor's old place is set. */
-static void
-run_named_meet(struct run_named *p, size_t *at)
+static int
+oos_at_cmp(const void *a, const void *b)
 {
-	if (p->at != SIZE_MAX && p->sur != SIZE_MAX)
-		at[p->sur] = p->at;
+	size_t x = ((const struct diff_oos *)a)->at;
+	size_t y = ((const struct diff_oos *)b)->at;
+
+	return x < y ? -1 : x > y;
 }
 
 bool
-diff_run_named(const struct diff_item *it, const struct cnode *ofirst,
-    struct diff_run *r, size_t *at, size_t *sur, size_t *nsur)
+diff_run_named(const struct diff_item *it, struct diff_run *r)
 {
 	const struct snode *sn = it->new->sn;
-	const struct cnode *oe = ofirst, *ne = it->new;
+	const struct cnode *e;
+	struct diff_oos *v;
 	struct diff_pmap m = { 0 };
-	struct run_named *p;
-	size_t idx = 0, k;
-	bool ok = false;
+	size_t k;
 
+	memset(r, 0, sizeof(*r));
 	if (it->oos == NULL)
 		return false;
-	pmap_init(&m, 2 * it->noos);
-	p = xcalloc(it->noos, sizeof(*p));
-	for (size_t i = 0; i < it->noos; i++) {
-		if (it->oos[i].old != NULL)
-			pmap_put(&m, it->oos[i].old, i);
-		if (it->oos[i].new != NULL)
-			pmap_put(&m, it->oos[i].new, i);
-		p[i] = (struct run_named){ SIZE_MAX, SIZE_MAX };
-	}
-	r->n = *nsur = 0;
-	for (;;) {
-		/* old entries named: deleted, or moved (their place noted) */
-		while (oe != NULL && oe->sn == sn &&
-		    (k = pmap_get(&m, oe)) != SIZE_MAX) {
-			p[k].at = idx++;
-			run_named_meet(&p[k], at);
-			oe = oe->next;
-		}
-		if (ne == NULL || ne->sn != sn)
-			break;
-		r->seq[r->n] = ne;
-		if ((k = pmap_get(&m, ne)) != SIZE_MAX) {
-			/* added, or moved */
-			r->old[r->n] = it->oos[k].old;
-			if (it->oos[k].old != NULL) {
-				p[k].sur = *nsur;
-				sur[(*nsur)++] = r->n;
-				run_named_meet(&p[k], at);
-			}
-		} else {
-			/* in step: the next old entry not named (checked:
-			 * a wrong list must not make a wrong delta) */
-			if (oe == NULL || oe->sn != sn ||
-			    strcmp(oe->val, ne->val) != 0)
-				goto done;
-			r->old[r->n] = oe;
-			at[*nsur] = idx++;
-			sur[(*nsur)++] = r->n;
-			oe = oe->next;
-		}
-		r->n++;
-		ne = ne->next;
-	}
-	/* every old entry is paired or named, every moved one placed */
-	if (oe != NULL && oe->sn == sn)
-		goto done;
-	ok = true;
+	/* the entries of the new list not in the run, in new order */
+	v = xcalloc(it->noos, sizeof(*v));
 	for (size_t i = 0; i < it->noos; i++)
-		if (it->oos[i].old != NULL && it->oos[i].new != NULL &&
-		    (p[i].at == SIZE_MAX || p[i].sur == SIZE_MAX))
-			ok = false;
-done:
-	free(p);
+		if (it->oos[i].new != NULL)
+			v[r->n++] = it->oos[i];
+	qsort(v, r->n, sizeof(*v), oos_at_cmp);
+	r->v = xcalloc(r->n + 1, sizeof(*r->v));
+	pmap_init(&m, r->n);
+	for (size_t i = 0; i < r->n; i++) {
+		r->v[i] = (struct diff_placed){ v[i].new, v[i].old, false };
+		pmap_put(&m, v[i].new, i);
+	}
+	free(v);
+	/* the run's first entry: the first one of the list not named */
+	for (e = it->new;
+	     e != NULL && e->sn == sn &&pmap_get(&m, e) != SIZE_MAX;
+	     e = e->next)
+		diff_run_visits++;
+	r->first = e != NULL && e->sn == sn ? e : NULL;
+	/* added after its last: named ones at the list's end */
+	for (e = cnode_last_idx(it->new->parent, sn->idx);
+	     e != NULL && e->sn == sn && (k = pmap_get(&m, e)) != SIZE_MAX;
+	     e = e->prev) {
+		diff_run_visits++;
+		r->v[k].tail = r->v[k].old == NULL;
+	}
 	free(m.slot);
-	return ok;
+	return true;
 }

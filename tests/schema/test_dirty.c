@@ -578,10 +578,11 @@ same_items(struct conf *a, struct conf *b)
 /*
  * The look-ups (of a child in the other tree, of a key among a list's
  * sorted keys) that the diff from the marks, its compare text and its
- * delta make; both texts must be the full diff's.
+ * delta make, and in *visits the entries of reordered lists they visited
+ * for the kept run; both texts must be the full diff's.
  */
 static unsigned long
-lookups_of(struct conf *a, struct conf *b)
+lookups_of(struct conf *a, struct conf *b, unsigned long *visits)
 {
 	struct diff d = { 0 };
 	struct sb out;
@@ -589,12 +590,13 @@ lookups_of(struct conf *a, struct conf *b)
 	char *full = diff_text(a, b, false);
 
 	sb_init(&out);
-	diff_lookups = 0;
+	diff_lookups = diff_run_visits = 0;
 	conf_diff(a, b, true, &d);
 	diff_compare_text(&d, &out);
 	sb_puts(&out, "--\n");
 	diff_delta_text(&d, &out);
 	k = diff_lookups;
+	*visits = diff_run_visits;
 	diff_free(&d);
 	ck_assert_str_eq(sb_str(&out), full);
 	sb_free(&out);
@@ -607,7 +609,8 @@ lookups_of(struct conf *a, struct conf *b)
 /*
  * A move among 10,000 entries costs a walk of the two lists and a few
  * look-ups, not one (or a sorted key) for each entry (issue 13 §1: 40,000
- * policies looked up for one moved).  A list reversed is out of step
+ * policies looked up for one moved), and its kept run visits none of the
+ * entries that kept their place.  A list reversed is out of step
  * everywhere: the diff falls back to the look-ups and is still right.
  */
 START_TEST(moves_look_up_little)
@@ -652,10 +655,15 @@ START_TEST(moves_look_up_little)
 		struct conf *b = conf_dup(a);
 		for (size_t k = 0; k < 3 && cases[i].edit[k] != NULL; k++)
 			apply(b, cases[i].edit[k]);
-		unsigned long n = lookups_of(a, b);
+		unsigned long vis, n = lookups_of(a, b, &vis);
 		ck_assert_msg(n <= 4 + 4 * cases[i].moved,
 		    "%s: %lu look-ups for %u moved", cases[i].edit[0], n,
 		    cases[i].moved);
+		/* the kept run is what the walk did not name: the list's
+		 * ends as far as the named entries, not its 10,000 */
+		ck_assert_msg(vis <= 4 * cases[i].moved,
+		    "%s: %lu entries visited for the kept run",
+		    cases[i].edit[0], vis);
 		conf_free(b);
 	}
 	/* reversed: each entry in turn to the front */
@@ -666,7 +674,8 @@ START_TEST(moves_look_up_little)
 		    i - 1);
 		apply(b, line);
 	}
-	ck_assert_uint_gt(lookups_of(a, b), NPROP);
+	unsigned long vis;
+	ck_assert_uint_gt(lookups_of(a, b, &vis), NPROP);
 	conf_free(b);
 	conf_free(a);
 }
