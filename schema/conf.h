@@ -85,11 +85,20 @@ struct cnode {
 	/*
 	 * Orders the children of one kind: increasing along the siblings,
 	 * with gaps where children were removed, while the parent is
-	 * without CN_RENUM (a move renumbers them at the next conf_clean). Lets
-	 * the dirty children be put in order without walking the clean ones.
+	 * without CN_RENUM.  Lets the dirty children be put in order without
+	 * walking the clean ones.  Numbered CONF_POS_STEP apart, so a moved
+	 * entry takes a position between its new neighbours'; only when
+	 * none is left (ten moves into one gap) does a move set
+	 * CN_RENUM and all the siblings get numbered again at conf_clean.
 	 */
 	uint32_t pos;
 };
+
+/* The step between the positions of consecutive children of a kind. */
+#define CONF_POS_STEP 1024u
+/* Children numbered by conf_clean (a move with no room, a subtree touched
+ * whole): tests read it, a move among 40,000 must not renumber them. */
+extern unsigned long conf_renumbered;
 
 /* Below this many children the last of a kind is found by walking back
  * from the last child; from it on, through the slot array. */
