@@ -353,7 +353,7 @@ conf_clean_subtree(struct cnode *n)
 	}
 	if (cnode_has_kids(n))
 		cnode_kids(n)->dfirst = NULL;
-	n->flags &= ~(CN_DIRTY | CN_SHAPE | CN_RENUM);
+	n->flags &= ~(CN_DIRTY | CN_SHAPE | CN_RENUM | CN_MOVES);
 }
 
 void
@@ -398,7 +398,7 @@ static void
 conf_reshaped(struct conf *c, struct cnode *n)
 {
 	conf_changed_now(c, n);
-	n->flags |= CN_SHAPE;
+	n->flags = (n->flags | CN_SHAPE) & ~CN_MOVES;
 }
 
 /* Links n into parent's children at its schema position. */
@@ -582,6 +582,8 @@ conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 {
 	struct cnode *parent = n->parent;
 	struct cnode_kids *k = cnode_kids(parent);
+	/* moves alone so far (CN_MOVES) */
+	bool moves = !(parent->flags & CN_SHAPE) || (parent->flags & CN_MOVES);
 
 	if (n == ref)
 		return;
@@ -609,6 +611,8 @@ conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 	if (k->slot != NULL && (n->next == NULL || n->next->sn != n->sn))
 		k->slot[n->sn->idx] = n;
 	conf_reshaped(c, parent);
+	if (moves)
+		parent->flags |= CN_MOVES;
 	/* n takes a position between its new neighbours' when there is
 	 * room; else all are numbered again at the next conf_clean. */
 	if (!(parent->flags & CN_RENUM) && !conf_pos_between(n))
@@ -690,7 +694,8 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 	/* Not src's marks: n goes on parent's list when conf_touch marks it;
 	 * nor the group it came from. */
 	n->flags = src->flags &
-	    ~(uint16_t)(CN_DIRTY | CN_SHAPE | CN_RENUM | CN_ANNOT | CN_FROM);
+	    ~(uint16_t)(CN_DIRTY | CN_SHAPE | CN_RENUM | CN_MOVES | CN_ANNOT |
+		CN_FROM);
 	cnode_set_extra(c, n, cnode_annot(src), NULL);
 	conf_link(c, parent, n);
 	if (cnode_is_hashed(n->sn))

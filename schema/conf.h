@@ -50,6 +50,13 @@
  * 13 §1, thirty-fourth round).  Implies CN_SHAPE.
  */
 #define CN_RENUM 0x80
+/*
+ * With CN_SHAPE: the children's shape changed by moves alone (conf_move),
+ * each moved one on the list of dirty children; none removed or re-keyed.
+ * The children that are not dirty are then those of the committed tree in
+ * the same order, so the diff skips their stretches (conf_diff_skip.c).
+ */
+#define CN_MOVES 0x100
 
 /* Separates the keys of a multi-key list entry inside cnode.val. */
 #define CONF_KEY_SEP '\x1f'

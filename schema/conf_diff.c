@@ -24,10 +24,9 @@ diff_push(struct diff *d, enum diff_kind k, const struct cnode *o,
 }
 
 unsigned long diff_lookups;
-unsigned long diff_run_visits;
+unsigned long diff_visits;
 
-/* conf_find, counted. */
-static const struct cnode *
+const struct cnode *
 diff_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
     const char *val)
 {
@@ -166,9 +165,12 @@ diff_same(const struct cnode *n, const struct cnode *oe, const struct cnode *ne)
  * hash look-ups a child (issue 13: a one-line delete).  Two list entries
  * that both survive out of step mean one of them moved: it is remembered
  * by its other self and skipped there (w), so a move costs the walk and a
- * few look-ups too.  The items are those and in the order of the walk
- * below it; false (nothing pushed) when more than DIFF_MOVED_MAX moved (a
- * list reversed): that walk decides.
+ * few look-ups too.  When the children changed by moves alone
+ * (CN_MOVES), the stretches in step between the entries the walk must look
+ * at are skipped (conf_diff_skip.c): a move visits a few entries, not
+ * 40,000.  The items are those and in the order of the walk below it;
+ * false (nothing pushed) when more than DIFF_MOVED_MAX moved (a list
+ * reversed): that walk decides.
  */
 static bool
 diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
@@ -178,13 +180,25 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 	const struct snode *group = NULL;
 	struct diff_step *v = NULL;
 	struct diff_walk w = { 0 };
+	struct diff_skip sk;
 	size_t nv = 0, cap = 0, start = d->n, first = 0;
-	size_t at = 0;	    /* ne's place among n's children */
+	size_t at = 0; /* ne's place: among n's children, or its position */
 	bool added = false; /* an entry added in group so far */
 	int which;
 
+	diff_skip_init(oc, o, n, &sk);
 	while (oe != NULL || ne != NULL) {
-		const struct cnode *po = NULL, *pn = ne;
+		const struct cnode *po = NULL, *pn;
+		/* a stretch in step: on to its last pair (then paired) */
+		if (sk.on && oe != NULL && ne != NULL && ne->sn == group &&
+		    !(ne->flags & CN_DIRTY) && diff_same(n, oe, ne) &&
+		    diff_walk_met(&w, oe) == NULL &&
+		    diff_walk_met(&w, ne) == NULL)
+			(void)diff_skip_to(oc, o, nc, n, &sk, &w, &oe, &ne);
+		if (sk.on && ne != NULL)
+			at = ne->pos;
+		pn = ne;
+		diff_visits++;
 		if (oe != NULL && diff_walk_met(&w, oe) != NULL) {
 			oe = oe->next; /* moved: paired at its new self */
 			continue;
@@ -213,6 +227,7 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 		    (which = diff_walk_moved(&w, oe, x, ne, y, at)) < 0) {
 			free(v);
 			diff_walk_free(&w);
+			diff_skip_free(&sk);
 			d->n = start;
 			return false;
 		} else if (which == 0) {
@@ -257,6 +272,7 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 	}
 	free(v);
 	diff_walk_free(&w);
+	diff_skip_free(&sk);
 	return true;
 }
 
@@ -463,7 +479,7 @@ diff_run_sorted(const struct diff_item *it, struct diff_run *r)
 		r->v[n++].old = hit != NULL ? hit->old : NULL;
 	}
 	free(pos);
-	diff_run_visits += nold + n;
+	diff_visits += nold + n;
 	/* An entry after the longest run's end extends it: the search
 	 * would end there, and most entries of a list with a few moved do. */
 	for (size_t i = 0; i < nsur; i++) {

@@ -58,9 +58,10 @@ void diff_free(struct diff *d);
 /* Keyed look-ups the diffs made (of a child in the other tree, of a key in
  * a reordered list's sorted keys): tests read it, to bound a move's. */
 extern unsigned long diff_lookups;
-/* Entries of reordered lists that making their kept run visited: a move
- * among 40,000 must not visit the 40,000 (tests read it). */
-extern unsigned long diff_run_visits;
+/* Entries of the lists of a reshaped node the diffs visited, walking
+ * them in step and making their kept runs: a move among 40,000 must not
+ * visit the 40,000 (tests read it). */
+extern unsigned long diff_visits;
 
 /* `show | compare` text (empty when there is no difference). */
 void diff_compare_text(const struct diff *d, struct sb *out);

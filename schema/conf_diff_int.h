@@ -36,6 +36,9 @@ struct diff_walk {
 };
 
 void diff_walk_free(struct diff_walk *w);
+/* conf_find of a child in the other tree, counted (diff_lookups). */
+const struct cnode *diff_find(struct conf *c, const struct cnode *parent,
+    const struct snode *sn, const char *val);
 /* An entry of a list deleted (n NULL) or added (o NULL) at place at of
  * the new list. */
 void diff_walk_note(struct diff_walk *w, const struct cnode *o,
@@ -60,6 +63,28 @@ bool diff_walk_has_moved(const struct diff_walk *w, const struct snode *sn);
 /* Copies sn's unpaired entries into it (DIFF_ORDER) when few enough. */
 void diff_walk_name(
     const struct diff_walk *w, const struct snode *sn, struct diff_item *it);
+
+/* What the walk of o's and n's children may skip (conf_diff_skip.c). */
+struct diff_skip {
+	bool on; /* n reshaped by moves alone: stretches in step skipped */
+	/* n's dirty children, and the old selves of those that have one,
+	 * in order */
+	const struct cnode **dn, **dold;
+	size_t ndn, ndold;
+};
+
+void diff_skip_init(struct conf *oc, const struct cnode *o,
+    const struct cnode *n, struct diff_skip *s);
+void diff_skip_free(struct diff_skip *s);
+/*
+ * oe and ne in step (the same entry of a list, not its first, ne clean
+ * and not met out of step before): moves them on to the last pair still
+ * in step before an entry the walk must look at (the pairs between need
+ * nothing: clean, in step); false when there is none further on.
+ */
+bool diff_skip_to(struct conf *oc, const struct cnode *o, struct conf *nc,
+    const struct cnode *n, const struct diff_skip *s, const struct diff_walk *w,
+    const struct cnode **oe, const struct cnode **ne);
 
 /*
  * A reordered list (DIFF_ORDER): its entries outside the longest run of

@@ -210,13 +210,13 @@ diff_run_named(const struct diff_item *it, struct diff_run *r)
 	for (e = it->new;
 	     e != NULL && e->sn == sn &&pmap_get(&m, e) != SIZE_MAX;
 	     e = e->next)
-		diff_run_visits++;
+		diff_visits++;
 	r->first = e != NULL && e->sn == sn ? e : NULL;
 	/* added after its last: named ones at the list's end */
 	for (e = cnode_last_idx(it->new->parent, sn->idx);
 	     e != NULL && e->sn == sn && (k = pmap_get(&m, e)) != SIZE_MAX;
 	     e = e->prev) {
-		diff_run_visits++;
+		diff_visits++;
 		r->v[k].tail = r->v[k].old == NULL;
 	}
 	free(m.slot);

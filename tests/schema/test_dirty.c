@@ -578,8 +578,8 @@ same_items(struct conf *a, struct conf *b)
 /*
  * The look-ups (of a child in the other tree, of a key among a list's
  * sorted keys) that the diff from the marks, its compare text and its
- * delta make, and in *visits the entries of reordered lists they visited
- * for the kept run; both texts must be the full diff's.
+ * delta make, and in *visits the entries of the reshaped lists they
+ * visited; both texts must be the full diff's.
  */
 static unsigned long
 lookups_of(struct conf *a, struct conf *b, unsigned long *visits)
@@ -590,13 +590,13 @@ lookups_of(struct conf *a, struct conf *b, unsigned long *visits)
 	char *full = diff_text(a, b, false);
 
 	sb_init(&out);
-	diff_lookups = diff_run_visits = 0;
+	diff_lookups = diff_visits = 0;
 	conf_diff(a, b, true, &d);
 	diff_compare_text(&d, &out);
 	sb_puts(&out, "--\n");
 	diff_delta_text(&d, &out);
 	k = diff_lookups;
-	*visits = diff_run_visits;
+	*visits = diff_visits;
 	diff_free(&d);
 	ck_assert_str_eq(sb_str(&out), full);
 	sb_free(&out);
@@ -609,8 +609,9 @@ lookups_of(struct conf *a, struct conf *b, unsigned long *visits)
 /*
  * A move among 10,000 entries costs a walk of the two lists and a few
  * look-ups, not one (or a sorted key) for each entry (issue 13 §1: 40,000
- * policies looked up for one moved), and its kept run visits none of the
- * entries that kept their place.  A list reversed is out of step
+ * policies looked up for one moved), and visits none of the entries that
+ * kept their place (issue 13 §1: the walk of 40,000 policies for one
+ * moved).  A list reversed is out of step
  * everywhere: the diff falls back to the look-ups and is still right.
  */
 START_TEST(moves_look_up_little)
@@ -656,14 +657,16 @@ START_TEST(moves_look_up_little)
 		for (size_t k = 0; k < 3 && cases[i].edit[k] != NULL; k++)
 			apply(b, cases[i].edit[k]);
 		unsigned long vis, n = lookups_of(a, b, &vis);
-		ck_assert_msg(n <= 4 + 4 * cases[i].moved,
+		bool moves = true; /* moves alone: the walk skips */
+		for (size_t k = 0; k < 3 && cases[i].edit[k] != NULL; k++)
+			moves &= strncmp(cases[i].edit[k], "insert ", 7) == 0;
+		ck_assert_msg(n <= 5 + 5 * cases[i].moved,
 		    "%s: %lu look-ups for %u moved", cases[i].edit[0], n,
 		    cases[i].moved);
-		/* the kept run is what the walk did not name: the list's
-		 * ends as far as the named entries, not its 10,000 */
-		ck_assert_msg(vis <= 4 * cases[i].moved,
-		    "%s: %lu entries visited for the kept run",
-		    cases[i].edit[0], vis);
+		/* the walk skips the stretches in step, and the kept run
+		 * is what it did not name: not the 10,000 */
+		ck_assert_msg(!moves || vis <= 8 + 8 * cases[i].moved,
+		    "%s: %lu entries visited", cases[i].edit[0], vis);
 		conf_free(b);
 	}
 	/* reversed: each entry in turn to the front */
@@ -695,7 +698,7 @@ START_TEST(random_changes_match_full)
 	char line[160];
 	int added = 0;
 
-	for (int round = 0; round < 60; round++) {
+	for (int round = 0; round < 120; round++) {
 		struct conf *a = proposals(N, false), *b;
 		int nops = 1 + round % 13;
 
@@ -706,7 +709,12 @@ START_TEST(random_changes_match_full)
 			int near = (p + 1 + (int)((x >> 7) % 5)) % N;
 			struct path_err e2;
 			sb_init(&e2.msg);
-			switch ((x >> 58) % 10) {
+			int op = (int)((x >> 58) % 10);
+			/* odd rounds: moves, values and additions alone,
+			 * where the walk skips the stretches in step */
+			if (round % 2 == 1 && (op == 4 || op == 5 || op == 7))
+				op = 0;
+			switch (op) {
 			case 0:
 				snprintf(line, sizeof(line),
 				    "insert security ike proposal P%d before "
