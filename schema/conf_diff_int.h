@@ -110,5 +110,8 @@ struct diff_run {
  * entries go, no further.  false when it names none.
  */
 bool diff_run_named(const struct diff_item *it, struct diff_run *r);
+/* r of it's list: from its named entries, else from its sorted keys. */
+void diff_run_make(const struct diff_item *it, struct diff_run *r);
+void diff_run_free(struct diff_run *r);
 
 #endif

@@ -8,7 +8,8 @@
  * not paired in step go with its DIFF_ORDER item with their new places:
  * the others kept their order, so the run of entries that kept it is
  * known without sorting 40,000 keys or walking the list again
- * (diff_run_named).
+ * (diff_run_named).  Without that list (a full diff, a list reversed), the
+ * run comes from the sorted keys (diff_run_sorted).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -221,4 +222,130 @@ diff_run_named(const struct diff_item *it, struct diff_run *r)
 	}
 	free(m.slot);
 	return true;
+}
+
+struct diff_pos {
+	const char *val;
+	const struct cnode *old;
+	size_t at; /* index in the old list */
+};
+
+static int
+diff_pos_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct diff_pos *)a)->val,
+	    ((const struct diff_pos *)b)->val);
+}
+
+/*
+ * The run of it's list from its keys: the old ones sorted, each new one
+ * searched among them, then the longest run of old places that increase
+ * (patience, n log n) among the survivors in new order.  For a diff
+ * without the walk's list of unpaired entries (a full diff, a list
+ * reversed, many added at once).
+ */
+static void
+diff_run_sorted(const struct diff_item *it, struct diff_run *r)
+{
+	const struct snode *sn = it->new->sn;
+	const struct cnode *ofirst = cnode_last_idx(it->old, sn->idx), **seq;
+	struct diff_pos *pos = NULL, key, *hit;
+	size_t nold = 0, cap = 0, n = 0, nsur = 0, len = 0, lastkeep = SIZE_MAX;
+	size_t *at, *tail, *prev, *sur;
+	bool *keep;
+
+	memset(r, 0, sizeof(*r));
+	while (ofirst != NULL && ofirst->prev != NULL && ofirst->prev->sn == sn)
+		ofirst = ofirst->prev;
+	for (const struct cnode *e = ofirst; e && e->sn == sn; e = e->next) {
+		if (nold == cap) {
+			cap = cap ? cap * 2 : 16;
+			pos = xrealloc(pos, cap * sizeof(*pos));
+		}
+		pos[nold] = (struct diff_pos){ e->val, e, nold };
+		nold++;
+	}
+	if (nold > 0)
+		qsort(pos, nold, sizeof(*pos), diff_pos_cmp);
+	diff_lookups += nold; /* each key sorted, then each searched */
+	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next)
+		n++;
+	seq = xcalloc(n + 1, sizeof(*seq));
+	keep = xcalloc(n + 1, sizeof(*keep));
+	at = xcalloc(n + 1, sizeof(*at));
+	sur = xcalloc(n + 1, sizeof(*sur));
+	tail = xcalloc(n + 1, sizeof(*tail));
+	prev = xcalloc(n + 1, sizeof(*prev));
+	r->v = xcalloc(n + 1, sizeof(*r->v));
+	n = 0;
+	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next) {
+		key.val = e->val;
+		diff_lookups++;
+		hit = nold
+		    ? bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp)
+		    : NULL;
+		seq[n] = e;
+		if (hit != NULL) {
+			at[nsur] = hit->at;
+			sur[nsur++] = n;
+		}
+		r->v[n++].old = hit != NULL ? hit->old : NULL;
+	}
+	free(pos);
+	diff_visits += nold + n;
+	/* An entry after the longest run's end extends it: the search
+	 * would end there, and most entries of a list with a few moved do. */
+	for (size_t i = 0; i < nsur; i++) {
+		size_t lo = 0, hi = len;
+		if (len > 0 && at[tail[len - 1]] < at[i])
+			lo = hi = len;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (at[tail[mid]] < at[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		prev[i] = lo > 0 ? tail[lo - 1] : SIZE_MAX;
+		tail[lo] = i;
+		if (lo == len)
+			len++;
+	}
+	for (size_t i = len ? tail[len - 1] : SIZE_MAX; i != SIZE_MAX;
+	     i = prev[i]) {
+		keep[sur[i]] = true;
+		r->first = seq[sur[i]];
+		if (lastkeep == SIZE_MAX)
+			lastkeep = sur[i];
+	}
+	/* the entries outside the run, in place in r->v */
+	for (size_t i = 0; i < n; i++)
+		if (!keep[i])
+			r->v[r->n++] = (struct diff_placed){ seq[i],
+				r->v[i].old,
+				r->v[i].old == NULL &&
+				    (lastkeep == SIZE_MAX || i > lastkeep) };
+	free(seq);
+	free(keep);
+	free(at);
+	free(sur);
+	free(tail);
+	free(prev);
+}
+
+/* The run of it's list (see struct diff_run): from the walk's list of
+ * unpaired entries when the item has one (a move among 40,000), else
+ * from the sorted keys. */
+void
+diff_run_make(const struct diff_item *it, struct diff_run *r)
+{
+	if (!diff_run_named(it, r))
+		diff_run_sorted(it, r);
+}
+
+void
+diff_run_free(struct diff_run *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof(*r));
 }
