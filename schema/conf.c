@@ -265,6 +265,17 @@ conf_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
 	return NULL;
 }
 
+unsigned long conf_renumbered;
+
+/* The position after p among its kind: a step on, room for entries moved
+ * in between; UINT32_MAX when no room is left (then renumbered). */
+static uint32_t
+pos_after(uint32_t p)
+{
+	return p < UINT32_MAX - 2 * CONF_POS_STEP ? p + CONF_POS_STEP
+						  : UINT32_MAX;
+}
+
 /* Marks n dirty and links it into its parent's list of dirty children. */
 static void
 cnode_mark_dirty(struct cnode *n)
@@ -306,13 +317,14 @@ conf_touch_all(struct conf *c)
  * Follows the lists of dirty children, so a one-line change or delete
  * under 10,000 entries visits the path to it.  Under CN_RENUM the list may
  * name removed nodes: all the children are walked instead, and numbered
- * again (a move left their positions out of order).
+ * again (a move found no room between its new neighbours).
  */
 static void
 conf_clean_subtree(struct cnode *n)
 {
 	struct cnode *ch, *next;
 	uint32_t pos = 0;
+	bool full = false;
 
 	if (!(n->flags & CN_DIRTY))
 		return;
@@ -320,10 +332,18 @@ conf_clean_subtree(struct cnode *n)
 		for (ch = n->first; ch; ch = ch->next) {
 			conf_clean_subtree(ch);
 			ch->dnext = NULL;
-			if (ch->prev != NULL && ch->prev->sn != ch->sn)
-				pos = 0;
-			ch->pos = pos++;
+			pos = ch->prev != NULL && ch->prev->sn == ch->sn
+			    ? pos_after(pos)
+			    : CONF_POS_STEP;
+			full |= pos == UINT32_MAX;
+			ch->pos = pos;
+			conf_renumbered++;
 		}
+		/* millions of one kind: no room for steps, one apart */
+		for (ch = full ? n->first : NULL; ch; ch = ch->next)
+			ch->pos = ch->prev != NULL && ch->prev->sn == ch->sn
+			    ? ch->prev->pos + 1
+			    : 0;
 	} else if (cnode_has_kids(n)) {
 		for (ch = cnode_kids(n)->dfirst; ch; ch = next) {
 			next = ch->dnext;
@@ -333,7 +353,7 @@ conf_clean_subtree(struct cnode *n)
 	}
 	if (cnode_has_kids(n))
 		cnode_kids(n)->dfirst = NULL;
-	n->flags &= ~(CN_DIRTY | CN_SHAPE | CN_RENUM);
+	n->flags &= ~(CN_DIRTY | CN_SHAPE | CN_RENUM | CN_MOVES);
 }
 
 void
@@ -378,7 +398,7 @@ static void
 conf_reshaped(struct conf *c, struct cnode *n)
 {
 	conf_changed_now(c, n);
-	n->flags |= CN_SHAPE;
+	n->flags = (n->flags | CN_SHAPE) & ~CN_MOVES;
 }
 
 /* Links n into parent's children at its schema position. */
@@ -391,8 +411,9 @@ conf_link(struct conf *c, struct cnode *parent, struct cnode *n)
 		fatal("conf: a child for a leaf");
 	after = cnode_last_upto(parent, n->sn->idx);
 	n->parent = parent;
-	/* The last of its kind: after the one that was. */
-	n->pos = (after != NULL && after->sn == n->sn) ? after->pos + 1 : 0;
+	/* The last of its kind: a step after the one that was. */
+	n->pos = (after != NULL && after->sn == n->sn) ? pos_after(after->pos)
+						       : CONF_POS_STEP;
 	/* Deletes leave gaps and adds go on counting: room made again. */
 	if (n->pos == UINT32_MAX)
 		parent->flags |= CN_SHAPE | CN_RENUM;
@@ -531,11 +552,38 @@ conf_add(struct conf *c, struct cnode *parent, const struct snode *sn,
 	return n;
 }
 
+/* n, just moved, given a position between its neighbours of its kind:
+ * false when they leave no room. */
+static bool
+conf_pos_between(struct cnode *n)
+{
+	const struct cnode *p = n->prev, *q = n->next;
+
+	if (p != NULL && p->sn != n->sn)
+		p = NULL;
+	if (q != NULL && q->sn != n->sn)
+		q = NULL;
+	if (q == NULL) {
+		n->pos = p != NULL ? pos_after(p->pos) : CONF_POS_STEP;
+		return n->pos != UINT32_MAX;
+	}
+	if (p == NULL) {
+		n->pos = q->pos / 2;
+		return q->pos > 0;
+	}
+	if (q->pos <= p->pos || q->pos - p->pos < 2)
+		return false;
+	n->pos = p->pos + (q->pos - p->pos) / 2;
+	return true;
+}
+
 void
 conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 {
 	struct cnode *parent = n->parent;
 	struct cnode_kids *k = cnode_kids(parent);
+	/* moves alone so far (CN_MOVES) */
+	bool moves = !(parent->flags & CN_SHAPE) || (parent->flags & CN_MOVES);
 
 	if (n == ref)
 		return;
@@ -563,8 +611,12 @@ conf_move(struct conf *c, struct cnode *n, struct cnode *ref, bool before)
 	if (k->slot != NULL && (n->next == NULL || n->next->sn != n->sn))
 		k->slot[n->sn->idx] = n;
 	conf_reshaped(c, parent);
-	/* n's position is out of order among its siblings'. */
-	parent->flags |= CN_RENUM;
+	if (moves)
+		parent->flags |= CN_MOVES;
+	/* n takes a position between its new neighbours' when there is
+	 * room; else all are numbered again at the next conf_clean. */
+	if (!(parent->flags & CN_RENUM) && !conf_pos_between(n))
+		parent->flags |= CN_RENUM;
 	conf_touch(n);
 }
 
@@ -605,8 +657,9 @@ conf_copy_rec(struct conf *c, struct cnode *parent, const struct cnode *src,
 		n->dnext = pk->dfirst;
 		pk->dfirst = n;
 	}
-	n->pos =
-	    (pk->last != NULL && pk->last->sn == n->sn) ? pk->last->pos + 1 : 0;
+	/* The source's: they increase as its do, or the copy of src's
+	 * parent has CN_RENUM as it does. */
+	n->pos = src->pos;
 	/* Copies arrive in order: appending keeps schema order. */
 	n->prev = pk->last;
 	if (pk->last)
@@ -641,7 +694,8 @@ conf_copy_under(struct conf *c, struct cnode *parent, const struct cnode *src,
 	/* Not src's marks: n goes on parent's list when conf_touch marks it;
 	 * nor the group it came from. */
 	n->flags = src->flags &
-	    ~(uint16_t)(CN_DIRTY | CN_SHAPE | CN_RENUM | CN_ANNOT | CN_FROM);
+	    ~(uint16_t)(CN_DIRTY | CN_SHAPE | CN_RENUM | CN_MOVES | CN_ANNOT |
+		CN_FROM);
 	cnode_set_extra(c, n, cnode_annot(src), NULL);
 	conf_link(c, parent, n);
 	if (cnode_is_hashed(n->sn))

@@ -50,6 +50,13 @@
  * 13 §1, thirty-fourth round).  Implies CN_SHAPE.
  */
 #define CN_RENUM 0x80
+/*
+ * With CN_SHAPE: the children's shape changed by moves alone (conf_move),
+ * each moved one on the list of dirty children; none removed or re-keyed.
+ * The children that are not dirty are then those of the committed tree in
+ * the same order, so the diff skips their stretches (conf_diff_skip.c).
+ */
+#define CN_MOVES 0x100
 
 /* Separates the keys of a multi-key list entry inside cnode.val. */
 #define CONF_KEY_SEP '\x1f'
@@ -85,11 +92,20 @@ struct cnode {
 	/*
 	 * Orders the children of one kind: increasing along the siblings,
 	 * with gaps where children were removed, while the parent is
-	 * without CN_RENUM (a move renumbers them at the next conf_clean). Lets
-	 * the dirty children be put in order without walking the clean ones.
+	 * without CN_RENUM.  Lets the dirty children be put in order without
+	 * walking the clean ones.  Numbered CONF_POS_STEP apart, so a moved
+	 * entry takes a position between its new neighbours'; only when
+	 * none is left (ten moves into one gap) does a move set
+	 * CN_RENUM and all the siblings get numbered again at conf_clean.
 	 */
 	uint32_t pos;
 };
+
+/* The step between the positions of consecutive children of a kind. */
+#define CONF_POS_STEP 1024u
+/* Children numbered by conf_clean (a move with no room, a subtree touched
+ * whole): tests read it, a move among 40,000 must not renumber them. */
+extern unsigned long conf_renumbered;
 
 /* Below this many children the last of a kind is found by walking back
  * from the last child; from it on, through the slot array. */

@@ -24,9 +24,9 @@ diff_push(struct diff *d, enum diff_kind k, const struct cnode *o,
 }
 
 unsigned long diff_lookups;
+unsigned long diff_visits;
 
-/* conf_find, counted. */
-static const struct cnode *
+const struct cnode *
 diff_find(struct conf *c, const struct cnode *parent, const struct snode *sn,
     const char *val)
 {
@@ -165,9 +165,12 @@ diff_same(const struct cnode *n, const struct cnode *oe, const struct cnode *ne)
  * hash look-ups a child (issue 13: a one-line delete).  Two list entries
  * that both survive out of step mean one of them moved: it is remembered
  * by its other self and skipped there (w), so a move costs the walk and a
- * few look-ups too.  The items are those and in the order of the walk
- * below it; false (nothing pushed) when more than DIFF_MOVED_MAX moved (a
- * list reversed): that walk decides.
+ * few look-ups too.  When the children changed by moves alone
+ * (CN_MOVES), the stretches in step between the entries the walk must look
+ * at are skipped (conf_diff_skip.c): a move visits a few entries, not
+ * 40,000.  The items are those and in the order of the walk below it;
+ * false (nothing pushed) when more than DIFF_MOVED_MAX moved (a list
+ * reversed): that walk decides.
  */
 static bool
 diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
@@ -177,17 +180,31 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 	const struct snode *group = NULL;
 	struct diff_step *v = NULL;
 	struct diff_walk w = { 0 };
+	struct diff_skip sk;
 	size_t nv = 0, cap = 0, start = d->n, first = 0;
+	size_t at = 0; /* ne's place: among n's children, or its position */
 	bool added = false; /* an entry added in group so far */
 	int which;
 
+	diff_skip_init(oc, o, n, &sk);
 	while (oe != NULL || ne != NULL) {
-		const struct cnode *po = NULL, *pn = ne;
+		const struct cnode *po = NULL, *pn;
+		/* a stretch in step: on to its last pair (then paired) */
+		if (sk.on && oe != NULL && ne != NULL && ne->sn == group &&
+		    !(ne->flags & CN_DIRTY) && diff_same(n, oe, ne) &&
+		    diff_walk_met(&w, oe) == NULL &&
+		    diff_walk_met(&w, ne) == NULL)
+			(void)diff_skip_to(oc, o, nc, n, &sk, &w, &oe, &ne);
+		if (sk.on && ne != NULL)
+			at = ne->pos;
+		pn = ne;
+		diff_visits++;
 		if (oe != NULL && diff_walk_met(&w, oe) != NULL) {
 			oe = oe->next; /* moved: paired at its new self */
 			continue;
 		}
 		if (ne != NULL && (po = diff_walk_met(&w, ne)) != NULL) {
+			diff_walk_placed(&w, ne, at);
 			ne = ne->next; /* moved: its old self was met before */
 		} else if (oe != NULL && ne != NULL && diff_same(n, oe, ne)) {
 			po = oe;
@@ -197,19 +214,20 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 		    (x = diff_find(nc, n, oe->sn, oe->val)) == NULL) {
 			diff_push(d, DIFF_DEL, oe, NULL);
 			if (oe->sn->kind == SN_LIST)
-				diff_walk_note(&w, oe, NULL);
+				diff_walk_note(&w, oe, NULL, SIZE_MAX);
 			oe = oe->next;
 			continue;
 		} else if (ne != NULL &&
 		    (y = diff_find(oc, o, ne->sn, ne->val)) == NULL) {
 			if (ne->sn->kind == SN_LIST)
-				diff_walk_note(&w, NULL, ne);
+				diff_walk_note(&w, NULL, ne, at);
 			ne = ne->next; /* added: pn, with po NULL */
 		} else if (oe == NULL || ne == NULL || oe->sn != ne->sn ||
 		    oe->sn->kind != SN_LIST ||
-		    (which = diff_walk_moved(&w, oe, x, ne, y)) < 0) {
+		    (which = diff_walk_moved(&w, oe, x, ne, y, at)) < 0) {
 			free(v);
 			diff_walk_free(&w);
+			diff_skip_free(&sk);
 			d->n = start;
 			return false;
 		} else if (which == 0) {
@@ -219,6 +237,7 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 			po = y; /* moved earlier: y skipped when met */
 			ne = ne->next;
 		}
+		at++;
 		/* the first of a list's entries carries its order */
 		bool lead = pn->sn->kind == SN_LIST && pn->sn != group;
 		if (lead) {
@@ -253,6 +272,7 @@ diff_in_step(struct conf *oc, struct conf *nc, const struct cnode *o,
 	}
 	free(v);
 	diff_walk_free(&w);
+	diff_skip_free(&sk);
 	return true;
 }
 
@@ -391,126 +411,6 @@ diff_context(const struct cnode *n, struct sb *out)
 	sb_puts(out, n->first != NULL ? " { ... }\n" : ";\n");
 }
 
-struct diff_pos {
-	const char *val;
-	const struct cnode *old;
-	size_t at; /* index in the old list */
-};
-
-static int
-diff_pos_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct diff_pos *)a)->val,
-	    ((const struct diff_pos *)b)->val);
-}
-
-/*
- * diff_run_make's survivors without a list of the unpaired entries: the
- * old keys sorted, each new one searched among them.
- */
-static void
-diff_run_sorted(const struct diff_item *it, const struct cnode *ofirst,
-    struct diff_run *r, size_t *at, size_t *sur, size_t *nsur)
-{
-	const struct snode *sn = it->new->sn;
-	struct diff_pos *pos = NULL, key, *hit;
-	size_t nold = 0, cap = 0;
-
-	for (const struct cnode *e = ofirst; e && e->sn == sn; e = e->next) {
-		if (nold == cap) {
-			cap = cap ? cap * 2 : 16;
-			pos = xrealloc(pos, cap * sizeof(*pos));
-		}
-		pos[nold] = (struct diff_pos){ e->val, e, nold };
-		nold++;
-	}
-	if (nold > 0)
-		qsort(pos, nold, sizeof(*pos), diff_pos_cmp);
-	diff_lookups += nold; /* each key sorted, then each searched */
-	r->n = *nsur = 0;
-	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next) {
-		key.val = e->val;
-		diff_lookups++;
-		hit = nold
-		    ? bsearch(&key, pos, nold, sizeof(*pos), diff_pos_cmp)
-		    : NULL;
-		r->seq[r->n] = e;
-		r->old[r->n] = hit != NULL ? hit->old : NULL;
-		if (hit != NULL) {
-			at[*nsur] = hit->at;
-			sur[(*nsur)++] = r->n;
-		}
-		r->n++;
-	}
-	free(pos);
-}
-
-/*
- * The run of it's list (see struct diff_run).  The survivors' old places
- * come from the walk's list of unpaired entries when the item has one (a
- * move among 40,000: no sort), else from the sorted keys; either way the
- * same longest run is chosen from them.
- */
-static void
-diff_run_make(const struct diff_item *it, struct diff_run *r)
-{
-	const struct snode *sn = it->new->sn;
-	const struct cnode *oe = cnode_last_idx(it->old, sn->idx);
-	size_t *at, *tail, *prev, *sur, nsur = 0, len = 0;
-
-	memset(r, 0, sizeof(*r));
-	while (oe != NULL && oe->prev != NULL && oe->prev->sn == sn)
-		oe = oe->prev;
-	for (const struct cnode *e = it->new; e && e->sn == sn; e = e->next)
-		r->n++;
-	r->seq = xcalloc(r->n + 1, sizeof(*r->seq));
-	r->old = xcalloc(r->n + 1, sizeof(*r->old));
-	r->keep = xcalloc(r->n + 1, sizeof(*r->keep));
-	at = xcalloc(r->n + 1, sizeof(*at));
-	sur = xcalloc(r->n + 1, sizeof(*sur));
-	tail = xcalloc(r->n + 1, sizeof(*tail));
-	prev = xcalloc(r->n + 1, sizeof(*prev));
-	if (!diff_run_named(it, oe, r, at, sur, &nsur))
-		diff_run_sorted(it, oe, r, at, sur, &nsur);
-	/*
-	 * Longest increasing run of old indexes (patience, n log n).  An
-	 * entry after the longest run's end extends it: the search would
-	 * end there, and most entries of a list with a few moved do.
-	 */
-	for (size_t i = 0; i < nsur; i++) {
-		size_t lo = 0, hi = len;
-		if (len > 0 && at[tail[len - 1]] < at[i])
-			lo = hi = len;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (at[tail[mid]] < at[i])
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		prev[i] = lo > 0 ? tail[lo - 1] : SIZE_MAX;
-		tail[lo] = i;
-		if (lo == len)
-			len++;
-	}
-	for (size_t i = len ? tail[len - 1] : SIZE_MAX; i != SIZE_MAX;
-	     i = prev[i])
-		r->keep[sur[i]] = true;
-	free(at);
-	free(sur);
-	free(tail);
-	free(prev);
-}
-
-static void
-diff_run_free(struct diff_run *r)
-{
-	free(r->seq);
-	free(r->old);
-	free(r->keep);
-	memset(r, 0, sizeof(*r));
-}
-
 /*
  * The entries of a reordered list (`insert`) that moved.  Each is shown as
  * Junos does (RECONSTRUCTED, cli-behaviour.md 9 has no moved entry): deleted
@@ -527,14 +427,14 @@ diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
 
 	diff_run_make(it, &r);
 	for (size_t i = 0; i < r.n; i++) {
-		if (r.keep[i] || r.old[i] == NULL)
+		if (r.v[i].old == NULL)
 			continue;
 		diff_header(it->old, last, out);
-		diff_signed(r.old[i], '-', out);
+		diff_signed(r.v[i].old, '-', out);
 	}
 	for (size_t i = 0; i < r.n; i++) {
-		const struct cnode *e = r.seq[i], *before = e->prev;
-		if (r.keep[i] || r.old[i] == NULL)
+		const struct cnode *e = r.v[i].new, *before = e->prev;
+		if (r.v[i].old == NULL)
 			continue;
 		sb_reset(last); /* each new place has a header of its own */
 		diff_header(e->parent, last, out);
@@ -563,27 +463,22 @@ diff_moves(const struct diff_item *it, struct sb *last, struct sb *out)
 static void
 diff_order_lines(const struct diff_item *it, struct sb *out)
 {
+	const struct snode *sn = it->new->sn;
 	struct diff_run r;
-	size_t lastkeep = SIZE_MAX, q;
 
 	diff_run_make(it, &r);
-	for (size_t i = 0; i < r.n; i++)
-		if (r.keep[i])
-			lastkeep = i;
-	for (size_t i = 0; i < r.n; i++) {
-		if (r.keep[i] || lastkeep == SIZE_MAX ||
-		    (r.old[i] == NULL && i > lastkeep))
+	for (size_t i = 0; r.first != NULL && i < r.n; i++) {
+		const struct cnode *e = r.v[i].new;
+		if (r.v[i].tail)
 			continue;
 		sb_puts(out, "insert ");
-		cnode_path_text(r.seq[i], out);
-		if (i > 0) {
+		cnode_path_text(e, out);
+		if (e->prev != NULL && e->prev->sn == sn) {
 			sb_puts(out, " after ");
-			cstep_text(r.seq[i - 1]->sn, r.seq[i - 1]->val, out);
+			cstep_text(sn, e->prev->val, out);
 		} else {
-			for (q = 1; !r.keep[q]; q++)
-				; /* one kept its place: lastkeep */
 			sb_puts(out, " before ");
-			cstep_text(r.seq[q]->sn, r.seq[q]->val, out);
+			cstep_text(sn, r.first->val, out);
 		}
 		sb_putc(out, '\n');
 	}
@@ -774,21 +669,16 @@ diff_order_moved(
     const struct diff_item *it, const struct cnode **out, size_t max)
 {
 	struct diff_run r;
-	size_t lastkeep = SIZE_MAX, n = 0;
+	size_t n = 0;
 
 	if (it->kind != DIFF_ORDER || it->new == NULL || it->old == NULL)
 		return 0;
 	diff_run_make(it, &r);
-	for (size_t i = 0; i < r.n; i++)
-		if (r.keep[i])
-			lastkeep = i;
 	for (size_t i = 0; i < r.n; i++) {
-		if (r.keep[i] ||
-		    (r.old[i] == NULL &&
-			(lastkeep == SIZE_MAX || i > lastkeep)))
+		if (r.v[i].tail)
 			continue;
 		if (n < max)
-			out[n] = r.seq[i];
+			out[n] = r.v[i].new;
 		n++;
 	}
 	diff_run_free(&r);
