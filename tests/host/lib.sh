@@ -99,3 +99,14 @@ host_mgd_start() {
 }
 
 cli() { "$CLI" --state-dir "$D" --keep-going; }
+
+# nft_file_is_table NAME: whether hostd.nft, loaded in namespace $X, is
+# table NAME in force in $A; the caller's `ruleset NAME [NS]` prints a
+# table's rules in the form it compares.
+nft_file_is_table() {
+	ip netns exec $X nft delete table inet "$1" 2>/dev/null
+	ip netns exec $X nft -f "$D/hostd.nft" 2>/dev/null &&
+		ruleset "$1" >"$D/in_force.rules" &&
+		ruleset "$1" $X >"$D/file.rules" &&
+		cmp -s "$D/in_force.rules" "$D/file.rules"
+}

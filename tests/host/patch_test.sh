@@ -33,7 +33,7 @@ set -u
 MGD=$1
 CLI=$2
 
-. "$(dirname "$0")/lib.sh"	# host_need; tap.sh, lab_poll
+. "$(dirname "$0")/lib.sh"	# host_need, nft_file_is_table; tap.sh, lab_poll
 host_need ip nft python3 unshare
 
 A=pf-patch-$$
@@ -99,14 +99,6 @@ print("\n".join(sorted(out)))'
 
 patched() { grep -c "VERIFY: patched ruleset model is the whole model" "$D/hostd.log"; }
 
-# whether hostd.nft, loaded in namespace X, is the table in force in A
-nft_file_is_table() {
-	ip netns exec $X nft delete table inet "$1" 2>/dev/null
-	ip netns exec $X nft -f "$D/hostd.nft" 2>/dev/null &&
-		ruleset "$1" >"$D/in_force.rules" &&
-		ruleset "$1" $X >"$D/file.rules" &&
-		cmp -s "$D/in_force.rules" "$D/file.rules"
-}
 
 
 # fresh_matches WHAT RULES: stops the appliance (its table must go with it),

@@ -35,7 +35,7 @@ set -u
 MGD=$1
 CLI=$2
 
-. "$(dirname "$0")/lib.sh" # host_need, host_lab, host_mgd_start, cli
+. "$(dirname "$0")/lib.sh" # host_need, host_lab, host_mgd_start, cli, nft_file_is_table
 host_need ip nft ping unshare python3 pgrep
 host_lab qsafe-swap
 X=qsafe-swap-$$-x # hostd.nft loaded here, to compare with the table in force
@@ -83,14 +83,6 @@ for o in json.load(sys.stdin)["nftables"]:
         out.append(re.sub(r"\"(packets|bytes)\": [0-9]+", r"\"\1\": 0",
             json.dumps([k, v], sort_keys=True)))
 print("\n".join(sorted(out)))'
-}
-# whether hostd.nft, loaded in namespace X, is the table in force in A
-nft_file_is_table() {
-	ip netns exec $X nft delete table inet "$1" 2>/dev/null
-	ip netns exec $X nft -f "$D/hostd.nft" 2>/dev/null &&
-		ruleset "$1" >"$D/in_force.rules" &&
-		ruleset "$1" $X >"$D/file.rules" &&
-		cmp -s "$D/in_force.rules" "$D/file.rules"
 }
 # policies FILE PREFIX N: N policies of trust -> untrust, each with an
 # address of its own, as `set` lines
