@@ -325,7 +325,8 @@ config_load_text(struct session *s, const char *kind, const char *name,
 			    sb_str(&set_text), set_text.len, base + bad, &l);
 			if (line != NULL)
 				load_error(&msg, name, line, l, set_format,
-				    map[base + bad], &err);
+				    map != NULL ? map[base + bad] : base + bad,
+				    &err);
 			if (++nbad == LOAD_ERRORS_MAX)
 				break;
 			/* on after the bad line */

@@ -14,8 +14,9 @@
 
 /*
  * Appends the set lines for text to out.  *linemap (caller frees) gets, for
- * each output line (1-based index), the input line it came from.  0, or -1
- * with err and *bad_line (an input line) filled.
+ * each output line (1-based index), the input line it came from; NULL when
+ * text is in set form, whose lines are out's one for one.  0, or -1 with
+ * err and *bad_line (an input line) filled.
  *
  * With replace (`load replace`), a `replace:` tag before a block deletes
  * what the configuration has there first (a `delete` line before the
