@@ -139,11 +139,21 @@ t_sess_open() {
 	eval "exec $2>\"\$T_DIR/\$1.in\""
 }
 
+# t_count GREP-ARGS... FILE: how many lines of FILE match, 0 when FILE is
+# not there yet.  A session's output file is made by its shell once it
+# runs, which may be after the first look: an empty count there made
+# `[ "" -lt 1 ]` an error, which ended the wait before the session had
+# written anything (scenario-sessions failed so, once, under ASan).
+t_count() {
+	t_n=$(grep -c "$@" 2>/dev/null) || :
+	echo "${t_n:-0}"
+}
+
 # Waits until session output ($1.out) has pattern $2 (grep -F) at least
 # $3 times (default 1).
 t_wait_out() {
 	i=0
-	while [ "$(grep -cF -- "$2" "$T_DIR/$1.out" 2>/dev/null || :)" -lt "${3:-1}" ]; do
+	while [ "$(t_count -F -- "$2" "$T_DIR/$1.out")" -lt "${3:-1}" ]; do
 		i=$((i + 1))
 		if [ $i -gt 200 ]; then
 			echo "--- $1.out" >&2
@@ -157,8 +167,7 @@ t_wait_out() {
 # Waits until session $1 (writing on descriptor $2, in configuration mode)
 # has run everything sent so far: a `run show version` round trip.
 t_barrier() {
-	n=$(grep -cF "Junos-style shell" "$T_DIR/$1.out" 2>/dev/null || :)
-	n=${n:-0}
+	n=$(t_count -F "Junos-style shell" "$T_DIR/$1.out")
 	eval "echo 'run show version' >&$2"
 	t_wait_out "$1" "Junos-style shell" $((n + 1))
 }

@@ -24,7 +24,7 @@ export QSAFE_STALL QSAFE_STALL_SECS QSAFE_STALL_LOG
 # Waits up to $2 s until stall.log has $1 lines matching $3.
 wait_log() {
 	end=$(($(date +%s) + $2))
-	while [ "$(grep -c "$3" "$QSAFE_STALL_LOG" 2>/dev/null || :)" -lt "$1" ]; do
+	while [ "$(t_count -- "$3" "$QSAFE_STALL_LOG")" -lt "$1" ]; do
 		[ "$(date +%s)" -lt "$end" ] ||
 		    t_fail "stall.log: no $1 '$3' in $2 s: $(cat "$QSAFE_STALL_LOG")"
 		sleep 0.1
