@@ -82,8 +82,9 @@ diff_order_changed(struct conf *oc, struct conf *nc, const struct cnode *o,
 static void diff_node(struct conf *oc, struct conf *nc, const struct cnode *o,
     const struct cnode *n, bool dirty_only, struct diff *d);
 
-static int
-diff_dirty_cmp(const void *a, const void *b)
+/* qsort order of cnode pointers: their place in the tree */
+int
+diff_cmp_place(const void *a, const void *b)
 {
 	const struct cnode *x = *(const struct cnode *const *)a;
 	const struct cnode *y = *(const struct cnode *const *)b;
@@ -130,7 +131,7 @@ diff_dirty_children(struct conf *oc, struct conf *nc, const struct cnode *o,
 		v[k++] = ch;
 	}
 	if (k > 1)
-		qsort(v, k, sizeof(*v), diff_dirty_cmp);
+		qsort(v, k, sizeof(*v), diff_cmp_place);
 	for (size_t i = 0; i < k; i++)
 		diff_child(oc, nc, o, v[i], d);
 	if (v != one)

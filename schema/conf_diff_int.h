@@ -114,4 +114,7 @@ bool diff_run_named(const struct diff_item *it, struct diff_run *r);
 void diff_run_make(const struct diff_item *it, struct diff_run *r);
 void diff_run_free(struct diff_run *r);
 
+/* qsort order of cnode pointers by their place in the tree (conf_diff.c) */
+int diff_cmp_place(const void *a, const void *b);
+
 #endif

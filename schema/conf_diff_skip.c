@@ -14,17 +14,6 @@
 
 #include "schema/conf_diff_int.h"
 
-static int
-skip_cmp(const void *a, const void *b)
-{
-	const struct cnode *x = *(const struct cnode *const *)a;
-	const struct cnode *y = *(const struct cnode *const *)b;
-
-	if (x == y)
-		return 0;
-	return cnode_is_before(x, y) ? -1 : 1;
-}
-
 void
 diff_skip_init(struct conf *oc, const struct cnode *o, const struct cnode *n,
     struct diff_skip *s)
@@ -47,9 +36,9 @@ diff_skip_init(struct conf *oc, const struct cnode *o, const struct cnode *n,
 			s->dold[s->ndold++] = oe;
 	}
 	if (s->ndn > 1)
-		qsort(s->dn, s->ndn, sizeof(*s->dn), skip_cmp);
+		qsort(s->dn, s->ndn, sizeof(*s->dn), diff_cmp_place);
 	if (s->ndold > 1)
-		qsort(s->dold, s->ndold, sizeof(*s->dold), skip_cmp);
+		qsort(s->dold, s->ndold, sizeof(*s->dold), diff_cmp_place);
 	s->on = true;
 }
 
