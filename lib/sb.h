@@ -34,6 +34,32 @@ const char *sb_str(struct sb *sb);
 /* Hands the buffer to the caller (who frees it) and resets the sb. */
 char *sb_steal(struct sb *sb);
 
+/*
+ * A reader of a text while it is written into an sb: a writer that knows
+ * where its lines end calls sb_sink_line(k, out) there, and part(arg, text,
+ * len) gets each new stretch of out once it reaches step bytes (whole
+ * lines; borrowed, valid during the call: out may move as it grows).  What
+ * is left after the last call (sent to out->len) is the caller's to hand
+ * on.  mgd's delta goes to the daemons this way while it is built
+ * (mgd/backend_stream.c).  k NULL: no reader, nothing done.
+ */
+struct sb_sink {
+	size_t step;
+	size_t sent; /* bytes of out handed to part */
+	void (*part)(void *arg, const char *text, size_t len);
+	void *arg;
+};
+
+static inline void
+sb_sink_line(struct sb_sink *k, const struct sb *out)
+{
+	if (k != NULL && out->len - k->sent >= k->step) {
+		size_t from = k->sent;
+		k->sent = out->len;
+		k->part(k->arg, out->buf + from, out->len - from);
+	}
+}
+
 /* Small helpers every module wants. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

@@ -582,11 +582,11 @@ diff_meta_lines(const struct cnode *n, bool recurse, struct sb *out)
 }
 
 static void
-diff_add_lines(const struct cnode *n, struct sb *out)
+diff_add_lines(const struct cnode *n, struct sb *out, struct sb_sink *k)
 {
 	/* conf_text_set writes deactivate lines too; annotations follow.
 	 * Straight into out: a load's whole tree is one item, 9 MB. */
-	conf_text_set(n, out);
+	conf_text_set_sink(n, out, k);
 	for (const struct cnode *m = n; m; m = NULL) {
 		struct sb a;
 		sb_init(&a);
@@ -607,14 +607,14 @@ diff_add_lines(const struct cnode *n, struct sb *out)
 void
 diff_add_text(const struct cnode *n, struct sb *out)
 {
-	diff_add_lines(n, out);
+	diff_add_lines(n, out, NULL);
 }
 
 static void
-diff_item_delta(const struct diff_item *it, struct sb *out)
+diff_item_delta(const struct diff_item *it, struct sb *out, struct sb_sink *k)
 {
 	switch (it->kind) {
-	case DIFF_ADD: diff_add_lines(it->new, out); break;
+	case DIFF_ADD: diff_add_lines(it->new, out, k); break;
 	case DIFF_DEL: diff_delete_line(it->old, out); break;
 	case DIFF_VALUE:
 		sb_puts(out, "set ");
@@ -644,6 +644,12 @@ diff_item_delta(const struct diff_item *it, struct sb *out)
 void
 diff_delta_text(const struct diff *d, struct sb *out)
 {
+	diff_delta_text_sink(d, out, NULL);
+}
+
+void
+diff_delta_text_sink(const struct diff *d, struct sb *out, struct sb_sink *k)
+{
 	/*
 	 * Deletions first (a re-created entry must not be deleted after), then
 	 * additions and changes, then the moves that need the added entries.
@@ -654,8 +660,10 @@ diff_delta_text(const struct diff *d, struct sb *out)
 			int want = it->kind == DIFF_DEL ? 0
 			    : it->kind == DIFF_ORDER	? 2
 							: 1;
-			if (want == pass)
-				diff_item_delta(it, out);
+			if (want != pass)
+				continue;
+			diff_item_delta(it, out, k);
+			sb_sink_line(k, out);
 		}
 	}
 }

@@ -67,6 +67,10 @@ extern unsigned long diff_visits;
 void diff_compare_text(const struct diff *d, struct sb *out);
 /* The delta as editing commands, one per line. */
 void diff_delta_text(const struct diff *d, struct sb *out);
+/* The same, handed out to k while it grows (lib/sb.h struct sb_sink): a
+ * large change reaches the daemons while mgd still builds it. */
+void diff_delta_text_sink(
+    const struct diff *d, struct sb *out, struct sb_sink *k);
 /* The delta's lines that add n's subtree (set, deactivate, annotate). */
 void diff_add_text(const struct cnode *n, struct sb *out);
 /*

@@ -269,7 +269,7 @@ conf_text_curly_show(const struct cnode *n, int depth, struct sb *out)
 
 static void
 conf_text_set_rec(const struct cnode *n, const struct cnode *base,
-    struct sb *prefix, struct sb *out)
+    struct sb *prefix, struct sb *out, struct sb_sink *k)
 {
 	size_t mark = prefix->len;
 
@@ -286,7 +286,7 @@ conf_text_set_rec(const struct cnode *n, const struct cnode *base,
 		sb_putc(out, '\n');
 	} else {
 		for (const struct cnode *ch = n->first; ch; ch = ch->next)
-			conf_text_set_rec(ch, base, prefix, out);
+			conf_text_set_rec(ch, base, prefix, out, k);
 	}
 	if (n != base && (n->flags & CN_INACTIVE)) {
 		sb_puts(out, "deactivate ");
@@ -304,6 +304,7 @@ conf_text_set_rec(const struct cnode *n, const struct cnode *base,
 	prefix->len = mark;
 	if (prefix->buf)
 		prefix->buf[mark] = '\0';
+	sb_sink_line(k, out); /* out ends with a whole line here */
 }
 
 void
@@ -313,12 +314,18 @@ conf_text_set_relative(
 	struct sb prefix;
 
 	sb_init(&prefix);
-	conf_text_set_rec(n, base, &prefix, out);
+	conf_text_set_rec(n, base, &prefix, out, NULL);
 	sb_free(&prefix);
 }
 
 void
 conf_text_set(const struct cnode *n, struct sb *out)
+{
+	conf_text_set_sink(n, out, NULL);
+}
+
+void
+conf_text_set_sink(const struct cnode *n, struct sb *out, struct sb_sink *k)
 {
 	struct sb prefix;
 
@@ -327,7 +334,7 @@ conf_text_set(const struct cnode *n, struct sb *out)
 		/* The path above n, then n's subtree. */
 		cnode_path_text(n->parent, &prefix);
 	}
-	conf_text_set_rec(n, n->parent == NULL ? n : NULL, &prefix, out);
+	conf_text_set_rec(n, n->parent == NULL ? n : NULL, &prefix, out, k);
 	sb_free(&prefix);
 }
 

@@ -22,6 +22,9 @@ void conf_text_curly_entry(const struct cnode *n, int depth, struct sb *out);
 bool conf_text_is_flat(const struct cnode *n);
 /* `set ...` lines (and `deactivate ...` lines) for n's subtree, full paths. */
 void conf_text_set(const struct cnode *n, struct sb *out);
+/* The same, handing out to k as it grows (lib/sb.h). */
+void conf_text_set_sink(
+    const struct cnode *n, struct sb *out, struct sb_sink *k);
 /* The same, without the path above `base` (`| display set relative`). */
 void conf_text_set_relative(
     const struct cnode *n, const struct cnode *base, struct sb *out);
