@@ -1,7 +1,6 @@
 /*
  * link: the daemon end of mgd's protocol (see link.h and proto_daemon.h).
  */
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +55,19 @@ struct link {
 	 * its frame: rx_ev reads the socket while the bufferevent does not. */
 	struct msg_rx rx;
 	struct event *rx_ev;
+	/*
+	 * A change coming in parts (DAEMON_OP_CHECK_PART), each parsed into
+	 * pending as it comes, while mgd builds the next: the lines, bytes
+	 * and CPU so far, and the first bad line (rc -1: later parts are
+	 * not parsed, the check reports it).
+	 */
+	struct link_parts {
+		bool on;
+		int rc;
+		size_t n, lines, len, bad;
+		int64_t cpu_ms;
+		struct path_err err;
+	} parts;
 	json_int_t rpc_id;	 /* id of the rpc being called back, or -1 */
 	struct link_call *calls; /* deferred rpcs not answered yet */
 };
@@ -271,25 +283,14 @@ link_parse(struct conf *pending, struct msg_raw *raw, const char *text,
 	return 0;
 }
 
-/* raw: the change when it came as a raw attachment (msg_evbuf_pull_raw),
- * freed here once parsed */
+/* Starts the next change: pending is the spare (running's copy), or an
+ * empty tree for a full configuration (the daemon just started). */
 static void
-link_check(
-    struct link *l, const json_t *req, struct msg_raw *raw, json_t *reply)
+link_change_begin(struct link *l, bool full)
 {
-	const char *text = raw->p != NULL ? raw->p : msg_str(req, "config");
-	struct path_err err;
-	struct verrs errs = { 0 };
-	size_t bad,
-	    len = raw->p != NULL ? raw->len
-	    : text != NULL	 ? strlen(text)
-				 : 0;
-	int64_t t0 = clock_cpu_ms(), t1 = t0;
-	int rc;
-
 	link_spare_unpend(l); /* a check again, without apply or abort */
 	conf_free(l->pending);
-	if (msg_bool(req, "full")) {
+	if (full) {
 		l->pending = conf_new(l->schema);
 	} else {
 		if (l->spare_due || l->spare == NULL) {
@@ -300,6 +301,151 @@ link_check(
 		l->spare = NULL;
 	}
 	free(l->spare_delta);
+	l->spare_delta = NULL;
+}
+
+/*
+ * The check of pending once its text is parsed: rc -1 when line bad of it
+ * did not apply (emsg); len bytes in nparts parts (0: one check), parsed
+ * in parse_ms of CPU.
+ */
+static void
+link_check_done(struct link *l, int rc, size_t bad, const struct sb *emsg,
+    size_t len, size_t nparts, int64_t parse_ms, json_t *reply)
+{
+	struct verrs errs = { 0 };
+	int64_t t1 = clock_cpu_ms();
+
+	if (rc == -1) {
+		struct sb m;
+		sb_init(&m);
+		sb_printf(&m,
+		    "%s: the change from mgd does not apply (line %zu:"
+		    " %s)",
+		    l->ops->name, bad, sb_str((struct sb *)emsg));
+		verrs_add(&errs, "[edit]", "", sb_str(&m), false);
+		sb_free(&m);
+	} else if (l->ops->check != NULL) {
+		l->ops->check(l->ctx, l->running, l->pending, &errs);
+	}
+	if (len > LINK_LOG_STEPS_MIN && rc == -1)
+		log_info("%s: a change of %zu bytes: did not parse (line %zu)",
+		    l->ops->name, len, bad);
+	else if (len > LINK_LOG_STEPS_MIN)
+		log_info("%s: a change of %zu bytes (%zu parts): parsed in"
+			 " %lld ms, checked in %lld ms of CPU",
+		    l->ops->name, len, nparts, (long long)parse_ms,
+		    (long long)(clock_cpu_ms() - t1));
+	if (errs.n > 0) {
+		json_object_set_new(reply, "ok", json_false());
+		json_object_set_new(reply, "errors", link_errors_json(&errs));
+		link_abort(l);
+	} else if (l->spare_delta == NULL) {
+		l->spare_of_pending = true;
+		l->spare_copy_due = true;
+		link_spare_arm(l);
+	}
+	verrs_free(&errs);
+}
+
+/* Forgets a change in parts not ended by its check (proto_daemon.h). */
+static void
+link_parts_drop(struct link *l)
+{
+	if (!l->parts.on)
+		return;
+	log_info("%s: %zu parts of a change dropped before their check",
+	    l->ops->name, l->parts.n);
+	/* half a change: no spare to keep (a copy is made when idle) */
+	conf_free(l->pending);
+	l->pending = NULL;
+	sb_free(&l->parts.err.msg);
+	memset(&l->parts, 0, sizeof(l->parts));
+	link_spare_later(l);
+}
+
+/*
+ * A part of a change (DAEMON_OP_CHECK_PART, which may start one, or the
+ * last lines with its check): parsed into pending now, while mgd builds
+ * the next, and freed (wiped) at once; a bad line's number counts from the
+ * whole change's start.
+ */
+static void
+link_part(struct link *l, const json_t *req, struct msg_raw *raw, bool start)
+{
+	const char *text = raw->p != NULL ? raw->p : msg_str(req, "config");
+	size_t len = raw->p != NULL ? raw->len : text ? strlen(text) : 0;
+	int64_t t0 = clock_cpu_ms();
+
+	if (!l->parts.on && start) {
+		link_change_begin(l, msg_bool(req, "full"));
+		/* A change sent in parts is large (mgd/backend_stream.c):
+		 * the spare is copied, not replayed (link_replay_pays),
+		 * so no copy of its text is kept (spare_delta NULL). */
+		l->parts.on = true;
+		sb_init(&l->parts.err.msg);
+	}
+	if (!l->parts.on)
+		return; /* a check with parts that found none */
+	l->parts.n++;
+	l->parts.len += len;
+	if (l->parts.rc == 0 && len > 0 &&
+	    edit_apply_delta(
+		l->pending, text, len, &l->parts.err, &l->parts.bad) == -1) {
+		l->parts.rc = -1;
+		l->parts.bad += l->parts.lines;
+	}
+	if (len > 0)
+		l->parts.lines += link_lines(text, len);
+	msg_raw_free(raw);
+	l->parts.cpu_ms += clock_cpu_ms() - t0;
+}
+
+/* The check that ends a change in parts. */
+static void
+link_parts_check(struct link *l, json_t *reply)
+{
+	struct link_parts p = l->parts;
+
+	if (!p.on) {
+		/* parts dropped, or never sent: the change is not whole */
+		struct sb m;
+		sb_init(&m);
+		sb_puts(&m, "the parts of the change are missing");
+		link_change_begin(l, false);
+		link_check_done(l, -1, 0, &m, 0, 0, 0, reply);
+		sb_free(&m);
+		return;
+	}
+	memset(&l->parts, 0, sizeof(l->parts));
+	link_check_done(
+	    l, p.rc, p.bad, &p.err.msg, p.len, p.n, p.cpu_ms, reply);
+	sb_free(&p.err.msg);
+}
+
+/* raw: the change when it came as a raw attachment (msg_evbuf_pull_raw),
+ * freed here once parsed */
+static void
+link_check(
+    struct link *l, const json_t *req, struct msg_raw *raw, json_t *reply)
+{
+	const char *text = raw->p != NULL ? raw->p : msg_str(req, "config");
+	struct path_err err;
+	size_t bad = 0,
+	       len = raw->p != NULL ? raw->len
+	    : text != NULL	    ? strlen(text)
+				    : 0;
+	int64_t t0 = clock_cpu_ms();
+	int rc;
+
+	if (msg_bool(req, "parts")) {
+		/* the end of a change in parts: its last lines */
+		link_part(l, req, raw, false);
+		link_parts_check(l, reply);
+		return;
+	}
+	link_parts_drop(l);
+	link_change_begin(l, msg_bool(req, "full"));
 	l->spare_delta = msg_bool(req, "full") || text == NULL ||
 		!link_replay_pays(l->running, text)
 	    ? NULL
@@ -316,38 +462,9 @@ link_check(
 	 */
 	msg_raw_free(raw);
 	text = NULL;
-	if (rc == -1) {
-		struct sb m;
-		sb_init(&m);
-		sb_printf(&m,
-		    "%s: the change from mgd does not apply (line %zu:"
-		    " %s)",
-		    l->ops->name, bad, sb_str(&err.msg));
-		verrs_add(&errs, "[edit]", "", sb_str(&m), false);
-		sb_free(&m);
-	} else if (l->ops->check != NULL) {
-		t1 = clock_cpu_ms();
-		l->ops->check(l->ctx, l->running, l->pending, &errs);
-	}
-	if (len > LINK_LOG_STEPS_MIN && rc == -1)
-		log_info("%s: a change of %zu bytes: did not parse (line %zu)",
-		    l->ops->name, len, bad);
-	else if (len > LINK_LOG_STEPS_MIN)
-		log_info("%s: a change of %zu bytes: parsed in %lld ms,"
-			 " checked in %lld ms of CPU",
-		    l->ops->name, len, (long long)(t1 - t0),
-		    (long long)(clock_cpu_ms() - t1));
+	link_check_done(
+	    l, rc, bad, &err.msg, len, 0, clock_cpu_ms() - t0, reply);
 	sb_free(&err.msg);
-	if (errs.n > 0) {
-		json_object_set_new(reply, "ok", json_false());
-		json_object_set_new(reply, "errors", link_errors_json(&errs));
-		link_abort(l);
-	} else if (l->spare_delta == NULL) {
-		l->spare_of_pending = true;
-		l->spare_copy_due = true;
-		link_spare_arm(l);
-	}
-	verrs_free(&errs);
 }
 
 static void
@@ -486,6 +603,12 @@ link_request(struct link *l, json_t *req, struct msg_raw *raw)
 		link_rpc(l, req);
 		return;
 	}
+	if (op != NULL && strcmp(op, DAEMON_OP_CHECK_PART) == 0) {
+		link_part(l, req, raw, true); /* not answered */
+		return;
+	}
+	if (op == NULL || strcmp(op, DAEMON_OP_CHECK) != 0)
+		link_parts_drop(l);
 	reply = json_object();
 	json_object_set_new(reply, "id", json_integer(msg_int(req, "id", 0)));
 	json_object_set_new(reply, "ok", json_true());
@@ -628,6 +751,8 @@ link_free(struct link *l)
 	conf_free(l->pending);
 	conf_free(l->spare);
 	free(l->spare_delta);
+	if (l->parts.on)
+		sb_free(&l->parts.err.msg);
 	schema_free(l->schema);
 	free(l);
 }
@@ -642,43 +767,4 @@ bool
 link_spare_ready(const struct link *l)
 {
 	return l->spare != NULL && !l->spare_due;
-}
-
-int
-link_args(
-    int argc, char **argv, const char *name, int *fd, const char **state_dir)
-{
-	static const struct option opts[] = {
-		{ "mgd-fd", required_argument, NULL, 'f' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "log", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *logfile = NULL;
-	int c;
-
-	*fd = -1;
-	*state_dir = NULL;
-	while ((c = getopt_long(argc, argv, "f:s:l:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': *fd = atoi(optarg); break;
-		case 's': *state_dir = optarg; break;
-		case 'l': logfile = optarg; break;
-		default:
-			fprintf(stderr,
-			    "usage: %s --mgd-fd N --state-dir D"
-			    " [--log FILE]\n",
-			    name);
-			return -1;
-		}
-	}
-	if (*fd < 0 || *state_dir == NULL) {
-		fprintf(stderr,
-		    "usage: %s --mgd-fd N --state-dir D [--log FILE]"
-		    "\n(%s is started by mgd)\n",
-		    name, name);
-		return -1;
-	}
-	log_init(name, logfile ? fopen(logfile, "a") : NULL);
-	return 0;
 }

@@ -12,6 +12,20 @@
  *            just started).  Reply: ok, or ok false with "errors": [{edit,
  *            stmt, msg}] in Junos form ("[edit security ike gateway G]",
  *            "ppk-profile P", "...").
+ *   "check-part"  config: the next whole lines of a large change (about a
+ *            MB each) that mgd sends while it still builds the rest; "full"
+ *            on the first as on "check".  Never answered: the daemon parses
+ *            each into the change it will check as it comes, and ends with
+ *            the "check" that follows, which has "parts": true and the last
+ *            lines as its config (maybe none).  An error's line counts from
+ *            the start of the whole change, across parts.  Parts replace a
+ *            checked change as a check does.  Anything but an rpc between a
+ *            part and that check (an abort, an apply, a check without
+ *            "parts") drops the parts, and is then handled as usual (an
+ *            apply finds nothing to apply); a "check" with "parts" that
+ *            finds none refuses the change.  Sent only to daemons whose
+ *            part of a change is a plain filter of it (hostd, keymgr):
+ *            iked's view needs the whole change (mgd/backend_stream.c).
  *   "apply"  make the checked configuration the running one.  A daemon may
  *            refuse in check, never in apply.
  *   "abort"  forget the checked configuration.
@@ -29,6 +43,7 @@
 #define QSAFE_PROTO_DAEMON_H
 
 #define DAEMON_OP_CHECK "check"
+#define DAEMON_OP_CHECK_PART "check-part"
 #define DAEMON_OP_APPLY "apply"
 #define DAEMON_OP_ABORT "abort"
 #define DAEMON_OP_RPC "rpc"
