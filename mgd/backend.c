@@ -43,6 +43,8 @@
 #define DAEMON_BUSY_MIN_CPU_MS 100
 /* the longest wait for a working daemon's reply */
 #define DAEMON_BUSY_CAP_MS 120000
+/* mgd's end of a daemon's socket (backend_sndbuf) */
+#define BACKEND_SNDBUF (8 << 20)
 /* at mgd's stop, the wait for the daemons to exit after SIGTERM */
 #define DAEMON_STOP_MS 5000
 
@@ -85,22 +87,8 @@ static const struct daemon_def daemon_defs[] = {
 	{ "keymgr", keymgr_trees, 2, false },
 	{ "iked", iked_trees, 8, true },
 };
-#define NDAEMONS (sizeof(daemon_defs) / sizeof(daemon_defs[0]))
-
-struct daemon {
-	const struct daemon_def *def;
-	char *path;
-	pid_t pid;
-	int fd;
-	int backoff;
-	int restarts;
-	int64_t started;
-	bool checked; /* holds a checked change */
-	struct event *restart_ev;
-	struct event *read_ev;		/* replies to rpcs, while mgd is idle */
-	struct backend_rpc_call *calls; /* rpcs sent, not answered yet */
-	struct backend *b;
-};
+_Static_assert(sizeof(daemon_defs) / sizeof(daemon_defs[0]) == NDAEMONS,
+    "struct backend has a daemon for each definition");
 
 /* How long a reply has been waited for, and the daemon's CPU meanwhile. */
 struct backend_busy {
@@ -119,23 +107,6 @@ struct backend_rpc_call {
 	struct event *timer;
 	struct backend_busy busy; /* is the daemon working on it? */
 	struct backend_rpc_call *next;
-};
-
-/* The commit phase on its way (check or apply): who hears when it ends. */
-struct backend_phase {
-	int waiting;	       /* calls not answered yet (+1 while sending) */
-	struct verrs *errs;    /* check: the daemons' errors go here */
-	backend_done_cb *done; /* NULL: no phase */
-	void *arg;
-	struct event *ev; /* done runs from the loop, never nested */
-};
-
-struct backend {
-	struct mgd *m;
-	struct daemon d[NDAEMONS];
-	struct event *sigchld;
-	json_int_t next_id;
-	struct backend_phase phase;
 };
 
 /* The program: next to mgd in an install, ../<name>/<name> in the build tree.
@@ -305,6 +276,7 @@ backend_disconnect(struct daemon *d)
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;
+	d->parts = 0; /* a restarted daemon gets generation 0 whole */
 	sb_init(&err);
 	sb_printf(
 	    &err, "error: the %s subsystem is not responding", d->def->name);
@@ -341,7 +313,7 @@ backend_down(struct daemon *d, const char *why)
  * "config" member when not NULL: an attachment from that buffer, never
  * copied into JSON; its id, or 0 when the daemon failed.
  */
-static json_int_t
+json_int_t
 backend_send(struct daemon *d, json_t *req, const struct sb *config)
 {
 	json_int_t id = ++d->b->next_id;
@@ -495,6 +467,24 @@ backend_hand_config(struct daemon *d)
 	json_decref(req);
 }
 
+/*
+ * Room in mgd's end of the socket for a few parts of a change
+ * (backend_check.c): mgd writes the next while the daemon parses one, and
+ * does not wait for that parse (the default, ~200 KB, is a fifth of a
+ * part).  SO_SNDBUFFORCE (root) past net.core.wmem_max, else what it
+ * allows.
+ */
+static void
+backend_sndbuf(int fd)
+{
+	int size = BACKEND_SNDBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) ==
+	    -1)
+		(void)setsockopt(
+		    fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static void
 backend_start(struct daemon *d)
 {
@@ -525,6 +515,7 @@ backend_start(struct daemon *d)
 		_exit(127);
 	}
 	close(sv[1]);
+	backend_sndbuf(sv[0]);
 	sb_free(&logp);
 	sb_free(&fdarg);
 	if (pid == -1) {
@@ -671,7 +662,7 @@ backend_free(struct backend *b)
  * DAEMON_BUSY_CAP_MS at all (d is then restarted).  NULL when it could
  * not be sent (cb is then never called).
  */
-static struct backend_rpc_call *
+struct backend_rpc_call *
 backend_call_start(struct daemon *dm, json_t *req, const struct sb *config,
     backend_rpc_cb *cb, void *arg, bool whole)
 {
@@ -709,7 +700,7 @@ backend_phase_fire(evutil_socket_t fd, short what, void *arg)
 		done(b->phase.arg);
 }
 
-static void
+void
 backend_phase_answered(struct backend *b)
 {
 	static const struct timeval now = { 0, 0 };
@@ -718,7 +709,7 @@ backend_phase_answered(struct backend *b)
 		evtimer_add(b->phase.ev, &now);
 }
 
-static void
+void
 backend_phase_begin(
     struct backend *b, struct verrs *errs, backend_done_cb *done, void *arg)
 {
@@ -726,88 +717,6 @@ backend_phase_begin(
 	b->phase.errs = errs;
 	b->phase.done = done;
 	b->phase.arg = arg;
-}
-
-/* A daemon's answer to check; a daemon that went down counts as answered:
- * it gets generation 0 when it starts again. */
-static void
-backend_check_answered(void *arg, json_t *reply, const char *err)
-{
-	struct daemon *dm = arg;
-	struct backend *b = dm->b;
-	json_t *e;
-	size_t k;
-
-	if (reply != NULL) {
-		dm->checked = true;
-		json_array_foreach(json_object_get(reply, "errors"), k, e)
-		    verrs_add(b->phase.errs,
-			msg_str(e, "edit") ? msg_str(e, "edit") : "[edit]",
-			msg_str(e, "stmt") ? msg_str(e, "stmt") : "",
-			msg_str(e, "msg") ? msg_str(e, "msg") : "", false);
-		json_decref(reply);
-	}
-	backend_phase_answered(b);
-}
-
-/* Sends d its part of a check; counted in the phase when sent. */
-static void
-backend_check_send(struct backend *b, struct daemon *dm, const struct sb *part)
-{
-	json_t *req = json_object();
-
-	json_object_set_new(req, "op", json_string(DAEMON_OP_CHECK));
-	/* mgd wrote it: valid UTF-8, sent from where it is. */
-	if (backend_call_start(
-		dm, req, part, backend_check_answered, dm, true) != NULL)
-		b->phase.waiting++;
-	json_decref(req);
-}
-
-void
-backend_check_start(struct backend *b, const char *delta, size_t len,
-    struct conf *next, struct verrs *errs, backend_done_cb *done, void *arg)
-{
-	struct sb text[NDAEMONS];
-	/* a daemon's part is its text, or the delta itself (not freed) */
-	const struct sb whole = { (char *)delta, len, len };
-	size_t order[NDAEMONS], n = 0;
-
-	backend_phase_begin(b, errs, done, arg);
-	/*
-	 * A daemon whose part is the whole delta (hostd at a first firewall
-	 * load: 17.5 MB, the longest parse and check of the commit) is sent
-	 * it before the other parts are built (iked's view, ~50 ms at that
-	 * load): it is the largest part anyway, and its check starts that
-	 * much sooner (docs/benchmarks.md, forty-fourth round).
-	 */
-	for (size_t i = 0; i < NDAEMONS; i++) {
-		sb_init(&text[i]);
-		if (b->d[i].fd >= 0 &&
-		    backend_part_whole(b->d[i].def, delta, len))
-			backend_check_send(b, &b->d[i], &whole);
-		else if (b->d[i].fd >= 0)
-			backend_part_delta(b->d[i].def, delta, len,
-			    mgd_running(b->m), next, &text[i]);
-		/* An unchanged subtree costs no message. */
-		if (text[i].len == 0)
-			continue;
-		/* The largest part first: mgd's send blocks while a daemon
-		 * reads, and the daemon that reads most checks longest
-		 * (iked, at a 200,000-line load), so it starts first. */
-		size_t k = n++;
-		for (; k > 0 && text[order[k - 1]].len < text[i].len; k--)
-			order[k] = order[k - 1];
-		order[k] = i;
-	}
-	/* All daemons check at once; each answer is collected as it comes. */
-	for (size_t k = 0; k < n; k++) {
-		backend_check_send(b, &b->d[order[k]], &text[order[k]]);
-		sb_free(&text[order[k]]);
-	}
-	for (size_t i = 0; i < NDAEMONS; i++)
-		sb_free(&text[i]);
-	backend_phase_answered(b);
 }
 
 static void

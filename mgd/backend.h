@@ -34,6 +34,14 @@ typedef void backend_done_cb(void *arg);
  */
 void backend_check_start(struct backend *b, const char *delta, size_t len,
     struct conf *next, struct verrs *errs, backend_done_cb *done, void *arg);
+/*
+ * Before the delta given to backend_check_start is built: the sink its
+ * writer (diff_delta_text_sink) hands it out to as it grows, so that a
+ * large change reaches the daemons that can take it in parts while it is
+ * built (mgd/backend_check.c); NULL when no daemon can.  backend_check_start
+ * then sends only what is left.
+ */
+struct sb_sink *backend_stream_begin(struct backend *b);
 /* Phase two, after the store has the commit: done runs once every daemon
  * that checked has applied.  They are asked at once (keymgr holds iked's
  * requests for a profile the commit adds until it has applied it). */

@@ -554,13 +554,16 @@ commit_start(struct mgd *m, struct session *s, const struct commit_opts *o,
 		return;
 	}
 	/* One text of the change: the daemons' parts and the store's (with
-	 * groups the daemons get the expanded tree's). */
+	 * groups the daemons get the expanded tree's).  A large one reaches
+	 * hostd and keymgr in parts while it is written. */
 	if (j->x != NULL) {
-		diff_delta_text(&j->xd, &j->xdelta);
+		diff_delta_text_sink(
+		    &j->xd, &j->xdelta, backend_stream_begin(m->backend));
 		backend_check_start(m->backend, sb_str(&j->xdelta),
 		    j->xdelta.len, j->x, &j->errs, commit_checked, j);
 	} else {
-		diff_delta_text(&j->d, &j->delta);
+		diff_delta_text_sink(
+		    &j->d, &j->delta, backend_stream_begin(m->backend));
 		backend_check_start(m->backend, sb_str(&j->delta), j->delta.len,
 		    j->c, &j->errs, commit_checked, j);
 	}

@@ -12,6 +12,11 @@
 #   4. iked's stand-in is killed: restarted, its whole configuration has
 #      P2, not F1;
 #   5. P2 loses the tunnel: iked gets its deletion, hostd the line.
+#   6. a change of 2 MB (6,000 firewall policies): hostd gets it in parts
+#      while mgd builds it (mgd/backend_check.c), every line once, then
+#      the check; keymgr and iked no part;
+#   7. hostd's stand-in exits at the first part of such a change: the
+#      commit completes, and the restarted hostd gets it whole.
 # QSAFE_STALL_DAEMON names the stall_daemon binary.
 . "$(dirname "$0")/lib.sh"
 : "${QSAFE_STALL_DAEMON:?QSAFE_STALL_DAEMON not set}"
@@ -122,4 +127,56 @@ has 5 iked "delete $C P2"
 hasnt 5 iked "tunnel"
 has 5 hostd "delete $C P2 then permit tunnel"
 echo "ok: a policy that loses the tunnel is deleted from iked's"
+
+# big N FROM: N firewall policies from index FROM, as a file to load
+big() {
+	awk -v n="$1" -v f="$2" -v c="$C" 'BEGIN {
+	for (i = f; i < f + n; i++) {
+		printf "set %s B%d match source-address A1\n", c, i
+		printf "set %s B%d match destination-address A2\n", c, i
+		printf "set %s B%d match application any\n", c, i
+		printf "set %s B%d then permit\n", c, i
+	} }' >"$T_DIR/big.set"
+}
+nparts() { grep -c "^part $1 " "$QSAFE_STALL_LOG"; }
+big 6000 0
+printf '%s\n' configure "load merge $T_DIR/big.set" commit | t_cli \
+    >"$T_DIR/commit6.out" 2>&1
+grep -q "commit complete" "$T_DIR/commit6.out" ||
+    t_fail "commit 6: $(tail -n 5 "$T_DIR/commit6.out")"
+[ "$(nparts hostd)" -ge 2 ] || t_fail "hostd got $(nparts hostd) parts"
+[ "$(nparts keymgr)" -eq 0 ] || t_fail "keymgr got parts"
+[ "$(nparts iked)" -eq 0 ] || t_fail "iked got parts"
+grep '^== ' "$T_DIR/cfg/hostd.config" | tail -n 1 | grep -qx '== parts' ||
+    t_fail "hostd's last change was not sent in parts"
+last hostd | grep "policy B" | sort >"$T_DIR/got.set"
+sort "$T_DIR/big.set" >"$T_DIR/want.set"
+cmp -s "$T_DIR/got.set" "$T_DIR/want.set" ||
+    t_fail "hostd's parts are not the change: $(diff "$T_DIR/want.set" \
+	"$T_DIR/got.set" | head -n 5)"
+hasnt 6 iked "policy B"
+echo "ok: a 2 MB change reaches hostd in $(nparts hostd) parts, each line once"
+t_stop
+
+# hostd's stand-in exits at its first part
+QSAFE_STALL=exit QSAFE_STALL_OP=check-part QSAFE_STALL_WHO=hostd
+export QSAFE_STALL QSAFE_STALL_OP QSAFE_STALL_WHO
+n=$(nstarts)
+t_start
+t_poll 30 started $((n + 3)) || t_fail "the stand-ins did not start again"
+big 6000 6000
+printf '%s\n' configure "load merge $T_DIR/big.set" commit | t_cli \
+    >"$T_DIR/commit7.out" 2>&1
+grep -q "commit complete" "$T_DIR/commit7.out" ||
+    t_fail "commit 7: $(tail -n 5 "$T_DIR/commit7.out")"
+grep -Eq "hostd \(pid [0-9]+\) (is down|exited)" "$T_DIR/state/mgd.log" ||
+    t_fail "mgd did not see hostd go: $(grep hostd "$T_DIR/state/mgd.log")"
+# restarted once the commit is stored: its whole configuration has it
+t_poll 30 started $((n + 4)) || t_fail "hostd's stand-in was not restarted"
+hfull() { grep -c '^== full' "$T_DIR/cfg/hostd.config"; }
+hfull_again() { [ "$(hfull)" -ge 3 ]; }
+t_poll 30 hfull_again || t_fail "the restarted hostd got no configuration"
+has 7 hostd "set $C B11999 then permit"
+has 7 hostd "set $C B0 then permit"
+echo "ok: hostd gone at a part: the commit completes, hostd gets it whole"
 t_stop

@@ -28,7 +28,11 @@
  * QSAFE_STALL_CONFIG=DIR: each configuration the stand-in is sent (a
  * start's whole one, a commit's change) is appended to DIR/NAME.config
  * after a line "== full" or "== check", so that a test reads what mgd
- * sends each daemon (daemon_parts.sh).
+ * sends each daemon (daemon_parts.sh).  A change in parts ("check-part",
+ * not answered) is one "== parts" section: each part, then the check's
+ * last lines; each part also appends "part NAME PID" to QSAFE_STALL_LOG.
+ * QSAFE_STALL=exit with QSAFE_STALL_OP=check-part exits at the first part
+ * (a daemon that dies while mgd sends it a change).
  *
  * At mgd's stop (stop.sh): the stand-in named by QSAFE_STALL_TERM_IGNORE
  * ignores SIGTERM and the end of mgd's link (a daemon that hangs), noting
@@ -62,22 +66,32 @@ stall_note(const char *what)
 	fclose(f);
 }
 
-/* The configuration text of a check, to QSAFE_STALL_CONFIG/NAME.config. */
+/*
+ * The configuration text of a check, to QSAFE_STALL_CONFIG/NAME.config;
+ * a part's, and the check that ends parts, go on the section the first
+ * part began (*parts: one is open).
+ */
 static void
-stall_config(const char *name, const json_t *req)
+stall_config(const char *name, const json_t *req, bool *parts)
 {
 	const char *dir = getenv("QSAFE_STALL_CONFIG");
 	const char *text = msg_str(req, "config");
+	bool part = strcmp(msg_str(req, "op"), DAEMON_OP_CHECK_PART) == 0;
 	char path[4096];
 	FILE *f;
 
-	if (dir == NULL || text == NULL)
+	if (dir == NULL)
 		return;
 	snprintf(path, sizeof(path), "%s/%s.config", dir, name);
 	if ((f = fopen(path, "a")) == NULL)
 		return;
-	fprintf(f, "== %s\n%s", msg_bool(req, "full") ? "full" : "check", text);
+	if (part && !*parts)
+		fputs("== parts\n", f);
+	else if (!part && !msg_bool(req, "parts"))
+		fprintf(f, "== %s\n", msg_bool(req, "full") ? "full" : "check");
+	fputs(text != NULL ? text : "", f);
 	fclose(f);
+	*parts = part;
 }
 
 /* "apply NAME" / "applied NAME": an apply's arrival and its answer. */
@@ -107,6 +121,8 @@ stall_hold(const char *how, int secs)
 	volatile unsigned long spin = 0;
 
 	stall_note("stalled");
+	if (strcmp(how, "exit") == 0)
+		_exit(0);
 	if (strcmp(how, "sleep") == 0) {
 		sleep((unsigned)secs);
 	} else {
@@ -223,6 +239,7 @@ main(int argc, char **argv)
 	const char *ask = getenv("QSAFE_STALL_ASK"), *state_dir = NULL;
 	int secs = s != NULL ? atoi(s) : 15;
 	bool checked = false; /* a commit's check came (not a start's) */
+	bool parts = false;   /* parts of a change came, not their check */
 	json_t *req;
 
 	for (int i = 1; i + 1 < argc; i++)
@@ -253,9 +270,19 @@ main(int argc, char **argv)
 		/* Asked during its check: keymgr has checked the change by
 		 * now (QSAFE_STALL holds this check), mgd has not applied it.
 		 */
+		if (op != NULL && strcmp(op, DAEMON_OP_CHECK_PART) == 0) {
+			/* not answered (proto_daemon.h) */
+			char line[128];
+			snprintf(line, sizeof(line), "part %s", name);
+			stall_note(line);
+			stall_config(name, req, &parts);
+			json_decref(reply);
+			json_decref(req);
+			continue;
+		}
 		if (op != NULL && strcmp(op, DAEMON_OP_CHECK) == 0) {
 			checked = !msg_bool(req, "full");
-			stall_config(name, req);
+			stall_config(name, req, &parts);
 		}
 		if (ask != NULL && checked && !apply)
 			afd = stall_ask_send(state_dir, ask, "check");
