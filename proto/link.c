@@ -310,8 +310,8 @@ link_change_begin(struct link *l, bool full)
  * in parse_ms of CPU.
  */
 static void
-link_check_done(struct link *l, int rc, size_t bad, const struct sb *emsg,
-    size_t len, size_t nparts, int64_t parse_ms, json_t *reply)
+link_check_done(struct link *l, int rc, size_t bad, struct sb *emsg, size_t len,
+    size_t nparts, int64_t parse_ms, json_t *reply)
 {
 	struct verrs errs = { 0 };
 	int64_t t1 = clock_cpu_ms();
@@ -322,7 +322,7 @@ link_check_done(struct link *l, int rc, size_t bad, const struct sb *emsg,
 		sb_printf(&m,
 		    "%s: the change from mgd does not apply (line %zu:"
 		    " %s)",
-		    l->ops->name, bad, sb_str((struct sb *)emsg));
+		    l->ops->name, bad, sb_str(emsg));
 		verrs_add(&errs, "[edit]", "", sb_str(&m), false);
 		sb_free(&m);
 	} else if (l->ops->check != NULL) {
@@ -331,11 +331,15 @@ link_check_done(struct link *l, int rc, size_t bad, const struct sb *emsg,
 	if (len > LINK_LOG_STEPS_MIN && rc == -1)
 		log_info("%s: a change of %zu bytes: did not parse (line %zu)",
 		    l->ops->name, len, bad);
-	else if (len > LINK_LOG_STEPS_MIN)
-		log_info("%s: a change of %zu bytes (%zu parts): parsed in"
-			 " %lld ms, checked in %lld ms of CPU",
-		    l->ops->name, len, nparts, (long long)parse_ms,
+	else if (len > LINK_LOG_STEPS_MIN) {
+		char in[32] = "";
+		if (nparts > 0)
+			snprintf(in, sizeof(in), " in %zu parts", nparts);
+		log_info("%s: a change of %zu bytes%s: parsed in %lld ms,"
+			 " checked in %lld ms of CPU",
+		    l->ops->name, len, in, (long long)parse_ms,
 		    (long long)(clock_cpu_ms() - t1));
+	}
 	if (errs.n > 0) {
 		json_object_set_new(reply, "ok", json_false());
 		json_object_set_new(reply, "errors", link_errors_json(&errs));
