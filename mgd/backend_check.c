@@ -8,10 +8,10 @@
  * (backend_stream_part), and a daemon whose part is a plain filter of the
  * delta (hostd, keymgr) gets its lines of it at once as a "check-part",
  * which it parses while mgd writes the next: at a first 200,000-line
- * firewall load hostd's 140 ms parse of 17.5 MB no longer waits for the
- * whole text, its 40 ms read of one frame, nor a 17.5 MB frame in fresh
- * pages (docs/benchmarks.md, forty-sixth round).  The check that follows
- * carries the rest.  iked's view of policies needs the whole delta
+ * firewall load hostd's 120-150 ms parse of 17.5 MB no longer waits for
+ * the whole text and the read of it in one frame (docs/benchmarks.md,
+ * forty-sixth round: what it gains, and why not more).  The check that
+ * follows carries the rest.  iked's view of policies needs the whole delta
  * (schema/delta_view.h): it is sent as before, once the delta is whole.
  * A change smaller than BACKEND_PART_BYTES is never handed out: it goes
  * the one-message way.
