@@ -1,0 +1,243 @@
+/*
+ * load_journal: a large load's journal file, written while the load
+ * parses.  The journal keeps an uncommitted candidate through an mgd
+ * crash; a 200,000-line load's text (17.5 MB) is a file of its own
+ * (db_journal_add), whose write and fsync took 50-60 ms of the load
+ * after its parse (docs/benchmarks.md, forty-seventh round).  The text
+ * journalled is the text parsed, unless the parse hid a typed secret in
+ * it (edit_apply_hiding): so a thread writes it while the loop parses,
+ * under a temporary name, and after a good parse that changed nothing in
+ * the text the loop renames the file and appends its row, as
+ * db_journal_add_file does for a file written on the loop; the entry
+ * appears only then.  A bad line, or a text the parse changed: the file
+ * is removed and the load goes on as before.
+ *
+ * What each thread owns, from pthread_create to pthread_join (the join
+ * orders everything the thread wrote before what the loop reads next):
+ * the thread reads text and words and writes tmp's buffer (mkostemp
+ * fills its X's), rc, ms, len and err, and nothing else: no SQLite, no
+ * schema, no tree, no log; err's buffer is its only allocation (a
+ * failure's line, from the one malloc arena, mgd/mem.c).  The loop reads
+ * text (the parse) and touches none of the thread's fields, and neither
+ * changes nor frees text, until load_journal_add or _drop has joined.
+ *
+ * A typed secret never reaches the disk: the thread first looks for the
+ * name of every secret leaf (schema `qc:secret`, typed before its value,
+ * perhaps abbreviated) and writes nothing when the text may name one; the
+ * loop journals such a text after the parse, in $9$ form, as before.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "lib/file.h"
+#include "lib/log.h"
+#include "mgd/load_journal.h"
+
+/* The secret leaves' names looked for (the schema has 4 distinct). */
+#define LOAD_JOURNAL_WORDS_MAX 32
+
+/* a byte of a run (load_journal_names_secret) */
+#define LJ_WORD(c) \
+	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+	    ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_')
+
+enum lj_result {
+	LJ_WRITTEN = 0,
+	LJ_FAILED = -1,
+	LJ_SECRET = 1, /* not written: the text names a secret leaf */
+};
+
+struct load_journal {
+	struct db *db;
+	const char *text; /* the load's, borrowed */
+	struct sb tmp;	  /* the file's name: a template until written */
+	const char *words[LOAD_JOURNAL_WORDS_MAX]; /* the schema's strings */
+	size_t nwords;
+	pthread_t thread;
+	bool running;
+	/* the thread's, read by the loop after the join */
+	enum lj_result rc;
+	size_t len;
+	int64_t ms;
+	struct sb err;
+};
+
+/*
+ * Adds the names of the secret leaves under sn to lj->words, once each.
+ * -1 when one could be typed without its name (a positional leaf, a key)
+ * or there are too many: then no text is written early.
+ */
+static int
+load_journal_words(struct load_journal *lj, const struct snode *sn, int depth)
+{
+	if (depth > 64)
+		return -1;
+	if (sn->flags & SNF_SECRET) {
+		size_t i;
+		if (sn->flags & (SNF_POSITIONAL | SNF_KEY))
+			return -1;
+		for (i = 0; i < lj->nwords; i++)
+			if (strcmp(lj->words[i], sn->name) == 0)
+				break;
+		if (i == lj->nwords) {
+			if (lj->nwords == LOAD_JOURNAL_WORDS_MAX)
+				return -1;
+			lj->words[lj->nwords++] = sn->name;
+		}
+	}
+	for (size_t i = 0; i < sn->nchild; i++)
+		if (load_journal_words(lj, sn->child[i], depth + 1) == -1)
+			return -1;
+	return 0;
+}
+
+/* May word (n bytes) stand for a secret leaf's name?  When it begins it:
+ * a keyword may be abbreviated (`asc` for `ascii-text`). */
+static bool
+load_journal_word_secret(
+    const struct load_journal *lj, const char *word, size_t n)
+{
+	for (size_t i = 0; i < lj->nwords; i++)
+		if (n <= strlen(lj->words[i]) &&
+		    strncasecmp(word, lj->words[i], n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Does the text name a secret leaf?  Read as runs of letters, digits, `-`
+ * and `_`, every other byte ending one: a word the lexer reads (quotes and
+ * backslashes taken out) begins with such a run, which then begins the
+ * name it stands for.  So a secret is never missed; a run such as `a` or
+ * `pass` in a value costs only the early write.
+ */
+static bool
+load_journal_names_secret(const struct load_journal *lj)
+{
+	const unsigned char *p = (const unsigned char *)lj->text;
+	const unsigned char *end = p + lj->len;
+
+	while (p < end) {
+		const unsigned char *w;
+		while (p < end && !LJ_WORD(*p))
+			p++;
+		for (w = p; p < end && LJ_WORD(*p); p++)
+			;
+		if (p > w &&
+		    load_journal_word_secret(
+			lj, (const char *)w, (size_t)(p - w)))
+			return true;
+	}
+	return false;
+}
+
+static void *
+load_journal_thread(void *arg)
+{
+	struct load_journal *lj = arg;
+	int64_t t0 = clock_mono_ms();
+
+	/* what db_journal_add would write: the text up to its NUL */
+	lj->len = strlen(lj->text);
+	if (load_journal_names_secret(lj))
+		lj->rc = LJ_SECRET;
+	else if (file_write_new(lj->tmp.buf, lj->tmp.buf, lj->text, lj->len,
+		     0600, &lj->err) == 0)
+		lj->rc = LJ_WRITTEN;
+	else
+		lj->rc = LJ_FAILED;
+	lj->ms = clock_mono_ms() - t0;
+	return NULL;
+}
+
+struct load_journal *
+load_journal_start(
+    struct db *db, const struct schema *sc, const char *text, size_t len)
+{
+	struct load_journal *lj;
+
+	if (len < DB_JOURNAL_FILE_MIN)
+		return NULL;
+	lj = xcalloc(1, sizeof(*lj));
+	lj->db = db;
+	lj->text = text;
+	sb_init(&lj->tmp);
+	sb_init(&lj->err);
+	if (load_journal_words(lj, schema_root(sc), 0) == -1)
+		goto none;
+	db_journal_file_tmpl(db, &lj->tmp);
+	if (pthread_create(&lj->thread, NULL, load_journal_thread, lj) != 0)
+		goto none;
+	lj->running = true;
+	return lj;
+none:
+	sb_free(&lj->tmp);
+	free(lj);
+	return NULL;
+}
+
+/* Waits for the thread; returns how long, in ms. */
+static int64_t
+load_journal_join(struct load_journal *lj)
+{
+	int64_t t0 = clock_mono_ms();
+
+	if (lj->running)
+		pthread_join(lj->thread, NULL);
+	lj->running = false;
+	if (lj->rc == LJ_SECRET)
+		log_info("load: no journal file written while the load parsed:"
+			 " the text names a secret leaf");
+	return clock_mono_ms() - t0;
+}
+
+static void
+load_journal_free(struct load_journal *lj)
+{
+	sb_free(&lj->tmp);
+	sb_free(&lj->err);
+	free(lj);
+}
+
+int
+load_journal_add(struct load_journal *lj, const char *kind, const char *level)
+{
+	int64_t waited = load_journal_join(lj);
+	int rc = -1;
+
+	switch (lj->rc) {
+	case LJ_WRITTEN:
+		rc = db_journal_add_file(lj->db, kind, level, sb_str(&lj->tmp));
+		if (rc == 0)
+			log_info(
+			    "load: journal file of %zu bytes written while"
+			    " the load parsed, in %lld ms (waited %lld ms)",
+			    lj->len, (long long)lj->ms, (long long)waited);
+		break;
+	case LJ_SECRET:
+		rc = db_journal_add(lj->db, kind, level, lj->text);
+		break;
+	case LJ_FAILED:
+		log_err("db: journal file: %s", sb_str(&lj->err));
+		break;
+	}
+	load_journal_free(lj);
+	return rc;
+}
+
+void
+load_journal_drop(struct load_journal *lj)
+{
+	if (lj == NULL)
+		return;
+	load_journal_join(lj);
+	if (lj->rc == LJ_WRITTEN && unlink(sb_str(&lj->tmp)) == -1)
+		log_warn("load: %s: %m", sb_str(&lj->tmp));
+	load_journal_free(lj);
+}
