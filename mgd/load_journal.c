@@ -15,8 +15,8 @@
  * What each thread owns, from pthread_create to pthread_join (the join
  * orders everything the thread wrote before what the loop reads next):
  * the thread reads text and words and writes tmp's buffer (mkostemp
- * fills its X's), rc, ms, len and err, and nothing else: no SQLite, no
- * schema, no tree, no log; err's buffer is its only allocation (a
+ * fills its X's), rc, len, scan_ms, write_ms and err, and nothing else: no
+ * SQLite, no schema, no tree, no log; err's buffer is its only allocation (a
  * failure's line, from the one malloc arena, mgd/mem.c).  The loop reads
  * text (the parse) and touches none of the thread's fields, and neither
  * changes nor frees text, until load_journal_add or _drop has joined.
@@ -26,12 +26,12 @@
  * perhaps abbreviated) and writes nothing when the text may name one; the
  * loop journals such a text after the parse, in $9$ form, as before.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
@@ -42,10 +42,12 @@
 /* The secret leaves' names looked for (the schema has 4 distinct). */
 #define LOAD_JOURNAL_WORDS_MAX 32
 
-/* a byte of a run (load_journal_names_secret) */
-#define LJ_WORD(c) \
-	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
-	    ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_')
+/* The bytes of a text by what they are to load_journal_names_secret. */
+enum lj_byte {
+	LJ_SEP = 0,   /* ends a run */
+	LJ_RUN = 1,   /* a letter, digit, `-` or `_` */
+	LJ_FIRST = 2, /* one a secret leaf's name begins with (either case) */
+};
 
 enum lj_result {
 	LJ_WRITTEN = 0,
@@ -58,13 +60,15 @@ struct load_journal {
 	const char *text; /* the load's, borrowed */
 	struct sb tmp;	  /* the file's name: a template until written */
 	const char *words[LOAD_JOURNAL_WORDS_MAX]; /* the schema's strings */
+	size_t wlen[LOAD_JOURNAL_WORDS_MAX];
 	size_t nwords;
+	unsigned char byte[256]; /* enum lj_byte */
 	pthread_t thread;
 	bool running;
 	/* the thread's, read by the loop after the join */
 	enum lj_result rc;
 	size_t len;
-	int64_t ms;
+	int64_t scan_ms, write_ms;
 	struct sb err;
 };
 
@@ -88,6 +92,7 @@ load_journal_words(struct load_journal *lj, const struct snode *sn, int depth)
 		if (i == lj->nwords) {
 			if (lj->nwords == LOAD_JOURNAL_WORDS_MAX)
 				return -1;
+			lj->wlen[lj->nwords] = strlen(sn->name);
 			lj->words[lj->nwords++] = sn->name;
 		}
 	}
@@ -101,13 +106,33 @@ load_journal_words(struct load_journal *lj, const struct snode *sn, int depth)
  * a keyword may be abbreviated (`asc` for `ascii-text`). */
 static bool
 load_journal_word_secret(
-    const struct load_journal *lj, const char *word, size_t n)
+    const struct load_journal *lj, const unsigned char *word, size_t n)
 {
-	for (size_t i = 0; i < lj->nwords; i++)
-		if (n <= strlen(lj->words[i]) &&
-		    strncasecmp(word, lj->words[i], n) == 0)
+	for (size_t i = 0; i < lj->nwords; i++) {
+		size_t k = 0;
+		if (n > lj->wlen[i])
+			continue;
+		while (k < n && tolower(word[k]) == tolower(lj->words[i][k]))
+			k++;
+		if (k == n)
 			return true;
+	}
 	return false;
+}
+
+/* lj->byte, from the names found (load_journal_words). */
+static void
+load_journal_bytes(struct load_journal *lj)
+{
+	memset(lj->byte, LJ_SEP, sizeof(lj->byte));
+	for (int c = 0; c < 256; c++)
+		if (isalnum(c) || c == '-' || c == '_')
+			lj->byte[c] = LJ_RUN;
+	for (size_t i = 0; i < lj->nwords; i++) {
+		unsigned char c = (unsigned char)lj->words[i][0];
+		lj->byte[tolower(c)] = LJ_FIRST;
+		lj->byte[toupper(c)] = LJ_FIRST;
+	}
 }
 
 /*
@@ -125,13 +150,16 @@ load_journal_names_secret(const struct load_journal *lj)
 
 	while (p < end) {
 		const unsigned char *w;
-		while (p < end && !LJ_WORD(*p))
+		while (p < end && lj->byte[*p] == LJ_SEP)
 			p++;
-		for (w = p; p < end && LJ_WORD(*p); p++)
-			;
-		if (p > w &&
-		    load_journal_word_secret(
-			lj, (const char *)w, (size_t)(p - w)))
+		if (p == end)
+			break;
+		w = p;
+		while (p < end && lj->byte[*p] != LJ_SEP)
+			p++;
+		/* (most runs begin with no secret name's first letter) */
+		if (lj->byte[*w] == LJ_FIRST &&
+		    load_journal_word_secret(lj, w, (size_t)(p - w)))
 			return true;
 	}
 	return false;
@@ -145,14 +173,18 @@ load_journal_thread(void *arg)
 
 	/* what db_journal_add would write: the text up to its NUL */
 	lj->len = strlen(lj->text);
-	if (load_journal_names_secret(lj))
+	if (load_journal_names_secret(lj)) {
 		lj->rc = LJ_SECRET;
-	else if (file_write_new(lj->tmp.buf, lj->tmp.buf, lj->text, lj->len,
-		     0600, &lj->err) == 0)
+		return NULL;
+	}
+	lj->scan_ms = clock_mono_ms() - t0;
+	t0 = clock_mono_ms();
+	if (file_write_new(lj->tmp.buf, lj->tmp.buf, lj->text, lj->len, 0600,
+		&lj->err) == 0)
 		lj->rc = LJ_WRITTEN;
 	else
 		lj->rc = LJ_FAILED;
-	lj->ms = clock_mono_ms() - t0;
+	lj->write_ms = clock_mono_ms() - t0;
 	return NULL;
 }
 
@@ -171,6 +203,7 @@ load_journal_start(
 	sb_init(&lj->err);
 	if (load_journal_words(lj, schema_root(sc), 0) == -1)
 		goto none;
+	load_journal_bytes(lj);
 	db_journal_file_tmpl(db, &lj->tmp);
 	if (pthread_create(&lj->thread, NULL, load_journal_thread, lj) != 0)
 		goto none;
@@ -215,10 +248,11 @@ load_journal_add(struct load_journal *lj, const char *kind, const char *level)
 	case LJ_WRITTEN:
 		rc = db_journal_add_file(lj->db, kind, level, sb_str(&lj->tmp));
 		if (rc == 0)
-			log_info(
-			    "load: journal file of %zu bytes written while"
-			    " the load parsed, in %lld ms (waited %lld ms)",
-			    lj->len, (long long)lj->ms, (long long)waited);
+			log_info("load: journal file of %zu bytes written while"
+				 " the load parsed: scanned in %lld ms, written"
+				 " in %lld ms, waited for %lld ms",
+			    lj->len, (long long)lj->scan_ms,
+			    (long long)lj->write_ms, (long long)waited);
 		break;
 	case LJ_SECRET:
 		rc = db_journal_add(lj->db, kind, level, lj->text);
