@@ -196,7 +196,7 @@ candidate_journal_load(
 	struct sb level;
 	int rc;
 
-	if (lj == NULL)
+	if (!lj->started)
 		return candidate_journal(s, "load", text);
 	sb_init(&level);
 	cpath_text(&s->level, &level);

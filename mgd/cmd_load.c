@@ -112,13 +112,11 @@ config_load_hidden(struct sb *set_text, struct sb *hidden, bool changed)
  * reads set_text until then).
  */
 static void
-config_load_settle(struct load_journal **lj, struct sb *set_text,
+config_load_settle(struct load_journal *lj, struct sb *set_text,
     struct sb *hidden, bool changed)
 {
-	if (changed) {
-		load_journal_drop(*lj);
-		*lj = NULL;
-	}
+	if (changed)
+		load_journal_drop(lj);
 	config_load_hidden(set_text, hidden, changed);
 }
 
@@ -228,7 +226,7 @@ config_load_in_place(struct conf *c, const struct cpath *level,
 }
 
 /* Journals a load's text for s, relative to its level or to the top;
- * lj (NULL, or writing text's file) is taken. */
+ * lj (writing text's file, or not started) is done with. */
 static int
 config_load_journal(
     struct session *s, bool relative, const char *text, struct load_journal *lj)
@@ -257,7 +255,7 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	struct mgd *m = s->mgd;
 	struct path_err err;
 	struct sb warn, set_text, hidden, msg;
-	struct load_journal *lj = NULL;
+	struct load_journal lj = { .started = false };
 	size_t bad = 0;
 	bool override = strcmp(kind, "override") == 0;
 	struct cpath top;
@@ -283,8 +281,8 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	 * (mgd/load_journal.c); not an override's, whose entry is the whole
 	 * new configuration, nor a private candidate's (in memory). */
 	if (!override && s->db != SESS_PRIVATE)
-		lj = load_journal_start(
-		    m->db, m->schema, sb_str(&set_text), set_text.len);
+		(void)load_journal_start(
+		    &lj, m->db, m->schema, sb_str(&set_text), set_text.len);
 	if (!override &&
 	    config_load_fits_in_place(session_conf(s), &set_text)) {
 		/* A few lines into a large candidate: in place, with an undo
@@ -296,8 +294,7 @@ config_load_text(struct session *s, const char *kind, const char *name,
 		if (rc != -1) {
 			config_load_settle(&lj, &set_text, &hidden, rc == 1);
 			rc = config_load_journal(
-			    s, relative, sb_str(&set_text), lj);
-			lj = NULL;
+			    s, relative, sb_str(&set_text), &lj);
 			if (rc == -1)
 				undo_rollback(u);
 			else
@@ -324,8 +321,7 @@ config_load_text(struct session *s, const char *kind, const char *name,
 		/* Nothing is journalled (the file goes before set_text is
 		 * rewritten below).  Again from the start, to name every bad
 		 * line. */
-		load_journal_drop(lj);
-		lj = NULL;
+		load_journal_drop(&lj);
 		conf_free(target);
 		target =
 		    override ? conf_new(m->schema) : conf_dup(session_conf(s));
@@ -378,8 +374,7 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	if (override) {
 		rc = config_replace(s, target);
 	} else {
-		rc = config_load_journal(s, relative, sb_str(&set_text), lj);
-		lj = NULL;
+		rc = config_load_journal(s, relative, sb_str(&set_text), &lj);
 		if (rc == 0)
 			conf_swap(session_conf(s), target);
 	}
@@ -400,7 +395,7 @@ bad:
 	reply_fail(reply, sb_str(&msg));
 done:
 	/* (before set_text goes: its thread reads it) */
-	load_journal_drop(lj);
+	load_journal_drop(&lj);
 	undo_free(u);
 	free(map);
 	sb_free(&err.msg);

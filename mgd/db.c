@@ -3,6 +3,8 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -195,16 +197,14 @@ db_file_prefix(struct db *db, const char *infix, struct sb *out)
  * (db_orphans), as is one left by a crash between a commit and the
  * unlink of its files.
  */
-void
-db_journal_file_tmpl(struct db *db, struct sb *out)
+int
+db_journal_file_tmpl(struct db *db, char *out, size_t size)
 {
-	struct sb name;
+	/* (db_file_path of db_file_prefix's name: the store's path, then) */
+	int n = snprintf(
+	    out, size, "%s" DB_JOURNAL_FILE_INFIX "tmpXXXXXX", db->path);
 
-	sb_init(&name);
-	db_file_prefix(db, DB_JOURNAL_FILE_INFIX, &name);
-	sb_puts(&name, "tmpXXXXXX");
-	db_file_path(db, sb_str(&name), out);
-	sb_free(&name);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 int
@@ -257,18 +257,18 @@ static int
 db_journal_add_text_file(
     struct db *db, const char *kind, const char *level, const char *text)
 {
-	struct sb tmp, err;
+	char tmp[PATH_MAX];
+	struct sb err;
 	int rc = -1;
 
-	sb_init(&tmp);
 	sb_init(&err);
-	db_journal_file_tmpl(db, &tmp);
-	if (file_write_new(tmp.buf, db->path, text, strlen(text), 0600, &err) ==
-	    -1)
+	if (db_journal_file_tmpl(db, tmp, sizeof(tmp)) == -1)
+		log_err("db: journal file: the store's path is too long");
+	else if (file_write_new(
+		     tmp, db->path, text, strlen(text), 0600, &err) == -1)
 		log_err("db: journal file: %s", sb_str(&err));
 	else
-		rc = db_journal_add_file(db, kind, level, sb_str(&tmp));
-	sb_free(&tmp);
+		rc = db_journal_add_file(db, kind, level, tmp);
 	sb_free(&err);
 	return rc;
 }

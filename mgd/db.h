@@ -50,10 +50,11 @@ int db_journal_add(
 /*
  * A journal entry's file in two steps, for a caller that writes the text
  * itself (a load, in a thread while it parses: mgd/load_journal.c).  The
- * template of its temporary name, for file_write_new: a file of that name
- * no row names is removed at mgd's next start.
+ * template of its temporary name (into out, no heap: -1 when it does not
+ * fit), for file_write_new: a file of that name no row names is removed at
+ * mgd's next start.
  */
-void db_journal_file_tmpl(struct db *db, struct sb *out);
+int db_journal_file_tmpl(struct db *db, char *out, size_t size);
 /* Then the entry: tmp (written and synced) renamed to its row's name and
  * the row appended.  0, or -1 (logged) with tmp removed. */
 int db_journal_add_file(

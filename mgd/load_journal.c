@@ -14,10 +14,11 @@
  *
  * What each thread owns, from pthread_create to pthread_join (the join
  * orders everything the thread wrote before what the loop reads next):
- * the thread reads text and words and writes tmp's buffer (mkostemp
- * fills its X's), rc, len, scan_ms, write_ms and err, and nothing else: no
+ * the thread reads text and words and writes tmp (mkostemp fills its
+ * X's), rc, len, scan_ms, write_ms and err, and nothing else: no
  * SQLite, no schema, no tree, no log; err's buffer is its only allocation (a
- * failure's line, from the one malloc arena, mgd/mem.c).  The loop reads
+ * failure's line, from the one malloc arena, mgd/mem.c).  The struct is
+ * the caller's, on its stack (load_journal.h says why).  The loop reads
  * text (the parse) and touches none of the thread's fields, and neither
  * changes nor frees text, until load_journal_add or _drop has joined.
  *
@@ -39,37 +40,11 @@
 #include "lib/log.h"
 #include "mgd/load_journal.h"
 
-/* The secret leaves' names looked for (the schema has 4 distinct). */
-#define LOAD_JOURNAL_WORDS_MAX 32
-
 /* The bytes of a text by what they are to load_journal_names_secret. */
 enum lj_byte {
 	LJ_SEP = 0,   /* ends a run */
 	LJ_RUN = 1,   /* a letter, digit, `-` or `_` */
 	LJ_FIRST = 2, /* one a secret leaf's name begins with (either case) */
-};
-
-enum lj_result {
-	LJ_WRITTEN = 0,
-	LJ_FAILED = -1,
-	LJ_SECRET = 1, /* not written: the text names a secret leaf */
-};
-
-struct load_journal {
-	struct db *db;
-	const char *text; /* the load's, borrowed */
-	struct sb tmp;	  /* the file's name: a template until written */
-	const char *words[LOAD_JOURNAL_WORDS_MAX]; /* the schema's strings */
-	size_t wlen[LOAD_JOURNAL_WORDS_MAX];
-	size_t nwords;
-	unsigned char byte[256]; /* enum lj_byte */
-	pthread_t thread;
-	bool running;
-	/* the thread's, read by the loop after the join */
-	enum lj_result rc;
-	size_t len;
-	int64_t scan_ms, write_ms;
-	struct sb err;
 };
 
 /*
@@ -179,8 +154,8 @@ load_journal_thread(void *arg)
 	}
 	lj->scan_ms = clock_mono_ms() - t0;
 	t0 = clock_mono_ms();
-	if (file_write_new(lj->tmp.buf, lj->tmp.buf, lj->text, lj->len, 0600,
-		&lj->err) == 0)
+	if (file_write_new(
+		lj->tmp, lj->tmp, lj->text, lj->len, 0600, &lj->err) == 0)
 		lj->rc = LJ_WRITTEN;
 	else
 		lj->rc = LJ_FAILED;
@@ -188,31 +163,24 @@ load_journal_thread(void *arg)
 	return NULL;
 }
 
-struct load_journal *
-load_journal_start(
-    struct db *db, const struct schema *sc, const char *text, size_t len)
+int
+load_journal_start(struct load_journal *lj, struct db *db,
+    const struct schema *sc, const char *text, size_t len)
 {
-	struct load_journal *lj;
-
+	memset(lj, 0, sizeof(*lj));
 	if (len < DB_JOURNAL_FILE_MIN)
-		return NULL;
-	lj = xcalloc(1, sizeof(*lj));
+		return -1;
 	lj->db = db;
 	lj->text = text;
-	sb_init(&lj->tmp);
 	sb_init(&lj->err);
-	if (load_journal_words(lj, schema_root(sc), 0) == -1)
-		goto none;
+	if (load_journal_words(lj, schema_root(sc), 0) == -1 ||
+	    db_journal_file_tmpl(db, lj->tmp, sizeof(lj->tmp)) == -1)
+		return -1;
 	load_journal_bytes(lj);
-	db_journal_file_tmpl(db, &lj->tmp);
 	if (pthread_create(&lj->thread, NULL, load_journal_thread, lj) != 0)
-		goto none;
-	lj->running = true;
-	return lj;
-none:
-	sb_free(&lj->tmp);
-	free(lj);
-	return NULL;
+		return -1;
+	lj->started = true;
+	return 0;
 }
 
 /* Waits for the thread; returns how long, in ms. */
@@ -221,9 +189,7 @@ load_journal_join(struct load_journal *lj)
 {
 	int64_t t0 = clock_mono_ms();
 
-	if (lj->running)
-		pthread_join(lj->thread, NULL);
-	lj->running = false;
+	pthread_join(lj->thread, NULL);
 	if (lj->rc == LJ_SECRET)
 		log_info("load: no journal file written while the load parsed:"
 			 " the text names a secret leaf");
@@ -231,11 +197,10 @@ load_journal_join(struct load_journal *lj)
 }
 
 static void
-load_journal_free(struct load_journal *lj)
+load_journal_done(struct load_journal *lj)
 {
-	sb_free(&lj->tmp);
 	sb_free(&lj->err);
-	free(lj);
+	lj->started = false;
 }
 
 int
@@ -246,7 +211,7 @@ load_journal_add(struct load_journal *lj, const char *kind, const char *level)
 
 	switch (lj->rc) {
 	case LJ_WRITTEN:
-		rc = db_journal_add_file(lj->db, kind, level, sb_str(&lj->tmp));
+		rc = db_journal_add_file(lj->db, kind, level, lj->tmp);
 		if (rc == 0)
 			log_info("load: journal file of %zu bytes written while"
 				 " the load parsed: scanned in %lld ms, written"
@@ -261,17 +226,17 @@ load_journal_add(struct load_journal *lj, const char *kind, const char *level)
 		log_err("db: journal file: %s", sb_str(&lj->err));
 		break;
 	}
-	load_journal_free(lj);
+	load_journal_done(lj);
 	return rc;
 }
 
 void
 load_journal_drop(struct load_journal *lj)
 {
-	if (lj == NULL)
+	if (!lj->started)
 		return;
 	load_journal_join(lj);
-	if (lj->rc == LJ_WRITTEN && unlink(sb_str(&lj->tmp)) == -1)
-		log_warn("load: %s: %m", sb_str(&lj->tmp));
-	load_journal_free(lj);
+	if (lj->rc == LJ_WRITTEN && unlink(lj->tmp) == -1)
+		log_warn("load: %s: %m", lj->tmp);
+	load_journal_done(lj);
 }

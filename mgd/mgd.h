@@ -207,7 +207,8 @@ void candidate_set(struct mgd *m, struct conf *n);
 bool candidate_is_changed(struct mgd *m, struct session *s);
 int candidate_journal(struct session *s, const char *kind, const char *text);
 /* The same for a load's text in the shared candidate, whose file lj is
- * writing (mgd/load_journal.h; NULL: candidate_journal).  lj is taken. */
+ * writing (mgd/load_journal.h; not started: candidate_journal).  lj is
+ * done with. */
 struct load_journal;
 int candidate_journal_load(
     struct session *s, const char *text, struct load_journal *lj);
