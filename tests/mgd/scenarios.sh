@@ -311,6 +311,32 @@ print(sqlite3.connect(sys.argv[1]).execute(
 	expect_eq "the merge back" 30000 \
 	    "$(grep -c '^set security ike proposal JT[0-9]* lifetime-seconds 900$' "$T_DIR/j.out")"
 	printf 'configure\nrollback\ncommit\n' | t_cli > /dev/null 2>&1
+	# relative to the edit level: the entry names the level; an override
+	# journals the whole tree, written on the loop
+	sed 's/^set security ike /set /; s/ 600$/ 1200/' "$T_DIR/big.set" > "$T_DIR/rel.set"
+	printf 'configure\nedit security ike\nload set %s relative\n' \
+	    "$T_DIR/rel.set" | t_cli --echo > "$T_DIR/k.out" 2>&1
+	expect_has "relative loaded" "$T_DIR/k.out" "load complete"
+	expect_eq "relative written early" 3 "$(grep -c "$written" "$d/mgd.log")"
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show security ike | display set' > "$T_DIR/n.out" 2>&1
+	expect_eq "relative replayed at its level" 30000 \
+	    "$(grep -c '^set security ike proposal JT[0-9]* lifetime-seconds 1200$' "$T_DIR/n.out")"
+	t_cli -c "configure; load override $T_DIR/big.conf" > "$T_DIR/l.out" 2>&1
+	expect_has "override loaded" "$T_DIR/l.out" "load complete"
+	expect_eq "override on the loop" 3 "$(grep -c "$written" "$d/mgd.log")"
+	t_cli -c "configure; load set $T_DIR/rel.set relative" > /dev/null 2>&1
+	expect_eq "relative at the top: refused, nothing written" 3 \
+	    "$(grep -c "$written" "$d/mgd.log")"
+	expect_eq "no temporary file" 0 "$(ls -a "$d" | grep -c '^config\.db\.load\.tmp' || :)"
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show security ike | display set' > "$T_DIR/m.out" 2>&1
+	expect_eq "override last" 30000 \
+	    "$(grep -c '^set security ike proposal JT[0-9]* lifetime-seconds 600$' "$T_DIR/m.out")"
+	expect_hasnt "override replaced the relative load" "$T_DIR/m.out" "lifetime-seconds 1200"
+	printf 'configure\nrollback\ncommit\n' | t_cli > /dev/null 2>&1
 	# a private candidate's load is journalled in memory: no file
 	printf 'configure private\nload set %s\nshow security ike proposal JT7\n' \
 	    "$T_DIR/big.set" | t_cli --echo > "$T_DIR/g.out" 2>&1
