@@ -107,7 +107,7 @@ config_load_hidden(struct sb *set_text, struct sb *hidden, bool changed)
 
 /*
  * After a good parse: set_text becomes its hidden form (config_load_hidden)
- * when the parse changed it; the journal file *lj's thread writes holds
+ * when the parse changed it; the journal file lj's thread writes holds
  * the text as it came, so it goes first (load_journal_drop: the thread
  * reads set_text until then).
  */
