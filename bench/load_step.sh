@@ -23,7 +23,8 @@
 # 2 MB pages the kernel hands it over the step (`perf stat` of
 # kmem:mm_page_alloc at order 9): unlike "huge pages" it counts pages
 # freed again within the step too (a buffer dropped after its parse), so
-# it is every first touch of 2 MB the step pays for.  KEEP=1 keeps the
+# it is every first touch of 2 MB the step pays for.  LOAD_ONLY=1 times
+# the load alone (`configure; load set F`, no commit).  KEEP=1 keeps the
 # state directory.
 set -eu
 
@@ -77,15 +78,20 @@ if [ -n "${PAGES:-}" ]; then
 		wait_for "perf stat $n" 10 test -e "$dir/pages.$n"
 	done
 fi
-bench_timed -c "configure; load set $dir/conf.set; commit"
+if [ -n "${LOAD_ONLY:-}" ]; then
+	what="load" cmd="configure; load set $dir/conf.set" want="load complete"
+else
+	what="load + commit" want="commit complete"
+	cmd="configure; load set $dir/conf.set; commit"
+fi
+bench_timed -c "$cmd"
 procs >"$dir/p1"
 vm >"$dir/v1"
 [ -z "$perfs" ] || { kill -INT $perfs; wait $perfs || true; }
 [ -z "$stats" ] || { kill -INT $stats; wait $stats || true; }
-grep -q "commit complete" "$dir/out" ||
-    bench_fail "load + commit" "$(tail -n 5 "$dir/out")"
+grep -q "$want" "$dir/out" || bench_fail "$what" "$(tail -n 5 "$dir/out")"
 hz=$(getconf CLK_TCK)
-echo "load_step.sh: $lines lines of $shape, $(nproc) cpus, $(uname -r)"
+echo "load_step.sh: $lines lines of $shape (${what}), $(nproc) cpus, $(uname -r)"
 awk -v t="$t" 'BEGIN { printf "step: %.2f s\n", t / 1e9 }'
 join "$dir/p0" "$dir/p1" | awk -v hz="$hz" '{
 	printf "%s: user %d ms, sys %d ms, minflt %d, majflt %d, huge pages %+d\n",

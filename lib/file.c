@@ -46,50 +46,63 @@ file_fsync_dir(const char *path)
 }
 
 int
-file_write_atomic(
-    const char *path, const void *buf, size_t len, mode_t mode, struct sb *err)
+file_write_new(char *tmpl, const char *name, const void *buf, size_t len,
+    mode_t mode, struct sb *err)
 {
-	struct sb tmp;
-	int fd = -1, rc = -1, saved = 0;
+	int fd, saved;
 
-	sb_init(&tmp);
-	sb_printf(&tmp, "%s.tmpXXXXXX", path);
-	fd = mkostemp(tmp.buf, O_CLOEXEC);
+	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd == -1) {
 		saved = errno;
 		sb_printf(err, "error: cannot create a file next to %s: %s",
-		    path, strerror(errno));
-		goto done;
+		    name, strerror(errno));
+		errno = saved;
+		return -1;
 	}
 	if (fchmod(fd, mode) == -1 || file_write_all(fd, buf, len) == -1 ||
 	    fsync(fd) == -1) {
 		saved = errno;
 		sb_printf(
-		    err, "error: cannot write %s: %s", path, strerror(errno));
-		goto done;
+		    err, "error: cannot write %s: %s", name, strerror(errno));
+		close(fd);
+		goto fail;
 	}
 	if (close(fd) == -1) {
 		saved = errno;
-		fd = -1;
 		sb_printf(
-		    err, "error: cannot write %s: %s", path, strerror(errno));
+		    err, "error: cannot write %s: %s", name, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	(void)unlink(tmpl);
+	errno = saved;
+	return -1;
+}
+
+int
+file_write_atomic(
+    const char *path, const void *buf, size_t len, mode_t mode, struct sb *err)
+{
+	struct sb tmp;
+	int rc = -1, saved = 0;
+
+	sb_init(&tmp);
+	sb_printf(&tmp, "%s.tmpXXXXXX", path);
+	if (file_write_new(tmp.buf, path, buf, len, mode, err) == -1) {
+		saved = errno;
 		goto done;
 	}
-	fd = -1;
 	if (rename(tmp.buf, path) == -1) {
 		saved = errno;
 		sb_printf(err, "error: cannot rename to %s: %s", path,
 		    strerror(errno));
+		(void)unlink(tmp.buf);
 		goto done;
 	}
 	file_fsync_dir(path);
 	rc = 0;
 done:
-	if (fd != -1)
-		close(fd);
-	if (rc == -1)
-		(void)unlink(
-		    tmp.buf); /* (a name mkostemp never made: ENOENT) */
 	sb_free(&tmp);
 	if (rc == -1)
 		errno = saved;

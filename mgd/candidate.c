@@ -10,6 +10,7 @@
 
 #include "lib/log.h"
 #include "mgd/db.h"
+#include "mgd/load_journal.h"
 #include "mgd/mgd.h"
 #include "schema/conf_diff.h"
 #include "schema/conf_text.h"
@@ -184,6 +185,22 @@ candidate_journal(struct session *s, const char *kind, const char *text)
 	} else {
 		rc = db_journal_add(s->mgd->db, kind, sb_str(&level), text);
 	}
+	sb_free(&level);
+	return rc;
+}
+
+int
+candidate_journal_load(
+    struct session *s, const char *text, struct load_journal *lj)
+{
+	struct sb level;
+	int rc;
+
+	if (!lj->started)
+		return candidate_journal(s, "load", text);
+	sb_init(&level);
+	cpath_text(&s->level, &level);
+	rc = load_journal_add(lj, "load", sb_str(&level));
 	sb_free(&level);
 	return rc;
 }

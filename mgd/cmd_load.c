@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "mgd/cmd.h"
 #include "mgd/db.h"
+#include "mgd/load_journal.h"
 #include "mgd/undo.h"
 #include "schema/conf_diff.h"
 #include "schema/conf_load.h"
@@ -105,29 +106,41 @@ config_load_hidden(struct sb *set_text, struct sb *hidden, bool changed)
 }
 
 /*
+ * After a good parse: set_text becomes its hidden form (config_load_hidden)
+ * when the parse changed it; the journal file lj's thread writes holds
+ * the text as it came, so it goes first (load_journal_drop: the thread
+ * reads set_text until then).
+ */
+static void
+config_load_settle(struct load_journal *lj, struct sb *set_text,
+    struct sb *hidden, bool changed)
+{
+	if (changed)
+		load_journal_drop(lj);
+	config_load_hidden(set_text, hidden, changed);
+}
+
+/*
  * The common case in one pass: every line applied to target and the
- * secrets hidden from the same parse (edit_apply_hiding); on success
- * *set_text is the text with its secrets in $9$ form (the plain copy
- * wiped; without a typed secret, the text as it came).  -1 at a bad line:
- * the caller names them all from a fresh copy.
+ * secrets hidden from the same parse (edit_apply_hiding).  1: hidden has
+ * the text with its secrets in $9$ form (config_load_settle makes it the
+ * text); 0: the text is its own hidden form; -1 at a bad line (hidden
+ * wiped): the caller names them all from a fresh copy.  set_text is only
+ * read (a thread may be writing it to the journal).
  */
 static int
 config_load_apply(struct conf *target, const struct cpath *level,
-    struct sb *set_text, struct path_err *err, size_t *bad, struct sb *warn)
+    struct sb *set_text, struct sb *hidden, struct path_err *err, size_t *bad,
+    struct sb *warn)
 {
-	struct sb hidden;
-	int rc;
+	int rc = edit_apply_hiding(target, level, sb_str(set_text),
+	    set_text->len, hidden, err, bad, warn);
 
-	sb_init(&hidden);
-	rc = edit_apply_hiding(target, level, sb_str(set_text), set_text->len,
-	    &hidden, err, bad, warn);
 	if (rc == -1) {
-		OPENSSL_cleanse(hidden.buf, hidden.len);
-		sb_free(&hidden);
-		return -1;
+		OPENSSL_cleanse(hidden->buf, hidden->len);
+		sb_reset(hidden);
 	}
-	config_load_hidden(set_text, &hidden, rc == 1);
-	return 0;
+	return rc;
 }
 
 /*
@@ -164,22 +177,22 @@ config_load_fits_in_place(struct conf *c, struct sb *set_text)
 
 /*
  * Applies set_text to c in place, line by line, each line's undo record
- * (mgd/undo.c) taken first.  0: every line applied, *set_text has its
- * secrets hidden as config_load_apply gives it.  -1: a line was bad or
- * not one undo can take back; c is as it was (undo_rollback), and the
- * caller takes the copying path, which names every bad line.
+ * (mgd/undo.c) taken first.  1 or 0: every line applied, hidden as
+ * config_load_apply gives it.  -1: a line was bad or not one undo can take
+ * back; c is as it was (undo_rollback), hidden wiped, and the caller takes
+ * the copying path, which names every bad line.
  */
 static int
 config_load_in_place(struct conf *c, const struct cpath *level,
-    struct sb *set_text, struct path_err *err, struct sb *warn, struct undo *u)
+    struct sb *set_text, struct sb *hidden, struct path_err *err,
+    struct sb *warn, struct undo *u)
 {
 	const char *p = sb_str(set_text), *end = p + set_text->len;
-	struct sb hidden, line;
+	struct sb line;
 	size_t bad;
 	int rc = 0;
 	bool changed = false;
 
-	sb_init(&hidden);
 	sb_init(&line);
 	while (p < end && rc == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -192,9 +205,9 @@ config_load_in_place(struct conf *c, const struct cpath *level,
 		}
 		/* the line's hidden form, or the line as it stands */
 		if (rc == 1)
-			sb_add(&hidden, line.buf, line.len);
+			sb_add(hidden, line.buf, line.len);
 		else
-			sb_add(&hidden, p, l);
+			sb_add(hidden, p, l);
 		changed = changed || rc == 1;
 		OPENSSL_cleanse(line.buf, line.len);
 		sb_reset(&line);
@@ -205,17 +218,18 @@ config_load_in_place(struct conf *c, const struct cpath *level,
 	sb_free(&line);
 	if (rc == -1) {
 		undo_rollback(u);
-		OPENSSL_cleanse(hidden.buf, hidden.len);
-		sb_free(&hidden);
+		OPENSSL_cleanse(hidden->buf, hidden->len);
+		sb_reset(hidden);
 		return -1;
 	}
-	config_load_hidden(set_text, &hidden, changed);
-	return 0;
+	return changed ? 1 : 0;
 }
 
-/* Journals a load's text for s, relative to its level or to the top. */
+/* Journals a load's text for s, relative to its level or to the top;
+ * lj (writing text's file, or not started) is done with. */
 static int
-config_load_journal(struct session *s, bool relative, const char *text)
+config_load_journal(
+    struct session *s, bool relative, const char *text, struct load_journal *lj)
 {
 	struct cpath save;
 	int rc;
@@ -226,7 +240,7 @@ config_load_journal(struct session *s, bool relative, const char *text)
 		cpath_free(&s->level);
 		cpath_init(&s->level);
 	}
-	rc = candidate_journal(s, "load", text);
+	rc = candidate_journal_load(s, text, lj);
 	cpath_free(&s->level);
 	s->level = save;
 	return rc;
@@ -240,7 +254,8 @@ config_load_text(struct session *s, const char *kind, const char *name,
 {
 	struct mgd *m = s->mgd;
 	struct path_err err;
-	struct sb warn, set_text, msg;
+	struct sb warn, set_text, hidden, msg;
+	struct load_journal lj = { .started = false };
 	size_t bad = 0;
 	bool override = strcmp(kind, "override") == 0;
 	struct cpath top;
@@ -254,6 +269,7 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	sb_init(&err.msg);
 	sb_init(&warn);
 	sb_init(&set_text);
+	sb_init(&hidden);
 	sb_init(&msg);
 	/* a set file's errors have columns (load_error) */
 	bool set_format = conf_text_is_set(sb_str(in), in->len);
@@ -261,16 +277,24 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	if (conf_text_take_set(in, strcmp(kind, "replace") == 0, &set_text,
 		&map, &err, &bad) == -1)
 		goto bad;
+	/* A large text's journal file is written while it parses
+	 * (mgd/load_journal.c); not an override's, whose entry is the whole
+	 * new configuration, nor a private candidate's (in memory). */
+	if (!override && s->db != SESS_PRIVATE)
+		(void)load_journal_start(
+		    &lj, m->db, m->schema, sb_str(&set_text), set_text.len);
 	if (!override &&
 	    config_load_fits_in_place(session_conf(s), &set_text)) {
 		/* A few lines into a large candidate: in place, with an undo
 		 * record of each line; taken back on a bad line, or when the
 		 * journal cannot be written. */
 		u = undo_new(session_conf(s));
-		if (config_load_in_place(session_conf(s), level, &set_text,
-			&err, &warn, u) == 0) {
-			rc =
-			    config_load_journal(s, relative, sb_str(&set_text));
+		rc = config_load_in_place(
+		    session_conf(s), level, &set_text, &hidden, &err, &warn, u);
+		if (rc != -1) {
+			config_load_settle(&lj, &set_text, &hidden, rc == 1);
+			rc = config_load_journal(
+			    s, relative, sb_str(&set_text), &lj);
 			if (rc == -1)
 				undo_rollback(u);
 			else
@@ -289,9 +313,15 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	target = override ? conf_new(m->schema) : conf_dup(session_conf(s));
 	if (override)
 		conf_touch_all(target);
-	if (config_load_apply(target, level, &set_text, &err, &bad, &warn) ==
-	    -1) {
-		/* Again from the start, to name every bad line. */
+	rc = config_load_apply(
+	    target, level, &set_text, &hidden, &err, &bad, &warn);
+	if (rc != -1)
+		config_load_settle(&lj, &set_text, &hidden, rc == 1);
+	if (rc == -1) {
+		/* Nothing is journalled (the file goes before set_text is
+		 * rewritten below).  Again from the start, to name every bad
+		 * line. */
+		load_journal_drop(&lj);
 		conf_free(target);
 		target =
 		    override ? conf_new(m->schema) : conf_dup(session_conf(s));
@@ -305,16 +335,9 @@ config_load_text(struct session *s, const char *kind, const char *name,
 		 * copy is thrown away: nothing is applied. */
 		/* Applied and journalled with its secrets in $9$ form, like a
 		 * typed line; the plain text copy is wiped. */
-		struct sb hidden;
-		sb_init(&hidden);
-		if (edit_hide_secrets_text(target, level, sb_str(&set_text),
-			set_text.len, &hidden) > 0) {
-			OPENSSL_cleanse(set_text.buf, set_text.len);
-			sb_free(&set_text);
-			set_text = hidden;
-		} else {
-			sb_free(&hidden);
-		}
+		config_load_hidden(&set_text, &hidden,
+		    edit_hide_secrets_text(target, level, sb_str(&set_text),
+			set_text.len, &hidden) > 0);
 		const char *p = sb_str(&set_text), *end = p + set_text.len;
 		size_t base = 0, nbad = 0;
 		while (p < end &&
@@ -351,7 +374,7 @@ config_load_text(struct session *s, const char *kind, const char *name,
 	if (override) {
 		rc = config_replace(s, target);
 	} else {
-		rc = config_load_journal(s, relative, sb_str(&set_text));
+		rc = config_load_journal(s, relative, sb_str(&set_text), &lj);
 		if (rc == 0)
 			conf_swap(session_conf(s), target);
 	}
@@ -371,11 +394,15 @@ bad:
 	    name, bad, sb_str(&err.msg));
 	reply_fail(reply, sb_str(&msg));
 done:
+	/* (before set_text goes: its thread reads it) */
+	load_journal_drop(&lj);
 	undo_free(u);
 	free(map);
 	sb_free(&err.msg);
 	sb_free(&warn);
 	sb_free(&set_text);
+	OPENSSL_cleanse(hidden.buf, hidden.len);
+	sb_free(&hidden);
 	sb_free(&msg);
 	cpath_free(&top);
 }

@@ -3,6 +3,8 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,10 +18,8 @@
 #include "mgd/db.h"
 #include "mgd/db_int.h"
 
-/* A journal entry's text from this size on is a file of its own beside
- * the database, the row naming it (db_journal_add). */
-#define DB_JOURNAL_FILE_MIN (1024 * 1024)
-/* Its row's kind: the entry's kind with this after it. */
+/* A journal entry's row's kind, when its text is a file: the entry's kind
+ * with this after it. */
 #define DB_JOURNAL_FILE_TAG "@file"
 
 static const char db_schema[] =
@@ -186,19 +186,32 @@ db_file_prefix(struct db *db, const char *infix, struct sb *out)
 
 /*
  * A large entry (a 200,000-line `load`: 13 MB) goes to a file of its own,
- * written whole and synced before its row is (file_write_atomic), the row
- * naming it: one write of the text instead of SQLite's record and log
- * frames, its later copy into the database by the checkpoint, and the
- * commit's DELETE reading every overflow page back (docs/benchmarks.md,
- * fifteenth round).  A crash before the row is written leaves a file no
- * row names, removed at the next start (db_orphans), as is one
- * left by a crash between a commit and the unlink of its files.
+ * written whole and synced before its row is, the row naming it: one
+ * write of the text instead of SQLite's record and log frames, its later
+ * copy into the database by the checkpoint, and the commit's DELETE
+ * reading every overflow page back (docs/benchmarks.md, fifteenth round).
+ * The file is written under a temporary name (db_journal_file_tmpl; a
+ * load writes it in a thread while it parses, mgd/load_journal.c), then
+ * renamed to its row's name and the row inserted.  A crash before the row
+ * is written leaves a file no row names, removed at the next start
+ * (db_orphans), as is one left by a crash between a commit and the
+ * unlink of its files.
  */
-static int
-db_journal_add_file(
-    struct db *db, const char *kind, const char *level, const char *text)
+int
+db_journal_file_tmpl(struct db *db, char *out, size_t size)
 {
-	struct sb name, path, k, err;
+	/* (db_file_path of db_file_prefix's name: the store's path, then) */
+	int n = snprintf(
+	    out, size, "%s" DB_JOURNAL_FILE_INFIX "tmpXXXXXX", db->path);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int
+db_journal_add_file(
+    struct db *db, const char *kind, const char *level, const char *tmp)
+{
+	struct sb name, path, k;
 	int64_t id =
 	    db_int(db, "SELECT coalesce(max(id), 0) + 1 FROM journal", 0, 1);
 	sqlite3_stmt *st = NULL;
@@ -207,16 +220,17 @@ db_journal_add_file(
 	sb_init(&name);
 	sb_init(&path);
 	sb_init(&k);
-	sb_init(&err);
 	db_file_prefix(db, DB_JOURNAL_FILE_INFIX, &name);
 	sb_printf(&name, "%lld", (long long)id);
 	db_file_path(db, sb_str(&name), &path);
 	sb_printf(&k, "%s%s", kind, DB_JOURNAL_FILE_TAG);
-	if (file_write_atomic(sb_str(&path), text, strlen(text), 0600, &err) ==
-	    -1) {
-		log_err("db: journal file: %s", sb_str(&err));
+	if (rename(tmp, sb_str(&path)) == -1) {
+		log_err(
+		    "db: journal file: cannot rename to %s: %m", sb_str(&path));
+		unlink(tmp);
 		goto done;
 	}
+	file_fsync_dir(sb_str(&path));
 	st = db_prep(db,
 	    "INSERT INTO journal(id, kind, level, text) VALUES (?, ?, ?, ?)");
 	if (st == NULL)
@@ -235,6 +249,26 @@ done:
 	sb_free(&name);
 	sb_free(&path);
 	sb_free(&k);
+	return rc;
+}
+
+/* A large entry's file written here, on the loop (db_journal_add). */
+static int
+db_journal_add_text_file(
+    struct db *db, const char *kind, const char *level, const char *text)
+{
+	char tmp[PATH_MAX];
+	struct sb err;
+	int rc = -1;
+
+	sb_init(&err);
+	if (db_journal_file_tmpl(db, tmp, sizeof(tmp)) == -1)
+		log_err("db: journal file: the store's path is too long");
+	else if (file_write_new(
+		     tmp, db->path, text, strlen(text), 0600, &err) == -1)
+		log_err("db: journal file: %s", sb_str(&err));
+	else
+		rc = db_journal_add_file(db, kind, level, tmp);
 	sb_free(&err);
 	return rc;
 }
@@ -264,7 +298,7 @@ db_journal_add(
 	int rc = -1;
 
 	if (strlen(text) >= DB_JOURNAL_FILE_MIN)
-		return db_journal_add_file(db, kind, level, text);
+		return db_journal_add_text_file(db, kind, level, text);
 	if (db_journal_sync(db, false) == -1)
 		return -1;
 	st = db_prep(

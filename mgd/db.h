@@ -40,9 +40,25 @@ void db_close(struct db *db);
  */
 int db_checkpoint(struct db *db);
 
+/* A journal entry's text from this size on is a file of its own beside
+ * the database, the row naming it (db_journal_add). */
+#define DB_JOURNAL_FILE_MIN (1024 * 1024)
+
 /* Appends one candidate edit (edit level words and the command line). */
 int db_journal_add(
     struct db *db, const char *kind, const char *level, const char *text);
+/*
+ * A journal entry's file in two steps, for a caller that writes the text
+ * itself (a load, in a thread while it parses: mgd/load_journal.c).  The
+ * template of its temporary name (into out, no heap: -1 when it does not
+ * fit), for file_write_new: a file of that name no row names is removed at
+ * mgd's next start.
+ */
+int db_journal_file_tmpl(struct db *db, char *out, size_t size);
+/* Then the entry: tmp (written and synced) renamed to its row's name and
+ * the row appended.  0, or -1 (logged) with tmp removed. */
+int db_journal_add_file(
+    struct db *db, const char *kind, const char *level, const char *tmp);
 /* Drops the journal (the candidate is the committed configuration again). */
 int db_journal_clear(struct db *db);
 /* Calls fn for each journal entry in order; stops at the first -1. */

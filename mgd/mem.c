@@ -8,6 +8,7 @@
  * thirtieth rounds).
  */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -105,6 +106,31 @@ mem_heap_trees(void)
 	arena_chunks_from_heap(true);
 }
 
+static void *
+mem_thread_noop(void *arg)
+{
+	return arg;
+}
+
+/*
+ * A thread started and joined at once, before any large block: glibc
+ * keeps its stack for the next thread, with the stack's thread-local
+ * block table (a small heap block, calloc'ed with a new stack).  The
+ * first thread otherwise takes that block where it is started: a load's
+ * journal thread (mgd/load_journal.c) put it just after the load's 17.5
+ * MB text, which, freed, then could not join the blocks freed beside it,
+ * and the commit's store took 8 fresh 2 MB pages for its record of the
+ * delta (docs/benchmarks.md, forty-seventh round).
+ */
+static void
+mem_thread_stack(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, mem_thread_noop, NULL) == 0)
+		pthread_join(t, NULL);
+}
+
 void
 mem_setup(char **argv)
 {
@@ -121,4 +147,5 @@ mem_setup(char **argv)
 	mallopt(M_MMAP_THRESHOLD, (int)(2 * MSG_MAX_BODY));
 	mallopt(M_TRIM_THRESHOLD, (int)(2 * MSG_MAX_BODY));
 	mem_heap_trees();
+	mem_thread_stack();
 }

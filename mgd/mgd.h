@@ -206,6 +206,12 @@ void candidate_copy_drop(struct mgd *m);
 void candidate_set(struct mgd *m, struct conf *n);
 bool candidate_is_changed(struct mgd *m, struct session *s);
 int candidate_journal(struct session *s, const char *kind, const char *text);
+/* The same for a load's text in the shared candidate, whose file lj is
+ * writing (mgd/load_journal.h; not started: candidate_journal).  lj is
+ * done with. */
+struct load_journal;
+int candidate_journal_load(
+    struct session *s, const char *text, struct load_journal *lj);
 int candidate_load_from_db(struct mgd *m);
 void candidate_discard(struct session *s);
 /* The configuration the daemons run: generation 0, expanded. Borrowed. */

@@ -220,6 +220,130 @@ sc_confirmed_restart() {
 }
 
 # Edits survive kill -9 of mgd: the candidate as of the last acknowledged edit.
+# A large load's journal file is written while the load parses
+# (mgd/load_journal.c): a load with a bad line leaves no entry and no
+# file; a good one is back after a kill -9 right after its reply; a text
+# that names a secret leaf is journalled after the parse, in $9$ form.
+sc_journal_thread() {
+	t_start
+	d=$T_DIR/state
+	printf 'configure\nset system host-name base\ncommit\n' | t_cli >/dev/null
+	i=0
+	while [ $i -lt 30000 ]; do
+		echo "set security ike proposal JT$i lifetime-seconds 600"
+		i=$((i + 1))
+	done > "$T_DIR/big.set"
+	[ "$(wc -c < "$T_DIR/big.set")" -gt 1048576 ] || t_fail "big.set under 1 MB"
+	{ head -n 29990 "$T_DIR/big.set"
+	  echo "set security ike proposal JTX lifetime-seconds nine"
+	  tail -n 10 "$T_DIR/big.set"; } > "$T_DIR/bad.set"
+	jfiles() { ls -a "$d" | grep -c '^config\.db\.load\.' || :; }
+	jrows() {
+		python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute(
+    "SELECT count(*) FROM journal").fetchone()[0])' "$d/config.db"
+	}
+	written='journal file of'
+	t_cli -c "configure; load set $T_DIR/bad.set" > "$T_DIR/a.out" 2>&1
+	expect_has "bad load refused" "$T_DIR/a.out" "nothing was loaded"
+	expect_has "bad line named" "$T_DIR/a.out" "bad.set:29991:"
+	expect_eq "no file for a bad load" 0 "$(jfiles)"
+	expect_eq "no entry for a bad load" 0 "$(jrows)"
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show | compare' > "$T_DIR/b.out" 2>&1
+	expect_hasnt "candidate unchanged" "$T_DIR/b.out" "JT"
+	expect_eq "nothing after the restart" 0 "$(jfiles)"
+	# a good one: its file is written while it parses, and it is back
+	# after a kill -9 that comes right after the reply
+	t_cli -c "configure; load set $T_DIR/big.set" > "$T_DIR/c.out" 2>&1
+	expect_has "loaded" "$T_DIR/c.out" "load complete"
+	t_stop KILL
+	expect_has "written while it parsed" "$d/mgd.log" \
+	    "$written $(wc -c < "$T_DIR/big.set") bytes written while the load parsed"
+	expect_eq "one file" 1 "$(jfiles)"
+	t_start
+	expect_eq "one entry" 1 "$(jrows)"
+	t_cli -c 'configure; show | display set' > "$T_DIR/d.out" 2>&1
+	expect_eq "the load is back" 30000 \
+	    "$(grep -c '^set security ike proposal JT[0-9]* lifetime-seconds 600$' "$T_DIR/d.out")"
+	expect_has "the committed kept" "$T_DIR/d.out" "set system host-name base"
+	t_cli -c "configure; save $T_DIR/big.conf" > /dev/null 2>&1
+	[ "$(wc -c < "$T_DIR/big.conf")" -gt 1048576 ] || t_fail "big.conf under 1 MB"
+	# a file a crash left before its row was written goes at start
+	t_stop KILL
+	echo partial > "$d/config.db.load.tmpAbC123"
+	t_start
+	[ ! -e "$d/config.db.load.tmpAbC123" ] || t_fail "temporary file kept"
+	expect_eq "the entry's file kept" 1 "$(jfiles)"
+	printf 'configure\nrollback\ncommit\n' | t_cli > /dev/null 2>&1
+	expect_eq "a commit drops the file" 0 "$(jfiles)"
+	# a secret leaf named (abbreviated) anywhere: nothing written before
+	# the parse, and the store holds the secret in $9$ form alone
+	k=jtSecret$$Marker
+	{ cat "$T_DIR/big.set"
+	  echo "set security ike policy PJ pre-shared-key asc $k"; } > "$T_DIR/s.set"
+	t_cli -c "configure; load set $T_DIR/s.set" > "$T_DIR/e.out" 2>&1
+	expect_has "secret loaded" "$T_DIR/e.out" "load complete"
+	expect_has "not written early" "$d/mgd.log" "the text names a secret leaf"
+	expect_eq "typed secret in the state dir" 0 \
+	    "$(cat "$d"/config.db* | strings | grep -c -- "$k" || :)"
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show security ike policy PJ | display set' \
+	    > "$T_DIR/f.out" 2>&1
+	expect_has "secret back" "$T_DIR/f.out" 'pre-shared-key ascii-text "$9$'
+	# the same text with the secret in $9$ form: unchanged by the parse,
+	# journalled after it
+	{ cat "$T_DIR/big.set"; grep '^set security ike policy PJ' "$T_DIR/f.out"; } \
+	    > "$T_DIR/s9.set"
+	# a large curly text (load merge): its set form is journalled
+	t_cli -c "configure; load set $T_DIR/s9.set" > "$T_DIR/h.out" 2>&1
+	expect_has "\$9\$ loaded" "$T_DIR/h.out" "load complete"
+	sed 's/ 600;/ 900;/' "$T_DIR/big.conf" > "$T_DIR/big9.conf"
+	t_cli -c "configure; load merge $T_DIR/big9.conf" > "$T_DIR/i.out" 2>&1
+	expect_has "merge loaded" "$T_DIR/i.out" "load complete"
+	expect_eq "both written early" 2 "$(grep -c "$written" "$d/mgd.log")"
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show security ike | display set' > "$T_DIR/j.out" 2>&1
+	expect_has "\$9\$ back" "$T_DIR/j.out" "$(grep '^set security ike policy PJ' "$T_DIR/f.out")"
+	expect_eq "the merge back" 30000 \
+	    "$(grep -c '^set security ike proposal JT[0-9]* lifetime-seconds 900$' "$T_DIR/j.out")"
+	printf 'configure\nrollback\ncommit\n' | t_cli > /dev/null 2>&1
+	# relative to the edit level: the entry names the level; an override
+	# journals the whole tree, written on the loop
+	sed 's/^set security ike /set /; s/ 600$/ 1200/' "$T_DIR/big.set" > "$T_DIR/rel.set"
+	printf 'configure\nedit security ike\nload set %s relative\n' \
+	    "$T_DIR/rel.set" | t_cli --echo > "$T_DIR/k.out" 2>&1
+	expect_has "relative loaded" "$T_DIR/k.out" "load complete"
+	expect_eq "relative written early" 3 "$(grep -c "$written" "$d/mgd.log")"
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show security ike | display set' > "$T_DIR/n.out" 2>&1
+	expect_eq "relative replayed at its level" 30000 \
+	    "$(grep -c '^set security ike proposal JT[0-9]* lifetime-seconds 1200$' "$T_DIR/n.out")"
+	t_cli -c "configure; load override $T_DIR/big.conf" > "$T_DIR/l.out" 2>&1
+	expect_has "override loaded" "$T_DIR/l.out" "load complete"
+	expect_eq "override on the loop" 3 "$(grep -c "$written" "$d/mgd.log")"
+	t_cli -c "configure; load set $T_DIR/rel.set relative" > /dev/null 2>&1
+	expect_eq "relative at the top: refused, nothing written" 3 \
+	    "$(grep -c "$written" "$d/mgd.log")"
+	expect_eq "no temporary file" 0 "$(ls -a "$d" | grep -c '^config\.db\.load\.tmp' || :)"
+	t_stop KILL
+	t_start
+	t_cli -c 'configure; show security ike | display set' > "$T_DIR/m.out" 2>&1
+	expect_eq "override last" 30000 \
+	    "$(grep -c '^set security ike proposal JT[0-9]* lifetime-seconds 600$' "$T_DIR/m.out")"
+	expect_hasnt "override replaced the relative load" "$T_DIR/m.out" "lifetime-seconds 1200"
+	printf 'configure\nrollback\ncommit\n' | t_cli > /dev/null 2>&1
+	# a private candidate's load is journalled in memory: no file
+	printf 'configure private\nload set %s\nshow security ike proposal JT7\n' \
+	    "$T_DIR/big.set" | t_cli --echo > "$T_DIR/g.out" 2>&1
+	expect_has "private load" "$T_DIR/g.out" "lifetime-seconds 600;"
+	expect_eq "no file for a private load" 0 "$(jfiles)"
+}
+
 sc_kill9_edits() {
 	t_start
 	t_cli > /dev/null 2>&1 <<-EOS
@@ -1128,6 +1252,7 @@ private) sc_private ;;
 confirmed) sc_confirmed ;;
 confirmed-restart) sc_confirmed_restart ;;
 kill9-edits) sc_kill9_edits ;;
+journal-thread) sc_journal_thread ;;
 secret-journal) sc_secret_journal ;;
 load-bad-lines) sc_load_bad_lines ;;
 load-in-place) sc_load_in_place ;;

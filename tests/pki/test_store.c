@@ -464,6 +464,20 @@ START_TEST(test_file_limits)
 	    file_write_atomic(t_path("f"), "two", 3, 0600, &err), 0);
 	ck_assert_int_eq(t_mode(t_path("f")), 0600);
 	ck_assert_int_eq(t_count(t_dir), 3); /* pki, big, f: no temp */
+	/* Its first half alone: a file under the template's name, filled in
+	 * place, with the mode; in a missing directory, an error and none. */
+	char tmpl[512];
+	snprintf(tmpl, sizeof(tmpl), "%s", t_path("n.XXXXXX"));
+	ck_assert_int_eq(file_write_new(tmpl, "n", "new", 3, 0600, &err), 0);
+	ck_assert_ptr_null(strstr(tmpl, "XXXXXX"));
+	ck_assert_int_eq(t_mode(tmpl), 0600);
+	ck_assert_int_eq(t_count(t_dir), 4);
+	snprintf(tmpl, sizeof(tmpl), "%s", t_path("nodir/n.XXXXXX"));
+	sb_reset(&err);
+	ck_assert_int_eq(file_write_new(tmpl, "n", "new", 3, 0600, &err), -1);
+	ck_assert_str_eq(sb_str(&err),
+	    "error: cannot create a file next to n: No such file or directory");
+	ck_assert_int_eq(t_count(t_dir), 4);
 	free(big);
 	sb_free(&err);
 }
