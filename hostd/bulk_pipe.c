@@ -15,7 +15,7 @@
  *     chains (neither changes until bulk_pipe_end has joined it: hostd's
  *     thread is in bulk_load until then), fills the buffer of the
  *     transaction it builds and p->text; it does not log, touch libevent
- *     or open a socket;
+ *     or open a socket, and takes no signal but those of its faults;
  *   - hostd's thread (bulk_pipe_end) sends each transaction built, in the
  *     order built, reads its ack and hands the buffer back;
  *   - p->mu guards built, sent, done and stop: a buffer is the builder's
@@ -31,6 +31,7 @@
  * what was built and not sent is dropped.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,10 @@
 #define BULK_CHUNK (1 << 20) /* bytes of rules a transaction, about */
 #define BULK_RULE_MAX 4096   /* room for one rule (bulk_rule.c: 16 exprs) */
 #define BULK_PIPE_BUFS 3     /* transactions in memory at once */
+
+/* signals of a fault, which the thread that faults must take */
+static const int bulk_pipe_faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+	SIGABRT };
 
 struct bulk_buf {
 	char *buf;
@@ -238,6 +243,7 @@ bulk_pipe_start(const struct nftm *m, const char *table, const json_t *chains,
 	const char *chunk = getenv("QSAFE_HOSTD_BULK_CHUNK");
 	const char *refuse = getenv("QSAFE_HOSTD_BULK_REFUSE");
 	struct bulk_pipe *p = xcalloc(1, sizeof(*p));
+	sigset_t mask, old;
 	int rc;
 
 	p->m = m;
@@ -259,7 +265,15 @@ bulk_pipe_start(const struct nftm *m, const char *table, const json_t *chains,
 	sb_init(&p->text);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	if ((rc = pthread_create(&p->thread, NULL, bulk_pipe_build, p)) != 0) {
+	/* hostd's thread takes the signals (libevent's SIGTERM handler among
+	 * them); the builder only those of its own faults */
+	sigfillset(&mask);
+	for (size_t i = 0; i < sizeof(bulk_pipe_faults) / sizeof(int); i++)
+		sigdelset(&mask, bulk_pipe_faults[i]);
+	pthread_sigmask(SIG_SETMASK, &mask, &old);
+	rc = pthread_create(&p->thread, NULL, bulk_pipe_build, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		sb_printf(err, "the builder of rules: %s", strerror(rc));
 		for (int i = 0; i < BULK_PIPE_BUFS; i++)
 			free(p->bufs[i].buf);
