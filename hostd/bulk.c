@@ -466,12 +466,12 @@ bulk_load(struct hostd *h, const char *table, const struct nftm *m,
 	if ((b.n == 0 && b.nrule == 0) || strstr(text, "\ntable inet ") == NULL)
 		goto done; /* nothing large: the text as it is */
 	rc = -1;
+	bulk_text(text, &b, &bare);
+	t[1] = clock_thread_cpu_ms();
 	/* the rules' building begins beside the dormant text's load */
 	if (b.nrule > 0 &&
 	    (pipe = bulk_pipe_start(m, table, b.chains, err)) == NULL)
 		goto done;
-	bulk_text(text, &b, &bare);
-	t[1] = clock_thread_cpu_ms();
 	if (policy_load(h, sb_str(&bare), false, err) == -1)
 		goto done;
 	made = true;
