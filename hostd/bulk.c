@@ -26,10 +26,12 @@
  * when there are BULK_RULES of them or more (40,000 policies in 1,250
  * bucket chains: libnftables spent most of hostd's load parsing them): the
  * dormant text declares those chains empty, and between steps 1 and 2
- * their rules, built by bulk_rule.c, go in transactions of about
- * BULK_CHUNK bytes that leave the table dormant (bulk_rules).  A chain
- * with a rule of a form bulk_rule.c does not build has its rules loaded
- * as text (`add rule`) after them.
+ * their rules, built by bulk_rule.c, go in transactions of about 1 MB
+ * that leave the table dormant (bulk_pipe.c: a thread builds the next
+ * while hostd's thread sends one, the first beside the load of step 1).
+ * A chain with a rule of a form bulk_rule.c does not build has its rules
+ * loaded as text (`add rule`) after them.  A load that fails after step
+ * 1 deletes the table (bulk_unload): none is left half loaded.
  *
  * Also a swap's next table, under the other name (ruleset.c: ruleset_swap),
  * left dormant for the wake that deletes the table in force.
@@ -53,19 +55,18 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
+#include "hostd/bulk_int.h"
 #include "hostd/hostd.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
-#define BULK_MIN 1024	     /* elements from which a set goes by libnftnl */
-#define BULK_ELEM 128	     /* batch bytes an element takes at most */
-#define BULK_MSG 131072	     /* room for one message (its nest: < 64 KiB) */
-#define BULK_KEY 16	     /* IFNAMSIZ: the length of an ifname key */
-#define BULK_RULES 256	     /* rules from which chains go by libnftnl */
-#define BULK_CHUNK (1 << 20) /* bytes of rules a transaction, about */
-#define BULK_RULE_MAX 4096   /* room for one rule (bulk_rule.c: 16 exprs) */
-#define BULK_NEST 65000	     /* a message of elements: its nest's length */
-#define BULK_CHAIN 64	     /* a jump's chain name: hostd's are shorter */
+#define BULK_MIN 1024	/* elements from which a set goes by libnftnl */
+#define BULK_ELEM 128	/* batch bytes an element takes at most */
+#define BULK_MSG 131072 /* room for one message (its nest: < 64 KiB) */
+#define BULK_KEY 16	/* IFNAMSIZ: the length of an ifname key */
+#define BULK_RULES 256	/* rules from which chains go by libnftnl */
+#define BULK_NEST 65000 /* a message of elements: its nest's length */
+#define BULK_CHAIN 64	/* a jump's chain name: hostd's are shorter */
 
 struct bulk {
 	json_t *sets; /* the sets that go by libnftnl: name -> is a map */
@@ -267,7 +268,7 @@ bulk_answer(struct mnl_socket *nl, struct sb *err)
 		rc = mnl_cb_run(
 		    buf, (size_t)n, 0, mnl_socket_get_portid(nl), NULL, NULL);
 		if (rc == MNL_CB_ERROR) {
-			sb_printf(err, "nftables refused the elements: %s",
+			sb_printf(err, "nftables refused a transaction: %s",
 			    strerror(errno));
 			return -1;
 		}
@@ -276,9 +277,7 @@ bulk_answer(struct mnl_socket *nl, struct sb *err)
 	}
 }
 
-/* The table's flags (0: awake) at at, the last message of a
- * transaction: its ack says the whole transaction went in.  Its length. */
-static size_t
+size_t
 bulk_table_msg(void *at, const char *table, uint32_t flags, uint32_t seq)
 {
 	struct nftnl_table *t;
@@ -332,8 +331,7 @@ bulk_batch(const struct nftm *m, const char *table, struct bulk *b, bool wake,
 	return 0;
 }
 
-/* Sends a batch of len bytes (one datagram: the kernel commits it whole). */
-static int
+int
 bulk_send(const void *buf, size_t len, struct sb *err)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
@@ -359,146 +357,9 @@ done:
 	return rc;
 }
 
-/*
- * The rules go in transactions of about BULK_CHUNK bytes, one buffer
- * reused, each ending with the table still dormant: a 40,000-rule table
- * in one datagram was a fresh 21 MB buffer, and on this VM the first
- * touch of fresh memory costs more than the bytes written into it.  The
- * dormant table filters nothing until the last transaction (bulk_batch)
- * wakes it, so the host sees one change as before; a failure leaves a
- * dormant table, which the text the apply then loads replaces.
- */
-struct bulk_chunk {
-	char *buf;
-	size_t cap, off, begin; /* begin: the length of the batch's start */
-	uint32_t seq;
-	size_t sent;	/* transactions sent */
-	size_t nrule;	/* rules in them */
-	size_t ntext;	/* chains whose rules went into text */
-	int64_t kernel; /* CPU ms in the sends (the kernel's commit) */
-};
-
-static void
-bulk_chunk_begin(struct bulk_chunk *c)
-{
-	c->off = c->begin = nftnl_batch_begin(c->buf, c->seq++)->nlmsg_len;
-}
-
-/* Sends the rules in the chunk as one transaction; a new one begins. */
-static int
-bulk_chunk_send(struct bulk_chunk *c, const char *table, struct sb *err)
-{
-	int64_t t0 = clock_cpu_ms();
-	int rc;
-
-	if (c->off == c->begin)
-		return 0;
-	c->off += bulk_table_msg(
-	    c->buf + c->off, table, NFT_TABLE_F_DORMANT, c->seq++);
-	c->off += nftnl_batch_end(c->buf + c->off, c->seq++)->nlmsg_len;
-	rc = bulk_send(c->buf, c->off, err);
-	c->sent++;
-	c->kernel += clock_cpu_ms() - t0;
-	bulk_chunk_begin(c);
-	return rc;
-}
-
-/*
- * The rules of chain name (its body, a rule a line) into the chunk, each
- * built once; when one is not a form bulk_rule.c builds, none of them:
- * they go into text as `add rule` lines instead.  A chain is not split
- * across transactions, so that it can be taken back.  0, or -1.
- */
-static int
-bulk_chain(struct bulk_chunk *c, const char *table, const char *name,
-    const char *body, struct sb *text, struct sb *err)
-{
-	size_t start = c->off, n = 0;
-	uint32_t seq = c->seq;
-	const char *l, *nl;
-	struct nftnl_rule *r;
-	struct nlmsghdr *nlh;
-
-	for (l = body; *l; l = nl + 1) {
-		nl = strchr(l, '\n');
-		/* room for a rule and the transaction's last two messages */
-		if (c->off + 2 * BULK_RULE_MAX > c->cap) {
-			if (start == c->begin) {
-				/* a chain larger than a transaction */
-				c->cap *= 2;
-				c->buf = xrealloc(c->buf, c->cap);
-				nl = l - 1; /* this rule again */
-				continue;
-			}
-			c->off = start;
-			c->seq = seq;
-			if (bulk_chunk_send(c, table, err) == -1)
-				return -1;
-			start = c->off;
-			seq = c->seq;
-			n = 0;
-			/* the chain again, from its first rule */
-			nl = body - 1;
-			continue;
-		}
-		if ((r = bulk_rule_new(table, name, l, (size_t)(nl - l))) ==
-		    NULL) {
-			c->off = start;
-			c->seq = seq;
-			for (l = body; *l; l = nl + 1) {
-				nl = strchr(l, '\n');
-				sb_printf(text, "add rule inet %s %s %.*s\n",
-				    table, name, (int)(nl - l), l);
-			}
-			c->ntext++;
-			return 0;
-		}
-		nlh = nftnl_nlmsg_build_hdr(c->buf + c->off, NFT_MSG_NEWRULE,
-		    NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND, c->seq++);
-		nftnl_rule_nlmsg_build_payload(nlh, r);
-		nftnl_rule_free(r);
-		c->off += nlh->nlmsg_len;
-		n++;
-	}
-	c->nrule += n;
-	return 0;
-}
-
-/*
- * The rules of the picked chains, by libnftnl in transactions, and the
- * text of the chains that cannot go so into text.  The chains with no
- * jump go first: the kernel validates, at each commit, what the base
- * chains reach, and it reaches the buckets through the chains that jump.
- */
-static int
-bulk_rules(const struct nftm *m, const char *table, const struct bulk *b,
-    struct bulk_chunk *c, struct sb *text, struct sb *err)
-{
-	const char *env = getenv("QSAFE_HOSTD_BULK_CHUNK"), *name;
-	json_t *v;
-
-	/* tests: smaller transactions, to have several of a few rules */
-	c->cap = env ? strtoul(env, NULL, 10) : 0;
-	if (c->cap < 4 * BULK_RULE_MAX)
-		c->cap = env ? 4 * BULK_RULE_MAX : BULK_CHUNK;
-	c->buf = xmalloc(c->cap);
-	c->seq = (uint32_t)time(NULL);
-	bulk_chunk_begin(c);
-	for (int jumps = 0; jumps < 2; jumps++)
-		json_object_foreach(b->chains, name, v)
-		{
-			const char *body = nftm_chain_body(m, name);
-			if ((strstr(body, "jump ") != NULL) != jumps)
-				continue;
-			if (bulk_chain(c, table, name, body, text, err) == -1)
-				return -1;
-		}
-	return bulk_chunk_send(c, table, err);
-}
-
-/* Table drop deleted, at at: its length. */
+/* Table drop deleted, at at (ack: the last message): its length. */
 static size_t
-bulk_drop_msg(void *at, const char *drop, uint32_t seq)
+bulk_drop_msg(void *at, const char *drop, bool ack, uint32_t seq)
 {
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
@@ -506,7 +367,8 @@ bulk_drop_msg(void *at, const char *drop, uint32_t seq)
 	if ((t = nftnl_table_alloc()) == NULL)
 		abort(); /* libnftnl: out of memory */
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, drop);
-	nlh = nftnl_nlmsg_build_hdr(at, NFT_MSG_DELTABLE, NFPROTO_INET, 0, seq);
+	nlh = nftnl_nlmsg_build_hdr(
+	    at, NFT_MSG_DELTABLE, NFPROTO_INET, ack ? NLM_F_ACK : 0, seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	return nlh->nlmsg_len;
@@ -533,7 +395,8 @@ bulk_wake(struct hostd *h, const char *table, const char *drop, struct sb *err)
 	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
 	if (drop != NULL) {
-		bulk_drop_msg(mnl_nlmsg_batch_current(batch), drop, seq++);
+		bulk_drop_msg(
+		    mnl_nlmsg_batch_current(batch), drop, false, seq++);
 		mnl_nlmsg_batch_next(batch);
 	}
 	bulk_table_msg(mnl_nlmsg_batch_current(batch), table, 0, seq++);
@@ -546,6 +409,29 @@ bulk_wake(struct hostd *h, const char *table, const char *drop, struct sb *err)
 	return rc;
 }
 
+/*
+ * What a failed load left of table deleted: the transactions that went
+ * in before the one refused (a table half loaded, dormant) are not left
+ * for the text load that follows, or for a commit never applied.
+ */
+static void
+bulk_unload(const char *table)
+{
+	char buf[1024];
+	uint32_t seq = (uint32_t)time(NULL);
+	size_t len;
+	struct sb err;
+
+	sb_init(&err);
+	len = nftnl_batch_begin(buf, seq++)->nlmsg_len;
+	len += bulk_drop_msg(buf + len, table, true, seq++);
+	len += nftnl_batch_end(buf + len, seq++)->nlmsg_len;
+	if (bulk_send(buf, len, &err) == -1)
+		log_warn("table inet %s, half loaded, not deleted: %s", table,
+		    sb_str(&err));
+	sb_free(&err);
+}
+
 int
 bulk_load(struct hostd *h, const char *table, const struct nftm *m,
     const char *text, const json_t *carry, bool wake, struct sb *err)
@@ -556,16 +442,19 @@ bulk_load(struct hostd *h, const char *table, const struct nftm *m,
 		.chains = json_object(),
 		.carry = carry,
 	};
-	struct bulk_chunk c = { 0 };
+	struct bulk_pipe *pipe = NULL;
+	struct bulk_pipe_stats st = { 0 };
 	struct mnl_nlmsg_batch *batch = NULL;
 	struct sb bare, rest;
 	char *buf = NULL;
 	size_t cap;
 	int rc = 1;
-	/* CPU ms: start, text, loaded, rules, their text, batch, sent */
-	int64_t t[7];
+	bool made = false; /* the table is in the kernel, dormant */
+	/* CPU ms of hostd's thread: start, text, loaded, rules, their text,
+	 * batch, sent; wall ms of the rules */
+	int64_t t[7], wall;
 
-	t[0] = clock_cpu_ms();
+	t[0] = clock_thread_cpu_ms();
 	sb_init(&bare);
 	sb_init(&rest);
 	nftm_each_set(m, bulk_pick, &b);
@@ -578,44 +467,61 @@ bulk_load(struct hostd *h, const char *table, const struct nftm *m,
 		goto done; /* nothing large: the text as it is */
 	rc = -1;
 	bulk_text(text, &b, &bare);
-	t[1] = clock_cpu_ms();
+	t[1] = clock_thread_cpu_ms();
+	/* the rules' building begins beside the dormant text's load */
+	if (b.nrule > 0 &&
+	    (pipe = bulk_pipe_start(m, table, b.chains, err)) == NULL)
+		goto done;
 	if (policy_load(h, sb_str(&bare), false, err) == -1)
 		goto done;
-	t[2] = clock_cpu_ms();
-	if (b.nrule > 0 && bulk_rules(m, table, &b, &c, &rest, err) == -1)
-		goto done;
-	t[3] = clock_cpu_ms();
+	made = true;
+	t[2] = clock_thread_cpu_ms();
+	wall = clock_mono_ms();
+	if (pipe != NULL) {
+		int r = bulk_pipe_end(pipe, true, &rest, &st, err);
+		pipe = NULL;
+		if (r == -1)
+			goto done;
+	}
+	wall = clock_mono_ms() - wall;
+	t[3] = clock_thread_cpu_ms();
 	if (rest.len > 0 && policy_load(h, sb_str(&rest), false, err) == -1)
 		goto done;
-	t[4] = clock_cpu_ms();
+	t[4] = clock_thread_cpu_ms();
 	cap = b.n * BULK_ELEM + 4 * BULK_MSG;
 	buf = xmalloc(cap);
 	if ((batch = mnl_nlmsg_batch_start(buf, cap)) == NULL ||
 	    bulk_batch(m, table, &b, wake, batch, cap, err) == -1)
 		goto done;
-	t[5] = clock_cpu_ms();
+	t[5] = clock_thread_cpu_ms();
 	if (bulk_send(mnl_nlmsg_batch_head(batch), mnl_nlmsg_batch_size(batch),
 		err) == -1)
 		goto done;
-	t[6] = clock_cpu_ms();
+	t[6] = clock_thread_cpu_ms();
 	log_info("nftables: %zu elements of %zu large sets and %zu rules of"
 		 " %zu chains loaded by libnftnl (%zu transactions, the last"
-		 " %zu bytes; %zu chains' rules as text)%s, ms of CPU: dormant"
-		 " text %lld, its load %lld, rules %lld (of it their commits"
-		 " %lld), rules as text %lld, elements %lld, their commit %lld",
-	    b.n, json_object_size(b.sets), c.nrule,
-	    json_object_size(b.chains) - c.ntext, c.sent + 1,
-	    mnl_nlmsg_batch_size(batch), c.ntext,
+		 " %zu bytes; %zu chains' rules as text)%s, ms of hostd's"
+		 " thread's CPU: dormant text %lld, its load %lld, rules %lld"
+		 " (of it their commits %lld; in %lld ms, of which %lld waiting"
+		 " for the builder, whose thread built them in %lld ms of CPU),"
+		 " rules as text %lld, elements %lld, their commit %lld",
+	    b.n, json_object_size(b.sets), st.nrule,
+	    json_object_size(b.chains) - st.ntext, st.sent + 1,
+	    mnl_nlmsg_batch_size(batch), st.ntext,
 	    wake ? "" : ", the table dormant", (long long)(t[1] - t[0]),
 	    (long long)(t[2] - t[1]), (long long)(t[3] - t[2]),
-	    (long long)c.kernel, (long long)(t[4] - t[3]),
+	    (long long)st.kernel, (long long)wall, (long long)st.waited,
+	    (long long)st.built, (long long)(t[4] - t[3]),
 	    (long long)(t[5] - t[4]), (long long)(t[6] - t[5]));
 	rc = 0;
 done:
+	if (pipe != NULL) /* the dormant text failed: the rules are not sent */
+		bulk_pipe_end(pipe, false, &rest, &st, err);
+	if (rc == -1 && made)
+		bulk_unload(table);
 	if (batch != NULL)
 		mnl_nlmsg_batch_stop(batch);
 	free(buf);
-	free(c.buf);
 	json_decref(b.sets);
 	json_decref(b.chains);
 	sb_free(&bare);

@@ -213,8 +213,8 @@ void pending_apply(
  * libnftables; the table is woken in the last transaction, or (!wake)
  * left dormant, filtering nothing, for bulk_wake.  carry (or NULL): the
  * counts text starts from (nftm_text): their chains go as text.  0 loaded; 1
- * nothing large (load text as it is); -1 failed (err says why; a dormant table
- * may be left: loading text replaces it).
+ * nothing large (load text as it is); -1 failed (err says why; the table it
+ * made is deleted again).
  */
 int bulk_load(struct hostd *h, const char *table, const struct nftm *m,
     const char *text, const json_t *carry, bool wake, struct sb *err);

@@ -10,5 +10,7 @@
 int64_t clock_mono_ms(void);
 /* The CPU time this process used (user + system), for logs of costs. */
 int64_t clock_cpu_ms(void);
+/* The CPU time the calling thread used: a cost of one thread of several. */
+int64_t clock_thread_cpu_ms(void);
 
 #endif
