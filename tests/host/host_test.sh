@@ -53,8 +53,6 @@ golden() {
 }
 
 ping_lr() { ip netns exec $L ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1; }
-# the appliance's table: the first line of the ruleset hostd loaded
-table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
 # the drops counted on the named counter (zd_<zone>, id_<device>) that
 # ends the host-inbound chain device $1 jumps to from the map zone_in
 counter() {

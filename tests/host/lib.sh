@@ -100,13 +100,51 @@ host_mgd_start() {
 
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
-# nft_file_is_table NAME: whether hostd.nft, loaded in namespace $X, is
-# table NAME in force in $A; the caller's `ruleset NAME [NS]` prints a
-# table's rules in the form it compares.
+# ruleset TABLE [NS [counts]]: table inet TABLE of namespace NS (default
+# $A) as sorted lines, the form two tables are compared in: objects without
+# table name, handles or counts of their own, set elements sorted, rules
+# numbered in their chain's order; the counts of rules' counters zeroed too
+# unless the third argument is "counts".
+ruleset() {
+	ip netns exec "${2:-$A}" nft -j list table inet "$1" |
+		KEEP_COUNTS="${3:-}" python3 -c '
+import json, os, re, sys
+keep = os.environ["KEEP_COUNTS"] == "counts"
+out, pos = [], {}
+for o in json.load(sys.stdin)["nftables"]:
+    for k, v in o.items():
+        if k in ("metainfo", "table"):
+            continue
+        v = dict(v)
+        for x in ("handle", "packets", "bytes", "table"):
+            v.pop(x, None)
+        if "elem" in v:
+            v["elem"] = sorted(json.dumps(e, sort_keys=True) for e in v["elem"])
+        if k == "rule":
+            pos[v["chain"]] = pos.get(v["chain"], 0) + 1
+            v["pos"] = pos[v["chain"]]
+        line = json.dumps([k, v], sort_keys=True)
+        if not keep:
+            line = re.sub(r"\"(packets|bytes)\": [0-9]+", r"\"\1\": 0", line)
+        out.append(line)
+print("\n".join(sorted(out)))'
+}
+
+# the table hostd loaded last: the first line of its hostd.nft
+table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
+
+# this appliance's filtering tables in $A (not the tracking one), one a line
+tables() {
+	ip netns exec $A nft list tables | awk '$3 ~ /^qsafe_/ && $3 !~ /_ct$/ {print $3}'
+}
+
+# nft_file_is_table NAME [counts]: whether hostd.nft, loaded in namespace
+# $X, is table NAME in force in $A (the rules' counts compared too with
+# "counts").
 nft_file_is_table() {
 	ip netns exec $X nft delete table inet "$1" 2>/dev/null
 	ip netns exec $X nft -f "$D/hostd.nft" 2>/dev/null &&
-		ruleset "$1" >"$D/in_force.rules" &&
-		ruleset "$1" $X >"$D/file.rules" &&
+		ruleset "$1" $A "${2:-}" >"$D/in_force.rules" &&
+		ruleset "$1" $X "${2:-}" >"$D/file.rules" &&
 		cmp -s "$D/in_force.rules" "$D/file.rules"
 }

@@ -73,33 +73,7 @@ mgd_start() {
 	t_poll 10 test -S "$D/mgd.sock"
 }
 
-table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
-
-# The table as sorted lines: objects without handles or counts, set
-# elements sorted, rules numbered in their chain's order.
-ruleset() {
-	ip netns exec "${2:-$A}" nft -j list table inet "$1" | python3 -c '
-import json, sys
-out, pos = [], {}
-for o in json.load(sys.stdin)["nftables"]:
-    for k, v in o.items():
-        if k in ("metainfo", "table"):
-            continue
-        v = dict(v)
-        for x in ("handle", "packets", "bytes"):
-            v.pop(x, None)
-        if "elem" in v:
-            v["elem"] = sorted(json.dumps(e, sort_keys=True) for e in v["elem"])
-        if k == "rule":
-            pos[v["chain"]] = pos.get(v["chain"], 0) + 1
-            v["pos"] = pos[v["chain"]]
-        out.append(json.dumps([k, v], sort_keys=True))
-print("\n".join(sorted(out)))'
-}
-
 patched() { grep -c "VERIFY: patched ruleset model is the whole model" "$D/hostd.log"; }
-
-
 
 # fresh_matches WHAT RULES: stops the appliance (its table must go with it),
 # starts it again, and checks that the table the fresh hostd loads whole is
@@ -113,7 +87,7 @@ fresh_matches() {
 	t_poll 60 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
 		bad "the fresh hostd loaded no table"
 	t_poll 10 test -n "$(table)"
-	ruleset "$t" >"$D/fresh.rules"
+	ruleset "$t" "$A" counts >"$D/fresh.rules"
 	[ -s "$D/fresh.rules" ] && cmp -s "$2" "$D/fresh.rules" &&
 		ok "after $1 the table is the one a fresh hostd loads ($(wc -l <"$D/fresh.rules") objects)" ||
 		{ bad "after $1 patched and fresh tables differ"; diff "$2" "$D/fresh.rules" | head -20; }
@@ -151,7 +125,7 @@ grep -q "commit complete" "$D/out0" && t_poll 10 test -n "$(table)" &&
 	ok "the first configuration committed, table $(table)" ||
 	{ bad "the first configuration"; cat "$D/out0"; exit 1; }
 # after a table loaded whole hostd.nft is the text hostd loaded
-nft_file_is_table "$(table)" &&
+nft_file_is_table "$(table)" counts &&
 	ok "hostd.nft after the first load is the table in force" ||
 	{ bad "hostd.nft after the first load"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
@@ -275,9 +249,9 @@ grep -q "differs from the model built whole" "$D/hostd.log" &&
 grep -q "NOT ENFORCED" "$D/hostd.log" &&
 	bad "a patch's transaction failed in the kernel"
 t=$(table)
-ruleset "$t" >"$D/patched.rules"
+ruleset "$t" "$A" counts >"$D/patched.rules"
 # rewritten after each patch's reply, when hostd is idle
-t_poll 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" counts &&
 	ok "hostd.nft after the patches is the table in force" ||
 	{ bad "hostd.nft after the patches"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
@@ -392,7 +366,7 @@ t_poll 20 grep -q "nftables ruleset loaded" "$D/hostd.log" ||
 grep -q "loaded by libnftnl" "$D/hostd.log" &&
 	ok "the large sets' elements went by libnftnl: $(grep -o '[0-9]* elements of [0-9]* large sets' "$D/hostd.log")" ||
 	bad "the large sets went as text: $(grep 'as text' "$D/hostd.log")"
-t_poll 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" counts &&
 	ok "1,100 zone interfaces: the table loaded in bulk is the one hostd.nft describes" ||
 	{ bad "the table loaded in bulk differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 ip netns exec $X nft delete table inet "$t" 2>/dev/null
@@ -445,7 +419,7 @@ grep -q "commit complete" "$D/out8h" || { bad "commit of the 2,049th zone interf
 	ok "the 2,049th zone interface: zone_in grown to 8,192, the interface in it" ||
 	bad "the 2,049th zone interface: zone_in of size '$(zsize)' with $(zcount) elements"
 grep -q "NOT ENFORCED" "$D/hostd.log" && bad "a ruleset not enforced: $(grep "NOT ENFORCED" "$D/hostd.log" | tail -1)"
-t_poll 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" counts &&
 	ok "the grown table is the one hostd.nft describes" ||
 	{ bad "the grown table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 t_poll 5 ping_x 10.55.5.1 && ok "grown table: ping in on ge-0-1-0.5 (zone z1, ping)" ||
@@ -466,7 +440,7 @@ grep -q "commit complete" "$D/out8i" || { bad "commit back to 1,101 zone interfa
 [ "$(zsize)" = 4096 ] && [ "$(zcount)" = 1101 ] &&
 	ok "back to 1,101 zone interfaces: zone_in of size 4,096" ||
 	bad "back to 1,101 zone interfaces: zone_in of size '$(zsize)' with $(zcount) elements"
-t_poll 10 nft_file_is_table "$t" ||
+t_poll 10 nft_file_is_table "$t" counts ||
 	{ bad "the table back to 1,101 interfaces differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 # past the declared size in one commit: 1,101 + 3,000 interfaces in a
 # zone_in of 4,096 (the kernel refuses the 4,097th element of a set of
@@ -591,7 +565,7 @@ ntx=$(grep -o 'libnftnl ([0-9]* transactions' "$D/hostd.log" | tr -dc 0-9)
 [ "${ntx:-0}" -ge 3 ] &&
 	ok "the rules went in $ntx transactions of 16 KB" ||
 	bad "the rules did not go in several transactions: '$ntx'"
-t_poll 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" counts &&
 	ok "400 policies: the rules built by libnftnl are the rules nft makes of hostd.nft ($(grep -c '"rule"' "$D/in_force.rules") rules)" ||
 	{ bad "the rules built by libnftnl differ from nft's"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 ip netns exec $X nft delete table inet "$t" 2>/dev/null
@@ -608,7 +582,7 @@ printf 'configure\nset security policies from-zone trust to-zone untrust policy 
 t_poll 10 test "$(patched)" -gt "$v0" &&
 	ok "a patch of the policies loaded by libnftnl is the whole model" ||
 	bad "the patch after the rules' bulk load not verified"
-t_poll 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" counts &&
 	ok "the patched table is the one hostd.nft describes" ||
 	{ bad "the patched table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 grep -q "NOT ENFORCED" "$D/hostd.log" &&
@@ -644,7 +618,7 @@ grep -q "differs from the model built whole" "$D/hostd.log" &&
 	bad "a deletion's patched model differed from the whole model"
 grep -q "NOT ENFORCED" "$D/hostd.log" &&
 	bad "a deletion's transaction failed"
-t_poll 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" counts &&
 	ok "after the deletions the table is the one hostd.nft describes" ||
 	{ bad "after the deletions the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 
@@ -684,7 +658,7 @@ book="security address-book global"
 pol="security policies from-zone trust to-zone untrust policy"
 v0=$(patched)
 w0=$(walks)
-ruleset "$t" | grep '^\["rule"' | sed 's/"pos": [0-9]*, //' >"$D/r11a"
+ruleset "$t" "$A" counts | grep '^\["rule"' | sed -E 's/(, )?"pos": [0-9]+//' >"$D/r11a"
 while IFS='|' read -r what line; do
 	printf 'configure\n%s\ncommit\n' "$line" | sed 's/; /\n/g' | cli >"$D/out" 2>&1
 	grep -q "commit complete" "$D/out" || { bad "commit of: $line"; cat "$D/out"; continue; }
@@ -699,7 +673,7 @@ while IFS='|' read -r what line; do
 	w0=$(walks)
 	# the policies whose rules changed (their tags), by the table in force
 	# before and after: those that name the entry, directly or by a set
-	ruleset "$t" | grep '^\["rule"' | sed 's/"pos": [0-9]*, //' >"$D/r11b"
+	ruleset "$t" "$A" counts | grep '^\["rule"' | sed -E 's/(, )?"pos": [0-9]+//' >"$D/r11b"
 	nt=$(diff "$D/r11a" "$D/r11b" | grep -o '"comment": "p_[0-9a-f]*"' | sort -u | wc -l)
 	mv "$D/r11b" "$D/r11a"
 	case $what in
@@ -724,7 +698,7 @@ grep -q "misses a use of the model built whole" "$D/hostd.log" &&
 	bad "a patched model missed a use: $(grep -m1 'misses a use' "$D/hostd.log")"
 grep -q "NOT ENFORCED" "$D/hostd.log" &&
 	bad "an address-book change's transaction failed"
-ruleset "$t" >"$D/patched.rules"
+ruleset "$t" "$A" counts >"$D/patched.rules"
 fresh_matches "the address-book changes" "$D/patched.rules"
 
 # moves and renames among the policies left (issue 13 §1), a commit
@@ -770,7 +744,7 @@ grep -q "differs from the model built whole" "$D/hostd.log" &&
 	bad "a move's patched model differed from the whole model"
 grep -q "NOT ENFORCED" "$D/hostd.log" &&
 	bad "a move's transaction failed"
-t_poll 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" counts &&
 	ok "after the moves the table is the one hostd.nft describes" ||
 	{ bad "after the moves the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 # 65 moved in one commit: more than scope.c names one by one
@@ -782,11 +756,11 @@ t_poll 10 nft_file_is_table "$t" &&
 	echo commit
 } | cli >"$D/out14" 2>&1
 grep -q "commit complete" "$D/out14" || { bad "65 moves not committed"; tail -3 "$D/out14"; }
-t_poll 10 nft_file_is_table "$t" &&
+t_poll 10 nft_file_is_table "$t" counts &&
 	ok "after 65 moves in one commit the table is the one hostd.nft describes" ||
 	{ bad "after 65 moves the table differs from hostd.nft"; diff "$D/in_force.rules" "$D/file.rules" | head; }
 # the table the patches left is the one a fresh hostd loads whole
-ruleset "$t" >"$D/moved.rules"
+ruleset "$t" "$A" counts >"$D/moved.rules"
 fresh_matches "the moves" "$D/moved.rules"
 
 if [ $fails -gt 0 ]; then

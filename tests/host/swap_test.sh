@@ -52,37 +52,9 @@ env="QSAFE_HOSTD_BULK_CHUNK=16384 QSAFE_HOSTD_LAPS_MS=-1"
 host_mgd_start $env
 
 ping_lr() { ip netns exec $L ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1; }
-table() { awk '/^table inet / {print $3; exit}' "$D/hostd.nft" 2>/dev/null; }
 hits() {
 	"$CLI" --state-dir "$D" -c "show security policies hit-count" |
 		awk -v n="$1" '$4 == n {print $5}'
-}
-# this appliance's filtering tables (not the tracking one), one a line
-tables() {
-	ip netns exec $A nft list tables | awk '$3 ~ /^qsafe_/ && $3 !~ /_ct$/ {print $3}'
-}
-# The table as sorted lines: objects without table name, handles or
-# counts (a rule's counter's too), set elements sorted, rules numbered in
-# their chain's order.
-ruleset() {
-	ip netns exec "${2:-$A}" nft -j list table inet "$1" | python3 -c '
-import json, re, sys
-out, pos = [], {}
-for o in json.load(sys.stdin)["nftables"]:
-    for k, v in o.items():
-        if k in ("metainfo", "table"):
-            continue
-        v = dict(v)
-        for x in ("handle", "packets", "bytes", "table"):
-            v.pop(x, None)
-        if "elem" in v:
-            v["elem"] = sorted(json.dumps(e, sort_keys=True) for e in v["elem"])
-        if k == "rule":
-            pos[v["chain"]] = pos.get(v["chain"], 0) + 1
-            v["pos"] = pos[v["chain"]]
-        out.append(re.sub(r"\"(packets|bytes)\": [0-9]+", r"\"\1\": 0",
-            json.dumps([k, v], sort_keys=True)))
-print("\n".join(sorted(out)))'
 }
 # policies FILE PREFIX N: N policies of trust -> untrust, each with an
 # address of its own, as `set` lines
