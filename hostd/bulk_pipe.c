@@ -164,7 +164,7 @@ bulk_pipe_chain(struct bulk_pipe *p, const char *name, const char *body)
 	struct nftnl_rule *r;
 	struct nlmsghdr *nlh;
 
-	for (l = body; *l; l = nl + 1) {
+	for (l = body; *l;) {
 		struct bulk_buf *c = p->cur;
 		nl = strchr(l, '\n');
 		/* room for a rule and the transaction's last messages */
@@ -173,8 +173,7 @@ bulk_pipe_chain(struct bulk_pipe *p, const char *name, const char *body)
 				/* a chain larger than a transaction */
 				c->cap *= 2;
 				c->buf = xrealloc(c->buf, c->cap);
-				nl = l - 1; /* this rule again */
-				continue;
+				continue; /* this rule again */
 			}
 			c->len = start;
 			p->seq = seq;
@@ -183,8 +182,7 @@ bulk_pipe_chain(struct bulk_pipe *p, const char *name, const char *body)
 			start = p->cur->len;
 			seq = p->seq;
 			n = 0;
-			/* the chain again, from its first rule */
-			nl = body - 1;
+			l = body; /* the chain again, from its first rule */
 			continue;
 		}
 		if ((r = bulk_rule_new(p->table, name, l, (size_t)(nl - l))) ==
@@ -206,6 +204,7 @@ bulk_pipe_chain(struct bulk_pipe *p, const char *name, const char *body)
 		nftnl_rule_free(r);
 		c->len += nlh->nlmsg_len;
 		n++;
+		l = nl + 1;
 	}
 	p->nrule += n;
 	return true;
