@@ -24,7 +24,7 @@ set -u
 MGD=$1
 CLI=$2
 
-. "$(dirname "$0")/lib.sh" # host_need, host_lab, host_mgd_start, cli, nft_file_is_table
+. "$(dirname "$0")/lib.sh" # host_need, host_lab, host_mgd_start, host_t2u_set, cli, ruleset
 host_need ip nft ping unshare python3
 host_lab qsafe-bfail
 X=qsafe-bfail-$$-x # hostd.nft loaded here, to compare with the table in force
@@ -45,16 +45,7 @@ count() { grep -c "$1" "$D/hostd.log"; }
 # the zones, t2u, and 2,100 policies of trust -> untrust with an address
 # each: a first table of 2,100 rules in bucket chains
 {
-	cat <<'SET'
-set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.1/24
-set interfaces ge-0/0/1 unit 0 family inet address 203.0.113.1/24
-set security zones security-zone trust interfaces ge-0/0/0.0
-set security zones security-zone untrust interfaces ge-0/0/1.0
-set security policies from-zone trust to-zone untrust policy t2u match source-address any
-set security policies from-zone trust to-zone untrust policy t2u match destination-address any
-set security policies from-zone trust to-zone untrust policy t2u match application any
-set security policies from-zone trust to-zone untrust policy t2u then permit
-SET
+	host_t2u_set
 	awk 'BEGIN {
 	    for (i = 0; i < 2100; i++) {
 		    a = "set security address-book global address PA-" i

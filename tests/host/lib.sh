@@ -100,6 +100,22 @@ host_mgd_start() {
 
 cli() { "$CLI" --state-dir "$D" --keep-going; }
 
+# host_t2u_set: host_lab's two ports with their addresses in zones trust
+# (ge-0/0/0) and untrust (ge-0/0/1), and policy t2u permitting all from
+# trust to untrust, as set lines
+host_t2u_set() {
+	cat <<'SET'
+set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.1/24
+set interfaces ge-0/0/1 unit 0 family inet address 203.0.113.1/24
+set security zones security-zone trust interfaces ge-0/0/0.0
+set security zones security-zone untrust interfaces ge-0/0/1.0
+set security policies from-zone trust to-zone untrust policy t2u match source-address any
+set security policies from-zone trust to-zone untrust policy t2u match destination-address any
+set security policies from-zone trust to-zone untrust policy t2u match application any
+set security policies from-zone trust to-zone untrust policy t2u then permit
+SET
+}
+
 # ruleset TABLE [NS [counts]]: table inet TABLE of namespace NS (default
 # $A) as sorted lines, the form two tables are compared in: objects without
 # table name, handles or counts of their own, set elements sorted, rules

@@ -35,7 +35,7 @@ set -u
 MGD=$1
 CLI=$2
 
-. "$(dirname "$0")/lib.sh" # host_need, host_lab, host_mgd_start, cli, nft_file_is_table
+. "$(dirname "$0")/lib.sh" # host_need, host_lab, host_mgd_start, host_t2u_set, cli, ruleset
 host_need ip nft ping unshare python3 pgrep
 host_lab qsafe-swap
 X=qsafe-swap-$$-x # hostd.nft loaded here, to compare with the table in force
@@ -76,18 +76,7 @@ same_table() { # WHAT: the table in force is still $D/before.rules, awake
 		! ip netns exec $A nft list table inet "$t0" | grep -q dormant
 }
 
-cli <<'SET' >"$D/out1" 2>&1
-configure
-set interfaces ge-0/0/0 unit 0 family inet address 198.51.100.1/24
-set interfaces ge-0/0/1 unit 0 family inet address 203.0.113.1/24
-set security zones security-zone trust interfaces ge-0/0/0.0
-set security zones security-zone untrust interfaces ge-0/0/1.0
-set security policies from-zone trust to-zone untrust policy t2u match source-address any
-set security policies from-zone trust to-zone untrust policy t2u match destination-address any
-set security policies from-zone trust to-zone untrust policy t2u match application any
-set security policies from-zone trust to-zone untrust policy t2u then permit
-commit
-SET
+{ echo configure; host_t2u_set; echo commit; } | cli >"$D/out1" 2>&1
 grep -q "commit complete" "$D/out1" && lab_poll 10 test -n "$(table)" ||
 	{ bad "the small configuration"; cat "$D/out1"; exit 1; }
 t0=$(table)
