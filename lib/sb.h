@@ -41,7 +41,7 @@ char *sb_steal(struct sb *sb);
  * lines; borrowed, valid during the call: out may move as it grows).  What
  * is left after the last call (sent to out->len) is the caller's to hand
  * on.  mgd's delta goes to the daemons this way while it is built
- * (mgd/backend_stream.c).  k NULL: no reader, nothing done.
+ * (mgd/backend_check.c).  k NULL: no reader, nothing done.
  */
 struct sb_sink {
 	size_t step;

@@ -352,6 +352,17 @@ link_check_done(struct link *l, int rc, size_t bad, struct sb *emsg, size_t len,
 	verrs_free(&errs);
 }
 
+/* The change text a check or a part carries: its raw attachment, or its
+ * "config" member; NULL (*len 0) when it has none. */
+static const char *
+link_change_text(const json_t *req, const struct msg_raw *raw, size_t *len)
+{
+	const char *text = raw->p != NULL ? raw->p : msg_str(req, "config");
+
+	*len = raw->p != NULL ? raw->len : text != NULL ? strlen(text) : 0;
+	return text;
+}
+
 /* Forgets a change in parts not ended by its check (proto_daemon.h). */
 static void
 link_parts_drop(struct link *l)
@@ -377,13 +388,13 @@ link_parts_drop(struct link *l)
 static void
 link_part(struct link *l, const json_t *req, struct msg_raw *raw, bool start)
 {
-	const char *text = raw->p != NULL ? raw->p : msg_str(req, "config");
-	size_t len = raw->p != NULL ? raw->len : text ? strlen(text) : 0;
+	size_t len;
+	const char *text = link_change_text(req, raw, &len);
 	int64_t t0 = clock_cpu_ms();
 
 	if (!l->parts.on && start) {
 		link_change_begin(l, msg_bool(req, "full"));
-		/* A change sent in parts is large (mgd/backend_stream.c):
+		/* A change sent in parts is large (mgd/backend_check.c):
 		 * the spare is copied, not replayed (link_replay_pays),
 		 * so no copy of its text is kept (spare_delta NULL). */
 		l->parts.on = true;
@@ -433,12 +444,9 @@ static void
 link_check(
     struct link *l, const json_t *req, struct msg_raw *raw, json_t *reply)
 {
-	const char *text = raw->p != NULL ? raw->p : msg_str(req, "config");
+	size_t bad = 0, len;
+	const char *text = link_change_text(req, raw, &len);
 	struct path_err err;
-	size_t bad = 0,
-	       len = raw->p != NULL ? raw->len
-	    : text != NULL	    ? strlen(text)
-				    : 0;
 	int64_t t0 = clock_cpu_ms();
 	int rc;
 

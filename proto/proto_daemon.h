@@ -25,7 +25,7 @@
  *            apply finds nothing to apply); a "check" with "parts" that
  *            finds none refuses the change.  Sent only to daemons whose
  *            part of a change is a plain filter of it (hostd, keymgr):
- *            iked's view needs the whole change (mgd/backend_stream.c).
+ *            iked's view needs the whole change (mgd/backend_check.c).
  *   "apply"  make the checked configuration the running one.  A daemon may
  *            refuse in check, never in apply.
  *   "abort"  forget the checked configuration.
